@@ -1,0 +1,133 @@
+//! UpdateContainerAgent (reference §3.4): the `agentUpdateStatus` walk
+//! PENDING→STAGING→STAGED→UPDATING→UPDATED over simulated time, FAILED when injected.
+
+use crate::api::{self, Response};
+use crate::errors::{EcsError, EcsErrorKind};
+use crate::ids::InstanceId;
+use crate::lifecycle::{AgentUpdateStatus, InstanceStatus};
+use crate::queue::EventKind;
+use crate::trace::{Change, Subject};
+use crate::Engine;
+
+/// Compares dotted version strings numerically (`1.9.0` < `1.29.0`); None if either is not one.
+pub fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+    let parse = |s: &str| -> Option<Vec<u64>> { s.trim_start_matches('v').split('.').map(|p| p.parse().ok()).collect() };
+    Some(parse(a)?.cmp(&parse(b)?))
+}
+
+impl Engine {
+    pub(crate) fn update_container_agent(&mut self, req: api::UpdateContainerAgentRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let id = self
+            .resolve_instance(cluster, &req.container_instance)
+            .ok_or_else(|| EcsError::client(format!("Container instance {} not found.", req.container_instance)))?;
+        let i = &self.instances[id.index()];
+        if !matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining) {
+            return Err(EcsError::client(format!(
+                "Container instance {} is {}; only ACTIVE or DRAINING instances can update their agent.",
+                self.instance_short_id(id),
+                i.status.as_str()
+            )));
+        }
+        if let Some(u) = i.agent_update {
+            if u.in_progress() {
+                return Err(EcsError::new(
+                    EcsErrorKind::UpdateInProgressException,
+                    format!(
+                        "An agent update is already in progress on {} (agentUpdateStatus {}).",
+                        self.instance_short_id(id),
+                        u.as_str()
+                    ),
+                ));
+            }
+        }
+        let current = i.agent_version.map(|s| self.strings.resolve(s).to_string());
+        let latest = self.config.latest_agent_version.clone();
+        match current.as_deref().and_then(|c| compare_versions(c, &latest)) {
+            None => {
+                return Err(EcsError::new(
+                    EcsErrorKind::MissingVersionException,
+                    format!("The agent version of {} is unknown; it cannot be updated.", self.instance_short_id(id)),
+                ))
+            }
+            Some(std::cmp::Ordering::Less) => {}
+            Some(_) => {
+                return Err(EcsError::new(
+                    EcsErrorKind::NoUpdateAvailableException,
+                    format!(
+                        "There is no update available for the agent on {} ({} is the latest).",
+                        self.instance_short_id(id),
+                        latest
+                    ),
+                ))
+            }
+        }
+        self.set_agent_update(id, AgentUpdateStatus::Pending, "UpdateContainerAgent");
+        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, false)) })
+    }
+
+    fn set_agent_update(&mut self, id: InstanceId, status: AgentUpdateStatus, reason: &'static str) {
+        let i = &mut self.instances[id.index()];
+        i.agent_update = Some(status);
+        i.agent_update_epoch = i.agent_update_epoch.wrapping_add(1);
+        let epoch = i.agent_update_epoch;
+        self.bump_version(id);
+        self.record(Subject::Instance(id), Change::AgentUpdate(status), reason);
+        if status.in_progress() {
+            let stage = self.config.timings.agent_update_stage_ms;
+            self.schedule(stage, EventKind::AgentUpdateStage, id.0, epoch);
+        }
+    }
+
+    pub(crate) fn on_agent_update_stage(&mut self, id: InstanceId, epoch: u16) {
+        let i = &self.instances[id.index()];
+        if i.agent_update_epoch != epoch || i.status == InstanceStatus::Inactive {
+            return;
+        }
+        // A disconnected agent stays where it is and resumes when it reconnects (reference §3.4).
+        if !i.agent_connected {
+            return;
+        }
+        let Some(current) = i.agent_update else { return };
+        let Some(next) = current.next() else { return };
+        if i.agent_update_fail_at == Some(next) {
+            self.instances[id.index()].agent_update_fail_at = None;
+            self.set_agent_update(id, AgentUpdateStatus::Failed, "AgentUpdateFailed");
+            return;
+        }
+        if next == AgentUpdateStatus::Updated {
+            let v = self.strings.intern(&self.config.latest_agent_version.clone());
+            self.instances[id.index()].agent_version = Some(v);
+            self.record(Subject::Instance(id), Change::AgentVersion(v), "UpdateContainerAgent");
+        }
+        self.set_agent_update(id, next, "UpdateContainerAgent");
+    }
+
+    /// Resumes a stalled agent update when the agent reconnects.
+    pub(crate) fn resume_agent_update(&mut self, id: InstanceId) {
+        let i = &self.instances[id.index()];
+        if i.agent_update.is_some_and(|u| u.in_progress()) {
+            let epoch = i.agent_update_epoch;
+            let stage = self.config.timings.agent_update_stage_ms;
+            self.schedule(stage, EventKind::AgentUpdateStage, id.0, epoch);
+        }
+    }
+
+    /// Scenario fault: the next agent update of this instance fails when it would reach `stage`.
+    pub fn inject_agent_update_failure(&mut self, id: InstanceId, stage: AgentUpdateStatus) {
+        self.instances[id.index()].agent_update_fail_at = Some(stage);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compare_versions;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(compare_versions("1.9.0", "1.29.0"), Some(Ordering::Less));
+        assert_eq!(compare_versions("1.29.0", "1.29.0"), Some(Ordering::Equal));
+        assert_eq!(compare_versions("custom", "1.29.0"), None);
+    }
+}

@@ -1,0 +1,307 @@
+//! Attachments (reference §4.3, §4.4, §9.2): the trunk ENI of a container instance registered with
+//! `awsvpcTrunking` (PRECREATED → ATTACHING → ATTACHED, acknowledged by the agent with
+//! SubmitAttachmentStateChanges; DETACHING → DETACHED → DELETED on deregistration) and the task ENIs
+//! of awsvpc tasks (PRECREATED → ATTACHING → ATTACHED → DETACHING → DELETED).
+
+use crate::api::{self, Response};
+use crate::errors::EcsError;
+use crate::ids::{AttachmentId, InstanceId, TaskId};
+use crate::lifecycle::{AttachmentStatus, InstanceStatus};
+use crate::queue::EventKind;
+use crate::trace::{Change, Subject};
+use crate::Engine;
+
+/// Which kind of ENI an attachment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentKind {
+    /// The instance's trunk ENI.
+    Trunk,
+    /// A task's ENI (a branch ENI on a trunked instance).
+    TaskEni,
+}
+
+impl AttachmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttachmentKind::Trunk => "trunk-eni",
+            AttachmentKind::TaskEni => "task-eni",
+        }
+    }
+}
+
+/// One attachment.
+#[derive(Debug, Clone)]
+pub struct AttachmentState {
+    pub uuid: u128,
+    pub kind: AttachmentKind,
+    pub instance: InstanceId,
+    pub task: Option<TaskId>,
+    pub status: AttachmentStatus,
+    pub eni_id: u64,
+}
+
+/// The statusReason of a trunk provisioning failure (the form of reference §3.1's example).
+pub const TRUNK_FAILURE_REASON: &str =
+    "Unexpected EC2 error while attempting to Create Network Interface in subnet 'subnet-0a1b2c3d': InsufficientFreeAddressesInSubnet";
+
+impl Engine {
+    pub fn attachment_arn(&self, id: AttachmentId) -> String {
+        let a = &self.attachments[id.index()];
+        format!(
+            "arn:aws:ecs:{}:{}:attachment/{}",
+            self.config.region,
+            self.config.account_id,
+            crate::instances::render_id(a.uuid, false)
+        )
+    }
+
+    /// The internal state of an attachment.
+    pub fn attachment(&self, id: AttachmentId) -> &AttachmentState {
+        &self.attachments[id.index()]
+    }
+
+    pub(crate) fn render_attachment(&self, id: AttachmentId) -> api::Attachment {
+        let a = &self.attachments[id.index()];
+        let eni = format!("eni-0{:016x}", a.eni_id);
+        let mac = format!(
+            "0a:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            (a.eni_id >> 32) as u8,
+            (a.eni_id >> 24) as u8,
+            (a.eni_id >> 16) as u8,
+            (a.eni_id >> 8) as u8,
+            a.eni_id as u8
+        );
+        let ip = format!("10.0.{}.{}", (a.eni_id >> 8) as u8, (a.eni_id as u8).max(4));
+        api::Attachment {
+            id: crate::instances::render_id(a.uuid, false),
+            attachment_type: "ElasticNetworkInterface".into(),
+            status: a.status.as_str().into(),
+            details: vec![
+                api::KeyValuePair { name: "networkInterfaceId".into(), value: eni },
+                api::KeyValuePair { name: "macAddress".into(), value: mac },
+                api::KeyValuePair { name: "subnetId".into(), value: "subnet-0a1b2c3d".into() },
+                api::KeyValuePair { name: "privateIPv4Address".into(), value: ip },
+            ],
+        }
+    }
+
+    fn new_attachment(&mut self, kind: AttachmentKind, instance: InstanceId, task: Option<TaskId>) -> AttachmentId {
+        let id = AttachmentId(self.attachments.len() as u32);
+        let uuid = self.rng.next_id128();
+        let eni_id = self.rng.next_id64();
+        self.attachments.push(AttachmentState { uuid, kind, instance, task, status: AttachmentStatus::Precreated, eni_id });
+        self.record(
+            Subject::Attachment(id),
+            Change::AttachmentStatus { from: None, to: AttachmentStatus::Precreated },
+            kind.as_str(),
+        );
+        id
+    }
+
+    /// The one place an attachment changes status.
+    pub(crate) fn set_attachment_status(&mut self, id: AttachmentId, to: AttachmentStatus, reason: &'static str) {
+        let from = self.attachments[id.index()].status;
+        assert!(from.can_move_to(to), "illegal attachment transition {} -> {}", from.as_str(), to.as_str());
+        self.attachments[id.index()].status = to;
+        self.record(Subject::Attachment(id), Change::AttachmentStatus { from: Some(from), to }, reason);
+    }
+
+    // ----- trunk ENI -----
+
+    pub(crate) fn start_trunk_attachment(&mut self, instance: InstanceId) {
+        let a = self.new_attachment(AttachmentKind::Trunk, instance, None);
+        self.instances[instance.index()].trunk = Some(a);
+        let d = self.config.timings.trunk_provisioning_ms;
+        self.schedule(d, EventKind::TrunkAttachmentStage, instance.0, 0);
+    }
+
+    pub(crate) fn on_trunk_stage(&mut self, instance: InstanceId) {
+        let Some(a) = self.instances[instance.index()].trunk else { return };
+        if self.instances[instance.index()].status != InstanceStatus::Registering {
+            return;
+        }
+        match self.attachments[a.index()].status {
+            AttachmentStatus::Precreated => {
+                if self.trunk_provisioning_fails(instance) {
+                    self.set_attachment_status(a, AttachmentStatus::Failed, "trunk provisioning failed");
+                    let reason = self.strings.intern(TRUNK_FAILURE_REASON);
+                    self.instances[instance.index()].status_reason = Some(reason);
+                    self.set_instance_status(instance, InstanceStatus::RegistrationFailed, "trunk provisioning failed");
+                    return;
+                }
+                self.set_attachment_status(a, AttachmentStatus::Attaching, "trunk provisioned");
+                let d = self.config.timings.trunk_attach_ms + self.fault_attach_latency_ms();
+                self.schedule(d, EventKind::TrunkAttachmentStage, instance.0, 0);
+            }
+            AttachmentStatus::Attaching => {
+                self.set_attachment_status(a, AttachmentStatus::Attached, "trunk attached");
+                let d = self.config.timings.trunk_acknowledge_ms;
+                self.schedule(d, EventKind::TrunkAttachmentAcknowledged, instance.0, 0);
+            }
+            _ => {}
+        }
+    }
+
+    /// The agent acknowledges the trunk with SubmitAttachmentStateChanges (a real call of the
+    /// operation, so its validation runs).
+    pub(crate) fn on_trunk_acknowledged(&mut self, instance: InstanceId) {
+        let Some(a) = self.instances[instance.index()].trunk else { return };
+        if self.instances[instance.index()].status != InstanceStatus::Registering {
+            return;
+        }
+        let cluster = self.cluster_name(self.instances[instance.index()].cluster).to_string();
+        let req = api::SubmitAttachmentStateChangesRequest {
+            cluster: Some(cluster),
+            attachments: vec![api::AttachmentStateChange { attachment_arn: self.attachment_arn(a), status: "ATTACHED".into() }],
+        };
+        self.submit_attachment_state_changes(req).expect("the agent acknowledges a known attachment");
+    }
+
+    pub(crate) fn start_trunk_detach(&mut self, instance: InstanceId) {
+        let Some(a) = self.instances[instance.index()].trunk else { return };
+        match self.attachments[a.index()].status {
+            AttachmentStatus::Precreated | AttachmentStatus::Failed => {
+                self.set_attachment_status(a, AttachmentStatus::Deleted, "deregistration");
+            }
+            AttachmentStatus::Attaching | AttachmentStatus::Attached => {
+                self.set_attachment_status(a, AttachmentStatus::Detaching, "deregistration");
+            }
+            _ => {}
+        }
+        let d = self.config.timings.trunk_detach_stage_ms;
+        self.schedule(d, EventKind::TrunkDetachStage, instance.0, 0);
+    }
+
+    pub(crate) fn on_trunk_detach_stage(&mut self, instance: InstanceId) {
+        let Some(a) = self.instances[instance.index()].trunk else { return };
+        if self.instances[instance.index()].status != InstanceStatus::Deregistering {
+            return;
+        }
+        let d = self.config.timings.trunk_detach_stage_ms;
+        match self.attachments[a.index()].status {
+            AttachmentStatus::Detaching => {
+                self.set_attachment_status(a, AttachmentStatus::Detached, "trunk detached");
+                self.schedule(d, EventKind::TrunkDetachStage, instance.0, 0);
+            }
+            AttachmentStatus::Detached => {
+                self.set_attachment_status(a, AttachmentStatus::Deleted, "trunk deleted");
+                self.remove_trunk_attribute(instance);
+                self.set_instance_status(instance, InstanceStatus::Inactive, "trunk deleted");
+            }
+            AttachmentStatus::Deleted => {
+                self.remove_trunk_attribute(instance);
+                self.set_instance_status(instance, InstanceStatus::Inactive, "trunk deleted");
+            }
+            _ => {}
+        }
+    }
+
+    fn remove_trunk_attribute(&mut self, instance: InstanceId) {
+        if let Some(name) = self.strings.get("ecs.awsvpc-trunk-id") {
+            self.instances[instance.index()].attributes.retain(|(n, _)| *n != name);
+        }
+    }
+
+    /// SubmitAttachmentStateChanges: the agent reports an attachment ATTACHED. Unknown cluster and
+    /// unknown attachment are errors; nothing changes unless every entry is valid.
+    pub(crate) fn submit_attachment_state_changes(
+        &mut self,
+        req: api::SubmitAttachmentStateChangesRequest,
+    ) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        if req.attachments.is_empty() {
+            return Err(EcsError::invalid_parameter("attachments must not be empty."));
+        }
+        let mut resolved = Vec::new();
+        for change in &req.attachments {
+            let id = self
+                .resolve_attachment(&change.attachment_arn)
+                .filter(|a| self.instances[self.attachments[a.index()].instance.index()].cluster == cluster)
+                .ok_or_else(|| {
+                    EcsError::invalid_parameter(format!("Attachment {} was not found in this cluster.", change.attachment_arn))
+                })?;
+            let status = AttachmentStatus::parse(&change.status)
+                .ok_or_else(|| EcsError::invalid_parameter(format!("'{}' is not an attachment status.", change.status)))?;
+            if status != AttachmentStatus::Attached {
+                return Err(EcsError::invalid_parameter(format!(
+                    "The agent reports only ATTACHED for an attachment; '{}' was given.",
+                    change.status
+                )));
+            }
+            let current = self.attachments[id.index()].status;
+            if current != AttachmentStatus::Attached && !current.can_move_to(AttachmentStatus::Attached) {
+                return Err(EcsError::invalid_parameter(format!(
+                    "Attachment {} is {} and cannot become ATTACHED.",
+                    change.attachment_arn,
+                    current.as_str()
+                )));
+            }
+            resolved.push(id);
+        }
+        for id in resolved {
+            if self.attachments[id.index()].status != AttachmentStatus::Attached {
+                self.set_attachment_status(id, AttachmentStatus::Attached, "SubmitAttachmentStateChanges");
+            }
+            let a = &self.attachments[id.index()];
+            let instance = a.instance;
+            if a.kind == AttachmentKind::Trunk && self.instances[instance.index()].status == InstanceStatus::Registering {
+                let name = self.strings.intern("ecs.awsvpc-trunk-id");
+                let value = self.strings.intern(&format!("eni-0{:016x}", a.eni_id));
+                let attrs = &mut self.instances[instance.index()].attributes;
+                attrs.push((name, Some(value)));
+                attrs.sort();
+                self.set_instance_status(instance, InstanceStatus::Active, "SubmitAttachmentStateChanges");
+            }
+        }
+        Ok(Response::Acknowledgment { acknowledgment: "true".into() })
+    }
+
+    fn resolve_attachment(&self, arn: &str) -> Option<AttachmentId> {
+        let id = arn.rsplit('/').next()?;
+        let uuid = crate::instances::parse_id(id)?;
+        self.attachments.iter().position(|a| a.uuid == uuid).map(|p| AttachmentId(p as u32))
+    }
+
+    // ----- task ENIs -----
+
+    pub(crate) fn create_task_eni(&mut self, task: TaskId) {
+        let instance = self.tasks[task.index()].instance;
+        let a = self.new_attachment(AttachmentKind::TaskEni, instance, Some(task));
+        self.set_attachment_status(a, AttachmentStatus::Attaching, "task provisioning");
+        self.tasks[task.index()].eni = Some(a);
+    }
+
+    pub(crate) fn attach_task_eni(&mut self, task: TaskId) {
+        if let Some(a) = self.tasks[task.index()].eni {
+            if self.attachments[a.index()].status == AttachmentStatus::Attaching {
+                self.set_attachment_status(a, AttachmentStatus::Attached, "task ENI attached");
+            }
+        }
+    }
+
+    pub(crate) fn begin_task_eni_detach(&mut self, task: TaskId) {
+        if let Some(a) = self.tasks[task.index()].eni {
+            if matches!(self.attachments[a.index()].status, AttachmentStatus::Attached | AttachmentStatus::Attaching) {
+                self.set_attachment_status(a, AttachmentStatus::Detaching, "task deprovisioning");
+            }
+        }
+    }
+
+    pub(crate) fn finish_task_eni(&mut self, task: TaskId) {
+        if let Some(a) = self.tasks[task.index()].eni {
+            self.delete_attachment_now(a);
+        }
+    }
+
+    /// Deletes an attachment from wherever it is (task stopped, or orphaned by a forced deregistration).
+    pub(crate) fn delete_attachment_now(&mut self, a: AttachmentId) {
+        match self.attachments[a.index()].status {
+            AttachmentStatus::Deleted => {}
+            AttachmentStatus::Attached | AttachmentStatus::Attaching => {
+                self.set_attachment_status(a, AttachmentStatus::Detaching, "ENI deleted");
+                self.set_attachment_status(a, AttachmentStatus::Deleted, "ENI deleted");
+            }
+            _ => self.set_attachment_status(a, AttachmentStatus::Deleted, "ENI deleted"),
+        }
+    }
+}

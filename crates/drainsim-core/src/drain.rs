@@ -1,0 +1,558 @@
+//! The draining scheduler (seed text of UpdateContainerInstancesState; reference §1, §2.3–§2.5, §9.5–
+//! §9.7, §9.11): one scheduling pass per service, what triggers it, and the observations the report
+//! is made of (min healthy, max tasks, stalls, floor breaches, drain completion times).
+//!
+//! One REPLICA pass, in order:
+//! 1. service tasks not yet RUNNING on a DRAINING instance are stopped at once;
+//! 2. tasks beyond `desiredCount` on non-draining instances are stopped (scale-in);
+//! 3. replacements are started — as many as are missing, but never more than
+//!    `ceiling − tasks not STOPPED` (ceiling = floor(desired × max / 100));
+//! 4. RUNNING tasks on DRAINING instances are stopped — unhealthy ones always, healthy ones only while
+//!    healthy tasks stay ≥ floor (floor = ceil(desired × min / 100)); oldest first, then by ARN;
+//! 5. if work is left, nothing is in flight and the pass changed nothing, the service is stalled:
+//!    for lack of CPU/memory/ports/ENIs, or because the min/max arithmetic leaves no legal move
+//!    (ECS's deployment-configuration event).
+
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskId};
+use crate::lifecycle::InstanceStatus;
+use crate::placement::{Owner, PlacementFailure};
+use crate::queue::EventKind;
+use crate::services::{BreachCause, Episode, SchedulingStrategy, ServiceStatus};
+use crate::tasks::{StopCode, TaskStatus};
+use crate::time::MINUTE_MS;
+use crate::Engine;
+
+/// The deployment-configuration deadlock event (reference §2.4).
+pub const DEADLOCK_EVENT_SUFFIX: &str = "was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.";
+/// Stall reason when min/max leave no legal move.
+pub const STALL_DEPLOYMENT_CONFIGURATION: &str = "deploymentConfiguration";
+/// Stall reason while the failed-start throttle holds starts back.
+pub const STALL_START_THROTTLED: &str = "TaskFailedToStart";
+/// Longest back-off between start attempts after failed starts (reference §2.5: 15 minutes).
+pub const MAX_START_BACKOFF_MS: u64 = 15 * MINUTE_MS;
+
+/// What one pass did.
+#[derive(Debug, Default)]
+struct PassOutcome {
+    progress: bool,
+    placement_failure: Option<PlacementFailure>,
+    blocked_by_bounds: bool,
+    throttled: bool,
+}
+
+impl Engine {
+    /// Asks for a pass of a service at the current instant.
+    pub(crate) fn request_pass(&mut self, id: ServiceId) {
+        self.pass_due.insert(id);
+    }
+
+    /// Runs every due pass (passes may make further passes due; each converges).
+    pub(crate) fn run_due_passes(&mut self) {
+        let mut budget = 100_000u32;
+        while let Some(id) = self.pass_due.pop_first() {
+            self.scheduling_pass(id);
+            budget -= 1;
+            assert!(budget > 0, "scheduling passes did not converge");
+        }
+    }
+
+    pub(crate) fn on_scheduler_event(&mut self, id: ServiceId, kind: EventKind) {
+        if kind == EventKind::SchedulerRetry {
+            self.services[id.index()].retry_pending = false;
+        }
+        self.request_pass(id);
+    }
+
+    /// Every service of the cluster that has work left gets a pass (capacity appeared).
+    pub(crate) fn trigger_waiting_services(&mut self, cluster: ClusterId) {
+        for s in self.clusters[cluster.index()].services.clone() {
+            let svc = &self.services[s.index()];
+            if svc.retry_pending || svc.scheduling == SchedulingStrategy::Daemon || !svc.steady {
+                self.request_pass(s);
+            }
+        }
+    }
+
+    /// Daemon services of a cluster re-evaluate their instances.
+    pub(crate) fn trigger_daemon_services(&mut self, cluster: ClusterId) {
+        for s in self.clusters[cluster.index()].services.clone() {
+            if self.services[s.index()].scheduling == SchedulingStrategy::Daemon {
+                self.refresh_daemon_desired(s);
+                self.request_pass(s);
+            }
+        }
+    }
+
+    /// ACTIVE → DRAINING: nothing more is placed there; the services with tasks on it move them.
+    pub(crate) fn begin_drain(&mut self, id: InstanceId) {
+        let cluster = self.instances[id.index()].cluster;
+        let i = &mut self.instances[id.index()];
+        i.drain =
+            crate::instances::DrainTimes { started_at_ms: Some(self.now_ms), no_running_at_ms: None, completed_at_ms: None };
+        if !self.clusters[cluster.index()].drain_observed {
+            self.clusters[cluster.index()].drain_observed = true;
+            let services = self.clusters[cluster.index()].services.clone();
+            self.touched_services.extend(services);
+        }
+        let owners: Vec<ServiceId> =
+            self.instances[id.index()].tasks.iter().filter_map(|t| self.tasks[t.index()].service).collect();
+        for s in owners {
+            self.request_pass(s);
+        }
+        self.trigger_daemon_services(cluster);
+        self.check_drain_progress(id);
+    }
+
+    /// DRAINING → ACTIVE: the instance is schedulable again (placeability is refreshed by the status
+    /// change); services re-evaluate.
+    pub(crate) fn end_drain(&mut self, id: InstanceId) {
+        let cluster = self.instances[id.index()].cluster;
+        self.trigger_waiting_services(cluster);
+        self.trigger_daemon_services(cluster);
+    }
+
+    /// Records when a draining instance's running count reaches 0 and when its drain completes.
+    pub(crate) fn check_drain_progress(&mut self, id: InstanceId) {
+        let now = self.now_ms;
+        let i = &mut self.instances[id.index()];
+        if i.status != InstanceStatus::Draining || i.drain.started_at_ms.is_none() {
+            return;
+        }
+        if i.running_tasks_count == 0 && i.drain.no_running_at_ms.is_none() {
+            i.drain.no_running_at_ms = Some(now);
+        }
+        if i.tasks.is_empty() && i.drain.completed_at_ms.is_none() {
+            i.drain.completed_at_ms = Some(now);
+        }
+    }
+
+    /// A task reached STOPPED: its service re-plans, and services waiting for capacity try again.
+    pub(crate) fn on_task_stopped(&mut self, id: TaskId, _from: TaskStatus) {
+        let t = &self.tasks[id.index()];
+        let cluster = t.cluster;
+        if let Some(s) = t.service {
+            self.request_pass(s);
+        }
+        for s in self.clusters[cluster.index()].services.clone() {
+            if self.services[s.index()].retry_pending {
+                self.request_pass(s);
+            }
+        }
+        let inst = self.tasks[id.index()].instance;
+        if self.instances[inst.index()].status == InstanceStatus::Draining {
+            // A daemon task may now be the last one on a draining instance.
+            for s in self.clusters[cluster.index()].services.clone() {
+                if self.services[s.index()].scheduling == SchedulingStrategy::Daemon {
+                    self.request_pass(s);
+                }
+            }
+        }
+    }
+
+    /// A healthy task was lost for a reason other than the scheduler's own stop.
+    pub(crate) fn note_health_loss(&mut self, id: ServiceId, cause: BreachCause) {
+        self.services[id.index()].last_health_loss = Some(cause);
+        self.touched_services.insert(id);
+    }
+
+    /// A task of the service failed to start: the scheduler backs off, up to 15 minutes
+    /// (reference §2.5), and says so.
+    pub(crate) fn note_failed_start(&mut self, id: ServiceId) {
+        let now = self.now_ms;
+        let s = &mut self.services[id.index()];
+        s.failed_starts += 1;
+        let backoff = (self.config.timings.scheduler_retry_interval_ms << s.failed_starts.min(10)).min(MAX_START_BACKOFF_MS);
+        s.start_backoff_until_ms = now + backoff;
+        let label = self.service_label(id);
+        self.service_event(id, format!("{label} is unable to consistently start tasks successfully."));
+        self.schedule(backoff, EventKind::SchedulerPass, id.0, 0);
+    }
+
+    /// The daemon service's desired count: one task per ACTIVE instance of its cluster (a DRAINING
+    /// instance does not count; reference §9.6).
+    pub(crate) fn refresh_daemon_desired(&mut self, id: ServiceId) {
+        let cluster = self.services[id.index()].cluster;
+        let n = self.clusters[cluster.index()]
+            .instances
+            .iter()
+            .filter(|i| self.instances[i.index()].status == InstanceStatus::Active)
+            .count() as u32;
+        if self.services[id.index()].status == ServiceStatus::Active && self.services[id.index()].desired_count != n {
+            self.services[id.index()].desired_count = n;
+            self.touched_services.insert(id);
+        }
+    }
+
+    fn scheduling_pass(&mut self, id: ServiceId) {
+        let outcome = match (self.services[id.index()].status, self.services[id.index()].scheduling) {
+            (ServiceStatus::Inactive, _) => return,
+            (ServiceStatus::Draining, _) => {
+                self.deleted_service_pass(id);
+                return;
+            }
+            (ServiceStatus::Active, SchedulingStrategy::Replica) => self.replica_pass(id),
+            (ServiceStatus::Active, SchedulingStrategy::Daemon) => self.daemon_pass(id),
+        };
+        self.after_pass(id, outcome);
+    }
+
+    fn deleted_service_pass(&mut self, id: ServiceId) {
+        for t in self.services[id.index()].tasks.clone() {
+            self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Service deleted");
+        }
+        if self.services[id.index()].tasks.is_empty() {
+            self.services[id.index()].status = ServiceStatus::Inactive;
+        }
+    }
+
+    /// Orders tasks for stopping: unhealthy first, then oldest, then by task ARN (reference §9.7).
+    fn stop_order(&self, tasks: &mut [TaskId]) {
+        tasks.sort_by_key(|t| {
+            let t = &self.tasks[t.index()];
+            (t.healthy, t.created_at_ms, self.task_arn_key(t.uuid))
+        });
+    }
+
+    fn task_arn_key(&self, uuid: u128) -> u128 {
+        uuid
+    }
+
+    fn replica_pass(&mut self, id: ServiceId) -> PassOutcome {
+        let mut out = PassOutcome::default();
+        let desired = self.services[id.index()].desired_count as usize;
+        let floor = self.services[id.index()].floor();
+        let ceiling = self.services[id.index()].ceiling();
+        let label = self.service_label(id);
+
+        let mut keep = Vec::new();
+        let mut drain_candidates = Vec::new();
+        for t in &self.services[id.index()].tasks {
+            let task = &self.tasks[t.index()];
+            if task.desired_stopped {
+                continue;
+            }
+            if self.instances[task.instance.index()].status == InstanceStatus::Draining {
+                drain_candidates.push(*t);
+            } else {
+                keep.push(*t);
+            }
+        }
+
+        // 1. Tasks not yet RUNNING on a draining instance stop at once.
+        let mut stopped_names = Vec::new();
+        drain_candidates.retain(|t| {
+            if self.tasks[t.index()].last_status.is_starting() {
+                stopped_names.push(*t);
+                false
+            } else {
+                true
+            }
+        });
+        for t in &stopped_names {
+            self.stop_task_now(
+                *t,
+                StopCode::ServiceSchedulerInitiated,
+                "Task stopped because its container instance is DRAINING",
+            );
+            out.progress = true;
+        }
+
+        // 2. Scale-in: stop what exceeds desiredCount (not bound by the floor).
+        if keep.len() > desired {
+            let mut excess = keep.clone();
+            excess.sort_by_key(|t| {
+                let t = &self.tasks[t.index()];
+                (t.healthy, std::cmp::Reverse(t.created_at_ms), t.uuid)
+            });
+            let n = keep.len() - desired;
+            for t in excess.into_iter().take(n) {
+                self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
+                keep.retain(|k| *k != t);
+                stopped_names.push(t);
+                out.progress = true;
+            }
+        }
+
+        // 3. Start what is missing, within the ceiling.
+        let live = self.services[id.index()].counts.live as usize;
+        let need = desired.saturating_sub(keep.len());
+        let room = (ceiling as usize).saturating_sub(live);
+        let mut started = Vec::new();
+        if need > 0 {
+            if room == 0 {
+                out.blocked_by_bounds = true;
+            } else if self.now_ms < self.services[id.index()].start_backoff_until_ms {
+                out.throttled = true;
+            } else {
+                let n = need.min(room);
+                let task_def = self.services[id.index()].task_def;
+                let cluster = self.services[id.index()].cluster;
+                let strategies = self.services[id.index()].strategies.clone();
+                let distinct = self.services[id.index()].distinct_instance;
+                let req = self.requirements_of(task_def);
+                let group = self.strings.intern(&format!("service:{}", self.service_name(id)));
+                let replacing = drain_candidates.len();
+                for k in 0..n {
+                    match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), distinct) {
+                        Ok(i) => {
+                            let t = self.launch_task(i, task_def, Some(id), group, None, k < replacing);
+                            started.push(t);
+                            out.progress = true;
+                        }
+                        Err(f) => {
+                            let unplaced = (n - k) as u64;
+                            *self.services[id.index()].observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
+                            out.placement_failure = Some(f);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if !started.is_empty() {
+            let list: Vec<String> = started.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
+            self.service_event(id, format!("{label} has started {} tasks: {}.", started.len(), list.join(" ")));
+        }
+
+        // 4. Stop RUNNING tasks on draining instances within the floor.
+        self.stop_order(&mut drain_candidates);
+        let mut healthy = self.services[id.index()].counts.healthy;
+        let mut remaining_candidates = 0;
+        for t in drain_candidates {
+            let is_healthy = self.tasks[t.index()].healthy;
+            if !is_healthy || healthy > floor {
+                if is_healthy {
+                    healthy -= 1;
+                }
+                if self.tasks[t.index()].replaces_drained_task {
+                    self.services[id.index()].observations.tasks_moved_more_than_once += 1;
+                }
+                self.stop_task_now(
+                    t,
+                    StopCode::ServiceSchedulerInitiated,
+                    "Task stopped because its container instance is DRAINING",
+                );
+                stopped_names.push(t);
+                out.progress = true;
+            } else {
+                remaining_candidates += 1;
+            }
+        }
+        if !stopped_names.is_empty() {
+            let list: Vec<String> = stopped_names.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
+            self.service_event(id, format!("{label} has stopped {} running tasks: {}.", stopped_names.len(), list.join(" ")));
+        }
+        if remaining_candidates > 0 && need == 0 {
+            // Replacements exist but are not healthy yet: waiting, not blocked.
+            out.blocked_by_bounds = false;
+        }
+        if remaining_candidates > 0 && room == 0 && !out.progress {
+            out.blocked_by_bounds = true;
+        }
+        out
+    }
+
+    fn daemon_pass(&mut self, id: ServiceId) -> PassOutcome {
+        let mut out = PassOutcome::default();
+        self.refresh_daemon_desired(id);
+        let cluster = self.services[id.index()].cluster;
+        let task_def = self.services[id.index()].task_def;
+        let req = self.requirements_of(task_def);
+        let group = self.strings.intern(&format!("service:{}", self.service_name(id)));
+        let label = self.service_label(id);
+        let mut started = Vec::new();
+        let mut stopped = Vec::new();
+        for inst in self.clusters[cluster.index()].instances.clone() {
+            let daemon_tasks: Vec<TaskId> = self.instances[inst.index()]
+                .tasks
+                .iter()
+                .copied()
+                .filter(|t| self.tasks[t.index()].service == Some(id) && !self.tasks[t.index()].desired_stopped)
+                .collect();
+            match self.instances[inst.index()].status {
+                InstanceStatus::Active if daemon_tasks.is_empty() => {
+                    if !self.instances[inst.index()].is_placeable() {
+                        continue;
+                    }
+                    match crate::placement::unmet_requirement(self, inst, &req, Owner::Service(id), false) {
+                        None => {
+                            started.push(self.launch_task(inst, task_def, Some(id), group, None, false));
+                            out.progress = true;
+                        }
+                        Some(reason) => {
+                            *self.services[id.index()].observations.placement_failures.entry(reason).or_insert(0) += 1;
+                            out.placement_failure = Some(PlacementFailure { reason, closest: Some(inst) });
+                        }
+                    }
+                }
+                InstanceStatus::Draining if !daemon_tasks.is_empty() => {
+                    // Daemon tasks stop last: after every other service task on the instance stopped.
+                    let others = self.instances[inst.index()].tasks.iter().any(|t| {
+                        let t = &self.tasks[t.index()];
+                        t.service.is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Replica)
+                    });
+                    if !others {
+                        for t in daemon_tasks {
+                            self.stop_task_now(
+                                t,
+                                StopCode::ServiceSchedulerInitiated,
+                                "Task stopped because its container instance is DRAINING",
+                            );
+                            stopped.push(t);
+                            out.progress = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !started.is_empty() {
+            let list: Vec<String> = started.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
+            self.service_event(id, format!("{label} has started {} tasks: {}.", started.len(), list.join(" ")));
+        }
+        if !stopped.is_empty() {
+            let list: Vec<String> = stopped.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
+            self.service_event(id, format!("{label} has stopped {} running tasks: {}.", stopped.len(), list.join(" ")));
+        }
+        out
+    }
+
+    /// Work left after a pass: missing tasks, or tasks still on draining instances.
+    fn work_left(&self, id: ServiceId) -> bool {
+        let s = &self.services[id.index()];
+        let mut on_draining = 0usize;
+        let mut wanted = 0usize;
+        for t in &s.tasks {
+            let t = &self.tasks[t.index()];
+            if t.desired_stopped {
+                continue;
+            }
+            if self.instances[t.instance.index()].status == InstanceStatus::Draining {
+                if s.scheduling == SchedulingStrategy::Replica {
+                    on_draining += 1;
+                }
+            } else {
+                wanted += 1;
+            }
+        }
+        on_draining > 0 || wanted < s.desired_count as usize
+    }
+
+    /// Whether anything of the service is in transition (a later event will trigger a pass).
+    fn in_flight(&self, id: ServiceId) -> bool {
+        self.services[id.index()].tasks.iter().any(|t| {
+            let t = &self.tasks[t.index()];
+            t.desired_stopped || !t.healthy
+        })
+    }
+
+    /// Stalls, the deadlock and placement events, retries and steady state after a pass.
+    fn after_pass(&mut self, id: ServiceId, out: PassOutcome) {
+        let label = self.service_label(id);
+        if let Some(f) = &out.placement_failure {
+            let detail = match (f.reason, f.closest) {
+                (_, None) => " Reason: No ACTIVE container instances with a connected agent were found in your cluster.".to_string(),
+                ("RESOURCE:CPU", Some(i)) => format!(
+                    " The closest matching container-instance {} has insufficient CPU units available. For more information, see the Troubleshooting section.",
+                    self.instance_short_id(i)
+                ),
+                ("RESOURCE:MEMORY", Some(i)) => format!(
+                    " The closest matching container-instance {} has insufficient memory available. For more information, see the Troubleshooting section.",
+                    self.instance_short_id(i)
+                ),
+                ("RESOURCE:PORTS", Some(i)) => format!(
+                    " The closest matching container-instance {} is already using a port required by your task. For more information, see the Troubleshooting section.",
+                    self.instance_short_id(i)
+                ),
+                (reason, Some(i)) => format!(
+                    " The closest matching container-instance {} encountered error \"{reason}\". For more information, see the Troubleshooting section.",
+                    self.instance_short_id(i)
+                ),
+            };
+            self.service_event(
+                id,
+                format!("{label} was unable to place a task because no container instance met all of its requirements.{detail}"),
+            );
+        }
+        let work_left = self.work_left(id);
+        let in_flight = self.in_flight(id);
+        let stalled_reason: Option<String> = if work_left && !out.progress && !in_flight {
+            if let Some(f) = &out.placement_failure {
+                Some(f.reason.to_string())
+            } else if out.throttled {
+                Some(STALL_START_THROTTLED.to_string())
+            } else if out.blocked_by_bounds || self.services[id.index()].scheduling == SchedulingStrategy::Replica {
+                self.service_event(id, format!("{label} {DEADLOCK_EVENT_SUFFIX}"));
+                Some(STALL_DEPLOYMENT_CONFIGURATION.to_string())
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        let now = self.now_ms;
+        let s = &mut self.services[id.index()];
+        let open = s.observations.stalls.last_mut().filter(|e| e.ended_at_ms.is_none());
+        match (open, stalled_reason) {
+            (Some(e), Some(r)) if e.reason == r => {}
+            (Some(e), Some(r)) => {
+                e.ended_at_ms = Some(now);
+                s.observations.stalls.push(Episode { started_at_ms: now, ended_at_ms: None, reason: r });
+            }
+            (None, Some(r)) => s.observations.stalls.push(Episode { started_at_ms: now, ended_at_ms: None, reason: r }),
+            (Some(e), None) if out.progress || !work_left => e.ended_at_ms = Some(now),
+            _ => {}
+        }
+        if work_left && !s.retry_pending {
+            s.retry_pending = true;
+            let retry = self.config.timings.scheduler_retry_interval_ms;
+            self.schedule(retry, EventKind::SchedulerRetry, id.0, 0);
+        }
+        let s = &self.services[id.index()];
+        let steady = !work_left && !in_flight && s.counts.running == s.desired_count && s.counts.live == s.desired_count;
+        if steady && !s.steady {
+            self.services[id.index()].steady = true;
+            self.services[id.index()].observations.steady_state_at_ms = Some(now);
+            self.service_event(id, format!("{label} has reached a steady state."));
+        } else if !steady {
+            self.services[id.index()].steady = false;
+        }
+    }
+
+    /// Samples observations of the services touched in this instant (after all its events).
+    pub(crate) fn end_instant(&mut self) {
+        let now = self.now_ms;
+        let touched = std::mem::take(&mut self.touched_services);
+        for id in touched {
+            let cluster = self.services[id.index()].cluster;
+            if !self.clusters[cluster.index()].drain_observed {
+                continue;
+            }
+            let s = &mut self.services[id.index()];
+            if s.status != ServiceStatus::Active {
+                continue;
+            }
+            let healthy = s.counts.healthy;
+            let live = s.counts.live;
+            s.observations.min_healthy_observed = Some(s.observations.min_healthy_observed.map_or(healthy, |m| m.min(healthy)));
+            s.observations.max_tasks_observed = Some(s.observations.max_tasks_observed.map_or(live, |m| m.max(live)));
+            let floor = s.floor();
+            let open = s.observations.floor_breaches.last_mut().filter(|e| e.ended_at_ms.is_none());
+            if healthy < floor {
+                if open.is_none() {
+                    let cause = s.last_health_loss.take().unwrap_or(BreachCause::PreExistingDeficit);
+                    s.observations.floor_breaches.push(Episode {
+                        started_at_ms: now,
+                        ended_at_ms: None,
+                        reason: cause.as_str().into(),
+                    });
+                }
+            } else {
+                if let Some(e) = open {
+                    e.ended_at_ms = Some(now);
+                }
+                s.last_health_loss = None;
+            }
+        }
+    }
+}

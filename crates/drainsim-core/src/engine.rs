@@ -1,0 +1,598 @@
+//! The engine: a pure, event-driven state machine.
+//!
+//! # How to drive it
+//! - **Inputs**: [`Engine::handle`] applies one ECS request at the current simulated time and
+//!   returns its response or a typed [`EcsError`]; a rejected request changes nothing.
+//! - **Time**: [`Engine::next_event_time`] tells when something happens next; [`Engine::step`]
+//!   processes every event of the next instant; [`Engine::advance_to`] processes events up to a time
+//!   and moves the clock there; [`Engine::run_until_quiet`] runs within bounds and says why it stopped.
+//! - **Getters**: [`Engine::now_ms`], [`Engine::trace`], the describe/list operations, and the
+//!   observation getters of each domain module.
+//! - **Outputs**: trace records (kept or digested) are drained by the caller; nothing is pushed out.
+//!
+//! Call order: construct, then any interleaving of `handle` and time advances. Events at equal times
+//! fire in the order they were scheduled (their sequence number).
+
+use std::collections::BTreeMap;
+
+use crate::errors::EcsError;
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
+use crate::instances::InstanceState;
+use crate::intern::{Interner, Sym};
+use crate::queue::{Event, EventKind, EventQueue};
+use crate::rng::RngStreams;
+use crate::services::ServiceState;
+use crate::settings::AccountSettings;
+use crate::tasks::{TaskDefinition, TaskState};
+use crate::time::{SimTimeMs, HOUR_MS, SECOND_MS};
+use crate::trace::{Change, Subject, Trace, TraceRecord};
+
+/// Durations of AWS-side processes (reference §9.3). Every field is milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timings {
+    /// Each stage of an agent update (PENDING→STAGING→STAGED→UPDATING→UPDATED).
+    pub agent_update_stage_ms: SimTimeMs,
+    /// How long an INACTIVE instance stays describable (reference §3.2: one hour).
+    pub inactive_describable_ms: SimTimeMs,
+    /// Period of the retry pass of a service that has work it could not do.
+    pub scheduler_retry_interval_ms: SimTimeMs,
+    /// PROVISIONING → PENDING (ENI creation and attach for awsvpc tasks).
+    pub task_provisioning_ms: SimTimeMs,
+    /// PENDING → ACTIVATING (image pull and container start).
+    pub task_pending_ms: SimTimeMs,
+    /// ACTIVATING → RUNNING.
+    pub task_activating_ms: SimTimeMs,
+    /// DEPROVISIONING → STOPPED.
+    pub task_deprovisioning_ms: SimTimeMs,
+    /// Uniform jitter applied to task durations, in percent (0 = none).
+    pub jitter_percent: u32,
+    /// When a task with neither load balancer nor container health check counts as healthy after
+    /// RUNNING: 0 under the seed's rule (default), 40 s under today's documented rule.
+    pub healthy_after_running_ms: SimTimeMs,
+    /// REGISTERING: trunk ENI PRECREATED → ATTACHING.
+    pub trunk_provisioning_ms: SimTimeMs,
+    /// Trunk ENI ATTACHING → ATTACHED.
+    pub trunk_attach_ms: SimTimeMs,
+    /// ATTACHED → the agent's SubmitAttachmentStateChanges acknowledgment.
+    pub trunk_acknowledge_ms: SimTimeMs,
+    /// Each stage of the trunk ENI's detach (DETACHING → DETACHED → DELETED).
+    pub trunk_detach_stage_ms: SimTimeMs,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            agent_update_stage_ms: 30 * SECOND_MS,
+            inactive_describable_ms: HOUR_MS,
+            scheduler_retry_interval_ms: 30 * SECOND_MS,
+            task_provisioning_ms: SECOND_MS,
+            task_pending_ms: 10 * SECOND_MS,
+            task_activating_ms: SECOND_MS,
+            task_deprovisioning_ms: SECOND_MS,
+            jitter_percent: 0,
+            healthy_after_running_ms: 0,
+            trunk_provisioning_ms: 5 * SECOND_MS,
+            trunk_attach_ms: 10 * SECOND_MS,
+            trunk_acknowledge_ms: 2 * SECOND_MS,
+            trunk_detach_stage_ms: 5 * SECOND_MS,
+        }
+    }
+}
+
+/// Everything an engine is built from.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub seed: u64,
+    pub account_id: String,
+    pub region: String,
+    /// Unix seconds at simulated time 0 (`registeredAt` and other timestamps).
+    pub epoch_unix_s: u64,
+    /// The principal requests run as when they name none: the account's root user by default.
+    pub default_caller_arn: Option<String>,
+    /// The newest agent version UpdateContainerAgent can install.
+    pub latest_agent_version: String,
+    pub timings: Timings,
+    /// Keep every trace record (the digest is always computed).
+    pub keep_trace_records: bool,
+    /// Run `check_invariants` after every event and request (tests and debug builds).
+    pub check_invariants_every_event: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            seed: 0,
+            account_id: "123456789012".into(),
+            region: "us-east-1".into(),
+            epoch_unix_s: 1_559_779_200, // 2019-06-06T00:00:00Z, the seed's date
+            default_caller_arn: None,
+            latest_agent_version: "1.29.0".into(),
+            timings: Timings::default(),
+            keep_trace_records: true,
+            check_invariants_every_event: cfg!(debug_assertions),
+        }
+    }
+}
+
+/// A cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterState {
+    pub name: Sym,
+    /// Instances in registration order.
+    pub instances: Vec<InstanceId>,
+    /// Services in creation order.
+    pub services: Vec<ServiceId>,
+    /// Free-capacity index of placeable instances.
+    pub placement: crate::placement::PlacementIndex,
+    /// Whether any instance of the cluster has been set to DRAINING (starts the observation window).
+    pub drain_observed: bool,
+}
+
+/// Why a bounded run stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// Nothing but background retries is pending.
+    Quiet,
+    /// The simulated-time bound was reached.
+    EndTime,
+    /// The event bound was reached before the run was quiet (non-convergence).
+    MaxEvents,
+}
+
+impl StopReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Quiet => "quiet",
+            StopReason::EndTime => "endTime",
+            StopReason::MaxEvents => "maxEvents",
+        }
+    }
+}
+
+/// The simulation engine. See the module documentation for the call order.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub(crate) config: EngineConfig,
+    pub(crate) now_ms: SimTimeMs,
+    pub(crate) queue: EventQueue,
+    pub(crate) rng: RngStreams,
+    pub(crate) strings: Interner,
+    pub(crate) settings: AccountSettings,
+    pub(crate) clusters: Vec<ClusterState>,
+    pub(crate) cluster_by_name: BTreeMap<String, ClusterId>,
+    pub(crate) instances: Vec<InstanceState>,
+    pub(crate) instance_by_uuid: BTreeMap<u128, InstanceId>,
+    pub(crate) instance_by_name: BTreeMap<Sym, InstanceId>,
+    pub(crate) task_defs: Vec<TaskDefinition>,
+    pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
+    pub(crate) tasks: Vec<TaskState>,
+    pub(crate) task_by_uuid: BTreeMap<u128, TaskId>,
+    pub(crate) services: Vec<ServiceState>,
+    pub(crate) trace: Trace,
+    pub(crate) events_processed: u64,
+    /// Services whose scheduling pass is due at the current instant.
+    pub(crate) pass_due: std::collections::BTreeSet<ServiceId>,
+    /// Services touched in the current instant (observations are sampled for them).
+    pub(crate) touched_services: std::collections::BTreeSet<ServiceId>,
+    pub(crate) attachments: Vec<crate::attachments::AttachmentState>,
+    pub(crate) faults: crate::faults::FaultState,
+}
+
+impl Engine {
+    /// Builds an engine. No randomness is drawn until something needs it.
+    pub fn new(config: EngineConfig) -> Self {
+        let settings = AccountSettings::new(&config.account_id);
+        let rng = RngStreams::new(config.seed);
+        let keep = config.keep_trace_records;
+        Engine {
+            config,
+            now_ms: 0,
+            queue: EventQueue::default(),
+            rng,
+            strings: Interner::default(),
+            settings,
+            clusters: Vec::new(),
+            cluster_by_name: BTreeMap::new(),
+            instances: Vec::new(),
+            instance_by_uuid: BTreeMap::new(),
+            instance_by_name: BTreeMap::new(),
+            task_defs: Vec::new(),
+            task_def_by_family: BTreeMap::new(),
+            tasks: Vec::new(),
+            task_by_uuid: BTreeMap::new(),
+            services: Vec::new(),
+            trace: Trace::new(keep),
+            events_processed: 0,
+            pass_due: Default::default(),
+            touched_services: Default::default(),
+            attachments: Vec::new(),
+            faults: Default::default(),
+        }
+    }
+
+    // ----- getters -----
+
+    /// The current simulated time.
+    pub fn now_ms(&self) -> SimTimeMs {
+        self.now_ms
+    }
+
+    /// The configuration the engine was built with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The trace (digest and, if kept, records).
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Takes the kept trace records (for streaming them to a file).
+    pub fn take_trace_records(&mut self) -> Vec<TraceRecord> {
+        self.trace.take_records()
+    }
+
+    /// Events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    /// Events pending.
+    pub fn events_pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The account settings.
+    pub fn account_settings(&self) -> &AccountSettings {
+        &self.settings
+    }
+
+    /// Overrides an AWS default setting for this run (`--account-default NAME=VALUE`).
+    pub fn override_account_default(&mut self, name: &str, value: &str) -> Result<(), EcsError> {
+        let name = crate::settings::SettingName::parse(name)?;
+        self.settings.override_aws_default(name, value)
+    }
+
+    /// The principal a request runs as when it names none.
+    pub fn default_caller_arn(&self) -> String {
+        self.config.default_caller_arn.clone().unwrap_or_else(|| self.settings.root_arn().to_string())
+    }
+
+    /// Resolves a string symbol.
+    pub fn resolve_sym(&self, sym: Sym) -> &str {
+        self.strings.resolve(sym)
+    }
+
+    // ----- time -----
+
+    /// When the next event fires.
+    pub fn next_event_time(&self) -> Option<SimTimeMs> {
+        self.queue.peek_time()
+    }
+
+    /// Whether only background retries are pending.
+    pub fn is_quiet(&self) -> bool {
+        self.queue.is_quiet()
+    }
+
+    /// Processes every event of the next instant; returns false if nothing is pending.
+    pub fn step(&mut self) -> bool {
+        let Some(t) = self.queue.peek_time() else { return false };
+        debug_assert!(t >= self.now_ms, "event queue went back in time");
+        self.now_ms = t;
+        while self.queue.peek_time() == Some(t) {
+            let event = self.queue.pop().expect("peeked");
+            self.events_processed += 1;
+            self.dispatch(event);
+            self.run_due_passes();
+            if self.config.check_invariants_every_event {
+                self.assert_invariants("after event");
+            }
+        }
+        self.end_instant();
+        true
+    }
+
+    /// Processes events up to and including `time_ms`, then moves the clock to `time_ms`.
+    /// Returns false if the event bound was hit first.
+    pub fn advance_to(&mut self, time_ms: SimTimeMs, max_events: u64) -> bool {
+        while let Some(t) = self.queue.peek_time() {
+            if t > time_ms {
+                break;
+            }
+            if self.events_processed >= max_events {
+                return false;
+            }
+            self.step();
+        }
+        if time_ms > self.now_ms {
+            self.now_ms = time_ms;
+        }
+        true
+    }
+
+    /// Runs until quiet, until `end_time_ms`, or until `max_events` events have been processed.
+    pub fn run_until_quiet(&mut self, end_time_ms: SimTimeMs, max_events: u64) -> StopReason {
+        loop {
+            if self.queue.is_quiet() {
+                return StopReason::Quiet;
+            }
+            match self.queue.peek_time() {
+                None => return StopReason::Quiet,
+                Some(t) if t > end_time_ms => {
+                    self.now_ms = self.now_ms.max(end_time_ms);
+                    return StopReason::EndTime;
+                }
+                Some(_) => {}
+            }
+            if self.events_processed >= max_events {
+                return StopReason::MaxEvents;
+            }
+            self.step();
+        }
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        match event.kind {
+            EventKind::TaskStageEnds => self.on_task_stage_ends(TaskId(event.id), event.epoch),
+            EventKind::TaskBecomesHealthy => self.on_task_healthy(TaskId(event.id), event.epoch),
+            EventKind::SchedulerPass | EventKind::SchedulerRetry => self.on_scheduler_event(ServiceId(event.id), event.kind),
+            EventKind::AgentUpdateStage => self.on_agent_update_stage(InstanceId(event.id), event.epoch),
+            EventKind::InstanceForgotten => self.on_instance_forgotten(InstanceId(event.id)),
+            EventKind::TrunkAttachmentStage => self.on_trunk_stage(InstanceId(event.id)),
+            EventKind::TrunkAttachmentAcknowledged => self.on_trunk_acknowledged(InstanceId(event.id)),
+            EventKind::TrunkDetachStage => self.on_trunk_detach_stage(InstanceId(event.id)),
+            EventKind::Fault => self.on_fault(event.id),
+        }
+    }
+
+    pub(crate) fn schedule(&mut self, delay_ms: SimTimeMs, kind: EventKind, id: u32, epoch: u16) {
+        self.queue.push(self.now_ms.saturating_add(delay_ms), kind, id, epoch);
+    }
+
+    // ----- requests -----
+
+    /// Applies one request as the default caller.
+    pub fn handle(&mut self, request: crate::api::Request) -> Result<crate::api::Response, EcsError> {
+        let caller = self.default_caller_arn();
+        self.handle_as(&caller, request)
+    }
+
+    /// Applies one request as `caller_arn` (an IAM user, role or root of the account).
+    pub fn handle_as(&mut self, caller_arn: &str, request: crate::api::Request) -> Result<crate::api::Response, EcsError> {
+        use crate::api::Request as R;
+        let result = match request {
+            R::CreateCluster(r) => self.create_cluster(&r.cluster_name),
+            R::RegisterContainerInstance(r) => self.register_container_instance(caller_arn, r),
+            R::DeregisterContainerInstance(r) => self.deregister_container_instance(r),
+            R::DescribeContainerInstances(r) => self.describe_container_instances(r),
+            R::ListContainerInstances(r) => self.list_container_instances(r),
+            R::UpdateContainerInstancesState(r) => self.update_container_instances_state(r),
+            R::UpdateContainerAgent(r) => self.update_container_agent(r),
+            R::PutAccountSetting(r) => self.put_account_setting(caller_arn, r),
+            R::PutAccountSettingDefault(r) => self.put_account_setting_default(r),
+            R::DeleteAccountSetting(r) => self.delete_account_setting(caller_arn, r),
+            R::ListAccountSettings(r) => self.list_account_settings(caller_arn, r),
+            R::SubmitAttachmentStateChanges(r) => self.submit_attachment_state_changes(r),
+            R::CreateService(r) => self.create_service(r),
+            R::UpdateService(r) => self.update_service(r),
+            R::DeleteService(r) => self.delete_service(r),
+            R::DescribeServices(r) => self.describe_services(r),
+            R::RegisterTaskDefinition(r) => self.register_task_definition(r),
+            R::RunTask(r) => self.run_task(r),
+            R::StartTask(r) => self.start_task(r),
+            R::StopTask(r) => self.stop_task(r),
+            R::ListTasks(r) => self.list_tasks(r),
+            R::DescribeTasks(r) => self.describe_tasks(r),
+        };
+        self.run_due_passes();
+        if self.config.check_invariants_every_event {
+            self.assert_invariants("after request");
+        }
+        result
+    }
+
+    // ----- clusters -----
+
+    /// Creates a cluster (idempotent, as in ECS).
+    pub fn create_cluster(&mut self, name: &str) -> Result<crate::api::Response, EcsError> {
+        if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(EcsError::invalid_parameter(
+                "Cluster name must be 1-255 letters (uppercase and lowercase), numbers, hyphens, and underscores.",
+            ));
+        }
+        let id = self.ensure_cluster(name);
+        Ok(crate::api::Response::Cluster { cluster: self.render_cluster(id) })
+    }
+
+    pub(crate) fn ensure_cluster(&mut self, name: &str) -> ClusterId {
+        if let Some(id) = self.cluster_by_name.get(name) {
+            return *id;
+        }
+        let id = ClusterId(self.clusters.len() as u32);
+        let sym = self.strings.intern(name);
+        self.clusters.push(ClusterState {
+            name: sym,
+            instances: Vec::new(),
+            services: Vec::new(),
+            placement: Default::default(),
+            drain_observed: false,
+        });
+        self.cluster_by_name.insert(name.to_string(), id);
+        id
+    }
+
+    /// Resolves the `cluster` member: absent means `default`; a short name or a full ARN.
+    pub(crate) fn resolve_cluster(&self, cluster: Option<&str>) -> Result<ClusterId, EcsError> {
+        let name = match cluster {
+            None => "default",
+            Some(s) => match s.strip_prefix(&format!("arn:aws:ecs:{}:{}:cluster/", self.config.region, self.config.account_id)) {
+                Some(n) => n,
+                None if s.starts_with("arn:") => return Err(EcsError::cluster_not_found()),
+                None => s,
+            },
+        };
+        self.cluster_by_name.get(name).copied().ok_or_else(EcsError::cluster_not_found)
+    }
+
+    pub(crate) fn cluster_name(&self, id: ClusterId) -> &str {
+        self.strings.resolve(self.clusters[id.index()].name)
+    }
+
+    /// The id of a cluster by name.
+    pub fn cluster_id(&self, name: &str) -> Option<ClusterId> {
+        self.cluster_by_name.get(name).copied()
+    }
+
+    pub(crate) fn cluster_arn(&self, id: ClusterId) -> String {
+        format!("arn:aws:ecs:{}:{}:cluster/{}", self.config.region, self.config.account_id, self.cluster_name(id))
+    }
+
+    pub(crate) fn render_cluster(&self, id: ClusterId) -> crate::api::Cluster {
+        let c = &self.clusters[id.index()];
+        crate::api::Cluster {
+            cluster_arn: self.cluster_arn(id),
+            cluster_name: self.cluster_name(id).to_string(),
+            status: "ACTIVE".into(),
+            registered_container_instances_count: c
+                .instances
+                .iter()
+                .filter(|i| self.instances[i.index()].status != crate::lifecycle::InstanceStatus::Inactive)
+                .count() as u32,
+        }
+    }
+
+    // ----- trace -----
+
+    pub(crate) fn record(&mut self, subject: Subject, change: Change, reason: &'static str) {
+        let subject_key = match subject {
+            Subject::Instance(i) => self.instances[i.index()].uuid,
+            Subject::Task(t) => self.tasks[t.index()].uuid,
+            Subject::Service(s) => self.services[s.index()].uuid,
+            Subject::Attachment(a) => self.attachments[a.index()].uuid,
+            Subject::Principal(p) => fnv(self.strings.resolve(p).as_bytes()) as u128,
+        };
+        let payload_key = match change {
+            Change::AgentVersion(s) => fnv(self.strings.resolve(s).as_bytes()),
+            Change::SettingPut { value, .. } => fnv(self.strings.resolve(value).as_bytes()),
+            _ => 0,
+        };
+        let rec = TraceRecord { time_ms: self.now_ms, subject, change, reason };
+        self.trace.append(rec, subject_key, payload_key);
+    }
+
+    /// Renders the subject of a record as its ARN (or principal ARN).
+    pub fn subject_arn(&self, subject: Subject) -> String {
+        match subject {
+            Subject::Instance(i) => self.instance_arn(i),
+            Subject::Task(t) => self.task_arn(t),
+            Subject::Service(s) => self.service_arn(s),
+            Subject::Attachment(a) => self.attachment_arn(a),
+            Subject::Principal(p) => self.strings.resolve(p).to_string(),
+        }
+    }
+
+    /// The scenario's logical name of a record's subject, when it has one.
+    pub fn subject_name(&self, subject: Subject) -> Option<String> {
+        match subject {
+            Subject::Instance(i) => Some(self.strings.resolve(self.instances[i.index()].name).to_string()),
+            Subject::Service(s) => Some(self.strings.resolve(self.services[s.index()].name).to_string()),
+            Subject::Task(t) => {
+                let task = &self.tasks[t.index()];
+                let owner = task.service.map(|s| self.strings.resolve(self.services[s.index()].name).to_string());
+                let id = self.task_short_id(t);
+                Some(format!("{}:task/{}", owner.unwrap_or_else(|| "standalone".into()), &id[..8]))
+            }
+            Subject::Attachment(a) => {
+                let att = &self.attachments[a.index()];
+                Some(format!("{}:{}", self.strings.resolve(self.instances[att.instance.index()].name), att.kind.as_str()))
+            }
+            Subject::Principal(_) => None,
+        }
+    }
+
+    /// A human-readable description of a change.
+    pub fn describe_change(&self, change: &Change) -> String {
+        match *change {
+            Change::InstanceStatus { from, to } => match from {
+                Some(f) => format!("status {} -> {}", f.as_str(), to.as_str()),
+                None => format!("registered, status {}", to.as_str()),
+            },
+            Change::AgentConnected(c) => format!("agentConnected {c}"),
+            Change::AgentUpdate(s) => format!("agentUpdateStatus {}", s.as_str()),
+            Change::AgentVersion(v) => format!("agentVersion {}", self.strings.resolve(v)),
+            Change::AttachmentStatus { from, to } => match from {
+                Some(f) => format!("attachment {} -> {}", f.as_str(), to.as_str()),
+                None => format!("attachment created, {}", to.as_str()),
+            },
+            Change::TaskStatus { from, to } => match from {
+                Some(f) => format!("lastStatus {} -> {}", f.as_str(), to.as_str()),
+                None => format!("placed, lastStatus {}", to.as_str()),
+            },
+            Change::TaskDesiredStopped => "desiredStatus STOPPED".into(),
+            Change::TaskHealthy => "healthStatus HEALTHY".into(),
+            Change::TaskOrphaned => "orphaned (no longer accounted)".into(),
+            Change::ServiceCreated => "service created".into(),
+            Change::ServiceDesiredCount(n) => format!("desiredCount {n}"),
+            Change::ServiceDeleted => "service deleted".into(),
+            Change::ServiceEvent(_) => "service event".into(),
+            Change::SettingPut { name, value } => {
+                format!("setting {} = {}", crate::settings::SettingName::ALL[name as usize].as_str(), self.strings.resolve(value))
+            }
+            Change::SettingDeleted { name } => {
+                format!("setting {} deleted", crate::settings::SettingName::ALL[name as usize].as_str())
+            }
+        }
+    }
+
+    /// Panics with the violated invariant (tests and debug builds).
+    pub(crate) fn assert_invariants(&self, when: &str) {
+        if let Err(v) = crate::invariants::check_invariants(self) {
+            panic!("invariant violated {when} at {} ms: {v}", self.now_ms);
+        }
+    }
+
+    /// A digest of the observable state (used to show that a rejected request changed nothing).
+    pub fn state_digest(&self) -> u64 {
+        let mut h = FNV_OFFSET;
+        let mut eat = |x: u64| {
+            for b in x.to_le_bytes() {
+                h ^= b as u64;
+                h = h.wrapping_mul(FNV_PRIME);
+            }
+        };
+        eat(self.now_ms);
+        eat(self.trace.digest());
+        eat(self.trace.len());
+        eat(self.queue.len() as u64);
+        eat(self.clusters.len() as u64);
+        eat(self.instances.len() as u64);
+        eat(self.tasks.len() as u64);
+        eat(self.services.len() as u64);
+        eat(self.task_defs.len() as u64);
+        for i in &self.instances {
+            eat(i.version);
+            eat(i.status as u64);
+            eat(i.remaining.cpu as u64);
+            eat(i.remaining.memory as u64);
+        }
+        for s in &self.services {
+            eat(s.desired_count as u64);
+            eat(s.events.len() as u64);
+        }
+        h
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// FNV-1a over bytes (stable across platforms and runs).
+pub(crate) fn fnv(bytes: &[u8]) -> u64 {
+    let mut h = FNV_OFFSET;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}

@@ -1,0 +1,92 @@
+//! ECS's error shapes. Every rejected request returns one of these and changes nothing.
+
+use std::fmt;
+
+/// The ECS exception names of the operations drainsim models (reference §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum EcsErrorKind {
+    ClientException,
+    InvalidParameterException,
+    ClusterNotFoundException,
+    AccessDeniedException,
+    ServerException,
+    NoUpdateAvailableException,
+    MissingVersionException,
+    UpdateInProgressException,
+    ServiceNotFoundException,
+    ServiceNotActiveException,
+    AttributeLimitExceededException,
+    TargetNotFoundException,
+}
+
+impl EcsErrorKind {
+    /// The exception name exactly as ECS spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            EcsErrorKind::ClientException => "ClientException",
+            EcsErrorKind::InvalidParameterException => "InvalidParameterException",
+            EcsErrorKind::ClusterNotFoundException => "ClusterNotFoundException",
+            EcsErrorKind::AccessDeniedException => "AccessDeniedException",
+            EcsErrorKind::ServerException => "ServerException",
+            EcsErrorKind::NoUpdateAvailableException => "NoUpdateAvailableException",
+            EcsErrorKind::MissingVersionException => "MissingVersionException",
+            EcsErrorKind::UpdateInProgressException => "UpdateInProgressException",
+            EcsErrorKind::ServiceNotFoundException => "ServiceNotFoundException",
+            EcsErrorKind::ServiceNotActiveException => "ServiceNotActiveException",
+            EcsErrorKind::AttributeLimitExceededException => "AttributeLimitExceededException",
+            EcsErrorKind::TargetNotFoundException => "TargetNotFoundException",
+        }
+    }
+
+    /// Parses an exception name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        use EcsErrorKind::*;
+        [
+            ClientException,
+            InvalidParameterException,
+            ClusterNotFoundException,
+            AccessDeniedException,
+            ServerException,
+            NoUpdateAvailableException,
+            MissingVersionException,
+            UpdateInProgressException,
+            ServiceNotFoundException,
+            ServiceNotActiveException,
+            AttributeLimitExceededException,
+            TargetNotFoundException,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+}
+
+/// A typed ECS error with its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcsError {
+    pub kind: EcsErrorKind,
+    pub message: String,
+}
+
+impl EcsError {
+    pub fn new(kind: EcsErrorKind, message: impl Into<String>) -> Self {
+        EcsError { kind, message: message.into() }
+    }
+    pub fn invalid_parameter(message: impl Into<String>) -> Self {
+        Self::new(EcsErrorKind::InvalidParameterException, message)
+    }
+    pub fn client(message: impl Into<String>) -> Self {
+        Self::new(EcsErrorKind::ClientException, message)
+    }
+    /// `ClusterNotFoundException: Cluster not found.` (the text ECS returns).
+    pub fn cluster_not_found() -> Self {
+        Self::new(EcsErrorKind::ClusterNotFoundException, "Cluster not found.")
+    }
+}
+
+impl fmt::Display for EcsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.message)
+    }
+}
+
+impl std::error::Error for EcsError {}

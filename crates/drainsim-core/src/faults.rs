@@ -1,0 +1,122 @@
+//! Faults: scheduled events drawn from their own seeded stream, consulted at one point each (not
+//! `if rng` scattered through the domain). Off unless a scenario turns them on.
+
+use rand::RngExt;
+
+use crate::ids::InstanceId;
+use crate::queue::EventKind;
+use crate::rng::StreamName;
+use crate::time::SimTimeMs;
+use crate::trace::{Change, Subject};
+use crate::Engine;
+
+/// Fault rates of a run (per mille where a rate).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultProfile {
+    /// Chance that a trunk ENI fails to provision (REGISTRATION_FAILED), per mille.
+    pub trunk_provisioning_failure_per_mille: u32,
+    /// Extra latency added to every trunk ENI attach, in milliseconds.
+    pub eni_attach_latency_ms: SimTimeMs,
+    /// Chance that a task fails to start, per mille.
+    pub task_start_failure_per_mille: u32,
+}
+
+/// A fault pinned at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinnedFault {
+    AgentDisconnect(InstanceId),
+    AgentReconnect(InstanceId),
+}
+
+/// Fault state of an engine.
+#[derive(Debug, Clone, Default)]
+pub struct FaultState {
+    pub profile: FaultProfile,
+    pub pinned: Vec<PinnedFault>,
+    /// Instances whose trunk provisioning fails (pinned by the scenario).
+    pub trunk_failures: Vec<InstanceId>,
+}
+
+impl Engine {
+    /// Turns on fault rates for the rest of the run.
+    pub fn set_fault_profile(&mut self, profile: FaultProfile) {
+        self.faults.profile = profile;
+    }
+
+    /// The fault profile in force.
+    pub fn fault_profile(&self) -> &FaultProfile {
+        &self.faults.profile
+    }
+
+    /// Pins a fault at `at_ms` (absolute simulated time, not before now).
+    pub fn pin_fault(&mut self, at_ms: SimTimeMs, fault: PinnedFault) {
+        let idx = self.faults.pinned.len() as u32;
+        self.faults.pinned.push(fault);
+        let delay = at_ms.saturating_sub(self.now_ms);
+        self.schedule(delay, EventKind::Fault, idx, 0);
+    }
+
+    /// Makes the trunk provisioning of an instance fail (it must be REGISTERING).
+    pub fn pin_trunk_failure(&mut self, id: InstanceId) {
+        self.faults.trunk_failures.push(id);
+    }
+
+    pub(crate) fn on_fault(&mut self, idx: u32) {
+        match self.faults.pinned[idx as usize].clone() {
+            PinnedFault::AgentDisconnect(i) => self.set_agent_connected(i, false),
+            PinnedFault::AgentReconnect(i) => self.set_agent_connected(i, true),
+        }
+    }
+
+    fn set_agent_connected(&mut self, id: InstanceId, connected: bool) {
+        let i = &self.instances[id.index()];
+        if i.agent_connected == connected || i.status == crate::lifecycle::InstanceStatus::Inactive {
+            return;
+        }
+        self.instances[id.index()].agent_connected = connected;
+        self.bump_version(id);
+        self.record(
+            Subject::Instance(id),
+            Change::AgentConnected(connected),
+            if connected { "agent reconnected" } else { "agent disconnected" },
+        );
+        self.refresh_placeability(id);
+        if connected {
+            self.resume_agent_update(id);
+        }
+    }
+
+    pub(crate) fn trunk_provisioning_fails(&mut self, id: InstanceId) -> bool {
+        if self.faults.trunk_failures.contains(&id) {
+            return true;
+        }
+        let rate = self.faults.profile.trunk_provisioning_failure_per_mille;
+        rate > 0 && self.rng.stream(StreamName::Faults).random_range(0..1000u32) < rate
+    }
+
+    pub(crate) fn fault_attach_latency_ms(&self) -> SimTimeMs {
+        self.faults.profile.eni_attach_latency_ms
+    }
+
+    pub(crate) fn draw_task_start_failure(&mut self) -> bool {
+        let rate = self.faults.profile.task_start_failure_per_mille;
+        rate > 0 && self.rng.stream(StreamName::Faults).random_range(0..1000u32) < rate
+    }
+}
+
+impl Engine {
+    /// Swarm testing: this seed's own fault profile — which faults are on, and at what rates —
+    /// drawn from the fault stream only.
+    pub fn draw_swarm_fault_profile(&mut self) -> FaultProfile {
+        let rng = self.rng.stream(StreamName::Faults);
+        let on = |rng: &mut rand_chacha::ChaCha8Rng| rng.random_range(0..2u32) == 1;
+        let trunk = if on(rng) { rng.random_range(1..=200u32) } else { 0 };
+        let latency = if on(rng) { rng.random_range(1..=180u64) * 1000 } else { 0 };
+        let start = if on(rng) { rng.random_range(1..=300u32) } else { 0 };
+        FaultProfile {
+            trunk_provisioning_failure_per_mille: trunk,
+            eni_attach_latency_ms: latency,
+            task_start_failure_per_mille: start,
+        }
+    }
+}

@@ -1,0 +1,782 @@
+//! Container instances: their state, the registration rules (resources, attributes, tags, ARN
+//! format), and the container-instance operations RegisterContainerInstance,
+//! DeregisterContainerInstance, DescribeContainerInstances, ListContainerInstances and
+//! UpdateContainerInstancesState.
+
+use crate::api::{self, Failure, Response};
+use crate::errors::EcsError;
+use crate::ids::{AttachmentId, ClusterId, InstanceId, TaskId};
+use crate::intern::Sym;
+use crate::lifecycle::{AgentUpdateStatus, InstanceStatus};
+use crate::queue::EventKind;
+use crate::settings::SettingName;
+use crate::time::SimTimeMs;
+use crate::trace::{Change, Subject};
+use crate::Engine;
+
+/// The consumable resources of an instance. PORTS/PORTS_UDP list the ports that are *in use* (the
+/// agent's reserved ports at registration; remaining = reserved plus every task's host ports), as
+/// ECS reports them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Resources {
+    pub cpu: i64,
+    pub memory: i64,
+    pub ports_tcp: Vec<u16>,
+    pub ports_udp: Vec<u16>,
+}
+
+/// When an instance's drain started and ended (reference §9.11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DrainTimes {
+    /// The last transition to DRAINING.
+    pub started_at_ms: Option<SimTimeMs>,
+    /// When `runningTasksCount` first reached 0 after the drain started.
+    pub no_running_at_ms: Option<SimTimeMs>,
+    /// When every task on the instance had reached STOPPED (orphans excepted).
+    pub completed_at_ms: Option<SimTimeMs>,
+}
+
+/// One container instance.
+#[derive(Debug, Clone)]
+pub struct InstanceState {
+    pub cluster: ClusterId,
+    pub name: Sym,
+    pub uuid: u128,
+    pub long_arn: bool,
+    pub ec2_instance_id: Sym,
+    pub instance_type: Sym,
+    pub availability_zone: Sym,
+    /// The principal (instance role) that registered the instance.
+    pub registered_by: Sym,
+    pub version: u64,
+    pub agent_version: Option<Sym>,
+    pub agent_hash: Option<Sym>,
+    pub docker_version: Option<Sym>,
+    pub registered: Resources,
+    pub remaining: Resources,
+    pub custom_resources: Vec<api::Resource>,
+    pub status: InstanceStatus,
+    pub status_reason: Option<Sym>,
+    pub agent_connected: bool,
+    pub running_tasks_count: u32,
+    pub pending_tasks_count: u32,
+    pub agent_update: Option<AgentUpdateStatus>,
+    pub agent_update_epoch: u16,
+    /// A scenario-injected failure of the next agent update, at this stage.
+    pub agent_update_fail_at: Option<AgentUpdateStatus>,
+    pub attributes: Vec<(Sym, Option<Sym>)>,
+    pub registered_at_ms: SimTimeMs,
+    pub tags: Vec<(Sym, Sym)>,
+    /// Tasks on the instance that have not reached STOPPED (and are not orphaned).
+    pub tasks: Vec<TaskId>,
+    /// Whether the instance is in its cluster's placement index.
+    pub indexed: bool,
+    pub deregistered_at_ms: Option<SimTimeMs>,
+    /// INACTIVE for longer than the describable window: no operation finds it any more.
+    pub forgotten: bool,
+    /// Its trunk ENI attachment, if it was registered with trunking.
+    pub trunk: Option<AttachmentId>,
+    /// Task ENI limit fixed at registration (None: type not in the table and no explicit limit).
+    pub task_eni_limit: Option<u16>,
+    pub task_enis_in_use: u16,
+    pub drain: DrainTimes,
+}
+
+impl InstanceState {
+    /// Whether the instance accepts placements: ACTIVE with a connected agent (reference §2.3).
+    pub fn is_placeable(&self) -> bool {
+        self.status == InstanceStatus::Active && self.agent_connected
+    }
+}
+
+/// Custom attribute limits (reference §3.3).
+pub const MAX_CUSTOM_ATTRIBUTES: usize = 10;
+/// Tag limits (reference §3.3).
+pub const MAX_TAGS: usize = 50;
+/// DescribeContainerInstances accepts at most this many instances.
+pub const MAX_DESCRIBE_INSTANCES: usize = 100;
+/// UpdateContainerInstancesState accepts at most this many instances (reference §1.1).
+pub const MAX_UPDATE_STATE_INSTANCES: usize = 10;
+
+fn valid_attribute_name(name: &str) -> bool {
+    (1..=128).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
+}
+
+fn valid_attribute_value(value: &str) -> bool {
+    (1..=128).contains(&value.len())
+        && !value.starts_with(' ')
+        && !value.ends_with(' ')
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | '@' | ':' | ' '))
+}
+
+/// Parses a `Resource` list into resources. CPU and MEMORY are INTEGER and required; PORTS and
+/// PORTS_UDP are STRINGSETs of port numbers; anything else is a custom resource kept as given.
+pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<(Resources, Vec<api::Resource>), EcsError> {
+    let mut res = Resources::default();
+    let (mut cpu, mut mem) = (None, None);
+    let mut custom = Vec::new();
+    for r in list {
+        let integer = || {
+            if r.resource_type != "INTEGER" {
+                return Err(EcsError::invalid_parameter(format!("Resource {} must have type INTEGER.", r.name)));
+            }
+            match r.integer_value {
+                Some(v) if v >= 0 && v <= i32::MAX as i64 => Ok(v),
+                _ => Err(EcsError::invalid_parameter(format!("Resource {} needs a non-negative integerValue.", r.name))),
+            }
+        };
+        let ports = || -> Result<Vec<u16>, EcsError> {
+            if r.resource_type != "STRINGSET" {
+                return Err(EcsError::invalid_parameter(format!("Resource {} must have type STRINGSET.", r.name)));
+            }
+            let mut ps = Vec::new();
+            for p in r.string_set_value.iter().flatten() {
+                let v: u16 =
+                    p.parse().ok().filter(|v| *v > 0).ok_or_else(|| {
+                        EcsError::invalid_parameter(format!("Resource {}: '{p}' is not a port number.", r.name))
+                    })?;
+                ps.push(v);
+            }
+            ps.sort_unstable();
+            ps.dedup();
+            Ok(ps)
+        };
+        match r.name.as_str() {
+            "CPU" => cpu = Some(integer()?),
+            "MEMORY" => mem = Some(integer()?),
+            "PORTS" => res.ports_tcp = ports()?,
+            "PORTS_UDP" => res.ports_udp = ports()?,
+            _ => {
+                if !matches!(r.resource_type.as_str(), "INTEGER" | "DOUBLE" | "LONG" | "STRINGSET") {
+                    return Err(EcsError::invalid_parameter(format!(
+                        "Resource {} has type '{}'; valid types are INTEGER, DOUBLE, LONG, STRINGSET.",
+                        r.name, r.resource_type
+                    )));
+                }
+                custom.push(r.clone());
+            }
+        }
+    }
+    res.cpu = cpu.ok_or_else(|| EcsError::invalid_parameter("totalResources must include CPU."))?;
+    res.memory = mem.ok_or_else(|| EcsError::invalid_parameter("totalResources must include MEMORY."))?;
+    Ok((res, custom))
+}
+
+impl Engine {
+    // ----- rendering -----
+
+    /// The container instance ID (32 hex digits, or a hyphenated UUID in the old format).
+    pub fn instance_short_id(&self, id: InstanceId) -> String {
+        let i = &self.instances[id.index()];
+        render_id(i.uuid, i.long_arn)
+    }
+
+    /// The container instance ARN, in the format chosen at registration (reference §5).
+    pub fn instance_arn(&self, id: InstanceId) -> String {
+        let i = &self.instances[id.index()];
+        if i.long_arn {
+            format!(
+                "arn:aws:ecs:{}:{}:container-instance/{}/{}",
+                self.config.region,
+                self.config.account_id,
+                self.cluster_name(i.cluster),
+                self.instance_short_id(id)
+            )
+        } else {
+            format!(
+                "arn:aws:ecs:{}:{}:container-instance/{}",
+                self.config.region,
+                self.config.account_id,
+                self.instance_short_id(id)
+            )
+        }
+    }
+
+    /// The instance registered under a logical name.
+    pub fn instance_by_name(&self, name: &str) -> Option<InstanceId> {
+        self.strings.get(name).and_then(|s| self.instance_by_name.get(&s)).copied()
+    }
+
+    /// Every instance, in registration order.
+    pub fn instance_ids(&self) -> impl Iterator<Item = InstanceId> + '_ {
+        (0..self.instances.len() as u32).map(InstanceId)
+    }
+
+    /// The internal state of an instance.
+    pub fn instance(&self, id: InstanceId) -> &InstanceState {
+        &self.instances[id.index()]
+    }
+
+    /// The ECS `ContainerInstance` shape of an instance.
+    pub fn render_instance(&self, id: InstanceId, include_tags: bool) -> api::ContainerInstance {
+        let i = &self.instances[id.index()];
+        let s = |sym: Sym| self.strings.resolve(sym).to_string();
+        let resources = |r: &Resources| {
+            let mut v = vec![
+                api::Resource {
+                    name: "CPU".into(),
+                    resource_type: "INTEGER".into(),
+                    integer_value: Some(r.cpu),
+                    ..Default::default()
+                },
+                api::Resource {
+                    name: "MEMORY".into(),
+                    resource_type: "INTEGER".into(),
+                    integer_value: Some(r.memory),
+                    ..Default::default()
+                },
+                api::Resource {
+                    name: "PORTS".into(),
+                    resource_type: "STRINGSET".into(),
+                    string_set_value: Some(r.ports_tcp.iter().map(|p| p.to_string()).collect()),
+                    ..Default::default()
+                },
+                api::Resource {
+                    name: "PORTS_UDP".into(),
+                    resource_type: "STRINGSET".into(),
+                    string_set_value: Some(r.ports_udp.iter().map(|p| p.to_string()).collect()),
+                    ..Default::default()
+                },
+            ];
+            v.extend(i.custom_resources.iter().cloned());
+            v
+        };
+        api::ContainerInstance {
+            container_instance_arn: self.instance_arn(id),
+            ec2_instance_id: s(i.ec2_instance_id),
+            version: i.version,
+            version_info: api::VersionInfo {
+                agent_version: i.agent_version.map(s),
+                agent_hash: i.agent_hash.map(s),
+                docker_version: i.docker_version.map(s),
+            },
+            remaining_resources: resources(&i.remaining),
+            registered_resources: resources(&i.registered),
+            status: i.status.as_str().into(),
+            status_reason: i.status_reason.map(s),
+            agent_connected: i.agent_connected,
+            running_tasks_count: i.running_tasks_count,
+            pending_tasks_count: i.pending_tasks_count,
+            agent_update_status: i.agent_update.map(|u| u.as_str().to_string()),
+            attributes: i
+                .attributes
+                .iter()
+                .map(|(n, v)| api::Attribute { name: s(*n), value: v.map(s), target_type: None, target_id: None })
+                .collect(),
+            registered_at: self.config.epoch_unix_s as f64 + i.registered_at_ms as f64 / 1000.0,
+            attachments: i.trunk.iter().map(|a| self.render_attachment(*a)).collect(),
+            tags: include_tags.then(|| i.tags.iter().map(|(k, v)| api::Tag { key: s(*k), value: s(*v) }).collect()),
+        }
+    }
+
+    /// Finds an instance of `cluster` by container instance ID or ARN; forgotten instances are gone.
+    pub(crate) fn resolve_instance(&self, cluster: ClusterId, reference: &str) -> Option<InstanceId> {
+        let id_part = if reference.starts_with("arn:") {
+            let rest = reference.split_once(":container-instance/")?.1;
+            match rest.split_once('/') {
+                Some((cluster_name, id)) => {
+                    if cluster_name != self.cluster_name(cluster) {
+                        return None;
+                    }
+                    id
+                }
+                None => rest,
+            }
+        } else {
+            reference
+        };
+        let uuid = parse_id(id_part)?;
+        let id = *self.instance_by_uuid.get(&uuid)?;
+        let i = &self.instances[id.index()];
+        (i.cluster == cluster && !i.forgotten && render_id(i.uuid, i.long_arn) == id_part).then_some(id)
+    }
+
+    /// The ARN a failure names for a reference that matched nothing.
+    pub(crate) fn missing_instance_arn(&self, cluster: ClusterId, reference: &str) -> String {
+        if reference.starts_with("arn:") {
+            reference.to_string()
+        } else {
+            format!(
+                "arn:aws:ecs:{}:{}:container-instance/{}/{}",
+                self.config.region,
+                self.config.account_id,
+                self.cluster_name(cluster),
+                reference
+            )
+        }
+    }
+
+    /// Bumps an instance's version (every change that would emit an ECS event, reference §3.3).
+    pub(crate) fn bump_version(&mut self, id: InstanceId) {
+        self.instances[id.index()].version += 1;
+    }
+
+    /// The one place an instance changes status: checks the legal graph, bumps the version, records.
+    pub(crate) fn set_instance_status(&mut self, id: InstanceId, to: InstanceStatus, reason: &'static str) {
+        let from = self.instances[id.index()].status;
+        assert!(from.can_move_to(to), "illegal container instance transition {} -> {}", from.as_str(), to.as_str());
+        self.instances[id.index()].status = to;
+        self.bump_version(id);
+        self.record(Subject::Instance(id), Change::InstanceStatus { from: Some(from), to }, reason);
+        self.refresh_placeability(id);
+        if to == InstanceStatus::Inactive {
+            let i = &mut self.instances[id.index()];
+            i.deregistered_at_ms = Some(self.now_ms);
+            let window = self.config.timings.inactive_describable_ms;
+            self.schedule(window, EventKind::InstanceForgotten, id.0, 0);
+        }
+    }
+
+    /// Puts an instance in or out of its cluster's placement index to match `is_placeable`.
+    pub(crate) fn refresh_placeability(&mut self, id: InstanceId) {
+        let placeable = self.instances[id.index()].is_placeable();
+        let indexed = self.instances[id.index()].indexed;
+        if placeable != indexed {
+            let i = &self.instances[id.index()];
+            let key = crate::placement::IndexKey::of(id, i);
+            let cluster = i.cluster;
+            let index = &mut self.clusters[cluster.index()].placement;
+            if placeable {
+                index.insert(key);
+            } else {
+                index.remove(key);
+            }
+            self.instances[id.index()].indexed = placeable;
+            if placeable {
+                self.trigger_waiting_services(cluster);
+            }
+        }
+    }
+
+    pub(crate) fn on_instance_forgotten(&mut self, id: InstanceId) {
+        let i = &mut self.instances[id.index()];
+        if i.status == InstanceStatus::Inactive {
+            i.forgotten = true;
+        }
+    }
+
+    // ----- RegisterContainerInstance -----
+
+    pub(crate) fn register_container_instance(
+        &mut self,
+        caller_arn: &str,
+        req: api::RegisterContainerInstanceRequest,
+    ) -> Result<Response, EcsError> {
+        // Validate everything before changing anything.
+        let cluster_name = match req.cluster.as_deref() {
+            None => "default".to_string(),
+            Some(c) => match self.resolve_cluster(Some(c)) {
+                Ok(id) => self.cluster_name(id).to_string(),
+                Err(e) => return Err(e),
+            },
+        };
+        if let Some(arn) = &req.container_instance_arn {
+            let cluster = self.resolve_cluster(Some(&cluster_name))?;
+            let id = self
+                .resolve_instance(cluster, arn)
+                .ok_or_else(|| EcsError::client(format!("Container instance {arn} not found.")))?;
+            if self.instances[id.index()].status == InstanceStatus::Inactive {
+                return Err(EcsError::client(format!("Container instance {} is inactive.", self.instance_short_id(id))));
+            }
+            return self.reregister_container_instance(id, req);
+        }
+        let ident = &req.instance_identity;
+        if ident.name.is_empty() || ident.instance_type.is_empty() || ident.availability_zone.is_empty() {
+            return Err(EcsError::invalid_parameter(
+                "The instance identity must give the instance's name, instanceType and availabilityZone.",
+            ));
+        }
+        if self.instance_by_name(&ident.name).is_some() {
+            return Err(EcsError::invalid_parameter(format!(
+                "An instance named '{}' is already registered (logical names are unique).",
+                ident.name
+            )));
+        }
+        let (resources, custom_resources) = parse_total_resources(&req.total_resources)?;
+        let custom_attrs = req.attributes.iter().filter(|a| !a.name.starts_with("ecs.")).count();
+        if custom_attrs > MAX_CUSTOM_ATTRIBUTES {
+            return Err(EcsError::invalid_parameter(format!(
+                "A container instance can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes; {custom_attrs} given."
+            )));
+        }
+        for a in &req.attributes {
+            if !valid_attribute_name(&a.name) {
+                return Err(EcsError::invalid_parameter(format!(
+                    "Attribute name '{}' must be 1-128 letters, numbers, hyphens, underscores, slashes and periods.",
+                    a.name
+                )));
+            }
+            if let Some(v) = &a.value {
+                if !valid_attribute_value(v) {
+                    return Err(EcsError::invalid_parameter(format!(
+                        "Attribute value '{v}' of '{}' must be 1-128 letters, numbers, hyphens, underscores, periods, at signs, slashes, colons and inner spaces.",
+                        a.name
+                    )));
+                }
+            }
+        }
+        if req.tags.len() > MAX_TAGS {
+            return Err(EcsError::invalid_parameter(format!("At most {MAX_TAGS} tags are allowed; {} given.", req.tags.len())));
+        }
+        for t in &req.tags {
+            if t.key.is_empty() || t.key.len() > 128 || t.value.len() > 256 {
+                return Err(EcsError::invalid_parameter(format!(
+                    "Tag '{}': keys are 1-128 characters and values at most 256.",
+                    t.key
+                )));
+            }
+        }
+        self.settings.validate_principal(caller_arn)?;
+        if let Some(eid) = &ident.ec2_instance_id {
+            if !eid.starts_with("i-") {
+                return Err(EcsError::invalid_parameter(format!("'{eid}' is not an EC2 instance ID.")));
+            }
+        }
+
+        // Commit.
+        let cluster = self.ensure_cluster(&cluster_name);
+        let long_arn = self.settings.is_enabled(caller_arn, SettingName::ContainerInstanceLongArnFormat);
+        let trunking_opted_in = self.settings.is_enabled(caller_arn, SettingName::AwsvpcTrunking);
+        let trunked = trunking_opted_in && crate::eni_limits::supports_trunking(&ident.instance_type);
+        let task_eni_limit = ident.task_eni_limit.or_else(|| crate::eni_limits::task_eni_limit(&ident.instance_type, trunked));
+        let mut uuid = self.rng.next_id128();
+        while self.instance_by_uuid.contains_key(&uuid) {
+            uuid = self.rng.next_id128();
+        }
+        let ec2_id = match &ident.ec2_instance_id {
+            Some(e) => e.clone(),
+            None => format!("i-0{:016x}", self.rng.next_id64()),
+        };
+        let id = InstanceId(self.instances.len() as u32);
+        let intern = |e: &mut Engine, s: &str| e.strings.intern(s);
+        let mut attributes: Vec<(Sym, Option<Sym>)> = Vec::new();
+        let builtin = [
+            ("ecs.instance-type", ident.instance_type.clone()),
+            ("ecs.availability-zone", ident.availability_zone.clone()),
+            ("ecs.os-type", "linux".to_string()),
+            ("ecs.cpu-architecture", "x86_64".to_string()),
+            ("ecs.capability.task-eni", String::new()),
+        ];
+        for (n, v) in builtin {
+            if req.attributes.iter().any(|a| a.name == n) {
+                continue;
+            }
+            let name = intern(self, n);
+            let value = (!v.is_empty()).then(|| intern(self, &v));
+            attributes.push((name, value));
+        }
+        if trunked {
+            let name = intern(self, "ecs.capability.task-eni-trunking");
+            attributes.push((name, None));
+        }
+        for a in &req.attributes {
+            let name = intern(self, &a.name);
+            let value = a.value.as_deref().map(|v| intern(self, v));
+            attributes.push((name, value));
+        }
+        attributes.sort();
+        let vi = req.version_info.clone().unwrap_or_default();
+        let state = InstanceState {
+            cluster,
+            name: intern(self, &ident.name),
+            uuid,
+            long_arn,
+            ec2_instance_id: intern(self, &ec2_id),
+            instance_type: intern(self, &ident.instance_type),
+            availability_zone: intern(self, &ident.availability_zone),
+            registered_by: intern(self, caller_arn),
+            version: 1,
+            agent_version: vi.agent_version.as_deref().map(|v| intern(self, v)),
+            agent_hash: vi.agent_hash.as_deref().map(|v| intern(self, v)),
+            docker_version: vi.docker_version.as_deref().map(|v| intern(self, v)),
+            registered: resources.clone(),
+            remaining: resources,
+            custom_resources,
+            status: if trunked { InstanceStatus::Registering } else { InstanceStatus::Active },
+            status_reason: None,
+            agent_connected: true,
+            running_tasks_count: 0,
+            pending_tasks_count: 0,
+            agent_update: None,
+            agent_update_epoch: 0,
+            agent_update_fail_at: None,
+            attributes,
+            registered_at_ms: self.now_ms,
+            tags: req.tags.iter().map(|t| (intern(self, &t.key), intern(self, &t.value))).collect(),
+            tasks: Vec::new(),
+            indexed: false,
+            deregistered_at_ms: None,
+            forgotten: false,
+            trunk: None,
+            task_eni_limit,
+            task_enis_in_use: 0,
+            drain: DrainTimes::default(),
+        };
+        let name = state.name;
+        let status = state.status;
+        self.instances.push(state);
+        self.instance_by_uuid.insert(uuid, id);
+        self.instance_by_name.insert(name, id);
+        self.clusters[cluster.index()].instances.push(id);
+        self.record(Subject::Instance(id), Change::InstanceStatus { from: None, to: status }, "RegisterContainerInstance");
+        if trunked {
+            self.start_trunk_attachment(id);
+        }
+        self.refresh_placeability(id);
+        self.trigger_daemon_services(cluster);
+        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })
+    }
+
+    /// Registration with `containerInstanceArn` of a live instance: the agent restarted; its version
+    /// information and attributes are refreshed.
+    fn reregister_container_instance(
+        &mut self,
+        id: InstanceId,
+        req: api::RegisterContainerInstanceRequest,
+    ) -> Result<Response, EcsError> {
+        if let Some(vi) = &req.version_info {
+            let av = vi.agent_version.as_deref().map(|v| self.strings.intern(v));
+            let i = &mut self.instances[id.index()];
+            i.agent_version = av.or(i.agent_version);
+        }
+        self.bump_version(id);
+        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })
+    }
+
+    // ----- DeregisterContainerInstance -----
+
+    /// Reference §3.5 and §9.9: without `force`, an instance with tasks that are not STOPPED is
+    /// refused; with `force`, its tasks are orphaned and their services replace them.
+    pub(crate) fn deregister_container_instance(
+        &mut self,
+        req: api::DeregisterContainerInstanceRequest,
+    ) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let id = self
+            .resolve_instance(cluster, &req.container_instance)
+            .ok_or_else(|| EcsError::client(format!("Container instance {} not found.", req.container_instance)))?;
+        let status = self.instances[id.index()].status;
+        if matches!(status, InstanceStatus::Inactive | InstanceStatus::Deregistering) {
+            return Err(EcsError::client(format!("Container instance {} is inactive.", self.instance_short_id(id))));
+        }
+        let force = req.force.unwrap_or(false);
+        if !force && !self.instances[id.index()].tasks.is_empty() {
+            return Err(EcsError::invalid_parameter(format!(
+                "Found running tasks on the instance. Container instance {} has {} task(s) that are not STOPPED; stop them, or deregister with force.",
+                self.instance_short_id(id),
+                self.instances[id.index()].tasks.len()
+            )));
+        }
+        self.orphan_tasks(id);
+        if self.instances[id.index()].agent_connected {
+            self.instances[id.index()].agent_connected = false;
+            self.record(Subject::Instance(id), Change::AgentConnected(false), "DeregisterContainerInstance");
+        }
+        if self.instances[id.index()].trunk.is_some() {
+            self.set_instance_status(id, InstanceStatus::Deregistering, "DeregisterContainerInstance");
+            self.start_trunk_detach(id);
+        } else {
+            self.set_instance_status(id, InstanceStatus::Inactive, "DeregisterContainerInstance");
+        }
+        let cluster = self.instances[id.index()].cluster;
+        self.trigger_daemon_services(cluster);
+        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })
+    }
+
+    // ----- DescribeContainerInstances -----
+
+    pub(crate) fn describe_container_instances(
+        &mut self,
+        req: api::DescribeContainerInstancesRequest,
+    ) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        if req.container_instances.is_empty() || req.container_instances.len() > MAX_DESCRIBE_INSTANCES {
+            return Err(EcsError::invalid_parameter(format!(
+                "containerInstances must list 1 to {MAX_DESCRIBE_INSTANCES} container instances; {} given.",
+                req.container_instances.len()
+            )));
+        }
+        let mut include_tags = false;
+        for inc in &req.include {
+            match inc.as_str() {
+                "TAGS" => include_tags = true,
+                "CONTAINER_INSTANCE_HEALTH" => {}
+                other => {
+                    return Err(EcsError::invalid_parameter(format!(
+                        "include value '{other}' is not valid; valid values are [TAGS, CONTAINER_INSTANCE_HEALTH]."
+                    )))
+                }
+            }
+        }
+        let mut found = Vec::new();
+        let mut failures = Vec::new();
+        for r in &req.container_instances {
+            match self.resolve_instance(cluster, r) {
+                Some(id) => found.push(self.render_instance(id, include_tags)),
+                None => failures.push(Failure {
+                    arn: Some(self.missing_instance_arn(cluster, r)),
+                    reason: "MISSING".into(),
+                    detail: None,
+                }),
+            }
+        }
+        Ok(Response::ContainerInstances { container_instances: found, failures })
+    }
+
+    // ----- ListContainerInstances -----
+
+    pub(crate) fn list_container_instances(&mut self, req: api::ListContainerInstancesRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        if let Some(f) = &req.filter {
+            return Err(EcsError::invalid_parameter(format!(
+                "The cluster query language is not supported by drainsim yet; filter '{f}' was not applied."
+            )));
+        }
+        let status = match &req.status {
+            None => None,
+            Some(s) => Some(InstanceStatus::parse_filter_enum(s).ok_or_else(|| {
+                EcsError::invalid_parameter(format!(
+                    "status '{s}' is not valid; valid values are [ACTIVE, DRAINING, REGISTERING, DEREGISTERING, REGISTRATION_FAILED]."
+                ))
+            })?),
+        };
+        let max = page_size(req.max_results, 100)?;
+        let start = match &req.next_token {
+            None => 0,
+            Some(t) => self.decode_token(t, b'c')?,
+        };
+        let list = &self.clusters[cluster.index()].instances;
+        let matching: Vec<InstanceId> = list
+            .iter()
+            .copied()
+            .filter(|id| {
+                let i = &self.instances[id.index()];
+                !i.forgotten
+                    && match status {
+                        Some(s) => i.status == s,
+                        None => i.status != InstanceStatus::Inactive,
+                    }
+            })
+            .collect();
+        let page: Vec<String> = matching.iter().skip(start).take(max).map(|id| self.instance_arn(*id)).collect();
+        let next = start + page.len();
+        let next_token = (next < matching.len()).then(|| self.encode_token(next, b'c'));
+        Ok(Response::ContainerInstanceArns { container_instance_arns: page, next_token })
+    }
+
+    /// Opaque pagination tokens: a position, a kind byte and a check, hex-encoded, keyed by the seed.
+    pub(crate) fn encode_token(&self, position: usize, kind: u8) -> String {
+        let key = self.config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995;
+        let payload = (position as u64) ^ key;
+        let check = crate::engine::fnv(&[&payload.to_le_bytes()[..], &[kind]].concat()) & 0xffff;
+        format!("{kind:02x}{payload:016x}{check:04x}")
+    }
+
+    pub(crate) fn decode_token(&self, token: &str, kind: u8) -> Result<usize, EcsError> {
+        let bad = || EcsError::invalid_parameter(format!("nextToken '{token}' is not valid."));
+        if token.len() != 22 || !token.is_ascii() {
+            return Err(bad());
+        }
+        let k = u8::from_str_radix(&token[0..2], 16).map_err(|_| bad())?;
+        let payload = u64::from_str_radix(&token[2..18], 16).map_err(|_| bad())?;
+        let check = u64::from_str_radix(&token[18..22], 16).map_err(|_| bad())?;
+        let expect = crate::engine::fnv(&[&payload.to_le_bytes()[..], &[kind]].concat()) & 0xffff;
+        if k != kind || check != expect {
+            return Err(bad());
+        }
+        let key = self.config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995;
+        usize::try_from(payload ^ key).map_err(|_| bad())
+    }
+
+    // ----- UpdateContainerInstancesState -----
+
+    /// Reference §1.1 and §9.1: only ACTIVE and DRAINING are valid targets; at most 10 instances; an
+    /// unknown instance is a `MISSING` failure; an instance in a status that cannot move is a failure
+    /// named after its status; the rest of the call proceeds; same-status updates change nothing.
+    pub(crate) fn update_container_instances_state(
+        &mut self,
+        req: api::UpdateContainerInstancesStateRequest,
+    ) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let target = match InstanceStatus::parse_filter_enum(&req.status) {
+            Some(s @ (InstanceStatus::Active | InstanceStatus::Draining)) => s,
+            _ => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "Container instance status should be one of [ACTIVE, DRAINING]; '{}' given.",
+                    req.status
+                )))
+            }
+        };
+        if req.container_instances.len() > MAX_UPDATE_STATE_INSTANCES {
+            return Err(EcsError::invalid_parameter(format!("instanceIds can have at most {MAX_UPDATE_STATE_INSTANCES} items.")));
+        }
+        if req.container_instances.is_empty() {
+            return Err(EcsError::invalid_parameter("containerInstances must list at least one container instance."));
+        }
+        let mut updated = Vec::new();
+        let mut failures = Vec::new();
+        for r in &req.container_instances {
+            let Some(id) = self.resolve_instance(cluster, r) else {
+                failures.push(Failure {
+                    arn: Some(self.missing_instance_arn(cluster, r)),
+                    reason: "MISSING".into(),
+                    detail: None,
+                });
+                continue;
+            };
+            let from = self.instances[id.index()].status;
+            if from == target {
+                updated.push(id);
+                continue;
+            }
+            if !matches!(from, InstanceStatus::Active | InstanceStatus::Draining) {
+                failures.push(Failure {
+                    arn: Some(self.instance_arn(id)),
+                    reason: from.as_str().into(),
+                    detail: Some(format!(
+                        "The container instance is {}; only ACTIVE and DRAINING container instances can change state with UpdateContainerInstancesState.",
+                        from.as_str()
+                    )),
+                });
+                continue;
+            }
+            self.set_instance_status(id, target, "UpdateContainerInstancesState");
+            if target == InstanceStatus::Draining {
+                self.begin_drain(id);
+            } else {
+                self.end_drain(id);
+            }
+            updated.push(id);
+        }
+        let container_instances = updated.iter().map(|id| self.render_instance(*id, false)).collect();
+        Ok(Response::ContainerInstances { container_instances, failures })
+    }
+}
+
+/// Validates `maxResults` (1..=limit) and returns the page size.
+pub(crate) fn page_size(max_results: Option<i64>, limit: usize) -> Result<usize, EcsError> {
+    match max_results {
+        None => Ok(limit),
+        Some(m) if m >= 1 && m <= limit as i64 => Ok(m as usize),
+        Some(m) => Err(EcsError::invalid_parameter(format!("maxResults must be between 1 and {limit}; {m} given."))),
+    }
+}
+
+/// Renders a 128-bit id: 32 hex digits (new format) or a hyphenated UUID (old format, reference §5).
+pub(crate) fn render_id(uuid: u128, long: bool) -> String {
+    let hex = format!("{uuid:032x}");
+    if long {
+        hex
+    } else {
+        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    }
+}
+
+/// Parses either id format back into its 128-bit value.
+pub(crate) fn parse_id(s: &str) -> Option<u128> {
+    let hex: String = s.chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(&hex, 16).ok()
+}

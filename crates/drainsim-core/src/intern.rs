@@ -1,0 +1,39 @@
+//! String interning: attribute names and values, instance types, principals and logical names are
+//! stored once and referred to by a 4-byte [`Sym`], so a 40,000-instance cluster stays small.
+
+use std::collections::HashMap;
+
+/// An interned string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(u32);
+
+/// The interner. Lookup uses a `HashMap`, which is never iterated: symbols are only ever read back
+/// by index, so hash order cannot reach an output.
+#[derive(Debug, Clone, Default)]
+pub struct Interner {
+    strings: Vec<Box<str>>,
+    index: HashMap<Box<str>, Sym>,
+}
+
+impl Interner {
+    /// Interns `s`, returning its symbol.
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(sym) = self.index.get(s) {
+            return *sym;
+        }
+        let sym = Sym(self.strings.len() as u32);
+        self.strings.push(s.into());
+        self.index.insert(s.into(), sym);
+        sym
+    }
+
+    /// The symbol of `s` if it was interned.
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        self.index.get(s).copied()
+    }
+
+    /// The string of a symbol.
+    pub fn resolve(&self, sym: Sym) -> &str {
+        &self.strings[sym.0 as usize]
+    }
+}

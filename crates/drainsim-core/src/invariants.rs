@@ -1,0 +1,274 @@
+//! The one function that checks every cluster invariant (listed in `docs/invariants.md`). Tests,
+//! property tests, scenarios and debug builds all call it; release runs call it at the end.
+
+use std::collections::BTreeMap;
+
+use crate::ids::{InstanceId, ServiceId, TaskId};
+use crate::lifecycle::{AttachmentStatus, InstanceStatus};
+use crate::placement::IndexKey;
+use crate::services::{ServiceCounts, ServiceStatus};
+use crate::tasks::{NetworkMode, TaskStatus};
+use crate::Engine;
+
+/// A violated invariant: its name and what was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvariantViolation {
+    pub invariant: &'static str,
+    pub detail: String,
+}
+
+impl std::fmt::Display for InvariantViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.invariant, self.detail)
+    }
+}
+
+fn fail(invariant: &'static str, detail: String) -> Result<(), InvariantViolation> {
+    Err(InvariantViolation { invariant, detail })
+}
+
+/// Checks every invariant; returns the first violation.
+pub fn check_invariants(e: &Engine) -> Result<(), InvariantViolation> {
+    check_tasks_and_resources(e)?;
+    check_services(e)?;
+    check_instances(e)?;
+    check_placement_index(e)?;
+    check_attachments(e)?;
+    Ok(())
+}
+
+fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
+    #[derive(Default)]
+    struct Recount {
+        cpu: i64,
+        memory: i64,
+        tcp: Vec<u16>,
+        udp: Vec<u16>,
+        running: u32,
+        pending: u32,
+        tasks: usize,
+        enis: u16,
+    }
+    let mut per_instance: BTreeMap<InstanceId, Recount> = BTreeMap::new();
+    for (n, t) in e.tasks.iter().enumerate() {
+        let id = TaskId(n as u32);
+        if t.orphaned || t.last_status == TaskStatus::Stopped {
+            if t.last_status == TaskStatus::Stopped && e.instances[t.instance.index()].tasks.contains(&id) {
+                return fail("tasks-on-instance", format!("STOPPED task {n} still listed on its instance"));
+            }
+            continue;
+        }
+        if t.last_status == TaskStatus::Running && t.started_at_ms.is_none() {
+            return fail("task-fields", format!("RUNNING task {n} has no startedAt"));
+        }
+        if t.healthy && (t.desired_stopped || t.last_status != TaskStatus::Running) {
+            return fail("task-health", format!("task {n} is healthy but not a RUNNING task that is wanted"));
+        }
+        let td = &e.task_defs[t.task_def.index()];
+        let r = per_instance.entry(t.instance).or_default();
+        r.cpu += td.cpu;
+        r.memory += td.memory;
+        r.tcp.extend(&td.ports_tcp);
+        r.udp.extend(&td.ports_udp);
+        let c = t.contribution();
+        r.running += c.running as u32;
+        r.pending += c.pending as u32;
+        r.tasks += 1;
+        if td.network_mode == NetworkMode::Awsvpc {
+            r.enis += 1;
+        }
+        if !e.instances[t.instance.index()].tasks.contains(&id) {
+            return fail("tasks-on-instance", format!("live task {n} is missing from its instance's list"));
+        }
+    }
+    for (n, i) in e.instances.iter().enumerate() {
+        let id = InstanceId(n as u32);
+        let r = per_instance.remove(&id).unwrap_or_default();
+        let name = e.strings.resolve(i.name);
+        if i.remaining.cpu != i.registered.cpu - r.cpu || i.remaining.memory != i.registered.memory - r.memory {
+            return fail(
+                "resources-conserved",
+                format!(
+                    "{name}: remaining cpu/memory {}/{} but registered {}/{} minus reservations {}/{}",
+                    i.remaining.cpu, i.remaining.memory, i.registered.cpu, i.registered.memory, r.cpu, r.memory
+                ),
+            );
+        }
+        if i.remaining.cpu < 0 || i.remaining.memory < 0 {
+            return fail("remaining-within-registered", format!("{name}: negative remaining resources"));
+        }
+        for (reg, rem, used) in
+            [(&i.registered.ports_tcp, &i.remaining.ports_tcp, &r.tcp), (&i.registered.ports_udp, &i.remaining.ports_udp, &r.udp)]
+        {
+            let mut expect: Vec<u16> = reg.iter().chain(used.iter()).copied().collect();
+            expect.sort_unstable();
+            let before = expect.len();
+            expect.dedup();
+            if expect.len() != before && used.len() + reg.len() != before {
+                return fail("ports-unique", format!("{name}: a host port is used twice"));
+            }
+            if *rem != expect {
+                return fail("resources-conserved", format!("{name}: remaining ports {rem:?}, expected {expect:?}"));
+            }
+        }
+        if i.running_tasks_count != r.running || i.pending_tasks_count != r.pending {
+            return fail(
+                "task-counts",
+                format!(
+                    "{name}: runningTasksCount/pendingTasksCount {}/{} but recount {}/{}",
+                    i.running_tasks_count, i.pending_tasks_count, r.running, r.pending
+                ),
+            );
+        }
+        if i.tasks.len() != r.tasks {
+            return fail("tasks-on-instance", format!("{name}: lists {} tasks, {} live", i.tasks.len(), r.tasks));
+        }
+        if i.task_enis_in_use != r.enis {
+            return fail("enis-in-use", format!("{name}: taskEnisInUse {} but {} awsvpc tasks", i.task_enis_in_use, r.enis));
+        }
+        if let Some(limit) = i.task_eni_limit {
+            if i.task_enis_in_use > limit {
+                return fail("eni-limit", format!("{name}: {} task ENIs in use, limit {limit}", i.task_enis_in_use));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
+    let mut counts: BTreeMap<ServiceId, (ServiceCounts, usize)> = BTreeMap::new();
+    for t in &e.tasks {
+        if let Some(s) = t.service {
+            let c = t.contribution();
+            let entry = counts.entry(s).or_default();
+            entry.0.running += c.running as u32;
+            entry.0.pending += c.pending as u32;
+            entry.0.healthy += c.healthy as u32;
+            entry.0.live += c.live as u32;
+            entry.1 += c.live as usize;
+        }
+    }
+    for (n, s) in e.services.iter().enumerate() {
+        let (expect, live) = counts.remove(&ServiceId(n as u32)).unwrap_or_default();
+        if s.counts != expect || s.tasks.len() != live {
+            return fail(
+                "service-counts",
+                format!(
+                    "{}: counters {:?} / {} tasks but recount {:?} / {live}",
+                    e.strings.resolve(s.name),
+                    s.counts,
+                    s.tasks.len(),
+                    expect
+                ),
+            );
+        }
+        if s.status == ServiceStatus::Inactive && !s.tasks.is_empty() {
+            return fail("service-status", format!("{}: INACTIVE with tasks", e.strings.resolve(s.name)));
+        }
+    }
+    Ok(())
+}
+
+fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
+    for i in &e.instances {
+        let name = e.strings.resolve(i.name);
+        if i.version == 0 {
+            return fail("version", format!("{name}: version 0"));
+        }
+        if i.status == InstanceStatus::Inactive && (!i.tasks.is_empty() || i.agent_connected) {
+            return fail("inactive-is-empty", format!("{name}: INACTIVE with tasks or a connected agent"));
+        }
+        if i.status == InstanceStatus::RegistrationFailed && i.status_reason.is_none() {
+            return fail("status-reason", format!("{name}: REGISTRATION_FAILED without a statusReason"));
+        }
+        let d = i.drain;
+        if let (Some(c), n) = (d.completed_at_ms, d.no_running_at_ms) {
+            if n.is_none_or(|n| n > c) || d.started_at_ms.is_none_or(|s| s > c) {
+                return fail("drain-times", format!("{name}: drain completed before it started or before no task ran"));
+            }
+        }
+        if !i.is_placeable() && !i.tasks.is_empty() {
+            for t in &i.tasks {
+                let t = &e.tasks[t.index()];
+                if t.created_at_ms > i.drain.started_at_ms.unwrap_or(u64::MAX) && i.status == InstanceStatus::Draining {
+                    return fail("no-placement-on-draining", format!("{name}: a task was placed after the drain began"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
+    for (c, cluster) in e.clusters.iter().enumerate() {
+        let mut expect = 0usize;
+        for id in &cluster.instances {
+            let i = &e.instances[id.index()];
+            if i.indexed != i.is_placeable() {
+                return fail(
+                    "placement-index",
+                    format!("{}: indexed {} but placeable {}", e.strings.resolve(i.name), i.indexed, i.is_placeable()),
+                );
+            }
+            if i.indexed {
+                expect += 1;
+                let k = IndexKey::of(*id, i);
+                if !cluster.placement.all.by_memory.contains(&(k.memory, *id))
+                    || !cluster.placement.all.by_cpu.contains(&(k.cpu, *id))
+                {
+                    return fail("placement-index", format!("{}: stale index key", e.strings.resolve(i.name)));
+                }
+            }
+        }
+        if cluster.placement.len() != expect {
+            return fail(
+                "placement-index",
+                format!("cluster {c}: index holds {} instances, {expect} placeable", cluster.placement.len()),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn check_attachments(e: &Engine) -> Result<(), InvariantViolation> {
+    for i in &e.instances {
+        let Some(a) = i.trunk else { continue };
+        let st = e.attachments[a.index()].status;
+        let ok = match i.status {
+            InstanceStatus::Registering => {
+                matches!(st, AttachmentStatus::Precreated | AttachmentStatus::Attaching | AttachmentStatus::Attached)
+            }
+            InstanceStatus::RegistrationFailed => st == AttachmentStatus::Failed,
+            InstanceStatus::Active | InstanceStatus::Draining => st == AttachmentStatus::Attached,
+            InstanceStatus::Deregistering => {
+                matches!(st, AttachmentStatus::Detaching | AttachmentStatus::Detached | AttachmentStatus::Deleted)
+            }
+            InstanceStatus::Inactive => st == AttachmentStatus::Deleted,
+        };
+        if !ok {
+            return fail(
+                "attachment-matches-instance",
+                format!("{}: instance {} with trunk attachment {}", e.strings.resolve(i.name), i.status.as_str(), st.as_str()),
+            );
+        }
+    }
+    for t in &e.tasks {
+        if let Some(a) = t.eni {
+            let st = e.attachments[a.index()].status;
+            let ok = match t.last_status {
+                _ if t.orphaned => st == AttachmentStatus::Deleted,
+                TaskStatus::Provisioning => st == AttachmentStatus::Attaching,
+                TaskStatus::Stopped => st == AttachmentStatus::Deleted,
+                TaskStatus::Deprovisioning => st == AttachmentStatus::Detaching,
+                _ => st == AttachmentStatus::Attached,
+            };
+            if !ok {
+                return fail(
+                    "attachment-matches-task",
+                    format!("task {} with ENI attachment {}", t.last_status.as_str(), st.as_str()),
+                );
+            }
+        }
+    }
+    Ok(())
+}

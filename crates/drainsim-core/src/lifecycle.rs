@@ -1,0 +1,268 @@
+//! The legal transition graphs of container instances, tasks and attachments. Each is one table; the
+//! engine checks every transition against it ([`InstanceStatus::can_move_to`] and friends), and the
+//! invariant checker and the DOT export read the same tables.
+
+/// `ContainerInstance.status` (reference §3.1). `INACTIVE` is a status but not a member of the
+/// `ContainerInstanceStatus` filter enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InstanceStatus {
+    Registering,
+    RegistrationFailed,
+    Active,
+    Draining,
+    Deregistering,
+    Inactive,
+}
+
+impl InstanceStatus {
+    pub const ALL: [InstanceStatus; 6] = [
+        InstanceStatus::Registering,
+        InstanceStatus::RegistrationFailed,
+        InstanceStatus::Active,
+        InstanceStatus::Draining,
+        InstanceStatus::Deregistering,
+        InstanceStatus::Inactive,
+    ];
+
+    /// The legal transitions, one row per edge.
+    pub const TRANSITIONS: &'static [(InstanceStatus, InstanceStatus)] = &[
+        (InstanceStatus::Registering, InstanceStatus::Active),
+        (InstanceStatus::Registering, InstanceStatus::RegistrationFailed),
+        (InstanceStatus::Registering, InstanceStatus::Deregistering),
+        (InstanceStatus::RegistrationFailed, InstanceStatus::Deregistering),
+        (InstanceStatus::RegistrationFailed, InstanceStatus::Inactive),
+        (InstanceStatus::Active, InstanceStatus::Draining),
+        (InstanceStatus::Active, InstanceStatus::Deregistering),
+        (InstanceStatus::Active, InstanceStatus::Inactive),
+        (InstanceStatus::Draining, InstanceStatus::Active),
+        (InstanceStatus::Draining, InstanceStatus::Deregistering),
+        (InstanceStatus::Draining, InstanceStatus::Inactive),
+        (InstanceStatus::Deregistering, InstanceStatus::Inactive),
+    ];
+
+    /// The statuses a newly registered instance may start in.
+    pub const INITIAL: &'static [InstanceStatus] = &[InstanceStatus::Registering, InstanceStatus::Active];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceStatus::Registering => "REGISTERING",
+            InstanceStatus::RegistrationFailed => "REGISTRATION_FAILED",
+            InstanceStatus::Active => "ACTIVE",
+            InstanceStatus::Draining => "DRAINING",
+            InstanceStatus::Deregistering => "DEREGISTERING",
+            InstanceStatus::Inactive => "INACTIVE",
+        }
+    }
+
+    /// Parses a member of the `ContainerInstanceStatus` enum (which lacks INACTIVE).
+    pub fn parse_filter_enum(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s && *st != InstanceStatus::Inactive)
+    }
+
+    /// Parses any status string, INACTIVE included.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn can_move_to(self, to: InstanceStatus) -> bool {
+        Self::TRANSITIONS.contains(&(self, to))
+    }
+}
+
+/// `AgentUpdateStatus` (reference §3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AgentUpdateStatus {
+    Pending,
+    Staging,
+    Staged,
+    Updating,
+    Updated,
+    Failed,
+}
+
+impl AgentUpdateStatus {
+    pub const ALL: [AgentUpdateStatus; 6] = [
+        AgentUpdateStatus::Pending,
+        AgentUpdateStatus::Staging,
+        AgentUpdateStatus::Staged,
+        AgentUpdateStatus::Updating,
+        AgentUpdateStatus::Updated,
+        AgentUpdateStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentUpdateStatus::Pending => "PENDING",
+            AgentUpdateStatus::Staging => "STAGING",
+            AgentUpdateStatus::Staged => "STAGED",
+            AgentUpdateStatus::Updating => "UPDATING",
+            AgentUpdateStatus::Updated => "UPDATED",
+            AgentUpdateStatus::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The next stage of the walk PENDING→STAGING→STAGED→UPDATING→UPDATED.
+    pub fn next(self) -> Option<Self> {
+        match self {
+            AgentUpdateStatus::Pending => Some(AgentUpdateStatus::Staging),
+            AgentUpdateStatus::Staging => Some(AgentUpdateStatus::Staged),
+            AgentUpdateStatus::Staged => Some(AgentUpdateStatus::Updating),
+            AgentUpdateStatus::Updating => Some(AgentUpdateStatus::Updated),
+            AgentUpdateStatus::Updated | AgentUpdateStatus::Failed => None,
+        }
+    }
+
+    /// Whether an update is under way (a new UpdateContainerAgent gets UpdateInProgressException).
+    pub fn in_progress(self) -> bool {
+        matches!(
+            self,
+            AgentUpdateStatus::Pending | AgentUpdateStatus::Staging | AgentUpdateStatus::Staged | AgentUpdateStatus::Updating
+        )
+    }
+}
+
+/// Attachment status (the seed's list plus today's FAILED; reference §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AttachmentStatus {
+    Precreated,
+    Created,
+    Attaching,
+    Attached,
+    Detaching,
+    Detached,
+    Deleted,
+    Failed,
+}
+
+impl AttachmentStatus {
+    pub const ALL: [AttachmentStatus; 8] = [
+        AttachmentStatus::Precreated,
+        AttachmentStatus::Created,
+        AttachmentStatus::Attaching,
+        AttachmentStatus::Attached,
+        AttachmentStatus::Detaching,
+        AttachmentStatus::Detached,
+        AttachmentStatus::Deleted,
+        AttachmentStatus::Failed,
+    ];
+
+    /// The legal transitions (trunk: PRECREATED→ATTACHING→ATTACHED→DETACHING→DETACHED→DELETED; task
+    /// ENIs skip DETACHED; any pre-attached status may fail).
+    pub const TRANSITIONS: &'static [(AttachmentStatus, AttachmentStatus)] = &[
+        (AttachmentStatus::Precreated, AttachmentStatus::Created),
+        (AttachmentStatus::Precreated, AttachmentStatus::Attaching),
+        (AttachmentStatus::Created, AttachmentStatus::Attaching),
+        (AttachmentStatus::Attaching, AttachmentStatus::Attached),
+        (AttachmentStatus::Precreated, AttachmentStatus::Failed),
+        (AttachmentStatus::Attaching, AttachmentStatus::Failed),
+        (AttachmentStatus::Precreated, AttachmentStatus::Deleted),
+        (AttachmentStatus::Attaching, AttachmentStatus::Detaching),
+        (AttachmentStatus::Attached, AttachmentStatus::Detaching),
+        (AttachmentStatus::Detaching, AttachmentStatus::Detached),
+        (AttachmentStatus::Detaching, AttachmentStatus::Deleted),
+        (AttachmentStatus::Detached, AttachmentStatus::Deleted),
+        (AttachmentStatus::Failed, AttachmentStatus::Deleted),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttachmentStatus::Precreated => "PRECREATED",
+            AttachmentStatus::Created => "CREATED",
+            AttachmentStatus::Attaching => "ATTACHING",
+            AttachmentStatus::Attached => "ATTACHED",
+            AttachmentStatus::Detaching => "DETACHING",
+            AttachmentStatus::Detached => "DETACHED",
+            AttachmentStatus::Deleted => "DELETED",
+            AttachmentStatus::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn can_move_to(self, to: AttachmentStatus) -> bool {
+        Self::TRANSITIONS.contains(&(self, to))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inactive_is_terminal_and_not_a_filter_value() {
+        assert!(InstanceStatus::ALL.iter().all(|s| !InstanceStatus::Inactive.can_move_to(*s)));
+        assert_eq!(InstanceStatus::parse_filter_enum("INACTIVE"), None);
+        assert_eq!(InstanceStatus::parse_filter_enum("DRAINING"), Some(InstanceStatus::Draining));
+    }
+
+    #[test]
+    fn draining_and_active_move_both_ways() {
+        assert!(InstanceStatus::Active.can_move_to(InstanceStatus::Draining));
+        assert!(InstanceStatus::Draining.can_move_to(InstanceStatus::Active));
+        assert!(!InstanceStatus::Registering.can_move_to(InstanceStatus::Draining));
+    }
+
+    #[test]
+    fn agent_update_walk_ends_updated() {
+        let mut s = AgentUpdateStatus::Pending;
+        let mut walk = vec![s];
+        while let Some(n) = s.next() {
+            walk.push(n);
+            s = n;
+        }
+        assert_eq!(walk.last(), Some(&AgentUpdateStatus::Updated));
+        assert_eq!(walk.len(), 5);
+    }
+}
+
+fn dot<S: Copy + Ord>(name: &str, nodes: &[S], edges: &[(S, S)], label: impl Fn(S) -> &'static str, initial: &[S]) -> String {
+    let mut out = format!("digraph {name} {{\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+    if !initial.is_empty() {
+        out.push_str("  start [shape=point];\n");
+        for s in initial {
+            out.push_str(&format!("  start -> \"{}\";\n", label(*s)));
+        }
+    }
+    for n in nodes {
+        out.push_str(&format!("  \"{}\";\n", label(*n)));
+    }
+    for (a, b) in edges {
+        out.push_str(&format!("  \"{}\" -> \"{}\";\n", label(*a), label(*b)));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The container instance status graph as Graphviz DOT.
+pub fn dot_instance_graph() -> String {
+    dot(
+        "container_instance_status",
+        &InstanceStatus::ALL,
+        InstanceStatus::TRANSITIONS,
+        InstanceStatus::as_str,
+        InstanceStatus::INITIAL,
+    )
+}
+
+/// The task lastStatus graph as Graphviz DOT.
+pub fn dot_task_graph() -> String {
+    use crate::tasks::TaskStatus;
+    dot("task_status", &TaskStatus::ALL, TaskStatus::TRANSITIONS, TaskStatus::as_str, &[TaskStatus::Provisioning])
+}
+
+/// The attachment status graph as Graphviz DOT.
+pub fn dot_attachment_graph() -> String {
+    dot(
+        "attachment_status",
+        &AttachmentStatus::ALL,
+        AttachmentStatus::TRANSITIONS,
+        AttachmentStatus::as_str,
+        &[AttachmentStatus::Precreated],
+    )
+}

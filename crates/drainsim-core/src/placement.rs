@@ -1,0 +1,417 @@
+//! Task placement in ECS's order (reference §2.3): (1) instances whose resources fit — CPU, memory,
+//! ports, task ENIs — among ACTIVE instances with a connected agent, (2) placement constraints,
+//! (3) strategies, (4) selection.
+//!
+//! Placement stays cheap on big clusters: each cluster keeps an ordered index of its placeable
+//! instances by free memory and by free CPU, overall and per Availability Zone, so binpack is a range
+//! query and spread-by-instance stops at the first instance without a task of the service.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::api;
+use crate::errors::EcsError;
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId};
+use crate::instances::{InstanceState, Resources};
+use crate::intern::Sym;
+use crate::Engine;
+
+/// What a task needs from an instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirements {
+    pub cpu: i64,
+    pub memory: i64,
+    pub ports_tcp: Vec<u16>,
+    pub ports_udp: Vec<u16>,
+    pub awsvpc: bool,
+}
+
+/// A placement strategy rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    Random,
+    /// spread by `instanceId` / `host`.
+    SpreadInstance,
+    /// spread by `attribute:<name>` (the Availability Zone uses the per-AZ index).
+    SpreadAttribute(Sym),
+    BinpackCpu,
+    BinpackMemory,
+}
+
+/// Whose tasks count for spread and `distinctInstance`: a service's, or a task group's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Service(ServiceId),
+    Group(Sym),
+}
+
+/// The key of an instance in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexKey {
+    pub id: InstanceId,
+    pub cpu: i64,
+    pub memory: i64,
+    pub az: Sym,
+}
+
+impl IndexKey {
+    pub fn of(id: InstanceId, i: &InstanceState) -> Self {
+        IndexKey { id, cpu: i.remaining.cpu, memory: i.remaining.memory, az: i.availability_zone }
+    }
+}
+
+/// Ordered sets of placeable instances by free memory and free CPU.
+#[derive(Debug, Clone, Default)]
+pub struct CapacitySets {
+    pub by_memory: BTreeSet<(i64, InstanceId)>,
+    pub by_cpu: BTreeSet<(i64, InstanceId)>,
+}
+
+impl CapacitySets {
+    fn insert(&mut self, k: IndexKey) {
+        self.by_memory.insert((k.memory, k.id));
+        self.by_cpu.insert((k.cpu, k.id));
+    }
+    fn remove(&mut self, k: IndexKey) {
+        self.by_memory.remove(&(k.memory, k.id));
+        self.by_cpu.remove(&(k.cpu, k.id));
+    }
+}
+
+/// The free-capacity index of one cluster: placeable instances only.
+#[derive(Debug, Clone, Default)]
+pub struct PlacementIndex {
+    pub all: CapacitySets,
+    pub by_az: BTreeMap<Sym, CapacitySets>,
+}
+
+impl PlacementIndex {
+    pub fn insert(&mut self, k: IndexKey) {
+        self.all.insert(k);
+        self.by_az.entry(k.az).or_default().insert(k);
+    }
+    pub fn remove(&mut self, k: IndexKey) {
+        self.all.remove(k);
+        if let Some(s) = self.by_az.get_mut(&k.az) {
+            s.remove(k);
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.all.by_memory.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.all.by_memory.is_empty()
+    }
+}
+
+/// Why no instance could take a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementFailure {
+    /// `RESOURCE:CPU`, `RESOURCE:MEMORY`, `RESOURCE:PORTS`, `RESOURCE:ENI`, `AGENT`,
+    /// `CONSTRAINT:distinctInstance`, or `NO_INSTANCES`.
+    pub reason: &'static str,
+    /// The closest matching instance, when there was one.
+    pub closest: Option<InstanceId>,
+}
+
+/// Parses placement strategies (at most 5 rules; reference §2.3).
+pub(crate) fn parse_strategies(
+    engine: &mut Engine,
+    list: &[api::PlacementStrategy],
+    _service: bool,
+) -> Result<Vec<Strategy>, EcsError> {
+    if list.len() > 5 {
+        return Err(EcsError::invalid_parameter("At most 5 placement strategy rules are allowed."));
+    }
+    list.iter()
+        .map(|s| match (s.strategy_type.as_str(), s.field.as_deref()) {
+            ("random", None) => Ok(Strategy::Random),
+            ("binpack", Some(f)) if f.eq_ignore_ascii_case("cpu") => Ok(Strategy::BinpackCpu),
+            ("binpack", Some(f)) if f.eq_ignore_ascii_case("memory") => Ok(Strategy::BinpackMemory),
+            ("spread", Some("instanceId" | "host")) => Ok(Strategy::SpreadInstance),
+            ("spread", Some(f)) if f.starts_with("attribute:") && f.len() > "attribute:".len() => {
+                Ok(Strategy::SpreadAttribute(engine.strings.intern(&f["attribute:".len()..])))
+            }
+            (t, f) => Err(EcsError::invalid_parameter(format!(
+                "Invalid placement strategy {{type: {t}, field: {}}}: use random, binpack with cpu or memory, or spread with instanceId, host or attribute:<name>.",
+                f.unwrap_or("none")
+            ))),
+        })
+        .collect()
+}
+
+/// Parses placement constraints; returns whether `distinctInstance` is set. `memberOf` needs the
+/// cluster query language, which drainsim does not support yet: it is refused, never ignored.
+pub(crate) fn parse_constraints(list: &[api::PlacementConstraint]) -> Result<bool, EcsError> {
+    if list.len() > 10 {
+        return Err(EcsError::invalid_parameter("At most 10 placement constraints are allowed."));
+    }
+    let mut distinct = false;
+    for c in list {
+        match (c.constraint_type.as_str(), &c.expression) {
+            ("distinctInstance", None) => distinct = true,
+            ("distinctInstance", Some(_)) => {
+                return Err(EcsError::invalid_parameter("A distinctInstance constraint takes no expression."))
+            }
+            ("memberOf", _) => {
+                return Err(EcsError::invalid_parameter(
+                    "memberOf placement constraints need the cluster query language, which drainsim does not support yet.",
+                ))
+            }
+            (t, _) => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "Invalid placement constraint type '{t}'; valid types are [distinctInstance, memberOf]."
+                )))
+            }
+        }
+    }
+    Ok(distinct)
+}
+
+fn ports_free(in_use: &[u16], wanted: &[u16]) -> bool {
+    wanted.iter().all(|p| in_use.binary_search(p).is_err())
+}
+
+/// How many tasks of `owner` that are not STOPPED sit on an instance.
+pub(crate) fn owner_tasks_on(engine: &Engine, instance: InstanceId, owner: Owner) -> usize {
+    engine.instances[instance.index()]
+        .tasks
+        .iter()
+        .filter(|t| {
+            let t = &engine.tasks[t.index()];
+            match owner {
+                Owner::Service(s) => t.service == Some(s),
+                Owner::Group(g) => t.service.is_none() && t.group == g,
+            }
+        })
+        .count()
+}
+
+/// The first requirement an instance does not meet, in ECS's order, as a failure reason; None if the
+/// task fits.
+pub(crate) fn unmet_requirement(
+    engine: &Engine,
+    id: InstanceId,
+    req: &Requirements,
+    owner: Owner,
+    distinct: bool,
+) -> Option<&'static str> {
+    let i = &engine.instances[id.index()];
+    if !i.agent_connected {
+        return Some("AGENT");
+    }
+    let r: &Resources = &i.remaining;
+    if r.cpu < req.cpu {
+        return Some("RESOURCE:CPU");
+    }
+    if r.memory < req.memory {
+        return Some("RESOURCE:MEMORY");
+    }
+    if !ports_free(&r.ports_tcp, &req.ports_tcp) || !ports_free(&r.ports_udp, &req.ports_udp) {
+        return Some("RESOURCE:PORTS");
+    }
+    if req.awsvpc {
+        match i.task_eni_limit {
+            Some(limit) if i.task_enis_in_use < limit => {}
+            _ => return Some("RESOURCE:ENI"),
+        }
+    }
+    if distinct && owner_tasks_on(engine, id, owner) > 0 {
+        return Some("CONSTRAINT:distinctInstance");
+    }
+    None
+}
+
+fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
+    let r = &engine.instances[id.index()].remaining;
+    (r.cpu < req.cpu) as usize
+        + (r.memory < req.memory) as usize
+        + (!ports_free(&r.ports_tcp, &req.ports_tcp) || !ports_free(&r.ports_udp, &req.ports_udp)) as usize
+}
+
+impl Engine {
+    /// Changes an instance's remaining resources, keeping the placement index in step.
+    pub(crate) fn update_instance_resources(&mut self, id: InstanceId, f: impl FnOnce(&mut Resources)) {
+        let indexed = self.instances[id.index()].indexed;
+        let cluster = self.instances[id.index()].cluster;
+        if indexed {
+            let key = IndexKey::of(id, &self.instances[id.index()]);
+            self.clusters[cluster.index()].placement.remove(key);
+        }
+        f(&mut self.instances[id.index()].remaining);
+        if indexed {
+            let key = IndexKey::of(id, &self.instances[id.index()]);
+            self.clusters[cluster.index()].placement.insert(key);
+        }
+    }
+
+    /// An awsvpc task needs the task ENI limit of every instance type it could land on: an instance
+    /// type missing from the table without an explicit limit is a clear error (reference §4.2).
+    pub(crate) fn check_eni_limits_known(&self, cluster: ClusterId, td: TaskDefId) -> Result<(), EcsError> {
+        if self.task_defs[td.index()].network_mode != crate::tasks::NetworkMode::Awsvpc {
+            return Ok(());
+        }
+        for id in &self.clusters[cluster.index()].instances {
+            let i = &self.instances[id.index()];
+            if i.task_eni_limit.is_none() && i.status != crate::lifecycle::InstanceStatus::Inactive {
+                return Err(EcsError::invalid_parameter(format!(
+                    "Instance type {} of container instance {} is not in drainsim's task ENI limit table; give the instance an explicit taskEniLimit to run awsvpc tasks.",
+                    self.strings.resolve(i.instance_type),
+                    self.strings.resolve(i.name)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Chooses an instance for one task: resources, then constraints, then strategies, then
+    /// selection (ties broken by instance registration order, so the choice is deterministic).
+    pub(crate) fn choose_instance(
+        &mut self,
+        cluster: ClusterId,
+        req: &Requirements,
+        strategies: &[Strategy],
+        owner: Owner,
+        distinct: bool,
+    ) -> Result<InstanceId, PlacementFailure> {
+        let az_attr = self.strings.get("ecs.availability-zone");
+        if let (Some(Strategy::SpreadAttribute(attr)), Some(az_attr)) = (strategies.first(), az_attr) {
+            if *attr == az_attr {
+                // Order the zones by this owner's tasks in them, then by name.
+                let mut counts: BTreeMap<Sym, usize> = BTreeMap::new();
+                for az in self.clusters[cluster.index()].placement.by_az.keys() {
+                    counts.insert(*az, 0);
+                }
+                self.for_each_owner_task(cluster, owner, |e, inst| {
+                    *counts.entry(e.instances[inst.index()].availability_zone).or_insert(0) += 1;
+                });
+                let mut zones: Vec<(usize, &str, Sym)> =
+                    counts.iter().map(|(az, n)| (*n, self.strings.resolve(*az), *az)).collect();
+                zones.sort();
+                let zones: Vec<Sym> = zones.into_iter().map(|z| z.2).collect();
+                for az in zones {
+                    if let Some(i) = self.pick_within(cluster, Some(az), req, &strategies[1..], owner, distinct) {
+                        return Ok(i);
+                    }
+                }
+                return Err(self.placement_failure(cluster, req, owner, distinct));
+            }
+        }
+        self.pick_within(cluster, None, req, strategies, owner, distinct)
+            .ok_or_else(|| self.placement_failure(cluster, req, owner, distinct))
+    }
+
+    fn for_each_owner_task(&self, cluster: ClusterId, owner: Owner, mut f: impl FnMut(&Engine, InstanceId)) {
+        match owner {
+            Owner::Service(s) => {
+                for t in &self.services[s.index()].tasks {
+                    f(self, self.tasks[t.index()].instance);
+                }
+            }
+            Owner::Group(g) => {
+                for i in &self.clusters[cluster.index()].instances {
+                    for t in &self.instances[i.index()].tasks {
+                        let t = &self.tasks[t.index()];
+                        if t.service.is_none() && t.group == g {
+                            f(self, *i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn pick_within(
+        &mut self,
+        cluster: ClusterId,
+        az: Option<Sym>,
+        req: &Requirements,
+        strategies: &[Strategy],
+        owner: Owner,
+        distinct: bool,
+    ) -> Option<InstanceId> {
+        let index = &self.clusters[cluster.index()].placement;
+        let sets = match az {
+            None => &index.all,
+            Some(az) => index.by_az.get(&az)?,
+        };
+        let fits = |e: &Engine, id: InstanceId| unmet_requirement(e, id, req, owner, distinct).is_none();
+        match strategies.first().copied().unwrap_or(Strategy::SpreadInstance) {
+            Strategy::BinpackMemory => {
+                sets.by_memory.range((req.memory, InstanceId(0))..).map(|(_, id)| *id).find(|id| fits(self, *id))
+            }
+            Strategy::BinpackCpu => sets.by_cpu.range((req.cpu, InstanceId(0))..).map(|(_, id)| *id).find(|id| fits(self, *id)),
+            Strategy::Random => {
+                let candidates: Vec<InstanceId> =
+                    sets.by_memory.range((req.memory, InstanceId(0))..).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
+                if candidates.is_empty() {
+                    None
+                } else {
+                    let mut sorted = candidates;
+                    sorted.sort();
+                    let k = self.rng.placement_index(sorted.len());
+                    Some(sorted[k])
+                }
+            }
+            Strategy::SpreadInstance => {
+                // Most free memory first; stop at the first instance without a task of the owner.
+                let mut best: Option<(usize, InstanceId)> = None;
+                for (_, id) in sets.by_memory.range((req.memory, InstanceId(0))..).rev() {
+                    if !fits(self, *id) {
+                        continue;
+                    }
+                    let n = owner_tasks_on(self, *id, owner);
+                    if n == 0 {
+                        return Some(*id);
+                    }
+                    if best.is_none_or(|(b, _)| n < b) {
+                        best = Some((n, *id));
+                    }
+                }
+                best.map(|(_, id)| id)
+            }
+            Strategy::SpreadAttribute(attr) => {
+                let candidates: Vec<InstanceId> =
+                    sets.by_memory.range((req.memory, InstanceId(0))..).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
+                let value_of = |e: &Engine, id: InstanceId| {
+                    e.instances[id.index()].attributes.iter().find(|(n, _)| *n == attr).and_then(|(_, v)| *v)
+                };
+                let mut counts: BTreeMap<Option<Sym>, usize> = BTreeMap::new();
+                self.for_each_owner_task(cluster, owner, |e, inst| *counts.entry(value_of(e, inst)).or_insert(0) += 1);
+                candidates
+                    .into_iter()
+                    .map(|id| {
+                        let v = value_of(self, id);
+                        (counts.get(&v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s).to_string()), id)
+                    })
+                    .min()
+                    .map(|(_, _, id)| id)
+            }
+        }
+    }
+
+    /// The failure of a placement that found nothing: the closest matching instance is the placeable
+    /// one that misses the fewest resources (ties: most free memory, then registration order).
+    fn placement_failure(&self, cluster: ClusterId, req: &Requirements, owner: Owner, distinct: bool) -> PlacementFailure {
+        let index = &self.clusters[cluster.index()].placement;
+        if index.is_empty() {
+            let disconnected = self.clusters[cluster.index()].instances.iter().copied().find(|i| {
+                let i = &self.instances[i.index()];
+                i.status == crate::lifecycle::InstanceStatus::Active && !i.agent_connected
+            });
+            return match disconnected {
+                Some(i) => PlacementFailure { reason: "AGENT", closest: Some(i) },
+                None => PlacementFailure { reason: "NO_INSTANCES", closest: None },
+            };
+        }
+        let closest = index
+            .all
+            .by_memory
+            .iter()
+            .rev()
+            .map(|(_, id)| *id)
+            .min_by_key(|id| unmet_count(self, *id, req))
+            .expect("index is not empty");
+        let reason = unmet_requirement(self, closest, req, owner, distinct).unwrap_or("RESOURCE:CPU");
+        PlacementFailure { reason, closest: Some(closest) }
+    }
+}

@@ -1,0 +1,509 @@
+//! Services: REPLICA and DAEMON services, their deployment configuration (defaults and validation,
+//! reference §1.3), load balancer settings, service events, and the operations CreateService,
+//! UpdateService, DeleteService and DescribeServices. The scheduling pass lives in `drain`.
+
+use std::collections::BTreeMap;
+
+use crate::api::{self, Failure, Response};
+use crate::errors::{EcsError, EcsErrorKind};
+use crate::ids::{ClusterId, ServiceId, TaskDefId, TaskId};
+use crate::intern::Sym;
+use crate::placement::Strategy;
+use crate::settings::SettingName;
+use crate::time::{SimTimeMs, SECOND_MS};
+use crate::trace::{Change, Subject};
+use crate::Engine;
+
+/// `schedulingStrategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchedulingStrategy {
+    Replica,
+    Daemon,
+}
+
+/// Service `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceStatus {
+    Active,
+    Draining,
+    Inactive,
+}
+
+impl ServiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Active => "ACTIVE",
+            ServiceStatus::Draining => "DRAINING",
+            ServiceStatus::Inactive => "INACTIVE",
+        }
+    }
+}
+
+/// The load balancer a service registers its tasks with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadBalancerConfig {
+    pub spec: api::LoadBalancer,
+    /// interval × healthy threshold.
+    pub time_to_healthy_ms: SimTimeMs,
+    /// Target group deregistration delay (default 300 s).
+    pub deregistration_delay_ms: SimTimeMs,
+    pub settings: api::TargetGroupSettings,
+}
+
+/// Live counters of a service's tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServiceCounts {
+    /// Desired RUNNING and RUNNING.
+    pub running: u32,
+    /// Desired RUNNING and not yet RUNNING.
+    pub pending: u32,
+    /// Desired RUNNING, RUNNING and healthy (counts toward minimumHealthyPercent).
+    pub healthy: u32,
+    /// Not STOPPED (counts toward maximumPercent).
+    pub live: u32,
+}
+
+/// Why a service fell below its floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BreachCause {
+    ForcedDeregistration,
+    TaskFailed,
+    PreExistingDeficit,
+    AgentDisconnected,
+}
+
+impl BreachCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreachCause::ForcedDeregistration => "forcedDeregistration",
+            BreachCause::TaskFailed => "taskFailed",
+            BreachCause::PreExistingDeficit => "preExistingDeficit",
+            BreachCause::AgentDisconnected => "agentDisconnected",
+        }
+    }
+}
+
+/// An episode with a start, an optional end and a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Episode {
+    pub started_at_ms: SimTimeMs,
+    pub ended_at_ms: Option<SimTimeMs>,
+    pub reason: String,
+}
+
+/// What drainsim observed of a service during the run (the report's service section).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServiceObservations {
+    pub min_healthy_observed: Option<u32>,
+    pub max_tasks_observed: Option<u32>,
+    /// Failed placement attempts by reason.
+    pub placement_failures: BTreeMap<&'static str, u64>,
+    pub stalls: Vec<Episode>,
+    pub floor_breaches: Vec<Episode>,
+    pub tasks_moved_more_than_once: u32,
+    pub steady_state_at_ms: Option<SimTimeMs>,
+}
+
+/// One service.
+#[derive(Debug, Clone)]
+pub struct ServiceState {
+    pub uuid: u128,
+    pub long_arn: bool,
+    pub name: Sym,
+    pub cluster: ClusterId,
+    pub task_def: TaskDefId,
+    pub scheduling: SchedulingStrategy,
+    pub desired_count: u32,
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
+    pub strategies: Vec<Strategy>,
+    pub strategy_specs: Vec<api::PlacementStrategy>,
+    pub constraint_specs: Vec<api::PlacementConstraint>,
+    pub distinct_instance: bool,
+    pub load_balancer: Option<LoadBalancerConfig>,
+    pub health_check_grace_ms: SimTimeMs,
+    pub health_check_grace_seconds: Option<i64>,
+    pub status: ServiceStatus,
+    pub created_at_ms: SimTimeMs,
+    /// Tasks not STOPPED (and not orphaned).
+    pub tasks: Vec<TaskId>,
+    pub counts: ServiceCounts,
+    /// Every service event, oldest first (DescribeServices shows the newest 100).
+    pub events: Vec<(SimTimeMs, String)>,
+    pub observations: ServiceObservations,
+    /// Whether the last pass left work undone (a retry is pending).
+    pub retry_pending: bool,
+    /// The cause of the most recent loss of a healthy task not made by the scheduler.
+    pub last_health_loss: Option<BreachCause>,
+    /// Whether the service is at steady state now.
+    pub steady: bool,
+    /// Consecutive tasks that failed to start, and the back-off until the next start attempt.
+    pub failed_starts: u32,
+    pub start_backoff_until_ms: SimTimeMs,
+}
+
+impl ServiceState {
+    /// ceil(desired × min / 100): healthy tasks never fall below this (reference §1.3).
+    pub fn floor(&self) -> u32 {
+        ((self.desired_count as u64 * self.minimum_healthy_percent as u64).div_ceil(100)) as u32
+    }
+
+    /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (reference §1.3).
+    pub fn ceiling(&self) -> u32 {
+        (self.desired_count as u64 * self.maximum_percent as u64 / 100) as u32
+    }
+}
+
+/// Validates and defaults a deployment configuration (reference §1.3): REPLICA 100/200, DAEMON 0/100;
+/// a DAEMON service's maximum must be 100; min ≤ max; max ≥ 100 for REPLICA.
+pub fn deployment_configuration(
+    scheduling: SchedulingStrategy,
+    given: Option<&api::DeploymentConfiguration>,
+) -> Result<(u32, u32), EcsError> {
+    let (dmin, dmax) = match scheduling {
+        SchedulingStrategy::Replica => (100, 200),
+        SchedulingStrategy::Daemon => (0, 100),
+    };
+    let min = given.and_then(|g| g.minimum_healthy_percent).unwrap_or(dmin);
+    let max = given.and_then(|g| g.maximum_percent).unwrap_or(dmax);
+    if !(0..=100).contains(&min) {
+        return Err(EcsError::invalid_parameter(format!("minimumHealthyPercent must be between 0 and 100; {min} given.")));
+    }
+    if !(100..=200).contains(&max) && scheduling == SchedulingStrategy::Replica {
+        return Err(EcsError::invalid_parameter(format!("maximumPercent must be between 100 and 200; {max} given.")));
+    }
+    if scheduling == SchedulingStrategy::Daemon && max != 100 {
+        return Err(EcsError::invalid_parameter("The maximumPercent of a DAEMON service must be 100."));
+    }
+    Ok((min as u32, max as u32))
+}
+
+impl Engine {
+    pub fn service_arn(&self, id: ServiceId) -> String {
+        let s = &self.services[id.index()];
+        if s.long_arn {
+            format!(
+                "arn:aws:ecs:{}:{}:service/{}/{}",
+                self.config.region,
+                self.config.account_id,
+                self.cluster_name(s.cluster),
+                self.strings.resolve(s.name)
+            )
+        } else {
+            format!("arn:aws:ecs:{}:{}:service/{}", self.config.region, self.config.account_id, self.strings.resolve(s.name))
+        }
+    }
+
+    /// Every service, in creation order.
+    pub fn service_ids(&self) -> impl Iterator<Item = ServiceId> + '_ {
+        (0..self.services.len() as u32).map(ServiceId)
+    }
+
+    /// The internal state of a service.
+    pub fn service(&self, id: ServiceId) -> &ServiceState {
+        &self.services[id.index()]
+    }
+
+    /// The name of a service.
+    pub fn service_name(&self, id: ServiceId) -> &str {
+        self.strings.resolve(self.services[id.index()].name)
+    }
+
+    /// Finds a service of a cluster by name or ARN (INACTIVE ones excluded).
+    pub fn resolve_service(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
+        let name = reference.rsplit('/').next().unwrap_or(reference);
+        self.clusters[cluster.index()].services.iter().copied().find(|s| {
+            self.strings.resolve(self.services[s.index()].name) == name
+                && self.services[s.index()].status != ServiceStatus::Inactive
+        })
+    }
+
+    /// Finds a service by name in any cluster (scenario expectations).
+    pub fn service_by_name(&self, name: &str) -> Option<ServiceId> {
+        self.service_ids().find(|s| self.service_name(*s) == name)
+    }
+
+    pub(crate) fn create_service(&mut self, req: api::CreateServiceRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        if req.service_name.is_empty()
+            || req.service_name.len() > 255
+            || !req.service_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(EcsError::invalid_parameter("serviceName must be 1-255 letters, numbers, hyphens and underscores."));
+        }
+        if self.resolve_service(cluster, &req.service_name).is_some() {
+            return Err(EcsError::invalid_parameter(format!(
+                "Creation of service was not idempotent: {} exists.",
+                req.service_name
+            )));
+        }
+        let task_def = self.resolve_task_def(&req.task_definition)?;
+        let scheduling = match req.scheduling_strategy.as_deref().unwrap_or("REPLICA") {
+            "REPLICA" => SchedulingStrategy::Replica,
+            "DAEMON" => SchedulingStrategy::Daemon,
+            other => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "schedulingStrategy '{other}' is not valid; valid values are [REPLICA, DAEMON]."
+                )))
+            }
+        };
+        let desired = match (scheduling, req.desired_count) {
+            (SchedulingStrategy::Daemon, Some(_)) => {
+                return Err(EcsError::invalid_parameter("A DAEMON service does not take a desiredCount."))
+            }
+            (SchedulingStrategy::Daemon, None) => 0,
+            (SchedulingStrategy::Replica, None) => {
+                return Err(EcsError::invalid_parameter("desiredCount is required for a REPLICA service."))
+            }
+            (SchedulingStrategy::Replica, Some(n)) if !(0..=1_000_000).contains(&n) => {
+                return Err(EcsError::invalid_parameter(format!("desiredCount must be between 0 and 1000000; {n} given.")))
+            }
+            (SchedulingStrategy::Replica, Some(n)) => n as u32,
+        };
+        let (min, max) = deployment_configuration(scheduling, req.deployment_configuration.as_ref())?;
+        if scheduling == SchedulingStrategy::Daemon && !req.placement_strategy.is_empty() {
+            return Err(EcsError::invalid_parameter("A DAEMON service does not take placement strategies."));
+        }
+        let distinct = crate::placement::parse_constraints(&req.placement_constraints)?;
+        let grace = req.health_check_grace_period_seconds.unwrap_or(0);
+        if !(0..=2_147_483_647).contains(&grace) {
+            return Err(EcsError::invalid_parameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647."));
+        }
+        if req.load_balancers.len() > 1 {
+            return Err(EcsError::invalid_parameter("drainsim models at most one load balancer per service."));
+        }
+        if req.load_balancers.is_empty() && (req.target_group.is_some() || req.health_check_grace_period_seconds.is_some()) {
+            return Err(EcsError::invalid_parameter(
+                "healthCheckGracePeriodSeconds and targetGroup are only valid for a service with a load balancer.",
+            ));
+        }
+        let load_balancer = req.load_balancers.first().map(|lb| {
+            let tg = req.target_group.clone().unwrap_or_default();
+            let interval = tg.health_check_interval_seconds.unwrap_or(30) as u64;
+            let threshold = tg.healthy_threshold_count.unwrap_or(5) as u64;
+            let delay = tg.deregistration_delay_seconds.unwrap_or(300) as u64;
+            (lb.clone(), tg, interval, threshold, delay)
+        });
+        if let Some((_, _, interval, threshold, delay)) = &load_balancer {
+            if !(5..=300).contains(interval) || !(2..=10).contains(threshold) || *delay > 3600 {
+                return Err(EcsError::invalid_parameter(
+                    "targetGroup: healthCheckIntervalSeconds 5-300, healthyThresholdCount 2-10, deregistrationDelaySeconds 0-3600.",
+                ));
+            }
+        }
+        self.check_eni_limits_known(cluster, task_def)?;
+        let strategies = crate::placement::parse_strategies(self, &req.placement_strategy, true)?;
+
+        let strategies = if strategies.is_empty() {
+            let az = self.strings.intern("ecs.availability-zone");
+            vec![Strategy::SpreadAttribute(az), Strategy::SpreadInstance]
+        } else {
+            strategies
+        };
+        let id = ServiceId(self.services.len() as u32);
+        let uuid = self.rng.next_id128();
+        let long_arn = self.settings.is_enabled(&self.default_caller_arn(), SettingName::ServiceLongArnFormat);
+        let name = self.strings.intern(&req.service_name);
+        self.services.push(ServiceState {
+            uuid,
+            long_arn,
+            name,
+            cluster,
+            task_def,
+            scheduling,
+            desired_count: desired,
+            minimum_healthy_percent: min,
+            maximum_percent: max,
+            strategies,
+            strategy_specs: req.placement_strategy.clone(),
+            constraint_specs: req.placement_constraints.clone(),
+            distinct_instance: distinct,
+            load_balancer: load_balancer.map(|(spec, settings, interval, threshold, delay)| LoadBalancerConfig {
+                spec,
+                settings,
+                time_to_healthy_ms: interval * threshold * SECOND_MS,
+                deregistration_delay_ms: delay * SECOND_MS,
+            }),
+            health_check_grace_ms: grace as u64 * SECOND_MS,
+            health_check_grace_seconds: req.health_check_grace_period_seconds,
+            status: ServiceStatus::Active,
+            created_at_ms: self.now_ms,
+            tasks: Vec::new(),
+            counts: ServiceCounts::default(),
+            events: Vec::new(),
+            observations: ServiceObservations::default(),
+            retry_pending: false,
+            last_health_loss: None,
+            steady: false,
+            failed_starts: 0,
+            start_backoff_until_ms: 0,
+        });
+        self.clusters[cluster.index()].services.push(id);
+        self.record(Subject::Service(id), Change::ServiceCreated, "CreateService");
+        if scheduling == SchedulingStrategy::Daemon {
+            self.refresh_daemon_desired(id);
+        }
+        self.request_pass(id);
+        Ok(Response::Service { service: Box::new(self.render_service(id)) })
+    }
+
+    pub(crate) fn update_service(&mut self, req: api::UpdateServiceRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let id = self
+            .resolve_service(cluster, &req.service)
+            .ok_or_else(|| EcsError::new(EcsErrorKind::ServiceNotFoundException, "Service not found."))?;
+        let s = &self.services[id.index()];
+        if s.status != ServiceStatus::Active {
+            return Err(EcsError::new(EcsErrorKind::ServiceNotActiveException, "Service was not ACTIVE."));
+        }
+        let scheduling = s.scheduling;
+        let (min, max) = match &req.deployment_configuration {
+            None => (s.minimum_healthy_percent, s.maximum_percent),
+            Some(dc) => {
+                let merged = api::DeploymentConfiguration {
+                    minimum_healthy_percent: dc.minimum_healthy_percent.or(Some(s.minimum_healthy_percent as i64)),
+                    maximum_percent: dc.maximum_percent.or(Some(s.maximum_percent as i64)),
+                };
+                deployment_configuration(scheduling, Some(&merged))?
+            }
+        };
+        let desired = match (scheduling, req.desired_count) {
+            (_, None) => None,
+            (SchedulingStrategy::Daemon, Some(_)) => {
+                return Err(EcsError::invalid_parameter("A DAEMON service does not take a desiredCount."))
+            }
+            (SchedulingStrategy::Replica, Some(n)) if !(0..=1_000_000).contains(&n) => {
+                return Err(EcsError::invalid_parameter(format!("desiredCount must be between 0 and 1000000; {n} given.")))
+            }
+            (SchedulingStrategy::Replica, Some(n)) => Some(n as u32),
+        };
+        let s = &mut self.services[id.index()];
+        s.minimum_healthy_percent = min;
+        s.maximum_percent = max;
+        // Updating the service resets the failed-start throttle (reference §2.5).
+        s.failed_starts = 0;
+        s.start_backoff_until_ms = 0;
+        if let Some(n) = desired {
+            if n != s.desired_count {
+                s.desired_count = n;
+                self.record(Subject::Service(id), Change::ServiceDesiredCount(n), "UpdateService");
+            }
+        }
+        self.touched_services.insert(id);
+        self.request_pass(id);
+        Ok(Response::Service { service: Box::new(self.render_service(id)) })
+    }
+
+    pub(crate) fn delete_service(&mut self, req: api::DeleteServiceRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let id = self
+            .resolve_service(cluster, &req.service)
+            .ok_or_else(|| EcsError::new(EcsErrorKind::ServiceNotFoundException, "Service not found."))?;
+        let s = &self.services[id.index()];
+        if s.scheduling == SchedulingStrategy::Replica && s.desired_count > 0 && !req.force.unwrap_or(false) {
+            return Err(EcsError::invalid_parameter("The service cannot be stopped while it is scaled above 0."));
+        }
+        let s = &mut self.services[id.index()];
+        s.desired_count = 0;
+        s.status = ServiceStatus::Draining;
+        self.record(Subject::Service(id), Change::ServiceDeleted, "DeleteService");
+        self.request_pass(id);
+        Ok(Response::Service { service: Box::new(self.render_service(id)) })
+    }
+
+    pub(crate) fn describe_services(&mut self, req: api::DescribeServicesRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        if req.services.is_empty() || req.services.len() > 10 {
+            return Err(EcsError::invalid_parameter("services must list 1 to 10 services."));
+        }
+        let mut services = Vec::new();
+        let mut failures = Vec::new();
+        for r in &req.services {
+            let name = r.rsplit('/').next().unwrap_or(r);
+            let found = self.clusters[cluster.index()]
+                .services
+                .iter()
+                .rev()
+                .copied()
+                .find(|s| self.strings.resolve(self.services[s.index()].name) == name);
+            match found {
+                Some(s) => services.push(self.render_service(s)),
+                None => failures.push(Failure { arn: Some(r.clone()), reason: "MISSING".into(), detail: None }),
+            }
+        }
+        Ok(Response::Services { services, failures })
+    }
+
+    pub fn render_service(&self, id: ServiceId) -> api::Service {
+        let s = &self.services[id.index()];
+        let ts = |ms: SimTimeMs| self.config.epoch_unix_s as f64 + ms as f64 / 1000.0;
+        api::Service {
+            service_arn: self.service_arn(id),
+            service_name: self.strings.resolve(s.name).into(),
+            cluster_arn: self.cluster_arn(s.cluster),
+            status: s.status.as_str().into(),
+            desired_count: s.desired_count,
+            running_count: s.counts.running,
+            pending_count: s.counts.pending,
+            launch_type: "EC2".into(),
+            task_definition: self.task_def_arn(s.task_def),
+            deployment_configuration: api::DeploymentConfiguration {
+                maximum_percent: Some(s.maximum_percent as i64),
+                minimum_healthy_percent: Some(s.minimum_healthy_percent as i64),
+            },
+            placement_strategy: s.strategy_specs.clone(),
+            placement_constraints: s.constraint_specs.clone(),
+            load_balancers: s.load_balancer.iter().map(|lb| lb.spec.clone()).collect(),
+            health_check_grace_period_seconds: s.health_check_grace_seconds,
+            scheduling_strategy: match s.scheduling {
+                SchedulingStrategy::Replica => "REPLICA",
+                SchedulingStrategy::Daemon => "DAEMON",
+            }
+            .into(),
+            events: s
+                .events
+                .iter()
+                .enumerate()
+                .rev()
+                .take(100)
+                .map(|(n, (t, m))| api::ServiceEvent {
+                    id: format!("{:08x}-{n:04x}", (s.uuid >> 96) as u32),
+                    created_at: ts(*t),
+                    message: m.clone(),
+                })
+                .collect(),
+            created_at: ts(s.created_at_ms),
+        }
+    }
+
+    /// Adds a service event unless it repeats the most recent one (ECS suppresses duplicates).
+    pub(crate) fn service_event(&mut self, id: ServiceId, message: String) {
+        let s = &mut self.services[id.index()];
+        if s.events.last().is_some_and(|(_, m)| *m == message) {
+            return;
+        }
+        s.events.push((self.now_ms, message));
+        let n = s.events.len() as u32 - 1;
+        self.record(Subject::Service(id), Change::ServiceEvent(n), "service event");
+    }
+
+    /// `(service NAME)`, the prefix of ECS service event messages.
+    pub(crate) fn service_label(&self, id: ServiceId) -> String {
+        format!("(service {})", self.service_name(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_validation() {
+        assert_eq!(deployment_configuration(SchedulingStrategy::Replica, None).unwrap(), (100, 200));
+        assert_eq!(deployment_configuration(SchedulingStrategy::Daemon, None).unwrap(), (0, 100));
+        let bad = api::DeploymentConfiguration { maximum_percent: Some(150), minimum_healthy_percent: None };
+        assert!(deployment_configuration(SchedulingStrategy::Daemon, Some(&bad)).is_err());
+        let bad = api::DeploymentConfiguration { maximum_percent: Some(99), minimum_healthy_percent: Some(50) };
+        assert!(deployment_configuration(SchedulingStrategy::Replica, Some(&bad)).is_err());
+    }
+}

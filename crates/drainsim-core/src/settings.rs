@@ -1,0 +1,285 @@
+//! Account settings (reference §5 and §9.10): the `SettingName` enum, values, and the one function
+//! that resolves a setting for a principal — explicit principal setting, else the root user's setting
+//! (the account default), else the AWS default.
+
+use std::collections::BTreeMap;
+
+use crate::errors::EcsError;
+
+/// Every `SettingName` of today's ECS model, in the model's order. The first four (the 2019 seed's)
+/// have effect in drainsim; the rest are accepted, stored and listed but change nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SettingName {
+    ServiceLongArnFormat,
+    TaskLongArnFormat,
+    ContainerInstanceLongArnFormat,
+    AwsvpcTrunking,
+    ContainerInsights,
+    FargateFipsMode,
+    TagResourceAuthorization,
+    FargateTaskRetirementWaitPeriod,
+    GuardDutyActivate,
+    DefaultLogDriverMode,
+    FargateEventWindows,
+}
+
+impl SettingName {
+    /// All names, in the model's enum order (the order ListAccountSettings returns them).
+    pub const ALL: [SettingName; 11] = [
+        SettingName::ServiceLongArnFormat,
+        SettingName::TaskLongArnFormat,
+        SettingName::ContainerInstanceLongArnFormat,
+        SettingName::AwsvpcTrunking,
+        SettingName::ContainerInsights,
+        SettingName::FargateFipsMode,
+        SettingName::TagResourceAuthorization,
+        SettingName::FargateTaskRetirementWaitPeriod,
+        SettingName::GuardDutyActivate,
+        SettingName::DefaultLogDriverMode,
+        SettingName::FargateEventWindows,
+    ];
+
+    /// The name exactly as the ECS model spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingName::ServiceLongArnFormat => "serviceLongArnFormat",
+            SettingName::TaskLongArnFormat => "taskLongArnFormat",
+            SettingName::ContainerInstanceLongArnFormat => "containerInstanceLongArnFormat",
+            SettingName::AwsvpcTrunking => "awsvpcTrunking",
+            SettingName::ContainerInsights => "containerInsights",
+            SettingName::FargateFipsMode => "fargateFIPSMode",
+            SettingName::TagResourceAuthorization => "tagResourceAuthorization",
+            SettingName::FargateTaskRetirementWaitPeriod => "fargateTaskRetirementWaitPeriod",
+            SettingName::GuardDutyActivate => "guardDutyActivate",
+            SettingName::DefaultLogDriverMode => "defaultLogDriverMode",
+            SettingName::FargateEventWindows => "fargateEventWindows",
+        }
+    }
+
+    /// Parses a setting name; any other name is an `InvalidParameterException` listing the valid ones.
+    pub fn parse(name: &str) -> Result<Self, EcsError> {
+        Self::ALL.into_iter().find(|n| n.as_str() == name).ok_or_else(|| {
+            let valid: Vec<&str> = Self::ALL.iter().map(|n| n.as_str()).collect();
+            EcsError::invalid_parameter(format!("Invalid setting name '{name}'. Valid names are: [{}]", valid.join(", ")))
+        })
+    }
+
+    /// The values this setting accepts.
+    pub fn valid_values(self) -> &'static [&'static str] {
+        match self {
+            SettingName::ContainerInsights => &["enabled", "disabled", "enhanced"],
+            SettingName::FargateTaskRetirementWaitPeriod => &["0", "7", "14"],
+            SettingName::DefaultLogDriverMode => &["blocking", "non-blocking"],
+            SettingName::TagResourceAuthorization => &["on", "off"],
+            _ => &["enabled", "disabled"],
+        }
+    }
+
+    /// The AWS default: what applies when neither the principal nor the root user has a setting
+    /// (reference §9.10: long ARN formats enabled since 2021, `awsvpcTrunking` disabled).
+    pub fn aws_default(self) -> &'static str {
+        match self {
+            SettingName::ServiceLongArnFormat | SettingName::TaskLongArnFormat | SettingName::ContainerInstanceLongArnFormat => {
+                "enabled"
+            }
+            SettingName::FargateTaskRetirementWaitPeriod => "7",
+            SettingName::DefaultLogDriverMode => "blocking",
+            SettingName::TagResourceAuthorization => "off",
+            _ => "disabled",
+        }
+    }
+
+    /// The `type` member of a `Setting`: `aws_managed` for guardDutyActivate, `user` otherwise.
+    pub fn setting_type(self) -> &'static str {
+        match self {
+            SettingName::GuardDutyActivate => "aws_managed",
+            _ => "user",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A resolved setting: its value and the principal it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedSetting {
+    pub name: SettingName,
+    pub value: String,
+    pub principal_arn: String,
+}
+
+/// The settings of one account in one Region.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    account_id: String,
+    root_arn: String,
+    /// AWS defaults, possibly overridden by the scenario (`--account-default`).
+    aws_defaults: [String; 11],
+    /// Explicit settings by (principal ARN, name). The root user's entries are the account defaults.
+    explicit: BTreeMap<(String, SettingName), String>,
+}
+
+impl AccountSettings {
+    pub fn new(account_id: &str) -> Self {
+        AccountSettings {
+            account_id: account_id.to_string(),
+            root_arn: format!("arn:aws:iam::{account_id}:root"),
+            aws_defaults: SettingName::ALL.map(|n| n.aws_default().to_string()),
+            explicit: BTreeMap::new(),
+        }
+    }
+
+    /// The account's root user ARN.
+    pub fn root_arn(&self) -> &str {
+        &self.root_arn
+    }
+
+    /// Overrides the AWS default of a setting for this simulation (not an ECS operation).
+    pub fn override_aws_default(&mut self, name: SettingName, value: &str) -> Result<(), EcsError> {
+        validate_value(name, value)?;
+        self.aws_defaults[name.index()] = value.to_string();
+        Ok(())
+    }
+
+    /// Validates a principal ARN: the account's root, or one of its IAM users or roles.
+    pub fn validate_principal(&self, principal_arn: &str) -> Result<(), EcsError> {
+        let prefix = format!("arn:aws:iam::{}:", self.account_id);
+        let ok = principal_arn == self.root_arn
+            || principal_arn
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_prefix("user/").or_else(|| rest.strip_prefix("role/")))
+                .is_some_and(|name| !name.is_empty());
+        if ok {
+            Ok(())
+        } else {
+            Err(EcsError::invalid_parameter(format!(
+                "principalArn '{principal_arn}' is not the root user, an IAM user or an IAM role of account {}.",
+                self.account_id
+            )))
+        }
+    }
+
+    /// The one resolution rule (reference §5): the principal's explicit setting, else the root user's,
+    /// else the AWS default (reported with the root ARN, as ECS does).
+    pub fn resolve(&self, principal_arn: &str, name: SettingName) -> ResolvedSetting {
+        if let Some(v) = self.explicit.get(&(principal_arn.to_string(), name)) {
+            return ResolvedSetting { name, value: v.clone(), principal_arn: principal_arn.to_string() };
+        }
+        let value =
+            self.explicit.get(&(self.root_arn.clone(), name)).cloned().unwrap_or_else(|| self.aws_defaults[name.index()].clone());
+        ResolvedSetting { name, value, principal_arn: self.root_arn.clone() }
+    }
+
+    /// Whether a setting resolves to `enabled` for a principal.
+    pub fn is_enabled(&self, principal_arn: &str, name: SettingName) -> bool {
+        self.resolve(principal_arn, name).value == "enabled"
+    }
+
+    /// The explicit setting of a principal, if any.
+    pub fn explicit(&self, principal_arn: &str, name: SettingName) -> Option<&str> {
+        self.explicit.get(&(principal_arn.to_string(), name)).map(String::as_str)
+    }
+
+    /// Checks a PutAccountSetting without applying it.
+    pub fn check_put(&self, caller_arn: &str, target_arn: &str, name: SettingName, value: &str) -> Result<(), EcsError> {
+        self.validate_principal(target_arn)?;
+        validate_value(name, value)?;
+        if caller_arn != self.root_arn && caller_arn != target_arn {
+            return Err(EcsError::new(
+                crate::errors::EcsErrorKind::AccessDeniedException,
+                format!("{caller_arn} is not authorized to modify the account setting of {target_arn}: only the root user or the principal itself may."),
+            ));
+        }
+        if name == SettingName::GuardDutyActivate {
+            return Err(EcsError::invalid_parameter("guardDutyActivate is an aws_managed setting and cannot be modified."));
+        }
+        Ok(())
+    }
+
+    /// Stores a setting (after `check_put`).
+    pub fn put(&mut self, target_arn: &str, name: SettingName, value: &str) {
+        self.explicit.insert((target_arn.to_string(), name), value.to_string());
+    }
+
+    /// Removes a principal's setting, returning what was set.
+    pub fn delete(&mut self, target_arn: &str, name: SettingName) -> Option<String> {
+        self.explicit.remove(&(target_arn.to_string(), name))
+    }
+
+    /// The settings ListAccountSettings returns before pagination, in `SettingName` order.
+    pub fn list(
+        &self,
+        principal_arn: &str,
+        name: Option<SettingName>,
+        value: Option<&str>,
+        effective: bool,
+    ) -> Vec<ResolvedSetting> {
+        SettingName::ALL
+            .into_iter()
+            .filter(|n| name.is_none_or(|want| want == *n))
+            .filter_map(|n| {
+                if effective {
+                    Some(self.resolve(principal_arn, n))
+                } else {
+                    self.explicit(principal_arn, n).map(|v| ResolvedSetting {
+                        name: n,
+                        value: v.to_string(),
+                        principal_arn: principal_arn.to_string(),
+                    })
+                }
+            })
+            .filter(|s| value.is_none_or(|v| s.value == v))
+            .collect()
+    }
+}
+
+/// Validates a value for a setting.
+pub fn validate_value(name: SettingName, value: &str) -> Result<(), EcsError> {
+    if name.valid_values().contains(&value) {
+        Ok(())
+    } else {
+        Err(EcsError::invalid_parameter(format!(
+            "Invalid value '{value}' for setting {}. Valid values are: [{}]",
+            name.as_str(),
+            name.valid_values().join(", ")
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const USER: &str = "arn:aws:iam::123456789012:user/alice";
+
+    #[test]
+    fn precedence_is_principal_then_root_then_aws_default() {
+        let mut s = AccountSettings::new("123456789012");
+        assert_eq!(s.resolve(USER, SettingName::AwsvpcTrunking).value, "disabled");
+        s.put(s.root_arn().to_string().as_str(), SettingName::AwsvpcTrunking, "enabled");
+        let r = s.resolve(USER, SettingName::AwsvpcTrunking);
+        assert_eq!((r.value.as_str(), r.principal_arn.as_str()), ("enabled", "arn:aws:iam::123456789012:root"));
+        s.put(USER, SettingName::AwsvpcTrunking, "disabled");
+        assert_eq!(s.resolve(USER, SettingName::AwsvpcTrunking).principal_arn, USER);
+        assert!(!s.is_enabled(USER, SettingName::AwsvpcTrunking));
+    }
+
+    #[test]
+    fn unknown_name_lists_valid_ones() {
+        let e = SettingName::parse("awsvpcTrunkin").unwrap_err();
+        assert!(e.message.contains("awsvpcTrunking") && e.message.contains("fargateFIPSMode"));
+    }
+
+    #[test]
+    fn effective_false_lists_only_explicit() {
+        let mut s = AccountSettings::new("123456789012");
+        let root = s.root_arn().to_string();
+        s.put(&root, SettingName::AwsvpcTrunking, "enabled");
+        assert!(s.list(USER, None, None, false).is_empty());
+        let eff = s.list(USER, Some(SettingName::AwsvpcTrunking), None, true);
+        assert_eq!(eff[0].value, "enabled");
+        assert_eq!(s.list(USER, None, None, true).len(), 11);
+    }
+}

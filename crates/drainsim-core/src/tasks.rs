@@ -1,0 +1,979 @@
+//! Task definitions and tasks: the task lifecycle (reference §2.1)
+//! PROVISIONING → PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED,
+//! resource reservation on the instance, health, and the task operations RegisterTaskDefinition,
+//! RunTask, StartTask, StopTask, ListTasks and DescribeTasks.
+
+use crate::api::{self, Failure, Response};
+use crate::errors::EcsError;
+use crate::ids::{AttachmentId, ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
+use crate::intern::Sym;
+use crate::lifecycle::InstanceStatus;
+use crate::placement::{Requirements, Strategy};
+use crate::queue::EventKind;
+use crate::settings::SettingName;
+use crate::time::{SimTimeMs, SECOND_MS};
+use crate::trace::{Change, Subject};
+use crate::Engine;
+
+/// Task `lastStatus` values in lifecycle order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TaskStatus {
+    Provisioning,
+    Pending,
+    Activating,
+    Running,
+    Deactivating,
+    Stopping,
+    Deprovisioning,
+    Stopped,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 8] = [
+        TaskStatus::Provisioning,
+        TaskStatus::Pending,
+        TaskStatus::Activating,
+        TaskStatus::Running,
+        TaskStatus::Deactivating,
+        TaskStatus::Stopping,
+        TaskStatus::Deprovisioning,
+        TaskStatus::Stopped,
+    ];
+
+    /// The legal transitions: the forward walk, plus the short cuts a task told to stop before it
+    /// ran takes (reference §2.1).
+    pub const TRANSITIONS: &'static [(TaskStatus, TaskStatus)] = &[
+        (TaskStatus::Provisioning, TaskStatus::Pending),
+        (TaskStatus::Pending, TaskStatus::Activating),
+        (TaskStatus::Activating, TaskStatus::Running),
+        (TaskStatus::Running, TaskStatus::Deactivating),
+        (TaskStatus::Running, TaskStatus::Stopping),
+        (TaskStatus::Deactivating, TaskStatus::Stopping),
+        (TaskStatus::Stopping, TaskStatus::Deprovisioning),
+        (TaskStatus::Stopping, TaskStatus::Stopped),
+        (TaskStatus::Deprovisioning, TaskStatus::Stopped),
+        (TaskStatus::Provisioning, TaskStatus::Deprovisioning),
+        (TaskStatus::Provisioning, TaskStatus::Stopped),
+        (TaskStatus::Pending, TaskStatus::Deprovisioning),
+        (TaskStatus::Pending, TaskStatus::Stopped),
+        (TaskStatus::Activating, TaskStatus::Deactivating),
+        (TaskStatus::Activating, TaskStatus::Stopping),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Provisioning => "PROVISIONING",
+            TaskStatus::Pending => "PENDING",
+            TaskStatus::Activating => "ACTIVATING",
+            TaskStatus::Running => "RUNNING",
+            TaskStatus::Deactivating => "DEACTIVATING",
+            TaskStatus::Stopping => "STOPPING",
+            TaskStatus::Deprovisioning => "DEPROVISIONING",
+            TaskStatus::Stopped => "STOPPED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn can_move_to(self, to: TaskStatus) -> bool {
+        Self::TRANSITIONS.contains(&(self, to))
+    }
+
+    /// Not yet RUNNING (counts as pending on the instance).
+    pub fn is_starting(self) -> bool {
+        matches!(self, TaskStatus::Provisioning | TaskStatus::Pending | TaskStatus::Activating)
+    }
+}
+
+/// Task `stopCode` values (the ECS `TaskStopCode` enum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StopCode {
+    TaskFailedToStart,
+    EssentialContainerExited,
+    UserInitiated,
+    ServiceSchedulerInitiated,
+}
+
+impl StopCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopCode::TaskFailedToStart => "TaskFailedToStart",
+            StopCode::EssentialContainerExited => "EssentialContainerExited",
+            StopCode::UserInitiated => "UserInitiated",
+            StopCode::ServiceSchedulerInitiated => "ServiceSchedulerInitiated",
+        }
+    }
+}
+
+/// Network modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkMode {
+    Bridge,
+    Host,
+    Awsvpc,
+}
+
+impl NetworkMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkMode::Bridge => "bridge",
+            NetworkMode::Host => "host",
+            NetworkMode::Awsvpc => "awsvpc",
+        }
+    }
+}
+
+/// A registered task definition revision.
+#[derive(Debug, Clone)]
+pub struct TaskDefinition {
+    pub family: Sym,
+    pub revision: u32,
+    pub network_mode: NetworkMode,
+    pub cpu: i64,
+    pub memory: i64,
+    pub ports_tcp: Vec<u16>,
+    pub ports_udp: Vec<u16>,
+    /// Container health check interval, if any essential container has one.
+    pub health_check_interval_ms: Option<SimTimeMs>,
+    /// SIGTERM→SIGKILL (the largest container stopTimeout; default 30 s, reference §2.2).
+    pub stop_timeout_ms: SimTimeMs,
+    /// How long the slowest container takes to exit after SIGTERM (None: killed at stopTimeout).
+    pub exit_after_sigterm_ms: Option<SimTimeMs>,
+}
+
+impl TaskDefinition {
+    /// How long STOPPING lasts: until the containers exit, at most `stopTimeout`.
+    pub fn stopping_ms(&self) -> SimTimeMs {
+        self.exit_after_sigterm_ms.map_or(self.stop_timeout_ms, |e| e.min(self.stop_timeout_ms))
+    }
+}
+
+/// One task.
+#[derive(Debug, Clone)]
+pub struct TaskState {
+    pub uuid: u128,
+    pub long_arn: bool,
+    pub cluster: ClusterId,
+    pub instance: InstanceId,
+    pub service: Option<ServiceId>,
+    pub task_def: TaskDefId,
+    pub group: Sym,
+    pub started_by: Option<Sym>,
+    pub last_status: TaskStatus,
+    pub desired_stopped: bool,
+    pub healthy: bool,
+    /// Invalidates scheduled lifecycle events when the task is told to stop.
+    pub epoch: u16,
+    pub version: u64,
+    pub created_at_ms: SimTimeMs,
+    pub started_at_ms: Option<SimTimeMs>,
+    pub stopping_at_ms: Option<SimTimeMs>,
+    pub stopped_at_ms: Option<SimTimeMs>,
+    pub stop_code: Option<StopCode>,
+    pub stopped_reason: Option<Sym>,
+    /// Left behind by a forced deregistration: no longer accounted for.
+    pub orphaned: bool,
+    /// Started to replace a task whose instance was draining.
+    pub replaces_drained_task: bool,
+    /// Registered with the service's target group (goes through DEACTIVATING when stopped).
+    pub in_target_group: bool,
+    pub eni: Option<AttachmentId>,
+    /// Fails before RUNNING (fault injection).
+    pub fails_to_start: bool,
+}
+
+/// What a task contributes to its instance's and service's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Contribution {
+    pub running: bool,
+    pub pending: bool,
+    pub healthy: bool,
+    pub live: bool,
+}
+
+impl TaskState {
+    pub(crate) fn contribution(&self) -> Contribution {
+        if self.orphaned || self.last_status == TaskStatus::Stopped {
+            return Contribution::default();
+        }
+        let wanted = !self.desired_stopped;
+        Contribution {
+            running: wanted && self.last_status == TaskStatus::Running,
+            pending: wanted && self.last_status.is_starting(),
+            healthy: wanted && self.last_status == TaskStatus::Running && self.healthy,
+            live: true,
+        }
+    }
+
+    /// `desiredStatus` as ECS spells it.
+    pub fn desired_status(&self) -> &'static str {
+        if self.desired_stopped {
+            "STOPPED"
+        } else {
+            "RUNNING"
+        }
+    }
+}
+
+/// Parses the `taskDefinition` member: `family`, `family:revision`, or a task definition ARN.
+fn parse_task_def_ref(s: &str) -> (&str, Option<u32>) {
+    let s = s.rsplit_once(":task-definition/").map_or(s, |(_, r)| r);
+    match s.rsplit_once(':') {
+        Some((family, rev)) => match rev.parse() {
+            Ok(r) => (family, Some(r)),
+            Err(_) => (s, None),
+        },
+        None => (s, None),
+    }
+}
+
+impl Engine {
+    // ----- task definitions -----
+
+    pub(crate) fn register_task_definition(&mut self, req: api::RegisterTaskDefinitionRequest) -> Result<Response, EcsError> {
+        if req.family.is_empty()
+            || req.family.len() > 255
+            || !req.family.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(EcsError::client("Family must be 1-255 letters, numbers, hyphens and underscores."));
+        }
+        if req.container_definitions.is_empty() {
+            return Err(EcsError::client("Container definitions must not be empty."));
+        }
+        let network_mode = match req.network_mode.as_deref().unwrap_or("bridge") {
+            "bridge" => NetworkMode::Bridge,
+            "host" => NetworkMode::Host,
+            "awsvpc" => NetworkMode::Awsvpc,
+            other => {
+                return Err(EcsError::client(format!(
+                    "networkMode '{other}' is not valid; valid values are [bridge, host, awsvpc]."
+                )))
+            }
+        };
+        let parse_units = |v: &Option<String>, what: &str| -> Result<Option<i64>, EcsError> {
+            v.as_deref()
+                .map(|s| s.trim().parse::<i64>().ok().filter(|n| *n > 0 && *n <= 10_000_000))
+                .map(|o| o.ok_or_else(|| EcsError::client(format!("Task {what} must be a positive integer string."))))
+                .transpose()
+        };
+        let task_cpu = parse_units(&req.cpu, "cpu")?;
+        let task_mem = parse_units(&req.memory, "memory")?;
+        let cpu = task_cpu.unwrap_or_else(|| req.container_definitions.iter().map(|c| c.cpu.unwrap_or(0) as i64).sum());
+        let memory = task_mem.unwrap_or_else(|| req.container_definitions.iter().map(|c| c.memory.unwrap_or(0) as i64).sum());
+        if memory <= 0 {
+            return Err(EcsError::client("The task definition must reserve memory (task memory or container memory)."));
+        }
+        let mut ports_tcp = Vec::new();
+        let mut ports_udp = Vec::new();
+        let mut health: Option<SimTimeMs> = None;
+        let mut stop_timeout_ms = 0;
+        let mut exit_ms: Option<SimTimeMs> = None;
+        let mut any_exit_unbounded = false;
+        for c in &req.container_definitions {
+            for pm in &c.port_mappings {
+                let host = match network_mode {
+                    NetworkMode::Bridge => pm.host_port.unwrap_or(0),
+                    NetworkMode::Host | NetworkMode::Awsvpc => pm.host_port.or(pm.container_port).unwrap_or(0),
+                };
+                if network_mode == NetworkMode::Awsvpc || host == 0 {
+                    continue; // awsvpc tasks and dynamic host ports reserve no host port
+                }
+                match pm.protocol.as_deref().unwrap_or("tcp") {
+                    "tcp" => ports_tcp.push(host),
+                    "udp" => ports_udp.push(host),
+                    p => return Err(EcsError::client(format!("protocol '{p}' is not valid; valid values are [tcp, udp]."))),
+                }
+            }
+            if let Some(h) = &c.health_check {
+                let interval = h.interval.unwrap_or(30);
+                if !(5..=300).contains(&interval) {
+                    return Err(EcsError::client("healthCheck interval must be between 5 and 300 seconds."));
+                }
+                let ms = interval as u64 * SECOND_MS + h.start_period.unwrap_or(0).min(300) as u64 * SECOND_MS;
+                health = Some(health.map_or(ms, |m| m.max(ms)));
+            }
+            let st = c.stop_timeout.unwrap_or(30) as u64 * SECOND_MS;
+            if st == 0 {
+                return Err(EcsError::client("stopTimeout must be at least 1 second."));
+            }
+            stop_timeout_ms = stop_timeout_ms.max(st);
+            match c.exit_after_sigterm_ms {
+                Some(e) => exit_ms = Some(exit_ms.map_or(e, |m| m.max(e))),
+                None => any_exit_unbounded = true,
+            }
+        }
+        for ports in [&mut ports_tcp, &mut ports_udp] {
+            let before = ports.len();
+            ports.sort_unstable();
+            ports.dedup();
+            if ports.len() != before {
+                return Err(EcsError::client("A host port is mapped more than once."));
+            }
+        }
+        let family = self.strings.intern(&req.family);
+        let revision = self.task_def_by_family.get(&family).map_or(0, |v| v.len() as u32) + 1;
+        let id = TaskDefId(self.task_defs.len() as u32);
+        self.task_defs.push(TaskDefinition {
+            family,
+            revision,
+            network_mode,
+            cpu,
+            memory,
+            ports_tcp,
+            ports_udp,
+            health_check_interval_ms: health,
+            stop_timeout_ms,
+            exit_after_sigterm_ms: if any_exit_unbounded { None } else { exit_ms },
+        });
+        self.task_def_by_family.entry(family).or_default().push(id);
+        Ok(Response::TaskDefinition { task_definition: self.render_task_def(id) })
+    }
+
+    /// Resolves `family`, `family:revision` or an ARN to a registered revision (latest by default).
+    pub(crate) fn resolve_task_def(&self, reference: &str) -> Result<TaskDefId, EcsError> {
+        let (family, rev) = parse_task_def_ref(reference);
+        let revisions = self
+            .strings
+            .get(family)
+            .and_then(|f| self.task_def_by_family.get(&f))
+            .ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}.")))?;
+        match rev {
+            None => Ok(*revisions.last().expect("a family has at least one revision")),
+            Some(r) => revisions
+                .get((r as usize).wrapping_sub(1))
+                .copied()
+                .ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}."))),
+        }
+    }
+
+    pub(crate) fn task_def_arn(&self, id: TaskDefId) -> String {
+        let td = &self.task_defs[id.index()];
+        format!(
+            "arn:aws:ecs:{}:{}:task-definition/{}:{}",
+            self.config.region,
+            self.config.account_id,
+            self.strings.resolve(td.family),
+            td.revision
+        )
+    }
+
+    fn render_task_def(&self, id: TaskDefId) -> api::TaskDefinition {
+        let td = &self.task_defs[id.index()];
+        api::TaskDefinition {
+            task_definition_arn: self.task_def_arn(id),
+            family: self.strings.resolve(td.family).into(),
+            revision: td.revision,
+            network_mode: td.network_mode.as_str().into(),
+            cpu: td.cpu.to_string(),
+            memory: td.memory.to_string(),
+            status: "ACTIVE".into(),
+        }
+    }
+
+    pub(crate) fn requirements_of(&self, td: TaskDefId) -> Requirements {
+        let t = &self.task_defs[td.index()];
+        Requirements {
+            cpu: t.cpu,
+            memory: t.memory,
+            ports_tcp: t.ports_tcp.clone(),
+            ports_udp: t.ports_udp.clone(),
+            awsvpc: t.network_mode == NetworkMode::Awsvpc,
+        }
+    }
+
+    // ----- rendering -----
+
+    pub fn task_short_id(&self, id: TaskId) -> String {
+        let t = &self.tasks[id.index()];
+        crate::instances::render_id(t.uuid, true)
+    }
+
+    pub fn task_arn(&self, id: TaskId) -> String {
+        let t = &self.tasks[id.index()];
+        if t.long_arn {
+            format!(
+                "arn:aws:ecs:{}:{}:task/{}/{}",
+                self.config.region,
+                self.config.account_id,
+                self.cluster_name(t.cluster),
+                self.task_short_id(id)
+            )
+        } else {
+            format!("arn:aws:ecs:{}:{}:task/{}", self.config.region, self.config.account_id, self.task_short_id(id))
+        }
+    }
+
+    /// The internal state of a task.
+    pub fn task(&self, id: TaskId) -> &TaskState {
+        &self.tasks[id.index()]
+    }
+
+    /// Number of tasks ever launched.
+    pub fn task_count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    fn ts(&self, ms: SimTimeMs) -> f64 {
+        self.config.epoch_unix_s as f64 + ms as f64 / 1000.0
+    }
+
+    pub fn render_task(&self, id: TaskId) -> api::Task {
+        let t = &self.tasks[id.index()];
+        let td = &self.task_defs[t.task_def.index()];
+        let inst = &self.instances[t.instance.index()];
+        api::Task {
+            task_arn: self.task_arn(id),
+            cluster_arn: self.cluster_arn(t.cluster),
+            task_definition_arn: self.task_def_arn(t.task_def),
+            container_instance_arn: Some(self.instance_arn(t.instance)),
+            last_status: t.last_status.as_str().into(),
+            desired_status: t.desired_status().into(),
+            cpu: td.cpu.to_string(),
+            memory: td.memory.to_string(),
+            group: self.strings.resolve(t.group).into(),
+            started_by: t.started_by.map(|s| self.strings.resolve(s).to_string()),
+            version: t.version,
+            launch_type: "EC2".into(),
+            availability_zone: self.strings.resolve(inst.availability_zone).into(),
+            health_status: if t.healthy { "HEALTHY" } else { "UNKNOWN" }.into(),
+            created_at: self.ts(t.created_at_ms),
+            started_at: t.started_at_ms.map(|m| self.ts(m)),
+            stopping_at: t.stopping_at_ms.map(|m| self.ts(m)),
+            stopped_at: t.stopped_at_ms.map(|m| self.ts(m)),
+            stop_code: t.stop_code.map(|c| c.as_str().into()),
+            stopped_reason: t.stopped_reason.map(|s| self.strings.resolve(s).to_string()),
+            attachments: t.eni.iter().map(|a| self.render_attachment(*a)).collect(),
+        }
+    }
+
+    // ----- lifecycle -----
+
+    /// Launches a task on an instance that fits it (the caller placed it): reserves its resources
+    /// and ENI, and starts the lifecycle at PROVISIONING.
+    pub(crate) fn launch_task(
+        &mut self,
+        instance: InstanceId,
+        task_def: TaskDefId,
+        service: Option<ServiceId>,
+        group: Sym,
+        started_by: Option<Sym>,
+        replaces_drained_task: bool,
+    ) -> TaskId {
+        assert!(
+            self.instances[instance.index()].is_placeable(),
+            "placement on an instance that is not ACTIVE with a connected agent"
+        );
+        let id = TaskId(self.tasks.len() as u32);
+        let mut uuid = self.rng.next_id128();
+        while self.task_by_uuid.contains_key(&uuid) {
+            uuid = self.rng.next_id128();
+        }
+        let cluster = self.instances[instance.index()].cluster;
+        let principal = self.default_caller_arn();
+        let long_arn = self.settings.is_enabled(&principal, SettingName::TaskLongArnFormat);
+        let fails_to_start = self.draw_task_start_failure();
+        let in_target_group = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
+        self.tasks.push(TaskState {
+            uuid,
+            long_arn,
+            cluster,
+            instance,
+            service,
+            task_def,
+            group,
+            started_by,
+            last_status: TaskStatus::Provisioning,
+            desired_stopped: false,
+            healthy: false,
+            epoch: 0,
+            version: 1,
+            created_at_ms: self.now_ms,
+            started_at_ms: None,
+            stopping_at_ms: None,
+            stopped_at_ms: None,
+            stop_code: None,
+            stopped_reason: None,
+            orphaned: false,
+            replaces_drained_task,
+            in_target_group,
+            eni: None,
+            fails_to_start,
+        });
+        self.task_by_uuid.insert(uuid, id);
+        self.reserve(instance, task_def, true);
+        self.instances[instance.index()].tasks.push(id);
+        if let Some(s) = service {
+            self.services[s.index()].tasks.push(id);
+        }
+        if self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc {
+            self.instances[instance.index()].task_enis_in_use += 1;
+            self.create_task_eni(id);
+        }
+        self.apply_contribution(id, Contribution::default());
+        self.record(Subject::Task(id), Change::TaskStatus { from: None, to: TaskStatus::Provisioning }, "placement");
+        let d = self.config.timings.task_provisioning_ms;
+        self.schedule_stage(id, d);
+        id
+    }
+
+    /// Adds (`take`) or returns a task definition's reservation on an instance, keeping the
+    /// placement index in step. The one place remaining resources change.
+    fn reserve(&mut self, instance: InstanceId, task_def: TaskDefId, take: bool) {
+        let td = &self.task_defs[task_def.index()];
+        let (cpu, mem) = (td.cpu, td.memory);
+        let (tcp, udp) = (td.ports_tcp.clone(), td.ports_udp.clone());
+        self.update_instance_resources(instance, |r| {
+            let sign = if take { -1 } else { 1 };
+            r.cpu += sign * cpu;
+            r.memory += sign * mem;
+            for (ports, list) in [(&mut r.ports_tcp, &tcp), (&mut r.ports_udp, &udp)] {
+                for p in list {
+                    match ports.binary_search(p) {
+                        Ok(pos) if !take => {
+                            ports.remove(pos);
+                        }
+                        Err(pos) if take => ports.insert(pos, *p),
+                        _ => {}
+                    }
+                }
+            }
+        });
+        self.bump_version(instance);
+    }
+
+    /// Applies the difference between a task's old and current contribution to its instance's and
+    /// service's counters.
+    pub(crate) fn apply_contribution(&mut self, id: TaskId, old: Contribution) {
+        let t = &self.tasks[id.index()];
+        let new = t.contribution();
+        if new == old {
+            return;
+        }
+        let delta = |a: bool, b: bool| b as i64 - a as i64;
+        let inst = &mut self.instances[t.instance.index()];
+        inst.running_tasks_count = (inst.running_tasks_count as i64 + delta(old.running, new.running)) as u32;
+        inst.pending_tasks_count = (inst.pending_tasks_count as i64 + delta(old.pending, new.pending)) as u32;
+        if let Some(s) = t.service {
+            let svc = &mut self.services[s.index()];
+            svc.counts.running = (svc.counts.running as i64 + delta(old.running, new.running)) as u32;
+            svc.counts.pending = (svc.counts.pending as i64 + delta(old.pending, new.pending)) as u32;
+            svc.counts.healthy = (svc.counts.healthy as i64 + delta(old.healthy, new.healthy)) as u32;
+            svc.counts.live = (svc.counts.live as i64 + delta(old.live, new.live)) as u32;
+            self.touched_services.insert(s);
+        }
+        let instance = t.instance;
+        self.check_drain_progress(instance);
+    }
+
+    fn schedule_stage(&mut self, id: TaskId, base_ms: SimTimeMs) {
+        let d = self.rng.jitter(base_ms, self.config.timings.jitter_percent);
+        let epoch = self.tasks[id.index()].epoch;
+        self.schedule(d, EventKind::TaskStageEnds, id.0, epoch);
+    }
+
+    /// The one place a task's `lastStatus` changes: checks the legal graph, keeps counters,
+    /// releases the reservation at STOPPED.
+    pub(crate) fn set_task_status(&mut self, id: TaskId, to: TaskStatus, reason: &'static str) {
+        let from = self.tasks[id.index()].last_status;
+        assert!(from.can_move_to(to), "illegal task transition {} -> {}", from.as_str(), to.as_str());
+        let old = self.tasks[id.index()].contribution();
+        {
+            let t = &mut self.tasks[id.index()];
+            t.last_status = to;
+            t.version += 1;
+            if to == TaskStatus::Running {
+                t.started_at_ms = Some(self.now_ms);
+            }
+            if to == TaskStatus::Stopped {
+                t.stopped_at_ms = Some(self.now_ms);
+                t.healthy = false;
+            }
+        }
+        self.record(Subject::Task(id), Change::TaskStatus { from: Some(from), to }, reason);
+        if to == TaskStatus::Stopped {
+            self.release_task(id);
+        }
+        self.apply_contribution(id, old);
+        if to == TaskStatus::Stopped {
+            self.on_task_stopped(id, from);
+        }
+    }
+
+    /// Frees a stopped or orphaned task's reservation and removes it from its instance and service.
+    fn release_task(&mut self, id: TaskId) {
+        let (instance, td, service, eni) = {
+            let t = &self.tasks[id.index()];
+            (t.instance, t.task_def, t.service, t.eni)
+        };
+        self.reserve(instance, td, false);
+        let inst = &mut self.instances[instance.index()];
+        if let Some(pos) = inst.tasks.iter().position(|t| *t == id) {
+            inst.tasks.swap_remove(pos);
+        }
+        if eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc {
+            inst.task_enis_in_use -= 1;
+        }
+        if let Some(s) = service {
+            let svc = &mut self.services[s.index()];
+            if let Some(pos) = svc.tasks.iter().position(|t| *t == id) {
+                svc.tasks.swap_remove(pos);
+            }
+        }
+    }
+
+    pub(crate) fn on_task_stage_ends(&mut self, id: TaskId, epoch: u16) {
+        let t = &self.tasks[id.index()];
+        if t.epoch != epoch || t.orphaned || t.last_status == TaskStatus::Stopped {
+            return;
+        }
+        let td = &self.task_defs[t.task_def.index()];
+        let awsvpc = td.network_mode == NetworkMode::Awsvpc;
+        let stopping_ms = td.stopping_ms();
+        let timings = self.config.timings.clone();
+        match t.last_status {
+            TaskStatus::Provisioning => {
+                self.attach_task_eni(id);
+                self.set_task_status(id, TaskStatus::Pending, "task lifecycle");
+                self.schedule_stage(id, timings.task_pending_ms);
+            }
+            TaskStatus::Pending => {
+                if self.tasks[id.index()].fails_to_start {
+                    self.fail_task_start(id);
+                    return;
+                }
+                self.set_task_status(id, TaskStatus::Activating, "task lifecycle");
+                self.schedule_stage(id, timings.task_activating_ms);
+            }
+            TaskStatus::Activating => {
+                self.set_task_status(id, TaskStatus::Running, "task lifecycle");
+                let delay = self.health_delay_ms(id);
+                if delay == 0 {
+                    self.mark_healthy(id);
+                } else {
+                    let epoch = self.tasks[id.index()].epoch;
+                    self.schedule(delay, EventKind::TaskBecomesHealthy, id.0, epoch);
+                }
+            }
+            TaskStatus::Running => {}
+            TaskStatus::Deactivating => {
+                self.set_task_status(id, TaskStatus::Stopping, "deregistration delay elapsed");
+                self.schedule_stage(id, stopping_ms);
+            }
+            TaskStatus::Stopping => {
+                if awsvpc {
+                    self.set_task_status(id, TaskStatus::Deprovisioning, "containers stopped");
+                    self.begin_task_eni_detach(id);
+                    self.schedule_stage(id, timings.task_deprovisioning_ms);
+                } else {
+                    self.set_task_status(id, TaskStatus::Stopped, "containers stopped");
+                }
+            }
+            TaskStatus::Deprovisioning => {
+                self.finish_task_eni(id);
+                self.set_task_status(id, TaskStatus::Stopped, "deprovisioned");
+            }
+            TaskStatus::Stopped => {}
+        }
+    }
+
+    /// When a RUNNING task counts as healthy (reference §1.3 and §9.4): with a load balancer after
+    /// the target passes its health checks and never before the grace period; with a container
+    /// health check after its first interval; otherwise at once (seed rule) or 40 s (today's rule).
+    fn health_delay_ms(&self, id: TaskId) -> SimTimeMs {
+        let t = &self.tasks[id.index()];
+        let td = &self.task_defs[t.task_def.index()];
+        let mut delay = td.health_check_interval_ms.unwrap_or(0);
+        let mut has_check = td.health_check_interval_ms.is_some();
+        if let Some(s) = t.service {
+            let svc = &self.services[s.index()];
+            if let Some(lb) = &svc.load_balancer {
+                delay = delay.max(lb.time_to_healthy_ms).max(svc.health_check_grace_ms);
+                has_check = true;
+            }
+        }
+        if has_check {
+            delay
+        } else {
+            self.config.timings.healthy_after_running_ms
+        }
+    }
+
+    pub(crate) fn on_task_healthy(&mut self, id: TaskId, epoch: u16) {
+        let t = &self.tasks[id.index()];
+        if t.epoch != epoch || t.orphaned || t.last_status != TaskStatus::Running || t.desired_stopped {
+            return;
+        }
+        self.mark_healthy(id);
+    }
+
+    fn mark_healthy(&mut self, id: TaskId) {
+        let old = self.tasks[id.index()].contribution();
+        self.tasks[id.index()].healthy = true;
+        self.record(Subject::Task(id), Change::TaskHealthy, "health check passed");
+        self.apply_contribution(id, old);
+        if let Some(s) = self.tasks[id.index()].service {
+            self.request_pass(s);
+        }
+    }
+
+    /// Tells a task to stop (desiredStatus STOPPED) and starts its stop path from where it is.
+    pub(crate) fn stop_task_now(&mut self, id: TaskId, code: StopCode, reason: &str) {
+        if self.tasks[id.index()].desired_stopped || self.tasks[id.index()].last_status == TaskStatus::Stopped {
+            return;
+        }
+        let old = self.tasks[id.index()].contribution();
+        let reason_sym = self.strings.intern(reason);
+        {
+            let t = &mut self.tasks[id.index()];
+            t.desired_stopped = true;
+            t.healthy = false;
+            t.epoch = t.epoch.wrapping_add(1);
+            t.version += 1;
+            t.stopping_at_ms = Some(self.now_ms);
+            t.stop_code = Some(code);
+            t.stopped_reason = Some(reason_sym);
+        }
+        self.record(Subject::Task(id), Change::TaskDesiredStopped, code.as_str());
+        self.apply_contribution(id, old);
+        let t = &self.tasks[id.index()];
+        let td = &self.task_defs[t.task_def.index()];
+        let awsvpc = td.network_mode == NetworkMode::Awsvpc;
+        let stopping_ms = td.stopping_ms();
+        match t.last_status {
+            TaskStatus::Provisioning | TaskStatus::Pending => {
+                if awsvpc {
+                    self.set_task_status(id, TaskStatus::Deprovisioning, "stopped before start");
+                    self.begin_task_eni_detach(id);
+                    let d = self.config.timings.task_deprovisioning_ms;
+                    self.schedule_stage(id, d);
+                } else {
+                    self.set_task_status(id, TaskStatus::Stopped, "stopped before start");
+                }
+            }
+            TaskStatus::Activating | TaskStatus::Running => {
+                let lb_delay = t
+                    .service
+                    .and_then(|s| self.services[s.index()].load_balancer.as_ref())
+                    .filter(|_| t.in_target_group)
+                    .map(|lb| lb.deregistration_delay_ms);
+                match lb_delay {
+                    Some(d) => {
+                        self.set_task_status(id, TaskStatus::Deactivating, "deregistering from target group");
+                        self.schedule_stage(id, d);
+                    }
+                    None => {
+                        self.set_task_status(id, TaskStatus::Stopping, "SIGTERM sent");
+                        self.schedule_stage(id, stopping_ms);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A task that fails before RUNNING (fault): it stops with TaskFailedToStart.
+    fn fail_task_start(&mut self, id: TaskId) {
+        self.stop_task_now(id, StopCode::TaskFailedToStart, "Task failed to start");
+        if let Some(s) = self.tasks[id.index()].service {
+            self.note_failed_start(s);
+        }
+    }
+
+    /// Orphans every task of an instance being force-deregistered (reference §3.5, §9.9): they leave
+    /// the accounting at once and their services replace them.
+    pub(crate) fn orphan_tasks(&mut self, instance: InstanceId) {
+        let tasks = self.instances[instance.index()].tasks.clone();
+        for id in tasks {
+            let old = self.tasks[id.index()].contribution();
+            let was_healthy = old.healthy;
+            self.tasks[id.index()].orphaned = true;
+            self.tasks[id.index()].version += 1;
+            self.record(Subject::Task(id), Change::TaskOrphaned, "DeregisterContainerInstance force");
+            self.release_task(id);
+            if let Some(eni) = self.tasks[id.index()].eni {
+                self.delete_attachment_now(eni);
+            }
+            self.apply_contribution(id, old);
+            if let Some(s) = self.tasks[id.index()].service {
+                if was_healthy {
+                    self.note_health_loss(s, crate::services::BreachCause::ForcedDeregistration);
+                }
+                self.request_pass(s);
+            }
+        }
+    }
+
+    // ----- operations -----
+
+    pub(crate) fn run_task(&mut self, req: api::RunTaskRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let td = self.resolve_task_def(&req.task_definition)?;
+        let count = req.count.unwrap_or(1);
+        if !(1..=10).contains(&count) {
+            return Err(EcsError::invalid_parameter(format!("count must be between 1 and 10; {count} given.")));
+        }
+        let strategies = crate::placement::parse_strategies(self, &req.placement_strategy, false)?;
+        let distinct = crate::placement::parse_constraints(&req.placement_constraints)?;
+        self.check_eni_limits_known(cluster, td)?;
+        let family = self.task_defs[td.index()].family;
+        let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
+        let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
+        let strategies = if strategies.is_empty() { vec![Strategy::Random] } else { strategies };
+        let req_res = self.requirements_of(td);
+        let mut tasks = Vec::new();
+        let mut failures = Vec::new();
+        for _ in 0..count {
+            match self.choose_instance(cluster, &req_res, &strategies, crate::placement::Owner::Group(group), distinct) {
+                Ok(i) => {
+                    let t = self.launch_task(i, td, None, group, started_by, false);
+                    tasks.push(self.render_task(t));
+                }
+                Err(f) => failures.push(Failure {
+                    arn: f.closest.map(|i| self.instance_arn(i)),
+                    reason: f.reason.to_string(),
+                    detail: None,
+                }),
+            }
+        }
+        Ok(Response::Tasks { tasks, failures })
+    }
+
+    pub(crate) fn start_task(&mut self, req: api::StartTaskRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let td = self.resolve_task_def(&req.task_definition)?;
+        if req.container_instances.is_empty() || req.container_instances.len() > 10 {
+            return Err(EcsError::invalid_parameter("containerInstances must list 1 to 10 container instances."));
+        }
+        self.check_eni_limits_known(cluster, td)?;
+        let family = self.task_defs[td.index()].family;
+        let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
+        let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
+        let req_res = self.requirements_of(td);
+        let mut tasks = Vec::new();
+        let mut failures = Vec::new();
+        for r in &req.container_instances {
+            let Some(i) = self.resolve_instance(cluster, r) else {
+                failures.push(Failure {
+                    arn: Some(self.missing_instance_arn(cluster, r)),
+                    reason: "MISSING".into(),
+                    detail: None,
+                });
+                continue;
+            };
+            let inst = &self.instances[i.index()];
+            if inst.status == InstanceStatus::Inactive {
+                failures.push(Failure { arn: Some(self.instance_arn(i)), reason: "INACTIVE".into(), detail: None });
+                continue;
+            }
+            if !inst.agent_connected {
+                failures.push(Failure { arn: Some(self.instance_arn(i)), reason: "AGENT".into(), detail: None });
+                continue;
+            }
+            if !inst.is_placeable() {
+                failures.push(Failure {
+                    arn: Some(self.instance_arn(i)),
+                    reason: inst.status.as_str().into(),
+                    detail: Some("Tasks are only placed on ACTIVE container instances.".into()),
+                });
+                continue;
+            }
+            match crate::placement::unmet_requirement(self, i, &req_res, crate::placement::Owner::Group(group), false) {
+                Some(reason) => failures.push(Failure { arn: Some(self.instance_arn(i)), reason: reason.into(), detail: None }),
+                None => {
+                    let t = self.launch_task(i, td, None, group, started_by, false);
+                    tasks.push(self.render_task(t));
+                }
+            }
+        }
+        Ok(Response::Tasks { tasks, failures })
+    }
+
+    /// Resolves a task ID or ARN in a cluster.
+    pub(crate) fn resolve_task(&self, cluster: ClusterId, reference: &str) -> Option<TaskId> {
+        let id_part = reference.rsplit('/').next().unwrap_or(reference);
+        let uuid = crate::instances::parse_id(id_part)?;
+        let id = *self.task_by_uuid.get(&uuid)?;
+        (self.tasks[id.index()].cluster == cluster).then_some(id)
+    }
+
+    pub(crate) fn stop_task(&mut self, req: api::StopTaskRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let id = self
+            .resolve_task(cluster, &req.task)
+            .ok_or_else(|| EcsError::invalid_parameter(format!("The referenced task was not found: {}.", req.task)))?;
+        let reason = req.reason.clone().unwrap_or_else(|| "Task stopped by user".into());
+        if !self.tasks[id.index()].orphaned {
+            self.stop_task_now(id, StopCode::UserInitiated, &reason);
+            if let Some(s) = self.tasks[id.index()].service {
+                self.request_pass(s);
+            }
+        }
+        Ok(Response::Task { task: Box::new(self.render_task(id)) })
+    }
+
+    pub(crate) fn list_tasks(&mut self, req: api::ListTasksRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let instance = match &req.container_instance {
+            None => None,
+            Some(r) => Some(
+                self.resolve_instance(cluster, r)
+                    .ok_or_else(|| EcsError::invalid_parameter(format!("Container instance {r} not found.")))?,
+            ),
+        };
+        let service = match &req.service_name {
+            None => None,
+            Some(name) => Some(
+                self.resolve_service(cluster, name)
+                    .ok_or_else(|| EcsError::new(crate::errors::EcsErrorKind::ServiceNotFoundException, "Service not found."))?,
+            ),
+        };
+        let desired = req.desired_status.as_deref().unwrap_or("RUNNING");
+        if !matches!(desired, "RUNNING" | "PENDING" | "STOPPED") {
+            return Err(EcsError::invalid_parameter(format!(
+                "desiredStatus '{desired}' is not valid; valid values are [RUNNING, PENDING, STOPPED]."
+            )));
+        }
+        let family = req.family.as_deref().map(|f| self.strings.get(f));
+        let started_by = req.started_by.as_deref().map(|f| self.strings.get(f));
+        let max = crate::instances::page_size(req.max_results, 100)?;
+        let start = match &req.next_token {
+            None => 0,
+            Some(t) => self.decode_token(t, b't')?,
+        };
+        let matching: Vec<TaskId> = (0..self.tasks.len() as u32)
+            .map(TaskId)
+            .filter(|id| {
+                let t = &self.tasks[id.index()];
+                t.cluster == cluster
+                    && !t.orphaned
+                    && t.desired_status() == desired
+                    && instance.is_none_or(|i| t.instance == i)
+                    && service.is_none_or(|s| t.service == Some(s))
+                    && family.is_none_or(|f| f == Some(self.task_defs[t.task_def.index()].family))
+                    && started_by.is_none_or(|s| s.is_some() && t.started_by == s)
+            })
+            .collect();
+        let page: Vec<String> = matching.iter().skip(start).take(max).map(|t| self.task_arn(*t)).collect();
+        let next = start + page.len();
+        let next_token = (next < matching.len()).then(|| self.encode_token(next, b't'));
+        Ok(Response::TaskArns { task_arns: page, next_token })
+    }
+
+    pub(crate) fn describe_tasks(&mut self, req: api::DescribeTasksRequest) -> Result<Response, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        if req.tasks.is_empty() || req.tasks.len() > 100 {
+            return Err(EcsError::invalid_parameter("tasks must list 1 to 100 tasks."));
+        }
+        let mut tasks = Vec::new();
+        let mut failures = Vec::new();
+        for r in &req.tasks {
+            match self.resolve_task(cluster, r) {
+                Some(t) => tasks.push(self.render_task(t)),
+                None => failures.push(Failure { arn: Some(r.clone()), reason: "MISSING".into(), detail: None }),
+            }
+        }
+        Ok(Response::Tasks { tasks, failures })
+    }
+}

@@ -1,0 +1,138 @@
+//! The trace: every state change appends a record (time, subject, what changed, reason). Records are
+//! compact (numeric ids, static reason codes); the edges render them. A stable 64-bit FNV-1a digest
+//! of the canonical encoding is updated incrementally, so keeping the records is optional.
+
+use crate::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
+use crate::intern::Sym;
+use crate::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus};
+use crate::tasks::TaskStatus;
+use crate::time::SimTimeMs;
+
+/// What a record is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Instance(InstanceId),
+    Task(TaskId),
+    Service(ServiceId),
+    Attachment(AttachmentId),
+    /// An IAM principal (account settings).
+    Principal(Sym),
+}
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    InstanceStatus { from: Option<InstanceStatus>, to: InstanceStatus },
+    AgentConnected(bool),
+    AgentUpdate(AgentUpdateStatus),
+    AgentVersion(Sym),
+    AttachmentStatus { from: Option<AttachmentStatus>, to: AttachmentStatus },
+    TaskStatus { from: Option<TaskStatus>, to: TaskStatus },
+    TaskDesiredStopped,
+    TaskHealthy,
+    TaskOrphaned,
+    ServiceCreated,
+    ServiceDesiredCount(u32),
+    ServiceDeleted,
+    ServiceEvent(u32),
+    SettingPut { name: u8, value: Sym },
+    SettingDeleted { name: u8 },
+}
+
+/// One trace record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceRecord {
+    pub time_ms: SimTimeMs,
+    pub subject: Subject,
+    pub change: Change,
+    /// Why: the operation or rule that made the change.
+    pub reason: &'static str,
+}
+
+/// The trace sink: digest always, records on request.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    digest: u64,
+    len: u64,
+    keep_records: bool,
+    records: Vec<TraceRecord>,
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+impl Trace {
+    pub fn new(keep_records: bool) -> Self {
+        Trace { digest: FNV_OFFSET, len: 0, keep_records, records: Vec::new() }
+    }
+
+    /// Appends a record; `subject_key` is the subject's seed-derived identifier (so a new seed
+    /// changes the digest) and `payload_key` the canonical encoding of the change's strings.
+    pub fn append(&mut self, record: TraceRecord, subject_key: u128, payload_key: u64) {
+        let mut h = self.digest;
+        let mut eat = |bytes: &[u8]| {
+            for b in bytes {
+                h ^= *b as u64;
+                h = h.wrapping_mul(FNV_PRIME);
+            }
+        };
+        eat(&record.time_ms.to_le_bytes());
+        eat(&subject_key.to_le_bytes());
+        eat(&change_code(&record.change).to_le_bytes());
+        eat(&payload_key.to_le_bytes());
+        eat(record.reason.as_bytes());
+        self.digest = h;
+        self.len += 1;
+        if self.keep_records {
+            self.records.push(record);
+        }
+    }
+
+    /// The digest of every record appended so far.
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
+
+    /// How many records were appended.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The kept records (empty unless records are kept).
+    pub fn records(&self) -> &[TraceRecord] {
+        &self.records
+    }
+
+    /// Takes the kept records, leaving the digest (for streaming them out).
+    pub fn take_records(&mut self) -> Vec<TraceRecord> {
+        std::mem::take(&mut self.records)
+    }
+}
+
+/// A stable numeric encoding of a change (status enums by their position in the ECS model).
+fn change_code(change: &Change) -> u64 {
+    let st = |s: Option<InstanceStatus>| s.map_or(0, |s| s as u64 + 1);
+    let ts = |s: Option<TaskStatus>| s.map_or(0, |s| s as u64 + 1);
+    let at = |s: Option<AttachmentStatus>| s.map_or(0, |s| s as u64 + 1);
+    match *change {
+        Change::InstanceStatus { from, to } => (1 << 32) | (st(from) << 8) | st(Some(to)),
+        Change::AgentConnected(c) => (2 << 32) | c as u64,
+        Change::AgentUpdate(s) => (3 << 32) | s as u64,
+        Change::AgentVersion(_) => 4 << 32,
+        Change::AttachmentStatus { from, to } => (5 << 32) | (at(from) << 8) | at(Some(to)),
+        Change::TaskStatus { from, to } => (6 << 32) | (ts(from) << 8) | ts(Some(to)),
+        Change::TaskDesiredStopped => 7 << 32,
+        Change::TaskHealthy => 8 << 32,
+        Change::TaskOrphaned => 9 << 32,
+        Change::ServiceCreated => 10 << 32,
+        Change::ServiceDesiredCount(n) => (11 << 32) | n as u64,
+        Change::ServiceDeleted => 12 << 32,
+        Change::ServiceEvent(i) => (13 << 32) | i as u64,
+        Change::SettingPut { name, .. } => (14 << 32) | name as u64,
+        Change::SettingDeleted { name } => (15 << 32) | name as u64,
+    }
+}

@@ -1,0 +1,336 @@
+//! The RON scenario format. Every construct is documented in `docs/scenario-format.md`, each with a
+//! scenario file under `scenarios/` that uses it. Unknown fields and wrong types are errors.
+
+use std::collections::BTreeMap;
+
+use drainsim_core::api;
+use serde::{Deserialize, Deserializer};
+
+/// Most instances a scenario may declare.
+pub const MAX_INSTANCES: u64 = 100_000;
+/// Most tasks a scenario may ask for (service desired counts plus standalone tasks).
+pub const MAX_TASKS: u64 = 1_000_000;
+
+fn bounded_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = u64::deserialize(d)?;
+    if n == 0 || n > MAX_INSTANCES {
+        return Err(serde::de::Error::custom(format!(
+            "count {n} is out of range: an instance group has 1 to {MAX_INSTANCES} instances"
+        )));
+    }
+    Ok(n as u32)
+}
+
+fn default_count() -> u32 {
+    1
+}
+
+/// A scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub seed: u64,
+    /// Unix seconds at simulated time 0 (default 2019-06-06T00:00:00Z).
+    #[serde(default)]
+    pub epoch_unix_seconds: Option<u64>,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The newest agent version UpdateContainerAgent installs.
+    #[serde(default)]
+    pub latest_agent_version: Option<String>,
+    #[serde(default)]
+    pub timings: TimingsSpec,
+    /// Overrides of AWS defaults (what applies when no principal has a setting).
+    #[serde(default)]
+    pub account_defaults: BTreeMap<String, String>,
+    /// PutAccountSetting calls applied at time 0, before anything registers.
+    #[serde(default)]
+    pub account_settings: Vec<api::PutAccountSettingRequest>,
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    #[serde(default)]
+    pub instances: Vec<InstanceGroup>,
+    #[serde(default)]
+    pub task_definitions: Vec<api::RegisterTaskDefinitionRequest>,
+    #[serde(default)]
+    pub services: Vec<api::CreateServiceRequest>,
+    #[serde(default)]
+    pub faults: Option<FaultsSpec>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// Checked when the run ends.
+    #[serde(default)]
+    pub expectations: Vec<Expectation>,
+    /// Simulated-time bound of the run (default 24 h).
+    #[serde(default)]
+    pub end_time_ms: Option<u64>,
+    /// Event bound of the run (default 50,000,000).
+    #[serde(default)]
+    pub max_events: Option<u64>,
+}
+
+/// Overrides of the engine's timings (milliseconds; absent keeps the documented default).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TimingsSpec {
+    pub agent_update_stage_ms: Option<u64>,
+    pub inactive_describable_ms: Option<u64>,
+    pub scheduler_retry_interval_ms: Option<u64>,
+    pub task_provisioning_ms: Option<u64>,
+    pub task_pending_ms: Option<u64>,
+    pub task_activating_ms: Option<u64>,
+    pub task_deprovisioning_ms: Option<u64>,
+    pub jitter_percent: Option<u32>,
+    pub healthy_after_running_ms: Option<u64>,
+    pub trunk_provisioning_ms: Option<u64>,
+    pub trunk_attach_ms: Option<u64>,
+    pub trunk_acknowledge_ms: Option<u64>,
+    pub trunk_detach_stage_ms: Option<u64>,
+}
+
+/// A group of alike instances; a group `web` of count 3 is `web-1`, `web-2`, `web-3` (a group of
+/// count 1 is just `web`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InstanceGroup {
+    pub name: String,
+    #[serde(default = "default_count", deserialize_with = "bounded_count")]
+    pub count: u32,
+    #[serde(default)]
+    pub cluster: Option<String>,
+    pub instance_type: String,
+    /// One zone, or several to deal the instances round-robin.
+    #[serde(default)]
+    pub availability_zones: Vec<String>,
+    /// CPU units (1,024 per vCPU).
+    pub cpu: i64,
+    /// Memory in MiB.
+    pub memory: i64,
+    /// Host ports the agent reserves (default 22, 2375, 2376, 51678, 51679).
+    #[serde(default)]
+    pub reserved_ports: Option<Vec<u16>>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// The IAM role the instance registers as (settings such as awsvpcTrunking resolve for it).
+    #[serde(default)]
+    pub instance_role: Option<String>,
+    #[serde(default)]
+    pub agent_version: Option<String>,
+    /// Task ENI limit for an instance type missing from the built-in table.
+    #[serde(default)]
+    pub task_eni_limit: Option<u16>,
+    /// When the group registers (default 0).
+    #[serde(default)]
+    pub register_at_ms: u64,
+}
+
+/// Fault injection of a run.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultsSpec {
+    #[serde(default)]
+    pub trunk_provisioning_failure_per_mille: u32,
+    #[serde(default)]
+    pub eni_attach_latency_ms: u64,
+    #[serde(default)]
+    pub task_start_failure_per_mille: u32,
+    /// Instances whose trunk provisioning fails.
+    #[serde(default)]
+    pub trunk_failures: Vec<String>,
+    #[serde(default)]
+    pub pinned: Vec<PinnedFaultSpec>,
+}
+
+/// A fault at a time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PinnedFaultSpec {
+    pub at_ms: u64,
+    pub fault: PinnedFaultKind,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub enum PinnedFaultKind {
+    AgentDisconnect(String),
+    AgentReconnect(String),
+    /// The next agent update of the instance fails when it would reach the stage.
+    AgentUpdateFailure(String, String),
+}
+
+/// One step of the script.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Step {
+    /// Simulated time of the step (default: right after the previous one).
+    #[serde(default)]
+    pub at_ms: Option<u64>,
+    /// The principal the request runs as (default: the account's root user).
+    #[serde(default)]
+    pub caller: Option<String>,
+    #[serde(rename = "do")]
+    pub action: Action,
+    /// What the step's result must be (default: `Success`).
+    #[serde(default)]
+    pub expect: Option<StepExpect>,
+}
+
+/// What a step does: one ECS operation, or a step of a drain plan.
+#[derive(Debug, Clone, Deserialize)]
+pub enum Action {
+    CreateCluster(api::CreateClusterRequest),
+    RegisterContainerInstance(api::RegisterContainerInstanceRequest),
+    DeregisterContainerInstance(api::DeregisterContainerInstanceRequest),
+    DescribeContainerInstances(api::DescribeContainerInstancesRequest),
+    ListContainerInstances(api::ListContainerInstancesRequest),
+    UpdateContainerInstancesState(api::UpdateContainerInstancesStateRequest),
+    UpdateContainerAgent(api::UpdateContainerAgentRequest),
+    PutAccountSetting(api::PutAccountSettingRequest),
+    PutAccountSettingDefault(api::PutAccountSettingDefaultRequest),
+    DeleteAccountSetting(api::DeleteAccountSettingRequest),
+    ListAccountSettings(api::ListAccountSettingsRequest),
+    SubmitAttachmentStateChanges(api::SubmitAttachmentStateChangesRequest),
+    RegisterTaskDefinition(api::RegisterTaskDefinitionRequest),
+    CreateService(api::CreateServiceRequest),
+    UpdateService(api::UpdateServiceRequest),
+    DeleteService(api::DeleteServiceRequest),
+    DescribeServices(api::DescribeServicesRequest),
+    RunTask(api::RunTaskRequest),
+    StartTask(api::StartTaskRequest),
+    StopTask(api::StopTaskRequest),
+    ListTasks(api::ListTasksRequest),
+    DescribeTasks(api::DescribeTasksRequest),
+    /// Sets instances (names or group names) to DRAINING, at most `waveSize` (≤ 10) per call.
+    DrainInstances(DrainPlan),
+    /// Sets instances back to ACTIVE, 10 per call.
+    ActivateInstances(DrainPlan),
+    /// Runs until every listed instance's drain is complete, or `timeoutMs` passes.
+    WaitForDrain(WaitSpec),
+    /// Deregisters instances (names or group names).
+    DeregisterInstances(DeregisterPlan),
+    /// Only moves the clock to the step's time.
+    Advance,
+    /// Runs until nothing but background retries is pending.
+    RunUntilQuiet,
+    /// Checks expectations at this moment.
+    Check(Vec<Expectation>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DrainPlan {
+    #[serde(default)]
+    pub cluster: Option<String>,
+    pub instances: Vec<String>,
+    #[serde(default)]
+    pub wave_size: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WaitSpec {
+    pub instances: Vec<String>,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeregisterPlan {
+    #[serde(default)]
+    pub cluster: Option<String>,
+    pub instances: Vec<String>,
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// The expected result of a step.
+#[derive(Debug, Clone, Deserialize)]
+pub enum StepExpect {
+    /// The request succeeded (failures lists may be non-empty).
+    Success,
+    /// The request succeeded with no `failures`.
+    NoFailures,
+    /// The request failed with this ECS exception name.
+    Error(String),
+    /// The request failed with this exception and its message contains the text.
+    ErrorContaining(String, String),
+    /// The request succeeded with exactly these failures (instance name or reference, reason).
+    Failures(Vec<(String, String)>),
+    /// A list call returned exactly these instances (by logical name), and whether a nextToken came.
+    Listed(Vec<String>, bool),
+    /// A ListAccountSettings call returned exactly these (name, value, principalArn).
+    Settings(Vec<(String, String, String)>),
+    /// WaitForDrain ran out of time.
+    TimedOut,
+}
+
+/// A comparison with a number (or null).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum Cmp {
+    Eq(u64),
+    AtLeast(u64),
+    AtMost(u64),
+    Null,
+}
+
+/// A named property of the run: checked at a step (`Check`) or at the end.
+#[derive(Debug, Clone, Deserialize)]
+pub enum Expectation {
+    InstanceStatus(String, String),
+    InstanceStatusReasonContains(String, String),
+    InstanceVersion(String, Cmp),
+    InstanceRunningTasks(String, Cmp),
+    InstancePendingTasks(String, Cmp),
+    AgentConnected(String, bool),
+    AgentUpdateStatus(String, Option<String>),
+    AgentVersion(String, String),
+    /// Whether DescribeContainerInstances still finds the instance.
+    Describable(String, bool),
+    /// ListContainerInstances (cluster, status filter or None) returns exactly these names, in order.
+    ListedInstances(Option<String>, Option<String>, Vec<String>),
+    /// The effective value of a setting for a principal (principal ARN, setting name, value).
+    EffectiveSetting(String, String, String),
+    TaskEniLimit(String, Cmp),
+    TaskEnisInUse(String, Cmp),
+    Trunked(String, bool),
+    HasAttribute(String, String, bool),
+    ServiceDesiredCount(String, Cmp),
+    ServiceRunningCount(String, Cmp),
+    ServiceHealthyCount(String, Cmp),
+    ServicePendingCount(String, Cmp),
+    MinHealthyObserved(String, Cmp),
+    MaxTasksObserved(String, Cmp),
+    /// Failed placement attempts of a service for a reason.
+    PlacementFailures(String, String, Cmp),
+    /// A service event whose message contains the text was seen.
+    ServiceEventSeen(String, String),
+    /// No service event contains the text.
+    ServiceEventNotSeen(String, String),
+    /// A stall episode with this reason was recorded.
+    Stalled(String, String),
+    NoStalls(String),
+    FloorBreaches(String, Cmp),
+    FloorBreachCause(String, String),
+    TasksMovedMoreThanOnce(String, Cmp),
+    SteadyState(String, bool),
+    /// The instance's drain completed at or before this simulated time.
+    DrainCompletedBy(String, u64),
+    /// The instance's drain completed within this long after it started.
+    DrainCompletedWithin(String, u64),
+    /// The instance's drain had not completed at this simulated time (or at all).
+    DrainNotCompletedBy(String, u64),
+    /// runningTasksCount reached 0 strictly before the drain completed.
+    NoRunningBeforeDrainCompleted(String),
+    AllDrainsCompletedBy(u64),
+    /// The run stopped for this reason (`quiet`, `endTime`, `maxEvents`).
+    StopReason(String),
+    /// A deliberately named expectation: (name, inner).
+    Named(String, Box<Expectation>),
+}

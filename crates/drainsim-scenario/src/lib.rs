@@ -1,0 +1,20 @@
+//! # drainsim-scenario
+//!
+//! The only crate that knows RON: the scenario format ([`format`]), loading with file:line:column
+//! errors ([`load`]), the bounded runner ([`runner`]), expectations as named properties
+//! ([`expect`]), the readable timeline ([`timeline`]) and the versioned report ([`report`]).
+
+pub mod expect;
+pub mod format;
+pub mod load;
+pub mod report;
+pub mod runner;
+pub mod timeline;
+
+pub use load::{load_file, load_str, LoadedScenario, ScenarioError};
+pub use runner::{run, RunOptions, RunOutcome};
+
+/// The demo scenario compiled into the binary (`drainsim` with no arguments).
+pub const DEMO_SCENARIO: &str = include_str!("../../../scenarios/demo.ron");
+/// The file name the demo reports errors under.
+pub const DEMO_FILE: &str = "scenarios/demo.ron";

@@ -1,0 +1,246 @@
+//! The versioned JSON report: its own types (not derives on engine internals), camelCase, and
+//! nothing in it depends on wall time or the machine.
+
+use serde::Serialize;
+
+use drainsim_core::lifecycle::InstanceStatus;
+use drainsim_core::Engine;
+
+use crate::expect::ExpectationResult;
+use crate::runner::RunOutcome;
+
+/// Bumped whenever a field changes meaning or disappears.
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub report_version: u32,
+    pub scenario: String,
+    pub seed: u64,
+    pub end_time_ms: u64,
+    pub events_processed: u64,
+    pub trace_digest: String,
+    pub stop_reason: String,
+    pub fault_profile: Option<FaultProfileReport>,
+    pub expectations: Vec<ExpectationReport>,
+    pub invariant_violation: Option<String>,
+    pub container_instances: Vec<ContainerInstanceReport>,
+    pub services: Vec<ServiceReport>,
+    pub all_drains_completed_at_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultProfileReport {
+    pub trunk_provisioning_failure_per_mille: u32,
+    pub eni_attach_latency_ms: u64,
+    pub task_start_failure_per_mille: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpectationReport {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerInstanceReport {
+    pub name: String,
+    pub container_instance_arn: String,
+    pub ec2_instance_id: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub version: u64,
+    pub running_tasks_count: u32,
+    pub pending_tasks_count: u32,
+    pub agent_connected: bool,
+    pub agent_update_status: Option<String>,
+    pub drain_started_at_ms: Option<u64>,
+    pub no_running_tasks_at_ms: Option<u64>,
+    pub drain_completed_at_ms: Option<u64>,
+    pub task_eni_limit: Option<u16>,
+    pub task_enis_in_use: u16,
+    pub trunked: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CountByReason {
+    pub reason: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EpisodeReport {
+    pub started_at_ms: u64,
+    pub ended_at_ms: Option<u64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FloorBreachReport {
+    pub started_at_ms: u64,
+    pub ended_at_ms: Option<u64>,
+    pub cause: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEventReport {
+    pub at_ms: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceReport {
+    pub service_name: String,
+    pub desired_count: u32,
+    pub running_count: u32,
+    pub healthy_count: u32,
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
+    /// ceil(desired × min / 100) at the end of the run.
+    pub healthy_floor: u32,
+    /// floor(desired × max / 100) at the end of the run.
+    pub task_ceiling: u32,
+    pub min_healthy_observed: Option<u32>,
+    pub max_tasks_observed: Option<u32>,
+    pub placement_failures: Vec<CountByReason>,
+    pub stalls: Vec<EpisodeReport>,
+    pub floor_breaches: Vec<FloorBreachReport>,
+    pub tasks_moved_more_than_once: u32,
+    pub steady_state_at_ms: Option<u64>,
+    pub events: Vec<ServiceEventReport>,
+}
+
+/// When the last of the drains that were started completed; None if any did not complete (or none
+/// started).
+pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
+    let mut latest = None;
+    let mut any = false;
+    for i in e.instance_ids() {
+        let st = e.instance(i);
+        if st.drain.started_at_ms.is_none() {
+            continue;
+        }
+        // An instance re-activated or deregistered after its drain keeps its record.
+        if st.status == InstanceStatus::Active && st.drain.completed_at_ms.is_none() {
+            continue;
+        }
+        any = true;
+        match st.drain.completed_at_ms {
+            None => return None,
+            Some(c) => latest = Some(latest.map_or(c, |l: u64| l.max(c))),
+        }
+    }
+    if any {
+        latest
+    } else {
+        None
+    }
+}
+
+/// Builds the report of a run.
+pub fn build(outcome: &RunOutcome) -> Report {
+    let e = &outcome.engine;
+    let expectations = outcome.expectations.iter().map(|x: &ExpectationResult| ExpectationReport {
+        name: x.name.clone(),
+        passed: x.passed,
+        detail: x.detail.clone(),
+    });
+    let container_instances = e
+        .instance_ids()
+        .map(|i| {
+            let st = e.instance(i);
+            ContainerInstanceReport {
+                name: e.resolve_sym(st.name).into(),
+                container_instance_arn: e.instance_arn(i),
+                ec2_instance_id: e.resolve_sym(st.ec2_instance_id).into(),
+                status: st.status.as_str().into(),
+                status_reason: st.status_reason.map(|s| e.resolve_sym(s).to_string()),
+                version: st.version,
+                running_tasks_count: st.running_tasks_count,
+                pending_tasks_count: st.pending_tasks_count,
+                agent_connected: st.agent_connected,
+                agent_update_status: st.agent_update.map(|u| u.as_str().to_string()),
+                drain_started_at_ms: st.drain.started_at_ms,
+                no_running_tasks_at_ms: st.drain.no_running_at_ms,
+                drain_completed_at_ms: st.drain.completed_at_ms,
+                task_eni_limit: st.task_eni_limit,
+                task_enis_in_use: st.task_enis_in_use,
+                trunked: st.trunk.is_some(),
+            }
+        })
+        .collect();
+    let services = e
+        .service_ids()
+        .map(|id| {
+            let s = e.service(id);
+            let o = &s.observations;
+            ServiceReport {
+                service_name: e.service_name(id).into(),
+                desired_count: s.desired_count,
+                running_count: s.counts.running,
+                healthy_count: s.counts.healthy,
+                minimum_healthy_percent: s.minimum_healthy_percent,
+                maximum_percent: s.maximum_percent,
+                healthy_floor: s.floor(),
+                task_ceiling: s.ceiling(),
+                min_healthy_observed: o.min_healthy_observed,
+                max_tasks_observed: o.max_tasks_observed,
+                placement_failures: o
+                    .placement_failures
+                    .iter()
+                    .map(|(r, c)| CountByReason { reason: r.to_string(), count: *c })
+                    .collect(),
+                stalls: o
+                    .stalls
+                    .iter()
+                    .map(|x| EpisodeReport {
+                        started_at_ms: x.started_at_ms,
+                        ended_at_ms: x.ended_at_ms,
+                        reason: x.reason.clone(),
+                    })
+                    .collect(),
+                floor_breaches: o
+                    .floor_breaches
+                    .iter()
+                    .map(|x| FloorBreachReport {
+                        started_at_ms: x.started_at_ms,
+                        ended_at_ms: x.ended_at_ms,
+                        cause: x.reason.clone(),
+                    })
+                    .collect(),
+                tasks_moved_more_than_once: o.tasks_moved_more_than_once,
+                steady_state_at_ms: if s.steady { o.steady_state_at_ms } else { None },
+                events: s.events.iter().map(|(t, m)| ServiceEventReport { at_ms: *t, message: m.clone() }).collect(),
+            }
+        })
+        .collect();
+    Report {
+        report_version: REPORT_VERSION,
+        scenario: outcome.scenario_name.clone(),
+        seed: outcome.seed,
+        end_time_ms: e.now_ms(),
+        events_processed: e.events_processed(),
+        trace_digest: format!("{:016x}", e.trace().digest()),
+        stop_reason: outcome.stop_reason.as_str().into(),
+        fault_profile: outcome.fault_profile.as_ref().map(|p| FaultProfileReport {
+            trunk_provisioning_failure_per_mille: p.trunk_provisioning_failure_per_mille,
+            eni_attach_latency_ms: p.eni_attach_latency_ms,
+            task_start_failure_per_mille: p.task_start_failure_per_mille,
+        }),
+        expectations: expectations.collect(),
+        invariant_violation: outcome.invariant_violation.clone(),
+        container_instances,
+        services,
+        all_drains_completed_at_ms: all_drains_completed_at(e),
+    }
+}

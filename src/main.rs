@@ -1,0 +1,299 @@
+//! `drainsim`: the command line. The only place that knows terminals and JSON output.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use drainsim_core::time::format_sim_time;
+use drainsim_scenario::{load_file, load_str, report, runner, timeline, LoadedScenario, RunOptions, ScenarioError};
+
+/// Deterministic simulation of Amazon ECS container-instance draining.
+#[derive(Parser)]
+#[command(name = "drainsim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario (the built-in demo when FILE is absent).
+    Run(RunArgs),
+    /// Check scenario files without running them.
+    Check {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print a legal-transition graph as Graphviz DOT.
+    Graph {
+        #[arg(value_enum)]
+        which: GraphKind,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphKind {
+    Instance,
+    Task,
+    Attachment,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Faults {
+    /// Each seed draws its own fault profile.
+    Swarm,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+enum TimelineMode {
+    /// Every record (the default; long runs print a lot).
+    #[default]
+    Full,
+    /// No timeline, only steps, expectations and the summary.
+    None,
+}
+
+#[derive(clap::Args, Default)]
+struct RunArgs {
+    /// The scenario file (RON).
+    file: Option<PathBuf>,
+    /// Replace the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print one JSON report instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Override an AWS default account setting for this run, e.g. awsvpcTrunking=enabled.
+    #[arg(long = "account-default", value_name = "NAME=VALUE")]
+    account_defaults: Vec<String>,
+    /// Turn faults on.
+    #[arg(long, value_enum)]
+    faults: Option<Faults>,
+    /// Write every trace record to this file, one line each.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// How much of the timeline the text output prints.
+    #[arg(long, value_enum, default_value_t = TimelineMode::Full)]
+    timeline: TimelineMode,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+        Command::Run(args) => run(args),
+        Command::Check { files } => check(&files),
+        Command::Graph { which } => {
+            let dot = match which {
+                GraphKind::Instance => drainsim_core::lifecycle::dot_instance_graph(),
+                GraphKind::Task => drainsim_core::lifecycle::dot_task_graph(),
+                GraphKind::Attachment => drainsim_core::lifecycle::dot_attachment_graph(),
+            };
+            print!("{dot}");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn invalid(e: &ScenarioError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
+fn check(files: &[PathBuf]) -> ExitCode {
+    let mut bad = false;
+    for f in files {
+        match load_file(f) {
+            Ok(l) => println!("ok: {} ({})", f.display(), l.scenario.name),
+            Err(e) => {
+                eprintln!("error: {e}");
+                bad = true;
+            }
+        }
+    }
+    if bad {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let loaded: LoadedScenario = match &args.file {
+        Some(f) => match load_file(f) {
+            Ok(l) => l,
+            Err(e) => return invalid(&e),
+        },
+        None => match load_str(drainsim_scenario::DEMO_FILE, drainsim_scenario::DEMO_SCENARIO) {
+            Ok(l) => l,
+            Err(e) => return invalid(&e),
+        },
+    };
+    let mut account_defaults = Vec::new();
+    for kv in &args.account_defaults {
+        match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() => account_defaults.push((k.to_string(), v.to_string())),
+            _ => {
+                eprintln!("error: --account-default {kv}: expected NAME=VALUE, e.g. awsvpcTrunking=enabled");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let opts = RunOptions {
+        seed: args.seed,
+        account_defaults,
+        keep_records: !args.json || args.trace.is_some(),
+        check_invariants_every_event: false,
+        swarm_faults: args.faults == Some(Faults::Swarm),
+    };
+    let started = Instant::now();
+    let outcome = match runner::run(&loaded, &opts) {
+        Ok(o) => o,
+        Err(e) => return invalid(&e),
+    };
+    let wall = started.elapsed();
+    let reproduce = reproduce_command(&args, &loaded, outcome.seed);
+    if let Some(path) = &args.trace {
+        if let Err(e) = write_trace(path, &outcome) {
+            eprintln!("error: cannot write the trace to {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    let passed = outcome.passed();
+    if args.json {
+        let rep = report::build(&outcome);
+        match serde_json::to_string_pretty(&rep) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: cannot render the report: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        print_text(&outcome, &loaded, args.timeline, wall, &reproduce);
+    }
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        if args.json {
+            eprintln!("expectations failed; reproduce with: {reproduce}");
+        }
+        ExitCode::from(1)
+    }
+}
+
+fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> String {
+    let mut cmd = match &args.file {
+        Some(f) => format!("drainsim run {} --seed {seed}", f.display()),
+        None => format!("drainsim run {} --seed {seed}", loaded.file),
+    };
+    for kv in &args.account_defaults {
+        cmd.push_str(&format!(" --account-default {kv}"));
+    }
+    if args.faults == Some(Faults::Swarm) {
+        cmd.push_str(" --faults swarm");
+    }
+    cmd
+}
+
+fn write_trace(path: &PathBuf, outcome: &runner::RunOutcome) -> std::io::Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for r in outcome.engine.trace().records() {
+        let r = timeline::render_record(&outcome.engine, r);
+        writeln!(f, "{}\t{}\t{}\t{}\t{}", r.time_ms, r.subject, r.subject_arn, r.change, r.reason)?;
+    }
+    f.flush()
+}
+
+fn print_text(
+    outcome: &runner::RunOutcome,
+    loaded: &LoadedScenario,
+    mode: TimelineMode,
+    wall: std::time::Duration,
+    reproduce: &str,
+) {
+    let e = &outcome.engine;
+    println!("drainsim: scenario '{}' ({}), seed {}", outcome.scenario_name, loaded.file, outcome.seed);
+    if !loaded.scenario.description.is_empty() {
+        println!("  {}", loaded.scenario.description);
+    }
+    if let Some(p) = &outcome.fault_profile {
+        println!(
+            "fault profile: trunk provisioning failure {}‰, ENI attach latency {} ms, task start failure {}‰",
+            p.trunk_provisioning_failure_per_mille, p.eni_attach_latency_ms, p.task_start_failure_per_mille
+        );
+    }
+    let failure_at = outcome.first_failure_at_ms();
+    if mode == TimelineMode::Full {
+        println!("\ntimeline:");
+        let mut marked = false;
+        for r in e.trace().records() {
+            if let Some(f) = failure_at {
+                if !marked && r.time_ms > f {
+                    println!("  ---- first failed expectation at {} ----", format_sim_time(f));
+                    marked = true;
+                }
+            }
+            println!("  {}", timeline::render_record(e, r).to_line());
+        }
+    }
+    if !outcome.steps.is_empty() {
+        println!("\nsteps:");
+        for s in &outcome.steps {
+            println!("  {:>3}. {}  {:<30} {}", s.index + 1, format_sim_time(s.at_ms), s.operation, s.summary);
+        }
+    }
+    let rep = report::build(outcome);
+    if !rep.services.is_empty() {
+        println!("\nservices:");
+        for s in &rep.services {
+            let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+            println!(
+                "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}  maxTasksObserved {:>4}  stalls {}  floorBreaches {}",
+                s.service_name, s.desired_count, s.running_count, s.healthy_count, s.healthy_floor, s.task_ceiling,
+                opt(s.min_healthy_observed), opt(s.max_tasks_observed), s.stalls.len(), s.floor_breaches.len()
+            );
+        }
+    }
+    let drained: Vec<_> = rep.container_instances.iter().filter(|c| c.drain_started_at_ms.is_some()).collect();
+    if !drained.is_empty() {
+        println!("\ndrains:");
+        let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
+        for c in drained {
+            println!(
+                "  {:<16} started {}  runningTasksCount 0 at {}  completed {}  status {}",
+                c.name,
+                t(c.drain_started_at_ms),
+                t(c.no_running_tasks_at_ms),
+                t(c.drain_completed_at_ms),
+                c.status
+            );
+        }
+    }
+    println!("\nexpectations:");
+    for x in &outcome.expectations {
+        println!("  {} {}  ({})", if x.passed { "PASS" } else { "FAIL" }, x.name, x.detail);
+    }
+    if let Some(v) = &outcome.invariant_violation {
+        println!("  FAIL invariant: {v}");
+    }
+    let secs = wall.as_secs_f64();
+    let events = e.events_processed();
+    println!(
+        "\nsummary: stopped {} at {} simulated; {} events in {:.1} ms wall ({:.0} events/s); trace digest {:016x}",
+        outcome.stop_reason.as_str(),
+        format_sim_time(e.now_ms()),
+        events,
+        secs * 1000.0,
+        if secs > 0.0 { events as f64 / secs } else { 0.0 },
+        e.trace().digest()
+    );
+    let failed = outcome.expectations.iter().filter(|x| !x.passed).count();
+    if outcome.passed() {
+        println!("result: all {} expectations hold", outcome.expectations.len());
+    } else {
+        println!("result: {failed} of {} expectations failed; reproduce with: {reproduce}", outcome.expectations.len());
+    }
+}
