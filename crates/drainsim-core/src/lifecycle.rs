@@ -190,37 +190,6 @@ impl AttachmentStatus {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inactive_is_terminal_and_not_a_filter_value() {
-        assert!(InstanceStatus::ALL.iter().all(|s| !InstanceStatus::Inactive.can_move_to(*s)));
-        assert_eq!(InstanceStatus::parse_filter_enum("INACTIVE"), None);
-        assert_eq!(InstanceStatus::parse_filter_enum("DRAINING"), Some(InstanceStatus::Draining));
-    }
-
-    #[test]
-    fn draining_and_active_move_both_ways() {
-        assert!(InstanceStatus::Active.can_move_to(InstanceStatus::Draining));
-        assert!(InstanceStatus::Draining.can_move_to(InstanceStatus::Active));
-        assert!(!InstanceStatus::Registering.can_move_to(InstanceStatus::Draining));
-    }
-
-    #[test]
-    fn agent_update_walk_ends_updated() {
-        let mut s = AgentUpdateStatus::Pending;
-        let mut walk = vec![s];
-        while let Some(n) = s.next() {
-            walk.push(n);
-            s = n;
-        }
-        assert_eq!(walk.last(), Some(&AgentUpdateStatus::Updated));
-        assert_eq!(walk.len(), 5);
-    }
-}
-
 fn dot<S: Copy + Ord>(name: &str, nodes: &[S], edges: &[(S, S)], label: impl Fn(S) -> &'static str, initial: &[S]) -> String {
     let mut out = format!("digraph {name} {{\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
     if !initial.is_empty() {
@@ -265,4 +234,35 @@ pub fn dot_attachment_graph() -> String {
         AttachmentStatus::as_str,
         &[AttachmentStatus::Precreated],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inactive_is_terminal_and_not_a_filter_value() {
+        assert!(InstanceStatus::ALL.iter().all(|s| !InstanceStatus::Inactive.can_move_to(*s)));
+        assert_eq!(InstanceStatus::parse_filter_enum("INACTIVE"), None);
+        assert_eq!(InstanceStatus::parse_filter_enum("DRAINING"), Some(InstanceStatus::Draining));
+    }
+
+    #[test]
+    fn draining_and_active_move_both_ways() {
+        assert!(InstanceStatus::Active.can_move_to(InstanceStatus::Draining));
+        assert!(InstanceStatus::Draining.can_move_to(InstanceStatus::Active));
+        assert!(!InstanceStatus::Registering.can_move_to(InstanceStatus::Draining));
+    }
+
+    #[test]
+    fn agent_update_walk_ends_updated() {
+        let mut s = AgentUpdateStatus::Pending;
+        let mut walk = vec![s];
+        while let Some(n) = s.next() {
+            walk.push(n);
+            s = n;
+        }
+        assert_eq!(walk.last(), Some(&AgentUpdateStatus::Updated));
+        assert_eq!(walk.len(), 5);
+    }
 }

@@ -124,7 +124,7 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> (String, bo
         }),
         X::Describable(n, want) => with_inst!(n, |_i, st| (
             format!("{n} describable {want}"),
-            !st.forgotten == *want,
+            st.forgotten != *want,
             format!("describable {}", !st.forgotten)
         )),
         X::ListedInstances(cluster, status, want) => {

@@ -56,6 +56,17 @@ pub fn locate(source: &str, needle: &str, nth: usize) -> Option<(usize, usize)> 
     Some((line, column))
 }
 
+/// RON reports some errors at the blank before the offending token; point at the token itself.
+fn skip_blanks(source: &str, line: usize, column: usize) -> (usize, usize) {
+    let Some(text) = source.lines().nth(line.saturating_sub(1)) else { return (line, column) };
+    let skipped = text.chars().skip(column.saturating_sub(1)).take_while(|c| *c == ' ' || *c == '\t').count();
+    if column.saturating_sub(1) + skipped < text.chars().count() {
+        (line, column + skipped)
+    } else {
+        (line, column)
+    }
+}
+
 /// The names of a group's instances: `web` for a group of one, `web-1` … `web-N` otherwise.
 pub fn group_member_names(name: &str, count: u32) -> Vec<String> {
     if count == 1 {
@@ -76,11 +87,9 @@ pub fn ron_options() -> ron::Options {
 
 /// Parses and checks a scenario from text; `file` names it in errors.
 pub fn load_str(file: &str, source: &str) -> Result<LoadedScenario, ScenarioError> {
-    let scenario: Scenario = ron_options().from_str(source).map_err(|e| ScenarioError {
-        file: file.to_string(),
-        line: e.span.start.line,
-        column: e.span.start.col,
-        message: e.code.to_string(),
+    let scenario: Scenario = ron_options().from_str(source).map_err(|e| {
+        let (line, column) = skip_blanks(source, e.span.start.line, e.span.start.col);
+        ScenarioError { file: file.to_string(), line, column, message: e.code.to_string() }
     })?;
     let loaded = LoadedScenario { file: file.to_string(), source: source.to_string(), scenario };
     check(&loaded)?;

@@ -1,0 +1,217 @@
+//! Properties of the draining scheduler over random clusters, services and drains:
+//! - the ceiling floor(desired × max / 100) is never crossed;
+//! - the floor ceil(desired × min / 100) is only crossed with a cause recorded in floorBreaches
+//!   (here: only a deficit that existed before the drain, as nothing else can cause one);
+//! - no task is placed on an instance that is not ACTIVE (the engine asserts it at every placement);
+//! - every drain whose services fit in the remaining capacity, and whose min/max leave a legal move,
+//!   completes within a bound computed from the timings.
+
+use drainsim_core::api::*;
+use drainsim_core::{check_invariants, Engine, EngineConfig};
+use proptest::prelude::*;
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).map_or(300, |c: u32| (c / 4).max(1))
+}
+
+#[derive(Debug, Clone)]
+struct ServiceSpec {
+    desired: u32,
+    min: u32,
+    max: u32,
+    strategy: u8,
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    seed: u64,
+    instances: usize,
+    slots_per_instance: u32,
+    services: Vec<ServiceSpec>,
+    drained: Vec<bool>,
+    lb: bool,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        any::<u64>(),
+        3usize..9,
+        1u32..5,
+        prop::collection::vec(
+            (
+                1u32..7,
+                prop_oneof![Just(0u32), Just(50), Just(75), Just(100)],
+                prop_oneof![Just(100u32), Just(125), Just(150), Just(200)],
+                0u8..4,
+            )
+                .prop_map(|(desired, min, max, strategy)| ServiceSpec { desired, min, max, strategy }),
+            1..4,
+        ),
+        prop::collection::vec(any::<bool>(), 9),
+        any::<bool>(),
+    )
+        .prop_map(|(seed, instances, slots_per_instance, services, drained, lb)| Case {
+            seed,
+            instances,
+            slots_per_instance,
+            services,
+            drained,
+            lb,
+        })
+}
+
+const TASK_CPU: i64 = 256;
+const TASK_MEMORY: i64 = 512;
+const STOP_TIMEOUT_S: u32 = 5;
+
+fn build(c: &Case) -> Engine {
+    let mut e = Engine::new(EngineConfig {
+        seed: c.seed,
+        keep_trace_records: false,
+        check_invariants_every_event: true,
+        ..Default::default()
+    });
+    e.create_cluster("prod").unwrap();
+    for i in 0..c.instances {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![
+                Resource {
+                    name: "CPU".into(),
+                    resource_type: "INTEGER".into(),
+                    integer_value: Some(TASK_CPU * c.slots_per_instance as i64),
+                    ..Default::default()
+                },
+                Resource {
+                    name: "MEMORY".into(),
+                    resource_type: "INTEGER".into(),
+                    integer_value: Some(TASK_MEMORY * c.slots_per_instance as i64),
+                    ..Default::default()
+                },
+            ],
+            instance_identity: InstanceIdentity {
+                name: format!("i{i}"),
+                instance_type: "m5.large".into(),
+                availability_zone: ["us-east-1a", "us-east-1b", "us-east-1c"][i % 3].into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .unwrap();
+    }
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "app".into(),
+        container_definitions: vec![ContainerDefinition {
+            name: "app".into(),
+            cpu: Some(TASK_CPU as u32),
+            memory: Some(TASK_MEMORY as u32),
+            port_mappings: vec![],
+            health_check: None,
+            essential: None,
+            stop_timeout: Some(STOP_TIMEOUT_S),
+            exit_after_sigterm_ms: None,
+        }],
+        ..Default::default()
+    }))
+    .unwrap();
+    for (n, s) in c.services.iter().enumerate() {
+        let strategy = match s.strategy {
+            0 => vec![],
+            1 => vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }],
+            2 => vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+            _ => vec![PlacementStrategy { strategy_type: "random".into(), field: None }],
+        };
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: format!("svc{n}"),
+            task_definition: "app".into(),
+            desired_count: Some(s.desired as i64),
+            deployment_configuration: Some(DeploymentConfiguration {
+                minimum_healthy_percent: Some(s.min as i64),
+                maximum_percent: Some(s.max as i64),
+            }),
+            placement_strategy: strategy,
+            load_balancers: if c.lb && n == 0 {
+                vec![LoadBalancer {
+                    target_group_arn: Some("tg".into()),
+                    load_balancer_name: None,
+                    container_name: Some("app".into()),
+                    container_port: Some(80),
+                }]
+            } else {
+                vec![]
+            },
+            target_group: (c.lb && n == 0).then_some(TargetGroupSettings {
+                health_check_interval_seconds: Some(10),
+                healthy_threshold_count: Some(2),
+                deregistration_delay_seconds: Some(20),
+            }),
+            ..Default::default()
+        }))
+        .unwrap();
+    }
+    e
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn drains_respect_bounds_and_complete_when_they_can(c in case()) {
+        let mut e = build(&c);
+        let drain_at = 120_000;
+        prop_assert!(e.advance_to(drain_at, 1_000_000));
+        let full_health_at_drain: Vec<bool> = e.service_ids().map(|s| e.service(s).counts.healthy == e.service(s).desired_count).collect();
+        let targets: Vec<String> = (0..c.instances)
+            .filter(|i| c.drained[*i] && *i + 1 < c.instances)
+            .map(|i| e.instance_arn(e.instance_by_name(&format!("i{i}")).unwrap()))
+            .collect();
+        prop_assume!(!targets.is_empty());
+        for chunk in targets.chunks(10) {
+            e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+                cluster: Some("prod".into()),
+                container_instances: chunk.to_vec(),
+                status: "DRAINING".into(),
+            }))
+            .unwrap();
+        }
+        let _ = e.run_until_quiet(drain_at + 6 * 3_600_000, 5_000_000);
+        prop_assert!(check_invariants(&e).is_ok(), "{:?}", check_invariants(&e));
+
+        let remaining_slots = (c.instances - targets.len()) as u32 * c.slots_per_instance;
+        let total_tasks: u32 = c.services.iter().map(|s| s.desired).sum();
+        let max_extra: u32 = c.services.iter().map(|s| (s.desired * s.max / 100).saturating_sub(s.desired)).sum();
+        let _ = max_extra;
+        for (n, id) in e.service_ids().enumerate() {
+            let s = e.service(id);
+            let spec = &c.services[n];
+            let o = &s.observations;
+            prop_assert!(o.max_tasks_observed.unwrap_or(0) <= s.ceiling(), "svc{n}: {} tasks > ceiling {}", o.max_tasks_observed.unwrap_or(0), s.ceiling());
+            if full_health_at_drain[n] {
+                prop_assert!(o.floor_breaches.is_empty(), "svc{n}: breaches {:?} with no cause", o.floor_breaches);
+                prop_assert!(o.min_healthy_observed.unwrap_or(u32::MAX) >= s.floor());
+            } else {
+                prop_assert!(o.floor_breaches.iter().all(|b| b.reason == "preExistingDeficit"), "{:?}", o.floor_breaches);
+            }
+            let _ = spec;
+        }
+        // Liveness: enough room for every task after the drain, and every service has a legal move.
+        let live = c.services.iter().all(|s| {
+            let floor = (s.desired * s.min).div_ceil(100);
+            let ceiling = s.desired * s.max / 100;
+            floor < s.desired || ceiling > s.desired
+        });
+        let all_placed_before = e.service_ids().zip(full_health_at_drain.iter()).all(|(_, ok)| *ok);
+        if live && all_placed_before && remaining_slots >= total_tasks {
+            // One task start (1 s + 10 s + 1 s), health (LB: 20 s), deregistration (20 s) and stop
+            // (5 s) per task in the worst case, plus one retry interval per task.
+            let per_task_ms = 12_000 + 20_000 + 20_000 + STOP_TIMEOUT_S as u64 * 1000 + 30_000;
+            let bound = drain_at + per_task_ms * total_tasks as u64 + 60_000;
+            for name in targets {
+                let id = e.instance_ids().find(|i| e.instance_arn(*i) == name).unwrap();
+                let done = e.instance(id).drain.completed_at_ms;
+                prop_assert!(done.is_some_and(|d| d <= bound), "{} drain completed at {:?}, bound {bound}", e.resolve_sym(e.instance(id).name), done);
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Property: random request sequences, valid and invalid, interleaved with time advances. The
+//! engine never panics, its invariants hold after every event and request (the engine checks them
+//! itself in test builds), and a rejected request leaves the state digest unchanged.
+
+use drainsim_core::api::*;
+use drainsim_core::{check_invariants, Engine, EngineConfig};
+use proptest::prelude::*;
+
+const ROOT: &str = "arn:aws:iam::123456789012:root";
+const USERS: [&str; 3] = ["arn:aws:iam::123456789012:user/alice", "arn:aws:iam::123456789012:role/ecsInstanceRole", ROOT];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Register { name: u8, cluster: u8, instance_type: u8, role: u8, cpu: i64, memory: i64 },
+    Deregister { target: u8, force: bool },
+    UpdateState { targets: Vec<u8>, status: u8 },
+    Describe { targets: Vec<u8> },
+    List { status: u8, max_results: Option<i64> },
+    UpdateAgent { target: u8 },
+    PutSetting { name: u8, value: u8, principal: u8, caller: u8 },
+    PutDefault { name: u8, value: u8 },
+    DeleteSetting { name: u8, principal: u8 },
+    ListSettings { name: u8, effective: bool, max_results: Option<i64> },
+    Submit { garbage: bool, cluster: u8 },
+    CreateService { name: u8, desired: i64, min: i64, max: i64, strategy: u8 },
+    UpdateService { name: u8, desired: i64 },
+    RunTask { count: i64 },
+    StopTask { nth: u16 },
+    Advance { ms: u64 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..8, 0u8..3, 0u8..4, 0u8..3, prop_oneof![Just(2048i64), Just(4096), Just(-1)], prop_oneof![Just(4096i64), Just(8192), Just(0)])
+            .prop_map(|(name, cluster, instance_type, role, cpu, memory)| Op::Register { name, cluster, instance_type, role, cpu, memory }),
+        1 => (0u8..10, any::<bool>()).prop_map(|(target, force)| Op::Deregister { target, force }),
+        3 => (prop::collection::vec(0u8..10, 0..12), 0u8..4).prop_map(|(targets, status)| Op::UpdateState { targets, status }),
+        1 => prop::collection::vec(0u8..10, 0..4).prop_map(|targets| Op::Describe { targets }),
+        1 => (0u8..4, prop::option::of(-1i64..102)).prop_map(|(status, max_results)| Op::List { status, max_results }),
+        1 => (0u8..10).prop_map(|target| Op::UpdateAgent { target }),
+        2 => (0u8..6, 0u8..3, 0u8..3, 0u8..3).prop_map(|(name, value, principal, caller)| Op::PutSetting { name, value, principal, caller }),
+        1 => (0u8..6, 0u8..3).prop_map(|(name, value)| Op::PutDefault { name, value }),
+        1 => (0u8..6, 0u8..3).prop_map(|(name, principal)| Op::DeleteSetting { name, principal }),
+        1 => (0u8..6, any::<bool>(), prop::option::of(0i64..12)).prop_map(|(name, effective, max_results)| Op::ListSettings { name, effective, max_results }),
+        1 => (any::<bool>(), 0u8..2).prop_map(|(garbage, cluster)| Op::Submit { garbage, cluster }),
+        2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..5)
+            .prop_map(|(name, desired, min, max, strategy)| Op::CreateService { name, desired, min, max, strategy }),
+        1 => (0u8..3, -1i64..8).prop_map(|(name, desired)| Op::UpdateService { name, desired }),
+        1 => (0i64..4).prop_map(|count| Op::RunTask { count }),
+        1 => any::<u16>().prop_map(|nth| Op::StopTask { nth }),
+        4 => prop_oneof![Just(500u64), Just(5_000), Just(30_000), Just(400_000), Just(4_000_000)].prop_map(|ms| Op::Advance { ms }),
+    ]
+}
+
+const TYPES: [&str; 4] = ["c5.large", "m5.xlarge", "i4i.large", "zz9.mystery"];
+const SETTINGS: [&str; 6] = [
+    "awsvpcTrunking",
+    "containerInstanceLongArnFormat",
+    "serviceLongArnFormat",
+    "taskLongArnFormat",
+    "containerInsights",
+    "bogusName",
+];
+const VALUES: [&str; 3] = ["enabled", "disabled", "maybe"];
+const STATUSES: [&str; 4] = ["DRAINING", "ACTIVE", "INACTIVE", "REGISTERING"];
+const CLUSTERS: [&str; 3] = ["default", "prod", "nope"];
+
+fn instance_ref(e: &Engine, target: u8) -> String {
+    let ids: Vec<_> = e.instance_ids().collect();
+    match ids.get(target as usize) {
+        Some(i) => e.instance_arn(*i),
+        None => format!("{:032x}", target as u128 * 7919),
+    }
+}
+
+fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
+    let root = ROOT.to_string();
+    Some(match op {
+        Op::Register { name, cluster, instance_type, role, cpu, memory } => (
+            USERS[*role as usize].to_string(),
+            Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+                cluster: Some(CLUSTERS[*cluster as usize % 2].into()),
+                total_resources: vec![
+                    Resource {
+                        name: "CPU".into(),
+                        resource_type: "INTEGER".into(),
+                        integer_value: Some(*cpu),
+                        ..Default::default()
+                    },
+                    Resource {
+                        name: "MEMORY".into(),
+                        resource_type: "INTEGER".into(),
+                        integer_value: Some(*memory),
+                        ..Default::default()
+                    },
+                ],
+                version_info: Some(VersionInfo { agent_version: Some("1.20.0".into()), ..Default::default() }),
+                instance_identity: InstanceIdentity {
+                    name: format!("i{name}"),
+                    instance_type: TYPES[*instance_type as usize].into(),
+                    availability_zone: ["us-east-1a", "us-east-1b"][*name as usize % 2].into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }),
+        ),
+        Op::Deregister { target, force } => (
+            root,
+            Request::DeregisterContainerInstance(DeregisterContainerInstanceRequest {
+                cluster: Some("prod".into()),
+                container_instance: instance_ref(e, *target),
+                force: Some(*force),
+            }),
+        ),
+        Op::UpdateState { targets, status } => (
+            root,
+            Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+                cluster: Some("prod".into()),
+                container_instances: targets.iter().map(|t| instance_ref(e, *t)).collect(),
+                status: STATUSES[*status as usize].into(),
+            }),
+        ),
+        Op::Describe { targets } => (
+            root,
+            Request::DescribeContainerInstances(DescribeContainerInstancesRequest {
+                cluster: Some("prod".into()),
+                container_instances: targets.iter().map(|t| instance_ref(e, *t)).collect(),
+                include: vec!["TAGS".into()],
+            }),
+        ),
+        Op::List { status, max_results } => (
+            root,
+            Request::ListContainerInstances(ListContainerInstancesRequest {
+                cluster: Some("prod".into()),
+                status: (*status < 3).then(|| STATUSES[*status as usize].to_string()),
+                max_results: *max_results,
+                ..Default::default()
+            }),
+        ),
+        Op::UpdateAgent { target } => (
+            root,
+            Request::UpdateContainerAgent(UpdateContainerAgentRequest {
+                cluster: Some("prod".into()),
+                container_instance: instance_ref(e, *target),
+            }),
+        ),
+        Op::PutSetting { name, value, principal, caller } => (
+            USERS[*caller as usize].to_string(),
+            Request::PutAccountSetting(PutAccountSettingRequest {
+                name: SETTINGS[*name as usize].into(),
+                value: VALUES[*value as usize].into(),
+                principal_arn: Some(USERS[*principal as usize].into()),
+            }),
+        ),
+        Op::PutDefault { name, value } => (
+            root,
+            Request::PutAccountSettingDefault(PutAccountSettingDefaultRequest {
+                name: SETTINGS[*name as usize].into(),
+                value: VALUES[*value as usize].into(),
+            }),
+        ),
+        Op::DeleteSetting { name, principal } => (
+            root,
+            Request::DeleteAccountSetting(DeleteAccountSettingRequest {
+                name: SETTINGS[*name as usize].into(),
+                principal_arn: Some(USERS[*principal as usize].into()),
+            }),
+        ),
+        Op::ListSettings { name, effective, max_results } => (
+            root,
+            Request::ListAccountSettings(ListAccountSettingsRequest {
+                name: (*name < 5).then(|| SETTINGS[*name as usize].to_string()),
+                effective_settings: Some(*effective),
+                max_results: *max_results,
+                ..Default::default()
+            }),
+        ),
+        Op::Submit { garbage, cluster } => (
+            root,
+            Request::SubmitAttachmentStateChanges(SubmitAttachmentStateChangesRequest {
+                cluster: Some(CLUSTERS[*cluster as usize + 1].into()),
+                attachments: vec![AttachmentStateChange {
+                    attachment_arn: if *garbage {
+                        "arn:aws:ecs:us-east-1:123456789012:attachment/nope".into()
+                    } else {
+                        String::new()
+                    },
+                    status: "ATTACHED".into(),
+                }],
+            }),
+        ),
+        Op::CreateService { name, desired, min, max, strategy } => (
+            root,
+            Request::CreateService(CreateServiceRequest {
+                cluster: Some("prod".into()),
+                service_name: format!("svc{name}"),
+                task_definition: "app".into(),
+                desired_count: Some(*desired),
+                deployment_configuration: Some(DeploymentConfiguration {
+                    minimum_healthy_percent: Some(*min),
+                    maximum_percent: Some(*max),
+                }),
+                placement_strategy: match strategy {
+                    0 => vec![],
+                    1 => vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }],
+                    2 => vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+                    3 => vec![PlacementStrategy { strategy_type: "random".into(), field: None }],
+                    _ => vec![PlacementStrategy {
+                        strategy_type: "spread".into(),
+                        field: Some("attribute:ecs.availability-zone".into()),
+                    }],
+                },
+                ..Default::default()
+            }),
+        ),
+        Op::UpdateService { name, desired } => (
+            root,
+            Request::UpdateService(UpdateServiceRequest {
+                cluster: Some("prod".into()),
+                service: format!("svc{name}"),
+                desired_count: Some(*desired),
+                ..Default::default()
+            }),
+        ),
+        Op::RunTask { count } => (
+            root,
+            Request::RunTask(RunTaskRequest {
+                cluster: Some("prod".into()),
+                task_definition: "app".into(),
+                count: Some(*count),
+                ..Default::default()
+            }),
+        ),
+        Op::StopTask { nth } => {
+            let n = e.task_count();
+            if n == 0 {
+                return None;
+            }
+            let t = drainsim_core::ids::TaskId((*nth as usize % n) as u32);
+            (root, Request::StopTask(StopTaskRequest { cluster: Some("prod".into()), task: e.task_arn(t), reason: None }))
+        }
+        Op::Advance { .. } => return None,
+    })
+}
+
+fn new_engine(seed: u64) -> Engine {
+    let mut e =
+        Engine::new(EngineConfig { seed, keep_trace_records: false, check_invariants_every_event: true, ..Default::default() });
+    e.create_cluster("prod").expect("valid name");
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "app".into(),
+        container_definitions: vec![ContainerDefinition {
+            name: "app".into(),
+            cpu: Some(512),
+            memory: Some(1024),
+            port_mappings: vec![],
+            health_check: None,
+            essential: None,
+            stop_timeout: Some(5),
+            exit_after_sigterm_ms: None,
+        }],
+        ..Default::default()
+    }))
+    .expect("valid task definition");
+    e
+}
+
+/// Cases per property: `PROPTEST_CASES` when set, else 2,000 (the CI budget).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn random_requests_keep_invariants_and_rejections_change_nothing(seed in any::<u64>(), ops in prop::collection::vec(op(), 1..40)) {
+        let mut e = new_engine(seed);
+        for op in &ops {
+            if let Op::Advance { ms } = op {
+                let t = e.now_ms() + ms;
+                prop_assert!(e.advance_to(t, 1_000_000), "event bound hit");
+                continue;
+            }
+            let Some((caller, req)) = request(&e, op) else { continue };
+            let before = e.state_digest();
+            let trace_before = e.trace().len();
+            match e.handle_as(&caller, req.clone()) {
+                Ok(_) => {}
+                Err(err) => {
+                    prop_assert_eq!(before, e.state_digest(), "rejected {:?} ({}) changed the state", req.operation(), err);
+                    prop_assert_eq!(trace_before, e.trace().len());
+                }
+            }
+            prop_assert!(check_invariants(&e).is_ok(), "{:?}", check_invariants(&e));
+        }
+        let _ = e.run_until_quiet(e.now_ms() + 24 * 3_600_000, 1_000_000);
+        prop_assert!(check_invariants(&e).is_ok(), "{:?}", check_invariants(&e));
+    }
+}
