@@ -1,0 +1,122 @@
+//! The `drainsim` binary: the demo runs, `--json` is byte-identical across runs, `--seed` changes IDs
+//! and the digest, invalid files exit 2 naming file:line:column, and `--account-default` answers
+//! "does trunking change it?".
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn drainsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = drainsim(args);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn no_arguments_runs_the_demo_and_prints_its_timeline() {
+    let out = drainsim(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("timeline:") && text.contains("status ACTIVE -> DRAINING"), "{text}");
+    assert!(text.contains("minHealthyObserved") && text.contains("floor"), "{text}");
+    assert!(text.contains("events/s"), "the summary states events per second: {text}");
+}
+
+#[test]
+fn json_is_identical_across_runs_and_seed_changes_ids_and_digest() {
+    let a = drainsim(&["run", "scenarios/demo.ron", "--json"]);
+    let b = drainsim(&["run", "scenarios/demo.ron", "--json"]);
+    assert_eq!(a.stdout, b.stdout);
+    let base: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(base["reportVersion"], 1);
+    let other = json(&["run", "scenarios/demo.ron", "--json", "--seed", "7"]);
+    assert_eq!(other["seed"], 7);
+    assert_ne!(base["traceDigest"], other["traceDigest"]);
+    assert_ne!(base["containerInstances"][0]["containerInstanceArn"], other["containerInstances"][0]["containerInstanceArn"]);
+}
+
+#[test]
+fn every_scenario_prints_identical_json_twice() {
+    let mut files = Vec::new();
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                if !p.ends_with("invalid") {
+                    dirs.push(p);
+                }
+            } else if p.extension().is_some_and(|x| x == "ron") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 10);
+    for f in files {
+        let f = f.to_string_lossy().to_string();
+        let a = drainsim(&["run", &f, "--json"]);
+        let b = drainsim(&["run", &f, "--json"]);
+        assert_eq!(a.status.code(), Some(0), "{f}: {}", String::from_utf8_lossy(&a.stderr));
+        assert_eq!(a.stdout, b.stdout, "{f}: two runs printed different JSON");
+    }
+}
+
+#[test]
+fn invalid_files_exit_2_with_their_position() {
+    for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/invalid")).unwrap() {
+        let p = e.unwrap().path();
+        let rel = format!("scenarios/invalid/{}", p.file_name().unwrap().to_string_lossy());
+        let header = std::fs::read_to_string(&p).unwrap();
+        let pos = header
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("// expect-error: "))
+            .and_then(|l| l.split(' ').next())
+            .unwrap()
+            .to_string();
+        for cmd in [vec!["run", rel.as_str()], vec!["check", rel.as_str()]] {
+            let out = drainsim(&cmd);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{cmd:?}: {err}");
+            assert!(err.contains(&format!("{rel}:{pos}")), "{cmd:?}: stderr must name {rel}:{pos}: {err}");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn account_default_override_answers_the_trunking_question() {
+    let file = "scenarios/eni/mixed-cluster-drain-time.ron";
+    let off = json(&["run", file, "--json"]);
+    let on = json(&["run", file, "--json", "--account-default", "awsvpcTrunking=enabled"]);
+    let (off_ms, on_ms) = (off["allDrainsCompletedAtMs"].as_u64().unwrap(), on["allDrainsCompletedAtMs"].as_u64().unwrap());
+    assert!(on_ms < off_ms, "trunking should shorten the drain: {on_ms} vs {off_ms}");
+    assert_eq!(on["containerInstances"][1]["trunked"], true);
+    assert_eq!(on["containerInstances"][1]["taskEniLimit"], 10);
+    assert_eq!(off["containerInstances"][1]["taskEniLimit"], 2);
+    let bad = drainsim(&["run", file, "--account-default", "awsvpcTrunking=maybe"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("awsvpcTrunking"));
+}
+
+#[test]
+fn failing_expectations_exit_1_and_name_them() {
+    let dir = std::env::temp_dir().join(format!("drainsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("too-strict.ron");
+    let demo = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo.ron")).unwrap();
+    std::fs::write(&f, demo.replace("MinHealthyObserved(\"web\", AtLeast(2))", "MinHealthyObserved(\"web\", AtLeast(3))"))
+        .unwrap();
+    let out = drainsim(&["run", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL web minHealthyObserved >= 3"), "{text}");
+    assert!(text.contains("reproduce with: drainsim run"), "{text}");
+}
