@@ -55,7 +55,8 @@ fn check(model: &Value, shape: &str, value: &Value, path: &str, errors: &mut Vec
 }
 
 fn check_response(model: &Value, operation: &str, response: &Response, errors: &mut Vec<String>) {
-    let shape = model["operations"][operation]["output"]["shape"].as_str().unwrap_or_else(|| panic!("{operation} is in the model"));
+    let shape =
+        model["operations"][operation]["output"]["shape"].as_str().unwrap_or_else(|| panic!("{operation} is in the model"));
     let v = serde_json::to_value(response).unwrap();
     check(model, shape, &v, operation, errors);
 }
@@ -87,7 +88,10 @@ fn responses_and_requests_use_the_models_names_and_enums() {
     call(&mut e, Request::CreateCluster(CreateClusterRequest { cluster_name: "prod".into() }), &mut errors);
     call(
         &mut e,
-        Request::PutAccountSettingDefault(PutAccountSettingDefaultRequest { name: "awsvpcTrunking".into(), value: "enabled".into() }),
+        Request::PutAccountSettingDefault(PutAccountSettingDefaultRequest {
+            name: "awsvpcTrunking".into(),
+            value: "enabled".into(),
+        }),
         &mut errors,
     );
     for (n, t) in ["c5.large", "m5.xlarge", "m5.xlarge"].iter().enumerate() {
@@ -98,7 +102,12 @@ fn responses_and_requests_use_the_models_names_and_enums() {
                 total_resources: vec![resource("CPU", 4096), resource("MEMORY", 8192)],
                 version_info: Some(VersionInfo { agent_version: Some("1.20.0".into()), ..Default::default() }),
                 tags: vec![Tag { key: "team".into(), value: "web".into() }],
-                attributes: vec![Attribute { name: "stack".into(), value: Some("prod".into()), target_type: None, target_id: None }],
+                attributes: vec![Attribute {
+                    name: "stack".into(),
+                    value: Some("prod".into()),
+                    target_type: None,
+                    target_id: None,
+                }],
                 instance_identity: InstanceIdentity {
                     name: format!("i{n}"),
                     instance_type: t.to_string(),
@@ -143,7 +152,11 @@ fn responses_and_requests_use_the_models_names_and_enums() {
         }),
         &mut errors,
     );
-    call(&mut e, Request::RunTask(RunTaskRequest { cluster: Some("prod".into()), task_definition: "web".into(), ..Default::default() }), &mut errors);
+    call(
+        &mut e,
+        Request::RunTask(RunTaskRequest { cluster: Some("prod".into()), task_definition: "web".into(), ..Default::default() }),
+        &mut errors,
+    );
     e.advance_to(240_000, 1_000_000);
     let arns: Vec<String> = e.instance_ids().map(|i| e.instance_arn(i)).collect();
     call(
@@ -157,7 +170,10 @@ fn responses_and_requests_use_the_models_names_and_enums() {
     );
     call(
         &mut e,
-        Request::UpdateContainerAgent(UpdateContainerAgentRequest { cluster: Some("prod".into()), container_instance: arns[1].clone() }),
+        Request::UpdateContainerAgent(UpdateContainerAgentRequest {
+            cluster: Some("prod".into()),
+            container_instance: arns[1].clone(),
+        }),
         &mut errors,
     );
     e.advance_to(400_000, 1_000_000);
@@ -170,25 +186,69 @@ fn responses_and_requests_use_the_models_names_and_enums() {
         }),
         &mut errors,
     );
-    call(&mut e, Request::ListContainerInstances(ListContainerInstancesRequest { cluster: Some("prod".into()), max_results: Some(1), ..Default::default() }), &mut errors);
-    let tasks = call(&mut e, Request::ListTasks(ListTasksRequest { cluster: Some("prod".into()), desired_status: Some("STOPPED".into()), ..Default::default() }), &mut errors);
+    call(
+        &mut e,
+        Request::ListContainerInstances(ListContainerInstancesRequest {
+            cluster: Some("prod".into()),
+            max_results: Some(1),
+            ..Default::default()
+        }),
+        &mut errors,
+    );
+    let tasks = call(
+        &mut e,
+        Request::ListTasks(ListTasksRequest {
+            cluster: Some("prod".into()),
+            desired_status: Some("STOPPED".into()),
+            ..Default::default()
+        }),
+        &mut errors,
+    );
     let Response::TaskArns { task_arns, .. } = tasks else { panic!("ListTasks returns task ARNs") };
     assert!(!task_arns.is_empty(), "the drain stopped tasks");
     call(&mut e, Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: task_arns }), &mut errors);
-    call(&mut e, Request::DescribeServices(DescribeServicesRequest { cluster: Some("prod".into()), services: vec!["web".into(), "nope".into()] }), &mut errors);
-    call(&mut e, Request::ListAccountSettings(ListAccountSettingsRequest { effective_settings: Some(true), ..Default::default() }), &mut errors);
     call(
         &mut e,
-        Request::PutAccountSetting(PutAccountSettingRequest { name: "taskLongArnFormat".into(), value: "enabled".into(), principal_arn: None }),
+        Request::DescribeServices(DescribeServicesRequest {
+            cluster: Some("prod".into()),
+            services: vec!["web".into(), "nope".into()],
+        }),
         &mut errors,
     );
-    call(&mut e, Request::DeleteAccountSetting(DeleteAccountSettingRequest { name: "taskLongArnFormat".into(), principal_arn: None }), &mut errors);
     call(
         &mut e,
-        Request::UpdateService(UpdateServiceRequest { cluster: Some("prod".into()), service: "web".into(), desired_count: Some(0), ..Default::default() }),
+        Request::ListAccountSettings(ListAccountSettingsRequest { effective_settings: Some(true), ..Default::default() }),
         &mut errors,
     );
-    call(&mut e, Request::DeleteService(DeleteServiceRequest { cluster: Some("prod".into()), service: "web".into(), force: None }), &mut errors);
+    call(
+        &mut e,
+        Request::PutAccountSetting(PutAccountSettingRequest {
+            name: "taskLongArnFormat".into(),
+            value: "enabled".into(),
+            principal_arn: None,
+        }),
+        &mut errors,
+    );
+    call(
+        &mut e,
+        Request::DeleteAccountSetting(DeleteAccountSettingRequest { name: "taskLongArnFormat".into(), principal_arn: None }),
+        &mut errors,
+    );
+    call(
+        &mut e,
+        Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "web".into(),
+            desired_count: Some(0),
+            ..Default::default()
+        }),
+        &mut errors,
+    );
+    call(
+        &mut e,
+        Request::DeleteService(DeleteServiceRequest { cluster: Some("prod".into()), service: "web".into(), force: None }),
+        &mut errors,
+    );
     call(
         &mut e,
         Request::DeregisterContainerInstance(DeregisterContainerInstanceRequest {
