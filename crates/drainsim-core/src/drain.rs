@@ -63,23 +63,19 @@ impl Engine {
         self.request_pass(id);
     }
 
-    /// Every service of the cluster that has work left gets a pass (capacity appeared).
+    /// Capacity appeared (an instance became placeable, or a task stopped): the services that could
+    /// not place a task try again.
     pub(crate) fn trigger_waiting_services(&mut self, cluster: ClusterId) {
-        for s in self.clusters[cluster.index()].services.clone() {
-            let svc = &self.services[s.index()];
-            if svc.retry_pending || svc.scheduling == SchedulingStrategy::Daemon || !svc.steady {
-                self.request_pass(s);
-            }
+        for s in std::mem::take(&mut self.clusters[cluster.index()].capacity_waiters) {
+            self.request_pass(s);
         }
     }
 
     /// Daemon services of a cluster re-evaluate their instances.
     pub(crate) fn trigger_daemon_services(&mut self, cluster: ClusterId) {
-        for s in self.clusters[cluster.index()].services.clone() {
-            if self.services[s.index()].scheduling == SchedulingStrategy::Daemon {
-                self.refresh_daemon_desired(s);
-                self.request_pass(s);
-            }
+        for s in self.clusters[cluster.index()].daemon_services.clone() {
+            self.refresh_daemon_desired(s);
+            self.request_pass(s);
         }
     }
 
@@ -109,6 +105,12 @@ impl Engine {
         let cluster = self.instances[id.index()].cluster;
         self.trigger_waiting_services(cluster);
         self.trigger_daemon_services(cluster);
+        // Services with tasks there re-plan: those tasks no longer need replacing.
+        let owners: Vec<ServiceId> =
+            self.instances[id.index()].tasks.iter().filter_map(|t| self.tasks[t.index()].service).collect();
+        for s in owners {
+            self.request_pass(s);
+        }
     }
 
     /// Records when a draining instance's running count reaches 0 and when its drain completes.
@@ -133,18 +135,12 @@ impl Engine {
         if let Some(s) = t.service {
             self.request_pass(s);
         }
-        for s in self.clusters[cluster.index()].services.clone() {
-            if self.services[s.index()].retry_pending {
-                self.request_pass(s);
-            }
-        }
+        self.trigger_waiting_services(cluster);
         let inst = self.tasks[id.index()].instance;
         if self.instances[inst.index()].status == InstanceStatus::Draining {
             // A daemon task may now be the last one on a draining instance.
-            for s in self.clusters[cluster.index()].services.clone() {
-                if self.services[s.index()].scheduling == SchedulingStrategy::Daemon {
-                    self.request_pass(s);
-                }
+            for s in self.clusters[cluster.index()].daemon_services.clone() {
+                self.request_pass(s);
             }
         }
     }
@@ -473,6 +469,10 @@ impl Engine {
                 id,
                 format!("{label} was unable to place a task because no container instance met all of its requirements.{detail}"),
             );
+        }
+        if out.placement_failure.is_some() {
+            let cluster = self.services[id.index()].cluster;
+            self.clusters[cluster.index()].capacity_waiters.insert(id);
         }
         let work_left = self.work_left(id);
         let in_flight = self.in_flight(id);

@@ -126,6 +126,10 @@ pub struct ClusterState {
     pub placement: crate::placement::PlacementIndex,
     /// Whether any instance of the cluster has been set to DRAINING (starts the observation window).
     pub drain_observed: bool,
+    /// DAEMON services of the cluster (they re-evaluate on every instance change).
+    pub daemon_services: Vec<ServiceId>,
+    /// Services whose last pass could not place a task: freed or new capacity wakes them.
+    pub capacity_waiters: std::collections::BTreeSet<ServiceId>,
 }
 
 /// Why a bounded run stopped.
@@ -386,6 +390,8 @@ impl Engine {
             R::DescribeTasks(r) => self.describe_tasks(r),
         };
         self.run_due_passes();
+        // A request's effects are observed like an instant's events.
+        self.end_instant();
         if self.config.check_invariants_every_event {
             self.assert_invariants("after request");
         }
@@ -417,6 +423,8 @@ impl Engine {
             services: Vec::new(),
             placement: Default::default(),
             drain_observed: false,
+            daemon_services: Vec::new(),
+            capacity_waiters: Default::default(),
         });
         self.cluster_by_name.insert(name.to_string(), id);
         id
@@ -473,6 +481,11 @@ impl Engine {
             Subject::Principal(p) => fnv(self.strings.resolve(p).as_bytes()) as u128,
         };
         let payload_key = match change {
+            Change::TaskStatus { from: None, .. } => match subject {
+                // Where a task was placed is part of the trace.
+                Subject::Task(t) => self.instances[self.tasks[t.index()].instance.index()].uuid as u64,
+                _ => 0,
+            },
             Change::AgentVersion(s) => fnv(self.strings.resolve(s).as_bytes()),
             Change::SettingPut { value, .. } => fnv(self.strings.resolve(value).as_bytes()),
             _ => 0,

@@ -427,6 +427,10 @@ impl Engine {
             }
         }
         self.settings.validate_principal(caller_arn)?;
+        // Tagging requires the long ARN format (reference §5).
+        if !req.tags.is_empty() && !self.settings.is_enabled(caller_arn, SettingName::ContainerInstanceLongArnFormat) {
+            return Err(EcsError::invalid_parameter("Long arn format must be used for tagging operations"));
+        }
         if let Some(eid) = &ident.ec2_instance_id {
             if !eid.starts_with("i-") {
                 return Err(EcsError::invalid_parameter(format!("'{eid}' is not an EC2 instance ID.")));
@@ -556,8 +560,11 @@ impl Engine {
             .resolve_instance(cluster, &req.container_instance)
             .ok_or_else(|| EcsError::client(format!("Container instance {} not found.", req.container_instance)))?;
         let status = self.instances[id.index()].status;
-        if matches!(status, InstanceStatus::Inactive | InstanceStatus::Deregistering) {
+        if status == InstanceStatus::Inactive {
             return Err(EcsError::client(format!("Container instance {} is inactive.", self.instance_short_id(id))));
+        }
+        if status == InstanceStatus::Deregistering {
+            return Err(EcsError::client(format!("Container instance {} is already deregistering.", self.instance_short_id(id))));
         }
         let force = req.force.unwrap_or(false);
         if !force && !self.instances[id.index()].tasks.is_empty() {

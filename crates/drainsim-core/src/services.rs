@@ -339,6 +339,9 @@ impl Engine {
             start_backoff_until_ms: 0,
         });
         self.clusters[cluster.index()].services.push(id);
+        if scheduling == SchedulingStrategy::Daemon {
+            self.clusters[cluster.index()].daemon_services.push(id);
+        }
         self.record(Subject::Service(id), Change::ServiceCreated, "CreateService");
         if scheduling == SchedulingStrategy::Daemon {
             self.refresh_daemon_desired(id);

@@ -143,10 +143,19 @@ impl AccountSettings {
         Ok(())
     }
 
-    /// Validates a principal ARN: the account's root, or one of its IAM users or roles.
+    /// Whether a principal is a federated user (reference §5: they always take the root user's
+    /// settings and cannot have their own).
+    pub fn is_federated(&self, principal_arn: &str) -> bool {
+        principal_arn
+            .strip_prefix(&format!("arn:aws:sts::{}:federated-user/", self.account_id))
+            .is_some_and(|name| !name.is_empty())
+    }
+
+    /// Validates a principal ARN: the account's root, one of its IAM users or roles, or a federated user.
     pub fn validate_principal(&self, principal_arn: &str) -> Result<(), EcsError> {
         let prefix = format!("arn:aws:iam::{}:", self.account_id);
         let ok = principal_arn == self.root_arn
+            || self.is_federated(principal_arn)
             || principal_arn
                 .strip_prefix(&prefix)
                 .and_then(|rest| rest.strip_prefix("user/").or_else(|| rest.strip_prefix("role/")))
@@ -186,6 +195,11 @@ impl AccountSettings {
     pub fn check_put(&self, caller_arn: &str, target_arn: &str, name: SettingName, value: &str) -> Result<(), EcsError> {
         self.validate_principal(target_arn)?;
         validate_value(name, value)?;
+        if self.is_federated(target_arn) {
+            return Err(EcsError::invalid_parameter(format!(
+                "{target_arn} is a federated user: federated users take the root user's settings and cannot have their own."
+            )));
+        }
         if caller_arn != self.root_arn && caller_arn != target_arn {
             return Err(EcsError::new(
                 crate::errors::EcsErrorKind::AccessDeniedException,

@@ -1,0 +1,242 @@
+//! Large-cluster benchmarks, held to the limit of a bare event kernel (see docs/performance.md).
+//!
+//! - `kernel/heap_1m`: the in-run baseline, a bare (time, seq) `BinaryHeap` processing 1,000,000
+//!   events with 10,000 pending.
+//! - `drain/i{N}_t{T}`: N instances, T tasks (services of 100, half binpack by memory, half spread by
+//!   Availability Zone) RUNNING on the first half; that half is drained at once with min 50 / max 200
+//!   and the engine runs until quiet (full task lifecycle, trace digest on, records not kept).
+//! - `placement/*`: placing N tasks into M instances per strategy.
+//! - `scenario/parse_large`: parsing a 20,000-instance, 1,000-service scenario file.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use drainsim_core::api::*;
+use drainsim_core::{Engine, EngineConfig};
+
+fn kernel(c: &mut Criterion) {
+    let mut g = c.benchmark_group("kernel");
+    g.throughput(Throughput::Elements(1_000_000));
+    g.sample_size(20);
+    g.bench_function("heap_1m", |b| {
+        b.iter(|| {
+            let mut heap: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::with_capacity(10_000);
+            let mut seq = 0u64;
+            let mut x = 0x9E37_79B9_7F4A_7C15u64;
+            for i in 0..10_000u32 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                heap.push(Reverse((x >> 44, seq, i)));
+                seq += 1;
+            }
+            let mut processed = 0u64;
+            while processed < 1_000_000 {
+                let Reverse((t, _, id)) = heap.pop().expect("pending");
+                processed += 1;
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                heap.push(Reverse((t + (x >> 50), seq, id)));
+                seq += 1;
+            }
+            black_box(heap.len())
+        })
+    });
+    g.finish();
+}
+
+fn resource(name: &str, v: i64) -> Resource {
+    Resource { name: name.into(), resource_type: "INTEGER".into(), integer_value: Some(v), ..Default::default() }
+}
+
+fn register(e: &mut Engine, name: String, az: usize) {
+    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        cluster: Some("bench".into()),
+        total_resources: vec![resource("CPU", 4096), resource("MEMORY", 16384)],
+        instance_identity: InstanceIdentity {
+            name,
+            instance_type: "m5.xlarge".into(),
+            availability_zone: ["us-east-1a", "us-east-1b", "us-east-1c"][az % 3].into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }))
+    .expect("valid registration");
+}
+
+fn task_definition(e: &mut Engine) {
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "app".into(),
+        container_definitions: vec![ContainerDefinition {
+            name: "app".into(),
+            cpu: Some(128),
+            memory: Some(256),
+            port_mappings: vec![],
+            health_check: None,
+            essential: None,
+            stop_timeout: Some(30),
+            exit_after_sigterm_ms: Some(2_000),
+        }],
+        ..Default::default()
+    }))
+    .expect("valid task definition");
+}
+
+fn strategy(n: usize) -> Vec<PlacementStrategy> {
+    if n % 2 == 0 {
+        vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }]
+    } else {
+        vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.availability-zone".into()) }]
+    }
+}
+
+/// The drain-shaped cluster: tasks RUNNING on the first half, the second half registered and empty.
+fn drain_cluster(instances: usize, tasks: usize) -> (Engine, Vec<String>) {
+    let mut e = Engine::new(EngineConfig {
+        seed: 1,
+        keep_trace_records: false,
+        check_invariants_every_event: false,
+        ..Default::default()
+    });
+    e.create_cluster("bench").expect("valid name");
+    task_definition(&mut e);
+    let half = instances / 2;
+    for i in 0..half {
+        register(&mut e, format!("old-{i}"), i);
+    }
+    for s in 0..tasks / 100 {
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("bench".into()),
+            service_name: format!("svc{s}"),
+            task_definition: "app".into(),
+            desired_count: Some(100),
+            deployment_configuration: Some(DeploymentConfiguration {
+                minimum_healthy_percent: Some(50),
+                maximum_percent: Some(200),
+            }),
+            placement_strategy: strategy(s),
+            ..Default::default()
+        }))
+        .expect("valid service");
+    }
+    assert_eq!(e.run_until_quiet(3_600_000, u64::MAX), drainsim_core::StopReason::Quiet);
+    for i in half..instances {
+        register(&mut e, format!("new-{i}"), i);
+    }
+    e.advance_to(e.now_ms() + 1_000, u64::MAX);
+    let targets = (0..half).map(|i| e.instance_arn(e.instance_by_name(&format!("old-{i}")).expect("registered"))).collect();
+    (e, targets)
+}
+
+/// Drains every target at once (10 per call, as the API demands) and runs until quiet.
+fn drain(e: &mut Engine, targets: &[String]) -> u64 {
+    let before = e.events_processed();
+    for chunk in targets.chunks(10) {
+        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("bench".into()),
+            container_instances: chunk.to_vec(),
+            status: "DRAINING".into(),
+        }))
+        .expect("valid drain");
+    }
+    let stop = e.run_until_quiet(e.now_ms() + 24 * 3_600_000, u64::MAX);
+    assert_eq!(stop, drainsim_core::StopReason::Quiet);
+    e.events_processed() - before
+}
+
+fn drains(c: &mut Criterion) {
+    let mut g = c.benchmark_group("drain");
+    g.sample_size(10);
+    for (instances, tasks) in [(2_000usize, 10_000usize), (20_000, 100_000), (40_000, 200_000)] {
+        let name = format!("i{}k_t{}k", instances / 1000, tasks / 1000);
+        // Count the events once, so throughput is events per second.
+        let (mut e, targets) = drain_cluster(instances, tasks);
+        let events = drain(&mut e, &targets);
+        let moved: u32 = e.service_ids().map(|s| e.service(s).counts.running).sum();
+        assert_eq!(moved as usize, tasks, "every task is running again after the drain");
+        g.throughput(Throughput::Elements(events));
+        g.bench_function(&name, |b| {
+            b.iter_batched(|| drain_cluster(instances, tasks), |(mut e, t)| black_box(drain(&mut e, &t)), BatchSize::PerIteration)
+        });
+    }
+    g.finish();
+}
+
+fn placement(c: &mut Criterion) {
+    let mut g = c.benchmark_group("placement");
+    g.sample_size(10);
+    let cases: [(&str, Vec<PlacementStrategy>); 4] = [
+        ("binpack_memory", vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }]),
+        (
+            "spread_az",
+            vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.availability-zone".into()) }],
+        ),
+        ("spread_instance", vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }]),
+        ("random", vec![PlacementStrategy { strategy_type: "random".into(), field: None }]),
+    ];
+    let (tasks, instances) = (10_000usize, 2_000usize);
+    for (name, strat) in cases {
+        g.throughput(Throughput::Elements(tasks as u64));
+        g.bench_function(format!("{name}_t10k_i2k"), |b| {
+            b.iter_batched(
+                || {
+                    let mut e = Engine::new(EngineConfig {
+                        seed: 2,
+                        keep_trace_records: false,
+                        check_invariants_every_event: false,
+                        ..Default::default()
+                    });
+                    e.create_cluster("bench").expect("valid");
+                    task_definition(&mut e);
+                    for i in 0..instances {
+                        register(&mut e, format!("i{i}"), i);
+                    }
+                    e
+                },
+                |mut e| {
+                    e.handle(Request::CreateService(CreateServiceRequest {
+                        cluster: Some("bench".into()),
+                        service_name: "svc".into(),
+                        task_definition: "app".into(),
+                        desired_count: Some(tasks as i64),
+                        placement_strategy: strat.clone(),
+                        ..Default::default()
+                    }))
+                    .expect("valid service");
+                    black_box(e.service(drainsim_core::ids::ServiceId(0)).counts.pending)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+/// A 20,000-instance, 1,000-service scenario as RON text.
+pub fn large_scenario_text(instances: usize, services: usize) -> String {
+    let mut s = String::from("Scenario(\n  name: \"large\",\n  seed: 1,\n  clusters: [\"bench\"],\n  instances: [\n");
+    s.push_str(&format!("    (name: \"old\", count: {}, cluster: \"bench\", instanceType: \"m5.xlarge\", availabilityZones: [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"], cpu: 4096, memory: 16384),\n", instances / 2));
+    s.push_str(&format!("    (name: \"new\", count: {}, cluster: \"bench\", instanceType: \"m5.xlarge\", availabilityZones: [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"], cpu: 4096, memory: 16384, registerAtMs: 600000),\n", instances / 2));
+    s.push_str("  ],\n  taskDefinitions: [(family: \"app\", containerDefinitions: [(name: \"app\", cpu: 128, memory: 256, exitAfterSigtermMs: 2000)])],\n  services: [\n");
+    for n in 0..services {
+        let strat = if n % 2 == 0 {
+            "(type: \"binpack\", field: \"memory\")"
+        } else {
+            "(type: \"spread\", field: \"attribute:ecs.availability-zone\")"
+        };
+        s.push_str(&format!("    (cluster: \"bench\", serviceName: \"svc{n}\", taskDefinition: \"app\", desiredCount: 100, deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200), placementStrategy: [{strat}]),\n"));
+    }
+    s.push_str("  ],\n  steps: [(atMs: 660000, do: DrainInstances((cluster: \"bench\", instances: [\"old\"])))],\n  expectations: [StopReason(\"quiet\")],\n)\n");
+    s
+}
+
+fn scenario(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scenario");
+    g.sample_size(20);
+    let text = large_scenario_text(20_000, 1_000);
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("parse_large", |b| b.iter(|| black_box(drainsim_scenario::load_str("large.ron", &text).expect("valid"))));
+    g.finish();
+}
+
+criterion_group!(benches, kernel, drains, placement, scenario);
+criterion_main!(benches);
