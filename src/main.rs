@@ -105,7 +105,7 @@ fn invalid(e: &ScenarioError) -> ExitCode {
 fn check(files: &[PathBuf]) -> ExitCode {
     let mut bad = false;
     for f in files {
-        match load_file(f) {
+        match load_file(f).and_then(|l| runner::check_setup(&l).map(|()| l)) {
             Ok(l) => println!("ok: {} ({})", f.display(), l.scenario.name),
             Err(e) => {
                 eprintln!("error: {e}");

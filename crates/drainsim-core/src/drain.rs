@@ -253,20 +253,26 @@ impl Engine {
             out.progress = true;
         }
 
-        // 2. Scale-in: stop what exceeds desiredCount (not bound by the floor).
-        if keep.len() > desired {
-            let mut excess = keep.clone();
-            excess.sort_by_key(|t| {
-                let t = &self.tasks[t.index()];
-                (t.healthy, std::cmp::Reverse(t.created_at_ms), t.uuid)
-            });
-            let n = keep.len() - desired;
-            for t in excess.into_iter().take(n) {
-                self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
-                keep.retain(|k| *k != t);
-                stopped_names.push(t);
-                out.progress = true;
+        // 2. Scale-in: stop what exceeds desiredCount (not bound by the floor): unhealthy tasks
+        //    first, then from the Availability Zone with the most of the service's tasks (spread
+        //    keeps zones balanced, reference §2.3), then the newest.
+        while keep.len() > desired {
+            let az_of = |e: &Engine, t: TaskId| e.instances[e.tasks[t.index()].instance.index()].availability_zone;
+            let mut per_az: std::collections::BTreeMap<crate::intern::Sym, usize> = std::collections::BTreeMap::new();
+            for t in &keep {
+                *per_az.entry(az_of(self, *t)).or_insert(0) += 1;
             }
+            let victim = *keep
+                .iter()
+                .max_by_key(|t| {
+                    let task = &self.tasks[t.index()];
+                    (!task.healthy, per_az[&az_of(self, **t)], task.created_at_ms, std::cmp::Reverse(task.uuid))
+                })
+                .expect("keep is not empty");
+            self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
+            keep.retain(|k| *k != victim);
+            stopped_names.push(victim);
+            out.progress = true;
         }
 
         // 3. Start what is missing, within the ceiling.
@@ -525,17 +531,20 @@ impl Engine {
         let touched = std::mem::take(&mut self.touched_services);
         for id in touched {
             let cluster = self.services[id.index()].cluster;
-            if !self.clusters[cluster.index()].drain_observed {
-                continue;
-            }
+            let drain_window = self.clusters[cluster.index()].drain_observed;
             let s = &mut self.services[id.index()];
-            if s.status != ServiceStatus::Active {
+            // Floor breaches count from the drain window or from the service's first steady state,
+            // whichever comes first (a service still deploying is not breaching).
+            if s.status != ServiceStatus::Active || !(drain_window || s.observations.steady_state_at_ms.is_some()) {
                 continue;
             }
             let healthy = s.counts.healthy;
             let live = s.counts.live;
-            s.observations.min_healthy_observed = Some(s.observations.min_healthy_observed.map_or(healthy, |m| m.min(healthy)));
-            s.observations.max_tasks_observed = Some(s.observations.max_tasks_observed.map_or(live, |m| m.max(live)));
+            if drain_window {
+                s.observations.min_healthy_observed =
+                    Some(s.observations.min_healthy_observed.map_or(healthy, |m| m.min(healthy)));
+                s.observations.max_tasks_observed = Some(s.observations.max_tasks_observed.map_or(live, |m| m.max(live)));
+            }
             let floor = s.floor();
             let open = s.observations.floor_breaches.last_mut().filter(|e| e.ended_at_ms.is_none());
             if healthy < floor {

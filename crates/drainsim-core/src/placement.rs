@@ -300,18 +300,26 @@ impl Engine {
             .ok_or_else(|| self.placement_failure(cluster, req, owner, distinct))
     }
 
+    /// Calls `f` with the instance of every task of `owner` that stays: tasks told to stop and tasks
+    /// on DRAINING instances are leaving, so spread balances what will remain (drainsim's choice).
     fn for_each_owner_task(&self, cluster: ClusterId, owner: Owner, mut f: impl FnMut(&Engine, InstanceId)) {
+        let staying = |e: &Engine, t: &crate::tasks::TaskState| {
+            !t.desired_stopped && e.instances[t.instance.index()].status != crate::lifecycle::InstanceStatus::Draining
+        };
         match owner {
             Owner::Service(s) => {
                 for t in &self.services[s.index()].tasks {
-                    f(self, self.tasks[t.index()].instance);
+                    let task = &self.tasks[t.index()];
+                    if staying(self, task) {
+                        f(self, task.instance);
+                    }
                 }
             }
             Owner::Group(g) => {
                 for i in &self.clusters[cluster.index()].instances {
                     for t in &self.instances[i.index()].tasks {
                         let t = &self.tasks[t.index()];
-                        if t.service.is_none() && t.group == g {
+                        if t.service.is_none() && t.group == g && staying(self, t) {
                             f(self, *i);
                         }
                     }

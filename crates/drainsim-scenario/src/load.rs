@@ -47,9 +47,50 @@ impl LoadedScenario {
     }
 }
 
-/// 1-based line and column of the `nth` occurrence of `needle`.
+/// The source with comments blanked out (same length and line structure), so that searching for a
+/// token never lands inside a comment.
+fn without_comments(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut in_string = false;
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if c == '\\' {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if c == '/' && chars.peek() == Some(&'/') {
+            out.push(' ');
+            for n in chars.by_ref() {
+                if n == '\n' {
+                    out.push('\n');
+                    break;
+                }
+                out.push(if n.is_ascii() { ' ' } else { n });
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// 1-based line and column of the `nth` occurrence of `needle` outside comments; a needle that
+/// starts with a letter only matches at a word start (`count` does not match in `accountDefaults`).
 pub fn locate(source: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
-    let (offset, _) = source.match_indices(needle).nth(nth)?;
+    let code = without_comments(source);
+    let word = needle.starts_with(|c: char| c.is_ascii_alphabetic());
+    let (offset, _) = code
+        .match_indices(needle)
+        .filter(|(i, _)| !word || !code[..*i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+        .nth(nth)?;
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -65,6 +106,15 @@ fn skip_blanks(source: &str, line: usize, column: usize) -> (usize, usize) {
     } else {
         (line, column)
     }
+}
+
+/// 1-based line and column of the first `needle` after the first `anchor` (outside comments).
+pub fn locate_after(source: &str, anchor: &str, needle: &str) -> Option<(usize, usize)> {
+    let code = without_comments(source);
+    let start = code.find(anchor)?;
+    let offset = start + code[start..].find(needle)?;
+    let before = &source[..offset];
+    Some((before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1))
 }
 
 /// The names of a group's instances: `web` for a group of one, `web-1` … `web-N` otherwise.
@@ -118,8 +168,10 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     for (n, g) in s.instances.iter().enumerate() {
         total += g.count as u64;
         if total > MAX_INSTANCES {
-            let (line, column) =
-                locate(&l.source, "count", n).or_else(|| locate(&l.source, &format!("\"{}\"", g.name), 0)).unwrap_or((1, 1));
+            let _ = n;
+            let (line, column) = locate_after(&l.source, &format!("\"{}\"", g.name), "count:")
+                .or_else(|| locate(&l.source, &format!("\"{}\"", g.name), 0))
+                .unwrap_or((1, 1));
             return Err(ScenarioError {
                 file: l.file.clone(),
                 line,
@@ -137,9 +189,21 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             ));
         }
     }
-    let tasks: u64 = s.services.iter().map(|sv| sv.desired_count.unwrap_or(0).max(0) as u64).sum();
-    if tasks > MAX_TASKS {
-        return Err(l.error_at("desiredCount", format!("the scenario asks for {tasks} tasks; at most {MAX_TASKS} are supported")));
+    let mut tasks: u64 = 0;
+    for (n, sv) in s.services.iter().filter(|sv| sv.desired_count.is_some()).enumerate() {
+        tasks += sv.desired_count.unwrap_or(0).max(0) as u64;
+        if tasks > MAX_TASKS {
+            let (line, column) = locate(&l.source, "desiredCount", n).unwrap_or((1, 1));
+            return Err(ScenarioError {
+                file: l.file.clone(),
+                line,
+                column,
+                message: format!(
+                    "the scenario asks for {tasks} tasks (service '{}' crosses the limit); at most {MAX_TASKS} are supported",
+                    sv.service_name
+                ),
+            });
+        }
     }
     // Unique instance names.
     let mut names = BTreeSet::new();
@@ -168,8 +232,8 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     for (n, step) in s.steps.iter().enumerate() {
         if let Some(at) = step.at_ms {
             if at < last {
-                let (line, column) = locate(&l.source, "atMs", n).unwrap_or((1, 1));
-                let _ = n;
+                let nth = s.steps[..n].iter().filter(|st| st.at_ms.is_some()).count();
+                let (line, column) = locate(&l.source, "atMs", nth).unwrap_or((1, 1));
                 return Err(ScenarioError {
                     file: l.file.clone(),
                     line,

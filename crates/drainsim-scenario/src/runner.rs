@@ -700,3 +700,14 @@ pub fn check_determinism(loaded: &LoadedScenario, opts: &RunOptions) -> Result<u
 pub fn instance_names(engine: &Engine) -> BTreeMap<u32, String> {
     engine.instance_ids().map(|i| (i.0, engine.resolve_sym(engine.instance(i).name).to_string())).collect()
 }
+
+/// Validates a scenario's setup without running its steps: account settings, clusters, task
+/// definitions, instance registrations and services are applied (so ECS refusals surface as
+/// file:line:column errors), and the run stops before the first step.
+pub fn check_setup(loaded: &LoadedScenario) -> Result<(), ScenarioError> {
+    let mut dry = loaded.clone();
+    dry.scenario.steps.clear();
+    dry.scenario.expectations.clear();
+    dry.scenario.end_time_ms = Some(0);
+    run(&dry, &RunOptions::default()).map(|_| ())
+}
