@@ -213,8 +213,15 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
             if i.indexed {
                 expect += 1;
                 let k = IndexKey::of(*id, i);
-                if !cluster.placement.all.by_memory.contains(&(k.memory, *id))
-                    || !cluster.placement.all.by_cpu.contains(&(k.cpu, *id))
+                for ((cpu, memory), class) in &cluster.placement.classes {
+                    let member = class.all.by_memory.contains(&(k.memory, *id)) && class.all.by_cpu.contains(&(k.cpu, *id));
+                    let in_az = class.by_az.get(&k.az).is_some_and(|s| s.by_memory.contains(&(k.memory, *id)));
+                    if member != (k.cpu >= *cpu && k.memory >= *memory) || member != in_az {
+                        return fail("placement-index", format!("{}: wrong membership in size class ({cpu}, {memory})", e.strings.resolve(i.name)));
+                    }
+                }
+                if !cluster.placement.everything().all.by_memory.contains(&(k.memory, *id))
+                    || !cluster.placement.everything().all.by_cpu.contains(&(k.cpu, *id))
                 {
                     return fail("placement-index", format!("{}: stale index key", e.strings.resolve(i.name)));
                 }

@@ -77,29 +77,109 @@ impl CapacitySets {
     }
 }
 
-/// The free-capacity index of one cluster: placeable instances only.
+/// The placeable instances that have room for at least one task of a given CPU and memory size,
+/// overall and per Availability Zone.
 #[derive(Debug, Clone, Default)]
-pub struct PlacementIndex {
+pub struct ClassIndex {
     pub all: CapacitySets,
     pub by_az: BTreeMap<Sym, CapacitySets>,
 }
 
-impl PlacementIndex {
-    pub fn insert(&mut self, k: IndexKey) {
+impl ClassIndex {
+    fn insert(&mut self, k: IndexKey) {
         self.all.insert(k);
         self.by_az.entry(k.az).or_default().insert(k);
     }
-    pub fn remove(&mut self, k: IndexKey) {
+    fn remove(&mut self, k: IndexKey) {
         self.all.remove(k);
         if let Some(s) = self.by_az.get_mut(&k.az) {
             s.remove(k);
         }
     }
+}
+
+/// Most task sizes indexed per cluster; placements of other sizes use the `(0, 0)` class and skip
+/// what does not fit.
+pub const MAX_SIZE_CLASSES: usize = 64;
+
+/// The free-capacity index of one cluster. Each *size class* `(cpu, memory)` — one per task size
+/// placed so far — holds exactly the placeable instances with room for such a task, ordered by free
+/// memory and by free CPU. Binpack is then the first member of a range, and spread stops at the first
+/// member without a task of the service: no scan over instances that cannot take the task. The
+/// class `(0, 0)` holds every placeable instance. Each resource change updates every class
+/// (`O(classes × log n)`).
+#[derive(Debug, Clone)]
+pub struct PlacementIndex {
+    pub classes: BTreeMap<(i64, i64), ClassIndex>,
+}
+
+impl Default for PlacementIndex {
+    fn default() -> Self {
+        let mut classes = BTreeMap::new();
+        classes.insert((0, 0), ClassIndex::default());
+        PlacementIndex { classes }
+    }
+}
+
+impl PlacementIndex {
+    pub fn insert(&mut self, k: IndexKey) {
+        for ((cpu, memory), class) in self.classes.iter_mut() {
+            if k.cpu >= *cpu && k.memory >= *memory {
+                class.insert(k);
+            }
+        }
+    }
+    pub fn remove(&mut self, k: IndexKey) {
+        for class in self.classes.values_mut() {
+            class.remove(k);
+        }
+    }
+    /// Every placeable instance.
+    pub fn everything(&self) -> &ClassIndex {
+        &self.classes[&(0, 0)]
+    }
     pub fn len(&self) -> usize {
-        self.all.by_memory.len()
+        self.everything().all.by_memory.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.all.by_memory.is_empty()
+        self.len() == 0
+    }
+    /// The class for a task size, built on first use from the placeable instances; `(0, 0)` when the
+    /// class limit is reached.
+    pub fn class_for(&mut self, cpu: i64, memory: i64) -> (i64, i64) {
+        let key = (cpu.max(0), memory.max(0));
+        if self.classes.contains_key(&key) {
+            return key;
+        }
+        if self.classes.len() >= MAX_SIZE_CLASSES {
+            return (0, 0);
+        }
+        let mut class = ClassIndex::default();
+        // Rebuild from the keys of the (0, 0) class: memory and CPU of each instance.
+        let mut cpu_of: BTreeMap<InstanceId, i64> = BTreeMap::new();
+        for (c, id) in &self.everything().all.by_cpu {
+            cpu_of.insert(*id, *c);
+        }
+        let azs: Vec<(Sym, Vec<InstanceId>)> = self
+            .everything()
+            .by_az
+            .iter()
+            .map(|(az, sets)| (*az, sets.by_memory.iter().map(|(_, id)| *id).collect()))
+            .collect();
+        let mut az_of: BTreeMap<InstanceId, Sym> = BTreeMap::new();
+        for (az, ids) in azs {
+            for id in ids {
+                az_of.insert(id, az);
+            }
+        }
+        for (mem, id) in &self.everything().all.by_memory {
+            let c = cpu_of[id];
+            if c >= key.0 && *mem >= key.1 {
+                class.insert(IndexKey { id: *id, cpu: c, memory: *mem, az: az_of[id] });
+            }
+        }
+        self.classes.insert(key, class);
+        key
     }
 }
 
@@ -273,12 +353,13 @@ impl Engine {
         owner: Owner,
         distinct: bool,
     ) -> Result<InstanceId, PlacementFailure> {
+        let class = self.clusters[cluster.index()].placement.class_for(req.cpu, req.memory);
         let az_attr = self.strings.get("ecs.availability-zone");
         if let (Some(Strategy::SpreadAttribute(attr)), Some(az_attr)) = (strategies.first(), az_attr) {
             if *attr == az_attr {
                 // Order the zones by this owner's tasks in them, then by name.
                 let mut counts: BTreeMap<Sym, usize> = BTreeMap::new();
-                for az in self.clusters[cluster.index()].placement.by_az.keys() {
+                for az in self.clusters[cluster.index()].placement.everything().by_az.keys() {
                     counts.insert(*az, 0);
                 }
                 self.for_each_owner_task(cluster, owner, |e, inst| {
@@ -289,14 +370,14 @@ impl Engine {
                 zones.sort();
                 let zones: Vec<Sym> = zones.into_iter().map(|z| z.2).collect();
                 for az in zones {
-                    if let Some(i) = self.pick_within(cluster, Some(az), req, &strategies[1..], owner, distinct) {
+                    if let Some(i) = self.pick_within(cluster, class, Some(az), req, &strategies[1..], owner, distinct) {
                         return Ok(i);
                     }
                 }
                 return Err(self.placement_failure(cluster, req, owner, distinct));
             }
         }
-        self.pick_within(cluster, None, req, strategies, owner, distinct)
+        self.pick_within(cluster, class, None, req, strategies, owner, distinct)
             .ok_or_else(|| self.placement_failure(cluster, req, owner, distinct))
     }
 
@@ -328,16 +409,18 @@ impl Engine {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn pick_within(
         &mut self,
         cluster: ClusterId,
+        class: (i64, i64),
         az: Option<Sym>,
         req: &Requirements,
         strategies: &[Strategy],
         owner: Owner,
         distinct: bool,
     ) -> Option<InstanceId> {
-        let index = &self.clusters[cluster.index()].placement;
+        let index = &self.clusters[cluster.index()].placement.classes[&class];
         let sets = match az {
             None => &index.all,
             Some(az) => index.by_az.get(&az)?,
@@ -412,6 +495,7 @@ impl Engine {
             };
         }
         let closest = index
+            .everything()
             .all
             .by_memory
             .iter()
