@@ -17,7 +17,7 @@ use crate::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::lifecycle::InstanceStatus;
 use crate::placement::{Owner, PlacementFailure};
 use crate::queue::EventKind;
-use crate::services::{BreachCause, Episode, SchedulingStrategy, ServiceStatus};
+use crate::services::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus};
 use crate::tasks::{StopCode, TaskStatus};
 use crate::time::MINUTE_MS;
 use crate::Engine;
@@ -159,8 +159,7 @@ impl Engine {
         s.failed_starts += 1;
         let backoff = (self.config.timings.scheduler_retry_interval_ms << s.failed_starts.min(10)).min(MAX_START_BACKOFF_MS);
         s.start_backoff_until_ms = now + backoff;
-        let label = self.service_label(id);
-        self.service_event(id, format!("{label} is unable to consistently start tasks successfully."));
+        self.service_event(id, ServiceEventKind::UnableToConsistentlyStart);
         self.schedule(backoff, EventKind::SchedulerPass, id.0, 0);
     }
 
@@ -218,7 +217,6 @@ impl Engine {
         let desired = self.services[id.index()].desired_count as usize;
         let floor = self.services[id.index()].floor();
         let ceiling = self.services[id.index()].ceiling();
-        let label = self.service_label(id);
 
         let mut keep = Vec::new();
         let mut drain_candidates = Vec::new();
@@ -235,16 +233,17 @@ impl Engine {
         }
 
         // 1. Tasks not yet RUNNING on a draining instance stop at once.
-        let mut stopped_names = Vec::new();
+        let mut stopped_pending = Vec::new();
         drain_candidates.retain(|t| {
             if self.tasks[t.index()].last_status.is_starting() {
-                stopped_names.push(*t);
+                stopped_pending.push(*t);
                 false
             } else {
                 true
             }
         });
-        for t in &stopped_names {
+        let mut stopped_names = Vec::new();
+        for t in &stopped_pending {
             self.stop_task_now(
                 *t,
                 StopCode::ServiceSchedulerInitiated,
@@ -292,7 +291,7 @@ impl Engine {
                 let strategies = self.services[id.index()].strategies.clone();
                 let distinct = self.services[id.index()].distinct_instance;
                 let req = self.requirements_of(task_def);
-                let group = self.strings.intern(&format!("service:{}", self.service_name(id)));
+                let group = self.services[id.index()].group;
                 let replacing = drain_candidates.len();
                 for k in 0..n {
                     match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), distinct) {
@@ -312,8 +311,7 @@ impl Engine {
             }
         }
         if !started.is_empty() {
-            let list: Vec<String> = started.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
-            self.service_event(id, format!("{label} has started {} tasks: {}.", started.len(), list.join(" ")));
+            self.service_event(id, ServiceEventKind::started(&started));
         }
 
         // 4. Stop RUNNING tasks on draining instances within the floor.
@@ -340,9 +338,11 @@ impl Engine {
                 remaining_candidates += 1;
             }
         }
+        if !stopped_pending.is_empty() {
+            self.service_event(id, ServiceEventKind::stopped(false, &stopped_pending));
+        }
         if !stopped_names.is_empty() {
-            let list: Vec<String> = stopped_names.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
-            self.service_event(id, format!("{label} has stopped {} running tasks: {}.", stopped_names.len(), list.join(" ")));
+            self.service_event(id, ServiceEventKind::stopped(true, &stopped_names));
         }
         if remaining_candidates > 0 && need == 0 {
             // Replacements exist but are not healthy yet: waiting, not blocked.
@@ -360,8 +360,7 @@ impl Engine {
         let cluster = self.services[id.index()].cluster;
         let task_def = self.services[id.index()].task_def;
         let req = self.requirements_of(task_def);
-        let group = self.strings.intern(&format!("service:{}", self.service_name(id)));
-        let label = self.service_label(id);
+        let group = self.services[id.index()].group;
         let mut started = Vec::new();
         let mut stopped = Vec::new();
         for inst in self.clusters[cluster.index()].instances.clone() {
@@ -409,12 +408,10 @@ impl Engine {
             }
         }
         if !started.is_empty() {
-            let list: Vec<String> = started.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
-            self.service_event(id, format!("{label} has started {} tasks: {}.", started.len(), list.join(" ")));
+            self.service_event(id, ServiceEventKind::started(&started));
         }
         if !stopped.is_empty() {
-            let list: Vec<String> = stopped.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
-            self.service_event(id, format!("{label} has stopped {} running tasks: {}.", stopped.len(), list.join(" ")));
+            self.service_event(id, ServiceEventKind::stopped(true, &stopped));
         }
         out
     }
@@ -450,31 +447,8 @@ impl Engine {
 
     /// Stalls, the deadlock and placement events, retries and steady state after a pass.
     fn after_pass(&mut self, id: ServiceId, out: PassOutcome) {
-        let label = self.service_label(id);
         if let Some(f) = &out.placement_failure {
-            let detail = match (f.reason, f.closest) {
-                (_, None) => " Reason: No ACTIVE container instances with a connected agent were found in your cluster.".to_string(),
-                ("RESOURCE:CPU", Some(i)) => format!(
-                    " The closest matching container-instance {} has insufficient CPU units available. For more information, see the Troubleshooting section.",
-                    self.instance_short_id(i)
-                ),
-                ("RESOURCE:MEMORY", Some(i)) => format!(
-                    " The closest matching container-instance {} has insufficient memory available. For more information, see the Troubleshooting section.",
-                    self.instance_short_id(i)
-                ),
-                ("RESOURCE:PORTS", Some(i)) => format!(
-                    " The closest matching container-instance {} is already using a port required by your task. For more information, see the Troubleshooting section.",
-                    self.instance_short_id(i)
-                ),
-                (reason, Some(i)) => format!(
-                    " The closest matching container-instance {} encountered error \"{reason}\". For more information, see the Troubleshooting section.",
-                    self.instance_short_id(i)
-                ),
-            };
-            self.service_event(
-                id,
-                format!("{label} was unable to place a task because no container instance met all of its requirements.{detail}"),
-            );
+            self.service_event(id, ServiceEventKind::UnableToPlace { reason: f.reason, closest: f.closest });
         }
         if out.placement_failure.is_some() {
             let cluster = self.services[id.index()].cluster;
@@ -488,7 +462,7 @@ impl Engine {
             } else if out.throttled {
                 Some(STALL_START_THROTTLED.to_string())
             } else if out.blocked_by_bounds || self.services[id.index()].scheduling == SchedulingStrategy::Replica {
-                self.service_event(id, format!("{label} {DEADLOCK_EVENT_SUFFIX}"));
+                self.service_event(id, ServiceEventKind::DeploymentConfigurationDeadlock);
                 Some(STALL_DEPLOYMENT_CONFIGURATION.to_string())
             } else {
                 None
@@ -519,7 +493,7 @@ impl Engine {
         if steady && !s.steady {
             self.services[id.index()].steady = true;
             self.services[id.index()].observations.steady_state_at_ms = Some(now);
-            self.service_event(id, format!("{label} has reached a steady state."));
+            self.service_event(id, ServiceEventKind::SteadyState);
         } else if !steady {
             self.services[id.index()].steady = false;
         }

@@ -180,6 +180,8 @@ pub struct Engine {
     pub(crate) touched_services: std::collections::BTreeSet<ServiceId>,
     pub(crate) attachments: Vec<crate::attachments::AttachmentState>,
     pub(crate) faults: crate::faults::FaultState,
+    /// `taskLongArnFormat` for the default caller, cached by settings generation.
+    pub(crate) task_long_arn_cache: Option<(u64, bool)>,
 }
 
 impl Engine {
@@ -211,6 +213,7 @@ impl Engine {
             touched_services: Default::default(),
             attachments: Vec::new(),
             faults: Default::default(),
+            task_long_arn_cache: None,
         }
     }
 

@@ -160,12 +160,8 @@ impl PlacementIndex {
         for (c, id) in &self.everything().all.by_cpu {
             cpu_of.insert(*id, *c);
         }
-        let azs: Vec<(Sym, Vec<InstanceId>)> = self
-            .everything()
-            .by_az
-            .iter()
-            .map(|(az, sets)| (*az, sets.by_memory.iter().map(|(_, id)| *id).collect()))
-            .collect();
+        let azs: Vec<(Sym, Vec<InstanceId>)> =
+            self.everything().by_az.iter().map(|(az, sets)| (*az, sets.by_memory.iter().map(|(_, id)| *id).collect())).collect();
         let mut az_of: BTreeMap<InstanceId, Sym> = BTreeMap::new();
         for (az, ids) in azs {
             for id in ids {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::api::{self, Failure, Response};
 use crate::errors::{EcsError, EcsErrorKind};
-use crate::ids::{ClusterId, ServiceId, TaskDefId, TaskId};
+use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::intern::Sym;
 use crate::placement::Strategy;
 use crate::settings::SettingName;
@@ -104,12 +104,48 @@ pub struct ServiceObservations {
     pub steady_state_at_ms: Option<SimTimeMs>,
 }
 
+/// How many task IDs a "has started/stopped N tasks" event lists (the rest are counted).
+pub const EVENT_TASKS_LISTED: usize = 10;
+
+/// A service event, stored compactly and rendered into ECS's message text at the edges
+/// ([`Engine::service_event_message`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceEventKind {
+    /// `(service NAME) has started N tasks: (task ID) ...`
+    Started { count: u32, listed: Vec<TaskId> },
+    /// `(service NAME) has stopped N running tasks: (task ID) ...` (or `pending` tasks)
+    Stopped { running: bool, count: u32, listed: Vec<TaskId> },
+    /// `(service NAME) has reached a steady state.`
+    SteadyState,
+    /// `(service NAME) was unable to place a task because no container instance met all of its requirements. ...`
+    UnableToPlace { reason: &'static str, closest: Option<InstanceId> },
+    /// The deployment-configuration deadlock (reference §2.4).
+    DeploymentConfigurationDeadlock,
+    /// `(service NAME) is unable to consistently start tasks successfully.`
+    UnableToConsistentlyStart,
+}
+
+impl ServiceEventKind {
+    pub(crate) fn started(tasks: &[TaskId]) -> Self {
+        ServiceEventKind::Started { count: tasks.len() as u32, listed: tasks.iter().take(EVENT_TASKS_LISTED).copied().collect() }
+    }
+    pub(crate) fn stopped(running: bool, tasks: &[TaskId]) -> Self {
+        ServiceEventKind::Stopped {
+            running,
+            count: tasks.len() as u32,
+            listed: tasks.iter().take(EVENT_TASKS_LISTED).copied().collect(),
+        }
+    }
+}
+
 /// One service.
 #[derive(Debug, Clone)]
 pub struct ServiceState {
     pub uuid: u128,
     pub long_arn: bool,
     pub name: Sym,
+    /// The task group of its tasks, `service:NAME`.
+    pub group: Sym,
     pub cluster: ClusterId,
     pub task_def: TaskDefId,
     pub scheduling: SchedulingStrategy,
@@ -129,7 +165,7 @@ pub struct ServiceState {
     pub tasks: Vec<TaskId>,
     pub counts: ServiceCounts,
     /// Every service event, oldest first (DescribeServices shows the newest 100).
-    pub events: Vec<(SimTimeMs, String)>,
+    pub events: Vec<(SimTimeMs, ServiceEventKind)>,
     pub observations: ServiceObservations,
     /// Whether the last pass left work undone (a retry is pending).
     pub retry_pending: bool,
@@ -304,10 +340,12 @@ impl Engine {
         let uuid = self.rng.next_id128();
         let long_arn = self.settings.is_enabled(&self.default_caller_arn(), SettingName::ServiceLongArnFormat);
         let name = self.strings.intern(&req.service_name);
+        let group = self.strings.intern(&format!("service:{}", req.service_name));
         self.services.push(ServiceState {
             uuid,
             long_arn,
             name,
+            group,
             cluster,
             task_def,
             scheduling,
@@ -469,10 +507,10 @@ impl Engine {
                 .enumerate()
                 .rev()
                 .take(100)
-                .map(|(n, (t, m))| api::ServiceEvent {
+                .map(|(n, (t, _))| api::ServiceEvent {
                     id: format!("{:08x}-{n:04x}", (s.uuid >> 96) as u32),
                     created_at: ts(*t),
-                    message: m.clone(),
+                    message: self.service_event_message(id, n),
                 })
                 .collect(),
             created_at: ts(s.created_at_ms),
@@ -480,14 +518,68 @@ impl Engine {
     }
 
     /// Adds a service event unless it repeats the most recent one (ECS suppresses duplicates).
-    pub(crate) fn service_event(&mut self, id: ServiceId, message: String) {
+    pub(crate) fn service_event(&mut self, id: ServiceId, event: ServiceEventKind) {
         let s = &mut self.services[id.index()];
-        if s.events.last().is_some_and(|(_, m)| *m == message) {
+        if s.events.last().is_some_and(|(_, last)| *last == event) {
             return;
         }
-        s.events.push((self.now_ms, message));
+        s.events.push((self.now_ms, event));
         let n = s.events.len() as u32 - 1;
         self.record(Subject::Service(id), Change::ServiceEvent(n), "service event");
+    }
+
+    /// The message text of a service's `n`-th event, as ECS writes it (reference §2.4).
+    pub fn service_event_message(&self, id: ServiceId, n: usize) -> String {
+        let label = self.service_label(id);
+        let list = |count: u32, listed: &[TaskId]| {
+            let mut s: Vec<String> = listed.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
+            if count as usize > listed.len() {
+                s.push(format!("and {} more", count as usize - listed.len()));
+            }
+            s.join(" ")
+        };
+        match &self.services[id.index()].events[n].1 {
+            ServiceEventKind::Started { count, listed } => {
+                format!("{label} has started {count} tasks: {}.", list(*count, listed))
+            }
+            ServiceEventKind::Stopped { running, count, listed } => format!(
+                "{label} has stopped {count} {} tasks: {}.",
+                if *running { "running" } else { "pending" },
+                list(*count, listed)
+            ),
+            ServiceEventKind::SteadyState => format!("{label} has reached a steady state."),
+            ServiceEventKind::UnableToPlace { reason, closest } => {
+                let detail = match (*reason, closest) {
+                    (_, None) => " Reason: No ACTIVE container instances with a connected agent were found in your cluster.".to_string(),
+                    ("RESOURCE:CPU", Some(i)) => format!(
+                        " The closest matching container-instance {} has insufficient CPU units available. For more information, see the Troubleshooting section.",
+                        self.instance_short_id(*i)
+                    ),
+                    ("RESOURCE:MEMORY", Some(i)) => format!(
+                        " The closest matching container-instance {} has insufficient memory available. For more information, see the Troubleshooting section.",
+                        self.instance_short_id(*i)
+                    ),
+                    ("RESOURCE:PORTS", Some(i)) => format!(
+                        " The closest matching container-instance {} is already using a port required by your task. For more information, see the Troubleshooting section.",
+                        self.instance_short_id(*i)
+                    ),
+                    (reason, Some(i)) => format!(
+                        " The closest matching container-instance {} encountered error \"{reason}\". For more information, see the Troubleshooting section.",
+                        self.instance_short_id(*i)
+                    ),
+                };
+                format!("{label} was unable to place a task because no container instance met all of its requirements.{detail}")
+            }
+            ServiceEventKind::DeploymentConfigurationDeadlock => format!("{label} {}", crate::drain::DEADLOCK_EVENT_SUFFIX),
+            ServiceEventKind::UnableToConsistentlyStart => format!("{label} is unable to consistently start tasks successfully."),
+        }
+    }
+
+    /// Every event of a service as (time, message), oldest first.
+    pub fn service_event_messages(&self, id: ServiceId) -> Vec<(SimTimeMs, String)> {
+        (0..self.services[id.index()].events.len())
+            .map(|n| (self.services[id.index()].events[n].0, self.service_event_message(id, n)))
+            .collect()
     }
 
     /// `(service NAME)`, the prefix of ECS service event messages.

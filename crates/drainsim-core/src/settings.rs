@@ -119,6 +119,8 @@ pub struct AccountSettings {
     aws_defaults: [String; 11],
     /// Explicit settings by (principal ARN, name). The root user's entries are the account defaults.
     explicit: BTreeMap<(String, SettingName), String>,
+    /// Bumped on every change (lets callers cache resolutions).
+    generation: u64,
 }
 
 impl AccountSettings {
@@ -128,6 +130,7 @@ impl AccountSettings {
             root_arn: format!("arn:aws:iam::{account_id}:root"),
             aws_defaults: SettingName::ALL.map(|n| n.aws_default().to_string()),
             explicit: BTreeMap::new(),
+            generation: 0,
         }
     }
 
@@ -140,6 +143,7 @@ impl AccountSettings {
     pub fn override_aws_default(&mut self, name: SettingName, value: &str) -> Result<(), EcsError> {
         validate_value(name, value)?;
         self.aws_defaults[name.index()] = value.to_string();
+        self.generation += 1;
         Ok(())
     }
 
@@ -215,10 +219,17 @@ impl AccountSettings {
     /// Stores a setting (after `check_put`).
     pub fn put(&mut self, target_arn: &str, name: SettingName, value: &str) {
         self.explicit.insert((target_arn.to_string(), name), value.to_string());
+        self.generation += 1;
+    }
+
+    /// Changes with every put, delete or default override.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Removes a principal's setting, returning what was set.
     pub fn delete(&mut self, target_arn: &str, name: SettingName) -> Option<String> {
+        self.generation += 1;
         self.explicit.remove(&(target_arn.to_string(), name))
     }
 

@@ -448,6 +448,20 @@ impl Engine {
         }
     }
 
+    /// Whether new tasks get long ARNs (`taskLongArnFormat` of the caller, reference §5), cached
+    /// until a setting changes.
+    fn task_long_arn_format(&mut self) -> bool {
+        let generation = self.settings.generation();
+        if let Some((g, v)) = self.task_long_arn_cache {
+            if g == generation {
+                return v;
+            }
+        }
+        let v = self.settings.is_enabled(&self.default_caller_arn(), SettingName::TaskLongArnFormat);
+        self.task_long_arn_cache = Some((generation, v));
+        v
+    }
+
     // ----- lifecycle -----
 
     /// Launches a task on an instance that fits it (the caller placed it): reserves its resources
@@ -471,8 +485,7 @@ impl Engine {
             uuid = self.rng.next_id128();
         }
         let cluster = self.instances[instance.index()].cluster;
-        let principal = self.default_caller_arn();
-        let long_arn = self.settings.is_enabled(&principal, SettingName::TaskLongArnFormat);
+        let long_arn = self.task_long_arn_format();
         let fails_to_start = self.draw_task_start_failure();
         let in_target_group = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
         self.tasks.push(TaskState {

@@ -69,18 +69,22 @@ impl Trace {
     /// Appends a record; `subject_key` is the subject's seed-derived identifier (so a new seed
     /// changes the digest) and `payload_key` the canonical encoding of the change's strings.
     pub fn append(&mut self, record: TraceRecord, subject_key: u128, payload_key: u64) {
+        // FNV-1a over 64-bit words (stable across platforms; one multiply per word).
         let mut h = self.digest;
-        let mut eat = |bytes: &[u8]| {
-            for b in bytes {
-                h ^= *b as u64;
-                h = h.wrapping_mul(FNV_PRIME);
-            }
+        let mut eat = |word: u64| {
+            h ^= word;
+            h = h.wrapping_mul(FNV_PRIME);
         };
-        eat(&record.time_ms.to_le_bytes());
-        eat(&subject_key.to_le_bytes());
-        eat(&change_code(&record.change).to_le_bytes());
-        eat(&payload_key.to_le_bytes());
-        eat(record.reason.as_bytes());
+        eat(record.time_ms);
+        eat(subject_key as u64);
+        eat((subject_key >> 64) as u64);
+        eat(change_code(&record.change));
+        eat(payload_key);
+        for chunk in record.reason.as_bytes().chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            eat(u64::from_le_bytes(w));
+        }
         self.digest = h;
         self.len += 1;
         if self.keep_records {

@@ -185,11 +185,13 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> (String, bo
             *c
         )),
         X::ServiceEventSeen(n, text) => with_svc!(n, |s| {
-            let seen = s.events.iter().any(|(_, m)| m.contains(text.as_str()));
+            let messages = e.service_event_messages(svc(e, n).expect("checked above"));
+            let seen = messages.iter().any(|(_, m)| m.contains(text.as_str()));
             (format!("{n} event containing '{text}' seen"), seen, format!("{} events", s.events.len()))
         }),
-        X::ServiceEventNotSeen(n, text) => with_svc!(n, |s| {
-            let seen = s.events.iter().find(|(_, m)| m.contains(text.as_str()));
+        X::ServiceEventNotSeen(n, text) => with_svc!(n, |_s| {
+            let messages = e.service_event_messages(svc(e, n).expect("checked above"));
+            let seen = messages.iter().find(|(_, m)| m.contains(text.as_str()));
             (format!("{n} no event containing '{text}'"), seen.is_none(), format!("{seen:?}"))
         }),
         X::Stalled(n, reason) => with_svc!(n, |s| {

@@ -220,7 +220,11 @@ pub fn build(outcome: &RunOutcome) -> Report {
                     .collect(),
                 tasks_moved_more_than_once: o.tasks_moved_more_than_once,
                 steady_state_at_ms: if s.steady { o.steady_state_at_ms } else { None },
-                events: s.events.iter().map(|(t, m)| ServiceEventReport { at_ms: *t, message: m.clone() }).collect(),
+                events: e
+                    .service_event_messages(id)
+                    .into_iter()
+                    .map(|(t, m)| ServiceEventReport { at_ms: t, message: m })
+                    .collect(),
             }
         })
         .collect();

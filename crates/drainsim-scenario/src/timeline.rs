@@ -26,7 +26,7 @@ pub fn render_record(e: &Engine, r: &TraceRecord) -> RenderedRecord {
     let change = match r.change {
         drainsim_core::trace::Change::ServiceEvent(n) => {
             if let drainsim_core::trace::Subject::Service(s) = r.subject {
-                format!("event: {}", e.service(s).events[n as usize].1)
+                format!("event: {}", e.service_event_message(s, n as usize))
             } else {
                 e.describe_change(&r.change)
             }
