@@ -56,9 +56,24 @@ impl Engine {
         }
     }
 
+    /// Turns the passes a request made due into pass events at the current time.
+    pub(crate) fn defer_due_passes(&mut self) {
+        for id in std::mem::take(&mut self.pass_due) {
+            if self.services[id.index()].pass_event_at_ms != Some(self.now_ms) {
+                self.services[id.index()].pass_event_at_ms = Some(self.now_ms);
+                self.schedule(0, EventKind::SchedulerPass, id.0, 0);
+            }
+        }
+    }
+
     pub(crate) fn on_scheduler_event(&mut self, id: ServiceId, kind: EventKind) {
-        if kind == EventKind::SchedulerRetry {
-            self.services[id.index()].retry_pending = false;
+        match kind {
+            EventKind::SchedulerRetry => self.services[id.index()].retry_pending = false,
+            _ => {
+                if self.services[id.index()].pass_event_at_ms == Some(self.now_ms) {
+                    self.services[id.index()].pass_event_at_ms = None;
+                }
+            }
         }
         self.request_pass(id);
     }

@@ -392,7 +392,10 @@ impl Engine {
             R::ListTasks(r) => self.list_tasks(r),
             R::DescribeTasks(r) => self.describe_tasks(r),
         };
-        self.run_due_passes();
+        // The scheduler reacts to a request asynchronously: its passes run as events at this same
+        // simulated time, after every request made at this time (a drain plan's ten-instance waves
+        // all land before the first replacement is placed).
+        self.defer_due_passes();
         // A request's effects are observed like an instant's events.
         self.end_instant();
         if self.config.check_invariants_every_event {

@@ -169,6 +169,8 @@ pub struct ServiceState {
     pub observations: ServiceObservations,
     /// Whether the last pass left work undone (a retry is pending).
     pub retry_pending: bool,
+    /// The time of the pass event already scheduled for this service, if any.
+    pub pass_event_at_ms: Option<SimTimeMs>,
     /// The cause of the most recent loss of a healthy task not made by the scheduler.
     pub last_health_loss: Option<BreachCause>,
     /// Whether the service is at steady state now.
@@ -371,6 +373,7 @@ impl Engine {
             events: Vec::new(),
             observations: ServiceObservations::default(),
             retry_pending: false,
+            pass_event_at_ms: None,
             last_health_loss: None,
             steady: false,
             failed_starts: 0,

@@ -6,9 +6,11 @@
 
 pub mod expect;
 pub mod format;
+pub mod generate;
 pub mod load;
 pub mod report;
 pub mod runner;
+pub mod sweep;
 pub mod timeline;
 
 pub use load::{load_file, load_str, LoadedScenario, ScenarioError};

@@ -1,0 +1,805 @@
+//! Generated scenario cases and named properties, stateright-style.
+//!
+//! A [`ScenarioCase`] is a small cluster (1–5 instances of one size), one task definition, 1–3
+//! services with their `minimumHealthyPercent`/`maximumPercent`, and a drain plan of at most
+//! [`MAX_PLAN_STEPS`] steps. [`render`] writes it as RON scenario text that [`crate::load_str`]
+//! accepts (written by hand from `format.rs`, so a format change that breaks it fails a test), and
+//! [`check_case`] runs it with invariants checked after every event and judges the [`Property`]s:
+//!
+//! - **always** (safety): must hold in every run;
+//! - **sometimes** (reachability): must hold in *some* run of a batch, which proves the batch reached
+//!   the interesting state (a drain moved a task, a service stalled, ...) and did not pass vacuously;
+//! - **eventually** (liveness, bounded): under its precondition, must hold by a bound computed from
+//!   the timings; a run where the precondition fails counts as vacuous, and a batch where every run
+//!   was vacuous has not checked the property at all.
+//!
+//! A violated property comes with the expectations that encode it (`Named("<property>", ...)`), so
+//! [`write_counterexample`] can write the case as a scenario file under
+//! `target/counterexamples/` that `drainsim run` replays and fails on exactly that expectation.
+//! Property tests generate cases with proptest (`tests/counterexamples.rs`); this module has no
+//! dependency on it.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use drainsim_core::ids::TaskId;
+use drainsim_core::lifecycle::InstanceStatus;
+use drainsim_core::time::SECOND_MS;
+use drainsim_core::{EcsErrorKind, Engine};
+
+use crate::load::load_str;
+use crate::runner::{run, RunOptions, RunOutcome};
+
+/// Most steps of a generated drain plan.
+pub const MAX_PLAN_STEPS: usize = 10;
+/// Most instances of a generated case.
+pub const MAX_INSTANCES: usize = 5;
+/// Most services of a generated case.
+pub const MAX_SERVICES: usize = 3;
+/// The cluster every generated case uses.
+pub const CLUSTER: &str = "prod";
+/// CPU units of one task (an instance of `slots` slots has `slots` × this).
+pub const TASK_CPU: i64 = 256;
+/// Memory of one task in MiB.
+pub const TASK_MEMORY_MIB: i64 = 512;
+/// The host port of the task definition when `TaskCase::host_port` is set (one task per instance).
+pub const HOST_PORT: u16 = 8080;
+const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
+/// Load balancer settings of service 0 when `ScenarioCase::load_balancer` is set.
+const LB_INTERVAL_S: u64 = 5;
+const LB_HEALTHY_THRESHOLD: u64 = 2;
+const LB_DEREGISTRATION_DELAY_S: u64 = 10;
+
+/// One instance: `slots` tasks fit on it by CPU and memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceCase {
+    pub slots: u32,
+    /// Index into us-east-1a/b/c.
+    pub zone: u8,
+}
+
+/// A service's placement strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyCase {
+    /// None given: ECS's default AZ spread.
+    Default,
+    BinpackMemory,
+    SpreadInstanceId,
+    Random,
+}
+
+/// One REPLICA service of the case's task definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceCase {
+    pub desired: u32,
+    pub min_percent: u32,
+    pub max_percent: u32,
+    pub strategy: StrategyCase,
+}
+
+impl ServiceCase {
+    /// ceil(desired × min / 100): the healthy floor (reference §1.3).
+    pub fn floor(&self) -> u32 {
+        (self.desired * self.min_percent).div_ceil(100)
+    }
+
+    /// floor(desired × max / 100): the task ceiling (reference §1.3).
+    pub fn ceiling(&self) -> u32 {
+        self.desired * self.max_percent / 100
+    }
+
+    /// Whether min/max leave the scheduler a legal move while draining (stop one, or start one first).
+    pub fn has_legal_move(&self) -> bool {
+        self.desired == 0 || self.floor() < self.desired || self.ceiling() > self.desired
+    }
+}
+
+/// The one task definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCase {
+    /// A fixed host port: at most one task (of any service) per instance.
+    pub host_port: bool,
+    pub stop_timeout_s: u32,
+    /// How long the process takes to exit after SIGTERM (None: killed at the stop timeout).
+    pub exit_after_sigterm_ms: Option<u64>,
+}
+
+/// One step of the drain plan. Instance indices are taken modulo the number of instances, so that
+/// shrinking the instance list never leaves a dangling reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanStep {
+    Drain { instances: Vec<u8>, wave_size: u32 },
+    Activate { instances: Vec<u8> },
+    WaitForDrain { instances: Vec<u8>, timeout_ms: u64 },
+    Deregister { instance: u8, force: bool },
+    Advance,
+}
+
+/// A generated scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioCase {
+    pub seed: u64,
+    pub instances: Vec<InstanceCase>,
+    pub task: TaskCase,
+    pub services: Vec<ServiceCase>,
+    /// Service 0 sits behind a load balancer (health after interval × threshold, deregistration delay).
+    pub load_balancer: bool,
+    /// Simulated time of the first step.
+    pub first_step_at_ms: u64,
+    /// Each step with the time since the previous step's declared time.
+    pub steps: Vec<(u64, PlanStep)>,
+}
+
+impl ScenarioCase {
+    /// The logical name of instance `i` (modulo the instance count).
+    pub fn instance_name(&self, i: u8) -> String {
+        format!("i{}", i as usize % self.instances.len().max(1))
+    }
+
+    /// Distinct instance names of a step's list, in first-mention order.
+    fn names(&self, list: &[u8]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for i in list {
+            let n = self.instance_name(*i);
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    /// Tasks an instance can hold (one when the task definition has a fixed host port).
+    fn effective_slots(&self, inst: &InstanceCase) -> u32 {
+        if self.task.host_port {
+            inst.slots.min(1)
+        } else {
+            inst.slots
+        }
+    }
+
+    /// Declared time of every step.
+    pub fn step_times_ms(&self) -> Vec<u64> {
+        let mut t = self.first_step_at_ms;
+        self.steps
+            .iter()
+            .map(|(gap, _)| {
+                t += gap;
+                t
+            })
+            .collect()
+    }
+
+    fn total_desired(&self) -> u32 {
+        self.services.iter().map(|s| s.desired).sum()
+    }
+
+    fn has_forced_deregistration(&self) -> bool {
+        self.steps.iter().any(|(_, s)| matches!(s, PlanStep::Deregister { force: true, .. }))
+    }
+
+    /// Instances no step drains or deregisters.
+    fn stable_slots(&self) -> u32 {
+        let mut touched = vec![false; self.instances.len()];
+        for (_, s) in &self.steps {
+            match s {
+                PlanStep::Drain { instances, .. } => {
+                    for i in instances {
+                        touched[*i as usize % self.instances.len()] = true;
+                    }
+                }
+                PlanStep::Deregister { instance, .. } => touched[*instance as usize % self.instances.len()] = true,
+                _ => {}
+            }
+        }
+        self.instances.iter().zip(touched).filter(|(_, t)| !t).map(|(i, _)| self.effective_slots(i)).sum()
+    }
+
+    /// Every service is placed and healthy before the plan's first drain or deregistration: there is
+    /// room for all of them, and the first such step comes after a task's start and health time.
+    fn healthy_before_first_disruption(&self) -> bool {
+        let room: u32 = self.instances.iter().map(|i| self.effective_slots(i)).sum();
+        let first = self
+            .steps
+            .iter()
+            .zip(self.step_times_ms())
+            .find(|((_, s), _)| matches!(s, PlanStep::Drain { .. } | PlanStep::Deregister { .. }))
+            .map(|(_, t)| t);
+        room >= self.total_desired() && first.is_none_or(|t| t >= self.task_start_ms() + self.health_ms())
+    }
+
+    /// PROVISIONING → RUNNING with the default timings (1 s + 10 s + 1 s, no jitter).
+    fn task_start_ms(&self) -> u64 {
+        12 * SECOND_MS
+    }
+
+    /// RUNNING → healthy: the load balancer's interval × threshold, else at once.
+    fn health_ms(&self) -> u64 {
+        if self.load_balancer {
+            LB_INTERVAL_S * LB_HEALTHY_THRESHOLD * SECOND_MS
+        } else {
+            0
+        }
+    }
+
+    /// The liveness bound of a drain: per task of the case, one start, health, deregistration delay,
+    /// stop and deprovisioning, and one scheduler retry interval; plus a minute.
+    pub fn drain_bound_ms(&self) -> u64 {
+        let stop_ms = self.task.exit_after_sigterm_ms.unwrap_or(u64::MAX).min(self.task.stop_timeout_s as u64 * SECOND_MS);
+        let dereg_ms = if self.load_balancer { LB_DEREGISTRATION_DELAY_S * SECOND_MS } else { 0 };
+        let retry_ms = 30 * SECOND_MS;
+        let per_task_ms = self.task_start_ms() + self.health_ms() + dereg_ms + stop_ms + SECOND_MS + retry_ms;
+        per_task_ms * self.total_desired().max(1) as u64 + 60 * SECOND_MS
+    }
+}
+
+/// Renders a case as a scenario (no expectations, every step expected to succeed).
+pub fn render(case: &ScenarioCase) -> String {
+    scenario_ron(case, "generated", &[], &[])
+}
+
+/// Renders a case with step expectations (`expect:` of step k, RON text, or None for success) and
+/// end-of-run expectations (RON text).
+pub fn scenario_ron(case: &ScenarioCase, name: &str, step_expects: &[Option<String>], expectations: &[String]) -> String {
+    let mut s = String::new();
+    let w = &mut s;
+    let _ = writeln!(w, "Scenario(");
+    let _ = writeln!(w, "    name: {name:?},");
+    let _ = writeln!(
+        w,
+        "    description: \"A generated case: {} instances, {} services, {} plan steps\",",
+        case.instances.len(),
+        case.services.len(),
+        case.steps.len()
+    );
+    let _ = writeln!(w, "    seed: {},", case.seed);
+    let _ = writeln!(w, "    clusters: [{CLUSTER:?}],");
+    let _ = writeln!(w, "    instances: [");
+    for (n, i) in case.instances.iter().enumerate() {
+        let _ = writeln!(
+            w,
+            "        (name: \"i{n}\", cluster: {CLUSTER:?}, instanceType: \"m5.large\", availabilityZones: [{:?}], cpu: {}, memory: {}),",
+            ZONES[i.zone as usize % ZONES.len()],
+            TASK_CPU * i.slots as i64,
+            TASK_MEMORY_MIB * i.slots as i64
+        );
+    }
+    let _ = writeln!(w, "    ],");
+    let ports = if case.task.host_port {
+        format!("[(containerPort: 80, hostPort: {HOST_PORT})]")
+    } else {
+        "[(containerPort: 80)]".to_string()
+    };
+    let exit = case.task.exit_after_sigterm_ms.map_or(String::new(), |e| format!(", exitAfterSigtermMs: {e}"));
+    let _ = writeln!(w, "    taskDefinitions: [");
+    let _ = writeln!(
+        w,
+        "        (family: \"app\", containerDefinitions: [(name: \"app\", cpu: {TASK_CPU}, memory: {TASK_MEMORY_MIB}, portMappings: {ports}, stopTimeout: {}{exit})]),",
+        case.task.stop_timeout_s
+    );
+    let _ = writeln!(w, "    ],");
+    let _ = writeln!(w, "    services: [");
+    for (n, sv) in case.services.iter().enumerate() {
+        let strategy = match sv.strategy {
+            StrategyCase::Default => String::new(),
+            StrategyCase::BinpackMemory => ", placementStrategy: [(type: \"binpack\", field: \"memory\")]".into(),
+            StrategyCase::SpreadInstanceId => ", placementStrategy: [(type: \"spread\", field: \"instanceId\")]".into(),
+            StrategyCase::Random => ", placementStrategy: [(type: \"random\")]".into(),
+        };
+        let lb = if case.load_balancer && n == 0 {
+            format!(
+                ",\n         loadBalancers: [(targetGroupArn: \"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/svc0/0123456789abcdef\", containerName: \"app\", containerPort: 80)],\n         targetGroup: (healthCheckIntervalSeconds: {LB_INTERVAL_S}, healthyThresholdCount: {LB_HEALTHY_THRESHOLD}, deregistrationDelaySeconds: {LB_DEREGISTRATION_DELAY_S})"
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            w,
+            "        (cluster: {CLUSTER:?}, serviceName: \"svc{n}\", taskDefinition: \"app\", desiredCount: {},\n         deploymentConfiguration: (minimumHealthyPercent: {}, maximumPercent: {}){strategy}{lb}),",
+            sv.desired, sv.min_percent, sv.max_percent
+        );
+    }
+    let _ = writeln!(w, "    ],");
+    let _ = writeln!(w, "    steps: [");
+    let list = |names: Vec<String>| names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
+    for (k, ((_, step), at)) in case.steps.iter().zip(case.step_times_ms()).enumerate() {
+        let action = match step {
+            PlanStep::Drain { instances, wave_size } => format!(
+                "DrainInstances((cluster: {CLUSTER:?}, instances: [{}], waveSize: {}))",
+                list(case.names(instances)),
+                (*wave_size).clamp(1, 10)
+            ),
+            PlanStep::Activate { instances } => {
+                format!("ActivateInstances((cluster: {CLUSTER:?}, instances: [{}]))", list(case.names(instances)))
+            }
+            PlanStep::WaitForDrain { instances, timeout_ms } => {
+                format!("WaitForDrain((instances: [{}], timeoutMs: {timeout_ms}))", list(case.names(instances)))
+            }
+            PlanStep::Deregister { instance, force } => format!(
+                "DeregisterInstances((cluster: {CLUSTER:?}, instances: [{:?}], force: {force}))",
+                case.instance_name(*instance)
+            ),
+            PlanStep::Advance => "Advance".to_string(),
+        };
+        let expect = step_expects.get(k).cloned().flatten().map_or(String::new(), |e| format!(", expect: {e}"));
+        let _ = writeln!(w, "        (atMs: {at}, do: {action}{expect}),");
+    }
+    let _ = writeln!(w, "    ],");
+    let _ = writeln!(w, "    expectations: [");
+    for e in expectations {
+        let _ = writeln!(w, "        {e},");
+    }
+    let _ = writeln!(w, "    ],");
+    let _ = writeln!(w, ")");
+    s
+}
+
+/// A finished run of a case.
+pub struct CaseRun<'a> {
+    pub case: &'a ScenarioCase,
+    pub outcome: RunOutcome,
+}
+
+impl CaseRun<'_> {
+    fn engine(&self) -> &Engine {
+        &self.outcome.engine
+    }
+
+    fn service(&self, n: usize) -> Option<&drainsim_core::services::ServiceState> {
+        let e = self.engine();
+        e.service_by_name(&format!("svc{n}")).map(|id| e.service(id))
+    }
+}
+
+/// Safety, reachability, or bounded liveness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyKind {
+    Always,
+    Sometimes,
+    Eventually,
+}
+
+/// One way a run breaks a property, and the expectation that pins it in a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub detail: String,
+    /// RON text of an `Expectation` that fails on this run (None when no expectation can say it).
+    pub expectation: Option<String>,
+}
+
+/// What a property says of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Held, and its subject was there (a `sometimes` property: the state was reached).
+    Holds,
+    /// Nothing to judge (a `sometimes` property: not reached; an `eventually` property: the
+    /// precondition did not hold).
+    Vacuous,
+    Violated(Vec<Finding>),
+}
+
+/// A named property of a run.
+#[derive(Clone, Copy)]
+pub struct Property {
+    pub name: &'static str,
+    pub kind: PropertyKind,
+    pub eval: fn(&CaseRun) -> Verdict,
+}
+
+impl std::fmt::Debug for Property {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.name)
+    }
+}
+
+/// Wraps the expectation text in `Named("<property>", ...)`.
+pub fn named(property: &str, expectation: &str) -> String {
+    format!("Named({property:?}, {expectation})")
+}
+
+/// The invariants of `drainsim_core::check_invariants`, after every event and request.
+pub const INVARIANTS: &str = "always: invariants hold after every event";
+/// The generator's own check: the rendered case loads and its setup is accepted.
+pub const LOADS: &str = "always: the generated scenario loads and runs";
+pub const MAX_TASKS: &str = "always: maxTasksObserved <= ceiling";
+pub const MIN_HEALTHY: &str = "always: minHealthyObserved >= floor unless a floor breach is recorded";
+pub const BREACH_CAUSES: &str = "always: every floor breach has a cause the plan explains";
+pub const DRAIN_MOVED_TASK: &str = "sometimes: a drain moved a service task";
+pub const STALLED: &str = "sometimes: a service stalled";
+pub const DRAIN_COMPLETED: &str = "sometimes: a drain completed";
+pub const BREACH_RECORDED: &str = "sometimes: a floor breach was recorded";
+pub const DRAINS_COMPLETE: &str = "eventually: a drain with capacity and a legal move completes within the timing bound";
+
+fn end_invariants(r: &CaseRun) -> Verdict {
+    match &r.outcome.invariant_violation {
+        None => Verdict::Holds,
+        Some(v) => Verdict::Violated(vec![Finding { detail: format!("at the end of the run: {v}"), expectation: None }]),
+    }
+}
+
+fn max_tasks(r: &CaseRun) -> Verdict {
+    let mut found = Vec::new();
+    for (n, sv) in r.case.services.iter().enumerate() {
+        let Some(s) = r.service(n) else { continue };
+        if let Some(m) = s.observations.max_tasks_observed {
+            if m > sv.ceiling() {
+                found.push(Finding {
+                    detail: format!("svc{n}: {m} tasks observed, ceiling {}", sv.ceiling()),
+                    expectation: Some(named(MAX_TASKS, &format!("MaxTasksObserved(\"svc{n}\", AtMost({}))", sv.ceiling()))),
+                });
+            }
+        }
+    }
+    verdict(found)
+}
+
+fn min_healthy(r: &CaseRun) -> Verdict {
+    let mut found = Vec::new();
+    for (n, sv) in r.case.services.iter().enumerate() {
+        let Some(s) = r.service(n) else { continue };
+        let o = &s.observations;
+        if let Some(m) = o.min_healthy_observed {
+            if m < sv.floor() && o.floor_breaches.is_empty() {
+                found.push(Finding {
+                    detail: format!("svc{n}: {m} healthy observed, floor {}, and no floor breach recorded", sv.floor()),
+                    expectation: Some(named(MIN_HEALTHY, &format!("MinHealthyObserved(\"svc{n}\", AtLeast({}))", sv.floor()))),
+                });
+            }
+        }
+    }
+    verdict(found)
+}
+
+/// A forced deregistration explains `forcedDeregistration` (and a deficit it leaves behind); a
+/// service that cannot be fully placed, or is disrupted before it is healthy, explains
+/// `preExistingDeficit`. Nothing in a generated case explains `taskFailed` or `agentDisconnected`.
+fn breach_causes(r: &CaseRun) -> Verdict {
+    let forced = r.case.has_forced_deregistration();
+    let deficit = forced || !r.case.healthy_before_first_disruption();
+    let mut found = Vec::new();
+    for n in 0..r.case.services.len() {
+        let Some(s) = r.service(n) else { continue };
+        let breaches = &s.observations.floor_breaches;
+        let explained = breaches
+            .iter()
+            .filter(|b| match b.reason.as_str() {
+                "forcedDeregistration" => forced,
+                "preExistingDeficit" => deficit,
+                _ => false,
+            })
+            .count();
+        if explained < breaches.len() {
+            let causes: Vec<String> = breaches.iter().map(|b| format!("{} at {} ms", b.reason, b.started_at_ms)).collect();
+            found.push(Finding {
+                detail: format!("svc{n}: floor breaches [{}], {explained} explained by the plan", causes.join(", ")),
+                expectation: Some(named(BREACH_CAUSES, &format!("FloorBreaches(\"svc{n}\", AtMost({explained}))"))),
+            });
+        }
+    }
+    verdict(found)
+}
+
+fn drain_moved_task(r: &CaseRun) -> Verdict {
+    let e = r.engine();
+    let moved = (0..e.task_count()).any(|n| {
+        let t = e.task(TaskId(n as u32));
+        t.service.is_some() && t.stopped_reason.is_some_and(|s| e.resolve_sym(s).contains("container instance is DRAINING"))
+    });
+    reached(moved)
+}
+
+fn stalled(r: &CaseRun) -> Verdict {
+    reached((0..r.case.services.len()).any(|n| r.service(n).is_some_and(|s| !s.observations.stalls.is_empty())))
+}
+
+fn drain_completed(r: &CaseRun) -> Verdict {
+    let e = r.engine();
+    reached(e.instance_ids().any(|i| e.instance(i).drain.completed_at_ms.is_some()))
+}
+
+fn breach_recorded(r: &CaseRun) -> Verdict {
+    reached((0..r.case.services.len()).any(|n| r.service(n).is_some_and(|s| !s.observations.floor_breaches.is_empty())))
+}
+
+/// Precondition: every service has a legal move, and the instances no step drains or deregisters
+/// hold every task. Then every instance still DRAINING at the end finished its (last) drain within
+/// [`ScenarioCase::drain_bound_ms`] of its start.
+fn drains_complete(r: &CaseRun) -> Verdict {
+    let c = r.case;
+    if !c.services.iter().all(ServiceCase::has_legal_move) || c.stable_slots() < c.total_desired() {
+        return Verdict::Vacuous;
+    }
+    let e = r.engine();
+    let bound = c.drain_bound_ms();
+    let mut checked = false;
+    let mut found = Vec::new();
+    for i in e.instance_ids() {
+        let st = e.instance(i);
+        if st.status != InstanceStatus::Draining {
+            continue;
+        }
+        let Some(start) = st.drain.started_at_ms else { continue };
+        checked = true;
+        let took = st.drain.completed_at_ms.map(|c| c - start);
+        if took.is_none_or(|t| t > bound) {
+            let name = e.resolve_sym(st.name).to_string();
+            found.push(Finding {
+                detail: format!(
+                    "{name}: drain started at {start} ms {}, bound {bound} ms",
+                    took.map_or("never completed".to_string(), |t| format!("completed after {t} ms"))
+                ),
+                expectation: Some(named(DRAINS_COMPLETE, &format!("DrainCompletedWithin({name:?}, {bound})"))),
+            });
+        }
+    }
+    match (checked, found.is_empty()) {
+        (false, _) => Verdict::Vacuous,
+        (true, true) => Verdict::Holds,
+        (true, false) => Verdict::Violated(found),
+    }
+}
+
+fn verdict(found: Vec<Finding>) -> Verdict {
+    if found.is_empty() {
+        Verdict::Holds
+    } else {
+        Verdict::Violated(found)
+    }
+}
+
+fn reached(b: bool) -> Verdict {
+    if b {
+        Verdict::Holds
+    } else {
+        Verdict::Vacuous
+    }
+}
+
+/// The properties every generated case is checked against (the invariants after every event are
+/// checked by the run itself, see [`check_case`]).
+pub fn standard_properties() -> Vec<Property> {
+    use PropertyKind::*;
+    vec![
+        Property { name: INVARIANTS, kind: Always, eval: end_invariants },
+        Property { name: MAX_TASKS, kind: Always, eval: max_tasks },
+        Property { name: MIN_HEALTHY, kind: Always, eval: min_healthy },
+        Property { name: BREACH_CAUSES, kind: Always, eval: breach_causes },
+        Property { name: DRAIN_MOVED_TASK, kind: Sometimes, eval: drain_moved_task },
+        Property { name: STALLED, kind: Sometimes, eval: stalled },
+        Property { name: DRAIN_COMPLETED, kind: Sometimes, eval: drain_completed },
+        Property { name: BREACH_RECORDED, kind: Sometimes, eval: breach_recorded },
+        Property { name: DRAINS_COMPLETE, kind: Eventually, eval: drains_complete },
+    ]
+}
+
+/// A violated property of one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub property: &'static str,
+    pub kind: PropertyKind,
+    pub findings: Vec<Finding>,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let details: Vec<&str> = self.findings.iter().map(|x| x.detail.as_str()).collect();
+        write!(f, "{}: {}", self.property, details.join("; "))
+    }
+}
+
+/// What the properties said of one case.
+#[derive(Debug, Clone, Default)]
+pub struct CaseReport {
+    /// Properties that held non-vacuously (for `sometimes`: reached).
+    pub held: Vec<&'static str>,
+    /// `always` and `eventually` properties that were violated (a `sometimes` one never is).
+    pub violations: Vec<Violation>,
+}
+
+/// Runs a case once (invariants after every event) and judges the properties. A panic of the run (an
+/// invariant the engine asserts) is a violation of [`INVARIANTS`]; a case whose scenario does not
+/// load or whose setup is refused is a violation of [`LOADS`] (a generator bug).
+pub fn check_case(case: &ScenarioCase, properties: &[Property]) -> CaseReport {
+    let mut report = CaseReport::default();
+    let outcome = match run_case(case) {
+        Ok(o) => o,
+        Err(v) => {
+            report.violations.push(v);
+            return report;
+        }
+    };
+    let r = CaseRun { case, outcome };
+    for p in properties {
+        match (p.eval)(&r) {
+            Verdict::Holds => report.held.push(p.name),
+            Verdict::Vacuous => {}
+            Verdict::Violated(findings) => {
+                if p.kind == PropertyKind::Sometimes {
+                    continue;
+                }
+                report.violations.push(Violation { property: p.name, kind: p.kind, findings });
+            }
+        }
+    }
+    report
+}
+
+fn run_case(case: &ScenarioCase) -> Result<RunOutcome, Violation> {
+    let loads = |detail: String| Violation {
+        property: LOADS,
+        kind: PropertyKind::Always,
+        findings: vec![Finding { detail, expectation: None }],
+    };
+    let text = render(case);
+    let loaded = load_str("generated.ron", &text).map_err(|e| loads(format!("{e}\n{text}")))?;
+    let opts = RunOptions { check_invariants_every_event: true, ..Default::default() };
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&loaded, &opts)));
+    match ran {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(loads(format!("setup refused: {e}"))),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "the run panicked".into());
+            Err(Violation {
+                property: INVARIANTS,
+                kind: PropertyKind::Always,
+                findings: vec![Finding { detail: msg, expectation: None }],
+            })
+        }
+    }
+}
+
+/// Each step's actual result as a step expectation (None: it succeeded), from a run of the case, so
+/// that a counterexample file fails only on the property it pins.
+pub fn settle_step_expects(case: &ScenarioCase) -> Result<Vec<Option<String>>, String> {
+    let loaded = load_str("generated.ron", &render(case)).map_err(|e| e.to_string())?;
+    let outcome = run(&loaded, &RunOptions::default()).map_err(|e| e.to_string())?;
+    let mut out = vec![None; case.steps.len()];
+    for s in &outcome.steps {
+        let prefix = format!("step {} ", s.index + 1);
+        let passed = outcome.expectations.iter().find(|x| x.name.starts_with(&prefix)).is_none_or(|x| x.passed);
+        if passed {
+            continue;
+        }
+        out[s.index] = if s.summary == "timed out" {
+            Some("TimedOut".to_string())
+        } else {
+            let kind = s.summary.split_once(": ").map(|(k, _)| k).filter(|k| EcsErrorKind::from_name(k).is_some());
+            match kind {
+                Some(k) => Some(format!("Error({k:?})")),
+                None => return Err(format!("step {} has an unexpected result: {}", s.index + 1, s.summary)),
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// The file-name form of a property name: `always: maxTasksObserved <= ceiling` →
+/// `always-maxtasksobserved-le-ceiling`.
+pub fn slug(property: &str) -> String {
+    let spelled = property.replace(">=", " ge ").replace("<=", " le ").replace('+', " plus ");
+    let mut out = String::new();
+    for c in spelled.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// FNV-1a (stable across platforms and runs): the counterexample's file-name hash.
+fn fnv(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Where counterexamples go: `$CARGO_TARGET_DIR/counterexamples` (relative to the workspace when
+/// relative), else `<workspace>/target/counterexamples`. Never under `scenarios/`.
+pub fn counterexample_dir(workspace_root: &Path) -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) if !t.is_empty() => workspace_root.join(t),
+        _ => workspace_root.join("target"),
+    };
+    target.join("counterexamples")
+}
+
+/// A counterexample written to disk.
+#[derive(Debug, Clone)]
+pub struct Counterexample {
+    pub path: PathBuf,
+    /// The command that replays it, relative to the workspace when the file is under it.
+    pub reproduce: String,
+    pub text: String,
+}
+
+/// Writes a (shrunk) failing case as `<dir>/<property-slug>-<hash>.ron`: a scenario whose steps
+/// expect what they did, and whose expectations encode the violated property.
+pub fn write_counterexample(
+    workspace_root: &Path,
+    dir: &Path,
+    case: &ScenarioCase,
+    violation: &Violation,
+) -> std::io::Result<Counterexample> {
+    let step_expects = settle_step_expects(case).map_err(std::io::Error::other)?;
+    let expectations: Vec<String> = violation.findings.iter().filter_map(|f| f.expectation.clone()).collect();
+    let name = format!("counterexample-{}", slug(violation.property));
+    let body = scenario_ron(case, &name, &step_expects, &expectations);
+    let file = format!("{}-{:012x}.ron", slug(violation.property), fnv(&body) & 0xffff_ffff_ffff);
+    let path = dir.join(&file);
+    let shown = path.strip_prefix(workspace_root).unwrap_or(&path).display().to_string();
+    let reproduce = format!("drainsim run {shown}");
+    let mut text = String::new();
+    let _ =
+        writeln!(text, "// Counterexample to the property `{}` ({:?}), shrunk by proptest.", violation.property, violation.kind);
+    for f in &violation.findings {
+        for line in f.detail.lines() {
+            let _ = writeln!(text, "// {line}");
+        }
+    }
+    if expectations.is_empty() {
+        let _ = writeln!(text, "// No expectation can state this property; the run's final invariant check may still show it.");
+    }
+    let _ = writeln!(text, "// Reproduce: {reproduce}");
+    let _ = writeln!(text, "// Once fixed, copy it to scenarios/regressions/<what-it-pins>.ron (see docs/properties.md).");
+    text.push_str(&body);
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(&path, &text)?;
+    Ok(Counterexample { path, reproduce, text })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case() -> ScenarioCase {
+        ScenarioCase {
+            seed: 3,
+            instances: vec![InstanceCase { slots: 2, zone: 0 }, InstanceCase { slots: 2, zone: 1 }],
+            task: TaskCase { host_port: false, stop_timeout_s: 5, exit_after_sigterm_ms: Some(1000) },
+            services: vec![ServiceCase { desired: 2, min_percent: 50, max_percent: 200, strategy: StrategyCase::Default }],
+            load_balancer: true,
+            first_step_at_ms: 60_000,
+            steps: vec![
+                (0, PlanStep::Drain { instances: vec![0], wave_size: 1 }),
+                (0, PlanStep::WaitForDrain { instances: vec![0, 2], timeout_ms: 1000 }),
+                (1000, PlanStep::Deregister { instance: 0, force: false }),
+                (0, PlanStep::Advance),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_rendered_case_loads_and_keeps_the_standard_properties() {
+        let c = case();
+        crate::load_str("x.ron", &render(&c)).unwrap_or_else(|e| panic!("{e}\n{}", render(&c)));
+        let r = check_case(&c, &standard_properties());
+        assert!(r.violations.is_empty(), "{:?}", r.violations);
+        assert!(r.held.contains(&DRAIN_MOVED_TASK), "{:?}", r.held);
+    }
+
+    #[test]
+    fn settled_steps_expect_what_they_did() {
+        // The wait times out after 1 s; the deregistration without force finds tasks (or not): either
+        // way the settled file passes every step.
+        let c = case();
+        let expects = settle_step_expects(&c).unwrap();
+        assert_eq!(expects[1].as_deref(), Some("TimedOut"));
+        let text = scenario_ron(&c, "settled", &expects, &[]);
+        let o = run(&crate::load_str("x.ron", &text).unwrap(), &RunOptions::default()).unwrap();
+        assert!(o.passed(), "{:?}", o.expectations);
+    }
+
+    #[test]
+    fn slugs_spell_comparisons() {
+        assert_eq!(slug("always: minHealthyObserved >= floor + 1"), "always-minhealthyobserved-ge-floor-plus-1");
+        assert_eq!(slug(MAX_TASKS), "always-maxtasksobserved-le-ceiling");
+    }
+}
