@@ -117,8 +117,14 @@ pub struct ServiceReport {
     pub floor_breaches: Vec<FloorBreachReport>,
     pub tasks_moved_more_than_once: u32,
     pub steady_state_at_ms: Option<u64>,
+    /// How many service events the run produced.
+    pub events_total: usize,
+    /// The most recent 100 of them, oldest first (ECS keeps the 100 most recent, too).
     pub events: Vec<ServiceEventReport>,
 }
+
+/// Service events a report keeps per service.
+pub const REPORT_EVENTS_KEPT: usize = 100;
 
 /// When the last of the drains that were started completed; None if any did not complete (or none
 /// started).
@@ -220,10 +226,9 @@ pub fn build(outcome: &RunOutcome) -> Report {
                     .collect(),
                 tasks_moved_more_than_once: o.tasks_moved_more_than_once,
                 steady_state_at_ms: if s.steady { o.steady_state_at_ms } else { None },
-                events: e
-                    .service_event_messages(id)
-                    .into_iter()
-                    .map(|(t, m)| ServiceEventReport { at_ms: t, message: m })
+                events_total: s.events.len(),
+                events: (s.events.len().saturating_sub(REPORT_EVENTS_KEPT)..s.events.len())
+                    .map(|n| ServiceEventReport { at_ms: s.events[n].0, message: e.service_event_message(id, n) })
                     .collect(),
             }
         })
