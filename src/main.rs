@@ -27,6 +27,8 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run one scenario over many seeds in parallel and report the distribution of outcomes.
+    Sweep(SweepArgs),
     /// Print a legal-transition graph as Graphviz DOT.
     Graph {
         #[arg(value_enum)]
@@ -80,11 +82,40 @@ struct RunArgs {
     timeline: TimelineMode,
 }
 
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// The scenario file (RON); with --merge, the JSON outputs of `drainsim sweep --json` to combine.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The seeds to run, half-open: A..B runs A, A+1, ..., B-1 (at most 10,000,000).
+    #[arg(long, value_name = "A..B", value_parser = drainsim_scenario::sweep::parse_seeds, required_unless_present = "merge")]
+    seeds: Option<drainsim_scenario::sweep::SeedRange>,
+    /// Worker threads (default: the machine's available parallelism). The result does not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Run only shard K of N (1-based): the seeds S with (S - A) mod N = K - 1.
+    #[arg(long, value_name = "K/N", value_parser = drainsim_scenario::sweep::parse_shard)]
+    shard: Option<drainsim_scenario::sweep::Shard>,
+    /// Print the result as JSON (identical for any --jobs; no wall time).
+    #[arg(long)]
+    json: bool,
+    /// Override an AWS default account setting for every run, e.g. awsvpcTrunking=enabled.
+    #[arg(long = "account-default", value_name = "NAME=VALUE")]
+    account_defaults: Vec<String>,
+    /// Turn faults on.
+    #[arg(long, value_enum)]
+    faults: Option<Faults>,
+    /// Combine the JSON outputs of sweeps of the shards (or adjacent ranges) of one range of seeds.
+    #[arg(long, conflicts_with_all = ["seeds", "shard", "jobs", "account_defaults", "faults"])]
+    merge: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => run(args),
         Command::Check { files } => check(&files),
+        Command::Sweep(args) => sweep_command(args),
         Command::Graph { which } => {
             let dot = match which {
                 GraphKind::Instance => drainsim_core::lifecycle::dot_instance_graph(),
@@ -295,5 +326,102 @@ fn print_text(
         println!("result: all {} expectations hold", outcome.expectations.len());
     } else {
         println!("result: {failed} of {} expectations failed; reproduce with: {reproduce}", outcome.expectations.len());
+    }
+}
+
+/// `drainsim sweep`: exit 0 when every run's expectations hold, 1 when some fail, 2 on invalid input.
+fn sweep_command(args: SweepArgs) -> ExitCode {
+    use drainsim_scenario::sweep;
+    use std::io::IsTerminal;
+    let started = Instant::now();
+    let result = if args.merge {
+        let mut inputs = Vec::new();
+        for f in &args.files {
+            let name = f.display().to_string();
+            let parsed = std::fs::read_to_string(f)
+                .map_err(|e| format!("cannot read {name}: {e}"))
+                .and_then(|text| sweep::parse_report(&name, &text));
+            match parsed {
+                Ok(r) => inputs.push((name, r)),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        sweep::merge(&inputs)
+    } else {
+        let [file] = args.files.as_slice() else {
+            eprintln!("error: sweep runs one scenario file (several files only with --merge)");
+            return ExitCode::from(2);
+        };
+        let loaded = match load_file(file) {
+            Ok(l) => l,
+            Err(e) => return invalid(&e),
+        };
+        let mut account_defaults = Vec::new();
+        for kv in &args.account_defaults {
+            match sweep::parse_account_default(kv) {
+                Ok(pair) => account_defaults.push(pair),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        let opts = sweep::SweepOptions {
+            file: file.display().to_string(),
+            seeds: args.seeds.expect("clap requires --seeds without --merge"),
+            shard: args.shard,
+            account_defaults,
+            swarm_faults: args.faults == Some(Faults::Swarm),
+            jobs: args.jobs.map(usize::from),
+        };
+        // A progress bar on a terminal only, drawn to stderr.
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(sweep::shard_len(opts.seeds, opts.shard));
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        let result = sweep::sweep(&loaded, &opts, &|| {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        });
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        result
+    };
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: cannot render the sweep: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        print!("{}", sweep::render_text(&report));
+        let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+        let what = if args.merge { "merged".to_string() } else { format!("{jobs} jobs") };
+        println!("wall time {:.2} s ({what})", started.elapsed().as_secs_f64());
+    }
+    if report.failed_runs == 0 {
+        ExitCode::SUCCESS
+    } else {
+        if args.json {
+            eprintln!("{} of {} runs failed; the reproduce commands are under \"failures\"", report.failed_runs, report.runs);
+        }
+        ExitCode::from(1)
     }
 }

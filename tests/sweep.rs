@@ -1,0 +1,190 @@
+//! `drainsim sweep`: the JSON does not depend on `--jobs`, sharded sweeps merge into the unsharded
+//! result byte for byte, failing seeds exit 1 with a command that reproduces each, and invalid input
+//! exits 2.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const SEED_SCENARIO: &str = "scenarios/drain/seed-min50-max200.ron";
+
+fn drainsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&o.stdout), stderr(o)))
+}
+
+/// A fresh directory for one test's files.
+fn temp_dir(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("drainsim-sweep-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn json_is_identical_whatever_jobs_is() {
+    for extra in [&[][..], &["--faults", "swarm"][..]] {
+        let run = |jobs: &str| {
+            let mut args = vec!["sweep", SEED_SCENARIO, "--seeds", "0..40", "--json", "--jobs", jobs];
+            args.extend_from_slice(extra);
+            drainsim(&args)
+        };
+        let (one, two) = (run("1"), run("2"));
+        assert_eq!(one.status.code(), two.status.code());
+        assert_eq!(one.stdout, two.stdout, "{extra:?}");
+        let v = json(&one);
+        assert_eq!(v["runs"], 40);
+        assert_eq!(v["seeds"], serde_json::json!({"start": 0, "end": 40}));
+        assert_eq!(v["shard"], serde_json::Value::Null);
+        let dist = &v["distribution"]["allDrainsCompletedAtMs"];
+        assert!(dist["p50"].is_u64() && dist["p95"].is_u64() && dist["max"].is_u64(), "{dist}");
+        assert_eq!(v["distribution"]["services"][0]["serviceName"], "web");
+        let text = String::from_utf8_lossy(&one.stdout);
+        assert!(!text.contains("wall") && !text.contains("jobs"), "no wall time or thread count in the JSON: {text}");
+    }
+    // Without faults every seed of this scenario passes.
+    let ok = drainsim(&["sweep", SEED_SCENARIO, "--seeds", "0..40", "--json"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert_eq!(json(&ok)["failedRuns"], 0);
+    assert!(stderr(&ok).is_empty(), "no progress bar when stderr is not a terminal: {}", stderr(&ok));
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_sweep_byte_for_byte() {
+    let dir = temp_dir("merge");
+    // Swarm faults make some seeds fail, so failures and the distributions are not trivial.
+    let base = ["sweep", SEED_SCENARIO, "--seeds", "0..40", "--faults", "swarm", "--json"];
+    let whole = drainsim(&base);
+    assert_eq!(whole.status.code(), Some(1), "some seeds fail under swarm faults: {}", stderr(&whole));
+    let v = json(&whole);
+    assert!(v["failedRuns"].as_u64().unwrap() > 0);
+
+    let mut files = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let mut args = base.to_vec();
+        args.extend(["--shard", shard.as_str(), "--jobs", if k == 2 { "1" } else { "2" }]);
+        let out = drainsim(&args);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+        let part = json(&out);
+        assert_eq!(part["shard"], serde_json::json!({"index": k, "count": 3}));
+        assert_eq!(part["runs"], if k == 1 { 14 } else { 13 });
+        let f = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&f, &out.stdout).unwrap();
+        files.push(f.display().to_string());
+    }
+    // In any order.
+    let merge = |names: &[&str]| {
+        let mut args = vec!["sweep", "--merge", "--json"];
+        args.extend_from_slice(names);
+        drainsim(&args)
+    };
+    let merged = merge(&[&files[2], &files[0], &files[1]]);
+    assert_eq!(merged.status.code(), Some(1), "{}", stderr(&merged));
+    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
+
+    // Adjacent ranges merge too.
+    let mut halves = Vec::new();
+    for range in ["0..15", "15..40"] {
+        let mut args = base.to_vec();
+        args[3] = range;
+        let out = drainsim(&args);
+        let f = dir.join(format!("range-{range}.json"));
+        std::fs::write(&f, &out.stdout).unwrap();
+        halves.push(f.display().to_string());
+    }
+    let merged = merge(&[&halves[1], &halves[0]]);
+    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
+
+    // A missing shard, a shard given twice, overlapping ranges, or another scenario: exit 2.
+    for (names, says) in [
+        (vec![files[0].as_str(), files[1].as_str()], "shard 3/3 missing"),
+        (vec![files[0].as_str(), files[1].as_str(), files[2].as_str(), files[2].as_str()], "both shard 3/3"),
+        (vec![halves[0].as_str(), files[0].as_str(), files[1].as_str(), files[2].as_str()], "overlap"),
+    ] {
+        let out = merge(&names);
+        assert_eq!(out.status.code(), Some(2), "{names:?}");
+        assert!(stderr(&out).contains(says), "{names:?}: {}", stderr(&out));
+    }
+    let other = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "40..50", "--json"]);
+    let f = dir.join("other.json");
+    std::fs::write(&f, &other.stdout).unwrap();
+    let out = merge(&[&files[0], &files[1], &files[2], f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("different"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn failing_seeds_exit_1_with_a_reproduce_command_each() {
+    let dir = temp_dir("failing");
+    let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/demo.ron")).unwrap();
+    let strict = demo.replace(r#"MinHealthyObserved("web", AtLeast(2))"#, r#"MinHealthyObserved("web", AtLeast(3))"#);
+    assert_ne!(strict, demo);
+    let file = dir.join("strict.ron");
+    std::fs::write(&file, strict).unwrap();
+    let file = file.display().to_string();
+
+    let out = drainsim(&["sweep", &file, "--seeds", "10..20", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["runs"], 10);
+    assert_eq!(v["failedRuns"], 10);
+    let failures = v["failures"].as_array().unwrap();
+    let seeds: Vec<u64> = failures.iter().map(|f| f["seed"].as_u64().unwrap()).collect();
+    assert_eq!(seeds, (10..20).collect::<Vec<_>>(), "one failure per seed, by seed");
+    for f in failures {
+        assert_eq!(f["failedExpectations"], serde_json::json!(["web minHealthyObserved >= 3"]));
+        assert_eq!(f["reproduce"], format!("drainsim run {file} --seed {}", f["seed"]));
+    }
+    assert_eq!(v["expectationFailures"], serde_json::json!([{"name": "web minHealthyObserved >= 3", "count": 10}]));
+
+    // The reproduce command does reproduce the failure.
+    let cmd = failures[3]["reproduce"].as_str().unwrap();
+    let args: Vec<&str> = cmd.split(' ').skip(1).collect();
+    let rerun = drainsim(&args);
+    assert_eq!(rerun.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&rerun.stdout).contains("FAIL web minHealthyObserved >= 3"));
+
+    // The text output lists the commands too.
+    let text = drainsim(&["sweep", &file, "--seeds", "10..13"]);
+    assert_eq!(text.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&text.stdout);
+    for s in 10..13 {
+        assert!(text.contains(&format!("drainsim run {file} --seed {s}")), "{text}");
+    }
+    assert!(text.contains("result: 3 of 3 runs failed"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn invalid_input_exits_2() {
+    for (args, says) in [
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "5..2"], "start must be less than the end"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "3..3"], "empty"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "0..10000001"], "at most 10000000"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "0-5"], "expected A..B"),
+        (vec!["sweep", SEED_SCENARIO], "--seeds"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "0..5", "--shard", "4/3"], "between 1 and N"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "0..5", "--jobs", "0"], "--jobs"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "0..5", "--account-default", "awsvpcTrunking"], "NAME=VALUE"),
+        (vec!["sweep", "scenarios/no-such-file.ron", "--seeds", "0..5"], "no-such-file"),
+        (vec!["sweep", "scenarios/invalid/../demo.ron", "scenarios/demo.ron", "--seeds", "0..5"], "one scenario file"),
+        (vec!["sweep", "--merge", "scenarios/demo.ron"], "not the JSON output"),
+    ] {
+        let out = drainsim(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}
