@@ -146,7 +146,7 @@ impl Engine {
     /// A task reached STOPPED: its service re-plans, and services waiting for capacity try again.
     pub(crate) fn on_task_stopped(&mut self, id: TaskId, _from: TaskStatus) {
         let t = &self.tasks[id.index()];
-        let cluster = t.cluster;
+        let cluster = self.instances[t.instance.index()].cluster;
         if let Some(s) = t.service {
             self.request_pass(s);
         }
@@ -218,13 +218,9 @@ impl Engine {
     /// Orders tasks for stopping: unhealthy first, then oldest, then by task ARN (reference §9.7).
     fn stop_order(&self, tasks: &mut [TaskId]) {
         tasks.sort_by_key(|t| {
-            let t = &self.tasks[t.index()];
-            (t.healthy, t.created_at_ms, self.task_arn_key(t.uuid))
+            let task = &self.tasks[t.index()];
+            (task.healthy, task.created_at_ms, self.task_uuid(*t))
         });
-    }
-
-    fn task_arn_key(&self, uuid: u128) -> u128 {
-        uuid
     }
 
     fn replica_pass(&mut self, id: ServiceId) -> PassOutcome {
@@ -280,7 +276,7 @@ impl Engine {
                 .iter()
                 .max_by_key(|t| {
                     let task = &self.tasks[t.index()];
-                    (!task.healthy, per_az[&az_of(self, **t)], task.created_at_ms, std::cmp::Reverse(task.uuid))
+                    (!task.healthy, per_az[&az_of(self, **t)], task.created_at_ms, std::cmp::Reverse(self.task_uuid(**t)))
                 })
                 .expect("keep is not empty");
             self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");

@@ -169,8 +169,9 @@ pub struct Engine {
     pub(crate) instance_by_name: BTreeMap<Sym, InstanceId>,
     pub(crate) task_defs: Vec<TaskDefinition>,
     pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
-    pub(crate) tasks: Vec<TaskState>,
-    pub(crate) task_by_uuid: BTreeMap<u128, TaskId>,
+    pub(crate) tasks: crate::ids::ChunkedVec<TaskState>,
+    /// Task IDs are a keyed bijection of the task index (no lookup table).
+    pub(crate) task_ids: crate::ids::IdScrambler,
     pub(crate) services: Vec<ServiceState>,
     pub(crate) trace: Trace,
     pub(crate) events_processed: u64,
@@ -189,6 +190,7 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         let settings = AccountSettings::new(&config.account_id);
         let rng = RngStreams::new(config.seed);
+        let task_ids = crate::ids::IdScrambler::new(RngStreams::task_id_key(config.seed));
         let keep = config.keep_trace_records;
         Engine {
             config,
@@ -204,8 +206,8 @@ impl Engine {
             instance_by_name: BTreeMap::new(),
             task_defs: Vec::new(),
             task_def_by_family: BTreeMap::new(),
-            tasks: Vec::new(),
-            task_by_uuid: BTreeMap::new(),
+            tasks: Default::default(),
+            task_ids,
             services: Vec::new(),
             trace: Trace::new(keep),
             events_processed: 0,
@@ -481,7 +483,7 @@ impl Engine {
     pub(crate) fn record(&mut self, subject: Subject, change: Change, reason: &'static str) {
         let subject_key = match subject {
             Subject::Instance(i) => self.instances[i.index()].uuid,
-            Subject::Task(t) => self.tasks[t.index()].uuid,
+            Subject::Task(t) => self.task_uuid(t),
             Subject::Service(s) => self.services[s.index()].uuid,
             Subject::Attachment(a) => self.attachments[a.index()].uuid,
             Subject::Principal(p) => fnv(self.strings.resolve(p).as_bytes()) as u128,

@@ -38,3 +38,142 @@ id_type!(
     /// An attachment (trunk ENI or task ENI).
     AttachmentId
 );
+
+/// A keyed bijection between dense indices and 128-bit IDs: task IDs look random (and change with
+/// the seed) but need no lookup table — the ID is computed from the index and back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdScrambler {
+    key: u128,
+}
+
+const MUL1: u128 = 0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835;
+const MUL2: u128 = 0xC2B2_AE3D_27D4_EB4F_1656_67B1_9E37_79F9;
+
+/// The multiplicative inverse of an odd number modulo 2^128 (Newton's iteration).
+const fn inverse(m: u128) -> u128 {
+    let mut inv = m;
+    let mut i = 0;
+    while i < 7 {
+        inv = inv.wrapping_mul(2u128.wrapping_sub(m.wrapping_mul(inv)));
+        i += 1;
+    }
+    inv
+}
+
+const INV1: u128 = inverse(MUL1);
+const INV2: u128 = inverse(MUL2);
+
+/// Undoes `x ^= x >> shift`.
+fn unshift(mut v: u128, shift: u32) -> u128 {
+    let mut x = v;
+    for _ in 0..(128 / shift + 1) {
+        x = v ^ (x >> shift);
+    }
+    v = x;
+    v
+}
+
+impl IdScrambler {
+    pub fn new(key: u128) -> Self {
+        IdScrambler { key }
+    }
+
+    /// The ID of an index.
+    pub fn scramble(&self, index: u32) -> u128 {
+        let mut v = (index as u128) ^ self.key;
+        v = v.wrapping_mul(MUL1);
+        v ^= v >> 64;
+        v = v.wrapping_mul(MUL2);
+        v ^= v >> 61;
+        v ^ self.key.rotate_left(17)
+    }
+
+    /// The index of an ID, if the ID is one this scrambler produced for an index below `len`.
+    pub fn unscramble(&self, id: u128, len: usize) -> Option<u32> {
+        let mut v = id ^ self.key.rotate_left(17);
+        v = unshift(v, 61);
+        v = v.wrapping_mul(INV2);
+        v = unshift(v, 64);
+        v = v.wrapping_mul(INV1);
+        let index = v ^ self.key;
+        (index < len as u128).then_some(index as u32)
+    }
+}
+
+/// Append-only storage in fixed chunks: growing never copies what is stored, and spare capacity is
+/// at most one chunk (a `Vec` doubling would briefly hold 1.5–3× the data).
+#[derive(Debug, Clone)]
+pub struct ChunkedVec<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+const CHUNK: usize = 8192;
+
+impl<T> Default for ChunkedVec<T> {
+    fn default() -> Self {
+        ChunkedVec { chunks: Vec::new(), len: 0 }
+    }
+}
+
+impl<T> ChunkedVec<T> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn push(&mut self, value: T) {
+        if self.len % CHUNK == 0 {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.chunks.last_mut().expect("a chunk was pushed").push(value);
+        self.len += 1;
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl<T> std::ops::Index<usize> for ChunkedVec<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for ChunkedVec<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrambling_is_a_bijection() {
+        let s = IdScrambler::new(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210);
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..10_000u32 {
+            let id = s.scramble(i);
+            assert!(seen.insert(id));
+            assert_eq!(s.unscramble(id, 10_000), Some(i));
+        }
+        assert_eq!(s.unscramble(s.scramble(10_000), 10_000), None);
+        assert_eq!(s.unscramble(12345, 10_000), None);
+    }
+
+    #[test]
+    fn chunked_vec_indexes_across_chunks() {
+        let mut v = ChunkedVec::default();
+        for i in 0..(CHUNK * 2 + 5) {
+            v.push(i);
+        }
+        assert_eq!(v[CHUNK + 3], CHUNK + 3);
+        v[7] = 70;
+        assert_eq!(v.iter().nth(7), Some(&70));
+        assert_eq!(v.len(), CHUNK * 2 + 5);
+    }
+}

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-/// An interned string.
+/// An interned string (4 bytes; `Option<Sym>` is 4 bytes too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Sym(u32);
+pub struct Sym(std::num::NonZeroU32);
 
 /// The interner. Lookup uses a `HashMap`, which is never iterated: symbols are only ever read back
 /// by index, so hash order cannot reach an output.
@@ -21,7 +21,7 @@ impl Interner {
         if let Some(sym) = self.index.get(s) {
             return *sym;
         }
-        let sym = Sym(self.strings.len() as u32);
+        let sym = Sym(std::num::NonZeroU32::new(self.strings.len() as u32 + 1).expect("index + 1 is not zero"));
         self.strings.push(s.into());
         self.index.insert(s.into(), sym);
         sym
@@ -34,6 +34,6 @@ impl Interner {
 
     /// The string of a symbol.
     pub fn resolve(&self, sym: Sym) -> &str {
-        &self.strings[sym.0 as usize]
+        &self.strings[sym.0.get() as usize - 1]
     }
 }

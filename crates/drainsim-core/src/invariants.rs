@@ -58,7 +58,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
             }
             continue;
         }
-        if t.last_status == TaskStatus::Running && t.started_at_ms.is_none() {
+        if t.last_status == TaskStatus::Running && t.started_at.is_none() {
             return fail("task-fields", format!("RUNNING task {n} has no startedAt"));
         }
         if t.healthy && (t.desired_stopped || t.last_status != TaskStatus::Running) {
@@ -137,7 +137,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
 
 fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
     let mut counts: BTreeMap<ServiceId, (ServiceCounts, usize)> = BTreeMap::new();
-    for t in &e.tasks {
+    for t in e.tasks.iter() {
         if let Some(s) = t.service {
             let c = t.contribution();
             let entry = counts.entry(s).or_default();
@@ -262,7 +262,7 @@ fn check_attachments(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
     }
-    for t in &e.tasks {
+    for t in e.tasks.iter() {
         if let Some(a) = t.eni {
             let st = e.attachments[a.index()].status;
             let ok = match t.last_status {

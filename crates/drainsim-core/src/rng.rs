@@ -16,6 +16,8 @@ pub enum StreamName {
     Faults = 3,
     /// Placement choices of the `random` strategy.
     Placement = 4,
+    /// The key of the task ID bijection (one draw at engine start).
+    TaskIds = 5,
 }
 
 /// One generator per named stream, all derived from the scenario seed.
@@ -43,6 +45,13 @@ impl RngStreams {
         }
     }
 
+    /// The key task IDs are derived with, from its own stream (drawing it shifts no other ID).
+    pub fn task_id_key(seed: u64) -> u128 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(StreamName::TaskIds as u64);
+        ((rng.next_u64() as u128) << 64) | rng.next_u64() as u128
+    }
+
     /// The generator of one stream.
     pub fn stream(&mut self, name: StreamName) -> &mut ChaCha8Rng {
         match name {
@@ -50,6 +59,7 @@ impl RngStreams {
             StreamName::Jitter => &mut self.jitter,
             StreamName::Faults => &mut self.faults,
             StreamName::Placement => &mut self.placement,
+            StreamName::TaskIds => unreachable!("the task ID key is drawn once, by task_id_key"),
         }
     }
 

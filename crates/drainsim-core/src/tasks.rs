@@ -150,12 +150,28 @@ impl TaskDefinition {
     }
 }
 
-/// One task.
+/// A moment that may not have happened yet, in 8 bytes (`Option<u64>` takes 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment(SimTimeMs);
+
+impl Moment {
+    pub const NEVER: Moment = Moment(SimTimeMs::MAX);
+    pub fn at(time_ms: SimTimeMs) -> Self {
+        Moment(time_ms)
+    }
+    pub fn get(self) -> Option<SimTimeMs> {
+        (self != Self::NEVER).then_some(self.0)
+    }
+    pub fn is_none(self) -> bool {
+        self == Self::NEVER
+    }
+}
+
+/// One task. Kept small (tasks dominate memory on big clusters): its ID and ARN are derived from
+/// its index, its cluster from its instance.
 #[derive(Debug, Clone)]
 pub struct TaskState {
-    pub uuid: u128,
     pub long_arn: bool,
-    pub cluster: ClusterId,
     pub instance: InstanceId,
     pub service: Option<ServiceId>,
     pub task_def: TaskDefId,
@@ -166,11 +182,11 @@ pub struct TaskState {
     pub healthy: bool,
     /// Invalidates scheduled lifecycle events when the task is told to stop.
     pub epoch: u16,
-    pub version: u64,
+    pub version: u32,
     pub created_at_ms: SimTimeMs,
-    pub started_at_ms: Option<SimTimeMs>,
-    pub stopping_at_ms: Option<SimTimeMs>,
-    pub stopped_at_ms: Option<SimTimeMs>,
+    pub started_at: Moment,
+    pub stopping_at: Moment,
+    pub stopped_at: Moment,
     pub stop_code: Option<StopCode>,
     pub stopped_reason: Option<Sym>,
     /// Left behind by a forced deregistration: no longer accounted for.
@@ -385,9 +401,18 @@ impl Engine {
 
     // ----- rendering -----
 
+    /// The task's 128-bit ID (a keyed bijection of its index, so no table is needed).
+    pub fn task_uuid(&self, id: TaskId) -> u128 {
+        self.task_ids.scramble(id.0)
+    }
+
+    /// The cluster of a task.
+    pub fn task_cluster(&self, id: TaskId) -> ClusterId {
+        self.instances[self.tasks[id.index()].instance.index()].cluster
+    }
+
     pub fn task_short_id(&self, id: TaskId) -> String {
-        let t = &self.tasks[id.index()];
-        crate::instances::render_id(t.uuid, true)
+        crate::instances::render_id(self.task_uuid(id), true)
     }
 
     pub fn task_arn(&self, id: TaskId) -> String {
@@ -397,7 +422,7 @@ impl Engine {
                 "arn:aws:ecs:{}:{}:task/{}/{}",
                 self.config.region,
                 self.config.account_id,
-                self.cluster_name(t.cluster),
+                self.cluster_name(self.task_cluster(id)),
                 self.task_short_id(id)
             )
         } else {
@@ -425,7 +450,7 @@ impl Engine {
         let inst = &self.instances[t.instance.index()];
         api::Task {
             task_arn: self.task_arn(id),
-            cluster_arn: self.cluster_arn(t.cluster),
+            cluster_arn: self.cluster_arn(self.task_cluster(id)),
             task_definition_arn: self.task_def_arn(t.task_def),
             container_instance_arn: Some(self.instance_arn(t.instance)),
             last_status: t.last_status.as_str().into(),
@@ -434,14 +459,14 @@ impl Engine {
             memory: td.memory.to_string(),
             group: self.strings.resolve(t.group).into(),
             started_by: t.started_by.map(|s| self.strings.resolve(s).to_string()),
-            version: t.version,
+            version: t.version as u64,
             launch_type: "EC2".into(),
             availability_zone: self.strings.resolve(inst.availability_zone).into(),
             health_status: if t.healthy { "HEALTHY" } else { "UNKNOWN" }.into(),
             created_at: self.ts(t.created_at_ms),
-            started_at: t.started_at_ms.map(|m| self.ts(m)),
-            stopping_at: t.stopping_at_ms.map(|m| self.ts(m)),
-            stopped_at: t.stopped_at_ms.map(|m| self.ts(m)),
+            started_at: t.started_at.get().map(|m| self.ts(m)),
+            stopping_at: t.stopping_at.get().map(|m| self.ts(m)),
+            stopped_at: t.stopped_at.get().map(|m| self.ts(m)),
             stop_code: t.stop_code.map(|c| c.as_str().into()),
             stopped_reason: t.stopped_reason.map(|s| self.strings.resolve(s).to_string()),
             attachments: t.eni.iter().map(|a| self.render_attachment(*a)).collect(),
@@ -480,18 +505,11 @@ impl Engine {
             "placement on an instance that is not ACTIVE with a connected agent"
         );
         let id = TaskId(self.tasks.len() as u32);
-        let mut uuid = self.rng.next_id128();
-        while self.task_by_uuid.contains_key(&uuid) {
-            uuid = self.rng.next_id128();
-        }
-        let cluster = self.instances[instance.index()].cluster;
         let long_arn = self.task_long_arn_format();
         let fails_to_start = self.draw_task_start_failure();
         let in_target_group = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
         self.tasks.push(TaskState {
-            uuid,
             long_arn,
-            cluster,
             instance,
             service,
             task_def,
@@ -503,9 +521,9 @@ impl Engine {
             epoch: 0,
             version: 1,
             created_at_ms: self.now_ms,
-            started_at_ms: None,
-            stopping_at_ms: None,
-            stopped_at_ms: None,
+            started_at: Moment::NEVER,
+            stopping_at: Moment::NEVER,
+            stopped_at: Moment::NEVER,
             stop_code: None,
             stopped_reason: None,
             orphaned: false,
@@ -514,7 +532,6 @@ impl Engine {
             eni: None,
             fails_to_start,
         });
-        self.task_by_uuid.insert(uuid, id);
         self.reserve(instance, task_def, true);
         self.instances[instance.index()].tasks.push(id);
         if let Some(s) = service {
@@ -597,10 +614,10 @@ impl Engine {
             t.last_status = to;
             t.version += 1;
             if to == TaskStatus::Running {
-                t.started_at_ms = Some(self.now_ms);
+                t.started_at = Moment::at(self.now_ms);
             }
             if to == TaskStatus::Stopped {
-                t.stopped_at_ms = Some(self.now_ms);
+                t.stopped_at = Moment::at(self.now_ms);
                 t.healthy = false;
             }
         }
@@ -744,7 +761,7 @@ impl Engine {
             t.healthy = false;
             t.epoch = t.epoch.wrapping_add(1);
             t.version += 1;
-            t.stopping_at_ms = Some(self.now_ms);
+            t.stopping_at = Moment::at(self.now_ms);
             t.stop_code = Some(code);
             t.stopped_reason = Some(reason_sym);
         }
@@ -907,8 +924,8 @@ impl Engine {
     pub(crate) fn resolve_task(&self, cluster: ClusterId, reference: &str) -> Option<TaskId> {
         let id_part = reference.rsplit('/').next().unwrap_or(reference);
         let uuid = crate::instances::parse_id(id_part)?;
-        let id = *self.task_by_uuid.get(&uuid)?;
-        (self.tasks[id.index()].cluster == cluster).then_some(id)
+        let id = TaskId(self.task_ids.unscramble(uuid, self.tasks.len())?);
+        (self.task_cluster(id) == cluster).then_some(id)
     }
 
     pub(crate) fn stop_task(&mut self, req: api::StopTaskRequest) -> Result<Response, EcsError> {
@@ -959,7 +976,7 @@ impl Engine {
             .map(TaskId)
             .filter(|id| {
                 let t = &self.tasks[id.index()];
-                t.cluster == cluster
+                self.instances[t.instance.index()].cluster == cluster
                     && !t.orphaned
                     && t.desired_status() == desired
                     && instance.is_none_or(|i| t.instance == i)

@@ -215,6 +215,10 @@ pub enum Action {
     WaitForDrain(WaitSpec),
     /// Deregisters instances (names or group names).
     DeregisterInstances(DeregisterPlan),
+    /// Stops the tasks on an instance with StopTask calls (standalone ones only, or all), the way an
+    /// operator finishes a drain that standalone tasks hold open. Task IDs are seed-derived, so
+    /// scenarios name the instance instead.
+    StopTasksOn(StopTasksPlan),
     /// Only moves the clock to the step's time.
     Advance,
     /// Runs until nothing but background retries is pending.
@@ -238,6 +242,23 @@ pub struct DrainPlan {
 pub struct WaitSpec {
     pub instances: Vec<String>,
     pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StopTasksPlan {
+    #[serde(default)]
+    pub cluster: Option<String>,
+    pub instance: String,
+    /// Only tasks that belong to no service (default true).
+    #[serde(default = "default_true")]
+    pub standalone_only: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]

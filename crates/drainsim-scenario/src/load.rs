@@ -255,6 +255,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             }
             Action::WaitForDrain(w) => check_instance_refs(l, &w.instances, &names, &groups)?,
             Action::DeregisterInstances(p) => check_instance_refs(l, &p.instances, &names, &groups)?,
+            Action::StopTasksOn(p) => check_instance_refs(l, std::slice::from_ref(&p.instance), &names, &groups)?,
             Action::Check(list) => {
                 for e in list {
                     check_expectation(l, e, &names, &services)?;

@@ -356,6 +356,7 @@ fn action_name(a: &Action) -> &'static str {
         Action::ActivateInstances(_) => "ActivateInstances",
         Action::WaitForDrain(_) => "WaitForDrain",
         Action::DeregisterInstances(_) => "DeregisterInstances",
+        Action::StopTasksOn(_) => "StopTasksOn",
         Action::Advance => "Advance",
         Action::RunUntilQuiet => "RunUntilQuiet",
         Action::Check(_) => "Check",
@@ -487,6 +488,25 @@ fn run_step(
                         force: Some(p.force),
                     };
                     if let Err(e) = engine.handle_as(&caller, Request::DeregisterContainerInstance(req)) {
+                        error = Some(e);
+                        break;
+                    }
+                }
+                Outcome::Plan { failures: vec![], timed_out: false, error }
+            }
+            Action::StopTasksOn(p) => {
+                let mut error = None;
+                let tasks: Vec<_> = engine
+                    .instance_by_name(&p.instance)
+                    .map(|i| engine.instance(i).tasks.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|t| !p.standalone_only || engine.task(*t).service.is_none())
+                    .collect();
+                for t in tasks {
+                    let req =
+                        api::StopTaskRequest { cluster: p.cluster.clone(), task: engine.task_arn(t), reason: p.reason.clone() };
+                    if let Err(e) = engine.handle_as(&caller, Request::StopTask(req)) {
                         error = Some(e);
                         break;
                     }
