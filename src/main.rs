@@ -117,10 +117,11 @@ fn main() -> ExitCode {
         Command::Check { files } => check(&files),
         Command::Sweep(args) => sweep_command(args),
         Command::Graph { which } => {
+            let graphs = drainsim_core::transitions::Transitions::default();
             let dot = match which {
-                GraphKind::Instance => drainsim_core::lifecycle::dot_instance_graph(),
-                GraphKind::Task => drainsim_core::lifecycle::dot_task_graph(),
-                GraphKind::Attachment => drainsim_core::lifecycle::dot_attachment_graph(),
+                GraphKind::Instance => graphs.instance.to_dot(),
+                GraphKind::Task => graphs.task.to_dot(),
+                GraphKind::Attachment => graphs.attachment.to_dot(),
             };
             print!("{dot}");
             ExitCode::SUCCESS

@@ -101,7 +101,12 @@ impl Engine {
     /// The one place an attachment changes status.
     pub(crate) fn set_attachment_status(&mut self, id: AttachmentId, to: AttachmentStatus, reason: &'static str) {
         let from = self.attachments[id.index()].status;
-        assert!(from.can_move_to(to), "illegal attachment transition {} -> {}", from.as_str(), to.as_str());
+        assert!(
+            self.transitions.attachment.allows(from, to),
+            "illegal attachment transition {} -> {}",
+            from.as_str(),
+            to.as_str()
+        );
         self.attachments[id.index()].status = to;
         self.record(Subject::Attachment(id), Change::AttachmentStatus { from: Some(from), to }, reason);
     }
@@ -229,7 +234,7 @@ impl Engine {
                 )));
             }
             let current = self.attachments[id.index()].status;
-            if current != AttachmentStatus::Attached && !current.can_move_to(AttachmentStatus::Attached) {
+            if current != AttachmentStatus::Attached && !self.transitions.attachment.allows(current, AttachmentStatus::Attached) {
                 return Err(EcsError::invalid_parameter(format!(
                     "Attachment {} is {} and cannot become ATTACHED.",
                     change.attachment_arn,

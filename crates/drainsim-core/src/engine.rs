@@ -183,6 +183,8 @@ pub struct Engine {
     pub(crate) faults: crate::faults::FaultState,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
     pub(crate) task_long_arn_cache: Option<(u64, bool)>,
+    /// The legal transition graphs every status change is checked against.
+    pub(crate) transitions: crate::transitions::Transitions,
 }
 
 impl Engine {
@@ -216,6 +218,7 @@ impl Engine {
             attachments: Vec::new(),
             faults: Default::default(),
             task_long_arn_cache: None,
+            transitions: Default::default(),
         }
     }
 
@@ -265,6 +268,11 @@ impl Engine {
     /// The principal a request runs as when it names none.
     pub fn default_caller_arn(&self) -> String {
         self.config.default_caller_arn.clone().unwrap_or_else(|| self.settings.root_arn().to_string())
+    }
+
+    /// The legal transition graphs.
+    pub fn transitions(&self) -> &crate::transitions::Transitions {
+        &self.transitions
     }
 
     /// Resolves a string symbol.

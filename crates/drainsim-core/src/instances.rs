@@ -314,7 +314,12 @@ impl Engine {
     /// The one place an instance changes status: checks the legal graph, bumps the version, records.
     pub(crate) fn set_instance_status(&mut self, id: InstanceId, to: InstanceStatus, reason: &'static str) {
         let from = self.instances[id.index()].status;
-        assert!(from.can_move_to(to), "illegal container instance transition {} -> {}", from.as_str(), to.as_str());
+        assert!(
+            self.transitions.instance.allows(from, to),
+            "illegal container instance transition {} -> {}",
+            from.as_str(),
+            to.as_str()
+        );
         self.instances[id.index()].status = to;
         self.bump_version(id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: Some(from), to }, reason);

@@ -31,6 +31,7 @@ pub mod settings;
 pub mod tasks;
 pub mod time;
 pub mod trace;
+pub mod transitions;
 
 pub use engine::{Engine, EngineConfig, StopReason, Timings};
 pub use errors::{EcsError, EcsErrorKind};

@@ -1,6 +1,6 @@
-//! The legal transition graphs of container instances, tasks and attachments. Each is one table; the
-//! engine checks every transition against it ([`InstanceStatus::can_move_to`] and friends), and the
-//! invariant checker and the DOT export read the same tables.
+//! The statuses of container instances, agent updates and attachments, with the one table of legal
+//! transitions of each (built into graphs by [`crate::transitions`], which the engine checks every
+//! transition against).
 
 /// `ContainerInstance.status` (reference §3.1). `INACTIVE` is a status but not a member of the
 /// `ContainerInstanceStatus` filter enum.
@@ -62,10 +62,6 @@ impl InstanceStatus {
     /// Parses any status string, INACTIVE included.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    pub fn can_move_to(self, to: InstanceStatus) -> bool {
-        Self::TRANSITIONS.contains(&(self, to))
     }
 }
 
@@ -184,56 +180,6 @@ impl AttachmentStatus {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
-
-    pub fn can_move_to(self, to: AttachmentStatus) -> bool {
-        Self::TRANSITIONS.contains(&(self, to))
-    }
-}
-
-fn dot<S: Copy + Ord>(name: &str, nodes: &[S], edges: &[(S, S)], label: impl Fn(S) -> &'static str, initial: &[S]) -> String {
-    let mut out = format!("digraph {name} {{\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
-    if !initial.is_empty() {
-        out.push_str("  start [shape=point];\n");
-        for s in initial {
-            out.push_str(&format!("  start -> \"{}\";\n", label(*s)));
-        }
-    }
-    for n in nodes {
-        out.push_str(&format!("  \"{}\";\n", label(*n)));
-    }
-    for (a, b) in edges {
-        out.push_str(&format!("  \"{}\" -> \"{}\";\n", label(*a), label(*b)));
-    }
-    out.push_str("}\n");
-    out
-}
-
-/// The container instance status graph as Graphviz DOT.
-pub fn dot_instance_graph() -> String {
-    dot(
-        "container_instance_status",
-        &InstanceStatus::ALL,
-        InstanceStatus::TRANSITIONS,
-        InstanceStatus::as_str,
-        InstanceStatus::INITIAL,
-    )
-}
-
-/// The task lastStatus graph as Graphviz DOT.
-pub fn dot_task_graph() -> String {
-    use crate::tasks::TaskStatus;
-    dot("task_status", &TaskStatus::ALL, TaskStatus::TRANSITIONS, TaskStatus::as_str, &[TaskStatus::Provisioning])
-}
-
-/// The attachment status graph as Graphviz DOT.
-pub fn dot_attachment_graph() -> String {
-    dot(
-        "attachment_status",
-        &AttachmentStatus::ALL,
-        AttachmentStatus::TRANSITIONS,
-        AttachmentStatus::as_str,
-        &[AttachmentStatus::Precreated],
-    )
 }
 
 #[cfg(test)]
@@ -242,16 +188,17 @@ mod tests {
 
     #[test]
     fn inactive_is_terminal_and_not_a_filter_value() {
-        assert!(InstanceStatus::ALL.iter().all(|s| !InstanceStatus::Inactive.can_move_to(*s)));
+        assert!(InstanceStatus::TRANSITIONS.iter().all(|(from, _)| *from != InstanceStatus::Inactive));
         assert_eq!(InstanceStatus::parse_filter_enum("INACTIVE"), None);
         assert_eq!(InstanceStatus::parse_filter_enum("DRAINING"), Some(InstanceStatus::Draining));
     }
 
     #[test]
     fn draining_and_active_move_both_ways() {
-        assert!(InstanceStatus::Active.can_move_to(InstanceStatus::Draining));
-        assert!(InstanceStatus::Draining.can_move_to(InstanceStatus::Active));
-        assert!(!InstanceStatus::Registering.can_move_to(InstanceStatus::Draining));
+        let t = InstanceStatus::TRANSITIONS;
+        assert!(t.contains(&(InstanceStatus::Active, InstanceStatus::Draining)));
+        assert!(t.contains(&(InstanceStatus::Draining, InstanceStatus::Active)));
+        assert!(!t.contains(&(InstanceStatus::Registering, InstanceStatus::Draining)));
     }
 
     #[test]

@@ -77,10 +77,6 @@ impl TaskStatus {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
-    pub fn can_move_to(self, to: TaskStatus) -> bool {
-        Self::TRANSITIONS.contains(&(self, to))
-    }
-
     /// Not yet RUNNING (counts as pending on the instance).
     pub fn is_starting(self) -> bool {
         matches!(self, TaskStatus::Provisioning | TaskStatus::Pending | TaskStatus::Activating)
@@ -607,7 +603,7 @@ impl Engine {
     /// releases the reservation at STOPPED.
     pub(crate) fn set_task_status(&mut self, id: TaskId, to: TaskStatus, reason: &'static str) {
         let from = self.tasks[id.index()].last_status;
-        assert!(from.can_move_to(to), "illegal task transition {} -> {}", from.as_str(), to.as_str());
+        assert!(self.transitions.task.allows(from, to), "illegal task transition {} -> {}", from.as_str(), to.as_str());
         let old = self.tasks[id.index()].contribution();
         {
             let t = &mut self.tasks[id.index()];

@@ -1,0 +1,144 @@
+//! The legal transition graphs of container instances, tasks and attachments, built into `petgraph`
+//! graphs from the one table of each (`InstanceStatus::TRANSITIONS`, `TaskStatus::TRANSITIONS`,
+//! `AttachmentStatus::TRANSITIONS`). The engine checks every status change against them; the
+//! invariant checker and `drainsim graph` (DOT) read the same graphs.
+
+use std::collections::BTreeMap;
+
+use petgraph::dot::{Config, Dot};
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::lifecycle::{AttachmentStatus, InstanceStatus};
+use crate::tasks::TaskStatus;
+
+/// One status graph.
+#[derive(Debug, Clone)]
+pub struct TransitionGraph<S: Copy + Ord + 'static> {
+    name: &'static str,
+    graph: DiGraph<S, ()>,
+    nodes: BTreeMap<S, NodeIndex>,
+    label: fn(S) -> &'static str,
+    initial: &'static [S],
+}
+
+impl<S: Copy + Ord + 'static> TransitionGraph<S> {
+    fn build(name: &'static str, all: &[S], edges: &[(S, S)], label: fn(S) -> &'static str, initial: &'static [S]) -> Self {
+        let mut graph = DiGraph::new();
+        let nodes: BTreeMap<S, NodeIndex> = all.iter().map(|s| (*s, graph.add_node(*s))).collect();
+        for (a, b) in edges {
+            graph.add_edge(nodes[a], nodes[b], ());
+        }
+        TransitionGraph { name, graph, nodes, label, initial }
+    }
+
+    /// Whether `from → to` is an edge of the graph.
+    pub fn allows(&self, from: S, to: S) -> bool {
+        self.graph.contains_edge(self.nodes[&from], self.nodes[&to])
+    }
+
+    /// Whether `status` is a status a new object may start in.
+    pub fn is_initial(&self, status: S) -> bool {
+        self.initial.contains(&status)
+    }
+
+    /// The statuses reachable in one step from `from`, in table order.
+    pub fn successors(&self, from: S) -> Vec<S> {
+        let mut next: Vec<S> = self.graph.neighbors(self.nodes[&from]).map(|n| self.graph[n]).collect();
+        next.sort();
+        next
+    }
+
+    /// The graph as Graphviz DOT (petgraph's writer), named statuses, initial states marked.
+    pub fn to_dot(&self) -> String {
+        let label = self.label;
+        let named = self.graph.map(|_, s| label(*s), |_, _| "");
+        let body = format!("{}", Dot::with_config(&named, &[Config::EdgeNoLabel]));
+        let initial: String = self.initial.iter().map(|s| format!("    start -> {};\n", self.nodes[s].index())).collect();
+        let body = body.replacen(
+            "digraph {",
+            &format!("digraph {} {{\n    rankdir=LR;\n    start [shape=point];\n{initial}", self.name),
+            1,
+        );
+        body
+    }
+}
+
+/// The three graphs.
+#[derive(Debug, Clone)]
+pub struct Transitions {
+    pub instance: TransitionGraph<InstanceStatus>,
+    pub task: TransitionGraph<TaskStatus>,
+    pub attachment: TransitionGraph<AttachmentStatus>,
+}
+
+impl Default for Transitions {
+    fn default() -> Self {
+        Transitions {
+            instance: TransitionGraph::build(
+                "container_instance_status",
+                &InstanceStatus::ALL,
+                InstanceStatus::TRANSITIONS,
+                InstanceStatus::as_str,
+                InstanceStatus::INITIAL,
+            ),
+            task: TransitionGraph::build(
+                "task_status",
+                &TaskStatus::ALL,
+                TaskStatus::TRANSITIONS,
+                TaskStatus::as_str,
+                &[TaskStatus::Provisioning],
+            ),
+            attachment: TransitionGraph::build(
+                "attachment_status",
+                &AttachmentStatus::ALL,
+                AttachmentStatus::TRANSITIONS,
+                AttachmentStatus::as_str,
+                &[AttachmentStatus::Precreated],
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graphs_match_their_tables() {
+        let t = Transitions::default();
+        for a in InstanceStatus::ALL {
+            for b in InstanceStatus::ALL {
+                assert_eq!(t.instance.allows(a, b), InstanceStatus::TRANSITIONS.contains(&(a, b)));
+            }
+        }
+        assert!(t.instance.successors(InstanceStatus::Inactive).is_empty());
+        assert_eq!(t.instance.successors(InstanceStatus::Deregistering), vec![InstanceStatus::Inactive]);
+        assert!(t.task.allows(TaskStatus::Running, TaskStatus::Deactivating));
+        assert!(!t.task.allows(TaskStatus::Stopped, TaskStatus::Running));
+        assert!(t.attachment.allows(AttachmentStatus::Attaching, AttachmentStatus::Attached));
+    }
+
+    #[test]
+    fn every_status_is_reachable_from_an_initial_one() {
+        let t = Transitions::default();
+        let start = t.task.nodes[&TaskStatus::Provisioning];
+        for s in TaskStatus::ALL {
+            assert!(petgraph::algo::has_path_connecting(&t.task.graph, start, t.task.nodes[&s], None), "{s:?}");
+        }
+        for s in InstanceStatus::ALL {
+            let reachable = InstanceStatus::INITIAL
+                .iter()
+                .any(|i| petgraph::algo::has_path_connecting(&t.instance.graph, t.instance.nodes[i], t.instance.nodes[&s], None));
+            assert!(reachable, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn dot_names_every_status() {
+        let dot = Transitions::default().instance.to_dot();
+        assert!(dot.starts_with("digraph container_instance_status {"), "{dot}");
+        for s in InstanceStatus::ALL {
+            assert!(dot.contains(s.as_str()), "{dot}");
+        }
+    }
+}
