@@ -195,13 +195,14 @@ fn run(args: RunArgs) -> ExitCode {
     }
     let passed = outcome.passed();
     if args.json {
-        let rep = report::build(&outcome);
-        match serde_json::to_string_pretty(&rep) {
-            Ok(s) => println!("{s}"),
-            Err(e) => {
-                eprintln!("error: cannot render the report: {e}");
-                return ExitCode::from(2);
-            }
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        if let Err(e) = report::write_json(&outcome, &mut out)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush())
+        {
+            eprintln!("error: cannot write the report: {e}");
+            return ExitCode::from(2);
         }
     } else {
         print_text(&outcome, &loaded, args.timeline, wall, &reproduce);

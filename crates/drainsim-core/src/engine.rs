@@ -164,7 +164,7 @@ pub struct Engine {
     pub(crate) settings: AccountSettings,
     pub(crate) clusters: Vec<ClusterState>,
     pub(crate) cluster_by_name: BTreeMap<String, ClusterId>,
-    pub(crate) instances: Vec<InstanceState>,
+    pub(crate) instances: crate::ids::ChunkedVec<InstanceState>,
     pub(crate) instance_by_uuid: BTreeMap<u128, InstanceId>,
     pub(crate) instance_by_name: BTreeMap<Sym, InstanceId>,
     pub(crate) task_defs: Vec<TaskDefinition>,
@@ -203,7 +203,7 @@ impl Engine {
             settings,
             clusters: Vec::new(),
             cluster_by_name: BTreeMap::new(),
-            instances: Vec::new(),
+            instances: Default::default(),
             instance_by_uuid: BTreeMap::new(),
             instance_by_name: BTreeMap::new(),
             task_defs: Vec::new(),
@@ -435,7 +435,7 @@ impl Engine {
         let sym = self.strings.intern(name);
         self.clusters.push(ClusterState {
             name: sym,
-            instances: Vec::new(),
+            instances: Default::default(),
             services: Vec::new(),
             placement: Default::default(),
             drain_observed: false,

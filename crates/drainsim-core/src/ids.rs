@@ -148,6 +148,14 @@ impl<T> std::ops::IndexMut<usize> for ChunkedVec<T> {
     }
 }
 
+impl<'a, T> IntoIterator for &'a ChunkedVec<T> {
+    type Item = &'a T;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<T>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.iter().flatten()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

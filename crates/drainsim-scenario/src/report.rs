@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use drainsim_core::ids::{InstanceId, ServiceId};
 use drainsim_core::lifecycle::InstanceStatus;
 use drainsim_core::Engine;
 
@@ -153,88 +154,85 @@ pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
     }
 }
 
-/// Builds the report of a run.
-pub fn build(outcome: &RunOutcome) -> Report {
+/// The report row of one container instance.
+pub fn instance_row(e: &Engine, i: InstanceId) -> ContainerInstanceReport {
+    let st = e.instance(i);
+    ContainerInstanceReport {
+        name: e.resolve_sym(st.name).into(),
+        container_instance_arn: e.instance_arn(i),
+        ec2_instance_id: e.resolve_sym(st.ec2_instance_id).into(),
+        status: st.status.as_str().into(),
+        status_reason: st.status_reason.map(|s| e.resolve_sym(s).to_string()),
+        version: st.version,
+        running_tasks_count: st.running_tasks_count,
+        pending_tasks_count: st.pending_tasks_count,
+        agent_connected: st.agent_connected,
+        agent_update_status: st.agent_update.map(|u| u.as_str().to_string()),
+        drain_started_at_ms: st.drain.started_at_ms,
+        no_running_tasks_at_ms: st.drain.no_running_at_ms,
+        drain_completed_at_ms: st.drain.completed_at_ms,
+        task_eni_limit: st.task_eni_limit,
+        task_enis_in_use: st.task_enis_in_use,
+        trunked: st.trunk.is_some(),
+    }
+}
+
+/// The report row of one service.
+pub fn service_row(e: &Engine, id: ServiceId) -> ServiceReport {
+    let s = e.service(id);
+    let o = &s.observations;
+    ServiceReport {
+        service_name: e.service_name(id).into(),
+        desired_count: s.desired_count,
+        running_count: s.counts.running,
+        healthy_count: s.counts.healthy,
+        minimum_healthy_percent: s.minimum_healthy_percent,
+        maximum_percent: s.maximum_percent,
+        healthy_floor: s.floor(),
+        task_ceiling: s.ceiling(),
+        min_healthy_observed: o.min_healthy_observed,
+        max_tasks_observed: o.max_tasks_observed,
+        placement_failures: o
+            .placement_failures
+            .iter()
+            .map(|(r, c)| CountByReason { reason: r.to_string(), count: *c })
+            .collect(),
+        stalls: o
+            .stalls
+            .iter()
+            .map(|x| EpisodeReport { started_at_ms: x.started_at_ms, ended_at_ms: x.ended_at_ms, reason: x.reason.clone() })
+            .collect(),
+        floor_breaches: o
+            .floor_breaches
+            .iter()
+            .map(|x| FloorBreachReport { started_at_ms: x.started_at_ms, ended_at_ms: x.ended_at_ms, cause: x.reason.clone() })
+            .collect(),
+        tasks_moved_more_than_once: o.tasks_moved_more_than_once,
+        steady_state_at_ms: if s.steady { o.steady_state_at_ms } else { None },
+        events_total: s.events.len(),
+        events: (s.events.len().saturating_sub(REPORT_EVENTS_KEPT)..s.events.len())
+            .map(|n| ServiceEventReport { at_ms: s.events[n].0, message: e.service_event_message(id, n) })
+            .collect(),
+    }
+}
+
+/// The report's header fields (everything but the instance and service rows).
+struct Header {
+    scenario: String,
+    seed: u64,
+    end_time_ms: u64,
+    events_processed: u64,
+    trace_digest: String,
+    stop_reason: String,
+    fault_profile: Option<FaultProfileReport>,
+    expectations: Vec<ExpectationReport>,
+    invariant_violation: Option<String>,
+    all_drains_completed_at_ms: Option<u64>,
+}
+
+fn header(outcome: &RunOutcome) -> Header {
     let e = &outcome.engine;
-    let expectations = outcome.expectations.iter().map(|x: &ExpectationResult| ExpectationReport {
-        name: x.name.clone(),
-        passed: x.passed,
-        detail: x.detail.clone(),
-    });
-    let container_instances = e
-        .instance_ids()
-        .map(|i| {
-            let st = e.instance(i);
-            ContainerInstanceReport {
-                name: e.resolve_sym(st.name).into(),
-                container_instance_arn: e.instance_arn(i),
-                ec2_instance_id: e.resolve_sym(st.ec2_instance_id).into(),
-                status: st.status.as_str().into(),
-                status_reason: st.status_reason.map(|s| e.resolve_sym(s).to_string()),
-                version: st.version,
-                running_tasks_count: st.running_tasks_count,
-                pending_tasks_count: st.pending_tasks_count,
-                agent_connected: st.agent_connected,
-                agent_update_status: st.agent_update.map(|u| u.as_str().to_string()),
-                drain_started_at_ms: st.drain.started_at_ms,
-                no_running_tasks_at_ms: st.drain.no_running_at_ms,
-                drain_completed_at_ms: st.drain.completed_at_ms,
-                task_eni_limit: st.task_eni_limit,
-                task_enis_in_use: st.task_enis_in_use,
-                trunked: st.trunk.is_some(),
-            }
-        })
-        .collect();
-    let services = e
-        .service_ids()
-        .map(|id| {
-            let s = e.service(id);
-            let o = &s.observations;
-            ServiceReport {
-                service_name: e.service_name(id).into(),
-                desired_count: s.desired_count,
-                running_count: s.counts.running,
-                healthy_count: s.counts.healthy,
-                minimum_healthy_percent: s.minimum_healthy_percent,
-                maximum_percent: s.maximum_percent,
-                healthy_floor: s.floor(),
-                task_ceiling: s.ceiling(),
-                min_healthy_observed: o.min_healthy_observed,
-                max_tasks_observed: o.max_tasks_observed,
-                placement_failures: o
-                    .placement_failures
-                    .iter()
-                    .map(|(r, c)| CountByReason { reason: r.to_string(), count: *c })
-                    .collect(),
-                stalls: o
-                    .stalls
-                    .iter()
-                    .map(|x| EpisodeReport {
-                        started_at_ms: x.started_at_ms,
-                        ended_at_ms: x.ended_at_ms,
-                        reason: x.reason.clone(),
-                    })
-                    .collect(),
-                floor_breaches: o
-                    .floor_breaches
-                    .iter()
-                    .map(|x| FloorBreachReport {
-                        started_at_ms: x.started_at_ms,
-                        ended_at_ms: x.ended_at_ms,
-                        cause: x.reason.clone(),
-                    })
-                    .collect(),
-                tasks_moved_more_than_once: o.tasks_moved_more_than_once,
-                steady_state_at_ms: if s.steady { o.steady_state_at_ms } else { None },
-                events_total: s.events.len(),
-                events: (s.events.len().saturating_sub(REPORT_EVENTS_KEPT)..s.events.len())
-                    .map(|n| ServiceEventReport { at_ms: s.events[n].0, message: e.service_event_message(id, n) })
-                    .collect(),
-            }
-        })
-        .collect();
-    Report {
-        report_version: REPORT_VERSION,
+    Header {
         scenario: outcome.scenario_name.clone(),
         seed: outcome.seed,
         end_time_ms: e.now_ms(),
@@ -246,10 +244,90 @@ pub fn build(outcome: &RunOutcome) -> Report {
             eni_attach_latency_ms: p.eni_attach_latency_ms,
             task_start_failure_per_mille: p.task_start_failure_per_mille,
         }),
-        expectations: expectations.collect(),
+        expectations: outcome
+            .expectations
+            .iter()
+            .map(|x: &ExpectationResult| ExpectationReport { name: x.name.clone(), passed: x.passed, detail: x.detail.clone() })
+            .collect(),
         invariant_violation: outcome.invariant_violation.clone(),
-        container_instances,
-        services,
         all_drains_completed_at_ms: all_drains_completed_at(e),
+    }
+}
+
+/// Builds the report of a run.
+pub fn build(outcome: &RunOutcome) -> Report {
+    let e = &outcome.engine;
+    let h = header(outcome);
+    Report {
+        report_version: REPORT_VERSION,
+        scenario: h.scenario,
+        seed: h.seed,
+        end_time_ms: h.end_time_ms,
+        events_processed: h.events_processed,
+        trace_digest: h.trace_digest,
+        stop_reason: h.stop_reason,
+        fault_profile: h.fault_profile,
+        expectations: h.expectations,
+        invariant_violation: h.invariant_violation,
+        container_instances: e.instance_ids().map(|i| instance_row(e, i)).collect(),
+        services: e.service_ids().map(|s| service_row(e, s)).collect(),
+        all_drains_completed_at_ms: h.all_drains_completed_at_ms,
+    }
+}
+
+/// Writes the report as pretty JSON, building each instance and service row only as it is written
+/// (a 40,000-instance report never exists in memory at once). The bytes equal those of
+/// `serde_json::to_writer_pretty(w, &build(outcome))`.
+pub fn write_json<W: std::io::Write>(outcome: &RunOutcome, w: W) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(w, &Streamed(outcome))
+}
+
+struct Streamed<'a>(&'a RunOutcome);
+struct Rows<'a, T>(&'a Engine, fn(&Engine, u32) -> T, u32);
+
+impl<T: Serialize> Serialize for Rows<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((0..self.2).map(|n| (self.1)(self.0, n)))
+    }
+}
+
+impl Serialize for Streamed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let e = &self.0.engine;
+        let h = header(self.0);
+        let mut st = s.serialize_struct("Report", 13)?;
+        st.serialize_field("reportVersion", &REPORT_VERSION)?;
+        st.serialize_field("scenario", &h.scenario)?;
+        st.serialize_field("seed", &h.seed)?;
+        st.serialize_field("endTimeMs", &h.end_time_ms)?;
+        st.serialize_field("eventsProcessed", &h.events_processed)?;
+        st.serialize_field("traceDigest", &h.trace_digest)?;
+        st.serialize_field("stopReason", &h.stop_reason)?;
+        st.serialize_field("faultProfile", &h.fault_profile)?;
+        st.serialize_field("expectations", &h.expectations)?;
+        st.serialize_field("invariantViolation", &h.invariant_violation)?;
+        st.serialize_field(
+            "containerInstances",
+            &Rows(e, |e, n| instance_row(e, InstanceId(n)), e.instance_ids().count() as u32),
+        )?;
+        st.serialize_field("services", &Rows(e, |e, n| service_row(e, ServiceId(n)), e.service_ids().count() as u32))?;
+        st.serialize_field("allDrainsCompletedAtMs", &h.all_drains_completed_at_ms)?;
+        st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_json_equals_the_built_report() {
+        let loaded = crate::load_str(crate::DEMO_FILE, crate::DEMO_SCENARIO).expect("the demo loads");
+        let outcome = crate::run(&loaded, &crate::RunOptions::default()).expect("the demo runs");
+        let mut streamed = Vec::new();
+        write_json(&outcome, &mut streamed).expect("writes");
+        let built = serde_json::to_vec_pretty(&build(&outcome)).expect("serialises");
+        assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(built).unwrap());
     }
 }
