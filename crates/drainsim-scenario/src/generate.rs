@@ -246,7 +246,7 @@ pub fn scenario_ron(case: &ScenarioCase, name: &str, step_expects: &[Option<Stri
     let _ = writeln!(w, "    name: {name:?},");
     let _ = writeln!(
         w,
-        "    description: \"A generated case: {} instances, {} services, {} plan steps\",",
+        "    description: \"Generated case (instances: {}, services: {}, plan steps: {})\",",
         case.instances.len(),
         case.services.len(),
         case.steps.len()
@@ -655,7 +655,8 @@ fn run_case(case: &ScenarioCase) -> Result<RunOutcome, Violation> {
 /// that a counterexample file fails only on the property it pins.
 pub fn settle_step_expects(case: &ScenarioCase) -> Result<Vec<Option<String>>, String> {
     let loaded = load_str("generated.ron", &render(case)).map_err(|e| e.to_string())?;
-    let outcome = run(&loaded, &RunOptions::default()).map_err(|e| e.to_string())?;
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&loaded, &RunOptions::default())));
+    let outcome = ran.map_err(|_| "the run panicked".to_string())?.map_err(|e| e.to_string())?;
     let mut out = vec![None; case.steps.len()];
     for s in &outcome.steps {
         let prefix = format!("step {} ", s.index + 1);
@@ -728,7 +729,11 @@ pub fn write_counterexample(
     case: &ScenarioCase,
     violation: &Violation,
 ) -> std::io::Result<Counterexample> {
-    let step_expects = settle_step_expects(case).map_err(std::io::Error::other)?;
+    // A run that cannot be settled (it panics) keeps every step's default expectation.
+    let (step_expects, unsettled) = match settle_step_expects(case) {
+        Ok(x) => (x, None),
+        Err(why) => (vec![None; case.steps.len()], Some(why)),
+    };
     let expectations: Vec<String> = violation.findings.iter().filter_map(|f| f.expectation.clone()).collect();
     let name = format!("counterexample-{}", slug(violation.property));
     let body = scenario_ron(case, &name, &step_expects, &expectations);
@@ -746,6 +751,9 @@ pub fn write_counterexample(
     }
     if expectations.is_empty() {
         let _ = writeln!(text, "// No expectation can state this property; the run's final invariant check may still show it.");
+    }
+    if let Some(why) = unsettled {
+        let _ = writeln!(text, "// Step results could not be settled ({why}): steps expect success.");
     }
     let _ = writeln!(text, "// Reproduce: {reproduce}");
     let _ = writeln!(text, "// Once fixed, copy it to scenarios/regressions/<what-it-pins>.ron (see docs/properties.md).");
@@ -787,11 +795,13 @@ mod tests {
 
     #[test]
     fn settled_steps_expect_what_they_did() {
-        // The wait times out after 1 s; the deregistration without force finds tasks (or not): either
-        // way the settled file passes every step.
+        // The wait times out after 1 s, and the deregistration without force still finds tasks; the
+        // settled file passes every step.
         let c = case();
         let expects = settle_step_expects(&c).unwrap();
+        assert_eq!(expects[0], None);
         assert_eq!(expects[1].as_deref(), Some("TimedOut"));
+        assert_eq!(expects[2].as_deref(), Some("Error(\"InvalidParameterException\")"));
         let text = scenario_ron(&c, "settled", &expects, &[]);
         let o = run(&crate::load_str("x.ron", &text).unwrap(), &RunOptions::default()).unwrap();
         assert!(o.passed(), "{:?}", o.expectations);

@@ -1,0 +1,259 @@
+//! Named properties over generated drain scenarios, and the counterexample pipeline.
+//!
+//! proptest generates small [`ScenarioCase`]s (1–5 instances, one task definition, 1–3 services, a
+//! drain plan of at most 10 steps); each is rendered as RON, loaded, run with invariants checked
+//! after every event, and judged by the *always*, *sometimes* and *eventually* properties of
+//! `drainsim_scenario::generate`. A failing case is shrunk, then written as a scenario file under
+//! `target/counterexamples/` whose expectations encode the violated property; the failure message
+//! names the `drainsim run ...` command that replays it. See `docs/properties.md`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use drainsim_scenario::generate::{
+    check_case, counterexample_dir, named, standard_properties, write_counterexample, CaseRun, Counterexample, Finding,
+    InstanceCase, PlanStep, Property, PropertyKind, ScenarioCase, ServiceCase, StrategyCase, TaskCase, Verdict, MAX_INSTANCES,
+    MAX_PLAN_STEPS, MAX_SERVICES,
+};
+use drainsim_scenario::RunOptions;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
+
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Cases of a run: `PROPTEST_CASES` when set, else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A runner with a fixed seed (CI sees the same cases every time) unless `PROPTEST_RNG_SEED` is set;
+/// failures persist as scenario files, not as proptest-regressions seeds.
+fn runner(cases: u32) -> TestRunner {
+    let mut config = Config { cases, failure_persistence: None, ..Config::default() };
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        config.rng_seed = RngSeed::Fixed(0x0d12_a175);
+    }
+    eprintln!("proptest: {} cases, rng seed {:?} (set PROPTEST_RNG_SEED to change it)", config.cases, config.rng_seed);
+    TestRunner::new(config)
+}
+
+fn service() -> impl Strategy<Value = ServiceCase> {
+    (
+        1u32..6,
+        prop_oneof![Just(0u32), Just(50), Just(75), Just(100)],
+        prop_oneof![1 => Just(100u32), 1 => Just(125), 1 => Just(150), 2 => Just(200)],
+        prop_oneof![
+            Just(StrategyCase::Default),
+            Just(StrategyCase::BinpackMemory),
+            Just(StrategyCase::SpreadInstanceId),
+            Just(StrategyCase::Random)
+        ],
+    )
+        .prop_map(|(desired, min_percent, max_percent, strategy)| ServiceCase {
+            desired,
+            min_percent,
+            max_percent,
+            strategy,
+        })
+}
+
+/// Plans name instances 0..3 (modulo the instance count), so larger clusters keep instances no
+/// step touches: the room the liveness property needs.
+const PLAN_TARGETS: u8 = 3;
+
+fn instance_list() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(0u8..PLAN_TARGETS, 1..4)
+}
+
+fn plan_step() -> impl Strategy<Value = PlanStep> {
+    prop_oneof![
+        5 => (instance_list(), 1u32..11).prop_map(|(instances, wave_size)| PlanStep::Drain { instances, wave_size }),
+        1 => instance_list().prop_map(|instances| PlanStep::Activate { instances }),
+        2 => (instance_list(), prop_oneof![Just(60_000u64), Just(600_000)])
+            .prop_map(|(instances, timeout_ms)| PlanStep::WaitForDrain { instances, timeout_ms }),
+        1 => (0u8..PLAN_TARGETS, any::<bool>()).prop_map(|(instance, force)| PlanStep::Deregister { instance, force }),
+        1 => Just(PlanStep::Advance),
+    ]
+}
+
+/// Small scenario cases; every part shrinks toward fewer, smaller and simpler.
+fn scenario_case() -> impl Strategy<Value = ScenarioCase> {
+    (
+        any::<u64>(),
+        prop::collection::vec((1u32..9, 0u8..3).prop_map(|(slots, zone)| InstanceCase { slots, zone }), 1..=MAX_INSTANCES),
+        (
+            prop::bool::weighted(0.25),
+            prop_oneof![Just(5u32), Just(30)],
+            prop::option::of(prop_oneof![Just(1_000u64), Just(20_000)]),
+        )
+            .prop_map(|(host_port, stop_timeout_s, exit_after_sigterm_ms)| TaskCase {
+                host_port,
+                stop_timeout_s,
+                exit_after_sigterm_ms,
+            }),
+        prop::collection::vec(service(), 1..=MAX_SERVICES),
+        any::<bool>(),
+        prop_oneof![Just(60_000u64), Just(0), Just(120_000)],
+        prop::collection::vec(
+            (prop_oneof![Just(0u64), Just(1_000), Just(30_000), Just(120_000)], plan_step()),
+            1..=MAX_PLAN_STEPS,
+        ),
+    )
+        .prop_map(|(seed, instances, task, services, load_balancer, first_step_at_ms, steps)| ScenarioCase {
+            seed,
+            instances,
+            task,
+            services,
+            load_balancer,
+            first_step_at_ms,
+            steps,
+        })
+}
+
+/// Tallies of a batch: how many cases each property held in (non-vacuously).
+type Tally = RefCell<BTreeMap<&'static str, u32>>;
+
+/// A property failed: the shrunk case, its counterexample file, and the failure message (which ends
+/// with the command that replays it).
+struct Failure {
+    minimal: ScenarioCase,
+    written: Counterexample,
+    message: String,
+}
+
+/// Runs the properties over generated cases. On failure, the shrunk case is written as a
+/// counterexample.
+fn search(properties: &[Property], cases: u32, tally: &Tally) -> Result<(), Box<Failure>> {
+    let result = runner(cases).run(&scenario_case(), |case| {
+        let report = check_case(&case, properties);
+        if let Some(v) = report.violations.first() {
+            return Err(TestCaseError::fail(v.to_string()));
+        }
+        let mut t = tally.borrow_mut();
+        for name in report.held {
+            *t.entry(name).or_insert(0) += 1;
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => Ok(()),
+        Err(TestError::Abort(why)) => panic!("proptest aborted: {why}"),
+        Err(TestError::Fail(reason, minimal)) => {
+            let report = check_case(&minimal, properties);
+            let violation =
+                report.violations.first().cloned().unwrap_or_else(|| panic!("the shrunk case passes again: {reason}"));
+            let dir = counterexample_dir(workspace());
+            let written = write_counterexample(workspace(), &dir, &minimal, &violation)
+                .unwrap_or_else(|e| panic!("cannot write the counterexample to {}: {e}", dir.display()));
+            let message = format!(
+                "property violated: {violation}\n\nshrunk case: {minimal:#?}\n\ncounterexample written to {}\n{}\nreproduce with: {}",
+                written.path.display(),
+                replay(&written.path),
+                written.reproduce
+            );
+            Err(Box::new(Failure { minimal, written, message }))
+        }
+    }
+}
+
+/// What replaying a written counterexample shows (its failed expectations), so a file that does not
+/// reproduce is noticed at once.
+fn replay(path: &Path) -> String {
+    let outcome = match drainsim_scenario::load_file(path).and_then(|l| drainsim_scenario::run(&l, &RunOptions::default())) {
+        Ok(o) => o,
+        Err(e) => return format!("replaying it fails to load: {e}"),
+    };
+    let mut failed: Vec<String> = outcome.expectations.iter().filter(|x| !x.passed).map(|x| format!("FAIL {}", x.name)).collect();
+    failed.extend(outcome.invariant_violation.map(|v| format!("FAIL invariant: {v}")));
+    if failed.is_empty() {
+        "replaying it PASSES: the violation is not visible to `drainsim run` (see the header comment of the file)".into()
+    } else {
+        format!("replaying it: {}", failed.join("; "))
+    }
+}
+
+fn assert_not_vacuous(properties: &[Property], tally: &Tally, cases: u32) {
+    let t = tally.borrow();
+    for p in properties.iter().filter(|p| p.kind != PropertyKind::Always) {
+        let n = t.get(p.name).copied().unwrap_or(0);
+        eprintln!("{:>5} of {cases} cases: {}", n, p.name);
+        // A handful of cases may legitimately never reach a state; a real batch must.
+        if cases >= 64 {
+            assert!(n > 0, "`{}` never held in {cases} cases: the batch is vacuous for it", p.name);
+        }
+    }
+}
+
+#[test]
+fn generated_drains_keep_the_named_properties() {
+    let properties = standard_properties();
+    let n = cases(256);
+    let tally = Tally::default();
+    if let Err(f) = search(&properties, n, &tally) {
+        panic!("{}", f.message);
+    }
+    assert_not_vacuous(&properties, &tally, n);
+}
+
+/// Deliberately too strict: a drain may take a service down to exactly its floor.
+const TOO_STRICT: &str = "always: minHealthyObserved >= floor + 1";
+
+fn too_strict(r: &CaseRun) -> Verdict {
+    let mut found = Vec::new();
+    for (n, sv) in r.case.services.iter().enumerate() {
+        let e = &r.outcome.engine;
+        let Some(id) = e.service_by_name(&format!("svc{n}")) else { continue };
+        if let Some(m) = e.service(id).observations.min_healthy_observed {
+            if m < sv.floor() + 1 {
+                found.push(Finding {
+                    detail: format!("svc{n}: {m} healthy observed, floor {}", sv.floor()),
+                    expectation: Some(named(TOO_STRICT, &format!("MinHealthyObserved(\"svc{n}\", AtLeast({}))", sv.floor() + 1))),
+                });
+            }
+        }
+    }
+    if found.is_empty() {
+        Verdict::Holds
+    } else {
+        Verdict::Violated(found)
+    }
+}
+
+#[test]
+fn a_too_strict_property_is_caught_shrunk_written_and_replayed() {
+    let properties = [Property { name: TOO_STRICT, kind: PropertyKind::Always, eval: too_strict }];
+    let tally = Tally::default();
+    let Failure { minimal, written, message } =
+        *search(&properties, cases(200), &tally).expect_err("the too-strict property must be caught");
+
+    assert!(minimal.steps.len() <= MAX_PLAN_STEPS, "{minimal:?}");
+    assert!(
+        minimal.services.len() == 1 && minimal.instances.len() == 1,
+        "shrinking should reach one service on one instance: {minimal:#?}"
+    );
+    let dir = counterexample_dir(workspace());
+    assert!(written.path.starts_with(&dir) && written.path.exists(), "{}", written.path.display());
+    let file = written.path.file_name().unwrap().to_string_lossy().to_string();
+    assert!(file.starts_with("always-minhealthyobserved-ge-floor-plus-1-") && file.ends_with(".ron"), "{file}");
+    assert!(!written.path.starts_with(workspace().join("scenarios")));
+    assert!(written.reproduce.starts_with("drainsim run "), "{}", written.reproduce);
+    assert!(message.contains(&format!("replaying it: FAIL {TOO_STRICT}\n")), "{message}");
+    assert!(message.ends_with(&format!("reproduce with: {}", written.reproduce)), "{message}");
+    assert!(written.text.contains(&format!("Named({TOO_STRICT:?}, MinHealthyObserved(\"svc0\", AtLeast(")), "{}", written.text);
+
+    // The binary replays it: exit 1, naming the property.
+    let out = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(["run", written.path.to_str().unwrap(), "--timeline", "none"])
+        .current_dir(workspace())
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("FAIL {TOO_STRICT}")), "{stdout}");
+    // Only the property fails: every step of the file expects what it did.
+    assert_eq!(stdout.matches("FAIL ").count(), 1, "{stdout}");
+}
