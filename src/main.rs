@@ -177,7 +177,8 @@ fn run(args: RunArgs) -> ExitCode {
         seed: args.seed,
         account_defaults,
         keep_records: !args.json || args.trace.is_some(),
-        check_invariants_every_event: false,
+        // Debug builds check every invariant after every event; a release run checks at its end.
+        check_invariants_every_event: cfg!(debug_assertions),
         swarm_faults: args.faults == Some(Faults::Swarm),
     };
     let started = Instant::now();

@@ -103,6 +103,9 @@ impl Engine {
         if !self.clusters[cluster.index()].drain_observed {
             self.clusters[cluster.index()].drain_observed = true;
             let services = self.clusters[cluster.index()].services.clone();
+            for s in &services {
+                self.services[s.index()].breach_watch = true;
+            }
             self.touched_services.extend(services);
         }
         let owners: Vec<ServiceId> =
@@ -503,6 +506,7 @@ impl Engine {
         let steady = !work_left && !in_flight && s.counts.running == s.desired_count && s.counts.live == s.desired_count;
         if steady && !s.steady {
             self.services[id.index()].steady = true;
+            self.services[id.index()].breach_watch = true;
             self.services[id.index()].observations.steady_state_at_ms = Some(now);
             self.service_event(id, ServiceEventKind::SteadyState);
         } else if !steady {
@@ -520,7 +524,7 @@ impl Engine {
             let s = &mut self.services[id.index()];
             // Floor breaches count from the drain window or from the service's first steady state,
             // whichever comes first (a service still deploying is not breaching).
-            if s.status != ServiceStatus::Active || !(drain_window || s.observations.steady_state_at_ms.is_some()) {
+            if s.status != ServiceStatus::Active || !(drain_window || s.breach_watch) {
                 continue;
             }
             let healthy = s.counts.healthy;
@@ -532,6 +536,9 @@ impl Engine {
             }
             let floor = s.floor();
             let open = s.observations.floor_breaches.last_mut().filter(|e| e.ended_at_ms.is_none());
+            if !s.breach_watch {
+                continue;
+            }
             if healthy < floor {
                 if open.is_none() {
                     let cause = s.last_health_loss.take().unwrap_or(BreachCause::PreExistingDeficit);

@@ -100,11 +100,12 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         for (reg, rem, used) in
             [(&i.registered.ports_tcp, &i.remaining.ports_tcp, &r.tcp), (&i.registered.ports_udp, &i.remaining.ports_udp, &r.udp)]
         {
+            // No host port is reserved twice: by two tasks, or by a task and the agent.
             let mut expect: Vec<u16> = reg.iter().chain(used.iter()).copied().collect();
             expect.sort_unstable();
             let before = expect.len();
             expect.dedup();
-            if expect.len() != before && used.len() + reg.len() != before {
+            if expect.len() != before {
                 return fail("ports-unique", format!("{name}: a host port is used twice"));
             }
             if *rem != expect {

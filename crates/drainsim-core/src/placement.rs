@@ -340,7 +340,8 @@ impl Engine {
     }
 
     /// Chooses an instance for one task: resources, then constraints, then strategies, then
-    /// selection (ties broken by instance registration order, so the choice is deterministic).
+    /// selection (ties broken by the instance's position in the index — free capacity, then instance
+    /// id — so the choice is deterministic).
     pub(crate) fn choose_instance(
         &mut self,
         cluster: ClusterId,
@@ -477,7 +478,7 @@ impl Engine {
     }
 
     /// The failure of a placement that found nothing: the closest matching instance is the placeable
-    /// one that misses the fewest resources (ties: most free memory, then registration order).
+    /// one that misses the fewest resources (ties: most free memory, then the later-registered instance).
     fn placement_failure(&self, cluster: ClusterId, req: &Requirements, owner: Owner, distinct: bool) -> PlacementFailure {
         let index = &self.clusters[cluster.index()].placement;
         if index.is_empty() {

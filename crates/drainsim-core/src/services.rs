@@ -70,6 +70,8 @@ pub enum BreachCause {
     TaskFailed,
     PreExistingDeficit,
     AgentDisconnected,
+    /// A user's StopTask of a healthy task.
+    UserStoppedTask,
 }
 
 impl BreachCause {
@@ -79,6 +81,7 @@ impl BreachCause {
             BreachCause::TaskFailed => "taskFailed",
             BreachCause::PreExistingDeficit => "preExistingDeficit",
             BreachCause::AgentDisconnected => "agentDisconnected",
+            BreachCause::UserStoppedTask => "userStoppedTask",
         }
     }
 }
@@ -175,6 +178,9 @@ pub struct ServiceState {
     pub last_health_loss: Option<BreachCause>,
     /// Whether the service is at steady state now.
     pub steady: bool,
+    /// Whether floor breaches are being recorded: from the service's first steady state, or from its
+    /// cluster's first drain if the service existed then (a service still deploying is not breaching).
+    pub breach_watch: bool,
     /// Consecutive tasks that failed to start, and the back-off until the next start attempt.
     pub failed_starts: u32,
     pub start_backoff_until_ms: SimTimeMs,
@@ -376,6 +382,7 @@ impl Engine {
             pass_event_at_ms: None,
             last_health_loss: None,
             steady: false,
+            breach_watch: false,
             failed_starts: 0,
             start_backoff_until_ms: 0,
         });

@@ -931,8 +931,12 @@ impl Engine {
             .ok_or_else(|| EcsError::invalid_parameter(format!("The referenced task was not found: {}.", req.task)))?;
         let reason = req.reason.clone().unwrap_or_else(|| "Task stopped by user".into());
         if !self.tasks[id.index()].orphaned {
+            let was_healthy = self.tasks[id.index()].contribution().healthy;
             self.stop_task_now(id, StopCode::UserInitiated, &reason);
             if let Some(s) = self.tasks[id.index()].service {
+                if was_healthy {
+                    self.note_health_loss(s, crate::services::BreachCause::UserStoppedTask);
+                }
                 self.request_pass(s);
             }
         }

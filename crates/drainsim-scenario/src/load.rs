@@ -189,7 +189,15 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             ));
         }
     }
-    let mut tasks: u64 = 0;
+    // Standalone tasks count too (RunTask steps).
+    let mut tasks: u64 = s
+        .steps
+        .iter()
+        .map(|st| match &st.action {
+            Action::RunTask(r) => r.count.unwrap_or(1).max(0) as u64,
+            _ => 0,
+        })
+        .sum();
     for (n, sv) in s.services.iter().filter(|sv| sv.desired_count.is_some()).enumerate() {
         tasks += sv.desired_count.unwrap_or(0).max(0) as u64;
         if tasks > MAX_TASKS {
@@ -246,10 +254,17 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         match &step.action {
             Action::DrainInstances(p) | Action::ActivateInstances(p) => {
                 if p.wave_size.is_some_and(|w| w == 0 || w > 10) {
-                    return Err(l.error_at(
-                        "waveSize",
-                        "waveSize must be 1 to 10 (UpdateContainerInstancesState takes at most 10 instances)",
-                    ));
+                    let nth = s.steps[..n]
+                        .iter()
+                        .filter(|st| matches!(&st.action, Action::DrainInstances(q) | Action::ActivateInstances(q) if q.wave_size.is_some()))
+                        .count();
+                    let (line, column) = locate(&l.source, "waveSize", nth).unwrap_or((1, 1));
+                    return Err(ScenarioError {
+                        file: l.file.clone(),
+                        line,
+                        column,
+                        message: "waveSize must be 1 to 10 (UpdateContainerInstancesState takes at most 10 instances)".into(),
+                    });
                 }
                 check_instance_refs(l, &p.instances, &names, &groups)?;
             }
@@ -268,8 +283,13 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         check_expectation(l, e, &names, &services)?;
     }
     if let Some(f) = &s.faults {
-        if f.trunk_provisioning_failure_per_mille > 1000 || f.task_start_failure_per_mille > 1000 {
-            return Err(l.error_at("PerMille", "fault rates are per mille: 0 to 1000"));
+        for (field, value) in [
+            ("trunkProvisioningFailurePerMille", f.trunk_provisioning_failure_per_mille),
+            ("taskStartFailurePerMille", f.task_start_failure_per_mille),
+        ] {
+            if value > 1000 {
+                return Err(l.error_at(field, format!("{field} is {value}; fault rates are per mille, 0 to 1000")));
+            }
         }
         for n in &f.trunk_failures {
             if !names.contains(n) {

@@ -147,10 +147,71 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
     }
 }
 
-/// A step, or a deferred instance-group registration, in time order.
-enum Scheduled<'a> {
-    Register(&'a InstanceGroup),
-    Step(usize, &'a Step),
+/// Instance groups that register after time 0, in time order. Every way the runner moves time
+/// (to a step, while waiting for a drain, until quiet) goes through here, so a registration happens
+/// at its time whatever step is running.
+struct Registrations<'a> {
+    pending: std::collections::VecDeque<&'a InstanceGroup>,
+}
+
+impl<'a> Registrations<'a> {
+    fn next_time(&self) -> Option<u64> {
+        self.pending.front().map(|g| g.register_at_ms)
+    }
+
+    /// Moves the clock to `time`: events and due registrations in time order (events of an
+    /// instant first). Returns false if the event bound was hit.
+    fn advance_to(&mut self, e: &mut Engine, loaded: &LoadedScenario, time: u64, max_events: u64) -> Result<bool, ScenarioError> {
+        while let Some(t) = self.next_time().filter(|t| *t <= time) {
+            if !e.advance_to(t.max(e.now_ms()), max_events) {
+                return Ok(false);
+            }
+            let g = self.pending.pop_front().expect("peeked");
+            register_group(e, loaded, g)?;
+        }
+        Ok(e.advance_to(time.max(e.now_ms()), max_events))
+    }
+
+    /// One unit of progress no later than `deadline` (the next event instant, or the next
+    /// registration); false when nothing happens until then.
+    fn step(&mut self, e: &mut Engine, loaded: &LoadedScenario, deadline: u64, max_events: u64) -> Result<bool, ScenarioError> {
+        let event = e.next_event_time().filter(|t| *t <= deadline);
+        match (event, self.next_time().filter(|t| *t <= deadline)) {
+            (_, Some(r)) if event.is_none_or(|ev| r <= ev) => self.advance_to(e, loaded, r, max_events),
+            (Some(_), _) => Ok(e.step()),
+            _ => Ok(false),
+        }
+    }
+
+    /// Runs until nothing but background retries is pending and nothing is left to register, until
+    /// `end_time`, or until the event bound.
+    fn run_until_quiet(
+        &mut self,
+        e: &mut Engine,
+        loaded: &LoadedScenario,
+        end_time: u64,
+        max_events: u64,
+    ) -> Result<StopReason, ScenarioError> {
+        loop {
+            if e.is_quiet() && self.pending.is_empty() {
+                return Ok(StopReason::Quiet);
+            }
+            if e.events_processed() >= max_events {
+                return Ok(StopReason::MaxEvents);
+            }
+            let before = (e.now_ms(), e.events_processed(), self.pending.len());
+            if !self.step(e, loaded, end_time, max_events)? {
+                if e.is_quiet() && self.pending.is_empty() {
+                    return Ok(StopReason::Quiet);
+                }
+                if !e.advance_to(end_time.max(e.now_ms()), max_events) {
+                    return Ok(StopReason::MaxEvents);
+                }
+                return Ok(StopReason::EndTime);
+            }
+            debug_assert_ne!(before, (e.now_ms(), e.events_processed(), self.pending.len()), "no progress");
+        }
+    }
 }
 
 /// Runs a loaded scenario. Setup errors (a request the scenario's own setup makes that ECS refuses)
@@ -223,25 +284,22 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, Sce
             .handle(Request::RegisterTaskDefinition(td.clone()))
             .map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
     }
-    let mut schedule: Vec<(u64, Scheduled)> = Vec::new();
+    let mut later: Vec<&InstanceGroup> = Vec::new();
     for g in &s.instances {
         if g.register_at_ms == 0 {
             register_group(&mut engine, loaded, g)?;
         } else {
-            schedule.push((g.register_at_ms, Scheduled::Register(g)));
+            later.push(g);
         }
     }
+    later.sort_by_key(|g| g.register_at_ms);
+    let mut regs = Registrations { pending: later.into() };
     for svc in &s.services {
         engine
             .handle(Request::CreateService(svc.clone()))
             .map_err(|e| setup_err(&format!("\"{}\"", svc.service_name), "services", e))?;
     }
     if let Some(f) = &s.faults {
-        for n in &f.trunk_failures {
-            if let Some(i) = engine.instance_by_name(n) {
-                engine.pin_trunk_failure(i);
-            }
-        }
         for p in &f.pinned {
             let (PinnedFaultKind::AgentDisconnect(n)
             | PinnedFaultKind::AgentReconnect(n)
@@ -270,37 +328,27 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, Sce
         }
     }
 
-    let mut clock = 0u64;
-    for (n, step) in s.steps.iter().enumerate() {
-        let at = step.at_ms.unwrap_or(clock);
-        clock = at;
-        schedule.push((at, Scheduled::Step(n, step)));
-    }
-    schedule.sort_by_key(|(at, item)| (*at, matches!(item, Scheduled::Step(..)) as u8));
-
     let mut outcome_steps = Vec::new();
     let mut results = Vec::new();
     let mut bounded_out = false;
-    for (at, item) in schedule {
-        if !engine.advance_to(at.max(engine.now_ms()), max_events) {
+    for (n, step) in s.steps.iter().enumerate() {
+        // A step without atMs runs right after the one before it.
+        let at = step.at_ms.unwrap_or(engine.now_ms());
+        if !regs.advance_to(&mut engine, loaded, at, max_events)? {
             bounded_out = true;
             break;
         }
-        match item {
-            Scheduled::Register(g) => register_group(&mut engine, loaded, g)?,
-            Scheduled::Step(n, step) => {
-                let (summary, mut step_results) = run_step(&mut engine, loaded, n, step, max_events);
-                outcome_steps.push(StepOutcome {
-                    index: n,
-                    at_ms: engine.now_ms(),
-                    operation: action_name(&step.action).into(),
-                    summary,
-                });
-                results.append(&mut step_results);
-            }
-        }
+        let (summary, mut step_results) = run_step(&mut engine, &mut regs, loaded, n, step, (end_time_ms, max_events))?;
+        outcome_steps.push(StepOutcome {
+            index: n,
+            at_ms: engine.now_ms(),
+            operation: action_name(&step.action).into(),
+            summary,
+        });
+        results.append(&mut step_results);
     }
-    let stop_reason = if bounded_out { StopReason::MaxEvents } else { engine.run_until_quiet(end_time_ms, max_events) };
+    let stop_reason =
+        if bounded_out { StopReason::MaxEvents } else { regs.run_until_quiet(&mut engine, loaded, end_time_ms, max_events)? };
     let invariant_violation = drainsim_core::check_invariants(&engine).err().map(|v| v.to_string());
     for e in &s.expectations {
         results.push(evaluate(&engine, e, Some(stop_reason)));
@@ -319,11 +367,17 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, Sce
 
 fn register_group(engine: &mut Engine, loaded: &LoadedScenario, g: &InstanceGroup) -> Result<(), ScenarioError> {
     let caller = g.instance_role.clone().unwrap_or_else(|| engine.default_caller_arn());
+    let trunk_failures = loaded.scenario.faults.as_ref().map(|f| f.trunk_failures.as_slice()).unwrap_or_default();
     for (k, name) in group_member_names(&g.name, g.count).iter().enumerate() {
         let req = registration_request(g, k as u32, name);
         engine
             .handle_as(&caller, Request::RegisterContainerInstance(req))
             .map_err(|e| loaded.error_at(&format!("\"{}\"", g.name), format!("instance group '{}': {e}", g.name)))?;
+        // A pinned trunk failure applies whenever the instance registers (its trunk is provisioned later).
+        if trunk_failures.contains(name) {
+            let id = engine.instance_by_name(name).expect("just registered");
+            engine.pin_trunk_failure(id);
+        }
     }
     Ok(())
 }
@@ -443,11 +497,12 @@ fn to_request(engine: &Engine, action: &Action) -> Option<Request> {
 
 fn run_step(
     engine: &mut Engine,
+    regs: &mut Registrations,
     loaded: &LoadedScenario,
     n: usize,
     step: &Step,
-    max_events: u64,
-) -> (String, Vec<ExpectationResult>) {
+    (end_time_ms, max_events): (u64, u64),
+) -> Result<(String, Vec<ExpectationResult>), ScenarioError> {
     let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn());
     let outcome = if let Some(req) = to_request(engine, &step.action) {
         match engine.handle_as(&caller, req) {
@@ -522,27 +577,22 @@ fn run_step(
                     if done(engine) {
                         break;
                     }
-                    match engine.next_event_time() {
-                        Some(t) if t <= deadline && engine.events_processed() < max_events => {
-                            engine.step();
-                        }
-                        _ => {
-                            engine.advance_to(deadline, max_events);
-                            timed_out = !done(engine);
-                            break;
-                        }
+                    if engine.events_processed() >= max_events || !regs.step(engine, loaded, deadline, max_events)? {
+                        regs.advance_to(engine, loaded, deadline, max_events)?;
+                        timed_out = !done(engine);
+                        break;
                     }
                 }
                 Outcome::Plan { failures: vec![], timed_out, error: None }
             }
             Action::RunUntilQuiet => {
-                engine.run_until_quiet(u64::MAX / 2, max_events);
+                regs.run_until_quiet(engine, loaded, end_time_ms, max_events)?;
                 Outcome::Checked
             }
             Action::Advance => Outcome::Checked,
             Action::Check(list) => {
                 let results: Vec<ExpectationResult> = list.iter().map(|e| evaluate(engine, e, None)).collect();
-                return (format!("checked {} expectations", results.len()), results);
+                return Ok((format!("checked {} expectations", results.len()), results));
             }
             _ => unreachable!("every ECS action converts to a request"),
         }
@@ -556,7 +606,7 @@ fn run_step(
         detail,
         at_ms: engine.now_ms(),
     };
-    (summary, vec![result])
+    Ok((summary, vec![result]))
 }
 
 fn describe_expect(e: &StepExpect) -> String {
