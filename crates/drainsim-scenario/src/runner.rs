@@ -750,19 +750,36 @@ pub fn check_determinism(loaded: &LoadedScenario, opts: &RunOptions) -> Result<u
     o.keep_records = true;
     let a = run(loaded, &o).map_err(|e| e.to_string())?;
     let b = run(loaded, &o).map_err(|e| e.to_string())?;
-    let (ra, rb) = (a.engine.trace().records(), b.engine.trace().records());
-    if a.engine.trace().digest() == b.engine.trace().digest() && ra == rb {
-        return Ok(a.engine.trace().digest());
+    compare_traces(&a.engine, &b.engine)
+}
+
+/// Compares the traces of two runs (records must be kept): their digest when they agree, else a
+/// message naming the first differing record, its simulated time, and both versions of it.
+pub fn compare_traces(a: &Engine, b: &Engine) -> Result<u64, String> {
+    let (ra, rb) = (a.trace().records(), b.trace().records());
+    if a.trace().digest() == b.trace().digest() && ra == rb {
+        return Ok(a.trace().digest());
     }
     let first = ra.iter().zip(rb.iter()).position(|(x, y)| x != y).unwrap_or(ra.len().min(rb.len()));
     let describe = |e: &Engine, r: Option<&drainsim_core::trace::TraceRecord>| {
         r.map_or("nothing".to_string(), |r| crate::timeline::render_record(e, r).to_line())
     };
+    // Records compare by ids; two runs that only drew different IDs differ in their digests.
+    if first == ra.len().min(rb.len()) && ra.len() == rb.len() {
+        let mismatch =
+            ra.iter().zip(rb.iter()).position(|(x, y)| a.subject_arn(x.subject) != b.subject_arn(y.subject)).unwrap_or(0);
+        return Err(format!(
+            "runs diverged at record {mismatch} (simulated time {} ms): first run had `{}`, second `{}`",
+            ra.get(mismatch).map_or(0, |r| r.time_ms),
+            describe(a, ra.get(mismatch)),
+            describe(b, rb.get(mismatch)),
+        ));
+    }
     Err(format!(
         "runs diverged at record {first} (simulated time {} ms): first run had `{}`, second `{}`",
         ra.get(first).or(rb.get(first)).map_or(0, |r| r.time_ms),
-        describe(&a.engine, ra.get(first)),
-        describe(&b.engine, rb.get(first)),
+        describe(a, ra.get(first)),
+        describe(b, rb.get(first)),
     ))
 }
 
@@ -780,4 +797,26 @@ pub fn check_setup(loaded: &LoadedScenario) -> Result<(), ScenarioError> {
     dry.scenario.expectations.clear();
     dry.scenario.end_time_ms = Some(0);
     run(&dry, &RunOptions::default()).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_divergence_names_the_first_differing_record_and_its_time() {
+        let loaded = crate::load_str(crate::DEMO_FILE, crate::DEMO_SCENARIO).expect("the demo loads");
+        let run_with =
+            |seed| run(&loaded, &RunOptions { seed: Some(seed), keep_records: true, ..Default::default() }).expect("runs");
+        let (a, b) = (run_with(1), run_with(2));
+        let message = compare_traces(&a.engine, &b.engine).expect_err("different seeds draw different IDs");
+        // The two runs agree record for record until the scheduler's tie-break by task ID (the stop
+        // order of equally old tasks) picks different tasks; the message names that record.
+        let first =
+            a.engine.trace().records().iter().zip(b.engine.trace().records()).position(|(x, y)| x != y).expect("they differ");
+        let at = a.engine.trace().records()[first].time_ms;
+        assert!(message.starts_with(&format!("runs diverged at record {first} (simulated time {at} ms)")), "{message}");
+        let same = run_with(1);
+        assert_eq!(compare_traces(&a.engine, &same.engine), Ok(a.engine.trace().digest()));
+    }
 }
