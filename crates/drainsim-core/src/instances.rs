@@ -314,6 +314,15 @@ impl Engine {
     /// The one place an instance changes status: checks the legal graph, bumps the version, records.
     pub(crate) fn set_instance_status(&mut self, id: InstanceId, to: InstanceStatus, reason: &'static str) {
         let from = self.instances[id.index()].status;
+        // Tasks on a DRAINING instance are leaving: they move out of (and back into) spread counts.
+        if (from == InstanceStatus::Draining) != (to == InstanceStatus::Draining) {
+            let delta = if to == InstanceStatus::Draining { -1 } else { 1 };
+            for t in self.instances[id.index()].tasks.clone() {
+                if !self.tasks[t.index()].desired_stopped {
+                    self.adjust_spread(t, delta);
+                }
+            }
+        }
         assert!(
             self.transitions.instance.allows(from, to),
             "illegal container instance transition {} -> {}",

@@ -136,7 +136,35 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
     Ok(())
 }
 
+fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
+    let mut expect: BTreeMap<ServiceId, crate::services::SpreadCounts> = BTreeMap::new();
+    for (n, t) in e.tasks.iter().enumerate() {
+        if let Some(s) = t.service {
+            if t.last_status != TaskStatus::Stopped && e.is_staying(TaskId(n as u32)) {
+                let az = e.instances[t.instance.index()].availability_zone;
+                expect.entry(s).or_default().adjust(t.instance, az, 1);
+            }
+        }
+    }
+    for (n, s) in e.services.iter().enumerate() {
+        let mut want = expect.remove(&ServiceId(n as u32)).unwrap_or_default();
+        let mut got = s.spread.clone();
+        want.per_az.retain(|_, v| *v > 0);
+        got.per_az.retain(|_, v| *v > 0);
+        want.occupied_per_az.retain(|_, v| *v > 0);
+        got.occupied_per_az.retain(|_, v| *v > 0);
+        if want != got {
+            return fail(
+                "spread-counts",
+                format!("{}: spread counts {:?} but recount {:?}", e.strings.resolve(s.name), got, want),
+            );
+        }
+    }
+    Ok(())
+}
+
 fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
+    check_spread_counts(e)?;
     let mut counts: BTreeMap<ServiceId, (ServiceCounts, usize)> = BTreeMap::new();
     for t in e.tasks.iter() {
         if let Some(s) = t.service {

@@ -359,9 +359,16 @@ impl Engine {
                 for az in self.clusters[cluster.index()].placement.everything().by_az.keys() {
                     counts.insert(*az, 0);
                 }
-                self.for_each_owner_task(cluster, owner, |e, inst| {
-                    *counts.entry(e.instances[inst.index()].availability_zone).or_insert(0) += 1;
-                });
+                match owner {
+                    Owner::Service(s) => {
+                        for (az, n) in &self.services[s.index()].spread.per_az {
+                            *counts.entry(*az).or_insert(0) += *n as usize;
+                        }
+                    }
+                    Owner::Group(_) => self.for_each_owner_task(cluster, owner, |e, inst| {
+                        *counts.entry(e.instances[inst.index()].availability_zone).or_insert(0) += 1;
+                    }),
+                }
                 let mut zones: Vec<(usize, &str, Sym)> =
                     counts.iter().map(|(az, n)| (*n, self.strings.resolve(*az), *az)).collect();
                 zones.sort();
@@ -386,10 +393,9 @@ impl Engine {
         };
         match owner {
             Owner::Service(s) => {
-                for t in &self.services[s.index()].tasks {
-                    let task = &self.tasks[t.index()];
-                    if staying(self, task) {
-                        f(self, task.instance);
+                for (instance, n) in &self.services[s.index()].spread.per_instance {
+                    for _ in 0..*n {
+                        f(self, *instance);
                     }
                 }
             }
@@ -429,33 +435,94 @@ impl Engine {
             }
             Strategy::BinpackCpu => sets.by_cpu.range((req.cpu, InstanceId(0))..).map(|(_, id)| *id).find(|id| fits(self, *id)),
             Strategy::Random => {
-                let candidates: Vec<InstanceId> =
+                // Sample instances of the cluster uniformly (from the placement stream) until one is
+                // in this size class and fits; after 64 misses, choose among all that fit.
+                let cluster_instances = self.clusters[cluster.index()].instances.len();
+                for _ in 0..64 {
+                    if cluster_instances == 0 {
+                        break;
+                    }
+                    let k = self.rng.placement_index(cluster_instances);
+                    let id = self.clusters[cluster.index()].instances[k];
+                    let i = &self.instances[id.index()];
+                    let in_sets = match az {
+                        None => true,
+                        Some(z) => i.availability_zone == z,
+                    };
+                    if i.indexed && in_sets && i.remaining.cpu >= class.0 && i.remaining.memory >= class.1 && fits(self, id) {
+                        return Some(id);
+                    }
+                }
+                let index = &self.clusters[cluster.index()].placement.classes[&class];
+                let sets = match az {
+                    None => &index.all,
+                    Some(az) => index.by_az.get(&az)?,
+                };
+                let mut candidates: Vec<InstanceId> =
                     sets.by_memory.range((req.memory, InstanceId(0))..).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
                 if candidates.is_empty() {
                     None
                 } else {
-                    let mut sorted = candidates;
-                    sorted.sort();
-                    let k = self.rng.placement_index(sorted.len());
-                    Some(sorted[k])
+                    candidates.sort();
+                    let k = self.rng.placement_index(candidates.len());
+                    Some(candidates[k])
                 }
             }
             Strategy::SpreadInstance => {
-                // Most free memory first; stop at the first instance without a task of the owner.
-                let mut best: Option<(usize, InstanceId)> = None;
-                for (_, id) in sets.by_memory.range((req.memory, InstanceId(0))..).rev() {
-                    if !fits(self, *id) {
-                        continue;
+                let in_az = |e: &Engine, id: InstanceId| az.is_none_or(|z| e.instances[id.index()].availability_zone == z);
+                let staying_on = |e: &Engine, id: InstanceId| match owner {
+                    Owner::Service(s) => e.services[s.index()].spread.per_instance.get(&id).copied().unwrap_or(0) as usize,
+                    Owner::Group(_) => owner_tasks_on(e, id, owner),
+                };
+                let occupied = match (owner, az) {
+                    (Owner::Service(s), None) => self.services[s.index()].spread.per_instance.len(),
+                    (Owner::Service(s), Some(z)) => {
+                        self.services[s.index()].spread.occupied_per_az.get(&z).copied().unwrap_or(0) as usize
                     }
-                    let n = owner_tasks_on(self, *id, owner);
-                    if n == 0 {
-                        return Some(*id);
+                    (Owner::Group(_), _) => usize::MAX,
+                };
+                // Phase 1: an instance without a staying task of the owner, most free memory first.
+                // While fewer instances hold tasks than this pool has members, one must be empty.
+                if occupied < sets.by_memory.len() || matches!(owner, Owner::Group(_)) {
+                    let mut best: Option<(usize, InstanceId)> = None;
+                    for (_, id) in sets.by_memory.range((req.memory, InstanceId(0))..).rev() {
+                        if !fits(self, *id) {
+                            continue;
+                        }
+                        let n = staying_on(self, *id);
+                        if n == 0 {
+                            return Some(*id);
+                        }
+                        if best.is_none_or(|(b, _)| n < b) {
+                            best = Some((n, *id));
+                        }
                     }
-                    if best.is_none_or(|(b, _)| n < b) {
-                        best = Some((n, *id));
+                    if matches!(owner, Owner::Group(_)) {
+                        return best.map(|(_, id)| id);
                     }
                 }
-                best.map(|(_, id)| id)
+                // Phase 2: every pool member holds tasks; fewest first (the service's ordered counts).
+                let Owner::Service(s) = owner else { unreachable!("groups returned above") };
+                let class_members: Vec<InstanceId> = self.services[s.index()]
+                    .spread
+                    .by_count
+                    .iter()
+                    .map(|(_, id)| *id)
+                    .filter(|id| {
+                        let i = &self.instances[id.index()];
+                        i.indexed && i.remaining.cpu >= class.0 && i.remaining.memory >= class.1 && in_az(self, *id)
+                    })
+                    .take(256)
+                    .collect();
+                class_members.into_iter().find(|id| fits(self, *id)).or_else(|| {
+                    // Nothing among the first candidates fits (ports, ENIs): fall back to a scan.
+                    sets.by_memory
+                        .range((req.memory, InstanceId(0))..)
+                        .rev()
+                        .map(|(_, id)| *id)
+                        .filter(|id| fits(self, *id))
+                        .min_by_key(|id| staying_on(self, *id))
+                })
             }
             Strategy::SpreadAttribute(attr) => {
                 let candidates: Vec<InstanceId> =

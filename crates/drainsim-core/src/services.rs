@@ -107,6 +107,44 @@ pub struct ServiceObservations {
     pub steady_state_at_ms: Option<SimTimeMs>,
 }
 
+/// Where a service's *staying* tasks are — tasks not told to stop, on instances that are not
+/// DRAINING — kept up to date on every launch, stop and drain, so that spread placement needs no
+/// scan of the service's tasks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpreadCounts {
+    /// Staying tasks per instance (instances with none are absent).
+    pub per_instance: BTreeMap<InstanceId, u32>,
+    /// The same pairs ordered by count.
+    pub by_count: std::collections::BTreeSet<(u32, InstanceId)>,
+    /// Staying tasks per Availability Zone.
+    pub per_az: BTreeMap<Sym, u32>,
+    /// Instances holding at least one staying task, per Availability Zone.
+    pub occupied_per_az: BTreeMap<Sym, u32>,
+}
+
+impl SpreadCounts {
+    /// Adds `delta` staying tasks on `instance` (in zone `az`).
+    pub fn adjust(&mut self, instance: InstanceId, az: Sym, delta: i32) {
+        let old = self.per_instance.get(&instance).copied().unwrap_or(0);
+        let new = (old as i64 + delta as i64).max(0) as u32;
+        if old > 0 {
+            self.by_count.remove(&(old, instance));
+        }
+        if new > 0 {
+            self.by_count.insert((new, instance));
+            self.per_instance.insert(instance, new);
+        } else {
+            self.per_instance.remove(&instance);
+        }
+        if (old == 0) != (new == 0) {
+            let occupied = self.occupied_per_az.entry(az).or_insert(0);
+            *occupied = if new > 0 { *occupied + 1 } else { occupied.saturating_sub(1) };
+        }
+        let zone = self.per_az.entry(az).or_insert(0);
+        *zone = (*zone as i64 + delta as i64).max(0) as u32;
+    }
+}
+
 /// How many task IDs a "has started/stopped N tasks" event lists (the rest are counted).
 pub const EVENT_TASKS_LISTED: usize = 10;
 
@@ -167,6 +205,8 @@ pub struct ServiceState {
     /// Tasks not STOPPED (and not orphaned).
     pub tasks: Vec<TaskId>,
     pub counts: ServiceCounts,
+    /// Where the staying tasks are (for spread placement).
+    pub spread: SpreadCounts,
     /// Every service event, oldest first (DescribeServices shows the newest 100).
     pub events: Vec<(SimTimeMs, ServiceEventKind)>,
     pub observations: ServiceObservations,
@@ -376,6 +416,7 @@ impl Engine {
             created_at_ms: self.now_ms,
             tasks: Vec::new(),
             counts: ServiceCounts::default(),
+            spread: SpreadCounts::default(),
             events: Vec::new(),
             observations: ServiceObservations::default(),
             retry_pending: false,

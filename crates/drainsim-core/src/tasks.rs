@@ -483,6 +483,23 @@ impl Engine {
         v
     }
 
+    /// Whether a service task *stays*: not told to stop, and not on a DRAINING instance (spread
+    /// placement balances what stays).
+    pub(crate) fn is_staying(&self, id: TaskId) -> bool {
+        let t = &self.tasks[id.index()];
+        !t.desired_stopped && !t.orphaned && self.instances[t.instance.index()].status != InstanceStatus::Draining
+    }
+
+    /// Counts a service task in or out of its service's spread counts.
+    pub(crate) fn adjust_spread(&mut self, id: TaskId, delta: i32) {
+        let t = &self.tasks[id.index()];
+        if let Some(s) = t.service {
+            let az = self.instances[t.instance.index()].availability_zone;
+            let instance = t.instance;
+            self.services[s.index()].spread.adjust(instance, az, delta);
+        }
+    }
+
     // ----- lifecycle -----
 
     /// Launches a task on an instance that fits it (the caller placed it): reserves its resources
@@ -538,6 +555,7 @@ impl Engine {
             self.create_task_eni(id);
         }
         self.apply_contribution(id, Contribution::default());
+        self.adjust_spread(id, 1);
         self.record(Subject::Task(id), Change::TaskStatus { from: None, to: TaskStatus::Provisioning }, "placement");
         let d = self.config.timings.task_provisioning_ms;
         self.schedule_stage(id, d);
@@ -750,6 +768,9 @@ impl Engine {
             return;
         }
         let old = self.tasks[id.index()].contribution();
+        if self.is_staying(id) {
+            self.adjust_spread(id, -1);
+        }
         let reason_sym = self.strings.intern(reason);
         {
             let t = &mut self.tasks[id.index()];
@@ -814,6 +835,9 @@ impl Engine {
         for id in tasks {
             let old = self.tasks[id.index()].contribution();
             let was_healthy = old.healthy;
+            if self.is_staying(id) {
+                self.adjust_spread(id, -1);
+            }
             self.tasks[id.index()].orphaned = true;
             self.tasks[id.index()].version += 1;
             self.record(Subject::Task(id), Change::TaskOrphaned, "DeregisterContainerInstance force");
