@@ -242,5 +242,50 @@ fn scenario(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernel, drains, placement, scenario);
+/// The engine's own queue and dispatch: no-op events (a reconnect of a connected agent) pinned at
+/// pseudo-random times and processed through `Engine::step`, with 10,000 or 1,000,000 pending.
+fn engine_events(c: &mut Criterion) {
+    use drainsim_core::faults::PinnedFault;
+    let mut g = c.benchmark_group("engine");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1_000_000));
+    let base = || {
+        let mut e = Engine::new(EngineConfig {
+            seed: 3,
+            keep_trace_records: false,
+            check_invariants_every_event: false,
+            ..Default::default()
+        });
+        e.create_cluster("bench").expect("valid");
+        register(&mut e, "i0".into(), 0);
+        let id = e.instance_by_name("i0").expect("registered");
+        (e, id)
+    };
+    for (name, pending) in [("events_1m_10k_pending", 10_000u64), ("events_1m_1m_pending", 1_000_000)] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                base,
+                |(mut e, id)| {
+                    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+                    let mut processed = 0u64;
+                    while processed < 1_000_000 {
+                        let start = e.now_ms();
+                        for _ in 0..pending {
+                            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                            e.pin_fault(start + 1 + (x >> 40), PinnedFault::AgentReconnect(id));
+                        }
+                        let before = e.events_processed();
+                        while e.step() {}
+                        processed += e.events_processed() - before;
+                    }
+                    black_box(e.events_processed())
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, kernel, engine_events, drains, placement, scenario);
 criterion_main!(benches);
