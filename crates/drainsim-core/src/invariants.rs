@@ -243,7 +243,8 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
                 expect += 1;
                 let k = IndexKey::of(*id, i);
                 for ((cpu, memory), class) in &cluster.placement.classes {
-                    let member = class.all.by_memory.contains(&(k.memory, *id)) && class.all.by_cpu.contains(&(k.cpu, *id));
+                    let tracked = !cluster.placement.track_cpu || class.all.by_cpu.contains(&(k.cpu, *id));
+                    let member = class.all.by_memory.contains(&(k.memory, *id)) && tracked;
                     let in_az = class.by_az.get(&k.az).is_some_and(|s| s.by_memory.contains(&(k.memory, *id)));
                     if member != (k.cpu >= *cpu && k.memory >= *memory) || member != in_az {
                         return fail(
@@ -253,7 +254,7 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
                     }
                 }
                 if !cluster.placement.everything().all.by_memory.contains(&(k.memory, *id))
-                    || !cluster.placement.everything().all.by_cpu.contains(&(k.cpu, *id))
+                    || (cluster.placement.track_cpu && !cluster.placement.everything().all.by_cpu.contains(&(k.cpu, *id)))
                 {
                     return fail("placement-index", format!("{}: stale index key", e.strings.resolve(i.name)));
                 }

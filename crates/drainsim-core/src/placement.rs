@@ -59,7 +59,8 @@ impl IndexKey {
     }
 }
 
-/// Ordered sets of placeable instances by free memory and free CPU.
+/// Ordered sets of placeable instances by free memory and (once a binpack-by-CPU placement has
+/// asked for it) by free CPU.
 #[derive(Debug, Clone, Default)]
 pub struct CapacitySets {
     pub by_memory: BTreeSet<(i64, InstanceId)>,
@@ -67,13 +68,17 @@ pub struct CapacitySets {
 }
 
 impl CapacitySets {
-    fn insert(&mut self, k: IndexKey) {
+    fn insert(&mut self, k: IndexKey, track_cpu: bool) {
         self.by_memory.insert((k.memory, k.id));
-        self.by_cpu.insert((k.cpu, k.id));
+        if track_cpu {
+            self.by_cpu.insert((k.cpu, k.id));
+        }
     }
-    fn remove(&mut self, k: IndexKey) {
+    fn remove(&mut self, k: IndexKey, track_cpu: bool) {
         self.by_memory.remove(&(k.memory, k.id));
-        self.by_cpu.remove(&(k.cpu, k.id));
+        if track_cpu {
+            self.by_cpu.remove(&(k.cpu, k.id));
+        }
     }
 }
 
@@ -86,14 +91,14 @@ pub struct ClassIndex {
 }
 
 impl ClassIndex {
-    fn insert(&mut self, k: IndexKey) {
-        self.all.insert(k);
-        self.by_az.entry(k.az).or_default().insert(k);
+    fn insert(&mut self, k: IndexKey, track_cpu: bool) {
+        self.all.insert(k, track_cpu);
+        self.by_az.entry(k.az).or_default().insert(k, track_cpu);
     }
-    fn remove(&mut self, k: IndexKey) {
-        self.all.remove(k);
+    fn remove(&mut self, k: IndexKey, track_cpu: bool) {
+        self.all.remove(k, track_cpu);
         if let Some(s) = self.by_az.get_mut(&k.az) {
-            s.remove(k);
+            s.remove(k, track_cpu);
         }
     }
 }
@@ -107,17 +112,19 @@ pub const MAX_SIZE_CLASSES: usize = 64;
 /// memory and by free CPU. Binpack is then the first member of a range, and spread stops at the first
 /// member without a task of the service: no scan over instances that cannot take the task. The
 /// class `(0, 0)` holds every placeable instance. Each resource change updates every class
-/// (`O(classes × log n)`).
+/// (`O(classes × log n)`). The by-CPU order is only kept once a binpack-by-CPU placement needs it.
 #[derive(Debug, Clone)]
 pub struct PlacementIndex {
     pub classes: BTreeMap<(i64, i64), ClassIndex>,
+    /// Whether the `by_cpu` sets are maintained.
+    pub track_cpu: bool,
 }
 
 impl Default for PlacementIndex {
     fn default() -> Self {
         let mut classes = BTreeMap::new();
         classes.insert((0, 0), ClassIndex::default());
-        PlacementIndex { classes }
+        PlacementIndex { classes, track_cpu: false }
     }
 }
 
@@ -125,13 +132,34 @@ impl PlacementIndex {
     pub fn insert(&mut self, k: IndexKey) {
         for ((cpu, memory), class) in self.classes.iter_mut() {
             if k.cpu >= *cpu && k.memory >= *memory {
-                class.insert(k);
+                class.insert(k, self.track_cpu);
             }
         }
     }
     pub fn remove(&mut self, k: IndexKey) {
         for class in self.classes.values_mut() {
-            class.remove(k);
+            class.remove(k, self.track_cpu);
+        }
+    }
+    /// The keys of every placeable instance (`key_of` reads an instance's current key).
+    fn all_keys(&self, key_of: impl Fn(InstanceId) -> IndexKey) -> Vec<IndexKey> {
+        self.everything().all.by_memory.iter().map(|(_, id)| key_of(*id)).collect()
+    }
+
+    /// Starts keeping the by-CPU order (binpack by CPU).
+    pub fn track_cpu(&mut self, key_of: impl Fn(InstanceId) -> IndexKey) {
+        if self.track_cpu {
+            return;
+        }
+        self.track_cpu = true;
+        let keys = self.all_keys(key_of);
+        for ((cpu, memory), class) in self.classes.iter_mut() {
+            for k in &keys {
+                if k.cpu >= *cpu && k.memory >= *memory {
+                    class.all.by_cpu.insert((k.cpu, k.id));
+                    class.by_az.entry(k.az).or_default().by_cpu.insert((k.cpu, k.id));
+                }
+            }
         }
     }
     /// Every placeable instance.
@@ -146,7 +174,7 @@ impl PlacementIndex {
     }
     /// The class for a task size, built on first use from the placeable instances; `(0, 0)` when the
     /// class limit is reached.
-    pub fn class_for(&mut self, cpu: i64, memory: i64) -> (i64, i64) {
+    pub fn class_for(&mut self, cpu: i64, memory: i64, key_of: impl Fn(InstanceId) -> IndexKey) -> (i64, i64) {
         let key = (cpu.max(0), memory.max(0));
         if self.classes.contains_key(&key) {
             return key;
@@ -155,23 +183,9 @@ impl PlacementIndex {
             return (0, 0);
         }
         let mut class = ClassIndex::default();
-        // Rebuild from the keys of the (0, 0) class: memory and CPU of each instance.
-        let mut cpu_of: BTreeMap<InstanceId, i64> = BTreeMap::new();
-        for (c, id) in &self.everything().all.by_cpu {
-            cpu_of.insert(*id, *c);
-        }
-        let azs: Vec<(Sym, Vec<InstanceId>)> =
-            self.everything().by_az.iter().map(|(az, sets)| (*az, sets.by_memory.iter().map(|(_, id)| *id).collect())).collect();
-        let mut az_of: BTreeMap<InstanceId, Sym> = BTreeMap::new();
-        for (az, ids) in azs {
-            for id in ids {
-                az_of.insert(id, az);
-            }
-        }
-        for (mem, id) in &self.everything().all.by_memory {
-            let c = cpu_of[id];
-            if c >= key.0 && *mem >= key.1 {
-                class.insert(IndexKey { id: *id, cpu: c, memory: *mem, az: az_of[id] });
+        for k in self.all_keys(key_of) {
+            if k.cpu >= key.0 && k.memory >= key.1 {
+                class.insert(k, self.track_cpu);
             }
         }
         self.classes.insert(key, class);
@@ -350,7 +364,10 @@ impl Engine {
         owner: Owner,
         distinct: bool,
     ) -> Result<InstanceId, PlacementFailure> {
-        let class = self.clusters[cluster.index()].placement.class_for(req.cpu, req.memory);
+        let instances = &self.instances;
+        let class = self.clusters[cluster.index()]
+            .placement
+            .class_for(req.cpu, req.memory, |id| IndexKey::of(id, &instances[id.index()]));
         let az_attr = self.strings.get("ecs.availability-zone");
         if let (Some(Strategy::SpreadAttribute(attr)), Some(az_attr)) = (strategies.first(), az_attr) {
             if *attr == az_attr {
@@ -433,7 +450,18 @@ impl Engine {
             Strategy::BinpackMemory => {
                 sets.by_memory.range((req.memory, InstanceId(0))..).map(|(_, id)| *id).find(|id| fits(self, *id))
             }
-            Strategy::BinpackCpu => sets.by_cpu.range((req.cpu, InstanceId(0))..).map(|(_, id)| *id).find(|id| fits(self, *id)),
+            Strategy::BinpackCpu => {
+                if !self.clusters[cluster.index()].placement.track_cpu {
+                    let instances = &self.instances;
+                    self.clusters[cluster.index()].placement.track_cpu(|id| IndexKey::of(id, &instances[id.index()]));
+                }
+                let index = &self.clusters[cluster.index()].placement.classes[&class];
+                let sets = match az {
+                    None => &index.all,
+                    Some(az) => index.by_az.get(&az)?,
+                };
+                sets.by_cpu.range((req.cpu, InstanceId(0))..).map(|(_, id)| *id).find(|id| fits(self, *id))
+            }
             Strategy::Random => {
                 // Sample instances of the cluster uniformly (from the placement stream) until one is
                 // in this size class and fits; after 64 misses, choose among all that fit.

@@ -42,7 +42,7 @@ fn case() -> impl Strategy<Value = Case> {
                 1u32..7,
                 prop_oneof![Just(0u32), Just(50), Just(75), Just(100)],
                 prop_oneof![Just(100u32), Just(125), Just(150), Just(200)],
-                0u8..4,
+                0u8..6,
             )
                 .prop_map(|(desired, min, max, strategy)| ServiceSpec { desired, min, max, strategy }),
             1..4,
@@ -119,6 +119,11 @@ fn build(c: &Case) -> Engine {
             0 => vec![],
             1 => vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }],
             2 => vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+            3 => vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("cpu".into()) }],
+            4 => vec![
+                PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.availability-zone".into()) },
+                PlacementStrategy { strategy_type: "binpack".into(), field: Some("cpu".into()) },
+            ],
             _ => vec![PlacementStrategy { strategy_type: "random".into(), field: None }],
         };
         e.handle(Request::CreateService(CreateServiceRequest {
