@@ -215,28 +215,10 @@ fn placement(c: &mut Criterion) {
     g.finish();
 }
 
-/// A 20,000-instance, 1,000-service scenario as RON text.
-pub fn large_scenario_text(instances: usize, services: usize) -> String {
-    let mut s = String::from("Scenario(\n  name: \"large\",\n  seed: 1,\n  clusters: [\"bench\"],\n  instances: [\n");
-    s.push_str(&format!("    (name: \"old\", count: {}, cluster: \"bench\", instanceType: \"m5.xlarge\", availabilityZones: [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"], cpu: 4096, memory: 16384),\n", instances / 2));
-    s.push_str(&format!("    (name: \"new\", count: {}, cluster: \"bench\", instanceType: \"m5.xlarge\", availabilityZones: [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"], cpu: 4096, memory: 16384, registerAtMs: 600000),\n", instances / 2));
-    s.push_str("  ],\n  taskDefinitions: [(family: \"app\", containerDefinitions: [(name: \"app\", cpu: 128, memory: 256, exitAfterSigtermMs: 2000)])],\n  services: [\n");
-    for n in 0..services {
-        let strat = if n % 2 == 0 {
-            "(type: \"binpack\", field: \"memory\")"
-        } else {
-            "(type: \"spread\", field: \"attribute:ecs.availability-zone\")"
-        };
-        s.push_str(&format!("    (cluster: \"bench\", serviceName: \"svc{n}\", taskDefinition: \"app\", desiredCount: 100, deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200), placementStrategy: [{strat}]),\n"));
-    }
-    s.push_str("  ],\n  steps: [(atMs: 660000, do: DrainInstances((cluster: \"bench\", instances: [\"old\"])))],\n  expectations: [StopReason(\"quiet\")],\n)\n");
-    s
-}
-
 fn scenario(c: &mut Criterion) {
     let mut g = c.benchmark_group("scenario");
     g.sample_size(20);
-    let text = large_scenario_text(20_000, 1_000);
+    let text = drainsim_scenario::synthetic::large_drain_scenario(20_000, 1_000);
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("parse_large", |b| b.iter(|| black_box(drainsim_scenario::load_str("large.ron", &text).expect("valid"))));
     g.finish();

@@ -282,9 +282,14 @@ impl Engine {
                     (!task.healthy, per_az[&az_of(self, **t)], task.created_at_ms, std::cmp::Reverse(self.task_uuid(**t)))
                 })
                 .expect("keep is not empty");
+            let starting = self.tasks[victim.index()].last_status.is_starting();
             self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
             keep.retain(|k| *k != victim);
-            stopped_names.push(victim);
+            if starting {
+                stopped_pending.push(victim);
+            } else {
+                stopped_names.push(victim);
+            }
             out.progress = true;
         }
 

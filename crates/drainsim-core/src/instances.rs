@@ -357,7 +357,10 @@ impl Engine {
             }
             self.instances[id.index()].indexed = placeable;
             if placeable {
+                // New room: services waiting for capacity, and daemon services (one task per
+                // instance, e.g. a trunked instance that just became ACTIVE), try again.
                 self.trigger_waiting_services(cluster);
+                self.trigger_daemon_services(cluster);
             }
         }
     }

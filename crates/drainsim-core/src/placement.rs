@@ -529,6 +529,19 @@ impl Engine {
                         return best.map(|(_, id)| id);
                     }
                 }
+                // Instances that hold tasks but have no room still count as occupied, so an empty
+                // member may remain: look among the 64 members with the most free memory (where empty
+                // instances sort) before taking the fewest-tasks member.
+                if let Some(id) = sets
+                    .by_memory
+                    .range((req.memory, InstanceId(0))..)
+                    .rev()
+                    .take(64)
+                    .map(|(_, id)| *id)
+                    .find(|id| staying_on(self, *id) == 0 && fits(self, *id))
+                {
+                    return Some(id);
+                }
                 // Phase 2: every pool member holds tasks; fewest first (the service's ordered counts).
                 let Owner::Service(s) = owner else { unreachable!("groups returned above") };
                 let class_members: Vec<InstanceId> = self.services[s.index()]

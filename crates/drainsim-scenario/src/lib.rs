@@ -11,6 +11,7 @@ pub mod load;
 pub mod report;
 pub mod runner;
 pub mod sweep;
+pub mod synthetic;
 pub mod timeline;
 
 pub use load::{load_file, load_str, LoadedScenario, ScenarioError};

@@ -506,7 +506,18 @@ fn run_step(
     let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn());
     let outcome = if let Some(req) = to_request(engine, &step.action) {
         match engine.handle_as(&caller, req) {
-            Ok(r) => Outcome::Response(r),
+            Ok(r) => {
+                // A pinned trunk failure applies to an instance a step registers, too.
+                if let Action::RegisterContainerInstance(reg) = &step.action {
+                    let name = &reg.instance_identity.name;
+                    if loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(name)) {
+                        if let Some(id) = engine.instance_by_name(name) {
+                            engine.pin_trunk_failure(id);
+                        }
+                    }
+                }
+                Outcome::Response(r)
+            }
             Err(e) => Outcome::Error(e),
         }
     } else {
@@ -796,6 +807,10 @@ pub fn check_setup(loaded: &LoadedScenario) -> Result<(), ScenarioError> {
     dry.scenario.steps.clear();
     dry.scenario.expectations.clear();
     dry.scenario.end_time_ms = Some(0);
+    // Later groups register at once, so their refusals surface too.
+    for g in &mut dry.scenario.instances {
+        g.register_at_ms = 0;
+    }
     run(&dry, &RunOptions::default()).map(|_| ())
 }
 
