@@ -176,24 +176,48 @@ fn run(args: RunArgs) -> ExitCode {
     let opts = RunOptions {
         seed: args.seed,
         account_defaults,
-        keep_records: !args.json || args.trace.is_some(),
+        // The text timeline needs the records; --trace streams them to its file instead.
+        keep_records: !args.json && args.timeline == TimelineMode::Full && args.trace.is_none(),
         // Debug builds check every invariant after every event; a release run checks at its end.
         check_invariants_every_event: cfg!(debug_assertions),
         swarm_faults: args.faults == Some(Faults::Swarm),
     };
     let started = Instant::now();
-    let outcome = match runner::run(&loaded, &opts) {
+    let result = match &args.trace {
+        None => runner::run(&loaded, &opts),
+        Some(path) => {
+            let file = match std::fs::File::create(path) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: cannot write the trace to {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            };
+            let mut out = std::io::BufWriter::new(file);
+            let mut write_error = None;
+            let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::trace::TraceRecord]| {
+                for r in records {
+                    let r = timeline::render_record(e, r);
+                    if let Err(err) = writeln!(out, "{}\t{}\t{}\t{}\t{}", r.time_ms, r.subject, r.subject_arn, r.change, r.reason)
+                    {
+                        write_error.get_or_insert(err);
+                    }
+                }
+            };
+            let result = runner::run_streaming(&loaded, &opts, &mut sink);
+            if let Some(err) = write_error.take().or_else(|| out.flush().err()) {
+                eprintln!("error: cannot write the trace to {}: {err}", path.display());
+                return ExitCode::from(2);
+            }
+            result
+        }
+    };
+    let outcome = match result {
         Ok(o) => o,
         Err(e) => return invalid(&e),
     };
     let wall = started.elapsed();
     let reproduce = reproduce_command(&args, &loaded, outcome.seed);
-    if let Some(path) = &args.trace {
-        if let Err(e) = write_trace(path, &outcome) {
-            eprintln!("error: cannot write the trace to {}: {e}", path.display());
-            return ExitCode::from(2);
-        }
-    }
     let passed = outcome.passed();
     if args.json {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -206,7 +230,11 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     } else {
-        print_text(&outcome, &loaded, args.timeline, wall, &reproduce);
+        let mode = if args.trace.is_some() { TimelineMode::None } else { args.timeline };
+        if let Some(path) = &args.trace {
+            println!("timeline: {} records written to {}", outcome.engine.trace().len(), path.display());
+        }
+        print_text(&outcome, &loaded, mode, wall, &reproduce);
     }
     if passed {
         ExitCode::SUCCESS
@@ -230,15 +258,6 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
         cmd.push_str(" --faults swarm");
     }
     cmd
-}
-
-fn write_trace(path: &PathBuf, outcome: &runner::RunOutcome) -> std::io::Result<()> {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for r in outcome.engine.trace().records() {
-        let r = timeline::render_record(&outcome.engine, r);
-        writeln!(f, "{}\t{}\t{}\t{}\t{}", r.time_ms, r.subject, r.subject_arn, r.change, r.reason)?;
-    }
-    f.flush()
 }
 
 fn print_text(

@@ -120,3 +120,18 @@ fn failing_expectations_exit_1_and_name_them() {
     assert!(text.contains("FAIL web minHealthyObserved >= 3"), "{text}");
     assert!(text.contains("reproduce with: drainsim run"), "{text}");
 }
+
+#[test]
+fn trace_is_streamed_to_a_file_without_changing_the_digest() {
+    let dir = std::env::temp_dir().join(format!("drainsim-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("demo.trace");
+    let with = json(&["run", "scenarios/demo.ron", "--json", "--trace", path.to_str().unwrap()]);
+    let without = json(&["run", "scenarios/demo.ron", "--json"]);
+    assert_eq!(with["traceDigest"], without["traceDigest"]);
+    let trace = std::fs::read_to_string(&path).unwrap();
+    assert!(trace.lines().count() > 50, "{trace}");
+    assert!(trace.contains("status ACTIVE -> DRAINING"), "{trace}");
+    let text = drainsim(&["run", "scenarios/demo.ron", "--trace", path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("records written to {}", path.display())));
+}

@@ -150,11 +150,30 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
 /// Instance groups that register after time 0, in time order. Every way the runner moves time
 /// (to a step, while waiting for a drain, until quiet) goes through here, so a registration happens
 /// at its time whatever step is running.
-struct Registrations<'a> {
+struct Registrations<'a, 's> {
     pending: std::collections::VecDeque<&'a InstanceGroup>,
+    /// Where trace records are streamed as the run goes (records are then not kept).
+    sink: Option<&'s mut TraceSink<'s>>,
 }
 
-impl<'a> Registrations<'a> {
+/// Receives trace records in batches during a run (e.g. to write them to a file), so a long run's
+/// records never pile up in memory.
+pub type TraceSink<'s> = dyn FnMut(&Engine, &[drainsim_core::trace::TraceRecord]) + 's;
+
+/// Records kept before they are handed to a sink.
+const SINK_BATCH: usize = 4096;
+
+impl<'a, 's> Registrations<'a, 's> {
+    /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
+    fn flush(&mut self, e: &mut Engine, all: bool) {
+        if let Some(sink) = self.sink.as_mut() {
+            if all || e.trace().records().len() >= SINK_BATCH {
+                let records = e.take_trace_records();
+                sink(e, &records);
+            }
+        }
+    }
+
     fn next_time(&self) -> Option<u64> {
         self.pending.front().map(|g| g.register_at_ms)
     }
@@ -175,6 +194,7 @@ impl<'a> Registrations<'a> {
     /// One unit of progress no later than `deadline` (the next event instant, or the next
     /// registration); false when nothing happens until then.
     fn step(&mut self, e: &mut Engine, loaded: &LoadedScenario, deadline: u64, max_events: u64) -> Result<bool, ScenarioError> {
+        self.flush(e, false);
         let event = e.next_event_time().filter(|t| *t <= deadline);
         match (event, self.next_time().filter(|t| *t <= deadline)) {
             (_, Some(r)) if event.is_none_or(|ev| r <= ev) => self.advance_to(e, loaded, r, max_events),
@@ -217,6 +237,26 @@ impl<'a> Registrations<'a> {
 /// Runs a loaded scenario. Setup errors (a request the scenario's own setup makes that ECS refuses)
 /// are scenario errors; everything after is judged by the expectations.
 pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, ScenarioError> {
+    run_inner(loaded, opts, None)
+}
+
+/// Runs a scenario streaming its trace records to `sink` in batches as they are made (records are
+/// kept only until handed over; the digest is unaffected).
+pub fn run_streaming<'s>(
+    loaded: &LoadedScenario,
+    opts: &RunOptions,
+    sink: &'s mut TraceSink<'s>,
+) -> Result<RunOutcome, ScenarioError> {
+    let mut o = opts.clone();
+    o.keep_records = true;
+    run_inner(loaded, &o, Some(sink))
+}
+
+fn run_inner<'s>(
+    loaded: &LoadedScenario,
+    opts: &RunOptions,
+    sink: Option<&'s mut TraceSink<'s>>,
+) -> Result<RunOutcome, ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
     let mut config = EngineConfig {
@@ -293,7 +333,7 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, Sce
         }
     }
     later.sort_by_key(|g| g.register_at_ms);
-    let mut regs = Registrations { pending: later.into() };
+    let mut regs = Registrations { pending: later.into(), sink };
     for svc in &s.services {
         engine
             .handle(Request::CreateService(svc.clone()))
@@ -339,6 +379,7 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, Sce
             break;
         }
         let (summary, mut step_results) = run_step(&mut engine, &mut regs, loaded, n, step, (end_time_ms, max_events))?;
+        regs.flush(&mut engine, false);
         outcome_steps.push(StepOutcome {
             index: n,
             at_ms: engine.now_ms(),
@@ -349,6 +390,7 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, Sce
     }
     let stop_reason =
         if bounded_out { StopReason::MaxEvents } else { regs.run_until_quiet(&mut engine, loaded, end_time_ms, max_events)? };
+    regs.flush(&mut engine, true);
     let invariant_violation = drainsim_core::check_invariants(&engine).err().map(|v| v.to_string());
     for e in &s.expectations {
         results.push(evaluate(&engine, e, Some(stop_reason)));
