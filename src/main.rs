@@ -274,8 +274,8 @@ fn print_text(
     }
     if let Some(p) = &outcome.fault_profile {
         println!(
-            "fault profile: trunk provisioning failure {}‰, ENI attach latency {} ms, task start failure {}‰",
-            p.trunk_provisioning_failure_per_mille, p.eni_attach_latency_ms, p.task_start_failure_per_mille
+            "fault profile: trunk provisioning failure {}‰, ENI attach latency {} ms, task start failure {}‰, agent disconnects {}/h per instance",
+            p.trunk_provisioning_failure_per_mille, p.eni_attach_latency_ms, p.task_start_failure_per_mille, p.agent_disconnects_per_hour
         );
     }
     let failure_at = outcome.first_failure_at_ms();

@@ -370,6 +370,8 @@ impl Engine {
             EventKind::TrunkAttachmentAcknowledged => self.on_trunk_acknowledged(InstanceId(event.id)),
             EventKind::TrunkDetachStage => self.on_trunk_detach_stage(InstanceId(event.id)),
             EventKind::Fault => self.on_fault(event.id),
+            EventKind::AgentFlapDisconnect => self.on_agent_flap(InstanceId(event.id), false),
+            EventKind::AgentFlapReconnect => self.on_agent_flap(InstanceId(event.id), true),
         }
     }
 

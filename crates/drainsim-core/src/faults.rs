@@ -19,6 +19,8 @@ pub struct FaultProfile {
     pub eni_attach_latency_ms: SimTimeMs,
     /// Chance that a task fails to start, per mille.
     pub task_start_failure_per_mille: u32,
+    /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
+    pub agent_disconnects_per_hour: u32,
 }
 
 /// A fault pinned at a time.
@@ -38,9 +40,42 @@ pub struct FaultState {
 }
 
 impl Engine {
-    /// Turns on fault rates for the rest of the run.
+    /// Turns on fault rates for the rest of the run (agent disconnects start for every instance
+    /// registered so far, and for each one registered later).
     pub fn set_fault_profile(&mut self, profile: FaultProfile) {
+        let start_flaps = profile.agent_disconnects_per_hour > 0 && self.faults.profile.agent_disconnects_per_hour == 0;
         self.faults.profile = profile;
+        if start_flaps {
+            for id in 0..self.instances.len() as u32 {
+                self.schedule_agent_flap(InstanceId(id));
+            }
+        }
+    }
+
+    /// Schedules an instance's next random agent disconnect (uniform over twice the mean gap).
+    pub(crate) fn schedule_agent_flap(&mut self, id: InstanceId) {
+        let rate = self.faults.profile.agent_disconnects_per_hour;
+        if rate == 0 || self.instances[id.index()].status == crate::lifecycle::InstanceStatus::Inactive {
+            return;
+        }
+        let mean_gap_ms = 3_600_000 / rate as u64;
+        let delay = self.rng.stream(StreamName::Faults).random_range(1..=2 * mean_gap_ms.max(1));
+        self.schedule(delay, EventKind::AgentFlapDisconnect, id.0, 0);
+    }
+
+    /// A random disconnect (and, 10–120 s later, its reconnect).
+    pub(crate) fn on_agent_flap(&mut self, id: InstanceId, reconnect: bool) {
+        if self.instances[id.index()].status == crate::lifecycle::InstanceStatus::Inactive {
+            return;
+        }
+        if reconnect {
+            self.set_agent_connected(id, true);
+            self.schedule_agent_flap(id);
+        } else {
+            self.set_agent_connected(id, false);
+            let delay = self.rng.stream(StreamName::Faults).random_range(10_000..=120_000u64);
+            self.schedule(delay, EventKind::AgentFlapReconnect, id.0, 0);
+        }
     }
 
     /// The fault profile in force.
@@ -113,10 +148,12 @@ impl Engine {
         let trunk = if on(rng) { rng.random_range(1..=200u32) } else { 0 };
         let latency = if on(rng) { rng.random_range(1..=180u64) * 1000 } else { 0 };
         let start = if on(rng) { rng.random_range(1..=300u32) } else { 0 };
+        let flaps = if on(rng) { rng.random_range(1..=6u32) } else { 0 };
         FaultProfile {
             trunk_provisioning_failure_per_mille: trunk,
             eni_attach_latency_ms: latency,
             task_start_failure_per_mille: start,
+            agent_disconnects_per_hour: flaps,
         }
     }
 }

@@ -543,6 +543,7 @@ impl Engine {
         if trunked {
             self.start_trunk_attachment(id);
         }
+        self.schedule_agent_flap(id);
         self.refresh_placeability(id);
         self.trigger_daemon_services(cluster);
         Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })

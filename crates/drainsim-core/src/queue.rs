@@ -30,12 +30,16 @@ pub enum EventKind {
     TrunkDetachStage,
     /// A scheduled fault fires (payload: index into the fault plan).
     Fault,
+    /// A random agent disconnect (payload: instance id). Background: a run may end before it.
+    AgentFlapDisconnect,
+    /// The agent reconnects after a random disconnect (payload: instance id).
+    AgentFlapReconnect,
 }
 
 impl EventKind {
     /// Background events do not keep a run from being quiet.
     pub fn is_background(self) -> bool {
-        matches!(self, EventKind::SchedulerRetry | EventKind::InstanceForgotten)
+        matches!(self, EventKind::SchedulerRetry | EventKind::InstanceForgotten | EventKind::AgentFlapDisconnect)
     }
 }
 

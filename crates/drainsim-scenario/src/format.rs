@@ -142,6 +142,9 @@ pub struct FaultsSpec {
     pub eni_attach_latency_ms: u64,
     #[serde(default)]
     pub task_start_failure_per_mille: u32,
+    /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
+    #[serde(default)]
+    pub agent_disconnects_per_hour: u32,
     /// Instances whose trunk provisioning fails.
     #[serde(default)]
     pub trunk_failures: Vec<String>,

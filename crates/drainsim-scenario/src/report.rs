@@ -37,6 +37,7 @@ pub struct FaultProfileReport {
     pub trunk_provisioning_failure_per_mille: u32,
     pub eni_attach_latency_ms: u64,
     pub task_start_failure_per_mille: u32,
+    pub agent_disconnects_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -243,6 +244,7 @@ fn header(outcome: &RunOutcome) -> Header {
             trunk_provisioning_failure_per_mille: p.trunk_provisioning_failure_per_mille,
             eni_attach_latency_ms: p.eni_attach_latency_ms,
             task_start_failure_per_mille: p.task_start_failure_per_mille,
+            agent_disconnects_per_hour: p.agent_disconnects_per_hour,
         }),
         expectations: outcome
             .expectations

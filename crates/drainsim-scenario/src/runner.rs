@@ -300,6 +300,7 @@ fn run_inner<'s>(
             trunk_provisioning_failure_per_mille: f.trunk_provisioning_failure_per_mille,
             eni_attach_latency_ms: f.eni_attach_latency_ms,
             task_start_failure_per_mille: f.task_start_failure_per_mille,
+            agent_disconnects_per_hour: f.agent_disconnects_per_hour,
         };
         if p != FaultProfile::default() {
             fault_profile = Some(p.clone());
