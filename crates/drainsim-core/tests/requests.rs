@@ -24,7 +24,7 @@ enum Op {
     Submit { garbage: bool, cluster: u8 },
     CreateService { name: u8, desired: i64, min: i64, max: i64, strategy: u8 },
     UpdateService { name: u8, desired: i64 },
-    RunTask { count: i64 },
+    RunTask { count: i64, awsvpc: bool },
     StopTask { nth: u16 },
     Advance { ms: u64 },
 }
@@ -46,7 +46,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..5)
             .prop_map(|(name, desired, min, max, strategy)| Op::CreateService { name, desired, min, max, strategy }),
         1 => (0u8..3, -1i64..8).prop_map(|(name, desired)| Op::UpdateService { name, desired }),
-        1 => (0i64..4).prop_map(|count| Op::RunTask { count }),
+        2 => (0i64..4, any::<bool>()).prop_map(|(count, awsvpc)| Op::RunTask { count, awsvpc }),
         1 => any::<u16>().prop_map(|nth| Op::StopTask { nth }),
         4 => prop_oneof![Just(500u64), Just(5_000), Just(30_000), Just(400_000), Just(4_000_000)].prop_map(|ms| Op::Advance { ms }),
     ]
@@ -222,11 +222,12 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
                 ..Default::default()
             }),
         ),
-        Op::RunTask { count } => (
+        Op::RunTask { count, awsvpc } => (
             root,
             Request::RunTask(RunTaskRequest {
                 cluster: Some("prod".into()),
-                task_definition: "app".into(),
+                // awsvpc tasks exercise the task ENI limit and the ENI attachments.
+                task_definition: if *awsvpc { "eni".into() } else { "app".into() },
                 count: Some(*count),
                 ..Default::default()
             }),
@@ -257,6 +258,22 @@ fn new_engine(seed: u64) -> Engine {
             health_check: None,
             essential: None,
             stop_timeout: Some(5),
+            exit_after_sigterm_ms: None,
+        }],
+        ..Default::default()
+    }))
+    .expect("valid task definition");
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "eni".into(),
+        network_mode: Some("awsvpc".into()),
+        container_definitions: vec![ContainerDefinition {
+            name: "eni".into(),
+            cpu: Some(128),
+            memory: Some(256),
+            port_mappings: vec![],
+            health_check: None,
+            essential: None,
+            stop_timeout: Some(2),
             exit_after_sigterm_ms: None,
         }],
         ..Default::default()
