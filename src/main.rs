@@ -163,16 +163,14 @@ fn run(args: RunArgs) -> ExitCode {
             Err(e) => return invalid(&e),
         },
     };
-    let mut account_defaults = Vec::new();
-    for kv in &args.account_defaults {
-        match kv.split_once('=') {
-            Some((k, v)) if !k.is_empty() => account_defaults.push((k.to_string(), v.to_string())),
-            _ => {
-                eprintln!("error: --account-default {kv}: expected NAME=VALUE, e.g. awsvpcTrunking=enabled");
+    let account_defaults =
+        match args.account_defaults.iter().map(|kv| runner::parse_account_default(kv)).collect::<Result<Vec<_>, _>>() {
+            Ok(list) => list,
+            Err(message) => {
+                eprintln!("error: {message}");
                 return ExitCode::from(2);
             }
-        }
-    }
+        };
     let opts = RunOptions {
         seed: args.seed,
         account_defaults,

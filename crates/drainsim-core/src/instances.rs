@@ -650,7 +650,8 @@ impl Engine {
 
     // ----- ListContainerInstances -----
 
-    pub(crate) fn list_container_instances(&mut self, req: api::ListContainerInstancesRequest) -> Result<Response, EcsError> {
+    /// ListContainerInstances (a read: it changes nothing, so it needs no `&mut`).
+    pub fn list_container_instances(&self, req: api::ListContainerInstancesRequest) -> Result<Response, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         if let Some(f) = &req.filter {
             return Err(EcsError::invalid_parameter(format!(

@@ -133,9 +133,8 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> (String, bo
                 status: status.clone(),
                 ..Default::default()
             };
-            let mut probe = e.clone();
             let name = format!("ListContainerInstances({cluster:?}, {status:?}) = {want:?}");
-            match probe.handle(drainsim_core::api::Request::ListContainerInstances(req)) {
+            match e.list_container_instances(req) {
                 Ok(drainsim_core::api::Response::ContainerInstanceArns { container_instance_arns, .. }) => {
                     let got: Vec<String> = container_instance_arns
                         .iter()

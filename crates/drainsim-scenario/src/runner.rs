@@ -64,6 +64,14 @@ impl RunOutcome {
     }
 }
 
+/// Parses `--account-default NAME=VALUE` (the value is checked when the run applies it).
+pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
+    match kv.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("--account-default {kv}: expected NAME=VALUE, e.g. awsvpcTrunking=enabled")),
+    }
+}
+
 /// Default simulated-time bound of a run.
 pub const DEFAULT_END_TIME_MS: u64 = 24 * HOUR_MS;
 /// Default event bound of a run.

@@ -105,13 +105,7 @@ pub fn parse_shard(s: &str) -> Result<Shard, String> {
     Ok(Shard { index, count })
 }
 
-/// Parses `--account-default NAME=VALUE`.
-pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
-    match kv.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("--account-default {kv}: expected NAME=VALUE, e.g. awsvpcTrunking=enabled")),
-    }
-}
+pub use crate::runner::parse_account_default;
 
 /// How many seeds of `seeds` the shard runs.
 pub fn shard_len(seeds: SeedRange, shard: Option<Shard>) -> u64 {
