@@ -1,6 +1,7 @@
 //! String interning: attribute names and values, instance types, principals and logical names are
 //! stored once and referred to by a 4-byte [`Sym`], so a 40,000-instance cluster stays small.
 
+#[allow(clippy::disallowed_types)] // lookup only, never iterated (see the type's doc)
 use std::collections::HashMap;
 
 /// An interned string (4 bytes; `Option<Sym>` is 4 bytes too).
@@ -12,6 +13,7 @@ pub struct Sym(std::num::NonZeroU32);
 #[derive(Debug, Clone, Default)]
 pub struct Interner {
     strings: Vec<Box<str>>,
+    #[allow(clippy::disallowed_types)]
     index: HashMap<Box<str>, Sym>,
 }
 
