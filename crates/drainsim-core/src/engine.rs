@@ -332,6 +332,7 @@ impl Engine {
             }
             self.step();
         }
+        let time_ms = time_ms.min(crate::time::MAX_SIM_TIME_MS);
         if time_ms > self.now_ms {
             self.now_ms = time_ms;
         }
@@ -376,7 +377,8 @@ impl Engine {
     }
 
     pub(crate) fn schedule(&mut self, delay_ms: SimTimeMs, kind: EventKind, id: u32, epoch: u16) {
-        self.queue.push(self.now_ms.saturating_add(delay_ms), kind, id, epoch);
+        let at = self.now_ms.saturating_add(delay_ms).min(crate::time::MAX_SIM_TIME_MS.max(self.now_ms));
+        self.queue.push(at, kind, id, epoch);
     }
 
     // ----- requests -----

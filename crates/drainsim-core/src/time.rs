@@ -4,6 +4,10 @@
 /// Milliseconds of simulated time since the scenario epoch.
 pub type SimTimeMs = u64;
 
+/// The latest simulated time the engine works with: 2^50 ms (about 35,000 years). Events are
+/// never scheduled later (durations saturate here), so time arithmetic cannot overflow.
+pub const MAX_SIM_TIME_MS: SimTimeMs = 1 << 50;
+
 /// One second of simulated time, in milliseconds.
 pub const SECOND_MS: SimTimeMs = 1_000;
 /// One minute of simulated time, in milliseconds.

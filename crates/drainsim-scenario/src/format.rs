@@ -21,6 +21,26 @@ fn bounded_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     Ok(n as u32)
 }
 
+/// The latest simulated time a scenario may name: 2^50 ms, about 35,000 years.
+pub const MAX_TIME_MS: u64 = drainsim_core::time::MAX_SIM_TIME_MS;
+
+fn bounded_time<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let ms = u64::deserialize(d)?;
+    if ms > MAX_TIME_MS {
+        return Err(serde::de::Error::custom(format!("{ms} ms is out of range: simulated times are at most {MAX_TIME_MS} ms")));
+    }
+    Ok(ms)
+}
+
+fn bounded_time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match Option::<u64>::deserialize(d)? {
+        Some(ms) if ms > MAX_TIME_MS => {
+            Err(serde::de::Error::custom(format!("{ms} ms is out of range: simulated times are at most {MAX_TIME_MS} ms")))
+        }
+        v => Ok(v),
+    }
+}
+
 fn default_count() -> u32 {
     1
 }
@@ -68,7 +88,7 @@ pub struct Scenario {
     #[serde(default)]
     pub expectations: Vec<Expectation>,
     /// Simulated-time bound of the run (default 24 h).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub end_time_ms: Option<u64>,
     /// Event bound of the run (default 50,000,000).
     #[serde(default)]
@@ -79,18 +99,30 @@ pub struct Scenario {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TimingsSpec {
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub agent_update_stage_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub inactive_describable_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub scheduler_retry_interval_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub task_provisioning_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub task_pending_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub task_activating_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub task_deprovisioning_ms: Option<u64>,
     pub jitter_percent: Option<u32>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub healthy_after_running_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub trunk_provisioning_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub trunk_attach_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub trunk_acknowledge_ms: Option<u64>,
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub trunk_detach_stage_ms: Option<u64>,
 }
 
@@ -128,7 +160,7 @@ pub struct InstanceGroup {
     #[serde(default)]
     pub task_eni_limit: Option<u16>,
     /// When the group registers (default 0).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded_time")]
     pub register_at_ms: u64,
 }
 
@@ -138,7 +170,7 @@ pub struct InstanceGroup {
 pub struct FaultsSpec {
     #[serde(default)]
     pub trunk_provisioning_failure_per_mille: u32,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded_time")]
     pub eni_attach_latency_ms: u64,
     #[serde(default)]
     pub task_start_failure_per_mille: u32,
@@ -156,6 +188,7 @@ pub struct FaultsSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PinnedFaultSpec {
+    #[serde(deserialize_with = "bounded_time")]
     pub at_ms: u64,
     pub fault: PinnedFaultKind,
 }
@@ -173,7 +206,7 @@ pub enum PinnedFaultKind {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Step {
     /// Simulated time of the step (default: right after the previous one).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded_time_opt")]
     pub at_ms: Option<u64>,
     /// The principal the request runs as (default: the account's root user).
     #[serde(default)]
@@ -244,6 +277,7 @@ pub struct DrainPlan {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitSpec {
     pub instances: Vec<String>,
+    #[serde(deserialize_with = "bounded_time")]
     pub timeout_ms: u64,
 }
 

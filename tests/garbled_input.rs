@@ -1,0 +1,111 @@
+//! Bad input of any kind gets a clear error, never a panic: random mutations of real scenario files
+//! (bytes deleted, duplicated or replaced, numbers blown up) either load and run, or are refused
+//! with a file:line:column error.
+
+use drainsim_scenario::{load_str, run, RunOptions};
+use proptest::prelude::*;
+
+const SOURCES: [&str; 3] = [
+    include_str!("../scenarios/demo.ron"),
+    include_str!("../scenarios/drain/seed-min50-max100.ron"),
+    include_str!("../scenarios/eni/c5large-trunking.ron"),
+];
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Delete {
+        at: usize,
+        len: usize,
+    },
+    Duplicate {
+        at: usize,
+        len: usize,
+    },
+    Replace {
+        at: usize,
+        byte: u8,
+    },
+    /// Replace the n-th number with a huge or odd one.
+    Number {
+        nth: usize,
+        value: &'static str,
+    },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Duplicate { at, len }),
+        (any::<usize>(), prop::sample::select(b"(){}[],:\"0-9aZ \n/".to_vec()))
+            .prop_map(|(at, byte)| Mutation::Replace { at, byte }),
+        (
+            any::<usize>(),
+            prop::sample::select(vec!["0", "1", "18446744073709551615", "99999999999", "-1", "4294967296", "1e9", "0.5"])
+        )
+            .prop_map(|(nth, value)| Mutation::Number { nth, value }),
+    ]
+}
+
+fn apply(src: &str, m: &Mutation) -> String {
+    let bytes = src.as_bytes();
+    let clamp = |at: usize| at % bytes.len().max(1);
+    let out: Vec<u8> = match *m {
+        Mutation::Delete { at, len } => {
+            let a = clamp(at);
+            [&bytes[..a], &bytes[(a + len).min(bytes.len())..]].concat()
+        }
+        Mutation::Duplicate { at, len } => {
+            let a = clamp(at);
+            let b = (a + len).min(bytes.len());
+            [&bytes[..b], &bytes[a..b], &bytes[b..]].concat()
+        }
+        Mutation::Replace { at, byte } => {
+            let mut v = bytes.to_vec();
+            let a = clamp(at);
+            v[a] = byte;
+            v
+        }
+        Mutation::Number { nth, value } => {
+            let starts: Vec<usize> = (0..bytes.len())
+                .filter(|i| bytes[*i].is_ascii_digit() && (*i == 0 || !bytes[i - 1].is_ascii_alphanumeric()))
+                .collect();
+            if starts.is_empty() {
+                return src.to_string();
+            }
+            let a = starts[nth % starts.len()];
+            let b = (a..bytes.len()).find(|i| !bytes[*i].is_ascii_digit()).unwrap_or(bytes.len());
+            [&bytes[..a], value.as_bytes(), &bytes[b..]].concat()
+        }
+    };
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+    ))]
+
+    #[test]
+    fn mutated_scenarios_are_refused_with_a_position_or_run(source in 0usize..SOURCES.len(), mutations in prop::collection::vec(mutation(), 1..4)) {
+        let mut text = SOURCES[source].to_string();
+        for m in &mutations {
+            text = apply(&text, m);
+        }
+        match load_str("mutated.ron", &text) {
+            Err(e) => {
+                prop_assert!(e.line >= 1 && e.column >= 1, "{e}");
+                prop_assert!(e.line <= text.lines().count() + 1, "{e}: line beyond the file");
+                prop_assert!(!e.message.is_empty());
+            }
+            Ok(mut loaded) => {
+                // Keep runs short: the point is no panic, not the outcome.
+                let end = loaded.scenario.end_time_ms.unwrap_or(u64::MAX).min(6 * 3_600_000);
+                loaded.scenario.end_time_ms = Some(end);
+                loaded.scenario.max_events = Some(loaded.scenario.max_events.unwrap_or(u64::MAX).min(200_000));
+                if let Err(e) = run(&loaded, &RunOptions { check_invariants_every_event: true, ..Default::default() }) {
+                    prop_assert!(e.line >= 1 && e.column >= 1, "{e}");
+                }
+            }
+        }
+    }
+}
