@@ -268,7 +268,24 @@ impl Engine {
 
         // 2. Scale-in: stop what exceeds desiredCount (not bound by the floor): unhealthy tasks
         //    first, then from the Availability Zone with the most of the service's tasks (spread
-        //    keeps zones balanced, reference §2.3), then the newest.
+        //    keeps zones balanced, reference §2.3), then the newest. A very large scale-in (more than
+        //    256 at once) takes the unhealthy, then the newest, without rebalancing zones per stop.
+        if keep.len() > desired + 256 {
+            keep.sort_by_key(|t| {
+                let task = &self.tasks[t.index()];
+                (task.healthy, std::cmp::Reverse(task.created_at_ms), self.task_uuid(*t))
+            });
+            for victim in keep.drain(..keep.len() - desired - 256).collect::<Vec<_>>() {
+                let starting = self.tasks[victim.index()].last_status.is_starting();
+                self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
+                if starting {
+                    stopped_pending.push(victim);
+                } else {
+                    stopped_names.push(victim);
+                }
+                out.progress = true;
+            }
+        }
         while keep.len() > desired {
             let az_of = |e: &Engine, t: TaskId| e.instances[e.tasks[t.index()].instance.index()].availability_zone;
             let mut per_az: std::collections::BTreeMap<crate::intern::Sym, usize> = std::collections::BTreeMap::new();
