@@ -258,6 +258,27 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
     cmd
 }
 
+/// A stall reason in words.
+fn stall_explanation(reason: &str) -> String {
+    let what = match reason {
+        "RESOURCE:CPU" => "no instance has the CPU",
+        "RESOURCE:MEMORY" => "no instance has the memory",
+        "RESOURCE:PORTS" => "no instance has the host ports free",
+        "RESOURCE:ENI" => "no instance has a free task ENI",
+        "AGENT" => "no instance with room has a connected agent",
+        "NO_INSTANCES" => "no ACTIVE instance with a connected agent",
+        "CONSTRAINT:distinctInstance" => "distinctInstance leaves no instance",
+        "deploymentConfiguration" => "minimumHealthyPercent/maximumPercent leave no legal move",
+        "TaskFailedToStart" => "backing off after tasks failed to start",
+        _ => "",
+    };
+    if what.is_empty() {
+        reason.to_string()
+    } else {
+        format!("{what} ({reason})")
+    }
+}
+
 fn print_text(
     outcome: &runner::RunOutcome,
     loaded: &LoadedScenario,
@@ -306,6 +327,30 @@ fn print_text(
                 s.service_name, s.desired_count, s.running_count, s.healthy_count, s.healthy_floor, s.task_ceiling,
                 opt(s.min_healthy_observed), opt(s.max_tasks_observed), s.stalls.len(), s.floor_breaches.len()
             );
+            // Why a service got stuck, and when: the answer a drain plan needs.
+            let t = |v: Option<u64>| v.map_or("still".to_string(), format_sim_time);
+            for stall in &s.stalls {
+                println!(
+                    "  {:<16} stalled {} .. {}: {}",
+                    "",
+                    format_sim_time(stall.started_at_ms),
+                    t(stall.ended_at_ms),
+                    stall_explanation(&stall.reason)
+                );
+            }
+            for b in &s.floor_breaches {
+                println!(
+                    "  {:<16} below its floor {} .. {}: {}",
+                    "",
+                    format_sim_time(b.started_at_ms),
+                    t(b.ended_at_ms),
+                    b.cause
+                );
+            }
+            if !s.placement_failures.is_empty() {
+                let failures: Vec<String> = s.placement_failures.iter().map(|f| format!("{} x{}", f.reason, f.count)).collect();
+                println!("  {:<16} placement failures: {}", "", failures.join(", "));
+            }
         }
     }
     let drained: Vec<_> = rep.container_instances.iter().filter(|c| c.drain_started_at_ms.is_some()).collect();
