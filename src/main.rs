@@ -69,8 +69,8 @@ struct RunArgs {
     #[arg(long)]
     json: bool,
     /// Override an AWS default account setting for this run, e.g. awsvpcTrunking=enabled.
-    #[arg(long = "account-default", value_name = "NAME=VALUE")]
-    account_defaults: Vec<String>,
+    #[arg(long = "account-default", value_name = "NAME=VALUE", value_parser = runner::parse_account_default)]
+    account_defaults: Vec<(String, String)>,
     /// Turn faults on.
     #[arg(long, value_enum)]
     faults: Option<Faults>,
@@ -100,8 +100,8 @@ struct SweepArgs {
     #[arg(long)]
     json: bool,
     /// Override an AWS default account setting for every run, e.g. awsvpcTrunking=enabled.
-    #[arg(long = "account-default", value_name = "NAME=VALUE")]
-    account_defaults: Vec<String>,
+    #[arg(long = "account-default", value_name = "NAME=VALUE", value_parser = runner::parse_account_default)]
+    account_defaults: Vec<(String, String)>,
     /// Turn faults on.
     #[arg(long, value_enum)]
     faults: Option<Faults>,
@@ -163,17 +163,10 @@ fn run(args: RunArgs) -> ExitCode {
             Err(e) => return invalid(&e),
         },
     };
-    let account_defaults =
-        match args.account_defaults.iter().map(|kv| runner::parse_account_default(kv)).collect::<Result<Vec<_>, _>>() {
-            Ok(list) => list,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::from(2);
-            }
-        };
+
     let opts = RunOptions {
         seed: args.seed,
-        account_defaults,
+        account_defaults: args.account_defaults.clone(),
         // The text timeline needs the records; --trace streams them to its file instead.
         keep_records: !args.json && args.timeline == TimelineMode::Full && args.trace.is_none(),
         // Debug builds check every invariant after every event; a release run checks at its end.
@@ -249,8 +242,8 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
         Some(f) => format!("drainsim run {} --seed {seed}", f.display()),
         None => format!("drainsim run {} --seed {seed}", loaded.file),
     };
-    for kv in &args.account_defaults {
-        cmd.push_str(&format!(" --account-default {kv}"));
+    for (name, value) in &args.account_defaults {
+        cmd.push_str(&format!(" --account-default {name}={value}"));
     }
     if args.faults == Some(Faults::Swarm) {
         cmd.push_str(" --faults swarm");
@@ -424,21 +417,11 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
             Ok(l) => l,
             Err(e) => return invalid(&e),
         };
-        let mut account_defaults = Vec::new();
-        for kv in &args.account_defaults {
-            match sweep::parse_account_default(kv) {
-                Ok(pair) => account_defaults.push(pair),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
-                }
-            }
-        }
         let opts = sweep::SweepOptions {
             file: file.display().to_string(),
             seeds: args.seeds.expect("clap requires --seeds without --merge"),
             shard: args.shard,
-            account_defaults,
+            account_defaults: args.account_defaults.clone(),
             swarm_faults: args.faults == Some(Faults::Swarm),
             jobs: args.jobs.map(usize::from),
         };

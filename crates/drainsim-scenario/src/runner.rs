@@ -68,7 +68,7 @@ impl RunOutcome {
 pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
     match kv.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("--account-default {kv}: expected NAME=VALUE, e.g. awsvpcTrunking=enabled")),
+        _ => Err(format!("expected NAME=VALUE, e.g. awsvpcTrunking=enabled; got '{kv}'")),
     }
 }
 

@@ -105,8 +105,6 @@ pub fn parse_shard(s: &str) -> Result<Shard, String> {
     Ok(Shard { index, count })
 }
 
-pub use crate::runner::parse_account_default;
-
 /// How many seeds of `seeds` the shard runs.
 pub fn shard_len(seeds: SeedRange, shard: Option<Shard>) -> u64 {
     match shard {
