@@ -371,24 +371,33 @@ impl Engine {
         let az_attr = self.strings.get("ecs.availability-zone");
         if let (Some(Strategy::SpreadAttribute(attr)), Some(az_attr)) = (strategies.first(), az_attr) {
             if *attr == az_attr {
-                // Order the zones by this owner's tasks in them, then by name.
-                let mut counts: BTreeMap<Sym, usize> = BTreeMap::new();
-                for az in self.clusters[cluster.index()].placement.everything().by_az.keys() {
-                    counts.insert(*az, 0);
-                }
-                match owner {
+                // Order the zones with room by this owner's staying tasks in them, then by name. (A
+                // zone without room for this size cannot take the task, so only the class's zones
+                // are tried.)
+                let mut zones: Vec<(usize, &str, Sym)> = match owner {
                     Owner::Service(s) => {
-                        for (az, n) in &self.services[s.index()].spread.per_az {
-                            *counts.entry(*az).or_insert(0) += *n as usize;
-                        }
+                        let per_az = &self.services[s.index()].spread.per_az;
+                        self.clusters[cluster.index()].placement.classes[&class]
+                            .by_az
+                            .iter()
+                            .filter(|(_, sets)| !sets.by_memory.is_empty())
+                            .map(|(az, _)| (per_az.get(az).copied().unwrap_or(0) as usize, self.strings.resolve(*az), *az))
+                            .collect()
                     }
-                    Owner::Group(_) => self.for_each_owner_task(cluster, owner, |e, inst| {
-                        *counts.entry(e.instances[inst.index()].availability_zone).or_insert(0) += 1;
-                    }),
-                }
-                let mut zones: Vec<(usize, &str, Sym)> =
-                    counts.iter().map(|(az, n)| (*n, self.strings.resolve(*az), *az)).collect();
-                zones.sort();
+                    Owner::Group(_) => {
+                        let mut counts: BTreeMap<Sym, usize> = BTreeMap::new();
+                        for az in self.clusters[cluster.index()].placement.classes[&class].by_az.keys() {
+                            counts.insert(*az, 0);
+                        }
+                        self.for_each_owner_task(cluster, owner, |e, inst| {
+                            if let Some(n) = counts.get_mut(&e.instances[inst.index()].availability_zone) {
+                                *n += 1;
+                            }
+                        });
+                        counts.iter().map(|(az, n)| (*n, self.strings.resolve(*az), *az)).collect()
+                    }
+                };
+                zones.sort_unstable();
                 let zones: Vec<Sym> = zones.into_iter().map(|z| z.2).collect();
                 for az in zones {
                     if let Some(i) = self.pick_within(cluster, class, Some(az), req, &strategies[1..], owner, distinct) {
