@@ -58,6 +58,17 @@ enum TimelineMode {
     None,
 }
 
+/// What changes every run of a scenario: `run` and `sweep` take the same.
+#[derive(clap::Args, Default)]
+struct RunModifiers {
+    /// Override an AWS default account setting for the run, e.g. awsvpcTrunking=enabled.
+    #[arg(long = "account-default", value_name = "NAME=VALUE", value_parser = runner::parse_account_default)]
+    account_defaults: Vec<(String, String)>,
+    /// Turn faults on.
+    #[arg(long, value_enum)]
+    faults: Option<Faults>,
+}
+
 #[derive(clap::Args, Default)]
 struct RunArgs {
     /// The scenario file (RON).
@@ -68,12 +79,8 @@ struct RunArgs {
     /// Print one JSON report instead of text.
     #[arg(long)]
     json: bool,
-    /// Override an AWS default account setting for this run, e.g. awsvpcTrunking=enabled.
-    #[arg(long = "account-default", value_name = "NAME=VALUE", value_parser = runner::parse_account_default)]
-    account_defaults: Vec<(String, String)>,
-    /// Turn faults on.
-    #[arg(long, value_enum)]
-    faults: Option<Faults>,
+    #[command(flatten)]
+    modifiers: RunModifiers,
     /// Write every trace record to this file, one line each.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
@@ -99,12 +106,8 @@ struct SweepArgs {
     /// Print the result as JSON (identical for any --jobs; no wall time).
     #[arg(long)]
     json: bool,
-    /// Override an AWS default account setting for every run, e.g. awsvpcTrunking=enabled.
-    #[arg(long = "account-default", value_name = "NAME=VALUE", value_parser = runner::parse_account_default)]
-    account_defaults: Vec<(String, String)>,
-    /// Turn faults on.
-    #[arg(long, value_enum)]
-    faults: Option<Faults>,
+    #[command(flatten)]
+    modifiers: RunModifiers,
     /// Combine the JSON outputs of sweeps of the shards (or adjacent ranges) of one range of seeds.
     #[arg(long, conflicts_with_all = ["seeds", "shard", "jobs", "account_defaults", "faults"])]
     merge: bool,
@@ -166,12 +169,12 @@ fn run(args: RunArgs) -> ExitCode {
 
     let opts = RunOptions {
         seed: args.seed,
-        account_defaults: args.account_defaults.clone(),
+        account_defaults: args.modifiers.account_defaults.clone(),
         // The text timeline needs the records; --trace streams them to its file instead.
         keep_records: !args.json && args.timeline == TimelineMode::Full && args.trace.is_none(),
         // Debug builds check every invariant after every event; a release run checks at its end.
         check_invariants_every_event: cfg!(debug_assertions),
-        swarm_faults: args.faults == Some(Faults::Swarm),
+        swarm_faults: args.modifiers.faults == Some(Faults::Swarm),
     };
     let started = Instant::now();
     let result = match &args.trace {
@@ -242,10 +245,10 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
         Some(f) => format!("drainsim run {} --seed {seed}", f.display()),
         None => format!("drainsim run {} --seed {seed}", loaded.file),
     };
-    for (name, value) in &args.account_defaults {
+    for (name, value) in &args.modifiers.account_defaults {
         cmd.push_str(&format!(" --account-default {name}={value}"));
     }
-    if args.faults == Some(Faults::Swarm) {
+    if args.modifiers.faults == Some(Faults::Swarm) {
         cmd.push_str(" --faults swarm");
     }
     cmd
@@ -421,8 +424,8 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
             file: file.display().to_string(),
             seeds: args.seeds.expect("clap requires --seeds without --merge"),
             shard: args.shard,
-            account_defaults: args.account_defaults.clone(),
-            swarm_faults: args.faults == Some(Faults::Swarm),
+            account_defaults: args.modifiers.account_defaults.clone(),
+            swarm_faults: args.modifiers.faults == Some(Faults::Swarm),
             jobs: args.jobs.map(usize::from),
         };
         // A progress bar on a terminal only, drawn to stderr.

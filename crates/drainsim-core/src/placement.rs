@@ -414,9 +414,6 @@ impl Engine {
     /// Calls `f` with the instance of every task of `owner` that stays: tasks told to stop and tasks
     /// on DRAINING instances are leaving, so spread balances what will remain (drainsim's choice).
     fn for_each_owner_task(&self, cluster: ClusterId, owner: Owner, mut f: impl FnMut(&Engine, InstanceId)) {
-        let staying = |e: &Engine, t: &crate::tasks::TaskState| {
-            !t.desired_stopped && e.instances[t.instance.index()].status != crate::lifecycle::InstanceStatus::Draining
-        };
         match owner {
             Owner::Service(s) => {
                 for (instance, n) in &self.services[s.index()].spread.per_instance {
@@ -427,9 +424,9 @@ impl Engine {
             }
             Owner::Group(g) => {
                 for i in &self.clusters[cluster.index()].instances {
-                    for t in &self.instances[i.index()].tasks {
-                        let t = &self.tasks[t.index()];
-                        if t.service.is_none() && t.group == g && staying(self, t) {
+                    for id in &self.instances[i.index()].tasks {
+                        let t = &self.tasks[id.index()];
+                        if t.service.is_none() && t.group == g && self.is_staying(*id) {
                             f(self, *i);
                         }
                     }
