@@ -273,11 +273,11 @@ impl Engine {
         let instance = self.tasks[task.index()].instance;
         let a = self.new_attachment(AttachmentKind::TaskEni, instance, Some(task));
         self.set_attachment_status(a, AttachmentStatus::Attaching, "task provisioning");
-        self.tasks[task.index()].eni = Some(a);
+        self.tasks[task.index()].set_eni(a);
     }
 
     pub(crate) fn attach_task_eni(&mut self, task: TaskId) {
-        if let Some(a) = self.tasks[task.index()].eni {
+        if let Some(a) = self.tasks[task.index()].eni() {
             if self.attachments[a.index()].status == AttachmentStatus::Attaching {
                 self.set_attachment_status(a, AttachmentStatus::Attached, "task ENI attached");
             }
@@ -285,7 +285,7 @@ impl Engine {
     }
 
     pub(crate) fn begin_task_eni_detach(&mut self, task: TaskId) {
-        if let Some(a) = self.tasks[task.index()].eni {
+        if let Some(a) = self.tasks[task.index()].eni() {
             if matches!(self.attachments[a.index()].status, AttachmentStatus::Attached | AttachmentStatus::Attaching) {
                 self.set_attachment_status(a, AttachmentStatus::Detaching, "task deprovisioning");
             }
@@ -293,7 +293,7 @@ impl Engine {
     }
 
     pub(crate) fn finish_task_eni(&mut self, task: TaskId) {
-        if let Some(a) = self.tasks[task.index()].eni {
+        if let Some(a) = self.tasks[task.index()].eni() {
             self.delete_attachment_now(a);
         }
     }

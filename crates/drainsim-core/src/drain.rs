@@ -109,7 +109,7 @@ impl Engine {
             self.touched_services.extend(services);
         }
         let owners: Vec<ServiceId> =
-            self.instances[id.index()].tasks.iter().filter_map(|t| self.tasks[t.index()].service).collect();
+            self.instances[id.index()].tasks.iter().filter_map(|t| self.task_origin(*t).service).collect();
         for s in owners {
             self.request_pass(s);
         }
@@ -125,7 +125,7 @@ impl Engine {
         self.trigger_daemon_services(cluster);
         // Services with tasks there re-plan: those tasks no longer need replacing.
         let owners: Vec<ServiceId> =
-            self.instances[id.index()].tasks.iter().filter_map(|t| self.tasks[t.index()].service).collect();
+            self.instances[id.index()].tasks.iter().filter_map(|t| self.task_origin(*t).service).collect();
         for s in owners {
             self.request_pass(s);
         }
@@ -150,7 +150,7 @@ impl Engine {
     pub(crate) fn on_task_stopped(&mut self, id: TaskId, _from: TaskStatus) {
         let t = &self.tasks[id.index()];
         let cluster = self.instances[t.instance.index()].cluster;
-        if let Some(s) = t.service {
+        if let Some(s) = self.origin(t.origin).service {
             self.request_pass(s);
         }
         self.trigger_waiting_services(cluster);
@@ -222,7 +222,7 @@ impl Engine {
     fn stop_order(&self, tasks: &mut [TaskId]) {
         tasks.sort_by_key(|t| {
             let task = &self.tasks[t.index()];
-            (task.healthy, task.created_at_ms, self.task_uuid(*t))
+            (task.healthy(), task.created_at_ms(), self.task_uuid(*t))
         });
     }
 
@@ -236,7 +236,7 @@ impl Engine {
         let mut drain_candidates = Vec::new();
         for t in &self.services[id.index()].tasks {
             let task = &self.tasks[t.index()];
-            if task.desired_stopped {
+            if task.desired_stopped() {
                 continue;
             }
             if self.instances[task.instance.index()].status == InstanceStatus::Draining {
@@ -273,7 +273,7 @@ impl Engine {
         if keep.len() > desired + 256 {
             keep.sort_by_key(|t| {
                 let task = &self.tasks[t.index()];
-                (task.healthy, std::cmp::Reverse(task.created_at_ms), self.task_uuid(*t))
+                (task.healthy(), std::cmp::Reverse(task.created_at_ms()), self.task_uuid(*t))
             });
             for victim in keep.drain(..keep.len() - desired - 256).collect::<Vec<_>>() {
                 let starting = self.tasks[victim.index()].last_status.is_starting();
@@ -296,7 +296,7 @@ impl Engine {
                 .iter()
                 .max_by_key(|t| {
                     let task = &self.tasks[t.index()];
-                    (!task.healthy, per_az[&az_of(self, **t)], task.created_at_ms, std::cmp::Reverse(self.task_uuid(**t)))
+                    (!task.healthy(), per_az[&az_of(self, **t)], task.created_at_ms(), std::cmp::Reverse(self.task_uuid(**t)))
                 })
                 .expect("keep is not empty");
             let starting = self.tasks[victim.index()].last_status.is_starting();
@@ -355,12 +355,12 @@ impl Engine {
         let mut healthy = self.services[id.index()].counts.healthy;
         let mut remaining_candidates = 0;
         for t in drain_candidates {
-            let is_healthy = self.tasks[t.index()].healthy;
+            let is_healthy = self.tasks[t.index()].healthy();
             if !is_healthy || healthy > floor {
                 if is_healthy {
                     healthy -= 1;
                 }
-                if self.tasks[t.index()].replaces_drained_task {
+                if self.tasks[t.index()].replaces_drained_task() {
                     self.services[id.index()].observations.tasks_moved_more_than_once += 1;
                 }
                 self.stop_task_now(
@@ -404,7 +404,7 @@ impl Engine {
                 .tasks
                 .iter()
                 .copied()
-                .filter(|t| self.tasks[t.index()].service == Some(id) && !self.tasks[t.index()].desired_stopped)
+                .filter(|t| self.task_origin(*t).service == Some(id) && !self.tasks[t.index()].desired_stopped())
                 .collect();
             match self.instances[inst.index()].status {
                 InstanceStatus::Active if daemon_tasks.is_empty() => {
@@ -426,7 +426,9 @@ impl Engine {
                     // Daemon tasks stop last: after every other service task on the instance stopped.
                     let others = self.instances[inst.index()].tasks.iter().any(|t| {
                         let t = &self.tasks[t.index()];
-                        t.service.is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Replica)
+                        self.origin(t.origin)
+                            .service
+                            .is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Replica)
                     });
                     if !others {
                         for t in daemon_tasks {
@@ -459,7 +461,7 @@ impl Engine {
         let mut wanted = 0usize;
         for t in &s.tasks {
             let t = &self.tasks[t.index()];
-            if t.desired_stopped {
+            if t.desired_stopped() {
                 continue;
             }
             if self.instances[t.instance.index()].status == InstanceStatus::Draining {
@@ -477,7 +479,7 @@ impl Engine {
     fn in_flight(&self, id: ServiceId) -> bool {
         self.services[id.index()].tasks.iter().any(|t| {
             let t = &self.tasks[t.index()];
-            t.desired_stopped || !t.healthy
+            t.desired_stopped() || !t.healthy()
         })
     }
 

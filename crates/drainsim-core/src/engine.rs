@@ -23,7 +23,7 @@ use crate::queue::{Event, EventKind, EventQueue};
 use crate::rng::RngStreams;
 use crate::services::ServiceState;
 use crate::settings::AccountSettings;
-use crate::tasks::{TaskDefinition, TaskState};
+use crate::tasks::{OriginId, TaskDefinition, TaskMoment, TaskOrigin, TaskState};
 use crate::time::{SimTimeMs, HOUR_MS, SECOND_MS};
 use crate::trace::{Change, Subject, Trace, TraceRecord};
 
@@ -170,6 +170,12 @@ pub struct Engine {
     pub(crate) task_defs: Vec<TaskDefinition>,
     pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
     pub(crate) tasks: crate::ids::ChunkedVec<TaskState>,
+    /// What tasks share with the other tasks of their service or group (see [`TaskOrigin`]).
+    pub(crate) task_origins: Vec<TaskOrigin>,
+    pub(crate) task_origin_index: BTreeMap<TaskOrigin, OriginId>,
+    /// Task moments 49.7 days or more after the task's creation (rare: the record keeps 4-byte
+    /// offsets).
+    pub(crate) far_task_moments: BTreeMap<(TaskId, TaskMoment), SimTimeMs>,
     /// Task IDs are a keyed bijection of the task index (no lookup table).
     pub(crate) task_ids: crate::ids::IdScrambler,
     pub(crate) services: Vec<ServiceState>,
@@ -209,6 +215,9 @@ impl Engine {
             task_defs: Vec::new(),
             task_def_by_family: BTreeMap::new(),
             tasks: Default::default(),
+            task_origins: Vec::new(),
+            task_origin_index: BTreeMap::new(),
+            far_task_moments: BTreeMap::new(),
             task_ids,
             services: Vec::new(),
             trace: Trace::new(keep),
@@ -541,8 +550,7 @@ impl Engine {
             Subject::Instance(i) => Some(self.strings.resolve(self.instances[i.index()].name).to_string()),
             Subject::Service(s) => Some(self.strings.resolve(self.services[s.index()].name).to_string()),
             Subject::Task(t) => {
-                let task = &self.tasks[t.index()];
-                let owner = task.service.map(|s| self.strings.resolve(self.services[s.index()].name).to_string());
+                let owner = self.task_origin(t).service.map(|s| self.strings.resolve(self.services[s.index()].name).to_string());
                 let id = self.task_short_id(t);
                 Some(format!("{}:task/{}", owner.unwrap_or_else(|| "standalone".into()), &id[..8]))
             }

@@ -108,7 +108,7 @@ pub struct ChunkedVec<T> {
     len: usize,
 }
 
-const CHUNK: usize = 8192;
+const CHUNK: usize = 1024;
 
 impl<T> Default for ChunkedVec<T> {
     fn default() -> Self {

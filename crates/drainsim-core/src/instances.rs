@@ -318,7 +318,7 @@ impl Engine {
         if (from == InstanceStatus::Draining) != (to == InstanceStatus::Draining) {
             let delta = if to == InstanceStatus::Draining { -1 } else { 1 };
             for t in self.instances[id.index()].tasks.clone() {
-                if !self.tasks[t.index()].desired_stopped {
+                if !self.tasks[t.index()].desired_stopped() {
                     self.adjust_spread(t, delta);
                 }
             }

@@ -52,19 +52,19 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
     let mut per_instance: BTreeMap<InstanceId, Recount> = BTreeMap::new();
     for (n, t) in e.tasks.iter().enumerate() {
         let id = TaskId(n as u32);
-        if t.orphaned || t.last_status == TaskStatus::Stopped {
+        if t.orphaned() || t.last_status == TaskStatus::Stopped {
             if t.last_status == TaskStatus::Stopped && e.instances[t.instance.index()].tasks.contains(&id) {
                 return fail("tasks-on-instance", format!("STOPPED task {n} still listed on its instance"));
             }
             continue;
         }
-        if t.last_status == TaskStatus::Running && t.started_at.is_none() {
+        if t.last_status == TaskStatus::Running && e.task_moment(TaskId(n as u32), crate::tasks::TaskMoment::Started).is_none() {
             return fail("task-fields", format!("RUNNING task {n} has no startedAt"));
         }
-        if t.healthy && (t.desired_stopped || t.last_status != TaskStatus::Running) {
+        if t.healthy() && (t.desired_stopped() || t.last_status != TaskStatus::Running) {
             return fail("task-health", format!("task {n} is healthy but not a RUNNING task that is wanted"));
         }
-        let td = &e.task_defs[t.task_def.index()];
+        let td = &e.task_defs[e.origin(t.origin).task_def.index()];
         let r = per_instance.entry(t.instance).or_default();
         r.cpu += td.cpu;
         r.memory += td.memory;
@@ -139,7 +139,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
 fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     let mut expect: BTreeMap<ServiceId, crate::services::SpreadCounts> = BTreeMap::new();
     for (n, t) in e.tasks.iter().enumerate() {
-        if let Some(s) = t.service {
+        if let Some(s) = e.origin(t.origin).service {
             if t.last_status != TaskStatus::Stopped && e.is_staying(TaskId(n as u32)) {
                 let az = e.instances[t.instance.index()].availability_zone;
                 expect.entry(s).or_default().adjust(t.instance, az, 1);
@@ -167,7 +167,7 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
     check_spread_counts(e)?;
     let mut counts: BTreeMap<ServiceId, (ServiceCounts, usize)> = BTreeMap::new();
     for t in e.tasks.iter() {
-        if let Some(s) = t.service {
+        if let Some(s) = e.origin(t.origin).service {
             let c = t.contribution();
             let entry = counts.entry(s).or_default();
             entry.0.running += c.running as u32;
@@ -219,7 +219,7 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
         if !i.is_placeable() && !i.tasks.is_empty() {
             for t in &i.tasks {
                 let t = &e.tasks[t.index()];
-                if t.created_at_ms > i.drain.started_at_ms.unwrap_or(u64::MAX) && i.status == InstanceStatus::Draining {
+                if t.created_at_ms() > i.drain.started_at_ms.unwrap_or(u64::MAX) && i.status == InstanceStatus::Draining {
                     return fail("no-placement-on-draining", format!("{name}: a task was placed after the drain began"));
                 }
             }
@@ -293,10 +293,10 @@ fn check_attachments(e: &Engine) -> Result<(), InvariantViolation> {
         }
     }
     for t in e.tasks.iter() {
-        if let Some(a) = t.eni {
+        if let Some(a) = t.eni() {
             let st = e.attachments[a.index()].status;
             let ok = match t.last_status {
-                _ if t.orphaned => st == AttachmentStatus::Deleted,
+                _ if t.orphaned() => st == AttachmentStatus::Deleted,
                 TaskStatus::Provisioning => st == AttachmentStatus::Attaching,
                 TaskStatus::Stopped => st == AttachmentStatus::Deleted,
                 TaskStatus::Deprovisioning => st == AttachmentStatus::Detaching,

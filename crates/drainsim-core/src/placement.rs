@@ -267,10 +267,10 @@ pub(crate) fn owner_tasks_on(engine: &Engine, instance: InstanceId, owner: Owner
         .tasks
         .iter()
         .filter(|t| {
-            let t = &engine.tasks[t.index()];
+            let origin = engine.task_origin(**t);
             match owner {
-                Owner::Service(s) => t.service == Some(s),
-                Owner::Group(g) => t.service.is_none() && t.group == g,
+                Owner::Service(s) => origin.service == Some(s),
+                Owner::Group(g) => origin.service.is_none() && origin.group == g,
             }
         })
         .count()
@@ -425,8 +425,8 @@ impl Engine {
             Owner::Group(g) => {
                 for i in &self.clusters[cluster.index()].instances {
                     for id in &self.instances[i.index()].tasks {
-                        let t = &self.tasks[id.index()];
-                        if t.service.is_none() && t.group == g && self.is_staying(*id) {
+                        let origin = self.task_origin(*id);
+                        if origin.service.is_none() && origin.group == g && self.is_staying(*id) {
                             f(self, *i);
                         }
                     }

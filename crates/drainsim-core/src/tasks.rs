@@ -93,6 +93,13 @@ pub enum StopCode {
 }
 
 impl StopCode {
+    pub const ALL: [StopCode; 4] = [
+        StopCode::TaskFailedToStart,
+        StopCode::EssentialContainerExited,
+        StopCode::UserInitiated,
+        StopCode::ServiceSchedulerInitiated,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             StopCode::TaskFailedToStart => "TaskFailedToStart",
@@ -146,54 +153,153 @@ impl TaskDefinition {
     }
 }
 
-/// A moment that may not have happened yet, in 8 bytes (`Option<u64>` takes 16).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Moment(SimTimeMs);
-
-impl Moment {
-    pub const NEVER: Moment = Moment(SimTimeMs::MAX);
-    pub fn at(time_ms: SimTimeMs) -> Self {
-        Moment(time_ms)
-    }
-    pub fn get(self) -> Option<SimTimeMs> {
-        (self != Self::NEVER).then_some(self.0)
-    }
-    pub fn is_none(self) -> bool {
-        self == Self::NEVER
-    }
-}
-
-/// One task. Kept small (tasks dominate memory on big clusters): its ID and ARN are derived from
-/// its index, its cluster from its instance.
-#[derive(Debug, Clone)]
-pub struct TaskState {
-    pub long_arn: bool,
-    pub instance: InstanceId,
+/// Who launched a task, with what, and in which format. Every task a service launches with one task
+/// definition shares one origin (so does every task of one RunTask group), so a task stores a
+/// 4-byte [`OriginId`] instead of these 24 bytes (tasks dominate memory on big clusters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TaskOrigin {
     pub service: Option<ServiceId>,
     pub task_def: TaskDefId,
     pub group: Sym,
     pub started_by: Option<Sym>,
-    pub last_status: TaskStatus,
-    pub desired_stopped: bool,
-    pub healthy: bool,
-    /// Invalidates scheduled lifecycle events when the task is told to stop.
-    pub epoch: u16,
-    pub version: u32,
-    pub created_at_ms: SimTimeMs,
-    pub started_at: Moment,
-    pub stopping_at: Moment,
-    pub stopped_at: Moment,
-    pub stop_code: Option<StopCode>,
-    pub stopped_reason: Option<Sym>,
-    /// Left behind by a forced deregistration: no longer accounted for.
-    pub orphaned: bool,
-    /// Started to replace a task whose instance was draining.
-    pub replaces_drained_task: bool,
+    /// The task ARN format in force at launch (`taskLongArnFormat`, reference §5).
+    pub long_arn: bool,
     /// Registered with the service's target group (goes through DEACTIVATING when stopped).
     pub in_target_group: bool,
-    pub eni: Option<AttachmentId>,
+}
+
+/// Index into the engine's table of [`TaskOrigin`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OriginId(pub u32);
+
+/// The moments of a task after its creation, as `DescribeTasks` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TaskMoment {
+    /// `startedAt`: the task reached RUNNING.
+    Started = 0,
+    /// `stoppingAt`: the task was told to stop.
+    Stopping = 1,
+    /// `stoppedAt`: the task reached STOPPED.
+    Stopped = 2,
+}
+
+/// A task moment is stored as milliseconds after the task's creation in 4 bytes: `NOT_YET` means it
+/// has not happened; `FAR` means it is 49.7 days or more after creation and is kept exactly in the
+/// engine's side table (`Engine::far_task_moments`).
+const MOMENT_NOT_YET: u32 = u32::MAX;
+const MOMENT_FAR: u32 = u32::MAX - 1;
+
+const FLAG_DESIRED_STOPPED: u8 = 1;
+const FLAG_HEALTHY: u8 = 1 << 1;
+const FLAG_ORPHANED: u8 = 1 << 2;
+const FLAG_REPLACES_DRAINED_TASK: u8 = 1 << 3;
+const FLAG_FAILS_TO_START: u8 = 1 << 4;
+/// Bits 5–7 hold the stop code (0: none).
+const STOP_CODE_SHIFT: u32 = 5;
+const NO_ENI: u32 = u32::MAX;
+
+/// One task, in 44 bytes (tasks dominate memory on big clusters: every moved task leaves a STOPPED
+/// predecessor that stays describable). Its ID and ARN are derived from its index, its cluster
+/// from its instance, and what it shares with its service's other tasks lives in its
+/// [`TaskOrigin`]; flags and the stop code are packed into one byte.
+#[derive(Debug, Clone)]
+pub struct TaskState {
+    pub instance: InstanceId,
+    pub origin: OriginId,
+    pub version: u32,
+    pub stopped_reason: Option<Sym>,
+    eni: u32,
+    /// Creation time, split so that the record needs only 4-byte alignment.
+    created_at_ms: [u32; 2],
+    /// Offsets from creation of the [`TaskMoment`]s.
+    moment_offsets_ms: [u32; 3],
+    /// Invalidates scheduled lifecycle events when the task is told to stop.
+    pub epoch: u16,
+    pub last_status: TaskStatus,
+    flags: u8,
+}
+
+impl TaskState {
+    fn new(instance: InstanceId, origin: OriginId, created_at_ms: SimTimeMs) -> Self {
+        TaskState {
+            instance,
+            origin,
+            version: 1,
+            stopped_reason: None,
+            eni: NO_ENI,
+            created_at_ms: [created_at_ms as u32, (created_at_ms >> 32) as u32],
+            moment_offsets_ms: [MOMENT_NOT_YET; 3],
+            epoch: 0,
+            last_status: TaskStatus::Provisioning,
+            flags: 0,
+        }
+    }
+
+    fn flag(&self, bit: u8) -> bool {
+        self.flags & bit != 0
+    }
+
+    fn set_flag(&mut self, bit: u8, on: bool) {
+        if on {
+            self.flags |= bit;
+        } else {
+            self.flags &= !bit;
+        }
+    }
+
+    pub fn created_at_ms(&self) -> SimTimeMs {
+        self.created_at_ms[0] as u64 | (self.created_at_ms[1] as u64) << 32
+    }
+
+    /// `desiredStatus` is STOPPED.
+    pub fn desired_stopped(&self) -> bool {
+        self.flag(FLAG_DESIRED_STOPPED)
+    }
+    /// Counts as healthy for its service.
+    pub fn healthy(&self) -> bool {
+        self.flag(FLAG_HEALTHY)
+    }
+    /// Left behind by a forced deregistration: no longer accounted for.
+    pub fn orphaned(&self) -> bool {
+        self.flag(FLAG_ORPHANED)
+    }
+    /// Started to replace a task whose instance was draining.
+    pub fn replaces_drained_task(&self) -> bool {
+        self.flag(FLAG_REPLACES_DRAINED_TASK)
+    }
     /// Fails before RUNNING (fault injection).
-    pub fails_to_start: bool,
+    pub fn fails_to_start(&self) -> bool {
+        self.flag(FLAG_FAILS_TO_START)
+    }
+    pub(crate) fn set_desired_stopped(&mut self, on: bool) {
+        self.set_flag(FLAG_DESIRED_STOPPED, on)
+    }
+    pub(crate) fn set_healthy(&mut self, on: bool) {
+        self.set_flag(FLAG_HEALTHY, on)
+    }
+    pub(crate) fn set_orphaned(&mut self, on: bool) {
+        self.set_flag(FLAG_ORPHANED, on)
+    }
+
+    pub fn stop_code(&self) -> Option<StopCode> {
+        match self.flags >> STOP_CODE_SHIFT {
+            0 => None,
+            n => Some(StopCode::ALL[n as usize - 1]),
+        }
+    }
+    pub(crate) fn set_stop_code(&mut self, code: StopCode) {
+        let n = StopCode::ALL.iter().position(|c| *c == code).expect("every code is listed") as u8 + 1;
+        self.flags = (self.flags & ((1 << STOP_CODE_SHIFT) - 1)) | n << STOP_CODE_SHIFT;
+    }
+
+    /// The task's ENI attachment (awsvpc tasks).
+    pub fn eni(&self) -> Option<AttachmentId> {
+        (self.eni != NO_ENI).then_some(AttachmentId(self.eni))
+    }
+    pub(crate) fn set_eni(&mut self, a: AttachmentId) {
+        assert!(a.0 != NO_ENI, "attachment ids stay below u32::MAX");
+        self.eni = a.0;
+    }
 }
 
 /// What a task contributes to its instance's and service's counters.
@@ -207,21 +313,21 @@ pub(crate) struct Contribution {
 
 impl TaskState {
     pub(crate) fn contribution(&self) -> Contribution {
-        if self.orphaned || self.last_status == TaskStatus::Stopped {
+        if self.orphaned() || self.last_status == TaskStatus::Stopped {
             return Contribution::default();
         }
-        let wanted = !self.desired_stopped;
+        let wanted = !self.desired_stopped();
         Contribution {
             running: wanted && self.last_status == TaskStatus::Running,
             pending: wanted && self.last_status.is_starting(),
-            healthy: wanted && self.last_status == TaskStatus::Running && self.healthy,
+            healthy: wanted && self.last_status == TaskStatus::Running && self.healthy(),
             live: true,
         }
     }
 
     /// `desiredStatus` as ECS spells it.
     pub fn desired_status(&self) -> &'static str {
-        if self.desired_stopped {
+        if self.desired_stopped() {
             "STOPPED"
         } else {
             "RUNNING"
@@ -412,8 +518,7 @@ impl Engine {
     }
 
     pub fn task_arn(&self, id: TaskId) -> String {
-        let t = &self.tasks[id.index()];
-        if t.long_arn {
+        if self.task_origin(id).long_arn {
             format!(
                 "arn:aws:ecs:{}:{}:task/{}/{}",
                 self.config.region,
@@ -436,36 +541,81 @@ impl Engine {
         self.tasks.len()
     }
 
+    /// A task origin by id.
+    pub fn origin(&self, id: OriginId) -> &TaskOrigin {
+        &self.task_origins[id.0 as usize]
+    }
+
+    /// The origin of a task: its service, task definition, group, startedBy and ARN format.
+    pub fn task_origin(&self, id: TaskId) -> &TaskOrigin {
+        self.origin(self.tasks[id.index()].origin)
+    }
+
+    /// The id of an origin, added to the table the first time it is seen.
+    fn intern_origin(&mut self, origin: TaskOrigin) -> OriginId {
+        if let Some(id) = self.task_origin_index.get(&origin) {
+            return *id;
+        }
+        let id = OriginId(self.task_origins.len() as u32);
+        self.task_origins.push(origin);
+        self.task_origin_index.insert(origin, id);
+        id
+    }
+
+    /// When a task reached a moment of its life, if it has.
+    pub fn task_moment(&self, id: TaskId, moment: TaskMoment) -> Option<SimTimeMs> {
+        let t = &self.tasks[id.index()];
+        match t.moment_offsets_ms[moment as usize] {
+            MOMENT_NOT_YET => None,
+            MOMENT_FAR => Some(self.far_task_moments[&(id, moment)]),
+            offset => Some(t.created_at_ms() + offset as u64),
+        }
+    }
+
+    /// Records that a task reaches a moment now.
+    fn set_task_moment(&mut self, id: TaskId, moment: TaskMoment) {
+        let now = self.now_ms;
+        let t = &mut self.tasks[id.index()];
+        let offset = now - t.created_at_ms();
+        if offset < MOMENT_FAR as u64 {
+            t.moment_offsets_ms[moment as usize] = offset as u32;
+        } else {
+            t.moment_offsets_ms[moment as usize] = MOMENT_FAR;
+            self.far_task_moments.insert((id, moment), now);
+        }
+    }
+
     fn ts(&self, ms: SimTimeMs) -> f64 {
         self.config.epoch_unix_s as f64 + ms as f64 / 1000.0
     }
 
     pub fn render_task(&self, id: TaskId) -> api::Task {
         let t = &self.tasks[id.index()];
-        let td = &self.task_defs[t.task_def.index()];
+        let origin = self.task_origin(id);
+        let td = &self.task_defs[origin.task_def.index()];
         let inst = &self.instances[t.instance.index()];
         api::Task {
             task_arn: self.task_arn(id),
             cluster_arn: self.cluster_arn(self.task_cluster(id)),
-            task_definition_arn: self.task_def_arn(t.task_def),
+            task_definition_arn: self.task_def_arn(origin.task_def),
             container_instance_arn: Some(self.instance_arn(t.instance)),
             last_status: t.last_status.as_str().into(),
             desired_status: t.desired_status().into(),
             cpu: td.cpu.to_string(),
             memory: td.memory.to_string(),
-            group: self.strings.resolve(t.group).into(),
-            started_by: t.started_by.map(|s| self.strings.resolve(s).to_string()),
+            group: self.strings.resolve(origin.group).into(),
+            started_by: origin.started_by.map(|s| self.strings.resolve(s).to_string()),
             version: t.version as u64,
             launch_type: "EC2".into(),
             availability_zone: self.strings.resolve(inst.availability_zone).into(),
-            health_status: if t.healthy { "HEALTHY" } else { "UNKNOWN" }.into(),
-            created_at: self.ts(t.created_at_ms),
-            started_at: t.started_at.get().map(|m| self.ts(m)),
-            stopping_at: t.stopping_at.get().map(|m| self.ts(m)),
-            stopped_at: t.stopped_at.get().map(|m| self.ts(m)),
-            stop_code: t.stop_code.map(|c| c.as_str().into()),
+            health_status: if t.healthy() { "HEALTHY" } else { "UNKNOWN" }.into(),
+            created_at: self.ts(t.created_at_ms()),
+            started_at: self.task_moment(id, TaskMoment::Started).map(|m| self.ts(m)),
+            stopping_at: self.task_moment(id, TaskMoment::Stopping).map(|m| self.ts(m)),
+            stopped_at: self.task_moment(id, TaskMoment::Stopped).map(|m| self.ts(m)),
+            stop_code: t.stop_code().map(|c| c.as_str().into()),
             stopped_reason: t.stopped_reason.map(|s| self.strings.resolve(s).to_string()),
-            attachments: t.eni.iter().map(|a| self.render_attachment(*a)).collect(),
+            attachments: t.eni().iter().map(|a| self.render_attachment(*a)).collect(),
         }
     }
 
@@ -487,13 +637,13 @@ impl Engine {
     /// placement balances what stays).
     pub(crate) fn is_staying(&self, id: TaskId) -> bool {
         let t = &self.tasks[id.index()];
-        !t.desired_stopped && !t.orphaned && self.instances[t.instance.index()].status != InstanceStatus::Draining
+        !t.desired_stopped() && !t.orphaned() && self.instances[t.instance.index()].status != InstanceStatus::Draining
     }
 
     /// Counts a service task in or out of its service's spread counts.
     pub(crate) fn adjust_spread(&mut self, id: TaskId, delta: i32) {
         let t = &self.tasks[id.index()];
-        if let Some(s) = t.service {
+        if let Some(s) = self.origin(t.origin).service {
             let az = self.instances[t.instance.index()].availability_zone;
             let instance = t.instance;
             self.services[s.index()].spread.adjust(instance, az, delta);
@@ -521,30 +671,11 @@ impl Engine {
         let long_arn = self.task_long_arn_format();
         let fails_to_start = self.draw_task_start_failure();
         let in_target_group = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
-        self.tasks.push(TaskState {
-            long_arn,
-            instance,
-            service,
-            task_def,
-            group,
-            started_by,
-            last_status: TaskStatus::Provisioning,
-            desired_stopped: false,
-            healthy: false,
-            epoch: 0,
-            version: 1,
-            created_at_ms: self.now_ms,
-            started_at: Moment::NEVER,
-            stopping_at: Moment::NEVER,
-            stopped_at: Moment::NEVER,
-            stop_code: None,
-            stopped_reason: None,
-            orphaned: false,
-            replaces_drained_task,
-            in_target_group,
-            eni: None,
-            fails_to_start,
-        });
+        let origin = self.intern_origin(TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group });
+        let mut task = TaskState::new(instance, origin, self.now_ms);
+        task.set_flag(FLAG_REPLACES_DRAINED_TASK, replaces_drained_task);
+        task.set_flag(FLAG_FAILS_TO_START, fails_to_start);
+        self.tasks.push(task);
         self.reserve(instance, task_def, true);
         self.instances[instance.index()].tasks.push(id);
         if let Some(s) = service {
@@ -596,10 +727,11 @@ impl Engine {
             return;
         }
         let delta = |a: bool, b: bool| b as i64 - a as i64;
+        let service = self.task_origins[t.origin.0 as usize].service;
         let inst = &mut self.instances[t.instance.index()];
         inst.running_tasks_count = (inst.running_tasks_count as i64 + delta(old.running, new.running)) as u32;
         inst.pending_tasks_count = (inst.pending_tasks_count as i64 + delta(old.pending, new.pending)) as u32;
-        if let Some(s) = t.service {
+        if let Some(s) = service {
             let svc = &mut self.services[s.index()];
             svc.counts.running = (svc.counts.running as i64 + delta(old.running, new.running)) as u32;
             svc.counts.pending = (svc.counts.pending as i64 + delta(old.pending, new.pending)) as u32;
@@ -627,13 +759,15 @@ impl Engine {
             let t = &mut self.tasks[id.index()];
             t.last_status = to;
             t.version += 1;
-            if to == TaskStatus::Running {
-                t.started_at = Moment::at(self.now_ms);
-            }
             if to == TaskStatus::Stopped {
-                t.stopped_at = Moment::at(self.now_ms);
-                t.healthy = false;
+                t.set_healthy(false);
             }
+        }
+        if to == TaskStatus::Running {
+            self.set_task_moment(id, TaskMoment::Started);
+        }
+        if to == TaskStatus::Stopped {
+            self.set_task_moment(id, TaskMoment::Stopped);
         }
         self.record(Subject::Task(id), Change::TaskStatus { from: Some(from), to }, reason);
         if to == TaskStatus::Stopped {
@@ -647,10 +781,8 @@ impl Engine {
 
     /// Frees a stopped or orphaned task's reservation and removes it from its instance and service.
     fn release_task(&mut self, id: TaskId) {
-        let (instance, td, service, eni) = {
-            let t = &self.tasks[id.index()];
-            (t.instance, t.task_def, t.service, t.eni)
-        };
+        let (instance, eni) = (self.tasks[id.index()].instance, self.tasks[id.index()].eni());
+        let TaskOrigin { task_def: td, service, .. } = *self.task_origin(id);
         self.reserve(instance, td, false);
         let inst = &mut self.instances[instance.index()];
         if let Some(pos) = inst.tasks.iter().position(|t| *t == id) {
@@ -669,10 +801,10 @@ impl Engine {
 
     pub(crate) fn on_task_stage_ends(&mut self, id: TaskId, epoch: u16) {
         let t = &self.tasks[id.index()];
-        if t.epoch != epoch || t.orphaned || t.last_status == TaskStatus::Stopped {
+        if t.epoch != epoch || t.orphaned() || t.last_status == TaskStatus::Stopped {
             return;
         }
-        let td = &self.task_defs[t.task_def.index()];
+        let td = &self.task_defs[self.origin(t.origin).task_def.index()];
         let awsvpc = td.network_mode == NetworkMode::Awsvpc;
         let stopping_ms = td.stopping_ms();
         let timings = self.config.timings.clone();
@@ -683,7 +815,7 @@ impl Engine {
                 self.schedule_stage(id, timings.task_pending_ms);
             }
             TaskStatus::Pending => {
-                if self.tasks[id.index()].fails_to_start {
+                if self.tasks[id.index()].fails_to_start() {
                     self.fail_task_start(id);
                     return;
                 }
@@ -726,11 +858,11 @@ impl Engine {
     /// the target passes its health checks and never before the grace period; with a container
     /// health check after its first interval; otherwise at once (seed rule) or 40 s (today's rule).
     fn health_delay_ms(&self, id: TaskId) -> SimTimeMs {
-        let t = &self.tasks[id.index()];
-        let td = &self.task_defs[t.task_def.index()];
+        let origin = self.task_origin(id);
+        let td = &self.task_defs[origin.task_def.index()];
         let mut delay = td.health_check_interval_ms.unwrap_or(0);
         let mut has_check = td.health_check_interval_ms.is_some();
-        if let Some(s) = t.service {
+        if let Some(s) = origin.service {
             let svc = &self.services[s.index()];
             if let Some(lb) = &svc.load_balancer {
                 delay = delay.max(lb.time_to_healthy_ms).max(svc.health_check_grace_ms);
@@ -746,7 +878,7 @@ impl Engine {
 
     pub(crate) fn on_task_healthy(&mut self, id: TaskId, epoch: u16) {
         let t = &self.tasks[id.index()];
-        if t.epoch != epoch || t.orphaned || t.last_status != TaskStatus::Running || t.desired_stopped {
+        if t.epoch != epoch || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() {
             return;
         }
         self.mark_healthy(id);
@@ -754,17 +886,17 @@ impl Engine {
 
     fn mark_healthy(&mut self, id: TaskId) {
         let old = self.tasks[id.index()].contribution();
-        self.tasks[id.index()].healthy = true;
+        self.tasks[id.index()].set_healthy(true);
         self.record(Subject::Task(id), Change::TaskHealthy, "health check passed");
         self.apply_contribution(id, old);
-        if let Some(s) = self.tasks[id.index()].service {
+        if let Some(s) = self.task_origin(id).service {
             self.request_pass(s);
         }
     }
 
     /// Tells a task to stop (desiredStatus STOPPED) and starts its stop path from where it is.
     pub(crate) fn stop_task_now(&mut self, id: TaskId, code: StopCode, reason: &str) {
-        if self.tasks[id.index()].desired_stopped || self.tasks[id.index()].last_status == TaskStatus::Stopped {
+        if self.tasks[id.index()].desired_stopped() || self.tasks[id.index()].last_status == TaskStatus::Stopped {
             return;
         }
         let old = self.tasks[id.index()].contribution();
@@ -774,18 +906,19 @@ impl Engine {
         let reason_sym = self.strings.intern(reason);
         {
             let t = &mut self.tasks[id.index()];
-            t.desired_stopped = true;
-            t.healthy = false;
+            t.set_desired_stopped(true);
+            t.set_healthy(false);
             t.epoch = t.epoch.wrapping_add(1);
             t.version += 1;
-            t.stopping_at = Moment::at(self.now_ms);
-            t.stop_code = Some(code);
+            t.set_stop_code(code);
             t.stopped_reason = Some(reason_sym);
         }
+        self.set_task_moment(id, TaskMoment::Stopping);
         self.record(Subject::Task(id), Change::TaskDesiredStopped, code.as_str());
         self.apply_contribution(id, old);
         let t = &self.tasks[id.index()];
-        let td = &self.task_defs[t.task_def.index()];
+        let origin = *self.origin(t.origin);
+        let td = &self.task_defs[origin.task_def.index()];
         let awsvpc = td.network_mode == NetworkMode::Awsvpc;
         let stopping_ms = td.stopping_ms();
         match t.last_status {
@@ -800,10 +933,10 @@ impl Engine {
                 }
             }
             TaskStatus::Activating | TaskStatus::Running => {
-                let lb_delay = t
+                let lb_delay = origin
                     .service
                     .and_then(|s| self.services[s.index()].load_balancer.as_ref())
-                    .filter(|_| t.in_target_group)
+                    .filter(|_| origin.in_target_group)
                     .map(|lb| lb.deregistration_delay_ms);
                 match lb_delay {
                     Some(d) => {
@@ -823,7 +956,7 @@ impl Engine {
     /// A task that fails before RUNNING (fault): it stops with TaskFailedToStart.
     fn fail_task_start(&mut self, id: TaskId) {
         self.stop_task_now(id, StopCode::TaskFailedToStart, "Task failed to start");
-        if let Some(s) = self.tasks[id.index()].service {
+        if let Some(s) = self.task_origin(id).service {
             self.note_failed_start(s);
         }
     }
@@ -838,15 +971,15 @@ impl Engine {
             if self.is_staying(id) {
                 self.adjust_spread(id, -1);
             }
-            self.tasks[id.index()].orphaned = true;
+            self.tasks[id.index()].set_orphaned(true);
             self.tasks[id.index()].version += 1;
             self.record(Subject::Task(id), Change::TaskOrphaned, "DeregisterContainerInstance force");
             self.release_task(id);
-            if let Some(eni) = self.tasks[id.index()].eni {
+            if let Some(eni) = self.tasks[id.index()].eni() {
                 self.delete_attachment_now(eni);
             }
             self.apply_contribution(id, old);
-            if let Some(s) = self.tasks[id.index()].service {
+            if let Some(s) = self.task_origin(id).service {
                 if was_healthy {
                     self.note_health_loss(s, crate::services::BreachCause::ForcedDeregistration);
                 }
@@ -954,10 +1087,10 @@ impl Engine {
             .resolve_task(cluster, &req.task)
             .ok_or_else(|| EcsError::invalid_parameter(format!("The referenced task was not found: {}.", req.task)))?;
         let reason = req.reason.clone().unwrap_or_else(|| "Task stopped by user".into());
-        if !self.tasks[id.index()].orphaned {
+        if !self.tasks[id.index()].orphaned() {
             let was_healthy = self.tasks[id.index()].contribution().healthy;
             self.stop_task_now(id, StopCode::UserInitiated, &reason);
-            if let Some(s) = self.tasks[id.index()].service {
+            if let Some(s) = self.task_origin(id).service {
                 if was_healthy {
                     self.note_health_loss(s, crate::services::BreachCause::UserStoppedTask);
                 }
@@ -1000,13 +1133,14 @@ impl Engine {
             .map(TaskId)
             .filter(|id| {
                 let t = &self.tasks[id.index()];
+                let origin = self.origin(t.origin);
                 self.instances[t.instance.index()].cluster == cluster
-                    && !t.orphaned
+                    && !t.orphaned()
                     && t.desired_status() == desired
                     && instance.is_none_or(|i| t.instance == i)
-                    && service.is_none_or(|s| t.service == Some(s))
-                    && family.is_none_or(|f| f == Some(self.task_defs[t.task_def.index()].family))
-                    && started_by.is_none_or(|s| s.is_some() && t.started_by == s)
+                    && service.is_none_or(|s| origin.service == Some(s))
+                    && family.is_none_or(|f| f == Some(self.task_defs[origin.task_def.index()].family))
+                    && started_by.is_none_or(|s| s.is_some() && origin.started_by == s)
             })
             .collect();
         let page: Vec<String> = matching.iter().skip(start).take(max).map(|t| self.task_arn(*t)).collect();

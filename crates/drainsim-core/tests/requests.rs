@@ -315,3 +315,61 @@ proptest! {
         prop_assert!(check_invariants(&e).is_ok(), "{:?}", check_invariants(&e));
     }
 }
+
+/// Task moments are stored as 4-byte offsets from creation; one 60 days later (past 2^32 ms) must
+/// still be described exactly.
+#[test]
+fn task_moments_far_after_creation_are_exact() {
+    let mut e = new_engine(7);
+    let cpu_mem = |name: &str, v: i64| Resource {
+        name: name.into(),
+        resource_type: "INTEGER".into(),
+        integer_value: Some(v),
+        ..Default::default()
+    };
+    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        cluster: Some("prod".into()),
+        total_resources: vec![cpu_mem("CPU", 2048), cpu_mem("MEMORY", 4096)],
+        instance_identity: InstanceIdentity {
+            name: "far".into(),
+            instance_type: "m5.large".into(),
+            availability_zone: "us-east-1a".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }))
+    .expect("registers");
+    let Ok(Response::Tasks { tasks, .. }) = e.handle(Request::RunTask(RunTaskRequest {
+        cluster: Some("prod".into()),
+        task_definition: "app".into(),
+        ..Default::default()
+    })) else {
+        panic!("RunTask answers with tasks")
+    };
+    let arn = tasks[0].task_arn.clone();
+    let created = tasks[0].created_at;
+    let sixty_days_ms: u64 = 60 * 24 * 3_600_000;
+    e.advance_to(sixty_days_ms, 1_000_000);
+    e.handle(Request::StopTask(StopTaskRequest { cluster: Some("prod".into()), task: arn.clone(), reason: None }))
+        .expect("stops");
+    e.run_until_quiet(sixty_days_ms + 3_600_000, 1_000_000);
+    let Ok(Response::Tasks { tasks, .. }) =
+        e.handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: vec![arn] }))
+    else {
+        panic!("DescribeTasks answers with tasks")
+    };
+    let t = &tasks[0];
+    assert_eq!(t.last_status, "STOPPED");
+    assert_eq!(t.created_at, created);
+    assert!(t.started_at.expect("started") - created < 60.0, "started within a minute");
+    assert_eq!(t.stopping_at, Some(created + sixty_days_ms as f64 / 1000.0));
+    assert!(t.stopped_at.expect("stopped") >= t.stopping_at.expect("stopping"));
+    assert!(t.stopped_at.expect("stopped") - t.stopping_at.expect("stopping") <= 30.0);
+    check_invariants(&e).expect("invariants hold");
+}
+
+#[test]
+fn task_record_stays_small() {
+    // Tasks dominate memory on big clusters (issue 6: at most 256 bytes per task in all).
+    assert_eq!(std::mem::size_of::<drainsim_core::tasks::TaskState>(), 44);
+}

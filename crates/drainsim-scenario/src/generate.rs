@@ -482,7 +482,8 @@ fn drain_moved_task(r: &CaseRun) -> Verdict {
     let e = r.engine();
     let moved = (0..e.task_count()).any(|n| {
         let t = e.task(TaskId(n as u32));
-        t.service.is_some() && t.stopped_reason.is_some_and(|s| e.resolve_sym(s).contains("container instance is DRAINING"))
+        e.origin(t.origin).service.is_some()
+            && t.stopped_reason.is_some_and(|s| e.resolve_sym(s).contains("container instance is DRAINING"))
     });
     reached(moved)
 }

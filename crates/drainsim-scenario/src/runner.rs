@@ -618,7 +618,7 @@ fn run_step(
                     .map(|i| engine.instance(i).tasks.clone())
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|t| !p.standalone_only || engine.task(*t).service.is_none())
+                    .filter(|t| !p.standalone_only || engine.task_origin(*t).service.is_none())
                     .collect();
                 for t in tasks {
                     let req =
