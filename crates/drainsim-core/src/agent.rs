@@ -41,7 +41,7 @@ impl Engine {
                 ));
             }
         }
-        let current = i.agent_version.map(|s| self.strings.resolve(s).to_string());
+        let current = self.instance_profile(id).agent_version.map(|s| self.strings.resolve(s).to_string());
         let latest = self.config.latest_agent_version.clone();
         match current.as_deref().and_then(|c| compare_versions(c, &latest)) {
             None => {
@@ -97,7 +97,7 @@ impl Engine {
         }
         if next == AgentUpdateStatus::Updated {
             let v = self.strings.intern(&self.config.latest_agent_version.clone());
-            self.instances[id.index()].agent_version = Some(v);
+            self.update_instance_profile(id, |p| p.agent_version = Some(v));
             self.record(Subject::Instance(id), Change::AgentVersion(v), "UpdateContainerAgent");
         }
         self.set_agent_update(id, next, "UpdateContainerAgent");

@@ -202,9 +202,7 @@ impl Engine {
     }
 
     fn remove_trunk_attribute(&mut self, instance: InstanceId) {
-        if let Some(name) = self.strings.get("ecs.awsvpc-trunk-id") {
-            self.instances[instance.index()].attributes.retain(|(n, _)| *n != name);
-        }
+        self.instances[instance.index()].trunk_id_attribute = None;
     }
 
     /// SubmitAttachmentStateChanges: the agent reports an attachment ATTACHED. Unknown cluster and
@@ -250,11 +248,9 @@ impl Engine {
             let a = &self.attachments[id.index()];
             let instance = a.instance;
             if a.kind == AttachmentKind::Trunk && self.instances[instance.index()].status == InstanceStatus::Registering {
-                let name = self.strings.intern("ecs.awsvpc-trunk-id");
+                self.strings.intern(crate::instances::TRUNK_ID_ATTRIBUTE);
                 let value = self.strings.intern(&format!("eni-0{:016x}", a.eni_id));
-                let attrs = &mut self.instances[instance.index()].attributes;
-                attrs.push((name, Some(value)));
-                attrs.sort();
+                self.instances[instance.index()].trunk_id_attribute = Some(value);
                 self.set_instance_status(instance, InstanceStatus::Active, "SubmitAttachmentStateChanges");
             }
         }

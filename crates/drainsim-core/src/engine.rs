@@ -17,13 +17,15 @@ use std::collections::BTreeMap;
 
 use crate::errors::EcsError;
 use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
+use crate::instances::InstanceProfile;
 use crate::instances::InstanceState;
 use crate::intern::{Interner, Sym};
 use crate::queue::{Event, EventKind, EventQueue};
 use crate::rng::RngStreams;
 use crate::services::ServiceState;
 use crate::settings::AccountSettings;
-use crate::tasks::{OriginId, TaskDefinition, TaskMoment, TaskOrigin, TaskState};
+use crate::shared::{OriginId, PortSetId, ProfileId, SharedTable};
+use crate::tasks::{TaskDefinition, TaskMoment, TaskOrigin, TaskState};
 use crate::time::{SimTimeMs, HOUR_MS, SECOND_MS};
 use crate::trace::{Change, Subject, Trace, TraceRecord};
 
@@ -171,8 +173,11 @@ pub struct Engine {
     pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
     pub(crate) tasks: crate::ids::ChunkedVec<TaskState>,
     /// What tasks share with the other tasks of their service or group (see [`TaskOrigin`]).
-    pub(crate) task_origins: Vec<TaskOrigin>,
-    pub(crate) task_origin_index: BTreeMap<TaskOrigin, OriginId>,
+    pub(crate) task_origins: SharedTable<TaskOrigin, OriginId>,
+    /// Instance profiles (see [`InstanceProfile`]).
+    pub(crate) instance_profiles: SharedTable<InstanceProfile, ProfileId>,
+    /// Port sets in use (`PortSetId(0)` is the empty set).
+    pub(crate) port_sets: SharedTable<Vec<u16>, PortSetId>,
     /// Task moments 49.7 days or more after the task's creation (rare: the record keeps 4-byte
     /// offsets).
     pub(crate) far_task_moments: BTreeMap<(TaskId, TaskMoment), SimTimeMs>,
@@ -200,6 +205,9 @@ impl Engine {
         let rng = RngStreams::new(config.seed);
         let task_ids = crate::ids::IdScrambler::new(RngStreams::task_id_key(config.seed));
         let keep = config.keep_trace_records;
+        let mut port_sets = SharedTable::default();
+        let empty: PortSetId = port_sets.intern(&Vec::new());
+        debug_assert_eq!(empty, PortSetId::default());
         Engine {
             config,
             now_ms: 0,
@@ -215,8 +223,9 @@ impl Engine {
             task_defs: Vec::new(),
             task_def_by_family: BTreeMap::new(),
             tasks: Default::default(),
-            task_origins: Vec::new(),
-            task_origin_index: BTreeMap::new(),
+            task_origins: SharedTable::default(),
+            port_sets,
+            instance_profiles: SharedTable::default(),
             far_task_moments: BTreeMap::new(),
             task_ids,
             services: Vec::new(),

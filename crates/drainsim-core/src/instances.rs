@@ -10,6 +10,7 @@ use crate::intern::Sym;
 use crate::lifecycle::{AgentUpdateStatus, InstanceStatus};
 use crate::queue::EventKind;
 use crate::settings::SettingName;
+use crate::shared::{PortSetId, ProfileId};
 use crate::time::SimTimeMs;
 use crate::trace::{Change, Subject};
 use crate::Engine;
@@ -17,12 +18,39 @@ use crate::Engine;
 /// The consumable resources of an instance. PORTS/PORTS_UDP list the ports that are *in use* (the
 /// agent's reserved ports at registration; remaining = reserved plus every task's host ports), as
 /// ECS reports them.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// What an instance shares with the instances registered alike: on a big cluster a handful of
+/// profiles serve every instance (see [`crate::shared`]). Changed copy-on-write
+/// ([`Engine::update_instance_profile`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InstanceProfile {
+    /// The principal (instance role) that registered the instance.
+    pub registered_by: Sym,
+    pub agent_version: Option<Sym>,
+    pub agent_hash: Option<Sym>,
+    pub docker_version: Option<Sym>,
+    /// Attributes sorted by name (`ecs.awsvpc-trunk-id` is kept on the instance).
+    pub attributes: Vec<(Sym, Option<Sym>)>,
+    pub tags: Vec<(Sym, Sym)>,
+}
+
+/// The port sets are shared ([`PortSetId`]): instances registered alike reserve the same ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Resources {
+    pub cpu: i64,
+    pub memory: i64,
+    pub ports_tcp: PortSetId,
+    pub ports_udp: PortSetId,
+}
+
+/// `totalResources` as parsed, before the port sets are interned (a rejected registration must
+/// change nothing).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ParsedResources {
     pub cpu: i64,
     pub memory: i64,
     pub ports_tcp: Vec<u16>,
     pub ports_udp: Vec<u16>,
+    pub custom: Vec<api::Resource>,
 }
 
 /// When an instance's drain started and ended (reference §9.11).
@@ -46,15 +74,15 @@ pub struct InstanceState {
     pub ec2_instance_id: Sym,
     pub instance_type: Sym,
     pub availability_zone: Sym,
-    /// The principal (instance role) that registered the instance.
-    pub registered_by: Sym,
     pub version: u64,
-    pub agent_version: Option<Sym>,
-    pub agent_hash: Option<Sym>,
-    pub docker_version: Option<Sym>,
+    /// What it shares with the instances registered alike.
+    pub profile: ProfileId,
+    /// The value of the `ecs.awsvpc-trunk-id` attribute while its trunk ENI is attached (unique to
+    /// the instance, so not part of its profile).
+    pub trunk_id_attribute: Option<Sym>,
     pub registered: Resources,
     pub remaining: Resources,
-    pub custom_resources: Vec<api::Resource>,
+    pub custom_resources: Box<[api::Resource]>,
     pub status: InstanceStatus,
     pub status_reason: Option<Sym>,
     pub agent_connected: bool,
@@ -64,9 +92,7 @@ pub struct InstanceState {
     pub agent_update_epoch: u16,
     /// A scenario-injected failure of the next agent update, at this stage.
     pub agent_update_fail_at: Option<AgentUpdateStatus>,
-    pub attributes: Vec<(Sym, Option<Sym>)>,
     pub registered_at_ms: SimTimeMs,
-    pub tags: Vec<(Sym, Sym)>,
     /// Tasks on the instance that have not reached STOPPED (and are not orphaned).
     pub tasks: Vec<TaskId>,
     /// Whether the instance is in its cluster's placement index.
@@ -88,6 +114,9 @@ impl InstanceState {
         self.status == InstanceStatus::Active && self.agent_connected
     }
 }
+
+/// The attribute naming an instance's trunk ENI once it is attached.
+pub const TRUNK_ID_ATTRIBUTE: &str = "ecs.awsvpc-trunk-id";
 
 /// Custom attribute limits (reference §3.3).
 pub const MAX_CUSTOM_ATTRIBUTES: usize = 10;
@@ -111,8 +140,8 @@ fn valid_attribute_value(value: &str) -> bool {
 
 /// Parses a `Resource` list into resources. CPU and MEMORY are INTEGER and required; PORTS and
 /// PORTS_UDP are STRINGSETs of port numbers; anything else is a custom resource kept as given.
-pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<(Resources, Vec<api::Resource>), EcsError> {
-    let mut res = Resources::default();
+pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<ParsedResources, EcsError> {
+    let mut res = ParsedResources::default();
     let (mut cpu, mut mem) = (None, None);
     let mut custom = Vec::new();
     for r in list {
@@ -159,7 +188,8 @@ pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<(Resources
     }
     res.cpu = cpu.ok_or_else(|| EcsError::invalid_parameter("totalResources must include CPU."))?;
     res.memory = mem.ok_or_else(|| EcsError::invalid_parameter("totalResources must include MEMORY."))?;
-    Ok((res, custom))
+    res.custom = custom;
+    Ok(res)
 }
 
 impl Engine {
@@ -202,6 +232,43 @@ impl Engine {
         (0..self.instances.len() as u32).map(InstanceId)
     }
 
+    /// What an instance shares with the instances registered alike.
+    pub fn instance_profile(&self, id: InstanceId) -> &InstanceProfile {
+        self.instance_profiles.get(self.instances[id.index()].profile)
+    }
+
+    /// Changes an instance's profile (copy-on-write: other instances keep theirs).
+    pub(crate) fn update_instance_profile(&mut self, id: InstanceId, f: impl FnOnce(&mut InstanceProfile)) {
+        let profile = self.instances[id.index()].profile;
+        self.instances[id.index()].profile = self.instance_profiles.modified(profile, f);
+    }
+
+    /// An instance's attributes sorted by name, as DescribeContainerInstances lists them.
+    pub fn instance_attributes(&self, id: InstanceId) -> Vec<(Sym, Option<Sym>)> {
+        let mut attributes = self.instance_profile(id).attributes.clone();
+        if let Some(value) = self.instances[id.index()].trunk_id_attribute {
+            let name = self.strings.get(TRUNK_ID_ATTRIBUTE).expect("interned when the trunk attached");
+            attributes.push((name, Some(value)));
+            attributes.sort();
+        }
+        attributes
+    }
+
+    /// The value of one attribute: `None` if the instance lacks it, `Some(None)` if it has no value.
+    pub fn instance_attribute(&self, id: InstanceId, name: Sym) -> Option<Option<Sym>> {
+        if let Some(value) = self.instances[id.index()].trunk_id_attribute {
+            if self.strings.get(TRUNK_ID_ATTRIBUTE) == Some(name) {
+                return Some(Some(value));
+            }
+        }
+        self.instance_profile(id).attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    /// The ports of a port set, sorted.
+    pub fn port_set(&self, id: PortSetId) -> &[u16] {
+        self.port_sets.get(id)
+    }
+
     /// The internal state of an instance.
     pub fn instance(&self, id: InstanceId) -> &InstanceState {
         &self.instances[id.index()]
@@ -210,6 +277,7 @@ impl Engine {
     /// The ECS `ContainerInstance` shape of an instance.
     pub fn render_instance(&self, id: InstanceId, include_tags: bool) -> api::ContainerInstance {
         let i = &self.instances[id.index()];
+        let p = self.instance_profile(id);
         let s = |sym: Sym| self.strings.resolve(sym).to_string();
         let resources = |r: &Resources| {
             let mut v = vec![
@@ -228,13 +296,13 @@ impl Engine {
                 api::Resource {
                     name: "PORTS".into(),
                     resource_type: "STRINGSET".into(),
-                    string_set_value: Some(r.ports_tcp.iter().map(|p| p.to_string()).collect()),
+                    string_set_value: Some(self.port_set(r.ports_tcp).iter().map(|p| p.to_string()).collect()),
                     ..Default::default()
                 },
                 api::Resource {
                     name: "PORTS_UDP".into(),
                     resource_type: "STRINGSET".into(),
-                    string_set_value: Some(r.ports_udp.iter().map(|p| p.to_string()).collect()),
+                    string_set_value: Some(self.port_set(r.ports_udp).iter().map(|p| p.to_string()).collect()),
                     ..Default::default()
                 },
             ];
@@ -246,9 +314,9 @@ impl Engine {
             ec2_instance_id: s(i.ec2_instance_id),
             version: i.version,
             version_info: api::VersionInfo {
-                agent_version: i.agent_version.map(s),
-                agent_hash: i.agent_hash.map(s),
-                docker_version: i.docker_version.map(s),
+                agent_version: p.agent_version.map(s),
+                agent_hash: p.agent_hash.map(s),
+                docker_version: p.docker_version.map(s),
             },
             remaining_resources: resources(&i.remaining),
             registered_resources: resources(&i.registered),
@@ -258,14 +326,14 @@ impl Engine {
             running_tasks_count: i.running_tasks_count,
             pending_tasks_count: i.pending_tasks_count,
             agent_update_status: i.agent_update.map(|u| u.as_str().to_string()),
-            attributes: i
-                .attributes
+            attributes: self
+                .instance_attributes(id)
                 .iter()
                 .map(|(n, v)| api::Attribute { name: s(*n), value: v.map(s), target_type: None, target_id: None })
                 .collect(),
             registered_at: self.config.epoch_unix_s as f64 + i.registered_at_ms as f64 / 1000.0,
             attachments: i.trunk.iter().map(|a| self.render_attachment(*a)).collect(),
-            tags: include_tags.then(|| i.tags.iter().map(|(k, v)| api::Tag { key: s(*k), value: s(*v) }).collect()),
+            tags: include_tags.then(|| p.tags.iter().map(|(k, v)| api::Tag { key: s(*k), value: s(*v) }).collect()),
         }
     }
 
@@ -409,7 +477,7 @@ impl Engine {
                 ident.name
             )));
         }
-        let (resources, custom_resources) = parse_total_resources(&req.total_resources)?;
+        let parsed = parse_total_resources(&req.total_resources)?;
         let custom_attrs = req.attributes.iter().filter(|a| !a.name.starts_with("ecs.")).count();
         if custom_attrs > MAX_CUSTOM_ATTRIBUTES {
             return Err(EcsError::invalid_parameter(format!(
@@ -469,6 +537,12 @@ impl Engine {
             None => format!("i-0{:016x}", self.rng.next_id64()),
         };
         let id = InstanceId(self.instances.len() as u32);
+        let resources = Resources {
+            cpu: parsed.cpu,
+            memory: parsed.memory,
+            ports_tcp: self.port_sets.intern(&parsed.ports_tcp),
+            ports_udp: self.port_sets.intern(&parsed.ports_udp),
+        };
         let intern = |e: &mut Engine, s: &str| e.strings.intern(s);
         let mut attributes: Vec<(Sym, Option<Sym>)> = Vec::new();
         let builtin = [
@@ -497,6 +571,15 @@ impl Engine {
         }
         attributes.sort();
         let vi = req.version_info.clone().unwrap_or_default();
+        let profile = InstanceProfile {
+            registered_by: intern(self, caller_arn),
+            agent_version: vi.agent_version.as_deref().map(|v| intern(self, v)),
+            agent_hash: vi.agent_hash.as_deref().map(|v| intern(self, v)),
+            docker_version: vi.docker_version.as_deref().map(|v| intern(self, v)),
+            attributes,
+            tags: req.tags.iter().map(|t| (intern(self, &t.key), intern(self, &t.value))).collect(),
+        };
+        let profile = self.instance_profiles.intern(&profile);
         let state = InstanceState {
             cluster,
             name: intern(self, &ident.name),
@@ -505,14 +588,12 @@ impl Engine {
             ec2_instance_id: intern(self, &ec2_id),
             instance_type: intern(self, &ident.instance_type),
             availability_zone: intern(self, &ident.availability_zone),
-            registered_by: intern(self, caller_arn),
             version: 1,
-            agent_version: vi.agent_version.as_deref().map(|v| intern(self, v)),
-            agent_hash: vi.agent_hash.as_deref().map(|v| intern(self, v)),
-            docker_version: vi.docker_version.as_deref().map(|v| intern(self, v)),
-            registered: resources.clone(),
+            profile,
+            trunk_id_attribute: None,
+            registered: resources,
             remaining: resources,
-            custom_resources,
+            custom_resources: parsed.custom.into_boxed_slice(),
             status: if trunked { InstanceStatus::Registering } else { InstanceStatus::Active },
             status_reason: None,
             agent_connected: true,
@@ -521,9 +602,7 @@ impl Engine {
             agent_update: None,
             agent_update_epoch: 0,
             agent_update_fail_at: None,
-            attributes,
             registered_at_ms: self.now_ms,
-            tags: req.tags.iter().map(|t| (intern(self, &t.key), intern(self, &t.value))).collect(),
             tasks: Vec::new(),
             indexed: false,
             deregistered_at_ms: None,
@@ -558,8 +637,7 @@ impl Engine {
     ) -> Result<Response, EcsError> {
         if let Some(vi) = &req.version_info {
             let av = vi.agent_version.as_deref().map(|v| self.strings.intern(v));
-            let i = &mut self.instances[id.index()];
-            i.agent_version = av.or(i.agent_version);
+            self.update_instance_profile(id, |p| p.agent_version = av.or(p.agent_version));
         }
         self.bump_version(id);
         Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })

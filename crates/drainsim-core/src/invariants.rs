@@ -98,9 +98,10 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
             return fail("remaining-within-registered", format!("{name}: negative remaining resources"));
         }
         for (reg, rem, used) in
-            [(&i.registered.ports_tcp, &i.remaining.ports_tcp, &r.tcp), (&i.registered.ports_udp, &i.remaining.ports_udp, &r.udp)]
+            [(i.registered.ports_tcp, i.remaining.ports_tcp, &r.tcp), (i.registered.ports_udp, i.remaining.ports_udp, &r.udp)]
         {
             // No host port is reserved twice: by two tasks, or by a task and the agent.
+            let (reg, rem) = (e.port_set(reg), e.port_set(rem));
             let mut expect: Vec<u16> = reg.iter().chain(used.iter()).copied().collect();
             expect.sort_unstable();
             let before = expect.len();

@@ -28,6 +28,7 @@ pub mod queue;
 pub mod rng;
 pub mod services;
 pub mod settings;
+pub mod shared;
 pub mod tasks;
 pub mod time;
 pub mod trace;

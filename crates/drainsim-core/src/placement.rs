@@ -296,7 +296,7 @@ pub(crate) fn unmet_requirement(
     if r.memory < req.memory {
         return Some("RESOURCE:MEMORY");
     }
-    if !ports_free(&r.ports_tcp, &req.ports_tcp) || !ports_free(&r.ports_udp, &req.ports_udp) {
+    if !ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp) || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp) {
         return Some("RESOURCE:PORTS");
     }
     if req.awsvpc {
@@ -315,7 +315,8 @@ fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
     let r = &engine.instances[id.index()].remaining;
     (r.cpu < req.cpu) as usize
         + (r.memory < req.memory) as usize
-        + (!ports_free(&r.ports_tcp, &req.ports_tcp) || !ports_free(&r.ports_udp, &req.ports_udp)) as usize
+        + (!ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp) || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp))
+            as usize
 }
 
 impl Engine {
@@ -574,9 +575,7 @@ impl Engine {
             Strategy::SpreadAttribute(attr) => {
                 let candidates: Vec<InstanceId> =
                     sets.by_memory.range((req.memory, InstanceId(0))..).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
-                let value_of = |e: &Engine, id: InstanceId| {
-                    e.instances[id.index()].attributes.iter().find(|(n, _)| *n == attr).and_then(|(_, v)| *v)
-                };
+                let value_of = |e: &Engine, id: InstanceId| e.instance_attribute(id, attr).flatten();
                 let mut counts: BTreeMap<Option<Sym>, usize> = BTreeMap::new();
                 self.for_each_owner_task(cluster, owner, |e, inst| *counts.entry(value_of(e, inst)).or_insert(0) += 1);
                 candidates

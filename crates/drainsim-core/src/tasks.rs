@@ -11,6 +11,7 @@ use crate::lifecycle::InstanceStatus;
 use crate::placement::{Requirements, Strategy};
 use crate::queue::EventKind;
 use crate::settings::SettingName;
+pub use crate::shared::OriginId;
 use crate::time::{SimTimeMs, SECOND_MS};
 use crate::trace::{Change, Subject};
 use crate::Engine;
@@ -167,10 +168,6 @@ pub struct TaskOrigin {
     /// Registered with the service's target group (goes through DEACTIVATING when stopped).
     pub in_target_group: bool,
 }
-
-/// Index into the engine's table of [`TaskOrigin`]s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct OriginId(pub u32);
 
 /// The moments of a task after its creation, as `DescribeTasks` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -543,23 +540,12 @@ impl Engine {
 
     /// A task origin by id.
     pub fn origin(&self, id: OriginId) -> &TaskOrigin {
-        &self.task_origins[id.0 as usize]
+        self.task_origins.get(id)
     }
 
     /// The origin of a task: its service, task definition, group, startedBy and ARN format.
     pub fn task_origin(&self, id: TaskId) -> &TaskOrigin {
         self.origin(self.tasks[id.index()].origin)
-    }
-
-    /// The id of an origin, added to the table the first time it is seen.
-    fn intern_origin(&mut self, origin: TaskOrigin) -> OriginId {
-        if let Some(id) = self.task_origin_index.get(&origin) {
-            return *id;
-        }
-        let id = OriginId(self.task_origins.len() as u32);
-        self.task_origins.push(origin);
-        self.task_origin_index.insert(origin, id);
-        id
     }
 
     /// When a task reached a moment of its life, if it has.
@@ -671,7 +657,7 @@ impl Engine {
         let long_arn = self.task_long_arn_format();
         let fails_to_start = self.draw_task_start_failure();
         let in_target_group = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
-        let origin = self.intern_origin(TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group });
+        let origin = self.task_origins.intern(&TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group });
         let mut task = TaskState::new(instance, origin, self.now_ms);
         task.set_flag(FLAG_REPLACES_DRAINED_TASK, replaces_drained_task);
         task.set_flag(FLAG_FAILS_TO_START, fails_to_start);
@@ -699,11 +685,12 @@ impl Engine {
         let td = &self.task_defs[task_def.index()];
         let (cpu, mem) = (td.cpu, td.memory);
         let (tcp, udp) = (td.ports_tcp.clone(), td.ports_udp.clone());
-        self.update_instance_resources(instance, |r| {
-            let sign = if take { -1 } else { 1 };
-            r.cpu += sign * cpu;
-            r.memory += sign * mem;
-            for (ports, list) in [(&mut r.ports_tcp, &tcp), (&mut r.ports_udp, &udp)] {
+        let mut remaining = self.instances[instance.index()].remaining;
+        for (set, list) in [(&mut remaining.ports_tcp, &tcp), (&mut remaining.ports_udp, &udp)] {
+            if list.is_empty() {
+                continue;
+            }
+            *set = self.port_sets.modified(*set, |ports| {
                 for p in list {
                     match ports.binary_search(p) {
                         Ok(pos) if !take => {
@@ -713,7 +700,14 @@ impl Engine {
                         _ => {}
                     }
                 }
-            }
+            });
+        }
+        self.update_instance_resources(instance, |r| {
+            let sign = if take { -1 } else { 1 };
+            r.cpu += sign * cpu;
+            r.memory += sign * mem;
+            r.ports_tcp = remaining.ports_tcp;
+            r.ports_udp = remaining.ports_udp;
         });
         self.bump_version(instance);
     }
@@ -727,7 +721,7 @@ impl Engine {
             return;
         }
         let delta = |a: bool, b: bool| b as i64 - a as i64;
-        let service = self.task_origins[t.origin.0 as usize].service;
+        let service = self.task_origins.get(t.origin).service;
         let inst = &mut self.instances[t.instance.index()];
         inst.running_tasks_count = (inst.running_tasks_count as i64 + delta(old.running, new.running)) as u32;
         inst.pending_tasks_count = (inst.pending_tasks_count as i64 + delta(old.pending, new.pending)) as u32;

@@ -118,8 +118,8 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> (String, bo
             let got = st.agent_update.map(|u| u.as_str().to_string());
             (format!("{n} agentUpdateStatus {want:?}"), got == *want, format!("agentUpdateStatus {got:?}"))
         }),
-        X::AgentVersion(n, want) => with_inst!(n, |_i, st| {
-            let got = st.agent_version.map(|v| e.resolve_sym(v).to_string());
+        X::AgentVersion(n, want) => with_inst!(n, |i, _st| {
+            let got = e.instance_profile(i).agent_version.map(|v| e.resolve_sym(v).to_string());
             (format!("{n} agentVersion {want}"), got.as_deref() == Some(want.as_str()), format!("agentVersion {got:?}"))
         }),
         X::Describable(n, want) => with_inst!(n, |_i, st| (
@@ -164,8 +164,8 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> (String, bo
             st.trunk.is_some() == *want,
             format!("trunked {}", st.trunk.is_some())
         )),
-        X::HasAttribute(n, attr, want) => with_inst!(n, |_i, st| {
-            let has = st.attributes.iter().any(|(k, _)| e.resolve_sym(*k) == attr);
+        X::HasAttribute(n, attr, want) => with_inst!(n, |i, _st| {
+            let has = e.instance_attributes(i).iter().any(|(k, _)| e.resolve_sym(*k) == attr);
             (format!("{n} has attribute {attr} {want}"), has == *want, format!("has {has}"))
         }),
         X::ServiceDesiredCount(n, c) => with_svc!(n, |s| num(format!("{n} desiredCount"), Some(s.desired_count as u64), *c)),
