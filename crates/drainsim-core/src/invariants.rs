@@ -143,12 +143,14 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
         if let Some(s) = e.origin(t.origin).service {
             if t.last_status != TaskStatus::Stopped && e.is_staying(TaskId(n as u32)) {
                 let az = e.instances[t.instance.index()].availability_zone;
-                expect.entry(s).or_default().adjust(t.instance, az, 1);
+                let tracks = e.services[s.index()].spread.tracks_instances;
+                expect.entry(s).or_insert_with(|| crate::services::SpreadCounts::new(tracks)).adjust(t.instance, az, 1);
             }
         }
     }
     for (n, s) in e.services.iter().enumerate() {
-        let mut want = expect.remove(&ServiceId(n as u32)).unwrap_or_default();
+        let mut want =
+            expect.remove(&ServiceId(n as u32)).unwrap_or_else(|| crate::services::SpreadCounts::new(s.spread.tracks_instances));
         let mut got = s.spread.clone();
         want.per_az.retain(|_, v| *v > 0);
         got.per_az.retain(|_, v| *v > 0);

@@ -417,6 +417,10 @@ impl Engine {
     fn for_each_owner_task(&self, cluster: ClusterId, owner: Owner, mut f: impl FnMut(&Engine, InstanceId)) {
         match owner {
             Owner::Service(s) => {
+                debug_assert!(
+                    self.services[s.index()].spread.tracks_instances,
+                    "spread by an attribute keeps per-instance counts"
+                );
                 for (instance, n) in &self.services[s.index()].spread.per_instance {
                     for _ in 0..*n {
                         f(self, *instance);

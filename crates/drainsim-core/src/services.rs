@@ -112,6 +112,9 @@ pub struct ServiceObservations {
 /// scan of the service's tasks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SpreadCounts {
+    /// Whether the per-instance counts below are kept. Only spread by instance (or by an attribute
+    /// other than the zone) reads them, and on a big cluster they cost more than the service's tasks.
+    pub tracks_instances: bool,
     /// Staying tasks per instance (instances with none are absent).
     pub per_instance: BTreeMap<InstanceId, u32>,
     /// The same pairs ordered by count.
@@ -123,8 +126,28 @@ pub struct SpreadCounts {
 }
 
 impl SpreadCounts {
+    /// Empty counts; `tracks_instances` says whether per-instance counts are kept.
+    pub fn new(tracks_instances: bool) -> Self {
+        SpreadCounts { tracks_instances, ..Default::default() }
+    }
+
+    /// Whether a service with these strategies needs per-instance counts: it spreads by instance,
+    /// or by an attribute other than the zone (`az_attribute`).
+    pub(crate) fn needed_by(strategies: &[crate::placement::Strategy], az_attribute: Option<Sym>) -> bool {
+        strategies.iter().any(|s| match s {
+            crate::placement::Strategy::SpreadInstance => true,
+            crate::placement::Strategy::SpreadAttribute(a) => Some(*a) != az_attribute,
+            _ => false,
+        })
+    }
+
     /// Adds `delta` staying tasks on `instance` (in zone `az`).
     pub fn adjust(&mut self, instance: InstanceId, az: Sym, delta: i32) {
+        let zone = self.per_az.entry(az).or_insert(0);
+        *zone = (*zone as i64 + delta as i64).max(0) as u32;
+        if !self.tracks_instances {
+            return;
+        }
         let old = self.per_instance.get(&instance).copied().unwrap_or(0);
         let new = (old as i64 + delta as i64).max(0) as u32;
         if old > 0 {
@@ -140,8 +163,6 @@ impl SpreadCounts {
             let occupied = self.occupied_per_az.entry(az).or_insert(0);
             *occupied = if new > 0 { *occupied + 1 } else { occupied.saturating_sub(1) };
         }
-        let zone = self.per_az.entry(az).or_insert(0);
-        *zone = (*zone as i64 + delta as i64).max(0) as u32;
     }
 }
 
@@ -384,6 +405,7 @@ impl Engine {
         } else {
             strategies
         };
+        let tracks_instances = SpreadCounts::needed_by(&strategies, self.strings.get("ecs.availability-zone"));
         let id = ServiceId(self.services.len() as u32);
         let uuid = self.rng.next_id128();
         let long_arn = self.settings.is_enabled(&self.default_caller_arn(), SettingName::ServiceLongArnFormat);
@@ -416,7 +438,7 @@ impl Engine {
             created_at_ms: self.now_ms,
             tasks: Vec::new(),
             counts: ServiceCounts::default(),
-            spread: SpreadCounts::default(),
+            spread: SpreadCounts::new(tracks_instances),
             events: Vec::new(),
             observations: ServiceObservations::default(),
             retry_pending: false,

@@ -781,6 +781,10 @@ impl Engine {
         let inst = &mut self.instances[instance.index()];
         if let Some(pos) = inst.tasks.iter().position(|t| *t == id) {
             inst.tasks.swap_remove(pos);
+            if inst.tasks.is_empty() {
+                // A drained instance keeps no capacity for tasks it will not get back.
+                inst.tasks = Vec::new();
+            }
         }
         if eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc {
             inst.task_enis_in_use -= 1;
