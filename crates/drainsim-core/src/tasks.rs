@@ -195,7 +195,7 @@ const FLAG_FAILS_TO_START: u8 = 1 << 4;
 const STOP_CODE_SHIFT: u32 = 5;
 const NO_ENI: u32 = u32::MAX;
 
-/// One task, in 44 bytes (tasks dominate memory on big clusters: every moved task leaves a STOPPED
+/// One task, in 40 bytes (tasks dominate memory on big clusters: every moved task leaves a STOPPED
 /// predecessor that stays describable). Its ID and ARN are derived from its index, its cluster
 /// from its instance, and what it shares with its service's other tasks lives in its
 /// [`TaskOrigin`]; flags and the stop code are packed into one byte.
@@ -203,15 +203,15 @@ const NO_ENI: u32 = u32::MAX;
 pub struct TaskState {
     pub instance: InstanceId,
     pub origin: OriginId,
-    pub version: u32,
     pub stopped_reason: Option<Sym>,
     eni: u32,
     /// Creation time, split so that the record needs only 4-byte alignment.
     created_at_ms: [u32; 2],
     /// Offsets from creation of the [`TaskMoment`]s.
     moment_offsets_ms: [u32; 3],
-    /// Invalidates scheduled lifecycle events when the task is told to stop.
-    pub epoch: u16,
+    /// The task's `version`: one more with every change of state (a task changes state at most a
+    /// dozen times in its life).
+    pub version: u16,
     pub last_status: TaskStatus,
     flags: u8,
 }
@@ -226,7 +226,6 @@ impl TaskState {
             eni: NO_ENI,
             created_at_ms: [created_at_ms as u32, (created_at_ms >> 32) as u32],
             moment_offsets_ms: [MOMENT_NOT_YET; 3],
-            epoch: 0,
             last_status: TaskStatus::Provisioning,
             flags: 0,
         }
@@ -242,6 +241,12 @@ impl TaskState {
         } else {
             self.flags &= !bit;
         }
+    }
+
+    /// Stamps the task's scheduled lifecycle events: being told to stop (which happens once)
+    /// invalidates the events scheduled before.
+    pub fn epoch(&self) -> u16 {
+        self.desired_stopped() as u16
     }
 
     pub fn created_at_ms(&self) -> SimTimeMs {
@@ -268,8 +273,9 @@ impl TaskState {
     pub fn fails_to_start(&self) -> bool {
         self.flag(FLAG_FAILS_TO_START)
     }
-    pub(crate) fn set_desired_stopped(&mut self, on: bool) {
-        self.set_flag(FLAG_DESIRED_STOPPED, on)
+    /// Sets `desiredStatus` to STOPPED, for good (a task is never told to run again).
+    pub(crate) fn set_desired_stopped(&mut self) {
+        self.set_flag(FLAG_DESIRED_STOPPED, true)
     }
     pub(crate) fn set_healthy(&mut self, on: bool) {
         self.set_flag(FLAG_HEALTHY, on)
@@ -739,7 +745,7 @@ impl Engine {
 
     fn schedule_stage(&mut self, id: TaskId, base_ms: SimTimeMs) {
         let d = self.rng.jitter(base_ms, self.config.timings.jitter_percent);
-        let epoch = self.tasks[id.index()].epoch;
+        let epoch = self.tasks[id.index()].epoch();
         self.schedule(d, EventKind::TaskStageEnds, id.0, epoch);
     }
 
@@ -799,7 +805,7 @@ impl Engine {
 
     pub(crate) fn on_task_stage_ends(&mut self, id: TaskId, epoch: u16) {
         let t = &self.tasks[id.index()];
-        if t.epoch != epoch || t.orphaned() || t.last_status == TaskStatus::Stopped {
+        if t.epoch() != epoch || t.orphaned() || t.last_status == TaskStatus::Stopped {
             return;
         }
         let td = &self.task_defs[self.origin(t.origin).task_def.index()];
@@ -826,7 +832,7 @@ impl Engine {
                 if delay == 0 {
                     self.mark_healthy(id);
                 } else {
-                    let epoch = self.tasks[id.index()].epoch;
+                    let epoch = self.tasks[id.index()].epoch();
                     self.schedule(delay, EventKind::TaskBecomesHealthy, id.0, epoch);
                 }
             }
@@ -876,7 +882,7 @@ impl Engine {
 
     pub(crate) fn on_task_healthy(&mut self, id: TaskId, epoch: u16) {
         let t = &self.tasks[id.index()];
-        if t.epoch != epoch || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() {
+        if t.epoch() != epoch || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() {
             return;
         }
         self.mark_healthy(id);
@@ -904,9 +910,8 @@ impl Engine {
         let reason_sym = self.strings.intern(reason);
         {
             let t = &mut self.tasks[id.index()];
-            t.set_desired_stopped(true);
+            t.set_desired_stopped();
             t.set_healthy(false);
-            t.epoch = t.epoch.wrapping_add(1);
             t.version += 1;
             t.set_stop_code(code);
             t.stopped_reason = Some(reason_sym);
