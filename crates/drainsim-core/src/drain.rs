@@ -98,8 +98,7 @@ impl Engine {
     pub(crate) fn begin_drain(&mut self, id: InstanceId) {
         let cluster = self.instances[id.index()].cluster;
         let i = &mut self.instances[id.index()];
-        i.drain =
-            crate::instances::DrainTimes { started_at_ms: Some(self.now_ms), no_running_at_ms: None, completed_at_ms: None };
+        i.drain = crate::instances::DrainTimes::starting_at(self.now_ms);
         if !self.clusters[cluster.index()].drain_observed {
             self.clusters[cluster.index()].drain_observed = true;
             let services = self.clusters[cluster.index()].services.clone();
@@ -135,14 +134,14 @@ impl Engine {
     pub(crate) fn check_drain_progress(&mut self, id: InstanceId) {
         let now = self.now_ms;
         let i = &mut self.instances[id.index()];
-        if i.status != InstanceStatus::Draining || i.drain.started_at_ms.is_none() {
+        if i.status != InstanceStatus::Draining || i.drain.started_at_ms().is_none() {
             return;
         }
-        if i.running_tasks_count == 0 && i.drain.no_running_at_ms.is_none() {
-            i.drain.no_running_at_ms = Some(now);
+        if i.running_tasks_count == 0 && i.drain.no_running_at_ms().is_none() {
+            i.drain.set_no_running_at(now);
         }
-        if i.tasks.is_empty() && i.drain.completed_at_ms.is_none() {
-            i.drain.completed_at_ms = Some(now);
+        if i.tasks.is_empty() && i.drain.completed_at_ms().is_none() {
+            i.drain.set_completed_at(now);
         }
     }
 

@@ -167,7 +167,8 @@ pub struct Engine {
     pub(crate) clusters: Vec<ClusterState>,
     pub(crate) cluster_by_name: BTreeMap<String, ClusterId>,
     pub(crate) instances: crate::ids::ChunkedVec<InstanceState>,
-    pub(crate) instance_by_uuid: BTreeMap<u128, InstanceId>,
+    /// Container instance IDs are a keyed bijection of the instance index (no lookup table).
+    pub(crate) instance_uuids: crate::ids::IdScrambler,
     pub(crate) instance_by_name: BTreeMap<Sym, InstanceId>,
     pub(crate) task_defs: Vec<TaskDefinition>,
     pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
@@ -205,6 +206,7 @@ impl Engine {
         let rng = RngStreams::new(config.seed);
         let task_ids = crate::ids::IdScrambler::new(RngStreams::task_id_key(config.seed));
         let keep = config.keep_trace_records;
+        let instance_uuids = crate::ids::IdScrambler::new(RngStreams::instance_id_key(config.seed));
         let mut port_sets = SharedTable::default();
         let empty: PortSetId = port_sets.intern(&Vec::new());
         debug_assert_eq!(empty, PortSetId::default());
@@ -218,7 +220,7 @@ impl Engine {
             clusters: Vec::new(),
             cluster_by_name: BTreeMap::new(),
             instances: Default::default(),
-            instance_by_uuid: BTreeMap::new(),
+            instance_uuids,
             instance_by_name: BTreeMap::new(),
             task_defs: Vec::new(),
             task_def_by_family: BTreeMap::new(),
@@ -522,7 +524,7 @@ impl Engine {
 
     pub(crate) fn record(&mut self, subject: Subject, change: Change, reason: &'static str) {
         let subject_key = match subject {
-            Subject::Instance(i) => self.instances[i.index()].uuid,
+            Subject::Instance(i) => self.instance_uuid(i),
             Subject::Task(t) => self.task_uuid(t),
             Subject::Service(s) => self.services[s.index()].uuid,
             Subject::Attachment(a) => self.attachments[a.index()].uuid,
@@ -531,7 +533,7 @@ impl Engine {
         let payload_key = match change {
             Change::TaskStatus { from: None, .. } => match subject {
                 // Where a task was placed is part of the trace.
-                Subject::Task(t) => self.instances[self.tasks[t.index()].instance.index()].uuid as u64,
+                Subject::Task(t) => self.instance_uuid(self.tasks[t.index()].instance) as u64,
                 _ => 0,
             },
             Change::AgentVersion(s) => fnv(self.strings.resolve(s).as_bytes()),

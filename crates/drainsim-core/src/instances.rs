@@ -31,6 +31,9 @@ pub struct InstanceProfile {
     /// Attributes sorted by name (`ecs.awsvpc-trunk-id` is kept on the instance).
     pub attributes: Vec<(Sym, Option<Sym>)>,
     pub tags: Vec<(Sym, Sym)>,
+    /// `registeredResources` (never change).
+    pub registered: Resources,
+    pub custom_resources: Vec<CustomResource>,
 }
 
 /// The port sets are shared ([`PortSetId`]): instances registered alike reserve the same ports.
@@ -53,15 +56,77 @@ pub(crate) struct ParsedResources {
     pub custom: Vec<api::Resource>,
 }
 
-/// When an instance's drain started and ended (reference §9.11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// When an instance's drain started and ended (reference §9.11), in 24 bytes (`NOT_YET` for a
+/// moment that has not come).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DrainTimes {
+    /// started, no running tasks, completed
+    moments_ms: [SimTimeMs; 3],
+}
+
+const NOT_YET: SimTimeMs = SimTimeMs::MAX;
+
+impl Default for DrainTimes {
+    fn default() -> Self {
+        DrainTimes { moments_ms: [NOT_YET; 3] }
+    }
+}
+
+impl DrainTimes {
+    /// A drain that starts now.
+    pub(crate) fn starting_at(now_ms: SimTimeMs) -> Self {
+        DrainTimes { moments_ms: [now_ms, NOT_YET, NOT_YET] }
+    }
+    fn get(&self, n: usize) -> Option<SimTimeMs> {
+        (self.moments_ms[n] != NOT_YET).then_some(self.moments_ms[n])
+    }
     /// The last transition to DRAINING.
-    pub started_at_ms: Option<SimTimeMs>,
+    pub fn started_at_ms(&self) -> Option<SimTimeMs> {
+        self.get(0)
+    }
     /// When `runningTasksCount` first reached 0 after the drain started.
-    pub no_running_at_ms: Option<SimTimeMs>,
+    pub fn no_running_at_ms(&self) -> Option<SimTimeMs> {
+        self.get(1)
+    }
     /// When every task on the instance had reached STOPPED (orphans excepted).
-    pub completed_at_ms: Option<SimTimeMs>,
+    pub fn completed_at_ms(&self) -> Option<SimTimeMs> {
+        self.get(2)
+    }
+    pub(crate) fn set_no_running_at(&mut self, now_ms: SimTimeMs) {
+        self.moments_ms[1] = now_ms;
+    }
+    pub(crate) fn set_completed_at(&mut self, now_ms: SimTimeMs) {
+        self.moments_ms[2] = now_ms;
+    }
+}
+
+/// A custom resource of `totalResources` (not CPU, MEMORY or ports), kept as registered. Ordered by
+/// its members (a DOUBLE by its bits) so that profiles can be shared.
+#[derive(Debug, Clone)]
+pub struct CustomResource(pub api::Resource);
+
+impl CustomResource {
+    fn key(&self) -> impl Ord + '_ {
+        let r = &self.0;
+        (&r.name, &r.resource_type, r.double_value.map(f64::to_bits), r.long_value, r.integer_value, &r.string_set_value)
+    }
+}
+
+impl PartialEq for CustomResource {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for CustomResource {}
+impl PartialOrd for CustomResource {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for CustomResource {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 /// One container instance.
@@ -69,7 +134,6 @@ pub struct DrainTimes {
 pub struct InstanceState {
     pub cluster: ClusterId,
     pub name: Sym,
-    pub uuid: u128,
     pub long_arn: bool,
     pub ec2_instance_id: Sym,
     pub instance_type: Sym,
@@ -80,9 +144,7 @@ pub struct InstanceState {
     /// The value of the `ecs.awsvpc-trunk-id` attribute while its trunk ENI is attached (unique to
     /// the instance, so not part of its profile).
     pub trunk_id_attribute: Option<Sym>,
-    pub registered: Resources,
     pub remaining: Resources,
-    pub custom_resources: Box<[api::Resource]>,
     pub status: InstanceStatus,
     pub status_reason: Option<Sym>,
     pub agent_connected: bool,
@@ -97,7 +159,6 @@ pub struct InstanceState {
     pub tasks: Vec<TaskId>,
     /// Whether the instance is in its cluster's placement index.
     pub indexed: bool,
-    pub deregistered_at_ms: Option<SimTimeMs>,
     /// INACTIVE for longer than the describable window: no operation finds it any more.
     pub forgotten: bool,
     /// Its trunk ENI attachment, if it was registered with trunking.
@@ -195,10 +256,14 @@ pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<ParsedReso
 impl Engine {
     // ----- rendering -----
 
+    /// The container instance's 128-bit ID (a keyed bijection of its index, so no table is needed).
+    pub fn instance_uuid(&self, id: InstanceId) -> u128 {
+        self.instance_uuids.scramble(id.0)
+    }
+
     /// The container instance ID (32 hex digits, or a hyphenated UUID in the old format).
     pub fn instance_short_id(&self, id: InstanceId) -> String {
-        let i = &self.instances[id.index()];
-        render_id(i.uuid, i.long_arn)
+        render_id(self.instance_uuid(id), self.instances[id.index()].long_arn)
     }
 
     /// The container instance ARN, in the format chosen at registration (reference §5).
@@ -306,7 +371,7 @@ impl Engine {
                     ..Default::default()
                 },
             ];
-            v.extend(i.custom_resources.iter().cloned());
+            v.extend(p.custom_resources.iter().map(|c| c.0.clone()));
             v
         };
         api::ContainerInstance {
@@ -319,7 +384,7 @@ impl Engine {
                 docker_version: p.docker_version.map(s),
             },
             remaining_resources: resources(&i.remaining),
-            registered_resources: resources(&i.registered),
+            registered_resources: resources(&p.registered),
             status: i.status.as_str().into(),
             status_reason: i.status_reason.map(s),
             agent_connected: i.agent_connected,
@@ -354,9 +419,9 @@ impl Engine {
             reference
         };
         let uuid = parse_id(id_part)?;
-        let id = *self.instance_by_uuid.get(&uuid)?;
+        let id = InstanceId(self.instance_uuids.unscramble(uuid, self.instances.len())?);
         let i = &self.instances[id.index()];
-        (i.cluster == cluster && !i.forgotten && render_id(i.uuid, i.long_arn) == id_part).then_some(id)
+        (i.cluster == cluster && !i.forgotten && render_id(uuid, i.long_arn) == id_part).then_some(id)
     }
 
     /// The ARN a failure names for a reference that matched nothing.
@@ -402,8 +467,6 @@ impl Engine {
         self.record(Subject::Instance(id), Change::InstanceStatus { from: Some(from), to }, reason);
         self.refresh_placeability(id);
         if to == InstanceStatus::Inactive {
-            let i = &mut self.instances[id.index()];
-            i.deregistered_at_ms = Some(self.now_ms);
             let window = self.config.timings.inactive_describable_ms;
             self.schedule(window, EventKind::InstanceForgotten, id.0, 0);
         }
@@ -528,10 +591,6 @@ impl Engine {
         let trunking_opted_in = self.settings.is_enabled(caller_arn, SettingName::AwsvpcTrunking);
         let trunked = trunking_opted_in && crate::eni_limits::supports_trunking(&ident.instance_type);
         let task_eni_limit = ident.task_eni_limit.or_else(|| crate::eni_limits::task_eni_limit(&ident.instance_type, trunked));
-        let mut uuid = self.rng.next_id128();
-        while self.instance_by_uuid.contains_key(&uuid) {
-            uuid = self.rng.next_id128();
-        }
         let ec2_id = match &ident.ec2_instance_id {
             Some(e) => e.clone(),
             None => format!("i-0{:016x}", self.rng.next_id64()),
@@ -578,12 +637,13 @@ impl Engine {
             docker_version: vi.docker_version.as_deref().map(|v| intern(self, v)),
             attributes,
             tags: req.tags.iter().map(|t| (intern(self, &t.key), intern(self, &t.value))).collect(),
+            registered: resources,
+            custom_resources: parsed.custom.iter().cloned().map(CustomResource).collect(),
         };
         let profile = self.instance_profiles.intern(&profile);
         let state = InstanceState {
             cluster,
             name: intern(self, &ident.name),
-            uuid,
             long_arn,
             ec2_instance_id: intern(self, &ec2_id),
             instance_type: intern(self, &ident.instance_type),
@@ -591,9 +651,7 @@ impl Engine {
             version: 1,
             profile,
             trunk_id_attribute: None,
-            registered: resources,
             remaining: resources,
-            custom_resources: parsed.custom.into_boxed_slice(),
             status: if trunked { InstanceStatus::Registering } else { InstanceStatus::Active },
             status_reason: None,
             agent_connected: true,
@@ -605,7 +663,6 @@ impl Engine {
             registered_at_ms: self.now_ms,
             tasks: Vec::new(),
             indexed: false,
-            deregistered_at_ms: None,
             forgotten: false,
             trunk: None,
             task_eni_limit,
@@ -615,7 +672,6 @@ impl Engine {
         let name = state.name;
         let status = state.status;
         self.instances.push(state);
-        self.instance_by_uuid.insert(uuid, id);
         self.instance_by_name.insert(name, id);
         self.clusters[cluster.index()].instances.push(id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: None, to: status }, "RegisterContainerInstance");

@@ -85,12 +85,13 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         let id = InstanceId(n as u32);
         let r = per_instance.remove(&id).unwrap_or_default();
         let name = e.strings.resolve(i.name);
-        if i.remaining.cpu != i.registered.cpu - r.cpu || i.remaining.memory != i.registered.memory - r.memory {
+        let registered = &e.instance_profile(id).registered;
+        if i.remaining.cpu != registered.cpu - r.cpu || i.remaining.memory != registered.memory - r.memory {
             return fail(
                 "resources-conserved",
                 format!(
                     "{name}: remaining cpu/memory {}/{} but registered {}/{} minus reservations {}/{}",
-                    i.remaining.cpu, i.remaining.memory, i.registered.cpu, i.registered.memory, r.cpu, r.memory
+                    i.remaining.cpu, i.remaining.memory, registered.cpu, registered.memory, r.cpu, r.memory
                 ),
             );
         }
@@ -98,7 +99,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
             return fail("remaining-within-registered", format!("{name}: negative remaining resources"));
         }
         for (reg, rem, used) in
-            [(i.registered.ports_tcp, i.remaining.ports_tcp, &r.tcp), (i.registered.ports_udp, i.remaining.ports_udp, &r.udp)]
+            [(registered.ports_tcp, i.remaining.ports_tcp, &r.tcp), (registered.ports_udp, i.remaining.ports_udp, &r.udp)]
         {
             // No host port is reserved twice: by two tasks, or by a task and the agent.
             let (reg, rem) = (e.port_set(reg), e.port_set(rem));
@@ -214,15 +215,15 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
             return fail("status-reason", format!("{name}: REGISTRATION_FAILED without a statusReason"));
         }
         let d = i.drain;
-        if let (Some(c), n) = (d.completed_at_ms, d.no_running_at_ms) {
-            if n.is_none_or(|n| n > c) || d.started_at_ms.is_none_or(|s| s > c) {
+        if let (Some(c), n) = (d.completed_at_ms(), d.no_running_at_ms()) {
+            if n.is_none_or(|n| n > c) || d.started_at_ms().is_none_or(|s| s > c) {
                 return fail("drain-times", format!("{name}: drain completed before it started or before no task ran"));
             }
         }
         if !i.is_placeable() && !i.tasks.is_empty() {
             for t in &i.tasks {
                 let t = &e.tasks[t.index()];
-                if t.created_at_ms() > i.drain.started_at_ms.unwrap_or(u64::MAX) && i.status == InstanceStatus::Draining {
+                if t.created_at_ms() > i.drain.started_at_ms().unwrap_or(u64::MAX) && i.status == InstanceStatus::Draining {
                     return fail("no-placement-on-draining", format!("{name}: a task was placed after the drain began"));
                 }
             }

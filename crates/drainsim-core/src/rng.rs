@@ -18,6 +18,8 @@ pub enum StreamName {
     Placement = 4,
     /// The key of the task ID bijection (one draw at engine start).
     TaskIds = 5,
+    /// The key of the container instance ID bijection (one draw at engine start).
+    InstanceIds = 6,
 }
 
 /// One generator per named stream, all derived from the scenario seed.
@@ -47,8 +49,17 @@ impl RngStreams {
 
     /// The key task IDs are derived with, from its own stream (drawing it shifts no other ID).
     pub fn task_id_key(seed: u64) -> u128 {
+        Self::key_of(seed, StreamName::TaskIds)
+    }
+
+    /// The key container instance IDs are derived with, from its own stream.
+    pub fn instance_id_key(seed: u64) -> u128 {
+        Self::key_of(seed, StreamName::InstanceIds)
+    }
+
+    fn key_of(seed: u64, name: StreamName) -> u128 {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(StreamName::TaskIds as u64);
+        rng.set_stream(name as u64);
         ((rng.next_u64() as u128) << 64) | rng.next_u64() as u128
     }
 
@@ -59,7 +70,9 @@ impl RngStreams {
             StreamName::Jitter => &mut self.jitter,
             StreamName::Faults => &mut self.faults,
             StreamName::Placement => &mut self.placement,
-            StreamName::TaskIds => unreachable!("the task ID key is drawn once, by task_id_key"),
+            StreamName::TaskIds | StreamName::InstanceIds => {
+                unreachable!("ID keys are drawn once, by task_id_key and instance_id_key")
+            }
         }
     }
 

@@ -214,7 +214,7 @@ proptest! {
             let bound = drain_at + per_task_ms * total_tasks as u64 + 60_000;
             for name in targets {
                 let id = e.instance_ids().find(|i| e.instance_arn(*i) == name).unwrap();
-                let done = e.instance(id).drain.completed_at_ms;
+                let done = e.instance(id).drain.completed_at_ms();
                 prop_assert!(done.is_some_and(|d| d <= bound), "{} drain completed at {:?}, bound {bound}", e.resolve_sym(e.instance(id).name), done);
             }
         }

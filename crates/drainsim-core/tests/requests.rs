@@ -374,6 +374,6 @@ fn records_stay_small() {
     // all); what they share lives in shared tables.
     assert_eq!(std::mem::size_of::<drainsim_core::tasks::TaskState>(), 40);
     let instance = std::mem::size_of::<drainsim_core::instances::InstanceState>();
-    assert!(instance <= 256, "InstanceState is {instance} bytes");
+    assert!(instance <= 160, "InstanceState is {instance} bytes");
     eprintln!("InstanceState: {instance} bytes");
 }

@@ -218,19 +218,19 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> (String, bo
             with_svc!(n, |s| (format!("{n} steady {want}"), s.steady == *want, format!("steady {}", s.steady)))
         }
         X::DrainCompletedBy(n, t) => with_inst!(n, |_i, st| {
-            let c = st.drain.completed_at_ms;
+            let c = st.drain.completed_at_ms();
             (format!("{n} drain completed by {t} ms"), c.is_some_and(|c| c <= *t), format!("drainCompletedAtMs {}", show(c)))
         }),
         X::DrainCompletedWithin(n, d) => with_inst!(n, |_i, st| {
-            let took = st.drain.completed_at_ms.zip(st.drain.started_at_ms).map(|(c, s)| c - s);
+            let took = st.drain.completed_at_ms().zip(st.drain.started_at_ms()).map(|(c, s)| c - s);
             (format!("{n} drain completed within {d} ms"), took.is_some_and(|t| t <= *d), format!("took {}", show(took)))
         }),
         X::DrainNotCompletedBy(n, t) => with_inst!(n, |_i, st| {
-            let c = st.drain.completed_at_ms;
+            let c = st.drain.completed_at_ms();
             (format!("{n} drain not completed by {t} ms"), c.is_none_or(|c| c > *t), format!("drainCompletedAtMs {}", show(c)))
         }),
         X::NoRunningBeforeDrainCompleted(n) => with_inst!(n, |_i, st| {
-            let (r, c) = (st.drain.no_running_at_ms, st.drain.completed_at_ms);
+            let (r, c) = (st.drain.no_running_at_ms(), st.drain.completed_at_ms());
             (
                 format!("{n} runningTasksCount reached 0 before the drain completed"),
                 matches!((r, c), (Some(r), Some(c)) if r < c),

@@ -494,7 +494,7 @@ fn stalled(r: &CaseRun) -> Verdict {
 
 fn drain_completed(r: &CaseRun) -> Verdict {
     let e = r.engine();
-    reached(e.instance_ids().any(|i| e.instance(i).drain.completed_at_ms.is_some()))
+    reached(e.instance_ids().any(|i| e.instance(i).drain.completed_at_ms().is_some()))
 }
 
 fn breach_recorded(r: &CaseRun) -> Verdict {
@@ -518,9 +518,9 @@ fn drains_complete(r: &CaseRun) -> Verdict {
         if st.status != InstanceStatus::Draining {
             continue;
         }
-        let Some(start) = st.drain.started_at_ms else { continue };
+        let Some(start) = st.drain.started_at_ms() else { continue };
         checked = true;
-        let took = st.drain.completed_at_ms.map(|c| c - start);
+        let took = st.drain.completed_at_ms().map(|c| c - start);
         if took.is_none_or(|t| t > bound) {
             let name = e.resolve_sym(st.name).to_string();
             found.push(Finding {

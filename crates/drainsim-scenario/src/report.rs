@@ -135,15 +135,15 @@ pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
     let mut any = false;
     for i in e.instance_ids() {
         let st = e.instance(i);
-        if st.drain.started_at_ms.is_none() {
+        if st.drain.started_at_ms().is_none() {
             continue;
         }
         // An instance re-activated or deregistered after its drain keeps its record.
-        if st.status == InstanceStatus::Active && st.drain.completed_at_ms.is_none() {
+        if st.status == InstanceStatus::Active && st.drain.completed_at_ms().is_none() {
             continue;
         }
         any = true;
-        match st.drain.completed_at_ms {
+        match st.drain.completed_at_ms() {
             None => return None,
             Some(c) => latest = Some(latest.map_or(c, |l: u64| l.max(c))),
         }
@@ -169,9 +169,9 @@ pub fn instance_row(e: &Engine, i: InstanceId) -> ContainerInstanceReport {
         pending_tasks_count: st.pending_tasks_count,
         agent_connected: st.agent_connected,
         agent_update_status: st.agent_update.map(|u| u.as_str().to_string()),
-        drain_started_at_ms: st.drain.started_at_ms,
-        no_running_tasks_at_ms: st.drain.no_running_at_ms,
-        drain_completed_at_ms: st.drain.completed_at_ms,
+        drain_started_at_ms: st.drain.started_at_ms(),
+        no_running_tasks_at_ms: st.drain.no_running_at_ms(),
+        drain_completed_at_ms: st.drain.completed_at_ms(),
         task_eni_limit: st.task_eni_limit,
         task_enis_in_use: st.task_enis_in_use,
         trunked: st.trunk.is_some(),

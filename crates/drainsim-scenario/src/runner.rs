@@ -633,7 +633,7 @@ fn run_step(
             Action::WaitForDrain(w) => {
                 let ids: Vec<_> = expand(loaded, &w.instances).iter().filter_map(|n| engine.instance_by_name(n)).collect();
                 let deadline = engine.now_ms().saturating_add(w.timeout_ms);
-                let done = |e: &Engine| ids.iter().all(|i| e.instance(*i).drain.completed_at_ms.is_some());
+                let done = |e: &Engine| ids.iter().all(|i| e.instance(*i).drain.completed_at_ms().is_some());
                 let mut timed_out = false;
                 loop {
                     if done(engine) {
