@@ -669,9 +669,9 @@ impl Engine {
         task.set_flag(FLAG_FAILS_TO_START, fails_to_start);
         self.tasks.push(task);
         self.reserve(instance, task_def, true);
-        self.instances[instance.index()].tasks.push(id);
+        crate::ids::push_growing_slowly(&mut self.instances[instance.index()].tasks, id);
         if let Some(s) = service {
-            self.services[s.index()].tasks.push(id);
+            crate::ids::push_growing_slowly(&mut self.services[s.index()].tasks, id);
         }
         if self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc {
             self.instances[instance.index()].task_enis_in_use += 1;
