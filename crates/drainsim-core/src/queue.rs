@@ -1,7 +1,9 @@
 //! The event queue: timed events ordered by `(time, sequence number)`, so events at equal times fire
-//! in the order they were scheduled. 24 bytes per pending event.
-
-use std::collections::VecDeque;
+//! in the order they were scheduled. A pending event takes 16 bytes: events live in a shared pool of
+//! fixed blocks of 256 (4 KiB), each bucket of the radix heap is a first-in-first-out chain of
+//! blocks, and a block emptied by a pop or by redistributing a bucket goes to a free list that any
+//! bucket reuses. So the pool holds the pending events plus at most about one partly filled block
+//! per bucket; it never shrinks, and its size is the peak of pending events rounded up to blocks.
 
 use crate::time::SimTimeMs;
 
@@ -53,16 +55,51 @@ pub struct Event {
     pub epoch: u16,
 }
 
+/// Events per pool block (4 KiB of 16-byte events).
+const BLOCK: usize = 256;
+/// Buckets of the radix heap: bucket 0 plus one per bit of a 64-bit time.
+const BUCKETS: usize = 65;
+/// No block: the end of a chain, or of the free list.
+const NIL: u32 = u32::MAX;
+/// What a block slot holds before it is written; never read as an event.
+const VACANT: Event = Event { time_ms: 0, kind: EventKind::TaskStageEnds, id: 0, epoch: 0 };
+
+/// One bucket: a chain of pool blocks from `head` to `tail`, linked by `EventQueue::next`. Its
+/// events are slots `head_pos..` of the head block, every slot of the blocks between, and slots
+/// `..tail_pos` of the tail block (or `head_pos..tail_pos` when head and tail are one block). An
+/// empty bucket holds no block.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    head: u32,
+    tail: u32,
+    head_pos: u32,
+    tail_pos: u32,
+}
+
+impl Bucket {
+    const EMPTY: Bucket = Bucket { head: NIL, tail: NIL, head_pos: 0, tail_pos: 0 };
+
+    fn is_empty(&self) -> bool {
+        self.head == NIL
+    }
+}
+
 /// Min-queue of events by `(time_ms, seq)`: a monotone radix heap. Simulated time never goes back,
 /// so keys are bucketed by the highest bit in which they differ from the last key taken; a pop
 /// touches one bucket, and the cost per event stays flat from ten thousand to a million pending
 /// (a binary heap's cache misses grow with it). Events with equal times always share a bucket and
 /// keep their insertion order, so ties pop by sequence number.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EventQueue {
     /// Bucket 0 holds events at `last` (the time last taken, or last redistributed to); bucket
     /// `b > 0` holds events whose time differs from `last` first at bit `b - 1`.
-    buckets: Vec<VecDeque<Event>>,
+    buckets: [Bucket; BUCKETS],
+    /// The block pool, shared by all buckets.
+    blocks: Vec<Box<[Event; BLOCK]>>,
+    /// Per block: the next block of its bucket's chain, or of the free list (`NIL` at the end).
+    next: Vec<u32>,
+    /// The first free block, or `NIL`.
+    free: u32,
     last: SimTimeMs,
     /// The earliest pending time.
     min: Option<SimTimeMs>,
@@ -74,13 +111,43 @@ pub struct EventQueue {
 impl Default for EventQueue {
     fn default() -> Self {
         EventQueue {
-            buckets: (0..65).map(|_| VecDeque::new()).collect(),
+            buckets: [Bucket::EMPTY; BUCKETS],
+            blocks: Vec::new(),
+            next: Vec::new(),
+            free: NIL,
             last: 0,
             min: None,
             len: 0,
             next_seq: 0,
             foreground_pending: 0,
         }
+    }
+}
+
+/// Shows the pending events bucket by bucket (not the pool's stale slots).
+impl std::fmt::Debug for EventQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Events<'a>(&'a EventQueue, usize);
+        impl std::fmt::Debug for Events<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_list().entries(self.0.slices(self.1).flatten()).finish()
+            }
+        }
+        struct Buckets<'a>(&'a EventQueue);
+        impl std::fmt::Debug for Buckets<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_list().entries((0..BUCKETS).map(|b| Events(self.0, b))).finish()
+            }
+        }
+        f.debug_struct("EventQueue")
+            .field("buckets", &Buckets(self))
+            .field("pool_blocks", &self.blocks.len())
+            .field("last", &self.last)
+            .field("min", &self.min)
+            .field("len", &self.len)
+            .field("next_seq", &self.next_seq)
+            .field("foreground_pending", &self.foreground_pending)
+            .finish()
     }
 }
 
@@ -98,7 +165,7 @@ impl EventQueue {
             self.foreground_pending += 1;
         }
         let time_ms = time_ms.max(self.last);
-        self.buckets[bucket_of(time_ms, self.last)].push_back(Event { time_ms, kind, id, epoch });
+        self.push_back(bucket_of(time_ms, self.last), Event { time_ms, kind, id, epoch });
         self.len += 1;
         self.min = Some(self.min.map_or(time_ms, |m| m.min(time_ms)));
         seq
@@ -117,7 +184,7 @@ impl EventQueue {
         if self.buckets[0].is_empty() {
             self.refill();
         }
-        let e = self.buckets[0].pop_front().expect("refilled");
+        let e = self.pop_front_0();
         self.len -= 1;
         if !e.kind.is_background() {
             self.foreground_pending -= 1;
@@ -128,20 +195,113 @@ impl EventQueue {
             Some(self.last)
         } else {
             let b = self.buckets.iter().position(|b| !b.is_empty()).expect("len > 0");
-            self.buckets[b].iter().map(|e| e.time_ms).min()
+            self.slices(b).filter_map(|s| s.iter().map(|e| e.time_ms).min()).min()
         };
         Some(e)
     }
 
     /// Moves `last` to the smallest pending time and redistributes that bucket (bucket 0 is empty).
+    /// Each block of the taken bucket goes back to the free list as soon as it has been read, so
+    /// the buckets it feeds reuse it.
     fn refill(&mut self) {
-        let b = (1..self.buckets.len()).find(|b| !self.buckets[*b].is_empty()).expect("len > 0");
-        let bucket = std::mem::take(&mut self.buckets[b]);
+        let b = (1..BUCKETS).find(|b| !self.buckets[*b].is_empty()).expect("len > 0");
+        let src = std::mem::replace(&mut self.buckets[b], Bucket::EMPTY);
         // The cached minimum is this bucket's minimum (lower buckets are empty).
         self.last = self.min.expect("len > 0");
-        for e in bucket {
-            self.buckets[bucket_of(e.time_ms, self.last)].push_back(e);
+        let mut block = src.head;
+        let mut start = src.head_pos as usize;
+        loop {
+            let end = if block == src.tail { src.tail_pos as usize } else { BLOCK };
+            for i in start..end {
+                let e = self.blocks[block as usize][i];
+                self.push_back(bucket_of(e.time_ms, self.last), e);
+            }
+            let following = self.next[block as usize];
+            self.release_block(block);
+            if block == src.tail {
+                break;
+            }
+            block = following;
+            start = 0;
         }
+    }
+
+    /// Appends an event to a bucket's chain.
+    fn push_back(&mut self, bucket: usize, e: Event) {
+        let Bucket { head, tail, tail_pos, .. } = self.buckets[bucket];
+        if head == NIL {
+            let block = self.take_block();
+            self.blocks[block as usize][0] = e;
+            self.buckets[bucket] = Bucket { head: block, tail: block, head_pos: 0, tail_pos: 1 };
+            return;
+        }
+        let (tail, pos) = if tail_pos as usize == BLOCK {
+            let block = self.take_block();
+            self.next[tail as usize] = block;
+            (block, 0)
+        } else {
+            (tail, tail_pos)
+        };
+        self.blocks[tail as usize][pos as usize] = e;
+        let b = &mut self.buckets[bucket];
+        b.tail = tail;
+        b.tail_pos = pos + 1;
+    }
+
+    /// Removes the first event of bucket 0, which is not empty.
+    fn pop_front_0(&mut self) -> Event {
+        let Bucket { head, tail, head_pos, tail_pos } = self.buckets[0];
+        let e = self.blocks[head as usize][head_pos as usize];
+        let pos = head_pos + 1;
+        if head == tail && pos == tail_pos {
+            self.release_block(head);
+            self.buckets[0] = Bucket::EMPTY;
+        } else if pos as usize == BLOCK {
+            let following = self.next[head as usize];
+            self.release_block(head);
+            self.buckets[0].head = following;
+            self.buckets[0].head_pos = 0;
+        } else {
+            self.buckets[0].head_pos = pos;
+        }
+        e
+    }
+
+    /// The events of a bucket in order, as one slice per block.
+    fn slices(&self, bucket: usize) -> impl Iterator<Item = &[Event]> + '_ {
+        let Bucket { head, tail, head_pos, tail_pos } = self.buckets[bucket];
+        let mut block = head;
+        let mut start = head_pos as usize;
+        std::iter::from_fn(move || {
+            if block == NIL {
+                return None;
+            }
+            let end = if block == tail { tail_pos as usize } else { BLOCK };
+            let slice = &self.blocks[block as usize][start..end];
+            block = if block == tail { NIL } else { self.next[block as usize] };
+            start = 0;
+            Some(slice)
+        })
+    }
+
+    /// A block from the free list, or a new one.
+    fn take_block(&mut self) -> u32 {
+        if self.free != NIL {
+            let block = self.free;
+            self.free = self.next[block as usize];
+            self.next[block as usize] = NIL;
+            return block;
+        }
+        let block = u32::try_from(self.blocks.len()).ok().filter(|b| *b != NIL).expect("fewer than 2^32 - 1 blocks");
+        self.blocks.push(Box::new([VACANT; BLOCK]));
+        self.next.push(NIL);
+        block
+    }
+
+    /// Returns a block to the free list.
+    fn release_block(&mut self, block: u32) {
+        self.next[block as usize] = self.free;
+        self.free = block;
     }
 
     /// Events pending.
@@ -199,6 +359,137 @@ mod tests {
             assert_eq!((got.time_ms, got.id), (want.0, want.2));
         }
         assert!(q.is_empty());
+    }
+
+    /// A small deterministic generator for the tests below.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 >> 11
+        }
+    }
+
+    /// The queue against a sorted reference (a `BTreeMap` keyed by `(time, seq)`, with pushes into
+    /// the past clamped to the last time taken): every pop, `peek_time`, `len` and `is_quiet`.
+    struct Checked {
+        q: EventQueue,
+        reference: std::collections::BTreeMap<(SimTimeMs, u64), (EventKind, u32, u16)>,
+        now: SimTimeMs,
+        foreground: usize,
+    }
+
+    impl Checked {
+        fn new() -> Self {
+            Checked { q: EventQueue::default(), reference: Default::default(), now: 0, foreground: 0 }
+        }
+
+        fn push(&mut self, t: SimTimeMs, kind: EventKind, id: u32, epoch: u16) {
+            let seq = self.q.push(t, kind, id, epoch);
+            assert!(self.reference.insert((t.max(self.now), seq), (kind, id, epoch)).is_none());
+            self.foreground += usize::from(!kind.is_background());
+            self.check();
+        }
+
+        fn pop(&mut self) {
+            let got = self.q.pop();
+            let want = self.reference.pop_first();
+            match (got, want) {
+                (None, None) => {}
+                (Some(got), Some(((t, _), (kind, id, epoch)))) => {
+                    assert_eq!(got, Event { time_ms: t, kind, id, epoch });
+                    self.now = t;
+                    self.foreground -= usize::from(!kind.is_background());
+                }
+                (got, want) => panic!("queue {got:?}, reference {want:?}"),
+            }
+            self.check();
+        }
+
+        fn check(&self) {
+            assert_eq!(self.q.peek_time(), self.reference.keys().next().map(|k| k.0));
+            assert_eq!(self.q.len(), self.reference.len());
+            assert_eq!(self.q.is_empty(), self.reference.is_empty());
+            assert_eq!(self.q.is_quiet(), self.foreground == 0);
+        }
+    }
+
+    const KINDS: [EventKind; 4] =
+        [EventKind::TaskStageEnds, EventKind::SchedulerRetry, EventKind::SchedulerPass, EventKind::AgentFlapDisconnect];
+
+    #[test]
+    fn matches_a_sorted_reference_through_bursts_and_random_schedules() {
+        let mut c = Checked::new();
+        let mut rng = Lcg(7);
+        let mut id = 0u32;
+        for round in 0..6u32 {
+            // A burst at one time (100,000 in the first round), which must pop in push order.
+            let burst = if round == 0 { 100_000 } else { 3_000 + (rng.next() % 5_000) as u32 };
+            let at = c.now + rng.next() % 1_000;
+            for _ in 0..burst {
+                id += 1;
+                c.push(at, KINDS[(rng.next() % 4) as usize], id, (rng.next() % 3) as u16);
+            }
+            // Random pushes and pops: near times, far times, equal times, times in the past.
+            for _ in 0..40_000 {
+                let r = rng.next();
+                if r % 5 < 3 {
+                    let t = match r % 7 {
+                        0 => c.now,
+                        1 => c.now.saturating_sub(rng.next() % 100),
+                        2 => c.now + rng.next() % (1 << 40),
+                        _ => c.now + rng.next() % 2_000,
+                    };
+                    id += 1;
+                    c.push(t, KINDS[(rng.next() % 4) as usize], id, (rng.next() % 3) as u16);
+                } else {
+                    c.pop();
+                }
+            }
+            // Drain about half of what is left.
+            for _ in 0..c.reference.len() / 2 {
+                c.pop();
+            }
+        }
+        while !c.reference.is_empty() {
+            c.pop();
+        }
+        c.pop();
+        assert!(c.q.is_empty() && c.q.is_quiet() && c.q.peek_time().is_none());
+    }
+
+    #[test]
+    fn emptied_blocks_are_reused() {
+        let mut q = EventQueue::default();
+        let mut rng = Lcg(11);
+        let n = 50_000u64;
+        let bound = n as usize / BLOCK + BUCKETS + 1;
+        // Push and pop n events, ten times over: the pool stays at the size of one round.
+        for round in 0..10 {
+            let base = q.last;
+            for i in 0..n {
+                q.push(base + 1 + rng.next() % 1_000_000, EventKind::TaskStageEnds, i as u32, 0);
+            }
+            while q.pop().is_some() {}
+            assert!(q.blocks.len() <= bound, "round {round}: {} blocks, bound {bound}", q.blocks.len());
+        }
+        let after_rounds = q.blocks.len();
+        // A steady state of n pending over 20 n events takes no new blocks.
+        let now = q.last;
+        for i in 0..n {
+            q.push(now + 1 + rng.next() % 1_000_000, EventKind::TaskStageEnds, i as u32, 0);
+        }
+        for i in 0..20 * n {
+            let e = q.pop().expect("pending");
+            q.push(e.time_ms + 1 + rng.next() % 1_000_000, EventKind::TaskStageEnds, i as u32, 0);
+        }
+        assert!(q.blocks.len() <= after_rounds.max(bound), "{} blocks after the steady state", q.blocks.len());
+        // Every block is either in a bucket's chain or free.
+        let in_chains: usize = (0..BUCKETS).map(|b| q.slices(b).count()).sum();
+        let free = std::iter::successors(Some(q.free).filter(|b| *b != NIL), |b| Some(q.next[*b as usize]).filter(|b| *b != NIL))
+            .count();
+        assert_eq!(in_chains + free, q.blocks.len());
     }
 
     #[test]
