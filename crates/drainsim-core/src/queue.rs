@@ -3,7 +3,8 @@
 //! fixed blocks of 256 (4 KiB), each bucket of the radix heap is a first-in-first-out chain of
 //! blocks, and a block emptied by a pop or by redistributing a bucket goes to a free list that any
 //! bucket reuses. So the pool holds the pending events plus at most about one partly filled block
-//! per bucket; it never shrinks, and its size is the peak of pending events rounded up to blocks.
+//! per bucket. Free blocks beyond one per bucket and a quarter of the blocks in use give their
+//! memory back, so a queue past its peak does not hold the peak's memory for the rest of the run.
 
 use crate::time::SimTimeMs;
 
@@ -94,12 +95,18 @@ pub struct EventQueue {
     /// Bucket 0 holds events at `last` (the time last taken, or last redistributed to); bucket
     /// `b > 0` holds events whose time differs from `last` first at bit `b - 1`.
     buckets: [Bucket; BUCKETS],
-    /// The block pool, shared by all buckets.
-    blocks: Vec<Box<[Event; BLOCK]>>,
-    /// Per block: the next block of its bucket's chain, or of the free list (`NIL` at the end).
+    /// The block pool, shared by all buckets; `None` for a slot whose memory was given back.
+    blocks: Vec<Option<Box<[Event; BLOCK]>>>,
+    /// Per block: the next block of its bucket's chain, or of its list (`NIL` at the end).
     next: Vec<u32>,
-    /// The first free block, or `NIL`.
+    /// The first free block (with memory, ready for reuse), or `NIL`.
     free: u32,
+    /// Blocks on the free list.
+    free_len: usize,
+    /// The first pool slot without memory, or `NIL`.
+    vacant: u32,
+    /// Pool slots without memory.
+    vacant_len: usize,
     last: SimTimeMs,
     /// The earliest pending time.
     min: Option<SimTimeMs>,
@@ -115,6 +122,9 @@ impl Default for EventQueue {
             blocks: Vec::new(),
             next: Vec::new(),
             free: NIL,
+            free_len: 0,
+            vacant: NIL,
+            vacant_len: 0,
             last: 0,
             min: None,
             len: 0,
@@ -141,7 +151,7 @@ impl std::fmt::Debug for EventQueue {
         }
         f.debug_struct("EventQueue")
             .field("buckets", &Buckets(self))
-            .field("pool_blocks", &self.blocks.len())
+            .field("blocks_with_memory", &(self.blocks.len() - self.vacant_len))
             .field("last", &self.last)
             .field("min", &self.min)
             .field("len", &self.len)
@@ -213,7 +223,7 @@ impl EventQueue {
         loop {
             let end = if block == src.tail { src.tail_pos as usize } else { BLOCK };
             for i in start..end {
-                let e = self.blocks[block as usize][i];
+                let e = self.block(block)[i];
                 self.push_back(bucket_of(e.time_ms, self.last), e);
             }
             let following = self.next[block as usize];
@@ -231,7 +241,7 @@ impl EventQueue {
         let Bucket { head, tail, tail_pos, .. } = self.buckets[bucket];
         if head == NIL {
             let block = self.take_block();
-            self.blocks[block as usize][0] = e;
+            self.block_mut(block)[0] = e;
             self.buckets[bucket] = Bucket { head: block, tail: block, head_pos: 0, tail_pos: 1 };
             return;
         }
@@ -242,7 +252,7 @@ impl EventQueue {
         } else {
             (tail, tail_pos)
         };
-        self.blocks[tail as usize][pos as usize] = e;
+        self.block_mut(tail)[pos as usize] = e;
         let b = &mut self.buckets[bucket];
         b.tail = tail;
         b.tail_pos = pos + 1;
@@ -251,7 +261,7 @@ impl EventQueue {
     /// Removes the first event of bucket 0, which is not empty.
     fn pop_front_0(&mut self) -> Event {
         let Bucket { head, tail, head_pos, tail_pos } = self.buckets[0];
-        let e = self.blocks[head as usize][head_pos as usize];
+        let e = self.block(head)[head_pos as usize];
         let pos = head_pos + 1;
         if head == tail && pos == tail_pos {
             self.release_block(head);
@@ -277,31 +287,58 @@ impl EventQueue {
                 return None;
             }
             let end = if block == tail { tail_pos as usize } else { BLOCK };
-            let slice = &self.blocks[block as usize][start..end];
+            let slice = &self.block(block)[start..end];
             block = if block == tail { NIL } else { self.next[block as usize] };
             start = 0;
             Some(slice)
         })
     }
 
-    /// A block from the free list, or a new one.
+    fn block(&self, block: u32) -> &[Event; BLOCK] {
+        self.blocks[block as usize].as_deref().expect("a block in use has memory")
+    }
+
+    fn block_mut(&mut self, block: u32) -> &mut [Event; BLOCK] {
+        self.blocks[block as usize].as_deref_mut().expect("a block in use has memory")
+    }
+
+    /// A block from the free list, else a slot given back (with new memory), else a new one.
     fn take_block(&mut self) -> u32 {
         if self.free != NIL {
             let block = self.free;
             self.free = self.next[block as usize];
+            self.free_len -= 1;
             self.next[block as usize] = NIL;
             return block;
         }
+        if self.vacant != NIL {
+            let block = self.vacant;
+            self.vacant = self.next[block as usize];
+            self.vacant_len -= 1;
+            self.next[block as usize] = NIL;
+            self.blocks[block as usize] = Some(Box::new([VACANT; BLOCK]));
+            return block;
+        }
         let block = u32::try_from(self.blocks.len()).ok().filter(|b| *b != NIL).expect("fewer than 2^32 - 1 blocks");
-        self.blocks.push(Box::new([VACANT; BLOCK]));
+        self.blocks.push(Some(Box::new([VACANT; BLOCK])));
         self.next.push(NIL);
         block
     }
 
-    /// Returns a block to the free list.
+    /// Returns a block to the free list, or its memory to the allocator when the free list already
+    /// holds a block per bucket and a quarter of the blocks in use.
     fn release_block(&mut self, block: u32) {
-        self.next[block as usize] = self.free;
-        self.free = block;
+        let in_use = self.blocks.len() - self.free_len - self.vacant_len;
+        if self.free_len < BUCKETS.max(in_use / 4) {
+            self.next[block as usize] = self.free;
+            self.free = block;
+            self.free_len += 1;
+        } else {
+            self.blocks[block as usize] = None;
+            self.next[block as usize] = self.vacant;
+            self.vacant = block;
+            self.vacant_len += 1;
+        }
     }
 
     /// Events pending.
@@ -459,23 +496,54 @@ mod tests {
         assert!(c.q.is_empty() && c.q.is_quiet() && c.q.peek_time().is_none());
     }
 
+    /// The blocks of a list threaded through `next`, from `first`.
+    fn list(q: &EventQueue, first: u32) -> Vec<u32> {
+        std::iter::successors(Some(first).filter(|b| *b != NIL), |b| Some(q.next[*b as usize]).filter(|b| *b != NIL)).collect()
+    }
+
+    /// Every pool slot is in exactly one bucket chain, the free list or the vacant list, and has
+    /// memory unless vacant. Returns the blocks with memory.
+    fn check_pool(q: &EventQueue) -> usize {
+        let mut seen = vec![0u8; q.blocks.len()];
+        for b in 0..BUCKETS {
+            let Bucket { head, tail, .. } = q.buckets[b];
+            if head == NIL {
+                continue;
+            }
+            let chain = list(q, head);
+            assert_eq!(chain.last(), Some(&tail));
+            chain.iter().for_each(|b| seen[*b as usize] += 1);
+        }
+        let free = list(q, q.free);
+        let vacant = list(q, q.vacant);
+        assert_eq!((free.len(), vacant.len()), (q.free_len, q.vacant_len));
+        free.iter().chain(&vacant).for_each(|b| seen[*b as usize] += 1);
+        assert!(seen.iter().all(|n| *n == 1), "a block is in no list or in two");
+        assert!(vacant.iter().all(|b| q.blocks[*b as usize].is_none()));
+        let with_memory = q.blocks.iter().filter(|b| b.is_some()).count();
+        assert_eq!(with_memory, q.blocks.len() - vacant.len());
+        with_memory
+    }
+
     #[test]
-    fn emptied_blocks_are_reused() {
+    fn emptied_blocks_are_reused_and_surplus_memory_given_back() {
         let mut q = EventQueue::default();
         let mut rng = Lcg(11);
         let n = 50_000u64;
         let bound = n as usize / BLOCK + BUCKETS + 1;
-        // Push and pop n events, ten times over: the pool stays at the size of one round.
+        // Push and pop n events, ten times over: the pool stays at the size of one round, and an
+        // empty queue keeps memory for at most a block per bucket.
         for round in 0..10 {
             let base = q.last;
             for i in 0..n {
                 q.push(base + 1 + rng.next() % 1_000_000, EventKind::TaskStageEnds, i as u32, 0);
             }
+            assert!(check_pool(&q) <= bound, "round {round}: {} blocks with memory, bound {bound}", check_pool(&q));
             while q.pop().is_some() {}
             assert!(q.blocks.len() <= bound, "round {round}: {} blocks, bound {bound}", q.blocks.len());
+            assert!(check_pool(&q) <= BUCKETS, "round {round}: {} blocks kept while empty", check_pool(&q));
         }
-        let after_rounds = q.blocks.len();
-        // A steady state of n pending over 20 n events takes no new blocks.
+        // A steady state of n pending over 20 n events stays within the bound too.
         let now = q.last;
         for i in 0..n {
             q.push(now + 1 + rng.next() % 1_000_000, EventKind::TaskStageEnds, i as u32, 0);
@@ -483,13 +551,12 @@ mod tests {
         for i in 0..20 * n {
             let e = q.pop().expect("pending");
             q.push(e.time_ms + 1 + rng.next() % 1_000_000, EventKind::TaskStageEnds, i as u32, 0);
+            if i % 100_000 == 0 {
+                check_pool(&q);
+            }
         }
-        assert!(q.blocks.len() <= after_rounds.max(bound), "{} blocks after the steady state", q.blocks.len());
-        // Every block is either in a bucket's chain or free.
-        let in_chains: usize = (0..BUCKETS).map(|b| q.slices(b).count()).sum();
-        let free = std::iter::successors(Some(q.free).filter(|b| *b != NIL), |b| Some(q.next[*b as usize]).filter(|b| *b != NIL))
-            .count();
-        assert_eq!(in_chains + free, q.blocks.len());
+        assert!(q.blocks.len() <= bound, "{} blocks after the steady state", q.blocks.len());
+        assert!(check_pool(&q) <= bound);
     }
 
     #[test]
