@@ -135,7 +135,9 @@ pub struct InstanceState {
     pub cluster: ClusterId,
     pub name: Sym,
     pub long_arn: bool,
-    pub ec2_instance_id: Sym,
+    /// The EC2 instance ID the registration gave; without one it is derived from the index
+    /// ([`Engine::ec2_instance_id`]).
+    pub ec2_instance_id: Option<Sym>,
     pub instance_type: Sym,
     pub availability_zone: Sym,
     pub version: u64,
@@ -261,6 +263,15 @@ impl Engine {
         self.instance_uuids.scramble(id.0)
     }
 
+    /// The EC2 instance ID: the one registered, or `i-0` and 16 hex digits derived from the index
+    /// (a keyed bijection, so distinct instances never share one and nothing is stored).
+    pub fn ec2_instance_id(&self, id: InstanceId) -> String {
+        match self.instances[id.index()].ec2_instance_id {
+            Some(given) => self.strings.resolve(given).to_string(),
+            None => format!("i-0{:016x}", self.instance_uuids.scramble64(id.0)),
+        }
+    }
+
     /// The container instance ID (32 hex digits, or a hyphenated UUID in the old format).
     pub fn instance_short_id(&self, id: InstanceId) -> String {
         render_id(self.instance_uuid(id), self.instances[id.index()].long_arn)
@@ -376,7 +387,7 @@ impl Engine {
         };
         api::ContainerInstance {
             container_instance_arn: self.instance_arn(id),
-            ec2_instance_id: s(i.ec2_instance_id),
+            ec2_instance_id: self.ec2_instance_id(id),
             version: i.version,
             version_info: api::VersionInfo {
                 agent_version: p.agent_version.map(s),
@@ -591,10 +602,6 @@ impl Engine {
         let trunking_opted_in = self.settings.is_enabled(caller_arn, SettingName::AwsvpcTrunking);
         let trunked = trunking_opted_in && crate::eni_limits::supports_trunking(&ident.instance_type);
         let task_eni_limit = ident.task_eni_limit.or_else(|| crate::eni_limits::task_eni_limit(&ident.instance_type, trunked));
-        let ec2_id = match &ident.ec2_instance_id {
-            Some(e) => e.clone(),
-            None => format!("i-0{:016x}", self.rng.next_id64()),
-        };
         let id = InstanceId(self.instances.len() as u32);
         let resources = Resources {
             cpu: parsed.cpu,
@@ -645,7 +652,7 @@ impl Engine {
             cluster,
             name: intern(self, &ident.name),
             long_arn,
-            ec2_instance_id: intern(self, &ec2_id),
+            ec2_instance_id: ident.ec2_instance_id.as_deref().map(|e| intern(self, e)),
             instance_type: intern(self, &ident.instance_type),
             availability_zone: intern(self, &ident.availability_zone),
             version: 1,

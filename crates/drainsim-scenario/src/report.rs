@@ -161,7 +161,7 @@ pub fn instance_row(e: &Engine, i: InstanceId) -> ContainerInstanceReport {
     ContainerInstanceReport {
         name: e.resolve_sym(st.name).into(),
         container_instance_arn: e.instance_arn(i),
-        ec2_instance_id: e.resolve_sym(st.ec2_instance_id).into(),
+        ec2_instance_id: e.ec2_instance_id(i),
         status: st.status.as_str().into(),
         status_reason: st.status_reason.map(|s| e.resolve_sym(s).to_string()),
         version: st.version,
