@@ -250,7 +250,7 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
                     let tracked = !cluster.placement.track_cpu || class.all.by_cpu.contains(&(k.cpu, *id));
                     let member = class.all.by_memory.contains(&(k.memory, *id)) && tracked;
                     let in_az = class.by_az.get(&k.az).is_some_and(|s| s.by_memory.contains(&(k.memory, *id)));
-                    if member != (k.cpu >= *cpu && k.memory >= *memory) || member != in_az {
+                    if member != (k.has_room_for(*cpu, *memory)) || member != in_az {
                         return fail(
                             "placement-index",
                             format!("{}: wrong membership in size class ({cpu}, {memory})", e.strings.resolve(i.name)),

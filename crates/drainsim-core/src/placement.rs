@@ -44,18 +44,35 @@ pub enum Owner {
     Group(Sym),
 }
 
-/// The key of an instance in the index.
+/// The key of an instance in the index. Free CPU and memory are `i32`: registration caps
+/// resources at `i32::MAX` and remaining resources never go below zero, and 8-byte set entries
+/// halve the index on a big cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexKey {
     pub id: InstanceId,
-    pub cpu: i64,
-    pub memory: i64,
+    pub cpu: i32,
+    pub memory: i32,
     pub az: Sym,
 }
 
+/// An amount as an index key (saturating: the caller checks the fit of every candidate).
+pub fn index_amount(v: i64) -> i32 {
+    v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+/// The first index entry with at least `amount` free.
+fn at_least(amount: i64) -> std::ops::RangeFrom<(i32, InstanceId)> {
+    (index_amount(amount), InstanceId(0))..
+}
+
 impl IndexKey {
+    /// Whether the instance has room for a task of this size (its size class).
+    pub fn has_room_for(&self, cpu: i64, memory: i64) -> bool {
+        self.cpu as i64 >= cpu && self.memory as i64 >= memory
+    }
+
     pub fn of(id: InstanceId, i: &InstanceState) -> Self {
-        IndexKey { id, cpu: i.remaining.cpu, memory: i.remaining.memory, az: i.availability_zone }
+        IndexKey { id, cpu: index_amount(i.remaining.cpu), memory: index_amount(i.remaining.memory), az: i.availability_zone }
     }
 }
 
@@ -63,8 +80,8 @@ impl IndexKey {
 /// asked for it) by free CPU.
 #[derive(Debug, Clone, Default)]
 pub struct CapacitySets {
-    pub by_memory: BTreeSet<(i64, InstanceId)>,
-    pub by_cpu: BTreeSet<(i64, InstanceId)>,
+    pub by_memory: BTreeSet<(i32, InstanceId)>,
+    pub by_cpu: BTreeSet<(i32, InstanceId)>,
 }
 
 impl CapacitySets {
@@ -131,7 +148,7 @@ impl Default for PlacementIndex {
 impl PlacementIndex {
     pub fn insert(&mut self, k: IndexKey) {
         for ((cpu, memory), class) in self.classes.iter_mut() {
-            if k.cpu >= *cpu && k.memory >= *memory {
+            if k.has_room_for(*cpu, *memory) {
                 class.insert(k, self.track_cpu);
             }
         }
@@ -155,7 +172,7 @@ impl PlacementIndex {
         let keys = self.all_keys(key_of);
         for ((cpu, memory), class) in self.classes.iter_mut() {
             for k in &keys {
-                if k.cpu >= *cpu && k.memory >= *memory {
+                if k.has_room_for(*cpu, *memory) {
                     class.all.by_cpu.insert((k.cpu, k.id));
                     class.by_az.entry(k.az).or_default().by_cpu.insert((k.cpu, k.id));
                 }
@@ -184,7 +201,7 @@ impl PlacementIndex {
         }
         let mut class = ClassIndex::default();
         for k in self.all_keys(key_of) {
-            if k.cpu >= key.0 && k.memory >= key.1 {
+            if k.has_room_for(key.0, key.1) {
                 class.insert(k, self.track_cpu);
             }
         }
@@ -458,9 +475,7 @@ impl Engine {
         };
         let fits = |e: &Engine, id: InstanceId| unmet_requirement(e, id, req, owner, distinct).is_none();
         match strategies.first().copied().unwrap_or(Strategy::SpreadInstance) {
-            Strategy::BinpackMemory => {
-                sets.by_memory.range((req.memory, InstanceId(0))..).map(|(_, id)| *id).find(|id| fits(self, *id))
-            }
+            Strategy::BinpackMemory => sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id)),
             Strategy::BinpackCpu => {
                 if !self.clusters[cluster.index()].placement.track_cpu {
                     let instances = &self.instances;
@@ -471,7 +486,7 @@ impl Engine {
                     None => &index.all,
                     Some(az) => index.by_az.get(&az)?,
                 };
-                sets.by_cpu.range((req.cpu, InstanceId(0))..).map(|(_, id)| *id).find(|id| fits(self, *id))
+                sets.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id).find(|id| fits(self, *id))
             }
             Strategy::Random => {
                 // Sample instances of the cluster uniformly (from the placement stream) until one is
@@ -498,7 +513,7 @@ impl Engine {
                     Some(az) => index.by_az.get(&az)?,
                 };
                 let mut candidates: Vec<InstanceId> =
-                    sets.by_memory.range((req.memory, InstanceId(0))..).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
+                    sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
                 if candidates.is_empty() {
                     None
                 } else {
@@ -524,7 +539,7 @@ impl Engine {
                 // While fewer instances hold tasks than this pool has members, one must be empty.
                 if occupied < sets.by_memory.len() || matches!(owner, Owner::Group(_)) {
                     let mut best: Option<(usize, InstanceId)> = None;
-                    for (_, id) in sets.by_memory.range((req.memory, InstanceId(0))..).rev() {
+                    for (_, id) in sets.by_memory.range(at_least(req.memory)).rev() {
                         if !fits(self, *id) {
                             continue;
                         }
@@ -545,7 +560,7 @@ impl Engine {
                 // instances sort) before taking the fewest-tasks member.
                 if let Some(id) = sets
                     .by_memory
-                    .range((req.memory, InstanceId(0))..)
+                    .range(at_least(req.memory))
                     .rev()
                     .take(64)
                     .map(|(_, id)| *id)
@@ -569,7 +584,7 @@ impl Engine {
                 class_members.into_iter().find(|id| fits(self, *id)).or_else(|| {
                     // Nothing among the first candidates fits (ports, ENIs): fall back to a scan.
                     sets.by_memory
-                        .range((req.memory, InstanceId(0))..)
+                        .range(at_least(req.memory))
                         .rev()
                         .map(|(_, id)| *id)
                         .filter(|id| fits(self, *id))
@@ -578,7 +593,7 @@ impl Engine {
             }
             Strategy::SpreadAttribute(attr) => {
                 let candidates: Vec<InstanceId> =
-                    sets.by_memory.range((req.memory, InstanceId(0))..).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
+                    sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
                 let value_of = |e: &Engine, id: InstanceId| e.instance_attribute(id, attr).flatten();
                 let mut counts: BTreeMap<Option<Sym>, usize> = BTreeMap::new();
                 self.for_each_owner_task(cluster, owner, |e, inst| *counts.entry(value_of(e, inst)).or_insert(0) += 1);
