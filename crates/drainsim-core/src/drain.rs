@@ -47,15 +47,6 @@ impl Engine {
     }
 
     /// Runs every due pass (passes may make further passes due; each converges).
-    pub(crate) fn run_due_passes(&mut self) {
-        let mut budget = 100_000u32;
-        while let Some(id) = self.pass_due.pop_first() {
-            self.scheduling_pass(id);
-            budget -= 1;
-            assert!(budget > 0, "scheduling passes did not converge");
-        }
-    }
-
     /// Turns the passes a request made due into pass events at the current time.
     pub(crate) fn defer_due_passes(&mut self) {
         for id in std::mem::take(&mut self.pass_due) {
@@ -195,7 +186,7 @@ impl Engine {
         }
     }
 
-    fn scheduling_pass(&mut self, id: ServiceId) {
+    pub(crate) fn scheduling_pass(&mut self, id: ServiceId) {
         let outcome = match (self.services[id.index()].status, self.services[id.index()].scheduling) {
             (ServiceStatus::Inactive, _) => return,
             (ServiceStatus::Draining, _) => {

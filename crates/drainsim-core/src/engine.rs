@@ -155,6 +155,29 @@ impl StopReason {
     }
 }
 
+/// What [`Engine::step_part`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepPart {
+    /// Nothing was pending.
+    Idle,
+    /// The instant is over.
+    InstantDone,
+    /// The record limit was reached; the instant is still open.
+    Partial,
+}
+
+/// Where an open instant stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InstantPhase {
+    /// Taking the instant's events.
+    Events,
+    /// Running the due scheduling passes (at most `budget` more before they must have converged).
+    Passes { budget: u32 },
+}
+
+/// Scheduling passes one round of an instant may run before the engine calls them divergent.
+const MAX_PASSES_PER_ROUND: u32 = 100_000;
+
 /// The simulation engine. See the module documentation for the call order.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -187,6 +210,8 @@ pub struct Engine {
     pub(crate) services: Vec<ServiceState>,
     pub(crate) trace: Trace,
     pub(crate) events_processed: u64,
+    /// The instant `step_part` left open, if any.
+    pub(crate) open_instant: Option<InstantPhase>,
     /// Services whose scheduling pass is due at the current instant.
     pub(crate) pass_due: std::collections::BTreeSet<ServiceId>,
     /// Services touched in the current instant (observations are sampled for them).
@@ -233,6 +258,7 @@ impl Engine {
             services: Vec::new(),
             trace: Trace::new(keep),
             events_processed: 0,
+            open_instant: None,
             pass_due: Default::default(),
             touched_services: Default::default(),
             attachments: Vec::new(),
@@ -312,37 +338,88 @@ impl Engine {
         self.queue.is_quiet()
     }
 
-    /// Processes every event of the next instant; returns false if nothing is pending.
+    /// Processes every event of the next instant (finishing an instant [`step_part`](Self::step_part)
+    /// left open); returns false if nothing is pending.
     pub fn step(&mut self) -> bool {
-        let Some(t) = self.queue.peek_time() else { return false };
-        debug_assert!(t >= self.now_ms, "event queue went back in time");
-        self.now_ms = t;
+        match self.step_part(usize::MAX) {
+            StepPart::Idle => false,
+            StepPart::InstantDone => true,
+            StepPart::Partial => unreachable!("no record limit"),
+        }
+    }
+
+    /// Finishes the instant `step_part` left open, if any.
+    fn finish_open_instant(&mut self) {
+        if self.open_instant.is_some() {
+            self.step();
+        }
+    }
+
+    /// Processes the next instant, or the rest of the one left open, and stops early once at least
+    /// `max_kept_records` trace records are kept: a caller streaming the trace takes them
+    /// ([`take_trace_records`](Self::take_trace_records)) and calls again, so a drain that changes
+    /// a hundred thousand tasks in one instant never holds its records at once. Between a
+    /// `Partial` and the end of the instant, only take records, read state, or call `step_part` or
+    /// `step` again (a request would land inside the instant).
+    ///
+    /// The order is the same however the instant is split: every event at the instant's time (in
+    /// scheduling order), then every due scheduling pass, then again while passes scheduled events
+    /// at the same time. The scheduler sees the whole instant: one pass per service after its
+    /// events, not one per event (a hundred tasks turning healthy at once make one pass).
+    pub fn step_part(&mut self, max_kept_records: usize) -> StepPart {
+        let mut phase = match self.open_instant.take() {
+            Some(phase) => phase,
+            None => {
+                let Some(t) = self.queue.peek_time() else { return StepPart::Idle };
+                debug_assert!(t >= self.now_ms, "event queue went back in time");
+                self.now_ms = t;
+                InstantPhase::Events
+            }
+        };
+        let t = self.now_ms;
         loop {
-            while self.queue.peek_time() == Some(t) {
-                let event = self.queue.pop().expect("peeked");
-                self.events_processed += 1;
-                self.dispatch(event);
-                if self.config.check_invariants_every_event {
-                    self.assert_invariants("after event");
+            if self.trace.records().len() >= max_kept_records {
+                self.open_instant = Some(phase);
+                return StepPart::Partial;
+            }
+            match phase {
+                InstantPhase::Events => {
+                    if self.queue.peek_time() == Some(t) {
+                        let event = self.queue.pop().expect("peeked");
+                        self.events_processed += 1;
+                        self.dispatch(event);
+                        if self.config.check_invariants_every_event {
+                            self.assert_invariants("after event");
+                        }
+                    } else if self.pass_due.is_empty() {
+                        break;
+                    } else {
+                        phase = InstantPhase::Passes { budget: MAX_PASSES_PER_ROUND };
+                    }
                 }
-            }
-            // The scheduler sees the whole instant: one pass per service after its events, not one
-            // per event (a hundred tasks turning healthy at once make one pass).
-            if self.pass_due.is_empty() {
-                break;
-            }
-            self.run_due_passes();
-            if self.config.check_invariants_every_event {
-                self.assert_invariants("after scheduling passes");
+                InstantPhase::Passes { budget } => match self.pass_due.pop_first() {
+                    Some(id) => {
+                        assert!(budget > 0, "scheduling passes did not converge");
+                        self.scheduling_pass(id);
+                        phase = InstantPhase::Passes { budget: budget - 1 };
+                    }
+                    None => {
+                        if self.config.check_invariants_every_event {
+                            self.assert_invariants("after scheduling passes");
+                        }
+                        phase = InstantPhase::Events;
+                    }
+                },
             }
         }
         self.end_instant();
-        true
+        StepPart::InstantDone
     }
 
     /// Processes events up to and including `time_ms`, then moves the clock to `time_ms`.
     /// Returns false if the event bound was hit first.
     pub fn advance_to(&mut self, time_ms: SimTimeMs, max_events: u64) -> bool {
+        self.finish_open_instant();
         while let Some(t) = self.queue.peek_time() {
             if t > time_ms {
                 break;
@@ -361,6 +438,7 @@ impl Engine {
 
     /// Runs until quiet, until `end_time_ms`, or until `max_events` events have been processed.
     pub fn run_until_quiet(&mut self, end_time_ms: SimTimeMs, max_events: u64) -> StopReason {
+        self.finish_open_instant();
         loop {
             if self.queue.is_quiet() {
                 return StopReason::Quiet;
@@ -412,6 +490,7 @@ impl Engine {
     /// Applies one request as `caller_arn` (an IAM user, role or root of the account).
     pub fn handle_as(&mut self, caller_arn: &str, request: crate::api::Request) -> Result<crate::api::Response, EcsError> {
         use crate::api::Request as R;
+        debug_assert!(self.open_instant.is_none(), "a request inside an instant step_part left open");
         let result = match request {
             R::CreateCluster(r) => self.create_cluster(&r.cluster_name),
             R::RegisterContainerInstance(r) => self.register_container_instance(caller_arn, r),

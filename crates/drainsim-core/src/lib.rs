@@ -34,6 +34,6 @@ pub mod time;
 pub mod trace;
 pub mod transitions;
 
-pub use engine::{Engine, EngineConfig, StopReason, Timings};
+pub use engine::{Engine, EngineConfig, StepPart, StopReason, Timings};
 pub use errors::{EcsError, EcsErrorKind};
 pub use invariants::{check_invariants, InvariantViolation};

@@ -4,10 +4,11 @@
 //!   (here: only a deficit that existed before the drain, as nothing else can cause one);
 //! - no task is placed on an instance that is not ACTIVE (the engine asserts it at every placement);
 //! - every drain whose services fit in the remaining capacity, and whose min/max leave a legal move,
-//!   completes within a bound computed from the timings.
+//!   completes within a bound computed from the timings;
+//! - splitting instants at a record limit (`step_part`, for streaming the trace) changes no record.
 
 use drainsim_core::api::*;
-use drainsim_core::{check_invariants, Engine, EngineConfig};
+use drainsim_core::{check_invariants, Engine, EngineConfig, StepPart};
 use proptest::prelude::*;
 
 fn cases() -> u32 {
@@ -65,12 +66,12 @@ const TASK_MEMORY: i64 = 512;
 const STOP_TIMEOUT_S: u32 = 5;
 
 fn build(c: &Case) -> Engine {
-    let mut e = Engine::new(EngineConfig {
-        seed: c.seed,
-        keep_trace_records: false,
-        check_invariants_every_event: true,
-        ..Default::default()
-    });
+    build_keeping(c, false)
+}
+
+fn build_keeping(c: &Case, keep_trace_records: bool) -> Engine {
+    let mut e =
+        Engine::new(EngineConfig { seed: c.seed, keep_trace_records, check_invariants_every_event: true, ..Default::default() });
     e.create_cluster("prod").unwrap();
     for i in 0..c.instances {
         e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
@@ -158,8 +159,64 @@ fn build(c: &Case) -> Engine {
     e
 }
 
+/// Drains the chosen instances (always at least the first, never the last); returns their ARNs.
+fn drain(e: &mut Engine, c: &Case) -> Vec<String> {
+    let targets: Vec<String> = (0..c.instances)
+        .filter(|i| (c.drained[*i] || *i == 0) && *i + 1 < c.instances)
+        .map(|i| e.instance_arn(e.instance_by_name(&format!("i{i}")).unwrap()))
+        .collect();
+    for chunk in targets.chunks(10) {
+        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: chunk.to_vec(),
+            status: "DRAINING".into(),
+        }))
+        .unwrap();
+    }
+    targets
+}
+
+/// The trace of a drain run instant by instant (`split: None`) or with every instant split by
+/// `step_part` whenever `split` records are kept.
+fn drain_trace(c: &Case, split: Option<usize>) -> (Vec<drainsim_core::trace::TraceRecord>, u64) {
+    let mut e = build_keeping(c, true);
+    let drain_at = 120_000;
+    assert!(e.advance_to(drain_at, 1_000_000));
+    drain(&mut e, c);
+    let mut records = e.take_trace_records();
+    let end = drain_at + 6 * 3_600_000;
+    loop {
+        let instant_done = match split {
+            None => e.step(),
+            Some(k) => match e.step_part(k) {
+                StepPart::Idle => false,
+                StepPart::Partial => {
+                    assert!(e.trace().records().len() >= k, "a partial step stops at the record limit");
+                    records.extend(e.take_trace_records());
+                    continue;
+                }
+                StepPart::InstantDone => true,
+            },
+        };
+        records.extend(e.take_trace_records());
+        if !instant_done || e.is_quiet() || e.now_ms() > end {
+            break;
+        }
+    }
+    (records, e.trace().digest())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// Splitting instants to stream the trace (`step_part`) changes nothing: the same records in
+    /// the same order, the same digest.
+    #[test]
+    fn instants_split_by_record_limit_give_the_same_trace(c in case(), limit in 1usize..40) {
+        let whole = drain_trace(&c, None);
+        prop_assert!(!whole.0.is_empty());
+        prop_assert_eq!(drain_trace(&c, Some(limit)), whole);
+    }
 
     #[test]
     fn drains_respect_bounds_and_complete_when_they_can(c in case()) {
@@ -167,19 +224,7 @@ proptest! {
         let drain_at = 120_000;
         prop_assert!(e.advance_to(drain_at, 1_000_000));
         let full_health_at_drain: Vec<bool> = e.service_ids().map(|s| e.service(s).counts.healthy == e.service(s).desired_count).collect();
-        // Drain the chosen instances (always at least the first, never the last).
-        let targets: Vec<String> = (0..c.instances)
-            .filter(|i| (c.drained[*i] || *i == 0) && *i + 1 < c.instances)
-            .map(|i| e.instance_arn(e.instance_by_name(&format!("i{i}")).unwrap()))
-            .collect();
-        for chunk in targets.chunks(10) {
-            e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
-                cluster: Some("prod".into()),
-                container_instances: chunk.to_vec(),
-                status: "DRAINING".into(),
-            }))
-            .unwrap();
-        }
+        let targets = drain(&mut e, &c);
         let _ = e.run_until_quiet(drain_at + 6 * 3_600_000, 5_000_000);
         prop_assert!(check_invariants(&e).is_ok(), "{:?}", check_invariants(&e));
 

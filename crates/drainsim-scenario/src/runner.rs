@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use drainsim_core::api::{self, Request, Response};
-use drainsim_core::engine::StopReason;
+use drainsim_core::engine::{StepPart, StopReason};
 use drainsim_core::faults::{FaultProfile, PinnedFault};
 use drainsim_core::lifecycle::AgentUpdateStatus;
 use drainsim_core::time::HOUR_MS;
@@ -190,13 +190,43 @@ impl<'a, 's> Registrations<'a, 's> {
     /// instant first). Returns false if the event bound was hit.
     fn advance_to(&mut self, e: &mut Engine, loaded: &LoadedScenario, time: u64, max_events: u64) -> Result<bool, ScenarioError> {
         while let Some(t) = self.next_time().filter(|t| *t <= time) {
-            if !e.advance_to(t.max(e.now_ms()), max_events) {
+            if !self.advance_engine(e, t.max(e.now_ms()), max_events) {
                 return Ok(false);
             }
             let g = self.pending.pop_front().expect("peeked");
             register_group(e, loaded, g)?;
         }
-        Ok(e.advance_to(time.max(e.now_ms()), max_events))
+        Ok(self.advance_engine(e, time.max(e.now_ms()), max_events))
+    }
+
+    /// `Engine::advance_to`, handing records to the sink as it goes.
+    fn advance_engine(&mut self, e: &mut Engine, time: u64, max_events: u64) -> bool {
+        if self.sink.is_none() {
+            return e.advance_to(time, max_events);
+        }
+        while e.next_event_time().is_some_and(|t| t <= time) {
+            if e.events_processed() >= max_events {
+                return false;
+            }
+            self.step_instant(e);
+            self.flush(e, false);
+        }
+        e.advance_to(time, max_events)
+    }
+
+    /// `Engine::step`; with a sink, records go out in batches even in the middle of an instant (a
+    /// drain can change a hundred thousand tasks at once).
+    fn step_instant(&mut self, e: &mut Engine) -> bool {
+        if self.sink.is_none() {
+            return e.step();
+        }
+        loop {
+            match e.step_part(SINK_BATCH) {
+                StepPart::Idle => return false,
+                StepPart::InstantDone => return true,
+                StepPart::Partial => self.flush(e, true),
+            }
+        }
     }
 
     /// One unit of progress no later than `deadline` (the next event instant, or the next
@@ -206,7 +236,7 @@ impl<'a, 's> Registrations<'a, 's> {
         let event = e.next_event_time().filter(|t| *t <= deadline);
         match (event, self.next_time().filter(|t| *t <= deadline)) {
             (_, Some(r)) if event.is_none_or(|ev| r <= ev) => self.advance_to(e, loaded, r, max_events),
-            (Some(_), _) => Ok(e.step()),
+            (Some(_), _) => Ok(self.step_instant(e)),
             _ => Ok(false),
         }
     }
@@ -232,7 +262,7 @@ impl<'a, 's> Registrations<'a, 's> {
                 if e.is_quiet() && self.pending.is_empty() {
                     return Ok(StopReason::Quiet);
                 }
-                if !e.advance_to(end_time.max(e.now_ms()), max_events) {
+                if !self.advance_engine(e, end_time.max(e.now_ms()), max_events) {
                     return Ok(StopReason::MaxEvents);
                 }
                 return Ok(StopReason::EndTime);
