@@ -269,11 +269,11 @@ impl Engine {
         let instance = self.tasks[task.index()].instance;
         let a = self.new_attachment(AttachmentKind::TaskEni, instance, Some(task));
         self.set_attachment_status(a, AttachmentStatus::Attaching, "task provisioning");
-        self.tasks[task.index()].set_eni(a);
+        self.set_task_eni(task, a);
     }
 
     pub(crate) fn attach_task_eni(&mut self, task: TaskId) {
-        if let Some(a) = self.tasks[task.index()].eni() {
+        if let Some(a) = self.task_eni(task) {
             if self.attachments[a.index()].status == AttachmentStatus::Attaching {
                 self.set_attachment_status(a, AttachmentStatus::Attached, "task ENI attached");
             }
@@ -281,7 +281,7 @@ impl Engine {
     }
 
     pub(crate) fn begin_task_eni_detach(&mut self, task: TaskId) {
-        if let Some(a) = self.tasks[task.index()].eni() {
+        if let Some(a) = self.task_eni(task) {
             if matches!(self.attachments[a.index()].status, AttachmentStatus::Attached | AttachmentStatus::Attaching) {
                 self.set_attachment_status(a, AttachmentStatus::Detaching, "task deprovisioning");
             }
@@ -289,7 +289,7 @@ impl Engine {
     }
 
     pub(crate) fn finish_task_eni(&mut self, task: TaskId) {
-        if let Some(a) = self.tasks[task.index()].eni() {
+        if let Some(a) = self.task_eni(task) {
             self.delete_attachment_now(a);
         }
     }

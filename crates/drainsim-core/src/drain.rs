@@ -212,7 +212,7 @@ impl Engine {
     fn stop_order(&self, tasks: &mut [TaskId]) {
         tasks.sort_by_key(|t| {
             let task = &self.tasks[t.index()];
-            (task.healthy(), task.created_at_ms(), self.task_uuid(*t))
+            (task.healthy(), self.task_created_at_ms(*t), self.task_uuid(*t))
         });
     }
 
@@ -263,7 +263,7 @@ impl Engine {
         if keep.len() > desired + 256 {
             keep.sort_by_key(|t| {
                 let task = &self.tasks[t.index()];
-                (task.healthy(), std::cmp::Reverse(task.created_at_ms()), self.task_uuid(*t))
+                (task.healthy(), std::cmp::Reverse(self.task_created_at_ms(*t)), self.task_uuid(*t))
             });
             for victim in keep.drain(..keep.len() - desired - 256).collect::<Vec<_>>() {
                 let starting = self.tasks[victim.index()].last_status.is_starting();
@@ -286,7 +286,12 @@ impl Engine {
                 .iter()
                 .max_by_key(|t| {
                     let task = &self.tasks[t.index()];
-                    (!task.healthy(), per_az[&az_of(self, **t)], task.created_at_ms(), std::cmp::Reverse(self.task_uuid(**t)))
+                    (
+                        !task.healthy(),
+                        per_az[&az_of(self, **t)],
+                        self.task_created_at_ms(**t),
+                        std::cmp::Reverse(self.task_uuid(**t)),
+                    )
                 })
                 .expect("keep is not empty");
             let starting = self.tasks[victim.index()].last_status.is_starting();

@@ -205,6 +205,12 @@ pub struct Engine {
     /// Task moments 49.7 days or more after the task's creation (rare: the record keeps 4-byte
     /// offsets).
     pub(crate) far_task_moments: BTreeMap<(TaskId, TaskMoment), SimTimeMs>,
+    /// `(first task index, time)` for each instant that created tasks: tasks are created in index
+    /// order and time never goes back, so a task's creation time is that of the last run starting
+    /// at or before it.
+    pub(crate) task_created_runs: Vec<(u32, SimTimeMs)>,
+    /// `(task, ENI attachment)` of awsvpc tasks, sorted by task (made at launch).
+    pub(crate) task_enis: Vec<(TaskId, crate::ids::AttachmentId)>,
     /// Task IDs are a keyed bijection of the task index (no lookup table).
     pub(crate) task_ids: crate::ids::IdScrambler,
     pub(crate) services: Vec<ServiceState>,
@@ -254,6 +260,8 @@ impl Engine {
             port_sets,
             instance_profiles: SharedTable::default(),
             far_task_moments: BTreeMap::new(),
+            task_created_runs: Vec::new(),
+            task_enis: Vec::new(),
             task_ids,
             services: Vec::new(),
             trace: Trace::new(keep),

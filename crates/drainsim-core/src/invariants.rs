@@ -222,8 +222,8 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
         }
         if !i.is_placeable() && !i.tasks.is_empty() {
             for t in &i.tasks {
-                let t = &e.tasks[t.index()];
-                if t.created_at_ms() > i.drain.started_at_ms().unwrap_or(u64::MAX) && i.status == InstanceStatus::Draining {
+                if e.task_created_at_ms(*t) > i.drain.started_at_ms().unwrap_or(u64::MAX) && i.status == InstanceStatus::Draining
+                {
                     return fail("no-placement-on-draining", format!("{name}: a task was placed after the drain began"));
                 }
             }
@@ -296,8 +296,8 @@ fn check_attachments(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
     }
-    for t in e.tasks.iter() {
-        if let Some(a) = t.eni() {
+    for (n, t) in e.tasks.iter().enumerate() {
+        if let Some(a) = e.task_eni(TaskId(n as u32)) {
             let st = e.attachments[a.index()].status;
             let ok = match t.last_status {
                 _ if t.orphaned() => st == AttachmentStatus::Deleted,

@@ -193,20 +193,18 @@ const FLAG_REPLACES_DRAINED_TASK: u8 = 1 << 3;
 const FLAG_FAILS_TO_START: u8 = 1 << 4;
 /// Bits 5–7 hold the stop code (0: none).
 const STOP_CODE_SHIFT: u32 = 5;
-const NO_ENI: u32 = u32::MAX;
 
-/// One task, in 40 bytes (tasks dominate memory on big clusters: every moved task leaves a STOPPED
+/// One task, in 28 bytes (tasks dominate memory on big clusters: every moved task leaves a STOPPED
 /// predecessor that stays describable). Its ID and ARN are derived from its index, its cluster
-/// from its instance, and what it shares with its service's other tasks lives in its
-/// [`TaskOrigin`]; flags and the stop code are packed into one byte.
+/// from its instance, its creation time from the engine's creation runs (tasks are created in
+/// index order and time never goes back, so one entry serves every task launched in an instant),
+/// its ENI from the engine's sorted task-ENI list, and what it shares with its service's other
+/// tasks lives in its [`TaskOrigin`]; flags and the stop code are packed into one byte.
 #[derive(Debug, Clone)]
 pub struct TaskState {
     pub instance: InstanceId,
     pub origin: OriginId,
     pub stopped_reason: Option<Sym>,
-    eni: u32,
-    /// Creation time, split so that the record needs only 4-byte alignment.
-    created_at_ms: [u32; 2],
     /// Offsets from creation of the [`TaskMoment`]s.
     moment_offsets_ms: [u32; 3],
     /// The task's `version`: one more with every change of state (a task changes state at most a
@@ -217,14 +215,12 @@ pub struct TaskState {
 }
 
 impl TaskState {
-    fn new(instance: InstanceId, origin: OriginId, created_at_ms: SimTimeMs) -> Self {
+    fn new(instance: InstanceId, origin: OriginId) -> Self {
         TaskState {
             instance,
             origin,
             version: 1,
             stopped_reason: None,
-            eni: NO_ENI,
-            created_at_ms: [created_at_ms as u32, (created_at_ms >> 32) as u32],
             moment_offsets_ms: [MOMENT_NOT_YET; 3],
             last_status: TaskStatus::Provisioning,
             flags: 0,
@@ -247,10 +243,6 @@ impl TaskState {
     /// invalidates the events scheduled before.
     pub fn epoch(&self) -> u16 {
         self.desired_stopped() as u16
-    }
-
-    pub fn created_at_ms(&self) -> SimTimeMs {
-        self.created_at_ms[0] as u64 | (self.created_at_ms[1] as u64) << 32
     }
 
     /// `desiredStatus` is STOPPED.
@@ -293,15 +285,6 @@ impl TaskState {
     pub(crate) fn set_stop_code(&mut self, code: StopCode) {
         let n = StopCode::ALL.iter().position(|c| *c == code).expect("every code is listed") as u8 + 1;
         self.flags = (self.flags & ((1 << STOP_CODE_SHIFT) - 1)) | n << STOP_CODE_SHIFT;
-    }
-
-    /// The task's ENI attachment (awsvpc tasks).
-    pub fn eni(&self) -> Option<AttachmentId> {
-        (self.eni != NO_ENI).then_some(AttachmentId(self.eni))
-    }
-    pub(crate) fn set_eni(&mut self, a: AttachmentId) {
-        assert!(a.0 != NO_ENI, "attachment ids stay below u32::MAX");
-        self.eni = a.0;
     }
 }
 
@@ -554,21 +537,39 @@ impl Engine {
         self.origin(self.tasks[id.index()].origin)
     }
 
+    /// When a task was created (`createdAt`).
+    pub fn task_created_at_ms(&self, id: TaskId) -> SimTimeMs {
+        let run = self.task_created_runs.partition_point(|(first, _)| *first <= id.0);
+        self.task_created_runs[run - 1].1
+    }
+
+    /// The ENI attachment of an awsvpc task.
+    pub fn task_eni(&self, id: TaskId) -> Option<AttachmentId> {
+        let n = self.task_enis.binary_search_by_key(&id, |(t, _)| *t).ok()?;
+        Some(self.task_enis[n].1)
+    }
+
+    /// Records a task's ENI attachment (made at launch, so in task order).
+    pub(crate) fn set_task_eni(&mut self, id: TaskId, attachment: AttachmentId) {
+        assert!(self.task_enis.last().is_none_or(|(t, _)| *t < id), "task ENIs are made at launch, in task order");
+        self.task_enis.push((id, attachment));
+    }
+
     /// When a task reached a moment of its life, if it has.
     pub fn task_moment(&self, id: TaskId, moment: TaskMoment) -> Option<SimTimeMs> {
         let t = &self.tasks[id.index()];
         match t.moment_offsets_ms[moment as usize] {
             MOMENT_NOT_YET => None,
             MOMENT_FAR => Some(self.far_task_moments[&(id, moment)]),
-            offset => Some(t.created_at_ms() + offset as u64),
+            offset => Some(self.task_created_at_ms(id) + offset as u64),
         }
     }
 
     /// Records that a task reaches a moment now.
     fn set_task_moment(&mut self, id: TaskId, moment: TaskMoment) {
         let now = self.now_ms;
+        let offset = now - self.task_created_at_ms(id);
         let t = &mut self.tasks[id.index()];
-        let offset = now - t.created_at_ms();
         if offset < MOMENT_FAR as u64 {
             t.moment_offsets_ms[moment as usize] = offset as u32;
         } else {
@@ -601,13 +602,13 @@ impl Engine {
             launch_type: "EC2".into(),
             availability_zone: self.strings.resolve(inst.availability_zone).into(),
             health_status: if t.healthy() { "HEALTHY" } else { "UNKNOWN" }.into(),
-            created_at: self.ts(t.created_at_ms()),
+            created_at: self.ts(self.task_created_at_ms(id)),
             started_at: self.task_moment(id, TaskMoment::Started).map(|m| self.ts(m)),
             stopping_at: self.task_moment(id, TaskMoment::Stopping).map(|m| self.ts(m)),
             stopped_at: self.task_moment(id, TaskMoment::Stopped).map(|m| self.ts(m)),
             stop_code: t.stop_code().map(|c| c.as_str().into()),
             stopped_reason: t.stopped_reason.map(|s| self.strings.resolve(s).to_string()),
-            attachments: t.eni().iter().map(|a| self.render_attachment(*a)).collect(),
+            attachments: self.task_eni(id).iter().map(|a| self.render_attachment(*a)).collect(),
         }
     }
 
@@ -664,7 +665,10 @@ impl Engine {
         let fails_to_start = self.draw_task_start_failure();
         let in_target_group = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
         let origin = self.task_origins.intern(&TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group });
-        let mut task = TaskState::new(instance, origin, self.now_ms);
+        let mut task = TaskState::new(instance, origin);
+        if self.task_created_runs.last().is_none_or(|(_, at)| *at != self.now_ms) {
+            self.task_created_runs.push((id.0, self.now_ms));
+        }
         task.set_flag(FLAG_REPLACES_DRAINED_TASK, replaces_drained_task);
         task.set_flag(FLAG_FAILS_TO_START, fails_to_start);
         self.tasks.push(task);
@@ -781,7 +785,7 @@ impl Engine {
 
     /// Frees a stopped or orphaned task's reservation and removes it from its instance and service.
     fn release_task(&mut self, id: TaskId) {
-        let (instance, eni) = (self.tasks[id.index()].instance, self.tasks[id.index()].eni());
+        let (instance, eni) = (self.tasks[id.index()].instance, self.task_eni(id));
         let TaskOrigin { task_def: td, service, .. } = *self.task_origin(id);
         self.reserve(instance, td, false);
         let inst = &mut self.instances[instance.index()];
@@ -978,7 +982,7 @@ impl Engine {
             self.tasks[id.index()].version += 1;
             self.record(Subject::Task(id), Change::TaskOrphaned, "DeregisterContainerInstance force");
             self.release_task(id);
-            if let Some(eni) = self.tasks[id.index()].eni() {
+            if let Some(eni) = self.task_eni(id) {
                 self.delete_attachment_now(eni);
             }
             self.apply_contribution(id, old);

@@ -372,7 +372,7 @@ fn task_moments_far_after_creation_are_exact() {
 fn records_stay_small() {
     // Tasks and instances dominate memory on big clusters (issue 6: at most 256 bytes per task in
     // all); what they share lives in shared tables.
-    assert_eq!(std::mem::size_of::<drainsim_core::tasks::TaskState>(), 40);
+    assert_eq!(std::mem::size_of::<drainsim_core::tasks::TaskState>(), 28);
     let instance = std::mem::size_of::<drainsim_core::instances::InstanceState>();
     assert!(instance <= 160, "InstanceState is {instance} bytes");
     eprintln!("InstanceState: {instance} bytes");
