@@ -62,9 +62,14 @@ impl Interner {
 
     /// The string of a symbol.
     pub fn resolve(&self, sym: Sym) -> &str {
+        &self.text[self.span(sym)]
+    }
+
+    /// Where a symbol's string lies in `text`.
+    fn span(&self, sym: Sym) -> std::ops::Range<usize> {
         let i = sym.0.get() as usize - 1;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        start..self.ends[i] as usize
     }
 
     /// The symbol of `s` (`Ok`), or the empty slot where it would go (`Err`); `Err(0)` when the
@@ -78,7 +83,7 @@ impl Interner {
         loop {
             match self.table[slot] {
                 None => return Err(slot),
-                Some(sym) if self.resolve(sym) == s => return Ok(sym),
+                Some(sym) if &self.text.as_bytes()[self.span(sym)] == s.as_bytes() => return Ok(sym),
                 Some(_) => slot = (slot + 1) & mask,
             }
         }
@@ -101,9 +106,11 @@ impl Interner {
     }
 }
 
-/// The first slot probed for a hash: its top bits, where every byte of FNV-1a has reached.
+/// The first slot probed for a hash: the top bits after a Fibonacci multiply. FNV-1a's last byte
+/// barely reaches its top bits, so names that differ only at the end (`node-00017`, `node-00018`)
+/// would otherwise land in runs of neighbouring slots and make long probes.
 fn home(hash: u64, slots: usize) -> usize {
-    (hash >> (64 - slots.trailing_zeros())) as usize
+    (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - slots.trailing_zeros())) as usize
 }
 
 #[cfg(test)]
