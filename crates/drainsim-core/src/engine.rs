@@ -392,18 +392,22 @@ impl Engine {
             }
             match phase {
                 InstantPhase::Events => {
-                    if self.queue.peek_time() == Some(t) {
+                    while self.queue.peek_time() == Some(t) {
                         let event = self.queue.pop().expect("peeked");
                         self.events_processed += 1;
                         self.dispatch(event);
                         if self.config.check_invariants_every_event {
                             self.assert_invariants("after event");
                         }
-                    } else if self.pass_due.is_empty() {
-                        break;
-                    } else {
-                        phase = InstantPhase::Passes { budget: MAX_PASSES_PER_ROUND };
+                        if self.trace.records().len() >= max_kept_records {
+                            self.open_instant = Some(phase);
+                            return StepPart::Partial;
+                        }
                     }
+                    if self.pass_due.is_empty() {
+                        break;
+                    }
+                    phase = InstantPhase::Passes { budget: MAX_PASSES_PER_ROUND };
                 }
                 InstantPhase::Passes { budget } => match self.pass_due.pop_first() {
                     Some(id) => {
