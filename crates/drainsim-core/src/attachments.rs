@@ -201,8 +201,14 @@ impl Engine {
         }
     }
 
+    /// Removes `ecs.awsvpc-trunk-id` (also one the registration itself gave).
     fn remove_trunk_attribute(&mut self, instance: InstanceId) {
         self.instances[instance.index()].trunk_id_attribute = None;
+        if let Some(name) = self.strings.get(crate::instances::TRUNK_ID_ATTRIBUTE) {
+            if self.instance_profile(instance).attributes.iter().any(|(n, _)| *n == name) {
+                self.update_instance_profile(instance, |p| p.attributes.retain(|(n, _)| *n != name));
+            }
+        }
     }
 
     /// SubmitAttachmentStateChanges: the agent reports an attachment ATTACHED. Unknown cluster and

@@ -364,11 +364,11 @@ impl Engine {
     }
 
     /// Processes the next instant, or the rest of the one left open, and stops early once at least
-    /// `max_kept_records` trace records are kept: a caller streaming the trace takes them
+    /// `max_kept_records` trace records are kept (after at least one event or pass, so every call
+    /// makes progress): a caller streaming the trace takes them
     /// ([`take_trace_records`](Self::take_trace_records)) and calls again, so a drain that changes
-    /// a hundred thousand tasks in one instant never holds its records at once. Between a
-    /// `Partial` and the end of the instant, only take records, read state, or call `step_part` or
-    /// `step` again (a request would land inside the instant).
+    /// a hundred thousand tasks in one instant never holds its records at once. A request, `step`,
+    /// `advance_to` or `run_until_quiet` first finishes an instant left open.
     ///
     /// The order is the same however the instant is split: every event at the instant's time (in
     /// scheduling order), then every due scheduling pass, then again while passes scheduled events
@@ -385,8 +385,9 @@ impl Engine {
             }
         };
         let t = self.now_ms;
+        let mut progressed = false;
         loop {
-            if self.trace.records().len() >= max_kept_records {
+            if progressed && self.trace.records().len() >= max_kept_records {
                 self.open_instant = Some(phase);
                 return StepPart::Partial;
             }
@@ -396,6 +397,7 @@ impl Engine {
                         let event = self.queue.pop().expect("peeked");
                         self.events_processed += 1;
                         self.dispatch(event);
+                        progressed = true;
                         if self.config.check_invariants_every_event {
                             self.assert_invariants("after event");
                         }
@@ -413,6 +415,7 @@ impl Engine {
                     Some(id) => {
                         assert!(budget > 0, "scheduling passes did not converge");
                         self.scheduling_pass(id);
+                        progressed = true;
                         phase = InstantPhase::Passes { budget: budget - 1 };
                     }
                     None => {
@@ -502,7 +505,8 @@ impl Engine {
     /// Applies one request as `caller_arn` (an IAM user, role or root of the account).
     pub fn handle_as(&mut self, caller_arn: &str, request: crate::api::Request) -> Result<crate::api::Response, EcsError> {
         use crate::api::Request as R;
-        debug_assert!(self.open_instant.is_none(), "a request inside an instant step_part left open");
+        // A request comes after the instant `step_part` left open, never inside it.
+        self.finish_open_instant();
         let result = match request {
             R::CreateCluster(r) => self.create_cluster(&r.cluster_name),
             R::RegisterContainerInstance(r) => self.register_container_instance(caller_arn, r),

@@ -44,6 +44,17 @@ pub enum Owner {
     Group(Sym),
 }
 
+/// The strategy that picks among the instances with room: the first, or — when the first spreads by
+/// zone, which only picks the zone (`Engine::choose_instance`) — the second; spread by instance when
+/// none is left (`Engine::pick_within`).
+pub(crate) fn deciding_strategy(strategies: &[Strategy], az_attribute: Option<Sym>) -> Strategy {
+    let within_zone = match strategies.first() {
+        Some(Strategy::SpreadAttribute(a)) if Some(*a) == az_attribute => &strategies[1..],
+        _ => strategies,
+    };
+    within_zone.first().copied().unwrap_or(Strategy::SpreadInstance)
+}
+
 /// The key of an instance in the index. Free CPU and memory are `i32`: registration caps
 /// resources at `i32::MAX` and remaining resources never go below zero, and 8-byte set entries
 /// halve the index on a big cluster.

@@ -131,14 +131,16 @@ impl SpreadCounts {
         SpreadCounts { tracks_instances, ..Default::default() }
     }
 
-    /// Whether a service with these strategies needs per-instance counts: it spreads by instance,
-    /// or by an attribute other than the zone (`az_attribute`).
+    /// Whether a service with these strategies needs per-instance counts: the strategy that picks
+    /// among the candidates ([`crate::placement::deciding_strategy`]) spreads — by instance, or by
+    /// an attribute (which counts the service's tasks per instance). A service that spreads by zone
+    /// alone picks within the zone by instance.
     pub(crate) fn needed_by(strategies: &[crate::placement::Strategy], az_attribute: Option<Sym>) -> bool {
-        strategies.iter().any(|s| match s {
-            crate::placement::Strategy::SpreadInstance => true,
-            crate::placement::Strategy::SpreadAttribute(a) => Some(*a) != az_attribute,
-            _ => false,
-        })
+        use crate::placement::Strategy;
+        matches!(
+            crate::placement::deciding_strategy(strategies, az_attribute),
+            Strategy::SpreadInstance | Strategy::SpreadAttribute(_)
+        )
     }
 
     /// Adds `delta` staying tasks on `instance` (in zone `az`).

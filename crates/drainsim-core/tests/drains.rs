@@ -212,7 +212,7 @@ proptest! {
     /// Splitting instants to stream the trace (`step_part`) changes nothing: the same records in
     /// the same order, the same digest.
     #[test]
-    fn instants_split_by_record_limit_give_the_same_trace(c in case(), limit in 1usize..40) {
+    fn instants_split_by_record_limit_give_the_same_trace(c in case(), limit in 0usize..40) {
         let whole = drain_trace(&c, None);
         prop_assert!(!whole.0.is_empty());
         prop_assert_eq!(drain_trace(&c, Some(limit)), whole);
