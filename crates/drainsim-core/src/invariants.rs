@@ -138,20 +138,18 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
     Ok(())
 }
 
+/// Recounts each service's spread counts from its task list (which `check_services` has shown to
+/// hold exactly its live tasks), one service at a time: a recount of every service at once would
+/// double the counts' memory at the end of a big run.
 fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
-    let mut expect: BTreeMap<ServiceId, crate::services::SpreadCounts> = BTreeMap::new();
-    for (n, t) in e.tasks.iter().enumerate() {
-        if let Some(s) = e.origin(t.origin).service {
-            if t.last_status != TaskStatus::Stopped && e.is_staying(TaskId(n as u32)) {
-                let az = e.instances[t.instance.index()].availability_zone;
-                let tracks = e.services[s.index()].spread.tracks_instances;
-                expect.entry(s).or_insert_with(|| crate::services::SpreadCounts::new(tracks)).adjust(t.instance, az, 1);
+    for s in e.services.iter() {
+        let mut want = crate::services::SpreadCounts::new(s.spread.tracks_instances);
+        for id in &s.tasks {
+            let t = &e.tasks[id.index()];
+            if t.last_status != TaskStatus::Stopped && e.is_staying(*id) {
+                want.adjust(t.instance, e.instances[t.instance.index()].availability_zone, 1);
             }
         }
-    }
-    for (n, s) in e.services.iter().enumerate() {
-        let mut want =
-            expect.remove(&ServiceId(n as u32)).unwrap_or_else(|| crate::services::SpreadCounts::new(s.spread.tracks_instances));
         let mut got = s.spread.clone();
         want.per_az.retain(|_, v| *v > 0);
         got.per_az.retain(|_, v| *v > 0);
@@ -168,7 +166,6 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
-    check_spread_counts(e)?;
     let mut counts: BTreeMap<ServiceId, (ServiceCounts, usize)> = BTreeMap::new();
     for t in e.tasks.iter() {
         if let Some(s) = e.origin(t.origin).service {
@@ -198,8 +195,22 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         if s.status == ServiceStatus::Inactive && !s.tasks.is_empty() {
             return fail("service-status", format!("{}: INACTIVE with tasks", e.strings.resolve(s.name)));
         }
+        // The task list holds exactly the service's live tasks: as many as the recount, each live
+        // and the service's own, none twice.
+        let mut listed = s.tasks.clone();
+        listed.sort_unstable();
+        let foreign = |id: &TaskId| {
+            let t = &e.tasks[id.index()];
+            !t.contribution().live || e.origin(t.origin).service != Some(ServiceId(n as u32))
+        };
+        if listed.windows(2).any(|w| w[0] == w[1]) || listed.iter().any(foreign) {
+            return fail(
+                "service-tasks",
+                format!("{}: its task list holds a task twice, or one not live or not its own", e.strings.resolve(s.name)),
+            );
+        }
     }
-    Ok(())
+    check_spread_counts(e)
 }
 
 fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
@@ -315,4 +326,99 @@ fn check_attachments(e: &Engine) -> Result<(), InvariantViolation> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::*;
+
+    /// Two services of two tasks each, steady on two instances.
+    fn steady_engine() -> Engine {
+        let mut e = Engine::new(crate::EngineConfig::default());
+        e.create_cluster("prod").expect("valid name");
+        for (name, az) in [("a", "us-east-1a"), ("b", "us-east-1b")] {
+            let resource = |name: &str, v: i64| Resource {
+                name: name.into(),
+                resource_type: "INTEGER".into(),
+                integer_value: Some(v),
+                ..Default::default()
+            };
+            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+                cluster: Some("prod".into()),
+                total_resources: vec![resource("CPU", 4096), resource("MEMORY", 8192)],
+                instance_identity: InstanceIdentity {
+                    name: name.into(),
+                    instance_type: "m5.large".into(),
+                    availability_zone: az.into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }))
+            .expect("registers");
+        }
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: "app".into(),
+            container_definitions: vec![ContainerDefinition {
+                name: "app".into(),
+                cpu: Some(256),
+                memory: Some(512),
+                port_mappings: vec![],
+                health_check: None,
+                essential: None,
+                stop_timeout: None,
+                exit_after_sigterm_ms: None,
+            }],
+            ..Default::default()
+        }))
+        .expect("registers");
+        for name in ["one", "two"] {
+            e.handle(Request::CreateService(CreateServiceRequest {
+                cluster: Some("prod".into()),
+                service_name: name.into(),
+                task_definition: "app".into(),
+                desired_count: Some(2),
+                ..Default::default()
+            }))
+            .expect("creates");
+        }
+        e.run_until_quiet(600_000, 100_000);
+        check_invariants(&e).expect("a steady cluster keeps every invariant");
+        e
+    }
+
+    fn violated(e: &Engine) -> &'static str {
+        check_invariants(e).expect_err("the corruption is caught").invariant
+    }
+
+    #[test]
+    fn a_task_listed_under_the_wrong_service_is_caught() {
+        let mut e = steady_engine();
+        let other = e.services[1].tasks[0];
+        e.services[0].tasks[0] = other;
+        assert_eq!(violated(&e), "service-tasks");
+    }
+
+    #[test]
+    fn a_task_listed_twice_is_caught() {
+        let mut e = steady_engine();
+        let first = e.services[0].tasks[0];
+        e.services[0].tasks[1] = first;
+        assert_eq!(violated(&e), "service-tasks");
+    }
+
+    #[test]
+    fn stale_spread_counts_are_caught() {
+        let mut e = steady_engine();
+        let zone = *e.services[0].spread.per_az.keys().next().expect("tasks in a zone");
+        *e.services[0].spread.per_az.get_mut(&zone).expect("present") += 1;
+        assert_eq!(violated(&e), "spread-counts");
+    }
+
+    #[test]
+    fn a_wrong_service_counter_is_caught() {
+        let mut e = steady_engine();
+        e.services[0].counts.running += 1;
+        assert_eq!(violated(&e), "service-counts");
+    }
 }
