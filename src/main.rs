@@ -9,6 +9,37 @@ use clap::{Parser, Subcommand, ValueEnum};
 use drainsim_core::time::format_sim_time;
 use drainsim_scenario::{load_file, load_str, report, runner, timeline, LoadedScenario, RunOptions, ScenarioError};
 
+/// Prints a line to stdout. When the reader has gone (`drainsim run … | head`), the program ends
+/// quietly with status 141, as a Unix tool killed by SIGPIPE does, instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        emit(format_args!($($arg)*), "\n")
+    };
+}
+
+/// `say!` without the line end.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {
+        emit(format_args!($($arg)*), "")
+    };
+}
+
+fn emit(text: std::fmt::Arguments, end: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(text).and_then(|()| out.write_all(end.as_bytes())) {
+        exit_on_write_error(&e);
+    }
+}
+
+/// Ends the program after stdout failed: quietly if the reader closed the pipe, else with an error.
+fn exit_on_write_error(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    eprintln!("error: cannot write the output: {e}");
+    std::process::exit(2);
+}
+
 /// Deterministic simulation of Amazon ECS container-instance draining.
 #[derive(Parser)]
 #[command(name = "drainsim", version, about)]
@@ -126,7 +157,7 @@ fn main() -> ExitCode {
                 GraphKind::Task => graphs.task.to_dot(),
                 GraphKind::Attachment => graphs.attachment.to_dot(),
             };
-            print!("{dot}");
+            say_raw!("{dot}");
             ExitCode::SUCCESS
         }
     }
@@ -141,7 +172,7 @@ fn check(files: &[PathBuf]) -> ExitCode {
     let mut bad = false;
     for f in files {
         match load_file(f).and_then(|l| runner::check_setup(&l).map(|()| l)) {
-            Ok(l) => println!("ok: {} ({})", f.display(), l.scenario.name),
+            Ok(l) => say!("ok: {} ({})", f.display(), l.scenario.name),
             Err(e) => {
                 eprintln!("error: {e}");
                 bad = true;
@@ -220,13 +251,12 @@ fn run(args: RunArgs) -> ExitCode {
             .and_then(|()| writeln!(out))
             .and_then(|()| out.flush())
         {
-            eprintln!("error: cannot write the report: {e}");
-            return ExitCode::from(2);
+            exit_on_write_error(&e);
         }
     } else {
         let mode = if args.trace.is_some() { TimelineMode::None } else { args.timeline };
         if let Some(path) = &args.trace {
-            println!("timeline: {} records written to {}", outcome.engine.trace().len(), path.display());
+            say!("timeline: {} records written to {}", outcome.engine.trace().len(), path.display());
         }
         print_text(&outcome, &loaded, mode, wall, &reproduce);
     }
@@ -283,42 +313,42 @@ fn print_text(
     reproduce: &str,
 ) {
     let e = &outcome.engine;
-    println!("drainsim: scenario '{}' ({}), seed {}", outcome.scenario_name, loaded.file, outcome.seed);
+    say!("drainsim: scenario '{}' ({}), seed {}", outcome.scenario_name, loaded.file, outcome.seed);
     if !loaded.scenario.description.is_empty() {
-        println!("  {}", loaded.scenario.description);
+        say!("  {}", loaded.scenario.description);
     }
     if let Some(p) = &outcome.fault_profile {
-        println!(
+        say!(
             "fault profile: trunk provisioning failure {}‰, ENI attach latency {} ms, task start failure {}‰, agent disconnects {}/h per instance",
             p.trunk_provisioning_failure_per_mille, p.eni_attach_latency_ms, p.task_start_failure_per_mille, p.agent_disconnects_per_hour
         );
     }
     let failure_at = outcome.first_failure_at_ms();
     if mode == TimelineMode::Full {
-        println!("\ntimeline:");
+        say!("\ntimeline:");
         let mut marked = false;
         for r in e.trace().records() {
             if let Some(f) = failure_at {
                 if !marked && r.time_ms > f {
-                    println!("  ---- first failed expectation at {} ----", format_sim_time(f));
+                    say!("  ---- first failed expectation at {} ----", format_sim_time(f));
                     marked = true;
                 }
             }
-            println!("  {}", timeline::render_record(e, r).to_line());
+            say!("  {}", timeline::render_record(e, r).to_line());
         }
     }
     if !outcome.steps.is_empty() {
-        println!("\nsteps:");
+        say!("\nsteps:");
         for s in &outcome.steps {
-            println!("  {:>3}. {}  {:<30} {}", s.index + 1, format_sim_time(s.at_ms), s.operation, s.summary);
+            say!("  {:>3}. {}  {:<30} {}", s.index + 1, format_sim_time(s.at_ms), s.operation, s.summary);
         }
     }
     let rep = report::build(outcome);
     if !rep.services.is_empty() {
-        println!("\nservices:");
+        say!("\nservices:");
         for s in &rep.services {
             let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
-            println!(
+            say!(
                 "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}  maxTasksObserved {:>4}  stalls {}  floorBreaches {}",
                 s.service_name, s.desired_count, s.running_count, s.healthy_count, s.healthy_floor, s.task_ceiling,
                 opt(s.min_healthy_observed), opt(s.max_tasks_observed), s.stalls.len(), s.floor_breaches.len()
@@ -326,7 +356,7 @@ fn print_text(
             // Why a service got stuck, and when: the answer a drain plan needs.
             let t = |v: Option<u64>| v.map_or("still".to_string(), format_sim_time);
             for stall in &s.stalls {
-                println!(
+                say!(
                     "  {:<16} stalled {} .. {}: {}",
                     "",
                     format_sim_time(stall.started_at_ms),
@@ -335,26 +365,20 @@ fn print_text(
                 );
             }
             for b in &s.floor_breaches {
-                println!(
-                    "  {:<16} below its floor {} .. {}: {}",
-                    "",
-                    format_sim_time(b.started_at_ms),
-                    t(b.ended_at_ms),
-                    b.cause
-                );
+                say!("  {:<16} below its floor {} .. {}: {}", "", format_sim_time(b.started_at_ms), t(b.ended_at_ms), b.cause);
             }
             if !s.placement_failures.is_empty() {
                 let failures: Vec<String> = s.placement_failures.iter().map(|f| format!("{} x{}", f.reason, f.count)).collect();
-                println!("  {:<16} placement failures: {}", "", failures.join(", "));
+                say!("  {:<16} placement failures: {}", "", failures.join(", "));
             }
         }
     }
     let drained: Vec<_> = rep.container_instances.iter().filter(|c| c.drain_started_at_ms.is_some()).collect();
     if !drained.is_empty() {
-        println!("\ndrains:");
+        say!("\ndrains:");
         let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
         for c in drained {
-            println!(
+            say!(
                 "  {:<16} started {}  runningTasksCount 0 at {}  completed {}  status {}",
                 c.name,
                 t(c.drain_started_at_ms),
@@ -364,16 +388,16 @@ fn print_text(
             );
         }
     }
-    println!("\nexpectations:");
+    say!("\nexpectations:");
     for x in &outcome.expectations {
-        println!("  {} {}  ({})", if x.passed { "PASS" } else { "FAIL" }, x.name, x.detail);
+        say!("  {} {}  ({})", if x.passed { "PASS" } else { "FAIL" }, x.name, x.detail);
     }
     if let Some(v) = &outcome.invariant_violation {
-        println!("  FAIL invariant: {v}");
+        say!("  FAIL invariant: {v}");
     }
     let secs = wall.as_secs_f64();
     let events = e.events_processed();
-    println!(
+    say!(
         "\nsummary: stopped {} at {} simulated; {} events in {:.1} ms wall ({:.0} events/s); trace digest {:016x}",
         outcome.stop_reason.as_str(),
         format_sim_time(e.now_ms()),
@@ -384,9 +408,9 @@ fn print_text(
     );
     let failed = outcome.expectations.iter().filter(|x| !x.passed).count();
     if outcome.passed() {
-        println!("result: all {} expectations hold", outcome.expectations.len());
+        say!("result: all {} expectations hold", outcome.expectations.len());
     } else {
-        println!("result: {failed} of {} expectations failed; reproduce with: {reproduce}", outcome.expectations.len());
+        say!("result: {failed} of {} expectations failed; reproduce with: {reproduce}", outcome.expectations.len());
     }
 }
 
@@ -455,17 +479,17 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
     };
     if args.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => say!("{s}"),
             Err(e) => {
                 eprintln!("error: cannot render the sweep: {e}");
                 return ExitCode::from(2);
             }
         }
     } else {
-        print!("{}", sweep::render_text(&report));
+        say_raw!("{}", sweep::render_text(&report));
         let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
         let what = if args.merge { "merged".to_string() } else { format!("{jobs} jobs") };
-        println!("wall time {:.2} s ({what})", started.elapsed().as_secs_f64());
+        say!("wall time {:.2} s ({what})", started.elapsed().as_secs_f64());
     }
     if report.failed_runs == 0 {
         ExitCode::SUCCESS

@@ -1,5 +1,6 @@
 //! The `drainsim` binary: the demo runs, `--json` is byte-identical across runs, `--seed` changes IDs
-//! and the digest, invalid files exit 2 naming file:line:column, and `--account-default` answers
+//! and the digest, invalid files exit 2 naming file:line:column, a closed pipe ends a run quietly, and
+//! `--account-default` answers
 //! "does trunking change it?".
 
 use std::path::Path;
@@ -134,4 +135,25 @@ fn trace_is_streamed_to_a_file_without_changing_the_digest() {
     assert!(trace.contains("status ACTIVE -> DRAINING"), "{trace}");
     let text = drainsim(&["run", "scenarios/demo.ron", "--trace", path.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("records written to {}", path.display())));
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_run_quietly() {
+    // `drainsim run … | head -1`: the timeline is longer than a pipe buffer, so writing must notice
+    // the closed pipe; it ends with status 141 (as SIGPIPE would), never with a panic.
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(["run", "scenarios/drain/large-scale-in.ron", "--timeline", "full"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("drainsim starts");
+    let mut first = [0u8; 16];
+    child.stdout.take().expect("piped").read_exact(&mut first).expect("some output");
+    // Dropping the read end closes the pipe.
+    let out = child.wait_with_output().expect("drainsim ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
