@@ -1,7 +1,6 @@
 //! The `drainsim` binary: the demo runs, `--json` is byte-identical across runs, `--seed` changes IDs
 //! and the digest, invalid files exit 2 naming file:line:column, a closed pipe ends a run quietly, and
-//! `--account-default` answers
-//! "does trunking change it?".
+//! `--account-default` answers "does trunking change it?".
 
 use std::path::Path;
 use std::process::{Command, Output};
