@@ -115,6 +115,7 @@ impl Engine {
 
     /// Scenario fault: the next agent update of this instance fails when it would reach `stage`.
     pub fn inject_agent_update_failure(&mut self, id: InstanceId, stage: AgentUpdateStatus) {
+        self.finish_open_instant();
         self.instances[id.index()].agent_update_fail_at = Some(stage);
     }
 }

@@ -315,6 +315,7 @@ impl Engine {
 
     /// Overrides an AWS default setting for this run (`--account-default NAME=VALUE`).
     pub fn override_account_default(&mut self, name: &str, value: &str) -> Result<(), EcsError> {
+        self.finish_open_instant();
         let name = crate::settings::SettingName::parse(name)?;
         self.settings.override_aws_default(name, value)
     }
@@ -356,8 +357,9 @@ impl Engine {
         }
     }
 
-    /// Finishes the instant `step_part` left open, if any.
-    fn finish_open_instant(&mut self) {
+    /// Finishes the instant `step_part` left open, if any: every input (a request, a fault, a setup
+    /// call) and every move of time comes after it, never inside it.
+    pub(crate) fn finish_open_instant(&mut self) {
         if self.open_instant.is_some() {
             self.step();
         }
@@ -547,6 +549,7 @@ impl Engine {
 
     /// Creates a cluster (idempotent, as in ECS).
     pub fn create_cluster(&mut self, name: &str) -> Result<crate::api::Response, EcsError> {
+        self.finish_open_instant();
         if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(EcsError::invalid_parameter(
                 "Cluster name must be 1-255 letters (uppercase and lowercase), numbers, hyphens, and underscores.",

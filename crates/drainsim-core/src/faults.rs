@@ -43,6 +43,7 @@ impl Engine {
     /// Turns on fault rates for the rest of the run (agent disconnects start for every instance
     /// registered so far, and for each one registered later).
     pub fn set_fault_profile(&mut self, profile: FaultProfile) {
+        self.finish_open_instant();
         let start_flaps = profile.agent_disconnects_per_hour > 0 && self.faults.profile.agent_disconnects_per_hour == 0;
         self.faults.profile = profile;
         if start_flaps {
@@ -85,6 +86,7 @@ impl Engine {
 
     /// Pins a fault at `at_ms` (absolute simulated time, not before now).
     pub fn pin_fault(&mut self, at_ms: SimTimeMs, fault: PinnedFault) {
+        self.finish_open_instant();
         let idx = self.faults.pinned.len() as u32;
         self.faults.pinned.push(fault);
         let delay = at_ms.saturating_sub(self.now_ms);
@@ -93,6 +95,7 @@ impl Engine {
 
     /// Makes the trunk provisioning of an instance fail (it must be REGISTERING).
     pub fn pin_trunk_failure(&mut self, id: InstanceId) {
+        self.finish_open_instant();
         self.faults.trunk_failures.push(id);
     }
 

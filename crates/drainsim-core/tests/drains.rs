@@ -265,3 +265,38 @@ proptest! {
         }
     }
 }
+
+/// A request after a partial step comes after the whole instant, as it would after `step`.
+#[test]
+fn a_request_after_a_partial_step_finishes_the_instant_first() {
+    let c = Case {
+        seed: 5,
+        instances: 4,
+        slots_per_instance: 4,
+        services: vec![ServiceSpec { desired: 6, min: 50, max: 200, strategy: 2 }],
+        drained: vec![true, true, false, false, false, false, false, false, false],
+        lb: false,
+    };
+    let run = |split: bool| {
+        let mut e = build_keeping(&c, true);
+        assert!(e.advance_to(120_000, 1_000_000));
+        drain(&mut e, &c);
+        if split {
+            assert_eq!(e.step_part(1), StepPart::Partial, "the drain's instant has more than one record");
+        } else {
+            assert!(e.step());
+        }
+        // Scale the service in the middle of it all.
+        e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "svc0".into(),
+            desired_count: Some(3),
+            ..Default::default()
+        }))
+        .unwrap();
+        let _ = e.run_until_quiet(120_000 + 3_600_000, 1_000_000);
+        check_invariants(&e).unwrap();
+        (e.take_trace_records(), e.trace().digest())
+    };
+    assert_eq!(run(true), run(false));
+}
