@@ -20,7 +20,7 @@ use crate::Engine;
 /// ECS reports them.
 /// What an instance shares with the instances registered alike: on a big cluster a handful of
 /// profiles serve every instance (see [`crate::shared`]). Changed copy-on-write
-/// ([`Engine::update_instance_profile`]).
+/// (`Engine::update_instance_profile`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct InstanceProfile {
     /// The principal (instance role) that registered the instance.

@@ -1,6 +1,6 @@
 //! # drainsim-scenario
 //!
-//! The only crate that knows RON: the scenario format ([`format`]), loading with file:line:column
+//! The only crate that knows RON: the scenario format ([`format`](mod@format)), loading with file:line:column
 //! errors ([`load`]), the bounded runner ([`runner`]), expectations as named properties
 //! ([`expect`]), the readable timeline ([`timeline`]) and the versioned report ([`report`]).
 

@@ -2,7 +2,7 @@
 //! distribution of outcomes, plus the command that reproduces each failing seed.
 //!
 //! Determinism: every run is independent and deterministic, and the runs are folded into an
-//! [`Aggregate`] whose merge is exactly associative and commutative (integer counts in ordered
+//! `Aggregate` whose merge is exactly associative and commutative (integer counts in ordered
 //! maps, minima and maxima with the smaller seed winning ties, failures sorted by seed at the end).
 //! So the result does not depend on how rayon splits the work, on `--jobs`, or on how a sweep is
 //! split into shards: `--merge` folds the shards' aggregates with the same merge function. Nothing
