@@ -44,14 +44,10 @@ fn kernel(c: &mut Criterion) {
     g.finish();
 }
 
-fn resource(name: &str, v: i64) -> Resource {
-    Resource { name: name.into(), resource_type: "INTEGER".into(), integer_value: Some(v), ..Default::default() }
-}
-
 fn register(e: &mut Engine, name: String, az: usize) {
     e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
         cluster: Some("bench".into()),
-        total_resources: vec![resource("CPU", 4096), resource("MEMORY", 16384)],
+        total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 16384)],
         instance_identity: InstanceIdentity {
             name,
             instance_type: "m5.xlarge".into(),
@@ -70,11 +66,9 @@ fn task_definition(e: &mut Engine) {
             name: "app".into(),
             cpu: Some(128),
             memory: Some(256),
-            port_mappings: vec![],
-            health_check: None,
-            essential: None,
             stop_timeout: Some(30),
             exit_after_sigterm_ms: Some(2_000),
+            ..Default::default()
         }],
         ..Default::default()
     }))

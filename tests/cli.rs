@@ -3,15 +3,9 @@
 //! `--account-default` answers "does trunking change it?".
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn drainsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_drainsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
+use common::drainsim;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = drainsim(args);
@@ -141,9 +135,8 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     // `drainsim run … | head -1`: the timeline is longer than a pipe buffer, so writing must notice
     // the closed pipe; it ends with status 141 (as SIGPIPE would), never with a panic.
     use std::io::Read;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+    let mut child = common::command()
         .args(["run", "scenarios/drain/large-scale-in.ron", "--timeline", "full"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

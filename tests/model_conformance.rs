@@ -69,10 +69,6 @@ fn check_request(model: &Value, request: &Request, errors: &mut Vec<String>) {
     check(model, shape, &inner, &format!("{op} request"), errors);
 }
 
-fn resource(name: &str, v: i64) -> Resource {
-    Resource { name: name.into(), resource_type: "INTEGER".into(), integer_value: Some(v), ..Default::default() }
-}
-
 #[test]
 fn responses_and_requests_use_the_models_names_and_enums() {
     let model = model();
@@ -99,7 +95,7 @@ fn responses_and_requests_use_the_models_names_and_enums() {
             &mut e,
             Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
                 cluster: Some("prod".into()),
-                total_resources: vec![resource("CPU", 4096), resource("MEMORY", 8192)],
+                total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 8192)],
                 version_info: Some(VersionInfo { agent_version: Some("1.20.0".into()), ..Default::default() }),
                 tags: vec![Tag { key: "team".into(), value: "web".into() }],
                 attributes: vec![Attribute {

@@ -2,18 +2,13 @@
 //! result byte for byte, failing seeds exit 1 with a command that reproduces each, and invalid input
 //! exits 2.
 
+mod common;
+
+use common::drainsim;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SEED_SCENARIO: &str = "scenarios/drain/seed-min50-max200.ron";
-
-fn drainsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_drainsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

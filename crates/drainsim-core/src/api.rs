@@ -24,6 +24,18 @@ pub struct Resource {
     pub string_set_value: Option<Vec<String>>,
 }
 
+impl Resource {
+    /// An `INTEGER` resource (`CPU`, `MEMORY`, or a custom one).
+    pub fn integer(name: &str, value: i64) -> Self {
+        Resource { name: name.into(), resource_type: "INTEGER".into(), integer_value: Some(value), ..Default::default() }
+    }
+
+    /// A `STRINGSET` resource (`PORTS`, `PORTS_UDP`).
+    pub fn string_set(name: &str, values: Vec<String>) -> Self {
+        Resource { name: name.into(), resource_type: "STRINGSET".into(), string_set_value: Some(values), ..Default::default() }
+    }
+}
+
 /// `VersionInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -434,7 +446,7 @@ pub struct HealthCheck {
 }
 
 /// `ContainerDefinition` (the members drainsim uses).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerDefinition {
     pub name: String,

@@ -357,30 +357,10 @@ impl Engine {
         let s = |sym: Sym| self.strings.resolve(sym).to_string();
         let resources = |r: &Resources| {
             let mut v = vec![
-                api::Resource {
-                    name: "CPU".into(),
-                    resource_type: "INTEGER".into(),
-                    integer_value: Some(r.cpu),
-                    ..Default::default()
-                },
-                api::Resource {
-                    name: "MEMORY".into(),
-                    resource_type: "INTEGER".into(),
-                    integer_value: Some(r.memory),
-                    ..Default::default()
-                },
-                api::Resource {
-                    name: "PORTS".into(),
-                    resource_type: "STRINGSET".into(),
-                    string_set_value: Some(self.port_set(r.ports_tcp).iter().map(|p| p.to_string()).collect()),
-                    ..Default::default()
-                },
-                api::Resource {
-                    name: "PORTS_UDP".into(),
-                    resource_type: "STRINGSET".into(),
-                    string_set_value: Some(self.port_set(r.ports_udp).iter().map(|p| p.to_string()).collect()),
-                    ..Default::default()
-                },
+                api::Resource::integer("CPU", r.cpu),
+                api::Resource::integer("MEMORY", r.memory),
+                api::Resource::string_set("PORTS", self.port_set(r.ports_tcp).iter().map(|p| p.to_string()).collect()),
+                api::Resource::string_set("PORTS_UDP", self.port_set(r.ports_udp).iter().map(|p| p.to_string()).collect()),
             ];
             v.extend(p.custom_resources.iter().map(|c| c.0.clone()));
             v

@@ -338,15 +338,9 @@ mod tests {
         let mut e = Engine::new(crate::EngineConfig::default());
         e.create_cluster("prod").expect("valid name");
         for (name, az) in [("a", "us-east-1a"), ("b", "us-east-1b")] {
-            let resource = |name: &str, v: i64| Resource {
-                name: name.into(),
-                resource_type: "INTEGER".into(),
-                integer_value: Some(v),
-                ..Default::default()
-            };
             e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
                 cluster: Some("prod".into()),
-                total_resources: vec![resource("CPU", 4096), resource("MEMORY", 8192)],
+                total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 8192)],
                 instance_identity: InstanceIdentity {
                     name: name.into(),
                     instance_type: "m5.large".into(),
@@ -363,11 +357,7 @@ mod tests {
                 name: "app".into(),
                 cpu: Some(256),
                 memory: Some(512),
-                port_mappings: vec![],
-                health_check: None,
-                essential: None,
-                stop_timeout: None,
-                exit_after_sigterm_ms: None,
+                ..Default::default()
             }],
             ..Default::default()
         }))

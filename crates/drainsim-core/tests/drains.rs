@@ -77,18 +77,8 @@ fn build_keeping(c: &Case, keep_trace_records: bool) -> Engine {
         e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
             cluster: Some("prod".into()),
             total_resources: vec![
-                Resource {
-                    name: "CPU".into(),
-                    resource_type: "INTEGER".into(),
-                    integer_value: Some(TASK_CPU * c.slots_per_instance as i64),
-                    ..Default::default()
-                },
-                Resource {
-                    name: "MEMORY".into(),
-                    resource_type: "INTEGER".into(),
-                    integer_value: Some(TASK_MEMORY * c.slots_per_instance as i64),
-                    ..Default::default()
-                },
+                Resource::integer("CPU", TASK_CPU * c.slots_per_instance as i64),
+                Resource::integer("MEMORY", TASK_MEMORY * c.slots_per_instance as i64),
             ],
             instance_identity: InstanceIdentity {
                 name: format!("i{i}"),
@@ -106,11 +96,8 @@ fn build_keeping(c: &Case, keep_trace_records: bool) -> Engine {
             name: "app".into(),
             cpu: Some(TASK_CPU as u32),
             memory: Some(TASK_MEMORY as u32),
-            port_mappings: vec![],
-            health_check: None,
-            essential: None,
             stop_timeout: Some(STOP_TIMEOUT_S),
-            exit_after_sigterm_ms: None,
+            ..Default::default()
         }],
         ..Default::default()
     }))

@@ -474,11 +474,8 @@ fn new_engine(seed: u64) -> Engine {
             name: "app".into(),
             cpu: Some(512),
             memory: Some(1024),
-            port_mappings: vec![],
-            health_check: None,
-            essential: None,
             stop_timeout: Some(5),
-            exit_after_sigterm_ms: None,
+            ..Default::default()
         }],
         ..Default::default()
     }))
@@ -494,10 +491,6 @@ fn name_of(e: &Engine, arn: &str) -> String {
 fn instance_ref(e: &Engine, target: u8) -> String {
     e.instance_by_name(&format!("i{target}"))
         .map_or_else(|| format!("{:032x}", 0xdead_0000 + target as u128), |i| e.instance_arn(i))
-}
-
-fn resource(name: &str, v: i64) -> Resource {
-    Resource { name: name.into(), resource_type: "INTEGER".into(), integer_value: Some(v), ..Default::default() }
 }
 
 fn cluster_member(c: u8) -> Option<String> {
@@ -544,7 +537,10 @@ fn request(e: &Engine, op: &Op) -> (&'static str, Request) {
             PRINCIPALS[*caller as usize],
             Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
                 cluster: cluster_member(*cluster),
-                total_resources: vec![resource("CPU", if *bad_cpu { -1 } else { 2048 }), resource("MEMORY", 4096)],
+                total_resources: vec![
+                    Resource::integer("CPU", if *bad_cpu { -1 } else { 2048 }),
+                    Resource::integer("MEMORY", 4096),
+                ],
                 instance_identity: InstanceIdentity {
                     name: format!("i{name}"),
                     instance_type: TYPES[*instance_type as usize].into(),

@@ -80,20 +80,7 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
             USERS[*role as usize].to_string(),
             Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
                 cluster: Some(CLUSTERS[*cluster as usize % 2].into()),
-                total_resources: vec![
-                    Resource {
-                        name: "CPU".into(),
-                        resource_type: "INTEGER".into(),
-                        integer_value: Some(*cpu),
-                        ..Default::default()
-                    },
-                    Resource {
-                        name: "MEMORY".into(),
-                        resource_type: "INTEGER".into(),
-                        integer_value: Some(*memory),
-                        ..Default::default()
-                    },
-                ],
+                total_resources: vec![Resource::integer("CPU", *cpu), Resource::integer("MEMORY", *memory)],
                 version_info: Some(VersionInfo { agent_version: Some("1.20.0".into()), ..Default::default() }),
                 instance_identity: InstanceIdentity {
                     name: format!("i{name}"),
@@ -254,11 +241,8 @@ fn new_engine(seed: u64) -> Engine {
             name: "app".into(),
             cpu: Some(512),
             memory: Some(1024),
-            port_mappings: vec![],
-            health_check: None,
-            essential: None,
             stop_timeout: Some(5),
-            exit_after_sigterm_ms: None,
+            ..Default::default()
         }],
         ..Default::default()
     }))
@@ -270,11 +254,8 @@ fn new_engine(seed: u64) -> Engine {
             name: "eni".into(),
             cpu: Some(128),
             memory: Some(256),
-            port_mappings: vec![],
-            health_check: None,
-            essential: None,
             stop_timeout: Some(2),
-            exit_after_sigterm_ms: None,
+            ..Default::default()
         }],
         ..Default::default()
     }))
@@ -321,15 +302,9 @@ proptest! {
 #[test]
 fn task_moments_far_after_creation_are_exact() {
     let mut e = new_engine(7);
-    let cpu_mem = |name: &str, v: i64| Resource {
-        name: name.into(),
-        resource_type: "INTEGER".into(),
-        integer_value: Some(v),
-        ..Default::default()
-    };
     e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
         cluster: Some("prod".into()),
-        total_resources: vec![cpu_mem("CPU", 2048), cpu_mem("MEMORY", 4096)],
+        total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
         instance_identity: InstanceIdentity {
             name: "far".into(),
             instance_type: "m5.large".into(),

@@ -108,30 +108,10 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
     api::RegisterContainerInstanceRequest {
         cluster: g.cluster.clone(),
         total_resources: vec![
-            api::Resource {
-                name: "CPU".into(),
-                resource_type: "INTEGER".into(),
-                integer_value: Some(g.cpu),
-                ..Default::default()
-            },
-            api::Resource {
-                name: "MEMORY".into(),
-                resource_type: "INTEGER".into(),
-                integer_value: Some(g.memory),
-                ..Default::default()
-            },
-            api::Resource {
-                name: "PORTS".into(),
-                resource_type: "STRINGSET".into(),
-                string_set_value: Some(ports),
-                ..Default::default()
-            },
-            api::Resource {
-                name: "PORTS_UDP".into(),
-                resource_type: "STRINGSET".into(),
-                string_set_value: Some(vec![]),
-                ..Default::default()
-            },
+            api::Resource::integer("CPU", g.cpu),
+            api::Resource::integer("MEMORY", g.memory),
+            api::Resource::string_set("PORTS", ports),
+            api::Resource::string_set("PORTS_UDP", vec![]),
         ],
         version_info: Some(api::VersionInfo {
             agent_version: Some(g.agent_version.clone().unwrap_or_else(|| "1.29.0".into())),
