@@ -44,15 +44,23 @@ pub enum Owner {
     Group(Sym),
 }
 
-/// The strategy that picks among the instances with room: the first, or — when the first spreads by
-/// zone, which only picks the zone (`Engine::choose_instance`) — the second; spread by instance when
-/// none is left (`Engine::pick_within`).
+/// When the first strategy spreads by zone (`az_attribute`), it only picks the zone, through the
+/// per-zone index: `Some` of the strategies that pick within the zone. `None` otherwise.
+fn after_zone_spread(strategies: &[Strategy], az_attribute: Option<Sym>) -> Option<&[Strategy]> {
+    match strategies.first() {
+        Some(Strategy::SpreadAttribute(a)) if az_attribute == Some(*a) => Some(&strategies[1..]),
+        _ => None,
+    }
+}
+
+/// The strategy of a list that picks an instance: its first; spread by instance when none is left.
+fn picking(strategies: &[Strategy]) -> Strategy {
+    strategies.first().copied().unwrap_or(Strategy::SpreadInstance)
+}
+
+/// The strategy that picks among the instances with room (after a zone spread picked the zone).
 pub(crate) fn deciding_strategy(strategies: &[Strategy], az_attribute: Option<Sym>) -> Strategy {
-    let within_zone = match strategies.first() {
-        Some(Strategy::SpreadAttribute(a)) if Some(*a) == az_attribute => &strategies[1..],
-        _ => strategies,
-    };
-    within_zone.first().copied().unwrap_or(Strategy::SpreadInstance)
+    picking(after_zone_spread(strategies, az_attribute).unwrap_or(strategies))
 }
 
 /// The key of an instance in the index. Free CPU and memory are `i32`: registration caps
@@ -397,44 +405,41 @@ impl Engine {
         let class = self.clusters[cluster.index()]
             .placement
             .class_for(req.cpu, req.memory, |id| IndexKey::of(id, &instances[id.index()]));
-        let az_attr = self.strings.get("ecs.availability-zone");
-        if let (Some(Strategy::SpreadAttribute(attr)), Some(az_attr)) = (strategies.first(), az_attr) {
-            if *attr == az_attr {
-                // Order the zones with room by this owner's staying tasks in them, then by name. (A
-                // zone without room for this size cannot take the task, so only the class's zones
-                // are tried.)
-                let mut zones: Vec<(usize, &str, Sym)> = match owner {
-                    Owner::Service(s) => {
-                        let per_az = &self.services[s.index()].spread.per_az;
-                        self.clusters[cluster.index()].placement.classes[&class]
-                            .by_az
-                            .iter()
-                            .filter(|(_, sets)| !sets.by_memory.is_empty())
-                            .map(|(az, _)| (per_az.get(az).copied().unwrap_or(0) as usize, self.strings.resolve(*az), *az))
-                            .collect()
-                    }
-                    Owner::Group(_) => {
-                        let mut counts: BTreeMap<Sym, usize> = BTreeMap::new();
-                        for az in self.clusters[cluster.index()].placement.classes[&class].by_az.keys() {
-                            counts.insert(*az, 0);
-                        }
-                        self.for_each_owner_task(cluster, owner, |e, inst| {
-                            if let Some(n) = counts.get_mut(&e.instances[inst.index()].availability_zone) {
-                                *n += 1;
-                            }
-                        });
-                        counts.iter().map(|(az, n)| (*n, self.strings.resolve(*az), *az)).collect()
-                    }
-                };
-                zones.sort_unstable();
-                let zones: Vec<Sym> = zones.into_iter().map(|z| z.2).collect();
-                for az in zones {
-                    if let Some(i) = self.pick_within(cluster, class, Some(az), req, &strategies[1..], owner, distinct) {
-                        return Ok(i);
-                    }
+        if let Some(within_zone) = after_zone_spread(strategies, self.strings.get("ecs.availability-zone")) {
+            // Order the zones with room by this owner's staying tasks in them, then by name. (A
+            // zone without room for this size cannot take the task, so only the class's zones
+            // are tried.)
+            let mut zones: Vec<(usize, &str, Sym)> = match owner {
+                Owner::Service(s) => {
+                    let per_az = &self.services[s.index()].spread.per_az;
+                    self.clusters[cluster.index()].placement.classes[&class]
+                        .by_az
+                        .iter()
+                        .filter(|(_, sets)| !sets.by_memory.is_empty())
+                        .map(|(az, _)| (per_az.get(az).copied().unwrap_or(0) as usize, self.strings.resolve(*az), *az))
+                        .collect()
                 }
-                return Err(self.placement_failure(cluster, req, owner, distinct));
+                Owner::Group(_) => {
+                    let mut counts: BTreeMap<Sym, usize> = BTreeMap::new();
+                    for az in self.clusters[cluster.index()].placement.classes[&class].by_az.keys() {
+                        counts.insert(*az, 0);
+                    }
+                    self.for_each_owner_task(cluster, owner, |e, inst| {
+                        if let Some(n) = counts.get_mut(&e.instances[inst.index()].availability_zone) {
+                            *n += 1;
+                        }
+                    });
+                    counts.iter().map(|(az, n)| (*n, self.strings.resolve(*az), *az)).collect()
+                }
+            };
+            zones.sort_unstable();
+            let zones: Vec<Sym> = zones.into_iter().map(|z| z.2).collect();
+            for az in zones {
+                if let Some(i) = self.pick_within(cluster, class, Some(az), req, within_zone, owner, distinct) {
+                    return Ok(i);
+                }
             }
+            return Err(self.placement_failure(cluster, req, owner, distinct));
         }
         self.pick_within(cluster, class, None, req, strategies, owner, distinct)
             .ok_or_else(|| self.placement_failure(cluster, req, owner, distinct))
@@ -485,7 +490,7 @@ impl Engine {
             Some(az) => index.by_az.get(&az)?,
         };
         let fits = |e: &Engine, id: InstanceId| unmet_requirement(e, id, req, owner, distinct).is_none();
-        match strategies.first().copied().unwrap_or(Strategy::SpreadInstance) {
+        match picking(strategies) {
             Strategy::BinpackMemory => sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id)),
             Strategy::BinpackCpu => {
                 if !self.clusters[cluster.index()].placement.track_cpu {
