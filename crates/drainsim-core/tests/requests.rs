@@ -352,3 +352,44 @@ fn records_stay_small() {
     assert!(instance <= 160, "InstanceState is {instance} bytes");
     eprintln!("InstanceState: {instance} bytes");
 }
+
+/// RegisterContainerInstance keeps resources other than CPU, MEMORY and ports as registered (every
+/// member, a DOUBLE exactly), reports them in registeredResources and remainingResources, and
+/// instances registered alike share one profile; an unknown resource type is refused.
+#[test]
+fn custom_resources_are_kept_as_registered() {
+    let mut e = new_engine(11);
+    let gpu = Resource { name: "GPU".into(), resource_type: "DOUBLE".into(), double_value: Some(1.5), ..Default::default() };
+    let zones = Resource::string_set("ZONES", vec!["blue".into(), "green".into()]);
+    let register = |e: &mut Engine, name: &str, resource_type: &str| {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![
+                Resource::integer("CPU", 2048),
+                Resource::integer("MEMORY", 4096),
+                Resource { resource_type: resource_type.into(), ..gpu.clone() },
+                zones.clone(),
+            ],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "m5.large".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+    };
+    let Ok(Response::ContainerInstance { container_instance }) = register(&mut e, "g1", "DOUBLE") else { panic!("registers") };
+    for listed in [&container_instance.registered_resources, &container_instance.remaining_resources] {
+        assert!(listed.contains(&gpu), "{listed:?}");
+        assert!(listed.contains(&zones), "{listed:?}");
+    }
+    register(&mut e, "g2", "DOUBLE").expect("registers");
+    let (g1, g2) = (e.instance_by_name("g1").unwrap(), e.instance_by_name("g2").unwrap());
+    assert_eq!(e.instance(g1).profile, e.instance(g2).profile, "instances registered alike share a profile");
+
+    let refused = register(&mut e, "g3", "FLOAT").expect_err("FLOAT is not a resource type");
+    assert_eq!(refused.kind, drainsim_core::EcsErrorKind::InvalidParameterException);
+    assert!(e.instance_by_name("g3").is_none());
+    check_invariants(&e).expect("invariants hold");
+}
