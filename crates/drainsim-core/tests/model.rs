@@ -14,10 +14,12 @@
 //! equal the model's, and `check_invariants` must hold. proptest shrinks a failure by removing
 //! requests first, then simplifying them.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use drainsim_core::api::*;
-use drainsim_core::{check_invariants, EcsError, Engine, EngineConfig};
+use drainsim_core::{check_invariants, EcsError, Engine};
 use proptest::prelude::*;
 
 const ROOT: &str = "arn:aws:iam::123456789012:root";
@@ -465,22 +467,7 @@ impl Model {
 // ----- the engine side -----
 
 fn new_engine(seed: u64) -> Engine {
-    let mut e =
-        Engine::new(EngineConfig { seed, keep_trace_records: false, check_invariants_every_event: true, ..Default::default() });
-    e.create_cluster("prod").expect("a valid name");
-    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
-        family: "app".into(),
-        container_definitions: vec![ContainerDefinition {
-            name: "app".into(),
-            cpu: Some(512),
-            memory: Some(1024),
-            stop_timeout: Some(5),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }))
-    .expect("a valid task definition");
-    e
+    common::engine_with_app(seed)
 }
 
 fn name_of(e: &Engine, arn: &str) -> String {

@@ -2,8 +2,10 @@
 //! engine never panics, its invariants hold after every event and request (the engine checks them
 //! itself in test builds), and a rejected request leaves the state digest unchanged.
 
+mod common;
+
 use drainsim_core::api::*;
-use drainsim_core::{check_invariants, Engine, EngineConfig};
+use drainsim_core::{check_invariants, Engine};
 use proptest::prelude::*;
 
 const ROOT: &str = "arn:aws:iam::123456789012:root";
@@ -231,22 +233,9 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
     })
 }
 
+/// `app`, and `eni` (awsvpc: 128 CPU units, 256 MiB, stopTimeout 2 s).
 fn new_engine(seed: u64) -> Engine {
-    let mut e =
-        Engine::new(EngineConfig { seed, keep_trace_records: false, check_invariants_every_event: true, ..Default::default() });
-    e.create_cluster("prod").expect("valid name");
-    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
-        family: "app".into(),
-        container_definitions: vec![ContainerDefinition {
-            name: "app".into(),
-            cpu: Some(512),
-            memory: Some(1024),
-            stop_timeout: Some(5),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }))
-    .expect("valid task definition");
+    let mut e = common::engine_with_app(seed);
     e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
         family: "eni".into(),
         network_mode: Some("awsvpc".into()),

@@ -1,0 +1,25 @@
+//! What the engine's integration tests share.
+
+use drainsim_core::api::*;
+use drainsim_core::{Engine, EngineConfig};
+
+/// An engine checking every invariant after every event, with cluster `prod` and task definition
+/// `app` (one container: 512 CPU units, 1024 MiB, stopTimeout 5 s).
+pub fn engine_with_app(seed: u64) -> Engine {
+    let mut e =
+        Engine::new(EngineConfig { seed, keep_trace_records: false, check_invariants_every_event: true, ..Default::default() });
+    e.create_cluster("prod").expect("a valid name");
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "app".into(),
+        container_definitions: vec![ContainerDefinition {
+            name: "app".into(),
+            cpu: Some(512),
+            memory: Some(1024),
+            stop_timeout: Some(5),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }))
+    .expect("a valid task definition");
+    e
+}
