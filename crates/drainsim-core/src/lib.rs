@@ -31,6 +31,7 @@ pub mod settings;
 pub mod shared;
 pub mod tasks;
 pub mod time;
+pub mod timings;
 pub mod trace;
 pub mod transitions;
 
