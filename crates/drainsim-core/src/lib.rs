@@ -9,32 +9,53 @@
 //! one ChaCha8 generator seeded from the scenario seed; events at equal times fire in the order they
 //! were scheduled; no hash-map order reaches an output. It does no I/O and starts no threads.
 
-pub mod account;
-pub mod agent;
 pub mod api;
-pub mod attachments;
-pub mod drain;
 pub mod engine;
-pub mod eni_limits;
 pub mod errors;
-pub mod faults;
-pub mod ids;
-pub mod instances;
-pub mod intern;
-pub mod invariants;
-pub mod lifecycle;
-pub mod placement;
-pub mod queue;
-pub mod rng;
-pub mod services;
-pub mod settings;
-pub mod shared;
-pub mod tasks;
-pub mod time;
+pub(crate) mod infra;
+pub(crate) mod placement;
+pub(crate) mod rules;
+pub(crate) mod state;
 pub mod timings;
-pub mod trace;
-pub mod transitions;
 
+// Transitional paths (the re-layout keeps the old public paths until the façade replaces them).
+#[doc(hidden)]
+pub mod ids {
+    pub use crate::infra::ids::*;
+}
+#[doc(hidden)]
+pub mod time {
+    pub use crate::infra::time::*;
+}
+#[doc(hidden)]
+pub mod lifecycle {
+    pub use crate::rules::lifecycle::*;
+}
+#[doc(hidden)]
+pub mod transitions {
+    pub use crate::rules::transitions::*;
+}
+#[doc(hidden)]
+pub mod trace {
+    pub use crate::state::trace::*;
+}
+#[doc(hidden)]
+pub mod tasks {
+    pub use crate::state::task::*;
+}
+#[doc(hidden)]
+pub mod instances {
+    pub use crate::state::instance::*;
+}
+#[doc(hidden)]
+pub mod services {
+    pub use crate::state::service::*;
+}
+#[doc(hidden)]
+pub mod faults {
+    pub use crate::infra::faults::*;
+}
+
+pub use engine::invariants::{check_invariants, InvariantViolation};
 pub use engine::{Engine, EngineConfig, StepPart, StopReason, Timings};
 pub use errors::{EcsError, EcsErrorKind};
-pub use invariants::{check_invariants, InvariantViolation};

@@ -1,6 +1,6 @@
 //! Durations of the AWS-side processes the engine simulates.
 
-use crate::time::{SimTimeMs, HOUR_MS, SECOND_MS};
+use crate::infra::time::{SimTimeMs, HOUR_MS, SECOND_MS};
 
 /// Durations of AWS-side processes (reference §9.3). Every field is milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq)]

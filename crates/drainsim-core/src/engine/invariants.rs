@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::ids::{InstanceId, ServiceId, TaskId};
-use crate::lifecycle::{AttachmentStatus, InstanceStatus};
+use crate::infra::ids::{InstanceId, ServiceId, TaskId};
 use crate::placement::IndexKey;
-use crate::services::{ServiceCounts, ServiceStatus};
-use crate::tasks::{NetworkMode, TaskStatus};
+use crate::rules::lifecycle::TaskStatus;
+use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
+use crate::state::service::{ServiceCounts, ServiceStatus};
+use crate::state::task::NetworkMode;
 use crate::Engine;
 
 /// A violated invariant: its name and what was found.
@@ -58,7 +59,9 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
             }
             continue;
         }
-        if t.last_status == TaskStatus::Running && e.task_moment(TaskId(n as u32), crate::tasks::TaskMoment::Started).is_none() {
+        if t.last_status == TaskStatus::Running
+            && e.task_moment(TaskId(n as u32), crate::state::task::TaskMoment::Started).is_none()
+        {
             return fail("task-fields", format!("RUNNING task {n} has no startedAt"));
         }
         if t.healthy() && (t.desired_stopped() || t.last_status != TaskStatus::Running) {
@@ -143,7 +146,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
 /// double the counts' memory at the end of a big run.
 fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     for s in e.services.iter() {
-        let mut want = crate::services::SpreadCounts::new(s.spread.tracks_instances);
+        let mut want = crate::state::service::SpreadCounts::new(s.spread.tracks_instances);
         for id in &s.tasks {
             let t = &e.tasks[id.index()];
             if t.last_status != TaskStatus::Stopped && e.is_staying(*id) {

@@ -13,13 +13,14 @@
 //!    for lack of CPU/memory/ports/ENIs, or because the min/max arithmetic leaves no legal move
 //!    (ECS's deployment-configuration event).
 
-use crate::ids::{ClusterId, InstanceId, ServiceId, TaskId};
-use crate::lifecycle::InstanceStatus;
+use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
+use crate::infra::queue::EventKind;
+use crate::infra::time::MINUTE_MS;
 use crate::placement::{Owner, PlacementFailure};
-use crate::queue::EventKind;
-use crate::services::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus};
-use crate::tasks::{StopCode, TaskStatus};
-use crate::time::MINUTE_MS;
+use crate::rules::lifecycle::InstanceStatus;
+use crate::rules::lifecycle::TaskStatus;
+use crate::state::service::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus};
+use crate::state::task::StopCode;
 use crate::Engine;
 
 /// The deployment-configuration deadlock event (reference §2.4).
@@ -89,7 +90,7 @@ impl Engine {
     pub(crate) fn begin_drain(&mut self, id: InstanceId) {
         let cluster = self.instances[id.index()].cluster;
         let i = &mut self.instances[id.index()];
-        i.drain = crate::instances::DrainTimes::starting_at(self.now_ms);
+        i.drain = crate::state::instance::DrainTimes::starting_at(self.now_ms);
         if !self.clusters[cluster.index()].drain_observed {
             self.clusters[cluster.index()].drain_observed = true;
             let services = self.clusters[cluster.index()].services.clone();
@@ -278,7 +279,7 @@ impl Engine {
         }
         while keep.len() > desired {
             let az_of = |e: &Engine, t: TaskId| e.instances[e.tasks[t.index()].instance.index()].availability_zone;
-            let mut per_az: std::collections::BTreeMap<crate::intern::Sym, usize> = std::collections::BTreeMap::new();
+            let mut per_az: std::collections::BTreeMap<crate::infra::intern::Sym, usize> = std::collections::BTreeMap::new();
             for t in &keep {
                 *per_az.entry(az_of(self, *t)).or_insert(0) += 1;
             }
@@ -406,7 +407,7 @@ impl Engine {
                     if !self.instances[inst.index()].is_placeable() {
                         continue;
                     }
-                    match crate::placement::unmet_requirement(self, inst, &req, Owner::Service(id), false) {
+                    match crate::engine::placement::unmet_requirement(self, inst, &req, Owner::Service(id), false) {
                         None => {
                             started.push(self.launch_task(inst, task_def, Some(id), group, None, false));
                             out.progress = true;

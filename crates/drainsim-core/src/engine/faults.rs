@@ -1,43 +1,14 @@
-//! Faults: scheduled events drawn from their own seeded stream, consulted at one point each (not
-//! `if rng` scattered through the domain). Off unless a scenario turns them on.
+//! Faults applied to the engine: the profile's draws and the pinned faults, each consulted at one
+//! point (the fault types are in [`crate::infra::faults`]).
 
-use rand::RngExt;
-
-use crate::ids::InstanceId;
-use crate::queue::EventKind;
-use crate::rng::StreamName;
-use crate::time::SimTimeMs;
-use crate::trace::{Change, Subject};
+use crate::infra::faults::*;
+use crate::infra::ids::InstanceId;
+use crate::infra::queue::EventKind;
+use crate::infra::rng::StreamName;
+use crate::infra::time::SimTimeMs;
+use crate::state::trace::{Change, Subject};
 use crate::Engine;
-
-/// Fault rates of a run (per mille where a rate).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FaultProfile {
-    /// Chance that a trunk ENI fails to provision (REGISTRATION_FAILED), per mille.
-    pub trunk_provisioning_failure_per_mille: u32,
-    /// Extra latency added to every trunk ENI attach, in milliseconds.
-    pub eni_attach_latency_ms: SimTimeMs,
-    /// Chance that a task fails to start, per mille.
-    pub task_start_failure_per_mille: u32,
-    /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
-    pub agent_disconnects_per_hour: u32,
-}
-
-/// A fault pinned at a time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PinnedFault {
-    AgentDisconnect(InstanceId),
-    AgentReconnect(InstanceId),
-}
-
-/// Fault state of an engine.
-#[derive(Debug, Clone, Default)]
-pub struct FaultState {
-    pub profile: FaultProfile,
-    pub pinned: Vec<PinnedFault>,
-    /// Instances whose trunk provisioning fails (pinned by the scenario).
-    pub trunk_failures: Vec<InstanceId>,
-}
+use rand::RngExt;
 
 impl Engine {
     /// Turns on fault rates for the rest of the run (agent disconnects start for every instance
@@ -56,7 +27,7 @@ impl Engine {
     /// Schedules an instance's next random agent disconnect (uniform over twice the mean gap).
     pub(crate) fn schedule_agent_flap(&mut self, id: InstanceId) {
         let rate = self.faults.profile.agent_disconnects_per_hour;
-        if rate == 0 || self.instances[id.index()].status == crate::lifecycle::InstanceStatus::Inactive {
+        if rate == 0 || self.instances[id.index()].status == crate::rules::lifecycle::InstanceStatus::Inactive {
             return;
         }
         let mean_gap_ms = 3_600_000 / rate as u64;
@@ -66,7 +37,7 @@ impl Engine {
 
     /// A random disconnect (and, 10–120 s later, its reconnect).
     pub(crate) fn on_agent_flap(&mut self, id: InstanceId, reconnect: bool) {
-        if self.instances[id.index()].status == crate::lifecycle::InstanceStatus::Inactive {
+        if self.instances[id.index()].status == crate::rules::lifecycle::InstanceStatus::Inactive {
             return;
         }
         if reconnect {
@@ -108,7 +79,7 @@ impl Engine {
 
     fn set_agent_connected(&mut self, id: InstanceId, connected: bool) {
         let i = &self.instances[id.index()];
-        if i.agent_connected == connected || i.status == crate::lifecycle::InstanceStatus::Inactive {
+        if i.agent_connected == connected || i.status == crate::rules::lifecycle::InstanceStatus::Inactive {
             return;
         }
         self.instances[id.index()].agent_connected = connected;

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use petgraph::dot::{Config, Dot};
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::lifecycle::{AttachmentStatus, InstanceStatus};
-use crate::tasks::TaskStatus;
+use crate::rules::lifecycle::TaskStatus;
+use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
 
 /// One status graph.
 #[derive(Debug, Clone)]

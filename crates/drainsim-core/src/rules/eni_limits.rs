@@ -37,6 +37,7 @@ const fn r(instance_type: &'static str, without: u16, with: i16) -> EniLimitRow 
 }
 
 /// Number of rows in [`TASK_ENI_LIMITS`]; matches the reference's "435 rows".
+#[cfg(test)]
 pub const TASK_ENI_LIMITS_ROW_COUNT: usize = 435;
 
 /// The task ENI limit table, sorted by `instance_type` (byte order), each type once.

@@ -13,22 +13,34 @@
 //! Call order: construct, then any interleaving of `handle` and time advances. Events at equal times
 //! fire in the order they were scheduled (their sequence number).
 
+pub(crate) mod account;
+pub(crate) mod agent;
+pub(crate) mod attachments;
+pub(crate) mod faults;
+pub(crate) mod instances;
+pub mod invariants;
+pub(crate) mod placement;
+pub(crate) mod scheduler;
+pub(crate) mod services;
+pub(crate) mod tasks;
+
 use std::collections::BTreeMap;
 
 use crate::errors::EcsError;
-use crate::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
-use crate::instances::InstanceProfile;
-use crate::instances::InstanceState;
-use crate::intern::{Interner, Sym};
-use crate::queue::{Event, EventKind, EventQueue};
-use crate::rng::RngStreams;
-use crate::services::ServiceState;
-use crate::settings::AccountSettings;
-use crate::shared::{OriginId, PortSetId, ProfileId, SharedTable};
-use crate::tasks::{TaskDefinition, TaskMoment, TaskOrigin, TaskState};
+use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
+use crate::infra::intern::{Interner, Sym};
+use crate::infra::queue::{Event, EventKind, EventQueue};
+use crate::infra::rng::RngStreams;
+use crate::infra::shared::{OriginId, PortSetId, ProfileId, SharedTable};
+use crate::infra::time::SimTimeMs;
+use crate::rules::settings::AccountSettings;
+use crate::state::cluster::ClusterState;
+use crate::state::instance::InstanceProfile;
+use crate::state::instance::InstanceState;
+use crate::state::service::ServiceState;
+use crate::state::task::{TaskDefinition, TaskMoment, TaskOrigin, TaskState};
+use crate::state::trace::{Change, Subject, Trace, TraceRecord};
 pub use crate::timings::Timings;
-use crate::time::SimTimeMs;
-use crate::trace::{Change, Subject, Trace, TraceRecord};
 
 /// Everything an engine is built from.
 #[derive(Debug, Clone)]
@@ -63,24 +75,6 @@ impl Default for EngineConfig {
             check_invariants_every_event: cfg!(debug_assertions),
         }
     }
-}
-
-/// A cluster.
-#[derive(Debug, Clone)]
-pub struct ClusterState {
-    pub name: Sym,
-    /// Instances in registration order.
-    pub instances: Vec<InstanceId>,
-    /// Services in creation order.
-    pub services: Vec<ServiceId>,
-    /// Free-capacity index of placeable instances.
-    pub placement: crate::placement::PlacementIndex,
-    /// Whether any instance of the cluster has been set to DRAINING (starts the observation window).
-    pub drain_observed: bool,
-    /// DAEMON services of the cluster (they re-evaluate on every instance change).
-    pub daemon_services: Vec<ServiceId>,
-    /// Services whose last pass could not place a task: freed or new capacity wakes them.
-    pub capacity_waiters: std::collections::BTreeSet<ServiceId>,
 }
 
 /// Why a bounded run stopped.
@@ -138,13 +132,13 @@ pub struct Engine {
     pub(crate) settings: AccountSettings,
     pub(crate) clusters: Vec<ClusterState>,
     pub(crate) cluster_by_name: BTreeMap<String, ClusterId>,
-    pub(crate) instances: crate::ids::ChunkedVec<InstanceState>,
+    pub(crate) instances: crate::infra::ids::ChunkedVec<InstanceState>,
     /// Container instance IDs are a keyed bijection of the instance index (no lookup table).
-    pub(crate) instance_uuids: crate::ids::IdScrambler,
+    pub(crate) instance_uuids: crate::infra::ids::IdScrambler,
     pub(crate) instance_by_name: BTreeMap<Sym, InstanceId>,
     pub(crate) task_defs: Vec<TaskDefinition>,
     pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
-    pub(crate) tasks: crate::ids::ChunkedVec<TaskState>,
+    pub(crate) tasks: crate::infra::ids::ChunkedVec<TaskState>,
     /// What tasks share with the other tasks of their service or group (see [`TaskOrigin`]).
     pub(crate) task_origins: SharedTable<TaskOrigin, OriginId>,
     /// Instance profiles (see [`InstanceProfile`]).
@@ -159,9 +153,9 @@ pub struct Engine {
     /// at or before it.
     pub(crate) task_created_runs: Vec<(u32, SimTimeMs)>,
     /// `(task, ENI attachment)` of awsvpc tasks, sorted by task (made at launch).
-    pub(crate) task_enis: Vec<(TaskId, crate::ids::AttachmentId)>,
+    pub(crate) task_enis: Vec<(TaskId, crate::infra::ids::AttachmentId)>,
     /// Task IDs are a keyed bijection of the task index (no lookup table).
-    pub(crate) task_ids: crate::ids::IdScrambler,
+    pub(crate) task_ids: crate::infra::ids::IdScrambler,
     pub(crate) services: Vec<ServiceState>,
     pub(crate) trace: Trace,
     pub(crate) events_processed: u64,
@@ -171,12 +165,12 @@ pub struct Engine {
     pub(crate) pass_due: std::collections::BTreeSet<ServiceId>,
     /// Services touched in the current instant (observations are sampled for them).
     pub(crate) touched_services: std::collections::BTreeSet<ServiceId>,
-    pub(crate) attachments: Vec<crate::attachments::AttachmentState>,
-    pub(crate) faults: crate::faults::FaultState,
+    pub(crate) attachments: Vec<crate::state::attachment::AttachmentState>,
+    pub(crate) faults: crate::infra::faults::FaultState,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
     pub(crate) task_long_arn_cache: Option<(u64, bool)>,
     /// The legal transition graphs every status change is checked against.
-    pub(crate) transitions: crate::transitions::Transitions,
+    pub(crate) transitions: crate::rules::transitions::Transitions,
 }
 
 impl Engine {
@@ -184,9 +178,9 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         let settings = AccountSettings::new(&config.account_id);
         let rng = RngStreams::new(config.seed);
-        let task_ids = crate::ids::IdScrambler::new(RngStreams::task_id_key(config.seed));
+        let task_ids = crate::infra::ids::IdScrambler::new(RngStreams::task_id_key(config.seed));
         let keep = config.keep_trace_records;
-        let instance_uuids = crate::ids::IdScrambler::new(RngStreams::instance_id_key(config.seed));
+        let instance_uuids = crate::infra::ids::IdScrambler::new(RngStreams::instance_id_key(config.seed));
         let mut port_sets = SharedTable::default();
         let empty: PortSetId = port_sets.intern(&Vec::new());
         debug_assert_eq!(empty, PortSetId::default());
@@ -265,7 +259,7 @@ impl Engine {
     /// Overrides an AWS default setting for this run (`--account-default NAME=VALUE`).
     pub fn override_account_default(&mut self, name: &str, value: &str) -> Result<(), EcsError> {
         self.finish_open_instant();
-        let name = crate::settings::SettingName::parse(name)?;
+        let name = crate::rules::settings::SettingName::parse(name)?;
         self.settings.override_aws_default(name, value)
     }
 
@@ -275,7 +269,7 @@ impl Engine {
     }
 
     /// The legal transition graphs.
-    pub fn transitions(&self) -> &crate::transitions::Transitions {
+    pub fn transitions(&self) -> &crate::rules::transitions::Transitions {
         &self.transitions
     }
 
@@ -395,7 +389,7 @@ impl Engine {
             }
             self.step();
         }
-        let time_ms = time_ms.min(crate::time::MAX_SIM_TIME_MS);
+        let time_ms = time_ms.min(crate::infra::time::MAX_SIM_TIME_MS);
         if time_ms > self.now_ms {
             self.now_ms = time_ms;
         }
@@ -441,7 +435,7 @@ impl Engine {
     }
 
     pub(crate) fn schedule(&mut self, delay_ms: SimTimeMs, kind: EventKind, id: u32, epoch: u16) {
-        let at = self.now_ms.saturating_add(delay_ms).min(crate::time::MAX_SIM_TIME_MS.max(self.now_ms));
+        let at = self.now_ms.saturating_add(delay_ms).min(crate::infra::time::MAX_SIM_TIME_MS.max(self.now_ms));
         self.queue.push(at, kind, id, epoch);
     }
 
@@ -562,7 +556,7 @@ impl Engine {
             registered_container_instances_count: c
                 .instances
                 .iter()
-                .filter(|i| self.instances[i.index()].status != crate::lifecycle::InstanceStatus::Inactive)
+                .filter(|i| self.instances[i.index()].status != crate::rules::lifecycle::InstanceStatus::Inactive)
                 .count() as u32,
         }
     }
@@ -575,7 +569,7 @@ impl Engine {
             Subject::Task(t) => self.task_uuid(t),
             Subject::Service(s) => self.services[s.index()].uuid,
             Subject::Attachment(a) => self.attachments[a.index()].uuid,
-            Subject::Principal(p) => fnv(self.strings.resolve(p).as_bytes()) as u128,
+            Subject::Principal(p) => crate::infra::fnv::fnv1a(self.strings.resolve(p).as_bytes()) as u128,
         };
         let payload_key = match change {
             Change::TaskStatus { from: None, .. } => match subject {
@@ -583,8 +577,8 @@ impl Engine {
                 Subject::Task(t) => self.instance_uuid(self.tasks[t.index()].instance) as u64,
                 _ => 0,
             },
-            Change::AgentVersion(s) => fnv(self.strings.resolve(s).as_bytes()),
-            Change::SettingPut { value, .. } => fnv(self.strings.resolve(value).as_bytes()),
+            Change::AgentVersion(s) => crate::infra::fnv::fnv1a(self.strings.resolve(s).as_bytes()),
+            Change::SettingPut { value, .. } => crate::infra::fnv::fnv1a(self.strings.resolve(value).as_bytes()),
             _ => 0,
         };
         let rec = TraceRecord { time_ms: self.now_ms, subject, change, reason };
@@ -646,30 +640,29 @@ impl Engine {
             Change::ServiceDeleted => "service deleted".into(),
             Change::ServiceEvent(_) => "service event".into(),
             Change::SettingPut { name, value } => {
-                format!("setting {} = {}", crate::settings::SettingName::ALL[name as usize].as_str(), self.strings.resolve(value))
+                format!(
+                    "setting {} = {}",
+                    crate::rules::settings::SettingName::ALL[name as usize].as_str(),
+                    self.strings.resolve(value)
+                )
             }
             Change::SettingDeleted { name } => {
-                format!("setting {} deleted", crate::settings::SettingName::ALL[name as usize].as_str())
+                format!("setting {} deleted", crate::rules::settings::SettingName::ALL[name as usize].as_str())
             }
         }
     }
 
     /// Panics with the violated invariant (tests and debug builds).
     pub(crate) fn assert_invariants(&self, when: &str) {
-        if let Err(v) = crate::invariants::check_invariants(self) {
+        if let Err(v) = crate::engine::invariants::check_invariants(self) {
             panic!("invariant violated {when} at {} ms: {v}", self.now_ms);
         }
     }
 
     /// A digest of the observable state (used to show that a rejected request changed nothing).
     pub fn state_digest(&self) -> u64 {
-        let mut h = FNV_OFFSET;
-        let mut eat = |x: u64| {
-            for b in x.to_le_bytes() {
-                h ^= b as u64;
-                h = h.wrapping_mul(FNV_PRIME);
-            }
-        };
+        let mut h = crate::infra::fnv::FNV_OFFSET;
+        let mut eat = |x: u64| h = crate::infra::fnv::fnv1a_extend(h, &x.to_le_bytes());
         eat(self.now_ms);
         eat(self.trace.digest());
         eat(self.trace.len());
@@ -691,17 +684,4 @@ impl Engine {
         }
         h
     }
-}
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-/// FNV-1a over bytes (stable across platforms and runs).
-pub(crate) fn fnv(bytes: &[u8]) -> u64 {
-    let mut h = FNV_OFFSET;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(FNV_PRIME);
-    }
-    h
 }

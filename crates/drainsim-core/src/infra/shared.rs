@@ -33,11 +33,11 @@ shared_id!(
     PortSetId
 );
 shared_id!(
-    /// An [`InstanceProfile`](crate::instances::InstanceProfile).
+    /// An [`InstanceProfile`](crate::state::instance::InstanceProfile).
     ProfileId
 );
 shared_id!(
-    /// A [`TaskOrigin`](crate::tasks::TaskOrigin).
+    /// A [`TaskOrigin`](crate::state::task::TaskOrigin).
     OriginId
 );
 
@@ -80,13 +80,9 @@ impl<T: Ord + Clone, Id: SharedId> SharedTable<T, Id> {
     }
 
     /// Distinct values.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.values.len()
-    }
-
-    /// Whether nothing was interned.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
     }
 }
 

@@ -2,11 +2,11 @@
 //! compact (numeric ids, static reason codes); the edges render them. A stable 64-bit FNV-1a digest
 //! of the canonical encoding is updated incrementally, so keeping the records is optional.
 
-use crate::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
-use crate::intern::Sym;
-use crate::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus};
-use crate::tasks::TaskStatus;
-use crate::time::SimTimeMs;
+use crate::infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
+use crate::infra::intern::Sym;
+use crate::infra::time::SimTimeMs;
+use crate::rules::lifecycle::TaskStatus;
+use crate::rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus};
 
 /// What a record is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +58,7 @@ pub struct Trace {
     records: Vec<TraceRecord>,
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+use crate::infra::fnv::{fnv1a_word, FNV_OFFSET};
 
 impl Trace {
     pub fn new(keep_records: bool) -> Self {
@@ -71,10 +70,7 @@ impl Trace {
     pub fn append(&mut self, record: TraceRecord, subject_key: u128, payload_key: u64) {
         // FNV-1a over 64-bit words (stable across platforms; one multiply per word).
         let mut h = self.digest;
-        let mut eat = |word: u64| {
-            h ^= word;
-            h = h.wrapping_mul(FNV_PRIME);
-        };
+        let mut eat = |word: u64| h = fnv1a_word(h, word);
         eat(record.time_ms);
         eat(subject_key as u64);
         eat((subject_key >> 64) as u64);

@@ -1,11 +1,11 @@
 //! The account-setting operations: PutAccountSetting, PutAccountSettingDefault,
 //! DeleteAccountSetting and ListAccountSettings. The resolution rule itself lives in
-//! [`crate::settings::AccountSettings::resolve`].
+//! [`crate::rules::settings::AccountSettings::resolve`].
 
 use crate::api::{self, Response, Setting};
 use crate::errors::EcsError;
-use crate::settings::{ResolvedSetting, SettingName};
-use crate::trace::{Change, Subject};
+use crate::rules::settings::{ResolvedSetting, SettingName};
+use crate::state::trace::{Change, Subject};
 use crate::Engine;
 
 /// ListAccountSettings returns at most this many settings per page.
@@ -85,7 +85,7 @@ impl Engine {
         }
         let principal = req.principal_arn.clone().unwrap_or_else(|| caller.to_string());
         self.settings.validate_principal(&principal)?;
-        let max = crate::instances::page_size(req.max_results, MAX_LIST_SETTINGS)?;
+        let max = crate::state::instance::page_size(req.max_results, MAX_LIST_SETTINGS)?;
         let start = match &req.next_token {
             None => 0,
             Some(t) => self.decode_token(t, b's')?,

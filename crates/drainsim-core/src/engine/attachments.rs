@@ -1,48 +1,14 @@
-//! Attachments (reference §4.3, §4.4, §9.2): the trunk ENI of a container instance registered with
-//! `awsvpcTrunking` (PRECREATED → ATTACHING → ATTACHED, acknowledged by the agent with
-//! SubmitAttachmentStateChanges; DETACHING → DETACHED → DELETED on deregistration) and the task ENIs
-//! of awsvpc tasks (PRECREATED → ATTACHING → ATTACHED → DETACHING → DELETED).
+//! Trunk and task ENI attachments over time, and SubmitAttachmentStateChanges, over the tables of
+//! [`crate::state::attachment`].
 
 use crate::api::{self, Response};
 use crate::errors::EcsError;
-use crate::ids::{AttachmentId, InstanceId, TaskId};
-use crate::lifecycle::{AttachmentStatus, InstanceStatus};
-use crate::queue::EventKind;
-use crate::trace::{Change, Subject};
+use crate::infra::ids::{AttachmentId, InstanceId, TaskId};
+use crate::infra::queue::EventKind;
+use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
+use crate::state::attachment::*;
+use crate::state::trace::{Change, Subject};
 use crate::Engine;
-
-/// Which kind of ENI an attachment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttachmentKind {
-    /// The instance's trunk ENI.
-    Trunk,
-    /// A task's ENI (a branch ENI on a trunked instance).
-    TaskEni,
-}
-
-impl AttachmentKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttachmentKind::Trunk => "trunk-eni",
-            AttachmentKind::TaskEni => "task-eni",
-        }
-    }
-}
-
-/// One attachment.
-#[derive(Debug, Clone)]
-pub struct AttachmentState {
-    pub uuid: u128,
-    pub kind: AttachmentKind,
-    pub instance: InstanceId,
-    pub task: Option<TaskId>,
-    pub status: AttachmentStatus,
-    pub eni_id: u64,
-}
-
-/// The statusReason of a trunk provisioning failure (the form of reference §3.1's example).
-pub const TRUNK_FAILURE_REASON: &str =
-    "Unexpected EC2 error while attempting to Create Network Interface in subnet 'subnet-0a1b2c3d': InsufficientFreeAddressesInSubnet";
 
 impl Engine {
     pub fn attachment_arn(&self, id: AttachmentId) -> String {
@@ -51,7 +17,7 @@ impl Engine {
             "arn:aws:ecs:{}:{}:attachment/{}",
             self.config.region,
             self.config.account_id,
-            crate::instances::render_id(a.uuid, false)
+            crate::state::instance::render_id(a.uuid, false)
         )
     }
 
@@ -73,7 +39,7 @@ impl Engine {
         );
         let ip = format!("10.0.{}.{}", (a.eni_id >> 8) as u8, (a.eni_id as u8).max(4));
         api::Attachment {
-            id: crate::instances::render_id(a.uuid, false),
+            id: crate::state::instance::render_id(a.uuid, false),
             attachment_type: "ElasticNetworkInterface".into(),
             status: a.status.as_str().into(),
             details: vec![
@@ -204,7 +170,7 @@ impl Engine {
     /// Removes `ecs.awsvpc-trunk-id` (also one the registration itself gave).
     fn remove_trunk_attribute(&mut self, instance: InstanceId) {
         self.instances[instance.index()].trunk_id_attribute = None;
-        if let Some(name) = self.strings.get(crate::instances::TRUNK_ID_ATTRIBUTE) {
+        if let Some(name) = self.strings.get(crate::state::instance::TRUNK_ID_ATTRIBUTE) {
             if self.instance_profile(instance).attributes.iter().any(|(n, _)| *n == name) {
                 self.update_instance_profile(instance, |p| p.attributes.retain(|(n, _)| *n != name));
             }
@@ -254,7 +220,7 @@ impl Engine {
             let a = &self.attachments[id.index()];
             let instance = a.instance;
             if a.kind == AttachmentKind::Trunk && self.instances[instance.index()].status == InstanceStatus::Registering {
-                self.strings.intern(crate::instances::TRUNK_ID_ATTRIBUTE);
+                self.strings.intern(crate::state::instance::TRUNK_ID_ATTRIBUTE);
                 let value = self.strings.intern(&format!("eni-0{:016x}", a.eni_id));
                 self.instances[instance.index()].trunk_id_attribute = Some(value);
                 self.set_instance_status(instance, InstanceStatus::Active, "SubmitAttachmentStateChanges");
@@ -265,7 +231,7 @@ impl Engine {
 
     fn resolve_attachment(&self, arn: &str) -> Option<AttachmentId> {
         let id = arn.rsplit('/').next()?;
-        let uuid = crate::instances::parse_id(id)?;
+        let uuid = crate::state::instance::parse_id(id)?;
         self.attachments.iter().position(|a| a.uuid == uuid).map(|p| AttachmentId(p as u32))
     }
 

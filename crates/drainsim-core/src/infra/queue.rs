@@ -6,7 +6,7 @@
 //! per bucket. Free blocks beyond one per bucket and a quarter of the blocks in use give their
 //! memory back, so a queue past its peak does not hold the peak's memory for the rest of the run.
 
-use crate::time::SimTimeMs;
+use crate::infra::time::SimTimeMs;
 
 /// What a timed event does. The payload is a numeric id; `epoch` lets the engine drop events made
 /// stale by a later decision (a task told to stop while its start was still scheduled).
@@ -347,6 +347,7 @@ impl EventQueue {
     }
 
     /// Whether nothing is pending.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -1,5 +1,5 @@
 //! The statuses of container instances, agent updates and attachments, with the one table of legal
-//! transitions of each (built into graphs by [`crate::transitions`], which the engine checks every
+//! transitions of each (built into graphs by [`crate::rules::transitions`], which the engine checks every
 //! transition against).
 
 /// `ContainerInstance.status` (reference §3.1). `INACTIVE` is a status but not a member of the
@@ -179,6 +179,74 @@ impl AttachmentStatus {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// Task `lastStatus` values in lifecycle order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TaskStatus {
+    Provisioning,
+    Pending,
+    Activating,
+    Running,
+    Deactivating,
+    Stopping,
+    Deprovisioning,
+    Stopped,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 8] = [
+        TaskStatus::Provisioning,
+        TaskStatus::Pending,
+        TaskStatus::Activating,
+        TaskStatus::Running,
+        TaskStatus::Deactivating,
+        TaskStatus::Stopping,
+        TaskStatus::Deprovisioning,
+        TaskStatus::Stopped,
+    ];
+
+    /// The legal transitions: the forward walk, plus the short cuts a task told to stop before it
+    /// ran takes (reference §2.1).
+    pub const TRANSITIONS: &'static [(TaskStatus, TaskStatus)] = &[
+        (TaskStatus::Provisioning, TaskStatus::Pending),
+        (TaskStatus::Pending, TaskStatus::Activating),
+        (TaskStatus::Activating, TaskStatus::Running),
+        (TaskStatus::Running, TaskStatus::Deactivating),
+        (TaskStatus::Running, TaskStatus::Stopping),
+        (TaskStatus::Deactivating, TaskStatus::Stopping),
+        (TaskStatus::Stopping, TaskStatus::Deprovisioning),
+        (TaskStatus::Stopping, TaskStatus::Stopped),
+        (TaskStatus::Deprovisioning, TaskStatus::Stopped),
+        (TaskStatus::Provisioning, TaskStatus::Deprovisioning),
+        (TaskStatus::Provisioning, TaskStatus::Stopped),
+        (TaskStatus::Pending, TaskStatus::Deprovisioning),
+        (TaskStatus::Pending, TaskStatus::Stopped),
+        (TaskStatus::Activating, TaskStatus::Deactivating),
+        (TaskStatus::Activating, TaskStatus::Stopping),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Provisioning => "PROVISIONING",
+            TaskStatus::Pending => "PENDING",
+            TaskStatus::Activating => "ACTIVATING",
+            TaskStatus::Running => "RUNNING",
+            TaskStatus::Deactivating => "DEACTIVATING",
+            TaskStatus::Stopping => "STOPPING",
+            TaskStatus::Deprovisioning => "DEPROVISIONING",
+            TaskStatus::Stopped => "STOPPED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Not yet RUNNING (counts as pending on the instance).
+    pub fn is_starting(self) -> bool {
+        matches!(self, TaskStatus::Provisioning | TaskStatus::Pending | TaskStatus::Activating)
     }
 }
 

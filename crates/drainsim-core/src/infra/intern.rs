@@ -25,9 +25,9 @@ pub struct Interner {
     table: Vec<Option<Sym>>,
 }
 
-/// FNV-1a, 64 bits.
+/// FNV-1a, 64 bits, of a string's bytes.
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    crate::infra::fnv::fnv1a(s.as_bytes())
 }
 
 /// The table grows before it is more than 70 % full.

@@ -1,337 +1,21 @@
-//! Task definitions and tasks: the task lifecycle (reference §2.1)
-//! PROVISIONING → PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED,
-//! resource reservation on the instance, health, and the task operations RegisterTaskDefinition,
-//! RunTask, StartTask, StopTask, ListTasks and DescribeTasks.
+//! The task operations (RegisterTaskDefinition, RunTask, StartTask, StopTask, ListTasks,
+//! DescribeTasks), the task lifecycle mutators and resource reservation, over the tables of
+//! [`crate::state::task`].
 
 use crate::api::{self, Failure, Response};
 use crate::errors::EcsError;
-use crate::ids::{AttachmentId, ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
-use crate::intern::Sym;
-use crate::lifecycle::InstanceStatus;
+use crate::infra::ids::{AttachmentId, ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
+use crate::infra::intern::Sym;
+use crate::infra::queue::EventKind;
+pub use crate::infra::shared::OriginId;
+use crate::infra::time::{SimTimeMs, SECOND_MS};
 use crate::placement::{Requirements, Strategy};
-use crate::queue::EventKind;
-use crate::settings::SettingName;
-pub use crate::shared::OriginId;
-use crate::time::{SimTimeMs, SECOND_MS};
-use crate::trace::{Change, Subject};
+use crate::rules::lifecycle::InstanceStatus;
+use crate::rules::lifecycle::TaskStatus;
+use crate::rules::settings::SettingName;
+use crate::state::task::*;
+use crate::state::trace::{Change, Subject};
 use crate::Engine;
-
-/// Task `lastStatus` values in lifecycle order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum TaskStatus {
-    Provisioning,
-    Pending,
-    Activating,
-    Running,
-    Deactivating,
-    Stopping,
-    Deprovisioning,
-    Stopped,
-}
-
-impl TaskStatus {
-    pub const ALL: [TaskStatus; 8] = [
-        TaskStatus::Provisioning,
-        TaskStatus::Pending,
-        TaskStatus::Activating,
-        TaskStatus::Running,
-        TaskStatus::Deactivating,
-        TaskStatus::Stopping,
-        TaskStatus::Deprovisioning,
-        TaskStatus::Stopped,
-    ];
-
-    /// The legal transitions: the forward walk, plus the short cuts a task told to stop before it
-    /// ran takes (reference §2.1).
-    pub const TRANSITIONS: &'static [(TaskStatus, TaskStatus)] = &[
-        (TaskStatus::Provisioning, TaskStatus::Pending),
-        (TaskStatus::Pending, TaskStatus::Activating),
-        (TaskStatus::Activating, TaskStatus::Running),
-        (TaskStatus::Running, TaskStatus::Deactivating),
-        (TaskStatus::Running, TaskStatus::Stopping),
-        (TaskStatus::Deactivating, TaskStatus::Stopping),
-        (TaskStatus::Stopping, TaskStatus::Deprovisioning),
-        (TaskStatus::Stopping, TaskStatus::Stopped),
-        (TaskStatus::Deprovisioning, TaskStatus::Stopped),
-        (TaskStatus::Provisioning, TaskStatus::Deprovisioning),
-        (TaskStatus::Provisioning, TaskStatus::Stopped),
-        (TaskStatus::Pending, TaskStatus::Deprovisioning),
-        (TaskStatus::Pending, TaskStatus::Stopped),
-        (TaskStatus::Activating, TaskStatus::Deactivating),
-        (TaskStatus::Activating, TaskStatus::Stopping),
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Provisioning => "PROVISIONING",
-            TaskStatus::Pending => "PENDING",
-            TaskStatus::Activating => "ACTIVATING",
-            TaskStatus::Running => "RUNNING",
-            TaskStatus::Deactivating => "DEACTIVATING",
-            TaskStatus::Stopping => "STOPPING",
-            TaskStatus::Deprovisioning => "DEPROVISIONING",
-            TaskStatus::Stopped => "STOPPED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
-    /// Not yet RUNNING (counts as pending on the instance).
-    pub fn is_starting(self) -> bool {
-        matches!(self, TaskStatus::Provisioning | TaskStatus::Pending | TaskStatus::Activating)
-    }
-}
-
-/// Task `stopCode` values (the ECS `TaskStopCode` enum).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum StopCode {
-    TaskFailedToStart,
-    EssentialContainerExited,
-    UserInitiated,
-    ServiceSchedulerInitiated,
-}
-
-impl StopCode {
-    pub const ALL: [StopCode; 4] = [
-        StopCode::TaskFailedToStart,
-        StopCode::EssentialContainerExited,
-        StopCode::UserInitiated,
-        StopCode::ServiceSchedulerInitiated,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StopCode::TaskFailedToStart => "TaskFailedToStart",
-            StopCode::EssentialContainerExited => "EssentialContainerExited",
-            StopCode::UserInitiated => "UserInitiated",
-            StopCode::ServiceSchedulerInitiated => "ServiceSchedulerInitiated",
-        }
-    }
-}
-
-/// Network modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetworkMode {
-    Bridge,
-    Host,
-    Awsvpc,
-}
-
-impl NetworkMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NetworkMode::Bridge => "bridge",
-            NetworkMode::Host => "host",
-            NetworkMode::Awsvpc => "awsvpc",
-        }
-    }
-}
-
-/// A registered task definition revision.
-#[derive(Debug, Clone)]
-pub struct TaskDefinition {
-    pub family: Sym,
-    pub revision: u32,
-    pub network_mode: NetworkMode,
-    pub cpu: i64,
-    pub memory: i64,
-    pub ports_tcp: Vec<u16>,
-    pub ports_udp: Vec<u16>,
-    /// Container health check interval, if any essential container has one.
-    pub health_check_interval_ms: Option<SimTimeMs>,
-    /// SIGTERM→SIGKILL (the largest container stopTimeout; default 30 s, reference §2.2).
-    pub stop_timeout_ms: SimTimeMs,
-    /// How long the slowest container takes to exit after SIGTERM (None: killed at stopTimeout).
-    pub exit_after_sigterm_ms: Option<SimTimeMs>,
-}
-
-impl TaskDefinition {
-    /// How long STOPPING lasts: until the containers exit, at most `stopTimeout`.
-    pub fn stopping_ms(&self) -> SimTimeMs {
-        self.exit_after_sigterm_ms.map_or(self.stop_timeout_ms, |e| e.min(self.stop_timeout_ms))
-    }
-}
-
-/// Who launched a task, with what, and in which format. Every task a service launches with one task
-/// definition shares one origin (so does every task of one RunTask group), so a task stores a
-/// 4-byte [`OriginId`] instead of these 24 bytes (tasks dominate memory on big clusters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TaskOrigin {
-    pub service: Option<ServiceId>,
-    pub task_def: TaskDefId,
-    pub group: Sym,
-    pub started_by: Option<Sym>,
-    /// The task ARN format in force at launch (`taskLongArnFormat`, reference §5).
-    pub long_arn: bool,
-    /// Registered with the service's target group (goes through DEACTIVATING when stopped).
-    pub in_target_group: bool,
-}
-
-/// The moments of a task after its creation, as `DescribeTasks` reports them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TaskMoment {
-    /// `startedAt`: the task reached RUNNING.
-    Started = 0,
-    /// `stoppingAt`: the task was told to stop.
-    Stopping = 1,
-    /// `stoppedAt`: the task reached STOPPED.
-    Stopped = 2,
-}
-
-/// A task moment is stored as milliseconds after the task's creation in 4 bytes: `NOT_YET` means it
-/// has not happened; `FAR` means it is 49.7 days or more after creation and is kept exactly in the
-/// engine's side table (`Engine::far_task_moments`).
-const MOMENT_NOT_YET: u32 = u32::MAX;
-const MOMENT_FAR: u32 = u32::MAX - 1;
-
-const FLAG_DESIRED_STOPPED: u8 = 1;
-const FLAG_HEALTHY: u8 = 1 << 1;
-const FLAG_ORPHANED: u8 = 1 << 2;
-const FLAG_REPLACES_DRAINED_TASK: u8 = 1 << 3;
-const FLAG_FAILS_TO_START: u8 = 1 << 4;
-/// Bits 5–7 hold the stop code (0: none).
-const STOP_CODE_SHIFT: u32 = 5;
-
-/// One task, in 28 bytes (tasks dominate memory on big clusters: every moved task leaves a STOPPED
-/// predecessor that stays describable). Its ID and ARN are derived from its index, its cluster
-/// from its instance, its creation time from the engine's creation runs (tasks are created in
-/// index order and time never goes back, so one entry serves every task launched in an instant),
-/// its ENI from the engine's sorted task-ENI list, and what it shares with its service's other
-/// tasks lives in its [`TaskOrigin`]; flags and the stop code are packed into one byte.
-#[derive(Debug, Clone)]
-pub struct TaskState {
-    pub instance: InstanceId,
-    pub origin: OriginId,
-    pub stopped_reason: Option<Sym>,
-    /// Offsets from creation of the [`TaskMoment`]s.
-    moment_offsets_ms: [u32; 3],
-    /// The task's `version`: one more with every change of state (a task changes state at most a
-    /// dozen times in its life).
-    pub version: u16,
-    pub last_status: TaskStatus,
-    flags: u8,
-}
-
-impl TaskState {
-    fn new(instance: InstanceId, origin: OriginId) -> Self {
-        TaskState {
-            instance,
-            origin,
-            version: 1,
-            stopped_reason: None,
-            moment_offsets_ms: [MOMENT_NOT_YET; 3],
-            last_status: TaskStatus::Provisioning,
-            flags: 0,
-        }
-    }
-
-    fn flag(&self, bit: u8) -> bool {
-        self.flags & bit != 0
-    }
-
-    fn set_flag(&mut self, bit: u8, on: bool) {
-        if on {
-            self.flags |= bit;
-        } else {
-            self.flags &= !bit;
-        }
-    }
-
-    /// Stamps the task's scheduled lifecycle events: being told to stop (which happens once)
-    /// invalidates the events scheduled before.
-    pub fn epoch(&self) -> u16 {
-        self.desired_stopped() as u16
-    }
-
-    /// `desiredStatus` is STOPPED.
-    pub fn desired_stopped(&self) -> bool {
-        self.flag(FLAG_DESIRED_STOPPED)
-    }
-    /// Counts as healthy for its service.
-    pub fn healthy(&self) -> bool {
-        self.flag(FLAG_HEALTHY)
-    }
-    /// Left behind by a forced deregistration: no longer accounted for.
-    pub fn orphaned(&self) -> bool {
-        self.flag(FLAG_ORPHANED)
-    }
-    /// Started to replace a task whose instance was draining.
-    pub fn replaces_drained_task(&self) -> bool {
-        self.flag(FLAG_REPLACES_DRAINED_TASK)
-    }
-    /// Fails before RUNNING (fault injection).
-    pub fn fails_to_start(&self) -> bool {
-        self.flag(FLAG_FAILS_TO_START)
-    }
-    /// Sets `desiredStatus` to STOPPED, for good (a task is never told to run again).
-    pub(crate) fn set_desired_stopped(&mut self) {
-        self.set_flag(FLAG_DESIRED_STOPPED, true)
-    }
-    pub(crate) fn set_healthy(&mut self, on: bool) {
-        self.set_flag(FLAG_HEALTHY, on)
-    }
-    pub(crate) fn set_orphaned(&mut self, on: bool) {
-        self.set_flag(FLAG_ORPHANED, on)
-    }
-
-    pub fn stop_code(&self) -> Option<StopCode> {
-        match self.flags >> STOP_CODE_SHIFT {
-            0 => None,
-            n => Some(StopCode::ALL[n as usize - 1]),
-        }
-    }
-    pub(crate) fn set_stop_code(&mut self, code: StopCode) {
-        let n = StopCode::ALL.iter().position(|c| *c == code).expect("every code is listed") as u8 + 1;
-        self.flags = (self.flags & ((1 << STOP_CODE_SHIFT) - 1)) | n << STOP_CODE_SHIFT;
-    }
-}
-
-/// What a task contributes to its instance's and service's counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Contribution {
-    pub running: bool,
-    pub pending: bool,
-    pub healthy: bool,
-    pub live: bool,
-}
-
-impl TaskState {
-    pub(crate) fn contribution(&self) -> Contribution {
-        if self.orphaned() || self.last_status == TaskStatus::Stopped {
-            return Contribution::default();
-        }
-        let wanted = !self.desired_stopped();
-        Contribution {
-            running: wanted && self.last_status == TaskStatus::Running,
-            pending: wanted && self.last_status.is_starting(),
-            healthy: wanted && self.last_status == TaskStatus::Running && self.healthy(),
-            live: true,
-        }
-    }
-
-    /// `desiredStatus` as ECS spells it.
-    pub fn desired_status(&self) -> &'static str {
-        if self.desired_stopped() {
-            "STOPPED"
-        } else {
-            "RUNNING"
-        }
-    }
-}
-
-/// Parses the `taskDefinition` member: `family`, `family:revision`, or a task definition ARN.
-fn parse_task_def_ref(s: &str) -> (&str, Option<u32>) {
-    let s = s.rsplit_once(":task-definition/").map_or(s, |(_, r)| r);
-    match s.rsplit_once(':') {
-        Some((family, rev)) => match rev.parse() {
-            Ok(r) => (family, Some(r)),
-            Err(_) => (s, None),
-        },
-        None => (s, None),
-    }
-}
 
 impl Engine {
     // ----- task definitions -----
@@ -500,7 +184,7 @@ impl Engine {
     }
 
     pub fn task_short_id(&self, id: TaskId) -> String {
-        crate::instances::render_id(self.task_uuid(id), true)
+        crate::state::instance::render_id(self.task_uuid(id), true)
     }
 
     pub fn task_arn(&self, id: TaskId) -> String {
@@ -673,9 +357,9 @@ impl Engine {
         task.set_flag(FLAG_FAILS_TO_START, fails_to_start);
         self.tasks.push(task);
         self.reserve(instance, task_def, true);
-        crate::ids::push_growing_slowly(&mut self.instances[instance.index()].tasks, id);
+        crate::infra::ids::push_growing_slowly(&mut self.instances[instance.index()].tasks, id);
         if let Some(s) = service {
-            crate::ids::push_growing_slowly(&mut self.services[s.index()].tasks, id);
+            crate::infra::ids::push_growing_slowly(&mut self.services[s.index()].tasks, id);
         }
         if self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc {
             self.instances[instance.index()].task_enis_in_use += 1;
@@ -988,7 +672,7 @@ impl Engine {
             self.apply_contribution(id, old);
             if let Some(s) = self.task_origin(id).service {
                 if was_healthy {
-                    self.note_health_loss(s, crate::services::BreachCause::ForcedDeregistration);
+                    self.note_health_loss(s, crate::state::service::BreachCause::ForcedDeregistration);
                 }
                 self.request_pass(s);
             }
@@ -1069,7 +753,7 @@ impl Engine {
                 });
                 continue;
             }
-            match crate::placement::unmet_requirement(self, i, &req_res, crate::placement::Owner::Group(group), false) {
+            match crate::engine::placement::unmet_requirement(self, i, &req_res, crate::placement::Owner::Group(group), false) {
                 Some(reason) => failures.push(Failure { arn: Some(self.instance_arn(i)), reason: reason.into(), detail: None }),
                 None => {
                     let t = self.launch_task(i, td, None, group, started_by, false);
@@ -1083,7 +767,7 @@ impl Engine {
     /// Resolves a task ID or ARN in a cluster.
     pub(crate) fn resolve_task(&self, cluster: ClusterId, reference: &str) -> Option<TaskId> {
         let id_part = reference.rsplit('/').next().unwrap_or(reference);
-        let uuid = crate::instances::parse_id(id_part)?;
+        let uuid = crate::state::instance::parse_id(id_part)?;
         let id = TaskId(self.task_ids.unscramble(uuid, self.tasks.len())?);
         (self.task_cluster(id) == cluster).then_some(id)
     }
@@ -1099,7 +783,7 @@ impl Engine {
             self.stop_task_now(id, StopCode::UserInitiated, &reason);
             if let Some(s) = self.task_origin(id).service {
                 if was_healthy {
-                    self.note_health_loss(s, crate::services::BreachCause::UserStoppedTask);
+                    self.note_health_loss(s, crate::state::service::BreachCause::UserStoppedTask);
                 }
                 self.request_pass(s);
             }
@@ -1131,7 +815,7 @@ impl Engine {
         }
         let family = req.family.as_deref().map(|f| self.strings.get(f));
         let started_by = req.started_by.as_deref().map(|f| self.strings.get(f));
-        let max = crate::instances::page_size(req.max_results, 100)?;
+        let max = crate::state::instance::page_size(req.max_results, 100)?;
         let start = match &req.next_token {
             None => 0,
             Some(t) => self.decode_token(t, b't')?,

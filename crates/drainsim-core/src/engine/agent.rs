@@ -3,10 +3,10 @@
 
 use crate::api::{self, Response};
 use crate::errors::{EcsError, EcsErrorKind};
-use crate::ids::InstanceId;
-use crate::lifecycle::{AgentUpdateStatus, InstanceStatus};
-use crate::queue::EventKind;
-use crate::trace::{Change, Subject};
+use crate::infra::ids::InstanceId;
+use crate::infra::queue::EventKind;
+use crate::rules::lifecycle::{AgentUpdateStatus, InstanceStatus};
+use crate::state::trace::{Change, Subject};
 use crate::Engine;
 
 /// Compares dotted version strings numerically (`1.9.0` < `1.29.0`); None if either is not one.

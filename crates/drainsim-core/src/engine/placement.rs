@@ -1,0 +1,365 @@
+//! Choosing an instance for a task over the engine's tables (the index and the pure rules are in
+//! [`crate::placement`]).
+
+use crate::errors::EcsError;
+use crate::infra::ids::{ClusterId, InstanceId, TaskDefId};
+use crate::infra::intern::Sym;
+use crate::placement::*;
+use crate::Engine;
+use std::collections::BTreeMap;
+
+/// How many tasks of `owner` that are not STOPPED sit on an instance.
+pub(crate) fn owner_tasks_on(engine: &Engine, instance: InstanceId, owner: Owner) -> usize {
+    engine.instances[instance.index()]
+        .tasks
+        .iter()
+        .filter(|t| {
+            let origin = engine.task_origin(**t);
+            match owner {
+                Owner::Service(s) => origin.service == Some(s),
+                Owner::Group(g) => origin.service.is_none() && origin.group == g,
+            }
+        })
+        .count()
+}
+
+/// The first requirement an instance does not meet, in ECS's order, as a failure reason; None if the
+/// task fits.
+pub(crate) fn unmet_requirement(
+    engine: &Engine,
+    id: InstanceId,
+    req: &Requirements,
+    owner: Owner,
+    distinct: bool,
+) -> Option<&'static str> {
+    let i = &engine.instances[id.index()];
+    if !i.agent_connected {
+        return Some("AGENT");
+    }
+    let r: &Resources = &i.remaining;
+    if r.cpu < req.cpu {
+        return Some("RESOURCE:CPU");
+    }
+    if r.memory < req.memory {
+        return Some("RESOURCE:MEMORY");
+    }
+    if !ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp) || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp) {
+        return Some("RESOURCE:PORTS");
+    }
+    if req.awsvpc {
+        match i.task_eni_limit {
+            Some(limit) if i.task_enis_in_use < limit => {}
+            _ => return Some("RESOURCE:ENI"),
+        }
+    }
+    if distinct && owner_tasks_on(engine, id, owner) > 0 {
+        return Some("CONSTRAINT:distinctInstance");
+    }
+    None
+}
+
+fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
+    let r = &engine.instances[id.index()].remaining;
+    (r.cpu < req.cpu) as usize
+        + (r.memory < req.memory) as usize
+        + (!ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp) || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp))
+            as usize
+}
+
+impl Engine {
+    /// Changes an instance's remaining resources, keeping the placement index in step.
+    pub(crate) fn update_instance_resources(&mut self, id: InstanceId, f: impl FnOnce(&mut Resources)) {
+        let indexed = self.instances[id.index()].indexed;
+        let cluster = self.instances[id.index()].cluster;
+        if indexed {
+            let key = IndexKey::of(id, &self.instances[id.index()]);
+            self.clusters[cluster.index()].placement.remove(key);
+        }
+        f(&mut self.instances[id.index()].remaining);
+        if indexed {
+            let key = IndexKey::of(id, &self.instances[id.index()]);
+            self.clusters[cluster.index()].placement.insert(key);
+        }
+    }
+
+    /// An awsvpc task needs the task ENI limit of every instance type it could land on: an instance
+    /// type missing from the table without an explicit limit is a clear error (reference §4.2).
+    pub(crate) fn check_eni_limits_known(&self, cluster: ClusterId, td: TaskDefId) -> Result<(), EcsError> {
+        if self.task_defs[td.index()].network_mode != crate::state::task::NetworkMode::Awsvpc {
+            return Ok(());
+        }
+        for id in &self.clusters[cluster.index()].instances {
+            let i = &self.instances[id.index()];
+            if i.task_eni_limit.is_none() && i.status != crate::rules::lifecycle::InstanceStatus::Inactive {
+                return Err(EcsError::invalid_parameter(format!(
+                    "Instance type {} of container instance {} is not in drainsim's task ENI limit table; give the instance an explicit taskEniLimit to run awsvpc tasks.",
+                    self.strings.resolve(i.instance_type),
+                    self.strings.resolve(i.name)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Chooses an instance for one task: resources, then constraints, then strategies, then
+    /// selection (ties broken by the instance's position in the index — free capacity, then instance
+    /// id — so the choice is deterministic).
+    pub(crate) fn choose_instance(
+        &mut self,
+        cluster: ClusterId,
+        req: &Requirements,
+        strategies: &[Strategy],
+        owner: Owner,
+        distinct: bool,
+    ) -> Result<InstanceId, PlacementFailure> {
+        let instances = &self.instances;
+        let class = self.clusters[cluster.index()]
+            .placement
+            .class_for(req.cpu, req.memory, |id| IndexKey::of(id, &instances[id.index()]));
+        if let Some(within_zone) = after_zone_spread(strategies, self.strings.get("ecs.availability-zone")) {
+            // Order the zones with room by this owner's staying tasks in them, then by name. (A
+            // zone without room for this size cannot take the task, so only the class's zones
+            // are tried.)
+            let mut zones: Vec<(usize, &str, Sym)> = match owner {
+                Owner::Service(s) => {
+                    let per_az = &self.services[s.index()].spread.per_az;
+                    self.clusters[cluster.index()].placement.classes[&class]
+                        .by_az
+                        .iter()
+                        .filter(|(_, sets)| !sets.by_memory.is_empty())
+                        .map(|(az, _)| (per_az.get(az).copied().unwrap_or(0) as usize, self.strings.resolve(*az), *az))
+                        .collect()
+                }
+                Owner::Group(_) => {
+                    let mut counts: BTreeMap<Sym, usize> = BTreeMap::new();
+                    for az in self.clusters[cluster.index()].placement.classes[&class].by_az.keys() {
+                        counts.insert(*az, 0);
+                    }
+                    self.for_each_owner_task(cluster, owner, |e, inst| {
+                        if let Some(n) = counts.get_mut(&e.instances[inst.index()].availability_zone) {
+                            *n += 1;
+                        }
+                    });
+                    counts.iter().map(|(az, n)| (*n, self.strings.resolve(*az), *az)).collect()
+                }
+            };
+            zones.sort_unstable();
+            let zones: Vec<Sym> = zones.into_iter().map(|z| z.2).collect();
+            for az in zones {
+                if let Some(i) = self.pick_within(cluster, class, Some(az), req, within_zone, owner, distinct) {
+                    return Ok(i);
+                }
+            }
+            return Err(self.placement_failure(cluster, req, owner, distinct));
+        }
+        self.pick_within(cluster, class, None, req, strategies, owner, distinct)
+            .ok_or_else(|| self.placement_failure(cluster, req, owner, distinct))
+    }
+
+    /// Calls `f` with the instance of every task of `owner` that stays: tasks told to stop and tasks
+    /// on DRAINING instances are leaving, so spread balances what will remain (drainsim's choice).
+    fn for_each_owner_task(&self, cluster: ClusterId, owner: Owner, mut f: impl FnMut(&Engine, InstanceId)) {
+        match owner {
+            Owner::Service(s) => {
+                debug_assert!(
+                    self.services[s.index()].spread.tracks_instances,
+                    "spread by an attribute keeps per-instance counts"
+                );
+                for (instance, n) in &self.services[s.index()].spread.per_instance {
+                    for _ in 0..*n {
+                        f(self, *instance);
+                    }
+                }
+            }
+            Owner::Group(g) => {
+                for i in &self.clusters[cluster.index()].instances {
+                    for id in &self.instances[i.index()].tasks {
+                        let origin = self.task_origin(*id);
+                        if origin.service.is_none() && origin.group == g && self.is_staying(*id) {
+                            f(self, *i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn pick_within(
+        &mut self,
+        cluster: ClusterId,
+        class: (i64, i64),
+        az: Option<Sym>,
+        req: &Requirements,
+        strategies: &[Strategy],
+        owner: Owner,
+        distinct: bool,
+    ) -> Option<InstanceId> {
+        let index = &self.clusters[cluster.index()].placement.classes[&class];
+        let sets = match az {
+            None => &index.all,
+            Some(az) => index.by_az.get(&az)?,
+        };
+        let fits = |e: &Engine, id: InstanceId| unmet_requirement(e, id, req, owner, distinct).is_none();
+        match picking(strategies) {
+            Strategy::BinpackMemory => sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id)),
+            Strategy::BinpackCpu => {
+                if !self.clusters[cluster.index()].placement.track_cpu {
+                    let instances = &self.instances;
+                    self.clusters[cluster.index()].placement.track_cpu(|id| IndexKey::of(id, &instances[id.index()]));
+                }
+                let index = &self.clusters[cluster.index()].placement.classes[&class];
+                let sets = match az {
+                    None => &index.all,
+                    Some(az) => index.by_az.get(&az)?,
+                };
+                sets.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id).find(|id| fits(self, *id))
+            }
+            Strategy::Random => {
+                // Sample instances of the cluster uniformly (from the placement stream) until one is
+                // in this size class and fits; after 64 misses, choose among all that fit.
+                let cluster_instances = self.clusters[cluster.index()].instances.len();
+                for _ in 0..64 {
+                    if cluster_instances == 0 {
+                        break;
+                    }
+                    let k = self.rng.placement_index(cluster_instances);
+                    let id = self.clusters[cluster.index()].instances[k];
+                    let i = &self.instances[id.index()];
+                    let in_sets = match az {
+                        None => true,
+                        Some(z) => i.availability_zone == z,
+                    };
+                    if i.indexed && in_sets && i.remaining.cpu >= class.0 && i.remaining.memory >= class.1 && fits(self, id) {
+                        return Some(id);
+                    }
+                }
+                let index = &self.clusters[cluster.index()].placement.classes[&class];
+                let sets = match az {
+                    None => &index.all,
+                    Some(az) => index.by_az.get(&az)?,
+                };
+                let mut candidates: Vec<InstanceId> =
+                    sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
+                if candidates.is_empty() {
+                    None
+                } else {
+                    candidates.sort();
+                    let k = self.rng.placement_index(candidates.len());
+                    Some(candidates[k])
+                }
+            }
+            Strategy::SpreadInstance => {
+                let in_az = |e: &Engine, id: InstanceId| az.is_none_or(|z| e.instances[id.index()].availability_zone == z);
+                let staying_on = |e: &Engine, id: InstanceId| match owner {
+                    Owner::Service(s) => e.services[s.index()].spread.per_instance.get(&id).copied().unwrap_or(0) as usize,
+                    Owner::Group(_) => owner_tasks_on(e, id, owner),
+                };
+                let occupied = match (owner, az) {
+                    (Owner::Service(s), None) => self.services[s.index()].spread.per_instance.len(),
+                    (Owner::Service(s), Some(z)) => {
+                        self.services[s.index()].spread.occupied_per_az.get(&z).copied().unwrap_or(0) as usize
+                    }
+                    (Owner::Group(_), _) => usize::MAX,
+                };
+                // Phase 1: an instance without a staying task of the owner, most free memory first.
+                // While fewer instances hold tasks than this pool has members, one must be empty.
+                if occupied < sets.by_memory.len() || matches!(owner, Owner::Group(_)) {
+                    let mut best: Option<(usize, InstanceId)> = None;
+                    for (_, id) in sets.by_memory.range(at_least(req.memory)).rev() {
+                        if !fits(self, *id) {
+                            continue;
+                        }
+                        let n = staying_on(self, *id);
+                        if n == 0 {
+                            return Some(*id);
+                        }
+                        if best.is_none_or(|(b, _)| n < b) {
+                            best = Some((n, *id));
+                        }
+                    }
+                    if matches!(owner, Owner::Group(_)) {
+                        return best.map(|(_, id)| id);
+                    }
+                }
+                // Instances that hold tasks but have no room still count as occupied, so an empty
+                // member may remain: look among the 64 members with the most free memory (where empty
+                // instances sort) before taking the fewest-tasks member.
+                if let Some(id) = sets
+                    .by_memory
+                    .range(at_least(req.memory))
+                    .rev()
+                    .take(64)
+                    .map(|(_, id)| *id)
+                    .find(|id| staying_on(self, *id) == 0 && fits(self, *id))
+                {
+                    return Some(id);
+                }
+                // Phase 2: every pool member holds tasks; fewest first (the service's ordered counts).
+                let Owner::Service(s) = owner else { unreachable!("groups returned above") };
+                let class_members: Vec<InstanceId> = self.services[s.index()]
+                    .spread
+                    .by_count
+                    .iter()
+                    .map(|(_, id)| *id)
+                    .filter(|id| {
+                        let i = &self.instances[id.index()];
+                        i.indexed && i.remaining.cpu >= class.0 && i.remaining.memory >= class.1 && in_az(self, *id)
+                    })
+                    .take(256)
+                    .collect();
+                class_members.into_iter().find(|id| fits(self, *id)).or_else(|| {
+                    // Nothing among the first candidates fits (ports, ENIs): fall back to a scan.
+                    sets.by_memory
+                        .range(at_least(req.memory))
+                        .rev()
+                        .map(|(_, id)| *id)
+                        .filter(|id| fits(self, *id))
+                        .min_by_key(|id| staying_on(self, *id))
+                })
+            }
+            Strategy::SpreadAttribute(attr) => {
+                let candidates: Vec<InstanceId> =
+                    sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
+                let value_of = |e: &Engine, id: InstanceId| e.instance_attribute(id, attr).flatten();
+                let mut counts: BTreeMap<Option<Sym>, usize> = BTreeMap::new();
+                self.for_each_owner_task(cluster, owner, |e, inst| *counts.entry(value_of(e, inst)).or_insert(0) += 1);
+                candidates
+                    .into_iter()
+                    .map(|id| {
+                        let v = value_of(self, id);
+                        (counts.get(&v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s).to_string()), id)
+                    })
+                    .min()
+                    .map(|(_, _, id)| id)
+            }
+        }
+    }
+
+    /// The failure of a placement that found nothing: the closest matching instance is the placeable
+    /// one that misses the fewest resources (ties: most free memory, then the later-registered instance).
+    fn placement_failure(&self, cluster: ClusterId, req: &Requirements, owner: Owner, distinct: bool) -> PlacementFailure {
+        let index = &self.clusters[cluster.index()].placement;
+        if index.is_empty() {
+            let disconnected = self.clusters[cluster.index()].instances.iter().copied().find(|i| {
+                let i = &self.instances[i.index()];
+                i.status == crate::rules::lifecycle::InstanceStatus::Active && !i.agent_connected
+            });
+            return match disconnected {
+                Some(i) => PlacementFailure { reason: "AGENT", closest: Some(i) },
+                None => PlacementFailure { reason: "NO_INSTANCES", closest: None },
+            };
+        }
+        let closest = index
+            .everything()
+            .all
+            .by_memory
+            .iter()
+            .rev()
+            .map(|(_, id)| *id)
+            .min_by_key(|id| unmet_count(self, *id, req))
+            .expect("index is not empty");
+        let reason = unmet_requirement(self, closest, req, owner, distinct).unwrap_or("RESOURCE:CPU");
+        PlacementFailure { reason, closest: Some(closest) }
+    }
+}

@@ -1,0 +1,13 @@
+//! Infrastructure with no ECS meaning: the event queue, the seeded random streams, numeric ids and
+//! chunked storage, string interning, shared tables, simulated time, the one FNV-1a hash, and the
+//! fault types. Nothing here knows an ECS rule or the engine; each module stands alone (only the
+//! queue and the faults use `time` and `ids`).
+
+pub(crate) mod faults;
+pub(crate) mod fnv;
+pub(crate) mod ids;
+pub(crate) mod intern;
+pub(crate) mod queue;
+pub(crate) mod rng;
+pub(crate) mod shared;
+pub(crate) mod time;

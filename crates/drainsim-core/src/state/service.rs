@@ -1,0 +1,298 @@
+//! Services: REPLICA and DAEMON services, their deployment configuration (defaults and validation,
+//! reference §1.3), load balancer settings, service events, and the operations CreateService,
+//! UpdateService, DeleteService and DescribeServices. The scheduling pass lives in `drain`.
+
+use std::collections::BTreeMap;
+
+use crate::api::{self};
+use crate::errors::EcsError;
+use crate::infra::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
+use crate::infra::intern::Sym;
+use crate::infra::time::SimTimeMs;
+use crate::placement::Strategy;
+
+/// `schedulingStrategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchedulingStrategy {
+    Replica,
+    Daemon,
+}
+
+/// Service `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceStatus {
+    Active,
+    Draining,
+    Inactive,
+}
+
+impl ServiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Active => "ACTIVE",
+            ServiceStatus::Draining => "DRAINING",
+            ServiceStatus::Inactive => "INACTIVE",
+        }
+    }
+}
+
+/// The load balancer a service registers its tasks with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadBalancerConfig {
+    pub spec: api::LoadBalancer,
+    /// interval × healthy threshold.
+    pub time_to_healthy_ms: SimTimeMs,
+    /// Target group deregistration delay (default 300 s).
+    pub deregistration_delay_ms: SimTimeMs,
+    pub settings: api::TargetGroupSettings,
+}
+
+/// Live counters of a service's tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServiceCounts {
+    /// Desired RUNNING and RUNNING.
+    pub running: u32,
+    /// Desired RUNNING and not yet RUNNING.
+    pub pending: u32,
+    /// Desired RUNNING, RUNNING and healthy (counts toward minimumHealthyPercent).
+    pub healthy: u32,
+    /// Not STOPPED (counts toward maximumPercent).
+    pub live: u32,
+}
+
+/// Why a service fell below its floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BreachCause {
+    ForcedDeregistration,
+    TaskFailed,
+    PreExistingDeficit,
+    AgentDisconnected,
+    /// A user's StopTask of a healthy task.
+    UserStoppedTask,
+}
+
+impl BreachCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreachCause::ForcedDeregistration => "forcedDeregistration",
+            BreachCause::TaskFailed => "taskFailed",
+            BreachCause::PreExistingDeficit => "preExistingDeficit",
+            BreachCause::AgentDisconnected => "agentDisconnected",
+            BreachCause::UserStoppedTask => "userStoppedTask",
+        }
+    }
+}
+
+/// An episode with a start, an optional end and a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Episode {
+    pub started_at_ms: SimTimeMs,
+    pub ended_at_ms: Option<SimTimeMs>,
+    pub reason: String,
+}
+
+/// What drainsim observed of a service during the run (the report's service section).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServiceObservations {
+    pub min_healthy_observed: Option<u32>,
+    pub max_tasks_observed: Option<u32>,
+    /// Failed placement attempts by reason.
+    pub placement_failures: BTreeMap<&'static str, u64>,
+    pub stalls: Vec<Episode>,
+    pub floor_breaches: Vec<Episode>,
+    pub tasks_moved_more_than_once: u32,
+    pub steady_state_at_ms: Option<SimTimeMs>,
+}
+
+/// Where a service's *staying* tasks are — tasks not told to stop, on instances that are not
+/// DRAINING — kept up to date on every launch, stop and drain, so that spread placement needs no
+/// scan of the service's tasks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpreadCounts {
+    /// Whether the per-instance counts below are kept. Only spread by instance (or by an attribute
+    /// other than the zone) reads them, and on a big cluster they cost more than the service's tasks.
+    pub tracks_instances: bool,
+    /// Staying tasks per instance (instances with none are absent).
+    pub per_instance: BTreeMap<InstanceId, u32>,
+    /// The same pairs ordered by count.
+    pub by_count: std::collections::BTreeSet<(u32, InstanceId)>,
+    /// Staying tasks per Availability Zone.
+    pub per_az: BTreeMap<Sym, u32>,
+    /// Instances holding at least one staying task, per Availability Zone.
+    pub occupied_per_az: BTreeMap<Sym, u32>,
+}
+
+impl SpreadCounts {
+    /// Empty counts; `tracks_instances` says whether per-instance counts are kept.
+    pub fn new(tracks_instances: bool) -> Self {
+        SpreadCounts { tracks_instances, ..Default::default() }
+    }
+
+    /// Whether a service with these strategies needs per-instance counts: the strategy that picks
+    /// among the candidates ([`crate::placement::deciding_strategy`]) spreads — by instance, or by
+    /// an attribute (which counts the service's tasks per instance). A service that spreads by zone
+    /// alone picks within the zone by instance.
+    pub(crate) fn needed_by(strategies: &[crate::placement::Strategy], az_attribute: Option<Sym>) -> bool {
+        use crate::placement::Strategy;
+        matches!(
+            crate::placement::deciding_strategy(strategies, az_attribute),
+            Strategy::SpreadInstance | Strategy::SpreadAttribute(_)
+        )
+    }
+
+    /// Adds `delta` staying tasks on `instance` (in zone `az`).
+    pub fn adjust(&mut self, instance: InstanceId, az: Sym, delta: i32) {
+        let zone = self.per_az.entry(az).or_insert(0);
+        *zone = (*zone as i64 + delta as i64).max(0) as u32;
+        if !self.tracks_instances {
+            return;
+        }
+        let old = self.per_instance.get(&instance).copied().unwrap_or(0);
+        let new = (old as i64 + delta as i64).max(0) as u32;
+        if old > 0 {
+            self.by_count.remove(&(old, instance));
+        }
+        if new > 0 {
+            self.by_count.insert((new, instance));
+            self.per_instance.insert(instance, new);
+        } else {
+            self.per_instance.remove(&instance);
+        }
+        if (old == 0) != (new == 0) {
+            let occupied = self.occupied_per_az.entry(az).or_insert(0);
+            *occupied = if new > 0 { *occupied + 1 } else { occupied.saturating_sub(1) };
+        }
+    }
+}
+
+/// How many task IDs a "has started/stopped N tasks" event lists (the rest are counted).
+pub const EVENT_TASKS_LISTED: usize = 10;
+
+/// A service event, stored compactly and rendered into ECS's message text at the edges
+/// ([`Engine::service_event_message`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceEventKind {
+    /// `(service NAME) has started N tasks: (task ID) ...`
+    Started { count: u32, listed: Vec<TaskId> },
+    /// `(service NAME) has stopped N running tasks: (task ID) ...` (or `pending` tasks)
+    Stopped { running: bool, count: u32, listed: Vec<TaskId> },
+    /// `(service NAME) has reached a steady state.`
+    SteadyState,
+    /// `(service NAME) was unable to place a task because no container instance met all of its requirements. ...`
+    UnableToPlace { reason: &'static str, closest: Option<InstanceId> },
+    /// The deployment-configuration deadlock (reference §2.4).
+    DeploymentConfigurationDeadlock,
+    /// `(service NAME) is unable to consistently start tasks successfully.`
+    UnableToConsistentlyStart,
+}
+
+impl ServiceEventKind {
+    pub(crate) fn started(tasks: &[TaskId]) -> Self {
+        ServiceEventKind::Started { count: tasks.len() as u32, listed: tasks.iter().take(EVENT_TASKS_LISTED).copied().collect() }
+    }
+    pub(crate) fn stopped(running: bool, tasks: &[TaskId]) -> Self {
+        ServiceEventKind::Stopped {
+            running,
+            count: tasks.len() as u32,
+            listed: tasks.iter().take(EVENT_TASKS_LISTED).copied().collect(),
+        }
+    }
+}
+
+/// One service.
+#[derive(Debug, Clone)]
+pub struct ServiceState {
+    pub uuid: u128,
+    pub long_arn: bool,
+    pub name: Sym,
+    /// The task group of its tasks, `service:NAME`.
+    pub group: Sym,
+    pub cluster: ClusterId,
+    pub task_def: TaskDefId,
+    pub scheduling: SchedulingStrategy,
+    pub desired_count: u32,
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
+    pub strategies: Vec<Strategy>,
+    pub strategy_specs: Vec<api::PlacementStrategy>,
+    pub constraint_specs: Vec<api::PlacementConstraint>,
+    pub distinct_instance: bool,
+    pub load_balancer: Option<LoadBalancerConfig>,
+    pub health_check_grace_ms: SimTimeMs,
+    pub health_check_grace_seconds: Option<i64>,
+    pub status: ServiceStatus,
+    pub created_at_ms: SimTimeMs,
+    /// Tasks not STOPPED (and not orphaned).
+    pub tasks: Vec<TaskId>,
+    pub counts: ServiceCounts,
+    /// Where the staying tasks are (for spread placement).
+    pub spread: SpreadCounts,
+    /// Every service event, oldest first (DescribeServices shows the newest 100).
+    pub events: Vec<(SimTimeMs, ServiceEventKind)>,
+    pub observations: ServiceObservations,
+    /// Whether the last pass left work undone (a retry is pending).
+    pub retry_pending: bool,
+    /// The time of the pass event already scheduled for this service, if any.
+    pub pass_event_at_ms: Option<SimTimeMs>,
+    /// The cause of the most recent loss of a healthy task not made by the scheduler.
+    pub last_health_loss: Option<BreachCause>,
+    /// Whether the service is at steady state now.
+    pub steady: bool,
+    /// Whether floor breaches are being recorded: from the service's first steady state, or from its
+    /// cluster's first drain if the service existed then (a service still deploying is not breaching).
+    pub breach_watch: bool,
+    /// Consecutive tasks that failed to start, and the back-off until the next start attempt.
+    pub failed_starts: u32,
+    pub start_backoff_until_ms: SimTimeMs,
+}
+
+impl ServiceState {
+    /// ceil(desired × min / 100): healthy tasks never fall below this (reference §1.3).
+    pub fn floor(&self) -> u32 {
+        ((self.desired_count as u64 * self.minimum_healthy_percent as u64).div_ceil(100)) as u32
+    }
+
+    /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (reference §1.3).
+    pub fn ceiling(&self) -> u32 {
+        (self.desired_count as u64 * self.maximum_percent as u64 / 100) as u32
+    }
+}
+
+/// Validates and defaults a deployment configuration (reference §1.3): REPLICA 100/200, DAEMON 0/100;
+/// a DAEMON service's maximum must be 100; min ≤ max; max ≥ 100 for REPLICA.
+pub fn deployment_configuration(
+    scheduling: SchedulingStrategy,
+    given: Option<&api::DeploymentConfiguration>,
+) -> Result<(u32, u32), EcsError> {
+    let (dmin, dmax) = match scheduling {
+        SchedulingStrategy::Replica => (100, 200),
+        SchedulingStrategy::Daemon => (0, 100),
+    };
+    let min = given.and_then(|g| g.minimum_healthy_percent).unwrap_or(dmin);
+    let max = given.and_then(|g| g.maximum_percent).unwrap_or(dmax);
+    if !(0..=100).contains(&min) {
+        return Err(EcsError::invalid_parameter(format!("minimumHealthyPercent must be between 0 and 100; {min} given.")));
+    }
+    if !(100..=200).contains(&max) && scheduling == SchedulingStrategy::Replica {
+        return Err(EcsError::invalid_parameter(format!("maximumPercent must be between 100 and 200; {max} given.")));
+    }
+    if scheduling == SchedulingStrategy::Daemon && max != 100 {
+        return Err(EcsError::invalid_parameter("The maximumPercent of a DAEMON service must be 100."));
+    }
+    Ok((min as u32, max as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_validation() {
+        assert_eq!(deployment_configuration(SchedulingStrategy::Replica, None).unwrap(), (100, 200));
+        assert_eq!(deployment_configuration(SchedulingStrategy::Daemon, None).unwrap(), (0, 100));
+        let bad = api::DeploymentConfiguration { maximum_percent: Some(150), minimum_healthy_percent: None };
+        assert!(deployment_configuration(SchedulingStrategy::Daemon, Some(&bad)).is_err());
+        let bad = api::DeploymentConfiguration { maximum_percent: Some(99), minimum_healthy_percent: Some(50) };
+        assert!(deployment_configuration(SchedulingStrategy::Replica, Some(&bad)).is_err());
+    }
+}
