@@ -13,8 +13,6 @@ use crate::errors::EcsError;
 use crate::infra::ids::{InstanceId, ServiceId};
 use crate::infra::intern::Sym;
 use crate::infra::shared::PortSetId;
-use crate::state::instance::InstanceState;
-use crate::Engine;
 
 /// The port sets are shared ([`PortSetId`]): instances registered alike reserve the same ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -100,8 +98,9 @@ impl IndexKey {
         self.cpu as i64 >= cpu && self.memory as i64 >= memory
     }
 
-    pub fn of(id: InstanceId, i: &InstanceState) -> Self {
-        IndexKey { id, cpu: index_amount(i.remaining.cpu), memory: index_amount(i.remaining.memory), az: i.availability_zone }
+    /// The key of an instance with `remaining` resources in zone `az`.
+    pub fn of(id: InstanceId, remaining: &Resources, az: Sym) -> Self {
+        IndexKey { id, cpu: index_amount(remaining.cpu), memory: index_amount(remaining.memory), az }
     }
 }
 
@@ -251,7 +250,7 @@ pub struct PlacementFailure {
 
 /// Parses placement strategies (at most 5 rules; reference §2.3).
 pub(crate) fn parse_strategies(
-    engine: &mut Engine,
+    strings: &mut crate::infra::intern::Interner,
     list: &[api::PlacementStrategy],
     _service: bool,
 ) -> Result<Vec<Strategy>, EcsError> {
@@ -265,7 +264,7 @@ pub(crate) fn parse_strategies(
             ("binpack", Some(f)) if f.eq_ignore_ascii_case("memory") => Ok(Strategy::BinpackMemory),
             ("spread", Some("instanceId" | "host")) => Ok(Strategy::SpreadInstance),
             ("spread", Some(f)) if f.starts_with("attribute:") && f.len() > "attribute:".len() => {
-                Ok(Strategy::SpreadAttribute(engine.strings.intern(&f["attribute:".len()..])))
+                Ok(Strategy::SpreadAttribute(strings.intern(&f["attribute:".len()..])))
             }
             (t, f) => Err(EcsError::invalid_parameter(format!(
                 "Invalid placement strategy {{type: {t}, field: {}}}: use random, binpack with cpu or memory, or spread with instanceId, host or attribute:<name>.",

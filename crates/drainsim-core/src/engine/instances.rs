@@ -229,7 +229,7 @@ impl Engine {
         let indexed = self.instances[id.index()].indexed;
         if placeable != indexed {
             let i = &self.instances[id.index()];
-            let key = crate::placement::IndexKey::of(id, i);
+            let key = i.index_key(id);
             let cluster = i.cluster;
             let index = &mut self.clusters[cluster.index()].placement;
             if placeable {

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use crate::infra::ids::{InstanceId, ServiceId, TaskId};
-use crate::placement::IndexKey;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
 use crate::state::service::{ServiceCounts, ServiceStatus};
@@ -259,7 +258,7 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
             }
             if i.indexed {
                 expect += 1;
-                let k = IndexKey::of(*id, i);
+                let k = i.index_key(*id);
                 for ((cpu, memory), class) in &cluster.placement.classes {
                     let tracked = !cluster.placement.track_cpu || class.all.by_cpu.contains(&(k.cpu, *id));
                     let member = class.all.by_memory.contains(&(k.memory, *id)) && tracked;

@@ -72,12 +72,12 @@ impl Engine {
         let indexed = self.instances[id.index()].indexed;
         let cluster = self.instances[id.index()].cluster;
         if indexed {
-            let key = IndexKey::of(id, &self.instances[id.index()]);
+            let key = self.instances[id.index()].index_key(id);
             self.clusters[cluster.index()].placement.remove(key);
         }
         f(&mut self.instances[id.index()].remaining);
         if indexed {
-            let key = IndexKey::of(id, &self.instances[id.index()]);
+            let key = self.instances[id.index()].index_key(id);
             self.clusters[cluster.index()].placement.insert(key);
         }
     }
@@ -113,9 +113,8 @@ impl Engine {
         distinct: bool,
     ) -> Result<InstanceId, PlacementFailure> {
         let instances = &self.instances;
-        let class = self.clusters[cluster.index()]
-            .placement
-            .class_for(req.cpu, req.memory, |id| IndexKey::of(id, &instances[id.index()]));
+        let class =
+            self.clusters[cluster.index()].placement.class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
         if let Some(within_zone) = after_zone_spread(strategies, self.strings.get("ecs.availability-zone")) {
             // Order the zones with room by this owner's staying tasks in them, then by name. (A
             // zone without room for this size cannot take the task, so only the class's zones
@@ -206,7 +205,7 @@ impl Engine {
             Strategy::BinpackCpu => {
                 if !self.clusters[cluster.index()].placement.track_cpu {
                     let instances = &self.instances;
-                    self.clusters[cluster.index()].placement.track_cpu(|id| IndexKey::of(id, &instances[id.index()]));
+                    self.clusters[cluster.index()].placement.track_cpu(|id| instances[id.index()].index_key(id));
                 }
                 let index = &self.clusters[cluster.index()].placement.classes[&class];
                 let sets = match az {

@@ -125,7 +125,7 @@ impl Engine {
             }
         }
         self.check_eni_limits_known(cluster, task_def)?;
-        let strategies = crate::placement::parse_strategies(self, &req.placement_strategy, true)?;
+        let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, true)?;
 
         let strategies = if strategies.is_empty() {
             let az = self.strings.intern("ecs.availability-zone");

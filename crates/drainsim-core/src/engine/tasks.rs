@@ -688,7 +688,7 @@ impl Engine {
         if !(1..=10).contains(&count) {
             return Err(EcsError::invalid_parameter(format!("count must be between 1 and 10; {count} given.")));
         }
-        let strategies = crate::placement::parse_strategies(self, &req.placement_strategy, false)?;
+        let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, false)?;
         let distinct = crate::placement::parse_constraints(&req.placement_constraints)?;
         self.check_eni_limits_known(cluster, td)?;
         let family = self.task_defs[td.index()].family;

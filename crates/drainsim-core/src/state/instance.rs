@@ -161,6 +161,11 @@ pub struct InstanceState {
 
 impl InstanceState {
     /// Whether the instance accepts placements: ACTIVE with a connected agent (reference §2.3).
+    /// This instance's key in its cluster's placement index.
+    pub fn index_key(&self, id: crate::infra::ids::InstanceId) -> crate::placement::IndexKey {
+        crate::placement::IndexKey::of(id, &self.remaining, self.availability_zone)
+    }
+
     pub fn is_placeable(&self) -> bool {
         self.status == InstanceStatus::Active && self.agent_connected
     }
