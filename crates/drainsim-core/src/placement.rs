@@ -23,6 +23,52 @@ pub struct Resources {
     pub ports_udp: PortSetId,
 }
 
+/// Why a task could not be placed: the first requirement the closest instance does not meet, in
+/// ECS's order (agent, CPU, memory, ports, task ENI, then constraints). [`Display`](std::fmt::Display)
+/// gives ECS's `reason` text (RunTask and StartTask `failures[].reason`; see
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html>).
+///
+/// The variants are declared in the order of their text, so ordered maps keyed by them list
+/// reasons as they always have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PlacementFailureReason {
+    /// `AGENT`: the instance's agent is disconnected.
+    Agent,
+    /// `CONSTRAINT:distinctInstance`: the instance already runs a task of the service or group.
+    DistinctInstance,
+    /// `NO_INSTANCES`: no ACTIVE instance with a connected agent exists.
+    NoInstances,
+    /// `RESOURCE:CPU`: not enough CPU units free.
+    Cpu,
+    /// `RESOURCE:ENI`: no task ENI free (or the instance type's limit is unknown).
+    Eni,
+    /// `RESOURCE:MEMORY`: not enough memory free.
+    Memory,
+    /// `RESOURCE:PORTS`: a host port the task needs is in use.
+    Ports,
+}
+
+impl PlacementFailureReason {
+    /// ECS's reason text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlacementFailureReason::Agent => "AGENT",
+            PlacementFailureReason::DistinctInstance => "CONSTRAINT:distinctInstance",
+            PlacementFailureReason::NoInstances => "NO_INSTANCES",
+            PlacementFailureReason::Cpu => "RESOURCE:CPU",
+            PlacementFailureReason::Eni => "RESOURCE:ENI",
+            PlacementFailureReason::Memory => "RESOURCE:MEMORY",
+            PlacementFailureReason::Ports => "RESOURCE:PORTS",
+        }
+    }
+}
+
+impl std::fmt::Display for PlacementFailureReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What a task needs from an instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirements {
@@ -241,9 +287,8 @@ impl PlacementIndex {
 /// Why no instance could take a task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlacementFailure {
-    /// `RESOURCE:CPU`, `RESOURCE:MEMORY`, `RESOURCE:PORTS`, `RESOURCE:ENI`, `AGENT`,
-    /// `CONSTRAINT:distinctInstance`, or `NO_INSTANCES`.
-    pub reason: &'static str,
+    /// The first requirement the closest instance does not meet.
+    pub reason: PlacementFailureReason,
     /// The closest matching instance, when there was one.
     pub closest: Option<InstanceId>,
 }

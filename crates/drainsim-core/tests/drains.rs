@@ -228,7 +228,7 @@ proptest! {
                 prop_assert!(o.floor_breaches.is_empty(), "svc{n}: breaches {:?} with no cause", o.floor_breaches);
                 prop_assert!(o.min_healthy_observed.unwrap_or(u32::MAX) >= s.floor());
             } else {
-                prop_assert!(o.floor_breaches.iter().all(|b| b.reason == "preExistingDeficit"), "{:?}", o.floor_breaches);
+                prop_assert!(o.floor_breaches.iter().all(|b| b.reason.as_str() == "preExistingDeficit"), "{:?}", o.floor_breaches);
             }
             let _ = spec;
         }

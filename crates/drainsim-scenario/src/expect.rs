@@ -180,7 +180,7 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> (String, bo
         }
         X::PlacementFailures(n, reason, c) => with_svc!(n, |s| num(
             format!("{n} placementFailures {reason}"),
-            Some(s.observations.placement_failures.get(reason.as_str()).copied().unwrap_or(0)),
+            Some(s.observations.placement_failures.iter().find(|(r, _)| r.as_str() == reason).map_or(0, |(_, c)| *c)),
             *c
         )),
         X::ServiceEventSeen(n, text) => with_svc!(n, |s| {

@@ -201,12 +201,16 @@ pub fn service_row(e: &Engine, id: ServiceId) -> ServiceReport {
         stalls: o
             .stalls
             .iter()
-            .map(|x| EpisodeReport { started_at_ms: x.started_at_ms, ended_at_ms: x.ended_at_ms, reason: x.reason.clone() })
+            .map(|x| EpisodeReport { started_at_ms: x.started_at_ms, ended_at_ms: x.ended_at_ms, reason: x.reason.to_string() })
             .collect(),
         floor_breaches: o
             .floor_breaches
             .iter()
-            .map(|x| FloorBreachReport { started_at_ms: x.started_at_ms, ended_at_ms: x.ended_at_ms, cause: x.reason.clone() })
+            .map(|x| FloorBreachReport {
+                started_at_ms: x.started_at_ms,
+                ended_at_ms: x.ended_at_ms,
+                cause: x.reason.to_string(),
+            })
             .collect(),
         tasks_moved_more_than_once: o.tasks_moved_more_than_once,
         steady_state_at_ms: if s.steady { o.steady_state_at_ms } else { None },

@@ -31,29 +31,29 @@ pub(crate) fn unmet_requirement(
     req: &Requirements,
     owner: Owner,
     distinct: bool,
-) -> Option<&'static str> {
+) -> Option<PlacementFailureReason> {
     let i = &engine.instances[id.index()];
     if !i.agent_connected {
-        return Some("AGENT");
+        return Some(PlacementFailureReason::Agent);
     }
     let r: &Resources = &i.remaining;
     if r.cpu < req.cpu {
-        return Some("RESOURCE:CPU");
+        return Some(PlacementFailureReason::Cpu);
     }
     if r.memory < req.memory {
-        return Some("RESOURCE:MEMORY");
+        return Some(PlacementFailureReason::Memory);
     }
     if !ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp) || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp) {
-        return Some("RESOURCE:PORTS");
+        return Some(PlacementFailureReason::Ports);
     }
     if req.awsvpc {
         match i.task_eni_limit {
             Some(limit) if i.task_enis_in_use < limit => {}
-            _ => return Some("RESOURCE:ENI"),
+            _ => return Some(PlacementFailureReason::Eni),
         }
     }
     if distinct && owner_tasks_on(engine, id, owner) > 0 {
-        return Some("CONSTRAINT:distinctInstance");
+        return Some(PlacementFailureReason::DistinctInstance);
     }
     None
 }
@@ -345,8 +345,8 @@ impl Engine {
                 i.status == crate::rules::lifecycle::InstanceStatus::Active && !i.agent_connected
             });
             return match disconnected {
-                Some(i) => PlacementFailure { reason: "AGENT", closest: Some(i) },
-                None => PlacementFailure { reason: "NO_INSTANCES", closest: None },
+                Some(i) => PlacementFailure { reason: PlacementFailureReason::Agent, closest: Some(i) },
+                None => PlacementFailure { reason: PlacementFailureReason::NoInstances, closest: None },
             };
         }
         let closest = index
@@ -358,7 +358,7 @@ impl Engine {
             .map(|(_, id)| *id)
             .min_by_key(|id| unmet_count(self, *id, req))
             .expect("index is not empty");
-        let reason = unmet_requirement(self, closest, req, owner, distinct).unwrap_or("RESOURCE:CPU");
+        let reason = unmet_requirement(self, closest, req, owner, distinct).unwrap_or(PlacementFailureReason::Cpu);
         PlacementFailure { reason, closest: Some(closest) }
     }
 }

@@ -19,16 +19,12 @@ use crate::infra::time::MINUTE_MS;
 use crate::placement::{Owner, PlacementFailure};
 use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::lifecycle::TaskStatus;
-use crate::state::service::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus};
+use crate::state::service::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus, StallReason};
 use crate::state::task::StopCode;
 use crate::Engine;
 
 /// The deployment-configuration deadlock event (reference §2.4).
 pub const DEADLOCK_EVENT_SUFFIX: &str = "was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.";
-/// Stall reason when min/max leave no legal move.
-pub const STALL_DEPLOYMENT_CONFIGURATION: &str = "deploymentConfiguration";
-/// Stall reason while the failed-start throttle holds starts back.
-pub const STALL_START_THROTTLED: &str = "TaskFailedToStart";
 /// Longest back-off between start attempts after failed starts (reference §2.5: 15 minutes).
 pub const MAX_START_BACKOFF_MS: u64 = 15 * MINUTE_MS;
 
@@ -490,14 +486,14 @@ impl Engine {
         }
         let work_left = self.work_left(id);
         let in_flight = self.in_flight(id);
-        let stalled_reason: Option<String> = if work_left && !out.progress && !in_flight {
+        let stalled_reason: Option<StallReason> = if work_left && !out.progress && !in_flight {
             if let Some(f) = &out.placement_failure {
-                Some(f.reason.to_string())
+                Some(StallReason::Placement(f.reason))
             } else if out.throttled {
-                Some(STALL_START_THROTTLED.to_string())
+                Some(StallReason::StartThrottled)
             } else if out.blocked_by_bounds || self.services[id.index()].scheduling == SchedulingStrategy::Replica {
                 self.service_event(id, ServiceEventKind::DeploymentConfigurationDeadlock);
-                Some(STALL_DEPLOYMENT_CONFIGURATION.to_string())
+                Some(StallReason::DeploymentConfiguration)
             } else {
                 None
             }
@@ -562,11 +558,7 @@ impl Engine {
             if healthy < floor {
                 if open.is_none() {
                     let cause = s.last_health_loss.take().unwrap_or(BreachCause::PreExistingDeficit);
-                    s.observations.floor_breaches.push(Episode {
-                        started_at_ms: now,
-                        ended_at_ms: None,
-                        reason: cause.as_str().into(),
-                    });
+                    s.observations.floor_breaches.push(Episode { started_at_ms: now, ended_at_ms: None, reason: cause });
                 }
             } else {
                 if let Some(e) = open {

@@ -5,6 +5,7 @@ use crate::api::{self, Failure, Response};
 use crate::errors::{EcsError, EcsErrorKind};
 use crate::infra::ids::{ClusterId, ServiceId, TaskId};
 use crate::infra::time::{SimTimeMs, SECOND_MS};
+use crate::placement::PlacementFailureReason;
 use crate::placement::Strategy;
 use crate::rules::settings::SettingName;
 use crate::state::service::*;
@@ -352,15 +353,15 @@ impl Engine {
             ServiceEventKind::UnableToPlace { reason, closest } => {
                 let detail = match (*reason, closest) {
                     (_, None) => " Reason: No ACTIVE container instances with a connected agent were found in your cluster.".to_string(),
-                    ("RESOURCE:CPU", Some(i)) => format!(
+                    (PlacementFailureReason::Cpu, Some(i)) => format!(
                         " The closest matching container-instance {} has insufficient CPU units available. For more information, see the Troubleshooting section.",
                         self.instance_short_id(*i)
                     ),
-                    ("RESOURCE:MEMORY", Some(i)) => format!(
+                    (PlacementFailureReason::Memory, Some(i)) => format!(
                         " The closest matching container-instance {} has insufficient memory available. For more information, see the Troubleshooting section.",
                         self.instance_short_id(*i)
                     ),
-                    ("RESOURCE:PORTS", Some(i)) => format!(
+                    (PlacementFailureReason::Ports, Some(i)) => format!(
                         " The closest matching container-instance {} is already using a port required by your task. For more information, see the Troubleshooting section.",
                         self.instance_short_id(*i)
                     ),

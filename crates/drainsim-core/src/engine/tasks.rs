@@ -742,7 +742,11 @@ impl Engine {
                 continue;
             }
             if !inst.agent_connected {
-                failures.push(Failure { arn: Some(self.instance_arn(i)), reason: "AGENT".into(), detail: None });
+                failures.push(Failure {
+                    arn: Some(self.instance_arn(i)),
+                    reason: crate::placement::PlacementFailureReason::Agent.as_str().into(),
+                    detail: None,
+                });
                 continue;
             }
             if !inst.is_placeable() {
@@ -754,7 +758,9 @@ impl Engine {
                 continue;
             }
             match crate::engine::placement::unmet_requirement(self, i, &req_res, crate::placement::Owner::Group(group), false) {
-                Some(reason) => failures.push(Failure { arn: Some(self.instance_arn(i)), reason: reason.into(), detail: None }),
+                Some(reason) => {
+                    failures.push(Failure { arn: Some(self.instance_arn(i)), reason: reason.as_str().into(), detail: None })
+                }
                 None => {
                     let t = self.launch_task(i, td, None, group, started_by, false);
                     tasks.push(self.render_task(t));

@@ -83,12 +83,53 @@ impl BreachCause {
     }
 }
 
-/// An episode with a start, an optional end and a reason.
+/// Why a service stalled: work was left, nothing was in flight and its last pass changed nothing.
+/// [`Display`](std::fmt::Display) gives the reason as drainsim reports it: ECS's placement failure
+/// reason (`RESOURCE:MEMORY`, ...), `deploymentConfiguration` (ECS's deployment-configuration event:
+/// minimumHealthyPercent and maximumPercent leave no legal move) or `TaskFailedToStart` (the
+/// failed-start back-off holds starts back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StallReason {
+    /// No instance met the task's requirements.
+    Placement(crate::placement::PlacementFailureReason),
+    /// minimumHealthyPercent and maximumPercent leave no legal stop or start.
+    DeploymentConfiguration,
+    /// Tasks failed to start, and the scheduler is backing off.
+    StartThrottled,
+}
+
+impl StallReason {
+    /// The reason as drainsim reports it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StallReason::Placement(r) => r.as_str(),
+            StallReason::DeploymentConfiguration => "deploymentConfiguration",
+            StallReason::StartThrottled => "TaskFailedToStart",
+        }
+    }
+}
+
+impl std::fmt::Display for StallReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for BreachCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An episode with a start, an optional end and a reason (a [`StallReason`] or a [`BreachCause`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Episode {
+pub struct Episode<R> {
+    /// When the episode started.
     pub started_at_ms: SimTimeMs,
+    /// When it ended; `None` while it lasts.
     pub ended_at_ms: Option<SimTimeMs>,
-    pub reason: String,
+    /// Why it happened.
+    pub reason: R,
 }
 
 /// What drainsim observed of a service during the run (the report's service section).
@@ -97,9 +138,9 @@ pub struct ServiceObservations {
     pub min_healthy_observed: Option<u32>,
     pub max_tasks_observed: Option<u32>,
     /// Failed placement attempts by reason.
-    pub placement_failures: BTreeMap<&'static str, u64>,
-    pub stalls: Vec<Episode>,
-    pub floor_breaches: Vec<Episode>,
+    pub placement_failures: BTreeMap<crate::placement::PlacementFailureReason, u64>,
+    pub stalls: Vec<Episode<StallReason>>,
+    pub floor_breaches: Vec<Episode<BreachCause>>,
     pub tasks_moved_more_than_once: u32,
     pub steady_state_at_ms: Option<SimTimeMs>,
 }
@@ -179,7 +220,7 @@ pub enum ServiceEventKind {
     /// `(service NAME) has reached a steady state.`
     SteadyState,
     /// `(service NAME) was unable to place a task because no container instance met all of its requirements. ...`
-    UnableToPlace { reason: &'static str, closest: Option<InstanceId> },
+    UnableToPlace { reason: crate::placement::PlacementFailureReason, closest: Option<InstanceId> },
     /// The deployment-configuration deadlock (reference §2.4).
     DeploymentConfigurationDeadlock,
     /// `(service NAME) is unable to consistently start tasks successfully.`
