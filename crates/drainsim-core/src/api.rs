@@ -11,15 +11,21 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Resource {
+    /// `name`.
     pub name: String,
+    /// `type`.
     #[serde(rename = "type")]
     pub resource_type: String,
+    /// `doubleValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub double_value: Option<f64>,
+    /// `longValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_value: Option<i64>,
+    /// `integerValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integer_value: Option<i64>,
+    /// `stringSetValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub string_set_value: Option<Vec<String>>,
 }
@@ -40,10 +46,13 @@ impl Resource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VersionInfo {
+    /// `agentVersion`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
+    /// `agentHash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_hash: Option<String>,
+    /// `dockerVersion`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker_version: Option<String>,
 }
@@ -52,11 +61,15 @@ pub struct VersionInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Attribute {
+    /// `name`.
     pub name: String,
+    /// `value`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// `targetType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_type: Option<String>,
+    /// `targetId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
 }
@@ -65,7 +78,9 @@ pub struct Attribute {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tag {
+    /// `key`.
     pub key: String,
+    /// `value`.
     #[serde(default)]
     pub value: String,
 }
@@ -74,7 +89,9 @@ pub struct Tag {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyValuePair {
+    /// `name`.
     pub name: String,
+    /// `value`.
     pub value: String,
 }
 
@@ -82,10 +99,14 @@ pub struct KeyValuePair {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attachment {
+    /// `id`.
     pub id: String,
+    /// `type`.
     #[serde(rename = "type")]
     pub attachment_type: String,
+    /// `status`.
     pub status: String,
+    /// `details`.
     pub details: Vec<KeyValuePair>,
 }
 
@@ -93,9 +114,12 @@ pub struct Attachment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
+    /// `arn`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
+    /// `reason`.
     pub reason: String,
+    /// `detail`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -104,24 +128,39 @@ pub struct Failure {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerInstance {
+    /// `containerInstanceArn`.
     pub container_instance_arn: String,
+    /// `ec2InstanceId`.
     pub ec2_instance_id: String,
+    /// `version`.
     pub version: u64,
+    /// `versionInfo`.
     pub version_info: VersionInfo,
+    /// `remainingResources`.
     pub remaining_resources: Vec<Resource>,
+    /// `registeredResources`.
     pub registered_resources: Vec<Resource>,
+    /// `status`.
     pub status: String,
+    /// `statusReason`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
+    /// `agentConnected`.
     pub agent_connected: bool,
+    /// `runningTasksCount`.
     pub running_tasks_count: u32,
+    /// `pendingTasksCount`.
     pub pending_tasks_count: u32,
+    /// `agentUpdateStatus`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_update_status: Option<String>,
+    /// `attributes`.
     pub attributes: Vec<Attribute>,
     /// Seconds since the Unix epoch (the JSON protocol's timestamp form).
     pub registered_at: f64,
+    /// `attachments`.
     pub attachments: Vec<Attachment>,
+    /// `tags`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -130,9 +169,13 @@ pub struct ContainerInstance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Setting {
+    /// `name`.
     pub name: String,
+    /// `value`.
     pub value: String,
+    /// `principalArn`.
     pub principal_arn: String,
+    /// `type`.
     #[serde(rename = "type")]
     pub setting_type: String,
 }
@@ -156,114 +199,159 @@ pub struct InstanceIdentity {
     pub task_eni_limit: Option<u16>,
 }
 
+/// The request of [RegisterContainerInstance](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterContainerInstance.html).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterContainerInstanceRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `totalResources`.
     #[serde(default)]
     pub total_resources: Vec<Resource>,
+    /// `versionInfo`.
     #[serde(default)]
     pub version_info: Option<VersionInfo>,
+    /// `containerInstanceArn`.
     #[serde(default)]
     pub container_instance_arn: Option<String>,
+    /// `attributes`.
     #[serde(default)]
     pub attributes: Vec<Attribute>,
+    /// `tags`.
     #[serde(default)]
     pub tags: Vec<Tag>,
     /// drainsim extension: the identity document's content.
     pub instance_identity: InstanceIdentity,
 }
 
+/// The request of [DeregisterContainerInstance](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeregisterContainerInstanceRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `containerInstance`.
     pub container_instance: String,
+    /// `force`.
     #[serde(default)]
     pub force: Option<bool>,
 }
 
+/// The request of [DescribeContainerInstances](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeContainerInstances.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DescribeContainerInstancesRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `containerInstances`.
     pub container_instances: Vec<String>,
+    /// `include`.
     #[serde(default)]
     pub include: Vec<String>,
 }
 
+/// The request of [ListContainerInstances](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListContainerInstances.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListContainerInstancesRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `filter`.
     #[serde(default)]
     pub filter: Option<String>,
+    /// `nextToken`.
     #[serde(default)]
     pub next_token: Option<String>,
+    /// `maxResults`.
     #[serde(default)]
     pub max_results: Option<i64>,
+    /// `status`.
     #[serde(default)]
     pub status: Option<String>,
 }
 
+/// The request of [UpdateContainerInstancesState](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerInstancesState.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateContainerInstancesStateRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `containerInstances`.
     pub container_instances: Vec<String>,
+    /// `status`.
     pub status: String,
 }
 
+/// The request of [UpdateContainerAgent](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerAgent.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateContainerAgentRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `containerInstance`.
     pub container_instance: String,
 }
 
+/// The request of [PutAccountSetting](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAccountSetting.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PutAccountSettingRequest {
+    /// `name`.
     pub name: String,
+    /// `value`.
     pub value: String,
+    /// `principalArn`.
     #[serde(default)]
     pub principal_arn: Option<String>,
 }
 
+/// The request of [PutAccountSettingDefault](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAccountSettingDefault.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PutAccountSettingDefaultRequest {
+    /// `name`.
     pub name: String,
+    /// `value`.
     pub value: String,
 }
 
+/// The request of [DeleteAccountSetting](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteAccountSetting.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeleteAccountSettingRequest {
+    /// `name`.
     pub name: String,
+    /// `principalArn`.
     #[serde(default)]
     pub principal_arn: Option<String>,
 }
 
+/// The request of [ListAccountSettings](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListAccountSettings.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListAccountSettingsRequest {
+    /// `name`.
     #[serde(default)]
     pub name: Option<String>,
+    /// `value`.
     #[serde(default)]
     pub value: Option<String>,
+    /// `principalArn`.
     #[serde(default)]
     pub principal_arn: Option<String>,
+    /// `effectiveSettings`.
     #[serde(default)]
     pub effective_settings: Option<bool>,
+    /// `nextToken`.
     #[serde(default)]
     pub next_token: Option<String>,
+    /// `maxResults`.
     #[serde(default)]
     pub max_results: Option<i64>,
 }
@@ -272,48 +360,77 @@ pub struct ListAccountSettingsRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AttachmentStateChange {
+    /// `attachmentArn`.
     pub attachment_arn: String,
+    /// `status`.
     pub status: String,
 }
 
+/// The request of [SubmitAttachmentStateChanges](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_SubmitAttachmentStateChanges.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SubmitAttachmentStateChangesRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `attachments`.
     pub attachments: Vec<AttachmentStateChange>,
 }
 
+/// The request of [CreateCluster](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateClusterRequest {
+    /// `clusterName`.
     pub cluster_name: String,
 }
 
 /// One of the ECS operations, with its request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
+    /// [CreateCluster](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html).
     CreateCluster(CreateClusterRequest),
+    /// [RegisterContainerInstance](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterContainerInstance.html).
     RegisterContainerInstance(RegisterContainerInstanceRequest),
+    /// [DeregisterContainerInstance](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html).
     DeregisterContainerInstance(DeregisterContainerInstanceRequest),
+    /// [DescribeContainerInstances](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeContainerInstances.html).
     DescribeContainerInstances(DescribeContainerInstancesRequest),
+    /// [ListContainerInstances](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListContainerInstances.html).
     ListContainerInstances(ListContainerInstancesRequest),
+    /// [UpdateContainerInstancesState](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerInstancesState.html).
     UpdateContainerInstancesState(UpdateContainerInstancesStateRequest),
+    /// [UpdateContainerAgent](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerAgent.html).
     UpdateContainerAgent(UpdateContainerAgentRequest),
+    /// [PutAccountSetting](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAccountSetting.html).
     PutAccountSetting(PutAccountSettingRequest),
+    /// [PutAccountSettingDefault](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAccountSettingDefault.html).
     PutAccountSettingDefault(PutAccountSettingDefaultRequest),
+    /// [DeleteAccountSetting](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteAccountSetting.html).
     DeleteAccountSetting(DeleteAccountSettingRequest),
+    /// [ListAccountSettings](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListAccountSettings.html).
     ListAccountSettings(ListAccountSettingsRequest),
+    /// [SubmitAttachmentStateChanges](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_SubmitAttachmentStateChanges.html).
     SubmitAttachmentStateChanges(SubmitAttachmentStateChangesRequest),
+    /// [RegisterTaskDefinition](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html).
     RegisterTaskDefinition(RegisterTaskDefinitionRequest),
+    /// [CreateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
     CreateService(CreateServiceRequest),
+    /// [UpdateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html).
     UpdateService(UpdateServiceRequest),
+    /// [DeleteService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteService.html).
     DeleteService(DeleteServiceRequest),
+    /// [DescribeServices](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html).
     DescribeServices(DescribeServicesRequest),
+    /// [RunTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
     RunTask(RunTaskRequest),
+    /// [StartTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StartTask.html).
     StartTask(StartTaskRequest),
+    /// [StopTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html).
     StopTask(StopTaskRequest),
+    /// [ListTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html).
     ListTasks(ListTasksRequest),
+    /// [DescribeTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html).
     DescribeTasks(DescribeTasksRequest),
 }
 
@@ -351,9 +468,13 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cluster {
+    /// `clusterArn`.
     pub cluster_arn: String,
+    /// `clusterName`.
     pub cluster_name: String,
+    /// `status`.
     pub status: String,
+    /// `registeredContainerInstancesCount`.
     pub registered_container_instances_count: u32,
 }
 
@@ -361,56 +482,88 @@ pub struct Cluster {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Response {
+    /// A response carrying `cluster`.
     Cluster {
+        /// `cluster`.
         cluster: Cluster,
     },
+    /// A response carrying `containerInstance`.
     ContainerInstance {
+        /// `containerInstance`.
         #[serde(rename = "containerInstance")]
         container_instance: Box<ContainerInstance>,
     },
+    /// A response carrying `containerInstances`.
     ContainerInstances {
+        /// `containerInstances`.
         #[serde(rename = "containerInstances")]
         container_instances: Vec<ContainerInstance>,
+        /// `failures`.
         failures: Vec<Failure>,
     },
+    /// A response carrying `containerInstanceArns`.
     ContainerInstanceArns {
+        /// `containerInstanceArns`.
         #[serde(rename = "containerInstanceArns")]
         container_instance_arns: Vec<String>,
+        /// `nextToken`.
         #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
         next_token: Option<String>,
     },
+    /// A response carrying `setting`.
     Setting {
+        /// `setting`.
         setting: Setting,
     },
+    /// A response carrying `settings`.
     Settings {
+        /// `settings`.
         settings: Vec<Setting>,
+        /// `nextToken`.
         #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
         next_token: Option<String>,
     },
+    /// A response carrying `acknowledgment`.
     Acknowledgment {
+        /// `acknowledgment`.
         acknowledgment: String,
     },
+    /// A response carrying `taskDefinition`.
     TaskDefinition {
+        /// `taskDefinition`.
         #[serde(rename = "taskDefinition")]
         task_definition: TaskDefinition,
     },
+    /// A response carrying `service`.
     Service {
+        /// `service`.
         service: Box<Service>,
     },
+    /// A response carrying `services`.
     Services {
+        /// `services`.
         services: Vec<Service>,
+        /// `failures`.
         failures: Vec<Failure>,
     },
+    /// A response carrying `tasks`.
     Tasks {
+        /// `tasks`.
         tasks: Vec<Task>,
+        /// `failures`.
         failures: Vec<Failure>,
     },
+    /// A response carrying `task`.
     Task {
+        /// `task`.
         task: Box<Task>,
     },
+    /// A response carrying `taskArns`.
     TaskArns {
+        /// `taskArns`.
         #[serde(rename = "taskArns")]
         task_arns: Vec<String>,
+        /// `nextToken`.
         #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none")]
         next_token: Option<String>,
     },
@@ -420,8 +573,10 @@ pub enum Response {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortMapping {
+    /// `containerPort`.
     #[serde(default)]
     pub container_port: Option<u16>,
+    /// `hostPort`.
     #[serde(default)]
     pub host_port: Option<u16>,
     /// `tcp` (default) or `udp`.
@@ -433,14 +588,19 @@ pub struct PortMapping {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HealthCheck {
+    /// `command`.
     #[serde(default)]
     pub command: Vec<String>,
+    /// `interval`.
     #[serde(default)]
     pub interval: Option<u32>,
+    /// `timeout`.
     #[serde(default)]
     pub timeout: Option<u32>,
+    /// `retries`.
     #[serde(default)]
     pub retries: Option<u32>,
+    /// `startPeriod`.
     #[serde(default)]
     pub start_period: Option<u32>,
 }
@@ -449,15 +609,21 @@ pub struct HealthCheck {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerDefinition {
+    /// `name`.
     pub name: String,
+    /// `cpu`.
     #[serde(default)]
     pub cpu: Option<u32>,
+    /// `memory`.
     #[serde(default)]
     pub memory: Option<u32>,
+    /// `portMappings`.
     #[serde(default)]
     pub port_mappings: Vec<PortMapping>,
+    /// `healthCheck`.
     #[serde(default)]
     pub health_check: Option<HealthCheck>,
+    /// `essential`.
     #[serde(default)]
     pub essential: Option<bool>,
     /// Seconds between SIGTERM and SIGKILL (default 30).
@@ -469,10 +635,13 @@ pub struct ContainerDefinition {
     pub exit_after_sigterm_ms: Option<u64>,
 }
 
+/// The request of [RegisterTaskDefinition](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterTaskDefinitionRequest {
+    /// `family`.
     pub family: String,
+    /// `networkMode`.
     #[serde(default)]
     pub network_mode: Option<String>,
     /// Task-level CPU units, a string as in ECS (`"256"`).
@@ -481,6 +650,7 @@ pub struct RegisterTaskDefinitionRequest {
     /// Task-level memory in MiB, a string as in ECS (`"512"`).
     #[serde(default)]
     pub memory: Option<String>,
+    /// `containerDefinitions`.
     pub container_definitions: Vec<ContainerDefinition>,
 }
 
@@ -488,12 +658,19 @@ pub struct RegisterTaskDefinitionRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskDefinition {
+    /// `taskDefinitionArn`.
     pub task_definition_arn: String,
+    /// `family`.
     pub family: String,
+    /// `revision`.
     pub revision: u32,
+    /// `networkMode`.
     pub network_mode: String,
+    /// `cpu`.
     pub cpu: String,
+    /// `memory`.
     pub memory: String,
+    /// `status`.
     pub status: String,
 }
 
@@ -501,8 +678,10 @@ pub struct TaskDefinition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeploymentConfiguration {
+    /// `maximumPercent`.
     #[serde(default)]
     pub maximum_percent: Option<i64>,
+    /// `minimumHealthyPercent`.
     #[serde(default)]
     pub minimum_healthy_percent: Option<i64>,
 }
@@ -511,8 +690,10 @@ pub struct DeploymentConfiguration {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlacementStrategy {
+    /// `type`.
     #[serde(rename = "type")]
     pub strategy_type: String,
+    /// `field`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
@@ -521,8 +702,10 @@ pub struct PlacementStrategy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlacementConstraint {
+    /// `type`.
     #[serde(rename = "type")]
     pub constraint_type: String,
+    /// `expression`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
 }
@@ -531,12 +714,16 @@ pub struct PlacementConstraint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoadBalancer {
+    /// `targetGroupArn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<String>,
+    /// `loadBalancerName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer_name: Option<String>,
+    /// `containerName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_name: Option<String>,
+    /// `containerPort`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_port: Option<u16>,
 }
@@ -546,33 +733,47 @@ pub struct LoadBalancer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TargetGroupSettings {
+    /// `healthCheckIntervalSeconds`.
     #[serde(default)]
     pub health_check_interval_seconds: Option<u32>,
+    /// `healthyThresholdCount`.
     #[serde(default)]
     pub healthy_threshold_count: Option<u32>,
+    /// `deregistrationDelaySeconds`.
     #[serde(default)]
     pub deregistration_delay_seconds: Option<u32>,
 }
 
+/// The request of [CreateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateServiceRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `serviceName`.
     pub service_name: String,
+    /// `taskDefinition`.
     pub task_definition: String,
+    /// `desiredCount`.
     #[serde(default)]
     pub desired_count: Option<i64>,
+    /// `schedulingStrategy`.
     #[serde(default)]
     pub scheduling_strategy: Option<String>,
+    /// `deploymentConfiguration`.
     #[serde(default)]
     pub deployment_configuration: Option<DeploymentConfiguration>,
+    /// `placementStrategy`.
     #[serde(default)]
     pub placement_strategy: Vec<PlacementStrategy>,
+    /// `placementConstraints`.
     #[serde(default)]
     pub placement_constraints: Vec<PlacementConstraint>,
+    /// `loadBalancers`.
     #[serde(default)]
     pub load_balancers: Vec<LoadBalancer>,
+    /// `healthCheckGracePeriodSeconds`.
     #[serde(default)]
     pub health_check_grace_period_seconds: Option<i64>,
     /// drainsim extension: the target group's health-check and deregistration settings.
@@ -580,103 +781,145 @@ pub struct CreateServiceRequest {
     pub target_group: Option<TargetGroupSettings>,
 }
 
+/// The request of [UpdateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateServiceRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `service`.
     pub service: String,
+    /// `desiredCount`.
     #[serde(default)]
     pub desired_count: Option<i64>,
+    /// `deploymentConfiguration`.
     #[serde(default)]
     pub deployment_configuration: Option<DeploymentConfiguration>,
 }
 
+/// The request of [DeleteService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteService.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeleteServiceRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `service`.
     pub service: String,
+    /// `force`.
     #[serde(default)]
     pub force: Option<bool>,
 }
 
+/// The request of [DescribeServices](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DescribeServicesRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `services`.
     pub services: Vec<String>,
 }
 
+/// The request of [RunTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RunTaskRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `taskDefinition`.
     pub task_definition: String,
+    /// `count`.
     #[serde(default)]
     pub count: Option<i64>,
+    /// `group`.
     #[serde(default)]
     pub group: Option<String>,
+    /// `startedBy`.
     #[serde(default)]
     pub started_by: Option<String>,
+    /// `placementStrategy`.
     #[serde(default)]
     pub placement_strategy: Vec<PlacementStrategy>,
+    /// `placementConstraints`.
     #[serde(default)]
     pub placement_constraints: Vec<PlacementConstraint>,
 }
 
+/// The request of [StartTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StartTask.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartTaskRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `taskDefinition`.
     pub task_definition: String,
+    /// `containerInstances`.
     pub container_instances: Vec<String>,
+    /// `group`.
     #[serde(default)]
     pub group: Option<String>,
+    /// `startedBy`.
     #[serde(default)]
     pub started_by: Option<String>,
 }
 
+/// The request of [StopTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StopTaskRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `task`.
     pub task: String,
+    /// `reason`.
     #[serde(default)]
     pub reason: Option<String>,
 }
 
+/// The request of [ListTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListTasksRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `containerInstance`.
     #[serde(default)]
     pub container_instance: Option<String>,
+    /// `serviceName`.
     #[serde(default)]
     pub service_name: Option<String>,
+    /// `desiredStatus`.
     #[serde(default)]
     pub desired_status: Option<String>,
+    /// `family`.
     #[serde(default)]
     pub family: Option<String>,
+    /// `startedBy`.
     #[serde(default)]
     pub started_by: Option<String>,
+    /// `maxResults`.
     #[serde(default)]
     pub max_results: Option<i64>,
+    /// `nextToken`.
     #[serde(default)]
     pub next_token: Option<String>,
 }
 
+/// The request of [DescribeTasks](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DescribeTasksRequest {
+    /// `cluster`.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `tasks`.
     pub tasks: Vec<String>,
 }
 
@@ -684,8 +927,11 @@ pub struct DescribeTasksRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceEvent {
+    /// `id`.
     pub id: String,
+    /// `createdAt`.
     pub created_at: f64,
+    /// `message`.
     pub message: String,
 }
 
@@ -693,23 +939,40 @@ pub struct ServiceEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
+    /// `serviceArn`.
     pub service_arn: String,
+    /// `serviceName`.
     pub service_name: String,
+    /// `clusterArn`.
     pub cluster_arn: String,
+    /// `status`.
     pub status: String,
+    /// `desiredCount`.
     pub desired_count: u32,
+    /// `runningCount`.
     pub running_count: u32,
+    /// `pendingCount`.
     pub pending_count: u32,
+    /// `launchType`.
     pub launch_type: String,
+    /// `taskDefinition`.
     pub task_definition: String,
+    /// `deploymentConfiguration`.
     pub deployment_configuration: DeploymentConfiguration,
+    /// `placementStrategy`.
     pub placement_strategy: Vec<PlacementStrategy>,
+    /// `placementConstraints`.
     pub placement_constraints: Vec<PlacementConstraint>,
+    /// `loadBalancers`.
     pub load_balancers: Vec<LoadBalancer>,
+    /// `healthCheckGracePeriodSeconds`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<i64>,
+    /// `schedulingStrategy`.
     pub scheduling_strategy: String,
+    /// `events`.
     pub events: Vec<ServiceEvent>,
+    /// `createdAt`.
     pub created_at: f64,
 }
 
@@ -717,32 +980,53 @@ pub struct Service {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
+    /// `taskArn`.
     pub task_arn: String,
+    /// `clusterArn`.
     pub cluster_arn: String,
+    /// `taskDefinitionArn`.
     pub task_definition_arn: String,
+    /// `containerInstanceArn`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container_instance_arn: Option<String>,
+    /// `lastStatus`.
     pub last_status: String,
+    /// `desiredStatus`.
     pub desired_status: String,
+    /// `cpu`.
     pub cpu: String,
+    /// `memory`.
     pub memory: String,
+    /// `group`.
     pub group: String,
+    /// `startedBy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
+    /// `version`.
     pub version: u64,
+    /// `launchType`.
     pub launch_type: String,
+    /// `availabilityZone`.
     pub availability_zone: String,
+    /// `healthStatus`.
     pub health_status: String,
+    /// `createdAt`.
     pub created_at: f64,
+    /// `startedAt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<f64>,
+    /// `stoppingAt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopping_at: Option<f64>,
+    /// `stoppedAt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_at: Option<f64>,
+    /// `stopCode`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_code: Option<String>,
+    /// `stoppedReason`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_reason: Option<String>,
+    /// `attachments`.
     pub attachments: Vec<Attachment>,
 }

@@ -5,17 +5,29 @@ use std::fmt;
 /// The ECS exception names of the operations drainsim models (reference §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum EcsErrorKind {
+    /// `ClientException`.
     ClientException,
+    /// `InvalidParameterException`.
     InvalidParameterException,
+    /// `ClusterNotFoundException`.
     ClusterNotFoundException,
+    /// `AccessDeniedException`.
     AccessDeniedException,
+    /// `ServerException`.
     ServerException,
+    /// `NoUpdateAvailableException`.
     NoUpdateAvailableException,
+    /// `MissingVersionException`.
     MissingVersionException,
+    /// `UpdateInProgressException`.
     UpdateInProgressException,
+    /// `ServiceNotFoundException`.
     ServiceNotFoundException,
+    /// `ServiceNotActiveException`.
     ServiceNotActiveException,
+    /// `AttributeLimitExceededException`.
     AttributeLimitExceededException,
+    /// `TargetNotFoundException`.
     TargetNotFoundException,
 }
 
@@ -63,17 +75,22 @@ impl EcsErrorKind {
 /// A typed ECS error with its message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EcsError {
+    /// The exception.
     pub kind: EcsErrorKind,
+    /// The message ECS returns with it.
     pub message: String,
 }
 
 impl EcsError {
+    /// An error of this kind with this message.
     pub fn new(kind: EcsErrorKind, message: impl Into<String>) -> Self {
         EcsError { kind, message: message.into() }
     }
+    /// `InvalidParameterException` with this message.
     pub fn invalid_parameter(message: impl Into<String>) -> Self {
         Self::new(EcsErrorKind::InvalidParameterException, message)
     }
+    /// `ClientException` with this message.
     pub fn client(message: impl Into<String>) -> Self {
         Self::new(EcsErrorKind::ClientException, message)
     }

@@ -9,53 +9,31 @@
 //! one ChaCha8 generator seeded from the scenario seed; events at equal times fire in the order they
 //! were scheduled; no hash-map order reaches an output. It does no I/O and starts no threads.
 
-pub mod api;
-pub mod engine;
-pub mod errors;
-pub(crate) mod infra;
-pub(crate) mod placement;
-pub(crate) mod rules;
-pub(crate) mod state;
-pub mod timings;
+#![deny(missing_docs)]
 
-// Transitional paths (the re-layout keeps the old public paths until the façade replaces them).
-#[doc(hidden)]
-pub mod ids {
-    pub use crate::infra::ids::*;
-}
-#[doc(hidden)]
-pub mod time {
-    pub use crate::infra::time::*;
-}
-#[doc(hidden)]
-pub mod lifecycle {
-    pub use crate::rules::lifecycle::*;
-}
-#[doc(hidden)]
-pub mod transitions {
-    pub use crate::rules::transitions::*;
-}
-#[doc(hidden)]
-pub mod trace {
-    pub use crate::state::trace::*;
-}
-#[doc(hidden)]
-pub mod tasks {
-    pub use crate::state::task::*;
-}
-#[doc(hidden)]
-pub mod instances {
-    pub use crate::state::instance::*;
-}
-#[doc(hidden)]
-pub mod services {
-    pub use crate::state::service::*;
-}
-#[doc(hidden)]
-pub mod faults {
-    pub use crate::infra::faults::*;
-}
+pub mod api;
+mod engine;
+mod errors;
+mod infra;
+mod placement;
+mod rules;
+mod state;
+mod timings;
 
 pub use engine::invariants::{check_invariants, InvariantViolation};
-pub use engine::{Engine, EngineConfig, StepPart, StopReason, Timings};
+pub use engine::views::{DrainTimes, InstanceView, SchedulingStrategy, ServiceStatus, ServiceView, TaskView};
+pub use engine::{Engine, EngineConfig, RecordText, StepPart, StopReason};
 pub use errors::{EcsError, EcsErrorKind};
+pub use infra::faults::{FaultProfile, PinnedFault};
+pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
+pub use placement::PlacementFailureReason;
+pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};
+pub use rules::transitions::{TransitionGraph, Transitions};
+pub use state::service::{BreachCause, Episode, StallReason};
+pub use state::trace::{Change, Subject, Trace, TraceRecord};
+pub use timings::Timings;
+
+/// Simulated time: milliseconds since the start of the run, and how to print it.
+pub mod time {
+    pub use crate::infra::time::{format_sim_time, SimTimeMs, HOUR_MS, MAX_SIM_TIME_MS, MINUTE_MS, SECOND_MS};
+}

@@ -8,7 +8,7 @@
 //! - splitting instants at a record limit (`step_part`, for streaming the trace) changes no record.
 
 use drainsim_core::api::*;
-use drainsim_core::{check_invariants, Engine, EngineConfig, StepPart};
+use drainsim_core::{check_invariants, BreachCause, Engine, EngineConfig, StepPart};
 use proptest::prelude::*;
 
 fn cases() -> u32 {
@@ -150,7 +150,7 @@ fn build_keeping(c: &Case, keep_trace_records: bool) -> Engine {
 fn drain(e: &mut Engine, c: &Case) -> Vec<String> {
     let targets: Vec<String> = (0..c.instances)
         .filter(|i| (c.drained[*i] || *i == 0) && *i + 1 < c.instances)
-        .map(|i| e.instance_arn(e.instance_by_name(&format!("i{i}")).unwrap()))
+        .map(|i| e.instance_named(&format!("i{i}")).unwrap().arn())
         .collect();
     for chunk in targets.chunks(10) {
         e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
@@ -165,7 +165,7 @@ fn drain(e: &mut Engine, c: &Case) -> Vec<String> {
 
 /// The trace of a drain run instant by instant (`split: None`) or with every instant split by
 /// `step_part` whenever `split` records are kept.
-fn drain_trace(c: &Case, split: Option<usize>) -> (Vec<drainsim_core::trace::TraceRecord>, u64) {
+fn drain_trace(c: &Case, split: Option<usize>) -> (Vec<drainsim_core::TraceRecord>, u64) {
     let mut e = build_keeping(c, true);
     let drain_at = 120_000;
     assert!(e.advance_to(drain_at, 1_000_000));
@@ -210,7 +210,7 @@ proptest! {
         let mut e = build(&c);
         let drain_at = 120_000;
         prop_assert!(e.advance_to(drain_at, 1_000_000));
-        let full_health_at_drain: Vec<bool> = e.service_ids().map(|s| e.service(s).counts.healthy == e.service(s).desired_count).collect();
+        let full_health_at_drain: Vec<bool> = e.services().map(|s| s.healthy_count() == s.desired_count()).collect();
         let targets = drain(&mut e, &c);
         let _ = e.run_until_quiet(drain_at + 6 * 3_600_000, 5_000_000);
         prop_assert!(check_invariants(&e).is_ok(), "{:?}", check_invariants(&e));
@@ -219,18 +219,14 @@ proptest! {
         let total_tasks: u32 = c.services.iter().map(|s| s.desired).sum();
         let max_extra: u32 = c.services.iter().map(|s| (s.desired * s.max / 100).saturating_sub(s.desired)).sum();
         let _ = max_extra;
-        for (n, id) in e.service_ids().enumerate() {
-            let s = e.service(id);
-            let spec = &c.services[n];
-            let o = &s.observations;
-            prop_assert!(o.max_tasks_observed.unwrap_or(0) <= s.ceiling(), "svc{n}: {} tasks > ceiling {}", o.max_tasks_observed.unwrap_or(0), s.ceiling());
+        for (n, s) in e.services().enumerate() {
+            prop_assert!(s.max_tasks_observed().unwrap_or(0) <= s.task_ceiling(), "svc{n}: {} tasks > ceiling {}", s.max_tasks_observed().unwrap_or(0), s.task_ceiling());
             if full_health_at_drain[n] {
-                prop_assert!(o.floor_breaches.is_empty(), "svc{n}: breaches {:?} with no cause", o.floor_breaches);
-                prop_assert!(o.min_healthy_observed.unwrap_or(u32::MAX) >= s.floor());
+                prop_assert!(s.floor_breaches().is_empty(), "svc{n}: breaches {:?} with no cause", s.floor_breaches());
+                prop_assert!(s.min_healthy_observed().unwrap_or(u32::MAX) >= s.healthy_floor());
             } else {
-                prop_assert!(o.floor_breaches.iter().all(|b| b.reason.as_str() == "preExistingDeficit"), "{:?}", o.floor_breaches);
+                prop_assert!(s.floor_breaches().iter().all(|b| b.reason == BreachCause::PreExistingDeficit), "{:?}", s.floor_breaches());
             }
-            let _ = spec;
         }
         // Liveness: enough room for every task after the drain, and every service has a legal move.
         let live = c.services.iter().all(|s| {
@@ -238,16 +234,16 @@ proptest! {
             let ceiling = s.desired * s.max / 100;
             floor < s.desired || ceiling > s.desired
         });
-        let all_placed_before = e.service_ids().zip(full_health_at_drain.iter()).all(|(_, ok)| *ok);
+        let all_placed_before = e.services().zip(full_health_at_drain.iter()).all(|(_, ok)| *ok);
         if live && all_placed_before && remaining_slots >= total_tasks {
             // One task start (1 s + 10 s + 1 s), health (LB: 20 s), deregistration (20 s) and stop
             // (5 s) per task in the worst case, plus one retry interval per task.
             let per_task_ms = 12_000 + 20_000 + 20_000 + STOP_TIMEOUT_S as u64 * 1000 + 30_000;
             let bound = drain_at + per_task_ms * total_tasks as u64 + 60_000;
             for name in targets {
-                let id = e.instance_ids().find(|i| e.instance_arn(*i) == name).unwrap();
-                let done = e.instance(id).drain.completed_at_ms();
-                prop_assert!(done.is_some_and(|d| d <= bound), "{} drain completed at {:?}, bound {bound}", e.resolve_sym(e.instance(id).name), done);
+                let instance = e.instance_by_arn(&name).unwrap();
+                let done = instance.drain().completed_at_ms();
+                prop_assert!(done.is_some_and(|d| d <= bound), "{} drain completed at {:?}, bound {bound}", instance.name(), done);
             }
         }
     }

@@ -471,13 +471,12 @@ fn new_engine(seed: u64) -> Engine {
 }
 
 fn name_of(e: &Engine, arn: &str) -> String {
-    e.instance_ids().find(|i| e.instance_arn(*i) == arn).map_or("?".into(), |i| e.resolve_sym(e.instance(i).name).to_string())
+    e.instances().find(|i| i.arn() == arn).map_or("?".into(), |i| i.name().to_string())
 }
 
 /// How requests name an instance: its ARN when the engine knows the name, else an ID nobody has.
 fn instance_ref(e: &Engine, target: u8) -> String {
-    e.instance_by_name(&format!("i{target}"))
-        .map_or_else(|| format!("{:032x}", 0xdead_0000 + target as u128), |i| e.instance_arn(i))
+    e.instance_named(&format!("i{target}")).map_or_else(|| format!("{:032x}", 0xdead_0000 + target as u128), |i| i.arn())
 }
 
 fn cluster_member(c: u8) -> Option<String> {
@@ -678,32 +677,33 @@ fn compare(e: &Engine, m: &Model) -> Result<(), String> {
     }
     for n in 0..INSTANCE_NAMES {
         let name = format!("i{n}");
-        match (m.instances.get(&name), e.instance_by_name(&name)) {
+        match (m.instances.get(&name), e.instance_named(&name)) {
             (None, None) => {}
-            (Some(want), Some(id)) => {
-                let got = e.instance(id);
-                if got.status.as_str() != want.status.as_str() {
+            (Some(want), Some(got)) => {
+                if got.status().as_str() != want.status.as_str() {
                     return Err(format!(
                         "{name} at {} ms: engine {}, model {}",
                         m.now_ms,
-                        got.status.as_str(),
+                        got.status().as_str(),
                         want.status.as_str()
                     ));
                 }
-                if got.forgotten != m.forgotten(want) {
-                    return Err(format!("{name}: engine forgotten {}, model {}", got.forgotten, m.forgotten(want)));
+                if got.forgotten() != m.forgotten(want) {
+                    return Err(format!("{name}: engine forgotten {}, model {}", got.forgotten(), m.forgotten(want)));
                 }
-                if got.tasks.len() as u32 != want.tasks {
-                    return Err(format!("{name}: engine has {} tasks, model {}", got.tasks.len(), want.tasks));
+                if got.tasks().count() as u32 != want.tasks {
+                    return Err(format!("{name}: engine has {} tasks, model {}", got.tasks().count(), want.tasks));
                 }
-                if got.long_arn != want.long_arn {
-                    return Err(format!("{name}: engine long ARN {}, model {}", got.long_arn, want.long_arn));
+                // The new ARN format names the cluster: `container-instance/CLUSTER/ID`.
+                let long_arn = got.arn().split(":container-instance/").nth(1).is_some_and(|rest| rest.contains('/'));
+                if long_arn != want.long_arn {
+                    return Err(format!("{name}: engine long ARN {long_arn}, model {}", want.long_arn));
                 }
-                if got.trunk.is_some() != want.trunked {
-                    return Err(format!("{name}: engine trunked {}, model {}", got.trunk.is_some(), want.trunked));
+                if got.trunked() != want.trunked {
+                    return Err(format!("{name}: engine trunked {}, model {}", got.trunked(), want.trunked));
                 }
             }
-            (want, got) => return Err(format!("{name}: model {want:?}, engine {:?}", got.map(|i| e.instance(i).status))),
+            (want, got) => return Err(format!("{name}: model {want:?}, engine {:?}", got.map(|i| i.status()))),
         }
     }
     check_invariants(e).map_err(|v| format!("invariant: {v}"))

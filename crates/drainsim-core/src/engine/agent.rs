@@ -10,7 +10,7 @@ use crate::state::trace::{Change, Subject};
 use crate::Engine;
 
 /// Compares dotted version strings numerically (`1.9.0` < `1.29.0`); None if either is not one.
-pub fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+pub(crate) fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
     let parse = |s: &str| -> Option<Vec<u64>> { s.trim_start_matches('v').split('.').map(|p| p.parse().ok()).collect() };
     Some(parse(a)?.cmp(&parse(b)?))
 }

@@ -11,7 +11,7 @@ use crate::state::trace::{Change, Subject};
 use crate::Engine;
 
 impl Engine {
-    pub fn attachment_arn(&self, id: AttachmentId) -> String {
+    pub(crate) fn attachment_arn(&self, id: AttachmentId) -> String {
         let a = &self.attachments[id.index()];
         format!(
             "arn:aws:ecs:{}:{}:attachment/{}",
@@ -19,11 +19,6 @@ impl Engine {
             self.config.account_id,
             crate::state::instance::render_id(a.uuid, false)
         )
-    }
-
-    /// The internal state of an attachment.
-    pub fn attachment(&self, id: AttachmentId) -> &AttachmentState {
-        &self.attachments[id.index()]
     }
 
     pub(crate) fn render_attachment(&self, id: AttachmentId) -> api::Attachment {

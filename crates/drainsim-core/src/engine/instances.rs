@@ -19,13 +19,13 @@ impl Engine {
     // ----- rendering -----
 
     /// The container instance's 128-bit ID (a keyed bijection of its index, so no table is needed).
-    pub fn instance_uuid(&self, id: InstanceId) -> u128 {
+    pub(crate) fn instance_uuid(&self, id: InstanceId) -> u128 {
         self.instance_uuids.scramble(id.0)
     }
 
     /// The EC2 instance ID: the one registered, or `i-0` and 16 hex digits derived from the index
     /// (a keyed bijection, so distinct instances never share one and nothing is stored).
-    pub fn ec2_instance_id(&self, id: InstanceId) -> String {
+    pub(crate) fn ec2_instance_id(&self, id: InstanceId) -> String {
         match self.instances[id.index()].ec2_instance_id {
             Some(given) => self.strings.resolve(given).to_string(),
             None => format!("i-0{:016x}", self.instance_uuids.scramble64(id.0)),
@@ -33,12 +33,12 @@ impl Engine {
     }
 
     /// The container instance ID (32 hex digits, or a hyphenated UUID in the old format).
-    pub fn instance_short_id(&self, id: InstanceId) -> String {
+    pub(crate) fn instance_short_id(&self, id: InstanceId) -> String {
         render_id(self.instance_uuid(id), self.instances[id.index()].long_arn)
     }
 
     /// The container instance ARN, in the format chosen at registration (reference §5).
-    pub fn instance_arn(&self, id: InstanceId) -> String {
+    pub(crate) fn instance_arn(&self, id: InstanceId) -> String {
         let i = &self.instances[id.index()];
         if i.long_arn {
             format!(
@@ -59,17 +59,12 @@ impl Engine {
     }
 
     /// The instance registered under a logical name.
-    pub fn instance_by_name(&self, name: &str) -> Option<InstanceId> {
+    pub(crate) fn instance_by_name(&self, name: &str) -> Option<InstanceId> {
         self.strings.get(name).and_then(|s| self.instance_by_name.get(&s)).copied()
     }
 
-    /// Every instance, in registration order.
-    pub fn instance_ids(&self) -> impl Iterator<Item = InstanceId> + '_ {
-        (0..self.instances.len() as u32).map(InstanceId)
-    }
-
     /// What an instance shares with the instances registered alike.
-    pub fn instance_profile(&self, id: InstanceId) -> &InstanceProfile {
+    pub(crate) fn instance_profile(&self, id: InstanceId) -> &InstanceProfile {
         self.instance_profiles.get(self.instances[id.index()].profile)
     }
 
@@ -80,7 +75,7 @@ impl Engine {
     }
 
     /// An instance's attributes sorted by name, as DescribeContainerInstances lists them.
-    pub fn instance_attributes(&self, id: InstanceId) -> Vec<(Sym, Option<Sym>)> {
+    pub(crate) fn instance_attributes(&self, id: InstanceId) -> Vec<(Sym, Option<Sym>)> {
         let mut attributes = self.instance_profile(id).attributes.clone();
         if let Some(value) = self.instances[id.index()].trunk_id_attribute {
             let name = self.strings.get(TRUNK_ID_ATTRIBUTE).expect("interned when the trunk attached");
@@ -91,7 +86,7 @@ impl Engine {
     }
 
     /// The value of one attribute: `None` if the instance lacks it, `Some(None)` if it has no value.
-    pub fn instance_attribute(&self, id: InstanceId, name: Sym) -> Option<Option<Sym>> {
+    pub(crate) fn instance_attribute(&self, id: InstanceId, name: Sym) -> Option<Option<Sym>> {
         if let Some(value) = self.instances[id.index()].trunk_id_attribute {
             if self.strings.get(TRUNK_ID_ATTRIBUTE) == Some(name) {
                 return Some(Some(value));
@@ -101,17 +96,12 @@ impl Engine {
     }
 
     /// The ports of a port set, sorted.
-    pub fn port_set(&self, id: PortSetId) -> &[u16] {
+    pub(crate) fn port_set(&self, id: PortSetId) -> &[u16] {
         self.port_sets.get(id)
     }
 
-    /// The internal state of an instance.
-    pub fn instance(&self, id: InstanceId) -> &InstanceState {
-        &self.instances[id.index()]
-    }
-
     /// The ECS `ContainerInstance` shape of an instance.
-    pub fn render_instance(&self, id: InstanceId, include_tags: bool) -> api::ContainerInstance {
+    pub(crate) fn render_instance(&self, id: InstanceId, include_tags: bool) -> api::ContainerInstance {
         let i = &self.instances[id.index()];
         let p = self.instance_profile(id);
         let s = |sym: Sym| self.strings.resolve(sym).to_string();
@@ -533,7 +523,7 @@ impl Engine {
     // ----- ListContainerInstances -----
 
     /// ListContainerInstances (a read: it changes nothing, so it needs no `&mut`).
-    pub fn list_container_instances(&self, req: api::ListContainerInstancesRequest) -> Result<Response, EcsError> {
+    pub(crate) fn list_container_instances(&self, req: api::ListContainerInstancesRequest) -> Result<Response, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         if let Some(f) = &req.filter {
             return Err(EcsError::invalid_parameter(format!(
@@ -658,5 +648,39 @@ impl Engine {
         }
         let container_instances = updated.iter().map(|id| self.render_instance(*id, false)).collect();
         Ok(Response::ContainerInstances { container_instances, failures })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::{Attribute, InstanceIdentity, RegisterContainerInstanceRequest, Request, Resource};
+    use crate::{Engine, EngineConfig};
+
+    fn register(e: &mut Engine, name: &str, attribute: &str) {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+            attributes: vec![Attribute { name: attribute.into(), value: None, target_type: None, target_id: None }],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "m5.large".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
+    }
+
+    #[test]
+    fn instances_registered_alike_share_a_profile() {
+        let mut e = Engine::new(EngineConfig::default());
+        e.create_cluster("prod").expect("valid name");
+        register(&mut e, "a", "team");
+        register(&mut e, "b", "team");
+        register(&mut e, "c", "other");
+        let profile = |name: &str| e.instances[e.instance_by_name(name).expect("registered").index()].profile;
+        assert_eq!(profile("a"), profile("b"));
+        assert_ne!(profile("a"), profile("c"));
     }
 }

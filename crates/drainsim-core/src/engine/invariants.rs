@@ -13,7 +13,9 @@ use crate::Engine;
 /// A violated invariant: its name and what was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvariantViolation {
+    /// The invariant's name (see docs/invariants.md).
     pub invariant: &'static str,
+    /// What was found.
     pub detail: String,
 }
 
@@ -311,6 +313,9 @@ fn check_attachments(e: &Engine) -> Result<(), InvariantViolation> {
     }
     for (n, t) in e.tasks.iter().enumerate() {
         if let Some(a) = e.task_eni(TaskId(n as u32)) {
+            if e.attachments[a.index()].task != Some(TaskId(n as u32)) {
+                return fail("attachment-matches-task", format!("task ENI attachment {} names another task", a.0));
+            }
             let st = e.attachments[a.index()].status;
             let ok = match t.last_status {
                 _ if t.orphaned() => st == AttachmentStatus::Deleted,

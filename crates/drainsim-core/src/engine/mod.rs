@@ -23,6 +23,7 @@ pub(crate) mod placement;
 pub(crate) mod scheduler;
 pub(crate) mod services;
 pub(crate) mod tasks;
+pub(crate) mod views;
 
 use std::collections::BTreeMap;
 
@@ -45,8 +46,11 @@ pub use crate::timings::Timings;
 /// Everything an engine is built from.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
+    /// The seed every random stream is derived from.
     pub seed: u64,
+    /// The AWS account ID in ARNs (`123456789012`).
     pub account_id: String,
+    /// The AWS Region in ARNs (`us-east-1`).
     pub region: String,
     /// Unix seconds at simulated time 0 (`registeredAt` and other timestamps).
     pub epoch_unix_s: u64,
@@ -54,6 +58,7 @@ pub struct EngineConfig {
     pub default_caller_arn: Option<String>,
     /// The newest agent version UpdateContainerAgent can install.
     pub latest_agent_version: String,
+    /// Durations of the AWS-side processes.
     pub timings: Timings,
     /// Keep every trace record (the digest is always computed).
     pub keep_trace_records: bool,
@@ -77,6 +82,17 @@ impl Default for EngineConfig {
     }
 }
 
+/// A trace record in words ([`Engine::describe_record`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordText {
+    /// The subject's logical name (`web:task/1a2b3c4d`, an instance's name), or its ARN.
+    pub subject: String,
+    /// The subject's ARN (a principal's ARN for a setting change).
+    pub subject_arn: String,
+    /// What changed (`lastStatus RUNNING -> DEACTIVATING`, `event: (service web) has started 1 tasks: ...`).
+    pub change: String,
+}
+
 /// Why a bounded run stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
@@ -89,6 +105,7 @@ pub enum StopReason {
 }
 
 impl StopReason {
+    /// The reason as the report spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             StopReason::Quiet => "quiet",
@@ -251,11 +268,6 @@ impl Engine {
         self.queue.len()
     }
 
-    /// The account settings.
-    pub fn account_settings(&self) -> &AccountSettings {
-        &self.settings
-    }
-
     /// Overrides an AWS default setting for this run (`--account-default NAME=VALUE`).
     pub fn override_account_default(&mut self, name: &str, value: &str) -> Result<(), EcsError> {
         self.finish_open_instant();
@@ -271,11 +283,6 @@ impl Engine {
     /// The legal transition graphs.
     pub fn transitions(&self) -> &crate::rules::transitions::Transitions {
         &self.transitions
-    }
-
-    /// Resolves a string symbol.
-    pub fn resolve_sym(&self, sym: Sym) -> &str {
-        self.strings.resolve(sym)
     }
 
     // ----- time -----
@@ -538,11 +545,6 @@ impl Engine {
         self.strings.resolve(self.clusters[id.index()].name)
     }
 
-    /// The id of a cluster by name.
-    pub fn cluster_id(&self, name: &str) -> Option<ClusterId> {
-        self.cluster_by_name.get(name).copied()
-    }
-
     pub(crate) fn cluster_arn(&self, id: ClusterId) -> String {
         format!("arn:aws:ecs:{}:{}:cluster/{}", self.config.region, self.config.account_id, self.cluster_name(id))
     }
@@ -585,8 +587,20 @@ impl Engine {
         self.trace.append(rec, subject_key, payload_key);
     }
 
+    /// A trace record in words: its subject's name (the scenario's logical name, or its ARN when it
+    /// has none), its subject's ARN, and the change (a service event as ECS's message).
+    pub fn describe_record(&self, record: &TraceRecord) -> RecordText {
+        let subject_arn = self.subject_arn(record.subject);
+        let subject = self.subject_name(record.subject).unwrap_or_else(|| subject_arn.clone());
+        let change = match (record.change, record.subject) {
+            (Change::ServiceEvent(n), Subject::Service(s)) => format!("event: {}", self.service_event_message(s, n as usize)),
+            _ => self.describe_change(&record.change),
+        };
+        RecordText { subject, subject_arn, change }
+    }
+
     /// Renders the subject of a record as its ARN (or principal ARN).
-    pub fn subject_arn(&self, subject: Subject) -> String {
+    pub(crate) fn subject_arn(&self, subject: Subject) -> String {
         match subject {
             Subject::Instance(i) => self.instance_arn(i),
             Subject::Task(t) => self.task_arn(t),
@@ -597,7 +611,7 @@ impl Engine {
     }
 
     /// The scenario's logical name of a record's subject, when it has one.
-    pub fn subject_name(&self, subject: Subject) -> Option<String> {
+    pub(crate) fn subject_name(&self, subject: Subject) -> Option<String> {
         match subject {
             Subject::Instance(i) => Some(self.strings.resolve(self.instances[i.index()].name).to_string()),
             Subject::Service(s) => Some(self.strings.resolve(self.services[s.index()].name).to_string()),
@@ -615,7 +629,7 @@ impl Engine {
     }
 
     /// A human-readable description of a change.
-    pub fn describe_change(&self, change: &Change) -> String {
+    pub(crate) fn describe_change(&self, change: &Change) -> String {
         match *change {
             Change::InstanceStatus { from, to } => match from {
                 Some(f) => format!("status {} -> {}", f.as_str(), to.as_str()),

@@ -13,7 +13,7 @@ use crate::state::trace::{Change, Subject};
 use crate::Engine;
 
 impl Engine {
-    pub fn service_arn(&self, id: ServiceId) -> String {
+    pub(crate) fn service_arn(&self, id: ServiceId) -> String {
         let s = &self.services[id.index()];
         if s.long_arn {
             format!(
@@ -28,33 +28,18 @@ impl Engine {
         }
     }
 
-    /// Every service, in creation order.
-    pub fn service_ids(&self) -> impl Iterator<Item = ServiceId> + '_ {
-        (0..self.services.len() as u32).map(ServiceId)
-    }
-
-    /// The internal state of a service.
-    pub fn service(&self, id: ServiceId) -> &ServiceState {
-        &self.services[id.index()]
-    }
-
     /// The name of a service.
-    pub fn service_name(&self, id: ServiceId) -> &str {
+    pub(crate) fn service_name(&self, id: ServiceId) -> &str {
         self.strings.resolve(self.services[id.index()].name)
     }
 
     /// Finds a service of a cluster by name or ARN (INACTIVE ones excluded).
-    pub fn resolve_service(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
+    pub(crate) fn resolve_service(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
         let name = reference.rsplit('/').next().unwrap_or(reference);
         self.clusters[cluster.index()].services.iter().copied().find(|s| {
             self.strings.resolve(self.services[s.index()].name) == name
                 && self.services[s.index()].status != ServiceStatus::Inactive
         })
-    }
-
-    /// Finds a service by name in any cluster (scenario expectations).
-    pub fn service_by_name(&self, name: &str) -> Option<ServiceId> {
-        self.service_ids().find(|s| self.service_name(*s) == name)
     }
 
     pub(crate) fn create_service(&mut self, req: api::CreateServiceRequest) -> Result<Response, EcsError> {
@@ -277,7 +262,7 @@ impl Engine {
         Ok(Response::Services { services, failures })
     }
 
-    pub fn render_service(&self, id: ServiceId) -> api::Service {
+    pub(crate) fn render_service(&self, id: ServiceId) -> api::Service {
         let s = &self.services[id.index()];
         let ts = |ms: SimTimeMs| self.config.epoch_unix_s as f64 + ms as f64 / 1000.0;
         api::Service {
@@ -331,7 +316,7 @@ impl Engine {
     }
 
     /// The message text of a service's `n`-th event, as ECS writes it (reference §2.4).
-    pub fn service_event_message(&self, id: ServiceId, n: usize) -> String {
+    pub(crate) fn service_event_message(&self, id: ServiceId, n: usize) -> String {
         let label = self.service_label(id);
         let list = |count: u32, listed: &[TaskId]| {
             let mut s: Vec<String> = listed.iter().map(|t| format!("(task {})", self.task_short_id(*t))).collect();
@@ -377,13 +362,6 @@ impl Engine {
             }
             ServiceEventKind::UnableToConsistentlyStart => format!("{label} is unable to consistently start tasks successfully."),
         }
-    }
-
-    /// Every event of a service as (time, message), oldest first.
-    pub fn service_event_messages(&self, id: ServiceId) -> Vec<(SimTimeMs, String)> {
-        (0..self.services[id.index()].events.len())
-            .map(|n| (self.services[id.index()].events[n].0, self.service_event_message(id, n)))
-            .collect()
     }
 
     /// `(service NAME)`, the prefix of ECS service event messages.

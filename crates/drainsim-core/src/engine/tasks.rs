@@ -174,20 +174,20 @@ impl Engine {
     // ----- rendering -----
 
     /// The task's 128-bit ID (a keyed bijection of its index, so no table is needed).
-    pub fn task_uuid(&self, id: TaskId) -> u128 {
+    pub(crate) fn task_uuid(&self, id: TaskId) -> u128 {
         self.task_ids.scramble(id.0)
     }
 
     /// The cluster of a task.
-    pub fn task_cluster(&self, id: TaskId) -> ClusterId {
+    pub(crate) fn task_cluster(&self, id: TaskId) -> ClusterId {
         self.instances[self.tasks[id.index()].instance.index()].cluster
     }
 
-    pub fn task_short_id(&self, id: TaskId) -> String {
+    pub(crate) fn task_short_id(&self, id: TaskId) -> String {
         crate::state::instance::render_id(self.task_uuid(id), true)
     }
 
-    pub fn task_arn(&self, id: TaskId) -> String {
+    pub(crate) fn task_arn(&self, id: TaskId) -> String {
         if self.task_origin(id).long_arn {
             format!(
                 "arn:aws:ecs:{}:{}:task/{}/{}",
@@ -201,34 +201,24 @@ impl Engine {
         }
     }
 
-    /// The internal state of a task.
-    pub fn task(&self, id: TaskId) -> &TaskState {
-        &self.tasks[id.index()]
-    }
-
-    /// Number of tasks ever launched.
-    pub fn task_count(&self) -> usize {
-        self.tasks.len()
-    }
-
     /// A task origin by id.
-    pub fn origin(&self, id: OriginId) -> &TaskOrigin {
+    pub(crate) fn origin(&self, id: OriginId) -> &TaskOrigin {
         self.task_origins.get(id)
     }
 
     /// The origin of a task: its service, task definition, group, startedBy and ARN format.
-    pub fn task_origin(&self, id: TaskId) -> &TaskOrigin {
+    pub(crate) fn task_origin(&self, id: TaskId) -> &TaskOrigin {
         self.origin(self.tasks[id.index()].origin)
     }
 
     /// When a task was created (`createdAt`).
-    pub fn task_created_at_ms(&self, id: TaskId) -> SimTimeMs {
+    pub(crate) fn task_created_at_ms(&self, id: TaskId) -> SimTimeMs {
         let run = self.task_created_runs.partition_point(|(first, _)| *first <= id.0);
         self.task_created_runs[run - 1].1
     }
 
     /// The ENI attachment of an awsvpc task.
-    pub fn task_eni(&self, id: TaskId) -> Option<AttachmentId> {
+    pub(crate) fn task_eni(&self, id: TaskId) -> Option<AttachmentId> {
         let n = self.task_enis.binary_search_by_key(&id, |(t, _)| *t).ok()?;
         Some(self.task_enis[n].1)
     }
@@ -240,7 +230,7 @@ impl Engine {
     }
 
     /// When a task reached a moment of its life, if it has.
-    pub fn task_moment(&self, id: TaskId, moment: TaskMoment) -> Option<SimTimeMs> {
+    pub(crate) fn task_moment(&self, id: TaskId, moment: TaskMoment) -> Option<SimTimeMs> {
         let t = &self.tasks[id.index()];
         match t.moment_offsets_ms[moment as usize] {
             MOMENT_NOT_YET => None,
@@ -266,7 +256,7 @@ impl Engine {
         self.config.epoch_unix_s as f64 + ms as f64 / 1000.0
     }
 
-    pub fn render_task(&self, id: TaskId) -> api::Task {
+    pub(crate) fn render_task(&self, id: TaskId) -> api::Task {
         let t = &self.tasks[id.index()];
         let origin = self.task_origin(id);
         let td = &self.task_defs[origin.task_def.index()];

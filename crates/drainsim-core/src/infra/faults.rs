@@ -20,7 +20,9 @@ pub struct FaultProfile {
 /// A fault pinned at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PinnedFault {
+    /// The instance's agent disconnects.
     AgentDisconnect(InstanceId),
+    /// The instance's agent reconnects.
     AgentReconnect(InstanceId),
 }
 

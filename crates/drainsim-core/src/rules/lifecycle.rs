@@ -6,15 +6,22 @@
 /// `ContainerInstanceStatus` filter enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InstanceStatus {
+    /// `REGISTERING`.
     Registering,
+    /// `REGISTRATION_FAILED`.
     RegistrationFailed,
+    /// `ACTIVE`.
     Active,
+    /// `DRAINING`.
     Draining,
+    /// `DEREGISTERING`.
     Deregistering,
+    /// `INACTIVE`.
     Inactive,
 }
 
 impl InstanceStatus {
+    /// Every `InstanceStatus`, in lifecycle order.
     pub const ALL: [InstanceStatus; 6] = [
         InstanceStatus::Registering,
         InstanceStatus::RegistrationFailed,
@@ -43,6 +50,7 @@ impl InstanceStatus {
     /// The statuses a newly registered instance may start in.
     pub const INITIAL: &'static [InstanceStatus] = &[InstanceStatus::Registering, InstanceStatus::Active];
 
+    /// ECS's text.
     pub fn as_str(self) -> &'static str {
         match self {
             InstanceStatus::Registering => "REGISTERING",
@@ -60,6 +68,7 @@ impl InstanceStatus {
     }
 
     /// Parses any status string, INACTIVE included.
+    /// The status ECS spells `s`, if any.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
@@ -68,15 +77,22 @@ impl InstanceStatus {
 /// `AgentUpdateStatus` (reference §3.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AgentUpdateStatus {
+    /// `PENDING`.
     Pending,
+    /// `STAGING`.
     Staging,
+    /// `STAGED`.
     Staged,
+    /// `UPDATING`.
     Updating,
+    /// `UPDATED`.
     Updated,
+    /// `FAILED`.
     Failed,
 }
 
 impl AgentUpdateStatus {
+    /// Every `AgentUpdateStatus`, in lifecycle order.
     pub const ALL: [AgentUpdateStatus; 6] = [
         AgentUpdateStatus::Pending,
         AgentUpdateStatus::Staging,
@@ -86,6 +102,7 @@ impl AgentUpdateStatus {
         AgentUpdateStatus::Failed,
     ];
 
+    /// ECS's text.
     pub fn as_str(self) -> &'static str {
         match self {
             AgentUpdateStatus::Pending => "PENDING",
@@ -97,6 +114,7 @@ impl AgentUpdateStatus {
         }
     }
 
+    /// The status ECS spells `s`, if any.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
@@ -124,17 +142,26 @@ impl AgentUpdateStatus {
 /// Attachment status (the seed's list plus today's FAILED; reference §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AttachmentStatus {
+    /// `PRECREATED`.
     Precreated,
+    /// `CREATED`.
     Created,
+    /// `ATTACHING`.
     Attaching,
+    /// `ATTACHED`.
     Attached,
+    /// `DETACHING`.
     Detaching,
+    /// `DETACHED`.
     Detached,
+    /// `DELETED`.
     Deleted,
+    /// `FAILED`.
     Failed,
 }
 
 impl AttachmentStatus {
+    /// Every `AttachmentStatus`, in lifecycle order.
     pub const ALL: [AttachmentStatus; 8] = [
         AttachmentStatus::Precreated,
         AttachmentStatus::Created,
@@ -164,6 +191,7 @@ impl AttachmentStatus {
         (AttachmentStatus::Failed, AttachmentStatus::Deleted),
     ];
 
+    /// ECS's text.
     pub fn as_str(self) -> &'static str {
         match self {
             AttachmentStatus::Precreated => "PRECREATED",
@@ -177,6 +205,7 @@ impl AttachmentStatus {
         }
     }
 
+    /// The status ECS spells `s`, if any.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
@@ -185,17 +214,26 @@ impl AttachmentStatus {
 /// Task `lastStatus` values in lifecycle order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TaskStatus {
+    /// `PROVISIONING`.
     Provisioning,
+    /// `PENDING`.
     Pending,
+    /// `ACTIVATING`.
     Activating,
+    /// `RUNNING`.
     Running,
+    /// `DEACTIVATING`.
     Deactivating,
+    /// `STOPPING`.
     Stopping,
+    /// `DEPROVISIONING`.
     Deprovisioning,
+    /// `STOPPED`.
     Stopped,
 }
 
 impl TaskStatus {
+    /// Every `TaskStatus`, in lifecycle order.
     pub const ALL: [TaskStatus; 8] = [
         TaskStatus::Provisioning,
         TaskStatus::Pending,
@@ -227,6 +265,7 @@ impl TaskStatus {
         (TaskStatus::Activating, TaskStatus::Stopping),
     ];
 
+    /// ECS's text.
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Provisioning => "PROVISIONING",
@@ -240,6 +279,7 @@ impl TaskStatus {
         }
     }
 
+    /// The status ECS spells `s`, if any.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
     }

@@ -66,8 +66,11 @@ impl<S: Copy + Ord + 'static> TransitionGraph<S> {
 /// The three graphs.
 #[derive(Debug, Clone)]
 pub struct Transitions {
+    /// Container instance `status`.
     pub instance: TransitionGraph<InstanceStatus>,
+    /// Task `lastStatus`.
     pub task: TransitionGraph<TaskStatus>,
+    /// Attachment `status`.
     pub attachment: TransitionGraph<AttachmentStatus>,
 }
 

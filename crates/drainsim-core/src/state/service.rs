@@ -14,19 +14,25 @@ use crate::placement::Strategy;
 /// `schedulingStrategy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchedulingStrategy {
+    /// `REPLICA`: `desiredCount` tasks across the cluster.
     Replica,
+    /// `DAEMON`: one task on each ACTIVE instance.
     Daemon,
 }
 
 /// Service `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceStatus {
+    /// `ACTIVE`.
     Active,
+    /// `DRAINING`.
     Draining,
+    /// `INACTIVE`.
     Inactive,
 }
 
 impl ServiceStatus {
+    /// ECS's text.
     pub fn as_str(self) -> &'static str {
         match self {
             ServiceStatus::Active => "ACTIVE",
@@ -63,15 +69,20 @@ pub struct ServiceCounts {
 /// Why a service fell below its floor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BreachCause {
+    /// `forcedDeregistration`.
     ForcedDeregistration,
+    /// `taskFailed`.
     TaskFailed,
+    /// `preExistingDeficit`.
     PreExistingDeficit,
+    /// `agentDisconnected`.
     AgentDisconnected,
     /// A user's StopTask of a healthy task.
     UserStoppedTask,
 }
 
 impl BreachCause {
+    /// The cause as the report spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             BreachCause::ForcedDeregistration => "forcedDeregistration",

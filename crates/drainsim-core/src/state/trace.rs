@@ -11,9 +11,13 @@ use crate::rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatu
 /// What a record is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
+    /// A container instance.
     Instance(InstanceId),
+    /// A task.
     Task(TaskId),
+    /// A service.
     Service(ServiceId),
+    /// A trunk or task ENI attachment.
     Attachment(AttachmentId),
     /// An IAM principal (account settings).
     Principal(Sym),
@@ -21,29 +25,73 @@ pub enum Subject {
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// The payloads that are strings or indexes ([`Change::AgentVersion`], [`Change::ServiceEvent`],
+/// [`Change::SettingPut`]) are rendered by [`Engine::describe_record`](crate::Engine::describe_record).
 pub enum Change {
-    InstanceStatus { from: Option<InstanceStatus>, to: InstanceStatus },
+    /// A container instance's `status` changed (`from` is None at registration).
+    InstanceStatus {
+        /// The status before; None when the instance registered.
+        from: Option<InstanceStatus>,
+        /// The status after.
+        to: InstanceStatus,
+    },
+    /// `agentConnected` changed.
     AgentConnected(bool),
+    /// `agentUpdateStatus` changed.
     AgentUpdate(AgentUpdateStatus),
+    /// `versionInfo.agentVersion` changed (an interned string).
     AgentVersion(Sym),
-    AttachmentStatus { from: Option<AttachmentStatus>, to: AttachmentStatus },
-    TaskStatus { from: Option<TaskStatus>, to: TaskStatus },
+    /// An attachment's `status` changed (`from` is None when it was created).
+    AttachmentStatus {
+        /// The status before; None when the attachment was created.
+        from: Option<AttachmentStatus>,
+        /// The status after.
+        to: AttachmentStatus,
+    },
+    /// A task's `lastStatus` changed (`from` is None when it was placed).
+    TaskStatus {
+        /// The status before; None when the task was placed.
+        from: Option<TaskStatus>,
+        /// The status after.
+        to: TaskStatus,
+    },
+    /// A task's `desiredStatus` became STOPPED.
     TaskDesiredStopped,
+    /// A task's `healthStatus` became HEALTHY (it counts toward minimumHealthyPercent).
     TaskHealthy,
+    /// A task was orphaned: its instance was deregistered with `force` while it ran.
     TaskOrphaned,
+    /// A service was created.
     ServiceCreated,
+    /// A service's `desiredCount` changed.
     ServiceDesiredCount(u32),
+    /// A service was deleted (it is DRAINING, then INACTIVE).
     ServiceDeleted,
+    /// A service event was emitted (the index of the event in the service's list).
     ServiceEvent(u32),
-    SettingPut { name: u8, value: Sym },
-    SettingDeleted { name: u8 },
+    /// An account setting was put.
+    SettingPut {
+        /// The setting (its index among the setting names).
+        name: u8,
+        /// The value (an interned string).
+        value: Sym,
+    },
+    /// An account setting was deleted.
+    SettingDeleted {
+        /// The setting (its index among the setting names).
+        name: u8,
+    },
 }
 
 /// One trace record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TraceRecord {
+    /// When, in simulated time.
     pub time_ms: SimTimeMs,
+    /// What the record is about.
     pub subject: Subject,
+    /// What changed.
     pub change: Change,
     /// Why: the operation or rule that made the change.
     pub reason: &'static str,
@@ -61,13 +109,13 @@ pub struct Trace {
 use crate::infra::fnv::{fnv1a_word, FNV_OFFSET};
 
 impl Trace {
-    pub fn new(keep_records: bool) -> Self {
+    pub(crate) fn new(keep_records: bool) -> Self {
         Trace { digest: FNV_OFFSET, len: 0, keep_records, records: Vec::new() }
     }
 
     /// Appends a record; `subject_key` is the subject's seed-derived identifier (so a new seed
     /// changes the digest) and `payload_key` the canonical encoding of the change's strings.
-    pub fn append(&mut self, record: TraceRecord, subject_key: u128, payload_key: u64) {
+    pub(crate) fn append(&mut self, record: TraceRecord, subject_key: u128, payload_key: u64) {
         // FNV-1a over 64-bit words (stable across platforms; one multiply per word).
         let mut h = self.digest;
         let mut eat = |word: u64| h = fnv1a_word(h, word);
@@ -98,6 +146,7 @@ impl Trace {
         self.len
     }
 
+    /// Whether nothing was appended.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -108,7 +157,7 @@ impl Trace {
     }
 
     /// Takes the kept records, leaving the digest (for streaming them out).
-    pub fn take_records(&mut self) -> Vec<TraceRecord> {
+    pub(crate) fn take_records(&mut self) -> Vec<TraceRecord> {
         std::mem::take(&mut self.records)
     }
 }

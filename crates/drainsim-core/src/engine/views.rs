@@ -1,0 +1,456 @@
+//! Read-only views: what a library user asks of a run, without the engine's internal records.
+//!
+//! A view is a handle and a borrow of the engine: [`Engine::instance`], [`Engine::service`] and
+//! [`Engine::task`] make one from an id; [`Engine::instance_named`], [`Engine::service_named`] and
+//! the `*_by_arn` lookups find one by the names a scenario uses or by the ARNs ECS returns. Views
+//! change nothing and allocate only where they render a string (an ARN, an event message).
+
+use crate::infra::ids::{InstanceId, ServiceId, TaskId};
+use crate::infra::time::SimTimeMs;
+use crate::placement::PlacementFailureReason;
+use crate::rules::lifecycle::{AgentUpdateStatus, InstanceStatus, TaskStatus};
+use crate::state::service::{BreachCause, Episode, StallReason};
+use crate::state::task::TaskMoment;
+use crate::Engine;
+
+pub use crate::state::instance::DrainTimes;
+pub use crate::state::service::{SchedulingStrategy, ServiceStatus};
+
+/// A container instance, read-only.
+#[derive(Clone, Copy)]
+pub struct InstanceView<'a> {
+    engine: &'a Engine,
+    id: InstanceId,
+}
+
+impl<'a> InstanceView<'a> {
+    fn state(&self) -> &'a crate::state::instance::InstanceState {
+        &self.engine.instances[self.id.index()]
+    }
+
+    /// Its id in this engine.
+    pub fn id(&self) -> InstanceId {
+        self.id
+    }
+
+    /// The name the scenario (or the registration's instance identity) gave it.
+    pub fn name(&self) -> &'a str {
+        self.engine.strings.resolve(self.state().name)
+    }
+
+    /// The name of its cluster.
+    pub fn cluster(&self) -> &'a str {
+        self.engine.cluster_name(self.state().cluster)
+    }
+
+    /// `containerInstanceArn`.
+    pub fn arn(&self) -> String {
+        self.engine.instance_arn(self.id)
+    }
+
+    /// `ec2InstanceId`.
+    pub fn ec2_instance_id(&self) -> String {
+        self.engine.ec2_instance_id(self.id)
+    }
+
+    /// `status`.
+    pub fn status(&self) -> InstanceStatus {
+        self.state().status
+    }
+
+    /// `statusReason`, when one was given.
+    pub fn status_reason(&self) -> Option<&'a str> {
+        self.state().status_reason.map(|s| self.engine.strings.resolve(s))
+    }
+
+    /// `version`: one more with every change of the instance.
+    pub fn version(&self) -> u64 {
+        self.state().version
+    }
+
+    /// `runningTasksCount`.
+    pub fn running_tasks_count(&self) -> u32 {
+        self.state().running_tasks_count
+    }
+
+    /// `pendingTasksCount`.
+    pub fn pending_tasks_count(&self) -> u32 {
+        self.state().pending_tasks_count
+    }
+
+    /// `agentConnected`.
+    pub fn agent_connected(&self) -> bool {
+        self.state().agent_connected
+    }
+
+    /// `agentUpdateStatus`, once an update was asked for.
+    pub fn agent_update_status(&self) -> Option<AgentUpdateStatus> {
+        self.state().agent_update
+    }
+
+    /// `versionInfo.agentVersion`.
+    pub fn agent_version(&self) -> Option<&'a str> {
+        self.engine.instance_profile(self.id).agent_version.map(|v| self.engine.strings.resolve(v))
+    }
+
+    /// When its drain started, when `runningTasksCount` reached 0, and when its last task stopped.
+    pub fn drain(&self) -> DrainTimes {
+        self.state().drain
+    }
+
+    /// Its task ENI limit (None: the instance type is not in the table and none was given).
+    pub fn task_eni_limit(&self) -> Option<u16> {
+        self.state().task_eni_limit
+    }
+
+    /// Task ENIs in use.
+    pub fn task_enis_in_use(&self) -> u16 {
+        self.state().task_enis_in_use
+    }
+
+    /// Whether it has been INACTIVE for longer than ECS keeps it describable (one hour by
+    /// default): no operation finds it any more.
+    pub fn forgotten(&self) -> bool {
+        self.state().forgotten
+    }
+
+    /// Whether it was registered with a trunk ENI.
+    pub fn trunked(&self) -> bool {
+        self.state().trunk.is_some()
+    }
+
+    /// Its attributes, `(name, value)`, sorted by name.
+    pub fn attributes(&self) -> Vec<(&'a str, Option<&'a str>)> {
+        let strings = &self.engine.strings;
+        self.engine
+            .instance_attributes(self.id)
+            .into_iter()
+            .map(|(k, v)| (strings.resolve(k), v.map(|v| strings.resolve(v))))
+            .collect()
+    }
+
+    /// Whether it has an attribute of this name.
+    pub fn has_attribute(&self, name: &str) -> bool {
+        self.engine.strings.get(name).is_some_and(|n| self.engine.instance_attribute(self.id, n).is_some())
+    }
+
+    /// Its tasks that have not reached STOPPED.
+    pub fn tasks(&self) -> impl Iterator<Item = TaskView<'a>> + 'a {
+        let engine = self.engine;
+        self.state().tasks.iter().map(move |t| TaskView { engine, id: *t })
+    }
+}
+
+impl std::fmt::Debug for InstanceView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceView").field("name", &self.name()).field("status", &self.status()).finish()
+    }
+}
+
+/// A service and what drainsim observed of it, read-only.
+#[derive(Clone, Copy)]
+pub struct ServiceView<'a> {
+    engine: &'a Engine,
+    id: ServiceId,
+}
+
+impl<'a> ServiceView<'a> {
+    fn state(&self) -> &'a crate::state::service::ServiceState {
+        &self.engine.services[self.id.index()]
+    }
+
+    /// Its id in this engine.
+    pub fn id(&self) -> ServiceId {
+        self.id
+    }
+
+    /// `serviceName`.
+    pub fn name(&self) -> &'a str {
+        self.engine.service_name(self.id)
+    }
+
+    /// The name of its cluster.
+    pub fn cluster(&self) -> &'a str {
+        self.engine.cluster_name(self.state().cluster)
+    }
+
+    /// `serviceArn`.
+    pub fn arn(&self) -> String {
+        self.engine.service_arn(self.id)
+    }
+
+    /// `status`.
+    pub fn status(&self) -> ServiceStatus {
+        self.state().status
+    }
+
+    /// `schedulingStrategy`.
+    pub fn scheduling_strategy(&self) -> SchedulingStrategy {
+        self.state().scheduling
+    }
+
+    /// `desiredCount`.
+    pub fn desired_count(&self) -> u32 {
+        self.state().desired_count
+    }
+
+    /// `runningCount`.
+    pub fn running_count(&self) -> u32 {
+        self.state().counts.running
+    }
+
+    /// `pendingCount`.
+    pub fn pending_count(&self) -> u32 {
+        self.state().counts.pending
+    }
+
+    /// Tasks that count toward `minimumHealthyPercent` now.
+    pub fn healthy_count(&self) -> u32 {
+        self.state().counts.healthy
+    }
+
+    /// Tasks that are not STOPPED now (they count toward `maximumPercent`).
+    pub fn live_count(&self) -> u32 {
+        self.state().counts.live
+    }
+
+    /// `deploymentConfiguration.minimumHealthyPercent`.
+    pub fn minimum_healthy_percent(&self) -> u32 {
+        self.state().minimum_healthy_percent
+    }
+
+    /// `deploymentConfiguration.maximumPercent`.
+    pub fn maximum_percent(&self) -> u32 {
+        self.state().maximum_percent
+    }
+
+    /// The healthy floor, ceil(desiredCount × minimumHealthyPercent / 100).
+    pub fn healthy_floor(&self) -> u32 {
+        self.state().floor()
+    }
+
+    /// The task ceiling, floor(desiredCount × maximumPercent / 100).
+    pub fn task_ceiling(&self) -> u32 {
+        self.state().ceiling()
+    }
+
+    /// The fewest healthy tasks seen since the observation window opened (its cluster's first drain,
+    /// or the service's first steady state).
+    pub fn min_healthy_observed(&self) -> Option<u32> {
+        self.state().observations.min_healthy_observed
+    }
+
+    /// The most tasks not STOPPED seen at once.
+    pub fn max_tasks_observed(&self) -> Option<u32> {
+        self.state().observations.max_tasks_observed
+    }
+
+    /// Failed placement attempts, by reason (in the order of the reasons' text).
+    pub fn placement_failures(&self) -> impl Iterator<Item = (PlacementFailureReason, u64)> + 'a {
+        self.state().observations.placement_failures.iter().map(|(r, c)| (*r, *c))
+    }
+
+    /// Failed placement attempts for one reason.
+    pub fn placement_failures_for(&self, reason: PlacementFailureReason) -> u64 {
+        self.state().observations.placement_failures.get(&reason).copied().unwrap_or(0)
+    }
+
+    /// Times it was stalled, with why.
+    pub fn stalls(&self) -> &'a [Episode<StallReason>] {
+        &self.state().observations.stalls
+    }
+
+    /// Times its healthy tasks were below its floor, with the cause.
+    pub fn floor_breaches(&self) -> &'a [Episode<BreachCause>] {
+        &self.state().observations.floor_breaches
+    }
+
+    /// Tasks that replaced a drained task and then had to move again.
+    pub fn tasks_moved_more_than_once(&self) -> u32 {
+        self.state().observations.tasks_moved_more_than_once
+    }
+
+    /// Whether it is at steady state now.
+    pub fn is_steady(&self) -> bool {
+        self.state().steady
+    }
+
+    /// When it last reached steady state, if it is at steady state now.
+    pub fn steady_state_at_ms(&self) -> Option<SimTimeMs> {
+        if self.state().steady {
+            self.state().observations.steady_state_at_ms
+        } else {
+            None
+        }
+    }
+
+    /// Service events so far.
+    pub fn events_total(&self) -> usize {
+        self.state().events.len()
+    }
+
+    /// Service event `n` (0 is the oldest): when, and ECS's message.
+    pub fn event(&self, n: usize) -> (SimTimeMs, String) {
+        (self.state().events[n].0, self.engine.service_event_message(self.id, n))
+    }
+
+    /// Every service event, oldest first: when, and ECS's message.
+    pub fn events(&self) -> impl Iterator<Item = (SimTimeMs, String)> + 'a {
+        let view = *self;
+        (0..self.events_total()).map(move |n| view.event(n))
+    }
+
+    /// Its tasks that have not reached STOPPED.
+    pub fn tasks(&self) -> impl Iterator<Item = TaskView<'a>> + 'a {
+        let engine = self.engine;
+        self.state().tasks.iter().map(move |t| TaskView { engine, id: *t })
+    }
+}
+
+impl std::fmt::Debug for ServiceView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceView").field("name", &self.name()).field("desired_count", &self.desired_count()).finish()
+    }
+}
+
+/// A task, read-only.
+#[derive(Clone, Copy)]
+pub struct TaskView<'a> {
+    engine: &'a Engine,
+    id: TaskId,
+}
+
+impl<'a> TaskView<'a> {
+    fn state(&self) -> &'a crate::state::task::TaskState {
+        &self.engine.tasks[self.id.index()]
+    }
+
+    /// Its id in this engine.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// `taskArn`.
+    pub fn arn(&self) -> String {
+        self.engine.task_arn(self.id)
+    }
+
+    /// `lastStatus`.
+    pub fn last_status(&self) -> TaskStatus {
+        self.state().last_status
+    }
+
+    /// Whether `desiredStatus` is STOPPED.
+    pub fn desired_stopped(&self) -> bool {
+        self.state().desired_stopped()
+    }
+
+    /// Whether it counts as healthy now.
+    pub fn healthy(&self) -> bool {
+        self.state().healthy()
+    }
+
+    /// `stoppedReason`, once it was told to stop.
+    pub fn stopped_reason(&self) -> Option<&'a str> {
+        self.state().stopped_reason.map(|s| self.engine.strings.resolve(s))
+    }
+
+    /// The instance it was placed on.
+    pub fn instance(&self) -> InstanceView<'a> {
+        InstanceView { engine: self.engine, id: self.state().instance }
+    }
+
+    /// The service that started it; None for a standalone task.
+    pub fn service(&self) -> Option<ServiceView<'a>> {
+        self.engine.task_origin(self.id).service.map(|id| ServiceView { engine: self.engine, id })
+    }
+
+    /// `createdAt`.
+    pub fn created_at_ms(&self) -> SimTimeMs {
+        self.engine.task_created_at_ms(self.id)
+    }
+
+    /// `startedAt`, once RUNNING.
+    pub fn started_at_ms(&self) -> Option<SimTimeMs> {
+        self.engine.task_moment(self.id, TaskMoment::Started)
+    }
+
+    /// `stoppedAt`, once STOPPED.
+    pub fn stopped_at_ms(&self) -> Option<SimTimeMs> {
+        self.engine.task_moment(self.id, TaskMoment::Stopped)
+    }
+}
+
+impl std::fmt::Debug for TaskView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskView").field("id", &self.id).field("last_status", &self.last_status()).finish()
+    }
+}
+
+impl Engine {
+    /// A container instance by id.
+    pub fn instance(&self, id: InstanceId) -> InstanceView<'_> {
+        assert!(id.index() < self.instances.len(), "no instance {id:?} in this engine");
+        InstanceView { engine: self, id }
+    }
+
+    /// Every container instance, in registration order.
+    pub fn instances(&self) -> impl Iterator<Item = InstanceView<'_>> + '_ {
+        (0..self.instances.len() as u32).map(|n| InstanceView { engine: self, id: InstanceId(n) })
+    }
+
+    /// A container instance by the name the scenario (or its instance identity) gave it.
+    pub fn instance_named(&self, name: &str) -> Option<InstanceView<'_>> {
+        self.instance_by_name(name).map(|id| InstanceView { engine: self, id })
+    }
+
+    /// A container instance by its `containerInstanceArn` (either ARN format) or its ID.
+    pub fn instance_by_arn(&self, arn: &str) -> Option<InstanceView<'_>> {
+        self.clusters
+            .iter()
+            .enumerate()
+            .find_map(|(n, _)| self.resolve_instance(crate::infra::ids::ClusterId(n as u32), arn))
+            .map(|id| InstanceView { engine: self, id })
+    }
+
+    /// A service by id.
+    pub fn service(&self, id: ServiceId) -> ServiceView<'_> {
+        assert!(id.index() < self.services.len(), "no service {id:?} in this engine");
+        ServiceView { engine: self, id }
+    }
+
+    /// Every service, in creation order.
+    pub fn services(&self) -> impl Iterator<Item = ServiceView<'_>> + '_ {
+        (0..self.services.len() as u32).map(|n| ServiceView { engine: self, id: ServiceId(n) })
+    }
+
+    /// The first service created with this `serviceName`, in any cluster.
+    pub fn service_named(&self, name: &str) -> Option<ServiceView<'_>> {
+        self.services().find(|s| s.name() == name)
+    }
+
+    /// A service by its `serviceArn` (either ARN format).
+    pub fn service_by_arn(&self, arn: &str) -> Option<ServiceView<'_>> {
+        self.services().find(|s| s.arn() == arn)
+    }
+
+    /// A task by id.
+    pub fn task(&self, id: TaskId) -> TaskView<'_> {
+        assert!(id.index() < self.tasks.len(), "no task {id:?} in this engine");
+        TaskView { engine: self, id }
+    }
+
+    /// Every task ever placed, in placement order.
+    pub fn tasks(&self) -> impl Iterator<Item = TaskView<'_>> + '_ {
+        (0..self.tasks.len() as u32).map(|n| TaskView { engine: self, id: TaskId(n) })
+    }
+
+    /// A task by its `taskArn` (either ARN format).
+    pub fn task_by_arn(&self, arn: &str) -> Option<TaskView<'_>> {
+        self.clusters
+            .iter()
+            .enumerate()
+            .find_map(|(n, _)| self.resolve_task(crate::infra::ids::ClusterId(n as u32), arn))
+            .map(|id| TaskView { engine: self, id })
+    }
+}
