@@ -12,6 +12,7 @@ use crate::placement::Resources;
 use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::settings::SettingName;
 use crate::state::instance::*;
+use crate::state::trigger::Trigger;
 use crate::state::trace::{Change, Subject};
 use crate::Engine;
 
@@ -204,6 +205,10 @@ impl Engine {
             to.as_str()
         );
         self.instances[id.index()].status = to;
+        if to == InstanceStatus::Draining {
+            // The drain's moments are the instance's own (reference §9.11).
+            self.instances[id.index()].drain = DrainTimes::starting_at(self.now_ms);
+        }
         self.bump_version(id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: Some(from), to }, reason);
         self.refresh_placeability(id);
@@ -231,8 +236,7 @@ impl Engine {
             if placeable {
                 // New room: services waiting for capacity, and daemon services (one task per
                 // instance, e.g. a trunked instance that just became ACTIVE), try again.
-                self.trigger_waiting_services(cluster);
-                self.trigger_daemon_services(cluster);
+                self.triggers.push(Trigger::InstancePlaceable(cluster));
             }
         }
     }
@@ -418,7 +422,7 @@ impl Engine {
         }
         self.schedule_agent_flap(id);
         self.refresh_placeability(id);
-        self.trigger_daemon_services(cluster);
+        self.triggers.push(Trigger::ClusterInstancesChanged(cluster));
         Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })
     }
 
@@ -476,7 +480,7 @@ impl Engine {
             self.set_instance_status(id, InstanceStatus::Inactive, "DeregisterContainerInstance");
         }
         let cluster = self.instances[id.index()].cluster;
-        self.trigger_daemon_services(cluster);
+        self.triggers.push(Trigger::ClusterInstancesChanged(cluster));
         Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })
     }
 
@@ -639,11 +643,7 @@ impl Engine {
                 continue;
             }
             self.set_instance_status(id, target, "UpdateContainerInstancesState");
-            if target == InstanceStatus::Draining {
-                self.begin_drain(id);
-            } else {
-                self.end_drain(id);
-            }
+            self.triggers.push(if target == InstanceStatus::Draining { Trigger::DrainStarted(id) } else { Trigger::DrainEnded(id) });
             updated.push(id);
         }
         let container_instances = updated.iter().map(|id| self.render_instance(*id, false)).collect();

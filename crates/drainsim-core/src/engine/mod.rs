@@ -182,6 +182,8 @@ pub struct Engine {
     pub(crate) pass_due: std::collections::BTreeSet<ServiceId>,
     /// Services touched in the current instant (observations are sampled for them).
     pub(crate) touched_services: std::collections::BTreeSet<ServiceId>,
+    /// What the state pushed for the scheduler since it last reacted (see [`crate::state::trigger::Trigger`]).
+    pub(crate) triggers: Vec<crate::state::trigger::Trigger>,
     pub(crate) attachments: Vec<crate::state::attachment::AttachmentState>,
     pub(crate) faults: crate::infra::faults::FaultState,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
@@ -229,6 +231,7 @@ impl Engine {
             open_instant: None,
             pass_due: Default::default(),
             touched_services: Default::default(),
+            triggers: Vec::new(),
             attachments: Vec::new(),
             faults: Default::default(),
             task_long_arn_cache: None,
@@ -349,6 +352,7 @@ impl Engine {
                         let event = self.queue.pop().expect("peeked");
                         self.events_processed += 1;
                         self.dispatch(event);
+                        self.react();
                         progressed = true;
                         if self.config.check_invariants_every_event {
                             self.assert_invariants("after event");
@@ -367,6 +371,7 @@ impl Engine {
                     Some(id) => {
                         assert!(budget > 0, "scheduling passes did not converge");
                         self.scheduling_pass(id);
+                        self.react();
                         progressed = true;
                         phase = InstantPhase::Passes { budget: budget - 1 };
                     }
@@ -483,6 +488,8 @@ impl Engine {
             R::ListTasks(r) => self.list_tasks(r),
             R::DescribeTasks(r) => self.describe_tasks(r),
         };
+        // The state's triggers first (a rejected request pushed none: it changed nothing).
+        self.react();
         // The scheduler reacts to a request asynchronously: its passes run as events at this same
         // simulated time, after every request made at this time (a drain plan's ten-instance waves
         // all land before the first replacement is placed).

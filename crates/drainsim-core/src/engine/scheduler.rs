@@ -18,9 +18,9 @@ use crate::infra::queue::EventKind;
 use crate::infra::time::MINUTE_MS;
 use crate::placement::{Owner, PlacementFailure};
 use crate::rules::lifecycle::InstanceStatus;
-use crate::rules::lifecycle::TaskStatus;
 use crate::state::service::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus, StallReason};
 use crate::state::task::StopCode;
+use crate::state::trigger::Trigger;
 use crate::Engine;
 
 /// The deployment-configuration deadlock event (reference §2.4).
@@ -66,16 +66,47 @@ impl Engine {
         self.request_pass(id);
     }
 
+    /// Reacts to every trigger the state pushed, in the order it was pushed. Called by the engine
+    /// after every event, scheduling pass and request.
+    pub(crate) fn react(&mut self) {
+        let mut n = 0;
+        while n < self.triggers.len() {
+            let trigger = self.triggers[n];
+            n += 1;
+            match trigger {
+                Trigger::TaskStopped(id) => self.on_task_stopped(id),
+                Trigger::TaskHealthy(s) | Trigger::TaskLeft(s) => self.request_pass(s),
+                Trigger::HealthyTaskLost(s, cause) => self.note_health_loss(s, cause),
+                Trigger::TaskFailedToStart(s) => self.note_failed_start(s),
+                Trigger::InstancePlaceable(cluster) => {
+                    self.wake_waiting_services(cluster);
+                    self.wake_daemon_services(cluster);
+                }
+                Trigger::ClusterInstancesChanged(cluster) => self.wake_daemon_services(cluster),
+                Trigger::DrainStarted(id) => self.begin_drain(id),
+                Trigger::DrainEnded(id) => self.end_drain(id),
+                Trigger::ServiceCreated(s) => {
+                    if self.services[s.index()].scheduling == SchedulingStrategy::Daemon {
+                        self.refresh_daemon_desired(s);
+                    }
+                    self.request_pass(s);
+                }
+                Trigger::ServiceChanged(s) => self.request_pass(s),
+            }
+        }
+        self.triggers.clear();
+    }
+
     /// Capacity appeared (an instance became placeable, or a task stopped): the services that could
     /// not place a task try again.
-    pub(crate) fn trigger_waiting_services(&mut self, cluster: ClusterId) {
+    fn wake_waiting_services(&mut self, cluster: ClusterId) {
         for s in std::mem::take(&mut self.clusters[cluster.index()].capacity_waiters) {
             self.request_pass(s);
         }
     }
 
     /// Daemon services of a cluster re-evaluate their instances.
-    pub(crate) fn trigger_daemon_services(&mut self, cluster: ClusterId) {
+    fn wake_daemon_services(&mut self, cluster: ClusterId) {
         for s in self.clusters[cluster.index()].daemon_services.clone() {
             self.refresh_daemon_desired(s);
             self.request_pass(s);
@@ -83,10 +114,8 @@ impl Engine {
     }
 
     /// ACTIVE → DRAINING: nothing more is placed there; the services with tasks on it move them.
-    pub(crate) fn begin_drain(&mut self, id: InstanceId) {
+    fn begin_drain(&mut self, id: InstanceId) {
         let cluster = self.instances[id.index()].cluster;
-        let i = &mut self.instances[id.index()];
-        i.drain = crate::state::instance::DrainTimes::starting_at(self.now_ms);
         if !self.clusters[cluster.index()].drain_observed {
             self.clusters[cluster.index()].drain_observed = true;
             let services = self.clusters[cluster.index()].services.clone();
@@ -100,16 +129,17 @@ impl Engine {
         for s in owners {
             self.request_pass(s);
         }
-        self.trigger_daemon_services(cluster);
-        self.check_drain_progress(id);
+        self.wake_daemon_services(cluster);
+        let now = self.now_ms;
+        self.instances[id.index()].note_drain_progress(now);
     }
 
     /// DRAINING → ACTIVE: the instance is schedulable again (placeability is refreshed by the status
     /// change); services re-evaluate.
-    pub(crate) fn end_drain(&mut self, id: InstanceId) {
+    fn end_drain(&mut self, id: InstanceId) {
         let cluster = self.instances[id.index()].cluster;
-        self.trigger_waiting_services(cluster);
-        self.trigger_daemon_services(cluster);
+        self.wake_waiting_services(cluster);
+        self.wake_daemon_services(cluster);
         // Services with tasks there re-plan: those tasks no longer need replacing.
         let owners: Vec<ServiceId> =
             self.instances[id.index()].tasks.iter().filter_map(|t| self.task_origin(*t).service).collect();
@@ -118,29 +148,14 @@ impl Engine {
         }
     }
 
-    /// Records when a draining instance's running count reaches 0 and when its drain completes.
-    pub(crate) fn check_drain_progress(&mut self, id: InstanceId) {
-        let now = self.now_ms;
-        let i = &mut self.instances[id.index()];
-        if i.status != InstanceStatus::Draining || i.drain.started_at_ms().is_none() {
-            return;
-        }
-        if i.running_tasks_count == 0 && i.drain.no_running_at_ms().is_none() {
-            i.drain.set_no_running_at(now);
-        }
-        if i.tasks.is_empty() && i.drain.completed_at_ms().is_none() {
-            i.drain.set_completed_at(now);
-        }
-    }
-
     /// A task reached STOPPED: its service re-plans, and services waiting for capacity try again.
-    pub(crate) fn on_task_stopped(&mut self, id: TaskId, _from: TaskStatus) {
+    fn on_task_stopped(&mut self, id: TaskId) {
         let t = &self.tasks[id.index()];
         let cluster = self.instances[t.instance.index()].cluster;
         if let Some(s) = self.origin(t.origin).service {
             self.request_pass(s);
         }
-        self.trigger_waiting_services(cluster);
+        self.wake_waiting_services(cluster);
         let inst = self.tasks[id.index()].instance;
         if self.instances[inst.index()].status == InstanceStatus::Draining {
             // A daemon task may now be the last one on a draining instance.
@@ -151,14 +166,14 @@ impl Engine {
     }
 
     /// A healthy task was lost for a reason other than the scheduler's own stop.
-    pub(crate) fn note_health_loss(&mut self, id: ServiceId, cause: BreachCause) {
+    fn note_health_loss(&mut self, id: ServiceId, cause: BreachCause) {
         self.services[id.index()].last_health_loss = Some(cause);
         self.touched_services.insert(id);
     }
 
     /// A task of the service failed to start: the scheduler backs off, up to 15 minutes
     /// (reference §2.5), and says so.
-    pub(crate) fn note_failed_start(&mut self, id: ServiceId) {
+    fn note_failed_start(&mut self, id: ServiceId) {
         let now = self.now_ms;
         let s = &mut self.services[id.index()];
         s.failed_starts += 1;
@@ -532,6 +547,7 @@ impl Engine {
 
     /// Samples observations of the services touched in this instant (after all its events).
     pub(crate) fn end_instant(&mut self) {
+        debug_assert!(self.triggers.is_empty(), "an instant ended with triggers nobody reacted to: {:?}", self.triggers);
         let now = self.now_ms;
         let touched = std::mem::take(&mut self.touched_services);
         for id in touched {

@@ -9,6 +9,7 @@ use crate::placement::PlacementFailureReason;
 use crate::placement::Strategy;
 use crate::rules::settings::SettingName;
 use crate::state::service::*;
+use crate::state::trigger::Trigger;
 use crate::state::trace::{Change, Subject};
 use crate::Engine;
 
@@ -168,10 +169,7 @@ impl Engine {
             self.clusters[cluster.index()].daemon_services.push(id);
         }
         self.record(Subject::Service(id), Change::ServiceCreated, "CreateService");
-        if scheduling == SchedulingStrategy::Daemon {
-            self.refresh_daemon_desired(id);
-        }
-        self.request_pass(id);
+        self.triggers.push(Trigger::ServiceCreated(id));
         Ok(Response::Service { service: Box::new(self.render_service(id)) })
     }
 
@@ -218,7 +216,7 @@ impl Engine {
             }
         }
         self.touched_services.insert(id);
-        self.request_pass(id);
+        self.triggers.push(Trigger::ServiceChanged(id));
         Ok(Response::Service { service: Box::new(self.render_service(id)) })
     }
 
@@ -235,7 +233,7 @@ impl Engine {
         s.desired_count = 0;
         s.status = ServiceStatus::Draining;
         self.record(Subject::Service(id), Change::ServiceDeleted, "DeleteService");
-        self.request_pass(id);
+        self.triggers.push(Trigger::ServiceChanged(id));
         Ok(Response::Service { service: Box::new(self.render_service(id)) })
     }
 

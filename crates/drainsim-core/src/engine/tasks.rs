@@ -13,7 +13,9 @@ use crate::placement::{Requirements, Strategy};
 use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::settings::SettingName;
+use crate::state::service::BreachCause;
 use crate::state::task::*;
+use crate::state::trigger::Trigger;
 use crate::state::trace::{Change, Subject};
 use crate::Engine;
 
@@ -404,21 +406,14 @@ impl Engine {
         if new == old {
             return;
         }
-        let delta = |a: bool, b: bool| b as i64 - a as i64;
         let service = self.task_origins.get(t.origin).service;
-        let inst = &mut self.instances[t.instance.index()];
-        inst.running_tasks_count = (inst.running_tasks_count as i64 + delta(old.running, new.running)) as u32;
-        inst.pending_tasks_count = (inst.pending_tasks_count as i64 + delta(old.pending, new.pending)) as u32;
+        self.instances[t.instance.index()].apply_contribution(old, new);
         if let Some(s) = service {
-            let svc = &mut self.services[s.index()];
-            svc.counts.running = (svc.counts.running as i64 + delta(old.running, new.running)) as u32;
-            svc.counts.pending = (svc.counts.pending as i64 + delta(old.pending, new.pending)) as u32;
-            svc.counts.healthy = (svc.counts.healthy as i64 + delta(old.healthy, new.healthy)) as u32;
-            svc.counts.live = (svc.counts.live as i64 + delta(old.live, new.live)) as u32;
+            self.services[s.index()].counts.apply_contribution(old, new);
             self.touched_services.insert(s);
         }
-        let instance = t.instance;
-        self.check_drain_progress(instance);
+        let (instance, now) = (t.instance, self.now_ms);
+        self.instances[instance.index()].note_drain_progress(now);
     }
 
     fn schedule_stage(&mut self, id: TaskId, base_ms: SimTimeMs) {
@@ -453,7 +448,7 @@ impl Engine {
         }
         self.apply_contribution(id, old);
         if to == TaskStatus::Stopped {
-            self.on_task_stopped(id, from);
+            self.triggers.push(Trigger::TaskStopped(id));
         }
     }
 
@@ -572,7 +567,7 @@ impl Engine {
         self.record(Subject::Task(id), Change::TaskHealthy, "health check passed");
         self.apply_contribution(id, old);
         if let Some(s) = self.task_origin(id).service {
-            self.request_pass(s);
+            self.triggers.push(Trigger::TaskHealthy(s));
         }
     }
 
@@ -638,7 +633,7 @@ impl Engine {
     fn fail_task_start(&mut self, id: TaskId) {
         self.stop_task_now(id, StopCode::TaskFailedToStart, "Task failed to start");
         if let Some(s) = self.task_origin(id).service {
-            self.note_failed_start(s);
+            self.triggers.push(Trigger::TaskFailedToStart(s));
         }
     }
 
@@ -662,9 +657,9 @@ impl Engine {
             self.apply_contribution(id, old);
             if let Some(s) = self.task_origin(id).service {
                 if was_healthy {
-                    self.note_health_loss(s, crate::state::service::BreachCause::ForcedDeregistration);
+                    self.triggers.push(Trigger::HealthyTaskLost(s, BreachCause::ForcedDeregistration));
                 }
-                self.request_pass(s);
+                self.triggers.push(Trigger::TaskLeft(s));
             }
         }
     }
@@ -779,9 +774,9 @@ impl Engine {
             self.stop_task_now(id, StopCode::UserInitiated, &reason);
             if let Some(s) = self.task_origin(id).service {
                 if was_healthy {
-                    self.note_health_loss(s, crate::state::service::BreachCause::UserStoppedTask);
+                    self.triggers.push(Trigger::HealthyTaskLost(s, BreachCause::UserStoppedTask));
                 }
-                self.request_pass(s);
+                self.triggers.push(Trigger::TaskLeft(s));
             }
         }
         Ok(Response::Task { task: Box::new(self.render_task(id)) })

@@ -160,12 +160,34 @@ pub struct InstanceState {
 }
 
 impl InstanceState {
-    /// Whether the instance accepts placements: ACTIVE with a connected agent (reference §2.3).
     /// This instance's key in its cluster's placement index.
     pub fn index_key(&self, id: crate::infra::ids::InstanceId) -> crate::placement::IndexKey {
         crate::placement::IndexKey::of(id, &self.remaining, self.availability_zone)
     }
 
+    /// Applies the change of one of its tasks' contribution to `runningTasksCount` and
+    /// `pendingTasksCount`.
+    pub(crate) fn apply_contribution(&mut self, old: crate::state::task::Contribution, new: crate::state::task::Contribution) {
+        use crate::state::task::counter_moved;
+        self.running_tasks_count = counter_moved(self.running_tasks_count, old.running, new.running, "runningTasksCount");
+        self.pending_tasks_count = counter_moved(self.pending_tasks_count, old.pending, new.pending, "pendingTasksCount");
+    }
+
+    /// Records when, during its drain, `runningTasksCount` first reached 0 and when its last task
+    /// stopped (reference §9.11: the drain is complete when every task is STOPPED).
+    pub(crate) fn note_drain_progress(&mut self, now_ms: SimTimeMs) {
+        if self.status != InstanceStatus::Draining || self.drain.started_at_ms().is_none() {
+            return;
+        }
+        if self.running_tasks_count == 0 && self.drain.no_running_at_ms().is_none() {
+            self.drain.set_no_running_at(now_ms);
+        }
+        if self.tasks.is_empty() && self.drain.completed_at_ms().is_none() {
+            self.drain.set_completed_at(now_ms);
+        }
+    }
+
+    /// Whether the instance accepts placements: ACTIVE with a connected agent (reference §2.3).
     pub fn is_placeable(&self) -> bool {
         self.status == InstanceStatus::Active && self.agent_connected
     }

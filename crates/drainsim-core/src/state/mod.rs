@@ -13,6 +13,7 @@ pub(crate) mod instance;
 pub(crate) mod service;
 pub(crate) mod task;
 pub(crate) mod trace;
+pub(crate) mod trigger;
 
 #[cfg(test)]
 mod tests {

@@ -66,6 +66,17 @@ pub struct ServiceCounts {
     pub live: u32,
 }
 
+impl ServiceCounts {
+    /// Applies the change of one of the service's tasks' contribution.
+    pub(crate) fn apply_contribution(&mut self, old: crate::state::task::Contribution, new: crate::state::task::Contribution) {
+        use crate::state::task::counter_moved;
+        self.running = counter_moved(self.running, old.running, new.running, "runningCount");
+        self.pending = counter_moved(self.pending, old.pending, new.pending, "pendingCount");
+        self.healthy = counter_moved(self.healthy, old.healthy, new.healthy, "healthy count");
+        self.live = counter_moved(self.live, old.live, new.live, "live count");
+    }
+}
+
 /// Why a service fell below its floor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BreachCause {

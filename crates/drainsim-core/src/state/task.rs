@@ -222,6 +222,16 @@ pub(crate) struct Contribution {
     pub live: bool,
 }
 
+/// Moves a counter by the change of one task's contribution (`was` → `is`), refusing to go below
+/// zero or past `u32::MAX`: a counter that would is a bookkeeping bug, caught where it happens.
+pub(crate) fn counter_moved(counter: u32, was: bool, is: bool, what: &str) -> u32 {
+    match (was, is) {
+        (false, true) => counter.checked_add(1).unwrap_or_else(|| panic!("{what} overflows")),
+        (true, false) => counter.checked_sub(1).unwrap_or_else(|| panic!("{what} goes below zero")),
+        _ => counter,
+    }
+}
+
 impl TaskState {
     pub(crate) fn contribution(&self) -> Contribution {
         if self.orphaned() || self.last_status == TaskStatus::Stopped {

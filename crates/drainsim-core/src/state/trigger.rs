@@ -1,0 +1,39 @@
+//! Triggers: what happened in the state that the scheduler must react to, pushed by the code that
+//! changes the state and consumed by the scheduler ([`crate::engine`]'s `react`), in the order they
+//! were pushed. The state never calls the scheduler: it says what happened, as quinn-proto's
+//! connections hand endpoint events to their endpoint.
+//!
+//! The engine consumes the queue after every event, every scheduling pass and every request,
+//! before anything else can observe the state (the instant's passes, `end_instant`'s sampling,
+//! the invariant check), so a reaction is never late by more than the input that caused it.
+
+use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
+use crate::state::service::BreachCause;
+
+/// Something the scheduler reacts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// A task reached STOPPED: its service re-plans; freed room wakes services waiting for it; on a
+    /// DRAINING instance, daemon services check whether only their task is left.
+    TaskStopped(TaskId),
+    /// A task of a service turned healthy (it now counts toward minimumHealthyPercent).
+    TaskHealthy(ServiceId),
+    /// A healthy task of a service was lost for a reason other than the scheduler's own stop.
+    HealthyTaskLost(ServiceId, BreachCause),
+    /// A task of a service left without the scheduler asking (orphaned, or stopped by a user).
+    TaskLeft(ServiceId),
+    /// A task of a service failed to start.
+    TaskFailedToStart(ServiceId),
+    /// An instance became placeable: services waiting for room, and daemon services, try again.
+    InstancePlaceable(ClusterId),
+    /// An instance registered or deregistered: daemon services re-count their instances.
+    ClusterInstancesChanged(ClusterId),
+    /// An instance was set to DRAINING by a request.
+    DrainStarted(InstanceId),
+    /// An instance was set back to ACTIVE by a request.
+    DrainEnded(InstanceId),
+    /// A service was created.
+    ServiceCreated(ServiceId),
+    /// A service was updated or deleted.
+    ServiceChanged(ServiceId),
+}
