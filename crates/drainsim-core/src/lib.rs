@@ -9,6 +9,29 @@
 //! one ChaCha8 generator seeded from the scenario seed; events at equal times fire in the order they
 //! were scheduled; no hash-map order reaches an output. It does no I/O and starts no threads.
 
+//!
+//! # The API
+//!
+//! - [`Engine`]: requests in ([`Engine::handle`], with [`api::Request`] spelled as ECS spells it),
+//!   time moved by the caller ([`Engine::step`], [`Engine::advance_to`],
+//!   [`Engine::run_until_quiet`]), the trace out ([`Engine::trace`], [`Engine::describe_record`]).
+//! - Lookups by name and by ARN ([`Engine::instance_named`], [`Engine::service_named`],
+//!   [`Engine::instance_by_arn`], ...) give read-only views: [`InstanceView`] (status, counts,
+//!   [`DrainTimes`]), [`ServiceView`] (floor and ceiling, the fewest healthy and most tasks
+//!   observed, [`StallReason`]s, floor breaches and their [`BreachCause`]s, service events) and
+//!   [`TaskView`].
+//! - Rejected requests return an [`EcsError`] and change nothing; [`check_invariants`] checks the
+//!   whole state.
+//!
+//! # Example
+//!
+//! Three instances, a four-task service with minimumHealthyPercent 50 and maximumPercent 200, one
+//! instance drained (the same program is `examples/library.rs`):
+//!
+//! ```
+#![doc = include_str!("../../../examples/library.rs")]
+//! ```
+
 #![deny(missing_docs)]
 
 pub mod api;
