@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use drainsim_core::api;
+use drainsim_core::timings::{bounded_time, bounded_time_opt};
+use drainsim_core::Timings;
 use serde::{Deserialize, Deserializer};
 
 /// Most instances a scenario may declare.
@@ -23,23 +25,6 @@ fn bounded_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
 
 /// The latest simulated time a scenario may name: 2^50 ms, about 35,000 years.
 pub const MAX_TIME_MS: u64 = drainsim_core::time::MAX_SIM_TIME_MS;
-
-fn bounded_time<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let ms = u64::deserialize(d)?;
-    if ms > MAX_TIME_MS {
-        return Err(serde::de::Error::custom(format!("{ms} ms is out of range: simulated times are at most {MAX_TIME_MS} ms")));
-    }
-    Ok(ms)
-}
-
-fn bounded_time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    match Option::<u64>::deserialize(d)? {
-        Some(ms) if ms > MAX_TIME_MS => {
-            Err(serde::de::Error::custom(format!("{ms} ms is out of range: simulated times are at most {MAX_TIME_MS} ms")))
-        }
-        v => Ok(v),
-    }
-}
 
 fn default_count() -> u32 {
     1
@@ -64,8 +49,9 @@ pub struct Scenario {
     /// The newest agent version UpdateContainerAgent installs.
     #[serde(default)]
     pub latest_agent_version: Option<String>,
+    /// The engine's timings (an absent field keeps its documented default).
     #[serde(default)]
-    pub timings: TimingsSpec,
+    pub timings: Timings,
     /// Overrides of AWS defaults (what applies when no principal has a setting).
     #[serde(default)]
     pub account_defaults: BTreeMap<String, String>,
@@ -93,37 +79,6 @@ pub struct Scenario {
     /// Event bound of the run (default 50,000,000).
     #[serde(default)]
     pub max_events: Option<u64>,
-}
-
-/// Overrides of the engine's timings (milliseconds; absent keeps the documented default).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TimingsSpec {
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub agent_update_stage_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub inactive_describable_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub scheduler_retry_interval_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub task_provisioning_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub task_pending_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub task_activating_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub task_deprovisioning_ms: Option<u64>,
-    pub jitter_percent: Option<u32>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub healthy_after_running_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub trunk_provisioning_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub trunk_attach_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub trunk_acknowledge_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub trunk_detach_stage_ms: Option<u64>,
 }
 
 /// A group of alike instances; a group `web` of count 3 is `web-1`, `web-2`, `web-3` (a group of

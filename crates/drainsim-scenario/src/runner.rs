@@ -8,7 +8,7 @@ use drainsim_core::engine::{StepPart, StopReason};
 use drainsim_core::faults::{FaultProfile, PinnedFault};
 use drainsim_core::lifecycle::AgentUpdateStatus;
 use drainsim_core::time::HOUR_MS;
-use drainsim_core::{EcsError, Engine, EngineConfig, Timings};
+use drainsim_core::{EcsError, Engine, EngineConfig};
 
 use crate::expect::{evaluate, ExpectationResult};
 use crate::format::{Action, InstanceGroup, PinnedFaultKind, Step, StepExpect};
@@ -76,25 +76,6 @@ pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
 pub const DEFAULT_END_TIME_MS: u64 = 24 * HOUR_MS;
 /// Default event bound of a run.
 pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
-
-fn timings(spec: &crate::format::TimingsSpec) -> Timings {
-    let d = Timings::default();
-    Timings {
-        agent_update_stage_ms: spec.agent_update_stage_ms.unwrap_or(d.agent_update_stage_ms),
-        inactive_describable_ms: spec.inactive_describable_ms.unwrap_or(d.inactive_describable_ms),
-        scheduler_retry_interval_ms: spec.scheduler_retry_interval_ms.unwrap_or(d.scheduler_retry_interval_ms).max(1),
-        task_provisioning_ms: spec.task_provisioning_ms.unwrap_or(d.task_provisioning_ms),
-        task_pending_ms: spec.task_pending_ms.unwrap_or(d.task_pending_ms),
-        task_activating_ms: spec.task_activating_ms.unwrap_or(d.task_activating_ms),
-        task_deprovisioning_ms: spec.task_deprovisioning_ms.unwrap_or(d.task_deprovisioning_ms),
-        jitter_percent: spec.jitter_percent.unwrap_or(d.jitter_percent).min(100),
-        healthy_after_running_ms: spec.healthy_after_running_ms.unwrap_or(d.healthy_after_running_ms),
-        trunk_provisioning_ms: spec.trunk_provisioning_ms.unwrap_or(d.trunk_provisioning_ms),
-        trunk_attach_ms: spec.trunk_attach_ms.unwrap_or(d.trunk_attach_ms),
-        trunk_acknowledge_ms: spec.trunk_acknowledge_ms.unwrap_or(d.trunk_acknowledge_ms),
-        trunk_detach_stage_ms: spec.trunk_detach_stage_ms.unwrap_or(d.trunk_detach_stage_ms),
-    }
-}
 
 /// The request that registers one member of an instance group.
 pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::RegisterContainerInstanceRequest {
@@ -279,7 +260,7 @@ fn run_inner<'s>(
     let seed = opts.seed.unwrap_or(s.seed);
     let mut config = EngineConfig {
         seed,
-        timings: timings(&s.timings),
+        timings: s.timings.clone(),
         keep_trace_records: opts.keep_records,
         check_invariants_every_event: opts.check_invariants_every_event,
         ..EngineConfig::default()
