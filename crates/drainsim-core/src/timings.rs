@@ -89,9 +89,9 @@ pub fn bounded_time<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Err
 /// [`bounded_time`] of an optional value (`None` passes).
 pub fn bounded_time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimTimeMs>, D::Error> {
     match Option::<u64>::deserialize(d)? {
-        Some(ms) if ms > MAX_SIM_TIME_MS => Err(serde::de::Error::custom(format!(
-            "{ms} ms is out of range: simulated times are at most {MAX_SIM_TIME_MS} ms"
-        ))),
+        Some(ms) if ms > MAX_SIM_TIME_MS => {
+            Err(serde::de::Error::custom(format!("{ms} ms is out of range: simulated times are at most {MAX_SIM_TIME_MS} ms")))
+        }
         v => Ok(v),
     }
 }

@@ -2,11 +2,12 @@
 //! scenario file under `scenarios/` that uses it. Unknown fields and wrong types are errors.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use drainsim_core::api;
 use drainsim_core::timings::{bounded_time, bounded_time_opt};
 use drainsim_core::Timings;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Most instances a scenario may declare.
 pub const MAX_INSTANCES: u64 = 100_000;
@@ -31,7 +32,7 @@ fn default_count() -> u32 {
 }
 
 /// A scenario file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
@@ -83,7 +84,7 @@ pub struct Scenario {
 
 /// A group of alike instances; a group `web` of count 3 is `web-1`, `web-2`, `web-3` (a group of
 /// count 1 is just `web`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstanceGroup {
     pub name: String,
@@ -120,7 +121,7 @@ pub struct InstanceGroup {
 }
 
 /// Fault injection of a run.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultsSpec {
     #[serde(default)]
@@ -140,7 +141,7 @@ pub struct FaultsSpec {
 }
 
 /// A fault at a time.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PinnedFaultSpec {
     #[serde(deserialize_with = "bounded_time")]
@@ -148,7 +149,7 @@ pub struct PinnedFaultSpec {
     pub fault: PinnedFaultKind,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PinnedFaultKind {
     AgentDisconnect(String),
     AgentReconnect(String),
@@ -157,7 +158,7 @@ pub enum PinnedFaultKind {
 }
 
 /// One step of the script.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Step {
     /// Simulated time of the step (default: right after the previous one).
@@ -174,30 +175,15 @@ pub struct Step {
 }
 
 /// What a step does: one ECS operation, or a step of a drain plan.
-#[derive(Debug, Clone, Deserialize)]
+///
+/// In a file an ECS operation is written as its request under the operation's name
+/// (`RegisterContainerInstance((...))`), exactly as [`api::Request`] reads it; the plan steps are
+/// written the same way (`DrainInstances((...))`, `Advance`). The ECS operations are not listed
+/// here: any operation `api::Request` knows is an action.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    CreateCluster(api::CreateClusterRequest),
-    RegisterContainerInstance(api::RegisterContainerInstanceRequest),
-    DeregisterContainerInstance(api::DeregisterContainerInstanceRequest),
-    DescribeContainerInstances(api::DescribeContainerInstancesRequest),
-    ListContainerInstances(api::ListContainerInstancesRequest),
-    UpdateContainerInstancesState(api::UpdateContainerInstancesStateRequest),
-    UpdateContainerAgent(api::UpdateContainerAgentRequest),
-    PutAccountSetting(api::PutAccountSettingRequest),
-    PutAccountSettingDefault(api::PutAccountSettingDefaultRequest),
-    DeleteAccountSetting(api::DeleteAccountSettingRequest),
-    ListAccountSettings(api::ListAccountSettingsRequest),
-    SubmitAttachmentStateChanges(api::SubmitAttachmentStateChangesRequest),
-    RegisterTaskDefinition(api::RegisterTaskDefinitionRequest),
-    CreateService(api::CreateServiceRequest),
-    UpdateService(api::UpdateServiceRequest),
-    DeleteService(api::DeleteServiceRequest),
-    DescribeServices(api::DescribeServicesRequest),
-    RunTask(api::RunTaskRequest),
-    StartTask(api::StartTaskRequest),
-    StopTask(api::StopTaskRequest),
-    ListTasks(api::ListTasksRequest),
-    DescribeTasks(api::DescribeTasksRequest),
+    /// One ECS operation (instance references may be logical names; the runner resolves them).
+    Ecs(api::Request),
     /// Sets instances (names or group names) to DRAINING, at most `waveSize` (≤ 10) per call.
     DrainInstances(DrainPlan),
     /// Sets instances back to ACTIVE, 10 per call.
@@ -218,7 +204,201 @@ pub enum Action {
     Check(Vec<Expectation>),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// The names of the plan steps, in the order of [`Action`]'s variants.
+pub const PLAN_STEPS: [&str; 8] = [
+    "DrainInstances",
+    "ActivateInstances",
+    "WaitForDrain",
+    "DeregisterInstances",
+    "StopTasksOn",
+    "Advance",
+    "RunUntilQuiet",
+    "Check",
+];
+
+impl Action {
+    /// The action's name as a file spells it: the ECS operation's name ([`api::Request::operation`])
+    /// or the plan step's.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Ecs(r) => r.operation(),
+            Action::DrainInstances(_) => PLAN_STEPS[0],
+            Action::ActivateInstances(_) => PLAN_STEPS[1],
+            Action::WaitForDrain(_) => PLAN_STEPS[2],
+            Action::DeregisterInstances(_) => PLAN_STEPS[3],
+            Action::StopTasksOn(_) => PLAN_STEPS[4],
+            Action::Advance => PLAN_STEPS[5],
+            Action::RunUntilQuiet => PLAN_STEPS[6],
+            Action::Check(_) => PLAN_STEPS[7],
+        }
+    }
+
+    /// Every action name a file may use: the ECS operations [`api::Request`] reads, then
+    /// [`PLAN_STEPS`].
+    pub fn names() -> &'static [&'static str] {
+        static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+        NAMES.get_or_init(|| action_serde::ecs_operations().iter().chain(PLAN_STEPS.iter()).copied().collect())
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let index = |name: &str| Action::names().iter().position(|n| *n == name).unwrap_or(0) as u32;
+        let name = self.name();
+        match self {
+            Action::Ecs(r) => r.serialize(s),
+            Action::DrainInstances(p) | Action::ActivateInstances(p) => {
+                s.serialize_newtype_variant("Action", index(name), name, p)
+            }
+            Action::WaitForDrain(w) => s.serialize_newtype_variant("Action", index(name), name, w),
+            Action::DeregisterInstances(p) => s.serialize_newtype_variant("Action", index(name), name, p),
+            Action::StopTasksOn(p) => s.serialize_newtype_variant("Action", index(name), name, p),
+            Action::Advance | Action::RunUntilQuiet => s.serialize_unit_variant("Action", index(name), name),
+            Action::Check(list) => s.serialize_newtype_variant("Action", index(name), name, list),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_enum("Action", Action::names(), action_serde::ActionVisitor)
+    }
+}
+
+/// The hand-written half of [`Action`]'s serde: the variant name decides between an ECS request
+/// (handed back to [`api::Request`]'s own `Deserialize`) and a plan step.
+mod action_serde {
+    use std::fmt;
+
+    use drainsim_core::api;
+    use serde::de::{self, DeserializeSeed, EnumAccess, IntoDeserializer, VariantAccess, Visitor};
+    use serde::{Deserialize, Deserializer};
+
+    use super::{Action, PLAN_STEPS};
+
+    /// The operation names [`api::Request`]'s derived `Deserialize` accepts, asked from the derive
+    /// itself: it hands its variant list to `deserialize_enum`, which this probe keeps.
+    pub(super) fn ecs_operations() -> &'static [&'static str] {
+        #[derive(Debug)]
+        struct Probe(Option<&'static [&'static str]>);
+        impl fmt::Display for Probe {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("variant probe")
+            }
+        }
+        impl std::error::Error for Probe {}
+        impl de::Error for Probe {
+            fn custom<T: fmt::Display>(_: T) -> Self {
+                Probe(None)
+            }
+        }
+        struct Variants;
+        impl<'de> Deserializer<'de> for Variants {
+            type Error = Probe;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Probe> {
+                Err(Probe(None))
+            }
+            fn deserialize_enum<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                variants: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Probe> {
+                Err(Probe(Some(variants)))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+                unit_struct newtype_struct seq tuple tuple_struct map struct identifier ignored_any
+            }
+        }
+        match api::Request::deserialize(Variants) {
+            Err(Probe(Some(variants))) => variants,
+            _ => unreachable!("api::Request is an externally tagged enum"),
+        }
+    }
+
+    /// Reads a variant name, refusing one that is neither an ECS operation nor a plan step.
+    struct Name;
+
+    impl<'de> DeserializeSeed<'de> for Name {
+        type Value = String;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+            d.deserialize_identifier(self)
+        }
+    }
+
+    impl Visitor<'_> for Name {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an action name")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            if Action::names().contains(&v) {
+                Ok(v.to_string())
+            } else {
+                Err(E::unknown_variant(v, Action::names()))
+            }
+        }
+    }
+
+    /// An enum whose variant name was already read: hands `name` and the rest of the input to a
+    /// derived `Deserialize` as if it read them itself (error positions stay those of the input).
+    struct Replay<A> {
+        name: String,
+        access: A,
+    }
+
+    impl<'de, A: VariantAccess<'de>> Deserializer<'de> for Replay<A> {
+        type Error = A::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, A::Error> {
+            v.visit_enum(self)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+        }
+    }
+
+    impl<'de, A: VariantAccess<'de>> EnumAccess<'de> for Replay<A> {
+        type Error = A::Error;
+        type Variant = A;
+        fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, A), A::Error> {
+            let value = seed.deserialize(self.name.into_deserializer())?;
+            Ok((value, self.access))
+        }
+    }
+
+    pub(super) struct ActionVisitor;
+
+    impl<'de> Visitor<'de> for ActionVisitor {
+        type Value = Action;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an ECS operation or a plan step")
+        }
+        fn visit_enum<E: EnumAccess<'de>>(self, data: E) -> Result<Action, E::Error> {
+            let (name, v) = data.variant_seed(Name)?;
+            Ok(match PLAN_STEPS.iter().position(|p| *p == name) {
+                Some(0) => Action::DrainInstances(v.newtype_variant()?),
+                Some(1) => Action::ActivateInstances(v.newtype_variant()?),
+                Some(2) => Action::WaitForDrain(v.newtype_variant()?),
+                Some(3) => Action::DeregisterInstances(v.newtype_variant()?),
+                Some(4) => Action::StopTasksOn(v.newtype_variant()?),
+                Some(5) => {
+                    v.unit_variant()?;
+                    Action::Advance
+                }
+                Some(6) => {
+                    v.unit_variant()?;
+                    Action::RunUntilQuiet
+                }
+                Some(7) => Action::Check(v.newtype_variant()?),
+                _ => Action::Ecs(api::Request::deserialize(Replay { name, access: v })?),
+            })
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DrainPlan {
     #[serde(default)]
@@ -228,7 +408,7 @@ pub struct DrainPlan {
     pub wave_size: Option<u32>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitSpec {
     pub instances: Vec<String>,
@@ -236,7 +416,7 @@ pub struct WaitSpec {
     pub timeout_ms: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StopTasksPlan {
     #[serde(default)]
@@ -253,7 +433,7 @@ fn default_true() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeregisterPlan {
     #[serde(default)]
@@ -264,7 +444,7 @@ pub struct DeregisterPlan {
 }
 
 /// The expected result of a step.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StepExpect {
     /// The request succeeded (failures lists may be non-empty).
     Success,
@@ -285,7 +465,7 @@ pub enum StepExpect {
 }
 
 /// A comparison with a number (or null).
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Cmp {
     Eq(u64),
     AtLeast(u64),
@@ -294,7 +474,7 @@ pub enum Cmp {
 }
 
 /// A named property of the run: checked at a step (`Check`) or at the end.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Expectation {
     InstanceStatus(String, String),
     InstanceStatusReasonContains(String, String),

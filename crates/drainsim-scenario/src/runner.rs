@@ -380,12 +380,7 @@ fn run_inner<'s>(
         }
         let (summary, mut step_results) = run_step(&mut engine, &mut regs, loaded, n, step, (end_time_ms, max_events))?;
         regs.flush(&mut engine, false);
-        outcome_steps.push(StepOutcome {
-            index: n,
-            at_ms: engine.now_ms(),
-            operation: action_name(&step.action).into(),
-            summary,
-        });
+        outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name().into(), summary });
         results.append(&mut step_results);
     }
     let stop_reason =
@@ -424,41 +419,6 @@ fn register_group(engine: &mut Engine, loaded: &LoadedScenario, g: &InstanceGrou
     Ok(())
 }
 
-fn action_name(a: &Action) -> &'static str {
-    match a {
-        Action::CreateCluster(_) => "CreateCluster",
-        Action::RegisterContainerInstance(_) => "RegisterContainerInstance",
-        Action::DeregisterContainerInstance(_) => "DeregisterContainerInstance",
-        Action::DescribeContainerInstances(_) => "DescribeContainerInstances",
-        Action::ListContainerInstances(_) => "ListContainerInstances",
-        Action::UpdateContainerInstancesState(_) => "UpdateContainerInstancesState",
-        Action::UpdateContainerAgent(_) => "UpdateContainerAgent",
-        Action::PutAccountSetting(_) => "PutAccountSetting",
-        Action::PutAccountSettingDefault(_) => "PutAccountSettingDefault",
-        Action::DeleteAccountSetting(_) => "DeleteAccountSetting",
-        Action::ListAccountSettings(_) => "ListAccountSettings",
-        Action::SubmitAttachmentStateChanges(_) => "SubmitAttachmentStateChanges",
-        Action::RegisterTaskDefinition(_) => "RegisterTaskDefinition",
-        Action::CreateService(_) => "CreateService",
-        Action::UpdateService(_) => "UpdateService",
-        Action::DeleteService(_) => "DeleteService",
-        Action::DescribeServices(_) => "DescribeServices",
-        Action::RunTask(_) => "RunTask",
-        Action::StartTask(_) => "StartTask",
-        Action::StopTask(_) => "StopTask",
-        Action::ListTasks(_) => "ListTasks",
-        Action::DescribeTasks(_) => "DescribeTasks",
-        Action::DrainInstances(_) => "DrainInstances",
-        Action::ActivateInstances(_) => "ActivateInstances",
-        Action::WaitForDrain(_) => "WaitForDrain",
-        Action::DeregisterInstances(_) => "DeregisterInstances",
-        Action::StopTasksOn(_) => "StopTasksOn",
-        Action::Advance => "Advance",
-        Action::RunUntilQuiet => "RunUntilQuiet",
-        Action::Check(_) => "Check",
-    }
-}
-
 /// Replaces a logical instance name by its ARN; anything else (an ID, an ARN, a typo) is passed
 /// through so that ECS's own MISSING handling applies.
 fn resolve_ref(engine: &Engine, reference: &str) -> String {
@@ -490,51 +450,20 @@ enum Outcome {
     Checked,
 }
 
-fn to_request(engine: &Engine, action: &Action) -> Option<Request> {
+/// The request with its instance references resolved (logical names become ARNs).
+fn resolve_request(engine: &Engine, request: &Request) -> Request {
     let r = |s: &String| resolve_ref(engine, s);
-    Some(match action.clone() {
-        Action::CreateCluster(x) => Request::CreateCluster(x),
-        Action::RegisterContainerInstance(x) => Request::RegisterContainerInstance(x),
-        Action::DeregisterContainerInstance(mut x) => {
-            x.container_instance = r(&x.container_instance);
-            Request::DeregisterContainerInstance(x)
-        }
-        Action::DescribeContainerInstances(mut x) => {
-            x.container_instances = x.container_instances.iter().map(r).collect();
-            Request::DescribeContainerInstances(x)
-        }
-        Action::ListContainerInstances(x) => Request::ListContainerInstances(x),
-        Action::UpdateContainerInstancesState(mut x) => {
-            x.container_instances = x.container_instances.iter().map(r).collect();
-            Request::UpdateContainerInstancesState(x)
-        }
-        Action::UpdateContainerAgent(mut x) => {
-            x.container_instance = r(&x.container_instance);
-            Request::UpdateContainerAgent(x)
-        }
-        Action::PutAccountSetting(x) => Request::PutAccountSetting(x),
-        Action::PutAccountSettingDefault(x) => Request::PutAccountSettingDefault(x),
-        Action::DeleteAccountSetting(x) => Request::DeleteAccountSetting(x),
-        Action::ListAccountSettings(x) => Request::ListAccountSettings(x),
-        Action::SubmitAttachmentStateChanges(x) => Request::SubmitAttachmentStateChanges(x),
-        Action::RegisterTaskDefinition(x) => Request::RegisterTaskDefinition(x),
-        Action::CreateService(x) => Request::CreateService(x),
-        Action::UpdateService(x) => Request::UpdateService(x),
-        Action::DeleteService(x) => Request::DeleteService(x),
-        Action::DescribeServices(x) => Request::DescribeServices(x),
-        Action::RunTask(x) => Request::RunTask(x),
-        Action::StartTask(mut x) => {
-            x.container_instances = x.container_instances.iter().map(r).collect();
-            Request::StartTask(x)
-        }
-        Action::StopTask(x) => Request::StopTask(x),
-        Action::ListTasks(mut x) => {
-            x.container_instance = x.container_instance.as_ref().map(r);
-            Request::ListTasks(x)
-        }
-        Action::DescribeTasks(x) => Request::DescribeTasks(x),
-        _ => return None,
-    })
+    let mut request = request.clone();
+    match &mut request {
+        Request::DeregisterContainerInstance(x) => x.container_instance = r(&x.container_instance),
+        Request::DescribeContainerInstances(x) => x.container_instances = x.container_instances.iter().map(r).collect(),
+        Request::UpdateContainerInstancesState(x) => x.container_instances = x.container_instances.iter().map(r).collect(),
+        Request::UpdateContainerAgent(x) => x.container_instance = r(&x.container_instance),
+        Request::StartTask(x) => x.container_instances = x.container_instances.iter().map(r).collect(),
+        Request::ListTasks(x) => x.container_instance = x.container_instance.as_ref().map(r),
+        _ => {}
+    }
+    request
 }
 
 fn run_step(
@@ -546,11 +475,11 @@ fn run_step(
     (end_time_ms, max_events): (u64, u64),
 ) -> Result<(String, Vec<ExpectationResult>), ScenarioError> {
     let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn());
-    let outcome = if let Some(req) = to_request(engine, &step.action) {
-        match engine.handle_as(&caller, req) {
+    let outcome = if let Action::Ecs(req) = &step.action {
+        match engine.handle_as(&caller, resolve_request(engine, req)) {
             Ok(r) => {
                 // A pinned trunk failure applies to an instance a step registers, too.
-                if let Action::RegisterContainerInstance(reg) = &step.action {
+                if let Request::RegisterContainerInstance(reg) = req {
                     let name = &reg.instance_identity.name;
                     if loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(name)) {
                         if let Some(id) = engine.instance_by_name(name) {
@@ -647,12 +576,12 @@ fn run_step(
                 let results: Vec<ExpectationResult> = list.iter().map(|e| evaluate(engine, e, None)).collect();
                 return Ok((format!("checked {} expectations", results.len()), results));
             }
-            _ => unreachable!("every ECS action converts to a request"),
+            Action::Ecs(_) => unreachable!("handled above"),
         }
     };
     let expect = step.expect.clone().unwrap_or(StepExpect::Success);
     let (passed, detail, summary) = judge(engine, &outcome, &expect);
-    let op = action_name(&step.action);
+    let op = step.action.name();
     let result = ExpectationResult {
         name: format!("step {} {op} at {} ms: {}", n + 1, engine.now_ms(), describe_expect(&expect)),
         passed,
