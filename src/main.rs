@@ -306,7 +306,7 @@ fn stall_explanation(reason: &str) -> String {
 }
 
 fn print_text(
-    outcome: &runner::RunOutcome,
+    outcome: &drainsim_scenario::RunOutcome,
     loaded: &LoadedScenario,
     mode: TimelineMode,
     wall: std::time::Duration,

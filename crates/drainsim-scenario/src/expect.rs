@@ -5,16 +5,7 @@ use drainsim_core::ids::{InstanceId, ServiceId};
 use drainsim_core::Engine;
 
 use crate::format::{Cmp, Expectation};
-
-/// The verdict of one expectation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExpectationResult {
-    pub name: String,
-    pub passed: bool,
-    pub detail: String,
-    /// Simulated time at which it was evaluated.
-    pub at_ms: u64,
-}
+use crate::outcome::{all_drains_completed_at, ExpectationResult};
 
 impl Cmp {
     pub fn holds(self, v: Option<u64>) -> bool {
@@ -238,7 +229,7 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> (String, bo
             )
         }),
         X::AllDrainsCompletedBy(t) => {
-            let all = crate::report::all_drains_completed_at(e);
+            let all = all_drains_completed_at(e);
             (
                 format!("all drains completed by {t} ms"),
                 all.is_some_and(|a| a <= *t),

@@ -28,7 +28,8 @@ use drainsim_core::time::SECOND_MS;
 use drainsim_core::{EcsErrorKind, Engine};
 
 use crate::load::load_str;
-use crate::runner::{run, RunOptions, RunOutcome};
+use crate::outcome::RunOutcome;
+use crate::runner::{run, RunOptions};
 
 /// Most steps of a generated drain plan.
 pub const MAX_PLAN_STEPS: usize = 10;

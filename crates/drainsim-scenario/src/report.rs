@@ -4,11 +4,9 @@
 use serde::Serialize;
 
 use drainsim_core::ids::{InstanceId, ServiceId};
-use drainsim_core::lifecycle::InstanceStatus;
 use drainsim_core::Engine;
 
-use crate::expect::ExpectationResult;
-use crate::runner::RunOutcome;
+use crate::outcome::{all_drains_completed_at, ExpectationResult, RunOutcome};
 
 /// Bumped whenever a field changes meaning or disappears.
 pub const REPORT_VERSION: u32 = 1;
@@ -127,33 +125,6 @@ pub struct ServiceReport {
 
 /// Service events a report keeps per service.
 pub const REPORT_EVENTS_KEPT: usize = 100;
-
-/// When the last of the drains that were started completed; None if any did not complete (or none
-/// started).
-pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
-    let mut latest = None;
-    let mut any = false;
-    for i in e.instance_ids() {
-        let st = e.instance(i);
-        if st.drain.started_at_ms().is_none() {
-            continue;
-        }
-        // An instance re-activated or deregistered after its drain keeps its record.
-        if st.status == InstanceStatus::Active && st.drain.completed_at_ms().is_none() {
-            continue;
-        }
-        any = true;
-        match st.drain.completed_at_ms() {
-            None => return None,
-            Some(c) => latest = Some(latest.map_or(c, |l: u64| l.max(c))),
-        }
-    }
-    if any {
-        latest
-    } else {
-        None
-    }
-}
 
 /// The report row of one container instance.
 pub fn instance_row(e: &Engine, i: InstanceId) -> ContainerInstanceReport {

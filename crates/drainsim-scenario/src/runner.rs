@@ -4,15 +4,18 @@
 use std::collections::BTreeMap;
 
 use drainsim_core::api::{self, Request, Response};
-use drainsim_core::engine::{StepPart, StopReason};
+use drainsim_core::engine::StopReason;
 use drainsim_core::faults::{FaultProfile, PinnedFault};
 use drainsim_core::lifecycle::AgentUpdateStatus;
 use drainsim_core::time::HOUR_MS;
 use drainsim_core::{EcsError, Engine, EngineConfig};
 
-use crate::expect::{evaluate, ExpectationResult};
-use crate::format::{Action, InstanceGroup, PinnedFaultKind, Step, StepExpect};
+use crate::driver::{Driver, TraceSink};
+use crate::expect::evaluate;
+use crate::format::{Action, PinnedFaultKind, Step, StepExpect};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
+use crate::outcome::{ExpectationResult, RunOutcome, StepOutcome};
+use crate::setup::register_group;
 
 /// How to run a scenario.
 #[derive(Debug, Clone, Default)]
@@ -29,41 +32,6 @@ pub struct RunOptions {
     pub swarm_faults: bool,
 }
 
-/// The result of one step.
-#[derive(Debug, Clone)]
-pub struct StepOutcome {
-    pub index: usize,
-    pub at_ms: u64,
-    pub operation: String,
-    pub summary: String,
-}
-
-/// Everything a run produced.
-#[derive(Debug)]
-pub struct RunOutcome {
-    pub engine: Engine,
-    pub scenario_name: String,
-    pub seed: u64,
-    pub stop_reason: StopReason,
-    pub steps: Vec<StepOutcome>,
-    pub expectations: Vec<ExpectationResult>,
-    /// Invariant violation found at the end of the run, if any.
-    pub invariant_violation: Option<String>,
-    pub fault_profile: Option<FaultProfile>,
-}
-
-impl RunOutcome {
-    /// Whether every expectation held and no invariant was violated.
-    pub fn passed(&self) -> bool {
-        self.invariant_violation.is_none() && self.expectations.iter().all(|e| e.passed)
-    }
-
-    /// The simulated time of the first failed expectation.
-    pub fn first_failure_at_ms(&self) -> Option<u64> {
-        self.expectations.iter().filter(|e| !e.passed).map(|e| e.at_ms).min()
-    }
-}
-
 /// Parses `--account-default NAME=VALUE` (the value is checked when the run applies it).
 pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
     match kv.split_once('=') {
@@ -76,162 +44,6 @@ pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
 pub const DEFAULT_END_TIME_MS: u64 = 24 * HOUR_MS;
 /// Default event bound of a run.
 pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
-
-/// The request that registers one member of an instance group.
-pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::RegisterContainerInstanceRequest {
-    let az = if g.availability_zones.is_empty() {
-        "us-east-1a".to_string()
-    } else {
-        g.availability_zones[index as usize % g.availability_zones.len()].clone()
-    };
-    let ports: Vec<String> =
-        g.reserved_ports.clone().unwrap_or_else(|| vec![22, 2375, 2376, 51678, 51679]).iter().map(|p| p.to_string()).collect();
-    api::RegisterContainerInstanceRequest {
-        cluster: g.cluster.clone(),
-        total_resources: vec![
-            api::Resource::integer("CPU", g.cpu),
-            api::Resource::integer("MEMORY", g.memory),
-            api::Resource::string_set("PORTS", ports),
-            api::Resource::string_set("PORTS_UDP", vec![]),
-        ],
-        version_info: Some(api::VersionInfo {
-            agent_version: Some(g.agent_version.clone().unwrap_or_else(|| "1.29.0".into())),
-            agent_hash: Some("4023248".into()),
-            docker_version: Some("DockerVersion: 18.06.1-ce".into()),
-        }),
-        container_instance_arn: None,
-        attributes: g
-            .attributes
-            .iter()
-            .map(|(k, v)| api::Attribute { name: k.clone(), value: Some(v.clone()), target_type: None, target_id: None })
-            .collect(),
-        tags: g.tags.iter().map(|(k, v)| api::Tag { key: k.clone(), value: v.clone() }).collect(),
-        instance_identity: api::InstanceIdentity {
-            name: name.to_string(),
-            instance_type: g.instance_type.clone(),
-            availability_zone: az,
-            ec2_instance_id: None,
-            task_eni_limit: g.task_eni_limit,
-        },
-    }
-}
-
-/// Instance groups that register after time 0, in time order. Every way the runner moves time
-/// (to a step, while waiting for a drain, until quiet) goes through here, so a registration happens
-/// at its time whatever step is running.
-struct Registrations<'a, 's> {
-    pending: std::collections::VecDeque<&'a InstanceGroup>,
-    /// Where trace records are streamed as the run goes (records are then not kept).
-    sink: Option<&'s mut TraceSink<'s>>,
-}
-
-/// Receives trace records in batches during a run (e.g. to write them to a file), so a long run's
-/// records never pile up in memory.
-pub type TraceSink<'s> = dyn FnMut(&Engine, &[drainsim_core::trace::TraceRecord]) + 's;
-
-/// Records kept before they are handed to a sink.
-const SINK_BATCH: usize = 4096;
-
-impl<'a, 's> Registrations<'a, 's> {
-    /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
-    fn flush(&mut self, e: &mut Engine, all: bool) {
-        if let Some(sink) = self.sink.as_mut() {
-            if all || e.trace().records().len() >= SINK_BATCH {
-                let records = e.take_trace_records();
-                sink(e, &records);
-            }
-        }
-    }
-
-    fn next_time(&self) -> Option<u64> {
-        self.pending.front().map(|g| g.register_at_ms)
-    }
-
-    /// Moves the clock to `time`: events and due registrations in time order (events of an
-    /// instant first). Returns false if the event bound was hit.
-    fn advance_to(&mut self, e: &mut Engine, loaded: &LoadedScenario, time: u64, max_events: u64) -> Result<bool, ScenarioError> {
-        while let Some(t) = self.next_time().filter(|t| *t <= time) {
-            if !self.advance_engine(e, t.max(e.now_ms()), max_events) {
-                return Ok(false);
-            }
-            let g = self.pending.pop_front().expect("peeked");
-            register_group(e, loaded, g)?;
-        }
-        Ok(self.advance_engine(e, time.max(e.now_ms()), max_events))
-    }
-
-    /// `Engine::advance_to`, handing records to the sink as it goes.
-    fn advance_engine(&mut self, e: &mut Engine, time: u64, max_events: u64) -> bool {
-        if self.sink.is_none() {
-            return e.advance_to(time, max_events);
-        }
-        while e.next_event_time().is_some_and(|t| t <= time) {
-            if e.events_processed() >= max_events {
-                return false;
-            }
-            self.step_instant(e);
-            self.flush(e, false);
-        }
-        e.advance_to(time, max_events)
-    }
-
-    /// `Engine::step`; with a sink, records go out in batches even in the middle of an instant (a
-    /// drain can change a hundred thousand tasks at once).
-    fn step_instant(&mut self, e: &mut Engine) -> bool {
-        if self.sink.is_none() {
-            return e.step();
-        }
-        loop {
-            match e.step_part(SINK_BATCH) {
-                StepPart::Idle => return false,
-                StepPart::InstantDone => return true,
-                StepPart::Partial => self.flush(e, true),
-            }
-        }
-    }
-
-    /// One unit of progress no later than `deadline` (the next event instant, or the next
-    /// registration); false when nothing happens until then.
-    fn step(&mut self, e: &mut Engine, loaded: &LoadedScenario, deadline: u64, max_events: u64) -> Result<bool, ScenarioError> {
-        self.flush(e, false);
-        let event = e.next_event_time().filter(|t| *t <= deadline);
-        match (event, self.next_time().filter(|t| *t <= deadline)) {
-            (_, Some(r)) if event.is_none_or(|ev| r <= ev) => self.advance_to(e, loaded, r, max_events),
-            (Some(_), _) => Ok(self.step_instant(e)),
-            _ => Ok(false),
-        }
-    }
-
-    /// Runs until nothing but background retries is pending and nothing is left to register, until
-    /// `end_time`, or until the event bound.
-    fn run_until_quiet(
-        &mut self,
-        e: &mut Engine,
-        loaded: &LoadedScenario,
-        end_time: u64,
-        max_events: u64,
-    ) -> Result<StopReason, ScenarioError> {
-        loop {
-            if e.is_quiet() && self.pending.is_empty() {
-                return Ok(StopReason::Quiet);
-            }
-            if e.events_processed() >= max_events {
-                return Ok(StopReason::MaxEvents);
-            }
-            let before = (e.now_ms(), e.events_processed(), self.pending.len());
-            if !self.step(e, loaded, end_time, max_events)? {
-                if e.is_quiet() && self.pending.is_empty() {
-                    return Ok(StopReason::Quiet);
-                }
-                if !self.advance_engine(e, end_time.max(e.now_ms()), max_events) {
-                    return Ok(StopReason::MaxEvents);
-                }
-                return Ok(StopReason::EndTime);
-            }
-            debug_assert_ne!(before, (e.now_ms(), e.events_processed(), self.pending.len()), "no progress");
-        }
-    }
-}
 
 /// Runs a loaded scenario. Setup errors (a request the scenario's own setup makes that ECS refuses)
 /// are scenario errors; everything after is judged by the expectations.
@@ -324,16 +136,10 @@ fn run_inner<'s>(
             .handle(Request::RegisterTaskDefinition(td.clone()))
             .map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
     }
-    let mut later: Vec<&InstanceGroup> = Vec::new();
-    for g in &s.instances {
-        if g.register_at_ms == 0 {
-            register_group(&mut engine, loaded, g)?;
-        } else {
-            later.push(g);
-        }
+    for g in s.instances.iter().filter(|g| g.register_at_ms == 0) {
+        register_group(&mut engine, loaded, g)?;
     }
-    later.sort_by_key(|g| g.register_at_ms);
-    let mut regs = Registrations { pending: later.into(), sink };
+    let mut driver = Driver::new(loaded, sink, end_time_ms, max_events);
     for svc in &s.services {
         engine
             .handle(Request::CreateService(svc.clone()))
@@ -374,18 +180,17 @@ fn run_inner<'s>(
     for (n, step) in s.steps.iter().enumerate() {
         // A step without atMs runs right after the one before it.
         let at = step.at_ms.unwrap_or(engine.now_ms());
-        if !regs.advance_to(&mut engine, loaded, at, max_events)? {
+        if !driver.advance_to(&mut engine, at)? {
             bounded_out = true;
             break;
         }
-        let (summary, mut step_results) = run_step(&mut engine, &mut regs, loaded, n, step, (end_time_ms, max_events))?;
-        regs.flush(&mut engine, false);
+        let (summary, mut step_results) = run_step(&mut engine, &mut driver, loaded, n, step)?;
+        driver.after_step(&mut engine);
         outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name().into(), summary });
         results.append(&mut step_results);
     }
-    let stop_reason =
-        if bounded_out { StopReason::MaxEvents } else { regs.run_until_quiet(&mut engine, loaded, end_time_ms, max_events)? };
-    regs.flush(&mut engine, true);
+    let stop_reason = if bounded_out { StopReason::MaxEvents } else { driver.run_until_quiet(&mut engine)? };
+    driver.finish(&mut engine);
     let invariant_violation = drainsim_core::check_invariants(&engine).err().map(|v| v.to_string());
     for e in &s.expectations {
         results.push(evaluate(&engine, e, Some(stop_reason)));
@@ -400,23 +205,6 @@ fn run_inner<'s>(
         invariant_violation,
         fault_profile,
     })
-}
-
-fn register_group(engine: &mut Engine, loaded: &LoadedScenario, g: &InstanceGroup) -> Result<(), ScenarioError> {
-    let caller = g.instance_role.clone().unwrap_or_else(|| engine.default_caller_arn());
-    let trunk_failures = loaded.scenario.faults.as_ref().map(|f| f.trunk_failures.as_slice()).unwrap_or_default();
-    for (k, name) in group_member_names(&g.name, g.count).iter().enumerate() {
-        let req = registration_request(g, k as u32, name);
-        engine
-            .handle_as(&caller, Request::RegisterContainerInstance(req))
-            .map_err(|e| loaded.error_at(&format!("\"{}\"", g.name), format!("instance group '{}': {e}", g.name)))?;
-        // A pinned trunk failure applies whenever the instance registers (its trunk is provisioned later).
-        if trunk_failures.contains(name) {
-            let id = engine.instance_by_name(name).expect("just registered");
-            engine.pin_trunk_failure(id);
-        }
-    }
-    Ok(())
 }
 
 /// Replaces a logical instance name by its ARN; anything else (an ID, an ARN, a typo) is passed
@@ -468,11 +256,10 @@ fn resolve_request(engine: &Engine, request: &Request) -> Request {
 
 fn run_step(
     engine: &mut Engine,
-    regs: &mut Registrations,
+    driver: &mut Driver,
     loaded: &LoadedScenario,
     n: usize,
     step: &Step,
-    (end_time_ms, max_events): (u64, u64),
 ) -> Result<(String, Vec<ExpectationResult>), ScenarioError> {
     let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn());
     let outcome = if let Action::Ecs(req) = &step.action {
@@ -552,23 +339,12 @@ fn run_step(
             }
             Action::WaitForDrain(w) => {
                 let ids: Vec<_> = expand(loaded, &w.instances).iter().filter_map(|n| engine.instance_by_name(n)).collect();
-                let deadline = engine.now_ms().saturating_add(w.timeout_ms);
                 let done = |e: &Engine| ids.iter().all(|i| e.instance(*i).drain.completed_at_ms().is_some());
-                let mut timed_out = false;
-                loop {
-                    if done(engine) {
-                        break;
-                    }
-                    if engine.events_processed() >= max_events || !regs.step(engine, loaded, deadline, max_events)? {
-                        regs.advance_to(engine, loaded, deadline, max_events)?;
-                        timed_out = !done(engine);
-                        break;
-                    }
-                }
+                let timed_out = driver.wait_until(engine, w.timeout_ms, done)?;
                 Outcome::Plan { failures: vec![], timed_out, error: None }
             }
             Action::RunUntilQuiet => {
-                regs.run_until_quiet(engine, loaded, end_time_ms, max_events)?;
+                driver.run_until_quiet(engine)?;
                 Outcome::Checked
             }
             Action::Advance => Outcome::Checked,

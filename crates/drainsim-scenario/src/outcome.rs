@@ -1,0 +1,80 @@
+//! What a run produced: the [`RunOutcome`] the runner returns and the report, the timeline and the
+//! sweep read, with the verdicts of its steps and expectations. This module depends on nothing else
+//! of the crate, so the runner, the expectations and the report never need each other's types.
+
+use drainsim_core::engine::StopReason;
+use drainsim_core::faults::FaultProfile;
+use drainsim_core::lifecycle::InstanceStatus;
+use drainsim_core::Engine;
+
+/// The verdict of one expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectationResult {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+    /// Simulated time at which it was evaluated.
+    pub at_ms: u64,
+}
+
+/// The result of one step.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    pub index: usize,
+    pub at_ms: u64,
+    pub operation: String,
+    pub summary: String,
+}
+
+/// Everything a run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub engine: Engine,
+    pub scenario_name: String,
+    pub seed: u64,
+    pub stop_reason: StopReason,
+    pub steps: Vec<StepOutcome>,
+    pub expectations: Vec<ExpectationResult>,
+    /// Invariant violation found at the end of the run, if any.
+    pub invariant_violation: Option<String>,
+    pub fault_profile: Option<FaultProfile>,
+}
+
+impl RunOutcome {
+    /// Whether every expectation held and no invariant was violated.
+    pub fn passed(&self) -> bool {
+        self.invariant_violation.is_none() && self.expectations.iter().all(|e| e.passed)
+    }
+
+    /// The simulated time of the first failed expectation.
+    pub fn first_failure_at_ms(&self) -> Option<u64> {
+        self.expectations.iter().filter(|e| !e.passed).map(|e| e.at_ms).min()
+    }
+}
+
+/// When the last of the drains that were started completed; None if any did not complete (or none
+/// started).
+pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
+    let mut latest = None;
+    let mut any = false;
+    for i in e.instance_ids() {
+        let st = e.instance(i);
+        if st.drain.started_at_ms().is_none() {
+            continue;
+        }
+        // An instance re-activated or deregistered after its drain keeps its record.
+        if st.status == InstanceStatus::Active && st.drain.completed_at_ms().is_none() {
+            continue;
+        }
+        any = true;
+        match st.drain.completed_at_ms() {
+            None => return None,
+            Some(c) => latest = Some(latest.map_or(c, |l: u64| l.max(c))),
+        }
+    }
+    if any {
+        latest
+    } else {
+        None
+    }
+}
