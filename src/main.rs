@@ -478,7 +478,7 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
         }
     };
     if args.json {
-        match serde_json::to_string_pretty(&report) {
+        match sweep::render_json(&report) {
             Ok(s) => say!("{s}"),
             Err(e) => {
                 eprintln!("error: cannot render the sweep: {e}");
