@@ -1,11 +1,12 @@
 //! Expectations: named properties of a run, evaluated against the engine's state.
 
+use drainsim_core::api;
 use drainsim_core::engine::StopReason;
 use drainsim_core::ids::{InstanceId, ServiceId};
 use drainsim_core::Engine;
 
 use crate::format::{Cmp, Expectation};
-use crate::outcome::{all_drains_completed_at, ExpectationResult};
+use crate::outcome::ExpectationResult;
 
 impl Cmp {
     pub fn holds(self, v: Option<u64>) -> bool {
@@ -37,208 +38,264 @@ pub fn evaluate(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> Expe
     ExpectationResult { name, passed, detail, at_ms: e.now_ms() }
 }
 
-fn inst(e: &Engine, name: &str) -> Option<InstanceId> {
-    e.instance_by_name(name)
-}
+/// An expectation's display name, whether it held, and what was observed.
+type Verdict = (String, bool, String);
 
-fn svc(e: &Engine, name: &str) -> Option<ServiceId> {
-    e.service_by_name(name)
-}
-
-fn num(name: String, v: Option<u64>, c: Cmp) -> (String, bool, String) {
+fn num(name: String, v: Option<u64>, c: Cmp) -> Verdict {
     (format!("{name} {}", c.describe()), c.holds(v), format!("observed {}", show(v)))
 }
 
-fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> (String, bool, String) {
+/// Judges `check` on the instance named `n`, or fails because there is none.
+fn on_instance(e: &Engine, n: &str, check: impl FnOnce(InstanceId) -> Verdict) -> Verdict {
+    match e.instance_by_name(n) {
+        Some(i) => check(i),
+        None => (format!("instance {n}"), false, format!("no instance named {n} was registered")),
+    }
+}
+
+/// Judges `check` on the service named `n`, or fails because there is none.
+fn on_service(e: &Engine, n: &str, check: impl FnOnce(ServiceId) -> Verdict) -> Verdict {
+    match e.service_by_name(n) {
+        Some(id) => check(id),
+        None => (format!("service {n}"), false, format!("no service named {n} exists")),
+    }
+}
+
+/// Dispatches an expectation to the function that judges its kind.
+fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> Verdict {
     use Expectation as X;
-    let missing_instance = |n: &str| (format!("instance {n}"), false, format!("no instance named {n} was registered"));
-    let missing_service = |n: &str| (format!("service {n}"), false, format!("no service named {n} exists"));
-    macro_rules! with_inst {
-        ($n:expr, |$i:ident, $st:ident| $body:expr) => {
-            match inst(e, $n) {
-                Some($i) => {
-                    let $st = e.instance($i);
-                    $body
-                }
-                None => missing_instance($n),
-            }
-        };
-    }
-    macro_rules! with_svc {
-        ($n:expr, |$s:ident| $body:expr) => {
-            match svc(e, $n) {
-                Some(id) => {
-                    let $s = e.service(id);
-                    $body
-                }
-                None => missing_service($n),
-            }
-        };
-    }
     match exp {
         X::Named(name, inner) => {
             let (_, p, d) = judge(e, inner, stop);
             (name.clone(), p, d)
         }
-        X::InstanceStatus(n, want) => with_inst!(n, |_i, st| (
-            format!("{n} status {want}"),
-            st.status.as_str() == want,
-            format!("status {}", st.status.as_str())
-        )),
-        X::InstanceStatusReasonContains(n, want) => with_inst!(n, |_i, st| {
-            let r = st.status_reason.map(|s| e.resolve_sym(s).to_string());
-            (
-                format!("{n} statusReason contains '{want}'"),
-                r.as_deref().is_some_and(|r| r.contains(want.as_str())),
-                format!("statusReason {r:?}"),
-            )
-        }),
-        X::InstanceVersion(n, c) => with_inst!(n, |_i, st| num(format!("{n} version"), Some(st.version), *c)),
+        X::InstanceStatus(n, want) => on_instance(e, n, |i| instance::status(e, i, n, want)),
+        X::InstanceStatusReasonContains(n, want) => on_instance(e, n, |i| instance::status_reason(e, i, n, want)),
+        X::InstanceVersion(n, c) => on_instance(e, n, |i| num(format!("{n} version"), Some(e.instance(i).version), *c)),
         X::InstanceRunningTasks(n, c) => {
-            with_inst!(n, |_i, st| num(format!("{n} runningTasksCount"), Some(st.running_tasks_count as u64), *c))
+            on_instance(e, n, |i| num(format!("{n} runningTasksCount"), Some(e.instance(i).running_tasks_count as u64), *c))
         }
         X::InstancePendingTasks(n, c) => {
-            with_inst!(n, |_i, st| num(format!("{n} pendingTasksCount"), Some(st.pending_tasks_count as u64), *c))
+            on_instance(e, n, |i| num(format!("{n} pendingTasksCount"), Some(e.instance(i).pending_tasks_count as u64), *c))
         }
-        X::AgentConnected(n, want) => with_inst!(n, |_i, st| (
-            format!("{n} agentConnected {want}"),
-            st.agent_connected == *want,
-            format!("agentConnected {}", st.agent_connected)
-        )),
-        X::AgentUpdateStatus(n, want) => with_inst!(n, |_i, st| {
-            let got = st.agent_update.map(|u| u.as_str().to_string());
-            (format!("{n} agentUpdateStatus {want:?}"), got == *want, format!("agentUpdateStatus {got:?}"))
-        }),
-        X::AgentVersion(n, want) => with_inst!(n, |i, _st| {
-            let got = e.instance_profile(i).agent_version.map(|v| e.resolve_sym(v).to_string());
-            (format!("{n} agentVersion {want}"), got.as_deref() == Some(want.as_str()), format!("agentVersion {got:?}"))
-        }),
-        X::Describable(n, want) => with_inst!(n, |_i, st| (
-            format!("{n} describable {want}"),
-            st.forgotten != *want,
-            format!("describable {}", !st.forgotten)
-        )),
-        X::ListedInstances(cluster, status, want) => {
-            let req = drainsim_core::api::ListContainerInstancesRequest {
-                cluster: cluster.clone(),
-                status: status.clone(),
-                ..Default::default()
-            };
-            let name = format!("ListContainerInstances({cluster:?}, {status:?}) = {want:?}");
-            match e.list_container_instances(req) {
-                Ok(drainsim_core::api::Response::ContainerInstanceArns { container_instance_arns, .. }) => {
-                    let got: Vec<String> = container_instance_arns
-                        .iter()
-                        .map(|a| {
-                            e.instance_ids()
-                                .find(|i| e.instance_arn(*i) == *a)
-                                .map_or(a.clone(), |i| e.resolve_sym(e.instance(i).name).to_string())
-                        })
-                        .collect();
-                    (name, got == *want, format!("listed {got:?}"))
-                }
-                Ok(_) => (name, false, "unexpected response".into()),
-                Err(err) => (name, false, err.to_string()),
-            }
+        X::AgentConnected(n, want) => on_instance(e, n, |i| instance::agent_connected(e, i, n, *want)),
+        X::AgentUpdateStatus(n, want) => on_instance(e, n, |i| instance::agent_update_status(e, i, n, want)),
+        X::AgentVersion(n, want) => on_instance(e, n, |i| instance::agent_version(e, i, n, want)),
+        X::Describable(n, want) => on_instance(e, n, |i| instance::describable(e, i, n, *want)),
+        X::ListedInstances(cluster, status, want) => listed_instances(e, cluster, status, want),
+        X::EffectiveSetting(principal, setting, want) => effective_setting(e, principal, setting, want),
+        X::TaskEniLimit(n, c) => {
+            on_instance(e, n, |i| num(format!("{n} taskEniLimit"), e.instance(i).task_eni_limit.map(u64::from), *c))
         }
-        X::EffectiveSetting(principal, setting, want) => {
-            let name = format!("effective {setting} for {principal} = {want}");
-            match e.effective_setting(principal, setting) {
-                Ok(v) => (name, v == *want, format!("effective value {v}")),
-                Err(err) => (name, false, err.to_string()),
-            }
+        X::TaskEnisInUse(n, c) => {
+            on_instance(e, n, |i| num(format!("{n} taskEnisInUse"), Some(e.instance(i).task_enis_in_use as u64), *c))
         }
-        X::TaskEniLimit(n, c) => with_inst!(n, |_i, st| num(format!("{n} taskEniLimit"), st.task_eni_limit.map(u64::from), *c)),
-        X::TaskEnisInUse(n, c) => with_inst!(n, |_i, st| num(format!("{n} taskEnisInUse"), Some(st.task_enis_in_use as u64), *c)),
-        X::Trunked(n, want) => with_inst!(n, |_i, st| (
-            format!("{n} trunked {want}"),
-            st.trunk.is_some() == *want,
-            format!("trunked {}", st.trunk.is_some())
-        )),
-        X::HasAttribute(n, attr, want) => with_inst!(n, |i, _st| {
-            let has = e.instance_attributes(i).iter().any(|(k, _)| e.resolve_sym(*k) == attr);
-            (format!("{n} has attribute {attr} {want}"), has == *want, format!("has {has}"))
-        }),
-        X::ServiceDesiredCount(n, c) => with_svc!(n, |s| num(format!("{n} desiredCount"), Some(s.desired_count as u64), *c)),
-        X::ServiceRunningCount(n, c) => with_svc!(n, |s| num(format!("{n} runningCount"), Some(s.counts.running as u64), *c)),
-        X::ServiceHealthyCount(n, c) => with_svc!(n, |s| num(format!("{n} healthyCount"), Some(s.counts.healthy as u64), *c)),
-        X::ServicePendingCount(n, c) => with_svc!(n, |s| num(format!("{n} pendingCount"), Some(s.counts.pending as u64), *c)),
-        X::MinHealthyObserved(n, c) => {
-            with_svc!(n, |s| num(format!("{n} minHealthyObserved"), s.observations.min_healthy_observed.map(u64::from), *c))
+        X::Trunked(n, want) => on_instance(e, n, |i| instance::trunked(e, i, n, *want)),
+        X::HasAttribute(n, attr, want) => on_instance(e, n, |i| instance::has_attribute(e, i, n, attr, *want)),
+        X::ServiceDesiredCount(n, c) => {
+            on_service(e, n, |s| num(format!("{n} desiredCount"), Some(e.service(s).desired_count as u64), *c))
         }
-        X::MaxTasksObserved(n, c) => {
-            with_svc!(n, |s| num(format!("{n} maxTasksObserved"), s.observations.max_tasks_observed.map(u64::from), *c))
+        X::ServiceRunningCount(n, c) => {
+            on_service(e, n, |s| num(format!("{n} runningCount"), Some(e.service(s).counts.running as u64), *c))
         }
-        X::PlacementFailures(n, reason, c) => with_svc!(n, |s| num(
-            format!("{n} placementFailures {reason}"),
-            Some(s.observations.placement_failures.get(reason.as_str()).copied().unwrap_or(0)),
-            *c
-        )),
-        X::ServiceEventSeen(n, text) => with_svc!(n, |s| {
-            let messages = e.service_event_messages(svc(e, n).expect("checked above"));
-            let seen = messages.iter().any(|(_, m)| m.contains(text.as_str()));
-            (format!("{n} event containing '{text}' seen"), seen, format!("{} events", s.events.len()))
-        }),
-        X::ServiceEventNotSeen(n, text) => with_svc!(n, |_s| {
-            let messages = e.service_event_messages(svc(e, n).expect("checked above"));
-            let seen = messages.iter().find(|(_, m)| m.contains(text.as_str()));
-            (format!("{n} no event containing '{text}'"), seen.is_none(), format!("{seen:?}"))
-        }),
-        X::Stalled(n, reason) => with_svc!(n, |s| {
-            let reasons: Vec<&str> = s.observations.stalls.iter().map(|x| x.reason.as_str()).collect();
-            (format!("{n} stalled for {reason}"), reasons.contains(&reason.as_str()), format!("stalls {reasons:?}"))
-        }),
-        X::NoStalls(n) => with_svc!(n, |s| (
-            format!("{n} never stalled"),
-            s.observations.stalls.is_empty(),
-            format!("stalls {:?}", s.observations.stalls)
-        )),
-        X::FloorBreaches(n, c) => {
-            with_svc!(n, |s| num(format!("{n} floorBreaches"), Some(s.observations.floor_breaches.len() as u64), *c))
+        X::ServiceHealthyCount(n, c) => {
+            on_service(e, n, |s| num(format!("{n} healthyCount"), Some(e.service(s).counts.healthy as u64), *c))
         }
-        X::FloorBreachCause(n, cause) => with_svc!(n, |s| {
-            let causes: Vec<&str> = s.observations.floor_breaches.iter().map(|x| x.reason.as_str()).collect();
-            (format!("{n} floor breach caused by {cause}"), causes.contains(&cause.as_str()), format!("causes {causes:?}"))
-        }),
-        X::TasksMovedMoreThanOnce(n, c) => with_svc!(n, |s| num(
-            format!("{n} tasksMovedMoreThanOnce"),
-            Some(s.observations.tasks_moved_more_than_once as u64),
-            *c
-        )),
-        X::SteadyState(n, want) => {
-            with_svc!(n, |s| (format!("{n} steady {want}"), s.steady == *want, format!("steady {}", s.steady)))
+        X::ServicePendingCount(n, c) => {
+            on_service(e, n, |s| num(format!("{n} pendingCount"), Some(e.service(s).counts.pending as u64), *c))
         }
-        X::DrainCompletedBy(n, t) => with_inst!(n, |_i, st| {
-            let c = st.drain.completed_at_ms();
-            (format!("{n} drain completed by {t} ms"), c.is_some_and(|c| c <= *t), format!("drainCompletedAtMs {}", show(c)))
+        X::MinHealthyObserved(n, c) => on_service(e, n, |s| {
+            num(format!("{n} minHealthyObserved"), e.service(s).observations.min_healthy_observed.map(u64::from), *c)
         }),
-        X::DrainCompletedWithin(n, d) => with_inst!(n, |_i, st| {
-            let took = st.drain.completed_at_ms().zip(st.drain.started_at_ms()).map(|(c, s)| c - s);
-            (format!("{n} drain completed within {d} ms"), took.is_some_and(|t| t <= *d), format!("took {}", show(took)))
+        X::MaxTasksObserved(n, c) => on_service(e, n, |s| {
+            num(format!("{n} maxTasksObserved"), e.service(s).observations.max_tasks_observed.map(u64::from), *c)
         }),
-        X::DrainNotCompletedBy(n, t) => with_inst!(n, |_i, st| {
-            let c = st.drain.completed_at_ms();
-            (format!("{n} drain not completed by {t} ms"), c.is_none_or(|c| c > *t), format!("drainCompletedAtMs {}", show(c)))
+        X::PlacementFailures(n, reason, c) => on_service(e, n, |s| service::placement_failures(e, s, n, reason, *c)),
+        X::ServiceEventSeen(n, text) => on_service(e, n, |s| service::event_seen(e, s, n, text)),
+        X::ServiceEventNotSeen(n, text) => on_service(e, n, |s| service::event_not_seen(e, s, n, text)),
+        X::Stalled(n, reason) => on_service(e, n, |s| service::stalled(e, s, n, reason)),
+        X::NoStalls(n) => on_service(e, n, |s| service::no_stalls(e, s, n)),
+        X::FloorBreaches(n, c) => on_service(e, n, |s| {
+            num(format!("{n} floorBreaches"), Some(e.service(s).observations.floor_breaches.len() as u64), *c)
         }),
-        X::NoRunningBeforeDrainCompleted(n) => with_inst!(n, |_i, st| {
-            let (r, c) = (st.drain.no_running_at_ms(), st.drain.completed_at_ms());
-            (
-                format!("{n} runningTasksCount reached 0 before the drain completed"),
-                matches!((r, c), (Some(r), Some(c)) if r < c),
-                format!("noRunningTasksAtMs {} drainCompletedAtMs {}", show(r), show(c)),
-            )
+        X::FloorBreachCause(n, cause) => on_service(e, n, |s| service::floor_breach_cause(e, s, n, cause)),
+        X::TasksMovedMoreThanOnce(n, c) => on_service(e, n, |s| {
+            num(format!("{n} tasksMovedMoreThanOnce"), Some(e.service(s).observations.tasks_moved_more_than_once as u64), *c)
         }),
-        X::AllDrainsCompletedBy(t) => {
-            let all = all_drains_completed_at(e);
-            (
-                format!("all drains completed by {t} ms"),
-                all.is_some_and(|a| a <= *t),
-                format!("allDrainsCompletedAtMs {}", show(all)),
-            )
-        }
+        X::SteadyState(n, want) => on_service(e, n, |s| service::steady(e, s, n, *want)),
+        X::DrainCompletedBy(n, t) => on_instance(e, n, |i| drain::completed_by(e, i, n, *t)),
+        X::DrainCompletedWithin(n, d) => on_instance(e, n, |i| drain::completed_within(e, i, n, *d)),
+        X::DrainNotCompletedBy(n, t) => on_instance(e, n, |i| drain::not_completed_by(e, i, n, *t)),
+        X::NoRunningBeforeDrainCompleted(n) => on_instance(e, n, |i| drain::no_running_before_completed(e, i, n)),
+        X::AllDrainsCompletedBy(t) => drain::all_completed_by(e, *t),
         X::StopReason(want) => {
             let got = stop.map(|s| s.as_str());
             (format!("run stopped: {want}"), got == Some(want.as_str()), format!("stopReason {got:?}"))
         }
+    }
+}
+
+fn listed_instances(e: &Engine, cluster: &Option<String>, status: &Option<String>, want: &[String]) -> Verdict {
+    let req = api::ListContainerInstancesRequest { cluster: cluster.clone(), status: status.clone(), ..Default::default() };
+    let name = format!("ListContainerInstances({cluster:?}, {status:?}) = {want:?}");
+    match e.list_container_instances(req) {
+        Ok(api::Response::ContainerInstanceArns { container_instance_arns, .. }) => {
+            let got: Vec<String> = container_instance_arns
+                .iter()
+                .map(|a| {
+                    e.instance_ids()
+                        .find(|i| e.instance_arn(*i) == *a)
+                        .map_or(a.clone(), |i| e.resolve_sym(e.instance(i).name).to_string())
+                })
+                .collect();
+            (name, got == *want, format!("listed {got:?}"))
+        }
+        Ok(_) => (name, false, "unexpected response".into()),
+        Err(err) => (name, false, err.to_string()),
+    }
+}
+
+fn effective_setting(e: &Engine, principal: &str, setting: &str, want: &str) -> Verdict {
+    let name = format!("effective {setting} for {principal} = {want}");
+    match e.effective_setting(principal, setting) {
+        Ok(v) => (name, v == *want, format!("effective value {v}")),
+        Err(err) => (name, false, err.to_string()),
+    }
+}
+
+/// Expectations about one container instance's state.
+mod instance {
+    use drainsim_core::ids::InstanceId;
+    use drainsim_core::Engine;
+
+    use super::Verdict;
+
+    pub(super) fn status(e: &Engine, i: InstanceId, n: &str, want: &str) -> Verdict {
+        let st = e.instance(i);
+        (format!("{n} status {want}"), st.status.as_str() == want, format!("status {}", st.status.as_str()))
+    }
+
+    pub(super) fn status_reason(e: &Engine, i: InstanceId, n: &str, want: &str) -> Verdict {
+        let r = e.instance(i).status_reason.map(|s| e.resolve_sym(s).to_string());
+        (
+            format!("{n} statusReason contains '{want}'"),
+            r.as_deref().is_some_and(|r| r.contains(want)),
+            format!("statusReason {r:?}"),
+        )
+    }
+
+    pub(super) fn agent_connected(e: &Engine, i: InstanceId, n: &str, want: bool) -> Verdict {
+        let got = e.instance(i).agent_connected;
+        (format!("{n} agentConnected {want}"), got == want, format!("agentConnected {got}"))
+    }
+
+    pub(super) fn agent_update_status(e: &Engine, i: InstanceId, n: &str, want: &Option<String>) -> Verdict {
+        let got = e.instance(i).agent_update.map(|u| u.as_str().to_string());
+        (format!("{n} agentUpdateStatus {want:?}"), got == *want, format!("agentUpdateStatus {got:?}"))
+    }
+
+    pub(super) fn agent_version(e: &Engine, i: InstanceId, n: &str, want: &str) -> Verdict {
+        let got = e.instance_profile(i).agent_version.map(|v| e.resolve_sym(v).to_string());
+        (format!("{n} agentVersion {want}"), got.as_deref() == Some(want), format!("agentVersion {got:?}"))
+    }
+
+    pub(super) fn describable(e: &Engine, i: InstanceId, n: &str, want: bool) -> Verdict {
+        let forgotten = e.instance(i).forgotten;
+        (format!("{n} describable {want}"), forgotten != want, format!("describable {}", !forgotten))
+    }
+
+    pub(super) fn trunked(e: &Engine, i: InstanceId, n: &str, want: bool) -> Verdict {
+        let got = e.instance(i).trunk.is_some();
+        (format!("{n} trunked {want}"), got == want, format!("trunked {got}"))
+    }
+
+    pub(super) fn has_attribute(e: &Engine, i: InstanceId, n: &str, attr: &str, want: bool) -> Verdict {
+        let has = e.instance_attributes(i).iter().any(|(k, _)| e.resolve_sym(*k) == attr);
+        (format!("{n} has attribute {attr} {want}"), has == want, format!("has {has}"))
+    }
+}
+
+/// Expectations about one service's state and what was observed of it.
+mod service {
+    use drainsim_core::ids::ServiceId;
+    use drainsim_core::Engine;
+
+    use super::{num, Verdict};
+    use crate::format::Cmp;
+
+    pub(super) fn placement_failures(e: &Engine, s: ServiceId, n: &str, reason: &str, c: Cmp) -> Verdict {
+        let count = e.service(s).observations.placement_failures.get(reason).copied().unwrap_or(0);
+        num(format!("{n} placementFailures {reason}"), Some(count), c)
+    }
+
+    pub(super) fn event_seen(e: &Engine, s: ServiceId, n: &str, text: &str) -> Verdict {
+        let seen = e.service_event_messages(s).iter().any(|(_, m)| m.contains(text));
+        (format!("{n} event containing '{text}' seen"), seen, format!("{} events", e.service(s).events.len()))
+    }
+
+    pub(super) fn event_not_seen(e: &Engine, s: ServiceId, n: &str, text: &str) -> Verdict {
+        let messages = e.service_event_messages(s);
+        let seen = messages.iter().find(|(_, m)| m.contains(text));
+        (format!("{n} no event containing '{text}'"), seen.is_none(), format!("{seen:?}"))
+    }
+
+    pub(super) fn stalled(e: &Engine, s: ServiceId, n: &str, reason: &str) -> Verdict {
+        let reasons: Vec<&str> = e.service(s).observations.stalls.iter().map(|x| x.reason.as_str()).collect();
+        (format!("{n} stalled for {reason}"), reasons.contains(&reason), format!("stalls {reasons:?}"))
+    }
+
+    pub(super) fn no_stalls(e: &Engine, s: ServiceId, n: &str) -> Verdict {
+        let stalls = &e.service(s).observations.stalls;
+        (format!("{n} never stalled"), stalls.is_empty(), format!("stalls {stalls:?}"))
+    }
+
+    pub(super) fn floor_breach_cause(e: &Engine, s: ServiceId, n: &str, cause: &str) -> Verdict {
+        let causes: Vec<&str> = e.service(s).observations.floor_breaches.iter().map(|x| x.reason.as_str()).collect();
+        (format!("{n} floor breach caused by {cause}"), causes.contains(&cause), format!("causes {causes:?}"))
+    }
+
+    pub(super) fn steady(e: &Engine, s: ServiceId, n: &str, want: bool) -> Verdict {
+        let steady = e.service(s).steady;
+        (format!("{n} steady {want}"), steady == want, format!("steady {steady}"))
+    }
+}
+
+/// Expectations about drains: when an instance's drain completed, and when all did.
+mod drain {
+    use drainsim_core::ids::InstanceId;
+    use drainsim_core::Engine;
+
+    use super::{show, Verdict};
+    use crate::outcome::all_drains_completed_at;
+
+    pub(super) fn completed_by(e: &Engine, i: InstanceId, n: &str, t: u64) -> Verdict {
+        let c = e.instance(i).drain.completed_at_ms();
+        (format!("{n} drain completed by {t} ms"), c.is_some_and(|c| c <= t), format!("drainCompletedAtMs {}", show(c)))
+    }
+
+    pub(super) fn completed_within(e: &Engine, i: InstanceId, n: &str, d: u64) -> Verdict {
+        let drain = &e.instance(i).drain;
+        let took = drain.completed_at_ms().zip(drain.started_at_ms()).map(|(c, s)| c - s);
+        (format!("{n} drain completed within {d} ms"), took.is_some_and(|t| t <= d), format!("took {}", show(took)))
+    }
+
+    pub(super) fn not_completed_by(e: &Engine, i: InstanceId, n: &str, t: u64) -> Verdict {
+        let c = e.instance(i).drain.completed_at_ms();
+        (format!("{n} drain not completed by {t} ms"), c.is_none_or(|c| c > t), format!("drainCompletedAtMs {}", show(c)))
+    }
+
+    pub(super) fn no_running_before_completed(e: &Engine, i: InstanceId, n: &str) -> Verdict {
+        let drain = &e.instance(i).drain;
+        let (r, c) = (drain.no_running_at_ms(), drain.completed_at_ms());
+        (
+            format!("{n} runningTasksCount reached 0 before the drain completed"),
+            matches!((r, c), (Some(r), Some(c)) if r < c),
+            format!("noRunningTasksAtMs {} drainCompletedAtMs {}", show(r), show(c)),
+        )
+    }
+
+    pub(super) fn all_completed_by(e: &Engine, t: u64) -> Verdict {
+        let all = all_drains_completed_at(e);
+        (format!("all drains completed by {t} ms"), all.is_some_and(|a| a <= t), format!("allDrainsCompletedAtMs {}", show(all)))
     }
 }
