@@ -27,58 +27,66 @@ fn bounded_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
 /// The latest simulated time a scenario may name: 2^50 ms, about 35,000 years.
 pub const MAX_TIME_MS: u64 = drainsim_core::time::MAX_SIM_TIME_MS;
 
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
 fn default_count() -> u32 {
     1
 }
 
 /// A scenario file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     #[serde(default)]
     pub seed: u64,
     /// Unix seconds at simulated time 0 (default 2019-06-06T00:00:00Z).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch_unix_seconds: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// The newest agent version UpdateContainerAgent installs.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_agent_version: Option<String>,
     /// The engine's timings (an absent field keeps its documented default).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub timings: Timings,
     /// Overrides of AWS defaults (what applies when no principal has a setting).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub account_defaults: BTreeMap<String, String>,
     /// PutAccountSetting calls applied at time 0, before anything registers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_settings: Vec<api::PutAccountSettingRequest>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clusters: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<InstanceGroup>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub task_definitions: Vec<api::RegisterTaskDefinitionRequest>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<api::CreateServiceRequest>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
     /// Checked when the run ends.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expectations: Vec<Expectation>,
     /// Simulated-time bound of the run (default 24 h).
-    #[serde(default, deserialize_with = "bounded_time_opt")]
+    #[serde(default, deserialize_with = "bounded_time_opt", skip_serializing_if = "Option::is_none")]
     pub end_time_ms: Option<u64>,
     /// Event bound of the run (default 50,000,000).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_events: Option<u64>,
 }
 
@@ -90,34 +98,56 @@ pub struct InstanceGroup {
     pub name: String,
     #[serde(default = "default_count", deserialize_with = "bounded_count")]
     pub count: u32,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     pub instance_type: String,
     /// One zone, or several to deal the instances round-robin.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub availability_zones: Vec<String>,
     /// CPU units (1,024 per vCPU).
     pub cpu: i64,
     /// Memory in MiB.
     pub memory: i64,
     /// Host ports the agent reserves (default 22, 2375, 2376, 51678, 51679).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_ports: Option<Vec<u16>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
     /// The IAM role the instance registers as (settings such as awsvpcTrunking resolve for it).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_role: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
     /// Task ENI limit for an instance type missing from the built-in table.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_eni_limit: Option<u16>,
     /// When the group registers (default 0).
-    #[serde(default, deserialize_with = "bounded_time")]
+    #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
     pub register_at_ms: u64,
+}
+
+impl InstanceGroup {
+    /// A group of one instance registered at time 0, with no optional field set.
+    pub fn new(name: &str, instance_type: &str, cpu: i64, memory: i64) -> Self {
+        InstanceGroup {
+            name: name.to_string(),
+            count: 1,
+            cluster: None,
+            instance_type: instance_type.to_string(),
+            availability_zones: vec![],
+            cpu,
+            memory,
+            reserved_ports: None,
+            attributes: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            instance_role: None,
+            agent_version: None,
+            task_eni_limit: None,
+            register_at_ms: 0,
+        }
+    }
 }
 
 /// Fault injection of a run.
@@ -134,9 +164,9 @@ pub struct FaultsSpec {
     #[serde(default)]
     pub agent_disconnects_per_hour: u32,
     /// Instances whose trunk provisioning fails.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trunk_failures: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pinned: Vec<PinnedFaultSpec>,
 }
 
@@ -162,15 +192,15 @@ pub enum PinnedFaultKind {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Step {
     /// Simulated time of the step (default: right after the previous one).
-    #[serde(default, deserialize_with = "bounded_time_opt")]
+    #[serde(default, deserialize_with = "bounded_time_opt", skip_serializing_if = "Option::is_none")]
     pub at_ms: Option<u64>,
     /// The principal the request runs as (default: the account's root user).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<String>,
     #[serde(rename = "do")]
     pub action: Action,
     /// What the step's result must be (default: `Success`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<StepExpect>,
 }
 
@@ -401,10 +431,10 @@ mod action_serde {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DrainPlan {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     pub instances: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wave_size: Option<u32>,
 }
 
@@ -419,13 +449,13 @@ pub struct WaitSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StopTasksPlan {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     pub instance: String,
     /// Only tasks that belong to no service (default true).
     #[serde(default = "default_true")]
     pub standalone_only: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -436,7 +466,7 @@ fn default_true() -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeregisterPlan {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     pub instances: Vec<String>,
     #[serde(default)]

@@ -16,6 +16,7 @@ pub mod setup;
 pub mod sweep;
 pub mod synthetic;
 pub mod timeline;
+pub mod write;
 
 pub use load::{load_file, load_str, LoadedScenario, ScenarioError};
 pub use outcome::RunOutcome;
