@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+use drainsim_scenario::format::{Cmp, Expectation};
 use drainsim_scenario::generate::{
     check_case, counterexample_dir, named, standard_properties, write_counterexample, CaseRun, Counterexample, Finding,
     InstanceCase, PlanStep, Property, PropertyKind, ScenarioCase, ServiceCase, StrategyCase, TaskCase, Verdict, MAX_INSTANCES,
@@ -211,7 +212,10 @@ fn too_strict(r: &CaseRun) -> Verdict {
             if m < sv.floor() + 1 {
                 found.push(Finding {
                     detail: format!("svc{n}: {m} healthy observed, floor {}", sv.floor()),
-                    expectation: Some(named(TOO_STRICT, &format!("MinHealthyObserved(\"svc{n}\", AtLeast({}))", sv.floor() + 1))),
+                    expectation: Some(named(
+                        TOO_STRICT,
+                        Expectation::MinHealthyObserved(format!("svc{n}"), Cmp::AtLeast(u64::from(sv.floor()) + 1)),
+                    )),
                 });
             }
         }

@@ -474,7 +474,7 @@ pub struct DeregisterPlan {
 }
 
 /// The expected result of a step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StepExpect {
     /// The request succeeded (failures lists may be non-empty).
     Success,
@@ -504,7 +504,7 @@ pub enum Cmp {
 }
 
 /// A named property of the run: checked at a step (`Check`) or at the end.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Expectation {
     InstanceStatus(String, String),
     InstanceStatusReasonContains(String, String),
