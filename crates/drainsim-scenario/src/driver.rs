@@ -1,5 +1,5 @@
 //! The one loop that moves simulated time. A run moves the clock in three ways — to a step's time,
-//! while a `WaitForDrain` step waits, and until quiet at the end — and each goes through [`Driver`],
+//! while a `WaitForDrain` step waits, and until quiet at the end — and each goes through `Driver`,
 //! which is the only code of the crate that calls the engine's time methods (`advance_to`, `step`,
 //! `step_part`, `next_event_time`, `is_quiet`). It owns what must happen whatever moves the clock:
 //! instance groups that register later (at their `registerAtMs`, in time order, after the events of

@@ -9,6 +9,7 @@ use crate::format::{Cmp, Expectation};
 use crate::outcome::ExpectationResult;
 
 impl Cmp {
+    /// Whether a value (`None`: null) satisfies the comparison.
     pub fn holds(self, v: Option<u64>) -> bool {
         match (self, v) {
             (Cmp::Null, v) => v.is_none(),
@@ -18,6 +19,7 @@ impl Cmp {
             (Cmp::AtMost(x), Some(v)) => v <= x,
         }
     }
+    /// The comparison as text (`= 3`, `>= 2`, `<= 5`, `is null`).
     pub fn describe(self) -> String {
         match self {
             Cmp::Eq(x) => format!("= {x}"),

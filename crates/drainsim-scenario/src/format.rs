@@ -43,16 +43,21 @@ fn default_count() -> u32 {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scenario {
+    /// The scenario's name (non-empty; reports carry it).
     pub name: String,
+    /// What the scenario shows, for readers.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The seed of the run (IDs, jitter, tie-breaks); `--seed` replaces it.
     #[serde(default)]
     pub seed: u64,
     /// Unix seconds at simulated time 0 (default 2019-06-06T00:00:00Z).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch_unix_seconds: Option<u64>,
+    /// The AWS account ID in ARNs (default `123456789012`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
+    /// The region in ARNs (default `us-east-1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// The newest agent version UpdateContainerAgent installs.
@@ -67,16 +72,22 @@ pub struct Scenario {
     /// PutAccountSetting calls applied at time 0, before anything registers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_settings: Vec<api::PutAccountSettingRequest>,
+    /// Clusters created at time 0.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clusters: Vec<String>,
+    /// Instance groups, registered at their `registerAtMs`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<InstanceGroup>,
+    /// RegisterTaskDefinition calls applied at time 0.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub task_definitions: Vec<api::RegisterTaskDefinitionRequest>,
+    /// CreateService calls applied at time 0, after the instances of time 0 registered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<api::CreateServiceRequest>,
+    /// Fault injection (none by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSpec>,
+    /// The script: steps in time order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
     /// Checked when the run ends.
@@ -95,11 +106,15 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstanceGroup {
+    /// The group's name; its members are named after it.
     pub name: String,
+    /// How many instances (1 to [`MAX_INSTANCES`], default 1).
     #[serde(default = "default_count", deserialize_with = "bounded_count")]
     pub count: u32,
+    /// The cluster they register in (default: `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// The EC2 instance type (it decides the task ENI limit).
     pub instance_type: String,
     /// One zone, or several to deal the instances round-robin.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -111,13 +126,16 @@ pub struct InstanceGroup {
     /// Host ports the agent reserves (default 22, 2375, 2376, 51678, 51679).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_ports: Option<Vec<u16>>,
+    /// Custom attributes registered with each instance.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
+    /// Tags registered with each instance.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
     /// The IAM role the instance registers as (settings such as awsvpcTrunking resolve for it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_role: Option<String>,
+    /// The container agent's version (default `1.29.0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
     /// Task ENI limit for an instance type missing from the built-in table.
@@ -154,10 +172,13 @@ impl InstanceGroup {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultsSpec {
+    /// Chance, per thousand, that an instance's trunk ENI provisioning fails.
     #[serde(default)]
     pub trunk_provisioning_failure_per_mille: u32,
+    /// Extra latency of every ENI attachment.
     #[serde(default, deserialize_with = "bounded_time")]
     pub eni_attach_latency_ms: u64,
+    /// Chance, per thousand, that a task fails to start.
     #[serde(default)]
     pub task_start_failure_per_mille: u32,
     /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
@@ -166,6 +187,7 @@ pub struct FaultsSpec {
     /// Instances whose trunk provisioning fails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trunk_failures: Vec<String>,
+    /// Faults at fixed times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pinned: Vec<PinnedFaultSpec>,
 }
@@ -174,14 +196,19 @@ pub struct FaultsSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PinnedFaultSpec {
+    /// When the fault happens.
     #[serde(deserialize_with = "bounded_time")]
     pub at_ms: u64,
+    /// What happens.
     pub fault: PinnedFaultKind,
 }
 
+/// A fault pinned to a time, on an instance named in the scenario (registered at time 0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PinnedFaultKind {
+    /// The instance's agent disconnects.
     AgentDisconnect(String),
+    /// The instance's agent reconnects.
     AgentReconnect(String),
     /// The next agent update of the instance fails when it would reach the stage.
     AgentUpdateFailure(String, String),
@@ -197,6 +224,7 @@ pub struct Step {
     /// The principal the request runs as (default: the account's root user).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<String>,
+    /// What the step does (`do:` in a file).
     #[serde(rename = "do")]
     pub action: Action,
     /// What the step's result must be (default: `Success`).
@@ -210,6 +238,9 @@ pub struct Step {
 /// (`RegisterContainerInstance((...))`), exactly as [`api::Request`] reads it; the plan steps are
 /// written the same way (`DrainInstances((...))`, `Advance`). The ECS operations are not listed
 /// here: any operation `api::Request` knows is an action.
+// A scenario holds a handful of steps, read once; boxing the request would only make every match
+// on an ECS call dereference it.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// One ECS operation (instance references may be logical names; the runner resolves them).
@@ -428,33 +459,44 @@ mod action_serde {
     }
 }
 
+/// Instances to set DRAINING or ACTIVE, in waves of UpdateContainerInstancesState calls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DrainPlan {
+    /// The cluster of the instances (default: `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// Instance names or group names (a group stands for its members).
     pub instances: Vec<String>,
+    /// Instances per call (1 to 10, default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wave_size: Option<u32>,
 }
 
+/// Instances to wait for, and how long at most.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitSpec {
+    /// Instance names or group names whose drains must complete.
     pub instances: Vec<String>,
+    /// How long to wait at most (the step then times out).
     #[serde(deserialize_with = "bounded_time")]
     pub timeout_ms: u64,
 }
 
+/// The tasks of one instance to stop with StopTask calls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StopTasksPlan {
+    /// The instance's cluster (default: `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// The instance's name.
     pub instance: String,
     /// Only tasks that belong to no service (default true).
     #[serde(default = "default_true")]
     pub standalone_only: bool,
+    /// The `reason` of the StopTask calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -463,12 +505,16 @@ fn default_true() -> bool {
     true
 }
 
+/// Instances to deregister with DeregisterContainerInstance calls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeregisterPlan {
+    /// The instances' cluster (default: `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// Instance names or group names.
     pub instances: Vec<String>,
+    /// Deregister even with tasks running (`force: true`).
     #[serde(default)]
     pub force: bool,
 }
@@ -497,22 +543,34 @@ pub enum StepExpect {
 /// A comparison with a number (or null).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Cmp {
+    /// Exactly this value.
     Eq(u64),
+    /// At least this value.
     AtLeast(u64),
+    /// At most this value.
     AtMost(u64),
+    /// No value (null in the report).
     Null,
 }
 
 /// A named property of the run: checked at a step (`Check`) or at the end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Expectation {
+    /// The instance's status (`ACTIVE`, `DRAINING`, ...): (instance, status).
     InstanceStatus(String, String),
+    /// The instance's statusReason contains the text: (instance, text).
     InstanceStatusReasonContains(String, String),
+    /// The instance's `version` (bumped by every change ECS reports).
     InstanceVersion(String, Cmp),
+    /// The instance's runningTasksCount.
     InstanceRunningTasks(String, Cmp),
+    /// The instance's pendingTasksCount.
     InstancePendingTasks(String, Cmp),
+    /// Whether the instance's agent is connected.
     AgentConnected(String, bool),
+    /// The instance's agentUpdateStatus (`PENDING` ... `UPDATED`, `FAILED`), or none.
     AgentUpdateStatus(String, Option<String>),
+    /// The instance's agent version.
     AgentVersion(String, String),
     /// Whether DescribeContainerInstances still finds the instance.
     Describable(String, bool),
@@ -520,15 +578,25 @@ pub enum Expectation {
     ListedInstances(Option<String>, Option<String>, Vec<String>),
     /// The effective value of a setting for a principal (principal ARN, setting name, value).
     EffectiveSetting(String, String, String),
+    /// The instance's task ENI limit (null when it has none).
     TaskEniLimit(String, Cmp),
+    /// Task ENIs the instance has in use.
     TaskEnisInUse(String, Cmp),
+    /// Whether the instance has a trunk ENI.
     Trunked(String, bool),
+    /// Whether the instance has the attribute: (instance, attribute, expected).
     HasAttribute(String, String, bool),
+    /// The service's desiredCount.
     ServiceDesiredCount(String, Cmp),
+    /// The service's runningCount.
     ServiceRunningCount(String, Cmp),
+    /// Healthy tasks of the service.
     ServiceHealthyCount(String, Cmp),
+    /// The service's pendingCount.
     ServicePendingCount(String, Cmp),
+    /// The lowest healthy count of the service after its first steady state (null if never).
     MinHealthyObserved(String, Cmp),
+    /// The most tasks of the service at once (null if never observed).
     MaxTasksObserved(String, Cmp),
     /// Failed placement attempts of a service for a reason.
     PlacementFailures(String, String, Cmp),
@@ -538,10 +606,15 @@ pub enum Expectation {
     ServiceEventNotSeen(String, String),
     /// A stall episode with this reason was recorded.
     Stalled(String, String),
+    /// The service never stalled.
     NoStalls(String),
+    /// How many times the service went below its healthy floor.
     FloorBreaches(String, Cmp),
+    /// A floor breach of the service had this cause.
     FloorBreachCause(String, String),
+    /// Tasks of the service replaced more than once by drains.
     TasksMovedMoreThanOnce(String, Cmp),
+    /// Whether the service is in steady state.
     SteadyState(String, bool),
     /// The instance's drain completed at or before this simulated time.
     DrainCompletedBy(String, u64),
@@ -551,6 +624,7 @@ pub enum Expectation {
     DrainNotCompletedBy(String, u64),
     /// runningTasksCount reached 0 strictly before the drain completed.
     NoRunningBeforeDrainCompleted(String),
+    /// Every drain that was started completed at or before this simulated time.
     AllDrainsCompletedBy(u64),
     /// The run stopped for this reason (`quiet`, `endTime`, `maxEvents`).
     StopReason(String),

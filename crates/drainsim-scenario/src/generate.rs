@@ -58,6 +58,7 @@ const LB_DEREGISTRATION_DELAY_S: u64 = 10;
 /// One instance: `slots` tasks fit on it by CPU and memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceCase {
+    /// How many tasks fit on it.
     pub slots: u32,
     /// Index into us-east-1a/b/c.
     pub zone: u8,
@@ -68,17 +69,24 @@ pub struct InstanceCase {
 pub enum StrategyCase {
     /// None given: ECS's default AZ spread.
     Default,
+    /// `binpack` on memory.
     BinpackMemory,
+    /// `spread` over `instanceId`.
     SpreadInstanceId,
+    /// `random`.
     Random,
 }
 
 /// One REPLICA service of the case's task definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceCase {
+    /// desiredCount.
     pub desired: u32,
+    /// minimumHealthyPercent.
     pub min_percent: u32,
+    /// maximumPercent.
     pub max_percent: u32,
+    /// Its placement strategy.
     pub strategy: StrategyCase,
 }
 
@@ -104,6 +112,7 @@ impl ServiceCase {
 pub struct TaskCase {
     /// A fixed host port: at most one task (of any service) per instance.
     pub host_port: bool,
+    /// The container's stopTimeout in seconds.
     pub stop_timeout_s: u32,
     /// How long the process takes to exit after SIGTERM (None: killed at the stop timeout).
     pub exit_after_sigterm_ms: Option<u64>,
@@ -113,19 +122,46 @@ pub struct TaskCase {
 /// shrinking the instance list never leaves a dangling reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanStep {
-    Drain { instances: Vec<u8>, wave_size: u32 },
-    Activate { instances: Vec<u8> },
-    WaitForDrain { instances: Vec<u8>, timeout_ms: u64 },
-    Deregister { instance: u8, force: bool },
+    /// `DrainInstances` of the listed instances.
+    Drain {
+        /// Instance indices.
+        instances: Vec<u8>,
+        /// Instances per call (clamped to 1–10 when written).
+        wave_size: u32,
+    },
+    /// `ActivateInstances` of the listed instances.
+    Activate {
+        /// Instance indices.
+        instances: Vec<u8>,
+    },
+    /// `WaitForDrain` of the listed instances.
+    WaitForDrain {
+        /// Instance indices.
+        instances: Vec<u8>,
+        /// How long to wait at most.
+        timeout_ms: u64,
+    },
+    /// `DeregisterInstances` of one instance.
+    Deregister {
+        /// Instance index.
+        instance: u8,
+        /// Deregister with `force: true`.
+        force: bool,
+    },
+    /// Only moves the clock.
     Advance,
 }
 
 /// A generated scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioCase {
+    /// The scenario's seed.
     pub seed: u64,
+    /// The instances, named `i0`, `i1`, ...
     pub instances: Vec<InstanceCase>,
+    /// The one task definition, `app`.
     pub task: TaskCase,
+    /// The services, named `svc0`, `svc1`, ...
     pub services: Vec<ServiceCase>,
     /// Service 0 sits behind a load balancer (health after interval × threshold, deregistration delay).
     pub load_balancer: bool,
@@ -354,7 +390,7 @@ fn service_of(case: &ScenarioCase, n: usize, sv: &ServiceCase) -> api::CreateSer
         } else {
             vec![]
         },
-        target_group: lb.then(|| api::TargetGroupSettings {
+        target_group: lb.then_some(api::TargetGroupSettings {
             health_check_interval_seconds: Some(LB_INTERVAL_S as u32),
             healthy_threshold_count: Some(LB_HEALTHY_THRESHOLD as u32),
             deregistration_delay_seconds: Some(LB_DEREGISTRATION_DELAY_S as u32),
@@ -390,7 +426,9 @@ fn action_of(case: &ScenarioCase, step: &PlanStep) -> Action {
 
 /// A finished run of a case.
 pub struct CaseRun<'a> {
+    /// The case that ran.
     pub case: &'a ScenarioCase,
+    /// What its run produced.
     pub outcome: RunOutcome,
 }
 
@@ -408,14 +446,18 @@ impl CaseRun<'_> {
 /// Safety, reachability, or bounded liveness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PropertyKind {
+    /// Must hold in every run (safety).
     Always,
+    /// Must hold in some run of a batch (reachability).
     Sometimes,
+    /// Must hold by a bound, in runs where its precondition holds (bounded liveness).
     Eventually,
 }
 
 /// One way a run breaks a property, and the expectation that pins it in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// What the run did, for the failure message.
     pub detail: String,
     /// An expectation that fails on this run (None when no expectation can say it).
     pub expectation: Option<Expectation>,
@@ -429,14 +471,18 @@ pub enum Verdict {
     /// Nothing to judge (a `sometimes` property: not reached; an `eventually` property: the
     /// precondition did not hold).
     Vacuous,
+    /// Broken, in these ways.
     Violated(Vec<Finding>),
 }
 
 /// A named property of a run.
 #[derive(Clone, Copy)]
 pub struct Property {
+    /// The property's name (`always: ...`, `sometimes: ...`, `eventually: ...`).
     pub name: &'static str,
+    /// Safety, reachability, or bounded liveness.
     pub kind: PropertyKind,
+    /// Judges one run.
     pub eval: fn(&CaseRun) -> Verdict,
 }
 
@@ -455,13 +501,21 @@ pub fn named(property: &str, expectation: Expectation) -> Expectation {
 pub const INVARIANTS: &str = "always: invariants hold after every event";
 /// The generator's own check: the rendered case loads and its setup is accepted.
 pub const LOADS: &str = "always: the generated scenario loads and runs";
+/// No service ever has more tasks than its ceiling (maximumPercent).
 pub const MAX_TASKS: &str = "always: maxTasksObserved <= ceiling";
+/// No service goes below its healthy floor (minimumHealthyPercent) without a recorded breach.
 pub const MIN_HEALTHY: &str = "always: minHealthyObserved >= floor unless a floor breach is recorded";
+/// Every floor breach has a cause the plan explains (a forced deregistration, a deficit).
 pub const BREACH_CAUSES: &str = "always: every floor breach has a cause the plan explains";
+/// Some run has a drain stop a service task.
 pub const DRAIN_MOVED_TASK: &str = "sometimes: a drain moved a service task";
+/// Some run has a service stall.
 pub const STALLED: &str = "sometimes: a service stalled";
+/// Some run has a drain complete.
 pub const DRAIN_COMPLETED: &str = "sometimes: a drain completed";
+/// Some run records a floor breach.
 pub const BREACH_RECORDED: &str = "sometimes: a floor breach was recorded";
+/// With room and a legal move, every drain completes within [`ScenarioCase::drain_bound_ms`].
 pub const DRAINS_COMPLETE: &str = "eventually: a drain with capacity and a legal move completes within the timing bound";
 
 fn end_invariants(r: &CaseRun) -> Verdict {
@@ -639,8 +693,11 @@ pub fn standard_properties() -> Vec<Property> {
 /// A violated property of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
+    /// The property's name.
     pub property: &'static str,
+    /// Its kind.
     pub kind: PropertyKind,
+    /// How the run broke it.
     pub findings: Vec<Finding>,
 }
 
@@ -780,9 +837,11 @@ pub fn counterexample_dir(workspace_root: &Path) -> PathBuf {
 /// A counterexample written to disk.
 #[derive(Debug, Clone)]
 pub struct Counterexample {
+    /// Where the file was written.
     pub path: PathBuf,
     /// The command that replays it, relative to the workspace when the file is under it.
     pub reproduce: String,
+    /// The file's text.
     pub text: String,
 }
 

@@ -13,9 +13,13 @@ use crate::format::{Action, Expectation, Scenario, MAX_INSTANCES, MAX_TASKS};
 /// An invalid scenario: where, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
+    /// The file name, as given.
     pub file: String,
+    /// 1-based line of the offending text.
     pub line: usize,
+    /// 1-based column (in characters) of the offending text.
     pub column: usize,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -30,8 +34,11 @@ impl std::error::Error for ScenarioError {}
 /// A parsed and checked scenario with its source.
 #[derive(Debug, Clone)]
 pub struct LoadedScenario {
+    /// The file name errors are reported under.
     pub file: String,
+    /// The scenario's text (errors found after parsing are located in it).
     pub source: String,
+    /// The parsed scenario.
     pub scenario: Scenario,
 }
 

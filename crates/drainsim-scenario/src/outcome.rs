@@ -10,8 +10,11 @@ use drainsim_core::Engine;
 /// The verdict of one expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpectationResult {
+    /// What was expected, as a sentence (`web-1 status DRAINING`, or the name given by `Named`).
     pub name: String,
+    /// Whether it held.
     pub passed: bool,
+    /// What was observed.
     pub detail: String,
     /// Simulated time at which it was evaluated.
     pub at_ms: u64,
@@ -20,23 +23,35 @@ pub struct ExpectationResult {
 /// The result of one step.
 #[derive(Debug, Clone)]
 pub struct StepOutcome {
+    /// The step's position in the scenario's `steps` (from 0).
     pub index: usize,
+    /// Simulated time when the step finished.
     pub at_ms: u64,
+    /// The action's name (`DrainInstances`, `UpdateContainerInstancesState`, ...).
     pub operation: String,
+    /// A one-line summary of the result, with instance names where ECS gives ARNs.
     pub summary: String,
 }
 
 /// Everything a run produced.
 #[derive(Debug)]
 pub struct RunOutcome {
+    /// The engine as the run left it (its trace, and its state for reports and expectations).
     pub engine: Engine,
+    /// The scenario's `name`.
     pub scenario_name: String,
+    /// The seed the run used (the scenario's, or the one given on the command line).
     pub seed: u64,
+    /// Why the run stopped: quiet, its end time, or its event bound.
     pub stop_reason: StopReason,
+    /// One outcome per step that ran, in order.
     pub steps: Vec<StepOutcome>,
+    /// The verdicts of the steps' expectations, of `Check` steps and of the end-of-run
+    /// expectations, in the order they were evaluated.
     pub expectations: Vec<ExpectationResult>,
     /// Invariant violation found at the end of the run, if any.
     pub invariant_violation: Option<String>,
+    /// The fault profile of the run when it injects faults (from the scenario or `--faults swarm`).
     pub fault_profile: Option<FaultProfile>,
 }
 

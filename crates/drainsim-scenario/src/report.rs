@@ -11,111 +11,179 @@ use crate::outcome::{all_drains_completed_at, ExpectationResult, RunOutcome};
 /// Bumped whenever a field changes meaning or disappears.
 pub const REPORT_VERSION: u32 = 1;
 
+/// The JSON report of one run (`drainsim run --json`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// The version of this format ([`REPORT_VERSION`]).
     pub report_version: u32,
+    /// The scenario's name.
     pub scenario: String,
+    /// The seed the run used.
     pub seed: u64,
+    /// Simulated time when the run stopped.
     pub end_time_ms: u64,
+    /// Events the engine processed.
     pub events_processed: u64,
+    /// The trace digest, 16 hex digits: equal digests mean equal runs.
     pub trace_digest: String,
+    /// Why the run stopped (`quiet`, `endTime`, `maxEvents`).
     pub stop_reason: String,
+    /// The fault profile, when the run injects faults.
     pub fault_profile: Option<FaultProfileReport>,
+    /// Every evaluated expectation (of steps, checks and the end), in order.
     pub expectations: Vec<ExpectationReport>,
+    /// The invariant violation found at the end of the run, if any.
     pub invariant_violation: Option<String>,
+    /// Every container instance, in registration order.
     pub container_instances: Vec<ContainerInstanceReport>,
+    /// Every service, in creation order.
     pub services: Vec<ServiceReport>,
+    /// When the last drain that was started completed (null if one did not, or none started).
     pub all_drains_completed_at_ms: Option<u64>,
 }
 
+/// The fault profile of a run.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct FaultProfileReport {
+    /// Chance, per thousand, that a trunk ENI provisioning fails.
     pub trunk_provisioning_failure_per_mille: u32,
+    /// Extra latency of every ENI attachment.
     pub eni_attach_latency_ms: u64,
+    /// Chance, per thousand, that a task fails to start.
     pub task_start_failure_per_mille: u32,
+    /// Random agent disconnects per instance per hour.
     pub agent_disconnects_per_hour: u32,
 }
 
+/// The verdict of one expectation.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ExpectationReport {
+    /// What was expected.
     pub name: String,
+    /// Whether it held.
     pub passed: bool,
+    /// What was observed.
     pub detail: String,
 }
 
+/// A container instance at the end of the run.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerInstanceReport {
+    /// Its logical name.
     pub name: String,
+    /// Its ARN.
     pub container_instance_arn: String,
+    /// Its EC2 instance ID.
     pub ec2_instance_id: String,
+    /// Its status (`ACTIVE`, `DRAINING`, `INACTIVE`, ...).
     pub status: String,
+    /// Its statusReason, if any.
     pub status_reason: Option<String>,
+    /// Its version.
     pub version: u64,
+    /// Its runningTasksCount.
     pub running_tasks_count: u32,
+    /// Its pendingTasksCount.
     pub pending_tasks_count: u32,
+    /// Whether its agent is connected.
     pub agent_connected: bool,
+    /// Its agentUpdateStatus, if an update was requested.
     pub agent_update_status: Option<String>,
+    /// When its (last) drain started.
     pub drain_started_at_ms: Option<u64>,
+    /// When its runningTasksCount reached 0 during the drain.
     pub no_running_tasks_at_ms: Option<u64>,
+    /// When its (last) drain completed.
     pub drain_completed_at_ms: Option<u64>,
+    /// Its task ENI limit, if it has one.
     pub task_eni_limit: Option<u16>,
+    /// Task ENIs in use on it.
     pub task_enis_in_use: u16,
+    /// Whether it has a trunk ENI.
     pub trunked: bool,
 }
 
+/// A count of one reason.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct CountByReason {
+    /// The reason, as ECS spells it.
     pub reason: String,
+    /// How many times.
     pub count: u64,
 }
 
+/// A stall episode of a service.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct EpisodeReport {
+    /// When it started.
     pub started_at_ms: u64,
+    /// When it ended (null if it had not by the end of the run).
     pub ended_at_ms: Option<u64>,
+    /// Why the service could not progress.
     pub reason: String,
 }
 
+/// A time a service spent below its healthy floor.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct FloorBreachReport {
+    /// When it started.
     pub started_at_ms: u64,
+    /// When it ended (null if it had not by the end of the run).
     pub ended_at_ms: Option<u64>,
+    /// What caused it.
     pub cause: String,
 }
 
+/// A service event.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceEventReport {
+    /// When it happened.
     pub at_ms: u64,
+    /// Its message, as ECS writes it.
     pub message: String,
 }
 
+/// A service at the end of the run, with what was observed of it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceReport {
+    /// Its name.
     pub service_name: String,
+    /// Its desiredCount.
     pub desired_count: u32,
+    /// Its runningCount.
     pub running_count: u32,
+    /// Its healthy tasks.
     pub healthy_count: u32,
+    /// Its deployment configuration's minimumHealthyPercent.
     pub minimum_healthy_percent: u32,
+    /// Its deployment configuration's maximumPercent.
     pub maximum_percent: u32,
     /// ceil(desired × min / 100) at the end of the run.
     pub healthy_floor: u32,
     /// floor(desired × max / 100) at the end of the run.
     pub task_ceiling: u32,
+    /// The lowest healthy count after its first steady state (null if never steady).
     pub min_healthy_observed: Option<u32>,
+    /// The most tasks it had at once.
     pub max_tasks_observed: Option<u32>,
+    /// Failed placement attempts, by reason.
     pub placement_failures: Vec<CountByReason>,
+    /// Its stall episodes.
     pub stalls: Vec<EpisodeReport>,
+    /// Its floor breaches.
     pub floor_breaches: Vec<FloorBreachReport>,
+    /// Tasks replaced more than once by drains.
     pub tasks_moved_more_than_once: u32,
+    /// When it reached the steady state it is in at the end (null if it is not steady).
     pub steady_state_at_ms: Option<u64>,
     /// How many service events the run produced.
     pub events_total: usize,
@@ -287,20 +355,5 @@ impl Serialize for Streamed<'_> {
         st.serialize_field("services", &Rows(e, |e, n| service_row(e, ServiceId(n)), e.service_ids().count() as u32))?;
         st.serialize_field("allDrainsCompletedAtMs", &h.all_drains_completed_at_ms)?;
         st.end()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn streamed_json_equals_the_built_report() {
-        let loaded = crate::load_str(crate::DEMO_FILE, crate::DEMO_SCENARIO).expect("the demo loads");
-        let outcome = crate::run(&loaded, &crate::RunOptions::default()).expect("the demo runs");
-        let mut streamed = Vec::new();
-        write_json(&outcome, &mut streamed).expect("writes");
-        let built = serde_json::to_vec_pretty(&build(&outcome)).expect("serialises");
-        assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(built).unwrap());
     }
 }

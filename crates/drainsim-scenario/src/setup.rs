@@ -1,5 +1,5 @@
 //! The setup of a run: the engine a scenario describes, and the requests that register its instance
-//! groups. Everything here happens at one simulated instant; moving time is [`crate::driver`]'s job.
+//! groups. Everything here happens at one simulated instant; moving time is the driver's job (`driver.rs`).
 
 use drainsim_core::api::{self, Request};
 use drainsim_core::Engine;

@@ -1,5 +1,5 @@
 //! The mergeable aggregate of a sweep's runs: integer counts in ordered maps, minima and maxima
-//! with the smaller seed winning ties, failures sorted by seed when it is finished. [`Aggregate::merge`]
+//! with the smaller seed winning ties, failures sorted by seed when it is finished. `Aggregate::merge`
 //! is exactly associative and commutative, so neither rayon's split of the work, `--jobs`, nor the
 //! split into shards changes the result; [`merge`] folds the reports of shards with it.
 

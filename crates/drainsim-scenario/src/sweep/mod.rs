@@ -15,7 +15,7 @@
 //! The module is split by job: [`seeds`] names the seeds a sweep (or a shard of one) runs, [`run`]
 //! runs them on a thread pool and turns each run into facts, [`aggregate`] folds facts (and the
 //! reports of shards, for `--merge`) into an aggregate with the associative and commutative merge
-//! described above, [`result`] is the versioned JSON result, and [`print`] renders it as JSON or
+//! described above, [`result`] is the versioned JSON result, and [`print`](mod@print) renders it as JSON or
 //! as text and reads the JSON back. The files reference each other only in that order (`run` →
 //! `aggregate` → `result` → `seeds`; `print` → `result`), never backwards.
 

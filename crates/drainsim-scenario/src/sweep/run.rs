@@ -15,7 +15,9 @@ use crate::runner::{self, RunOptions};
 pub struct SweepOptions {
     /// The scenario file as the user named it (it appears in the reproduce commands).
     pub file: String,
+    /// The seeds to run.
     pub seeds: SeedRange,
+    /// Only this shard of the seeds.
     pub shard: Option<Shard>,
     /// `--account-default NAME=VALUE` overrides, passed to every run.
     pub account_defaults: Vec<(String, String)>,

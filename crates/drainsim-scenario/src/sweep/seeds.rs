@@ -10,7 +10,9 @@ pub const MAX_SEEDS: u64 = 10_000_000;
 /// A half-open range of seeds, `start..end`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SeedRange {
+    /// The first seed.
     pub start: u64,
+    /// One past the last seed.
     pub end: u64,
 }
 
@@ -20,6 +22,7 @@ impl SeedRange {
         self.end.saturating_sub(self.start)
     }
 
+    /// Whether it holds no seed.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -58,7 +61,9 @@ pub fn parse_seeds(s: &str) -> Result<SeedRange, String> {
 /// Shard `index` (1-based) of `count`: the seeds `s` of the range with `(s - start) % count == index - 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Shard {
+    /// Which shard, from 1.
     pub index: u64,
+    /// How many shards the range is split into.
     pub count: u64,
 }
 
