@@ -12,8 +12,10 @@
 //! - [`setup`]: the engine a scenario describes, and its instance groups' registrations;
 //! - [`driver`]: the one loop that moves simulated time (later registrations, the trace sink);
 //! - [`expect`]: expectations as named properties, judged against the engine;
+//! - [`step`]: one step applied (ECS calls with logical names resolved, plan steps) and judged;
 //! - [`report`]: the versioned JSON report;
-//! - [`runner`]: a run from start to end: setup, steps at their times, expectations;
+//! - [`runner`]: a run from start to end: setup, steps at their times, expectations, and the
+//!   determinism check;
 //! - [`sweep`]: one scenario over many seeds (run, aggregate, print);
 //! - [`synthetic`] and [`generate`]: scenarios made by code, written through [`write`](mod@write).
 
@@ -28,6 +30,7 @@ pub mod outcome;
 pub mod report;
 pub mod runner;
 pub mod setup;
+pub mod step;
 pub mod sweep;
 pub mod synthetic;
 pub mod timeline;
