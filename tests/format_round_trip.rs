@@ -62,3 +62,51 @@ fn an_absent_timings_field_keeps_its_default_and_an_out_of_range_one_is_refused(
     assert!(err.message.contains("ms is out of range"), "{err}");
     assert_eq!((err.line, err.column), (1, 46), "{err}");
 }
+
+/// Every ECS operation of `api::Request` is an action under its own name, read back to the same
+/// request; the plan steps follow, and nothing else is an action.
+#[test]
+fn every_ecs_request_is_an_action_and_round_trips() {
+    use drainsim_core::api::Request;
+    use drainsim_scenario::format::{Action, Step, PLAN_STEPS};
+    let requests = vec![
+        Request::CreateCluster(Default::default()),
+        Request::RegisterContainerInstance(Default::default()),
+        Request::DeregisterContainerInstance(Default::default()),
+        Request::DescribeContainerInstances(Default::default()),
+        Request::ListContainerInstances(Default::default()),
+        Request::UpdateContainerInstancesState(Default::default()),
+        Request::UpdateContainerAgent(Default::default()),
+        Request::PutAccountSetting(Default::default()),
+        Request::PutAccountSettingDefault(Default::default()),
+        Request::DeleteAccountSetting(Default::default()),
+        Request::ListAccountSettings(Default::default()),
+        Request::SubmitAttachmentStateChanges(Default::default()),
+        Request::RegisterTaskDefinition(Default::default()),
+        Request::CreateService(Default::default()),
+        Request::UpdateService(Default::default()),
+        Request::DeleteService(Default::default()),
+        Request::DescribeServices(Default::default()),
+        Request::RunTask(Default::default()),
+        Request::StartTask(Default::default()),
+        Request::StopTask(Default::default()),
+        Request::ListTasks(Default::default()),
+        Request::DescribeTasks(Default::default()),
+    ];
+    let mut names: Vec<&str> = requests.iter().map(Request::operation).collect();
+    names.extend(PLAN_STEPS);
+    assert_eq!(Action::names(), names.as_slice());
+    let options = drainsim_scenario::load::ron_options();
+    for r in requests {
+        let step = Step { at_ms: None, caller: None, action: Action::Ecs(r.clone()), expect: None };
+        let text = options.to_string(&step).expect("serializes");
+        assert!(text.contains(&format!("do:{}(", r.operation())), "{text}");
+        let back: Step = options.from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(back.action.name(), r.operation());
+        assert_eq!(back.action, Action::Ecs(r), "{text}");
+    }
+    for text in ["(do: Advance)", "(do: RunUntilQuiet)", "(do: Check([]))"] {
+        let step: Step = options.from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(options.to_string(&step).expect("serializes").replace(' ', ""), text.replace(' ', ""));
+    }
+}
