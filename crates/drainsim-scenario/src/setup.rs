@@ -1,5 +1,6 @@
 //! The setup of a run: how to run it ([`RunOptions`]), the engine a scenario describes with its
-//! time-0 setup applied, and the requests that register its instance groups. Everything here happens at one simulated instant; moving time is the driver's job (`driver.rs`).
+//! time-0 setup applied, and the requests that register its instance groups. Everything here
+//! happens at one simulated instant; moving time is the driver's job (`driver.rs`).
 
 use drainsim_core::api::{self, Request};
 use drainsim_core::faults::{FaultProfile, PinnedFault};
