@@ -110,3 +110,14 @@ fn every_ecs_request_is_an_action_and_round_trips() {
         assert_eq!(options.to_string(&step).expect("serializes").replace(' ', ""), text.replace(' ', ""));
     }
 }
+
+#[test]
+fn a_timing_may_be_written_some_but_not_none() {
+    let loaded =
+        load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: Some(7), jitterPercent: Some(250)))").expect("loads");
+    let want = drainsim_core::Timings { task_pending_ms: 7, jitter_percent: 100, ..Default::default() };
+    assert_eq!(loaded.scenario.timings, want);
+    let err = load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: None))").expect_err("None is refused");
+    assert_eq!((err.line, err.column), (1, 46), "{err}");
+    assert!(err.message.contains("leave the field out"), "{err}");
+}
