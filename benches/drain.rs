@@ -117,7 +117,7 @@ fn drain_cluster(instances: usize, tasks: usize) -> (Engine, Vec<String>) {
         register(&mut e, format!("new-{i}"), i);
     }
     e.advance_to(e.now_ms() + 1_000, u64::MAX);
-    let targets = (0..half).map(|i| e.instance_arn(e.instance_by_name(&format!("old-{i}")).expect("registered"))).collect();
+    let targets = (0..half).map(|i| e.instance_named(&format!("old-{i}")).expect("registered").arn()).collect();
     (e, targets)
 }
 
@@ -145,7 +145,7 @@ fn drains(c: &mut Criterion) {
         // Count the events once, so throughput is events per second.
         let (mut e, targets) = drain_cluster(instances, tasks);
         let events = drain(&mut e, &targets);
-        let moved: u32 = e.service_ids().map(|s| e.service(s).counts.running).sum();
+        let moved: u32 = e.services().map(|s| s.running_count()).sum();
         assert_eq!(moved as usize, tasks, "every task is running again after the drain");
         g.throughput(Throughput::Elements(events));
         g.bench_function(&name, |b| {
@@ -198,7 +198,7 @@ fn placement(c: &mut Criterion) {
                     .expect("valid service");
                     // The scheduler's pass is the event at the current instant: it places every task.
                     e.step();
-                    let placed = e.service(drainsim_core::ids::ServiceId(0)).counts.pending;
+                    let placed = e.service_named("svc").expect("created").pending_count();
                     assert_eq!(placed as usize, tasks);
                     black_box(placed)
                 },
@@ -221,7 +221,7 @@ fn scenario(c: &mut Criterion) {
 /// The engine's own queue and dispatch: no-op events (a reconnect of a connected agent) pinned at
 /// pseudo-random times and processed through `Engine::step`, with 10,000 or 1,000,000 pending.
 fn engine_events(c: &mut Criterion) {
-    use drainsim_core::faults::PinnedFault;
+    use drainsim_core::PinnedFault;
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
     g.throughput(Throughput::Elements(1_000_000));
@@ -234,7 +234,7 @@ fn engine_events(c: &mut Criterion) {
         });
         e.create_cluster("bench").expect("valid");
         register(&mut e, "i0".into(), 0);
-        let id = e.instance_by_name("i0").expect("registered");
+        let id = e.instance_named("i0").expect("registered").id();
         (e, id)
     };
     for (name, pending) in [("events_1m_10k_pending", 10_000u64), ("events_1m_1m_pending", 1_000_000)] {

@@ -41,7 +41,6 @@ fn main() -> Result<(), EcsError> {
         deployment_configuration: Some(api::DeploymentConfiguration {
             minimum_healthy_percent: Some(50),
             maximum_percent: Some(200),
-            ..Default::default()
         }),
         ..Default::default()
     }))?;

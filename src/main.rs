@@ -151,7 +151,7 @@ fn main() -> ExitCode {
         Command::Check { files } => check(&files),
         Command::Sweep(args) => sweep_command(args),
         Command::Graph { which } => {
-            let graphs = drainsim_core::transitions::Transitions::default();
+            let graphs = drainsim_core::Transitions::default();
             let dot = match which {
                 GraphKind::Instance => graphs.instance.to_dot(),
                 GraphKind::Task => graphs.task.to_dot(),
@@ -220,7 +220,7 @@ fn run(args: RunArgs) -> ExitCode {
             };
             let mut out = std::io::BufWriter::new(file);
             let mut write_error = None;
-            let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::trace::TraceRecord]| {
+            let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord]| {
                 for r in records {
                     let r = timeline::render_record(e, r);
                     if let Err(err) = writeln!(out, "{}\t{}\t{}\t{}\t{}", r.time_ms, r.subject, r.subject_arn, r.change, r.reason)
@@ -306,7 +306,7 @@ fn stall_explanation(reason: &str) -> String {
 }
 
 fn print_text(
-    outcome: &runner::RunOutcome,
+    outcome: &drainsim_scenario::RunOutcome,
     loaded: &LoadedScenario,
     mode: TimelineMode,
     wall: std::time::Duration,
@@ -478,7 +478,7 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
         }
     };
     if args.json {
-        match serde_json::to_string_pretty(&report) {
+        match sweep::render_json(&report) {
             Ok(s) => say!("{s}"),
             Err(e) => {
                 eprintln!("error: cannot render the sweep: {e}");

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+use drainsim_scenario::format::{Cmp, Expectation};
 use drainsim_scenario::generate::{
     check_case, counterexample_dir, named, standard_properties, write_counterexample, CaseRun, Counterexample, Finding,
     InstanceCase, PlanStep, Property, PropertyKind, ScenarioCase, ServiceCase, StrategyCase, TaskCase, Verdict, MAX_INSTANCES,
@@ -206,12 +207,15 @@ fn too_strict(r: &CaseRun) -> Verdict {
     let mut found = Vec::new();
     for (n, sv) in r.case.services.iter().enumerate() {
         let e = &r.outcome.engine;
-        let Some(id) = e.service_by_name(&format!("svc{n}")) else { continue };
-        if let Some(m) = e.service(id).observations.min_healthy_observed {
+        let Some(s) = e.service_named(&format!("svc{n}")) else { continue };
+        if let Some(m) = s.min_healthy_observed() {
             if m < sv.floor() + 1 {
                 found.push(Finding {
                     detail: format!("svc{n}: {m} healthy observed, floor {}", sv.floor()),
-                    expectation: Some(named(TOO_STRICT, &format!("MinHealthyObserved(\"svc{n}\", AtLeast({}))", sv.floor() + 1))),
+                    expectation: Some(named(
+                        TOO_STRICT,
+                        Expectation::MinHealthyObserved(format!("svc{n}"), Cmp::AtLeast(u64::from(sv.floor()) + 1)),
+                    )),
                 });
             }
         }

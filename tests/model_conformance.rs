@@ -154,7 +154,7 @@ fn responses_and_requests_use_the_models_names_and_enums() {
         &mut errors,
     );
     e.advance_to(240_000, 1_000_000);
-    let arns: Vec<String> = e.instance_ids().map(|i| e.instance_arn(i)).collect();
+    let arns: Vec<String> = e.instances().map(|i| i.arn()).collect();
     call(
         &mut e,
         Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {

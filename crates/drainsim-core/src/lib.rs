@@ -56,7 +56,9 @@ pub use state::service::{BreachCause, Episode, StallReason};
 pub use state::trace::{Change, Subject, Trace, TraceRecord};
 pub use timings::Timings;
 
-/// Simulated time: milliseconds since the start of the run, and how to print it.
+/// Simulated time: milliseconds since the start of the run, how to print it, and how to read a
+/// bounded one with serde.
 pub mod time {
     pub use crate::infra::time::{format_sim_time, SimTimeMs, HOUR_MS, MAX_SIM_TIME_MS, MINUTE_MS, SECOND_MS};
+    pub use crate::timings::{bounded_time, bounded_time_opt};
 }

@@ -1,36 +1,57 @@
 //! Durations of the AWS-side processes the engine simulates.
 
-use crate::infra::time::{SimTimeMs, HOUR_MS, SECOND_MS};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::infra::time::{SimTimeMs, HOUR_MS, MAX_SIM_TIME_MS, SECOND_MS};
 
 /// Durations of AWS-side processes (reference §9.3). Every field is milliseconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Read from a scenario's `timings:` (camelCase field names, unknown fields refused, an absent field
+/// keeps its default below). Every duration is at most [`MAX_SIM_TIME_MS`];
+/// `schedulerRetryIntervalMs` is at least 1 and `jitterPercent` at most 100 (larger or smaller
+/// values are clamped as they are read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct Timings {
     /// Each stage of an agent update (PENDING→STAGING→STAGED→UPDATING→UPDATED).
+    #[serde(deserialize_with = "duration")]
     pub agent_update_stage_ms: SimTimeMs,
     /// How long an INACTIVE instance stays describable (reference §3.2: one hour).
+    #[serde(deserialize_with = "duration")]
     pub inactive_describable_ms: SimTimeMs,
     /// Period of the retry pass of a service that has work it could not do.
+    #[serde(deserialize_with = "at_least_one_ms")]
     pub scheduler_retry_interval_ms: SimTimeMs,
     /// PROVISIONING → PENDING (ENI creation and attach for awsvpc tasks).
+    #[serde(deserialize_with = "duration")]
     pub task_provisioning_ms: SimTimeMs,
     /// PENDING → ACTIVATING (image pull and container start).
+    #[serde(deserialize_with = "duration")]
     pub task_pending_ms: SimTimeMs,
     /// ACTIVATING → RUNNING.
+    #[serde(deserialize_with = "duration")]
     pub task_activating_ms: SimTimeMs,
     /// DEPROVISIONING → STOPPED.
+    #[serde(deserialize_with = "duration")]
     pub task_deprovisioning_ms: SimTimeMs,
     /// Uniform jitter applied to task durations, in percent (0 = none).
+    #[serde(deserialize_with = "percent")]
     pub jitter_percent: u32,
     /// When a task with neither load balancer nor container health check counts as healthy after
     /// RUNNING: 0 under the seed's rule (default), 40 s under today's documented rule.
+    #[serde(deserialize_with = "duration")]
     pub healthy_after_running_ms: SimTimeMs,
     /// REGISTERING: trunk ENI PRECREATED → ATTACHING.
+    #[serde(deserialize_with = "duration")]
     pub trunk_provisioning_ms: SimTimeMs,
     /// Trunk ENI ATTACHING → ATTACHED.
+    #[serde(deserialize_with = "duration")]
     pub trunk_attach_ms: SimTimeMs,
     /// ATTACHED → the agent's SubmitAttachmentStateChanges acknowledgment.
+    #[serde(deserialize_with = "duration")]
     pub trunk_acknowledge_ms: SimTimeMs,
     /// Each stage of the trunk ENI's detach (DETACHING → DETACHED → DELETED).
+    #[serde(deserialize_with = "duration")]
     pub trunk_detach_stage_ms: SimTimeMs,
 }
 
@@ -52,4 +73,53 @@ impl Default for Timings {
             trunk_detach_stage_ms: 5 * SECOND_MS,
         }
     }
+}
+
+/// Reads a simulated duration or time, refusing one past [`MAX_SIM_TIME_MS`].
+pub fn bounded_time<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Error> {
+    let ms = u64::deserialize(d)?;
+    if ms > MAX_SIM_TIME_MS {
+        return Err(serde::de::Error::custom(format!(
+            "{ms} ms is out of range: simulated times are at most {MAX_SIM_TIME_MS} ms"
+        )));
+    }
+    Ok(ms)
+}
+
+/// [`bounded_time`] of an optional value (`None` passes).
+pub fn bounded_time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimTimeMs>, D::Error> {
+    match Option::<u64>::deserialize(d)? {
+        Some(ms) if ms > MAX_SIM_TIME_MS => {
+            Err(serde::de::Error::custom(format!("{ms} ms is out of range: simulated times are at most {MAX_SIM_TIME_MS} ms")))
+        }
+        v => Ok(v),
+    }
+}
+
+/// A field that is present: a value, also written `Some(value)` (as scenario files may write an
+/// optional field); `None` is refused, since leaving the field out is how a file keeps the default.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Option::<T>::deserialize(d)?
+        .ok_or_else(|| serde::de::Error::custom("None is not a timing; leave the field out to keep its default"))
+}
+
+/// A bounded duration of [`Timings`].
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Error> {
+    let ms: u64 = present(d)?;
+    if ms > MAX_SIM_TIME_MS {
+        return Err(serde::de::Error::custom(format!(
+            "{ms} ms is out of range: simulated times are at most {MAX_SIM_TIME_MS} ms"
+        )));
+    }
+    Ok(ms)
+}
+
+/// A bounded period that is at least 1 ms (a retry interval of 0 would never move the clock).
+fn at_least_one_ms<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Error> {
+    duration(d).map(|ms| ms.max(1))
+}
+
+/// A percentage, clamped to 100.
+fn percent<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    present::<D, u32>(d).map(|p| p.min(100))
 }

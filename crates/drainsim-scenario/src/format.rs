@@ -2,9 +2,12 @@
 //! scenario file under `scenarios/` that uses it. Unknown fields and wrong types are errors.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use drainsim_core::api;
-use serde::{Deserialize, Deserializer};
+use drainsim_core::time::{bounded_time, bounded_time_opt};
+use drainsim_core::Timings;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Most instances a scenario may declare.
 pub const MAX_INSTANCES: u64 = 100_000;
@@ -24,21 +27,12 @@ fn bounded_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
 /// The latest simulated time a scenario may name: 2^50 ms, about 35,000 years.
 pub const MAX_TIME_MS: u64 = drainsim_core::time::MAX_SIM_TIME_MS;
 
-fn bounded_time<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let ms = u64::deserialize(d)?;
-    if ms > MAX_TIME_MS {
-        return Err(serde::de::Error::custom(format!("{ms} ms is out of range: simulated times are at most {MAX_TIME_MS} ms")));
-    }
-    Ok(ms)
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
-fn bounded_time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    match Option::<u64>::deserialize(d)? {
-        Some(ms) if ms > MAX_TIME_MS => {
-            Err(serde::de::Error::custom(format!("{ms} ms is out of range: simulated times are at most {MAX_TIME_MS} ms")))
-        }
-        v => Ok(v),
-    }
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 fn default_count() -> u32 {
@@ -46,203 +40,211 @@ fn default_count() -> u32 {
 }
 
 /// A scenario file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scenario {
+    /// The scenario's name (non-empty; reports carry it).
     pub name: String,
-    #[serde(default)]
+    /// What the scenario shows, for readers.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The seed of the run (IDs, jitter, tie-breaks); `--seed` replaces it.
     #[serde(default)]
     pub seed: u64,
     /// Unix seconds at simulated time 0 (default 2019-06-06T00:00:00Z).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch_unix_seconds: Option<u64>,
-    #[serde(default)]
+    /// The AWS account ID in ARNs (default `123456789012`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
-    #[serde(default)]
+    /// The region in ARNs (default `us-east-1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// The newest agent version UpdateContainerAgent installs.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_agent_version: Option<String>,
-    #[serde(default)]
-    pub timings: TimingsSpec,
+    /// The engine's timings (an absent field keeps its documented default).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub timings: Timings,
     /// Overrides of AWS defaults (what applies when no principal has a setting).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub account_defaults: BTreeMap<String, String>,
     /// PutAccountSetting calls applied at time 0, before anything registers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_settings: Vec<api::PutAccountSettingRequest>,
-    #[serde(default)]
+    /// Clusters created at time 0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clusters: Vec<String>,
-    #[serde(default)]
+    /// Instance groups, registered at their `registerAtMs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<InstanceGroup>,
-    #[serde(default)]
+    /// RegisterTaskDefinition calls applied at time 0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub task_definitions: Vec<api::RegisterTaskDefinitionRequest>,
-    #[serde(default)]
+    /// CreateService calls applied at time 0, after the instances of time 0 registered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<api::CreateServiceRequest>,
-    #[serde(default)]
+    /// Fault injection (none by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSpec>,
-    #[serde(default)]
+    /// The script: steps in time order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
     /// Checked when the run ends.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expectations: Vec<Expectation>,
     /// Simulated-time bound of the run (default 24 h).
-    #[serde(default, deserialize_with = "bounded_time_opt")]
+    #[serde(default, deserialize_with = "bounded_time_opt", skip_serializing_if = "Option::is_none")]
     pub end_time_ms: Option<u64>,
     /// Event bound of the run (default 50,000,000).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_events: Option<u64>,
-}
-
-/// Overrides of the engine's timings (milliseconds; absent keeps the documented default).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TimingsSpec {
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub agent_update_stage_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub inactive_describable_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub scheduler_retry_interval_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub task_provisioning_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub task_pending_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub task_activating_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub task_deprovisioning_ms: Option<u64>,
-    pub jitter_percent: Option<u32>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub healthy_after_running_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub trunk_provisioning_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub trunk_attach_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub trunk_acknowledge_ms: Option<u64>,
-    #[serde(default, deserialize_with = "bounded_time_opt")]
-    pub trunk_detach_stage_ms: Option<u64>,
 }
 
 /// A group of alike instances; a group `web` of count 3 is `web-1`, `web-2`, `web-3` (a group of
 /// count 1 is just `web`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstanceGroup {
+    /// The group's name; its members are named after it.
     pub name: String,
+    /// How many instances (1 to [`MAX_INSTANCES`], default 1).
     #[serde(default = "default_count", deserialize_with = "bounded_count")]
     pub count: u32,
-    #[serde(default)]
+    /// The cluster they register in (default: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// The EC2 instance type (it decides the task ENI limit).
     pub instance_type: String,
     /// One zone, or several to deal the instances round-robin.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub availability_zones: Vec<String>,
     /// CPU units (1,024 per vCPU).
     pub cpu: i64,
     /// Memory in MiB.
     pub memory: i64,
     /// Host ports the agent reserves (default 22, 2375, 2376, 51678, 51679).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_ports: Option<Vec<u16>>,
-    #[serde(default)]
+    /// Custom attributes registered with each instance.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
-    #[serde(default)]
+    /// Tags registered with each instance.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
     /// The IAM role the instance registers as (settings such as awsvpcTrunking resolve for it).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_role: Option<String>,
-    #[serde(default)]
+    /// The container agent's version (default `1.29.0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
     /// Task ENI limit for an instance type missing from the built-in table.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_eni_limit: Option<u16>,
     /// When the group registers (default 0).
-    #[serde(default, deserialize_with = "bounded_time")]
+    #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
     pub register_at_ms: u64,
 }
 
+impl InstanceGroup {
+    /// A group of one instance registered at time 0, with no optional field set.
+    pub fn new(name: &str, instance_type: &str, cpu: i64, memory: i64) -> Self {
+        InstanceGroup {
+            name: name.to_string(),
+            count: 1,
+            cluster: None,
+            instance_type: instance_type.to_string(),
+            availability_zones: vec![],
+            cpu,
+            memory,
+            reserved_ports: None,
+            attributes: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            instance_role: None,
+            agent_version: None,
+            task_eni_limit: None,
+            register_at_ms: 0,
+        }
+    }
+}
+
 /// Fault injection of a run.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultsSpec {
+    /// Chance, per thousand, that an instance's trunk ENI provisioning fails.
     #[serde(default)]
     pub trunk_provisioning_failure_per_mille: u32,
+    /// Extra latency of every ENI attachment.
     #[serde(default, deserialize_with = "bounded_time")]
     pub eni_attach_latency_ms: u64,
+    /// Chance, per thousand, that a task fails to start.
     #[serde(default)]
     pub task_start_failure_per_mille: u32,
     /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
     #[serde(default)]
     pub agent_disconnects_per_hour: u32,
     /// Instances whose trunk provisioning fails.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trunk_failures: Vec<String>,
-    #[serde(default)]
+    /// Faults at fixed times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pinned: Vec<PinnedFaultSpec>,
 }
 
 /// A fault at a time.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PinnedFaultSpec {
+    /// When the fault happens.
     #[serde(deserialize_with = "bounded_time")]
     pub at_ms: u64,
+    /// What happens.
     pub fault: PinnedFaultKind,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A fault pinned to a time, on an instance named in the scenario (registered at time 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PinnedFaultKind {
+    /// The instance's agent disconnects.
     AgentDisconnect(String),
+    /// The instance's agent reconnects.
     AgentReconnect(String),
     /// The next agent update of the instance fails when it would reach the stage.
     AgentUpdateFailure(String, String),
 }
 
 /// One step of the script.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Step {
     /// Simulated time of the step (default: right after the previous one).
-    #[serde(default, deserialize_with = "bounded_time_opt")]
+    #[serde(default, deserialize_with = "bounded_time_opt", skip_serializing_if = "Option::is_none")]
     pub at_ms: Option<u64>,
     /// The principal the request runs as (default: the account's root user).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<String>,
+    /// What the step does (`do:` in a file).
     #[serde(rename = "do")]
     pub action: Action,
     /// What the step's result must be (default: `Success`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<StepExpect>,
 }
 
 /// What a step does: one ECS operation, or a step of a drain plan.
-#[derive(Debug, Clone, Deserialize)]
+///
+/// In a file an ECS operation is written as its request under the operation's name
+/// (`RegisterContainerInstance((...))`), exactly as [`api::Request`] reads it; the plan steps are
+/// written the same way (`DrainInstances((...))`, `Advance`). The ECS operations are not listed
+/// here: any operation `api::Request` knows is an action.
+// A scenario holds a handful of steps, read once; boxing the request would only make every match
+// on an ECS call dereference it.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    CreateCluster(api::CreateClusterRequest),
-    RegisterContainerInstance(api::RegisterContainerInstanceRequest),
-    DeregisterContainerInstance(api::DeregisterContainerInstanceRequest),
-    DescribeContainerInstances(api::DescribeContainerInstancesRequest),
-    ListContainerInstances(api::ListContainerInstancesRequest),
-    UpdateContainerInstancesState(api::UpdateContainerInstancesStateRequest),
-    UpdateContainerAgent(api::UpdateContainerAgentRequest),
-    PutAccountSetting(api::PutAccountSettingRequest),
-    PutAccountSettingDefault(api::PutAccountSettingDefaultRequest),
-    DeleteAccountSetting(api::DeleteAccountSettingRequest),
-    ListAccountSettings(api::ListAccountSettingsRequest),
-    SubmitAttachmentStateChanges(api::SubmitAttachmentStateChangesRequest),
-    RegisterTaskDefinition(api::RegisterTaskDefinitionRequest),
-    CreateService(api::CreateServiceRequest),
-    UpdateService(api::UpdateServiceRequest),
-    DeleteService(api::DeleteServiceRequest),
-    DescribeServices(api::DescribeServicesRequest),
-    RunTask(api::RunTaskRequest),
-    StartTask(api::StartTaskRequest),
-    StopTask(api::StopTaskRequest),
-    ListTasks(api::ListTasksRequest),
-    DescribeTasks(api::DescribeTasksRequest),
+    /// One ECS operation (instance references may be logical names; the runner resolves them).
+    Ecs(api::Request),
     /// Sets instances (names or group names) to DRAINING, at most `waveSize` (≤ 10) per call.
     DrainInstances(DrainPlan),
     /// Sets instances back to ACTIVE, 10 per call.
@@ -263,34 +265,239 @@ pub enum Action {
     Check(Vec<Expectation>),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// The names of the plan steps, in the order of [`Action`]'s variants.
+pub const PLAN_STEPS: [&str; 8] = [
+    "DrainInstances",
+    "ActivateInstances",
+    "WaitForDrain",
+    "DeregisterInstances",
+    "StopTasksOn",
+    "Advance",
+    "RunUntilQuiet",
+    "Check",
+];
+
+impl Action {
+    /// The action's name as a file spells it: the ECS operation's name ([`api::Request::operation`])
+    /// or the plan step's.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Ecs(r) => r.operation(),
+            Action::DrainInstances(_) => PLAN_STEPS[0],
+            Action::ActivateInstances(_) => PLAN_STEPS[1],
+            Action::WaitForDrain(_) => PLAN_STEPS[2],
+            Action::DeregisterInstances(_) => PLAN_STEPS[3],
+            Action::StopTasksOn(_) => PLAN_STEPS[4],
+            Action::Advance => PLAN_STEPS[5],
+            Action::RunUntilQuiet => PLAN_STEPS[6],
+            Action::Check(_) => PLAN_STEPS[7],
+        }
+    }
+
+    /// Every action name a file may use: the ECS operations [`api::Request`] reads, then
+    /// [`PLAN_STEPS`].
+    pub fn names() -> &'static [&'static str] {
+        static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+        NAMES.get_or_init(|| action_serde::ecs_operations().iter().chain(PLAN_STEPS.iter()).copied().collect())
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let index = |name: &str| Action::names().iter().position(|n| *n == name).unwrap_or(0) as u32;
+        let name = self.name();
+        match self {
+            Action::Ecs(r) => r.serialize(s),
+            Action::DrainInstances(p) | Action::ActivateInstances(p) => {
+                s.serialize_newtype_variant("Action", index(name), name, p)
+            }
+            Action::WaitForDrain(w) => s.serialize_newtype_variant("Action", index(name), name, w),
+            Action::DeregisterInstances(p) => s.serialize_newtype_variant("Action", index(name), name, p),
+            Action::StopTasksOn(p) => s.serialize_newtype_variant("Action", index(name), name, p),
+            Action::Advance | Action::RunUntilQuiet => s.serialize_unit_variant("Action", index(name), name),
+            Action::Check(list) => s.serialize_newtype_variant("Action", index(name), name, list),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_enum("Action", Action::names(), action_serde::ActionVisitor)
+    }
+}
+
+/// The hand-written half of [`Action`]'s serde: the variant name decides between an ECS request
+/// (handed back to [`api::Request`]'s own `Deserialize`) and a plan step.
+mod action_serde {
+    use std::fmt;
+
+    use drainsim_core::api;
+    use serde::de::{self, DeserializeSeed, EnumAccess, IntoDeserializer, VariantAccess, Visitor};
+    use serde::{Deserialize, Deserializer};
+
+    use super::{Action, PLAN_STEPS};
+
+    /// The operation names [`api::Request`]'s derived `Deserialize` accepts, asked from the derive
+    /// itself: it hands its variant list to `deserialize_enum`, which this probe keeps.
+    pub(super) fn ecs_operations() -> &'static [&'static str] {
+        #[derive(Debug)]
+        struct Probe(Option<&'static [&'static str]>);
+        impl fmt::Display for Probe {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("variant probe")
+            }
+        }
+        impl std::error::Error for Probe {}
+        impl de::Error for Probe {
+            fn custom<T: fmt::Display>(_: T) -> Self {
+                Probe(None)
+            }
+        }
+        struct Variants;
+        impl<'de> Deserializer<'de> for Variants {
+            type Error = Probe;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Probe> {
+                Err(Probe(None))
+            }
+            fn deserialize_enum<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                variants: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Probe> {
+                Err(Probe(Some(variants)))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+                unit_struct newtype_struct seq tuple tuple_struct map struct identifier ignored_any
+            }
+        }
+        match api::Request::deserialize(Variants) {
+            Err(Probe(Some(variants))) => variants,
+            _ => unreachable!("api::Request is an externally tagged enum"),
+        }
+    }
+
+    /// Reads a variant name, refusing one that is neither an ECS operation nor a plan step.
+    struct Name;
+
+    impl<'de> DeserializeSeed<'de> for Name {
+        type Value = String;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+            d.deserialize_identifier(self)
+        }
+    }
+
+    impl Visitor<'_> for Name {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an action name")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            if Action::names().contains(&v) {
+                Ok(v.to_string())
+            } else {
+                Err(E::unknown_variant(v, Action::names()))
+            }
+        }
+    }
+
+    /// An enum whose variant name was already read: hands `name` and the rest of the input to a
+    /// derived `Deserialize` as if it read them itself (error positions stay those of the input).
+    struct Replay<A> {
+        name: String,
+        access: A,
+    }
+
+    impl<'de, A: VariantAccess<'de>> Deserializer<'de> for Replay<A> {
+        type Error = A::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, A::Error> {
+            v.visit_enum(self)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+        }
+    }
+
+    impl<'de, A: VariantAccess<'de>> EnumAccess<'de> for Replay<A> {
+        type Error = A::Error;
+        type Variant = A;
+        fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, A), A::Error> {
+            let value = seed.deserialize(self.name.into_deserializer())?;
+            Ok((value, self.access))
+        }
+    }
+
+    pub(super) struct ActionVisitor;
+
+    impl<'de> Visitor<'de> for ActionVisitor {
+        type Value = Action;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an ECS operation or a plan step")
+        }
+        fn visit_enum<E: EnumAccess<'de>>(self, data: E) -> Result<Action, E::Error> {
+            let (name, v) = data.variant_seed(Name)?;
+            Ok(match PLAN_STEPS.iter().position(|p| *p == name) {
+                Some(0) => Action::DrainInstances(v.newtype_variant()?),
+                Some(1) => Action::ActivateInstances(v.newtype_variant()?),
+                Some(2) => Action::WaitForDrain(v.newtype_variant()?),
+                Some(3) => Action::DeregisterInstances(v.newtype_variant()?),
+                Some(4) => Action::StopTasksOn(v.newtype_variant()?),
+                Some(5) => {
+                    v.unit_variant()?;
+                    Action::Advance
+                }
+                Some(6) => {
+                    v.unit_variant()?;
+                    Action::RunUntilQuiet
+                }
+                Some(7) => Action::Check(v.newtype_variant()?),
+                _ => Action::Ecs(api::Request::deserialize(Replay { name, access: v })?),
+            })
+        }
+    }
+}
+
+/// Instances to set DRAINING or ACTIVE, in waves of UpdateContainerInstancesState calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DrainPlan {
-    #[serde(default)]
+    /// The cluster of the instances (default: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// Instance names or group names (a group stands for its members).
     pub instances: Vec<String>,
-    #[serde(default)]
+    /// Instances per call (1 to 10, default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wave_size: Option<u32>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// Instances to wait for, and how long at most.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitSpec {
+    /// Instance names or group names whose drains must complete.
     pub instances: Vec<String>,
+    /// How long to wait at most (the step then times out).
     #[serde(deserialize_with = "bounded_time")]
     pub timeout_ms: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// The tasks of one instance to stop with StopTask calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StopTasksPlan {
-    #[serde(default)]
+    /// The instance's cluster (default: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// The instance's name.
     pub instance: String,
     /// Only tasks that belong to no service (default true).
     #[serde(default = "default_true")]
     pub standalone_only: bool,
-    #[serde(default)]
+    /// The `reason` of the StopTask calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -298,18 +505,22 @@ fn default_true() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// Instances to deregister with DeregisterContainerInstance calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeregisterPlan {
-    #[serde(default)]
+    /// The instances' cluster (default: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
+    /// Instance names or group names.
     pub instances: Vec<String>,
+    /// Deregister even with tasks running (`force: true`).
     #[serde(default)]
     pub force: bool,
 }
 
 /// The expected result of a step.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StepExpect {
     /// The request succeeded (failures lists may be non-empty).
     Success,
@@ -330,24 +541,36 @@ pub enum StepExpect {
 }
 
 /// A comparison with a number (or null).
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Cmp {
+    /// Exactly this value.
     Eq(u64),
+    /// At least this value.
     AtLeast(u64),
+    /// At most this value.
     AtMost(u64),
+    /// No value (null in the report).
     Null,
 }
 
 /// A named property of the run: checked at a step (`Check`) or at the end.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Expectation {
+    /// The instance's status (`ACTIVE`, `DRAINING`, ...): (instance, status).
     InstanceStatus(String, String),
+    /// The instance's statusReason contains the text: (instance, text).
     InstanceStatusReasonContains(String, String),
+    /// The instance's `version` (bumped by every change ECS reports).
     InstanceVersion(String, Cmp),
+    /// The instance's runningTasksCount.
     InstanceRunningTasks(String, Cmp),
+    /// The instance's pendingTasksCount.
     InstancePendingTasks(String, Cmp),
+    /// Whether the instance's agent is connected.
     AgentConnected(String, bool),
+    /// The instance's agentUpdateStatus (`PENDING` ... `UPDATED`, `FAILED`), or none.
     AgentUpdateStatus(String, Option<String>),
+    /// The instance's agent version.
     AgentVersion(String, String),
     /// Whether DescribeContainerInstances still finds the instance.
     Describable(String, bool),
@@ -355,15 +578,25 @@ pub enum Expectation {
     ListedInstances(Option<String>, Option<String>, Vec<String>),
     /// The effective value of a setting for a principal (principal ARN, setting name, value).
     EffectiveSetting(String, String, String),
+    /// The instance's task ENI limit (null when it has none).
     TaskEniLimit(String, Cmp),
+    /// Task ENIs the instance has in use.
     TaskEnisInUse(String, Cmp),
+    /// Whether the instance has a trunk ENI.
     Trunked(String, bool),
+    /// Whether the instance has the attribute: (instance, attribute, expected).
     HasAttribute(String, String, bool),
+    /// The service's desiredCount.
     ServiceDesiredCount(String, Cmp),
+    /// The service's runningCount.
     ServiceRunningCount(String, Cmp),
+    /// Healthy tasks of the service.
     ServiceHealthyCount(String, Cmp),
+    /// The service's pendingCount.
     ServicePendingCount(String, Cmp),
+    /// The lowest healthy count of the service after its first steady state (null if never).
     MinHealthyObserved(String, Cmp),
+    /// The most tasks of the service at once (null if never observed).
     MaxTasksObserved(String, Cmp),
     /// Failed placement attempts of a service for a reason.
     PlacementFailures(String, String, Cmp),
@@ -373,10 +606,15 @@ pub enum Expectation {
     ServiceEventNotSeen(String, String),
     /// A stall episode with this reason was recorded.
     Stalled(String, String),
+    /// The service never stalled.
     NoStalls(String),
+    /// How many times the service went below its healthy floor.
     FloorBreaches(String, Cmp),
+    /// A floor breach of the service had this cause.
     FloorBreachCause(String, String),
+    /// Tasks of the service replaced more than once by drains.
     TasksMovedMoreThanOnce(String, Cmp),
+    /// Whether the service is in steady state.
     SteadyState(String, bool),
     /// The instance's drain completed at or before this simulated time.
     DrainCompletedBy(String, u64),
@@ -386,6 +624,7 @@ pub enum Expectation {
     DrainNotCompletedBy(String, u64),
     /// runningTasksCount reached 0 strictly before the drain completed.
     NoRunningBeforeDrainCompleted(String),
+    /// Every drain that was started completed at or before this simulated time.
     AllDrainsCompletedBy(u64),
     /// The run stopped for this reason (`quiet`, `endTime`, `maxEvents`).
     StopReason(String),

@@ -2,8 +2,8 @@
 //!
 //! A [`ScenarioCase`] is a small cluster (1–5 instances of one size), one task definition, 1–3
 //! services with their `minimumHealthyPercent`/`maximumPercent`, and a drain plan of at most
-//! [`MAX_PLAN_STEPS`] steps. [`render`] writes it as RON scenario text that [`crate::load_str`]
-//! accepts (written by hand from `format.rs`, so a format change that breaks it fails a test), and
+//! [`MAX_PLAN_STEPS`] steps. [`scenario_of`] builds it as a [`Scenario`] value and [`render`] writes
+//! that with the format's own `Serialize` (so it is always text [`crate::load_str`] accepts), and
 //! [`check_case`] runs it with invariants checked after every event and judges the [`Property`]s:
 //!
 //! - **always** (safety): must hold in every run;
@@ -22,13 +22,16 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use drainsim_core::ids::TaskId;
-use drainsim_core::lifecycle::InstanceStatus;
 use drainsim_core::time::SECOND_MS;
-use drainsim_core::{EcsErrorKind, Engine};
+use drainsim_core::{BreachCause, EcsErrorKind, Engine, InstanceStatus, ServiceView};
 
+use drainsim_core::api;
+
+use crate::format::{Action, Cmp, DeregisterPlan, DrainPlan, Expectation, InstanceGroup, Scenario, Step, StepExpect, WaitSpec};
 use crate::load::load_str;
-use crate::runner::{run, RunOptions, RunOutcome};
+use crate::outcome::RunOutcome;
+use crate::runner::{run, RunOptions};
+use crate::write::to_ron;
 
 /// Most steps of a generated drain plan.
 pub const MAX_PLAN_STEPS: usize = 10;
@@ -53,6 +56,7 @@ const LB_DEREGISTRATION_DELAY_S: u64 = 10;
 /// One instance: `slots` tasks fit on it by CPU and memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceCase {
+    /// How many tasks fit on it.
     pub slots: u32,
     /// Index into us-east-1a/b/c.
     pub zone: u8,
@@ -63,17 +67,24 @@ pub struct InstanceCase {
 pub enum StrategyCase {
     /// None given: ECS's default AZ spread.
     Default,
+    /// `binpack` on memory.
     BinpackMemory,
+    /// `spread` over `instanceId`.
     SpreadInstanceId,
+    /// `random`.
     Random,
 }
 
 /// One REPLICA service of the case's task definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceCase {
+    /// desiredCount.
     pub desired: u32,
+    /// minimumHealthyPercent.
     pub min_percent: u32,
+    /// maximumPercent.
     pub max_percent: u32,
+    /// Its placement strategy.
     pub strategy: StrategyCase,
 }
 
@@ -99,6 +110,7 @@ impl ServiceCase {
 pub struct TaskCase {
     /// A fixed host port: at most one task (of any service) per instance.
     pub host_port: bool,
+    /// The container's stopTimeout in seconds.
     pub stop_timeout_s: u32,
     /// How long the process takes to exit after SIGTERM (None: killed at the stop timeout).
     pub exit_after_sigterm_ms: Option<u64>,
@@ -108,19 +120,46 @@ pub struct TaskCase {
 /// shrinking the instance list never leaves a dangling reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanStep {
-    Drain { instances: Vec<u8>, wave_size: u32 },
-    Activate { instances: Vec<u8> },
-    WaitForDrain { instances: Vec<u8>, timeout_ms: u64 },
-    Deregister { instance: u8, force: bool },
+    /// `DrainInstances` of the listed instances.
+    Drain {
+        /// Instance indices.
+        instances: Vec<u8>,
+        /// Instances per call (clamped to 1–10 when written).
+        wave_size: u32,
+    },
+    /// `ActivateInstances` of the listed instances.
+    Activate {
+        /// Instance indices.
+        instances: Vec<u8>,
+    },
+    /// `WaitForDrain` of the listed instances.
+    WaitForDrain {
+        /// Instance indices.
+        instances: Vec<u8>,
+        /// How long to wait at most.
+        timeout_ms: u64,
+    },
+    /// `DeregisterInstances` of one instance.
+    Deregister {
+        /// Instance index.
+        instance: u8,
+        /// Deregister with `force: true`.
+        force: bool,
+    },
+    /// Only moves the clock.
     Advance,
 }
 
 /// A generated scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioCase {
+    /// The scenario's seed.
     pub seed: u64,
+    /// The instances, named `i0`, `i1`, ...
     pub instances: Vec<InstanceCase>,
+    /// The one task definition, `app`.
     pub task: TaskCase,
+    /// The services, named `svc0`, `svc1`, ...
     pub services: Vec<ServiceCase>,
     /// Service 0 sits behind a load balancer (health after interval × threshold, deregistration delay).
     pub load_balancer: bool,
@@ -237,105 +276,157 @@ pub fn render(case: &ScenarioCase) -> String {
     scenario_ron(case, "generated", &[], &[])
 }
 
-/// Renders a case with step expectations (`expect:` of step k, RON text, or None for success) and
-/// end-of-run expectations (RON text).
-pub fn scenario_ron(case: &ScenarioCase, name: &str, step_expects: &[Option<String>], expectations: &[String]) -> String {
-    let mut s = String::new();
-    let w = &mut s;
-    let _ = writeln!(w, "Scenario(");
-    let _ = writeln!(w, "    name: {name:?},");
-    let _ = writeln!(
-        w,
-        "    description: \"Generated case (instances: {}, services: {}, plan steps: {})\",",
-        case.instances.len(),
-        case.services.len(),
-        case.steps.len()
-    );
-    let _ = writeln!(w, "    seed: {},", case.seed);
-    let _ = writeln!(w, "    clusters: [{CLUSTER:?}],");
-    let _ = writeln!(w, "    instances: [");
-    for (n, i) in case.instances.iter().enumerate() {
-        let _ = writeln!(
-            w,
-            "        (name: \"i{n}\", cluster: {CLUSTER:?}, instanceType: \"m5.large\", availabilityZones: [{:?}], cpu: {}, memory: {}),",
-            ZONES[i.zone as usize % ZONES.len()],
-            TASK_CPU * i.slots as i64,
-            TASK_MEMORY_MIB * i.slots as i64
-        );
-    }
-    let _ = writeln!(w, "    ],");
-    let ports = if case.task.host_port {
-        format!("[(containerPort: 80, hostPort: {HOST_PORT})]")
-    } else {
-        "[(containerPort: 80)]".to_string()
+/// Renders a case with step expectations (`expect:` of step k, or None for success) and
+/// end-of-run expectations, through [`scenario_of`] and [`crate::write::to_ron`].
+pub fn scenario_ron(
+    case: &ScenarioCase,
+    name: &str,
+    step_expects: &[Option<StepExpect>],
+    expectations: &[Expectation],
+) -> String {
+    to_ron(&scenario_of(case, name, step_expects, expectations))
+}
+
+/// A case as a [`Scenario`] value, with step expectations (`expect:` of step k, or None for
+/// success) and end-of-run expectations.
+pub fn scenario_of(
+    case: &ScenarioCase,
+    name: &str,
+    step_expects: &[Option<StepExpect>],
+    expectations: &[Expectation],
+) -> Scenario {
+    let instances = case
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(n, i)| InstanceGroup {
+            cluster: Some(CLUSTER.into()),
+            availability_zones: vec![ZONES[i.zone as usize % ZONES.len()].into()],
+            ..InstanceGroup::new(&format!("i{n}"), "m5.large", TASK_CPU * i.slots as i64, TASK_MEMORY_MIB * i.slots as i64)
+        })
+        .collect();
+    let task_definition = api::RegisterTaskDefinitionRequest {
+        family: "app".into(),
+        container_definitions: vec![api::ContainerDefinition {
+            name: "app".into(),
+            cpu: Some(TASK_CPU as u32),
+            memory: Some(TASK_MEMORY_MIB as u32),
+            port_mappings: vec![api::PortMapping {
+                container_port: Some(80),
+                host_port: case.task.host_port.then_some(HOST_PORT),
+                protocol: None,
+            }],
+            stop_timeout: Some(case.task.stop_timeout_s),
+            exit_after_sigterm_ms: case.task.exit_after_sigterm_ms,
+            ..Default::default()
+        }],
+        ..Default::default()
     };
-    let exit = case.task.exit_after_sigterm_ms.map_or(String::new(), |e| format!(", exitAfterSigtermMs: {e}"));
-    let _ = writeln!(w, "    taskDefinitions: [");
-    let _ = writeln!(
-        w,
-        "        (family: \"app\", containerDefinitions: [(name: \"app\", cpu: {TASK_CPU}, memory: {TASK_MEMORY_MIB}, portMappings: {ports}, stopTimeout: {}{exit})]),",
-        case.task.stop_timeout_s
-    );
-    let _ = writeln!(w, "    ],");
-    let _ = writeln!(w, "    services: [");
-    for (n, sv) in case.services.iter().enumerate() {
-        let strategy = match sv.strategy {
-            StrategyCase::Default => String::new(),
-            StrategyCase::BinpackMemory => ", placementStrategy: [(type: \"binpack\", field: \"memory\")]".into(),
-            StrategyCase::SpreadInstanceId => ", placementStrategy: [(type: \"spread\", field: \"instanceId\")]".into(),
-            StrategyCase::Random => ", placementStrategy: [(type: \"random\")]".into(),
-        };
-        let lb = if case.load_balancer && n == 0 {
-            format!(
-                ",\n         loadBalancers: [(targetGroupArn: \"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/svc0/0123456789abcdef\", containerName: \"app\", containerPort: 80)],\n         targetGroup: (healthCheckIntervalSeconds: {LB_INTERVAL_S}, healthyThresholdCount: {LB_HEALTHY_THRESHOLD}, deregistrationDelaySeconds: {LB_DEREGISTRATION_DELAY_S})"
-            )
+    let services = case.services.iter().enumerate().map(|(n, sv)| service_of(case, n, sv)).collect();
+    let steps = case
+        .steps
+        .iter()
+        .zip(case.step_times_ms())
+        .enumerate()
+        .map(|(k, ((_, step), at))| Step {
+            at_ms: Some(at),
+            caller: None,
+            action: action_of(case, step),
+            expect: step_expects.get(k).cloned().flatten(),
+        })
+        .collect();
+    Scenario {
+        name: name.into(),
+        description: format!(
+            "Generated case (instances: {}, services: {}, plan steps: {})",
+            case.instances.len(),
+            case.services.len(),
+            case.steps.len()
+        ),
+        seed: case.seed,
+        clusters: vec![CLUSTER.into()],
+        instances,
+        task_definitions: vec![task_definition],
+        services,
+        steps,
+        expectations: expectations.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// Service `n` of a case: REPLICA, of the one task definition, service 0 behind the load balancer
+/// when the case has one.
+fn service_of(case: &ScenarioCase, n: usize, sv: &ServiceCase) -> api::CreateServiceRequest {
+    let strategy = |kind: &str, field: Option<&str>| {
+        vec![api::PlacementStrategy { strategy_type: kind.into(), field: field.map(str::to_string) }]
+    };
+    let lb = case.load_balancer && n == 0;
+    api::CreateServiceRequest {
+        cluster: Some(CLUSTER.into()),
+        service_name: format!("svc{n}"),
+        task_definition: "app".into(),
+        desired_count: Some(sv.desired as i64),
+        deployment_configuration: Some(api::DeploymentConfiguration {
+            maximum_percent: Some(sv.max_percent as i64),
+            minimum_healthy_percent: Some(sv.min_percent as i64),
+        }),
+        placement_strategy: match sv.strategy {
+            StrategyCase::Default => vec![],
+            StrategyCase::BinpackMemory => strategy("binpack", Some("memory")),
+            StrategyCase::SpreadInstanceId => strategy("spread", Some("instanceId")),
+            StrategyCase::Random => strategy("random", None),
+        },
+        load_balancers: if lb {
+            vec![api::LoadBalancer {
+                target_group_arn: Some(
+                    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/svc0/0123456789abcdef".into(),
+                ),
+                load_balancer_name: None,
+                container_name: Some("app".into()),
+                container_port: Some(80),
+            }]
         } else {
-            String::new()
-        };
-        let _ = writeln!(
-            w,
-            "        (cluster: {CLUSTER:?}, serviceName: \"svc{n}\", taskDefinition: \"app\", desiredCount: {},\n         deploymentConfiguration: (minimumHealthyPercent: {}, maximumPercent: {}){strategy}{lb}),",
-            sv.desired, sv.min_percent, sv.max_percent
-        );
+            vec![]
+        },
+        target_group: lb.then_some(api::TargetGroupSettings {
+            health_check_interval_seconds: Some(LB_INTERVAL_S as u32),
+            healthy_threshold_count: Some(LB_HEALTHY_THRESHOLD as u32),
+            deregistration_delay_seconds: Some(LB_DEREGISTRATION_DELAY_S as u32),
+        }),
+        ..Default::default()
     }
-    let _ = writeln!(w, "    ],");
-    let _ = writeln!(w, "    steps: [");
-    let list = |names: Vec<String>| names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
-    for (k, ((_, step), at)) in case.steps.iter().zip(case.step_times_ms()).enumerate() {
-        let action = match step {
-            PlanStep::Drain { instances, wave_size } => format!(
-                "DrainInstances((cluster: {CLUSTER:?}, instances: [{}], waveSize: {}))",
-                list(case.names(instances)),
-                (*wave_size).clamp(1, 10)
-            ),
-            PlanStep::Activate { instances } => {
-                format!("ActivateInstances((cluster: {CLUSTER:?}, instances: [{}]))", list(case.names(instances)))
-            }
-            PlanStep::WaitForDrain { instances, timeout_ms } => {
-                format!("WaitForDrain((instances: [{}], timeoutMs: {timeout_ms}))", list(case.names(instances)))
-            }
-            PlanStep::Deregister { instance, force } => format!(
-                "DeregisterInstances((cluster: {CLUSTER:?}, instances: [{:?}], force: {force}))",
-                case.instance_name(*instance)
-            ),
-            PlanStep::Advance => "Advance".to_string(),
-        };
-        let expect = step_expects.get(k).cloned().flatten().map_or(String::new(), |e| format!(", expect: {e}"));
-        let _ = writeln!(w, "        (atMs: {at}, do: {action}{expect}),");
+}
+
+/// The scenario action of one plan step.
+fn action_of(case: &ScenarioCase, step: &PlanStep) -> Action {
+    match step {
+        PlanStep::Drain { instances, wave_size } => Action::DrainInstances(DrainPlan {
+            cluster: Some(CLUSTER.into()),
+            instances: case.names(instances),
+            wave_size: Some((*wave_size).clamp(1, 10)),
+        }),
+        PlanStep::Activate { instances } => Action::ActivateInstances(DrainPlan {
+            cluster: Some(CLUSTER.into()),
+            instances: case.names(instances),
+            wave_size: None,
+        }),
+        PlanStep::WaitForDrain { instances, timeout_ms } => {
+            Action::WaitForDrain(WaitSpec { instances: case.names(instances), timeout_ms: *timeout_ms })
+        }
+        PlanStep::Deregister { instance, force } => Action::DeregisterInstances(DeregisterPlan {
+            cluster: Some(CLUSTER.into()),
+            instances: vec![case.instance_name(*instance)],
+            force: *force,
+        }),
+        PlanStep::Advance => Action::Advance,
     }
-    let _ = writeln!(w, "    ],");
-    let _ = writeln!(w, "    expectations: [");
-    for e in expectations {
-        let _ = writeln!(w, "        {e},");
-    }
-    let _ = writeln!(w, "    ],");
-    let _ = writeln!(w, ")");
-    s
 }
 
 /// A finished run of a case.
 pub struct CaseRun<'a> {
+    /// The case that ran.
     pub case: &'a ScenarioCase,
+    /// What its run produced.
     pub outcome: RunOutcome,
 }
 
@@ -344,26 +435,29 @@ impl CaseRun<'_> {
         &self.outcome.engine
     }
 
-    fn service(&self, n: usize) -> Option<&drainsim_core::services::ServiceState> {
-        let e = self.engine();
-        e.service_by_name(&format!("svc{n}")).map(|id| e.service(id))
+    fn service(&self, n: usize) -> Option<ServiceView<'_>> {
+        self.engine().service_named(&format!("svc{n}"))
     }
 }
 
 /// Safety, reachability, or bounded liveness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PropertyKind {
+    /// Must hold in every run (safety).
     Always,
+    /// Must hold in some run of a batch (reachability).
     Sometimes,
+    /// Must hold by a bound, in runs where its precondition holds (bounded liveness).
     Eventually,
 }
 
 /// One way a run breaks a property, and the expectation that pins it in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    /// What the run did, for the failure message.
     pub detail: String,
-    /// RON text of an `Expectation` that fails on this run (None when no expectation can say it).
-    pub expectation: Option<String>,
+    /// An expectation that fails on this run (None when no expectation can say it).
+    pub expectation: Option<Expectation>,
 }
 
 /// What a property says of one run.
@@ -374,14 +468,18 @@ pub enum Verdict {
     /// Nothing to judge (a `sometimes` property: not reached; an `eventually` property: the
     /// precondition did not hold).
     Vacuous,
+    /// Broken, in these ways.
     Violated(Vec<Finding>),
 }
 
 /// A named property of a run.
 #[derive(Clone, Copy)]
 pub struct Property {
+    /// The property's name (`always: ...`, `sometimes: ...`, `eventually: ...`).
     pub name: &'static str,
+    /// Safety, reachability, or bounded liveness.
     pub kind: PropertyKind,
+    /// Judges one run.
     pub eval: fn(&CaseRun) -> Verdict,
 }
 
@@ -391,22 +489,30 @@ impl std::fmt::Debug for Property {
     }
 }
 
-/// Wraps the expectation text in `Named("<property>", ...)`.
-pub fn named(property: &str, expectation: &str) -> String {
-    format!("Named({property:?}, {expectation})")
+/// Names an expectation after the property it pins: `Named("<property>", ...)`.
+pub fn named(property: &str, expectation: Expectation) -> Expectation {
+    Expectation::Named(property.to_string(), Box::new(expectation))
 }
 
 /// The invariants of `drainsim_core::check_invariants`, after every event and request.
 pub const INVARIANTS: &str = "always: invariants hold after every event";
 /// The generator's own check: the rendered case loads and its setup is accepted.
 pub const LOADS: &str = "always: the generated scenario loads and runs";
+/// No service ever has more tasks than its ceiling (maximumPercent).
 pub const MAX_TASKS: &str = "always: maxTasksObserved <= ceiling";
+/// No service goes below its healthy floor (minimumHealthyPercent) without a recorded breach.
 pub const MIN_HEALTHY: &str = "always: minHealthyObserved >= floor unless a floor breach is recorded";
+/// Every floor breach has a cause the plan explains (a forced deregistration, a deficit).
 pub const BREACH_CAUSES: &str = "always: every floor breach has a cause the plan explains";
+/// Some run has a drain stop a service task.
 pub const DRAIN_MOVED_TASK: &str = "sometimes: a drain moved a service task";
+/// Some run has a service stall.
 pub const STALLED: &str = "sometimes: a service stalled";
+/// Some run has a drain complete.
 pub const DRAIN_COMPLETED: &str = "sometimes: a drain completed";
+/// Some run records a floor breach.
 pub const BREACH_RECORDED: &str = "sometimes: a floor breach was recorded";
+/// With room and a legal move, every drain completes within [`ScenarioCase::drain_bound_ms`].
 pub const DRAINS_COMPLETE: &str = "eventually: a drain with capacity and a legal move completes within the timing bound";
 
 fn end_invariants(r: &CaseRun) -> Verdict {
@@ -420,11 +526,14 @@ fn max_tasks(r: &CaseRun) -> Verdict {
     let mut found = Vec::new();
     for (n, sv) in r.case.services.iter().enumerate() {
         let Some(s) = r.service(n) else { continue };
-        if let Some(m) = s.observations.max_tasks_observed {
+        if let Some(m) = s.max_tasks_observed() {
             if m > sv.ceiling() {
                 found.push(Finding {
                     detail: format!("svc{n}: {m} tasks observed, ceiling {}", sv.ceiling()),
-                    expectation: Some(named(MAX_TASKS, &format!("MaxTasksObserved(\"svc{n}\", AtMost({}))", sv.ceiling()))),
+                    expectation: Some(named(
+                        MAX_TASKS,
+                        Expectation::MaxTasksObserved(format!("svc{n}"), Cmp::AtMost(sv.ceiling().into())),
+                    )),
                 });
             }
         }
@@ -436,12 +545,14 @@ fn min_healthy(r: &CaseRun) -> Verdict {
     let mut found = Vec::new();
     for (n, sv) in r.case.services.iter().enumerate() {
         let Some(s) = r.service(n) else { continue };
-        let o = &s.observations;
-        if let Some(m) = o.min_healthy_observed {
-            if m < sv.floor() && o.floor_breaches.is_empty() {
+        if let Some(m) = s.min_healthy_observed() {
+            if m < sv.floor() && s.floor_breaches().is_empty() {
                 found.push(Finding {
                     detail: format!("svc{n}: {m} healthy observed, floor {}, and no floor breach recorded", sv.floor()),
-                    expectation: Some(named(MIN_HEALTHY, &format!("MinHealthyObserved(\"svc{n}\", AtLeast({}))", sv.floor()))),
+                    expectation: Some(named(
+                        MIN_HEALTHY,
+                        Expectation::MinHealthyObserved(format!("svc{n}"), Cmp::AtLeast(sv.floor().into())),
+                    )),
                 });
             }
         }
@@ -458,12 +569,12 @@ fn breach_causes(r: &CaseRun) -> Verdict {
     let mut found = Vec::new();
     for n in 0..r.case.services.len() {
         let Some(s) = r.service(n) else { continue };
-        let breaches = &s.observations.floor_breaches;
+        let breaches = s.floor_breaches();
         let explained = breaches
             .iter()
-            .filter(|b| match b.reason.as_str() {
-                "forcedDeregistration" => forced,
-                "preExistingDeficit" => deficit,
+            .filter(|b| match b.reason {
+                BreachCause::ForcedDeregistration => forced,
+                BreachCause::PreExistingDeficit => deficit,
                 _ => false,
             })
             .count();
@@ -471,7 +582,10 @@ fn breach_causes(r: &CaseRun) -> Verdict {
             let causes: Vec<String> = breaches.iter().map(|b| format!("{} at {} ms", b.reason, b.started_at_ms)).collect();
             found.push(Finding {
                 detail: format!("svc{n}: floor breaches [{}], {explained} explained by the plan", causes.join(", ")),
-                expectation: Some(named(BREACH_CAUSES, &format!("FloorBreaches(\"svc{n}\", AtMost({explained}))"))),
+                expectation: Some(named(
+                    BREACH_CAUSES,
+                    Expectation::FloorBreaches(format!("svc{n}"), Cmp::AtMost(explained as u64)),
+                )),
             });
         }
     }
@@ -480,25 +594,23 @@ fn breach_causes(r: &CaseRun) -> Verdict {
 
 fn drain_moved_task(r: &CaseRun) -> Verdict {
     let e = r.engine();
-    let moved = (0..e.task_count()).any(|n| {
-        let t = e.task(TaskId(n as u32));
-        e.origin(t.origin).service.is_some()
-            && t.stopped_reason.is_some_and(|s| e.resolve_sym(s).contains("container instance is DRAINING"))
-    });
+    let moved = e
+        .tasks()
+        .any(|t| t.service().is_some() && t.stopped_reason().is_some_and(|s| s.contains("container instance is DRAINING")));
     reached(moved)
 }
 
 fn stalled(r: &CaseRun) -> Verdict {
-    reached((0..r.case.services.len()).any(|n| r.service(n).is_some_and(|s| !s.observations.stalls.is_empty())))
+    reached((0..r.case.services.len()).any(|n| r.service(n).is_some_and(|s| !s.stalls().is_empty())))
 }
 
 fn drain_completed(r: &CaseRun) -> Verdict {
     let e = r.engine();
-    reached(e.instance_ids().any(|i| e.instance(i).drain.completed_at_ms().is_some()))
+    reached(e.instances().any(|i| i.drain().completed_at_ms().is_some()))
 }
 
 fn breach_recorded(r: &CaseRun) -> Verdict {
-    reached((0..r.case.services.len()).any(|n| r.service(n).is_some_and(|s| !s.observations.floor_breaches.is_empty())))
+    reached((0..r.case.services.len()).any(|n| r.service(n).is_some_and(|s| !s.floor_breaches().is_empty())))
 }
 
 /// Precondition: every service has a legal move, and the instances no step drains or deregisters
@@ -513,22 +625,21 @@ fn drains_complete(r: &CaseRun) -> Verdict {
     let bound = c.drain_bound_ms();
     let mut checked = false;
     let mut found = Vec::new();
-    for i in e.instance_ids() {
-        let st = e.instance(i);
-        if st.status != InstanceStatus::Draining {
+    for i in e.instances() {
+        if i.status() != InstanceStatus::Draining {
             continue;
         }
-        let Some(start) = st.drain.started_at_ms() else { continue };
+        let Some(start) = i.drain().started_at_ms() else { continue };
         checked = true;
-        let took = st.drain.completed_at_ms().map(|c| c - start);
+        let took = i.drain().completed_at_ms().map(|c| c - start);
         if took.is_none_or(|t| t > bound) {
-            let name = e.resolve_sym(st.name).to_string();
+            let name = i.name().to_string();
             found.push(Finding {
                 detail: format!(
                     "{name}: drain started at {start} ms {}, bound {bound} ms",
                     took.map_or("never completed".to_string(), |t| format!("completed after {t} ms"))
                 ),
-                expectation: Some(named(DRAINS_COMPLETE, &format!("DrainCompletedWithin({name:?}, {bound})"))),
+                expectation: Some(named(DRAINS_COMPLETE, Expectation::DrainCompletedWithin(name, bound))),
             });
         }
     }
@@ -575,8 +686,11 @@ pub fn standard_properties() -> Vec<Property> {
 /// A violated property of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
+    /// The property's name.
     pub property: &'static str,
+    /// Its kind.
     pub kind: PropertyKind,
+    /// How the run broke it.
     pub findings: Vec<Finding>,
 }
 
@@ -654,7 +768,7 @@ fn run_case(case: &ScenarioCase) -> Result<RunOutcome, Violation> {
 
 /// Each step's actual result as a step expectation (None: it succeeded), from a run of the case, so
 /// that a counterexample file fails only on the property it pins.
-pub fn settle_step_expects(case: &ScenarioCase) -> Result<Vec<Option<String>>, String> {
+pub fn settle_step_expects(case: &ScenarioCase) -> Result<Vec<Option<StepExpect>>, String> {
     let loaded = load_str("generated.ron", &render(case)).map_err(|e| e.to_string())?;
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&loaded, &RunOptions::default())));
     let outcome = ran.map_err(|_| "the run panicked".to_string())?.map_err(|e| e.to_string())?;
@@ -666,11 +780,11 @@ pub fn settle_step_expects(case: &ScenarioCase) -> Result<Vec<Option<String>>, S
             continue;
         }
         out[s.index] = if s.summary == "timed out" {
-            Some("TimedOut".to_string())
+            Some(StepExpect::TimedOut)
         } else {
             let kind = s.summary.split_once(": ").map(|(k, _)| k).filter(|k| EcsErrorKind::from_name(k).is_some());
             match kind {
-                Some(k) => Some(format!("Error({k:?})")),
+                Some(k) => Some(StepExpect::Error(k.to_string())),
                 None => return Err(format!("step {} has an unexpected result: {}", s.index + 1, s.summary)),
             }
         };
@@ -716,9 +830,11 @@ pub fn counterexample_dir(workspace_root: &Path) -> PathBuf {
 /// A counterexample written to disk.
 #[derive(Debug, Clone)]
 pub struct Counterexample {
+    /// Where the file was written.
     pub path: PathBuf,
     /// The command that replays it, relative to the workspace when the file is under it.
     pub reproduce: String,
+    /// The file's text.
     pub text: String,
 }
 
@@ -735,7 +851,7 @@ pub fn write_counterexample(
         Ok(x) => (x, None),
         Err(why) => (vec![None; case.steps.len()], Some(why)),
     };
-    let expectations: Vec<String> = violation.findings.iter().filter_map(|f| f.expectation.clone()).collect();
+    let expectations: Vec<Expectation> = violation.findings.iter().filter_map(|f| f.expectation.clone()).collect();
     let name = format!("counterexample-{}", slug(violation.property));
     let body = scenario_ron(case, &name, &step_expects, &expectations);
     let file = format!("{}-{:012x}.ron", slug(violation.property), fnv(&body) & 0xffff_ffff_ffff);
@@ -801,8 +917,8 @@ mod tests {
         let c = case();
         let expects = settle_step_expects(&c).unwrap();
         assert_eq!(expects[0], None);
-        assert_eq!(expects[1].as_deref(), Some("TimedOut"));
-        assert_eq!(expects[2].as_deref(), Some("Error(\"InvalidParameterException\")"));
+        assert_eq!(expects[1], Some(StepExpect::TimedOut));
+        assert_eq!(expects[2], Some(StepExpect::Error("InvalidParameterException".into())));
         let text = scenario_ron(&c, "settled", &expects, &[]);
         let o = run(&crate::load_str("x.ron", &text).unwrap(), &RunOptions::default()).unwrap();
         assert!(o.passed(), "{:?}", o.expectations);

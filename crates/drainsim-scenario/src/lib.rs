@@ -1,21 +1,44 @@
 //! # drainsim-scenario
 //!
-//! The only crate that knows RON: the scenario format ([`format`](mod@format)), loading with file:line:column
-//! errors ([`load`]), the bounded runner ([`runner`]), expectations as named properties
-//! ([`expect`]), the readable timeline ([`timeline`]) and the versioned report ([`report`]).
+//! The only crate that knows RON. Its modules, each depending only on the ones listed before it
+//! (the `crate::` references form a directed acyclic graph):
+//!
+//! - [`format`](mod@format): the scenario format's types (`Deserialize` to read a file, `Serialize`
+//!   to write one); ECS calls are `drainsim_core::api::Request`s, only the plan steps are its own;
+//! - [`load`]: parsing with file:line:column errors, and the checks RON cannot make;
+//! - [`write`](mod@write): a scenario value as pretty RON text that [`load`] reads back;
+//! - [`outcome`]: what a run produced ([`RunOutcome`], step and expectation verdicts);
+//! - [`timeline`]: trace records as readable lines;
+//! - [`setup`]: the engine a scenario describes, and its instance groups' registrations;
+//! - [`driver`]: the one loop that moves simulated time (later registrations, the trace sink);
+//! - [`expect`]: expectations as named properties, judged against the engine;
+//! - [`step`]: one step applied (ECS calls with logical names resolved, plan steps) and judged;
+//! - [`report`]: the versioned JSON report;
+//! - [`runner`]: a run from start to end: setup, steps at their times, expectations, and the
+//!   determinism check;
+//! - [`sweep`]: one scenario over many seeds (run, aggregate, print);
+//! - [`synthetic`] and [`generate`]: scenarios made by code, written through [`write`](mod@write).
 
+#![deny(missing_docs)]
+
+pub mod driver;
 pub mod expect;
 pub mod format;
 pub mod generate;
 pub mod load;
+pub mod outcome;
 pub mod report;
 pub mod runner;
+pub mod setup;
+pub mod step;
 pub mod sweep;
 pub mod synthetic;
 pub mod timeline;
+pub mod write;
 
 pub use load::{load_file, load_str, LoadedScenario, ScenarioError};
-pub use runner::{run, RunOptions, RunOutcome};
+pub use outcome::RunOutcome;
+pub use runner::{run, RunOptions};
 
 /// The demo scenario compiled into the binary (`drainsim` with no arguments).
 pub const DEMO_SCENARIO: &str = include_str!("../../../scenarios/demo.ron");

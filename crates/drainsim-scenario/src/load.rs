@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
+use drainsim_core::api::Request;
 use ron::extensions::Extensions;
 
 use crate::format::{Action, Expectation, Scenario, MAX_INSTANCES, MAX_TASKS};
@@ -12,9 +13,13 @@ use crate::format::{Action, Expectation, Scenario, MAX_INSTANCES, MAX_TASKS};
 /// An invalid scenario: where, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
+    /// The file name, as given.
     pub file: String,
+    /// 1-based line of the offending text.
     pub line: usize,
+    /// 1-based column (in characters) of the offending text.
     pub column: usize,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -29,8 +34,11 @@ impl std::error::Error for ScenarioError {}
 /// A parsed and checked scenario with its source.
 #[derive(Debug, Clone)]
 pub struct LoadedScenario {
+    /// The file name errors are reported under.
     pub file: String,
+    /// The scenario's text (errors found after parsing are located in it).
     pub source: String,
+    /// The parsed scenario.
     pub scenario: Scenario,
 }
 
@@ -194,7 +202,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         .steps
         .iter()
         .map(|st| match &st.action {
-            Action::RunTask(r) => r.count.unwrap_or(1).max(0) as u64,
+            Action::Ecs(Request::RunTask(r)) => r.count.unwrap_or(1).max(0) as u64,
             _ => 0,
         })
         .sum();
@@ -224,14 +232,14 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         }
     }
     for step in &s.steps {
-        if let Action::RegisterContainerInstance(r) = &step.action {
+        if let Action::Ecs(Request::RegisterContainerInstance(r)) = &step.action {
             names.insert(r.instance_identity.name.clone());
         }
     }
     let groups: BTreeSet<String> = s.instances.iter().map(|g| g.name.clone()).collect();
     let mut services: BTreeSet<String> = s.services.iter().map(|sv| sv.service_name.clone()).collect();
     for step in &s.steps {
-        if let Action::CreateService(r) = &step.action {
+        if let Action::Ecs(Request::CreateService(r)) = &step.action {
             services.insert(r.service_name.clone());
         }
     }

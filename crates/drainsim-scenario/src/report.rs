@@ -3,121 +3,186 @@
 
 use serde::Serialize;
 
-use drainsim_core::ids::{InstanceId, ServiceId};
-use drainsim_core::lifecycle::InstanceStatus;
-use drainsim_core::Engine;
+use drainsim_core::{Engine, InstanceView, ServiceView};
 
-use crate::expect::ExpectationResult;
-use crate::runner::RunOutcome;
+use crate::outcome::{all_drains_completed_at, ExpectationResult, RunOutcome};
 
 /// Bumped whenever a field changes meaning or disappears.
 pub const REPORT_VERSION: u32 = 1;
 
+/// The JSON report of one run (`drainsim run --json`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// The version of this format ([`REPORT_VERSION`]).
     pub report_version: u32,
+    /// The scenario's name.
     pub scenario: String,
+    /// The seed the run used.
     pub seed: u64,
+    /// Simulated time when the run stopped.
     pub end_time_ms: u64,
+    /// Events the engine processed.
     pub events_processed: u64,
+    /// The trace digest, 16 hex digits: equal digests mean equal runs.
     pub trace_digest: String,
+    /// Why the run stopped (`quiet`, `endTime`, `maxEvents`).
     pub stop_reason: String,
+    /// The fault profile, when the run injects faults.
     pub fault_profile: Option<FaultProfileReport>,
+    /// Every evaluated expectation (of steps, checks and the end), in order.
     pub expectations: Vec<ExpectationReport>,
+    /// The invariant violation found at the end of the run, if any.
     pub invariant_violation: Option<String>,
+    /// Every container instance, in registration order.
     pub container_instances: Vec<ContainerInstanceReport>,
+    /// Every service, in creation order.
     pub services: Vec<ServiceReport>,
+    /// When the last drain that was started completed (null if one did not, or none started).
     pub all_drains_completed_at_ms: Option<u64>,
 }
 
+/// The fault profile of a run.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct FaultProfileReport {
+    /// Chance, per thousand, that a trunk ENI provisioning fails.
     pub trunk_provisioning_failure_per_mille: u32,
+    /// Extra latency of every ENI attachment.
     pub eni_attach_latency_ms: u64,
+    /// Chance, per thousand, that a task fails to start.
     pub task_start_failure_per_mille: u32,
+    /// Random agent disconnects per instance per hour.
     pub agent_disconnects_per_hour: u32,
 }
 
+/// The verdict of one expectation.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ExpectationReport {
+    /// What was expected.
     pub name: String,
+    /// Whether it held.
     pub passed: bool,
+    /// What was observed.
     pub detail: String,
 }
 
+/// A container instance at the end of the run.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerInstanceReport {
+    /// Its logical name.
     pub name: String,
+    /// Its ARN.
     pub container_instance_arn: String,
+    /// Its EC2 instance ID.
     pub ec2_instance_id: String,
+    /// Its status (`ACTIVE`, `DRAINING`, `INACTIVE`, ...).
     pub status: String,
+    /// Its statusReason, if any.
     pub status_reason: Option<String>,
+    /// Its version.
     pub version: u64,
+    /// Its runningTasksCount.
     pub running_tasks_count: u32,
+    /// Its pendingTasksCount.
     pub pending_tasks_count: u32,
+    /// Whether its agent is connected.
     pub agent_connected: bool,
+    /// Its agentUpdateStatus, if an update was requested.
     pub agent_update_status: Option<String>,
+    /// When its (last) drain started.
     pub drain_started_at_ms: Option<u64>,
+    /// When its runningTasksCount reached 0 during the drain.
     pub no_running_tasks_at_ms: Option<u64>,
+    /// When its (last) drain completed.
     pub drain_completed_at_ms: Option<u64>,
+    /// Its task ENI limit, if it has one.
     pub task_eni_limit: Option<u16>,
+    /// Task ENIs in use on it.
     pub task_enis_in_use: u16,
+    /// Whether it has a trunk ENI.
     pub trunked: bool,
 }
 
+/// A count of one reason.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct CountByReason {
+    /// The reason, as ECS spells it.
     pub reason: String,
+    /// How many times.
     pub count: u64,
 }
 
+/// A stall episode of a service.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct EpisodeReport {
+    /// When it started.
     pub started_at_ms: u64,
+    /// When it ended (null if it had not by the end of the run).
     pub ended_at_ms: Option<u64>,
+    /// Why the service could not progress.
     pub reason: String,
 }
 
+/// A time a service spent below its healthy floor.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct FloorBreachReport {
+    /// When it started.
     pub started_at_ms: u64,
+    /// When it ended (null if it had not by the end of the run).
     pub ended_at_ms: Option<u64>,
+    /// What caused it.
     pub cause: String,
 }
 
+/// A service event.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceEventReport {
+    /// When it happened.
     pub at_ms: u64,
+    /// Its message, as ECS writes it.
     pub message: String,
 }
 
+/// A service at the end of the run, with what was observed of it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceReport {
+    /// Its name.
     pub service_name: String,
+    /// Its desiredCount.
     pub desired_count: u32,
+    /// Its runningCount.
     pub running_count: u32,
+    /// Its healthy tasks.
     pub healthy_count: u32,
+    /// Its deployment configuration's minimumHealthyPercent.
     pub minimum_healthy_percent: u32,
+    /// Its deployment configuration's maximumPercent.
     pub maximum_percent: u32,
     /// ceil(desired × min / 100) at the end of the run.
     pub healthy_floor: u32,
     /// floor(desired × max / 100) at the end of the run.
     pub task_ceiling: u32,
+    /// The lowest healthy count after its first steady state (null if never steady).
     pub min_healthy_observed: Option<u32>,
+    /// The most tasks it had at once.
     pub max_tasks_observed: Option<u32>,
+    /// Failed placement attempts, by reason.
     pub placement_failures: Vec<CountByReason>,
+    /// Its stall episodes.
     pub stalls: Vec<EpisodeReport>,
+    /// Its floor breaches.
     pub floor_breaches: Vec<FloorBreachReport>,
+    /// Tasks replaced more than once by drains.
     pub tasks_moved_more_than_once: u32,
+    /// When it reached the steady state it is in at the end (null if it is not steady).
     pub steady_state_at_ms: Option<u64>,
     /// How many service events the run produced.
     pub events_total: usize,
@@ -128,83 +193,50 @@ pub struct ServiceReport {
 /// Service events a report keeps per service.
 pub const REPORT_EVENTS_KEPT: usize = 100;
 
-/// When the last of the drains that were started completed; None if any did not complete (or none
-/// started).
-pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
-    let mut latest = None;
-    let mut any = false;
-    for i in e.instance_ids() {
-        let st = e.instance(i);
-        if st.drain.started_at_ms().is_none() {
-            continue;
-        }
-        // An instance re-activated or deregistered after its drain keeps its record.
-        if st.status == InstanceStatus::Active && st.drain.completed_at_ms().is_none() {
-            continue;
-        }
-        any = true;
-        match st.drain.completed_at_ms() {
-            None => return None,
-            Some(c) => latest = Some(latest.map_or(c, |l: u64| l.max(c))),
-        }
-    }
-    if any {
-        latest
-    } else {
-        None
-    }
-}
-
 /// The report row of one container instance.
-pub fn instance_row(e: &Engine, i: InstanceId) -> ContainerInstanceReport {
-    let st = e.instance(i);
+pub fn instance_row(i: InstanceView) -> ContainerInstanceReport {
+    let drain = i.drain();
     ContainerInstanceReport {
-        name: e.resolve_sym(st.name).into(),
-        container_instance_arn: e.instance_arn(i),
-        ec2_instance_id: e.ec2_instance_id(i),
-        status: st.status.as_str().into(),
-        status_reason: st.status_reason.map(|s| e.resolve_sym(s).to_string()),
-        version: st.version,
-        running_tasks_count: st.running_tasks_count,
-        pending_tasks_count: st.pending_tasks_count,
-        agent_connected: st.agent_connected,
-        agent_update_status: st.agent_update.map(|u| u.as_str().to_string()),
-        drain_started_at_ms: st.drain.started_at_ms(),
-        no_running_tasks_at_ms: st.drain.no_running_at_ms(),
-        drain_completed_at_ms: st.drain.completed_at_ms(),
-        task_eni_limit: st.task_eni_limit,
-        task_enis_in_use: st.task_enis_in_use,
-        trunked: st.trunk.is_some(),
+        name: i.name().into(),
+        container_instance_arn: i.arn(),
+        ec2_instance_id: i.ec2_instance_id(),
+        status: i.status().as_str().into(),
+        status_reason: i.status_reason().map(str::to_string),
+        version: i.version(),
+        running_tasks_count: i.running_tasks_count(),
+        pending_tasks_count: i.pending_tasks_count(),
+        agent_connected: i.agent_connected(),
+        agent_update_status: i.agent_update_status().map(|u| u.as_str().to_string()),
+        drain_started_at_ms: drain.started_at_ms(),
+        no_running_tasks_at_ms: drain.no_running_at_ms(),
+        drain_completed_at_ms: drain.completed_at_ms(),
+        task_eni_limit: i.task_eni_limit(),
+        task_enis_in_use: i.task_enis_in_use(),
+        trunked: i.trunked(),
     }
 }
 
 /// The report row of one service.
-pub fn service_row(e: &Engine, id: ServiceId) -> ServiceReport {
-    let s = e.service(id);
-    let o = &s.observations;
+pub fn service_row(s: ServiceView) -> ServiceReport {
     ServiceReport {
-        service_name: e.service_name(id).into(),
-        desired_count: s.desired_count,
-        running_count: s.counts.running,
-        healthy_count: s.counts.healthy,
-        minimum_healthy_percent: s.minimum_healthy_percent,
-        maximum_percent: s.maximum_percent,
-        healthy_floor: s.floor(),
-        task_ceiling: s.ceiling(),
-        min_healthy_observed: o.min_healthy_observed,
-        max_tasks_observed: o.max_tasks_observed,
-        placement_failures: o
-            .placement_failures
-            .iter()
-            .map(|(r, c)| CountByReason { reason: r.to_string(), count: *c })
-            .collect(),
-        stalls: o
-            .stalls
+        service_name: s.name().into(),
+        desired_count: s.desired_count(),
+        running_count: s.running_count(),
+        healthy_count: s.healthy_count(),
+        minimum_healthy_percent: s.minimum_healthy_percent(),
+        maximum_percent: s.maximum_percent(),
+        healthy_floor: s.healthy_floor(),
+        task_ceiling: s.task_ceiling(),
+        min_healthy_observed: s.min_healthy_observed(),
+        max_tasks_observed: s.max_tasks_observed(),
+        placement_failures: s.placement_failures().map(|(r, count)| CountByReason { reason: r.to_string(), count }).collect(),
+        stalls: s
+            .stalls()
             .iter()
             .map(|x| EpisodeReport { started_at_ms: x.started_at_ms, ended_at_ms: x.ended_at_ms, reason: x.reason.to_string() })
             .collect(),
-        floor_breaches: o
-            .floor_breaches
+        floor_breaches: s
+            .floor_breaches()
             .iter()
             .map(|x| FloorBreachReport {
                 started_at_ms: x.started_at_ms,
@@ -212,11 +244,14 @@ pub fn service_row(e: &Engine, id: ServiceId) -> ServiceReport {
                 cause: x.reason.to_string(),
             })
             .collect(),
-        tasks_moved_more_than_once: o.tasks_moved_more_than_once,
-        steady_state_at_ms: if s.steady { o.steady_state_at_ms } else { None },
-        events_total: s.events.len(),
-        events: (s.events.len().saturating_sub(REPORT_EVENTS_KEPT)..s.events.len())
-            .map(|n| ServiceEventReport { at_ms: s.events[n].0, message: e.service_event_message(id, n) })
+        tasks_moved_more_than_once: s.tasks_moved_more_than_once(),
+        steady_state_at_ms: s.steady_state_at_ms(),
+        events_total: s.events_total(),
+        events: (s.events_total().saturating_sub(REPORT_EVENTS_KEPT)..s.events_total())
+            .map(|n| {
+                let (at_ms, message) = s.event(n);
+                ServiceEventReport { at_ms, message }
+            })
             .collect(),
     }
 }
@@ -275,8 +310,8 @@ pub fn build(outcome: &RunOutcome) -> Report {
         fault_profile: h.fault_profile,
         expectations: h.expectations,
         invariant_violation: h.invariant_violation,
-        container_instances: e.instance_ids().map(|i| instance_row(e, i)).collect(),
-        services: e.service_ids().map(|s| service_row(e, s)).collect(),
+        container_instances: e.instances().map(instance_row).collect(),
+        services: e.services().map(service_row).collect(),
         all_drains_completed_at_ms: h.all_drains_completed_at_ms,
     }
 }
@@ -289,11 +324,20 @@ pub fn write_json<W: std::io::Write>(outcome: &RunOutcome, w: W) -> serde_json::
 }
 
 struct Streamed<'a>(&'a RunOutcome);
-struct Rows<'a, T>(&'a Engine, fn(&Engine, u32) -> T, u32);
+/// The instance rows, each built as it is written.
+struct InstanceRows<'a>(&'a Engine);
+/// The service rows, each built as it is written.
+struct ServiceRows<'a>(&'a Engine);
 
-impl<T: Serialize> Serialize for Rows<'_, T> {
+impl Serialize for InstanceRows<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq((0..self.2).map(|n| (self.1)(self.0, n)))
+        s.collect_seq(self.0.instances().map(instance_row))
+    }
+}
+
+impl Serialize for ServiceRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.services().map(service_row))
     }
 }
 
@@ -313,27 +357,9 @@ impl Serialize for Streamed<'_> {
         st.serialize_field("faultProfile", &h.fault_profile)?;
         st.serialize_field("expectations", &h.expectations)?;
         st.serialize_field("invariantViolation", &h.invariant_violation)?;
-        st.serialize_field(
-            "containerInstances",
-            &Rows(e, |e, n| instance_row(e, InstanceId(n)), e.instance_ids().count() as u32),
-        )?;
-        st.serialize_field("services", &Rows(e, |e, n| service_row(e, ServiceId(n)), e.service_ids().count() as u32))?;
+        st.serialize_field("containerInstances", &InstanceRows(e))?;
+        st.serialize_field("services", &ServiceRows(e))?;
         st.serialize_field("allDrainsCompletedAtMs", &h.all_drains_completed_at_ms)?;
         st.end()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn streamed_json_equals_the_built_report() {
-        let loaded = crate::load_str(crate::DEMO_FILE, crate::DEMO_SCENARIO).expect("the demo loads");
-        let outcome = crate::run(&loaded, &crate::RunOptions::default()).expect("the demo runs");
-        let mut streamed = Vec::new();
-        write_json(&outcome, &mut streamed).expect("writes");
-        let built = serde_json::to_vec_pretty(&build(&outcome)).expect("serialises");
-        assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(built).unwrap());
     }
 }

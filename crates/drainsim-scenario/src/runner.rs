@@ -1,68 +1,22 @@
-//! The bounded driver: builds an engine from a scenario, applies its setup and steps at their
-//! simulated times, runs until quiet (or its time/event bound), and evaluates its expectations.
+//! A run from start to end, bounded: the engine a scenario describes with its setup applied
+//! ([`crate::setup`]), each step at its time ([`crate::step`], the clock moved by
+//! [`crate::driver`]), then until quiet (or the run's time or event bound), and the end-of-run
+//! expectations. Also the determinism check (two runs compared record for record).
 
 use std::collections::BTreeMap;
 
-use drainsim_core::api::{self, Request, Response};
-use drainsim_core::engine::{StepPart, StopReason};
-use drainsim_core::faults::{FaultProfile, PinnedFault};
-use drainsim_core::lifecycle::AgentUpdateStatus;
 use drainsim_core::time::HOUR_MS;
-use drainsim_core::{EcsError, Engine, EngineConfig, Timings};
+use drainsim_core::Engine;
+use drainsim_core::StopReason;
 
-use crate::expect::{evaluate, ExpectationResult};
-use crate::format::{Action, InstanceGroup, PinnedFaultKind, Step, StepExpect};
-use crate::load::{group_member_names, LoadedScenario, ScenarioError};
-
-/// How to run a scenario.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// Replaces the scenario's seed.
-    pub seed: Option<u64>,
-    /// `--account-default NAME=VALUE` overrides, applied after the scenario's own.
-    pub account_defaults: Vec<(String, String)>,
-    /// Keep every trace record (for the timeline and determinism diffs).
-    pub keep_records: bool,
-    /// Check invariants after every event (tests); a release run checks at the end.
-    pub check_invariants_every_event: bool,
-    /// Draw a fault profile from the seed (`--faults swarm`).
-    pub swarm_faults: bool,
-}
-
-/// The result of one step.
-#[derive(Debug, Clone)]
-pub struct StepOutcome {
-    pub index: usize,
-    pub at_ms: u64,
-    pub operation: String,
-    pub summary: String,
-}
-
-/// Everything a run produced.
-#[derive(Debug)]
-pub struct RunOutcome {
-    pub engine: Engine,
-    pub scenario_name: String,
-    pub seed: u64,
-    pub stop_reason: StopReason,
-    pub steps: Vec<StepOutcome>,
-    pub expectations: Vec<ExpectationResult>,
-    /// Invariant violation found at the end of the run, if any.
-    pub invariant_violation: Option<String>,
-    pub fault_profile: Option<FaultProfile>,
-}
-
-impl RunOutcome {
-    /// Whether every expectation held and no invariant was violated.
-    pub fn passed(&self) -> bool {
-        self.invariant_violation.is_none() && self.expectations.iter().all(|e| e.passed)
-    }
-
-    /// The simulated time of the first failed expectation.
-    pub fn first_failure_at_ms(&self) -> Option<u64> {
-        self.expectations.iter().filter(|e| !e.passed).map(|e| e.at_ms).min()
-    }
-}
+use crate::driver::{Driver, TraceSink};
+use crate::expect::evaluate;
+use crate::load::{LoadedScenario, ScenarioError};
+use crate::outcome::{RunOutcome, StepOutcome};
+use crate::setup::prepare;
+pub use crate::setup::RunOptions;
+use crate::step::run_step;
+pub use crate::step::summarize;
 
 /// Parses `--account-default NAME=VALUE` (the value is checked when the run applies it).
 pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
@@ -76,181 +30,6 @@ pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
 pub const DEFAULT_END_TIME_MS: u64 = 24 * HOUR_MS;
 /// Default event bound of a run.
 pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
-
-fn timings(spec: &crate::format::TimingsSpec) -> Timings {
-    let d = Timings::default();
-    Timings {
-        agent_update_stage_ms: spec.agent_update_stage_ms.unwrap_or(d.agent_update_stage_ms),
-        inactive_describable_ms: spec.inactive_describable_ms.unwrap_or(d.inactive_describable_ms),
-        scheduler_retry_interval_ms: spec.scheduler_retry_interval_ms.unwrap_or(d.scheduler_retry_interval_ms).max(1),
-        task_provisioning_ms: spec.task_provisioning_ms.unwrap_or(d.task_provisioning_ms),
-        task_pending_ms: spec.task_pending_ms.unwrap_or(d.task_pending_ms),
-        task_activating_ms: spec.task_activating_ms.unwrap_or(d.task_activating_ms),
-        task_deprovisioning_ms: spec.task_deprovisioning_ms.unwrap_or(d.task_deprovisioning_ms),
-        jitter_percent: spec.jitter_percent.unwrap_or(d.jitter_percent).min(100),
-        healthy_after_running_ms: spec.healthy_after_running_ms.unwrap_or(d.healthy_after_running_ms),
-        trunk_provisioning_ms: spec.trunk_provisioning_ms.unwrap_or(d.trunk_provisioning_ms),
-        trunk_attach_ms: spec.trunk_attach_ms.unwrap_or(d.trunk_attach_ms),
-        trunk_acknowledge_ms: spec.trunk_acknowledge_ms.unwrap_or(d.trunk_acknowledge_ms),
-        trunk_detach_stage_ms: spec.trunk_detach_stage_ms.unwrap_or(d.trunk_detach_stage_ms),
-    }
-}
-
-/// The request that registers one member of an instance group.
-pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::RegisterContainerInstanceRequest {
-    let az = if g.availability_zones.is_empty() {
-        "us-east-1a".to_string()
-    } else {
-        g.availability_zones[index as usize % g.availability_zones.len()].clone()
-    };
-    let ports: Vec<String> =
-        g.reserved_ports.clone().unwrap_or_else(|| vec![22, 2375, 2376, 51678, 51679]).iter().map(|p| p.to_string()).collect();
-    api::RegisterContainerInstanceRequest {
-        cluster: g.cluster.clone(),
-        total_resources: vec![
-            api::Resource::integer("CPU", g.cpu),
-            api::Resource::integer("MEMORY", g.memory),
-            api::Resource::string_set("PORTS", ports),
-            api::Resource::string_set("PORTS_UDP", vec![]),
-        ],
-        version_info: Some(api::VersionInfo {
-            agent_version: Some(g.agent_version.clone().unwrap_or_else(|| "1.29.0".into())),
-            agent_hash: Some("4023248".into()),
-            docker_version: Some("DockerVersion: 18.06.1-ce".into()),
-        }),
-        container_instance_arn: None,
-        attributes: g
-            .attributes
-            .iter()
-            .map(|(k, v)| api::Attribute { name: k.clone(), value: Some(v.clone()), target_type: None, target_id: None })
-            .collect(),
-        tags: g.tags.iter().map(|(k, v)| api::Tag { key: k.clone(), value: v.clone() }).collect(),
-        instance_identity: api::InstanceIdentity {
-            name: name.to_string(),
-            instance_type: g.instance_type.clone(),
-            availability_zone: az,
-            ec2_instance_id: None,
-            task_eni_limit: g.task_eni_limit,
-        },
-    }
-}
-
-/// Instance groups that register after time 0, in time order. Every way the runner moves time
-/// (to a step, while waiting for a drain, until quiet) goes through here, so a registration happens
-/// at its time whatever step is running.
-struct Registrations<'a, 's> {
-    pending: std::collections::VecDeque<&'a InstanceGroup>,
-    /// Where trace records are streamed as the run goes (records are then not kept).
-    sink: Option<&'s mut TraceSink<'s>>,
-}
-
-/// Receives trace records in batches during a run (e.g. to write them to a file), so a long run's
-/// records never pile up in memory.
-pub type TraceSink<'s> = dyn FnMut(&Engine, &[drainsim_core::trace::TraceRecord]) + 's;
-
-/// Records kept before they are handed to a sink.
-const SINK_BATCH: usize = 4096;
-
-impl<'a, 's> Registrations<'a, 's> {
-    /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
-    fn flush(&mut self, e: &mut Engine, all: bool) {
-        if let Some(sink) = self.sink.as_mut() {
-            if all || e.trace().records().len() >= SINK_BATCH {
-                let records = e.take_trace_records();
-                sink(e, &records);
-            }
-        }
-    }
-
-    fn next_time(&self) -> Option<u64> {
-        self.pending.front().map(|g| g.register_at_ms)
-    }
-
-    /// Moves the clock to `time`: events and due registrations in time order (events of an
-    /// instant first). Returns false if the event bound was hit.
-    fn advance_to(&mut self, e: &mut Engine, loaded: &LoadedScenario, time: u64, max_events: u64) -> Result<bool, ScenarioError> {
-        while let Some(t) = self.next_time().filter(|t| *t <= time) {
-            if !self.advance_engine(e, t.max(e.now_ms()), max_events) {
-                return Ok(false);
-            }
-            let g = self.pending.pop_front().expect("peeked");
-            register_group(e, loaded, g)?;
-        }
-        Ok(self.advance_engine(e, time.max(e.now_ms()), max_events))
-    }
-
-    /// `Engine::advance_to`, handing records to the sink as it goes.
-    fn advance_engine(&mut self, e: &mut Engine, time: u64, max_events: u64) -> bool {
-        if self.sink.is_none() {
-            return e.advance_to(time, max_events);
-        }
-        while e.next_event_time().is_some_and(|t| t <= time) {
-            if e.events_processed() >= max_events {
-                return false;
-            }
-            self.step_instant(e);
-            self.flush(e, false);
-        }
-        e.advance_to(time, max_events)
-    }
-
-    /// `Engine::step`; with a sink, records go out in batches even in the middle of an instant (a
-    /// drain can change a hundred thousand tasks at once).
-    fn step_instant(&mut self, e: &mut Engine) -> bool {
-        if self.sink.is_none() {
-            return e.step();
-        }
-        loop {
-            match e.step_part(SINK_BATCH) {
-                StepPart::Idle => return false,
-                StepPart::InstantDone => return true,
-                StepPart::Partial => self.flush(e, true),
-            }
-        }
-    }
-
-    /// One unit of progress no later than `deadline` (the next event instant, or the next
-    /// registration); false when nothing happens until then.
-    fn step(&mut self, e: &mut Engine, loaded: &LoadedScenario, deadline: u64, max_events: u64) -> Result<bool, ScenarioError> {
-        self.flush(e, false);
-        let event = e.next_event_time().filter(|t| *t <= deadline);
-        match (event, self.next_time().filter(|t| *t <= deadline)) {
-            (_, Some(r)) if event.is_none_or(|ev| r <= ev) => self.advance_to(e, loaded, r, max_events),
-            (Some(_), _) => Ok(self.step_instant(e)),
-            _ => Ok(false),
-        }
-    }
-
-    /// Runs until nothing but background retries is pending and nothing is left to register, until
-    /// `end_time`, or until the event bound.
-    fn run_until_quiet(
-        &mut self,
-        e: &mut Engine,
-        loaded: &LoadedScenario,
-        end_time: u64,
-        max_events: u64,
-    ) -> Result<StopReason, ScenarioError> {
-        loop {
-            if e.is_quiet() && self.pending.is_empty() {
-                return Ok(StopReason::Quiet);
-            }
-            if e.events_processed() >= max_events {
-                return Ok(StopReason::MaxEvents);
-            }
-            let before = (e.now_ms(), e.events_processed(), self.pending.len());
-            if !self.step(e, loaded, end_time, max_events)? {
-                if e.is_quiet() && self.pending.is_empty() {
-                    return Ok(StopReason::Quiet);
-                }
-                if !self.advance_engine(e, end_time.max(e.now_ms()), max_events) {
-                    return Ok(StopReason::MaxEvents);
-                }
-                return Ok(StopReason::EndTime);
-            }
-            debug_assert_ne!(before, (e.now_ms(), e.events_processed(), self.pending.len()), "no progress");
-        }
-    }
-}
 
 /// Runs a loaded scenario. Setup errors (a request the scenario's own setup makes that ECS refuses)
 /// are scenario errors; everything after is judged by the expectations.
@@ -277,115 +56,10 @@ fn run_inner<'s>(
 ) -> Result<RunOutcome, ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
-    let mut config = EngineConfig {
-        seed,
-        timings: timings(&s.timings),
-        keep_trace_records: opts.keep_records,
-        check_invariants_every_event: opts.check_invariants_every_event,
-        ..EngineConfig::default()
-    };
-    if let Some(e) = s.epoch_unix_seconds {
-        config.epoch_unix_s = e;
-    }
-    if let Some(a) = &s.account_id {
-        config.account_id = a.clone();
-    }
-    if let Some(r) = &s.region {
-        config.region = r.clone();
-    }
-    if let Some(v) = &s.latest_agent_version {
-        config.latest_agent_version = v.clone();
-    }
+    let (mut engine, fault_profile) = prepare(loaded, opts)?;
     let end_time_ms = s.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS);
     let max_events = s.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
-    let mut engine = Engine::new(config);
-    let setup_err = |needle: &str, what: &str, e: EcsError| loaded.error_at(needle, format!("{what}: {e}"));
-
-    for (name, value) in &s.account_defaults {
-        engine.override_account_default(name, value).map_err(|e| setup_err(&format!("\"{name}\""), "accountDefaults", e))?;
-    }
-    for (name, value) in &opts.account_defaults {
-        engine.override_account_default(name, value).map_err(|e| ScenarioError {
-            file: "--account-default".into(),
-            line: 1,
-            column: 1,
-            message: format!("{name}={value}: {e}"),
-        })?;
-    }
-    let mut fault_profile = None;
-    if let Some(f) = &s.faults {
-        let p = FaultProfile {
-            trunk_provisioning_failure_per_mille: f.trunk_provisioning_failure_per_mille,
-            eni_attach_latency_ms: f.eni_attach_latency_ms,
-            task_start_failure_per_mille: f.task_start_failure_per_mille,
-            agent_disconnects_per_hour: f.agent_disconnects_per_hour,
-        };
-        if p != FaultProfile::default() {
-            fault_profile = Some(p.clone());
-        }
-        engine.set_fault_profile(p);
-    }
-    if opts.swarm_faults {
-        let p = engine.draw_swarm_fault_profile();
-        engine.set_fault_profile(p.clone());
-        fault_profile = Some(p);
-    }
-    for put in &s.account_settings {
-        engine
-            .handle(Request::PutAccountSetting(put.clone()))
-            .map_err(|e| setup_err(&format!("\"{}\"", put.name), "accountSettings", e))?;
-    }
-    for c in &s.clusters {
-        engine.create_cluster(c).map_err(|e| setup_err(&format!("\"{c}\""), "clusters", e))?;
-    }
-    for td in &s.task_definitions {
-        engine
-            .handle(Request::RegisterTaskDefinition(td.clone()))
-            .map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
-    }
-    let mut later: Vec<&InstanceGroup> = Vec::new();
-    for g in &s.instances {
-        if g.register_at_ms == 0 {
-            register_group(&mut engine, loaded, g)?;
-        } else {
-            later.push(g);
-        }
-    }
-    later.sort_by_key(|g| g.register_at_ms);
-    let mut regs = Registrations { pending: later.into(), sink };
-    for svc in &s.services {
-        engine
-            .handle(Request::CreateService(svc.clone()))
-            .map_err(|e| setup_err(&format!("\"{}\"", svc.service_name), "services", e))?;
-    }
-    if let Some(f) = &s.faults {
-        for p in &f.pinned {
-            let (PinnedFaultKind::AgentDisconnect(n)
-            | PinnedFaultKind::AgentReconnect(n)
-            | PinnedFaultKind::AgentUpdateFailure(n, _)) = &p.fault;
-            let Some(i) = engine.instance_by_name(n) else {
-                return Err(loaded.error_at(
-                    &format!("\"{n}\""),
-                    format!("unknown instance '{n}' in a pinned fault (it must be registered at time 0)"),
-                ));
-            };
-            match &p.fault {
-                PinnedFaultKind::AgentDisconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentDisconnect(i)),
-                PinnedFaultKind::AgentReconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentReconnect(i)),
-                PinnedFaultKind::AgentUpdateFailure(_, stage) => {
-                    let st = AgentUpdateStatus::parse(stage)
-                        .filter(|s| !matches!(s, AgentUpdateStatus::Pending | AgentUpdateStatus::Failed))
-                        .ok_or_else(|| {
-                            loaded.error_at(
-                                &format!("\"{stage}\""),
-                                "AgentUpdateFailure stage must be STAGING, STAGED, UPDATING or UPDATED",
-                            )
-                        })?;
-                    engine.inject_agent_update_failure(i, st);
-                }
-            }
-        }
-    }
+    let mut driver = Driver::new(loaded, sink, end_time_ms, max_events);
 
     let mut outcome_steps = Vec::new();
     let mut results = Vec::new();
@@ -393,23 +67,17 @@ fn run_inner<'s>(
     for (n, step) in s.steps.iter().enumerate() {
         // A step without atMs runs right after the one before it.
         let at = step.at_ms.unwrap_or(engine.now_ms());
-        if !regs.advance_to(&mut engine, loaded, at, max_events)? {
+        if !driver.advance_to(&mut engine, at)? {
             bounded_out = true;
             break;
         }
-        let (summary, mut step_results) = run_step(&mut engine, &mut regs, loaded, n, step, (end_time_ms, max_events))?;
-        regs.flush(&mut engine, false);
-        outcome_steps.push(StepOutcome {
-            index: n,
-            at_ms: engine.now_ms(),
-            operation: action_name(&step.action).into(),
-            summary,
-        });
+        let (summary, mut step_results) = run_step(&mut engine, &mut driver, loaded, n, step)?;
+        driver.after_step(&mut engine);
+        outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name().into(), summary });
         results.append(&mut step_results);
     }
-    let stop_reason =
-        if bounded_out { StopReason::MaxEvents } else { regs.run_until_quiet(&mut engine, loaded, end_time_ms, max_events)? };
-    regs.flush(&mut engine, true);
+    let stop_reason = if bounded_out { StopReason::MaxEvents } else { driver.run_until_quiet(&mut engine)? };
+    driver.finish(&mut engine);
     let invariant_violation = drainsim_core::check_invariants(&engine).err().map(|v| v.to_string());
     for e in &s.expectations {
         results.push(evaluate(&engine, e, Some(stop_reason)));
@@ -424,396 +92,6 @@ fn run_inner<'s>(
         invariant_violation,
         fault_profile,
     })
-}
-
-fn register_group(engine: &mut Engine, loaded: &LoadedScenario, g: &InstanceGroup) -> Result<(), ScenarioError> {
-    let caller = g.instance_role.clone().unwrap_or_else(|| engine.default_caller_arn());
-    let trunk_failures = loaded.scenario.faults.as_ref().map(|f| f.trunk_failures.as_slice()).unwrap_or_default();
-    for (k, name) in group_member_names(&g.name, g.count).iter().enumerate() {
-        let req = registration_request(g, k as u32, name);
-        engine
-            .handle_as(&caller, Request::RegisterContainerInstance(req))
-            .map_err(|e| loaded.error_at(&format!("\"{}\"", g.name), format!("instance group '{}': {e}", g.name)))?;
-        // A pinned trunk failure applies whenever the instance registers (its trunk is provisioned later).
-        if trunk_failures.contains(name) {
-            let id = engine.instance_by_name(name).expect("just registered");
-            engine.pin_trunk_failure(id);
-        }
-    }
-    Ok(())
-}
-
-fn action_name(a: &Action) -> &'static str {
-    match a {
-        Action::CreateCluster(_) => "CreateCluster",
-        Action::RegisterContainerInstance(_) => "RegisterContainerInstance",
-        Action::DeregisterContainerInstance(_) => "DeregisterContainerInstance",
-        Action::DescribeContainerInstances(_) => "DescribeContainerInstances",
-        Action::ListContainerInstances(_) => "ListContainerInstances",
-        Action::UpdateContainerInstancesState(_) => "UpdateContainerInstancesState",
-        Action::UpdateContainerAgent(_) => "UpdateContainerAgent",
-        Action::PutAccountSetting(_) => "PutAccountSetting",
-        Action::PutAccountSettingDefault(_) => "PutAccountSettingDefault",
-        Action::DeleteAccountSetting(_) => "DeleteAccountSetting",
-        Action::ListAccountSettings(_) => "ListAccountSettings",
-        Action::SubmitAttachmentStateChanges(_) => "SubmitAttachmentStateChanges",
-        Action::RegisterTaskDefinition(_) => "RegisterTaskDefinition",
-        Action::CreateService(_) => "CreateService",
-        Action::UpdateService(_) => "UpdateService",
-        Action::DeleteService(_) => "DeleteService",
-        Action::DescribeServices(_) => "DescribeServices",
-        Action::RunTask(_) => "RunTask",
-        Action::StartTask(_) => "StartTask",
-        Action::StopTask(_) => "StopTask",
-        Action::ListTasks(_) => "ListTasks",
-        Action::DescribeTasks(_) => "DescribeTasks",
-        Action::DrainInstances(_) => "DrainInstances",
-        Action::ActivateInstances(_) => "ActivateInstances",
-        Action::WaitForDrain(_) => "WaitForDrain",
-        Action::DeregisterInstances(_) => "DeregisterInstances",
-        Action::StopTasksOn(_) => "StopTasksOn",
-        Action::Advance => "Advance",
-        Action::RunUntilQuiet => "RunUntilQuiet",
-        Action::Check(_) => "Check",
-    }
-}
-
-/// Replaces a logical instance name by its ARN; anything else (an ID, an ARN, a typo) is passed
-/// through so that ECS's own MISSING handling applies.
-fn resolve_ref(engine: &Engine, reference: &str) -> String {
-    engine.instance_by_name(reference).map_or_else(|| reference.to_string(), |id| engine.instance_arn(id))
-}
-
-/// Expands group names into member names.
-fn expand(loaded: &LoadedScenario, names: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for n in names {
-        match loaded.scenario.instances.iter().find(|g| g.name == *n && g.count > 1) {
-            Some(g) => out.extend(group_member_names(&g.name, g.count)),
-            None => out.push(n.clone()),
-        }
-    }
-    out
-}
-
-/// The outcome of a step before it is compared with its expectation.
-enum Outcome {
-    Response(Response),
-    Error(EcsError),
-    /// A drain-plan step: the failures of its calls, or a timeout.
-    Plan {
-        failures: Vec<api::Failure>,
-        timed_out: bool,
-        error: Option<EcsError>,
-    },
-    Checked,
-}
-
-fn to_request(engine: &Engine, action: &Action) -> Option<Request> {
-    let r = |s: &String| resolve_ref(engine, s);
-    Some(match action.clone() {
-        Action::CreateCluster(x) => Request::CreateCluster(x),
-        Action::RegisterContainerInstance(x) => Request::RegisterContainerInstance(x),
-        Action::DeregisterContainerInstance(mut x) => {
-            x.container_instance = r(&x.container_instance);
-            Request::DeregisterContainerInstance(x)
-        }
-        Action::DescribeContainerInstances(mut x) => {
-            x.container_instances = x.container_instances.iter().map(r).collect();
-            Request::DescribeContainerInstances(x)
-        }
-        Action::ListContainerInstances(x) => Request::ListContainerInstances(x),
-        Action::UpdateContainerInstancesState(mut x) => {
-            x.container_instances = x.container_instances.iter().map(r).collect();
-            Request::UpdateContainerInstancesState(x)
-        }
-        Action::UpdateContainerAgent(mut x) => {
-            x.container_instance = r(&x.container_instance);
-            Request::UpdateContainerAgent(x)
-        }
-        Action::PutAccountSetting(x) => Request::PutAccountSetting(x),
-        Action::PutAccountSettingDefault(x) => Request::PutAccountSettingDefault(x),
-        Action::DeleteAccountSetting(x) => Request::DeleteAccountSetting(x),
-        Action::ListAccountSettings(x) => Request::ListAccountSettings(x),
-        Action::SubmitAttachmentStateChanges(x) => Request::SubmitAttachmentStateChanges(x),
-        Action::RegisterTaskDefinition(x) => Request::RegisterTaskDefinition(x),
-        Action::CreateService(x) => Request::CreateService(x),
-        Action::UpdateService(x) => Request::UpdateService(x),
-        Action::DeleteService(x) => Request::DeleteService(x),
-        Action::DescribeServices(x) => Request::DescribeServices(x),
-        Action::RunTask(x) => Request::RunTask(x),
-        Action::StartTask(mut x) => {
-            x.container_instances = x.container_instances.iter().map(r).collect();
-            Request::StartTask(x)
-        }
-        Action::StopTask(x) => Request::StopTask(x),
-        Action::ListTasks(mut x) => {
-            x.container_instance = x.container_instance.as_ref().map(r);
-            Request::ListTasks(x)
-        }
-        Action::DescribeTasks(x) => Request::DescribeTasks(x),
-        _ => return None,
-    })
-}
-
-fn run_step(
-    engine: &mut Engine,
-    regs: &mut Registrations,
-    loaded: &LoadedScenario,
-    n: usize,
-    step: &Step,
-    (end_time_ms, max_events): (u64, u64),
-) -> Result<(String, Vec<ExpectationResult>), ScenarioError> {
-    let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn());
-    let outcome = if let Some(req) = to_request(engine, &step.action) {
-        match engine.handle_as(&caller, req) {
-            Ok(r) => {
-                // A pinned trunk failure applies to an instance a step registers, too.
-                if let Action::RegisterContainerInstance(reg) = &step.action {
-                    let name = &reg.instance_identity.name;
-                    if loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(name)) {
-                        if let Some(id) = engine.instance_by_name(name) {
-                            engine.pin_trunk_failure(id);
-                        }
-                    }
-                }
-                Outcome::Response(r)
-            }
-            Err(e) => Outcome::Error(e),
-        }
-    } else {
-        match &step.action {
-            Action::DrainInstances(p) | Action::ActivateInstances(p) => {
-                let status = if matches!(step.action, Action::DrainInstances(_)) { "DRAINING" } else { "ACTIVE" };
-                let names = expand(loaded, &p.instances);
-                let wave = p.wave_size.unwrap_or(10) as usize;
-                let mut failures = Vec::new();
-                let mut error = None;
-                for chunk in names.chunks(wave) {
-                    let req = api::UpdateContainerInstancesStateRequest {
-                        cluster: p.cluster.clone(),
-                        container_instances: chunk.iter().map(|c| resolve_ref(engine, c)).collect(),
-                        status: status.into(),
-                    };
-                    match engine.handle_as(&caller, Request::UpdateContainerInstancesState(req)) {
-                        Ok(Response::ContainerInstances { failures: f, .. }) => failures.extend(f),
-                        Ok(_) => {}
-                        Err(e) => {
-                            error = Some(e);
-                            break;
-                        }
-                    }
-                }
-                Outcome::Plan { failures, timed_out: false, error }
-            }
-            Action::DeregisterInstances(p) => {
-                let mut error = None;
-                for name in expand(loaded, &p.instances) {
-                    let req = api::DeregisterContainerInstanceRequest {
-                        cluster: p.cluster.clone(),
-                        container_instance: resolve_ref(engine, &name),
-                        force: Some(p.force),
-                    };
-                    if let Err(e) = engine.handle_as(&caller, Request::DeregisterContainerInstance(req)) {
-                        error = Some(e);
-                        break;
-                    }
-                }
-                Outcome::Plan { failures: vec![], timed_out: false, error }
-            }
-            Action::StopTasksOn(p) => {
-                let mut error = None;
-                let tasks: Vec<_> = engine
-                    .instance_by_name(&p.instance)
-                    .map(|i| engine.instance(i).tasks.clone())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|t| !p.standalone_only || engine.task_origin(*t).service.is_none())
-                    .collect();
-                for t in tasks {
-                    let req =
-                        api::StopTaskRequest { cluster: p.cluster.clone(), task: engine.task_arn(t), reason: p.reason.clone() };
-                    if let Err(e) = engine.handle_as(&caller, Request::StopTask(req)) {
-                        error = Some(e);
-                        break;
-                    }
-                }
-                Outcome::Plan { failures: vec![], timed_out: false, error }
-            }
-            Action::WaitForDrain(w) => {
-                let ids: Vec<_> = expand(loaded, &w.instances).iter().filter_map(|n| engine.instance_by_name(n)).collect();
-                let deadline = engine.now_ms().saturating_add(w.timeout_ms);
-                let done = |e: &Engine| ids.iter().all(|i| e.instance(*i).drain.completed_at_ms().is_some());
-                let mut timed_out = false;
-                loop {
-                    if done(engine) {
-                        break;
-                    }
-                    if engine.events_processed() >= max_events || !regs.step(engine, loaded, deadline, max_events)? {
-                        regs.advance_to(engine, loaded, deadline, max_events)?;
-                        timed_out = !done(engine);
-                        break;
-                    }
-                }
-                Outcome::Plan { failures: vec![], timed_out, error: None }
-            }
-            Action::RunUntilQuiet => {
-                regs.run_until_quiet(engine, loaded, end_time_ms, max_events)?;
-                Outcome::Checked
-            }
-            Action::Advance => Outcome::Checked,
-            Action::Check(list) => {
-                let results: Vec<ExpectationResult> = list.iter().map(|e| evaluate(engine, e, None)).collect();
-                return Ok((format!("checked {} expectations", results.len()), results));
-            }
-            _ => unreachable!("every ECS action converts to a request"),
-        }
-    };
-    let expect = step.expect.clone().unwrap_or(StepExpect::Success);
-    let (passed, detail, summary) = judge(engine, &outcome, &expect);
-    let op = action_name(&step.action);
-    let result = ExpectationResult {
-        name: format!("step {} {op} at {} ms: {}", n + 1, engine.now_ms(), describe_expect(&expect)),
-        passed,
-        detail,
-        at_ms: engine.now_ms(),
-    };
-    Ok((summary, vec![result]))
-}
-
-fn describe_expect(e: &StepExpect) -> String {
-    match e {
-        StepExpect::Success => "succeeds".into(),
-        StepExpect::NoFailures => "succeeds without failures".into(),
-        StepExpect::Error(k) => format!("fails with {k}"),
-        StepExpect::ErrorContaining(k, t) => format!("fails with {k} containing '{t}'"),
-        StepExpect::Failures(f) => format!("returns failures {f:?}"),
-        StepExpect::Listed(l, more) => format!("lists {l:?} (nextToken {})", if *more { "present" } else { "absent" }),
-        StepExpect::Settings(s) => format!("lists settings {s:?}"),
-        StepExpect::TimedOut => "times out".into(),
-    }
-}
-
-/// Maps a response's ARNs back to logical names for comparison and display.
-fn name_of_arn(engine: &Engine, arn: &str) -> String {
-    engine
-        .instance_ids()
-        .find(|i| engine.instance_arn(*i) == arn)
-        .map_or_else(|| arn.to_string(), |i| engine.resolve_sym(engine.instance(i).name).to_string())
-}
-
-fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, String, String) {
-    let failures_of = |o: &Outcome| -> Vec<(String, String)> {
-        let list: Vec<api::Failure> = match o {
-            Outcome::Response(Response::ContainerInstances { failures, .. }) => failures.clone(),
-            Outcome::Response(Response::Tasks { failures, .. }) => failures.clone(),
-            Outcome::Response(Response::Services { failures, .. }) => failures.clone(),
-            Outcome::Plan { failures, .. } => failures.clone(),
-            _ => vec![],
-        };
-        list.iter()
-            .map(|f| {
-                let arn = f.arn.clone().unwrap_or_default();
-                let short = name_of_arn(engine, &arn);
-                let short = if short == arn { arn.rsplit('/').next().unwrap_or(&arn).to_string() } else { short };
-                (short, f.reason.clone())
-            })
-            .collect()
-    };
-    let summary = match outcome {
-        Outcome::Response(r) => summarize(engine, r),
-        Outcome::Error(e) => e.to_string(),
-        Outcome::Plan { failures, timed_out, error } => match (error, timed_out) {
-            (Some(e), _) => e.to_string(),
-            (None, true) => "timed out".into(),
-            (None, false) if failures.is_empty() => "ok".into(),
-            (None, false) => format!("ok with failures {:?}", failures_of(outcome)),
-        },
-        Outcome::Checked => "ok".into(),
-    };
-    let error = match outcome {
-        Outcome::Error(e) => Some(e),
-        Outcome::Plan { error: Some(e), .. } => Some(e),
-        _ => None,
-    };
-    let timed_out = matches!(outcome, Outcome::Plan { timed_out: true, .. });
-    let passed = match expect {
-        StepExpect::Success => error.is_none() && !timed_out,
-        StepExpect::NoFailures => error.is_none() && !timed_out && failures_of(outcome).is_empty(),
-        StepExpect::Error(k) => error.is_some_and(|e| e.kind.name() == k),
-        StepExpect::ErrorContaining(k, t) => error.is_some_and(|e| e.kind.name() == k && e.message.contains(t.as_str())),
-        StepExpect::Failures(want) => error.is_none() && failures_of(outcome) == *want,
-        StepExpect::Listed(names, more) => match outcome {
-            Outcome::Response(Response::ContainerInstanceArns { container_instance_arns, next_token }) => {
-                let got: Vec<String> = container_instance_arns.iter().map(|a| name_of_arn(engine, a)).collect();
-                got == *names && next_token.is_some() == *more
-            }
-            _ => false,
-        },
-        StepExpect::Settings(want) => match outcome {
-            Outcome::Response(Response::Settings { settings, .. }) => {
-                let got: Vec<(String, String, String)> =
-                    settings.iter().map(|s| (s.name.clone(), s.value.clone(), s.principal_arn.clone())).collect();
-                got == *want
-            }
-            _ => false,
-        },
-        StepExpect::TimedOut => timed_out,
-    };
-    let detail = format!("got: {summary}");
-    (passed, detail, summary)
-}
-
-/// A one-line summary of a response, with instance names where there are ARNs.
-pub fn summarize(engine: &Engine, r: &Response) -> String {
-    match r {
-        Response::Cluster { cluster } => format!("cluster {}", cluster.cluster_name),
-        Response::ContainerInstance { container_instance } => format!(
-            "{} {} version {}",
-            name_of_arn(engine, &container_instance.container_instance_arn),
-            container_instance.status,
-            container_instance.version
-        ),
-        Response::ContainerInstances { container_instances, failures } => {
-            let ok: Vec<String> = container_instances
-                .iter()
-                .map(|c| format!("{} {}", name_of_arn(engine, &c.container_instance_arn), c.status))
-                .collect();
-            let bad: Vec<String> = failures
-                .iter()
-                .map(|f| format!("{} {}", f.arn.as_deref().map(|a| name_of_arn(engine, a)).unwrap_or_default(), f.reason))
-                .collect();
-            format!("containerInstances [{}] failures [{}]", ok.join(", "), bad.join(", "))
-        }
-        Response::ContainerInstanceArns { container_instance_arns, next_token } => {
-            let names: Vec<String> = container_instance_arns.iter().map(|a| name_of_arn(engine, a)).collect();
-            format!("[{}]{}", names.join(", "), if next_token.is_some() { " +nextToken" } else { "" })
-        }
-        Response::Setting { setting } => format!("{} = {} for {}", setting.name, setting.value, setting.principal_arn),
-        Response::Settings { settings, next_token } => {
-            let s: Vec<String> = settings.iter().map(|s| format!("{}={}@{}", s.name, s.value, s.principal_arn)).collect();
-            format!("[{}]{}", s.join(", "), if next_token.is_some() { " +nextToken" } else { "" })
-        }
-        Response::Acknowledgment { acknowledgment } => format!("acknowledgment {acknowledgment}"),
-        Response::TaskDefinition { task_definition } => format!("{}:{}", task_definition.family, task_definition.revision),
-        Response::Service { service } => {
-            format!("service {} {} desired {}", service.service_name, service.status, service.desired_count)
-        }
-        Response::Services { services, failures } => format!("{} services, {} failures", services.len(), failures.len()),
-        Response::Tasks { tasks, failures } => {
-            let bad: Vec<String> = failures.iter().map(|f| f.reason.clone()).collect();
-            format!("{} tasks, failures [{}]", tasks.len(), bad.join(", "))
-        }
-        Response::Task { task } => format!(
-            "task {} {} desired {}",
-            task.task_arn.rsplit('/').next().unwrap_or(""),
-            task.last_status,
-            task.desired_status
-        ),
-        Response::TaskArns { task_arns, next_token } => {
-            format!("{} tasks{}", task_arns.len(), if next_token.is_some() { " +nextToken" } else { "" })
-        }
-    }
 }
 
 /// Runs a scenario twice and compares trace records; names the first differing record.
@@ -833,13 +111,16 @@ pub fn compare_traces(a: &Engine, b: &Engine) -> Result<u64, String> {
         return Ok(a.trace().digest());
     }
     let first = ra.iter().zip(rb.iter()).position(|(x, y)| x != y).unwrap_or(ra.len().min(rb.len()));
-    let describe = |e: &Engine, r: Option<&drainsim_core::trace::TraceRecord>| {
+    let describe = |e: &Engine, r: Option<&drainsim_core::TraceRecord>| {
         r.map_or("nothing".to_string(), |r| crate::timeline::render_record(e, r).to_line())
     };
     // Records compare by ids; two runs that only drew different IDs differ in their digests.
     if first == ra.len().min(rb.len()) && ra.len() == rb.len() {
-        let mismatch =
-            ra.iter().zip(rb.iter()).position(|(x, y)| a.subject_arn(x.subject) != b.subject_arn(y.subject)).unwrap_or(0);
+        let mismatch = ra
+            .iter()
+            .zip(rb.iter())
+            .position(|(x, y)| a.describe_record(x).subject_arn != b.describe_record(y).subject_arn)
+            .unwrap_or(0);
         return Err(format!(
             "runs diverged at record {mismatch} (simulated time {} ms): first run had `{}`, second `{}`",
             ra.get(mismatch).map_or(0, |r| r.time_ms),
@@ -857,7 +138,7 @@ pub fn compare_traces(a: &Engine, b: &Engine) -> Result<u64, String> {
 
 /// Instance names by id, for renderers.
 pub fn instance_names(engine: &Engine) -> BTreeMap<u32, String> {
-    engine.instance_ids().map(|i| (i.0, engine.resolve_sym(engine.instance(i).name).to_string())).collect()
+    engine.instances().enumerate().map(|(n, i)| (n as u32, i.name().to_string())).collect()
 }
 
 /// Validates a scenario's setup without running its steps: account settings, clusters, task

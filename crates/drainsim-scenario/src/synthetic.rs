@@ -1,32 +1,73 @@
 //! Generated large scenarios for benchmarks and memory measurements (docs/performance.md): the
 //! drain-shaped cluster of the `drain/*` benchmarks as a RON scenario file.
 
+use drainsim_core::api;
+
+use crate::format::{Action, DrainPlan, Expectation, InstanceGroup, Scenario, Step};
+
 /// A scenario of `instances` m5.xlarge instances and `services` services of 100 tasks (half binpack
 /// by memory, half spread by Availability Zone, min 50 / max 200). The tasks start on the first
 /// half; the second half registers at 10 minutes; the first half is drained at 11 minutes.
-pub fn large_drain_scenario(instances: usize, services: usize) -> String {
-    let mut s = String::from("Scenario(\n  name: \"large\",\n  seed: 1,\n  clusters: [\"bench\"],\n  instances: [\n");
-    let group = |name: &str, extra: &str| {
-        format!(
-            "    (name: \"{name}\", count: {}, cluster: \"bench\", instanceType: \"m5.xlarge\", availabilityZones: [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"], cpu: 4096, memory: 16384{extra}),\n",
-            instances / 2
-        )
+pub fn large_drain_scenario_spec(instances: usize, services: usize) -> Scenario {
+    let group = |name: &str, register_at_ms: u64| InstanceGroup {
+        count: (instances / 2) as u32,
+        cluster: Some("bench".into()),
+        availability_zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],
+        register_at_ms,
+        ..InstanceGroup::new(name, "m5.xlarge", 4096, 16384)
     };
-    s.push_str(&group("old", ""));
-    s.push_str(&group("new", ", registerAtMs: 600000"));
-    s.push_str("  ],\n  taskDefinitions: [(family: \"app\", containerDefinitions: [(name: \"app\", cpu: 128, memory: 256, exitAfterSigtermMs: 2000)])],\n  services: [\n");
-    for n in 0..services {
-        let strategy = if n % 2 == 0 {
-            "(type: \"binpack\", field: \"memory\")"
-        } else {
-            "(type: \"spread\", field: \"attribute:ecs.availability-zone\")"
-        };
-        s.push_str(&format!(
-            "    (cluster: \"bench\", serviceName: \"svc{n}\", taskDefinition: \"app\", desiredCount: 100, deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200), placementStrategy: [{strategy}]),\n"
-        ));
+    let strategy = |n: usize| {
+        let (kind, field) = if n % 2 == 0 { ("binpack", "memory") } else { ("spread", "attribute:ecs.availability-zone") };
+        api::PlacementStrategy { strategy_type: kind.into(), field: Some(field.into()) }
+    };
+    Scenario {
+        name: "large".into(),
+        seed: 1,
+        clusters: vec!["bench".into()],
+        instances: vec![group("old", 0), group("new", 600_000)],
+        task_definitions: vec![api::RegisterTaskDefinitionRequest {
+            family: "app".into(),
+            container_definitions: vec![api::ContainerDefinition {
+                name: "app".into(),
+                cpu: Some(128),
+                memory: Some(256),
+                exit_after_sigterm_ms: Some(2000),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        services: (0..services)
+            .map(|n| api::CreateServiceRequest {
+                cluster: Some("bench".into()),
+                service_name: format!("svc{n}"),
+                task_definition: "app".into(),
+                desired_count: Some(100),
+                deployment_configuration: Some(api::DeploymentConfiguration {
+                    minimum_healthy_percent: Some(50),
+                    maximum_percent: Some(200),
+                }),
+                placement_strategy: vec![strategy(n)],
+                ..Default::default()
+            })
+            .collect(),
+        steps: vec![Step {
+            at_ms: Some(660_000),
+            caller: None,
+            action: Action::DrainInstances(DrainPlan {
+                cluster: Some("bench".into()),
+                instances: vec!["old".into()],
+                wave_size: None,
+            }),
+            expect: None,
+        }],
+        expectations: vec![Expectation::StopReason("quiet".into()), Expectation::AllDrainsCompletedBy(3_600_000)],
+        ..Default::default()
     }
-    s.push_str("  ],\n  steps: [(atMs: 660000, do: DrainInstances((cluster: \"bench\", instances: [\"old\"])))],\n  expectations: [StopReason(\"quiet\"), AllDrainsCompletedBy(3600000)],\n)\n");
-    s
+}
+
+/// [`large_drain_scenario_spec`] as RON scenario text.
+pub fn large_drain_scenario(instances: usize, services: usize) -> String {
+    crate::write::to_ron(&large_drain_scenario_spec(instances, services))
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use crate::placement::Resources;
 use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::settings::SettingName;
 use crate::state::instance::*;
-use crate::state::trigger::Trigger;
 use crate::state::trace::{Change, Subject};
+use crate::state::trigger::Trigger;
 use crate::Engine;
 
 impl Engine {
@@ -527,7 +527,7 @@ impl Engine {
     // ----- ListContainerInstances -----
 
     /// ListContainerInstances (a read: it changes nothing, so it needs no `&mut`).
-    pub(crate) fn list_container_instances(&self, req: api::ListContainerInstancesRequest) -> Result<Response, EcsError> {
+    pub fn list_container_instances(&self, req: api::ListContainerInstancesRequest) -> Result<Response, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         if let Some(f) = &req.filter {
             return Err(EcsError::invalid_parameter(format!(
@@ -643,7 +643,11 @@ impl Engine {
                 continue;
             }
             self.set_instance_status(id, target, "UpdateContainerInstancesState");
-            self.triggers.push(if target == InstanceStatus::Draining { Trigger::DrainStarted(id) } else { Trigger::DrainEnded(id) });
+            self.triggers.push(if target == InstanceStatus::Draining {
+                Trigger::DrainStarted(id)
+            } else {
+                Trigger::DrainEnded(id)
+            });
             updated.push(id);
         }
         let container_instances = updated.iter().map(|id| self.render_instance(*id, false)).collect();

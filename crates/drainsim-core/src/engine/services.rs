@@ -9,8 +9,8 @@ use crate::placement::PlacementFailureReason;
 use crate::placement::Strategy;
 use crate::rules::settings::SettingName;
 use crate::state::service::*;
-use crate::state::trigger::Trigger;
 use crate::state::trace::{Change, Subject};
+use crate::state::trigger::Trigger;
 use crate::Engine;
 
 impl Engine {

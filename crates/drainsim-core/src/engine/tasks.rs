@@ -15,8 +15,8 @@ use crate::rules::lifecycle::TaskStatus;
 use crate::rules::settings::SettingName;
 use crate::state::service::BreachCause;
 use crate::state::task::*;
-use crate::state::trigger::Trigger;
 use crate::state::trace::{Change, Subject};
+use crate::state::trigger::Trigger;
 use crate::Engine;
 
 impl Engine {

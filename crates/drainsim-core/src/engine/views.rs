@@ -404,13 +404,14 @@ impl Engine {
         self.instance_by_name(name).map(|id| InstanceView { engine: self, id })
     }
 
-    /// A container instance by its `containerInstanceArn` (either ARN format) or its ID.
+    /// A container instance by its `containerInstanceArn`, exactly as ECS returned it (either ARN
+    /// format), whatever its status: an instance INACTIVE for longer than ECS keeps it describable
+    /// is still found here.
     pub fn instance_by_arn(&self, arn: &str) -> Option<InstanceView<'_>> {
-        self.clusters
-            .iter()
-            .enumerate()
-            .find_map(|(n, _)| self.resolve_instance(crate::infra::ids::ClusterId(n as u32), arn))
-            .map(|id| InstanceView { engine: self, id })
+        let id_part = arn.strip_prefix("arn:")?.split_once(":container-instance/")?.1.rsplit('/').next()?;
+        let uuid = crate::state::instance::parse_id(id_part)?;
+        let id = InstanceId(self.instance_uuids.unscramble(uuid, self.instances.len())?);
+        (self.instance_arn(id) == arn).then_some(InstanceView { engine: self, id })
     }
 
     /// A service by id.
@@ -429,7 +430,7 @@ impl Engine {
         self.services().find(|s| s.name() == name)
     }
 
-    /// A service by its `serviceArn` (either ARN format).
+    /// A service by its `serviceArn`, exactly as ECS returned it (either ARN format).
     pub fn service_by_arn(&self, arn: &str) -> Option<ServiceView<'_>> {
         self.services().find(|s| s.arn() == arn)
     }
@@ -445,12 +446,11 @@ impl Engine {
         (0..self.tasks.len() as u32).map(|n| TaskView { engine: self, id: TaskId(n) })
     }
 
-    /// A task by its `taskArn` (either ARN format).
+    /// A task by its `taskArn`, exactly as ECS returned it (either ARN format).
     pub fn task_by_arn(&self, arn: &str) -> Option<TaskView<'_>> {
-        self.clusters
-            .iter()
-            .enumerate()
-            .find_map(|(n, _)| self.resolve_task(crate::infra::ids::ClusterId(n as u32), arn))
-            .map(|id| TaskView { engine: self, id })
+        let id_part = arn.strip_prefix("arn:")?.split_once(":task/")?.1.rsplit('/').next()?;
+        let uuid = crate::state::instance::parse_id(id_part)?;
+        let id = TaskId(self.task_ids.unscramble(uuid, self.tasks.len())?);
+        (self.task_arn(id) == arn).then_some(TaskView { engine: self, id })
     }
 }

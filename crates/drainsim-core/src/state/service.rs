@@ -154,6 +154,16 @@ pub struct Episode<R> {
     pub reason: R,
 }
 
+impl<R: std::fmt::Display> std::fmt::Display for Episode<R> {
+    /// `RESOURCE:MEMORY from 120000 ms to 150000 ms`, or `... from 120000 ms, not over`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.ended_at_ms {
+            Some(end) => write!(f, "{} from {} ms to {end} ms", self.reason, self.started_at_ms),
+            None => write!(f, "{} from {} ms, not over", self.reason, self.started_at_ms),
+        }
+    }
+}
+
 /// What drainsim observed of a service during the run (the report's service section).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServiceObservations {

@@ -1,0 +1,115 @@
+//! The façade's lookups: by name and by ARN, in both ARN formats, for instances that no operation
+//! finds any more, and refusing near misses.
+
+mod common;
+
+use drainsim_core::api::*;
+use drainsim_core::{InstanceStatus, TaskStatus};
+
+fn register(e: &mut drainsim_core::Engine, name: &str) {
+    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        cluster: Some("prod".into()),
+        total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+        instance_identity: InstanceIdentity {
+            name: name.into(),
+            instance_type: "c5.large".into(),
+            availability_zone: "us-east-1a".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }))
+    .expect("registers");
+}
+
+#[test]
+fn lookups_by_name_and_arn_agree_and_refuse_near_misses() {
+    let mut e = common::engine_with_app(3);
+    // The old ARN format for the first instance, the new one for the second.
+    e.handle(Request::PutAccountSettingDefault(PutAccountSettingDefaultRequest {
+        name: "containerInstanceLongArnFormat".into(),
+        value: "disabled".into(),
+    }))
+    .expect("a valid setting");
+    register(&mut e, "old");
+    e.handle(Request::PutAccountSettingDefault(PutAccountSettingDefaultRequest {
+        name: "containerInstanceLongArnFormat".into(),
+        value: "enabled".into(),
+    }))
+    .expect("a valid setting");
+    register(&mut e, "new");
+    e.handle(Request::RunTask(RunTaskRequest {
+        cluster: Some("prod".into()),
+        task_definition: "app".into(),
+        count: Some(1),
+        ..Default::default()
+    }))
+    .expect("runs");
+    e.run_until_quiet(600_000, 1_000_000);
+
+    for name in ["old", "new"] {
+        let i = e.instance_named(name).expect("registered");
+        let arn = i.arn();
+        assert_eq!(e.instance_by_arn(&arn).map(|j| j.id()), Some(i.id()), "{arn}");
+        if arn.contains("/prod/") {
+            assert!(e.instance_by_arn(&arn.replace("/prod/", "/other/")).is_none(), "another cluster's ARN: {arn}");
+        }
+        assert!(e.instance_by_arn(&format!("{arn}0")).is_none());
+        assert!(e.instance_by_arn(&arn[..arn.len() - 1]).is_none());
+    }
+    assert_ne!(
+        e.instance_named("old").unwrap().arn().matches('/').count(),
+        e.instance_named("new").unwrap().arn().matches('/').count()
+    );
+    assert!(e.instance_named("nobody").is_none());
+    assert!(e.instance_by_arn("not an arn").is_none());
+
+    let task = e.tasks().next().expect("RunTask placed a task");
+    assert_eq!(task.last_status(), TaskStatus::Running);
+    assert_eq!(e.task_by_arn(&task.arn()).map(|t| t.id()), Some(task.id()));
+    assert!(e.task_by_arn(&task.arn().replace("task/", "task/x")).is_none());
+    assert!(task.service().is_none(), "a RunTask task is standalone");
+    let on = task.instance();
+    assert!(on.tasks().any(|t| t.id() == task.id()));
+
+    // An instance INACTIVE past its describable hour is found by ARN, though no operation finds it.
+    let old = e.instance_named("old").unwrap();
+    let (old_id, old_arn) = (old.id(), old.arn());
+    e.handle(Request::DeregisterContainerInstance(DeregisterContainerInstanceRequest {
+        cluster: Some("prod".into()),
+        container_instance: old_arn.clone(),
+        force: Some(true),
+    }))
+    .expect("deregisters");
+    // The hour is kept by a background event: move the clock past it.
+    assert!(e.advance_to(e.now_ms() + 2 * 3_600_000, 1_000_000));
+    let old = e.instance_by_arn(&old_arn).expect("still found by ARN");
+    assert_eq!((old.id(), old.status(), old.forgotten()), (old_id, InstanceStatus::Inactive, true));
+}
+
+#[test]
+fn a_service_view_reports_its_bounds_and_outcome() {
+    let mut e = common::engine_with_app(5);
+    for n in 0..3 {
+        register(&mut e, &format!("i{n}"));
+    }
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "web".into(),
+        task_definition: "app".into(),
+        desired_count: Some(3),
+        deployment_configuration: Some(DeploymentConfiguration { minimum_healthy_percent: Some(50), maximum_percent: Some(150) }),
+        ..Default::default()
+    }))
+    .expect("creates");
+    e.run_until_quiet(600_000, 1_000_000);
+    let web = e.service_named("web").expect("created");
+    assert_eq!((web.healthy_floor(), web.task_ceiling()), (2, 4));
+    assert_eq!((web.running_count(), web.healthy_count(), web.pending_count()), (3, 3, 0));
+    assert_eq!(e.service_by_arn(&web.arn()).map(|s| s.id()), Some(web.id()));
+    assert!(web.is_steady() && web.steady_state_at_ms().is_some());
+    assert!(web.events_total() > 0);
+    let (_, first) = web.event(0);
+    assert!(first.starts_with("(service web)"), "{first}");
+    assert_eq!(web.tasks().count(), 3);
+    assert!(web.tasks().all(|t| t.service().map(|s| s.id()) == Some(web.id())));
+}

@@ -1,0 +1,173 @@
+//! The one loop that moves simulated time. A run moves the clock in three ways — to a step's time,
+//! while a `WaitForDrain` step waits, and until quiet at the end — and each goes through `Driver`,
+//! which is the only code of the crate that calls the engine's time methods (`advance_to`, `step`,
+//! `step_part`, `next_event_time`, `is_quiet`). It owns what must happen whatever moves the clock:
+//! instance groups that register later (at their `registerAtMs`, in time order, after the events of
+//! that instant) and the streamed trace sink (records handed over in batches, even in the middle of
+//! an instant).
+
+use std::collections::VecDeque;
+
+use drainsim_core::Engine;
+use drainsim_core::TraceRecord;
+use drainsim_core::{StepPart, StopReason};
+
+use crate::format::InstanceGroup;
+use crate::load::{LoadedScenario, ScenarioError};
+use crate::setup::register_group;
+
+/// Receives trace records in batches during a run (e.g. to write them to a file), so a long run's
+/// records never pile up in memory.
+pub type TraceSink<'s> = dyn FnMut(&Engine, &[TraceRecord]) + 's;
+
+/// Records kept before they are handed to a sink.
+const SINK_BATCH: usize = 4096;
+
+/// Moves an engine's clock for one run: its bounds, its later registrations and its sink.
+pub(crate) struct Driver<'a, 's> {
+    loaded: &'a LoadedScenario,
+    /// Instance groups that register after time 0, in time order.
+    pending: VecDeque<&'a InstanceGroup>,
+    /// Where trace records are streamed as the run goes (records are then not kept).
+    sink: Option<&'s mut TraceSink<'s>>,
+    end_time_ms: u64,
+    max_events: u64,
+}
+
+impl<'a, 's> Driver<'a, 's> {
+    /// A driver for `loaded`, whose groups with a `registerAtMs` after 0 register as time reaches them.
+    pub(crate) fn new(
+        loaded: &'a LoadedScenario,
+        sink: Option<&'s mut TraceSink<'s>>,
+        end_time_ms: u64,
+        max_events: u64,
+    ) -> Self {
+        let mut later: Vec<&InstanceGroup> = loaded.scenario.instances.iter().filter(|g| g.register_at_ms != 0).collect();
+        later.sort_by_key(|g| g.register_at_ms);
+        Driver { loaded, pending: later.into(), sink, end_time_ms, max_events }
+    }
+
+    /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
+    fn flush(&mut self, e: &mut Engine, all: bool) {
+        if let Some(sink) = self.sink.as_mut() {
+            if all || e.trace().records().len() >= SINK_BATCH {
+                let records = e.take_trace_records();
+                sink(e, &records);
+            }
+        }
+    }
+
+    /// After a step: hands a full batch of records to the sink.
+    pub(crate) fn after_step(&mut self, e: &mut Engine) {
+        self.flush(e, false);
+    }
+
+    /// At the end of the run: hands every remaining record to the sink.
+    pub(crate) fn finish(&mut self, e: &mut Engine) {
+        self.flush(e, true);
+    }
+
+    fn next_time(&self) -> Option<u64> {
+        self.pending.front().map(|g| g.register_at_ms)
+    }
+
+    /// Moves the clock to `time`: events and due registrations in time order (events of an
+    /// instant first). Returns false if the event bound was hit.
+    pub(crate) fn advance_to(&mut self, e: &mut Engine, time: u64) -> Result<bool, ScenarioError> {
+        while let Some(t) = self.next_time().filter(|t| *t <= time) {
+            if !self.advance_engine(e, t.max(e.now_ms())) {
+                return Ok(false);
+            }
+            let g = self.pending.pop_front().expect("peeked");
+            register_group(e, self.loaded, g)?;
+        }
+        Ok(self.advance_engine(e, time.max(e.now_ms())))
+    }
+
+    /// `Engine::advance_to`, handing records to the sink as it goes.
+    fn advance_engine(&mut self, e: &mut Engine, time: u64) -> bool {
+        if self.sink.is_none() {
+            return e.advance_to(time, self.max_events);
+        }
+        while e.next_event_time().is_some_and(|t| t <= time) {
+            if e.events_processed() >= self.max_events {
+                return false;
+            }
+            self.step_instant(e);
+            self.flush(e, false);
+        }
+        e.advance_to(time, self.max_events)
+    }
+
+    /// `Engine::step`; with a sink, records go out in batches even in the middle of an instant (a
+    /// drain can change a hundred thousand tasks at once).
+    fn step_instant(&mut self, e: &mut Engine) -> bool {
+        if self.sink.is_none() {
+            return e.step();
+        }
+        loop {
+            match e.step_part(SINK_BATCH) {
+                StepPart::Idle => return false,
+                StepPart::InstantDone => return true,
+                StepPart::Partial => self.flush(e, true),
+            }
+        }
+    }
+
+    /// One unit of progress no later than `deadline` (the next event instant, or the next
+    /// registration); false when nothing happens until then.
+    fn step(&mut self, e: &mut Engine, deadline: u64) -> Result<bool, ScenarioError> {
+        self.flush(e, false);
+        let event = e.next_event_time().filter(|t| *t <= deadline);
+        match (event, self.next_time().filter(|t| *t <= deadline)) {
+            (_, Some(r)) if event.is_none_or(|ev| r <= ev) => self.advance_to(e, r),
+            (Some(_), _) => Ok(self.step_instant(e)),
+            _ => Ok(false),
+        }
+    }
+
+    /// Runs until `done` holds or `timeout_ms` passes (then the clock is at the deadline). Returns
+    /// whether it timed out.
+    pub(crate) fn wait_until(
+        &mut self,
+        e: &mut Engine,
+        timeout_ms: u64,
+        done: impl Fn(&Engine) -> bool,
+    ) -> Result<bool, ScenarioError> {
+        let deadline = e.now_ms().saturating_add(timeout_ms);
+        loop {
+            if done(e) {
+                return Ok(false);
+            }
+            if e.events_processed() >= self.max_events || !self.step(e, deadline)? {
+                self.advance_to(e, deadline)?;
+                return Ok(!done(e));
+            }
+        }
+    }
+
+    /// Runs until nothing but background retries is pending and nothing is left to register, until
+    /// the run's end time, or until the event bound.
+    pub(crate) fn run_until_quiet(&mut self, e: &mut Engine) -> Result<StopReason, ScenarioError> {
+        let (end_time, max_events) = (self.end_time_ms, self.max_events);
+        loop {
+            if e.is_quiet() && self.pending.is_empty() {
+                return Ok(StopReason::Quiet);
+            }
+            if e.events_processed() >= max_events {
+                return Ok(StopReason::MaxEvents);
+            }
+            let before = (e.now_ms(), e.events_processed(), self.pending.len());
+            if !self.step(e, end_time)? {
+                if e.is_quiet() && self.pending.is_empty() {
+                    return Ok(StopReason::Quiet);
+                }
+                if !self.advance_engine(e, end_time.max(e.now_ms())) {
+                    return Ok(StopReason::MaxEvents);
+                }
+                return Ok(StopReason::EndTime);
+            }
+            debug_assert_ne!(before, (e.now_ms(), e.events_processed(), self.pending.len()), "no progress");
+        }
+    }
+}

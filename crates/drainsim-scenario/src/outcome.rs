@@ -1,0 +1,92 @@
+//! What a run produced: the [`RunOutcome`] the runner returns and the report, the timeline and the
+//! sweep read, with the verdicts of its steps and expectations. This module depends on nothing else
+//! of the crate, so the runner, the expectations and the report never need each other's types.
+
+use drainsim_core::{Engine, FaultProfile, InstanceStatus, StopReason};
+
+/// The verdict of one expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectationResult {
+    /// What was expected, as a sentence (`web-1 status DRAINING`, or the name given by `Named`).
+    pub name: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// What was observed.
+    pub detail: String,
+    /// Simulated time at which it was evaluated.
+    pub at_ms: u64,
+}
+
+/// The result of one step.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    /// The step's position in the scenario's `steps` (from 0).
+    pub index: usize,
+    /// Simulated time when the step finished.
+    pub at_ms: u64,
+    /// The action's name (`DrainInstances`, `UpdateContainerInstancesState`, ...).
+    pub operation: String,
+    /// A one-line summary of the result, with instance names where ECS gives ARNs.
+    pub summary: String,
+}
+
+/// Everything a run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The engine as the run left it (its trace, and its state for reports and expectations).
+    pub engine: Engine,
+    /// The scenario's `name`.
+    pub scenario_name: String,
+    /// The seed the run used (the scenario's, or the one given on the command line).
+    pub seed: u64,
+    /// Why the run stopped: quiet, its end time, or its event bound.
+    pub stop_reason: StopReason,
+    /// One outcome per step that ran, in order.
+    pub steps: Vec<StepOutcome>,
+    /// The verdicts of the steps' expectations, of `Check` steps and of the end-of-run
+    /// expectations, in the order they were evaluated.
+    pub expectations: Vec<ExpectationResult>,
+    /// Invariant violation found at the end of the run, if any.
+    pub invariant_violation: Option<String>,
+    /// The fault profile of the run when it injects faults (from the scenario or `--faults swarm`).
+    pub fault_profile: Option<FaultProfile>,
+}
+
+impl RunOutcome {
+    /// Whether every expectation held and no invariant was violated.
+    pub fn passed(&self) -> bool {
+        self.invariant_violation.is_none() && self.expectations.iter().all(|e| e.passed)
+    }
+
+    /// The simulated time of the first failed expectation.
+    pub fn first_failure_at_ms(&self) -> Option<u64> {
+        self.expectations.iter().filter(|e| !e.passed).map(|e| e.at_ms).min()
+    }
+}
+
+/// When the last of the drains that were started completed; None if any did not complete (or none
+/// started).
+pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
+    let mut latest = None;
+    let mut any = false;
+    for i in e.instances() {
+        let drain = i.drain();
+        if drain.started_at_ms().is_none() {
+            continue;
+        }
+        // An instance re-activated or deregistered after its drain keeps its record.
+        if i.status() == InstanceStatus::Active && drain.completed_at_ms().is_none() {
+            continue;
+        }
+        any = true;
+        match drain.completed_at_ms() {
+            None => return None,
+            Some(c) => latest = Some(latest.map_or(c, |l: u64| l.max(c))),
+        }
+    }
+    if any {
+        latest
+    } else {
+        None
+    }
+}

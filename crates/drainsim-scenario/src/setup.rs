@@ -1,0 +1,195 @@
+//! The setup of a run: how to run it ([`RunOptions`]), the engine a scenario describes with its
+//! time-0 setup applied, and the requests that register its instance groups. Everything here
+//! happens at one simulated instant; moving time is the driver's job (`driver.rs`).
+
+use drainsim_core::api::{self, Request};
+use drainsim_core::AgentUpdateStatus;
+use drainsim_core::{EcsError, Engine, EngineConfig};
+use drainsim_core::{FaultProfile, PinnedFault};
+
+use crate::format::{InstanceGroup, PinnedFaultKind};
+use crate::load::{group_member_names, LoadedScenario, ScenarioError};
+
+/// How to run a scenario.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Replaces the scenario's seed.
+    pub seed: Option<u64>,
+    /// `--account-default NAME=VALUE` overrides, applied after the scenario's own.
+    pub account_defaults: Vec<(String, String)>,
+    /// Keep every trace record (for the timeline and determinism diffs).
+    pub keep_records: bool,
+    /// Check invariants after every event (tests); a release run checks at the end.
+    pub check_invariants_every_event: bool,
+    /// Draw a fault profile from the seed (`--faults swarm`).
+    pub swarm_faults: bool,
+}
+
+/// Builds the engine a scenario describes and applies its setup at time 0, in the documented order:
+/// account defaults (the scenario's, then `opts`'), the fault profile, account settings, clusters,
+/// task definitions, the instance groups of time 0, services, pinned faults. Returns the engine and
+/// the run's fault profile when it injects faults. A request ECS refuses is an error at the item.
+pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Engine, Option<FaultProfile>), ScenarioError> {
+    let s = &loaded.scenario;
+    let seed = opts.seed.unwrap_or(s.seed);
+    let mut config = EngineConfig {
+        seed,
+        timings: s.timings.clone(),
+        keep_trace_records: opts.keep_records,
+        check_invariants_every_event: opts.check_invariants_every_event,
+        ..EngineConfig::default()
+    };
+    if let Some(e) = s.epoch_unix_seconds {
+        config.epoch_unix_s = e;
+    }
+    if let Some(a) = &s.account_id {
+        config.account_id = a.clone();
+    }
+    if let Some(r) = &s.region {
+        config.region = r.clone();
+    }
+    if let Some(v) = &s.latest_agent_version {
+        config.latest_agent_version = v.clone();
+    }
+    let mut engine = Engine::new(config);
+    let setup_err = |needle: &str, what: &str, e: EcsError| loaded.error_at(needle, format!("{what}: {e}"));
+
+    for (name, value) in &s.account_defaults {
+        engine.override_account_default(name, value).map_err(|e| setup_err(&format!("\"{name}\""), "accountDefaults", e))?;
+    }
+    for (name, value) in &opts.account_defaults {
+        engine.override_account_default(name, value).map_err(|e| ScenarioError {
+            file: "--account-default".into(),
+            line: 1,
+            column: 1,
+            message: format!("{name}={value}: {e}"),
+        })?;
+    }
+    let mut fault_profile = None;
+    if let Some(f) = &s.faults {
+        let p = FaultProfile {
+            trunk_provisioning_failure_per_mille: f.trunk_provisioning_failure_per_mille,
+            eni_attach_latency_ms: f.eni_attach_latency_ms,
+            task_start_failure_per_mille: f.task_start_failure_per_mille,
+            agent_disconnects_per_hour: f.agent_disconnects_per_hour,
+        };
+        if p != FaultProfile::default() {
+            fault_profile = Some(p.clone());
+        }
+        engine.set_fault_profile(p);
+    }
+    if opts.swarm_faults {
+        let p = engine.draw_swarm_fault_profile();
+        engine.set_fault_profile(p.clone());
+        fault_profile = Some(p);
+    }
+    for put in &s.account_settings {
+        engine
+            .handle(Request::PutAccountSetting(put.clone()))
+            .map_err(|e| setup_err(&format!("\"{}\"", put.name), "accountSettings", e))?;
+    }
+    for c in &s.clusters {
+        engine.create_cluster(c).map_err(|e| setup_err(&format!("\"{c}\""), "clusters", e))?;
+    }
+    for td in &s.task_definitions {
+        engine
+            .handle(Request::RegisterTaskDefinition(td.clone()))
+            .map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
+    }
+    for g in s.instances.iter().filter(|g| g.register_at_ms == 0) {
+        register_group(&mut engine, loaded, g)?;
+    }
+    for svc in &s.services {
+        engine
+            .handle(Request::CreateService(svc.clone()))
+            .map_err(|e| setup_err(&format!("\"{}\"", svc.service_name), "services", e))?;
+    }
+    if let Some(f) = &s.faults {
+        for p in &f.pinned {
+            let (PinnedFaultKind::AgentDisconnect(n)
+            | PinnedFaultKind::AgentReconnect(n)
+            | PinnedFaultKind::AgentUpdateFailure(n, _)) = &p.fault;
+            let Some(i) = engine.instance_named(n).map(|i| i.id()) else {
+                return Err(loaded.error_at(
+                    &format!("\"{n}\""),
+                    format!("unknown instance '{n}' in a pinned fault (it must be registered at time 0)"),
+                ));
+            };
+            match &p.fault {
+                PinnedFaultKind::AgentDisconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentDisconnect(i)),
+                PinnedFaultKind::AgentReconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentReconnect(i)),
+                PinnedFaultKind::AgentUpdateFailure(_, stage) => {
+                    let st = AgentUpdateStatus::parse(stage)
+                        .filter(|s| !matches!(s, AgentUpdateStatus::Pending | AgentUpdateStatus::Failed))
+                        .ok_or_else(|| {
+                            loaded.error_at(
+                                &format!("\"{stage}\""),
+                                "AgentUpdateFailure stage must be STAGING, STAGED, UPDATING or UPDATED",
+                            )
+                        })?;
+                    engine.inject_agent_update_failure(i, st);
+                }
+            }
+        }
+    }
+
+    Ok((engine, fault_profile))
+}
+
+/// The request that registers one member of an instance group.
+pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::RegisterContainerInstanceRequest {
+    let az = if g.availability_zones.is_empty() {
+        "us-east-1a".to_string()
+    } else {
+        g.availability_zones[index as usize % g.availability_zones.len()].clone()
+    };
+    let ports: Vec<String> =
+        g.reserved_ports.clone().unwrap_or_else(|| vec![22, 2375, 2376, 51678, 51679]).iter().map(|p| p.to_string()).collect();
+    api::RegisterContainerInstanceRequest {
+        cluster: g.cluster.clone(),
+        total_resources: vec![
+            api::Resource::integer("CPU", g.cpu),
+            api::Resource::integer("MEMORY", g.memory),
+            api::Resource::string_set("PORTS", ports),
+            api::Resource::string_set("PORTS_UDP", vec![]),
+        ],
+        version_info: Some(api::VersionInfo {
+            agent_version: Some(g.agent_version.clone().unwrap_or_else(|| "1.29.0".into())),
+            agent_hash: Some("4023248".into()),
+            docker_version: Some("DockerVersion: 18.06.1-ce".into()),
+        }),
+        container_instance_arn: None,
+        attributes: g
+            .attributes
+            .iter()
+            .map(|(k, v)| api::Attribute { name: k.clone(), value: Some(v.clone()), target_type: None, target_id: None })
+            .collect(),
+        tags: g.tags.iter().map(|(k, v)| api::Tag { key: k.clone(), value: v.clone() }).collect(),
+        instance_identity: api::InstanceIdentity {
+            name: name.to_string(),
+            instance_type: g.instance_type.clone(),
+            availability_zone: az,
+            ec2_instance_id: None,
+            task_eni_limit: g.task_eni_limit,
+        },
+    }
+}
+
+/// Registers every member of an instance group now (a setup refusal is an error at the group's name),
+/// pinning the trunk failures the scenario's faults name.
+pub(crate) fn register_group(engine: &mut Engine, loaded: &LoadedScenario, g: &InstanceGroup) -> Result<(), ScenarioError> {
+    let caller = g.instance_role.clone().unwrap_or_else(|| engine.default_caller_arn());
+    let trunk_failures = loaded.scenario.faults.as_ref().map(|f| f.trunk_failures.as_slice()).unwrap_or_default();
+    for (k, name) in group_member_names(&g.name, g.count).iter().enumerate() {
+        let req = registration_request(g, k as u32, name);
+        engine
+            .handle_as(&caller, Request::RegisterContainerInstance(req))
+            .map_err(|e| loaded.error_at(&format!("\"{}\"", g.name), format!("instance group '{}': {e}", g.name)))?;
+        // A pinned trunk failure applies whenever the instance registers (its trunk is provisioned later).
+        if trunk_failures.contains(name) {
+            let id = engine.instance_named(name).expect("just registered").id();
+            engine.pin_trunk_failure(id);
+        }
+    }
+    Ok(())
+}

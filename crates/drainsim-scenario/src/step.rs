@@ -1,0 +1,303 @@
+//! One step of a run: its action applied at the step's time (an ECS call with logical instance
+//! names resolved to ARNs, or a plan step made of ECS calls and waits), and its result judged
+//! against the step's `expect:`.
+
+use drainsim_core::api::{self, Request, Response};
+use drainsim_core::{EcsError, Engine};
+
+use crate::driver::Driver;
+use crate::expect::evaluate;
+use crate::format::{Action, Step, StepExpect};
+use crate::load::{group_member_names, LoadedScenario, ScenarioError};
+use crate::outcome::ExpectationResult;
+
+/// Replaces a logical instance name by its ARN; anything else (an ID, an ARN, a typo) is passed
+/// through so that ECS's own MISSING handling applies.
+fn resolve_ref(engine: &Engine, reference: &str) -> String {
+    engine.instance_named(reference).map_or_else(|| reference.to_string(), |i| i.arn())
+}
+
+/// Expands group names into member names.
+fn expand(loaded: &LoadedScenario, names: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in names {
+        match loaded.scenario.instances.iter().find(|g| g.name == *n && g.count > 1) {
+            Some(g) => out.extend(group_member_names(&g.name, g.count)),
+            None => out.push(n.clone()),
+        }
+    }
+    out
+}
+
+/// The outcome of a step before it is compared with its expectation.
+enum Outcome {
+    Response(Response),
+    Error(EcsError),
+    /// A drain-plan step: the failures of its calls, or a timeout.
+    Plan {
+        failures: Vec<api::Failure>,
+        timed_out: bool,
+        error: Option<EcsError>,
+    },
+    Checked,
+}
+
+/// The request with its instance references resolved (logical names become ARNs).
+fn resolve_request(engine: &Engine, request: &Request) -> Request {
+    let r = |s: &String| resolve_ref(engine, s);
+    let mut request = request.clone();
+    match &mut request {
+        Request::DeregisterContainerInstance(x) => x.container_instance = r(&x.container_instance),
+        Request::DescribeContainerInstances(x) => x.container_instances = x.container_instances.iter().map(r).collect(),
+        Request::UpdateContainerInstancesState(x) => x.container_instances = x.container_instances.iter().map(r).collect(),
+        Request::UpdateContainerAgent(x) => x.container_instance = r(&x.container_instance),
+        Request::StartTask(x) => x.container_instances = x.container_instances.iter().map(r).collect(),
+        Request::ListTasks(x) => x.container_instance = x.container_instance.as_ref().map(r),
+        _ => {}
+    }
+    request
+}
+
+/// Runs step `n` (the clock is at its time): its summary and its verdicts (the step's expectation, or
+/// a `Check` step's expectations).
+pub(crate) fn run_step(
+    engine: &mut Engine,
+    driver: &mut Driver,
+    loaded: &LoadedScenario,
+    n: usize,
+    step: &Step,
+) -> Result<(String, Vec<ExpectationResult>), ScenarioError> {
+    let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn());
+    let outcome = if let Action::Ecs(req) = &step.action {
+        match engine.handle_as(&caller, resolve_request(engine, req)) {
+            Ok(r) => {
+                // A pinned trunk failure applies to an instance a step registers, too.
+                if let Request::RegisterContainerInstance(reg) = req {
+                    let name = &reg.instance_identity.name;
+                    if loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(name)) {
+                        if let Some(id) = engine.instance_named(name).map(|i| i.id()) {
+                            engine.pin_trunk_failure(id);
+                        }
+                    }
+                }
+                Outcome::Response(r)
+            }
+            Err(e) => Outcome::Error(e),
+        }
+    } else {
+        match &step.action {
+            Action::DrainInstances(p) | Action::ActivateInstances(p) => {
+                let status = if matches!(step.action, Action::DrainInstances(_)) { "DRAINING" } else { "ACTIVE" };
+                let names = expand(loaded, &p.instances);
+                let wave = p.wave_size.unwrap_or(10) as usize;
+                let mut failures = Vec::new();
+                let mut error = None;
+                for chunk in names.chunks(wave) {
+                    let req = api::UpdateContainerInstancesStateRequest {
+                        cluster: p.cluster.clone(),
+                        container_instances: chunk.iter().map(|c| resolve_ref(engine, c)).collect(),
+                        status: status.into(),
+                    };
+                    match engine.handle_as(&caller, Request::UpdateContainerInstancesState(req)) {
+                        Ok(Response::ContainerInstances { failures: f, .. }) => failures.extend(f),
+                        Ok(_) => {}
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                Outcome::Plan { failures, timed_out: false, error }
+            }
+            Action::DeregisterInstances(p) => {
+                let mut error = None;
+                for name in expand(loaded, &p.instances) {
+                    let req = api::DeregisterContainerInstanceRequest {
+                        cluster: p.cluster.clone(),
+                        container_instance: resolve_ref(engine, &name),
+                        force: Some(p.force),
+                    };
+                    if let Err(e) = engine.handle_as(&caller, Request::DeregisterContainerInstance(req)) {
+                        error = Some(e);
+                        break;
+                    }
+                }
+                Outcome::Plan { failures: vec![], timed_out: false, error }
+            }
+            Action::StopTasksOn(p) => {
+                let mut error = None;
+                let tasks: Vec<String> = engine
+                    .instance_named(&p.instance)
+                    .map(|i| i.tasks().filter(|t| !p.standalone_only || t.service().is_none()).map(|t| t.arn()).collect())
+                    .unwrap_or_default();
+                for task in tasks {
+                    let req = api::StopTaskRequest { cluster: p.cluster.clone(), task, reason: p.reason.clone() };
+                    if let Err(e) = engine.handle_as(&caller, Request::StopTask(req)) {
+                        error = Some(e);
+                        break;
+                    }
+                }
+                Outcome::Plan { failures: vec![], timed_out: false, error }
+            }
+            Action::WaitForDrain(w) => {
+                let ids: Vec<_> =
+                    expand(loaded, &w.instances).iter().filter_map(|n| engine.instance_named(n).map(|i| i.id())).collect();
+                let done = |e: &Engine| ids.iter().all(|i| e.instance(*i).drain().completed_at_ms().is_some());
+                let timed_out = driver.wait_until(engine, w.timeout_ms, done)?;
+                Outcome::Plan { failures: vec![], timed_out, error: None }
+            }
+            Action::RunUntilQuiet => {
+                driver.run_until_quiet(engine)?;
+                Outcome::Checked
+            }
+            Action::Advance => Outcome::Checked,
+            Action::Check(list) => {
+                let results: Vec<ExpectationResult> = list.iter().map(|e| evaluate(engine, e, None)).collect();
+                return Ok((format!("checked {} expectations", results.len()), results));
+            }
+            Action::Ecs(_) => unreachable!("handled above"),
+        }
+    };
+    let expect = step.expect.clone().unwrap_or(StepExpect::Success);
+    let (passed, detail, summary) = judge(engine, &outcome, &expect);
+    let op = step.action.name();
+    let result = ExpectationResult {
+        name: format!("step {} {op} at {} ms: {}", n + 1, engine.now_ms(), describe_expect(&expect)),
+        passed,
+        detail,
+        at_ms: engine.now_ms(),
+    };
+    Ok((summary, vec![result]))
+}
+
+fn describe_expect(e: &StepExpect) -> String {
+    match e {
+        StepExpect::Success => "succeeds".into(),
+        StepExpect::NoFailures => "succeeds without failures".into(),
+        StepExpect::Error(k) => format!("fails with {k}"),
+        StepExpect::ErrorContaining(k, t) => format!("fails with {k} containing '{t}'"),
+        StepExpect::Failures(f) => format!("returns failures {f:?}"),
+        StepExpect::Listed(l, more) => format!("lists {l:?} (nextToken {})", if *more { "present" } else { "absent" }),
+        StepExpect::Settings(s) => format!("lists settings {s:?}"),
+        StepExpect::TimedOut => "times out".into(),
+    }
+}
+
+/// Maps a response's ARNs back to logical names for comparison and display.
+fn name_of_arn(engine: &Engine, arn: &str) -> String {
+    engine.instance_by_arn(arn).map_or_else(|| arn.to_string(), |i| i.name().to_string())
+}
+
+fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, String, String) {
+    let failures_of = |o: &Outcome| -> Vec<(String, String)> {
+        let list: Vec<api::Failure> = match o {
+            Outcome::Response(Response::ContainerInstances { failures, .. }) => failures.clone(),
+            Outcome::Response(Response::Tasks { failures, .. }) => failures.clone(),
+            Outcome::Response(Response::Services { failures, .. }) => failures.clone(),
+            Outcome::Plan { failures, .. } => failures.clone(),
+            _ => vec![],
+        };
+        list.iter()
+            .map(|f| {
+                let arn = f.arn.clone().unwrap_or_default();
+                let short = name_of_arn(engine, &arn);
+                let short = if short == arn { arn.rsplit('/').next().unwrap_or(&arn).to_string() } else { short };
+                (short, f.reason.clone())
+            })
+            .collect()
+    };
+    let summary = match outcome {
+        Outcome::Response(r) => summarize(engine, r),
+        Outcome::Error(e) => e.to_string(),
+        Outcome::Plan { failures, timed_out, error } => match (error, timed_out) {
+            (Some(e), _) => e.to_string(),
+            (None, true) => "timed out".into(),
+            (None, false) if failures.is_empty() => "ok".into(),
+            (None, false) => format!("ok with failures {:?}", failures_of(outcome)),
+        },
+        Outcome::Checked => "ok".into(),
+    };
+    let error = match outcome {
+        Outcome::Error(e) => Some(e),
+        Outcome::Plan { error: Some(e), .. } => Some(e),
+        _ => None,
+    };
+    let timed_out = matches!(outcome, Outcome::Plan { timed_out: true, .. });
+    let passed = match expect {
+        StepExpect::Success => error.is_none() && !timed_out,
+        StepExpect::NoFailures => error.is_none() && !timed_out && failures_of(outcome).is_empty(),
+        StepExpect::Error(k) => error.is_some_and(|e| e.kind.name() == k),
+        StepExpect::ErrorContaining(k, t) => error.is_some_and(|e| e.kind.name() == k && e.message.contains(t.as_str())),
+        StepExpect::Failures(want) => error.is_none() && failures_of(outcome) == *want,
+        StepExpect::Listed(names, more) => match outcome {
+            Outcome::Response(Response::ContainerInstanceArns { container_instance_arns, next_token }) => {
+                let got: Vec<String> = container_instance_arns.iter().map(|a| name_of_arn(engine, a)).collect();
+                got == *names && next_token.is_some() == *more
+            }
+            _ => false,
+        },
+        StepExpect::Settings(want) => match outcome {
+            Outcome::Response(Response::Settings { settings, .. }) => {
+                let got: Vec<(String, String, String)> =
+                    settings.iter().map(|s| (s.name.clone(), s.value.clone(), s.principal_arn.clone())).collect();
+                got == *want
+            }
+            _ => false,
+        },
+        StepExpect::TimedOut => timed_out,
+    };
+    let detail = format!("got: {summary}");
+    (passed, detail, summary)
+}
+
+/// A one-line summary of a response, with instance names where there are ARNs.
+pub fn summarize(engine: &Engine, r: &Response) -> String {
+    match r {
+        Response::Cluster { cluster } => format!("cluster {}", cluster.cluster_name),
+        Response::ContainerInstance { container_instance } => format!(
+            "{} {} version {}",
+            name_of_arn(engine, &container_instance.container_instance_arn),
+            container_instance.status,
+            container_instance.version
+        ),
+        Response::ContainerInstances { container_instances, failures } => {
+            let ok: Vec<String> = container_instances
+                .iter()
+                .map(|c| format!("{} {}", name_of_arn(engine, &c.container_instance_arn), c.status))
+                .collect();
+            let bad: Vec<String> = failures
+                .iter()
+                .map(|f| format!("{} {}", f.arn.as_deref().map(|a| name_of_arn(engine, a)).unwrap_or_default(), f.reason))
+                .collect();
+            format!("containerInstances [{}] failures [{}]", ok.join(", "), bad.join(", "))
+        }
+        Response::ContainerInstanceArns { container_instance_arns, next_token } => {
+            let names: Vec<String> = container_instance_arns.iter().map(|a| name_of_arn(engine, a)).collect();
+            format!("[{}]{}", names.join(", "), if next_token.is_some() { " +nextToken" } else { "" })
+        }
+        Response::Setting { setting } => format!("{} = {} for {}", setting.name, setting.value, setting.principal_arn),
+        Response::Settings { settings, next_token } => {
+            let s: Vec<String> = settings.iter().map(|s| format!("{}={}@{}", s.name, s.value, s.principal_arn)).collect();
+            format!("[{}]{}", s.join(", "), if next_token.is_some() { " +nextToken" } else { "" })
+        }
+        Response::Acknowledgment { acknowledgment } => format!("acknowledgment {acknowledgment}"),
+        Response::TaskDefinition { task_definition } => format!("{}:{}", task_definition.family, task_definition.revision),
+        Response::Service { service } => {
+            format!("service {} {} desired {}", service.service_name, service.status, service.desired_count)
+        }
+        Response::Services { services, failures } => format!("{} services, {} failures", services.len(), failures.len()),
+        Response::Tasks { tasks, failures } => {
+            let bad: Vec<String> = failures.iter().map(|f| f.reason.clone()).collect();
+            format!("{} tasks, failures [{}]", tasks.len(), bad.join(", "))
+        }
+        Response::Task { task } => format!(
+            "task {} {} desired {}",
+            task.task_arn.rsplit('/').next().unwrap_or(""),
+            task.last_status,
+            task.desired_status
+        ),
+        Response::TaskArns { task_arns, next_token } => {
+            format!("{} tasks{}", task_arns.len(), if next_token.is_some() { " +nextToken" } else { "" })
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The mergeable aggregate of a sweep's runs: integer counts in ordered maps, minima and maxima
+//! with the smaller seed winning ties, failures sorted by seed when it is finished. `Aggregate::merge`
+//! is exactly associative and commutative, so neither rayon's split of the work, `--jobs`, nor the
+//! split into shards changes the result; [`merge`] folds the reports of shards with it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::result::*;
+use super::seeds::{SeedRange, Shard};
+
+pub(super) enum DrainFact {
+    Completed(u64),
+    Incomplete,
+    NoDrain,
+}
+
+pub(super) struct ServiceFact {
+    pub(super) name: String,
+    pub(super) min_healthy_observed: Option<u32>,
+    pub(super) placement_failures: Vec<(String, u64)>,
+}
+
+pub(super) struct RunFacts {
+    pub(super) seed: u64,
+    /// Empty when the run passed.
+    pub(super) failed: Vec<String>,
+    pub(super) drain: DrainFact,
+    pub(super) services: Vec<ServiceFact>,
+}
+
+#[derive(Debug, Default)]
+struct ServiceAgg {
+    min_healthy: BTreeMap<u32, u64>,
+    unobserved: u64,
+    /// (value, seed): the lowest value, then the smallest seed.
+    min: Option<(u32, u64)>,
+    runs_with_placement_failures: u64,
+    placement_failures: BTreeMap<String, u64>,
+}
+
+impl ServiceAgg {
+    fn merge(&mut self, o: ServiceAgg) {
+        add_counts(&mut self.min_healthy, o.min_healthy);
+        self.unobserved += o.unobserved;
+        self.min = min_opt(self.min, o.min);
+        self.runs_with_placement_failures += o.runs_with_placement_failures;
+        add_counts(&mut self.placement_failures, o.placement_failures);
+    }
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Aggregate {
+    runs: u64,
+    failures: Vec<FailureReport>,
+    drain_completed: BTreeMap<u64, u64>,
+    /// (value, seed): the highest value, then the smallest seed.
+    drain_max: Option<(u64, u64)>,
+    drain_incomplete: u64,
+    no_drain: u64,
+    services: BTreeMap<String, ServiceAgg>,
+    /// The smallest seed whose run could not be set up, and why.
+    pub(super) error: Option<(u64, String)>,
+}
+
+fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) {
+    for (k, c) in from {
+        *into.entry(k).or_insert(0) += c;
+    }
+}
+
+fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The higher value; on a tie the smaller seed.
+fn max_opt(a: Option<(u64, u64)>, b: Option<(u64, u64)>) -> Option<(u64, u64)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if (b.0, std::cmp::Reverse(b.1)) > (a.0, std::cmp::Reverse(a.1)) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+impl Aggregate {
+    /// The aggregate of a seed whose run could not be set up.
+    pub(super) fn setup_error(seed: u64, message: String) -> Aggregate {
+        Aggregate { error: Some((seed, message)), ..Default::default() }
+    }
+
+    pub(super) fn add(&mut self, f: RunFacts, reproduce: impl Fn(u64) -> String) {
+        self.runs += 1;
+        if !f.failed.is_empty() {
+            self.failures.push(FailureReport { seed: f.seed, failed_expectations: f.failed, reproduce: reproduce(f.seed) });
+        }
+        match f.drain {
+            DrainFact::Completed(t) => {
+                *self.drain_completed.entry(t).or_insert(0) += 1;
+                self.drain_max = max_opt(self.drain_max, Some((t, f.seed)));
+            }
+            DrainFact::Incomplete => self.drain_incomplete += 1,
+            DrainFact::NoDrain => self.no_drain += 1,
+        }
+        for s in f.services {
+            let agg = self.services.entry(s.name).or_default();
+            match s.min_healthy_observed {
+                Some(v) => {
+                    *agg.min_healthy.entry(v).or_insert(0) += 1;
+                    agg.min = min_opt(agg.min, Some((v, f.seed)));
+                }
+                None => agg.unobserved += 1,
+            }
+            if s.placement_failures.iter().any(|(_, c)| *c > 0) {
+                agg.runs_with_placement_failures += 1;
+            }
+            for (reason, c) in s.placement_failures {
+                *agg.placement_failures.entry(reason).or_insert(0) += c;
+            }
+        }
+    }
+
+    pub(super) fn merge(mut self, o: Aggregate) -> Aggregate {
+        self.runs += o.runs;
+        self.failures.extend(o.failures);
+        add_counts(&mut self.drain_completed, o.drain_completed);
+        self.drain_max = max_opt(self.drain_max, o.drain_max);
+        self.drain_incomplete += o.drain_incomplete;
+        self.no_drain += o.no_drain;
+        for (name, s) in o.services {
+            self.services.entry(name).or_default().merge(s);
+        }
+        self.error = match (self.error, o.error) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        self
+    }
+
+    /// Rebuilds the aggregate a report was made from.
+    fn from_report(r: &SweepReport) -> Aggregate {
+        let d = &r.distribution.all_drains_completed_at_ms;
+        Aggregate {
+            runs: r.runs,
+            failures: r.failures.clone(),
+            drain_completed: d.histogram.iter().copied().collect(),
+            drain_max: d.max.zip(d.max_seed),
+            drain_incomplete: d.incomplete_runs,
+            no_drain: d.no_drain_runs,
+            services: r
+                .distribution
+                .services
+                .iter()
+                .map(|s| {
+                    let m = &s.min_healthy_observed;
+                    let agg = ServiceAgg {
+                        min_healthy: m.histogram.iter().copied().collect(),
+                        unobserved: m.unobserved_runs,
+                        min: m.min.zip(m.min_seed),
+                        runs_with_placement_failures: s.runs_with_placement_failures,
+                        placement_failures: s.placement_failures.iter().map(|c| (c.reason.clone(), c.count)).collect(),
+                    };
+                    (s.service_name.clone(), agg)
+                })
+                .collect(),
+            error: None,
+        }
+    }
+
+    pub(super) fn finish(mut self, header: Header) -> SweepReport {
+        self.failures.sort_by_key(|f| f.seed);
+        let mut by_name: BTreeMap<&str, u64> = BTreeMap::new();
+        for f in &self.failures {
+            // A run counts once per expectation name, even if it failed two checks of that name.
+            for name in f.failed_expectations.iter().collect::<BTreeSet<_>>() {
+                *by_name.entry(name.as_str()).or_insert(0) += 1;
+            }
+        }
+        let mut expectation_failures: Vec<NamedCount> =
+            by_name.into_iter().map(|(name, count)| NamedCount { name: name.to_string(), count }).collect();
+        expectation_failures.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        let completed: u64 = self.drain_completed.values().sum();
+        let drains = DrainDistribution {
+            completed_runs: completed,
+            incomplete_runs: self.drain_incomplete,
+            no_drain_runs: self.no_drain,
+            p50: nearest_rank(&self.drain_completed, 50),
+            p95: nearest_rank(&self.drain_completed, 95),
+            max: self.drain_max.map(|m| m.0),
+            max_seed: self.drain_max.map(|m| m.1),
+            histogram: self.drain_completed.into_iter().collect(),
+        };
+        let services = self
+            .services
+            .into_iter()
+            .map(|(name, s)| ServiceDistribution {
+                service_name: name,
+                min_healthy_observed: MinHealthyDistribution {
+                    observed_runs: s.min_healthy.values().sum(),
+                    unobserved_runs: s.unobserved,
+                    min: s.min.map(|m| m.0),
+                    min_seed: s.min.map(|m| m.1),
+                    p50: nearest_rank(&s.min_healthy, 50),
+                    histogram: s.min_healthy.into_iter().collect(),
+                },
+                runs_with_placement_failures: s.runs_with_placement_failures,
+                placement_failures: s
+                    .placement_failures
+                    .into_iter()
+                    .map(|(reason, count)| ReasonCount { reason, count })
+                    .collect(),
+            })
+            .collect();
+        SweepReport {
+            sweep_version: SWEEP_VERSION,
+            scenario: header.scenario,
+            file: header.file,
+            scenario_digest: header.scenario_digest,
+            seeds: header.seeds,
+            shard: header.shard,
+            account_defaults: header.account_defaults,
+            faults: header.faults,
+            runs: self.runs,
+            failed_runs: self.failures.len() as u64,
+            failures: self.failures,
+            expectation_failures,
+            distribution: Distribution { all_drains_completed_at_ms: drains, services },
+        }
+    }
+}
+
+/// The nearest-rank percentile of a histogram: the value at 1-based rank ⌈p·n/100⌉ of the n sorted
+/// values (rank 1 when that is 0); `None` when it is empty.
+pub fn nearest_rank<K: Copy>(hist: &BTreeMap<K, u64>, p: u64) -> Option<K> {
+    let n: u128 = hist.values().map(|c| *c as u128).sum();
+    if n == 0 {
+        return None;
+    }
+    let rank = (p as u128 * n).div_ceil(100).max(1);
+    let mut seen = 0u128;
+    for (k, c) in hist {
+        seen += *c as u128;
+        if seen >= rank {
+            return Some(*k);
+        }
+    }
+    hist.keys().next_back().copied()
+}
+
+pub(super) struct Header {
+    pub(super) scenario: String,
+    pub(super) file: String,
+    pub(super) scenario_digest: String,
+    pub(super) seeds: SeedRange,
+    pub(super) shard: Option<Shard>,
+    pub(super) account_defaults: Vec<String>,
+    pub(super) faults: Option<String>,
+}
+
+/// Combines the outputs of sweeps that together cover one range of seeds exactly once (the shards
+/// 1/N … N/N of a range, and/or adjacent ranges) into the report one sweep of it gives.
+pub fn merge(inputs: &[(String, SweepReport)]) -> Result<SweepReport, String> {
+    let Some((first_name, first)) = inputs.first() else {
+        return Err("--merge needs at least one sweep JSON file".into());
+    };
+    for (name, r) in &inputs[1..] {
+        let differ = |what: &str, a: &dyn fmt::Debug, b: &dyn fmt::Debug| {
+            Err(format!("{first_name} and {name} are sweeps of different runs: {what} {a:?} vs {b:?}"))
+        };
+        if r.scenario != first.scenario {
+            return differ("scenario", &first.scenario, &r.scenario);
+        }
+        if r.file != first.file {
+            return differ("file", &first.file, &r.file);
+        }
+        if r.scenario_digest != first.scenario_digest {
+            return differ("scenarioDigest (the scenario file's text)", &first.scenario_digest, &r.scenario_digest);
+        }
+        if r.account_defaults != first.account_defaults {
+            return differ("accountDefaults", &first.account_defaults, &r.account_defaults);
+        }
+        if r.faults != first.faults {
+            return differ("faults", &first.faults, &r.faults);
+        }
+    }
+    // Each range must be covered by one unsharded sweep or by every shard of one count.
+    let mut by_range: BTreeMap<SeedRange, Vec<(&str, Option<Shard>)>> = BTreeMap::new();
+    for (name, r) in inputs {
+        by_range.entry(r.seeds).or_default().push((name, r.shard));
+    }
+    for (range, parts) in &by_range {
+        if parts.len() > 1 && parts.iter().any(|(_, s)| s.is_none()) {
+            let names: Vec<&str> = parts.iter().map(|(n, _)| *n).collect();
+            return Err(format!("{} overlap: they all run seeds of {range}", names.join(", ")));
+        }
+        let Some(count) = parts[0].1.map(|s| s.count) else { continue };
+        let mut seen: BTreeMap<u64, &str> = BTreeMap::new();
+        for (name, s) in parts {
+            let s = s.expect("checked above");
+            if s.count != count {
+                return Err(format!("{} and {name} split seeds {range} into {count} and {} shards", parts[0].0, s.count));
+            }
+            if let Some(other) = seen.insert(s.index, name) {
+                return Err(format!("{other} and {name} are both shard {s} of seeds {range}"));
+            }
+        }
+        let missing: Vec<String> = (1..=count).filter(|k| !seen.contains_key(k)).map(|k| format!("{k}/{count}")).collect();
+        if !missing.is_empty() {
+            return Err(format!("seeds {range}: shard {} missing", missing.join(", ")));
+        }
+    }
+    let ranges: Vec<SeedRange> = by_range.keys().copied().collect();
+    for w in ranges.windows(2) {
+        if w[0].end > w[1].start {
+            return Err(format!("seeds {} and {} overlap", w[0], w[1]));
+        }
+        if w[0].end < w[1].start {
+            return Err(format!("seeds {}..{} are in no input (between {} and {})", w[0].end, w[1].start, w[0], w[1]));
+        }
+    }
+    let seeds = SeedRange { start: ranges[0].start, end: ranges[ranges.len() - 1].end };
+    let agg = inputs.iter().map(|(_, r)| Aggregate::from_report(r)).fold(Aggregate::default(), Aggregate::merge);
+    let header = Header {
+        scenario: first.scenario.clone(),
+        file: first.file.clone(),
+        scenario_digest: first.scenario_digest.clone(),
+        seeds,
+        shard: None,
+        account_defaults: first.account_defaults.clone(),
+        faults: first.faults.clone(),
+    };
+    Ok(agg.finish(header))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn nearest_rank_percentiles() {
+        let h: BTreeMap<u64, u64> = (1..=20).map(|v| (v, 1)).collect();
+        assert_eq!(nearest_rank(&h, 50), Some(10));
+        assert_eq!(nearest_rank(&h, 95), Some(19));
+        assert_eq!(nearest_rank(&h, 100), Some(20));
+        assert_eq!(nearest_rank(&h, 0), Some(1));
+        let one: BTreeMap<u64, u64> = [(5, 1)].into();
+        assert_eq!(nearest_rank(&one, 95), Some(5));
+        assert_eq!(nearest_rank(&BTreeMap::<u64, u64>::new(), 50), None);
+    }
+
+    #[test]
+    fn ties_go_to_the_smaller_seed_whatever_the_order() {
+        assert_eq!(max_opt(Some((5, 9)), Some((5, 3))), Some((5, 3)));
+        assert_eq!(max_opt(Some((5, 3)), Some((5, 9))), Some((5, 3)));
+        assert_eq!(max_opt(Some((4, 1)), Some((5, 9))), Some((5, 9)));
+        assert_eq!(min_opt(Some((2u32, 9u64)), Some((2, 3))), Some((2, 3)));
+    }
+}

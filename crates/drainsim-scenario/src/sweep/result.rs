@@ -1,0 +1,136 @@
+//! The result of a sweep, as `--json` prints it and `--merge` reads it.
+
+use serde::{Deserialize, Serialize};
+
+use super::seeds::{SeedRange, Shard};
+
+/// Bumped whenever a field of [`SweepReport`] changes meaning or disappears.
+pub const SWEEP_VERSION: u32 = 1;
+/// The result of a sweep (or of merging the shards of one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepReport {
+    /// The version of this format ([`SWEEP_VERSION`]).
+    pub sweep_version: u32,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The scenario file as named on the command line.
+    pub file: String,
+    /// FNV-1a 64 of the scenario file's text, so that shards of different files do not merge.
+    pub scenario_digest: String,
+    /// The seeds the sweep (or, merged, all its inputs together) ran.
+    pub seeds: SeedRange,
+    /// The shard of `seeds` it ran (null for a whole range or a merge).
+    pub shard: Option<Shard>,
+    /// `NAME=VALUE`, as given.
+    pub account_defaults: Vec<String>,
+    /// `"swarm"` or null.
+    pub faults: Option<String>,
+    /// How many runs it made.
+    pub runs: u64,
+    /// Runs with a failed expectation or an invariant violation.
+    pub failed_runs: u64,
+    /// One per failing run, by seed.
+    pub failures: Vec<FailureReport>,
+    /// How many runs failed each expectation, most first (then by name).
+    pub expectation_failures: Vec<NamedCount>,
+    /// Distributions of the runs' outcomes.
+    pub distribution: Distribution,
+}
+
+/// One failing run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailureReport {
+    /// The run's seed.
+    pub seed: u64,
+    /// The names of its failed expectations (and `invariant: ...` for a violated invariant).
+    pub failed_expectations: Vec<String>,
+    /// The `drainsim run` command that reproduces the run.
+    pub reproduce: String,
+}
+
+/// An expectation and the number of runs that failed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedCount {
+    /// The expectation's name.
+    pub name: String,
+    /// How many runs failed it.
+    pub count: u64,
+}
+
+/// The distributions of a sweep's outcomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Distribution {
+    /// When every drain of a run had completed.
+    pub all_drains_completed_at_ms: DrainDistribution,
+    /// By service name.
+    pub services: Vec<ServiceDistribution>,
+}
+
+/// The simulated time at which every drain a run started had completed (`allDrainsCompletedAtMs`
+/// of the run report), over the runs where they all completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DrainDistribution {
+    /// Runs whose drains all completed (the percentiles are over these).
+    pub completed_runs: u64,
+    /// Runs with a drain that never completed.
+    pub incomplete_runs: u64,
+    /// Runs that drained no instance (or re-activated every one before it completed).
+    pub no_drain_runs: u64,
+    /// Nearest-rank median over the completed runs.
+    pub p50: Option<u64>,
+    /// Nearest-rank 95th percentile over the completed runs.
+    pub p95: Option<u64>,
+    /// The latest over the completed runs.
+    pub max: Option<u64>,
+    /// The smallest seed whose drains completed at `max`.
+    pub max_seed: Option<u64>,
+    /// `[value, runs]` pairs, by value.
+    pub histogram: Vec<(u64, u64)>,
+}
+
+/// The distributions of one service over the runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceDistribution {
+    /// The service's name.
+    pub service_name: String,
+    /// Its `minHealthyObserved`, per run.
+    pub min_healthy_observed: MinHealthyDistribution,
+    /// Runs with at least one placement failure.
+    pub runs_with_placement_failures: u64,
+    /// Placement failures summed over every run, by reason.
+    pub placement_failures: Vec<ReasonCount>,
+}
+
+/// The service's `minHealthyObserved` (lowest healthy count after its first steady state), per run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MinHealthyDistribution {
+    /// Runs in which it was observed (the percentiles are over these).
+    pub observed_runs: u64,
+    /// Runs in which it was never observed (null in the run report).
+    pub unobserved_runs: u64,
+    /// The lowest over the runs.
+    pub min: Option<u32>,
+    /// The smallest seed that observed `min`.
+    pub min_seed: Option<u64>,
+    /// Nearest-rank median.
+    pub p50: Option<u32>,
+    /// `[value, runs]` pairs, by value.
+    pub histogram: Vec<(u32, u64)>,
+}
+
+/// Placement failures of one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasonCount {
+    /// The reason, as ECS spells it (`RESOURCE:CPU`, ...).
+    pub reason: String,
+    /// How many placement attempts failed for it.
+    pub count: u64,
+}

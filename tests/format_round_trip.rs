@@ -1,0 +1,123 @@
+//! The scenario format round-trips: every scenario file under `scenarios/` (but the invalid ones)
+//! parses, is written back with the pretty printer (`drainsim_scenario::write::to_ron`), and that
+//! text parses to the same value and replays to the same trace digest.
+
+use std::path::{Path, PathBuf};
+
+use drainsim_scenario::{load_file, load_str, run, write, RunOptions};
+
+fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable directory") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "invalid") {
+                scenario_files(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "ron") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_scenario_file_round_trips_through_the_pretty_printer() {
+    let mut files = Vec::new();
+    scenario_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut files);
+    files.sort();
+    assert!(files.len() > 50, "found only {} scenario files", files.len());
+    for path in files {
+        let loaded = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let text = write::to_ron(&loaded.scenario);
+        let again = load_str("written.ron", &text)
+            .unwrap_or_else(|e| panic!("{}: written text does not load: {e}\n{text}", path.display()));
+        assert_eq!(again.scenario, loaded.scenario, "{}: written text reads back differently\n{text}", path.display());
+        assert_eq!(write::to_ron(&again.scenario), text, "{}: writing is not stable", path.display());
+    }
+}
+
+#[test]
+fn a_written_scenario_replays_to_the_same_digest() {
+    for rel in ["scenarios/demo.ron", "scenarios/format/timings.ron", "scenarios/format/drain-plans.ron"] {
+        let loaded = load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap_or_else(|e| panic!("{e}"));
+        let again = load_str("written.ron", &write::to_ron(&loaded.scenario)).expect("loads");
+        let (a, b) = (run(&loaded, &RunOptions::default()).expect("runs"), run(&again, &RunOptions::default()).expect("runs"));
+        assert_eq!(a.engine.trace().digest(), b.engine.trace().digest(), "{rel}");
+    }
+}
+
+#[test]
+fn an_unknown_timings_field_is_refused_at_its_position() {
+    let text = "Scenario(\n    name: \"t\",\n    timings: (agentUpdateStageMs: 5000, colour: 3),\n)\n";
+    let err = load_str("t.ron", text).expect_err("an unknown field is refused");
+    assert_eq!((err.line, err.column), (3, 41), "{err}");
+    assert!(err.message.contains("Unexpected field named `colour` in `Timings`"), "{err}");
+}
+
+#[test]
+fn an_absent_timings_field_keeps_its_default_and_an_out_of_range_one_is_refused() {
+    let loaded = load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: 7))").expect("loads");
+    let want = drainsim_core::Timings { task_pending_ms: 7, ..Default::default() };
+    assert_eq!(loaded.scenario.timings, want);
+    let err = load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: 1125899906842625))").expect_err("refused");
+    assert!(err.message.contains("ms is out of range"), "{err}");
+    assert_eq!((err.line, err.column), (1, 46), "{err}");
+}
+
+/// Every ECS operation of `api::Request` is an action under its own name, read back to the same
+/// request; the plan steps follow, and nothing else is an action.
+#[test]
+fn every_ecs_request_is_an_action_and_round_trips() {
+    use drainsim_core::api::Request;
+    use drainsim_scenario::format::{Action, Step, PLAN_STEPS};
+    let requests = vec![
+        Request::CreateCluster(Default::default()),
+        Request::RegisterContainerInstance(Default::default()),
+        Request::DeregisterContainerInstance(Default::default()),
+        Request::DescribeContainerInstances(Default::default()),
+        Request::ListContainerInstances(Default::default()),
+        Request::UpdateContainerInstancesState(Default::default()),
+        Request::UpdateContainerAgent(Default::default()),
+        Request::PutAccountSetting(Default::default()),
+        Request::PutAccountSettingDefault(Default::default()),
+        Request::DeleteAccountSetting(Default::default()),
+        Request::ListAccountSettings(Default::default()),
+        Request::SubmitAttachmentStateChanges(Default::default()),
+        Request::RegisterTaskDefinition(Default::default()),
+        Request::CreateService(Default::default()),
+        Request::UpdateService(Default::default()),
+        Request::DeleteService(Default::default()),
+        Request::DescribeServices(Default::default()),
+        Request::RunTask(Default::default()),
+        Request::StartTask(Default::default()),
+        Request::StopTask(Default::default()),
+        Request::ListTasks(Default::default()),
+        Request::DescribeTasks(Default::default()),
+    ];
+    let mut names: Vec<&str> = requests.iter().map(Request::operation).collect();
+    names.extend(PLAN_STEPS);
+    assert_eq!(Action::names(), names.as_slice());
+    let options = drainsim_scenario::load::ron_options();
+    for r in requests {
+        let step = Step { at_ms: None, caller: None, action: Action::Ecs(r.clone()), expect: None };
+        let text = options.to_string(&step).expect("serializes");
+        assert!(text.contains(&format!("do:{}(", r.operation())), "{text}");
+        let back: Step = options.from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(back.action.name(), r.operation());
+        assert_eq!(back.action, Action::Ecs(r), "{text}");
+    }
+    for text in ["(do: Advance)", "(do: RunUntilQuiet)", "(do: Check([]))"] {
+        let step: Step = options.from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(options.to_string(&step).expect("serializes").replace(' ', ""), text.replace(' ', ""));
+    }
+}
+
+#[test]
+fn a_timing_may_be_written_some_but_not_none() {
+    let loaded =
+        load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: Some(7), jitterPercent: Some(250)))").expect("loads");
+    let want = drainsim_core::Timings { task_pending_ms: 7, jitter_percent: 100, ..Default::default() };
+    assert_eq!(loaded.scenario.timings, want);
+    let err = load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: None))").expect_err("None is refused");
+    assert_eq!((err.line, err.column), (1, 46), "{err}");
+    assert!(err.message.contains("leave the field out"), "{err}");
+}
