@@ -66,11 +66,13 @@ fn main() -> Result<(), EcsError> {
     assert_eq!(drained.running_tasks_count(), 0);
     let drain = drained.drain();
     let (started, completed) = (drain.started_at_ms().expect("started"), drain.completed_at_ms().expect("completed"));
+    let observed = |v: Option<u32>| v.map_or("none".to_string(), |v| v.to_string());
     println!(
-        "web: floor {}, min healthy observed {:?}, max tasks observed {:?}; instance a drained in {} ms",
+        "web: floor {}, fewest healthy {}, most tasks {}, ceiling {}; instance a drained in {} ms",
         web.healthy_floor(),
-        web.min_healthy_observed(),
-        web.max_tasks_observed(),
+        observed(web.min_healthy_observed()),
+        observed(web.max_tasks_observed()),
+        web.task_ceiling(),
         completed - started
     );
     Ok(())

@@ -56,6 +56,12 @@ pub use state::service::{BreachCause, Episode, StallReason};
 pub use state::trace::{Change, Subject, Trace, TraceRecord};
 pub use timings::Timings;
 
+/// FNV-1a, 64 bits: the stable hash behind the trace digest (the same for the same bytes on every
+/// platform, run and Rust version), for callers that digest their own outputs alike.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    infra::fnv::fnv1a(bytes)
+}
+
 /// Simulated time: milliseconds since the start of the run, how to print it, and how to read a
 /// bounded one with serde.
 pub mod time {

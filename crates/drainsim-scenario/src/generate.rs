@@ -807,16 +807,6 @@ pub fn slug(property: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
-/// FNV-1a (stable across platforms and runs): the counterexample's file-name hash.
-fn fnv(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 /// Where counterexamples go: `$CARGO_TARGET_DIR/counterexamples` (relative to the workspace when
 /// relative), else `<workspace>/target/counterexamples`. Never under `scenarios/`.
 pub fn counterexample_dir(workspace_root: &Path) -> PathBuf {
@@ -854,7 +844,7 @@ pub fn write_counterexample(
     let expectations: Vec<Expectation> = violation.findings.iter().filter_map(|f| f.expectation.clone()).collect();
     let name = format!("counterexample-{}", slug(violation.property));
     let body = scenario_ron(case, &name, &step_expects, &expectations);
-    let file = format!("{}-{:012x}.ron", slug(violation.property), fnv(&body) & 0xffff_ffff_ffff);
+    let file = format!("{}-{:012x}.ron", slug(violation.property), drainsim_core::fnv1a(body.as_bytes()) & 0xffff_ffff_ffff);
     let path = dir.join(&file);
     let shown = path.strip_prefix(workspace_root).unwrap_or(&path).display().to_string();
     let reproduce = format!("drainsim run {shown}");

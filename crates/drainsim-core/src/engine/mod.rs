@@ -10,6 +10,18 @@
 //!   observation getters of each domain module.
 //! - **Outputs**: trace records (kept or digested) are drained by the caller; nothing is pushed out.
 //!
+//! # The folder
+//!
+//! Every `impl Engine` of the crate is in this folder: `mod.rs` (inputs, time, dispatch, the
+//! trace), one file per family of ECS operations with its lifecycle mutators (`instances`,
+//! `tasks`, `services`, `attachments`, `agent`, `account`), the scheduler (`scheduler`: the
+//! passes, `react`, observations), the placement choice over the tables (`placement`), `faults`,
+//! `invariants` and the read-only `views`. The files share the one type and call each other's
+//! methods; by path, only `scheduler` and `tasks` name another file's items (`placement`'s free
+//! functions `unmet_requirement` and `owner_tasks_on`, the requirement check RunTask and the
+//! scheduler's passes must share). The mutators never call the scheduler: they push
+//! [`Trigger`](crate::state::trigger::Trigger)s, which `scheduler::react` consumes.
+//!
 //! Call order: construct, then any interleaving of `handle` and time advances. Events at equal times
 //! fire in the order they were scheduled (their sequence number).
 

@@ -23,8 +23,6 @@ use crate::state::task::StopCode;
 use crate::state::trigger::Trigger;
 use crate::Engine;
 
-/// The deployment-configuration deadlock event (reference §2.4).
-pub const DEADLOCK_EVENT_SUFFIX: &str = "was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.";
 /// Longest back-off between start attempts after failed starts (reference §2.5: 15 minutes).
 pub const MAX_START_BACKOFF_MS: u64 = 15 * MINUTE_MS;
 

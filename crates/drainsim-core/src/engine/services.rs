@@ -356,7 +356,7 @@ impl Engine {
                 format!("{label} was unable to place a task because no container instance met all of its requirements.{detail}")
             }
             ServiceEventKind::DeploymentConfigurationDeadlock => {
-                format!("{label} {}", crate::engine::scheduler::DEADLOCK_EVENT_SUFFIX)
+                format!("{label} {}", DEADLOCK_EVENT_SUFFIX)
             }
             ServiceEventKind::UnableToConsistentlyStart => format!("{label} is unable to consistently start tasks successfully."),
         }

@@ -3,9 +3,9 @@
 //! (flags, counters, drain moments, floor and ceiling); the operations that change several tables
 //! at once live in [`crate::engine`]. Nothing here calls the engine or the scheduler.
 //!
-//! Inside the folder: `task` and `instance` name the ids of their shared tables; `trace` names the
-//! statuses it records; `service` names tasks' contributions (`task::Contribution`), the one
-//! task-to-service fact both sides must agree on.
+//! Inside the folder, references go one way: `instance` and `service` use `task::Contribution` and
+//! `task::counter_moved` (what a task adds to its instance's and service's counters, the one fact
+//! both sides must agree on), and `trigger` names `service::BreachCause`.
 
 pub(crate) mod attachment;
 pub(crate) mod cluster;

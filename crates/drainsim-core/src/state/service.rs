@@ -77,6 +77,9 @@ impl ServiceCounts {
     }
 }
 
+/// The deployment-configuration deadlock event (reference §2.4).
+pub const DEADLOCK_EVENT_SUFFIX: &str = "was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.";
+
 /// Why a service fell below its floor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BreachCause {

@@ -59,12 +59,7 @@ fn run_facts(loaded: &LoadedScenario, template: &RunOptions, seed: u64) -> Resul
 
 /// FNV-1a 64 of a text, as 16 hex digits.
 fn digest(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.as_bytes() {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    format!("{:016x}", drainsim_core::fnv1a(text.as_bytes()))
 }
 
 /// Quotes a word for a POSIX shell when it needs it.
