@@ -236,7 +236,7 @@ impl Engine {
         let instance = self.tasks[task.index()].instance;
         let a = self.new_attachment(AttachmentKind::TaskEni, instance, Some(task));
         self.set_attachment_status(a, AttachmentStatus::Attaching, "task provisioning");
-        self.set_task_eni(task, a);
+        self.tasks.set_eni(task, a);
     }
 
     pub(crate) fn attach_task_eni(&mut self, task: TaskId) {

@@ -44,14 +44,14 @@ use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::infra::intern::{Interner, Sym};
 use crate::infra::queue::{Event, EventKind, EventQueue};
 use crate::infra::rng::RngStreams;
-use crate::infra::shared::{OriginId, PortSetId, ProfileId, SharedTable};
+use crate::infra::shared::{PortSetId, ProfileId, SharedTable};
 use crate::infra::time::SimTimeMs;
 use crate::rules::settings::AccountSettings;
 use crate::state::cluster::ClusterState;
 use crate::state::instance::InstanceProfile;
 use crate::state::instance::InstanceState;
 use crate::state::service::ServiceState;
-use crate::state::task::{TaskDefinition, TaskMoment, TaskOrigin, TaskState};
+use crate::state::task::TaskDefinition;
 use crate::state::trace::{Change, Subject, Trace, TraceRecord};
 pub use crate::timings::Timings;
 
@@ -167,24 +167,12 @@ pub struct Engine {
     pub(crate) instance_by_name: BTreeMap<Sym, InstanceId>,
     pub(crate) task_defs: Vec<TaskDefinition>,
     pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
-    pub(crate) tasks: crate::infra::ids::ChunkedVec<TaskState>,
-    /// What tasks share with the other tasks of their service or group (see [`TaskOrigin`]).
-    pub(crate) task_origins: SharedTable<TaskOrigin, OriginId>,
+    /// Every task ever placed, with what the records share (see [`crate::state::task::Tasks`]).
+    pub(crate) tasks: crate::state::task::Tasks,
     /// Instance profiles (see [`InstanceProfile`]).
     pub(crate) instance_profiles: SharedTable<InstanceProfile, ProfileId>,
     /// Port sets in use (`PortSetId(0)` is the empty set).
     pub(crate) port_sets: SharedTable<Vec<u16>, PortSetId>,
-    /// Task moments 49.7 days or more after the task's creation (rare: the record keeps 4-byte
-    /// offsets).
-    pub(crate) far_task_moments: BTreeMap<(TaskId, TaskMoment), SimTimeMs>,
-    /// `(first task index, time)` for each instant that created tasks: tasks are created in index
-    /// order and time never goes back, so a task's creation time is that of the last run starting
-    /// at or before it.
-    pub(crate) task_created_runs: Vec<(u32, SimTimeMs)>,
-    /// `(task, ENI attachment)` of awsvpc tasks, sorted by task (made at launch).
-    pub(crate) task_enis: Vec<(TaskId, crate::infra::ids::AttachmentId)>,
-    /// Task IDs are a keyed bijection of the task index (no lookup table).
-    pub(crate) task_ids: crate::infra::ids::IdScrambler,
     pub(crate) services: Vec<ServiceState>,
     pub(crate) trace: Trace,
     pub(crate) events_processed: u64,
@@ -209,9 +197,9 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         let settings = AccountSettings::new(&config.account_id);
         let rng = RngStreams::new(config.seed);
-        let task_ids = crate::infra::ids::IdScrambler::new(RngStreams::task_id_key(config.seed));
         let keep = config.keep_trace_records;
         let instance_uuids = crate::infra::ids::IdScrambler::new(RngStreams::instance_id_key(config.seed));
+        let tasks = crate::state::task::Tasks::new(RngStreams::task_id_key(config.seed));
         let mut port_sets = SharedTable::default();
         let empty: PortSetId = port_sets.intern(&Vec::new());
         debug_assert_eq!(empty, PortSetId::default());
@@ -229,14 +217,9 @@ impl Engine {
             instance_by_name: BTreeMap::new(),
             task_defs: Vec::new(),
             task_def_by_family: BTreeMap::new(),
-            tasks: Default::default(),
-            task_origins: SharedTable::default(),
+            tasks,
             port_sets,
             instance_profiles: SharedTable::default(),
-            far_task_moments: BTreeMap::new(),
-            task_created_runs: Vec::new(),
-            task_enis: Vec::new(),
-            task_ids,
             services: Vec::new(),
             trace: Trace::new(keep),
             events_processed: 0,

@@ -177,7 +177,7 @@ impl Engine {
 
     /// The task's 128-bit ID (a keyed bijection of its index, so no table is needed).
     pub(crate) fn task_uuid(&self, id: TaskId) -> u128 {
-        self.task_ids.scramble(id.0)
+        self.tasks.uuid(id)
     }
 
     /// The cluster of a task.
@@ -205,53 +205,27 @@ impl Engine {
 
     /// A task origin by id.
     pub(crate) fn origin(&self, id: OriginId) -> &TaskOrigin {
-        self.task_origins.get(id)
+        self.tasks.origin_by_id(id)
     }
 
     /// The origin of a task: its service, task definition, group, startedBy and ARN format.
     pub(crate) fn task_origin(&self, id: TaskId) -> &TaskOrigin {
-        self.origin(self.tasks[id.index()].origin)
+        self.tasks.origin(id)
     }
 
     /// When a task was created (`createdAt`).
     pub(crate) fn task_created_at_ms(&self, id: TaskId) -> SimTimeMs {
-        let run = self.task_created_runs.partition_point(|(first, _)| *first <= id.0);
-        self.task_created_runs[run - 1].1
+        self.tasks.created_at_ms(id)
     }
 
     /// The ENI attachment of an awsvpc task.
     pub(crate) fn task_eni(&self, id: TaskId) -> Option<AttachmentId> {
-        let n = self.task_enis.binary_search_by_key(&id, |(t, _)| *t).ok()?;
-        Some(self.task_enis[n].1)
-    }
-
-    /// Records a task's ENI attachment (made at launch, so in task order).
-    pub(crate) fn set_task_eni(&mut self, id: TaskId, attachment: AttachmentId) {
-        assert!(self.task_enis.last().is_none_or(|(t, _)| *t < id), "task ENIs are made at launch, in task order");
-        self.task_enis.push((id, attachment));
+        self.tasks.eni(id)
     }
 
     /// When a task reached a moment of its life, if it has.
     pub(crate) fn task_moment(&self, id: TaskId, moment: TaskMoment) -> Option<SimTimeMs> {
-        let t = &self.tasks[id.index()];
-        match t.moment_offsets_ms[moment as usize] {
-            MOMENT_NOT_YET => None,
-            MOMENT_FAR => Some(self.far_task_moments[&(id, moment)]),
-            offset => Some(self.task_created_at_ms(id) + offset as u64),
-        }
-    }
-
-    /// Records that a task reaches a moment now.
-    fn set_task_moment(&mut self, id: TaskId, moment: TaskMoment) {
-        let now = self.now_ms;
-        let offset = now - self.task_created_at_ms(id);
-        let t = &mut self.tasks[id.index()];
-        if offset < MOMENT_FAR as u64 {
-            t.moment_offsets_ms[moment as usize] = offset as u32;
-        } else {
-            t.moment_offsets_ms[moment as usize] = MOMENT_FAR;
-            self.far_task_moments.insert((id, moment), now);
-        }
+        self.tasks.moment(id, moment)
     }
 
     fn ts(&self, ms: SimTimeMs) -> f64 {
@@ -336,18 +310,11 @@ impl Engine {
             self.instances[instance.index()].is_placeable(),
             "placement on an instance that is not ACTIVE with a connected agent"
         );
-        let id = TaskId(self.tasks.len() as u32);
         let long_arn = self.task_long_arn_format();
         let fails_to_start = self.draw_task_start_failure();
         let in_target_group = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
-        let origin = self.task_origins.intern(&TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group });
-        let mut task = TaskState::new(instance, origin);
-        if self.task_created_runs.last().is_none_or(|(_, at)| *at != self.now_ms) {
-            self.task_created_runs.push((id.0, self.now_ms));
-        }
-        task.set_flag(FLAG_REPLACES_DRAINED_TASK, replaces_drained_task);
-        task.set_flag(FLAG_FAILS_TO_START, fails_to_start);
-        self.tasks.push(task);
+        let origin = TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group };
+        let id = self.tasks.push(instance, &origin, self.now_ms, replaces_drained_task, fails_to_start);
         self.reserve(instance, task_def, true);
         crate::infra::ids::push_growing_slowly(&mut self.instances[instance.index()].tasks, id);
         if let Some(s) = service {
@@ -406,7 +373,7 @@ impl Engine {
         if new == old {
             return;
         }
-        let service = self.task_origins.get(t.origin).service;
+        let service = self.tasks.origin(id).service;
         self.instances[t.instance.index()].apply_contribution(old, new);
         if let Some(s) = service {
             self.services[s.index()].counts.apply_contribution(old, new);
@@ -428,20 +395,7 @@ impl Engine {
         let from = self.tasks[id.index()].last_status;
         assert!(self.transitions.task.allows(from, to), "illegal task transition {} -> {}", from.as_str(), to.as_str());
         let old = self.tasks[id.index()].contribution();
-        {
-            let t = &mut self.tasks[id.index()];
-            t.last_status = to;
-            t.version += 1;
-            if to == TaskStatus::Stopped {
-                t.set_healthy(false);
-            }
-        }
-        if to == TaskStatus::Running {
-            self.set_task_moment(id, TaskMoment::Started);
-        }
-        if to == TaskStatus::Stopped {
-            self.set_task_moment(id, TaskMoment::Stopped);
-        }
+        self.tasks.set_last_status(id, to, self.now_ms);
         self.record(Subject::Task(id), Change::TaskStatus { from: Some(from), to }, reason);
         if to == TaskStatus::Stopped {
             self.release_task(id);
@@ -563,7 +517,7 @@ impl Engine {
 
     fn mark_healthy(&mut self, id: TaskId) {
         let old = self.tasks[id.index()].contribution();
-        self.tasks[id.index()].set_healthy(true);
+        self.tasks.mark_healthy(id);
         self.record(Subject::Task(id), Change::TaskHealthy, "health check passed");
         self.apply_contribution(id, old);
         if let Some(s) = self.task_origin(id).service {
@@ -581,15 +535,7 @@ impl Engine {
             self.adjust_spread(id, -1);
         }
         let reason_sym = self.strings.intern(reason);
-        {
-            let t = &mut self.tasks[id.index()];
-            t.set_desired_stopped();
-            t.set_healthy(false);
-            t.version += 1;
-            t.set_stop_code(code);
-            t.stopped_reason = Some(reason_sym);
-        }
-        self.set_task_moment(id, TaskMoment::Stopping);
+        self.tasks.tell_to_stop(id, code, reason_sym, self.now_ms);
         self.record(Subject::Task(id), Change::TaskDesiredStopped, code.as_str());
         self.apply_contribution(id, old);
         let t = &self.tasks[id.index()];
@@ -647,8 +593,7 @@ impl Engine {
             if self.is_staying(id) {
                 self.adjust_spread(id, -1);
             }
-            self.tasks[id.index()].set_orphaned(true);
-            self.tasks[id.index()].version += 1;
+            self.tasks.orphan(id);
             self.record(Subject::Task(id), Change::TaskOrphaned, "DeregisterContainerInstance force");
             self.release_task(id);
             if let Some(eni) = self.task_eni(id) {
@@ -759,7 +704,7 @@ impl Engine {
     pub(crate) fn resolve_task(&self, cluster: ClusterId, reference: &str) -> Option<TaskId> {
         let id_part = reference.rsplit('/').next().unwrap_or(reference);
         let uuid = crate::state::instance::parse_id(id_part)?;
-        let id = TaskId(self.task_ids.unscramble(uuid, self.tasks.len())?);
+        let id = self.tasks.by_uuid(uuid)?;
         (self.task_cluster(id) == cluster).then_some(id)
     }
 

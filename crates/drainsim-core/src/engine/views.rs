@@ -450,7 +450,7 @@ impl Engine {
     pub fn task_by_arn(&self, arn: &str) -> Option<TaskView<'_>> {
         let id_part = arn.strip_prefix("arn:")?.split_once(":task/")?.1.rsplit('/').next()?;
         let uuid = crate::state::instance::parse_id(id_part)?;
-        let id = TaskId(self.task_ids.unscramble(uuid, self.tasks.len())?);
+        let id = self.tasks.by_uuid(uuid)?;
         (self.task_arn(id) == arn).then_some(TaskView { engine: self, id })
     }
 }

@@ -108,14 +108,14 @@ pub enum TaskMoment {
 /// A task moment is stored as milliseconds after the task's creation in 4 bytes: `NOT_YET` means it
 /// has not happened; `FAR` means it is 49.7 days or more after creation and is kept exactly in the
 /// engine's side table (`Engine::far_task_moments`).
-pub(crate) const MOMENT_NOT_YET: u32 = u32::MAX;
-pub(crate) const MOMENT_FAR: u32 = u32::MAX - 1;
+const MOMENT_NOT_YET: u32 = u32::MAX;
+const MOMENT_FAR: u32 = u32::MAX - 1;
 
-pub(crate) const FLAG_DESIRED_STOPPED: u8 = 1;
-pub(crate) const FLAG_HEALTHY: u8 = 1 << 1;
-pub(crate) const FLAG_ORPHANED: u8 = 1 << 2;
-pub(crate) const FLAG_REPLACES_DRAINED_TASK: u8 = 1 << 3;
-pub(crate) const FLAG_FAILS_TO_START: u8 = 1 << 4;
+const FLAG_DESIRED_STOPPED: u8 = 1;
+const FLAG_HEALTHY: u8 = 1 << 1;
+const FLAG_ORPHANED: u8 = 1 << 2;
+const FLAG_REPLACES_DRAINED_TASK: u8 = 1 << 3;
+const FLAG_FAILS_TO_START: u8 = 1 << 4;
 /// Bits 5–7 hold the stop code (0: none).
 const STOP_CODE_SHIFT: u32 = 5;
 
@@ -131,7 +131,7 @@ pub struct TaskState {
     pub origin: OriginId,
     pub stopped_reason: Option<Sym>,
     /// Offsets from creation of the [`TaskMoment`]s.
-    pub(crate) moment_offsets_ms: [u32; 3],
+    moment_offsets_ms: [u32; 3],
     /// The task's `version`: one more with every change of state (a task changes state at most a
     /// dozen times in its life).
     pub version: u16,
@@ -140,7 +140,7 @@ pub struct TaskState {
 }
 
 impl TaskState {
-    pub(crate) fn new(instance: InstanceId, origin: OriginId) -> Self {
+    fn new(instance: InstanceId, origin: OriginId) -> Self {
         TaskState {
             instance,
             origin,
@@ -156,7 +156,7 @@ impl TaskState {
         self.flags & bit != 0
     }
 
-    pub(crate) fn set_flag(&mut self, bit: u8, on: bool) {
+    fn set_flag(&mut self, bit: u8, on: bool) {
         if on {
             self.flags |= bit;
         } else {
@@ -191,13 +191,13 @@ impl TaskState {
         self.flag(FLAG_FAILS_TO_START)
     }
     /// Sets `desiredStatus` to STOPPED, for good (a task is never told to run again).
-    pub(crate) fn set_desired_stopped(&mut self) {
+    fn set_desired_stopped(&mut self) {
         self.set_flag(FLAG_DESIRED_STOPPED, true)
     }
-    pub(crate) fn set_healthy(&mut self, on: bool) {
+    fn set_healthy(&mut self, on: bool) {
         self.set_flag(FLAG_HEALTHY, on)
     }
-    pub(crate) fn set_orphaned(&mut self, on: bool) {
+    fn set_orphaned(&mut self, on: bool) {
         self.set_flag(FLAG_ORPHANED, on)
     }
 
@@ -207,7 +207,7 @@ impl TaskState {
             n => Some(StopCode::ALL[n as usize - 1]),
         }
     }
-    pub(crate) fn set_stop_code(&mut self, code: StopCode) {
+    fn set_stop_code(&mut self, code: StopCode) {
         let n = StopCode::ALL.iter().position(|c| *c == code).expect("every code is listed") as u8 + 1;
         self.flags = (self.flags & ((1 << STOP_CODE_SHIFT) - 1)) | n << STOP_CODE_SHIFT;
     }
@@ -265,5 +265,184 @@ pub(crate) fn parse_task_def_ref(s: &str) -> (&str, Option<u32>) {
             Err(_) => (s, None),
         },
         None => (s, None),
+    }
+}
+
+/// The task table: every task ever placed, in placement order, with what the records share (their
+/// origins), when they were created (runs of one instant each), the rare far moments, their ENI
+/// attachments and the key of their IDs. It owns the records: outside this module a task is read
+/// through `Index` and changed only through the methods below, each of which keeps the table's
+/// own invariants (moments after creation, creation runs in index order, ENIs sorted by task).
+#[derive(Debug, Clone)]
+pub(crate) struct Tasks {
+    records: crate::infra::ids::ChunkedVec<TaskState>,
+    origins: crate::infra::shared::SharedTable<TaskOrigin, OriginId>,
+    /// Task moments 49.7 days or more after the task's creation (rare: a record keeps 4-byte
+    /// offsets).
+    far_moments: std::collections::BTreeMap<(crate::infra::ids::TaskId, TaskMoment), SimTimeMs>,
+    /// `(first task index, time)` for each instant that created tasks: a task's creation time is
+    /// that of the last run starting at or before it.
+    created_runs: Vec<(u32, SimTimeMs)>,
+    /// `(task, ENI attachment)` of awsvpc tasks, sorted by task (made at launch).
+    enis: Vec<(crate::infra::ids::TaskId, crate::infra::ids::AttachmentId)>,
+    /// Task IDs are a keyed bijection of the task index (no lookup table).
+    ids: crate::infra::ids::IdScrambler,
+}
+
+impl std::ops::Index<usize> for Tasks {
+    type Output = TaskState;
+    fn index(&self, n: usize) -> &TaskState {
+        &self.records[n]
+    }
+}
+
+impl Tasks {
+    /// An empty table whose task IDs are scrambled with `id_key`.
+    pub(crate) fn new(id_key: u128) -> Self {
+        Tasks {
+            records: Default::default(),
+            origins: Default::default(),
+            far_moments: Default::default(),
+            created_runs: Vec::new(),
+            enis: Vec::new(),
+            ids: crate::infra::ids::IdScrambler::new(id_key),
+        }
+    }
+
+    /// Tasks ever placed.
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Every task record, in placement order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &TaskState> {
+        self.records.iter()
+    }
+
+    /// Places a new task created at `now_ms` (PROVISIONING, version 1); returns its id.
+    pub(crate) fn push(
+        &mut self,
+        instance: InstanceId,
+        origin: &TaskOrigin,
+        now_ms: SimTimeMs,
+        replaces_drained_task: bool,
+        fails_to_start: bool,
+    ) -> crate::infra::ids::TaskId {
+        let id = crate::infra::ids::TaskId(u32::try_from(self.records.len()).expect("fewer than 2^32 tasks"));
+        let origin = self.origins.intern(origin);
+        let mut task = TaskState::new(instance, origin);
+        match self.created_runs.last() {
+            Some((_, at)) if *at == now_ms => {}
+            last => {
+                debug_assert!(last.is_none_or(|(_, at)| *at < now_ms), "tasks are created as time moves forward");
+                self.created_runs.push((id.0, now_ms));
+            }
+        }
+        task.set_flag(FLAG_REPLACES_DRAINED_TASK, replaces_drained_task);
+        task.set_flag(FLAG_FAILS_TO_START, fails_to_start);
+        self.records.push(task);
+        id
+    }
+
+    /// The task's 128-bit ID (a keyed bijection of its index).
+    pub(crate) fn uuid(&self, id: crate::infra::ids::TaskId) -> u128 {
+        self.ids.scramble(id.0)
+    }
+
+    /// The task with this 128-bit ID, if one was placed.
+    pub(crate) fn by_uuid(&self, uuid: u128) -> Option<crate::infra::ids::TaskId> {
+        self.ids.unscramble(uuid, self.records.len()).map(crate::infra::ids::TaskId)
+    }
+
+    /// A shared origin by its id (a record's `origin`).
+    pub(crate) fn origin_by_id(&self, id: OriginId) -> &TaskOrigin {
+        self.origins.get(id)
+    }
+
+    /// What the task shares with the other tasks of its service or group.
+    pub(crate) fn origin(&self, id: crate::infra::ids::TaskId) -> &TaskOrigin {
+        self.origins.get(self.records[id.index()].origin)
+    }
+
+    /// When the task was created (`createdAt`).
+    pub(crate) fn created_at_ms(&self, id: crate::infra::ids::TaskId) -> SimTimeMs {
+        let run = self.created_runs.partition_point(|(first, _)| *first <= id.0);
+        self.created_runs[run - 1].1
+    }
+
+    /// When the task reached a moment of its life, if it has.
+    pub(crate) fn moment(&self, id: crate::infra::ids::TaskId, moment: TaskMoment) -> Option<SimTimeMs> {
+        match self.records[id.index()].moment_offsets_ms[moment as usize] {
+            MOMENT_NOT_YET => None,
+            MOMENT_FAR => Some(self.far_moments[&(id, moment)]),
+            offset => Some(self.created_at_ms(id) + offset as u64),
+        }
+    }
+
+    /// Records that the task reaches a moment at `now_ms`.
+    fn set_moment(&mut self, id: crate::infra::ids::TaskId, moment: TaskMoment, now_ms: SimTimeMs) {
+        let offset = now_ms.checked_sub(self.created_at_ms(id)).expect("a moment after the task's creation");
+        let t = &mut self.records[id.index()];
+        if offset < MOMENT_FAR as u64 {
+            t.moment_offsets_ms[moment as usize] = offset as u32;
+        } else {
+            t.moment_offsets_ms[moment as usize] = MOMENT_FAR;
+            self.far_moments.insert((id, moment), now_ms);
+        }
+    }
+
+    /// The ENI attachment of an awsvpc task.
+    pub(crate) fn eni(&self, id: crate::infra::ids::TaskId) -> Option<crate::infra::ids::AttachmentId> {
+        let n = self.enis.binary_search_by_key(&id, |(t, _)| *t).ok()?;
+        Some(self.enis[n].1)
+    }
+
+    /// Records a task's ENI attachment (made at launch, so in task order).
+    pub(crate) fn set_eni(&mut self, id: crate::infra::ids::TaskId, attachment: crate::infra::ids::AttachmentId) {
+        assert!(self.enis.last().is_none_or(|(t, _)| *t < id), "task ENIs are made at launch, in task order");
+        self.enis.push((id, attachment));
+    }
+
+    /// Moves `lastStatus` to `to` at `now_ms` (the caller checked the transition); a STOPPED task
+    /// is no longer healthy. Returns the status it left.
+    pub(crate) fn set_last_status(&mut self, id: crate::infra::ids::TaskId, to: TaskStatus, now_ms: SimTimeMs) -> TaskStatus {
+        let t = &mut self.records[id.index()];
+        let from = t.last_status;
+        t.last_status = to;
+        t.version = t.version.checked_add(1).expect("a task changes state about a dozen times");
+        if to == TaskStatus::Stopped {
+            t.set_healthy(false);
+        }
+        match to {
+            TaskStatus::Running => self.set_moment(id, TaskMoment::Started, now_ms),
+            TaskStatus::Stopped => self.set_moment(id, TaskMoment::Stopped, now_ms),
+            _ => {}
+        }
+        from
+    }
+
+    /// Sets `desiredStatus` to STOPPED at `now_ms`, for good, with its stop code and reason; the
+    /// task no longer counts as healthy.
+    pub(crate) fn tell_to_stop(&mut self, id: crate::infra::ids::TaskId, code: StopCode, reason: Sym, now_ms: SimTimeMs) {
+        let t = &mut self.records[id.index()];
+        assert!(!t.desired_stopped(), "a task is told to stop once");
+        t.set_desired_stopped();
+        t.set_healthy(false);
+        t.version = t.version.checked_add(1).expect("a task changes state about a dozen times");
+        t.set_stop_code(code);
+        t.stopped_reason = Some(reason);
+        self.set_moment(id, TaskMoment::Stopping, now_ms);
+    }
+
+    /// The task now counts as healthy for its service.
+    pub(crate) fn mark_healthy(&mut self, id: crate::infra::ids::TaskId) {
+        self.records[id.index()].set_healthy(true);
+    }
+
+    /// The task is orphaned (its instance was deregistered with `force`): no longer accounted for.
+    pub(crate) fn orphan(&mut self, id: crate::infra::ids::TaskId) {
+        let t = &mut self.records[id.index()];
+        t.set_orphaned(true);
+        t.version = t.version.checked_add(1).expect("a task changes state about a dozen times");
     }
 }
