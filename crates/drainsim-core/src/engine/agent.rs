@@ -67,10 +67,7 @@ impl Engine {
     }
 
     fn set_agent_update(&mut self, id: InstanceId, status: AgentUpdateStatus, reason: &'static str) {
-        let i = &mut self.instances[id.index()];
-        i.agent_update = Some(status);
-        i.agent_update_epoch = i.agent_update_epoch.wrapping_add(1);
-        let epoch = i.agent_update_epoch;
+        let epoch = self.instances.set_agent_update(id, status);
         self.bump_version(id);
         self.record(Subject::Instance(id), Change::AgentUpdate(status), reason);
         if status.in_progress() {
@@ -91,7 +88,7 @@ impl Engine {
         let Some(current) = i.agent_update else { return };
         let Some(next) = current.next() else { return };
         if i.agent_update_fail_at == Some(next) {
-            self.instances[id.index()].agent_update_fail_at = None;
+            self.instances.set_agent_update_fail_at(id, None);
             self.set_agent_update(id, AgentUpdateStatus::Failed, "AgentUpdateFailed");
             return;
         }
@@ -116,7 +113,7 @@ impl Engine {
     /// Scenario fault: the next agent update of this instance fails when it would reach `stage`.
     pub fn inject_agent_update_failure(&mut self, id: InstanceId, stage: AgentUpdateStatus) {
         self.finish_open_instant();
-        self.instances[id.index()].agent_update_fail_at = Some(stage);
+        self.instances.set_agent_update_fail_at(id, Some(stage));
     }
 }
 

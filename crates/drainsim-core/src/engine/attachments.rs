@@ -76,7 +76,7 @@ impl Engine {
 
     pub(crate) fn start_trunk_attachment(&mut self, instance: InstanceId) {
         let a = self.new_attachment(AttachmentKind::Trunk, instance, None);
-        self.instances[instance.index()].trunk = Some(a);
+        self.instances.set_trunk(instance, a);
         let d = self.config.timings.trunk_provisioning_ms;
         self.schedule(d, EventKind::TrunkAttachmentStage, instance.0, 0);
     }
@@ -91,7 +91,7 @@ impl Engine {
                 if self.trunk_provisioning_fails(instance) {
                     self.set_attachment_status(a, AttachmentStatus::Failed, "trunk provisioning failed");
                     let reason = self.strings.intern(TRUNK_FAILURE_REASON);
-                    self.instances[instance.index()].status_reason = Some(reason);
+                    self.instances.set_status_reason(instance, reason);
                     self.set_instance_status(instance, InstanceStatus::RegistrationFailed, "trunk provisioning failed");
                     return;
                 }
@@ -164,7 +164,7 @@ impl Engine {
 
     /// Removes `ecs.awsvpc-trunk-id` (also one the registration itself gave).
     fn remove_trunk_attribute(&mut self, instance: InstanceId) {
-        self.instances[instance.index()].trunk_id_attribute = None;
+        self.instances.set_trunk_id_attribute(instance, None);
         if let Some(name) = self.strings.get(crate::state::instance::TRUNK_ID_ATTRIBUTE) {
             if self.instance_profile(instance).attributes.iter().any(|(n, _)| *n == name) {
                 self.update_instance_profile(instance, |p| p.attributes.retain(|(n, _)| *n != name));
@@ -217,7 +217,7 @@ impl Engine {
             if a.kind == AttachmentKind::Trunk && self.instances[instance.index()].status == InstanceStatus::Registering {
                 self.strings.intern(crate::state::instance::TRUNK_ID_ATTRIBUTE);
                 let value = self.strings.intern(&format!("eni-0{:016x}", a.eni_id));
-                self.instances[instance.index()].trunk_id_attribute = Some(value);
+                self.instances.set_trunk_id_attribute(instance, Some(value));
                 self.set_instance_status(instance, InstanceStatus::Active, "SubmitAttachmentStateChanges");
             }
         }

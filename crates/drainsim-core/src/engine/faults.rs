@@ -82,7 +82,7 @@ impl Engine {
         if i.agent_connected == connected || i.status == crate::rules::lifecycle::InstanceStatus::Inactive {
             return;
         }
-        self.instances[id.index()].agent_connected = connected;
+        self.instances.set_agent_connected(id, connected);
         self.bump_version(id);
         self.record(
             Subject::Instance(id),

@@ -21,7 +21,7 @@ impl Engine {
 
     /// The container instance's 128-bit ID (a keyed bijection of its index, so no table is needed).
     pub(crate) fn instance_uuid(&self, id: InstanceId) -> u128 {
-        self.instance_uuids.scramble(id.0)
+        self.instances.uuid(id)
     }
 
     /// The EC2 instance ID: the one registered, or `i-0` and 16 hex digits derived from the index
@@ -29,7 +29,7 @@ impl Engine {
     pub(crate) fn ec2_instance_id(&self, id: InstanceId) -> String {
         match self.instances[id.index()].ec2_instance_id {
             Some(given) => self.strings.resolve(given).to_string(),
-            None => format!("i-0{:016x}", self.instance_uuids.scramble64(id.0)),
+            None => format!("i-0{:016x}", self.instances.uuid64(id)),
         }
     }
 
@@ -61,18 +61,17 @@ impl Engine {
 
     /// The instance registered under a logical name.
     pub(crate) fn instance_by_name(&self, name: &str) -> Option<InstanceId> {
-        self.strings.get(name).and_then(|s| self.instance_by_name.get(&s)).copied()
+        self.strings.get(name).and_then(|s| self.instances.by_name(s))
     }
 
     /// What an instance shares with the instances registered alike.
     pub(crate) fn instance_profile(&self, id: InstanceId) -> &InstanceProfile {
-        self.instance_profiles.get(self.instances[id.index()].profile)
+        self.instances.profile(id)
     }
 
     /// Changes an instance's profile (copy-on-write: other instances keep theirs).
     pub(crate) fn update_instance_profile(&mut self, id: InstanceId, f: impl FnOnce(&mut InstanceProfile)) {
-        let profile = self.instances[id.index()].profile;
-        self.instances[id.index()].profile = self.instance_profiles.modified(profile, f);
+        self.instances.update_profile(id, f);
     }
 
     /// An instance's attributes sorted by name, as DescribeContainerInstances lists them.
@@ -98,7 +97,7 @@ impl Engine {
 
     /// The ports of a port set, sorted.
     pub(crate) fn port_set(&self, id: PortSetId) -> &[u16] {
-        self.port_sets.get(id)
+        self.instances.port_set(id)
     }
 
     /// The ECS `ContainerInstance` shape of an instance.
@@ -161,7 +160,7 @@ impl Engine {
             reference
         };
         let uuid = parse_id(id_part)?;
-        let id = InstanceId(self.instance_uuids.unscramble(uuid, self.instances.len())?);
+        let id = self.instances.by_uuid(uuid)?;
         let i = &self.instances[id.index()];
         (i.cluster == cluster && !i.forgotten && render_id(uuid, i.long_arn) == id_part).then_some(id)
     }
@@ -183,7 +182,7 @@ impl Engine {
 
     /// Bumps an instance's version (every change that would emit an ECS event, reference §3.3).
     pub(crate) fn bump_version(&mut self, id: InstanceId) {
-        self.instances[id.index()].version += 1;
+        self.instances.bump_version(id);
     }
 
     /// The one place an instance changes status: checks the legal graph, bumps the version, records.
@@ -204,11 +203,7 @@ impl Engine {
             from.as_str(),
             to.as_str()
         );
-        self.instances[id.index()].status = to;
-        if to == InstanceStatus::Draining {
-            // The drain's moments are the instance's own (reference §9.11).
-            self.instances[id.index()].drain = DrainTimes::starting_at(self.now_ms);
-        }
+        self.instances.set_status(id, to, self.now_ms);
         self.bump_version(id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: Some(from), to }, reason);
         self.refresh_placeability(id);
@@ -232,7 +227,7 @@ impl Engine {
             } else {
                 index.remove(key);
             }
-            self.instances[id.index()].indexed = placeable;
+            self.instances.set_indexed(id, placeable);
             if placeable {
                 // New room: services waiting for capacity, and daemon services (one task per
                 // instance, e.g. a trunked instance that just became ACTIVE), try again.
@@ -242,10 +237,7 @@ impl Engine {
     }
 
     pub(crate) fn on_instance_forgotten(&mut self, id: InstanceId) {
-        let i = &mut self.instances[id.index()];
-        if i.status == InstanceStatus::Inactive {
-            i.forgotten = true;
-        }
+        self.instances.forget(id);
     }
 
     // ----- RegisterContainerInstance -----
@@ -341,8 +333,8 @@ impl Engine {
         let resources = Resources {
             cpu: parsed.cpu,
             memory: parsed.memory,
-            ports_tcp: self.port_sets.intern(&parsed.ports_tcp),
-            ports_udp: self.port_sets.intern(&parsed.ports_udp),
+            ports_tcp: self.instances.intern_port_set(&parsed.ports_tcp),
+            ports_udp: self.instances.intern_port_set(&parsed.ports_udp),
         };
         let intern = |e: &mut Engine, s: &str| e.strings.intern(s);
         let mut attributes: Vec<(Sym, Option<Sym>)> = Vec::new();
@@ -382,7 +374,7 @@ impl Engine {
             registered: resources,
             custom_resources: parsed.custom.iter().cloned().map(CustomResource).collect(),
         };
-        let profile = self.instance_profiles.intern(&profile);
+        let profile = self.instances.intern_profile(&profile);
         let state = InstanceState {
             cluster,
             name: intern(self, &ident.name),
@@ -411,10 +403,9 @@ impl Engine {
             task_enis_in_use: 0,
             drain: DrainTimes::default(),
         };
-        let name = state.name;
         let status = state.status;
-        self.instances.push(state);
-        self.instance_by_name.insert(name, id);
+        let pushed = self.instances.push(state);
+        debug_assert_eq!(pushed, id);
         self.clusters[cluster.index()].instances.push(id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: None, to: status }, "RegisterContainerInstance");
         if trunked {
@@ -470,7 +461,7 @@ impl Engine {
         }
         self.orphan_tasks(id);
         if self.instances[id.index()].agent_connected {
-            self.instances[id.index()].agent_connected = false;
+            self.instances.set_agent_connected(id, false);
             self.record(Subject::Instance(id), Change::AgentConnected(false), "DeregisterContainerInstance");
         }
         if self.instances[id.index()].trunk.is_some() {

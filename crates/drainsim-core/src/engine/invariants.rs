@@ -218,7 +218,7 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
-    for i in &e.instances {
+    for i in e.instances.iter() {
         let name = e.strings.resolve(i.name);
         if i.version == 0 {
             return fail("version", format!("{name}: version 0"));
@@ -290,7 +290,7 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_attachments(e: &Engine) -> Result<(), InvariantViolation> {
-    for i in &e.instances {
+    for i in e.instances.iter() {
         let Some(a) = i.trunk else { continue };
         let st = e.attachments[a.index()].status;
         let ok = match i.status {

@@ -44,12 +44,10 @@ use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::infra::intern::{Interner, Sym};
 use crate::infra::queue::{Event, EventKind, EventQueue};
 use crate::infra::rng::RngStreams;
-use crate::infra::shared::{PortSetId, ProfileId, SharedTable};
+
 use crate::infra::time::SimTimeMs;
 use crate::rules::settings::AccountSettings;
 use crate::state::cluster::ClusterState;
-use crate::state::instance::InstanceProfile;
-use crate::state::instance::InstanceState;
 use crate::state::service::ServiceState;
 use crate::state::task::TaskDefinition;
 use crate::state::trace::{Change, Subject, Trace, TraceRecord};
@@ -161,18 +159,12 @@ pub struct Engine {
     pub(crate) settings: AccountSettings,
     pub(crate) clusters: Vec<ClusterState>,
     pub(crate) cluster_by_name: BTreeMap<String, ClusterId>,
-    pub(crate) instances: crate::infra::ids::ChunkedVec<InstanceState>,
-    /// Container instance IDs are a keyed bijection of the instance index (no lookup table).
-    pub(crate) instance_uuids: crate::infra::ids::IdScrambler,
-    pub(crate) instance_by_name: BTreeMap<Sym, InstanceId>,
+    /// Every container instance ever registered (see [`crate::state::instance::Instances`]).
+    pub(crate) instances: crate::state::instance::Instances,
     pub(crate) task_defs: Vec<TaskDefinition>,
     pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
     /// Every task ever placed, with what the records share (see [`crate::state::task::Tasks`]).
     pub(crate) tasks: crate::state::task::Tasks,
-    /// Instance profiles (see [`InstanceProfile`]).
-    pub(crate) instance_profiles: SharedTable<InstanceProfile, ProfileId>,
-    /// Port sets in use (`PortSetId(0)` is the empty set).
-    pub(crate) port_sets: SharedTable<Vec<u16>, PortSetId>,
     pub(crate) services: Vec<ServiceState>,
     pub(crate) trace: Trace,
     pub(crate) events_processed: u64,
@@ -198,11 +190,8 @@ impl Engine {
         let settings = AccountSettings::new(&config.account_id);
         let rng = RngStreams::new(config.seed);
         let keep = config.keep_trace_records;
-        let instance_uuids = crate::infra::ids::IdScrambler::new(RngStreams::instance_id_key(config.seed));
+        let instances = crate::state::instance::Instances::new(RngStreams::instance_id_key(config.seed));
         let tasks = crate::state::task::Tasks::new(RngStreams::task_id_key(config.seed));
-        let mut port_sets = SharedTable::default();
-        let empty: PortSetId = port_sets.intern(&Vec::new());
-        debug_assert_eq!(empty, PortSetId::default());
         Engine {
             config,
             now_ms: 0,
@@ -212,14 +201,10 @@ impl Engine {
             settings,
             clusters: Vec::new(),
             cluster_by_name: BTreeMap::new(),
-            instances: Default::default(),
-            instance_uuids,
-            instance_by_name: BTreeMap::new(),
+            instances,
             task_defs: Vec::new(),
             task_def_by_family: BTreeMap::new(),
             tasks,
-            port_sets,
-            instance_profiles: SharedTable::default(),
             services: Vec::new(),
             trace: Trace::new(keep),
             events_processed: 0,
@@ -688,7 +673,7 @@ impl Engine {
         eat(self.tasks.len() as u64);
         eat(self.services.len() as u64);
         eat(self.task_defs.len() as u64);
-        for i in &self.instances {
+        for i in self.instances.iter() {
             eat(i.version);
             eat(i.status as u64);
             eat(i.remaining.cpu as u64);

@@ -71,14 +71,11 @@ impl Engine {
     pub(crate) fn update_instance_resources(&mut self, id: InstanceId, f: impl FnOnce(&mut Resources)) {
         let indexed = self.instances[id.index()].indexed;
         let cluster = self.instances[id.index()].cluster;
+        let (before, after) = self.instances.update_remaining(id, f);
         if indexed {
-            let key = self.instances[id.index()].index_key(id);
-            self.clusters[cluster.index()].placement.remove(key);
-        }
-        f(&mut self.instances[id.index()].remaining);
-        if indexed {
-            let key = self.instances[id.index()].index_key(id);
-            self.clusters[cluster.index()].placement.insert(key);
+            let index = &mut self.clusters[cluster.index()].placement;
+            index.remove(before);
+            index.insert(after);
         }
     }
 

@@ -129,7 +129,7 @@ impl Engine {
         }
         self.wake_daemon_services(cluster);
         let now = self.now_ms;
-        self.instances[id.index()].note_drain_progress(now);
+        self.instances.note_drain_progress(id, now);
     }
 
     /// DRAINING → ACTIVE: the instance is schedulable again (placeability is refreshed by the status

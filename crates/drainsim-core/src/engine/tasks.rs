@@ -316,12 +316,12 @@ impl Engine {
         let origin = TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group };
         let id = self.tasks.push(instance, &origin, self.now_ms, replaces_drained_task, fails_to_start);
         self.reserve(instance, task_def, true);
-        crate::infra::ids::push_growing_slowly(&mut self.instances[instance.index()].tasks, id);
+        let awsvpc = self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc;
+        self.instances.add_task(instance, id, awsvpc);
         if let Some(s) = service {
             crate::infra::ids::push_growing_slowly(&mut self.services[s.index()].tasks, id);
         }
-        if self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc {
-            self.instances[instance.index()].task_enis_in_use += 1;
+        if awsvpc {
             self.create_task_eni(id);
         }
         self.apply_contribution(id, Contribution::default());
@@ -343,7 +343,7 @@ impl Engine {
             if list.is_empty() {
                 continue;
             }
-            *set = self.port_sets.modified(*set, |ports| {
+            *set = self.instances.modified_port_set(*set, |ports| {
                 for p in list {
                     match ports.binary_search(p) {
                         Ok(pos) if !take => {
@@ -374,13 +374,12 @@ impl Engine {
             return;
         }
         let service = self.tasks.origin(id).service;
-        self.instances[t.instance.index()].apply_contribution(old, new);
+        let (instance, now) = (t.instance, self.now_ms);
+        self.instances.apply_contribution(instance, old, new, now);
         if let Some(s) = service {
             self.services[s.index()].counts.apply_contribution(old, new);
             self.touched_services.insert(s);
         }
-        let (instance, now) = (t.instance, self.now_ms);
-        self.instances[instance.index()].note_drain_progress(now);
     }
 
     fn schedule_stage(&mut self, id: TaskId, base_ms: SimTimeMs) {
@@ -411,17 +410,8 @@ impl Engine {
         let (instance, eni) = (self.tasks[id.index()].instance, self.task_eni(id));
         let TaskOrigin { task_def: td, service, .. } = *self.task_origin(id);
         self.reserve(instance, td, false);
-        let inst = &mut self.instances[instance.index()];
-        if let Some(pos) = inst.tasks.iter().position(|t| *t == id) {
-            inst.tasks.swap_remove(pos);
-            if inst.tasks.is_empty() {
-                // A drained instance keeps no capacity for tasks it will not get back.
-                inst.tasks = Vec::new();
-            }
-        }
-        if eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc {
-            inst.task_enis_in_use -= 1;
-        }
+        let held_eni = eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc;
+        self.instances.remove_task(instance, id, held_eni);
         if let Some(s) = service {
             let svc = &mut self.services[s.index()];
             if let Some(pos) = svc.tasks.iter().position(|t| *t == id) {

@@ -410,7 +410,7 @@ impl Engine {
     pub fn instance_by_arn(&self, arn: &str) -> Option<InstanceView<'_>> {
         let id_part = arn.strip_prefix("arn:")?.split_once(":container-instance/")?.1.rsplit('/').next()?;
         let uuid = crate::state::instance::parse_id(id_part)?;
-        let id = InstanceId(self.instance_uuids.unscramble(uuid, self.instances.len())?);
+        let id = self.instances.by_uuid(uuid)?;
         (self.instance_arn(id) == arn).then_some(InstanceView { engine: self, id })
     }
 

@@ -167,7 +167,7 @@ impl InstanceState {
 
     /// Applies the change of one of its tasks' contribution to `runningTasksCount` and
     /// `pendingTasksCount`.
-    pub(crate) fn apply_contribution(&mut self, old: crate::state::task::Contribution, new: crate::state::task::Contribution) {
+    fn apply_contribution(&mut self, old: crate::state::task::Contribution, new: crate::state::task::Contribution) {
         use crate::state::task::counter_moved;
         self.running_tasks_count = counter_moved(self.running_tasks_count, old.running, new.running, "runningTasksCount");
         self.pending_tasks_count = counter_moved(self.pending_tasks_count, old.pending, new.pending, "pendingTasksCount");
@@ -175,7 +175,7 @@ impl InstanceState {
 
     /// Records when, during its drain, `runningTasksCount` first reached 0 and when its last task
     /// stopped (reference §9.11: the drain is complete when every task is STOPPED).
-    pub(crate) fn note_drain_progress(&mut self, now_ms: SimTimeMs) {
+    fn note_drain_progress(&mut self, now_ms: SimTimeMs) {
         if self.status != InstanceStatus::Draining || self.drain.started_at_ms().is_none() {
             return;
         }
@@ -296,4 +296,235 @@ pub(crate) fn parse_id(s: &str) -> Option<u128> {
         return None;
     }
     u128::from_str_radix(&hex, 16).ok()
+}
+
+/// The container-instance table: every instance ever registered, in registration order, with the
+/// key of their IDs, the index of their names and the values they share (profiles and port sets).
+/// It owns the records: outside this module an instance is read through `Index` and changed only
+/// through the methods below.
+#[derive(Debug, Clone)]
+pub(crate) struct Instances {
+    records: crate::infra::ids::ChunkedVec<InstanceState>,
+    /// Container instance IDs are a keyed bijection of the index (no lookup table).
+    uuids: crate::infra::ids::IdScrambler,
+    by_name: std::collections::BTreeMap<Sym, crate::infra::ids::InstanceId>,
+    /// What instances registered alike share ([`InstanceProfile`]).
+    profiles: crate::infra::shared::SharedTable<InstanceProfile, ProfileId>,
+    /// Port sets in use (`PortSetId(0)` is the empty set).
+    port_sets: crate::infra::shared::SharedTable<Vec<u16>, crate::infra::shared::PortSetId>,
+}
+
+impl std::ops::Index<usize> for Instances {
+    type Output = InstanceState;
+    fn index(&self, n: usize) -> &InstanceState {
+        &self.records[n]
+    }
+}
+
+type Id = crate::infra::ids::InstanceId;
+
+impl Instances {
+    /// An empty table whose IDs are scrambled with `id_key`.
+    pub(crate) fn new(id_key: u128) -> Self {
+        let mut port_sets = crate::infra::shared::SharedTable::default();
+        let empty = port_sets.intern(&Vec::new());
+        debug_assert_eq!(empty, crate::infra::shared::PortSetId::default());
+        Instances {
+            records: Default::default(),
+            uuids: crate::infra::ids::IdScrambler::new(id_key),
+            by_name: Default::default(),
+            profiles: Default::default(),
+            port_sets,
+        }
+    }
+
+    /// Instances ever registered.
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Every instance record, in registration order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &InstanceState> {
+        self.records.iter()
+    }
+
+    /// Adds a registered instance; its name now finds it.
+    pub(crate) fn push(&mut self, state: InstanceState) -> Id {
+        let id = crate::infra::ids::InstanceId(u32::try_from(self.records.len()).expect("fewer than 2^32 instances"));
+        self.by_name.insert(state.name, id);
+        self.records.push(state);
+        id
+    }
+
+    /// The instance last registered under this name.
+    pub(crate) fn by_name(&self, name: Sym) -> Option<Id> {
+        self.by_name.get(&name).copied()
+    }
+
+    /// The instance's 128-bit ID.
+    pub(crate) fn uuid(&self, id: Id) -> u128 {
+        self.uuids.scramble(id.0)
+    }
+
+    /// 64 bits of the instance's ID key stream (its derived EC2 instance ID).
+    pub(crate) fn uuid64(&self, id: Id) -> u64 {
+        self.uuids.scramble64(id.0)
+    }
+
+    /// The instance with this 128-bit ID, if one was registered.
+    pub(crate) fn by_uuid(&self, uuid: u128) -> Option<Id> {
+        self.uuids.unscramble(uuid, self.records.len()).map(crate::infra::ids::InstanceId)
+    }
+
+    /// What the instance shares with the instances registered alike.
+    pub(crate) fn profile(&self, id: Id) -> &InstanceProfile {
+        self.profiles.get(self.records[id.index()].profile)
+    }
+
+    /// Interns a profile for a new registration.
+    pub(crate) fn intern_profile(&mut self, profile: &InstanceProfile) -> ProfileId {
+        self.profiles.intern(profile)
+    }
+
+    /// Changes an instance's profile (copy-on-write: other instances keep theirs).
+    pub(crate) fn update_profile(&mut self, id: Id, f: impl FnOnce(&mut InstanceProfile)) {
+        let profile = self.records[id.index()].profile;
+        self.records[id.index()].profile = self.profiles.modified(profile, f);
+    }
+
+    /// A port set by id.
+    pub(crate) fn port_set(&self, id: crate::infra::shared::PortSetId) -> &[u16] {
+        self.port_sets.get(id)
+    }
+
+    /// Interns a port set.
+    pub(crate) fn intern_port_set(&mut self, ports: &Vec<u16>) -> crate::infra::shared::PortSetId {
+        self.port_sets.intern(ports)
+    }
+
+    /// A port set changed copy-on-write.
+    pub(crate) fn modified_port_set(
+        &mut self,
+        id: crate::infra::shared::PortSetId,
+        f: impl FnOnce(&mut Vec<u16>),
+    ) -> crate::infra::shared::PortSetId {
+        self.port_sets.modified(id, f)
+    }
+
+    /// One more `version` (every change that would emit an ECS event, reference §3.3).
+    pub(crate) fn bump_version(&mut self, id: Id) {
+        let i = &mut self.records[id.index()];
+        i.version = i.version.checked_add(1).expect("version overflows");
+    }
+
+    /// Moves `status` to `to` at `now_ms` (the caller checked the transition): entering DRAINING
+    /// starts a drain (its moments are the instance's own, reference §9.11).
+    pub(crate) fn set_status(&mut self, id: Id, to: InstanceStatus, now_ms: SimTimeMs) {
+        let i = &mut self.records[id.index()];
+        i.status = to;
+        if to == InstanceStatus::Draining {
+            i.drain = DrainTimes::starting_at(now_ms);
+        }
+    }
+
+    /// `statusReason`.
+    pub(crate) fn set_status_reason(&mut self, id: Id, reason: Sym) {
+        self.records[id.index()].status_reason = Some(reason);
+    }
+
+    /// Whether the instance is in its cluster's placement index.
+    pub(crate) fn set_indexed(&mut self, id: Id, indexed: bool) {
+        self.records[id.index()].indexed = indexed;
+    }
+
+    /// An INACTIVE instance past its describable window: no operation finds it any more.
+    pub(crate) fn forget(&mut self, id: Id) {
+        let i = &mut self.records[id.index()];
+        if i.status == InstanceStatus::Inactive {
+            i.forgotten = true;
+        }
+    }
+
+    /// `agentConnected`.
+    pub(crate) fn set_agent_connected(&mut self, id: Id, connected: bool) {
+        self.records[id.index()].agent_connected = connected;
+    }
+
+    /// `agentUpdateStatus` moves to `status`; returns the epoch that stamps its next stage event.
+    pub(crate) fn set_agent_update(&mut self, id: Id, status: AgentUpdateStatus) -> u16 {
+        let i = &mut self.records[id.index()];
+        i.agent_update = Some(status);
+        i.agent_update_epoch = i.agent_update_epoch.wrapping_add(1);
+        i.agent_update_epoch
+    }
+
+    /// The stage at which the next agent update fails (a scenario's fault), or none.
+    pub(crate) fn set_agent_update_fail_at(&mut self, id: Id, stage: Option<AgentUpdateStatus>) {
+        self.records[id.index()].agent_update_fail_at = stage;
+    }
+
+    /// The instance's trunk ENI attachment.
+    pub(crate) fn set_trunk(&mut self, id: Id, attachment: AttachmentId) {
+        self.records[id.index()].trunk = Some(attachment);
+    }
+
+    /// The `ecs.awsvpc-trunk-id` attribute's value while the trunk is attached.
+    pub(crate) fn set_trunk_id_attribute(&mut self, id: Id, value: Option<Sym>) {
+        self.records[id.index()].trunk_id_attribute = value;
+    }
+
+    /// A task placed on the instance (it holds a task ENI if `awsvpc`).
+    pub(crate) fn add_task(&mut self, id: Id, task: TaskId, awsvpc: bool) {
+        let i = &mut self.records[id.index()];
+        crate::infra::ids::push_growing_slowly(&mut i.tasks, task);
+        if awsvpc {
+            i.task_enis_in_use = i.task_enis_in_use.checked_add(1).expect("task ENIs in use overflow");
+        }
+    }
+
+    /// A task leaves the instance (STOPPED or orphaned), with its task ENI if it held one.
+    pub(crate) fn remove_task(&mut self, id: Id, task: TaskId, held_eni: bool) {
+        let i = &mut self.records[id.index()];
+        if let Some(pos) = i.tasks.iter().position(|t| *t == task) {
+            i.tasks.swap_remove(pos);
+            if i.tasks.is_empty() {
+                // A drained instance keeps no capacity for tasks it will not get back.
+                i.tasks = Vec::new();
+            }
+        }
+        if held_eni {
+            i.task_enis_in_use = i.task_enis_in_use.checked_sub(1).expect("a task ENI in use to release");
+        }
+    }
+
+    /// Applies the change of one of its tasks' contribution to its counters, and notes the
+    /// progress of its drain at `now_ms`.
+    pub(crate) fn apply_contribution(
+        &mut self,
+        id: Id,
+        old: crate::state::task::Contribution,
+        new: crate::state::task::Contribution,
+        now_ms: SimTimeMs,
+    ) {
+        let i = &mut self.records[id.index()];
+        i.apply_contribution(old, new);
+        i.note_drain_progress(now_ms);
+    }
+
+    /// Notes the progress of the instance's drain at `now_ms`.
+    pub(crate) fn note_drain_progress(&mut self, id: Id, now_ms: SimTimeMs) {
+        self.records[id.index()].note_drain_progress(now_ms);
+    }
+
+    /// Changes the remaining resources; returns the instance's placement key before and after.
+    pub(crate) fn update_remaining(
+        &mut self,
+        id: Id,
+        f: impl FnOnce(&mut Resources),
+    ) -> (crate::placement::IndexKey, crate::placement::IndexKey) {
+        let i = &mut self.records[id.index()];
+        let before = i.index_key(id);
+        f(&mut i.remaining);
+        (before, i.index_key(id))
+    }
 }
