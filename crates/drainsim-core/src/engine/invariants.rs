@@ -392,30 +392,30 @@ mod tests {
     fn a_task_listed_under_the_wrong_service_is_caught() {
         let mut e = steady_engine();
         let other = e.services[1].tasks[0];
-        e.services[0].tasks[0] = other;
+        e.services.record_mut_for_test(ServiceId(0)).tasks[0] = other;
         assert_eq!(violated(&e), "service-tasks");
     }
 
     #[test]
     fn a_task_listed_twice_is_caught() {
         let mut e = steady_engine();
-        let first = e.services[0].tasks[0];
-        e.services[0].tasks[1] = first;
+        let first = e.services.record_mut_for_test(ServiceId(0)).tasks[0];
+        e.services.record_mut_for_test(ServiceId(0)).tasks[1] = first;
         assert_eq!(violated(&e), "service-tasks");
     }
 
     #[test]
     fn stale_spread_counts_are_caught() {
         let mut e = steady_engine();
-        let zone = *e.services[0].spread.per_az.keys().next().expect("tasks in a zone");
-        *e.services[0].spread.per_az.get_mut(&zone).expect("present") += 1;
+        let zone = *e.services.record_mut_for_test(ServiceId(0)).spread.per_az.keys().next().expect("tasks in a zone");
+        *e.services.record_mut_for_test(ServiceId(0)).spread.per_az.get_mut(&zone).expect("present") += 1;
         assert_eq!(violated(&e), "spread-counts");
     }
 
     #[test]
     fn a_wrong_service_counter_is_caught() {
         let mut e = steady_engine();
-        e.services[0].counts.running += 1;
+        e.services.record_mut_for_test(ServiceId(0)).counts.running += 1;
         assert_eq!(violated(&e), "service-counts");
     }
 }

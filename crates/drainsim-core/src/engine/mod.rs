@@ -48,7 +48,6 @@ use crate::infra::rng::RngStreams;
 use crate::infra::time::SimTimeMs;
 use crate::rules::settings::AccountSettings;
 use crate::state::cluster::ClusterState;
-use crate::state::service::ServiceState;
 use crate::state::task::TaskDefinition;
 use crate::state::trace::{Change, Subject, Trace, TraceRecord};
 pub use crate::timings::Timings;
@@ -165,7 +164,8 @@ pub struct Engine {
     pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
     /// Every task ever placed, with what the records share (see [`crate::state::task::Tasks`]).
     pub(crate) tasks: crate::state::task::Tasks,
-    pub(crate) services: Vec<ServiceState>,
+    /// Every service ever created (see [`crate::state::service::Services`]).
+    pub(crate) services: crate::state::service::Services,
     pub(crate) trace: Trace,
     pub(crate) events_processed: u64,
     /// The instant `step_part` left open, if any.
@@ -205,7 +205,7 @@ impl Engine {
             task_defs: Vec::new(),
             task_def_by_family: BTreeMap::new(),
             tasks,
-            services: Vec::new(),
+            services: Default::default(),
             trace: Trace::new(keep),
             events_processed: 0,
             open_instant: None,
@@ -505,7 +505,7 @@ impl Engine {
         self.clusters.push(ClusterState {
             name: sym,
             instances: Default::default(),
-            services: Vec::new(),
+            services: Default::default(),
             placement: Default::default(),
             drain_observed: false,
             daemon_services: Vec::new(),
@@ -679,7 +679,7 @@ impl Engine {
             eat(i.remaining.cpu as u64);
             eat(i.remaining.memory as u64);
         }
-        for s in &self.services {
+        for s in self.services.iter() {
             eat(s.desired_count as u64);
             eat(s.events.len() as u64);
         }

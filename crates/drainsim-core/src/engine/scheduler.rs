@@ -45,8 +45,8 @@ impl Engine {
     /// Turns the passes a request made due into pass events at the current time.
     pub(crate) fn defer_due_passes(&mut self) {
         for id in std::mem::take(&mut self.pass_due) {
-            if self.services[id.index()].pass_event_at_ms != Some(self.now_ms) {
-                self.services[id.index()].pass_event_at_ms = Some(self.now_ms);
+            if self.services[id.index()].schedule.pass_event_at_ms != Some(self.now_ms) {
+                self.services.schedule_mut(id).pass_event_at_ms = Some(self.now_ms);
                 self.schedule(0, EventKind::SchedulerPass, id.0, 0);
             }
         }
@@ -54,10 +54,10 @@ impl Engine {
 
     pub(crate) fn on_scheduler_event(&mut self, id: ServiceId, kind: EventKind) {
         match kind {
-            EventKind::SchedulerRetry => self.services[id.index()].retry_pending = false,
+            EventKind::SchedulerRetry => self.services.schedule_mut(id).retry_pending = false,
             _ => {
-                if self.services[id.index()].pass_event_at_ms == Some(self.now_ms) {
-                    self.services[id.index()].pass_event_at_ms = None;
+                if self.services[id.index()].schedule.pass_event_at_ms == Some(self.now_ms) {
+                    self.services.schedule_mut(id).pass_event_at_ms = None;
                 }
             }
         }
@@ -118,7 +118,7 @@ impl Engine {
             self.clusters[cluster.index()].drain_observed = true;
             let services = self.clusters[cluster.index()].services.clone();
             for s in &services {
-                self.services[s.index()].breach_watch = true;
+                self.services.schedule_mut(*s).breach_watch = true;
             }
             self.touched_services.extend(services);
         }
@@ -165,7 +165,7 @@ impl Engine {
 
     /// A healthy task was lost for a reason other than the scheduler's own stop.
     fn note_health_loss(&mut self, id: ServiceId, cause: BreachCause) {
-        self.services[id.index()].last_health_loss = Some(cause);
+        self.services.schedule_mut(id).last_health_loss = Some(cause);
         self.touched_services.insert(id);
     }
 
@@ -173,10 +173,11 @@ impl Engine {
     /// (reference §2.5), and says so.
     fn note_failed_start(&mut self, id: ServiceId) {
         let now = self.now_ms;
-        let s = &mut self.services[id.index()];
-        s.failed_starts += 1;
-        let backoff = (self.config.timings.scheduler_retry_interval_ms << s.failed_starts.min(10)).min(MAX_START_BACKOFF_MS);
-        s.start_backoff_until_ms = now + backoff;
+        let retry_interval_ms = self.config.timings.scheduler_retry_interval_ms;
+        let s = self.services.schedule_mut(id);
+        s.failed_starts = s.failed_starts.saturating_add(1);
+        let backoff = (retry_interval_ms << s.failed_starts.min(10)).min(MAX_START_BACKOFF_MS);
+        s.start_backoff_until_ms = now.saturating_add(backoff);
         self.service_event(id, ServiceEventKind::UnableToConsistentlyStart);
         self.schedule(backoff, EventKind::SchedulerPass, id.0, 0);
     }
@@ -191,7 +192,7 @@ impl Engine {
             .filter(|i| self.instances[i.index()].status == InstanceStatus::Active)
             .count() as u32;
         if self.services[id.index()].status == ServiceStatus::Active && self.services[id.index()].desired_count != n {
-            self.services[id.index()].desired_count = n;
+            self.services.set_desired_count(id, n);
             self.touched_services.insert(id);
         }
     }
@@ -214,7 +215,7 @@ impl Engine {
             self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Service deleted");
         }
         if self.services[id.index()].tasks.is_empty() {
-            self.services[id.index()].status = ServiceStatus::Inactive;
+            self.services.set_status(id, ServiceStatus::Inactive);
         }
     }
 
@@ -323,7 +324,7 @@ impl Engine {
         if need > 0 {
             if room == 0 {
                 out.blocked_by_bounds = true;
-            } else if self.now_ms < self.services[id.index()].start_backoff_until_ms {
+            } else if self.now_ms < self.services[id.index()].schedule.start_backoff_until_ms {
                 out.throttled = true;
             } else {
                 let n = need.min(room);
@@ -343,7 +344,8 @@ impl Engine {
                         }
                         Err(f) => {
                             let unplaced = (n - k) as u64;
-                            *self.services[id.index()].observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
+                            *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) +=
+                                unplaced;
                             out.placement_failure = Some(f);
                             break;
                         }
@@ -366,7 +368,7 @@ impl Engine {
                     healthy -= 1;
                 }
                 if self.tasks[t.index()].replaces_drained_task() {
-                    self.services[id.index()].observations.tasks_moved_more_than_once += 1;
+                    self.services.schedule_mut(id).observations.tasks_moved_more_than_once += 1;
                 }
                 self.stop_task_now(
                     t,
@@ -422,7 +424,7 @@ impl Engine {
                             out.progress = true;
                         }
                         Some(reason) => {
-                            *self.services[id.index()].observations.placement_failures.entry(reason).or_insert(0) += 1;
+                            *self.services.schedule_mut(id).observations.placement_failures.entry(reason).or_insert(0) += 1;
                             out.placement_failure = Some(PlacementFailure { reason, closest: Some(inst) });
                         }
                     }
@@ -514,7 +516,7 @@ impl Engine {
             None
         };
         let now = self.now_ms;
-        let s = &mut self.services[id.index()];
+        let s = self.services.schedule_mut(id);
         let open = s.observations.stalls.last_mut().filter(|e| e.ended_at_ms.is_none());
         match (open, stalled_reason) {
             (Some(e), Some(r)) if e.reason == r => {}
@@ -533,13 +535,14 @@ impl Engine {
         }
         let s = &self.services[id.index()];
         let steady = !work_left && !in_flight && s.counts.running == s.desired_count && s.counts.live == s.desired_count;
-        if steady && !s.steady {
-            self.services[id.index()].steady = true;
-            self.services[id.index()].breach_watch = true;
-            self.services[id.index()].observations.steady_state_at_ms = Some(now);
+        if steady && !s.schedule.steady {
+            let s = self.services.schedule_mut(id);
+            s.steady = true;
+            s.breach_watch = true;
+            s.observations.steady_state_at_ms = Some(now);
             self.service_event(id, ServiceEventKind::SteadyState);
         } else if !steady {
-            self.services[id.index()].steady = false;
+            self.services.schedule_mut(id).steady = false;
         }
     }
 
@@ -551,24 +554,23 @@ impl Engine {
         for id in touched {
             let cluster = self.services[id.index()].cluster;
             let drain_window = self.clusters[cluster.index()].drain_observed;
-            let s = &mut self.services[id.index()];
+            let service = &self.services[id.index()];
             // Floor breaches count from the drain window or from the service's first steady state,
             // whichever comes first (a service still deploying is not breaching).
-            if s.status != ServiceStatus::Active || !(drain_window || s.breach_watch) {
+            if service.status != ServiceStatus::Active || !(drain_window || service.schedule.breach_watch) {
                 continue;
             }
-            let healthy = s.counts.healthy;
-            let live = s.counts.live;
+            let (healthy, live, floor) = (service.counts.healthy, service.counts.live, service.floor());
+            let s = self.services.schedule_mut(id);
             if drain_window {
                 s.observations.min_healthy_observed =
                     Some(s.observations.min_healthy_observed.map_or(healthy, |m| m.min(healthy)));
                 s.observations.max_tasks_observed = Some(s.observations.max_tasks_observed.map_or(live, |m| m.max(live)));
             }
-            let floor = s.floor();
-            let open = s.observations.floor_breaches.last_mut().filter(|e| e.ended_at_ms.is_none());
             if !s.breach_watch {
                 continue;
             }
+            let open = s.observations.floor_breaches.last_mut().filter(|e| e.ended_at_ms.is_none());
             if healthy < floor {
                 if open.is_none() {
                     let cause = s.last_health_loss.take().unwrap_or(BreachCause::PreExistingDeficit);

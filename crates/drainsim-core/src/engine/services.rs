@@ -121,12 +121,12 @@ impl Engine {
             strategies
         };
         let tracks_instances = SpreadCounts::needed_by(&strategies, self.strings.get("ecs.availability-zone"));
-        let id = ServiceId(self.services.len() as u32);
+        let id = ServiceId(u32::try_from(self.services.len()).expect("fewer than 2^32 services"));
         let uuid = self.rng.next_id128();
         let long_arn = self.settings.is_enabled(&self.default_caller_arn(), SettingName::ServiceLongArnFormat);
         let name = self.strings.intern(&req.service_name);
         let group = self.strings.intern(&format!("service:{}", req.service_name));
-        self.services.push(ServiceState {
+        let pushed = self.services.push(ServiceState {
             uuid,
             long_arn,
             name,
@@ -155,15 +155,9 @@ impl Engine {
             counts: ServiceCounts::default(),
             spread: SpreadCounts::new(tracks_instances),
             events: Vec::new(),
-            observations: ServiceObservations::default(),
-            retry_pending: false,
-            pass_event_at_ms: None,
-            last_health_loss: None,
-            steady: false,
-            breach_watch: false,
-            failed_starts: 0,
-            start_backoff_until_ms: 0,
+            schedule: ServiceSchedule::default(),
         });
+        debug_assert_eq!(pushed, id);
         self.clusters[cluster.index()].services.push(id);
         if scheduling == SchedulingStrategy::Daemon {
             self.clusters[cluster.index()].daemon_services.push(id);
@@ -203,15 +197,14 @@ impl Engine {
             }
             (SchedulingStrategy::Replica, Some(n)) => Some(n as u32),
         };
-        let s = &mut self.services[id.index()];
-        s.minimum_healthy_percent = min;
-        s.maximum_percent = max;
+        self.services.set_deployment_configuration(id, min, max);
         // Updating the service resets the failed-start throttle (reference §2.5).
-        s.failed_starts = 0;
-        s.start_backoff_until_ms = 0;
+        let schedule = self.services.schedule_mut(id);
+        schedule.failed_starts = 0;
+        schedule.start_backoff_until_ms = 0;
         if let Some(n) = desired {
-            if n != s.desired_count {
-                s.desired_count = n;
+            if n != self.services[id.index()].desired_count {
+                self.services.set_desired_count(id, n);
                 self.record(Subject::Service(id), Change::ServiceDesiredCount(n), "UpdateService");
             }
         }
@@ -229,9 +222,8 @@ impl Engine {
         if s.scheduling == SchedulingStrategy::Replica && s.desired_count > 0 && !req.force.unwrap_or(false) {
             return Err(EcsError::invalid_parameter("The service cannot be stopped while it is scaled above 0."));
         }
-        let s = &mut self.services[id.index()];
-        s.desired_count = 0;
-        s.status = ServiceStatus::Draining;
+        self.services.set_desired_count(id, 0);
+        self.services.set_status(id, ServiceStatus::Draining);
         self.record(Subject::Service(id), Change::ServiceDeleted, "DeleteService");
         self.triggers.push(Trigger::ServiceChanged(id));
         Ok(Response::Service { service: Box::new(self.render_service(id)) })
@@ -304,13 +296,9 @@ impl Engine {
 
     /// Adds a service event unless it repeats the most recent one (ECS suppresses duplicates).
     pub(crate) fn service_event(&mut self, id: ServiceId, event: ServiceEventKind) {
-        let s = &mut self.services[id.index()];
-        if s.events.last().is_some_and(|(_, last)| *last == event) {
-            return;
+        if let Some(n) = self.services.push_event(id, self.now_ms, event) {
+            self.record(Subject::Service(id), Change::ServiceEvent(n), "service event");
         }
-        s.events.push((self.now_ms, event));
-        let n = s.events.len() as u32 - 1;
-        self.record(Subject::Service(id), Change::ServiceEvent(n), "service event");
     }
 
     /// The message text of a service's `n`-th event, as ECS writes it (reference §2.4).

@@ -289,7 +289,7 @@ impl Engine {
         if let Some(s) = self.origin(t.origin).service {
             let az = self.instances[t.instance.index()].availability_zone;
             let instance = t.instance;
-            self.services[s.index()].spread.adjust(instance, az, delta);
+            self.services.adjust_spread(s, instance, az, delta);
         }
     }
 
@@ -319,7 +319,7 @@ impl Engine {
         let awsvpc = self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc;
         self.instances.add_task(instance, id, awsvpc);
         if let Some(s) = service {
-            crate::infra::ids::push_growing_slowly(&mut self.services[s.index()].tasks, id);
+            self.services.add_task(s, id);
         }
         if awsvpc {
             self.create_task_eni(id);
@@ -377,7 +377,7 @@ impl Engine {
         let (instance, now) = (t.instance, self.now_ms);
         self.instances.apply_contribution(instance, old, new, now);
         if let Some(s) = service {
-            self.services[s.index()].counts.apply_contribution(old, new);
+            self.services.apply_contribution(s, old, new);
             self.touched_services.insert(s);
         }
     }
@@ -413,10 +413,7 @@ impl Engine {
         let held_eni = eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc;
         self.instances.remove_task(instance, id, held_eni);
         if let Some(s) = service {
-            let svc = &mut self.services[s.index()];
-            if let Some(pos) = svc.tasks.iter().position(|t| *t == id) {
-                svc.tasks.swap_remove(pos);
-            }
+            self.services.remove_task(s, id);
         }
     }
 

@@ -237,48 +237,48 @@ impl<'a> ServiceView<'a> {
     /// The fewest healthy tasks seen since the observation window opened (its cluster's first drain,
     /// or the service's first steady state).
     pub fn min_healthy_observed(&self) -> Option<u32> {
-        self.state().observations.min_healthy_observed
+        self.state().schedule.observations.min_healthy_observed
     }
 
     /// The most tasks not STOPPED seen at once.
     pub fn max_tasks_observed(&self) -> Option<u32> {
-        self.state().observations.max_tasks_observed
+        self.state().schedule.observations.max_tasks_observed
     }
 
     /// Failed placement attempts, by reason (in the order of the reasons' text).
     pub fn placement_failures(&self) -> impl Iterator<Item = (PlacementFailureReason, u64)> + 'a {
-        self.state().observations.placement_failures.iter().map(|(r, c)| (*r, *c))
+        self.state().schedule.observations.placement_failures.iter().map(|(r, c)| (*r, *c))
     }
 
     /// Failed placement attempts for one reason.
     pub fn placement_failures_for(&self, reason: PlacementFailureReason) -> u64 {
-        self.state().observations.placement_failures.get(&reason).copied().unwrap_or(0)
+        self.state().schedule.observations.placement_failures.get(&reason).copied().unwrap_or(0)
     }
 
     /// Times it was stalled, with why.
     pub fn stalls(&self) -> &'a [Episode<StallReason>] {
-        &self.state().observations.stalls
+        &self.state().schedule.observations.stalls
     }
 
     /// Times its healthy tasks were below its floor, with the cause.
     pub fn floor_breaches(&self) -> &'a [Episode<BreachCause>] {
-        &self.state().observations.floor_breaches
+        &self.state().schedule.observations.floor_breaches
     }
 
     /// Tasks that replaced a drained task and then had to move again.
     pub fn tasks_moved_more_than_once(&self) -> u32 {
-        self.state().observations.tasks_moved_more_than_once
+        self.state().schedule.observations.tasks_moved_more_than_once
     }
 
     /// Whether it is at steady state now.
     pub fn is_steady(&self) -> bool {
-        self.state().steady
+        self.state().schedule.steady
     }
 
     /// When it last reached steady state, if it is at steady state now.
     pub fn steady_state_at_ms(&self) -> Option<SimTimeMs> {
-        if self.state().steady {
-            self.state().observations.steady_state_at_ms
+        if self.state().schedule.steady {
+            self.state().schedule.observations.steady_state_at_ms
         } else {
             None
         }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::api::{self};
 use crate::errors::EcsError;
-use crate::infra::ids::{ClusterId, InstanceId, TaskDefId, TaskId};
+use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::infra::intern::Sym;
 use crate::infra::time::SimTimeMs;
 use crate::placement::Strategy;
@@ -305,6 +305,15 @@ pub struct ServiceState {
     pub spread: SpreadCounts,
     /// Every service event, oldest first (DescribeServices shows the newest 100).
     pub events: Vec<(SimTimeMs, ServiceEventKind)>,
+    /// The scheduler's own bookkeeping of the service (its to change, see [`Services::schedule_mut`]).
+    pub schedule: ServiceSchedule,
+}
+
+/// What the scheduler keeps about a service: its observations of the run, and when it passes and
+/// retries. The scheduler owns it; the service's ECS state changes only through [`Services`].
+#[derive(Debug, Clone, Default)]
+pub struct ServiceSchedule {
+    /// What was observed of the service during the run (the report's service section).
     pub observations: ServiceObservations,
     /// Whether the last pass left work undone (a retry is pending).
     pub retry_pending: bool,
@@ -319,6 +328,7 @@ pub struct ServiceState {
     pub breach_watch: bool,
     /// Consecutive tasks that failed to start, and the back-off until the next start attempt.
     pub failed_starts: u32,
+    /// No start is attempted before this time (the failed-start back-off).
     pub start_backoff_until_ms: SimTimeMs,
 }
 
@@ -370,5 +380,106 @@ mod tests {
         assert!(deployment_configuration(SchedulingStrategy::Daemon, Some(&bad)).is_err());
         let bad = api::DeploymentConfiguration { maximum_percent: Some(99), minimum_healthy_percent: Some(50) };
         assert!(deployment_configuration(SchedulingStrategy::Replica, Some(&bad)).is_err());
+    }
+}
+
+/// The service table: every service ever created, in creation order. It owns the records: outside
+/// this module a service is read through `Index`, its ECS state changes only through the methods
+/// below, and the scheduler changes its own bookkeeping through [`Services::schedule_mut`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Services {
+    records: Vec<ServiceState>,
+}
+
+impl std::ops::Index<usize> for Services {
+    type Output = ServiceState;
+    fn index(&self, n: usize) -> &ServiceState {
+        &self.records[n]
+    }
+}
+
+impl Services {
+    /// Services ever created.
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Every service record, in creation order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &ServiceState> {
+        self.records.iter()
+    }
+
+    /// Adds a created service.
+    pub(crate) fn push(&mut self, state: ServiceState) -> ServiceId {
+        let id = ServiceId(u32::try_from(self.records.len()).expect("fewer than 2^32 services"));
+        self.records.push(state);
+        id
+    }
+
+    /// The scheduler's bookkeeping of a service.
+    pub(crate) fn schedule_mut(&mut self, id: ServiceId) -> &mut ServiceSchedule {
+        &mut self.records[id.index()].schedule
+    }
+
+    /// `desiredCount`.
+    pub(crate) fn set_desired_count(&mut self, id: ServiceId, n: u32) {
+        self.records[id.index()].desired_count = n;
+    }
+
+    /// `status`.
+    pub(crate) fn set_status(&mut self, id: ServiceId, status: ServiceStatus) {
+        self.records[id.index()].status = status;
+    }
+
+    /// `deploymentConfiguration` (already validated).
+    pub(crate) fn set_deployment_configuration(&mut self, id: ServiceId, minimum_healthy_percent: u32, maximum_percent: u32) {
+        let s = &mut self.records[id.index()];
+        s.minimum_healthy_percent = minimum_healthy_percent;
+        s.maximum_percent = maximum_percent;
+    }
+
+    /// A task the service started.
+    pub(crate) fn add_task(&mut self, id: ServiceId, task: TaskId) {
+        crate::infra::ids::push_growing_slowly(&mut self.records[id.index()].tasks, task);
+    }
+
+    /// A task of the service reached STOPPED or was orphaned.
+    pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId) {
+        let tasks = &mut self.records[id.index()].tasks;
+        if let Some(pos) = tasks.iter().position(|t| *t == task) {
+            tasks.swap_remove(pos);
+        }
+    }
+
+    /// Applies the change of one of its tasks' contribution to its counters.
+    pub(crate) fn apply_contribution(
+        &mut self,
+        id: ServiceId,
+        old: crate::state::task::Contribution,
+        new: crate::state::task::Contribution,
+    ) {
+        self.records[id.index()].counts.apply_contribution(old, new);
+    }
+
+    /// One of its staying tasks came to (`+1`) or left (`-1`) an instance in a zone.
+    pub(crate) fn adjust_spread(&mut self, id: ServiceId, instance: InstanceId, zone: Sym, delta: i32) {
+        self.records[id.index()].spread.adjust(instance, zone, delta);
+    }
+
+    /// Appends a service event at `at_ms`, unless it repeats the last one; returns its index when
+    /// it was appended.
+    pub(crate) fn push_event(&mut self, id: ServiceId, at_ms: SimTimeMs, event: ServiceEventKind) -> Option<u32> {
+        let events = &mut self.records[id.index()].events;
+        if events.last().is_some_and(|(_, last)| *last == event) {
+            return None;
+        }
+        events.push((at_ms, event));
+        Some(u32::try_from(events.len() - 1).expect("fewer than 2^32 events"))
+    }
+
+    /// A service record to corrupt, for the tests of the invariant checker.
+    #[cfg(test)]
+    pub(crate) fn record_mut_for_test(&mut self, id: ServiceId) -> &mut ServiceState {
+        &mut self.records[id.index()]
     }
 }
