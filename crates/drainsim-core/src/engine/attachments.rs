@@ -47,10 +47,9 @@ impl Engine {
     }
 
     fn new_attachment(&mut self, kind: AttachmentKind, instance: InstanceId, task: Option<TaskId>) -> AttachmentId {
-        let id = AttachmentId(self.attachments.len() as u32);
         let uuid = self.rng.next_id128();
         let eni_id = self.rng.next_id64();
-        self.attachments.push(AttachmentState { uuid, kind, instance, task, status: AttachmentStatus::Precreated, eni_id });
+        let id = self.attachments.push(uuid, kind, instance, task, eni_id);
         self.record(
             Subject::Attachment(id),
             Change::AttachmentStatus { from: None, to: AttachmentStatus::Precreated },
@@ -68,7 +67,7 @@ impl Engine {
             from.as_str(),
             to.as_str()
         );
-        self.attachments[id.index()].status = to;
+        self.attachments.set_status(id, to);
         self.record(Subject::Attachment(id), Change::AttachmentStatus { from: Some(from), to }, reason);
     }
 
@@ -227,7 +226,7 @@ impl Engine {
     fn resolve_attachment(&self, arn: &str) -> Option<AttachmentId> {
         let id = arn.rsplit('/').next()?;
         let uuid = crate::state::instance::parse_id(id)?;
-        self.attachments.iter().position(|a| a.uuid == uuid).map(|p| AttachmentId(p as u32))
+        self.attachments.by_uuid(uuid)
     }
 
     // ----- task ENIs -----

@@ -221,7 +221,7 @@ impl Engine {
             let i = &self.instances[id.index()];
             let key = i.index_key(id);
             let cluster = i.cluster;
-            let index = &mut self.clusters[cluster.index()].placement;
+            let index = self.clusters.placement_mut(cluster);
             if placeable {
                 index.insert(key);
             } else {
@@ -406,7 +406,7 @@ impl Engine {
         let status = state.status;
         let pushed = self.instances.push(state);
         debug_assert_eq!(pushed, id);
-        self.clusters[cluster.index()].instances.push(id);
+        self.clusters.add_instance(cluster, id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: None, to: status }, "RegisterContainerInstance");
         if trunked {
             self.start_trunk_attachment(id);

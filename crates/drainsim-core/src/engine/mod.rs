@@ -47,7 +47,6 @@ use crate::infra::rng::RngStreams;
 
 use crate::infra::time::SimTimeMs;
 use crate::rules::settings::AccountSettings;
-use crate::state::cluster::ClusterState;
 use crate::state::task::TaskDefinition;
 use crate::state::trace::{Change, Subject, Trace, TraceRecord};
 pub use crate::timings::Timings;
@@ -156,8 +155,8 @@ pub struct Engine {
     pub(crate) rng: RngStreams,
     pub(crate) strings: Interner,
     pub(crate) settings: AccountSettings,
-    pub(crate) clusters: Vec<ClusterState>,
-    pub(crate) cluster_by_name: BTreeMap<String, ClusterId>,
+    /// Every cluster (see [`crate::state::cluster::Clusters`]).
+    pub(crate) clusters: crate::state::cluster::Clusters,
     /// Every container instance ever registered (see [`crate::state::instance::Instances`]).
     pub(crate) instances: crate::state::instance::Instances,
     pub(crate) task_defs: Vec<TaskDefinition>,
@@ -176,7 +175,8 @@ pub struct Engine {
     pub(crate) touched_services: std::collections::BTreeSet<ServiceId>,
     /// What the state pushed for the scheduler since it last reacted (see [`crate::state::trigger::Trigger`]).
     pub(crate) triggers: Vec<crate::state::trigger::Trigger>,
-    pub(crate) attachments: Vec<crate::state::attachment::AttachmentState>,
+    /// Every attachment ever created (see [`crate::state::attachment::Attachments`]).
+    pub(crate) attachments: crate::state::attachment::Attachments,
     pub(crate) faults: crate::infra::faults::FaultState,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
     pub(crate) task_long_arn_cache: Option<(u64, bool)>,
@@ -199,8 +199,7 @@ impl Engine {
             rng,
             strings: Interner::default(),
             settings,
-            clusters: Vec::new(),
-            cluster_by_name: BTreeMap::new(),
+            clusters: Default::default(),
             instances,
             task_defs: Vec::new(),
             task_def_by_family: BTreeMap::new(),
@@ -212,7 +211,7 @@ impl Engine {
             pass_due: Default::default(),
             touched_services: Default::default(),
             triggers: Vec::new(),
-            attachments: Vec::new(),
+            attachments: Default::default(),
             faults: Default::default(),
             task_long_arn_cache: None,
             transitions: Default::default(),
@@ -497,22 +496,11 @@ impl Engine {
     }
 
     pub(crate) fn ensure_cluster(&mut self, name: &str) -> ClusterId {
-        if let Some(id) = self.cluster_by_name.get(name) {
-            return *id;
+        if let Some(id) = self.clusters.by_name(name) {
+            return id;
         }
-        let id = ClusterId(self.clusters.len() as u32);
         let sym = self.strings.intern(name);
-        self.clusters.push(ClusterState {
-            name: sym,
-            instances: Default::default(),
-            services: Default::default(),
-            placement: Default::default(),
-            drain_observed: false,
-            daemon_services: Vec::new(),
-            capacity_waiters: Default::default(),
-        });
-        self.cluster_by_name.insert(name.to_string(), id);
-        id
+        self.clusters.push(sym, name)
     }
 
     /// Resolves the `cluster` member: absent means `default`; a short name or a full ARN.
@@ -525,7 +513,7 @@ impl Engine {
                 None => s,
             },
         };
-        self.cluster_by_name.get(name).copied().ok_or_else(EcsError::cluster_not_found)
+        self.clusters.by_name(name).ok_or_else(EcsError::cluster_not_found)
     }
 
     pub(crate) fn cluster_name(&self, id: ClusterId) -> &str {

@@ -73,7 +73,7 @@ impl Engine {
         let cluster = self.instances[id.index()].cluster;
         let (before, after) = self.instances.update_remaining(id, f);
         if indexed {
-            let index = &mut self.clusters[cluster.index()].placement;
+            let index = self.clusters.placement_mut(cluster);
             index.remove(before);
             index.insert(after);
         }
@@ -110,8 +110,7 @@ impl Engine {
         distinct: bool,
     ) -> Result<InstanceId, PlacementFailure> {
         let instances = &self.instances;
-        let class =
-            self.clusters[cluster.index()].placement.class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
+        let class = self.clusters.placement_mut(cluster).class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
         if let Some(within_zone) = after_zone_spread(strategies, self.strings.get("ecs.availability-zone")) {
             // Order the zones with room by this owner's staying tasks in them, then by name. (A
             // zone without room for this size cannot take the task, so only the class's zones
@@ -202,7 +201,7 @@ impl Engine {
             Strategy::BinpackCpu => {
                 if !self.clusters[cluster.index()].placement.track_cpu {
                     let instances = &self.instances;
-                    self.clusters[cluster.index()].placement.track_cpu(|id| instances[id.index()].index_key(id));
+                    self.clusters.placement_mut(cluster).track_cpu(|id| instances[id.index()].index_key(id));
                 }
                 let index = &self.clusters[cluster.index()].placement.classes[&class];
                 let sets = match az {

@@ -98,7 +98,7 @@ impl Engine {
     /// Capacity appeared (an instance became placeable, or a task stopped): the services that could
     /// not place a task try again.
     fn wake_waiting_services(&mut self, cluster: ClusterId) {
-        for s in std::mem::take(&mut self.clusters[cluster.index()].capacity_waiters) {
+        for s in self.clusters.take_capacity_waiters(cluster) {
             self.request_pass(s);
         }
     }
@@ -114,8 +114,7 @@ impl Engine {
     /// ACTIVE → DRAINING: nothing more is placed there; the services with tasks on it move them.
     fn begin_drain(&mut self, id: InstanceId) {
         let cluster = self.instances[id.index()].cluster;
-        if !self.clusters[cluster.index()].drain_observed {
-            self.clusters[cluster.index()].drain_observed = true;
+        if self.clusters.observe_first_drain(cluster) {
             let services = self.clusters[cluster.index()].services.clone();
             for s in &services {
                 self.services.schedule_mut(*s).breach_watch = true;
@@ -497,7 +496,7 @@ impl Engine {
         }
         if out.placement_failure.is_some() {
             let cluster = self.services[id.index()].cluster;
-            self.clusters[cluster.index()].capacity_waiters.insert(id);
+            self.clusters.wait_for_capacity(cluster, id);
         }
         let work_left = self.work_left(id);
         let in_flight = self.in_flight(id);

@@ -158,10 +158,7 @@ impl Engine {
             schedule: ServiceSchedule::default(),
         });
         debug_assert_eq!(pushed, id);
-        self.clusters[cluster.index()].services.push(id);
-        if scheduling == SchedulingStrategy::Daemon {
-            self.clusters[cluster.index()].daemon_services.push(id);
-        }
+        self.clusters.add_service(cluster, id, scheduling == SchedulingStrategy::Daemon);
         self.record(Subject::Service(id), Change::ServiceCreated, "CreateService");
         self.triggers.push(Trigger::ServiceCreated(id));
         Ok(Response::Service { service: Box::new(self.render_service(id)) })

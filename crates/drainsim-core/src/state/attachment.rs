@@ -3,7 +3,7 @@
 //! SubmitAttachmentStateChanges; DETACHING → DETACHED → DELETED on deregistration) and the task ENIs
 //! of awsvpc tasks (PRECREATED → ATTACHING → ATTACHED → DETACHING → DELETED).
 
-use crate::infra::ids::{InstanceId, TaskId};
+use crate::infra::ids::{AttachmentId, InstanceId, TaskId};
 use crate::rules::lifecycle::AttachmentStatus;
 
 /// Which kind of ENI an attachment is.
@@ -38,3 +38,44 @@ pub struct AttachmentState {
 /// The statusReason of a trunk provisioning failure (the form of reference §3.1's example).
 pub const TRUNK_FAILURE_REASON: &str =
     "Unexpected EC2 error while attempting to Create Network Interface in subnet 'subnet-0a1b2c3d': InsufficientFreeAddressesInSubnet";
+
+/// The attachment table: every trunk and task ENI attachment ever created, in creation order. It
+/// owns the records: outside this module an attachment is read through `Index` and changed only
+/// through the methods below.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Attachments {
+    records: Vec<AttachmentState>,
+}
+
+impl std::ops::Index<usize> for Attachments {
+    type Output = AttachmentState;
+    fn index(&self, n: usize) -> &AttachmentState {
+        &self.records[n]
+    }
+}
+
+impl Attachments {
+    /// A new attachment, PRECREATED.
+    pub(crate) fn push(
+        &mut self,
+        uuid: u128,
+        kind: AttachmentKind,
+        instance: InstanceId,
+        task: Option<TaskId>,
+        eni_id: u64,
+    ) -> AttachmentId {
+        let id = AttachmentId(u32::try_from(self.records.len()).expect("fewer than 2^32 attachments"));
+        self.records.push(AttachmentState { uuid, kind, instance, task, status: AttachmentStatus::Precreated, eni_id });
+        id
+    }
+
+    /// Moves `status` to `to` (the caller checked the transition); returns the status it left.
+    pub(crate) fn set_status(&mut self, id: AttachmentId, to: AttachmentStatus) -> AttachmentStatus {
+        std::mem::replace(&mut self.records[id.index()].status, to)
+    }
+
+    /// The attachment with this 128-bit ID.
+    pub(crate) fn by_uuid(&self, uuid: u128) -> Option<AttachmentId> {
+        self.records.iter().position(|a| a.uuid == uuid).map(|p| AttachmentId(p as u32))
+    }
+}

@@ -20,3 +20,88 @@ pub struct ClusterState {
     /// Services whose last pass could not place a task: freed or new capacity wakes them.
     pub capacity_waiters: std::collections::BTreeSet<ServiceId>,
 }
+
+/// The cluster table: every cluster, in creation order, and the index of their names. It owns the
+/// records: outside this module a cluster is read through `Index` and changed only through the
+/// methods below (its placement index, a type with its own mutators, through `placement_mut`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Clusters {
+    records: Vec<ClusterState>,
+    by_name: std::collections::BTreeMap<String, crate::infra::ids::ClusterId>,
+}
+
+impl std::ops::Index<usize> for Clusters {
+    type Output = ClusterState;
+    fn index(&self, n: usize) -> &ClusterState {
+        &self.records[n]
+    }
+}
+
+type Id = crate::infra::ids::ClusterId;
+
+impl Clusters {
+    /// Clusters created.
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Every cluster record, in creation order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &ClusterState> {
+        self.records.iter()
+    }
+
+    /// The cluster of this name.
+    pub(crate) fn by_name(&self, name: &str) -> Option<Id> {
+        self.by_name.get(name).copied()
+    }
+
+    /// A new, empty cluster (`name` is its interned `name_text`).
+    pub(crate) fn push(&mut self, name: Sym, name_text: &str) -> Id {
+        let id = crate::infra::ids::ClusterId(u32::try_from(self.records.len()).expect("fewer than 2^32 clusters"));
+        assert!(self.by_name.insert(name_text.to_string(), id).is_none(), "cluster names are unique");
+        self.records.push(ClusterState {
+            name,
+            instances: Vec::new(),
+            services: Vec::new(),
+            placement: Default::default(),
+            drain_observed: false,
+            daemon_services: Vec::new(),
+            capacity_waiters: Default::default(),
+        });
+        id
+    }
+
+    /// An instance registered in the cluster.
+    pub(crate) fn add_instance(&mut self, id: Id, instance: InstanceId) {
+        self.records[id.index()].instances.push(instance);
+    }
+
+    /// A service created in the cluster.
+    pub(crate) fn add_service(&mut self, id: Id, service: ServiceId, daemon: bool) {
+        let c = &mut self.records[id.index()];
+        c.services.push(service);
+        if daemon {
+            c.daemon_services.push(service);
+        }
+    }
+
+    /// The cluster's placement index.
+    pub(crate) fn placement_mut(&mut self, id: Id) -> &mut crate::placement::PlacementIndex {
+        &mut self.records[id.index()].placement
+    }
+
+    /// Marks the cluster's first drain; true if this is it.
+    pub(crate) fn observe_first_drain(&mut self, id: Id) -> bool {
+        !std::mem::replace(&mut self.records[id.index()].drain_observed, true)
+    }
+
+    /// A service whose last pass could not place a task waits for room.
+    pub(crate) fn wait_for_capacity(&mut self, id: Id, service: ServiceId) {
+        self.records[id.index()].capacity_waiters.insert(service);
+    }
+
+    /// The services waiting for room, which stop waiting.
+    pub(crate) fn take_capacity_waiters(&mut self, id: Id) -> std::collections::BTreeSet<ServiceId> {
+        std::mem::take(&mut self.records[id.index()].capacity_waiters)
+    }
+}
