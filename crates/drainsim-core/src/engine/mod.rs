@@ -37,17 +37,14 @@ pub(crate) mod services;
 pub(crate) mod tasks;
 pub(crate) mod views;
 
-use std::collections::BTreeMap;
-
 use crate::errors::EcsError;
-use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
-use crate::infra::intern::{Interner, Sym};
+use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
+use crate::infra::intern::Interner;
 use crate::infra::queue::{Event, EventKind, EventQueue};
 use crate::infra::rng::RngStreams;
 
 use crate::infra::time::SimTimeMs;
 use crate::rules::settings::AccountSettings;
-use crate::state::task::TaskDefinition;
 use crate::state::trace::{Change, Subject, Trace, TraceRecord};
 pub use crate::timings::Timings;
 
@@ -159,8 +156,8 @@ pub struct Engine {
     pub(crate) clusters: crate::state::cluster::Clusters,
     /// Every container instance ever registered (see [`crate::state::instance::Instances`]).
     pub(crate) instances: crate::state::instance::Instances,
-    pub(crate) task_defs: Vec<TaskDefinition>,
-    pub(crate) task_def_by_family: BTreeMap<Sym, Vec<TaskDefId>>,
+    /// Every registered task definition revision (see [`crate::state::task::TaskDefinitions`]).
+    pub(crate) task_defs: crate::state::task::TaskDefinitions,
     /// Every task ever placed, with what the records share (see [`crate::state::task::Tasks`]).
     pub(crate) tasks: crate::state::task::Tasks,
     /// Every service ever created (see [`crate::state::service::Services`]).
@@ -201,8 +198,7 @@ impl Engine {
             settings,
             clusters: Default::default(),
             instances,
-            task_defs: Vec::new(),
-            task_def_by_family: BTreeMap::new(),
+            task_defs: Default::default(),
             tasks,
             services: Default::default(),
             trace: Trace::new(keep),

@@ -103,9 +103,8 @@ impl Engine {
             }
         }
         let family = self.strings.intern(&req.family);
-        let revision = self.task_def_by_family.get(&family).map_or(0, |v| v.len() as u32) + 1;
-        let id = TaskDefId(self.task_defs.len() as u32);
-        self.task_defs.push(TaskDefinition {
+        let revision = self.task_defs.next_revision(family);
+        let id = self.task_defs.push(TaskDefinition {
             family,
             revision,
             network_mode,
@@ -117,7 +116,6 @@ impl Engine {
             stop_timeout_ms,
             exit_after_sigterm_ms: if any_exit_unbounded { None } else { exit_ms },
         });
-        self.task_def_by_family.entry(family).or_default().push(id);
         Ok(Response::TaskDefinition { task_definition: self.render_task_def(id) })
     }
 
@@ -127,7 +125,7 @@ impl Engine {
         let revisions = self
             .strings
             .get(family)
-            .and_then(|f| self.task_def_by_family.get(&f))
+            .and_then(|f| self.task_defs.family(f))
             .ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}.")))?;
         match rev {
             None => Ok(*revisions.last().expect("a family has at least one revision")),

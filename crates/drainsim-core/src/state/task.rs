@@ -82,6 +82,47 @@ impl TaskDefinition {
 /// Who launched a task, with what, and in which format. Every task a service launches with one task
 /// definition shares one origin (so does every task of one RunTask group), so a task stores a
 /// 4-byte [`OriginId`] instead of these 24 bytes (tasks dominate memory on big clusters).
+/// The task definition table: every registered revision, in registration order, and each
+/// family's revisions in order. Revisions are immutable once registered.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TaskDefinitions {
+    records: Vec<TaskDefinition>,
+    by_family: std::collections::BTreeMap<Sym, Vec<TaskDefId>>,
+}
+
+impl std::ops::Index<usize> for TaskDefinitions {
+    type Output = TaskDefinition;
+    fn index(&self, n: usize) -> &TaskDefinition {
+        &self.records[n]
+    }
+}
+
+impl TaskDefinitions {
+    /// Revisions registered.
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// The next revision of a family (1 for a new family).
+    pub(crate) fn next_revision(&self, family: Sym) -> u32 {
+        self.by_family.get(&family).map_or(0, |v| v.len() as u32) + 1
+    }
+
+    /// Registers a revision (its `revision` must be the family's next).
+    pub(crate) fn push(&mut self, td: TaskDefinition) -> TaskDefId {
+        assert_eq!(td.revision, self.next_revision(td.family), "revisions are registered in order");
+        let id = TaskDefId(u32::try_from(self.records.len()).expect("fewer than 2^32 task definitions"));
+        self.by_family.entry(td.family).or_default().push(id);
+        self.records.push(td);
+        id
+    }
+
+    /// A family's revisions, oldest first.
+    pub(crate) fn family(&self, family: Sym) -> Option<&[TaskDefId]> {
+        self.by_family.get(&family).map(Vec::as_slice)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TaskOrigin {
     pub service: Option<ServiceId>,
