@@ -26,6 +26,13 @@ use crate::Engine;
 /// Longest back-off between start attempts after failed starts (reference §2.5: 15 minutes).
 pub const MAX_START_BACKOFF_MS: u64 = 15 * MINUTE_MS;
 
+/// The tasks a pass stopped, for its service events: not yet RUNNING, and RUNNING.
+#[derive(Debug, Default)]
+struct Stops {
+    pending: Vec<TaskId>,
+    running: Vec<TaskId>,
+}
+
 /// What one pass did.
 #[derive(Debug, Default)]
 struct PassOutcome {
@@ -226,12 +233,35 @@ impl Engine {
         });
     }
 
+    /// One REPLICA pass: the four steps of the module documentation, in order, then the service
+    /// events naming what it stopped.
     fn replica_pass(&mut self, id: ServiceId) -> PassOutcome {
         let mut out = PassOutcome::default();
-        let desired = self.services[id.index()].desired_count as usize;
-        let floor = self.services[id.index()].floor();
-        let ceiling = self.services[id.index()].ceiling();
+        let mut stops = Stops::default();
+        let (mut keep, mut drain_candidates) = self.staying_and_draining(id);
+        self.stop_starting_on_draining(&mut drain_candidates, &mut stops, &mut out);
+        self.scale_in(id, &mut keep, &mut stops, &mut out);
+        let (need, room) = self.start_missing(id, keep.len(), drain_candidates.len(), &mut out);
+        let remaining_candidates = self.stop_drained_within_floor(id, drain_candidates, &mut stops, &mut out);
+        if !stops.pending.is_empty() {
+            self.service_event(id, ServiceEventKind::stopped(false, &stops.pending));
+        }
+        if !stops.running.is_empty() {
+            self.service_event(id, ServiceEventKind::stopped(true, &stops.running));
+        }
+        if remaining_candidates > 0 && need == 0 {
+            // Replacements exist but are not healthy yet: waiting, not blocked.
+            out.blocked_by_bounds = false;
+        }
+        if remaining_candidates > 0 && room == 0 && !out.progress {
+            out.blocked_by_bounds = true;
+        }
+        out
+    }
 
+    /// The service's tasks not told to stop: those staying (`keep`) and those on DRAINING
+    /// instances (the drain candidates).
+    fn staying_and_draining(&self, id: ServiceId) -> (Vec<TaskId>, Vec<TaskId>) {
         let mut keep = Vec::new();
         let mut drain_candidates = Vec::new();
         for t in &self.services[id.index()].tasks {
@@ -245,19 +275,20 @@ impl Engine {
                 keep.push(*t);
             }
         }
+        (keep, drain_candidates)
+    }
 
-        // 1. Tasks not yet RUNNING on a draining instance stop at once.
-        let mut stopped_pending = Vec::new();
+    /// Step 1: tasks not yet RUNNING on a DRAINING instance stop at once (reference §1.2).
+    fn stop_starting_on_draining(&mut self, drain_candidates: &mut Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) {
         drain_candidates.retain(|t| {
             if self.tasks[t.index()].last_status.is_starting() {
-                stopped_pending.push(*t);
+                stops.pending.push(*t);
                 false
             } else {
                 true
             }
         });
-        let mut stopped_names = Vec::new();
-        for t in &stopped_pending {
+        for t in &stops.pending {
             self.stop_task_now(
                 *t,
                 StopCode::ServiceSchedulerInitiated,
@@ -265,31 +296,27 @@ impl Engine {
             );
             out.progress = true;
         }
+    }
 
-        // 2. Scale-in: stop what exceeds desiredCount (not bound by the floor): unhealthy tasks
-        //    first, then from the Availability Zone with the most of the service's tasks (spread
-        //    keeps zones balanced, reference §2.3), then the newest. A very large scale-in (more than
-        //    256 at once) takes the unhealthy, then the newest, without rebalancing zones per stop.
+    /// Step 2, scale-in: stop what exceeds desiredCount (not bound by the floor): unhealthy tasks
+    /// first, then from the Availability Zone with the most of the service's tasks (spread keeps
+    /// zones balanced, reference §2.3), then the newest. A very large scale-in (more than 256 at
+    /// once) takes the unhealthy, then the newest, without rebalancing zones per stop.
+    fn scale_in(&mut self, id: ServiceId, keep: &mut Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) {
+        let desired = self.services[id.index()].desired_count as usize;
         if keep.len() > desired + 256 {
             keep.sort_by_key(|t| {
                 let task = &self.tasks[t.index()];
                 (task.healthy(), std::cmp::Reverse(self.task_created_at_ms(*t)), self.task_uuid(*t))
             });
             for victim in keep.drain(..keep.len() - desired - 256).collect::<Vec<_>>() {
-                let starting = self.tasks[victim.index()].last_status.is_starting();
-                self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
-                if starting {
-                    stopped_pending.push(victim);
-                } else {
-                    stopped_names.push(victim);
-                }
-                out.progress = true;
+                self.stop_for_scale_in(victim, stops, out);
             }
         }
         while keep.len() > desired {
             let az_of = |e: &Engine, t: TaskId| e.instances[e.tasks[t.index()].instance.index()].availability_zone;
             let mut per_az: std::collections::BTreeMap<crate::infra::intern::Sym, usize> = std::collections::BTreeMap::new();
-            for t in &keep {
+            for t in keep.iter() {
                 *per_az.entry(az_of(self, *t)).or_insert(0) += 1;
             }
             let victim = *keep
@@ -304,60 +331,77 @@ impl Engine {
                     )
                 })
                 .expect("keep is not empty");
-            let starting = self.tasks[victim.index()].last_status.is_starting();
-            self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
+            self.stop_for_scale_in(victim, stops, out);
             keep.retain(|k| *k != victim);
-            if starting {
-                stopped_pending.push(victim);
-            } else {
-                stopped_names.push(victim);
-            }
-            out.progress = true;
         }
+    }
 
-        // 3. Start what is missing, within the ceiling.
-        let live = self.services[id.index()].counts.live as usize;
-        let need = desired.saturating_sub(keep.len());
-        let room = (ceiling as usize).saturating_sub(live);
+    fn stop_for_scale_in(&mut self, victim: TaskId, stops: &mut Stops, out: &mut PassOutcome) {
+        let starting = self.tasks[victim.index()].last_status.is_starting();
+        self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
+        if starting {
+            stops.pending.push(victim);
+        } else {
+            stops.running.push(victim);
+        }
+        out.progress = true;
+    }
+
+    /// Step 3: start what is missing, within the ceiling, unless the failed-start back-off holds
+    /// starts back; the first `replacing` started replace drained tasks. Returns how many were
+    /// missing and how many the ceiling left room for.
+    fn start_missing(&mut self, id: ServiceId, kept: usize, replacing: usize, out: &mut PassOutcome) -> (usize, usize) {
+        let s = &self.services[id.index()];
+        let need = (s.desired_count as usize).saturating_sub(kept);
+        let room = (s.ceiling() as usize).saturating_sub(s.counts.live as usize);
+        if need == 0 {
+            return (need, room);
+        }
+        if room == 0 {
+            out.blocked_by_bounds = true;
+            return (need, room);
+        }
+        if self.now_ms < s.schedule.start_backoff_until_ms {
+            out.throttled = true;
+            return (need, room);
+        }
+        let n = need.min(room);
+        let (task_def, cluster, distinct, group) = (s.task_def, s.cluster, s.distinct_instance, s.group);
+        let strategies = s.strategies.clone();
+        let req = self.requirements_of(task_def);
         let mut started = Vec::new();
-        if need > 0 {
-            if room == 0 {
-                out.blocked_by_bounds = true;
-            } else if self.now_ms < self.services[id.index()].schedule.start_backoff_until_ms {
-                out.throttled = true;
-            } else {
-                let n = need.min(room);
-                let task_def = self.services[id.index()].task_def;
-                let cluster = self.services[id.index()].cluster;
-                let strategies = self.services[id.index()].strategies.clone();
-                let distinct = self.services[id.index()].distinct_instance;
-                let req = self.requirements_of(task_def);
-                let group = self.services[id.index()].group;
-                let replacing = drain_candidates.len();
-                for k in 0..n {
-                    match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), distinct) {
-                        Ok(i) => {
-                            let t = self.launch_task(i, task_def, Some(id), group, None, k < replacing);
-                            started.push(t);
-                            out.progress = true;
-                        }
-                        Err(f) => {
-                            let unplaced = (n - k) as u64;
-                            *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) +=
-                                unplaced;
-                            out.placement_failure = Some(f);
-                            break;
-                        }
-                    }
+        for k in 0..n {
+            match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), distinct) {
+                Ok(i) => {
+                    started.push(self.launch_task(i, task_def, Some(id), group, None, k < replacing));
+                    out.progress = true;
+                }
+                Err(f) => {
+                    let unplaced = (n - k) as u64;
+                    *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
+                    out.placement_failure = Some(f);
+                    break;
                 }
             }
         }
         if !started.is_empty() {
             self.service_event(id, ServiceEventKind::started(&started));
         }
+        (need, room)
+    }
 
-        // 4. Stop RUNNING tasks on draining instances within the floor.
+    /// Step 4: stop RUNNING tasks on DRAINING instances, unhealthy ones always, healthy ones only
+    /// while the healthy tasks stay above the floor; in stop order (reference §9.7). Returns how
+    /// many drain candidates it had to leave running.
+    fn stop_drained_within_floor(
+        &mut self,
+        id: ServiceId,
+        mut drain_candidates: Vec<TaskId>,
+        stops: &mut Stops,
+        out: &mut PassOutcome,
+    ) -> usize {
         self.stop_order(&mut drain_candidates);
+        let floor = self.services[id.index()].floor();
         let mut healthy = self.services[id.index()].counts.healthy;
         let mut remaining_candidates = 0;
         for t in drain_candidates {
@@ -374,26 +418,13 @@ impl Engine {
                     StopCode::ServiceSchedulerInitiated,
                     "Task stopped because its container instance is DRAINING",
                 );
-                stopped_names.push(t);
+                stops.running.push(t);
                 out.progress = true;
             } else {
                 remaining_candidates += 1;
             }
         }
-        if !stopped_pending.is_empty() {
-            self.service_event(id, ServiceEventKind::stopped(false, &stopped_pending));
-        }
-        if !stopped_names.is_empty() {
-            self.service_event(id, ServiceEventKind::stopped(true, &stopped_names));
-        }
-        if remaining_candidates > 0 && need == 0 {
-            // Replacements exist but are not healthy yet: waiting, not blocked.
-            out.blocked_by_bounds = false;
-        }
-        if remaining_candidates > 0 && room == 0 && !out.progress {
-            out.blocked_by_bounds = true;
-        }
-        out
+        remaining_candidates
     }
 
     fn daemon_pass(&mut self, id: ServiceId) -> PassOutcome {
