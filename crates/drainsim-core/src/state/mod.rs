@@ -1,7 +1,8 @@
-//! The entity tables' types: clusters, container instances, task definitions and tasks, services,
-//! attachments, and the trace records every change appends. Each type owns its own small methods
-//! (flags, counters, drain moments, floor and ceiling); the operations that change several tables
-//! at once live in [`crate::engine`]. Nothing here calls the engine or the scheduler.
+//! The entity tables: clusters, container instances, task definitions and tasks, services and
+//! attachments, each owning its records (read through `Index`, changed only through the table's
+//! methods, which keep its invariants), plus the trace records every change appends and the
+//! triggers the scheduler reacts to. The operations that change several tables at once live in
+//! [`crate::engine`]. Nothing here calls the engine or the scheduler.
 //!
 //! Inside the folder, references go one way: `instance` and `service` use `task::Contribution` and
 //! `task::counter_moved` (what a task adds to its instance's and service's counters, the one fact
