@@ -113,3 +113,61 @@ fn a_service_view_reports_its_bounds_and_outcome() {
     assert_eq!(web.tasks().count(), 3);
     assert!(web.tasks().all(|t| t.service().map(|s| s.id()) == Some(web.id())));
 }
+
+/// Every change of a service's `desiredCount` and status is in the trace: a daemon service's
+/// desired count follows its cluster's ACTIVE instances, and a deleted service goes INACTIVE once
+/// its last task stopped.
+#[test]
+fn daemon_desired_counts_and_a_deleted_service_going_inactive_are_recorded() {
+    let mut e = drainsim_core::Engine::new(drainsim_core::EngineConfig { seed: 9, ..Default::default() });
+    e.create_cluster("prod").expect("a valid name");
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "app".into(),
+        container_definitions: vec![ContainerDefinition {
+            name: "app".into(),
+            cpu: Some(256),
+            memory: Some(256),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }))
+    .expect("registers");
+    register(&mut e, "i0");
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "agent".into(),
+        task_definition: "app".into(),
+        scheduling_strategy: Some("DAEMON".into()),
+        ..Default::default()
+    }))
+    .expect("creates");
+    e.run_until_quiet(600_000, 1_000_000);
+    register(&mut e, "i1");
+    e.run_until_quiet(1_200_000, 1_000_000);
+    let agent = e.service_named("agent").expect("created").id();
+    let about_agent = |e: &drainsim_core::Engine| -> Vec<String> {
+        e.trace()
+            .records()
+            .iter()
+            .filter(|r| r.subject == drainsim_core::Subject::Service(agent))
+            .map(|r| e.describe_record(r).change)
+            .collect()
+    };
+    let changes = about_agent(&e);
+    assert!(changes.contains(&"desiredCount 1".to_string()), "{changes:?}");
+    assert!(changes.contains(&"desiredCount 2".to_string()), "{changes:?}");
+    assert_eq!(e.service(agent).desired_count(), 2);
+
+    e.handle(Request::DeleteService(DeleteServiceRequest {
+        cluster: Some("prod".into()),
+        service: "agent".into(),
+        force: Some(true),
+    }))
+    .expect("deletes");
+    e.run_until_quiet(2_400_000, 1_000_000);
+    assert_eq!(e.service(agent).status(), drainsim_core::ServiceStatus::Inactive);
+    let changes = about_agent(&e);
+    let deleted = changes.iter().position(|c| c == "service deleted").expect("deletion recorded");
+    let inactive = changes.iter().position(|c| c == "status INACTIVE").expect("INACTIVE recorded");
+    assert!(deleted < inactive, "{changes:?}");
+}

@@ -623,6 +623,7 @@ impl Engine {
             Change::ServiceCreated => "service created".into(),
             Change::ServiceDesiredCount(n) => format!("desiredCount {n}"),
             Change::ServiceDeleted => "service deleted".into(),
+            Change::ServiceInactive => "status INACTIVE".into(),
             Change::ServiceEvent(_) => "service event".into(),
             Change::SettingPut { name, value } => {
                 format!(

@@ -20,6 +20,7 @@ use crate::placement::{Owner, PlacementFailure};
 use crate::rules::lifecycle::InstanceStatus;
 use crate::state::service::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus, StallReason};
 use crate::state::task::StopCode;
+use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
 
@@ -199,6 +200,7 @@ impl Engine {
             .count() as u32;
         if self.services[id.index()].status == ServiceStatus::Active && self.services[id.index()].desired_count != n {
             self.services.set_desired_count(id, n);
+            self.record(Subject::Service(id), Change::ServiceDesiredCount(n), "daemon: one task per ACTIVE instance");
             self.touched_services.insert(id);
         }
     }
@@ -222,6 +224,7 @@ impl Engine {
         }
         if self.services[id.index()].tasks.is_empty() {
             self.services.set_status(id, ServiceStatus::Inactive);
+            self.record(Subject::Service(id), Change::ServiceInactive, "service deleted and its tasks stopped");
         }
     }
 

@@ -66,8 +66,10 @@ pub enum Change {
     ServiceCreated,
     /// A service's `desiredCount` changed.
     ServiceDesiredCount(u32),
-    /// A service was deleted (it is DRAINING, then INACTIVE).
+    /// A service was deleted: it is DRAINING until its last task stops.
     ServiceDeleted,
+    /// A deleted service's last task stopped: it is INACTIVE.
+    ServiceInactive,
     /// A service event was emitted (the index of the event in the service's list).
     ServiceEvent(u32),
     /// An account setting was put.
@@ -183,5 +185,6 @@ fn change_code(change: &Change) -> u64 {
         Change::ServiceEvent(i) => (13 << 32) | i as u64,
         Change::SettingPut { name, .. } => (14 << 32) | name as u64,
         Change::SettingDeleted { name } => (15 << 32) | name as u64,
+        Change::ServiceInactive => 16 << 32,
     }
 }
