@@ -192,10 +192,10 @@ pub struct InstanceIdentity {
     /// The Availability Zone (`us-east-1a`).
     pub availability_zone: String,
     /// The EC2 instance ID; generated from the seed when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ec2_instance_id: Option<String>,
     /// Task ENI limit when the instance type is not in the built-in table.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_eni_limit: Option<u16>,
 }
 
@@ -204,22 +204,22 @@ pub struct InstanceIdentity {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterContainerInstanceRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `totalResources`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub total_resources: Vec<Resource>,
     /// `versionInfo`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_info: Option<VersionInfo>,
     /// `containerInstanceArn`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_instance_arn: Option<String>,
     /// `attributes`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<Attribute>,
     /// `tags`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
     /// drainsim extension: the identity document's content.
     pub instance_identity: InstanceIdentity,
@@ -230,12 +230,12 @@ pub struct RegisterContainerInstanceRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeregisterContainerInstanceRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `containerInstance`.
     pub container_instance: String,
     /// `force`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
 }
 
@@ -244,12 +244,12 @@ pub struct DeregisterContainerInstanceRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DescribeContainerInstancesRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `containerInstances`.
     pub container_instances: Vec<String>,
     /// `include`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
 }
 
@@ -258,19 +258,19 @@ pub struct DescribeContainerInstancesRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListContainerInstancesRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `filter`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
     /// `nextToken`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// `maxResults`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// `status`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -279,7 +279,7 @@ pub struct ListContainerInstancesRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateContainerInstancesStateRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `containerInstances`.
     pub container_instances: Vec<String>,
@@ -292,7 +292,7 @@ pub struct UpdateContainerInstancesStateRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateContainerAgentRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `containerInstance`.
     pub container_instance: String,
@@ -307,7 +307,7 @@ pub struct PutAccountSettingRequest {
     /// `value`.
     pub value: String,
     /// `principalArn`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_arn: Option<String>,
 }
 
@@ -328,7 +328,7 @@ pub struct DeleteAccountSettingRequest {
     /// `name`.
     pub name: String,
     /// `principalArn`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_arn: Option<String>,
 }
 
@@ -337,22 +337,22 @@ pub struct DeleteAccountSettingRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListAccountSettingsRequest {
     /// `name`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `value`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// `principalArn`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_arn: Option<String>,
     /// `effectiveSettings`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_settings: Option<bool>,
     /// `nextToken`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// `maxResults`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
 }
 
@@ -371,7 +371,7 @@ pub struct AttachmentStateChange {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SubmitAttachmentStateChangesRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `attachments`.
     pub attachments: Vec<AttachmentStateChange>,
@@ -574,13 +574,13 @@ pub enum Response {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortMapping {
     /// `containerPort`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_port: Option<u16>,
     /// `hostPort`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_port: Option<u16>,
     /// `tcp` (default) or `udp`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
 }
 
@@ -589,19 +589,19 @@ pub struct PortMapping {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HealthCheck {
     /// `command`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
     /// `interval`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<u32>,
     /// `timeout`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<u32>,
     /// `retries`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<u32>,
     /// `startPeriod`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_period: Option<u32>,
 }
 
@@ -612,22 +612,22 @@ pub struct ContainerDefinition {
     /// `name`.
     pub name: String,
     /// `cpu`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu: Option<u32>,
     /// `memory`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<u32>,
     /// `portMappings`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub port_mappings: Vec<PortMapping>,
     /// `healthCheck`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
     /// `essential`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub essential: Option<bool>,
     /// Seconds between SIGTERM and SIGKILL (default 30).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_timeout: Option<u32>,
     /// drainsim extension: how long the process takes to exit after SIGTERM, in milliseconds;
     /// absent means it never exits on its own and is killed at `stopTimeout` (the conservative case).
@@ -642,13 +642,13 @@ pub struct RegisterTaskDefinitionRequest {
     /// `family`.
     pub family: String,
     /// `networkMode`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_mode: Option<String>,
     /// Task-level CPU units, a string as in ECS (`"256"`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu: Option<String>,
     /// Task-level memory in MiB, a string as in ECS (`"512"`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<String>,
     /// `containerDefinitions`.
     pub container_definitions: Vec<ContainerDefinition>,
@@ -679,10 +679,10 @@ pub struct TaskDefinition {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeploymentConfiguration {
     /// `maximumPercent`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum_percent: Option<i64>,
     /// `minimumHealthyPercent`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_healthy_percent: Option<i64>,
 }
 
@@ -734,13 +734,13 @@ pub struct LoadBalancer {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TargetGroupSettings {
     /// `healthCheckIntervalSeconds`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_interval_seconds: Option<u32>,
     /// `healthyThresholdCount`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthy_threshold_count: Option<u32>,
     /// `deregistrationDelaySeconds`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deregistration_delay_seconds: Option<u32>,
 }
 
@@ -749,35 +749,35 @@ pub struct TargetGroupSettings {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateServiceRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `serviceName`.
     pub service_name: String,
     /// `taskDefinition`.
     pub task_definition: String,
     /// `desiredCount`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_count: Option<i64>,
     /// `schedulingStrategy`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduling_strategy: Option<String>,
     /// `deploymentConfiguration`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_configuration: Option<DeploymentConfiguration>,
     /// `placementStrategy`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placement_strategy: Vec<PlacementStrategy>,
     /// `placementConstraints`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placement_constraints: Vec<PlacementConstraint>,
     /// `loadBalancers`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load_balancers: Vec<LoadBalancer>,
     /// `healthCheckGracePeriodSeconds`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<i64>,
     /// drainsim extension: the target group's health-check and deregistration settings.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_group: Option<TargetGroupSettings>,
 }
 
@@ -786,15 +786,15 @@ pub struct CreateServiceRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateServiceRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `service`.
     pub service: String,
     /// `desiredCount`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_count: Option<i64>,
     /// `deploymentConfiguration`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_configuration: Option<DeploymentConfiguration>,
 }
 
@@ -803,12 +803,12 @@ pub struct UpdateServiceRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeleteServiceRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `service`.
     pub service: String,
     /// `force`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
 }
 
@@ -817,7 +817,7 @@ pub struct DeleteServiceRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DescribeServicesRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `services`.
     pub services: Vec<String>,
@@ -828,24 +828,24 @@ pub struct DescribeServicesRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RunTaskRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `taskDefinition`.
     pub task_definition: String,
     /// `count`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// `group`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// `startedBy`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
     /// `placementStrategy`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placement_strategy: Vec<PlacementStrategy>,
     /// `placementConstraints`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placement_constraints: Vec<PlacementConstraint>,
 }
 
@@ -854,17 +854,17 @@ pub struct RunTaskRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartTaskRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `taskDefinition`.
     pub task_definition: String,
     /// `containerInstances`.
     pub container_instances: Vec<String>,
     /// `group`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// `startedBy`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
 }
 
@@ -873,12 +873,12 @@ pub struct StartTaskRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StopTaskRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `task`.
     pub task: String,
     /// `reason`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -887,28 +887,28 @@ pub struct StopTaskRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListTasksRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `containerInstance`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_instance: Option<String>,
     /// `serviceName`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<String>,
     /// `desiredStatus`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_status: Option<String>,
     /// `family`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
     /// `startedBy`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
     /// `maxResults`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// `nextToken`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
 
@@ -917,7 +917,7 @@ pub struct ListTasksRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DescribeTasksRequest {
     /// `cluster`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
     /// `tasks`.
     pub tasks: Vec<String>,
