@@ -476,6 +476,7 @@ impl Instances {
     /// A task placed on the instance (it holds a task ENI if `awsvpc`).
     pub(crate) fn add_task(&mut self, id: Id, task: TaskId, awsvpc: bool) {
         let i = &mut self.records[id.index()];
+        debug_assert!(i.is_placeable(), "a task placed on an instance that is not placeable");
         crate::infra::ids::push_growing_slowly(&mut i.tasks, task);
         if awsvpc {
             i.task_enis_in_use = i.task_enis_in_use.checked_add(1).expect("task ENIs in use overflow");
@@ -485,7 +486,9 @@ impl Instances {
     /// A task leaves the instance (STOPPED or orphaned), with its task ENI if it held one.
     pub(crate) fn remove_task(&mut self, id: Id, task: TaskId, held_eni: bool) {
         let i = &mut self.records[id.index()];
-        if let Some(pos) = i.tasks.iter().position(|t| *t == task) {
+        let pos = i.tasks.iter().position(|t| *t == task);
+        debug_assert!(pos.is_some(), "task {task:?} leaves an instance it is not on");
+        if let Some(pos) = pos {
             i.tasks.swap_remove(pos);
             if i.tasks.is_empty() {
                 // A drained instance keeps no capacity for tasks it will not get back.

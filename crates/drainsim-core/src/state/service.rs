@@ -428,7 +428,20 @@ impl Services {
 
     /// `status`.
     pub(crate) fn set_status(&mut self, id: ServiceId, status: ServiceStatus) {
-        self.records[id.index()].status = status;
+        let s = &mut self.records[id.index()];
+        // ACTIVE → DRAINING (DeleteService, which a DRAINING service accepts again) → INACTIVE (its
+        // last task stopped); never back.
+        debug_assert!(
+            matches!(
+                (s.status, status),
+                (ServiceStatus::Active | ServiceStatus::Draining, ServiceStatus::Draining)
+                    | (ServiceStatus::Draining, ServiceStatus::Inactive)
+            ),
+            "illegal service transition {} -> {}",
+            s.status.as_str(),
+            status.as_str()
+        );
+        s.status = status;
     }
 
     /// `deploymentConfiguration` (already validated).
@@ -446,7 +459,9 @@ impl Services {
     /// A task of the service reached STOPPED or was orphaned.
     pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId) {
         let tasks = &mut self.records[id.index()].tasks;
-        if let Some(pos) = tasks.iter().position(|t| *t == task) {
+        let pos = tasks.iter().position(|t| *t == task);
+        debug_assert!(pos.is_some(), "task {task:?} leaves a service it is not listed under");
+        if let Some(pos) = pos {
             tasks.swap_remove(pos);
         }
     }
