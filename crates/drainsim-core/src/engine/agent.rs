@@ -9,11 +9,7 @@ use crate::rules::lifecycle::{AgentUpdateStatus, InstanceStatus};
 use crate::state::trace::{Change, Subject};
 use crate::Engine;
 
-/// Compares dotted version strings numerically (`1.9.0` < `1.29.0`); None if either is not one.
-pub(crate) fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
-    let parse = |s: &str| -> Option<Vec<u64>> { s.trim_start_matches('v').split('.').map(|p| p.parse().ok()).collect() };
-    Some(parse(a)?.cmp(&parse(b)?))
-}
+use crate::rules::versions::compare_versions;
 
 impl Engine {
     pub(crate) fn update_container_agent(&mut self, req: api::UpdateContainerAgentRequest) -> Result<Response, EcsError> {
@@ -114,18 +110,5 @@ impl Engine {
     pub fn inject_agent_update_failure(&mut self, id: InstanceId, stage: AgentUpdateStatus) {
         self.finish_open_instant();
         self.instances.set_agent_update_fail_at(id, Some(stage));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::compare_versions;
-    use std::cmp::Ordering;
-
-    #[test]
-    fn versions_compare_numerically() {
-        assert_eq!(compare_versions("1.9.0", "1.29.0"), Some(Ordering::Less));
-        assert_eq!(compare_versions("1.29.0", "1.29.0"), Some(Ordering::Equal));
-        assert_eq!(compare_versions("custom", "1.29.0"), None);
     }
 }

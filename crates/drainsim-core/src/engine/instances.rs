@@ -326,7 +326,12 @@ impl Engine {
         let cluster = self.ensure_cluster(&cluster_name);
         let long_arn = self.settings.is_enabled(caller_arn, SettingName::ContainerInstanceLongArnFormat);
         let trunking_opted_in = self.settings.is_enabled(caller_arn, SettingName::AwsvpcTrunking);
-        let trunked = trunking_opted_in && crate::rules::eni_limits::supports_trunking(&ident.instance_type);
+        // Trunking needs the account setting, an instance type that supports it, and agent 1.28.1 or
+        // newer; an instance that misses one registers untrunked, with the untrunked ENI limit.
+        let agent_version = req.version_info.as_ref().and_then(|v| v.agent_version.as_deref());
+        let trunked = trunking_opted_in
+            && crate::rules::eni_limits::supports_trunking(&ident.instance_type)
+            && crate::rules::versions::agent_supports_trunking(agent_version);
         let task_eni_limit =
             ident.task_eni_limit.or_else(|| crate::rules::eni_limits::task_eni_limit(&ident.instance_type, trunked));
         let id = InstanceId(self.instances.len() as u32);

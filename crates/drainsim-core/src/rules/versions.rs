@@ -1,0 +1,47 @@
+//! Container agent versions: how they compare, and the features that need a minimum version.
+
+/// Compares dotted version strings numerically (`1.9.0` < `1.29.0`); None if either is not one.
+pub(crate) fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+    let parse = |s: &str| -> Option<Vec<u64>> { s.trim_start_matches('v').split('.').map(|p| p.parse().ok()).collect() };
+    Some(parse(a)?.cmp(&parse(b)?))
+}
+
+/// The oldest container agent that supports ENI trunking: "Only Linux variants of the Amazon
+/// ECS-optimized AMI, or other Amazon Linux variants with version 1.28.1 or later of the container
+/// agent" (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html>,
+/// ENI trunking considerations).
+pub(crate) const MIN_TRUNKING_AGENT_VERSION: &str = "1.28.1";
+
+/// Whether an instance whose agent reports `agent_version` can be trunked. A registration that
+/// reports no version is taken to run a current agent (the agent always reports one; a caller of
+/// the API without an agent is not held back); a version that is not dotted numbers cannot be
+/// compared, so it is not trunked.
+pub(crate) fn agent_supports_trunking(agent_version: Option<&str>) -> bool {
+    match agent_version {
+        None => true,
+        Some(v) => compare_versions(v, MIN_TRUNKING_AGENT_VERSION).is_some_and(|o| o != std::cmp::Ordering::Less),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{agent_supports_trunking, compare_versions};
+    use std::cmp::Ordering;
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(compare_versions("1.9.0", "1.29.0"), Some(Ordering::Less));
+        assert_eq!(compare_versions("1.29.0", "1.29.0"), Some(Ordering::Equal));
+        assert_eq!(compare_versions("custom", "1.29.0"), None);
+    }
+
+    #[test]
+    fn trunking_needs_agent_1_28_1() {
+        assert!(!agent_supports_trunking(Some("1.28.0")));
+        assert!(agent_supports_trunking(Some("1.28.1")));
+        assert!(agent_supports_trunking(Some("1.29.0")));
+        assert!(!agent_supports_trunking(Some("1.9.9")));
+        assert!(!agent_supports_trunking(Some("custom")));
+        assert!(agent_supports_trunking(None));
+    }
+}
