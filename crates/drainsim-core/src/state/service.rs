@@ -338,9 +338,10 @@ impl ServiceState {
         ((self.desired_count as u64 * self.minimum_healthy_percent as u64).div_ceil(100)) as u32
     }
 
-    /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (reference §1.3).
+    /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (reference §1.3);
+    /// at most `u32::MAX` (maximumPercent has no documented cap).
     pub fn ceiling(&self) -> u32 {
-        (self.desired_count as u64 * self.maximum_percent as u64 / 100) as u32
+        u32::try_from(self.desired_count as u64 * self.maximum_percent as u64 / 100).unwrap_or(u32::MAX)
     }
 }
 
@@ -359,8 +360,11 @@ pub fn deployment_configuration(
     if !(0..=100).contains(&min) {
         return Err(EcsError::invalid_parameter(format!("minimumHealthyPercent must be between 0 and 100; {min} given.")));
     }
-    if !(100..=200).contains(&max) && scheduling == SchedulingStrategy::Replica {
-        return Err(EcsError::invalid_parameter(format!("maximumPercent must be between 100 and 200; {max} given.")));
+    // No documented cap above: the API reference gives 200 as the REPLICA default, not a limit
+    // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html);
+    // the member is a 32-bit Integer.
+    if !(100..=i64::from(i32::MAX)).contains(&max) && scheduling == SchedulingStrategy::Replica {
+        return Err(EcsError::invalid_parameter(format!("maximumPercent must be at least 100; {max} given.")));
     }
     if scheduling == SchedulingStrategy::Daemon && max != 100 {
         return Err(EcsError::invalid_parameter("The maximumPercent of a DAEMON service must be 100."));
@@ -380,6 +384,11 @@ mod tests {
         assert!(deployment_configuration(SchedulingStrategy::Daemon, Some(&bad)).is_err());
         let bad = api::DeploymentConfiguration { maximum_percent: Some(99), minimum_healthy_percent: Some(50) };
         assert!(deployment_configuration(SchedulingStrategy::Replica, Some(&bad)).is_err());
+        // Above 200 is accepted: 200 is the default, not a cap; the member is a 32-bit Integer.
+        let wide = api::DeploymentConfiguration { maximum_percent: Some(400), minimum_healthy_percent: Some(100) };
+        assert_eq!(deployment_configuration(SchedulingStrategy::Replica, Some(&wide)).unwrap(), (100, 400));
+        let huge = api::DeploymentConfiguration { maximum_percent: Some(i64::from(i32::MAX) + 1), minimum_healthy_percent: None };
+        assert!(deployment_configuration(SchedulingStrategy::Replica, Some(&huge)).is_err());
     }
 }
 
