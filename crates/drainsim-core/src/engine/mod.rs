@@ -342,7 +342,7 @@ impl Engine {
                     }
                     phase = InstantPhase::Passes { budget: MAX_PASSES_PER_ROUND };
                 }
-                InstantPhase::Passes { budget } => match self.pass_due.pop_first() {
+                InstantPhase::Passes { budget } => match self.next_due_pass() {
                     Some(id) => {
                         assert!(budget > 0, "scheduling passes did not converge");
                         self.scheduling_pass(id);

@@ -49,6 +49,22 @@ impl Engine {
         self.pass_due.insert(id);
     }
 
+    /// The next due pass to run: DAEMON services first, then in service-creation order. ECS
+    /// prioritises daemon tasks when it schedules: a new or re-activated instance gets its daemon
+    /// task before replica tasks take its room ("Improving daemon services in Amazon ECS",
+    /// <https://aws.amazon.com/blogs/containers/improving-daemon-services-in-amazon-ecs/>), so which
+    /// service was created first must not decide whether the daemon fits.
+    pub(crate) fn next_due_pass(&mut self) -> Option<ServiceId> {
+        let daemon = self.pass_due.iter().copied().find(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon);
+        match daemon {
+            Some(id) => {
+                self.pass_due.remove(&id);
+                Some(id)
+            }
+            None => self.pass_due.pop_first(),
+        }
+    }
+
     /// Runs every due pass (passes may make further passes due; each converges).
     /// Turns the passes a request made due into pass events at the current time.
     pub(crate) fn defer_due_passes(&mut self) {
