@@ -317,10 +317,16 @@ impl Engine {
         }
     }
 
-    /// Step 2, scale-in: stop what exceeds desiredCount (not bound by the floor): unhealthy tasks
-    /// first, then from the Availability Zone with the most of the service's tasks (spread keeps
-    /// zones balanced, reference §2.3), then the newest. A very large scale-in (more than 256 at
-    /// once) takes the unhealthy, then the newest, without rebalancing zones per stop.
+    /// Step 2, scale-in: stop what exceeds desiredCount (not bound by the floor), unhealthy tasks
+    /// first, then as the service's placement strategy would choose
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-strategies.html>):
+    /// binpack stops the task whose instance is left with the most free memory (or CPU); spread
+    /// balances its field (by instance: the instance with the most of the service's tasks; by an
+    /// attribute: the value with the most, then the instance with the most); with no strategy (and
+    /// with `random`, which drainsim keeps deterministic) the Availability Zone with the most of the
+    /// service's tasks, then the instance with the most (reference §2.3). Ties go to the newest
+    /// task. A very large scale-in (more than 256 at once) takes the unhealthy, then the newest,
+    /// without rebalancing per stop.
     fn scale_in(&mut self, id: ServiceId, keep: &mut Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) {
         let desired = self.services[id.index()].desired_count as usize;
         if keep.len() > desired + 256 {
@@ -332,27 +338,64 @@ impl Engine {
                 self.stop_for_scale_in(victim, stops, out);
             }
         }
+        let strategy = self.services[id.index()].strategies.first().copied();
+        let zone = self.strings.get("ecs.availability-zone");
         while keep.len() > desired {
-            let az_of = |e: &Engine, t: TaskId| e.instances[e.tasks[t.index()].instance.index()].availability_zone;
-            let mut per_az: std::collections::BTreeMap<crate::infra::intern::Sym, usize> = std::collections::BTreeMap::new();
-            for t in keep.iter() {
-                *per_az.entry(az_of(self, *t)).or_insert(0) += 1;
-            }
-            let victim = *keep
-                .iter()
-                .max_by_key(|t| {
-                    let task = &self.tasks[t.index()];
-                    (
-                        !task.healthy(),
-                        per_az[&az_of(self, **t)],
-                        self.task_created_at_ms(**t),
-                        std::cmp::Reverse(self.task_uuid(**t)),
-                    )
-                })
-                .expect("keep is not empty");
+            let victim = self.scale_in_victim(keep, strategy, zone);
             self.stop_for_scale_in(victim, stops, out);
             keep.retain(|k| *k != victim);
         }
+    }
+
+    /// The task scale-in stops next among `keep` (see [`Self::scale_in`]).
+    fn scale_in_victim(
+        &self,
+        keep: &[TaskId],
+        strategy: Option<crate::placement::Strategy>,
+        zone: Option<crate::infra::intern::Sym>,
+    ) -> TaskId {
+        use crate::placement::Strategy;
+        let instance_of = |t: TaskId| self.tasks[t.index()].instance;
+        // The value a spread balances: the zone, or another attribute (absent counts as its own value).
+        let spread_value = |t: TaskId, attribute: Option<crate::infra::intern::Sym>| -> Option<crate::infra::intern::Sym> {
+            let instance = instance_of(t);
+            match attribute {
+                Some(a) if Some(a) != zone => self.instance_attribute(instance, a).flatten(),
+                _ => Some(self.instances[instance.index()].availability_zone),
+            }
+        };
+        let attribute = match strategy {
+            Some(Strategy::SpreadAttribute(a)) => Some(a),
+            _ => None,
+        };
+        let mut per_value: std::collections::BTreeMap<Option<crate::infra::intern::Sym>, i64> = std::collections::BTreeMap::new();
+        let mut per_instance: std::collections::BTreeMap<crate::infra::ids::InstanceId, i64> = std::collections::BTreeMap::new();
+        for t in keep {
+            *per_value.entry(spread_value(*t, attribute)).or_insert(0) += 1;
+            *per_instance.entry(instance_of(*t)).or_insert(0) += 1;
+        }
+        *keep
+            .iter()
+            .max_by_key(|t| {
+                let (t, instance) = (**t, instance_of(**t));
+                let remaining = &self.instances[instance.index()].remaining;
+                let (first, second) = match strategy {
+                    Some(Strategy::BinpackMemory) => (remaining.memory, remaining.cpu),
+                    Some(Strategy::BinpackCpu) => (remaining.cpu, remaining.memory),
+                    Some(Strategy::SpreadInstance) => (per_instance[&instance], 0),
+                    None | Some(Strategy::Random) | Some(Strategy::SpreadAttribute(_)) => {
+                        (per_value[&spread_value(t, attribute)], per_instance[&instance])
+                    }
+                };
+                (
+                    !self.tasks[t.index()].healthy(),
+                    first,
+                    second,
+                    self.task_created_at_ms(t),
+                    std::cmp::Reverse(self.task_uuid(t)),
+                )
+            })
+            .expect("keep is not empty")
     }
 
     fn stop_for_scale_in(&mut self, victim: TaskId, stops: &mut Stops, out: &mut PassOutcome) {
