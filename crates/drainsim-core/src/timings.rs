@@ -38,7 +38,11 @@ pub struct Timings {
     #[serde(deserialize_with = "percent")]
     pub jitter_percent: u32,
     /// When a task with neither load balancer nor container health check counts as healthy after
-    /// RUNNING: 0 under the seed's rule (default), 40 s under today's documented rule.
+    /// RUNNING: 40 s under today's documented rule (the default: "the service scheduler will wait
+    /// for 40 seconds after a task reaches a RUNNING state before the task is counted towards the
+    /// minimum healthy percent total",
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html>),
+    /// 0 under the 2019 rule (healthy at RUNNING).
     #[serde(deserialize_with = "duration")]
     pub healthy_after_running_ms: SimTimeMs,
     /// REGISTERING: trunk ENI PRECREATED → ATTACHING.
@@ -66,7 +70,7 @@ impl Default for Timings {
             task_activating_ms: SECOND_MS,
             task_deprovisioning_ms: SECOND_MS,
             jitter_percent: 0,
-            healthy_after_running_ms: 0,
+            healthy_after_running_ms: 40 * SECOND_MS,
             trunk_provisioning_ms: 5 * SECOND_MS,
             trunk_attach_ms: 10 * SECOND_MS,
             trunk_acknowledge_ms: 2 * SECOND_MS,

@@ -251,12 +251,18 @@ impl ScenarioCase {
         12 * SECOND_MS
     }
 
-    /// RUNNING → healthy: the load balancer's interval × threshold, else at once.
+    /// RUNNING → healthy with the default timings, for the slowest service: one load balancer
+    /// health check (a new target must pass one) for service 0 behind a load balancer, 40 s
+    /// (`Timings::healthy_after_running_ms`) for a service without one.
     fn health_ms(&self) -> u64 {
-        if self.load_balancer {
-            LB_INTERVAL_S * LB_HEALTHY_THRESHOLD * SECOND_MS
+        let behind_lb = LB_INTERVAL_S * SECOND_MS;
+        let without_lb = drainsim_core::Timings::default().healthy_after_running_ms;
+        if self.load_balancer && self.services.len() == 1 {
+            behind_lb
+        } else if self.load_balancer {
+            behind_lb.max(without_lb)
         } else {
-            0
+            without_lb
         }
     }
 

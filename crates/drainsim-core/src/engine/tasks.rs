@@ -472,7 +472,8 @@ impl Engine {
 
     /// When a RUNNING task counts as healthy (reference §1.3 and §9.4): with a load balancer after
     /// the target passes its health checks and never before the grace period; with a container
-    /// health check after its first interval; otherwise at once (seed rule) or 40 s (today's rule).
+    /// health check after its first interval; otherwise `Timings::healthy_after_running_ms` after RUNNING
+    /// (40 s by default, today's documented rule; 0 for the 2019 rule).
     fn health_delay_ms(&self, id: TaskId) -> SimTimeMs {
         let origin = self.task_origin(id);
         let td = &self.task_defs[origin.task_def.index()];
