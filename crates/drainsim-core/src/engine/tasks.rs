@@ -81,8 +81,15 @@ impl Engine {
                 if !(5..=300).contains(&interval) {
                     return Err(EcsError::client("healthCheck interval must be between 5 and 300 seconds."));
                 }
-                let ms = interval as u64 * SECOND_MS + h.start_period.unwrap_or(0).min(300) as u64 * SECOND_MS;
-                health = Some(health.map_or(ms, |m| m.max(ms)));
+                // Only essential containers' checks decide (a container is essential unless it says
+                // otherwise). The first check runs one interval after the container starts and,
+                // passing, makes it HEALTHY at once, even within startPeriod ("If a health check
+                // succeeds within the startPeriod, then the container is considered healthy",
+                // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html).
+                if c.essential != Some(false) {
+                    let ms = interval as u64 * SECOND_MS;
+                    health = Some(health.map_or(ms, |m| m.max(ms)));
+                }
             }
             let st = c.stop_timeout.unwrap_or(30) as u64 * SECOND_MS;
             if st == 0 {

@@ -64,7 +64,8 @@ pub struct TaskDefinition {
     pub memory: i64,
     pub ports_tcp: Vec<u16>,
     pub ports_udp: Vec<u16>,
-    /// Container health check interval, if any essential container has one.
+    /// When the task counts as healthy after RUNNING if an essential container has a health check:
+    /// the longest first-check interval over the essential containers.
     pub health_check_interval_ms: Option<SimTimeMs>,
     /// SIGTERM→SIGKILL (the largest container stopTimeout; default 30 s, reference §2.2).
     pub stop_timeout_ms: SimTimeMs,
