@@ -171,3 +171,28 @@ fn daemon_desired_counts_and_a_deleted_service_going_inactive_are_recorded() {
     let inactive = changes.iter().position(|c| c == "status INACTIVE").expect("INACTIVE recorded");
     assert!(deleted < inactive, "{changes:?}");
 }
+
+/// DescribeTasks reports `healthStatus` from the essential containers' health checks: UNKNOWN for a
+/// task without one, although the scheduler counts it as healthy 40 s after RUNNING.
+#[test]
+fn a_task_without_container_health_checks_reports_unknown() {
+    let mut e = common::engine_with_app(13);
+    register(&mut e, "i0");
+    e.handle(Request::RunTask(RunTaskRequest {
+        cluster: Some("prod".into()),
+        task_definition: "app".into(),
+        count: Some(1),
+        ..Default::default()
+    }))
+    .expect("runs");
+    e.run_until_quiet(600_000, 1_000_000);
+    let task = e.tasks().next().expect("placed");
+    assert!(task.healthy(), "counted as healthy 40 s after RUNNING");
+    let described = e
+        .handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: vec![task.arn()] }))
+        .expect("describes");
+    match described {
+        Response::Tasks { tasks, .. } => assert_eq!(tasks[0].health_status, "UNKNOWN"),
+        other => panic!("unexpected response {other:?}"),
+    }
+}

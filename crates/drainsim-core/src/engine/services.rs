@@ -151,7 +151,6 @@ impl Engine {
                 time_to_healthy_ms: interval * SECOND_MS,
                 deregistration_delay_ms: delay * SECOND_MS,
             }),
-            health_check_grace_ms: grace as u64 * SECOND_MS,
             health_check_grace_seconds: req.health_check_grace_period_seconds,
             status: ServiceStatus::Active,
             created_at_ms: self.now_ms,

@@ -256,7 +256,11 @@ impl Engine {
             version: t.version as u64,
             launch_type: "EC2".into(),
             availability_zone: self.strings.resolve(inst.availability_zone).into(),
-            health_status: if t.healthy() { "HEALTHY" } else { "UNKNOWN" }.into(),
+            // A task's healthStatus comes from its essential containers' health checks: UNKNOWN while
+            // they are evaluated "or there are no container health checks defined" (API HealthCheck,
+            // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html), whatever
+            // the scheduler counts toward minimumHealthyPercent.
+            health_status: if td.health_check_interval_ms.is_some() && t.healthy() { "HEALTHY" } else { "UNKNOWN" }.into(),
             created_at: self.ts(self.task_created_at_ms(id)),
             started_at: self.task_moment(id, TaskMoment::Started).map(|m| self.ts(m)),
             stopping_at: self.task_moment(id, TaskMoment::Stopping).map(|m| self.ts(m)),
@@ -477,8 +481,8 @@ impl Engine {
         }
     }
 
-    /// When a RUNNING task counts as healthy (reference §1.3 and §9.4): with a load balancer after
-    /// the target passes its health checks and never before the grace period; with a container
+    /// When a RUNNING task counts as healthy (reference §1.3 and §9.4): with a load balancer once the
+    /// target passes its first health check (the grace period does not delay it); with a container
     /// health check after its first interval; otherwise `Timings::healthy_after_running_ms` after RUNNING
     /// (40 s by default, today's documented rule; 0 for the 2019 rule).
     fn health_delay_ms(&self, id: TaskId) -> SimTimeMs {
@@ -489,7 +493,11 @@ impl Engine {
         if let Some(s) = origin.service {
             let svc = &self.services[s.index()];
             if let Some(lb) = &svc.load_balancer {
-                delay = delay.max(lb.time_to_healthy_ms).max(svc.health_check_grace_ms);
+                // healthCheckGracePeriodSeconds only makes the scheduler ignore *unhealthy* checks
+                // ("ignores unhealthy Elastic Load Balancing ... and container health checks after a
+                // task has first started", UpdateService API reference): a target that passes its
+                // check counts at once, within the grace period too.
+                delay = delay.max(lb.time_to_healthy_ms);
                 has_check = true;
             }
         }

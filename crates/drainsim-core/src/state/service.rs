@@ -294,7 +294,6 @@ pub struct ServiceState {
     pub constraint_specs: Vec<api::PlacementConstraint>,
     pub distinct_instance: bool,
     pub load_balancer: Option<LoadBalancerConfig>,
-    pub health_check_grace_ms: SimTimeMs,
     pub health_check_grace_seconds: Option<i64>,
     pub status: ServiceStatus,
     pub created_at_ms: SimTimeMs,
