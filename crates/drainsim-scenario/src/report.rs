@@ -7,8 +7,9 @@ use drainsim_core::{Engine, InstanceView, ServiceView};
 
 use crate::outcome::{all_drains_completed_at, ExpectationResult, RunOutcome};
 
-/// Bumped whenever a field changes meaning or disappears.
-pub const REPORT_VERSION: u32 = 1;
+/// Bumped whenever a field changes meaning or disappears. Version 2 renamed `endTimeMs` (when the
+/// run stopped) to `runEndedAtMs`, so that it is not mistaken for the scenario's `endTimeMs` bound.
+pub const REPORT_VERSION: u32 = 2;
 
 /// The JSON report of one run (`drainsim run --json`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -20,8 +21,9 @@ pub struct Report {
     pub scenario: String,
     /// The seed the run used.
     pub seed: u64,
-    /// Simulated time when the run stopped.
-    pub end_time_ms: u64,
+    /// Simulated time when the run stopped (not the scenario's `endTimeMs`, the bound it ran under).
+    /// Version 1 called it `endTimeMs`.
+    pub run_ended_at_ms: u64,
     /// Events the engine processed.
     pub events_processed: u64,
     /// The trace digest, 16 hex digits: equal digests mean equal runs.
@@ -260,7 +262,7 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
 struct Header {
     scenario: String,
     seed: u64,
-    end_time_ms: u64,
+    run_ended_at_ms: u64,
     events_processed: u64,
     trace_digest: String,
     stop_reason: String,
@@ -275,7 +277,7 @@ fn header(outcome: &RunOutcome) -> Header {
     Header {
         scenario: outcome.scenario_name.clone(),
         seed: outcome.seed,
-        end_time_ms: e.now_ms(),
+        run_ended_at_ms: e.now_ms(),
         events_processed: e.events_processed(),
         trace_digest: format!("{:016x}", e.trace().digest()),
         stop_reason: outcome.stop_reason.as_str().into(),
@@ -303,7 +305,7 @@ pub fn build(outcome: &RunOutcome) -> Report {
         report_version: REPORT_VERSION,
         scenario: h.scenario,
         seed: h.seed,
-        end_time_ms: h.end_time_ms,
+        run_ended_at_ms: h.run_ended_at_ms,
         events_processed: h.events_processed,
         trace_digest: h.trace_digest,
         stop_reason: h.stop_reason,
@@ -350,7 +352,7 @@ impl Serialize for Streamed<'_> {
         st.serialize_field("reportVersion", &REPORT_VERSION)?;
         st.serialize_field("scenario", &h.scenario)?;
         st.serialize_field("seed", &h.seed)?;
-        st.serialize_field("endTimeMs", &h.end_time_ms)?;
+        st.serialize_field("runEndedAtMs", &h.run_ended_at_ms)?;
         st.serialize_field("eventsProcessed", &h.events_processed)?;
         st.serialize_field("traceDigest", &h.trace_digest)?;
         st.serialize_field("stopReason", &h.stop_reason)?;
