@@ -390,7 +390,12 @@ fn print_text(
     }
     say!("\nexpectations:");
     for x in &outcome.expectations {
-        say!("  {} {}  ({})", if x.passed { "PASS" } else { "FAIL" }, x.name, x.detail);
+        // A Check step's expectations say which step, and when; a step's own result names both.
+        let at = match x.step {
+            Some(n) if !x.name.starts_with("step ") => format!("step {n} at {}: ", drainsim_core::time::format_sim_time(x.at_ms)),
+            _ => String::new(),
+        };
+        say!("  {} {at}{}  ({})", if x.passed { "PASS" } else { "FAIL" }, x.name, x.detail);
     }
     if let Some(v) = &outcome.invariant_violation {
         say!("  FAIL invariant: {v}");

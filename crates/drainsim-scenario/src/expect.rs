@@ -35,7 +35,7 @@ fn show(v: Option<u64>) -> String {
 /// Evaluates one expectation now. `stop` is the run's stop reason when evaluated at the end.
 pub fn evaluate(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> ExpectationResult {
     let (name, passed, detail) = judge(e, exp, stop);
-    ExpectationResult { name, passed, detail, at_ms: e.now_ms() }
+    ExpectationResult { name, passed, detail, at_ms: e.now_ms(), step: None }
 }
 
 /// An expectation's display name, whether it held, and what was observed.

@@ -15,6 +15,9 @@ pub struct ExpectationResult {
     pub detail: String,
     /// Simulated time at which it was evaluated.
     pub at_ms: u64,
+    /// The step (1-based) that evaluated it: a `Check` step's expectations and a step's own
+    /// `expect:`; None for the expectations checked when the run ends.
+    pub step: Option<usize>,
 }
 
 /// The result of one step.

@@ -68,6 +68,11 @@ pub struct ExpectationReport {
     pub passed: bool,
     /// What was observed.
     pub detail: String,
+    /// Simulated time at which it was evaluated.
+    pub at_ms: u64,
+    /// The step (1-based) that evaluated it; absent for the expectations checked when the run ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
 }
 
 /// A container instance at the end of the run.
@@ -290,7 +295,13 @@ fn header(outcome: &RunOutcome) -> Header {
         expectations: outcome
             .expectations
             .iter()
-            .map(|x: &ExpectationResult| ExpectationReport { name: x.name.clone(), passed: x.passed, detail: x.detail.clone() })
+            .map(|x: &ExpectationResult| ExpectationReport {
+                name: x.name.clone(),
+                passed: x.passed,
+                detail: x.detail.clone(),
+                at_ms: x.at_ms,
+                step: x.step,
+            })
             .collect(),
         invariant_violation: outcome.invariant_violation.clone(),
         all_drains_completed_at_ms: all_drains_completed_at(e),

@@ -152,7 +152,8 @@ pub(crate) fn run_step(
             }
             Action::Advance => Outcome::Checked,
             Action::Check(list) => {
-                let results: Vec<ExpectationResult> = list.iter().map(|e| evaluate(engine, e, None)).collect();
+                let results: Vec<ExpectationResult> =
+                    list.iter().map(|e| ExpectationResult { step: Some(n + 1), ..evaluate(engine, e, None) }).collect();
                 return Ok((format!("checked {} expectations", results.len()), results));
             }
             Action::Ecs(_) => unreachable!("handled above"),
@@ -166,6 +167,7 @@ pub(crate) fn run_step(
         passed,
         detail,
         at_ms: engine.now_ms(),
+        step: Some(n + 1),
     };
     Ok((summary, vec![result]))
 }
