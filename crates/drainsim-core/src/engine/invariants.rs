@@ -196,8 +196,8 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 ),
             );
         }
-        if s.status == ServiceStatus::Inactive && !s.tasks.is_empty() {
-            return fail("service-status", format!("{}: INACTIVE with tasks", e.strings.resolve(s.name)));
+        if s.status == ServiceStatus::Inactive && s.tasks.iter().any(|t| e.tasks[t.index()].last_status < TaskStatus::Stopping) {
+            return fail("service-status", format!("{}: INACTIVE with a task not yet STOPPING", e.strings.resolve(s.name)));
         }
         // The task list holds exactly the service's live tasks: as many as the recount, each live
         // and the service's own, none twice.

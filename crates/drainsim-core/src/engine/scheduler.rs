@@ -17,7 +17,7 @@ use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::infra::queue::EventKind;
 use crate::infra::time::MINUTE_MS;
 use crate::placement::{Owner, PlacementFailure};
-use crate::rules::lifecycle::InstanceStatus;
+use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
 use crate::state::service::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus, StallReason};
 use crate::state::task::StopCode;
 use crate::state::trace::{Change, Subject};
@@ -98,6 +98,12 @@ impl Engine {
             match trigger {
                 Trigger::TaskStopped(id) => self.on_task_stopped(id),
                 Trigger::TaskHealthy(s) | Trigger::TaskLeft(s) => self.request_pass(s),
+                Trigger::TaskStopping(s) => {
+                    // Only a deleted service waits for its tasks to reach STOPPING.
+                    if self.services[s.index()].status == ServiceStatus::Draining {
+                        self.request_pass(s);
+                    }
+                }
                 Trigger::HealthyTaskLost(s, cause) => self.note_health_loss(s, cause),
                 Trigger::TaskFailedToStart(s) => self.note_failed_start(s),
                 Trigger::InstancePlaceable(cluster) => {
@@ -234,13 +240,19 @@ impl Engine {
         self.after_pass(id, outcome);
     }
 
+    /// A deleted (DRAINING) service stops every task, and is INACTIVE once all of them are
+    /// STOPPING or STOPPED ("After all tasks have transitioned to either STOPPING or STOPPED status,
+    /// the service status moves from DRAINING to INACTIVE",
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteService.html>); from then
+    /// on its name can be reused. A task still deregistering from a load balancer (DEACTIVATING)
+    /// holds it DRAINING.
     fn deleted_service_pass(&mut self, id: ServiceId) {
         for t in self.services[id.index()].tasks.clone() {
             self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Service deleted");
         }
-        if self.services[id.index()].tasks.is_empty() {
+        if self.services[id.index()].tasks.iter().all(|t| self.tasks[t.index()].last_status >= TaskStatus::Stopping) {
             self.services.set_status(id, ServiceStatus::Inactive);
-            self.record(Subject::Service(id), Change::ServiceInactive, "service deleted and its tasks stopped");
+            self.record(Subject::Service(id), Change::ServiceInactive, "service deleted and its tasks stopping");
         }
     }
 

@@ -412,6 +412,11 @@ impl Engine {
         if to == TaskStatus::Stopped {
             self.triggers.push(Trigger::TaskStopped(id));
         }
+        if to == TaskStatus::Stopping {
+            if let Some(s) = self.tasks.origin(id).service {
+                self.triggers.push(Trigger::TaskStopping(s));
+            }
+        }
     }
 
     /// Frees a stopped or orphaned task's reservation and removes it from its instance and service.

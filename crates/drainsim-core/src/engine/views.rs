@@ -425,9 +425,11 @@ impl Engine {
         (0..self.services.len() as u32).map(|n| ServiceView { engine: self, id: ServiceId(n) })
     }
 
-    /// The first service created with this `serviceName`, in any cluster.
+    /// The service with this `serviceName`, in any cluster: the one not INACTIVE if there is one
+    /// (a name is reused once its deleted service is INACTIVE), else the last one created.
     pub fn service_named(&self, name: &str) -> Option<ServiceView<'_>> {
-        self.services().find(|s| s.name() == name)
+        let mut named = self.services().filter(|s| s.name() == name).collect::<Vec<_>>();
+        named.iter().rposition(|s| s.status() != ServiceStatus::Inactive).map(|n| named.swap_remove(n)).or_else(|| named.pop())
     }
 
     /// A service by its `serviceArn`, exactly as ECS returned it (either ARN format).

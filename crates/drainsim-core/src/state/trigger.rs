@@ -16,6 +16,8 @@ pub(crate) enum Trigger {
     /// A task reached STOPPED: its service re-plans; freed room wakes services waiting for it; on a
     /// DRAINING instance, daemon services check whether only their task is left.
     TaskStopped(TaskId),
+    /// A task of a service reached STOPPING (a deleted service may now be INACTIVE).
+    TaskStopping(ServiceId),
     /// A task of a service turned healthy (it now counts toward minimumHealthyPercent).
     TaskHealthy(ServiceId),
     /// A healthy task of a service was lost for a reason other than the scheduler's own stop.
