@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// The ECS exception names of the operations drainsim models (reference §8).
+/// The ECS exception names of the operations drainsim models (<https://github.com/boto/botocore/blob/develop/botocore/data/ecs/2014-11-13/service-2.json>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum EcsErrorKind {
     /// `ClientException`.

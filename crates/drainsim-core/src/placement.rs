@@ -1,4 +1,4 @@
-//! Task placement in ECS's order (reference §2.3): (1) instances whose resources fit — CPU, memory,
+//! Task placement in ECS's order (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>): (1) instances whose resources fit — CPU, memory,
 //! ports, task ENIs — among ACTIVE instances with a connected agent, (2) placement constraints,
 //! (3) strategies, (4) selection.
 //!
@@ -293,7 +293,7 @@ pub struct PlacementFailure {
     pub closest: Option<InstanceId>,
 }
 
-/// Parses placement strategies (at most 5 rules; reference §2.3).
+/// Parses placement strategies (at most 5 rules; <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>).
 pub(crate) fn parse_strategies(
     strings: &mut crate::infra::intern::Interner,
     list: &[api::PlacementStrategy],

@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::infra::time::{SimTimeMs, HOUR_MS, MAX_SIM_TIME_MS, SECOND_MS};
 
-/// Durations of AWS-side processes (reference §9.3). Every field is milliseconds.
+/// Durations of AWS-side processes (docs/ecs-choices.md). Every field is milliseconds.
 ///
 /// Read from a scenario's `timings:` (camelCase field names, unknown fields refused, an absent field
 /// keeps its default below). Every duration is at most [`MAX_SIM_TIME_MS`];
@@ -16,7 +16,7 @@ pub struct Timings {
     /// Each stage of an agent update (PENDING→STAGING→STAGED→UPDATING→UPDATED).
     #[serde(deserialize_with = "duration")]
     pub agent_update_stage_ms: SimTimeMs,
-    /// How long an INACTIVE instance stays describable (reference §3.2: one hour).
+    /// How long an INACTIVE instance stays describable (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html>: one hour).
     #[serde(deserialize_with = "duration")]
     pub inactive_describable_ms: SimTimeMs,
     /// Period of the retry pass of a service that has work it could not do.

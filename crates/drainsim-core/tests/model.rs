@@ -5,7 +5,7 @@
 //! DeregisterContainerInstance with and without force, ListContainerInstances, RunTask to put tasks
 //! on instances, and time advances), with a small reference model stepping beside the engine.
 //!
-//! The model is plain Rust written from the rules (reference §3, §5, §9.1, §9.10), not from the
+//! The model is plain Rust written from the rules (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>, docs/ecs-choices.md, docs/ecs-choices.md), not from the
 //! engine's tables: a `BTreeMap` of explicit settings resolved principal → root user → AWS default,
 //! and a map of instance name → expected status (with the trunk ENI's 5 s + 10 s + 2 s registration
 //! and 5 s + 5 s detach, and INACTIVE instances forgotten after an hour). After every request the

@@ -89,12 +89,12 @@ pub struct ServiceCase {
 }
 
 impl ServiceCase {
-    /// ceil(desired × min / 100): the healthy floor (reference §1.3).
+    /// ceil(desired × min / 100): the healthy floor (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>).
     pub fn floor(&self) -> u32 {
         (self.desired * self.min_percent).div_ceil(100)
     }
 
-    /// floor(desired × max / 100): the task ceiling (reference §1.3).
+    /// floor(desired × max / 100): the task ceiling (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>).
     pub fn ceiling(&self) -> u32 {
         self.desired * self.max_percent / 100
     }

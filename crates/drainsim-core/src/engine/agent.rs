@@ -1,4 +1,4 @@
-//! UpdateContainerAgent (reference §3.4): the `agentUpdateStatus` walk
+//! UpdateContainerAgent (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerAgent.html>): the `agentUpdateStatus` walk
 //! PENDING→STAGING→STAGED→UPDATING→UPDATED over simulated time, FAILED when injected.
 
 use crate::api::{self, Response};
@@ -77,7 +77,7 @@ impl Engine {
         if i.agent_update_epoch != epoch || i.status == InstanceStatus::Inactive {
             return;
         }
-        // A disconnected agent stays where it is and resumes when it reconnects (reference §3.4).
+        // A disconnected agent stays where it is and resumes when it reconnects (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerAgent.html>).
         if !i.agent_connected {
             return;
         }

@@ -38,7 +38,7 @@ impl Engine {
         render_id(self.instance_uuid(id), self.instances[id.index()].long_arn)
     }
 
-    /// The container instance ARN, in the format chosen at registration (reference §5).
+    /// The container instance ARN, in the format chosen at registration (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>).
     pub(crate) fn instance_arn(&self, id: InstanceId) -> String {
         let i = &self.instances[id.index()];
         if i.long_arn {
@@ -180,7 +180,7 @@ impl Engine {
         }
     }
 
-    /// Bumps an instance's version (every change that would emit an ECS event, reference §3.3).
+    /// Bumps an instance's version (every change that would emit an ECS event, <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>).
     pub(crate) fn bump_version(&mut self, id: InstanceId) {
         self.instances.bump_version(id);
     }
@@ -312,7 +312,7 @@ impl Engine {
             }
         }
         self.settings.validate_principal(caller_arn)?;
-        // Tagging requires the long ARN format (reference §5).
+        // Tagging requires the long ARN format (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>).
         if !req.tags.is_empty() && !self.settings.is_enabled(caller_arn, SettingName::ContainerInstanceLongArnFormat) {
             return Err(EcsError::invalid_parameter("Long arn format must be used for tagging operations"));
         }
@@ -439,7 +439,7 @@ impl Engine {
 
     // ----- DeregisterContainerInstance -----
 
-    /// Reference §3.5 and §9.9: without `force`, an instance with tasks that are not STOPPED is
+    /// Reference <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html> and docs/ecs-choices.md: without `force`, an instance with tasks that are not STOPPED is
     /// refused; with `force`, its tasks are orphaned and their services replace them.
     pub(crate) fn deregister_container_instance(
         &mut self,
@@ -588,7 +588,7 @@ impl Engine {
 
     // ----- UpdateContainerInstancesState -----
 
-    /// Reference §1.1 and §9.1: only ACTIVE and DRAINING are valid targets; at most 10 instances; an
+    /// Reference <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerInstancesState.html> and docs/ecs-choices.md: only ACTIVE and DRAINING are valid targets; at most 10 instances; an
     /// unknown instance is a `MISSING` failure; an instance in a status that cannot move is a failure
     /// named after its status; the rest of the call proceeds; same-status updates change nothing.
     pub(crate) fn update_container_instances_state(

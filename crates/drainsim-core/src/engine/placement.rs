@@ -80,7 +80,7 @@ impl Engine {
     }
 
     /// An awsvpc task needs the task ENI limit of every instance type it could land on: an instance
-    /// type missing from the table without an explicit limit is a clear error (reference §4.2).
+    /// type missing from the table without an explicit limit is a clear error (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>).
     pub(crate) fn check_eni_limits_known(&self, cluster: ClusterId, td: TaskDefId) -> Result<(), EcsError> {
         if self.task_defs[td.index()].network_mode != crate::state::task::NetworkMode::Awsvpc {
             return Ok(());

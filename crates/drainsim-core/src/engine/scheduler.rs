@@ -1,5 +1,5 @@
-//! The draining scheduler (seed text of UpdateContainerInstancesState; reference §1, §2.3–§2.5, §9.5–
-//! §9.7, §9.11): one scheduling pass per service, what triggers it, and the observations the report
+//! The draining scheduler (seed text of UpdateContainerInstancesState; <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-draining.html>, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>–<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>, docs/ecs-choices.md–
+//! docs/ecs-choices.md, docs/ecs-choices.md): one scheduling pass per service, what triggers it, and the observations the report
 //! is made of (min healthy, max tasks, stalls, floor breaches, drain completion times).
 //!
 //! One REPLICA pass, in order:
@@ -24,7 +24,7 @@ use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
 
-/// Longest back-off between start attempts after failed starts (reference §2.5: 15 minutes).
+/// Longest back-off between start attempts after failed starts (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>: 15 minutes).
 pub const MAX_START_BACKOFF_MS: u64 = 15 * MINUTE_MS;
 
 /// The tasks a pass stopped, for its service events: not yet RUNNING, and RUNNING.
@@ -199,7 +199,7 @@ impl Engine {
     }
 
     /// A task of the service failed to start: the scheduler backs off, up to 15 minutes
-    /// (reference §2.5), and says so.
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>), and says so.
     fn note_failed_start(&mut self, id: ServiceId) {
         let now = self.now_ms;
         let retry_interval_ms = self.config.timings.scheduler_retry_interval_ms;
@@ -212,7 +212,7 @@ impl Engine {
     }
 
     /// The daemon service's desired count: one task per ACTIVE instance of its cluster (a DRAINING
-    /// instance does not count; reference §9.6).
+    /// instance does not count; docs/ecs-choices.md).
     pub(crate) fn refresh_daemon_desired(&mut self, id: ServiceId) {
         let cluster = self.services[id.index()].cluster;
         let n = self.clusters[cluster.index()]
@@ -256,7 +256,7 @@ impl Engine {
         }
     }
 
-    /// Orders tasks for stopping: unhealthy first, then oldest, then by task ARN (reference §9.7).
+    /// Orders tasks for stopping: unhealthy first, then oldest, then by task ARN (docs/ecs-choices.md).
     fn stop_order(&self, tasks: &mut [TaskId]) {
         tasks.sort_by_key(|t| {
             let task = &self.tasks[t.index()];
@@ -309,7 +309,7 @@ impl Engine {
         (keep, drain_candidates)
     }
 
-    /// Step 1: tasks not yet RUNNING on a DRAINING instance stop at once (reference §1.2).
+    /// Step 1: tasks not yet RUNNING on a DRAINING instance stop at once (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-draining.html>).
     fn stop_starting_on_draining(&mut self, drain_candidates: &mut Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) {
         drain_candidates.retain(|t| {
             if self.tasks[t.index()].last_status.is_starting() {
@@ -336,7 +336,7 @@ impl Engine {
     /// balances its field (by instance: the instance with the most of the service's tasks; by an
     /// attribute: the value with the most, then the instance with the most); with no strategy (and
     /// with `random`, which drainsim keeps deterministic) the Availability Zone with the most of the
-    /// service's tasks, then the instance with the most (reference §2.3). Ties go to the newest
+    /// service's tasks, then the instance with the most (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>). Ties go to the newest
     /// task. A very large scale-in (more than 256 at once) takes the unhealthy, then the newest,
     /// without rebalancing per stop.
     fn scale_in(&mut self, id: ServiceId, keep: &mut Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) {
@@ -465,7 +465,7 @@ impl Engine {
     }
 
     /// Step 4: stop RUNNING tasks on DRAINING instances, unhealthy ones always, healthy ones only
-    /// while the healthy tasks stay above the floor; in stop order (reference §9.7). Returns how
+    /// while the healthy tasks stay above the floor; in stop order (docs/ecs-choices.md). Returns how
     /// many drain candidates it had to leave running.
     fn stop_drained_within_floor(
         &mut self,

@@ -198,7 +198,7 @@ impl Engine {
             (SchedulingStrategy::Replica, Some(n)) => Some(n as u32),
         };
         self.services.set_deployment_configuration(id, min, max);
-        // Updating the service resets the failed-start throttle (reference §2.5).
+        // Updating the service resets the failed-start throttle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>).
         let schedule = self.services.schedule_mut(id);
         schedule.failed_starts = 0;
         schedule.start_backoff_until_ms = 0;
@@ -301,7 +301,7 @@ impl Engine {
         }
     }
 
-    /// The message text of a service's `n`-th event, as ECS writes it (reference §2.4).
+    /// The message text of a service's `n`-th event, as ECS writes it (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html>).
     pub(crate) fn service_event_message(&self, id: ServiceId, n: usize) -> String {
         let label = self.service_label(id);
         let list = |count: u32, listed: &[TaskId]| {

@@ -271,7 +271,7 @@ impl Engine {
         }
     }
 
-    /// Whether new tasks get long ARNs (`taskLongArnFormat` of the caller, reference §5), cached
+    /// Whether new tasks get long ARNs (`taskLongArnFormat` of the caller, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>), cached
     /// until a setting changes.
     fn task_long_arn_format(&mut self) -> bool {
         let generation = self.settings.generation();
@@ -486,7 +486,7 @@ impl Engine {
         }
     }
 
-    /// When a RUNNING task counts as healthy (reference §1.3 and §9.4): with a load balancer once the
+    /// When a RUNNING task counts as healthy (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html> and docs/ecs-choices.md): with a load balancer once the
     /// target passes its first health check (the grace period does not delay it); with a container
     /// health check after its first interval; otherwise `Timings::healthy_after_running_ms` after RUNNING
     /// (40 s by default, today's documented rule; 0 for the 2019 rule).
@@ -589,7 +589,7 @@ impl Engine {
         }
     }
 
-    /// Orphans every task of an instance being force-deregistered (reference §3.5, §9.9): they leave
+    /// Orphans every task of an instance being force-deregistered (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html>, docs/ecs-choices.md): they leave
     /// the accounting at once and their services replace them.
     pub(crate) fn orphan_tasks(&mut self, instance: InstanceId) {
         let tasks = self.instances[instance.index()].tasks.clone();

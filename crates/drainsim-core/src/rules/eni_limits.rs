@@ -1,8 +1,8 @@
 //! ECS task ENI limits per EC2 instance type, with and without `awsvpcTrunking`.
 //!
 //! Source: the Amazon ECS Developer Guide page on ENI trunking, "supported instance types" table,
-//! as of June 2023, transcribed in `reference/ecs-semantics.md` §4.2 ("Task limit table (without /
-//! with trunking)"), plus the "Unsupported types" bullet of §4.1.
+//! as of June 2023, transcribed in `reference/ecs-semantics.md` <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html> ("Task limit table (without /
+//! with trunking)"), plus the "Unsupported types" bullet of <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html>.
 //!
 //! Each row gives the number of `awsvpc` tasks an instance can run:
 //! * **without trunking** — every task uses one ENI and the instance's primary ENI is not available
@@ -21,7 +21,7 @@
 //!
 //! Everything here is plain `std`; lookups are binary searches over sorted static slices.
 
-/// One row of the developer guide's "supported instance types" table (reference §4.2).
+/// One row of the developer guide's "supported instance types" table (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EniLimitRow {
     /// Instance type, e.g. `"c5.large"`.
@@ -42,7 +42,7 @@ pub const TASK_ENI_LIMITS_ROW_COUNT: usize = 435;
 
 /// The task ENI limit table, sorted by `instance_type` (byte order), each type once.
 ///
-/// Row count: 435, equal to the 435 stated by the reference. Shorthand in §4.2 was expanded as:
+/// Row count: 435, equal to the 435 stated by the reference. Shorthand in <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html> was expanded as:
 /// * families sharing one line (`m5`, `m5a`, `m5ad`; `c5`, `c5d`; `m6g`, `m6gd`, `m7g`; …) each get
 ///   the full row list;
 /// * `m5d`: the 8 `m5` sizes plus `metal` 14/120 (9 rows);

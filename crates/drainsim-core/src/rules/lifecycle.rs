@@ -2,7 +2,7 @@
 //! transitions of each (built into graphs by [`crate::rules::transitions`], which the engine checks every
 //! transition against).
 
-/// `ContainerInstance.status` (reference §3.1). `INACTIVE` is a status but not a member of the
+/// `ContainerInstance.status` (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>). `INACTIVE` is a status but not a member of the
 /// `ContainerInstanceStatus` filter enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InstanceStatus {
@@ -74,7 +74,7 @@ impl InstanceStatus {
     }
 }
 
-/// `AgentUpdateStatus` (reference §3.4).
+/// `AgentUpdateStatus` (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerAgent.html>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AgentUpdateStatus {
     /// `PENDING`.
@@ -139,7 +139,7 @@ impl AgentUpdateStatus {
     }
 }
 
-/// Attachment status (the seed's list plus today's FAILED; reference §4.3).
+/// Attachment status (the seed's list plus today's FAILED; <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Attachment.html>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AttachmentStatus {
     /// `PRECREATED`.
@@ -246,7 +246,7 @@ impl TaskStatus {
     ];
 
     /// The legal transitions: the forward walk, plus the short cuts a task told to stop before it
-    /// ran takes (reference §2.1).
+    /// ran takes (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle.html>).
     pub const TRANSITIONS: &'static [(TaskStatus, TaskStatus)] = &[
         (TaskStatus::Provisioning, TaskStatus::Pending),
         (TaskStatus::Pending, TaskStatus::Activating),

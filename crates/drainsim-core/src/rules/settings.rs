@@ -1,4 +1,4 @@
-//! Account settings (reference §5 and §9.10): the `SettingName` enum, values, and the one function
+//! Account settings (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html> and docs/ecs-choices.md): the `SettingName` enum, values, and the one function
 //! that resolves a setting for a principal — explicit principal setting, else the root user's setting
 //! (the account default), else the AWS default.
 
@@ -76,7 +76,7 @@ impl SettingName {
     }
 
     /// The AWS default: what applies when neither the principal nor the root user has a setting
-    /// (reference §9.10: long ARN formats enabled since 2021, `awsvpcTrunking` disabled).
+    /// (docs/ecs-choices.md: long ARN formats enabled since 2021, `awsvpcTrunking` disabled).
     pub fn aws_default(self) -> &'static str {
         match self {
             SettingName::ServiceLongArnFormat | SettingName::TaskLongArnFormat | SettingName::ContainerInstanceLongArnFormat => {
@@ -147,7 +147,7 @@ impl AccountSettings {
         Ok(())
     }
 
-    /// Whether a principal is a federated user (reference §5: they always take the root user's
+    /// Whether a principal is a federated user (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>: they always take the root user's
     /// settings and cannot have their own).
     pub fn is_federated(&self, principal_arn: &str) -> bool {
         principal_arn
@@ -174,7 +174,7 @@ impl AccountSettings {
         }
     }
 
-    /// The one resolution rule (reference §5): the principal's explicit setting, else the root user's,
+    /// The one resolution rule (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>): the principal's explicit setting, else the root user's,
     /// else the AWS default (reported with the root ARN, as ECS does).
     pub fn resolve(&self, principal_arn: &str, name: SettingName) -> ResolvedSetting {
         if let Some(v) = self.explicit.get(&(principal_arn.to_string(), name)) {

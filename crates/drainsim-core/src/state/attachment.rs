@@ -1,4 +1,4 @@
-//! Attachments (reference §4.3, §4.4, §9.2): the trunk ENI of a container instance registered with
+//! Attachments (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Attachment.html>, <https://github.com/aws/amazon-ecs-agent>, docs/ecs-choices.md): the trunk ENI of a container instance registered with
 //! `awsvpcTrunking` (PRECREATED → ATTACHING → ATTACHED, acknowledged by the agent with
 //! SubmitAttachmentStateChanges; DETACHING → DETACHED → DELETED on deregistration) and the task ENIs
 //! of awsvpc tasks (PRECREATED → ATTACHING → ATTACHED → DETACHING → DELETED).
@@ -35,7 +35,7 @@ pub struct AttachmentState {
     pub eni_id: u64,
 }
 
-/// The statusReason of a trunk provisioning failure (the form of reference §3.1's example).
+/// The statusReason of a trunk provisioning failure (the form of <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>'s example).
 pub const TRUNK_FAILURE_REASON: &str =
     "Unexpected EC2 error while attempting to Create Network Interface in subnet 'subnet-0a1b2c3d': InsufficientFreeAddressesInSubnet";
 

@@ -44,7 +44,7 @@ pub(crate) struct ParsedResources {
     pub custom: Vec<api::Resource>,
 }
 
-/// When an instance's drain started and ended (reference §9.11), in 24 bytes (`NOT_YET` for a
+/// When an instance's drain started and ended (docs/ecs-choices.md), in 24 bytes (`NOT_YET` for a
 /// moment that has not come).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DrainTimes {
@@ -174,7 +174,7 @@ impl InstanceState {
     }
 
     /// Records when, during its drain, `runningTasksCount` first reached 0 and when its last task
-    /// stopped (reference §9.11: the drain is complete when every task is STOPPED).
+    /// stopped (docs/ecs-choices.md: the drain is complete when every task is STOPPED).
     fn note_drain_progress(&mut self, now_ms: SimTimeMs) {
         if self.status != InstanceStatus::Draining || self.drain.started_at_ms().is_none() {
             return;
@@ -187,7 +187,7 @@ impl InstanceState {
         }
     }
 
-    /// Whether the instance accepts placements: ACTIVE with a connected agent (reference §2.3).
+    /// Whether the instance accepts placements: ACTIVE with a connected agent (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>).
     pub fn is_placeable(&self) -> bool {
         self.status == InstanceStatus::Active && self.agent_connected
     }
@@ -196,13 +196,13 @@ impl InstanceState {
 /// The attribute naming an instance's trunk ENI once it is attached.
 pub const TRUNK_ID_ATTRIBUTE: &str = "ecs.awsvpc-trunk-id";
 
-/// Custom attribute limits (reference §3.3).
+/// Custom attribute limits (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>).
 pub const MAX_CUSTOM_ATTRIBUTES: usize = 10;
-/// Tag limits (reference §3.3).
+/// Tag limits (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>).
 pub const MAX_TAGS: usize = 50;
 /// DescribeContainerInstances accepts at most this many instances.
 pub const MAX_DESCRIBE_INSTANCES: usize = 100;
-/// UpdateContainerInstancesState accepts at most this many instances (reference §1.1).
+/// UpdateContainerInstancesState accepts at most this many instances (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerInstancesState.html>).
 pub const MAX_UPDATE_STATE_INSTANCES: usize = 10;
 
 pub(crate) fn valid_attribute_name(name: &str) -> bool {
@@ -279,7 +279,7 @@ pub(crate) fn page_size(max_results: Option<i64>, limit: usize) -> Result<usize,
     }
 }
 
-/// Renders a 128-bit id: 32 hex digits (new format) or a hyphenated UUID (old format, reference §5).
+/// Renders a 128-bit id: 32 hex digits (new format) or a hyphenated UUID (old format, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>).
 pub(crate) fn render_id(uuid: u128, long: bool) -> String {
     let hex = format!("{uuid:032x}");
     if long {
@@ -411,14 +411,14 @@ impl Instances {
         self.port_sets.modified(id, f)
     }
 
-    /// One more `version` (every change that would emit an ECS event, reference §3.3).
+    /// One more `version` (every change that would emit an ECS event, <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>).
     pub(crate) fn bump_version(&mut self, id: Id) {
         let i = &mut self.records[id.index()];
         i.version = i.version.checked_add(1).expect("version overflows");
     }
 
     /// Moves `status` to `to` at `now_ms` (the caller checked the transition): entering DRAINING
-    /// starts a drain (its moments are the instance's own, reference §9.11).
+    /// starts a drain (its moments are the instance's own, docs/ecs-choices.md).
     pub(crate) fn set_status(&mut self, id: Id, to: InstanceStatus, now_ms: SimTimeMs) {
         let i = &mut self.records[id.index()];
         i.status = to;

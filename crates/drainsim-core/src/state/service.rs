@@ -1,5 +1,5 @@
 //! Services: REPLICA and DAEMON services, their deployment configuration (defaults and validation,
-//! reference §1.3), load balancer settings, service events, and the operations CreateService,
+//! <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>), load balancer settings, service events, and the operations CreateService,
 //! UpdateService, DeleteService and DescribeServices. The scheduling pass lives in `drain`.
 
 use std::collections::BTreeMap;
@@ -77,7 +77,7 @@ impl ServiceCounts {
     }
 }
 
-/// The deployment-configuration deadlock event (reference §2.4).
+/// The deployment-configuration deadlock event (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html>).
 pub const DEADLOCK_EVENT_SUFFIX: &str = "was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.";
 
 /// Why a service fell below its floor.
@@ -256,7 +256,7 @@ pub enum ServiceEventKind {
     SteadyState,
     /// `(service NAME) was unable to place a task because no container instance met all of its requirements. ...`
     UnableToPlace { reason: crate::placement::PlacementFailureReason, closest: Option<InstanceId> },
-    /// The deployment-configuration deadlock (reference §2.4).
+    /// The deployment-configuration deadlock (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html>).
     DeploymentConfigurationDeadlock,
     /// `(service NAME) is unable to consistently start tasks successfully.`
     UnableToConsistentlyStart,
@@ -332,19 +332,19 @@ pub struct ServiceSchedule {
 }
 
 impl ServiceState {
-    /// ceil(desired × min / 100): healthy tasks never fall below this (reference §1.3).
+    /// ceil(desired × min / 100): healthy tasks never fall below this (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>).
     pub fn floor(&self) -> u32 {
         ((self.desired_count as u64 * self.minimum_healthy_percent as u64).div_ceil(100)) as u32
     }
 
-    /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (reference §1.3);
+    /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>);
     /// at most `u32::MAX` (maximumPercent has no documented cap).
     pub fn ceiling(&self) -> u32 {
         u32::try_from(self.desired_count as u64 * self.maximum_percent as u64 / 100).unwrap_or(u32::MAX)
     }
 }
 
-/// Validates and defaults a deployment configuration (reference §1.3): REPLICA 100/200, DAEMON 0/100;
+/// Validates and defaults a deployment configuration (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>): REPLICA 100/200, DAEMON 0/100;
 /// a DAEMON service's maximum must be 100; min ≤ max; max ≥ 100 for REPLICA.
 pub fn deployment_configuration(
     scheduling: SchedulingStrategy,

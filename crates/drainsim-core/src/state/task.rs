@@ -1,4 +1,4 @@
-//! Task definitions and tasks: the task lifecycle (reference §2.1)
+//! Task definitions and tasks: the task lifecycle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle.html>)
 //! PROVISIONING → PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED,
 //! resource reservation on the instance, health, and the task operations RegisterTaskDefinition,
 //! RunTask, StartTask, StopTask, ListTasks and DescribeTasks.
@@ -67,7 +67,7 @@ pub struct TaskDefinition {
     /// When the task counts as healthy after RUNNING if an essential container has a health check:
     /// the longest first-check interval over the essential containers.
     pub health_check_interval_ms: Option<SimTimeMs>,
-    /// SIGTERM→SIGKILL (the largest container stopTimeout; default 30 s, reference §2.2).
+    /// SIGTERM→SIGKILL (the largest container stopTimeout; default 30 s, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>).
     pub stop_timeout_ms: SimTimeMs,
     /// How long the slowest container takes to exit after SIGTERM (None: killed at stopTimeout).
     pub exit_after_sigterm_ms: Option<SimTimeMs>,
@@ -130,7 +130,7 @@ pub struct TaskOrigin {
     pub task_def: TaskDefId,
     pub group: Sym,
     pub started_by: Option<Sym>,
-    /// The task ARN format in force at launch (`taskLongArnFormat`, reference §5).
+    /// The task ARN format in force at launch (`taskLongArnFormat`, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>).
     pub long_arn: bool,
     /// Registered with the service's target group (goes through DEACTIVATING when stopped).
     pub in_target_group: bool,
