@@ -348,10 +348,26 @@ fn print_text(
         say!("\nservices:");
         for s in &rep.services {
             let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+            // An extreme is judged against the bound of its own instant: when the desired count
+            // changed since (a DAEMON's follows its ACTIVE instances), say what the bound was then.
+            let then = |bound_then: Option<u32>, bound_now: u32, what: &str| match bound_then {
+                Some(b) if b != bound_now => format!(" ({what} then {b})"),
+                _ => String::new(),
+            };
             say!(
-                "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}  maxTasksObserved {:>4}  stalls {}  floorBreaches {}",
-                s.service_name, s.desired_count, s.running_count, s.healthy_count, s.healthy_floor, s.task_ceiling,
-                opt(s.min_healthy_observed), opt(s.max_tasks_observed), s.stalls.len(), s.floor_breaches.len()
+                "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}{}  maxTasksObserved {:>4}{}  stalls {}  floorBreaches {}",
+                s.service_name,
+                s.desired_count,
+                s.running_count,
+                s.healthy_count,
+                s.healthy_floor,
+                s.task_ceiling,
+                opt(s.min_healthy_observed),
+                then(s.floor_at_min_healthy_observed, s.healthy_floor, "floor"),
+                opt(s.max_tasks_observed),
+                then(s.ceiling_at_max_tasks_observed, s.task_ceiling, "ceiling"),
+                s.stalls.len(),
+                s.floor_breaches.len()
             );
             // Why a service got stuck, and when: the answer a drain plan needs.
             let t = |v: Option<u64>| v.map_or("still".to_string(), format_sim_time);

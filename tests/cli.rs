@@ -152,3 +152,15 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+/// An extreme is reported with the bound of its own instant: `spreadi` ran 4 tasks while its
+/// ceiling was 6 (desired 3), and was later scaled in to 1 (ceiling 2).
+#[test]
+fn extremes_carry_the_bound_of_their_instant() {
+    let report = json(&["run", "scenarios/format/services.ron", "--json"]);
+    let spreadi = report["services"].as_array().unwrap().iter().find(|s| s["serviceName"] == "spreadi").unwrap();
+    assert_eq!((spreadi["maxTasksObserved"].as_u64(), spreadi["ceilingAtMaxTasksObserved"].as_u64()), (Some(4), Some(6)));
+    assert_eq!(spreadi["taskCeiling"].as_u64(), Some(2));
+    let text = String::from_utf8_lossy(&drainsim(&["run", "scenarios/format/services.ron"]).stdout).to_string();
+    assert!(text.contains("maxTasksObserved    4 (ceiling then 6)"), "{text}");
+}

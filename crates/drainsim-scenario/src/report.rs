@@ -177,10 +177,16 @@ pub struct ServiceReport {
     pub healthy_floor: u32,
     /// floor(desired × max / 100) at the end of the run.
     pub task_ceiling: u32,
-    /// The lowest healthy count after its first steady state (null if never steady).
+    /// The lowest healthy count once its cluster's observation window opened (its first drain);
+    /// null if the window never opened.
     pub min_healthy_observed: Option<u32>,
+    /// The floor at the instant of `minHealthyObserved` (a DAEMON's, or an updated service's, floor
+    /// follows its desired count; `healthyFloor` is the one at the end).
+    pub floor_at_min_healthy_observed: Option<u32>,
     /// The most tasks it had at once.
     pub max_tasks_observed: Option<u32>,
+    /// The ceiling at the instant of `maxTasksObserved`.
+    pub ceiling_at_max_tasks_observed: Option<u32>,
     /// Failed placement attempts, by reason.
     pub placement_failures: Vec<CountByReason>,
     /// Its stall episodes.
@@ -235,7 +241,9 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
         healthy_floor: s.healthy_floor(),
         task_ceiling: s.task_ceiling(),
         min_healthy_observed: s.min_healthy_observed(),
+        floor_at_min_healthy_observed: s.floor_at_min_healthy_observed(),
         max_tasks_observed: s.max_tasks_observed(),
+        ceiling_at_max_tasks_observed: s.ceiling_at_max_tasks_observed(),
         placement_failures: s.placement_failures().map(|(r, count)| CountByReason { reason: r.to_string(), count }).collect(),
         stalls: s
             .stalls()

@@ -664,12 +664,21 @@ impl Engine {
             if service.status != ServiceStatus::Active || !(drain_window || service.schedule.breach_watch) {
                 continue;
             }
-            let (healthy, live, floor) = (service.counts.healthy, service.counts.live, service.floor());
+            let (healthy, live, floor, ceiling) =
+                (service.counts.healthy, service.counts.live, service.floor(), service.ceiling());
             let s = self.services.schedule_mut(id);
             if drain_window {
-                s.observations.min_healthy_observed =
-                    Some(s.observations.min_healthy_observed.map_or(healthy, |m| m.min(healthy)));
-                s.observations.max_tasks_observed = Some(s.observations.max_tasks_observed.map_or(live, |m| m.max(live)));
+                let o = &mut s.observations;
+                // Each extreme is kept with the bound of its instant: a DAEMON's (or an updated
+                // service's) floor and ceiling follow its desired count.
+                if o.min_healthy_observed.is_none_or(|m| healthy <= m) {
+                    o.min_healthy_observed = Some(healthy);
+                    o.floor_at_min_healthy = Some(floor);
+                }
+                if o.max_tasks_observed.is_none_or(|m| live >= m) {
+                    o.max_tasks_observed = Some(live);
+                    o.ceiling_at_max_tasks = Some(ceiling);
+                }
             }
             if !s.breach_watch {
                 continue;

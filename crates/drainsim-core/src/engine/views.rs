@@ -245,6 +245,17 @@ impl<'a> ServiceView<'a> {
         self.state().schedule.observations.max_tasks_observed
     }
 
+    /// The floor at the (last) instant [`Self::min_healthy_observed`] was seen: a DAEMON's, or an
+    /// updated service's, floor follows its desired count.
+    pub fn floor_at_min_healthy_observed(&self) -> Option<u32> {
+        self.state().schedule.observations.floor_at_min_healthy
+    }
+
+    /// The ceiling at the (last) instant [`Self::max_tasks_observed`] was seen.
+    pub fn ceiling_at_max_tasks_observed(&self) -> Option<u32> {
+        self.state().schedule.observations.ceiling_at_max_tasks
+    }
+
     /// Failed placement attempts, by reason (in the order of the reasons' text).
     pub fn placement_failures(&self) -> impl Iterator<Item = (PlacementFailureReason, u64)> + 'a {
         self.state().schedule.observations.placement_failures.iter().map(|(r, c)| (*r, *c))

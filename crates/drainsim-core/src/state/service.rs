@@ -171,7 +171,12 @@ impl<R: std::fmt::Display> std::fmt::Display for Episode<R> {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServiceObservations {
     pub min_healthy_observed: Option<u32>,
+    /// The floor when `min_healthy_observed` was last seen (a DAEMON's, or an updated service's,
+    /// floor follows its desired count).
+    pub floor_at_min_healthy: Option<u32>,
     pub max_tasks_observed: Option<u32>,
+    /// The ceiling when `max_tasks_observed` was last seen.
+    pub ceiling_at_max_tasks: Option<u32>,
     /// Failed placement attempts by reason.
     pub placement_failures: BTreeMap<crate::placement::PlacementFailureReason, u64>,
     pub stalls: Vec<Episode<StallReason>>,
