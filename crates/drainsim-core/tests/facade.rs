@@ -21,6 +21,18 @@ fn register(e: &mut drainsim_core::Engine, name: &str) {
     .expect("registers");
 }
 
+/// A standalone task of `app`, run until it is RUNNING and counted as healthy.
+fn run_one_task(e: &mut drainsim_core::Engine) {
+    e.handle(Request::RunTask(RunTaskRequest {
+        cluster: Some("prod".into()),
+        task_definition: "app".into(),
+        count: Some(1),
+        ..Default::default()
+    }))
+    .expect("runs");
+    e.run_until_quiet(600_000, 1_000_000);
+}
+
 #[test]
 fn lookups_by_name_and_arn_agree_and_refuse_near_misses() {
     let mut e = common::engine_with_app(3);
@@ -37,14 +49,7 @@ fn lookups_by_name_and_arn_agree_and_refuse_near_misses() {
     }))
     .expect("a valid setting");
     register(&mut e, "new");
-    e.handle(Request::RunTask(RunTaskRequest {
-        cluster: Some("prod".into()),
-        task_definition: "app".into(),
-        count: Some(1),
-        ..Default::default()
-    }))
-    .expect("runs");
-    e.run_until_quiet(600_000, 1_000_000);
+    run_one_task(&mut e);
 
     for name in ["old", "new"] {
         let i = e.instance_named(name).expect("registered");
@@ -178,14 +183,7 @@ fn daemon_desired_counts_and_a_deleted_service_going_inactive_are_recorded() {
 fn a_task_without_container_health_checks_reports_unknown() {
     let mut e = common::engine_with_app(13);
     register(&mut e, "i0");
-    e.handle(Request::RunTask(RunTaskRequest {
-        cluster: Some("prod".into()),
-        task_definition: "app".into(),
-        count: Some(1),
-        ..Default::default()
-    }))
-    .expect("runs");
-    e.run_until_quiet(600_000, 1_000_000);
+    run_one_task(&mut e);
     let task = e.tasks().next().expect("placed");
     assert!(task.healthy(), "counted as healthy 40 s after RUNNING");
     let described = e
