@@ -350,3 +350,20 @@ pub(crate) fn parse_constraints(list: &[api::PlacementConstraint]) -> Result<boo
 pub(crate) fn ports_free(in_use: &[u16], wanted: &[u16]) -> bool {
     wanted.iter().all(|p| in_use.binary_search(p).is_err())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PlacementFailureReason as R;
+
+    /// Maps keyed by the reason list reasons in the order of their text, as they did when the keys
+    /// were the text itself (the report's `placementFailures` order depends on it).
+    #[test]
+    fn reasons_order_as_their_text() {
+        let all = [R::Agent, R::DistinctInstance, R::NoInstances, R::Cpu, R::Eni, R::Memory, R::Ports];
+        let mut by_text = all;
+        by_text.sort_by_key(|r| r.as_str());
+        let mut by_variant = all;
+        by_variant.sort();
+        assert_eq!(by_variant, by_text);
+    }
+}

@@ -166,8 +166,9 @@ pub struct Engine {
     pub(crate) events_processed: u64,
     /// The instant `step_part` left open, if any.
     pub(crate) open_instant: Option<InstantPhase>,
-    /// Services whose scheduling pass is due at the current instant.
-    pub(crate) pass_due: std::collections::BTreeSet<ServiceId>,
+    /// Services whose scheduling pass is due at the current instant, keyed `(not a daemon, id)`:
+    /// in the order the passes run (`scheduler.rs::request_pass`).
+    pub(crate) pass_due: std::collections::BTreeSet<(bool, ServiceId)>,
     /// Services touched in the current instant (observations are sampled for them).
     pub(crate) touched_services: std::collections::BTreeSet<ServiceId>,
     /// What the state pushed for the scheduler since it last reacted (see [`crate::state::trigger::Trigger`]).

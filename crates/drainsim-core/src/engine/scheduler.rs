@@ -45,30 +45,27 @@ struct PassOutcome {
 
 impl Engine {
     /// Asks for a pass of a service at the current instant.
-    pub(crate) fn request_pass(&mut self, id: ServiceId) {
-        self.pass_due.insert(id);
-    }
-
-    /// The next due pass to run: DAEMON services first, then in service-creation order. ECS
-    /// prioritises daemon tasks when it schedules: a new or re-activated instance gets its daemon
-    /// task before replica tasks take its room ("Improving daemon services in Amazon ECS",
+    ///
+    /// Due passes are kept in the order they run: DAEMON services first, then in service-creation
+    /// order (the key's first member is false for a daemon). ECS prioritises daemon tasks when it
+    /// schedules: a new or re-activated instance gets its daemon task before replica tasks take its
+    /// room ("Improving daemon services in Amazon ECS",
     /// <https://aws.amazon.com/blogs/containers/improving-daemon-services-in-amazon-ecs/>), so which
     /// service was created first must not decide whether the daemon fits.
+    pub(crate) fn request_pass(&mut self, id: ServiceId) {
+        let replica = self.services[id.index()].scheduling != SchedulingStrategy::Daemon;
+        self.pass_due.insert((replica, id));
+    }
+
+    /// The next due pass to run (see [`Self::request_pass`] for the order).
     pub(crate) fn next_due_pass(&mut self) -> Option<ServiceId> {
-        let daemon = self.pass_due.iter().copied().find(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon);
-        match daemon {
-            Some(id) => {
-                self.pass_due.remove(&id);
-                Some(id)
-            }
-            None => self.pass_due.pop_first(),
-        }
+        self.pass_due.pop_first().map(|(_, id)| id)
     }
 
     /// Runs every due pass (passes may make further passes due; each converges).
     /// Turns the passes a request made due into pass events at the current time.
     pub(crate) fn defer_due_passes(&mut self) {
-        for id in std::mem::take(&mut self.pass_due) {
+        for (_, id) in std::mem::take(&mut self.pass_due) {
             if self.services[id.index()].schedule.pass_event_at_ms != Some(self.now_ms) {
                 self.services.schedule_mut(id).pass_event_at_ms = Some(self.now_ms);
                 self.schedule(0, EventKind::SchedulerPass, id.0, 0);

@@ -439,8 +439,8 @@ impl Engine {
     /// The service with this `serviceName`, in any cluster: the one not INACTIVE if there is one
     /// (a name is reused once its deleted service is INACTIVE), else the last one created.
     pub fn service_named(&self, name: &str) -> Option<ServiceView<'_>> {
-        let mut named = self.services().filter(|s| s.name() == name).collect::<Vec<_>>();
-        named.iter().rposition(|s| s.status() != ServiceStatus::Inactive).map(|n| named.swap_remove(n)).or_else(|| named.pop())
+        let named = || self.services().filter(move |s| s.name() == name);
+        named().filter(|s| s.status() != ServiceStatus::Inactive).last().or_else(|| named().last())
     }
 
     /// A service by its `serviceArn`, exactly as ECS returned it (either ARN format).
