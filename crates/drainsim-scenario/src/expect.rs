@@ -107,6 +107,7 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> Verdict {
             on_service(e, n, |s| num(format!("{n} maxTasksObserved"), s.max_tasks_observed().map(u64::from), *c))
         }
         X::PlacementFailures(n, reason, c) => on_service(e, n, |s| service::placement_failures(s, n, reason, *c)),
+        X::AgentWaits(n, cause, c) => on_service(e, n, |s| service::agent_waits(s, n, cause, *c)),
         X::ServiceEventSeen(n, text) => on_service(e, n, |s| service::event_seen(s, n, text)),
         X::ServiceEventNotSeen(n, text) => on_service(e, n, |s| service::event_not_seen(s, n, text)),
         X::Stalled(n, reason) => on_service(e, n, |s| service::stalled(s, n, reason)),
@@ -212,6 +213,11 @@ mod service {
     pub(super) fn placement_failures(s: ServiceView, n: &str, reason: &str, c: Cmp) -> Verdict {
         let count = s.placement_failures().find(|(r, _)| r.as_str() == reason).map_or(0, |(_, c)| c);
         num(format!("{n} placementFailures {reason}"), Some(count), c)
+    }
+
+    pub(super) fn agent_waits(s: ServiceView, n: &str, cause: &str, c: Cmp) -> Verdict {
+        let tasks = s.agent_waits().find(|(k, _)| k.as_str() == cause).map_or(0, |(_, t)| t.tasks);
+        num(format!("{n} agentWaits {cause}"), Some(tasks), c)
     }
 
     pub(super) fn event_seen(s: ServiceView, n: &str, text: &str) -> Verdict {

@@ -600,6 +600,8 @@ pub enum Expectation {
     MaxTasksObserved(String, Cmp),
     /// Failed placement attempts of a service for a reason.
     PlacementFailures(String, String, Cmp),
+    /// Tasks of a service that waited in PENDING for their agent, for a cause.
+    AgentWaits(String, String, Cmp),
     /// A service event whose message contains the text was seen.
     ServiceEventSeen(String, String),
     /// No service event contains the text.

@@ -369,6 +369,7 @@ fn check_expectation(
         | MinHealthyObserved(s, _)
         | MaxTasksObserved(s, _)
         | PlacementFailures(s, _, _)
+        | AgentWaits(s, _, _)
         | ServiceEventSeen(s, _)
         | ServiceEventNotSeen(s, _)
         | Stalled(s, _)

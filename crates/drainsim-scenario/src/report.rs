@@ -123,6 +123,22 @@ pub struct CountByReason {
     pub count: u64,
 }
 
+/// Tasks of a service that waited for their agent, for one cause.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentWaitReport {
+    /// `STOPPING_TASKS` (an agent before 1.73.0 waits for every earlier stop), `RESOURCE:CPU`,
+    /// `RESOURCE:MEMORY`, `RESOURCE:PORTS` (1.73.0 or later waits for what the task needs) or
+    /// `QUEUED_BEHIND` (behind such a task in the agent's first-in, first-out queue).
+    pub cause: String,
+    /// Tasks that waited.
+    pub tasks: u64,
+    /// Their waits summed.
+    pub total_wait_ms: u64,
+    /// The longest wait.
+    pub longest_wait_ms: u64,
+}
+
 /// A stall episode of a service.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -189,6 +205,9 @@ pub struct ServiceReport {
     pub ceiling_at_max_tasks_observed: Option<u32>,
     /// Failed placement attempts, by reason.
     pub placement_failures: Vec<CountByReason>,
+    /// Tasks placed but held in PENDING by their instance's agent, by cause: what held a task
+    /// back once placement had found it room.
+    pub agent_waits: Vec<AgentWaitReport>,
     /// Its stall episodes.
     pub stalls: Vec<EpisodeReport>,
     /// Its floor breaches.
@@ -245,6 +264,15 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
         max_tasks_observed: s.max_tasks_observed(),
         ceiling_at_max_tasks_observed: s.ceiling_at_max_tasks_observed(),
         placement_failures: s.placement_failures().map(|(r, count)| CountByReason { reason: r.to_string(), count }).collect(),
+        agent_waits: s
+            .agent_waits()
+            .map(|(c, t)| AgentWaitReport {
+                cause: c.to_string(),
+                tasks: t.tasks,
+                total_wait_ms: t.total_wait_ms,
+                longest_wait_ms: t.longest_wait_ms,
+            })
+            .collect(),
         stalls: s
             .stalls()
             .iter()

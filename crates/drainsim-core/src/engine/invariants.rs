@@ -50,6 +50,10 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         pending: u32,
         tasks: usize,
         enis: u16,
+        agent_cpu: i64,
+        agent_memory: i64,
+        agent_tcp: Vec<u16>,
+        agent_udp: Vec<u16>,
     }
     let mut per_instance: BTreeMap<InstanceId, Recount> = BTreeMap::new();
     for (n, t) in e.tasks.iter().enumerate() {
@@ -68,12 +72,41 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         if t.healthy() && (t.desired_stopped() || t.last_status != TaskStatus::Running) {
             return fail("task-health", format!("task {n} is healthy but not a RUNNING task that is wanted"));
         }
+        // Placement frees a task's reservation when it reaches STOPPING; the agent holds what it
+        // admitted until the containers stop (engine/agent_queue.rs).
+        let s = t.last_status;
+        let started = matches!(s, TaskStatus::Activating | TaskStatus::Running | TaskStatus::Deactivating);
+        if t.reservation_released()
+            != (s == TaskStatus::Stopping || (s == TaskStatus::Deprovisioning && t.reservation_released()))
+        {
+            return fail(
+                "reservation-until-stopping",
+                format!("task {n} in {} has reservation released {}", s.as_str(), t.reservation_released()),
+            );
+        }
+        if (started || s == TaskStatus::Stopping) && !t.agent_admitted() {
+            return fail("agent-admits-before-start", format!("task {n} in {} was not admitted by its agent", s.as_str()));
+        }
+        if t.agent_queued() && !matches!(s, TaskStatus::Provisioning | TaskStatus::Pending) {
+            return fail("agent-queue", format!("task {n} in {} is still in its agent's queue", s.as_str()));
+        }
+        if t.agent_queued() != e.instances.agent_queue(t.instance).any(|(q, _)| q == id) {
+            return fail("agent-queue", format!("task {n}'s queued flag disagrees with its instance's agent queue"));
+        }
         let td = &e.task_defs[e.origin(t.origin).task_def.index()];
         let r = per_instance.entry(t.instance).or_default();
-        r.cpu += td.cpu;
-        r.memory += td.memory;
-        r.tcp.extend(&td.ports_tcp);
-        r.udp.extend(&td.ports_udp);
+        if !t.reservation_released() {
+            r.cpu += td.cpu;
+            r.memory += td.memory;
+            r.tcp.extend(&td.ports_tcp);
+            r.udp.extend(&td.ports_udp);
+        }
+        if t.agent_admitted() {
+            r.agent_cpu += td.cpu;
+            r.agent_memory += td.memory;
+            r.agent_tcp.extend(&td.ports_tcp);
+            r.agent_udp.extend(&td.ports_udp);
+        }
         let c = t.contribution();
         r.running += c.running as u32;
         r.pending += c.pending as u32;
@@ -101,6 +134,19 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         }
         if i.remaining.cpu < 0 || i.remaining.memory < 0 {
             return fail("remaining-within-registered", format!("{name}: negative remaining resources"));
+        }
+        // The agent never starts more than the instance has, nor two tasks on one host port.
+        if r.agent_cpu > registered.cpu || r.agent_memory > registered.memory {
+            return fail("agent-within-registered", format!("{name}: the agent holds more CPU or memory than registered"));
+        }
+        for (reg, used) in [(registered.ports_tcp, &r.agent_tcp), (registered.ports_udp, &r.agent_udp)] {
+            let mut all: Vec<u16> = e.port_set(reg).iter().chain(used.iter()).copied().collect();
+            all.sort_unstable();
+            let before = all.len();
+            all.dedup();
+            if all.len() != before {
+                return fail("agent-within-registered", format!("{name}: the agent holds a host port twice"));
+            }
         }
         for (reg, rem, used) in
             [(registered.ports_tcp, i.remaining.ports_tcp, &r.tcp), (registered.ports_udp, i.remaining.ports_udp, &r.udp)]

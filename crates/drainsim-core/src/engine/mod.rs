@@ -27,6 +27,7 @@
 
 pub(crate) mod account;
 pub(crate) mod agent;
+pub(crate) mod agent_queue;
 pub(crate) mod attachments;
 pub(crate) mod faults;
 pub(crate) mod instances;
@@ -621,6 +622,8 @@ impl Engine {
             Change::TaskDesiredStopped => "desiredStatus STOPPED".into(),
             Change::TaskHealthy => "healthStatus HEALTHY".into(),
             Change::TaskOrphaned => "orphaned (no longer accounted)".into(),
+            Change::TaskAgentWaits(c) => format!("agent holds it in PENDING ({})", c.as_str()),
+            Change::TaskAgentStarts => "agent starts it".into(),
             Change::ServiceCreated => "service created".into(),
             Change::ServiceDesiredCount(n) => format!("desiredCount {n}"),
             Change::ServiceDeleted => "service deleted".into(),

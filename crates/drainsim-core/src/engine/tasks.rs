@@ -336,6 +336,7 @@ impl Engine {
         self.apply_contribution(id, Contribution::default());
         self.adjust_spread(id, 1);
         self.record(Subject::Task(id), Change::TaskStatus { from: None, to: TaskStatus::Provisioning }, "placement");
+        self.queue_at_agent(id);
         let d = self.config.timings.task_provisioning_ms;
         self.schedule_stage(id, d);
         id
@@ -391,7 +392,7 @@ impl Engine {
         }
     }
 
-    fn schedule_stage(&mut self, id: TaskId, base_ms: SimTimeMs) {
+    pub(crate) fn schedule_stage(&mut self, id: TaskId, base_ms: SimTimeMs) {
         let d = self.rng.jitter(base_ms, self.config.timings.jitter_percent);
         let epoch = self.tasks[id.index()].epoch();
         self.schedule(d, EventKind::TaskStageEnds, id.0, epoch);
@@ -405,10 +406,23 @@ impl Engine {
         let old = self.tasks[id.index()].contribution();
         self.tasks.set_last_status(id, to, self.now_ms);
         self.record(Subject::Task(id), Change::TaskStatus { from: Some(from), to }, reason);
+        if to == TaskStatus::Stopping {
+            // Placement counts a STOPPING task's CPU, memory and ports as free; the agent tracks its
+            // stop until the containers exit (engine/agent_queue.rs).
+            let (instance, td) = (self.tasks[id.index()].instance, self.task_origin(id).task_def);
+            self.reserve(instance, td, false);
+            self.tasks.release_reservation(id);
+            self.instances.stop_begins(instance, id);
+        }
         if to == TaskStatus::Stopped {
             self.release_task(id);
         }
         self.apply_contribution(id, old);
+        let stopped_before_start = matches!(from, TaskStatus::Provisioning | TaskStatus::Pending)
+            && matches!(to, TaskStatus::Deprovisioning | TaskStatus::Stopped);
+        if from == TaskStatus::Stopping || stopped_before_start {
+            self.agent_done_with(id, true);
+        }
         if to == TaskStatus::Stopped {
             self.triggers.push(Trigger::TaskStopped(id));
         }
@@ -419,11 +433,15 @@ impl Engine {
         }
     }
 
-    /// Frees a stopped or orphaned task's reservation and removes it from its instance and service.
+    /// Frees a stopped or orphaned task's reservation (unless it was freed at STOPPING) and its task
+    /// ENI, and removes it from its instance and service.
     fn release_task(&mut self, id: TaskId) {
         let (instance, eni) = (self.tasks[id.index()].instance, self.task_eni(id));
         let TaskOrigin { task_def: td, service, .. } = *self.task_origin(id);
-        self.reserve(instance, td, false);
+        if !self.tasks[id.index()].reservation_released() {
+            self.reserve(instance, td, false);
+            self.tasks.release_reservation(id);
+        }
         let held_eni = eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc;
         self.instances.remove_task(instance, id, held_eni);
         if let Some(s) = service {
@@ -444,7 +462,9 @@ impl Engine {
             TaskStatus::Provisioning => {
                 self.attach_task_eni(id);
                 self.set_task_status(id, TaskStatus::Pending, "task lifecycle");
-                self.schedule_stage(id, timings.task_pending_ms);
+                if self.agent_may_start(id) {
+                    self.schedule_stage(id, timings.task_pending_ms);
+                }
             }
             TaskStatus::Pending => {
                 if self.tasks[id.index()].fails_to_start() {
@@ -601,6 +621,7 @@ impl Engine {
             }
             self.tasks.orphan(id);
             self.record(Subject::Task(id), Change::TaskOrphaned, "DeregisterContainerInstance force");
+            self.agent_done_with(id, false);
             self.release_task(id);
             if let Some(eni) = self.task_eni(id) {
                 self.delete_attachment_now(eni);

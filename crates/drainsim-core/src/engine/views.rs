@@ -9,7 +9,9 @@ use crate::infra::ids::{InstanceId, ServiceId, TaskId};
 use crate::infra::time::SimTimeMs;
 use crate::placement::PlacementFailureReason;
 use crate::rules::lifecycle::{AgentUpdateStatus, InstanceStatus, TaskStatus};
+use crate::state::service::AgentWaitTally;
 use crate::state::service::{BreachCause, Episode, StallReason};
+use crate::state::task::AgentWaitCause;
 use crate::state::task::TaskMoment;
 use crate::Engine;
 
@@ -264,6 +266,12 @@ impl<'a> ServiceView<'a> {
     /// Failed placement attempts for one reason.
     pub fn placement_failures_for(&self, reason: PlacementFailureReason) -> u64 {
         self.state().schedule.observations.placement_failures.get(&reason).copied().unwrap_or(0)
+    }
+
+    /// Tasks of the service that reached PENDING and waited for their agent to start them, by the
+    /// cause at the start of each wait (placement had found them room; see [`AgentWaitCause`]).
+    pub fn agent_waits(&self) -> impl Iterator<Item = (AgentWaitCause, AgentWaitTally)> + 'a {
+        self.state().schedule.observations.agent_waits.iter().map(|(c, t)| (*c, *t))
     }
 
     /// Times it was stalled, with why.

@@ -23,9 +23,39 @@ pub(crate) fn agent_supports_trunking(agent_version: Option<&str>) -> bool {
     }
 }
 
+/// The oldest container agent that starts a new task as soon as the resources it needs are free,
+/// instead of waiting for every task stopping on the instance: "ECS Agent waited for all stopping
+/// tasks to shutdown before starting new tasks. Starting today, ECS Agent can start new tasks on an
+/// instance if requisite resources are available even if there are tasks pending shutdown ... with
+/// ECS Agent version 1.73.0 or later"
+/// (<https://aws.amazon.com/about-aws/whats-new/2023/06/amazon-ecs-tasks-faster-prolonged-shutdown/>).
+pub(crate) const MIN_RESOURCE_AWARE_AGENT_VERSION: &str = "1.73.0";
+
+/// Whether an agent reporting `agent_version` queues new tasks for host resources (1.73.0 or
+/// later) rather than for every earlier stop. No version is taken to be a current agent, like
+/// [`agent_supports_trunking`]; a version that is not dotted numbers cannot be compared, so it is
+/// taken to be an older one.
+pub(crate) fn agent_waits_only_for_needed_resources(agent_version: Option<&str>) -> bool {
+    match agent_version {
+        None => true,
+        Some(v) => compare_versions(v, MIN_RESOURCE_AWARE_AGENT_VERSION).is_some_and(|o| o != std::cmp::Ordering::Less),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{agent_supports_trunking, compare_versions};
+    use super::{agent_supports_trunking, agent_waits_only_for_needed_resources, compare_versions};
+
+    #[test]
+    fn resource_aware_start_needs_agent_1_73_0() {
+        assert!(!agent_waits_only_for_needed_resources(Some("1.72.9")));
+        assert!(!agent_waits_only_for_needed_resources(Some("1.29.0")));
+        assert!(agent_waits_only_for_needed_resources(Some("1.73.0")));
+        assert!(agent_waits_only_for_needed_resources(Some("1.89.2")));
+        assert!(!agent_waits_only_for_needed_resources(Some("custom")));
+        assert!(agent_waits_only_for_needed_resources(None));
+    }
+
     use std::cmp::Ordering;
 
     #[test]

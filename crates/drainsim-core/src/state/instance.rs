@@ -312,6 +312,17 @@ pub(crate) struct Instances {
     profiles: crate::infra::shared::SharedTable<InstanceProfile, ProfileId>,
     /// Port sets in use (`PortSetId(0)` is the empty set).
     port_sets: crate::infra::shared::SharedTable<Vec<u16>, crate::infra::shared::PortSetId>,
+    /// Each instance's agent queue: the tasks placed on it that its agent has not started yet, in
+    /// the order they arrived, each with the stop sequence number current when it arrived (an
+    /// entry exists only while its queue is not empty).
+    agent_queues: std::collections::BTreeMap<Id, std::collections::VecDeque<(TaskId, u64)>>,
+    /// The tasks whose stop the agents were told of and whose containers have not stopped yet,
+    /// keyed by instance and stop sequence number (the agent's `StopSequenceNumber`).
+    stops_in_progress: std::collections::BTreeSet<(Id, u64, TaskId)>,
+    /// The stop sequence number of each task in `stops_in_progress`.
+    stop_sequence_of: std::collections::BTreeMap<TaskId, u64>,
+    /// The next stop sequence number (one sequence for every agent: only the order matters).
+    next_stop_sequence: u64,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -335,6 +346,10 @@ impl Instances {
             by_name: Default::default(),
             profiles: Default::default(),
             port_sets,
+            agent_queues: Default::default(),
+            stops_in_progress: Default::default(),
+            stop_sequence_of: Default::default(),
+            next_stop_sequence: 0,
         }
     }
 
@@ -481,6 +496,50 @@ impl Instances {
         if awsvpc {
             i.task_enis_in_use = i.task_enis_in_use.checked_add(1).expect("task ENIs in use overflow");
         }
+    }
+
+    /// A task placed on the instance reaches its agent and joins the end of the agent's queue,
+    /// remembering which stops the agent had been told of before it.
+    pub(crate) fn enqueue_for_agent(&mut self, id: Id, task: TaskId) {
+        let barrier = self.next_stop_sequence;
+        self.agent_queues.entry(id).or_default().push_back((task, barrier));
+    }
+
+    /// The instance's agent queue, oldest first, with each task's stop sequence barrier.
+    pub(crate) fn agent_queue(&self, id: Id) -> impl Iterator<Item = (TaskId, u64)> + '_ {
+        self.agent_queues.get(&id).into_iter().flat_map(|q| q.iter().copied())
+    }
+
+    /// A task leaves the instance's agent queue (admitted, or stopped before it was).
+    pub(crate) fn dequeue_for_agent(&mut self, id: Id, task: TaskId) {
+        let queue = self.agent_queues.get_mut(&id).expect("the task's instance has an agent queue");
+        let pos = queue.iter().position(|(t, _)| *t == task).expect("the task is in its instance's agent queue");
+        queue.remove(pos);
+        if queue.is_empty() {
+            self.agent_queues.remove(&id);
+        }
+    }
+
+    /// The agent is told to stop a task on the instance: the stop gets the next sequence number.
+    pub(crate) fn stop_begins(&mut self, id: Id, task: TaskId) {
+        let seq = self.next_stop_sequence;
+        self.next_stop_sequence = seq.checked_add(1).expect("fewer than 2^64 stops");
+        assert!(self.stop_sequence_of.insert(task, seq).is_none(), "a task's stop begins once");
+        self.stops_in_progress.insert((id, seq, task));
+    }
+
+    /// The containers of a task whose stop began have stopped (no-op for a task whose stop the
+    /// agent was never told of).
+    pub(crate) fn stop_ends(&mut self, id: Id, task: TaskId) {
+        if let Some(seq) = self.stop_sequence_of.remove(&task) {
+            assert!(self.stops_in_progress.remove(&(id, seq, task)), "a stop in progress is listed");
+        }
+    }
+
+    /// Whether every stop the instance's agent was told of before sequence number `barrier` has
+    /// finished (what an agent before 1.73.0 waits for).
+    pub(crate) fn stops_before_finished(&self, id: Id, barrier: u64) -> bool {
+        self.stops_in_progress.range((id, 0, TaskId(0))..(id, barrier, TaskId(0))).next().is_none()
     }
 
     /// A task leaves the instance (STOPPED or orphaned), with its task ENI if it held one.

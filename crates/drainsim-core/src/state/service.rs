@@ -179,10 +179,32 @@ pub struct ServiceObservations {
     pub ceiling_at_max_tasks: Option<u32>,
     /// Failed placement attempts by reason.
     pub placement_failures: BTreeMap<crate::placement::PlacementFailureReason, u64>,
+    /// Tasks whose agent held them in PENDING after placement, by the cause at the start of the wait.
+    pub agent_waits: BTreeMap<crate::state::task::AgentWaitCause, AgentWaitTally>,
     pub stalls: Vec<Episode<StallReason>>,
     pub floor_breaches: Vec<Episode<BreachCause>>,
     pub tasks_moved_more_than_once: u32,
     pub steady_state_at_ms: Option<SimTimeMs>,
+}
+
+/// How long a service's tasks waited in PENDING for their agent, for one cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AgentWaitTally {
+    /// Tasks that waited.
+    pub tasks: u64,
+    /// Their waits, summed, in milliseconds.
+    pub total_wait_ms: SimTimeMs,
+    /// The longest wait, in milliseconds.
+    pub longest_wait_ms: SimTimeMs,
+}
+
+impl AgentWaitTally {
+    /// Counts one more wait of `waited_ms`.
+    pub(crate) fn add(&mut self, waited_ms: SimTimeMs) {
+        self.tasks = self.tasks.checked_add(1).expect("fewer than 2^64 waits");
+        self.total_wait_ms = self.total_wait_ms.saturating_add(waited_ms);
+        self.longest_wait_ms = self.longest_wait_ms.max(waited_ms);
+    }
 }
 
 /// Where a service's *staying* tasks are — tasks not told to stop, on instances that are not

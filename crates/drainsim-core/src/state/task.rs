@@ -36,6 +36,60 @@ impl StopCode {
     }
 }
 
+/// Why a task placed on an instance waited in PENDING before its agent started it (placement
+/// treats a STOPPING task's CPU, memory and ports as free; the agent does not start a new task
+/// until its own rule is met).
+///
+/// An agent before 1.73.0 waits until every stop it was told of before the task arrived has
+/// finished; 1.73.0 and later start tasks in arrival order as soon as the CPU, memory and ports
+/// a task needs are not held by tasks whose containers still run
+/// (<https://aws.amazon.com/about-aws/whats-new/2023/06/amazon-ecs-tasks-faster-prolonged-shutdown/>,
+/// and the agent's `monitorQueuedTasks`:
+/// <https://github.com/aws/amazon-ecs-agent/blob/master/agent/engine/docker_task_engine.go>).
+/// The variants are declared in the order of their text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AgentWaitCause {
+    /// `QUEUED_BEHIND`: an earlier task in the agent's queue waits (1.73.0 or later: the queue is
+    /// first in, first out).
+    QueuedBehind,
+    /// `RESOURCE:CPU`: CPU still held by a task whose containers have not stopped.
+    Cpu,
+    /// `RESOURCE:MEMORY`: memory still held by a task whose containers have not stopped.
+    Memory,
+    /// `RESOURCE:PORTS`: a host port still held by a task whose containers have not stopped.
+    Ports,
+    /// `STOPPING_TASKS`: an agent before 1.73.0 waits for every task told to stop before it.
+    StoppingTasks,
+}
+
+impl AgentWaitCause {
+    /// Every cause, in order.
+    pub const ALL: [AgentWaitCause; 5] = [
+        AgentWaitCause::QueuedBehind,
+        AgentWaitCause::Cpu,
+        AgentWaitCause::Memory,
+        AgentWaitCause::Ports,
+        AgentWaitCause::StoppingTasks,
+    ];
+
+    /// The cause as the report and trace spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentWaitCause::QueuedBehind => "QUEUED_BEHIND",
+            AgentWaitCause::Cpu => "RESOURCE:CPU",
+            AgentWaitCause::Memory => "RESOURCE:MEMORY",
+            AgentWaitCause::Ports => "RESOURCE:PORTS",
+            AgentWaitCause::StoppingTasks => "STOPPING_TASKS",
+        }
+    }
+}
+
+impl std::fmt::Display for AgentWaitCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Network modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetworkMode {
@@ -176,10 +230,19 @@ pub struct TaskState {
     moment_offsets_ms: [u32; 3],
     /// The task's `version`: one more with every change of state (a task changes state at most a
     /// dozen times in its life).
-    pub version: u16,
+    pub version: u8,
     pub last_status: TaskStatus,
     flags: u8,
+    /// Where the task is with its instance's agent and its placement reservation (`AGENT_*` bits).
+    agent: u8,
 }
+
+/// Waiting in its instance's agent queue for the agent to start it.
+const AGENT_QUEUED: u8 = 1;
+/// Admitted by the agent: it holds the agent's host resources until its containers stop.
+const AGENT_ADMITTED: u8 = 1 << 1;
+/// Its CPU, memory and ports were handed back to placement (at STOPPING, or at STOPPED).
+const RESERVATION_RELEASED: u8 = 1 << 2;
 
 impl TaskState {
     fn new(instance: InstanceId, origin: OriginId) -> Self {
@@ -191,6 +254,7 @@ impl TaskState {
             moment_offsets_ms: [MOMENT_NOT_YET; 3],
             last_status: TaskStatus::Provisioning,
             flags: 0,
+            agent: 0,
         }
     }
 
@@ -231,6 +295,18 @@ impl TaskState {
     /// Fails before RUNNING (fault injection).
     pub fn fails_to_start(&self) -> bool {
         self.flag(FLAG_FAILS_TO_START)
+    }
+    /// Waits in its instance's agent queue.
+    pub fn agent_queued(&self) -> bool {
+        self.agent & AGENT_QUEUED != 0
+    }
+    /// The agent admitted it and it holds the agent's host resources (until its containers stop).
+    pub fn agent_admitted(&self) -> bool {
+        self.agent & AGENT_ADMITTED != 0
+    }
+    /// Its CPU, memory and ports no longer count against its instance for placement.
+    pub fn reservation_released(&self) -> bool {
+        self.agent & RESERVATION_RELEASED != 0
     }
     /// Sets `desiredStatus` to STOPPED, for good (a task is never told to run again).
     fn set_desired_stopped(&mut self) {
@@ -322,6 +398,8 @@ pub(crate) struct Tasks {
     /// Task moments 49.7 days or more after the task's creation (rare: a record keeps 4-byte
     /// offsets).
     far_moments: std::collections::BTreeMap<(crate::infra::ids::TaskId, TaskMoment), SimTimeMs>,
+    /// The tasks in PENDING that their agent has not started yet: since when, and why.
+    agent_waits: std::collections::BTreeMap<crate::infra::ids::TaskId, (SimTimeMs, AgentWaitCause)>,
     /// `(first task index, time)` for each instant that created tasks: a task's creation time is
     /// that of the last run starting at or before it.
     created_runs: Vec<(u32, SimTimeMs)>,
@@ -345,6 +423,7 @@ impl Tasks {
             records: Default::default(),
             origins: Default::default(),
             far_moments: Default::default(),
+            agent_waits: Default::default(),
             created_runs: Vec::new(),
             enis: Vec::new(),
             ids: crate::infra::ids::IdScrambler::new(id_key),
@@ -479,6 +558,45 @@ impl Tasks {
     /// The task now counts as healthy for its service.
     pub(crate) fn mark_healthy(&mut self, id: crate::infra::ids::TaskId) {
         self.records[id.index()].set_healthy(true);
+    }
+
+    /// A queued task reached PENDING and waits for its agent from `now_ms`, for `cause`.
+    pub(crate) fn begin_agent_wait(&mut self, id: crate::infra::ids::TaskId, cause: AgentWaitCause, now_ms: SimTimeMs) {
+        assert!(self.records[id.index()].agent_queued(), "a task waits for its agent while queued");
+        assert!(self.agent_waits.insert(id, (now_ms, cause)).is_none(), "a task waits for its agent once");
+    }
+
+    /// The task's wait for its agent ends (it starts, or stops): since when it waited, and why;
+    /// None if it was not waiting.
+    pub(crate) fn end_agent_wait(&mut self, id: crate::infra::ids::TaskId) -> Option<(SimTimeMs, AgentWaitCause)> {
+        self.agent_waits.remove(&id)
+    }
+
+    /// The task joins (`true`) or leaves its instance's agent queue.
+    pub(crate) fn set_agent_queued(&mut self, id: crate::infra::ids::TaskId, on: bool) {
+        let t = &mut self.records[id.index()];
+        assert_ne!(t.agent_queued(), on, "a task joins and leaves the agent queue once");
+        assert!(!on || t.agent == 0, "a task is queued once, before it is admitted");
+        t.agent ^= AGENT_QUEUED;
+    }
+
+    /// The agent admits the task (`true`: it leaves the queue and holds host resources) or the
+    /// task's containers stopped (`false`: the agent's host resources are released).
+    pub(crate) fn set_agent_admitted(&mut self, id: crate::infra::ids::TaskId, on: bool) {
+        let t = &mut self.records[id.index()];
+        assert_ne!(t.agent_admitted(), on, "a task is admitted once and released once");
+        if on {
+            assert!(t.agent_queued(), "the agent admits a queued task");
+            t.agent &= !AGENT_QUEUED;
+        }
+        t.agent ^= AGENT_ADMITTED;
+    }
+
+    /// The task's CPU, memory and ports are handed back to placement (once).
+    pub(crate) fn release_reservation(&mut self, id: crate::infra::ids::TaskId) {
+        let t = &mut self.records[id.index()];
+        assert!(!t.reservation_released(), "a reservation is released once");
+        t.agent |= RESERVATION_RELEASED;
     }
 
     /// The task is orphaned (its instance was deregistered with `force`): no longer accounted for.

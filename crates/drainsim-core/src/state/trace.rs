@@ -62,6 +62,10 @@ pub enum Change {
     TaskHealthy,
     /// A task was orphaned: its instance was deregistered with `force` while it ran.
     TaskOrphaned,
+    /// A task reached PENDING but its instance's agent does not start it yet, for this cause.
+    TaskAgentWaits(crate::state::task::AgentWaitCause),
+    /// The agent started a task that had waited in PENDING (`TaskAgentWaits`).
+    TaskAgentStarts,
     /// A service was created.
     ServiceCreated,
     /// A service's `desiredCount` changed.
@@ -186,5 +190,7 @@ fn change_code(change: &Change) -> u64 {
         Change::SettingPut { name, .. } => (14 << 32) | name as u64,
         Change::SettingDeleted { name } => (15 << 32) | name as u64,
         Change::ServiceInactive => 16 << 32,
+        Change::TaskAgentWaits(c) => (17 << 32) | c as u64,
+        Change::TaskAgentStarts => 18 << 32,
     }
 }
