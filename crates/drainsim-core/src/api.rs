@@ -163,6 +163,35 @@ pub struct ContainerInstance {
     /// `tags`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    /// `healthStatus` (only with `include: CONTAINER_INSTANCE_HEALTH`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_status: Option<ContainerInstanceHealthStatus>,
+}
+
+/// `ContainerInstanceHealthStatus`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerInstanceHealthStatus {
+    /// `overallStatus`: `OK`, `IMPAIRED`, `INSUFFICIENT_DATA` or `INITIALIZING`.
+    pub overall_status: String,
+    /// `details`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<InstanceHealthCheckResult>>,
+}
+
+/// `InstanceHealthCheckResult`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceHealthCheckResult {
+    /// `type`: `CONTAINER_RUNTIME`.
+    #[serde(rename = "type")]
+    pub check_type: String,
+    /// `status`.
+    pub status: String,
+    /// `lastUpdated`, seconds since the Unix epoch.
+    pub last_updated: f64,
+    /// `lastStatusChange`, seconds since the Unix epoch.
+    pub last_status_change: f64,
 }
 
 /// `Setting`.

@@ -194,3 +194,64 @@ fn a_task_without_container_health_checks_reports_unknown() {
         other => panic!("unexpected response {other:?}"),
     }
 }
+
+/// DescribeContainerInstances with `include: CONTAINER_INSTANCE_HEALTH` returns `healthStatus` as
+/// the model spells it: the container runtime check is OK while the agent is connected and
+/// INSUFFICIENT_DATA once it disconnects; an agent before 1.57.0 reports no check; without the
+/// include there is no `healthStatus`.
+#[test]
+fn describe_container_instances_includes_container_instance_health() {
+    let mut e = common::engine_with_app(0);
+    for (name, version) in [("new", "1.89.2"), ("old", "1.29.0")] {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "c5.large".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            version_info: Some(VersionInfo { agent_version: Some(version.into()), ..Default::default() }),
+            ..Default::default()
+        }))
+        .expect("registers");
+    }
+    let arns: Vec<String> = ["new", "old"].iter().map(|n| e.instance_named(n).expect("registered").arn()).collect();
+    let describe = |e: &mut drainsim_core::Engine, include: Vec<String>| -> Vec<ContainerInstance> {
+        match e.handle(Request::DescribeContainerInstances(DescribeContainerInstancesRequest {
+            cluster: Some("prod".into()),
+            container_instances: arns.clone(),
+            include,
+        })) {
+            Ok(Response::ContainerInstances { container_instances, failures }) => {
+                assert!(failures.is_empty());
+                container_instances
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert!(describe(&mut e, vec![]).iter().all(|i| i.health_status.is_none()));
+    e.advance_to(60_000, 1_000);
+    let got = describe(&mut e, vec!["CONTAINER_INSTANCE_HEALTH".into()]);
+    let new = got[0].health_status.clone().expect("included");
+    assert_eq!(new.overall_status, "OK");
+    let check = &new.details.as_ref().expect("agent 1.57.0 or later is checked")[0];
+    assert_eq!((check.check_type.as_str(), check.status.as_str()), ("CONTAINER_RUNTIME", "OK"));
+    assert!(check.last_updated > check.last_status_change, "updated now, OK since registration");
+    let old = got[1].health_status.clone().expect("included");
+    assert_eq!((old.overall_status.as_str(), old.details.is_none()), ("INSUFFICIENT_DATA", true));
+    let json = serde_json::to_value(&got[0]).expect("serializes");
+    assert_eq!(json["healthStatus"]["details"][0]["type"], "CONTAINER_RUNTIME");
+    assert_eq!(json["healthStatus"]["overallStatus"], "OK");
+
+    let new_id = e.instance_named("new").expect("registered").id();
+    e.pin_fault(90_000, drainsim_core::PinnedFault::AgentDisconnect(new_id));
+    e.advance_to(120_000, 1_000);
+    let new =
+        describe(&mut e, vec!["CONTAINER_INSTANCE_HEALTH".into(), "TAGS".into()])[0].health_status.clone().expect("included");
+    assert_eq!(new.overall_status, "INSUFFICIENT_DATA");
+    let check = &new.details.expect("still one check")[0];
+    assert_eq!(check.status, "INSUFFICIENT_DATA");
+    assert_eq!(check.last_status_change, check.last_updated, "no report since the disconnect");
+}

@@ -109,7 +109,8 @@ pub struct ContainerInstanceReport {
     pub task_eni_limit: Option<u16>,
     /// Task ENIs in use on it.
     pub task_enis_in_use: u16,
-    /// Whether it has a trunk ENI.
+    /// Whether it is trunked: registered with a trunk ENI that did not fail (false for a
+    /// REGISTRATION_FAILED instance; docs/ecs-choices.md).
     pub trunked: bool,
 }
 

@@ -59,7 +59,7 @@ impl Engine {
             }
         }
         self.set_agent_update(id, AgentUpdateStatus::Pending, "UpdateContainerAgent");
-        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, false)) })
+        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, false, false)) })
     }
 
     fn set_agent_update(&mut self, id: InstanceId, status: AgentUpdateStatus, reason: &'static str) {

@@ -89,6 +89,7 @@ impl Engine {
             AttachmentStatus::Precreated => {
                 if self.trunk_provisioning_fails(instance) {
                     self.set_attachment_status(a, AttachmentStatus::Failed, "trunk provisioning failed");
+                    self.instances.mark_trunk_failed(instance);
                     let reason = self.strings.intern(TRUNK_FAILURE_REASON);
                     self.instances.set_status_reason(instance, reason);
                     self.set_instance_status(instance, InstanceStatus::RegistrationFailed, "trunk provisioning failed");

@@ -82,7 +82,7 @@ impl Engine {
         if i.agent_connected == connected || i.status == crate::rules::lifecycle::InstanceStatus::Inactive {
             return;
         }
-        self.instances.set_agent_connected(id, connected);
+        self.instances.set_agent_connected(id, connected, self.now_ms);
         self.bump_version(id);
         self.record(
             Subject::Instance(id),

@@ -101,7 +101,7 @@ impl Engine {
     }
 
     /// The ECS `ContainerInstance` shape of an instance.
-    pub(crate) fn render_instance(&self, id: InstanceId, include_tags: bool) -> api::ContainerInstance {
+    pub(crate) fn render_instance(&self, id: InstanceId, include_tags: bool, include_health: bool) -> api::ContainerInstance {
         let i = &self.instances[id.index()];
         let p = self.instance_profile(id);
         let s = |sym: Sym| self.strings.resolve(sym).to_string();
@@ -140,6 +140,34 @@ impl Engine {
             registered_at: self.config.epoch_unix_s as f64 + i.registered_at_ms as f64 / 1000.0,
             attachments: i.trunk.iter().map(|a| self.render_attachment(*a)).collect(),
             tags: include_tags.then(|| p.tags.iter().map(|(k, v)| api::Tag { key: s(*k), value: s(*v) }).collect()),
+            health_status: include_health.then(|| self.instance_health(id)),
+        }
+    }
+
+    /// `healthStatus` (DescribeContainerInstances with `include: CONTAINER_INSTANCE_HEALTH`,
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-health.html>):
+    /// ECS checks the container runtime of instances whose agent is 1.57.0 or later. drainsim's
+    /// runtime is always responsive, so the check is `OK` while the agent is connected, from the
+    /// moment it (re)connected; while it is disconnected ECS has no data (`INSUFFICIENT_DATA`, from
+    /// the moment it disconnected). An older agent reports no check: `overallStatus`
+    /// `INSUFFICIENT_DATA` with no `details` (docs/ecs-choices.md).
+    fn instance_health(&self, id: InstanceId) -> api::ContainerInstanceHealthStatus {
+        let i = &self.instances[id.index()];
+        let version = self.instance_profile(id).agent_version.map(|v| self.strings.resolve(v));
+        let status = if i.agent_connected { "OK" } else { "INSUFFICIENT_DATA" };
+        if !crate::rules::versions::agent_reports_instance_health(version) {
+            return api::ContainerInstanceHealthStatus { overall_status: "INSUFFICIENT_DATA".into(), details: None };
+        }
+        let ts = |ms: crate::infra::time::SimTimeMs| self.config.epoch_unix_s as f64 + ms as f64 / 1000.0;
+        let last_updated = if i.agent_connected { self.now_ms } else { i.agent_connection_changed_at_ms };
+        api::ContainerInstanceHealthStatus {
+            overall_status: status.into(),
+            details: Some(vec![api::InstanceHealthCheckResult {
+                check_type: "CONTAINER_RUNTIME".into(),
+                status: status.into(),
+                last_updated: ts(last_updated),
+                last_status_change: ts(i.agent_connection_changed_at_ms),
+            }]),
         }
     }
 
@@ -394,6 +422,7 @@ impl Engine {
             status: if trunked { InstanceStatus::Registering } else { InstanceStatus::Active },
             status_reason: None,
             agent_connected: true,
+            agent_connection_changed_at_ms: self.now_ms,
             running_tasks_count: 0,
             pending_tasks_count: 0,
             agent_update: None,
@@ -404,6 +433,7 @@ impl Engine {
             indexed: false,
             forgotten: false,
             trunk: None,
+            trunk_failed: false,
             task_eni_limit,
             task_enis_in_use: 0,
             drain: DrainTimes::default(),
@@ -419,7 +449,7 @@ impl Engine {
         self.schedule_agent_flap(id);
         self.refresh_placeability(id);
         self.triggers.push(Trigger::ClusterInstancesChanged(cluster));
-        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })
+        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true, false)) })
     }
 
     /// Registration with `containerInstanceArn` of a live instance: the agent restarted; its version
@@ -434,7 +464,7 @@ impl Engine {
             self.update_instance_profile(id, |p| p.agent_version = av.or(p.agent_version));
         }
         self.bump_version(id);
-        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })
+        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true, false)) })
     }
 
     // ----- DeregisterContainerInstance -----
@@ -466,7 +496,7 @@ impl Engine {
         }
         self.orphan_tasks(id);
         if self.instances[id.index()].agent_connected {
-            self.instances.set_agent_connected(id, false);
+            self.instances.set_agent_connected(id, false, self.now_ms);
             self.record(Subject::Instance(id), Change::AgentConnected(false), "DeregisterContainerInstance");
         }
         if self.instances[id.index()].trunk.is_some() {
@@ -477,7 +507,7 @@ impl Engine {
         }
         let cluster = self.instances[id.index()].cluster;
         self.triggers.push(Trigger::ClusterInstancesChanged(cluster));
-        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true)) })
+        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true, false)) })
     }
 
     // ----- DescribeContainerInstances -----
@@ -493,11 +523,11 @@ impl Engine {
                 req.container_instances.len()
             )));
         }
-        let mut include_tags = false;
+        let (mut include_tags, mut include_health) = (false, false);
         for inc in &req.include {
             match inc.as_str() {
                 "TAGS" => include_tags = true,
-                "CONTAINER_INSTANCE_HEALTH" => {}
+                "CONTAINER_INSTANCE_HEALTH" => include_health = true,
                 other => {
                     return Err(EcsError::invalid_parameter(format!(
                         "include value '{other}' is not valid; valid values are [TAGS, CONTAINER_INSTANCE_HEALTH]."
@@ -509,7 +539,7 @@ impl Engine {
         let mut failures = Vec::new();
         for r in &req.container_instances {
             match self.resolve_instance(cluster, r) {
-                Some(id) => found.push(self.render_instance(id, include_tags)),
+                Some(id) => found.push(self.render_instance(id, include_tags, include_health)),
                 None => failures.push(Failure {
                     arn: Some(self.missing_instance_arn(cluster, r)),
                     reason: "MISSING".into(),
@@ -646,7 +676,7 @@ impl Engine {
             });
             updated.push(id);
         }
-        let container_instances = updated.iter().map(|id| self.render_instance(*id, false)).collect();
+        let container_instances = updated.iter().map(|id| self.render_instance(*id, false, false)).collect();
         Ok(Response::ContainerInstances { container_instances, failures })
     }
 }

@@ -650,6 +650,15 @@ impl Engine {
     /// Samples observations of the services touched in this instant (after all its events).
     pub(crate) fn end_instant(&mut self) {
         debug_assert!(self.triggers.is_empty(), "an instant ended with triggers nobody reacted to: {:?}", self.triggers);
+        for (id, (registered, deregistered)) in self.services.take_target_changes() {
+            if registered > 0 {
+                self.service_event(id, ServiceEventKind::TargetsRegistered { count: registered });
+            }
+            if deregistered > 0 {
+                self.service_event(id, ServiceEventKind::TargetsDeregistered { count: deregistered });
+                self.service_event(id, ServiceEventKind::BeganDraining { count: deregistered });
+            }
+        }
         let now = self.now_ms;
         let touched = std::mem::take(&mut self.touched_services);
         for id in touched {

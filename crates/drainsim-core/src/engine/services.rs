@@ -347,6 +347,19 @@ impl Engine {
                 format!("{label} {}", DEADLOCK_EVENT_SUFFIX)
             }
             ServiceEventKind::UnableToConsistentlyStart => format!("{label} is unable to consistently start tasks successfully."),
+            ServiceEventKind::TargetsRegistered { count } => format!("{label} registered {count} {}", self.lb_targets_in(id)),
+            ServiceEventKind::TargetsDeregistered { count } => format!("{label} deregistered {count} {}", self.lb_targets_in(id)),
+            ServiceEventKind::BeganDraining { count } => format!("{label} has begun draining connections on {count} tasks."),
+        }
+    }
+
+    /// `targets in (target-group ARN)`, or `instances in (elb NAME)` for a Classic Load Balancer.
+    fn lb_targets_in(&self, id: ServiceId) -> String {
+        let lb = self.services[id.index()].load_balancer.as_ref().map(|l| &l.spec);
+        match (lb.and_then(|l| l.target_group_arn.as_deref()), lb.and_then(|l| l.load_balancer_name.as_deref())) {
+            (Some(arn), _) => format!("targets in (target-group {arn})"),
+            (None, Some(name)) => format!("instances in (elb {name})"),
+            (None, None) => "targets".to_string(),
         }
     }
 

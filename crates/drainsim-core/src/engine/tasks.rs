@@ -423,6 +423,14 @@ impl Engine {
         if from == TaskStatus::Stopping || stopped_before_start {
             self.agent_done_with(id, true);
         }
+        // The load balancer's service events (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html>):
+        // a target registers when its task reaches RUNNING and deregisters when it begins DEACTIVATING.
+        let origin = *self.task_origin(id);
+        if let (Some(s), true) = (origin.service, origin.in_target_group) {
+            if to == TaskStatus::Running || to == TaskStatus::Deactivating {
+                self.services.note_target_change(s, to == TaskStatus::Running);
+            }
+        }
         if to == TaskStatus::Stopped {
             self.triggers.push(Trigger::TaskStopped(id));
         }

@@ -116,9 +116,12 @@ impl<'a> InstanceView<'a> {
         self.state().forgotten
     }
 
-    /// Whether it was registered with a trunk ENI.
+    /// Whether it is trunked: registered with a trunk ENI that is being provisioned, is attached or
+    /// was (through deregistration), and did not fail. A REGISTRATION_FAILED instance is not, nor
+    /// is it later (docs/ecs-choices.md).
     pub fn trunked(&self) -> bool {
-        self.state().trunk.is_some()
+        let i = self.state();
+        i.trunk.is_some() && !i.trunk_failed
     }
 
     /// Its attributes, `(name, value)`, sorted by name.

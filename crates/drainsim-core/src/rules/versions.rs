@@ -42,6 +42,20 @@ pub(crate) fn agent_waits_only_for_needed_resources(agent_version: Option<&str>)
     }
 }
 
+/// The oldest container agent whose instance ECS health-checks: "Amazon ECS performs automated
+/// checks on every running container instance with agent version 1.57.0 or later"
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-health.html>).
+pub(crate) const MIN_INSTANCE_HEALTH_AGENT_VERSION: &str = "1.57.0";
+
+/// Whether ECS reports a container runtime check for an instance whose agent reports `agent_version`
+/// (no version: a current agent; not dotted numbers: an older one).
+pub(crate) fn agent_reports_instance_health(agent_version: Option<&str>) -> bool {
+    match agent_version {
+        None => true,
+        Some(v) => compare_versions(v, MIN_INSTANCE_HEALTH_AGENT_VERSION).is_some_and(|o| o != std::cmp::Ordering::Less),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{agent_supports_trunking, agent_waits_only_for_needed_resources, compare_versions};

@@ -138,6 +138,8 @@ pub struct InstanceState {
     pub status: InstanceStatus,
     pub status_reason: Option<Sym>,
     pub agent_connected: bool,
+    /// When `agent_connected` last changed (registration, if never).
+    pub agent_connection_changed_at_ms: SimTimeMs,
     pub running_tasks_count: u32,
     pub pending_tasks_count: u32,
     pub agent_update: Option<AgentUpdateStatus>,
@@ -153,6 +155,8 @@ pub struct InstanceState {
     pub forgotten: bool,
     /// Its trunk ENI attachment, if it was registered with trunking.
     pub trunk: Option<AttachmentId>,
+    /// Its trunk ENI failed to attach (the instance is or was REGISTRATION_FAILED).
+    pub trunk_failed: bool,
     /// Task ENI limit fixed at registration (None: type not in the table and no explicit limit).
     pub task_eni_limit: Option<u16>,
     pub task_enis_in_use: u16,
@@ -461,8 +465,11 @@ impl Instances {
     }
 
     /// `agentConnected`.
-    pub(crate) fn set_agent_connected(&mut self, id: Id, connected: bool) {
-        self.records[id.index()].agent_connected = connected;
+    pub(crate) fn set_agent_connected(&mut self, id: Id, connected: bool, now_ms: SimTimeMs) {
+        let i = &mut self.records[id.index()];
+        debug_assert_ne!(i.agent_connected, connected, "agentConnected changes");
+        i.agent_connected = connected;
+        i.agent_connection_changed_at_ms = now_ms;
     }
 
     /// `agentUpdateStatus` moves to `status`; returns the epoch that stamps its next stage event.
@@ -481,6 +488,13 @@ impl Instances {
     /// The instance's trunk ENI attachment.
     pub(crate) fn set_trunk(&mut self, id: Id, attachment: AttachmentId) {
         self.records[id.index()].trunk = Some(attachment);
+    }
+
+    /// The instance's trunk ENI failed to attach: it is not trunked, now or later.
+    pub(crate) fn mark_trunk_failed(&mut self, id: Id) {
+        let i = &mut self.records[id.index()];
+        assert!(i.trunk.is_some() && i.trunk_id_attribute.is_none(), "only a trunk that never attached fails");
+        i.trunk_failed = true;
     }
 
     /// The `ecs.awsvpc-trunk-id` attribute's value while the trunk is attached.

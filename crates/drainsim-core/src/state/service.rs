@@ -287,6 +287,15 @@ pub enum ServiceEventKind {
     DeploymentConfigurationDeadlock,
     /// `(service NAME) is unable to consistently start tasks successfully.`
     UnableToConsistentlyStart,
+    /// `(service NAME) registered N targets in (target-group ARN)`: tasks reached RUNNING and
+    /// their targets were registered.
+    TargetsRegistered { count: u32 },
+    /// `(service NAME) deregistered N targets in (target-group ARN)`: tasks told to stop left the
+    /// target group (they are DEACTIVATING).
+    TargetsDeregistered { count: u32 },
+    /// `(service NAME) has begun draining connections on N tasks.`: the same tasks' deregistration
+    /// delay began.
+    BeganDraining { count: u32 },
 }
 
 impl ServiceEventKind {
@@ -424,6 +433,9 @@ mod tests {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Services {
     records: Vec<ServiceState>,
+    /// Targets registered and deregistered this instant, by service (for the load balancer's
+    /// service events, emitted when the instant ends).
+    target_changes: BTreeMap<ServiceId, (u32, u32)>,
 }
 
 impl std::ops::Index<usize> for Services {
@@ -525,6 +537,20 @@ impl Services {
         }
         events.push((at_ms, event));
         Some(u32::try_from(events.len() - 1).expect("fewer than 2^32 events"))
+    }
+
+    /// Notes a target of the service registered (`true`: a task reached RUNNING) or deregistered
+    /// (a task began DEACTIVATING), for the service events at the end of the instant.
+    pub(crate) fn note_target_change(&mut self, id: ServiceId, registered: bool) {
+        let (reg, dereg) = self.target_changes.entry(id).or_default();
+        let counter = if registered { reg } else { dereg };
+        *counter = counter.checked_add(1).expect("fewer than 2^32 targets change in an instant");
+    }
+
+    /// The target registrations and deregistrations noted this instant, by service, in service
+    /// order; the notes are cleared.
+    pub(crate) fn take_target_changes(&mut self) -> BTreeMap<ServiceId, (u32, u32)> {
+        std::mem::take(&mut self.target_changes)
     }
 
     /// A service record to corrupt, for the tests of the invariant checker.
