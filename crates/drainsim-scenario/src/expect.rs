@@ -106,6 +106,12 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> Verdict {
         X::MaxTasksObserved(n, c) => {
             on_service(e, n, |s| num(format!("{n} maxTasksObserved"), s.max_tasks_observed().map(u64::from), *c))
         }
+        X::FloorAtMinHealthyObserved(n, c) => on_service(e, n, |s| {
+            num(format!("{n} floorAtMinHealthyObserved"), s.floor_at_min_healthy_observed().map(u64::from), *c)
+        }),
+        X::CeilingAtMaxTasksObserved(n, c) => on_service(e, n, |s| {
+            num(format!("{n} ceilingAtMaxTasksObserved"), s.ceiling_at_max_tasks_observed().map(u64::from), *c)
+        }),
         X::PlacementFailures(n, reason, c) => on_service(e, n, |s| service::placement_failures(s, n, reason, *c)),
         X::AgentWaits(n, cause, c) => on_service(e, n, |s| service::agent_waits(s, n, cause, *c)),
         X::ServiceEventSeen(n, text) => on_service(e, n, |s| service::event_seen(s, n, text)),

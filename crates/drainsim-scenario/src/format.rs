@@ -598,6 +598,10 @@ pub enum Expectation {
     MinHealthyObserved(String, Cmp),
     /// The most tasks of the service at once (null if never observed).
     MaxTasksObserved(String, Cmp),
+    /// The floor at the instant of `minHealthyObserved` (null if never observed).
+    FloorAtMinHealthyObserved(String, Cmp),
+    /// The ceiling at the instant of `maxTasksObserved` (null if never observed).
+    CeilingAtMaxTasksObserved(String, Cmp),
     /// Failed placement attempts of a service for a reason.
     PlacementFailures(String, String, Cmp),
     /// Tasks of a service that waited in PENDING for their agent, for a cause.

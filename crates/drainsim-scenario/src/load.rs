@@ -368,6 +368,8 @@ fn check_expectation(
         | ServicePendingCount(s, _)
         | MinHealthyObserved(s, _)
         | MaxTasksObserved(s, _)
+        | FloorAtMinHealthyObserved(s, _)
+        | CeilingAtMaxTasksObserved(s, _)
         | PlacementFailures(s, _, _)
         | AgentWaits(s, _, _)
         | ServiceEventSeen(s, _)
