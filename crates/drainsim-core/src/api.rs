@@ -226,6 +226,36 @@ pub struct InstanceIdentity {
     /// Task ENI limit when the instance type is not in the built-in table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_eni_limit: Option<u16>,
+    /// The container instance ID to keep (32 hex digits, or a hyphenated UUID), for an instance
+    /// captured from a real cluster; generated from the seed when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_instance_id: Option<String>,
+}
+
+/// drainsim extension, for clusters captured from ECS (`drainsim import`): a task that already runs
+/// on a container instance when the simulation starts. [`crate::Engine::adopt_running_task`] puts
+/// it there, RUNNING, without a placement decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdoptTaskRequest {
+    /// The cluster (default `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// The container instance: ID or ARN.
+    pub container_instance: String,
+    /// The task definition (`family:revision`, `family` for the latest, or an ARN).
+    pub task_definition: String,
+    /// The service it belongs to; none for a standalone task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// A standalone task's `group` (default `family:FAMILY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `startedBy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
+    /// Whether it counts as healthy (false for a task ECS reports UNHEALTHY).
+    pub healthy: bool,
 }
 
 /// The request of [RegisterContainerInstance](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterContainerInstance.html).

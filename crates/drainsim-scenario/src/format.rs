@@ -84,6 +84,10 @@ pub struct Scenario {
     /// CreateService calls applied at time 0, after the instances of time 0 registered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<api::CreateServiceRequest>,
+    /// Tasks that already run when the simulation starts (a cluster captured from ECS), put on
+    /// their instances after the services are created and before anything runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub running_tasks: Vec<RunningTasks>,
     /// Fault injection (none by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSpec>,
@@ -141,6 +145,12 @@ pub struct InstanceGroup {
     /// Task ENI limit for an instance type missing from the built-in table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_eni_limit: Option<u16>,
+    /// The EC2 instance ID (a group of one; default: derived from the seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ec2_instance_id: Option<String>,
+    /// The container instance ID to keep (a group of one; default: derived from the seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_instance_id: Option<String>,
     /// When the group registers (default 0).
     #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
     pub register_at_ms: u64,
@@ -163,9 +173,44 @@ impl InstanceGroup {
             instance_role: None,
             agent_version: None,
             task_eni_limit: None,
+            ec2_instance_id: None,
+            container_instance_id: None,
             register_at_ms: 0,
         }
     }
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// Tasks that already run on an instance when the simulation starts (`runningTasks`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunningTasks {
+    /// The instance (a name registered at time 0).
+    pub instance: String,
+    /// The task definition (`family:revision` or `family`).
+    pub task_definition: String,
+    /// The service they belong to; none for standalone tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// A standalone task's group (default `family:FAMILY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `startedBy` of standalone tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
+    /// How many such tasks (1 to 10,000, default 1).
+    #[serde(default = "default_count", skip_serializing_if = "is_one")]
+    pub count: u32,
+    /// Whether they count as healthy (default true; false for tasks ECS reports UNHEALTHY).
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub healthy: bool,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 /// Fault injection of a run.

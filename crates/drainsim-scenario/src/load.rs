@@ -243,6 +243,45 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             services.insert(r.service_name.clone());
         }
     }
+    for g in &s.instances {
+        if g.count > 1 && (g.ec2_instance_id.is_some() || g.container_instance_id.is_some()) {
+            return Err(l.error_at(
+                &format!("\"{}\"", g.name),
+                format!(
+                    "instance group '{}' has {} instances; ec2InstanceId and containerInstanceId name one instance",
+                    g.name, g.count
+                ),
+            ));
+        }
+    }
+    let at_zero: BTreeSet<String> =
+        s.instances.iter().filter(|g| g.register_at_ms == 0).flat_map(|g| group_member_names(&g.name, g.count)).collect();
+    let mut adopted: u64 = 0;
+    for rt in &s.running_tasks {
+        if !at_zero.contains(&rt.instance) {
+            return Err(l.error_at(
+                &format!("\"{}\"", rt.instance),
+                format!("unknown instance '{}' in runningTasks (it must be registered at time 0)", rt.instance),
+            ));
+        }
+        if let Some(sv) = &rt.service {
+            if !s.services.iter().any(|x| &x.service_name == sv) {
+                return Err(
+                    l.error_at(&format!("\"{sv}\""), format!("unknown service '{sv}' in runningTasks (it must be in services)"))
+                );
+            }
+        }
+        if rt.count == 0 || rt.count > 10_000 {
+            return Err(l.error_at(
+                &format!("\"{}\"", rt.instance),
+                format!("runningTasks count {} is out of range: 1 to 10000", rt.count),
+            ));
+        }
+        adopted += u64::from(rt.count);
+        if adopted > MAX_TASKS {
+            return Err(l.error_at(&format!("\"{}\"", rt.instance), format!("runningTasks list more than {MAX_TASKS} tasks")));
+        }
+    }
     // Step times never go back.
     let mut last = 0u64;
     for (n, step) in s.steps.iter().enumerate() {

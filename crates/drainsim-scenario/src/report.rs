@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use drainsim_core::api;
 use drainsim_core::{Engine, InstanceView, ServiceView};
 
 use crate::outcome::{all_drains_completed_at, ExpectationResult, RunOutcome};
@@ -76,7 +77,7 @@ pub struct ExpectationReport {
 }
 
 /// A container instance at the end of the run.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerInstanceReport {
     /// Its logical name.
@@ -112,6 +113,16 @@ pub struct ContainerInstanceReport {
     /// Whether it is trunked: registered with a trunk ENI that did not fail (false for a
     /// REGISTRATION_FAILED instance; docs/ecs-choices.md).
     pub trunked: bool,
+    /// `registeredAt`, seconds since the Unix epoch (as DescribeContainerInstances spells it).
+    pub registered_at: f64,
+    /// `registeredResources`.
+    pub registered_resources: Vec<api::Resource>,
+    /// `remainingResources` at the end of the run.
+    pub remaining_resources: Vec<api::Resource>,
+    /// `attributes` (instance type, zone, AMI, capabilities, custom ones).
+    pub attributes: Vec<api::Attribute>,
+    /// `versionInfo`.
+    pub version_info: api::VersionInfo,
 }
 
 /// A count of one reason.
@@ -122,6 +133,16 @@ pub struct CountByReason {
     pub reason: String,
     /// How many times.
     pub count: u64,
+}
+
+/// A service's `deploymentConfiguration`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentConfigurationReport {
+    /// `minimumHealthyPercent`.
+    pub minimum_healthy_percent: u32,
+    /// `maximumPercent`.
+    pub maximum_percent: u32,
 }
 
 /// Tasks of a service that waited for their agent, for one cause.
@@ -180,6 +201,15 @@ pub struct ServiceEventReport {
 pub struct ServiceReport {
     /// Its name.
     pub service_name: String,
+    /// `serviceArn`.
+    pub service_arn: String,
+    /// `status` (`ACTIVE`, `DRAINING`, `INACTIVE`).
+    pub status: String,
+    /// `pendingCount`.
+    pub pending_count: u32,
+    /// `deploymentConfiguration` as DescribeServices nests it (the same numbers as
+    /// `minimumHealthyPercent` and `maximumPercent` beside it).
+    pub deployment_configuration: DeploymentConfigurationReport,
     /// Its desiredCount.
     pub desired_count: u32,
     /// Its runningCount.
@@ -229,7 +259,13 @@ pub const REPORT_EVENTS_KEPT: usize = 100;
 /// The report row of one container instance.
 pub fn instance_row(i: InstanceView) -> ContainerInstanceReport {
     let drain = i.drain();
+    let described = i.describe();
     ContainerInstanceReport {
+        registered_at: described.registered_at,
+        registered_resources: described.registered_resources,
+        remaining_resources: described.remaining_resources,
+        attributes: described.attributes,
+        version_info: described.version_info,
         name: i.name().into(),
         container_instance_arn: i.arn(),
         ec2_instance_id: i.ec2_instance_id(),
@@ -253,6 +289,13 @@ pub fn instance_row(i: InstanceView) -> ContainerInstanceReport {
 pub fn service_row(s: ServiceView) -> ServiceReport {
     ServiceReport {
         service_name: s.name().into(),
+        service_arn: s.arn(),
+        status: s.status().as_str().into(),
+        pending_count: s.pending_count(),
+        deployment_configuration: DeploymentConfigurationReport {
+            minimum_healthy_percent: s.minimum_healthy_percent(),
+            maximum_percent: s.maximum_percent(),
+        },
         desired_count: s.desired_count(),
         running_count: s.running_count(),
         healthy_count: s.healthy_count(),

@@ -104,6 +104,28 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
             .handle(Request::CreateService(svc.clone()))
             .map_err(|e| setup_err(&format!("\"{}\"", svc.service_name), "services", e))?;
     }
+    for rt in &s.running_tasks {
+        let Some(i) = engine.instance_named(&rt.instance) else {
+            return Err(loaded.error_at(
+                &format!("\"{}\"", rt.instance),
+                format!("unknown instance '{}' in runningTasks (it must be registered at time 0)", rt.instance),
+            ));
+        };
+        let req = api::AdoptTaskRequest {
+            cluster: Some(i.cluster().to_string()),
+            container_instance: i.arn(),
+            task_definition: rt.task_definition.clone(),
+            service: rt.service.clone(),
+            group: rt.group.clone(),
+            started_by: rt.started_by.clone(),
+            healthy: rt.healthy,
+        };
+        for _ in 0..rt.count {
+            engine.adopt_running_task(req.clone()).map_err(|e| {
+                loaded.error_at(&format!("\"{}\"", rt.instance), format!("runningTasks on '{}': {e}", rt.instance))
+            })?;
+        }
+    }
     if let Some(f) = &s.faults {
         for p in &f.pinned {
             let (PinnedFaultKind::AgentDisconnect(n)
@@ -169,8 +191,9 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
             name: name.to_string(),
             instance_type: g.instance_type.clone(),
             availability_zone: az,
-            ec2_instance_id: None,
+            ec2_instance_id: g.ec2_instance_id.clone(),
             task_eni_limit: g.task_eni_limit,
+            container_instance_id: g.container_instance_id.clone(),
         },
     }
 }

@@ -80,6 +80,18 @@ impl Engine {
         self.schedule(d, EventKind::TrunkAttachmentStage, instance.0, 0);
     }
 
+    /// An instance captured from ECS registers with its trunk ENI already attached: the attachment
+    /// walks to ATTACHED at once and the instance keeps the `ecs.awsvpc-trunk-id` it had.
+    pub(crate) fn adopt_attached_trunk(&mut self, instance: InstanceId, eni: &str) {
+        let a = self.new_attachment(AttachmentKind::Trunk, instance, None);
+        self.instances.set_trunk(instance, a);
+        self.set_attachment_status(a, AttachmentStatus::Attaching, "registered with its trunk attached");
+        self.set_attachment_status(a, AttachmentStatus::Attached, "registered with its trunk attached");
+        self.strings.intern(crate::state::instance::TRUNK_ID_ATTRIBUTE);
+        let value = self.strings.intern(eni);
+        self.instances.set_trunk_id_attribute(instance, Some(value));
+    }
+
     pub(crate) fn on_trunk_stage(&mut self, instance: InstanceId) {
         let Some(a) = self.instances[instance.index()].trunk else { return };
         if self.instances[instance.index()].status != InstanceStatus::Registering {

@@ -294,6 +294,20 @@ impl Engine {
             return self.reregister_container_instance(id, req);
         }
         let ident = &req.instance_identity;
+        let given_uuid = match &ident.container_instance_id {
+            None => None,
+            Some(given) => {
+                let uuid = crate::state::instance::parse_id(given).ok_or_else(|| {
+                    EcsError::invalid_parameter(format!(
+                        "containerInstanceId '{given}' is not a container instance ID (32 hex digits, or a hyphenated UUID)."
+                    ))
+                })?;
+                if !self.instances.uuid_is_free(uuid) {
+                    return Err(EcsError::invalid_parameter(format!("containerInstanceId '{given}' is already registered.")));
+                }
+                Some(uuid)
+            }
+        };
         if ident.name.is_empty() || ident.instance_type.is_empty() || ident.availability_zone.is_empty() {
             return Err(EcsError::invalid_parameter(
                 "The instance identity must give the instance's name, instanceType and availabilityZone.",
@@ -350,6 +364,25 @@ impl Engine {
             }
         }
 
+        // drainsim extension for clusters captured from ECS: an instance that registers with the
+        // `ecs.awsvpc-trunk-id` attribute already has its trunk ENI attached (docs/ecs-choices.md).
+        let attached_trunk = req
+            .attributes
+            .iter()
+            .find(|a| a.name == crate::state::instance::TRUNK_ID_ATTRIBUTE)
+            .map(|a| a.value.clone().unwrap_or_default());
+        if let Some(eni) = &attached_trunk {
+            let version_ok = crate::rules::versions::agent_supports_trunking(
+                req.version_info.as_ref().and_then(|v| v.agent_version.as_deref()),
+            );
+            if !eni.starts_with("eni-") || !crate::rules::eni_limits::supports_trunking(&ident.instance_type) || !version_ok {
+                return Err(EcsError::invalid_parameter(format!(
+                    "attribute {} '{eni}' needs an ENI ID, an instance type that supports trunking and agent 1.28.1 or newer.",
+                    crate::state::instance::TRUNK_ID_ATTRIBUTE
+                )));
+            }
+        }
+
         // Commit.
         let cluster = self.ensure_cluster(&cluster_name);
         let long_arn = self.settings.is_enabled(caller_arn, SettingName::ContainerInstanceLongArnFormat);
@@ -357,9 +390,10 @@ impl Engine {
         // Trunking needs the account setting, an instance type that supports it, and agent 1.28.1 or
         // newer; an instance that misses one registers untrunked, with the untrunked ENI limit.
         let agent_version = req.version_info.as_ref().and_then(|v| v.agent_version.as_deref());
-        let trunked = trunking_opted_in
-            && crate::rules::eni_limits::supports_trunking(&ident.instance_type)
-            && crate::rules::versions::agent_supports_trunking(agent_version);
+        let trunked = attached_trunk.is_some()
+            || (trunking_opted_in
+                && crate::rules::eni_limits::supports_trunking(&ident.instance_type)
+                && crate::rules::versions::agent_supports_trunking(agent_version));
         let task_eni_limit =
             ident.task_eni_limit.or_else(|| crate::rules::eni_limits::task_eni_limit(&ident.instance_type, trunked));
         let id = InstanceId(self.instances.len() as u32);
@@ -390,7 +424,7 @@ impl Engine {
             let name = intern(self, "ecs.capability.task-eni-trunking");
             attributes.push((name, None));
         }
-        for a in &req.attributes {
+        for a in req.attributes.iter().filter(|a| a.name != crate::state::instance::TRUNK_ID_ATTRIBUTE) {
             let name = intern(self, &a.name);
             let value = a.value.as_deref().map(|v| intern(self, v));
             attributes.push((name, value));
@@ -419,7 +453,7 @@ impl Engine {
             profile,
             trunk_id_attribute: None,
             remaining: resources,
-            status: if trunked { InstanceStatus::Registering } else { InstanceStatus::Active },
+            status: if trunked && attached_trunk.is_none() { InstanceStatus::Registering } else { InstanceStatus::Active },
             status_reason: None,
             agent_connected: true,
             agent_connection_changed_at_ms: self.now_ms,
@@ -441,10 +475,15 @@ impl Engine {
         let status = state.status;
         let pushed = self.instances.push(state);
         debug_assert_eq!(pushed, id);
+        if let Some(uuid) = given_uuid {
+            self.instances.give_uuid(id, uuid);
+        }
         self.clusters.add_instance(cluster, id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: None, to: status }, "RegisterContainerInstance");
-        if trunked {
-            self.start_trunk_attachment(id);
+        match (&attached_trunk, trunked) {
+            (Some(eni), _) => self.adopt_attached_trunk(id, eni),
+            (None, true) => self.start_trunk_attachment(id),
+            (None, false) => {}
         }
         self.schedule_agent_flap(id);
         self.refresh_placeability(id);

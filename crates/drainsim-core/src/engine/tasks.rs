@@ -735,6 +735,77 @@ impl Engine {
         Ok(Response::Tasks { tasks, failures })
     }
 
+    /// Puts a task that already runs on a container instance there, RUNNING from now (a cluster
+    /// captured from ECS; see [`api::AdoptTaskRequest`]). The instance must be ACTIVE with a
+    /// connected agent and have room for it; a service task must use its service's task
+    /// definition. The task walks its start-up statuses at once (the trace shows them, with the
+    /// reason `adopted`), is admitted by the agent, gets its ENI attached (awsvpc) and, unless
+    /// `healthy` is false, counts as healthy. Nothing changes when the request is refused.
+    pub fn adopt_running_task(&mut self, req: api::AdoptTaskRequest) -> Result<TaskId, EcsError> {
+        let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        let td = self.resolve_task_def(&req.task_definition)?;
+        let instance = self.resolve_instance(cluster, &req.container_instance).ok_or_else(|| {
+            EcsError::invalid_parameter(format!("container instance '{}' is not in the cluster.", req.container_instance))
+        })?;
+        if !self.instances[instance.index()].is_placeable() {
+            return Err(EcsError::invalid_parameter(format!(
+                "container instance '{}' is {}{}: tasks are adopted only on ACTIVE instances with a connected agent.",
+                req.container_instance,
+                self.instances[instance.index()].status.as_str(),
+                if self.instances[instance.index()].agent_connected { "" } else { " (agent disconnected)" }
+            )));
+        }
+        let service = match &req.service {
+            None => None,
+            Some(name) => {
+                let s = self
+                    .resolve_service(cluster, name)
+                    .ok_or_else(|| EcsError::new(crate::errors::EcsErrorKind::ServiceNotFoundException, "Service not found."))?;
+                if self.services[s.index()].task_def != td {
+                    return Err(EcsError::invalid_parameter(format!(
+                        "service '{name}' runs {}, the task {}: drainsim models one task definition per service.",
+                        self.task_def_arn(self.services[s.index()].task_def),
+                        self.task_def_arn(td)
+                    )));
+                }
+                Some(s)
+            }
+        };
+        let group = match (service, &req.group) {
+            (Some(s), _) => self.services[s.index()].group,
+            (None, Some(g)) => self.strings.intern(g),
+            (None, None) => {
+                let family = self.strings.resolve(self.task_defs[td.index()].family).to_string();
+                self.strings.intern(&format!("family:{family}"))
+            }
+        };
+        let owner = match service {
+            Some(s) => crate::placement::Owner::Service(s),
+            None => crate::placement::Owner::Group(group),
+        };
+        let needs = self.requirements_of(td);
+        if let Some(reason) = crate::engine::placement::unmet_requirement(self, instance, &needs, owner, false) {
+            return Err(EcsError::invalid_parameter(format!(
+                "container instance '{}' has no room for a task of {}: {reason}.",
+                req.container_instance,
+                self.task_def_arn(td)
+            )));
+        }
+        let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
+        let id = self.launch_task(instance, td, service, group, started_by, false);
+        if !self.tasks[id.index()].agent_admitted() {
+            unreachable!("a task adopted on an ACTIVE instance before anything stops is admitted at once");
+        }
+        self.attach_task_eni(id);
+        for to in [TaskStatus::Pending, TaskStatus::Activating, TaskStatus::Running] {
+            self.set_task_status(id, to, "adopted");
+        }
+        if req.healthy {
+            self.mark_healthy(id);
+        }
+        Ok(id)
+    }
+
     /// Resolves a task ID or ARN in a cluster.
     pub(crate) fn resolve_task(&self, cluster: ClusterId, reference: &str) -> Option<TaskId> {
         let id_part = reference.rsplit('/').next().unwrap_or(reference);

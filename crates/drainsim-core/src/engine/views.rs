@@ -50,6 +50,12 @@ impl<'a> InstanceView<'a> {
         self.engine.instance_arn(self.id)
     }
 
+    /// The instance as DescribeContainerInstances returns it (without `tags` and `healthStatus`):
+    /// `registeredAt`, `registeredResources`, `remainingResources`, `attributes`, `versionInfo`, ….
+    pub fn describe(&self) -> crate::api::ContainerInstance {
+        self.engine.render_instance(self.id, false, false)
+    }
+
     /// `ec2InstanceId`.
     pub fn ec2_instance_id(&self) -> String {
         self.engine.ec2_instance_id(self.id)

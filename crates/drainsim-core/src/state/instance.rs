@@ -327,6 +327,10 @@ pub(crate) struct Instances {
     stop_sequence_of: std::collections::BTreeMap<TaskId, u64>,
     /// The next stop sequence number (one sequence for every agent: only the order matters).
     next_stop_sequence: u64,
+    /// Container instance IDs given at registration (instances captured from a real cluster),
+    /// both ways; every other instance's ID is its scrambled index.
+    given_uuids: std::collections::BTreeMap<u128, Id>,
+    given_uuid_of: std::collections::BTreeMap<Id, u128>,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -354,6 +358,8 @@ impl Instances {
             stops_in_progress: Default::default(),
             stop_sequence_of: Default::default(),
             next_stop_sequence: 0,
+            given_uuids: Default::default(),
+            given_uuid_of: Default::default(),
         }
     }
 
@@ -382,7 +388,22 @@ impl Instances {
 
     /// The instance's 128-bit ID.
     pub(crate) fn uuid(&self, id: Id) -> u128 {
-        self.uuids.scramble(id.0)
+        match self.given_uuid_of.get(&id) {
+            Some(u) => *u,
+            None => self.uuids.scramble(id.0),
+        }
+    }
+
+    /// Whether `uuid` is free to give the next instance: no instance has it.
+    pub(crate) fn uuid_is_free(&self, uuid: u128) -> bool {
+        self.by_uuid(uuid).is_none() && !self.given_uuids.contains_key(&uuid)
+    }
+
+    /// Gives the instance just pushed the 128-bit ID `uuid` (checked free with `uuid_is_free`).
+    pub(crate) fn give_uuid(&mut self, id: Id, uuid: u128) {
+        assert!(self.uuid_is_free(uuid), "a given container instance ID is unique");
+        assert!(self.given_uuid_of.insert(id, uuid).is_none(), "an instance's ID is given once");
+        self.given_uuids.insert(uuid, id);
     }
 
     /// 64 bits of the instance's ID key stream (its derived EC2 instance ID).
@@ -392,7 +413,14 @@ impl Instances {
 
     /// The instance with this 128-bit ID, if one was registered.
     pub(crate) fn by_uuid(&self, uuid: u128) -> Option<Id> {
-        self.uuids.unscramble(uuid, self.records.len()).map(crate::infra::ids::InstanceId)
+        if let Some(id) = self.given_uuids.get(&uuid) {
+            return Some(*id);
+        }
+        // An instance with a given ID is not found by the ID its index would have had.
+        self.uuids
+            .unscramble(uuid, self.records.len())
+            .map(crate::infra::ids::InstanceId)
+            .filter(|id| !self.given_uuid_of.contains_key(id))
     }
 
     /// What the instance shares with the instances registered alike.
