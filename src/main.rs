@@ -60,11 +60,31 @@ enum Command {
     },
     /// Run one scenario over many seeds in parallel and report the distribution of outcomes.
     Sweep(SweepArgs),
+    /// Write a scenario from the JSON the AWS CLI prints about a real cluster (see docs/import.md).
+    ///
+    /// Example: drainsim import captured/ -o cluster.ron --drain i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702
+    Import(ImportArgs),
     /// Print a legal-transition graph as Graphviz DOT.
     Graph {
         #[arg(value_enum)]
         which: GraphKind,
     },
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// JSON files printed by `aws ecs describe-…` / `aws elbv2 describe-…`, or directories of them.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Write the scenario here (default: standard output).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// EC2 instance IDs to drain, wait for and deregister, comma-separated, in this order.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    drain: Vec<String>,
+    /// Instances per wave of the drain plan (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    wave: u32,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -150,6 +170,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Check { files } => check(&files),
         Command::Sweep(args) => sweep_command(args),
+        Command::Import(args) => import_command(args),
         Command::Graph { which } => {
             let graphs = drainsim_core::Transitions::default();
             let dot = match which {
@@ -161,6 +182,36 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+fn import_command(args: ImportArgs) -> ExitCode {
+    use drainsim_scenario::import;
+    let opts = import::ImportOptions { drain: args.drain, wave_size: args.wave, ..Default::default() };
+    let imported = match import::read_inputs(&args.paths).and_then(|inputs| import::import(&inputs, &opts)) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    // What was written must load and set up: a scenario `check` refuses is a bug of the import.
+    let name = args.output.as_ref().map_or("(import)".to_string(), |p| p.display().to_string());
+    if let Err(e) = load_str(&name, &text).and_then(|l| runner::check_setup(&l)) {
+        eprintln!("error: the imported cluster does not set up: {e}");
+        return ExitCode::from(2);
+    }
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+        None => say_raw!("{text}"),
+    }
+    eprint!("{}", imported.summary);
+    ExitCode::SUCCESS
 }
 
 fn invalid(e: &ScenarioError) -> ExitCode {

@@ -151,6 +151,10 @@ pub struct InstanceGroup {
     /// The container instance ID to keep (a group of one; default: derived from the seed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_instance_id: Option<String>,
+    /// `DRAINING` to start drained (set by UpdateContainerInstancesState during the setup, after
+    /// `runningTasks`); default `ACTIVE`. Only for groups registered at time 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// When the group registers (default 0).
     #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
     pub register_at_ms: u64,
@@ -175,6 +179,7 @@ impl InstanceGroup {
             task_eni_limit: None,
             ec2_instance_id: None,
             container_instance_id: None,
+            status: None,
             register_at_ms: 0,
         }
     }

@@ -17,7 +17,8 @@
 //! - [`runner`]: a run from start to end: setup, steps at their times, expectations, and the
 //!   determinism check;
 //! - [`sweep`]: one scenario over many seeds (run, aggregate, print);
-//! - [`synthetic`] and [`generate`]: scenarios made by code, written through [`write`](mod@write).
+//! - [`synthetic`] and [`generate`]: scenarios made by code, written through [`write`](mod@write);
+//! - [`import`](mod@import): a scenario from the AWS CLI's JSON about a real cluster (`drainsim import`).
 
 #![deny(missing_docs)]
 
@@ -25,6 +26,7 @@ pub mod driver;
 pub mod expect;
 pub mod format;
 pub mod generate;
+pub mod import;
 pub mod load;
 pub mod outcome;
 pub mod report;

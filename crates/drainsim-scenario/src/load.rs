@@ -244,6 +244,19 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         }
     }
     for g in &s.instances {
+        match g.status.as_deref() {
+            None | Some("ACTIVE") => {}
+            Some("DRAINING") if g.register_at_ms == 0 => {}
+            Some(other) => {
+                return Err(l.error_at(
+                    &format!("\"{other}\""),
+                    format!(
+                        "instance group '{}' status '{other}': a group starts ACTIVE or, registered at time 0, DRAINING",
+                        g.name
+                    ),
+                ))
+            }
+        }
         if g.count > 1 && (g.ec2_instance_id.is_some() || g.container_instance_id.is_some()) {
             return Err(l.error_at(
                 &format!("\"{}\"", g.name),

@@ -141,6 +141,13 @@ pub fn instance_names(engine: &Engine) -> BTreeMap<u32, String> {
     engine.instances().enumerate().map(|(n, i)| (n as u32, i.name().to_string())).collect()
 }
 
+/// The engine a scenario describes with its time-0 setup applied and nothing run yet: the state
+/// a run starts from (for a scenario `drainsim import` wrote, the captured cluster). Library users
+/// can drive it with [`drainsim_core::Engine`]'s own requests from there.
+pub fn setup_engine(loaded: &LoadedScenario, opts: &RunOptions) -> Result<drainsim_core::Engine, ScenarioError> {
+    crate::setup::prepare(loaded, opts).map(|(engine, _)| engine)
+}
+
 /// Validates a scenario's setup without running its steps: account settings, clusters, task
 /// definitions, instance registrations and services are applied (so ECS refusals surface as
 /// file:line:column errors), and the run stops before the first step.

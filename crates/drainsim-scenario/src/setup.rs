@@ -126,6 +126,23 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
             })?;
         }
     }
+    for g in s.instances.iter().filter(|g| g.register_at_ms == 0 && g.status.as_deref() == Some("DRAINING")) {
+        let arns: Vec<String> = group_member_names(&g.name, g.count)
+            .iter()
+            .map(|n| engine.instance_named(n).expect("registered at time 0").arn())
+            .collect();
+        for chunk in arns.chunks(10) {
+            engine
+                .handle(Request::UpdateContainerInstancesState(api::UpdateContainerInstancesStateRequest {
+                    cluster: g.cluster.clone(),
+                    container_instances: chunk.to_vec(),
+                    status: "DRAINING".into(),
+                }))
+                .map_err(|e| {
+                    loaded.error_at(&format!("\"{}\"", g.name), format!("instance group '{}' status DRAINING: {e}", g.name))
+                })?;
+        }
+    }
     if let Some(f) = &s.faults {
         for p in &f.pinned {
             let (PinnedFaultKind::AgentDisconnect(n)

@@ -1,0 +1,315 @@
+//! Reading the AWS CLI's JSON with the path of every value at hand: a field drainsim needs and cannot
+//! find, or finds with the wrong type, is an error naming the file and the JSON path
+//! (`$.containerInstances[3].registeredResources`); every field it does not read is noted, by the
+//! path pattern (`$.containerInstances[].attachments`), for the import summary.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+/// An import error: the file, the JSON path in it, and what is wrong there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    /// The file (as given on the command line).
+    pub file: String,
+    /// The JSON path (`$` for the whole document).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file, self.path, self.message)
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// What the reader noted while reading every document: the fields it did not read, by path pattern
+/// (`describe-tasks $.tasks[].containers`), with how often each occurred.
+#[derive(Debug, Default)]
+pub(crate) struct Notes {
+    pub(crate) skipped: RefCell<BTreeMap<String, u64>>,
+}
+
+/// One JSON object being read, with its path and the keys read so far.
+pub(crate) struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+    file: &'a str,
+    /// The document kind and the path with indices left out, for the summary.
+    pattern: String,
+    notes: &'a Notes,
+    read: RefCell<BTreeSet<&'a str>>,
+}
+
+impl<'a> Obj<'a> {
+    /// The document's top level, which must be an object.
+    pub(crate) fn root(value: &'a Value, file: &'a str, kind: &str, notes: &'a Notes) -> Result<Self, ImportError> {
+        let map = value.as_object().ok_or_else(|| ImportError {
+            file: file.to_string(),
+            path: "$".into(),
+            message: format!("expected a JSON object, found {}", type_name(value)),
+        })?;
+        Ok(Obj { map, path: "$".into(), file, pattern: format!("{kind} $"), notes, read: RefCell::new(BTreeSet::new()) })
+    }
+
+    /// An error at this object's path (or at one of its fields).
+    pub(crate) fn error(&self, field: Option<&str>, message: impl Into<String>) -> ImportError {
+        let path = match field {
+            Some(f) => format!("{}.{f}", self.path),
+            None => self.path.clone(),
+        };
+        ImportError { file: self.file.to_string(), path, message: message.into() }
+    }
+
+    /// The path of this object.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn get(&self, key: &'a str) -> Option<&'a Value> {
+        let (k, v) = self.map.get_key_value(key)?;
+        self.read.borrow_mut().insert(k.as_str());
+        (!v.is_null()).then_some(v)
+    }
+
+    /// Marks keys as read without reading them (fields drainsim knows it does not need, such as
+    /// the ones a check of the document's kind looked at).
+    pub(crate) fn touch(&self, keys: &[&'a str]) {
+        for k in keys {
+            let _ = self.get(k);
+        }
+    }
+
+    fn wrong(&self, key: &str, want: &str, v: &Value) -> ImportError {
+        self.error(Some(key), format!("expected {want}, found {}", type_name(v)))
+    }
+
+    /// A required string.
+    pub(crate) fn str(&self, key: &'a str) -> Result<&'a str, ImportError> {
+        self.opt_str(key)?.ok_or_else(|| self.error(Some(key), "missing (drainsim needs it)"))
+    }
+
+    /// An optional string.
+    pub(crate) fn opt_str(&self, key: &'a str) -> Result<Option<&'a str>, ImportError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => Err(self.wrong(key, "a string", v)),
+        }
+    }
+
+    /// An optional integer (a JSON number without a fraction) within `range`.
+    pub(crate) fn opt_int(&self, key: &'a str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ImportError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v @ Value::Number(n)) => {
+                let n = n.as_i64().ok_or_else(|| self.wrong(key, "an integer", v))?;
+                if !range.contains(&n) {
+                    return Err(self.error(Some(key), format!("{n} is out of range ({} to {})", range.start(), range.end())));
+                }
+                Ok(Some(n))
+            }
+            Some(v) => Err(self.wrong(key, "an integer", v)),
+        }
+    }
+
+    /// A required integer within `range`.
+    pub(crate) fn int(&self, key: &'a str, range: std::ops::RangeInclusive<i64>) -> Result<i64, ImportError> {
+        self.opt_int(key, range)?.ok_or_else(|| self.error(Some(key), "missing (drainsim needs it)"))
+    }
+
+    /// An optional boolean.
+    pub(crate) fn opt_bool(&self, key: &'a str) -> Result<Option<bool>, ImportError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => Err(self.wrong(key, "true or false", v)),
+        }
+    }
+
+    /// An optional timestamp, in Unix seconds: the AWS CLI v2 prints ISO 8601
+    /// (`2025-11-27T00:01:00.000000+00:00`), the JSON protocol epoch seconds (`1764201660.0`).
+    pub(crate) fn opt_time(&self, key: &'a str) -> Result<Option<i64>, ImportError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(f) if f.is_finite() && f.abs() < 1e12 => Ok(Some(f.floor() as i64)),
+                _ => Err(self.error(Some(key), format!("{n} is not a timestamp in Unix seconds"))),
+            },
+            Some(Value::String(s)) => parse_iso8601(s)
+                .map(Some)
+                .ok_or_else(|| self.error(Some(key), format!("'{s}' is not an ISO 8601 timestamp (2025-11-27T00:01:00+00:00)"))),
+            Some(v) => Err(self.wrong(key, "a timestamp", v)),
+        }
+    }
+
+    /// An optional nested object.
+    pub(crate) fn opt_obj(&self, key: &'a str) -> Result<Option<Obj<'a>>, ImportError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Object(map)) => {
+                Ok(Some(self.child(map, format!("{}.{key}", self.path), format!("{}.{key}", self.pattern))))
+            }
+            Some(v) => Err(self.wrong(key, "an object", v)),
+        }
+    }
+
+    /// An optional array's elements, each with its path (`[]` when absent).
+    pub(crate) fn array(&self, key: &'a str) -> Result<Vec<Item<'a>>, ImportError> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => Ok(items
+                .iter()
+                .enumerate()
+                .map(|(n, v)| Item {
+                    value: v,
+                    path: format!("{}.{key}[{n}]", self.path),
+                    pattern: format!("{}.{key}[]", self.pattern),
+                })
+                .collect()),
+            Some(v) => Err(self.wrong(key, "an array", v)),
+        }
+    }
+
+    /// An array's elements as objects.
+    pub(crate) fn objects(&self, key: &'a str) -> Result<Vec<Obj<'a>>, ImportError> {
+        self.array(key)?.into_iter().map(|item| self.item_obj(item)).collect()
+    }
+
+    /// An array's elements as strings.
+    pub(crate) fn strings(&self, key: &'a str) -> Result<Vec<&'a str>, ImportError> {
+        self.array(key)?
+            .into_iter()
+            .map(|item| match item.value {
+                Value::String(s) => Ok(s.as_str()),
+                v => Err(ImportError {
+                    file: self.file.to_string(),
+                    path: item.path,
+                    message: format!("expected a string, found {}", type_name(v)),
+                }),
+            })
+            .collect()
+    }
+
+    /// One array element as an object.
+    pub(crate) fn item_obj(&self, item: Item<'a>) -> Result<Obj<'a>, ImportError> {
+        match item.value {
+            Value::Object(map) => Ok(self.child(map, item.path, item.pattern)),
+            v => Err(ImportError {
+                file: self.file.to_string(),
+                path: item.path,
+                message: format!("expected an object, found {}", type_name(v)),
+            }),
+        }
+    }
+
+    fn child(&self, map: &'a Map<String, Value>, path: String, pattern: String) -> Obj<'a> {
+        Obj { map, path, file: self.file, pattern, notes: self.notes, read: RefCell::new(BTreeSet::new()) }
+    }
+
+    /// Notes every key of this object that was not read as skipped.
+    pub(crate) fn finish(self) {
+        let read = self.read.borrow();
+        let mut skipped = self.notes.skipped.borrow_mut();
+        for k in self.map.keys() {
+            if !read.contains(k.as_str()) {
+                *skipped.entry(format!("{}.{k}", self.pattern)).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
+/// An array element with its path.
+pub(crate) struct Item<'a> {
+    pub(crate) value: &'a Value,
+    pub(crate) path: String,
+    pattern: String,
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` as Unix seconds (the fraction dropped).
+pub(crate) fn parse_iso8601(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        (!t.is_empty() && t.bytes().all(|c| c.is_ascii_digit())).then(|| t.parse().ok()).flatten()
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let hm = &rest[1..];
+            if hm.len() != 5 || hm.as_bytes()[2] != b':' {
+                return None;
+            }
+            let (h, m): (i64, i64) = (hm[..2].parse().ok()?, hm[3..].parse().ok()?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            sign * (h * 3600 + m * 60)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_iso8601;
+
+    #[test]
+    fn iso8601_as_the_cli_prints_it() {
+        assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_iso8601("2025-11-30T00:00:00.000000+00:00"), Some(1_764_460_800));
+        assert_eq!(parse_iso8601("2025-11-30T01:00:00+01:00"), Some(1_764_460_800));
+        assert_eq!(parse_iso8601("2024-02-29T12:00:00-05:30"), Some(1_709_227_800));
+        assert_eq!(parse_iso8601("1969-12-31T23:59:59Z"), Some(-1));
+        for bad in
+            ["2025-13-01T00:00:00Z", "2025-11-30", "2025-11-30T00:00:00", "2025-11-30T00:00:00.+00:00", "x025-11-30T00:00:00Z"]
+        {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
+        }
+    }
+}

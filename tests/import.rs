@@ -1,0 +1,213 @@
+//! `drainsim import`: a captured cluster (tests/data/aws/three-zones, written in the shapes of the
+//! AWS CLI's JSON) becomes a scenario that starts exactly as the cluster was; a drain plan added on
+//! the command line runs; malformed input is an error naming the file and the JSON path, never a
+//! panic.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use drainsim_scenario::import::{import, read_inputs, ImportOptions};
+use drainsim_scenario::runner::{setup_engine, RunOptions};
+use proptest::prelude::*;
+use serde_json::Value;
+
+const FIXTURE: &str = "tests/data/aws/three-zones";
+
+fn fixture_inputs() -> Vec<(String, String)> {
+    read_inputs(&[PathBuf::from(FIXTURE)]).expect("the fixture reads")
+}
+
+fn fixture_json(file: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURE}/{file}")).expect("fixture file")).expect("fixture JSON")
+}
+
+/// `(status, runningTasksCount, CPU, MEMORY, PORTS)` of a DescribeContainerInstances entry.
+fn instance_state(ci: &Value) -> (String, u64, i64, i64, Vec<String>) {
+    let resource = |name: &str| ci["remainingResources"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap().clone();
+    let mut ports: Vec<String> =
+        resource("PORTS")["stringSetValue"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+    ports.sort();
+    (
+        ci["status"].as_str().unwrap().to_string(),
+        ci["runningTasksCount"].as_u64().unwrap(),
+        resource("CPU")["integerValue"].as_i64().unwrap(),
+        resource("MEMORY")["integerValue"].as_i64().unwrap(),
+        ports,
+    )
+}
+
+#[test]
+fn an_imported_cluster_starts_as_it_was_captured() {
+    let imported = import(&fixture_inputs(), &ImportOptions::default()).expect("imports");
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    let loaded = drainsim_scenario::load_str("cluster.ron", &text).expect("the written scenario loads");
+    drainsim_scenario::runner::check_setup(&loaded).expect("check accepts it");
+    let engine = setup_engine(&loaded, &RunOptions::default()).expect("sets up");
+
+    let captured = fixture_json("describe-container-instances.json");
+    let mut want = BTreeMap::new();
+    for ci in captured["containerInstances"].as_array().unwrap() {
+        want.insert(ci["containerInstanceArn"].as_str().unwrap().to_string(), (ci["ec2InstanceId"].clone(), instance_state(ci)));
+    }
+    let mut got = BTreeMap::new();
+    for i in engine.instances() {
+        let described = serde_json::to_value(i.describe()).unwrap();
+        got.insert(i.arn(), (Value::String(i.ec2_instance_id()), instance_state(&described)));
+    }
+    assert_eq!(got, want, "same instances (ARNs and EC2 IDs), statuses, task counts and remaining resources");
+    // Trunks as captured: the two c5.large instances with ecs.awsvpc-trunk-id, and no other.
+    let trunked: Vec<String> = engine.instances().filter(|i| i.trunked()).map(|i| i.name().to_string()).collect();
+    assert_eq!(trunked, ["i-0a1c2e3f405a6b704", "i-0a1c2e3f405a6b705"]);
+    // Services as described, with their tasks where they ran and none started by the import.
+    for s in fixture_json("describe-services.json")["services"].as_array().unwrap() {
+        let name = s["serviceName"].as_str().unwrap();
+        let view = engine.service_named(name).expect("service imported");
+        assert_eq!(u64::from(view.running_count()), s["runningCount"].as_u64().unwrap(), "{name}");
+        assert_eq!(view.arn(), s["serviceArn"].as_str().unwrap(), "{name}");
+    }
+    assert_eq!(imported.summary.counts, [6, 4, 3, 15]);
+    // Fields drainsim does not model are listed, not refused.
+    let skipped: Vec<&str> = imported.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();
+    assert!(skipped.contains(&"describe-task-definition $.taskDefinition.containerDefinitions[].image"), "{skipped:?}");
+    assert!(skipped.contains(&"describe-tasks $.tasks[].containers"), "{skipped:?}");
+}
+
+#[test]
+fn an_imported_cluster_with_a_drain_plan_runs_to_the_end() {
+    let dir = std::env::temp_dir().join(format!("drainsim-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("cluster.ron");
+    let import = common::command()
+        .args(["import", FIXTURE, "--drain", "i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702", "--wave", "1", "-o"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(import.status.code(), Some(0), "{}", String::from_utf8_lossy(&import.stderr));
+    let summary = String::from_utf8_lossy(&import.stderr);
+    assert!(summary.contains("imported 6 container instances, 4 task definitions, 3 services and 15 running tasks"), "{summary}");
+    let run = common::drainsim(&["run", out.to_str().expect("a UTF-8 temp path"), "--json"]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let by_name = |n: &str| report["containerInstances"].as_array().unwrap().iter().find(|i| i["name"] == n).unwrap().clone();
+    for drained in ["i-0a1c2e3f405a6b701", "i-0a1c2e3f405a6b702"] {
+        let i = by_name(drained);
+        assert_eq!(i["status"], "INACTIVE", "{drained} drained and deregistered");
+        assert!(i["drainCompletedAtMs"].as_u64().is_some());
+    }
+    // The instance captured DRAINING stays held by its standalone batch task, as ECS would.
+    let held = by_name("i-0a1c2e3f405a6b706");
+    assert_eq!((held["status"].as_str(), held["drainCompletedAtMs"].as_u64()), (Some("DRAINING"), None));
+    let web = report["services"].as_array().unwrap().iter().find(|s| s["serviceName"] == "web").unwrap();
+    assert_eq!(web["minHealthyObserved"].as_u64(), Some(6), "min 100 %: web never dips");
+    assert_eq!(web["deploymentConfiguration"]["minimumHealthyPercent"].as_u64(), Some(100));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_input_names_the_file_and_the_json_path() {
+    let inputs = fixture_inputs();
+    let with = |file: &str, edit: &dyn Fn(&mut Value)| -> String {
+        let mut changed = inputs.clone();
+        let entry = changed.iter_mut().find(|(n, _)| n.ends_with(file)).expect("fixture file");
+        let mut v: Value = serde_json::from_str(&entry.1).unwrap();
+        edit(&mut v);
+        entry.1 = v.to_string();
+        import(&changed, &ImportOptions::default()).expect_err("refused").to_string()
+    };
+    let e = with("describe-container-instances.json", &|v| {
+        v["containerInstances"][2]["registeredResources"] = serde_json::json!([]);
+    });
+    assert!(e.contains("describe-container-instances.json: $.containerInstances[2].registeredResources: no CPU resource"), "{e}");
+    let e = with("describe-services.json", &|v| v["services"][1]["desiredCount"] = Value::String("two".into()));
+    assert!(e.contains("$.services[1].desiredCount: expected an integer, found a string"), "{e}");
+    let e = with("describe-tasks.json", &|v| {
+        v["tasks"][0]["taskDefinitionArn"] = Value::String("arn:aws:ecs:eu-west-1:111122223333:task-definition/gone:4".into())
+    });
+    assert!(e.contains("$.tasks[0]: task definition gone:4 was not imported"), "{e}");
+    let e = with("task-definition-web.json", &|v| {
+        v["taskDefinition"].as_object_mut().unwrap().remove("family");
+    });
+    assert!(e.contains("task-definition-web.json: $.taskDefinition.family: missing"), "{e}");
+    let e = with("describe-container-instances.json", &|v| {
+        v["containerInstances"][0]["registeredAt"] = Value::String("yesterday".into())
+    });
+    assert!(e.contains("$.containerInstances[0].registeredAt: 'yesterday' is not an ISO 8601 timestamp"), "{e}");
+
+    let mut truncated = inputs.clone();
+    let entry = truncated.iter_mut().find(|(n, _)| n.ends_with("describe-tasks.json")).unwrap();
+    entry.1.truncate(entry.1.len() / 2);
+    let e = import(&truncated, &ImportOptions::default()).expect_err("refused").to_string();
+    assert!(e.contains("describe-tasks.json: $: not valid JSON"), "{e}");
+
+    let mut unknown = inputs.clone();
+    unknown.push(("notes.json".into(), "{\"hello\": 1}".into()));
+    let e = import(&unknown, &ImportOptions::default()).expect_err("refused").to_string();
+    assert!(e.contains("notes.json: $: not an AWS CLI output drainsim reads"), "{e}");
+
+    let e = import(&inputs, &ImportOptions { drain: vec!["i-0nothere".into()], ..Default::default() })
+        .expect_err("refused")
+        .to_string();
+    assert!(e.contains("--drain: $: i-0nothere is not an imported"), "{e}");
+}
+
+/// A JSON value with one change somewhere: a field removed, or a value replaced by another type.
+fn mutate(v: &mut Value, choice: &mut impl Iterator<Item = u32>) {
+    let pick = choice.next().unwrap_or(0);
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            let key = &keys[pick as usize % keys.len()];
+            match choice.next().unwrap_or(0) % 4 {
+                0 => {
+                    map.remove(key);
+                }
+                1 => {
+                    map.insert(key.clone(), Value::Null);
+                }
+                2 => {
+                    map.insert(key.clone(), serde_json::json!([1, "x", {"y": -1}]));
+                }
+                _ => mutate(map.get_mut(key).unwrap(), choice),
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            let n = pick as usize % items.len();
+            if choice.next().unwrap_or(0) % 3 == 0 {
+                items[n] = Value::String("garbage".into());
+            } else {
+                mutate(&mut items[n], choice);
+            }
+        }
+        Value::Number(_) => *v = serde_json::json!(-9_999_999_999_i64),
+        Value::String(s) => s.push_str("\u{0}:"),
+        _ => *v = Value::Bool(true),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// Mutated fixtures never panic: the import either succeeds (and what it writes sets up, or is
+    /// refused by the loader with an error) or fails with a file and a JSON path.
+    #[test]
+    fn mutated_fixtures_never_panic(file in 0usize..14, path in proptest::collection::vec(0u32..1000, 1..12)) {
+        let mut inputs = fixture_inputs();
+        let n = file % inputs.len();
+        let mut v: Value = serde_json::from_str(&inputs[n].1).unwrap();
+        mutate(&mut v, &mut path.into_iter());
+        inputs[n].1 = v.to_string();
+        match import(&inputs, &ImportOptions::default()) {
+            Ok(imported) => {
+                let text = drainsim_scenario::write::to_ron(&imported.scenario);
+                if let Ok(loaded) = drainsim_scenario::load_str("cluster.ron", &text) {
+                    let _ = drainsim_scenario::runner::check_setup(&loaded);
+                }
+            }
+            Err(e) => {
+                prop_assert!(!e.file.is_empty() && e.path.starts_with('$'), "{e}");
+            }
+        }
+    }
+}
