@@ -60,6 +60,11 @@ enum Command {
     },
     /// Run one scenario over many seeds in parallel and report the distribution of outcomes.
     Sweep(SweepArgs),
+    /// Compare two plans over the same seeds: distributions of drain time, dips, stalls, side by side.
+    ///
+    /// Examples: drainsim compare plan-a.ron plan-b.ron --seeds 0..200
+    ///           drainsim compare plan.ron --set web.deploymentConfiguration.maximumPercent=150 --seeds 0..200
+    Compare(CompareArgs),
     /// Write a scenario from the JSON the AWS CLI prints about a real cluster (see docs/import.md).
     ///
     /// Example: drainsim import captured/ -o cluster.ron --drain i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702
@@ -69,6 +74,35 @@ enum Command {
         #[arg(value_enum)]
         which: GraphKind,
     },
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    /// Plan A (a scenario file); plan B is the second file, or A with the --set and --account-default overrides.
+    #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The seeds both plans run, half-open: A..B (at most 10,000,000).
+    #[arg(long, value_name = "A..B", value_parser = drainsim_scenario::sweep::parse_seeds)]
+    seeds: drainsim_scenario::sweep::SeedRange,
+    /// Change plan B: SERVICE.FIELD…=VALUE (web.deploymentConfiguration.maximumPercent=150) or timings.FIELD=VALUE.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
+    sets: Vec<(String, String)>,
+    /// Override an AWS default account setting in plan B's runs, e.g. awsvpcTrunking=enabled.
+    #[arg(long = "account-default", value_name = "NAME=VALUE", value_parser = runner::parse_account_default)]
+    account_defaults: Vec<(String, String)>,
+    /// Worker threads (default: the machine's; never more than the seeds, at most 256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
+    /// Print the comparison as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_set(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("'{s}' is not PATH=VALUE")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -171,6 +205,7 @@ fn main() -> ExitCode {
         Command::Check { files } => check(&files),
         Command::Sweep(args) => sweep_command(args),
         Command::Import(args) => import_command(args),
+        Command::Compare(args) => compare_command(args),
         Command::Graph { which } => {
             let graphs = drainsim_core::Transitions::default();
             let dot = match which {
@@ -182,6 +217,57 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+fn compare_command(args: CompareArgs) -> ExitCode {
+    use drainsim_scenario::compare;
+    let load = |f: &PathBuf| load_file(f);
+    let a_loaded = match load(&args.files[0]) {
+        Ok(l) => l,
+        Err(e) => return invalid(&e),
+    };
+    let b_loaded = match args.files.get(1) {
+        Some(f) => match load(f) {
+            Ok(l) => l,
+            Err(e) => return invalid(&e),
+        },
+        None => a_loaded.clone(),
+    };
+    if args.files.len() == 1 && args.sets.is_empty() && args.account_defaults.is_empty() {
+        eprintln!("error: compare needs a second scenario file, or --set / --account-default to make plan B");
+        return ExitCode::from(2);
+    }
+    let b_loaded = match compare::apply_overrides(&b_loaded, &args.sets) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut b_label = args.files.last().expect("one or two files").display().to_string();
+    for (k, v) in &args.sets {
+        b_label.push_str(&format!(" --set {k}={v}"));
+    }
+    for (k, v) in &args.account_defaults {
+        b_label.push_str(&format!(" --account-default {k}={v}"));
+    }
+    let a = compare::Plan { label: args.files[0].display().to_string(), loaded: a_loaded, account_defaults: Vec::new() };
+    let b = compare::Plan { label: b_label, loaded: b_loaded, account_defaults: args.account_defaults };
+    match compare::compare(&a, &b, args.seeds, args.jobs.map(usize::from)) {
+        Ok(r) if args.json => match serde_json::to_string_pretty(&r) {
+            Ok(text) => say!("{text}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        Ok(r) => say_raw!("{}", compare::render_text(&r)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn import_command(args: ImportArgs) -> ExitCode {

@@ -17,11 +17,13 @@
 //! - [`runner`]: a run from start to end: setup, steps at their times, expectations, and the
 //!   determinism check;
 //! - [`sweep`]: one scenario over many seeds (run, aggregate, print);
+//! - [`compare`]: two plans over the same seeds, side by side;
 //! - [`synthetic`] and [`generate`]: scenarios made by code, written through [`write`](mod@write);
 //! - [`import`](mod@import): a scenario from the AWS CLI's JSON about a real cluster (`drainsim import`).
 
 #![deny(missing_docs)]
 
+pub mod compare;
 pub mod driver;
 pub mod expect;
 pub mod format;

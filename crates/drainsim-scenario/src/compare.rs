@@ -1,0 +1,378 @@
+//! `drainsim compare`: two plans over the same seeds, side by side.
+//!
+//! Plan A is a scenario; plan B is a second scenario, or the first with `--set` overrides
+//! (`web.deploymentConfiguration.maximumPercent=150`) and `--account-default`s. Both run once per
+//! seed on a rayon pool; each run is reduced to a few numbers ([`RunNumbers`]) and each number's
+//! distribution over the seeds (min, median, p95, max by nearest rank) is printed beside the
+//! other plan's, with the difference of the medians and which plan is better (every measure here
+//! is better lower). The result depends neither on the number of threads nor on the order runs
+//! finish in.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::format::Scenario;
+use crate::load::{load_str, LoadedScenario};
+use crate::report;
+use crate::runner::{self, RunOptions};
+use crate::sweep::{SeedRange, MAX_SEEDS};
+
+/// Bumped whenever a field of [`CompareReport`] changes meaning or disappears.
+pub const COMPARE_VERSION: u32 = 1;
+/// The most worker threads a comparison starts.
+pub const MAX_JOBS: usize = 256;
+/// The most `--set` overrides.
+pub const MAX_OVERRIDES: usize = 64;
+
+/// Scenario fields `--set` may change directly (`endTimeMs=3600000`).
+const TOP_SCALARS: [&str; 4] = ["seed", "endTimeMs", "maxEvents", "latestAgentVersion"];
+/// Scenario fields `--set` may change inside (`timings.jitterPercent=10`).
+const TOP_OBJECTS: [&str; 3] = ["timings", "accountDefaults", "faults"];
+
+/// One plan: a loaded scenario, how to name it, and the options of its runs.
+pub struct Plan {
+    /// The file and overrides, as the user gave them.
+    pub label: String,
+    /// The scenario.
+    pub loaded: LoadedScenario,
+    /// `--account-default` overrides of its runs.
+    pub account_defaults: Vec<(String, String)>,
+}
+
+/// What one run of a plan measured. `None` where the run measured nothing (no drain completed, the
+/// service's observation window never opened).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunNumbers {
+    /// From the first drain's start to the moment every drain was complete.
+    pub total_drain_ms: Option<u64>,
+    /// Per service: its deepest dip below its floor (0 when it never dipped).
+    pub dips: BTreeMap<String, Option<u64>>,
+    /// Stall episodes, all services.
+    pub stalls: u64,
+    /// Tasks moved more than once, all services.
+    pub tasks_moved_more_than_once: u64,
+    /// Failed placement attempts, all services and reasons.
+    pub placement_failures: u64,
+    /// Failed expectations (and a violated invariant).
+    pub failed_expectations: u64,
+}
+
+/// min / median / p95 / max of one measure over the runs that measured it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Runs that measured it.
+    pub runs: u64,
+    /// The smallest value.
+    pub min: Option<u64>,
+    /// The median (nearest rank).
+    pub median: Option<u64>,
+    /// The 95th percentile (nearest rank).
+    pub p95: Option<u64>,
+    /// The largest value.
+    pub max: Option<u64>,
+}
+
+impl Stats {
+    fn of(mut values: Vec<u64>) -> Stats {
+        values.sort_unstable();
+        let rank = |p: u64| -> Option<u64> {
+            if values.is_empty() {
+                return None;
+            }
+            let n = values.len() as u64;
+            let r = (p * n).div_ceil(100).clamp(1, n);
+            Some(values[(r - 1) as usize])
+        };
+        Stats {
+            runs: values.len() as u64,
+            min: values.first().copied(),
+            median: rank(50),
+            p95: rank(95),
+            max: values.last().copied(),
+        }
+    }
+}
+
+/// One measure, both plans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeasureReport {
+    /// What is measured (`total drain time`, `web: deepest dip below floor`, …).
+    pub name: String,
+    /// `ms` or `count`.
+    pub unit: &'static str,
+    /// Plan A's distribution.
+    pub a: Stats,
+    /// Plan B's distribution.
+    pub b: Stats,
+    /// B's median minus A's (null if either has none).
+    pub median_difference: Option<i128>,
+    /// `A`, `B` or `same`: the lower median, then p95, then max; fewer runs without a value wins
+    /// first (a plan whose drains do not complete is worse).
+    pub better: &'static str,
+}
+
+/// The result of a comparison, as `--json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompareReport {
+    /// [`COMPARE_VERSION`].
+    pub compare_version: u32,
+    /// Plan A.
+    pub a: String,
+    /// Plan B.
+    pub b: String,
+    /// The seeds both ran.
+    pub seeds: SeedRange,
+    /// The measures.
+    pub measures: Vec<MeasureReport>,
+}
+
+/// Applies `--set PATH=VALUE` overrides to a scenario. `PATH` is `SERVICE.FIELD[.FIELD…]` (a
+/// service of `services`, then its fields as the format spells them:
+/// `web.deploymentConfiguration.maximumPercent`, `web.desiredCount`,
+/// `web.targetGroup.deregistrationDelaySeconds`) or a top-level field path
+/// (`timings.jitterPercent`). `VALUE` is JSON (`150`, `true`, `"binpack"`) or else a string. The
+/// result is loaded again, so every check of the format applies to it.
+pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) -> Result<LoadedScenario, String> {
+    if overrides.len() > MAX_OVERRIDES {
+        return Err(format!("{} --set overrides; at most {MAX_OVERRIDES}", overrides.len()));
+    }
+    let mut v = serde_json::to_value(&loaded.scenario).map_err(|e| e.to_string())?;
+    for (path, value) in overrides {
+        let parsed: Value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.clone()));
+        let mut parts = path.split('.');
+        let first = parts.next().unwrap_or_default();
+        let rest: Vec<&str> = parts.collect();
+        if rest.is_empty() {
+            if !TOP_SCALARS.contains(&first) {
+                return Err(format!(
+                    "--set {path}: name a service and a field (web.desiredCount), a field path (timings.jitterPercent) or one of {}",
+                    TOP_SCALARS.join(", ")
+                ));
+            }
+            v[first] = parsed;
+            continue;
+        }
+        let services = v.get_mut("services").and_then(Value::as_array_mut);
+        let target: &mut Value = match services.and_then(|list| list.iter_mut().find(|s| s["serviceName"] == first)) {
+            Some(service) => service,
+            None => {
+                let top = v.as_object_mut().expect("a scenario serializes to an object");
+                if !TOP_OBJECTS.contains(&first) {
+                    return Err(format!("--set {path}: '{first}' is neither a service of the scenario nor a scenario field"));
+                }
+                top.entry(first.to_string()).or_insert_with(|| Value::Object(Default::default()))
+            }
+        };
+        let mut at = target;
+        for (n, field) in rest.iter().enumerate() {
+            let obj = at.as_object_mut().ok_or_else(|| format!("--set {path}: '{}' is not an object", rest[..n].join(".")))?;
+            if n + 1 == rest.len() {
+                obj.insert(field.to_string(), parsed.clone());
+                break;
+            }
+            at = obj.entry(field.to_string()).or_insert_with(|| Value::Object(Default::default()));
+            if at.is_null() {
+                *at = Value::Object(Default::default());
+            }
+        }
+    }
+    let scenario: Scenario = serde_json::from_value(v).map_err(|e| format!("--set: the scenario no longer reads: {e}"))?;
+    let text = crate::write::to_ron(&scenario);
+    load_str(&loaded.file, &text).map_err(|e| format!("--set: {e}"))
+}
+
+fn numbers(plan: &Plan, seed: u64) -> Result<RunNumbers, String> {
+    let opts = RunOptions { seed: Some(seed), account_defaults: plan.account_defaults.clone(), ..Default::default() };
+    let outcome = runner::run(&plan.loaded, &opts).map_err(|e| format!("{}: {e}", plan.label))?;
+    let rep = report::build(&outcome);
+    let first_drain = rep.container_instances.iter().filter_map(|c| c.drain_started_at_ms).min();
+    let total_drain_ms = match (first_drain, rep.all_drains_completed_at_ms) {
+        (Some(start), Some(end)) => Some(end.saturating_sub(start)),
+        _ => None,
+    };
+    let mut n = RunNumbers { total_drain_ms, ..Default::default() };
+    for s in &rep.services {
+        let dip = match (s.min_healthy_observed, s.floor_at_min_healthy_observed) {
+            (Some(min), Some(floor)) => Some(u64::from(floor.saturating_sub(min))),
+            _ => None,
+        };
+        n.dips.insert(s.service_name.clone(), dip);
+        n.stalls += s.stalls.len() as u64;
+        n.tasks_moved_more_than_once += u64::from(s.tasks_moved_more_than_once);
+        n.placement_failures += s.placement_failures.iter().map(|c| c.count).sum::<u64>();
+    }
+    n.failed_expectations =
+        rep.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(rep.invariant_violation.is_some());
+    Ok(n)
+}
+
+fn run_plan(plan: &Plan, seeds: SeedRange, pool: &rayon::ThreadPool) -> Result<Vec<RunNumbers>, String> {
+    pool.install(|| (seeds.start..seeds.end).into_par_iter().map(|seed| numbers(plan, seed)).collect())
+}
+
+fn better(a: &Stats, b: &Stats, a_missing: u64, b_missing: u64) -> &'static str {
+    if a_missing != b_missing {
+        return if a_missing < b_missing { "A" } else { "B" };
+    }
+    for (x, y) in [(a.median, b.median), (a.p95, b.p95), (a.max, b.max)] {
+        match (x, y) {
+            (Some(x), Some(y)) if x < y => return "A",
+            (Some(x), Some(y)) if x > y => return "B",
+            _ => {}
+        }
+    }
+    "same"
+}
+
+fn measure(name: String, unit: &'static str, runs: u64, a: Vec<u64>, b: Vec<u64>) -> MeasureReport {
+    let (sa, sb) = (Stats::of(a), Stats::of(b));
+    let median_difference = match (sa.median, sb.median) {
+        (Some(x), Some(y)) => Some(i128::from(y) - i128::from(x)),
+        _ => None,
+    };
+    let better = better(&sa, &sb, runs - sa.runs, runs - sb.runs);
+    MeasureReport { name, unit, a: sa, b: sb, median_difference, better }
+}
+
+/// Runs both plans over `seeds` on at most `jobs` threads (default: the machine's parallelism,
+/// never more than the runs nor [`MAX_JOBS`]) and compares them.
+pub fn compare(a: &Plan, b: &Plan, seeds: SeedRange, jobs: Option<usize>) -> Result<CompareReport, String> {
+    if seeds.is_empty() || seeds.len() > MAX_SEEDS {
+        return Err(format!("seeds {seeds}: between 1 and {MAX_SEEDS} seeds"));
+    }
+    if jobs == Some(0) || jobs.is_some_and(|j| j > MAX_JOBS) {
+        return Err(format!("--jobs: 1 to {MAX_JOBS} threads"));
+    }
+    let available = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = jobs.unwrap_or(available).min(usize::try_from(seeds.len()).unwrap_or(usize::MAX)).clamp(1, MAX_JOBS);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| format!("cannot start the worker threads: {e}"))?;
+    let ra = run_plan(a, seeds, &pool)?;
+    let rb = run_plan(b, seeds, &pool)?;
+    let runs = seeds.len();
+    let column = |rs: &[RunNumbers], f: &dyn Fn(&RunNumbers) -> Option<u64>| -> Vec<u64> { rs.iter().filter_map(f).collect() };
+    let mut measures = vec![measure(
+        "total drain time".into(),
+        "ms",
+        runs,
+        column(&ra, &|r| r.total_drain_ms),
+        column(&rb, &|r| r.total_drain_ms),
+    )];
+    let services: std::collections::BTreeSet<String> = ra.iter().chain(rb.iter()).flat_map(|r| r.dips.keys().cloned()).collect();
+    for s in services {
+        let dip = |r: &RunNumbers| r.dips.get(&s).copied().flatten();
+        measures.push(measure(format!("{s}: deepest dip below floor"), "count", runs, column(&ra, &dip), column(&rb, &dip)));
+    }
+    for (name, f) in [
+        ("stalls", (|r: &RunNumbers| Some(r.stalls)) as fn(&RunNumbers) -> Option<u64>),
+        ("tasks moved more than once", |r| Some(r.tasks_moved_more_than_once)),
+        ("placement failures", |r| Some(r.placement_failures)),
+        ("failed expectations", |r| Some(r.failed_expectations)),
+    ] {
+        measures.push(measure(name.into(), "count", runs, column(&ra, &f), column(&rb, &f)));
+    }
+    Ok(CompareReport { compare_version: COMPARE_VERSION, a: a.label.clone(), b: b.label.clone(), seeds, measures })
+}
+
+fn show(v: Option<u64>, unit: &str) -> String {
+    match v {
+        None => "-".into(),
+        Some(ms) if unit == "ms" => {
+            let s = ms / 1000;
+            match (s / 3600, (s / 60) % 60, s % 60) {
+                (0, 0, sec) => format!("{sec}s"),
+                (0, m, sec) => format!("{m}m{sec:02}s"),
+                (h, m, sec) => format!("{h}h{m:02}m{sec:02}s"),
+            }
+        }
+        Some(n) => n.to_string(),
+    }
+}
+
+/// The comparison as a table a person reads.
+pub fn render_text(r: &CompareReport) -> String {
+    let mut out = format!(
+        "A: {}\nB: {}\nseeds {} ({} runs each); min / median / p95 / max, lower is better\n\n",
+        r.a,
+        r.b,
+        r.seeds,
+        r.seeds.len()
+    );
+    let cell = |s: &Stats, unit: &str, runs: u64| {
+        let mut c = format!("{} / {} / {} / {}", show(s.min, unit), show(s.median, unit), show(s.p95, unit), show(s.max, unit));
+        if s.runs < runs {
+            c.push_str(&format!(" ({} runs without)", runs - s.runs));
+        }
+        c
+    };
+    let rows: Vec<[String; 5]> = r
+        .measures
+        .iter()
+        .map(|m| {
+            let diff = match m.median_difference {
+                None => "-".to_string(),
+                Some(d) if m.unit == "ms" => {
+                    format!("{}{}", if d < 0 { "-" } else { "+" }, show(Some(d.unsigned_abs() as u64), "ms"))
+                }
+                Some(d) => format!("{d:+}"),
+            };
+            [m.name.clone(), cell(&m.a, m.unit, r.seeds.len()), cell(&m.b, m.unit, r.seeds.len()), diff, m.better.to_string()]
+        })
+        .collect();
+    let header = ["measure".to_string(), "A".into(), "B".into(), "median B-A".into(), "better".into()];
+    let widths: Vec<usize> =
+        (0..5).map(|c| rows.iter().chain([&header]).map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
+    for row in std::iter::once(&header).chain(rows.iter()) {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_by_nearest_rank() {
+        let s = Stats::of((1..=20).collect());
+        assert_eq!((s.runs, s.min, s.median, s.p95, s.max), (20, Some(1), Some(10), Some(19), Some(20)));
+        assert_eq!(Stats::of(vec![]), Stats::default());
+        assert_eq!(Stats::of(vec![7]).p95, Some(7));
+    }
+
+    #[test]
+    fn the_better_plan_has_fewer_missing_values_then_lower_numbers() {
+        let lo = Stats::of(vec![1, 2, 3]);
+        let hi = Stats::of(vec![1, 3, 3]);
+        assert_eq!(better(&lo, &hi, 0, 0), "A");
+        assert_eq!(better(&hi, &lo, 0, 0), "B");
+        assert_eq!(better(&lo, &lo, 0, 0), "same");
+        assert_eq!(better(&lo, &hi, 1, 0), "B", "a plan whose drains do not complete is worse");
+    }
+
+    #[test]
+    fn overrides_reach_the_service_and_are_checked_again() {
+        let loaded = crate::load_str(crate::DEMO_FILE, crate::DEMO_SCENARIO).expect("the demo loads");
+        let changed =
+            apply_overrides(&loaded, &[("web.deploymentConfiguration.maximumPercent".into(), "150".into())]).expect("applies");
+        let web = &changed.scenario.services[0];
+        assert_eq!(web.deployment_configuration.as_ref().and_then(|d| d.maximum_percent), Some(150));
+        let err = apply_overrides(&loaded, &[("web.deploymentConfiguration.maximumPercent".into(), "\"lots\"".into())])
+            .expect_err("refused");
+        assert!(err.contains("--set"), "{err}");
+        let err = apply_overrides(&loaded, &[("nosuch.desiredCount".into(), "3".into())]).expect_err("refused");
+        assert!(err.contains("'nosuch' is neither a service"), "{err}");
+        let err = apply_overrides(&loaded, &[("web".into(), "3".into())]).expect_err("refused");
+        assert!(err.contains("name a service and a field"), "{err}");
+    }
+}
