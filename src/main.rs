@@ -166,7 +166,7 @@ struct RunArgs {
     json: bool,
     #[command(flatten)]
     modifiers: RunModifiers,
-    /// Write every trace record to this file, one line each.
+    /// Write every trace record to this file as JSON Lines, one object per record (docs/trace.md).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
     /// How much of the timeline the text output prints.
@@ -359,9 +359,10 @@ fn run(args: RunArgs) -> ExitCode {
             let mut write_error = None;
             let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord]| {
                 for r in records {
-                    let r = timeline::render_record(e, r);
-                    if let Err(err) = writeln!(out, "{}\t{}\t{}\t{}\t{}", r.time_ms, r.subject, r.subject_arn, r.change, r.reason)
-                    {
+                    let line = timeline::trace_line(e, r);
+                    let written =
+                        serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from).and_then(|()| writeln!(out));
+                    if let Err(err) = written {
                         write_error.get_or_insert(err);
                     }
                 }

@@ -1,8 +1,11 @@
-//! The readable timeline: one line per trace record (simulated time, object, change, reason).
+//! The readable timeline: one line per trace record (simulated time, object, change, reason), and
+//! the same records as JSON Lines objects ([`TraceLine`], docs/trace.md).
 
 use drainsim_core::time::format_sim_time;
 use drainsim_core::Engine;
 use drainsim_core::TraceRecord;
+use drainsim_core::{Change, Subject};
+use serde::Serialize;
 
 /// A trace record with its strings rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +36,90 @@ pub fn render_record(e: &Engine, r: &TraceRecord) -> RenderedRecord {
         time_ms: r.time_ms,
         subject: text.subject,
         subject_arn: text.subject_arn,
+        change: text.change,
+        reason: r.reason.to_string(),
+    }
+}
+
+/// One trace record as a line of the JSON Lines trace (`drainsim run --trace FILE`), documented in
+/// docs/trace.md. `change` and `reason` are the timeline's wording; the other fields say the same
+/// in a form scripts can filter on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TraceLine {
+    /// Simulated time, in milliseconds.
+    pub at_ms: u64,
+    /// `instance`, `task`, `service`, `attachment` or `principal`.
+    pub subject_kind: &'static str,
+    /// The subject's logical name (`web:task/47bd5ad9`, an instance's name), or its ARN.
+    pub subject: String,
+    /// The subject's ARN.
+    pub arn: String,
+    /// What kind of change (`taskStatus`, `instanceStatus`, `serviceEvent`, …; see docs/trace.md).
+    pub kind: &'static str,
+    /// The ECS field that changed (`lastStatus`, `status`, `desiredCount`, …), if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    /// Its value before (absent when the subject was created by the change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Its value after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// The change in words, as the timeline prints it (`lastStatus RUNNING -> STOPPING`).
+    pub change: String,
+    /// Why it changed (the operation or rule).
+    pub reason: String,
+}
+
+/// A trace record as a [`TraceLine`].
+pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
+    let text = e.describe_record(r);
+    let subject_kind = match r.subject {
+        Subject::Instance(_) => "instance",
+        Subject::Task(_) => "task",
+        Subject::Service(_) => "service",
+        Subject::Attachment(_) => "attachment",
+        Subject::Principal(_) => "principal",
+    };
+    let s = |x: &str| Some(x.to_string());
+    let (kind, field, from, to): (&'static str, Option<&'static str>, Option<String>, Option<String>) = match r.change {
+        Change::InstanceStatus { from, to } => {
+            ("instanceStatus", Some("status"), from.and_then(|f| s(f.as_str())), s(to.as_str()))
+        }
+        Change::AgentConnected(c) => {
+            ("agentConnected", Some("agentConnected"), s(if c { "false" } else { "true" }), s(&c.to_string()))
+        }
+        Change::AgentUpdate(u) => ("agentUpdate", Some("agentUpdateStatus"), None, s(u.as_str())),
+        Change::AgentVersion(_) => {
+            ("agentVersion", Some("versionInfo.agentVersion"), None, text.change.strip_prefix("agentVersion ").and_then(s))
+        }
+        Change::AttachmentStatus { from, to } => {
+            ("attachmentStatus", Some("status"), from.and_then(|f| s(f.as_str())), s(to.as_str()))
+        }
+        Change::TaskStatus { from, to } => ("taskStatus", Some("lastStatus"), from.and_then(|f| s(f.as_str())), s(to.as_str())),
+        Change::TaskDesiredStopped => ("taskDesiredStopped", Some("desiredStatus"), s("RUNNING"), s("STOPPED")),
+        Change::TaskHealthy => ("taskHealthy", Some("healthStatus"), None, s("HEALTHY")),
+        Change::TaskOrphaned => ("taskOrphaned", None, None, None),
+        Change::TaskAgentWaits(cause) => ("taskAgentWaits", None, None, s(cause.as_str())),
+        Change::TaskAgentStarts => ("taskAgentStarts", None, None, None),
+        Change::ServiceCreated => ("serviceCreated", Some("status"), None, s("ACTIVE")),
+        Change::ServiceDesiredCount(n) => ("serviceDesiredCount", Some("desiredCount"), None, Some(n.to_string())),
+        Change::ServiceDeleted => ("serviceDeleted", Some("status"), s("ACTIVE"), s("DRAINING")),
+        Change::ServiceInactive => ("serviceInactive", Some("status"), s("DRAINING"), s("INACTIVE")),
+        Change::ServiceEvent(_) => ("serviceEvent", Some("events"), None, text.change.strip_prefix("event: ").and_then(s)),
+        Change::SettingPut { .. } => ("settingPut", None, None, None),
+        Change::SettingDeleted { .. } => ("settingDeleted", None, None, None),
+    };
+    TraceLine {
+        at_ms: r.time_ms,
+        subject_kind,
+        subject: text.subject,
+        arn: text.subject_arn,
+        kind,
+        field,
+        from,
+        to,
         change: text.change,
         reason: r.reason.to_string(),
     }
