@@ -420,7 +420,15 @@ fn check_expectation(
         | TasksMovedMoreThanOnce(s, _)
         | SteadyState(s, _) => svc(s),
         Named(_, inner) => check_expectation(l, inner, names, services),
-        EffectiveSetting(..) | AllDrainsCompletedBy(_) | StopReason(_) => Ok(()),
+        StopReason(reason) => {
+            if drainsim_core::StopReason::ALL.iter().any(|r| r.as_str() == reason) {
+                Ok(())
+            } else {
+                let known: Vec<&str> = drainsim_core::StopReason::ALL.iter().map(|r| r.as_str()).collect();
+                Err(l.error_at(&format!("\"{reason}\""), format!("unknown stop reason '{reason}' (one of {})", known.join(", "))))
+            }
+        }
+        EffectiveSetting(..) | AllDrainsCompletedBy(_) => Ok(()),
     }
 }
 

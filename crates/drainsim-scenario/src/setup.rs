@@ -3,12 +3,18 @@
 //! happens at one simulated instant; moving time is the driver's job (`driver.rs`).
 
 use drainsim_core::api::{self, Request};
+use drainsim_core::time::HOUR_MS;
 use drainsim_core::AgentUpdateStatus;
 use drainsim_core::{EcsError, Engine, EngineConfig};
 use drainsim_core::{FaultProfile, PinnedFault};
 
 use crate::format::{InstanceGroup, PinnedFaultKind};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
+
+/// Default simulated-time bound of a run (`endTimeMs`).
+pub const DEFAULT_END_TIME_MS: u64 = 24 * HOUR_MS;
+/// Default event bound of a run (`maxEvents`).
+pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
 
 /// How to run a scenario.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +43,8 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
         timings: s.timings.clone(),
         keep_trace_records: opts.keep_records,
         check_invariants_every_event: opts.check_invariants_every_event,
+        // The engine enforces the bound itself, inside an instant too.
+        max_events: s.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
         ..EngineConfig::default()
     };
     if let Some(e) = s.epoch_unix_seconds {
