@@ -139,11 +139,16 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
             let (PinnedFaultKind::AgentDisconnect(n)
             | PinnedFaultKind::AgentReconnect(n)
             | PinnedFaultKind::AgentUpdateFailure(n, _)) = &p.fault;
+            // Loading refuses a pinned fault on an instance that is not registered at time 0
+            // (`load.rs`, at the fault), so `check` and `run` say the same.
             let Some(i) = engine.instance_named(n).map(|i| i.id()) else {
-                return Err(loaded.error_at(
-                    &format!("\"{n}\""),
-                    format!("unknown instance '{n}' in a pinned fault (it must be registered at time 0)"),
-                ));
+                let (line, column) = crate::load::locate_after(&loaded.source, "pinned", &format!("\"{n}\"")).unwrap_or((1, 1));
+                return Err(ScenarioError {
+                    file: loaded.file.clone(),
+                    line,
+                    column,
+                    message: crate::load::pinned_fault_refusal(&loaded.scenario, n),
+                });
             };
             match &p.fault {
                 PinnedFaultKind::AgentDisconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentDisconnect(i)),
