@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -30,6 +31,70 @@ fn emit(text: std::fmt::Arguments, end: &str) {
         exit_on_write_error(&e);
     }
 }
+
+/// The most bytes `run --trace FILE` writes (8 GiB): a run whose trace is longer is refused, and
+/// the file keeps the records that fit.
+const MAX_TRACE_BYTES: u64 = 8 << 30;
+
+/// The trace file of `run --trace`: one line per record, written until `max_bytes`.
+struct TraceFile<W: Write> {
+    out: W,
+    max_bytes: u64,
+    written_bytes: u64,
+    written_records: u64,
+    /// The first write error, or the bound reached.
+    error: Option<String>,
+}
+
+impl<W: Write> TraceFile<W> {
+    fn new(out: W, max_bytes: u64) -> Self {
+        TraceFile { out, max_bytes, written_bytes: 0, written_records: 0, error: None }
+    }
+
+    /// Writes records until an error or the bound; after that, records are dropped.
+    fn write(&mut self, e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord]) {
+        for r in records {
+            if self.error.is_some() {
+                return;
+            }
+            let mut line = match serde_json::to_string(&timeline::trace_line(e, r)) {
+                Ok(l) => l,
+                Err(err) => {
+                    self.error = Some(err.to_string());
+                    return;
+                }
+            };
+            line.push('\n');
+            if self.written_bytes + line.len() as u64 > self.max_bytes {
+                self.error = Some(format!(
+                    "the trace is longer than {} bytes, the most --trace writes; the file holds its first {} records \
+                     (lower the scenario's maxEvents or endTimeMs, or run without --trace)",
+                    self.max_bytes, self.written_records
+                ));
+                return;
+            }
+            match self.out.write_all(line.as_bytes()) {
+                Ok(()) => {
+                    self.written_bytes += line.len() as u64;
+                    self.written_records += 1;
+                }
+                Err(err) => self.error = Some(err.to_string()),
+            }
+        }
+    }
+
+    /// Flushes; the first error, if any.
+    fn finish(mut self) -> Result<(), String> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.out.flush().map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// The exit code of a sweep stopped by Ctrl-C (128 + SIGINT, as a shell reports it), after it
+/// printed what finished.
+const EXIT_INTERRUPTED: u8 = 130;
 
 /// Ends the program after stdout failed: quietly if the reader closed the pipe, else with an error.
 fn exit_on_write_error(e: &std::io::Error) -> ! {
@@ -166,7 +231,8 @@ struct RunArgs {
     json: bool,
     #[command(flatten)]
     modifiers: RunModifiers,
-    /// Write every trace record to this file as JSON Lines, one object per record (docs/trace.md).
+    /// Write every trace record to this file as JSON Lines, one object per record (docs/trace.md;
+    /// at most 8 GiB: past it the run is refused and the file holds the records that fit).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
     /// How much of the timeline the text output prints.
@@ -182,9 +248,10 @@ struct SweepArgs {
     /// The seeds to run, half-open: A..B runs A, A+1, ..., B-1 (at most 10,000,000).
     #[arg(long, value_name = "A..B", value_parser = drainsim_scenario::sweep::parse_seeds, required_unless_present = "merge")]
     seeds: Option<drainsim_scenario::sweep::SeedRange>,
-    /// Worker threads (default: the machine's available parallelism). The result does not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    jobs: Option<u16>,
+    /// Worker threads, 1 to 256 (default: the machine's available parallelism); never more than the
+    /// seeds to run. The result does not depend on it.
+    #[arg(long, value_name = "N", value_parser = drainsim_scenario::sweep::parse_jobs)]
+    jobs: Option<usize>,
     /// Run only shard K of N (1-based): the seeds S with (S - A) mod N = K - 1.
     #[arg(long, value_name = "K/N", value_parser = drainsim_scenario::sweep::parse_shard)]
     shard: Option<drainsim_scenario::sweep::Shard>,
@@ -355,20 +422,10 @@ fn run(args: RunArgs) -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let mut out = std::io::BufWriter::new(file);
-            let mut write_error = None;
-            let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord]| {
-                for r in records {
-                    let line = timeline::trace_line(e, r);
-                    let written =
-                        serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from).and_then(|()| writeln!(out));
-                    if let Err(err) = written {
-                        write_error.get_or_insert(err);
-                    }
-                }
-            };
+            let mut out = TraceFile::new(std::io::BufWriter::new(file), MAX_TRACE_BYTES);
+            let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord]| out.write(e, records);
             let result = runner::run_streaming(&loaded, &opts, &mut sink);
-            if let Some(err) = write_error.take().or_else(|| out.flush().err()) {
+            if let Err(err) = out.finish() {
                 eprintln!("error: cannot write the trace to {}: {err}", path.display());
                 return ExitCode::from(2);
             }
@@ -578,6 +635,7 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
     use drainsim_scenario::sweep;
     use std::io::IsTerminal;
     let started = Instant::now();
+    let mut workers = None;
     let result = if args.merge {
         let mut inputs = Vec::new();
         for f in &args.files {
@@ -609,8 +667,18 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
             shard: args.shard,
             account_defaults: args.modifiers.account_defaults.clone(),
             swarm_faults: args.modifiers.faults == Some(Faults::Swarm),
-            jobs: args.jobs.map(usize::from),
+            jobs: args.jobs,
         };
+        // Ctrl-C stops the sweep: no new seed starts, the runs in progress finish, and what
+        // finished is printed marked partial. A second Ctrl-C ends the process at once.
+        static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+        if let Err(e) = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(EXIT_INTERRUPTED.into());
+            }
+        }) {
+            eprintln!("warning: Ctrl-C will end the sweep without printing what finished ({e})");
+        }
         // A progress bar on a terminal only, drawn to stderr.
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(sweep::shard_len(opts.seeds, opts.shard));
@@ -619,15 +687,23 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
             }
             bar
         });
-        let result = sweep::sweep(&loaded, &opts, &|| {
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-        });
+        let result = sweep::sweep(
+            &loaded,
+            &opts,
+            &|| {
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+            },
+            &INTERRUPTED,
+        );
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
-        result
+        result.map(|run| {
+            workers = Some(run.worker_threads_started);
+            run.report
+        })
     };
     let report = match result {
         Ok(r) => r,
@@ -646,16 +722,57 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
         }
     } else {
         say_raw!("{}", sweep::render_text(&report));
-        let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
-        let what = if args.merge { "merged".to_string() } else { format!("{jobs} jobs") };
+        let what = match workers {
+            Some(1) => "1 worker thread".to_string(),
+            Some(n) => format!("{n} worker threads"),
+            None => "merged".to_string(),
+        };
         say!("wall time {:.2} s ({what})", started.elapsed().as_secs_f64());
     }
-    if report.failed_runs == 0 {
+    if report.partial {
+        eprintln!("interrupted: {} runs finished; the result above covers only them (partial)", report.runs);
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if report.failed_runs == 0 {
         ExitCode::SUCCESS
     } else {
         if args.json {
             eprintln!("{} of {} runs failed; the reproduce commands are under \"failures\"", report.failed_runs, report.runs);
         }
         ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trace_longer_than_its_bound_is_cut_at_a_record_and_refused() {
+        let loaded = load_str(drainsim_scenario::DEMO_FILE, drainsim_scenario::DEMO_SCENARIO).expect("the demo loads");
+        let opts = RunOptions { keep_records: true, ..Default::default() };
+        let whole = runner::run(&loaded, &opts).expect("runs");
+        let lines: Vec<String> = whole
+            .engine
+            .trace()
+            .records()
+            .iter()
+            .map(|r| format!("{}\n", serde_json::to_string(&timeline::trace_line(&whole.engine, r)).expect("serializes")))
+            .collect();
+        // Room for exactly the first three records.
+        let bound: usize = lines[..3].iter().map(String::len).sum();
+        let mut bytes = Vec::new();
+        let mut file = TraceFile::new(&mut bytes, bound as u64 + 1);
+        let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord]| file.write(e, records);
+        runner::run_streaming(&loaded, &opts, &mut sink).expect("runs");
+        let err = file.finish().expect_err("the trace does not fit");
+        assert!(err.contains("the file holds its first 3 records"), "{err}");
+        assert_eq!(String::from_utf8(bytes).unwrap(), lines[..3].concat());
+        // A bound the whole trace fits in writes it all.
+        let mut bytes = Vec::new();
+        let mut file = TraceFile::new(&mut bytes, lines.iter().map(String::len).sum::<usize>() as u64);
+        let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord]| file.write(e, records);
+        runner::run_streaming(&loaded, &opts, &mut sink).expect("runs");
+        file.finish().expect("fits");
+        assert_eq!(String::from_utf8(bytes).unwrap(), lines.concat());
     }
 }

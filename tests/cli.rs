@@ -164,3 +164,43 @@ fn extremes_carry_the_bound_of_their_instant() {
     let text = String::from_utf8_lossy(&drainsim(&["run", "scenarios/format/services.ron"]).stdout).to_string();
     assert!(text.contains("maxTasksObserved    4 (ceiling then 6)"), "{text}");
 }
+
+/// `check` runs every check `run` makes before the first event: each file of `scenarios/invalid/`
+/// is refused by both, with the same message at the same position.
+#[test]
+fn check_refuses_every_invalid_file_as_run_does() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/invalid");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 10);
+    for f in files {
+        let rel = format!("scenarios/invalid/{}", f.file_name().unwrap().to_string_lossy());
+        let check = drainsim(&["check", &rel]);
+        let run = drainsim(&["run", &rel, "--timeline", "none"]);
+        let first_line = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("").to_string();
+        assert_eq!(check.status.code(), Some(2), "{rel}: check: {}", first_line(&check));
+        assert_eq!(run.status.code(), Some(2), "{rel}: run: {}", first_line(&run));
+        assert_eq!(first_line(&check), first_line(&run), "{rel}");
+        assert!(first_line(&check).starts_with(&format!("error: {rel}:")), "{}", first_line(&check));
+    }
+}
+
+/// A file that is not UTF-8 is refused at the line and column of its first invalid byte.
+#[test]
+fn invalid_utf8_is_refused_where_it_starts() {
+    let dir = std::env::temp_dir().join(format!("drainsim-cli-{}-utf8", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("latin1.ron");
+    let mut bytes = b"Scenario(\n    name: \"caf".to_vec();
+    bytes.push(0xE9); // 'é' in Latin-1: not UTF-8
+    bytes.extend_from_slice(b"\",\n)\n");
+    std::fs::write(&file, bytes).unwrap();
+    let path = file.to_str().unwrap();
+    for args in [vec!["check", path], vec!["run", path]] {
+        let out = drainsim(&args);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with(&format!("error: {path}:2:15: ")), "{err}");
+        assert!(err.contains("not valid UTF-8"), "{err}");
+    }
+}

@@ -14,13 +14,16 @@ use std::process::Command;
 
 use drainsim_scenario::format::{Cmp, Expectation};
 use drainsim_scenario::generate::{
-    check_case, counterexample_dir, named, standard_properties, write_counterexample, CaseRun, Counterexample, Finding,
-    InstanceCase, PlanStep, Property, PropertyKind, ScenarioCase, ServiceCase, StrategyCase, TaskCase, Verdict, MAX_INSTANCES,
-    MAX_PLAN_STEPS, MAX_SERVICES,
+    check_case, counterexample_dir, named, standard_properties, write_counterexample, CaseRun, Counterexample, Finding, Property,
+    PropertyKind, ScenarioCase, Verdict, MAX_PLAN_STEPS,
 };
 use drainsim_scenario::RunOptions;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
+
+#[allow(dead_code)] // each test uses some of the shared strategies
+mod generated;
+use generated::scenario_case;
 
 fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -40,79 +43,6 @@ fn runner(cases: u32) -> TestRunner {
     }
     eprintln!("proptest: {} cases, rng seed {:?} (set PROPTEST_RNG_SEED to change it)", config.cases, config.rng_seed);
     TestRunner::new(config)
-}
-
-fn service() -> impl Strategy<Value = ServiceCase> {
-    (
-        1u32..6,
-        prop_oneof![Just(0u32), Just(50), Just(75), Just(100)],
-        prop_oneof![1 => Just(100u32), 1 => Just(125), 1 => Just(150), 2 => Just(200)],
-        prop_oneof![
-            Just(StrategyCase::Default),
-            Just(StrategyCase::BinpackMemory),
-            Just(StrategyCase::SpreadInstanceId),
-            Just(StrategyCase::Random)
-        ],
-    )
-        .prop_map(|(desired, min_percent, max_percent, strategy)| ServiceCase {
-            desired,
-            min_percent,
-            max_percent,
-            strategy,
-        })
-}
-
-/// Plans name instances 0..3 (modulo the instance count), so larger clusters keep instances no
-/// step touches: the room the liveness property needs.
-const PLAN_TARGETS: u8 = 3;
-
-fn instance_list() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(0u8..PLAN_TARGETS, 1..4)
-}
-
-fn plan_step() -> impl Strategy<Value = PlanStep> {
-    prop_oneof![
-        5 => (instance_list(), 1u32..11).prop_map(|(instances, wave_size)| PlanStep::Drain { instances, wave_size }),
-        1 => instance_list().prop_map(|instances| PlanStep::Activate { instances }),
-        2 => (instance_list(), prop_oneof![Just(60_000u64), Just(600_000)])
-            .prop_map(|(instances, timeout_ms)| PlanStep::WaitForDrain { instances, timeout_ms }),
-        1 => (0u8..PLAN_TARGETS, any::<bool>()).prop_map(|(instance, force)| PlanStep::Deregister { instance, force }),
-        1 => Just(PlanStep::Advance),
-    ]
-}
-
-/// Small scenario cases; every part shrinks toward fewer, smaller and simpler.
-fn scenario_case() -> impl Strategy<Value = ScenarioCase> {
-    (
-        any::<u64>(),
-        prop::collection::vec((1u32..9, 0u8..3).prop_map(|(slots, zone)| InstanceCase { slots, zone }), 1..=MAX_INSTANCES),
-        (
-            prop::bool::weighted(0.25),
-            prop_oneof![Just(5u32), Just(30)],
-            prop::option::of(prop_oneof![Just(1_000u64), Just(20_000)]),
-        )
-            .prop_map(|(host_port, stop_timeout_s, exit_after_sigterm_ms)| TaskCase {
-                host_port,
-                stop_timeout_s,
-                exit_after_sigterm_ms,
-            }),
-        prop::collection::vec(service(), 1..=MAX_SERVICES),
-        any::<bool>(),
-        prop_oneof![Just(60_000u64), Just(0), Just(120_000)],
-        prop::collection::vec(
-            (prop_oneof![Just(0u64), Just(1_000), Just(30_000), Just(120_000)], plan_step()),
-            1..=MAX_PLAN_STEPS,
-        ),
-    )
-        .prop_map(|(seed, instances, task, services, load_balancer, first_step_at_ms, steps)| ScenarioCase {
-            seed,
-            instances,
-            task,
-            services,
-            load_balancer,
-            first_step_at_ms,
-            steps,
-        })
 }
 
 /// Tallies of a batch: how many cases each property held in (non-vacuously).

@@ -114,9 +114,12 @@ fn every_ecs_request_is_an_action_and_round_trips() {
 #[test]
 fn a_timing_may_be_written_some_but_not_none() {
     let loaded =
-        load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: Some(7), jitterPercent: Some(250)))").expect("loads");
-    let want = drainsim_core::Timings { task_pending_ms: 7, jitter_percent: 100, ..Default::default() };
+        load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: Some(7), jitterPercent: Some(25)))").expect("loads");
+    let want = drainsim_core::Timings { task_pending_ms: 7, jitter_percent: 25, ..Default::default() };
     assert_eq!(loaded.scenario.timings, want);
+    // Out of range is refused, never clamped, `Some(..)` or not.
+    let err = load_str("t.ron", "Scenario(name: \"t\", timings: (jitterPercent: Some(250)))").expect_err("250 % is refused");
+    assert!(err.message.contains("250 % is out of range"), "{err}");
     let err = load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: None))").expect_err("None is refused");
     assert_eq!((err.line, err.column), (1, 46), "{err}");
     assert!(err.message.contains("leave the field out"), "{err}");

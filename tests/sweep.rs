@@ -5,8 +5,10 @@
 mod common;
 
 use common::drainsim;
-use std::path::PathBuf;
+use drainsim_scenario::sweep::{self, SweepOptions, MAX_JOBS};
+use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::atomic::AtomicBool;
 
 const SEED_SCENARIO: &str = "scenarios/drain/seed-min50-max200.ron";
 
@@ -173,6 +175,10 @@ fn invalid_input_exits_2() {
         (vec!["sweep", SEED_SCENARIO], "--seeds"),
         (vec!["sweep", SEED_SCENARIO, "--seeds", "0..5", "--shard", "4/3"], "between 1 and N"),
         (vec!["sweep", SEED_SCENARIO, "--seeds", "0..5", "--jobs", "0"], "--jobs"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "0..10", "--jobs", "65535"], "a sweep starts 1 to 256"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "0..10", "--jobs", "257"], "a sweep starts 1 to 256"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "0..3", "--shard", "4/4"], "runs no seed"),
+        (vec!["sweep", SEED_SCENARIO, "--seeds", "0..5", "--shard", "1/10000001"], "at most 10000000"),
         (vec!["sweep", SEED_SCENARIO, "--seeds", "0..5", "--account-default", "awsvpcTrunking"], "NAME=VALUE"),
         (vec!["sweep", "scenarios/no-such-file.ron", "--seeds", "0..5"], "no-such-file"),
         (vec!["sweep", "scenarios/invalid/../demo.ron", "scenarios/demo.ron", "--seeds", "0..5"], "one scenario file"),
@@ -182,4 +188,80 @@ fn invalid_input_exits_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
+}
+
+/// The worker threads a sweep spawned, counted as they start: never more than the seeds to run, nor
+/// more than `--jobs`, nor more than `MAX_JOBS`.
+#[test]
+fn a_sweep_starts_no_more_threads_than_it_has_seeds_to_run() {
+    let loaded = drainsim_scenario::load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED_SCENARIO)).expect("loads");
+    let threads = |seeds: (u64, u64), shard: Option<(u64, u64)>, jobs: Option<usize>| {
+        let opts = SweepOptions {
+            file: SEED_SCENARIO.into(),
+            seeds: sweep::SeedRange { start: seeds.0, end: seeds.1 },
+            shard: shard.map(|(index, count)| sweep::Shard { index, count }),
+            jobs,
+            ..Default::default()
+        };
+        let run = sweep::sweep(&loaded, &opts, &|| {}, &AtomicBool::new(false)).expect("sweeps");
+        assert!(!run.report.partial);
+        assert_eq!(run.report.runs, sweep::shard_len(opts.seeds, opts.shard));
+        run.worker_threads_started
+    };
+    assert_eq!(threads((0, 2), None, Some(MAX_JOBS)), 2);
+    assert_eq!(threads((0, 10), None, Some(3)), 3);
+    assert_eq!(threads((0, 1), None, None), 1);
+    // Shard 2 of 4 of 0..6 runs seeds 1 and 5.
+    assert_eq!(threads((0, 6), Some((2, 4)), Some(MAX_JOBS)), 2);
+    assert!(threads((0, 1000), None, None) <= MAX_JOBS);
+    // The same through the binary: it says how many it started.
+    let out = drainsim(&["sweep", SEED_SCENARIO, "--seeds", "0..2", "--jobs", "200"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(2 worker threads)"), "{}", String::from_utf8_lossy(&out.stdout));
+    // An interrupted sweep starts no seed after the interrupt.
+    let opts = SweepOptions { file: SEED_SCENARIO.into(), seeds: sweep::SeedRange { start: 0, end: 50 }, ..Default::default() };
+    let run = sweep::sweep(&loaded, &opts, &|| {}, &AtomicBool::new(true)).expect("sweeps");
+    assert!(run.report.partial && run.report.runs == 0, "{:?}", run.report);
+}
+
+/// Ctrl-C during a sweep: it stops promptly, prints what finished marked partial, and exits 130; a
+/// partial JSON result is refused by --merge.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_sweep_and_prints_what_finished_as_partial() {
+    let dir = temp_dir("ctrl-c");
+    for json in [false, true] {
+        let mut cmd = common::command();
+        cmd.args(["sweep", SEED_SCENARIO, "--seeds", "0..10000000", "--jobs", "2"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("starts");
+        // Ten million seeds take far longer than this; the handler is installed long before.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+        assert!(kill.success());
+        let out = child.wait_with_output().expect("it ends");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(130), "stdout:\n{text}\nstderr:\n{}", stderr(&out));
+        assert!(stderr(&out).contains("interrupted:"), "{}", stderr(&out));
+        if json {
+            let v = json_value(&text);
+            assert_eq!(v["partial"], true);
+            let runs = v["runs"].as_u64().expect("runs");
+            assert!(runs < 10_000_000, "{runs}");
+            let file = dir.join("partial.json");
+            std::fs::write(&file, &text).unwrap();
+            let merged = drainsim(&["sweep", "--merge", file.to_str().unwrap()]);
+            assert_eq!(merged.status.code(), Some(2));
+            assert!(stderr(&merged).contains("a partial sweep"), "{}", stderr(&merged));
+        } else {
+            assert!(text.contains("PARTIAL: interrupted after "), "{text}");
+            assert!(text.contains("(partial: interrupted)"), "{text}");
+        }
+    }
+}
+
+fn json_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }

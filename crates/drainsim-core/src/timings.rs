@@ -8,8 +8,8 @@ use crate::infra::time::{SimTimeMs, HOUR_MS, MAX_SIM_TIME_MS, SECOND_MS};
 ///
 /// Read from a scenario's `timings:` (camelCase field names, unknown fields refused, an absent field
 /// keeps its default below). Every duration is at most [`MAX_SIM_TIME_MS`];
-/// `schedulerRetryIntervalMs` is at least 1 and `jitterPercent` at most 100 (larger or smaller
-/// values are clamped as they are read).
+/// `schedulerRetryIntervalMs` is at least 1 and `jitterPercent` at most 100. A value out of range
+/// is refused as it is read, never clamped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct Timings {
@@ -118,12 +118,19 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Error> {
     Ok(ms)
 }
 
-/// A bounded period that is at least 1 ms (a retry interval of 0 would never move the clock).
+/// A bounded period of at least 1 ms (a retry interval of 0 would retry at the same instant
+/// forever); 0 is refused.
 fn at_least_one_ms<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Error> {
-    duration(d).map(|ms| ms.max(1))
+    match duration(d)? {
+        0 => Err(serde::de::Error::custom("0 ms is out of range: a retry interval is at least 1 ms")),
+        ms => Ok(ms),
+    }
 }
 
-/// A percentage, clamped to 100.
+/// A percentage, 0 to 100; a larger one is refused.
 fn percent<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    present::<D, u32>(d).map(|p| p.min(100))
+    match present::<D, u32>(d)? {
+        p if p > 100 => Err(serde::de::Error::custom(format!("{p} % is out of range: a percentage is 0 to 100"))),
+        p => Ok(p),
+    }
 }

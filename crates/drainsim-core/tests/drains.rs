@@ -177,6 +177,7 @@ fn drain_trace(c: &Case, split: Option<usize>) -> (Vec<drainsim_core::TraceRecor
             None => e.step(),
             Some(k) => match e.step_part(k) {
                 StepPart::Idle => false,
+                StepPart::Bounded => panic!("the engine has no event bound here"),
                 StepPart::Partial => {
                     assert!(e.trace().records().len() >= k, "a partial step stops at the record limit");
                     records.extend(e.take_trace_records());

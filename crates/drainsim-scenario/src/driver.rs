@@ -72,7 +72,8 @@ impl<'a, 's> Driver<'a, 's> {
     }
 
     /// Moves the clock to `time`: events and due registrations in time order (events of an
-    /// instant first). Returns false if the event bound was hit.
+    /// instant first). Returns false if an event bound was hit (the engine enforces `maxEvents`
+    /// and its bound per instant inside an instant, [`Engine::bound_reached`]).
     pub(crate) fn advance_to(&mut self, e: &mut Engine, time: u64) -> Result<bool, ScenarioError> {
         while let Some(t) = self.next_time().filter(|t| *t <= time) {
             if !self.advance_engine(e, t.max(e.now_ms())) {
@@ -90,24 +91,25 @@ impl<'a, 's> Driver<'a, 's> {
             return e.advance_to(time, self.max_events);
         }
         while e.next_event_time().is_some_and(|t| t <= time) {
-            if e.events_processed() >= self.max_events {
+            let progressed = self.step_instant(e);
+            self.flush(e, false);
+            if !progressed {
                 return false;
             }
-            self.step_instant(e);
-            self.flush(e, false);
         }
         e.advance_to(time, self.max_events)
     }
 
     /// `Engine::step`; with a sink, records go out in batches even in the middle of an instant (a
-    /// drain can change a hundred thousand tasks at once).
+    /// drain can change a hundred thousand tasks at once). False when nothing was processed:
+    /// nothing pending, or a bound reached.
     fn step_instant(&mut self, e: &mut Engine) -> bool {
         if self.sink.is_none() {
             return e.step();
         }
         loop {
             match e.step_part(SINK_BATCH) {
-                StepPart::Idle => return false,
+                StepPart::Idle | StepPart::Bounded => return false,
                 StepPart::InstantDone => return true,
                 StepPart::Partial => self.flush(e, true),
             }
@@ -139,7 +141,7 @@ impl<'a, 's> Driver<'a, 's> {
             if done(e) {
                 return Ok(false);
             }
-            if e.events_processed() >= self.max_events || !self.step(e, deadline)? {
+            if e.bound_reached().is_some() || !self.step(e, deadline)? {
                 self.advance_to(e, deadline)?;
                 return Ok(!done(e));
             }
@@ -147,25 +149,30 @@ impl<'a, 's> Driver<'a, 's> {
     }
 
     /// Runs until nothing but background retries is pending and nothing is left to register, until
-    /// the run's end time, or until the event bound.
+    /// the run's end time, or until an event bound. A run that reached the end of simulated time
+    /// (an event past `MAX_SIM_TIME_MS` was not scheduled) says so instead of `quiet` or `endTime`.
     pub(crate) fn run_until_quiet(&mut self, e: &mut Engine) -> Result<StopReason, ScenarioError> {
-        let (end_time, max_events) = (self.end_time_ms, self.max_events);
+        let end_time = self.end_time_ms;
+        let natural = |e: &Engine, reason| if e.time_limit_reached() { StopReason::TimeLimit } else { reason };
         loop {
-            if e.is_quiet() && self.pending.is_empty() {
-                return Ok(StopReason::Quiet);
+            if e.is_quiet() && self.pending.is_empty() && e.bound_reached() != Some(StopReason::MaxEventsPerInstant) {
+                return Ok(natural(e, StopReason::Quiet));
             }
-            if e.events_processed() >= max_events {
-                return Ok(StopReason::MaxEvents);
+            if let Some(bound) = e.bound_reached() {
+                return Ok(bound);
             }
             let before = (e.now_ms(), e.events_processed(), self.pending.len());
             if !self.step(e, end_time)? {
+                if let Some(bound) = e.bound_reached() {
+                    return Ok(bound);
+                }
                 if e.is_quiet() && self.pending.is_empty() {
-                    return Ok(StopReason::Quiet);
+                    return Ok(natural(e, StopReason::Quiet));
                 }
                 if !self.advance_engine(e, end_time.max(e.now_ms())) {
-                    return Ok(StopReason::MaxEvents);
+                    return Ok(e.bound_reached().unwrap_or(StopReason::MaxEvents));
                 }
-                return Ok(StopReason::EndTime);
+                return Ok(natural(e, StopReason::EndTime));
             }
             debug_assert_ne!(before, (e.now_ms(), e.events_processed(), self.pending.len()), "no progress");
         }

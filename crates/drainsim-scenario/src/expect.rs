@@ -133,7 +133,7 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> Verdict {
         X::AllDrainsCompletedBy(t) => drain::all_completed_by(e, *t),
         X::StopReason(want) => {
             let got = stop.map(|s| s.as_str());
-            (format!("run stopped: {want}"), got == Some(want.as_str()), format!("stopReason {got:?}"))
+            (format!("run stopped: {want}"), got == Some(want.as_str()), format!("stopReason {}", got.unwrap_or("(none yet)")))
         }
     }
 }

@@ -27,7 +27,10 @@ use drainsim_core::{BreachCause, EcsErrorKind, Engine, InstanceStatus, ServiceVi
 
 use drainsim_core::api;
 
-use crate::format::{Action, Cmp, DeregisterPlan, DrainPlan, Expectation, InstanceGroup, Scenario, Step, StepExpect, WaitSpec};
+use crate::format::{
+    Action, Cmp, DeregisterPlan, DrainPlan, Expectation, FaultsSpec, InstanceGroup, PinnedFaultKind, PinnedFaultSpec, Scenario,
+    Step, StepExpect, WaitSpec,
+};
 use crate::load::load_str;
 use crate::outcome::RunOutcome;
 use crate::runner::{run, RunOptions};
@@ -150,6 +153,19 @@ pub enum PlanStep {
     Advance,
 }
 
+/// An agent disconnect or reconnect pinned to the declared time of a plan step plus a delay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentFaultCase {
+    /// The step (modulo the number of steps) whose declared time the fault follows.
+    pub step: u8,
+    /// How long after that step's declared time.
+    pub delay_ms: u64,
+    /// Instance index.
+    pub instance: u8,
+    /// A reconnect (else a disconnect).
+    pub reconnect: bool,
+}
+
 /// A generated scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioCase {
@@ -163,6 +179,11 @@ pub struct ScenarioCase {
     pub services: Vec<ServiceCase>,
     /// Service 0 sits behind a load balancer (health after interval × threshold, deregistration delay).
     pub load_balancer: bool,
+    /// The instances register with a trunk ENI (`awsvpcTrunking` enabled as the AWS default): they
+    /// are REGISTERING for the trunk's 17 s, and DEREGISTERING while it detaches.
+    pub trunked: bool,
+    /// Agent faults pinned around the plan's steps (`faults.pinned`).
+    pub agent_faults: Vec<AgentFaultCase>,
     /// Simulated time of the first step.
     pub first_step_at_ms: u64,
     /// Each step with the time since the previous step's declared time.
@@ -246,9 +267,12 @@ impl ScenarioCase {
         room >= self.total_desired() && first.is_none_or(|t| t >= self.task_start_ms() + self.health_ms())
     }
 
-    /// PROVISIONING → RUNNING with the default timings (1 s + 10 s + 1 s, no jitter).
+    /// PROVISIONING → RUNNING with the default timings (1 s + 10 s + 1 s, no jitter), after the
+    /// trunk's registration (5 s + 10 s + 2 s) when the instances are trunked.
     fn task_start_ms(&self) -> u64 {
-        12 * SECOND_MS
+        let t = drainsim_core::Timings::default();
+        let trunk_ms = if self.trunked { t.trunk_provisioning_ms + t.trunk_attach_ms + t.trunk_acknowledge_ms } else { 0 };
+        12 * SECOND_MS + trunk_ms
     }
 
     /// RUNNING → healthy with the default timings, for the slowest service: one load balancer
@@ -341,6 +365,19 @@ pub fn scenario_of(
             expect: step_expects.get(k).cloned().flatten(),
         })
         .collect();
+    let times = case.step_times_ms();
+    let pinned: Vec<PinnedFaultSpec> = case
+        .agent_faults
+        .iter()
+        .filter(|_| !times.is_empty())
+        .map(|f| {
+            let name = case.instance_name(f.instance);
+            PinnedFaultSpec {
+                at_ms: times[f.step as usize % times.len()] + f.delay_ms,
+                fault: if f.reconnect { PinnedFaultKind::AgentReconnect(name) } else { PinnedFaultKind::AgentDisconnect(name) },
+            }
+        })
+        .collect();
     Scenario {
         name: name.into(),
         description: format!(
@@ -350,10 +387,16 @@ pub fn scenario_of(
             case.steps.len()
         ),
         seed: case.seed,
+        account_defaults: if case.trunked {
+            [("awsvpcTrunking".to_string(), "enabled".to_string())].into()
+        } else {
+            Default::default()
+        },
         clusters: vec![CLUSTER.into()],
         instances,
         task_definitions: vec![task_definition],
         services,
+        faults: (!pinned.is_empty()).then(|| FaultsSpec { pinned, ..Default::default() }),
         steps,
         expectations: expectations.to_vec(),
         ..Default::default()
@@ -887,6 +930,8 @@ mod tests {
             task: TaskCase { host_port: false, stop_timeout_s: 5, exit_after_sigterm_ms: Some(1000) },
             services: vec![ServiceCase { desired: 2, min_percent: 50, max_percent: 200, strategy: StrategyCase::Default }],
             load_balancer: true,
+            trunked: false,
+            agent_faults: vec![],
             first_step_at_ms: 60_000,
             steps: vec![
                 (0, PlanStep::Drain { instances: vec![0], wave_size: 1 }),

@@ -8,7 +8,7 @@ use std::path::Path;
 use drainsim_core::api::Request;
 use ron::extensions::Extensions;
 
-use crate::format::{Action, Expectation, Scenario, MAX_INSTANCES, MAX_TASKS};
+use crate::format::{Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, MAX_INSTANCES, MAX_TASKS};
 
 /// An invalid scenario: where, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,54 +55,143 @@ impl LoadedScenario {
     }
 }
 
-/// The source with comments blanked out (same length and line structure), so that searching for a
-/// token never lands inside a comment.
-fn without_comments(source: &str) -> String {
-    let mut out = String::with_capacity(source.len());
-    let mut in_string = false;
-    let mut chars = source.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            if c == '\\' {
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if c == '/' && chars.peek() == Some(&'/') {
-            out.push(' ');
-            for n in chars.by_ref() {
-                if n == '\n' {
-                    out.push('\n');
-                    break;
-                }
-                out.push(if n.is_ascii() { ' ' } else { n });
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+/// The source scanned once: its comments (`//` and `/* */`, which nest in RON) blanked to spaces
+/// (same byte length and lines, so offsets agree), and every string literal (plain or raw) with
+/// the byte offset of its opening quote (or `r`) and its value with escapes decoded.
+struct Scanned {
+    code: String,
+    /// (offset, length in bytes, value) of each string literal.
+    strings: Vec<(usize, usize, String)>,
 }
 
-/// 1-based line and column of the `nth` occurrence of `needle` outside comments; a needle that
-/// starts with a letter only matches at a word start (`count` does not match in `accountDefaults`).
-pub fn locate(source: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
-    let code = without_comments(source);
-    let word = needle.starts_with(|c: char| c.is_ascii_alphabetic());
-    let (offset, _) = code
-        .match_indices(needle)
-        .filter(|(i, _)| !word || !code[..*i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
-        .nth(nth)?;
+fn scan(source: &str) -> Scanned {
+    let bytes = source.as_bytes();
+    let mut code = String::with_capacity(source.len());
+    let mut strings = Vec::new();
+    // Blanks `source[from..to]` into `code`: ASCII becomes a space, newlines and other characters stay.
+    let blank = |code: &mut String, text: &str| {
+        for c in text.chars() {
+            code.push(if c == '\n' || !c.is_ascii() { c } else { ' ' });
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &source[i..];
+        if rest.starts_with("//") {
+            let end = rest.find('\n').map_or(source.len(), |n| i + n);
+            blank(&mut code, &source[i..end]);
+            i = end;
+        } else if rest.starts_with("/*") {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < bytes.len() {
+                if source[j..].starts_with("/*") {
+                    depth += 1;
+                    j += 2;
+                } else if source[j..].starts_with("*/") {
+                    depth -= 1;
+                    j += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    j += source[j..].chars().next().map_or(1, char::len_utf8);
+                }
+            }
+            blank(&mut code, &source[i..j]);
+            i = j;
+        } else if let Some((len, value)) = string_literal(source, i) {
+            code.push_str(&source[i..i + len]);
+            strings.push((i, len, value));
+            i += len;
+        } else {
+            let c = rest.chars().next().expect("not at the end");
+            code.push(c);
+            i += c.len_utf8();
+        }
+    }
+    Scanned { code, strings }
+}
+
+/// The string literal starting at byte `at` (`"…"`, or raw `r"…"`, `r#"…"#`), if one does: its
+/// length in bytes and its value (escapes decoded as RON decodes them). An unterminated literal
+/// runs to the end.
+fn string_literal(source: &str, at: usize) -> Option<(usize, String)> {
+    let rest = &source[at..];
+    let preceded_by_word = source[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    if let Some(raw) = rest.strip_prefix('r').filter(|_| !preceded_by_word) {
+        let hashes = raw.len() - raw.trim_start_matches('#').len();
+        let body = raw[hashes..].strip_prefix('"')?;
+        let close = format!("\"{}", "#".repeat(hashes));
+        let end = body.find(&close).unwrap_or(body.len());
+        let len = 1 + hashes + 1 + end + if end < body.len() { close.len() } else { 0 };
+        return Some((len, body[..end].to_string()));
+    }
+    let body = rest.strip_prefix('"')?;
+    let mut value = String::new();
+    let mut chars = body.char_indices();
+    while let Some((k, c)) = chars.next() {
+        match c {
+            '"' => return Some((1 + k + 1, value)),
+            '\\' => match chars.next().map(|(_, e)| e) {
+                Some('n') => value.push('\n'),
+                Some('r') => value.push('\r'),
+                Some('t') => value.push('\t'),
+                Some('0') => value.push('\0'),
+                Some('u') => {
+                    let hex: String =
+                        chars.by_ref().map(|(_, h)| h).skip_while(|h| *h == '{').take_while(|h| *h != '}').collect();
+                    value.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
+                }
+                Some('x') => {
+                    let hex: String = chars.by_ref().take(2).map(|(_, h)| h).collect();
+                    value.extend(u8::from_str_radix(&hex, 16).ok().map(char::from));
+                }
+                Some(other) => value.push(other),
+                None => {}
+            },
+            _ => value.push(c),
+        }
+    }
+    Some((rest.len(), value))
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn position(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Some((line, column))
+    (line, column)
+}
+
+/// The byte offsets where `needle` occurs as code, after byte `from`: a quoted needle (`"web"`)
+/// matches the string literals whose value it is (however the file spells them: escapes, raw
+/// strings); any other needle matches text outside comments and strings, and one that starts with
+/// a letter only at a word start (`count` does not match in `accountDefaults`).
+fn occurrences(scanned: &Scanned, needle: &str, from: usize) -> Vec<usize> {
+    if let Some(value) = needle.strip_prefix('"').and_then(|n| n.strip_suffix('"')).filter(|_| needle.len() >= 2) {
+        return scanned.strings.iter().filter(|(at, _, v)| *at >= from && v == value).map(|(at, _, _)| *at).collect();
+    }
+    let code = &scanned.code;
+    // The strings are in offset order: the one that could hold `at` is the last starting before it.
+    let in_string = |at: usize| {
+        let k = scanned.strings.partition_point(|(start, _, _)| *start < at);
+        k > 0 && scanned.strings[k - 1].0 + scanned.strings[k - 1].1 > at
+    };
+    let word = needle.starts_with(|c: char| c.is_ascii_alphabetic());
+    code.match_indices(needle)
+        .map(|(i, _)| i)
+        .filter(|i| *i >= from)
+        .filter(|i| !word || !code[..*i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|i| !in_string(*i))
+        .collect()
+}
+
+/// 1-based line and column of the `nth` occurrence of `needle` outside comments (see
+/// [`occurrences`]: a quoted needle is a string literal of that value).
+pub fn locate(source: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
+    let scanned = scan(source);
+    occurrences(&scanned, needle, 0).get(nth).map(|at| position(source, *at))
 }
 
 /// RON reports some errors at the blank before the offending token; point at the token itself.
@@ -116,13 +205,17 @@ fn skip_blanks(source: &str, line: usize, column: usize) -> (usize, usize) {
     }
 }
 
-/// 1-based line and column of the first `needle` after the first `anchor` (outside comments).
+/// 1-based line and column of the `nth` `needle` after the first `anchor` (both outside comments;
+/// see [`occurrences`]).
 pub fn locate_after(source: &str, anchor: &str, needle: &str) -> Option<(usize, usize)> {
-    let code = without_comments(source);
-    let start = code.find(anchor)?;
-    let offset = start + code[start..].find(needle)?;
-    let before = &source[..offset];
-    Some((before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1))
+    locate_nth_after(source, anchor, needle, 0)
+}
+
+/// [`locate_after`] for the `nth` occurrence after the anchor.
+pub fn locate_nth_after(source: &str, anchor: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
+    let scanned = scan(source);
+    let start = *occurrences(&scanned, anchor, 0).first()?;
+    occurrences(&scanned, needle, start).get(nth).map(|at| position(source, *at))
 }
 
 /// The names of a group's instances: `web` for a group of one, `web-1` … `web-N` otherwise.
@@ -157,11 +250,23 @@ pub fn load_str(file: &str, source: &str) -> Result<LoadedScenario, ScenarioErro
 /// Reads, parses and checks a scenario file.
 pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
     let file = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
         file: file.clone(),
         line: 1,
         column: 1,
         message: format!("cannot read the file: {e}"),
+    })?;
+    let source = String::from_utf8(bytes).map_err(|e| {
+        // Where the first byte that is not UTF-8 is (the valid text before it counts the columns).
+        let valid = e.utf8_error().valid_up_to();
+        let text = std::str::from_utf8(&e.as_bytes()[..valid]).expect("valid up to here");
+        let (line, column) = position(text, valid);
+        ScenarioError {
+            file: file.clone(),
+            line,
+            column,
+            message: format!("the file is not valid UTF-8 (byte 0x{:02X} at byte offset {valid})", e.as_bytes()[valid]),
+        }
     })?;
     load_str(&file, &source)
 }
@@ -221,19 +326,54 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             });
         }
     }
-    // Unique instance names.
+    // Unique names: no two instances share a logical name, and the name of a group of several
+    // instances is no instance's name (a drain plan names groups and instances alike, so
+    // `DrainInstances(["new"])` must mean one thing). Reported at the later declaration.
     let mut names = BTreeSet::new();
-    for n in expand_instance_names(s) {
-        if !names.insert(n.clone()) {
-            return Err(l.error_at(
-                &format!("\"{}\"", n.rsplit_once('-').map_or(n.as_str(), |(g, _)| g)),
-                format!("instance name '{n}' is declared twice"),
-            ));
+    let mut groups_of_several = BTreeSet::new();
+    for (k, g) in s.instances.iter().enumerate() {
+        let at_this_group = |message: String| {
+            let earlier = s.instances[..k].iter().filter(|h| h.name == g.name).count();
+            let needle = format!("\"{}\"", g.name);
+            let (line, column) = locate_nth_after(&l.source, "instances", &needle, earlier)
+                .or_else(|| locate(&l.source, &needle, 0))
+                .unwrap_or((1, 1));
+            ScenarioError { file: l.file.clone(), line, column, message }
+        };
+        let members = group_member_names(&g.name, g.count);
+        if let Some(n) = members.iter().find(|n| names.contains(*n) || groups_of_several.contains(*n)) {
+            return Err(at_this_group(if names.contains(n) {
+                format!("instance name '{n}' is declared twice")
+            } else {
+                format!("instance name '{n}' is already the name of an instance group; drain plans could not tell them apart")
+            }));
+        }
+        if g.count > 1 && names.contains(&g.name) {
+            return Err(at_this_group(format!(
+                "instance group '{}' has the name of an instance declared before it; drain plans could not tell them apart",
+                g.name
+            )));
+        }
+        names.extend(members);
+        if g.count > 1 {
+            groups_of_several.insert(g.name.clone());
         }
     }
+    // The instances registered at time 0, before the first event (pinned faults need them).
+    let at_time_zero: BTreeSet<String> =
+        s.instances.iter().filter(|g| g.register_at_ms == 0).flat_map(|g| group_member_names(&g.name, g.count)).collect();
     for step in &s.steps {
         if let Action::Ecs(Request::RegisterContainerInstance(r)) = &step.action {
-            names.insert(r.instance_identity.name.clone());
+            let n = &r.instance_identity.name;
+            if groups_of_several.contains(n) {
+                return Err(l.error_at(
+                    &format!("\"{n}\""),
+                    format!(
+                        "instance name '{n}' is already the name of an instance group; drain plans could not tell them apart"
+                    ),
+                ));
+            }
+            names.insert(n.clone());
         }
     }
     let groups: BTreeSet<String> = s.instances.iter().map(|g| g.name.clone()).collect();
@@ -353,11 +493,44 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         }
         for n in &f.trunk_failures {
             if !names.contains(n) {
-                return Err(l.error_at(&format!("\"{n}\""), format!("unknown instance '{n}'")));
+                let needle = format!("\"{n}\"");
+                let (line, column) = locate_after(&l.source, "trunkFailures", &needle).unwrap_or((1, 1));
+                return Err(ScenarioError { file: l.file.clone(), line, column, message: format!("unknown instance '{n}'") });
             }
+        }
+        for (k, p) in f.pinned.iter().enumerate() {
+            let (PinnedFaultKind::AgentDisconnect(n)
+            | PinnedFaultKind::AgentReconnect(n)
+            | PinnedFaultKind::AgentUpdateFailure(n, _)) = &p.fault;
+            if at_time_zero.contains(n) {
+                continue;
+            }
+            let needle = format!("\"{n}\"");
+            let earlier = f.pinned[..k].iter().filter(|q| pinned_instance(q) == n).count();
+            let (line, column) = locate_nth_after(&l.source, "pinned", &needle, earlier).unwrap_or((1, 1));
+            return Err(ScenarioError { file: l.file.clone(), line, column, message: pinned_fault_refusal(s, n) });
         }
     }
     Ok(())
+}
+
+/// The instance a pinned fault names.
+fn pinned_instance(p: &PinnedFaultSpec) -> &String {
+    let (PinnedFaultKind::AgentDisconnect(n) | PinnedFaultKind::AgentReconnect(n) | PinnedFaultKind::AgentUpdateFailure(n, _)) =
+        &p.fault;
+    n
+}
+
+/// Why a pinned fault's instance is refused: pinned faults are set up before the first event, on
+/// instances registered at time 0.
+pub(crate) fn pinned_fault_refusal(s: &Scenario, name: &str) -> String {
+    match s.instances.iter().find(|g| group_member_names(&g.name, g.count).iter().any(|m| m == name)) {
+        Some(g) => format!(
+            "instance '{name}' in a pinned fault registers at {} ms; a pinned fault's instance must be registered at time 0",
+            g.register_at_ms
+        ),
+        None => format!("unknown instance '{name}' in a pinned fault (it must be registered at time 0)"),
+    }
 }
 
 fn check_instance_refs(
@@ -433,7 +606,15 @@ fn check_expectation(
         | TasksMovedMoreThanOnce(s, _)
         | SteadyState(s, _) => svc(s),
         Named(_, inner) => check_expectation(l, inner, names, services),
-        EffectiveSetting(..) | AllDrainsCompletedBy(_) | StopReason(_) => Ok(()),
+        StopReason(reason) => {
+            if drainsim_core::StopReason::ALL.iter().any(|r| r.as_str() == reason) {
+                Ok(())
+            } else {
+                let known: Vec<&str> = drainsim_core::StopReason::ALL.iter().map(|r| r.as_str()).collect();
+                Err(l.error_at(&format!("\"{reason}\""), format!("unknown stop reason '{reason}' (one of {})", known.join(", "))))
+            }
+        }
+        EffectiveSetting(..) | AllDrainsCompletedBy(_) => Ok(()),
     }
 }
 

@@ -29,7 +29,7 @@ pub struct Report {
     pub events_processed: u64,
     /// The trace digest, 16 hex digits: equal digests mean equal runs.
     pub trace_digest: String,
-    /// Why the run stopped (`quiet`, `endTime`, `maxEvents`).
+    /// Why the run stopped (`quiet`, `endTime`, `maxEvents`, `timeLimit`, `maxEventsPerInstant`).
     pub stop_reason: String,
     /// The fault profile, when the run injects faults.
     pub fault_profile: Option<FaultProfileReport>,

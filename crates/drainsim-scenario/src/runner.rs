@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use drainsim_core::time::HOUR_MS;
 use drainsim_core::Engine;
 use drainsim_core::StopReason;
 
@@ -26,10 +25,7 @@ pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Default simulated-time bound of a run.
-pub const DEFAULT_END_TIME_MS: u64 = 24 * HOUR_MS;
-/// Default event bound of a run.
-pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
+pub use crate::setup::{DEFAULT_END_TIME_MS, DEFAULT_MAX_EVENTS};
 
 /// Runs a loaded scenario. Setup errors (a request the scenario's own setup makes that ECS refuses)
 /// are scenario errors; everything after is judged by the expectations.
@@ -76,7 +72,11 @@ fn run_inner<'s>(
         outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name().into(), summary });
         results.append(&mut step_results);
     }
-    let stop_reason = if bounded_out { StopReason::MaxEvents } else { driver.run_until_quiet(&mut engine)? };
+    let stop_reason = if bounded_out {
+        engine.bound_reached().unwrap_or(StopReason::MaxEvents)
+    } else {
+        driver.run_until_quiet(&mut engine)?
+    };
     driver.finish(&mut engine);
     let invariant_violation = drainsim_core::check_invariants(&engine).err().map(|v| v.to_string());
     for e in &s.expectations {

@@ -3,12 +3,18 @@
 //! happens at one simulated instant; moving time is the driver's job (`driver.rs`).
 
 use drainsim_core::api::{self, Request};
+use drainsim_core::time::HOUR_MS;
 use drainsim_core::AgentUpdateStatus;
 use drainsim_core::{EcsError, Engine, EngineConfig};
 use drainsim_core::{FaultProfile, PinnedFault};
 
 use crate::format::{InstanceGroup, PinnedFaultKind};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
+
+/// Default simulated-time bound of a run (`endTimeMs`).
+pub const DEFAULT_END_TIME_MS: u64 = 24 * HOUR_MS;
+/// Default event bound of a run (`maxEvents`).
+pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
 
 /// How to run a scenario.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +43,8 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
         timings: s.timings.clone(),
         keep_trace_records: opts.keep_records,
         check_invariants_every_event: opts.check_invariants_every_event,
+        // The engine enforces the bound itself, inside an instant too.
+        max_events: s.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
         ..EngineConfig::default()
     };
     if let Some(e) = s.epoch_unix_seconds {
@@ -148,11 +156,16 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
             let (PinnedFaultKind::AgentDisconnect(n)
             | PinnedFaultKind::AgentReconnect(n)
             | PinnedFaultKind::AgentUpdateFailure(n, _)) = &p.fault;
+            // Loading refuses a pinned fault on an instance that is not registered at time 0
+            // (`load.rs`, at the fault), so `check` and `run` say the same.
             let Some(i) = engine.instance_named(n).map(|i| i.id()) else {
-                return Err(loaded.error_at(
-                    &format!("\"{n}\""),
-                    format!("unknown instance '{n}' in a pinned fault (it must be registered at time 0)"),
-                ));
+                let (line, column) = crate::load::locate_after(&loaded.source, "pinned", &format!("\"{n}\"")).unwrap_or((1, 1));
+                return Err(ScenarioError {
+                    file: loaded.file.clone(),
+                    line,
+                    column,
+                    message: crate::load::pinned_fault_refusal(&loaded.scenario, n),
+                });
             };
             match &p.fault {
                 PinnedFaultKind::AgentDisconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentDisconnect(i)),

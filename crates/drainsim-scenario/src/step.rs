@@ -140,9 +140,19 @@ pub(crate) fn run_step(
                 Outcome::Plan { failures: vec![], timed_out: false, error }
             }
             Action::WaitForDrain(w) => {
-                let ids: Vec<_> =
-                    expand(loaded, &w.instances).iter().filter_map(|n| engine.instance_named(n).map(|i| i.id())).collect();
-                let done = |e: &Engine| ids.iter().all(|i| e.instance(*i).drain().completed_at_ms().is_some());
+                // An instance that has not registered yet has no drain, let alone a complete one: the
+                // wait goes on (it may register, be drained and complete meanwhile) or times out.
+                let targets: Vec<Result<_, String>> = expand(loaded, &w.instances)
+                    .into_iter()
+                    .map(|n| engine.instance_named(&n).map(|i| i.id()).ok_or(n))
+                    .collect();
+                let completed = |i: drainsim_core::InstanceView| i.drain().completed_at_ms().is_some();
+                let done = |e: &Engine| {
+                    targets.iter().all(|t| match t {
+                        Ok(id) => completed(e.instance(*id)),
+                        Err(name) => e.instance_named(name).is_some_and(completed),
+                    })
+                };
                 let timed_out = driver.wait_until(engine, w.timeout_ms, done)?;
                 Outcome::Plan { failures: vec![], timed_out, error: None }
             }

@@ -27,7 +27,7 @@ impl Engine {
     /// Schedules an instance's next random agent disconnect (uniform over twice the mean gap).
     pub(crate) fn schedule_agent_flap(&mut self, id: InstanceId) {
         let rate = self.faults.profile.agent_disconnects_per_hour;
-        if rate == 0 || self.instances[id.index()].status == crate::rules::lifecycle::InstanceStatus::Inactive {
+        if rate == 0 || self.instances[id.index()].status.is_deregistered() {
             return;
         }
         let mean_gap_ms = 3_600_000 / rate as u64;
@@ -37,7 +37,8 @@ impl Engine {
 
     /// A random disconnect (and, 10–120 s later, its reconnect).
     pub(crate) fn on_agent_flap(&mut self, id: InstanceId, reconnect: bool) {
-        if self.instances[id.index()].status == crate::rules::lifecycle::InstanceStatus::Inactive {
+        // A deregistered instance's agent has no session left to flap (see `set_agent_connected`).
+        if self.instances[id.index()].status.is_deregistered() {
             return;
         }
         if reconnect {
@@ -77,9 +78,19 @@ impl Engine {
         }
     }
 
+    /// The agent's connection (`agentConnected`) after a fault. The one rule for an agent event on
+    /// a deregistered instance (DEREGISTERING or INACTIVE): it changes nothing. Deregistration
+    /// closed the agent's session (`deregister_container_instance` disconnects it), and ECS's
+    /// agent communication service refuses the connection of an agent whose container instance is
+    /// deregistered with `InactiveInstanceException`; the agent then waits an hour before it tries
+    /// again (`inactiveInstanceReconnectDelay` in the agent's ACS session,
+    /// <https://github.com/aws/amazon-ecs-agent/blob/v1.29.0/agent/acs/handler/acs_handler.go>).
+    /// DEREGISTERING counts as deregistered (docs/ecs-choices.md § 9): the deregistration was
+    /// accepted and ECS is only detaching the trunk ENI. Shown by
+    /// `scenarios/regressions/agent-reconnect-while-deregistering.ron`.
     fn set_agent_connected(&mut self, id: InstanceId, connected: bool) {
         let i = &self.instances[id.index()];
-        if i.agent_connected == connected || i.status == crate::rules::lifecycle::InstanceStatus::Inactive {
+        if i.agent_connected == connected || i.status.is_deregistered() {
             return;
         }
         self.instances.set_agent_connected(id, connected, self.now_ms);

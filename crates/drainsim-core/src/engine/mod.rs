@@ -70,6 +70,13 @@ pub struct EngineConfig {
     pub keep_trace_records: bool,
     /// Run `check_invariants` after every event and request (tests and debug builds).
     pub check_invariants_every_event: bool,
+    /// The event bound of the engine: no event past this many is processed, even in the middle of
+    /// an instant (the instant is left open, [`StepPart::Bounded`]). `u64::MAX` by default; the
+    /// `max_events` of [`Engine::advance_to`] and [`Engine::run_until_quiet`] can only lower it.
+    pub max_events: u64,
+    /// The most events and scheduling passes one instant may process before the engine stops with
+    /// [`StopReason::MaxEventsPerInstant`]; [`MAX_EVENTS_PER_INSTANT`] by default.
+    pub max_events_per_instant: u64,
 }
 
 impl Default for EngineConfig {
@@ -84,6 +91,8 @@ impl Default for EngineConfig {
             timings: Timings::default(),
             keep_trace_records: true,
             check_invariants_every_event: cfg!(debug_assertions),
+            max_events: u64::MAX,
+            max_events_per_instant: MAX_EVENTS_PER_INSTANT,
         }
     }
 }
@@ -106,8 +115,16 @@ pub enum StopReason {
     Quiet,
     /// The simulated-time bound was reached.
     EndTime,
-    /// The event bound was reached before the run was quiet (non-convergence).
+    /// The event bound was reached before the run was quiet (non-convergence). It is enforced in
+    /// the middle of an instant too: a run never processes more events than its bound.
     MaxEvents,
+    /// The run reached the end of simulated time: an event would have landed after
+    /// [`MAX_SIM_TIME_MS`](crate::time::MAX_SIM_TIME_MS) (2^50 ms) and was not scheduled, so what
+    /// the run shows past that point never happens. This reason wins over `Quiet` and `EndTime`.
+    TimeLimit,
+    /// One instant processed [`EngineConfig::max_events_per_instant`] events and scheduling passes
+    /// without ending (a loop of zero-length durations). The engine takes no event after it.
+    MaxEventsPerInstant,
 }
 
 impl StopReason {
@@ -117,8 +134,14 @@ impl StopReason {
             StopReason::Quiet => "quiet",
             StopReason::EndTime => "endTime",
             StopReason::MaxEvents => "maxEvents",
+            StopReason::TimeLimit => "timeLimit",
+            StopReason::MaxEventsPerInstant => "maxEventsPerInstant",
         }
     }
+
+    /// Every reason, in the order of the enum (the spellings [`StopReason::as_str`] gives).
+    pub const ALL: [StopReason; 5] =
+        [StopReason::Quiet, StopReason::EndTime, StopReason::MaxEvents, StopReason::TimeLimit, StopReason::MaxEventsPerInstant];
 }
 
 /// What [`Engine::step_part`] did.
@@ -130,6 +153,9 @@ pub enum StepPart {
     InstantDone,
     /// The record limit was reached; the instant is still open.
     Partial,
+    /// An event bound was reached ([`Engine::bound_reached`] says which): nothing more is processed
+    /// until a larger bound is given; an instant in progress is still open.
+    Bounded,
 }
 
 /// Where an open instant stands.
@@ -137,12 +163,16 @@ pub enum StepPart {
 pub(crate) enum InstantPhase {
     /// Taking the instant's events.
     Events,
-    /// Running the due scheduling passes (at most `budget` more before they must have converged).
-    Passes { budget: u32 },
+    /// Running the due scheduling passes.
+    Passes,
 }
 
-/// Scheduling passes one round of an instant may run before the engine calls them divergent.
-const MAX_PASSES_PER_ROUND: u32 = 100_000;
+/// The most events and scheduling passes one instant may process. A legitimate instant stays far
+/// below it: a scenario has at most 1,000,000 tasks, and each takes a handful of events at one
+/// instant even when every duration is zero. An instant that reaches it can never end (every
+/// event it processes schedules another at the same time), so the engine stops there with
+/// [`StopReason::MaxEventsPerInstant`] instead of spinning.
+pub const MAX_EVENTS_PER_INSTANT: u64 = 20_000_000;
 
 /// The simulation engine. See the module documentation for the call order.
 #[derive(Debug, Clone)]
@@ -165,6 +195,12 @@ pub struct Engine {
     pub(crate) services: crate::state::service::Services,
     pub(crate) trace: Trace,
     pub(crate) events_processed: u64,
+    /// Events and scheduling passes processed in the current (or open) instant.
+    pub(crate) instant_work: u64,
+    /// Set when an instant reached its bound of events and passes: the engine takes no more events.
+    pub(crate) instant_bound_hit: bool,
+    /// Set when an event was not scheduled because it would land after `MAX_SIM_TIME_MS`.
+    pub(crate) time_limit_reached: bool,
     /// The instant `step_part` left open, if any.
     pub(crate) open_instant: Option<InstantPhase>,
     /// Services whose scheduling pass is due at the current instant, keyed `(not a daemon, id)`:
@@ -205,6 +241,9 @@ impl Engine {
             services: Default::default(),
             trace: Trace::new(keep),
             events_processed: 0,
+            instant_work: 0,
+            instant_bound_hit: false,
+            time_limit_reached: false,
             open_instant: None,
             pass_due: Default::default(),
             touched_services: Default::default(),
@@ -277,18 +316,52 @@ impl Engine {
         self.queue.is_quiet()
     }
 
+    /// Whether the run reached the end of simulated time: an event would have landed after
+    /// [`MAX_SIM_TIME_MS`](crate::time::MAX_SIM_TIME_MS) and was not scheduled
+    /// ([`StopReason::TimeLimit`]).
+    pub fn time_limit_reached(&self) -> bool {
+        self.time_limit_reached
+    }
+
+    /// The engine's own bound that stops it taking events, if one is reached:
+    /// [`StopReason::MaxEventsPerInstant`] once an instant reached
+    /// [`EngineConfig::max_events_per_instant`], or
+    /// [`StopReason::MaxEvents`] once [`EngineConfig::max_events`] events were processed with more
+    /// pending.
+    pub fn bound_reached(&self) -> Option<StopReason> {
+        if self.instant_bound_hit {
+            Some(StopReason::MaxEventsPerInstant)
+        } else if self.events_processed >= self.config.max_events && self.queue.peek_time().is_some() {
+            Some(StopReason::MaxEvents)
+        } else {
+            None
+        }
+    }
+
+    /// The reason of a run that stopped without a bound (`Quiet` or `EndTime`), unless it reached
+    /// the end of simulated time.
+    fn natural_stop(&self, reason: StopReason) -> StopReason {
+        if self.time_limit_reached {
+            StopReason::TimeLimit
+        } else {
+            reason
+        }
+    }
+
     /// Processes every event of the next instant (finishing an instant [`step_part`](Self::step_part)
-    /// left open); returns false if nothing is pending.
+    /// left open); returns false if nothing was processed because nothing is pending or a bound
+    /// is reached ([`bound_reached`](Self::bound_reached)).
     pub fn step(&mut self) -> bool {
-        match self.step_part(usize::MAX) {
-            StepPart::Idle => false,
+        match self.run_instant(usize::MAX, self.config.max_events) {
+            StepPart::Idle | StepPart::Bounded => false,
             StepPart::InstantDone => true,
             StepPart::Partial => unreachable!("no record limit"),
         }
     }
 
     /// Finishes the instant `step_part` left open, if any: every input (a request, a fault, a setup
-    /// call) and every move of time comes after it, never inside it.
+    /// call) and every move of time comes after it, never inside it — unless a bound stopped it
+    /// ([`bound_reached`](Self::bound_reached)), after which inputs apply at the open instant.
     pub(crate) fn finish_open_instant(&mut self) {
         if self.open_instant.is_some() {
             self.step();
@@ -306,13 +379,30 @@ impl Engine {
     /// scheduling order), then every due scheduling pass, then again while passes scheduled events
     /// at the same time. The scheduler sees the whole instant: one pass per service after its
     /// events, not one per event (a hundred tasks turning healthy at once make one pass).
+    ///
+    /// The event bounds hold inside the instant: no event past [`EngineConfig::max_events`] is
+    /// taken, and an instant stops at [`EngineConfig::max_events_per_instant`] events and passes
+    /// ([`StepPart::Bounded`]).
     pub fn step_part(&mut self, max_kept_records: usize) -> StepPart {
+        self.run_instant(max_kept_records, self.config.max_events)
+    }
+
+    /// [`step_part`](Self::step_part) with an event bound (at most the engine's own).
+    fn run_instant(&mut self, max_kept_records: usize, max_events: u64) -> StepPart {
+        if self.instant_bound_hit {
+            return StepPart::Bounded;
+        }
+        let max_events = max_events.min(self.config.max_events);
         let mut phase = match self.open_instant.take() {
             Some(phase) => phase,
             None => {
                 let Some(t) = self.queue.peek_time() else { return StepPart::Idle };
+                if self.events_processed >= max_events {
+                    return StepPart::Bounded;
+                }
                 debug_assert!(t >= self.now_ms, "event queue went back in time");
                 self.now_ms = t;
+                self.instant_work = 0;
                 InstantPhase::Events
             }
         };
@@ -326,6 +416,10 @@ impl Engine {
             match phase {
                 InstantPhase::Events => {
                     while self.queue.peek_time() == Some(t) {
+                        if self.events_processed >= max_events || !self.note_instant_work() {
+                            self.open_instant = Some(phase);
+                            return StepPart::Bounded;
+                        }
                         let event = self.queue.pop().expect("peeked");
                         self.events_processed += 1;
                         self.dispatch(event);
@@ -342,15 +436,17 @@ impl Engine {
                     if self.pass_due.is_empty() {
                         break;
                     }
-                    phase = InstantPhase::Passes { budget: MAX_PASSES_PER_ROUND };
+                    phase = InstantPhase::Passes;
                 }
-                InstantPhase::Passes { budget } => match self.next_due_pass() {
+                InstantPhase::Passes if !self.pass_due.is_empty() && !self.note_instant_work() => {
+                    self.open_instant = Some(phase);
+                    return StepPart::Bounded;
+                }
+                InstantPhase::Passes => match self.next_due_pass() {
                     Some(id) => {
-                        assert!(budget > 0, "scheduling passes did not converge");
                         self.scheduling_pass(id);
                         self.react();
                         progressed = true;
-                        phase = InstantPhase::Passes { budget: budget - 1 };
                     }
                     None => {
                         if self.config.check_invariants_every_event {
@@ -365,18 +461,28 @@ impl Engine {
         StepPart::InstantDone
     }
 
+    /// Counts one event or pass of the current instant; false (and the engine stops taking events)
+    /// once the instant reached [`EngineConfig::max_events_per_instant`].
+    fn note_instant_work(&mut self) -> bool {
+        if self.instant_work >= self.config.max_events_per_instant {
+            self.instant_bound_hit = true;
+            return false;
+        }
+        self.instant_work += 1;
+        true
+    }
+
     /// Processes events up to and including `time_ms`, then moves the clock to `time_ms`.
-    /// Returns false if the event bound was hit first.
+    /// Returns false if an event bound (`max_events`, the engine's own, or the instant's) was hit
+    /// first, even in the middle of an instant; the clock then stays where the bound stopped it.
     pub fn advance_to(&mut self, time_ms: SimTimeMs, max_events: u64) -> bool {
-        self.finish_open_instant();
-        while let Some(t) = self.queue.peek_time() {
-            if t > time_ms {
-                break;
-            }
-            if self.events_processed >= max_events {
+        if self.open_instant.is_some() && self.run_instant(usize::MAX, max_events) == StepPart::Bounded {
+            return false;
+        }
+        while self.queue.peek_time().is_some_and(|t| t <= time_ms) {
+            if self.run_instant(usize::MAX, max_events) == StepPart::Bounded {
                 return false;
             }
-            self.step();
         }
         let time_ms = time_ms.min(crate::infra::time::MAX_SIM_TIME_MS);
         if time_ms > self.now_ms {
@@ -385,25 +491,28 @@ impl Engine {
         true
     }
 
-    /// Runs until quiet, until `end_time_ms`, or until `max_events` events have been processed.
+    /// Runs until quiet, until `end_time_ms`, or until `max_events` events have been processed
+    /// (or the engine's own bounds stop it); [`StopReason::TimeLimit`] replaces `Quiet` and
+    /// `EndTime` once the run reached the end of simulated time.
     pub fn run_until_quiet(&mut self, end_time_ms: SimTimeMs, max_events: u64) -> StopReason {
-        self.finish_open_instant();
+        if self.open_instant.is_some() && self.run_instant(usize::MAX, max_events) == StepPart::Bounded {
+            return self.bound_reached().unwrap_or(StopReason::MaxEvents);
+        }
         loop {
             if self.queue.is_quiet() {
-                return StopReason::Quiet;
+                return self.natural_stop(StopReason::Quiet);
             }
             match self.queue.peek_time() {
-                None => return StopReason::Quiet,
+                None => return self.natural_stop(StopReason::Quiet),
                 Some(t) if t > end_time_ms => {
                     self.now_ms = self.now_ms.max(end_time_ms);
-                    return StopReason::EndTime;
+                    return self.natural_stop(StopReason::EndTime);
                 }
                 Some(_) => {}
             }
-            if self.events_processed >= max_events {
-                return StopReason::MaxEvents;
+            if self.run_instant(usize::MAX, max_events) == StepPart::Bounded {
+                return self.bound_reached().unwrap_or(StopReason::MaxEvents);
             }
-            self.step();
         }
     }
 
@@ -423,9 +532,17 @@ impl Engine {
         }
     }
 
+    /// Schedules an event `delay_ms` from now. One that would land after `MAX_SIM_TIME_MS` is not
+    /// scheduled (it would never fire, and clamping it to the limit would make an instant that
+    /// never ends: a retry rescheduled at the same time forever); the run then ends with
+    /// [`StopReason::TimeLimit`].
     pub(crate) fn schedule(&mut self, delay_ms: SimTimeMs, kind: EventKind, id: u32, epoch: u16) {
-        let at = self.now_ms.saturating_add(delay_ms).min(crate::infra::time::MAX_SIM_TIME_MS.max(self.now_ms));
-        self.queue.push(at, kind, id, epoch);
+        match self.now_ms.checked_add(delay_ms) {
+            Some(at) if at <= crate::infra::time::MAX_SIM_TIME_MS => {
+                self.queue.push(at, kind, id, epoch);
+            }
+            _ => self.time_limit_reached = true,
+        }
     }
 
     // ----- requests -----

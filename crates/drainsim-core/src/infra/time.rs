@@ -4,8 +4,9 @@
 /// Milliseconds of simulated time since the scenario epoch.
 pub type SimTimeMs = u64;
 
-/// The latest simulated time the engine works with: 2^50 ms (about 35,000 years). Events are
-/// never scheduled later (durations saturate here), so time arithmetic cannot overflow.
+/// The latest simulated time the engine works with: 2^50 ms (about 35,000 years). An event that
+/// would land later is not scheduled at all (the run then ends with `StopReason::TimeLimit`), so
+/// time arithmetic cannot overflow and no instant is ever revisited by a clamped event.
 pub const MAX_SIM_TIME_MS: SimTimeMs = 1 << 50;
 
 /// One second of simulated time, in milliseconds.

@@ -62,6 +62,12 @@ impl InstanceStatus {
         }
     }
 
+    /// Whether the instance was deregistered (DEREGISTERING or INACTIVE): its agent's session is
+    /// closed for good.
+    pub(crate) fn is_deregistered(self) -> bool {
+        matches!(self, InstanceStatus::Deregistering | InstanceStatus::Inactive)
+    }
+
     /// Parses a member of the `ContainerInstanceStatus` enum (which lacks INACTIVE).
     pub fn parse_filter_enum(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s && *st != InstanceStatus::Inactive)

@@ -222,6 +222,7 @@ impl Aggregate {
             account_defaults: header.account_defaults,
             faults: header.faults,
             runs: self.runs,
+            partial: false,
             failed_runs: self.failures.len() as u64,
             failures: self.failures,
             expectation_failures,

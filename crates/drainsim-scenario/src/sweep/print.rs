@@ -32,6 +32,12 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     }
     let expected = shard_len(r.seeds, r.shard);
     let part = r.shard.map_or(String::new(), |s| format!(" shard {s}"));
+    if r.partial {
+        return Err(format!(
+            "{name}: a partial sweep (interrupted after {} of the {expected} runs of seeds {}{part}) cannot be merged; run it again",
+            r.runs, r.seeds
+        ));
+    }
     if r.runs != expected {
         return Err(format!(
             "{name}: {} runs, but seeds {}{part} hold {expected} (an incomplete or edited file?)",
@@ -68,6 +74,11 @@ pub fn render_text(r: &SweepReport) -> String {
         .chain(r.faults.iter().map(|f| format!(" --faults {f}")))
         .collect();
     let _ = writeln!(out, "drainsim sweep: scenario '{}' ({}), seeds {}{shard}{extra}", r.scenario, r.file, r.seeds);
+    if r.partial {
+        let total = shard_len(r.seeds, r.shard);
+        let _ =
+            writeln!(out, "PARTIAL: interrupted after {} of {total} runs; what follows covers only the seeds that ran", r.runs);
+    }
     let _ = writeln!(out, "runs {}  failedRuns {}", r.runs, r.failed_runs);
     let d = &r.distribution.all_drains_completed_at_ms;
     let t = |v: Option<u64>| v.map_or("-".to_string(), format_sim_time);
@@ -119,10 +130,11 @@ pub fn render_text(r: &SweepReport) -> String {
             let _ = writeln!(out, "  … and {} more (--json lists every one)", r.failures.len() - TEXT_FAILURES_LISTED);
         }
     }
+    let partial = if r.partial { " (partial: interrupted)" } else { "" };
     if r.failed_runs == 0 {
-        let _ = writeln!(out, "\nresult: every run's expectations hold");
+        let _ = writeln!(out, "\nresult: every run's expectations hold{partial}");
     } else {
-        let _ = writeln!(out, "\nresult: {} of {} runs failed", r.failed_runs, r.runs);
+        let _ = writeln!(out, "\nresult: {} of {} runs failed{partial}", r.failed_runs, r.runs);
     }
     out
 }

@@ -28,6 +28,10 @@ pub struct SweepReport {
     pub faults: Option<String>,
     /// How many runs it made.
     pub runs: u64,
+    /// The sweep was interrupted (Ctrl-C): only `runs` of the seeds ran, and the result covers only
+    /// them. Absent from the JSON of a complete sweep; a partial result cannot be merged.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub partial: bool,
     /// Runs with a failed expectation or an invariant violation.
     pub failed_runs: u64,
     /// One per failing run, by seed.
@@ -133,4 +137,8 @@ pub struct ReasonCount {
     pub reason: String,
     /// How many placement attempts failed for it.
     pub count: u64,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }

@@ -1,6 +1,8 @@
 //! Running the seeds: one run per seed on a rayon pool, each reduced to the facts the aggregate
 //! needs, folded as they finish.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use super::aggregate::{Aggregate, DrainFact, Header, RunFacts, ServiceFact};
@@ -23,8 +25,41 @@ pub struct SweepOptions {
     pub account_defaults: Vec<(String, String)>,
     /// `--faults swarm`: every seed draws its own fault profile.
     pub swarm_faults: bool,
-    /// Worker threads; `None` uses the machine's available parallelism.
+    /// Worker threads asked for (`--jobs`); `None` uses the machine's available parallelism.
+    /// [`worker_threads`] says how many a sweep starts.
     pub jobs: Option<usize>,
+}
+
+/// The most worker threads a sweep starts, whatever `--jobs` asks: a larger `--jobs` is refused
+/// ([`parse_jobs`]), and a machine with more cores uses this many.
+pub const MAX_JOBS: usize = 256;
+
+/// Parses `--jobs N`: a number of worker threads from 1 to [`MAX_JOBS`].
+pub fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (1..=MAX_JOBS as u64).contains(&n) => Ok(n as usize),
+        Ok(n) => Err(format!("'{s}': {n} worker threads; a sweep starts 1 to {MAX_JOBS}")),
+        Err(_) => Err(format!("'{s}': not a number of worker threads (1 to {MAX_JOBS})")),
+    }
+}
+
+/// How many worker threads a sweep of `seeds_to_run` seeds starts: `jobs` (by default the machine's
+/// available parallelism), but never more than there are seeds to run, nor more than [`MAX_JOBS`],
+/// and at least one.
+pub fn worker_threads(jobs: Option<usize>, seeds_to_run: u64) -> usize {
+    let asked = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let seeds = usize::try_from(seeds_to_run).unwrap_or(usize::MAX);
+    asked.min(seeds).clamp(1, MAX_JOBS)
+}
+
+/// What a sweep did: its result, and what the machine did to get it (never part of the result,
+/// which depends on neither).
+#[derive(Debug)]
+pub struct SweepRun {
+    /// The result (`partial` when it was interrupted).
+    pub report: SweepReport,
+    /// The worker threads the sweep started (counted as they were spawned).
+    pub worker_threads_started: usize,
 }
 
 fn run_facts(loaded: &LoadedScenario, template: &RunOptions, seed: u64) -> Result<RunFacts, String> {
@@ -83,11 +118,21 @@ pub fn reproduce_command(opts: &SweepOptions, seed: u64) -> String {
     cmd
 }
 
-/// Runs the scenario once per seed of the shard, on `opts.jobs` threads, calling `progress` after
-/// each run (from any thread). An error names the smallest seed whose run could not be set up.
-pub fn sweep(loaded: &LoadedScenario, opts: &SweepOptions, progress: &(dyn Fn() + Sync)) -> Result<SweepReport, String> {
+/// Runs the scenario once per seed of the shard, on [`worker_threads`] threads, calling `progress`
+/// after each run (from any thread). Once `interrupt` is set (Ctrl-C), no further seed starts: the
+/// runs in progress finish and the result, of the seeds that ran, is marked `partial`. An error
+/// names the smallest seed whose run could not be set up.
+pub fn sweep(
+    loaded: &LoadedScenario,
+    opts: &SweepOptions,
+    progress: &(dyn Fn() + Sync),
+    interrupt: &AtomicBool,
+) -> Result<SweepRun, String> {
     if opts.seeds.is_empty() || opts.seeds.len() > MAX_SEEDS {
         return Err(format!("seeds {}: between 1 and {MAX_SEEDS} seeds", opts.seeds));
+    }
+    if let Some(j) = opts.jobs.filter(|j| !(1..=MAX_JOBS).contains(j)) {
+        return Err(format!("--jobs {j}: a sweep starts 1 to {MAX_JOBS} worker threads"));
     }
     let template = RunOptions {
         seed: None,
@@ -97,13 +142,29 @@ pub fn sweep(loaded: &LoadedScenario, opts: &SweepOptions, progress: &(dyn Fn() 
         swarm_faults: opts.swarm_faults,
     };
     let n = shard_len(opts.seeds, opts.shard);
+    if let (Some(shard), 0) = (opts.shard, n) {
+        return Err(format!(
+            "shard {shard} of seeds {} runs no seed: {} seeds split into at most {} shards",
+            opts.seeds,
+            opts.seeds.len(),
+            opts.seeds.len()
+        ));
+    }
+    let started = AtomicUsize::new(0);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.unwrap_or(0))
+        .num_threads(worker_threads(opts.jobs, n))
+        .spawn_handler(|thread| {
+            std::thread::Builder::new().spawn(|| thread.run())?;
+            started.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        })
         .build()
         .map_err(|e| format!("cannot start the worker threads: {e}"))?;
     let agg = pool.install(|| {
         (0..n)
             .into_par_iter()
+            // Stops handing out seeds at once when interrupted (the rest are never visited).
+            .take_any_while(|_| !interrupt.load(Ordering::Relaxed))
             .fold(Aggregate::default, |mut acc, i| {
                 let seed = nth_seed(opts.seeds, opts.shard, i);
                 match run_facts(loaded, &template, seed) {
@@ -127,7 +188,9 @@ pub fn sweep(loaded: &LoadedScenario, opts: &SweepOptions, progress: &(dyn Fn() 
         account_defaults: opts.account_defaults.iter().map(|(k, v)| format!("{k}={v}")).collect(),
         faults: opts.swarm_faults.then(|| "swarm".to_string()),
     };
-    Ok(agg.finish(header))
+    let mut report = agg.finish(header);
+    report.partial = report.runs < n;
+    Ok(SweepRun { report, worker_threads_started: started.load(Ordering::Relaxed) })
 }
 
 #[cfg(test)]

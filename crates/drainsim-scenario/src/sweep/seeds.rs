@@ -73,7 +73,8 @@ impl fmt::Display for Shard {
     }
 }
 
-/// Parses `K/N` with 1 ≤ K ≤ N.
+/// Parses `K/N` with 1 ≤ K ≤ N ≤ [`MAX_SEEDS`] (a sweep also refuses a shard that holds no seed
+/// of its range).
 pub fn parse_shard(s: &str) -> Result<Shard, String> {
     let Some((k, n)) = s.split_once('/') else {
         return Err(format!("'{s}': expected K/N, shard K (counting from 1) of N, such as 2/4"));
@@ -82,6 +83,9 @@ pub fn parse_shard(s: &str) -> Result<Shard, String> {
     let (index, count) = (num(k)?, num(n)?);
     if count == 0 || index == 0 || index > count {
         return Err(format!("'{s}': K must be between 1 and N, and N at least 1"));
+    }
+    if count > MAX_SEEDS {
+        return Err(format!("'{s}': {count} shards; a range of seeds splits into at most {MAX_SEEDS} (its most seeds)"));
     }
     Ok(Shard { index, count })
 }
