@@ -319,8 +319,8 @@ pub(crate) fn parse_strategies(
         .collect()
 }
 
-/// Parses placement constraints; returns whether `distinctInstance` is set. `memberOf` needs the
-/// cluster query language, which drainsim does not support yet: it is refused, never ignored.
+/// Parses placement constraints; returns whether `distinctInstance` is set. Placement does not
+/// evaluate `memberOf` expressions yet: they are refused, never ignored.
 pub(crate) fn parse_constraints(list: &[api::PlacementConstraint]) -> Result<bool, EcsError> {
     if list.len() > 10 {
         return Err(EcsError::invalid_parameter("At most 10 placement constraints are allowed."));
@@ -332,11 +332,9 @@ pub(crate) fn parse_constraints(list: &[api::PlacementConstraint]) -> Result<boo
             ("distinctInstance", Some(_)) => {
                 return Err(EcsError::invalid_parameter("A distinctInstance constraint takes no expression."))
             }
-            ("memberOf", _) => {
-                return Err(EcsError::invalid_parameter(
-                    "memberOf placement constraints need the cluster query language, which drainsim does not support yet.",
-                ))
-            }
+            ("memberOf", _) => return Err(EcsError::invalid_parameter(
+                "memberOf placement constraints (cluster query language) are not taken into account by drainsim's placement yet.",
+            )),
             (t, _) => {
                 return Err(EcsError::invalid_parameter(format!(
                     "Invalid placement constraint type '{t}'; valid types are [distinctInstance, memberOf]."

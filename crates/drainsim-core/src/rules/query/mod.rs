@@ -6,9 +6,6 @@
 //! leaves open are listed in docs/ecs-choices.md §8. Inside the folder, `parse` and `eval` use
 //! `ast` and `values`; nothing here knows an engine table.
 
-// Evaluation is used by ListContainerInstances and placement, which land in the next commits.
-#![allow(dead_code)]
-
 mod ast;
 mod eval;
 mod parse;
@@ -44,18 +41,6 @@ impl Query {
     /// Whether the instance described by `facts` satisfies the expression.
     pub(crate) fn matches(&self, facts: &dyn InstanceFacts) -> bool {
         eval::evaluate(&self.expr, facts)
-    }
-
-    /// Whether the expression tests `task:group` (so its answer changes as tasks come and go).
-    pub(crate) fn uses_task_group(&self) -> bool {
-        fn walk(e: &ast::Expr) -> bool {
-            match e {
-                ast::Expr::Condition(c) => c.subject == ast::Subject::TaskGroup,
-                ast::Expr::Not(inner) => walk(inner),
-                ast::Expr::And(list) | ast::Expr::Or(list) => list.iter().any(walk),
-            }
-        }
-        walk(&self.expr)
     }
 }
 
