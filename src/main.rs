@@ -284,8 +284,12 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
     cmd
 }
 
-/// A stall reason in words.
-fn stall_explanation(reason: &str) -> String {
+/// A stall reason in words (a memberOf stall names the expressions).
+fn stall_explanation(reason: &str, member_of: &[String]) -> String {
+    if !member_of.is_empty() {
+        let expressions: Vec<String> = member_of.iter().map(|e| format!("memberOf({e})")).collect();
+        return format!("no instance with room satisfies {} ({reason})", expressions.join(" and "));
+    }
     let what = match reason {
         "RESOURCE:CPU" => "no instance has the CPU",
         "RESOURCE:MEMORY" => "no instance has the memory",
@@ -377,7 +381,7 @@ fn print_text(
                     "",
                     format_sim_time(stall.started_at_ms),
                     t(stall.ended_at_ms),
-                    stall_explanation(&stall.reason)
+                    stall_explanation(&stall.reason, &stall.member_of)
                 );
             }
             for b in &s.floor_breaches {

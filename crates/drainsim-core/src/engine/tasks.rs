@@ -337,6 +337,7 @@ impl Engine {
         self.adjust_spread(id, 1);
         self.record(Subject::Task(id), Change::TaskStatus { from: None, to: TaskStatus::Provisioning }, "placement");
         self.queue_at_agent(id);
+        self.triggers.push(Trigger::TaskPlaced(id));
         let d = self.config.timings.task_provisioning_ms;
         self.schedule_stage(id, d);
         id
@@ -654,7 +655,7 @@ impl Engine {
             return Err(EcsError::invalid_parameter(format!("count must be between 1 and 10; {count} given.")));
         }
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, false)?;
-        let distinct = crate::placement::parse_constraints(&req.placement_constraints)?;
+        let constraints = crate::placement::parse_constraints(&[], &req.placement_constraints)?;
         self.check_eni_limits_known(cluster, td)?;
         let family = self.task_defs[td.index()].family;
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
@@ -664,7 +665,7 @@ impl Engine {
         let mut tasks = Vec::new();
         let mut failures = Vec::new();
         for _ in 0..count {
-            match self.choose_instance(cluster, &req_res, &strategies, crate::placement::Owner::Group(group), distinct) {
+            match self.choose_instance(cluster, &req_res, &strategies, crate::placement::Owner::Group(group), &constraints) {
                 Ok(i) => {
                     let t = self.launch_task(i, td, None, group, started_by, false);
                     tasks.push(self.render_task(t));
@@ -722,7 +723,13 @@ impl Engine {
                 });
                 continue;
             }
-            match crate::engine::placement::unmet_requirement(self, i, &req_res, crate::placement::Owner::Group(group), false) {
+            match crate::engine::placement::unmet_requirement(
+                self,
+                i,
+                &req_res,
+                crate::placement::Owner::Group(group),
+                &crate::placement::Constraints::default(),
+            ) {
                 Some(reason) => {
                     failures.push(Failure { arn: Some(self.instance_arn(i)), reason: reason.as_str().into(), detail: None })
                 }

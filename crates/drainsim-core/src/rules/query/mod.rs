@@ -42,6 +42,18 @@ impl Query {
     pub(crate) fn matches(&self, facts: &dyn InstanceFacts) -> bool {
         eval::evaluate(&self.expr, facts)
     }
+
+    /// Whether the expression tests `task:group` (so its answer changes as tasks come and go).
+    pub(crate) fn uses_task_group(&self) -> bool {
+        fn walk(e: &ast::Expr) -> bool {
+            match e {
+                ast::Expr::Condition(c) => c.subject == ast::Subject::TaskGroup,
+                ast::Expr::Not(inner) => walk(inner),
+                ast::Expr::And(list) | ast::Expr::Or(list) => list.iter().any(walk),
+            }
+        }
+        walk(&self.expr)
+    }
 }
 
 impl fmt::Display for Query {

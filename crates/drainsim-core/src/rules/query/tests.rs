@@ -329,6 +329,12 @@ fn length_and_depth_are_bounded() {
     assert_eq!(error(&nots), "the expression is nested deeper than 64 levels at column 257");
 }
 
+#[test]
+fn uses_task_group_sees_every_condition() {
+    assert!(Query::parse("attribute:a exists or not (task:group == x)").expect("valid").uses_task_group());
+    assert!(!Query::parse("attribute:a exists or runningTasksCount > 1").expect("valid").uses_task_group());
+}
+
 // ----- properties -----
 
 fn text_value() -> impl Strategy<Value = Value> {
