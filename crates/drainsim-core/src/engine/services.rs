@@ -84,7 +84,8 @@ impl Engine {
         if scheduling == SchedulingStrategy::Daemon && !req.placement_strategy.is_empty() {
             return Err(EcsError::invalid_parameter("A DAEMON service does not take placement strategies."));
         }
-        let constraints = crate::placement::parse_constraints(&[], &req.placement_constraints)?;
+        let constraints =
+            crate::placement::parse_constraints(&self.task_defs[task_def.index()].member_of, &req.placement_constraints)?;
         if scheduling == SchedulingStrategy::Daemon && !constraints.member_of.is_empty() {
             return Err(EcsError::invalid_parameter(
                 "drainsim does not model memberOf constraints on a DAEMON service (its desired count is every ACTIVE instance).",

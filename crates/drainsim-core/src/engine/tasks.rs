@@ -109,6 +109,24 @@ impl Engine {
                 return Err(EcsError::client("A host port is mapped more than once."));
             }
         }
+        // At most 10 in all, and only memberOf (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskDefinitionPlacementConstraint.html>).
+        if req.placement_constraints.len() > crate::placement::MAX_PLACEMENT_CONSTRAINTS {
+            return Err(EcsError::invalid_parameter(format!(
+                "At most {} placement constraints are allowed; {} given.",
+                crate::placement::MAX_PLACEMENT_CONSTRAINTS,
+                req.placement_constraints.len()
+            )));
+        }
+        let member_of = req
+            .placement_constraints
+            .iter()
+            .map(|c| match c.constraint_type.as_str() {
+                "memberOf" => crate::placement::parse_member_of(c.expression.as_deref()),
+                t => Err(EcsError::invalid_parameter(format!(
+                    "Invalid task definition placement constraint type '{t}'; the valid type is memberOf."
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let family = self.strings.intern(&req.family);
         let revision = self.task_defs.next_revision(family);
         let id = self.task_defs.push(TaskDefinition {
@@ -122,6 +140,7 @@ impl Engine {
             health_check_interval_ms: health,
             stop_timeout_ms,
             exit_after_sigterm_ms: if any_exit_unbounded { None } else { exit_ms },
+            member_of: member_of.into(),
         });
         Ok(Response::TaskDefinition { task_definition: self.render_task_def(id) })
     }
@@ -164,6 +183,14 @@ impl Engine {
             cpu: td.cpu.to_string(),
             memory: td.memory.to_string(),
             status: "ACTIVE".into(),
+            placement_constraints: td
+                .member_of
+                .iter()
+                .map(|m| api::TaskDefinitionPlacementConstraint {
+                    constraint_type: "memberOf".into(),
+                    expression: Some(m.expression.clone()),
+                })
+                .collect(),
         }
     }
 
@@ -655,7 +682,7 @@ impl Engine {
             return Err(EcsError::invalid_parameter(format!("count must be between 1 and 10; {count} given.")));
         }
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, false)?;
-        let constraints = crate::placement::parse_constraints(&[], &req.placement_constraints)?;
+        let constraints = crate::placement::parse_constraints(&self.task_defs[td.index()].member_of, &req.placement_constraints)?;
         self.check_eni_limits_known(cluster, td)?;
         let family = self.task_defs[td.index()].family;
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
