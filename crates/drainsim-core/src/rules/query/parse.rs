@@ -190,28 +190,40 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// `or_expr`; a lone operand is returned as it is (no list is allocated for it).
     fn or_expr(&mut self) -> Result<Expr, QueryError> {
-        let mut list = vec![self.and_expr()?];
-        loop {
-            self.skip_ws();
-            if !(self.eat("||") || self.eat_word("or")) {
-                break;
-            }
+        let first = self.and_expr()?;
+        if !self.eat_or() {
+            return Ok(first);
+        }
+        let mut list = vec![first, self.and_expr()?];
+        while self.eat_or() {
             list.push(self.and_expr()?);
         }
-        Ok(if list.len() == 1 { list.pop().expect("one") } else { Expr::Or(list) })
+        Ok(Expr::Or(list))
     }
 
+    /// `and_expr`; a lone operand is returned as it is.
     fn and_expr(&mut self) -> Result<Expr, QueryError> {
-        let mut list = vec![self.unary()?];
-        loop {
-            self.skip_ws();
-            if !(self.eat("&&") || self.eat_word("and")) {
-                break;
-            }
+        let first = self.unary()?;
+        if !self.eat_and() {
+            return Ok(first);
+        }
+        let mut list = vec![first, self.unary()?];
+        while self.eat_and() {
             list.push(self.unary()?);
         }
-        Ok(if list.len() == 1 { list.pop().expect("one") } else { Expr::And(list) })
+        Ok(Expr::And(list))
+    }
+
+    fn eat_or(&mut self) -> bool {
+        self.skip_ws();
+        self.eat("||") || self.eat_word("or")
+    }
+
+    fn eat_and(&mut self) -> bool {
+        self.skip_ws();
+        self.eat("&&") || self.eat_word("and")
     }
 
     fn unary(&mut self) -> Result<Expr, QueryError> {
