@@ -132,7 +132,8 @@ enum Command {
     Compare(CompareArgs),
     /// Write a scenario from the JSON the AWS CLI prints about a real cluster (see docs/import.md).
     ///
-    /// Example: drainsim import captured/ -o cluster.ron --drain i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702
+    /// Examples: drainsim import captured/ -o cluster.ron --drain i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702
+    ///           drainsim import captured/ -o rollout.ron --drain 'attribute:ecs.ami-id == ami-0old' --wave 5
     Import(ImportArgs),
     /// Print a legal-transition graph as Graphviz DOT.
     Graph {
@@ -178,9 +179,10 @@ struct ImportArgs {
     /// Write the scenario here (default: standard output).
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// EC2 instance IDs to drain, wait for and deregister, comma-separated, in this order.
-    #[arg(long, value_name = "IDS", value_delimiter = ',')]
-    drain: Vec<String>,
+    /// What to drain, wait for and deregister, in waves: EC2 instance IDs, comma-separated, in this
+    /// order, or a cluster query ('attribute:ecs.ami-id == ami-0old').
+    #[arg(long, value_name = "IDS|QUERY")]
+    drain: Option<String>,
     /// Instances per wave of the drain plan (1 to 1000).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     wave: u32,
@@ -339,7 +341,8 @@ fn compare_command(args: CompareArgs) -> ExitCode {
 
 fn import_command(args: ImportArgs) -> ExitCode {
     use drainsim_scenario::import;
-    let opts = import::ImportOptions { drain: args.drain, wave_size: args.wave, ..Default::default() };
+    let drain = args.drain.as_deref().map_or(import::DrainSelection::None, import::DrainSelection::parse);
+    let opts = import::ImportOptions { drain, wave_size: args.wave, ..Default::default() };
     let imported = match import::read_inputs(&args.paths).and_then(|inputs| import::import(&inputs, &opts)) {
         Ok(i) => i,
         Err(e) => {
@@ -479,8 +482,12 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
     cmd
 }
 
-/// A stall reason in words.
-fn stall_explanation(reason: &str) -> String {
+/// A stall reason in words (a memberOf stall names the expressions).
+fn stall_explanation(reason: &str, member_of: &[String]) -> String {
+    if !member_of.is_empty() {
+        let expressions: Vec<String> = member_of.iter().map(|e| format!("memberOf({e})")).collect();
+        return format!("no instance with room satisfies {} ({reason})", expressions.join(" and "));
+    }
     let what = match reason {
         "RESOURCE:CPU" => "no instance has the CPU",
         "RESOURCE:MEMORY" => "no instance has the memory",
@@ -572,7 +579,7 @@ fn print_text(
                     "",
                     format_sim_time(stall.started_at_ms),
                     t(stall.ended_at_ms),
-                    stall_explanation(&stall.reason)
+                    stall_explanation(&stall.reason, &stall.member_of)
                 );
             }
             for b in &s.floor_breaches {

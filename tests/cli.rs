@@ -204,3 +204,25 @@ fn invalid_utf8_is_refused_where_it_starts() {
         assert!(err.contains("not valid UTF-8"), "{err}");
     }
 }
+
+/// A stall for CONSTRAINT:memberOf names the service's memberOf expression, in the report and in
+/// the text summary; other stalls carry no `memberOf`.
+#[test]
+fn a_member_of_stall_names_its_expression() {
+    let report = json(&["run", "scenarios/query/member-of-zone-stall.ron", "--json"]);
+    let pinned = report["services"].as_array().unwrap().iter().find(|s| s["serviceName"] == "pinned").unwrap();
+    let stall = &pinned["stalls"][0];
+    assert_eq!(stall["reason"], "CONSTRAINT:memberOf");
+    assert_eq!(stall["memberOf"], serde_json::json!(["attribute:ecs.availability-zone == us-east-1a"]));
+    let failures = pinned["placementFailures"].as_array().unwrap();
+    assert!(failures.iter().any(|f| f["reason"] == "CONSTRAINT:memberOf" && f["count"].as_u64() > Some(0)), "{failures:?}");
+    let text = String::from_utf8_lossy(&drainsim(&["run", "scenarios/query/member-of-zone-stall.ron"]).stdout).to_string();
+    assert!(
+        text.contains(
+            "no instance with room satisfies memberOf(attribute:ecs.availability-zone == us-east-1a) (CONSTRAINT:memberOf)"
+        ),
+        "{text}"
+    );
+    let other = json(&["run", "scenarios/drain/stall-no-capacity.ron", "--json"]);
+    assert!(other["services"][0]["stalls"][0].get("memberOf").is_none());
+}

@@ -98,14 +98,22 @@ fn edge_scenario() -> impl Strategy<Value = Scenario> {
                         EdgeStep::Drain(i) => Action::DrainInstances(DrainPlan {
                             cluster: Some("prod".into()),
                             instances: vec![name(i)],
+                            filter: None,
+                            status: None,
                             wave_size: None,
                         }),
-                        EdgeStep::Wait { instance, timeout_ms } => {
-                            Action::WaitForDrain(WaitSpec { instances: vec![name(instance)], timeout_ms })
-                        }
+                        EdgeStep::Wait { instance, timeout_ms } => Action::WaitForDrain(WaitSpec {
+                            cluster: None,
+                            instances: vec![name(instance)],
+                            filter: None,
+                            status: None,
+                            timeout_ms,
+                        }),
                         EdgeStep::Deregister { instance, force } => Action::DeregisterInstances(DeregisterPlan {
                             cluster: Some("prod".into()),
                             instances: vec![name(instance)],
+                            filter: None,
+                            status: None,
                             force,
                         }),
                         EdgeStep::Advance => Action::Advance,

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use drainsim_scenario::import::{import, read_inputs, ImportOptions};
+use drainsim_scenario::import::{import, read_inputs, DrainSelection, ImportOptions};
 use drainsim_scenario::runner::{setup_engine, RunOptions};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -146,7 +146,7 @@ fn bad_input_names_the_file_and_the_json_path() {
     let e = import(&unknown, &ImportOptions::default()).expect_err("refused").to_string();
     assert!(e.contains("notes.json: $: not an AWS CLI output drainsim reads"), "{e}");
 
-    let e = import(&inputs, &ImportOptions { drain: vec!["i-0nothere".into()], ..Default::default() })
+    let e = import(&inputs, &ImportOptions { drain: DrainSelection::Ids(vec!["i-0nothere".into()]), ..Default::default() })
         .expect_err("refused")
         .to_string();
     assert!(e.contains("--drain: $: i-0nothere is not an imported"), "{e}");
@@ -210,4 +210,34 @@ proptest! {
             }
         }
     }
+}
+
+/// `--drain` takes a cluster query too: evaluated on the imported cluster, it selects the old-AMI
+/// instances (the DRAINING one included); one wave keeps the filter in the steps, several name the
+/// instances of each wave.
+#[test]
+fn a_drain_plan_selected_by_query() {
+    let query = "attribute:ecs.ami-id == ami-0old4ce5ee1a01234";
+    assert_eq!(DrainSelection::parse(query), DrainSelection::Filter(query.into()));
+    assert_eq!(DrainSelection::parse("i-01,i-02"), DrainSelection::Ids(vec!["i-01".into(), "i-02".into()]));
+    let with = |wave: u32| {
+        let opts = ImportOptions { drain: DrainSelection::parse(query), wave_size: wave, ..Default::default() };
+        let text = drainsim_scenario::write::to_ron(&import(&fixture_inputs(), &opts).expect("imports").scenario);
+        drainsim_scenario::load_str("plan.ron", &text).expect("loads").scenario.steps
+    };
+    let one_wave = format!("{:?}", with(10));
+    assert!(one_wave.contains(query) && !one_wave.contains("i-0a1c2e3f405a6b701"), "{one_wave}");
+    let waves = with(2);
+    assert_eq!(waves.len(), 6, "two waves of three steps");
+    let text = format!("{waves:?}");
+    for id in ["i-0a1c2e3f405a6b701", "i-0a1c2e3f405a6b702", "i-0a1c2e3f405a6b706"] {
+        assert!(text.contains(id), "{id} selected: {text}");
+    }
+    assert!(!text.contains("i-0a1c2e3f405a6b703"), "a new-AMI instance is not selected");
+    let none = ImportOptions { drain: DrainSelection::parse("attribute:ecs.ami-id == ami-0none"), ..Default::default() };
+    let e = import(&fixture_inputs(), &none).expect_err("selects nothing").to_string();
+    assert!(e.contains("selects no ACTIVE or DRAINING instance"), "{e}");
+    let bad = ImportOptions { drain: DrainSelection::parse("attribute:ecs.ami-id =="), ..Default::default() };
+    let e = import(&fixture_inputs(), &bad).expect_err("does not parse").to_string();
+    assert!(e.contains("--drain: $: 'attribute:ecs.ami-id ==' is not a valid cluster query"), "{e}");
 }

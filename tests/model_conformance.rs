@@ -131,6 +131,10 @@ fn responses_and_requests_use_the_models_names_and_enums() {
                 stop_timeout: Some(10),
                 exit_after_sigterm_ms: None,
             }],
+            placement_constraints: vec![TaskDefinitionPlacementConstraint {
+                constraint_type: "memberOf".into(),
+                expression: Some("attribute:stack == prod".into()),
+            }],
             ..Default::default()
         }),
         &mut errors,

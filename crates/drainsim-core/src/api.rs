@@ -711,6 +711,23 @@ pub struct RegisterTaskDefinitionRequest {
     pub memory: Option<String>,
     /// `containerDefinitions`.
     pub container_definitions: Vec<ContainerDefinition>,
+    /// `placementConstraints`: `memberOf` constraints every task of the definition obeys, with
+    /// those of the service or RunTask (at most 10 in all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placement_constraints: Vec<TaskDefinitionPlacementConstraint>,
+}
+
+/// `TaskDefinitionPlacementConstraint`: `type` is `memberOf`, `expression` a cluster query language
+/// expression (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskDefinitionPlacementConstraint.html>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaskDefinitionPlacementConstraint {
+    /// `type`.
+    #[serde(rename = "type")]
+    pub constraint_type: String,
+    /// `expression`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
 }
 
 /// `TaskDefinition` (the members drainsim keeps).
@@ -731,6 +748,9 @@ pub struct TaskDefinition {
     pub memory: String,
     /// `status`.
     pub status: String,
+    /// `placementConstraints`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placement_constraints: Vec<TaskDefinitionPlacementConstraint>,
 }
 
 /// `DeploymentConfiguration` (the members drainsim models).

@@ -69,3 +69,11 @@ pub mod time {
     pub use crate::infra::time::{format_sim_time, SimTimeMs, HOUR_MS, MAX_SIM_TIME_MS, MINUTE_MS, SECOND_MS};
     pub use crate::timings::{bounded_time, bounded_time_opt};
 }
+
+/// The cluster query language of ListContainerInstances' `filter` and `memberOf` placement
+/// constraints (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html>;
+/// the choices the documentation leaves open are in docs/ecs-choices.md §8): parse an expression to
+/// check it or to see its canonical text.
+pub mod query {
+    pub use crate::rules::query::{Query, QueryError, MAX_QUERY_CHARS, MAX_QUERY_DEPTH};
+}

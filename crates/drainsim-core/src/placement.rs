@@ -36,6 +36,8 @@ pub enum PlacementFailureReason {
     Agent,
     /// `CONSTRAINT:distinctInstance`: the instance already runs a task of the service or group.
     DistinctInstance,
+    /// `CONSTRAINT:memberOf`: the instance does not satisfy a `memberOf` expression.
+    MemberOf,
     /// `NO_INSTANCES`: no ACTIVE instance with a connected agent exists.
     NoInstances,
     /// `RESOURCE:CPU`: not enough CPU units free.
@@ -54,6 +56,7 @@ impl PlacementFailureReason {
         match self {
             PlacementFailureReason::Agent => "AGENT",
             PlacementFailureReason::DistinctInstance => "CONSTRAINT:distinctInstance",
+            PlacementFailureReason::MemberOf => "CONSTRAINT:memberOf",
             PlacementFailureReason::NoInstances => "NO_INSTANCES",
             PlacementFailureReason::Cpu => "RESOURCE:CPU",
             PlacementFailureReason::Eni => "RESOURCE:ENI",
@@ -319,24 +322,53 @@ pub(crate) fn parse_strategies(
         .collect()
 }
 
-/// Parses placement constraints; returns whether `distinctInstance` is set. `memberOf` needs the
-/// cluster query language, which drainsim does not support yet: it is refused, never ignored.
-pub(crate) fn parse_constraints(list: &[api::PlacementConstraint]) -> Result<bool, EcsError> {
-    if list.len() > 10 {
-        return Err(EcsError::invalid_parameter("At most 10 placement constraints are allowed."));
+/// A `memberOf` placement constraint: its expression as written, and parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberOf {
+    pub expression: String,
+    pub query: crate::rules::query::Query,
+}
+
+/// The placement constraints of a task: `distinctInstance`, and every `memberOf` expression (an
+/// instance must satisfy all of them). Shared, so a scheduling pass copies a pointer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Constraints {
+    pub distinct: bool,
+    pub member_of: std::sync::Arc<[MemberOf]>,
+}
+
+impl Constraints {
+    /// Whether a `memberOf` expression tests `task:group`, so that a task placed anywhere in the
+    /// cluster may change which instances satisfy it.
+    pub(crate) fn reads_task_groups(&self) -> bool {
+        self.member_of.iter().any(|m| m.query.uses_task_group())
+    }
+}
+
+/// Most placement constraints of a task, task definition and service (or RunTask) together
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html>).
+pub const MAX_PLACEMENT_CONSTRAINTS: usize = 10;
+
+/// Parses placement constraints (`distinctInstance`, and `memberOf` with a cluster query language
+/// expression, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html>),
+/// after `inherited` (the task definition's `memberOf` expressions): at most
+/// [`MAX_PLACEMENT_CONSTRAINTS`] in all.
+pub(crate) fn parse_constraints(inherited: &[MemberOf], list: &[api::PlacementConstraint]) -> Result<Constraints, EcsError> {
+    let total = inherited.len() + list.len();
+    if total > MAX_PLACEMENT_CONSTRAINTS {
+        return Err(EcsError::invalid_parameter(format!(
+            "At most {MAX_PLACEMENT_CONSTRAINTS} placement constraints are allowed (the task definition's and the request's together); {total} given."
+        )));
     }
     let mut distinct = false;
+    let mut member_of = inherited.to_vec();
     for c in list {
         match (c.constraint_type.as_str(), &c.expression) {
             ("distinctInstance", None) => distinct = true,
             ("distinctInstance", Some(_)) => {
                 return Err(EcsError::invalid_parameter("A distinctInstance constraint takes no expression."))
             }
-            ("memberOf", _) => {
-                return Err(EcsError::invalid_parameter(
-                    "memberOf placement constraints need the cluster query language, which drainsim does not support yet.",
-                ))
-            }
+            ("memberOf", expression) => member_of.push(parse_member_of(expression.as_deref())?),
             (t, _) => {
                 return Err(EcsError::invalid_parameter(format!(
                     "Invalid placement constraint type '{t}'; valid types are [distinctInstance, memberOf]."
@@ -344,7 +376,18 @@ pub(crate) fn parse_constraints(list: &[api::PlacementConstraint]) -> Result<boo
             }
         }
     }
-    Ok(distinct)
+    Ok(Constraints { distinct, member_of: member_of.into() })
+}
+
+/// Parses one `memberOf` expression.
+pub(crate) fn parse_member_of(expression: Option<&str>) -> Result<MemberOf, EcsError> {
+    let Some(expression) = expression else {
+        return Err(EcsError::invalid_parameter("A memberOf constraint needs an expression."));
+    };
+    let query = crate::rules::query::Query::parse(expression).map_err(|e| {
+        EcsError::invalid_parameter(format!("memberOf expression '{expression}' is not a valid cluster query: {e}."))
+    })?;
+    Ok(MemberOf { expression: expression.to_string(), query })
 }
 
 pub(crate) fn ports_free(in_use: &[u16], wanted: &[u16]) -> bool {
@@ -359,7 +402,7 @@ mod tests {
     /// were the text itself (the report's `placementFailures` order depends on it).
     #[test]
     fn reasons_order_as_their_text() {
-        let all = [R::Agent, R::DistinctInstance, R::NoInstances, R::Cpu, R::Eni, R::Memory, R::Ports];
+        let all = [R::Agent, R::DistinctInstance, R::MemberOf, R::NoInstances, R::Cpu, R::Eni, R::Memory, R::Ports];
         let mut by_text = all;
         by_text.sort_by_key(|r| r.as_str());
         let mut by_variant = all;

@@ -516,8 +516,16 @@ pub struct DrainPlan {
     /// The cluster of the instances (default: `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
-    /// Instance names or group names (a group stands for its members).
+    /// Instance names or group names (a group stands for its members); or give `filter`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<String>,
+    /// Instead of `instances`: the instances of the cluster this cluster query language expression
+    /// selects when the step runs (ListContainerInstances' `filter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// With `filter`: ListContainerInstances' `status` (default: every status but INACTIVE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// Instances per call (1 to 10, default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wave_size: Option<u32>,
@@ -527,8 +535,19 @@ pub struct DrainPlan {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WaitSpec {
-    /// Instance names or group names whose drains must complete.
+    /// With `filter`: the instances' cluster (default: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Instance names or group names whose drains must complete; or give `filter`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<String>,
+    /// Instead of `instances`: the instances this cluster query language expression selects when
+    /// the step starts (ListContainerInstances' `filter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// With `filter`: ListContainerInstances' `status` (default: every status but INACTIVE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// How long to wait at most (the step then times out).
     #[serde(deserialize_with = "bounded_time")]
     pub timeout_ms: u64,
@@ -562,8 +581,16 @@ pub struct DeregisterPlan {
     /// The instances' cluster (default: `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
-    /// Instance names or group names.
+    /// Instance names or group names; or give `filter`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<String>,
+    /// Instead of `instances`: the instances this cluster query language expression selects when
+    /// the step runs (ListContainerInstances' `filter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// With `filter`: ListContainerInstances' `status` (default: every status but INACTIVE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// Deregister even with tasks running (`force: true`).
     #[serde(default)]
     pub force: bool,

@@ -452,19 +452,29 @@ fn action_of(case: &ScenarioCase, step: &PlanStep) -> Action {
         PlanStep::Drain { instances, wave_size } => Action::DrainInstances(DrainPlan {
             cluster: Some(CLUSTER.into()),
             instances: case.names(instances),
+            filter: None,
+            status: None,
             wave_size: Some((*wave_size).clamp(1, 10)),
         }),
         PlanStep::Activate { instances } => Action::ActivateInstances(DrainPlan {
             cluster: Some(CLUSTER.into()),
             instances: case.names(instances),
+            filter: None,
+            status: None,
             wave_size: None,
         }),
-        PlanStep::WaitForDrain { instances, timeout_ms } => {
-            Action::WaitForDrain(WaitSpec { instances: case.names(instances), timeout_ms: *timeout_ms })
-        }
+        PlanStep::WaitForDrain { instances, timeout_ms } => Action::WaitForDrain(WaitSpec {
+            cluster: None,
+            instances: case.names(instances),
+            filter: None,
+            status: None,
+            timeout_ms: *timeout_ms,
+        }),
         PlanStep::Deregister { instance, force } => Action::DeregisterInstances(DeregisterPlan {
             cluster: Some(CLUSTER.into()),
             instances: vec![case.instance_name(*instance)],
+            filter: None,
+            status: None,
             force: *force,
         }),
         PlanStep::Advance => Action::Advance,

@@ -466,10 +466,17 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                         message: "waveSize must be 1 to 10 (UpdateContainerInstancesState takes at most 10 instances)".into(),
                     });
                 }
+                check_selection(l, n, &p.instances, p.filter.as_deref(), p.status.is_some())?;
                 check_instance_refs(l, &p.instances, &names, &groups)?;
             }
-            Action::WaitForDrain(w) => check_instance_refs(l, &w.instances, &names, &groups)?,
-            Action::DeregisterInstances(p) => check_instance_refs(l, &p.instances, &names, &groups)?,
+            Action::WaitForDrain(w) => {
+                check_selection(l, n, &w.instances, w.filter.as_deref(), w.status.is_some())?;
+                check_instance_refs(l, &w.instances, &names, &groups)?
+            }
+            Action::DeregisterInstances(p) => {
+                check_selection(l, n, &p.instances, p.filter.as_deref(), p.status.is_some())?;
+                check_instance_refs(l, &p.instances, &names, &groups)?
+            }
             Action::StopTasksOn(p) => check_instance_refs(l, std::slice::from_ref(&p.instance), &names, &groups)?,
             Action::Check(list) => {
                 for e in list {
@@ -530,6 +537,35 @@ pub(crate) fn pinned_fault_refusal(s: &Scenario, name: &str) -> String {
             g.register_at_ms
         ),
         None => format!("unknown instance '{name}' in a pinned fault (it must be registered at time 0)"),
+    }
+}
+
+/// A plan step selects its instances by `instances` or by `filter`, not both; a filter must
+/// parse (reported at the filter's text, with the expression's own column), and `status` goes with
+/// a filter.
+fn check_selection(
+    l: &LoadedScenario,
+    step: usize,
+    instances: &[String],
+    filter: Option<&str>,
+    has_status: bool,
+) -> Result<(), ScenarioError> {
+    match filter {
+        None if has_status => {
+            let (line, column) = locate(&l.source, "do:", step).unwrap_or((1, 1));
+            let message = "`status` selects instances together with a `filter` only".to_string();
+            Err(ScenarioError { file: l.file.clone(), line, column, message })
+        }
+        None => Ok(()),
+        Some(f) => {
+            let at = format!("{f:?}");
+            if !instances.is_empty() {
+                return Err(l.error_at(&at, "give `instances` or a `filter`, not both"));
+            }
+            drainsim_core::query::Query::parse(f)
+                .map(|_| ())
+                .map_err(|e| l.error_at(&at, format!("filter '{f}' is not a valid cluster query: {e}")))
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use drainsim_core::api;
-use drainsim_core::{Engine, InstanceView, ServiceView};
+use drainsim_core::{Engine, InstanceView, PlacementFailureReason, ServiceView, StallReason};
 
 use crate::outcome::{all_drains_completed_at, ExpectationResult, RunOutcome};
 
@@ -171,6 +171,10 @@ pub struct EpisodeReport {
     pub ended_at_ms: Option<u64>,
     /// Why the service could not progress.
     pub reason: String,
+    /// For a `CONSTRAINT:memberOf` stall, the service's `memberOf` expressions (an instance must
+    /// satisfy every one); absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub member_of: Vec<String>,
 }
 
 /// A time a service spent below its healthy floor.
@@ -320,7 +324,16 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
         stalls: s
             .stalls()
             .iter()
-            .map(|x| EpisodeReport { started_at_ms: x.started_at_ms, ended_at_ms: x.ended_at_ms, reason: x.reason.to_string() })
+            .map(|x| EpisodeReport {
+                started_at_ms: x.started_at_ms,
+                ended_at_ms: x.ended_at_ms,
+                reason: x.reason.to_string(),
+                member_of: if x.reason == StallReason::Placement(PlacementFailureReason::MemberOf) {
+                    s.member_of_expressions().map(str::to_string).collect()
+                } else {
+                    Vec::new()
+                },
+            })
             .collect(),
         floor_breaches: s
             .floor_breaches()

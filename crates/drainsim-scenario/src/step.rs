@@ -29,6 +29,49 @@ fn expand(loaded: &LoadedScenario, names: &[String]) -> Vec<String> {
     out
 }
 
+/// The instances a plan step acts on: its `instances` (group names expanded), or the ARNs of the
+/// instances its `filter` selects now, read with ListContainerInstances page by page.
+fn select(
+    engine: &Engine,
+    loaded: &LoadedScenario,
+    cluster: &Option<String>,
+    instances: &[String],
+    filter: &Option<String>,
+    status: &Option<String>,
+) -> Result<Vec<String>, EcsError> {
+    let Some(filter) = filter else {
+        return Ok(expand(loaded, instances));
+    };
+    let mut arns = Vec::new();
+    let mut next_token = None;
+    // Each page holds at least one ARN until the last, so this ends; the bound is a backstop.
+    for _ in 0..=engine.instances().count() {
+        let req = api::ListContainerInstancesRequest {
+            cluster: cluster.clone(),
+            filter: Some(filter.clone()),
+            next_token: next_token.take(),
+            max_results: Some(100),
+            status: status.clone(),
+        };
+        match engine.list_container_instances(req)? {
+            Response::ContainerInstanceArns { container_instance_arns, next_token: next } => {
+                arns.extend(container_instance_arns);
+                match next {
+                    Some(t) => next_token = Some(t),
+                    None => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    Ok(arns)
+}
+
+/// The instance a name or ARN refers to.
+fn instance_id(engine: &Engine, reference: &str) -> Option<drainsim_core::InstanceId> {
+    engine.instance_named(reference).or_else(|| engine.instance_by_arn(reference)).map(|i| i.id())
+}
+
 /// The outcome of a step before it is compared with its expectation.
 enum Outcome {
     Response(Response),
@@ -88,10 +131,12 @@ pub(crate) fn run_step(
         match &step.action {
             Action::DrainInstances(p) | Action::ActivateInstances(p) => {
                 let status = if matches!(step.action, Action::DrainInstances(_)) { "DRAINING" } else { "ACTIVE" };
-                let names = expand(loaded, &p.instances);
                 let wave = p.wave_size.unwrap_or(10) as usize;
                 let mut failures = Vec::new();
-                let mut error = None;
+                let (names, mut error) = match select(engine, loaded, &p.cluster, &p.instances, &p.filter, &p.status) {
+                    Ok(names) => (names, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
                 for chunk in names.chunks(wave) {
                     let req = api::UpdateContainerInstancesStateRequest {
                         cluster: p.cluster.clone(),
@@ -110,8 +155,11 @@ pub(crate) fn run_step(
                 Outcome::Plan { failures, timed_out: false, error }
             }
             Action::DeregisterInstances(p) => {
-                let mut error = None;
-                for name in expand(loaded, &p.instances) {
+                let (names, mut error) = match select(engine, loaded, &p.cluster, &p.instances, &p.filter, &p.status) {
+                    Ok(names) => (names, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+                for name in names {
                     let req = api::DeregisterContainerInstanceRequest {
                         cluster: p.cluster.clone(),
                         container_instance: resolve_ref(engine, &name),
@@ -139,23 +187,24 @@ pub(crate) fn run_step(
                 }
                 Outcome::Plan { failures: vec![], timed_out: false, error }
             }
-            Action::WaitForDrain(w) => {
-                // An instance that has not registered yet has no drain, let alone a complete one: the
-                // wait goes on (it may register, be drained and complete meanwhile) or times out.
-                let targets: Vec<Result<_, String>> = expand(loaded, &w.instances)
-                    .into_iter()
-                    .map(|n| engine.instance_named(&n).map(|i| i.id()).ok_or(n))
-                    .collect();
-                let completed = |i: drainsim_core::InstanceView| i.drain().completed_at_ms().is_some();
-                let done = |e: &Engine| {
-                    targets.iter().all(|t| match t {
-                        Ok(id) => completed(e.instance(*id)),
-                        Err(name) => e.instance_named(name).is_some_and(completed),
-                    })
-                };
-                let timed_out = driver.wait_until(engine, w.timeout_ms, done)?;
-                Outcome::Plan { failures: vec![], timed_out, error: None }
-            }
+            Action::WaitForDrain(w) => match select(engine, loaded, &w.cluster, &w.instances, &w.filter, &w.status) {
+                Ok(selected) => {
+                    // An instance that has not registered yet has no drain, let alone a complete one:
+                    // the wait goes on (it may register, be drained and complete meanwhile) or times out.
+                    let targets: Vec<Result<_, String>> =
+                        selected.into_iter().map(|n| instance_id(engine, &n).ok_or(n)).collect();
+                    let completed = |i: drainsim_core::InstanceView| i.drain().completed_at_ms().is_some();
+                    let done = |e: &Engine| {
+                        targets.iter().all(|t| match t {
+                            Ok(id) => completed(e.instance(*id)),
+                            Err(name) => e.instance_named(name).is_some_and(completed),
+                        })
+                    };
+                    let timed_out = driver.wait_until(engine, w.timeout_ms, done)?;
+                    Outcome::Plan { failures: vec![], timed_out, error: None }
+                }
+                Err(e) => Outcome::Plan { failures: vec![], timed_out: false, error: Some(e) },
+            },
             Action::RunUntilQuiet => {
                 driver.run_until_quiet(engine)?;
                 Outcome::Checked

@@ -56,6 +56,8 @@ pub fn large_drain_scenario_spec(instances: usize, services: usize) -> Scenario 
             action: Action::DrainInstances(DrainPlan {
                 cluster: Some("bench".into()),
                 instances: vec!["old".into()],
+                filter: None,
+                status: None,
                 wave_size: None,
             }),
             expect: None,

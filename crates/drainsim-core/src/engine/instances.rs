@@ -10,11 +10,55 @@ use crate::infra::queue::EventKind;
 use crate::infra::shared::PortSetId;
 use crate::placement::Resources;
 use crate::rules::lifecycle::InstanceStatus;
+use crate::rules::query::{InstanceFacts, Query};
 use crate::rules::settings::SettingName;
 use crate::state::instance::*;
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
+
+/// An instance's facts as the cluster query language reads them.
+struct QueryFacts<'a> {
+    engine: &'a Engine,
+    id: InstanceId,
+}
+
+impl InstanceFacts for QueryFacts<'_> {
+    fn agent_connected(&self) -> bool {
+        self.engine.instances[self.id.index()].agent_connected
+    }
+    fn agent_version(&self) -> Option<&str> {
+        self.engine.instance_profile(self.id).agent_version.map(|v| self.engine.strings.resolve(v))
+    }
+    fn ec2_instance_id(&self) -> std::borrow::Cow<'_, str> {
+        self.engine.ec2_instance_id(self.id).into()
+    }
+    fn registered_at_unix_ms(&self) -> i64 {
+        let ms = self
+            .engine
+            .config
+            .epoch_unix_s
+            .saturating_mul(1000)
+            .saturating_add(self.engine.instances[self.id.index()].registered_at_ms);
+        i64::try_from(ms).unwrap_or(i64::MAX)
+    }
+    fn running_tasks_count(&self) -> u64 {
+        u64::from(self.engine.instances[self.id.index()].running_tasks_count)
+    }
+    fn attribute(&self, name: &str) -> Option<Option<&str>> {
+        let name = self.engine.strings.get(name)?;
+        self.engine.instance_attribute(self.id, name).map(|v| v.map(|v| self.engine.strings.resolve(v)))
+    }
+    fn any_task_group(&self, test: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.engine.instances[self.id.index()]
+            .tasks
+            .iter()
+            .any(|t| test(self.engine.strings.resolve(self.engine.task_origin(*t).group)))
+    }
+    fn hosts_tasks(&self) -> bool {
+        !self.engine.instances[self.id.index()].tasks.is_empty()
+    }
+}
 
 impl Engine {
     // ----- rendering -----
@@ -93,6 +137,11 @@ impl Engine {
             }
         }
         self.instance_profile(id).attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    /// Whether an instance satisfies a cluster query language expression (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html>).
+    pub(crate) fn instance_matches(&self, id: InstanceId, query: &Query) -> bool {
+        query.matches(&QueryFacts { engine: self, id })
     }
 
     /// The ports of a port set, sorted.
@@ -594,11 +643,13 @@ impl Engine {
     /// ListContainerInstances (a read: it changes nothing, so it needs no `&mut`).
     pub fn list_container_instances(&self, req: api::ListContainerInstancesRequest) -> Result<Response, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
-        if let Some(f) = &req.filter {
-            return Err(EcsError::invalid_parameter(format!(
-                "The cluster query language is not supported by drainsim yet; filter '{f}' was not applied."
-            )));
-        }
+        let filter = match &req.filter {
+            None => None,
+            Some(f) => Some(
+                Query::parse(f)
+                    .map_err(|e| EcsError::invalid_parameter(format!("filter '{f}' is not a valid cluster query: {e}.")))?,
+            ),
+        };
         let status = match &req.status {
             None => None,
             Some(s) => Some(InstanceStatus::parse_filter_enum(s).ok_or_else(|| {
@@ -623,6 +674,7 @@ impl Engine {
                         Some(s) => i.status == s,
                         None => i.status != InstanceStatus::Inactive,
                     }
+                    && filter.as_ref().is_none_or(|q| self.instance_matches(*id, q))
             })
             .collect();
         let page: Vec<String> = matching.iter().skip(start).take(max).map(|id| self.instance_arn(*id)).collect();

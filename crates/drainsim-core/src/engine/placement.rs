@@ -30,7 +30,7 @@ pub(crate) fn unmet_requirement(
     id: InstanceId,
     req: &Requirements,
     owner: Owner,
-    distinct: bool,
+    constraints: &Constraints,
 ) -> Option<PlacementFailureReason> {
     let i = &engine.instances[id.index()];
     if !i.agent_connected {
@@ -52,8 +52,11 @@ pub(crate) fn unmet_requirement(
             _ => return Some(PlacementFailureReason::Eni),
         }
     }
-    if distinct && owner_tasks_on(engine, id, owner) > 0 {
+    if constraints.distinct && owner_tasks_on(engine, id, owner) > 0 {
         return Some(PlacementFailureReason::DistinctInstance);
+    }
+    if constraints.member_of.iter().any(|m| !engine.instance_matches(id, &m.query)) {
+        return Some(PlacementFailureReason::MemberOf);
     }
     None
 }
@@ -107,7 +110,7 @@ impl Engine {
         req: &Requirements,
         strategies: &[Strategy],
         owner: Owner,
-        distinct: bool,
+        constraints: &Constraints,
     ) -> Result<InstanceId, PlacementFailure> {
         let instances = &self.instances;
         let class = self.clusters.placement_mut(cluster).class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
@@ -141,14 +144,14 @@ impl Engine {
             zones.sort_unstable();
             let zones: Vec<Sym> = zones.into_iter().map(|z| z.2).collect();
             for az in zones {
-                if let Some(i) = self.pick_within(cluster, class, Some(az), req, within_zone, owner, distinct) {
+                if let Some(i) = self.pick_within(cluster, class, Some(az), req, within_zone, owner, constraints) {
                     return Ok(i);
                 }
             }
-            return Err(self.placement_failure(cluster, req, owner, distinct));
+            return Err(self.placement_failure(cluster, req, owner, constraints));
         }
-        self.pick_within(cluster, class, None, req, strategies, owner, distinct)
-            .ok_or_else(|| self.placement_failure(cluster, req, owner, distinct))
+        self.pick_within(cluster, class, None, req, strategies, owner, constraints)
+            .ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
     }
 
     /// Calls `f` with the instance of every task of `owner` that stays: tasks told to stop and tasks
@@ -188,14 +191,14 @@ impl Engine {
         req: &Requirements,
         strategies: &[Strategy],
         owner: Owner,
-        distinct: bool,
+        constraints: &Constraints,
     ) -> Option<InstanceId> {
         let index = &self.clusters[cluster.index()].placement.classes[&class];
         let sets = match az {
             None => &index.all,
             Some(az) => index.by_az.get(&az)?,
         };
-        let fits = |e: &Engine, id: InstanceId| unmet_requirement(e, id, req, owner, distinct).is_none();
+        let fits = |e: &Engine, id: InstanceId| unmet_requirement(e, id, req, owner, constraints).is_none();
         match picking(strategies) {
             Strategy::BinpackMemory => sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id)),
             Strategy::BinpackCpu => {
@@ -333,7 +336,13 @@ impl Engine {
 
     /// The failure of a placement that found nothing: the closest matching instance is the placeable
     /// one that misses the fewest resources (ties: most free memory, then the later-registered instance).
-    fn placement_failure(&self, cluster: ClusterId, req: &Requirements, owner: Owner, distinct: bool) -> PlacementFailure {
+    fn placement_failure(
+        &self,
+        cluster: ClusterId,
+        req: &Requirements,
+        owner: Owner,
+        constraints: &Constraints,
+    ) -> PlacementFailure {
         let index = &self.clusters[cluster.index()].placement;
         if index.is_empty() {
             let disconnected = self.clusters[cluster.index()].instances.iter().copied().find(|i| {
@@ -354,7 +363,7 @@ impl Engine {
             .map(|(_, id)| *id)
             .min_by_key(|id| unmet_count(self, *id, req))
             .expect("index is not empty");
-        let reason = unmet_requirement(self, closest, req, owner, distinct).unwrap_or(PlacementFailureReason::Cpu);
+        let reason = unmet_requirement(self, closest, req, owner, constraints).unwrap_or(PlacementFailureReason::Cpu);
         PlacementFailure { reason, closest: Some(closest) }
     }
 }

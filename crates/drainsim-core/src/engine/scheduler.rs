@@ -16,7 +16,7 @@
 use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::infra::queue::EventKind;
 use crate::infra::time::MINUTE_MS;
-use crate::placement::{Owner, PlacementFailure};
+use crate::placement::{Constraints, Owner, PlacementFailure};
 use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
 use crate::state::service::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus, StallReason};
 use crate::state::task::StopCode;
@@ -103,6 +103,7 @@ impl Engine {
                 }
                 Trigger::HealthyTaskLost(s, cause) => self.note_health_loss(s, cause),
                 Trigger::TaskFailedToStart(s) => self.note_failed_start(s),
+                Trigger::TaskPlaced(t) => self.wake_task_group_readers(t),
                 Trigger::InstancePlaceable(cluster) => {
                     self.wake_waiting_services(cluster);
                     self.wake_daemon_services(cluster);
@@ -126,6 +127,28 @@ impl Engine {
     /// not place a task try again.
     fn wake_waiting_services(&mut self, cluster: ClusterId) {
         for s in self.clusters.take_capacity_waiters(cluster) {
+            self.request_pass(s);
+        }
+    }
+
+    /// A task was placed: the other services waiting for room whose `memberOf` expressions read
+    /// `task:group` try again, since the task may satisfy one (affinity). Its own service tried
+    /// its remaining tasks after placing it, so it does not.
+    fn wake_task_group_readers(&mut self, placed: TaskId) {
+        let t = &self.tasks[placed.index()];
+        let cluster = self.instances[t.instance.index()].cluster;
+        if self.clusters[cluster.index()].capacity_waiters.is_empty() {
+            return;
+        }
+        let own = self.origin(t.origin).service;
+        let readers: Vec<ServiceId> = self.clusters[cluster.index()]
+            .capacity_waiters
+            .iter()
+            .copied()
+            .filter(|s| Some(*s) != own && self.services[s.index()].constraints.reads_task_groups())
+            .collect();
+        for s in readers {
+            self.clusters.stop_waiting(cluster, s);
             self.request_pass(s);
         }
     }
@@ -437,12 +460,13 @@ impl Engine {
             return (need, room);
         }
         let n = need.min(room);
-        let (task_def, cluster, distinct, group) = (s.task_def, s.cluster, s.distinct_instance, s.group);
+        let (task_def, cluster, group) = (s.task_def, s.cluster, s.group);
+        let constraints = s.constraints.clone();
         let strategies = s.strategies.clone();
         let req = self.requirements_of(task_def);
         let mut started = Vec::new();
         for k in 0..n {
-            match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), distinct) {
+            match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
                 Ok(i) => {
                     started.push(self.launch_task(i, task_def, Some(id), group, None, k < replacing));
                     out.progress = true;
@@ -519,7 +543,13 @@ impl Engine {
                     if !self.instances[inst.index()].is_placeable() {
                         continue;
                     }
-                    match crate::engine::placement::unmet_requirement(self, inst, &req, Owner::Service(id), false) {
+                    match crate::engine::placement::unmet_requirement(
+                        self,
+                        inst,
+                        &req,
+                        Owner::Service(id),
+                        &Constraints::default(),
+                    ) {
                         None => {
                             started.push(self.launch_task(inst, task_def, Some(id), group, None, false));
                             out.progress = true;

@@ -84,7 +84,13 @@ impl Engine {
         if scheduling == SchedulingStrategy::Daemon && !req.placement_strategy.is_empty() {
             return Err(EcsError::invalid_parameter("A DAEMON service does not take placement strategies."));
         }
-        let distinct = crate::placement::parse_constraints(&req.placement_constraints)?;
+        let constraints =
+            crate::placement::parse_constraints(&self.task_defs[task_def.index()].member_of, &req.placement_constraints)?;
+        if scheduling == SchedulingStrategy::Daemon && !constraints.member_of.is_empty() {
+            return Err(EcsError::invalid_parameter(
+                "drainsim does not model memberOf constraints on a DAEMON service (its desired count is every ACTIVE instance).",
+            ));
+        }
         let grace = req.health_check_grace_period_seconds.unwrap_or(0);
         if !(0..=2_147_483_647).contains(&grace) {
             return Err(EcsError::invalid_parameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647."));
@@ -140,7 +146,7 @@ impl Engine {
             strategies,
             strategy_specs: req.placement_strategy.clone(),
             constraint_specs: req.placement_constraints.clone(),
-            distinct_instance: distinct,
+            constraints,
             load_balancer: load_balancer.map(|(spec, settings, interval, _threshold, delay)| LoadBalancerConfig {
                 spec,
                 settings,

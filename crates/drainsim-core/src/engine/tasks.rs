@@ -109,6 +109,24 @@ impl Engine {
                 return Err(EcsError::client("A host port is mapped more than once."));
             }
         }
+        // At most 10 in all, and only memberOf (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskDefinitionPlacementConstraint.html>).
+        if req.placement_constraints.len() > crate::placement::MAX_PLACEMENT_CONSTRAINTS {
+            return Err(EcsError::invalid_parameter(format!(
+                "At most {} placement constraints are allowed; {} given.",
+                crate::placement::MAX_PLACEMENT_CONSTRAINTS,
+                req.placement_constraints.len()
+            )));
+        }
+        let member_of = req
+            .placement_constraints
+            .iter()
+            .map(|c| match c.constraint_type.as_str() {
+                "memberOf" => crate::placement::parse_member_of(c.expression.as_deref()),
+                t => Err(EcsError::invalid_parameter(format!(
+                    "Invalid task definition placement constraint type '{t}'; the valid type is memberOf."
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let family = self.strings.intern(&req.family);
         let revision = self.task_defs.next_revision(family);
         let id = self.task_defs.push(TaskDefinition {
@@ -122,6 +140,7 @@ impl Engine {
             health_check_interval_ms: health,
             stop_timeout_ms,
             exit_after_sigterm_ms: if any_exit_unbounded { None } else { exit_ms },
+            member_of: member_of.into(),
         });
         Ok(Response::TaskDefinition { task_definition: self.render_task_def(id) })
     }
@@ -164,6 +183,14 @@ impl Engine {
             cpu: td.cpu.to_string(),
             memory: td.memory.to_string(),
             status: "ACTIVE".into(),
+            placement_constraints: td
+                .member_of
+                .iter()
+                .map(|m| api::TaskDefinitionPlacementConstraint {
+                    constraint_type: "memberOf".into(),
+                    expression: Some(m.expression.clone()),
+                })
+                .collect(),
         }
     }
 
@@ -337,6 +364,7 @@ impl Engine {
         self.adjust_spread(id, 1);
         self.record(Subject::Task(id), Change::TaskStatus { from: None, to: TaskStatus::Provisioning }, "placement");
         self.queue_at_agent(id);
+        self.triggers.push(Trigger::TaskPlaced(id));
         let d = self.config.timings.task_provisioning_ms;
         self.schedule_stage(id, d);
         id
@@ -654,7 +682,7 @@ impl Engine {
             return Err(EcsError::invalid_parameter(format!("count must be between 1 and 10; {count} given.")));
         }
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, false)?;
-        let distinct = crate::placement::parse_constraints(&req.placement_constraints)?;
+        let constraints = crate::placement::parse_constraints(&self.task_defs[td.index()].member_of, &req.placement_constraints)?;
         self.check_eni_limits_known(cluster, td)?;
         let family = self.task_defs[td.index()].family;
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
@@ -664,7 +692,7 @@ impl Engine {
         let mut tasks = Vec::new();
         let mut failures = Vec::new();
         for _ in 0..count {
-            match self.choose_instance(cluster, &req_res, &strategies, crate::placement::Owner::Group(group), distinct) {
+            match self.choose_instance(cluster, &req_res, &strategies, crate::placement::Owner::Group(group), &constraints) {
                 Ok(i) => {
                     let t = self.launch_task(i, td, None, group, started_by, false);
                     tasks.push(self.render_task(t));
@@ -722,7 +750,13 @@ impl Engine {
                 });
                 continue;
             }
-            match crate::engine::placement::unmet_requirement(self, i, &req_res, crate::placement::Owner::Group(group), false) {
+            match crate::engine::placement::unmet_requirement(
+                self,
+                i,
+                &req_res,
+                crate::placement::Owner::Group(group),
+                &crate::placement::Constraints::default(),
+            ) {
                 Some(reason) => {
                     failures.push(Failure { arn: Some(self.instance_arn(i)), reason: reason.as_str().into(), detail: None })
                 }
@@ -784,7 +818,9 @@ impl Engine {
             None => crate::placement::Owner::Group(group),
         };
         let needs = self.requirements_of(td);
-        if let Some(reason) = crate::engine::placement::unmet_requirement(self, instance, &needs, owner, false) {
+        if let Some(reason) =
+            crate::engine::placement::unmet_requirement(self, instance, &needs, owner, &crate::placement::Constraints::default())
+        {
             return Err(EcsError::invalid_parameter(format!(
                 "container instance '{}' has no room for a task of {}: {reason}.",
                 req.container_instance,

@@ -200,6 +200,12 @@ impl<'a> ServiceView<'a> {
         self.state().scheduling
     }
 
+    /// The expressions of its `memberOf` placement constraints, as written: an instance takes its
+    /// tasks only if it satisfies every one (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html>).
+    pub fn member_of_expressions(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.state().constraints.member_of.iter().map(|m| m.expression.as_str())
+    }
+
     /// `desiredCount`.
     pub fn desired_count(&self) -> u32 {
         self.state().desired_count

@@ -100,6 +100,11 @@ impl Clusters {
         self.records[id.index()].capacity_waiters.insert(service);
     }
 
+    /// One service stops waiting for room.
+    pub(crate) fn stop_waiting(&mut self, id: Id, service: ServiceId) {
+        self.records[id.index()].capacity_waiters.remove(&service);
+    }
+
     /// The services waiting for room, which stop waiting.
     pub(crate) fn take_capacity_waiters(&mut self, id: Id) -> std::collections::BTreeSet<ServiceId> {
         std::mem::take(&mut self.records[id.index()].capacity_waiters)

@@ -328,7 +328,8 @@ pub struct ServiceState {
     pub strategies: Vec<Strategy>,
     pub strategy_specs: Vec<api::PlacementStrategy>,
     pub constraint_specs: Vec<api::PlacementConstraint>,
-    pub distinct_instance: bool,
+    /// `distinctInstance` and the `memberOf` expressions of its tasks.
+    pub constraints: crate::placement::Constraints,
     pub load_balancer: Option<LoadBalancerConfig>,
     pub health_check_grace_seconds: Option<i64>,
     pub status: ServiceStatus,

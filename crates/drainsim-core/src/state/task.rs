@@ -125,6 +125,8 @@ pub struct TaskDefinition {
     pub stop_timeout_ms: SimTimeMs,
     /// How long the slowest container takes to exit after SIGTERM (None: killed at stopTimeout).
     pub exit_after_sigterm_ms: Option<SimTimeMs>,
+    /// Its `memberOf` placement constraints, which every task of it obeys.
+    pub member_of: std::sync::Arc<[crate::placement::MemberOf]>,
 }
 
 impl TaskDefinition {

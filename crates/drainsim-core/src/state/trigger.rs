@@ -26,6 +26,9 @@ pub(crate) enum Trigger {
     TaskLeft(ServiceId),
     /// A task of a service failed to start.
     TaskFailedToStart(ServiceId),
+    /// A task was placed: services waiting for room whose `memberOf` expressions read task groups
+    /// try again (the new task may be what an affinity expression waits for).
+    TaskPlaced(TaskId),
     /// An instance became placeable: services waiting for room, and daemon services, try again.
     InstancePlaceable(ClusterId),
     /// An instance registered or deregistered: daemon services re-count their instances.

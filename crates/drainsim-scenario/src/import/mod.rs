@@ -34,11 +34,35 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// The most instances a drain plan's wave may hold.
 pub const MAX_WAVE: u32 = 1_000;
 
+/// Which instances the drain plan drains.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DrainSelection {
+    /// No drain plan.
+    #[default]
+    None,
+    /// These EC2 instance IDs, in this order.
+    Ids(Vec<String>),
+    /// The instances a cluster query selects (`attribute:ecs.ami-id == ami-0old`).
+    Filter(String),
+}
+
+impl DrainSelection {
+    /// `--drain`'s value: comma-separated EC2 instance IDs (`i-…`), or else a cluster query.
+    pub fn parse(value: &str) -> DrainSelection {
+        let ids: Vec<&str> = value.split(',').map(str::trim).collect();
+        if ids.iter().all(|id| id.starts_with("i-") && !id.contains(char::is_whitespace) && id.len() > 2) {
+            DrainSelection::Ids(ids.into_iter().map(str::to_string).collect())
+        } else {
+            DrainSelection::Filter(value.to_string())
+        }
+    }
+}
+
 /// How to import.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
-    /// EC2 instance IDs to drain, wait for and deregister, in waves (the drain plan).
-    pub drain: Vec<String>,
+    /// The instances to drain, wait for and deregister, in waves (the drain plan).
+    pub drain: DrainSelection,
     /// Instances per wave (1 to [`MAX_WAVE`]).
     pub wave_size: u32,
     /// How long each wave may take before its `WaitForDrain` times out.
@@ -47,7 +71,7 @@ pub struct ImportOptions {
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { drain: Vec::new(), wave_size: 10, wave_timeout_ms: 3_600_000 }
+        ImportOptions { drain: DrainSelection::None, wave_size: 10, wave_timeout_ms: 3_600_000 }
     }
 }
 
@@ -494,7 +518,16 @@ impl Capture {
             });
             c.finish();
         }
+        let mut placement_constraints = Vec::new();
+        for p in td.objects("placementConstraints")? {
+            placement_constraints.push(api::TaskDefinitionPlacementConstraint {
+                constraint_type: p.str("type")?.to_string(),
+                expression: p.opt_str("expression")?.map(str::to_string),
+            });
+            p.finish();
+        }
         let request = api::RegisterTaskDefinitionRequest {
+            placement_constraints,
             family: family.clone(),
             network_mode: td.opt_str("networkMode")?.map(str::to_string),
             cpu: td.opt_str("cpu")?.map(str::to_string),
@@ -681,7 +714,8 @@ pub fn import(inputs: &[(String, String)], opts: &ImportOptions) -> Result<Impor
         cap.read_document(file, &value, &notes, &mut summary)?;
     }
     match_tg_attributes(&mut cap)?;
-    let scenario = build(&mut cap, inputs, opts, &mut summary)?;
+    let mut scenario = build(&mut cap, inputs, &mut summary)?;
+    add_drain_plan(&mut scenario, opts)?;
     summary.skipped_fields = notes.skipped.into_inner().into_iter().collect();
     summary.counts = [
         scenario.instances.len(),
@@ -692,12 +726,7 @@ pub fn import(inputs: &[(String, String)], opts: &ImportOptions) -> Result<Impor
     Ok(Imported { scenario, summary })
 }
 
-fn build(
-    cap: &mut Capture,
-    inputs: &[(String, String)],
-    opts: &ImportOptions,
-    summary: &mut ImportSummary,
-) -> Result<Scenario, ImportError> {
+fn build(cap: &mut Capture, inputs: &[(String, String)], summary: &mut ImportSummary) -> Result<Scenario, ImportError> {
     let at = |path: &(String, String), message: String| ImportError { file: path.0.clone(), path: path.1.clone(), message };
     // The one cluster.
     let mut names: BTreeSet<String> = cap.clusters.iter().map(|(n, _)| n.clone()).collect();
@@ -886,42 +915,103 @@ fn build(
         s.faults = Some(FaultsSpec { pinned, ..Default::default() });
     }
 
-    // The drain plan: waves drained, waited for and deregistered in turn.
-    for id in &opts.drain {
-        if !s.instances.iter().any(|g| &g.name == id) {
-            return Err(ImportError {
-                file: "--drain".into(),
-                path: "$".into(),
-                message: format!("{id} is not an imported ACTIVE or DRAINING container instance"),
-            });
-        }
-    }
-    for wave in opts.drain.chunks(opts.wave_size as usize) {
-        let instances: Vec<String> = wave.to_vec();
-        s.steps.push(Step {
-            at_ms: None,
-            caller: None,
-            action: Action::DrainInstances(DrainPlan {
-                cluster: Some(cluster.clone()),
-                instances: instances.clone(),
-                wave_size: None,
-            }),
-            expect: None,
-        });
-        s.steps.push(Step {
-            at_ms: None,
-            caller: None,
-            action: Action::WaitForDrain(WaitSpec { instances: instances.clone(), timeout_ms: opts.wave_timeout_ms }),
-            expect: None,
-        });
-        s.steps.push(Step {
-            at_ms: None,
-            caller: None,
-            action: Action::DeregisterInstances(DeregisterPlan { cluster: Some(cluster.clone()), instances, force: false }),
-            expect: None,
-        });
-    }
     Ok(s)
+}
+
+/// Adds the drain plan: the selected instances in waves, each drained, waited for and deregistered
+/// before the next. A filter is evaluated on the imported cluster at time 0 (ListContainerInstances
+/// with the filter, ACTIVE and DRAINING instances, in the order ECS lists them); when the selection
+/// fits one wave, the steps carry the filter itself, else the waves name their instances.
+fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportError> {
+    let cluster = s.clusters.first().cloned().unwrap_or_else(|| "default".into());
+    let refuse = |message: String| ImportError { file: "--drain".into(), path: "$".into(), message };
+    let (selected, filter) = match &opts.drain {
+        DrainSelection::None => return Ok(()),
+        DrainSelection::Ids(ids) => {
+            for id in ids {
+                if !s.instances.iter().any(|g| &g.name == id) {
+                    return Err(refuse(format!("{id} is not an imported ACTIVE or DRAINING container instance")));
+                }
+            }
+            (ids.clone(), None)
+        }
+        DrainSelection::Filter(f) => {
+            drainsim_core::query::Query::parse(f).map_err(|e| refuse(format!("'{f}' is not a valid cluster query: {e}")))?;
+            let text = crate::write::to_ron(s);
+            let loaded =
+                crate::load_str("(import)", &text).map_err(|e| refuse(format!("the imported cluster does not load: {e}")))?;
+            let mut engine = crate::runner::setup_engine(&loaded, &crate::runner::RunOptions::default())
+                .map_err(|e| refuse(format!("the imported cluster does not set up: {e}")))?;
+            let mut names = Vec::new();
+            for status in ["ACTIVE", "DRAINING"] {
+                let mut next_token = None;
+                loop {
+                    let response = engine
+                        .handle(api::Request::ListContainerInstances(api::ListContainerInstancesRequest {
+                            cluster: Some(cluster.clone()),
+                            filter: Some(f.clone()),
+                            next_token: next_token.take(),
+                            max_results: Some(100),
+                            status: Some(status.into()),
+                        }))
+                        .map_err(|e| refuse(format!("'{f}': {e}")))?;
+                    let api::Response::ContainerInstanceArns { container_instance_arns, next_token: more } = response else {
+                        unreachable!("ListContainerInstances answers with ARNs");
+                    };
+                    names.extend(
+                        container_instance_arns
+                            .iter()
+                            .filter_map(|arn| engine.instance_by_arn(arn).map(|i| i.name().to_string())),
+                    );
+                    match more {
+                        Some(t) => next_token = Some(t),
+                        None => break,
+                    }
+                }
+            }
+            if names.is_empty() {
+                return Err(refuse(format!("'{f}' selects no ACTIVE or DRAINING instance of the imported cluster")));
+            }
+            (names, Some(f.clone()))
+        }
+    };
+    let one_wave = selected.len() <= opts.wave_size as usize;
+    for wave in selected.chunks(opts.wave_size as usize) {
+        let (instances, filter) = match (&filter, one_wave) {
+            (Some(f), true) => (Vec::new(), Some(f.clone())),
+            _ => (wave.to_vec(), None),
+        };
+        let step = |action| Step { at_ms: None, caller: None, action, expect: None };
+        s.steps.push(step(Action::DrainInstances(DrainPlan {
+            cluster: Some(cluster.clone()),
+            instances: instances.clone(),
+            filter: filter.clone(),
+            status: None,
+            wave_size: None,
+        })));
+        s.steps.push(step(Action::WaitForDrain(WaitSpec {
+            cluster: filter.is_some().then(|| cluster.clone()),
+            instances: instances.clone(),
+            filter: filter.clone(),
+            status: None,
+            timeout_ms: opts.wave_timeout_ms,
+        })));
+        s.steps.push(step(Action::DeregisterInstances(DeregisterPlan {
+            cluster: Some(cluster.clone()),
+            instances,
+            filter,
+            status: None,
+            force: false,
+        })));
+    }
+    if let DrainSelection::Filter(f) = &opts.drain {
+        s.description.push_str(&format!(
+            " Drain plan: the {} instances '{f}' selects, {} per wave.",
+            selected.len(),
+            opts.wave_size
+        ));
+    }
+    Ok(())
 }
 
 /// Alike running tasks: instance, task definition, service, group, startedBy, healthy.

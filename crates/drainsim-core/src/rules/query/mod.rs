@@ -1,0 +1,98 @@
+//! The cluster query language of ListContainerInstances' `filter` and `memberOf` placement
+//! constraints (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html>):
+//! `parse` reads an expression into a tree (`ast`), refusing with the column and what was expected;
+//! `values` reads dates, versions and patterns; `eval` decides whether one container instance
+//! satisfies it, reading the instance through [`InstanceFacts`]. The choices the documentation
+//! leaves open are listed in docs/ecs-choices.md §8. Inside the folder, `parse` and `eval` use
+//! `ast` and `values`; nothing here knows an engine table.
+
+mod ast;
+mod eval;
+mod parse;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+pub(crate) use eval::InstanceFacts;
+
+use std::fmt;
+
+/// Longest expression, in characters.
+pub const MAX_QUERY_CHARS: usize = 2_000;
+/// Deepest nesting of parentheses and `not`s.
+pub const MAX_QUERY_DEPTH: usize = 64;
+
+/// A parsed cluster query language expression, ready to be evaluated. Its `Display` is the
+/// canonical text: every value quoted, operators as symbols, `and`/`or`/`not` as words, and
+/// parentheses only where they are needed; parsing it gives the same expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    expr: ast::Expr,
+}
+
+impl Query {
+    /// Parses an expression (the console form `memberOf(expression)` too). Refuses one longer than
+    /// [`MAX_QUERY_CHARS`] or nested deeper than [`MAX_QUERY_DEPTH`].
+    pub fn parse(text: &str) -> Result<Query, QueryError> {
+        parse::parse(text).map(|expr| Query { expr })
+    }
+
+    /// Whether the instance described by `facts` satisfies the expression.
+    pub(crate) fn matches(&self, facts: &dyn InstanceFacts) -> bool {
+        eval::evaluate(&self.expr, facts)
+    }
+
+    /// Whether the expression tests `task:group` (so its answer changes as tasks come and go).
+    pub(crate) fn uses_task_group(&self) -> bool {
+        fn walk(e: &ast::Expr) -> bool {
+            match e {
+                ast::Expr::Condition(c) => c.subject == ast::Subject::TaskGroup,
+                ast::Expr::Not(inner) => walk(inner),
+                ast::Expr::And(list) | ast::Expr::Or(list) => list.iter().any(walk),
+            }
+        }
+        walk(&self.expr)
+    }
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.expr.fmt(f)
+    }
+}
+
+/// Why an expression was refused: where (a 1-based column, in characters), what was expected and,
+/// for a syntax error, what was found there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    column: usize,
+    expected: String,
+    found: Option<String>,
+}
+
+impl QueryError {
+    pub(crate) fn new(column: usize, message: String) -> Self {
+        QueryError { column, expected: message, found: None }
+    }
+    pub(crate) fn found(column: usize, expected: String, found: String) -> Self {
+        QueryError { column, expected, found: Some(found) }
+    }
+    /// The 1-based column (in characters) the error is at.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+}
+
+impl fmt::Display for QueryError {
+    /// `expected an operator after 'attribute:stack' at column 17, found 'prod'`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at column {}", self.expected, self.column)?;
+        if let Some(found) = &self.found {
+            write!(f, ", found {found}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for QueryError {}
