@@ -125,6 +125,20 @@ enum Command {
     },
     /// Run one scenario over many seeds in parallel and report the distribution of outcomes.
     Sweep(SweepArgs),
+    /// Explain why each drain took as long as it did, and what held each service back.
+    ///
+    /// Examples: drainsim explain scenarios/demo.ron
+    ///           drainsim explain plan.ron --seed 7 --json
+    Explain {
+        /// The scenario file (RON).
+        file: PathBuf,
+        /// Replace the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print the explanation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare two plans over the same seeds: distributions of drain time, dips, stalls, side by side.
     ///
     /// Examples: drainsim compare plan-a.ron plan-b.ron --seeds 0..200
@@ -275,6 +289,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep_command(args),
         Command::Import(args) => import_command(args),
         Command::Compare(args) => compare_command(args),
+        Command::Explain { file, seed, json } => explain_command(&file, seed, json),
         Command::Graph { which } => {
             let graphs = drainsim_core::Transitions::default();
             let dot = match which {
@@ -286,6 +301,32 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool) -> ExitCode {
+    let loaded = match load_file(file) {
+        Ok(l) => l,
+        Err(e) => return invalid(&e),
+    };
+    let opts = RunOptions { seed, keep_records: true, ..Default::default() };
+    let outcome = match runner::run(&loaded, &opts) {
+        Ok(o) => o,
+        Err(e) => return invalid(&e),
+    };
+    let x = drainsim_scenario::explain::explain(&outcome);
+    if json {
+        match serde_json::to_string_pretty(&x) {
+            Ok(text) => say!("{text}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        say!("drainsim explain: scenario '{}', seed {}\n", outcome.scenario_name, outcome.seed);
+        say_raw!("{}", drainsim_scenario::explain::render_text(&x));
+    }
+    ExitCode::SUCCESS
 }
 
 fn compare_command(args: CompareArgs) -> ExitCode {
@@ -620,15 +661,19 @@ fn print_text(
     }
     let secs = wall.as_secs_f64();
     let events = e.events_processed();
+    let simulated_s = e.now_ms() as f64 / 1000.0;
+    let faster = if secs > 0.0 { format!(", {:.0}x faster than real time", simulated_s / secs) } else { String::new() };
     say!(
-        "\nsummary: stopped {} at {} simulated; {} events in {:.1} ms wall ({:.0} events/s); trace digest {:016x}",
+        "\nsummary: stopped {} at {}; simulated {} in {:.1} ms wall ({} events, {:.0} events/s{faster}); trace digest {:016x}",
         outcome.stop_reason.as_str(),
         format_sim_time(e.now_ms()),
-        events,
+        drainsim_scenario::timeline::duration_text(e.now_ms()),
         secs * 1000.0,
+        events,
         if secs > 0.0 { events as f64 / secs } else { 0.0 },
         e.trace().digest()
     );
+    say!("headline: {}", drainsim_scenario::explain::headline(e).0);
     let failed = outcome.expectations.iter().filter(|x| !x.passed).count();
     if outcome.passed() {
         say!("result: all {} expectations hold", outcome.expectations.len());

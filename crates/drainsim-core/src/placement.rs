@@ -294,6 +294,8 @@ pub struct PlacementFailure {
     pub reason: PlacementFailureReason,
     /// The closest matching instance, when there was one.
     pub closest: Option<InstanceId>,
+    /// Every requirement the closest instance does not meet, in ECS's order (`reason` first).
+    pub unmet: Vec<PlacementFailureReason>,
 }
 
 /// Parses placement strategies (at most 5 rules; <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>).

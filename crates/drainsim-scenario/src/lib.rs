@@ -18,6 +18,7 @@
 //!   determinism check;
 //! - [`sweep`]: one scenario over many seeds (run, aggregate, print);
 //! - [`compare`]: two plans over the same seeds, side by side;
+//! - [`explain`](mod@explain): why a drain took as long as it did, from a run's trace;
 //! - [`synthetic`] and [`generate`]: scenarios made by code, written through [`write`](mod@write);
 //! - [`import`](mod@import): a scenario from the AWS CLI's JSON about a real cluster (`drainsim import`).
 
@@ -26,6 +27,7 @@
 pub mod compare;
 pub mod driver;
 pub mod expect;
+pub mod explain;
 pub mod format;
 pub mod generate;
 pub mod import;

@@ -175,6 +175,10 @@ pub struct EpisodeReport {
     /// satisfy every one); absent otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub member_of: Vec<String>,
+    /// For a placement stall, every requirement the closest instance did not meet when it began, in
+    /// ECS's order (`reason` is the first); absent for other stalls.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmet_requirements: Vec<String>,
 }
 
 /// A time a service spent below its healthy floor.
@@ -324,7 +328,9 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
         stalls: s
             .stalls()
             .iter()
-            .map(|x| EpisodeReport {
+            .enumerate()
+            .map(|(n, x)| EpisodeReport {
+                unmet_requirements: s.stall_unmet_requirements(n).iter().map(|r| r.to_string()).collect(),
                 started_at_ms: x.started_at_ms,
                 ended_at_ms: x.ended_at_ms,
                 reason: x.reason.to_string(),

@@ -124,3 +124,16 @@ pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
         reason: r.reason.to_string(),
     }
 }
+
+/// A duration as people write it: `45s`, `2m01s`, `1h05m00s`, `0.250s` under a second.
+pub fn duration_text(ms: u64) -> String {
+    if ms < 1000 && ms > 0 {
+        return format!("{:.3}s", ms as f64 / 1000.0);
+    }
+    let s = ms / 1000;
+    match (s / 3600, (s / 60) % 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, sec) => format!("{m}m{sec:02}s"),
+        (h, m, sec) => format!("{h}h{m:02}m{sec:02}s"),
+    }
+}

@@ -32,33 +32,63 @@ pub(crate) fn unmet_requirement(
     owner: Owner,
     constraints: &Constraints,
 ) -> Option<PlacementFailureReason> {
+    let mut first = None;
+    check_requirements(engine, id, req, owner, constraints, &mut |r| {
+        first = Some(r);
+        false
+    });
+    first
+}
+
+/// Every requirement an instance does not meet, in ECS's order (what `explain` and the report's
+/// stalls show: a task may lack a host port and CPU at once).
+pub(crate) fn unmet_requirements(
+    engine: &Engine,
+    id: InstanceId,
+    req: &Requirements,
+    owner: Owner,
+    constraints: &Constraints,
+) -> Vec<PlacementFailureReason> {
+    let mut all = Vec::new();
+    check_requirements(engine, id, req, owner, constraints, &mut |r| {
+        all.push(r);
+        true
+    });
+    all
+}
+
+/// The placement checks, in ECS's order (agent, CPU, memory, ports, task ENI, then constraints):
+/// each unmet requirement goes to `unmet`, which says whether to go on checking.
+fn check_requirements(
+    engine: &Engine,
+    id: InstanceId,
+    req: &Requirements,
+    owner: Owner,
+    constraints: &Constraints,
+    unmet: &mut dyn FnMut(PlacementFailureReason) -> bool,
+) {
     let i = &engine.instances[id.index()];
-    if !i.agent_connected {
-        return Some(PlacementFailureReason::Agent);
-    }
     let r: &Resources = &i.remaining;
-    if r.cpu < req.cpu {
-        return Some(PlacementFailureReason::Cpu);
-    }
-    if r.memory < req.memory {
-        return Some(PlacementFailureReason::Memory);
-    }
-    if !ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp) || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp) {
-        return Some(PlacementFailureReason::Ports);
-    }
-    if req.awsvpc {
-        match i.task_eni_limit {
-            Some(limit) if i.task_enis_in_use < limit => {}
-            _ => return Some(PlacementFailureReason::Eni),
+    let checks: [(&dyn Fn() -> bool, PlacementFailureReason); 7] = [
+        (&|| !i.agent_connected, PlacementFailureReason::Agent),
+        (&|| r.cpu < req.cpu, PlacementFailureReason::Cpu),
+        (&|| r.memory < req.memory, PlacementFailureReason::Memory),
+        (
+            &|| {
+                !ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp)
+                    || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp)
+            },
+            PlacementFailureReason::Ports,
+        ),
+        (&|| req.awsvpc && i.task_eni_limit.is_none_or(|limit| i.task_enis_in_use >= limit), PlacementFailureReason::Eni),
+        (&|| constraints.distinct && owner_tasks_on(engine, id, owner) > 0, PlacementFailureReason::DistinctInstance),
+        (&|| constraints.member_of.iter().any(|m| !engine.instance_matches(id, &m.query)), PlacementFailureReason::MemberOf),
+    ];
+    for (failed, reason) in checks {
+        if failed() && !unmet(reason) {
+            return;
         }
     }
-    if constraints.distinct && owner_tasks_on(engine, id, owner) > 0 {
-        return Some(PlacementFailureReason::DistinctInstance);
-    }
-    if constraints.member_of.iter().any(|m| !engine.instance_matches(id, &m.query)) {
-        return Some(PlacementFailureReason::MemberOf);
-    }
-    None
 }
 
 fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
@@ -350,8 +380,16 @@ impl Engine {
                 i.status == crate::rules::lifecycle::InstanceStatus::Active && !i.agent_connected
             });
             return match disconnected {
-                Some(i) => PlacementFailure { reason: PlacementFailureReason::Agent, closest: Some(i) },
-                None => PlacementFailure { reason: PlacementFailureReason::NoInstances, closest: None },
+                Some(i) => PlacementFailure {
+                    reason: PlacementFailureReason::Agent,
+                    closest: Some(i),
+                    unmet: vec![PlacementFailureReason::Agent],
+                },
+                None => PlacementFailure {
+                    reason: PlacementFailureReason::NoInstances,
+                    closest: None,
+                    unmet: vec![PlacementFailureReason::NoInstances],
+                },
             };
         }
         let closest = index
@@ -363,7 +401,8 @@ impl Engine {
             .map(|(_, id)| *id)
             .min_by_key(|id| unmet_count(self, *id, req))
             .expect("index is not empty");
-        let reason = unmet_requirement(self, closest, req, owner, constraints).unwrap_or(PlacementFailureReason::Cpu);
-        PlacementFailure { reason, closest: Some(closest) }
+        let unmet = unmet_requirements(self, closest, req, owner, constraints);
+        let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
+        PlacementFailure { reason, closest: Some(closest), unmet }
     }
 }

@@ -556,7 +556,14 @@ impl Engine {
                         }
                         Some(reason) => {
                             *self.services.schedule_mut(id).observations.placement_failures.entry(reason).or_insert(0) += 1;
-                            out.placement_failure = Some(PlacementFailure { reason, closest: Some(inst) });
+                            let unmet = crate::engine::placement::unmet_requirements(
+                                self,
+                                inst,
+                                &req,
+                                Owner::Service(id),
+                                &Constraints::default(),
+                            );
+                            out.placement_failure = Some(PlacementFailure { reason, closest: Some(inst), unmet });
                         }
                     }
                 }
@@ -646,6 +653,10 @@ impl Engine {
         } else {
             None
         };
+        let unmet = match (&stalled_reason, &out.placement_failure) {
+            (Some(StallReason::Placement(_)), Some(f)) => f.unmet.clone(),
+            _ => Vec::new(),
+        };
         let now = self.now_ms;
         let s = self.services.schedule_mut(id);
         let open = s.observations.stalls.last_mut().filter(|e| e.ended_at_ms.is_none());
@@ -654,8 +665,12 @@ impl Engine {
             (Some(e), Some(r)) => {
                 e.ended_at_ms = Some(now);
                 s.observations.stalls.push(Episode { started_at_ms: now, ended_at_ms: None, reason: r });
+                s.observations.stall_unmet.push(unmet);
             }
-            (None, Some(r)) => s.observations.stalls.push(Episode { started_at_ms: now, ended_at_ms: None, reason: r }),
+            (None, Some(r)) => {
+                s.observations.stalls.push(Episode { started_at_ms: now, ended_at_ms: None, reason: r });
+                s.observations.stall_unmet.push(unmet);
+            }
             (Some(e), None) if out.progress || !work_left => e.ended_at_ms = Some(now),
             _ => {}
         }

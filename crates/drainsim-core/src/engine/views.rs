@@ -195,6 +195,12 @@ impl<'a> ServiceView<'a> {
         self.state().status
     }
 
+    /// Its target group's deregistration delay, when it is behind a load balancer (how long a task
+    /// it stops spends in DEACTIVATING).
+    pub fn deregistration_delay_ms(&self) -> Option<SimTimeMs> {
+        self.state().load_balancer.as_ref().map(|lb| lb.deregistration_delay_ms)
+    }
+
     /// `schedulingStrategy`.
     pub fn scheduling_strategy(&self) -> SchedulingStrategy {
         self.state().scheduling
@@ -292,6 +298,12 @@ impl<'a> ServiceView<'a> {
     /// Times it was stalled, with why.
     pub fn stalls(&self) -> &'a [Episode<StallReason>] {
         &self.state().schedule.observations.stalls
+    }
+
+    /// Every requirement the closest instance did not meet when the `n`-th stall began (in ECS's
+    /// order; empty for a stall that is not about placement).
+    pub fn stall_unmet_requirements(&self, n: usize) -> &'a [PlacementFailureReason] {
+        self.state().schedule.observations.stall_unmet.get(n).map_or(&[], Vec::as_slice)
     }
 
     /// Times its healthy tasks were below its floor, with the cause.
@@ -412,6 +424,28 @@ impl<'a> TaskView<'a> {
     /// `stoppedAt`, once STOPPED.
     pub fn stopped_at_ms(&self) -> Option<SimTimeMs> {
         self.engine.task_moment(self.id, TaskMoment::Stopped)
+    }
+
+    /// `stopCode`, once it was told to stop.
+    pub fn stop_code(&self) -> Option<&'static str> {
+        self.state().stop_code().map(|c| c.as_str())
+    }
+
+    /// `taskDefinitionArn`.
+    pub fn task_definition_arn(&self) -> String {
+        self.engine.task_def_arn(self.engine.task_origin(self.id).task_def)
+    }
+
+    /// The largest `stopTimeout` of its containers: how long STOPPING lasts at most (SIGTERM, then
+    /// SIGKILL).
+    pub fn stop_timeout_ms(&self) -> SimTimeMs {
+        self.engine.task_defs[self.engine.task_origin(self.id).task_def.index()].stop_timeout_ms
+    }
+
+    /// How long its slowest container takes to exit after SIGTERM (drainsim's `exitAfterSigtermMs`);
+    /// None when a container does not exit on SIGTERM and is killed at `stopTimeout`.
+    pub fn exits_after_sigterm_ms(&self) -> Option<SimTimeMs> {
+        self.engine.task_defs[self.engine.task_origin(self.id).task_def.index()].exit_after_sigterm_ms
     }
 }
 

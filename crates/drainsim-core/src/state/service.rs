@@ -182,6 +182,9 @@ pub struct ServiceObservations {
     /// Tasks whose agent held them in PENDING after placement, by the cause at the start of the wait.
     pub agent_waits: BTreeMap<crate::state::task::AgentWaitCause, AgentWaitTally>,
     pub stalls: Vec<Episode<StallReason>>,
+    /// For each stall, every requirement the closest instance did not meet when it began (a
+    /// placement stall; empty for the others).
+    pub stall_unmet: Vec<Vec<crate::placement::PlacementFailureReason>>,
     pub floor_breaches: Vec<Episode<BreachCause>>,
     pub tasks_moved_more_than_once: u32,
     pub steady_state_at_ms: Option<SimTimeMs>,

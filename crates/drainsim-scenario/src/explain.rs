@@ -1,0 +1,440 @@
+//! `drainsim explain`: why a drain took as long as it did.
+//!
+//! From a run's trace records and its end state: for each drained instance, the task that stopped
+//! last and what each stretch of its path was (held by its service's floor, a daemon waiting for the
+//! instance's other tasks, a standalone task nobody stopped, the target group's deregistration
+//! delay, a container that ignores SIGTERM until `stopTimeout`); for each service, what held it back
+//! (stalls with every unmet requirement, time below its floor, tasks its agent held in PENDING); and
+//! a headline (total drain time, slowest instance, deepest dip below a floor).
+
+use std::collections::BTreeMap;
+
+use drainsim_core::{Change, Engine, InstanceView, SchedulingStrategy, ServiceView, Subject, TaskId, TaskStatus, TaskView};
+use serde::Serialize;
+
+use crate::outcome::{all_drains_completed_at, RunOutcome};
+use crate::timeline::duration_text;
+
+/// One stretch of a task's path, in simulated time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stretch {
+    /// When it began.
+    pub from_ms: u64,
+    /// When it ended.
+    pub to_ms: u64,
+    /// What the task was doing, and why it took this long.
+    pub why: String,
+}
+
+/// Why one drained instance took as long as it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceExplanation {
+    /// The instance.
+    pub name: String,
+    /// When its drain started.
+    pub drain_started_at_ms: u64,
+    /// When its drain completed (null if it did not).
+    pub drain_completed_at_ms: Option<u64>,
+    /// The task whose stop completed the drain (`web:task/47bd5ad9`).
+    pub last_task: Option<String>,
+    /// That task's path from the drain's start to STOPPED: the critical path.
+    pub critical_path: Vec<Stretch>,
+    /// For a drain that did not complete: each task still on the instance, and why.
+    pub holding: Vec<String>,
+}
+
+/// What held a service back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceExplanation {
+    /// The service.
+    pub name: String,
+    /// Its bounds and extremes, in words.
+    pub summary: String,
+    /// Each finding (stalls with every unmet requirement, floor breaches, agent waits, how long the
+    /// floor held its tasks on draining instances).
+    pub findings: Vec<String>,
+}
+
+/// The explanation of one run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    /// The run's headline in one sentence.
+    pub headline: String,
+    /// From the first drain's start until every drain was complete (null if one never was).
+    pub total_drain_ms: Option<u64>,
+    /// Each drained instance, in registration order.
+    pub instances: Vec<InstanceExplanation>,
+    /// Each service, in creation order.
+    pub services: Vec<ServiceExplanation>,
+}
+
+/// The records of each task, in order: (time, change, reason).
+type TaskRecords = BTreeMap<TaskId, Vec<(u64, Change, &'static str)>>;
+
+fn task_records(e: &Engine) -> TaskRecords {
+    let mut by_task: TaskRecords = BTreeMap::new();
+    for r in e.trace().records() {
+        if let Subject::Task(t) = r.subject {
+            by_task.entry(t).or_default().push((r.time_ms, r.change, r.reason));
+        }
+    }
+    by_task
+}
+
+fn task_label(t: &TaskView) -> String {
+    let id = t.arn().rsplit('/').next().unwrap_or_default().chars().take(8).collect::<String>();
+    match t.service() {
+        Some(s) => format!("{}:task/{id}", s.name()),
+        None => format!("standalone:task/{id}"),
+    }
+}
+
+fn when(ms: u64) -> String {
+    drainsim_core::time::format_sim_time(ms)
+}
+
+/// The deepest dip of a service below its floor: (healthy, floor then).
+fn dip(s: &ServiceView) -> Option<(u32, u32)> {
+    match (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
+        (Some(h), Some(f)) if h < f => Some((h, f)),
+        _ => None,
+    }
+}
+
+/// Why a task was told to stop only at `told_ms`, `started_ms` after its instance's drain began.
+fn wait_reason(e: &Engine, records: &TaskRecords, t: &TaskView, instance: &InstanceView, from_ms: u64, told_ms: u64) -> String {
+    let Some(s) = t.service() else {
+        return format!(
+            "a standalone task: ECS does not stop it for a drain; it ran until {} ({})",
+            match t.stop_code() {
+                Some("UserInitiated") => "a StopTask",
+                _ => "it stopped",
+            },
+            t.stopped_reason().unwrap_or("no reason")
+        );
+    };
+    if s.scheduling_strategy() == SchedulingStrategy::Daemon {
+        return format!("a {} daemon task stops after every other task on {}", s.name(), instance.name());
+    }
+    let mut why = format!(
+        "{}'s floor held it: {} keeps at least {} healthy tasks (minimumHealthyPercent {} of {} desired), so it was told to stop once enough replacements were healthy",
+        s.name(),
+        s.name(),
+        s.healthy_floor(),
+        s.minimum_healthy_percent(),
+        s.desired_count()
+    );
+    let healthy = records
+        .iter()
+        .filter(|(t, _)| e.task(**t).service().is_some_and(|x| x.id() == s.id()))
+        .flat_map(|(_, rs)| rs.iter())
+        .filter(|(at, c, _)| *c == Change::TaskHealthy && *at > from_ms && *at <= told_ms)
+        .map(|(at, _, _)| *at)
+        .max();
+    if let Some(h) = healthy {
+        why.push_str(&format!(" (the last of them at {})", when(h)));
+    }
+    let stalls: Vec<String> = s
+        .stalls()
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.started_at_ms < told_ms && x.ended_at_ms.is_none_or(|end| end > from_ms))
+        .map(|(n, x)| stall_text(e, &s, n, x.reason.as_str(), x.started_at_ms, x.ended_at_ms))
+        .collect();
+    if !stalls.is_empty() {
+        why.push_str("; meanwhile ");
+        why.push_str(&stalls.join("; "));
+    }
+    why
+}
+
+fn requirement_words(reason: &str) -> &'static str {
+    match reason {
+        "RESOURCE:CPU" => "CPU",
+        "RESOURCE:MEMORY" => "memory",
+        "RESOURCE:PORTS" => "a free host port",
+        "RESOURCE:ENI" => "a free task ENI",
+        "AGENT" => "a connected agent",
+        "CONSTRAINT:distinctInstance" => "no task of the service already there (distinctInstance)",
+        "CONSTRAINT:memberOf" => "to satisfy memberOf",
+        "NO_INSTANCES" => "an ACTIVE instance",
+        _ => "an unknown requirement",
+    }
+}
+
+fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, to: Option<u64>) -> String {
+    let span = match to {
+        Some(end) => format!("for {} from {} to {}", duration_text(end - from), when(from), when(end)),
+        None => format!("from {} to the end of the run", when(from)),
+    };
+    let unmet = s.stall_unmet_requirements(n);
+    let detail = if unmet.is_empty() {
+        match reason {
+            "deploymentConfiguration" => " (minimumHealthyPercent and maximumPercent left no legal stop or start)".to_string(),
+            "TaskFailedToStart" => " (tasks failed to start; the scheduler backed off)".to_string(),
+            _ => String::new(),
+        }
+    } else {
+        let words: Vec<&str> = unmet.iter().map(|r| requirement_words(r.as_str())).collect();
+        let codes: Vec<&str> = unmet.iter().map(|r| r.as_str()).collect();
+        format!(": the closest instance lacked {} ({})", words.join(" and "), codes.join(", "))
+    };
+    format!("{} stalled on {reason} {span}{detail}", s.name())
+}
+
+/// The critical path of the task whose stop completed a drain.
+fn critical_path(t: &TaskView, all: &TaskRecords, instance: &InstanceView, e: &Engine, from_ms: u64) -> Vec<Stretch> {
+    let empty = Vec::new();
+    let records = all.get(&t.id()).unwrap_or(&empty);
+    let mut path = Vec::new();
+    let told = records.iter().find(|(_, c, _)| *c == Change::TaskDesiredStopped).map(|(at, _, _)| *at);
+    let mut cursor = from_ms;
+    if let Some(told) = told.filter(|t| *t > from_ms) {
+        path.push(Stretch { from_ms, to_ms: told, why: wait_reason(e, all, t, instance, from_ms, told) });
+        cursor = told;
+    }
+    let statuses: Vec<(u64, TaskStatus)> = records
+        .iter()
+        .filter_map(|(at, c, _)| match c {
+            Change::TaskStatus { to, .. } => Some((*at, *to)),
+            _ => None,
+        })
+        .collect();
+    for (k, (at, status)) in statuses.iter().enumerate() {
+        let end = statuses.get(k + 1).map(|(next, _)| *next);
+        let (Some(end), true) = (end, *at >= cursor || matches!(status, TaskStatus::Deactivating | TaskStatus::Stopping)) else {
+            continue;
+        };
+        let start = (*at).max(from_ms);
+        let why = match status {
+            TaskStatus::Deactivating => format!(
+                "DEACTIVATING: the target group's deregistration delay of {}",
+                t.service().and_then(|s| s.deregistration_delay_ms()).map_or("?".into(), duration_text)
+            ),
+            TaskStatus::Stopping => match t.exits_after_sigterm_ms() {
+                Some(exit) if exit < t.stop_timeout_ms() => {
+                    format!("STOPPING: its containers exit {} after SIGTERM", duration_text(exit))
+                }
+                _ => format!(
+                    "STOPPING: a container does not exit on SIGTERM, so it is killed at its stopTimeout of {}",
+                    duration_text(t.stop_timeout_ms())
+                ),
+            },
+            TaskStatus::Deprovisioning => "DEPROVISIONING: its task ENI is detached".to_string(),
+            _ => continue,
+        };
+        if end > start {
+            path.push(Stretch { from_ms: start, to_ms: end, why });
+        }
+    }
+    path
+}
+
+/// Explains a run made with its trace records kept.
+pub fn explain(outcome: &RunOutcome) -> Explanation {
+    let e = &outcome.engine;
+    let records = task_records(e);
+    let mut instances = Vec::new();
+    for i in e.instances() {
+        let drain = i.drain();
+        let Some(started) = drain.started_at_ms() else { continue };
+        let completed = drain.completed_at_ms();
+        let mut on_it: Vec<TaskView> = i.tasks().collect();
+        // Tasks that left it: every task ever placed there, by the engine's own list of tasks.
+        on_it.extend(e.tasks().filter(|t| t.instance().id() == i.id() && t.stopped_at_ms().is_some()));
+        let last = completed.and_then(|end| {
+            on_it
+                .iter()
+                .filter(|t| t.stopped_at_ms().is_some_and(|s| s >= started && s <= end))
+                .max_by_key(|t| (t.stopped_at_ms(), t.id()))
+                .cloned()
+        });
+        let (last_task, critical_path) = match &last {
+            Some(t) => (Some(task_label(t)), critical_path(t, &records, &i, e, started)),
+            None => (None, Vec::new()),
+        };
+        let holding = if completed.is_some() {
+            Vec::new()
+        } else {
+            i.tasks()
+                .map(|t| {
+                    let why = match t.service() {
+                        None => {
+                            "a standalone task: ECS does not stop it for a drain; stop it (StopTask) or let it finish".to_string()
+                        }
+                        Some(s) if s.scheduling_strategy() == SchedulingStrategy::Daemon => {
+                            format!("a {} daemon task: it stops after every other task here", s.name())
+                        }
+                        Some(s) => format!("{} could not replace it within its bounds (see {} below)", s.name(), s.name()),
+                    };
+                    format!("{} ({}): {why}", task_label(&t), t.last_status().as_str())
+                })
+                .collect()
+        };
+        instances.push(InstanceExplanation {
+            name: i.name().to_string(),
+            drain_started_at_ms: started,
+            drain_completed_at_ms: completed,
+            last_task,
+            critical_path,
+            holding,
+        });
+    }
+    let services = e.services().map(|s| explain_service(e, &s, &records)).collect();
+    let (headline, total_drain_ms) = headline(e);
+    Explanation { headline, total_drain_ms, instances, services }
+}
+
+/// The run's headline — total drain time, slowest instance, deepest dip below a floor — and the
+/// total drain time (from the first drain's start until every drain was complete).
+pub fn headline(e: &Engine) -> (String, Option<u64>) {
+    let drained: Vec<(String, u64, Option<u64>)> = e
+        .instances()
+        .filter_map(|i| i.drain().started_at_ms().map(|s| (i.name().to_string(), s, i.drain().completed_at_ms())))
+        .collect();
+    let first = drained.iter().map(|(_, s, _)| *s).min();
+    let total_drain_ms = match (first, all_drains_completed_at(e)) {
+        (Some(f), Some(end)) => Some(end.saturating_sub(f)),
+        _ => None,
+    };
+    let slowest = drained
+        .iter()
+        .filter_map(|(n, s, c)| c.map(|c| (c - s, n.clone())))
+        .max_by_key(|(d, n)| (*d, std::cmp::Reverse(n.clone())));
+    let deepest = e.services().filter_map(|s| dip(&s).map(|(h, f)| (f - h, s.name().to_string(), h, f))).max_by_key(|x| x.0);
+    let mut text = match (first, total_drain_ms) {
+        (None, _) => "no instance was drained".to_string(),
+        (Some(_), Some(total)) => format!("every drain complete {} after the first began", duration_text(total)),
+        (Some(_), None) => {
+            let open: Vec<&str> = drained.iter().filter(|(_, _, c)| c.is_none()).map(|(n, _, _)| n.as_str()).collect();
+            format!("not every drain completed ({} still draining at the end)", open.join(", "))
+        }
+    };
+    if let Some((d, n)) = &slowest {
+        text.push_str(&format!("; slowest {n} ({})", duration_text(*d)));
+    }
+    match deepest {
+        Some((by, name, h, f)) => text.push_str(&format!("; deepest dip: {name} at {h} healthy, {by} below its floor of {f}")),
+        None if first.is_some() => text.push_str("; no service dipped below its floor"),
+        None => {}
+    }
+    (text, total_drain_ms)
+}
+
+fn explain_service(e: &Engine, s: &ServiceView, records: &TaskRecords) -> ServiceExplanation {
+    let mut summary = format!(
+        "{}, desired {}, floor {} (minimumHealthyPercent {}), ceiling {} (maximumPercent {})",
+        match s.scheduling_strategy() {
+            SchedulingStrategy::Daemon => "DAEMON",
+            SchedulingStrategy::Replica => "REPLICA",
+        },
+        s.desired_count(),
+        s.healthy_floor(),
+        s.minimum_healthy_percent(),
+        s.task_ceiling(),
+        s.maximum_percent()
+    );
+    if let (Some(h), Some(f)) = (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
+        summary.push_str(&format!("; lowest healthy {h} (floor then {f})"));
+    }
+    if let (Some(m), Some(c)) = (s.max_tasks_observed(), s.ceiling_at_max_tasks_observed()) {
+        summary.push_str(&format!("; most tasks {m} (ceiling then {c})"));
+    }
+    let mut findings = Vec::new();
+    // How long the floor held its tasks on draining instances before they were told to stop.
+    let mut waits: Vec<u64> = Vec::new();
+    for t in s.tasks().chain(e.tasks().filter(|t| t.service().is_some_and(|x| x.id() == s.id()) && t.stopped_at_ms().is_some())) {
+        let Some(started) = t.instance().drain().started_at_ms() else { continue };
+        let told = records
+            .get(&t.id())
+            .and_then(|rs| rs.iter().find(|(_, c, _)| *c == Change::TaskDesiredStopped).map(|(at, _, _)| *at));
+        if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() < started) {
+            waits.push(told - started);
+        }
+    }
+    waits.sort_unstable();
+    if let (Some(max), SchedulingStrategy::Daemon) = (waits.last(), s.scheduling_strategy()) {
+        findings.push(format!(
+            "its {} daemon tasks on draining instances stopped last there, up to {} after their drains began",
+            waits.len(),
+            duration_text(*max)
+        ));
+    } else if let Some(max) = waits.last().filter(|m| **m > 0) {
+        findings.push(format!(
+            "its {} tasks on draining instances waited up to {} (median {}) to be told to stop: the floor of {} keeps them until replacements are healthy",
+            waits.len(),
+            duration_text(*max),
+            duration_text(waits[(waits.len() - 1) / 2]),
+            s.healthy_floor()
+        ));
+    }
+    for (n, x) in s.stalls().iter().enumerate() {
+        findings.push(stall_text(e, s, n, x.reason.as_str(), x.started_at_ms, x.ended_at_ms));
+    }
+    for b in s.floor_breaches() {
+        let span = match b.ended_at_ms {
+            Some(end) => format!("for {} from {}", duration_text(end - b.started_at_ms), when(b.started_at_ms)),
+            None => format!("from {} to the end of the run", when(b.started_at_ms)),
+        };
+        findings.push(format!("below its floor {span} ({})", b.reason.as_str()));
+    }
+    for (cause, tally) in s.agent_waits() {
+        findings.push(format!(
+            "{} of its tasks waited in PENDING for their agent ({}), {} in all, longest {}",
+            tally.tasks,
+            cause.as_str(),
+            duration_text(tally.total_wait_ms),
+            duration_text(tally.longest_wait_ms)
+        ));
+    }
+    let failures: Vec<String> = s.placement_failures().map(|(r, c)| format!("{r} x{c}")).collect();
+    if !failures.is_empty() {
+        findings.push(format!("failed placement attempts: {}", failures.join(", ")));
+    }
+    ServiceExplanation { name: s.name().to_string(), summary, findings }
+}
+
+/// The explanation as text a person reads.
+pub fn render_text(x: &Explanation) -> String {
+    let mut out = String::new();
+    for i in &x.instances {
+        match i.drain_completed_at_ms {
+            Some(done) => out.push_str(&format!(
+                "{}: drained in {} (from {} to {})\n",
+                i.name,
+                duration_text(done - i.drain_started_at_ms),
+                when(i.drain_started_at_ms),
+                when(done)
+            )),
+            None => out.push_str(&format!(
+                "{}: not drained by the end of the run (started {})\n",
+                i.name,
+                when(i.drain_started_at_ms)
+            )),
+        }
+        if let Some(t) = &i.last_task {
+            out.push_str(&format!("  the last task to stop was {t}:\n"));
+        }
+        for s in &i.critical_path {
+            out.push_str(&format!("    {:>8}  {}\n", duration_text(s.to_ms - s.from_ms), s.why));
+        }
+        for h in &i.holding {
+            out.push_str(&format!("  held by {h}\n"));
+        }
+    }
+    if !x.services.is_empty() {
+        out.push_str("services:\n");
+    }
+    for s in &x.services {
+        out.push_str(&format!("  {}: {}\n", s.name, s.summary));
+        for f in &s.findings {
+            out.push_str(&format!("    - {f}\n"));
+        }
+    }
+    out.push_str(&format!("headline: {}\n", x.headline));
+    out
+}
