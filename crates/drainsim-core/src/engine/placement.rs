@@ -33,7 +33,7 @@ pub(crate) fn unmet_requirement(
     constraints: &Constraints,
 ) -> Option<PlacementFailureReason> {
     let mut first = None;
-    check_requirements(engine, id, req, owner, constraints, &mut |r| {
+    check_requirements(engine, id, req, owner, constraints, |r| {
         first = Some(r);
         false
     });
@@ -50,7 +50,7 @@ pub(crate) fn unmet_requirements(
     constraints: &Constraints,
 ) -> Vec<PlacementFailureReason> {
     let mut all = Vec::new();
-    check_requirements(engine, id, req, owner, constraints, &mut |r| {
+    check_requirements(engine, id, req, owner, constraints, |r| {
         all.push(r);
         true
     });
@@ -58,36 +58,41 @@ pub(crate) fn unmet_requirements(
 }
 
 /// The placement checks, in ECS's order (agent, CPU, memory, ports, task ENI, then constraints):
-/// each unmet requirement goes to `unmet`, which says whether to go on checking.
-fn check_requirements(
+/// each unmet requirement goes to `unmet`, which says whether to go on checking. Generic, so the
+/// first-only check on the placement path compiles to plain early returns.
+fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
     engine: &Engine,
     id: InstanceId,
     req: &Requirements,
     owner: Owner,
     constraints: &Constraints,
-    unmet: &mut dyn FnMut(PlacementFailureReason) -> bool,
+    mut unmet: F,
 ) {
+    use PlacementFailureReason as R;
     let i = &engine.instances[id.index()];
     let r: &Resources = &i.remaining;
-    let checks: [(&dyn Fn() -> bool, PlacementFailureReason); 7] = [
-        (&|| !i.agent_connected, PlacementFailureReason::Agent),
-        (&|| r.cpu < req.cpu, PlacementFailureReason::Cpu),
-        (&|| r.memory < req.memory, PlacementFailureReason::Memory),
-        (
-            &|| {
-                !ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp)
-                    || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp)
-            },
-            PlacementFailureReason::Ports,
-        ),
-        (&|| req.awsvpc && i.task_eni_limit.is_none_or(|limit| i.task_enis_in_use >= limit), PlacementFailureReason::Eni),
-        (&|| constraints.distinct && owner_tasks_on(engine, id, owner) > 0, PlacementFailureReason::DistinctInstance),
-        (&|| constraints.member_of.iter().any(|m| !engine.instance_matches(id, &m.query)), PlacementFailureReason::MemberOf),
-    ];
-    for (failed, reason) in checks {
-        if failed() && !unmet(reason) {
-            return;
-        }
+    if !i.agent_connected && !unmet(R::Agent) {
+        return;
+    }
+    if r.cpu < req.cpu && !unmet(R::Cpu) {
+        return;
+    }
+    if r.memory < req.memory && !unmet(R::Memory) {
+        return;
+    }
+    let ports_taken =
+        !ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp) || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp);
+    if ports_taken && !unmet(R::Ports) {
+        return;
+    }
+    if req.awsvpc && i.task_eni_limit.is_none_or(|limit| i.task_enis_in_use >= limit) && !unmet(R::Eni) {
+        return;
+    }
+    if constraints.distinct && owner_tasks_on(engine, id, owner) > 0 && !unmet(R::DistinctInstance) {
+        return;
+    }
+    if constraints.member_of.iter().any(|m| !engine.instance_matches(id, &m.query)) {
+        unmet(R::MemberOf);
     }
 }
 
