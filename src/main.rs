@@ -254,6 +254,9 @@ struct RunArgs {
     /// How much of the timeline the text output prints.
     #[arg(long, value_enum, default_value_t = TimelineMode::Full)]
     timeline: TimelineMode,
+    /// Draw the run as an SVG chart: tasks per service over time with floor and ceiling, and a lane per drained instance.
+    #[arg(long, value_name = "OUT.svg")]
+    svg: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -481,6 +484,14 @@ fn run(args: RunArgs) -> ExitCode {
         Err(e) => return invalid(&e),
     };
     let wall = started.elapsed();
+    if let Some(path) = &args.svg {
+        let written =
+            drainsim_scenario::chart::render_svg(&outcome).and_then(|svg| std::fs::write(path, svg).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("error: cannot write the chart to {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     let reproduce = reproduce_command(&args, &loaded, outcome.seed);
     let passed = outcome.passed();
     if args.json {

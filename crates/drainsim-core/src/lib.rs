@@ -52,7 +52,7 @@ pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
 pub use placement::PlacementFailureReason;
 pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};
 pub use rules::transitions::{TransitionGraph, Transitions};
-pub use state::service::{AgentWaitTally, BreachCause, Episode, StallReason};
+pub use state::service::{AgentWaitTally, BreachCause, Episode, SeriesPoint, StallReason, MAX_SERIES_POINTS};
 pub use state::task::AgentWaitCause;
 pub use state::trace::{Change, Subject, Trace, TraceRecord};
 pub use timings::Timings;

@@ -17,6 +17,7 @@
 //! - [`runner`]: a run from start to end: setup, steps at their times, expectations, and the
 //!   determinism check;
 //! - [`sweep`]: one scenario over many seeds (run, aggregate, print);
+//! - [`chart`]: a run as an SVG timeline (`--svg`);
 //! - [`compare`]: two plans over the same seeds, side by side;
 //! - [`explain`](mod@explain): why a drain took as long as it did, from a run's trace;
 //! - [`synthetic`] and [`generate`]: scenarios made by code, written through [`write`](mod@write);
@@ -24,6 +25,7 @@
 
 #![deny(missing_docs)]
 
+pub mod chart;
 pub mod compare;
 pub mod driver;
 pub mod expect;

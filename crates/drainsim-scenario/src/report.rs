@@ -135,6 +135,20 @@ pub struct CountByReason {
     pub count: u64,
 }
 
+/// A service's task counts at one instant.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesPointReport {
+    /// The instant.
+    pub at_ms: u64,
+    /// `runningCount`.
+    pub running: u32,
+    /// Healthy tasks.
+    pub healthy: u32,
+    /// `pendingCount`.
+    pub pending: u32,
+}
+
 /// A service's `deploymentConfiguration`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -247,6 +261,12 @@ pub struct ServiceReport {
     /// Tasks placed but held in PENDING by their instance's agent, by cause: what held a task
     /// back once placement had found it room.
     pub agent_waits: Vec<AgentWaitReport>,
+    /// Its running, healthy and pending tasks at the end of each instant they changed (to chart it
+    /// with other tools; at most 100,000 points).
+    pub series: Vec<SeriesPointReport>,
+    /// Whether `series` was cut at its bound (absent when it was not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub series_truncated: bool,
     /// Its stall episodes.
     pub stalls: Vec<EpisodeReport>,
     /// Its floor breaches.
@@ -298,6 +318,13 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
     ServiceReport {
         service_name: s.name().into(),
         service_arn: s.arn(),
+        series: s
+            .series()
+            .0
+            .iter()
+            .map(|p| SeriesPointReport { at_ms: p.at_ms, running: p.running, healthy: p.healthy, pending: p.pending })
+            .collect(),
+        series_truncated: s.series().1,
         status: s.status().as_str().into(),
         pending_count: s.pending_count(),
         deployment_configuration: DeploymentConfigurationReport {

@@ -707,6 +707,8 @@ impl Engine {
         let now = self.now_ms;
         let touched = std::mem::take(&mut self.touched_services);
         for id in touched {
+            let c = self.services[id.index()].counts;
+            self.services.schedule_mut(id).observations.note_counts(now, c.running, c.healthy, c.pending);
             let cluster = self.services[id.index()].cluster;
             let drain_window = self.clusters[cluster.index()].drain_observed;
             let service = &self.services[id.index()];

@@ -9,7 +9,7 @@ use crate::infra::ids::{InstanceId, ServiceId, TaskId};
 use crate::infra::time::SimTimeMs;
 use crate::placement::PlacementFailureReason;
 use crate::rules::lifecycle::{AgentUpdateStatus, InstanceStatus, TaskStatus};
-use crate::state::service::AgentWaitTally;
+use crate::state::service::{AgentWaitTally, SeriesPoint};
 use crate::state::service::{BreachCause, Episode, StallReason};
 use crate::state::task::AgentWaitCause;
 use crate::state::task::TaskMoment;
@@ -298,6 +298,13 @@ impl<'a> ServiceView<'a> {
     /// Times it was stalled, with why.
     pub fn stalls(&self) -> &'a [Episode<StallReason>] {
         &self.state().schedule.observations.stalls
+    }
+
+    /// Its running, healthy and pending tasks at the end of each instant they changed, and whether
+    /// the series was cut at its bound.
+    pub fn series(&self) -> (&'a [SeriesPoint], bool) {
+        let o = &self.state().schedule.observations;
+        (&o.series, o.series_truncated)
     }
 
     /// Every requirement the closest instance did not meet when the `n`-th stall began (in ECS's

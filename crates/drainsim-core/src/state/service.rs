@@ -188,6 +188,41 @@ pub struct ServiceObservations {
     pub floor_breaches: Vec<Episode<BreachCause>>,
     pub tasks_moved_more_than_once: u32,
     pub steady_state_at_ms: Option<SimTimeMs>,
+    /// Running, healthy and pending tasks at the end of each instant they changed (at most
+    /// [`MAX_SERIES_POINTS`]; `series_truncated` says the rest were left out).
+    pub series: Vec<SeriesPoint>,
+    /// Whether `series` reached [`MAX_SERIES_POINTS`].
+    pub series_truncated: bool,
+}
+
+/// The most points a service's time series keeps (about 2 MB).
+pub const MAX_SERIES_POINTS: usize = 100_000;
+
+/// A service's task counts at the end of an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesPoint {
+    /// The instant.
+    pub at_ms: SimTimeMs,
+    /// Tasks RUNNING and wanted RUNNING (`runningCount`).
+    pub running: u32,
+    /// Healthy tasks (they count toward `minimumHealthyPercent`).
+    pub healthy: u32,
+    /// Tasks not yet RUNNING and wanted RUNNING (`pendingCount`).
+    pub pending: u32,
+}
+
+impl ServiceObservations {
+    /// Notes the counts at the end of an instant, if they changed since the last point.
+    pub(crate) fn note_counts(&mut self, at_ms: SimTimeMs, running: u32, healthy: u32, pending: u32) {
+        let point = SeriesPoint { at_ms, running, healthy, pending };
+        let full = self.series.len() >= MAX_SERIES_POINTS;
+        match self.series.last_mut() {
+            Some(last) if (last.running, last.healthy, last.pending) == (running, healthy, pending) => {}
+            Some(last) if last.at_ms == at_ms => *last = point,
+            _ if full => self.series_truncated = true,
+            _ => self.series.push(point),
+        }
+    }
 }
 
 /// How long a service's tasks waited in PENDING for their agent, for one cause.

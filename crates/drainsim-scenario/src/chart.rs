@@ -1,0 +1,263 @@
+//! `drainsim run FILE --svg OUT.svg`: a timeline of the run as an SVG chart (plotters' SVG backend).
+//!
+//! Top: one panel per service (the largest [`MAX_SERVICE_PANELS`] by desired count) with its running,
+//! healthy and pending tasks over simulated time, its floor and ceiling as dashed lines, and a
+//! vertical mark at each drain start. Bottom: one lane per drained instance (up to [`MAX_LANES`])
+//! from its drain's start — orange while tasks still run on it, yellow while the last ones stop —
+//! to its completion; past that many instances, one panel counts instances draining and drained over
+//! time instead, so a 20,000-instance run stays readable.
+
+use plotters::prelude::*;
+
+use crate::outcome::RunOutcome;
+
+/// The most service panels a chart draws.
+pub const MAX_SERVICE_PANELS: usize = 6;
+/// The most drained instances drawn as lanes of their own.
+pub const MAX_LANES: usize = 40;
+
+const WIDTH: u32 = 1200;
+const SERVICE_PANEL: u32 = 190;
+const LANE: u32 = 24;
+const RUNNING: RGBColor = RGBColor(31, 119, 180);
+const HEALTHY: RGBColor = RGBColor(44, 160, 44);
+const PENDING: RGBColor = RGBColor(255, 127, 14);
+const BOUND: RGBColor = RGBColor(120, 120, 120);
+const DRAINING: RGBColor = RGBColor(255, 170, 60);
+const STOPPING: RGBColor = RGBColor(240, 220, 80);
+
+struct Drained {
+    name: String,
+    started: u64,
+    no_running: Option<u64>,
+    completed: Option<u64>,
+}
+
+fn minutes(ms: u64) -> f64 {
+    ms as f64 / 60_000.0
+}
+
+/// Draws the run as an SVG document.
+pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
+    let e = &outcome.engine;
+    let end_ms = e.now_ms().max(1);
+    let x_max = minutes(end_ms) * 1.02;
+    let mut services: Vec<_> = e.services().collect();
+    services.sort_by_key(|s| std::cmp::Reverse(s.desired_count().max(s.max_tasks_observed().unwrap_or(0))));
+    let omitted = services.len().saturating_sub(MAX_SERVICE_PANELS);
+    services.truncate(MAX_SERVICE_PANELS);
+    let drained: Vec<Drained> = e
+        .instances()
+        .filter_map(|i| {
+            let d = i.drain();
+            d.started_at_ms().map(|started| Drained {
+                name: i.name().to_string(),
+                started,
+                no_running: d.no_running_at_ms(),
+                completed: d.completed_at_ms(),
+            })
+        })
+        .collect();
+    let lanes_height = if drained.is_empty() {
+        0
+    } else if drained.len() <= MAX_LANES {
+        90 + LANE * drained.len() as u32
+    } else {
+        SERVICE_PANEL
+    };
+    let height = 60 + SERVICE_PANEL * services.len().max(1) as u32 + lanes_height;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let err = |e: DrawingAreaErrorKind<_>| format!("cannot draw the chart: {e:?}");
+        root.fill(&WHITE).map_err(err)?;
+        let title = format!(
+            "{} (seed {}): {} simulated{}",
+            outcome.scenario_name,
+            outcome.seed,
+            crate::timeline::duration_text(end_ms),
+            if omitted > 0 { format!("; {omitted} smaller services not shown") } else { String::new() }
+        );
+        let (top, rest) = root.split_vertically(40);
+        top.draw(&Text::new(title, (10, 12), ("sans-serif", 18).into_font())).map_err(err)?;
+        let (panels, lanes) = rest.split_vertically(SERVICE_PANEL * services.len().max(1) as u32);
+        let rows = panels.split_evenly((services.len().max(1), 1));
+        for (s, area) in services.iter().zip(rows.iter()) {
+            let (points, _) = s.series();
+            let y_max = points
+                .iter()
+                .map(|p| p.running.max(p.healthy).max(p.pending))
+                .chain([s.task_ceiling(), s.max_tasks_observed().unwrap_or(0), 1])
+                .max()
+                .unwrap_or(1) as f64
+                * 1.15;
+            let mut chart = ChartBuilder::on(area)
+                .caption(
+                    format!(
+                        "{}: running (blue), healthy (green), pending (orange); floor {} and ceiling {} dashed",
+                        s.name(),
+                        s.healthy_floor(),
+                        s.task_ceiling()
+                    ),
+                    ("sans-serif", 14),
+                )
+                .margin(8)
+                .x_label_area_size(24)
+                .y_label_area_size(44)
+                .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc("minutes")
+                .y_desc("tasks")
+                .label_style(("sans-serif", 12))
+                .axis_desc_style(("sans-serif", 12))
+                .light_line_style(WHITE.mix(0.0))
+                .draw()
+                .map_err(err)?;
+            let step = |f: fn(&drainsim_core::SeriesPoint) -> u32| {
+                let mut line = Vec::with_capacity(points.len() * 2 + 1);
+                let mut last = 0.0;
+                for p in points {
+                    let x = minutes(p.at_ms);
+                    line.push((x, last));
+                    last = f(p) as f64;
+                    line.push((x, last));
+                }
+                line.push((minutes(end_ms), last));
+                line
+            };
+            for (color, f) in [
+                (PENDING, (|p: &drainsim_core::SeriesPoint| p.pending) as fn(&drainsim_core::SeriesPoint) -> u32),
+                (RUNNING, |p| p.running),
+                (HEALTHY, |p| p.healthy),
+            ] {
+                chart.draw_series(LineSeries::new(step(f), color.stroke_width(2))).map_err(err)?;
+            }
+            for bound in [s.healthy_floor(), s.task_ceiling()] {
+                let y = bound as f64;
+                let dashes: Vec<_> = (0..60)
+                    .map(|k| {
+                        let a = x_max * k as f64 / 60.0;
+                        PathElement::new(vec![(a, y), (a + x_max / 120.0, y)], BOUND.stroke_width(1))
+                    })
+                    .collect();
+                chart.draw_series(dashes).map_err(err)?;
+            }
+            let marks: Vec<_> = drained
+                .iter()
+                .map(|d| {
+                    PathElement::new(
+                        vec![(minutes(d.started), 0.0), (minutes(d.started), y_max)],
+                        BOUND.mix(0.25).stroke_width(1),
+                    )
+                })
+                .collect();
+            chart.draw_series(marks).map_err(err)?;
+        }
+        if drained.len() > MAX_LANES {
+            draw_aggregate(&lanes, &drained, x_max, end_ms).map_err(err)?;
+        } else if !drained.is_empty() {
+            draw_lanes(&lanes, &drained, x_max).map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+fn draw_lanes<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    drained: &[Drained],
+    x_max: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let n = drained.len() as f64;
+    let mut chart = ChartBuilder::on(area)
+        .caption("drained instances: tasks running (orange), last tasks stopping (yellow), complete (|)", ("sans-serif", 14))
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(160)
+        .build_cartesian_2d(0f64..x_max, -0.6f64..(n - 0.4))?;
+    let names: Vec<String> = drained.iter().map(|d| d.name.clone()).collect();
+    chart
+        .configure_mesh()
+        .x_desc("minutes")
+        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 12))
+        .y_labels(drained.len() + 1)
+        .y_label_formatter(&|y| {
+            let k = *y as usize;
+            if (*y - k as f64).abs() < 1e-9 && k < names.len() {
+                names[names.len() - 1 - k].clone()
+            } else {
+                String::new()
+            }
+        })
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    for (k, d) in drained.iter().enumerate() {
+        let y = n - 1.0 - k as f64;
+        let end = d.completed.unwrap_or((x_max / 1.02 * 60_000.0) as u64);
+        let running_until = d.no_running.unwrap_or(end).min(end);
+        chart.draw_series([Rectangle::new(
+            [(minutes(d.started), y - 0.35), (minutes(running_until), y + 0.35)],
+            DRAINING.filled(),
+        )])?;
+        if end > running_until {
+            chart.draw_series([Rectangle::new(
+                [(minutes(running_until), y - 0.35), (minutes(end), y + 0.35)],
+                STOPPING.filled(),
+            )])?;
+        }
+        if let Some(c) = d.completed {
+            chart.draw_series([PathElement::new(vec![(minutes(c), y - 0.45), (minutes(c), y + 0.45)], BLACK.stroke_width(2))])?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_aggregate<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    drained: &[Drained],
+    x_max: f64,
+    end_ms: u64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    // Instances draining (started, not complete) and drained (complete) over time, as step lines.
+    let mut changes: Vec<(u64, i64, i64)> = Vec::with_capacity(drained.len() * 2);
+    for d in drained {
+        changes.push((d.started, 1, 0));
+        if let Some(c) = d.completed {
+            changes.push((c, -1, 1));
+        }
+    }
+    changes.sort_unstable();
+    let (mut draining, mut done) = (0i64, 0i64);
+    let (mut a, mut b) = (vec![(0.0, 0.0)], vec![(0.0, 0.0)]);
+    for (t, dd, dc) in changes {
+        let x = minutes(t);
+        a.push((x, draining as f64));
+        b.push((x, done as f64));
+        draining += dd;
+        done += dc;
+        a.push((x, draining as f64));
+        b.push((x, done as f64));
+    }
+    a.push((minutes(end_ms), draining as f64));
+    b.push((minutes(end_ms), done as f64));
+    let mut chart = ChartBuilder::on(area)
+        .caption(format!("{} drained instances: draining (orange), drain complete (black)", drained.len()), ("sans-serif", 14))
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(44)
+        .build_cartesian_2d(0f64..x_max, 0f64..(drained.len() as f64 * 1.1))?;
+    chart
+        .configure_mesh()
+        .x_desc("minutes")
+        .y_desc("instances")
+        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 12))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    chart.draw_series(LineSeries::new(a, DRAINING.stroke_width(2)))?;
+    chart.draw_series(LineSeries::new(b, BLACK.stroke_width(2)))?;
+    Ok(())
+}

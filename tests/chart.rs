@@ -1,0 +1,56 @@
+//! `drainsim run --svg`: the chart is an SVG document with a panel per service and a lane per drained
+//! instance (an aggregate panel past 40), the same bytes on every run.
+
+mod common;
+
+fn svg(file: &str, out: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("drainsim-chart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(out);
+    let run = common::drainsim(&["run", file, "--svg", path.to_str().unwrap(), "--timeline", "none"]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    std::fs::read_to_string(&path).expect("the chart was written")
+}
+
+#[test]
+fn a_chart_has_a_panel_per_service_and_a_lane_per_drained_instance() {
+    let text = svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "rollout.svg");
+    assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"));
+    assert!(text.contains("worker: running (blue), healthy (green), pending (orange); floor 2 and ceiling 4 dashed"), "{text}");
+    assert!(text.contains("drained instances: tasks running (orange)"));
+    for lane in ["old-1", "old-2"] {
+        assert!(text.contains(&format!(">\n{lane}\n</text>")), "lane {lane}");
+    }
+    assert_eq!(text, svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "again.svg"), "the same bytes every run");
+    // The chart in docs/ is this one.
+    let committed = std::fs::read_to_string("docs/images/rollout-paced-by-stop-timeout.svg").expect("docs/images chart");
+    assert_eq!(text, committed, "regenerate docs/images/rollout-paced-by-stop-timeout.svg with drainsim run … --svg");
+}
+
+#[test]
+fn many_drained_instances_are_drawn_as_one_aggregate_panel() {
+    let text = svg("scenarios/query/ami-rollout-by-filter.ron", "rollout-by-filter.svg");
+    assert!(text.contains("drained instances"), "{text}");
+    let dir = std::env::temp_dir().join(format!("drainsim-chart-many-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("many.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "fifty-instances",
+    seed: 3,
+    clusters: ["prod"],
+    instances: [
+        (name: "old", count: 50, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192),
+        (name: "new", count: 50, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 512, memory: 1024, exitAfterSigtermMs: 5000)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 100)],
+    steps: [(atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))), (do: WaitForDrain((instances: ["old"], timeoutMs: 3600000)))],
+)"#,
+    )
+    .unwrap();
+    let text = svg(file.to_str().unwrap(), "many.svg");
+    assert!(text.contains("50 drained instances: draining (orange), drain complete (black)"), "{text}");
+    assert!(!text.contains(">\nold-17\n</text>"), "no lane of its own past 40 instances");
+}
