@@ -116,19 +116,24 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario (the built-in demo when FILE is absent).
+    #[command(
+        after_help = "Examples:\n  drainsim run scenarios/demo.ron\n  drainsim run plan.ron --seed 7 --svg plan.svg --timeline changes\n  drainsim run plan.ron --json --trace plan.jsonl --strict"
+    )]
     Run(RunArgs),
     /// Check scenario files without running them.
+    #[command(after_help = "Examples:\n  drainsim check scenarios/demo.ron\n  drainsim check scenarios/*/*.ron")]
     Check {
         /// Scenario files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Run one scenario over many seeds in parallel and report the distribution of outcomes.
+    #[command(
+        after_help = "Examples:\n  drainsim sweep scenarios/demo.ron --seeds 0..1000\n  drainsim sweep plan.ron --seeds 0..100000 --shard 3/8 --json > shard3.json\n  drainsim sweep --merge shard*.json"
+    )]
     Sweep(SweepArgs),
     /// Explain why each drain took as long as it did, and what held each service back.
-    ///
-    /// Examples: drainsim explain scenarios/demo.ron
-    ///           drainsim explain plan.ron --seed 7 --json
+    #[command(after_help = "Examples:\n  drainsim explain scenarios/demo.ron\n  drainsim explain plan.ron --seed 7 --json")]
     Explain {
         /// The scenario file (RON).
         file: PathBuf,
@@ -140,16 +145,17 @@ enum Command {
         json: bool,
     },
     /// Compare two plans over the same seeds: distributions of drain time, dips, stalls, side by side.
-    ///
-    /// Examples: drainsim compare plan-a.ron plan-b.ron --seeds 0..200
-    ///           drainsim compare plan.ron --set web.deploymentConfiguration.maximumPercent=150 --seeds 0..200
+    #[command(
+        after_help = "Examples:\n  drainsim compare plan-a.ron plan-b.ron --seeds 0..200\n  drainsim compare plan.ron --set web.deploymentConfiguration.maximumPercent=150 --seeds 0..200 --json"
+    )]
     Compare(CompareArgs),
     /// Write a scenario from the JSON the AWS CLI prints about a real cluster (see docs/import.md).
-    ///
-    /// Examples: drainsim import captured/ -o cluster.ron --drain i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702
-    ///           drainsim import captured/ -o rollout.ron --drain 'attribute:ecs.ami-id == ami-0old' --wave 5
+    #[command(
+        after_help = "Examples:\n  drainsim import captured/ -o cluster.ron --drain i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702\n  drainsim import captured/ -o rollout.ron --drain 'attribute:ecs.ami-id == ami-0old' --wave 5"
+    )]
     Import(ImportArgs),
     /// Print a legal-transition graph as Graphviz DOT.
+    #[command(after_help = "Examples:\n  drainsim graph task > task.dot\n  drainsim graph instance | dot -Tsvg > instance.svg")]
     Graph {
         #[arg(value_enum)]
         which: GraphKind,
@@ -215,13 +221,29 @@ enum Faults {
     Swarm,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum TimelineMode {
-    /// Every record (the default; long runs print a lot).
-    #[default]
+    /// Every record.
     Full,
+    /// Records of instances, services and settings (no task or attachment lifecycle).
+    Changes,
+    /// Only how many records of each kind there were.
+    Summary,
     /// No timeline, only steps, expectations and the summary.
     None,
+}
+
+/// The default timeline prints every record of a run with at most this many, else a summary.
+const AUTO_TIMELINE_RECORDS: usize = 300;
+
+/// The timeline lines a text run collects as the records stream by.
+#[derive(Default)]
+struct TimelineText {
+    /// (time, line) of the records the mode prints (in auto mode, the first ones only).
+    lines: Vec<(u64, String)>,
+    /// Records by subject kind.
+    by_kind: std::collections::BTreeMap<&'static str, u64>,
+    total: u64,
 }
 
 /// What changes every run of a scenario: `run` and `sweep` take the same.
@@ -251,9 +273,12 @@ struct RunArgs {
     /// at most 8 GiB: past it the run is refused and the file holds the records that fit).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
-    /// How much of the timeline the text output prints.
-    #[arg(long, value_enum, default_value_t = TimelineMode::Full)]
-    timeline: TimelineMode,
+    /// How much of the timeline the text output prints (default: full up to 300 records, else summary).
+    #[arg(long, value_enum)]
+    timeline: Option<TimelineMode>,
+    /// Fail the run (exit 1) when it finds a floor breach or a stall that no expectation mentions.
+    #[arg(long)]
+    strict: bool,
     /// Draw the run as an SVG chart: tasks per service over time with floor and ceiling, and a lane per drained instance.
     #[arg(long, value_name = "OUT.svg")]
     svg: Option<PathBuf>,
@@ -452,14 +477,32 @@ fn run(args: RunArgs) -> ExitCode {
     let opts = RunOptions {
         seed: args.seed,
         account_defaults: args.modifiers.account_defaults.clone(),
-        // The text timeline needs the records; --trace streams them to its file instead.
-        keep_records: !args.json && args.timeline == TimelineMode::Full && args.trace.is_none(),
+        // The text timeline collects its lines as the records stream by; --trace writes them.
+        keep_records: false,
         // Debug builds check every invariant after every event; a release run checks at its end.
         check_invariants_every_event: cfg!(debug_assertions),
         swarm_faults: args.modifiers.faults == Some(Faults::Swarm),
     };
     let started = Instant::now();
+    let mut collected = TimelineText::default();
+    let collect = !args.json && args.trace.is_none() && args.timeline != Some(TimelineMode::None);
     let result = match &args.trace {
+        None if collect => {
+            let limit = if args.timeline.is_none() { AUTO_TIMELINE_RECORDS + 1 } else { usize::MAX };
+            let changes_only = args.timeline == Some(TimelineMode::Changes);
+            let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord]| {
+                for r in records {
+                    let line = timeline::trace_line(e, r);
+                    collected.total += 1;
+                    *collected.by_kind.entry(line.subject_kind).or_insert(0) += 1;
+                    let wanted = !changes_only || !matches!(line.subject_kind, "task" | "attachment");
+                    if wanted && collected.lines.len() < limit && args.timeline != Some(TimelineMode::Summary) {
+                        collected.lines.push((r.time_ms, timeline::render_record(e, r).to_line()));
+                    }
+                }
+            };
+            runner::run_streaming(&loaded, &opts, &mut sink)
+        }
         None => runner::run(&loaded, &opts),
         Some(path) => {
             let file = match std::fs::File::create(path) {
@@ -494,6 +537,7 @@ fn run(args: RunArgs) -> ExitCode {
     }
     let reproduce = reproduce_command(&args, &loaded, outcome.seed);
     let passed = outcome.passed();
+    let warnings = drainsim_scenario::outcome::unmentioned_findings(&loaded.scenario, &outcome);
     if args.json {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         if let Err(e) = report::write_json(&outcome, &mut out)
@@ -504,14 +548,28 @@ fn run(args: RunArgs) -> ExitCode {
             exit_on_write_error(&e);
         }
     } else {
-        let mode = if args.trace.is_some() { TimelineMode::None } else { args.timeline };
+        let mode = match (args.trace.is_some(), args.timeline) {
+            (true, _) => TimelineMode::None,
+            (false, Some(m)) => m,
+            (false, None) if collected.total as usize > AUTO_TIMELINE_RECORDS => TimelineMode::Summary,
+            (false, None) => TimelineMode::Full,
+        };
         if let Some(path) = &args.trace {
             say!("timeline: {} records written to {}", outcome.engine.trace().len(), path.display());
         }
-        print_text(&outcome, &loaded, mode, wall, &reproduce);
+        print_text(&outcome, &loaded, mode, &collected, wall, &reproduce, &warnings);
     }
-    if passed {
+    if args.json {
+        for w in &warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    let strict_failure = args.strict && !warnings.is_empty();
+    if passed && !strict_failure {
         ExitCode::SUCCESS
+    } else if passed {
+        eprintln!("error: --strict: {} finding(s) no expectation mentions", warnings.len());
+        ExitCode::from(1)
     } else {
         if args.json {
             eprintln!("expectations failed; reproduce with: {reproduce}");
@@ -563,8 +621,10 @@ fn print_text(
     outcome: &drainsim_scenario::RunOutcome,
     loaded: &LoadedScenario,
     mode: TimelineMode,
+    collected: &TimelineText,
     wall: std::time::Duration,
     reproduce: &str,
+    warnings: &[String],
 ) {
     let e = &outcome.engine;
     say!("drainsim: scenario '{}' ({}), seed {}", outcome.scenario_name, loaded.file, outcome.seed);
@@ -578,18 +638,29 @@ fn print_text(
         );
     }
     let failure_at = outcome.first_failure_at_ms();
-    if mode == TimelineMode::Full {
-        say!("\ntimeline:");
-        let mut marked = false;
-        for r in e.trace().records() {
-            if let Some(f) = failure_at {
-                if !marked && r.time_ms > f {
-                    say!("  ---- first failed expectation at {} ----", format_sim_time(f));
-                    marked = true;
+    match mode {
+        TimelineMode::Full | TimelineMode::Changes => {
+            say!("\ntimeline{}:", if mode == TimelineMode::Changes { " (instances, services and settings)" } else { "" });
+            let mut marked = false;
+            for (at, line) in &collected.lines {
+                if let Some(f) = failure_at {
+                    if !marked && *at > f {
+                        say!("  ---- first failed expectation at {} ----", format_sim_time(f));
+                        marked = true;
+                    }
                 }
+                say!("  {line}");
             }
-            say!("  {}", timeline::render_record(e, r).to_line());
         }
+        TimelineMode::Summary => {
+            let kinds: Vec<String> = collected.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            say!(
+                "\ntimeline: {} records ({}); --timeline full or changes prints them, --trace FILE writes them as JSON Lines",
+                collected.total,
+                kinds.join(", ")
+            );
+        }
+        TimelineMode::None => {}
     }
     if !outcome.steps.is_empty() {
         say!("\nsteps:");
@@ -685,6 +756,9 @@ fn print_text(
         e.trace().digest()
     );
     say!("headline: {}", drainsim_scenario::explain::headline(e).0);
+    for w in warnings {
+        say!("warning: {w}");
+    }
     let failed = outcome.expectations.iter().filter(|x| !x.passed).count();
     if outcome.passed() {
         say!("result: all {} expectations hold", outcome.expectations.len());

@@ -140,14 +140,19 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> Verdict {
 
 fn listed_instances(e: &Engine, cluster: &Option<String>, status: &Option<String>, want: &[String]) -> Verdict {
     let req = api::ListContainerInstancesRequest { cluster: cluster.clone(), status: status.clone(), ..Default::default() };
-    let name = format!("ListContainerInstances({cluster:?}, {status:?}) = {want:?}");
+    let name = format!(
+        "ListContainerInstances cluster {}, status {} = [{}]",
+        cluster.as_deref().unwrap_or("default"),
+        status.as_deref().unwrap_or("any but INACTIVE"),
+        want.join(", ")
+    );
     match e.list_container_instances(req) {
         Ok(api::Response::ContainerInstanceArns { container_instance_arns, .. }) => {
             let got: Vec<String> = container_instance_arns
                 .iter()
                 .map(|a| e.instance_by_arn(a).map_or(a.clone(), |i| i.name().to_string()))
                 .collect();
-            (name, got == *want, format!("listed {got:?}"))
+            (name, got == *want, format!("listed [{}]", got.join(", ")))
         }
         Ok(_) => (name, false, "unexpected response".into()),
         Err(err) => (name, false, err.to_string()),
@@ -175,7 +180,11 @@ mod instance {
 
     pub(super) fn status_reason(i: InstanceView, n: &str, want: &str) -> Verdict {
         let r = i.status_reason();
-        (format!("{n} statusReason contains '{want}'"), r.is_some_and(|r| r.contains(want)), format!("statusReason {r:?}"))
+        (
+            format!("{n} statusReason contains '{want}'"),
+            r.is_some_and(|r| r.contains(want)),
+            format!("statusReason {}", r.unwrap_or("(none)")),
+        )
     }
 
     pub(super) fn agent_connected(i: InstanceView, n: &str, want: bool) -> Verdict {
@@ -185,12 +194,13 @@ mod instance {
 
     pub(super) fn agent_update_status(i: InstanceView, n: &str, want: &Option<String>) -> Verdict {
         let got = i.agent_update_status().map(|u| u.as_str().to_string());
-        (format!("{n} agentUpdateStatus {want:?}"), got == *want, format!("agentUpdateStatus {got:?}"))
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(never updated)".into());
+        (format!("{n} agentUpdateStatus {}", show(want)), got == *want, format!("agentUpdateStatus {}", show(&got)))
     }
 
     pub(super) fn agent_version(i: InstanceView, n: &str, want: &str) -> Verdict {
         let got = i.agent_version();
-        (format!("{n} agentVersion {want}"), got == Some(want), format!("agentVersion {got:?}"))
+        (format!("{n} agentVersion {want}"), got == Some(want), format!("agentVersion {}", got.unwrap_or("(none)")))
     }
 
     pub(super) fn describable(i: InstanceView, n: &str, want: bool) -> Verdict {
@@ -233,22 +243,24 @@ mod service {
 
     pub(super) fn event_not_seen(s: ServiceView, n: &str, text: &str) -> Verdict {
         let seen = s.events().find(|(_, m)| m.contains(text));
-        (format!("{n} no event containing '{text}'"), seen.is_none(), format!("{seen:?}"))
+        let passed = seen.is_none();
+        let detail = seen.map_or("none seen".to_string(), |(at, m)| format!("seen at {at} ms: {m}"));
+        (format!("{n} no event containing '{text}'"), passed, detail)
     }
 
     pub(super) fn stalled(s: ServiceView, n: &str, reason: &str) -> Verdict {
         let reasons: Vec<&str> = s.stalls().iter().map(|x| x.reason.as_str()).collect();
-        (format!("{n} stalled for {reason}"), reasons.contains(&reason), format!("stalls {reasons:?}"))
+        (format!("{n} stalled for {reason}"), reasons.contains(&reason), format!("stalls [{}]", reasons.join(", ")))
     }
 
     pub(super) fn no_stalls(s: ServiceView, n: &str) -> Verdict {
         let stalls: Vec<String> = s.stalls().iter().map(|x| x.to_string()).collect();
-        (format!("{n} never stalled"), stalls.is_empty(), format!("stalls {stalls:?}"))
+        (format!("{n} never stalled"), stalls.is_empty(), format!("stalls [{}]", stalls.join("; ")))
     }
 
     pub(super) fn floor_breach_cause(s: ServiceView, n: &str, cause: &str) -> Verdict {
         let causes: Vec<&str> = s.floor_breaches().iter().map(|x| x.reason.as_str()).collect();
-        (format!("{n} floor breach caused by {cause}"), causes.contains(&cause), format!("causes {causes:?}"))
+        (format!("{n} floor breach caused by {cause}"), causes.contains(&cause), format!("causes [{}]", causes.join(", ")))
     }
 
     pub(super) fn steady(s: ServiceView, n: &str, want: bool) -> Verdict {

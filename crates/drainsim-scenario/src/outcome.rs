@@ -93,3 +93,54 @@ pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
         None
     }
 }
+
+/// What a run found that no expectation of the scenario mentions: a service that fell below its
+/// floor, or stalled, while no expectation about that service's floor or stalls was written. The
+/// text output prints them as warnings; `--strict` fails the run on them.
+pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOutcome) -> Vec<String> {
+    use crate::format::{Action, Expectation as X};
+    fn collect<'a>(x: &'a X, breaches: &mut Vec<&'a str>, stalls: &mut Vec<&'a str>) {
+        match x {
+            X::FloorBreaches(s, _)
+            | X::FloorBreachCause(s, _)
+            | X::MinHealthyObserved(s, _)
+            | X::FloorAtMinHealthyObserved(s, _) => breaches.push(s),
+            X::Stalled(s, _) | X::NoStalls(s) => stalls.push(s),
+            X::Named(_, inner) => collect(inner, breaches, stalls),
+            _ => {}
+        }
+    }
+    let (mut breaches, mut stalls) = (Vec::new(), Vec::new());
+    let in_steps = scenario.steps.iter().filter_map(|st| match &st.action {
+        Action::Check(list) => Some(list.iter()),
+        _ => None,
+    });
+    for x in scenario.expectations.iter().chain(in_steps.flatten()) {
+        collect(x, &mut breaches, &mut stalls);
+    }
+    let mut out = Vec::new();
+    for s in outcome.engine.services() {
+        let name = s.name();
+        if let Some(first) = s.floor_breaches().first() {
+            if !breaches.contains(&name) {
+                out.push(format!(
+                    "service {name} fell below its floor {} time(s), first at {} ({}), and no expectation mentions it",
+                    s.floor_breaches().len(),
+                    drainsim_core::time::format_sim_time(first.started_at_ms),
+                    first.reason.as_str()
+                ));
+            }
+        }
+        if let Some(first) = s.stalls().first() {
+            if !stalls.contains(&name) {
+                out.push(format!(
+                    "service {name} stalled {} time(s), first at {} ({}), and no expectation mentions it",
+                    s.stalls().len(),
+                    drainsim_core::time::format_sim_time(first.started_at_ms),
+                    first.reason.as_str()
+                ));
+            }
+        }
+    }
+    out
+}

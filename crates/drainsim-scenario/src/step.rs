@@ -237,9 +237,15 @@ fn describe_expect(e: &StepExpect) -> String {
         StepExpect::NoFailures => "succeeds without failures".into(),
         StepExpect::Error(k) => format!("fails with {k}"),
         StepExpect::ErrorContaining(k, t) => format!("fails with {k} containing '{t}'"),
-        StepExpect::Failures(f) => format!("returns failures {f:?}"),
-        StepExpect::Listed(l, more) => format!("lists {l:?} (nextToken {})", if *more { "present" } else { "absent" }),
-        StepExpect::Settings(s) => format!("lists settings {s:?}"),
+        StepExpect::Failures(f) => {
+            format!("returns failures [{}]", f.iter().map(|(n, r)| format!("{n} {r}")).collect::<Vec<_>>().join(", "))
+        }
+        StepExpect::Listed(l, more) => {
+            format!("lists [{}] (nextToken {})", l.join(", "), if *more { "present" } else { "absent" })
+        }
+        StepExpect::Settings(s) => {
+            format!("lists settings [{}]", s.iter().map(|(n, v, p)| format!("{n}={v} for {p}")).collect::<Vec<_>>().join(", "))
+        }
         StepExpect::TimedOut => "times out".into(),
     }
 }
@@ -274,7 +280,10 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
             (Some(e), _) => e.to_string(),
             (None, true) => "timed out".into(),
             (None, false) if failures.is_empty() => "ok".into(),
-            (None, false) => format!("ok with failures {:?}", failures_of(outcome)),
+            (None, false) => format!(
+                "ok with failures [{}]",
+                failures_of(outcome).iter().map(|(n, r)| format!("{n} {r}")).collect::<Vec<_>>().join(", ")
+            ),
         },
         Outcome::Checked => "ok".into(),
     };

@@ -1,0 +1,70 @@
+//! The text a person reads: a timeline that fits the run, warnings for what no expectation
+//! mentions (and `--strict`), examples in every subcommand's help, and no Rust debug text.
+
+mod common;
+
+use common::drainsim;
+
+fn stdout(args: &[&str]) -> String {
+    String::from_utf8(drainsim(args).stdout).expect("UTF-8")
+}
+
+#[test]
+fn every_subcommand_help_ends_with_examples() {
+    for sub in ["run", "check", "sweep", "graph", "import", "compare", "explain"] {
+        let help = stdout(&[sub, "--help"]);
+        let examples = help.rfind("Examples:").unwrap_or_else(|| panic!("{sub} --help has no examples:\n{help}"));
+        assert!(help[examples..].contains(&format!("drainsim {sub}")), "{sub}: {help}");
+    }
+}
+
+#[test]
+fn the_timeline_fits_the_run() {
+    // The demo has 65 records: all of them by default.
+    let demo = stdout(&["run", "scenarios/demo.ron"]);
+    assert!(demo.contains("\ntimeline:\n") && demo.contains("lastStatus RUNNING -> STOPPING"), "{demo}");
+    // More than 300 records: a summary by default, every record on request.
+    let big = stdout(&["run", "scenarios/query/ami-rollout-by-filter.ron"]);
+    let full = stdout(&["run", "scenarios/query/ami-rollout-by-filter.ron", "--timeline", "full"]);
+    if full.lines().filter(|l| l.starts_with("  +")).count() > 300 {
+        assert!(big.contains(" records (") && big.contains("--timeline full or changes prints them"), "{big}");
+        assert!(!big.contains("lastStatus RUNNING -> STOPPING"));
+    }
+    let changes = stdout(&["run", "scenarios/demo.ron", "--timeline", "changes"]);
+    assert!(changes.contains("status ACTIVE -> DRAINING") && !changes.contains("lastStatus"), "{changes}");
+    let summary = stdout(&["run", "scenarios/demo.ron", "--timeline", "summary"]);
+    assert!(summary.contains("timeline: 65 records (6 instance, 7 service, 52 task)"), "{summary}");
+}
+
+#[test]
+fn unmentioned_breaches_warn_and_strict_fails() {
+    let text = stdout(&["run", "scenarios/drain/example06-pending-task-stopped.ron", "--timeline", "none"]);
+    assert!(text.contains("warning: service web fell below its floor 1 time(s), first at +00:02:00.000 (preExistingDeficit), and no expectation mentions it"), "{text}");
+    let strict = drainsim(&["run", "scenarios/drain/example06-pending-task-stopped.ron", "--timeline", "none", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("--strict"));
+    let json = drainsim(&["run", "scenarios/drain/example06-pending-task-stopped.ron", "--json"]);
+    assert_eq!(json.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&json.stderr).contains("warning: service web fell below its floor"));
+    // A run whose expectations speak of its stalls has nothing to warn about.
+    let quiet = drainsim(&["run", "scenarios/drain/stall-no-capacity.ron", "--timeline", "none", "--strict"]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", String::from_utf8_lossy(&quiet.stdout));
+}
+
+#[test]
+fn no_rust_debug_text_reaches_the_output() {
+    for file in [
+        "scenarios/demo.ron",
+        "scenarios/drain/stall-no-capacity.ron",
+        "scenarios/format/faults.ron",
+        "scenarios/fidelity/agent-start-waits-by-version.ron",
+        "scenarios/drain/stall-port-and-cpu.ron",
+    ] {
+        for args in [vec!["run", file], vec!["explain", file]] {
+            let text = stdout(&args);
+            for debug in ["Some(", "None)", "Episode {", "StallReason", "Placement(", "\"\"\""] {
+                assert!(!text.contains(debug), "{args:?} prints {debug}:\n{text}");
+            }
+        }
+    }
+}
