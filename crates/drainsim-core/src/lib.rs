@@ -57,6 +57,13 @@ pub use state::task::AgentWaitCause;
 pub use state::trace::{Change, Subject, Trace, TraceRecord};
 pub use timings::Timings;
 
+/// The EC2 instance types whose task ENI limits drainsim knows (the ENI trunking guide's table,
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>),
+/// sorted. A type outside it registers fine; its awsvpc tasks need an explicit task ENI limit.
+pub fn known_instance_types() -> impl Iterator<Item = &'static str> {
+    rules::eni_limits::TASK_ENI_LIMITS.iter().map(|r| r.instance_type)
+}
+
 /// FNV-1a, 64 bits: the stable hash behind the trace digest (the same for the same bytes on every
 /// platform, run and Rust version), for callers that digest their own outputs alike.
 pub fn fnv1a(bytes: &[u8]) -> u64 {

@@ -51,6 +51,18 @@ pub enum PlacementFailureReason {
 }
 
 impl PlacementFailureReason {
+    /// Every reason, in the order of their text.
+    pub const ALL: [PlacementFailureReason; 8] = [
+        PlacementFailureReason::Agent,
+        PlacementFailureReason::DistinctInstance,
+        PlacementFailureReason::MemberOf,
+        PlacementFailureReason::NoInstances,
+        PlacementFailureReason::Cpu,
+        PlacementFailureReason::Eni,
+        PlacementFailureReason::Memory,
+        PlacementFailureReason::Ports,
+    ];
+
     /// ECS's reason text.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -236,6 +236,40 @@ pub fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
 }
 
+/// ` (did you mean 'X'?)` when a known word is close to `word` — at most a third of its letters
+/// (at least one) inserted, deleted, replaced or swapped, the closest one —, else nothing.
+pub fn did_you_mean<'a>(word: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let w = word.to_lowercase();
+    let allowed = (w.chars().count() / 3).max(1);
+    known
+        .filter(|k| *k != word)
+        .map(|k| (strsim::damerau_levenshtein(&w, &k.to_lowercase()), k))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
+        .map_or(String::new(), |(_, k)| format!(" (did you mean '{k}'?)"))
+}
+
+/// What a loaded scenario may be warned of without being refused: an instance type drainsim does
+/// not know (new types exist; its awsvpc tasks need `taskEniLimit`), with the closest known one.
+/// `--strict` makes these errors.
+pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
+    let known: std::collections::BTreeSet<&str> = drainsim_core::known_instance_types().collect();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for g in &l.scenario.instances {
+        let t = g.instance_type.as_str();
+        if known.contains(t) || !seen.insert(t) {
+            continue;
+        }
+        let hint = did_you_mean(t, known.iter().copied());
+        out.push(l.error_at(
+            &format!("\"{t}\""),
+            format!("instance type '{t}' is not in drainsim's task ENI table{hint}; its awsvpc tasks need a taskEniLimit"),
+        ));
+    }
+    out
+}
+
 /// Parses and checks a scenario from text; `file` names it in errors.
 pub fn load_str(file: &str, source: &str) -> Result<LoadedScenario, ScenarioError> {
     let scenario: Scenario = ron_options().from_str(source).map_err(|e| {
@@ -577,7 +611,8 @@ fn check_instance_refs(
 ) -> Result<(), ScenarioError> {
     for r in refs {
         if !names.contains(r) && !groups.contains(r) {
-            return Err(l.error_at(&format!("\"{r}\""), format!("unknown instance or instance group '{r}'")));
+            let hint = did_you_mean(r, names.iter().chain(groups.iter()).map(String::as_str));
+            return Err(l.error_at(&format!("\"{r}\""), format!("unknown instance or instance group '{r}'{hint}")));
         }
     }
     Ok(())
@@ -594,16 +629,53 @@ fn check_expectation(
         if names.contains(n) {
             Ok(())
         } else {
-            Err(l.error_at(&format!("\"{n}\""), format!("unknown instance '{n}' in an expectation")))
+            let hint = did_you_mean(n, names.iter().map(String::as_str));
+            Err(l.error_at(&format!("\"{n}\""), format!("unknown instance '{n}' in an expectation{hint}")))
         }
     };
     let svc = |n: &String| -> Result<(), ScenarioError> {
         if services.contains(n) {
             Ok(())
         } else {
-            Err(l.error_at(&format!("\"{n}\""), format!("unknown service '{n}' in an expectation")))
+            let hint = did_you_mean(n, services.iter().map(String::as_str));
+            Err(l.error_at(&format!("\"{n}\""), format!("unknown service '{n}' in an expectation{hint}")))
         }
     };
+    // A value ECS spells one of a few ways is checked here, so `check` refuses a misspelling.
+    let one_of = |what: &str, value: &str, known: &[&str]| -> Result<(), ScenarioError> {
+        if known.contains(&value) {
+            return Ok(());
+        }
+        let hint = did_you_mean(value, known.iter().copied());
+        let hint = if hint.is_empty() { format!(" (one of {})", known.join(", ")) } else { hint };
+        Err(l.error_at(&format!("\"{value}\""), format!("unknown {what} '{value}'{hint}")))
+    };
+    let placement: Vec<&str> = drainsim_core::PlacementFailureReason::ALL.iter().map(|r| r.as_str()).collect();
+    match e {
+        InstanceStatus(_, status) => {
+            let known: Vec<&str> = drainsim_core::InstanceStatus::ALL.iter().map(|x| x.as_str()).collect();
+            one_of("instance status", status, &known)?;
+        }
+        AgentUpdateStatus(_, Some(status)) => {
+            let known: Vec<&str> = drainsim_core::AgentUpdateStatus::ALL.iter().map(|x| x.as_str()).collect();
+            one_of("agentUpdateStatus", status, &known)?;
+        }
+        PlacementFailures(_, reason, _) => one_of("placement failure reason", reason, &placement)?,
+        Stalled(_, reason) => {
+            let known: Vec<&str> =
+                ["deploymentConfiguration", "TaskFailedToStart"].into_iter().chain(placement.iter().copied()).collect();
+            one_of("stall reason", reason, &known)?;
+        }
+        FloorBreachCause(_, cause) => {
+            let known: Vec<&str> = drainsim_core::BreachCause::ALL.iter().map(|x| x.as_str()).collect();
+            one_of("floor breach cause", cause, &known)?;
+        }
+        AgentWaits(_, cause, _) => {
+            let known: Vec<&str> = drainsim_core::AgentWaitCause::ALL.iter().map(|x| x.as_str()).collect();
+            one_of("agent wait cause", cause, &known)?;
+        }
+        _ => {}
+    }
     match e {
         InstanceStatus(i, _)
         | InstanceStatusReasonContains(i, _)

@@ -96,6 +96,15 @@ pub enum BreachCause {
 }
 
 impl BreachCause {
+    /// Every cause.
+    pub const ALL: [BreachCause; 5] = [
+        BreachCause::ForcedDeregistration,
+        BreachCause::TaskFailed,
+        BreachCause::PreExistingDeficit,
+        BreachCause::AgentDisconnected,
+        BreachCause::UserStoppedTask,
+    ];
+
     /// The cause as the report spells it.
     pub fn as_str(self) -> &'static str {
         match self {

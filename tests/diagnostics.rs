@@ -1,0 +1,52 @@
+//! Errors a person can act on: the source line with a caret under the column, did-you-mean
+//! suggestions, and an unknown instance type as a warning that `--strict` makes an error.
+
+mod common;
+
+use common::drainsim;
+
+fn write(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("drainsim-diag-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn an_error_shows_its_line_and_a_caret() {
+    let out = drainsim(&["check", "scenarios/invalid/misspelled_status.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[0],
+        "error: scenarios/invalid/misspelled_status.ron:11:42: unknown instance status 'INACTIV' (did you mean 'INACTIVE'?)"
+    );
+    assert_eq!(lines[2], "11 |     expectations: [InstanceStatus(\"web\", \"INACTIV\")],");
+    assert_eq!(lines[3].find('^'), Some("11 | ".len() + 41), "{err}");
+}
+
+#[test]
+fn an_unknown_instance_type_warns_with_a_suggestion_and_strict_refuses_it() {
+    let file = write(
+        "typo.ron",
+        "Scenario(\n    name: \"typo\",\n    clusters: [\"prod\"],\n    instances: [(name: \"web\", cluster: \"prod\", instanceType: \"c5.xlarg\", cpu: 4096, memory: 8192)],\n)\n",
+    );
+    let check = drainsim(&["check", &file]);
+    assert_eq!(check.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "warning: {file}:4:62: instance type 'c5.xlarg' is not in drainsim's task ENI table (did you mean 'c5.xlarge'?)"
+        )),
+        "{err}"
+    );
+    for args in [vec!["check", "--strict", &file], vec!["run", &file, "--strict"]] {
+        let out = drainsim(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "), "{args:?}");
+    }
+    let run = drainsim(&["run", &file, "--timeline", "none"]);
+    assert_eq!(run.status.code(), Some(0));
+}
