@@ -1,6 +1,7 @@
 //! `drainsim explain`: why each drain took as long as it did. The demo's explanation is a snapshot
 //! (tests/snapshots/); the others check the findings the issue names: a replacement blocked by a
-//! host port and CPU at once names both, and a rollout names the stopTimeout that sets its pace.
+//! host port and CPU at once names both, a rollout names the stopTimeout that sets its pace, and a
+//! memberOf stall names the expression.
 
 mod common;
 
@@ -48,4 +49,15 @@ fn a_rollout_names_the_stop_timeout_that_sets_its_pace() {
 fn an_incomplete_drain_names_what_holds_it() {
     let text = explain("scenarios/drain/example07-standalone-task-blocks-drain.ron");
     assert!(text.contains("a standalone task: ECS does not stop it for a drain"), "{text}");
+}
+
+#[test]
+fn a_member_of_stall_names_the_expression() {
+    let text = explain("scenarios/query/member-of-zone-stall.ron");
+    assert!(
+        text.contains(
+            "pinned stalled on CONSTRAINT:memberOf for 28m00s from +00:02:00.000 to +00:30:00.000: the closest instance lacked what memberOf(attribute:ecs.availability-zone == us-east-1a) asks (CONSTRAINT:memberOf)"
+        ),
+        "{text}"
+    );
 }

@@ -17,14 +17,14 @@ enum Op {
     Deregister { target: u8, force: bool },
     UpdateState { targets: Vec<u8>, status: u8 },
     Describe { targets: Vec<u8> },
-    List { status: u8, max_results: Option<i64> },
+    List { status: u8, max_results: Option<i64>, filter: u8 },
     UpdateAgent { target: u8 },
     PutSetting { name: u8, value: u8, principal: u8, caller: u8 },
     PutDefault { name: u8, value: u8 },
     DeleteSetting { name: u8, principal: u8 },
     ListSettings { name: u8, effective: bool, max_results: Option<i64> },
     Submit { garbage: bool, cluster: u8 },
-    CreateService { name: u8, desired: i64, min: i64, max: i64, strategy: u8 },
+    CreateService { name: u8, desired: i64, min: i64, max: i64, strategy: u8, constraint: u8 },
     UpdateService { name: u8, desired: i64 },
     RunTask { count: i64, awsvpc: bool },
     StopTask { nth: u16 },
@@ -38,20 +38,24 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..10, any::<bool>()).prop_map(|(target, force)| Op::Deregister { target, force }),
         3 => (prop::collection::vec(0u8..10, 0..12), 0u8..4).prop_map(|(targets, status)| Op::UpdateState { targets, status }),
         1 => prop::collection::vec(0u8..10, 0..4).prop_map(|targets| Op::Describe { targets }),
-        1 => (0u8..4, prop::option::of(-1i64..102)).prop_map(|(status, max_results)| Op::List { status, max_results }),
+        1 => (0u8..4, prop::option::of(-1i64..102), 0u8..4).prop_map(|(status, max_results, filter)| Op::List { status, max_results, filter }),
         1 => (0u8..10).prop_map(|target| Op::UpdateAgent { target }),
         2 => (0u8..6, 0u8..3, 0u8..3, 0u8..3).prop_map(|(name, value, principal, caller)| Op::PutSetting { name, value, principal, caller }),
         1 => (0u8..6, 0u8..3).prop_map(|(name, value)| Op::PutDefault { name, value }),
         1 => (0u8..6, 0u8..3).prop_map(|(name, principal)| Op::DeleteSetting { name, principal }),
         1 => (0u8..6, any::<bool>(), prop::option::of(0i64..12)).prop_map(|(name, effective, max_results)| Op::ListSettings { name, effective, max_results }),
         1 => (any::<bool>(), 0u8..2).prop_map(|(garbage, cluster)| Op::Submit { garbage, cluster }),
-        2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..5)
-            .prop_map(|(name, desired, min, max, strategy)| Op::CreateService { name, desired, min, max, strategy }),
+        2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..5, 0u8..6)
+            .prop_map(|(name, desired, min, max, strategy, constraint)| Op::CreateService { name, desired, min, max, strategy, constraint }),
         1 => (0u8..3, -1i64..8).prop_map(|(name, desired)| Op::UpdateService { name, desired }),
         2 => (0i64..4, any::<bool>()).prop_map(|(count, awsvpc)| Op::RunTask { count, awsvpc }),
         1 => any::<u16>().prop_map(|nth| Op::StopTask { nth }),
         4 => prop_oneof![Just(500u64), Just(5_000), Just(30_000), Just(400_000), Just(4_000_000)].prop_map(|ms| Op::Advance { ms }),
     ]
+}
+
+fn member_of(expression: &str) -> PlacementConstraint {
+    PlacementConstraint { constraint_type: "memberOf".into(), expression: Some(expression.into()) }
 }
 
 const TYPES: [&str; 4] = ["c5.large", "m5.xlarge", "i4i.large", "zz9.mystery"];
@@ -116,12 +120,18 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
                 include: vec!["TAGS".into()],
             }),
         ),
-        Op::List { status, max_results } => (
+        Op::List { status, max_results, filter } => (
             root,
             Request::ListContainerInstances(ListContainerInstancesRequest {
                 cluster: Some("prod".into()),
                 status: (*status < 3).then(|| STATUSES[*status as usize].to_string()),
                 max_results: *max_results,
+                // A cluster query language filter, or a malformed one (refused).
+                filter: match filter {
+                    0 => Some("attribute:ecs.instance-type =~ c5.* or runningTasksCount > 0".into()),
+                    1 => Some("attribute:ecs.instance-type ==".into()),
+                    _ => None,
+                },
                 ..Default::default()
             }),
         ),
@@ -177,7 +187,7 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
                 }],
             }),
         ),
-        Op::CreateService { name, desired, min, max, strategy } => (
+        Op::CreateService { name, desired, min, max, strategy, constraint } => (
             root,
             Request::CreateService(CreateServiceRequest {
                 cluster: Some("prod".into()),
@@ -197,6 +207,13 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
                         strategy_type: "spread".into(),
                         field: Some("attribute:ecs.availability-zone".into()),
                     }],
+                },
+                // memberOf: an instance type, anti-affinity with itself, or a malformed expression.
+                placement_constraints: match constraint {
+                    0 => vec![member_of("attribute:ecs.instance-type == c5.large")],
+                    1 => vec![member_of(&format!("not(task:group == service:svc{name})"))],
+                    2 => vec![member_of("task:group in [service:svc0")],
+                    _ => vec![],
                 },
                 ..Default::default()
             }),

@@ -179,7 +179,15 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
             _ => String::new(),
         }
     } else {
-        let words: Vec<&str> = unmet.iter().map(|r| requirement_words(r.as_str())).collect();
+        // A memberOf requirement names the service's expressions.
+        let member_of: Vec<String> = s.member_of_expressions().map(|e| format!("memberOf({e})")).collect();
+        let words: Vec<String> = unmet
+            .iter()
+            .map(|r| match r.as_str() {
+                "CONSTRAINT:memberOf" if !member_of.is_empty() => format!("what {} asks", member_of.join(" and ")),
+                other => requirement_words(other).to_string(),
+            })
+            .collect();
         let codes: Vec<&str> = unmet.iter().map(|r| r.as_str()).collect();
         format!(": the closest instance lacked {} ({})", words.join(" and "), codes.join(", "))
     };

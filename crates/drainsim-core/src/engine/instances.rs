@@ -664,22 +664,27 @@ impl Engine {
             Some(t) => self.decode_token(t, b'c')?,
         };
         let list = &self.clusters[cluster.index()].instances;
-        let matching: Vec<InstanceId> = list
-            .iter()
-            .copied()
-            .filter(|id| {
-                let i = &self.instances[id.index()];
-                !i.forgotten
-                    && match status {
-                        Some(s) => i.status == s,
-                        None => i.status != InstanceStatus::Inactive,
-                    }
-                    && filter.as_ref().is_none_or(|q| self.instance_matches(*id, q))
-            })
-            .collect();
-        let page: Vec<String> = matching.iter().skip(start).take(max).map(|id| self.instance_arn(*id)).collect();
-        let next = start + page.len();
-        let next_token = (next < matching.len()).then(|| self.encode_token(next, b'c'));
+        let listed = |id: InstanceId| {
+            let i = &self.instances[id.index()];
+            !i.forgotten
+                && match status {
+                    Some(s) => i.status == s,
+                    None => i.status != InstanceStatus::Inactive,
+                }
+                && filter.as_ref().is_none_or(|q| self.instance_matches(id, q))
+        };
+        // The token is a position in the cluster's instance list (registration order), so a page
+        // tests only the instances from there on: reading every page of a large cluster tests each
+        // instance at most twice (once for its page, once looking past the previous page's end).
+        let mut at = start.min(list.len());
+        let mut page = Vec::new();
+        while at < list.len() && page.len() < max {
+            if listed(list[at]) {
+                page.push(self.instance_arn(list[at]));
+            }
+            at += 1;
+        }
+        let next_token = list[at..].iter().any(|id| listed(*id)).then(|| self.encode_token(at, b'c'));
         Ok(Response::ContainerInstanceArns { container_instance_arns: page, next_token })
     }
 

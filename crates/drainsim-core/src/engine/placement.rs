@@ -91,9 +91,14 @@ fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
     if constraints.distinct && owner_tasks_on(engine, id, owner) > 0 && !unmet(R::DistinctInstance) {
         return;
     }
-    if constraints.member_of.iter().any(|m| !engine.instance_matches(id, &m.query)) {
+    if !satisfies_member_of(engine, id, constraints) {
         unmet(R::MemberOf);
     }
+}
+
+/// Whether an instance satisfies every `memberOf` expression of the constraints.
+pub(crate) fn satisfies_member_of(engine: &Engine, id: InstanceId, constraints: &Constraints) -> bool {
+    constraints.member_of.iter().all(|m| engine.instance_matches(id, &m.query))
 }
 
 fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {

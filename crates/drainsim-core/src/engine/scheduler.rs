@@ -132,15 +132,26 @@ impl Engine {
     }
 
     /// A task was placed: the other services waiting for room whose `memberOf` expressions read
-    /// `task:group` try again, since the task may satisfy one (affinity). Its own service tried
-    /// its remaining tasks after placing it, so it does not.
+    /// `task:group` try again, since the task may satisfy one (affinity), and so do the cluster's
+    /// other daemon services that read it (their instances may have changed). Its own service
+    /// tried its remaining tasks after placing it, so it does not.
     fn wake_task_group_readers(&mut self, placed: TaskId) {
         let t = &self.tasks[placed.index()];
         let cluster = self.instances[t.instance.index()].cluster;
+        let own = self.origin(t.origin).service;
+        let daemons: Vec<ServiceId> = self.clusters[cluster.index()]
+            .daemon_services
+            .iter()
+            .copied()
+            .filter(|s| Some(*s) != own && self.services[s.index()].constraints.reads_task_groups())
+            .collect();
+        for s in daemons {
+            self.refresh_daemon_desired(s);
+            self.request_pass(s);
+        }
         if self.clusters[cluster.index()].capacity_waiters.is_empty() {
             return;
         }
-        let own = self.origin(t.origin).service;
         let readers: Vec<ServiceId> = self.clusters[cluster.index()]
             .capacity_waiters
             .iter()
@@ -235,10 +246,14 @@ impl Engine {
     /// instance does not count; docs/ecs-choices.md).
     pub(crate) fn refresh_daemon_desired(&mut self, id: ServiceId) {
         let cluster = self.services[id.index()].cluster;
+        let constraints = &self.services[id.index()].constraints;
         let n = self.clusters[cluster.index()]
             .instances
             .iter()
-            .filter(|i| self.instances[i.index()].status == InstanceStatus::Active)
+            .filter(|i| {
+                self.instances[i.index()].status == InstanceStatus::Active
+                    && crate::engine::placement::satisfies_member_of(self, **i, constraints)
+            })
             .count() as u32;
         if self.services[id.index()].status == ServiceStatus::Active && self.services[id.index()].desired_count != n {
             self.services.set_desired_count(id, n);
@@ -529,6 +544,7 @@ impl Engine {
         let task_def = self.services[id.index()].task_def;
         let req = self.requirements_of(task_def);
         let group = self.services[id.index()].group;
+        let constraints = self.services[id.index()].constraints.clone();
         let mut started = Vec::new();
         let mut stopped = Vec::new();
         for inst in self.clusters[cluster.index()].instances.clone() {
@@ -540,7 +556,11 @@ impl Engine {
                 .collect();
             match self.instances[inst.index()].status {
                 InstanceStatus::Active if daemon_tasks.is_empty() => {
-                    if !self.instances[inst.index()].is_placeable() {
+                    // A daemon runs only on the instances its memberOf expressions select (they
+                    // are not in its desired count either); the others are not failures.
+                    if !self.instances[inst.index()].is_placeable()
+                        || !crate::engine::placement::satisfies_member_of(self, inst, &constraints)
+                    {
                         continue;
                     }
                     match crate::engine::placement::unmet_requirement(
@@ -565,6 +585,21 @@ impl Engine {
                             );
                             out.placement_failure = Some(PlacementFailure { reason, closest: Some(inst), unmet });
                         }
+                    }
+                }
+                InstanceStatus::Active if !crate::engine::placement::satisfies_member_of(self, inst, &constraints) => {
+                    // "The service scheduler also evaluates the task placement constraints for
+                    // running tasks and stops tasks that do not meet the placement constraints"
+                    // (CreateService, schedulingStrategy,
+                    // <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>).
+                    for t in daemon_tasks {
+                        self.stop_task_now(
+                            t,
+                            StopCode::ServiceSchedulerInitiated,
+                            "Task stopped because its container instance no longer meets the placement constraints",
+                        );
+                        stopped.push(t);
+                        out.progress = true;
                     }
                 }
                 InstanceStatus::Draining if !daemon_tasks.is_empty() => {

@@ -86,11 +86,6 @@ impl Engine {
         }
         let constraints =
             crate::placement::parse_constraints(&self.task_defs[task_def.index()].member_of, &req.placement_constraints)?;
-        if scheduling == SchedulingStrategy::Daemon && !constraints.member_of.is_empty() {
-            return Err(EcsError::invalid_parameter(
-                "drainsim does not model memberOf constraints on a DAEMON service (its desired count is every ACTIVE instance).",
-            ));
-        }
         let grace = req.health_check_grace_period_seconds.unwrap_or(0);
         if !(0..=2_147_483_647).contains(&grace) {
             return Err(EcsError::invalid_parameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647."));
