@@ -442,6 +442,23 @@ fn import_command(args: ImportArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Whether output may be coloured: only on a terminal, and never with `NO_COLOR` set to anything
+/// (<https://no-color.org>).
+fn colour_for(is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// A word in green (good) or red (bad) when stdout may be coloured, else as it is.
+fn paint(word: &str, good: bool) -> String {
+    use std::io::IsTerminal;
+    static COLOUR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *COLOUR.get_or_init(|| colour_for(std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR"))) {
+        format!("\x1b[{}m{word}\x1b[0m", if good { 32 } else { 31 })
+    } else {
+        word.to_string()
+    }
+}
+
 fn invalid(e: &ScenarioError) -> ExitCode {
     report_problem("error", e);
     ExitCode::from(2)
@@ -616,12 +633,11 @@ fn run(args: RunArgs) -> ExitCode {
 }
 
 fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> String {
-    let mut cmd = match &args.file {
-        Some(f) => format!("drainsim run {} --seed {seed}", f.display()),
-        None => format!("drainsim run {} --seed {seed}", loaded.file),
-    };
+    use drainsim_scenario::sweep::shell_word;
+    let file = args.file.as_ref().map_or(loaded.file.clone(), |f| f.display().to_string());
+    let mut cmd = format!("drainsim run {} --seed {seed}", shell_word(&file));
     for (name, value) in &args.modifiers.account_defaults {
-        cmd.push_str(&format!(" --account-default {name}={value}"));
+        cmd.push_str(&format!(" --account-default {}", shell_word(&format!("{name}={value}"))));
     }
     if args.modifiers.faults == Some(Faults::Swarm) {
         cmd.push_str(" --faults swarm");
@@ -769,11 +785,15 @@ fn print_text(
     say!("\nexpectations:");
     for x in &outcome.expectations {
         // A Check step's expectations say which step, and when; a step's own result names both.
-        let at = match x.step {
-            Some(n) if !x.name.starts_with("step ") => format!("step {n} at {}: ", drainsim_core::time::format_sim_time(x.at_ms)),
-            _ => String::new(),
+        let when = drainsim_core::time::format_sim_time(x.at_ms);
+        let name = match (x.step, x.name.split_once(": ")) {
+            // A step's own result: `step 2 WaitForDrain at +00:01:01.000: succeeds`.
+            (Some(_), Some((head, tail))) if x.name.starts_with("step ") => format!("{head} at {when}: {tail}"),
+            // A Check step's expectation says which step, and when.
+            (Some(n), _) => format!("step {n} at {when}: {}", x.name),
+            (None, _) => x.name.clone(),
         };
-        say!("  {} {at}{}  ({})", if x.passed { "PASS" } else { "FAIL" }, x.name, x.detail);
+        say!("  {} {name}  ({})", paint(if x.passed { "PASS" } else { "FAIL" }, x.passed), x.detail);
     }
     if let Some(v) = &outcome.invariant_violation {
         say!("  FAIL invariant: {v}");
@@ -794,7 +814,7 @@ fn print_text(
     );
     say!("headline: {}", drainsim_scenario::explain::headline(e).0);
     for w in warnings {
-        say!("warning: {w}");
+        say!("{}: {w}", paint("warning", false));
     }
     let failed = outcome.expectations.iter().filter(|x| !x.passed).count();
     if outcome.passed() {
@@ -856,8 +876,11 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
         // A progress bar on a terminal only, drawn to stderr.
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(sweep::shard_len(opts.seeds, opts.shard));
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}") {
-                bar.set_style(style);
+            // The rate as a whole number of seeds per second (indicatif's {per_sec} prints decimals).
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {rate}  eta {eta}") {
+                bar.set_style(style.with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} seeds/s", s.per_sec());
+                }));
             }
             bar
         });
@@ -919,6 +942,14 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour_for(true, None));
+        assert!(!colour_for(false, None));
+        assert!(!colour_for(true, Some("1".into())));
+        assert!(colour_for(true, Some("".into())), "an empty NO_COLOR does not count");
+    }
 
     #[test]
     fn a_trace_longer_than_its_bound_is_cut_at_a_record_and_refused() {

@@ -68,3 +68,18 @@ fn no_rust_debug_text_reaches_the_output() {
         }
     }
 }
+
+#[test]
+fn piped_output_has_no_colour_and_reproduce_commands_are_quoted() {
+    let text = stdout(&["run", "scenarios/demo.ron"]);
+    assert!(!text.contains('\u{1b}'), "no escape codes when stdout is not a terminal");
+    let dir = std::env::temp_dir().join(format!("drainsim-quote-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("my demo.ron");
+    let demo = std::fs::read_to_string("scenarios/demo.ron").unwrap();
+    std::fs::write(&file, demo.replace("ServiceRunningCount(\"web\", Eq(4))", "ServiceRunningCount(\"web\", Eq(5))")).unwrap();
+    let out = stdout(&["run", file.to_str().unwrap(), "--timeline", "none"]);
+    assert!(out.contains(&format!("reproduce with: drainsim run '{}' --seed 42", file.display())), "{out}");
+    // A step's result names no time (a sweep groups it across seeds); the text shows the time.
+    assert!(out.contains("PASS step 2 WaitForDrain at +00:02:54.000: succeeds"), "{out}");
+}
