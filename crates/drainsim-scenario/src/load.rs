@@ -218,6 +218,16 @@ pub fn locate_nth_after(source: &str, anchor: &str, needle: &str, nth: usize) ->
     occurrences(&scanned, needle, start).get(nth).map(|at| position(source, *at))
 }
 
+/// 1-based line and column of the `value` that follows the `nth` `key` after the first `anchor`
+/// (the value of the nth item's field, e.g. the second service's `serviceName`), all outside
+/// comments (see [`occurrences`]).
+pub fn locate_nth_value(source: &str, anchor: &str, key: &str, nth: usize, value: &str) -> Option<(usize, usize)> {
+    let scanned = scan(source);
+    let start = *occurrences(&scanned, anchor, 0).first()?;
+    let key_at = *occurrences(&scanned, key, start).get(nth)?;
+    occurrences(&scanned, value, key_at).first().map(|at| position(source, *at))
+}
+
 /// The names of a group's instances: `web` for a group of one, `web-1` … `web-N` otherwise.
 pub fn group_member_names(name: &str, count: u32) -> Vec<String> {
     if count == 1 {

@@ -107,10 +107,18 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
     for g in s.instances.iter().filter(|g| g.register_at_ms == 0) {
         register_group(&mut engine, loaded, g)?;
     }
-    for svc in &s.services {
-        engine
-            .handle(Request::CreateService(svc.clone()))
-            .map_err(|e| setup_err(&format!("\"{}\"", svc.service_name), "services", e))?;
+    for (n, svc) in s.services.iter().enumerate() {
+        engine.handle(Request::CreateService(svc.clone())).map_err(|e| {
+            // At this service's own `serviceName` (its name may also be a task definition's
+            // family, or an earlier service's name).
+            let name = format!("\"{}\"", svc.service_name);
+            match crate::load::locate_nth_value(&loaded.source, "services:", "serviceName", n, &name) {
+                Some((line, column)) => {
+                    ScenarioError { file: loaded.file.clone(), line, column, message: format!("services: {e}") }
+                }
+                None => setup_err(&format!("\"{}\"", svc.service_name), "services", e),
+            }
+        })?;
     }
     for rt in &s.running_tasks {
         let Some(i) = engine.instance_named(&rt.instance) else {
