@@ -83,3 +83,19 @@ fn piped_output_has_no_colour_and_reproduce_commands_are_quoted() {
     // A step's result names no time (a sweep groups it across seeds); the text shows the time.
     assert!(out.contains("PASS step 2 WaitForDrain at +00:02:54.000: succeeds"), "{out}");
 }
+
+/// The demo's whole text output, as a snapshot (the wall-clock figures of the summary line left out).
+#[test]
+fn the_demo_run_snapshot() {
+    let text = stdout(&["run", "scenarios/demo.ron"]);
+    let stable: Vec<String> = text
+        .lines()
+        .map(|l| match l.find(" in ").filter(|_| l.starts_with("summary:")) {
+            Some(i) => format!("{} in (wall time left out)", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect();
+    insta::assert_snapshot!("run_demo", stable.join("\n"));
+    let check = drainsim(&["check", "scenarios/invalid/misspelled_instance_name.ron"]);
+    insta::assert_snapshot!("check_misspelled_instance_name", String::from_utf8_lossy(&check.stderr));
+}
