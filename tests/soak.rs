@@ -1,0 +1,387 @@
+//! The standing soak: fuzz targets for the inputs drainsim takes, each asserting no panic, no run
+//! past its bound, and errors with a position (docs/reliability.md gives the long-soak command and
+//! its last figures).
+//!
+//! - `scenario_files`: every file under `scenarios/` (valid and invalid), mutated — bytes deleted,
+//!   duplicated or replaced (also by bytes that are not UTF-8), numbers blown up, block comments,
+//!   escape sequences and deep nesting inserted — is read by `load_file` and either refused at a
+//!   `line:column` inside the file or run (its bounds capped) with its invariants checked after
+//!   every event, ending within its event bound.
+//! - `cli_arguments`: random argument lists for the `drainsim` binary (every subcommand and flag,
+//!   valid and absurd values, files that exist and files that do not), each run as a process that
+//!   must exit 0, 1 or 2 (or 130, never here) within its bound, with an error on stderr naming
+//!   where when it exits 2.
+//!
+//! CI runs a bounded number of cases (`SOAK_CASES`, default 200 files and 40 argument lists); a
+//! long soak sets it (`SOAK_CASES=100000 cargo test --release --test soak -- --nocapture`). Each
+//! target prints its figures: inputs tried, panics, hangs, wall time.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use drainsim_scenario::{load_file, run, RunOptions};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
+
+/// The most events a soaked scenario may process (its own `maxEvents` is capped to this).
+const MAX_EVENTS: u64 = 100_000;
+/// How long one `drainsim` process may take before it counts as a hang (a run is bounded by its
+/// events; this is far above what any generated argument list needs).
+const PROCESS_BOUND: Duration = Duration::from_secs(60);
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Cases of a target: `SOAK_CASES` when set, else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("SOAK_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A runner with a fixed seed unless `PROPTEST_RNG_SEED` is set (CI sees the same inputs).
+fn runner(cases: u32) -> TestRunner {
+    let mut config = Config { cases, failure_persistence: None, ..Config::default() };
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        config.rng_seed = RngSeed::Fixed(0x50a6_0018);
+    }
+    TestRunner::new(config)
+}
+
+/// Every `.ron` file under `scenarios/`, sorted.
+fn every_scenario_file() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("readable") {
+            let p = e.expect("an entry").path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "ron") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root().join("scenarios"), &mut out);
+    out.sort();
+    out
+}
+
+/// A fresh directory for one target's files.
+fn temp_dir(target: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("drainsim-soak-{}-{target}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("a temporary directory");
+    d
+}
+
+/// Prints a target's figures.
+fn figures(target: &str, tried: u64, panics: u64, hangs: u64, started: Instant) {
+    eprintln!(
+        "soak {target}: {tried} inputs tried, {panics} panics, {hangs} hangs, {:.1} s wall",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Delete {
+        at: usize,
+        len: usize,
+    },
+    Duplicate {
+        at: usize,
+        len: usize,
+    },
+    Replace {
+        at: usize,
+        byte: u8,
+    },
+    Number {
+        nth: usize,
+        value: &'static str,
+    },
+    Insert {
+        at: usize,
+        text: &'static str,
+    },
+    /// Writes the `nth` letter inside a string literal as a `\u{..}` escape.
+    Escape {
+        nth: usize,
+    },
+    /// Opens `depth` brackets at a place (and closes them at the end of the file).
+    Nest {
+        at: usize,
+        depth: usize,
+    },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        3 => (any::<usize>(), 1usize..60).prop_map(|(at, len)| Mutation::Delete { at, len }),
+        2 => (any::<usize>(), 1usize..60).prop_map(|(at, len)| Mutation::Duplicate { at, len }),
+        3 => (any::<usize>(), prop::sample::select(b"(){}[],:\"0-9aZ \n/*\\#r\xff\xc3\xe9\x00".to_vec()))
+            .prop_map(|(at, byte)| Mutation::Replace { at, byte }),
+        3 => (
+            any::<usize>(),
+            prop::sample::select(vec![
+                "0", "1", "18446744073709551615", "18446744073709551616", "99999999999", "-1", "4294967295",
+                "4294967296", "1125899906842624", "1125899906842625", "1e9", "0.5", "0x10", "100001",
+            ])
+        )
+            .prop_map(|(nth, value)| Mutation::Number { nth, value }),
+        2 => (
+            any::<usize>(),
+            prop::sample::select(vec![
+                "/* a comment */", "/* \"web\" */", "/* /* nested */ */", "// line\n", "/* unclosed", "\"", "r#\"raw\"#",
+                "Some(", "None", ",", "()", "\u{e9}", "\u{1F600}",
+            ])
+        )
+            .prop_map(|(at, text)| Mutation::Insert { at, text }),
+        1 => any::<usize>().prop_map(|nth| Mutation::Escape { nth }),
+        1 => (any::<usize>(), prop_oneof![1usize..50, Just(10_000usize)]).prop_map(|(at, depth)| Mutation::Nest { at, depth }),
+    ]
+}
+
+fn apply(bytes: &[u8], m: &Mutation) -> Vec<u8> {
+    let at = |i: usize| i % bytes.len().max(1);
+    match *m {
+        Mutation::Delete { at: a, len } => {
+            let a = at(a);
+            [&bytes[..a], &bytes[(a + len).min(bytes.len())..]].concat()
+        }
+        Mutation::Duplicate { at: a, len } => {
+            let a = at(a);
+            let b = (a + len).min(bytes.len());
+            [&bytes[..b], &bytes[a..b], &bytes[b..]].concat()
+        }
+        Mutation::Replace { at: a, byte } => {
+            let mut v = bytes.to_vec();
+            if !v.is_empty() {
+                v[at(a)] = byte;
+            }
+            v
+        }
+        Mutation::Number { nth, value } => {
+            let starts: Vec<usize> = (0..bytes.len())
+                .filter(|i| bytes[*i].is_ascii_digit() && (*i == 0 || !bytes[i - 1].is_ascii_alphanumeric()))
+                .collect();
+            let Some(a) = (!starts.is_empty()).then(|| starts[nth % starts.len()]) else { return bytes.to_vec() };
+            let b = (a..bytes.len()).find(|i| !bytes[*i].is_ascii_digit()).unwrap_or(bytes.len());
+            [&bytes[..a], value.as_bytes(), &bytes[b..]].concat()
+        }
+        Mutation::Insert { at: a, text } => {
+            let a = at(a);
+            [&bytes[..a], text.as_bytes(), &bytes[a..]].concat()
+        }
+        Mutation::Escape { nth } => {
+            // Letters inside string literals (a quote before them on their line, an odd count).
+            let mut inside = false;
+            let mut letters = Vec::new();
+            for (i, b) in bytes.iter().enumerate() {
+                match b {
+                    b'"' => inside = !inside,
+                    b'\n' => inside = false,
+                    b if inside && b.is_ascii_alphabetic() => letters.push(i),
+                    _ => {}
+                }
+            }
+            let Some(i) = (!letters.is_empty()).then(|| letters[nth % letters.len()]) else { return bytes.to_vec() };
+            let escape = format!("\\u{{{:x}}}", bytes[i]);
+            [&bytes[..i], escape.as_bytes(), &bytes[i + 1..]].concat()
+        }
+        Mutation::Nest { at: a, depth } => {
+            let a = at(a);
+            [&bytes[..a], "[".repeat(depth).as_bytes(), &bytes[a..], "]".repeat(depth).as_bytes()].concat()
+        }
+    }
+}
+
+/// One mutated file: refused with a position inside it, or run within its bounds. The error
+/// names what went wrong.
+fn soak_file(path: &Path, text: &[u8]) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let lines = text.split(|b| *b == b'\n').count();
+    let positioned = |e: &drainsim_scenario::ScenarioError| {
+        if e.line >= 1 && e.column >= 1 && e.line <= lines && !e.message.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("an error without a position inside the file ({lines} lines): {e}"))
+        }
+    };
+    let mut loaded = match load_file(path) {
+        Err(e) => return positioned(&e),
+        Ok(l) => l,
+    };
+    // Keep runs short: the point is no panic and no run past its bound, not the outcome.
+    loaded.scenario.end_time_ms = Some(loaded.scenario.end_time_ms.unwrap_or(u64::MAX).min(6 * 3_600_000));
+    loaded.scenario.max_events = Some(loaded.scenario.max_events.unwrap_or(u64::MAX).min(MAX_EVENTS));
+    match run(&loaded, &RunOptions { check_invariants_every_event: true, ..Default::default() }) {
+        Err(e) => positioned(&e),
+        Ok(o) if o.engine.events_processed() > MAX_EVENTS => {
+            Err(format!("{} events, past the bound of {MAX_EVENTS}", o.engine.events_processed()))
+        }
+        Ok(o) => match o.invariant_violation {
+            Some(v) => Err(format!("invariant violated: {v}")),
+            None => Ok(()),
+        },
+    }
+}
+
+fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
+    panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+}
+
+#[test]
+fn scenario_files() {
+    let sources: Vec<(PathBuf, Vec<u8>)> =
+        every_scenario_file().into_iter().map(|p| (p.clone(), std::fs::read(&p).expect("readable"))).collect();
+    let dir = temp_dir("files");
+    let n = cases(200);
+    let started = Instant::now();
+    let tried = std::sync::atomic::AtomicU64::new(0);
+    let strategy = (0..sources.len(), prop::collection::vec(mutation(), 1..4));
+    let result = runner(n).run(&strategy, |(source, mutations)| {
+        tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut text = sources[source].1.clone();
+        for m in &mutations {
+            text = apply(&text, m);
+        }
+        let path = dir.join("mutated.ron");
+        let outcome = std::panic::catch_unwind(|| soak_file(&path, &text));
+        let what = match outcome {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e,
+            Err(p) => format!("panic: {}", panic_text(p)),
+        };
+        Err(TestCaseError::fail(format!(
+            "{what}\nfrom {} with {mutations:?}\n--- the input ---\n{}",
+            sources[source].0.display(),
+            String::from_utf8_lossy(&text)
+        )))
+    });
+    let tried = tried.into_inner();
+    match result {
+        Ok(()) => figures("scenario_files", tried, 0, 0, started),
+        Err(TestError::Fail(why, _)) => {
+            let panics = u64::from(why.message().starts_with("panic:"));
+            figures("scenario_files", tried, panics, 0, started);
+            panic!("{why}");
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// One argument of a generated command line: a fixed word, or a value drawn for a flag.
+fn argument_list() -> impl Strategy<Value = Vec<String>> {
+    let files = prop::sample::select(vec![
+        "scenarios/demo.ron",
+        "scenarios/drain/seed-min50-max200.ron",
+        "scenarios/format/faults.ron",
+        "scenarios/regressions/clock-edge-retry.ron",
+        "scenarios/invalid/truncated.ron",
+        "scenarios/invalid/duplicate_name_after_block_comment.ron",
+        "scenarios/no-such-file.ron",
+        "scenarios",
+        "",
+        "-",
+        "\u{e9}.ron",
+    ]);
+    let seeds = prop::sample::select(vec![
+        "0..3",
+        "5..6",
+        "0..0",
+        "3..1",
+        "0..10000001",
+        "0..=3",
+        "a..b",
+        "18446744073709551614..18446744073709551615",
+        "0",
+        "..",
+        "-1..2",
+    ]);
+    let numbers = prop::sample::select(vec!["0", "1", "2", "256", "257", "65535", "-1", "18446744073709551616", "x", ""]);
+    let shards = prop::sample::select(vec!["1/2", "2/2", "3/2", "0/1", "1/0", "4/4", "1/10000001", "1", "a/b"]);
+    let word = prop_oneof![
+        3 => files.prop_map(str::to_string),
+        2 => seeds.prop_map(|s| format!("--seeds={s}")),
+        2 => numbers.clone().prop_map(|n| format!("--jobs={n}")),
+        2 => numbers.clone().prop_map(|n| format!("--seed={n}")),
+        1 => shards.prop_map(|s| format!("--shard={s}")),
+        1 => prop::sample::select(vec!["--json", "--merge", "--faults=swarm", "--faults=none", "--timeline=none", "--timeline=full",
+            "--account-default=awsvpcTrunking=enabled", "--account-default=x", "--account-default==", "--help", "-V", "--bogus",
+            "--trace=TRACE", "--trace=/nonexistent-dir/t.txt", "instance", "task", "attachment", "service"])
+            .prop_map(str::to_string),
+    ];
+    let command = prop::sample::select(vec!["run", "check", "sweep", "graph", "help", "bogus", ""]);
+    (command, prop::collection::vec(word, 0..6)).prop_map(|(c, mut words)| {
+        if !c.is_empty() {
+            words.insert(0, c.to_string());
+        }
+        words
+    })
+}
+
+/// Runs `drainsim` with the arguments; the exit code, stderr, and whether it ran past its bound.
+fn run_binary(args: &[String], trace: &Path) -> (Option<i32>, String, bool) {
+    let args: Vec<String> = args.iter().map(|a| a.replace("TRACE", &trace.display().to_string())).collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(&args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            return (status.code(), reader.join().unwrap_or_default(), false);
+        }
+        if started.elapsed() > PROCESS_BOUND {
+            let _ = child.kill();
+            let _ = child.wait();
+            return (None, reader.join().unwrap_or_default(), true);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn cli_arguments() {
+    let dir = temp_dir("cli");
+    let trace = dir.join("trace.txt");
+    let n = cases(40);
+    let started = Instant::now();
+    let tried = std::sync::atomic::AtomicU64::new(0);
+    let hangs = std::sync::atomic::AtomicU64::new(0);
+    let panics = std::sync::atomic::AtomicU64::new(0);
+    let result = runner(n).run(&argument_list(), |args| {
+        tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (code, stderr, hung) = run_binary(&args, &trace);
+        if hung {
+            hangs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Err(TestCaseError::fail(format!("drainsim {args:?} ran past {PROCESS_BOUND:?}")));
+        }
+        if stderr.contains("panicked") {
+            panics.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Err(TestCaseError::fail(format!("drainsim {args:?} panicked:\n{stderr}")));
+        }
+        prop_assert!(matches!(code, Some(0..=2)), "drainsim {:?} exited {:?}:\n{}", args, code, stderr);
+        if code == Some(2) {
+            prop_assert!(stderr.starts_with("error"), "drainsim {:?} exited 2 without an error:\n{}", args, stderr);
+            prop_assert!(!stderr.contains("Error {") && !stderr.contains("Some("), "Rust Debug text:\n{}", stderr);
+        }
+        Ok(())
+    });
+    figures("cli_arguments", tried.into_inner(), panics.into_inner(), hangs.into_inner(), started);
+    match result {
+        Ok(()) => {}
+        Err(e) => panic!("{e}"),
+    }
+}
