@@ -11,8 +11,11 @@
 //!   valid and absurd values, files that exist and files that do not), each run as a process that
 //!   must exit 0, 1 or 2 (or 130, never here) within its bound, with an error on stderr naming
 //!   where when it exits 2.
+//! - `sweep_json`: the JSON `sweep --merge` reads, mutated: refused with a message naming the input,
+//!   or merged — never a panic. (It is the only JSON drainsim reads; there is no query language.)
 //!
-//! CI runs a bounded number of cases (`SOAK_CASES`, default 200 files and 40 argument lists); a
+//! CI runs a bounded number of cases (`SOAK_CASES`, default 200 files, 40 argument lists and 200
+//! JSON pairs); a
 //! long soak sets it (`SOAK_CASES=100000 cargo test --release --test soak -- --nocapture`). Each
 //! target prints its figures: inputs tried, panics, hangs, wall time.
 
@@ -375,13 +378,86 @@ fn cli_arguments() {
         prop_assert!(matches!(code, Some(0..=2)), "drainsim {:?} exited {:?}:\n{}", args, code, stderr);
         if code == Some(2) {
             prop_assert!(stderr.starts_with("error"), "drainsim {:?} exited 2 without an error:\n{}", args, stderr);
-            prop_assert!(!stderr.contains("Error {") && !stderr.contains("Some("), "Rust Debug text:\n{}", stderr);
+            prop_assert!(
+                !["Error {", "Some(\"", "Shard {", "SeedRange {"].iter().any(|d| stderr.contains(d)),
+                "Rust Debug text:\n{}",
+                stderr
+            );
         }
         Ok(())
     });
     figures("cli_arguments", tried.into_inner(), panics.into_inner(), hangs.into_inner(), started);
     match result {
         Ok(()) => {}
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The one JSON drainsim reads: `sweep --merge` inputs. Two real shard results, each mutated, are
+/// read by `parse_report` and, when both are accepted, merged: refused with a message naming the
+/// input (and no Rust Debug text), or merged — never a panic.
+#[test]
+fn sweep_json() {
+    use drainsim_scenario::sweep::{self, SweepOptions};
+    let loaded = load_file(&root().join("scenarios/drain/seed-min50-max200.ron")).expect("loads");
+    let shard = |index| {
+        let opts = SweepOptions {
+            file: "scenarios/drain/seed-min50-max200.ron".into(),
+            seeds: sweep::SeedRange { start: 0, end: 6 },
+            shard: Some(sweep::Shard { index, count: 2 }),
+            jobs: Some(1),
+            swarm_faults: true,
+            ..Default::default()
+        };
+        let run = sweep::sweep(&loaded, &opts, &|| {}, &std::sync::atomic::AtomicBool::new(false)).expect("sweeps");
+        sweep::render_json(&run.report).expect("renders").into_bytes()
+    };
+    let shards = [shard(1), shard(2)];
+    let n = cases(200);
+    let started = Instant::now();
+    let tried = std::sync::atomic::AtomicU64::new(0);
+    let strategy = (prop::collection::vec(mutation(), 0..3), prop::collection::vec(mutation(), 0..3));
+    let result = runner(n).run(&strategy, |(first, second)| {
+        tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let texts: Vec<String> = [first, second]
+            .iter()
+            .zip(&shards)
+            .map(|(ms, s)| String::from_utf8_lossy(&ms.iter().fold(s.clone(), |t, m| apply(&t, m))).into_owned())
+            .collect();
+        let outcome = std::panic::catch_unwind(|| {
+            let parsed: Vec<Result<_, String>> =
+                texts.iter().enumerate().map(|(k, t)| sweep::parse_report(&format!("shard{k}.json"), t)).collect();
+            for (k, p) in parsed.iter().enumerate() {
+                if let Err(e) = p {
+                    if !e.starts_with(&format!("shard{k}.json: ")) {
+                        return Err(format!("the error does not name its input: {e}"));
+                    }
+                }
+            }
+            let inputs: Vec<(String, _)> =
+                parsed.into_iter().enumerate().filter_map(|(k, p)| p.ok().map(|r| (format!("shard{k}.json"), r))).collect();
+            match sweep::merge(&inputs) {
+                // What Debug prints of an Option<String> or a struct, never a message's own words.
+                Err(e) if ["Some(\"", "Shard {", "SeedRange {", "[\""].iter().any(|d| e.contains(d)) => {
+                    Err(format!("Rust Debug text: {e}"))
+                }
+                _ => Ok(()),
+            }
+        });
+        let what = match outcome {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e,
+            Err(p) => format!("panic: {}", panic_text(p)),
+        };
+        Err(TestCaseError::fail(format!("{what}\n--- the inputs ---\n{}\n---\n{}", texts[0], texts[1])))
+    });
+    let tried = tried.into_inner();
+    match result {
+        Ok(()) => figures("sweep_json", tried, 0, 0, started),
+        Err(TestError::Fail(why, _)) => {
+            figures("sweep_json", tried, u64::from(why.message().starts_with("panic:")), 0, started);
+            panic!("{why}");
+        }
         Err(e) => panic!("{e}"),
     }
 }

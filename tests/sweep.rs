@@ -265,3 +265,27 @@ fn ctrl_c_stops_a_sweep_and_prints_what_finished_as_partial() {
 fn json_value(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
+
+/// An edited result whose counts would overflow when added is refused by --merge, not summed (it
+/// panicked in a debug build and wrapped in a release build).
+#[test]
+fn merge_refuses_counts_that_cannot_be_right() {
+    let loaded = drainsim_scenario::load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED_SCENARIO)).expect("loads");
+    let opts = SweepOptions { file: SEED_SCENARIO.into(), seeds: sweep::SeedRange { start: 0, end: 4 }, ..Default::default() };
+    let report = sweep::sweep(&loaded, &opts, &|| {}, &AtomicBool::new(false)).expect("sweeps").report;
+    let text = sweep::render_json(&report).unwrap();
+    assert!(sweep::parse_report("ok.json", &text).is_ok());
+    let mut huge = report.clone();
+    huge.distribution.all_drains_completed_at_ms.histogram = vec![(1, u64::MAX), (2, u64::MAX)];
+    let err = sweep::parse_report("huge.json", &sweep::render_json(&huge).unwrap()).expect_err("refused");
+    assert!(err.starts_with("huge.json: the drain histogram counts 18446744073709551615 runs, more than the 4"), "{err}");
+    let mut wide = report.clone();
+    wide.seeds = sweep::SeedRange { start: 0, end: u64::MAX };
+    let err = sweep::parse_report("wide.json", &sweep::render_json(&wide).unwrap()).expect_err("refused");
+    assert!(err.contains("more than 10000000 seeds"), "{err}");
+    let mut failures = report;
+    failures.distribution.services[0].placement_failures =
+        vec![sweep::ReasonCount { reason: "RESOURCE:CPU".into(), count: u64::MAX }];
+    let err = sweep::parse_report("pf.json", &sweep::render_json(&failures).unwrap()).expect_err("refused");
+    assert!(err.contains("placement failures for RESOURCE:CPU"), "{err}");
+}

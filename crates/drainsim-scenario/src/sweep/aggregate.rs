@@ -4,7 +4,6 @@
 //! split into shards changes the result; [`merge`] folds the reports of shards with it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use super::result::*;
 use super::seeds::{SeedRange, Shard};
@@ -266,23 +265,26 @@ pub fn merge(inputs: &[(String, SweepReport)]) -> Result<SweepReport, String> {
         return Err("--merge needs at least one sweep JSON file".into());
     };
     for (name, r) in &inputs[1..] {
-        let differ = |what: &str, a: &dyn fmt::Debug, b: &dyn fmt::Debug| {
-            Err(format!("{first_name} and {name} are sweeps of different runs: {what} {a:?} vs {b:?}"))
+        let differ = |what: &str, a: String, b: String| {
+            Err(format!("{first_name} and {name} are sweeps of different runs: {what} {a} vs {b}"))
         };
+        let quoted = |s: &str| format!("'{s}'");
+        let defaults = |d: &[String]| if d.is_empty() { "none".to_string() } else { d.join(", ") };
+        let faults = |f: &Option<String>| f.as_deref().map_or("none".to_string(), quoted);
         if r.scenario != first.scenario {
-            return differ("scenario", &first.scenario, &r.scenario);
+            return differ("scenario", quoted(&first.scenario), quoted(&r.scenario));
         }
         if r.file != first.file {
-            return differ("file", &first.file, &r.file);
+            return differ("file", quoted(&first.file), quoted(&r.file));
         }
         if r.scenario_digest != first.scenario_digest {
-            return differ("scenarioDigest (the scenario file's text)", &first.scenario_digest, &r.scenario_digest);
+            return differ("scenarioDigest (the scenario file's text)", first.scenario_digest.clone(), r.scenario_digest.clone());
         }
         if r.account_defaults != first.account_defaults {
-            return differ("accountDefaults", &first.account_defaults, &r.account_defaults);
+            return differ("accountDefaults", defaults(&first.account_defaults), defaults(&r.account_defaults));
         }
         if r.faults != first.faults {
-            return differ("faults", &first.faults, &r.faults);
+            return differ("faults", faults(&first.faults), faults(&r.faults));
         }
     }
     // Each range must be covered by one unsharded sweep or by every shard of one count.

@@ -5,7 +5,7 @@ use drainsim_core::time::format_sim_time;
 
 use super::result::SweepReport;
 use super::result::SWEEP_VERSION;
-use super::seeds::{in_shard, shard_len};
+use super::seeds::{in_shard, shard_len, MAX_SEEDS};
 
 /// How many failing seeds the text output lists (the JSON lists every one).
 pub const TEXT_FAILURES_LISTED: usize = 20;
@@ -24,6 +24,9 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     }
     if r.seeds.is_empty() {
         return Err(format!("{name}: seeds {} is empty", r.seeds));
+    }
+    if r.seeds.len() > MAX_SEEDS {
+        return Err(format!("{name}: seeds {} hold more than {MAX_SEEDS} seeds, the most one sweep runs", r.seeds));
     }
     if let Some(s) = r.shard {
         if s.index == 0 || s.count == 0 || s.index > s.count {
@@ -53,12 +56,65 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     if r.failures.windows(2).any(|w| w[0].seed >= w[1].seed) {
         return Err(format!("{name}: failures are not sorted by distinct seeds"));
     }
+    check_counts(name, &r)?;
     let d = &r.distribution.all_drains_completed_at_ms;
     let completed: u64 = d.histogram.iter().map(|(_, c)| c).sum();
     if completed != d.completed_runs || completed + d.incomplete_runs + d.no_drain_runs != r.runs {
         return Err(format!("{name}: the drain distribution does not add up to {} runs", r.runs));
     }
     Ok(r)
+}
+
+/// The most placement failures one result may count for a reason: 2^53, the largest integer a
+/// JSON number holds exactly (so merging any plausible number of results cannot overflow).
+pub const MAX_PLACEMENT_FAILURE_COUNT: u64 = 1 << 53;
+
+/// Every count of runs in a result is at most its `runs` (which is at most [`MAX_SEEDS`]), so the
+/// sums `parse_report` and `merge` make cannot overflow; a placement failure count is at most
+/// [`MAX_PLACEMENT_FAILURE_COUNT`]. An edited or corrupt file is refused.
+fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
+    let runs = r.runs;
+    let at_most_runs = |what: &str, c: u64| {
+        if c > runs {
+            Err(format!("{name}: {what} counts {c} runs, more than the {runs} it made (an edited file?)"))
+        } else {
+            Ok(())
+        }
+    };
+    let d = &r.distribution.all_drains_completed_at_ms;
+    for (what, c) in
+        [("completedRuns", d.completed_runs), ("incompleteRuns", d.incomplete_runs), ("noDrainRuns", d.no_drain_runs)]
+    {
+        at_most_runs(what, c)?;
+    }
+    d.histogram.iter().try_for_each(|(_, c)| at_most_runs("the drain histogram", *c))?;
+    r.expectation_failures.iter().try_for_each(|e| at_most_runs("expectationFailures", e.count))?;
+    for sv in &r.distribution.services {
+        let m = &sv.min_healthy_observed;
+        at_most_runs("observedRuns", m.observed_runs)?;
+        at_most_runs("unobservedRuns", m.unobserved_runs)?;
+        at_most_runs("runsWithPlacementFailures", sv.runs_with_placement_failures)?;
+        m.histogram.iter().try_for_each(|(_, c)| at_most_runs("the minHealthyObserved histogram", *c))?;
+        if let Some(c) = sv.placement_failures.iter().find(|c| c.count > MAX_PLACEMENT_FAILURE_COUNT) {
+            return Err(format!(
+                "{name}: {} placement failures for {} is more than {MAX_PLACEMENT_FAILURE_COUNT} (an edited file?)",
+                c.count, c.reason
+            ));
+        }
+    }
+    // Sums of at most `runs` each: checked, so a histogram of many entries cannot wrap.
+    let sums = [
+        d.histogram.iter().try_fold(0u64, |a, (_, c)| a.checked_add(*c)),
+        r.distribution
+            .services
+            .iter()
+            .flat_map(|sv| sv.min_healthy_observed.histogram.iter())
+            .try_fold(0u64, |a, (_, c)| a.checked_add(*c)),
+    ];
+    if sums.iter().any(Option::is_none) {
+        return Err(format!("{name}: its counts do not add up to {runs} runs (an edited file?)"));
+    }
+    Ok(())
 }
 
 /// The text summary of a sweep: the distribution as a short table, then the failing seeds'
