@@ -9,13 +9,18 @@
 //!   every event, ending within its event bound.
 //! - `cli_arguments`: random argument lists for the `drainsim` binary (every subcommand and flag,
 //!   valid and absurd values, files that exist and files that do not), each run as a process that
-//!   must exit 0, 1 or 2 (or 130, never here) within its bound, with an error on stderr naming
-//!   where when it exits 2.
+//!   must exit 0, 1 or 2 within its bound, with an error on stderr (and no Rust Debug text) when it
+//!   exits 2.
 //! - `sweep_json`: the JSON `sweep --merge` reads, mutated: refused with a message naming the input,
-//!   or merged — never a panic. (It is the only JSON drainsim reads; there is no query language.)
+//!   or merged — never a panic.
+//! - `query_strings`: cluster query language expressions, parsed (refused at a column inside the
+//!   text, or parsed back from their canonical text to the same expression) and used as a
+//!   ListContainerInstances filter.
+//! - `import_json`: the AWS CLI output `drainsim import` reads, mutated as JSON values and as text:
+//!   refused naming a file and a JSON path, or written as a scenario that loads and sets up.
 //!
-//! CI runs a bounded number of cases (`SOAK_CASES`, default 200 files, 40 argument lists and 200
-//! JSON pairs); a
+//! CI runs a bounded number of cases (`SOAK_CASES`; by default 200 files, 40 argument lists, 200
+//! JSON pairs, 400 queries and 200 imports, a few seconds); a
 //! long soak sets it (`SOAK_CASES=100000 cargo test --release --test soak -- --nocapture`). Each
 //! target prints its figures: inputs tried, panics, hangs, wall time.
 
@@ -285,6 +290,8 @@ fn argument_list() -> impl Strategy<Value = Vec<String>> {
         "scenarios/invalid/duplicate_name_after_block_comment.ron",
         "scenarios/no-such-file.ron",
         "scenarios",
+        "tests/data/aws/three-zones",
+        "tests/data/aws/three-zones/describe-tasks.json",
         "",
         "-",
         "\u{e9}.ron",
@@ -312,10 +319,13 @@ fn argument_list() -> impl Strategy<Value = Vec<String>> {
         1 => shards.prop_map(|s| format!("--shard={s}")),
         1 => prop::sample::select(vec!["--json", "--merge", "--faults=swarm", "--faults=none", "--timeline=none", "--timeline=full",
             "--account-default=awsvpcTrunking=enabled", "--account-default=x", "--account-default==", "--help", "-V", "--bogus",
-            "--trace=TRACE", "--trace=/nonexistent-dir/t.txt", "instance", "task", "attachment", "service"])
+            "--trace=TRACE", "--trace=/nonexistent-dir/t.txt", "instance", "task", "attachment", "service",
+            "--set=web.deploymentConfiguration.maximumPercent=150", "--set=timings.jitterPercent=101", "--set=x", "--set==",
+            "--drain=i-0a1c2e3f405a6b701", "--drain=attribute:ecs.availability-zone == us-east-1a", "--drain=not (", "--wave=0",
+            "--wave=5", "--wave=1001", "-o", "--output=OUT"])
             .prop_map(str::to_string),
     ];
-    let command = prop::sample::select(vec!["run", "check", "sweep", "graph", "help", "bogus", ""]);
+    let command = prop::sample::select(vec!["run", "check", "sweep", "compare", "import", "graph", "help", "bogus", ""]);
     (command, prop::collection::vec(word, 0..6)).prop_map(|(c, mut words)| {
         if !c.is_empty() {
             words.insert(0, c.to_string());
@@ -326,7 +336,11 @@ fn argument_list() -> impl Strategy<Value = Vec<String>> {
 
 /// Runs `drainsim` with the arguments; the exit code, stderr, and whether it ran past its bound.
 fn run_binary(args: &[String], trace: &Path) -> (Option<i32>, String, bool) {
-    let args: Vec<String> = args.iter().map(|a| a.replace("TRACE", &trace.display().to_string())).collect();
+    let out = trace.with_file_name("out.ron");
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.replace("TRACE", &trace.display().to_string()).replace("OUT", &out.display().to_string()))
+        .collect();
     let mut child = Command::new(env!("CARGO_BIN_EXE_drainsim"))
         .args(&args)
         .current_dir(root())
@@ -456,6 +470,273 @@ fn sweep_json() {
         Ok(()) => figures("sweep_json", tried, 0, 0, started),
         Err(TestError::Fail(why, _)) => {
             figures("sweep_json", tried, u64::from(why.message().starts_with("panic:")), 0, started);
+            panic!("{why}");
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// A cluster query language expression: grammar pieces (subjects, operators, values, connectors,
+/// brackets) and garbage, sometimes repeated past the length and nesting bounds.
+fn query_text() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "attribute:ecs.instance-type",
+        "attribute:ecs.availability-zone",
+        "attribute:stack",
+        "attribute:",
+        "ec2InstanceId",
+        "agentConnected",
+        "agentVersion",
+        "registeredAt",
+        "runningTasksCount",
+        "task:group",
+        "memberOf(",
+        "==",
+        "!=",
+        ">",
+        ">=",
+        "<",
+        "<=",
+        "exists",
+        "!exists",
+        "not_exists",
+        "in",
+        "!in",
+        "not_in",
+        "=~",
+        "!~",
+        "matches",
+        "not_matches",
+        "and",
+        "or",
+        "not",
+        "&&",
+        "||",
+        "!",
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        "t2.micro",
+        "t2.*",
+        "'quoted value'",
+        "\"dq\"",
+        "'",
+        "\"",
+        "true",
+        "false",
+        "1.29.0",
+        "v1.2",
+        "2019-06-06",
+        "2019-06-06T12:00:00Z",
+        "-1",
+        "18446744073709551616",
+        "0",
+        "us-east-1a",
+        "i-0123456789abcdef0",
+        "service:web",
+        "family:app",
+        "*",
+        "\\",
+        "\u{e9}",
+        "\u{1F600}",
+        "\0",
+        " ",
+        "  ",
+    ]);
+    prop_oneof![
+        9 => prop::collection::vec(piece, 0..14).prop_map(|p| p.join(" ")),
+        1 => (prop::sample::select(vec!["(", "not ", "!", "a", "attribute:x == y and "]), 60usize..1200)
+            .prop_map(|(p, n)| p.repeat(n)),
+        1 => ".{0,40}",
+    ]
+}
+
+/// An engine with a few instances to evaluate queries against (ListContainerInstances' filter).
+fn query_engine() -> drainsim_core::Engine {
+    use drainsim_core::api::*;
+    let mut e = drainsim_core::Engine::new(drainsim_core::EngineConfig::default());
+    e.create_cluster("prod").expect("a valid name");
+    for (n, (ty, az)) in [("t2.micro", "us-east-1a"), ("c5.large", "us-east-1b"), ("m5.large", "us-east-1c")].iter().enumerate() {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+            attributes: vec![Attribute {
+                name: "stack".into(),
+                value: Some(format!("s{n}")),
+                target_type: None,
+                target_id: None,
+            }],
+            instance_identity: InstanceIdentity {
+                name: format!("i{n}"),
+                instance_type: (*ty).into(),
+                availability_zone: (*az).into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
+    }
+    e
+}
+
+/// Query strings: `Query::parse` refuses with a column inside the text (or just after it), or
+/// accepts an expression whose canonical text parses back to it; ListContainerInstances with it as
+/// its filter answers or refuses with an ECS error — never a panic.
+#[test]
+fn query_strings() {
+    use drainsim_core::query::Query;
+    let engine = query_engine();
+    let n = cases(400);
+    let started = Instant::now();
+    let tried = std::sync::atomic::AtomicU64::new(0);
+    let result = runner(n).run(&query_text(), |text| {
+        tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let outcome = std::panic::catch_unwind(|| -> Result<(), String> {
+            match Query::parse(&text) {
+                Err(e) => {
+                    let chars = text.chars().count();
+                    if e.column() < 1 || e.column() > chars + 1 {
+                        return Err(format!("column {} outside the {chars} characters: {e}", e.column()));
+                    }
+                }
+                Ok(q) => {
+                    let canonical = q.to_string();
+                    match Query::parse(&canonical) {
+                        Ok(again) if again == q => {}
+                        other => return Err(format!("the canonical text {canonical:?} does not parse back: {other:?}")),
+                    }
+                }
+            }
+            let mut e = engine.clone();
+            let _ = e.handle(drainsim_core::api::Request::ListContainerInstances(
+                drainsim_core::api::ListContainerInstancesRequest {
+                    cluster: Some("prod".into()),
+                    filter: Some(text.clone()),
+                    ..Default::default()
+                },
+            ));
+            Ok(())
+        });
+        let what = match outcome {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e,
+            Err(p) => format!("panic: {}", panic_text(p)),
+        };
+        Err(TestCaseError::fail(format!("{what}\nthe query: {text:?}")))
+    });
+    let tried = tried.into_inner();
+    match result {
+        Ok(()) => figures("query_strings", tried, 0, 0, started),
+        Err(TestError::Fail(why, _)) => {
+            figures("query_strings", tried, u64::from(why.message().starts_with("panic:")), 0, started);
+            panic!("{why}");
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// One change somewhere in a JSON value: a field removed, nulled or given another type, an array
+/// item replaced, a number blown up, a string lengthened.
+fn mutate_json(v: &mut serde_json::Value, choice: &mut impl Iterator<Item = u32>) {
+    use serde_json::{json, Value};
+    let pick = choice.next().unwrap_or(0);
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            let key = keys[pick as usize % keys.len()].clone();
+            match choice.next().unwrap_or(0) % 5 {
+                0 => {
+                    map.remove(&key);
+                }
+                1 => {
+                    map.insert(key, Value::Null);
+                }
+                2 => {
+                    map.insert(key, json!([1, "x", {"y": -1}]));
+                }
+                3 => {
+                    map.insert(key, json!(18_446_744_073_709_551_615_u64));
+                }
+                _ => mutate_json(map.get_mut(&key).expect("a key"), choice),
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            let n = pick as usize % items.len();
+            match choice.next().unwrap_or(0) % 4 {
+                0 => items[n] = Value::String("garbage".into()),
+                1 => {
+                    let copy = items[n].clone();
+                    items.push(copy);
+                }
+                _ => mutate_json(&mut items[n], choice),
+            }
+        }
+        Value::Number(_) => *v = [json!(-9_999_999_999_i64), json!(1e300), json!(0), json!(u64::MAX)][pick as usize % 4].clone(),
+        Value::String(s) => s.push_str(["\u{0}:", "'", "é", "-1", " "][pick as usize % 5]),
+        _ => *v = Value::Bool(true),
+    }
+}
+
+/// The JSON `drainsim import` reads (AWS CLI output, the fixture `tests/data/aws/three-zones/`),
+/// mutated as JSON values or as text, with and without a drain plan: the import fails naming a file
+/// and a JSON path, or writes a scenario that loads (or is refused with a position) and whose setup
+/// runs or is refused — never a panic.
+#[test]
+fn import_json() {
+    use drainsim_scenario::import::{import, read_inputs, DrainSelection, ImportOptions};
+    let inputs = read_inputs(&[root().join("tests/data/aws/three-zones")]).expect("the fixture reads");
+    let drains = ["", "i-0a1c2e3f405a6b701", "attribute:ecs.availability-zone == us-east-1a", "not (", "i-0nothere"];
+    let n = cases(200);
+    let started = Instant::now();
+    let tried = std::sync::atomic::AtomicU64::new(0);
+    let strategy = (
+        0..inputs.len(),
+        prop::collection::vec(0u32..1000, 1..14),
+        prop::collection::vec(mutation(), 0..2),
+        0..drains.len(),
+        prop_oneof![Just(10u32), Just(1), Just(0), Just(1001)],
+    );
+    let result = runner(n).run(&strategy, |(file, path, text_mutations, drain, wave)| {
+        tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut inputs = inputs.clone();
+        let mut v: serde_json::Value = serde_json::from_str(&inputs[file].1).expect("the fixture is JSON");
+        mutate_json(&mut v, &mut path.iter().copied());
+        let bytes = text_mutations.iter().fold(v.to_string().into_bytes(), |t, m| apply(&t, m));
+        inputs[file].1 = String::from_utf8_lossy(&bytes).into_owned();
+        let opts = ImportOptions { drain: DrainSelection::parse(drains[drain]), wave_size: wave, ..Default::default() };
+        let outcome = std::panic::catch_unwind(|| -> Result<(), String> {
+            match import(&inputs, &opts) {
+                Err(e) if e.file.is_empty() || !e.path.starts_with('$') => {
+                    Err(format!("an error without a file and a path: {e}"))
+                }
+                Err(_) => Ok(()),
+                Ok(imported) => {
+                    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+                    match drainsim_scenario::load_str("cluster.ron", &text) {
+                        Ok(loaded) => {
+                            let _ = drainsim_scenario::runner::check_setup(&loaded);
+                            Ok(())
+                        }
+                        Err(e) if e.line >= 1 && e.column >= 1 => Ok(()),
+                        Err(e) => Err(format!("the written scenario is refused without a position: {e}")),
+                    }
+                }
+            }
+        });
+        let what = match outcome {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e,
+            Err(p) => format!("panic: {}", panic_text(p)),
+        };
+        Err(TestCaseError::fail(format!("{what}\nfile {} mutated at {path:?} and {text_mutations:?}", inputs[file].0)))
+    });
+    let tried = tried.into_inner();
+    match result {
+        Ok(()) => figures("import_json", tried, 0, 0, started),
+        Err(TestError::Fail(why, _)) => {
+            figures("import_json", tried, u64::from(why.message().starts_with("panic:")), 0, started);
             panic!("{why}");
         }
         Err(e) => panic!("{e}"),
