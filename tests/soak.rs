@@ -322,10 +322,11 @@ fn argument_list() -> impl Strategy<Value = Vec<String>> {
             "--trace=TRACE", "--trace=/nonexistent-dir/t.txt", "instance", "task", "attachment", "service",
             "--set=web.deploymentConfiguration.maximumPercent=150", "--set=timings.jitterPercent=101", "--set=x", "--set==",
             "--drain=i-0a1c2e3f405a6b701", "--drain=attribute:ecs.availability-zone == us-east-1a", "--drain=not (", "--wave=0",
-            "--wave=5", "--wave=1001", "-o", "--output=OUT"])
+            "--wave=5", "--wave=1001", "-o", "--output=OUT", "--svg=SVG", "--svg=/nonexistent-dir/run.svg"])
             .prop_map(str::to_string),
     ];
-    let command = prop::sample::select(vec!["run", "check", "sweep", "compare", "import", "graph", "help", "bogus", ""]);
+    let command =
+        prop::sample::select(vec!["run", "check", "sweep", "compare", "import", "explain", "graph", "help", "bogus", ""]);
     (command, prop::collection::vec(word, 0..6)).prop_map(|(c, mut words)| {
         if !c.is_empty() {
             words.insert(0, c.to_string());
@@ -339,7 +340,11 @@ fn run_binary(args: &[String], trace: &Path) -> (Option<i32>, String, bool) {
     let out = trace.with_file_name("out.ron");
     let args: Vec<String> = args
         .iter()
-        .map(|a| a.replace("TRACE", &trace.display().to_string()).replace("OUT", &out.display().to_string()))
+        .map(|a| {
+            a.replace("TRACE", &trace.display().to_string())
+                .replace("OUT", &out.display().to_string())
+                .replace("SVG", &trace.with_file_name("run.svg").display().to_string())
+        })
         .collect();
     let mut child = Command::new(env!("CARGO_BIN_EXE_drainsim"))
         .args(&args)
