@@ -89,6 +89,15 @@ impl Engine {
     pub(crate) fn queue_at_agent(&mut self, task: TaskId) {
         let instance = self.tasks[task.index()].instance;
         self.tasks.set_agent_queued(task, true);
+        // The common case, without building the agent's view: nothing queued before it and no stop
+        // in progress on the instance. Then every earlier stop has finished (what an agent before
+        // 1.73.0 waits for), and what the agent holds is at most what placement counts (a task
+        // placement counts but the agent does not is one it has not admitted yet), so the room
+        // placement found is room the agent has too.
+        if self.instances.agent_queue(instance).next().is_none() && !self.instances.has_stops_in_progress(instance) {
+            self.tasks.set_agent_admitted(task, true);
+            return;
+        }
         self.instances.enqueue_for_agent(instance, task);
         self.admit_queued_tasks(instance);
     }

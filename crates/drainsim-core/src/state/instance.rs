@@ -578,6 +578,11 @@ impl Instances {
         }
     }
 
+    /// Whether the agent of the instance was told to stop a task whose containers still run.
+    pub(crate) fn has_stops_in_progress(&self, id: Id) -> bool {
+        self.stops_in_progress.range((id, 0, TaskId(0))..=(id, u64::MAX, TaskId(u32::MAX))).next().is_some()
+    }
+
     /// Whether every stop the instance's agent was told of before sequence number `barrier` has
     /// finished (what an agent before 1.73.0 waits for).
     pub(crate) fn stops_before_finished(&self, id: Id, barrier: u64) -> bool {
