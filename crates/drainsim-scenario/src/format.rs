@@ -313,10 +313,13 @@ pub enum Action {
     RunUntilQuiet,
     /// Checks expectations at this moment.
     Check(Vec<Expectation>),
+    /// Drains, waits for and deregisters the selected instances wave by wave: each wave's drains
+    /// complete (and its instances are deregistered) before the next wave starts.
+    RolloutInstances(RolloutPlan),
 }
 
 /// The names of the plan steps, in the order of [`Action`]'s variants.
-pub const PLAN_STEPS: [&str; 8] = [
+pub const PLAN_STEPS: [&str; 9] = [
     "DrainInstances",
     "ActivateInstances",
     "WaitForDrain",
@@ -325,6 +328,7 @@ pub const PLAN_STEPS: [&str; 8] = [
     "Advance",
     "RunUntilQuiet",
     "Check",
+    "RolloutInstances",
 ];
 
 impl Action {
@@ -341,6 +345,7 @@ impl Action {
             Action::Advance => PLAN_STEPS[5],
             Action::RunUntilQuiet => PLAN_STEPS[6],
             Action::Check(_) => PLAN_STEPS[7],
+            Action::RolloutInstances(_) => PLAN_STEPS[8],
         }
     }
 
@@ -366,6 +371,7 @@ impl Serialize for Action {
             Action::StopTasksOn(p) => s.serialize_newtype_variant("Action", index(name), name, p),
             Action::Advance | Action::RunUntilQuiet => s.serialize_unit_variant("Action", index(name), name),
             Action::Check(list) => s.serialize_newtype_variant("Action", index(name), name, list),
+            Action::RolloutInstances(p) => s.serialize_newtype_variant("Action", index(name), name, p),
         }
     }
 }
@@ -503,6 +509,7 @@ mod action_serde {
                     Action::RunUntilQuiet
                 }
                 Some(7) => Action::Check(v.newtype_variant()?),
+                Some(8) => Action::RolloutInstances(v.newtype_variant()?),
                 _ => Action::Ecs(api::Request::deserialize(Replay { name, access: v })?),
             })
         }
@@ -551,6 +558,58 @@ pub struct WaitSpec {
     /// How long to wait at most (the step then times out).
     #[serde(deserialize_with = "bounded_time")]
     pub timeout_ms: u64,
+}
+
+/// The most instances one `RolloutInstances` wave may be given with `waveSize` (the scenario's
+/// instance bound).
+pub const MAX_WAVE_SIZE: u32 = MAX_INSTANCES as u32;
+
+/// A rollout: the selected instances drained, waited for and deregistered in waves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RolloutPlan {
+    /// The instances' cluster (default: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Instance names or group names; or give `filter`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<String>,
+    /// Instead of `instances`: the instances this cluster query language expression selects when
+    /// the step starts (ListContainerInstances' `filter`); evaluated once, so the waves split one
+    /// selection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// With `filter`: ListContainerInstances' `status` (default: every status but INACTIVE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Instances per wave (1 to [`MAX_WAVE_SIZE`]); give this or `wavePercent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave_size: Option<u32>,
+    /// Instances per wave as a percentage of the selection (1 to 100), rounded up, at least one
+    /// instance; give this or `waveSize`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave_percent: Option<u32>,
+    /// How long each wave's drains may take; past it the step times out and no later wave starts.
+    #[serde(deserialize_with = "bounded_time")]
+    pub timeout_ms: u64,
+    /// Deregister each wave's instances once their drains are complete (default `true`).
+    #[serde(default = "default_true")]
+    pub deregister: bool,
+}
+
+impl RolloutPlan {
+    /// Instances per wave for a selection of `selected` instances: `waveSize`, or `wavePercent`
+    /// of the selection rounded up; at least one. `None` when the plan gives neither.
+    pub fn instances_per_wave(&self, selected: usize) -> Option<usize> {
+        match (self.wave_size, self.wave_percent) {
+            (Some(n), _) => Some((n as usize).max(1)),
+            (None, Some(p)) => {
+                let scaled = selected.checked_mul(p as usize)?;
+                Some(scaled.div_ceil(100).max(1))
+            }
+            (None, None) => None,
+        }
+    }
 }
 
 /// The tasks of one instance to stop with StopTask calls.
@@ -713,4 +772,41 @@ pub enum Expectation {
     StopReason(String),
     /// A deliberately named expectation: (name, inner).
     Named(String, Box<Expectation>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RolloutPlan;
+
+    fn plan(wave_size: Option<u32>, wave_percent: Option<u32>) -> RolloutPlan {
+        RolloutPlan {
+            cluster: None,
+            instances: vec![],
+            filter: Some("runningTasksCount == 0".into()),
+            status: None,
+            wave_size,
+            wave_percent,
+            timeout_ms: 1,
+            deregister: true,
+        }
+    }
+
+    #[test]
+    fn wave_percent_rounds_up_and_takes_at_least_one_instance() {
+        let p = plan(None, Some(10));
+        assert_eq!(p.instances_per_wave(20), Some(2));
+        assert_eq!(p.instances_per_wave(21), Some(3));
+        assert_eq!(p.instances_per_wave(300), Some(30));
+        assert_eq!(p.instances_per_wave(3), Some(1));
+        assert_eq!(p.instances_per_wave(0), Some(1));
+        assert_eq!(plan(None, Some(100)).instances_per_wave(7), Some(7));
+        assert_eq!(plan(None, Some(33)).instances_per_wave(10), Some(4));
+    }
+
+    #[test]
+    fn wave_size_is_taken_as_given() {
+        assert_eq!(plan(Some(10), None).instances_per_wave(3), Some(10));
+        assert_eq!(plan(Some(1), None).instances_per_wave(100_000), Some(1));
+        assert_eq!(plan(None, None).instances_per_wave(5), None);
+    }
 }

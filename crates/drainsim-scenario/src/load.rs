@@ -8,7 +8,7 @@ use std::path::Path;
 use drainsim_core::api::Request;
 use ron::extensions::Extensions;
 
-use crate::format::{Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, MAX_INSTANCES, MAX_TASKS};
+use crate::format::{Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, MAX_INSTANCES, MAX_TASKS, MAX_WAVE_SIZE};
 
 /// An invalid scenario: where, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -522,6 +522,48 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 check_instance_refs(l, &p.instances, &names, &groups)?
             }
             Action::StopTasksOn(p) => check_instance_refs(l, std::slice::from_ref(&p.instance), &names, &groups)?,
+            Action::RolloutInstances(p) => {
+                let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::RolloutInstances(_))).count();
+                let at = |field: &str| {
+                    let (line, column) = locate(&l.source, "RolloutInstances", nth)
+                        .and_then(|(line, _)| {
+                            let offset: usize = l.source.lines().take(line - 1).map(|t| t.len() + 1).sum();
+                            let tail = l.source.get(offset..)?;
+                            locate(tail, field, 0).map(|(dl, dc)| (line + dl - 1, dc))
+                        })
+                        .or_else(|| locate(&l.source, "RolloutInstances", nth))
+                        .unwrap_or((1, 1));
+                    (line, column)
+                };
+                let refuse = |field: &str, message: String| {
+                    let (line, column) = at(field);
+                    Err(ScenarioError { file: l.file.clone(), line, column, message })
+                };
+                match (p.wave_size, p.wave_percent) {
+                    (Some(_), Some(_)) => {
+                        return refuse("wavePercent", "give `waveSize` or `wavePercent`, not both".into());
+                    }
+                    (None, None) => {
+                        return refuse(
+                            "RolloutInstances",
+                            "RolloutInstances needs `waveSize` (instances per wave) or `wavePercent` (percent of the selection per wave)"
+                                .into(),
+                        );
+                    }
+                    (Some(w), None) if w == 0 || w > MAX_WAVE_SIZE => {
+                        return refuse("waveSize", format!("waveSize {w} is out of range: 1 to {MAX_WAVE_SIZE} instances"));
+                    }
+                    (None, Some(pc)) if pc == 0 || pc > 100 => {
+                        return refuse("wavePercent", format!("wavePercent {pc} is out of range: 1 to 100"));
+                    }
+                    _ => {}
+                }
+                if p.instances.is_empty() && p.filter.is_none() {
+                    return refuse("RolloutInstances", "RolloutInstances needs `instances` or a `filter`".into());
+                }
+                check_selection(l, n, &p.instances, p.filter.as_deref(), p.status.is_some())?;
+                check_instance_refs(l, &p.instances, &names, &groups)?;
+            }
             Action::Check(list) => {
                 for e in list {
                     check_expectation(l, e, &names, &services)?;

@@ -7,7 +7,7 @@ use drainsim_core::{EcsError, Engine};
 
 use crate::driver::Driver;
 use crate::expect::evaluate;
-use crate::format::{Action, Step, StepExpect};
+use crate::format::{Action, RolloutPlan, Step, StepExpect};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
 use crate::outcome::ExpectationResult;
 
@@ -72,6 +72,70 @@ fn instance_id(engine: &Engine, reference: &str) -> Option<drainsim_core::Instan
     engine.instance_named(reference).or_else(|| engine.instance_by_arn(reference)).map(|i| i.id())
 }
 
+/// A `RolloutInstances` step: the selection made once, then wave by wave — every instance of the
+/// wave set DRAINING (UpdateContainerInstancesState, 10 per call), the driver run until each of
+/// their drains is complete (at most `timeoutMs`), and, with `deregister`, each deregistered
+/// (DeregisterContainerInstance without `force`) — before the next wave starts. A refused call
+/// or a timed-out wave ends the rollout; later waves are not started.
+fn rollout(
+    engine: &mut Engine,
+    driver: &mut Driver,
+    loaded: &LoadedScenario,
+    caller: &str,
+    p: &RolloutPlan,
+) -> Result<Outcome, ScenarioError> {
+    let selected = match select(engine, loaded, &p.cluster, &p.instances, &p.filter, &p.status) {
+        Ok(selected) => selected,
+        Err(e) => return Ok(Outcome::Plan { failures: vec![], timed_out: false, error: Some(e), note: None }),
+    };
+    // A selection of 0 instances is a rollout of no wave; the arithmetic cannot overflow for a
+    // selection of at most 100,000 instances, and `None` only comes from a plan `load` refuses.
+    let per_wave = p.instances_per_wave(selected.len()).unwrap_or(1);
+    let waves = selected.len().div_ceil(per_wave);
+    let mut failures = Vec::new();
+    let mut done = 0usize;
+    let note = |done: usize| {
+        Some(format!("{done} of {waves} waves of up to {per_wave} instances, {} instances selected", selected.len()))
+    };
+    for wave in selected.chunks(per_wave) {
+        let arns: Vec<String> = wave.iter().map(|c| resolve_ref(engine, c)).collect();
+        for call in arns.chunks(10) {
+            let req = api::UpdateContainerInstancesStateRequest {
+                cluster: p.cluster.clone(),
+                container_instances: call.to_vec(),
+                status: "DRAINING".into(),
+            };
+            match engine.handle_as(caller, Request::UpdateContainerInstancesState(req)) {
+                Ok(Response::ContainerInstances { failures: f, .. }) => failures.extend(f),
+                Ok(_) => {}
+                Err(e) => return Ok(Outcome::Plan { failures, timed_out: false, error: Some(e), note: note(done) }),
+            }
+        }
+        // An instance ECS refused to drain (a failure above) has no drain to wait for.
+        let refused: Vec<&str> = failures.iter().filter_map(|f| f.arn.as_deref()).collect();
+        let targets: Vec<drainsim_core::InstanceId> =
+            arns.iter().filter(|a| !refused.contains(&a.as_str())).filter_map(|a| instance_id(engine, a)).collect();
+        let complete = |e: &Engine| targets.iter().all(|id| e.instance(*id).drain().completed_at_ms().is_some());
+        if driver.wait_until(engine, p.timeout_ms, complete)? {
+            return Ok(Outcome::Plan { failures, timed_out: true, error: None, note: note(done) });
+        }
+        if p.deregister {
+            for id in &targets {
+                let req = api::DeregisterContainerInstanceRequest {
+                    cluster: p.cluster.clone(),
+                    container_instance: engine.instance(*id).arn(),
+                    force: Some(false),
+                };
+                if let Err(e) = engine.handle_as(caller, Request::DeregisterContainerInstance(req)) {
+                    return Ok(Outcome::Plan { failures, timed_out: false, error: Some(e), note: note(done) });
+                }
+            }
+        }
+        done += 1;
+    }
+    Ok(Outcome::Plan { failures, timed_out: false, error: None, note: note(done) })
+}
+
 /// The outcome of a step before it is compared with its expectation.
 enum Outcome {
     Response(Response),
@@ -81,6 +145,8 @@ enum Outcome {
         failures: Vec<api::Failure>,
         timed_out: bool,
         error: Option<EcsError>,
+        /// What a rollout did (its waves), shown after the result.
+        note: Option<String>,
     },
     Checked,
 }
@@ -152,7 +218,7 @@ pub(crate) fn run_step(
                         }
                     }
                 }
-                Outcome::Plan { failures, timed_out: false, error }
+                Outcome::Plan { failures, timed_out: false, error, note: None }
             }
             Action::DeregisterInstances(p) => {
                 let (names, mut error) = match select(engine, loaded, &p.cluster, &p.instances, &p.filter, &p.status) {
@@ -170,7 +236,7 @@ pub(crate) fn run_step(
                         break;
                     }
                 }
-                Outcome::Plan { failures: vec![], timed_out: false, error }
+                Outcome::Plan { failures: vec![], timed_out: false, error, note: None }
             }
             Action::StopTasksOn(p) => {
                 let mut error = None;
@@ -185,7 +251,7 @@ pub(crate) fn run_step(
                         break;
                     }
                 }
-                Outcome::Plan { failures: vec![], timed_out: false, error }
+                Outcome::Plan { failures: vec![], timed_out: false, error, note: None }
             }
             Action::WaitForDrain(w) => match select(engine, loaded, &w.cluster, &w.instances, &w.filter, &w.status) {
                 Ok(selected) => {
@@ -201,10 +267,11 @@ pub(crate) fn run_step(
                         })
                     };
                     let timed_out = driver.wait_until(engine, w.timeout_ms, done)?;
-                    Outcome::Plan { failures: vec![], timed_out, error: None }
+                    Outcome::Plan { failures: vec![], timed_out, error: None, note: None }
                 }
-                Err(e) => Outcome::Plan { failures: vec![], timed_out: false, error: Some(e) },
+                Err(e) => Outcome::Plan { failures: vec![], timed_out: false, error: Some(e), note: None },
             },
+            Action::RolloutInstances(p) => rollout(engine, driver, loaded, &caller, p)?,
             Action::RunUntilQuiet => {
                 driver.run_until_quiet(engine)?;
                 Outcome::Checked
@@ -278,15 +345,21 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
     let summary = match outcome {
         Outcome::Response(r) => summarize(engine, r),
         Outcome::Error(e) => e.to_string(),
-        Outcome::Plan { failures, timed_out, error } => match (error, timed_out) {
-            (Some(e), _) => e.to_string(),
-            (None, true) => "timed out".into(),
-            (None, false) if failures.is_empty() => "ok".into(),
-            (None, false) => format!(
-                "ok with failures [{}]",
-                failures_of(outcome).iter().map(|(n, r)| format!("{n} {r}")).collect::<Vec<_>>().join(", ")
-            ),
-        },
+        Outcome::Plan { failures, timed_out, error, note } => {
+            let result = match (error, timed_out) {
+                (Some(e), _) => e.to_string(),
+                (None, true) => "timed out".into(),
+                (None, false) if failures.is_empty() => "ok".into(),
+                (None, false) => format!(
+                    "ok with failures [{}]",
+                    failures_of(outcome).iter().map(|(n, r)| format!("{n} {r}")).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            match note {
+                Some(note) => format!("{result} ({note})"),
+                None => result,
+            }
+        }
         Outcome::Checked => "ok".into(),
     };
     let error = match outcome {
