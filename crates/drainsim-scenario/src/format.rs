@@ -91,6 +91,10 @@ pub struct Scenario {
     /// Fault injection (none by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSpec>,
+    /// EC2 Auto Scaling groups whose instances register in the scenario's clusters
+    /// ([`AutoScalingGroupSpec`]; docs/rollouts.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auto_scaling_groups: Vec<AutoScalingGroupSpec>,
     /// The script: steps in time order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
@@ -316,10 +320,13 @@ pub enum Action {
     /// Drains, waits for and deregisters the selected instances wave by wave: each wave's drains
     /// complete (and its instances are deregistered) before the next wave starts.
     RolloutInstances(RolloutPlan),
+    /// Auto Scaling's StartInstanceRefresh on a group of `autoScalingGroups`; the step runs the
+    /// refresh until it ends.
+    StartInstanceRefresh(StartInstanceRefreshSpec),
 }
 
 /// The names of the plan steps, in the order of [`Action`]'s variants.
-pub const PLAN_STEPS: [&str; 9] = [
+pub const PLAN_STEPS: [&str; 10] = [
     "DrainInstances",
     "ActivateInstances",
     "WaitForDrain",
@@ -329,6 +336,7 @@ pub const PLAN_STEPS: [&str; 9] = [
     "RunUntilQuiet",
     "Check",
     "RolloutInstances",
+    "StartInstanceRefresh",
 ];
 
 impl Action {
@@ -346,6 +354,7 @@ impl Action {
             Action::RunUntilQuiet => PLAN_STEPS[6],
             Action::Check(_) => PLAN_STEPS[7],
             Action::RolloutInstances(_) => PLAN_STEPS[8],
+            Action::StartInstanceRefresh(_) => PLAN_STEPS[9],
         }
     }
 
@@ -372,6 +381,7 @@ impl Serialize for Action {
             Action::Advance | Action::RunUntilQuiet => s.serialize_unit_variant("Action", index(name), name),
             Action::Check(list) => s.serialize_newtype_variant("Action", index(name), name, list),
             Action::RolloutInstances(p) => s.serialize_newtype_variant("Action", index(name), name, p),
+            Action::StartInstanceRefresh(r) => s.serialize_newtype_variant("Action", index(name), name, r),
         }
     }
 }
@@ -510,6 +520,7 @@ mod action_serde {
                 }
                 Some(7) => Action::Check(v.newtype_variant()?),
                 Some(8) => Action::RolloutInstances(v.newtype_variant()?),
+                Some(9) => Action::StartInstanceRefresh(v.newtype_variant()?),
                 _ => Action::Ecs(api::Request::deserialize(Replay { name, access: v })?),
             })
         }
@@ -610,6 +621,234 @@ impl RolloutPlan {
             (None, None) => None,
         }
     }
+}
+
+/// The most instances an Auto Scaling group may hold (`MaxSize`).
+pub const MAX_GROUP_SIZE: u32 = 10_000;
+
+/// The heartbeat timeout of a lifecycle hook when none is given, in seconds (the API's default).
+pub const DEFAULT_HEARTBEAT_TIMEOUT_S: u32 = 3600;
+
+/// An EC2 Auto Scaling group. Members the Auto Scaling API spells are spelled as it does
+/// (`AutoScalingGroupName`, `MinSize`, …); the drainsim extensions — what an instance it launches
+/// registers with ECS and how long that takes — are camelCase. Its members are named
+/// `<AutoScalingGroupName>-<n>`, numbered in launch order from 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoScalingGroupSpec {
+    /// The group's name.
+    #[serde(rename = "AutoScalingGroupName")]
+    pub auto_scaling_group_name: String,
+    /// The fewest instances the group may hold.
+    #[serde(rename = "MinSize")]
+    pub min_size: u32,
+    /// The most instances the group may hold (at most [`MAX_GROUP_SIZE`]).
+    #[serde(rename = "MaxSize")]
+    pub max_size: u32,
+    /// The instances the group holds at time 0 (they register with the instance groups).
+    #[serde(rename = "DesiredCapacity")]
+    pub desired_capacity: u32,
+    /// The zones it launches into, balanced (default `us-east-1a`).
+    #[serde(rename = "AvailabilityZones", default, skip_serializing_if = "Vec::is_empty")]
+    pub availability_zones: Vec<String>,
+    /// The launch template and the version the group launches.
+    #[serde(rename = "LaunchTemplate")]
+    pub launch_template: LaunchTemplateSpec,
+    /// Seconds after an instance enters InService before it counts as healthy when a refresh gives
+    /// no `InstanceWarmup` (default 0).
+    #[serde(rename = "HealthCheckGracePeriod", default, skip_serializing_if = "is_zero_u32")]
+    pub health_check_grace_period: u32,
+    /// Its lifecycle hooks; drainsim models one with `LifecycleTransition`
+    /// `autoscaling:EC2_INSTANCE_TERMINATING`.
+    #[serde(rename = "LifecycleHooks", default, skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle_hooks: Vec<LifecycleHookSpec>,
+    /// drainsim: the cluster its instances register in (default `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// drainsim: the instance type it launches.
+    #[serde(rename = "instanceType")]
+    pub instance_type: String,
+    /// drainsim: CPU units each instance registers.
+    pub cpu: i64,
+    /// drainsim: memory (MiB) each instance registers.
+    pub memory: i64,
+    /// drainsim: the container agent version of its instances (default `1.29.0`).
+    #[serde(rename = "agentVersion", default, skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+    /// drainsim: the AMI of each launch template version; an instance registers it as the
+    /// attribute `ecs.ami-id`. Every version a refresh or the group names must be here.
+    #[serde(rename = "imageIds")]
+    pub image_ids: BTreeMap<String, String>,
+    /// drainsim: from launch to RegisterContainerInstance (default 60 s); the instance is Pending
+    /// until then and InService from then on.
+    #[serde(rename = "launchToRegisterMs", default = "default_launch_ms", deserialize_with = "bounded_time")]
+    pub launch_to_register_ms: u64,
+}
+
+fn default_launch_ms() -> u64 {
+    60_000
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
+}
+
+impl AutoScalingGroupSpec {
+    /// The zone of the `n`-th instance launched (from 0) when no instance has gone yet.
+    pub fn zone(&self, n: usize) -> String {
+        if self.availability_zones.is_empty() {
+            "us-east-1a".into()
+        } else {
+            self.availability_zones[n % self.availability_zones.len()].clone()
+        }
+    }
+
+    /// The name of the `n`-th instance the group launches (from 1).
+    pub fn member_name(&self, n: u32) -> String {
+        format!("{}-{n}", self.auto_scaling_group_name)
+    }
+
+    /// An instance the group launches: named `name`, in `zone`, from launch template `version`.
+    pub fn member(&self, name: &str, zone: &str, version: &str) -> InstanceGroup {
+        let mut g = InstanceGroup::new(name, &self.instance_type, self.cpu, self.memory);
+        g.cluster = self.cluster.clone();
+        g.availability_zones = vec![zone.to_string()];
+        g.agent_version = self.agent_version.clone();
+        if let Some(ami) = self.image_ids.get(version) {
+            g.attributes.insert("ecs.ami-id".into(), ami.clone());
+        }
+        g
+    }
+
+    /// The members at time 0: `DesiredCapacity` instances of the group's launch template version,
+    /// dealt over its zones.
+    pub fn initial_members(&self) -> Vec<InstanceGroup> {
+        (0..self.desired_capacity)
+            .map(|k| self.member(&self.member_name(k + 1), &self.zone(k as usize), &self.launch_template.version))
+            .collect()
+    }
+
+    /// The termination lifecycle hook, if the group has one.
+    pub fn termination_hook(&self) -> Option<&LifecycleHookSpec> {
+        self.lifecycle_hooks.iter().find(|h| h.lifecycle_transition == TERMINATING_TRANSITION)
+    }
+}
+
+/// The `LifecycleTransition` of a termination lifecycle hook.
+pub const TERMINATING_TRANSITION: &str = "autoscaling:EC2_INSTANCE_TERMINATING";
+
+/// A launch template and version (Auto Scaling's `LaunchTemplateSpecification`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchTemplateSpec {
+    /// The template's name.
+    #[serde(rename = "LaunchTemplateName")]
+    pub launch_template_name: String,
+    /// The version (a key of the group's `imageIds`).
+    #[serde(rename = "Version")]
+    pub version: String,
+}
+
+/// A lifecycle hook (PutLifecycleHook's members), and what the operator's tooling does while an
+/// instance waits in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleHookSpec {
+    /// The hook's name.
+    #[serde(rename = "LifecycleHookName")]
+    pub lifecycle_hook_name: String,
+    /// `autoscaling:EC2_INSTANCE_TERMINATING` (the only transition drainsim models).
+    #[serde(rename = "LifecycleTransition")]
+    pub lifecycle_transition: String,
+    /// Seconds an instance waits in `Terminating:Wait` without a heartbeat (30 to 7200, default 3600).
+    #[serde(rename = "HeartbeatTimeout", default = "default_heartbeat")]
+    pub heartbeat_timeout: u32,
+    /// `CONTINUE` or `ABANDON` (default `ABANDON`): what happens when the hook times out; for a
+    /// termination hook the instance is terminated either way.
+    #[serde(rename = "DefaultResult", default = "default_result")]
+    pub default_result: String,
+    /// drainsim: the tooling sets the instance DRAINING when it enters `Terminating:Wait` and
+    /// completes the lifecycle action (`CONTINUE`) once its drain is complete (default `true`).
+    #[serde(rename = "drainOnTermination", default = "default_true")]
+    pub drain_on_termination: bool,
+    /// drainsim: the tooling records a heartbeat (RecordLifecycleActionHeartbeat) before each
+    /// heartbeat timeout, so the wait lasts until the global timeout — the smaller of 48 hours
+    /// and 100 × `HeartbeatTimeout` (default `false`).
+    #[serde(rename = "recordHeartbeats", default)]
+    pub record_heartbeats: bool,
+}
+
+fn default_heartbeat() -> u32 {
+    DEFAULT_HEARTBEAT_TIMEOUT_S
+}
+
+fn default_result() -> String {
+    "ABANDON".into()
+}
+
+impl LifecycleHookSpec {
+    /// How long an instance may wait in `Terminating:Wait`, in ms: the heartbeat timeout, or with
+    /// heartbeats recorded the global timeout (the smaller of 48 hours and 100 × the heartbeat
+    /// timeout).
+    pub fn wait_limit_ms(&self) -> u64 {
+        let heartbeat_ms = u64::from(self.heartbeat_timeout) * 1000;
+        if self.record_heartbeats {
+            (48 * 3600 * 1000u64).min(heartbeat_ms * 100)
+        } else {
+            heartbeat_ms
+        }
+    }
+}
+
+/// StartInstanceRefresh's request, as the Auto Scaling API spells it (`Strategy` is `Rolling`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartInstanceRefreshSpec {
+    /// The group to refresh.
+    #[serde(rename = "AutoScalingGroupName")]
+    pub auto_scaling_group_name: String,
+    /// The configuration to refresh to (default: the group's own launch template).
+    #[serde(rename = "DesiredConfiguration", default, skip_serializing_if = "Option::is_none")]
+    pub desired_configuration: Option<DesiredConfigurationSpec>,
+    /// How to refresh.
+    #[serde(rename = "Preferences", default)]
+    pub preferences: RefreshPreferencesSpec,
+}
+
+/// StartInstanceRefresh's `DesiredConfiguration` (a launch template only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesiredConfigurationSpec {
+    /// The launch template and version new instances use.
+    #[serde(rename = "LaunchTemplate")]
+    pub launch_template: LaunchTemplateSpec,
+}
+
+/// MinHealthyPercentage when a refresh gives none (the API's default).
+pub const DEFAULT_MIN_HEALTHY_PERCENTAGE: u32 = 90;
+/// MaxHealthyPercentage when a refresh gives none (the API's default).
+pub const DEFAULT_MAX_HEALTHY_PERCENTAGE: u32 = 100;
+
+/// StartInstanceRefresh's `Preferences` — the members drainsim models. CheckpointPercentages,
+/// CheckpointDelay, ScaleInProtectedInstances, StandbyInstances, AutoRollback, AlarmSpecification
+/// and BakeTime are refused as unknown (docs/rollouts.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshPreferencesSpec {
+    /// Percent of the desired capacity kept InService and past warmup (0 to 100, default 90).
+    #[serde(rename = "MinHealthyPercentage", default, skip_serializing_if = "Option::is_none")]
+    pub min_healthy_percentage: Option<u32>,
+    /// Percent of the desired capacity that may be InService or Pending (100 to 200, default 100).
+    #[serde(rename = "MaxHealthyPercentage", default, skip_serializing_if = "Option::is_none")]
+    pub max_healthy_percentage: Option<u32>,
+    /// Seconds after InService before a new instance counts as healthy (default: the group's
+    /// `HealthCheckGracePeriod`).
+    #[serde(rename = "InstanceWarmup", default, skip_serializing_if = "Option::is_none")]
+    pub instance_warmup: Option<u32>,
+    /// Replace only instances whose launch template version differs (default `false`: replace
+    /// every instance).
+    #[serde(rename = "SkipMatching", default, skip_serializing_if = "Option::is_none")]
+    pub skip_matching: Option<bool>,
 }
 
 /// The tasks of one instance to stop with StopTask calls.

@@ -8,7 +8,10 @@ use std::path::Path;
 use drainsim_core::api::Request;
 use ron::extensions::Extensions;
 
-use crate::format::{Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, MAX_INSTANCES, MAX_TASKS, MAX_WAVE_SIZE};
+use crate::format::{
+    Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, MAX_GROUP_SIZE, MAX_INSTANCES, MAX_TASKS, MAX_TIME_MS,
+    MAX_WAVE_SIZE, TERMINATING_TRANSITION,
+};
 
 /// An invalid scenario: where, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -403,6 +406,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             groups_of_several.insert(g.name.clone());
         }
     }
+    check_auto_scaling(l, &mut names, &groups_of_several)?;
     // The instances registered at time 0, before the first event (pinned faults need them).
     let at_time_zero: BTreeSet<String> =
         s.instances.iter().filter(|g| g.register_at_ms == 0).flat_map(|g| group_member_names(&g.name, g.count)).collect();
@@ -629,6 +633,133 @@ pub(crate) fn pinned_fault_refusal(s: &Scenario, name: &str) -> String {
 /// A plan step selects its instances by `instances` or by `filter`, not both; a filter must
 /// parse (reported at the filter's text, with the expression's own column), and `status` goes with
 /// a filter.
+/// Auto Scaling groups and StartInstanceRefresh steps: sizes, versions, hooks and percentages
+/// within the API's ranges, each refused at its member; the names of the instances a group may
+/// launch (its `DesiredCapacity` at time 0 and as many per refresh of it) join `names`.
+fn check_auto_scaling(
+    l: &LoadedScenario,
+    names: &mut BTreeSet<String>,
+    groups_of_several: &BTreeSet<String>,
+) -> Result<(), ScenarioError> {
+    let s = &l.scenario;
+    for (k, g) in s.auto_scaling_groups.iter().enumerate() {
+        let name = &g.auto_scaling_group_name;
+        let needle = format!("\"{name}\"");
+        let at = |message: String| {
+            let earlier = s.auto_scaling_groups[..k].iter().filter(|h| &h.auto_scaling_group_name == name).count();
+            let (line, column) = locate_nth_after(&l.source, "autoScalingGroups", &needle, earlier)
+                .or_else(|| locate(&l.source, &needle, 0))
+                .unwrap_or((1, 1));
+            ScenarioError { file: l.file.clone(), line, column, message }
+        };
+        if s.auto_scaling_groups[..k].iter().any(|h| &h.auto_scaling_group_name == name) {
+            return Err(at(format!("Auto Scaling group '{name}' is declared twice")));
+        }
+        if g.max_size > MAX_GROUP_SIZE {
+            return Err(at(format!("Auto Scaling group '{name}': MaxSize {} is above {MAX_GROUP_SIZE}", g.max_size)));
+        }
+        if !(g.min_size <= g.desired_capacity && g.desired_capacity <= g.max_size) {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': DesiredCapacity {} must be within MinSize {} and MaxSize {}",
+                g.desired_capacity, g.min_size, g.max_size
+            )));
+        }
+        if !g.image_ids.contains_key(&g.launch_template.version) {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': launch template Version '{}' has no AMI in imageIds",
+                g.launch_template.version
+            )));
+        }
+        for h in &g.lifecycle_hooks {
+            if h.lifecycle_transition != TERMINATING_TRANSITION {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': lifecycle hook '{}' has LifecycleTransition '{}'; drainsim models {TERMINATING_TRANSITION} only",
+                    h.lifecycle_hook_name, h.lifecycle_transition
+                )));
+            }
+            if !(30..=7200).contains(&h.heartbeat_timeout) {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': lifecycle hook '{}' HeartbeatTimeout {} is out of range: 30 to 7200 seconds",
+                    h.lifecycle_hook_name, h.heartbeat_timeout
+                )));
+            }
+            if h.default_result != "CONTINUE" && h.default_result != "ABANDON" {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': lifecycle hook '{}' DefaultResult '{}' must be CONTINUE or ABANDON",
+                    h.lifecycle_hook_name, h.default_result
+                )));
+            }
+        }
+        if g.lifecycle_hooks.len() > 1 {
+            return Err(at(format!("Auto Scaling group '{name}': drainsim models one termination lifecycle hook per group")));
+        }
+        let refreshes = s
+            .steps
+            .iter()
+            .filter(|st| matches!(&st.action, Action::StartInstanceRefresh(r) if &r.auto_scaling_group_name == name))
+            .count() as u32;
+        let launches = g.desired_capacity.saturating_mul(refreshes.saturating_add(1));
+        for n in 1..=launches {
+            let member = g.member_name(n);
+            if names.contains(&member) || groups_of_several.contains(&member) {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}' launches an instance named '{member}', which the scenario already declares"
+                )));
+            }
+            names.insert(member);
+        }
+    }
+    for (n, step) in s.steps.iter().enumerate() {
+        let Action::StartInstanceRefresh(r) = &step.action else { continue };
+        let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::StartInstanceRefresh(_))).count();
+        let refuse = |field: &str, message: String| {
+            let (line, column) = locate(&l.source, "StartInstanceRefresh", nth)
+                .and_then(|(line, _)| {
+                    let offset: usize = l.source.lines().take(line - 1).map(|t| t.len() + 1).sum();
+                    let (dl, dc) = locate(l.source.get(offset..)?, field, 0)?;
+                    Some((line + dl - 1, dc))
+                })
+                .unwrap_or((1, 1));
+            Err(ScenarioError { file: l.file.clone(), line, column, message })
+        };
+        let Some(g) = s.auto_scaling_groups.iter().find(|g| g.auto_scaling_group_name == r.auto_scaling_group_name) else {
+            let known = s.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str());
+            let hint = did_you_mean(&r.auto_scaling_group_name, known);
+            return refuse("AutoScalingGroupName", format!("unknown Auto Scaling group '{}'{hint}", r.auto_scaling_group_name));
+        };
+        if let Some(d) = &r.desired_configuration {
+            if !g.image_ids.contains_key(&d.launch_template.version) {
+                return refuse(
+                    "Version",
+                    format!(
+                        "launch template Version '{}' has no AMI in Auto Scaling group '{}' imageIds",
+                        d.launch_template.version, g.auto_scaling_group_name
+                    ),
+                );
+            }
+        }
+        let p = &r.preferences;
+        if let Some(min) = p.min_healthy_percentage.filter(|m| *m > 100) {
+            return refuse("MinHealthyPercentage", format!("MinHealthyPercentage {min} is out of range: 0 to 100"));
+        }
+        if let Some(max) = p.max_healthy_percentage.filter(|m| !(100..=200).contains(m)) {
+            return refuse("MaxHealthyPercentage", format!("MaxHealthyPercentage {max} is out of range: 100 to 200"));
+        }
+        let min = p.min_healthy_percentage.unwrap_or(crate::format::DEFAULT_MIN_HEALTHY_PERCENTAGE);
+        let max = p.max_healthy_percentage.unwrap_or(crate::format::DEFAULT_MAX_HEALTHY_PERCENTAGE);
+        if max - min > 100 {
+            return refuse(
+                "MaxHealthyPercentage",
+                format!("MaxHealthyPercentage {max} and MinHealthyPercentage {min} are more than 100 apart"),
+            );
+        }
+        if let Some(w) = p.instance_warmup.filter(|w| u64::from(*w) * 1000 > MAX_TIME_MS) {
+            return refuse("InstanceWarmup", format!("InstanceWarmup {w} seconds is beyond the end of simulated time"));
+        }
+    }
+    Ok(())
+}
+
 fn check_selection(
     l: &LoadedScenario,
     step: usize,

@@ -5,6 +5,7 @@
 use drainsim_core::api::{self, Request, Response};
 use drainsim_core::{EcsError, Engine};
 
+use crate::autoscaling::AutoScaling;
 use crate::driver::Driver;
 use crate::expect::evaluate;
 use crate::format::{Action, RolloutPlan, Step, StepExpect};
@@ -172,6 +173,7 @@ fn resolve_request(engine: &Engine, request: &Request) -> Request {
 pub(crate) fn run_step(
     engine: &mut Engine,
     driver: &mut Driver,
+    auto_scaling: &mut AutoScaling,
     loaded: &LoadedScenario,
     n: usize,
     step: &Step,
@@ -272,6 +274,10 @@ pub(crate) fn run_step(
                 Err(e) => Outcome::Plan { failures: vec![], timed_out: false, error: Some(e), note: None },
             },
             Action::RolloutInstances(p) => rollout(engine, driver, loaded, &caller, p)?,
+            Action::StartInstanceRefresh(r) => {
+                let end = auto_scaling.start_instance_refresh(engine, driver, loaded, &caller, r)?;
+                Outcome::Plan { failures: vec![], timed_out: end.timed_out, error: end.error, note: Some(end.note) }
+            }
             Action::RunUntilQuiet => {
                 driver.run_until_quiet(engine)?;
                 Outcome::Checked

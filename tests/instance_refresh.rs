@@ -1,0 +1,172 @@
+//! Instance refresh properties (issue 15): over generated Auto Scaling groups (desired capacity,
+//! MinHealthyPercentage, MaxHealthyPercentage, warmup, launch time, a termination lifecycle hook or
+//! none, a service on the group's instances), a refresh never leaves fewer healthy instances than
+//! MinHealthyPercentage allows (one fewer when the percentages leave no room at all, as for a
+//! single instance at 90 % / 100 %), never more Pending and InService instances than
+//! MaxHealthyPercentage allows, and — no instance being protected and capacity being there —
+//! finishes `Successful` with every instance on the new version. The scenarios are built as
+//! `Scenario` values and written with `write::to_ron`, so a failing case prints a file that
+//! replays it.
+
+use std::collections::BTreeMap;
+
+use drainsim_core::api;
+use drainsim_scenario::format::{
+    Action, AutoScalingGroupSpec, DesiredConfigurationSpec, LaunchTemplateSpec, LifecycleHookSpec, RefreshPreferencesSpec,
+    Scenario, StartInstanceRefreshSpec, Step, TERMINATING_TRANSITION,
+};
+use drainsim_scenario::runner::run;
+use drainsim_scenario::{load_str, write, RunOptions};
+use proptest::prelude::*;
+
+/// Cases: `PROPTEST_CASES` when set, else 48 (each case is a whole refresh).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    desired: u32,
+    min_pct: u32,
+    max_pct: u32,
+    warmup_s: u32,
+    launch_ms: u64,
+    hook: Option<(u32, bool)>,
+    zones: usize,
+    tasks: u32,
+    skip_matching: bool,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        1u32..=12,
+        0u32..=100,
+        0u32..=100,
+        0u32..=120,
+        0u64..=120_000,
+        proptest::option::of((30u32..=600, any::<bool>())),
+        1usize..=3,
+        0u32..=24,
+        any::<bool>(),
+    )
+        .prop_map(|(desired, min_pct, spread, warmup_s, launch_ms, hook, zones, tasks, skip_matching)| Case {
+            desired,
+            min_pct,
+            // MaxHealthyPercentage is 100 to 200 and at most 100 above the minimum.
+            max_pct: (100 + spread).min(min_pct + 100).max(100),
+            warmup_s,
+            launch_ms,
+            hook,
+            zones,
+            tasks,
+            skip_matching,
+        })
+}
+
+fn scenario(c: &Case) -> Scenario {
+    let zones = ["us-east-1a", "us-east-1b", "us-east-1c"][..c.zones].iter().map(|z| z.to_string()).collect();
+    let group = AutoScalingGroupSpec {
+        auto_scaling_group_name: "asg".into(),
+        min_size: 0,
+        max_size: c.desired * 2,
+        desired_capacity: c.desired,
+        availability_zones: zones,
+        launch_template: LaunchTemplateSpec { launch_template_name: "lt".into(), version: "1".into() },
+        health_check_grace_period: 0,
+        lifecycle_hooks: c
+            .hook
+            .map(|(heartbeat, drain)| LifecycleHookSpec {
+                lifecycle_hook_name: "drain".into(),
+                lifecycle_transition: TERMINATING_TRANSITION.into(),
+                heartbeat_timeout: heartbeat,
+                default_result: "CONTINUE".into(),
+                drain_on_termination: drain,
+                record_heartbeats: false,
+            })
+            .into_iter()
+            .collect(),
+        cluster: None,
+        instance_type: "c5.xlarge".into(),
+        cpu: 4096,
+        memory: 8192,
+        agent_version: None,
+        image_ids: BTreeMap::from([("1".into(), "ami-0old".into()), ("2".into(), "ami-0new".into())]),
+        launch_to_register_ms: c.launch_ms,
+    };
+    let task_definition = api::RegisterTaskDefinitionRequest {
+        family: "web".into(),
+        container_definitions: vec![api::ContainerDefinition {
+            name: "app".into(),
+            cpu: Some(512),
+            memory: Some(1024),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let service = api::CreateServiceRequest {
+        service_name: "web".into(),
+        task_definition: "web".into(),
+        desired_count: Some(i64::from(c.tasks)),
+        ..Default::default()
+    };
+    let refresh = StartInstanceRefreshSpec {
+        auto_scaling_group_name: "asg".into(),
+        desired_configuration: Some(DesiredConfigurationSpec {
+            launch_template: LaunchTemplateSpec { launch_template_name: "lt".into(), version: "2".into() },
+        }),
+        preferences: RefreshPreferencesSpec {
+            min_healthy_percentage: Some(c.min_pct),
+            max_healthy_percentage: Some(c.max_pct),
+            instance_warmup: Some(c.warmup_s),
+            skip_matching: Some(c.skip_matching),
+        },
+    };
+    Scenario {
+        name: "generated-instance-refresh".into(),
+        seed: 15,
+        auto_scaling_groups: vec![group],
+        task_definitions: vec![task_definition],
+        services: if c.tasks > 0 { vec![service] } else { vec![] },
+        steps: vec![Step { at_ms: Some(60_000), caller: None, action: Action::StartInstanceRefresh(refresh), expect: None }],
+        ..Default::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_refresh_stays_within_its_percentages_and_finishes(c in case()) {
+        let text = write::to_ron(&scenario(&c));
+        let loaded = load_str("generated.ron", &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let outcome = run(&loaded, &RunOptions::default()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(outcome.instance_refreshes.len(), 1);
+        let r = &outcome.instance_refreshes[0];
+        let desired = u64::from(c.desired);
+        let min_healthy = (desired * u64::from(c.min_pct)).div_ceil(100) as u32;
+        let max_instances = ((desired * u64::from(c.max_pct)) / 100).max(desired) as u32;
+        prop_assert_eq!((r.min_healthy_instances, r.max_instances), (min_healthy, max_instances));
+        // With no room between the two (one instance at 90 %/100 %), one instance at a time.
+        let floor = min_healthy.min(max_instances - 1);
+        for s in &r.capacity {
+            prop_assert!(s.healthy >= floor, "{} healthy at {} ms, below {}\n{}", s.healthy, s.at_ms, floor, text);
+            prop_assert!(s.pending + s.in_service <= max_instances,
+                "{} Pending + {} InService at {} ms, above {}\n{}", s.pending, s.in_service, s.at_ms, max_instances, text);
+            prop_assert!(s.healthy <= s.in_service);
+        }
+        prop_assert_eq!(&r.status, "Successful", "{:?}\n{}", r, text);
+        prop_assert_eq!(r.percentage_complete, 100);
+        prop_assert_eq!(r.instances_to_update, c.desired);
+        // Every instance of the group now runs the new AMI, and there are `desired` of them.
+        let e = &outcome.engine;
+        let live: Vec<_> = e.instances().filter(|i| i.status() == drainsim_core::InstanceStatus::Active).collect();
+        prop_assert_eq!(live.len() as u32, c.desired);
+        for i in &live {
+            let ami = i.attributes().into_iter().find(|(k, _)| *k == "ecs.ami-id").and_then(|(_, v)| v);
+            prop_assert_eq!(ami, Some("ami-0new"), "{} runs the old AMI\n{}", i.name(), text);
+        }
+        // The percentage only grows, and reaches 100 when the refresh ends.
+        prop_assert!(r.percentage_complete_over_time.windows(2).all(|w| w[0].1 <= w[1].1 && w[0].0 <= w[1].0));
+        prop_assert_eq!(r.percentage_complete_over_time.last().map(|p| p.1), Some(100));
+    }
+}
