@@ -170,3 +170,33 @@ proptest! {
         prop_assert_eq!(r.percentage_complete_over_time.last().map(|p| p.1), Some(100));
     }
 }
+
+/// The termination hook holds a refresh until the drain completes or the hook times out: after
+/// `HeartbeatTimeout` without heartbeats, after the global timeout (the smaller of 48 h and
+/// 100 × `HeartbeatTimeout`) with them — here 600 s and 100 × 60 s.
+#[test]
+fn a_standalone_task_holds_the_refresh_until_the_hook_times_out() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rollouts/instance-refresh-hook-timeout.ron");
+    let loaded = drainsim_scenario::load_file(&path).expect("loads");
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed(), "{:?}", outcome.expectations.iter().filter(|x| !x.passed).collect::<Vec<_>>());
+    let took: Vec<(String, Option<u64>)> = outcome
+        .instance_refreshes
+        .iter()
+        .map(|r| (r.auto_scaling_group_name.clone(), r.end_time_ms.map(|end| end - r.start_time_ms)))
+        .collect();
+    assert_eq!(took, vec![("plain".to_string(), Some(600_000)), ("beating".to_string(), Some(6_000_000))]);
+    // The hook's global timeout in general: 48 h caps 100 × the heartbeat timeout.
+    let hook = |heartbeat_timeout: u32, record_heartbeats: bool| LifecycleHookSpec {
+        lifecycle_hook_name: "h".into(),
+        lifecycle_transition: TERMINATING_TRANSITION.into(),
+        heartbeat_timeout,
+        default_result: "ABANDON".into(),
+        drain_on_termination: true,
+        record_heartbeats,
+    };
+    assert_eq!(hook(3600, false).wait_limit_ms(), 3_600_000);
+    assert_eq!(hook(60, true).wait_limit_ms(), 6_000_000);
+    assert_eq!(hook(3600, true).wait_limit_ms(), 48 * 3_600_000);
+    assert_eq!(hook(7200, true).wait_limit_ms(), 48 * 3_600_000);
+}
