@@ -92,6 +92,7 @@ fn scenario(c: &Case) -> Scenario {
         agent_version: None,
         image_ids: BTreeMap::from([("1".into(), "ami-0old".into()), ("2".into(), "ami-0new".into())]),
         launch_to_register_ms: c.launch_ms,
+        protected_instances: vec![],
     };
     let task_definition = api::RegisterTaskDefinitionRequest {
         family: "web".into(),
@@ -119,6 +120,7 @@ fn scenario(c: &Case) -> Scenario {
             max_healthy_percentage: Some(c.max_pct),
             instance_warmup: Some(c.warmup_s),
             skip_matching: Some(c.skip_matching),
+            scale_in_protected_instances: None,
         },
     };
     Scenario {

@@ -14,6 +14,7 @@ use drainsim_core::{EcsError, Engine};
 use crate::driver::Driver;
 use crate::format::{
     AutoScalingGroupSpec, StartInstanceRefreshSpec, DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE,
+    PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{InstanceRefreshOutcome, RefreshCapacitySample};
@@ -40,6 +41,8 @@ struct Member {
     zone: String,
     version: String,
     lifecycle: Lifecycle,
+    /// Protected from scale in (`ProtectedFromScaleIn`).
+    protected: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +70,8 @@ pub(crate) struct RefreshEnd {
     pub error: Option<EcsError>,
     /// One line on what the refresh did.
     pub note: String,
+    /// Its `Status` when the step ended.
+    pub status: String,
 }
 
 impl AutoScaling {
@@ -84,6 +89,7 @@ impl AutoScaling {
                     .initial_members()
                     .into_iter()
                     .map(|g| Member {
+                        protected: spec.protected_instances.contains(&g.name),
                         zone: g.availability_zones[0].clone(),
                         name: g.name,
                         version: spec.launch_template.version.clone(),
@@ -119,6 +125,10 @@ impl AutoScaling {
     /// time is replaced anyway, terminate then launch, as Auto Scaling does for such groups. The
     /// refresh is `Successful` once every instance to update is Terminated and every new one is
     /// InService past its warmup; the group then launches the desired version.
+    ///
+    /// Instances protected from scale in follow `ScaleInProtectedInstances`: `Refresh` replaces
+    /// them, `Ignore` leaves them out of the instances to update, `Wait` never terminates them and,
+    /// once nothing else is under way, waits an hour and ends the refresh `Failed`.
     pub(crate) fn start_instance_refresh(
         &mut self,
         engine: &mut Engine,
@@ -139,6 +149,9 @@ impl AutoScaling {
         let max_pct = prefs.max_healthy_percentage.unwrap_or(DEFAULT_MAX_HEALTHY_PERCENTAGE);
         let warmup_ms = u64::from(prefs.instance_warmup.unwrap_or(g.spec.health_check_grace_period)) * 1000;
         let skip_matching = prefs.skip_matching.unwrap_or(false);
+        // `load` checked the value.
+        let protected_mode = prefs.scale_in_protected_instances.as_deref().unwrap_or("Ignore");
+        let mut protection_wait_until: Option<u64> = None;
         let desired = g.spec.desired_capacity;
         let min_healthy = capacity_share(desired, min_pct, true);
         let max_instances = capacity_share(desired, max_pct, false).max(desired);
@@ -150,6 +163,7 @@ impl AutoScaling {
                 let m = &g.members[k];
                 matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
                     && (!skip_matching || m.version != target)
+                    && !(m.protected && protected_mode == "Ignore")
             })
             .collect();
         let instances_to_update = u32::try_from(to_update.len()).expect("a group holds at most MAX_GROUP_SIZE");
@@ -209,7 +223,10 @@ impl AutoScaling {
                 let eligible: Vec<usize> = to_update
                     .iter()
                     .copied()
-                    .filter(|&k| matches!(g.members[k].lifecycle, Lifecycle::InService { .. }))
+                    .filter(|&k| {
+                        matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
+                            && (!g.members[k].protected || protected_mode == "Refresh")
+                    })
                     .collect();
                 let Some(victim) = pick_victim(g, &eligible) else { break };
                 let victim_healthy =
@@ -263,6 +280,7 @@ impl AutoScaling {
                     name: g.spec.member_name(g.launched),
                     zone,
                     version: target.clone(),
+                    protected: false,
                     lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
                 });
             }
@@ -314,6 +332,26 @@ impl AutoScaling {
                     _ => None,
                 })
                 .min();
+            // `Wait`: only protected instances are left to replace and nothing else is under way;
+            // the refresh waits an hour for their protection to go, then fails.
+            let waiting_on_protection = next.is_none()
+                && protected_mode == "Wait"
+                && to_update.iter().any(|&k| g.members[k].protected && g.members[k].lifecycle != Lifecycle::Terminated);
+            let next = if waiting_on_protection {
+                let until = *protection_wait_until.get_or_insert(now.saturating_add(PROTECTED_INSTANCES_WAIT_MS));
+                if now >= until {
+                    record.status = "Failed".into();
+                    record.status_reason = Some(
+                        "instances protected from scale in were not unprotected within an hour (ScaleInProtectedInstances: Wait)"
+                            .into(),
+                    );
+                    record.end_time_ms = Some(now);
+                    break;
+                }
+                Some(until)
+            } else {
+                next
+            };
             let Some(next) = next else {
                 // Every instance to update is InService and none may go: the percentages leave no
                 // room (`floor` is below the maximum, so this needs a group that shrank meanwhile).
@@ -341,7 +379,7 @@ impl AutoScaling {
                 break;
             }
         }
-        let note = match record.end_time_ms {
+        let note = match record.end_time_ms.filter(|_| record.status == "Successful") {
             Some(end) => format!(
                 "instance refresh {} Successful: {} of {} instances replaced in {} ms",
                 record.instance_refresh_id,
@@ -357,8 +395,9 @@ impl AutoScaling {
                 record.status_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
             ),
         };
+        let status = record.status.clone();
         self.refreshes.push(record);
-        Ok(RefreshEnd { timed_out, error, note })
+        Ok(RefreshEnd { timed_out, error, note, status })
     }
 }
 

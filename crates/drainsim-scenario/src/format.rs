@@ -683,6 +683,10 @@ pub struct AutoScalingGroupSpec {
     /// until then and InService from then on.
     #[serde(rename = "launchToRegisterMs", default = "default_launch_ms", deserialize_with = "bounded_time")]
     pub launch_to_register_ms: u64,
+    /// drainsim: the instances of time 0 (by name) protected from scale in — the API's
+    /// per-instance `ProtectedFromScaleIn`, as SetInstanceProtection would set it.
+    #[serde(rename = "protectedInstances", default, skip_serializing_if = "Vec::is_empty")]
+    pub protected_instances: Vec<String>,
 }
 
 fn default_launch_ms() -> u64 {
@@ -830,8 +834,8 @@ pub const DEFAULT_MIN_HEALTHY_PERCENTAGE: u32 = 90;
 pub const DEFAULT_MAX_HEALTHY_PERCENTAGE: u32 = 100;
 
 /// StartInstanceRefresh's `Preferences` — the members drainsim models. CheckpointPercentages,
-/// CheckpointDelay, ScaleInProtectedInstances, StandbyInstances, AutoRollback, AlarmSpecification
-/// and BakeTime are refused as unknown (docs/rollouts.md).
+/// CheckpointDelay, StandbyInstances, AutoRollback, AlarmSpecification and BakeTime are refused as
+/// unknown (docs/rollouts.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshPreferencesSpec {
@@ -849,6 +853,11 @@ pub struct RefreshPreferencesSpec {
     /// every instance).
     #[serde(rename = "SkipMatching", default, skip_serializing_if = "Option::is_none")]
     pub skip_matching: Option<bool>,
+    /// Instances protected from scale in: `Refresh` replaces them like any other, `Ignore` (the
+    /// default) leaves them, `Wait` waits one hour for the protection to be removed and then fails
+    /// the refresh.
+    #[serde(rename = "ScaleInProtectedInstances", default, skip_serializing_if = "Option::is_none")]
+    pub scale_in_protected_instances: Option<String>,
 }
 
 /// The tasks of one instance to stop with StopTask calls.
@@ -913,7 +922,31 @@ pub enum StepExpect {
     Settings(Vec<(String, String, String)>),
     /// WaitForDrain ran out of time.
     TimedOut,
+    /// A StartInstanceRefresh ended with this `Status` (`Successful`, `Failed`, or `InProgress`
+    /// when the run's end came first).
+    InstanceRefreshStatus(String),
 }
+
+/// The `Status` values of an instance refresh (the Auto Scaling model's `InstanceRefreshStatus`).
+pub const INSTANCE_REFRESH_STATUSES: [&str; 10] = [
+    "Pending",
+    "InProgress",
+    "Successful",
+    "Failed",
+    "Cancelling",
+    "Cancelled",
+    "RollbackInProgress",
+    "RollbackFailed",
+    "RollbackSuccessful",
+    "Baking",
+];
+
+/// The values of `ScaleInProtectedInstances` (the Auto Scaling model's enum).
+pub const SCALE_IN_PROTECTED_INSTANCES: [&str; 3] = ["Refresh", "Ignore", "Wait"];
+
+/// How long a refresh with `ScaleInProtectedInstances: Wait` waits for protection to be removed
+/// before it fails (one hour, as the user guide says).
+pub const PROTECTED_INSTANCES_WAIT_MS: u64 = 3_600_000;
 
 /// A comparison with a number (or null).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use drainsim_core::api::Request;
 use ron::extensions::Extensions;
 
 use crate::format::{
-    Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, MAX_GROUP_SIZE, MAX_INSTANCES, MAX_TASKS, MAX_TIME_MS,
-    MAX_WAVE_SIZE, TERMINATING_TRANSITION,
+    Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, StepExpect, INSTANCE_REFRESH_STATUSES, MAX_GROUP_SIZE,
+    MAX_INSTANCES, MAX_TASKS, MAX_TIME_MS, MAX_WAVE_SIZE, SCALE_IN_PROTECTED_INSTANCES, TERMINATING_TRANSITION,
 };
 
 /// An invalid scenario: where, and what is wrong.
@@ -690,6 +690,13 @@ fn check_auto_scaling(
                 )));
             }
         }
+        let initial: Vec<String> = (1..=g.desired_capacity).map(|n| g.member_name(n)).collect();
+        if let Some(p) = g.protected_instances.iter().find(|p| !initial.contains(p)) {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': protected instance '{p}' is not one of its instances at time 0 ({}-1 to {}-{})",
+                name, name, g.desired_capacity
+            )));
+        }
         if g.lifecycle_hooks.len() > 1 {
             return Err(at(format!("Auto Scaling group '{name}': drainsim models one termination lifecycle hook per group")));
         }
@@ -710,6 +717,15 @@ fn check_auto_scaling(
         }
     }
     for (n, step) in s.steps.iter().enumerate() {
+        if let Some(StepExpect::InstanceRefreshStatus(status)) = &step.expect {
+            if !INSTANCE_REFRESH_STATUSES.contains(&status.as_str()) {
+                let hint = did_you_mean(status, INSTANCE_REFRESH_STATUSES.iter().copied());
+                return Err(l.error_at(&format!("\"{status}\""), format!("'{status}' is not an instance refresh Status{hint}")));
+            }
+            if !matches!(step.action, Action::StartInstanceRefresh(_)) {
+                return Err(l.error_at("InstanceRefreshStatus", "InstanceRefreshStatus judges a StartInstanceRefresh step only"));
+            }
+        }
         let Action::StartInstanceRefresh(r) = &step.action else { continue };
         let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::StartInstanceRefresh(_))).count();
         let refuse = |field: &str, message: String| {
@@ -751,6 +767,13 @@ fn check_auto_scaling(
             return refuse(
                 "MaxHealthyPercentage",
                 format!("MaxHealthyPercentage {max} and MinHealthyPercentage {min} are more than 100 apart"),
+            );
+        }
+        if let Some(mode) = p.scale_in_protected_instances.as_deref().filter(|m| !SCALE_IN_PROTECTED_INSTANCES.contains(m)) {
+            let hint = did_you_mean(mode, SCALE_IN_PROTECTED_INSTANCES.iter().copied());
+            return refuse(
+                "ScaleInProtectedInstances",
+                format!("ScaleInProtectedInstances '{mode}' must be Refresh, Ignore or Wait{hint}"),
             );
         }
         if let Some(w) = p.instance_warmup.filter(|w| u64::from(*w) * 1000 > MAX_TIME_MS) {

@@ -55,7 +55,7 @@ pub struct InstanceRefreshOutcome {
     pub instance_refresh_id: String,
     /// `AutoScalingGroupName`.
     pub auto_scaling_group_name: String,
-    /// `Status`: `InProgress` (the run ended first) or `Successful`.
+    /// `Status`: `Successful`, `Failed` (ScaleInProtectedInstances: Wait), or `InProgress` (the run ended first).
     pub status: String,
     /// `StatusReason`.
     pub status_reason: Option<String>,

@@ -59,7 +59,7 @@ pub struct InstanceRefreshReport {
     /// `AutoScalingGroupName`.
     #[serde(rename = "AutoScalingGroupName")]
     pub auto_scaling_group_name: String,
-    /// `Status`: `Successful`, or `InProgress` when the run ended first.
+    /// `Status`: `Successful`, `Failed`, or `InProgress` when the run ended first.
     #[serde(rename = "Status")]
     pub status: String,
     /// `StatusReason`.

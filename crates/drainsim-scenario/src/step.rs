@@ -150,6 +150,13 @@ enum Outcome {
         note: Option<String>,
     },
     Checked,
+    /// A StartInstanceRefresh: the refresh's `Status` when the step ended.
+    Refresh {
+        status: String,
+        timed_out: bool,
+        error: Option<EcsError>,
+        note: String,
+    },
 }
 
 /// The request with its instance references resolved (logical names become ARNs).
@@ -276,7 +283,7 @@ pub(crate) fn run_step(
             Action::RolloutInstances(p) => rollout(engine, driver, loaded, &caller, p)?,
             Action::StartInstanceRefresh(r) => {
                 let end = auto_scaling.start_instance_refresh(engine, driver, loaded, &caller, r)?;
-                Outcome::Plan { failures: vec![], timed_out: end.timed_out, error: end.error, note: Some(end.note) }
+                Outcome::Refresh { status: end.status, timed_out: end.timed_out, error: end.error, note: end.note }
             }
             Action::RunUntilQuiet => {
                 driver.run_until_quiet(engine)?;
@@ -322,6 +329,7 @@ fn describe_expect(e: &StepExpect) -> String {
             format!("lists settings [{}]", s.iter().map(|(n, v, p)| format!("{n}={v} for {p}")).collect::<Vec<_>>().join(", "))
         }
         StepExpect::TimedOut => "times out".into(),
+        StepExpect::InstanceRefreshStatus(s) => format!("ends the instance refresh with Status {s}"),
     }
 }
 
@@ -367,15 +375,22 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
             }
         }
         Outcome::Checked => "ok".into(),
+        Outcome::Refresh { error: Some(e), .. } => e.to_string(),
+        Outcome::Refresh { note, .. } => note.clone(),
     };
     let error = match outcome {
         Outcome::Error(e) => Some(e),
         Outcome::Plan { error: Some(e), .. } => Some(e),
+        Outcome::Refresh { error: Some(e), .. } => Some(e),
         _ => None,
     };
-    let timed_out = matches!(outcome, Outcome::Plan { timed_out: true, .. });
+    let timed_out = matches!(outcome, Outcome::Plan { timed_out: true, .. } | Outcome::Refresh { timed_out: true, .. });
+    let refresh_status = match outcome {
+        Outcome::Refresh { status, .. } => Some(status.as_str()),
+        _ => None,
+    };
     let passed = match expect {
-        StepExpect::Success => error.is_none() && !timed_out,
+        StepExpect::Success => error.is_none() && !timed_out && refresh_status.is_none_or(|s| s == "Successful"),
         StepExpect::NoFailures => error.is_none() && !timed_out && failures_of(outcome).is_empty(),
         StepExpect::Error(k) => error.is_some_and(|e| e.kind.name() == k),
         StepExpect::ErrorContaining(k, t) => error.is_some_and(|e| e.kind.name() == k && e.message.contains(t.as_str())),
@@ -396,6 +411,7 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
             _ => false,
         },
         StepExpect::TimedOut => timed_out,
+        StepExpect::InstanceRefreshStatus(want) => refresh_status == Some(want.as_str()),
     };
     let detail = format!("got: {summary}");
     (passed, detail, summary)
