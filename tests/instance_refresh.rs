@@ -35,21 +35,31 @@ struct Case {
     zones: usize,
     tasks: u32,
     skip_matching: bool,
+    /// CheckpointPercentages (ascending) and CheckpointDelay in seconds.
+    checkpoints: Option<(Vec<u32>, u32)>,
+}
+
+fn checkpoints() -> impl Strategy<Value = Option<(Vec<u32>, u32)>> {
+    proptest::option::of((proptest::collection::btree_set(1u32..=100, 1..=3), 0u32..=600))
+        .prop_map(|c| c.map(|(set, delay)| (set.into_iter().collect(), delay)))
 }
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        1u32..=12,
-        0u32..=100,
-        0u32..=100,
-        0u32..=120,
-        0u64..=120_000,
-        proptest::option::of((30u32..=600, any::<bool>())),
-        1usize..=3,
-        0u32..=24,
-        any::<bool>(),
+        (
+            1u32..=12,
+            0u32..=100,
+            0u32..=100,
+            0u32..=120,
+            0u64..=120_000,
+            proptest::option::of((30u32..=600, any::<bool>())),
+            1usize..=3,
+            0u32..=24,
+            any::<bool>(),
+        ),
+        checkpoints(),
     )
-        .prop_map(|(desired, min_pct, spread, warmup_s, launch_ms, hook, zones, tasks, skip_matching)| Case {
+        .prop_map(|((desired, min_pct, spread, warmup_s, launch_ms, hook, zones, tasks, skip_matching), checkpoints)| Case {
             desired,
             min_pct,
             // MaxHealthyPercentage is 100 to 200 and at most 100 above the minimum.
@@ -60,6 +70,7 @@ fn case() -> impl Strategy<Value = Case> {
             zones,
             tasks,
             skip_matching,
+            checkpoints,
         })
 }
 
@@ -121,6 +132,8 @@ fn scenario(c: &Case) -> Scenario {
             instance_warmup: Some(c.warmup_s),
             skip_matching: Some(c.skip_matching),
             scale_in_protected_instances: None,
+            checkpoint_percentages: c.checkpoints.as_ref().map(|(list, _)| list.clone()),
+            checkpoint_delay: c.checkpoints.as_ref().map(|(_, delay)| *delay),
         },
     };
     Scenario {
@@ -157,19 +170,29 @@ proptest! {
             prop_assert!(s.healthy <= s.in_service);
         }
         prop_assert_eq!(&r.status, "Successful", "{:?}\n{}", r, text);
-        prop_assert_eq!(r.percentage_complete, 100);
         prop_assert_eq!(r.instances_to_update, c.desired);
-        // Every instance of the group now runs the new AMI, and there are `desired` of them.
+        // The last checkpoint (100 % without checkpoints) of the instances, rounded up, is how many
+        // were replaced: the group holds `desired` instances, that many of them on the new AMI.
+        let last = c.checkpoints.as_ref().and_then(|(l, _)| l.last().copied()).unwrap_or(100);
+        let replaced = (desired * u64::from(last)).div_ceil(100) as u32;
+        prop_assert_eq!(r.percentage_complete, replaced * 100 / c.desired);
         let e = &outcome.engine;
         let live: Vec<_> = e.instances().filter(|i| i.status() == drainsim_core::InstanceStatus::Active).collect();
         prop_assert_eq!(live.len() as u32, c.desired);
-        for i in &live {
-            let ami = i.attributes().into_iter().find(|(k, _)| *k == "ecs.ami-id").and_then(|(_, v)| v);
-            prop_assert_eq!(ami, Some("ami-0new"), "{} runs the old AMI\n{}", i.name(), text);
-        }
-        // The percentage only grows, and reaches 100 when the refresh ends.
+        let new = live
+            .iter()
+            .filter(|i| i.attributes().into_iter().any(|(k, v)| k == "ecs.ami-id" && v == Some("ami-0new")))
+            .count() as u32;
+        prop_assert_eq!(new, replaced, "{}", text);
+        // The percentage only grows, and ends where the refresh ended.
         prop_assert!(r.percentage_complete_over_time.windows(2).all(|w| w[0].1 <= w[1].1 && w[0].0 <= w[1].0));
-        prop_assert_eq!(r.percentage_complete_over_time.last().map(|p| p.1), Some(100));
+        prop_assert_eq!(r.percentage_complete_over_time.last().map(|p| p.1), Some(r.percentage_complete));
+        // Each checkpoint before the last pauses the refresh for CheckpointDelay.
+        if let Some((list, delay)) = &c.checkpoints {
+            let pauses = list.len().saturating_sub(1) as u64;
+            let took = r.end_time_ms.expect("ended") - r.start_time_ms;
+            prop_assert!(took >= pauses * u64::from(*delay) * 1000, "took {} ms with {} pauses of {} s\n{}", took, pauses, delay, text);
+        }
     }
 }
 
@@ -201,4 +224,25 @@ fn a_standalone_task_holds_the_refresh_until_the_hook_times_out() {
     assert_eq!(hook(60, true).wait_limit_ms(), 6_000_000);
     assert_eq!(hook(3600, true).wait_limit_ms(), 48 * 3_600_000);
     assert_eq!(hook(7200, true).wait_limit_ms(), 48 * 3_600_000);
+}
+
+/// The user guide's checkpoint example ([20, 50, 100] over 10 instances at 80 %/100 %): the
+/// refresh replaces 2 instances, pauses CheckpointDelay (900 s) once they are warmed up, replaces
+/// 3 (cut to the checkpoint), pauses again, then replaces the rest.
+#[test]
+fn checkpoints_pause_the_refresh() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rollouts/instance-refresh-checkpoints.ron");
+    let loaded = drainsim_scenario::load_file(&path).expect("loads");
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed());
+    let r = &outcome.instance_refreshes[0];
+    assert_eq!(r.status, "Successful");
+    let at = |percent: u32| r.percentage_complete_over_time.iter().find(|p| p.1 == percent).map(|p| p.0).expect("reached");
+    let after = |percent: u32| r.percentage_complete_over_time.iter().find(|p| p.1 > percent).map(|p| p.0).expect("went on");
+    // Each checkpoint: the replacements warm up (60 s launch + 120 s warmup), then 900 s of pause.
+    assert!(after(20) - at(20) >= 900_000 + 180_000, "{:?}", r.percentage_complete_over_time);
+    assert!(after(50) - at(50) >= 900_000 + 180_000, "{:?}", r.percentage_complete_over_time);
+    // Never past a checkpoint before its pause: the percentages seen are 20, 40, 50, ...
+    let seen: Vec<u32> = r.percentage_complete_over_time.iter().map(|p| p.1).collect();
+    assert_eq!(seen, vec![0, 20, 40, 50, 70, 90, 100]);
 }

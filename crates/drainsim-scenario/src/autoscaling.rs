@@ -4,17 +4,17 @@
 //! the tooling drains them (UpdateContainerInstancesState) and completes the lifecycle action once
 //! their drain is complete; the EC2 instance then goes away (DeregisterContainerInstance). The
 //! engine never learns that a group exists. docs/rollouts.md describes the model and its sources
-//! (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html,
-//! https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html,
-//! https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html).
+//! (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html>,
+//! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html>,
+//! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html>).
 
 use drainsim_core::api::{self, Request};
 use drainsim_core::{EcsError, Engine};
 
 use crate::driver::Driver;
 use crate::format::{
-    AutoScalingGroupSpec, StartInstanceRefreshSpec, DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE,
-    PROTECTED_INSTANCES_WAIT_MS,
+    AutoScalingGroupSpec, StartInstanceRefreshSpec, DEFAULT_CHECKPOINT_DELAY_S, DEFAULT_MAX_HEALTHY_PERCENTAGE,
+    DEFAULT_MIN_HEALTHY_PERCENTAGE, PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{InstanceRefreshOutcome, RefreshCapacitySample};
@@ -126,6 +126,10 @@ impl AutoScaling {
     /// refresh is `Successful` once every instance to update is Terminated and every new one is
     /// InService past its warmup; the group then launches the desired version.
     ///
+    /// With `CheckpointPercentages` batches stop at the current checkpoint (in instances to update,
+    /// rounded up); once it is reached and every new instance warmed up, the refresh pauses for
+    /// `CheckpointDelay`; the last checkpoint is how many instances it replaces.
+    ///
     /// Instances protected from scale in follow `ScaleInProtectedInstances`: `Refresh` replaces
     /// them, `Ignore` leaves them out of the instances to update, `Wait` never terminates them and,
     /// once nothing else is under way, waits an hour and ends the refresh `Failed`.
@@ -167,6 +171,17 @@ impl AutoScaling {
             })
             .collect();
         let instances_to_update = u32::try_from(to_update.len()).expect("a group holds at most MAX_GROUP_SIZE");
+        // Checkpoints as counts of instances to update (rounded up); without checkpoints, one at
+        // 100 %. The last one is how many the refresh replaces.
+        let checkpoints: Vec<u32> = match &prefs.checkpoint_percentages {
+            Some(list) if !list.is_empty() => list.iter().map(|p| capacity_share(instances_to_update, *p, true)).collect(),
+            _ => vec![instances_to_update],
+        };
+        let checkpoint_delay_ms = u64::from(prefs.checkpoint_delay.unwrap_or(DEFAULT_CHECKPOINT_DELAY_S)) * 1000;
+        let target_total = *checkpoints.last().expect("at least one checkpoint");
+        let mut checkpoint = 0usize;
+        let mut paused_until: Option<u64> = None;
+        let mut launched_by_refresh = 0u32;
         let mut record = InstanceRefreshOutcome {
             instance_refresh_id: refresh_id(&g.spec.auto_scaling_group_name, start),
             auto_scaling_group_name: g.spec.auto_scaling_group_name.clone(),
@@ -217,9 +232,31 @@ impl AutoScaling {
                 record.status_reason = Some("an ECS request the group made was refused".into());
                 break;
             }
-            // 3. Terminate old instances within the minimum.
+            // Checkpoints: once the instances replaced (and every new one warmed up) reach one, the
+            // refresh pauses for CheckpointDelay before it goes on to the next.
+            let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
+            let warming = g.members.iter().any(|m| match m.lifecycle {
+                Lifecycle::Pending { .. } => true,
+                Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
+                _ => false,
+            });
+            if paused_until.is_some_and(|t| t <= now) {
+                paused_until = None;
+            }
+            reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, replaced, warming, now, checkpoint_delay_ms);
+            let paused = paused_until.is_some();
+            let allowed = checkpoints[checkpoint];
+            // 3. Terminate old instances within the minimum (and the current checkpoint).
             let mut healthy = count(g, |l| matches!(l, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
+            // While paused at a checkpoint nothing is terminated.
             loop {
+                let begun = to_update
+                    .iter()
+                    .filter(|&&k| matches!(g.members[k].lifecycle, Lifecycle::Terminated | Lifecycle::TerminatingWait { .. }))
+                    .count() as u32;
+                if paused || begun >= allowed {
+                    break;
+                }
                 let eligible: Vec<usize> = to_update
                     .iter()
                     .copied()
@@ -260,8 +297,8 @@ impl AutoScaling {
                     }
                 }
             }
-            // 4. Launch new instances within the maximum.
-            loop {
+            // 4. Launch new instances within the maximum (and the current checkpoint).
+            while !paused && launched_by_refresh < allowed {
                 let alive = count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }));
                 let alive_kept = g
                     .members
@@ -276,6 +313,7 @@ impl AutoScaling {
                 }
                 let zone = launch_zone(g);
                 g.launched = g.launched.checked_add(1).expect("launches are bounded by MAX_GROUP_SIZE per refresh");
+                launched_by_refresh += 1;
                 g.members.push(Member {
                     name: g.spec.member_name(g.launched),
                     zone,
@@ -313,10 +351,12 @@ impl AutoScaling {
                 Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
                 _ => false,
             });
-            if replaced == instances_to_update && !warming {
+            // A checkpoint reached by this moment's terminations pauses too, and a pause runs out
+            // before the refresh ends, even when its instances reach the last checkpoint as well.
+            reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, replaced, warming, now, checkpoint_delay_ms);
+            if replaced >= target_total && !warming && paused_until.is_none() {
                 record.status = "Successful".into();
                 record.end_time_ms = Some(now);
-                record.percentage_complete = 100;
                 g.version = target.clone();
                 break;
             }
@@ -331,6 +371,7 @@ impl AutoScaling {
                     Lifecycle::TerminatingWait { deadline_ms } => Some(deadline_ms),
                     _ => None,
                 })
+                .chain(paused_until)
                 .min();
             // `Wait`: only protected instances are left to replace and nothing else is under way;
             // the refresh waits an hour for their protection to go, then fails.
@@ -398,6 +439,23 @@ impl AutoScaling {
         let status = record.status.clone();
         self.refreshes.push(record);
         Ok(RefreshEnd { timed_out, error, note, status })
+    }
+}
+
+/// If the instances replaced (with none warming up) reach the current checkpoint and it is not the
+/// last, the refresh pauses for the delay and the next checkpoint becomes current.
+fn reach_checkpoint(
+    checkpoints: &[u32],
+    current: &mut usize,
+    paused_until: &mut Option<u64>,
+    replaced: u32,
+    warming: bool,
+    now: u64,
+    delay_ms: u64,
+) {
+    if paused_until.is_none() && *current + 1 < checkpoints.len() && replaced >= checkpoints[*current] && !warming {
+        *current += 1;
+        *paused_until = Some(now.saturating_add(delay_ms));
     }
 }
 

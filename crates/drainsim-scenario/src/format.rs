@@ -833,8 +833,7 @@ pub const DEFAULT_MIN_HEALTHY_PERCENTAGE: u32 = 90;
 /// MaxHealthyPercentage when a refresh gives none (the API's default).
 pub const DEFAULT_MAX_HEALTHY_PERCENTAGE: u32 = 100;
 
-/// StartInstanceRefresh's `Preferences` — the members drainsim models. CheckpointPercentages,
-/// CheckpointDelay, StandbyInstances, AutoRollback, AlarmSpecification and BakeTime are refused as
+/// StartInstanceRefresh's `Preferences` — the members drainsim models. StandbyInstances, AutoRollback, AlarmSpecification and BakeTime are refused as
 /// unknown (docs/rollouts.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -858,7 +857,18 @@ pub struct RefreshPreferencesSpec {
     /// the refresh.
     #[serde(rename = "ScaleInProtectedInstances", default, skip_serializing_if = "Option::is_none")]
     pub scale_in_protected_instances: Option<String>,
+    /// Percentages (1 to 100, ascending) of the instances to update at which the refresh pauses
+    /// for `CheckpointDelay`; the last is how many it replaces (default: none, all of them).
+    #[serde(rename = "CheckpointPercentages", default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_percentages: Option<Vec<u32>>,
+    /// Seconds a checkpoint pauses the refresh (0 to 172,800, default 3,600); only with
+    /// `CheckpointPercentages`.
+    #[serde(rename = "CheckpointDelay", default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_delay: Option<u32>,
 }
+
+/// CheckpointDelay when a refresh with checkpoints gives none, in seconds (the API's default).
+pub const DEFAULT_CHECKPOINT_DELAY_S: u32 = 3600;
 
 /// The tasks of one instance to stop with StopTask calls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

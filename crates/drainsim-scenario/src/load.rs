@@ -776,6 +776,19 @@ fn check_auto_scaling(
                 format!("ScaleInProtectedInstances '{mode}' must be Refresh, Ignore or Wait{hint}"),
             );
         }
+        if let Some(list) = &p.checkpoint_percentages {
+            if list.iter().any(|c| *c == 0 || *c > 100) || list.windows(2).any(|w| w[0] >= w[1]) {
+                return refuse("CheckpointPercentages", "CheckpointPercentages must be 1 to 100 each, in ascending order".into());
+            }
+        }
+        if let Some(delay) = p.checkpoint_delay {
+            if p.checkpoint_percentages.is_none() {
+                return refuse("CheckpointDelay", "CheckpointDelay needs CheckpointPercentages".into());
+            }
+            if delay > 172_800 {
+                return refuse("CheckpointDelay", format!("CheckpointDelay {delay} is out of range: 0 to 172800 seconds"));
+            }
+        }
         if let Some(w) = p.instance_warmup.filter(|w| u64::from(*w) * 1000 > MAX_TIME_MS) {
             return refuse("InstanceWarmup", format!("InstanceWarmup {w} seconds is beyond the end of simulated time"));
         }
