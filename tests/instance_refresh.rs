@@ -246,3 +246,20 @@ fn checkpoints_pause_the_refresh() {
     let seen: Vec<u32> = r.percentage_complete_over_time.iter().map(|p| p.1).collect();
     assert_eq!(seen, vec![0, 20, 40, 50, 70, 90, 100]);
 }
+
+/// A pinned fault may name an instance an Auto Scaling group registers at time 0, as it may name
+/// any instance registered then.
+#[test]
+fn a_pinned_fault_may_name_a_group_instance() {
+    let text = r#"Scenario(
+        name: "pinned-fault-on-group-instance",
+        autoScalingGroups: [(AutoScalingGroupName: "asg", MinSize: 2, MaxSize: 4, DesiredCapacity: 2,
+            LaunchTemplate: (LaunchTemplateName: "lt", Version: "1"),
+            instanceType: "c5.large", cpu: 2048, memory: 3840, imageIds: {"1": "ami-0old"})],
+        faults: (pinned: [(atMs: 1000, fault: AgentDisconnect("asg-2"))]),
+        expectations: [AgentConnected("asg-1", true), AgentConnected("asg-2", false)],
+    )"#;
+    let loaded = load_str("pinned.ron", text).expect("loads");
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed(), "{:?}", outcome.expectations);
+}

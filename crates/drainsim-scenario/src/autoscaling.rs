@@ -208,8 +208,15 @@ impl AutoScaling {
                         let m = &g.members[k];
                         let shape = g.spec.member(&m.name, &m.zone, &m.version);
                         let reg = registration_request(&shape, 0, &m.name);
-                        if let Err(e) = engine.handle_as(caller, Request::RegisterContainerInstance(reg)) {
-                            error = Some(e);
+                        match engine.handle_as(caller, Request::RegisterContainerInstance(reg)) {
+                            Ok(_) => {
+                                // A pinned trunk failure applies to an instance the group launches, too.
+                                let pinned = loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(&m.name));
+                                if let Some(id) = engine.instance_named(&m.name).map(|i| i.id()).filter(|_| pinned) {
+                                    engine.pin_trunk_failure(id);
+                                }
+                            }
+                            Err(e) => error = Some(e),
                         }
                         g.members[k].lifecycle = Lifecycle::InService { healthy_at_ms: now.saturating_add(warmup_ms) };
                     }

@@ -408,8 +408,13 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     }
     check_auto_scaling(l, &mut names, &groups_of_several)?;
     // The instances registered at time 0, before the first event (pinned faults need them).
-    let at_time_zero: BTreeSet<String> =
-        s.instances.iter().filter(|g| g.register_at_ms == 0).flat_map(|g| group_member_names(&g.name, g.count)).collect();
+    let at_time_zero: BTreeSet<String> = s
+        .instances
+        .iter()
+        .filter(|g| g.register_at_ms == 0)
+        .flat_map(|g| group_member_names(&g.name, g.count))
+        .chain(s.auto_scaling_groups.iter().flat_map(|g| (1..=g.desired_capacity).map(|n| g.member_name(n))))
+        .collect();
     for step in &s.steps {
         if let Action::Ecs(Request::RegisterContainerInstance(r)) = &step.action {
             let n = &r.instance_identity.name;
