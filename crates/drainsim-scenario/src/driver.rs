@@ -62,6 +62,11 @@ impl<'a, 's> Driver<'a, 's> {
         self.flush(e, false);
     }
 
+    /// The run's end time (`endTimeMs`), which no step waits past.
+    pub(crate) fn end_time_ms(&self) -> u64 {
+        self.end_time_ms
+    }
+
     /// At the end of the run: hands every remaining record to the sink.
     pub(crate) fn finish(&mut self, e: &mut Engine) {
         self.flush(e, true);

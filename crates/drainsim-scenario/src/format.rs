@@ -91,6 +91,10 @@ pub struct Scenario {
     /// Fault injection (none by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSpec>,
+    /// EC2 Auto Scaling groups whose instances register in the scenario's clusters
+    /// ([`AutoScalingGroupSpec`]; docs/rollouts.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auto_scaling_groups: Vec<AutoScalingGroupSpec>,
     /// The script: steps in time order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
@@ -313,10 +317,16 @@ pub enum Action {
     RunUntilQuiet,
     /// Checks expectations at this moment.
     Check(Vec<Expectation>),
+    /// Drains, waits for and deregisters the selected instances wave by wave: each wave's drains
+    /// complete (and its instances are deregistered) before the next wave starts.
+    RolloutInstances(RolloutPlan),
+    /// Auto Scaling's StartInstanceRefresh on a group of `autoScalingGroups`; the step runs the
+    /// refresh until it ends.
+    StartInstanceRefresh(StartInstanceRefreshSpec),
 }
 
 /// The names of the plan steps, in the order of [`Action`]'s variants.
-pub const PLAN_STEPS: [&str; 8] = [
+pub const PLAN_STEPS: [&str; 10] = [
     "DrainInstances",
     "ActivateInstances",
     "WaitForDrain",
@@ -325,6 +335,8 @@ pub const PLAN_STEPS: [&str; 8] = [
     "Advance",
     "RunUntilQuiet",
     "Check",
+    "RolloutInstances",
+    "StartInstanceRefresh",
 ];
 
 impl Action {
@@ -341,6 +353,8 @@ impl Action {
             Action::Advance => PLAN_STEPS[5],
             Action::RunUntilQuiet => PLAN_STEPS[6],
             Action::Check(_) => PLAN_STEPS[7],
+            Action::RolloutInstances(_) => PLAN_STEPS[8],
+            Action::StartInstanceRefresh(_) => PLAN_STEPS[9],
         }
     }
 
@@ -366,6 +380,8 @@ impl Serialize for Action {
             Action::StopTasksOn(p) => s.serialize_newtype_variant("Action", index(name), name, p),
             Action::Advance | Action::RunUntilQuiet => s.serialize_unit_variant("Action", index(name), name),
             Action::Check(list) => s.serialize_newtype_variant("Action", index(name), name, list),
+            Action::RolloutInstances(p) => s.serialize_newtype_variant("Action", index(name), name, p),
+            Action::StartInstanceRefresh(r) => s.serialize_newtype_variant("Action", index(name), name, r),
         }
     }
 }
@@ -503,6 +519,8 @@ mod action_serde {
                     Action::RunUntilQuiet
                 }
                 Some(7) => Action::Check(v.newtype_variant()?),
+                Some(8) => Action::RolloutInstances(v.newtype_variant()?),
+                Some(9) => Action::StartInstanceRefresh(v.newtype_variant()?),
                 _ => Action::Ecs(api::Request::deserialize(Replay { name, access: v })?),
             })
         }
@@ -552,6 +570,305 @@ pub struct WaitSpec {
     #[serde(deserialize_with = "bounded_time")]
     pub timeout_ms: u64,
 }
+
+/// The most instances one `RolloutInstances` wave may be given with `waveSize` (the scenario's
+/// instance bound).
+pub const MAX_WAVE_SIZE: u32 = MAX_INSTANCES as u32;
+
+/// A rollout: the selected instances drained, waited for and deregistered in waves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RolloutPlan {
+    /// The instances' cluster (default: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Instance names or group names; or give `filter`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<String>,
+    /// Instead of `instances`: the instances this cluster query language expression selects when
+    /// the step starts (ListContainerInstances' `filter`); evaluated once, so the waves split one
+    /// selection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// With `filter`: ListContainerInstances' `status` (default: every status but INACTIVE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Instances per wave (1 to [`MAX_WAVE_SIZE`]); give this or `wavePercent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave_size: Option<u32>,
+    /// Instances per wave as a percentage of the selection (1 to 100), rounded up, at least one
+    /// instance; give this or `waveSize`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave_percent: Option<u32>,
+    /// How long each wave's drains may take; past it the step times out and no later wave starts.
+    #[serde(deserialize_with = "bounded_time")]
+    pub timeout_ms: u64,
+    /// Deregister each wave's instances once their drains are complete (default `true`).
+    #[serde(default = "default_true")]
+    pub deregister: bool,
+}
+
+impl RolloutPlan {
+    /// Instances per wave for a selection of `selected` instances: `waveSize`, or `wavePercent`
+    /// of the selection rounded up; at least one. `None` when the plan gives neither.
+    pub fn instances_per_wave(&self, selected: usize) -> Option<usize> {
+        match (self.wave_size, self.wave_percent) {
+            (Some(n), _) => Some((n as usize).max(1)),
+            (None, Some(p)) => {
+                let scaled = selected.checked_mul(p as usize)?;
+                Some(scaled.div_ceil(100).max(1))
+            }
+            (None, None) => None,
+        }
+    }
+}
+
+/// The most instances an Auto Scaling group may hold (`MaxSize`).
+pub const MAX_GROUP_SIZE: u32 = 10_000;
+
+/// The heartbeat timeout of a lifecycle hook when none is given, in seconds (the API's default).
+pub const DEFAULT_HEARTBEAT_TIMEOUT_S: u32 = 3600;
+
+/// An EC2 Auto Scaling group. Members the Auto Scaling API spells are spelled as it does
+/// (`AutoScalingGroupName`, `MinSize`, …); the drainsim extensions — what an instance it launches
+/// registers with ECS and how long that takes — are camelCase. Its members are named
+/// `<AutoScalingGroupName>-<n>`, numbered in launch order from 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoScalingGroupSpec {
+    /// The group's name.
+    #[serde(rename = "AutoScalingGroupName")]
+    pub auto_scaling_group_name: String,
+    /// The fewest instances the group may hold.
+    #[serde(rename = "MinSize")]
+    pub min_size: u32,
+    /// The most instances the group may hold (at most [`MAX_GROUP_SIZE`]).
+    #[serde(rename = "MaxSize")]
+    pub max_size: u32,
+    /// The instances the group holds at time 0 (they register with the instance groups).
+    #[serde(rename = "DesiredCapacity")]
+    pub desired_capacity: u32,
+    /// The zones it launches into, balanced (default `us-east-1a`).
+    #[serde(rename = "AvailabilityZones", default, skip_serializing_if = "Vec::is_empty")]
+    pub availability_zones: Vec<String>,
+    /// The launch template and the version the group launches.
+    #[serde(rename = "LaunchTemplate")]
+    pub launch_template: LaunchTemplateSpec,
+    /// Seconds after an instance enters InService before it counts as healthy when a refresh gives
+    /// no `InstanceWarmup` (default 0).
+    #[serde(rename = "HealthCheckGracePeriod", default, skip_serializing_if = "is_zero_u32")]
+    pub health_check_grace_period: u32,
+    /// Its lifecycle hooks; drainsim models one with `LifecycleTransition`
+    /// `autoscaling:EC2_INSTANCE_TERMINATING`.
+    #[serde(rename = "LifecycleHooks", default, skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle_hooks: Vec<LifecycleHookSpec>,
+    /// drainsim: the cluster its instances register in (default `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// drainsim: the instance type it launches.
+    #[serde(rename = "instanceType")]
+    pub instance_type: String,
+    /// drainsim: CPU units each instance registers.
+    pub cpu: i64,
+    /// drainsim: memory (MiB) each instance registers.
+    pub memory: i64,
+    /// drainsim: the container agent version of its instances (default `1.29.0`).
+    #[serde(rename = "agentVersion", default, skip_serializing_if = "Option::is_none")]
+    pub agent_version: Option<String>,
+    /// drainsim: the AMI of each launch template version; an instance registers it as the
+    /// attribute `ecs.ami-id`. Every version a refresh or the group names must be here.
+    #[serde(rename = "imageIds")]
+    pub image_ids: BTreeMap<String, String>,
+    /// drainsim: from launch to RegisterContainerInstance (default 60 s); the instance is Pending
+    /// until then and InService from then on.
+    #[serde(rename = "launchToRegisterMs", default = "default_launch_ms", deserialize_with = "bounded_time")]
+    pub launch_to_register_ms: u64,
+    /// drainsim: the instances of time 0 (by name) protected from scale in — the API's
+    /// per-instance `ProtectedFromScaleIn`, as SetInstanceProtection would set it.
+    #[serde(rename = "protectedInstances", default, skip_serializing_if = "Vec::is_empty")]
+    pub protected_instances: Vec<String>,
+}
+
+fn default_launch_ms() -> u64 {
+    60_000
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
+}
+
+impl AutoScalingGroupSpec {
+    /// The zone of the `n`-th instance launched (from 0) when no instance has gone yet.
+    pub fn zone(&self, n: usize) -> String {
+        if self.availability_zones.is_empty() {
+            "us-east-1a".into()
+        } else {
+            self.availability_zones[n % self.availability_zones.len()].clone()
+        }
+    }
+
+    /// The name of the `n`-th instance the group launches (from 1).
+    pub fn member_name(&self, n: u32) -> String {
+        format!("{}-{n}", self.auto_scaling_group_name)
+    }
+
+    /// An instance the group launches: named `name`, in `zone`, from launch template `version`.
+    pub fn member(&self, name: &str, zone: &str, version: &str) -> InstanceGroup {
+        let mut g = InstanceGroup::new(name, &self.instance_type, self.cpu, self.memory);
+        g.cluster = self.cluster.clone();
+        g.availability_zones = vec![zone.to_string()];
+        g.agent_version = self.agent_version.clone();
+        if let Some(ami) = self.image_ids.get(version) {
+            g.attributes.insert("ecs.ami-id".into(), ami.clone());
+        }
+        g
+    }
+
+    /// The members at time 0: `DesiredCapacity` instances of the group's launch template version,
+    /// dealt over its zones.
+    pub fn initial_members(&self) -> Vec<InstanceGroup> {
+        (0..self.desired_capacity)
+            .map(|k| self.member(&self.member_name(k + 1), &self.zone(k as usize), &self.launch_template.version))
+            .collect()
+    }
+
+    /// The termination lifecycle hook, if the group has one.
+    pub fn termination_hook(&self) -> Option<&LifecycleHookSpec> {
+        self.lifecycle_hooks.iter().find(|h| h.lifecycle_transition == TERMINATING_TRANSITION)
+    }
+}
+
+/// The `LifecycleTransition` of a termination lifecycle hook.
+pub const TERMINATING_TRANSITION: &str = "autoscaling:EC2_INSTANCE_TERMINATING";
+
+/// A launch template and version (Auto Scaling's `LaunchTemplateSpecification`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchTemplateSpec {
+    /// The template's name.
+    #[serde(rename = "LaunchTemplateName")]
+    pub launch_template_name: String,
+    /// The version (a key of the group's `imageIds`).
+    #[serde(rename = "Version")]
+    pub version: String,
+}
+
+/// A lifecycle hook (PutLifecycleHook's members), and what the operator's tooling does while an
+/// instance waits in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleHookSpec {
+    /// The hook's name.
+    #[serde(rename = "LifecycleHookName")]
+    pub lifecycle_hook_name: String,
+    /// `autoscaling:EC2_INSTANCE_TERMINATING` (the only transition drainsim models).
+    #[serde(rename = "LifecycleTransition")]
+    pub lifecycle_transition: String,
+    /// Seconds an instance waits in `Terminating:Wait` without a heartbeat (30 to 7200, default 3600).
+    #[serde(rename = "HeartbeatTimeout", default = "default_heartbeat")]
+    pub heartbeat_timeout: u32,
+    /// `CONTINUE` or `ABANDON` (default `ABANDON`): what happens when the hook times out; for a
+    /// termination hook the instance is terminated either way.
+    #[serde(rename = "DefaultResult", default = "default_result")]
+    pub default_result: String,
+    /// drainsim: the tooling sets the instance DRAINING when it enters `Terminating:Wait` and
+    /// completes the lifecycle action (`CONTINUE`) once its drain is complete (default `true`).
+    #[serde(rename = "drainOnTermination", default = "default_true")]
+    pub drain_on_termination: bool,
+    /// drainsim: the tooling records a heartbeat (RecordLifecycleActionHeartbeat) before each
+    /// heartbeat timeout, so the wait lasts until the global timeout — the smaller of 48 hours
+    /// and 100 × `HeartbeatTimeout` (default `false`).
+    #[serde(rename = "recordHeartbeats", default)]
+    pub record_heartbeats: bool,
+}
+
+fn default_heartbeat() -> u32 {
+    DEFAULT_HEARTBEAT_TIMEOUT_S
+}
+
+fn default_result() -> String {
+    "ABANDON".into()
+}
+
+impl LifecycleHookSpec {
+    /// How long an instance may wait in `Terminating:Wait`, in ms: the heartbeat timeout, or with
+    /// heartbeats recorded the global timeout (the smaller of 48 hours and 100 × the heartbeat
+    /// timeout).
+    pub fn wait_limit_ms(&self) -> u64 {
+        let heartbeat_ms = u64::from(self.heartbeat_timeout) * 1000;
+        if self.record_heartbeats {
+            (48 * 3600 * 1000u64).min(heartbeat_ms * 100)
+        } else {
+            heartbeat_ms
+        }
+    }
+}
+
+/// StartInstanceRefresh's request, as the Auto Scaling API spells it (`Strategy` is `Rolling`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartInstanceRefreshSpec {
+    /// The group to refresh.
+    #[serde(rename = "AutoScalingGroupName")]
+    pub auto_scaling_group_name: String,
+    /// The configuration to refresh to (default: the group's own launch template).
+    #[serde(rename = "DesiredConfiguration", default, skip_serializing_if = "Option::is_none")]
+    pub desired_configuration: Option<DesiredConfigurationSpec>,
+    /// How to refresh.
+    #[serde(rename = "Preferences", default)]
+    pub preferences: RefreshPreferencesSpec,
+}
+
+/// StartInstanceRefresh's `DesiredConfiguration` (a launch template only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesiredConfigurationSpec {
+    /// The launch template and version new instances use.
+    #[serde(rename = "LaunchTemplate")]
+    pub launch_template: LaunchTemplateSpec,
+}
+
+/// MinHealthyPercentage when a refresh gives none (the API's default).
+pub const DEFAULT_MIN_HEALTHY_PERCENTAGE: u32 = 90;
+/// MaxHealthyPercentage when a refresh gives none (the API's default).
+pub const DEFAULT_MAX_HEALTHY_PERCENTAGE: u32 = 100;
+
+/// StartInstanceRefresh's `Preferences` — the members drainsim models. StandbyInstances, AutoRollback, AlarmSpecification and BakeTime are refused as
+/// unknown (docs/rollouts.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshPreferencesSpec {
+    /// Percent of the desired capacity kept InService and past warmup (0 to 100, default 90).
+    #[serde(rename = "MinHealthyPercentage", default, skip_serializing_if = "Option::is_none")]
+    pub min_healthy_percentage: Option<u32>,
+    /// Percent of the desired capacity that may be InService or Pending (100 to 200, default 100).
+    #[serde(rename = "MaxHealthyPercentage", default, skip_serializing_if = "Option::is_none")]
+    pub max_healthy_percentage: Option<u32>,
+    /// Seconds after InService before a new instance counts as healthy (default: the group's
+    /// `HealthCheckGracePeriod`).
+    #[serde(rename = "InstanceWarmup", default, skip_serializing_if = "Option::is_none")]
+    pub instance_warmup: Option<u32>,
+    /// Replace only instances whose launch template version differs (default `false`: replace
+    /// every instance).
+    #[serde(rename = "SkipMatching", default, skip_serializing_if = "Option::is_none")]
+    pub skip_matching: Option<bool>,
+    /// Instances protected from scale in: `Refresh` replaces them like any other, `Ignore` (the
+    /// default) leaves them, `Wait` waits one hour for the protection to be removed and then fails
+    /// the refresh.
+    #[serde(rename = "ScaleInProtectedInstances", default, skip_serializing_if = "Option::is_none")]
+    pub scale_in_protected_instances: Option<String>,
+    /// Percentages (1 to 100, ascending) of the instances to update at which the refresh pauses
+    /// for `CheckpointDelay`; the last is how many it replaces (default: none, all of them).
+    #[serde(rename = "CheckpointPercentages", default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_percentages: Option<Vec<u32>>,
+    /// Seconds a checkpoint pauses the refresh (0 to 172,800, default 3,600); only with
+    /// `CheckpointPercentages`.
+    #[serde(rename = "CheckpointDelay", default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_delay: Option<u32>,
+}
+
+/// CheckpointDelay when a refresh with checkpoints gives none, in seconds (the API's default).
+pub const DEFAULT_CHECKPOINT_DELAY_S: u32 = 3600;
 
 /// The tasks of one instance to stop with StopTask calls.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -615,7 +932,31 @@ pub enum StepExpect {
     Settings(Vec<(String, String, String)>),
     /// WaitForDrain ran out of time.
     TimedOut,
+    /// A StartInstanceRefresh ended with this `Status` (`Successful`, `Failed`, or `InProgress`
+    /// when the run's end came first).
+    InstanceRefreshStatus(String),
 }
+
+/// The `Status` values of an instance refresh (the Auto Scaling model's `InstanceRefreshStatus`).
+pub const INSTANCE_REFRESH_STATUSES: [&str; 10] = [
+    "Pending",
+    "InProgress",
+    "Successful",
+    "Failed",
+    "Cancelling",
+    "Cancelled",
+    "RollbackInProgress",
+    "RollbackFailed",
+    "RollbackSuccessful",
+    "Baking",
+];
+
+/// The values of `ScaleInProtectedInstances` (the Auto Scaling model's enum).
+pub const SCALE_IN_PROTECTED_INSTANCES: [&str; 3] = ["Refresh", "Ignore", "Wait"];
+
+/// How long a refresh with `ScaleInProtectedInstances: Wait` waits for protection to be removed
+/// before it fails (one hour, as the user guide says).
+pub const PROTECTED_INSTANCES_WAIT_MS: u64 = 3_600_000;
 
 /// A comparison with a number (or null).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -713,4 +1054,41 @@ pub enum Expectation {
     StopReason(String),
     /// A deliberately named expectation: (name, inner).
     Named(String, Box<Expectation>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RolloutPlan;
+
+    fn plan(wave_size: Option<u32>, wave_percent: Option<u32>) -> RolloutPlan {
+        RolloutPlan {
+            cluster: None,
+            instances: vec![],
+            filter: Some("runningTasksCount == 0".into()),
+            status: None,
+            wave_size,
+            wave_percent,
+            timeout_ms: 1,
+            deregister: true,
+        }
+    }
+
+    #[test]
+    fn wave_percent_rounds_up_and_takes_at_least_one_instance() {
+        let p = plan(None, Some(10));
+        assert_eq!(p.instances_per_wave(20), Some(2));
+        assert_eq!(p.instances_per_wave(21), Some(3));
+        assert_eq!(p.instances_per_wave(300), Some(30));
+        assert_eq!(p.instances_per_wave(3), Some(1));
+        assert_eq!(p.instances_per_wave(0), Some(1));
+        assert_eq!(plan(None, Some(100)).instances_per_wave(7), Some(7));
+        assert_eq!(plan(None, Some(33)).instances_per_wave(10), Some(4));
+    }
+
+    #[test]
+    fn wave_size_is_taken_as_given() {
+        assert_eq!(plan(Some(10), None).instances_per_wave(3), Some(10));
+        assert_eq!(plan(Some(1), None).instances_per_wave(100_000), Some(1));
+        assert_eq!(plan(None, None).instances_per_wave(5), None);
+    }
 }

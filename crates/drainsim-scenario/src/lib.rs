@@ -25,6 +25,7 @@
 
 #![deny(missing_docs)]
 
+pub mod autoscaling;
 pub mod chart;
 pub mod compare;
 pub mod driver;

@@ -8,7 +8,10 @@ use std::path::Path;
 use drainsim_core::api::Request;
 use ron::extensions::Extensions;
 
-use crate::format::{Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, MAX_INSTANCES, MAX_TASKS};
+use crate::format::{
+    Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, StepExpect, INSTANCE_REFRESH_STATUSES, MAX_GROUP_SIZE,
+    MAX_INSTANCES, MAX_TASKS, MAX_TIME_MS, MAX_WAVE_SIZE, SCALE_IN_PROTECTED_INSTANCES, TERMINATING_TRANSITION,
+};
 
 /// An invalid scenario: where, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -403,9 +406,15 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             groups_of_several.insert(g.name.clone());
         }
     }
+    check_auto_scaling(l, &mut names, &groups_of_several)?;
     // The instances registered at time 0, before the first event (pinned faults need them).
-    let at_time_zero: BTreeSet<String> =
-        s.instances.iter().filter(|g| g.register_at_ms == 0).flat_map(|g| group_member_names(&g.name, g.count)).collect();
+    let at_time_zero: BTreeSet<String> = s
+        .instances
+        .iter()
+        .filter(|g| g.register_at_ms == 0)
+        .flat_map(|g| group_member_names(&g.name, g.count))
+        .chain(s.auto_scaling_groups.iter().flat_map(|g| (1..=g.desired_capacity).map(|n| g.member_name(n))))
+        .collect();
     for step in &s.steps {
         if let Action::Ecs(Request::RegisterContainerInstance(r)) = &step.action {
             let n = &r.instance_identity.name;
@@ -522,6 +531,48 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 check_instance_refs(l, &p.instances, &names, &groups)?
             }
             Action::StopTasksOn(p) => check_instance_refs(l, std::slice::from_ref(&p.instance), &names, &groups)?,
+            Action::RolloutInstances(p) => {
+                let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::RolloutInstances(_))).count();
+                let at = |field: &str| {
+                    let (line, column) = locate(&l.source, "RolloutInstances", nth)
+                        .and_then(|(line, _)| {
+                            let offset: usize = l.source.lines().take(line - 1).map(|t| t.len() + 1).sum();
+                            let tail = l.source.get(offset..)?;
+                            locate(tail, field, 0).map(|(dl, dc)| (line + dl - 1, dc))
+                        })
+                        .or_else(|| locate(&l.source, "RolloutInstances", nth))
+                        .unwrap_or((1, 1));
+                    (line, column)
+                };
+                let refuse = |field: &str, message: String| {
+                    let (line, column) = at(field);
+                    Err(ScenarioError { file: l.file.clone(), line, column, message })
+                };
+                match (p.wave_size, p.wave_percent) {
+                    (Some(_), Some(_)) => {
+                        return refuse("wavePercent", "give `waveSize` or `wavePercent`, not both".into());
+                    }
+                    (None, None) => {
+                        return refuse(
+                            "RolloutInstances",
+                            "RolloutInstances needs `waveSize` (instances per wave) or `wavePercent` (percent of the selection per wave)"
+                                .into(),
+                        );
+                    }
+                    (Some(w), None) if w == 0 || w > MAX_WAVE_SIZE => {
+                        return refuse("waveSize", format!("waveSize {w} is out of range: 1 to {MAX_WAVE_SIZE} instances"));
+                    }
+                    (None, Some(pc)) if pc == 0 || pc > 100 => {
+                        return refuse("wavePercent", format!("wavePercent {pc} is out of range: 1 to 100"));
+                    }
+                    _ => {}
+                }
+                if p.instances.is_empty() && p.filter.is_none() {
+                    return refuse("RolloutInstances", "RolloutInstances needs `instances` or a `filter`".into());
+                }
+                check_selection(l, n, &p.instances, p.filter.as_deref(), p.status.is_some())?;
+                check_instance_refs(l, &p.instances, &names, &groups)?;
+            }
             Action::Check(list) => {
                 for e in list {
                     check_expectation(l, e, &names, &services)?;
@@ -587,6 +638,169 @@ pub(crate) fn pinned_fault_refusal(s: &Scenario, name: &str) -> String {
 /// A plan step selects its instances by `instances` or by `filter`, not both; a filter must
 /// parse (reported at the filter's text, with the expression's own column), and `status` goes with
 /// a filter.
+/// Auto Scaling groups and StartInstanceRefresh steps: sizes, versions, hooks and percentages
+/// within the API's ranges, each refused at its member; the names of the instances a group may
+/// launch (its `DesiredCapacity` at time 0 and as many per refresh of it) join `names`.
+fn check_auto_scaling(
+    l: &LoadedScenario,
+    names: &mut BTreeSet<String>,
+    groups_of_several: &BTreeSet<String>,
+) -> Result<(), ScenarioError> {
+    let s = &l.scenario;
+    for (k, g) in s.auto_scaling_groups.iter().enumerate() {
+        let name = &g.auto_scaling_group_name;
+        let needle = format!("\"{name}\"");
+        let at = |message: String| {
+            let earlier = s.auto_scaling_groups[..k].iter().filter(|h| &h.auto_scaling_group_name == name).count();
+            let (line, column) = locate_nth_after(&l.source, "autoScalingGroups", &needle, earlier)
+                .or_else(|| locate(&l.source, &needle, 0))
+                .unwrap_or((1, 1));
+            ScenarioError { file: l.file.clone(), line, column, message }
+        };
+        if s.auto_scaling_groups[..k].iter().any(|h| &h.auto_scaling_group_name == name) {
+            return Err(at(format!("Auto Scaling group '{name}' is declared twice")));
+        }
+        if g.max_size > MAX_GROUP_SIZE {
+            return Err(at(format!("Auto Scaling group '{name}': MaxSize {} is above {MAX_GROUP_SIZE}", g.max_size)));
+        }
+        if !(g.min_size <= g.desired_capacity && g.desired_capacity <= g.max_size) {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': DesiredCapacity {} must be within MinSize {} and MaxSize {}",
+                g.desired_capacity, g.min_size, g.max_size
+            )));
+        }
+        if !g.image_ids.contains_key(&g.launch_template.version) {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': launch template Version '{}' has no AMI in imageIds",
+                g.launch_template.version
+            )));
+        }
+        for h in &g.lifecycle_hooks {
+            if h.lifecycle_transition != TERMINATING_TRANSITION {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': lifecycle hook '{}' has LifecycleTransition '{}'; drainsim models {TERMINATING_TRANSITION} only",
+                    h.lifecycle_hook_name, h.lifecycle_transition
+                )));
+            }
+            if !(30..=7200).contains(&h.heartbeat_timeout) {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': lifecycle hook '{}' HeartbeatTimeout {} is out of range: 30 to 7200 seconds",
+                    h.lifecycle_hook_name, h.heartbeat_timeout
+                )));
+            }
+            if h.default_result != "CONTINUE" && h.default_result != "ABANDON" {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': lifecycle hook '{}' DefaultResult '{}' must be CONTINUE or ABANDON",
+                    h.lifecycle_hook_name, h.default_result
+                )));
+            }
+        }
+        let initial: Vec<String> = (1..=g.desired_capacity).map(|n| g.member_name(n)).collect();
+        if let Some(p) = g.protected_instances.iter().find(|p| !initial.contains(p)) {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': protected instance '{p}' is not one of its instances at time 0 ({}-1 to {}-{})",
+                name, name, g.desired_capacity
+            )));
+        }
+        if g.lifecycle_hooks.len() > 1 {
+            return Err(at(format!("Auto Scaling group '{name}': drainsim models one termination lifecycle hook per group")));
+        }
+        let refreshes = s
+            .steps
+            .iter()
+            .filter(|st| matches!(&st.action, Action::StartInstanceRefresh(r) if &r.auto_scaling_group_name == name))
+            .count() as u32;
+        let launches = g.desired_capacity.saturating_mul(refreshes.saturating_add(1));
+        for n in 1..=launches {
+            let member = g.member_name(n);
+            if names.contains(&member) || groups_of_several.contains(&member) {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}' launches an instance named '{member}', which the scenario already declares"
+                )));
+            }
+            names.insert(member);
+        }
+    }
+    for (n, step) in s.steps.iter().enumerate() {
+        if let Some(StepExpect::InstanceRefreshStatus(status)) = &step.expect {
+            if !INSTANCE_REFRESH_STATUSES.contains(&status.as_str()) {
+                let hint = did_you_mean(status, INSTANCE_REFRESH_STATUSES.iter().copied());
+                return Err(l.error_at(&format!("\"{status}\""), format!("'{status}' is not an instance refresh Status{hint}")));
+            }
+            if !matches!(step.action, Action::StartInstanceRefresh(_)) {
+                return Err(l.error_at("InstanceRefreshStatus", "InstanceRefreshStatus judges a StartInstanceRefresh step only"));
+            }
+        }
+        let Action::StartInstanceRefresh(r) = &step.action else { continue };
+        let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::StartInstanceRefresh(_))).count();
+        let refuse = |field: &str, message: String| {
+            let (line, column) = locate(&l.source, "StartInstanceRefresh", nth)
+                .and_then(|(line, _)| {
+                    let offset: usize = l.source.lines().take(line - 1).map(|t| t.len() + 1).sum();
+                    let (dl, dc) = locate(l.source.get(offset..)?, field, 0)?;
+                    Some((line + dl - 1, dc))
+                })
+                .unwrap_or((1, 1));
+            Err(ScenarioError { file: l.file.clone(), line, column, message })
+        };
+        let Some(g) = s.auto_scaling_groups.iter().find(|g| g.auto_scaling_group_name == r.auto_scaling_group_name) else {
+            let known = s.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str());
+            let hint = did_you_mean(&r.auto_scaling_group_name, known);
+            return refuse("AutoScalingGroupName", format!("unknown Auto Scaling group '{}'{hint}", r.auto_scaling_group_name));
+        };
+        if let Some(d) = &r.desired_configuration {
+            if !g.image_ids.contains_key(&d.launch_template.version) {
+                return refuse(
+                    "Version",
+                    format!(
+                        "launch template Version '{}' has no AMI in Auto Scaling group '{}' imageIds",
+                        d.launch_template.version, g.auto_scaling_group_name
+                    ),
+                );
+            }
+        }
+        let p = &r.preferences;
+        if let Some(min) = p.min_healthy_percentage.filter(|m| *m > 100) {
+            return refuse("MinHealthyPercentage", format!("MinHealthyPercentage {min} is out of range: 0 to 100"));
+        }
+        if let Some(max) = p.max_healthy_percentage.filter(|m| !(100..=200).contains(m)) {
+            return refuse("MaxHealthyPercentage", format!("MaxHealthyPercentage {max} is out of range: 100 to 200"));
+        }
+        let min = p.min_healthy_percentage.unwrap_or(crate::format::DEFAULT_MIN_HEALTHY_PERCENTAGE);
+        let max = p.max_healthy_percentage.unwrap_or(crate::format::DEFAULT_MAX_HEALTHY_PERCENTAGE);
+        if max - min > 100 {
+            return refuse(
+                "MaxHealthyPercentage",
+                format!("MaxHealthyPercentage {max} and MinHealthyPercentage {min} are more than 100 apart"),
+            );
+        }
+        if let Some(mode) = p.scale_in_protected_instances.as_deref().filter(|m| !SCALE_IN_PROTECTED_INSTANCES.contains(m)) {
+            let hint = did_you_mean(mode, SCALE_IN_PROTECTED_INSTANCES.iter().copied());
+            return refuse(
+                "ScaleInProtectedInstances",
+                format!("ScaleInProtectedInstances '{mode}' must be Refresh, Ignore or Wait{hint}"),
+            );
+        }
+        if let Some(list) = &p.checkpoint_percentages {
+            if list.iter().any(|c| *c == 0 || *c > 100) || list.windows(2).any(|w| w[0] >= w[1]) {
+                return refuse("CheckpointPercentages", "CheckpointPercentages must be 1 to 100 each, in ascending order".into());
+            }
+        }
+        if let Some(delay) = p.checkpoint_delay {
+            if p.checkpoint_percentages.is_none() {
+                return refuse("CheckpointDelay", "CheckpointDelay needs CheckpointPercentages".into());
+            }
+            if delay > 172_800 {
+                return refuse("CheckpointDelay", format!("CheckpointDelay {delay} is out of range: 0 to 172800 seconds"));
+            }
+        }
+        if let Some(w) = p.instance_warmup.filter(|w| u64::from(*w) * 1000 > MAX_TIME_MS) {
+            return refuse("InstanceWarmup", format!("InstanceWarmup {w} seconds is beyond the end of simulated time"));
+        }
+    }
+    Ok(())
+}
+
 fn check_selection(
     l: &LoadedScenario,
     step: usize,

@@ -33,6 +33,53 @@ pub struct StepOutcome {
     pub summary: String,
 }
 
+/// The group's capacity at one moment of an instance refresh, after Auto Scaling's decisions of
+/// that moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshCapacitySample {
+    /// Simulated time.
+    pub at_ms: u64,
+    /// Instances launched and not yet registered (`Pending`).
+    pub pending: u32,
+    /// Instances `InService` (registered; warming up or healthy).
+    pub in_service: u32,
+    /// `InService` instances past their warmup, not being terminated.
+    pub healthy: u32,
+}
+
+/// One instance refresh (DescribeInstanceRefreshes' `InstanceRefresh`, with drainsim's record of
+/// it over time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceRefreshOutcome {
+    /// `InstanceRefreshId`: derived from the group's name and the start time.
+    pub instance_refresh_id: String,
+    /// `AutoScalingGroupName`.
+    pub auto_scaling_group_name: String,
+    /// `Status`: `Successful`, `Failed` (ScaleInProtectedInstances: Wait), or `InProgress` (the run ended first).
+    pub status: String,
+    /// `StatusReason`.
+    pub status_reason: Option<String>,
+    /// When it started (simulated ms).
+    pub start_time_ms: u64,
+    /// When it ended (simulated ms), if it did.
+    pub end_time_ms: Option<u64>,
+    /// `InstancesToUpdate` when it started.
+    pub instances_to_update: u32,
+    /// `PercentageComplete` at the end.
+    pub percentage_complete: u32,
+    /// `PercentageComplete` over time: (simulated ms, percent) at each change.
+    pub percentage_complete_over_time: Vec<(u64, u32)>,
+    /// The desired capacity it kept.
+    pub desired_capacity: u32,
+    /// The fewest healthy instances MinHealthyPercentage allows (rounded up).
+    pub min_healthy_instances: u32,
+    /// The most Pending and InService instances MaxHealthyPercentage allows (rounded down, at
+    /// least the desired capacity).
+    pub max_instances: u32,
+    /// The group's capacity at every moment it changed.
+    pub capacity: Vec<RefreshCapacitySample>,
+}
+
 /// Everything a run produced.
 #[derive(Debug)]
 pub struct RunOutcome {
@@ -53,6 +100,8 @@ pub struct RunOutcome {
     pub invariant_violation: Option<String>,
     /// The fault profile of the run when it injects faults (from the scenario or `--faults swarm`).
     pub fault_profile: Option<FaultProfile>,
+    /// The instance refreshes its StartInstanceRefresh steps ran, in order.
+    pub instance_refreshes: Vec<InstanceRefreshOutcome>,
 }
 
 impl RunOutcome {

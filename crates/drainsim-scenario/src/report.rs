@@ -43,6 +43,115 @@ pub struct Report {
     pub services: Vec<ServiceReport>,
     /// When the last drain that was started completed (null if one did not, or none started).
     pub all_drains_completed_at_ms: Option<u64>,
+    /// The instance refreshes the run's StartInstanceRefresh steps ran, in order (absent when
+    /// there were none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instance_refreshes: Vec<InstanceRefreshReport>,
+}
+
+/// One instance refresh: the members DescribeInstanceRefreshes spells as it does, and drainsim's
+/// record of it over time (camelCase, simulated milliseconds).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InstanceRefreshReport {
+    /// `InstanceRefreshId`.
+    #[serde(rename = "InstanceRefreshId")]
+    pub instance_refresh_id: String,
+    /// `AutoScalingGroupName`.
+    #[serde(rename = "AutoScalingGroupName")]
+    pub auto_scaling_group_name: String,
+    /// `Status`: `Successful`, `Failed`, or `InProgress` when the run ended first.
+    #[serde(rename = "Status")]
+    pub status: String,
+    /// `StatusReason`.
+    #[serde(rename = "StatusReason")]
+    pub status_reason: Option<String>,
+    /// `InstancesToUpdate` when it started.
+    #[serde(rename = "InstancesToUpdate")]
+    pub instances_to_update: u32,
+    /// `PercentageComplete` when the run ended.
+    #[serde(rename = "PercentageComplete")]
+    pub percentage_complete: u32,
+    /// When it started (simulated ms).
+    #[serde(rename = "startTimeMs")]
+    pub start_time_ms: u64,
+    /// When it ended (simulated ms; null if it did not).
+    #[serde(rename = "endTimeMs")]
+    pub end_time_ms: Option<u64>,
+    /// `PercentageComplete` at each change.
+    #[serde(rename = "percentageCompleteOverTime")]
+    pub percentage_complete_over_time: Vec<RefreshProgressPoint>,
+    /// The group's desired capacity.
+    #[serde(rename = "desiredCapacity")]
+    pub desired_capacity: u32,
+    /// The fewest healthy instances MinHealthyPercentage allows.
+    #[serde(rename = "minHealthyInstances")]
+    pub min_healthy_instances: u32,
+    /// The most Pending and InService instances MaxHealthyPercentage allows.
+    #[serde(rename = "maxInstances")]
+    pub max_instances: u32,
+    /// Pending, InService and healthy instances at each change.
+    #[serde(rename = "capacityOverTime")]
+    pub capacity_over_time: Vec<RefreshCapacityPoint>,
+}
+
+/// `PercentageComplete` at one moment.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RefreshProgressPoint {
+    /// Simulated time.
+    #[serde(rename = "atMs")]
+    pub at_ms: u64,
+    /// `PercentageComplete`.
+    #[serde(rename = "PercentageComplete")]
+    pub percentage_complete: u32,
+}
+
+/// A group's capacity at one moment of a refresh.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshCapacityPoint {
+    /// Simulated time.
+    pub at_ms: u64,
+    /// `Pending` instances.
+    pub pending: u32,
+    /// `InService` instances.
+    pub in_service: u32,
+    /// `InService` instances past their warmup, not being terminated.
+    pub healthy: u32,
+}
+
+fn refresh_rows(outcome: &RunOutcome) -> Vec<InstanceRefreshReport> {
+    outcome
+        .instance_refreshes
+        .iter()
+        .map(|r| InstanceRefreshReport {
+            instance_refresh_id: r.instance_refresh_id.clone(),
+            auto_scaling_group_name: r.auto_scaling_group_name.clone(),
+            status: r.status.clone(),
+            status_reason: r.status_reason.clone(),
+            instances_to_update: r.instances_to_update,
+            percentage_complete: r.percentage_complete,
+            start_time_ms: r.start_time_ms,
+            end_time_ms: r.end_time_ms,
+            percentage_complete_over_time: r
+                .percentage_complete_over_time
+                .iter()
+                .map(|&(at_ms, percentage_complete)| RefreshProgressPoint { at_ms, percentage_complete })
+                .collect(),
+            desired_capacity: r.desired_capacity,
+            min_healthy_instances: r.min_healthy_instances,
+            max_instances: r.max_instances,
+            capacity_over_time: r
+                .capacity
+                .iter()
+                .map(|c| RefreshCapacityPoint {
+                    at_ms: c.at_ms,
+                    pending: c.pending,
+                    in_service: c.in_service,
+                    healthy: c.healthy,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The fault profile of a run.
@@ -452,6 +561,7 @@ pub fn build(outcome: &RunOutcome) -> Report {
         container_instances: e.instances().map(instance_row).collect(),
         services: e.services().map(service_row).collect(),
         all_drains_completed_at_ms: h.all_drains_completed_at_ms,
+        instance_refreshes: refresh_rows(outcome),
     }
 }
 
@@ -485,7 +595,7 @@ impl Serialize for Streamed<'_> {
         use serde::ser::SerializeStruct;
         let e = &self.0.engine;
         let h = header(self.0);
-        let mut st = s.serialize_struct("Report", 13)?;
+        let mut st = s.serialize_struct("Report", 14)?;
         st.serialize_field("reportVersion", &REPORT_VERSION)?;
         st.serialize_field("scenario", &h.scenario)?;
         st.serialize_field("seed", &h.seed)?;
@@ -499,6 +609,12 @@ impl Serialize for Streamed<'_> {
         st.serialize_field("containerInstances", &InstanceRows(e))?;
         st.serialize_field("services", &ServiceRows(e))?;
         st.serialize_field("allDrainsCompletedAtMs", &h.all_drains_completed_at_ms)?;
+        let refreshes = refresh_rows(self.0);
+        if refreshes.is_empty() {
+            st.skip_field("instanceRefreshes")?;
+        } else {
+            st.serialize_field("instanceRefreshes", &refreshes)?;
+        }
         st.end()
     }
 }

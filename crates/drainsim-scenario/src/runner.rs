@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use drainsim_core::Engine;
 use drainsim_core::StopReason;
 
+use crate::autoscaling::AutoScaling;
 use crate::driver::{Driver, TraceSink};
 use crate::expect::evaluate;
 use crate::load::{LoadedScenario, ScenarioError};
@@ -56,6 +57,7 @@ fn run_inner<'s>(
     let end_time_ms = s.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS);
     let max_events = s.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
     let mut driver = Driver::new(loaded, sink, end_time_ms, max_events);
+    let mut auto_scaling = AutoScaling::new(loaded);
 
     let mut outcome_steps = Vec::new();
     let mut results = Vec::new();
@@ -67,7 +69,7 @@ fn run_inner<'s>(
             bounded_out = true;
             break;
         }
-        let (summary, mut step_results) = run_step(&mut engine, &mut driver, loaded, n, step)?;
+        let (summary, mut step_results) = run_step(&mut engine, &mut driver, &mut auto_scaling, loaded, n, step)?;
         driver.after_step(&mut engine);
         outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name().into(), summary });
         results.append(&mut step_results);
@@ -91,6 +93,7 @@ fn run_inner<'s>(
         expectations: results,
         invariant_violation,
         fault_profile,
+        instance_refreshes: auto_scaling.into_refreshes(),
     })
 }
 

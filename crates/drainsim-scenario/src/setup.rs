@@ -107,6 +107,15 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
     for g in s.instances.iter().filter(|g| g.register_at_ms == 0) {
         register_group(&mut engine, loaded, g)?;
     }
+    // Auto Scaling groups' instances at time 0 (`DesiredCapacity` of them), after the instance groups.
+    for asg in &s.auto_scaling_groups {
+        for member in asg.initial_members() {
+            register_group(&mut engine, loaded, &member).map_err(|e| ScenarioError {
+                message: format!("Auto Scaling group '{}': {}", asg.auto_scaling_group_name, e.message),
+                ..loaded.error_at(&format!("\"{}\"", asg.auto_scaling_group_name), "")
+            })?;
+        }
+    }
     for (n, svc) in s.services.iter().enumerate() {
         engine.handle(Request::CreateService(svc.clone())).map_err(|e| {
             // At this service's own `serviceName` (its name may also be a task definition's

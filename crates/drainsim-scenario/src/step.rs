@@ -5,9 +5,10 @@
 use drainsim_core::api::{self, Request, Response};
 use drainsim_core::{EcsError, Engine};
 
+use crate::autoscaling::AutoScaling;
 use crate::driver::Driver;
 use crate::expect::evaluate;
-use crate::format::{Action, Step, StepExpect};
+use crate::format::{Action, RolloutPlan, Step, StepExpect};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
 use crate::outcome::ExpectationResult;
 
@@ -72,6 +73,70 @@ fn instance_id(engine: &Engine, reference: &str) -> Option<drainsim_core::Instan
     engine.instance_named(reference).or_else(|| engine.instance_by_arn(reference)).map(|i| i.id())
 }
 
+/// A `RolloutInstances` step: the selection made once, then wave by wave — every instance of the
+/// wave set DRAINING (UpdateContainerInstancesState, 10 per call), the driver run until each of
+/// their drains is complete (at most `timeoutMs`), and, with `deregister`, each deregistered
+/// (DeregisterContainerInstance without `force`) — before the next wave starts. A refused call
+/// or a timed-out wave ends the rollout; later waves are not started.
+fn rollout(
+    engine: &mut Engine,
+    driver: &mut Driver,
+    loaded: &LoadedScenario,
+    caller: &str,
+    p: &RolloutPlan,
+) -> Result<Outcome, ScenarioError> {
+    let selected = match select(engine, loaded, &p.cluster, &p.instances, &p.filter, &p.status) {
+        Ok(selected) => selected,
+        Err(e) => return Ok(Outcome::Plan { failures: vec![], timed_out: false, error: Some(e), note: None }),
+    };
+    // A selection of 0 instances is a rollout of no wave; the arithmetic cannot overflow for a
+    // selection of at most 100,000 instances, and `None` only comes from a plan `load` refuses.
+    let per_wave = p.instances_per_wave(selected.len()).unwrap_or(1);
+    let waves = selected.len().div_ceil(per_wave);
+    let mut failures = Vec::new();
+    let mut done = 0usize;
+    let note = |done: usize| {
+        Some(format!("{done} of {waves} waves of up to {per_wave} instances, {} instances selected", selected.len()))
+    };
+    for wave in selected.chunks(per_wave) {
+        let arns: Vec<String> = wave.iter().map(|c| resolve_ref(engine, c)).collect();
+        for call in arns.chunks(10) {
+            let req = api::UpdateContainerInstancesStateRequest {
+                cluster: p.cluster.clone(),
+                container_instances: call.to_vec(),
+                status: "DRAINING".into(),
+            };
+            match engine.handle_as(caller, Request::UpdateContainerInstancesState(req)) {
+                Ok(Response::ContainerInstances { failures: f, .. }) => failures.extend(f),
+                Ok(_) => {}
+                Err(e) => return Ok(Outcome::Plan { failures, timed_out: false, error: Some(e), note: note(done) }),
+            }
+        }
+        // An instance ECS refused to drain (a failure above) has no drain to wait for.
+        let refused: Vec<&str> = failures.iter().filter_map(|f| f.arn.as_deref()).collect();
+        let targets: Vec<drainsim_core::InstanceId> =
+            arns.iter().filter(|a| !refused.contains(&a.as_str())).filter_map(|a| instance_id(engine, a)).collect();
+        let complete = |e: &Engine| targets.iter().all(|id| e.instance(*id).drain().completed_at_ms().is_some());
+        if driver.wait_until(engine, p.timeout_ms, complete)? {
+            return Ok(Outcome::Plan { failures, timed_out: true, error: None, note: note(done) });
+        }
+        if p.deregister {
+            for id in &targets {
+                let req = api::DeregisterContainerInstanceRequest {
+                    cluster: p.cluster.clone(),
+                    container_instance: engine.instance(*id).arn(),
+                    force: Some(false),
+                };
+                if let Err(e) = engine.handle_as(caller, Request::DeregisterContainerInstance(req)) {
+                    return Ok(Outcome::Plan { failures, timed_out: false, error: Some(e), note: note(done) });
+                }
+            }
+        }
+        done += 1;
+    }
+    Ok(Outcome::Plan { failures, timed_out: false, error: None, note: note(done) })
+}
+
 /// The outcome of a step before it is compared with its expectation.
 enum Outcome {
     Response(Response),
@@ -81,8 +146,17 @@ enum Outcome {
         failures: Vec<api::Failure>,
         timed_out: bool,
         error: Option<EcsError>,
+        /// What a rollout did (its waves), shown after the result.
+        note: Option<String>,
     },
     Checked,
+    /// A StartInstanceRefresh: the refresh's `Status` when the step ended.
+    Refresh {
+        status: String,
+        timed_out: bool,
+        error: Option<EcsError>,
+        note: String,
+    },
 }
 
 /// The request with its instance references resolved (logical names become ARNs).
@@ -106,6 +180,7 @@ fn resolve_request(engine: &Engine, request: &Request) -> Request {
 pub(crate) fn run_step(
     engine: &mut Engine,
     driver: &mut Driver,
+    auto_scaling: &mut AutoScaling,
     loaded: &LoadedScenario,
     n: usize,
     step: &Step,
@@ -152,7 +227,7 @@ pub(crate) fn run_step(
                         }
                     }
                 }
-                Outcome::Plan { failures, timed_out: false, error }
+                Outcome::Plan { failures, timed_out: false, error, note: None }
             }
             Action::DeregisterInstances(p) => {
                 let (names, mut error) = match select(engine, loaded, &p.cluster, &p.instances, &p.filter, &p.status) {
@@ -170,7 +245,7 @@ pub(crate) fn run_step(
                         break;
                     }
                 }
-                Outcome::Plan { failures: vec![], timed_out: false, error }
+                Outcome::Plan { failures: vec![], timed_out: false, error, note: None }
             }
             Action::StopTasksOn(p) => {
                 let mut error = None;
@@ -185,7 +260,7 @@ pub(crate) fn run_step(
                         break;
                     }
                 }
-                Outcome::Plan { failures: vec![], timed_out: false, error }
+                Outcome::Plan { failures: vec![], timed_out: false, error, note: None }
             }
             Action::WaitForDrain(w) => match select(engine, loaded, &w.cluster, &w.instances, &w.filter, &w.status) {
                 Ok(selected) => {
@@ -201,10 +276,15 @@ pub(crate) fn run_step(
                         })
                     };
                     let timed_out = driver.wait_until(engine, w.timeout_ms, done)?;
-                    Outcome::Plan { failures: vec![], timed_out, error: None }
+                    Outcome::Plan { failures: vec![], timed_out, error: None, note: None }
                 }
-                Err(e) => Outcome::Plan { failures: vec![], timed_out: false, error: Some(e) },
+                Err(e) => Outcome::Plan { failures: vec![], timed_out: false, error: Some(e), note: None },
             },
+            Action::RolloutInstances(p) => rollout(engine, driver, loaded, &caller, p)?,
+            Action::StartInstanceRefresh(r) => {
+                let end = auto_scaling.start_instance_refresh(engine, driver, loaded, &caller, r)?;
+                Outcome::Refresh { status: end.status, timed_out: end.timed_out, error: end.error, note: end.note }
+            }
             Action::RunUntilQuiet => {
                 driver.run_until_quiet(engine)?;
                 Outcome::Checked
@@ -249,6 +329,7 @@ fn describe_expect(e: &StepExpect) -> String {
             format!("lists settings [{}]", s.iter().map(|(n, v, p)| format!("{n}={v} for {p}")).collect::<Vec<_>>().join(", "))
         }
         StepExpect::TimedOut => "times out".into(),
+        StepExpect::InstanceRefreshStatus(s) => format!("ends the instance refresh with Status {s}"),
     }
 }
 
@@ -278,25 +359,38 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
     let summary = match outcome {
         Outcome::Response(r) => summarize(engine, r),
         Outcome::Error(e) => e.to_string(),
-        Outcome::Plan { failures, timed_out, error } => match (error, timed_out) {
-            (Some(e), _) => e.to_string(),
-            (None, true) => "timed out".into(),
-            (None, false) if failures.is_empty() => "ok".into(),
-            (None, false) => format!(
-                "ok with failures [{}]",
-                failures_of(outcome).iter().map(|(n, r)| format!("{n} {r}")).collect::<Vec<_>>().join(", ")
-            ),
-        },
+        Outcome::Plan { failures, timed_out, error, note } => {
+            let result = match (error, timed_out) {
+                (Some(e), _) => e.to_string(),
+                (None, true) => "timed out".into(),
+                (None, false) if failures.is_empty() => "ok".into(),
+                (None, false) => format!(
+                    "ok with failures [{}]",
+                    failures_of(outcome).iter().map(|(n, r)| format!("{n} {r}")).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            match note {
+                Some(note) => format!("{result} ({note})"),
+                None => result,
+            }
+        }
         Outcome::Checked => "ok".into(),
+        Outcome::Refresh { error: Some(e), .. } => e.to_string(),
+        Outcome::Refresh { note, .. } => note.clone(),
     };
     let error = match outcome {
         Outcome::Error(e) => Some(e),
         Outcome::Plan { error: Some(e), .. } => Some(e),
+        Outcome::Refresh { error: Some(e), .. } => Some(e),
         _ => None,
     };
-    let timed_out = matches!(outcome, Outcome::Plan { timed_out: true, .. });
+    let timed_out = matches!(outcome, Outcome::Plan { timed_out: true, .. } | Outcome::Refresh { timed_out: true, .. });
+    let refresh_status = match outcome {
+        Outcome::Refresh { status, .. } => Some(status.as_str()),
+        _ => None,
+    };
     let passed = match expect {
-        StepExpect::Success => error.is_none() && !timed_out,
+        StepExpect::Success => error.is_none() && !timed_out && refresh_status.is_none_or(|s| s == "Successful"),
         StepExpect::NoFailures => error.is_none() && !timed_out && failures_of(outcome).is_empty(),
         StepExpect::Error(k) => error.is_some_and(|e| e.kind.name() == k),
         StepExpect::ErrorContaining(k, t) => error.is_some_and(|e| e.kind.name() == k && e.message.contains(t.as_str())),
@@ -317,6 +411,7 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
             _ => false,
         },
         StepExpect::TimedOut => timed_out,
+        StepExpect::InstanceRefreshStatus(want) => refresh_status == Some(want.as_str()),
     };
     let detail = format!("got: {summary}");
     (passed, detail, summary)

@@ -1,0 +1,540 @@
+//! EC2 Auto Scaling groups and their instance refresh, modelled the way an operator's tooling sees
+//! them: outside ECS. A group launches instances that register through RegisterContainerInstance
+//! like any other, and terminates instances through its termination lifecycle hook, during which
+//! the tooling drains them (UpdateContainerInstancesState) and completes the lifecycle action once
+//! their drain is complete; the EC2 instance then goes away (DeregisterContainerInstance). The
+//! engine never learns that a group exists. docs/rollouts.md describes the model and its sources
+//! (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html>,
+//! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html>,
+//! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html>).
+
+use drainsim_core::api::{self, Request};
+use drainsim_core::{EcsError, Engine};
+
+use crate::driver::Driver;
+use crate::format::{
+    AutoScalingGroupSpec, StartInstanceRefreshSpec, DEFAULT_CHECKPOINT_DELAY_S, DEFAULT_MAX_HEALTHY_PERCENTAGE,
+    DEFAULT_MIN_HEALTHY_PERCENTAGE, PROTECTED_INSTANCES_WAIT_MS,
+};
+use crate::load::{LoadedScenario, ScenarioError};
+use crate::outcome::{InstanceRefreshOutcome, RefreshCapacitySample};
+use crate::setup::registration_request;
+
+/// Where an instance of a group is in its Auto Scaling lifecycle (`LifecycleState`, the states
+/// drainsim models).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifecycle {
+    /// `Pending`: launched, registers with ECS at `register_at_ms`.
+    Pending { register_at_ms: u64 },
+    /// `InService`: registered; healthy (past warmup) from `healthy_at_ms`.
+    InService { healthy_at_ms: u64 },
+    /// `Terminating:Wait`: held by the termination lifecycle hook until its drain is complete or
+    /// `deadline_ms`.
+    TerminatingWait { deadline_ms: u64 },
+    /// `Terminated`.
+    Terminated,
+}
+
+#[derive(Debug, Clone)]
+struct Member {
+    name: String,
+    zone: String,
+    version: String,
+    lifecycle: Lifecycle,
+    /// Protected from scale in (`ProtectedFromScaleIn`).
+    protected: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    spec: AutoScalingGroupSpec,
+    /// The launch template version the group launches now.
+    version: String,
+    /// Instances launched so far (the next one is `launched + 1`).
+    launched: u32,
+    members: Vec<Member>,
+}
+
+/// The scenario's Auto Scaling groups as a run goes on.
+#[derive(Debug, Clone)]
+pub(crate) struct AutoScaling {
+    groups: Vec<Group>,
+    refreshes: Vec<InstanceRefreshOutcome>,
+}
+
+/// How a StartInstanceRefresh step ended.
+pub(crate) struct RefreshEnd {
+    /// The run's end time came before the refresh ended.
+    pub timed_out: bool,
+    /// An ECS request the group made was refused (the refresh stops there).
+    pub error: Option<EcsError>,
+    /// One line on what the refresh did.
+    pub note: String,
+    /// Its `Status` when the step ended.
+    pub status: String,
+}
+
+impl AutoScaling {
+    /// The groups as the setup left them: `DesiredCapacity` instances InService and healthy
+    /// (`setup::prepare` registered them at time 0).
+    pub(crate) fn new(loaded: &LoadedScenario) -> Self {
+        let groups = loaded
+            .scenario
+            .auto_scaling_groups
+            .iter()
+            .map(|spec| Group {
+                version: spec.launch_template.version.clone(),
+                launched: spec.desired_capacity,
+                members: spec
+                    .initial_members()
+                    .into_iter()
+                    .map(|g| Member {
+                        protected: spec.protected_instances.contains(&g.name),
+                        zone: g.availability_zones[0].clone(),
+                        name: g.name,
+                        version: spec.launch_template.version.clone(),
+                        lifecycle: Lifecycle::InService { healthy_at_ms: 0 },
+                    })
+                    .collect(),
+                spec: spec.clone(),
+            })
+            .collect();
+        AutoScaling { groups, refreshes: Vec::new() }
+    }
+
+    /// The refreshes run so far, in order.
+    pub(crate) fn into_refreshes(self) -> Vec<InstanceRefreshOutcome> {
+        self.refreshes
+    }
+
+    /// StartInstanceRefresh, run until the refresh ends (or the run's end time): instances to
+    /// update are the InService and Pending ones (with `SkipMatching`, those whose launch template
+    /// version differs from the desired one). Each moment, in this order:
+    /// 1. launched instances due register (Pending → InService; healthy after `InstanceWarmup`);
+    /// 2. instances in `Terminating:Wait` whose drain is complete, or whose hook timed out, are
+    ///    terminated (DeregisterContainerInstance, `force` when tasks remain);
+    /// 3. old instances are terminated while the healthy instances stay at or above
+    ///    MinHealthyPercentage of the desired capacity (rounded up), from the zone with the most
+    ///    instances, oldest first — into `Terminating:Wait` and drained when the group has a
+    ///    termination hook, else at once;
+    /// 4. new instances are launched while Pending + InService stay at or below
+    ///    MaxHealthyPercentage (rounded down, at least the desired capacity), into the zone with
+    ///    the fewest — so with a maximum above 100% new instances launch before old ones go.
+    ///
+    /// When the two percentages leave no room at all (one instance at 90%/100%), one instance at a
+    /// time is replaced anyway, terminate then launch, as Auto Scaling does for such groups. The
+    /// refresh is `Successful` once every instance to update is Terminated and every new one is
+    /// InService past its warmup; the group then launches the desired version.
+    ///
+    /// With `CheckpointPercentages` batches stop at the current checkpoint (in instances to update,
+    /// rounded up); once it is reached and every new instance warmed up, the refresh pauses for
+    /// `CheckpointDelay`; the last checkpoint is how many instances it replaces.
+    ///
+    /// Instances protected from scale in follow `ScaleInProtectedInstances`: `Refresh` replaces
+    /// them, `Ignore` leaves them out of the instances to update, `Wait` never terminates them and,
+    /// once nothing else is under way, waits an hour and ends the refresh `Failed`.
+    pub(crate) fn start_instance_refresh(
+        &mut self,
+        engine: &mut Engine,
+        driver: &mut Driver,
+        loaded: &LoadedScenario,
+        caller: &str,
+        req: &StartInstanceRefreshSpec,
+    ) -> Result<RefreshEnd, ScenarioError> {
+        // `load` checked the group name, the version and the percentages.
+        let Some(g) = self.groups.iter_mut().find(|g| g.spec.auto_scaling_group_name == req.auto_scaling_group_name) else {
+            return Err(
+                loaded.error_at("StartInstanceRefresh", format!("unknown Auto Scaling group '{}'", req.auto_scaling_group_name))
+            );
+        };
+        let prefs = &req.preferences;
+        let target = req.desired_configuration.as_ref().map_or_else(|| g.version.clone(), |d| d.launch_template.version.clone());
+        let min_pct = prefs.min_healthy_percentage.unwrap_or(DEFAULT_MIN_HEALTHY_PERCENTAGE);
+        let max_pct = prefs.max_healthy_percentage.unwrap_or(DEFAULT_MAX_HEALTHY_PERCENTAGE);
+        let warmup_ms = u64::from(prefs.instance_warmup.unwrap_or(g.spec.health_check_grace_period)) * 1000;
+        let skip_matching = prefs.skip_matching.unwrap_or(false);
+        // `load` checked the value.
+        let protected_mode = prefs.scale_in_protected_instances.as_deref().unwrap_or("Ignore");
+        let mut protection_wait_until: Option<u64> = None;
+        let desired = g.spec.desired_capacity;
+        let min_healthy = capacity_share(desired, min_pct, true);
+        let max_instances = capacity_share(desired, max_pct, false).max(desired);
+        let floor = min_healthy.min(max_instances.saturating_sub(1));
+        let hook = g.spec.termination_hook().cloned();
+        let start = engine.now_ms();
+        let to_update: Vec<usize> = (0..g.members.len())
+            .filter(|&k| {
+                let m = &g.members[k];
+                matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
+                    && (!skip_matching || m.version != target)
+                    && !(m.protected && protected_mode == "Ignore")
+            })
+            .collect();
+        let instances_to_update = u32::try_from(to_update.len()).expect("a group holds at most MAX_GROUP_SIZE");
+        // Checkpoints as counts of instances to update (rounded up); without checkpoints, one at
+        // 100 %. The last one is how many the refresh replaces.
+        let checkpoints: Vec<u32> = match &prefs.checkpoint_percentages {
+            Some(list) if !list.is_empty() => list.iter().map(|p| capacity_share(instances_to_update, *p, true)).collect(),
+            _ => vec![instances_to_update],
+        };
+        let checkpoint_delay_ms = u64::from(prefs.checkpoint_delay.unwrap_or(DEFAULT_CHECKPOINT_DELAY_S)) * 1000;
+        let target_total = *checkpoints.last().expect("at least one checkpoint");
+        let mut checkpoint = 0usize;
+        let mut paused_until: Option<u64> = None;
+        let mut launched_by_refresh = 0u32;
+        let mut record = InstanceRefreshOutcome {
+            instance_refresh_id: refresh_id(&g.spec.auto_scaling_group_name, start),
+            auto_scaling_group_name: g.spec.auto_scaling_group_name.clone(),
+            status: "InProgress".into(),
+            status_reason: None,
+            start_time_ms: start,
+            end_time_ms: None,
+            instances_to_update,
+            percentage_complete: 0,
+            percentage_complete_over_time: vec![(start, 0)],
+            desired_capacity: desired,
+            min_healthy_instances: min_healthy,
+            max_instances,
+            capacity: Vec::new(),
+        };
+        let mut error = None;
+        let mut timed_out = false;
+        loop {
+            let now = engine.now_ms();
+            // 1. Registrations due.
+            for k in 0..g.members.len() {
+                if let Lifecycle::Pending { register_at_ms } = g.members[k].lifecycle {
+                    if register_at_ms <= now {
+                        let m = &g.members[k];
+                        let shape = g.spec.member(&m.name, &m.zone, &m.version);
+                        let reg = registration_request(&shape, 0, &m.name);
+                        match engine.handle_as(caller, Request::RegisterContainerInstance(reg)) {
+                            Ok(_) => {
+                                // A pinned trunk failure applies to an instance the group launches, too.
+                                let pinned = loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(&m.name));
+                                if let Some(id) = engine.instance_named(&m.name).map(|i| i.id()).filter(|_| pinned) {
+                                    engine.pin_trunk_failure(id);
+                                }
+                            }
+                            Err(e) => error = Some(e),
+                        }
+                        g.members[k].lifecycle = Lifecycle::InService { healthy_at_ms: now.saturating_add(warmup_ms) };
+                    }
+                }
+            }
+            // 2. Terminations whose lifecycle action is complete or timed out.
+            for k in 0..g.members.len() {
+                if let Lifecycle::TerminatingWait { deadline_ms } = g.members[k].lifecycle {
+                    let drained =
+                        hook.as_ref().is_some_and(|h| h.drain_on_termination) && drain_complete(engine, &g.members[k].name);
+                    if drained || deadline_ms <= now {
+                        if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
+                            error = Some(e);
+                        }
+                        g.members[k].lifecycle = Lifecycle::Terminated;
+                    }
+                }
+            }
+            if error.is_some() {
+                record.status_reason = Some("an ECS request the group made was refused".into());
+                break;
+            }
+            // Checkpoints: once the instances replaced (and every new one warmed up) reach one, the
+            // refresh pauses for CheckpointDelay before it goes on to the next.
+            let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
+            let warming = g.members.iter().any(|m| match m.lifecycle {
+                Lifecycle::Pending { .. } => true,
+                Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
+                _ => false,
+            });
+            if paused_until.is_some_and(|t| t <= now) {
+                paused_until = None;
+            }
+            reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, replaced, warming, now, checkpoint_delay_ms);
+            let paused = paused_until.is_some();
+            let allowed = checkpoints[checkpoint];
+            // 3. Terminate old instances within the minimum (and the current checkpoint).
+            let mut healthy = count(g, |l| matches!(l, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
+            // While paused at a checkpoint nothing is terminated.
+            loop {
+                let begun = to_update
+                    .iter()
+                    .filter(|&&k| matches!(g.members[k].lifecycle, Lifecycle::Terminated | Lifecycle::TerminatingWait { .. }))
+                    .count() as u32;
+                if paused || begun >= allowed {
+                    break;
+                }
+                let eligible: Vec<usize> = to_update
+                    .iter()
+                    .copied()
+                    .filter(|&k| {
+                        matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
+                            && (!g.members[k].protected || protected_mode == "Refresh")
+                    })
+                    .collect();
+                let Some(victim) = pick_victim(g, &eligible) else { break };
+                let victim_healthy =
+                    matches!(g.members[victim].lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now);
+                let after = healthy - u32::from(victim_healthy);
+                if after < floor {
+                    break;
+                }
+                healthy = after;
+                let name = g.members[victim].name.clone();
+                match &hook {
+                    Some(h) => {
+                        g.members[victim].lifecycle =
+                            Lifecycle::TerminatingWait { deadline_ms: now.saturating_add(h.wait_limit_ms()) };
+                        if h.drain_on_termination {
+                            let req = api::UpdateContainerInstancesStateRequest {
+                                cluster: g.spec.cluster.clone(),
+                                container_instances: vec![instance_arn(engine, &name)],
+                                status: "DRAINING".into(),
+                            };
+                            if let Err(e) = engine.handle_as(caller, Request::UpdateContainerInstancesState(req)) {
+                                error = Some(e);
+                            }
+                        }
+                    }
+                    None => {
+                        if let Err(e) = terminate(engine, caller, &g.spec, &name) {
+                            error = Some(e);
+                        }
+                        g.members[victim].lifecycle = Lifecycle::Terminated;
+                    }
+                }
+            }
+            // 4. Launch new instances within the maximum (and the current checkpoint).
+            while !paused && launched_by_refresh < allowed {
+                let alive = count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }));
+                let alive_kept = g
+                    .members
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, m)| {
+                        !to_update.contains(k) && matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
+                    })
+                    .count() as u32;
+                if alive >= max_instances || alive_kept >= desired {
+                    break;
+                }
+                let zone = launch_zone(g);
+                g.launched = g.launched.checked_add(1).expect("launches are bounded by MAX_GROUP_SIZE per refresh");
+                launched_by_refresh += 1;
+                g.members.push(Member {
+                    name: g.spec.member_name(g.launched),
+                    zone,
+                    version: target.clone(),
+                    protected: false,
+                    lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
+                });
+            }
+            // Observations.
+            let sample = RefreshCapacitySample {
+                at_ms: now,
+                pending: count(g, |l| matches!(l, Lifecycle::Pending { .. })),
+                in_service: count(g, |l| matches!(l, Lifecycle::InService { .. })),
+                healthy,
+            };
+            if record
+                .capacity
+                .last()
+                .is_none_or(|s| (s.pending, s.in_service, s.healthy) != (sample.pending, sample.in_service, sample.healthy))
+            {
+                record.capacity.push(sample);
+            }
+            let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
+            let percent = (replaced * 100).checked_div(instances_to_update).unwrap_or(100);
+            if percent != record.percentage_complete {
+                record.percentage_complete = percent;
+                record.percentage_complete_over_time.push((now, percent));
+            }
+            if error.is_some() {
+                record.status_reason = Some("an ECS request the group made was refused".into());
+                break;
+            }
+            let warming = g.members.iter().any(|m| match m.lifecycle {
+                Lifecycle::Pending { .. } => true,
+                Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
+                _ => false,
+            });
+            // A checkpoint reached by this moment's terminations pauses too, and a pause runs out
+            // before the refresh ends, even when its instances reach the last checkpoint as well.
+            reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, replaced, warming, now, checkpoint_delay_ms);
+            if replaced >= target_total && !warming && paused_until.is_none() {
+                record.status = "Successful".into();
+                record.end_time_ms = Some(now);
+                g.version = target.clone();
+                break;
+            }
+            // Wait for the next moment something changes: a registration, a warmup's end, a hook's
+            // timeout, or a drain completing.
+            let next = g
+                .members
+                .iter()
+                .filter_map(|m| match m.lifecycle {
+                    Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
+                    Lifecycle::InService { healthy_at_ms } if healthy_at_ms > now => Some(healthy_at_ms),
+                    Lifecycle::TerminatingWait { deadline_ms } => Some(deadline_ms),
+                    _ => None,
+                })
+                .chain(paused_until)
+                .min();
+            // `Wait`: only protected instances are left to replace and nothing else is under way;
+            // the refresh waits an hour for their protection to go, then fails.
+            let waiting_on_protection = next.is_none()
+                && protected_mode == "Wait"
+                && to_update.iter().any(|&k| g.members[k].protected && g.members[k].lifecycle != Lifecycle::Terminated);
+            let next = if waiting_on_protection {
+                let until = *protection_wait_until.get_or_insert(now.saturating_add(PROTECTED_INSTANCES_WAIT_MS));
+                if now >= until {
+                    record.status = "Failed".into();
+                    record.status_reason = Some(
+                        "instances protected from scale in were not unprotected within an hour (ScaleInProtectedInstances: Wait)"
+                            .into(),
+                    );
+                    record.end_time_ms = Some(now);
+                    break;
+                }
+                Some(until)
+            } else {
+                next
+            };
+            let Some(next) = next else {
+                // Every instance to update is InService and none may go: the percentages leave no
+                // room (`floor` is below the maximum, so this needs a group that shrank meanwhile).
+                record.status_reason =
+                    Some("no instance can be replaced within MinHealthyPercentage and MaxHealthyPercentage".into());
+                timed_out = true;
+                break;
+            };
+            let end = driver.end_time_ms();
+            if now >= end {
+                timed_out = true;
+                break;
+            }
+            let until = next.min(end);
+            let draining: Vec<String> = g
+                .members
+                .iter()
+                .filter(|m| matches!(m.lifecycle, Lifecycle::TerminatingWait { .. }))
+                .map(|m| m.name.clone())
+                .collect();
+            let watch = hook.as_ref().is_some_and(|h| h.drain_on_termination);
+            driver.wait_until(engine, until - now, |e| watch && draining.iter().any(|n| drain_complete(e, n)))?;
+            if engine.bound_reached().is_some() {
+                timed_out = true;
+                break;
+            }
+        }
+        let note = match record.end_time_ms.filter(|_| record.status == "Successful") {
+            Some(end) => format!(
+                "instance refresh {} Successful: {} of {} instances replaced in {} ms",
+                record.instance_refresh_id,
+                record.instances_to_update,
+                record.instances_to_update,
+                end - start
+            ),
+            None => format!(
+                "instance refresh {} {} at {}%{}",
+                record.instance_refresh_id,
+                record.status,
+                record.percentage_complete,
+                record.status_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+        };
+        let status = record.status.clone();
+        self.refreshes.push(record);
+        Ok(RefreshEnd { timed_out, error, note, status })
+    }
+}
+
+/// If the instances replaced (with none warming up) reach the current checkpoint and it is not the
+/// last, the refresh pauses for the delay and the next checkpoint becomes current.
+fn reach_checkpoint(
+    checkpoints: &[u32],
+    current: &mut usize,
+    paused_until: &mut Option<u64>,
+    replaced: u32,
+    warming: bool,
+    now: u64,
+    delay_ms: u64,
+) {
+    if paused_until.is_none() && *current + 1 < checkpoints.len() && replaced >= checkpoints[*current] && !warming {
+        *current += 1;
+        *paused_until = Some(now.saturating_add(delay_ms));
+    }
+}
+
+/// `percent` % of `capacity`, rounded up or down.
+fn capacity_share(capacity: u32, percent: u32, round_up: bool) -> u32 {
+    let scaled = u64::from(capacity) * u64::from(percent);
+    let share = if round_up { scaled.div_ceil(100) } else { scaled / 100 };
+    u32::try_from(share).expect("at most 200 % of MAX_GROUP_SIZE")
+}
+
+fn count(g: &Group, f: impl Fn(Lifecycle) -> bool) -> u32 {
+    g.members.iter().filter(|m| f(m.lifecycle)).count() as u32
+}
+
+/// Alive (Pending or InService) members per zone, in the group's zone order.
+fn alive_per_zone(g: &Group) -> Vec<(String, usize)> {
+    let zones: Vec<String> =
+        if g.spec.availability_zones.is_empty() { vec![g.spec.zone(0)] } else { g.spec.availability_zones.clone() };
+    zones
+        .into_iter()
+        .map(|z| {
+            let n = g
+                .members
+                .iter()
+                .filter(|m| m.zone == z && matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. }))
+                .count();
+            (z, n)
+        })
+        .collect()
+}
+
+/// The zone with the fewest alive instances (the first such in the group's order).
+fn launch_zone(g: &Group) -> String {
+    let zones = alive_per_zone(g);
+    let fewest = zones.iter().map(|(_, n)| *n).min().unwrap_or(0);
+    zones.into_iter().find(|(_, n)| *n == fewest).map(|(z, _)| z).unwrap_or_else(|| g.spec.zone(0))
+}
+
+/// Of `eligible`, the oldest instance in the zone with the most alive instances.
+fn pick_victim(g: &Group, eligible: &[usize]) -> Option<usize> {
+    let zones = alive_per_zone(g);
+    let alive_in = |z: &str| zones.iter().find(|(name, _)| name == z).map_or(0, |(_, n)| *n);
+    // `eligible` is in launch order, so `max_by_key` keeping the last maximum would pick the
+    // youngest: compare by (zone count, reverse position).
+    eligible.iter().enumerate().max_by_key(|(pos, &k)| (alive_in(&g.members[k].zone), std::cmp::Reverse(*pos))).map(|(_, &k)| k)
+}
+
+fn instance_arn(engine: &Engine, name: &str) -> String {
+    engine.instance_named(name).map_or_else(|| name.to_string(), |i| i.arn())
+}
+
+fn drain_complete(engine: &Engine, name: &str) -> bool {
+    engine.instance_named(name).is_some_and(|i| i.drain().completed_at_ms().is_some())
+}
+
+/// The EC2 instance goes away: its container instance is deregistered — with `force` when tasks
+/// are still on it (their instance no longer exists).
+fn terminate(engine: &mut Engine, caller: &str, spec: &AutoScalingGroupSpec, name: &str) -> Result<(), EcsError> {
+    let Some(i) = engine.instance_named(name) else { return Ok(()) };
+    let force = i.tasks().next().is_some();
+    let req = api::DeregisterContainerInstanceRequest {
+        cluster: spec.cluster.clone(),
+        container_instance: i.arn(),
+        force: Some(force),
+    };
+    engine.handle_as(caller, Request::DeregisterContainerInstance(req)).map(|_| ())
+}
+
+/// A UUID-shaped `InstanceRefreshId` from the group's name and the start time (the same every run).
+fn refresh_id(group: &str, start_ms: u64) -> String {
+    let a = drainsim_core::fnv1a(format!("{group}@{start_ms}").as_bytes());
+    let b = drainsim_core::fnv1a(format!("{start_ms}@{group}").as_bytes());
+    let hex = format!("{a:016x}{b:016x}");
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}

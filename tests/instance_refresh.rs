@@ -1,0 +1,265 @@
+//! Instance refresh properties (issue 15): over generated Auto Scaling groups (desired capacity,
+//! MinHealthyPercentage, MaxHealthyPercentage, warmup, launch time, a termination lifecycle hook or
+//! none, a service on the group's instances), a refresh never leaves fewer healthy instances than
+//! MinHealthyPercentage allows (one fewer when the percentages leave no room at all, as for a
+//! single instance at 90 % / 100 %), never more Pending and InService instances than
+//! MaxHealthyPercentage allows, and — no instance being protected and capacity being there —
+//! finishes `Successful` with every instance on the new version. The scenarios are built as
+//! `Scenario` values and written with `write::to_ron`, so a failing case prints a file that
+//! replays it.
+
+use std::collections::BTreeMap;
+
+use drainsim_core::api;
+use drainsim_scenario::format::{
+    Action, AutoScalingGroupSpec, DesiredConfigurationSpec, LaunchTemplateSpec, LifecycleHookSpec, RefreshPreferencesSpec,
+    Scenario, StartInstanceRefreshSpec, Step, TERMINATING_TRANSITION,
+};
+use drainsim_scenario::runner::run;
+use drainsim_scenario::{load_str, write, RunOptions};
+use proptest::prelude::*;
+
+/// Cases: `PROPTEST_CASES` when set, else 48 (each case is a whole refresh).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    desired: u32,
+    min_pct: u32,
+    max_pct: u32,
+    warmup_s: u32,
+    launch_ms: u64,
+    hook: Option<(u32, bool)>,
+    zones: usize,
+    tasks: u32,
+    skip_matching: bool,
+    /// CheckpointPercentages (ascending) and CheckpointDelay in seconds.
+    checkpoints: Option<(Vec<u32>, u32)>,
+}
+
+fn checkpoints() -> impl Strategy<Value = Option<(Vec<u32>, u32)>> {
+    proptest::option::of((proptest::collection::btree_set(1u32..=100, 1..=3), 0u32..=600))
+        .prop_map(|c| c.map(|(set, delay)| (set.into_iter().collect(), delay)))
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        (
+            1u32..=12,
+            0u32..=100,
+            0u32..=100,
+            0u32..=120,
+            0u64..=120_000,
+            proptest::option::of((30u32..=600, any::<bool>())),
+            1usize..=3,
+            0u32..=24,
+            any::<bool>(),
+        ),
+        checkpoints(),
+    )
+        .prop_map(|((desired, min_pct, spread, warmup_s, launch_ms, hook, zones, tasks, skip_matching), checkpoints)| Case {
+            desired,
+            min_pct,
+            // MaxHealthyPercentage is 100 to 200 and at most 100 above the minimum.
+            max_pct: (100 + spread).min(min_pct + 100).max(100),
+            warmup_s,
+            launch_ms,
+            hook,
+            zones,
+            tasks,
+            skip_matching,
+            checkpoints,
+        })
+}
+
+fn scenario(c: &Case) -> Scenario {
+    let zones = ["us-east-1a", "us-east-1b", "us-east-1c"][..c.zones].iter().map(|z| z.to_string()).collect();
+    let group = AutoScalingGroupSpec {
+        auto_scaling_group_name: "asg".into(),
+        min_size: 0,
+        max_size: c.desired * 2,
+        desired_capacity: c.desired,
+        availability_zones: zones,
+        launch_template: LaunchTemplateSpec { launch_template_name: "lt".into(), version: "1".into() },
+        health_check_grace_period: 0,
+        lifecycle_hooks: c
+            .hook
+            .map(|(heartbeat, drain)| LifecycleHookSpec {
+                lifecycle_hook_name: "drain".into(),
+                lifecycle_transition: TERMINATING_TRANSITION.into(),
+                heartbeat_timeout: heartbeat,
+                default_result: "CONTINUE".into(),
+                drain_on_termination: drain,
+                record_heartbeats: false,
+            })
+            .into_iter()
+            .collect(),
+        cluster: None,
+        instance_type: "c5.xlarge".into(),
+        cpu: 4096,
+        memory: 8192,
+        agent_version: None,
+        image_ids: BTreeMap::from([("1".into(), "ami-0old".into()), ("2".into(), "ami-0new".into())]),
+        launch_to_register_ms: c.launch_ms,
+        protected_instances: vec![],
+    };
+    let task_definition = api::RegisterTaskDefinitionRequest {
+        family: "web".into(),
+        container_definitions: vec![api::ContainerDefinition {
+            name: "app".into(),
+            cpu: Some(512),
+            memory: Some(1024),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let service = api::CreateServiceRequest {
+        service_name: "web".into(),
+        task_definition: "web".into(),
+        desired_count: Some(i64::from(c.tasks)),
+        ..Default::default()
+    };
+    let refresh = StartInstanceRefreshSpec {
+        auto_scaling_group_name: "asg".into(),
+        desired_configuration: Some(DesiredConfigurationSpec {
+            launch_template: LaunchTemplateSpec { launch_template_name: "lt".into(), version: "2".into() },
+        }),
+        preferences: RefreshPreferencesSpec {
+            min_healthy_percentage: Some(c.min_pct),
+            max_healthy_percentage: Some(c.max_pct),
+            instance_warmup: Some(c.warmup_s),
+            skip_matching: Some(c.skip_matching),
+            scale_in_protected_instances: None,
+            checkpoint_percentages: c.checkpoints.as_ref().map(|(list, _)| list.clone()),
+            checkpoint_delay: c.checkpoints.as_ref().map(|(_, delay)| *delay),
+        },
+    };
+    Scenario {
+        name: "generated-instance-refresh".into(),
+        seed: 15,
+        auto_scaling_groups: vec![group],
+        task_definitions: vec![task_definition],
+        services: if c.tasks > 0 { vec![service] } else { vec![] },
+        steps: vec![Step { at_ms: Some(60_000), caller: None, action: Action::StartInstanceRefresh(refresh), expect: None }],
+        ..Default::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_refresh_stays_within_its_percentages_and_finishes(c in case()) {
+        let text = write::to_ron(&scenario(&c));
+        let loaded = load_str("generated.ron", &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let outcome = run(&loaded, &RunOptions::default()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(outcome.instance_refreshes.len(), 1);
+        let r = &outcome.instance_refreshes[0];
+        let desired = u64::from(c.desired);
+        let min_healthy = (desired * u64::from(c.min_pct)).div_ceil(100) as u32;
+        let max_instances = ((desired * u64::from(c.max_pct)) / 100).max(desired) as u32;
+        prop_assert_eq!((r.min_healthy_instances, r.max_instances), (min_healthy, max_instances));
+        // With no room between the two (one instance at 90 %/100 %), one instance at a time.
+        let floor = min_healthy.min(max_instances - 1);
+        for s in &r.capacity {
+            prop_assert!(s.healthy >= floor, "{} healthy at {} ms, below {}\n{}", s.healthy, s.at_ms, floor, text);
+            prop_assert!(s.pending + s.in_service <= max_instances,
+                "{} Pending + {} InService at {} ms, above {}\n{}", s.pending, s.in_service, s.at_ms, max_instances, text);
+            prop_assert!(s.healthy <= s.in_service);
+        }
+        prop_assert_eq!(&r.status, "Successful", "{:?}\n{}", r, text);
+        prop_assert_eq!(r.instances_to_update, c.desired);
+        // The last checkpoint (100 % without checkpoints) of the instances, rounded up, is how many
+        // were replaced: the group holds `desired` instances, that many of them on the new AMI.
+        let last = c.checkpoints.as_ref().and_then(|(l, _)| l.last().copied()).unwrap_or(100);
+        let replaced = (desired * u64::from(last)).div_ceil(100) as u32;
+        prop_assert_eq!(r.percentage_complete, replaced * 100 / c.desired);
+        let e = &outcome.engine;
+        let live: Vec<_> = e.instances().filter(|i| i.status() == drainsim_core::InstanceStatus::Active).collect();
+        prop_assert_eq!(live.len() as u32, c.desired);
+        let new = live
+            .iter()
+            .filter(|i| i.attributes().into_iter().any(|(k, v)| k == "ecs.ami-id" && v == Some("ami-0new")))
+            .count() as u32;
+        prop_assert_eq!(new, replaced, "{}", text);
+        // The percentage only grows, and ends where the refresh ended.
+        prop_assert!(r.percentage_complete_over_time.windows(2).all(|w| w[0].1 <= w[1].1 && w[0].0 <= w[1].0));
+        prop_assert_eq!(r.percentage_complete_over_time.last().map(|p| p.1), Some(r.percentage_complete));
+        // Each checkpoint before the last pauses the refresh for CheckpointDelay.
+        if let Some((list, delay)) = &c.checkpoints {
+            let pauses = list.len().saturating_sub(1) as u64;
+            let took = r.end_time_ms.expect("ended") - r.start_time_ms;
+            prop_assert!(took >= pauses * u64::from(*delay) * 1000, "took {} ms with {} pauses of {} s\n{}", took, pauses, delay, text);
+        }
+    }
+}
+
+/// The termination hook holds a refresh until the drain completes or the hook times out: after
+/// `HeartbeatTimeout` without heartbeats, after the global timeout (the smaller of 48 h and
+/// 100 × `HeartbeatTimeout`) with them — here 600 s and 100 × 60 s.
+#[test]
+fn a_standalone_task_holds_the_refresh_until_the_hook_times_out() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rollouts/instance-refresh-hook-timeout.ron");
+    let loaded = drainsim_scenario::load_file(&path).expect("loads");
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed(), "{:?}", outcome.expectations.iter().filter(|x| !x.passed).collect::<Vec<_>>());
+    let took: Vec<(String, Option<u64>)> = outcome
+        .instance_refreshes
+        .iter()
+        .map(|r| (r.auto_scaling_group_name.clone(), r.end_time_ms.map(|end| end - r.start_time_ms)))
+        .collect();
+    assert_eq!(took, vec![("plain".to_string(), Some(600_000)), ("beating".to_string(), Some(6_000_000))]);
+    // The hook's global timeout in general: 48 h caps 100 × the heartbeat timeout.
+    let hook = |heartbeat_timeout: u32, record_heartbeats: bool| LifecycleHookSpec {
+        lifecycle_hook_name: "h".into(),
+        lifecycle_transition: TERMINATING_TRANSITION.into(),
+        heartbeat_timeout,
+        default_result: "ABANDON".into(),
+        drain_on_termination: true,
+        record_heartbeats,
+    };
+    assert_eq!(hook(3600, false).wait_limit_ms(), 3_600_000);
+    assert_eq!(hook(60, true).wait_limit_ms(), 6_000_000);
+    assert_eq!(hook(3600, true).wait_limit_ms(), 48 * 3_600_000);
+    assert_eq!(hook(7200, true).wait_limit_ms(), 48 * 3_600_000);
+}
+
+/// The user guide's checkpoint example ([20, 50, 100] over 10 instances at 80 %/100 %): the
+/// refresh replaces 2 instances, pauses CheckpointDelay (900 s) once they are warmed up, replaces
+/// 3 (cut to the checkpoint), pauses again, then replaces the rest.
+#[test]
+fn checkpoints_pause_the_refresh() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rollouts/instance-refresh-checkpoints.ron");
+    let loaded = drainsim_scenario::load_file(&path).expect("loads");
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed());
+    let r = &outcome.instance_refreshes[0];
+    assert_eq!(r.status, "Successful");
+    let at = |percent: u32| r.percentage_complete_over_time.iter().find(|p| p.1 == percent).map(|p| p.0).expect("reached");
+    let after = |percent: u32| r.percentage_complete_over_time.iter().find(|p| p.1 > percent).map(|p| p.0).expect("went on");
+    // Each checkpoint: the replacements warm up (60 s launch + 120 s warmup), then 900 s of pause.
+    assert!(after(20) - at(20) >= 900_000 + 180_000, "{:?}", r.percentage_complete_over_time);
+    assert!(after(50) - at(50) >= 900_000 + 180_000, "{:?}", r.percentage_complete_over_time);
+    // Never past a checkpoint before its pause: the percentages seen are 20, 40, 50, ...
+    let seen: Vec<u32> = r.percentage_complete_over_time.iter().map(|p| p.1).collect();
+    assert_eq!(seen, vec![0, 20, 40, 50, 70, 90, 100]);
+}
+
+/// A pinned fault may name an instance an Auto Scaling group registers at time 0, as it may name
+/// any instance registered then.
+#[test]
+fn a_pinned_fault_may_name_a_group_instance() {
+    let text = r#"Scenario(
+        name: "pinned-fault-on-group-instance",
+        autoScalingGroups: [(AutoScalingGroupName: "asg", MinSize: 2, MaxSize: 4, DesiredCapacity: 2,
+            LaunchTemplate: (LaunchTemplateName: "lt", Version: "1"),
+            instanceType: "c5.large", cpu: 2048, memory: 3840, imageIds: {"1": "ami-0old"})],
+        faults: (pinned: [(atMs: 1000, fault: AgentDisconnect("asg-2"))]),
+        expectations: [AgentConnected("asg-1", true), AgentConnected("asg-2", false)],
+    )"#;
+    let loaded = load_str("pinned.ron", text).expect("loads");
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed(), "{:?}", outcome.expectations);
+}
