@@ -208,14 +208,15 @@ impl Engine {
             return api::ContainerInstanceHealthStatus { overall_status: "INSUFFICIENT_DATA".into(), details: None };
         }
         let ts = |ms: crate::infra::time::SimTimeMs| self.config.epoch_unix_s as f64 + ms as f64 / 1000.0;
-        let last_updated = if i.agent_connected { self.now_ms } else { i.agent_connection_changed_at_ms };
+        let changed_at = self.instances.connection_changed_at_ms(id);
+        let last_updated = if i.agent_connected { self.now_ms } else { changed_at };
         api::ContainerInstanceHealthStatus {
             overall_status: status.into(),
             details: Some(vec![api::InstanceHealthCheckResult {
                 check_type: "CONTAINER_RUNTIME".into(),
                 status: status.into(),
                 last_updated: ts(last_updated),
-                last_status_change: ts(i.agent_connection_changed_at_ms),
+                last_status_change: ts(changed_at),
             }]),
         }
     }
@@ -505,7 +506,6 @@ impl Engine {
             status: if trunked && attached_trunk.is_none() { InstanceStatus::Registering } else { InstanceStatus::Active },
             status_reason: None,
             agent_connected: true,
-            agent_connection_changed_at_ms: self.now_ms,
             running_tasks_count: 0,
             pending_tasks_count: 0,
             agent_update: None,
@@ -520,6 +520,7 @@ impl Engine {
             task_eni_limit,
             task_enis_in_use: 0,
             drain: DrainTimes::default(),
+            stops_in_progress: None,
         };
         let status = state.status;
         let pushed = self.instances.push(state);

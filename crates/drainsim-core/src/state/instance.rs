@@ -138,8 +138,6 @@ pub struct InstanceState {
     pub status: InstanceStatus,
     pub status_reason: Option<Sym>,
     pub agent_connected: bool,
-    /// When `agent_connected` last changed (registration, if never).
-    pub agent_connection_changed_at_ms: SimTimeMs,
     pub running_tasks_count: u32,
     pub pending_tasks_count: u32,
     pub agent_update: Option<AgentUpdateStatus>,
@@ -161,6 +159,12 @@ pub struct InstanceState {
     pub task_eni_limit: Option<u16>,
     pub task_enis_in_use: u16,
     pub drain: DrainTimes,
+    /// The tasks whose stop its agent was told of and whose containers have not stopped yet, with
+    /// their stop sequence numbers (the agent's `StopSequenceNumber`), in sequence order (boxed, so
+    /// an instance with none costs one word: instances dominate memory on big clusters, and a
+    /// plain `Vec` would cost three words on every one of them).
+    #[allow(clippy::box_collection)]
+    pub stops_in_progress: Option<Box<Vec<(u64, TaskId)>>>,
 }
 
 impl InstanceState {
@@ -320,13 +324,10 @@ pub(crate) struct Instances {
     /// the order they arrived, each with the stop sequence number current when it arrived (an
     /// entry exists only while its queue is not empty).
     agent_queues: std::collections::BTreeMap<Id, std::collections::VecDeque<(TaskId, u64)>>,
-    /// The tasks whose stop the agents were told of and whose containers have not stopped yet,
-    /// keyed by instance and stop sequence number (the agent's `StopSequenceNumber`).
-    stops_in_progress: std::collections::BTreeSet<(Id, u64, TaskId)>,
-    /// The stop sequence number of each task in `stops_in_progress`.
-    stop_sequence_of: std::collections::BTreeMap<TaskId, u64>,
     /// The next stop sequence number (one sequence for every agent: only the order matters).
     next_stop_sequence: u64,
+    /// When each instance's `agentConnected` last changed, for those whose did since registration.
+    connection_changed_at: std::collections::BTreeMap<Id, SimTimeMs>,
     /// Container instance IDs given at registration (instances captured from a real cluster),
     /// both ways; every other instance's ID is its scrambled index.
     given_uuids: std::collections::BTreeMap<u128, Id>,
@@ -355,9 +356,8 @@ impl Instances {
             profiles: Default::default(),
             port_sets,
             agent_queues: Default::default(),
-            stops_in_progress: Default::default(),
-            stop_sequence_of: Default::default(),
             next_stop_sequence: 0,
+            connection_changed_at: Default::default(),
             given_uuids: Default::default(),
             given_uuid_of: Default::default(),
         }
@@ -497,7 +497,7 @@ impl Instances {
         let i = &mut self.records[id.index()];
         debug_assert_ne!(i.agent_connected, connected, "agentConnected changes");
         i.agent_connected = connected;
-        i.agent_connection_changed_at_ms = now_ms;
+        self.connection_changed_at.insert(id, now_ms);
     }
 
     /// `agentUpdateStatus` moves to `status`; returns the epoch that stamps its next stage event.
@@ -566,27 +566,39 @@ impl Instances {
     pub(crate) fn stop_begins(&mut self, id: Id, task: TaskId) {
         let seq = self.next_stop_sequence;
         self.next_stop_sequence = seq.checked_add(1).expect("fewer than 2^64 stops");
-        assert!(self.stop_sequence_of.insert(task, seq).is_none(), "a task's stop begins once");
-        self.stops_in_progress.insert((id, seq, task));
+        let stops = self.records[id.index()].stops_in_progress.get_or_insert_with(Default::default);
+        debug_assert!(stops.iter().all(|(_, t)| *t != task), "a task's stop begins once");
+        stops.push((seq, task));
     }
 
     /// The containers of a task whose stop began have stopped (no-op for a task whose stop the
     /// agent was never told of).
     pub(crate) fn stop_ends(&mut self, id: Id, task: TaskId) {
-        if let Some(seq) = self.stop_sequence_of.remove(&task) {
-            assert!(self.stops_in_progress.remove(&(id, seq, task)), "a stop in progress is listed");
+        let slot = &mut self.records[id.index()].stops_in_progress;
+        if let Some(stops) = slot {
+            if let Some(pos) = stops.iter().position(|(_, t)| *t == task) {
+                stops.remove(pos);
+            }
+            if stops.is_empty() {
+                *slot = None;
+            }
         }
+    }
+
+    /// When the instance's `agentConnected` last changed (its registration, if never since).
+    pub(crate) fn connection_changed_at_ms(&self, id: Id) -> SimTimeMs {
+        self.connection_changed_at.get(&id).copied().unwrap_or(self.records[id.index()].registered_at_ms)
     }
 
     /// Whether the agent of the instance was told to stop a task whose containers still run.
     pub(crate) fn has_stops_in_progress(&self, id: Id) -> bool {
-        self.stops_in_progress.range((id, 0, TaskId(0))..=(id, u64::MAX, TaskId(u32::MAX))).next().is_some()
+        self.records[id.index()].stops_in_progress.is_some()
     }
 
     /// Whether every stop the instance's agent was told of before sequence number `barrier` has
     /// finished (what an agent before 1.73.0 waits for).
     pub(crate) fn stops_before_finished(&self, id: Id, barrier: u64) -> bool {
-        self.stops_in_progress.range((id, 0, TaskId(0))..(id, barrier, TaskId(0))).next().is_none()
+        self.records[id.index()].stops_in_progress.as_ref().and_then(|s| s.first()).is_none_or(|(seq, _)| *seq >= barrier)
     }
 
     /// A task leaves the instance (STOPPED or orphaned), with its task ENI if it held one.
