@@ -73,7 +73,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 /// Simulated time: milliseconds since the start of the run, how to print it, and how to read a
 /// bounded one with serde.
 pub mod time {
-    pub use crate::infra::time::{format_sim_time, SimTimeMs, HOUR_MS, MAX_SIM_TIME_MS, MINUTE_MS, SECOND_MS};
+    pub use crate::infra::time::{days_from_civil, format_sim_time, SimTimeMs, HOUR_MS, MAX_SIM_TIME_MS, MINUTE_MS, SECOND_MS};
     pub use crate::timings::{bounded_time, bounded_time_opt};
 }
 

@@ -7,6 +7,11 @@ use drainsim_core::api::*;
 use drainsim_core::{InstanceStatus, TaskStatus};
 
 fn register(e: &mut drainsim_core::Engine, name: &str) {
+    register_with_agent(e, name, None);
+}
+
+/// Registers a c5.large in `prod`, reporting `agent_version` when given.
+fn register_with_agent(e: &mut drainsim_core::Engine, name: &str, agent_version: Option<&str>) {
     e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
         cluster: Some("prod".into()),
         total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
@@ -16,6 +21,7 @@ fn register(e: &mut drainsim_core::Engine, name: &str) {
             availability_zone: "us-east-1a".into(),
             ..Default::default()
         },
+        version_info: agent_version.map(|v| VersionInfo { agent_version: Some(v.into()), ..Default::default() }),
         ..Default::default()
     }))
     .expect("registers");
@@ -203,19 +209,7 @@ fn a_task_without_container_health_checks_reports_unknown() {
 fn describe_container_instances_includes_container_instance_health() {
     let mut e = common::engine_with_app(0);
     for (name, version) in [("new", "1.89.2"), ("old", "1.29.0")] {
-        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-            cluster: Some("prod".into()),
-            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
-            instance_identity: InstanceIdentity {
-                name: name.into(),
-                instance_type: "c5.large".into(),
-                availability_zone: "us-east-1a".into(),
-                ..Default::default()
-            },
-            version_info: Some(VersionInfo { agent_version: Some(version.into()), ..Default::default() }),
-            ..Default::default()
-        }))
-        .expect("registers");
+        register_with_agent(&mut e, name, Some(version));
     }
     let arns: Vec<String> = ["new", "old"].iter().map(|n| e.instance_named(n).expect("registered").arn()).collect();
     let describe = |e: &mut drainsim_core::Engine, include: Vec<String>| -> Vec<ContainerInstance> {

@@ -16,14 +16,11 @@ use serde_json::Value;
 
 use crate::format::Scenario;
 use crate::load::{load_str, LoadedScenario};
-use crate::report;
 use crate::runner::{self, RunOptions};
-use crate::sweep::{SeedRange, MAX_SEEDS};
+use crate::sweep::{SeedRange, MAX_JOBS, MAX_SEEDS};
 
 /// Bumped whenever a field of [`CompareReport`] changes meaning or disappears.
 pub const COMPARE_VERSION: u32 = 1;
-/// The most worker threads a comparison starts.
-pub const MAX_JOBS: usize = 256;
 /// The most `--set` overrides.
 pub const MAX_OVERRIDES: usize = 64;
 
@@ -190,25 +187,25 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
 fn numbers(plan: &Plan, seed: u64) -> Result<RunNumbers, String> {
     let opts = RunOptions { seed: Some(seed), account_defaults: plan.account_defaults.clone(), ..Default::default() };
     let outcome = runner::run(&plan.loaded, &opts).map_err(|e| format!("{}: {e}", plan.label))?;
-    let rep = report::build(&outcome);
-    let first_drain = rep.container_instances.iter().filter_map(|c| c.drain_started_at_ms).min();
-    let total_drain_ms = match (first_drain, rep.all_drains_completed_at_ms) {
+    let e = &outcome.engine;
+    let first_drain = e.instances().filter_map(|i| i.drain().started_at_ms()).min();
+    let total_drain_ms = match (first_drain, crate::outcome::all_drains_completed_at(e)) {
         (Some(start), Some(end)) => Some(end.saturating_sub(start)),
         _ => None,
     };
     let mut n = RunNumbers { total_drain_ms, ..Default::default() };
-    for s in &rep.services {
-        let dip = match (s.min_healthy_observed, s.floor_at_min_healthy_observed) {
+    for s in e.services() {
+        let dip = match (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
             (Some(min), Some(floor)) => Some(u64::from(floor.saturating_sub(min))),
             _ => None,
         };
-        n.dips.insert(s.service_name.clone(), dip);
-        n.stalls += s.stalls.len() as u64;
-        n.tasks_moved_more_than_once += u64::from(s.tasks_moved_more_than_once);
-        n.placement_failures += s.placement_failures.iter().map(|c| c.count).sum::<u64>();
+        n.dips.insert(s.name().to_string(), dip);
+        n.stalls += s.stalls().len() as u64;
+        n.tasks_moved_more_than_once += u64::from(s.tasks_moved_more_than_once());
+        n.placement_failures += s.placement_failures().map(|(_, c)| c).sum::<u64>();
     }
     n.failed_expectations =
-        rep.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(rep.invariant_violation.is_some());
+        outcome.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(outcome.invariant_violation.is_some());
     Ok(n)
 }
 
@@ -241,7 +238,7 @@ fn measure(name: String, unit: &'static str, runs: u64, a: Vec<u64>, b: Vec<u64>
 }
 
 /// Runs both plans over `seeds` on at most `jobs` threads (default: the machine's parallelism,
-/// never more than the runs nor [`MAX_JOBS`]) and compares them.
+/// never more than the runs nor the sweep's [`MAX_JOBS`]) and compares them.
 pub fn compare(a: &Plan, b: &Plan, seeds: SeedRange, jobs: Option<usize>) -> Result<CompareReport, String> {
     if seeds.is_empty() || seeds.len() > MAX_SEEDS {
         return Err(format!("seeds {seeds}: between 1 and {MAX_SEEDS} seeds"));
@@ -249,8 +246,7 @@ pub fn compare(a: &Plan, b: &Plan, seeds: SeedRange, jobs: Option<usize>) -> Res
     if jobs == Some(0) || jobs.is_some_and(|j| j > MAX_JOBS) {
         return Err(format!("--jobs: 1 to {MAX_JOBS} threads"));
     }
-    let available = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = jobs.unwrap_or(available).min(usize::try_from(seeds.len()).unwrap_or(usize::MAX)).clamp(1, MAX_JOBS);
+    let threads = crate::sweep::worker_threads(jobs, seeds.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -285,14 +281,7 @@ pub fn compare(a: &Plan, b: &Plan, seeds: SeedRange, jobs: Option<usize>) -> Res
 fn show(v: Option<u64>, unit: &str) -> String {
     match v {
         None => "-".into(),
-        Some(ms) if unit == "ms" => {
-            let s = ms / 1000;
-            match (s / 3600, (s / 60) % 60, s % 60) {
-                (0, 0, sec) => format!("{sec}s"),
-                (0, m, sec) => format!("{m}m{sec:02}s"),
-                (h, m, sec) => format!("{h}h{m:02}m{sec:02}s"),
-            }
-        }
+        Some(ms) if unit == "ms" => crate::timeline::duration_text(ms),
         Some(n) => n.to_string(),
     }
 }

@@ -9,7 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use drainsim_core::{Change, Engine, InstanceView, SchedulingStrategy, ServiceView, Subject, TaskId, TaskStatus, TaskView};
+use drainsim_core::{
+    Change, Engine, InstanceId, InstanceView, SchedulingStrategy, ServiceId, ServiceView, Subject, TaskId, TaskStatus, TaskView,
+};
 use serde::Serialize;
 
 use crate::outcome::{all_drains_completed_at, RunOutcome};
@@ -75,14 +77,46 @@ pub struct Explanation {
 /// The records of each task, in order: (time, change, reason).
 type TaskRecords = BTreeMap<TaskId, Vec<(u64, Change, &'static str)>>;
 
-fn task_records(e: &Engine) -> TaskRecords {
-    let mut by_task: TaskRecords = BTreeMap::new();
-    for r in e.trace().records() {
-        if let Subject::Task(t) = r.subject {
-            by_task.entry(t).or_default().push((r.time_ms, r.change, r.reason));
+/// What the explanation reads, gathered in one pass over the records and one over the tasks, so
+/// explaining a 20,000-instance run stays linear.
+struct Index {
+    records: TaskRecords,
+    /// Every task ever placed on each instance.
+    by_instance: BTreeMap<InstanceId, Vec<TaskId>>,
+    /// Every task of each service.
+    by_service: BTreeMap<ServiceId, Vec<TaskId>>,
+    /// When each service's tasks became healthy, in time order.
+    healthy_at: BTreeMap<ServiceId, Vec<u64>>,
+}
+
+impl Index {
+    fn of(e: &Engine) -> Index {
+        let mut records: TaskRecords = BTreeMap::new();
+        for r in e.trace().records() {
+            if let Subject::Task(t) = r.subject {
+                records.entry(t).or_default().push((r.time_ms, r.change, r.reason));
+            }
         }
+        let mut by_instance: BTreeMap<InstanceId, Vec<TaskId>> = BTreeMap::new();
+        let mut by_service: BTreeMap<ServiceId, Vec<TaskId>> = BTreeMap::new();
+        let mut healthy_at: BTreeMap<ServiceId, Vec<u64>> = BTreeMap::new();
+        for t in e.tasks() {
+            by_instance.entry(t.instance().id()).or_default().push(t.id());
+            if let Some(s) = t.service() {
+                by_service.entry(s.id()).or_default().push(t.id());
+                let healthy = records.get(&t.id()).into_iter().flatten().filter(|(_, c, _)| *c == Change::TaskHealthy);
+                healthy_at.entry(s.id()).or_default().extend(healthy.map(|(at, _, _)| *at));
+            }
+        }
+        for times in healthy_at.values_mut() {
+            times.sort_unstable();
+        }
+        Index { records, by_instance, by_service, healthy_at }
     }
-    by_task
+
+    fn told_to_stop_at(&self, t: TaskId) -> Option<u64> {
+        self.records.get(&t)?.iter().find(|(_, c, _)| *c == Change::TaskDesiredStopped).map(|(at, _, _)| *at)
+    }
 }
 
 fn task_label(t: &TaskView) -> String {
@@ -106,7 +140,7 @@ fn dip(s: &ServiceView) -> Option<(u32, u32)> {
 }
 
 /// Why a task was told to stop only at `told_ms`, `started_ms` after its instance's drain began.
-fn wait_reason(e: &Engine, records: &TaskRecords, t: &TaskView, instance: &InstanceView, from_ms: u64, told_ms: u64) -> String {
+fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, told_ms: u64) -> String {
     let Some(s) = t.service() else {
         return format!(
             "a standalone task: ECS does not stop it for a drain; it ran until {} ({})",
@@ -128,13 +162,10 @@ fn wait_reason(e: &Engine, records: &TaskRecords, t: &TaskView, instance: &Insta
         s.minimum_healthy_percent(),
         s.desired_count()
     );
-    let healthy = records
-        .iter()
-        .filter(|(t, _)| e.task(**t).service().is_some_and(|x| x.id() == s.id()))
-        .flat_map(|(_, rs)| rs.iter())
-        .filter(|(at, c, _)| *c == Change::TaskHealthy && *at > from_ms && *at <= told_ms)
-        .map(|(at, _, _)| *at)
-        .max();
+    let healthy = ix.healthy_at.get(&s.id()).and_then(|times| {
+        let upto = times.partition_point(|at| *at <= told_ms);
+        times[..upto].last().copied().filter(|at| *at > from_ms)
+    });
     if let Some(h) = healthy {
         why.push_str(&format!(" (the last of them at {})", when(h)));
     }
@@ -195,14 +226,14 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
 }
 
 /// The critical path of the task whose stop completed a drain.
-fn critical_path(t: &TaskView, all: &TaskRecords, instance: &InstanceView, e: &Engine, from_ms: u64) -> Vec<Stretch> {
+fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, from_ms: u64) -> Vec<Stretch> {
     let empty = Vec::new();
-    let records = all.get(&t.id()).unwrap_or(&empty);
+    let records = ix.records.get(&t.id()).unwrap_or(&empty);
     let mut path = Vec::new();
-    let told = records.iter().find(|(_, c, _)| *c == Change::TaskDesiredStopped).map(|(at, _, _)| *at);
+    let told = ix.told_to_stop_at(t.id());
     let mut cursor = from_ms;
     if let Some(told) = told.filter(|t| *t > from_ms) {
-        path.push(Stretch { from_ms, to_ms: told, why: wait_reason(e, all, t, instance, from_ms, told) });
+        path.push(Stretch { from_ms, to_ms: told, why: wait_reason(e, ix, t, instance, from_ms, told) });
         cursor = told;
     }
     let statuses: Vec<(u64, TaskStatus)> = records
@@ -245,15 +276,13 @@ fn critical_path(t: &TaskView, all: &TaskRecords, instance: &InstanceView, e: &E
 /// Explains a run made with its trace records kept.
 pub fn explain(outcome: &RunOutcome) -> Explanation {
     let e = &outcome.engine;
-    let records = task_records(e);
+    let ix = Index::of(e);
     let mut instances = Vec::new();
     for i in e.instances() {
         let drain = i.drain();
         let Some(started) = drain.started_at_ms() else { continue };
         let completed = drain.completed_at_ms();
-        let mut on_it: Vec<TaskView> = i.tasks().collect();
-        // Tasks that left it: every task ever placed there, by the engine's own list of tasks.
-        on_it.extend(e.tasks().filter(|t| t.instance().id() == i.id() && t.stopped_at_ms().is_some()));
+        let on_it: Vec<TaskView> = ix.by_instance.get(&i.id()).into_iter().flatten().map(|t| e.task(*t)).collect();
         let last = completed.and_then(|end| {
             on_it
                 .iter()
@@ -262,7 +291,7 @@ pub fn explain(outcome: &RunOutcome) -> Explanation {
                 .cloned()
         });
         let (last_task, critical_path) = match &last {
-            Some(t) => (Some(task_label(t)), critical_path(t, &records, &i, e, started)),
+            Some(t) => (Some(task_label(t)), critical_path(t, &ix, &i, e, started)),
             None => (None, Vec::new()),
         };
         let holding = if completed.is_some() {
@@ -292,7 +321,7 @@ pub fn explain(outcome: &RunOutcome) -> Explanation {
             holding,
         });
     }
-    let services = e.services().map(|s| explain_service(e, &s, &records)).collect();
+    let services = e.services().map(|s| explain_service(e, &s, &ix)).collect();
     let (headline, total_drain_ms) = headline(e);
     Explanation { headline, total_drain_ms, instances, services }
 }
@@ -333,7 +362,7 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
     (text, total_drain_ms)
 }
 
-fn explain_service(e: &Engine, s: &ServiceView, records: &TaskRecords) -> ServiceExplanation {
+fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanation {
     let mut summary = format!(
         "{}, desired {}, floor {} (minimumHealthyPercent {}), ceiling {} (maximumPercent {})",
         match s.scheduling_strategy() {
@@ -355,11 +384,9 @@ fn explain_service(e: &Engine, s: &ServiceView, records: &TaskRecords) -> Servic
     let mut findings = Vec::new();
     // How long the floor held its tasks on draining instances before they were told to stop.
     let mut waits: Vec<u64> = Vec::new();
-    for t in s.tasks().chain(e.tasks().filter(|t| t.service().is_some_and(|x| x.id() == s.id()) && t.stopped_at_ms().is_some())) {
+    for t in ix.by_service.get(&s.id()).into_iter().flatten().map(|t| e.task(*t)) {
         let Some(started) = t.instance().drain().started_at_ms() else { continue };
-        let told = records
-            .get(&t.id())
-            .and_then(|rs| rs.iter().find(|(_, c, _)| *c == Change::TaskDesiredStopped).map(|(at, _, _)| *at));
+        let told = ix.told_to_stop_at(t.id());
         if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() < started) {
             waits.push(told - started);
         }

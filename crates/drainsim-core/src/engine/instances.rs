@@ -421,11 +421,13 @@ impl Engine {
             .iter()
             .find(|a| a.name == crate::state::instance::TRUNK_ID_ATTRIBUTE)
             .map(|a| a.value.clone().unwrap_or_default());
-        if let Some(eni) = &attached_trunk {
-            let version_ok = crate::rules::versions::agent_supports_trunking(
+        // Whether this instance can be trunked at all: a type that supports it and an agent new enough.
+        let trunk_capable = crate::rules::eni_limits::supports_trunking(&ident.instance_type)
+            && crate::rules::versions::agent_supports_trunking(
                 req.version_info.as_ref().and_then(|v| v.agent_version.as_deref()),
             );
-            if !eni.starts_with("eni-") || !crate::rules::eni_limits::supports_trunking(&ident.instance_type) || !version_ok {
+        if let Some(eni) = &attached_trunk {
+            if !eni.starts_with("eni-") || !trunk_capable {
                 return Err(EcsError::invalid_parameter(format!(
                     "attribute {} '{eni}' needs an ENI ID, an instance type that supports trunking and agent 1.28.1 or newer.",
                     crate::state::instance::TRUNK_ID_ATTRIBUTE
@@ -439,11 +441,7 @@ impl Engine {
         let trunking_opted_in = self.settings.is_enabled(caller_arn, SettingName::AwsvpcTrunking);
         // Trunking needs the account setting, an instance type that supports it, and agent 1.28.1 or
         // newer; an instance that misses one registers untrunked, with the untrunked ENI limit.
-        let agent_version = req.version_info.as_ref().and_then(|v| v.agent_version.as_deref());
-        let trunked = attached_trunk.is_some()
-            || (trunking_opted_in
-                && crate::rules::eni_limits::supports_trunking(&ident.instance_type)
-                && crate::rules::versions::agent_supports_trunking(agent_version));
+        let trunked = attached_trunk.is_some() || (trunking_opted_in && trunk_capable);
         let task_eni_limit =
             ident.task_eni_limit.or_else(|| crate::rules::eni_limits::task_eni_limit(&ident.instance_type, trunked));
         let id = InstanceId(self.instances.len() as u32);

@@ -17,9 +17,15 @@ pub(crate) const MIN_TRUNKING_AGENT_VERSION: &str = "1.28.1";
 /// the API without an agent is not held back); a version that is not dotted numbers cannot be
 /// compared, so it is not trunked.
 pub(crate) fn agent_supports_trunking(agent_version: Option<&str>) -> bool {
+    agent_at_least(agent_version, MIN_TRUNKING_AGENT_VERSION)
+}
+
+/// The one rule of every agent-version gate: a registration that reports no version runs a current
+/// agent; a version that is not dotted numbers cannot be compared, so it is taken to be older.
+fn agent_at_least(agent_version: Option<&str>, min: &str) -> bool {
     match agent_version {
         None => true,
-        Some(v) => compare_versions(v, MIN_TRUNKING_AGENT_VERSION).is_some_and(|o| o != std::cmp::Ordering::Less),
+        Some(v) => compare_versions(v, min).is_some_and(|o| o != std::cmp::Ordering::Less),
     }
 }
 
@@ -36,10 +42,7 @@ pub(crate) const MIN_RESOURCE_AWARE_AGENT_VERSION: &str = "1.73.0";
 /// [`agent_supports_trunking`]; a version that is not dotted numbers cannot be compared, so it is
 /// taken to be an older one.
 pub(crate) fn agent_waits_only_for_needed_resources(agent_version: Option<&str>) -> bool {
-    match agent_version {
-        None => true,
-        Some(v) => compare_versions(v, MIN_RESOURCE_AWARE_AGENT_VERSION).is_some_and(|o| o != std::cmp::Ordering::Less),
-    }
+    agent_at_least(agent_version, MIN_RESOURCE_AWARE_AGENT_VERSION)
 }
 
 /// The oldest container agent whose instance ECS health-checks: "Amazon ECS performs automated
@@ -50,10 +53,7 @@ pub(crate) const MIN_INSTANCE_HEALTH_AGENT_VERSION: &str = "1.57.0";
 /// Whether ECS reports a container runtime check for an instance whose agent reports `agent_version`
 /// (no version: a current agent; not dotted numbers: an older one).
 pub(crate) fn agent_reports_instance_health(agent_version: Option<&str>) -> bool {
-    match agent_version {
-        None => true,
-        Some(v) => compare_versions(v, MIN_INSTANCE_HEALTH_AGENT_VERSION).is_some_and(|o| o != std::cmp::Ordering::Less),
-    }
+    agent_at_least(agent_version, MIN_INSTANCE_HEALTH_AGENT_VERSION)
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use super::aggregate::{Aggregate, DrainFact, Header, RunFacts, ServiceFact};
 use super::result::SweepReport;
 use super::seeds::{nth_seed, shard_len, SeedRange, Shard, MAX_SEEDS};
 use crate::load::LoadedScenario;
-use crate::report;
 use crate::runner::{self, RunOptions};
 
 /// What to sweep.
@@ -65,28 +64,29 @@ pub struct SweepRun {
 fn run_facts(loaded: &LoadedScenario, template: &RunOptions, seed: u64) -> Result<RunFacts, String> {
     let opts = RunOptions { seed: Some(seed), ..template.clone() };
     let outcome = runner::run(loaded, &opts).map_err(|e| e.to_string())?;
-    let rep = report::build(&outcome);
-    let mut failed: Vec<String> = rep.expectations.iter().filter(|x| !x.passed).map(|x| x.name.clone()).collect();
-    if let Some(v) = &rep.invariant_violation {
+    // Only the figures the aggregate needs, read from the engine's views: the full report (every
+    // instance described, every service's time series) is not built per seed.
+    let mut failed: Vec<String> = outcome.expectations.iter().filter(|x| !x.passed).map(|x| x.name.clone()).collect();
+    if let Some(v) = &outcome.invariant_violation {
         failed.push(format!("invariant: {v}"));
     }
+    let e = &outcome.engine;
     // The instances `allDrainsCompletedAtMs` counts: drained, and not re-activated before completing.
-    let drained = rep
-        .container_instances
-        .iter()
-        .any(|c| c.drain_started_at_ms.is_some() && !(c.status == "ACTIVE" && c.drain_completed_at_ms.is_none()));
-    let drain = match (rep.all_drains_completed_at_ms, drained) {
+    let drained = e.instances().any(|i| {
+        let d = i.drain();
+        d.started_at_ms().is_some() && !(i.status() == drainsim_core::InstanceStatus::Active && d.completed_at_ms().is_none())
+    });
+    let drain = match (crate::outcome::all_drains_completed_at(e), drained) {
         (Some(t), _) => DrainFact::Completed(t),
         (None, true) => DrainFact::Incomplete,
         (None, false) => DrainFact::NoDrain,
     };
-    let services = rep
-        .services
-        .into_iter()
+    let services = e
+        .services()
         .map(|s| ServiceFact {
-            name: s.service_name,
-            min_healthy_observed: s.min_healthy_observed,
-            placement_failures: s.placement_failures.into_iter().map(|c| (c.reason, c.count)).collect(),
+            name: s.name().to_string(),
+            min_healthy_observed: s.min_healthy_observed(),
+            placement_failures: s.placement_failures().map(|(r, c)| (r.to_string(), c)).collect(),
         })
         .collect();
     Ok(RunFacts { seed, failed, drain, services })

@@ -9,17 +9,6 @@ pub(crate) const SECOND_MS: i64 = 1_000;
 /// The forms a `registeredAt` value may take, for error messages.
 pub(crate) const DATE_FORMS: &str = "2018-06-18T22:28:28+00:00, 2018-06-18T22:28:28Z, 2018-06-18T22:28:28 or 2018-06-18";
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 fn days_in_month(year: i64, month: i64) -> i64 {
     match month {
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
@@ -48,7 +37,7 @@ pub(crate) fn parse_date(text: &str) -> Option<(i64, i64)> {
     {
         return None;
     }
-    let midnight_ms = days_from_civil(year, month, day) * DAY_MS;
+    let midnight_ms = crate::infra::time::days_from_civil(year, month, day) * DAY_MS;
     if s.len() == 10 {
         return Some((midnight_ms, DAY_MS));
     }
