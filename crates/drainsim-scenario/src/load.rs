@@ -939,12 +939,8 @@ fn check_expectation(
         | SteadyState(s, _) => svc(s),
         Named(_, inner) => check_expectation(l, inner, names, services),
         StopReason(reason) => {
-            if drainsim_core::StopReason::ALL.iter().any(|r| r.as_str() == reason) {
-                Ok(())
-            } else {
-                let known: Vec<&str> = drainsim_core::StopReason::ALL.iter().map(|r| r.as_str()).collect();
-                Err(l.error_at(&format!("\"{reason}\""), format!("unknown stop reason '{reason}' (one of {})", known.join(", "))))
-            }
+            let known: Vec<&str> = drainsim_core::StopReason::ALL.iter().map(|r| r.as_str()).collect();
+            one_of("stop reason", reason, &known)
         }
         EffectiveSetting(..) | AllDrainsCompletedBy(_) => Ok(()),
     }

@@ -61,6 +61,12 @@ mod tests {
     use super::{agent_supports_trunking, agent_waits_only_for_needed_resources, compare_versions};
 
     #[test]
+    fn instance_health_needs_agent_1_57_0() {
+        use super::agent_reports_instance_health as health;
+        assert!(!health(Some("1.56.9")) && health(Some("1.57.0")) && health(None) && !health(Some("custom")));
+    }
+
+    #[test]
     fn resource_aware_start_needs_agent_1_73_0() {
         assert!(!agent_waits_only_for_needed_resources(Some("1.72.9")));
         assert!(!agent_waits_only_for_needed_resources(Some("1.29.0")));
