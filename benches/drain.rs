@@ -83,8 +83,9 @@ fn strategy(n: usize) -> Vec<PlacementStrategy> {
     }
 }
 
-/// The drain-shaped cluster: tasks RUNNING on the first half, the second half registered and empty.
-fn drain_cluster(instances: usize, tasks: usize) -> (Engine, Vec<String>) {
+/// The drain-shaped cluster: tasks RUNNING on the first half, the second half registered and empty;
+/// services of `service_size` tasks.
+fn drain_cluster(instances: usize, tasks: usize, service_size: usize) -> (Engine, Vec<String>) {
     let mut e = Engine::new(EngineConfig {
         seed: 1,
         keep_trace_records: false,
@@ -97,12 +98,12 @@ fn drain_cluster(instances: usize, tasks: usize) -> (Engine, Vec<String>) {
     for i in 0..half {
         register(&mut e, format!("old-{i}"), i);
     }
-    for s in 0..tasks / 100 {
+    for s in 0..tasks / service_size {
         e.handle(Request::CreateService(CreateServiceRequest {
             cluster: Some("bench".into()),
             service_name: format!("svc{s}"),
             task_definition: "app".into(),
-            desired_count: Some(100),
+            desired_count: Some(service_size as i64),
             deployment_configuration: Some(DeploymentConfiguration {
                 minimum_healthy_percent: Some(50),
                 maximum_percent: Some(200),
@@ -140,16 +141,27 @@ fn drain(e: &mut Engine, targets: &[String]) -> u64 {
 fn drains(c: &mut Criterion) {
     let mut g = c.benchmark_group("drain");
     g.sample_size(10);
-    for (instances, tasks) in [(2_000usize, 10_000usize), (20_000, 100_000), (40_000, 200_000)] {
-        let name = format!("i{}k_t{}k", instances / 1000, tasks / 1000);
+    let shapes = [
+        (2_000usize, 10_000usize, 100usize, ""),
+        (20_000, 100_000, 100, ""),
+        (20_000, 100_000, 10_000, "_svc10k"),
+        (20_000, 100_000, 50_000, "_svc50k"),
+        (40_000, 200_000, 100, ""),
+    ];
+    for (instances, tasks, service_size, suffix) in shapes {
+        let name = format!("i{}k_t{}k{suffix}", instances / 1000, tasks / 1000);
         // Count the events once, so throughput is events per second.
-        let (mut e, targets) = drain_cluster(instances, tasks);
+        let (mut e, targets) = drain_cluster(instances, tasks, service_size);
         let events = drain(&mut e, &targets);
         let moved: u32 = e.services().map(|s| s.running_count()).sum();
         assert_eq!(moved as usize, tasks, "every task is running again after the drain");
         g.throughput(Throughput::Elements(events));
         g.bench_function(&name, |b| {
-            b.iter_batched(|| drain_cluster(instances, tasks), |(mut e, t)| black_box(drain(&mut e, &t)), BatchSize::PerIteration)
+            b.iter_batched(
+                || drain_cluster(instances, tasks, service_size),
+                |(mut e, t)| black_box(drain(&mut e, &t)),
+                BatchSize::PerIteration,
+            )
         });
     }
     g.finish();
@@ -263,5 +275,74 @@ fn engine_events(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernel, engine_events, drains, placement, scenario);
+/// An API script as a user writes one: `instances` RegisterContainerInstance steps, then
+/// UpdateContainerInstancesState to DRAINING ten instances per call, then DescribeContainerInstances a
+/// hundred per call, all by the logical names the runner resolves to ARNs, run through the scenario
+/// runner (load included).
+fn api_script(instances: usize) -> String {
+    let mut s = String::from("Scenario(name: \"api-script\", seed: 1, clusters: [\"prod\"], steps: [\n");
+    for i in 0..instances {
+        s.push_str(&format!(
+            "(do: RegisterContainerInstance((cluster: \"prod\", totalResources: [(name: \"CPU\", type: \"INTEGER\", integerValue: 4096), (name: \"MEMORY\", type: \"INTEGER\", integerValue: 16384)], instanceIdentity: (name: \"i{i}\", instanceType: \"m5.xlarge\", availabilityZone: \"us-east-1{}\"))), expect: Success),\n",
+            ["a", "b", "c"][i % 3]
+        ));
+    }
+    let names: Vec<String> = (0..instances).map(|i| format!("\"i{i}\"")).collect();
+    for chunk in names.chunks(10) {
+        s.push_str(&format!(
+            "(do: UpdateContainerInstancesState((cluster: \"prod\", containerInstances: [{}], status: \"DRAINING\")), expect: NoFailures),\n",
+            chunk.join(", ")
+        ));
+    }
+    for chunk in names.chunks(100) {
+        s.push_str(&format!(
+            "(do: DescribeContainerInstances((cluster: \"prod\", containerInstances: [{}])), expect: NoFailures),\n",
+            chunk.join(", ")
+        ));
+    }
+    s.push_str("])\n");
+    s
+}
+
+fn api(c: &mut Criterion) {
+    let mut g = c.benchmark_group("api");
+    g.sample_size(10);
+    for instances in [1_000usize, 4_000] {
+        let text = api_script(instances);
+        let opts = drainsim_scenario::RunOptions::default();
+        let check = drainsim_scenario::run(&drainsim_scenario::load_str("api.ron", &text).expect("valid"), &opts).expect("runs");
+        assert!(check.passed(), "every step of the API script succeeds");
+        // Elements: the ECS calls the script makes.
+        g.throughput(Throughput::Elements((instances + instances / 10 + instances / 100) as u64));
+        g.bench_function(format!("register_drain_describe_{}k", instances / 1000), |b| {
+            b.iter(|| {
+                let loaded = drainsim_scenario::load_str("api.ron", &text).expect("valid");
+                black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").steps.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+/// A sweep as `drainsim sweep scenarios/drain/seed-min50-max200.ron --seeds 0..1000 --jobs 1` runs
+/// it: every seed run and aggregated, one worker thread.
+fn sweeps(c: &mut Criterion) {
+    use drainsim_scenario::sweep::{parse_seeds, sweep, SweepOptions};
+    let mut g = c.benchmark_group("sweep");
+    g.sample_size(10);
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/drain/seed-min50-max200.ron");
+    let loaded = drainsim_scenario::load_file(std::path::Path::new(file)).expect("valid scenario");
+    let opts =
+        SweepOptions { file: file.into(), seeds: parse_seeds("0..1000").expect("valid"), jobs: Some(1), ..Default::default() };
+    g.throughput(Throughput::Elements(1_000));
+    g.bench_function("seed_min50_max200_1k", |b| {
+        b.iter(|| {
+            let run = sweep(&loaded, &opts, &|| {}, &std::sync::atomic::AtomicBool::new(false)).expect("sweeps");
+            black_box(run)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, kernel, engine_events, drains, api, sweeps, placement, scenario);
 criterion_main!(benches);

@@ -253,10 +253,14 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             let t = &e.tasks[id.index()];
             !t.contribution().live || e.origin(t.origin).service != Some(ServiceId(n as u32))
         };
-        if listed.windows(2).any(|w| w[0] == w[1]) || listed.iter().any(foreign) {
+        let misplaced = s.tasks.iter().enumerate().any(|(pos, t)| e.services.list_position(*t) != Some(pos));
+        if listed.windows(2).any(|w| w[0] == w[1]) || listed.iter().any(foreign) || misplaced {
             return fail(
                 "service-tasks",
-                format!("{}: its task list holds a task twice, or one not live or not its own", e.strings.resolve(s.name)),
+                format!(
+                    "{}: its task list holds a task twice, or one not live or not its own, or one not where its position says",
+                    e.strings.resolve(s.name)
+                ),
             );
         }
     }
@@ -447,6 +451,13 @@ mod tests {
         let mut e = steady_engine();
         let first = e.services.record_mut_for_test(ServiceId(0)).tasks[0];
         e.services.record_mut_for_test(ServiceId(0)).tasks[1] = first;
+        assert_eq!(violated(&e), "service-tasks");
+    }
+
+    #[test]
+    fn a_task_list_out_of_step_with_its_positions_is_caught() {
+        let mut e = steady_engine();
+        e.services.record_mut_for_test(ServiceId(0)).tasks.swap(0, 1);
         assert_eq!(violated(&e), "service-tasks");
     }
 

@@ -293,6 +293,11 @@ impl Engine {
                     Owner::Service(s) => e.services[s.index()].spread.per_instance.get(&id).copied().unwrap_or(0) as usize,
                     Owner::Group(_) => owner_tasks_on(e, id, owner),
                 };
+                // For a service, whether it holds no staying task on the instance (one bit, no search).
+                let unoccupied = |e: &Engine, id: InstanceId| match owner {
+                    Owner::Service(s) => !e.services[s.index()].spread.occupied.contains(id),
+                    Owner::Group(_) => owner_tasks_on(e, id, owner) == 0,
+                };
                 let occupied = match (owner, az) {
                     (Owner::Service(s), None) => self.services[s.index()].spread.per_instance.len(),
                     (Owner::Service(s), Some(z)) => {
@@ -302,7 +307,19 @@ impl Engine {
                 };
                 // Phase 1: an instance without a staying task of the owner, most free memory first.
                 // While fewer instances hold tasks than this pool has members, one must be empty.
-                if occupied < sets.by_memory.len() || matches!(owner, Owner::Group(_)) {
+                if let (Owner::Service(_), true) = (owner, occupied < sets.by_memory.len()) {
+                    // Only an empty instance is returned here, so occupancy (a bit) is asked first.
+                    if let Some(id) = sets
+                        .by_memory
+                        .range(at_least(req.memory))
+                        .rev()
+                        .map(|(_, id)| *id)
+                        .find(|id| unoccupied(self, *id) && fits(self, *id))
+                    {
+                        return Some(id);
+                    }
+                }
+                if let Owner::Group(_) = owner {
                     let mut best: Option<(usize, InstanceId)> = None;
                     for (_, id) in sets.by_memory.range(at_least(req.memory)).rev() {
                         if !fits(self, *id) {
@@ -316,9 +333,7 @@ impl Engine {
                             best = Some((n, *id));
                         }
                     }
-                    if matches!(owner, Owner::Group(_)) {
-                        return best.map(|(_, id)| id);
-                    }
+                    return best.map(|(_, id)| id);
                 }
                 // Instances that hold tasks but have no room still count as occupied, so an empty
                 // member may remain: look among the 64 members with the most free memory (where empty
@@ -329,13 +344,15 @@ impl Engine {
                     .rev()
                     .take(64)
                     .map(|(_, id)| *id)
-                    .find(|id| staying_on(self, *id) == 0 && fits(self, *id))
+                    .find(|id| unoccupied(self, *id) && fits(self, *id))
                 {
                     return Some(id);
                 }
                 // Phase 2: every pool member holds tasks; fewest first (the service's ordered counts).
                 let Owner::Service(s) = owner else { unreachable!("groups returned above") };
-                let class_members: Vec<InstanceId> = self.services[s.index()]
+                // The first of the 256 fewest-tasks class members that fits, checked lazily (most
+                // often the first one does).
+                let fewest_first = self.services[s.index()]
                     .spread
                     .by_count
                     .iter()
@@ -345,8 +362,8 @@ impl Engine {
                         i.indexed && i.remaining.cpu >= class.0 && i.remaining.memory >= class.1 && in_az(self, *id)
                     })
                     .take(256)
-                    .collect();
-                class_members.into_iter().find(|id| fits(self, *id)).or_else(|| {
+                    .find(|id| fits(self, *id));
+                fewest_first.or_else(|| {
                     // Nothing among the first candidates fits (ports, ENIs): fall back to a scan.
                     sets.by_memory
                         .range(at_least(req.memory))

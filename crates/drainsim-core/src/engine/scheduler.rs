@@ -24,6 +24,9 @@ use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
 
+/// A task's place in stop order (see `Engine::stop_key`): healthy, `createdAt`, task ID, task.
+type StopKey = (bool, crate::infra::time::SimTimeMs, u128, TaskId);
+
 /// Longest back-off between start attempts after failed starts (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>: 15 minutes).
 pub const MAX_START_BACKOFF_MS: u64 = 15 * MINUTE_MS;
 
@@ -291,12 +294,10 @@ impl Engine {
         }
     }
 
-    /// Orders tasks for stopping: unhealthy first, then oldest, then by task ARN (docs/ecs-choices.md).
-    fn stop_order(&self, tasks: &mut [TaskId]) {
-        tasks.sort_by_key(|t| {
-            let task = &self.tasks[t.index()];
-            (task.healthy(), self.task_created_at_ms(*t), self.task_uuid(*t))
-        });
+    /// A task's place in stop order: unhealthy first, then oldest, then by task ID (the order of
+    /// task ARNs within a cluster; docs/ecs-choices.md). Keys are unique, so any sort gives one order.
+    fn stop_key(&self, t: TaskId) -> StopKey {
+        (self.tasks[t.index()].healthy(), self.task_created_at_ms(t), self.task_uuid(t), t)
     }
 
     /// One REPLICA pass: the four steps of the module documentation, in order, then the service
@@ -506,33 +507,30 @@ impl Engine {
     fn stop_drained_within_floor(
         &mut self,
         id: ServiceId,
-        mut drain_candidates: Vec<TaskId>,
+        drain_candidates: Vec<TaskId>,
         stops: &mut Stops,
         out: &mut PassOutcome,
     ) -> usize {
-        self.stop_order(&mut drain_candidates);
+        // Unhealthy candidates all stop; healthy ones only while the healthy count stays above the
+        // floor, so only that many of them are ordered (each key computed once, not per comparison).
+        let (mut unhealthy, mut healthy): (Vec<StopKey>, Vec<StopKey>) =
+            drain_candidates.into_iter().map(|t| self.stop_key(t)).partition(|k| !k.0);
+        unhealthy.sort_unstable();
         let floor = self.services[id.index()].floor();
-        let mut healthy = self.services[id.index()].counts.healthy;
-        let mut remaining_candidates = 0;
-        for t in drain_candidates {
-            let is_healthy = self.tasks[t.index()].healthy();
-            if !is_healthy || healthy > floor {
-                if is_healthy {
-                    healthy -= 1;
-                }
-                if self.tasks[t.index()].replaces_drained_task() {
-                    self.services.schedule_mut(id).observations.tasks_moved_more_than_once += 1;
-                }
-                self.stop_task_now(
-                    t,
-                    StopCode::ServiceSchedulerInitiated,
-                    "Task stopped because its container instance is DRAINING",
-                );
-                stops.running.push(t);
-                out.progress = true;
-            } else {
-                remaining_candidates += 1;
+        let healthy_now = self.services[id.index()].counts.healthy;
+        let may_stop = (healthy_now.saturating_sub(floor) as usize).min(healthy.len());
+        if may_stop < healthy.len() && may_stop > 0 {
+            healthy.select_nth_unstable(may_stop);
+        }
+        healthy[..may_stop].sort_unstable();
+        let remaining_candidates = healthy.len() - may_stop;
+        for (_, _, _, t) in unhealthy.into_iter().chain(healthy.into_iter().take(may_stop)) {
+            if self.tasks[t.index()].replaces_drained_task() {
+                self.services.schedule_mut(id).observations.tasks_moved_more_than_once += 1;
             }
+            self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Task stopped because its container instance is DRAINING");
+            stops.running.push(t);
+            out.progress = true;
         }
         remaining_candidates
     }

@@ -270,7 +270,54 @@ pub struct SpreadCounts {
     pub per_az: BTreeMap<Sym, u32>,
     /// Instances holding at least one staying task, per Availability Zone.
     pub occupied_per_az: BTreeMap<Sym, u32>,
+    /// The keys of `per_instance` as a bit per instance index: spread placement asks "does the
+    /// service hold a task here?" of many candidates, and a bit answers without a tree search.
+    pub occupied: InstanceBits,
 }
+
+/// A set of instances as one bit per instance index. Equal sets compare equal whatever capacity
+/// each has grown to.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceBits {
+    words: Vec<u64>,
+}
+
+impl InstanceBits {
+    /// Whether `instance` is in the set.
+    pub fn contains(&self, instance: InstanceId) -> bool {
+        let n = instance.index();
+        self.words.get(n / 64).is_some_and(|w| w & (1 << (n % 64)) != 0)
+    }
+
+    /// Puts `instance` in the set (`true`) or takes it out (`false`).
+    pub fn set(&mut self, instance: InstanceId, present: bool) {
+        let n = instance.index();
+        if self.words.len() <= n / 64 {
+            if !present {
+                return;
+            }
+            self.words.resize(n / 64 + 1, 0);
+        }
+        if present {
+            self.words[n / 64] |= 1 << (n % 64);
+        } else {
+            self.words[n / 64] &= !(1 << (n % 64));
+        }
+    }
+
+    fn significant(&self) -> &[u64] {
+        let end = self.words.iter().rposition(|w| *w != 0).map_or(0, |p| p + 1);
+        &self.words[..end]
+    }
+}
+
+impl PartialEq for InstanceBits {
+    fn eq(&self, other: &Self) -> bool {
+        self.significant() == other.significant()
+    }
+}
+
+impl Eq for InstanceBits {}
 
 impl SpreadCounts {
     /// Empty counts; `tracks_instances` says whether per-instance counts are kept.
@@ -309,6 +356,7 @@ impl SpreadCounts {
             self.per_instance.remove(&instance);
         }
         if (old == 0) != (new == 0) {
+            self.occupied.set(instance, new > 0);
             let occupied = self.occupied_per_az.entry(az).or_insert(0);
             *occupied = if new > 0 { *occupied + 1 } else { occupied.saturating_sub(1) };
         }
@@ -484,7 +532,13 @@ pub(crate) struct Services {
     /// Targets registered and deregistered this instant, by service (for the load balancer's
     /// service events, emitted when the instant ends).
     target_changes: BTreeMap<ServiceId, (u32, u32)>,
+    /// Each task's position in its service's task list ([`NOT_LISTED`] when it is in none), by
+    /// task index: a task leaves its list in constant time, whatever the service's size.
+    list_positions: Vec<u32>,
 }
+
+/// The list position of a task no service lists.
+const NOT_LISTED: u32 = u32::MAX;
 
 impl std::ops::Index<usize> for Services {
     type Output = ServiceState;
@@ -548,17 +602,31 @@ impl Services {
 
     /// A task the service started.
     pub(crate) fn add_task(&mut self, id: ServiceId, task: TaskId) {
-        crate::infra::ids::push_growing_slowly(&mut self.records[id.index()].tasks, task);
+        if self.list_positions.len() <= task.index() {
+            self.list_positions.resize(task.index() + 1, NOT_LISTED);
+        }
+        assert_eq!(self.list_positions[task.index()], NOT_LISTED, "task {task:?} joins a second service list");
+        let tasks = &mut self.records[id.index()].tasks;
+        self.list_positions[task.index()] = u32::try_from(tasks.len()).expect("fewer than 2^32 tasks in a service");
+        crate::infra::ids::push_growing_slowly(tasks, task);
     }
 
-    /// A task of the service reached STOPPED or was orphaned.
+    /// A task of the service reached STOPPED or was orphaned: it leaves the list in constant time
+    /// (the last task takes its place).
     pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId) {
+        let pos = self.list_positions.get(task.index()).copied().unwrap_or(NOT_LISTED);
         let tasks = &mut self.records[id.index()].tasks;
-        let pos = tasks.iter().position(|t| *t == task);
-        debug_assert!(pos.is_some(), "task {task:?} leaves a service it is not listed under");
-        if let Some(pos) = pos {
-            tasks.swap_remove(pos);
+        assert!(tasks.get(pos as usize) == Some(&task), "task {task:?} leaves a service it is not listed under");
+        tasks.swap_remove(pos as usize);
+        if let Some(moved) = tasks.get(pos as usize) {
+            self.list_positions[moved.index()] = pos;
         }
+        self.list_positions[task.index()] = NOT_LISTED;
+    }
+
+    /// The position of a task in its service's list, if a service lists it (for the invariants).
+    pub(crate) fn list_position(&self, task: TaskId) -> Option<usize> {
+        self.list_positions.get(task.index()).filter(|p| **p != NOT_LISTED).map(|p| *p as usize)
     }
 
     /// Applies the change of one of its tasks' contribution to its counters.
