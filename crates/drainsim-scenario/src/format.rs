@@ -166,6 +166,20 @@ pub struct InstanceGroup {
     /// When the group registers (default 0).
     #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
     pub register_at_ms: u64,
+    /// The instances are Spot Instances (default: On-Demand): EC2 may interrupt them
+    /// (docs/rollouts.md#spot-interruptions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot: Option<SpotSpec>,
+}
+
+/// What a Spot Instance's agent is configured with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SpotSpec {
+    /// Spot Instance draining in the agent's configuration (`ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`;
+    /// default `false`, as the agent's): ECS sets the instance DRAINING on its interruption notice.
+    #[serde(default)]
+    pub spot_instance_draining: bool,
 }
 
 impl InstanceGroup {
@@ -189,6 +203,7 @@ impl InstanceGroup {
             container_instance_id: None,
             status: None,
             register_at_ms: 0,
+            spot: None,
         }
     }
 }
@@ -242,6 +257,10 @@ pub struct FaultsSpec {
     /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
     #[serde(default)]
     pub agent_disconnects_per_hour: u32,
+    /// Chance, per thousand, that a Spot Instance is interrupted, drawn for each Spot Instance
+    /// once an hour.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub spot_interruption_per_mille_per_hour: u32,
     /// Instances whose trunk provisioning fails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trunk_failures: Vec<String>,
@@ -270,6 +289,20 @@ pub enum PinnedFaultKind {
     AgentReconnect(String),
     /// The next agent update of the instance fails when it would reach the stage.
     AgentUpdateFailure(String, String),
+    /// EC2 interrupts the Spot Instance: (instance, `terminate` or `hibernate`).
+    SpotInterruption(String, String),
+}
+
+impl PinnedFaultKind {
+    /// The instance the fault names.
+    pub fn instance(&self) -> &String {
+        match self {
+            PinnedFaultKind::AgentDisconnect(n)
+            | PinnedFaultKind::AgentReconnect(n)
+            | PinnedFaultKind::AgentUpdateFailure(n, _)
+            | PinnedFaultKind::SpotInterruption(n, _) => n,
+        }
+    }
 }
 
 /// One step of the script.

@@ -588,6 +588,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         for (field, value) in [
             ("trunkProvisioningFailurePerMille", f.trunk_provisioning_failure_per_mille),
             ("taskStartFailurePerMille", f.task_start_failure_per_mille),
+            ("spotInterruptionPerMillePerHour", f.spot_interruption_per_mille_per_hour),
         ] {
             if value > 1000 {
                 return Err(l.error_at(field, format!("{field} is {value}; fault rates are per mille, 0 to 1000")));
@@ -601,9 +602,23 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             }
         }
         for (k, p) in f.pinned.iter().enumerate() {
-            let (PinnedFaultKind::AgentDisconnect(n)
-            | PinnedFaultKind::AgentReconnect(n)
-            | PinnedFaultKind::AgentUpdateFailure(n, _)) = &p.fault;
+            let n = p.fault.instance();
+            if let PinnedFaultKind::SpotInterruption(_, behavior) = &p.fault {
+                let needle = format!("\"{n}\"");
+                let earlier = f.pinned[..k].iter().filter(|q| pinned_instance(q) == n).count();
+                let (line, column) = locate_nth_after(&l.source, "pinned", &needle, earlier).unwrap_or((1, 1));
+                let refuse = |message: String| Err(ScenarioError { file: l.file.clone(), line, column, message });
+                if behavior != "terminate" && behavior != "hibernate" {
+                    return refuse(format!(
+                        "SpotInterruption behaviour '{behavior}' must be terminate or hibernate (stop is not modelled)"
+                    ));
+                }
+                let spot =
+                    s.instances.iter().any(|g| g.spot.is_some() && group_member_names(&g.name, g.count).iter().any(|m| m == n));
+                if at_time_zero.contains(n) && !spot {
+                    return refuse(format!("SpotInterruption on '{n}', which is not a Spot Instance (its group has no `spot`)"));
+                }
+            }
             if at_time_zero.contains(n) {
                 continue;
             }
@@ -618,9 +633,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
 
 /// The instance a pinned fault names.
 fn pinned_instance(p: &PinnedFaultSpec) -> &String {
-    let (PinnedFaultKind::AgentDisconnect(n) | PinnedFaultKind::AgentReconnect(n) | PinnedFaultKind::AgentUpdateFailure(n, _)) =
-        &p.fault;
-    n
+    p.fault.instance()
 }
 
 /// Why a pinned fault's instance is refused: pinned faults are set up before the first event, on

@@ -93,16 +93,19 @@ pub enum BreachCause {
     AgentDisconnected,
     /// A user's StopTask of a healthy task.
     UserStoppedTask,
+    /// EC2 interrupted (terminated) the Spot Instance the task ran on.
+    SpotInterruption,
 }
 
 impl BreachCause {
     /// Every cause.
-    pub const ALL: [BreachCause; 5] = [
+    pub const ALL: [BreachCause; 6] = [
         BreachCause::ForcedDeregistration,
         BreachCause::TaskFailed,
         BreachCause::PreExistingDeficit,
         BreachCause::AgentDisconnected,
         BreachCause::UserStoppedTask,
+        BreachCause::SpotInterruption,
     ];
 
     /// The cause as the report spells it.
@@ -113,6 +116,7 @@ impl BreachCause {
             BreachCause::PreExistingDeficit => "preExistingDeficit",
             BreachCause::AgentDisconnected => "agentDisconnected",
             BreachCause::UserStoppedTask => "userStoppedTask",
+            BreachCause::SpotInterruption => "spotInterruption",
         }
     }
 }
