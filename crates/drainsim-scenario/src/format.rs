@@ -1171,6 +1171,8 @@ pub enum Expectation {
     FloorBreachCause(String, String),
     /// Tasks of the service replaced more than once by drains.
     TasksMovedMoreThanOnce(String, Cmp),
+    /// Extra task moves made by the service's Availability Zone rebalancing.
+    AzRebalancingMoves(String, Cmp),
     /// Whether the service is in steady state.
     SteadyState(String, bool),
     /// The instance's drain completed at or before this simulated time.

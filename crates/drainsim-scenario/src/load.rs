@@ -1049,6 +1049,7 @@ fn check_expectation(
         | FloorBreaches(s, _)
         | FloorBreachCause(s, _)
         | TasksMovedMoreThanOnce(s, _)
+        | AzRebalancingMoves(s, _)
         | SteadyState(s, _) => svc(s),
         Named(_, inner) => check_expectation(l, inner, names, services),
         StopReason(reason) => {

@@ -33,6 +33,7 @@ pub(crate) mod faults;
 pub(crate) mod instances;
 pub mod invariants;
 pub(crate) mod placement;
+pub(crate) mod rebalance;
 pub(crate) mod scheduler;
 pub(crate) mod services;
 pub(crate) mod spot;
