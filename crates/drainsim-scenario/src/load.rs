@@ -608,7 +608,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 let earlier = f.pinned[..k].iter().filter(|q| pinned_instance(q) == n).count();
                 let (line, column) = locate_nth_after(&l.source, "pinned", &needle, earlier).unwrap_or((1, 1));
                 let refuse = |message: String| Err(ScenarioError { file: l.file.clone(), line, column, message });
-                if behavior != "terminate" && behavior != "hibernate" {
+                if drainsim_core::SpotInterruptionBehavior::parse(behavior).is_none() {
                     return refuse(format!(
                         "SpotInterruption behaviour '{behavior}' must be terminate or hibernate (stop is not modelled)"
                     ));

@@ -188,10 +188,7 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
                 PinnedFaultKind::AgentReconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentReconnect(i)),
                 PinnedFaultKind::SpotInterruption(_, behavior) => {
                     // `load` checked the behaviour and that the instance is a Spot Instance.
-                    let behavior = match behavior.as_str() {
-                        "hibernate" => SpotInterruptionBehavior::Hibernate,
-                        _ => SpotInterruptionBehavior::Terminate,
-                    };
+                    let behavior = SpotInterruptionBehavior::parse(behavior).unwrap_or(SpotInterruptionBehavior::Terminate);
                     engine.pin_fault(p.at_ms, PinnedFault::SpotInterruption(i, behavior));
                 }
                 PinnedFaultKind::AgentUpdateFailure(_, stage) => {

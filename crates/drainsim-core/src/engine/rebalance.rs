@@ -202,7 +202,7 @@ impl Engine {
         match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
             Ok(instance) => {
                 let task = self.launch_task(instance, task_def, Some(id), group, None, false);
-                self.services.schedule_mut(id).rebalance_move = Some(RebalanceMove { started: task, to_zone });
+                self.services.schedule_mut(id).rebalance_move = Some(RebalanceMove { started: task });
                 self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Started(to_zone, task)));
                 true
             }

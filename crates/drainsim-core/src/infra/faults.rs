@@ -31,6 +31,21 @@ pub enum SpotInterruptionBehavior {
     Hibernate,
 }
 
+impl SpotInterruptionBehavior {
+    /// The behaviour as EC2 spells it (`InstanceInterruptionBehavior`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpotInterruptionBehavior::Terminate => "terminate",
+            SpotInterruptionBehavior::Hibernate => "hibernate",
+        }
+    }
+
+    /// The behaviour EC2 spells `text`, if drainsim models it (`stop` is not modelled).
+    pub fn parse(text: &str) -> Option<Self> {
+        [SpotInterruptionBehavior::Terminate, SpotInterruptionBehavior::Hibernate].into_iter().find(|b| b.as_str() == text)
+    }
+}
+
 /// A fault pinned at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PinnedFault {

@@ -375,10 +375,8 @@ pub enum RebalancingEvent {
 /// tasks, waiting to be healthy before a task of the zone with the most is stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RebalanceMove {
-    /// The task started in `to_zone`.
+    /// The task started in the zone with the fewest tasks.
     pub started: TaskId,
-    /// The zone it was started in.
-    pub to_zone: Sym,
 }
 
 impl ServiceEventKind {
