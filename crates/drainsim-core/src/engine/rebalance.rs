@@ -25,7 +25,7 @@
 //!   is dropped uncounted.
 //! - Once balanced after a move, "is AZ balanced".
 //!
-//! Rebalancing is refused (InvalidParameterException, [`az_rebalancing_setting`]) for a DAEMON
+//! Rebalancing is refused (InvalidParameterException, [`Engine::az_rebalancing_setting`]) for a DAEMON
 //! service, with `maximumPercent` 100 (no room to start before stopping) and with a placement
 //! constraint on the zone attribute, the cases the guide lists as unsupported. Shown by
 //! `scenarios/rollouts/zone-rebalancing-after-zone-drain.ron`.
@@ -44,47 +44,47 @@ use crate::Engine;
 /// The attribute a zone placement constraint names.
 const ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
 
-/// `availabilityZoneRebalancing` as CreateService or UpdateService leaves it: the given value
-/// (`ENABLED`/`DISABLED`), or `current` when none is given. ENABLED is refused for a DAEMON
-/// service, with `maximumPercent` 100, and with a placement constraint on `ecs.availability-zone`
-/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html>).
-pub(crate) fn az_rebalancing_setting(
-    given: Option<&str>,
-    current: bool,
-    scheduling: SchedulingStrategy,
-    maximum_percent: u32,
-    constraints: &[api::PlacementConstraint],
-) -> Result<bool, EcsError> {
-    let enabled = match given {
-        None => current,
-        Some("ENABLED") => true,
-        Some("DISABLED") => false,
-        Some(other) => {
-            return Err(EcsError::invalid_parameter(format!(
-                "availabilityZoneRebalancing '{other}' is not valid; valid values are [ENABLED, DISABLED]."
-            )))
-        }
-    };
-    if !enabled {
-        return Ok(false);
-    }
-    if scheduling == SchedulingStrategy::Daemon {
-        return Err(EcsError::invalid_parameter("Availability Zone rebalancing is not supported for a DAEMON service."));
-    }
-    if maximum_percent == 100 {
-        return Err(EcsError::invalid_parameter(
-            "Availability Zone rebalancing is not supported when maximumPercent is 100: it starts a task before it stops one.",
-        ));
-    }
-    if constraints.iter().any(|c| c.expression.as_deref().is_some_and(|e| e.contains(ZONE_ATTRIBUTE))) {
-        return Err(EcsError::invalid_parameter(
-            "Availability Zone rebalancing is not supported for a service with a placement constraint on attribute:ecs.availability-zone.",
-        ));
-    }
-    Ok(true)
-}
-
 impl Engine {
+    /// `availabilityZoneRebalancing` as CreateService or UpdateService leaves it: the given value
+    /// (`ENABLED`/`DISABLED`), or `current` when none is given. ENABLED is refused for a DAEMON
+    /// service, with `maximumPercent` 100, and with a placement constraint on `ecs.availability-zone`
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html>).
+    pub(crate) fn az_rebalancing_setting(
+        given: Option<&str>,
+        current: bool,
+        scheduling: SchedulingStrategy,
+        maximum_percent: u32,
+        constraints: &[api::PlacementConstraint],
+    ) -> Result<bool, EcsError> {
+        let enabled = match given {
+            None => current,
+            Some("ENABLED") => true,
+            Some("DISABLED") => false,
+            Some(other) => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "availabilityZoneRebalancing '{other}' is not valid; valid values are [ENABLED, DISABLED]."
+                )))
+            }
+        };
+        if !enabled {
+            return Ok(false);
+        }
+        if scheduling == SchedulingStrategy::Daemon {
+            return Err(EcsError::invalid_parameter("Availability Zone rebalancing is not supported for a DAEMON service."));
+        }
+        if maximum_percent == 100 {
+            return Err(EcsError::invalid_parameter(
+                "Availability Zone rebalancing is not supported when maximumPercent is 100: it starts a task before it stops one.",
+            ));
+        }
+        if constraints.iter().any(|c| c.expression.as_deref().is_some_and(|e| e.contains(ZONE_ATTRIBUTE))) {
+            return Err(EcsError::invalid_parameter(
+                "Availability Zone rebalancing is not supported for a service with a placement constraint on attribute:ecs.availability-zone.",
+            ));
+        }
+        Ok(true)
+    }
+
     /// An instance became placeable: the cluster's services with rebalancing ENABLED look at their
     /// zones again (ECS "continuously monitors the distribution of tasks").
     pub(crate) fn wake_rebalancing_services(&mut self, cluster: crate::infra::ids::ClusterId) {

@@ -114,7 +114,7 @@ impl Engine {
         }
         self.check_eni_limits_known(cluster, task_def)?;
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, true)?;
-        let az_rebalancing = crate::engine::rebalance::az_rebalancing_setting(
+        let az_rebalancing = Self::az_rebalancing_setting(
             req.availability_zone_rebalancing.as_deref(),
             false,
             scheduling,
@@ -206,7 +206,7 @@ impl Engine {
             }
             (SchedulingStrategy::Replica, Some(n)) => Some(n as u32),
         };
-        let az_rebalancing = crate::engine::rebalance::az_rebalancing_setting(
+        let az_rebalancing = Self::az_rebalancing_setting(
             req.availability_zone_rebalancing.as_deref(),
             s.az_rebalancing,
             scheduling,
