@@ -66,7 +66,20 @@ fn an_imported_cluster_starts_as_it_was_captured() {
         let view = engine.service_named(name).expect("service imported");
         assert_eq!(u64::from(view.running_count()), s["runningCount"].as_u64().unwrap(), "{name}");
         assert_eq!(view.arn(), s["serviceArn"].as_str().unwrap(), "{name}");
+        // availabilityZoneRebalancing is carried as captured (absent: drainsim's DISABLED).
+        let captured = s["availabilityZoneRebalancing"].as_str();
+        let request = imported.scenario.services.iter().find(|r| r.service_name == name).expect("in the scenario");
+        assert_eq!(request.availability_zone_rebalancing.as_deref(), captured, "{name}");
+        assert_eq!(view.az_rebalancing_enabled(), captured == Some("ENABLED"), "{name}");
     }
+    assert!(
+        fixture_json("describe-services.json")["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["availabilityZoneRebalancing"].is_string()),
+        "the fixture captures the field for at least one service"
+    );
     assert_eq!(imported.summary.counts, [6, 4, 3, 15]);
     // Fields drainsim does not model are listed, not refused.
     let skipped: Vec<&str> = imported.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();

@@ -858,6 +858,11 @@ pub struct CreateServiceRequest {
     /// drainsim extension: the target group's health-check and deregistration settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_group: Option<TargetGroupSettings>,
+    /// `availabilityZoneRebalancing`: `ENABLED` or `DISABLED`. drainsim's default is `DISABLED`
+    /// (ECS defaults a new service to `ENABLED` since 2025; docs/rollouts.md says why drainsim
+    /// does not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone_rebalancing: Option<String>,
 }
 
 /// The request of [UpdateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html).
@@ -875,6 +880,9 @@ pub struct UpdateServiceRequest {
     /// `deploymentConfiguration`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_configuration: Option<DeploymentConfiguration>,
+    /// `availabilityZoneRebalancing`: `ENABLED` or `DISABLED` (absent: the service's value stays).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone_rebalancing: Option<String>,
 }
 
 /// The request of [DeleteService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteService.html).
@@ -1049,6 +1057,8 @@ pub struct Service {
     pub health_check_grace_period_seconds: Option<i64>,
     /// `schedulingStrategy`.
     pub scheduling_strategy: String,
+    /// `availabilityZoneRebalancing` (`ENABLED` or `DISABLED`).
+    pub availability_zone_rebalancing: String,
     /// `events`.
     pub events: Vec<ServiceEvent>,
     /// `createdAt`.

@@ -13,8 +13,9 @@ use drainsim_core::{EcsError, Engine};
 
 use crate::driver::Driver;
 use crate::format::{
-    AutoScalingGroupSpec, StartInstanceRefreshSpec, DEFAULT_CHECKPOINT_DELAY_S, DEFAULT_MAX_HEALTHY_PERCENTAGE,
-    DEFAULT_MIN_HEALTHY_PERCENTAGE, PROTECTED_INSTANCES_WAIT_MS,
+    AutoScalingGroupProviderSpec, AutoScalingGroupSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
+    DEFAULT_CHECKPOINT_DELAY_S, DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE, MANAGED_DRAINING_LIMIT_MS,
+    PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{InstanceRefreshOutcome, RefreshCapacitySample};
@@ -53,6 +54,8 @@ struct Group {
     /// Instances launched so far (the next one is `launched + 1`).
     launched: u32,
     members: Vec<Member>,
+    /// The ECS capacity provider of the group, if the scenario gives one.
+    provider: Option<AutoScalingGroupProviderSpec>,
 }
 
 /// The scenario's Auto Scaling groups as a run goes on.
@@ -97,6 +100,13 @@ impl AutoScaling {
                     })
                     .collect(),
                 spec: spec.clone(),
+                provider: loaded
+                    .scenario
+                    .capacity_providers
+                    .iter()
+                    .map(|c| &c.auto_scaling_group_provider)
+                    .find(|p| p.group_name() == spec.auto_scaling_group_name)
+                    .cloned(),
             })
             .collect();
         AutoScaling { groups, refreshes: Vec::new() }
@@ -160,14 +170,13 @@ impl AutoScaling {
         let min_healthy = capacity_share(desired, min_pct, true);
         let max_instances = capacity_share(desired, max_pct, false).max(desired);
         let floor = min_healthy.min(max_instances.saturating_sub(1));
-        let hook = g.spec.termination_hook().cloned();
         let start = engine.now_ms();
         let to_update: Vec<usize> = (0..g.members.len())
             .filter(|&k| {
                 let m = &g.members[k];
                 matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
                     && (!skip_matching || m.version != target)
-                    && !(m.protected && protected_mode == "Ignore")
+                    && !(protected_from_scale_in(g, k, engine) && protected_mode == "Ignore")
             })
             .collect();
         let instances_to_update = u32::try_from(to_update.len()).expect("a group holds at most MAX_GROUP_SIZE");
@@ -202,39 +211,9 @@ impl AutoScaling {
         loop {
             let now = engine.now_ms();
             // 1. Registrations due.
-            for k in 0..g.members.len() {
-                if let Lifecycle::Pending { register_at_ms } = g.members[k].lifecycle {
-                    if register_at_ms <= now {
-                        let m = &g.members[k];
-                        let shape = g.spec.member(&m.name, &m.zone, &m.version);
-                        let reg = registration_request(&shape, 0, &m.name);
-                        match engine.handle_as(caller, Request::RegisterContainerInstance(reg)) {
-                            Ok(_) => {
-                                // A pinned trunk failure applies to an instance the group launches, too.
-                                let pinned = loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(&m.name));
-                                if let Some(id) = engine.instance_named(&m.name).map(|i| i.id()).filter(|_| pinned) {
-                                    engine.pin_trunk_failure(id);
-                                }
-                            }
-                            Err(e) => error = Some(e),
-                        }
-                        g.members[k].lifecycle = Lifecycle::InService { healthy_at_ms: now.saturating_add(warmup_ms) };
-                    }
-                }
-            }
+            register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
             // 2. Terminations whose lifecycle action is complete or timed out.
-            for k in 0..g.members.len() {
-                if let Lifecycle::TerminatingWait { deadline_ms } = g.members[k].lifecycle {
-                    let drained =
-                        hook.as_ref().is_some_and(|h| h.drain_on_termination) && drain_complete(engine, &g.members[k].name);
-                    if drained || deadline_ms <= now {
-                        if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
-                            error = Some(e);
-                        }
-                        g.members[k].lifecycle = Lifecycle::Terminated;
-                    }
-                }
-            }
+            finish_terminations(g, engine, caller, now, &mut error);
             if error.is_some() {
                 record.status_reason = Some("an ECS request the group made was refused".into());
                 break;
@@ -269,7 +248,7 @@ impl AutoScaling {
                     .copied()
                     .filter(|&k| {
                         matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
-                            && (!g.members[k].protected || protected_mode == "Refresh")
+                            && (protected_mode == "Refresh" || !protected_from_scale_in(g, k, engine))
                     })
                     .collect();
                 let Some(victim) = pick_victim(g, &eligible) else { break };
@@ -280,28 +259,8 @@ impl AutoScaling {
                     break;
                 }
                 healthy = after;
-                let name = g.members[victim].name.clone();
-                match &hook {
-                    Some(h) => {
-                        g.members[victim].lifecycle =
-                            Lifecycle::TerminatingWait { deadline_ms: now.saturating_add(h.wait_limit_ms()) };
-                        if h.drain_on_termination {
-                            let req = api::UpdateContainerInstancesStateRequest {
-                                cluster: g.spec.cluster.clone(),
-                                container_instances: vec![instance_arn(engine, &name)],
-                                status: "DRAINING".into(),
-                            };
-                            if let Err(e) = engine.handle_as(caller, Request::UpdateContainerInstancesState(req)) {
-                                error = Some(e);
-                            }
-                        }
-                    }
-                    None => {
-                        if let Err(e) = terminate(engine, caller, &g.spec, &name) {
-                            error = Some(e);
-                        }
-                        g.members[victim].lifecycle = Lifecycle::Terminated;
-                    }
+                if let Err(e) = begin_termination(g, victim, engine, caller, now) {
+                    error = Some(e);
                 }
             }
             // 4. Launch new instances within the maximum (and the current checkpoint).
@@ -420,7 +379,7 @@ impl AutoScaling {
                 .filter(|m| matches!(m.lifecycle, Lifecycle::TerminatingWait { .. }))
                 .map(|m| m.name.clone())
                 .collect();
-            let watch = hook.as_ref().is_some_and(|h| h.drain_on_termination);
+            let watch = drains_on_termination(g);
             driver.wait_until(engine, until - now, |e| watch && draining.iter().any(|n| drain_complete(e, n)))?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
@@ -447,6 +406,229 @@ impl AutoScaling {
         self.refreshes.push(record);
         Ok(RefreshEnd { timed_out, error, note, status })
     }
+
+    /// SetDesiredCapacity, run until the group holds the new capacity: each moment, launched
+    /// instances due register; instances whose lifecycle action is complete or timed out are
+    /// terminated; while more than the desired capacity of instances are Pending or InService, one
+    /// more is terminated — through the same termination path as a refresh's (ECS's managed
+    /// draining, or the group's termination hook) — chosen among the instances not protected from
+    /// scale in (`protectedInstances`, and with managed termination protection those running
+    /// non-daemon tasks, re-checked every moment) as a refresh chooses: the zone with the most
+    /// instances, oldest first; while fewer are, one is launched into the zone with the fewest.
+    ///
+    /// The step ends once nothing is Pending or in `Terminating:Wait` and the group holds the
+    /// desired capacity, or only protected instances are left above it: Auto Scaling keeps the
+    /// instances it cannot terminate, and the note says how many.
+    pub(crate) fn set_desired_capacity(
+        &mut self,
+        engine: &mut Engine,
+        driver: &mut Driver,
+        loaded: &LoadedScenario,
+        caller: &str,
+        req: &SetDesiredCapacitySpec,
+    ) -> Result<RefreshEnd, ScenarioError> {
+        // `load` checked the group name and the capacity.
+        let Some(g) = self.groups.iter_mut().find(|g| g.spec.auto_scaling_group_name == req.auto_scaling_group_name) else {
+            return Err(
+                loaded.error_at("SetDesiredCapacity", format!("unknown Auto Scaling group '{}'", req.auto_scaling_group_name))
+            );
+        };
+        let desired = req.desired_capacity;
+        g.spec.desired_capacity = desired;
+        let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
+        let start = engine.now_ms();
+        let (mut launched, mut terminated) = (0u32, 0u32);
+        let mut error = None;
+        let mut timed_out = false;
+        let mut held_by_protection = 0u32;
+        loop {
+            let now = engine.now_ms();
+            register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
+            finish_terminations(g, engine, caller, now, &mut error);
+            let alive = |g: &Group| count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }));
+            while error.is_none() && alive(g) > desired {
+                let eligible: Vec<usize> = (0..g.members.len())
+                    .filter(|&k| {
+                        matches!(g.members[k].lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
+                            && !protected_from_scale_in(g, k, engine)
+                    })
+                    .collect();
+                let Some(victim) = pick_victim(g, &eligible) else { break };
+                terminated += 1;
+                if let Err(e) = begin_termination(g, victim, engine, caller, now) {
+                    error = Some(e);
+                }
+            }
+            while error.is_none() && alive(g) < desired {
+                let zone = launch_zone(g);
+                g.launched = g.launched.checked_add(1).expect("launches are bounded by MaxSize per SetDesiredCapacity");
+                launched += 1;
+                g.members.push(Member {
+                    name: g.spec.member_name(g.launched),
+                    zone,
+                    version: g.version.clone(),
+                    protected: false,
+                    lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
+                });
+            }
+            if error.is_some() {
+                break;
+            }
+            let next = g
+                .members
+                .iter()
+                .filter_map(|m| match m.lifecycle {
+                    Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
+                    Lifecycle::TerminatingWait { deadline_ms } => Some(deadline_ms),
+                    _ => None,
+                })
+                .min();
+            let Some(next) = next else {
+                held_by_protection = alive(g).saturating_sub(desired);
+                break;
+            };
+            let end = driver.end_time_ms();
+            if now >= end {
+                timed_out = true;
+                break;
+            }
+            let draining: Vec<String> = g
+                .members
+                .iter()
+                .filter(|m| matches!(m.lifecycle, Lifecycle::TerminatingWait { .. }))
+                .map(|m| m.name.clone())
+                .collect();
+            let watch = drains_on_termination(g);
+            driver.wait_until(engine, next.min(end) - now, |e| watch && draining.iter().any(|n| drain_complete(e, n)))?;
+            if engine.bound_reached().is_some() {
+                timed_out = true;
+                break;
+            }
+        }
+        let elapsed = engine.now_ms() - start;
+        let mut note = format!(
+            "SetDesiredCapacity {desired} on {}: {launched} launched, {terminated} terminated in {elapsed} ms",
+            g.spec.auto_scaling_group_name
+        );
+        if held_by_protection > 0 {
+            note.push_str(&format!("; {held_by_protection} instance(s) above DesiredCapacity kept: protected from scale in"));
+        }
+        let status = if error.is_some() || timed_out { "InProgress" } else { "Successful" };
+        Ok(RefreshEnd { timed_out, error, note, status: status.into() })
+    }
+}
+
+/// Launched instances whose registration is due register with ECS (Pending → InService, healthy
+/// `warmup_ms` later); a refused registration is kept in `error`.
+fn register_due(
+    g: &mut Group,
+    engine: &mut Engine,
+    loaded: &LoadedScenario,
+    caller: &str,
+    now: u64,
+    warmup_ms: u64,
+    error: &mut Option<EcsError>,
+) {
+    for k in 0..g.members.len() {
+        if let Lifecycle::Pending { register_at_ms } = g.members[k].lifecycle {
+            if register_at_ms <= now {
+                let m = &g.members[k];
+                let shape = g.spec.member(&m.name, &m.zone, &m.version);
+                let reg = registration_request(&shape, 0, &m.name);
+                match engine.handle_as(caller, Request::RegisterContainerInstance(reg)) {
+                    Ok(_) => {
+                        // A pinned trunk failure applies to an instance the group launches, too.
+                        let pinned = loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(&m.name));
+                        if let Some(id) = engine.instance_named(&m.name).map(|i| i.id()).filter(|_| pinned) {
+                            engine.pin_trunk_failure(id);
+                        }
+                    }
+                    Err(e) => *error = Some(e),
+                }
+                g.members[k].lifecycle = Lifecycle::InService { healthy_at_ms: now.saturating_add(warmup_ms) };
+            }
+        }
+    }
+}
+
+/// Instances in `Terminating:Wait` whose lifecycle action is complete (their drain is, when the
+/// group drains on termination) or timed out are terminated.
+fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) {
+    for k in 0..g.members.len() {
+        if let Lifecycle::TerminatingWait { deadline_ms } = g.members[k].lifecycle {
+            let drained = drains_on_termination(g) && drain_complete(engine, &g.members[k].name);
+            if drained || deadline_ms <= now {
+                if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
+                    *error = Some(e);
+                }
+                g.members[k].lifecycle = Lifecycle::Terminated;
+            }
+        }
+    }
+}
+
+/// The instance is drained when the group terminates it: by ECS when the group's capacity
+/// provider has `managedDraining` ENABLED
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>),
+/// or by the operator's tooling of the termination hook (`drainOnTermination`).
+fn drains_on_termination(g: &Group) -> bool {
+    g.provider.as_ref().is_some_and(|p| p.managed_draining_enabled())
+        || g.spec.termination_hook().is_some_and(|h| h.drain_on_termination)
+}
+
+/// How long an instance the group terminates may wait in `Terminating:Wait`: with managed draining,
+/// ECS's own lifecycle hook holds it until its tasks are gone or 48 hours pass (the longer of that
+/// and the group's own hook); with the group's hook only, the hook's limit; with neither, it is
+/// terminated at once (`None`).
+fn termination_wait_ms(g: &Group) -> Option<u64> {
+    let managed = g.provider.as_ref().filter(|p| p.managed_draining_enabled()).map(|_| MANAGED_DRAINING_LIMIT_MS);
+    let hook = g.spec.termination_hook().map(|h| h.wait_limit_ms());
+    managed.max(hook)
+}
+
+/// The group begins to terminate member `k`: into `Terminating:Wait` (set DRAINING when the group
+/// drains on termination) when a lifecycle hook holds it, else terminated at once.
+fn begin_termination(g: &mut Group, k: usize, engine: &mut Engine, caller: &str, now: u64) -> Result<(), EcsError> {
+    let name = g.members[k].name.clone();
+    match termination_wait_ms(g) {
+        Some(wait_ms) => {
+            g.members[k].lifecycle = Lifecycle::TerminatingWait { deadline_ms: now.saturating_add(wait_ms) };
+            if drains_on_termination(g) {
+                let req = api::UpdateContainerInstancesStateRequest {
+                    cluster: g.spec.cluster.clone(),
+                    container_instances: vec![instance_arn(engine, &name)],
+                    status: "DRAINING".into(),
+                };
+                engine.handle_as(caller, Request::UpdateContainerInstancesState(req))?;
+            }
+            Ok(())
+        }
+        None => {
+            g.members[k].lifecycle = Lifecycle::Terminated;
+            terminate(engine, caller, &g.spec, &name)
+        }
+    }
+}
+
+/// Member `k` is protected from scale in: set so in the scenario (`protectedInstances`), or, with
+/// the capacity provider's `managedTerminationProtection` ENABLED, because it runs a task that is
+/// not a daemon service's — ECS keeps such instances protected and removes the protection once
+/// every non-daemon task on them has stopped
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-termination-protection.html>).
+fn protected_from_scale_in(g: &Group, k: usize, engine: &Engine) -> bool {
+    let m = &g.members[k];
+    m.protected
+        || (g.provider.as_ref().is_some_and(|p| p.managed_termination_protection_enabled())
+            && runs_non_daemon_task(engine, &m.name))
+}
+
+fn runs_non_daemon_task(engine: &Engine, name: &str) -> bool {
+    engine.instance_named(name).is_some_and(|i| {
+        i.tasks().any(|t| {
+            t.last_status() != drainsim_core::TaskStatus::Stopped
+                && t.service().is_none_or(|s| s.scheduling_strategy() != drainsim_core::SchedulingStrategy::Daemon)
+        })
+    })
 }
 
 /// If the instances replaced (with none warming up) reach the current checkpoint and it is not the

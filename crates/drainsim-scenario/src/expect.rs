@@ -122,6 +122,9 @@ fn judge(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> Verdict {
             on_service(e, n, |s| num(format!("{n} floorBreaches"), Some(s.floor_breaches().len() as u64), *c))
         }
         X::FloorBreachCause(n, cause) => on_service(e, n, |s| service::floor_breach_cause(s, n, cause)),
+        X::AzRebalancingMoves(n, c) => {
+            on_service(e, n, |s| num(format!("{n} azRebalancingMoves"), Some(s.az_rebalancing_moves() as u64), *c))
+        }
         X::TasksMovedMoreThanOnce(n, c) => {
             on_service(e, n, |s| num(format!("{n} tasksMovedMoreThanOnce"), Some(s.tasks_moved_more_than_once() as u64), *c))
         }

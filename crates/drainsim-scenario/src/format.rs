@@ -95,6 +95,10 @@ pub struct Scenario {
     /// ([`AutoScalingGroupSpec`]; docs/rollouts.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub auto_scaling_groups: Vec<AutoScalingGroupSpec>,
+    /// ECS capacity providers of those groups, with managed draining and managed termination
+    /// protection ([`CapacityProviderSpec`]; docs/rollouts.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_providers: Vec<CapacityProviderSpec>,
     /// The script: steps in time order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
@@ -162,6 +166,20 @@ pub struct InstanceGroup {
     /// When the group registers (default 0).
     #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
     pub register_at_ms: u64,
+    /// The instances are Spot Instances (default: On-Demand): EC2 may interrupt them
+    /// (docs/rollouts.md#spot-interruptions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot: Option<SpotSpec>,
+}
+
+/// What a Spot Instance's agent is configured with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SpotSpec {
+    /// Spot Instance draining in the agent's configuration (`ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`;
+    /// default `false`, as the agent's): ECS sets the instance DRAINING on its interruption notice.
+    #[serde(default)]
+    pub spot_instance_draining: bool,
 }
 
 impl InstanceGroup {
@@ -185,6 +203,7 @@ impl InstanceGroup {
             container_instance_id: None,
             status: None,
             register_at_ms: 0,
+            spot: None,
         }
     }
 }
@@ -238,6 +257,10 @@ pub struct FaultsSpec {
     /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
     #[serde(default)]
     pub agent_disconnects_per_hour: u32,
+    /// Chance, per thousand, that a Spot Instance is interrupted, drawn for each Spot Instance
+    /// once an hour.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub spot_interruption_per_mille_per_hour: u32,
     /// Instances whose trunk provisioning fails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trunk_failures: Vec<String>,
@@ -266,6 +289,20 @@ pub enum PinnedFaultKind {
     AgentReconnect(String),
     /// The next agent update of the instance fails when it would reach the stage.
     AgentUpdateFailure(String, String),
+    /// EC2 interrupts the Spot Instance: (instance, `terminate` or `hibernate`).
+    SpotInterruption(String, String),
+}
+
+impl PinnedFaultKind {
+    /// The instance the fault names.
+    pub fn instance(&self) -> &String {
+        match self {
+            PinnedFaultKind::AgentDisconnect(n)
+            | PinnedFaultKind::AgentReconnect(n)
+            | PinnedFaultKind::AgentUpdateFailure(n, _)
+            | PinnedFaultKind::SpotInterruption(n, _) => n,
+        }
+    }
 }
 
 /// One step of the script.
@@ -323,10 +360,14 @@ pub enum Action {
     /// Auto Scaling's StartInstanceRefresh on a group of `autoScalingGroups`; the step runs the
     /// refresh until it ends.
     StartInstanceRefresh(StartInstanceRefreshSpec),
+    /// Auto Scaling's SetDesiredCapacity on a group of `autoScalingGroups`: the group launches or
+    /// terminates instances (through its termination path) until it holds the new capacity, or
+    /// only instances protected from scale in are left above it.
+    SetDesiredCapacity(SetDesiredCapacitySpec),
 }
 
 /// The names of the plan steps, in the order of [`Action`]'s variants.
-pub const PLAN_STEPS: [&str; 10] = [
+pub const PLAN_STEPS: [&str; 11] = [
     "DrainInstances",
     "ActivateInstances",
     "WaitForDrain",
@@ -337,6 +378,7 @@ pub const PLAN_STEPS: [&str; 10] = [
     "Check",
     "RolloutInstances",
     "StartInstanceRefresh",
+    "SetDesiredCapacity",
 ];
 
 impl Action {
@@ -355,6 +397,7 @@ impl Action {
             Action::Check(_) => PLAN_STEPS[7],
             Action::RolloutInstances(_) => PLAN_STEPS[8],
             Action::StartInstanceRefresh(_) => PLAN_STEPS[9],
+            Action::SetDesiredCapacity(_) => PLAN_STEPS[10],
         }
     }
 
@@ -382,6 +425,7 @@ impl Serialize for Action {
             Action::Check(list) => s.serialize_newtype_variant("Action", index(name), name, list),
             Action::RolloutInstances(p) => s.serialize_newtype_variant("Action", index(name), name, p),
             Action::StartInstanceRefresh(r) => s.serialize_newtype_variant("Action", index(name), name, r),
+            Action::SetDesiredCapacity(r) => s.serialize_newtype_variant("Action", index(name), name, r),
         }
     }
 }
@@ -521,6 +565,7 @@ mod action_serde {
                 Some(7) => Action::Check(v.newtype_variant()?),
                 Some(8) => Action::RolloutInstances(v.newtype_variant()?),
                 Some(9) => Action::StartInstanceRefresh(v.newtype_variant()?),
+                Some(10) => Action::SetDesiredCapacity(v.newtype_variant()?),
                 _ => Action::Ecs(api::Request::deserialize(Replay { name, access: v })?),
             })
         }
@@ -867,6 +912,94 @@ pub struct RefreshPreferencesSpec {
     pub checkpoint_delay: Option<u32>,
 }
 
+/// SetDesiredCapacity's request, as the Auto Scaling API spells it (`HonorCooldown` is not
+/// modelled: drainsim has no scaling policies, so no cooldown).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetDesiredCapacitySpec {
+    /// The group to resize.
+    #[serde(rename = "AutoScalingGroupName")]
+    pub auto_scaling_group_name: String,
+    /// The capacity it should hold (within its MinSize and MaxSize).
+    #[serde(rename = "DesiredCapacity")]
+    pub desired_capacity: u32,
+}
+
+/// An ECS capacity provider of an Auto Scaling group: CreateCapacityProvider's members, spelled
+/// as the ECS API spells them (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html>).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CapacityProviderSpec {
+    /// The capacity provider's name.
+    pub name: String,
+    /// Its Auto Scaling group and how ECS manages it.
+    pub auto_scaling_group_provider: AutoScalingGroupProviderSpec,
+}
+
+/// `AutoScalingGroupProvider` (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AutoScalingGroupProvider.html>).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AutoScalingGroupProviderSpec {
+    /// The group: its ARN (`...:autoScalingGroupName/<name>`) or, in drainsim, its name.
+    pub auto_scaling_group_arn: String,
+    /// Managed scaling. drainsim reads it (managed termination protection needs it ENABLED) but
+    /// does not scale the group by it: the script's SetDesiredCapacity steps do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_scaling: Option<ManagedScalingSpec>,
+    /// `ENABLED` or `DISABLED` (the default): ECS keeps instances that run non-daemon tasks
+    /// protected from scale in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_termination_protection: Option<String>,
+    /// `ENABLED` (the default when a capacity provider is created) or `DISABLED`: ECS drains an
+    /// instance the group terminates and completes the lifecycle action once its tasks are gone,
+    /// or after 48 hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_draining: Option<String>,
+}
+
+impl AutoScalingGroupProviderSpec {
+    /// The group's name: what follows `autoScalingGroupName/` in an ARN, or the value itself.
+    pub fn group_name(&self) -> &str {
+        let arn = self.auto_scaling_group_arn.as_str();
+        arn.rsplit_once("autoScalingGroupName/").map_or(arn, |(_, name)| name)
+    }
+
+    /// `managedDraining` is ENABLED (it is unless the scenario says `DISABLED`).
+    pub fn managed_draining_enabled(&self) -> bool {
+        self.managed_draining.as_deref() != Some("DISABLED")
+    }
+
+    /// `managedTerminationProtection` is ENABLED.
+    pub fn managed_termination_protection_enabled(&self) -> bool {
+        self.managed_termination_protection.as_deref() == Some("ENABLED")
+    }
+}
+
+/// `ManagedScaling`'s members (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ManagedScaling.html>).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ManagedScalingSpec {
+    /// `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Target capacity, percent (1 to 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_capacity: Option<u32>,
+    /// Fewest instances one scaling step adds or removes (1 to 10,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_scaling_step_size: Option<u32>,
+    /// Most instances one scaling step adds or removes (1 to 10,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_scaling_step_size: Option<u32>,
+    /// Seconds a new instance warms up (0 to 10,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_warmup_period: Option<u32>,
+}
+
+/// The ceiling of ECS's managed-draining wait: 48 hours
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>).
+pub const MANAGED_DRAINING_LIMIT_MS: u64 = 48 * 3_600_000;
+
 /// CheckpointDelay when a refresh with checkpoints gives none, in seconds (the API's default).
 pub const DEFAULT_CHECKPOINT_DELAY_S: u32 = 3600;
 
@@ -1038,6 +1171,8 @@ pub enum Expectation {
     FloorBreachCause(String, String),
     /// Tasks of the service replaced more than once by drains.
     TasksMovedMoreThanOnce(String, Cmp),
+    /// Extra task moves made by the service's Availability Zone rebalancing.
+    AzRebalancingMoves(String, Cmp),
     /// Whether the service is in steady state.
     SteadyState(String, bool),
     /// The instance's drain completed at or before this simulated time.

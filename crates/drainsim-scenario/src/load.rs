@@ -588,6 +588,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         for (field, value) in [
             ("trunkProvisioningFailurePerMille", f.trunk_provisioning_failure_per_mille),
             ("taskStartFailurePerMille", f.task_start_failure_per_mille),
+            ("spotInterruptionPerMillePerHour", f.spot_interruption_per_mille_per_hour),
         ] {
             if value > 1000 {
                 return Err(l.error_at(field, format!("{field} is {value}; fault rates are per mille, 0 to 1000")));
@@ -601,9 +602,23 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             }
         }
         for (k, p) in f.pinned.iter().enumerate() {
-            let (PinnedFaultKind::AgentDisconnect(n)
-            | PinnedFaultKind::AgentReconnect(n)
-            | PinnedFaultKind::AgentUpdateFailure(n, _)) = &p.fault;
+            let n = p.fault.instance();
+            if let PinnedFaultKind::SpotInterruption(_, behavior) = &p.fault {
+                let needle = format!("\"{n}\"");
+                let earlier = f.pinned[..k].iter().filter(|q| pinned_instance(q) == n).count();
+                let (line, column) = locate_nth_after(&l.source, "pinned", &needle, earlier).unwrap_or((1, 1));
+                let refuse = |message: String| Err(ScenarioError { file: l.file.clone(), line, column, message });
+                if drainsim_core::SpotInterruptionBehavior::parse(behavior).is_none() {
+                    return refuse(format!(
+                        "SpotInterruption behaviour '{behavior}' must be terminate or hibernate (stop is not modelled)"
+                    ));
+                }
+                let spot =
+                    s.instances.iter().any(|g| g.spot.is_some() && group_member_names(&g.name, g.count).iter().any(|m| m == n));
+                if at_time_zero.contains(n) && !spot {
+                    return refuse(format!("SpotInterruption on '{n}', which is not a Spot Instance (its group has no `spot`)"));
+                }
+            }
             if at_time_zero.contains(n) {
                 continue;
             }
@@ -618,9 +633,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
 
 /// The instance a pinned fault names.
 fn pinned_instance(p: &PinnedFaultSpec) -> &String {
-    let (PinnedFaultKind::AgentDisconnect(n) | PinnedFaultKind::AgentReconnect(n) | PinnedFaultKind::AgentUpdateFailure(n, _)) =
-        &p.fault;
-    n
+    p.fault.instance()
 }
 
 /// Why a pinned fault's instance is refused: pinned faults are set up before the first event, on
@@ -710,7 +723,16 @@ fn check_auto_scaling(
             .iter()
             .filter(|st| matches!(&st.action, Action::StartInstanceRefresh(r) if &r.auto_scaling_group_name == name))
             .count() as u32;
-        let launches = g.desired_capacity.saturating_mul(refreshes.saturating_add(1));
+        // SetDesiredCapacity steps launch at most their capacity each.
+        let resized: u32 = s
+            .steps
+            .iter()
+            .filter_map(|st| match &st.action {
+                Action::SetDesiredCapacity(r) if &r.auto_scaling_group_name == name => Some(r.desired_capacity.min(g.max_size)),
+                _ => None,
+            })
+            .fold(0u32, u32::saturating_add);
+        let launches = g.desired_capacity.saturating_mul(refreshes.saturating_add(1)).saturating_add(resized);
         for n in 1..=launches {
             let member = g.member_name(n);
             if names.contains(&member) || groups_of_several.contains(&member) {
@@ -796,6 +818,97 @@ fn check_auto_scaling(
         }
         if let Some(w) = p.instance_warmup.filter(|w| u64::from(*w) * 1000 > MAX_TIME_MS) {
             return refuse("InstanceWarmup", format!("InstanceWarmup {w} seconds is beyond the end of simulated time"));
+        }
+    }
+    for (n, step) in s.steps.iter().enumerate() {
+        let Action::SetDesiredCapacity(r) = &step.action else { continue };
+        let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::SetDesiredCapacity(_))).count();
+        let (line, column) = locate(&l.source, "SetDesiredCapacity", nth).unwrap_or((1, 1));
+        let refuse = |message: String| Err(ScenarioError { file: l.file.clone(), line, column, message });
+        let Some(g) = s.auto_scaling_groups.iter().find(|g| g.auto_scaling_group_name == r.auto_scaling_group_name) else {
+            let known = s.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str());
+            let hint = did_you_mean(&r.auto_scaling_group_name, known);
+            return refuse(format!("SetDesiredCapacity: unknown Auto Scaling group '{}'{hint}", r.auto_scaling_group_name));
+        };
+        // Auto Scaling's ValidationError wording.
+        if r.desired_capacity < g.min_size {
+            return refuse(format!(
+                "New SetDesiredCapacity value {} is below min value {} for the AutoScalingGroup.",
+                r.desired_capacity, g.min_size
+            ));
+        }
+        if r.desired_capacity > g.max_size {
+            return refuse(format!(
+                "New SetDesiredCapacity value {} is above max value {} for the AutoScalingGroup.",
+                r.desired_capacity, g.max_size
+            ));
+        }
+    }
+    check_capacity_providers(l)
+}
+
+/// Capacity providers: unique names, each naming a group of `autoScalingGroups` that no other
+/// provider names, `ENABLED`/`DISABLED` values as the ECS API spells them, managed scaling's
+/// ranges, and managed termination protection only with managed scaling ENABLED (without it,
+/// the API reference says, managed termination protection does not work; drainsim refuses it).
+fn check_capacity_providers(l: &LoadedScenario) -> Result<(), ScenarioError> {
+    let s = &l.scenario;
+    for (k, c) in s.capacity_providers.iter().enumerate() {
+        let (line, column) = locate(&l.source, &format!("\"{}\"", c.name), 0).unwrap_or((1, 1));
+        let refuse = |message: String| {
+            Err(ScenarioError {
+                file: l.file.clone(),
+                line,
+                column,
+                message: format!("capacity provider '{}': {message}", c.name),
+            })
+        };
+        if c.name.is_empty() || c.name.len() > 255 {
+            return refuse("name must be 1 to 255 characters".into());
+        }
+        if s.capacity_providers[..k].iter().any(|o| o.name == c.name) {
+            return refuse("declared twice".into());
+        }
+        let p = &c.auto_scaling_group_provider;
+        let group = p.group_name();
+        if !s.auto_scaling_groups.iter().any(|g| g.auto_scaling_group_name == group) {
+            let hint = did_you_mean(group, s.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str()));
+            return refuse(format!("autoScalingGroupArn names no Auto Scaling group of the scenario ('{group}'){hint}"));
+        }
+        if s.capacity_providers[..k].iter().any(|o| o.auto_scaling_group_provider.group_name() == group) {
+            return refuse(format!("Auto Scaling group '{group}' already has a capacity provider"));
+        }
+        let enabled_or_disabled = |field: &str, v: Option<&str>| match v {
+            Some(v) if v != "ENABLED" && v != "DISABLED" => Err(format!("{field} '{v}' must be ENABLED or DISABLED")),
+            _ => Ok(()),
+        };
+        let scaling_status = p.managed_scaling.as_ref().and_then(|m| m.status.as_deref());
+        for (field, v) in [
+            ("managedDraining", p.managed_draining.as_deref()),
+            ("managedTerminationProtection", p.managed_termination_protection.as_deref()),
+            ("managedScaling status", scaling_status),
+        ] {
+            if let Err(m) = enabled_or_disabled(field, v) {
+                return refuse(m);
+            }
+        }
+        if let Some(m) = &p.managed_scaling {
+            let ranges = [
+                ("targetCapacity", m.target_capacity, 1, 100),
+                ("minimumScalingStepSize", m.minimum_scaling_step_size, 1, 10_000),
+                ("maximumScalingStepSize", m.maximum_scaling_step_size, 1, 10_000),
+                ("instanceWarmupPeriod", m.instance_warmup_period, 0, 10_000),
+            ];
+            for (field, v, lo, hi) in ranges {
+                if let Some(v) = v.filter(|v| !(lo..=hi).contains(v)) {
+                    return refuse(format!("managedScaling {field} {v} is out of range: {lo} to {hi}"));
+                }
+            }
+        }
+        if p.managed_termination_protection_enabled() && scaling_status != Some("ENABLED") {
+            return refuse(
+                "managedTerminationProtection ENABLED needs managedScaling with status ENABLED (without managed scaling, managed termination protection does not work)".into(),
+            );
         }
     }
     Ok(())
@@ -936,6 +1049,7 @@ fn check_expectation(
         | FloorBreaches(s, _)
         | FloorBreachCause(s, _)
         | TasksMovedMoreThanOnce(s, _)
+        | AzRebalancingMoves(s, _)
         | SteadyState(s, _) => svc(s),
         Named(_, inner) => check_expectation(l, inner, names, services),
         StopReason(reason) => {

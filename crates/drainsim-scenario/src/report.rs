@@ -382,6 +382,9 @@ pub struct ServiceReport {
     pub floor_breaches: Vec<FloorBreachReport>,
     /// Tasks replaced more than once by drains.
     pub tasks_moved_more_than_once: u32,
+    /// Extra task moves made by Availability Zone rebalancing (absent when none).
+    #[serde(skip_serializing_if = "no_moves")]
+    pub az_rebalancing_moves: u32,
     /// When it reached the steady state it is in at the end (null if it is not steady).
     pub steady_state_at_ms: Option<u64>,
     /// How many service events the run produced.
@@ -487,6 +490,7 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
             })
             .collect(),
         tasks_moved_more_than_once: s.tasks_moved_more_than_once(),
+        az_rebalancing_moves: s.az_rebalancing_moves(),
         steady_state_at_ms: s.steady_state_at_ms(),
         events_total: s.events_total(),
         events: (s.events_total().saturating_sub(REPORT_EVENTS_KEPT)..s.events_total())
@@ -617,4 +621,8 @@ impl Serialize for Streamed<'_> {
         }
         st.end()
     }
+}
+
+fn no_moves(n: &u32) -> bool {
+    *n == 0
 }

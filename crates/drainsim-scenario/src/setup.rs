@@ -6,7 +6,7 @@ use drainsim_core::api::{self, Request};
 use drainsim_core::time::HOUR_MS;
 use drainsim_core::AgentUpdateStatus;
 use drainsim_core::{EcsError, Engine, EngineConfig};
-use drainsim_core::{FaultProfile, PinnedFault};
+use drainsim_core::{FaultProfile, PinnedFault, SpotInterruptionBehavior};
 
 use crate::format::{InstanceGroup, PinnedFaultKind};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
@@ -80,6 +80,7 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
             eni_attach_latency_ms: f.eni_attach_latency_ms,
             task_start_failure_per_mille: f.task_start_failure_per_mille,
             agent_disconnects_per_hour: f.agent_disconnects_per_hour,
+            spot_interruption_per_mille_per_hour: f.spot_interruption_per_mille_per_hour,
         };
         if p != FaultProfile::default() {
             fault_profile = Some(p.clone());
@@ -170,9 +171,7 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
     }
     if let Some(f) = &s.faults {
         for p in &f.pinned {
-            let (PinnedFaultKind::AgentDisconnect(n)
-            | PinnedFaultKind::AgentReconnect(n)
-            | PinnedFaultKind::AgentUpdateFailure(n, _)) = &p.fault;
+            let n = p.fault.instance();
             // Loading refuses a pinned fault on an instance that is not registered at time 0
             // (`load.rs`, at the fault), so `check` and `run` say the same.
             let Some(i) = engine.instance_named(n).map(|i| i.id()) else {
@@ -187,6 +186,11 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
             match &p.fault {
                 PinnedFaultKind::AgentDisconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentDisconnect(i)),
                 PinnedFaultKind::AgentReconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentReconnect(i)),
+                PinnedFaultKind::SpotInterruption(_, behavior) => {
+                    // `load` checked the behaviour and that the instance is a Spot Instance.
+                    let behavior = SpotInterruptionBehavior::parse(behavior).unwrap_or(SpotInterruptionBehavior::Terminate);
+                    engine.pin_fault(p.at_ms, PinnedFault::SpotInterruption(i, behavior));
+                }
                 PinnedFaultKind::AgentUpdateFailure(_, stage) => {
                     let st = AgentUpdateStatus::parse(stage)
                         .filter(|s| !matches!(s, AgentUpdateStatus::Pending | AgentUpdateStatus::Failed))
@@ -259,6 +263,10 @@ pub(crate) fn register_group(engine: &mut Engine, loaded: &LoadedScenario, g: &I
         if trunk_failures.contains(name) {
             let id = engine.instance_named(name).expect("just registered").id();
             engine.pin_trunk_failure(id);
+        }
+        if let Some(spot) = &g.spot {
+            let id = engine.instance_named(name).expect("just registered").id();
+            engine.mark_spot_instance(id, spot.spot_instance_draining);
         }
     }
     Ok(())

@@ -285,6 +285,10 @@ pub(crate) fn run_step(
                 let end = auto_scaling.start_instance_refresh(engine, driver, loaded, &caller, r)?;
                 Outcome::Refresh { status: end.status, timed_out: end.timed_out, error: end.error, note: end.note }
             }
+            Action::SetDesiredCapacity(r) => {
+                let end = auto_scaling.set_desired_capacity(engine, driver, loaded, &caller, r)?;
+                Outcome::Refresh { status: end.status, timed_out: end.timed_out, error: end.error, note: end.note }
+            }
             Action::RunUntilQuiet => {
                 driver.run_until_quiet(engine)?;
                 Outcome::Checked

@@ -101,6 +101,7 @@ pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
         Change::TaskDesiredStopped => ("taskDesiredStopped", Some("desiredStatus"), s("RUNNING"), s("STOPPED")),
         Change::TaskHealthy => ("taskHealthy", Some("healthStatus"), None, s("HEALTHY")),
         Change::TaskOrphaned => ("taskOrphaned", None, None, None),
+        Change::SpotInterruptionNotice => ("spotInterruptionNotice", None, None, None),
         Change::TaskAgentWaits(cause) => ("taskAgentWaits", None, None, s(cause.as_str())),
         Change::TaskAgentStarts => ("taskAgentStarts", None, None, None),
         Change::ServiceCreated => ("serviceCreated", Some("status"), None, s("ACTIVE")),

@@ -16,7 +16,11 @@ impl Engine {
     pub fn set_fault_profile(&mut self, profile: FaultProfile) {
         self.finish_open_instant();
         let start_flaps = profile.agent_disconnects_per_hour > 0 && self.faults.profile.agent_disconnects_per_hour == 0;
+        let start_spot_draws = profile.spot_interruption_per_mille_per_hour > 0;
         self.faults.profile = profile;
+        if start_spot_draws {
+            self.start_spot_draws();
+        }
         if start_flaps {
             for id in 0..self.instances.len() as u32 {
                 self.schedule_agent_flap(InstanceId(id));
@@ -75,6 +79,7 @@ impl Engine {
         match self.faults.pinned[idx as usize].clone() {
             PinnedFault::AgentDisconnect(i) => self.set_agent_connected(i, false),
             PinnedFault::AgentReconnect(i) => self.set_agent_connected(i, true),
+            PinnedFault::SpotInterruption(i, behavior) => self.spot_interruption(i, behavior),
         }
     }
 
@@ -88,7 +93,7 @@ impl Engine {
     /// DEREGISTERING counts as deregistered (docs/ecs-choices.md § 9): the deregistration was
     /// accepted and ECS is only detaching the trunk ENI. Shown by
     /// `scenarios/regressions/agent-reconnect-while-deregistering.ron`.
-    fn set_agent_connected(&mut self, id: InstanceId, connected: bool) {
+    pub(crate) fn set_agent_connected(&mut self, id: InstanceId, connected: bool) {
         let i = &self.instances[id.index()];
         if i.agent_connected == connected || i.status.is_deregistered() {
             return;
@@ -139,6 +144,7 @@ impl Engine {
             eni_attach_latency_ms: latency,
             task_start_failure_per_mille: start,
             agent_disconnects_per_hour: flaps,
+            spot_interruption_per_mille_per_hour: 0,
         }
     }
 }

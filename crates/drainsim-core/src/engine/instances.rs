@@ -13,6 +13,7 @@ use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::query::{InstanceFacts, Query};
 use crate::rules::settings::SettingName;
 use crate::state::instance::*;
+use crate::state::service::BreachCause;
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
@@ -581,20 +582,39 @@ impl Engine {
                 self.instances[id.index()].tasks.len()
             )));
         }
-        self.orphan_tasks(id);
+        self.remove_instance(
+            id,
+            BreachCause::ForcedDeregistration,
+            "DeregisterContainerInstance force",
+            "DeregisterContainerInstance",
+        );
+        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true, false)) })
+    }
+
+    /// The instance leaves the cluster (DeregisterContainerInstance, or EC2 terminating a Spot
+    /// Instance, which ECS deregisters the same way): its tasks are orphaned (their services
+    /// replace them; a healthy one lost counts toward a floor breach of `cause`), its agent's
+    /// session closes, and it goes DEREGISTERING (trunked) or INACTIVE.
+    pub(crate) fn remove_instance(
+        &mut self,
+        id: InstanceId,
+        cause: BreachCause,
+        orphan_reason: &'static str,
+        reason: &'static str,
+    ) {
+        self.orphan_tasks(id, cause, orphan_reason);
         if self.instances[id.index()].agent_connected {
             self.instances.set_agent_connected(id, false, self.now_ms);
-            self.record(Subject::Instance(id), Change::AgentConnected(false), "DeregisterContainerInstance");
+            self.record(Subject::Instance(id), Change::AgentConnected(false), reason);
         }
         if self.instances[id.index()].trunk.is_some() {
-            self.set_instance_status(id, InstanceStatus::Deregistering, "DeregisterContainerInstance");
+            self.set_instance_status(id, InstanceStatus::Deregistering, reason);
             self.start_trunk_detach(id);
         } else {
-            self.set_instance_status(id, InstanceStatus::Inactive, "DeregisterContainerInstance");
+            self.set_instance_status(id, InstanceStatus::Inactive, reason);
         }
         let cluster = self.instances[id.index()].cluster;
         self.triggers.push(Trigger::ClusterInstancesChanged(cluster));
-        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true, false)) })
     }
 
     // ----- DescribeContainerInstances -----

@@ -33,8 +33,10 @@ pub(crate) mod faults;
 pub(crate) mod instances;
 pub mod invariants;
 pub(crate) mod placement;
+pub(crate) mod rebalance;
 pub(crate) mod scheduler;
 pub(crate) mod services;
+pub(crate) mod spot;
 pub(crate) mod tasks;
 pub(crate) mod views;
 
@@ -529,6 +531,8 @@ impl Engine {
             EventKind::Fault => self.on_fault(event.id),
             EventKind::AgentFlapDisconnect => self.on_agent_flap(InstanceId(event.id), false),
             EventKind::AgentFlapReconnect => self.on_agent_flap(InstanceId(event.id), true),
+            EventKind::SpotTermination => self.on_spot_termination(InstanceId(event.id)),
+            EventKind::SpotInterruptionDraw => self.on_spot_draw(),
         }
     }
 
@@ -739,6 +743,7 @@ impl Engine {
             Change::TaskDesiredStopped => "desiredStatus STOPPED".into(),
             Change::TaskHealthy => "healthStatus HEALTHY".into(),
             Change::TaskOrphaned => "orphaned (no longer accounted)".into(),
+            Change::SpotInterruptionNotice => "Spot Instance interruption notice".into(),
             Change::TaskAgentWaits(c) => format!("agent holds it in PENDING ({})", c.as_str()),
             Change::TaskAgentStarts => "agent starts it".into(),
             Change::ServiceCreated => "service created".into(),

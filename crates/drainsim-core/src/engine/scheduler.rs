@@ -110,6 +110,7 @@ impl Engine {
                 Trigger::InstancePlaceable(cluster) => {
                     self.wake_waiting_services(cluster);
                     self.wake_daemon_services(cluster);
+                    self.wake_rebalancing_services(cluster);
                 }
                 Trigger::ClusterInstancesChanged(cluster) => self.wake_daemon_services(cluster),
                 Trigger::DrainStarted(id) => self.begin_drain(id),
@@ -272,7 +273,13 @@ impl Engine {
                 self.deleted_service_pass(id);
                 return;
             }
-            (ServiceStatus::Active, SchedulingStrategy::Replica) => self.replica_pass(id),
+            (ServiceStatus::Active, SchedulingStrategy::Replica) => {
+                // Availability Zone rebalancing (`rebalance.rs`) around the pass.
+                self.rebalance_before_pass(id);
+                let mut out = self.replica_pass(id);
+                out.progress |= self.rebalance_after_pass(id, out.progress);
+                out
+            }
             (ServiceStatus::Active, SchedulingStrategy::Daemon) => self.daemon_pass(id),
         };
         self.after_pass(id, outcome);
@@ -376,7 +383,7 @@ impl Engine {
     /// task. A very large scale-in (more than 256 at once) takes the unhealthy, then the newest,
     /// without rebalancing per stop.
     fn scale_in(&mut self, id: ServiceId, keep: &mut Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) {
-        let desired = self.services[id.index()].desired_count as usize;
+        let desired = self.services[id.index()].desired_count as usize + self.rebalance_surplus(id);
         if keep.len() > desired + 256 {
             keep.sort_by_key(|t| {
                 let task = &self.tasks[t.index()];

@@ -114,6 +114,13 @@ impl Engine {
         }
         self.check_eni_limits_known(cluster, task_def)?;
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, true)?;
+        let az_rebalancing = Self::az_rebalancing_setting(
+            req.availability_zone_rebalancing.as_deref(),
+            false,
+            scheduling,
+            max,
+            &req.placement_constraints,
+        )?;
 
         let strategies = if strategies.is_empty() {
             let az = self.strings.intern("ecs.availability-zone");
@@ -160,6 +167,7 @@ impl Engine {
             spread: SpreadCounts::new(tracks_instances),
             events: Vec::new(),
             schedule: ServiceSchedule::default(),
+            az_rebalancing,
         });
         debug_assert_eq!(pushed, id);
         self.clusters.add_service(cluster, id, scheduling == SchedulingStrategy::Daemon);
@@ -198,7 +206,15 @@ impl Engine {
             }
             (SchedulingStrategy::Replica, Some(n)) => Some(n as u32),
         };
+        let az_rebalancing = Self::az_rebalancing_setting(
+            req.availability_zone_rebalancing.as_deref(),
+            s.az_rebalancing,
+            scheduling,
+            max,
+            &s.constraint_specs,
+        )?;
         self.services.set_deployment_configuration(id, min, max);
+        self.services.set_az_rebalancing(id, az_rebalancing);
         // Updating the service resets the failed-start throttle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>).
         let schedule = self.services.schedule_mut(id);
         schedule.failed_starts = 0;
@@ -279,6 +295,7 @@ impl Engine {
                 SchedulingStrategy::Daemon => "DAEMON",
             }
             .into(),
+            availability_zone_rebalancing: if s.az_rebalancing { "ENABLED" } else { "DISABLED" }.into(),
             events: s
                 .events
                 .iter()
@@ -351,6 +368,7 @@ impl Engine {
             ServiceEventKind::TargetsRegistered { count } => format!("{label} registered {count} {}", self.lb_targets_in(id)),
             ServiceEventKind::TargetsDeregistered { count } => format!("{label} deregistered {count} {}", self.lb_targets_in(id)),
             ServiceEventKind::BeganDraining { count } => format!("{label} has begun draining connections on {count} tasks."),
+            ServiceEventKind::Rebalancing(e) => self.rebalancing_event_message(id, e),
         }
     }
 

@@ -647,7 +647,7 @@ impl Engine {
 
     /// Orphans every task of an instance being force-deregistered (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html>, docs/ecs-choices.md): they leave
     /// the accounting at once and their services replace them.
-    pub(crate) fn orphan_tasks(&mut self, instance: InstanceId) {
+    pub(crate) fn orphan_tasks(&mut self, instance: InstanceId, cause: BreachCause, reason: &'static str) {
         let tasks = self.instances[instance.index()].tasks.clone();
         for id in tasks {
             let old = self.tasks[id.index()].contribution();
@@ -656,7 +656,7 @@ impl Engine {
                 self.adjust_spread(id, -1);
             }
             self.tasks.orphan(id);
-            self.record(Subject::Task(id), Change::TaskOrphaned, "DeregisterContainerInstance force");
+            self.record(Subject::Task(id), Change::TaskOrphaned, reason);
             self.agent_done_with(id, false);
             self.release_task(id);
             if let Some(eni) = self.task_eni(id) {
@@ -665,7 +665,7 @@ impl Engine {
             self.apply_contribution(id, old);
             if let Some(s) = self.task_origin(id).service {
                 if was_healthy {
-                    self.triggers.push(Trigger::HealthyTaskLost(s, BreachCause::ForcedDeregistration));
+                    self.triggers.push(Trigger::HealthyTaskLost(s, cause));
                 }
                 self.triggers.push(Trigger::TaskLeft(s));
             }

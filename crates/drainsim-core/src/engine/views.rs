@@ -323,6 +323,17 @@ impl<'a> ServiceView<'a> {
         self.state().schedule.observations.tasks_moved_more_than_once
     }
 
+    /// Tasks moved by Availability Zone rebalancing: each a task started in the zone with the
+    /// fewest tasks and, once it was healthy, a task stopped in the zone with the most.
+    pub fn az_rebalancing_moves(&self) -> u32 {
+        self.state().schedule.observations.az_rebalancing_moves
+    }
+
+    /// Whether `availabilityZoneRebalancing` is ENABLED.
+    pub fn az_rebalancing_enabled(&self) -> bool {
+        self.state().az_rebalancing
+    }
+
     /// Whether it is at steady state now.
     pub fn is_steady(&self) -> bool {
         self.state().schedule.steady

@@ -1,6 +1,8 @@
 //! Faults: scheduled events drawn from their own seeded stream, consulted at one point each (not
 //! `if rng` scattered through the domain). Off unless a scenario turns them on.
 
+use std::collections::BTreeMap;
+
 use crate::infra::ids::InstanceId;
 use crate::infra::time::SimTimeMs;
 
@@ -15,6 +17,33 @@ pub struct FaultProfile {
     pub task_start_failure_per_mille: u32,
     /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
     pub agent_disconnects_per_hour: u32,
+    /// Chance, per mille, that a Spot Instance is interrupted (terminated after a two-minute
+    /// notice), drawn for each Spot Instance once an hour.
+    pub spot_interruption_per_mille_per_hour: u32,
+}
+
+/// What EC2 does to an interrupted Spot Instance (its `InstanceInterruptionBehavior`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpotInterruptionBehavior {
+    /// `terminate`: a two-minute notice, then the instance is terminated.
+    Terminate,
+    /// `hibernate`: the instance hibernates; ECS receives no notice.
+    Hibernate,
+}
+
+impl SpotInterruptionBehavior {
+    /// The behaviour as EC2 spells it (`InstanceInterruptionBehavior`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpotInterruptionBehavior::Terminate => "terminate",
+            SpotInterruptionBehavior::Hibernate => "hibernate",
+        }
+    }
+
+    /// The behaviour EC2 spells `text`, if drainsim models it (`stop` is not modelled).
+    pub fn parse(text: &str) -> Option<Self> {
+        [SpotInterruptionBehavior::Terminate, SpotInterruptionBehavior::Hibernate].into_iter().find(|b| b.as_str() == text)
+    }
 }
 
 /// A fault pinned at a time.
@@ -24,6 +53,8 @@ pub enum PinnedFault {
     AgentDisconnect(InstanceId),
     /// The instance's agent reconnects.
     AgentReconnect(InstanceId),
+    /// EC2 interrupts the Spot Instance (it must be marked with `Engine::mark_spot_instance`).
+    SpotInterruption(InstanceId, SpotInterruptionBehavior),
 }
 
 /// Fault state of an engine.
@@ -33,4 +64,11 @@ pub struct FaultState {
     pub pinned: Vec<PinnedFault>,
     /// Instances whose trunk provisioning fails (pinned by the scenario).
     pub trunk_failures: Vec<InstanceId>,
+    /// Spot Instances, each with whether its agent has Spot Instance draining turned on
+    /// (`ECS_ENABLE_SPOT_INSTANCE_DRAINING`).
+    pub spot_instances: BTreeMap<InstanceId, bool>,
+    /// Spot Instances that have had their interruption notice.
+    pub spot_notices: std::collections::BTreeSet<InstanceId>,
+    /// Whether the hourly Spot interruption draw is scheduled.
+    pub spot_draws_started: bool,
 }

@@ -37,12 +37,23 @@ pub enum EventKind {
     AgentFlapDisconnect,
     /// The agent reconnects after a random disconnect (payload: instance id).
     AgentFlapReconnect,
+    /// A Spot Instance's two-minute interruption notice runs out: EC2 terminates it (payload:
+    /// instance id).
+    SpotTermination,
+    /// The hourly draw of Spot interruptions (payload: 0). Background: a run may end before it.
+    SpotInterruptionDraw,
 }
 
 impl EventKind {
     /// Background events do not keep a run from being quiet.
     pub fn is_background(self) -> bool {
-        matches!(self, EventKind::SchedulerRetry | EventKind::InstanceForgotten | EventKind::AgentFlapDisconnect)
+        matches!(
+            self,
+            EventKind::SchedulerRetry
+                | EventKind::InstanceForgotten
+                | EventKind::AgentFlapDisconnect
+                | EventKind::SpotInterruptionDraw
+        )
     }
 }
 

@@ -93,16 +93,19 @@ pub enum BreachCause {
     AgentDisconnected,
     /// A user's StopTask of a healthy task.
     UserStoppedTask,
+    /// EC2 interrupted (terminated) the Spot Instance the task ran on.
+    SpotInterruption,
 }
 
 impl BreachCause {
     /// Every cause.
-    pub const ALL: [BreachCause; 5] = [
+    pub const ALL: [BreachCause; 6] = [
         BreachCause::ForcedDeregistration,
         BreachCause::TaskFailed,
         BreachCause::PreExistingDeficit,
         BreachCause::AgentDisconnected,
         BreachCause::UserStoppedTask,
+        BreachCause::SpotInterruption,
     ];
 
     /// The cause as the report spells it.
@@ -113,6 +116,7 @@ impl BreachCause {
             BreachCause::PreExistingDeficit => "preExistingDeficit",
             BreachCause::AgentDisconnected => "agentDisconnected",
             BreachCause::UserStoppedTask => "userStoppedTask",
+            BreachCause::SpotInterruption => "spotInterruption",
         }
     }
 }
@@ -196,6 +200,9 @@ pub struct ServiceObservations {
     pub stall_unmet: Vec<Vec<crate::placement::PlacementFailureReason>>,
     pub floor_breaches: Vec<Episode<BreachCause>>,
     pub tasks_moved_more_than_once: u32,
+    /// Tasks moved by Availability Zone rebalancing (each a task started in one zone and a task
+    /// stopped in another).
+    pub az_rebalancing_moves: u32,
     pub steady_state_at_ms: Option<SimTimeMs>,
     /// Running, healthy and pending tasks at the end of each instant they changed (at most
     /// [`MAX_SERIES_POINTS`]; `series_truncated` says the rest were left out).
@@ -391,6 +398,33 @@ pub enum ServiceEventKind {
     /// `(service NAME) has begun draining connections on N tasks.`: the same tasks' deregistration
     /// delay began.
     BeganDraining { count: u32 },
+    /// An Availability Zone rebalancing event (`engine/rebalance.rs`).
+    Rebalancing(RebalancingEvent),
+}
+
+/// The service events of Availability Zone rebalancing, in ECS's words
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing-event-messages-list.html>).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RebalancingEvent {
+    /// `service (NAME) is not AZ balanced with N tasks in ZONE, ... AZ Rebalancing in progress.`
+    NotBalanced(Vec<(Sym, u32)>),
+    /// `service (NAME) is AZ balanced with N tasks in ZONE, ...`
+    Balanced(Vec<(Sym, u32)>),
+    /// `NAME has started 1 tasks in ZONE to AZ Rebalance: TASK.`
+    Started(Sym, TaskId),
+    /// `NAME has stopped 1 running tasks in ZONE due to AZ rebalancing: TASK.`
+    Stopped(Sym, TaskId),
+    /// `service (NAME) is unable to place a task in ZONE because no container instance met all of
+    /// its requirements.`
+    UnableToPlace(Sym),
+}
+
+/// An Availability Zone rebalancing move under way: a task started in the zone with the fewest
+/// tasks, waiting to be healthy before a task of the zone with the most is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebalanceMove {
+    /// The task started in the zone with the fewest tasks.
+    pub started: TaskId,
 }
 
 impl ServiceEventKind {
@@ -438,6 +472,8 @@ pub struct ServiceState {
     pub events: Vec<(SimTimeMs, ServiceEventKind)>,
     /// The scheduler's own bookkeeping of the service (its to change, see [`Services::schedule_mut`]).
     pub schedule: ServiceSchedule,
+    /// `availabilityZoneRebalancing` is ENABLED.
+    pub az_rebalancing: bool,
 }
 
 /// What the scheduler keeps about a service: its observations of the run, and when it passes and
@@ -461,6 +497,11 @@ pub struct ServiceSchedule {
     pub failed_starts: u32,
     /// No start is attempted before this time (the failed-start back-off).
     pub start_backoff_until_ms: SimTimeMs,
+    /// The Availability Zone rebalancing move under way, if any (`engine/rebalance.rs`).
+    pub rebalance_move: Option<RebalanceMove>,
+    /// An Availability Zone rebalancing operation is under way (its "not AZ balanced" event was
+    /// sent and its "AZ balanced" event was not yet).
+    pub rebalancing: bool,
 }
 
 impl ServiceState {
@@ -598,6 +639,11 @@ impl Services {
         let s = &mut self.records[id.index()];
         s.minimum_healthy_percent = minimum_healthy_percent;
         s.maximum_percent = maximum_percent;
+    }
+
+    /// `availabilityZoneRebalancing` (UpdateService).
+    pub(crate) fn set_az_rebalancing(&mut self, id: ServiceId, enabled: bool) {
+        self.records[id.index()].az_rebalancing = enabled;
     }
 
     /// A task the service started.

@@ -60,8 +60,10 @@ pub enum Change {
     TaskDesiredStopped,
     /// A task's `healthStatus` became HEALTHY (it counts toward minimumHealthyPercent).
     TaskHealthy,
-    /// A task was orphaned: its instance was deregistered with `force` while it ran.
+    /// A task was orphaned: its instance was deregistered with `force` (or terminated) while it ran.
     TaskOrphaned,
+    /// EC2 gave the instance's Spot Instance interruption notice (two minutes before it goes).
+    SpotInterruptionNotice,
     /// A task reached PENDING but its instance's agent does not start it yet, for this cause.
     TaskAgentWaits(crate::state::task::AgentWaitCause),
     /// The agent started a task that had waited in PENDING (`TaskAgentWaits`).
@@ -192,5 +194,6 @@ fn change_code(change: &Change) -> u64 {
         Change::ServiceInactive => 16 << 32,
         Change::TaskAgentWaits(c) => (17 << 32) | c as u64,
         Change::TaskAgentStarts => 18 << 32,
+        Change::SpotInterruptionNotice => 19 << 32,
     }
 }

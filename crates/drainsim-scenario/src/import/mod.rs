@@ -570,6 +570,7 @@ impl Capture {
                 "loadBalancers",
                 "healthCheckGracePeriodSeconds",
                 "schedulingStrategy",
+                "availabilityZoneRebalancing",
             ]);
             s.finish();
             return Ok(());
@@ -621,6 +622,17 @@ impl Capture {
             }
         }
         let grace = s.opt_int("healthCheckGracePeriodSeconds", 0..=2_147_483_647)?;
+        // Carried as captured: ECS returns ENABLED or DISABLED.
+        let availability_zone_rebalancing = match s.opt_str("availabilityZoneRebalancing")? {
+            None => None,
+            Some(v @ ("ENABLED" | "DISABLED")) => Some(v.to_string()),
+            Some(other) => {
+                return Err(s.error(
+                    Some("availabilityZoneRebalancing"),
+                    format!("'{other}' is not an availabilityZoneRebalancing value (ENABLED or DISABLED)"),
+                ))
+            }
+        };
         let request = api::CreateServiceRequest {
             cluster: Some(cluster.to_string()),
             service_name: name,
@@ -633,6 +645,7 @@ impl Capture {
             health_check_grace_period_seconds: grace.filter(|g| *g > 0 && !load_balancers.is_empty()),
             load_balancers,
             target_group: None,
+            availability_zone_rebalancing,
         };
         s.touch(&["serviceArn", "desiredCount", "runningCount", "pendingCount", "status", "launchType", "events", "deployments"]);
         let path = (file.to_string(), s.path().to_string());

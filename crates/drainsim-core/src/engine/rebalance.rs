@@ -1,0 +1,288 @@
+//! Availability Zone rebalancing of a REPLICA service
+//! (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html>): with
+//! `availabilityZoneRebalancing` ENABLED, once the service has reached a steady state ECS watches
+//! how its tasks are spread over the Availability Zones; when they are not balanced it "starts
+//! tasks in Availability Zones with the fewest number of running tasks" and "stops the tasks in
+//! Availability Zones with the largest number of running tasks", waiting for the started tasks to
+//! be healthy, within the service's deployment configuration. Its service events are ECS's
+//! (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing-event-messages-list.html>).
+//!
+//! drainsim's model, one move at a time:
+//! - **Zones** are those of the cluster's placeable instances (ACTIVE, agent connected); a service's
+//!   tasks per zone are its *staying* tasks (not told to stop, not on a DRAINING instance). The
+//!   zones are balanced when the most and the fewest tasks differ by at most one.
+//! - **A move begins** after a pass that had nothing else to do: no task missing, none on a
+//!   DRAINING instance, none starting or stopping, `desiredCount` tasks alive, and room under
+//!   `maximumPercent`. It starts one task in the zone with the fewest (ties: the zone name), placed
+//!   by the service's own placement within that zone; the first move of an operation sends "is not
+//!   AZ balanced". No instance in that zone can take the task: the placement-failure event, and no
+//!   move.
+//! - **While the move's task starts**, the scheduler's scale-in does not count it as a surplus
+//!   ([`Engine::rebalance_surplus`]).
+//! - **A move ends** at the first pass after its task is healthy: the oldest task of the zone with
+//!   the most tasks is stopped (within `minimumHealthyPercent`: the healthy tasks stay at or above
+//!   the floor), and the move is counted (`az_rebalancing_moves`). A move whose task stopped first
+//!   is dropped uncounted.
+//! - Once balanced after a move, "is AZ balanced".
+//!
+//! Rebalancing is refused (InvalidParameterException, [`Engine::az_rebalancing_setting`]) for a DAEMON
+//! service, with `maximumPercent` 100 (no room to start before stopping) and with a placement
+//! constraint on the zone attribute, the cases the guide lists as unsupported. Shown by
+//! `scenarios/rollouts/zone-rebalancing-after-zone-drain.ron`.
+
+use std::collections::BTreeMap;
+
+use crate::api;
+use crate::errors::EcsError;
+use crate::infra::ids::{ServiceId, TaskId};
+use crate::infra::intern::Sym;
+use crate::placement::Owner;
+use crate::state::service::{RebalanceMove, RebalancingEvent, SchedulingStrategy, ServiceEventKind, ServiceStatus};
+use crate::state::task::StopCode;
+use crate::Engine;
+
+/// The attribute a zone placement constraint names.
+const ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
+
+impl Engine {
+    /// `availabilityZoneRebalancing` as CreateService or UpdateService leaves it: the given value
+    /// (`ENABLED`/`DISABLED`), or `current` when none is given. ENABLED is refused for a DAEMON
+    /// service, with `maximumPercent` 100, and with a placement constraint on `ecs.availability-zone`
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html>).
+    pub(crate) fn az_rebalancing_setting(
+        given: Option<&str>,
+        current: bool,
+        scheduling: SchedulingStrategy,
+        maximum_percent: u32,
+        constraints: &[api::PlacementConstraint],
+    ) -> Result<bool, EcsError> {
+        let enabled = match given {
+            None => current,
+            Some("ENABLED") => true,
+            Some("DISABLED") => false,
+            Some(other) => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "availabilityZoneRebalancing '{other}' is not valid; valid values are [ENABLED, DISABLED]."
+                )))
+            }
+        };
+        if !enabled {
+            return Ok(false);
+        }
+        if scheduling == SchedulingStrategy::Daemon {
+            return Err(EcsError::invalid_parameter("Availability Zone rebalancing is not supported for a DAEMON service."));
+        }
+        if maximum_percent == 100 {
+            return Err(EcsError::invalid_parameter(
+                "Availability Zone rebalancing is not supported when maximumPercent is 100: it starts a task before it stops one.",
+            ));
+        }
+        if constraints.iter().any(|c| c.expression.as_deref().is_some_and(|e| e.contains(ZONE_ATTRIBUTE))) {
+            return Err(EcsError::invalid_parameter(
+                "Availability Zone rebalancing is not supported for a service with a placement constraint on attribute:ecs.availability-zone.",
+            ));
+        }
+        Ok(true)
+    }
+
+    /// An instance became placeable: the cluster's services with rebalancing ENABLED look at their
+    /// zones again (ECS "continuously monitors the distribution of tasks").
+    pub(crate) fn wake_rebalancing_services(&mut self, cluster: crate::infra::ids::ClusterId) {
+        for s in self.clusters[cluster.index()].services.clone() {
+            if self.services[s.index()].az_rebalancing {
+                self.request_pass(s);
+            }
+        }
+    }
+
+    /// Tasks the scale-in step must not take for a surplus: the task of a rebalancing move under
+    /// way (it is one above `desiredCount` until the move stops a task of the fullest zone).
+    pub(crate) fn rebalance_surplus(&self, id: ServiceId) -> usize {
+        match self.services[id.index()].schedule.rebalance_move {
+            Some(m) if !self.tasks[m.started.index()].desired_stopped() => 1,
+            _ => 0,
+        }
+    }
+
+    /// Before a REPLICA pass: ends the move under way once its task is healthy (stops the oldest
+    /// task of the zone with the most, within the floor), or drops it when its task was stopped.
+    pub(crate) fn rebalance_before_pass(&mut self, id: ServiceId) {
+        let Some(m) = self.services[id.index()].schedule.rebalance_move else { return };
+        let started = &self.tasks[m.started.index()];
+        if started.desired_stopped() || !self.services[id.index()].tasks.contains(&m.started) {
+            self.services.schedule_mut(id).rebalance_move = None;
+            return;
+        }
+        if !started.healthy() {
+            return;
+        }
+        let s = &self.services[id.index()];
+        if s.counts.healthy <= s.floor() {
+            return;
+        }
+        let per_zone = self.tasks_per_zone(id);
+        let Some((&zone, _)) = per_zone.iter().max_by_key(|(z, n)| (**n, std::cmp::Reverse(self.strings.resolve(**z)))) else {
+            return;
+        };
+        let victim = s
+            .tasks
+            .iter()
+            .copied()
+            .filter(|t| {
+                let task = &self.tasks[t.index()];
+                *t != m.started
+                    && !task.desired_stopped()
+                    && self.instances[task.instance.index()].is_placeable()
+                    && self.instances[task.instance.index()].availability_zone == zone
+            })
+            .min_by_key(|t| (self.tasks[t.index()].healthy(), self.task_created_at_ms(*t), self.task_uuid(*t)));
+        let Some(victim) = victim else { return };
+        self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Task stopped due to AZ rebalancing");
+        self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Stopped(zone, victim)));
+        let schedule = self.services.schedule_mut(id);
+        schedule.rebalance_move = None;
+        schedule.observations.az_rebalancing_moves =
+            schedule.observations.az_rebalancing_moves.checked_add(1).expect("fewer than 2^32 moves");
+    }
+
+    /// After a REPLICA pass that made no other progress: when the zones are not balanced, begins a
+    /// move (starts a task in the zone with the fewest); when they are after an operation, sends
+    /// "is AZ balanced". Returns whether it started a task.
+    pub(crate) fn rebalance_after_pass(&mut self, id: ServiceId, progress: bool) -> bool {
+        let s = &self.services[id.index()];
+        if !s.az_rebalancing
+            || s.status != ServiceStatus::Active
+            || s.scheduling != SchedulingStrategy::Replica
+            || progress
+            || s.schedule.rebalance_move.is_some()
+            || s.schedule.observations.steady_state_at_ms.is_none()
+            || s.counts.live != s.desired_count
+            || s.desired_count == 0
+        {
+            return false;
+        }
+        let settled = s.tasks.iter().all(|t| {
+            let task = &self.tasks[t.index()];
+            !task.desired_stopped() && task.healthy() && self.instances[task.instance.index()].is_placeable()
+        });
+        if !settled {
+            return false;
+        }
+        let per_zone = self.tasks_per_zone(id);
+        let (Some(most), Some(fewest)) = (per_zone.values().max(), per_zone.values().min()) else { return false };
+        if most - fewest <= 1 {
+            if self.services[id.index()].schedule.rebalancing {
+                self.services.schedule_mut(id).rebalancing = false;
+                let counts = self.zone_list(&per_zone);
+                self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Balanced(counts)));
+            }
+            return false;
+        }
+        if s.counts.live >= s.ceiling() {
+            return false;
+        }
+        let (&to_zone, _) =
+            per_zone.iter().min_by_key(|(z, n)| (**n, self.strings.resolve(**z))).expect("at least one zone: the maximum exists");
+        if !self.services[id.index()].schedule.rebalancing {
+            self.services.schedule_mut(id).rebalancing = true;
+            let counts = self.zone_list(&per_zone);
+            self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::NotBalanced(counts)));
+        }
+        let s = &self.services[id.index()];
+        let (task_def, cluster, group, strategies) = (s.task_def, s.cluster, s.group, s.strategies.clone());
+        let zone_rule = api::PlacementConstraint {
+            constraint_type: "memberOf".into(),
+            expression: Some(format!("attribute:{ZONE_ATTRIBUTE} == {}", self.strings.resolve(to_zone))),
+        };
+        let Ok(mut constraints) = crate::placement::parse_constraints(&s.constraints.member_of, &[zone_rule]) else {
+            return false;
+        };
+        constraints.distinct = s.constraints.distinct;
+        let req = self.requirements_of(task_def);
+        match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
+            Ok(instance) => {
+                let task = self.launch_task(instance, task_def, Some(id), group, None, false);
+                self.services.schedule_mut(id).rebalance_move = Some(RebalanceMove { started: task });
+                self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Started(to_zone, task)));
+                true
+            }
+            Err(_) => {
+                self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::UnableToPlace(to_zone)));
+                false
+            }
+        }
+    }
+
+    /// The service's staying tasks per zone of the cluster's placeable instances (zones without a
+    /// task count 0).
+    fn tasks_per_zone(&self, id: ServiceId) -> BTreeMap<Sym, u32> {
+        let s = &self.services[id.index()];
+        let mut per_zone: BTreeMap<Sym, u32> = BTreeMap::new();
+        for i in &self.clusters[s.cluster.index()].instances {
+            let instance = &self.instances[i.index()];
+            if instance.is_placeable() {
+                per_zone.entry(instance.availability_zone).or_insert(0);
+            }
+        }
+        for t in &s.tasks {
+            let task = &self.tasks[t.index()];
+            let instance = &self.instances[task.instance.index()];
+            if !task.desired_stopped() && instance.is_placeable() {
+                if let Some(n) = per_zone.get_mut(&instance.availability_zone) {
+                    *n += 1;
+                }
+            }
+        }
+        per_zone
+    }
+
+    /// The zones with their task counts, ordered by zone name (as the events list them).
+    fn zone_list(&self, per_zone: &BTreeMap<Sym, u32>) -> Vec<(Sym, u32)> {
+        let mut list: Vec<(Sym, u32)> = per_zone.iter().map(|(z, n)| (*z, *n)).collect();
+        list.sort_by_key(|(z, _)| self.strings.resolve(*z));
+        list
+    }
+
+    /// The text of a rebalancing service event, in ECS's words.
+    pub(crate) fn rebalancing_event_message(&self, id: ServiceId, event: &RebalancingEvent) -> String {
+        let name = self.service_name(id);
+        let zone = |z: Sym| self.strings.resolve(z);
+        let task = |t: TaskId| format!("(task {})", self.task_short_id(t));
+        let counts =
+            |list: &[(Sym, u32)], tasks_each: bool| {
+                let parts: Vec<String> =
+                    list.iter()
+                        .enumerate()
+                        .map(|(k, (z, n))| {
+                            if k == 0 || tasks_each {
+                                format!("{n} tasks in {}", zone(*z))
+                            } else {
+                                format!("{n} in {}", zone(*z))
+                            }
+                        })
+                        .collect();
+                match parts.len() {
+                    0 => String::new(),
+                    1 => parts[0].clone(),
+                    2 => format!("{} and {}", parts[0], parts[1]),
+                    n => format!("{}, and {}", parts[..n - 1].join(", "), parts[n - 1]),
+                }
+            };
+        match event {
+            RebalancingEvent::NotBalanced(list) => {
+                format!("service ({name}) is not AZ balanced with {}. AZ Rebalancing in progress.", counts(list, false))
+            }
+            RebalancingEvent::Balanced(list) => format!("service ({name}) is AZ balanced with {}.", counts(list, true)),
+            RebalancingEvent::Started(z, t) => {
+                format!("{name} has started 1 tasks in {} to AZ Rebalance: {}.", zone(*z), task(*t))
+            }
+            RebalancingEvent::Stopped(z, t) => {
+                format!("{name} has stopped 1 running tasks in {} due to AZ rebalancing: {}.", zone(*z), task(*t))
+            }
+            RebalancingEvent::UnableToPlace(z) => format!(
+                "service ({name}) is unable to place a task in {} because no container instance met all of its requirements.",
+                zone(*z)
+            ),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Spot Instance interruptions, as ECS sees them
+//! (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/spot-instance-draining-linux-container.html>):
+//! EC2 gives a Spot Instance a two-minute interruption notice before it terminates it. With Spot
+//! Instance draining turned on in the instance's agent (`ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`,
+//! off by default) ECS receives the notice and sets the container instance DRAINING at once, so
+//! the service scheduler starts replacements within minimumHealthyPercent / maximumPercent as for
+//! any drain; without it ECS learns nothing until the instance is gone. Two minutes after the
+//! notice EC2 terminates the instance whatever still runs on it, and ECS deregisters it as it does
+//! every terminated instance: its remaining tasks are lost, and a service that falls below its
+//! floor records the breach with the cause `spotInterruption`. The `hibernate` behaviour gives ECS
+//! no notice ("It does not provide the two-minute notice for the hibernate action"): the instance
+//! hibernates at once, its agent disconnects, and the container instance stays registered with its
+//! tasks, which ECS still counts (a stopped instance is not deregistered automatically). Shown by
+//! `scenarios/rollouts/spot-interruption-min100-max200.ron`.
+
+use crate::infra::faults::SpotInterruptionBehavior;
+use crate::infra::ids::InstanceId;
+use crate::infra::queue::EventKind;
+use crate::infra::rng::StreamName;
+use crate::rules::lifecycle::InstanceStatus;
+use crate::state::service::BreachCause;
+use crate::state::trace::{Change, Subject};
+use crate::state::trigger::Trigger;
+use crate::Engine;
+use rand::RngExt;
+
+/// How long after the interruption notice EC2 terminates a Spot Instance: two minutes.
+pub(crate) const SPOT_NOTICE_MS: u64 = 120_000;
+
+/// How often the profile's Spot interruptions are drawn: once an hour.
+const SPOT_DRAW_INTERVAL_MS: u64 = 3_600_000;
+
+impl Engine {
+    /// Marks a registered instance as a Spot Instance, with Spot Instance draining turned on in its
+    /// agent (`ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`) or not. Only Spot Instances can be
+    /// interrupted; the profile's hourly draw covers every one marked so far.
+    pub fn mark_spot_instance(&mut self, id: InstanceId, spot_instance_draining: bool) {
+        self.finish_open_instant();
+        assert!(id.index() < self.instances.len(), "mark_spot_instance: unknown instance");
+        self.faults.spot_instances.insert(id, spot_instance_draining);
+    }
+
+    /// Schedules the first hourly draw of Spot interruptions (once per run).
+    pub(crate) fn start_spot_draws(&mut self) {
+        if !self.faults.spot_draws_started {
+            self.faults.spot_draws_started = true;
+            self.schedule(SPOT_DRAW_INTERVAL_MS, EventKind::SpotInterruptionDraw, 0, 0);
+        }
+    }
+
+    /// The hourly draw: each Spot Instance still registered, in instance order, is interrupted
+    /// (`terminate`) with the profile's chance per mille, one draw from the fault stream each.
+    pub(crate) fn on_spot_draw(&mut self) {
+        let rate = self.faults.profile.spot_interruption_per_mille_per_hour;
+        if rate == 0 {
+            self.faults.spot_draws_started = false;
+            return;
+        }
+        let spot: Vec<InstanceId> = self.faults.spot_instances.keys().copied().collect();
+        for id in spot {
+            if self.instances[id.index()].status.is_deregistered() || self.spot_notice_given(id) {
+                continue;
+            }
+            if self.rng.stream(StreamName::Faults).random_range(0..1000u32) < rate {
+                self.spot_interruption(id, SpotInterruptionBehavior::Terminate);
+            }
+        }
+        self.schedule(SPOT_DRAW_INTERVAL_MS, EventKind::SpotInterruptionDraw, 0, 0);
+    }
+
+    fn spot_notice_given(&self, id: InstanceId) -> bool {
+        self.faults.spot_notices.contains(&id)
+    }
+
+    /// EC2 interrupts a Spot Instance. `terminate`: the notice is recorded; with Spot Instance
+    /// draining on, an ACTIVE instance goes DRAINING at once; EC2 terminates it two minutes later
+    /// (`on_spot_termination`). `hibernate`: no notice; the agent disconnects. An instance that
+    /// is not a Spot Instance, is already deregistered or already has its notice is left alone.
+    pub(crate) fn spot_interruption(&mut self, id: InstanceId, behavior: SpotInterruptionBehavior) {
+        let Some(&draining) = self.faults.spot_instances.get(&id) else { return };
+        if self.instances[id.index()].status.is_deregistered() || self.spot_notice_given(id) {
+            return;
+        }
+        match behavior {
+            SpotInterruptionBehavior::Terminate => {
+                self.faults.spot_notices.insert(id);
+                self.record(Subject::Instance(id), Change::SpotInterruptionNotice, "EC2 Spot Instance interruption");
+                if draining && self.instances[id.index()].status == InstanceStatus::Active {
+                    self.set_instance_status(id, InstanceStatus::Draining, "Spot Instance interruption notice");
+                    self.triggers.push(Trigger::DrainStarted(id));
+                }
+                self.schedule(SPOT_NOTICE_MS, EventKind::SpotTermination, id.0, 0);
+            }
+            SpotInterruptionBehavior::Hibernate => self.set_agent_connected(id, false),
+        }
+    }
+
+    /// The notice ran out: EC2 terminates the instance, and ECS deregisters it with whatever still
+    /// runs on it (a REGISTERING instance that never became ACTIVE goes the same way).
+    pub(crate) fn on_spot_termination(&mut self, id: InstanceId) {
+        if self.instances[id.index()].status.is_deregistered() {
+            return;
+        }
+        self.remove_instance(id, BreachCause::SpotInterruption, "Spot Instance terminated", "Spot Instance terminated");
+    }
+}

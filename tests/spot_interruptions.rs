@@ -1,0 +1,82 @@
+//! Spot interruptions (issue 16): the hourly draw from the fault stream, hibernation, and a
+//! pinned interruption on an instance that is not a Spot Instance.
+
+use drainsim_core::InstanceStatus;
+use drainsim_scenario::runner::run;
+use drainsim_scenario::{load_str, RunOptions};
+
+fn scenario(faults: &str, spot_draining: bool) -> String {
+    format!(
+        r#"Scenario(
+    name: "spot",
+    seed: 11,
+    clusters: ["prod"],
+    instances: [
+        (name: "spot", count: 3, cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192,
+         spot: (spotInstanceDraining: {spot_draining})),
+        (name: "od", cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 256, memory: 512)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 4)],
+    faults: {faults},
+    steps: [(atMs: 3800000, do: Advance)],
+    endTimeMs: 7300000,
+)"#
+    )
+}
+
+#[test]
+fn the_hourly_draw_at_1000_per_mille_interrupts_every_spot_instance_after_an_hour() {
+    let src = scenario("(spotInterruptionPerMillePerHour: 1000)", true);
+    let outcome = run(&load_str("spot.ron", &src).expect("loads"), &RunOptions::default()).expect("runs");
+    for name in ["spot-1", "spot-2", "spot-3"] {
+        let i = outcome.engine.instance_named(name).expect("known");
+        assert_eq!(i.status(), InstanceStatus::Inactive, "{name}");
+        assert_eq!(i.drain().started_at_ms(), Some(3_600_000), "{name}: DRAINING at the notice");
+        let done = i.drain().completed_at_ms().expect("the drain ended, by its tasks moving or by the termination");
+        assert!(done <= 3_720_000, "{name}: gone by two minutes after the notice, drain completed at {done}");
+    }
+    assert_eq!(
+        outcome.engine.instance_named("od").expect("known").status(),
+        InstanceStatus::Active,
+        "On-Demand is never interrupted"
+    );
+    let web = outcome.engine.service_named("web").expect("known");
+    assert_eq!(web.healthy_count(), 4, "the service recovers on the On-Demand instance");
+}
+
+#[test]
+fn without_spot_draining_nothing_drains_before_the_termination() {
+    let src = scenario("(spotInterruptionPerMillePerHour: 1000)", false);
+    let outcome = run(&load_str("spot.ron", &src).expect("loads"), &RunOptions::default()).expect("runs");
+    let i = outcome.engine.instance_named("spot-1").expect("known");
+    assert_eq!(i.status(), InstanceStatus::Inactive);
+    assert_eq!(i.drain().started_at_ms(), None, "ECS never learned of the notice");
+}
+
+#[test]
+fn a_zero_rate_draws_nothing_and_interrupts_nothing() {
+    let src = scenario("(spotInterruptionPerMillePerHour: 0)", true);
+    let outcome = run(&load_str("spot.ron", &src).expect("loads"), &RunOptions::default()).expect("runs");
+    assert!(outcome.engine.instances().all(|i| i.status() == InstanceStatus::Active));
+}
+
+#[test]
+fn hibernation_gives_no_notice_and_keeps_the_instance_registered() {
+    let src = scenario(r#"(pinned: [(atMs: 120000, fault: SpotInterruption("spot-1", "hibernate"))])"#, true);
+    let outcome = run(&load_str("spot.ron", &src).expect("loads"), &RunOptions::default()).expect("runs");
+    let i = outcome.engine.instance_named("spot-1").expect("known");
+    assert_eq!(i.status(), InstanceStatus::Active, "not drained, not deregistered");
+    assert!(!i.agent_connected(), "the hibernated instance's agent is gone");
+    assert_eq!(i.drain().started_at_ms(), None);
+}
+
+#[test]
+fn a_pinned_interruption_of_an_on_demand_instance_is_refused() {
+    let src = scenario(r#"(pinned: [(atMs: 120000, fault: SpotInterruption("od", "terminate"))])"#, true);
+    let err = load_str("spot.ron", &src).expect_err("refused");
+    assert!(err.message.contains("not a Spot Instance"), "{err}");
+    let src = scenario(r#"(pinned: [(atMs: 120000, fault: SpotInterruption("spot-1", "stop"))])"#, true);
+    let err = load_str("spot.ron", &src).expect_err("refused");
+    assert!(err.message.contains("must be terminate or hibernate"), "{err}");
+}
