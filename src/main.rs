@@ -721,10 +721,11 @@ fn print_text(
             say!("  {:>3}. {}  {:<30} {}", s.index + 1, format_sim_time(s.at_ms), s.operation, s.summary);
         }
     }
-    let rep = report::build(outcome);
-    if !rep.services.is_empty() {
+    // One report row at a time, printed and dropped: the text output holds no row of the whole
+    // report (JSON streams the same way, `report::write_json`).
+    if e.services().next().is_some() {
         say!("\nservices:");
-        for s in &rep.services {
+        for s in e.services().map(report::service_row) {
             let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
             // An extreme is judged against the bound of its own instant: when the desired count
             // changed since (a DAEMON's follows its ACTIVE instances), say what the bound was then.
@@ -767,18 +768,19 @@ fn print_text(
             }
         }
     }
-    let drained: Vec<_> = rep.container_instances.iter().filter(|c| c.drain_started_at_ms.is_some()).collect();
-    if !drained.is_empty() {
+    let mut drained = e.instances().filter(|i| i.drain().started_at_ms().is_some()).peekable();
+    if drained.peek().is_some() {
         say!("\ndrains:");
         let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
-        for c in drained {
+        for i in drained {
+            let d = i.drain();
             say!(
                 "  {:<16} started {}  runningTasksCount 0 at {}  completed {}  status {}",
-                c.name,
-                t(c.drain_started_at_ms),
-                t(c.no_running_tasks_at_ms),
-                t(c.drain_completed_at_ms),
-                c.status
+                i.name(),
+                t(d.started_at_ms()),
+                t(d.no_running_at_ms()),
+                t(d.completed_at_ms()),
+                i.status().as_str()
             );
         }
     }
