@@ -45,7 +45,7 @@ mod timings;
 
 pub use engine::invariants::{check_invariants, InvariantViolation};
 pub use engine::views::{DrainTimes, InstanceView, SchedulingStrategy, ServiceStatus, ServiceView, TaskView};
-pub use engine::{Engine, EngineConfig, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT};
+pub use engine::{Engine, EngineConfig, Receipt, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT};
 pub use errors::{EcsError, EcsErrorKind};
 pub use infra::faults::{FaultProfile, PinnedFault, SpotInterruptionBehavior};
 pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};

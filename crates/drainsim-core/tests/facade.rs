@@ -249,3 +249,53 @@ fn describe_container_instances_includes_container_instance_health() {
     assert_eq!(check.status, "INSUFFICIENT_DATA");
     assert_eq!(check.last_status_change, check.last_updated, "no report since the disconnect");
 }
+
+/// `submit` applies a request exactly as `handle` does (the same trace, record for record) and
+/// its receipt names what the call did, with the failures the response would carry.
+#[test]
+fn submit_changes_what_handle_changes_and_renders_nothing() {
+    let requests = |e: &drainsim_core::Engine| {
+        let a = e.instance_named("a").expect("registered").arn();
+        vec![
+            Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+                cluster: Some("prod".into()),
+                container_instances: vec![a, "no-such-instance".into()],
+                status: "DRAINING".into(),
+            }),
+            Request::RunTask(RunTaskRequest {
+                cluster: Some("prod".into()),
+                task_definition: "app".into(),
+                count: Some(2),
+                ..Default::default()
+            }),
+        ]
+    };
+    let mut handled = common::engine_with_app(5);
+    let mut submitted = common::engine_with_app(5);
+    for e in [&mut handled, &mut submitted] {
+        register(e, "a");
+        register(e, "b");
+    }
+    let mut responses = Vec::new();
+    for r in requests(&handled) {
+        responses.push(handled.handle(r).expect("accepted"));
+    }
+    let mut receipts = Vec::new();
+    for r in requests(&submitted) {
+        receipts.push(submitted.submit(r).expect("accepted"));
+    }
+    handled.run_until_quiet(600_000, 1_000_000);
+    submitted.run_until_quiet(600_000, 1_000_000);
+    assert_eq!(handled.trace().digest(), submitted.trace().digest());
+    assert_eq!(handled.trace().len(), submitted.trace().len());
+
+    let Response::ContainerInstances { container_instances, failures } = &responses[0] else { panic!("{:?}", responses[0]) };
+    assert_eq!(&receipts[0].failures, failures);
+    assert_eq!(failures.len(), 1, "the unknown instance is a failure");
+    let drained: Vec<String> = receipts[0].instances.iter().map(|id| submitted.instance(*id).arn()).collect();
+    assert_eq!(drained, container_instances.iter().map(|c| c.container_instance_arn.clone()).collect::<Vec<_>>());
+    let Response::Tasks { tasks, .. } = &responses[1] else { panic!("{:?}", responses[1]) };
+    let started: Vec<String> = receipts[1].tasks.iter().map(|id| submitted.task(*id).arn()).collect();
+    assert_eq!(started, tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>());
+    assert_eq!(started.len(), 2);
+}

@@ -535,7 +535,7 @@ fn register_due(
                 let m = &g.members[k];
                 let shape = g.spec.member(&m.name, &m.zone, &m.version);
                 let reg = registration_request(&shape, 0, &m.name);
-                match engine.handle_as(caller, Request::RegisterContainerInstance(reg)) {
+                match engine.submit_as(caller, Request::RegisterContainerInstance(reg)) {
                     Ok(_) => {
                         // A pinned trunk failure applies to an instance the group launches, too.
                         let pinned = loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(&m.name));
@@ -599,7 +599,7 @@ fn begin_termination(g: &mut Group, k: usize, engine: &mut Engine, caller: &str,
                     container_instances: vec![instance_arn(engine, &name)],
                     status: "DRAINING".into(),
                 };
-                engine.handle_as(caller, Request::UpdateContainerInstancesState(req))?;
+                engine.submit_as(caller, Request::UpdateContainerInstancesState(req))?;
             }
             Ok(())
         }
@@ -710,7 +710,7 @@ fn terminate(engine: &mut Engine, caller: &str, spec: &AutoScalingGroupSpec, nam
         container_instance: i.arn(),
         force: Some(force),
     };
-    engine.handle_as(caller, Request::DeregisterContainerInstance(req)).map(|_| ())
+    engine.submit_as(caller, Request::DeregisterContainerInstance(req)).map(|_| ())
 }
 
 /// A UUID-shaped `InstanceRefreshId` from the group's name and the start time (the same every run).

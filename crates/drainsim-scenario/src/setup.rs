@@ -94,7 +94,7 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
     }
     for put in &s.account_settings {
         engine
-            .handle(Request::PutAccountSetting(put.clone()))
+            .submit(Request::PutAccountSetting(put.clone()))
             .map_err(|e| setup_err(&format!("\"{}\"", put.name), "accountSettings", e))?;
     }
     for c in &s.clusters {
@@ -102,7 +102,7 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
     }
     for td in &s.task_definitions {
         engine
-            .handle(Request::RegisterTaskDefinition(td.clone()))
+            .submit(Request::RegisterTaskDefinition(td.clone()))
             .map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
     }
     for g in s.instances.iter().filter(|g| g.register_at_ms == 0) {
@@ -118,7 +118,7 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
         }
     }
     for (n, svc) in s.services.iter().enumerate() {
-        engine.handle(Request::CreateService(svc.clone())).map_err(|e| {
+        engine.submit(Request::CreateService(svc.clone())).map_err(|e| {
             // At this service's own `serviceName` (its name may also be a task definition's
             // family, or an earlier service's name).
             let name = format!("\"{}\"", svc.service_name);
@@ -159,7 +159,7 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
             .collect();
         for chunk in arns.chunks(10) {
             engine
-                .handle(Request::UpdateContainerInstancesState(api::UpdateContainerInstancesStateRequest {
+                .submit(Request::UpdateContainerInstancesState(api::UpdateContainerInstancesStateRequest {
                     cluster: g.cluster.clone(),
                     container_instances: chunk.to_vec(),
                     status: "DRAINING".into(),
@@ -257,7 +257,7 @@ pub(crate) fn register_group(engine: &mut Engine, loaded: &LoadedScenario, g: &I
     for (k, name) in group_member_names(&g.name, g.count).iter().enumerate() {
         let req = registration_request(g, k as u32, name);
         engine
-            .handle_as(&caller, Request::RegisterContainerInstance(req))
+            .submit_as(&caller, Request::RegisterContainerInstance(req))
             .map_err(|e| loaded.error_at(&format!("\"{}\"", g.name), format!("instance group '{}': {e}", g.name)))?;
         // A pinned trunk failure applies whenever the instance registers (its trunk is provisioned later).
         if trunk_failures.contains(name) {

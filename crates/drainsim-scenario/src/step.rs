@@ -106,9 +106,8 @@ fn rollout(
                 container_instances: call.to_vec(),
                 status: "DRAINING".into(),
             };
-            match engine.handle_as(caller, Request::UpdateContainerInstancesState(req)) {
-                Ok(Response::ContainerInstances { failures: f, .. }) => failures.extend(f),
-                Ok(_) => {}
+            match engine.submit_as(caller, Request::UpdateContainerInstancesState(req)) {
+                Ok(receipt) => failures.extend(receipt.failures),
                 Err(e) => return Ok(Outcome::Plan { failures, timed_out: false, error: Some(e), note: note(done) }),
             }
         }
@@ -127,7 +126,7 @@ fn rollout(
                     container_instance: engine.instance(*id).arn(),
                     force: Some(false),
                 };
-                if let Err(e) = engine.handle_as(caller, Request::DeregisterContainerInstance(req)) {
+                if let Err(e) = engine.submit_as(caller, Request::DeregisterContainerInstance(req)) {
                     return Ok(Outcome::Plan { failures, timed_out: false, error: Some(e), note: note(done) });
                 }
             }
@@ -218,9 +217,8 @@ pub(crate) fn run_step(
                         container_instances: chunk.iter().map(|c| resolve_ref(engine, c)).collect(),
                         status: status.into(),
                     };
-                    match engine.handle_as(&caller, Request::UpdateContainerInstancesState(req)) {
-                        Ok(Response::ContainerInstances { failures: f, .. }) => failures.extend(f),
-                        Ok(_) => {}
+                    match engine.submit_as(&caller, Request::UpdateContainerInstancesState(req)) {
+                        Ok(receipt) => failures.extend(receipt.failures),
                         Err(e) => {
                             error = Some(e);
                             break;
@@ -240,7 +238,7 @@ pub(crate) fn run_step(
                         container_instance: resolve_ref(engine, &name),
                         force: Some(p.force),
                     };
-                    if let Err(e) = engine.handle_as(&caller, Request::DeregisterContainerInstance(req)) {
+                    if let Err(e) = engine.submit_as(&caller, Request::DeregisterContainerInstance(req)) {
                         error = Some(e);
                         break;
                     }
@@ -255,7 +253,7 @@ pub(crate) fn run_step(
                     .unwrap_or_default();
                 for task in tasks {
                     let req = api::StopTaskRequest { cluster: p.cluster.clone(), task, reason: p.reason.clone() };
-                    if let Err(e) = engine.handle_as(&caller, Request::StopTask(req)) {
+                    if let Err(e) = engine.submit_as(&caller, Request::StopTask(req)) {
                         error = Some(e);
                         break;
                     }

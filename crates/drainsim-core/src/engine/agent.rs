@@ -1,7 +1,8 @@
 //! UpdateContainerAgent (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerAgent.html>): the `agentUpdateStatus` walk
 //! PENDING→STAGING→STAGED→UPDATING→UPDATED over simulated time, FAILED when injected.
 
-use crate::api::{self, Response};
+use crate::api;
+use crate::engine::Reply;
 use crate::errors::{EcsError, EcsErrorKind};
 use crate::infra::ids::InstanceId;
 use crate::infra::queue::EventKind;
@@ -12,7 +13,7 @@ use crate::Engine;
 use crate::rules::versions::compare_versions;
 
 impl Engine {
-    pub(crate) fn update_container_agent(&mut self, req: api::UpdateContainerAgentRequest) -> Result<Response, EcsError> {
+    pub(crate) fn update_container_agent(&mut self, req: api::UpdateContainerAgentRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let id = self
             .resolve_instance(cluster, &req.container_instance)
@@ -59,7 +60,7 @@ impl Engine {
             }
         }
         self.set_agent_update(id, AgentUpdateStatus::Pending, "UpdateContainerAgent");
-        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, false, false)) })
+        Ok(Reply::Instance { id, tags: false })
     }
 
     fn set_agent_update(&mut self, id: InstanceId, status: AgentUpdateStatus, reason: &'static str) {

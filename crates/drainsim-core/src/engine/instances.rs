@@ -3,6 +3,7 @@
 //! instance status mutator, over the tables of [`crate::state::instance`].
 
 use crate::api::{self, Failure, Response};
+use crate::engine::Reply;
 use crate::errors::EcsError;
 use crate::infra::ids::{ClusterId, InstanceId};
 use crate::infra::intern::Sym;
@@ -325,7 +326,7 @@ impl Engine {
         &mut self,
         caller_arn: &str,
         req: api::RegisterContainerInstanceRequest,
-    ) -> Result<Response, EcsError> {
+    ) -> Result<Reply, EcsError> {
         // Validate everything before changing anything.
         let cluster_name = match req.cluster.as_deref() {
             None => "default".to_string(),
@@ -537,7 +538,7 @@ impl Engine {
         self.schedule_agent_flap(id);
         self.refresh_placeability(id);
         self.triggers.push(Trigger::ClusterInstancesChanged(cluster));
-        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true, false)) })
+        Ok(Reply::Instance { id, tags: true })
     }
 
     /// Registration with `containerInstanceArn` of a live instance: the agent restarted; its version
@@ -546,13 +547,13 @@ impl Engine {
         &mut self,
         id: InstanceId,
         req: api::RegisterContainerInstanceRequest,
-    ) -> Result<Response, EcsError> {
+    ) -> Result<Reply, EcsError> {
         if let Some(vi) = &req.version_info {
             let av = vi.agent_version.as_deref().map(|v| self.strings.intern(v));
             self.update_instance_profile(id, |p| p.agent_version = av.or(p.agent_version));
         }
         self.bump_version(id);
-        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true, false)) })
+        Ok(Reply::Instance { id, tags: true })
     }
 
     // ----- DeregisterContainerInstance -----
@@ -562,7 +563,7 @@ impl Engine {
     pub(crate) fn deregister_container_instance(
         &mut self,
         req: api::DeregisterContainerInstanceRequest,
-    ) -> Result<Response, EcsError> {
+    ) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let id = self
             .resolve_instance(cluster, &req.container_instance)
@@ -588,7 +589,7 @@ impl Engine {
             "DeregisterContainerInstance force",
             "DeregisterContainerInstance",
         );
-        Ok(Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, true, false)) })
+        Ok(Reply::Instance { id, tags: true })
     }
 
     /// The instance leaves the cluster (DeregisterContainerInstance, or EC2 terminating a Spot
@@ -739,7 +740,7 @@ impl Engine {
     pub(crate) fn update_container_instances_state(
         &mut self,
         req: api::UpdateContainerInstancesStateRequest,
-    ) -> Result<Response, EcsError> {
+    ) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let target = match InstanceStatus::parse_filter_enum(&req.status) {
             Some(s @ (InstanceStatus::Active | InstanceStatus::Draining)) => s,
@@ -791,8 +792,7 @@ impl Engine {
             });
             updated.push(id);
         }
-        let container_instances = updated.iter().map(|id| self.render_instance(*id, false, false)).collect();
-        Ok(Response::ContainerInstances { container_instances, failures })
+        Ok(Reply::Instances { ids: updated, failures })
     }
 }
 

@@ -34,6 +34,7 @@ pub(crate) mod instances;
 pub mod invariants;
 pub(crate) mod placement;
 pub(crate) mod rebalance;
+mod reply;
 pub(crate) mod scheduler;
 pub(crate) mod services;
 pub(crate) mod spot;
@@ -45,6 +46,8 @@ use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::infra::intern::Interner;
 use crate::infra::queue::{Event, EventKind, EventQueue};
 use crate::infra::rng::RngStreams;
+pub use reply::Receipt;
+pub(crate) use reply::Reply;
 
 use crate::infra::time::SimTimeMs;
 use crate::rules::settings::AccountSettings;
@@ -559,33 +562,61 @@ impl Engine {
 
     /// Applies one request as `caller_arn` (an IAM user, role or root of the account).
     pub fn handle_as(&mut self, caller_arn: &str, request: crate::api::Request) -> Result<crate::api::Response, EcsError> {
+        self.serve(caller_arn, request, |e, reply| e.render_reply(reply))
+    }
+
+    /// [`Engine::submit_as`] with the default caller.
+    pub fn submit(&mut self, request: crate::api::Request) -> Result<Receipt, EcsError> {
+        let caller = self.default_caller_arn();
+        self.submit_as(&caller, request)
+    }
+
+    /// Applies a request exactly as [`Engine::handle_as`] does (the same state changes, records
+    /// and errors) but renders no response: the [`Receipt`] names what the call made or changed
+    /// and carries its failures. For callers that do not read responses (a scenario's setup, a
+    /// sweep's plan steps) it saves building them.
+    pub fn submit_as(&mut self, caller_arn: &str, request: crate::api::Request) -> Result<Receipt, EcsError> {
+        self.serve(caller_arn, request, |_, reply| reply.into_receipt())
+    }
+
+    /// One request: the operation, its answer made by `answer` (the response rendered, or the
+    /// receipt) before anything reacts to it, then the triggers, the scheduler's deferred passes
+    /// and the instant's end.
+    fn serve<T>(
+        &mut self,
+        caller_arn: &str,
+        request: crate::api::Request,
+        answer: impl FnOnce(&Engine, Reply) -> T,
+    ) -> Result<T, EcsError> {
         use crate::api::Request as R;
         // A request comes after the instant `step_part` left open, never inside it.
         self.finish_open_instant();
-        let result = match request {
-            R::CreateCluster(r) => self.create_cluster(&r.cluster_name),
+        let reply = match request {
+            R::CreateCluster(r) => self.create_cluster(&r.cluster_name).map(Reply::Rendered),
             R::RegisterContainerInstance(r) => self.register_container_instance(caller_arn, r),
             R::DeregisterContainerInstance(r) => self.deregister_container_instance(r),
-            R::DescribeContainerInstances(r) => self.describe_container_instances(r),
-            R::ListContainerInstances(r) => self.list_container_instances(r),
+            R::DescribeContainerInstances(r) => self.describe_container_instances(r).map(Reply::Rendered),
+            R::ListContainerInstances(r) => self.list_container_instances(r).map(Reply::Rendered),
             R::UpdateContainerInstancesState(r) => self.update_container_instances_state(r),
             R::UpdateContainerAgent(r) => self.update_container_agent(r),
-            R::PutAccountSetting(r) => self.put_account_setting(caller_arn, r),
-            R::PutAccountSettingDefault(r) => self.put_account_setting_default(r),
-            R::DeleteAccountSetting(r) => self.delete_account_setting(caller_arn, r),
-            R::ListAccountSettings(r) => self.list_account_settings(caller_arn, r),
-            R::SubmitAttachmentStateChanges(r) => self.submit_attachment_state_changes(r),
+            R::PutAccountSetting(r) => self.put_account_setting(caller_arn, r).map(Reply::Rendered),
+            R::PutAccountSettingDefault(r) => self.put_account_setting_default(r).map(Reply::Rendered),
+            R::DeleteAccountSetting(r) => self.delete_account_setting(caller_arn, r).map(Reply::Rendered),
+            R::ListAccountSettings(r) => self.list_account_settings(caller_arn, r).map(Reply::Rendered),
+            R::SubmitAttachmentStateChanges(r) => self.submit_attachment_state_changes(r).map(Reply::Rendered),
             R::CreateService(r) => self.create_service(r),
             R::UpdateService(r) => self.update_service(r),
             R::DeleteService(r) => self.delete_service(r),
-            R::DescribeServices(r) => self.describe_services(r),
+            R::DescribeServices(r) => self.describe_services(r).map(Reply::Rendered),
             R::RegisterTaskDefinition(r) => self.register_task_definition(r),
             R::RunTask(r) => self.run_task(r),
             R::StartTask(r) => self.start_task(r),
             R::StopTask(r) => self.stop_task(r),
-            R::ListTasks(r) => self.list_tasks(r),
-            R::DescribeTasks(r) => self.describe_tasks(r),
+            R::ListTasks(r) => self.list_tasks(r).map(Reply::Rendered),
+            R::DescribeTasks(r) => self.describe_tasks(r).map(Reply::Rendered),
         };
+        // The answer shows the state the call left, before anything reacts to it.
+        let result = reply.map(|reply| answer(self, reply));
         // The state's triggers first (a rejected request pushed none: it changed nothing).
         self.react();
         // The scheduler reacts to a request asynchronously: its passes run as events at this same

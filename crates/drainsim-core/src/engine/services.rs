@@ -2,6 +2,7 @@
 //! service events, over the tables of [`crate::state::service`].
 
 use crate::api::{self, Failure, Response};
+use crate::engine::Reply;
 use crate::errors::{EcsError, EcsErrorKind};
 use crate::infra::ids::{ClusterId, ServiceId, TaskId};
 use crate::infra::time::{SimTimeMs, SECOND_MS};
@@ -43,7 +44,7 @@ impl Engine {
         })
     }
 
-    pub(crate) fn create_service(&mut self, req: api::CreateServiceRequest) -> Result<Response, EcsError> {
+    pub(crate) fn create_service(&mut self, req: api::CreateServiceRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         if req.service_name.is_empty()
             || req.service_name.len() > 255
@@ -173,10 +174,10 @@ impl Engine {
         self.clusters.add_service(cluster, id, scheduling == SchedulingStrategy::Daemon);
         self.record(Subject::Service(id), Change::ServiceCreated, "CreateService");
         self.triggers.push(Trigger::ServiceCreated(id));
-        Ok(Response::Service { service: Box::new(self.render_service(id)) })
+        Ok(Reply::Service(id))
     }
 
-    pub(crate) fn update_service(&mut self, req: api::UpdateServiceRequest) -> Result<Response, EcsError> {
+    pub(crate) fn update_service(&mut self, req: api::UpdateServiceRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let id = self
             .resolve_service(cluster, &req.service)
@@ -227,10 +228,10 @@ impl Engine {
         }
         self.touched_services.insert(id);
         self.triggers.push(Trigger::ServiceChanged(id));
-        Ok(Response::Service { service: Box::new(self.render_service(id)) })
+        Ok(Reply::Service(id))
     }
 
-    pub(crate) fn delete_service(&mut self, req: api::DeleteServiceRequest) -> Result<Response, EcsError> {
+    pub(crate) fn delete_service(&mut self, req: api::DeleteServiceRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let id = self
             .resolve_service(cluster, &req.service)
@@ -243,7 +244,7 @@ impl Engine {
         self.services.set_status(id, ServiceStatus::Draining);
         self.record(Subject::Service(id), Change::ServiceDeleted, "DeleteService");
         self.triggers.push(Trigger::ServiceChanged(id));
-        Ok(Response::Service { service: Box::new(self.render_service(id)) })
+        Ok(Reply::Service(id))
     }
 
     pub(crate) fn describe_services(&mut self, req: api::DescribeServicesRequest) -> Result<Response, EcsError> {

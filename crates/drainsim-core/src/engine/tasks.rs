@@ -3,6 +3,7 @@
 //! [`crate::state::task`].
 
 use crate::api::{self, Failure, Response};
+use crate::engine::Reply;
 use crate::errors::EcsError;
 use crate::infra::ids::{AttachmentId, ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::infra::intern::Sym;
@@ -22,7 +23,7 @@ use crate::Engine;
 impl Engine {
     // ----- task definitions -----
 
-    pub(crate) fn register_task_definition(&mut self, req: api::RegisterTaskDefinitionRequest) -> Result<Response, EcsError> {
+    pub(crate) fn register_task_definition(&mut self, req: api::RegisterTaskDefinitionRequest) -> Result<Reply, EcsError> {
         if req.family.is_empty()
             || req.family.len() > 255
             || !req.family.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
@@ -142,7 +143,7 @@ impl Engine {
             exit_after_sigterm_ms: if any_exit_unbounded { None } else { exit_ms },
             member_of: member_of.into(),
         });
-        Ok(Response::TaskDefinition { task_definition: self.render_task_def(id) })
+        Ok(Reply::TaskDefinition(id))
     }
 
     /// Resolves `family`, `family:revision` or an ARN to a registered revision (latest by default).
@@ -173,7 +174,7 @@ impl Engine {
         )
     }
 
-    fn render_task_def(&self, id: TaskDefId) -> api::TaskDefinition {
+    pub(crate) fn render_task_def(&self, id: TaskDefId) -> api::TaskDefinition {
         let td = &self.task_defs[id.index()];
         api::TaskDefinition {
             task_definition_arn: self.task_def_arn(id),
@@ -674,7 +675,7 @@ impl Engine {
 
     // ----- operations -----
 
-    pub(crate) fn run_task(&mut self, req: api::RunTaskRequest) -> Result<Response, EcsError> {
+    pub(crate) fn run_task(&mut self, req: api::RunTaskRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let td = self.resolve_task_def(&req.task_definition)?;
         let count = req.count.unwrap_or(1);
@@ -695,7 +696,7 @@ impl Engine {
             match self.choose_instance(cluster, &req_res, &strategies, crate::placement::Owner::Group(group), &constraints) {
                 Ok(i) => {
                     let t = self.launch_task(i, td, None, group, started_by, false);
-                    tasks.push(self.render_task(t));
+                    tasks.push(t);
                 }
                 Err(f) => failures.push(Failure {
                     arn: f.closest.map(|i| self.instance_arn(i)),
@@ -704,10 +705,10 @@ impl Engine {
                 }),
             }
         }
-        Ok(Response::Tasks { tasks, failures })
+        Ok(Reply::Tasks { ids: tasks, failures })
     }
 
-    pub(crate) fn start_task(&mut self, req: api::StartTaskRequest) -> Result<Response, EcsError> {
+    pub(crate) fn start_task(&mut self, req: api::StartTaskRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let td = self.resolve_task_def(&req.task_definition)?;
         if req.container_instances.is_empty() || req.container_instances.len() > 10 {
@@ -762,11 +763,11 @@ impl Engine {
                 }
                 None => {
                     let t = self.launch_task(i, td, None, group, started_by, false);
-                    tasks.push(self.render_task(t));
+                    tasks.push(t);
                 }
             }
         }
-        Ok(Response::Tasks { tasks, failures })
+        Ok(Reply::Tasks { ids: tasks, failures })
     }
 
     /// Puts a task that already runs on a container instance there, RUNNING from now (a cluster
@@ -850,7 +851,7 @@ impl Engine {
         (self.task_cluster(id) == cluster).then_some(id)
     }
 
-    pub(crate) fn stop_task(&mut self, req: api::StopTaskRequest) -> Result<Response, EcsError> {
+    pub(crate) fn stop_task(&mut self, req: api::StopTaskRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let id = self
             .resolve_task(cluster, &req.task)
@@ -866,7 +867,7 @@ impl Engine {
                 self.triggers.push(Trigger::TaskLeft(s));
             }
         }
-        Ok(Response::Task { task: Box::new(self.render_task(id)) })
+        Ok(Reply::Task(id))
     }
 
     pub(crate) fn list_tasks(&mut self, req: api::ListTasksRequest) -> Result<Response, EcsError> {
