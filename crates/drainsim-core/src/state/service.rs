@@ -303,7 +303,11 @@ impl InstanceBits {
             if !present {
                 return;
             }
-            self.words.resize(n / 64 + 1, 0);
+            // Grown by an eighth at least (not doubled): one set per service that spreads, so
+            // the slack of doubling would cost more than the tasks on a big cluster.
+            let words = (n / 64 + 1).max(self.words.len() + self.words.len() / 8);
+            self.words.reserve_exact(words - self.words.len());
+            self.words.resize(words, 0);
         }
         if present {
             self.words[n / 64] |= 1 << (n % 64);
