@@ -23,6 +23,10 @@ pub struct Interner {
     ends: Vec<u32>,
     /// Open addressing, linear probing; the length is zero or a power of two.
     table: Vec<Option<Sym>>,
+    /// The symbol [`Interner::intern`] returned last: hot paths intern the same text again and
+    /// again (a drain stops thousands of tasks with one reason), and comparing it costs less than
+    /// hashing.
+    last: Option<Sym>,
 }
 
 /// FNV-1a, 64 bits, of a string's bytes.
@@ -38,6 +42,15 @@ fn over_load(entries: usize, slots: usize) -> bool {
 impl Interner {
     /// Interns `s`, returning its symbol.
     pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(last) = self.last.filter(|l| self.resolve(*l) == s) {
+            return last;
+        }
+        let sym = self.intern_new(s);
+        self.last = Some(sym);
+        sym
+    }
+
+    fn intern_new(&mut self, s: &str) -> Sym {
         let hash = fnv1a(s);
         let mut slot = match self.find(s, hash) {
             Ok(sym) => return sym,
