@@ -60,6 +60,10 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
         config.latest_agent_version = v.clone();
     }
     let mut engine = Engine::new(config);
+    // A scenario with an `explore:` section replays pinned choices instead of the seeded draws.
+    if let Some(x) = &s.explore {
+        engine.script_choices(x.engine_choices(), x.choices.clone());
+    }
     let setup_err = |needle: &str, what: &str, e: EcsError| loaded.error_at(needle, format!("{what}: {e}"));
 
     for (name, value) in &s.account_defaults {

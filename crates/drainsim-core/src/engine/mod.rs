@@ -29,6 +29,7 @@ pub(crate) mod account;
 pub(crate) mod agent;
 pub(crate) mod agent_queue;
 pub(crate) mod attachments;
+pub(crate) mod canonical;
 pub(crate) mod faults;
 pub(crate) mod instances;
 pub mod invariants;
@@ -463,6 +464,8 @@ impl Engine {
             }
         }
         self.end_instant();
+        // Under a script of choices, a fault may be injected as the instant ends (engine/faults.rs).
+        self.inject_scripted_fault();
         StepPart::InstantDone
     }
 
