@@ -10,7 +10,7 @@
 //! service's status, counts, spread and scheduler bookkeeping (times relative to now); the pending
 //! events in firing order, each with its time relative to now and its target (a task by its rank in
 //! the sorted tuples, a stale task event marked stale); pinned trunk failures; Spot Instances and their notices; the faults a script
-//! may still take. What it leaves out is history: the trace, the observations (fewest healthy,
+//! may still take, and whether anything was recorded since the last injection point. What it leaves out is history: the trace, the observations (fewest healthy,
 //! most tasks, stalls, breaches, service events), STOPPED tasks and the absolute time. A property
 //! of history is checked on every state reached, before the digest merges paths.
 
@@ -174,6 +174,7 @@ impl Engine {
         }
         h.eat(self.faults.spot_draws_started as u64);
         h.eat(self.faults_left() as u64);
+        h.eat(self.changed_since_injection_point() as u64);
         h.0
     }
 }

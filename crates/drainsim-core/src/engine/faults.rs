@@ -247,14 +247,16 @@ impl Engine {
         out
     }
 
-    /// At the end of an instant, under a script whose injections are on and whose faults are not
-    /// spent: one choice among nothing and each candidate fault, applied as a request would be
+    /// At the end of an instant that recorded something since the last injection point, under a
+    /// script whose injections are on and whose faults are not spent: one choice among nothing and each candidate fault, applied as a request would be
     /// (its passes deferred to events at this time, its observations sampled). Without a script,
     /// nothing.
     pub(crate) fn inject_scripted_fault(&mut self) {
-        let Some(script) = self.rng.script.as_ref() else { return };
+        let records = self.trace.len();
+        let Some(script) = self.rng.script.as_mut() else { return };
         let config = script.config;
-        if script.faults_left == 0 || !config.faults.any_injection() {
+        let changed = std::mem::replace(&mut script.records_seen, records) != records;
+        if !changed || script.faults_left == 0 || !config.faults.any_injection() {
             return;
         }
         let candidates = self.injection_candidates(&config);
@@ -296,5 +298,15 @@ impl Engine {
         self.react();
         self.defer_due_passes();
         self.end_instant();
+        let records = self.trace.len();
+        if let Some(script) = self.rng.script.as_mut() {
+            script.records_seen = records;
+        }
+    }
+
+    /// Whether the next instant may offer an injection whatever it records (something was recorded
+    /// since the last injection point), for the canonical digest.
+    pub(crate) fn changed_since_injection_point(&self) -> bool {
+        self.rng.script.as_ref().is_some_and(|s| s.records_seen != self.trace.len())
     }
 }

@@ -628,6 +628,8 @@ impl Engine {
         self.defer_due_passes();
         // A request's effects are observed like an instant's events.
         self.end_instant();
+        // Under a script of choices, a fault may be injected after a request too (engine/faults.rs).
+        self.inject_scripted_fault();
         if self.config.check_invariants_every_event {
             self.assert_invariants("after request");
         }

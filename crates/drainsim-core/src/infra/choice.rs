@@ -5,7 +5,9 @@
 //! what it always was); a script is the other, used by `drainsim explore` to enumerate every outcome
 //! and by a counterexample scenario to replay the outcomes of one path.
 //!
-//! A script also holds the explorer's *injections*: at the end of every instant, one choice point
+//! A script also holds the explorer's *injections*: at the end of every instant and after every
+//! request that changed something (recorded a trace record since the last such point; an instant of retries that found
+//! nothing to do is no new moment to inject at), one choice point
 //! offers "nothing", or one of the faults of [`InjectableFaults`] that are on (a running task's
 //! essential container exiting, an agent disconnecting for [`AGENT_RECONNECT_AFTER_MS`], a drain
 //! or activate request arriving). Every fault a script takes, injected or drawn, spends one of its
@@ -101,11 +103,14 @@ pub(crate) struct ChoiceScript {
     next: usize,
     taken: Vec<ChoiceTaken>,
     pub(crate) faults_left: u32,
+    /// The trace's length at the last injection point: an instant that recorded nothing since
+    /// (a retry that found nothing to do) offers no injection.
+    pub(crate) records_seen: u64,
 }
 
 impl ChoiceScript {
     pub(crate) fn new(config: ExploreChoices, pending: Vec<u32>) -> Self {
-        ChoiceScript { config, pending, next: 0, taken: Vec::new(), faults_left: config.max_faults }
+        ChoiceScript { config, pending, next: 0, taken: Vec::new(), faults_left: config.max_faults, records_seen: 0 }
     }
 
     /// Replaces the choices still to take and clears the log.

@@ -6,7 +6,8 @@
 //! `random` placement — and, at the end of every instant, the injection of a fault (a task exit,
 //! an agent disconnect, a drain or activate request) becomes a choice among a few outcomes. One
 //! *transition* is what the runner would do next — the next instant of events, or the scenario's
-//! next step when its time comes first — and the explorer enumerates every combination of the
+//! next step when its time comes first, with the moves before it that changed nothing (retries
+//! that found nothing to do) folded in — and the explorer enumerates every combination of the
 //! choices it meets (an odometer over the choice points, re-running the transition from a clone of
 //! the state for each). States are merged by `Engine::canonical_digest` (plus the next step and its
 //! distance), so each is expanded once.
@@ -37,13 +38,15 @@ use crate::step::run_step;
 use properties::Finding;
 
 /// The default bound on the depth (transitions from the start).
-pub const DEFAULT_MAX_DEPTH: u32 = 500;
+pub const DEFAULT_MAX_DEPTH: u32 = 5_000;
 /// The largest `--depth`.
 pub const MAX_DEPTH: u32 = 100_000;
 /// The default bound on distinct states.
 pub const DEFAULT_MAX_STATES: u64 = 200_000;
 /// The largest `--max-states` (each state on the frontier holds an engine).
 pub const MAX_STATES: u64 = 5_000_000;
+/// The most moves that change nothing one transition folds in before the move that does.
+pub const MAX_FOLDED_MOVES: u32 = 1_000_000;
 /// The most outcomes one transition may have (a product of its choice points' arities).
 pub const MAX_OUTCOMES_PER_TRANSITION: usize = 65_536;
 
@@ -277,9 +280,27 @@ pub fn parse_faults(text: &str) -> Result<Vec<ExploreFault>, String> {
 }
 
 impl Explored {
+    /// One transition: the scenario's next moves until one changes something. A move that records
+    /// nothing, meets no choice point and applies no step (a retry pass that finds nothing to do)
+    /// leaves the state as it was but for the clock, so it is folded into the transition instead
+    /// of making a state of its own (at most [`MAX_FOLDED_MOVES`] of them).
+    fn transition(&self, e: &mut Engine, next_step: usize) -> Result<usize, ScenarioError> {
+        let mut folded = 0;
+        loop {
+            let (records, choices, now, events) = (e.trace().len(), e.choices_taken().len(), e.now_ms(), e.events_processed());
+            let next = self.move_once(e, next_step)?;
+            let no_op = next == next_step && e.trace().len() == records && e.choices_taken().len() == choices;
+            let stuck = e.now_ms() == now && e.events_processed() == events;
+            if !no_op || stuck || folded >= MAX_FOLDED_MOVES || self.is_terminal(e, next) {
+                return Ok(next);
+            }
+            folded += 1;
+        }
+    }
+
     /// The scenario's next move from a state, as the runner would make it: the next step when no
     /// event comes before its time, else the next instant. Returns the index of the next step.
-    fn transition(&self, e: &mut Engine, next_step: usize) -> Result<usize, ScenarioError> {
+    fn move_once(&self, e: &mut Engine, next_step: usize) -> Result<usize, ScenarioError> {
         if let Some(step) = self.loaded.scenario.steps.get(next_step) {
             let at = step.at_ms.unwrap_or(e.now_ms());
             if e.next_event_time().is_none_or(|t| t > at) {

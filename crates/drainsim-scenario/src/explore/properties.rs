@@ -158,7 +158,7 @@ pub fn check_eventually(e: &Engine, end_time_ms: u64) -> Option<Finding> {
         return Some(Finding {
             property: DRAINS_COMPLETE,
             detail: format!(
-                "{}: DRAINING since {} ms, {left} task(s) running or pending when the run went quiet at {} ms, with room elsewhere",
+                "{}: DRAINING since {} ms, {left} task(s) running or pending when the run ended at {} ms, with room elsewhere",
                 i.name(),
                 i.drain().started_at_ms().unwrap_or(0),
                 e.now_ms()
