@@ -22,7 +22,7 @@ pub struct ExploreArgs {
     /// Most transitions from the start (1 to 100,000).
     #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_DEPTH)]
     depth: u32,
-    /// Most distinct states (1 to 5,000,000).
+    /// Most distinct states (1 to 1,000,000).
     #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_STATES)]
     max_states: u64,
     /// Wall-clock bound in seconds, checked between levels (1 to 3600).

@@ -193,23 +193,26 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
         (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
     };
     let dir = out_dir("cli");
+    std::fs::create_dir_all(&dir).unwrap();
     let dir_arg = dir.to_str().unwrap();
-    let (code, stdout, _) = run(&["explore", PROVED, "--json", "--out", dir_arg]);
+    let dot = dir.join("graph.dot");
+    let (code, stdout, _) = run(&["explore", PROVED, "--json", "--out", dir_arg, "--dot", dot.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{stdout}");
+    let graph = std::fs::read_to_string(&dot).expect("DOT written");
+    assert!(graph.starts_with("digraph {") && graph.contains(" -> ") && graph.contains(" end"), "{graph}");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert!(json["distinctStates"].as_u64().unwrap() > 100);
     assert_eq!(json["complete"], true);
     assert!(json.get("counterexample").is_none());
 
-    let dot = dir.join("graph.dot");
-    let (code, stdout, stderr) = run(&["explore", WINDOW, "--json", "--out", dir_arg, "--dot", dot.to_str().unwrap()]);
+    let too_big = dir.join("too-big.dot");
+    let (code, stdout, stderr) = run(&["explore", WINDOW, "--json", "--out", dir_arg, "--dot", too_big.to_str().unwrap()]);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     let written = json["counterexample"].as_str().expect("a counterexample path");
     assert!(Path::new(written).exists(), "{written}");
     assert_replays(Path::new(written), properties::DRAINS_COMPLETE);
-    let graph = std::fs::read_to_string(&dot).expect("DOT written");
-    assert!(graph.starts_with("digraph {") && graph.contains(" -> "), "{graph}");
+    assert!(stderr.contains("more than 2000 states; no DOT written") && !too_big.exists(), "{stderr}");
 
     let (code, stdout, _) = run(&["explore", PROVED, "--max-states", "5", "--out", dir_arg]);
     assert_eq!(code, Some(3), "{stdout}");

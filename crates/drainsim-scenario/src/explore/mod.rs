@@ -43,8 +43,9 @@ pub const DEFAULT_MAX_DEPTH: u32 = 5_000;
 pub const MAX_DEPTH: u32 = 100_000;
 /// The default bound on distinct states.
 pub const DEFAULT_MAX_STATES: u64 = 200_000;
-/// The largest `--max-states` (each state on the frontier holds an engine).
-pub const MAX_STATES: u64 = 5_000_000;
+/// The largest `--max-states` (each state on the frontier holds an engine: tens of KiB for the
+/// small clusters explore is for).
+pub const MAX_STATES: u64 = 1_000_000;
 /// The most moves that change nothing one transition folds in before the move that does.
 pub const MAX_FOLDED_MOVES: u32 = 1_000_000;
 /// The most outcomes one transition may have (a product of its choice points' arities).
@@ -157,9 +158,30 @@ pub struct ExploreReport {
 struct Node {
     engine: Engine,
     next_step: usize,
-    path: Vec<u32>,
-    points: Vec<ChoiceTaken>,
     index: u32,
+}
+
+/// What is kept of every distinct state: how it was reached (its path is rebuilt from the parents),
+/// and what the liveness check over cycles needs.
+struct Meta {
+    parent: Option<u32>,
+    taken: Vec<ChoiceTaken>,
+    depth: u32,
+    terminal: bool,
+    at_ms: u64,
+    /// A DRAINING instance whose drain has not completed though it has room (its name).
+    stuck_drain: Option<String>,
+}
+
+/// The choices of the path to a state: its parents' transitions in order, then its own.
+fn path_to(metas: &[Meta], mut index: Option<u32>) -> Vec<ChoiceTaken> {
+    let mut parts = Vec::new();
+    while let Some(i) = index {
+        let m = &metas[i as usize];
+        parts.push(&m.taken);
+        index = m.parent;
+    }
+    parts.into_iter().rev().flatten().copied().collect()
 }
 
 /// One outcome of a transition.
@@ -173,8 +195,6 @@ struct Outcome {
 struct Reached {
     parent: Option<u32>,
     outcome: Outcome,
-    parent_path: Vec<u32>,
-    parent_points: Vec<ChoiceTaken>,
 }
 
 /// The explored scenario, checked, with what every transition needs.
@@ -189,11 +209,15 @@ struct Explored {
 fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedScenario, ExploreSpec), ScenarioError> {
     let s = &loaded.scenario;
     let refuse = |needle: &str, message: String| Err(loaded.error_at(needle, message));
+    let refuse_flag = |flag: &str, message: String| Err(ScenarioError { file: flag.into(), line: 1, column: 1, message });
     if opts.max_depth == 0 || opts.max_depth > MAX_DEPTH {
-        return refuse("", format!("--depth {}: explore takes 1 to {MAX_DEPTH} transitions", opts.max_depth));
+        return refuse_flag("--depth", format!("--depth {}: explore takes 1 to {MAX_DEPTH} transitions", opts.max_depth));
     }
     if opts.max_states == 0 || opts.max_states > MAX_STATES {
-        return refuse("", format!("--max-states {}: explore keeps 1 to {MAX_STATES} distinct states", opts.max_states));
+        return refuse_flag(
+            "--max-states",
+            format!("--max-states {}: explore keeps 1 to {MAX_STATES} distinct states", opts.max_states),
+        );
     }
     if let Some(g) = s.instances.iter().find(|g| g.register_at_ms != 0) {
         return refuse(
@@ -246,7 +270,7 @@ fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedS
     }
     if let Some(m) = opts.max_faults {
         if m > MAX_EXPLORE_FAULTS {
-            return refuse("", format!("--max-faults {m}: at most {MAX_EXPLORE_FAULTS} faults per path"));
+            return refuse_flag("--max-faults", format!("--max-faults {m}: at most {MAX_EXPLORE_FAULTS} faults per path"));
         }
         spec.max_faults = m;
     }
@@ -395,10 +419,12 @@ pub fn explore(
             .collect(),
         violation: None,
         bound: None,
-        graph: opts.keep_graph.then(graph::StateGraph::default),
+        graph: None,
         spec,
     };
     let mut seen: BTreeMap<u64, u32> = BTreeMap::new();
+    let mut metas: Vec<Meta> = Vec::new();
+    let mut edges: Vec<(u32, u32)> = Vec::new();
 
     // The start: setup may meet choice points too (a jittered registration).
     let start = outcomes(&file, |prefix| {
@@ -412,15 +438,13 @@ pub fn explore(
     let initial_ceiling: BTreeMap<String, u32> = start
         .first()
         .map_or_else(BTreeMap::new, |o| o.engine.services().map(|s| (s.name().to_string(), s.task_ceiling())).collect());
-    let mut level: Vec<Reached> = start
-        .into_iter()
-        .map(|outcome| Reached { parent: None, outcome, parent_path: Vec::new(), parent_points: Vec::new() })
-        .collect();
+    let mut level: Vec<Reached> = start.into_iter().map(|outcome| Reached { parent: None, outcome }).collect();
     let mut depth = 0u32;
-    loop {
+    let bound = loop {
         // Merge the level in order: check, deduplicate, keep what still moves.
         let mut frontier: Vec<Node> = Vec::new();
-        for Reached { parent, outcome: o, parent_path, parent_points } in level {
+        let mut states_full = false;
+        for Reached { parent, outcome: o } in level {
             report.states_visited += 1;
             let terminal = x.is_terminal(&o.engine, o.next_step);
             let finding = properties::check_always(&o.engine, &initial_ceiling).or_else(|| {
@@ -435,62 +459,56 @@ pub fn explore(
                     p.checked += 1;
                 }
             }
-            let mut path = parent_path;
-            path.extend(o.taken.iter().map(|c| c.chosen));
-            let mut points = parent_points;
-            points.extend(o.taken.iter().copied());
             if let Some(finding) = finding {
-                if let Some(p) = report.properties.iter_mut().find(|p| p.name == finding.property) {
-                    p.violated = true;
-                }
-                report.violation =
-                    Some(Violation { finding, depth, at_ms: o.engine.now_ms(), choices: path, choice_points: points });
+                let mut points = path_to(&metas, parent);
+                points.extend(o.taken.iter().copied());
+                report.violation = Some(Violation {
+                    finding,
+                    depth,
+                    at_ms: o.engine.now_ms(),
+                    choices: points.iter().map(|c| c.chosen).collect(),
+                    choice_points: points,
+                });
                 report.depth_reached = depth;
-                return Ok(report);
+                return Ok(finish(report, opts, &metas, &edges));
             }
             let digest = x.digest(&o.engine, o.next_step);
-            let index = match seen.get(&digest) {
-                Some(i) => {
-                    if let (Some(g), Some(from)) = (report.graph.as_mut(), parent) {
-                        g.edge(from, *i);
-                    }
-                    continue;
-                }
-                None => {
-                    let i = seen.len() as u32;
-                    seen.insert(digest, i);
-                    i
-                }
-            };
-            report.distinct_states += 1;
-            if let Some(g) = report.graph.as_mut() {
-                g.node(index, depth, terminal, o.engine.now_ms());
+            if let Some(i) = seen.get(&digest) {
                 if let Some(from) = parent {
-                    g.edge(from, index);
+                    edges.push((from, *i));
                 }
+                continue;
             }
+            let index = metas.len() as u32;
+            seen.insert(digest, index);
+            if let Some(from) = parent {
+                edges.push((from, index));
+            }
+            report.distinct_states += 1;
+            let stuck_drain = if terminal { None } else { properties::stuck_drain(&o.engine) };
+            metas.push(Meta { parent, taken: o.taken, depth, terminal, at_ms: o.engine.now_ms(), stuck_drain });
             if terminal {
                 report.terminal_states += 1;
             } else {
-                frontier.push(Node { engine: o.engine, next_step: o.next_step, path, points, index });
+                frontier.push(Node { engine: o.engine, next_step: o.next_step, index });
             }
             if report.distinct_states >= opts.max_states && !frontier.is_empty() {
-                report.bound = Some(Bound::States);
-                report.depth_reached = depth;
-                return Ok(finish(report));
+                states_full = true;
+                break;
             }
         }
         report.depth_reached = depth;
+        if states_full {
+            break Some(Bound::States);
+        }
         if frontier.is_empty() {
-            return Ok(finish(report));
+            break None;
         }
         if depth >= opts.max_depth {
-            report.bound = Some(Bound::Depth);
-            return Ok(finish(report));
+            break Some(Bound::Depth);
         }
         if stop() {
-            report.bound = Some(Bound::Stopped);
-            return Ok(finish(report));
+            break Some(Bound::Stopped);
         }
         // Expand the level in parallel; the results come back in the level's order.
         let expanded: Vec<Result<Vec<Outcome>, ScenarioError>> = frontier
@@ -508,22 +526,82 @@ pub fn explore(
         for (n, outs) in frontier.into_iter().zip(expanded) {
             for o in outs? {
                 report.engine_events += o.engine.events_processed() - n.engine.events_processed();
-                level.push(Reached {
-                    parent: Some(n.index),
-                    outcome: o,
-                    parent_path: n.path.clone(),
-                    parent_points: n.points.clone(),
-                });
+                level.push(Reached { parent: Some(n.index), outcome: o });
             }
         }
         depth += 1;
+    };
+    report.bound = bound;
+    // Liveness over cycles: a cycle of states in which a drain with room never completes (and
+    // never reaches a terminal state) is a counterexample too. Only a complete graph has them all.
+    if bound.is_none() {
+        if let Some((entry, name, size)) = stuck_cycle(&metas, &edges) {
+            let points = path_to(&metas, Some(entry));
+            let m = &metas[entry as usize];
+            report.violation = Some(Violation {
+                finding: properties::Finding {
+                    property: properties::DRAINS_COMPLETE,
+                    detail: format!(
+                        "{name}: DRAINING with room elsewhere in every state of a cycle of {size} states reached at {} ms; its drain never completes",
+                        m.at_ms
+                    ),
+                    expectation: Some(crate::generate::named(
+                        properties::DRAINS_COMPLETE,
+                        crate::format::Expectation::DrainCompletedBy(name, x.end_time_ms),
+                    )),
+                },
+                depth: m.depth,
+                at_ms: m.at_ms,
+                choices: points.iter().map(|c| c.chosen).collect(),
+                choice_points: points,
+            });
+            if let Some(p) = report.properties.iter_mut().find(|p| p.name == properties::DRAINS_COMPLETE) {
+                p.violated = true;
+            }
+        }
     }
+    Ok(finish(report, opts, &metas, &edges))
 }
 
-/// Drops a graph too large to draw.
-fn finish(mut report: ExploreReport) -> ExploreReport {
-    if report.graph.as_ref().is_some_and(|g| g.len() > graph::MAX_GRAPH_STATES) {
-        report.graph = None;
+/// The first (in discovery order) state that enters a cycle of the graph in whose every state
+/// the same drain is stuck: (the state, the instance, the cycle's size).
+fn stuck_cycle(metas: &[Meta], edges: &[(u32, u32)]) -> Option<(u32, String, usize)> {
+    let mut g: petgraph::graph::DiGraph<(), ()> = petgraph::graph::DiGraph::with_capacity(metas.len(), edges.len());
+    for _ in metas {
+        g.add_node(());
+    }
+    for (a, b) in edges {
+        g.add_edge((*a).into(), (*b).into(), ());
+    }
+    let mut best: Option<(u32, String, usize)> = None;
+    for scc in petgraph::algo::tarjan_scc(&g) {
+        let cyclic = scc.len() > 1 || g.contains_edge(scc[0], scc[0]);
+        if !cyclic {
+            continue;
+        }
+        let name = metas[scc[0].index()].stuck_drain.clone();
+        let all_stuck = name.is_some() && scc.iter().all(|n| metas[n.index()].stuck_drain == name);
+        let entry = scc.iter().map(|n| n.index() as u32).min().expect("non-empty");
+        if let (true, Some(name)) = (all_stuck, name) {
+            if best.as_ref().is_none_or(|(b, _, _)| entry < *b) {
+                best = Some((entry, name, scc.len()));
+            }
+        }
+    }
+    best
+}
+
+/// The graph for `--dot`, when asked for and small enough.
+fn finish(mut report: ExploreReport, opts: &ExploreOptions, metas: &[Meta], edges: &[(u32, u32)]) -> ExploreReport {
+    if opts.keep_graph && metas.len() <= graph::MAX_GRAPH_STATES {
+        let mut g = graph::StateGraph::default();
+        for (n, m) in metas.iter().enumerate() {
+            g.node(n as u32, m.depth, m.terminal, m.at_ms);
+        }
+        for (a, b) in edges {
+            g.edge(*a, *b);
+        }
+        report.graph = Some(g);
     }
     report
 }
@@ -579,4 +657,37 @@ pub fn write_counterexample(
     std::fs::create_dir_all(dir)?;
     std::fs::write(&path, text)?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(parent: Option<u32>, stuck: Option<&str>) -> Meta {
+        Meta { parent, taken: Vec::new(), depth: 0, terminal: false, at_ms: 0, stuck_drain: stuck.map(str::to_string) }
+    }
+
+    #[test]
+    fn a_cycle_where_the_same_drain_stays_stuck_is_found_from_its_first_state() {
+        // 0 -> 1 -> 2 -> 1 (stuck on `a` in 1 and 2), 0 -> 3 -> 3 (a self-loop, not stuck).
+        let metas = vec![meta(None, None), meta(Some(0), Some("a")), meta(Some(1), Some("a")), meta(Some(0), None)];
+        let edges = vec![(0, 1), (1, 2), (2, 1), (0, 3), (3, 3)];
+        assert_eq!(stuck_cycle(&metas, &edges), Some((1, "a".to_string(), 2)));
+        // A cycle that leaves the stuck state somewhere is no counterexample.
+        let metas = vec![meta(None, None), meta(Some(0), Some("a")), meta(Some(1), None)];
+        assert_eq!(stuck_cycle(&metas, &[(0, 1), (1, 2), (2, 1)]), None);
+        // Nor is a path without a cycle.
+        assert_eq!(stuck_cycle(&metas, &[(0, 1), (1, 2)]), None);
+    }
+
+    #[test]
+    fn a_path_is_its_parents_transitions_in_order() {
+        let c = |chosen| ChoiceTaken { kind: drainsim_core::ChoiceKind::Injection, arity: 4, chosen };
+        let mut metas = vec![meta(None, None), meta(Some(0), None), meta(Some(1), None)];
+        metas[0].taken = vec![c(1)];
+        metas[2].taken = vec![c(2), c(3)];
+        let chosen: Vec<u32> = path_to(&metas, Some(2)).iter().map(|c| c.chosen).collect();
+        assert_eq!(chosen, [1, 2, 3]);
+        assert!(path_to(&metas, None).is_empty());
+    }
 }

@@ -148,6 +148,15 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
     slots >= wanted
 }
 
+/// The first DRAINING instance whose drain has not completed though it has room, if any (what a
+/// cycle of states must keep for the drain never to complete).
+pub fn stuck_drain(e: &Engine) -> Option<String> {
+    e.instances()
+        .filter(|i| i.status() == InstanceStatus::Draining && i.drain().completed_at_ms().is_none())
+        .find(|i| drain_has_capacity(e, i))
+        .map(|i| i.name().to_string())
+}
+
 /// At a terminal state: the first DRAINING instance with capacity whose drain has not completed.
 pub fn check_eventually(e: &Engine, end_time_ms: u64) -> Option<Finding> {
     for i in e.instances().filter(|i| i.status() == InstanceStatus::Draining) {
