@@ -228,3 +228,28 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
         assert!(stderr.contains("error"), "{bad:?}: {stderr}");
     }
 }
+
+#[test]
+fn jitter_values_and_random_placements_are_choice_points() {
+    let loaded = load(PROVED);
+    let opts = ExploreOptions { max_faults: Some(0), ..Default::default() };
+    let nominal = explore_with(&loaded, &opts, 2);
+    assert_eq!(nominal.terminal_states, 1);
+
+    // Every jittered duration takes its shortest or its longest value.
+    let mut jittered = loaded.clone();
+    jittered.scenario.timings.jitter_percent = 20;
+    jittered.scenario.explore.as_mut().unwrap().jitter_values = 2;
+    let j = explore_with(&jittered, &opts, 2);
+    assert_eq!((j.violation.clone(), j.bound), (None, None));
+    assert!(j.terminal_states > 1 && j.distinct_states > nominal.distinct_states, "{j:?}");
+
+    // A `random` placement takes each instance that fits.
+    let mut random = loaded.clone();
+    for s in &mut random.scenario.services {
+        s.placement_strategy = vec![drainsim_core::api::PlacementStrategy { strategy_type: "random".into(), field: None }];
+    }
+    let r = explore_with(&random, &opts, 2);
+    assert_eq!((r.violation.clone(), r.bound), (None, None));
+    assert!(r.terminal_states > 1 && r.distinct_states > nominal.distinct_states, "{r:?}");
+}

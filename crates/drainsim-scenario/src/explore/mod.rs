@@ -392,6 +392,92 @@ fn outcomes(
     }
 }
 
+/// What one merge of a reached state decided.
+enum Merged {
+    /// Checked and merged (kept on the frontier if it still moves).
+    Kept,
+    /// It breaks a property: the search ends.
+    Violation,
+    /// The bound on distinct states is reached: the search ends.
+    Full,
+}
+
+/// The search's bookkeeping: every distinct state, the transitions between them, the report.
+struct Search<'a> {
+    x: &'a Explored,
+    opts: &'a ExploreOptions,
+    initial_ceiling: BTreeMap<String, u32>,
+    report: ExploreReport,
+    seen: BTreeMap<u64, u32>,
+    metas: Vec<Meta>,
+    edges: Vec<(u32, u32)>,
+}
+
+impl Search<'_> {
+    /// Checks a reached state, merges it by digest, and keeps it on `next` if it still moves.
+    fn merge(&mut self, reached: Reached, depth: u32, next: &mut Vec<Node>) -> Merged {
+        let Reached { parent, outcome: o } = reached;
+        let report = &mut self.report;
+        report.states_visited += 1;
+        let terminal = self.x.is_terminal(&o.engine, o.next_step);
+        let finding = properties::check_always(&o.engine, &self.initial_ceiling).or_else(|| {
+            if terminal {
+                properties::check_eventually(&o.engine, self.x.end_time_ms)
+            } else {
+                None
+            }
+        });
+        for p in report.properties.iter_mut() {
+            if p.kind == properties::Kind::Always || terminal {
+                p.checked += 1;
+            }
+        }
+        if let Some(finding) = finding {
+            let mut points = path_to(&self.metas, parent);
+            points.extend(o.taken.iter().copied());
+            if let Some(p) = report.properties.iter_mut().find(|p| p.name == finding.property) {
+                p.violated = true;
+            }
+            report.violation = Some(Violation {
+                finding,
+                depth,
+                at_ms: o.engine.now_ms(),
+                choices: points.iter().map(|c| c.chosen).collect(),
+                choice_points: points,
+            });
+            return Merged::Violation;
+        }
+        let digest = self.x.digest(&o.engine, o.next_step);
+        if let Some(i) = self.seen.get(&digest) {
+            if let Some(from) = parent {
+                self.edges.push((from, *i));
+            }
+            return Merged::Kept;
+        }
+        let index = self.metas.len() as u32;
+        self.seen.insert(digest, index);
+        if let Some(from) = parent {
+            self.edges.push((from, index));
+        }
+        report.distinct_states += 1;
+        let stuck_drain = if terminal { None } else { properties::stuck_drain(&o.engine) };
+        self.metas.push(Meta { parent, taken: o.taken, depth, terminal, at_ms: o.engine.now_ms(), stuck_drain });
+        if terminal {
+            report.terminal_states += 1;
+        } else {
+            next.push(Node { engine: o.engine, next_step: o.next_step, index });
+        }
+        if report.distinct_states >= self.opts.max_states && !next.is_empty() {
+            return Merged::Full;
+        }
+        Merged::Kept
+    }
+}
+
+/// States of the frontier expanded in parallel at once: their successors are merged (in order)
+/// before the next ones are expanded, so at most this many states' successors are held at once.
+pub const EXPANSION_CHUNK: usize = 256;
+
 /// Explores a scenario. `stop` is polled between levels (the caller's time bound or Ctrl-C).
 pub fn explore(
     loaded: &LoadedScenario,
@@ -407,25 +493,6 @@ pub fn explore(
     let run_opts = RunOptions::default();
     let file = x.loaded.file.clone();
 
-    let mut report = ExploreReport {
-        states_visited: 0,
-        distinct_states: 0,
-        depth_reached: 0,
-        terminal_states: 0,
-        engine_events: 0,
-        properties: properties::ALL
-            .iter()
-            .map(|(name, kind)| PropertyVerdict { name, kind: *kind, checked: 0, violated: false })
-            .collect(),
-        violation: None,
-        bound: None,
-        graph: None,
-        spec,
-    };
-    let mut seen: BTreeMap<u64, u32> = BTreeMap::new();
-    let mut metas: Vec<Meta> = Vec::new();
-    let mut edges: Vec<(u32, u32)> = Vec::new();
-
     // The start: setup may meet choice points too (a jittered registration).
     let start = outcomes(&file, |prefix| {
         let mut l = x.loaded.clone();
@@ -438,68 +505,48 @@ pub fn explore(
     let initial_ceiling: BTreeMap<String, u32> = start
         .first()
         .map_or_else(BTreeMap::new, |o| o.engine.services().map(|s| (s.name().to_string(), s.task_ceiling())).collect());
-    let mut level: Vec<Reached> = start.into_iter().map(|outcome| Reached { parent: None, outcome }).collect();
+    let mut search = Search {
+        x: &x,
+        opts,
+        initial_ceiling,
+        report: ExploreReport {
+            states_visited: 0,
+            distinct_states: 0,
+            depth_reached: 0,
+            terminal_states: 0,
+            engine_events: 0,
+            properties: properties::ALL
+                .iter()
+                .map(|(name, kind)| PropertyVerdict { name, kind: *kind, checked: 0, violated: false })
+                .collect(),
+            violation: None,
+            bound: None,
+            graph: None,
+            spec,
+        },
+        seen: BTreeMap::new(),
+        metas: Vec::new(),
+        edges: Vec::new(),
+    };
+
+    let mut frontier: Vec<Node> = Vec::new();
     let mut depth = 0u32;
-    let bound = loop {
-        // Merge the level in order: check, deduplicate, keep what still moves.
-        let mut frontier: Vec<Node> = Vec::new();
-        let mut states_full = false;
-        for Reached { parent, outcome: o } in level {
-            report.states_visited += 1;
-            let terminal = x.is_terminal(&o.engine, o.next_step);
-            let finding = properties::check_always(&o.engine, &initial_ceiling).or_else(|| {
-                if terminal {
-                    properties::check_eventually(&o.engine, x.end_time_ms)
-                } else {
-                    None
-                }
-            });
-            for p in report.properties.iter_mut() {
-                if p.kind == properties::Kind::Always || terminal {
-                    p.checked += 1;
-                }
-            }
-            if let Some(finding) = finding {
-                let mut points = path_to(&metas, parent);
-                points.extend(o.taken.iter().copied());
-                report.violation = Some(Violation {
-                    finding,
-                    depth,
-                    at_ms: o.engine.now_ms(),
-                    choices: points.iter().map(|c| c.chosen).collect(),
-                    choice_points: points,
-                });
-                report.depth_reached = depth;
-                return Ok(finish(report, opts, &metas, &edges));
-            }
-            let digest = x.digest(&o.engine, o.next_step);
-            if let Some(i) = seen.get(&digest) {
-                if let Some(from) = parent {
-                    edges.push((from, *i));
-                }
-                continue;
-            }
-            let index = metas.len() as u32;
-            seen.insert(digest, index);
-            if let Some(from) = parent {
-                edges.push((from, index));
-            }
-            report.distinct_states += 1;
-            let stuck_drain = if terminal { None } else { properties::stuck_drain(&o.engine) };
-            metas.push(Meta { parent, taken: o.taken, depth, terminal, at_ms: o.engine.now_ms(), stuck_drain });
-            if terminal {
-                report.terminal_states += 1;
-            } else {
-                frontier.push(Node { engine: o.engine, next_step: o.next_step, index });
-            }
-            if report.distinct_states >= opts.max_states && !frontier.is_empty() {
-                states_full = true;
+    let mut ended: Option<Merged> = None;
+    for outcome in start {
+        match search.merge(Reached { parent: None, outcome }, depth, &mut frontier) {
+            Merged::Kept => {}
+            other => {
+                ended = Some(other);
                 break;
             }
         }
-        report.depth_reached = depth;
-        if states_full {
-            break Some(Bound::States);
+    }
+    let bound = 'levels: loop {
+        search.report.depth_reached = depth;
+        match ended {
+            Some(Merged::Violation) => break 'levels None,
+            Some(Merged::Full) => break 'levels Some(Bound::States),
+            _ => {}
         }
         if frontier.is_empty() {
             break None;
@@ -510,31 +557,42 @@ pub fn explore(
         if stop() {
             break Some(Bound::Stopped);
         }
-        // Expand the level in parallel; the results come back in the level's order.
-        let expanded: Vec<Result<Vec<Outcome>, ScenarioError>> = frontier
-            .par_iter()
-            .map(|n| {
-                outcomes(&file, |prefix| {
-                    let mut e = n.engine.clone();
-                    e.repin_choices(prefix);
-                    let next = x.transition(&mut e, n.next_step)?;
-                    Ok((e, next))
+        depth += 1;
+        let mut next: Vec<Node> = Vec::new();
+        for chunk in frontier.chunks(EXPANSION_CHUNK) {
+            // Expand in parallel; the results come back in the frontier's order.
+            let expanded: Vec<Result<Vec<Outcome>, ScenarioError>> = chunk
+                .par_iter()
+                .map(|n| {
+                    outcomes(&file, |prefix| {
+                        let mut e = n.engine.clone();
+                        e.repin_choices(prefix);
+                        let next = x.transition(&mut e, n.next_step)?;
+                        Ok((e, next))
+                    })
                 })
-            })
-            .collect();
-        level = Vec::new();
-        for (n, outs) in frontier.into_iter().zip(expanded) {
-            for o in outs? {
-                report.engine_events += o.engine.events_processed() - n.engine.events_processed();
-                level.push(Reached { parent: Some(n.index), outcome: o });
+                .collect();
+            for (n, outs) in chunk.iter().zip(expanded) {
+                for o in outs? {
+                    search.report.engine_events += o.engine.events_processed() - n.engine.events_processed();
+                    match search.merge(Reached { parent: Some(n.index), outcome: o }, depth, &mut next) {
+                        Merged::Kept => {}
+                        other => {
+                            ended = Some(other);
+                            frontier = next;
+                            continue 'levels;
+                        }
+                    }
+                }
             }
         }
-        depth += 1;
+        frontier = next;
     };
+    let Search { mut report, metas, edges, .. } = search;
     report.bound = bound;
     // Liveness over cycles: a cycle of states in which a drain with room never completes (and
     // never reaches a terminal state) is a counterexample too. Only a complete graph has them all.
-    if bound.is_none() {
+    if bound.is_none() && report.violation.is_none() {
         if let Some((entry, name, size)) = stuck_cycle(&metas, &edges) {
             let points = path_to(&metas, Some(entry));
             let m = &metas[entry as usize];
