@@ -19,6 +19,7 @@ use crate::infra::ids::TaskId;
 use crate::infra::queue::EventKind;
 use crate::rules::lifecycle::TaskStatus;
 use crate::Engine;
+use std::hash::Hash;
 
 /// Feeds u64s into FNV-1a.
 struct Hasher(u64);
@@ -26,6 +27,16 @@ struct Hasher(u64);
 impl Hasher {
     fn eat(&mut self, x: u64) {
         self.0 = fnv1a_extend(self.0, &x.to_le_bytes());
+    }
+}
+
+impl std::hash::Hasher for Hasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv1a_extend(self.0, bytes);
     }
 }
 
@@ -128,6 +139,10 @@ impl Engine {
                 sch.start_backoff_until_ms.saturating_sub(now),
             ] {
                 h.eat(x);
+            }
+            // The last event's kind: an event equal to the last one is not recorded again.
+            if let Some((_, last)) = s.events.last() {
+                std::mem::discriminant(last).hash(&mut h);
             }
             h.eat(s.spread.per_instance.len() as u64);
             for (i, k) in &s.spread.per_instance {
