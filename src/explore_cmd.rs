@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use drainsim_scenario::explore::{self, ExploreOptions, ExploreReport};
@@ -84,9 +85,19 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return bad_input(&format!("cannot start the worker threads: {e}")),
     };
+    // Ctrl-C stops the search between levels: what was explored is printed, with exit 3 (a bound)
+    // unless a violation was found. A second Ctrl-C ends the process at once.
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+    if let Err(e) = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    }) {
+        eprintln!("warning: Ctrl-C will end the exploration without printing what was explored ({e})");
+    }
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.time_limit);
-    let stop = move || Instant::now() >= deadline;
+    let stop = move || Instant::now() >= deadline || INTERRUPTED.load(Ordering::SeqCst);
     let result = pool.install(|| explore::explore(&loaded, &opts, &stop));
     let elapsed = started.elapsed();
     let report = match result {

@@ -95,7 +95,7 @@ impl Bound {
         match self {
             Bound::Depth => "depth",
             Bound::States => "maxStates",
-            Bound::Stopped => "time",
+            Bound::Stopped => "stopped",
         }
     }
 }
