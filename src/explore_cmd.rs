@@ -189,7 +189,10 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
                             | drainsim_core::ChoiceKind::TrunkFailure
                     )
             })
-            .map(|c| format!("{} {}/{}", c.kind.as_str(), c.chosen, c.arity))
+            .map(|c| match c.kind {
+                drainsim_core::ChoiceKind::Injection => format!("injection (candidate {} of {})", c.chosen, c.arity - 1),
+                kind => kind.as_str().to_string(),
+            })
             .collect();
         println!(
             "  {} choice points on the path; faults taken: {}",
