@@ -143,6 +143,8 @@ fn verdict_text(report: &ExploreReport, p: &explore::PropertyVerdict) -> String 
         "violated".to_string()
     } else if report.violation.is_some() || report.bound.is_some() {
         format!("holds in the {} {what} checked (search incomplete)", p.checked)
+    } else if let Some(paths) = report.paths {
+        format!("holds on all {paths} paths ({} {what})", p.checked)
     } else {
         format!("holds in all {} {what}", p.checked)
     }
@@ -230,6 +232,7 @@ fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second:
         "depthReached": report.depth_reached,
         "statesPerSecond": per_second.round(),
         "complete": report.bound.is_none() && report.violation.is_none(),
+        "paths": report.paths,
         "bound": report.bound.map(|b| b.as_str()),
         "faults": report.spec.faults.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         "maxFaults": report.spec.max_faults,

@@ -55,6 +55,8 @@ fn three_instances_with_start_failures_are_proved_on_every_path() {
     assert_eq!(report.bound, None, "explored completely");
     assert!(report.distinct_states > 100 && report.terminal_states > 10, "{report:?}");
     assert_eq!(report.spec.max_faults, 2);
+    let paths = report.paths.expect("a complete, acyclic graph counts its paths");
+    assert!(paths >= report.terminal_states, "{report:?}");
     for p in &report.properties {
         assert!(!p.violated && p.checked > 0, "{p:?}");
     }
@@ -203,6 +205,7 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert!(json["distinctStates"].as_u64().unwrap() > 100);
     assert_eq!(json["complete"], true);
+    assert!(json["paths"].as_u64().unwrap() >= json["terminalStates"].as_u64().unwrap());
     assert!(json.get("counterexample").is_none());
 
     let too_big = dir.join("too-big.dot");

@@ -142,6 +142,9 @@ pub struct ExploreReport {
     pub terminal_states: u64,
     /// Engine events processed by all the transitions.
     pub engine_events: u64,
+    /// Distinct paths from the start to a terminal state (saturating), when the graph was explored
+    /// completely and has no cycle: what "holds on all N paths" counts.
+    pub paths: Option<u64>,
     /// Each property's verdict.
     pub properties: Vec<PropertyVerdict>,
     /// The first violation in breadth-first order, if any.
@@ -515,6 +518,7 @@ pub fn explore(
             depth_reached: 0,
             terminal_states: 0,
             engine_events: 0,
+            paths: None,
             properties: properties::ALL
                 .iter()
                 .map(|(name, kind)| PropertyVerdict { name, kind: *kind, checked: 0, violated: false })
@@ -618,7 +622,39 @@ pub fn explore(
             }
         }
     }
+    if bound.is_none() && report.violation.is_none() {
+        report.paths = count_paths(&metas, &edges);
+    }
     Ok(finish(report, opts, &metas, &edges))
+}
+
+/// The number of paths from a start state to a terminal state (saturating), if the graph has no
+/// cycle. Each transition between two states counts once, however many choice combinations led
+/// along it.
+fn count_paths(metas: &[Meta], edges: &[(u32, u32)]) -> Option<u64> {
+    let mut g: petgraph::graph::DiGraph<(), ()> = petgraph::graph::DiGraph::with_capacity(metas.len(), edges.len());
+    for _ in metas {
+        g.add_node(());
+    }
+    let mut distinct: Vec<(u32, u32)> = edges.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for (a, b) in &distinct {
+        g.add_edge((*a).into(), (*b).into(), ());
+    }
+    let order = petgraph::algo::toposort(&g, None).ok()?;
+    let mut into: Vec<u64> = metas.iter().map(|m| u64::from(m.parent.is_none())).collect();
+    let mut total: u64 = 0;
+    for n in order {
+        let here = into[n.index()];
+        if metas[n.index()].terminal {
+            total = total.saturating_add(here);
+        }
+        for next in g.neighbors(n) {
+            into[next.index()] = into[next.index()].saturating_add(here);
+        }
+    }
+    Some(total)
 }
 
 /// The first (in discovery order) state that enters a cycle of the graph in whose every state
@@ -736,6 +772,17 @@ mod tests {
         assert_eq!(stuck_cycle(&metas, &[(0, 1), (1, 2), (2, 1)]), None);
         // Nor is a path without a cycle.
         assert_eq!(stuck_cycle(&metas, &[(0, 1), (1, 2)]), None);
+    }
+
+    #[test]
+    fn paths_to_terminal_states_are_counted_on_an_acyclic_graph() {
+        // 0 -> 1 -> 3, 0 -> 2 -> 3, 2 -> 4: three paths to the terminal states 3 and 4.
+        let mut metas: Vec<Meta> = (0..5).map(|n| meta(if n == 0 { None } else { Some(0) }, None)).collect();
+        metas[3].terminal = true;
+        metas[4].terminal = true;
+        let edges = [(0, 1), (0, 2), (1, 3), (2, 3), (2, 4), (2, 4)];
+        assert_eq!(count_paths(&metas, &edges), Some(3));
+        assert_eq!(count_paths(&metas, &[(0, 1), (1, 2), (2, 1)]), None, "a cycle");
     }
 
     #[test]
