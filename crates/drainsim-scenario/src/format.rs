@@ -91,6 +91,11 @@ pub struct Scenario {
     /// Fault injection (none by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faults: Option<FaultsSpec>,
+    /// Exhaustive exploration (`drainsim explore`, docs/explore.md): the faults the explorer may
+    /// inject and its bounds; with `choices`, the pinned choices of one explored path, which
+    /// `drainsim run` replays instead of drawing from the seeded streams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explore: Option<ExploreSpec>,
     /// EC2 Auto Scaling groups whose instances register in the scenario's clusters
     /// ([`AutoScalingGroupSpec`]; docs/rollouts.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -267,6 +272,100 @@ pub struct FaultsSpec {
     /// Faults at fixed times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pinned: Vec<PinnedFaultSpec>,
+}
+
+/// A fault class the explorer may inject (docs/explore.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ExploreFault {
+    /// A placed task fails to start.
+    TaskStartFailure,
+    /// A RUNNING task's essential container exits.
+    TaskExit,
+    /// An agent disconnects, and reconnects 60 s later.
+    AgentDisconnect,
+    /// A trunk ENI fails to provision.
+    TrunkFailure,
+    /// A request to drain an ACTIVE instance arrives.
+    DrainRequest,
+    /// A request to activate a DRAINING instance arrives.
+    ActivateRequest,
+}
+
+impl ExploreFault {
+    /// Every class, in the order of the enum.
+    pub const ALL: [ExploreFault; 6] = [
+        ExploreFault::TaskStartFailure,
+        ExploreFault::TaskExit,
+        ExploreFault::AgentDisconnect,
+        ExploreFault::TrunkFailure,
+        ExploreFault::DrainRequest,
+        ExploreFault::ActivateRequest,
+    ];
+
+    /// The class's name as the scenario format and `--faults` spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExploreFault::TaskStartFailure => "TaskStartFailure",
+            ExploreFault::TaskExit => "TaskExit",
+            ExploreFault::AgentDisconnect => "AgentDisconnect",
+            ExploreFault::TrunkFailure => "TrunkFailure",
+            ExploreFault::DrainRequest => "DrainRequest",
+            ExploreFault::ActivateRequest => "ActivateRequest",
+        }
+    }
+}
+
+/// The most faults one explored path may take.
+pub const MAX_EXPLORE_FAULTS: u32 = 8;
+/// The most pinned choices a scenario may carry.
+pub const MAX_PINNED_CHOICES: usize = 100_000;
+
+fn default_one_u32() -> u32 {
+    1
+}
+
+fn default_one_u8() -> u8 {
+    1
+}
+
+/// Exhaustive exploration settings, and the pinned choices of a counterexample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExploreSpec {
+    /// The fault classes the explorer may inject (none by default; `--faults` replaces them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<ExploreFault>,
+    /// How many faults one path may take in all (default 1, at most [`MAX_EXPLORE_FAULTS`]).
+    #[serde(default = "default_one_u32")]
+    pub max_faults: u32,
+    /// How many values a jittered duration takes: 1 nominal (default), 2 shortest and longest,
+    /// 3 all three.
+    #[serde(default = "default_one_u8")]
+    pub jitter_values: u8,
+    /// The choices of one path, in the order its choice points came (a counterexample written by
+    /// `drainsim explore`); past the last one every choice is 0 (no fault, the shortest jitter,
+    /// the first candidate). At most [`MAX_PINNED_CHOICES`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<u32>,
+}
+
+impl ExploreSpec {
+    /// The engine's script configuration of these settings.
+    pub fn engine_choices(&self) -> drainsim_core::ExploreChoices {
+        let on = |f: ExploreFault| self.faults.contains(&f);
+        drainsim_core::ExploreChoices {
+            faults: drainsim_core::InjectableFaults {
+                task_start_failure: on(ExploreFault::TaskStartFailure),
+                task_exit: on(ExploreFault::TaskExit),
+                agent_disconnect: on(ExploreFault::AgentDisconnect),
+                trunk_failure: on(ExploreFault::TrunkFailure),
+                drain_request: on(ExploreFault::DrainRequest),
+                activate_request: on(ExploreFault::ActivateRequest),
+            },
+            max_faults: self.max_faults,
+            jitter_values: self.jitter_values,
+        }
+    }
 }
 
 /// A fault at a time.

@@ -31,6 +31,7 @@ pub mod compare;
 pub mod driver;
 pub mod expect;
 pub mod explain;
+pub mod explore;
 pub mod format;
 pub mod generate;
 pub mod import;

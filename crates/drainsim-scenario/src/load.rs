@@ -407,6 +407,34 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         }
     }
     check_auto_scaling(l, &mut names, &groups_of_several)?;
+    if let Some(x) = &s.explore {
+        if x.max_faults > crate::format::MAX_EXPLORE_FAULTS {
+            return Err(l.error_at(
+                "maxFaults",
+                format!(
+                    "explore.maxFaults is {}; at most {} faults per path are supported",
+                    x.max_faults,
+                    crate::format::MAX_EXPLORE_FAULTS
+                ),
+            ));
+        }
+        if !(1..=drainsim_core::MAX_JITTER_VALUES).contains(&x.jitter_values) {
+            return Err(l.error_at(
+                "jitterValues",
+                format!("explore.jitterValues is {}; it must be 1, 2 or {}", x.jitter_values, drainsim_core::MAX_JITTER_VALUES),
+            ));
+        }
+        if x.choices.len() > crate::format::MAX_PINNED_CHOICES {
+            return Err(l.error_at(
+                "choices",
+                format!(
+                    "explore.choices has {} entries; at most {} are supported",
+                    x.choices.len(),
+                    crate::format::MAX_PINNED_CHOICES
+                ),
+            ));
+        }
+    }
     // The instances registered at time 0, before the first event (pinned faults need them).
     let at_time_zero: BTreeSet<String> = s
         .instances

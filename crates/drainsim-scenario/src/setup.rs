@@ -60,6 +60,11 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
         config.latest_agent_version = v.clone();
     }
     let mut engine = Engine::new(config);
+    // A scenario with an `explore:` section replays pinned choices instead of the seeded draws
+    // (unless `--faults swarm` asks for the seeded fault draws).
+    if let Some(x) = s.explore.as_ref().filter(|_| !opts.swarm_faults) {
+        engine.script_choices(x.engine_choices(), x.choices.clone());
+    }
     let setup_err = |needle: &str, what: &str, e: EcsError| loaded.error_at(needle, format!("{what}: {e}"));
 
     for (name, value) in &s.account_defaults {

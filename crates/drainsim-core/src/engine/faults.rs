@@ -1,12 +1,17 @@
 //! Faults applied to the engine: the profile's draws and the pinned faults, each consulted at one
 //! point (the fault types are in [`crate::infra::faults`]).
 
+use crate::infra::choice::{ChoiceKind, ChoiceScript, ChoiceTaken, ExploreChoices, AGENT_RECONNECT_AFTER_MS};
 use crate::infra::faults::*;
-use crate::infra::ids::InstanceId;
+use crate::infra::ids::{InstanceId, TaskId};
 use crate::infra::queue::EventKind;
 use crate::infra::rng::StreamName;
 use crate::infra::time::SimTimeMs;
+use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
+use crate::state::service::BreachCause;
+use crate::state::task::StopCode;
 use crate::state::trace::{Change, Subject};
+use crate::state::trigger::Trigger;
 use crate::Engine;
 use rand::RngExt;
 
@@ -115,6 +120,10 @@ impl Engine {
         if self.faults.trunk_failures.contains(&id) {
             return true;
         }
+        if let Some(script) = self.rng.script.as_mut() {
+            let on = script.config.faults.trunk_failure;
+            return script.choose_fault(ChoiceKind::TrunkFailure, on);
+        }
         let rate = self.faults.profile.trunk_provisioning_failure_per_mille;
         rate > 0 && self.rng.stream(StreamName::Faults).random_range(0..1000u32) < rate
     }
@@ -124,6 +133,10 @@ impl Engine {
     }
 
     pub(crate) fn draw_task_start_failure(&mut self) -> bool {
+        if let Some(script) = self.rng.script.as_mut() {
+            let on = script.config.faults.task_start_failure;
+            return script.choose_fault(ChoiceKind::TaskStartFailure, on);
+        }
         let rate = self.faults.profile.task_start_failure_per_mille;
         rate > 0 && self.rng.stream(StreamName::Faults).random_range(0..1000u32) < rate
     }
@@ -146,5 +159,154 @@ impl Engine {
             agent_disconnects_per_hour: flaps,
             spot_interruption_per_mille_per_hour: 0,
         }
+    }
+}
+
+/// A fault a script may inject at the end of an instant.
+#[derive(Debug, Clone, Copy)]
+enum Injection {
+    TaskExit(TaskId),
+    AgentDisconnect(InstanceId),
+    Drain(InstanceId),
+    Activate(InstanceId),
+}
+
+impl Engine {
+    /// Replaces the seeded draws of the jitter, `random` placement and fault streams with a script
+    /// of choices (see `ChoiceKind`): `pinned` are the outcomes to take, in the order the choice
+    /// points come; past them every choice is 0. Call it before the first request: setup draws
+    /// too. A counterexample scenario of `drainsim explore` replays its path this way.
+    pub fn script_choices(&mut self, config: ExploreChoices, pinned: Vec<u32>) {
+        self.rng.script = Some(Box::new(ChoiceScript::new(config, pinned)));
+    }
+
+    /// Under a script: replaces the choices still to take and clears the log of those taken (the
+    /// explorer pins one step's choices at a time). Without a script it does nothing.
+    pub fn repin_choices(&mut self, pinned: Vec<u32>) {
+        if let Some(script) = self.rng.script.as_mut() {
+            script.repin(pinned);
+        }
+    }
+
+    /// The choices taken since the script was set or last repinned (empty without a script).
+    pub fn choices_taken(&self) -> &[ChoiceTaken] {
+        self.rng.script.as_ref().map_or(&[], |s| s.taken())
+    }
+
+    /// How many faults the script may still take (0 without a script).
+    pub fn faults_left(&self) -> u32 {
+        self.rng.script.as_ref().map_or(0, |s| s.faults_left)
+    }
+
+    /// The candidates of an injection, in a fixed order: task exits (instances in order, their
+    /// tasks in order), agent disconnects, drain requests, activate requests.
+    fn injection_candidates(&self, config: &ExploreChoices) -> Vec<Injection> {
+        let mut out = Vec::new();
+        let f = config.faults;
+        let registered: Vec<InstanceId> = (0..self.instances.len() as u32)
+            .map(InstanceId)
+            .filter(|id| {
+                let i = &self.instances[id.index()];
+                matches!(i.status, InstanceStatus::Active | InstanceStatus::Draining)
+            })
+            .collect();
+        if f.task_exit {
+            for id in &registered {
+                for t in &self.instances[id.index()].tasks {
+                    let task = &self.tasks[t.index()];
+                    if task.last_status == TaskStatus::Running && !task.desired_stopped() {
+                        out.push(Injection::TaskExit(*t));
+                    }
+                }
+            }
+        }
+        if f.agent_disconnect {
+            out.extend(
+                registered
+                    .iter()
+                    .filter(|id| self.instances[id.index()].agent_connected)
+                    .map(|id| Injection::AgentDisconnect(*id)),
+            );
+        }
+        if f.drain_request {
+            out.extend(
+                registered
+                    .iter()
+                    .filter(|id| self.instances[id.index()].status == InstanceStatus::Active)
+                    .map(|id| Injection::Drain(*id)),
+            );
+        }
+        if f.activate_request {
+            out.extend(
+                registered
+                    .iter()
+                    .filter(|id| self.instances[id.index()].status == InstanceStatus::Draining)
+                    .map(|id| Injection::Activate(*id)),
+            );
+        }
+        out
+    }
+
+    /// At the end of an instant that recorded something since the last injection point, under a
+    /// script whose injections are on and whose faults are not spent: one choice among nothing and each candidate fault, applied as a request would be
+    /// (its passes deferred to events at this time, its observations sampled). Without a script,
+    /// nothing.
+    pub(crate) fn inject_scripted_fault(&mut self) {
+        let records = self.trace.len();
+        let Some(script) = self.rng.script.as_mut() else { return };
+        let config = script.config;
+        let changed = std::mem::replace(&mut script.records_seen, records) != records;
+        if !changed || script.faults_left == 0 || !config.faults.any_injection() {
+            return;
+        }
+        let candidates = self.injection_candidates(&config);
+        let script = self.rng.script.as_mut().expect("checked above");
+        let k = script.choose(ChoiceKind::Injection, candidates.len() as u32 + 1);
+        if k == 0 {
+            return;
+        }
+        script.faults_left -= 1;
+        match candidates[k as usize - 1] {
+            Injection::TaskExit(id) => {
+                let was_healthy = self.tasks[id.index()].healthy();
+                self.stop_task_now(id, StopCode::EssentialContainerExited, "Essential container in task exited");
+                if let Some(s) = self.task_origin(id).service {
+                    if was_healthy {
+                        self.triggers.push(Trigger::HealthyTaskLost(s, BreachCause::TaskFailed));
+                    }
+                }
+            }
+            Injection::AgentDisconnect(id) => {
+                self.set_agent_connected(id, false);
+                let idx = self.faults.pinned.len() as u32;
+                self.faults.pinned.push(PinnedFault::AgentReconnect(id));
+                self.schedule(AGENT_RECONNECT_AFTER_MS, EventKind::Fault, idx, 0);
+            }
+            Injection::Drain(id) | Injection::Activate(id) => {
+                let status = if matches!(candidates[k as usize - 1], Injection::Drain(_)) { "DRAINING" } else { "ACTIVE" };
+                let cluster = self.clusters[self.instances[id.index()].cluster.index()].name;
+                let request = crate::api::UpdateContainerInstancesStateRequest {
+                    cluster: Some(self.strings.resolve(cluster).to_string()),
+                    container_instances: vec![self.instance(id).arn()],
+                    status: status.to_string(),
+                };
+                // The instance is ACTIVE or DRAINING as the candidate requires: ECS accepts it.
+                let accepted = self.update_container_instances_state(request);
+                debug_assert!(accepted.is_ok(), "an injected request ECS refuses: {:?}", accepted.err());
+            }
+        }
+        self.react();
+        self.defer_due_passes();
+        self.end_instant();
+        let records = self.trace.len();
+        if let Some(script) = self.rng.script.as_mut() {
+            script.records_seen = records;
+        }
+    }
+
+    /// Whether the next instant may offer an injection whatever it records (something was recorded
+    /// since the last injection point), for the canonical digest.
+    pub(crate) fn changed_since_injection_point(&self) -> bool {
+        self.rng.script.as_ref().is_some_and(|s| s.records_seen != self.trace.len())
     }
 }

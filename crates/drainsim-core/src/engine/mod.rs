@@ -29,6 +29,7 @@ pub(crate) mod account;
 pub(crate) mod agent;
 pub(crate) mod agent_queue;
 pub(crate) mod attachments;
+pub(crate) mod canonical;
 pub(crate) mod faults;
 pub(crate) mod instances;
 pub mod invariants;
@@ -463,6 +464,8 @@ impl Engine {
             }
         }
         self.end_instant();
+        // Under a script of choices, a fault may be injected as the instant ends (engine/faults.rs).
+        self.inject_scripted_fault();
         StepPart::InstantDone
     }
 
@@ -625,6 +628,8 @@ impl Engine {
         self.defer_due_passes();
         // A request's effects are observed like an instant's events.
         self.end_instant();
+        // Under a script of choices, a fault may be injected after a request too (engine/faults.rs).
+        self.inject_scripted_fault();
         if self.config.check_invariants_every_event {
             self.assert_invariants("after request");
         }

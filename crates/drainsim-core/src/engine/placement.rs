@@ -261,7 +261,7 @@ impl Engine {
                     if cluster_instances == 0 {
                         break;
                     }
-                    let k = self.rng.placement_index(cluster_instances);
+                    let Some(k) = self.rng.placement_sample(cluster_instances) else { break };
                     let id = self.clusters[cluster.index()].instances[k];
                     let i = &self.instances[id.index()];
                     let in_sets = match az {

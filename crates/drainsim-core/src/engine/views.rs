@@ -30,6 +30,12 @@ impl<'a> InstanceView<'a> {
         &self.engine.instances[self.id.index()]
     }
 
+    /// The CPU units and MiB of memory it registered (`registeredResources`).
+    pub fn registered_cpu_memory(&self) -> (i64, i64) {
+        let r = &self.engine.instance_profile(self.id).registered;
+        (r.cpu, r.memory)
+    }
+
     /// Its id in this engine.
     pub fn id(&self) -> InstanceId {
         self.id
@@ -158,6 +164,19 @@ impl std::fmt::Debug for InstanceView<'_> {
     }
 }
 
+/// What one task of a task definition reserves on an instance ([`ServiceView::task_size`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskSize {
+    /// CPU units.
+    pub cpu: i64,
+    /// MiB of memory.
+    pub memory: i64,
+    /// Whether it needs a host port (then at most one such task fits on an instance).
+    pub host_port: bool,
+    /// Whether it uses the `awsvpc` network mode (then it takes one of the instance's task ENIs).
+    pub awsvpc: bool,
+}
+
 /// A service and what drainsim observed of it, read-only.
 #[derive(Clone, Copy)]
 pub struct ServiceView<'a> {
@@ -168,6 +187,12 @@ pub struct ServiceView<'a> {
 impl<'a> ServiceView<'a> {
     fn state(&self) -> &'a crate::state::service::ServiceState {
         &self.engine.services[self.id.index()]
+    }
+
+    /// What one of its tasks reserves on an instance (its task definition's requirements).
+    pub fn task_size(&self) -> TaskSize {
+        let r = self.engine.requirements_of(self.state().task_def);
+        TaskSize { cpu: r.cpu, memory: r.memory, host_port: !r.ports_tcp.is_empty() || !r.ports_udp.is_empty(), awsvpc: r.awsvpc }
     }
 
     /// Its id in this engine.

@@ -2,6 +2,7 @@
 //! into named streams (ChaCha's 64-bit stream selector), so that drawing more jitter never shifts the
 //! IDs, and turning faults on never changes the jitter.
 
+use crate::infra::choice::{ChoiceKind, ChoiceScript};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -29,6 +30,9 @@ pub struct RngStreams {
     jitter: ChaCha8Rng,
     faults: ChaCha8Rng,
     placement: ChaCha8Rng,
+    /// A script of choices that replaces the jitter and placement draws (and, through
+    /// `engine/faults.rs`, the fault draws): `None` for a seeded run, which draws as it always did.
+    pub(crate) script: Option<Box<ChoiceScript>>,
 }
 
 impl RngStreams {
@@ -44,6 +48,7 @@ impl RngStreams {
             jitter: stream(StreamName::Jitter),
             faults: stream(StreamName::Faults),
             placement: stream(StreamName::Placement),
+            script: None,
         }
     }
 
@@ -96,12 +101,33 @@ impl RngStreams {
         let span = duration_ms.saturating_mul(jitter_percent as u64) / 100;
         let low = duration_ms - span.min(duration_ms);
         let high = duration_ms.saturating_add(span);
+        if let Some(script) = self.script.as_mut() {
+            let values: &[u64] = match script.config.jitter_values {
+                0 | 1 => &[duration_ms],
+                2 => &[low, high],
+                _ => &[low, duration_ms, high],
+            };
+            return values[script.choose(ChoiceKind::Jitter, values.len() as u32) as usize];
+        }
         self.jitter.random_range(low..=high)
     }
 
     /// A uniform index in `0..len` from the placement stream (`len > 0`).
     pub fn placement_index(&mut self, len: usize) -> usize {
+        if let Some(script) = self.script.as_mut() {
+            return script.choose(ChoiceKind::Placement, len as u32) as usize;
+        }
         self.placement.random_range(0..len)
+    }
+
+    /// One uniform sample in `0..len` of the `random` strategy's sampling loop, or `None` under a
+    /// script: a scripted placement chooses among the candidates that fit
+    /// ([`placement_index`](Self::placement_index)), never by rejection sampling.
+    pub fn placement_sample(&mut self, len: usize) -> Option<usize> {
+        if self.script.is_some() {
+            return None;
+        }
+        Some(self.placement.random_range(0..len))
     }
 }
 

@@ -1,0 +1,195 @@
+//! The canonical state digest: a hash of what decides the engine's future, in a form where two
+//! states that differ only in the IDs drawn, in the order records were created, or in how far the
+//! clock has moved hash the same. `drainsim explore` visits each digest once.
+//!
+//! What it covers: every instance (in registration order) with its status, agent connection and
+//! update, resources left, task counts, ENIs, placeability, trunk and its attachment's status,
+//! whether its drain started and completed, and the stops its agent still tracks; every task not
+//! yet STOPPED as a tuple (instance, service, task definition, statuses, health and agent flags,
+//! its age), the tasks sorted so that the order they were created in does not matter; every
+//! service's status, counts, spread and scheduler bookkeeping (times relative to now); the pending
+//! events in firing order, each with its time relative to now and its target (a task by its rank in
+//! the sorted tuples, a stale task event marked stale); pinned trunk failures; Spot Instances and their notices; the faults a script
+//! may still take, and whether anything was recorded since the last injection point. What it leaves out is history: the trace, the observations (fewest healthy,
+//! most tasks, stalls, breaches, service events), STOPPED tasks and the absolute time. A property
+//! of history is checked on every state reached, before the digest merges paths.
+
+use crate::infra::fnv::{fnv1a_extend, FNV_OFFSET};
+use crate::infra::ids::TaskId;
+use crate::infra::queue::EventKind;
+use crate::rules::lifecycle::TaskStatus;
+use crate::Engine;
+use std::hash::Hash;
+
+/// Feeds u64s into FNV-1a.
+struct Hasher(u64);
+
+impl Hasher {
+    fn eat(&mut self, x: u64) {
+        self.0 = fnv1a_extend(self.0, &x.to_le_bytes());
+    }
+}
+
+impl std::hash::Hasher for Hasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv1a_extend(self.0, bytes);
+    }
+}
+
+impl Engine {
+    /// The canonical digest of the state (see the module documentation of `engine/canonical.rs`:
+    /// IDs, record order and the absolute time do not count; history does not count).
+    pub fn canonical_digest(&self) -> u64 {
+        let now = self.now_ms;
+        let rel = |t: u64| t.wrapping_sub(now);
+        let mut h = Hasher(FNV_OFFSET);
+
+        // Live tasks, sorted by what they are rather than by when they were created.
+        let mut live: Vec<([u64; 7], TaskId)> = Vec::new();
+        for n in 0..self.tasks.len() {
+            let t = &self.tasks[n];
+            if t.last_status == TaskStatus::Stopped {
+                continue;
+            }
+            let id = TaskId(n as u32);
+            let origin = self.task_origin(id);
+            let flags = [
+                t.desired_stopped(),
+                t.healthy(),
+                t.orphaned(),
+                t.replaces_drained_task(),
+                t.fails_to_start(),
+                t.agent_queued(),
+                t.agent_admitted(),
+                t.reservation_released(),
+            ]
+            .iter()
+            .fold(0u64, |acc, f| acc << 1 | *f as u64);
+            let key = [
+                t.instance.0 as u64,
+                origin.service.map_or(u64::MAX, |s| s.0 as u64),
+                origin.task_def.0 as u64,
+                t.last_status as u64,
+                flags,
+                t.stop_code().map_or(u64::MAX, |c| c as u64),
+                now.saturating_sub(self.tasks.created_at_ms(id)),
+            ];
+            live.push((key, id));
+        }
+        live.sort();
+        let mut rank = std::collections::BTreeMap::new();
+        h.eat(live.len() as u64);
+        for (r, (key, id)) in live.iter().enumerate() {
+            rank.insert(*id, r as u64);
+            key.iter().for_each(|x| h.eat(*x));
+        }
+        let task_rank = |id: TaskId| rank.get(&id).copied().unwrap_or(u64::MAX);
+
+        h.eat(self.instances.len() as u64);
+        for n in 0..self.instances.len() {
+            let i = &self.instances[n];
+            for x in [
+                i.status as u64,
+                i.agent_connected as u64,
+                i.agent_update.map_or(u64::MAX, |u| u as u64),
+                i.agent_update_fail_at.map_or(u64::MAX, |u| u as u64),
+                i.remaining.cpu as u64,
+                i.remaining.memory as u64,
+                i.remaining.ports_tcp.0 as u64,
+                i.remaining.ports_udp.0 as u64,
+                i.running_tasks_count as u64,
+                i.pending_tasks_count as u64,
+                i.indexed as u64,
+                i.forgotten as u64,
+                i.trunk_failed as u64,
+                i.task_enis_in_use as u64,
+                i.trunk.map_or(u64::MAX, |a| self.attachments[a.index()].status as u64),
+                i.drain.started_at_ms().is_some() as u64,
+                i.drain.completed_at_ms().is_some() as u64,
+            ] {
+                h.eat(x);
+            }
+            let mut stops: Vec<u64> = i.stops_in_progress.iter().flat_map(|v| v.iter().map(|(_, t)| task_rank(*t))).collect();
+            stops.sort();
+            h.eat(stops.len() as u64);
+            stops.iter().for_each(|x| h.eat(*x));
+        }
+
+        h.eat(self.services.len() as u64);
+        for n in 0..self.services.len() {
+            let s = &self.services[n];
+            let c = s.counts;
+            for x in
+                [s.status as u64, s.desired_count as u64, c.running as u64, c.pending as u64, c.healthy as u64, c.live as u64]
+            {
+                h.eat(x);
+            }
+            let sch = &s.schedule;
+            for x in [
+                sch.retry_pending as u64,
+                sch.pass_event_at_ms.map_or(u64::MAX, rel),
+                sch.last_health_loss.map_or(u64::MAX, |b| b as u64),
+                sch.steady as u64,
+                sch.breach_watch as u64,
+                sch.failed_starts as u64,
+                sch.start_backoff_until_ms.saturating_sub(now),
+            ] {
+                h.eat(x);
+            }
+            // The last event's kind: an event equal to the last one is not recorded again.
+            if let Some((_, last)) = s.events.last() {
+                std::mem::discriminant(last).hash(&mut h);
+            }
+            h.eat(s.spread.per_instance.len() as u64);
+            for (i, k) in &s.spread.per_instance {
+                h.eat(i.0 as u64);
+                h.eat(*k as u64);
+            }
+        }
+
+        // Pending events in firing order.
+        let mut queue = self.queue.clone();
+        h.eat(queue.len() as u64);
+        while let Some(e) = queue.pop() {
+            h.eat(rel(e.time_ms));
+            h.eat(e.kind as u64);
+            match e.kind {
+                EventKind::TaskStageEnds | EventKind::TaskBecomesHealthy => {
+                    let id = TaskId(e.id);
+                    let current = self.tasks[id.index()].epoch() == e.epoch;
+                    h.eat(if current { task_rank(id) } else { u64::MAX });
+                }
+                EventKind::Fault => match &self.faults.pinned[e.id as usize] {
+                    crate::infra::faults::PinnedFault::AgentDisconnect(i) => h.eat(2 * i.0 as u64),
+                    crate::infra::faults::PinnedFault::AgentReconnect(i) => h.eat(2 * i.0 as u64 + 1),
+                    crate::infra::faults::PinnedFault::SpotInterruption(i, b) => {
+                        h.eat(u64::MAX - 2);
+                        h.eat(i.0 as u64);
+                        h.eat(*b as u64);
+                    }
+                },
+                _ => {
+                    h.eat(e.id as u64);
+                    h.eat(e.epoch as u64);
+                }
+            }
+        }
+
+        let mut trunk_failures: Vec<u32> = self.faults.trunk_failures.iter().map(|i| i.0).collect();
+        trunk_failures.sort();
+        trunk_failures.iter().for_each(|x| h.eat(*x as u64));
+        for (i, draining) in &self.faults.spot_instances {
+            h.eat(i.0 as u64);
+            h.eat(*draining as u64);
+            h.eat(self.faults.spot_notices.contains(i) as u64);
+        }
+        h.eat(self.faults.spot_draws_started as u64);
+        h.eat(self.faults_left() as u64);
+        h.eat(self.changed_since_injection_point() as u64);
+        h.0
+    }
+}

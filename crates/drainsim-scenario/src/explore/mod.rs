@@ -1,0 +1,798 @@
+//! `drainsim explore` ([docs/explore.md](../../../../docs/explore.md)): breadth-first, exhaustive
+//! exploration of what can happen in a small scenario, on the real engine.
+//!
+//! The engine runs under a *script of choices* (`Engine::script_choices`): every draw it would
+//! make from a seeded stream — a task failing to start, a trunk ENI failing, a jittered duration, a
+//! `random` placement — and, at the end of every instant, the injection of a fault (a task exit,
+//! an agent disconnect, a drain or activate request) becomes a choice among a few outcomes. One
+//! *transition* is what the runner would do next — the next instant of events, or the scenario's
+//! next step when its time comes first, with the moves before it that changed nothing (retries
+//! that found nothing to do) folded in — and the explorer enumerates every combination of the
+//! choices it meets (an odometer over the choice points, re-running the transition from a clone of
+//! the state for each). States are merged by `Engine::canonical_digest` (plus the next step and its
+//! distance), so each is expanded once.
+//!
+//! The search is level by level: a level's states are expanded in parallel (rayon) and merged in
+//! the level's order, so what it finds does not depend on the number of threads. The *always*
+//! properties ([`properties`]) are checked on every state reached, the *eventually* property on
+//! every terminal one (quiet, past its steps); the first violation in level order is on a shortest
+//! path. Its choices, concatenated, are the `explore.choices` of the counterexample scenario
+//! ([`counterexample_scenario`]), which `drainsim run` replays through the same choice points.
+//!
+//! Inside the folder, references go one way: `mod` → `properties`, `graph`.
+
+pub mod graph;
+pub mod properties;
+
+use std::collections::BTreeMap;
+
+use drainsim_core::{ChoiceTaken, Engine};
+use rayon::prelude::*;
+
+use crate::autoscaling::AutoScaling;
+use crate::driver::Driver;
+use crate::format::{Action, ExploreFault, ExploreSpec, Scenario, MAX_EXPLORE_FAULTS};
+use crate::load::{LoadedScenario, ScenarioError};
+use crate::setup::{prepare, RunOptions, DEFAULT_END_TIME_MS, DEFAULT_MAX_EVENTS};
+use crate::step::run_step;
+use properties::Finding;
+
+/// The default bound on the depth (transitions from the start).
+pub const DEFAULT_MAX_DEPTH: u32 = 5_000;
+/// The largest `--depth`.
+pub const MAX_DEPTH: u32 = 100_000;
+/// The default bound on distinct states.
+pub const DEFAULT_MAX_STATES: u64 = 200_000;
+/// The largest `--max-states` (each state on the frontier holds an engine: tens of KiB for the
+/// small clusters explore is for).
+pub const MAX_STATES: u64 = 1_000_000;
+/// The most moves that change nothing one transition folds in before the move that does.
+pub const MAX_FOLDED_MOVES: u32 = 1_000_000;
+/// The most outcomes one transition may have (a product of its choice points' arities).
+pub const MAX_OUTCOMES_PER_TRANSITION: usize = 65_536;
+
+/// How to explore.
+#[derive(Debug, Clone)]
+pub struct ExploreOptions {
+    /// Most transitions from the start.
+    pub max_depth: u32,
+    /// Most distinct states.
+    pub max_states: u64,
+    /// Replaces the scenario's `explore.faults`.
+    pub faults: Option<Vec<ExploreFault>>,
+    /// Replaces the scenario's `explore.maxFaults`.
+    pub max_faults: Option<u32>,
+    /// Keep the state graph (for `--dot`; at most [`graph::MAX_GRAPH_STATES`] states).
+    pub keep_graph: bool,
+}
+
+impl Default for ExploreOptions {
+    fn default() -> Self {
+        ExploreOptions {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_states: DEFAULT_MAX_STATES,
+            faults: None,
+            max_faults: None,
+            keep_graph: false,
+        }
+    }
+}
+
+/// Why an exploration stopped before it was complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// Some state at the depth bound still had successors.
+    Depth,
+    /// The bound on distinct states was reached.
+    States,
+    /// The caller stopped it (its time bound, or Ctrl-C).
+    Stopped,
+}
+
+impl Bound {
+    /// The bound's name in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bound::Depth => "depth",
+            Bound::States => "maxStates",
+            Bound::Stopped => "stopped",
+        }
+    }
+}
+
+/// A property's verdict over the explored graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyVerdict {
+    /// The property (one of [`properties::ALL`]).
+    pub name: &'static str,
+    /// Safety or liveness.
+    pub kind: properties::Kind,
+    /// States it was checked at (every state reached for an *always* property, every terminal
+    /// state for the *eventually* one).
+    pub checked: u64,
+    /// Whether the exploration's violation is of this property.
+    pub violated: bool,
+}
+
+/// A violation on a shortest path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// What broke.
+    pub finding: Finding,
+    /// Transitions from the start.
+    pub depth: u32,
+    /// Simulated time of the violating state.
+    pub at_ms: u64,
+    /// The path's choices, in the order the choice points came.
+    pub choices: Vec<u32>,
+    /// The choice points of the path (kind and arity with the outcome taken), for the text output.
+    pub choice_points: Vec<ChoiceTaken>,
+}
+
+/// What an exploration found.
+#[derive(Debug, Clone)]
+pub struct ExploreReport {
+    /// States reached, counting each time a transition reached one (before merging).
+    pub states_visited: u64,
+    /// Distinct states (by canonical digest).
+    pub distinct_states: u64,
+    /// The deepest level reached.
+    pub depth_reached: u32,
+    /// Distinct terminal states (quiet, past every step).
+    pub terminal_states: u64,
+    /// Engine events processed by all the transitions.
+    pub engine_events: u64,
+    /// Distinct paths from the start to a terminal state (saturating), when the graph was explored
+    /// completely and has no cycle: what "holds on all N paths" counts.
+    pub paths: Option<u64>,
+    /// Each property's verdict.
+    pub properties: Vec<PropertyVerdict>,
+    /// The first violation in breadth-first order, if any.
+    pub violation: Option<Violation>,
+    /// Set when a bound stopped the search before it was complete (and found no violation).
+    pub bound: Option<Bound>,
+    /// The explored graph, when asked for and small enough.
+    pub graph: Option<graph::StateGraph>,
+    /// The settings explored (the scenario's, with the options' overrides).
+    pub spec: ExploreSpec,
+}
+
+/// One state on the frontier.
+struct Node {
+    engine: Engine,
+    next_step: usize,
+    index: u32,
+}
+
+/// What is kept of every distinct state: how it was reached (its path is rebuilt from the parents),
+/// and what the liveness check over cycles needs.
+struct Meta {
+    parent: Option<u32>,
+    taken: Vec<ChoiceTaken>,
+    depth: u32,
+    terminal: bool,
+    at_ms: u64,
+    /// A DRAINING instance whose drain has not completed though it has room (its name).
+    stuck_drain: Option<String>,
+}
+
+/// The choices of the path to a state: its parents' transitions in order, then its own.
+fn path_to(metas: &[Meta], mut index: Option<u32>) -> Vec<ChoiceTaken> {
+    let mut parts = Vec::new();
+    while let Some(i) = index {
+        let m = &metas[i as usize];
+        parts.push(&m.taken);
+        index = m.parent;
+    }
+    parts.into_iter().rev().flatten().copied().collect()
+}
+
+/// One outcome of a transition.
+struct Outcome {
+    engine: Engine,
+    next_step: usize,
+    taken: Vec<ChoiceTaken>,
+}
+
+/// A state reached by a transition, before it is checked and merged.
+struct Reached {
+    parent: Option<u32>,
+    outcome: Outcome,
+}
+
+/// The explored scenario, checked, with what every transition needs.
+struct Explored {
+    loaded: LoadedScenario,
+    end_time_ms: u64,
+    max_events: u64,
+}
+
+/// Checks that a scenario can be explored and returns it with its `explore:` settings (the options'
+/// overrides applied, pinned choices cleared).
+fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedScenario, ExploreSpec), ScenarioError> {
+    let s = &loaded.scenario;
+    let refuse = |needle: &str, message: String| Err(loaded.error_at(needle, message));
+    let refuse_flag = |flag: &str, message: String| Err(ScenarioError { file: flag.into(), line: 1, column: 1, message });
+    if opts.max_depth == 0 || opts.max_depth > MAX_DEPTH {
+        return refuse_flag("--depth", format!("--depth {}: explore takes 1 to {MAX_DEPTH} transitions", opts.max_depth));
+    }
+    if opts.max_states == 0 || opts.max_states > MAX_STATES {
+        return refuse_flag(
+            "--max-states",
+            format!("--max-states {}: explore keeps 1 to {MAX_STATES} distinct states", opts.max_states),
+        );
+    }
+    if let Some(g) = s.instances.iter().find(|g| g.register_at_ms != 0) {
+        return refuse(
+            "registerAtMs",
+            format!(
+                "instance group '{}' registers at {} ms; explore takes instances registered at time 0 only",
+                g.name, g.register_at_ms
+            ),
+        );
+    }
+    if !s.auto_scaling_groups.is_empty() {
+        return refuse("autoScalingGroups", "explore does not take Auto Scaling groups".into());
+    }
+    if s.faults.as_ref().is_some_and(|f| f.spot_interruption_per_mille_per_hour > 0) {
+        return refuse(
+            "spotInterruptionPerMillePerHour",
+            "explore does not draw Spot interruptions (they come from the seed); spotInterruptionPerMillePerHour must be 0 (a pinned SpotInterruption is explored)".into(),
+        );
+    }
+    if s.faults.as_ref().is_some_and(|f| f.agent_disconnects_per_hour > 0) {
+        return refuse(
+            "agentDisconnectsPerHour",
+            "explore injects agent disconnects itself (explore.faults: [AgentDisconnect]); agentDisconnectsPerHour must be 0"
+                .into(),
+        );
+    }
+    for step in &s.steps {
+        match &step.action {
+            Action::Ecs(_)
+            | Action::DrainInstances(_)
+            | Action::ActivateInstances(_)
+            | Action::DeregisterInstances(_)
+            | Action::StopTasksOn(_)
+            | Action::Advance
+            | Action::Check(_) => {}
+            other => {
+                return refuse(
+                    other.name(),
+                    format!(
+                        "step {} moves the clock itself; explore takes steps that act at their time (ECS calls, DrainInstances, ActivateInstances, DeregisterInstances, StopTasksOn, Advance, Check)",
+                        other.name()
+                    ),
+                );
+            }
+        }
+    }
+    let mut spec = s.explore.clone().unwrap_or(ExploreSpec { faults: vec![], max_faults: 1, jitter_values: 1, choices: vec![] });
+    if let Some(f) = &opts.faults {
+        spec.faults = f.clone();
+    }
+    if let Some(m) = opts.max_faults {
+        if m > MAX_EXPLORE_FAULTS {
+            return refuse_flag("--max-faults", format!("--max-faults {m}: at most {MAX_EXPLORE_FAULTS} faults per path"));
+        }
+        spec.max_faults = m;
+    }
+    spec.faults.sort();
+    spec.faults.dedup();
+    spec.choices.clear();
+    let mut l = loaded.clone();
+    l.scenario.explore = Some(spec.clone());
+    Ok((l, spec))
+}
+
+/// Parses `--faults a,b,c` (the classes' names, case-insensitive, `-` and `_` ignored; `none`
+/// for no fault).
+pub fn parse_faults(text: &str) -> Result<Vec<ExploreFault>, String> {
+    let norm = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    if norm(text) == "none" {
+        return Ok(vec![]);
+    }
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let want = norm(part);
+        match ExploreFault::ALL.iter().find(|f| norm(f.as_str()) == want) {
+            Some(f) => out.push(*f),
+            None => {
+                let names: Vec<&str> = ExploreFault::ALL.iter().map(|f| f.as_str()).collect();
+                return Err(format!("'{}': not a fault class (one of {}, or none)", part.trim(), names.join(", ")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Explored {
+    /// One transition: the scenario's next moves until one changes something. A move that records
+    /// nothing, meets no choice point and applies no step (a retry pass that finds nothing to do)
+    /// leaves the state as it was but for the clock, so it is folded into the transition instead
+    /// of making a state of its own (at most [`MAX_FOLDED_MOVES`] of them).
+    fn transition(&self, e: &mut Engine, next_step: usize) -> Result<usize, ScenarioError> {
+        let mut folded = 0;
+        loop {
+            let (records, choices, now, events) = (e.trace().len(), e.choices_taken().len(), e.now_ms(), e.events_processed());
+            let next = self.move_once(e, next_step)?;
+            let no_op = next == next_step && e.trace().len() == records && e.choices_taken().len() == choices;
+            let stuck = e.now_ms() == now && e.events_processed() == events;
+            if !no_op || stuck || folded >= MAX_FOLDED_MOVES || self.is_terminal(e, next) {
+                return Ok(next);
+            }
+            folded += 1;
+        }
+    }
+
+    /// The scenario's next move from a state, as the runner would make it: the next step when no
+    /// event comes before its time, else the next instant. Returns the index of the next step.
+    fn move_once(&self, e: &mut Engine, next_step: usize) -> Result<usize, ScenarioError> {
+        if let Some(step) = self.loaded.scenario.steps.get(next_step) {
+            let at = step.at_ms.unwrap_or(e.now_ms());
+            if e.next_event_time().is_none_or(|t| t > at) {
+                let mut driver = Driver::new(&self.loaded, None, self.end_time_ms, self.max_events);
+                driver.advance_to(e, at)?;
+                let mut auto_scaling = AutoScaling::new(&self.loaded);
+                run_step(e, &mut driver, &mut auto_scaling, &self.loaded, next_step, step)?;
+                return Ok(next_step + 1);
+            }
+        }
+        e.step();
+        Ok(next_step)
+    }
+
+    /// Whether a state ends its paths: past every step, and quiet (or its next event is past the
+    /// end time, or a bound of the engine is reached), as the runner's run ends.
+    fn is_terminal(&self, e: &Engine, next_step: usize) -> bool {
+        next_step >= self.loaded.scenario.steps.len()
+            && (e.is_quiet() || e.next_event_time().is_none_or(|t| t > self.end_time_ms) || e.bound_reached().is_some())
+    }
+
+    /// The digest a state is merged by: the engine's canonical digest, the next step, and how far
+    /// away that step's time is.
+    fn digest(&self, e: &Engine, next_step: usize) -> u64 {
+        let until_step =
+            self.loaded.scenario.steps.get(next_step).and_then(|s| s.at_ms).map_or(0, |t| t.saturating_sub(e.now_ms()));
+        let mut bytes = Vec::with_capacity(24);
+        bytes.extend_from_slice(&e.canonical_digest().to_le_bytes());
+        bytes.extend_from_slice(&(next_step as u64).to_le_bytes());
+        bytes.extend_from_slice(&until_step.to_le_bytes());
+        drainsim_core::fnv1a(&bytes)
+    }
+}
+
+/// Every outcome of one transition: `run` makes the transition with the given choices pinned,
+/// and the odometer moves to the next combination of the choice points it met.
+fn outcomes(
+    file: &str,
+    mut run: impl FnMut(Vec<u32>) -> Result<(Engine, usize), ScenarioError>,
+) -> Result<Vec<Outcome>, ScenarioError> {
+    let mut out = Vec::new();
+    let mut prefix = Vec::new();
+    loop {
+        let (engine, next_step) = run(prefix)?;
+        let taken = engine.choices_taken().to_vec();
+        let next = taken.iter().rposition(|c| c.chosen + 1 < c.arity);
+        out.push(Outcome { engine, next_step, taken: taken.clone() });
+        if out.len() > MAX_OUTCOMES_PER_TRANSITION {
+            return Err(ScenarioError {
+                file: file.into(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "one transition has more than {MAX_OUTCOMES_PER_TRANSITION} outcomes; explore a smaller cluster, fewer fault classes or fewer jitter values"
+                ),
+            });
+        }
+        match next {
+            None => return Ok(out),
+            Some(j) => {
+                prefix = taken[..j].iter().map(|c| c.chosen).collect();
+                prefix.push(taken[j].chosen + 1);
+            }
+        }
+    }
+}
+
+/// What one merge of a reached state decided.
+enum Merged {
+    /// Checked and merged (kept on the frontier if it still moves).
+    Kept,
+    /// It breaks a property: the search ends.
+    Violation,
+    /// The bound on distinct states is reached: the search ends.
+    Full,
+}
+
+/// The search's bookkeeping: every distinct state, the transitions between them, the report.
+struct Search<'a> {
+    x: &'a Explored,
+    opts: &'a ExploreOptions,
+    initial_ceiling: BTreeMap<String, u32>,
+    report: ExploreReport,
+    seen: BTreeMap<u64, u32>,
+    metas: Vec<Meta>,
+    edges: Vec<(u32, u32)>,
+}
+
+impl Search<'_> {
+    /// Checks a reached state, merges it by digest, and keeps it on `next` if it still moves.
+    fn merge(&mut self, reached: Reached, depth: u32, next: &mut Vec<Node>) -> Merged {
+        let Reached { parent, outcome: o } = reached;
+        let report = &mut self.report;
+        report.states_visited += 1;
+        let terminal = self.x.is_terminal(&o.engine, o.next_step);
+        let finding = properties::check_always(&o.engine, &self.initial_ceiling).or_else(|| {
+            if terminal {
+                properties::check_eventually(&o.engine, self.x.end_time_ms)
+            } else {
+                None
+            }
+        });
+        for p in report.properties.iter_mut() {
+            if p.kind == properties::Kind::Always || terminal {
+                p.checked += 1;
+            }
+        }
+        if let Some(finding) = finding {
+            let mut points = path_to(&self.metas, parent);
+            points.extend(o.taken.iter().copied());
+            if let Some(p) = report.properties.iter_mut().find(|p| p.name == finding.property) {
+                p.violated = true;
+            }
+            report.violation = Some(Violation {
+                finding,
+                depth,
+                at_ms: o.engine.now_ms(),
+                choices: points.iter().map(|c| c.chosen).collect(),
+                choice_points: points,
+            });
+            return Merged::Violation;
+        }
+        let digest = self.x.digest(&o.engine, o.next_step);
+        if let Some(i) = self.seen.get(&digest) {
+            if let Some(from) = parent {
+                self.edges.push((from, *i));
+            }
+            return Merged::Kept;
+        }
+        let index = self.metas.len() as u32;
+        self.seen.insert(digest, index);
+        if let Some(from) = parent {
+            self.edges.push((from, index));
+        }
+        report.distinct_states += 1;
+        let stuck_drain = if terminal { None } else { properties::stuck_drain(&o.engine) };
+        self.metas.push(Meta { parent, taken: o.taken, depth, terminal, at_ms: o.engine.now_ms(), stuck_drain });
+        if terminal {
+            report.terminal_states += 1;
+        } else {
+            next.push(Node { engine: o.engine, next_step: o.next_step, index });
+        }
+        if report.distinct_states >= self.opts.max_states && !next.is_empty() {
+            return Merged::Full;
+        }
+        Merged::Kept
+    }
+}
+
+/// States of the frontier expanded in parallel at once: their successors are merged (in order)
+/// before the next ones are expanded, so at most this many states' successors are held at once.
+pub const EXPANSION_CHUNK: usize = 256;
+
+/// Explores a scenario. `stop` is polled between levels (the caller's time bound or Ctrl-C).
+pub fn explore(
+    loaded: &LoadedScenario,
+    opts: &ExploreOptions,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<ExploreReport, ScenarioError> {
+    let (loaded, spec) = explorable(loaded, opts)?;
+    let x = Explored {
+        end_time_ms: loaded.scenario.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS),
+        max_events: loaded.scenario.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
+        loaded,
+    };
+    let run_opts = RunOptions::default();
+    let file = x.loaded.file.clone();
+
+    // The start: setup may meet choice points too (a jittered registration).
+    let start = outcomes(&file, |prefix| {
+        let mut l = x.loaded.clone();
+        if let Some(s) = l.scenario.explore.as_mut() {
+            s.choices = prefix;
+        }
+        prepare(&l, &run_opts).map(|(e, _)| (e, 0))
+    })?;
+    // Each service's ceiling at the start (the ceiling property allows a scale-in's stopping tasks).
+    let initial_ceiling: BTreeMap<String, u32> = start
+        .first()
+        .map_or_else(BTreeMap::new, |o| o.engine.services().map(|s| (s.name().to_string(), s.task_ceiling())).collect());
+    let mut search = Search {
+        x: &x,
+        opts,
+        initial_ceiling,
+        report: ExploreReport {
+            states_visited: 0,
+            distinct_states: 0,
+            depth_reached: 0,
+            terminal_states: 0,
+            engine_events: 0,
+            paths: None,
+            properties: properties::ALL
+                .iter()
+                .map(|(name, kind)| PropertyVerdict { name, kind: *kind, checked: 0, violated: false })
+                .collect(),
+            violation: None,
+            bound: None,
+            graph: None,
+            spec,
+        },
+        seen: BTreeMap::new(),
+        metas: Vec::new(),
+        edges: Vec::new(),
+    };
+
+    let mut frontier: Vec<Node> = Vec::new();
+    let mut depth = 0u32;
+    let mut ended: Option<Merged> = None;
+    for outcome in start {
+        match search.merge(Reached { parent: None, outcome }, depth, &mut frontier) {
+            Merged::Kept => {}
+            other => {
+                ended = Some(other);
+                break;
+            }
+        }
+    }
+    let bound = 'levels: loop {
+        search.report.depth_reached = depth;
+        match ended {
+            Some(Merged::Violation) => break 'levels None,
+            Some(Merged::Full) => break 'levels Some(Bound::States),
+            _ => {}
+        }
+        if frontier.is_empty() {
+            break None;
+        }
+        if depth >= opts.max_depth {
+            break Some(Bound::Depth);
+        }
+        if stop() {
+            break Some(Bound::Stopped);
+        }
+        depth += 1;
+        let mut next: Vec<Node> = Vec::new();
+        for chunk in frontier.chunks(EXPANSION_CHUNK) {
+            // Expand in parallel; the results come back in the frontier's order.
+            let expanded: Vec<Result<Vec<Outcome>, ScenarioError>> = chunk
+                .par_iter()
+                .map(|n| {
+                    outcomes(&file, |prefix| {
+                        let mut e = n.engine.clone();
+                        e.repin_choices(prefix);
+                        let next = x.transition(&mut e, n.next_step)?;
+                        Ok((e, next))
+                    })
+                })
+                .collect();
+            for (n, outs) in chunk.iter().zip(expanded) {
+                for o in outs? {
+                    search.report.engine_events += o.engine.events_processed() - n.engine.events_processed();
+                    match search.merge(Reached { parent: Some(n.index), outcome: o }, depth, &mut next) {
+                        Merged::Kept => {}
+                        other => {
+                            ended = Some(other);
+                            frontier = next;
+                            continue 'levels;
+                        }
+                    }
+                }
+            }
+        }
+        frontier = next;
+    };
+    let Search { mut report, metas, edges, .. } = search;
+    report.bound = bound;
+    // Liveness over cycles: a cycle of states in which a drain with room never completes (and
+    // never reaches a terminal state) is a counterexample too. Only a complete graph has them all.
+    if bound.is_none() && report.violation.is_none() {
+        if let Some((entry, name, size)) = stuck_cycle(&metas, &edges) {
+            let points = path_to(&metas, Some(entry));
+            let m = &metas[entry as usize];
+            report.violation = Some(Violation {
+                finding: properties::Finding {
+                    property: properties::DRAINS_COMPLETE,
+                    detail: format!(
+                        "{name}: DRAINING with room elsewhere in every state of a cycle of {size} states reached at {} ms; its drain never completes",
+                        m.at_ms
+                    ),
+                    expectation: Some(crate::generate::named(
+                        properties::DRAINS_COMPLETE,
+                        crate::format::Expectation::DrainCompletedBy(name, x.end_time_ms),
+                    )),
+                },
+                depth: m.depth,
+                at_ms: m.at_ms,
+                choices: points.iter().map(|c| c.chosen).collect(),
+                choice_points: points,
+            });
+            if let Some(p) = report.properties.iter_mut().find(|p| p.name == properties::DRAINS_COMPLETE) {
+                p.violated = true;
+            }
+        }
+    }
+    if bound.is_none() && report.violation.is_none() {
+        report.paths = count_paths(&metas, &edges);
+    }
+    Ok(finish(report, opts, &metas, &edges))
+}
+
+/// The number of paths from a start state to a terminal state (saturating), if the graph has no
+/// cycle. Each transition between two states counts once, however many choice combinations led
+/// along it.
+fn count_paths(metas: &[Meta], edges: &[(u32, u32)]) -> Option<u64> {
+    let mut g: petgraph::graph::DiGraph<(), ()> = petgraph::graph::DiGraph::with_capacity(metas.len(), edges.len());
+    for _ in metas {
+        g.add_node(());
+    }
+    let mut distinct: Vec<(u32, u32)> = edges.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for (a, b) in &distinct {
+        g.add_edge((*a).into(), (*b).into(), ());
+    }
+    let order = petgraph::algo::toposort(&g, None).ok()?;
+    let mut into: Vec<u64> = metas.iter().map(|m| u64::from(m.parent.is_none())).collect();
+    let mut total: u64 = 0;
+    for n in order {
+        let here = into[n.index()];
+        if metas[n.index()].terminal {
+            total = total.saturating_add(here);
+        }
+        for next in g.neighbors(n) {
+            into[next.index()] = into[next.index()].saturating_add(here);
+        }
+    }
+    Some(total)
+}
+
+/// The first (in discovery order) state that enters a cycle of the graph in whose every state
+/// the same drain is stuck: (the state, the instance, the cycle's size).
+fn stuck_cycle(metas: &[Meta], edges: &[(u32, u32)]) -> Option<(u32, String, usize)> {
+    let mut g: petgraph::graph::DiGraph<(), ()> = petgraph::graph::DiGraph::with_capacity(metas.len(), edges.len());
+    for _ in metas {
+        g.add_node(());
+    }
+    for (a, b) in edges {
+        g.add_edge((*a).into(), (*b).into(), ());
+    }
+    let mut best: Option<(u32, String, usize)> = None;
+    for scc in petgraph::algo::tarjan_scc(&g) {
+        let cyclic = scc.len() > 1 || g.contains_edge(scc[0], scc[0]);
+        if !cyclic {
+            continue;
+        }
+        let name = metas[scc[0].index()].stuck_drain.clone();
+        let all_stuck = name.is_some() && scc.iter().all(|n| metas[n.index()].stuck_drain == name);
+        let entry = scc.iter().map(|n| n.index() as u32).min().expect("non-empty");
+        if let (true, Some(name)) = (all_stuck, name) {
+            if best.as_ref().is_none_or(|(b, _, _)| entry < *b) {
+                best = Some((entry, name, scc.len()));
+            }
+        }
+    }
+    best
+}
+
+/// The graph for `--dot`, when asked for and small enough.
+fn finish(mut report: ExploreReport, opts: &ExploreOptions, metas: &[Meta], edges: &[(u32, u32)]) -> ExploreReport {
+    if opts.keep_graph && metas.len() <= graph::MAX_GRAPH_STATES {
+        let mut g = graph::StateGraph::default();
+        for (n, m) in metas.iter().enumerate() {
+            g.node(n as u32, m.depth, m.terminal, m.at_ms);
+        }
+        for (a, b) in edges {
+            g.edge(*a, *b);
+        }
+        report.graph = Some(g);
+    }
+    report
+}
+
+/// The counterexample of a violation as a scenario: the explored scenario with the path's choices
+/// pinned (`explore.choices`) and, as its only expectations, the one that states the violated
+/// property (none when no expectation can; the run's invariant check then shows it).
+pub fn counterexample_scenario(explored: &Scenario, report: &ExploreReport, violation: &Violation) -> Scenario {
+    let mut s = explored.clone();
+    s.name = format!("{} counterexample", explored.name);
+    s.description = format!(
+        "drainsim explore: `{}` violated after {} transitions at {} ms. {}",
+        violation.finding.property, violation.depth, violation.at_ms, violation.finding.detail
+    );
+    let mut spec = report.spec.clone();
+    spec.choices = violation.choices.clone();
+    s.explore = Some(spec);
+    s.expectations = violation.finding.expectation.iter().cloned().collect();
+    // The scenario's own checks speak of the planned run, not of this path: they keep their time
+    // (a step is where a choice point may come) but check nothing.
+    for step in &mut s.steps {
+        if matches!(step.action, Action::Check(_)) {
+            step.action = Action::Advance;
+        }
+    }
+    s
+}
+
+/// Writes a counterexample scenario under `dir` as `<stem>-<property>.ron` (with a comment header
+/// naming the property, the detail and the replay command); returns its path.
+pub fn write_counterexample(
+    dir: &std::path::Path,
+    stem: &str,
+    explored: &Scenario,
+    report: &ExploreReport,
+    violation: &Violation,
+) -> std::io::Result<std::path::PathBuf> {
+    let scenario = counterexample_scenario(explored, report, violation);
+    let path = dir.join(format!("{stem}-{}.ron", crate::generate::slug(violation.finding.property)));
+    let mut text = String::new();
+    text.push_str(&format!(
+        "// Counterexample to `{}`, found by drainsim explore on a shortest path.\n",
+        violation.finding.property
+    ));
+    for line in violation.finding.detail.lines() {
+        text.push_str(&format!("// {line}\n"));
+    }
+    if violation.finding.expectation.is_none() {
+        text.push_str("// No expectation can state this property; the run's invariant check shows it.\n");
+    }
+    text.push_str(&format!("// Replay: drainsim run {}\n", path.display()));
+    text.push_str(&crate::write::to_ron(&scenario));
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(parent: Option<u32>, stuck: Option<&str>) -> Meta {
+        Meta { parent, taken: Vec::new(), depth: 0, terminal: false, at_ms: 0, stuck_drain: stuck.map(str::to_string) }
+    }
+
+    #[test]
+    fn a_cycle_where_the_same_drain_stays_stuck_is_found_from_its_first_state() {
+        // 0 -> 1 -> 2 -> 1 (stuck on `a` in 1 and 2), 0 -> 3 -> 3 (a self-loop, not stuck).
+        let metas = vec![meta(None, None), meta(Some(0), Some("a")), meta(Some(1), Some("a")), meta(Some(0), None)];
+        let edges = vec![(0, 1), (1, 2), (2, 1), (0, 3), (3, 3)];
+        assert_eq!(stuck_cycle(&metas, &edges), Some((1, "a".to_string(), 2)));
+        // A cycle that leaves the stuck state somewhere is no counterexample.
+        let metas = vec![meta(None, None), meta(Some(0), Some("a")), meta(Some(1), None)];
+        assert_eq!(stuck_cycle(&metas, &[(0, 1), (1, 2), (2, 1)]), None);
+        // Nor is a path without a cycle.
+        assert_eq!(stuck_cycle(&metas, &[(0, 1), (1, 2)]), None);
+    }
+
+    #[test]
+    fn paths_to_terminal_states_are_counted_on_an_acyclic_graph() {
+        // 0 -> 1 -> 3, 0 -> 2 -> 3, 2 -> 4: three paths to the terminal states 3 and 4.
+        let mut metas: Vec<Meta> = (0..5).map(|n| meta(if n == 0 { None } else { Some(0) }, None)).collect();
+        metas[3].terminal = true;
+        metas[4].terminal = true;
+        let edges = [(0, 1), (0, 2), (1, 3), (2, 3), (2, 4), (2, 4)];
+        assert_eq!(count_paths(&metas, &edges), Some(3));
+        assert_eq!(count_paths(&metas, &[(0, 1), (1, 2), (2, 1)]), None, "a cycle");
+    }
+
+    #[test]
+    fn a_path_is_its_parents_transitions_in_order() {
+        let c = |chosen| ChoiceTaken { kind: drainsim_core::ChoiceKind::Injection, arity: 4, chosen };
+        let mut metas = vec![meta(None, None), meta(Some(0), None), meta(Some(1), None)];
+        metas[0].taken = vec![c(1)];
+        metas[2].taken = vec![c(2), c(3)];
+        let chosen: Vec<u32> = path_to(&metas, Some(2)).iter().map(|c| c.chosen).collect();
+        assert_eq!(chosen, [1, 2, 3]);
+        assert!(path_to(&metas, None).is_empty());
+    }
+}

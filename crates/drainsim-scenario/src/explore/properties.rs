@@ -1,0 +1,179 @@
+//! The properties `drainsim explore` checks: *always* properties at every state it reaches (before
+//! the canonical digest merges paths, so a property of history is judged on every path), and the
+//! *eventually* property at every terminal state (the run is quiet: every fault has stopped and
+//! nothing but background retries is pending). Each violation carries the expectation that states
+//! it in a scenario file, so a counterexample replays to the same failed expectation.
+
+use drainsim_core::{check_invariants, Engine, InstanceStatus, InstanceView, SchedulingStrategy, ServiceStatus, TaskStatus};
+
+use crate::format::{Cmp, Expectation};
+use crate::generate::named;
+
+/// No service ever has more tasks than its ceiling.
+pub const CEILING: &str = "always: no service has more tasks than its ceiling (maximumPercent)";
+/// Below the healthy floor only with a floor breach recorded (every breach has its cause).
+pub const FLOOR: &str = "always: below the healthy floor only with a recorded floor breach";
+/// No task is placed on a DRAINING instance.
+pub const PLACED_ON_ACTIVE: &str = "always: no task is placed on an instance that is not ACTIVE";
+/// `drainsim_core::check_invariants` holds.
+pub const INVARIANTS: &str = "always: the engine's invariants hold";
+/// Every drain that has room and a legal move completes by the time the run is quiet.
+pub const DRAINS_COMPLETE: &str = "eventually: every drain with enough capacity completes once faults stop";
+
+/// Safety or liveness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Checked at every state.
+    Always,
+    /// Checked at every terminal state.
+    Eventually,
+}
+
+/// Every property, in the order they are checked and reported.
+pub const ALL: [(&str, Kind); 5] = [
+    (INVARIANTS, Kind::Always),
+    (CEILING, Kind::Always),
+    (FLOOR, Kind::Always),
+    (PLACED_ON_ACTIVE, Kind::Always),
+    (DRAINS_COMPLETE, Kind::Eventually),
+];
+
+/// One broken property at one state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The property's name (one of [`ALL`]).
+    pub property: &'static str,
+    /// What the state shows.
+    pub detail: String,
+    /// The expectation a replay fails on (None when no expectation can state it; the run's
+    /// invariant check then shows it).
+    pub expectation: Option<Expectation>,
+}
+
+/// The first *always* property the state breaks, in the order of [`ALL`].
+/// The ceiling a service's most tasks are held to is the largest of its ceiling when they were
+/// observed, its ceiling now and its ceiling at the start (`initial_ceiling`, by service name):
+/// after a scale-in the tasks it stops still count toward the new, lower ceiling while they stop.
+pub fn check_always(e: &Engine, initial_ceiling: &std::collections::BTreeMap<String, u32>) -> Option<Finding> {
+    if let Err(v) = check_invariants(e) {
+        return Some(Finding { property: INVARIANTS, detail: v.to_string(), expectation: None });
+    }
+    // A DAEMON service's desired count follows the ACTIVE instances: its ceiling moves with them.
+    for s in e.services().filter(|s| s.scheduling_strategy() != SchedulingStrategy::Daemon) {
+        if let (Some(m), Some(observed)) = (s.max_tasks_observed(), s.ceiling_at_max_tasks_observed()) {
+            let ceiling = observed.max(s.task_ceiling()).max(initial_ceiling.get(s.name()).copied().unwrap_or(0));
+            if m > ceiling {
+                return Some(Finding {
+                    property: CEILING,
+                    detail: format!("{}: {m} tasks observed, ceiling {ceiling}", s.name()),
+                    expectation: Some(named(
+                        CEILING,
+                        Expectation::MaxTasksObserved(s.name().into(), Cmp::AtMost(ceiling.into())),
+                    )),
+                });
+            }
+        }
+    }
+    for s in e.services() {
+        if let (Some(m), Some(floor)) = (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
+            if m < floor && s.floor_breaches().is_empty() {
+                return Some(Finding {
+                    property: FLOOR,
+                    detail: format!("{}: {m} healthy observed, floor {floor}, and no floor breach recorded", s.name()),
+                    expectation: Some(named(FLOOR, Expectation::MinHealthyObserved(s.name().into(), Cmp::AtLeast(floor.into())))),
+                });
+            }
+        }
+    }
+    for i in e.instances().filter(|i| i.status() == InstanceStatus::Draining) {
+        let Some(started) = i.drain().started_at_ms() else { continue };
+        // A task placed in the instant the drain started may have been placed before the request.
+        if let Some(t) = i.tasks().find(|t| t.created_at_ms() > started) {
+            return Some(Finding {
+                property: PLACED_ON_ACTIVE,
+                detail: format!(
+                    "{}: task {} placed at {} ms, the drain started at {started} ms",
+                    i.name(),
+                    t.arn(),
+                    t.created_at_ms()
+                ),
+                expectation: None,
+            });
+        }
+    }
+    None
+}
+
+/// Whether the drain of a DRAINING instance can complete: its live tasks all belong to ACTIVE
+/// services that have a legal move (the floor below or the ceiling above the desired count), and
+/// the ACTIVE instances with a connected agent in its cluster have room, in slots of the largest
+/// task (and of task ENIs, for `awsvpc` tasks; one per instance for a host port), for every
+/// service's desired count. A cluster with a `memberOf` constraint is not judged (its room is not
+/// a count of slots); `distinctInstance` is not counted.
+pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
+    let live = |s: TaskStatus| s != TaskStatus::Stopped;
+    for t in drained.tasks().filter(|t| live(t.last_status())) {
+        let Some(s) = t.service() else { return false };
+        let desired = s.desired_count();
+        if s.status() != ServiceStatus::Active || !(s.healthy_floor() < desired || s.task_ceiling() > desired) {
+            return false;
+        }
+    }
+    let cluster = drained.cluster();
+    let services: Vec<_> = e.services().filter(|s| s.cluster() == cluster && s.status() == ServiceStatus::Active).collect();
+    // Room that `memberOf` expressions decide is not counted in slots: no claim is made.
+    if services.iter().any(|s| s.member_of_expressions().next().is_some()) {
+        return false;
+    }
+    let (mut cpu, mut memory, mut port, mut awsvpc) = (0i64, 0i64, false, false);
+    let mut wanted: u64 = 0;
+    for s in &services {
+        let size = s.task_size();
+        cpu = cpu.max(size.cpu);
+        memory = memory.max(size.memory);
+        port |= size.host_port;
+        awsvpc |= size.awsvpc;
+        wanted += s.desired_count() as u64;
+    }
+    let mut slots: u64 = 0;
+    for i in e.instances().filter(|i| i.cluster() == cluster && i.status() == InstanceStatus::Active && i.agent_connected()) {
+        let (c, m) = i.registered_cpu_memory();
+        let by_cpu = if cpu > 0 { (c / cpu).max(0) as u64 } else { u64::MAX };
+        let by_memory = if memory > 0 { (m / memory).max(0) as u64 } else { u64::MAX };
+        let standalone = i.tasks().filter(|t| live(t.last_status()) && t.service().is_none()).count() as u64;
+        let by_eni = if awsvpc { i.task_eni_limit().unwrap_or(0) as u64 } else { u64::MAX };
+        let fit = by_cpu.min(by_memory).min(by_eni).min(if port { 1 } else { u64::MAX }).saturating_sub(standalone);
+        slots = slots.saturating_add(fit);
+    }
+    slots >= wanted
+}
+
+/// The first DRAINING instance whose drain has not completed though it has room, if any (what a
+/// cycle of states must keep for the drain never to complete).
+pub fn stuck_drain(e: &Engine) -> Option<String> {
+    e.instances()
+        .filter(|i| i.status() == InstanceStatus::Draining && i.drain().completed_at_ms().is_none())
+        .find(|i| drain_has_capacity(e, i))
+        .map(|i| i.name().to_string())
+}
+
+/// At a terminal state: the first DRAINING instance with capacity whose drain has not completed.
+pub fn check_eventually(e: &Engine, end_time_ms: u64) -> Option<Finding> {
+    for i in e.instances().filter(|i| i.status() == InstanceStatus::Draining) {
+        if i.drain().completed_at_ms().is_some() || !drain_has_capacity(e, &i) {
+            continue;
+        }
+        let left = i.running_tasks_count() + i.pending_tasks_count();
+        return Some(Finding {
+            property: DRAINS_COMPLETE,
+            detail: format!(
+                "{}: DRAINING since {} ms, {left} task(s) running or pending when the run ended at {} ms, with room elsewhere",
+                i.name(),
+                i.drain().started_at_ms().unwrap_or(0),
+                e.now_ms()
+            ),
+            expectation: Some(named(DRAINS_COMPLETE, Expectation::DrainCompletedBy(i.name().into(), end_time_ms))),
+        });
+    }
+    None
+}

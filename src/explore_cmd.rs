@@ -1,0 +1,254 @@
+//! `drainsim explore`: the command line of the exhaustive explorer (docs/explore.md). It measures
+//! the wall time (the time bound and states per second), writes the counterexample and the DOT
+//! file, and prints text or JSON; the search itself is `drainsim_scenario::explore`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use drainsim_scenario::explore::{self, ExploreOptions, ExploreReport};
+use drainsim_scenario::format::ExploreFault;
+use drainsim_scenario::load_file;
+
+/// The largest `--time-limit` in seconds (one hour).
+pub const MAX_TIME_LIMIT_S: u64 = 3_600;
+/// The default `--time-limit` in seconds.
+pub const DEFAULT_TIME_LIMIT_S: u64 = 300;
+
+#[derive(clap::Args)]
+pub struct ExploreArgs {
+    /// The scenario file (RON): a small cluster, its steps acting at their times.
+    file: PathBuf,
+    /// Most transitions from the start (1 to 100,000).
+    #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_DEPTH)]
+    depth: u32,
+    /// Most distinct states (1 to 1,000,000).
+    #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_STATES)]
+    max_states: u64,
+    /// Wall-clock bound in seconds, checked between levels (1 to 3600).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIME_LIMIT_S)]
+    time_limit: u64,
+    /// Fault classes to inject, comma-separated (TaskStartFailure, TaskExit, AgentDisconnect,
+    /// TrunkFailure, DrainRequest, ActivateRequest, or none); default: the scenario's explore.faults.
+    #[arg(long, value_name = "LIST", value_parser = parse_fault_list)]
+    faults: Option<FaultList>,
+    /// Most faults on one path (0 to 8); default: the scenario's explore.maxFaults (1).
+    #[arg(long, value_name = "N")]
+    max_faults: Option<u32>,
+    /// Worker threads, 1 to 256 (default: the machine's). The result does not depend on it.
+    #[arg(long, value_name = "N", value_parser = drainsim_scenario::sweep::parse_jobs)]
+    jobs: Option<usize>,
+    /// Where a counterexample scenario is written.
+    #[arg(long, value_name = "DIR", default_value = "target/counterexamples")]
+    out: PathBuf,
+    /// Write the explored state graph as Graphviz DOT (at most 2,000 states).
+    #[arg(long, value_name = "FILE")]
+    dot: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The classes of `--faults`.
+#[derive(Clone)]
+struct FaultList(Vec<ExploreFault>);
+
+fn parse_fault_list(text: &str) -> Result<FaultList, String> {
+    explore::parse_faults(text).map(FaultList)
+}
+
+fn bad_input(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+pub fn explore_command(args: ExploreArgs) -> ExitCode {
+    if !(1..=MAX_TIME_LIMIT_S).contains(&args.time_limit) {
+        return bad_input(&format!("--time-limit {}: 1 to {MAX_TIME_LIMIT_S} seconds", args.time_limit));
+    }
+    let loaded = match load_file(&args.file) {
+        Ok(l) => l,
+        Err(e) => return bad_input(&e.to_string()),
+    };
+    let opts = ExploreOptions {
+        max_depth: args.depth,
+        max_states: args.max_states,
+        faults: args.faults.clone().map(|f| f.0),
+        max_faults: args.max_faults,
+        keep_graph: args.dot.is_some(),
+    };
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(drainsim_scenario::sweep::worker_threads(args.jobs, u64::MAX))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => return bad_input(&format!("cannot start the worker threads: {e}")),
+    };
+    // Ctrl-C stops the search between levels: what was explored is printed, with exit 3 (a bound)
+    // unless a violation was found. A second Ctrl-C ends the process at once.
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+    if let Err(e) = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    }) {
+        eprintln!("warning: Ctrl-C will end the exploration without printing what was explored ({e})");
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.time_limit);
+    let stop = move || Instant::now() >= deadline || INTERRUPTED.load(Ordering::SeqCst);
+    let result = pool.install(|| explore::explore(&loaded, &opts, &stop));
+    let elapsed = started.elapsed();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return bad_input(&e.to_string()),
+    };
+    let stem = args.file.file_stem().map_or("scenario".to_string(), |s| s.to_string_lossy().into_owned());
+    let counterexample = match &report.violation {
+        Some(v) => match explore::write_counterexample(&args.out, &stem, &loaded.scenario, &report, v) {
+            Ok(p) => Some(p),
+            Err(e) => return bad_input(&format!("cannot write the counterexample under {}: {e}", args.out.display())),
+        },
+        None => None,
+    };
+    if let Some(dot) = &args.dot {
+        let written = match &report.graph {
+            Some(g) => std::fs::write(dot, g.to_dot()).map_err(|e| e.to_string()),
+            None => Err(format!("the explored graph has more than {} states; no DOT written", explore::graph::MAX_GRAPH_STATES)),
+        };
+        if let Err(e) = written {
+            eprintln!("warning: --dot {}: {e}", dot.display());
+        }
+    }
+    let per_second = report.states_visited as f64 / elapsed.as_secs_f64().max(1e-9);
+    if args.json {
+        print_json(&report, counterexample.as_deref(), per_second);
+    } else {
+        print_text(&args.file, &report, counterexample.as_deref(), per_second, elapsed);
+    }
+    match (&report.violation, report.bound) {
+        (Some(_), _) => ExitCode::from(1),
+        (None, Some(_)) => ExitCode::from(3),
+        (None, None) => ExitCode::SUCCESS,
+    }
+}
+
+fn verdict_text(report: &ExploreReport, p: &explore::PropertyVerdict) -> String {
+    let what = match p.kind {
+        explore::properties::Kind::Always => "states",
+        explore::properties::Kind::Eventually => "terminal states",
+    };
+    if p.violated {
+        "violated".to_string()
+    } else if report.violation.is_some() || report.bound.is_some() {
+        format!("holds in the {} {what} checked (search incomplete)", p.checked)
+    } else if let Some(paths) = report.paths {
+        format!("holds on all {paths} paths ({} {what})", p.checked)
+    } else {
+        format!("holds in all {} {what}", p.checked)
+    }
+}
+
+fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>, per_second: f64, elapsed: Duration) {
+    let faults: Vec<&str> = report.spec.faults.iter().map(|f| f.as_str()).collect();
+    println!(
+        "explore {}: faults [{}], at most {} per path, {} jitter value(s)",
+        file.display(),
+        faults.join(", "),
+        report.spec.max_faults,
+        report.spec.jitter_values
+    );
+    println!(
+        "states visited {}, distinct states {}, terminal states {}, depth reached {}, {:.0} states/s ({:.2} s)",
+        report.states_visited,
+        report.distinct_states,
+        report.terminal_states,
+        report.depth_reached,
+        per_second,
+        elapsed.as_secs_f64()
+    );
+    for p in &report.properties {
+        println!("  {:<80} {}", p.name, verdict_text(report, p));
+    }
+    if let Some(v) = &report.violation {
+        println!(
+            "VIOLATED: {} after {} transitions (a shortest path), at {}",
+            v.finding.property,
+            v.depth,
+            drainsim_core::time::format_sim_time(v.at_ms)
+        );
+        println!("  {}", v.finding.detail);
+        let faults: Vec<String> = v
+            .choice_points
+            .iter()
+            .filter(|c| {
+                c.chosen > 0
+                    && matches!(
+                        c.kind,
+                        drainsim_core::ChoiceKind::Injection
+                            | drainsim_core::ChoiceKind::TaskStartFailure
+                            | drainsim_core::ChoiceKind::TrunkFailure
+                    )
+            })
+            .map(|c| match c.kind {
+                drainsim_core::ChoiceKind::Injection => format!("injection (candidate {} of {})", c.chosen, c.arity - 1),
+                kind => kind.as_str().to_string(),
+            })
+            .collect();
+        println!(
+            "  {} choice points on the path; faults taken: {}",
+            v.choices.len(),
+            if faults.is_empty() { "none".into() } else { faults.join(", ") }
+        );
+        if let Some(p) = counterexample {
+            println!("counterexample: {}", p.display());
+            println!("replay: drainsim run {}", p.display());
+        }
+    } else if let Some(b) = report.bound {
+        println!("bound reached ({}) with no violation: the properties hold in what was explored", b.as_str());
+    } else {
+        println!("explored completely: every property holds");
+    }
+}
+
+fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second: f64) {
+    let properties: Vec<serde_json::Value> = report
+        .properties
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "name": p.name,
+                "kind": match p.kind { explore::properties::Kind::Always => "always", explore::properties::Kind::Eventually => "eventually" },
+                "checked": p.checked,
+                "verdict": if p.violated { "violated" } else { "holds" },
+            })
+        })
+        .collect();
+    let mut out = serde_json::json!({
+        "statesVisited": report.states_visited,
+        "distinctStates": report.distinct_states,
+        "terminalStates": report.terminal_states,
+        "depthReached": report.depth_reached,
+        "statesPerSecond": per_second.round(),
+        "complete": report.bound.is_none() && report.violation.is_none(),
+        "paths": report.paths,
+        "bound": report.bound.map(|b| b.as_str()),
+        "faults": report.spec.faults.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "maxFaults": report.spec.max_faults,
+        "properties": properties,
+    });
+    if let Some(v) = &report.violation {
+        out["violation"] = serde_json::json!({
+            "property": v.finding.property,
+            "detail": v.finding.detail,
+            "depth": v.depth,
+            "atMs": v.at_ms,
+            "choices": v.choices,
+        });
+    }
+    if let Some(p) = counterexample {
+        out["counterexample"] = serde_json::Value::String(p.display().to_string());
+    }
+    println!("{}", serde_json::to_string_pretty(&out).expect("a JSON value serializes"));
+}

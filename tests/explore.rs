@@ -1,0 +1,258 @@
+//! `drainsim explore` (docs/explore.md): the examples of `scenarios/explore/` prove or refute the
+//! drain properties; the result does not depend on the number of threads; every counterexample
+//! replays to the same violation under `drainsim run`; a sweep of 10,000 seeds with
+//! `--faults swarm` misses the violation the explorer finds; bad input is refused.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use drainsim_scenario::explore::{self, properties, Bound, ExploreOptions, ExploreReport};
+use drainsim_scenario::format::Expectation;
+use drainsim_scenario::{load_file, runner, LoadedScenario, RunOptions};
+use rayon::prelude::*;
+
+const PROVED: &str = "scenarios/explore/three-instances-start-failures.ron";
+const WINDOW: &str = "scenarios/explore/window-three-spares-disconnected.ron";
+/// The seeds the sweep runs (the figure docs/explore.md quotes).
+const SWEEP_SEEDS: u64 = 10_000;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load(file: &str) -> LoadedScenario {
+    load_file(&workspace().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn explore_with(loaded: &LoadedScenario, opts: &ExploreOptions, threads: usize) -> ExploreReport {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a pool");
+    pool.install(|| explore::explore(loaded, opts, &|| false)).expect("explores")
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = workspace().join("target").join("explore-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs a counterexample file with the binary: it must fail (exit 1) on the property's expectation.
+fn assert_replays(path: &Path, property: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(["run", path.to_str().unwrap(), "--timeline", "none"])
+        .current_dir(workspace())
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("FAIL {property}")), "{stdout}");
+}
+
+#[test]
+fn three_instances_with_start_failures_are_proved_on_every_path() {
+    let loaded = load(PROVED);
+    let report = explore_with(&loaded, &ExploreOptions::default(), 2);
+    assert_eq!(report.violation, None);
+    assert_eq!(report.bound, None, "explored completely");
+    assert!(report.distinct_states > 100 && report.terminal_states > 10, "{report:?}");
+    assert_eq!(report.spec.max_faults, 2);
+    let paths = report.paths.expect("a complete, acyclic graph counts its paths");
+    assert!(paths >= report.terminal_states, "{report:?}");
+    for p in &report.properties {
+        assert!(!p.violated && p.checked > 0, "{p:?}");
+    }
+    // Paths with one and with two start failures were among them: fewer faults, fewer states.
+    let one = explore_with(&loaded, &ExploreOptions { max_faults: Some(1), ..Default::default() }, 2);
+    let none = explore_with(&loaded, &ExploreOptions { max_faults: Some(0), ..Default::default() }, 2);
+    assert!(none.distinct_states < one.distinct_states && one.distinct_states < report.distinct_states);
+    assert_eq!(none.terminal_states, 1, "without faults the scenario is one path");
+}
+
+#[test]
+fn the_result_does_not_depend_on_the_number_of_threads() {
+    for file in [PROVED, WINDOW] {
+        let loaded = load(file);
+        let a = explore_with(&loaded, &ExploreOptions::default(), 1);
+        let b = explore_with(&loaded, &ExploreOptions::default(), 3);
+        assert_eq!(
+            (a.states_visited, a.distinct_states, a.terminal_states, a.depth_reached, a.engine_events),
+            (b.states_visited, b.distinct_states, b.terminal_states, b.depth_reached, b.engine_events),
+            "{file}"
+        );
+        assert_eq!(a.violation, b.violation, "{file}");
+    }
+}
+
+#[test]
+fn the_explorer_finds_what_a_sweep_of_10000_swarm_seeds_misses() {
+    let loaded = load(WINDOW);
+    let report = explore_with(&loaded, &ExploreOptions::default(), 2);
+    let v = report.violation.as_ref().expect("a violation");
+    assert_eq!(v.finding.property, properties::DRAINS_COMPLETE);
+    assert_eq!(v.depth, 10, "the shortest path");
+    let injected = v.choice_points.iter().filter(|c| c.kind == drainsim_core::ChoiceKind::Injection && c.chosen > 0).count();
+    assert_eq!(injected, 3, "three agent disconnects: {:?}", v.choice_points);
+    // Explored with the classes `--faults swarm` draws.
+    let names: Vec<&str> = report.spec.faults.iter().map(|f| f.as_str()).collect();
+    assert_eq!(names, ["TaskStartFailure", "AgentDisconnect", "TrunkFailure"]);
+
+    let dir = out_dir("window");
+    let path = explore::write_counterexample(&dir, "window", &loaded.scenario, &report, v).expect("written");
+    assert_replays(&path, properties::DRAINS_COMPLETE);
+
+    // The same scenario, swept over 10,000 seeds with each seed's own swarm fault profile.
+    let failing: Vec<u64> = (0..SWEEP_SEEDS)
+        .into_par_iter()
+        .filter(|seed| {
+            let opts = RunOptions { seed: Some(*seed), swarm_faults: true, ..Default::default() };
+            let outcome = runner::run(&loaded, &opts).expect("runs");
+            outcome.expectations.iter().any(|r| !r.passed)
+        })
+        .collect();
+    println!(
+        "explore: violation after {} transitions, {} distinct states; sweep of {SWEEP_SEEDS} swarm seeds: {} failing",
+        v.depth,
+        report.distinct_states,
+        failing.len()
+    );
+    assert_eq!(failing, Vec::<u64>::new(), "the sweep found it too");
+}
+
+#[test]
+fn every_counterexample_replays_to_the_same_violation() {
+    // A second kind: the floor property, with the injected request classes (a service created
+    // while its cluster drains reports its ramp-up below the floor; docs/explore.md).
+    let loaded = load("scenarios/format/services.ron");
+    let opts = ExploreOptions {
+        faults: Some(explore::parse_faults("DrainRequest").unwrap()),
+        max_faults: Some(1),
+        ..Default::default()
+    };
+    let report = explore_with(&loaded, &opts, 2);
+    let v = report.violation.as_ref().expect("a violation");
+    assert_eq!(v.finding.property, properties::FLOOR);
+    let dir = out_dir("services");
+    let path = explore::write_counterexample(&dir, "services", &loaded.scenario, &report, v).expect("written");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("choices: ["), "{text}");
+    assert!(text.contains(&format!("Named({:?}, MinHealthyObserved(", properties::FLOOR)), "{text}");
+    assert_replays(&path, properties::FLOOR);
+    // The counterexample scenario, run in process, fails on exactly that expectation.
+    let cx = load_file(&path).unwrap();
+    let outcome = runner::run(&cx, &RunOptions::default()).unwrap();
+    let failed: Vec<_> = outcome.expectations.iter().filter(|r| !r.passed).collect();
+    assert!(failed.iter().any(|r| r.name.contains(properties::FLOOR)), "{failed:?}");
+    assert!(matches!(cx.scenario.expectations.as_slice(), [Expectation::Named(..)]));
+}
+
+#[test]
+fn the_canonical_digest_ignores_the_ids_drawn() {
+    let loaded = load(PROVED);
+    let engine_at_end = |seed: u64| {
+        let mut l = loaded.clone();
+        l.scenario.seed = seed;
+        l.scenario.explore = None;
+        let outcome = runner::run(&l, &RunOptions::default()).unwrap();
+        outcome.engine
+    };
+    let (a, b) = (engine_at_end(1), engine_at_end(2));
+    assert_ne!(a.trace().digest(), b.trace().digest(), "different seeds draw different IDs");
+    assert_eq!(a.canonical_digest(), b.canonical_digest());
+    // A scripted run whose choices are all 0 takes the path the seeded run takes (this scenario
+    // draws no jitter and no fault from its seed): the same trace, record for record.
+    assert_eq!(loaded.scenario.seed, 1);
+    let c = runner::run(&loaded, &RunOptions::default()).unwrap().engine;
+    assert!(!c.choices_taken().is_empty(), "the script met the start-failure choice points");
+    assert_eq!(a.trace().digest(), c.trace().digest());
+}
+
+#[test]
+fn bounds_and_bad_input_are_refused_or_reported() {
+    let loaded = load(PROVED);
+    let bounded = explore_with(&loaded, &ExploreOptions { max_states: 10, ..Default::default() }, 1);
+    assert_eq!(bounded.bound, Some(Bound::States));
+    assert_eq!(bounded.violation, None);
+    let shallow = explore_with(&loaded, &ExploreOptions { max_depth: 3, ..Default::default() }, 1);
+    assert_eq!(shallow.bound, Some(Bound::Depth));
+    for (opts, needle) in [
+        (ExploreOptions { max_depth: 0, ..Default::default() }, "--depth 0"),
+        (ExploreOptions { max_states: explore::MAX_STATES + 1, ..Default::default() }, "--max-states"),
+        (ExploreOptions { max_faults: Some(9), ..Default::default() }, "--max-faults 9"),
+    ] {
+        let err = explore::explore(&loaded, &opts, &|| false).expect_err("refused");
+        assert!(err.message.contains(needle), "{err}");
+    }
+    let waits = load("scenarios/drain/seed-min50-max100.ron");
+    let err = explore::explore(&waits, &ExploreOptions::default(), &|| false).expect_err("refused");
+    assert!(err.message.contains("registers at 60000 ms") || err.message.contains("moves the clock"), "{err}");
+    assert!(explore::parse_faults("TaskStartFailure,nope").unwrap_err().contains("'nope'"));
+    assert_eq!(explore::parse_faults("task-exit, agent_disconnect").unwrap().len(), 2);
+}
+
+#[test]
+fn the_command_line_prints_json_and_exits_by_verdict() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_drainsim")).args(args).current_dir(workspace()).output().expect("runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let dir = out_dir("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir_arg = dir.to_str().unwrap();
+    let dot = dir.join("graph.dot");
+    let (code, stdout, _) = run(&["explore", PROVED, "--json", "--out", dir_arg, "--dot", dot.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let graph = std::fs::read_to_string(&dot).expect("DOT written");
+    assert!(graph.starts_with("digraph {") && graph.contains(" -> ") && graph.contains(" end"), "{graph}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert!(json["distinctStates"].as_u64().unwrap() > 100);
+    assert_eq!(json["complete"], true);
+    assert!(json["paths"].as_u64().unwrap() >= json["terminalStates"].as_u64().unwrap());
+    assert!(json.get("counterexample").is_none());
+
+    let too_big = dir.join("too-big.dot");
+    let (code, stdout, stderr) = run(&["explore", WINDOW, "--json", "--out", dir_arg, "--dot", too_big.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let written = json["counterexample"].as_str().expect("a counterexample path");
+    assert!(Path::new(written).exists(), "{written}");
+    assert_replays(Path::new(written), properties::DRAINS_COMPLETE);
+    assert!(stderr.contains("more than 2000 states; no DOT written") && !too_big.exists(), "{stderr}");
+
+    let (code, stdout, _) = run(&["explore", PROVED, "--max-states", "5", "--out", dir_arg]);
+    assert_eq!(code, Some(3), "{stdout}");
+    assert!(stdout.contains("bound reached (maxStates)"), "{stdout}");
+    for bad in [
+        vec!["explore", PROVED, "--max-states", "999999999"],
+        vec!["explore", PROVED, "--time-limit", "0"],
+        vec!["explore", PROVED, "--faults", "Meteor"],
+        vec!["explore", "scenarios/drain/seed-min50-max100.ron"],
+    ] {
+        let (code, stdout, stderr) = run(&bad);
+        assert_eq!(code, Some(2), "{bad:?}: {stdout}{stderr}");
+        assert!(stderr.contains("error"), "{bad:?}: {stderr}");
+    }
+}
+
+#[test]
+fn jitter_values_and_random_placements_are_choice_points() {
+    let loaded = load(PROVED);
+    let opts = ExploreOptions { max_faults: Some(0), ..Default::default() };
+    let nominal = explore_with(&loaded, &opts, 2);
+    assert_eq!(nominal.terminal_states, 1);
+
+    // Every jittered duration takes its shortest or its longest value.
+    let mut jittered = loaded.clone();
+    jittered.scenario.timings.jitter_percent = 20;
+    jittered.scenario.explore.as_mut().unwrap().jitter_values = 2;
+    let j = explore_with(&jittered, &opts, 2);
+    assert_eq!((j.violation.clone(), j.bound), (None, None));
+    assert!(j.terminal_states > 1 && j.distinct_states > nominal.distinct_states, "{j:?}");
+
+    // A `random` placement takes each instance that fits.
+    let mut random = loaded.clone();
+    for s in &mut random.scenario.services {
+        s.placement_strategy = vec![drainsim_core::api::PlacementStrategy { strategy_type: "random".into(), field: None }];
+    }
+    let r = explore_with(&random, &opts, 2);
+    assert_eq!((r.violation.clone(), r.bound), (None, None));
+    assert!(r.terminal_states > 1 && r.distinct_states > nominal.distinct_states, "{r:?}");
+}
