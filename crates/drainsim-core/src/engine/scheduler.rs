@@ -312,10 +312,14 @@ impl Engine {
     fn replica_pass(&mut self, id: ServiceId) -> PassOutcome {
         let mut out = PassOutcome::default();
         let mut stops = Stops::default();
-        let (mut keep, mut drain_candidates) = self.staying_and_draining(id);
+        let (mut kept, mut drain_candidates) = self.staying_and_draining(id);
         self.stop_starting_on_draining(&mut drain_candidates, &mut stops, &mut out);
-        self.scale_in(id, &mut keep, &mut stops, &mut out);
-        let (need, room) = self.start_missing(id, keep.len(), drain_candidates.len(), &mut out);
+        if kept > self.scale_in_target(id) {
+            let mut keep = self.staying_tasks(id);
+            self.scale_in(id, &mut keep, &mut stops, &mut out);
+            kept = keep.len();
+        }
+        let (need, room) = self.start_missing(id, kept, drain_candidates.len(), &mut out);
         let remaining_candidates = self.stop_drained_within_floor(id, drain_candidates, &mut stops, &mut out);
         if !stops.pending.is_empty() {
             self.service_event(id, ServiceEventKind::stopped(false, &stops.pending));
@@ -333,23 +337,32 @@ impl Engine {
         out
     }
 
-    /// The service's tasks not told to stop: those staying (`keep`) and those on DRAINING
-    /// instances (the drain candidates).
-    fn staying_and_draining(&self, id: ServiceId) -> (Vec<TaskId>, Vec<TaskId>) {
-        let mut keep = Vec::new();
+    /// Where a service's task stands for a pass: `None` once told to stop, `Some(true)` on a
+    /// DRAINING instance (a drain candidate), `Some(false)` staying.
+    fn pass_standing(&self, t: TaskId) -> Option<bool> {
+        let task = &self.tasks[t.index()];
+        (!task.desired_stopped()).then(|| self.instances[task.instance.index()].status == InstanceStatus::Draining)
+    }
+
+    /// How many of the service's tasks not told to stop are staying, and those on DRAINING
+    /// instances (the drain candidates). Only a scale-in needs the staying tasks themselves
+    /// ([`Self::staying_tasks`]), so a pass only counts them.
+    fn staying_and_draining(&self, id: ServiceId) -> (usize, Vec<TaskId>) {
+        let mut staying = 0;
         let mut drain_candidates = Vec::new();
         for t in &self.services[id.index()].tasks {
-            let task = &self.tasks[t.index()];
-            if task.desired_stopped() {
-                continue;
-            }
-            if self.instances[task.instance.index()].status == InstanceStatus::Draining {
-                drain_candidates.push(*t);
-            } else {
-                keep.push(*t);
+            match self.pass_standing(*t) {
+                None => {}
+                Some(true) => drain_candidates.push(*t),
+                Some(false) => staying += 1,
             }
         }
-        (keep, drain_candidates)
+        (staying, drain_candidates)
+    }
+
+    /// The service's staying tasks (not told to stop, not on a DRAINING instance).
+    fn staying_tasks(&self, id: ServiceId) -> Vec<TaskId> {
+        self.services[id.index()].tasks.iter().copied().filter(|t| self.pass_standing(*t) == Some(false)).collect()
     }
 
     /// Step 1: tasks not yet RUNNING on a DRAINING instance stop at once (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-draining.html>).
@@ -383,7 +396,7 @@ impl Engine {
     /// task. A very large scale-in (more than 256 at once) takes the unhealthy, then the newest,
     /// without rebalancing per stop.
     fn scale_in(&mut self, id: ServiceId, keep: &mut Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) {
-        let desired = self.services[id.index()].desired_count as usize + self.rebalance_surplus(id);
+        let desired = self.scale_in_target(id);
         if keep.len() > desired + 256 {
             keep.sort_by_key(|t| {
                 let task = &self.tasks[t.index()];
@@ -400,6 +413,12 @@ impl Engine {
             self.stop_for_scale_in(victim, stops, out);
             keep.retain(|k| *k != victim);
         }
+    }
+
+    /// How many staying tasks scale-in keeps: `desiredCount`, plus a zone rebalancing move's task
+    /// while it starts.
+    fn scale_in_target(&self, id: ServiceId) -> usize {
+        self.services[id.index()].desired_count as usize + self.rebalance_surplus(id)
     }
 
     /// The task scale-in stops next among `keep` (see [`Self::scale_in`]).
@@ -520,9 +539,17 @@ impl Engine {
     ) -> usize {
         // Unhealthy candidates all stop; healthy ones only while the healthy count stays above the
         // floor, so only that many of them are ordered (each key computed once, not per comparison).
-        let (mut unhealthy, mut healthy): (Vec<StopKey>, Vec<StopKey>) =
-            drain_candidates.into_iter().map(|t| self.stop_key(t)).partition(|k| !k.0);
-        unhealthy.sort_unstable();
+        let mut keys: Vec<StopKey> = drain_candidates.into_iter().map(|t| self.stop_key(t)).collect();
+        // Unhealthy (`false`) first, in place.
+        let mut unhealthy = 0;
+        for k in 0..keys.len() {
+            if !keys[k].0 {
+                keys.swap(unhealthy, k);
+                unhealthy += 1;
+            }
+        }
+        let (first, healthy) = keys.split_at_mut(unhealthy);
+        first.sort_unstable();
         let floor = self.services[id.index()].floor();
         let healthy_now = self.services[id.index()].counts.healthy;
         let may_stop = (healthy_now.saturating_sub(floor) as usize).min(healthy.len());
@@ -531,7 +558,8 @@ impl Engine {
         }
         healthy[..may_stop].sort_unstable();
         let remaining_candidates = healthy.len() - may_stop;
-        for (_, _, _, t) in unhealthy.into_iter().chain(healthy.into_iter().take(may_stop)) {
+        keys.truncate(unhealthy + may_stop);
+        for (_, _, _, t) in keys {
             if self.tasks[t.index()].replaces_drained_task() {
                 self.services.schedule_mut(id).observations.tasks_moved_more_than_once += 1;
             }

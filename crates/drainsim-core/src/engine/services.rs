@@ -146,7 +146,7 @@ impl Engine {
             desired_count: desired,
             minimum_healthy_percent: min,
             maximum_percent: max,
-            strategies,
+            strategies: strategies.into(),
             strategy_specs: req.placement_strategy.clone(),
             constraint_specs: req.placement_constraints.clone(),
             constraints,

@@ -458,7 +458,7 @@ pub struct ServiceState {
     pub desired_count: u32,
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
-    pub strategies: Vec<Strategy>,
+    pub strategies: std::sync::Arc<[Strategy]>,
     pub strategy_specs: Vec<api::PlacementStrategy>,
     pub constraint_specs: Vec<api::PlacementConstraint>,
     /// `distinctInstance` and the `memberOf` expressions of its tasks.
