@@ -293,7 +293,7 @@ impl Engine {
                     Owner::Service(s) => e.services[s.index()].spread.per_instance.get(&id).copied().unwrap_or(0) as usize,
                     Owner::Group(_) => owner_tasks_on(e, id, owner),
                 };
-                // For a service, whether it holds no staying task on the instance (one bit, no search).
+                // For a service, whether it holds no staying task on the instance (a hash probe, no tree search).
                 let unoccupied = |e: &Engine, id: InstanceId| match owner {
                     Owner::Service(s) => !e.services[s.index()].spread.occupied.contains(id),
                     Owner::Group(_) => owner_tasks_on(e, id, owner) == 0,
@@ -308,7 +308,7 @@ impl Engine {
                 // Phase 1: an instance without a staying task of the owner, most free memory first.
                 // While fewer instances hold tasks than this pool has members, one must be empty.
                 if let (Owner::Service(_), true) = (owner, occupied < sets.by_memory.len()) {
-                    // Only an empty instance is returned here, so occupancy (a bit) is asked first.
+                    // Only an empty instance is returned here, so occupancy (a hash probe) is asked first.
                     if let Some(id) = sets
                         .by_memory
                         .range(at_least(req.memory))

@@ -24,3 +24,26 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
 pub(crate) fn fnv1a_word(h: u64, word: u64) -> u64 {
     (h ^ word).wrapping_mul(FNV_PRIME)
 }
+
+/// A `Hasher` of FNV-1a over 64-bit words, for hash sets of small keys that are only probed,
+/// never iterated (so no hash order can reach an output).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FnvWordHasher(u64);
+
+impl Default for FnvWordHasher {
+    fn default() -> Self {
+        FnvWordHasher(FNV_OFFSET)
+    }
+}
+
+impl std::hash::Hasher for FnvWordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv1a_extend(self.0, bytes);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = fnv1a_word(self.0, n as u64);
+    }
+}

@@ -277,58 +277,34 @@ pub struct SpreadCounts {
     pub per_az: BTreeMap<Sym, u32>,
     /// Instances holding at least one staying task, per Availability Zone.
     pub occupied_per_az: BTreeMap<Sym, u32>,
-    /// The keys of `per_instance` as a bit per instance index: spread placement asks "does the
-    /// service hold a task here?" of many candidates, and a bit answers without a tree search.
-    pub occupied: InstanceBits,
+    /// The keys of `per_instance` as a hash set: spread placement asks "does the service hold a
+    /// task here?" of many candidates, and a probe answers without a tree search.
+    pub occupied: InstanceSet,
 }
 
-/// A set of instances as one bit per instance index. Equal sets compare equal whatever capacity
-/// each has grown to.
-#[derive(Debug, Clone, Default)]
-pub struct InstanceBits {
-    words: Vec<u64>,
+/// A set of instances, probed in constant time and sized by its members (one per instance the
+/// service occupies, not per instance of the cluster). It is never iterated, so its hash order
+/// reaches no output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InstanceSet {
+    members: std::collections::HashSet<InstanceId, std::hash::BuildHasherDefault<crate::infra::fnv::FnvWordHasher>>,
 }
 
-impl InstanceBits {
+impl InstanceSet {
     /// Whether `instance` is in the set.
     pub fn contains(&self, instance: InstanceId) -> bool {
-        let n = instance.index();
-        self.words.get(n / 64).is_some_and(|w| w & (1 << (n % 64)) != 0)
+        self.members.contains(&instance)
     }
 
     /// Puts `instance` in the set (`true`) or takes it out (`false`).
     pub fn set(&mut self, instance: InstanceId, present: bool) {
-        let n = instance.index();
-        if self.words.len() <= n / 64 {
-            if !present {
-                return;
-            }
-            // Grown by an eighth at least (not doubled): one set per service that spreads, so
-            // the slack of doubling would cost more than the tasks on a big cluster.
-            let words = (n / 64 + 1).max(self.words.len() + self.words.len() / 8);
-            self.words.reserve_exact(words - self.words.len());
-            self.words.resize(words, 0);
-        }
         if present {
-            self.words[n / 64] |= 1 << (n % 64);
+            self.members.insert(instance);
         } else {
-            self.words[n / 64] &= !(1 << (n % 64));
+            self.members.remove(&instance);
         }
     }
-
-    fn significant(&self) -> &[u64] {
-        let end = self.words.iter().rposition(|w| *w != 0).map_or(0, |p| p + 1);
-        &self.words[..end]
-    }
 }
-
-impl PartialEq for InstanceBits {
-    fn eq(&self, other: &Self) -> bool {
-        self.significant() == other.significant()
-    }
-}
-
-impl Eq for InstanceBits {}
 
 impl SpreadCounts {
     /// Empty counts; `tracks_instances` says whether per-instance counts are kept.
