@@ -282,12 +282,25 @@ pub struct SpreadCounts {
     pub occupied: InstanceSet,
 }
 
+// A hash set is allowed here alone (clippy.toml keeps hash order out of outputs): it is only
+// probed, its equality ignores order, and `InstanceSet`'s `Debug` lists the members sorted.
+#[allow(clippy::disallowed_types)]
+type ProbedInstances = std::collections::HashSet<InstanceId, std::hash::BuildHasherDefault<crate::infra::fnv::FnvWordHasher>>;
+
 /// A set of instances, probed in constant time and sized by its members (one per instance the
 /// service occupies, not per instance of the cluster). It is never iterated, so its hash order
 /// reaches no output.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct InstanceSet {
-    members: std::collections::HashSet<InstanceId, std::hash::BuildHasherDefault<crate::infra::fnv::FnvWordHasher>>,
+    members: ProbedInstances,
+}
+
+impl std::fmt::Debug for InstanceSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut sorted: Vec<&InstanceId> = self.members.iter().collect();
+        sorted.sort();
+        f.debug_set().entries(sorted).finish()
+    }
 }
 
 impl InstanceSet {
