@@ -119,8 +119,9 @@ fn the_explorer_finds_what_a_sweep_of_10000_swarm_seeds_misses() {
 
 #[test]
 fn every_counterexample_replays_to_the_same_violation() {
-    // A second kind: the floor property, with the injected request classes (a service created
-    // while its cluster drains reports its ramp-up below the floor; docs/explore.md).
+    // A second kind: the ceiling property, with the injected request classes (a drain request
+    // leaves a service with more tasks than its ceiling; docs/explore.md). The floor property,
+    // which a service created during the drain once broke with its ramp-up, now holds there.
     let loaded = load("scenarios/format/services.ron");
     let opts = ExploreOptions {
         faults: Some(explore::parse_faults("DrainRequest").unwrap()),
@@ -129,18 +130,20 @@ fn every_counterexample_replays_to_the_same_violation() {
     };
     let report = explore_with(&loaded, &opts, 2);
     let v = report.violation.as_ref().expect("a violation");
-    assert_eq!(v.finding.property, properties::FLOOR);
+    assert_eq!(v.finding.property, properties::CEILING);
+    let floor = report.properties.iter().find(|p| p.name == properties::FLOOR).expect("checked");
+    assert!(!floor.violated && floor.checked > 0, "{floor:?}");
     let dir = out_dir("services");
     let path = explore::write_counterexample(&dir, "services", &loaded.scenario, &report, v).expect("written");
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("choices: ["), "{text}");
-    assert!(text.contains(&format!("Named({:?}, MinHealthyObserved(", properties::FLOOR)), "{text}");
-    assert_replays(&path, properties::FLOOR);
+    assert!(text.contains(&format!("Named({:?}, ", properties::CEILING)), "{text}");
+    assert_replays(&path, properties::CEILING);
     // The counterexample scenario, run in process, fails on exactly that expectation.
     let cx = load_file(&path).unwrap();
     let outcome = runner::run(&cx, &RunOptions::default()).unwrap();
     let failed: Vec<_> = outcome.expectations.iter().filter(|r| !r.passed).collect();
-    assert!(failed.iter().any(|r| r.name.contains(properties::FLOOR)), "{failed:?}");
+    assert!(failed.iter().any(|r| r.name.contains(properties::CEILING)), "{failed:?}");
     assert!(matches!(cx.scenario.expectations.as_slice(), [Expectation::Named(..)]));
 }
 

@@ -788,7 +788,9 @@ impl Engine {
             let (healthy, live, floor, ceiling) =
                 (service.counts.healthy, service.counts.live, service.floor(), service.ceiling());
             let s = self.services.schedule_mut(id);
-            if drain_window {
+            // The extremes are watched like the floor: a service created during a drain is not
+            // below its floor while it first deploys, so its ramp-up from 0 is not its minimum.
+            if drain_window && s.breach_watch {
                 let o = &mut s.observations;
                 // Each extreme is kept with the bound of its instant: a DAEMON's (or an updated
                 // service's) floor and ceiling follow its desired count.
