@@ -217,39 +217,53 @@ pub const MAX_SIZE_CLASSES: usize = 64;
 /// placed so far — holds exactly the placeable instances with room for such a task, ordered by free
 /// memory and by free CPU. Binpack is then the first member of a range, and spread stops at the first
 /// member without a task of the service: no scan over instances that cannot take the task. The
-/// class `(0, 0)` holds every placeable instance. Each resource change updates every class
+/// class `(0, 0)` holds every placeable instance; it is ordered only once a placement of that size
+/// needs it (most clusters only ask how many instances it holds, which `placeable` answers), so a
+/// resource change does not reorder it. Each resource change updates every ordered class
 /// (`O(classes × log n)`). The by-CPU order is only kept once a binpack-by-CPU placement needs it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PlacementIndex {
     pub classes: BTreeMap<(i64, i64), ClassIndex>,
     /// Whether the `by_cpu` sets are maintained.
     pub track_cpu: bool,
+    /// Every placeable instance (the members of the class `(0, 0)`, ordered or not).
+    pub placeable: BTreeSet<InstanceId>,
 }
 
-impl Default for PlacementIndex {
-    fn default() -> Self {
-        let mut classes = BTreeMap::new();
-        classes.insert((0, 0), ClassIndex::default());
-        PlacementIndex { classes, track_cpu: false }
-    }
-}
+/// The class every placeable instance belongs to.
+pub const EVERY_SIZE: (i64, i64) = (0, 0);
 
 impl PlacementIndex {
+    /// A placeable instance joins the index.
     pub fn insert(&mut self, k: IndexKey) {
+        self.placeable.insert(k.id);
+        self.insert_ordered(k);
+    }
+    /// An instance leaves the index.
+    pub fn remove(&mut self, k: IndexKey) {
+        self.placeable.remove(&k.id);
+        self.remove_ordered(k);
+    }
+    /// An indexed instance's free resources changed from `before` to `after`.
+    pub fn rekey(&mut self, before: IndexKey, after: IndexKey) {
+        self.remove_ordered(before);
+        self.insert_ordered(after);
+    }
+    fn insert_ordered(&mut self, k: IndexKey) {
         for ((cpu, memory), class) in self.classes.iter_mut() {
             if k.has_room_for(*cpu, *memory) {
                 class.insert(k, self.track_cpu);
             }
         }
     }
-    pub fn remove(&mut self, k: IndexKey) {
+    fn remove_ordered(&mut self, k: IndexKey) {
         for class in self.classes.values_mut() {
             class.remove(k, self.track_cpu);
         }
     }
     /// The keys of every placeable instance (`key_of` reads an instance's current key).
     fn all_keys(&self, key_of: impl Fn(InstanceId) -> IndexKey) -> Vec<IndexKey> {
-        self.everything().all.by_memory.iter().map(|(_, id)| key_of(*id)).collect()
+        self.placeable.iter().map(|id| key_of(*id)).collect()
     }
 
     /// Starts keeping the by-CPU order (binpack by CPU).
@@ -268,15 +282,22 @@ impl PlacementIndex {
             }
         }
     }
-    /// Every placeable instance.
-    pub fn everything(&self) -> &ClassIndex {
-        &self.classes[&(0, 0)]
-    }
+    /// How many instances are placeable.
     pub fn len(&self) -> usize {
-        self.everything().all.by_memory.len()
+        self.placeable.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.placeable.is_empty()
+    }
+    /// Builds a class's ordered sets from the placeable instances and keeps them from now on.
+    fn build_class(&mut self, key: (i64, i64), key_of: impl Fn(InstanceId) -> IndexKey) {
+        let mut class = ClassIndex::default();
+        for k in self.all_keys(key_of) {
+            if k.has_room_for(key.0, key.1) {
+                class.insert(k, self.track_cpu);
+            }
+        }
+        self.classes.insert(key, class);
     }
     /// The class for a task size, built on first use from the placeable instances; `(0, 0)` when the
     /// class limit is reached.
@@ -285,16 +306,12 @@ impl PlacementIndex {
         if self.classes.contains_key(&key) {
             return key;
         }
-        if self.classes.len() >= MAX_SIZE_CLASSES {
-            return (0, 0);
+        // The class `(0, 0)` counts against the limit whether it is ordered yet or not.
+        let classes = self.classes.len() + usize::from(!self.classes.contains_key(&EVERY_SIZE));
+        let key = if classes >= MAX_SIZE_CLASSES { EVERY_SIZE } else { key };
+        if !self.classes.contains_key(&key) {
+            self.build_class(key, key_of);
         }
-        let mut class = ClassIndex::default();
-        for k in self.all_keys(key_of) {
-            if k.has_room_for(key.0, key.1) {
-                class.insert(k, self.track_cpu);
-            }
-        }
-        self.classes.insert(key, class);
         key
     }
 }

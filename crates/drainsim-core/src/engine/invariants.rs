@@ -322,9 +322,12 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
                         );
                     }
                 }
-                if !cluster.placement.everything().all.by_memory.contains(&(k.memory, *id))
-                    || (cluster.placement.track_cpu && !cluster.placement.everything().all.by_cpu.contains(&(k.cpu, *id)))
-                {
+                // Every placeable instance is a member of the class (0, 0), ordered or not.
+                let ordered_everywhere = cluster.placement.classes.get(&crate::placement::EVERY_SIZE).is_none_or(|c| {
+                    c.all.by_memory.contains(&(k.memory, *id))
+                        && (!cluster.placement.track_cpu || c.all.by_cpu.contains(&(k.cpu, *id)))
+                });
+                if !cluster.placement.placeable.contains(id) || !k.has_room_for(0, 0) || !ordered_everywhere {
                     return fail("placement-index", format!("{}: stale index key", e.strings.resolve(i.name)));
                 }
             }

@@ -116,9 +116,7 @@ impl Engine {
         let cluster = self.instances[id.index()].cluster;
         let (before, after) = self.instances.update_remaining(id, f);
         if indexed {
-            let index = self.clusters.placement_mut(cluster);
-            index.remove(before);
-            index.insert(after);
+            self.clusters.placement_mut(cluster).rekey(before, after);
         }
     }
 
@@ -419,14 +417,16 @@ impl Engine {
                 },
             };
         }
+        // The placeable instance missing the fewest resources; ties: the most free memory, then
+        // the later-registered instance.
         let closest = index
-            .everything()
-            .all
-            .by_memory
+            .placeable
             .iter()
-            .rev()
-            .map(|(_, id)| *id)
-            .min_by_key(|id| unmet_count(self, *id, req))
+            .copied()
+            .max_by_key(|id| {
+                let memory = self.instances[id.index()].index_key(*id).memory;
+                (std::cmp::Reverse(unmet_count(self, *id, req)), memory, *id)
+            })
             .expect("index is not empty");
         let unmet = unmet_requirements(self, closest, req, owner, constraints);
         let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
