@@ -12,8 +12,9 @@
 //!
 //! # The API
 //!
-//! - [`Engine`]: requests in ([`Engine::handle`], with [`api::Request`] spelled as ECS spells it),
-//!   time moved by the caller ([`Engine::step`], [`Engine::advance_to`],
+//! - [`Engine`]: requests in ([`Engine::handle`], with [`api::Request`] spelled as ECS spells it;
+//!   [`Engine::submit`] applies one alike and returns a [`Receipt`] of IDs and failures without
+//!   rendering the response), time moved by the caller ([`Engine::step`], [`Engine::advance_to`],
 //!   [`Engine::run_until_quiet`]), the trace out ([`Engine::trace`], [`Engine::describe_record`]).
 //! - Lookups by name and by ARN ([`Engine::instance_named`], [`Engine::service_named`],
 //!   [`Engine::instance_by_arn`], ...) give read-only views: [`InstanceView`] (status, counts,
