@@ -117,6 +117,14 @@ impl AutoScaling {
         self.refreshes
     }
 
+    /// The group a step names (`load` checked the name; an unknown one is an error at the step).
+    fn group_mut(&mut self, loaded: &LoadedScenario, step: &str, name: &str) -> Result<&mut Group, ScenarioError> {
+        self.groups
+            .iter_mut()
+            .find(|g| g.spec.auto_scaling_group_name == name)
+            .ok_or_else(|| loaded.error_at(step, format!("unknown Auto Scaling group '{name}'")))
+    }
+
     /// StartInstanceRefresh, run until the refresh ends (or the run's end time): instances to
     /// update are the InService and Pending ones (with `SkipMatching`, those whose launch template
     /// version differs from the desired one). Each moment, in this order:
@@ -152,11 +160,7 @@ impl AutoScaling {
         req: &StartInstanceRefreshSpec,
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name, the version and the percentages.
-        let Some(g) = self.groups.iter_mut().find(|g| g.spec.auto_scaling_group_name == req.auto_scaling_group_name) else {
-            return Err(
-                loaded.error_at("StartInstanceRefresh", format!("unknown Auto Scaling group '{}'", req.auto_scaling_group_name))
-            );
-        };
+        let g = self.group_mut(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
         let prefs = &req.preferences;
         let target = req.desired_configuration.as_ref().map_or_else(|| g.version.clone(), |d| d.launch_template.version.clone());
         let min_pct = prefs.min_healthy_percentage.unwrap_or(DEFAULT_MIN_HEALTHY_PERCENTAGE);
@@ -428,11 +432,7 @@ impl AutoScaling {
         req: &SetDesiredCapacitySpec,
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name and the capacity.
-        let Some(g) = self.groups.iter_mut().find(|g| g.spec.auto_scaling_group_name == req.auto_scaling_group_name) else {
-            return Err(
-                loaded.error_at("SetDesiredCapacity", format!("unknown Auto Scaling group '{}'", req.auto_scaling_group_name))
-            );
-        };
+        let g = self.group_mut(loaded, "SetDesiredCapacity", &req.auto_scaling_group_name)?;
         let desired = req.desired_capacity;
         g.spec.desired_capacity = desired;
         let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;

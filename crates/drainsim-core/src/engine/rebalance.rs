@@ -88,10 +88,10 @@ impl Engine {
     /// An instance became placeable: the cluster's services with rebalancing ENABLED look at their
     /// zones again (ECS "continuously monitors the distribution of tasks").
     pub(crate) fn wake_rebalancing_services(&mut self, cluster: crate::infra::ids::ClusterId) {
-        for s in self.clusters[cluster.index()].services.clone() {
-            if self.services[s.index()].az_rebalancing {
-                self.request_pass(s);
-            }
+        let rebalancing: Vec<ServiceId> =
+            self.clusters[cluster.index()].services.iter().copied().filter(|s| self.services[s.index()].az_rebalancing).collect();
+        for s in rebalancing {
+            self.request_pass(s);
         }
     }
 
@@ -109,7 +109,7 @@ impl Engine {
     pub(crate) fn rebalance_before_pass(&mut self, id: ServiceId) {
         let Some(m) = self.services[id.index()].schedule.rebalance_move else { return };
         let started = &self.tasks[m.started.index()];
-        if started.desired_stopped() || !self.services[id.index()].tasks.contains(&m.started) {
+        if started.desired_stopped() || self.services.list_position(m.started).is_none() {
             self.services.schedule_mut(id).rebalance_move = None;
             return;
         }

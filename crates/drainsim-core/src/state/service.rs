@@ -539,6 +539,25 @@ pub fn deployment_configuration(
 
 #[cfg(test)]
 mod tests {
+    /// The occupancy set is a hash set: nothing may show its hash order. Its `Debug` (invariant
+    /// messages) lists the members sorted, and equality ignores the order of insertion.
+    #[test]
+    fn the_occupancy_set_shows_no_hash_order() {
+        use crate::infra::ids::InstanceId;
+        let (mut up, mut down) = (super::InstanceSet::default(), super::InstanceSet::default());
+        for n in 0..200u32 {
+            up.set(InstanceId(n * 7), true);
+            down.set(InstanceId((199 - n) * 7), true);
+        }
+        up.set(InstanceId(14), false);
+        down.set(InstanceId(14), false);
+        assert_eq!(up, down);
+        assert_eq!(format!("{up:?}"), format!("{down:?}"));
+        let listed = format!("{up:?}");
+        assert!(listed.starts_with("{InstanceId(0), InstanceId(7), InstanceId(21),"), "{listed}");
+        assert!(!up.contains(InstanceId(14)) && up.contains(InstanceId(21)));
+    }
+
     use super::*;
 
     #[test]
