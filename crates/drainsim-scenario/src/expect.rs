@@ -17,19 +17,34 @@ impl Cmp {
             (Cmp::AtMost(x), Some(v)) => v <= x,
         }
     }
-    /// The comparison as text (`= 3`, `>= 2`, `<= 5`, `is null`).
-    pub fn describe(self) -> String {
+}
+
+/// The comparison as text (`= 3`, `>= 2`, `<= 5`, `is null`).
+impl std::fmt::Display for Cmp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Cmp::Eq(x) => format!("= {x}"),
-            Cmp::AtLeast(x) => format!(">= {x}"),
-            Cmp::AtMost(x) => format!("<= {x}"),
-            Cmp::Null => "is null".into(),
+            Cmp::Eq(x) => write!(f, "= {x}"),
+            Cmp::AtLeast(x) => write!(f, ">= {x}"),
+            Cmp::AtMost(x) => write!(f, "<= {x}"),
+            Cmp::Null => f.write_str("is null"),
         }
     }
 }
 
-fn show(v: Option<u64>) -> String {
-    v.map_or("null".into(), |v| v.to_string())
+/// A value or `null`, written where it is formatted (no text of its own).
+struct Shown(Option<u64>);
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(v) => write!(f, "{v}"),
+            None => f.write_str("null"),
+        }
+    }
+}
+
+fn show(v: Option<u64>) -> Shown {
+    Shown(v)
 }
 
 /// Evaluates one expectation now. `stop` is the run's stop reason when evaluated at the end.
@@ -41,8 +56,10 @@ pub fn evaluate(e: &Engine, exp: &Expectation, stop: Option<StopReason>) -> Expe
 /// An expectation's display name, whether it held, and what was observed.
 type Verdict = (String, bool, String);
 
-fn num(name: String, v: Option<u64>, c: Cmp) -> Verdict {
-    (format!("{name} {}", c.describe()), c.holds(v), format!("observed {}", show(v)))
+fn num(mut name: String, v: Option<u64>, c: Cmp) -> Verdict {
+    use std::fmt::Write;
+    let _ = write!(name, " {c}");
+    (name, c.holds(v), format!("observed {}", show(v)))
 }
 
 /// Judges `check` on the instance named `n`, or fails because there is none.

@@ -6,6 +6,7 @@ use crate::errors::EcsError;
 use crate::infra::ids::{AttachmentId, InstanceId, TaskId};
 use crate::infra::queue::EventKind;
 use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
+use crate::rules::transitions::LegalChanges;
 use crate::state::attachment::*;
 use crate::state::trace::{Change, Subject};
 use crate::Engine;
@@ -61,12 +62,7 @@ impl Engine {
     /// The one place an attachment changes status.
     pub(crate) fn set_attachment_status(&mut self, id: AttachmentId, to: AttachmentStatus, reason: &'static str) {
         let from = self.attachments[id.index()].status;
-        assert!(
-            self.transitions.attachment.allows(from, to),
-            "illegal attachment transition {} -> {}",
-            from.as_str(),
-            to.as_str()
-        );
+        assert!(from.change_allowed(to), "illegal attachment transition {} -> {}", from.as_str(), to.as_str());
         self.attachments.set_status(id, to);
         self.record(Subject::Attachment(id), Change::AttachmentStatus { from: Some(from), to }, reason);
     }
@@ -211,7 +207,7 @@ impl Engine {
                 )));
             }
             let current = self.attachments[id.index()].status;
-            if current != AttachmentStatus::Attached && !self.transitions.attachment.allows(current, AttachmentStatus::Attached) {
+            if current != AttachmentStatus::Attached && !current.change_allowed(AttachmentStatus::Attached) {
                 return Err(EcsError::invalid_parameter(format!(
                     "Attachment {} is {} and cannot become ATTACHED.",
                     change.attachment_arn,

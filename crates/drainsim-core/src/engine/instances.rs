@@ -13,6 +13,7 @@ use crate::placement::Resources;
 use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::query::{InstanceFacts, Query};
 use crate::rules::settings::SettingName;
+use crate::rules::transitions::LegalChanges;
 use crate::state::instance::*;
 use crate::state::service::BreachCause;
 use crate::state::trace::{Change, Subject};
@@ -277,12 +278,7 @@ impl Engine {
                 }
             }
         }
-        assert!(
-            self.transitions.instance.allows(from, to),
-            "illegal container instance transition {} -> {}",
-            from.as_str(),
-            to.as_str()
-        );
+        assert!(from.change_allowed(to), "illegal container instance transition {} -> {}", from.as_str(), to.as_str());
         self.instances.set_status(id, to, self.now_ms);
         self.bump_version(id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: Some(from), to }, reason);
@@ -424,7 +420,8 @@ impl Engine {
             .find(|a| a.name == crate::state::instance::TRUNK_ID_ATTRIBUTE)
             .map(|a| a.value.clone().unwrap_or_default());
         // Whether this instance can be trunked at all: a type that supports it and an agent new enough.
-        let trunk_capable = crate::rules::eni_limits::supports_trunking(&ident.instance_type)
+        let type_limits = crate::rules::eni_limits::TypeLimits::of(&ident.instance_type);
+        let trunk_capable = type_limits.supports_trunking()
             && crate::rules::versions::agent_supports_trunking(
                 req.version_info.as_ref().and_then(|v| v.agent_version.as_deref()),
             );
@@ -444,8 +441,7 @@ impl Engine {
         // Trunking needs the account setting, an instance type that supports it, and agent 1.28.1 or
         // newer; an instance that misses one registers untrunked, with the untrunked ENI limit.
         let trunked = attached_trunk.is_some() || (trunking_opted_in && trunk_capable);
-        let task_eni_limit =
-            ident.task_eni_limit.or_else(|| crate::rules::eni_limits::task_eni_limit(&ident.instance_type, trunked));
+        let task_eni_limit = ident.task_eni_limit.or_else(|| type_limits.task_eni_limit(trunked));
         let id = InstanceId(self.instances.len() as u32);
         let resources = Resources {
             cpu: parsed.cpu,

@@ -213,7 +213,7 @@ pub struct Engine {
     /// in the order the passes run (`scheduler.rs::request_pass`).
     pub(crate) pass_due: std::collections::BTreeSet<(bool, ServiceId)>,
     /// Services touched in the current instant (observations are sampled for them).
-    pub(crate) touched_services: std::collections::BTreeSet<ServiceId>,
+    pub(crate) touched_services: crate::infra::ids::MarkedIds<ServiceId>,
     /// What the state pushed for the scheduler since it last reacted (see [`crate::state::trigger::Trigger`]).
     pub(crate) triggers: Vec<crate::state::trigger::Trigger>,
     /// Every attachment ever created (see [`crate::state::attachment::Attachments`]).
@@ -221,8 +221,6 @@ pub struct Engine {
     pub(crate) faults: crate::infra::faults::FaultState,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
     pub(crate) task_long_arn_cache: Option<(u64, bool)>,
-    /// The legal transition graphs every status change is checked against.
-    pub(crate) transitions: crate::rules::transitions::Transitions,
 }
 
 impl Engine {
@@ -257,7 +255,6 @@ impl Engine {
             attachments: Default::default(),
             faults: Default::default(),
             task_long_arn_cache: None,
-            transitions: Default::default(),
         }
     }
 
@@ -303,11 +300,6 @@ impl Engine {
     /// The principal a request runs as when it names none.
     pub fn default_caller_arn(&self) -> String {
         self.config.default_caller_arn.clone().unwrap_or_else(|| self.settings.root_arn().to_string())
-    }
-
-    /// The legal transition graphs.
-    pub fn transitions(&self) -> &crate::rules::transitions::Transitions {
-        &self.transitions
     }
 
     // ----- time -----

@@ -184,7 +184,9 @@ impl Engine {
             for s in &services {
                 self.services.schedule_mut(*s).breach_watch = true;
             }
-            self.touched_services.extend(services);
+            for s in services {
+                self.touched_services.insert(s);
+            }
         }
         let owners: Vec<ServiceId> =
             self.instances[id.index()].tasks.iter().filter_map(|t| self.task_origin(*t).service).collect();
@@ -773,8 +775,8 @@ impl Engine {
             }
         }
         let now = self.now_ms;
-        let touched = std::mem::take(&mut self.touched_services);
-        for id in touched {
+        let touched = self.touched_services.take_sorted();
+        for &id in &touched {
             let c = self.services[id.index()].counts;
             self.services.schedule_mut(id).observations.note_counts(now, c.running, c.healthy, c.pending);
             let cluster = self.services[id.index()].cluster;
@@ -819,5 +821,6 @@ impl Engine {
                 s.last_health_loss = None;
             }
         }
+        self.touched_services.give_back(touched);
     }
 }

@@ -14,6 +14,7 @@ use crate::placement::{Requirements, Strategy};
 use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::settings::SettingName;
+use crate::rules::transitions::LegalChanges;
 use crate::state::service::BreachCause;
 use crate::state::task::*;
 use crate::state::trace::{Change, Subject};
@@ -431,7 +432,7 @@ impl Engine {
     /// releases the reservation at STOPPED.
     pub(crate) fn set_task_status(&mut self, id: TaskId, to: TaskStatus, reason: &'static str) {
         let from = self.tasks[id.index()].last_status;
-        assert!(self.transitions.task.allows(from, to), "illegal task transition {} -> {}", from.as_str(), to.as_str());
+        assert!(from.change_allowed(to), "illegal task transition {} -> {}", from.as_str(), to.as_str());
         let old = self.tasks[id.index()].contribution();
         self.tasks.set_last_status(id, to, self.now_ms);
         self.record(Subject::Task(id), Change::TaskStatus { from: Some(from), to }, reason);

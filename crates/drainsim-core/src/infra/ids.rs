@@ -11,6 +11,11 @@ macro_rules! id_type {
                 self.0 as usize
             }
         }
+        impl From<$name> for u32 {
+            fn from(id: $name) -> u32 {
+                id.0
+            }
+        }
     };
 }
 
@@ -119,6 +124,61 @@ pub fn push_growing_slowly<T>(list: &mut Vec<T>, value: T) {
     list.push(value);
 }
 
+/// A set of ids gathered during an instant and taken in id order at its end (the services an
+/// instant touched): inserting is O(1) — a mark per id, so an id is listed once however often it is
+/// inserted — and taking sorts only the members. The list's memory is kept for the next instant.
+#[derive(Debug, Clone)]
+pub struct MarkedIds<Id> {
+    members: Vec<Id>,
+    marked: Vec<bool>,
+}
+
+impl<Id> Default for MarkedIds<Id> {
+    fn default() -> Self {
+        MarkedIds { members: Vec::new(), marked: Vec::new() }
+    }
+}
+
+impl<Id: Copy + Ord + Into<u32>> MarkedIds<Id> {
+    /// Adds an id (a no-op when it is in already).
+    pub fn insert(&mut self, id: Id) {
+        let i = id.into() as usize;
+        if i >= self.marked.len() {
+            self.marked.resize(i + 1, false);
+        }
+        if !self.marked[i] {
+            self.marked[i] = true;
+            self.members.push(id);
+        }
+    }
+
+    /// Takes the members in id order and empties the set. Hand the list back with
+    /// [`MarkedIds::give_back`] to reuse its memory.
+    pub fn take_sorted(&mut self) -> Vec<Id> {
+        let mut taken = std::mem::take(&mut self.members);
+        for id in &taken {
+            self.marked[(*id).into() as usize] = false;
+        }
+        taken.sort_unstable();
+        taken
+    }
+
+    /// Returns a list [`MarkedIds::take_sorted`] gave, so its memory serves the next instant (kept
+    /// only while nothing was inserted since).
+    pub fn give_back(&mut self, mut list: Vec<Id>) {
+        if self.members.is_empty() {
+            list.clear();
+            self.members = list;
+        }
+    }
+
+    /// Whether an id is in.
+    #[cfg(test)]
+    pub fn contains(&self, id: Id) -> bool {
+        self.marked.get(id.into() as usize).copied().unwrap_or(false)
+    }
+}
+
 /// Append-only storage in fixed chunks: growing never copies what is stored, and spare capacity is
 /// at most one chunk (a `Vec` doubling would briefly hold 1.5–3× the data).
 #[derive(Debug, Clone)]
@@ -128,6 +188,8 @@ pub struct ChunkedVec<T> {
 }
 
 const CHUNK: usize = 1024;
+const FIRST_CHUNK: usize = 8;
+const _: () = assert!(CHUNK.is_power_of_two() && FIRST_CHUNK.is_power_of_two() && FIRST_CHUNK <= CHUNK);
 
 impl<T> Default for ChunkedVec<T> {
     fn default() -> Self {
@@ -144,7 +206,15 @@ impl<T> ChunkedVec<T> {
     }
     pub fn push(&mut self, value: T) {
         if self.len % CHUNK == 0 {
-            self.chunks.push(Vec::with_capacity(CHUNK));
+            // The first chunk starts small and doubles up to a full chunk (CHUNK is a power of
+            // two, so it ends exactly full): a small run does not pay for 1,024 slots.
+            let capacity = if self.len == 0 { FIRST_CHUNK } else { CHUNK };
+            self.chunks.push(Vec::with_capacity(capacity));
+        }
+        let last = self.chunks.last_mut().expect("a chunk was pushed");
+        if last.len() == last.capacity() {
+            // Only the first chunk fills before CHUNK: double it, never past CHUNK.
+            last.reserve_exact(last.len().min(CHUNK - last.len()));
         }
         self.chunks.last_mut().expect("a chunk was pushed").push(value);
         self.len += 1;
@@ -178,6 +248,21 @@ impl<'a, T> IntoIterator for &'a ChunkedVec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marked_ids_list_each_id_once_in_id_order_and_empty_when_taken() {
+        let mut set: MarkedIds<ServiceId> = MarkedIds::default();
+        for n in [7, 2, 7, 0, 2, 9] {
+            set.insert(ServiceId(n));
+        }
+        assert!(set.contains(ServiceId(9)) && !set.contains(ServiceId(3)) && !set.contains(ServiceId(100)));
+        let taken = set.take_sorted();
+        assert_eq!(taken, [ServiceId(0), ServiceId(2), ServiceId(7), ServiceId(9)]);
+        assert!(!set.contains(ServiceId(7)), "taking empties the set");
+        set.give_back(taken);
+        set.insert(ServiceId(7));
+        assert_eq!(set.take_sorted(), [ServiceId(7)]);
+    }
 
     #[test]
     fn scrambling_is_a_bijection() {
@@ -214,5 +299,19 @@ mod tests {
         v[7] = 70;
         assert_eq!(v.iter().nth(7), Some(&70));
         assert_eq!(v.len(), CHUNK * 2 + 5);
+    }
+
+    #[test]
+    fn chunked_vec_starts_small_and_never_grows_a_chunk_past_its_size() {
+        let mut v = ChunkedVec::default();
+        for i in 0..(CHUNK * 3) {
+            v.push(i);
+            let first = v.chunks[0].capacity();
+            assert!(first <= FIRST_CHUNK.max(2 * v.len()).min(CHUNK), "{first} slots for {} values", v.len());
+            assert!(v.chunks.iter().all(|c| c.capacity() == CHUNK || c.len() < CHUNK));
+        }
+        assert_eq!(v.chunks.len(), 3);
+        assert!(v.chunks.iter().all(|c| c.capacity() == CHUNK));
+        assert!(v.iter().copied().eq(0..CHUNK * 3));
     }
 }

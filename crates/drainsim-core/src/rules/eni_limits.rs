@@ -527,36 +527,54 @@ pub fn family(instance_type: &str) -> &str {
     }
 }
 
-/// Whether ECS gives this instance type a trunk ENI: the unsupported lists win over the table; a row
-/// without a positive trunked limit (i4i.large) counts as unsupported; a type not in the table is unsupported.
-pub fn supports_trunking(instance_type: &str) -> bool {
-    if TRUNKING_UNSUPPORTED_INSTANCE_TYPES.binary_search(&instance_type).is_ok() {
-        return false;
-    }
-    if TRUNKING_UNSUPPORTED_FAMILIES.binary_search(&family(instance_type)).is_ok() {
-        return false;
-    }
-    match lookup(instance_type) {
-        Some(row) => row.task_enis_with_trunking > 0,
-        None => false,
-    }
+/// What the tables say of one instance type, looked up once (a registration asks both questions).
+#[derive(Debug, Clone, Copy)]
+pub struct TypeLimits {
+    row: Option<&'static EniLimitRow>,
+    trunking: bool,
 }
 
-/// Task ENI limit for an instance registered with or without trunking; None when the type is not in the
-/// table. `trunked` true on a type that does not support trunking yields the untrunked limit.
-pub fn task_eni_limit(instance_type: &str, trunked: bool) -> Option<u16> {
-    let row = lookup(instance_type)?;
-    if trunked && supports_trunking(instance_type) {
-        // supports_trunking guarantees a positive value.
-        Some(row.task_enis_with_trunking as u16)
-    } else {
-        Some(row.task_enis_without_trunking)
+impl TypeLimits {
+    /// Looks the type up in the limit table and the unsupported lists.
+    pub fn of(instance_type: &str) -> TypeLimits {
+        let row = lookup(instance_type);
+        let unsupported = TRUNKING_UNSUPPORTED_INSTANCE_TYPES.binary_search(&instance_type).is_ok()
+            || TRUNKING_UNSUPPORTED_FAMILIES.binary_search(&family(instance_type)).is_ok();
+        TypeLimits { row, trunking: !unsupported && row.is_some_and(|r| r.task_enis_with_trunking > 0) }
+    }
+
+    /// Whether ECS gives this instance type a trunk ENI: the unsupported lists win over the table;
+    /// a row without a positive trunked limit (i4i.large) counts as unsupported; a type not in the
+    /// table is unsupported.
+    pub fn supports_trunking(self) -> bool {
+        self.trunking
+    }
+
+    /// Task ENI limit for an instance registered with or without trunking; None when the type is
+    /// not in the table. `trunked` true on a type that does not support trunking yields the
+    /// untrunked limit.
+    pub fn task_eni_limit(self, trunked: bool) -> Option<u16> {
+        let row = self.row?;
+        if trunked && self.trunking {
+            // Trunking support guarantees a positive value.
+            Some(row.task_enis_with_trunking as u16)
+        } else {
+            Some(row.task_enis_without_trunking)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn supports_trunking(instance_type: &str) -> bool {
+        TypeLimits::of(instance_type).supports_trunking()
+    }
+
+    fn task_eni_limit(instance_type: &str, trunked: bool) -> Option<u16> {
+        TypeLimits::of(instance_type).task_eni_limit(trunked)
+    }
 
     fn row(t: &str) -> (u16, i16) {
         let r = lookup(t).unwrap_or_else(|| panic!("{t} missing from table"));

@@ -117,8 +117,13 @@ pub struct AccountSettings {
     root_arn: String,
     /// AWS defaults, possibly overridden by the scenario (`--account-default`).
     aws_defaults: [String; 11],
-    /// Explicit settings by (principal ARN, name). The root user's entries are the account defaults.
-    explicit: BTreeMap<(String, SettingName), String>,
+    /// Explicit settings by principal ARN, then name. The root user's entries are the account
+    /// defaults. Keyed by principal first so a lookup borrows the ARN instead of copying it.
+    explicit: BTreeMap<String, BTreeMap<SettingName, String>>,
+    /// `arn:aws:iam::<account>:`, the prefix of the account's IAM users and roles.
+    iam_prefix: String,
+    /// `arn:aws:sts::<account>:federated-user/`, the prefix of its federated users.
+    federated_prefix: String,
     /// Bumped on every change (lets callers cache resolutions).
     generation: u64,
 }
@@ -130,6 +135,8 @@ impl AccountSettings {
             root_arn: format!("arn:aws:iam::{account_id}:root"),
             aws_defaults: SettingName::ALL.map(|n| n.aws_default().to_string()),
             explicit: BTreeMap::new(),
+            iam_prefix: format!("arn:aws:iam::{account_id}:"),
+            federated_prefix: format!("arn:aws:sts::{account_id}:federated-user/"),
             generation: 0,
         }
     }
@@ -150,18 +157,15 @@ impl AccountSettings {
     /// Whether a principal is a federated user (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>: they always take the root user's
     /// settings and cannot have their own).
     pub fn is_federated(&self, principal_arn: &str) -> bool {
-        principal_arn
-            .strip_prefix(&format!("arn:aws:sts::{}:federated-user/", self.account_id))
-            .is_some_and(|name| !name.is_empty())
+        principal_arn.strip_prefix(self.federated_prefix.as_str()).is_some_and(|name| !name.is_empty())
     }
 
     /// Validates a principal ARN: the account's root, one of its IAM users or roles, or a federated user.
     pub fn validate_principal(&self, principal_arn: &str) -> Result<(), EcsError> {
-        let prefix = format!("arn:aws:iam::{}:", self.account_id);
         let ok = principal_arn == self.root_arn
             || self.is_federated(principal_arn)
             || principal_arn
-                .strip_prefix(&prefix)
+                .strip_prefix(self.iam_prefix.as_str())
                 .and_then(|rest| rest.strip_prefix("user/").or_else(|| rest.strip_prefix("role/")))
                 .is_some_and(|name| !name.is_empty());
         if ok {
@@ -177,22 +181,28 @@ impl AccountSettings {
     /// The one resolution rule (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>): the principal's explicit setting, else the root user's,
     /// else the AWS default (reported with the root ARN, as ECS does).
     pub fn resolve(&self, principal_arn: &str, name: SettingName) -> ResolvedSetting {
-        if let Some(v) = self.explicit.get(&(principal_arn.to_string(), name)) {
-            return ResolvedSetting { name, value: v.clone(), principal_arn: principal_arn.to_string() };
+        let (value, from_principal) = self.effective(principal_arn, name);
+        let principal_arn = if from_principal { principal_arn } else { self.root_arn.as_str() };
+        ResolvedSetting { name, value: value.to_string(), principal_arn: principal_arn.to_string() }
+    }
+
+    /// [`Self::resolve`] without copying: the value, and whether it is the principal's own
+    /// (otherwise it is the root user's or the AWS default, reported with the root ARN).
+    fn effective(&self, principal_arn: &str, name: SettingName) -> (&str, bool) {
+        match self.explicit(principal_arn, name) {
+            Some(v) => (v, true),
+            None => (self.explicit(&self.root_arn, name).unwrap_or(&self.aws_defaults[name.index()]), false),
         }
-        let value =
-            self.explicit.get(&(self.root_arn.clone(), name)).cloned().unwrap_or_else(|| self.aws_defaults[name.index()].clone());
-        ResolvedSetting { name, value, principal_arn: self.root_arn.clone() }
     }
 
     /// Whether a setting resolves to `enabled` for a principal.
     pub fn is_enabled(&self, principal_arn: &str, name: SettingName) -> bool {
-        self.resolve(principal_arn, name).value == "enabled"
+        self.effective(principal_arn, name).0 == "enabled"
     }
 
     /// The explicit setting of a principal, if any.
     pub fn explicit(&self, principal_arn: &str, name: SettingName) -> Option<&str> {
-        self.explicit.get(&(principal_arn.to_string(), name)).map(String::as_str)
+        self.explicit.get(principal_arn)?.get(&name).map(String::as_str)
     }
 
     /// Checks a PutAccountSetting without applying it.
@@ -218,7 +228,7 @@ impl AccountSettings {
 
     /// Stores a setting (after `check_put`).
     pub fn put(&mut self, target_arn: &str, name: SettingName, value: &str) {
-        self.explicit.insert((target_arn.to_string(), name), value.to_string());
+        self.explicit.entry(target_arn.to_string()).or_default().insert(name, value.to_string());
         self.generation += 1;
     }
 
@@ -230,7 +240,12 @@ impl AccountSettings {
     /// Removes a principal's setting, returning what was set.
     pub fn delete(&mut self, target_arn: &str, name: SettingName) -> Option<String> {
         self.generation += 1;
-        self.explicit.remove(&(target_arn.to_string(), name))
+        let own = self.explicit.get_mut(target_arn)?;
+        let removed = own.remove(&name);
+        if own.is_empty() {
+            self.explicit.remove(target_arn);
+        }
+        removed
     }
 
     /// The settings ListAccountSettings returns before pagination, in `SettingName` order.

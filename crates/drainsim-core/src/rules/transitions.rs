@@ -1,7 +1,8 @@
 //! The legal transition graphs of container instances, tasks and attachments, built into `petgraph`
 //! graphs from the one table of each (`InstanceStatus::TRANSITIONS`, `TaskStatus::TRANSITIONS`,
-//! `AttachmentStatus::TRANSITIONS`). The engine checks every status change against them; the
-//! invariant checker and `drainsim graph` (DOT) read the same graphs.
+//! `AttachmentStatus::TRANSITIONS`), which `drainsim graph` (DOT) and the tests read; and the same
+//! tables as successor bit sets computed at compile time ([`LegalChanges`]), which the engine checks
+//! every status change against without building a graph per engine.
 
 use std::collections::BTreeMap;
 
@@ -63,6 +64,45 @@ impl<S: Copy + Ord + 'static> TransitionGraph<S> {
     }
 }
 
+/// A status type whose changes the engine checks: each status's successors as a bit set (bit `to`
+/// of word `from`), computed at compile time from the type's `TRANSITIONS` table, the one table the
+/// graphs are built from too (a unit test compares the two for every pair).
+pub(crate) trait LegalChanges: Copy + 'static {
+    /// Successor bits, one word per status in declaration order.
+    const SUCCESSORS: &'static [u32];
+    /// The status's position in declaration order.
+    fn position(self) -> usize;
+    /// Whether `self → to` is an edge of the type's table.
+    fn change_allowed(self, to: Self) -> bool {
+        Self::SUCCESSORS[self.position()] >> to.position() & 1 == 1
+    }
+}
+
+macro_rules! legal_changes {
+    ($status:ty) => {
+        impl LegalChanges for $status {
+            const SUCCESSORS: &'static [u32] = &{
+                const N: usize = <$status>::ALL.len();
+                assert!(N <= 32, "a status type has at most 32 statuses");
+                let mut bits = [0u32; N];
+                let edges = <$status>::TRANSITIONS;
+                let mut i = 0;
+                while i < edges.len() {
+                    bits[edges[i].0 as usize] |= 1 << (edges[i].1 as usize);
+                    i += 1;
+                }
+                bits
+            };
+            fn position(self) -> usize {
+                self as usize
+            }
+        }
+    };
+}
+legal_changes!(InstanceStatus);
+legal_changes!(TaskStatus);
+legal_changes!(AttachmentStatus);
+
 /// The three graphs.
 #[derive(Debug, Clone)]
 pub struct Transitions {
@@ -119,6 +159,22 @@ mod tests {
         assert!(t.task.allows(TaskStatus::Running, TaskStatus::Deactivating));
         assert!(!t.task.allows(TaskStatus::Stopped, TaskStatus::Running));
         assert!(t.attachment.allows(AttachmentStatus::Attaching, AttachmentStatus::Attached));
+    }
+
+    #[test]
+    fn successor_bits_agree_with_the_graphs_for_every_pair() {
+        fn agree<S: LegalChanges + Ord + std::fmt::Debug>(g: &TransitionGraph<S>, all: &[S]) {
+            for (n, a) in all.iter().enumerate() {
+                assert_eq!(a.position(), n, "{a:?} is declared in ALL order");
+                for b in all {
+                    assert_eq!(a.change_allowed(*b), g.allows(*a, *b), "{a:?} -> {b:?}");
+                }
+            }
+        }
+        let t = Transitions::default();
+        agree(&t.instance, &InstanceStatus::ALL);
+        agree(&t.task, &TaskStatus::ALL);
+        agree(&t.attachment, &AttachmentStatus::ALL);
     }
 
     #[test]

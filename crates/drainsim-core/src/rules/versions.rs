@@ -2,8 +2,14 @@
 
 /// Compares dotted version strings numerically (`1.9.0` < `1.29.0`); None if either is not one.
 pub(crate) fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
-    let parse = |s: &str| -> Option<Vec<u64>> { s.trim_start_matches('v').split('.').map(|p| p.parse().ok()).collect() };
-    Some(parse(a)?.cmp(&parse(b)?))
+    // Compared part by part without collecting (a registration compares several versions).
+    fn parts(s: &str) -> impl Iterator<Item = Option<u64>> + '_ {
+        s.trim_start_matches('v').split('.').map(|p| p.parse::<u64>().ok())
+    }
+    if parts(a).chain(parts(b)).any(|p| p.is_none()) {
+        return None;
+    }
+    Some(parts(a).flatten().cmp(parts(b).flatten()))
 }
 
 /// The oldest container agent that supports ENI trunking: "Only Linux variants of the Amazon
@@ -83,6 +89,9 @@ mod tests {
         assert_eq!(compare_versions("1.9.0", "1.29.0"), Some(Ordering::Less));
         assert_eq!(compare_versions("1.29.0", "1.29.0"), Some(Ordering::Equal));
         assert_eq!(compare_versions("custom", "1.29.0"), None);
+        assert_eq!(compare_versions("1.29.0", "1.x"), None, "either side not dotted numbers");
+        assert_eq!(compare_versions("1.28", "1.28.0"), Some(Ordering::Less), "a prefix is older");
+        assert_eq!(compare_versions("v1.30.0", "1.29.9"), Some(Ordering::Greater), "a leading v is ignored");
     }
 
     #[test]
