@@ -452,18 +452,18 @@ impl Engine {
         let intern = |e: &mut Engine, s: &str| e.strings.intern(s);
         let mut attributes: Vec<(Sym, Option<Sym>)> = Vec::new();
         let builtin = [
-            ("ecs.instance-type", ident.instance_type.clone()),
-            ("ecs.availability-zone", ident.availability_zone.clone()),
-            ("ecs.os-type", "linux".to_string()),
-            ("ecs.cpu-architecture", "x86_64".to_string()),
-            ("ecs.capability.task-eni", String::new()),
+            ("ecs.instance-type", Some(ident.instance_type.as_str())),
+            ("ecs.availability-zone", Some(ident.availability_zone.as_str())),
+            ("ecs.os-type", Some("linux")),
+            ("ecs.cpu-architecture", Some("x86_64")),
+            ("ecs.capability.task-eni", None),
         ];
         for (n, v) in builtin {
             if req.attributes.iter().any(|a| a.name == n) {
                 continue;
             }
             let name = intern(self, n);
-            let value = (!v.is_empty()).then(|| intern(self, &v));
+            let value = v.map(|v| intern(self, v));
             attributes.push((name, value));
         }
         if trunked {
