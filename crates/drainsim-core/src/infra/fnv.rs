@@ -25,6 +25,25 @@ pub(crate) fn fnv1a_word(h: u64, word: u64) -> u64 {
     (h ^ word).wrapping_mul(FNV_PRIME)
 }
 
+/// FNV-1a over the bytes taken eight at a time (little-endian words, the last one zero-padded),
+/// then the length: one multiply per eight bytes. Only for tables that are probed and never
+/// iterated (the interner), where the hash decides where a key sits but nothing anyone sees; every
+/// hash that reaches an output (digests, tokens) is [`fnv1a`] over bytes.
+pub(crate) fn fnv1a_words(bytes: &[u8]) -> u64 {
+    let mut h = FNV_OFFSET;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h = fnv1a_word(h, u64::from_le_bytes(c.try_into().expect("eight bytes")));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        h = fnv1a_word(h, u64::from_le_bytes(last));
+    }
+    fnv1a_word(h, bytes.len() as u64)
+}
+
 /// A `Hasher` of FNV-1a over 64-bit words, for hash sets of small keys that are only probed,
 /// never iterated (so no hash order can reach an output).
 #[derive(Debug, Clone, Copy)]
@@ -45,5 +64,24 @@ impl std::hash::Hasher for FnvWordHasher {
     }
     fn write_u32(&mut self, n: u32) {
         self.0 = fnv1a_word(self.0, n as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_word_hash_tells_padding_and_neighbours_apart() {
+        // A short tail is zero-padded, so the length is mixed in: "a" and "a\0" differ.
+        assert_ne!(fnv1a_words(b"a"), fnv1a_words(b"a\0"));
+        assert_ne!(fnv1a_words(b""), fnv1a_words(b"\0"));
+        let names: Vec<String> = (0..1000).map(|n| format!("node-{n:05}")).collect();
+        let mut hashes: Vec<u64> = names.iter().map(|n| fnv1a_words(n.as_bytes())).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), names.len(), "no two of 1,000 neighbouring names collide");
+        // It is a different function from the byte-wise hash that outputs use.
+        assert_ne!(fnv1a_words(b"service"), fnv1a(b"service"));
     }
 }

@@ -58,12 +58,24 @@ impl<T, Id> Default for SharedTable<T, Id> {
 impl<T: Ord + Clone, Id: SharedId> SharedTable<T, Id> {
     /// The id of `value`, added the first time it is seen.
     pub fn intern(&mut self, value: &T) -> Id {
-        if let Some(id) = self.index.get(value) {
-            return *id;
+        match self.index.get(value) {
+            Some(id) => *id,
+            None => self.add(value.clone()),
         }
+    }
+
+    /// [`SharedTable::intern`] of a value the caller hands over (one copy fewer when it is new).
+    pub fn intern_owned(&mut self, value: T) -> Id {
+        match self.index.get(&value) {
+            Some(id) => *id,
+            None => self.add(value),
+        }
+    }
+
+    fn add(&mut self, value: T) -> Id {
         let id = Id::from_index(u32::try_from(self.values.len()).expect("fewer than 2^32 distinct values"));
         self.values.push(value.clone());
-        self.index.insert(value.clone(), id);
+        self.index.insert(value, id);
         id
     }
 
@@ -76,7 +88,7 @@ impl<T: Ord + Clone, Id: SharedId> SharedTable<T, Id> {
     pub fn modified(&mut self, id: Id, f: impl FnOnce(&mut T)) -> Id {
         let mut value = self.get(id).clone();
         f(&mut value);
-        self.intern(&value)
+        self.intern_owned(value)
     }
 
     /// Distinct values.

@@ -429,8 +429,8 @@ impl Instances {
     }
 
     /// Interns a profile for a new registration.
-    pub(crate) fn intern_profile(&mut self, profile: &InstanceProfile) -> ProfileId {
-        self.profiles.intern(profile)
+    pub(crate) fn intern_profile(&mut self, profile: InstanceProfile) -> ProfileId {
+        self.profiles.intern_owned(profile)
     }
 
     /// Changes an instance's profile (copy-on-write: other instances keep theirs).
