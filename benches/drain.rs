@@ -5,6 +5,8 @@
 //! - `drain/i{N}_t{T}`: N instances, T tasks (services of 100, half binpack by memory, half spread by
 //!   Availability Zone) RUNNING on the first half; that half is drained at once with min 50 / max 200
 //!   and the engine runs until quiet (full task lifecycle, trace digest on, records not kept).
+//! - `dense_instance/drain_{N}k_tasks`: one instance running N tiny tasks drained onto another (the
+//!   cost of a stop must not grow with the instance's task list).
 //! - `placement/*`: placing N tasks into M instances per strategy.
 //! - `scenario/parse_large`: parsing a 20,000-instance, 1,000-service scenario file.
 
@@ -324,6 +326,44 @@ fn api(c: &mut Criterion) {
     g.finish();
 }
 
+/// One instance running `tasks` tiny bridge tasks of one service, drained by binpack onto a second
+/// instance: nothing but the instance's task list limits how many it runs, so the drain shows
+/// whether a stop costs anything per task on the instance (docs/performance.md).
+fn dense_instance_scenario(tasks: usize) -> String {
+    format!(
+        r#"Scenario(name: "dense-instance", seed: 1, clusters: ["prod"],
+    instances: [
+        (name: "old", cluster: "prod", instanceType: "c5.24xlarge", availabilityZones: ["us-east-1a"], cpu: 2000000, memory: 2000000),
+        (name: "new", cluster: "prod", instanceType: "c5.24xlarge", availabilityZones: ["us-east-1a"], cpu: 2000000, memory: 2000000, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "tiny", containerDefinitions: [(name: "app", cpu: 10, memory: 10)])],
+    services: [(cluster: "prod", serviceName: "tiny", taskDefinition: "tiny", desiredCount: {tasks},
+        deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200),
+        placementStrategy: [(type: "binpack", field: "memory")])],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))),
+        (do: WaitForDrain((instances: ["old"], timeoutMs: 3600000))),
+    ],
+    expectations: [InstanceRunningTasks("old", Eq(0)), ServiceRunningCount("tiny", Eq({tasks}))],
+)"#
+    )
+}
+
+fn dense_instance(c: &mut Criterion) {
+    let mut g = c.benchmark_group("dense_instance");
+    g.sample_size(10);
+    for tasks in [10_000usize, 40_000] {
+        let loaded = drainsim_scenario::load_str("dense.ron", &dense_instance_scenario(tasks)).expect("valid");
+        let opts = drainsim_scenario::RunOptions::default();
+        assert!(drainsim_scenario::run(&loaded, &opts).expect("runs").passed(), "the drain completes");
+        g.throughput(Throughput::Elements(tasks as u64));
+        g.bench_function(format!("drain_{}k_tasks", tasks / 1000), |b| {
+            b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+        });
+    }
+    g.finish();
+}
+
 /// A sweep as `drainsim sweep scenarios/drain/seed-min50-max200.ron --seeds 0..1000 --jobs 1` runs
 /// it: every seed run and aggregated, one worker thread.
 fn sweeps(c: &mut Criterion) {
@@ -344,5 +384,5 @@ fn sweeps(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernel, engine_events, drains, api, sweeps, placement, scenario);
+criterion_group!(benches, kernel, engine_events, drains, dense_instance, api, sweeps, placement, scenario);
 criterion_main!(benches);

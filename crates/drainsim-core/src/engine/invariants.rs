@@ -59,7 +59,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
     for (n, t) in e.tasks.iter().enumerate() {
         let id = TaskId(n as u32);
         if t.orphaned() || t.last_status == TaskStatus::Stopped {
-            if t.last_status == TaskStatus::Stopped && e.instances[t.instance.index()].tasks.contains(&id) {
+            if t.last_status == TaskStatus::Stopped && e.instances.list_position(id).is_some() {
                 return fail("tasks-on-instance", format!("STOPPED task {n} still listed on its instance"));
             }
             continue;
@@ -114,7 +114,10 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         if td.network_mode == NetworkMode::Awsvpc {
             r.enis += 1;
         }
-        if !e.instances[t.instance.index()].tasks.contains(&id) {
+        // Its instance lists it where the positions say (the instance's count is checked below,
+        // so its list holds exactly its live tasks).
+        let listed = e.instances.list_position(id).and_then(|p| e.instances[t.instance.index()].tasks.get(p));
+        if listed != Some(&id) {
             return fail("tasks-on-instance", format!("live task {n} is missing from its instance's list"));
         }
     }

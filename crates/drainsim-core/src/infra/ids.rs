@@ -179,6 +179,50 @@ impl<Id: Copy + Ord + Into<u32>> MarkedIds<Id> {
     }
 }
 
+/// Where each task sits in the one list of a kind that holds it (its service's task list, its
+/// instance's task list), by task index, so a task leaves its list in constant time however long
+/// the list is: the last task of the list takes its place (`swap_remove`, the order the lists
+/// have always had). The lists themselves live in their records; the table keeps the positions.
+#[derive(Debug, Clone, Default)]
+pub struct TaskListPositions {
+    positions: Vec<u32>,
+}
+
+/// The position of a task no list holds.
+const NOT_LISTED: u32 = u32::MAX;
+
+impl TaskListPositions {
+    /// Appends `task` to `list` and notes its position. Panics if a list already holds it.
+    pub fn push(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
+        let i = task.index();
+        if self.positions.len() <= i {
+            // Grown by a quarter, like the lists: the positions are a word per task ever launched.
+            let missing = i + 1 - self.positions.len();
+            self.positions.reserve_exact(missing.max(self.positions.len() / 4).max(16));
+            self.positions.resize(i + 1, NOT_LISTED);
+        }
+        assert_eq!(self.positions[i], NOT_LISTED, "task {task:?} joins a second list of one kind");
+        self.positions[i] = u32::try_from(list.len()).expect("fewer than 2^32 tasks in a list");
+        push_growing_slowly(list, task);
+    }
+
+    /// Takes `task` out of `list` in constant time. Panics if `list` does not hold it.
+    pub fn remove(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
+        let pos = self.positions.get(task.index()).copied().unwrap_or(NOT_LISTED);
+        assert!(list.get(pos as usize) == Some(&task), "task {task:?} leaves a list that does not hold it");
+        list.swap_remove(pos as usize);
+        if let Some(moved) = list.get(pos as usize) {
+            self.positions[moved.index()] = pos;
+        }
+        self.positions[task.index()] = NOT_LISTED;
+    }
+
+    /// The position of a task in the list that holds it, if one does.
+    pub fn position(&self, task: TaskId) -> Option<usize> {
+        self.positions.get(task.index()).filter(|p| **p != NOT_LISTED).map(|p| *p as usize)
+    }
+}
+
 /// Append-only storage in fixed chunks: growing never copies what is stored, and spare capacity is
 /// at most one chunk (a `Vec` doubling would briefly hold 1.5–3× the data).
 #[derive(Debug, Clone)]
@@ -262,6 +306,35 @@ mod tests {
         set.give_back(taken);
         set.insert(ServiceId(7));
         assert_eq!(set.take_sorted(), [ServiceId(7)]);
+    }
+
+    #[test]
+    fn task_list_positions_follow_swap_removal() {
+        let mut at = TaskListPositions::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for n in 0..6 {
+            at.push(if n % 2 == 0 { &mut a } else { &mut b }, TaskId(n));
+        }
+        assert_eq!(a, [TaskId(0), TaskId(2), TaskId(4)]);
+        at.remove(&mut a, TaskId(0));
+        assert_eq!(a, [TaskId(4), TaskId(2)], "the last task takes the removed one's place");
+        assert_eq!((at.position(TaskId(4)), at.position(TaskId(2)), at.position(TaskId(0))), (Some(0), Some(1), None));
+        at.remove(&mut a, TaskId(2));
+        at.remove(&mut a, TaskId(4));
+        assert!(a.is_empty() && at.position(TaskId(4)).is_none());
+        assert_eq!(at.position(TaskId(5)), Some(2));
+        at.push(&mut a, TaskId(0));
+        assert_eq!(at.position(TaskId(0)), Some(0), "a task may join a list again once it left");
+    }
+
+    #[test]
+    #[should_panic(expected = "leaves a list that does not hold it")]
+    fn a_task_leaves_only_the_list_that_holds_it() {
+        let mut at = TaskListPositions::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        at.push(&mut a, TaskId(0));
+        at.push(&mut b, TaskId(1));
+        at.remove(&mut a, TaskId(1));
     }
 
     #[test]

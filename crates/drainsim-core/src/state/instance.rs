@@ -162,9 +162,10 @@ pub struct InstanceState {
     /// The tasks whose stop its agent was told of and whose containers have not stopped yet, with
     /// their stop sequence numbers (the agent's `StopSequenceNumber`), in sequence order (boxed, so
     /// an instance with none costs one word: instances dominate memory on big clusters, and a
-    /// plain `Vec` would cost three words on every one of them).
+    /// plain `VecDeque` would cost four words on every one of them). A deque: stops mostly end in
+    /// the order they began, so the one that ends is found and taken near the front.
     #[allow(clippy::box_collection)]
-    pub stops_in_progress: Option<Box<Vec<(u64, TaskId)>>>,
+    pub stops_in_progress: Option<Box<std::collections::VecDeque<(u64, TaskId)>>>,
 }
 
 impl InstanceState {
@@ -332,6 +333,8 @@ pub(crate) struct Instances {
     /// both ways; every other instance's ID is its scrambled index.
     given_uuids: std::collections::BTreeMap<u128, Id>,
     given_uuid_of: std::collections::BTreeMap<Id, u128>,
+    /// Each task's position in its instance's task list: a task leaves the list in constant time.
+    list_positions: crate::infra::ids::TaskListPositions,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -360,6 +363,7 @@ impl Instances {
             connection_changed_at: Default::default(),
             given_uuids: Default::default(),
             given_uuid_of: Default::default(),
+            list_positions: Default::default(),
         }
     }
 
@@ -534,7 +538,7 @@ impl Instances {
     pub(crate) fn add_task(&mut self, id: Id, task: TaskId, awsvpc: bool) {
         let i = &mut self.records[id.index()];
         debug_assert!(i.is_placeable(), "a task placed on an instance that is not placeable");
-        crate::infra::ids::push_growing_slowly(&mut i.tasks, task);
+        self.list_positions.push(&mut i.tasks, task);
         if awsvpc {
             i.task_enis_in_use = i.task_enis_in_use.checked_add(1).expect("task ENIs in use overflow");
         }
@@ -568,7 +572,7 @@ impl Instances {
         self.next_stop_sequence = seq.checked_add(1).expect("fewer than 2^64 stops");
         let stops = self.records[id.index()].stops_in_progress.get_or_insert_with(Default::default);
         debug_assert!(stops.iter().all(|(_, t)| *t != task), "a task's stop begins once");
-        stops.push((seq, task));
+        stops.push_back((seq, task));
     }
 
     /// The containers of a task whose stop began have stopped (no-op for a task whose stop the
@@ -598,20 +602,22 @@ impl Instances {
     /// Whether every stop the instance's agent was told of before sequence number `barrier` has
     /// finished (what an agent before 1.73.0 waits for).
     pub(crate) fn stops_before_finished(&self, id: Id, barrier: u64) -> bool {
-        self.records[id.index()].stops_in_progress.as_ref().and_then(|s| s.first()).is_none_or(|(seq, _)| *seq >= barrier)
+        self.records[id.index()].stops_in_progress.as_ref().and_then(|s| s.front()).is_none_or(|(seq, _)| *seq >= barrier)
     }
 
-    /// A task leaves the instance (STOPPED or orphaned), with its task ENI if it held one.
+    /// The position of a task in its instance's list, if an instance lists it (for the invariants).
+    pub(crate) fn list_position(&self, task: TaskId) -> Option<usize> {
+        self.list_positions.position(task)
+    }
+
+    /// A task leaves the instance (STOPPED or orphaned), with its task ENI if it held one: in
+    /// constant time, however many tasks the instance runs.
     pub(crate) fn remove_task(&mut self, id: Id, task: TaskId, held_eni: bool) {
         let i = &mut self.records[id.index()];
-        let pos = i.tasks.iter().position(|t| *t == task);
-        debug_assert!(pos.is_some(), "task {task:?} leaves an instance it is not on");
-        if let Some(pos) = pos {
-            i.tasks.swap_remove(pos);
-            if i.tasks.is_empty() {
-                // A drained instance keeps no capacity for tasks it will not get back.
-                i.tasks = Vec::new();
-            }
+        self.list_positions.remove(&mut i.tasks, task);
+        if i.tasks.is_empty() {
+            // A drained instance keeps no capacity for tasks it will not get back.
+            i.tasks = Vec::new();
         }
         if held_eni {
             i.task_enis_in_use = i.task_enis_in_use.checked_sub(1).expect("a task ENI in use to release");

@@ -585,13 +585,10 @@ pub(crate) struct Services {
     /// Targets registered and deregistered this instant, by service (for the load balancer's
     /// service events, emitted when the instant ends).
     target_changes: BTreeMap<ServiceId, (u32, u32)>,
-    /// Each task's position in its service's task list ([`NOT_LISTED`] when it is in none), by
-    /// task index: a task leaves its list in constant time, whatever the service's size.
-    list_positions: Vec<u32>,
+    /// Each task's position in its service's task list: a task leaves its list in constant time,
+    /// whatever the service's size.
+    list_positions: crate::infra::ids::TaskListPositions,
 }
-
-/// The list position of a task no service lists.
-const NOT_LISTED: u32 = u32::MAX;
 
 impl std::ops::Index<usize> for Services {
     type Output = ServiceState;
@@ -660,31 +657,18 @@ impl Services {
 
     /// A task the service started.
     pub(crate) fn add_task(&mut self, id: ServiceId, task: TaskId) {
-        if self.list_positions.len() <= task.index() {
-            self.list_positions.resize(task.index() + 1, NOT_LISTED);
-        }
-        assert_eq!(self.list_positions[task.index()], NOT_LISTED, "task {task:?} joins a second service list");
-        let tasks = &mut self.records[id.index()].tasks;
-        self.list_positions[task.index()] = u32::try_from(tasks.len()).expect("fewer than 2^32 tasks in a service");
-        crate::infra::ids::push_growing_slowly(tasks, task);
+        self.list_positions.push(&mut self.records[id.index()].tasks, task);
     }
 
     /// A task of the service reached STOPPED or was orphaned: it leaves the list in constant time
     /// (the last task takes its place).
     pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId) {
-        let pos = self.list_positions.get(task.index()).copied().unwrap_or(NOT_LISTED);
-        let tasks = &mut self.records[id.index()].tasks;
-        assert!(tasks.get(pos as usize) == Some(&task), "task {task:?} leaves a service it is not listed under");
-        tasks.swap_remove(pos as usize);
-        if let Some(moved) = tasks.get(pos as usize) {
-            self.list_positions[moved.index()] = pos;
-        }
-        self.list_positions[task.index()] = NOT_LISTED;
+        self.list_positions.remove(&mut self.records[id.index()].tasks, task);
     }
 
     /// The position of a task in its service's list, if a service lists it (for the invariants).
     pub(crate) fn list_position(&self, task: TaskId) -> Option<usize> {
-        self.list_positions.get(task.index()).filter(|p| **p != NOT_LISTED).map(|p| *p as usize)
+        self.list_positions.position(task)
     }
 
     /// Applies the change of one of its tasks' contribution to its counters.
