@@ -2,7 +2,11 @@
 //! (bytes deleted, duplicated or replaced, numbers blown up) either load and run, or are refused
 //! with a file:line:column error.
 
+#[path = "common/mutation.rs"]
+mod mutation;
+
 use drainsim_scenario::{load_str, run, RunOptions};
+use mutation::{apply, Mutation};
 use proptest::prelude::*;
 
 const SOURCES: [&str; 3] = [
@@ -10,27 +14,6 @@ const SOURCES: [&str; 3] = [
     include_str!("../scenarios/drain/seed-min50-max100.ron"),
     include_str!("../scenarios/eni/c5large-trunking.ron"),
 ];
-
-#[derive(Debug, Clone)]
-enum Mutation {
-    Delete {
-        at: usize,
-        len: usize,
-    },
-    Duplicate {
-        at: usize,
-        len: usize,
-    },
-    Replace {
-        at: usize,
-        byte: u8,
-    },
-    /// Replace the n-th number with a huge or odd one.
-    Number {
-        nth: usize,
-        value: &'static str,
-    },
-}
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
@@ -46,38 +29,9 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-fn apply(src: &str, m: &Mutation) -> String {
-    let bytes = src.as_bytes();
-    let clamp = |at: usize| at % bytes.len().max(1);
-    let out: Vec<u8> = match *m {
-        Mutation::Delete { at, len } => {
-            let a = clamp(at);
-            [&bytes[..a], &bytes[(a + len).min(bytes.len())..]].concat()
-        }
-        Mutation::Duplicate { at, len } => {
-            let a = clamp(at);
-            let b = (a + len).min(bytes.len());
-            [&bytes[..b], &bytes[a..b], &bytes[b..]].concat()
-        }
-        Mutation::Replace { at, byte } => {
-            let mut v = bytes.to_vec();
-            let a = clamp(at);
-            v[a] = byte;
-            v
-        }
-        Mutation::Number { nth, value } => {
-            let starts: Vec<usize> = (0..bytes.len())
-                .filter(|i| bytes[*i].is_ascii_digit() && (*i == 0 || !bytes[i - 1].is_ascii_alphanumeric()))
-                .collect();
-            if starts.is_empty() {
-                return src.to_string();
-            }
-            let a = starts[nth % starts.len()];
-            let b = (a..bytes.len()).find(|i| !bytes[*i].is_ascii_digit()).unwrap_or(bytes.len());
-            [&bytes[..a], value.as_bytes(), &bytes[b..]].concat()
-        }
-    };
-    String::from_utf8_lossy(&out).into_owned()
+/// The text with the mutations' bytes read back as UTF-8 (a broken sequence becomes U+FFFD).
+fn apply_text(src: &str, m: &Mutation) -> String {
+    String::from_utf8_lossy(&apply(src.as_bytes(), m)).into_owned()
 }
 
 proptest! {
@@ -89,7 +43,7 @@ proptest! {
     fn mutated_scenarios_are_refused_with_a_position_or_run(source in 0usize..SOURCES.len(), mutations in prop::collection::vec(mutation(), 1..4)) {
         let mut text = SOURCES[source].to_string();
         for m in &mutations {
-            text = apply(&text, m);
+            text = apply_text(&text, m);
         }
         match load_str("mutated.ron", &text) {
             Err(e) => {

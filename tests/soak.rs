@@ -25,9 +25,14 @@
 //! long soak sets it (`SOAK_CASES=100000 cargo test --release --test soak -- --nocapture`). Each
 //! target prints its figures: inputs tried, panics, hangs, wall time.
 
+#[path = "common/mutation.rs"]
+mod mutation;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use mutation::{apply, Mutation};
 
 use drainsim_scenario::{load_file, run, RunOptions};
 use proptest::prelude::*;
@@ -93,39 +98,6 @@ fn figures(target: &str, tried: u64, panics: u64, hangs: u64, started: Instant) 
     );
 }
 
-#[derive(Debug, Clone)]
-enum Mutation {
-    Delete {
-        at: usize,
-        len: usize,
-    },
-    Duplicate {
-        at: usize,
-        len: usize,
-    },
-    Replace {
-        at: usize,
-        byte: u8,
-    },
-    Number {
-        nth: usize,
-        value: &'static str,
-    },
-    Insert {
-        at: usize,
-        text: &'static str,
-    },
-    /// Writes the `nth` letter inside a string literal as a `\u{..}` escape.
-    Escape {
-        nth: usize,
-    },
-    /// Opens `depth` brackets at a place (and closes them at the end of the file).
-    Nest {
-        at: usize,
-        depth: usize,
-    },
-}
-
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         3 => (any::<usize>(), 1usize..60).prop_map(|(at, len)| Mutation::Delete { at, len }),
@@ -151,60 +123,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         1 => any::<usize>().prop_map(|nth| Mutation::Escape { nth }),
         1 => (any::<usize>(), prop_oneof![1usize..50, Just(10_000usize)]).prop_map(|(at, depth)| Mutation::Nest { at, depth }),
     ]
-}
-
-fn apply(bytes: &[u8], m: &Mutation) -> Vec<u8> {
-    let at = |i: usize| i % bytes.len().max(1);
-    match *m {
-        Mutation::Delete { at: a, len } => {
-            let a = at(a);
-            [&bytes[..a], &bytes[(a + len).min(bytes.len())..]].concat()
-        }
-        Mutation::Duplicate { at: a, len } => {
-            let a = at(a);
-            let b = (a + len).min(bytes.len());
-            [&bytes[..b], &bytes[a..b], &bytes[b..]].concat()
-        }
-        Mutation::Replace { at: a, byte } => {
-            let mut v = bytes.to_vec();
-            if !v.is_empty() {
-                v[at(a)] = byte;
-            }
-            v
-        }
-        Mutation::Number { nth, value } => {
-            let starts: Vec<usize> = (0..bytes.len())
-                .filter(|i| bytes[*i].is_ascii_digit() && (*i == 0 || !bytes[i - 1].is_ascii_alphanumeric()))
-                .collect();
-            let Some(a) = (!starts.is_empty()).then(|| starts[nth % starts.len()]) else { return bytes.to_vec() };
-            let b = (a..bytes.len()).find(|i| !bytes[*i].is_ascii_digit()).unwrap_or(bytes.len());
-            [&bytes[..a], value.as_bytes(), &bytes[b..]].concat()
-        }
-        Mutation::Insert { at: a, text } => {
-            let a = at(a);
-            [&bytes[..a], text.as_bytes(), &bytes[a..]].concat()
-        }
-        Mutation::Escape { nth } => {
-            // Letters inside string literals (a quote before them on their line, an odd count).
-            let mut inside = false;
-            let mut letters = Vec::new();
-            for (i, b) in bytes.iter().enumerate() {
-                match b {
-                    b'"' => inside = !inside,
-                    b'\n' => inside = false,
-                    b if inside && b.is_ascii_alphabetic() => letters.push(i),
-                    _ => {}
-                }
-            }
-            let Some(i) = (!letters.is_empty()).then(|| letters[nth % letters.len()]) else { return bytes.to_vec() };
-            let escape = format!("\\u{{{:x}}}", bytes[i]);
-            [&bytes[..i], escape.as_bytes(), &bytes[i + 1..]].concat()
-        }
-        Mutation::Nest { at: a, depth } => {
-            let a = at(a);
-            [&bytes[..a], "[".repeat(depth).as_bytes(), &bytes[a..], "]".repeat(depth).as_bytes()].concat()
-        }
-    }
 }
 
 /// One mutated file: refused with a position inside it, or run within its bounds. The error
