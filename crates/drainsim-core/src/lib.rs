@@ -14,7 +14,8 @@
 //!
 //! - [`Engine`]: requests in ([`Engine::handle`], with [`api::Request`] spelled as ECS spells it;
 //!   [`Engine::submit`] applies one alike and returns a [`Receipt`] of IDs and failures without
-//!   rendering the response), time moved by the caller ([`Engine::step`], [`Engine::advance_to`],
+//!   rendering the response; [`Engine::submit_as_with`] also lets a caller read what it needs
+//!   through the views at the moment the response would have been rendered), time moved by the caller ([`Engine::step`], [`Engine::advance_to`],
 //!   [`Engine::run_until_quiet`]), the trace out ([`Engine::trace`], [`Engine::describe_record`]).
 //! - Lookups by name and by ARN ([`Engine::instance_named`], [`Engine::service_named`],
 //!   [`Engine::instance_by_arn`], ...) give read-only views: [`InstanceView`] (status, counts,

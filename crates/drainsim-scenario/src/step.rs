@@ -139,6 +139,11 @@ fn rollout(
 /// The outcome of a step before it is compared with its expectation.
 enum Outcome {
     Response(Response),
+    /// A container instance call, summarized when it answered (see [`summarize_instances`]).
+    Summarized {
+        summary: String,
+        failures: Vec<api::Failure>,
+    },
     Error(EcsError),
     /// A drain-plan step: the failures of its calls, or a timeout.
     Plan {
@@ -186,8 +191,18 @@ pub(crate) fn run_step(
 ) -> Result<(String, Vec<ExpectationResult>), ScenarioError> {
     let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn());
     let outcome = if let Action::Ecs(req) = &step.action {
-        match engine.handle_as(&caller, resolve_request(engine, req)) {
-            Ok(r) => {
+        let request = resolve_request(engine, req);
+        // The container instance calls are summarized from the views as the call left them (the
+        // same line `summarize` makes of the response), so their responses are never built: an
+        // API script of thousands of registrations and describes reads only names and statuses.
+        let answered = match instance_reply_shape(&request) {
+            Some(shape) => engine
+                .submit_as_with(&caller, request, |e, receipt| summarize_instances(e, receipt, shape))
+                .map(|(receipt, summary)| Outcome::Summarized { summary, failures: receipt.failures }),
+            None => engine.handle_as(&caller, request).map(Outcome::Response),
+        };
+        match answered {
+            Ok(outcome) => {
                 // A pinned trunk failure applies to an instance a step registers, too.
                 if let Request::RegisterContainerInstance(reg) = req {
                     let name = &reg.instance_identity.name;
@@ -197,7 +212,7 @@ pub(crate) fn run_step(
                         }
                     }
                 }
-                Outcome::Response(r)
+                outcome
             }
             Err(e) => Outcome::Error(e),
         }
@@ -346,7 +361,7 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
             Outcome::Response(Response::ContainerInstances { failures, .. }) => failures.clone(),
             Outcome::Response(Response::Tasks { failures, .. }) => failures.clone(),
             Outcome::Response(Response::Services { failures, .. }) => failures.clone(),
-            Outcome::Plan { failures, .. } => failures.clone(),
+            Outcome::Plan { failures, .. } | Outcome::Summarized { failures, .. } => failures.clone(),
             _ => vec![],
         };
         list.iter()
@@ -360,6 +375,7 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
     };
     let summary = match outcome {
         Outcome::Response(r) => summarize(engine, r),
+        Outcome::Summarized { summary, .. } => summary.clone(),
         Outcome::Error(e) => e.to_string(),
         Outcome::Plan { failures, timed_out, error, note } => {
             let result = match (error, timed_out) {
@@ -419,27 +435,63 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
     (passed, detail, summary)
 }
 
+/// Whether a request answers with one container instance (`Some(true)`: RegisterContainerInstance,
+/// DeregisterContainerInstance, UpdateContainerAgent) or a list of them with failures
+/// (`Some(false)`: DescribeContainerInstances, UpdateContainerInstancesState), as the ECS API
+/// shapes them.
+fn instance_reply_shape(request: &Request) -> Option<bool> {
+    match request {
+        Request::RegisterContainerInstance(_) | Request::DeregisterContainerInstance(_) | Request::UpdateContainerAgent(_) => {
+            Some(true)
+        }
+        Request::DescribeContainerInstances(_) | Request::UpdateContainerInstancesState(_) => Some(false),
+        _ => None,
+    }
+}
+
+/// The summary [`summarize`] makes of a container instance call's response, read from the views
+/// at the moment the call answered (`single`: the call answers with one instance).
+fn summarize_instances(engine: &Engine, receipt: &drainsim_core::Receipt, single: bool) -> String {
+    let seen = |id: drainsim_core::InstanceId| engine.instance(id);
+    match (single, receipt.instances.as_slice()) {
+        (true, [id]) => instance_line(seen(*id).name(), seen(*id).status().as_str(), seen(*id).version()),
+        _ => instances_line(
+            engine,
+            receipt.instances.iter().map(|id| (seen(*id).name().to_string(), seen(*id).status().as_str())),
+            &receipt.failures,
+        ),
+    }
+}
+
+/// One container instance: name, status, version.
+fn instance_line(name: &str, status: &str, version: u64) -> String {
+    format!("{name} {status} version {version}")
+}
+
+/// Container instances (name and status) and failures (instance name, else ARN, and reason).
+fn instances_line<'s>(engine: &Engine, instances: impl Iterator<Item = (String, &'s str)>, failures: &[api::Failure]) -> String {
+    let ok: Vec<String> = instances.map(|(name, status)| format!("{name} {status}")).collect();
+    let bad: Vec<String> = failures
+        .iter()
+        .map(|f| format!("{} {}", f.arn.as_deref().map(|a| name_of_arn(engine, a)).unwrap_or_default(), f.reason))
+        .collect();
+    format!("containerInstances [{}] failures [{}]", ok.join(", "), bad.join(", "))
+}
+
 /// A one-line summary of a response, with instance names where there are ARNs.
 pub fn summarize(engine: &Engine, r: &Response) -> String {
     match r {
         Response::Cluster { cluster } => format!("cluster {}", cluster.cluster_name),
-        Response::ContainerInstance { container_instance } => format!(
-            "{} {} version {}",
-            name_of_arn(engine, &container_instance.container_instance_arn),
-            container_instance.status,
-            container_instance.version
+        Response::ContainerInstance { container_instance } => instance_line(
+            &name_of_arn(engine, &container_instance.container_instance_arn),
+            &container_instance.status,
+            container_instance.version,
         ),
-        Response::ContainerInstances { container_instances, failures } => {
-            let ok: Vec<String> = container_instances
-                .iter()
-                .map(|c| format!("{} {}", name_of_arn(engine, &c.container_instance_arn), c.status))
-                .collect();
-            let bad: Vec<String> = failures
-                .iter()
-                .map(|f| format!("{} {}", f.arn.as_deref().map(|a| name_of_arn(engine, a)).unwrap_or_default(), f.reason))
-                .collect();
-            format!("containerInstances [{}] failures [{}]", ok.join(", "), bad.join(", "))
-        }
+        Response::ContainerInstances { container_instances, failures } => instances_line(
+            engine,
+            container_instances.iter().map(|c| (name_of_arn(engine, &c.container_instance_arn), c.status.as_str())),
+            failures,
+        ),
         Response::ContainerInstanceArns { container_instance_arns, next_token } => {
             let names: Vec<String> = container_instance_arns.iter().map(|a| name_of_arn(engine, a)).collect();
             format!("[{}]{}", names.join(", "), if next_token.is_some() { " +nextToken" } else { "" })
@@ -467,6 +519,82 @@ pub fn summarize(engine: &Engine, r: &Response) -> String {
         ),
         Response::TaskArns { task_arns, next_token } => {
             format!("{} tasks{}", task_arns.len(), if next_token.is_some() { " +nextToken" } else { "" })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The container instance calls summarized from the views say what `summarize` says of their
+    /// rendered responses, call for call, failures included.
+    #[test]
+    fn instance_summaries_from_the_views_match_the_rendered_responses() {
+        let loaded = crate::load_str(crate::DEMO_FILE, crate::DEMO_SCENARIO).expect("the demo loads");
+        let mut engine = crate::runner::setup_engine(&loaded, &crate::RunOptions::default()).expect("sets up");
+        let cluster = engine.instances().next().expect("the demo has instances").cluster().to_string();
+        let register = |name: &str| {
+            Request::RegisterContainerInstance(api::RegisterContainerInstanceRequest {
+                cluster: Some(cluster.clone()),
+                total_resources: vec![api::Resource::integer("CPU", 2048), api::Resource::integer("MEMORY", 4096)],
+                version_info: None,
+                container_instance_arn: None,
+                attributes: vec![],
+                tags: vec![],
+                instance_identity: api::InstanceIdentity {
+                    name: name.into(),
+                    instance_type: "c5.large".into(),
+                    availability_zone: "us-east-1a".into(),
+                    ec2_instance_id: None,
+                    task_eni_limit: None,
+                    container_instance_id: None,
+                },
+            })
+        };
+        for name in ["extra-1", "extra-2"] {
+            engine.submit(register(name)).expect("registers");
+        }
+        let arns: Vec<String> = engine.instances().map(|i| i.arn()).collect();
+        assert!(arns.len() >= 3, "lists of several instances are compared");
+        let some = |n: usize| arns.iter().take(n).cloned().collect::<Vec<_>>();
+        let missing = format!("{}-gone", arns[0]);
+        let requests = vec![
+            register("extra-3"),
+            Request::DescribeContainerInstances(api::DescribeContainerInstancesRequest {
+                cluster: Some(cluster.clone()),
+                container_instances: [some(3), vec![missing.clone()]].concat(),
+                include: vec!["TAGS".into()],
+            }),
+            Request::UpdateContainerInstancesState(api::UpdateContainerInstancesStateRequest {
+                cluster: Some(cluster.clone()),
+                container_instances: [some(2), vec![missing]].concat(),
+                status: "DRAINING".into(),
+            }),
+            Request::UpdateContainerAgent(api::UpdateContainerAgentRequest {
+                cluster: Some(cluster.clone()),
+                container_instance: arns[0].clone(),
+            }),
+            Request::DeregisterContainerInstance(api::DeregisterContainerInstanceRequest {
+                cluster: Some(cluster),
+                container_instance: arns[arns.len() - 1].clone(),
+                force: Some(true),
+            }),
+        ];
+        let caller = engine.default_caller_arn();
+        for request in requests {
+            let shape = instance_reply_shape(&request).expect("a container instance call");
+            let mut rendered = engine.clone();
+            let from_response = match rendered.handle_as(&caller, request.clone()) {
+                Ok(r) => summarize(&rendered, &r),
+                Err(e) => e.to_string(),
+            };
+            let from_views = match engine.submit_as_with(&caller, request, |e, r| summarize_instances(e, r, shape)) {
+                Ok((_, s)) => s,
+                Err(e) => e.to_string(),
+            };
+            assert_eq!(from_views, from_response);
+            assert!(!from_views.is_empty());
         }
     }
 }

@@ -624,7 +624,7 @@ impl Engine {
     pub(crate) fn describe_container_instances(
         &mut self,
         req: api::DescribeContainerInstancesRequest,
-    ) -> Result<Response, EcsError> {
+    ) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         if req.container_instances.is_empty() || req.container_instances.len() > MAX_DESCRIBE_INSTANCES {
             return Err(EcsError::invalid_parameter(format!(
@@ -648,7 +648,7 @@ impl Engine {
         let mut failures = Vec::new();
         for r in &req.container_instances {
             match self.resolve_instance(cluster, r) {
-                Some(id) => found.push(self.render_instance(id, include_tags, include_health)),
+                Some(id) => found.push(id),
                 None => failures.push(Failure {
                     arn: Some(self.missing_instance_arn(cluster, r)),
                     reason: "MISSING".into(),
@@ -656,7 +656,8 @@ impl Engine {
                 }),
             }
         }
-        Ok(Response::ContainerInstances { container_instances: found, failures })
+        // Rendered when read (the reply shows the state the call left, as the call would have).
+        Ok(Reply::Instances { ids: found, failures, tags: include_tags, health: include_health })
     }
 
     // ----- ListContainerInstances -----
@@ -793,7 +794,7 @@ impl Engine {
             });
             updated.push(id);
         }
-        Ok(Reply::Instances { ids: updated, failures })
+        Ok(Reply::Instances { ids: updated, failures, tags: false, health: false })
     }
 }
 

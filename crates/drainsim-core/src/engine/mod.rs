@@ -578,6 +578,24 @@ impl Engine {
         self.serve(caller_arn, request, |_, reply| reply.into_receipt())
     }
 
+    /// [`Engine::submit_as`], with `read` called on the engine as the call left it — the moment
+    /// [`Engine::handle_as`] renders its response, before anything reacts to the call — and on
+    /// the receipt. A caller that wants a few fields of the response (a summary line: an
+    /// instance's name, status and version) reads them there through the views instead of having
+    /// the whole response built.
+    pub fn submit_as_with<T>(
+        &mut self,
+        caller_arn: &str,
+        request: crate::api::Request,
+        read: impl FnOnce(&Engine, &Receipt) -> T,
+    ) -> Result<(Receipt, T), EcsError> {
+        self.serve(caller_arn, request, |e, reply| {
+            let receipt = reply.into_receipt();
+            let seen = read(e, &receipt);
+            (receipt, seen)
+        })
+    }
+
     /// One request: the operation, its answer made by `answer` (the response rendered, or the
     /// receipt) before anything reacts to it, then the triggers, the scheduler's deferred passes
     /// and the instant's end.
@@ -594,7 +612,7 @@ impl Engine {
             R::CreateCluster(r) => self.create_cluster(&r.cluster_name).map(Reply::Rendered),
             R::RegisterContainerInstance(r) => self.register_container_instance(caller_arn, r),
             R::DeregisterContainerInstance(r) => self.deregister_container_instance(r),
-            R::DescribeContainerInstances(r) => self.describe_container_instances(r).map(Reply::Rendered),
+            R::DescribeContainerInstances(r) => self.describe_container_instances(r),
             R::ListContainerInstances(r) => self.list_container_instances(r).map(Reply::Rendered),
             R::UpdateContainerInstancesState(r) => self.update_container_instances_state(r),
             R::UpdateContainerAgent(r) => self.update_container_agent(r),

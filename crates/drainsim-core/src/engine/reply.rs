@@ -1,7 +1,9 @@
 //! What an accepted request did, by ID ([`Reply`]), rendered into its ECS response only when
 //! someone reads it: [`Engine::handle_as`] renders it at once (the same instant, before the
 //! request's triggers are handled, so the response shows the state the call left), while
-//! [`Engine::submit_as`] hands back a [`Receipt`] of the IDs and failures and renders nothing.
+//! [`Engine::submit_as`] hands back a [`Receipt`] of the IDs and failures and renders nothing, and
+//! [`Engine::submit_as_with`] lets its caller read the views at the moment the response would
+//! have been rendered (a scenario step's one-line summary).
 //! A setup that registers 20,000 instances, or a sweep running a plan on each of a million seeds,
 //! reads none of those responses.
 
@@ -13,8 +15,9 @@ use crate::Engine;
 pub(crate) enum Reply {
     /// One container instance (`tags` for RegisterContainerInstance and DeregisterContainerInstance).
     Instance { id: InstanceId, tags: bool },
+    /// DescribeContainerInstances (with its `include` options: `tags`, `health`) and
     /// UpdateContainerInstancesState.
-    Instances { ids: Vec<InstanceId>, failures: Vec<Failure> },
+    Instances { ids: Vec<InstanceId>, failures: Vec<Failure>, tags: bool, health: bool },
     /// CreateService, UpdateService, DeleteService.
     Service(ServiceId),
     /// RegisterTaskDefinition.
@@ -23,7 +26,8 @@ pub(crate) enum Reply {
     Tasks { ids: Vec<TaskId>, failures: Vec<Failure> },
     /// StopTask.
     Task(TaskId),
-    /// Reads (describe, list) and account settings: built by the call, as reading is their point.
+    /// Lists, the other describes and account settings: built by the call, as reading is their
+    /// point.
     Rendered(Response),
 }
 
@@ -49,8 +53,8 @@ impl Engine {
             Reply::Instance { id, tags } => {
                 Response::ContainerInstance { container_instance: Box::new(self.render_instance(id, tags, false)) }
             }
-            Reply::Instances { ids, failures } => Response::ContainerInstances {
-                container_instances: ids.iter().map(|id| self.render_instance(*id, false, false)).collect(),
+            Reply::Instances { ids, failures, tags, health } => Response::ContainerInstances {
+                container_instances: ids.iter().map(|id| self.render_instance(*id, tags, health)).collect(),
                 failures,
             },
             Reply::Service(id) => Response::Service { service: Box::new(self.render_service(id)) },
@@ -71,7 +75,7 @@ impl Reply {
         match self {
             Reply::TaskDefinition(_) => {}
             Reply::Instance { id, .. } => receipt.instances.push(id),
-            Reply::Instances { ids, failures } => {
+            Reply::Instances { ids, failures, .. } => {
                 receipt.instances = ids;
                 receipt.failures = failures;
             }
