@@ -554,10 +554,12 @@ fn run(args: RunArgs) -> ExitCode {
             let changes_only = args.timeline == Some(TimelineMode::Changes);
             let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord]| {
                 for r in records {
-                    let line = timeline::trace_line(e, r);
+                    // Counting needs only the subject's kind; a record is rendered only when printed
+                    // (the summary of a big run counts a million records and prints none).
+                    let kind = timeline::subject_kind(r.subject);
                     collected.total += 1;
-                    *collected.by_kind.entry(line.subject_kind).or_insert(0) += 1;
-                    let wanted = !changes_only || !matches!(line.subject_kind, "task" | "attachment");
+                    *collected.by_kind.entry(kind).or_insert(0) += 1;
+                    let wanted = !changes_only || !matches!(kind, "task" | "attachment");
                     if wanted && collected.lines.len() < limit && args.timeline != Some(TimelineMode::Summary) {
                         collected.lines.push((r.time_ms, timeline::render_record(e, r).to_line()));
                     }

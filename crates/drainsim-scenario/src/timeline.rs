@@ -72,16 +72,22 @@ pub struct TraceLine {
     pub reason: String,
 }
 
-/// A trace record as a [`TraceLine`].
-pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
-    let text = e.describe_record(r);
-    let subject_kind = match r.subject {
+/// The kind of a record's subject as a trace line names it (`instance`, `task`, `service`,
+/// `attachment`, `principal`), without rendering the record.
+pub fn subject_kind(subject: Subject) -> &'static str {
+    match subject {
         Subject::Instance(_) => "instance",
         Subject::Task(_) => "task",
         Subject::Service(_) => "service",
         Subject::Attachment(_) => "attachment",
         Subject::Principal(_) => "principal",
-    };
+    }
+}
+
+/// A trace record as a [`TraceLine`].
+pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
+    let text = e.describe_record(r);
+    let subject_kind = subject_kind(r.subject);
     let s = |x: &str| Some(x.to_string());
     let (kind, field, from, to): (&'static str, Option<&'static str>, Option<String>, Option<String>) = match r.change {
         Change::InstanceStatus { from, to } => {
