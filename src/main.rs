@@ -347,12 +347,12 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool) -> Exi
         Ok(l) => l,
         Err(e) => return invalid(&e),
     };
-    let opts = RunOptions { seed, keep_records: true, ..Default::default() };
-    let outcome = match runner::run(&loaded, &opts) {
-        Ok(o) => o,
+    // The task records the explanation reads are gathered as they stream by; the trace is not kept.
+    let opts = RunOptions { seed, ..Default::default() };
+    let (outcome, x) = match drainsim_scenario::explain::run_explained(&loaded, &opts) {
+        Ok(run) => run,
         Err(e) => return invalid(&e),
     };
-    let x = drainsim_scenario::explain::explain(&outcome);
     if json {
         match serde_json::to_string_pretty(&x) {
             Ok(text) => say!("{text}"),

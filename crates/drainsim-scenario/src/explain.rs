@@ -11,10 +11,13 @@ use std::collections::BTreeMap;
 
 use drainsim_core::{
     Change, Engine, InstanceId, InstanceView, SchedulingStrategy, ServiceId, ServiceView, Subject, TaskId, TaskStatus, TaskView,
+    TraceRecord,
 };
 use serde::Serialize;
 
+use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{all_drains_completed_at, RunOutcome};
+use crate::setup::RunOptions;
 use crate::timeline::duration_text;
 
 /// One stretch of a task's path, in simulated time.
@@ -74,13 +77,37 @@ pub struct Explanation {
     pub services: Vec<ServiceExplanation>,
 }
 
-/// The records of each task, in order: (time, change, reason).
-type TaskRecords = BTreeMap<TaskId, Vec<(u64, Change, &'static str)>>;
+/// What the explanation reads of a run's trace: each task's records in order (time, change), by
+/// task index. Gathered as the records stream by ([`run_explained`]), so the trace itself is never
+/// kept: explaining a big run costs its task records, not every record of the run.
+#[derive(Debug, Default)]
+pub struct TaskHistory {
+    by_task: Vec<Vec<(u64, Change)>>,
+}
+
+impl TaskHistory {
+    /// Notes the task records among `records` (a batch of the trace, in order).
+    pub fn note(&mut self, records: &[TraceRecord]) {
+        for r in records {
+            if let Subject::Task(t) = r.subject {
+                if self.by_task.len() <= t.index() {
+                    self.by_task.resize_with(t.index() + 1, Vec::new);
+                }
+                self.by_task[t.index()].push((r.time_ms, r.change));
+            }
+        }
+    }
+
+    /// A task's records, in order.
+    fn of(&self, t: TaskId) -> &[(u64, Change)] {
+        self.by_task.get(t.index()).map_or(&[], Vec::as_slice)
+    }
+}
 
 /// What the explanation reads, gathered in one pass over the records and one over the tasks, so
 /// explaining a 20,000-instance run stays linear.
 struct Index {
-    records: TaskRecords,
+    records: TaskHistory,
     /// Every task ever placed on each instance.
     by_instance: BTreeMap<InstanceId, Vec<TaskId>>,
     /// Every task of each service.
@@ -90,13 +117,7 @@ struct Index {
 }
 
 impl Index {
-    fn of(e: &Engine) -> Index {
-        let mut records: TaskRecords = BTreeMap::new();
-        for r in e.trace().records() {
-            if let Subject::Task(t) = r.subject {
-                records.entry(t).or_default().push((r.time_ms, r.change, r.reason));
-            }
-        }
+    fn of(e: &Engine, records: TaskHistory) -> Index {
         let mut by_instance: BTreeMap<InstanceId, Vec<TaskId>> = BTreeMap::new();
         let mut by_service: BTreeMap<ServiceId, Vec<TaskId>> = BTreeMap::new();
         let mut healthy_at: BTreeMap<ServiceId, Vec<u64>> = BTreeMap::new();
@@ -104,8 +125,8 @@ impl Index {
             by_instance.entry(t.instance().id()).or_default().push(t.id());
             if let Some(s) = t.service() {
                 by_service.entry(s.id()).or_default().push(t.id());
-                let healthy = records.get(&t.id()).into_iter().flatten().filter(|(_, c, _)| *c == Change::TaskHealthy);
-                healthy_at.entry(s.id()).or_default().extend(healthy.map(|(at, _, _)| *at));
+                let healthy = records.of(t.id()).iter().filter(|(_, c)| *c == Change::TaskHealthy);
+                healthy_at.entry(s.id()).or_default().extend(healthy.map(|(at, _)| *at));
             }
         }
         for times in healthy_at.values_mut() {
@@ -115,7 +136,7 @@ impl Index {
     }
 
     fn told_to_stop_at(&self, t: TaskId) -> Option<u64> {
-        self.records.get(&t)?.iter().find(|(_, c, _)| *c == Change::TaskDesiredStopped).map(|(at, _, _)| *at)
+        self.records.of(t).iter().find(|(_, c)| *c == Change::TaskDesiredStopped).map(|(at, _)| *at)
     }
 }
 
@@ -227,8 +248,7 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
 
 /// The critical path of the task whose stop completed a drain.
 fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, from_ms: u64) -> Vec<Stretch> {
-    let empty = Vec::new();
-    let records = ix.records.get(&t.id()).unwrap_or(&empty);
+    let records = ix.records.of(t.id());
     let mut path = Vec::new();
     let told = ix.told_to_stop_at(t.id());
     let mut cursor = from_ms;
@@ -238,7 +258,7 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
     }
     let statuses: Vec<(u64, TaskStatus)> = records
         .iter()
-        .filter_map(|(at, c, _)| match c {
+        .filter_map(|(at, c)| match c {
             Change::TaskStatus { to, .. } => Some((*at, *to)),
             _ => None,
         })
@@ -275,8 +295,25 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
 
 /// Explains a run made with its trace records kept.
 pub fn explain(outcome: &RunOutcome) -> Explanation {
+    let mut history = TaskHistory::default();
+    history.note(outcome.engine.trace().records());
+    explain_with(outcome, history)
+}
+
+/// Runs a scenario and explains it, the task records gathered as they stream by (the trace is not
+/// kept): the same explanation as [`explain`] of the run made with its records kept.
+pub fn run_explained(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(RunOutcome, Explanation), ScenarioError> {
+    let mut history = TaskHistory::default();
+    let mut sink = |_: &Engine, records: &[TraceRecord]| history.note(records);
+    let outcome = crate::runner::run_streaming(loaded, opts, &mut sink)?;
+    let explanation = explain_with(&outcome, history);
+    Ok((outcome, explanation))
+}
+
+/// Explains a run from its end state and the task records gathered during it.
+pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     let e = &outcome.engine;
-    let ix = Index::of(e);
+    let ix = Index::of(e, history);
     let mut instances = Vec::new();
     for i in e.instances() {
         let drain = i.drain();
@@ -472,4 +509,26 @@ pub fn render_text(x: &Explanation) -> String {
     }
     out.push_str(&format!("headline: {}\n", x.headline));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The explanation made from the records as they stream by is the one made from the kept trace.
+    #[test]
+    fn streamed_and_kept_records_explain_alike() {
+        for (file, source) in [
+            (crate::DEMO_FILE, crate::DEMO_SCENARIO),
+            ("seed-min50-max200.ron", include_str!("../../../scenarios/drain/seed-min50-max200.ron")),
+        ] {
+            let loaded = crate::load_str(file, source).expect("loads");
+            let kept = crate::runner::run(&loaded, &RunOptions { keep_records: true, ..Default::default() }).expect("runs");
+            let (streamed_outcome, streamed) = run_explained(&loaded, &RunOptions::default()).expect("runs");
+            let from_kept = explain(&kept);
+            assert!(!from_kept.instances.is_empty(), "{file}: a drained instance is explained");
+            assert_eq!(streamed, from_kept, "{file}");
+            assert!(streamed_outcome.engine.trace().records().is_empty(), "{file}: the streamed run keeps no trace");
+        }
+    }
 }
