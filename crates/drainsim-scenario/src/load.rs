@@ -191,7 +191,7 @@ fn occurrences(scanned: &Scanned, needle: &str, from: usize) -> Vec<usize> {
 }
 
 /// 1-based line and column of the `nth` occurrence of `needle` outside comments (see
-/// [`occurrences`]: a quoted needle is a string literal of that value).
+/// `occurrences`: a quoted needle is a string literal of that value).
 pub fn locate(source: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
     let scanned = scan(source);
     occurrences(&scanned, needle, 0).get(nth).map(|at| position(source, *at))
@@ -209,7 +209,7 @@ fn skip_blanks(source: &str, line: usize, column: usize) -> (usize, usize) {
 }
 
 /// 1-based line and column of the `nth` `needle` after the first `anchor` (both outside comments;
-/// see [`occurrences`]).
+/// see `occurrences`).
 pub fn locate_after(source: &str, anchor: &str, needle: &str) -> Option<(usize, usize)> {
     locate_nth_after(source, anchor, needle, 0)
 }
@@ -223,7 +223,7 @@ pub fn locate_nth_after(source: &str, anchor: &str, needle: &str, nth: usize) ->
 
 /// 1-based line and column of the `value` that follows the `nth` `key` after the first `anchor`
 /// (the value of the nth item's field, e.g. the second service's `serviceName`), all outside
-/// comments (see [`occurrences`]).
+/// comments (see `occurrences`).
 pub fn locate_nth_value(source: &str, anchor: &str, key: &str, nth: usize, value: &str) -> Option<(usize, usize)> {
     let scanned = scan(source);
     let start = *occurrences(&scanned, anchor, 0).first()?;
