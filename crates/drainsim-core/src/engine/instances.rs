@@ -420,11 +420,7 @@ impl Engine {
             .find(|a| a.name == crate::state::instance::TRUNK_ID_ATTRIBUTE)
             .map(|a| a.value.clone().unwrap_or_default());
         // Whether this instance can be trunked at all: a type that supports it and an agent new enough.
-        // Clusters register many instances of few types: the last type's tables are kept.
-        let type_limits = match (self.strings.get(&ident.instance_type), self.last_type_limits) {
-            (Some(sym), Some((last, limits))) if sym == last => limits,
-            _ => crate::rules::eni_limits::TypeLimits::of(&ident.instance_type),
-        };
+        let type_limits = crate::rules::eni_limits::TypeLimits::of(&ident.instance_type);
         let trunk_capable = type_limits.supports_trunking()
             && crate::rules::versions::agent_supports_trunking(
                 req.version_info.as_ref().and_then(|v| v.agent_version.as_deref()),
@@ -523,7 +519,6 @@ impl Engine {
             stops_in_progress: None,
         };
         let status = state.status;
-        self.last_type_limits = Some((state.instance_type, type_limits));
         let pushed = self.instances.push(state);
         debug_assert_eq!(pushed, id);
         if let Some(uuid) = given_uuid {

@@ -221,9 +221,6 @@ pub struct Engine {
     pub(crate) faults: crate::infra::faults::FaultState,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
     pub(crate) task_long_arn_cache: Option<(u64, bool)>,
-    /// The instance type the last registration looked up in the ENI tables, and what they said
-    /// (the tables are constant, so the cache never goes stale).
-    pub(crate) last_type_limits: Option<(crate::infra::intern::Sym, crate::rules::eni_limits::TypeLimits)>,
 }
 
 impl Engine {
@@ -258,7 +255,6 @@ impl Engine {
             attachments: Default::default(),
             faults: Default::default(),
             task_long_arn_cache: None,
-            last_type_limits: None,
         }
     }
 
