@@ -1,7 +1,7 @@
 //! The event queue: timed events ordered by `(time, sequence number)`, so events at equal times fire
 //! in the order they were scheduled. A pending event takes 16 bytes: events live in a shared pool of
-//! fixed blocks of 256 (4 KiB), each bucket of the radix heap is a first-in-first-out chain of
-//! blocks, and a block emptied by a pop or by redistributing a bucket goes to a free list that any
+//! blocks of up to 256 (4 KiB; a new block starts small and doubles as it fills), each bucket of
+//! the radix heap is a first-in-first-out chain of blocks, and a block emptied by a pop or by redistributing a bucket goes to a free list that any
 //! bucket reuses. So the pool holds the pending events plus at most about one partly filled block
 //! per bucket. Free blocks beyond one per bucket and a quarter of the blocks in use give their
 //! memory back, so a queue past its peak does not hold the peak's memory for the rest of the run.
@@ -72,13 +72,16 @@ pub struct Event {
 /// peak memory of the 20,000-instance drain by 1.2 MB (4 %): many small blocks given back and
 /// taken again fragment the heap.
 const BLOCK: usize = 256;
+/// Events a new block has room for; it doubles as it fills, up to [`BLOCK`]. A short run (a sweep
+/// seed has a few dozen events, spread over a dozen buckets) then does not allocate and fill 4 KiB
+/// per bucket, and a long run's blocks reach full size once and are reused from the free list.
+const FIRST_BLOCK_CAPACITY: usize = 16;
+const _: () = assert!(BLOCK.is_power_of_two() && FIRST_BLOCK_CAPACITY.is_power_of_two() && FIRST_BLOCK_CAPACITY <= BLOCK);
 /// Buckets of the radix heap: bucket 0 plus one per bit of a 64-bit time.
 const BUCKETS: usize = 65;
 const _: () = assert!(BUCKETS <= 128, "the occupied mask has a bit per bucket");
 /// No block: the end of a chain, or of the free list.
 const NIL: u32 = u32::MAX;
-/// What a block slot holds before it is written; never read as an event.
-const VACANT: Event = Event { time_ms: 0, kind: EventKind::TaskStageEnds, id: 0, epoch: 0 };
 
 /// One bucket: a chain of pool blocks from `head` to `tail`, linked by `EventQueue::next`. Its
 /// events are slots `head_pos..` of the head block, every slot of the blocks between, and slots
@@ -113,8 +116,10 @@ pub struct EventQueue {
     /// Bit `b` set when bucket `b` is not empty, so finding the first non-empty bucket is one
     /// instruction instead of a scan of 65 buckets (most pops of a small run empty bucket 0).
     occupied: u128,
-    /// The block pool, shared by all buckets; `None` for a slot whose memory was given back.
-    blocks: Vec<Option<Box<[Event; BLOCK]>>>,
+    /// The block pool, shared by all buckets. A block in a chain holds its events in `0..len`
+    /// (its tail is appended to, its head read from `head_pos`); a free block is empty with its
+    /// memory kept; a slot whose memory was given back has no capacity.
+    blocks: Vec<Vec<Event>>,
     /// Per block: the next block of its bucket's chain, or of its list (`NIL` at the end).
     next: Vec<u32>,
     /// The first free block (with memory, ready for reuse), or `NIL`.
@@ -262,7 +267,7 @@ impl EventQueue {
         let Bucket { head, tail, tail_pos, .. } = self.buckets[bucket];
         if head == NIL {
             let block = self.take_block();
-            self.block_mut(block)[0] = e;
+            self.append(block, e);
             self.buckets[bucket] = Bucket { head: block, tail: block, head_pos: 0, tail_pos: 1 };
             self.occupied |= 1 << bucket;
             return;
@@ -274,7 +279,12 @@ impl EventQueue {
         } else {
             (tail, tail_pos)
         };
-        self.block_mut(tail)[pos as usize] = e;
+        self.append(tail, e);
+        debug_assert_eq!(
+            self.blocks[tail as usize].len(),
+            pos as usize + 1,
+            "a chain's tail block holds its events up to tail_pos"
+        );
         let b = &mut self.buckets[bucket];
         b.tail = tail;
         b.tail_pos = pos + 1;
@@ -324,12 +334,20 @@ impl EventQueue {
         })
     }
 
-    fn block(&self, block: u32) -> &[Event; BLOCK] {
-        self.blocks[block as usize].as_deref().expect("a block in use has memory")
+    fn block(&self, block: u32) -> &[Event] {
+        &self.blocks[block as usize]
     }
 
-    fn block_mut(&mut self, block: u32) -> &mut [Event; BLOCK] {
-        self.blocks[block as usize].as_deref_mut().expect("a block in use has memory")
+    /// Appends an event to a block that is not full, doubling its room (up to [`BLOCK`]) when it
+    /// has none left.
+    fn append(&mut self, block: u32, e: Event) {
+        let events = &mut self.blocks[block as usize];
+        debug_assert!(events.len() < BLOCK, "only a block that is not full is appended to");
+        if events.len() == events.capacity() {
+            let room = (events.capacity() * 2).clamp(FIRST_BLOCK_CAPACITY, BLOCK);
+            events.reserve_exact(room - events.len());
+        }
+        events.push(e);
     }
 
     /// A block from the free list, else a slot given back (with new memory), else a new one.
@@ -346,11 +364,11 @@ impl EventQueue {
             self.vacant = self.next[block as usize];
             self.vacant_len -= 1;
             self.next[block as usize] = NIL;
-            self.blocks[block as usize] = Some(Box::new([VACANT; BLOCK]));
+            self.blocks[block as usize] = Vec::with_capacity(FIRST_BLOCK_CAPACITY);
             return block;
         }
         let block = u32::try_from(self.blocks.len()).ok().filter(|b| *b != NIL).expect("fewer than 2^32 - 1 blocks");
-        self.blocks.push(Some(Box::new([VACANT; BLOCK])));
+        self.blocks.push(Vec::with_capacity(FIRST_BLOCK_CAPACITY));
         self.next.push(NIL);
         block
     }
@@ -360,11 +378,12 @@ impl EventQueue {
     fn release_block(&mut self, block: u32) {
         let in_use = self.blocks.len() - self.free_len - self.vacant_len;
         if self.free_len < BUCKETS.max(in_use / 4) {
+            self.blocks[block as usize].clear();
             self.next[block as usize] = self.free;
             self.free = block;
             self.free_len += 1;
         } else {
-            self.blocks[block as usize] = None;
+            self.blocks[block as usize] = Vec::new();
             self.next[block as usize] = self.vacant;
             self.vacant = block;
             self.vacant_len += 1;
@@ -550,8 +569,9 @@ mod tests {
         assert_eq!((free.len(), vacant.len()), (q.free_len, q.vacant_len));
         free.iter().chain(&vacant).for_each(|b| seen[*b as usize] += 1);
         assert!(seen.iter().all(|n| *n == 1), "a block is in no list or in two");
-        assert!(vacant.iter().all(|b| q.blocks[*b as usize].is_none()));
-        let with_memory = q.blocks.iter().filter(|b| b.is_some()).count();
+        assert!(vacant.iter().all(|b| q.blocks[*b as usize].capacity() == 0));
+        assert!(q.blocks.iter().all(|b| b.capacity() <= BLOCK), "a block never grows past BLOCK events");
+        let with_memory = q.blocks.iter().filter(|b| b.capacity() > 0).count();
         assert_eq!(with_memory, q.blocks.len() - vacant.len());
         with_memory
     }
