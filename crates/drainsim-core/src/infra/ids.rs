@@ -196,9 +196,13 @@ impl TaskListPositions {
     pub fn push(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
         let i = task.index();
         if self.positions.len() <= i {
-            // Grown by a quarter, like the lists: the positions are a word per task ever launched.
-            let missing = i + 1 - self.positions.len();
-            self.positions.reserve_exact(missing.max(self.positions.len() / 4).max(16));
+            if self.positions.capacity() <= i {
+                // Grown by a quarter, like the lists: the positions are a word per task ever
+                // launched. (`reserve_exact` counts from the length, so it is asked only when the
+                // capacity runs out; asked on every new task it reallocated every time.)
+                let missing = i + 1 - self.positions.len();
+                self.positions.reserve_exact(missing.max(self.positions.len() / 4).max(16));
+            }
             self.positions.resize(i + 1, NOT_LISTED);
         }
         assert_eq!(self.positions[i], NOT_LISTED, "task {task:?} joins a second list of one kind");
@@ -325,6 +329,23 @@ mod tests {
         assert_eq!(at.position(TaskId(5)), Some(2));
         at.push(&mut a, TaskId(0));
         assert_eq!(at.position(TaskId(0)), Some(0), "a task may join a list again once it left");
+    }
+
+    #[test]
+    fn task_list_positions_grow_by_a_quarter_not_per_task() {
+        let mut at = TaskListPositions::default();
+        let mut lists = vec![Vec::new(); 10];
+        let mut growths = 0;
+        let mut capacity = at.positions.capacity();
+        for n in 0..100_000u32 {
+            at.push(&mut lists[n as usize % 10], TaskId(n));
+            if at.positions.capacity() != capacity {
+                growths += 1;
+                capacity = at.positions.capacity();
+            }
+        }
+        assert!(growths <= 50, "the positions grew {growths} times for 100,000 tasks");
+        assert!(capacity <= 100_000 + 100_000 / 4 + 16, "spare capacity stays under a quarter: {capacity}");
     }
 
     #[test]
