@@ -544,6 +544,8 @@ fn run(args: RunArgs) -> ExitCode {
         // Debug builds check every invariant after every event; a release run checks at its end.
         check_invariants_every_event: cfg!(debug_assertions),
         swarm_faults: args.modifiers.faults == Some(Faults::Swarm),
+        // The report lists every expectation, passed or not.
+        result_text: drainsim_scenario::ResultText::All,
     };
     let started = Instant::now();
     let mut collected = TimelineText::default();

@@ -49,6 +49,7 @@ pub mod write;
 pub use load::{load_file, load_str, LoadedScenario, ScenarioError};
 pub use outcome::RunOutcome;
 pub use runner::{run, RunOptions};
+pub use setup::ResultText;
 
 /// The demo scenario compiled into the binary (`drainsim` with no arguments).
 pub const DEMO_SCENARIO: &str = include_str!("../../../scenarios/demo.ron");

@@ -69,7 +69,8 @@ fn run_inner<'s>(
             bounded_out = true;
             break;
         }
-        let (summary, mut step_results) = run_step(&mut engine, &mut driver, &mut auto_scaling, loaded, n, step)?;
+        let (summary, mut step_results) =
+            run_step(&mut engine, &mut driver, &mut auto_scaling, loaded, n, step, opts.result_text)?;
         driver.after_step(&mut engine);
         outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name().into(), summary });
         results.append(&mut step_results);
@@ -82,7 +83,7 @@ fn run_inner<'s>(
     driver.finish(&mut engine);
     let invariant_violation = drainsim_core::check_invariants(&engine).err().map(|v| v.to_string());
     for e in &s.expectations {
-        results.push(evaluate(&engine, e, Some(stop_reason)));
+        results.push(evaluate(&engine, e, Some(stop_reason), opts.result_text));
     }
     Ok(RunOutcome {
         engine,
@@ -169,6 +170,40 @@ pub fn check_setup(loaded: &LoadedScenario) -> Result<(), ScenarioError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{Cmp, Expectation, StepExpect};
+    use crate::setup::ResultText;
+
+    #[test]
+    fn failures_only_text_keeps_every_verdict_and_the_text_of_failures() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/drain/seed-min50-max200.ron");
+        let mut loaded = crate::load_file(&path).expect("the scenario loads");
+        let s = &mut loaded.scenario;
+        // A failing step, a failing expectation, a failing named one, beside the passing ones.
+        s.steps[1].expect = Some(StepExpect::Error("ClientException".into()));
+        s.expectations.push(Expectation::ServiceRunningCount("web".into(), Cmp::Eq(99)));
+        s.expectations.push(Expectation::Named(
+            "web holds 99".into(),
+            Box::new(Expectation::ServiceHealthyCount("web".into(), Cmp::AtLeast(99))),
+        ));
+        s.expectations.push(Expectation::InstanceStatus("no-such-instance".into(), "ACTIVE".into()));
+        let full = run(&loaded, &RunOptions::default()).expect("runs").expectations;
+        let lean =
+            run(&loaded, &RunOptions { result_text: ResultText::FailuresOnly, ..Default::default() }).expect("runs").expectations;
+        assert_eq!(full.len(), lean.len());
+        assert_eq!(full.iter().filter(|r| !r.passed).count(), 4, "the four planted failures fail");
+        assert!(full.iter().filter(|r| r.passed).count() > 10);
+        for (f, l) in full.iter().zip(&lean) {
+            assert_eq!((f.passed, f.at_ms, f.step), (l.passed, l.at_ms, l.step));
+            assert!(!f.name.is_empty() && !f.detail.is_empty(), "every result has its text by default: {f:?}");
+            if f.passed {
+                assert!(l.name.is_empty() && l.detail.is_empty(), "a passed result has no text: {l:?}");
+            } else {
+                assert_eq!((&f.name, &f.detail), (&l.name, &l.detail), "a failed result has the same text");
+            }
+        }
+        let named = lean.iter().find(|r| r.name == "web holds 99").expect("the named expectation keeps its name");
+        assert_eq!(named.detail, "observed 4");
+    }
 
     #[test]
     fn a_divergence_names_the_first_differing_record_and_its_time() {

@@ -29,6 +29,20 @@ pub struct RunOptions {
     pub check_invariants_every_event: bool,
     /// Draw a fault profile from the seed (`--faults swarm`).
     pub swarm_faults: bool,
+    /// Which expectation results get their text (name and observation).
+    pub result_text: ResultText,
+}
+
+/// Which expectation results (a scenario's expectations and its steps' own) a run writes the name
+/// and observation of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ResultText {
+    /// Every result: what `drainsim run` prints and the JSON report holds.
+    #[default]
+    All,
+    /// Failed results only; a passed one keeps empty `name` and `detail`. A sweep reads nothing
+    /// else of a seed's results, so it does not write the text of the thousands that hold.
+    FailuresOnly,
 }
 
 /// Builds the engine a scenario describes and applies its setup at time 0, in the documented order:

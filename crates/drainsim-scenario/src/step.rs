@@ -11,6 +11,7 @@ use crate::expect::evaluate;
 use crate::format::{Action, RolloutPlan, Step, StepExpect};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
 use crate::outcome::ExpectationResult;
+use crate::setup::ResultText;
 
 /// Replaces a logical instance name by its ARN; anything else (an ID, an ARN, a typo) is passed
 /// through so that ECS's own MISSING handling applies.
@@ -188,6 +189,7 @@ pub(crate) fn run_step(
     loaded: &LoadedScenario,
     n: usize,
     step: &Step,
+    text: ResultText,
 ) -> Result<(String, Vec<ExpectationResult>), ScenarioError> {
     let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn());
     let outcome = if let Action::Ecs(req) = &step.action {
@@ -309,7 +311,7 @@ pub(crate) fn run_step(
             Action::Advance => Outcome::Checked,
             Action::Check(list) => {
                 let results: Vec<ExpectationResult> =
-                    list.iter().map(|e| ExpectationResult { step: Some(n + 1), ..evaluate(engine, e, None) }).collect();
+                    list.iter().map(|e| ExpectationResult { step: Some(n + 1), ..evaluate(engine, e, None, text) }).collect();
                 return Ok((format!("checked {} expectations", results.len()), results));
             }
             Action::Ecs(_) => unreachable!("handled above"),
@@ -318,12 +320,17 @@ pub(crate) fn run_step(
     let expect = step.expect.clone().unwrap_or(StepExpect::Success);
     let (passed, detail, summary) = judge(engine, &outcome, &expect);
     let op = step.action.name();
-    let result = ExpectationResult {
+    let name = if passed && text == ResultText::FailuresOnly {
+        String::new()
+    } else {
         // The name holds no time (it is in `at_ms`), so a sweep groups one step's failures across
         // seeds whenever the step ended.
-        name: format!("step {} {op}: {}", n + 1, describe_expect(&expect)),
+        format!("step {} {op}: {}", n + 1, describe_expect(&expect))
+    };
+    let result = ExpectationResult {
+        name,
         passed,
-        detail,
+        detail: if passed && text == ResultText::FailuresOnly { String::new() } else { detail },
         at_ms: engine.now_ms(),
         step: Some(n + 1),
     };

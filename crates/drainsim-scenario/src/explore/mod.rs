@@ -33,7 +33,7 @@ use crate::autoscaling::AutoScaling;
 use crate::driver::Driver;
 use crate::format::{Action, ExploreFault, ExploreSpec, Scenario, MAX_EXPLORE_FAULTS};
 use crate::load::{LoadedScenario, ScenarioError};
-use crate::setup::{prepare, RunOptions, DEFAULT_END_TIME_MS, DEFAULT_MAX_EVENTS};
+use crate::setup::{prepare, ResultText, RunOptions, DEFAULT_END_TIME_MS, DEFAULT_MAX_EVENTS};
 use crate::step::run_step;
 use properties::Finding;
 
@@ -334,7 +334,8 @@ impl Explored {
                 let mut driver = Driver::new(&self.loaded, None, self.end_time_ms, self.max_events);
                 driver.advance_to(e, at)?;
                 let mut auto_scaling = AutoScaling::new(&self.loaded);
-                run_step(e, &mut driver, &mut auto_scaling, &self.loaded, next_step, step)?;
+                // The explorer judges its own properties; the step's results are not read.
+                run_step(e, &mut driver, &mut auto_scaling, &self.loaded, next_step, step, ResultText::FailuresOnly)?;
                 return Ok(next_step + 1);
             }
         }

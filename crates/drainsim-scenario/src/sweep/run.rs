@@ -10,6 +10,7 @@ use super::result::SweepReport;
 use super::seeds::{nth_seed, shard_len, SeedRange, Shard, MAX_SEEDS};
 use crate::load::LoadedScenario;
 use crate::runner::{self, RunOptions};
+use crate::setup::ResultText;
 
 /// What to sweep.
 #[derive(Debug, Clone, Default)]
@@ -140,6 +141,8 @@ pub fn sweep(
         keep_records: false,
         check_invariants_every_event: false,
         swarm_faults: opts.swarm_faults,
+        // The aggregate reads the names of failed expectations only.
+        result_text: ResultText::FailuresOnly,
     };
     let n = shard_len(opts.seeds, opts.shard);
     if let (Some(shard), 0) = (opts.shard, n) {
