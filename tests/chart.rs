@@ -2,10 +2,13 @@
 //! instance (an aggregate panel past 40), the same bytes on every run.
 
 mod common;
+#[path = "common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 fn svg(file: &str, out: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("drainsim-chart-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // A directory per chart: the tests that call this run in parallel.
+    let dir = TempDir::new(&format!("chart-{out}"));
     let path = dir.join(out);
     let run = common::drainsim(&["run", file, "--svg", path.to_str().unwrap(), "--timeline", "none"]);
     assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
@@ -31,8 +34,7 @@ fn a_chart_has_a_panel_per_service_and_a_lane_per_drained_instance() {
 fn many_drained_instances_are_drawn_as_one_aggregate_panel() {
     let text = svg("scenarios/query/ami-rollout-by-filter.ron", "rollout-by-filter.svg");
     assert!(text.contains("drained instances"), "{text}");
-    let dir = std::env::temp_dir().join(format!("drainsim-chart-many-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("chart-many");
     let file = dir.join("many.ron");
     std::fs::write(
         &file,

@@ -4,6 +4,9 @@
 
 use std::path::Path;
 mod common;
+#[path = "common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 use common::drainsim;
 
@@ -105,8 +108,7 @@ fn account_default_override_answers_the_trunking_question() {
 
 #[test]
 fn failing_expectations_exit_1_and_name_them() {
-    let dir = std::env::temp_dir().join(format!("drainsim-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("cli");
     let f = dir.join("too-strict.ron");
     let demo = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo.ron")).unwrap();
     std::fs::write(&f, demo.replace("MinHealthyObserved(\"web\", AtLeast(2))", "MinHealthyObserved(\"web\", AtLeast(3))"))
@@ -120,8 +122,7 @@ fn failing_expectations_exit_1_and_name_them() {
 
 #[test]
 fn trace_is_streamed_to_a_file_without_changing_the_digest() {
-    let dir = std::env::temp_dir().join(format!("drainsim-trace-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("trace");
     let path = dir.join("demo.trace");
     let with = json(&["run", "scenarios/demo.ron", "--json", "--trace", path.to_str().unwrap()]);
     let without = json(&["run", "scenarios/demo.ron", "--json"]);
@@ -188,8 +189,7 @@ fn check_refuses_every_invalid_file_as_run_does() {
 /// A file that is not UTF-8 is refused at the line and column of its first invalid byte.
 #[test]
 fn invalid_utf8_is_refused_where_it_starts() {
-    let dir = std::env::temp_dir().join(format!("drainsim-cli-{}-utf8", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("cli-utf8");
     let file = dir.join("latin1.ron");
     let mut bytes = b"Scenario(\n    name: \"caf".to_vec();
     bytes.push(0xE9); // 'é' in Latin-1: not UTF-8

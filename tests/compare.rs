@@ -3,6 +3,9 @@
 //! a stricter deployment configuration.
 
 mod common;
+#[path = "common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 use serde_json::Value;
 
@@ -18,8 +21,7 @@ fn measure<'a>(report: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn two_imported_plans_compare_side_by_side() {
-    let dir = std::env::temp_dir().join(format!("drainsim-compare-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("compare");
     let plan = |wave: &str| {
         let out = dir.join(format!("wave{wave}.ron"));
         let o = common::command()
@@ -56,7 +58,6 @@ fn two_imported_plans_compare_side_by_side() {
     // The result does not depend on the number of threads.
     let again = compare_json(&["compare", &one, &two, "--seeds", "0..4", "--json", "--jobs", "1"]);
     assert_eq!(report, again);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

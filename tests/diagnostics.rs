@@ -2,12 +2,14 @@
 //! suggestions, and an unknown instance type as a warning that `--strict` makes an error.
 
 mod common;
+#[path = "common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 use common::drainsim;
 
-fn write(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("drainsim-diag-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// Writes `text` as `name` in `dir`; returns its path.
+fn write(dir: &TempDir, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path.to_str().unwrap().to_string()
@@ -29,7 +31,9 @@ fn an_error_shows_its_line_and_a_caret() {
 
 #[test]
 fn an_unknown_instance_type_warns_with_a_suggestion_and_strict_refuses_it() {
+    let dir = TempDir::new("diag-typo");
     let file = write(
+        &dir,
         "typo.ron",
         "Scenario(\n    name: \"typo\",\n    clusters: [\"prod\"],\n    instances: [(name: \"web\", cluster: \"prod\", instanceType: \"c5.xlarg\", cpu: 4096, memory: 8192)],\n)\n",
     );

@@ -4,6 +4,9 @@
 //! panic.
 
 mod common;
+#[path = "common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -89,8 +92,7 @@ fn an_imported_cluster_starts_as_it_was_captured() {
 
 #[test]
 fn an_imported_cluster_with_a_drain_plan_runs_to_the_end() {
-    let dir = std::env::temp_dir().join(format!("drainsim-import-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("import");
     let out = dir.join("cluster.ron");
     let import = common::command()
         .args(["import", FIXTURE, "--drain", "i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702", "--wave", "1", "-o"])
@@ -115,7 +117,6 @@ fn an_imported_cluster_with_a_drain_plan_runs_to_the_end() {
     let web = report["services"].as_array().unwrap().iter().find(|s| s["serviceName"] == "web").unwrap();
     assert_eq!(web["minHealthyObserved"].as_u64(), Some(6), "min 100 %: web never dips");
     assert_eq!(web["deploymentConfiguration"]["minimumHealthyPercent"].as_u64(), Some(100));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

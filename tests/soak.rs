@@ -27,6 +27,9 @@
 
 #[path = "common/mutation.rs"]
 mod mutation;
+#[path = "common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -82,12 +85,9 @@ fn every_scenario_file() -> Vec<PathBuf> {
     out
 }
 
-/// A fresh directory for one target's files.
-fn temp_dir(target: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("drainsim-soak-{}-{target}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("a temporary directory");
-    d
+/// A fresh directory for one target's files, removed when the target ends.
+fn temp_dir(target: &str) -> TempDir {
+    TempDir::new(&format!("soak-{target}"))
 }
 
 /// Prints a target's figures.

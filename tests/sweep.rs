@@ -3,10 +3,13 @@
 //! exits 2.
 
 mod common;
+#[path = "common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 use common::drainsim;
 use drainsim_scenario::sweep::{self, SweepOptions, MAX_JOBS};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::sync::atomic::AtomicBool;
 
@@ -21,12 +24,9 @@ fn json(o: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&o.stdout), stderr(o)))
 }
 
-/// A fresh directory for one test's files.
-fn temp_dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("drainsim-sweep-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory for one test's files, removed when the test ends.
+fn temp_dir(test: &str) -> TempDir {
+    TempDir::new(&format!("sweep-{test}"))
 }
 
 #[test]
@@ -120,7 +120,6 @@ fn merged_shards_equal_the_unsharded_sweep_byte_for_byte() {
     let out = merge(&[&files[0], &files[1], &files[2], f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("different"), "{}", stderr(&out));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -162,7 +161,6 @@ fn failing_seeds_exit_1_with_a_reproduce_command_each() {
         assert!(text.contains(&format!("drainsim run {file} --seed {s}")), "{text}");
     }
     assert!(text.contains("result: 3 of 3 runs failed"), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

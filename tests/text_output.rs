@@ -2,6 +2,9 @@
 //! mentions (and `--strict`), examples in every subcommand's help, and no Rust debug text.
 
 mod common;
+#[path = "common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 use common::drainsim;
 
@@ -73,8 +76,7 @@ fn no_rust_debug_text_reaches_the_output() {
 fn piped_output_has_no_colour_and_reproduce_commands_are_quoted() {
     let text = stdout(&["run", "scenarios/demo.ron"]);
     assert!(!text.contains('\u{1b}'), "no escape codes when stdout is not a terminal");
-    let dir = std::env::temp_dir().join(format!("drainsim-quote-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("quote");
     let file = dir.join("my demo.ron");
     let demo = std::fs::read_to_string("scenarios/demo.ron").unwrap();
     std::fs::write(&file, demo.replace("ServiceRunningCount(\"web\", Eq(4))", "ServiceRunningCount(\"web\", Eq(5))")).unwrap();

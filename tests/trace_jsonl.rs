@@ -1,13 +1,15 @@
 //! `drainsim run --trace FILE` writes JSON Lines as docs/trace.md documents them.
 
 mod common;
+#[path = "common/temp.rs"]
+mod temp;
+use temp::TempDir;
 
 use serde_json::Value;
 
 #[test]
 fn the_trace_is_json_lines_with_the_documented_fields() {
-    let dir = std::env::temp_dir().join(format!("drainsim-jsonl-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("jsonl");
     let path = dir.join("trace.jsonl");
     let out = common::drainsim(&[
         "run",
@@ -54,5 +56,4 @@ fn the_trace_is_json_lines_with_the_documented_fields() {
     )
     .unwrap();
     assert_eq!(plain["traceDigest"], report["traceDigest"]);
-    std::fs::remove_dir_all(&dir).ok();
 }
