@@ -682,6 +682,8 @@ fn stall_explanation(reason: &str, member_of: &[String]) -> String {
     }
 }
 
+/// Prints a run's text report, buffered (a report of thousands of lines is written in a few
+/// system calls, not one per line).
 fn print_text(
     outcome: &drainsim_scenario::RunOutcome,
     loaded: &LoadedScenario,
@@ -691,150 +693,175 @@ fn print_text(
     reproduce: &str,
     warnings: &[String],
 ) {
-    let e = &outcome.engine;
-    say!("drainsim: scenario '{}' ({}), seed {}", outcome.scenario_name, loaded.file, outcome.seed);
-    if !loaded.scenario.description.is_empty() {
-        say!("  {}", loaded.scenario.description);
-    }
-    if let Some(p) = &outcome.fault_profile {
-        say!(
-            "fault profile: trunk provisioning failure {}‰, ENI attach latency {} ms, task start failure {}‰, agent disconnects {}/h per instance",
-            p.trunk_provisioning_failure_per_mille, p.eni_attach_latency_ms, p.task_start_failure_per_mille, p.agent_disconnects_per_hour
-        );
-    }
-    let failure_at = outcome.first_failure_at_ms();
-    match mode {
-        TimelineMode::Full | TimelineMode::Changes => {
-            say!("\ntimeline{}:", if mode == TimelineMode::Changes { " (instances, services and settings)" } else { "" });
-            let mut marked = false;
-            for (at, line) in &collected.lines {
-                if let Some(f) = failure_at {
-                    if !marked && *at > f {
-                        say!("  ---- first failed expectation at {} ----", format_sim_time(f));
-                        marked = true;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut write = || -> std::io::Result<()> {
+        let e = &outcome.engine;
+        writeln!(out, "drainsim: scenario '{}' ({}), seed {}", outcome.scenario_name, loaded.file, outcome.seed)?;
+        if !loaded.scenario.description.is_empty() {
+            writeln!(out, "  {}", loaded.scenario.description)?;
+        }
+        if let Some(p) = &outcome.fault_profile {
+            writeln!(
+                out,
+                "fault profile: trunk provisioning failure {}‰, ENI attach latency {} ms, task start failure {}‰, agent disconnects {}/h per instance",
+                p.trunk_provisioning_failure_per_mille, p.eni_attach_latency_ms, p.task_start_failure_per_mille, p.agent_disconnects_per_hour
+            )?;
+        }
+        let failure_at = outcome.first_failure_at_ms();
+        match mode {
+            TimelineMode::Full | TimelineMode::Changes => {
+                writeln!(
+                    out,
+                    "\ntimeline{}:",
+                    if mode == TimelineMode::Changes { " (instances, services and settings)" } else { "" }
+                )?;
+                let mut marked = false;
+                for (at, line) in &collected.lines {
+                    if let Some(f) = failure_at {
+                        if !marked && *at > f {
+                            writeln!(out, "  ---- first failed expectation at {} ----", format_sim_time(f))?;
+                            marked = true;
+                        }
                     }
+                    writeln!(out, "  {line}")?;
                 }
-                say!("  {line}");
+            }
+            TimelineMode::Summary => {
+                let kinds: Vec<String> = collected.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                writeln!(
+                    out,
+                    "\ntimeline: {} records ({}); --timeline full or changes prints them, --trace FILE writes them as JSON Lines",
+                    collected.total,
+                    kinds.join(", ")
+                )?;
+            }
+            TimelineMode::None => {}
+        }
+        if !outcome.steps.is_empty() {
+            writeln!(out, "\nsteps:")?;
+            for s in &outcome.steps {
+                writeln!(out, "  {:>3}. {}  {:<30} {}", s.index + 1, format_sim_time(s.at_ms), s.operation, s.summary)?;
             }
         }
-        TimelineMode::Summary => {
-            let kinds: Vec<String> = collected.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
-            say!(
-                "\ntimeline: {} records ({}); --timeline full or changes prints them, --trace FILE writes them as JSON Lines",
-                collected.total,
-                kinds.join(", ")
-            );
+        // One report row at a time, printed and dropped: the text output holds no row of the whole
+        // report (JSON streams the same way, `report::write_json`).
+        if e.services().next().is_some() {
+            writeln!(out, "\nservices:")?;
+            for s in e.services().map(report::service_row) {
+                let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+                // An extreme is judged against the bound of its own instant: when the desired count
+                // changed since (a DAEMON's follows its ACTIVE instances), say what the bound was then.
+                let then = |bound_then: Option<u32>, bound_now: u32, what: &str| match bound_then {
+                    Some(b) if b != bound_now => format!(" ({what} then {b})"),
+                    _ => String::new(),
+                };
+                writeln!(
+                    out,
+                    "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}{}  maxTasksObserved {:>4}{}  stalls {}  floorBreaches {}",
+                    s.service_name,
+                    s.desired_count,
+                    s.running_count,
+                    s.healthy_count,
+                    s.healthy_floor,
+                    s.task_ceiling,
+                    opt(s.min_healthy_observed),
+                    then(s.floor_at_min_healthy_observed, s.healthy_floor, "floor"),
+                    opt(s.max_tasks_observed),
+                    then(s.ceiling_at_max_tasks_observed, s.task_ceiling, "ceiling"),
+                    s.stalls.len(),
+                    s.floor_breaches.len()
+                )?;
+                // Why a service got stuck, and when: the answer a drain plan needs.
+                let t = |v: Option<u64>| v.map_or("still".to_string(), format_sim_time);
+                for stall in &s.stalls {
+                    writeln!(
+                        out,
+                        "  {:<16} stalled {} .. {}: {}",
+                        "",
+                        format_sim_time(stall.started_at_ms),
+                        t(stall.ended_at_ms),
+                        stall_explanation(&stall.reason, &stall.member_of)
+                    )?;
+                }
+                for b in &s.floor_breaches {
+                    writeln!(
+                        out,
+                        "  {:<16} below its floor {} .. {}: {}",
+                        "",
+                        format_sim_time(b.started_at_ms),
+                        t(b.ended_at_ms),
+                        b.cause
+                    )?;
+                }
+                if !s.placement_failures.is_empty() {
+                    let failures: Vec<String> =
+                        s.placement_failures.iter().map(|f| format!("{} x{}", f.reason, f.count)).collect();
+                    writeln!(out, "  {:<16} placement failures: {}", "", failures.join(", "))?;
+                }
+            }
         }
-        TimelineMode::None => {}
-    }
-    if !outcome.steps.is_empty() {
-        say!("\nsteps:");
-        for s in &outcome.steps {
-            say!("  {:>3}. {}  {:<30} {}", s.index + 1, format_sim_time(s.at_ms), s.operation, s.summary);
+        let mut drained = e.instances().filter(|i| i.drain().started_at_ms().is_some()).peekable();
+        if drained.peek().is_some() {
+            writeln!(out, "\ndrains:")?;
+            let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
+            for i in drained {
+                let d = i.drain();
+                writeln!(
+                    out,
+                    "  {:<16} started {}  runningTasksCount 0 at {}  completed {}  status {}",
+                    i.name(),
+                    t(d.started_at_ms()),
+                    t(d.no_running_at_ms()),
+                    t(d.completed_at_ms()),
+                    i.status().as_str()
+                )?;
+            }
         }
-    }
-    // One report row at a time, printed and dropped: the text output holds no row of the whole
-    // report (JSON streams the same way, `report::write_json`).
-    if e.services().next().is_some() {
-        say!("\nservices:");
-        for s in e.services().map(report::service_row) {
-            let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
-            // An extreme is judged against the bound of its own instant: when the desired count
-            // changed since (a DAEMON's follows its ACTIVE instances), say what the bound was then.
-            let then = |bound_then: Option<u32>, bound_now: u32, what: &str| match bound_then {
-                Some(b) if b != bound_now => format!(" ({what} then {b})"),
-                _ => String::new(),
+        writeln!(out, "\nexpectations:")?;
+        for x in &outcome.expectations {
+            // A Check step's expectations say which step, and when; a step's own result names both.
+            let when = drainsim_core::time::format_sim_time(x.at_ms);
+            let name = match (x.step, x.name.split_once(": ")) {
+                // A step's own result: `step 2 WaitForDrain at +00:01:01.000: succeeds`.
+                (Some(_), Some((head, tail))) if x.name.starts_with("step ") => format!("{head} at {when}: {tail}"),
+                // A Check step's expectation says which step, and when.
+                (Some(n), _) => format!("step {n} at {when}: {}", x.name),
+                (None, _) => x.name.clone(),
             };
-            say!(
-                "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}{}  maxTasksObserved {:>4}{}  stalls {}  floorBreaches {}",
-                s.service_name,
-                s.desired_count,
-                s.running_count,
-                s.healthy_count,
-                s.healthy_floor,
-                s.task_ceiling,
-                opt(s.min_healthy_observed),
-                then(s.floor_at_min_healthy_observed, s.healthy_floor, "floor"),
-                opt(s.max_tasks_observed),
-                then(s.ceiling_at_max_tasks_observed, s.task_ceiling, "ceiling"),
-                s.stalls.len(),
-                s.floor_breaches.len()
-            );
-            // Why a service got stuck, and when: the answer a drain plan needs.
-            let t = |v: Option<u64>| v.map_or("still".to_string(), format_sim_time);
-            for stall in &s.stalls {
-                say!(
-                    "  {:<16} stalled {} .. {}: {}",
-                    "",
-                    format_sim_time(stall.started_at_ms),
-                    t(stall.ended_at_ms),
-                    stall_explanation(&stall.reason, &stall.member_of)
-                );
-            }
-            for b in &s.floor_breaches {
-                say!("  {:<16} below its floor {} .. {}: {}", "", format_sim_time(b.started_at_ms), t(b.ended_at_ms), b.cause);
-            }
-            if !s.placement_failures.is_empty() {
-                let failures: Vec<String> = s.placement_failures.iter().map(|f| format!("{} x{}", f.reason, f.count)).collect();
-                say!("  {:<16} placement failures: {}", "", failures.join(", "));
-            }
+            writeln!(out, "  {} {name}  ({})", paint(if x.passed { "PASS" } else { "FAIL" }, x.passed), x.detail)?;
         }
-    }
-    let mut drained = e.instances().filter(|i| i.drain().started_at_ms().is_some()).peekable();
-    if drained.peek().is_some() {
-        say!("\ndrains:");
-        let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
-        for i in drained {
-            let d = i.drain();
-            say!(
-                "  {:<16} started {}  runningTasksCount 0 at {}  completed {}  status {}",
-                i.name(),
-                t(d.started_at_ms()),
-                t(d.no_running_at_ms()),
-                t(d.completed_at_ms()),
-                i.status().as_str()
-            );
+        if let Some(v) = &outcome.invariant_violation {
+            writeln!(out, "  FAIL invariant: {v}")?;
         }
-    }
-    say!("\nexpectations:");
-    for x in &outcome.expectations {
-        // A Check step's expectations say which step, and when; a step's own result names both.
-        let when = drainsim_core::time::format_sim_time(x.at_ms);
-        let name = match (x.step, x.name.split_once(": ")) {
-            // A step's own result: `step 2 WaitForDrain at +00:01:01.000: succeeds`.
-            (Some(_), Some((head, tail))) if x.name.starts_with("step ") => format!("{head} at {when}: {tail}"),
-            // A Check step's expectation says which step, and when.
-            (Some(n), _) => format!("step {n} at {when}: {}", x.name),
-            (None, _) => x.name.clone(),
-        };
-        say!("  {} {name}  ({})", paint(if x.passed { "PASS" } else { "FAIL" }, x.passed), x.detail);
-    }
-    if let Some(v) = &outcome.invariant_violation {
-        say!("  FAIL invariant: {v}");
-    }
-    let secs = wall.as_secs_f64();
-    let events = e.events_processed();
-    let simulated_s = e.now_ms() as f64 / 1000.0;
-    let faster = if secs > 0.0 { format!(", {:.0}x faster than real time", simulated_s / secs) } else { String::new() };
-    say!(
-        "\nsummary: stopped {} at {}; simulated {} in {:.1} ms wall ({} events, {:.0} events/s{faster}); trace digest {:016x}",
-        outcome.stop_reason.as_str(),
-        format_sim_time(e.now_ms()),
-        drainsim_scenario::timeline::duration_text(e.now_ms()),
-        secs * 1000.0,
-        events,
-        if secs > 0.0 { events as f64 / secs } else { 0.0 },
-        e.trace().digest()
-    );
-    say!("headline: {}", drainsim_scenario::explain::headline(e).0);
-    for w in warnings {
-        say!("{}: {w}", paint("warning", false));
-    }
-    let failed = outcome.expectations.iter().filter(|x| !x.passed).count();
-    if outcome.passed() {
-        say!("result: all {} expectations hold", outcome.expectations.len());
-    } else {
-        say!("result: {failed} of {} expectations failed; reproduce with: {reproduce}", outcome.expectations.len());
+        let secs = wall.as_secs_f64();
+        let events = e.events_processed();
+        let simulated_s = e.now_ms() as f64 / 1000.0;
+        let faster = if secs > 0.0 { format!(", {:.0}x faster than real time", simulated_s / secs) } else { String::new() };
+        writeln!(
+            out,
+            "\nsummary: stopped {} at {}; simulated {} in {:.1} ms wall ({} events, {:.0} events/s{faster}); trace digest {:016x}",
+            outcome.stop_reason.as_str(),
+            format_sim_time(e.now_ms()),
+            drainsim_scenario::timeline::duration_text(e.now_ms()),
+            secs * 1000.0,
+            events,
+            if secs > 0.0 { events as f64 / secs } else { 0.0 },
+            e.trace().digest()
+        )?;
+        writeln!(out, "headline: {}", drainsim_scenario::explain::headline(e).0)?;
+        for w in warnings {
+            writeln!(out, "{}: {w}", paint("warning", false))?;
+        }
+        let failed = outcome.expectations.iter().filter(|x| !x.passed).count();
+        if outcome.passed() {
+            writeln!(out, "result: all {} expectations hold", outcome.expectations.len())?;
+        } else {
+            writeln!(out, "result: {failed} of {} expectations failed; reproduce with: {reproduce}", outcome.expectations.len())?;
+        }
+        Ok(())
+    };
+    if let Err(e) = write().and_then(|()| out.flush()) {
+        exit_on_write_error(&e);
     }
 }
 
