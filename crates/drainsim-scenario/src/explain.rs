@@ -77,30 +77,88 @@ pub struct Explanation {
     pub services: Vec<ServiceExplanation>,
 }
 
-/// What the explanation reads of a run's trace: each task's records in order (time, change), by
-/// task index. Gathered as the records stream by ([`run_explained`]), so the trace itself is never
-/// kept: explaining a big run costs its task records, not every record of the run.
+/// What the explanation reads of a run's task records, gathered as they stream by
+/// ([`run_explained`]) so that the trace itself is never kept: when each task entered each status
+/// and was first told to stop (a fixed record per task, by task index, no list), and when each
+/// service's tasks became healthy. A task's status only moves forward
+/// (`TaskStatus::TRANSITIONS`), so it enters each status at most once, and the statuses it entered,
+/// in lifecycle order, are its status records in order.
 #[derive(Debug, Default)]
 pub struct TaskHistory {
-    by_task: Vec<Vec<(u64, Change)>>,
+    by_task: Vec<TaskMoments>,
+    healthy_at: BTreeMap<ServiceId, Vec<u64>>,
 }
 
+/// One task's moments: 80 bytes, where its list of records took about 290.
+#[derive(Debug, Clone, Copy, Default)]
+struct TaskMoments {
+    /// When it entered each status, by `TaskStatus as usize` (read only where `entered` has the bit).
+    entered_ms: [u64; TaskStatus::ALL.len()],
+    /// When it was first told to stop (read only when `told_to_stop`).
+    told_to_stop_ms: u64,
+    /// A bit per status it entered.
+    entered: u8,
+    told_to_stop: bool,
+}
+
+const _: () = assert!(TaskStatus::ALL.len() <= 8, "a bit per status in TaskMoments::entered");
+
 impl TaskHistory {
-    /// Notes the task records among `records` (a batch of the trace, in order).
-    pub fn note(&mut self, records: &[TraceRecord]) {
+    /// Notes the task records among `records` (a batch of the trace, in order; `e` is the engine
+    /// that recorded them, for a task's service).
+    pub fn note(&mut self, e: &Engine, records: &[TraceRecord]) {
         for r in records {
-            if let Subject::Task(t) = r.subject {
-                if self.by_task.len() <= t.index() {
-                    self.by_task.resize_with(t.index() + 1, Vec::new);
+            let Subject::Task(t) = r.subject else { continue };
+            match r.change {
+                Change::TaskStatus { to, .. } => {
+                    let m = self.moments_mut(t);
+                    let bit = 1u8 << (to as usize);
+                    debug_assert!(m.entered & bit == 0, "a task enters {} once", to.as_str());
+                    m.entered |= bit;
+                    m.entered_ms[to as usize] = r.time_ms;
                 }
-                self.by_task[t.index()].push((r.time_ms, r.change));
+                Change::TaskDesiredStopped => {
+                    let m = self.moments_mut(t);
+                    if !m.told_to_stop {
+                        m.told_to_stop = true;
+                        m.told_to_stop_ms = r.time_ms;
+                    }
+                }
+                Change::TaskHealthy => {
+                    if let Some(s) = e.task(t).service() {
+                        self.healthy_at.entry(s.id()).or_default().push(r.time_ms);
+                    }
+                }
+                _ => {}
             }
         }
     }
 
-    /// A task's records, in order.
-    fn of(&self, t: TaskId) -> &[(u64, Change)] {
-        self.by_task.get(t.index()).map_or(&[], Vec::as_slice)
+    fn moments_mut(&mut self, t: TaskId) -> &mut TaskMoments {
+        let i = t.index();
+        if self.by_task.len() <= i {
+            // Tasks are numbered as they are created, so this grows by one at a time: by a
+            // quarter, not doubling, for a table of every task of a big run.
+            if self.by_task.capacity() <= i {
+                self.by_task.reserve_exact((i + 1 - self.by_task.len()).max(self.by_task.len() / 4).max(64));
+            }
+            self.by_task.resize(i + 1, TaskMoments::default());
+        }
+        &mut self.by_task[i]
+    }
+
+    /// The statuses a task entered, with when, in order.
+    fn statuses(&self, t: TaskId) -> impl Iterator<Item = (u64, TaskStatus)> + '_ {
+        let m = self.by_task.get(t.index()).copied().unwrap_or_default();
+        TaskStatus::ALL
+            .into_iter()
+            .filter(move |s| m.entered & (1 << (*s as usize)) != 0)
+            .map(move |s| (m.entered_ms[s as usize], s))
+    }
+
+    /// When a task was first told to stop.
+    fn told_to_stop_at(&self, t: TaskId) -> Option<u64> {
+        self.by_task.get(t.index()).filter(|m| m.told_to_stop).map(|m| m.told_to_stop_ms)
     }
 }
 
@@ -117,18 +175,16 @@ struct Index {
 }
 
 impl Index {
-    fn of(e: &Engine, records: TaskHistory) -> Index {
+    fn of(e: &Engine, mut records: TaskHistory) -> Index {
         let mut by_instance: BTreeMap<InstanceId, Vec<TaskId>> = BTreeMap::new();
         let mut by_service: BTreeMap<ServiceId, Vec<TaskId>> = BTreeMap::new();
-        let mut healthy_at: BTreeMap<ServiceId, Vec<u64>> = BTreeMap::new();
         for t in e.tasks() {
             by_instance.entry(t.instance().id()).or_default().push(t.id());
             if let Some(s) = t.service() {
                 by_service.entry(s.id()).or_default().push(t.id());
-                let healthy = records.of(t.id()).iter().filter(|(_, c)| *c == Change::TaskHealthy);
-                healthy_at.entry(s.id()).or_default().extend(healthy.map(|(at, _)| *at));
             }
         }
+        let mut healthy_at = std::mem::take(&mut records.healthy_at);
         for times in healthy_at.values_mut() {
             times.sort_unstable();
         }
@@ -136,7 +192,7 @@ impl Index {
     }
 
     fn told_to_stop_at(&self, t: TaskId) -> Option<u64> {
-        self.records.of(t).iter().find(|(_, c)| *c == Change::TaskDesiredStopped).map(|(at, _)| *at)
+        self.records.told_to_stop_at(t)
     }
 }
 
@@ -248,7 +304,6 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
 
 /// The critical path of the task whose stop completed a drain.
 fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, from_ms: u64) -> Vec<Stretch> {
-    let records = ix.records.of(t.id());
     let mut path = Vec::new();
     let told = ix.told_to_stop_at(t.id());
     let mut cursor = from_ms;
@@ -256,13 +311,7 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         path.push(Stretch { from_ms, to_ms: told, why: wait_reason(e, ix, t, instance, from_ms, told) });
         cursor = told;
     }
-    let statuses: Vec<(u64, TaskStatus)> = records
-        .iter()
-        .filter_map(|(at, c)| match c {
-            Change::TaskStatus { to, .. } => Some((*at, *to)),
-            _ => None,
-        })
-        .collect();
+    let statuses: Vec<(u64, TaskStatus)> = ix.records.statuses(t.id()).collect();
     for (k, (at, status)) in statuses.iter().enumerate() {
         let end = statuses.get(k + 1).map(|(next, _)| *next);
         let (Some(end), true) = (end, *at >= cursor || matches!(status, TaskStatus::Deactivating | TaskStatus::Stopping)) else {
@@ -296,7 +345,7 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
 /// Explains a run made with its trace records kept.
 pub fn explain(outcome: &RunOutcome) -> Explanation {
     let mut history = TaskHistory::default();
-    history.note(outcome.engine.trace().records());
+    history.note(&outcome.engine, outcome.engine.trace().records());
     explain_with(outcome, history)
 }
 
@@ -304,7 +353,7 @@ pub fn explain(outcome: &RunOutcome) -> Explanation {
 /// kept): the same explanation as [`explain`] of the run made with its records kept.
 pub fn run_explained(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(RunOutcome, Explanation), ScenarioError> {
     let mut history = TaskHistory::default();
-    let mut sink = |_: &Engine, records: &[TraceRecord]| history.note(records);
+    let mut sink = |e: &Engine, records: &[TraceRecord]| history.note(e, records);
     let outcome = crate::runner::run_streaming(loaded, opts, &mut sink)?;
     let explanation = explain_with(&outcome, history);
     Ok((outcome, explanation))
@@ -514,6 +563,61 @@ pub fn render_text(x: &Explanation) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A task's fixed moments say what its records say: its status records in order, its first
+    /// desired stop, and each service's healthy times.
+    #[test]
+    fn task_moments_hold_what_the_records_say() {
+        assert_eq!(std::mem::size_of::<TaskMoments>(), 80);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        for file in [
+            "demo.ron",
+            "drain/example06-pending-task-stopped.ron",
+            "drain/example07-standalone-task-blocks-drain.ron",
+            "drain/example08-daemon-service.ron",
+            "drain/load-balancer-deregistration-delay.ron",
+            "drain/drain-then-reactivate.ron",
+            "faults/agent-disconnect-during-drain.ron",
+            "faults/agent-flaps.ron",
+        ] {
+            let loaded = crate::load_file(&root.join(file)).expect("loads");
+            let kept = crate::runner::run(&loaded, &RunOptions { keep_records: true, ..Default::default() }).expect("runs");
+            let e = &kept.engine;
+            let mut history = TaskHistory::default();
+            history.note(e, e.trace().records());
+            let mut healthy: BTreeMap<ServiceId, Vec<u64>> = BTreeMap::new();
+            let mut skipped_a_status = false;
+            for t in e.tasks() {
+                let mine = || e.trace().records().iter().filter(move |r| r.subject == Subject::Task(t.id()));
+                let statuses: Vec<(u64, TaskStatus)> = mine()
+                    .filter_map(|r| match r.change {
+                        Change::TaskStatus { to, .. } => Some((r.time_ms, to)),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(history.statuses(t.id()).collect::<Vec<_>>(), statuses, "{file}: task {:?}", t.id());
+                skipped_a_status |= statuses.len() < TaskStatus::ALL.len() && t.last_status() == TaskStatus::Stopped;
+                let told = mine().find(|r| r.change == Change::TaskDesiredStopped).map(|r| r.time_ms);
+                assert_eq!(history.told_to_stop_at(t.id()), told, "{file}: task {:?}", t.id());
+                if let Some(s) = t.service() {
+                    healthy
+                        .entry(s.id())
+                        .or_default()
+                        .extend(mine().filter(|r| r.change == Change::TaskHealthy).map(|r| r.time_ms));
+                }
+            }
+            assert!(e.tasks().count() > 0, "{file}: tasks ran");
+            let mut noted = std::mem::take(&mut history.healthy_at);
+            for times in noted.values_mut().chain(healthy.values_mut()) {
+                times.sort_unstable();
+            }
+            healthy.retain(|_, times| !times.is_empty());
+            assert_eq!(noted, healthy, "{file}");
+            if file.contains("example06") {
+                assert!(skipped_a_status, "{file}: a task stopped before it ran skips statuses");
+            }
+        }
+    }
 
     /// The explanation made from the records as they stream by is the one made from the kept trace.
     #[test]
