@@ -2,11 +2,12 @@
 //!
 //! Plan A is a scenario; plan B is a second scenario, or the first with `--set` overrides
 //! (`web.deploymentConfiguration.maximumPercent=150`) and `--account-default`s. Both run once per
-//! seed on a rayon pool; each run is reduced to a few numbers ([`RunNumbers`]) and each number's
-//! distribution over the seeds (min, median, p95, max by nearest rank) is printed beside the
-//! other plan's, with the difference of the medians and which plan is better (every measure here
-//! is better lower). The result depends neither on the number of threads nor on the order runs
-//! finish in.
+//! seed on a rayon pool; each run is reduced to a few numbers ([`RunNumbers`]), folded as the runs
+//! finish into each number's distribution (how many runs measured each value, so memory grows with
+//! the distinct values, not with the seeds), and each distribution over the seeds (min, median,
+//! p95, max by nearest rank) is printed beside the other plan's, with the difference of the
+//! medians and which plan is better (every measure here is better lower). The result depends
+//! neither on the number of threads nor on the order runs finish in.
 
 use std::collections::BTreeMap;
 
@@ -73,24 +74,110 @@ pub struct Stats {
     pub max: Option<u64>,
 }
 
+/// How many runs measured each value of one measure: its distribution, exact, and mergeable by
+/// adding counts.
+type Counts = BTreeMap<u64, u64>;
+
 impl Stats {
-    fn of(mut values: Vec<u64>) -> Stats {
-        values.sort_unstable();
+    /// The statistics of a distribution; a percentile is the value of nearest rank.
+    fn of_counts(counts: &Counts) -> Stats {
+        let runs: u64 = counts.values().sum();
         let rank = |p: u64| -> Option<u64> {
-            if values.is_empty() {
+            if runs == 0 {
                 return None;
             }
-            let n = values.len() as u64;
-            let r = (p * n).div_ceil(100).clamp(1, n);
-            Some(values[(r - 1) as usize])
+            let r = (p * runs).div_ceil(100).clamp(1, runs);
+            let mut below = 0;
+            counts
+                .iter()
+                .find(|(_, n)| {
+                    below += **n;
+                    below >= r
+                })
+                .map(|(v, _)| *v)
         };
         Stats {
-            runs: values.len() as u64,
-            min: values.first().copied(),
+            runs,
+            min: counts.keys().next().copied(),
             median: rank(50),
             p95: rank(95),
-            max: values.last().copied(),
+            max: counts.keys().next_back().copied(),
         }
+    }
+
+    #[cfg(test)]
+    fn of(values: Vec<u64>) -> Stats {
+        let mut counts = Counts::new();
+        for v in values {
+            *counts.entry(v).or_insert(0) += 1;
+        }
+        Stats::of_counts(&counts)
+    }
+}
+
+/// One plan's runs, folded: each measure's distribution, and the smallest seed whose run failed.
+#[derive(Debug, Default)]
+struct PlanRuns {
+    total_drain_ms: Counts,
+    /// Per service (every service some run had, even one that never measured a dip).
+    dips: BTreeMap<String, Counts>,
+    stalls: Counts,
+    tasks_moved_more_than_once: Counts,
+    placement_failures: Counts,
+    failed_expectations: Counts,
+    error: Option<(u64, String)>,
+}
+
+fn count(into: &mut Counts, value: Option<u64>) {
+    if let Some(v) = value {
+        *into.entry(v).or_insert(0) += 1;
+    }
+}
+
+fn add_counts(into: &mut Counts, from: Counts) {
+    for (v, n) in from {
+        *into.entry(v).or_insert(0) += n;
+    }
+}
+
+impl PlanRuns {
+    fn add(mut self, seed: u64, run: Result<RunNumbers, String>) -> PlanRuns {
+        match run {
+            Ok(n) => {
+                count(&mut self.total_drain_ms, n.total_drain_ms);
+                for (service, dip) in n.dips {
+                    count(self.dips.entry(service).or_default(), dip);
+                }
+                count(&mut self.stalls, Some(n.stalls));
+                count(&mut self.tasks_moved_more_than_once, Some(n.tasks_moved_more_than_once));
+                count(&mut self.placement_failures, Some(n.placement_failures));
+                count(&mut self.failed_expectations, Some(n.failed_expectations));
+            }
+            Err(e) => self.error = first_error(self.error, Some((seed, e))),
+        }
+        self
+    }
+
+    /// Exactly associative and commutative, so rayon's split of the seeds changes nothing.
+    fn merge(mut self, o: PlanRuns) -> PlanRuns {
+        add_counts(&mut self.total_drain_ms, o.total_drain_ms);
+        for (service, counts) in o.dips {
+            add_counts(self.dips.entry(service).or_default(), counts);
+        }
+        add_counts(&mut self.stalls, o.stalls);
+        add_counts(&mut self.tasks_moved_more_than_once, o.tasks_moved_more_than_once);
+        add_counts(&mut self.placement_failures, o.placement_failures);
+        add_counts(&mut self.failed_expectations, o.failed_expectations);
+        self.error = first_error(self.error, o.error);
+        self
+    }
+}
+
+/// The error of the smaller seed.
+fn first_error(a: Option<(u64, String)>, b: Option<(u64, String)>) -> Option<(u64, String)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
     }
 }
 
@@ -185,7 +272,13 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
 }
 
 fn numbers(plan: &Plan, seed: u64) -> Result<RunNumbers, String> {
-    let opts = RunOptions { seed: Some(seed), account_defaults: plan.account_defaults.clone(), ..Default::default() };
+    let opts = RunOptions {
+        seed: Some(seed),
+        account_defaults: plan.account_defaults.clone(),
+        // Only failures are counted; the text of the expectations that hold is not read.
+        result_text: crate::setup::ResultText::FailuresOnly,
+        ..Default::default()
+    };
     let outcome = runner::run(&plan.loaded, &opts).map_err(|e| format!("{}: {e}", plan.label))?;
     let e = &outcome.engine;
     let first_drain = e.instances().filter_map(|i| i.drain().started_at_ms()).min();
@@ -209,8 +302,19 @@ fn numbers(plan: &Plan, seed: u64) -> Result<RunNumbers, String> {
     Ok(n)
 }
 
-fn run_plan(plan: &Plan, seeds: SeedRange, pool: &rayon::ThreadPool) -> Result<Vec<RunNumbers>, String> {
-    pool.install(|| (seeds.start..seeds.end).into_par_iter().map(|seed| numbers(plan, seed)).collect())
+/// Runs a plan over the seeds, folding each run into the distributions as it finishes; the error of
+/// the smallest seed whose run failed, if one did.
+fn run_plan(plan: &Plan, seeds: SeedRange, pool: &rayon::ThreadPool) -> Result<PlanRuns, String> {
+    let runs = pool.install(|| {
+        (seeds.start..seeds.end)
+            .into_par_iter()
+            .fold(PlanRuns::default, |runs, seed| runs.add(seed, numbers(plan, seed)))
+            .reduce(PlanRuns::default, PlanRuns::merge)
+    });
+    match runs.error {
+        Some((_, e)) => Err(e),
+        None => Ok(runs),
+    }
 }
 
 fn better(a: &Stats, b: &Stats, a_missing: u64, b_missing: u64) -> &'static str {
@@ -227,8 +331,8 @@ fn better(a: &Stats, b: &Stats, a_missing: u64, b_missing: u64) -> &'static str 
     "same"
 }
 
-fn measure(name: String, unit: &'static str, runs: u64, a: Vec<u64>, b: Vec<u64>) -> MeasureReport {
-    let (sa, sb) = (Stats::of(a), Stats::of(b));
+fn measure(name: String, unit: &'static str, runs: u64, a: &Counts, b: &Counts) -> MeasureReport {
+    let (sa, sb) = (Stats::of_counts(a), Stats::of_counts(b));
     let median_difference = match (sa.median, sb.median) {
         (Some(x), Some(y)) => Some(i128::from(y) - i128::from(x)),
         _ => None,
@@ -254,26 +358,20 @@ pub fn compare(a: &Plan, b: &Plan, seeds: SeedRange, jobs: Option<usize>) -> Res
     let ra = run_plan(a, seeds, &pool)?;
     let rb = run_plan(b, seeds, &pool)?;
     let runs = seeds.len();
-    let column = |rs: &[RunNumbers], f: &dyn Fn(&RunNumbers) -> Option<u64>| -> Vec<u64> { rs.iter().filter_map(f).collect() };
-    let mut measures = vec![measure(
-        "total drain time".into(),
-        "ms",
-        runs,
-        column(&ra, &|r| r.total_drain_ms),
-        column(&rb, &|r| r.total_drain_ms),
-    )];
-    let services: std::collections::BTreeSet<String> = ra.iter().chain(rb.iter()).flat_map(|r| r.dips.keys().cloned()).collect();
+    let mut measures = vec![measure("total drain time".into(), "ms", runs, &ra.total_drain_ms, &rb.total_drain_ms)];
+    let services: std::collections::BTreeSet<&String> = ra.dips.keys().chain(rb.dips.keys()).collect();
+    let none = Counts::new();
     for s in services {
-        let dip = |r: &RunNumbers| r.dips.get(&s).copied().flatten();
-        measures.push(measure(format!("{s}: deepest dip below floor"), "count", runs, column(&ra, &dip), column(&rb, &dip)));
+        let (a, b) = (ra.dips.get(s).unwrap_or(&none), rb.dips.get(s).unwrap_or(&none));
+        measures.push(measure(format!("{s}: deepest dip below floor"), "count", runs, a, b));
     }
     for (name, f) in [
-        ("stalls", (|r: &RunNumbers| Some(r.stalls)) as fn(&RunNumbers) -> Option<u64>),
-        ("tasks moved more than once", |r| Some(r.tasks_moved_more_than_once)),
-        ("placement failures", |r| Some(r.placement_failures)),
-        ("failed expectations", |r| Some(r.failed_expectations)),
+        ("stalls", (|p: &PlanRuns| &p.stalls) as fn(&PlanRuns) -> &Counts),
+        ("tasks moved more than once", |p| &p.tasks_moved_more_than_once),
+        ("placement failures", |p| &p.placement_failures),
+        ("failed expectations", |p| &p.failed_expectations),
     ] {
-        measures.push(measure(name.into(), "count", runs, column(&ra, &f), column(&rb, &f)));
+        measures.push(measure(name.into(), "count", runs, f(&ra), f(&rb)));
     }
     Ok(CompareReport { compare_version: COMPARE_VERSION, a: a.label.clone(), b: b.label.clone(), seeds, measures })
 }
@@ -337,6 +435,54 @@ mod tests {
         assert_eq!((s.runs, s.min, s.median, s.p95, s.max), (20, Some(1), Some(10), Some(19), Some(20)));
         assert_eq!(Stats::of(vec![]), Stats::default());
         assert_eq!(Stats::of(vec![7]).p95, Some(7));
+    }
+
+    /// The distribution's statistics are those of the sorted values (the nearest rank read off the
+    /// sorted list), whatever the values and their repeats.
+    #[test]
+    fn stats_of_a_distribution_are_those_of_the_sorted_values() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..300u64 {
+            let mut values: Vec<u64> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x % (1 + len / 3)
+                })
+                .collect();
+            let s = Stats::of(values.clone());
+            values.sort_unstable();
+            let rank = |p: u64| (!values.is_empty()).then(|| values[((p * len).div_ceil(100).clamp(1, len) - 1) as usize]);
+            let want =
+                Stats { runs: len, min: values.first().copied(), median: rank(50), p95: rank(95), max: values.last().copied() };
+            assert_eq!(s, want, "{values:?}");
+        }
+    }
+
+    #[test]
+    fn folding_in_any_split_gives_one_result() {
+        let run = |seed: u64| -> Result<RunNumbers, String> {
+            if seed == 7 || seed == 3 {
+                return Err(format!("seed {seed} failed"));
+            }
+            let mut dips = BTreeMap::new();
+            dips.insert("web".to_string(), (seed % 3 != 0).then_some(seed % 2));
+            Ok(RunNumbers { total_drain_ms: Some(1000 + seed * 37 % 11), dips, stalls: seed % 4, ..Default::default() })
+        };
+        let whole = (0..20).fold(PlanRuns::default(), |p, s| p.add(s, run(s)));
+        let halves = (0..20).rev().fold(PlanRuns::default(), |p, s| p.add(s, run(s)));
+        let split = (0..9)
+            .fold(PlanRuns::default(), |p, s| p.add(s, run(s)))
+            .merge((9..20).fold(PlanRuns::default(), |p, s| p.add(s, run(s))));
+        for other in [&halves, &split] {
+            assert_eq!(whole.total_drain_ms, other.total_drain_ms);
+            assert_eq!(whole.dips, other.dips);
+            assert_eq!(whole.stalls, other.stalls);
+            assert_eq!(whole.error, other.error);
+        }
+        assert_eq!(whole.error, Some((3, "seed 3 failed".to_string())), "the smallest seed's error");
+        assert_eq!(whole.total_drain_ms.values().sum::<u64>(), 18);
     }
 
     #[test]
