@@ -974,7 +974,11 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         if args.json {
-            eprintln!("{} of {} runs failed; the reproduce commands are under \"failures\"", report.failed_runs, report.runs);
+            let which = if report.failures.len() as u64 == report.failed_runs { "" } else { " (of the smallest seeds)" };
+            eprintln!(
+                "{} of {} runs failed; the reproduce commands{which} are under \"failures\"",
+                report.failed_runs, report.runs
+            );
         }
         ExitCode::from(1)
     }

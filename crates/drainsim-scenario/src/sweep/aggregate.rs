@@ -51,7 +51,14 @@ impl ServiceAgg {
 #[derive(Debug, Default)]
 pub(super) struct Aggregate {
     runs: u64,
+    /// Runs with a failed expectation.
+    failed_runs: u64,
+    /// The failing runs of the smallest seeds: at most [`MAX_FAILURES_LISTED`] once trimmed (up to
+    /// twice that between trims). Keeping the smallest seeds of each part keeps the smallest of
+    /// the whole, so merging stays exact.
     failures: Vec<FailureReport>,
+    /// Per expectation name, the runs that failed it (once per run).
+    expectation_failures: BTreeMap<String, u64>,
     drain_completed: BTreeMap<u64, u64>,
     /// (value, seed): the highest value, then the smallest seed.
     drain_max: Option<(u64, u64)>,
@@ -92,7 +99,13 @@ impl Aggregate {
     pub(super) fn add(&mut self, f: RunFacts, reproduce: impl Fn(u64) -> String) {
         self.runs += 1;
         if !f.failed.is_empty() {
+            self.failed_runs += 1;
+            // A run counts once per expectation name, even if it failed two checks of that name.
+            for name in f.failed.iter().collect::<BTreeSet<_>>() {
+                *self.expectation_failures.entry(name.clone()).or_insert(0) += 1;
+            }
             self.failures.push(FailureReport { seed: f.seed, failed_expectations: f.failed, reproduce: reproduce(f.seed) });
+            self.trim_failures(2 * MAX_FAILURES_LISTED);
         }
         match f.drain {
             DrainFact::Completed(t) => {
@@ -120,9 +133,20 @@ impl Aggregate {
         }
     }
 
+    /// Keeps the failing runs of the smallest seeds once more than `over` are listed.
+    fn trim_failures(&mut self, over: usize) {
+        if self.failures.len() > over {
+            self.failures.sort_unstable_by_key(|f| f.seed);
+            self.failures.truncate(MAX_FAILURES_LISTED);
+        }
+    }
+
     pub(super) fn merge(mut self, o: Aggregate) -> Aggregate {
         self.runs += o.runs;
+        self.failed_runs += o.failed_runs;
         self.failures.extend(o.failures);
+        self.trim_failures(2 * MAX_FAILURES_LISTED);
+        add_counts(&mut self.expectation_failures, o.expectation_failures);
         add_counts(&mut self.drain_completed, o.drain_completed);
         self.drain_max = max_opt(self.drain_max, o.drain_max);
         self.drain_incomplete += o.drain_incomplete;
@@ -142,7 +166,9 @@ impl Aggregate {
         let d = &r.distribution.all_drains_completed_at_ms;
         Aggregate {
             runs: r.runs,
+            failed_runs: r.failed_runs,
             failures: r.failures.clone(),
+            expectation_failures: r.expectation_failures.iter().map(|x| (x.name.clone(), x.count)).collect(),
             drain_completed: d.histogram.iter().copied().collect(),
             drain_max: d.max.zip(d.max_seed),
             drain_incomplete: d.incomplete_runs,
@@ -168,16 +194,10 @@ impl Aggregate {
     }
 
     pub(super) fn finish(mut self, header: Header) -> SweepReport {
+        self.trim_failures(MAX_FAILURES_LISTED);
         self.failures.sort_by_key(|f| f.seed);
-        let mut by_name: BTreeMap<&str, u64> = BTreeMap::new();
-        for f in &self.failures {
-            // A run counts once per expectation name, even if it failed two checks of that name.
-            for name in f.failed_expectations.iter().collect::<BTreeSet<_>>() {
-                *by_name.entry(name.as_str()).or_insert(0) += 1;
-            }
-        }
         let mut expectation_failures: Vec<NamedCount> =
-            by_name.into_iter().map(|(name, count)| NamedCount { name: name.to_string(), count }).collect();
+            self.expectation_failures.into_iter().map(|(name, count)| NamedCount { name, count }).collect();
         expectation_failures.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
         let completed: u64 = self.drain_completed.values().sum();
         let drains = DrainDistribution {
@@ -222,7 +242,7 @@ impl Aggregate {
             faults: header.faults,
             runs: self.runs,
             partial: false,
-            failed_runs: self.failures.len() as u64,
+            failed_runs: self.failed_runs,
             failures: self.failures,
             expectation_failures,
             distribution: Distribution { all_drains_completed_at_ms: drains, services },
@@ -349,6 +369,55 @@ mod tests {
         let one: BTreeMap<u64, u64> = [(5, 1)].into();
         assert_eq!(nearest_rank(&one, 95), Some(5));
         assert_eq!(nearest_rank(&BTreeMap::<u64, u64>::new(), 50), None);
+    }
+
+    /// 5,000 runs of which 3,000 fail: the result lists the failures of the 1,000 smallest failing
+    /// seeds and counts all 3,000, whatever order the runs are added in and however they are split.
+    #[test]
+    fn the_failures_listed_are_the_smallest_seeds_and_all_are_counted() {
+        let facts = |seed: u64| RunFacts {
+            seed,
+            failed: match seed % 5 {
+                0 | 1 => vec!["a".to_string(), "a".to_string()],
+                2 => vec!["b".to_string(), "a".to_string()],
+                _ => vec![],
+            },
+            drain: DrainFact::Completed(1000 + seed % 7),
+            services: vec![],
+        };
+        let header = || Header {
+            scenario: "s".into(),
+            file: "s.ron".into(),
+            scenario_digest: "0".into(),
+            seeds: SeedRange { start: 0, end: 5000 },
+            shard: None,
+            account_defaults: vec![],
+            faults: None,
+        };
+        let reproduce = |seed: u64| format!("drainsim run s.ron --seed {seed}");
+        let fold = |seeds: &mut dyn Iterator<Item = u64>| {
+            let mut agg = Aggregate::default();
+            for seed in seeds {
+                agg.add(facts(seed), reproduce);
+            }
+            agg
+        };
+        let forward = fold(&mut (0..5000)).finish(header());
+        let backward = fold(&mut (0..5000).rev()).finish(header());
+        let split = fold(&mut (2500..5000).rev())
+            .merge(fold(&mut (0..700)))
+            .merge(fold(&mut (700..2500).filter(|s| s % 2 == 0)))
+            .merge(fold(&mut (700..2500).filter(|s| s % 2 == 1)))
+            .finish(header());
+        assert_eq!(forward, backward);
+        assert_eq!(forward, split);
+        assert_eq!((forward.runs, forward.failed_runs, forward.failures.len()), (5000, 3000, MAX_FAILURES_LISTED));
+        let smallest: Vec<u64> = (0..5000).filter(|s| s % 5 < 3).take(MAX_FAILURES_LISTED).collect();
+        assert_eq!(forward.failures.iter().map(|f| f.seed).collect::<Vec<_>>(), smallest);
+        let counts: Vec<(&str, u64)> = forward.expectation_failures.iter().map(|x| (x.name.as_str(), x.count)).collect();
+        assert_eq!(counts, [("a", 3000), ("b", 1000)], "every failing run counted once per name");
+        // Read back and merged with nothing, the report is the same.
+        assert_eq!(Aggregate::from_report(&forward).finish(header()), forward);
     }
 
     #[test]

@@ -4,10 +4,11 @@
 use drainsim_core::time::format_sim_time;
 
 use super::result::SweepReport;
-use super::result::SWEEP_VERSION;
+use super::result::{MAX_FAILURES_LISTED, SWEEP_VERSION};
 use super::seeds::{in_shard, shard_len, MAX_SEEDS};
 
-/// How many failing seeds the text output lists (the JSON lists every one).
+/// How many failing seeds the text output lists (the JSON lists those of the smallest
+/// [`MAX_FAILURES_LISTED`] seeds).
 pub const TEXT_FAILURES_LISTED: usize = 20;
 
 /// The JSON output of `drainsim sweep --json`.
@@ -47,8 +48,12 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
             r.runs, r.seeds
         ));
     }
-    if r.failed_runs != r.failures.len() as u64 {
-        return Err(format!("{name}: failedRuns {} but {} failures listed", r.failed_runs, r.failures.len()));
+    if r.failures.len() as u64 != r.failed_runs.min(MAX_FAILURES_LISTED as u64) {
+        return Err(format!(
+            "{name}: failedRuns {} but {} failures listed (a result lists every failing run up to {MAX_FAILURES_LISTED})",
+            r.failed_runs,
+            r.failures.len()
+        ));
     }
     if let Some(f) = r.failures.iter().find(|f| !in_shard(r.seeds, r.shard, f.seed)) {
         return Err(format!("{name}: failing seed {} is not in seeds {}{part}", f.seed, r.seeds));
@@ -182,8 +187,14 @@ pub fn render_text(r: &SweepReport) -> String {
         for f in r.failures.iter().take(TEXT_FAILURES_LISTED) {
             let _ = writeln!(out, "  {}", f.reproduce);
         }
-        if r.failures.len() > TEXT_FAILURES_LISTED {
-            let _ = writeln!(out, "  … and {} more (--json lists every one)", r.failures.len() - TEXT_FAILURES_LISTED);
+        let shown = r.failures.len().min(TEXT_FAILURES_LISTED) as u64;
+        if r.failed_runs > shown {
+            let json = if r.failures.len() as u64 == r.failed_runs {
+                "--json lists every one".to_string()
+            } else {
+                format!("--json lists the first {} by seed", r.failures.len())
+            };
+            let _ = writeln!(out, "  … and {} more ({json})", r.failed_runs - shown);
         }
     }
     let partial = if r.partial { " (partial: interrupted)" } else { "" };

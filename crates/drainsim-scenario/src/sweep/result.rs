@@ -4,8 +4,13 @@ use serde::{Deserialize, Serialize};
 
 use super::seeds::{SeedRange, Shard};
 
-/// Bumped whenever a field of [`SweepReport`] changes meaning or disappears.
-pub const SWEEP_VERSION: u32 = 1;
+/// Bumped whenever a field of [`SweepReport`] changes meaning or disappears (2: `failures` lists
+/// at most [`MAX_FAILURES_LISTED`] runs).
+pub const SWEEP_VERSION: u32 = 2;
+/// The most failing runs a result lists: those of the smallest seeds. `failedRuns` and
+/// `expectationFailures` count every failing run; the list is bounded so that a sweep's memory and
+/// output do not grow with the number of seeds that fail (up to 10,000,000).
+pub const MAX_FAILURES_LISTED: usize = 1_000;
 /// The result of a sweep (or of merging the shards of one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,7 +39,7 @@ pub struct SweepReport {
     pub partial: bool,
     /// Runs with a failed expectation or an invariant violation.
     pub failed_runs: u64,
-    /// One per failing run, by seed.
+    /// The failing runs of the smallest seeds, by seed: all of them up to [`MAX_FAILURES_LISTED`].
     pub failures: Vec<FailureReport>,
     /// How many runs failed each expectation, most first (then by name).
     pub expectation_failures: Vec<NamedCount>,
