@@ -98,6 +98,21 @@ impl<W: Write> TraceFile<W> {
 /// printed what finished.
 const EXIT_INTERRUPTED: u8 = 130;
 
+/// Set by the first Ctrl-C of a sweep or a comparison ([`stop_on_ctrl_c`]).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C stop a sweep or a comparison: no seed starts after it, the runs in progress finish,
+/// and what finished is printed marked partial. A second Ctrl-C ends the process at once.
+fn stop_on_ctrl_c(what: &str) {
+    if let Err(e) = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED.into());
+        }
+    }) {
+        eprintln!("warning: Ctrl-C will end the {what} without printing what finished ({e})");
+    }
+}
+
 /// Ends the program after stdout failed: quietly if the reader closed the pipe, else with an error.
 fn exit_on_write_error(e: &std::io::Error) -> ! {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -402,19 +417,28 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     }
     let a = compare::Plan { label: args.files[0].display().to_string(), loaded: a_loaded, account_defaults: Vec::new() };
     let b = compare::Plan { label: b_label, loaded: b_loaded, account_defaults: args.account_defaults };
-    match compare::compare(&a, &b, args.seeds, args.jobs.map(usize::from)) {
-        Ok(r) if args.json => match serde_json::to_string_pretty(&r) {
+    stop_on_ctrl_c("comparison");
+    let r = match compare::compare(&a, &b, args.seeds, args.jobs.map(usize::from), &INTERRUPTED) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&r) {
             Ok(text) => say!("{text}"),
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
-        },
-        Ok(r) => say_raw!("{}", compare::render_text(&r)),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
         }
+    } else {
+        say_raw!("{}", compare::render_text(&r));
+    }
+    if r.partial {
+        eprintln!("interrupted: {} of {} seeds ran; the comparison above covers only them (partial)", r.runs, r.seeds.len());
+        return ExitCode::from(EXIT_INTERRUPTED);
     }
     ExitCode::SUCCESS
 }
@@ -904,16 +928,7 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
             swarm_faults: args.modifiers.faults == Some(Faults::Swarm),
             jobs: args.jobs,
         };
-        // Ctrl-C stops the sweep: no new seed starts, the runs in progress finish, and what
-        // finished is printed marked partial. A second Ctrl-C ends the process at once.
-        static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-        if let Err(e) = ctrlc::set_handler(|| {
-            if INTERRUPTED.swap(true, Ordering::SeqCst) {
-                std::process::exit(EXIT_INTERRUPTED.into());
-            }
-        }) {
-            eprintln!("warning: Ctrl-C will end the sweep without printing what finished ({e})");
-        }
+        stop_on_ctrl_c("sweep");
         // A progress bar on a terminal only, drawn to stderr.
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(sweep::shard_len(opts.seeds, opts.shard));

@@ -92,3 +92,40 @@ fn one_plan_against_itself_with_overrides() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Ctrl-C during a comparison: it stops promptly, prints the comparison of the seeds both plans ran,
+/// marked partial, and exits 130.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_comparison_and_prints_what_finished_as_partial() {
+    for json in [false, true] {
+        let mut cmd = common::command();
+        cmd.args(["compare", "scenarios/demo.ron", "--set", "web.desiredCount=6", "--seeds", "0..10000000", "--jobs", "2"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("starts");
+        // Ten million seeds of two plans take far longer than this; the handler is installed long before.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+        assert!(kill.success());
+        let out = child.wait_with_output().expect("it ends");
+        let (text, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(130), "stdout:\n{text}\nstderr:\n{err}");
+        assert!(err.contains("interrupted:") && err.contains("(partial)"), "{err}");
+        if json {
+            let v: Value = serde_json::from_str(&text).expect("JSON");
+            assert_eq!(v["partial"], true);
+            let runs = v["runs"].as_u64().expect("runs");
+            assert!(runs > 0 && runs < 10_000_000, "{runs}");
+            let total = measure(&v, "total drain time");
+            assert_eq!(
+                (total["a"]["runs"].as_u64(), total["b"]["runs"].as_u64()),
+                (Some(runs), Some(runs)),
+                "both plans ran the same seeds"
+            );
+        } else {
+            assert!(text.contains("PARTIAL: interrupted after "), "{text}");
+        }
+    }
+}

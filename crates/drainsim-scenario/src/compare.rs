@@ -10,6 +10,7 @@
 //! neither on the number of threads nor on the order runs finish in.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -210,8 +211,14 @@ pub struct CompareReport {
     pub a: String,
     /// Plan B.
     pub b: String,
-    /// The seeds both ran.
+    /// The seeds asked for.
     pub seeds: SeedRange,
+    /// The seeds both plans ran: all of `seeds` unless the comparison was interrupted.
+    pub runs: u64,
+    /// Interrupted (Ctrl-C): only `runs` of the seeds ran, and the measures cover only them. Absent
+    /// from the JSON of a complete comparison.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     /// The measures.
     pub measures: Vec<MeasureReport>,
 }
@@ -302,18 +309,31 @@ fn numbers(plan: &Plan, seed: u64) -> Result<RunNumbers, String> {
     Ok(n)
 }
 
-/// Runs a plan over the seeds, folding each run into the distributions as it finishes; the error of
-/// the smallest seed whose run failed, if one did.
-fn run_plan(plan: &Plan, seeds: SeedRange, pool: &rayon::ThreadPool) -> Result<PlanRuns, String> {
-    let runs = pool.install(|| {
+/// Runs both plans over the seeds, a seed's two runs together (so that an interrupted comparison
+/// has run both plans on the same seeds), folding each run into its plan's distributions as it
+/// finishes. Returns the two plans' runs and how many seeds ran; the error of the smallest seed
+/// whose run failed, if one did.
+fn run_plans(
+    a: &Plan,
+    b: &Plan,
+    seeds: SeedRange,
+    pool: &rayon::ThreadPool,
+    interrupt: &AtomicBool,
+) -> Result<(PlanRuns, PlanRuns, u64), String> {
+    let (ra, rb, ran) = pool.install(|| {
         (seeds.start..seeds.end)
             .into_par_iter()
-            .fold(PlanRuns::default, |runs, seed| runs.add(seed, numbers(plan, seed)))
-            .reduce(PlanRuns::default, PlanRuns::merge)
+            // Stops handing out seeds at once when interrupted (the rest are never visited).
+            .take_any_while(|_| !interrupt.load(Ordering::Relaxed))
+            .fold(
+                || (PlanRuns::default(), PlanRuns::default(), 0u64),
+                |(ra, rb, ran), seed| (ra.add(seed, numbers(a, seed)), rb.add(seed, numbers(b, seed)), ran + 1),
+            )
+            .reduce(|| (PlanRuns::default(), PlanRuns::default(), 0), |x, y| (x.0.merge(y.0), x.1.merge(y.1), x.2 + y.2))
     });
-    match runs.error {
+    match first_error(ra.error.clone(), rb.error.clone()) {
         Some((_, e)) => Err(e),
-        None => Ok(runs),
+        None => Ok((ra, rb, ran)),
     }
 }
 
@@ -342,8 +362,16 @@ fn measure(name: String, unit: &'static str, runs: u64, a: &Counts, b: &Counts) 
 }
 
 /// Runs both plans over `seeds` on at most `jobs` threads (default: the machine's parallelism,
-/// never more than the runs nor the sweep's [`MAX_JOBS`]) and compares them.
-pub fn compare(a: &Plan, b: &Plan, seeds: SeedRange, jobs: Option<usize>) -> Result<CompareReport, String> {
+/// never more than the runs nor the sweep's [`MAX_JOBS`]) and compares them. When `interrupt` is
+/// set (Ctrl-C), no seed starts after it, the runs in progress finish, and the comparison of the
+/// seeds that ran is returned marked `partial`.
+pub fn compare(
+    a: &Plan,
+    b: &Plan,
+    seeds: SeedRange,
+    jobs: Option<usize>,
+    interrupt: &AtomicBool,
+) -> Result<CompareReport, String> {
     if seeds.is_empty() || seeds.len() > MAX_SEEDS {
         return Err(format!("seeds {seeds}: between 1 and {MAX_SEEDS} seeds"));
     }
@@ -355,9 +383,7 @@ pub fn compare(a: &Plan, b: &Plan, seeds: SeedRange, jobs: Option<usize>) -> Res
         .num_threads(threads)
         .build()
         .map_err(|e| format!("cannot start the worker threads: {e}"))?;
-    let ra = run_plan(a, seeds, &pool)?;
-    let rb = run_plan(b, seeds, &pool)?;
-    let runs = seeds.len();
+    let (ra, rb, runs) = run_plans(a, b, seeds, &pool, interrupt)?;
     let mut measures = vec![measure("total drain time".into(), "ms", runs, &ra.total_drain_ms, &rb.total_drain_ms)];
     let services: std::collections::BTreeSet<&String> = ra.dips.keys().chain(rb.dips.keys()).collect();
     let none = Counts::new();
@@ -373,7 +399,15 @@ pub fn compare(a: &Plan, b: &Plan, seeds: SeedRange, jobs: Option<usize>) -> Res
     ] {
         measures.push(measure(name.into(), "count", runs, f(&ra), f(&rb)));
     }
-    Ok(CompareReport { compare_version: COMPARE_VERSION, a: a.label.clone(), b: b.label.clone(), seeds, measures })
+    Ok(CompareReport {
+        compare_version: COMPARE_VERSION,
+        a: a.label.clone(),
+        b: b.label.clone(),
+        seeds,
+        runs,
+        partial: runs < seeds.len(),
+        measures,
+    })
 }
 
 fn show(v: Option<u64>, unit: &str) -> String {
@@ -386,13 +420,16 @@ fn show(v: Option<u64>, unit: &str) -> String {
 
 /// The comparison as a table a person reads.
 pub fn render_text(r: &CompareReport) -> String {
-    let mut out = format!(
-        "A: {}\nB: {}\nseeds {} ({} runs each); min / median / p95 / max, lower is better\n\n",
-        r.a,
-        r.b,
-        r.seeds,
-        r.seeds.len()
-    );
+    let mut out =
+        format!("A: {}\nB: {}\nseeds {} ({} runs each); min / median / p95 / max, lower is better\n", r.a, r.b, r.seeds, r.runs);
+    if r.partial {
+        out.push_str(&format!(
+            "PARTIAL: interrupted after {} of {} seeds; the measures cover only them\n",
+            r.runs,
+            r.seeds.len()
+        ));
+    }
+    out.push('\n');
     let cell = |s: &Stats, unit: &str, runs: u64| {
         let mut c = format!("{} / {} / {} / {}", show(s.min, unit), show(s.median, unit), show(s.p95, unit), show(s.max, unit));
         if s.runs < runs {
@@ -411,7 +448,7 @@ pub fn render_text(r: &CompareReport) -> String {
                 }
                 Some(d) => format!("{d:+}"),
             };
-            [m.name.clone(), cell(&m.a, m.unit, r.seeds.len()), cell(&m.b, m.unit, r.seeds.len()), diff, m.better.to_string()]
+            [m.name.clone(), cell(&m.a, m.unit, r.runs), cell(&m.b, m.unit, r.runs), diff, m.better.to_string()]
         })
         .collect();
     let header = ["measure".to_string(), "A".into(), "B".into(), "median B-A".into(), "better".into()];
