@@ -55,6 +55,7 @@ pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
 pub use placement::PlacementFailureReason;
 pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};
 pub use rules::transitions::{TransitionGraph, Transitions};
+pub use rules::versions::CURRENT_AGENT_VERSION;
 pub use state::service::{AgentWaitTally, BreachCause, Episode, SeriesPoint, StallReason, MAX_SERIES_POINTS};
 pub use state::task::AgentWaitCause;
 pub use state::trace::{Change, Subject, Trace, TraceRecord};

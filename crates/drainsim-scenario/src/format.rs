@@ -60,7 +60,8 @@ pub struct Scenario {
     /// The region in ARNs (default `us-east-1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// The newest agent version UpdateContainerAgent installs.
+    /// The newest agent version UpdateContainerAgent installs (default
+    /// [`drainsim_core::CURRENT_AGENT_VERSION`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_agent_version: Option<String>,
     /// The engine's timings (an absent field keeps its documented default).
@@ -152,7 +153,7 @@ pub struct InstanceGroup {
     /// The IAM role the instance registers as (settings such as awsvpcTrunking resolve for it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_role: Option<String>,
-    /// The container agent's version (default `1.29.0`).
+    /// The container agent's version (default [`drainsim_core::CURRENT_AGENT_VERSION`], today's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
     /// Task ENI limit for an instance type missing from the built-in table.
@@ -816,7 +817,8 @@ pub struct AutoScalingGroupSpec {
     pub cpu: i64,
     /// drainsim: memory (MiB) each instance registers.
     pub memory: i64,
-    /// drainsim: the container agent version of its instances (default `1.29.0`).
+    /// drainsim: the container agent version of its instances (default
+    /// [`drainsim_core::CURRENT_AGENT_VERSION`]).
     #[serde(rename = "agentVersion", default, skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
     /// drainsim: the AMI of each launch template version; an instance registers it as the

@@ -246,7 +246,7 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
             api::Resource::string_set("PORTS_UDP", vec![]),
         ],
         version_info: Some(api::VersionInfo {
-            agent_version: Some(g.agent_version.clone().unwrap_or_else(|| "1.29.0".into())),
+            agent_version: Some(g.agent_version.clone().unwrap_or_else(|| drainsim_core::CURRENT_AGENT_VERSION.into())),
             agent_hash: Some("4023248".into()),
             docker_version: Some("DockerVersion: 18.06.1-ce".into()),
         }),

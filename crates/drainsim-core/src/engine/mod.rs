@@ -93,7 +93,7 @@ impl Default for EngineConfig {
             region: "us-east-1".into(),
             epoch_unix_s: 1_559_779_200, // 2019-06-06T00:00:00Z, the seed's date
             default_caller_arn: None,
-            latest_agent_version: "1.29.0".into(),
+            latest_agent_version: crate::rules::versions::CURRENT_AGENT_VERSION.into(),
             timings: Timings::default(),
             keep_trace_records: true,
             check_invariants_every_event: cfg!(debug_assertions),

@@ -12,6 +12,13 @@ pub(crate) fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
     Some(parts(a).flatten().cmp(parts(b).flatten()))
 }
 
+/// The container agent a scenario's instances run unless they say otherwise, and the version
+/// UpdateContainerAgent installs by default: the agent of the Amazon ECS-optimized AMI of September
+/// 2026 (<https://github.com/aws/amazon-ecs-ami/pull/774>). A cluster today runs a current agent, so
+/// a scenario that names none gets today's agent rules (a task waits only for the resources it
+/// needs, not for every earlier stop: `agent_waits_only_for_needed_resources`).
+pub const CURRENT_AGENT_VERSION: &str = "1.106.2";
+
 /// The oldest container agent that supports ENI trunking: "Only Linux variants of the Amazon
 /// ECS-optimized AMI, or other Amazon Linux variants with version 1.28.1 or later of the container
 /// agent" (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html>,
