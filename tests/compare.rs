@@ -6,6 +6,9 @@ mod common;
 #[path = "common/temp.rs"]
 mod temp;
 use temp::TempDir;
+#[cfg(unix)]
+#[path = "common/interrupt.rs"]
+mod interrupt;
 
 use serde_json::Value;
 
@@ -104,12 +107,8 @@ fn ctrl_c_stops_a_comparison_and_prints_what_finished_as_partial() {
         if json {
             cmd.arg("--json");
         }
-        let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("starts");
-        // Ten million seeds of two plans take far longer than this; the handler is installed long before.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
-        assert!(kill.success());
-        let out = child.wait_with_output().expect("it ends");
+        // Ten million seeds of two plans take far longer than this.
+        let out = interrupt::interrupted(cmd, std::time::Duration::from_millis(1500));
         let (text, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(130), "stdout:\n{text}\nstderr:\n{err}");
         assert!(err.contains("interrupted:") && err.contains("(partial)"), "{err}");

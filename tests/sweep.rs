@@ -6,6 +6,9 @@ mod common;
 #[path = "common/temp.rs"]
 mod temp;
 use temp::TempDir;
+#[cfg(unix)]
+#[path = "common/interrupt.rs"]
+mod interrupt;
 
 use common::drainsim;
 use drainsim_scenario::sweep::{self, SweepOptions, MAX_JOBS};
@@ -234,12 +237,8 @@ fn ctrl_c_stops_a_sweep_and_prints_what_finished_as_partial() {
         if json {
             cmd.arg("--json");
         }
-        let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("starts");
-        // Ten million seeds take far longer than this; the handler is installed long before.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
-        assert!(kill.success());
-        let out = child.wait_with_output().expect("it ends");
+        // Ten million seeds take far longer than this.
+        let out = interrupt::interrupted(cmd, std::time::Duration::from_millis(1500));
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         assert_eq!(out.status.code(), Some(130), "stdout:\n{text}\nstderr:\n{}", stderr(&out));
         assert!(stderr(&out).contains("interrupted:"), "{}", stderr(&out));
