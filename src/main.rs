@@ -98,6 +98,22 @@ impl<W: Write> TraceFile<W> {
 /// printed what finished.
 const EXIT_INTERRUPTED: u8 = 130;
 
+/// A progress bar of `seeds` seeds, on a terminal only (drawn to stderr; CI, a pipe or a file get
+/// none).
+fn seed_progress_bar(seeds: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(seeds);
+        // The rate as a whole number of seeds per second (indicatif's {per_sec} prints decimals).
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {rate}  eta {eta}") {
+            bar.set_style(style.with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} seeds/s", s.per_sec());
+            }));
+        }
+        bar
+    })
+}
+
 /// Set by the first Ctrl-C of a sweep or a comparison ([`stop_on_ctrl_c`]).
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -418,7 +434,17 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     let a = compare::Plan { label: args.files[0].display().to_string(), loaded: a_loaded, account_defaults: Vec::new() };
     let b = compare::Plan { label: b_label, loaded: b_loaded, account_defaults: args.account_defaults };
     stop_on_ctrl_c("comparison");
-    let r = match compare::compare(&a, &b, args.seeds, args.jobs.map(usize::from), &INTERRUPTED) {
+    let bar = seed_progress_bar(args.seeds.len());
+    let progress = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let compared = compare::compare(&a, &b, args.seeds, args.jobs.map(usize::from), &progress, &INTERRUPTED);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let r = match compared {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -892,7 +918,6 @@ fn print_text(
 /// `drainsim sweep`: exit 0 when every run's expectations hold, 1 when some fail, 2 on invalid input.
 fn sweep_command(args: SweepArgs) -> ExitCode {
     use drainsim_scenario::sweep;
-    use std::io::IsTerminal;
     let started = Instant::now();
     let mut workers = None;
     let result = if args.merge {
@@ -929,17 +954,7 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
             jobs: args.jobs,
         };
         stop_on_ctrl_c("sweep");
-        // A progress bar on a terminal only, drawn to stderr.
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(sweep::shard_len(opts.seeds, opts.shard));
-            // The rate as a whole number of seeds per second (indicatif's {per_sec} prints decimals).
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {rate}  eta {eta}") {
-                bar.set_style(style.with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.0} seeds/s", s.per_sec());
-                }));
-            }
-            bar
-        });
+        let bar = seed_progress_bar(sweep::shard_len(opts.seeds, opts.shard));
         let result = sweep::sweep(
             &loaded,
             &opts,

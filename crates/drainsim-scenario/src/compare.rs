@@ -318,6 +318,7 @@ fn run_plans(
     b: &Plan,
     seeds: SeedRange,
     pool: &rayon::ThreadPool,
+    progress: &(dyn Fn() + Sync),
     interrupt: &AtomicBool,
 ) -> Result<(PlanRuns, PlanRuns, u64), String> {
     let (ra, rb, ran) = pool.install(|| {
@@ -327,7 +328,11 @@ fn run_plans(
             .take_any_while(|_| !interrupt.load(Ordering::Relaxed))
             .fold(
                 || (PlanRuns::default(), PlanRuns::default(), 0u64),
-                |(ra, rb, ran), seed| (ra.add(seed, numbers(a, seed)), rb.add(seed, numbers(b, seed)), ran + 1),
+                |(ra, rb, ran), seed| {
+                    let both = (ra.add(seed, numbers(a, seed)), rb.add(seed, numbers(b, seed)), ran + 1);
+                    progress();
+                    both
+                },
             )
             .reduce(|| (PlanRuns::default(), PlanRuns::default(), 0), |x, y| (x.0.merge(y.0), x.1.merge(y.1), x.2 + y.2))
     });
@@ -362,14 +367,15 @@ fn measure(name: String, unit: &'static str, runs: u64, a: &Counts, b: &Counts) 
 }
 
 /// Runs both plans over `seeds` on at most `jobs` threads (default: the machine's parallelism,
-/// never more than the runs nor the sweep's [`MAX_JOBS`]) and compares them. When `interrupt` is
-/// set (Ctrl-C), no seed starts after it, the runs in progress finish, and the comparison of the
-/// seeds that ran is returned marked `partial`.
+/// never more than the runs nor the sweep's [`MAX_JOBS`]) and compares them, calling `progress`
+/// once per seed both plans ran. When `interrupt` is set (Ctrl-C), no seed starts after it, the
+/// runs in progress finish, and the comparison of the seeds that ran is returned marked `partial`.
 pub fn compare(
     a: &Plan,
     b: &Plan,
     seeds: SeedRange,
     jobs: Option<usize>,
+    progress: &(dyn Fn() + Sync),
     interrupt: &AtomicBool,
 ) -> Result<CompareReport, String> {
     if seeds.is_empty() || seeds.len() > MAX_SEEDS {
@@ -383,7 +389,7 @@ pub fn compare(
         .num_threads(threads)
         .build()
         .map_err(|e| format!("cannot start the worker threads: {e}"))?;
-    let (ra, rb, runs) = run_plans(a, b, seeds, &pool, interrupt)?;
+    let (ra, rb, runs) = run_plans(a, b, seeds, &pool, progress, interrupt)?;
     let mut measures = vec![measure("total drain time".into(), "ms", runs, &ra.total_drain_ms, &rb.total_drain_ms)];
     let services: std::collections::BTreeSet<&String> = ra.dips.keys().chain(rb.dips.keys()).collect();
     let none = Counts::new();
