@@ -98,11 +98,11 @@ impl<W: Write> TraceFile<W> {
 /// printed what finished.
 const EXIT_INTERRUPTED: u8 = 130;
 
-/// A progress bar of `seeds` seeds, on a terminal only (drawn to stderr; CI, a pipe or a file get
-/// none).
-fn seed_progress_bar(seeds: u64) -> Option<indicatif::ProgressBar> {
+/// Runs `work` (a sweep or a comparison of `seeds` seeds) with a progress callback that advances a
+/// bar on a terminal (drawn to stderr; CI, a pipe or a file get none), cleared when `work` ends.
+fn with_seed_progress<T>(seeds: u64, work: impl FnOnce(&(dyn Fn() + Sync)) -> T) -> T {
     use std::io::IsTerminal;
-    std::io::stderr().is_terminal().then(|| {
+    let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(seeds);
         // The rate as a whole number of seeds per second (indicatif's {per_sec} prints decimals).
         if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {rate}  eta {eta}") {
@@ -111,7 +111,16 @@ fn seed_progress_bar(seeds: u64) -> Option<indicatif::ProgressBar> {
             }));
         }
         bar
-    })
+    });
+    let result = work(&|| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    result
 }
 
 /// Set by the first Ctrl-C of a sweep or a comparison ([`stop_on_ctrl_c`]).
@@ -434,16 +443,9 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     let a = compare::Plan { label: args.files[0].display().to_string(), loaded: a_loaded, account_defaults: Vec::new() };
     let b = compare::Plan { label: b_label, loaded: b_loaded, account_defaults: args.account_defaults };
     stop_on_ctrl_c("comparison");
-    let bar = seed_progress_bar(args.seeds.len());
-    let progress = || {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-    };
-    let compared = compare::compare(&a, &b, args.seeds, args.jobs.map(usize::from), &progress, &INTERRUPTED);
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
+    let compared = with_seed_progress(args.seeds.len(), |progress| {
+        compare::compare(&a, &b, args.seeds, args.jobs.map(usize::from), progress, &INTERRUPTED)
+    });
     let r = match compared {
         Ok(r) => r,
         Err(e) => {
@@ -954,20 +956,9 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
             jobs: args.jobs,
         };
         stop_on_ctrl_c("sweep");
-        let bar = seed_progress_bar(sweep::shard_len(opts.seeds, opts.shard));
-        let result = sweep::sweep(
-            &loaded,
-            &opts,
-            &|| {
-                if let Some(b) = &bar {
-                    b.inc(1);
-                }
-            },
-            &INTERRUPTED,
-        );
-        if let Some(b) = &bar {
-            b.finish_and_clear();
-        }
+        let result = with_seed_progress(sweep::shard_len(opts.seeds, opts.shard), |progress| {
+            sweep::sweep(&loaded, &opts, progress, &INTERRUPTED)
+        });
         result.map(|run| {
             workers = Some(run.worker_threads_started);
             run.report

@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::format::Scenario;
 use crate::load::{load_str, LoadedScenario};
 use crate::runner::{self, RunOptions};
-use crate::sweep::{SeedRange, MAX_JOBS, MAX_SEEDS};
+use crate::sweep::{add_counts, nearest_rank, smaller_seed_error, SeedRange, MAX_JOBS, MAX_SEEDS};
 
 /// Bumped whenever a field of [`CompareReport`] changes meaning or disappears.
 pub const COMPARE_VERSION: u32 = 1;
@@ -80,28 +80,14 @@ pub struct Stats {
 type Counts = BTreeMap<u64, u64>;
 
 impl Stats {
-    /// The statistics of a distribution; a percentile is the value of nearest rank.
+    /// The statistics of a distribution; a percentile is the value of nearest rank (the sweep's
+    /// [`nearest_rank`]).
     fn of_counts(counts: &Counts) -> Stats {
-        let runs: u64 = counts.values().sum();
-        let rank = |p: u64| -> Option<u64> {
-            if runs == 0 {
-                return None;
-            }
-            let r = (p * runs).div_ceil(100).clamp(1, runs);
-            let mut below = 0;
-            counts
-                .iter()
-                .find(|(_, n)| {
-                    below += **n;
-                    below >= r
-                })
-                .map(|(v, _)| *v)
-        };
         Stats {
-            runs,
+            runs: counts.values().sum(),
             min: counts.keys().next().copied(),
-            median: rank(50),
-            p95: rank(95),
+            median: nearest_rank(counts, 50),
+            p95: nearest_rank(counts, 95),
             max: counts.keys().next_back().copied(),
         }
     }
@@ -135,12 +121,6 @@ fn count(into: &mut Counts, value: Option<u64>) {
     }
 }
 
-fn add_counts(into: &mut Counts, from: Counts) {
-    for (v, n) in from {
-        *into.entry(v).or_insert(0) += n;
-    }
-}
-
 impl PlanRuns {
     fn add(mut self, seed: u64, run: Result<RunNumbers, String>) -> PlanRuns {
         match run {
@@ -154,7 +134,7 @@ impl PlanRuns {
                 count(&mut self.placement_failures, Some(n.placement_failures));
                 count(&mut self.failed_expectations, Some(n.failed_expectations));
             }
-            Err(e) => self.error = first_error(self.error, Some((seed, e))),
+            Err(e) => self.error = smaller_seed_error(self.error, Some((seed, e))),
         }
         self
     }
@@ -169,16 +149,8 @@ impl PlanRuns {
         add_counts(&mut self.tasks_moved_more_than_once, o.tasks_moved_more_than_once);
         add_counts(&mut self.placement_failures, o.placement_failures);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
-        self.error = first_error(self.error, o.error);
+        self.error = smaller_seed_error(self.error, o.error);
         self
-    }
-}
-
-/// The error of the smaller seed.
-fn first_error(a: Option<(u64, String)>, b: Option<(u64, String)>) -> Option<(u64, String)> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
-        (a, b) => a.or(b),
     }
 }
 
@@ -321,7 +293,7 @@ fn run_plans(
     progress: &(dyn Fn() + Sync),
     interrupt: &AtomicBool,
 ) -> Result<(PlanRuns, PlanRuns, u64), String> {
-    let (ra, rb, ran) = pool.install(|| {
+    let (mut ra, mut rb, ran) = pool.install(|| {
         (seeds.start..seeds.end)
             .into_par_iter()
             // Stops handing out seeds at once when interrupted (the rest are never visited).
@@ -336,7 +308,7 @@ fn run_plans(
             )
             .reduce(|| (PlanRuns::default(), PlanRuns::default(), 0), |x, y| (x.0.merge(y.0), x.1.merge(y.1), x.2 + y.2))
     });
-    match first_error(ra.error.clone(), rb.error.clone()) {
+    match smaller_seed_error(ra.error.take(), rb.error.take()) {
         Some((_, e)) => Err(e),
         None => Ok((ra, rb, ran)),
     }

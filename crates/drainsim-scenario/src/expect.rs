@@ -54,7 +54,7 @@ fn show(v: Option<u64>) -> Shown {
 pub fn evaluate(e: &Engine, exp: &Expectation, stop: Option<StopReason>, text: ResultText) -> ExpectationResult {
     let verdict = judge(e, exp, stop);
     let passed = verdict.passed;
-    let (name, detail) = if passed && text == ResultText::FailuresOnly { Default::default() } else { (verdict.say)() };
+    let (name, detail) = if text.written(passed) { (verdict.say)() } else { Default::default() };
     ExpectationResult { name, passed, detail, at_ms: e.now_ms(), step: None }
 }
 

@@ -45,6 +45,13 @@ pub enum ResultText {
     FailuresOnly,
 }
 
+impl ResultText {
+    /// Whether a result that `passed` gets its text.
+    pub(crate) fn written(self, passed: bool) -> bool {
+        !passed || self == ResultText::All
+    }
+}
+
 /// Builds the engine a scenario describes and applies its setup at time 0, in the documented order:
 /// account defaults (the scenario's, then `opts`'), the fault profile, account settings, clusters,
 /// task definitions, the instance groups of time 0, services, pinned faults. Returns the engine and

@@ -318,22 +318,15 @@ pub(crate) fn run_step(
         }
     };
     let expect = step.expect.clone().unwrap_or(StepExpect::Success);
-    let (passed, detail, summary) = judge(engine, &outcome, &expect);
-    let op = step.action.name();
-    let name = if passed && text == ResultText::FailuresOnly {
-        String::new()
-    } else {
+    let (passed, summary) = judge(engine, &outcome, &expect);
+    let (name, detail) = if text.written(passed) {
         // The name holds no time (it is in `at_ms`), so a sweep groups one step's failures across
         // seeds whenever the step ended.
-        format!("step {} {op}: {}", n + 1, describe_expect(&expect))
+        (format!("step {} {}: {}", n + 1, step.action.name(), describe_expect(&expect)), format!("got: {summary}"))
+    } else {
+        Default::default()
     };
-    let result = ExpectationResult {
-        name,
-        passed,
-        detail: if passed && text == ResultText::FailuresOnly { String::new() } else { detail },
-        at_ms: engine.now_ms(),
-        step: Some(n + 1),
-    };
+    let result = ExpectationResult { name, passed, detail, at_ms: engine.now_ms(), step: Some(n + 1) };
     Ok((summary, vec![result]))
 }
 
@@ -362,7 +355,8 @@ fn name_of_arn(engine: &Engine, arn: &str) -> String {
     engine.instance_by_arn(arn).map_or_else(|| arn.to_string(), |i| i.name().to_string())
 }
 
-fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, String, String) {
+/// Whether a step's outcome meets its expectation, and the outcome's one-line summary.
+fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, String) {
     let failures_of = |o: &Outcome| -> Vec<(String, String)> {
         let list: Vec<api::Failure> = match o {
             Outcome::Response(Response::ContainerInstances { failures, .. }) => failures.clone(),
@@ -438,8 +432,7 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
         StepExpect::TimedOut => timed_out,
         StepExpect::InstanceRefreshStatus(want) => refresh_status == Some(want.as_str()),
     };
-    let detail = format!("got: {summary}");
-    (passed, detail, summary)
+    (passed, summary)
 }
 
 /// Whether a request answers with one container instance (`Some(true)`: RegisterContainerInstance,

@@ -264,7 +264,7 @@ impl<T> ChunkedVec<T> {
             // Only the first chunk fills before CHUNK: double it, never past CHUNK.
             last.reserve_exact(last.len().min(CHUNK - last.len()));
         }
-        self.chunks.last_mut().expect("a chunk was pushed").push(value);
+        last.push(value);
         self.len += 1;
     }
     pub fn iter(&self) -> impl Iterator<Item = &T> {

@@ -32,7 +32,7 @@ pub struct Interner {
 /// The table's hash of a string: FNV-1a over 8-byte words (the table is never iterated, so the
 /// hash decides only where a string sits; most interned strings are ARNs and names of 10 to 60
 /// bytes, hashed in a few multiplies instead of one per byte).
-fn fnv1a(s: &str) -> u64 {
+fn table_hash(s: &str) -> u64 {
     crate::infra::fnv::fnv1a_words(s.as_bytes())
 }
 
@@ -53,7 +53,7 @@ impl Interner {
     }
 
     fn intern_new(&mut self, s: &str) -> Sym {
-        let hash = fnv1a(s);
+        let hash = table_hash(s);
         let mut slot = match self.find(s, hash) {
             Ok(sym) => return sym,
             Err(slot) => slot,
@@ -72,7 +72,7 @@ impl Interner {
 
     /// The symbol of `s` if it was interned.
     pub fn get(&self, s: &str) -> Option<Sym> {
-        self.find(s, fnv1a(s)).ok()
+        self.find(s, table_hash(s)).ok()
     }
 
     /// The string of a symbol.
@@ -111,7 +111,7 @@ impl Interner {
         let mask = slots - 1;
         for i in 0..self.ends.len() {
             let sym = Sym(NonZeroU32::new(i as u32 + 1).expect("not zero"));
-            let mut slot = home(fnv1a(self.resolve(sym)), slots);
+            let mut slot = home(table_hash(self.resolve(sym)), slots);
             while table[slot].is_some() {
                 slot = (slot + 1) & mask;
             }

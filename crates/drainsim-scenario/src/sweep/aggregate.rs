@@ -69,9 +69,19 @@ pub(super) struct Aggregate {
     pub(super) error: Option<(u64, String)>,
 }
 
-fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) {
+/// Adds one histogram's counts into another (a merge of distributions; `compare` folds with it too).
+pub(crate) fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) {
     for (k, c) in from {
         *into.entry(k).or_insert(0) += c;
+    }
+}
+
+/// Of two runs' errors, the one of the smaller seed (so a parallel fold reports the same error
+/// whatever its split; `compare` uses it too).
+pub(crate) fn smaller_seed_error(a: Option<(u64, String)>, b: Option<(u64, String)>) -> Option<(u64, String)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
     }
 }
 
@@ -154,10 +164,7 @@ impl Aggregate {
         for (name, s) in o.services {
             self.services.entry(name).or_default().merge(s);
         }
-        self.error = match (self.error, o.error) {
-            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
-            (a, b) => a.or(b),
-        };
+        self.error = smaller_seed_error(self.error, o.error);
         self
     }
 

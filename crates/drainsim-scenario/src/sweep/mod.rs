@@ -25,6 +25,7 @@ pub mod result;
 pub mod run;
 pub mod seeds;
 
+pub(crate) use aggregate::{add_counts, smaller_seed_error};
 pub use aggregate::{merge, nearest_rank};
 pub use print::{parse_report, render_json, render_text, TEXT_FAILURES_LISTED};
 pub use result::*;
