@@ -84,7 +84,7 @@ pub struct InstanceRefreshOutcome {
 #[derive(Debug)]
 pub struct RunOutcome {
     /// The engine as the run left it (its trace, and its state for reports and expectations).
-    pub engine: Engine,
+    pub engine: Box<Engine>,
     /// The scenario's `name`.
     pub scenario_name: String,
     /// The seed the run used (the scenario's, or the one given on the command line).

@@ -149,7 +149,7 @@ pub fn instance_names(engine: &Engine) -> BTreeMap<u32, String> {
 /// a run starts from (for a scenario `drainsim import` wrote, the captured cluster). Library users
 /// can drive it with [`drainsim_core::Engine`]'s own requests from there.
 pub fn setup_engine(loaded: &LoadedScenario, opts: &RunOptions) -> Result<drainsim_core::Engine, ScenarioError> {
-    crate::setup::prepare(loaded, opts).map(|(engine, _)| engine)
+    crate::setup::prepare(loaded, opts).map(|(engine, _)| *engine)
 }
 
 /// Validates a scenario's setup without running its steps: account settings, clusters, task

@@ -56,7 +56,7 @@ impl ResultText {
 /// account defaults (the scenario's, then `opts`'), the fault profile, account settings, clusters,
 /// task definitions, the instance groups of time 0, services, pinned faults. Returns the engine and
 /// the run's fault profile when it injects faults. A request ECS refuses is an error at the item.
-pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Engine, Option<FaultProfile>), ScenarioError> {
+pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Box<Engine>, Option<FaultProfile>), ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
     let mut config = EngineConfig {
@@ -80,7 +80,7 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Eng
     if let Some(v) = &s.latest_agent_version {
         config.latest_agent_version = v.clone();
     }
-    let mut engine = Engine::new(config);
+    let mut engine = Box::new(Engine::new(config));
     // A scenario with an `explore:` section replays pinned choices instead of the seeded draws
     // (unless `--faults swarm` asks for the seeded fault draws).
     if let Some(x) = s.explore.as_ref().filter(|_| !opts.swarm_faults) {
@@ -278,7 +278,7 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
 /// Registers every member of an instance group now (a setup refusal is an error at the group's name),
 /// pinning the trunk failures the scenario's faults name.
 pub(crate) fn register_group(engine: &mut Engine, loaded: &LoadedScenario, g: &InstanceGroup) -> Result<(), ScenarioError> {
-    let caller = g.instance_role.clone().unwrap_or_else(|| engine.default_caller_arn());
+    let caller = g.instance_role.clone().unwrap_or_else(|| engine.default_caller_arn().to_string());
     let trunk_failures = loaded.scenario.faults.as_ref().map(|f| f.trunk_failures.as_slice()).unwrap_or_default();
     for (k, name) in group_member_names(&g.name, g.count).iter().enumerate() {
         let req = registration_request(g, k as u32, name);

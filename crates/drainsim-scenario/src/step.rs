@@ -191,7 +191,7 @@ pub(crate) fn run_step(
     step: &Step,
     text: ResultText,
 ) -> Result<(String, Vec<ExpectationResult>), ScenarioError> {
-    let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn());
+    let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn().to_string());
     let outcome = if let Action::Ecs(req) = &step.action {
         let request = resolve_request(engine, req);
         // The container instance calls are summarized from the views as the call left them (the
@@ -581,7 +581,7 @@ mod tests {
                 force: Some(true),
             }),
         ];
-        let caller = engine.default_caller_arn();
+        let caller = engine.default_caller_arn().to_string();
         for request in requests {
             let shape = instance_reply_shape(&request).expect("a container instance call");
             let mut rendered = engine.clone();

@@ -324,15 +324,13 @@ impl Engine {
         req: api::RegisterContainerInstanceRequest,
     ) -> Result<Reply, EcsError> {
         // Validate everything before changing anything.
-        let cluster_name = match req.cluster.as_deref() {
-            None => "default".to_string(),
-            Some(c) => match self.resolve_cluster(Some(c)) {
-                Ok(id) => self.cluster_name(id).to_string(),
-                Err(e) => return Err(e),
-            },
+        // No `cluster` means `default`, which this registration creates if it does not exist.
+        let existing_cluster = match req.cluster.as_deref() {
+            None => self.resolve_cluster(None).ok(),
+            Some(c) => Some(self.resolve_cluster(Some(c))?),
         };
         if let Some(arn) = &req.container_instance_arn {
-            let cluster = self.resolve_cluster(Some(&cluster_name))?;
+            let cluster = existing_cluster.ok_or_else(EcsError::cluster_not_found)?;
             let id = self
                 .resolve_instance(cluster, arn)
                 .ok_or_else(|| EcsError::client(format!("Container instance {arn} not found.")))?;
@@ -435,7 +433,10 @@ impl Engine {
         }
 
         // Commit.
-        let cluster = self.ensure_cluster(&cluster_name);
+        let cluster = match existing_cluster {
+            Some(id) => id,
+            None => self.ensure_cluster("default"),
+        };
         let long_arn = self.settings.is_enabled(caller_arn, SettingName::ContainerInstanceLongArnFormat);
         let trunking_opted_in = self.settings.is_enabled(caller_arn, SettingName::AwsvpcTrunking);
         // Trunking needs the account setting, an instance type that supports it, and agent 1.28.1 or
@@ -450,7 +451,6 @@ impl Engine {
             ports_udp: self.instances.intern_port_set(&parsed.ports_udp),
         };
         let intern = |e: &mut Engine, s: &str| e.strings.intern(s);
-        let mut attributes: Vec<(Sym, Option<Sym>)> = Vec::new();
         let builtin = [
             ("ecs.instance-type", Some(ident.instance_type.as_str())),
             ("ecs.availability-zone", Some(ident.availability_zone.as_str())),
@@ -458,6 +458,7 @@ impl Engine {
             ("ecs.cpu-architecture", Some("x86_64")),
             ("ecs.capability.task-eni", None),
         ];
+        let mut attributes: Vec<(Sym, Option<Sym>)> = Vec::with_capacity(builtin.len() + 1 + req.attributes.len());
         for (n, v) in builtin {
             if req.attributes.iter().any(|a| a.name == n) {
                 continue;
@@ -476,12 +477,12 @@ impl Engine {
             attributes.push((name, value));
         }
         attributes.sort();
-        let vi = req.version_info.clone().unwrap_or_default();
+        let vi = req.version_info.as_ref();
         let profile = InstanceProfile {
             registered_by: intern(self, caller_arn),
-            agent_version: vi.agent_version.as_deref().map(|v| intern(self, v)),
-            agent_hash: vi.agent_hash.as_deref().map(|v| intern(self, v)),
-            docker_version: vi.docker_version.as_deref().map(|v| intern(self, v)),
+            agent_version: vi.and_then(|v| v.agent_version.as_deref()).map(|v| intern(self, v)),
+            agent_hash: vi.and_then(|v| v.agent_hash.as_deref()).map(|v| intern(self, v)),
+            docker_version: vi.and_then(|v| v.docker_version.as_deref()).map(|v| intern(self, v)),
             attributes,
             tags: req.tags.iter().map(|t| (intern(self, &t.key), intern(self, &t.value))).collect(),
             registered: resources,

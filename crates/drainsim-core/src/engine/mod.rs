@@ -236,7 +236,7 @@ impl Engine {
             now_ms: 0,
             queue: EventQueue::default(),
             rng,
-            strings: Interner::default(),
+            strings: Interner::with_capacity(64, 1024),
             settings,
             clusters: Default::default(),
             instances,
@@ -298,8 +298,8 @@ impl Engine {
     }
 
     /// The principal a request runs as when it names none.
-    pub fn default_caller_arn(&self) -> String {
-        self.config.default_caller_arn.clone().unwrap_or_else(|| self.settings.root_arn().to_string())
+    pub fn default_caller_arn(&self) -> &str {
+        self.config.default_caller_arn.as_deref().unwrap_or_else(|| self.settings.root_arn())
     }
 
     // ----- time -----
@@ -551,7 +551,7 @@ impl Engine {
 
     /// Applies one request as the default caller.
     pub fn handle(&mut self, request: crate::api::Request) -> Result<crate::api::Response, EcsError> {
-        let caller = self.default_caller_arn();
+        let caller = self.default_caller_arn().to_string();
         self.handle_as(&caller, request)
     }
 
@@ -562,7 +562,7 @@ impl Engine {
 
     /// [`Engine::submit_as`] with the default caller.
     pub fn submit(&mut self, request: crate::api::Request) -> Result<Receipt, EcsError> {
-        let caller = self.default_caller_arn();
+        let caller = self.default_caller_arn().to_string();
         self.submit_as(&caller, request)
     }
 
@@ -672,7 +672,13 @@ impl Engine {
     pub(crate) fn resolve_cluster(&self, cluster: Option<&str>) -> Result<ClusterId, EcsError> {
         let name = match cluster {
             None => "default",
-            Some(s) => match s.strip_prefix(&format!("arn:aws:ecs:{}:{}:cluster/", self.config.region, self.config.account_id)) {
+            Some(s) => match s
+                .strip_prefix("arn:aws:ecs:")
+                .and_then(|r| r.strip_prefix(self.config.region.as_str()))
+                .and_then(|r| r.strip_prefix(':'))
+                .and_then(|r| r.strip_prefix(self.config.account_id.as_str()))
+                .and_then(|r| r.strip_prefix(":cluster/"))
+            {
                 Some(n) => n,
                 None if s.starts_with("arn:") => return Err(EcsError::cluster_not_found()),
                 None => s,

@@ -156,14 +156,14 @@ impl Engine {
             // Order the zones with room by this owner's staying tasks in them, then by name. (A
             // zone without room for this size cannot take the task, so only the class's zones
             // are tried.)
-            let mut zones: Vec<(usize, &str, Sym)> = match owner {
+            let mut zones: Vec<(usize, Sym)> = match owner {
                 Owner::Service(s) => {
                     let per_az = &self.services[s.index()].spread.per_az;
                     self.clusters[cluster.index()].placement.classes[&class]
                         .by_az
                         .iter()
                         .filter(|(_, sets)| !sets.by_memory.is_empty())
-                        .map(|(az, _)| (per_az.get(az).copied().unwrap_or(0) as usize, self.strings.resolve(*az), *az))
+                        .map(|(az, _)| (per_az.get(az).copied().unwrap_or(0) as usize, *az))
                         .collect()
                 }
                 Owner::Group(_) => {
@@ -176,12 +176,12 @@ impl Engine {
                             *n += 1;
                         }
                     });
-                    counts.iter().map(|(az, n)| (*n, self.strings.resolve(*az), *az)).collect()
+                    counts.iter().map(|(az, n)| (*n, *az)).collect()
                 }
             };
-            zones.sort_unstable();
-            let zones: Vec<Sym> = zones.into_iter().map(|z| z.2).collect();
-            for az in zones {
+            let strings = &self.strings;
+            zones.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| strings.resolve(a.1).cmp(strings.resolve(b.1))));
+            for (_, az) in zones {
                 if let Some(i) = self.pick_within(cluster, class, Some(az), req, within_zone, owner, constraints) {
                     return Ok(i);
                 }

@@ -132,7 +132,7 @@ impl Engine {
         let tracks_instances = SpreadCounts::needed_by(&strategies, self.strings.get("ecs.availability-zone"));
         let id = ServiceId(u32::try_from(self.services.len()).expect("fewer than 2^32 services"));
         let uuid = self.rng.next_id128();
-        let long_arn = self.settings.is_enabled(&self.default_caller_arn(), SettingName::ServiceLongArnFormat);
+        let long_arn = self.settings.is_enabled(self.default_caller_arn(), SettingName::ServiceLongArnFormat);
         let name = self.strings.intern(&req.service_name);
         let group = self.strings.intern(&format!("service:{}", req.service_name));
         let pushed = self.services.push(ServiceState {

@@ -309,7 +309,7 @@ impl Engine {
                 return v;
             }
         }
-        let v = self.settings.is_enabled(&self.default_caller_arn(), SettingName::TaskLongArnFormat);
+        let v = self.settings.is_enabled(self.default_caller_arn(), SettingName::TaskLongArnFormat);
         self.task_long_arn_cache = Some((generation, v));
         v
     }

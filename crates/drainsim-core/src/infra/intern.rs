@@ -42,6 +42,16 @@ fn over_load(entries: usize, slots: usize) -> bool {
 }
 
 impl Interner {
+    /// An empty interner with room for `strings` strings of `bytes` bytes in all before it grows
+    /// (an engine starts with room for a small cluster's names, so a short run never regrows it).
+    pub fn with_capacity(strings: usize, bytes: usize) -> Interner {
+        let mut slots = 16;
+        while over_load(strings, slots) {
+            slots *= 2;
+        }
+        Interner { text: String::with_capacity(bytes), ends: Vec::with_capacity(strings), table: vec![None; slots], last: None }
+    }
+
     /// Interns `s`, returning its symbol.
     pub fn intern(&mut self, s: &str) -> Sym {
         if let Some(last) = self.last.filter(|l| self.resolve(*l) == s) {
@@ -142,6 +152,25 @@ mod tests {
             assert_eq!(i.resolve(*s), *w);
             assert_eq!(i.get(w), Some(*s));
         }
+    }
+
+    #[test]
+    fn an_interner_with_capacity_takes_its_strings_without_growing() {
+        let mut i = Interner::with_capacity(64, 1024);
+        let (table, text, ends) = (i.table.len(), i.text.capacity(), i.ends.capacity());
+        assert!(!over_load(64, table), "64 strings fit the table");
+        let words: Vec<String> = (0..64).map(|n| format!("name-{n:010}")).collect();
+        let syms: Vec<Sym> = words.iter().map(|w| i.intern(w)).collect();
+        assert_eq!((i.table.len(), i.text.capacity(), i.ends.capacity()), (table, text, ends), "nothing grew");
+        for (w, s) in words.iter().zip(syms) {
+            assert_eq!(i.resolve(s), w);
+            assert_eq!(i.get(w), Some(s));
+        }
+        for n in 0..64 {
+            i.intern(&format!("more-{n}"));
+        }
+        assert!(i.table.len() > table, "twice as many strings grow the table");
+        assert_eq!(i.get("name-0000000000").map(|s| i.resolve(s)), Some("name-0000000000"));
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub struct AccountSettings {
     account_id: String,
     root_arn: String,
     /// AWS defaults, possibly overridden by the scenario (`--account-default`).
-    aws_defaults: [String; 11],
+    aws_defaults: [std::borrow::Cow<'static, str>; 11],
     /// Explicit settings by principal ARN, then name. The root user's entries are the account
     /// defaults. Keyed by principal first so a lookup borrows the ARN instead of copying it.
     explicit: BTreeMap<String, BTreeMap<SettingName, String>>,
@@ -133,7 +133,7 @@ impl AccountSettings {
         AccountSettings {
             account_id: account_id.to_string(),
             root_arn: format!("arn:aws:iam::{account_id}:root"),
-            aws_defaults: SettingName::ALL.map(|n| n.aws_default().to_string()),
+            aws_defaults: SettingName::ALL.map(|n| std::borrow::Cow::Borrowed(n.aws_default())),
             explicit: BTreeMap::new(),
             iam_prefix: format!("arn:aws:iam::{account_id}:"),
             federated_prefix: format!("arn:aws:sts::{account_id}:federated-user/"),
@@ -149,7 +149,7 @@ impl AccountSettings {
     /// Overrides the AWS default of a setting for this simulation (not an ECS operation).
     pub fn override_aws_default(&mut self, name: SettingName, value: &str) -> Result<(), EcsError> {
         validate_value(name, value)?;
-        self.aws_defaults[name.index()] = value.to_string();
+        self.aws_defaults[name.index()] = std::borrow::Cow::Owned(value.to_string());
         self.generation += 1;
         Ok(())
     }

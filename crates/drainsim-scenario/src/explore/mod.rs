@@ -503,7 +503,7 @@ pub fn explore(
         if let Some(s) = l.scenario.explore.as_mut() {
             s.choices = prefix;
         }
-        prepare(&l, &run_opts).map(|(e, _)| (e, 0))
+        prepare(&l, &run_opts).map(|(e, _)| (*e, 0))
     })?;
     // Each service's ceiling at the start (the ceiling property allows a scale-in's stopping tasks).
     let initial_ceiling: BTreeMap<String, u32> = start
