@@ -28,7 +28,7 @@ pub struct StepOutcome {
     /// Simulated time when the step finished.
     pub at_ms: u64,
     /// The action's name (`DrainInstances`, `UpdateContainerInstancesState`, ...).
-    pub operation: String,
+    pub operation: &'static str,
     /// A one-line summary of the result, with instance names where ECS gives ARNs.
     pub summary: String,
 }

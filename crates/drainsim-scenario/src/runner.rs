@@ -72,7 +72,7 @@ fn run_inner<'s>(
         let (summary, mut step_results) =
             run_step(&mut engine, &mut driver, &mut auto_scaling, loaded, n, step, opts.result_text)?;
         driver.after_step(&mut engine);
-        outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name().into(), summary });
+        outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name(), summary });
         results.append(&mut step_results);
     }
     let stop_reason = if bounded_out {

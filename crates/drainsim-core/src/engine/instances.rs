@@ -418,7 +418,10 @@ impl Engine {
             .find(|a| a.name == crate::state::instance::TRUNK_ID_ATTRIBUTE)
             .map(|a| a.value.clone().unwrap_or_default());
         // Whether this instance can be trunked at all: a type that supports it and an agent new enough.
-        let type_limits = crate::rules::eni_limits::TypeLimits::of(&ident.instance_type);
+        let type_limits = match self.type_limits_memo {
+            Some((sym, limits)) if self.strings.resolve(sym) == ident.instance_type => limits,
+            _ => crate::rules::eni_limits::TypeLimits::of(&ident.instance_type),
+        };
         let trunk_capable = type_limits.supports_trunking()
             && crate::rules::versions::agent_supports_trunking(
                 req.version_info.as_ref().and_then(|v| v.agent_version.as_deref()),
@@ -519,6 +522,7 @@ impl Engine {
             drain: DrainTimes::default(),
             stops_in_progress: None,
         };
+        self.type_limits_memo = Some((state.instance_type, type_limits));
         let status = state.status;
         let pushed = self.instances.push(state);
         debug_assert_eq!(pushed, id);

@@ -221,6 +221,9 @@ pub struct Engine {
     pub(crate) faults: crate::infra::faults::FaultState,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
     pub(crate) task_long_arn_cache: Option<(u64, bool)>,
+    /// The instance type registered last and what the limit tables say of it: a cluster's
+    /// registrations mostly repeat one type, and the tables are searched by string.
+    pub(crate) type_limits_memo: Option<(crate::infra::intern::Sym, crate::rules::eni_limits::TypeLimits)>,
 }
 
 impl Engine {
@@ -255,6 +258,7 @@ impl Engine {
             attachments: Default::default(),
             faults: Default::default(),
             task_long_arn_cache: None,
+            type_limits_memo: None,
         }
     }
 

@@ -1,15 +1,57 @@
 //! Container agent versions: how they compare, and the features that need a minimum version.
 
 /// Compares dotted version strings numerically (`1.9.0` < `1.29.0`); None if either is not one.
+/// Leading `v`s are ignored; every part must be a decimal number (`u64`, as `str::parse` reads it:
+/// an optional `+`, then digits); a version that is a prefix of another is the older.
 pub(crate) fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
-    // Compared part by part without collecting (a registration compares several versions).
-    fn parts(s: &str) -> impl Iterator<Item = Option<u64>> + '_ {
-        s.trim_start_matches('v').split('.').map(|p| p.parse::<u64>().ok())
+    use std::cmp::Ordering;
+    let (mut a, mut b) = (VersionParts::new(a), VersionParts::new(b));
+    let mut order = Ordering::Equal;
+    loop {
+        // Both are read to the end: a malformed part anywhere makes the comparison None.
+        let step = match (a.next()?, b.next()?) {
+            (None, None) => return Some(order),
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Greater,
+            (None, Some(_)) => Ordering::Less,
+        };
+        order = order.then(step);
     }
-    if parts(a).chain(parts(b)).any(|p| p.is_none()) {
-        return None;
+}
+
+/// The numbers of a dotted version, read in place (a registration compares several versions).
+struct VersionParts<'a> {
+    rest: &'a [u8],
+    done: bool,
+}
+
+impl<'a> VersionParts<'a> {
+    fn new(s: &'a str) -> Self {
+        VersionParts { rest: s.trim_start_matches('v').as_bytes(), done: false }
     }
-    Some(parts(a).flatten().cmp(parts(b).flatten()))
+
+    /// `None` when a part is not a number; `Some(None)` after the last part.
+    fn next(&mut self) -> Option<Option<u64>> {
+        if self.done {
+            return Some(None);
+        }
+        let end = self.rest.iter().position(|c| *c == b'.').unwrap_or(self.rest.len());
+        let (part, rest) = self.rest.split_at(end);
+        match rest.split_first() {
+            Some((_, after_dot)) => self.rest = after_dot,
+            None => self.done = true,
+        }
+        let digits = part.strip_prefix(b"+").unwrap_or(part);
+        if digits.is_empty() {
+            return None;
+        }
+        let mut n: u64 = 0;
+        for c in digits {
+            let d = c.checked_sub(b'0').filter(|d| *d < 10)?;
+            n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+        }
+        Some(Some(n))
+    }
 }
 
 /// The container agent a scenario's instances run unless they say otherwise, and the version
@@ -72,6 +114,63 @@ pub(crate) fn agent_reports_instance_health(agent_version: Option<&str>) -> bool
 #[cfg(test)]
 mod tests {
     use super::{agent_supports_trunking, agent_waits_only_for_needed_resources, compare_versions};
+
+    /// The comparison as it was first written (collecting and parsing each part with `str::parse`):
+    /// the reference the in-place reader must agree with.
+    fn reference(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+        fn parts(s: &str) -> Option<Vec<u64>> {
+            s.trim_start_matches('v').split('.').map(|p| p.parse::<u64>().ok()).collect()
+        }
+        Some(parts(a)?.cmp(&parts(b)?))
+    }
+
+    #[test]
+    fn the_in_place_comparison_agrees_with_parsing_every_part() {
+        let fixed = [
+            "1.29.0",
+            "1.106.2",
+            "v1.28.1",
+            "vv1.2",
+            "1.2",
+            "1.2.0",
+            "1..2",
+            "1.2.",
+            ".1",
+            "",
+            "v",
+            "+1.2",
+            "1.+2",
+            "-1.2",
+            "1.a",
+            "18446744073709551615.1",
+            "18446744073709551616.1",
+            "01.002",
+            "1.2.3.4.5",
+            "1 .2",
+            "١.2",
+        ];
+        for a in fixed {
+            for b in fixed {
+                assert_eq!(compare_versions(a, b), reference(a, b), "{a:?} against {b:?}");
+            }
+        }
+        // Random strings over the characters that matter (a fixed-seed LCG: the test is repeatable).
+        let alphabet = b"v0123456789..+-a";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut random = || {
+            let len = (x >> 59) as usize % 9;
+            (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    alphabet[(x >> 60) as usize] as char
+                })
+                .collect::<String>()
+        };
+        for _ in 0..20_000 {
+            let (a, b) = (random(), random());
+            assert_eq!(compare_versions(&a, &b), reference(&a, &b), "{a:?} against {b:?}");
+        }
+    }
 
     #[test]
     fn instance_health_needs_agent_1_57_0() {
