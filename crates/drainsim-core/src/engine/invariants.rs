@@ -1,8 +1,6 @@
 //! The one function that checks every cluster invariant (listed in `docs/invariants.md`). Tests,
 //! property tests, scenarios and debug builds all call it; release runs call it at the end.
 
-use std::collections::BTreeMap;
-
 use crate::infra::ids::{InstanceId, ServiceId, TaskId};
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
@@ -40,22 +38,7 @@ pub fn check_invariants(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
-    #[derive(Default)]
-    struct Recount {
-        cpu: i64,
-        memory: i64,
-        tcp: Vec<u16>,
-        udp: Vec<u16>,
-        running: u32,
-        pending: u32,
-        tasks: usize,
-        enis: u16,
-        agent_cpu: i64,
-        agent_memory: i64,
-        agent_tcp: Vec<u16>,
-        agent_udp: Vec<u16>,
-    }
-    let mut per_instance: BTreeMap<InstanceId, Recount> = BTreeMap::new();
+    // Each live task on its own, and at its place in its instance's list.
     for (n, t) in e.tasks.iter().enumerate() {
         let id = TaskId(n as u32);
         if t.orphaned() || t.last_status == TaskStatus::Stopped {
@@ -93,38 +76,77 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         if t.agent_queued() != e.instances.agent_queue(t.instance).any(|(q, _)| q == id) {
             return fail("agent-queue", format!("task {n}'s queued flag disagrees with its instance's agent queue"));
         }
-        let td = &e.task_defs[e.origin(t.origin).task_def.index()];
-        let r = per_instance.entry(t.instance).or_default();
-        if !t.reservation_released() {
-            r.cpu += td.cpu;
-            r.memory += td.memory;
-            r.tcp.extend(&td.ports_tcp);
-            r.udp.extend(&td.ports_udp);
-        }
-        if t.agent_admitted() {
-            r.agent_cpu += td.cpu;
-            r.agent_memory += td.memory;
-            r.agent_tcp.extend(&td.ports_tcp);
-            r.agent_udp.extend(&td.ports_udp);
-        }
-        let c = t.contribution();
-        r.running += c.running as u32;
-        r.pending += c.pending as u32;
-        r.tasks += 1;
-        if td.network_mode == NetworkMode::Awsvpc {
-            r.enis += 1;
-        }
-        // Its instance lists it where the positions say (the instance's count is checked below,
-        // so its list holds exactly its live tasks).
         let listed = e.instances.list_position(id).and_then(|p| e.instances[t.instance.index()].tasks.get(p));
         if listed != Some(&id) {
             return fail("tasks-on-instance", format!("live task {n} is missing from its instance's list"));
         }
     }
+    // Each instance recounted from its list, which holds exactly its live tasks: every live task is
+    // at its recorded position in its instance's list (above), and every entry of a list is a live
+    // task of that instance at its own recorded position (below, so no task is listed twice). One
+    // recount is reused for every instance: a big cluster's check allocates nothing per instance.
+    #[derive(Default)]
+    struct Recount {
+        cpu: i64,
+        memory: i64,
+        tcp: Vec<u16>,
+        udp: Vec<u16>,
+        running: u32,
+        pending: u32,
+        enis: u16,
+        agent_cpu: i64,
+        agent_memory: i64,
+        agent_tcp: Vec<u16>,
+        agent_udp: Vec<u16>,
+    }
+    impl Recount {
+        /// Zero, keeping the port lists' room.
+        fn reset(&mut self) {
+            let Recount { cpu, memory, tcp, udp, running, pending, enis, agent_cpu, agent_memory, agent_tcp, agent_udp } = self;
+            (*cpu, *memory, *running, *pending, *enis, *agent_cpu, *agent_memory) = (0, 0, 0, 0, 0, 0, 0);
+            for ports in [tcp, udp, agent_tcp, agent_udp] {
+                ports.clear();
+            }
+        }
+    }
+    let mut r = Recount::default();
+    let mut ports: Vec<u16> = Vec::new();
     for (n, i) in e.instances.iter().enumerate() {
         let id = InstanceId(n as u32);
-        let r = per_instance.remove(&id).unwrap_or_default();
         let name = e.strings.resolve(i.name);
+        r.reset();
+        for (p, task) in i.tasks.iter().enumerate() {
+            let t = &e.tasks[task.index()];
+            if t.instance != id
+                || t.orphaned()
+                || t.last_status == TaskStatus::Stopped
+                || e.instances.list_position(*task) != Some(p)
+            {
+                return fail(
+                    "tasks-on-instance",
+                    format!("{name}: lists task {} at {p}, which is not one of its live tasks there", task.0),
+                );
+            }
+            let td = &e.task_defs[e.origin(t.origin).task_def.index()];
+            if !t.reservation_released() {
+                r.cpu += td.cpu;
+                r.memory += td.memory;
+                r.tcp.extend(&td.ports_tcp);
+                r.udp.extend(&td.ports_udp);
+            }
+            if t.agent_admitted() {
+                r.agent_cpu += td.cpu;
+                r.agent_memory += td.memory;
+                r.agent_tcp.extend(&td.ports_tcp);
+                r.agent_udp.extend(&td.ports_udp);
+            }
+            let c = t.contribution();
+            r.running += c.running as u32;
+            r.pending += c.pending as u32;
+            if td.network_mode == NetworkMode::Awsvpc {
+                r.enis += 1;
+            }
+        }
         let registered = &e.instance_profile(id).registered;
         if i.remaining.cpu != registered.cpu - r.cpu || i.remaining.memory != registered.memory - r.memory {
             return fail(
@@ -143,11 +165,12 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
             return fail("agent-within-registered", format!("{name}: the agent holds more CPU or memory than registered"));
         }
         for (reg, used) in [(registered.ports_tcp, &r.agent_tcp), (registered.ports_udp, &r.agent_udp)] {
-            let mut all: Vec<u16> = e.port_set(reg).iter().chain(used.iter()).copied().collect();
-            all.sort_unstable();
-            let before = all.len();
-            all.dedup();
-            if all.len() != before {
+            ports.clear();
+            ports.extend(e.port_set(reg).iter().chain(used.iter()));
+            ports.sort_unstable();
+            let before = ports.len();
+            ports.dedup();
+            if ports.len() != before {
                 return fail("agent-within-registered", format!("{name}: the agent holds a host port twice"));
             }
         }
@@ -156,15 +179,16 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         {
             // No host port is reserved twice: by two tasks, or by a task and the agent.
             let (reg, rem) = (e.port_set(reg), e.port_set(rem));
-            let mut expect: Vec<u16> = reg.iter().chain(used.iter()).copied().collect();
-            expect.sort_unstable();
-            let before = expect.len();
-            expect.dedup();
-            if expect.len() != before {
+            ports.clear();
+            ports.extend(reg.iter().chain(used.iter()));
+            ports.sort_unstable();
+            let before = ports.len();
+            ports.dedup();
+            if ports.len() != before {
                 return fail("ports-unique", format!("{name}: a host port is used twice"));
             }
-            if *rem != expect {
-                return fail("resources-conserved", format!("{name}: remaining ports {rem:?}, expected {expect:?}"));
+            if rem != ports.as_slice() {
+                return fail("resources-conserved", format!("{name}: remaining ports {rem:?}, expected {ports:?}"));
             }
         }
         if i.running_tasks_count != r.running || i.pending_tasks_count != r.pending {
@@ -175,9 +199,6 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
                     i.running_tasks_count, i.pending_tasks_count, r.running, r.pending
                 ),
             );
-        }
-        if i.tasks.len() != r.tasks {
-            return fail("tasks-on-instance", format!("{name}: lists {} tasks, {} live", i.tasks.len(), r.tasks));
         }
         if i.task_enis_in_use != r.enis {
             return fail("enis-in-use", format!("{name}: taskEnisInUse {} but {} awsvpc tasks", i.task_enis_in_use, r.enis));
@@ -219,52 +240,58 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
-    let mut counts: BTreeMap<ServiceId, (ServiceCounts, usize)> = BTreeMap::new();
-    for t in e.tasks.iter() {
-        if let Some(s) = e.origin(t.origin).service {
-            let c = t.contribution();
-            let entry = counts.entry(s).or_default();
-            entry.0.running += c.running as u32;
-            entry.0.pending += c.pending as u32;
-            entry.0.healthy += c.healthy as u32;
-            entry.0.live += c.live as u32;
-            entry.1 += c.live as usize;
+    // Every live task of a service is at its recorded position in its service's list.
+    for (n, t) in e.tasks.iter().enumerate() {
+        let Some(s) = e.origin(t.origin).service.filter(|_| t.contribution().live) else { continue };
+        let id = TaskId(n as u32);
+        if e.services.list_position(id).and_then(|p| e.services[s.index()].tasks.get(p)) != Some(&id) {
+            return fail(
+                "service-tasks",
+                format!("{}: live task {n} is missing from its task list", e.strings.resolve(e.services[s.index()].name)),
+            );
         }
     }
     for (n, s) in e.services.iter().enumerate() {
-        let (expect, live) = counts.remove(&ServiceId(n as u32)).unwrap_or_default();
-        if s.counts != expect || s.tasks.len() != live {
+        // The task list holds exactly the service's live tasks: each entry is live, the service's
+        // own and at its recorded position (so none is listed twice), and every live task is
+        // listed (above). The counters are recounted from it.
+        let mut expect = ServiceCounts::default();
+        for (pos, id) in s.tasks.iter().enumerate() {
+            let t = &e.tasks[id.index()];
+            let c = t.contribution();
+            if !c.live || e.origin(t.origin).service != Some(ServiceId(n as u32)) || e.services.list_position(*id) != Some(pos) {
+                return fail(
+                    "service-tasks",
+                    format!(
+                        "{}: its task list holds a task twice, or one not live or not its own, or one not where its position says",
+                        e.strings.resolve(s.name)
+                    ),
+                );
+            }
+            expect.running += c.running as u32;
+            expect.pending += c.pending as u32;
+            expect.healthy += c.healthy as u32;
+            expect.live += c.live as u32;
+        }
+        if s.counts != expect {
             return fail(
                 "service-counts",
                 format!(
-                    "{}: counters {:?} / {} tasks but recount {:?} / {live}",
+                    "{}: running/pending/healthy/live counters {}/{}/{}/{} but recount {}/{}/{}/{}",
                     e.strings.resolve(s.name),
-                    s.counts,
-                    s.tasks.len(),
-                    expect
+                    s.counts.running,
+                    s.counts.pending,
+                    s.counts.healthy,
+                    s.counts.live,
+                    expect.running,
+                    expect.pending,
+                    expect.healthy,
+                    expect.live
                 ),
             );
         }
         if s.status == ServiceStatus::Inactive && s.tasks.iter().any(|t| e.tasks[t.index()].last_status < TaskStatus::Stopping) {
             return fail("service-status", format!("{}: INACTIVE with a task not yet STOPPING", e.strings.resolve(s.name)));
-        }
-        // The task list holds exactly the service's live tasks: as many as the recount, each live
-        // and the service's own, none twice.
-        let mut listed = s.tasks.clone();
-        listed.sort_unstable();
-        let foreign = |id: &TaskId| {
-            let t = &e.tasks[id.index()];
-            !t.contribution().live || e.origin(t.origin).service != Some(ServiceId(n as u32))
-        };
-        let misplaced = s.tasks.iter().enumerate().any(|(pos, t)| e.services.list_position(*t) != Some(pos));
-        if listed.windows(2).any(|w| w[0] == w[1]) || listed.iter().any(foreign) || misplaced {
-            return fail(
-                "service-tasks",
-                format!(
-                    "{}: its task list holds a task twice, or one not live or not its own, or one not where its position says",
-                    e.strings.resolve(s.name)
-                ),
-            );
         }
     }
     check_spread_counts(e)
@@ -473,6 +500,57 @@ mod tests {
         let zone = *e.services.record_mut_for_test(ServiceId(0)).spread.per_az.keys().next().expect("tasks in a zone");
         *e.services.record_mut_for_test(ServiceId(0)).spread.per_az.get_mut(&zone).expect("present") += 1;
         assert_eq!(violated(&e), "spread-counts");
+    }
+
+    /// The first instance that lists at least two tasks, with them.
+    fn busy_instance(e: &Engine) -> (InstanceId, TaskId, TaskId) {
+        let n = e.instances.iter().position(|i| i.tasks.len() >= 2).expect("an instance runs two tasks");
+        let tasks = &e.instances[n].tasks;
+        (InstanceId(n as u32), tasks[0], tasks[1])
+    }
+
+    #[test]
+    fn a_task_listed_twice_on_its_instance_is_caught() {
+        let mut e = steady_engine();
+        let (id, first, _) = busy_instance(&e);
+        e.instances.record_mut_for_test(id).tasks[1] = first;
+        assert_eq!(violated(&e), "tasks-on-instance");
+    }
+
+    #[test]
+    fn an_instance_list_out_of_step_with_its_positions_is_caught() {
+        let mut e = steady_engine();
+        let (id, _, _) = busy_instance(&e);
+        e.instances.record_mut_for_test(id).tasks.swap(0, 1);
+        assert_eq!(violated(&e), "tasks-on-instance");
+    }
+
+    #[test]
+    fn another_instances_task_on_a_list_is_caught() {
+        let mut e = steady_engine();
+        let (id, _, _) = busy_instance(&e);
+        let stranger = e.tasks.iter().position(|t| t.instance != id).expect("a task elsewhere");
+        e.instances.record_mut_for_test(id).tasks.push(TaskId(stranger as u32));
+        assert_eq!(violated(&e), "tasks-on-instance");
+    }
+
+    #[test]
+    fn an_instance_missing_a_task_from_its_list_is_caught() {
+        let mut e = steady_engine();
+        let (id, _, _) = busy_instance(&e);
+        e.instances.record_mut_for_test(id).tasks.pop();
+        assert_eq!(violated(&e), "tasks-on-instance");
+    }
+
+    #[test]
+    fn unconserved_instance_resources_and_counts_are_caught() {
+        let mut e = steady_engine();
+        let (id, _, _) = busy_instance(&e);
+        e.instances.record_mut_for_test(id).remaining.cpu += 1;
+        assert_eq!(violated(&e), "resources-conserved");
+        let mut e = steady_engine();
+        e.instances.record_mut_for_test(id).running_tasks_count += 1;
+        assert_eq!(violated(&e), "task-counts");
     }
 
     #[test]

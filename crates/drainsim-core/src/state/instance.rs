@@ -613,6 +613,12 @@ impl Instances {
         self.records[id.index()].stops_in_progress.as_ref().and_then(|s| s.front()).is_none_or(|(seq, _)| *seq >= barrier)
     }
 
+    /// An instance record to corrupt, for the tests of the invariant checker.
+    #[cfg(test)]
+    pub(crate) fn record_mut_for_test(&mut self, id: Id) -> &mut InstanceState {
+        &mut self.records[id.index()]
+    }
+
     /// The position of a task in its instance's list, if an instance lists it (for the invariants).
     pub(crate) fn list_position(&self, task: TaskId) -> Option<usize> {
         self.list_positions.position(task)
