@@ -5,7 +5,7 @@
 mod common;
 
 use drainsim_core::api::*;
-use drainsim_core::{check_invariants, Engine};
+use drainsim_core::{check_invariants, Engine, SchedulingStrategy};
 use proptest::prelude::*;
 
 const ROOT: &str = "arn:aws:iam::123456789012:root";
@@ -279,7 +279,24 @@ proptest! {
     #[test]
     fn random_requests_keep_invariants_and_rejections_change_nothing(seed in any::<u64>(), ops in prop::collection::vec(op(), 1..40)) {
         let mut e = new_engine(seed);
+        // Each service's highest ceiling so far, by name, as the views show it between requests: it
+        // never comes down, and a REPLICA service's (whose desired count only requests change) is
+        // the highest ceiling seen.
+        let mut highest: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+        let mut check_highest = |e: &Engine| -> Result<(), TestCaseError> {
+            for s in e.services() {
+                let seen = highest.entry(s.name().to_string()).or_insert(0);
+                prop_assert!(s.highest_ceiling() >= s.task_ceiling(), "{}: the highest ceiling is below the ceiling", s.name());
+                prop_assert!(s.highest_ceiling() >= *seen, "{}: the highest ceiling came down", s.name());
+                *seen = (*seen).max(s.task_ceiling());
+                if s.scheduling_strategy() == SchedulingStrategy::Replica {
+                    prop_assert_eq!(s.highest_ceiling(), *seen, "{}: the highest ceiling is not the highest seen", s.name());
+                }
+            }
+            Ok(())
+        };
         for op in &ops {
+            check_highest(&e)?;
             if let Op::Advance { ms } = op {
                 let t = e.now_ms() + ms;
                 prop_assert!(e.advance_to(t, 1_000_000), "event bound hit");
@@ -297,6 +314,7 @@ proptest! {
             }
             prop_assert!(check_invariants(&e).is_ok(), "{:?}", check_invariants(&e));
         }
+        check_highest(&e)?;
         let _ = e.run_until_quiet(e.now_ms() + 24 * 3_600_000, 1_000_000);
         prop_assert!(check_invariants(&e).is_ok(), "{:?}", check_invariants(&e));
     }

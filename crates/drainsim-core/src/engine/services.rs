@@ -214,17 +214,15 @@ impl Engine {
             max,
             &s.constraint_specs,
         )?;
-        self.services.set_deployment_configuration(id, min, max);
+        let old_desired = self.services[id.index()].desired_count;
+        self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
         self.services.set_az_rebalancing(id, az_rebalancing);
         // Updating the service resets the failed-start throttle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>).
         let schedule = self.services.schedule_mut(id);
         schedule.failed_starts = 0;
         schedule.start_backoff_until_ms = 0;
-        if let Some(n) = desired {
-            if n != self.services[id.index()].desired_count {
-                self.services.set_desired_count(id, n);
-                self.record(Subject::Service(id), Change::ServiceDesiredCount(n), "UpdateService");
-            }
+        if let Some(n) = desired.filter(|n| *n != old_desired) {
+            self.record(Subject::Service(id), Change::ServiceDesiredCount(n), "UpdateService");
         }
         self.touched_services.insert(id);
         self.triggers.push(Trigger::ServiceChanged(id));

@@ -237,6 +237,12 @@ impl<'a> ServiceView<'a> {
         self.state().constraints.member_of.iter().map(|m| m.expression.as_str())
     }
 
+    /// Whether a `distinctInstance` placement constraint puts each of its tasks on a different
+    /// instance (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html>).
+    pub fn distinct_instance(&self) -> bool {
+        self.state().constraints.distinct
+    }
+
     /// `desiredCount`.
     pub fn desired_count(&self) -> u32 {
         self.state().desired_count
@@ -302,6 +308,12 @@ impl<'a> ServiceView<'a> {
     /// The ceiling at the (last) instant [`Self::max_tasks_observed`] was seen.
     pub fn ceiling_at_max_tasks_observed(&self) -> Option<u32> {
         self.state().schedule.observations.ceiling_at_max_tasks
+    }
+
+    /// The highest ceiling the service has had since it was created: after a scale-in (or a lower
+    /// `maximumPercent`) the tasks told to stop still run, and count, until they are STOPPED.
+    pub fn highest_ceiling(&self) -> u32 {
+        self.state().schedule.observations.highest_ceiling
     }
 
     /// Failed placement attempts, by reason (in the order of the reasons' text).

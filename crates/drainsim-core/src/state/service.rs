@@ -190,6 +190,10 @@ pub struct ServiceObservations {
     pub max_tasks_observed: Option<u32>,
     /// The ceiling when `max_tasks_observed` was last seen.
     pub ceiling_at_max_tasks: Option<u32>,
+    /// The highest ceiling the service has had since it was created (kept by [`Services`]'
+    /// mutators of `desiredCount` and `maximumPercent`): the tasks a scale-in stops still run, and
+    /// count, after the ceiling came down.
+    pub highest_ceiling: u32,
     /// Failed placement attempts by reason.
     pub placement_failures: BTreeMap<crate::placement::PlacementFailureReason, u64>,
     /// Tasks whose agent held them in PENDING after placement, by the cause at the start of the wait.
@@ -612,7 +616,16 @@ impl Services {
     pub(crate) fn push(&mut self, state: ServiceState) -> ServiceId {
         let id = ServiceId(u32::try_from(self.records.len()).expect("fewer than 2^32 services"));
         self.records.push(state);
+        self.note_ceiling(id);
         id
+    }
+
+    /// Raises the service's highest ceiling to its ceiling now.
+    fn note_ceiling(&mut self, id: ServiceId) {
+        let s = &mut self.records[id.index()];
+        let ceiling = s.ceiling();
+        let highest = &mut s.schedule.observations.highest_ceiling;
+        *highest = (*highest).max(ceiling);
     }
 
     /// The scheduler's bookkeeping of a service.
@@ -623,6 +636,7 @@ impl Services {
     /// `desiredCount`.
     pub(crate) fn set_desired_count(&mut self, id: ServiceId, n: u32) {
         self.records[id.index()].desired_count = n;
+        self.note_ceiling(id);
     }
 
     /// `status`.
@@ -643,11 +657,21 @@ impl Services {
         s.status = status;
     }
 
-    /// `deploymentConfiguration` (already validated).
-    pub(crate) fn set_deployment_configuration(&mut self, id: ServiceId, minimum_healthy_percent: u32, maximum_percent: u32) {
+    /// `deploymentConfiguration` (already validated) and `desiredCount` together, as one
+    /// UpdateService sets them: the highest ceiling is noted once, for the pair (a new percentage
+    /// with the old count never existed).
+    pub(crate) fn set_deployment_configuration(
+        &mut self,
+        id: ServiceId,
+        minimum_healthy_percent: u32,
+        maximum_percent: u32,
+        desired_count: u32,
+    ) {
         let s = &mut self.records[id.index()];
         s.minimum_healthy_percent = minimum_healthy_percent;
         s.maximum_percent = maximum_percent;
+        s.desired_count = desired_count;
+        self.note_ceiling(id);
     }
 
     /// `availabilityZoneRebalancing` (UpdateService).

@@ -410,7 +410,6 @@ enum Merged {
 struct Search<'a> {
     x: &'a Explored,
     opts: &'a ExploreOptions,
-    initial_ceiling: BTreeMap<String, u32>,
     report: ExploreReport,
     seen: BTreeMap<u64, u32>,
     metas: Vec<Meta>,
@@ -424,7 +423,7 @@ impl Search<'_> {
         let report = &mut self.report;
         report.states_visited += 1;
         let terminal = self.x.is_terminal(&o.engine, o.next_step);
-        let finding = properties::check_always(&o.engine, &self.initial_ceiling).or_else(|| {
+        let finding = properties::check_always(&o.engine).or_else(|| {
             if terminal {
                 properties::check_eventually(&o.engine, self.x.end_time_ms)
             } else {
@@ -505,14 +504,9 @@ pub fn explore(
         }
         prepare(&l, &run_opts).map(|(e, _)| (*e, 0))
     })?;
-    // Each service's ceiling at the start (the ceiling property allows a scale-in's stopping tasks).
-    let initial_ceiling: BTreeMap<String, u32> = start
-        .first()
-        .map_or_else(BTreeMap::new, |o| o.engine.services().map(|s| (s.name().to_string(), s.task_ceiling())).collect());
     let mut search = Search {
         x: &x,
         opts,
-        initial_ceiling,
         report: ExploreReport {
             states_visited: 0,
             distinct_states: 0,

@@ -51,17 +51,18 @@ pub struct Finding {
 }
 
 /// The first *always* property the state breaks, in the order of [`ALL`].
-/// The ceiling a service's most tasks are held to is the largest of its ceiling when they were
-/// observed, its ceiling now and its ceiling at the start (`initial_ceiling`, by service name):
-/// after a scale-in the tasks it stops still count toward the new, lower ceiling while they stop.
-pub fn check_always(e: &Engine, initial_ceiling: &std::collections::BTreeMap<String, u32>) -> Option<Finding> {
+/// A service's most tasks are held to the highest ceiling it has had
+/// ([`drainsim_core::ServiceView::highest_ceiling`]): the scheduler never starts a task above its
+/// ceiling, but after a scale-in the tasks it stops still count, while they stop, against the new,
+/// lower one.
+pub fn check_always(e: &Engine) -> Option<Finding> {
     if let Err(v) = check_invariants(e) {
         return Some(Finding { property: INVARIANTS, detail: v.to_string(), expectation: None });
     }
     // A DAEMON service's desired count follows the ACTIVE instances: its ceiling moves with them.
     for s in e.services().filter(|s| s.scheduling_strategy() != SchedulingStrategy::Daemon) {
-        if let (Some(m), Some(observed)) = (s.max_tasks_observed(), s.ceiling_at_max_tasks_observed()) {
-            let ceiling = observed.max(s.task_ceiling()).max(initial_ceiling.get(s.name()).copied().unwrap_or(0));
+        if let Some(m) = s.max_tasks_observed() {
+            let ceiling = s.highest_ceiling();
             if m > ceiling {
                 return Some(Finding {
                     property: CEILING,
@@ -108,8 +109,9 @@ pub fn check_always(e: &Engine, initial_ceiling: &std::collections::BTreeMap<Str
 /// services that have a legal move (the floor below or the ceiling above the desired count), and
 /// the ACTIVE instances with a connected agent in its cluster have room, in slots of the largest
 /// task (and of task ENIs, for `awsvpc` tasks; one per instance for a host port), for every
-/// service's desired count. A cluster with a `memberOf` constraint is not judged (its room is not
-/// a count of slots); `distinctInstance` is not counted.
+/// service's desired count, and as many of them as the desired count of each service with a
+/// `distinctInstance` constraint (one task an instance). A cluster with a `memberOf` constraint is
+/// not judged (its room is not a count of slots).
 pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
     let live = |s: TaskStatus| s != TaskStatus::Stopped;
     for t in drained.tasks().filter(|t| live(t.last_status())) {
@@ -135,8 +137,13 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
         awsvpc |= size.awsvpc;
         wanted += s.desired_count() as u64;
     }
+    let takers: Vec<_> =
+        e.instances().filter(|i| i.cluster() == cluster && i.status() == InstanceStatus::Active && i.agent_connected()).collect();
+    if services.iter().any(|s| s.distinct_instance() && s.desired_count() as usize > takers.len()) {
+        return false;
+    }
     let mut slots: u64 = 0;
-    for i in e.instances().filter(|i| i.cluster() == cluster && i.status() == InstanceStatus::Active && i.agent_connected()) {
+    for i in takers {
         let (c, m) = i.registered_cpu_memory();
         let by_cpu = if cpu > 0 { (c / cpu).max(0) as u64 } else { u64::MAX };
         let by_memory = if memory > 0 { (m / memory).max(0) as u64 } else { u64::MAX };
