@@ -299,3 +299,48 @@ fn submit_changes_what_handle_changes_and_renders_nothing() {
     assert_eq!(started, tasks.iter().map(|t| t.task_arn.clone()).collect::<Vec<_>>());
     assert_eq!(started.len(), 2);
 }
+
+/// An instance's attributes are listed by name, in the view and in DescribeContainerInstances,
+/// whatever order the names were first seen in (a custom attribute named before the built-in
+/// ones, one after them, one the registration overrides).
+#[test]
+fn attributes_are_listed_by_name() {
+    let mut e = common::engine_with_app(0);
+    let attribute =
+        |name: &str, value: &str| Attribute { name: name.into(), value: Some(value.into()), target_type: None, target_id: None };
+    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        cluster: Some("prod".into()),
+        total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+        instance_identity: InstanceIdentity {
+            name: "a".into(),
+            instance_type: "c5.large".into(),
+            availability_zone: "us-east-1a".into(),
+            ..Default::default()
+        },
+        attributes: vec![attribute("zone-tier", "gold"), attribute("ecs.os-type", "linux"), attribute("a-stack", "blue")],
+        ..Default::default()
+    }))
+    .expect("registers");
+    let want = [
+        "a-stack",
+        "ecs.availability-zone",
+        "ecs.capability.task-eni",
+        "ecs.cpu-architecture",
+        "ecs.instance-type",
+        "ecs.os-type",
+        "zone-tier",
+    ];
+    let view: Vec<&str> = e.instance_named("a").expect("registered").attributes().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(view, want);
+    let arn = e.instance_named("a").expect("registered").arn();
+    let described = match e.handle(Request::DescribeContainerInstances(DescribeContainerInstancesRequest {
+        cluster: Some("prod".into()),
+        container_instances: vec![arn],
+        include: vec![],
+    })) {
+        Ok(Response::ContainerInstances { container_instances, .. }) => container_instances,
+        other => panic!("unexpected {other:?}"),
+    };
+    let names: Vec<&str> = described[0].attributes.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, want);
+}

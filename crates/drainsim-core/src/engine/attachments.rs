@@ -83,7 +83,6 @@ impl Engine {
         self.instances.set_trunk(instance, a);
         self.set_attachment_status(a, AttachmentStatus::Attaching, "registered with its trunk attached");
         self.set_attachment_status(a, AttachmentStatus::Attached, "registered with its trunk attached");
-        self.strings.intern(crate::state::instance::TRUNK_ID_ATTRIBUTE);
         let value = self.strings.intern(eni);
         self.instances.set_trunk_id_attribute(instance, Some(value));
     }
@@ -173,10 +172,9 @@ impl Engine {
     /// Removes `ecs.awsvpc-trunk-id` (also one the registration itself gave).
     fn remove_trunk_attribute(&mut self, instance: InstanceId) {
         self.instances.set_trunk_id_attribute(instance, None);
-        if let Some(name) = self.strings.get(crate::state::instance::TRUNK_ID_ATTRIBUTE) {
-            if self.instance_profile(instance).attributes.iter().any(|(n, _)| *n == name) {
-                self.update_instance_profile(instance, |p| p.attributes.retain(|(n, _)| *n != name));
-            }
+        let name = self.builtin.trunk_id;
+        if self.instance_profile(instance).attributes.iter().any(|(n, _)| *n == name) {
+            self.update_instance_profile(instance, |p| p.attributes.retain(|(n, _)| *n != name));
         }
     }
 
@@ -223,7 +221,6 @@ impl Engine {
             let a = &self.attachments[id.index()];
             let instance = a.instance;
             if a.kind == AttachmentKind::Trunk && self.instances[instance.index()].status == InstanceStatus::Registering {
-                self.strings.intern(crate::state::instance::TRUNK_ID_ATTRIBUTE);
                 let value = self.strings.intern(&format!("eni-0{:016x}", a.eni_id));
                 self.instances.set_trunk_id_attribute(instance, Some(value));
                 self.set_instance_status(instance, InstanceStatus::Active, "SubmitAttachmentStateChanges");

@@ -121,21 +121,21 @@ impl Engine {
         self.instances.update_profile(id, f);
     }
 
-    /// An instance's attributes sorted by name, as DescribeContainerInstances lists them.
+    /// An instance's attributes sorted by name, as DescribeContainerInstances lists them (the
+    /// profile keeps them in symbol order, which is the order their names were first seen).
     pub(crate) fn instance_attributes(&self, id: InstanceId) -> Vec<(Sym, Option<Sym>)> {
         let mut attributes = self.instance_profile(id).attributes.clone();
         if let Some(value) = self.instances[id.index()].trunk_id_attribute {
-            let name = self.strings.get(TRUNK_ID_ATTRIBUTE).expect("interned when the trunk attached");
-            attributes.push((name, Some(value)));
-            attributes.sort();
+            attributes.push((self.builtin.trunk_id, Some(value)));
         }
+        attributes.sort_by(|(a, _), (b, _)| self.strings.resolve(*a).cmp(self.strings.resolve(*b)));
         attributes
     }
 
     /// The value of one attribute: `None` if the instance lacks it, `Some(None)` if it has no value.
     pub(crate) fn instance_attribute(&self, id: InstanceId, name: Sym) -> Option<Option<Sym>> {
         if let Some(value) = self.instances[id.index()].trunk_id_attribute {
-            if self.strings.get(TRUNK_ID_ATTRIBUTE) == Some(name) {
+            if self.builtin.trunk_id == name {
                 return Some(Some(value));
             }
         }
@@ -454,25 +454,26 @@ impl Engine {
             ports_udp: self.instances.intern_port_set(&parsed.ports_udp),
         };
         let intern = |e: &mut Engine, s: &str| e.strings.intern(s);
+        let instance_type = intern(self, &ident.instance_type);
+        let availability_zone = intern(self, &ident.availability_zone);
+        let b = self.builtin;
+        // The attributes ECS gives every instance, unless the registration gives them itself.
         let builtin = [
-            ("ecs.instance-type", Some(ident.instance_type.as_str())),
-            ("ecs.availability-zone", Some(ident.availability_zone.as_str())),
-            ("ecs.os-type", Some("linux")),
-            ("ecs.cpu-architecture", Some("x86_64")),
-            ("ecs.capability.task-eni", None),
+            (b.instance_type, Some(instance_type)),
+            (b.availability_zone, Some(availability_zone)),
+            (b.os_type, Some(b.linux)),
+            (b.cpu_architecture, Some(b.x86_64)),
+            (b.task_eni, None),
         ];
         let mut attributes: Vec<(Sym, Option<Sym>)> = Vec::with_capacity(builtin.len() + 1 + req.attributes.len());
-        for (n, v) in builtin {
-            if req.attributes.iter().any(|a| a.name == n) {
-                continue;
+        for (name, value) in builtin {
+            let text = self.strings.resolve(name);
+            if !req.attributes.iter().any(|a| a.name == text) {
+                attributes.push((name, value));
             }
-            let name = intern(self, n);
-            let value = v.map(|v| intern(self, v));
-            attributes.push((name, value));
         }
         if trunked {
-            let name = intern(self, "ecs.capability.task-eni-trunking");
-            attributes.push((name, None));
+            attributes.push((b.task_eni_trunking, None));
         }
         for a in req.attributes.iter().filter(|a| a.name != crate::state::instance::TRUNK_ID_ATTRIBUTE) {
             let name = intern(self, &a.name);
@@ -497,8 +498,8 @@ impl Engine {
             name: intern(self, &ident.name),
             long_arn,
             ec2_instance_id: ident.ec2_instance_id.as_deref().map(|e| intern(self, e)),
-            instance_type: intern(self, &ident.instance_type),
-            availability_zone: intern(self, &ident.availability_zone),
+            instance_type,
+            availability_zone,
             version: 1,
             profile,
             trunk_id_attribute: None,

@@ -221,6 +221,8 @@ pub struct Engine {
     pub(crate) faults: crate::infra::faults::FaultState,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
     pub(crate) task_long_arn_cache: Option<(u64, bool)>,
+    /// The built-in attribute names (and the fixed values), interned first.
+    pub(crate) builtin: crate::state::instance::BuiltinAttributes,
     /// The instance type registered last and what the limit tables say of it: a cluster's
     /// registrations mostly repeat one type, and the tables are searched by string.
     pub(crate) type_limits_memo: Option<(crate::infra::intern::Sym, crate::rules::eni_limits::TypeLimits)>,
@@ -234,12 +236,14 @@ impl Engine {
         let keep = config.keep_trace_records;
         let instances = crate::state::instance::Instances::new(RngStreams::instance_id_key(config.seed));
         let tasks = crate::state::task::Tasks::new(RngStreams::task_id_key(config.seed));
+        let mut strings = Interner::with_capacity(64, 1024);
+        let builtin = crate::state::instance::BuiltinAttributes::intern(&mut strings);
         Engine {
             config,
             now_ms: 0,
             queue: EventQueue::default(),
             rng,
-            strings: Interner::with_capacity(64, 1024),
+            strings,
             settings,
             clusters: Default::default(),
             instances,
@@ -258,6 +262,7 @@ impl Engine {
             attachments: Default::default(),
             faults: Default::default(),
             task_long_arn_cache: None,
+            builtin,
             type_limits_memo: None,
         }
     }

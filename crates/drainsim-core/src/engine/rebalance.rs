@@ -37,12 +37,10 @@ use crate::errors::EcsError;
 use crate::infra::ids::{ServiceId, TaskId};
 use crate::infra::intern::Sym;
 use crate::placement::Owner;
+use crate::state::instance::AVAILABILITY_ZONE_ATTRIBUTE as ZONE_ATTRIBUTE;
 use crate::state::service::{RebalanceMove, RebalancingEvent, SchedulingStrategy, ServiceEventKind, ServiceStatus};
 use crate::state::task::StopCode;
 use crate::Engine;
-
-/// The attribute a zone placement constraint names.
-const ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
 
 impl Engine {
     /// `availabilityZoneRebalancing` as CreateService or UpdateService leaves it: the given value

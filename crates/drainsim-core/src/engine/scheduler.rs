@@ -409,7 +409,7 @@ impl Engine {
             }
         }
         let strategy = self.services[id.index()].strategies.first().copied();
-        let zone = self.strings.get("ecs.availability-zone");
+        let zone = Some(self.builtin.availability_zone);
         while keep.len() > desired {
             let victim = self.scale_in_victim(keep, strategy, zone);
             self.stop_for_scale_in(victim, stops, out);

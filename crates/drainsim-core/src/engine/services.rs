@@ -124,12 +124,11 @@ impl Engine {
         )?;
 
         let strategies = if strategies.is_empty() {
-            let az = self.strings.intern("ecs.availability-zone");
-            vec![Strategy::SpreadAttribute(az), Strategy::SpreadInstance]
+            vec![Strategy::SpreadAttribute(self.builtin.availability_zone), Strategy::SpreadInstance]
         } else {
             strategies
         };
-        let tracks_instances = SpreadCounts::needed_by(&strategies, self.strings.get("ecs.availability-zone"));
+        let tracks_instances = SpreadCounts::needed_by(&strategies, Some(self.builtin.availability_zone));
         let id = ServiceId(u32::try_from(self.services.len()).expect("fewer than 2^32 services"));
         let uuid = self.rng.next_id128();
         let long_arn = self.settings.is_enabled(self.default_caller_arn(), SettingName::ServiceLongArnFormat);

@@ -204,6 +204,42 @@ impl InstanceState {
 
 /// The attribute naming an instance's trunk ENI once it is attached.
 pub const TRUNK_ID_ATTRIBUTE: &str = "ecs.awsvpc-trunk-id";
+/// The attribute of an instance's Availability Zone (spread strategies and zone rebalancing read it).
+pub const AVAILABILITY_ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
+
+/// The attribute names every container instance gets from ECS, and the values drainsim gives the
+/// fixed ones (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html#attributes>),
+/// interned when the engine is built: a registration and a placement read them without hashing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BuiltinAttributes {
+    pub instance_type: Sym,
+    pub availability_zone: Sym,
+    pub os_type: Sym,
+    pub cpu_architecture: Sym,
+    pub task_eni: Sym,
+    pub task_eni_trunking: Sym,
+    pub trunk_id: Sym,
+    /// The value of `ecs.os-type`.
+    pub linux: Sym,
+    /// The value of `ecs.cpu-architecture`.
+    pub x86_64: Sym,
+}
+
+impl BuiltinAttributes {
+    pub(crate) fn intern(strings: &mut crate::infra::intern::Interner) -> Self {
+        BuiltinAttributes {
+            instance_type: strings.intern("ecs.instance-type"),
+            availability_zone: strings.intern(AVAILABILITY_ZONE_ATTRIBUTE),
+            os_type: strings.intern("ecs.os-type"),
+            cpu_architecture: strings.intern("ecs.cpu-architecture"),
+            task_eni: strings.intern("ecs.capability.task-eni"),
+            task_eni_trunking: strings.intern("ecs.capability.task-eni-trunking"),
+            trunk_id: strings.intern(TRUNK_ID_ATTRIBUTE),
+            linux: strings.intern("linux"),
+            x86_64: strings.intern("x86_64"),
+        }
+    }
+}
 
 /// Custom attribute limits (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>).
 pub const MAX_CUSTOM_ATTRIBUTES: usize = 10;
