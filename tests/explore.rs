@@ -143,6 +143,28 @@ fn a_scale_in_before_an_injected_drain_breaks_no_property() {
 }
 
 #[test]
+fn an_always_counterexample_replays_to_the_same_violation() {
+    // A cluster captured with more tasks than its service's ceiling (tests/data/explore): the
+    // ceiling property fails at once, and its counterexample fails the same expectation under
+    // `drainsim run`, in process and with the binary.
+    let loaded = load("tests/data/explore/captured-over-ceiling.ron");
+    let report = explore_with(&loaded, &ExploreOptions::default(), 2);
+    let v = report.violation.as_ref().expect("a violation");
+    assert_eq!(v.finding.property, properties::CEILING);
+    assert_eq!(v.finding.detail, "web: 3 tasks observed, ceiling 2");
+    let dir = out_dir("captured-over-ceiling");
+    let path = explore::write_counterexample(&dir, "captured-over-ceiling", &loaded.scenario, &report, v).expect("written");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(&format!("Named({:?}, ", properties::CEILING)), "{text}");
+    assert_replays(&path, properties::CEILING);
+    let cx = load_file(&path).unwrap();
+    let outcome = runner::run(&cx, &RunOptions::default()).unwrap();
+    let failed: Vec<_> = outcome.expectations.iter().filter(|r| !r.passed).collect();
+    assert!(failed.iter().any(|r| r.name.contains(properties::CEILING)), "{failed:?}");
+    assert!(matches!(cx.scenario.expectations.as_slice(), [drainsim_scenario::format::Expectation::Named(..)]));
+}
+
+#[test]
 fn the_canonical_digest_ignores_the_ids_drawn() {
     let loaded = load(PROVED);
     let engine_at_end = |seed: u64| {
