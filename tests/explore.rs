@@ -165,6 +165,38 @@ fn an_always_counterexample_replays_to_the_same_violation() {
 }
 
 #[test]
+fn a_distinct_instance_service_needs_an_instance_of_room_per_task() {
+    // Three instances, `c` too small for a task; `web` (distinctInstance) runs on `a` and `b`, and
+    // `a` drains at 1 min. With `c` as small as it is, `web`'s task on `a` has nowhere to go: no
+    // room is claimed. With `c` as big as the others, it has.
+    let scenario = |c_memory: u32| {
+        format!(
+            r#"Scenario(name: "distinct", seed: 1, clusters: ["prod"],
+            instances: [
+                (name: "a", cluster: "prod", instanceType: "m5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 7680),
+                (name: "b", cluster: "prod", instanceType: "m5.large", availabilityZones: ["us-east-1b"], cpu: 2048, memory: 7680),
+                (name: "c", cluster: "prod", instanceType: "m5.large", availabilityZones: ["us-east-1c"], cpu: 2048, memory: {c_memory}),
+            ],
+            taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 256, memory: 1024)])],
+            services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 2,
+                        placementConstraints: [(type: "distinctInstance")],
+                        placementStrategy: [(type: "binpack", field: "memory")])],
+            steps: [(atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["a"])))],
+            expectations: [])"#
+        )
+    };
+    for (c_memory, room) in [(512, false), (7680, true)] {
+        let mut loaded = drainsim_scenario::load_str("distinct.ron", &scenario(c_memory)).expect("valid");
+        loaded.scenario.end_time_ms = Some(60_000);
+        let outcome = runner::run(&loaded, &RunOptions::default()).unwrap();
+        let e = &outcome.engine;
+        let a = e.instance_named("a").expect("registered");
+        assert_eq!(a.running_tasks_count(), 1, "web runs on a and b");
+        assert_eq!(properties::drain_has_capacity(e, &a), room, "c has {c_memory} MiB");
+    }
+}
+
+#[test]
 fn the_canonical_digest_ignores_the_ids_drawn() {
     let loaded = load(PROVED);
     let engine_at_end = |seed: u64| {

@@ -109,8 +109,8 @@ pub fn check_always(e: &Engine) -> Option<Finding> {
 /// services that have a legal move (the floor below or the ceiling above the desired count), and
 /// the ACTIVE instances with a connected agent in its cluster have room, in slots of the largest
 /// task (and of task ENIs, for `awsvpc` tasks; one per instance for a host port), for every
-/// service's desired count, and as many of them as the desired count of each service with a
-/// `distinctInstance` constraint (one task an instance). A cluster with a `memberOf` constraint is
+/// service's desired count, and as many of them big enough for one task as the desired count of
+/// each service with a `distinctInstance` constraint (one task an instance). A cluster with a `memberOf` constraint is
 /// not judged (its room is not a count of slots).
 pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
     let live = |s: TaskStatus| s != TaskStatus::Stopped;
@@ -139,8 +139,20 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
     }
     let takers: Vec<_> =
         e.instances().filter(|i| i.cluster() == cluster && i.status() == InstanceStatus::Active && i.agent_connected()).collect();
-    if services.iter().any(|s| s.distinct_instance() && s.desired_count() as usize > takers.len()) {
-        return false;
+    // A `distinctInstance` service needs as many instances as its desired count, each big enough
+    // for one of its tasks.
+    for s in services.iter().filter(|s| s.distinct_instance()) {
+        let size = s.task_size();
+        let fit = takers
+            .iter()
+            .filter(|i| {
+                let (c, m) = i.registered_cpu_memory();
+                c >= size.cpu && m >= size.memory && (!size.awsvpc || i.task_eni_limit().unwrap_or(0) > 0)
+            })
+            .count();
+        if s.desired_count() as usize > fit {
+            return false;
+        }
     }
     let mut slots: u64 = 0;
     for i in takers {
