@@ -83,6 +83,19 @@ fn an_imported_cluster_starts_as_it_was_captured() {
             .any(|s| s["availabilityZoneRebalancing"].is_string()),
         "the fixture captures the field for at least one service"
     );
+    // Every task runs the task definition revision it ran in ECS (web:12, api:7, …), not a
+    // renumbered one.
+    let mut captured: Vec<String> = fixture_json("describe-tasks.json")["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["taskDefinitionArn"].as_str().unwrap().to_string())
+        .collect();
+    captured.sort();
+    let mut running: Vec<String> = engine.instances().flat_map(|i| i.tasks().map(|t| t.task_definition_arn())).collect();
+    running.sort();
+    assert_eq!(running, captured);
+    assert!(imported.summary.notes.iter().all(|n| !n.contains("in the scenario (revisions")), "{:?}", imported.summary.notes);
     assert_eq!(imported.summary.counts, [6, 4, 3, 15]);
     // Fields drainsim does not model are listed, not refused.
     let skipped: Vec<&str> = imported.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();

@@ -715,6 +715,12 @@ pub struct RegisterTaskDefinitionRequest {
     /// those of the service or RunTask (at most 10 in all).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placement_constraints: Vec<TaskDefinitionPlacementConstraint>,
+    /// drainsim extension, for clusters captured from ECS (`drainsim import`): the revision to
+    /// register, at least the family's next and at most 1,000,000, so that a captured `web:12`
+    /// keeps its number (the revisions between were deregistered in ECS). Absent, the family's
+    /// next revision, as ECS assigns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
 }
 
 /// `TaskDefinitionPlacementConstraint`: `type` is `memberOf`, `expression` a cluster query language

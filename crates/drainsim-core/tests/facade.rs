@@ -344,3 +344,57 @@ fn attributes_are_listed_by_name() {
     let names: Vec<&str> = described[0].attributes.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, want);
 }
+
+/// The `revision` extension of RegisterTaskDefinition (a captured cluster's `web:12`): a family's
+/// revisions keep their numbers, may skip, only grow, and are found by number; a refused
+/// registration changes nothing.
+#[test]
+fn captured_task_definition_revisions_keep_their_numbers() {
+    let mut e = common::engine_with_app(0);
+    let register = |e: &mut drainsim_core::Engine, revision: Option<u32>| {
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: "web".into(),
+            container_definitions: vec![ContainerDefinition {
+                name: "web".into(),
+                cpu: Some(256),
+                memory: Some(512),
+                ..Default::default()
+            }],
+            revision,
+            ..Default::default()
+        }))
+        .map(|r| match r {
+            Response::TaskDefinition { task_definition } => task_definition.revision,
+            other => panic!("unexpected {other:?}"),
+        })
+    };
+    assert_eq!(register(&mut e, Some(12)), Ok(12), "a new family may start past 1");
+    let before = e.state_digest();
+    for refused in [Some(12), Some(3), Some(1_000_001)] {
+        let err = register(&mut e, refused).expect_err("refused");
+        assert_eq!(err.kind, drainsim_core::EcsErrorKind::InvalidParameterException, "{refused:?}");
+        assert!(err.message.contains("revisions only grow, from 13 to 1000000"), "{}", err.message);
+    }
+    assert_eq!(e.state_digest(), before, "a refused registration changes nothing");
+    assert_eq!(register(&mut e, None), Ok(13), "ECS numbers the next one after the latest");
+    assert_eq!(register(&mut e, Some(20)), Ok(20));
+    let run = |e: &mut drainsim_core::Engine, reference: &str| {
+        e.handle(Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: reference.into(),
+            count: Some(1),
+            ..Default::default()
+        }))
+    };
+    assert_eq!(register(&mut e, None), Ok(21));
+    for (reference, found) in [("web:12", true), ("web:13", true), ("web:20", true), ("web:14", false), ("web:1", false)] {
+        let got = run(&mut e, reference);
+        match got {
+            Err(err) => {
+                assert!(!found, "{reference}: {}", err.message);
+                assert!(err.message.contains("Unable to describe task definition"), "{}", err.message);
+            }
+            Ok(_) => assert!(found, "{reference} should not be found"),
+        }
+    }
+}

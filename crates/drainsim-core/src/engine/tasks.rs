@@ -16,6 +16,7 @@ use crate::rules::lifecycle::TaskStatus;
 use crate::rules::settings::SettingName;
 use crate::rules::transitions::LegalChanges;
 use crate::state::service::BreachCause;
+use crate::state::task::MAX_TASK_DEFINITION_REVISION;
 use crate::state::task::*;
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
@@ -129,8 +130,26 @@ impl Engine {
                 ))),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // ECS numbers a family's revisions itself; a captured cluster may name a higher one
+        // (drainsim extension `revision`: the revisions between were deregistered in ECS).
+        let next = self.strings.get(&req.family).map_or(1, |f| self.task_defs.next_revision(f));
+        let revision = match req.revision {
+            None => next,
+            Some(r) if (next..=MAX_TASK_DEFINITION_REVISION).contains(&r) => r,
+            Some(r) => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "revision {r} of task definition family {}: a family's revisions only grow, from {next} to {MAX_TASK_DEFINITION_REVISION}.",
+                    req.family
+                )))
+            }
+        };
+        if revision > MAX_TASK_DEFINITION_REVISION {
+            return Err(EcsError::client(format!(
+                "Task definition family {} has reached its limit of {MAX_TASK_DEFINITION_REVISION} revisions.",
+                req.family
+            )));
+        }
         let family = self.strings.intern(&req.family);
-        let revision = self.task_defs.next_revision(family);
         let id = self.task_defs.push(TaskDefinition {
             family,
             revision,
@@ -157,9 +176,10 @@ impl Engine {
             .ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}.")))?;
         match rev {
             None => Ok(*revisions.last().expect("a family has at least one revision")),
-            Some(r) => revisions
-                .get((r as usize).wrapping_sub(1))
-                .copied()
+            Some(r) => self
+                .strings
+                .get(family)
+                .and_then(|f| self.task_defs.revision(f, r))
                 .ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}."))),
         }
     }

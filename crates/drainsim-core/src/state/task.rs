@@ -139,6 +139,10 @@ impl TaskDefinition {
 /// Who launched a task, with what, and in which format. Every task a service launches with one task
 /// definition shares one origin (so does every task of one RunTask group), so a task stores a
 /// 4-byte [`OriginId`] instead of these 24 bytes (tasks dominate memory on big clusters).
+/// The most revisions a task definition family may have: its revision numbers run from 1 to this
+/// ("Revisions per task definition family", <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html>).
+pub const MAX_TASK_DEFINITION_REVISION: u32 = 1_000_000;
+
 /// The task definition table: every registered revision, in registration order, and each
 /// family's revisions in order. Revisions are immutable once registered.
 #[derive(Debug, Clone, Default)]
@@ -160,14 +164,15 @@ impl TaskDefinitions {
         self.records.len()
     }
 
-    /// The next revision of a family (1 for a new family).
+    /// The next revision of a family: one above its latest (1 for a new family).
     pub(crate) fn next_revision(&self, family: Sym) -> u32 {
-        self.by_family.get(&family).map_or(0, |v| v.len() as u32) + 1
+        self.by_family.get(&family).and_then(|v| v.last()).map_or(0, |id| self.records[id.index()].revision) + 1
     }
 
-    /// Registers a revision (its `revision` must be the family's next).
+    /// Registers a revision: the family's next, or (a cluster captured from ECS, whose earlier
+    /// revisions were deregistered there) any revision above its latest.
     pub(crate) fn push(&mut self, td: TaskDefinition) -> TaskDefId {
-        assert_eq!(td.revision, self.next_revision(td.family), "revisions are registered in order");
+        assert!(td.revision >= self.next_revision(td.family), "a family's revisions only grow");
         let id = TaskDefId(u32::try_from(self.records.len()).expect("fewer than 2^32 task definitions"));
         self.by_family.entry(td.family).or_default().push(id);
         self.records.push(td);
@@ -177,6 +182,13 @@ impl TaskDefinitions {
     /// A family's revisions, oldest first.
     pub(crate) fn family(&self, family: Sym) -> Option<&[TaskDefId]> {
         self.by_family.get(&family).map(Vec::as_slice)
+    }
+
+    /// One revision of a family, if it was registered (a family's revisions are in increasing
+    /// order, so this is a binary search).
+    pub(crate) fn revision(&self, family: Sym, revision: u32) -> Option<TaskDefId> {
+        let revisions = self.by_family.get(&family)?;
+        revisions.binary_search_by_key(&revision, |id| self.records[id.index()].revision).ok().map(|i| revisions[i])
     }
 }
 

@@ -533,6 +533,7 @@ impl Capture {
             cpu: td.opt_str("cpu")?.map(str::to_string),
             memory: td.opt_str("memory")?.map(str::to_string),
             container_definitions: containers,
+            revision: None,
         };
         td.touch(&["revision", "status", "registeredAt"]);
         td.finish();
@@ -783,19 +784,18 @@ fn build(cap: &mut Capture, inputs: &[(String, String)], summary: &mut ImportSum
     }
     s.end_time_ms = Some(7 * 24 * 3_600_000);
 
-    // Task definitions, renumbered per family from 1 in revision order.
+    // Task definitions, each family's in revision order, keeping their revision numbers: a
+    // revision after a gap (the ones between were deregistered in ECS) names its number with the
+    // `revision` extension; the family's next needs none.
     let mut td_names: BTreeMap<(String, u32), String> = BTreeMap::new();
-    let mut per_family: BTreeMap<String, u32> = BTreeMap::new();
+    let mut latest: BTreeMap<String, u32> = BTreeMap::new();
     for ((family, revision), request) in &cap.task_defs {
-        let k = per_family.entry(family.clone()).or_insert(0);
-        *k += 1;
-        if *k != *revision {
-            summary.notes.push(format!(
-                "task definition {family}:{revision} is {family}:{k} in the scenario (revisions are registered from 1)"
-            ));
-        }
-        td_names.insert((family.clone(), *revision), format!("{family}:{k}"));
-        s.task_definitions.push(request.clone());
+        let next = latest.get(family).map_or(1, |r| r + 1);
+        latest.insert(family.clone(), *revision);
+        td_names.insert((family.clone(), *revision), format!("{family}:{revision}"));
+        let mut request = request.clone();
+        request.revision = (*revision != next).then_some(*revision);
+        s.task_definitions.push(request);
     }
     let td_name = |path: &(String, String), td: &(String, u32)| {
         td_names.get(td).cloned().ok_or_else(|| {
