@@ -16,7 +16,6 @@ use crate::rules::lifecycle::TaskStatus;
 use crate::rules::settings::SettingName;
 use crate::rules::transitions::LegalChanges;
 use crate::state::service::BreachCause;
-use crate::state::task::MAX_TASK_DEFINITION_REVISION;
 use crate::state::task::*;
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;

@@ -136,9 +136,6 @@ impl TaskDefinition {
     }
 }
 
-/// Who launched a task, with what, and in which format. Every task a service launches with one task
-/// definition shares one origin (so does every task of one RunTask group), so a task stores a
-/// 4-byte [`OriginId`] instead of these 24 bytes (tasks dominate memory on big clusters).
 /// The most revisions a task definition family may have: its revision numbers run from 1 to this
 /// ("Revisions per task definition family", <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html>).
 pub const MAX_TASK_DEFINITION_REVISION: u32 = 1_000_000;
@@ -192,6 +189,9 @@ impl TaskDefinitions {
     }
 }
 
+/// Who launched a task, with what, and in which format. Every task a service launches with one task
+/// definition shares one origin (so does every task of one RunTask group), so a task stores a
+/// 4-byte [`OriginId`] instead of these 24 bytes (tasks dominate memory on big clusters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TaskOrigin {
     pub service: Option<ServiceId>,
