@@ -101,3 +101,20 @@ fn the_demo_run_snapshot() {
     let check = drainsim(&["check", "scenarios/invalid/misspelled_instance_name.ron"]);
     insta::assert_snapshot!("check_misspelled_instance_name", String::from_utf8_lossy(&check.stderr));
 }
+
+/// The README's sample of the demo's output is what the demo prints: every line of it (the block
+/// after "Its output ends with", but for its "…") is a line of `drainsim` run with no arguments.
+#[test]
+fn the_readme_shows_the_demo_as_it_prints() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let after = readme.split_once("Its output ends with").expect("the README shows the demo's output").1;
+    let block = after.split("```text\n").nth(1).and_then(|b| b.split("```").next()).expect("a text block");
+    let demo = stdout(&[]);
+    let printed: Vec<&str> = demo.lines().collect();
+    let mut shown = 0;
+    for line in block.lines().filter(|l| !l.trim().is_empty() && l.trim() != "…") {
+        assert!(printed.contains(&line), "the README shows a line the demo does not print:\n{line}\n\nthe demo prints:\n{demo}");
+        shown += 1;
+    }
+    assert!(shown >= 10, "the sample has {shown} lines");
+}
