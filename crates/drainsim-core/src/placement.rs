@@ -115,9 +115,9 @@ pub enum Owner {
 
 /// When the first strategy spreads by zone (`az_attribute`), it only picks the zone, through the
 /// per-zone index: `Some` of the strategies that pick within the zone. `None` otherwise.
-pub(crate) fn after_zone_spread(strategies: &[Strategy], az_attribute: Option<Sym>) -> Option<&[Strategy]> {
+pub(crate) fn after_zone_spread(strategies: &[Strategy], az_attribute: Sym) -> Option<&[Strategy]> {
     match strategies.first() {
-        Some(Strategy::SpreadAttribute(a)) if az_attribute == Some(*a) => Some(&strategies[1..]),
+        Some(Strategy::SpreadAttribute(a)) if az_attribute == *a => Some(&strategies[1..]),
         _ => None,
     }
 }
@@ -128,7 +128,7 @@ pub(crate) fn picking(strategies: &[Strategy]) -> Strategy {
 }
 
 /// The strategy that picks among the instances with room (after a zone spread picked the zone).
-pub(crate) fn deciding_strategy(strategies: &[Strategy], az_attribute: Option<Sym>) -> Strategy {
+pub(crate) fn deciding_strategy(strategies: &[Strategy], az_attribute: Sym) -> Strategy {
     picking(after_zone_spread(strategies, az_attribute).unwrap_or(strategies))
 }
 

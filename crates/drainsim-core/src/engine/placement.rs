@@ -152,7 +152,7 @@ impl Engine {
     ) -> Result<InstanceId, PlacementFailure> {
         let instances = &self.instances;
         let class = self.clusters.placement_mut(cluster).class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
-        if let Some(within_zone) = after_zone_spread(strategies, Some(self.builtin.availability_zone)) {
+        if let Some(within_zone) = after_zone_spread(strategies, self.builtin.availability_zone) {
             // Order the zones with room by this owner's staying tasks in them, then by name. (A
             // zone without room for this size cannot take the task, so only the class's zones
             // are tried.)

@@ -409,9 +409,8 @@ impl Engine {
             }
         }
         let strategy = self.services[id.index()].strategies.first().copied();
-        let zone = Some(self.builtin.availability_zone);
         while keep.len() > desired {
-            let victim = self.scale_in_victim(keep, strategy, zone);
+            let victim = self.scale_in_victim(keep, strategy);
             self.stop_for_scale_in(victim, stops, out);
             keep.retain(|k| *k != victim);
         }
@@ -424,19 +423,15 @@ impl Engine {
     }
 
     /// The task scale-in stops next among `keep` (see [`Self::scale_in`]).
-    fn scale_in_victim(
-        &self,
-        keep: &[TaskId],
-        strategy: Option<crate::placement::Strategy>,
-        zone: Option<crate::infra::intern::Sym>,
-    ) -> TaskId {
+    fn scale_in_victim(&self, keep: &[TaskId], strategy: Option<crate::placement::Strategy>) -> TaskId {
+        let zone = self.builtin.availability_zone;
         use crate::placement::Strategy;
         let instance_of = |t: TaskId| self.tasks[t.index()].instance;
         // The value a spread balances: the zone, or another attribute (absent counts as its own value).
         let spread_value = |t: TaskId, attribute: Option<crate::infra::intern::Sym>| -> Option<crate::infra::intern::Sym> {
             let instance = instance_of(t);
             match attribute {
-                Some(a) if Some(a) != zone => self.instance_attribute(instance, a).flatten(),
+                Some(a) if a != zone => self.instance_attribute(instance, a).flatten(),
                 _ => Some(self.instances[instance.index()].availability_zone),
             }
         };

@@ -128,7 +128,7 @@ impl Engine {
         } else {
             strategies
         };
-        let tracks_instances = SpreadCounts::needed_by(&strategies, Some(self.builtin.availability_zone));
+        let tracks_instances = SpreadCounts::needed_by(&strategies, self.builtin.availability_zone);
         let id = ServiceId(u32::try_from(self.services.len()).expect("fewer than 2^32 services"));
         let uuid = self.rng.next_id128();
         let long_arn = self.settings.is_enabled(self.default_caller_arn(), SettingName::ServiceLongArnFormat);

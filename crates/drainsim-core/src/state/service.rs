@@ -333,7 +333,7 @@ impl SpreadCounts {
     /// among the candidates ([`crate::placement::deciding_strategy`]) spreads — by instance, or by
     /// an attribute (which counts the service's tasks per instance). A service that spreads by zone
     /// alone picks within the zone by instance.
-    pub(crate) fn needed_by(strategies: &[crate::placement::Strategy], az_attribute: Option<Sym>) -> bool {
+    pub(crate) fn needed_by(strategies: &[crate::placement::Strategy], az_attribute: Sym) -> bool {
         use crate::placement::Strategy;
         matches!(
             crate::placement::deciding_strategy(strategies, az_attribute),

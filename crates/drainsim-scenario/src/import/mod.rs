@@ -475,7 +475,7 @@ impl Capture {
             self.note_arn(region, account);
         }
         let family = td.str("family")?.to_string();
-        let revision = td.int("revision", 1..=1_000_000)? as u32;
+        let revision = td.int("revision", 1..=i64::from(drainsim_core::MAX_TASK_DEFINITION_REVISION))? as u32;
         let mut containers = Vec::new();
         for c in td.objects("containerDefinitions")? {
             let cpu = c.opt_int("cpu", 0..=10_240)?.map(|n| n as u32);
