@@ -18,7 +18,7 @@ pub const DEFAULT_TIME_LIMIT_S: u64 = 300;
 
 #[derive(clap::Args)]
 pub struct ExploreArgs {
-    /// The scenario file (RON): a small cluster, its steps acting at their times.
+    /// The scenario file (RON, or JSON when it starts with `{`): a small cluster, its steps acting at their times.
     file: PathBuf,
     /// Most transitions from the start (1 to 100,000).
     #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_DEPTH)]

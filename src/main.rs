@@ -180,7 +180,7 @@ enum Command {
     /// Explain why each drain took as long as it did, and what held each service back.
     #[command(after_help = "Examples:\n  drainsim explain scenarios/demo.ron\n  drainsim explain plan.ron --seed 7 --json")]
     Explain {
-        /// The scenario file (RON).
+        /// The scenario file (RON, or JSON when it starts with `{`)
         file: PathBuf,
         /// Replace the scenario's seed.
         #[arg(long)]
@@ -309,7 +309,7 @@ struct RunModifiers {
 
 #[derive(clap::Args, Default)]
 struct RunArgs {
-    /// The scenario file (RON).
+    /// The scenario file (RON, or JSON when it starts with `{`)
     file: Option<PathBuf>,
     /// Replace the scenario's seed.
     #[arg(long)]
@@ -336,7 +336,7 @@ struct RunArgs {
 
 #[derive(clap::Args)]
 struct SweepArgs {
-    /// The scenario file (RON); with --merge, the JSON outputs of `drainsim sweep --json` to combine.
+    /// The scenario file (RON, or JSON when it starts with `{`); with --merge, the JSON outputs of `drainsim sweep --json` to combine.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The seeds to run, half-open: A..B runs A, A+1, ..., B-1 (at most 10,000,000).

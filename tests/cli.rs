@@ -226,3 +226,28 @@ fn a_member_of_stall_names_its_expression() {
     let other = json(&["run", "scenarios/drain/stall-no-capacity.ron", "--json"]);
     assert!(other["services"][0]["stalls"][0].get("memberOf").is_none());
 }
+
+/// A JSON scenario file (docs/scenario-format.md, "JSON") runs as its RON does, and a broken one is
+/// refused at its position with the line and a caret.
+#[test]
+fn a_json_scenario_file_runs_like_its_ron() {
+    let dir = TempDir::new("cli-json");
+    let loaded = drainsim_scenario::load_file(Path::new("scenarios/demo.ron")).expect("the demo loads");
+    let file = dir.join("demo.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&loaded.scenario).unwrap()).unwrap();
+    let path = file.to_str().unwrap();
+    let ron = json(&["run", "scenarios/demo.ron", "--json"]);
+    let from_json = json(&["run", path, "--json"]);
+    assert_eq!(from_json["traceDigest"], ron["traceDigest"]);
+    assert_eq!(from_json["containerInstances"], ron["containerInstances"]);
+    assert_eq!(drainsim(&["check", path]).status.code(), Some(0));
+
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{\n  \"name\": \"t\",\n  \"seed\": \"one\"\n}\n").unwrap();
+    let path = broken.to_str().unwrap();
+    let out = drainsim(&["run", path]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with(&format!("error: {path}:3:11: invalid type: string \"one\", expected u64")), "{err}");
+    assert!(err.contains("\"seed\": \"one\""), "the offending line is shown: {err}");
+}

@@ -19,14 +19,18 @@ fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn every_scenario_file_round_trips_through_the_pretty_printer() {
+/// Every valid scenario file under `scenarios/`, loaded, in path order.
+fn every_scenario_file() -> Vec<(PathBuf, drainsim_scenario::LoadedScenario)> {
     let mut files = Vec::new();
     scenario_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut files);
     files.sort();
     assert!(files.len() > 50, "found only {} scenario files", files.len());
-    for path in files {
-        let loaded = load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    files.into_iter().map(|path| (path.clone(), load_file(&path).unwrap_or_else(|e| panic!("{e}")))).collect()
+}
+
+#[test]
+fn every_scenario_file_round_trips_through_the_pretty_printer() {
+    for (path, loaded) in every_scenario_file() {
         let text = write::to_ron(&loaded.scenario);
         let again = load_str("written.ron", &text)
             .unwrap_or_else(|e| panic!("{}: written text does not load: {e}\n{text}", path.display()));
@@ -123,4 +127,73 @@ fn a_timing_may_be_written_some_but_not_none() {
     let err = load_str("t.ron", "Scenario(name: \"t\", timings: (taskPendingMs: None))").expect_err("None is refused");
     assert_eq!((err.line, err.column), (1, 46), "{err}");
     assert!(err.message.contains("leave the field out"), "{err}");
+}
+
+/// A scenario may be JSON (docs/scenario-format.md, "JSON"): every scenario file's JSON form reads
+/// back to the same scenario as its RON.
+#[test]
+fn every_scenario_file_reads_the_same_as_json() {
+    for (path, loaded) in every_scenario_file() {
+        let json = serde_json::to_string_pretty(&loaded.scenario).expect("a scenario is JSON");
+        let again = load_str("scenario.json", &json)
+            .unwrap_or_else(|e| panic!("{}: its JSON form does not load: {e}\n{json}", path.display()));
+        assert_eq!(again.scenario, loaded.scenario, "{}: its JSON form reads back differently\n{json}", path.display());
+    }
+}
+
+#[test]
+fn a_json_scenario_replays_to_the_same_digest_and_report_as_its_ron() {
+    for rel in ["scenarios/demo.ron", "scenarios/format/timings.ron", "scenarios/drain/seed-min50-max200.ron"] {
+        let loaded = load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap_or_else(|e| panic!("{e}"));
+        let json = load_str("scenario.json", &serde_json::to_string(&loaded.scenario).expect("JSON")).expect("loads");
+        let (a, b) = (run(&loaded, &RunOptions::default()).expect("runs"), run(&json, &RunOptions::default()).expect("runs"));
+        assert_eq!(a.engine.trace().digest(), b.engine.trace().digest(), "{rel}");
+        assert!(a.passed() && b.passed(), "{rel}");
+    }
+}
+
+#[test]
+fn malformed_json_is_refused_at_its_position() {
+    // A missing comma: serde_json's message, at the token after the gap (line 3, column 5).
+    let text = "{\n  \"name\": \"t\"\n    \"seed\": 1\n}\n";
+    let err = load_str("t.json", text).expect_err("malformed JSON is refused");
+    assert_eq!((err.file.as_str(), err.line, err.column), ("t.json", 3, 5), "{err}");
+    assert_eq!(err.message, "expected `,` or `}`", "{err}");
+    // An unknown field, at its name; the column counts characters, not bytes.
+    let text = "{\"name\": \"é\", \"colour\": 3}";
+    let err = load_str("t.json", text).expect_err("an unknown field is refused");
+    assert!(err.message.starts_with("unknown field `colour`"), "{err}");
+    assert_eq!((err.line, err.column), (1, 15), "{err}");
+    // Cut short.
+    let err = load_str("t.json", "{\"name\": \"t\", \"steps\": [").expect_err("truncated JSON is refused");
+    assert!(err.message.contains("EOF"), "{err}");
+    assert!(err.line >= 1 && err.column >= 1, "{err}");
+}
+
+#[test]
+fn a_check_after_parsing_points_into_the_json_text() {
+    // An empty name is found by the checks after parsing, at the `"name"` key.
+    let err = load_str("t.json", "{\n  \"seed\": 1,\n  \"name\": \" \"\n}").expect_err("an empty name is refused");
+    assert_eq!((err.line, err.column), (3, 3), "{err}");
+    // An unknown service in an expectation, at the service's name.
+    let text = r#"{
+  "name": "t",
+  "expectations": [
+    {"NoStalls": "wbe"}
+  ]
+}"#;
+    let err = load_str("t.json", text).expect_err("an unknown service is refused");
+    assert!(err.message.contains("unknown service 'wbe'"), "{err}");
+    assert_eq!((err.line, err.column), (4, 18), "{err}");
+}
+
+#[test]
+fn the_json_example_of_the_format_reference_loads_and_runs() {
+    let doc = include_str!("../docs/scenario-format.md");
+    let section = &doc[doc.find("## JSON").expect("the JSON section")..];
+    let json = section.split("```json\n").nth(1).and_then(|b| b.split("```").next()).expect("a JSON example");
+    let loaded = load_str("example.json", json).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed(), "the example's expectations hold");
+    assert_eq!(outcome.steps.len(), 4);
 }

@@ -1,6 +1,6 @@
 //! Bad input of any kind gets a clear error, never a panic: random mutations of real scenario files
 //! (bytes deleted, duplicated or replaced, numbers blown up) either load and run, or are refused
-//! with a file:line:column error.
+//! with a file:line:column error. The same holds for their JSON forms.
 
 #[path = "common/mutation.rs"]
 mod mutation;
@@ -29,6 +29,19 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
+/// The RON sources, then their JSON forms (docs/scenario-format.md, "JSON").
+fn sources() -> &'static [String] {
+    static ALL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let ron = SOURCES.iter().map(|s| s.to_string());
+        let json = SOURCES.iter().map(|s| {
+            let loaded = load_str("source.ron", s).expect("a source loads");
+            serde_json::to_string_pretty(&loaded.scenario).expect("a scenario is JSON")
+        });
+        ron.chain(json).collect()
+    })
+}
+
 /// The text with the mutations' bytes read back as UTF-8 (a broken sequence becomes U+FFFD).
 fn apply_text(src: &str, m: &Mutation) -> String {
     String::from_utf8_lossy(&apply(src.as_bytes(), m)).into_owned()
@@ -40,12 +53,13 @@ proptest! {
     ))]
 
     #[test]
-    fn mutated_scenarios_are_refused_with_a_position_or_run(source in 0usize..SOURCES.len(), mutations in prop::collection::vec(mutation(), 1..4)) {
-        let mut text = SOURCES[source].to_string();
+    fn mutated_scenarios_are_refused_with_a_position_or_run(source in 0usize..2 * SOURCES.len(), mutations in prop::collection::vec(mutation(), 1..4)) {
+        let mut text = sources()[source].clone();
         for m in &mutations {
             text = apply_text(&text, m);
         }
-        match load_str("mutated.ron", &text) {
+        let name = if source < SOURCES.len() { "mutated.ron" } else { "mutated.json" };
+        match load_str(name, &text) {
             Err(e) => {
                 prop_assert!(e.line >= 1 && e.column >= 1, "{e}");
                 prop_assert!(e.line <= text.lines().count() + 1, "{e}: line beyond the file");

@@ -1,4 +1,4 @@
-//! Loading a scenario: RON parsing with file:line:column errors, then the checks RON cannot make
+//! Loading a scenario: RON (or JSON) parsing with file:line:column errors, then the checks the parser cannot make
 //! (sizes, unique names, time order, references), each reported at the place in the file it is about.
 
 use std::collections::BTreeSet;
@@ -62,6 +62,8 @@ impl LoadedScenario {
 /// (same byte length and lines, so offsets agree), and every string literal (plain or raw) with
 /// the byte offset of its opening quote (or `r`) and its value with escapes decoded.
 struct Scanned {
+    /// The source is JSON ([`is_json`]): its keys and variant names are string literals.
+    json: bool,
     code: String,
     /// (offset, length in bytes, value) of each string literal.
     strings: Vec<(usize, usize, String)>,
@@ -113,7 +115,7 @@ fn scan(source: &str) -> Scanned {
             i += c.len_utf8();
         }
     }
-    Scanned { code, strings }
+    Scanned { json: is_json(source), code, strings }
 }
 
 /// The string literal starting at byte `at` (`"…"`, or raw `r"…"`, `r#"…"#`), if one does: its
@@ -132,7 +134,7 @@ fn string_literal(source: &str, at: usize) -> Option<(usize, String)> {
     }
     let body = rest.strip_prefix('"')?;
     let mut value = String::new();
-    let mut chars = body.char_indices();
+    let mut chars = body.char_indices().peekable();
     while let Some((k, c)) = chars.next() {
         match c {
             '"' => return Some((1 + k + 1, value)),
@@ -140,11 +142,33 @@ fn string_literal(source: &str, at: usize) -> Option<(usize, String)> {
                 Some('n') => value.push('\n'),
                 Some('r') => value.push('\r'),
                 Some('t') => value.push('\t'),
+                Some('b') => value.push('\u{8}'),
+                Some('f') => value.push('\u{c}'),
                 Some('0') => value.push('\0'),
-                Some('u') => {
+                // RON's `\u{1F600}`.
+                Some('u') if chars.peek().is_some_and(|(_, h)| *h == '{') => {
                     let hex: String =
                         chars.by_ref().map(|(_, h)| h).skip_while(|h| *h == '{').take_while(|h| *h != '}').collect();
                     value.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
+                }
+                // JSON's `\u00e9`, a character outside the basic plane as a pair (`\ud83d\ude00`).
+                Some('u') => {
+                    let unit = |chars: &mut std::iter::Peekable<std::str::CharIndices>| {
+                        let hex: String = chars.by_ref().take(4).map(|(_, h)| h).collect();
+                        u32::from_str_radix(&hex, 16).ok()
+                    };
+                    let first = unit(&mut chars);
+                    let code = match first {
+                        Some(high @ 0xD800..=0xDBFF)
+                            if body[chars.peek().map_or(body.len(), |(j, _)| *j)..].starts_with("\\u") =>
+                        {
+                            chars.next();
+                            chars.next();
+                            unit(&mut chars).map(|low| 0x10000 + ((high - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF))
+                        }
+                        other => other,
+                    };
+                    value.extend(code.and_then(char::from_u32));
                 }
                 Some('x') => {
                     let hex: String = chars.by_ref().take(2).map(|(_, h)| h).collect();
@@ -171,9 +195,25 @@ fn position(source: &str, offset: usize) -> (usize, usize) {
 /// matches the string literals whose value it is (however the file spells them: escapes, raw
 /// strings); any other needle matches text outside comments and strings, and one that starts with
 /// a letter only at a word start (`count` does not match in `accountDefaults`).
+///
+/// In JSON a field or variant name is a string literal, so there a name needle (`serviceName`, or
+/// `services:` for the key alone) matches the string literals of that value (`"services":`).
 fn occurrences(scanned: &Scanned, needle: &str, from: usize) -> Vec<usize> {
     if let Some(value) = needle.strip_prefix('"').and_then(|n| n.strip_suffix('"')).filter(|_| needle.len() >= 2) {
         return scanned.strings.iter().filter(|(at, _, v)| *at >= from && v == value).map(|(at, _, _)| *at).collect();
+    }
+    if scanned.json {
+        let (name, key) = needle.strip_suffix(':').map_or((needle, false), |n| (n, true));
+        if name.starts_with(|c: char| c.is_ascii_alphabetic()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return scanned
+                .strings
+                .iter()
+                .filter(|(at, len, v)| {
+                    *at >= from && v == name && (!key || scanned.code[at + len..].trim_start().starts_with(':'))
+                })
+                .map(|(at, _, _)| *at)
+                .collect();
+        }
     }
     let code = &scanned.code;
     // The strings are in offset order: the one that could hold `at` is the last starting before it.
@@ -285,13 +325,84 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
 
 /// Parses and checks a scenario from text; `file` names it in errors.
 pub fn load_str(file: &str, source: &str) -> Result<LoadedScenario, ScenarioError> {
-    let scenario: Scenario = ron_options().from_str(source).map_err(|e| {
-        let (line, column) = skip_blanks(source, e.span.start.line, e.span.start.col);
-        ScenarioError { file: file.to_string(), line, column, message: e.code.to_string() }
-    })?;
-    let loaded = LoadedScenario { file: file.to_string(), source: source.to_string(), scenario };
+    load_string(file, source.to_string())
+}
+
+/// [`load_str`] of a text the loaded scenario keeps (a file's text is not copied).
+fn load_string(file: &str, source: String) -> Result<LoadedScenario, ScenarioError> {
+    let scenario = parse(file, &source)?;
+    let loaded = LoadedScenario { file: file.to_string(), source, scenario };
     check(&loaded)?;
     Ok(loaded)
+}
+
+/// Whether a scenario text is JSON: its first character that is not white space is `{` (a RON
+/// scenario starts with `Scenario(`, `(`, a comment or an attribute, never with `{`).
+pub fn is_json(source: &str) -> bool {
+    source.trim_start().starts_with('{')
+}
+
+/// Parses a scenario, RON or JSON ([`is_json`]): the same fields, read by the same derived
+/// `Deserialize` (docs/scenario-format.md, "JSON").
+fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
+    if is_json(source) {
+        return serde_json::from_str(source).map_err(|e| {
+            // serde_json's message ends with the position, which the error carries apart; its
+            // column counts bytes, a scenario error's counts characters.
+            let text = e.to_string();
+            let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m).to_string();
+            let line = e.line().max(1);
+            let text_of_line = source.lines().nth(line - 1).unwrap_or_default();
+            // An unknown field or variant is reported after its name: point at the name's quote.
+            let named = ["unknown field `", "unknown variant `"]
+                .iter()
+                .find_map(|p| message.strip_prefix(p))
+                .and_then(|rest| rest.split_once('`'))
+                .and_then(|(name, _)| text_of_line[..char_boundary(text_of_line, e.column())].rfind(&format!("\"{name}\"")));
+            // A value of the wrong type or out of range is reported after it: point at its start.
+            let value = (e.classify() == serde_json::error::Category::Data)
+                .then(|| token_start(text_of_line, char_boundary(text_of_line, e.column())));
+            let column = char_column(text_of_line, named.or(value).map_or(e.column(), |at| at + 1));
+            ScenarioError { file: file.to_string(), line, column, message }
+        });
+    }
+    ron_options().from_str(source).map_err(|e| {
+        let (line, column) = skip_blanks(source, e.span.start.line, e.span.start.col);
+        ScenarioError { file: file.to_string(), line, column, message: e.code.to_string() }
+    })
+}
+
+/// The 1-based character column of a 1-based byte column in a line (at least 1).
+fn char_column(line: &str, byte_column: usize) -> usize {
+    line[..char_boundary(line, byte_column.saturating_sub(1))].chars().count() + 1
+}
+
+/// Where the JSON token that ends at byte `end` of a line starts: a string's opening quote, or the
+/// first character of a number or literal (`end` itself after anything else).
+fn token_start(line: &str, end: usize) -> usize {
+    let before = &line[..end];
+    if let Some(body) = before.strip_suffix('"') {
+        // The opening quote: the last `"` not escaped by an odd run of backslashes.
+        let mut at = body.len();
+        while let Some(q) = body[..at].rfind('"') {
+            let backslashes = body[..q].len() - body[..q].trim_end_matches('\\').len();
+            if backslashes % 2 == 0 {
+                return q;
+            }
+            at = q;
+        }
+        return end;
+    }
+    before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || "+-.".contains(c)).len()
+}
+
+/// The largest character boundary of `line` at or before byte `at`.
+fn char_boundary(line: &str, at: usize) -> usize {
+    let mut end = at.min(line.len());
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
 }
 
 /// Reads, parses and checks a scenario file.
@@ -315,7 +426,7 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
             message: format!("the file is not valid UTF-8 (byte 0x{:02X} at byte offset {valid})", e.as_bytes()[valid]),
         }
     })?;
-    load_str(&file, &source)
+    load_string(&file, source)
 }
 
 fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
@@ -1112,5 +1223,36 @@ mod tests {
     #[test]
     fn locate_counts_lines_and_columns_from_one() {
         assert_eq!(locate("ab\ncd\"x\"", "\"x\"", 0), Some((2, 3)));
+    }
+
+    #[test]
+    fn string_literals_decode_ron_and_json_escapes() {
+        let value = |text: &str| string_literal(text, 0);
+        assert_eq!(value(r#""w\u{e9}b" x"#), Some((10, "wéb".to_string())));
+        assert_eq!(value(r#""w\u00e9b" x"#), Some((10, "wéb".to_string())));
+        assert_eq!(value(r#""\ud83d\ude00!""#), Some((15, "\u{1F600}!".to_string())));
+        assert_eq!(value(r#""a\/b\tc""#), Some((9, "a/b\tc".to_string())));
+    }
+
+    #[test]
+    fn a_json_token_is_found_from_its_end() {
+        let line = r#"  "seed": "o\"ne", "n": -1.5e3, "b": true}"#;
+        let end_of = |token: &str| line.find(token).expect("in the line") + token.len();
+        assert_eq!(token_start(line, end_of(r#""o\"ne""#)), line.find(r#""o\"ne""#).unwrap());
+        assert_eq!(token_start(line, end_of("-1.5e3")), line.find("-1.5e3").unwrap());
+        assert_eq!(token_start(line, end_of("true")), line.find("true").unwrap());
+        assert_eq!(token_start(line, line.len()), line.len(), "after a brace the position stays");
+    }
+
+    #[test]
+    fn in_json_a_name_needle_finds_the_key() {
+        let json = "{\n  \"services\": [{\"serviceName\": \"services\"}]\n}";
+        assert_eq!(locate(json, "services:", 0), Some((2, 3)));
+        assert_eq!(locate(json, "serviceName", 0), Some((2, 17)));
+        // A name needle also matches a string value of that name (only with the colon it is a key).
+        assert_eq!(locate(json, "services", 1), Some((2, 32)));
+        assert_eq!(locate(json, "services:", 1), None);
+        // In RON, names are code, and strings never match them.
+        assert_eq!(locate("(services: [(serviceName: \"services\")])", "services", 1), None);
     }
 }
