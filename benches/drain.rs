@@ -277,40 +277,11 @@ fn engine_events(c: &mut Criterion) {
     g.finish();
 }
 
-/// An API script as a user writes one: `instances` RegisterContainerInstance steps, then
-/// UpdateContainerInstancesState to DRAINING ten instances per call, then DescribeContainerInstances a
-/// hundred per call, all by the logical names the runner resolves to ARNs, run through the scenario
-/// runner (load included).
-fn api_script(instances: usize) -> String {
-    let mut s = String::from("Scenario(name: \"api-script\", seed: 1, clusters: [\"prod\"], steps: [\n");
-    for i in 0..instances {
-        s.push_str(&format!(
-            "(do: RegisterContainerInstance((cluster: \"prod\", totalResources: [(name: \"CPU\", type: \"INTEGER\", integerValue: 4096), (name: \"MEMORY\", type: \"INTEGER\", integerValue: 16384)], instanceIdentity: (name: \"i{i}\", instanceType: \"m5.xlarge\", availabilityZone: \"us-east-1{}\"))), expect: Success),\n",
-            ["a", "b", "c"][i % 3]
-        ));
-    }
-    let names: Vec<String> = (0..instances).map(|i| format!("\"i{i}\"")).collect();
-    for chunk in names.chunks(10) {
-        s.push_str(&format!(
-            "(do: UpdateContainerInstancesState((cluster: \"prod\", containerInstances: [{}], status: \"DRAINING\")), expect: NoFailures),\n",
-            chunk.join(", ")
-        ));
-    }
-    for chunk in names.chunks(100) {
-        s.push_str(&format!(
-            "(do: DescribeContainerInstances((cluster: \"prod\", containerInstances: [{}])), expect: NoFailures),\n",
-            chunk.join(", ")
-        ));
-    }
-    s.push_str("])\n");
-    s
-}
-
 fn api(c: &mut Criterion) {
     let mut g = c.benchmark_group("api");
     g.sample_size(10);
     for instances in [1_000usize, 4_000] {
-        let text = api_script(instances);
+        let text = drainsim_scenario::synthetic::api_script(instances);
         let opts = drainsim_scenario::RunOptions::default();
         let check = drainsim_scenario::run(&drainsim_scenario::load_str("api.ron", &text).expect("valid"), &opts).expect("runs");
         assert!(check.passed(), "every step of the API script succeeds");
@@ -322,8 +293,23 @@ fn api(c: &mut Criterion) {
                 black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").steps.len())
             })
         });
+        if instances == 1_000 {
+            // The same script as JSON (docs/scenario-format.md): the difference is the parser's.
+            let json = serde_json::to_string(&check_scenario(&text)).expect("a scenario is JSON");
+            g.bench_function("register_drain_describe_1k_json", |b| {
+                b.iter(|| {
+                    let loaded = drainsim_scenario::load_str("api.json", &json).expect("valid");
+                    black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").steps.len())
+                })
+            });
+        }
     }
     g.finish();
+}
+
+/// The scenario a text loads to.
+fn check_scenario(text: &str) -> drainsim_scenario::format::Scenario {
+    drainsim_scenario::load_str("api.ron", text).expect("valid").scenario
 }
 
 /// One instance running `tasks` tiny bridge tasks of one service, drained by binpack onto a second

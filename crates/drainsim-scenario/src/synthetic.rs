@@ -1,5 +1,6 @@
 //! Generated large scenarios for benchmarks and memory measurements (docs/performance.md): the
-//! drain-shaped cluster of the `drain/*` benchmarks as a RON scenario file.
+//! drain-shaped cluster of the `drain/*` benchmarks as a RON scenario file, and the API script of the
+//! `api/*` benchmarks.
 
 use drainsim_core::api;
 
@@ -81,4 +82,33 @@ mod tests {
         let outcome = crate::run(&loaded, &crate::RunOptions::default()).expect("runs");
         assert!(outcome.passed(), "{:?}", outcome.expectations);
     }
+}
+
+/// An API script as a user writes one: `instances` RegisterContainerInstance steps, then
+/// UpdateContainerInstancesState to DRAINING ten instances per call, then DescribeContainerInstances a
+/// hundred per call, all by the logical names the runner resolves to ARNs, run through the scenario
+/// runner (load included). `benches/moto/api_sequence.py` makes the same calls against moto.
+pub fn api_script(instances: usize) -> String {
+    let mut s = String::from("Scenario(name: \"api-script\", seed: 1, clusters: [\"prod\"], steps: [\n");
+    for i in 0..instances {
+        s.push_str(&format!(
+            "(do: RegisterContainerInstance((cluster: \"prod\", totalResources: [(name: \"CPU\", type: \"INTEGER\", integerValue: 4096), (name: \"MEMORY\", type: \"INTEGER\", integerValue: 16384)], instanceIdentity: (name: \"i{i}\", instanceType: \"m5.xlarge\", availabilityZone: \"us-east-1{}\"))), expect: Success),\n",
+            ["a", "b", "c"][i % 3]
+        ));
+    }
+    let names: Vec<String> = (0..instances).map(|i| format!("\"i{i}\"")).collect();
+    for chunk in names.chunks(10) {
+        s.push_str(&format!(
+            "(do: UpdateContainerInstancesState((cluster: \"prod\", containerInstances: [{}], status: \"DRAINING\")), expect: NoFailures),\n",
+            chunk.join(", ")
+        ));
+    }
+    for chunk in names.chunks(100) {
+        s.push_str(&format!(
+            "(do: DescribeContainerInstances((cluster: \"prod\", containerInstances: [{}])), expect: NoFailures),\n",
+            chunk.join(", ")
+        ));
+    }
+    s.push_str("])\n");
+    s
 }
