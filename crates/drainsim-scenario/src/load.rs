@@ -329,7 +329,12 @@ pub fn load_str(file: &str, source: &str) -> Result<LoadedScenario, ScenarioErro
 }
 
 /// [`load_str`] of a text the loaded scenario keeps (a file's text is not copied).
-fn load_string(file: &str, source: String) -> Result<LoadedScenario, ScenarioError> {
+fn load_string(file: &str, mut source: String) -> Result<LoadedScenario, ScenarioError> {
+    // A byte order mark (some editors write one) is not part of the text: columns are counted
+    // without it, as the editor shows them.
+    if source.starts_with('\u{feff}') {
+        source.drain(..'\u{feff}'.len_utf8());
+    }
     let scenario = parse(file, &source)?;
     let loaded = LoadedScenario { file: file.to_string(), source, scenario };
     check(&loaded)?;
@@ -1232,6 +1237,33 @@ mod tests {
         assert_eq!(value(r#""w\u00e9b" x"#), Some((10, "wéb".to_string())));
         assert_eq!(value(r#""\ud83d\ude00!""#), Some((15, "\u{1F600}!".to_string())));
         assert_eq!(value(r#""a\/b\tc""#), Some((9, "a/b\tc".to_string())));
+    }
+
+    #[test]
+    fn odd_json_is_refused_with_a_position() {
+        let deep = format!("{{\"name\": \"a\", \"steps\": {}", "[".repeat(100_000));
+        for (text, says) in [
+            ("{}", "missing field `name`"),
+            ("{", "EOF while parsing an object"),
+            ("{\"name\": \"a\", \"name\": \"b\"}", "duplicate field `name`"),
+            ("{\"name\": \"a\"} trailing", "trailing characters"),
+            (deep.as_str(), "invalid type: sequence"),
+        ] {
+            let e = load_str("odd.json", text).expect_err(text);
+            assert!(e.message.contains(says), "{text:.40}: {e}");
+            assert!(e.line >= 1 && e.column >= 1, "{e}");
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_in_ron_and_json() {
+        for text in ["\u{feff}Scenario(name: \"a\")", "\u{feff}{\"name\": \"a\"}"] {
+            let loaded = load_str("bom", text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(loaded.scenario.name, "a");
+            assert!(!loaded.source.starts_with('\u{feff}'));
+        }
+        let e = load_str("bom.json", "\u{feff}{\"name\": 1}").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 10), "{e}");
     }
 
     #[test]
