@@ -73,17 +73,6 @@ pub fn large_drain_scenario(instances: usize, services: usize) -> String {
     crate::write::to_ron(&large_drain_scenario_spec(instances, services))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_small_one_runs_and_every_drain_completes() {
-        let text = super::large_drain_scenario(20, 1);
-        let loaded = crate::load_str("large.ron", &text).expect("valid");
-        let outcome = crate::run(&loaded, &crate::RunOptions::default()).expect("runs");
-        assert!(outcome.passed(), "{:?}", outcome.expectations);
-    }
-}
-
 /// An API script as a user writes one: `instances` RegisterContainerInstance steps, then
 /// UpdateContainerInstancesState to DRAINING ten instances per call, then DescribeContainerInstances a
 /// hundred per call, all by the logical names the runner resolves to ARNs, run through the scenario
@@ -111,4 +100,15 @@ pub fn api_script(instances: usize) -> String {
     }
     s.push_str("])\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_small_one_runs_and_every_drain_completes() {
+        let text = super::large_drain_scenario(20, 1);
+        let loaded = crate::load_str("large.ron", &text).expect("valid");
+        let outcome = crate::run(&loaded, &crate::RunOptions::default()).expect("runs");
+        assert!(outcome.passed(), "{:?}", outcome.expectations);
+    }
 }
