@@ -294,6 +294,20 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             return fail("service-status", format!("{}: INACTIVE with a task not yet STOPPING", e.strings.resolve(s.name)));
         }
     }
+    // Each cluster lists exactly its services with availabilityZoneRebalancing ENABLED.
+    for (n, c) in e.clusters.iter().enumerate() {
+        let enabled = c.services.iter().filter(|s| e.services[s.index()].az_rebalancing).count();
+        let listed_ok = c.rebalancing_services.iter().all(|s| {
+            let s = &e.services[s.index()];
+            s.cluster.index() == n && s.az_rebalancing
+        });
+        if !listed_ok || enabled != c.rebalancing_services.len() {
+            return fail(
+                "rebalancing-services",
+                format!("cluster {}: its rebalancing services are not those with rebalancing ENABLED", e.strings.resolve(c.name)),
+            );
+        }
+    }
     check_spread_counts(e)
 }
 
@@ -500,6 +514,17 @@ mod tests {
         let zone = *e.services.record_mut_for_test(ServiceId(0)).spread.per_az.keys().next().expect("tasks in a zone");
         *e.services.record_mut_for_test(ServiceId(0)).spread.per_az.get_mut(&zone).expect("present") += 1;
         assert_eq!(violated(&e), "spread-counts");
+    }
+
+    #[test]
+    fn a_cluster_list_of_rebalancing_services_out_of_step_is_caught() {
+        let mut e = steady_engine();
+        e.services.record_mut_for_test(ServiceId(0)).az_rebalancing = !e.services[0].az_rebalancing;
+        assert_eq!(violated(&e), "rebalancing-services");
+        let mut e = steady_engine();
+        let (cluster, enabled) = (e.services[1].cluster, e.services[1].az_rebalancing);
+        e.clusters.set_rebalancing(cluster, ServiceId(1), !enabled);
+        assert_eq!(violated(&e), "rebalancing-services");
     }
 
     /// The first instance that lists at least two tasks, with them.

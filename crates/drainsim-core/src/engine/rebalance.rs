@@ -86,8 +86,7 @@ impl Engine {
     /// An instance became placeable: the cluster's services with rebalancing ENABLED look at their
     /// zones again (ECS "continuously monitors the distribution of tasks").
     pub(crate) fn wake_rebalancing_services(&mut self, cluster: crate::infra::ids::ClusterId) {
-        let rebalancing: Vec<ServiceId> =
-            self.clusters[cluster.index()].services.iter().copied().filter(|s| self.services[s.index()].az_rebalancing).collect();
+        let rebalancing: Vec<ServiceId> = self.clusters[cluster.index()].rebalancing_services.iter().copied().collect();
         for s in rebalancing {
             self.request_pass(s);
         }

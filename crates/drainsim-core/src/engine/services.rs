@@ -171,6 +171,7 @@ impl Engine {
         });
         debug_assert_eq!(pushed, id);
         self.clusters.add_service(cluster, id, scheduling == SchedulingStrategy::Daemon);
+        self.clusters.set_rebalancing(cluster, id, az_rebalancing);
         self.record(Subject::Service(id), Change::ServiceCreated, "CreateService");
         self.triggers.push(Trigger::ServiceCreated(id));
         Ok(Reply::Service(id))
@@ -216,6 +217,7 @@ impl Engine {
         let old_desired = self.services[id.index()].desired_count;
         self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
         self.services.set_az_rebalancing(id, az_rebalancing);
+        self.clusters.set_rebalancing(self.services[id.index()].cluster, id, az_rebalancing);
         // Updating the service resets the failed-start throttle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>).
         let schedule = self.services.schedule_mut(id);
         schedule.failed_starts = 0;

@@ -19,6 +19,9 @@ pub struct ClusterState {
     pub daemon_services: Vec<ServiceId>,
     /// Services whose last pass could not place a task: freed or new capacity wakes them.
     pub capacity_waiters: std::collections::BTreeSet<ServiceId>,
+    /// Services with `availabilityZoneRebalancing` ENABLED: an instance that becomes placeable
+    /// wakes them (kept here so that it does not scan every service of the cluster).
+    pub rebalancing_services: std::collections::BTreeSet<ServiceId>,
 }
 
 /// The cluster table: every cluster, in creation order, and the index of their names. It owns the
@@ -67,6 +70,7 @@ impl Clusters {
             drain_observed: false,
             daemon_services: Vec::new(),
             capacity_waiters: Default::default(),
+            rebalancing_services: Default::default(),
         });
         id
     }
@@ -82,6 +86,17 @@ impl Clusters {
         c.services.push(service);
         if daemon {
             c.daemon_services.push(service);
+        }
+    }
+
+    /// A service of the cluster turned `availabilityZoneRebalancing` on or off (at creation too).
+    pub(crate) fn set_rebalancing(&mut self, id: Id, service: ServiceId, enabled: bool) {
+        let c = &mut self.records[id.index()];
+        debug_assert!(c.services.contains(&service), "the service is the cluster's");
+        if enabled {
+            c.rebalancing_services.insert(service);
+        } else {
+            c.rebalancing_services.remove(&service);
         }
     }
 
