@@ -294,8 +294,26 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             return fail("service-status", format!("{}: INACTIVE with a task not yet STOPPING", e.strings.resolve(s.name)));
         }
     }
-    // Each cluster lists exactly its services with availabilityZoneRebalancing ENABLED.
+    // Each cluster lists exactly its services with availabilityZoneRebalancing ENABLED, and finds
+    // each name's latest service, the only one of the name that may not be INACTIVE.
     for (n, c) in e.clusters.iter().enumerate() {
+        let by_name_ok = c.latest_service_by_name.len() <= c.services.len()
+            && c.latest_service_by_name.iter().all(|(name, s)| {
+                let s = &e.services[s.index()];
+                s.cluster.index() == n && s.name == *name
+            })
+            && c.services.iter().all(|id| {
+                let s = &e.services[id.index()];
+                c.latest_service_by_name
+                    .get(&s.name)
+                    .is_some_and(|latest| *latest == *id || (*latest > *id && s.status == ServiceStatus::Inactive))
+            });
+        if !by_name_ok {
+            return fail(
+                "service-names",
+                format!("cluster {}: a service name does not find its latest service", e.strings.resolve(c.name)),
+            );
+        }
         let enabled = c.services.iter().filter(|s| e.services[s.index()].az_rebalancing).count();
         let listed_ok = c.rebalancing_services.iter().all(|s| {
             let s = &e.services[s.index()];
@@ -525,6 +543,15 @@ mod tests {
         let (cluster, enabled) = (e.services[1].cluster, e.services[1].az_rebalancing);
         e.clusters.set_rebalancing(cluster, ServiceId(1), !enabled);
         assert_eq!(violated(&e), "rebalancing-services");
+    }
+
+    #[test]
+    fn a_stale_service_name_lookup_is_caught() {
+        let mut e = steady_engine();
+        // Service 1 renamed behind the lookup's back: two ACTIVE services share a name.
+        let name = e.services[0].name;
+        e.services.record_mut_for_test(ServiceId(1)).name = name;
+        assert_eq!(violated(&e), "service-names");
     }
 
     /// The first instance that lists at least two tasks, with them.

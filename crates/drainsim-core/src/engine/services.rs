@@ -37,11 +37,15 @@ impl Engine {
 
     /// Finds a service of a cluster by name or ARN (INACTIVE ones excluded).
     pub(crate) fn resolve_service(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
+        self.latest_service_named(cluster, reference).filter(|s| self.services[s.index()].status != ServiceStatus::Inactive)
+    }
+
+    /// The latest service of a cluster created under the name a reference (name or ARN) gives,
+    /// whatever its status.
+    fn latest_service_named(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
         let name = reference.rsplit('/').next().unwrap_or(reference);
-        self.clusters[cluster.index()].services.iter().copied().find(|s| {
-            self.strings.resolve(self.services[s.index()].name) == name
-                && self.services[s.index()].status != ServiceStatus::Inactive
-        })
+        let sym = self.strings.get(name)?;
+        self.clusters[cluster.index()].latest_service_by_name.get(&sym).copied()
     }
 
     pub(crate) fn create_service(&mut self, req: api::CreateServiceRequest) -> Result<Reply, EcsError> {
@@ -170,7 +174,7 @@ impl Engine {
             az_rebalancing,
         });
         debug_assert_eq!(pushed, id);
-        self.clusters.add_service(cluster, id, scheduling == SchedulingStrategy::Daemon);
+        self.clusters.add_service(cluster, id, name, scheduling == SchedulingStrategy::Daemon);
         self.clusters.set_rebalancing(cluster, id, az_rebalancing);
         self.record(Subject::Service(id), Change::ServiceCreated, "CreateService");
         self.triggers.push(Trigger::ServiceCreated(id));
@@ -254,14 +258,7 @@ impl Engine {
         let mut services = Vec::new();
         let mut failures = Vec::new();
         for r in &req.services {
-            let name = r.rsplit('/').next().unwrap_or(r);
-            let found = self.clusters[cluster.index()]
-                .services
-                .iter()
-                .rev()
-                .copied()
-                .find(|s| self.strings.resolve(self.services[s.index()].name) == name);
-            match found {
+            match self.latest_service_named(cluster, r) {
                 Some(s) => services.push(self.render_service(s)),
                 None => failures.push(Failure { arn: Some(r.clone()), reason: "MISSING".into(), detail: None }),
             }
