@@ -330,6 +330,17 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
+    // The instance table's ACTIVE count of each cluster (a daemon's desired count) is a recount.
+    for (n, c) in e.clusters.iter().enumerate() {
+        let active = c.instances.iter().filter(|i| e.instances[i.index()].status == InstanceStatus::Active).count();
+        let counted = e.instances.active_in_cluster(crate::infra::ids::ClusterId(n as u32));
+        if counted as usize != active {
+            return fail(
+                "active-count",
+                format!("cluster {}: {counted} ACTIVE instances counted, {active} recounted", e.strings.resolve(c.name)),
+            );
+        }
+    }
     for i in e.instances.iter() {
         let name = e.strings.resolve(i.name);
         if i.version == 0 {
@@ -543,6 +554,14 @@ mod tests {
         let (cluster, enabled) = (e.services[1].cluster, e.services[1].az_rebalancing);
         e.clusters.set_rebalancing(cluster, ServiceId(1), !enabled);
         assert_eq!(violated(&e), "rebalancing-services");
+    }
+
+    #[test]
+    fn a_stale_active_count_is_caught() {
+        let mut e = steady_engine();
+        let a = e.instance_by_name("a").expect("registered");
+        e.instances.record_mut_for_test(a).status = InstanceStatus::Registering;
+        assert_eq!(violated(&e), "active-count");
     }
 
     #[test]

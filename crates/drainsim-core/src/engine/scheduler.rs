@@ -249,18 +249,24 @@ impl Engine {
     }
 
     /// The daemon service's desired count: one task per ACTIVE instance of its cluster (a DRAINING
-    /// instance does not count; docs/ecs-choices.md).
+    /// instance does not count; docs/ecs-choices.md) that its `memberOf` expressions select. Without
+    /// one it is the cluster's ACTIVE count, which the instance table keeps: registering or draining
+    /// many instances of a cluster with a daemon does not count the cluster's instances each time.
     pub(crate) fn refresh_daemon_desired(&mut self, id: ServiceId) {
         let cluster = self.services[id.index()].cluster;
         let constraints = &self.services[id.index()].constraints;
-        let n = self.clusters[cluster.index()]
-            .instances
-            .iter()
-            .filter(|i| {
-                self.instances[i.index()].status == InstanceStatus::Active
-                    && crate::engine::placement::satisfies_member_of(self, **i, constraints)
-            })
-            .count() as u32;
+        let n = if constraints.member_of.is_empty() {
+            self.instances.active_in_cluster(cluster)
+        } else {
+            self.clusters[cluster.index()]
+                .instances
+                .iter()
+                .filter(|i| {
+                    self.instances[i.index()].status == InstanceStatus::Active
+                        && crate::engine::placement::satisfies_member_of(self, **i, constraints)
+                })
+                .count() as u32
+        };
         if self.services[id.index()].status == ServiceStatus::Active && self.services[id.index()].desired_count != n {
             self.services.set_desired_count(id, n);
             self.record(Subject::Service(id), Change::ServiceDesiredCount(n), "daemon: one task per ACTIVE instance");

@@ -379,6 +379,9 @@ pub(crate) struct Instances {
     given_uuid_of: std::collections::BTreeMap<Id, u128>,
     /// Each task's position in its instance's task list: a task leaves the list in constant time.
     list_positions: crate::infra::ids::TaskListPositions,
+    /// ACTIVE instances per cluster (by cluster index): a DAEMON service's desired count without
+    /// counting the cluster's instances.
+    active_per_cluster: Vec<u32>,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -408,7 +411,22 @@ impl Instances {
             given_uuids: Default::default(),
             given_uuid_of: Default::default(),
             list_positions: Default::default(),
+            active_per_cluster: Vec::new(),
         }
+    }
+
+    /// The cluster's ACTIVE instances.
+    pub(crate) fn active_in_cluster(&self, cluster: crate::infra::ids::ClusterId) -> u32 {
+        self.active_per_cluster.get(cluster.index()).copied().unwrap_or(0)
+    }
+
+    /// Counts an instance entering (`+1`) or leaving (`-1`) ACTIVE.
+    fn count_active(&mut self, cluster: crate::infra::ids::ClusterId, entering: bool) {
+        if self.active_per_cluster.len() <= cluster.index() {
+            self.active_per_cluster.resize(cluster.index() + 1, 0);
+        }
+        let n = &mut self.active_per_cluster[cluster.index()];
+        *n = if entering { n.checked_add(1) } else { n.checked_sub(1) }.expect("the ACTIVE count stays within 0..2^32");
     }
 
     /// Instances ever registered.
@@ -425,6 +443,9 @@ impl Instances {
     pub(crate) fn push(&mut self, state: InstanceState) -> Id {
         let id = crate::infra::ids::InstanceId(u32::try_from(self.records.len()).expect("fewer than 2^32 instances"));
         self.by_name.insert(state.name, id);
+        if state.status == InstanceStatus::Active {
+            self.count_active(state.cluster, true);
+        }
         self.records.push(state);
         id
     }
@@ -515,6 +536,10 @@ impl Instances {
     /// Moves `status` to `to` at `now_ms` (the caller checked the transition): entering DRAINING
     /// starts a drain (its moments are the instance's own, docs/ecs-choices.md).
     pub(crate) fn set_status(&mut self, id: Id, to: InstanceStatus, now_ms: SimTimeMs) {
+        let (from, cluster) = (self.records[id.index()].status, self.records[id.index()].cluster);
+        if (from == InstanceStatus::Active) != (to == InstanceStatus::Active) {
+            self.count_active(cluster, to == InstanceStatus::Active);
+        }
         let i = &mut self.records[id.index()];
         i.status = to;
         if to == InstanceStatus::Draining {
