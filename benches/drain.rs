@@ -87,7 +87,7 @@ fn strategy(n: usize) -> Vec<PlacementStrategy> {
 
 /// The drain-shaped cluster: tasks RUNNING on the first half, the second half registered and empty;
 /// services of `service_size` tasks.
-fn drain_cluster(instances: usize, tasks: usize, service_size: usize) -> (Engine, Vec<String>) {
+fn drain_cluster(instances: usize, tasks: usize, service_size: usize, daemon: bool) -> (Engine, Vec<String>) {
     let mut e = Engine::new(EngineConfig {
         seed: 1,
         keep_trace_records: false,
@@ -96,6 +96,29 @@ fn drain_cluster(instances: usize, tasks: usize, service_size: usize) -> (Engine
     });
     e.create_cluster("bench").expect("valid name");
     task_definition(&mut e);
+    if daemon {
+        // A log agent on every ACTIVE instance, as most EC2 clusters run one.
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: "agent".into(),
+            container_definitions: vec![ContainerDefinition {
+                name: "agent".into(),
+                cpu: Some(16),
+                memory: Some(32),
+                exit_after_sigterm_ms: Some(1_000),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+        .expect("valid task definition");
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("bench".into()),
+            service_name: "log-agent".into(),
+            task_definition: "agent".into(),
+            scheduling_strategy: Some("DAEMON".into()),
+            ..Default::default()
+        }))
+        .expect("valid daemon service");
+    }
     let half = instances / 2;
     for i in 0..half {
         register(&mut e, format!("old-{i}"), i);
@@ -144,23 +167,28 @@ fn drains(c: &mut Criterion) {
     let mut g = c.benchmark_group("drain");
     g.sample_size(10);
     let shapes = [
-        (2_000usize, 10_000usize, 100usize, ""),
-        (20_000, 100_000, 100, ""),
-        (20_000, 100_000, 10_000, "_svc10k"),
-        (20_000, 100_000, 50_000, "_svc50k"),
-        (40_000, 200_000, 100, ""),
+        (2_000usize, 10_000usize, 100usize, false, ""),
+        (20_000, 100_000, 100, false, ""),
+        (20_000, 100_000, 10_000, false, "_svc10k"),
+        (20_000, 100_000, 50_000, false, "_svc50k"),
+        (20_000, 100_000, 100, true, "_daemon"),
+        (40_000, 200_000, 100, false, ""),
     ];
-    for (instances, tasks, service_size, suffix) in shapes {
+    for (instances, tasks, service_size, daemon, suffix) in shapes {
         let name = format!("i{}k_t{}k{suffix}", instances / 1000, tasks / 1000);
         // Count the events once, so throughput is events per second.
-        let (mut e, targets) = drain_cluster(instances, tasks, service_size);
+        let (mut e, targets) = drain_cluster(instances, tasks, service_size, daemon);
         let events = drain(&mut e, &targets);
-        let moved: u32 = e.services().map(|s| s.running_count()).sum();
+        let moved: u32 = e.services().filter(|s| s.name() != "log-agent").map(|s| s.running_count()).sum();
         assert_eq!(moved as usize, tasks, "every task is running again after the drain");
+        if daemon {
+            let agent = e.service_named("log-agent").expect("the daemon");
+            assert_eq!(agent.running_count() as usize, instances - instances / 2, "one agent per ACTIVE instance");
+        }
         g.throughput(Throughput::Elements(events));
         g.bench_function(&name, |b| {
             b.iter_batched(
-                || drain_cluster(instances, tasks, service_size),
+                || drain_cluster(instances, tasks, service_size, daemon),
                 |(mut e, t)| black_box(drain(&mut e, &t)),
                 BatchSize::PerIteration,
             )

@@ -4,7 +4,7 @@
 mod common;
 
 use drainsim_core::api::*;
-use drainsim_core::{InstanceStatus, TaskStatus};
+use drainsim_core::{Engine, InstanceStatus, ServiceStatus, TaskStatus};
 
 fn register(e: &mut drainsim_core::Engine, name: &str) {
     register_with_agent(e, name, None);
@@ -397,4 +397,46 @@ fn captured_task_definition_revisions_keep_their_numbers() {
             Ok(_) => assert!(found, "{reference} should not be found"),
         }
     }
+}
+
+/// `service_named` in a cluster pair: the latest service of the name that is not INACTIVE, in any
+/// cluster, else the latest one; a deleted and re-created name finds the new service.
+#[test]
+fn a_service_is_found_by_name_across_clusters_and_deletions() {
+    let mut e = common::engine_with_app(3);
+    e.create_cluster("test").expect("a valid name");
+    let create = |e: &mut Engine, cluster: &str| {
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some(cluster.into()),
+            service_name: "web".into(),
+            task_definition: "app".into(),
+            desired_count: Some(0),
+            ..Default::default()
+        }))
+        .expect("creates");
+        e.services().last().expect("created").id()
+    };
+    let delete = |e: &mut Engine, cluster: &str| {
+        e.handle(Request::DeleteService(DeleteServiceRequest {
+            cluster: Some(cluster.into()),
+            service: "web".into(),
+            force: Some(true),
+        }))
+        .expect("deletes");
+        e.run_until_quiet(e.now_ms() + 600_000, 1_000_000);
+    };
+    let in_prod = create(&mut e, "prod");
+    let in_test = create(&mut e, "test");
+    let named = |e: &Engine| e.service_named("web").map(|s| s.id());
+    assert_eq!(named(&e), Some(in_test), "the latest of two live services");
+    delete(&mut e, "test");
+    assert_eq!(e.services().find(|s| s.id() == in_test).map(|s| s.status()), Some(ServiceStatus::Inactive));
+    assert_eq!(named(&e), Some(in_prod), "the live one before a later INACTIVE one");
+    delete(&mut e, "prod");
+    assert_eq!(named(&e), Some(in_test), "all INACTIVE: the latest");
+    let again = create(&mut e, "prod");
+    assert_eq!(named(&e), Some(again), "a name used again finds the new service");
+    assert_eq!(e.services().count(), 3);
+    assert_eq!(named(&e).map(|id| e.services().filter(|s| s.id() == id).count()), Some(1));
+    assert_eq!(e.service_named("nope").map(|s| s.id()), None);
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use drainsim_core::api::*;
-use drainsim_core::{check_invariants, Engine, SchedulingStrategy};
+use drainsim_core::{check_invariants, Engine, SchedulingStrategy, ServiceStatus};
 use proptest::prelude::*;
 
 const ROOT: &str = "arn:aws:iam::123456789012:root";
@@ -26,6 +26,7 @@ enum Op {
     Submit { garbage: bool, cluster: u8 },
     CreateService { name: u8, desired: i64, min: i64, max: i64, strategy: u8, constraint: u8 },
     UpdateService { name: u8, desired: i64 },
+    DeleteService { name: u8, force: bool },
     RunTask { count: i64, awsvpc: bool },
     StopTask { nth: u16 },
     Advance { ms: u64 },
@@ -48,6 +49,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..5, 0u8..6)
             .prop_map(|(name, desired, min, max, strategy, constraint)| Op::CreateService { name, desired, min, max, strategy, constraint }),
         1 => (0u8..3, -1i64..8).prop_map(|(name, desired)| Op::UpdateService { name, desired }),
+        1 => (0u8..3, any::<bool>()).prop_map(|(name, force)| Op::DeleteService { name, force }),
         2 => (0i64..4, any::<bool>()).prop_map(|(count, awsvpc)| Op::RunTask { count, awsvpc }),
         1 => any::<u16>().prop_map(|nth| Op::StopTask { nth }),
         4 => prop_oneof![Just(500u64), Just(5_000), Just(30_000), Just(400_000), Just(4_000_000)].prop_map(|ms| Op::Advance { ms }),
@@ -227,6 +229,14 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
                 ..Default::default()
             }),
         ),
+        Op::DeleteService { name, force } => (
+            root,
+            Request::DeleteService(DeleteServiceRequest {
+                cluster: Some("prod".into()),
+                service: format!("svc{name}"),
+                force: Some(*force),
+            }),
+        ),
         Op::RunTask { count, awsvpc } => (
             root,
             Request::RunTask(RunTaskRequest {
@@ -279,19 +289,23 @@ proptest! {
     #[test]
     fn random_requests_keep_invariants_and_rejections_change_nothing(seed in any::<u64>(), ops in prop::collection::vec(op(), 1..40)) {
         let mut e = new_engine(seed);
-        // Each service's highest ceiling so far, by name, as the views show it between requests: it
+        // Each service's highest ceiling so far, as the views show it between requests: it
         // never comes down, and a REPLICA service's (whose desired count only requests change) is
         // the highest ceiling seen.
-        let mut highest: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+        let mut highest: std::collections::BTreeMap<drainsim_core::ServiceId, u32> = std::collections::BTreeMap::new();
         let mut check_highest = |e: &Engine| -> Result<(), TestCaseError> {
             for s in e.services() {
-                let seen = highest.entry(s.name().to_string()).or_insert(0);
+                let seen = highest.entry(s.id()).or_insert(0);
                 prop_assert!(s.highest_ceiling() >= s.task_ceiling(), "{}: the highest ceiling is below the ceiling", s.name());
                 prop_assert!(s.highest_ceiling() >= *seen, "{}: the highest ceiling came down", s.name());
                 *seen = (*seen).max(s.task_ceiling());
                 if s.scheduling_strategy() == SchedulingStrategy::Replica {
                     prop_assert_eq!(s.highest_ceiling(), *seen, "{}: the highest ceiling is not the highest seen", s.name());
                 }
+                // Found by name: the one not INACTIVE if there is one, else the last created.
+                let named: Vec<_> = e.services().filter(|o| o.name() == s.name()).collect();
+                let want = named.iter().rfind(|o| o.status() != ServiceStatus::Inactive).or(named.last()).map(|o| o.id());
+                prop_assert_eq!(e.service_named(s.name()).map(|o| o.id()), want, "{}: found by name", s.name());
             }
             Ok(())
         };

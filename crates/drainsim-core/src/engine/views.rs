@@ -551,8 +551,17 @@ impl Engine {
     /// The service with this `serviceName`, in any cluster: the one not INACTIVE if there is one
     /// (a name is reused once its deleted service is INACTIVE), else the last one created.
     pub fn service_named(&self, name: &str) -> Option<ServiceView<'_>> {
-        let named = || self.services().filter(move |s| s.name() == name);
-        named().filter(|s| s.status() != ServiceStatus::Inactive).last().or_else(|| named().last())
+        // Each cluster's latest service of the name is its only one that may not be INACTIVE.
+        let sym = self.strings.get(name)?;
+        let latest = self.clusters.iter().filter_map(|c| c.latest_service_by_name.get(&sym).copied());
+        let (mut live, mut last) = (None, None);
+        for id in latest {
+            last = last.max(Some(id));
+            if self.services[id.index()].status != ServiceStatus::Inactive {
+                live = live.max(Some(id));
+            }
+        }
+        live.or(last).map(|id| ServiceView { engine: self, id })
     }
 
     /// A service by its `serviceArn`, exactly as ECS returned it (either ARN format).
