@@ -228,6 +228,9 @@ pub struct PlacementIndex {
     pub track_cpu: bool,
     /// Every placeable instance (the members of the class `(0, 0)`, ordered or not).
     pub placeable: BTreeSet<InstanceId>,
+    /// Placeable instances per Availability Zone (zones without one are absent): the zones zone
+    /// rebalancing balances over, without a scan of the cluster's instances.
+    pub placeable_per_zone: BTreeMap<Sym, u32>,
 }
 
 /// The class every placeable instance belongs to.
@@ -236,12 +239,20 @@ pub const EVERY_SIZE: (i64, i64) = (0, 0);
 impl PlacementIndex {
     /// A placeable instance joins the index.
     pub fn insert(&mut self, k: IndexKey) {
-        self.placeable.insert(k.id);
+        if self.placeable.insert(k.id) {
+            *self.placeable_per_zone.entry(k.az).or_insert(0) += 1;
+        }
         self.insert_ordered(k);
     }
     /// An instance leaves the index.
     pub fn remove(&mut self, k: IndexKey) {
-        self.placeable.remove(&k.id);
+        if self.placeable.remove(&k.id) {
+            let n = self.placeable_per_zone.get_mut(&k.az).expect("an indexed instance's zone is counted");
+            *n -= 1;
+            if *n == 0 {
+                self.placeable_per_zone.remove(&k.az);
+            }
+        }
         self.remove_ordered(k);
     }
     /// An indexed instance's free resources changed from `before` to `after`.

@@ -1,7 +1,10 @@
 //! The one function that checks every cluster invariant (listed in `docs/invariants.md`). Tests,
 //! property tests, scenarios and debug builds all call it; release runs call it at the end.
 
+use std::collections::BTreeMap;
+
 use crate::infra::ids::{InstanceId, ServiceId, TaskId};
+use crate::infra::intern::Sym;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
 use crate::state::service::{ServiceCounts, ServiceStatus};
@@ -405,6 +408,13 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
                 }
             }
         }
+        let mut per_zone: BTreeMap<Sym, u32> = BTreeMap::new();
+        for id in &cluster.placement.placeable {
+            *per_zone.entry(e.instances[id.index()].availability_zone).or_insert(0) += 1;
+        }
+        if per_zone != cluster.placement.placeable_per_zone {
+            return fail("placement-index", format!("cluster {c}: placeable instances per zone miscounted"));
+        }
         if cluster.placement.len() != expect {
             return fail(
                 "placement-index",
@@ -554,6 +564,15 @@ mod tests {
         let (cluster, enabled) = (e.services[1].cluster, e.services[1].az_rebalancing);
         e.clusters.set_rebalancing(cluster, ServiceId(1), !enabled);
         assert_eq!(violated(&e), "rebalancing-services");
+    }
+
+    #[test]
+    fn a_miscounted_zone_of_the_placement_index_is_caught() {
+        let mut e = steady_engine();
+        let cluster = e.services[0].cluster;
+        let zone = *e.clusters[cluster.index()].placement.placeable_per_zone.keys().next().expect("a zone");
+        *e.clusters.placement_mut(cluster).placeable_per_zone.get_mut(&zone).expect("counted") += 1;
+        assert_eq!(violated(&e), "placement-index");
     }
 
     #[test]

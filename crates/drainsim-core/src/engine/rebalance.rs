@@ -214,13 +214,8 @@ impl Engine {
     /// task count 0).
     fn tasks_per_zone(&self, id: ServiceId) -> BTreeMap<Sym, u32> {
         let s = &self.services[id.index()];
-        let mut per_zone: BTreeMap<Sym, u32> = BTreeMap::new();
-        for i in &self.clusters[s.cluster.index()].instances {
-            let instance = &self.instances[i.index()];
-            if instance.is_placeable() {
-                per_zone.entry(instance.availability_zone).or_insert(0);
-            }
-        }
+        let mut per_zone: BTreeMap<Sym, u32> =
+            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, 0)).collect();
         for t in &s.tasks {
             let task = &self.tasks[t.index()];
             let instance = &self.instances[task.instance.index()];
