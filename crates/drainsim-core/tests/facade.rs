@@ -440,3 +440,69 @@ fn a_service_is_found_by_name_across_clusters_and_deletions() {
     assert_eq!(named(&e).map(|id| e.services().filter(|s| s.id() == id).count()), Some(1));
     assert_eq!(e.service_named("nope").map(|s| s.id()), None);
 }
+
+/// An awsvpc service or task is refused while its cluster has an instance, not INACTIVE, whose
+/// task ENI limit is unknown (a type not in the table, no explicit limit), naming that instance; an
+/// instance in another cluster, or one deregistered, does not count.
+#[test]
+fn awsvpc_requests_wait_for_every_instance_of_the_cluster_to_have_an_eni_limit() {
+    let mut e = common::engine_with_app(4);
+    e.create_cluster("other").expect("a valid name");
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "eni".into(),
+        network_mode: Some("awsvpc".into()),
+        container_definitions: vec![ContainerDefinition {
+            name: "eni".into(),
+            cpu: Some(128),
+            memory: Some(256),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }))
+    .expect("registers");
+    let register_unknown = |e: &mut Engine, cluster: &str, name: &str| {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some(cluster.into()),
+            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "zz9.large".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
+    };
+    let create = |e: &mut Engine, name: &str| {
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: name.into(),
+            task_definition: "eni".into(),
+            desired_count: Some(1),
+            ..Default::default()
+        }))
+    };
+    register(&mut e, "known");
+    register_unknown(&mut e, "other", "elsewhere");
+    create(&mut e, "first").expect("an unknown type in another cluster does not count");
+    register_unknown(&mut e, "prod", "odd-1");
+    register_unknown(&mut e, "prod", "odd-2");
+    let refused = create(&mut e, "second").expect_err("refused");
+    assert!(refused.to_string().contains("zz9.large of container instance odd-1 "), "{refused}");
+    for name in ["odd-1", "odd-2"] {
+        let arn = e.instance_named(name).expect("registered").arn();
+        e.handle(Request::DeregisterContainerInstance(DeregisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            container_instance: arn,
+            force: Some(true),
+        }))
+        .expect("deregisters");
+        if name == "odd-1" {
+            let refused = create(&mut e, "second").expect_err("still refused");
+            assert!(refused.to_string().contains("container instance odd-2 "), "{refused}");
+        }
+    }
+    assert_eq!(e.instance_named("odd-2").map(|i| i.status()), Some(InstanceStatus::Inactive));
+    create(&mut e, "second").expect("no instance of unknown limit is left");
+}

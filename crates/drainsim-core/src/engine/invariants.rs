@@ -344,6 +344,17 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
     }
+    // The instances without a known task ENI limit that awsvpc requests look for are exactly those.
+    let mut unknown: Vec<_> = (0..e.instances.len())
+        .map(|n| (e.instances[n].cluster, InstanceId(n as u32)))
+        .filter(|(_, id)| {
+            e.instances[id.index()].task_eni_limit.is_none() && e.instances[id.index()].status != InstanceStatus::Inactive
+        })
+        .collect();
+    unknown.sort();
+    if !e.instances.without_eni_limit().eq(unknown.iter().copied()) {
+        return fail("unknown-eni-limit", "the instances without a task ENI limit are not those listed".to_string());
+    }
     for i in e.instances.iter() {
         let name = e.strings.resolve(i.name);
         if i.version == 0 {
@@ -573,6 +584,14 @@ mod tests {
         let zone = *e.clusters[cluster.index()].placement.placeable_per_zone.keys().next().expect("a zone");
         *e.clusters.placement_mut(cluster).placeable_per_zone.get_mut(&zone).expect("counted") += 1;
         assert_eq!(violated(&e), "placement-index");
+    }
+
+    #[test]
+    fn an_unlisted_instance_without_an_eni_limit_is_caught() {
+        let mut e = steady_engine();
+        let a = e.instance_by_name("a").expect("registered");
+        e.instances.record_mut_for_test(a).task_eni_limit = None;
+        assert_eq!(violated(&e), "unknown-eni-limit");
     }
 
     #[test]

@@ -126,15 +126,13 @@ impl Engine {
         if self.task_defs[td.index()].network_mode != crate::state::task::NetworkMode::Awsvpc {
             return Ok(());
         }
-        for id in &self.clusters[cluster.index()].instances {
+        if let Some(id) = self.instances.first_without_eni_limit(cluster) {
             let i = &self.instances[id.index()];
-            if i.task_eni_limit.is_none() && i.status != crate::rules::lifecycle::InstanceStatus::Inactive {
-                return Err(EcsError::invalid_parameter(format!(
-                    "Instance type {} of container instance {} is not in drainsim's task ENI limit table; give the instance an explicit taskEniLimit to run awsvpc tasks.",
-                    self.strings.resolve(i.instance_type),
-                    self.strings.resolve(i.name)
-                )));
-            }
+            return Err(EcsError::invalid_parameter(format!(
+                "Instance type {} of container instance {} is not in drainsim's task ENI limit table; give the instance an explicit taskEniLimit to run awsvpc tasks.",
+                self.strings.resolve(i.instance_type),
+                self.strings.resolve(i.name)
+            )));
         }
         Ok(())
     }

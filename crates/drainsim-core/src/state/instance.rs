@@ -382,6 +382,10 @@ pub(crate) struct Instances {
     /// ACTIVE instances per cluster (by cluster index): a DAEMON service's desired count without
     /// counting the cluster's instances.
     active_per_cluster: Vec<u32>,
+    /// The instances, not INACTIVE, whose task ENI limit is unknown (their type is not in the
+    /// table and the registration gave none), by cluster: awsvpc requests are refused while a
+    /// cluster has one, and this finds the first without a scan.
+    unknown_eni_limit: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -412,7 +416,19 @@ impl Instances {
             given_uuid_of: Default::default(),
             list_positions: Default::default(),
             active_per_cluster: Vec::new(),
+            unknown_eni_limit: Default::default(),
         }
+    }
+
+    /// Every instance, not INACTIVE, without a known task ENI limit, by cluster then registration.
+    pub(crate) fn without_eni_limit(&self) -> impl Iterator<Item = (crate::infra::ids::ClusterId, Id)> + '_ {
+        self.unknown_eni_limit.iter().copied()
+    }
+
+    /// The cluster's first registered instance, not INACTIVE, without a known task ENI limit.
+    pub(crate) fn first_without_eni_limit(&self, cluster: crate::infra::ids::ClusterId) -> Option<Id> {
+        let first = crate::infra::ids::InstanceId(0);
+        self.unknown_eni_limit.range((cluster, first)..).next().filter(|(c, _)| *c == cluster).map(|(_, id)| *id)
     }
 
     /// The cluster's ACTIVE instances.
@@ -445,6 +461,9 @@ impl Instances {
         self.by_name.insert(state.name, id);
         if state.status == InstanceStatus::Active {
             self.count_active(state.cluster, true);
+        }
+        if state.task_eni_limit.is_none() && state.status != InstanceStatus::Inactive {
+            self.unknown_eni_limit.insert((state.cluster, id));
         }
         self.records.push(state);
         id
@@ -539,6 +558,10 @@ impl Instances {
         let (from, cluster) = (self.records[id.index()].status, self.records[id.index()].cluster);
         if (from == InstanceStatus::Active) != (to == InstanceStatus::Active) {
             self.count_active(cluster, to == InstanceStatus::Active);
+        }
+        debug_assert!(from != InstanceStatus::Inactive || to == InstanceStatus::Inactive, "INACTIVE is final");
+        if to == InstanceStatus::Inactive {
+            self.unknown_eni_limit.remove(&(cluster, id));
         }
         let i = &mut self.records[id.index()];
         i.status = to;
