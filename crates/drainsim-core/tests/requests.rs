@@ -306,6 +306,10 @@ proptest! {
                 let named: Vec<_> = e.services().filter(|o| o.name() == s.name()).collect();
                 let want = named.iter().rfind(|o| o.status() != ServiceStatus::Inactive).or(named.last()).map(|o| o.id());
                 prop_assert_eq!(e.service_named(s.name()).map(|o| o.id()), want, "{}: found by name", s.name());
+                // Found by ARN: the first created with that ARN.
+                let arn = s.arn();
+                let first = e.services().find(|o| o.arn() == arn).map(|o| o.id());
+                prop_assert_eq!(e.service_by_arn(&arn).map(|o| o.id()), first, "{}: found by ARN", arn);
             }
             Ok(())
         };

@@ -297,19 +297,16 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             return fail("service-status", format!("{}: INACTIVE with a task not yet STOPPING", e.strings.resolve(s.name)));
         }
     }
-    // Each cluster lists exactly its services with availabilityZoneRebalancing ENABLED, and finds
-    // each name's latest service, the only one of the name that may not be INACTIVE.
+    // Each cluster lists exactly its services with availabilityZoneRebalancing ENABLED, and lists
+    // each of its services under its name, in creation order, all but the last INACTIVE.
     for (n, c) in e.clusters.iter().enumerate() {
-        let by_name_ok = c.latest_service_by_name.len() <= c.services.len()
-            && c.latest_service_by_name.iter().all(|(name, s)| {
-                let s = &e.services[s.index()];
-                s.cluster.index() == n && s.name == *name
-            })
-            && c.services.iter().all(|id| {
-                let s = &e.services[id.index()];
-                c.latest_service_by_name
-                    .get(&s.name)
-                    .is_some_and(|latest| *latest == *id || (*latest > *id && s.status == ServiceStatus::Inactive))
+        let by_name_ok = c.services_by_name.values().map(Vec::len).sum::<usize>() == c.services.len()
+            && c.services_by_name.iter().all(|(name, named)| {
+                named.windows(2).all(|w| w[0] < w[1])
+                    && named.iter().enumerate().all(|(k, id)| {
+                        let s = &e.services[id.index()];
+                        s.cluster.index() == n && s.name == *name && (k + 1 == named.len() || s.status == ServiceStatus::Inactive)
+                    })
             });
         if !by_name_ok {
             return fail(

@@ -45,7 +45,7 @@ impl Engine {
     fn latest_service_named(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
         let name = reference.rsplit('/').next().unwrap_or(reference);
         let sym = self.strings.get(name)?;
-        self.clusters[cluster.index()].latest_service_by_name.get(&sym).copied()
+        self.clusters[cluster.index()].services_by_name.get(&sym).and_then(|named| named.last()).copied()
     }
 
     pub(crate) fn create_service(&mut self, req: api::CreateServiceRequest) -> Result<Reply, EcsError> {

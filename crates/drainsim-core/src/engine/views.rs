@@ -553,7 +553,7 @@ impl Engine {
     pub fn service_named(&self, name: &str) -> Option<ServiceView<'_>> {
         // Each cluster's latest service of the name is its only one that may not be INACTIVE.
         let sym = self.strings.get(name)?;
-        let latest = self.clusters.iter().filter_map(|c| c.latest_service_by_name.get(&sym).copied());
+        let latest = self.clusters.iter().filter_map(|c| c.services_by_name.get(&sym).and_then(|named| named.last()).copied());
         let (mut live, mut last) = (None, None);
         for id in latest {
             last = last.max(Some(id));
@@ -564,9 +564,18 @@ impl Engine {
         live.or(last).map(|id| ServiceView { engine: self, id })
     }
 
-    /// A service by its `serviceArn`, exactly as ECS returned it (either ARN format).
+    /// A service by its `serviceArn`, exactly as ECS returned it (either ARN format): the first
+    /// created with that ARN (a name used again after its service became INACTIVE may give the
+    /// same ARN twice). Only the services of the ARN's name are compared.
     pub fn service_by_arn(&self, arn: &str) -> Option<ServiceView<'_>> {
-        self.services().find(|s| s.arn() == arn)
+        let name = arn.rsplit('/').next().unwrap_or(arn);
+        let sym = self.strings.get(name)?;
+        self.clusters
+            .iter()
+            .filter_map(|c| c.services_by_name.get(&sym))
+            .filter_map(|named| named.iter().copied().find(|id| self.service_arn(*id) == arn))
+            .min()
+            .map(|id| ServiceView { engine: self, id })
     }
 
     /// A task by id.

@@ -11,10 +11,10 @@ pub struct ClusterState {
     pub instances: Vec<InstanceId>,
     /// Services in creation order.
     pub services: Vec<ServiceId>,
-    /// The latest service created under each name. Only a name without a service that is not
-    /// INACTIVE can be used again, so a name's services but the latest are all INACTIVE: this finds
-    /// the one service a name can refer to without scanning the cluster's services.
-    pub latest_service_by_name: std::collections::BTreeMap<Sym, ServiceId>,
+    /// The services created under each name, in creation order. Only a name without a service that
+    /// is not INACTIVE can be used again, so a name's services but the last are all INACTIVE: the
+    /// last is the one service a name can refer to, found without scanning the cluster's services.
+    pub services_by_name: std::collections::BTreeMap<Sym, Vec<ServiceId>>,
     /// Free-capacity index of placeable instances.
     pub placement: crate::placement::PlacementIndex,
     /// Whether any instance of the cluster has been set to DRAINING (starts the observation window).
@@ -70,7 +70,7 @@ impl Clusters {
             name,
             instances: Vec::new(),
             services: Vec::new(),
-            latest_service_by_name: Default::default(),
+            services_by_name: Default::default(),
             placement: Default::default(),
             drain_observed: false,
             daemon_services: Vec::new(),
@@ -90,7 +90,7 @@ impl Clusters {
         let c = &mut self.records[id.index()];
         debug_assert!(c.services.last().is_none_or(|last| *last < service), "services are added in creation order");
         c.services.push(service);
-        c.latest_service_by_name.insert(name, service);
+        c.services_by_name.entry(name).or_default().push(service);
         if daemon {
             c.daemon_services.push(service);
         }
