@@ -99,7 +99,7 @@ impl Clusters {
     /// A service of the cluster turned `availabilityZoneRebalancing` on or off (at creation too).
     pub(crate) fn set_rebalancing(&mut self, id: Id, service: ServiceId, enabled: bool) {
         let c = &mut self.records[id.index()];
-        debug_assert!(c.services.contains(&service), "the service is the cluster's");
+        debug_assert!(c.services.binary_search(&service).is_ok(), "the service is the cluster's (its list is in creation order)");
         if enabled {
             c.rebalancing_services.insert(service);
         } else {
