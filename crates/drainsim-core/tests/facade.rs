@@ -448,18 +448,7 @@ fn a_service_is_found_by_name_across_clusters_and_deletions() {
 fn awsvpc_requests_wait_for_every_instance_of_the_cluster_to_have_an_eni_limit() {
     let mut e = common::engine_with_app(4);
     e.create_cluster("other").expect("a valid name");
-    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
-        family: "eni".into(),
-        network_mode: Some("awsvpc".into()),
-        container_definitions: vec![ContainerDefinition {
-            name: "eni".into(),
-            cpu: Some(128),
-            memory: Some(256),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }))
-    .expect("registers");
+    common::register_eni_task_definition(&mut e);
     let register_unknown = |e: &mut Engine, cluster: &str, name: &str| {
         e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
             cluster: Some(cluster.into()),

@@ -262,19 +262,7 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
 /// `app`, and `eni` (awsvpc: 128 CPU units, 256 MiB, stopTimeout 2 s).
 fn new_engine(seed: u64) -> Engine {
     let mut e = common::engine_with_app(seed);
-    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
-        family: "eni".into(),
-        network_mode: Some("awsvpc".into()),
-        container_definitions: vec![ContainerDefinition {
-            name: "eni".into(),
-            cpu: Some(128),
-            memory: Some(256),
-            stop_timeout: Some(2),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }))
-    .expect("valid task definition");
+    common::register_eni_task_definition(&mut e);
     e
 }
 

@@ -23,3 +23,22 @@ pub fn engine_with_app(seed: u64) -> Engine {
     .expect("a valid task definition");
     e
 }
+
+/// Registers task definition `eni`: awsvpc, one container of 128 CPU units and 256 MiB,
+/// stopTimeout 2 s.
+#[allow(dead_code)] // not every test file that shares this module uses it
+pub fn register_eni_task_definition(e: &mut Engine) {
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "eni".into(),
+        network_mode: Some("awsvpc".into()),
+        container_definitions: vec![ContainerDefinition {
+            name: "eni".into(),
+            cpu: Some(128),
+            memory: Some(256),
+            stop_timeout: Some(2),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }))
+    .expect("a valid task definition");
+}
