@@ -351,25 +351,7 @@ pub fn is_json(source: &str) -> bool {
 /// `Deserialize` (docs/scenario-format.md, "JSON").
 fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
     if is_json(source) {
-        return serde_json::from_str(source).map_err(|e| {
-            // serde_json's message ends with the position, which the error carries apart; its
-            // column counts bytes, a scenario error's counts characters.
-            let text = e.to_string();
-            let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m).to_string();
-            let line = e.line().max(1);
-            let text_of_line = source.lines().nth(line - 1).unwrap_or_default();
-            // An unknown field or variant is reported after its name: point at the name's quote.
-            let named = ["unknown field `", "unknown variant `"]
-                .iter()
-                .find_map(|p| message.strip_prefix(p))
-                .and_then(|rest| rest.split_once('`'))
-                .and_then(|(name, _)| text_of_line[..char_boundary(text_of_line, e.column())].rfind(&format!("\"{name}\"")));
-            // A value of the wrong type or out of range is reported after it: point at its start.
-            let value = (e.classify() == serde_json::error::Category::Data)
-                .then(|| token_start(text_of_line, char_boundary(text_of_line, e.column())));
-            let column = char_column(text_of_line, named.or(value).map_or(e.column(), |at| at + 1));
-            ScenarioError { file: file.to_string(), line, column, message }
-        });
+        return serde_json::from_str(source).map_err(|e| json_error(file, source, &e));
     }
     ron_options().from_str(source).map_err(|e| {
         let (line, column) = skip_blanks(source, e.span.start.line, e.span.start.col);
@@ -377,9 +359,25 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
     })
 }
 
-/// The 1-based character column of a 1-based byte column in a line (at least 1).
-fn char_column(line: &str, byte_column: usize) -> usize {
-    line[..char_boundary(line, byte_column.saturating_sub(1))].chars().count() + 1
+/// A JSON parse error at the place it is about. serde_json's message ends with the position, which
+/// the error carries apart, and the position counts bytes (a scenario error's column counts
+/// characters); an unknown field or variant, and a value of the wrong type, are reported after
+/// them, so the error points at the name's quote or the value's start instead.
+fn json_error(file: &str, source: &str, e: &serde_json::Error) -> ScenarioError {
+    let text = e.to_string();
+    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m).to_string();
+    let line_start: usize = source.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum();
+    let line = source[line_start..].lines().next().unwrap_or_default();
+    let reported = char_boundary(line, e.column());
+    let named = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split_once('`'))
+        .and_then(|(name, _)| line[..reported].rfind(&format!("\"{name}\"")));
+    let value = (e.classify() == serde_json::error::Category::Data).then(|| token_start(line, reported));
+    let at = named.or(value).unwrap_or_else(|| char_boundary(line, e.column().saturating_sub(1)));
+    let (line, column) = position(source, line_start + at);
+    ScenarioError { file: file.to_string(), line, column, message }
 }
 
 /// Where the JSON token that ends at byte `end` of a line starts: a string's opening quote, or the

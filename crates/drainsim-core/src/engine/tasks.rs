@@ -168,19 +168,11 @@ impl Engine {
     /// Resolves `family`, `family:revision` or an ARN to a registered revision (latest by default).
     pub(crate) fn resolve_task_def(&self, reference: &str) -> Result<TaskDefId, EcsError> {
         let (family, rev) = parse_task_def_ref(reference);
-        let revisions = self
-            .strings
-            .get(family)
-            .and_then(|f| self.task_defs.family(f))
-            .ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}.")))?;
-        match rev {
-            None => Ok(*revisions.last().expect("a family has at least one revision")),
-            Some(r) => self
-                .strings
-                .get(family)
-                .and_then(|f| self.task_defs.revision(f, r))
-                .ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}."))),
-        }
+        let found = self.strings.get(family).and_then(|f| match rev {
+            None => self.task_defs.family(f).and_then(|revisions| revisions.last().copied()),
+            Some(r) => self.task_defs.revision(f, r),
+        });
+        found.ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}.")))
     }
 
     pub(crate) fn task_def_arn(&self, id: TaskDefId) -> String {

@@ -787,18 +787,20 @@ fn build(cap: &mut Capture, inputs: &[(String, String)], summary: &mut ImportSum
     // Task definitions, each family's in revision order, keeping their revision numbers: a
     // revision after a gap (the ones between were deregistered in ECS) names its number with the
     // `revision` extension; the family's next needs none.
-    let mut td_names: BTreeMap<(String, u32), String> = BTreeMap::new();
-    let mut latest: BTreeMap<String, u32> = BTreeMap::new();
+    // (The captured task definitions are keyed, and so ordered, by family, then revision.)
+    let mut previous: Option<(&str, u32)> = None;
     for ((family, revision), request) in &cap.task_defs {
-        let next = latest.get(family).map_or(1, |r| r + 1);
-        latest.insert(family.clone(), *revision);
-        td_names.insert((family.clone(), *revision), format!("{family}:{revision}"));
+        let next = match previous {
+            Some((f, r)) if f == family => r + 1,
+            _ => 1,
+        };
+        previous = Some((family, *revision));
         let mut request = request.clone();
         request.revision = (*revision != next).then_some(*revision);
         s.task_definitions.push(request);
     }
     let td_name = |path: &(String, String), td: &(String, u32)| {
-        td_names.get(td).cloned().ok_or_else(|| {
+        cap.task_defs.contains_key(td).then(|| format!("{}:{}", td.0, td.1)).ok_or_else(|| {
             at(
                 path,
                 format!(
