@@ -385,6 +385,11 @@ impl Constraints {
     pub(crate) fn reads_task_groups(&self) -> bool {
         self.member_of.iter().any(|m| m.query.uses_task_group())
     }
+
+    /// Whether a `memberOf` expression reads `runningTasksCount`.
+    pub(crate) fn reads_running_tasks_count(&self) -> bool {
+        self.member_of.iter().any(|m| m.query.uses_running_tasks_count())
+    }
 }
 
 /// Most placement constraints of a task, task definition and service (or RunTask) together

@@ -24,7 +24,7 @@ enum Op {
     DeleteSetting { name: u8, principal: u8 },
     ListSettings { name: u8, effective: bool, max_results: Option<i64> },
     Submit { garbage: bool, cluster: u8 },
-    CreateService { name: u8, desired: i64, min: i64, max: i64, strategy: u8, constraint: u8 },
+    CreateService { name: u8, desired: i64, min: i64, max: i64, strategy: u8, constraint: u8, daemon: bool },
     UpdateService { name: u8, desired: i64 },
     DeleteService { name: u8, force: bool },
     RunTask { count: i64, awsvpc: bool },
@@ -46,8 +46,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..6, 0u8..3).prop_map(|(name, principal)| Op::DeleteSetting { name, principal }),
         1 => (0u8..6, any::<bool>(), prop::option::of(0i64..12)).prop_map(|(name, effective, max_results)| Op::ListSettings { name, effective, max_results }),
         1 => (any::<bool>(), 0u8..2).prop_map(|(garbage, cluster)| Op::Submit { garbage, cluster }),
-        2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..5, 0u8..6)
-            .prop_map(|(name, desired, min, max, strategy, constraint)| Op::CreateService { name, desired, min, max, strategy, constraint }),
+        2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..5, 0u8..6, prop::bool::weighted(0.25))
+            .prop_map(|(name, desired, min, max, strategy, constraint, daemon)| Op::CreateService { name, desired, min, max, strategy, constraint, daemon }),
         1 => (0u8..3, -1i64..8).prop_map(|(name, desired)| Op::UpdateService { name, desired }),
         1 => (0u8..3, any::<bool>()).prop_map(|(name, force)| Op::DeleteService { name, force }),
         2 => (0i64..4, any::<bool>()).prop_map(|(count, awsvpc)| Op::RunTask { count, awsvpc }),
@@ -189,18 +189,21 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
                 }],
             }),
         ),
-        Op::CreateService { name, desired, min, max, strategy, constraint } => (
+        Op::CreateService { name, desired, min, max, strategy, constraint, daemon } => (
             root,
             Request::CreateService(CreateServiceRequest {
                 cluster: Some("prod".into()),
                 service_name: format!("svc{name}"),
                 task_definition: "app".into(),
-                desired_count: Some(*desired),
+                // A DAEMON service (one task per instance) takes no desired count.
+                desired_count: (!daemon).then_some(*desired),
+                scheduling_strategy: daemon.then(|| "DAEMON".into()),
                 deployment_configuration: Some(DeploymentConfiguration {
                     minimum_healthy_percent: Some(*min),
                     maximum_percent: Some(*max),
                 }),
                 placement_strategy: match strategy {
+                    _ if *daemon => vec![],
                     0 => vec![],
                     1 => vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }],
                     2 => vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],

@@ -84,7 +84,7 @@ impl Engine {
         self.set_attachment_status(a, AttachmentStatus::Attaching, "registered with its trunk attached");
         self.set_attachment_status(a, AttachmentStatus::Attached, "registered with its trunk attached");
         let value = self.strings.intern(eni);
-        self.instances.set_trunk_id_attribute(instance, Some(value));
+        self.set_trunk_id_attribute(instance, Some(value));
     }
 
     pub(crate) fn on_trunk_stage(&mut self, instance: InstanceId) {
@@ -171,7 +171,7 @@ impl Engine {
 
     /// Removes `ecs.awsvpc-trunk-id` (also one the registration itself gave).
     fn remove_trunk_attribute(&mut self, instance: InstanceId) {
-        self.instances.set_trunk_id_attribute(instance, None);
+        self.set_trunk_id_attribute(instance, None);
         let name = self.builtin.trunk_id;
         if self.instance_profile(instance).attributes.iter().any(|(n, _)| *n == name) {
             self.update_instance_profile(instance, |p| p.attributes.retain(|(n, _)| *n != name));
@@ -222,7 +222,7 @@ impl Engine {
             let instance = a.instance;
             if a.kind == AttachmentKind::Trunk && self.instances[instance.index()].status == InstanceStatus::Registering {
                 let value = self.strings.intern(&format!("eni-0{:016x}", a.eni_id));
-                self.instances.set_trunk_id_attribute(instance, Some(value));
+                self.set_trunk_id_attribute(instance, Some(value));
                 self.set_instance_status(instance, InstanceStatus::Active, "SubmitAttachmentStateChanges");
             }
         }

@@ -5,7 +5,7 @@
 use crate::api::{self, Failure, Response};
 use crate::engine::Reply;
 use crate::errors::EcsError;
-use crate::infra::ids::{ClusterId, InstanceId};
+use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::infra::intern::Sym;
 use crate::infra::queue::EventKind;
 use crate::infra::shared::PortSetId;
@@ -20,10 +20,24 @@ use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
 
-/// An instance's facts as the cluster query language reads them.
+/// An instance's facts as the cluster query language reads them; with `ignoring`, as if that
+/// service's tasks were not on the instance (a DAEMON's own tasks, see
+/// [`crate::engine::placement::satisfies_member_of_without`]).
 struct QueryFacts<'a> {
     engine: &'a Engine,
     id: InstanceId,
+    ignoring: Option<ServiceId>,
+}
+
+impl QueryFacts<'_> {
+    /// The instance's tasks that the facts see.
+    fn tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
+        self.engine.instances[self.id.index()]
+            .tasks
+            .iter()
+            .copied()
+            .filter(|t| self.ignoring.is_none() || self.engine.task_origin(*t).service != self.ignoring)
+    }
 }
 
 impl InstanceFacts for QueryFacts<'_> {
@@ -46,20 +60,28 @@ impl InstanceFacts for QueryFacts<'_> {
         i64::try_from(ms).unwrap_or(i64::MAX)
     }
     fn running_tasks_count(&self) -> u64 {
-        u64::from(self.engine.instances[self.id.index()].running_tasks_count)
+        let count = u64::from(self.engine.instances[self.id.index()].running_tasks_count);
+        if self.ignoring.is_none() {
+            return count;
+        }
+        let own = self.engine.instances[self.id.index()]
+            .tasks
+            .iter()
+            .filter(|t| {
+                self.engine.task_origin(**t).service == self.ignoring && self.engine.tasks[t.index()].contribution().running
+            })
+            .count() as u64;
+        count.checked_sub(own).expect("the instance counts its own RUNNING tasks")
     }
     fn attribute(&self, name: &str) -> Option<Option<&str>> {
         let name = self.engine.strings.get(name)?;
         self.engine.instance_attribute(self.id, name).map(|v| v.map(|v| self.engine.strings.resolve(v)))
     }
     fn any_task_group(&self, test: &mut dyn FnMut(&str) -> bool) -> bool {
-        self.engine.instances[self.id.index()]
-            .tasks
-            .iter()
-            .any(|t| test(self.engine.strings.resolve(self.engine.task_origin(*t).group)))
+        self.tasks().any(|t| test(self.engine.strings.resolve(self.engine.task_origin(t).group)))
     }
     fn hosts_tasks(&self) -> bool {
-        !self.engine.instances[self.id.index()].tasks.is_empty()
+        self.tasks().next().is_some()
     }
 }
 
@@ -119,6 +141,16 @@ impl Engine {
     /// Changes an instance's profile (copy-on-write: other instances keep theirs).
     pub(crate) fn update_instance_profile(&mut self, id: InstanceId, f: impl FnOnce(&mut InstanceProfile)) {
         self.instances.update_profile(id, f);
+        // Its attributes or agent version may have changed, which `memberOf` expressions read,
+        // and not every such change is recorded.
+        self.note_instance_changed(id);
+    }
+
+    /// Sets or clears the instance's `ecs.awsvpc-trunk-id` attribute, which `memberOf`
+    /// expressions may read.
+    pub(crate) fn set_trunk_id_attribute(&mut self, id: InstanceId, value: Option<Sym>) {
+        self.instances.set_trunk_id_attribute(id, value);
+        self.note_instance_changed(id);
     }
 
     /// An instance's attributes sorted by name, as DescribeContainerInstances lists them (the
@@ -144,7 +176,12 @@ impl Engine {
 
     /// Whether an instance satisfies a cluster query language expression (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html>).
     pub(crate) fn instance_matches(&self, id: InstanceId, query: &Query) -> bool {
-        query.matches(&QueryFacts { engine: self, id })
+        query.matches(&QueryFacts { engine: self, id, ignoring: None })
+    }
+
+    /// Whether the instance matches a query as if `service`'s tasks were not on it.
+    pub(crate) fn instance_matches_without(&self, id: InstanceId, query: &Query, service: ServiceId) -> bool {
+        query.matches(&QueryFacts { engine: self, id, ignoring: Some(service) })
     }
 
     /// The ports of a port set, sorted.

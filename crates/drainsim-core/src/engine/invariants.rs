@@ -7,7 +7,7 @@ use crate::infra::ids::{InstanceId, ServiceId, TaskId};
 use crate::infra::intern::Sym;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
-use crate::state::service::{ServiceCounts, ServiceStatus};
+use crate::state::service::{SchedulingStrategy, ServiceCounts, ServiceStatus};
 use crate::state::task::NetworkMode;
 use crate::Engine;
 
@@ -34,6 +34,7 @@ fn fail(invariant: &'static str, detail: String) -> Result<(), InvariantViolatio
 pub fn check_invariants(e: &Engine) -> Result<(), InvariantViolation> {
     check_tasks_and_resources(e)?;
     check_services(e)?;
+    check_daemon_candidates(e)?;
     check_instances(e)?;
     check_placement_index(e)?;
     check_attachments(e)?;
@@ -293,6 +294,34 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 ),
             );
         }
+        // A pass reads whether work is left and whether anything is in flight from the counters
+        // (`scheduler.rs`); here, from the tasks themselves.
+        let (mut on_draining, mut wanted, mut in_flight) = (0u32, 0u32, false);
+        for id in &s.tasks {
+            let t = &e.tasks[id.index()];
+            in_flight |= t.desired_stopped() || !t.healthy();
+            if t.desired_stopped() {
+                continue;
+            }
+            if e.instances[t.instance.index()].status == InstanceStatus::Draining {
+                on_draining += 1;
+            } else {
+                wanted += 1;
+            }
+        }
+        let work_left = (s.scheduling == SchedulingStrategy::Replica && on_draining > 0) || wanted < s.desired_count;
+        let id = ServiceId(n as u32);
+        if (e.work_left(id), e.in_flight(id)) != (work_left, in_flight) {
+            return fail(
+                "pass-counters",
+                format!(
+                    "{}: from the counters work left {} and in flight {}, from the tasks {work_left} and {in_flight}",
+                    e.strings.resolve(s.name),
+                    e.work_left(id),
+                    e.in_flight(id)
+                ),
+            );
+        }
         if s.status == ServiceStatus::Inactive && s.tasks.iter().any(|t| e.tasks[t.index()].last_status < TaskStatus::Stopping) {
             return fail("service-status", format!("{}: INACTIVE with a task not yet STOPPING", e.strings.resolve(s.name)));
         }
@@ -327,6 +356,33 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         }
     }
     check_spread_counts(e)
+}
+
+/// Every instance an ACTIVE DAEMON service's pass would act on is among its candidates
+/// (`scheduler.rs::daemon_pass` visits only those), and its candidates are its cluster's.
+fn check_daemon_candidates(e: &Engine) -> Result<(), InvariantViolation> {
+    for (n, s) in e.services.iter().enumerate() {
+        if s.scheduling != SchedulingStrategy::Daemon || s.status != ServiceStatus::Active {
+            continue;
+        }
+        let id = ServiceId(n as u32);
+        if s.daemon_candidates.iter().any(|i| e.instances[i.index()].cluster != s.cluster) {
+            return fail("daemon-candidates", format!("{}: a candidate of another cluster", e.strings.resolve(s.name)));
+        }
+        for i in &e.clusters[s.cluster.index()].instances {
+            if e.daemon_action(id, *i) != crate::engine::scheduler::DaemonAction::Nothing && !s.daemon_candidates.contains(*i) {
+                return fail(
+                    "daemon-candidates",
+                    format!(
+                        "{}: its pass would act on {} but would not visit it",
+                        e.strings.resolve(s.name),
+                        e.strings.resolve(e.instances[i.index()].name)
+                    ),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
@@ -530,6 +586,66 @@ mod tests {
 
     fn violated(e: &Engine) -> &'static str {
         check_invariants(e).expect_err("the corruption is caught").invariant
+    }
+
+    #[test]
+    fn a_pass_reading_a_wrong_staying_count_is_caught() {
+        // Both services are steady: 2 staying tasks of 2 wanted. With one fewer counted, a pass
+        // would think a task is missing.
+        let mut e = steady_engine();
+        e.services.record_mut_for_test(ServiceId(0)).spread.staying -= 1;
+        assert_eq!(violated(&e), "pass-counters");
+    }
+
+    /// `steady_engine` with a DAEMON service `agent` created (its first pass not run yet).
+    fn engine_with_new_daemon() -> Engine {
+        let mut e = steady_engine();
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "agent".into(),
+            task_definition: "app".into(),
+            scheduling_strategy: Some("DAEMON".into()),
+            ..Default::default()
+        }))
+        .expect("creates");
+        check_invariants(&e).expect("a new daemon's first pass visits every instance");
+        e
+    }
+
+    #[test]
+    fn a_daemon_that_would_not_visit_an_instance_it_must_act_on_is_caught() {
+        let mut e = engine_with_new_daemon();
+        let agent = ServiceId(2);
+        // Forget one of the two instances the first pass must place a task on.
+        let keep = e.services[agent.index()].daemon_candidates.iter().max().expect("two candidates");
+        e.services.record_mut_for_test(agent).daemon_candidates = [keep].into_iter().collect();
+        assert_eq!(violated(&e), "daemon-candidates");
+    }
+
+    #[test]
+    fn a_settled_daemon_needs_no_candidates() {
+        let mut e = engine_with_new_daemon();
+        let agent = ServiceId(2);
+        e.run_until_quiet(e.now_ms() + 600_000, 100_000);
+        assert_eq!(e.services[agent.index()].tasks.len(), 2, "one task per instance");
+        check_invariants(&e).expect("settled");
+        // Nothing to do on either instance: an empty candidate set is enough.
+        e.services.record_mut_for_test(agent).daemon_candidates = Default::default();
+        check_invariants(&e).expect("nothing to visit");
+        // Draining an instance gives the daemon work there once its replica tasks are gone, and
+        // the drain itself made the instance a candidate.
+        let a = e.instance_by_name("a").expect("registered");
+        let arn = e.instance_arn(a);
+        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: vec![arn],
+            status: "DRAINING".into(),
+        }))
+        .expect("drains");
+        assert!(e.services[agent.index()].daemon_candidates.contains(a), "the drained instance is a candidate");
+        e.run_until_quiet(e.now_ms() + 600_000, 100_000);
+        check_invariants(&e).expect("settled again");
+        assert!(e.instances[a.index()].tasks.is_empty(), "the daemon task stopped last");
     }
 
     #[test]

@@ -740,6 +740,18 @@ impl Engine {
         };
         let rec = TraceRecord { time_ms: self.now_ms, subject, change, reason };
         self.trace.append(rec, subject_key, payload_key);
+        // Every change of an instance, of a task on it or of an attachment to it is recorded
+        // here, so this is where the DAEMON services of its cluster learn to visit it again
+        // (`scheduler.rs::daemon_pass`).
+        let changed_instance = match subject {
+            Subject::Instance(i) => Some(i),
+            Subject::Task(t) => Some(self.tasks[t.index()].instance),
+            Subject::Attachment(a) => Some(self.attachments[a.index()].instance),
+            Subject::Service(_) | Subject::Principal(_) => None,
+        };
+        if let Some(i) = changed_instance {
+            self.note_instance_changed(i);
+        }
     }
 
     /// A trace record in words: its subject's name (the scenario's logical name, or its ARN when it

@@ -2,7 +2,7 @@
 //! [`crate::placement`]).
 
 use crate::errors::EcsError;
-use crate::infra::ids::{ClusterId, InstanceId, TaskDefId};
+use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId};
 use crate::infra::intern::Sym;
 use crate::placement::*;
 use crate::Engine;
@@ -99,6 +99,21 @@ fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
 /// Whether an instance satisfies every `memberOf` expression of the constraints.
 pub(crate) fn satisfies_member_of(engine: &Engine, id: InstanceId, constraints: &Constraints) -> bool {
     constraints.member_of.iter().all(|m| engine.instance_matches(id, &m.query))
+}
+
+/// Whether the instance is one a DAEMON service's `memberOf` expressions select, read as if the
+/// service's own tasks were not on it (docs/ecs-choices.md, §9.8): the instances it runs on, the
+/// instances it counts in its desired count, and those where its running task still meets its
+/// constraints. Its own task was not there when it was placed; counted against itself, an
+/// expression such as `not(task:group == service:agent)` or `runningTasksCount == 0` would stop
+/// the task it just placed, and place it again, for ever.
+pub(crate) fn satisfies_member_of_without(
+    engine: &Engine,
+    id: InstanceId,
+    constraints: &Constraints,
+    service: ServiceId,
+) -> bool {
+    constraints.member_of.iter().all(|m| engine.instance_matches_without(id, &m.query, service))
 }
 
 fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {

@@ -37,6 +37,17 @@ struct Stops {
     running: Vec<TaskId>,
 }
 
+/// What a DAEMON service's pass does on one instance of its cluster ([`Engine::daemon_action`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DaemonAction {
+    /// Nothing: its task runs there, or should not and does not.
+    Nothing,
+    /// Place its task there (if it fits).
+    Place,
+    /// Stop its tasks there, for this reason.
+    Stop(&'static str),
+}
+
 /// What one pass did.
 #[derive(Debug, Default)]
 struct PassOutcome {
@@ -113,6 +124,10 @@ impl Engine {
                     self.wake_rebalancing_services(cluster);
                 }
                 Trigger::ClusterInstancesChanged(cluster) => self.wake_daemon_services(cluster),
+                Trigger::RunningTasksChanged(instance) => {
+                    let cluster = self.instances[instance.index()].cluster;
+                    self.wake_daemons_reading(cluster, |c| c.reads_running_tasks_count());
+                }
                 Trigger::DrainStarted(id) => self.begin_drain(id),
                 Trigger::DrainEnded(id) => self.end_drain(id),
                 Trigger::ServiceCreated(s) => {
@@ -164,6 +179,21 @@ impl Engine {
             .collect();
         for s in readers {
             self.clusters.stop_waiting(cluster, s);
+            self.request_pass(s);
+        }
+    }
+
+    /// The ACTIVE daemon services of a cluster whose constraints `read` re-evaluate their
+    /// instances (what they read on an instance changed).
+    fn wake_daemons_reading(&mut self, cluster: ClusterId, read: impl Fn(&Constraints) -> bool) {
+        let readers: Vec<ServiceId> = self.clusters[cluster.index()]
+            .daemon_services
+            .iter()
+            .copied()
+            .filter(|s| self.services[s.index()].status == ServiceStatus::Active && read(&self.services[s.index()].constraints))
+            .collect();
+        for s in readers {
+            self.refresh_daemon_desired(s);
             self.request_pass(s);
         }
     }
@@ -220,6 +250,8 @@ impl Engine {
             self.request_pass(s);
         }
         self.wake_waiting_services(cluster);
+        // A task group left the instance: daemons whose expressions read task groups may now run there.
+        self.wake_daemons_reading(cluster, |c| c.reads_task_groups());
         let inst = self.tasks[id.index()].instance;
         if self.instances[inst.index()].status == InstanceStatus::Draining {
             // A daemon task may now be the last one on a draining instance.
@@ -263,7 +295,7 @@ impl Engine {
                 .iter()
                 .filter(|i| {
                     self.instances[i.index()].status == InstanceStatus::Active
-                        && crate::engine::placement::satisfies_member_of(self, **i, constraints)
+                        && crate::engine::placement::satisfies_member_of_without(self, **i, constraints, id)
                 })
                 .count() as u32
         };
@@ -573,92 +605,117 @@ impl Engine {
         remaining_candidates
     }
 
+    /// Something about an instance changed (its status, agent or attributes, or a task on it, or
+    /// an attachment to it): the ACTIVE DAEMON services of its cluster visit it in their next
+    /// pass. Called for every trace record ([`Engine::record`]).
+    pub(crate) fn note_instance_changed(&mut self, instance: InstanceId) {
+        let cluster = self.instances[instance.index()].cluster;
+        for s in &self.clusters[cluster.index()].daemon_services {
+            if self.services[s.index()].status == ServiceStatus::Active {
+                self.services.note_daemon_candidate(*s, instance);
+            }
+        }
+    }
+
+    /// The DAEMON service's tasks on an instance that are not told to stop.
+    fn daemon_tasks_on(&self, id: ServiceId, inst: InstanceId) -> impl Iterator<Item = TaskId> + '_ {
+        self.instances[inst.index()]
+            .tasks
+            .iter()
+            .copied()
+            .filter(move |t| self.task_origin(*t).service == Some(id) && !self.tasks[t.index()].desired_stopped())
+    }
+
+    /// What the DAEMON service's pass does on an instance of its cluster. The pass and the
+    /// `daemon-candidates` invariant both ask.
+    pub(crate) fn daemon_action(&self, id: ServiceId, inst: InstanceId) -> DaemonAction {
+        let constraints = &self.services[id.index()].constraints;
+        let i = &self.instances[inst.index()];
+        let runs_there = self.daemon_tasks_on(id, inst).next().is_some();
+        match i.status {
+            // A daemon runs only on the instances its memberOf expressions select (they are not
+            // in its desired count either); the others are not failures.
+            InstanceStatus::Active if !runs_there => {
+                if i.is_placeable() && crate::engine::placement::satisfies_member_of_without(self, inst, constraints, id) {
+                    DaemonAction::Place
+                } else {
+                    DaemonAction::Nothing
+                }
+            }
+            // "The service scheduler also evaluates the task placement constraints for running
+            // tasks and stops tasks that do not meet the placement constraints" (CreateService,
+            // schedulingStrategy, <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>).
+            InstanceStatus::Active if !crate::engine::placement::satisfies_member_of_without(self, inst, constraints, id) => {
+                DaemonAction::Stop("Task stopped because its container instance no longer meets the placement constraints")
+            }
+            // Daemon tasks stop last: after every other service task on the instance stopped.
+            InstanceStatus::Draining if runs_there => {
+                let others = i.tasks.iter().any(|t| {
+                    let t = &self.tasks[t.index()];
+                    self.origin(t.origin)
+                        .service
+                        .is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Replica)
+                });
+                if others {
+                    DaemonAction::Nothing
+                } else {
+                    DaemonAction::Stop("Task stopped because its container instance is DRAINING")
+                }
+            }
+            _ => DaemonAction::Nothing,
+        }
+    }
+
+    /// A DAEMON service's pass: a task on every instance of its cluster that should run one,
+    /// none where it should not. It visits only its candidates ([`Engine::note_instance_changed`]):
+    /// an instance nothing happened to since the last pass needs nothing now, unless its task
+    /// did not fit then — those stay candidates, and each pass counts them again as placement
+    /// failures, as ECS reports an instance the daemon cannot run on until it can. So a pass
+    /// costs what changed, not the cluster's size.
     fn daemon_pass(&mut self, id: ServiceId) -> PassOutcome {
         let mut out = PassOutcome::default();
         self.refresh_daemon_desired(id);
-        let cluster = self.services[id.index()].cluster;
         let task_def = self.services[id.index()].task_def;
         let req = self.requirements_of(task_def);
         let group = self.services[id.index()].group;
-        let constraints = self.services[id.index()].constraints.clone();
         let mut started = Vec::new();
         let mut stopped = Vec::new();
-        for inst in self.clusters[cluster.index()].instances.clone() {
-            let daemon_tasks: Vec<TaskId> = self.instances[inst.index()]
-                .tasks
-                .iter()
-                .copied()
-                .filter(|t| self.task_origin(*t).service == Some(id) && !self.tasks[t.index()].desired_stopped())
-                .collect();
-            match self.instances[inst.index()].status {
-                InstanceStatus::Active if daemon_tasks.is_empty() => {
-                    // A daemon runs only on the instances its memberOf expressions select (they
-                    // are not in its desired count either); the others are not failures.
-                    if !self.instances[inst.index()].is_placeable()
-                        || !crate::engine::placement::satisfies_member_of(self, inst, &constraints)
-                    {
-                        continue;
+        for inst in self.services.take_daemon_candidates(id) {
+            match self.daemon_action(id, inst) {
+                DaemonAction::Nothing => {}
+                DaemonAction::Place => match crate::engine::placement::unmet_requirement(
+                    self,
+                    inst,
+                    &req,
+                    Owner::Service(id),
+                    &Constraints::default(),
+                ) {
+                    None => {
+                        started.push(self.launch_task(inst, task_def, Some(id), group, None, false));
+                        out.progress = true;
                     }
-                    match crate::engine::placement::unmet_requirement(
-                        self,
-                        inst,
-                        &req,
-                        Owner::Service(id),
-                        &Constraints::default(),
-                    ) {
-                        None => {
-                            started.push(self.launch_task(inst, task_def, Some(id), group, None, false));
-                            out.progress = true;
-                        }
-                        Some(reason) => {
-                            *self.services.schedule_mut(id).observations.placement_failures.entry(reason).or_insert(0) += 1;
-                            let unmet = crate::engine::placement::unmet_requirements(
-                                self,
-                                inst,
-                                &req,
-                                Owner::Service(id),
-                                &Constraints::default(),
-                            );
-                            out.placement_failure = Some(PlacementFailure { reason, closest: Some(inst), unmet });
-                        }
-                    }
-                }
-                InstanceStatus::Active if !crate::engine::placement::satisfies_member_of(self, inst, &constraints) => {
-                    // "The service scheduler also evaluates the task placement constraints for
-                    // running tasks and stops tasks that do not meet the placement constraints"
-                    // (CreateService, schedulingStrategy,
-                    // <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>).
-                    for t in daemon_tasks {
-                        self.stop_task_now(
-                            t,
-                            StopCode::ServiceSchedulerInitiated,
-                            "Task stopped because its container instance no longer meets the placement constraints",
+                    Some(reason) => {
+                        *self.services.schedule_mut(id).observations.placement_failures.entry(reason).or_insert(0) += 1;
+                        let unmet = crate::engine::placement::unmet_requirements(
+                            self,
+                            inst,
+                            &req,
+                            Owner::Service(id),
+                            &Constraints::default(),
                         );
+                        out.placement_failure = Some(PlacementFailure { reason, closest: Some(inst), unmet });
+                        // Still wanting a task: the next pass tries it again.
+                        self.services.note_daemon_candidate(id, inst);
+                    }
+                },
+                DaemonAction::Stop(reason) => {
+                    let daemon_tasks: Vec<TaskId> = self.daemon_tasks_on(id, inst).collect();
+                    for t in daemon_tasks {
+                        self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, reason);
                         stopped.push(t);
                         out.progress = true;
                     }
                 }
-                InstanceStatus::Draining if !daemon_tasks.is_empty() => {
-                    // Daemon tasks stop last: after every other service task on the instance stopped.
-                    let others = self.instances[inst.index()].tasks.iter().any(|t| {
-                        let t = &self.tasks[t.index()];
-                        self.origin(t.origin)
-                            .service
-                            .is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Replica)
-                    });
-                    if !others {
-                        for t in daemon_tasks {
-                            self.stop_task_now(
-                                t,
-                                StopCode::ServiceSchedulerInitiated,
-                                "Task stopped because its container instance is DRAINING",
-                            );
-                            stopped.push(t);
-                            out.progress = true;
-                        }
-                    }
-                }
-                _ => {}
             }
         }
         if !started.is_empty() {
@@ -670,36 +727,29 @@ impl Engine {
         out
     }
 
-    /// Work left after a pass: missing tasks, or tasks still on draining instances.
-    fn work_left(&self, id: ServiceId) -> bool {
+    /// Work left after a pass: missing tasks, or (a REPLICA service's) tasks still on draining
+    /// instances. From the service's counters, not its tasks (a pass runs each instant a service
+    /// is touched, and a big service or a DAEMON on a big cluster has a task per instance): the
+    /// tasks it wants are its RUNNING and pending ones (a task told to stop is neither, and no
+    /// task leaves RUNNING before it is told to), and those not on a DRAINING instance are its
+    /// staying tasks, which the spread counts keep. `invariants.rs` recounts both from the tasks
+    /// (`pass-counters`).
+    pub(crate) fn work_left(&self, id: ServiceId) -> bool {
         let s = &self.services[id.index()];
-        let mut on_draining = 0usize;
-        let mut wanted = 0usize;
-        for t in &s.tasks {
-            let t = &self.tasks[t.index()];
-            if t.desired_stopped() {
-                continue;
-            }
-            if self.instances[t.instance.index()].status == InstanceStatus::Draining {
-                if s.scheduling == SchedulingStrategy::Replica {
-                    on_draining += 1;
-                }
-            } else {
-                wanted += 1;
-            }
-        }
-        on_draining > 0 || wanted < s.desired_count as usize
+        let wanted = s.counts.running.checked_add(s.counts.pending).expect("fewer than 2^32 tasks");
+        let staying = s.spread.staying;
+        let on_draining = wanted.checked_sub(staying).expect("staying tasks are wanted tasks");
+        (s.scheduling == SchedulingStrategy::Replica && on_draining > 0) || staying < s.desired_count
     }
 
-    /// Whether anything of the service is in transition (a later event will trigger a pass).
-    fn in_flight(&self, id: ServiceId) -> bool {
-        self.services[id.index()].tasks.iter().any(|t| {
-            let t = &self.tasks[t.index()];
-            t.desired_stopped() || !t.healthy()
-        })
+    /// Whether anything of the service is in transition (a later event will trigger a pass): a
+    /// live task that is not healthy (one told to stop never is). From the counters, as
+    /// [`Engine::work_left`].
+    pub(crate) fn in_flight(&self, id: ServiceId) -> bool {
+        let c = &self.services[id.index()].counts;
+        c.healthy < c.live
     }
 
-    /// Stalls, the deadlock and placement events, retries and steady state after a pass.
     fn after_pass(&mut self, id: ServiceId, out: PassOutcome) {
         if let Some(f) = &out.placement_failure {
             self.service_event(id, ServiceEventKind::UnableToPlace { reason: f.reason, closest: f.closest });

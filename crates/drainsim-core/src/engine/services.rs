@@ -172,6 +172,12 @@ impl Engine {
             events: Vec::new(),
             schedule: ServiceSchedule::default(),
             az_rebalancing,
+            // A new DAEMON visits every instance of its cluster in its first pass.
+            daemon_candidates: if scheduling == SchedulingStrategy::Daemon {
+                self.clusters[cluster.index()].instances.iter().copied().collect()
+            } else {
+                Default::default()
+            },
         });
         debug_assert_eq!(pushed, id);
         self.clusters.add_service(cluster, id, name, scheduling == SchedulingStrategy::Daemon);

@@ -427,6 +427,11 @@ impl Engine {
         let service = self.tasks.origin(id).service;
         let (instance, now) = (t.instance, self.now_ms);
         self.instances.apply_contribution(instance, old, new, now);
+        if old.running != new.running
+            && !self.clusters[self.instances[instance.index()].cluster.index()].daemon_services.is_empty()
+        {
+            self.triggers.push(Trigger::RunningTasksChanged(instance));
+        }
         if let Some(s) = service {
             self.services.apply_contribution(s, old, new);
             self.touched_services.insert(s);

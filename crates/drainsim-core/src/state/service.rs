@@ -279,6 +279,9 @@ pub struct SpreadCounts {
     pub by_count: std::collections::BTreeSet<(u32, InstanceId)>,
     /// Staying tasks per Availability Zone.
     pub per_az: BTreeMap<Sym, u32>,
+    /// Staying tasks in all: the tasks the service wants that are not on a DRAINING instance
+    /// (what a pass compares with `desiredCount`, without visiting the service's tasks).
+    pub staying: u32,
     /// Instances holding at least one staying task, per Availability Zone.
     pub occupied_per_az: BTreeMap<Sym, u32>,
     /// The keys of `per_instance` as a hash set: spread placement asks "does the service hold a
@@ -343,6 +346,10 @@ impl SpreadCounts {
 
     /// Adds `delta` staying tasks on `instance` (in zone `az`).
     pub fn adjust(&mut self, instance: InstanceId, az: Sym, delta: i32) {
+        self.staying = self
+            .staying
+            .checked_add_signed(delta)
+            .unwrap_or_else(|| panic!("a service's staying tasks would be {} + {delta}", self.staying));
         let zone = self.per_az.entry(az).or_insert(0);
         *zone = (*zone as i64 + delta as i64).max(0) as u32;
         if !self.tracks_instances {
@@ -471,6 +478,67 @@ pub struct ServiceState {
     pub schedule: ServiceSchedule,
     /// `availabilityZoneRebalancing` is ENABLED.
     pub az_rebalancing: bool,
+    /// A DAEMON service's instances to visit in its next pass, in cluster order: those something
+    /// happened to since its last pass, and those its task did not fit in then
+    /// ([`Services::note_daemon_candidate`]).
+    pub daemon_candidates: MarkedInstances,
+}
+
+/// A set of instances that takes a member in constant time and gives its members up in instance
+/// order (which is each cluster's order: instances are numbered as they register and never leave
+/// their cluster's list). A DAEMON's candidates are noted on every change of an instance or its
+/// tasks, many times more often than they are read.
+#[derive(Debug, Clone, Default)]
+pub struct MarkedInstances {
+    /// One bit per instance index: whether it is a member.
+    bits: Vec<u64>,
+    /// The members, in the order they were noted.
+    members: Vec<InstanceId>,
+}
+
+impl MarkedInstances {
+    /// Makes `instance` a member (no-op if it is one).
+    pub fn insert(&mut self, instance: InstanceId) {
+        let (word, bit) = (instance.index() / 64, instance.index() % 64);
+        if word >= self.bits.len() {
+            self.bits.resize(word + 1, 0);
+        }
+        if self.bits[word] & (1 << bit) == 0 {
+            self.bits[word] |= 1 << bit;
+            self.members.push(instance);
+        }
+    }
+
+    /// Whether `instance` is a member.
+    pub fn contains(&self, instance: InstanceId) -> bool {
+        self.bits.get(instance.index() / 64).is_some_and(|w| w & (1 << (instance.index() % 64)) != 0)
+    }
+
+    /// The members, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = InstanceId> + '_ {
+        self.members.iter().copied()
+    }
+
+    /// Every member in instance order; the set is left empty (its room kept).
+    pub fn take_in_order(&mut self) -> Vec<InstanceId> {
+        let mut members = std::mem::take(&mut self.members);
+        for i in &members {
+            self.bits[i.index() / 64] &= !(1 << (i.index() % 64));
+        }
+        members.sort_unstable();
+        debug_assert!(self.bits.iter().all(|w| *w == 0), "every member was listed");
+        members
+    }
+}
+
+impl FromIterator<InstanceId> for MarkedInstances {
+    fn from_iter<T: IntoIterator<Item = InstanceId>>(iter: T) -> Self {
+        let mut set = MarkedInstances::default();
+        for i in iter {
+            set.insert(i);
+        }
+        set
+    }
 }
 
 /// What the scheduler keeps about a service: its observations of the run, and when it passes and
@@ -703,6 +771,17 @@ impl Services {
         new: crate::state::task::Contribution,
     ) {
         self.records[id.index()].counts.apply_contribution(old, new);
+    }
+
+    /// The DAEMON service's next pass visits `instance`.
+    pub(crate) fn note_daemon_candidate(&mut self, id: ServiceId, instance: InstanceId) {
+        debug_assert_eq!(self.records[id.index()].scheduling, SchedulingStrategy::Daemon, "only a DAEMON visits candidates");
+        self.records[id.index()].daemon_candidates.insert(instance);
+    }
+
+    /// The instances the DAEMON service's pass visits now, in cluster order; none are left noted.
+    pub(crate) fn take_daemon_candidates(&mut self, id: ServiceId) -> Vec<InstanceId> {
+        self.records[id.index()].daemon_candidates.take_in_order()
     }
 
     /// One of its staying tasks came to (`+1`) or left (`-1`) an instance in a zone.

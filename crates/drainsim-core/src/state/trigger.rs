@@ -29,6 +29,9 @@ pub(crate) enum Trigger {
     /// A task was placed: services waiting for room whose `memberOf` expressions read task groups
     /// try again (the new task may be what an affinity expression waits for).
     TaskPlaced(TaskId),
+    /// The count of RUNNING tasks on an instance of a cluster with DAEMON services changed: those
+    /// whose `memberOf` expressions read `runningTasksCount` re-evaluate.
+    RunningTasksChanged(InstanceId),
     /// An instance became placeable: services waiting for room, and daemon services, try again.
     InstancePlaceable(ClusterId),
     /// An instance registered or deregistered: daemon services re-count their instances.

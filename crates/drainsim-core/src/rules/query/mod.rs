@@ -45,14 +45,24 @@ impl Query {
 
     /// Whether the expression tests `task:group` (so its answer changes as tasks come and go).
     pub(crate) fn uses_task_group(&self) -> bool {
-        fn walk(e: &ast::Expr) -> bool {
+        self.tests(&ast::Subject::TaskGroup)
+    }
+
+    /// Whether the expression tests `runningTasksCount` (so its answer changes as tasks start and
+    /// stop).
+    pub(crate) fn uses_running_tasks_count(&self) -> bool {
+        self.tests(&ast::Subject::RunningTasksCount)
+    }
+
+    fn tests(&self, subject: &ast::Subject) -> bool {
+        fn walk(e: &ast::Expr, subject: &ast::Subject) -> bool {
             match e {
-                ast::Expr::Condition(c) => c.subject == ast::Subject::TaskGroup,
-                ast::Expr::Not(inner) => walk(inner),
-                ast::Expr::And(list) | ast::Expr::Or(list) => list.iter().any(walk),
+                ast::Expr::Condition(c) => c.subject == *subject,
+                ast::Expr::Not(inner) => walk(inner, subject),
+                ast::Expr::And(list) | ast::Expr::Or(list) => list.iter().any(|e| walk(e, subject)),
             }
         }
-        walk(&self.expr)
+        walk(&self.expr, subject)
     }
 }
 
