@@ -147,38 +147,59 @@ fn drain_cluster(instances: usize, tasks: usize, service_size: usize, daemon: bo
     (e, targets)
 }
 
-/// Drains every target at once (10 per call, as the API demands) and runs until quiet.
-fn drain(e: &mut Engine, targets: &[String]) -> u64 {
+/// Drains the targets (10 per call, as the API demands) and runs until quiet: all at once, or in
+/// waves of `wave` instances, each run until quiet (its drains complete) before the next starts,
+/// as an instance refresh or a rollout does.
+fn drain(e: &mut Engine, targets: &[String], wave: Option<usize>) -> u64 {
     let before = e.events_processed();
-    for chunk in targets.chunks(10) {
-        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
-            cluster: Some("bench".into()),
-            container_instances: chunk.to_vec(),
-            status: "DRAINING".into(),
-        }))
-        .expect("valid drain");
+    for wave in targets.chunks(wave.unwrap_or(targets.len()).max(1)) {
+        for chunk in wave.chunks(10) {
+            e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+                cluster: Some("bench".into()),
+                container_instances: chunk.to_vec(),
+                status: "DRAINING".into(),
+            }))
+            .expect("valid drain");
+        }
+        let stop = e.run_until_quiet(e.now_ms() + 24 * 3_600_000, u64::MAX);
+        assert_eq!(stop, drainsim_core::StopReason::Quiet);
     }
-    let stop = e.run_until_quiet(e.now_ms() + 24 * 3_600_000, u64::MAX);
-    assert_eq!(stop, drainsim_core::StopReason::Quiet);
     e.events_processed() - before
+}
+
+/// One drain benchmark's cluster and plan.
+struct Shape {
+    instances: usize,
+    tasks: usize,
+    service_size: usize,
+    /// A DAEMON service (a log agent) runs on every ACTIVE instance.
+    daemon: bool,
+    /// Drain in waves of this many instances (else all at once).
+    wave: Option<usize>,
+    suffix: &'static str,
 }
 
 fn drains(c: &mut Criterion) {
     let mut g = c.benchmark_group("drain");
     g.sample_size(10);
+    let shape =
+        |instances, tasks, service_size, daemon, wave, suffix| Shape { instances, tasks, service_size, daemon, wave, suffix };
     let shapes = [
-        (2_000usize, 10_000usize, 100usize, false, ""),
-        (20_000, 100_000, 100, false, ""),
-        (20_000, 100_000, 10_000, false, "_svc10k"),
-        (20_000, 100_000, 50_000, false, "_svc50k"),
-        (20_000, 100_000, 100, true, "_daemon"),
-        (40_000, 200_000, 100, false, ""),
+        shape(2_000, 10_000, 100, false, None, ""),
+        shape(20_000, 100_000, 100, false, None, ""),
+        shape(20_000, 100_000, 10_000, false, None, "_svc10k"),
+        shape(20_000, 100_000, 50_000, false, None, "_svc50k"),
+        shape(20_000, 100_000, 100, true, None, "_daemon"),
+        // A rollout: 50 waves of 200 instances, without and with a DAEMON service.
+        shape(20_000, 100_000, 100, false, Some(200), "_waves200"),
+        shape(20_000, 100_000, 100, true, Some(200), "_daemon_waves200"),
+        shape(40_000, 200_000, 100, false, None, ""),
     ];
-    for (instances, tasks, service_size, daemon, suffix) in shapes {
+    for Shape { instances, tasks, service_size, daemon, wave, suffix } in shapes {
         let name = format!("i{}k_t{}k{suffix}", instances / 1000, tasks / 1000);
         // Count the events once, so throughput is events per second.
         let (mut e, targets) = drain_cluster(instances, tasks, service_size, daemon);
-        let events = drain(&mut e, &targets);
+        let events = drain(&mut e, &targets, wave);
         let moved: u32 = e.services().filter(|s| s.name() != "log-agent").map(|s| s.running_count()).sum();
         assert_eq!(moved as usize, tasks, "every task is running again after the drain");
         if daemon {
@@ -189,7 +210,7 @@ fn drains(c: &mut Criterion) {
         g.bench_function(&name, |b| {
             b.iter_batched(
                 || drain_cluster(instances, tasks, service_size, daemon),
-                |(mut e, t)| black_box(drain(&mut e, &t)),
+                |(mut e, t)| black_box(drain(&mut e, &t, wave)),
                 BatchSize::PerIteration,
             )
         });
