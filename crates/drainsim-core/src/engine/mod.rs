@@ -743,6 +743,9 @@ impl Engine {
         // Every change of an instance, of a task on it or of an attachment to it is recorded
         // here, so this is where the DAEMON services of its cluster learn to visit it again
         // (`scheduler.rs::daemon_pass`).
+        if !self.clusters.any_daemon_service() {
+            return;
+        }
         let changed_instance = match subject {
             Subject::Instance(i) => Some(i),
             Subject::Task(t) => Some(self.tasks[t.index()].instance),

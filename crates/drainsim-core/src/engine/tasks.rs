@@ -428,6 +428,7 @@ impl Engine {
         let (instance, now) = (t.instance, self.now_ms);
         self.instances.apply_contribution(instance, old, new, now);
         if old.running != new.running
+            && self.clusters.any_daemon_service()
             && !self.clusters[self.instances[instance.index()].cluster.index()].daemon_services.is_empty()
         {
             self.triggers.push(Trigger::RunningTasksChanged(instance));

@@ -35,6 +35,9 @@ pub struct ClusterState {
 pub(crate) struct Clusters {
     records: Vec<ClusterState>,
     by_name: std::collections::BTreeMap<String, crate::infra::ids::ClusterId>,
+    /// Whether any cluster ever had a DAEMON service (most runs have none, and then no change of
+    /// an instance needs telling one).
+    any_daemon_service: bool,
 }
 
 impl std::ops::Index<usize> for Clusters {
@@ -93,7 +96,13 @@ impl Clusters {
         c.services_by_name.entry(name).or_default().push(service);
         if daemon {
             c.daemon_services.push(service);
+            self.any_daemon_service = true;
         }
+    }
+
+    /// Whether any cluster ever had a DAEMON service.
+    pub(crate) fn any_daemon_service(&self) -> bool {
+        self.any_daemon_service
     }
 
     /// A service of the cluster turned `availabilityZoneRebalancing` on or off (at creation too).
