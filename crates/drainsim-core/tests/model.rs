@@ -48,7 +48,7 @@ const SETTINGS: [(&str, &str, &[&str]); 11] = [
     ("tagResourceAuthorization", "off", &["on", "off"]),
     ("fargateTaskRetirementWaitPeriod", "7", &["0", "7", "14"]),
     ("guardDutyActivate", "disabled", EN_DIS),
-    ("defaultLogDriverMode", "blocking", &["blocking", "non-blocking"]),
+    ("defaultLogDriverMode", "non-blocking", &["blocking", "non-blocking"]),
     ("fargateEventWindows", "disabled", EN_DIS),
 ];
 /// guardDutyActivate is AWS-managed: nobody may set it.

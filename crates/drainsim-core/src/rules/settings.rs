@@ -76,14 +76,17 @@ impl SettingName {
     }
 
     /// The AWS default: what applies when neither the principal nor the root user has a setting
-    /// (docs/ecs-choices.md: long ARN formats enabled since 2021, `awsvpcTrunking` disabled).
+    /// (docs/ecs-choices.md: long ARN formats enabled since 2021, `awsvpcTrunking` disabled,
+    /// `defaultLogDriverMode` `non-blocking` since 25 June 2025 — "Amazon ECS is changing the
+    /// default log driver mode from blocking to non-blocking",
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>).
     pub fn aws_default(self) -> &'static str {
         match self {
             SettingName::ServiceLongArnFormat | SettingName::TaskLongArnFormat | SettingName::ContainerInstanceLongArnFormat => {
                 "enabled"
             }
             SettingName::FargateTaskRetirementWaitPeriod => "7",
-            SettingName::DefaultLogDriverMode => "blocking",
+            SettingName::DefaultLogDriverMode => "non-blocking",
             SettingName::TagResourceAuthorization => "off",
             _ => "disabled",
         }
