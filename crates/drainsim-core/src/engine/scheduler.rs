@@ -385,18 +385,18 @@ impl Engine {
     }
 
     /// How many of the service's tasks not told to stop are staying, and those on DRAINING
-    /// instances (the drain candidates). Only a scale-in needs the staying tasks themselves
-    /// ([`Self::staying_tasks`]), so a pass only counts them.
+    /// instances (the drain candidates), in the service's list order. The count comes from the
+    /// counters, and the list is only walked when some task is on a DRAINING instance; only a
+    /// scale-in needs the staying tasks themselves ([`Self::staying_tasks`]).
     fn staying_and_draining(&self, id: ServiceId) -> (usize, Vec<TaskId>) {
-        let mut staying = 0;
-        let mut drain_candidates = Vec::new();
-        for t in &self.services[id.index()].tasks {
-            match self.pass_standing(*t) {
-                None => {}
-                Some(true) => drain_candidates.push(*t),
-                Some(false) => staying += 1,
-            }
+        let staying = self.services[id.index()].spread.staying as usize;
+        let on_draining = self.wanted_on_draining(id) as usize;
+        if on_draining == 0 {
+            return (staying, Vec::new());
         }
+        let drain_candidates: Vec<TaskId> =
+            self.services[id.index()].tasks.iter().copied().filter(|t| self.pass_standing(*t) == Some(true)).collect();
+        debug_assert_eq!(drain_candidates.len(), on_draining, "the counters count the tasks on DRAINING instances");
         (staying, drain_candidates)
     }
 
@@ -736,10 +736,15 @@ impl Engine {
     /// (`pass-counters`).
     pub(crate) fn work_left(&self, id: ServiceId) -> bool {
         let s = &self.services[id.index()];
+        (s.scheduling == SchedulingStrategy::Replica && self.wanted_on_draining(id) > 0) || s.spread.staying < s.desired_count
+    }
+
+    /// The service's tasks not told to stop that are on DRAINING instances: its RUNNING and
+    /// pending tasks less its staying ones (see [`Engine::work_left`]).
+    fn wanted_on_draining(&self, id: ServiceId) -> u32 {
+        let s = &self.services[id.index()];
         let wanted = s.counts.running.checked_add(s.counts.pending).expect("fewer than 2^32 tasks");
-        let staying = s.spread.staying;
-        let on_draining = wanted.checked_sub(staying).expect("staying tasks are wanted tasks");
-        (s.scheduling == SchedulingStrategy::Replica && on_draining > 0) || staying < s.desired_count
+        wanted.checked_sub(s.spread.staying).expect("staying tasks are wanted tasks")
     }
 
     /// Whether anything of the service is in transition (a later event will trigger a pass): a
