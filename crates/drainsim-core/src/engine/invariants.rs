@@ -219,7 +219,50 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
 /// Recounts each service's spread counts from its task list (which `check_services` has shown to
 /// hold exactly its live tasks), one service at a time: a recount of every service at once would
 /// double the counts' memory at the end of a big run.
+/// Spread counts with their zero entries dropped, for comparing a kept count with a recount.
+fn without_zeros(mut counts: crate::state::service::SpreadCounts) -> crate::state::service::SpreadCounts {
+    counts.per_az.retain(|_, v| *v > 0);
+    counts.occupied_per_az.retain(|_, v| *v > 0);
+    counts
+}
+
+/// Each cluster's spread counts of its task groups' standalone tasks equal a recount of the
+/// staying standalone tasks on its instances.
+fn check_group_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
+    let mut want: Vec<BTreeMap<Sym, crate::state::service::SpreadCounts>> = vec![BTreeMap::new(); e.clusters.len()];
+    for (n, t) in e.tasks.iter().enumerate() {
+        let origin = e.origin(t.origin);
+        if origin.service.is_some() || t.last_status == TaskStatus::Stopped || !e.is_staying(TaskId(n as u32)) {
+            continue;
+        }
+        let i = &e.instances[t.instance.index()];
+        want[i.cluster.index()].entry(origin.group).or_insert_with(|| crate::state::service::SpreadCounts::new(true)).adjust(
+            t.instance,
+            i.availability_zone,
+            1,
+        );
+    }
+    for (c, want) in want.into_iter().enumerate() {
+        let empty = crate::state::service::SpreadCounts::new(true);
+        let got: BTreeMap<Sym, crate::state::service::SpreadCounts> =
+            e.clusters[c].group_spread.iter().map(|(g, s)| (*g, without_zeros(s.clone()))).filter(|(_, s)| *s != empty).collect();
+        let want: BTreeMap<Sym, crate::state::service::SpreadCounts> =
+            want.into_iter().map(|(g, s)| (g, without_zeros(s))).collect();
+        if got != want {
+            return fail(
+                "spread-counts",
+                format!(
+                    "cluster {}: task groups' spread counts {got:?} but recount {want:?}",
+                    e.strings.resolve(e.clusters[c].name)
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
+    check_group_spread_counts(e)?;
     for s in e.services.iter() {
         let mut want = crate::state::service::SpreadCounts::new(s.spread.tracks_instances);
         for id in &s.tasks {
@@ -595,6 +638,33 @@ mod tests {
         let mut e = steady_engine();
         e.services.record_mut_for_test(ServiceId(0)).spread.staying -= 1;
         assert_eq!(violated(&e), "pass-counters");
+    }
+
+    #[test]
+    fn stale_spread_counts_of_a_task_group_are_caught() {
+        let mut e = steady_engine();
+        e.handle(Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: "app".into(),
+            count: Some(3),
+            group: Some("batch".into()),
+            placement_strategy: vec![PlacementStrategy {
+                strategy_type: "spread".into(),
+                field: Some("attribute:ecs.availability-zone".into()),
+            }],
+            ..Default::default()
+        }))
+        .expect("runs");
+        check_invariants(&e).expect("the group's counts follow its tasks");
+        let cluster = crate::infra::ids::ClusterId(0);
+        let batch = e.strings.get("batch").expect("interned");
+        let spread = e.clusters[cluster.index()].group_spread.get(&batch).expect("counted");
+        assert_eq!(spread.staying, 3, "three staying tasks of the group");
+        assert_eq!(spread.per_az.values().copied().collect::<Vec<_>>(), vec![2, 1], "spread over the two zones");
+        let zone = *spread.per_az.keys().next().expect("a zone");
+        let instance = *spread.per_instance.keys().next().expect("an instance");
+        e.clusters.adjust_group_spread(cluster, batch, instance, zone, -1);
+        assert_eq!(violated(&e), "spread-counts");
     }
 
     /// `steady_engine` with a DAEMON service `agent` created (its first pass not run yet).

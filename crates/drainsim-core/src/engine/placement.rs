@@ -221,11 +221,10 @@ impl Engine {
                 }
             }
             Owner::Group(g) => {
-                for i in &self.clusters[cluster.index()].instances {
-                    for id in &self.instances[i.index()].tasks {
-                        let origin = self.task_origin(*id);
-                        if origin.service.is_none() && origin.group == g && self.is_staying(*id) {
-                            f(self, *i);
+                if let Some(spread) = self.clusters[cluster.index()].group_spread.get(&g) {
+                    for (instance, n) in &spread.per_instance {
+                        for _ in 0..*n {
+                            f(self, *instance);
                         }
                     }
                 }

@@ -332,13 +332,19 @@ impl Engine {
         !t.desired_stopped() && !t.orphaned() && self.instances[t.instance.index()].status != InstanceStatus::Draining
     }
 
-    /// Counts a service task in or out of its service's spread counts.
+    /// Counts a task in or out of its service's spread counts (a standalone task: its group's in
+    /// its cluster).
     pub(crate) fn adjust_spread(&mut self, id: TaskId, delta: i32) {
         let t = &self.tasks[id.index()];
-        if let Some(s) = self.origin(t.origin).service {
-            let az = self.instances[t.instance.index()].availability_zone;
-            let instance = t.instance;
-            self.services.adjust_spread(s, instance, az, delta);
+        let origin = *self.origin(t.origin);
+        let instance = t.instance;
+        let az = self.instances[instance.index()].availability_zone;
+        match origin.service {
+            Some(s) => self.services.adjust_spread(s, instance, az, delta),
+            None => {
+                let cluster = self.instances[instance.index()].cluster;
+                self.clusters.adjust_group_spread(cluster, origin.group, instance, az, delta);
+            }
         }
     }
 

@@ -26,6 +26,10 @@ pub struct ClusterState {
     /// Services with `availabilityZoneRebalancing` ENABLED: an instance that becomes placeable
     /// wakes them (kept here so that it does not scan every service of the cluster).
     pub rebalancing_services: std::collections::BTreeSet<ServiceId>,
+    /// Where the staying standalone tasks (RunTask, StartTask) of each task group are, as a
+    /// service's spread counts say where its tasks are: spread placement of a group's next task
+    /// reads them instead of visiting the cluster's tasks.
+    pub group_spread: std::collections::BTreeMap<Sym, crate::state::service::SpreadCounts>,
 }
 
 /// The cluster table: every cluster, in creation order, and the index of their names. It owns the
@@ -79,6 +83,7 @@ impl Clusters {
             daemon_services: Vec::new(),
             capacity_waiters: Default::default(),
             rebalancing_services: Default::default(),
+            group_spread: Default::default(),
         });
         id
     }
@@ -114,6 +119,16 @@ impl Clusters {
         } else {
             c.rebalancing_services.remove(&service);
         }
+    }
+
+    /// One of a task group's staying standalone tasks came to (`+1`) or left (`-1`) an instance
+    /// in a zone.
+    pub(crate) fn adjust_group_spread(&mut self, id: Id, group: Sym, instance: InstanceId, zone: Sym, delta: i32) {
+        self.records[id.index()]
+            .group_spread
+            .entry(group)
+            .or_insert_with(|| crate::state::service::SpreadCounts::new(true))
+            .adjust(instance, zone, delta);
     }
 
     /// The cluster's placement index.
