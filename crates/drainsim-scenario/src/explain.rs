@@ -412,6 +412,18 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     Explanation { headline, total_drain_ms, instances, services }
 }
 
+/// The most instance names a headline lists; the report's `instances` has every one.
+const HEADLINE_NAMES: usize = 5;
+
+/// Names joined by commas, at most `most` of them, then how many more there are: a drain of
+/// thousands of instances that did not finish must not make a headline of thousands of names.
+fn names_listed(names: &[&str], most: usize) -> String {
+    if names.len() <= most {
+        return names.join(", ");
+    }
+    format!("{} and {} more", names[..most].join(", "), names.len() - most)
+}
+
 /// The run's headline — total drain time, slowest instance, deepest dip below a floor — and the
 /// total drain time (from the first drain's start until every drain was complete).
 pub fn headline(e: &Engine) -> (String, Option<u64>) {
@@ -434,7 +446,7 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
         (Some(_), Some(total)) => format!("every drain complete {} after the first began", duration_text(total)),
         (Some(_), None) => {
             let open: Vec<&str> = drained.iter().filter(|(_, _, c)| c.is_none()).map(|(n, _, _)| n.as_str()).collect();
-            format!("not every drain completed ({} still draining at the end)", open.join(", "))
+            format!("not every drain completed ({} still draining at the end)", names_listed(&open, HEADLINE_NAMES))
         }
     };
     if let Some((d, n)) = &slowest {
@@ -563,6 +575,14 @@ pub fn render_text(x: &Explanation) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_headline_lists_a_few_names_and_counts_the_rest() {
+        assert_eq!(names_listed(&[], 5), "");
+        assert_eq!(names_listed(&["old-1"], 5), "old-1");
+        assert_eq!(names_listed(&["a", "b", "c", "d", "e"], 5), "a, b, c, d, e");
+        assert_eq!(names_listed(&["a", "b", "c", "d", "e", "f", "g"], 5), "a, b, c, d, e and 2 more");
+    }
 
     /// A task's fixed moments say what its records say: its status records in order, its first
     /// desired stop, and each service's healthy times.
