@@ -412,7 +412,23 @@ fn check_daemon_candidates(e: &Engine) -> Result<(), InvariantViolation> {
         if s.daemon_candidates.iter().any(|i| e.instances[i.index()].cluster != s.cluster) {
             return fail("daemon-candidates", format!("{}: a candidate of another cluster", e.strings.resolve(s.name)));
         }
+        let member_of = !s.constraints.member_of.is_empty();
         for i in &e.clusters[s.cluster.index()].instances {
+            // A daemon with memberOf counts the instances it last found selected; one whose
+            // answer changed since must be due for evaluating again.
+            if member_of
+                && e.counts_as_daemon_member(id, *i) != s.daemon_members.contains(i)
+                && !s.daemon_members_stale.contains(*i)
+            {
+                return fail(
+                    "daemon-candidates",
+                    format!(
+                        "{}: its count of selected instances is wrong about {} and would not look at it again",
+                        e.strings.resolve(s.name),
+                        e.strings.resolve(e.instances[i.index()].name)
+                    ),
+                );
+            }
             if e.daemon_action(id, *i) != crate::engine::scheduler::DaemonAction::Nothing && !s.daemon_candidates.contains(*i) {
                 return fail(
                     "daemon-candidates",
@@ -690,6 +706,36 @@ mod tests {
         let keep = e.services[agent.index()].daemon_candidates.iter().max().expect("two candidates");
         e.services.record_mut_for_test(agent).daemon_candidates = [keep].into_iter().collect();
         assert_eq!(violated(&e), "daemon-candidates");
+    }
+
+    #[test]
+    fn a_daemon_miscounting_its_selected_instances_is_caught() {
+        let mut e = steady_engine();
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "agent".into(),
+            task_definition: "app".into(),
+            scheduling_strategy: Some("DAEMON".into()),
+            placement_constraints: vec![PlacementConstraint {
+                constraint_type: "memberOf".into(),
+                expression: Some("attribute:ecs.availability-zone == us-east-1a".into()),
+            }],
+            ..Default::default()
+        }))
+        .expect("creates");
+        e.run_until_quiet(e.now_ms() + 600_000, 100_000);
+        let agent = ServiceId(2);
+        assert_eq!(e.services[agent.index()].desired_count, 1, "one instance in us-east-1a");
+        check_invariants(&e).expect("counted");
+        // Forget the selected instance without marking it for another look.
+        let a = e.instance_by_name("a").expect("registered");
+        e.services.set_daemon_member(agent, a, false);
+        assert_eq!(violated(&e), "daemon-candidates");
+        // Marked for another look, the next count puts it back.
+        e.services.note_daemon_member_stale(agent, a);
+        check_invariants(&e).expect("due for another look");
+        e.refresh_daemon_desired(agent);
+        assert!(e.services[agent.index()].daemon_members.contains(&a));
     }
 
     #[test]

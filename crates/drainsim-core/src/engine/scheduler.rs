@@ -284,20 +284,25 @@ impl Engine {
     /// instance does not count; docs/ecs-choices.md) that its `memberOf` expressions select. Without
     /// one it is the cluster's ACTIVE count, which the instance table keeps: registering or draining
     /// many instances of a cluster with a daemon does not count the cluster's instances each time.
+    /// Whether an instance counts toward a DAEMON's desired count: ACTIVE, and selected by its
+    /// `memberOf` expressions (read without its own tasks).
+    pub(crate) fn counts_as_daemon_member(&self, id: ServiceId, inst: InstanceId) -> bool {
+        self.instances[inst.index()].status == InstanceStatus::Active
+            && crate::engine::placement::satisfies_member_of_without(self, inst, &self.services[id.index()].constraints, id)
+    }
+
     pub(crate) fn refresh_daemon_desired(&mut self, id: ServiceId) {
         let cluster = self.services[id.index()].cluster;
-        let constraints = &self.services[id.index()].constraints;
-        let n = if constraints.member_of.is_empty() {
+        let n = if self.services[id.index()].constraints.member_of.is_empty() {
             self.instances.active_in_cluster(cluster)
         } else {
-            self.clusters[cluster.index()]
-                .instances
-                .iter()
-                .filter(|i| {
-                    self.instances[i.index()].status == InstanceStatus::Active
-                        && crate::engine::placement::satisfies_member_of_without(self, **i, constraints, id)
-                })
-                .count() as u32
+            // Only the instances something happened to since the last count are evaluated again
+            // (`note_instance_changed`); invariant `daemon-candidates` checks the others.
+            for i in self.services.take_stale_daemon_members(id) {
+                let member = self.counts_as_daemon_member(id, i);
+                self.services.set_daemon_member(id, i, member);
+            }
+            u32::try_from(self.services[id.index()].daemon_members.len()).expect("fewer than 2^32 instances")
         };
         if self.services[id.index()].status == ServiceStatus::Active && self.services[id.index()].desired_count != n {
             self.services.set_desired_count(id, n);
@@ -611,8 +616,13 @@ impl Engine {
     pub(crate) fn note_instance_changed(&mut self, instance: InstanceId) {
         let cluster = self.instances[instance.index()].cluster;
         for s in &self.clusters[cluster.index()].daemon_services {
-            if self.services[s.index()].status == ServiceStatus::Active {
+            let service = &self.services[s.index()];
+            if service.status == ServiceStatus::Active {
+                let member_of = !service.constraints.member_of.is_empty();
                 self.services.note_daemon_candidate(*s, instance);
+                if member_of {
+                    self.services.note_daemon_member_stale(*s, instance);
+                }
             }
         }
     }

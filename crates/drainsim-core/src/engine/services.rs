@@ -138,6 +138,7 @@ impl Engine {
         let long_arn = self.settings.is_enabled(self.default_caller_arn(), SettingName::ServiceLongArnFormat);
         let name = self.strings.intern(&req.service_name);
         let group = self.strings.intern(&format!("service:{}", req.service_name));
+        let constraints_have_member_of = !constraints.member_of.is_empty();
         let pushed = self.services.push(ServiceState {
             uuid,
             long_arn,
@@ -174,6 +175,14 @@ impl Engine {
             az_rebalancing,
             // A new DAEMON visits every instance of its cluster in its first pass.
             daemon_candidates: if scheduling == SchedulingStrategy::Daemon {
+                self.clusters[cluster.index()].instances.iter().copied().collect()
+            } else {
+                Default::default()
+            },
+            // A new DAEMON with memberOf evaluates every instance of its cluster when it first
+            // counts its desired tasks.
+            daemon_members: Default::default(),
+            daemon_members_stale: if scheduling == SchedulingStrategy::Daemon && constraints_have_member_of {
                 self.clusters[cluster.index()].instances.iter().copied().collect()
             } else {
                 Default::default()

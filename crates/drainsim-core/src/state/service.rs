@@ -482,6 +482,11 @@ pub struct ServiceState {
     /// happened to since its last pass, and those its task did not fit in then
     /// ([`Services::note_daemon_candidate`]).
     pub daemon_candidates: MarkedInstances,
+    /// A DAEMON service with `memberOf` expressions: the ACTIVE instances its expressions select
+    /// as last evaluated (its desired count), and the instances to evaluate again before it is
+    /// next read (something happened to them since).
+    pub daemon_members: std::collections::BTreeSet<InstanceId>,
+    pub daemon_members_stale: MarkedInstances,
 }
 
 /// A set of instances that takes a member in constant time and gives its members up in instance
@@ -777,6 +782,28 @@ impl Services {
     pub(crate) fn note_daemon_candidate(&mut self, id: ServiceId, instance: InstanceId) {
         debug_assert_eq!(self.records[id.index()].scheduling, SchedulingStrategy::Daemon, "only a DAEMON visits candidates");
         self.records[id.index()].daemon_candidates.insert(instance);
+    }
+
+    /// The DAEMON service's count of the instances its `memberOf` expressions select must look at
+    /// `instance` again.
+    pub(crate) fn note_daemon_member_stale(&mut self, id: ServiceId, instance: InstanceId) {
+        self.records[id.index()].daemon_members_stale.insert(instance);
+    }
+
+    /// The instances whose membership the DAEMON service must evaluate again, in cluster order;
+    /// none are left noted.
+    pub(crate) fn take_stale_daemon_members(&mut self, id: ServiceId) -> Vec<InstanceId> {
+        self.records[id.index()].daemon_members_stale.take_in_order()
+    }
+
+    /// Whether `instance` counts toward the DAEMON service's desired count.
+    pub(crate) fn set_daemon_member(&mut self, id: ServiceId, instance: InstanceId, member: bool) {
+        let members = &mut self.records[id.index()].daemon_members;
+        if member {
+            members.insert(instance);
+        } else {
+            members.remove(&instance);
+        }
     }
 
     /// The instances the DAEMON service's pass visits now, in cluster order; none are left noted.
