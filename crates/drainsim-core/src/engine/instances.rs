@@ -60,18 +60,10 @@ impl InstanceFacts for QueryFacts<'_> {
         i64::try_from(ms).unwrap_or(i64::MAX)
     }
     fn running_tasks_count(&self) -> u64 {
-        let count = u64::from(self.engine.instances[self.id.index()].running_tasks_count);
-        if self.ignoring.is_none() {
-            return count;
+        match self.ignoring {
+            None => u64::from(self.engine.instances[self.id.index()].running_tasks_count),
+            Some(_) => self.tasks().filter(|t| self.engine.tasks[t.index()].contribution().running).count() as u64,
         }
-        let own = self.engine.instances[self.id.index()]
-            .tasks
-            .iter()
-            .filter(|t| {
-                self.engine.task_origin(**t).service == self.ignoring && self.engine.tasks[t.index()].contribution().running
-            })
-            .count() as u64;
-        count.checked_sub(own).expect("the instance counts its own RUNNING tasks")
     }
     fn attribute(&self, name: &str) -> Option<Option<&str>> {
         let name = self.engine.strings.get(name)?;

@@ -271,11 +271,7 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
                 want.adjust(t.instance, e.instances[t.instance.index()].availability_zone, 1);
             }
         }
-        let mut got = s.spread.clone();
-        want.per_az.retain(|_, v| *v > 0);
-        got.per_az.retain(|_, v| *v > 0);
-        want.occupied_per_az.retain(|_, v| *v > 0);
-        got.occupied_per_az.retain(|_, v| *v > 0);
+        let (got, want) = (without_zeros(s.spread.clone()), without_zeros(want));
         if want != got {
             return fail(
                 "spread-counts",
@@ -685,12 +681,18 @@ mod tests {
 
     /// `steady_engine` with a DAEMON service `agent` created (its first pass not run yet).
     fn engine_with_new_daemon() -> Engine {
+        engine_with_new_daemon_constrained(vec![])
+    }
+
+    /// The same, the daemon with these placement constraints.
+    fn engine_with_new_daemon_constrained(placement_constraints: Vec<PlacementConstraint>) -> Engine {
         let mut e = steady_engine();
         e.handle(Request::CreateService(CreateServiceRequest {
             cluster: Some("prod".into()),
             service_name: "agent".into(),
             task_definition: "app".into(),
             scheduling_strategy: Some("DAEMON".into()),
+            placement_constraints,
             ..Default::default()
         }))
         .expect("creates");
@@ -710,19 +712,10 @@ mod tests {
 
     #[test]
     fn a_daemon_miscounting_its_selected_instances_is_caught() {
-        let mut e = steady_engine();
-        e.handle(Request::CreateService(CreateServiceRequest {
-            cluster: Some("prod".into()),
-            service_name: "agent".into(),
-            task_definition: "app".into(),
-            scheduling_strategy: Some("DAEMON".into()),
-            placement_constraints: vec![PlacementConstraint {
-                constraint_type: "memberOf".into(),
-                expression: Some("attribute:ecs.availability-zone == us-east-1a".into()),
-            }],
-            ..Default::default()
-        }))
-        .expect("creates");
+        let mut e = engine_with_new_daemon_constrained(vec![PlacementConstraint {
+            constraint_type: "memberOf".into(),
+            expression: Some("attribute:ecs.availability-zone == us-east-1a".into()),
+        }]);
         e.run_until_quiet(e.now_ms() + 600_000, 100_000);
         let agent = ServiceId(2);
         assert_eq!(e.services[agent.index()].desired_count, 1, "one instance in us-east-1a");

@@ -18,7 +18,9 @@ use crate::infra::queue::EventKind;
 use crate::infra::time::MINUTE_MS;
 use crate::placement::{Constraints, Owner, PlacementFailure};
 use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
-use crate::state::service::{BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceStatus, StallReason};
+use crate::state::service::{
+    BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceState, ServiceStatus, StallReason,
+};
 use crate::state::task::StopCode;
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
@@ -126,7 +128,9 @@ impl Engine {
                 Trigger::ClusterInstancesChanged(cluster) => self.wake_daemon_services(cluster),
                 Trigger::RunningTasksChanged(instance) => {
                     let cluster = self.instances[instance.index()].cluster;
-                    self.wake_daemons_reading(cluster, |c| c.reads_running_tasks_count());
+                    self.wake_daemons_reading(cluster, |_, s| {
+                        s.status == ServiceStatus::Active && s.constraints.reads_running_tasks_count()
+                    });
                 }
                 Trigger::DrainStarted(id) => self.begin_drain(id),
                 Trigger::DrainEnded(id) => self.end_drain(id),
@@ -158,16 +162,7 @@ impl Engine {
         let t = &self.tasks[placed.index()];
         let cluster = self.instances[t.instance.index()].cluster;
         let own = self.origin(t.origin).service;
-        let daemons: Vec<ServiceId> = self.clusters[cluster.index()]
-            .daemon_services
-            .iter()
-            .copied()
-            .filter(|s| Some(*s) != own && self.services[s.index()].constraints.reads_task_groups())
-            .collect();
-        for s in daemons {
-            self.refresh_daemon_desired(s);
-            self.request_pass(s);
-        }
+        self.wake_daemons_reading(cluster, |id, s| Some(id) != own && s.constraints.reads_task_groups());
         if self.clusters[cluster.index()].capacity_waiters.is_empty() {
             return;
         }
@@ -183,14 +178,14 @@ impl Engine {
         }
     }
 
-    /// The ACTIVE daemon services of a cluster whose constraints `read` re-evaluate their
-    /// instances (what they read on an instance changed).
-    fn wake_daemons_reading(&mut self, cluster: ClusterId, read: impl Fn(&Constraints) -> bool) {
+    /// The daemon services of a cluster that `read` picks re-count and re-evaluate their
+    /// instances: what they read on an instance changed.
+    fn wake_daemons_reading(&mut self, cluster: ClusterId, read: impl Fn(ServiceId, &ServiceState) -> bool) {
         let readers: Vec<ServiceId> = self.clusters[cluster.index()]
             .daemon_services
             .iter()
             .copied()
-            .filter(|s| self.services[s.index()].status == ServiceStatus::Active && read(&self.services[s.index()].constraints))
+            .filter(|s| read(*s, &self.services[s.index()]))
             .collect();
         for s in readers {
             self.refresh_daemon_desired(s);
@@ -251,7 +246,7 @@ impl Engine {
         }
         self.wake_waiting_services(cluster);
         // A task group left the instance: daemons whose expressions read task groups may now run there.
-        self.wake_daemons_reading(cluster, |c| c.reads_task_groups());
+        self.wake_daemons_reading(cluster, |_, s| s.status == ServiceStatus::Active && s.constraints.reads_task_groups());
         let inst = self.tasks[id.index()].instance;
         if self.instances[inst.index()].status == InstanceStatus::Draining {
             // A daemon task may now be the last one on a draining instance.
@@ -280,10 +275,6 @@ impl Engine {
         self.schedule(backoff, EventKind::SchedulerPass, id.0, 0);
     }
 
-    /// The daemon service's desired count: one task per ACTIVE instance of its cluster (a DRAINING
-    /// instance does not count; docs/ecs-choices.md) that its `memberOf` expressions select. Without
-    /// one it is the cluster's ACTIVE count, which the instance table keeps: registering or draining
-    /// many instances of a cluster with a daemon does not count the cluster's instances each time.
     /// Whether an instance counts toward a DAEMON's desired count: ACTIVE, and selected by its
     /// `memberOf` expressions (read without its own tasks).
     pub(crate) fn counts_as_daemon_member(&self, id: ServiceId, inst: InstanceId) -> bool {
@@ -291,6 +282,12 @@ impl Engine {
             && crate::engine::placement::satisfies_member_of_without(self, inst, &self.services[id.index()].constraints, id)
     }
 
+    /// The daemon service's desired count: one task per ACTIVE instance of its cluster (a DRAINING
+    /// instance does not count; docs/ecs-choices.md) that its `memberOf` expressions select. Without
+    /// one it is the cluster's ACTIVE count, which the instance table keeps: registering or draining
+    /// many instances of a cluster with a daemon does not count the cluster's instances each time.
+    /// With expressions, it keeps the instances it found selected and evaluates again only those
+    /// something happened to since ([`Engine::note_instance_changed`]).
     pub(crate) fn refresh_daemon_desired(&mut self, id: ServiceId) {
         let cluster = self.services[id.index()].cluster;
         let n = if self.services[id.index()].constraints.member_of.is_empty() {
@@ -765,6 +762,7 @@ impl Engine {
         c.healthy < c.live
     }
 
+    /// Stalls, the deadlock and placement events, retries and steady state after a pass.
     fn after_pass(&mut self, id: ServiceId, out: PassOutcome) {
         if let Some(f) = &out.placement_failure {
             self.service_event(id, ServiceEventKind::UnableToPlace { reason: f.reason, closest: f.closest });

@@ -138,7 +138,16 @@ impl Engine {
         let long_arn = self.settings.is_enabled(self.default_caller_arn(), SettingName::ServiceLongArnFormat);
         let name = self.strings.intern(&req.service_name);
         let group = self.strings.intern(&format!("service:{}", req.service_name));
-        let constraints_have_member_of = !constraints.member_of.is_empty();
+        // A new DAEMON visits every instance of its cluster in its first pass, and one with memberOf
+        // evaluates each of them when it first counts its desired tasks.
+        let (daemon_candidates, daemon_members_stale) = match scheduling {
+            SchedulingStrategy::Daemon => {
+                let all: MarkedInstances = self.clusters[cluster.index()].instances.iter().copied().collect();
+                let stale = if constraints.member_of.is_empty() { MarkedInstances::default() } else { all.clone() };
+                (all, stale)
+            }
+            SchedulingStrategy::Replica => Default::default(),
+        };
         let pushed = self.services.push(ServiceState {
             uuid,
             long_arn,
@@ -173,20 +182,9 @@ impl Engine {
             events: Vec::new(),
             schedule: ServiceSchedule::default(),
             az_rebalancing,
-            // A new DAEMON visits every instance of its cluster in its first pass.
-            daemon_candidates: if scheduling == SchedulingStrategy::Daemon {
-                self.clusters[cluster.index()].instances.iter().copied().collect()
-            } else {
-                Default::default()
-            },
-            // A new DAEMON with memberOf evaluates every instance of its cluster when it first
-            // counts its desired tasks.
+            daemon_candidates,
             daemon_members: Default::default(),
-            daemon_members_stale: if scheduling == SchedulingStrategy::Daemon && constraints_have_member_of {
-                self.clusters[cluster.index()].instances.iter().copied().collect()
-            } else {
-                Default::default()
-            },
+            daemon_members_stale,
         });
         debug_assert_eq!(pushed, id);
         self.clusters.add_service(cluster, id, name, scheduling == SchedulingStrategy::Daemon);
