@@ -221,7 +221,7 @@ fn drains(c: &mut Criterion) {
 fn placement(c: &mut Criterion) {
     let mut g = c.benchmark_group("placement");
     g.sample_size(10);
-    let cases: [(&str, Vec<PlacementStrategy>); 4] = [
+    let cases: [(&str, Vec<PlacementStrategy>); 5] = [
         ("binpack_memory", vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }]),
         (
             "spread_az",
@@ -229,6 +229,11 @@ fn placement(c: &mut Criterion) {
         ),
         ("spread_instance", vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }]),
         ("random", vec![PlacementStrategy { strategy_type: "random".into(), field: None }]),
+        // Spread by an attribute other than the zone: its values come from the placement index.
+        (
+            "spread_instance_type",
+            vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.instance-type".into()) }],
+        ),
     ];
     let (tasks, instances) = (10_000usize, 2_000usize);
     for (name, strat) in cases {

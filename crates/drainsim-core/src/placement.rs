@@ -189,11 +189,15 @@ impl CapacitySets {
 }
 
 /// The placeable instances that have room for at least one task of a given CPU and memory size,
-/// overall and per Availability Zone.
+/// overall and per Availability Zone, and by the value of each attribute a spread strategy reads.
 #[derive(Debug, Clone, Default)]
 pub struct ClassIndex {
     pub all: CapacitySets,
     pub by_az: BTreeMap<Sym, CapacitySets>,
+    /// Per attribute in [`PlacementIndex::attribute_values`]: the members by their value of it
+    /// (`None`: the instance lacks the attribute or it has no value), in instance order. Values
+    /// no member has are absent.
+    pub by_value: BTreeMap<Sym, BTreeMap<Option<Sym>, BTreeSet<InstanceId>>>,
 }
 
 impl ClassIndex {
@@ -205,6 +209,21 @@ impl ClassIndex {
         self.all.remove(k, track_cpu);
         if let Some(s) = self.by_az.get_mut(&k.az) {
             s.remove(k, track_cpu);
+        }
+    }
+    /// Files a member under its value of `attribute`.
+    fn insert_value(&mut self, attribute: Sym, value: Option<Sym>, id: InstanceId) {
+        let inserted = self.by_value.entry(attribute).or_default().entry(value).or_default().insert(id);
+        debug_assert!(inserted, "an instance is filed once under an attribute");
+    }
+    /// Takes a member out of its value of `attribute`, dropping the value when no member has it.
+    fn remove_value(&mut self, attribute: Sym, value: Option<Sym>, id: InstanceId) {
+        let values = self.by_value.get_mut(&attribute).expect("a tracked attribute has a value map");
+        let members = values.get_mut(&value).expect("a member is filed under its value");
+        let removed = members.remove(&id);
+        assert!(removed, "a member is filed under its value");
+        if members.is_empty() {
+            values.remove(&value);
         }
     }
 }
@@ -220,12 +239,18 @@ pub const MAX_SIZE_CLASSES: usize = 64;
 /// class `(0, 0)` holds every placeable instance; it is ordered only once a placement of that size
 /// needs it (most clusters only ask how many instances it holds, which `placeable` answers), so a
 /// resource change does not reorder it. Each resource change updates every ordered class
-/// (`O(classes × log n)`). The by-CPU order is only kept once a binpack-by-CPU placement needs it.
+/// (`O(classes × log n)`). The by-CPU order is only kept once a binpack-by-CPU placement needs it,
+/// and the members by an attribute's value once a spread by that attribute (other than the zone,
+/// which `by_az` serves) needs them.
 #[derive(Debug, Clone, Default)]
 pub struct PlacementIndex {
     pub classes: BTreeMap<(i64, i64), ClassIndex>,
     /// Whether the `by_cpu` sets are maintained.
     pub track_cpu: bool,
+    /// The attributes spread placement reads through `ClassIndex::by_value`, with every placeable
+    /// instance's value of each (`None`: lacking or without a value). The engine reports a change
+    /// of a placeable instance's value with [`PlacementIndex::revalue`].
+    pub attribute_values: BTreeMap<Sym, BTreeMap<InstanceId, Option<Sym>>>,
     /// Every placeable instance (the members of the class `(0, 0)`, ordered or not).
     pub placeable: BTreeSet<InstanceId>,
     /// Placeable instances per Availability Zone (zones without one are absent): the zones zone
@@ -237,12 +262,23 @@ pub struct PlacementIndex {
 pub const EVERY_SIZE: (i64, i64) = (0, 0);
 
 impl PlacementIndex {
-    /// A placeable instance joins the index.
-    pub fn insert(&mut self, k: IndexKey) {
+    /// A placeable instance joins the index. `value_of` gives its value of each attribute in
+    /// [`PlacementIndex::attribute_values`].
+    pub fn insert(&mut self, k: IndexKey, value_of: impl Fn(Sym) -> Option<Sym>) {
         if self.placeable.insert(k.id) {
             *self.placeable_per_zone.entry(k.az).or_insert(0) += 1;
         }
-        self.insert_ordered(k);
+        for (attribute, values) in self.attribute_values.iter_mut() {
+            values.insert(k.id, value_of(*attribute));
+        }
+        for ((cpu, memory), class) in self.classes.iter_mut() {
+            if k.has_room_for(*cpu, *memory) {
+                class.insert(k, self.track_cpu);
+                for (attribute, values) in &self.attribute_values {
+                    class.insert_value(*attribute, values[&k.id], k.id);
+                }
+            }
+        }
     }
     /// An instance leaves the index.
     pub fn remove(&mut self, k: IndexKey) {
@@ -253,24 +289,85 @@ impl PlacementIndex {
                 self.placeable_per_zone.remove(&k.az);
             }
         }
-        self.remove_ordered(k);
-    }
-    /// An indexed instance's free resources changed from `before` to `after`.
-    pub fn rekey(&mut self, before: IndexKey, after: IndexKey) {
-        self.remove_ordered(before);
-        self.insert_ordered(after);
-    }
-    fn insert_ordered(&mut self, k: IndexKey) {
         for ((cpu, memory), class) in self.classes.iter_mut() {
             if k.has_room_for(*cpu, *memory) {
-                class.insert(k, self.track_cpu);
+                class.remove(k, self.track_cpu);
+                for (attribute, values) in &self.attribute_values {
+                    class.remove_value(*attribute, values[&k.id], k.id);
+                }
+            }
+        }
+        for values in self.attribute_values.values_mut() {
+            values.remove(&k.id);
+        }
+    }
+    /// An indexed instance's free resources changed from `before` to `after`: its place in the
+    /// orders changes, and it joins or leaves the classes it now has room, or no more room, for.
+    pub fn rekey(&mut self, before: IndexKey, after: IndexKey) {
+        debug_assert_eq!((before.id, before.az), (after.id, after.az), "a rekey keeps the instance and its zone");
+        for ((cpu, memory), class) in self.classes.iter_mut() {
+            let (was, is) = (before.has_room_for(*cpu, *memory), after.has_room_for(*cpu, *memory));
+            if was {
+                class.remove(before, self.track_cpu);
+            }
+            if is {
+                class.insert(after, self.track_cpu);
+            }
+            if was != is {
+                for (attribute, values) in &self.attribute_values {
+                    let value = values[&after.id];
+                    if is {
+                        class.insert_value(*attribute, value, after.id);
+                    } else {
+                        class.remove_value(*attribute, value, after.id);
+                    }
+                }
             }
         }
     }
-    fn remove_ordered(&mut self, k: IndexKey) {
-        for class in self.classes.values_mut() {
-            class.remove(k, self.track_cpu);
+    /// A placeable instance's values of the tracked attributes may have changed (`value_of` gives
+    /// the current ones; `k` is its current key): it moves to its new value in each class it is a
+    /// member of.
+    pub fn revalue(&mut self, k: IndexKey, value_of: impl Fn(Sym) -> Option<Sym>) {
+        for (attribute, values) in self.attribute_values.iter_mut() {
+            let slot = values.get_mut(&k.id).expect("a placeable instance has a value of each tracked attribute");
+            let (old, new) = (*slot, value_of(*attribute));
+            if old == new {
+                continue;
+            }
+            *slot = new;
+            for ((cpu, memory), class) in self.classes.iter_mut() {
+                if k.has_room_for(*cpu, *memory) {
+                    class.remove_value(*attribute, old, k.id);
+                    class.insert_value(*attribute, new, k.id);
+                }
+            }
         }
+    }
+    /// Starts filing the members of every class by their value of `attribute` (a spread by it).
+    pub fn track_attribute(
+        &mut self,
+        attribute: Sym,
+        key_of: impl Fn(InstanceId) -> IndexKey,
+        value_of: impl Fn(InstanceId) -> Option<Sym>,
+    ) {
+        if self.attribute_values.contains_key(&attribute) {
+            return;
+        }
+        let values: BTreeMap<InstanceId, Option<Sym>> = self.placeable.iter().map(|id| (*id, value_of(*id))).collect();
+        let keys = self.all_keys(key_of);
+        for ((cpu, memory), class) in self.classes.iter_mut() {
+            for k in &keys {
+                if k.has_room_for(*cpu, *memory) {
+                    class.insert_value(attribute, values[&k.id], k.id);
+                }
+            }
+        }
+        self.attribute_values.insert(attribute, values);
+    }
+    /// Whether members are filed by their value of `attribute`.
+    pub fn tracks_attribute(&self, attribute: Sym) -> bool {
+        self.attribute_values.contains_key(&attribute)
     }
     /// The keys of every placeable instance (`key_of` reads an instance's current key).
     fn all_keys(&self, key_of: impl Fn(InstanceId) -> IndexKey) -> Vec<IndexKey> {
@@ -306,6 +403,9 @@ impl PlacementIndex {
         for k in self.all_keys(key_of) {
             if k.has_room_for(key.0, key.1) {
                 class.insert(k, self.track_cpu);
+                for (attribute, values) in &self.attribute_values {
+                    class.insert_value(*attribute, values[&k.id], k.id);
+                }
             }
         }
         self.classes.insert(key, class);

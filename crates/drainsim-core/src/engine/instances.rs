@@ -136,6 +136,19 @@ impl Engine {
         // Its attributes or agent version may have changed, which `memberOf` expressions read,
         // and not every such change is recorded.
         self.note_instance_changed(id);
+        self.refile_attribute_values(id);
+    }
+
+    /// Keeps a placeable instance filed under its current values of the attributes spread
+    /// placement reads (after a change of its attributes).
+    fn refile_attribute_values(&mut self, id: InstanceId) {
+        let i = &self.instances[id.index()];
+        if !i.indexed {
+            return;
+        }
+        let (key, cluster) = (i.index_key(id), i.cluster);
+        let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
+        self.clusters.placement_mut(cluster).revalue(key, |a| instances.attribute(id, a, trunk_id).flatten());
     }
 
     /// Sets or clears the instance's `ecs.awsvpc-trunk-id` attribute, which `memberOf`
@@ -143,6 +156,7 @@ impl Engine {
     pub(crate) fn set_trunk_id_attribute(&mut self, id: InstanceId, value: Option<Sym>) {
         self.instances.set_trunk_id_attribute(id, value);
         self.note_instance_changed(id);
+        self.refile_attribute_values(id);
     }
 
     /// An instance's attributes sorted by name, as DescribeContainerInstances lists them (the
@@ -158,12 +172,7 @@ impl Engine {
 
     /// The value of one attribute: `None` if the instance lacks it, `Some(None)` if it has no value.
     pub(crate) fn instance_attribute(&self, id: InstanceId, name: Sym) -> Option<Option<Sym>> {
-        if let Some(value) = self.instances[id.index()].trunk_id_attribute {
-            if self.builtin.trunk_id == name {
-                return Some(Some(value));
-            }
-        }
-        self.instance_profile(id).attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.instances.attribute(id, name, self.builtin.trunk_id)
     }
 
     /// Whether an instance satisfies a cluster query language expression (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html>).
@@ -326,9 +335,10 @@ impl Engine {
             let i = &self.instances[id.index()];
             let key = i.index_key(id);
             let cluster = i.cluster;
+            let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
             let index = self.clusters.placement_mut(cluster);
             if placeable {
-                index.insert(key);
+                index.insert(key, |a| instances.attribute(id, a, trunk_id).flatten());
             } else {
                 index.remove(key);
             }

@@ -540,6 +540,42 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
                 format!("cluster {c}: index holds {} instances, {expect} placeable", cluster.placement.len()),
             );
         }
+        check_attribute_values(e, &cluster.placement)?;
+    }
+    Ok(())
+}
+
+/// The placement index's values of the attributes spread reads: every placeable instance with its
+/// current value, and each class's members filed under exactly that value (no empty values).
+fn check_attribute_values(e: &Engine, index: &crate::placement::PlacementIndex) -> Result<(), InvariantViolation> {
+    for (attr, values) in &index.attribute_values {
+        let name = e.strings.resolve(*attr);
+        if !values.keys().eq(index.placeable.iter()) {
+            return fail("placement-index", format!("attribute {name}: values kept for other instances than the placeable ones"));
+        }
+        for ((cpu, memory), class) in &index.classes {
+            let mut expect: BTreeMap<Option<Sym>, Vec<InstanceId>> = BTreeMap::new();
+            for (id, value) in values {
+                if *value != e.instance_attribute(*id, *attr).flatten() {
+                    let instance = e.strings.resolve(e.instances[id.index()].name);
+                    return fail("placement-index", format!("{instance}: stale value of attribute {name}"));
+                }
+                if e.instances[id.index()].index_key(*id).has_room_for(*cpu, *memory) {
+                    expect.entry(*value).or_default().push(*id);
+                }
+            }
+            let filed: Option<BTreeMap<Option<Sym>, Vec<InstanceId>>> =
+                class.by_value.get(attr).map(|v| v.iter().map(|(k, ids)| (*k, ids.iter().copied().collect())).collect());
+            if filed.unwrap_or_default() != expect {
+                return fail(
+                    "placement-index",
+                    format!("size class ({cpu}, {memory}): members filed under the wrong values of attribute {name}"),
+                );
+            }
+        }
+    }
+    if let Some(attr) = index.classes.values().flat_map(|c| c.by_value.keys()).find(|a| !index.attribute_values.contains_key(a)) {
+        return fail("placement-index", format!("attribute {}: filed but not tracked", e.strings.resolve(*attr)));
     }
     Ok(())
 }
@@ -805,6 +841,50 @@ mod tests {
         let cluster = e.services[0].cluster;
         let zone = *e.clusters[cluster.index()].placement.placeable_per_zone.keys().next().expect("a zone");
         *e.clusters.placement_mut(cluster).placeable_per_zone.get_mut(&zone).expect("counted") += 1;
+        assert_eq!(violated(&e), "placement-index");
+    }
+
+    /// The steady engine with a third service spreading by instance type, whose placement files the
+    /// instances by their type.
+    fn engine_spreading_by_instance_type() -> (Engine, crate::infra::ids::ClusterId, Sym) {
+        let mut e = steady_engine();
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "by-type".into(),
+            task_definition: "app".into(),
+            desired_count: Some(2),
+            placement_strategy: vec![PlacementStrategy {
+                strategy_type: "spread".into(),
+                field: Some("attribute:ecs.instance-type".into()),
+            }],
+            ..Default::default()
+        }))
+        .expect("creates");
+        e.run_until_quiet(600_000, 100_000);
+        check_invariants(&e).expect("a steady cluster keeps every invariant");
+        let cluster = e.services[0].cluster;
+        let attr = e.strings.get("ecs.instance-type").expect("interned");
+        assert!(e.clusters[cluster.index()].placement.tracks_attribute(attr), "spread by it files instances by type");
+        (e, cluster, attr)
+    }
+
+    #[test]
+    fn an_instance_filed_under_a_stale_attribute_value_is_caught() {
+        let (mut e, cluster, attr) = engine_spreading_by_instance_type();
+        let a = e.instance_by_name("a").expect("registered");
+        *e.clusters.placement_mut(cluster).attribute_values.get_mut(&attr).expect("tracked").get_mut(&a).expect("placeable") =
+            None;
+        assert_eq!(violated(&e), "placement-index");
+    }
+
+    #[test]
+    fn a_class_member_missing_from_its_attribute_value_is_caught() {
+        let (mut e, cluster, attr) = engine_spreading_by_instance_type();
+        let a = e.instance_by_name("a").expect("registered");
+        let class = e.clusters.placement_mut(cluster).classes.values_mut().next().expect("a size class");
+        for members in class.by_value.get_mut(&attr).expect("filed").values_mut() {
+            members.remove(&a);
+        }
         assert_eq!(violated(&e), "placement-index");
     }
 

@@ -179,17 +179,13 @@ impl Engine {
                         .map(|(az, _)| (per_az.get(az).copied().unwrap_or(0) as usize, *az))
                         .collect()
                 }
-                Owner::Group(_) => {
-                    let mut counts: BTreeMap<Sym, usize> = BTreeMap::new();
-                    for az in self.clusters[cluster.index()].placement.classes[&class].by_az.keys() {
-                        counts.insert(*az, 0);
-                    }
-                    self.for_each_owner_task(cluster, owner, |e, inst| {
-                        if let Some(n) = counts.get_mut(&e.instances[inst.index()].availability_zone) {
-                            *n += 1;
-                        }
-                    });
-                    counts.iter().map(|(az, n)| (*n, *az)).collect()
+                Owner::Group(g) => {
+                    let per_az = self.clusters[cluster.index()].group_spread.get(&g).map(|counts| &counts.per_az);
+                    self.clusters[cluster.index()].placement.classes[&class]
+                        .by_az
+                        .keys()
+                        .map(|az| (per_az.and_then(|p| p.get(az)).copied().unwrap_or(0) as usize, *az))
+                        .collect()
                 }
             };
             let strings = &self.strings;
@@ -203,33 +199,6 @@ impl Engine {
         }
         self.pick_within(cluster, class, None, req, strategies, owner, constraints)
             .ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
-    }
-
-    /// Calls `f` with the instance of every task of `owner` that stays: tasks told to stop and tasks
-    /// on DRAINING instances are leaving, so spread balances what will remain (drainsim's choice).
-    fn for_each_owner_task(&self, cluster: ClusterId, owner: Owner, mut f: impl FnMut(&Engine, InstanceId)) {
-        match owner {
-            Owner::Service(s) => {
-                debug_assert!(
-                    self.services[s.index()].spread.tracks_instances,
-                    "spread by an attribute keeps per-instance counts"
-                );
-                for (instance, n) in &self.services[s.index()].spread.per_instance {
-                    for _ in 0..*n {
-                        f(self, *instance);
-                    }
-                }
-            }
-            Owner::Group(g) => {
-                if let Some(spread) = self.clusters[cluster.index()].group_spread.get(&g) {
-                    for (instance, n) in &spread.per_instance {
-                        for _ in 0..*n {
-                            f(self, *instance);
-                        }
-                    }
-                }
-            }
-        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -384,21 +353,124 @@ impl Engine {
                 })
             }
             Strategy::SpreadAttribute(attr) => {
-                let candidates: Vec<InstanceId> =
-                    sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
-                let value_of = |e: &Engine, id: InstanceId| e.instance_attribute(id, attr).flatten();
-                let mut counts: BTreeMap<Option<Sym>, usize> = BTreeMap::new();
-                self.for_each_owner_task(cluster, owner, |e, inst| *counts.entry(value_of(e, inst)).or_insert(0) += 1);
-                candidates
-                    .into_iter()
-                    .map(|id| {
-                        let v = value_of(self, id);
-                        (counts.get(&v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s).to_string()), id)
-                    })
-                    .min()
-                    .map(|(_, _, id)| id)
+                let chosen = self.spread_by_attribute(cluster, class, az, req, attr, owner, constraints);
+                debug_assert_eq!(
+                    chosen,
+                    self.spread_by_attribute_scan(cluster, class, az, req, attr, owner, constraints),
+                    "the value index chooses what a scan of every candidate chooses"
+                );
+                chosen
             }
         }
+    }
+
+    /// Spread by an attribute other than the zone: among the instances with room, those whose
+    /// value of `attr` holds the fewest of the owner's staying tasks, ties broken by the value's
+    /// text (instances lacking the attribute first); within the value, the instance holding the
+    /// fewest of them, ties broken by the instance's position in the cluster. The values of the
+    /// class's members come from the placement index (`ClassIndex::by_value`), so a placement
+    /// visits each value once and, within the chosen value, passes over at most the instances
+    /// the owner occupies there and those that do not fit: no scan of the cluster's instances.
+    #[allow(clippy::too_many_arguments)]
+    fn spread_by_attribute(
+        &mut self,
+        cluster: ClusterId,
+        class: (i64, i64),
+        az: Option<Sym>,
+        req: &Requirements,
+        attr: Sym,
+        owner: Owner,
+        constraints: &Constraints,
+    ) -> Option<InstanceId> {
+        if !self.clusters[cluster.index()].placement.tracks_attribute(attr) {
+            let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
+            self.clusters.placement_mut(cluster).track_attribute(
+                attr,
+                |id| instances[id.index()].index_key(id),
+                |id| instances.attribute(id, attr, trunk_id).flatten(),
+            );
+        }
+        let counts = self.owner_tasks_by_value(cluster, owner, attr);
+        let values = self.clusters[cluster.index()].placement.classes[&class].by_value.get(&attr)?;
+        let mut order: Vec<(usize, Option<&str>, Option<Sym>)> =
+            values.keys().map(|v| (counts.get(v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), *v)).collect();
+        order.sort_unstable();
+        let memory = crate::placement::index_amount(req.memory);
+        let spread = self.owner_spread(cluster, owner);
+        let staying_on = |id: InstanceId| spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
+        let candidate = |id: InstanceId| {
+            let k = self.instances[id.index()].index_key(id);
+            k.memory >= memory && az.is_none_or(|z| k.az == z)
+        };
+        let fits = |id: InstanceId| unmet_requirement(self, id, req, owner, constraints).is_none();
+        order.into_iter().find_map(|(_, _, v)| {
+            let members = &values[&v];
+            // An instance without a staying task of the owner, first in cluster order. The walk
+            // passes over the members the owner occupies and those that do not fit: when every
+            // member is occupied, there are no more members than instances the owner occupies.
+            if let Some(id) = members.iter().copied().find(|id| staying_on(*id) == 0 && candidate(*id) && fits(*id)) {
+                return Some(id);
+            }
+            // Else the member holding the fewest (the owner's instances in order of their counts).
+            spread?.by_count.iter().map(|(_, id)| *id).find(|id| members.contains(id) && candidate(*id) && fits(*id))
+        })
+    }
+
+    /// The spread counts of an owner (a task group has none until it has had a staying task).
+    fn owner_spread(&self, cluster: ClusterId, owner: Owner) -> Option<&crate::state::service::SpreadCounts> {
+        match owner {
+            Owner::Service(s) => {
+                debug_assert!(
+                    self.services[s.index()].spread.tracks_instances,
+                    "spread by instance or attribute keeps per-instance counts"
+                );
+                Some(&self.services[s.index()].spread)
+            }
+            Owner::Group(g) => self.clusters[cluster.index()].group_spread.get(&g),
+        }
+    }
+
+    /// The owner's staying tasks by the value of `attr` of the instance they are on (tasks told
+    /// to stop and tasks on DRAINING instances are leaving, so spread balances what will remain).
+    fn owner_tasks_by_value(&self, cluster: ClusterId, owner: Owner, attr: Sym) -> BTreeMap<Option<Sym>, usize> {
+        let mut counts: BTreeMap<Option<Sym>, usize> = BTreeMap::new();
+        for (instance, n) in self.owner_spread(cluster, owner).into_iter().flat_map(|s| &s.per_instance) {
+            *counts.entry(self.instance_attribute(*instance, attr).flatten()).or_insert(0) += *n as usize;
+        }
+        counts
+    }
+
+    /// What [`Engine::spread_by_attribute`] chooses, found by scoring every candidate of the
+    /// class: the oracle the index's choice is checked against in debug builds.
+    #[allow(clippy::too_many_arguments)]
+    fn spread_by_attribute_scan(
+        &self,
+        cluster: ClusterId,
+        class: (i64, i64),
+        az: Option<Sym>,
+        req: &Requirements,
+        attr: Sym,
+        owner: Owner,
+        constraints: &Constraints,
+    ) -> Option<InstanceId> {
+        let index = &self.clusters[cluster.index()].placement.classes[&class];
+        let sets = match az {
+            None => &index.all,
+            Some(az) => index.by_az.get(&az)?,
+        };
+        let counts = self.owner_tasks_by_value(cluster, owner, attr);
+        let spread = self.owner_spread(cluster, owner);
+        sets.by_memory
+            .range(at_least(req.memory))
+            .map(|(_, id)| *id)
+            .filter(|id| unmet_requirement(self, *id, req, owner, constraints).is_none())
+            .map(|id| {
+                let v = self.instance_attribute(id, attr).flatten();
+                let on_instance = spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
+                (counts.get(&v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), on_instance, id)
+            })
+            .min()
+            .map(|(_, _, _, id)| id)
     }
 
     /// The failure of a placement that found nothing: the closest matching instance is the placeable

@@ -516,6 +516,18 @@ impl Instances {
         self.profiles.get(self.records[id.index()].profile)
     }
 
+    /// The value of one attribute: `None` if the instance lacks it, `Some(None)` if it has no
+    /// value. `trunk_id` is the name `ecs.awsvpc-trunk-id`, whose value the record keeps apart
+    /// from the shared profile.
+    pub(crate) fn attribute(&self, id: Id, name: Sym, trunk_id: Sym) -> Option<Option<Sym>> {
+        if let Some(value) = self.records[id.index()].trunk_id_attribute {
+            if trunk_id == name {
+                return Some(Some(value));
+            }
+        }
+        self.profile(id).attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
     /// Interns a profile for a new registration.
     pub(crate) fn intern_profile(&mut self, profile: InstanceProfile) -> ProfileId {
         self.profiles.intern_owned(profile)
