@@ -188,6 +188,10 @@ impl CapacitySets {
     }
 }
 
+/// A size class's members by their value of one attribute (`None`: lacking it or without a
+/// value), each value's ordered by free memory.
+pub type ValueMembers = BTreeMap<Option<Sym>, BTreeSet<(i32, InstanceId)>>;
+
 /// The placeable instances that have room for at least one task of a given CPU and memory size,
 /// overall and per Availability Zone, and by the value of each attribute a spread strategy reads.
 #[derive(Debug, Clone, Default)]
@@ -195,9 +199,9 @@ pub struct ClassIndex {
     pub all: CapacitySets,
     pub by_az: BTreeMap<Sym, CapacitySets>,
     /// Per attribute in [`PlacementIndex::attribute_values`]: the members by their value of it
-    /// (`None`: the instance lacks the attribute or it has no value), in instance order. Values
-    /// no member has are absent.
-    pub by_value: BTreeMap<Sym, BTreeMap<Option<Sym>, BTreeSet<InstanceId>>>,
+    /// (`None`: the instance lacks the attribute or it has no value), ordered by free memory as
+    /// `by_memory` is. Values no member has are absent.
+    pub by_value: BTreeMap<Sym, ValueMembers>,
 }
 
 impl ClassIndex {
@@ -211,16 +215,17 @@ impl ClassIndex {
             s.remove(k, track_cpu);
         }
     }
-    /// Files a member under its value of `attribute`.
-    fn insert_value(&mut self, attribute: Sym, value: Option<Sym>, id: InstanceId) {
-        let inserted = self.by_value.entry(attribute).or_default().entry(value).or_default().insert(id);
+    /// Files a member (key `k`) under its value of `attribute`.
+    fn insert_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey) {
+        let inserted = self.by_value.entry(attribute).or_default().entry(value).or_default().insert((k.memory, k.id));
         debug_assert!(inserted, "an instance is filed once under an attribute");
     }
-    /// Takes a member out of its value of `attribute`, dropping the value when no member has it.
-    fn remove_value(&mut self, attribute: Sym, value: Option<Sym>, id: InstanceId) {
+    /// Takes a member (key `k`) out of its value of `attribute`, dropping the value when no
+    /// member has it.
+    fn remove_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey) {
         let values = self.by_value.get_mut(&attribute).expect("a tracked attribute has a value map");
         let members = values.get_mut(&value).expect("a member is filed under its value");
-        let removed = members.remove(&id);
+        let removed = members.remove(&(k.memory, k.id));
         assert!(removed, "a member is filed under its value");
         if members.is_empty() {
             values.remove(&value);
@@ -275,7 +280,7 @@ impl PlacementIndex {
             if k.has_room_for(*cpu, *memory) {
                 class.insert(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
-                    class.insert_value(*attribute, values[&k.id], k.id);
+                    class.insert_value(*attribute, values[&k.id], k);
                 }
             }
         }
@@ -293,7 +298,7 @@ impl PlacementIndex {
             if k.has_room_for(*cpu, *memory) {
                 class.remove(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
-                    class.remove_value(*attribute, values[&k.id], k.id);
+                    class.remove_value(*attribute, values[&k.id], k);
                 }
             }
         }
@@ -313,14 +318,13 @@ impl PlacementIndex {
             if is {
                 class.insert(after, self.track_cpu);
             }
-            if was != is {
-                for (attribute, values) in &self.attribute_values {
-                    let value = values[&after.id];
-                    if is {
-                        class.insert_value(*attribute, value, after.id);
-                    } else {
-                        class.remove_value(*attribute, value, after.id);
-                    }
+            for (attribute, values) in &self.attribute_values {
+                let value = values[&after.id];
+                if was {
+                    class.remove_value(*attribute, value, before);
+                }
+                if is {
+                    class.insert_value(*attribute, value, after);
                 }
             }
         }
@@ -338,8 +342,8 @@ impl PlacementIndex {
             *slot = new;
             for ((cpu, memory), class) in self.classes.iter_mut() {
                 if k.has_room_for(*cpu, *memory) {
-                    class.remove_value(*attribute, old, k.id);
-                    class.insert_value(*attribute, new, k.id);
+                    class.remove_value(*attribute, old, k);
+                    class.insert_value(*attribute, new, k);
                 }
             }
         }
@@ -359,7 +363,7 @@ impl PlacementIndex {
         for ((cpu, memory), class) in self.classes.iter_mut() {
             for k in &keys {
                 if k.has_room_for(*cpu, *memory) {
-                    class.insert_value(attribute, values[&k.id], k.id);
+                    class.insert_value(attribute, values[&k.id], *k);
                 }
             }
         }
@@ -404,7 +408,7 @@ impl PlacementIndex {
             if k.has_room_for(key.0, key.1) {
                 class.insert(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
-                    class.insert_value(*attribute, values[&k.id], k.id);
+                    class.insert_value(*attribute, values[&k.id], k);
                 }
             }
         }

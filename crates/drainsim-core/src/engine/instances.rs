@@ -10,7 +10,7 @@ use crate::infra::intern::Sym;
 use crate::infra::queue::EventKind;
 use crate::infra::shared::PortSetId;
 use crate::placement::Resources;
-use crate::rules::lifecycle::InstanceStatus;
+use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
 use crate::rules::query::{InstanceFacts, Query};
 use crate::rules::settings::SettingName;
 use crate::rules::transitions::LegalChanges;
@@ -132,9 +132,38 @@ impl Engine {
 
     /// Changes an instance's profile (copy-on-write: other instances keep theirs).
     pub(crate) fn update_instance_profile(&mut self, id: InstanceId, f: impl FnOnce(&mut InstanceProfile)) {
-        self.instances.update_profile(id, f);
-        // Its attributes or agent version may have changed, which `memberOf` expressions read,
-        // and not every such change is recorded.
+        self.change_attributes(id, |e| e.instances.update_profile(id, f));
+    }
+
+    /// Changes what an instance's attribute values come from (its profile, or its trunk's
+    /// attribute), keeping in step what reads them: the staying tasks of services that count
+    /// their tasks by an attribute's value are counted out under the old values and back in under
+    /// the new, the placement index files the instance under its new values, and the instance is
+    /// noted as changed (`memberOf` expressions read attributes and the agent version, and not
+    /// every such change is recorded).
+    fn change_attributes(&mut self, id: InstanceId, change: impl FnOnce(&mut Self)) {
+        let recount: Vec<TaskId> = if self.services.any_value_spread() {
+            self.instances[id.index()]
+                .tasks
+                .iter()
+                .copied()
+                .filter(|t| {
+                    let service = self.tasks.origin(*t).service;
+                    service.is_some_and(|s| self.services[s.index()].spread.value_attribute.is_some())
+                        && self.tasks[t.index()].last_status != TaskStatus::Stopped
+                        && self.is_staying(*t)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for t in &recount {
+            self.adjust_spread(*t, -1);
+        }
+        change(self);
+        for t in &recount {
+            self.adjust_spread(*t, 1);
+        }
         self.note_instance_changed(id);
         self.refile_attribute_values(id);
     }
@@ -154,9 +183,7 @@ impl Engine {
     /// Sets or clears the instance's `ecs.awsvpc-trunk-id` attribute, which `memberOf`
     /// expressions may read.
     pub(crate) fn set_trunk_id_attribute(&mut self, id: InstanceId, value: Option<Sym>) {
-        self.instances.set_trunk_id_attribute(id, value);
-        self.note_instance_changed(id);
-        self.refile_attribute_values(id);
+        self.change_attributes(id, |e| e.instances.set_trunk_id_attribute(id, value));
     }
 
     /// An instance's attributes sorted by name, as DescribeContainerInstances lists them (the

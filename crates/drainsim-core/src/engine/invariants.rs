@@ -223,6 +223,8 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
 fn without_zeros(mut counts: crate::state::service::SpreadCounts) -> crate::state::service::SpreadCounts {
     counts.per_az.retain(|_, v| *v > 0);
     counts.occupied_per_az.retain(|_, v| *v > 0);
+    counts.per_value.retain(|_, v| *v > 0);
+    counts.occupied_per_value.retain(|_, v| *v > 0);
     counts
 }
 
@@ -264,11 +266,16 @@ fn check_group_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
 fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     check_group_spread_counts(e)?;
     for s in e.services.iter() {
-        let mut want = crate::state::service::SpreadCounts::new(s.spread.tracks_instances);
+        let mut want = crate::state::service::SpreadCounts {
+            value_attribute: s.spread.value_attribute,
+            ..crate::state::service::SpreadCounts::new(s.spread.tracks_instances)
+        };
         for id in &s.tasks {
             let t = &e.tasks[id.index()];
             if t.last_status != TaskStatus::Stopped && e.is_staying(*id) {
-                want.adjust(t.instance, e.instances[t.instance.index()].availability_zone, 1);
+                // Counted under the instance's value of the attribute now.
+                let value = want.value_attribute.and_then(|a| e.instance_attribute(t.instance, a).flatten());
+                want.adjust_valued(t.instance, e.instances[t.instance.index()].availability_zone, value, 1);
             }
         }
         let (got, want) = (without_zeros(s.spread.clone()), without_zeros(want));
@@ -554,17 +561,21 @@ fn check_attribute_values(e: &Engine, index: &crate::placement::PlacementIndex) 
             return fail("placement-index", format!("attribute {name}: values kept for other instances than the placeable ones"));
         }
         for ((cpu, memory), class) in &index.classes {
-            let mut expect: BTreeMap<Option<Sym>, Vec<InstanceId>> = BTreeMap::new();
+            let mut expect: BTreeMap<Option<Sym>, Vec<(i32, InstanceId)>> = BTreeMap::new();
             for (id, value) in values {
                 if *value != e.instance_attribute(*id, *attr).flatten() {
                     let instance = e.strings.resolve(e.instances[id.index()].name);
                     return fail("placement-index", format!("{instance}: stale value of attribute {name}"));
                 }
-                if e.instances[id.index()].index_key(*id).has_room_for(*cpu, *memory) {
-                    expect.entry(*value).or_default().push(*id);
+                let k = e.instances[id.index()].index_key(*id);
+                if k.has_room_for(*cpu, *memory) {
+                    expect.entry(*value).or_default().push((k.memory, *id));
                 }
             }
-            let filed: Option<BTreeMap<Option<Sym>, Vec<InstanceId>>> =
+            for members in expect.values_mut() {
+                members.sort_unstable();
+            }
+            let filed: Option<BTreeMap<_, Vec<(i32, InstanceId)>>> =
                 class.by_value.get(attr).map(|v| v.iter().map(|(k, ids)| (*k, ids.iter().copied().collect())).collect());
             if filed.unwrap_or_default() != expect {
                 return fail(
@@ -847,6 +858,11 @@ mod tests {
     /// The steady engine with a third service spreading by instance type, whose placement files the
     /// instances by their type.
     fn engine_spreading_by_instance_type() -> (Engine, crate::infra::ids::ClusterId, Sym) {
+        engine_spreading_by("ecs.instance-type")
+    }
+
+    /// The steady engine with a third service, `by-type`, spreading by `attribute`.
+    fn engine_spreading_by(attribute: &str) -> (Engine, crate::infra::ids::ClusterId, Sym) {
         let mut e = steady_engine();
         e.handle(Request::CreateService(CreateServiceRequest {
             cluster: Some("prod".into()),
@@ -855,7 +871,7 @@ mod tests {
             desired_count: Some(2),
             placement_strategy: vec![PlacementStrategy {
                 strategy_type: "spread".into(),
-                field: Some("attribute:ecs.instance-type".into()),
+                field: Some(format!("attribute:{attribute}")),
             }],
             ..Default::default()
         }))
@@ -863,9 +879,34 @@ mod tests {
         e.run_until_quiet(600_000, 100_000);
         check_invariants(&e).expect("a steady cluster keeps every invariant");
         let cluster = e.services[0].cluster;
-        let attr = e.strings.get("ecs.instance-type").expect("interned");
+        let attr = e.strings.get(attribute).expect("interned");
         assert!(e.clusters[cluster.index()].placement.tracks_attribute(attr), "spread by it files instances by type");
         (e, cluster, attr)
+    }
+
+    /// An attribute value changing under a service's tasks (the trunk's `ecs.awsvpc-trunk-id`, the
+    /// one attribute that changes on a live instance) moves them to the new value in the service's
+    /// counts and the instance in the placement index; changed behind the engine's back, both
+    /// invariants see it.
+    #[test]
+    fn a_changed_attribute_value_moves_the_counts_and_the_index() {
+        let (mut e, _, attr) = engine_spreading_by("ecs.awsvpc-trunk-id");
+        let by_type = 2;
+        assert_eq!(e.strings.resolve(e.services[by_type].name), "by-type");
+        assert_eq!(e.services[by_type].spread.per_value.get(&None), Some(&2), "no instance has a trunk yet");
+        let a = e.instance_by_name("a").expect("registered");
+        let on_a = e.services[by_type].spread.per_instance.get(&a).copied().expect("spread puts a task on a");
+        let trunk = e.strings.intern("eni-0123");
+        e.set_trunk_id_attribute(a, Some(trunk));
+        check_invariants(&e).expect("the counts and the index follow the new value");
+        assert_eq!(e.services[by_type].spread.per_value.get(&Some(trunk)), Some(&on_a));
+        assert_eq!(e.instance_attribute(a, attr), Some(Some(trunk)));
+
+        let (mut e, _, _) = engine_spreading_by("ecs.awsvpc-trunk-id");
+        let a = e.instance_by_name("a").expect("registered");
+        let trunk = e.strings.intern("eni-0123");
+        e.instances.set_trunk_id_attribute(a, Some(trunk));
+        assert_eq!(violated(&e), "spread-counts");
     }
 
     #[test]
@@ -883,7 +924,7 @@ mod tests {
         let a = e.instance_by_name("a").expect("registered");
         let class = e.clusters.placement_mut(cluster).classes.values_mut().next().expect("a size class");
         for members in class.by_value.get_mut(&attr).expect("filed").values_mut() {
-            members.remove(&a);
+            members.retain(|(_, id)| *id != a);
         }
         assert_eq!(violated(&e), "placement-index");
     }

@@ -124,6 +124,11 @@ fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
             as usize
 }
 
+/// How many of a pool's members spread placement searches for an instance without a task of the
+/// owner when the owner's counts cannot promise there is one (tasks on instances without room
+/// count as occupying them): an approximation that keeps a placement from scanning the pool.
+pub(crate) const FREE_MEMBER_WINDOW: usize = 64;
+
 impl Engine {
     /// Changes an instance's remaining resources, keeping the placement index in step.
     pub(crate) fn update_instance_resources(&mut self, id: InstanceId, f: impl FnOnce(&mut Resources)) {
@@ -321,7 +326,7 @@ impl Engine {
                     .by_memory
                     .range(at_least(req.memory))
                     .rev()
-                    .take(64)
+                    .take(FREE_MEMBER_WINDOW)
                     .map(|(_, id)| *id)
                     .find(|id| unoccupied(self, *id) && fits(self, *id))
                 {
@@ -354,11 +359,19 @@ impl Engine {
             }
             Strategy::SpreadAttribute(attr) => {
                 let chosen = self.spread_by_attribute(cluster, class, az, req, attr, owner, constraints);
-                debug_assert_eq!(
-                    chosen,
-                    self.spread_by_attribute_scan(cluster, class, az, req, attr, owner, constraints),
-                    "the value index chooses what a scan of every candidate chooses"
-                );
+                // Where no value has more members than the window, the choice is exact.
+                #[cfg(debug_assertions)]
+                if self.clusters[cluster.index()].placement.classes[&class]
+                    .by_value
+                    .get(&attr)
+                    .is_none_or(|values| values.values().all(|members| members.len() <= FREE_MEMBER_WINDOW))
+                {
+                    assert_eq!(
+                        chosen,
+                        self.spread_by_attribute_scan(cluster, class, az, req, attr, owner, constraints),
+                        "the value index chooses what a scan of every candidate chooses"
+                    );
+                }
                 chosen
             }
         }
@@ -366,11 +379,15 @@ impl Engine {
 
     /// Spread by an attribute other than the zone: among the instances with room, those whose
     /// value of `attr` holds the fewest of the owner's staying tasks, ties broken by the value's
-    /// text (instances lacking the attribute first); within the value, the instance holding the
-    /// fewest of them, ties broken by the instance's position in the cluster. The values of the
-    /// class's members come from the placement index (`ClassIndex::by_value`), so a placement
-    /// visits each value once and, within the chosen value, passes over at most the instances
-    /// the owner occupies there and those that do not fit: no scan of the cluster's instances.
+    /// text (instances lacking the attribute first); within the value, as spread by instance: an
+    /// instance without a staying task of the owner, the one with the most free memory (ties: the
+    /// later-registered), else the one holding the fewest (ties: the earlier-registered). The values of the
+    /// class's members come from the placement index (`ClassIndex::by_value`) and a service's
+    /// tasks per value from its spread counts (`SpreadCounts::per_value`), so a placement visits
+    /// each value once and, within the chosen value, passes over the instances the owner
+    /// occupies there and those that do not fit, searching at most [`FREE_MEMBER_WINDOW`] members
+    /// for a free one when every member may be occupied: no scan of the cluster or the service.
+    /// A task group's tasks per value are counted from its instances.
     #[allow(clippy::too_many_arguments)]
     fn spread_by_attribute(
         &mut self,
@@ -390,29 +407,58 @@ impl Engine {
                 |id| instances.attribute(id, attr, trunk_id).flatten(),
             );
         }
-        let counts = self.owner_tasks_by_value(cluster, owner, attr);
+        let spread = self.owner_spread(cluster, owner);
+        // A service spreading by this attribute keeps its tasks' counts per value as they change;
+        // a task group's (its RunTask calls may spread by different attributes) are counted here.
+        let kept = spread.filter(|s| s.value_attribute == Some(attr));
+        let walked;
+        let counts = match kept {
+            Some(s) => &s.per_value,
+            None => {
+                walked = self.owner_tasks_by_value(cluster, owner, attr);
+                &walked
+            }
+        };
         let values = self.clusters[cluster.index()].placement.classes[&class].by_value.get(&attr)?;
-        let mut order: Vec<(usize, Option<&str>, Option<Sym>)> =
+        let mut order: Vec<(u32, Option<&str>, Option<Sym>)> =
             values.keys().map(|v| (counts.get(v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), *v)).collect();
         order.sort_unstable();
-        let memory = crate::placement::index_amount(req.memory);
-        let spread = self.owner_spread(cluster, owner);
         let staying_on = |id: InstanceId| spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
-        let candidate = |id: InstanceId| {
-            let k = self.instances[id.index()].index_key(id);
-            k.memory >= memory && az.is_none_or(|z| k.az == z)
-        };
+        let in_zone = |id: InstanceId| az.is_none_or(|z| self.instances[id.index()].availability_zone == z);
         let fits = |id: InstanceId| unmet_requirement(self, id, req, owner, constraints).is_none();
+        let free = |id: &InstanceId| staying_on(*id) == 0 && in_zone(*id) && fits(*id);
         order.into_iter().find_map(|(_, _, v)| {
             let members = &values[&v];
-            // An instance without a staying task of the owner, first in cluster order. The walk
-            // passes over the members the owner occupies and those that do not fit: when every
-            // member is occupied, there are no more members than instances the owner occupies.
-            if let Some(id) = members.iter().copied().find(|id| staying_on(*id) == 0 && candidate(*id) && fits(*id)) {
-                return Some(id);
+            // An instance without a staying task of the owner, the one with the most free memory
+            // (ties: the later-registered), as spread by instance takes. The walk passes over the
+            // members the owner occupies and those that do not fit. When the owner occupies as
+            // many instances of this value as it has members (some of them may have no room),
+            // only the first members are searched, as spread by instance does.
+            let with_room = members.range(at_least(req.memory)).rev().map(|(_, id)| *id);
+            let free_member = match kept.map(|s| s.occupied_per_value.get(&v).copied().unwrap_or(0) as usize) {
+                Some(occupied) if occupied >= members.len() => with_room.take(FREE_MEMBER_WINDOW).find(free),
+                _ => with_room.clone().find(free),
+            };
+            if free_member.is_some() {
+                return free_member;
             }
-            // Else the member holding the fewest (the owner's instances in order of their counts).
-            spread?.by_count.iter().map(|(_, id)| *id).find(|id| members.contains(id) && candidate(*id) && fits(*id))
+            // Else the member holding the fewest (ties: the earlier-registered), from the
+            // owner's instances in order of their counts.
+            let member_fits = |id: &InstanceId| {
+                let k = self.instances[id.index()].index_key(*id);
+                k.memory >= crate::placement::index_amount(req.memory)
+                    && members.contains(&(k.memory, *id))
+                    && in_zone(*id)
+                    && fits(*id)
+            };
+            match kept {
+                Some(s) => s
+                    .by_value_count
+                    .range((v, 0, InstanceId(0))..=(v, u32::MAX, InstanceId(u32::MAX)))
+                    .map(|(_, _, id)| *id)
+                    .find(member_fits),
+                None => spread?.by_count.iter().map(|(_, id)| *id).find(member_fits),
+            }
         })
     }
 
@@ -432,16 +478,17 @@ impl Engine {
 
     /// The owner's staying tasks by the value of `attr` of the instance they are on (tasks told
     /// to stop and tasks on DRAINING instances are leaving, so spread balances what will remain).
-    fn owner_tasks_by_value(&self, cluster: ClusterId, owner: Owner, attr: Sym) -> BTreeMap<Option<Sym>, usize> {
-        let mut counts: BTreeMap<Option<Sym>, usize> = BTreeMap::new();
+    fn owner_tasks_by_value(&self, cluster: ClusterId, owner: Owner, attr: Sym) -> BTreeMap<Option<Sym>, u32> {
+        let mut counts: BTreeMap<Option<Sym>, u32> = BTreeMap::new();
         for (instance, n) in self.owner_spread(cluster, owner).into_iter().flat_map(|s| &s.per_instance) {
-            *counts.entry(self.instance_attribute(*instance, attr).flatten()).or_insert(0) += *n as usize;
+            *counts.entry(self.instance_attribute(*instance, attr).flatten()).or_insert(0) += *n;
         }
         counts
     }
 
     /// What [`Engine::spread_by_attribute`] chooses, found by scoring every candidate of the
     /// class: the oracle the index's choice is checked against in debug builds.
+    #[cfg(debug_assertions)]
     #[allow(clippy::too_many_arguments)]
     fn spread_by_attribute_scan(
         &self,
@@ -467,10 +514,14 @@ impl Engine {
             .map(|id| {
                 let v = self.instance_attribute(id, attr).flatten();
                 let on_instance = spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
-                (counts.get(&v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), on_instance, id)
+                // Free instances: most free memory first, then the later-registered; occupied
+                // ones: the earlier-registered.
+                let memory = self.instances[id.index()].index_key(id).memory as i64;
+                let within = if on_instance == 0 { (-memory, -(id.0 as i64)) } else { (0, id.0 as i64) };
+                (counts.get(&v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), on_instance, within, id)
             })
             .min()
-            .map(|(_, _, _, id)| id)
+            .map(|(_, _, _, _, id)| id)
     }
 
     /// The failure of a placement that found nothing: the closest matching instance is the placeable

@@ -132,7 +132,7 @@ impl Engine {
         } else {
             strategies
         };
-        let tracks_instances = SpreadCounts::needed_by(&strategies, self.builtin.availability_zone);
+        let spread = SpreadCounts::for_strategies(&strategies, self.builtin.availability_zone);
         let id = ServiceId(u32::try_from(self.services.len()).expect("fewer than 2^32 services"));
         let uuid = self.rng.next_id128();
         let long_arn = self.settings.is_enabled(self.default_caller_arn(), SettingName::ServiceLongArnFormat);
@@ -178,7 +178,7 @@ impl Engine {
             created_at_ms: self.now_ms,
             tasks: Vec::new(),
             counts: ServiceCounts::default(),
-            spread: SpreadCounts::new(tracks_instances),
+            spread,
             events: Vec::new(),
             schedule: ServiceSchedule::default(),
             az_rebalancing,

@@ -340,7 +340,11 @@ impl Engine {
         let instance = t.instance;
         let az = self.instances[instance.index()].availability_zone;
         match origin.service {
-            Some(s) => self.services.adjust_spread(s, instance, az, delta),
+            Some(s) => {
+                let value =
+                    self.services[s.index()].spread.value_attribute.and_then(|a| self.instance_attribute(instance, a).flatten());
+                self.services.adjust_spread(s, instance, az, value, delta)
+            }
             None => {
                 let cluster = self.instances[instance.index()].cluster;
                 self.clusters.adjust_group_spread(cluster, origin.group, instance, az, delta);

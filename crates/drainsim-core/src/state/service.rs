@@ -287,6 +287,18 @@ pub struct SpreadCounts {
     /// The keys of `per_instance` as a hash set: spread placement asks "does the service hold a
     /// task here?" of many candidates, and a probe answers without a tree search.
     pub occupied: InstanceSet,
+    /// The attribute other than the zone that a service's placement spreads by, when it does: its
+    /// staying tasks are then also counted by the value of it of their instance (`None` below:
+    /// the instance lacks the attribute or it has no value). The engine counts the tasks on an
+    /// instance out and back in around a change of its attributes.
+    pub value_attribute: Option<Sym>,
+    /// Staying tasks per value of `value_attribute`.
+    pub per_value: BTreeMap<Option<Sym>, u32>,
+    /// Instances holding staying tasks, per value of `value_attribute`.
+    pub occupied_per_value: BTreeMap<Option<Sym>, u32>,
+    /// The instances holding staying tasks by value, then by count: a value's instance with the
+    /// fewest tasks first.
+    pub by_value_count: std::collections::BTreeSet<(Option<Sym>, u32, InstanceId)>,
 }
 
 // A hash set is allowed here alone (clippy.toml keeps hash order out of outputs): it is only
@@ -332,6 +344,17 @@ impl SpreadCounts {
         SpreadCounts { tracks_instances, ..Default::default() }
     }
 
+    /// Empty counts of a service with these strategies: per instance when they need it
+    /// ([`SpreadCounts::needed_by`]), and per value of the attribute they spread by (other than
+    /// the zone, which `per_az` counts) when the strategy that picks spreads by one.
+    pub(crate) fn for_strategies(strategies: &[crate::placement::Strategy], az_attribute: Sym) -> Self {
+        let value_attribute = match crate::placement::deciding_strategy(strategies, az_attribute) {
+            crate::placement::Strategy::SpreadAttribute(a) => Some(a),
+            _ => None,
+        };
+        SpreadCounts { tracks_instances: Self::needed_by(strategies, az_attribute), value_attribute, ..Default::default() }
+    }
+
     /// Whether a service with these strategies needs per-instance counts: the strategy that picks
     /// among the candidates ([`crate::placement::deciding_strategy`]) spreads — by instance, or by
     /// an attribute (which counts the service's tasks per instance). A service that spreads by zone
@@ -346,6 +369,12 @@ impl SpreadCounts {
 
     /// Adds `delta` staying tasks on `instance` (in zone `az`).
     pub fn adjust(&mut self, instance: InstanceId, az: Sym, delta: i32) {
+        self.adjust_valued(instance, az, None, delta);
+    }
+
+    /// Adds `delta` staying tasks on `instance` (in zone `az`, and with `value` of the
+    /// `value_attribute`, when there is one).
+    pub fn adjust_valued(&mut self, instance: InstanceId, az: Sym, value: Option<Sym>, delta: i32) {
         self.staying = self
             .staying
             .checked_add_signed(delta)
@@ -370,6 +399,23 @@ impl SpreadCounts {
             self.occupied.set(instance, new > 0);
             let occupied = self.occupied_per_az.entry(az).or_insert(0);
             *occupied = if new > 0 { *occupied + 1 } else { occupied.saturating_sub(1) };
+        }
+        if self.value_attribute.is_none() {
+            return;
+        }
+        let tasks = self.per_value.entry(value).or_insert(0);
+        *tasks =
+            tasks.checked_add_signed(delta).unwrap_or_else(|| panic!("a value's staying tasks would be {} + {delta}", *tasks));
+        if old > 0 {
+            let removed = self.by_value_count.remove(&(value, old, instance));
+            assert!(removed, "an occupied instance is counted under the value it was counted in with");
+        }
+        if new > 0 {
+            self.by_value_count.insert((value, new, instance));
+        }
+        if (old == 0) != (new == 0) {
+            let occupied = self.occupied_per_value.entry(value).or_insert(0);
+            *occupied = if new > 0 { *occupied + 1 } else { occupied.checked_sub(1).expect("an occupied instance was counted") };
         }
     }
 }
@@ -665,6 +711,8 @@ pub(crate) struct Services {
     /// Each task's position in its service's task list: a task leaves its list in constant time,
     /// whatever the service's size.
     list_positions: crate::infra::ids::TaskListPositions,
+    /// Whether a service counting its tasks by an attribute's value was ever created.
+    value_spreaders: bool,
 }
 
 impl std::ops::Index<usize> for Services {
@@ -688,6 +736,7 @@ impl Services {
     /// Adds a created service.
     pub(crate) fn push(&mut self, state: ServiceState) -> ServiceId {
         let id = ServiceId(u32::try_from(self.records.len()).expect("fewer than 2^32 services"));
+        self.value_spreaders |= state.spread.value_attribute.is_some();
         self.records.push(state);
         self.note_ceiling(id);
         id
@@ -812,8 +861,14 @@ impl Services {
     }
 
     /// One of its staying tasks came to (`+1`) or left (`-1`) an instance in a zone.
-    pub(crate) fn adjust_spread(&mut self, id: ServiceId, instance: InstanceId, zone: Sym, delta: i32) {
-        self.records[id.index()].spread.adjust(instance, zone, delta);
+    pub(crate) fn adjust_spread(&mut self, id: ServiceId, instance: InstanceId, zone: Sym, value: Option<Sym>, delta: i32) {
+        self.records[id.index()].spread.adjust_valued(instance, zone, value, delta);
+    }
+
+    /// Whether any service counts its tasks by an attribute's value (spread by an attribute
+    /// other than the zone).
+    pub(crate) fn any_value_spread(&self) -> bool {
+        self.value_spreaders
     }
 
     /// Appends a service event at `at_ms`, unless it repeats the last one; returns its index when
