@@ -46,7 +46,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..6, 0u8..3).prop_map(|(name, principal)| Op::DeleteSetting { name, principal }),
         1 => (0u8..6, any::<bool>(), prop::option::of(0i64..12)).prop_map(|(name, effective, max_results)| Op::ListSettings { name, effective, max_results }),
         1 => (any::<bool>(), 0u8..2).prop_map(|(garbage, cluster)| Op::Submit { garbage, cluster }),
-        2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..7, 0u8..6, prop::bool::weighted(0.25))
+        2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..10, 0u8..6, prop::bool::weighted(0.25))
             .prop_map(|(name, desired, min, max, strategy, constraint, daemon)| Op::CreateService { name, desired, min, max, strategy, constraint, daemon }),
         1 => (0u8..3, -1i64..8).prop_map(|(name, desired)| Op::UpdateService { name, desired }),
         1 => (0u8..3, any::<bool>()).prop_map(|(name, force)| Op::DeleteService { name, force }),
@@ -225,6 +225,23 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
                             field: Some("attribute:ecs.availability-zone".into()),
                         },
                         PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:rack".into()) },
+                    ],
+                    // The rest of a strategy picks within the attribute's value.
+                    6 => vec![
+                        PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.instance-type".into()) },
+                        PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) },
+                    ],
+                    7 => vec![
+                        PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:rack".into()) },
+                        PlacementStrategy { strategy_type: "random".into(), field: None },
+                    ],
+                    8 => vec![
+                        PlacementStrategy {
+                            strategy_type: "spread".into(),
+                            field: Some("attribute:ecs.availability-zone".into()),
+                        },
+                        PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.instance-type".into()) },
+                        PlacementStrategy { strategy_type: "binpack".into(), field: Some("cpu".into()) },
                     ],
                     _ => vec![PlacementStrategy {
                         strategy_type: "spread".into(),

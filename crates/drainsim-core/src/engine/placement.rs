@@ -358,7 +358,9 @@ impl Engine {
                 })
             }
             Strategy::SpreadAttribute(attr) => {
-                let chosen = self.spread_by_attribute(cluster, class, az, req, attr, owner, constraints);
+                // The rest of the strategy picks within the value, as after a spread by zone.
+                let within = picking(&strategies[1..]);
+                let chosen = self.spread_by_attribute(cluster, class, az, req, attr, within, owner, constraints);
                 // Where no value has more members than the window, the choice is exact.
                 #[cfg(debug_assertions)]
                 if self.clusters[cluster.index()].placement.classes[&class]
@@ -366,11 +368,20 @@ impl Engine {
                     .get(&attr)
                     .is_none_or(|values| values.values().all(|members| members.len() <= FREE_MEMBER_WINDOW))
                 {
-                    assert_eq!(
-                        chosen,
-                        self.spread_by_attribute_scan(cluster, class, az, req, attr, owner, constraints),
-                        "the value index chooses what a scan of every candidate chooses"
-                    );
+                    let expected = self.spread_by_attribute_scan(cluster, class, az, req, attr, within, owner, constraints);
+                    match (within, expected) {
+                        // A random pick: any fitting instance of the value the scan chose.
+                        (Strategy::Random, Some((value, _))) => assert_eq!(
+                            chosen.map(|id| self.instance_attribute(id, attr).flatten()),
+                            Some(value),
+                            "a random pick within the value a scan chooses"
+                        ),
+                        _ => assert_eq!(
+                            chosen,
+                            expected.map(|(_, id)| id),
+                            "the value index chooses what a scan of every candidate chooses"
+                        ),
+                    }
                 }
                 chosen
             }
@@ -379,8 +390,10 @@ impl Engine {
 
     /// Spread by an attribute other than the zone: among the instances with room, those whose
     /// value of `attr` holds the fewest of the owner's staying tasks, ties broken by the value's
-    /// text (instances lacking the attribute first); within the value, as spread by instance: an
-    /// instance without a staying task of the owner, the one with the most free memory (ties: the
+    /// text (instances lacking the attribute first); within the value, the rest of the strategy
+    /// (`within`) picks, as after a spread by zone: binpack and random among the value's members;
+    /// by default, and after a further spread by an attribute, as spread by instance: an instance
+    /// without a staying task of the owner, the one with the most free memory (ties: the
     /// later-registered), else the one holding the fewest (ties: the earlier-registered). The values of the
     /// class's members come from the placement index (`ClassIndex::by_value`) and a service's
     /// tasks per value from its spread counts (`SpreadCounts::per_value`), so a placement visits
@@ -396,6 +409,7 @@ impl Engine {
         az: Option<Sym>,
         req: &Requirements,
         attr: Sym,
+        within: Strategy,
         owner: Owner,
         constraints: &Constraints,
     ) -> Option<InstanceId> {
@@ -427,8 +441,45 @@ impl Engine {
         let in_zone = |id: InstanceId| az.is_none_or(|z| self.instances[id.index()].availability_zone == z);
         let fits = |id: InstanceId| unmet_requirement(self, id, req, owner, constraints).is_none();
         let free = |id: &InstanceId| staying_on(*id) == 0 && in_zone(*id) && fits(*id);
-        order.into_iter().find_map(|(_, _, v)| {
+        let order: Vec<Option<Sym>> = order.into_iter().map(|(_, _, v)| v).collect();
+        if within == Strategy::Random {
+            // Uniform among the value's members that fit, from the placement stream (one draw).
+            for v in order {
+                let members = &self.clusters[cluster.index()].placement.classes[&class].by_value[&attr][&v];
+                let mut fitting: Vec<InstanceId> = members
+                    .range(at_least(req.memory))
+                    .map(|(_, id)| *id)
+                    .filter(|id| az.is_none_or(|z| self.instances[id.index()].availability_zone == z))
+                    .filter(|id| unmet_requirement(self, *id, req, owner, constraints).is_none())
+                    .collect();
+                if !fitting.is_empty() {
+                    fitting.sort_unstable();
+                    let k = self.rng.placement_index(fitting.len());
+                    return Some(fitting[k]);
+                }
+            }
+            return None;
+        }
+        order.into_iter().find_map(|v| {
             let members = &values[&v];
+            match within {
+                // The least free memory that fits (ties: the earlier-registered), as binpack does.
+                Strategy::BinpackMemory => {
+                    return members.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| in_zone(*id) && fits(*id))
+                }
+                // The least free CPU that fits; the members are ordered by memory, so this one
+                // visits the value's members with room.
+                Strategy::BinpackCpu => {
+                    return members
+                        .range(at_least(req.memory))
+                        .map(|(_, id)| *id)
+                        .filter(|id| self.instances[id.index()].remaining.cpu >= req.cpu && in_zone(*id) && fits(*id))
+                        .min_by_key(|id| (self.instances[id.index()].index_key(*id).cpu, *id))
+                }
+                // Spread by instance (also for a further spread by an attribute, which drainsim
+                // does not nest).
+                Strategy::SpreadInstance | Strategy::SpreadAttribute(_) | Strategy::Random => {}
+            }
             // An instance without a staying task of the owner, the one with the most free memory
             // (ties: the later-registered), as spread by instance takes. The walk passes over the
             // members the owner occupies and those that do not fit. When the owner occupies as
@@ -487,7 +538,8 @@ impl Engine {
     }
 
     /// What [`Engine::spread_by_attribute`] chooses, found by scoring every candidate of the
-    /// class: the oracle the index's choice is checked against in debug builds.
+    /// class: the value and the instance (for `random` within the value, any of its fitting
+    /// instances may be drawn). The oracle the index's choice is checked against in debug builds.
     #[cfg(debug_assertions)]
     #[allow(clippy::too_many_arguments)]
     fn spread_by_attribute_scan(
@@ -497,9 +549,10 @@ impl Engine {
         az: Option<Sym>,
         req: &Requirements,
         attr: Sym,
+        within: Strategy,
         owner: Owner,
         constraints: &Constraints,
-    ) -> Option<InstanceId> {
+    ) -> Option<(Option<Sym>, InstanceId)> {
         let index = &self.clusters[cluster.index()].placement.classes[&class];
         let sets = match az {
             None => &index.all,
@@ -511,17 +564,24 @@ impl Engine {
             .range(at_least(req.memory))
             .map(|(_, id)| *id)
             .filter(|id| unmet_requirement(self, *id, req, owner, constraints).is_none())
+            .filter(|id| within != Strategy::BinpackCpu || self.instances[id.index()].remaining.cpu >= req.cpu)
             .map(|id| {
                 let v = self.instance_attribute(id, attr).flatten();
                 let on_instance = spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
-                // Free instances: most free memory first, then the later-registered; occupied
-                // ones: the earlier-registered.
-                let memory = self.instances[id.index()].index_key(id).memory as i64;
-                let within = if on_instance == 0 { (-memory, -(id.0 as i64)) } else { (0, id.0 as i64) };
-                (counts.get(&v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), on_instance, within, id)
+                let k = self.instances[id.index()].index_key(id);
+                let (memory, cpu, n) = (k.memory as i64, k.cpu as i64, id.0 as i64);
+                let within_value = match within {
+                    Strategy::BinpackMemory => (0, memory, n),
+                    Strategy::BinpackCpu => (0, cpu, n),
+                    // Free instances: most free memory first, then the later-registered; occupied
+                    // ones: the fewest tasks, then the earlier-registered.
+                    _ if on_instance == 0 => (0, -memory, -n),
+                    _ => (on_instance as i64, 0, n),
+                };
+                (counts.get(&v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), within_value, v, id)
             })
             .min()
-            .map(|(_, _, _, _, id)| id)
+            .map(|(_, _, _, v, id)| (v, id))
     }
 
     /// The failure of a placement that found nothing: the closest matching instance is the placeable

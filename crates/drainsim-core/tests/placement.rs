@@ -1,0 +1,90 @@
+//! Placement strategies that combine rules: after a spread by an attribute other than the zone,
+//! the rest of the strategy picks within the chosen value, as it does within a zone
+//! (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-strategies.html>).
+//! The engine checks every invariant after every event, and a debug build checks each choice
+//! against a scan of every candidate.
+
+mod common;
+
+use drainsim_core::api::*;
+use drainsim_core::Engine;
+
+/// Registers an instance of `instance_type` in us-east-1a with `cpu` units, `memory` MiB and a
+/// `rack` attribute.
+fn register(e: &mut Engine, name: &str, instance_type: &str, cpu: i64, memory: i64, rack: &str) {
+    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        cluster: Some("prod".into()),
+        total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)],
+        instance_identity: InstanceIdentity {
+            name: name.into(),
+            instance_type: instance_type.into(),
+            availability_zone: "us-east-1a".into(),
+            ..Default::default()
+        },
+        attributes: vec![Attribute { name: "rack".into(), value: Some(rack.into()), target_type: None, target_id: None }],
+        ..Default::default()
+    }))
+    .expect("registers");
+}
+
+fn rule(strategy_type: &str, field: Option<&str>) -> PlacementStrategy {
+    PlacementStrategy { strategy_type: strategy_type.into(), field: field.map(Into::into) }
+}
+
+/// Creates service `web` of `app` tasks (512 CPU units, 1024 MiB) and runs until quiet.
+fn run_service(e: &mut Engine, desired: i64, strategy: Vec<PlacementStrategy>) {
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "web".into(),
+        task_definition: "app".into(),
+        desired_count: Some(desired),
+        placement_strategy: strategy,
+        ..Default::default()
+    }))
+    .expect("creates");
+    e.run_until_quiet(600_000, 1_000_000);
+    assert_eq!(e.service_named("web").expect("created").running_count() as i64, desired);
+}
+
+fn running(e: &Engine, name: &str) -> u32 {
+    e.instance_named(name).expect("registered").running_tasks_count()
+}
+
+/// spread(instance type), binpack(cpu): the types alternate (c5.large first by name), and within
+/// c5.large every task goes to the instance with the least free CPU.
+#[test]
+fn binpack_by_cpu_picks_within_the_value() {
+    let mut e = common::engine_with_app(1);
+    register(&mut e, "c-big", "c5.large", 4096, 8192, "r1");
+    register(&mut e, "c-small", "c5.large", 2048, 8192, "r1");
+    register(&mut e, "m", "m5.large", 4096, 8192, "r1");
+    run_service(&mut e, 3, vec![rule("spread", Some("attribute:ecs.instance-type")), rule("binpack", Some("cpu"))]);
+    assert_eq!((running(&e, "c-small"), running(&e, "c-big"), running(&e, "m")), (2, 0, 1));
+}
+
+/// spread(rack), binpack(memory): within each rack the fullest instance that fits takes the task.
+#[test]
+fn binpack_by_memory_picks_within_the_value() {
+    let mut e = common::engine_with_app(1);
+    register(&mut e, "a-roomy", "m5.large", 4096, 16384, "a");
+    register(&mut e, "a-tight", "m5.large", 4096, 4096, "a");
+    register(&mut e, "b-roomy", "m5.large", 4096, 16384, "b");
+    register(&mut e, "b-tight", "m5.large", 4096, 4096, "b");
+    run_service(&mut e, 4, vec![rule("spread", Some("attribute:rack")), rule("binpack", Some("memory"))]);
+    let counts = [running(&e, "a-tight"), running(&e, "a-roomy"), running(&e, "b-tight"), running(&e, "b-roomy")];
+    assert_eq!(counts, [2, 0, 2, 0]);
+}
+
+/// spread(rack), random: the racks stay even whatever the draws.
+#[test]
+fn random_picks_within_the_value() {
+    for seed in 0..8 {
+        let mut e = common::engine_with_app(seed);
+        for (name, rack) in [("a1", "a"), ("a2", "a"), ("a3", "a"), ("b1", "b")] {
+            register(&mut e, name, "m5.large", 4096, 16384, rack);
+        }
+        run_service(&mut e, 6, vec![rule("spread", Some("attribute:rack")), rule("random", None)]);
+        let rack_a = running(&e, "a1") + running(&e, "a2") + running(&e, "a3");
+        assert_eq!((rack_a, running(&e, "b1")), (3, 3), "seed {seed}");
+    }
+}
