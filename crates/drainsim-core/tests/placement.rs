@@ -88,3 +88,29 @@ fn random_picks_within_the_value() {
         assert_eq!((rack_a, running(&e, "b1")), (3, 3), "seed {seed}");
     }
 }
+
+/// A task group's standalone tasks spread by instance as a service's do: one on each instance
+/// (most free memory first) before a second on any, then the fewest first, across RunTask calls.
+#[test]
+fn a_task_group_spreads_by_instance_across_calls() {
+    let mut e = common::engine_with_app(1);
+    register(&mut e, "i1", "m5.large", 4096, 16384, "r");
+    register(&mut e, "i2", "m5.large", 4096, 12288, "r");
+    register(&mut e, "i3", "m5.large", 4096, 8192, "r");
+    let run = |e: &mut Engine, count: i64| {
+        e.handle(Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: "app".into(),
+            count: Some(count),
+            group: Some("batch".into()),
+            placement_strategy: vec![rule("spread", Some("instanceId"))],
+            ..Default::default()
+        }))
+        .expect("runs");
+        e.run_until_quiet(600_000, 1_000_000);
+    };
+    run(&mut e, 2);
+    assert_eq!((running(&e, "i1"), running(&e, "i2"), running(&e, "i3")), (1, 1, 0));
+    run(&mut e, 3);
+    assert_eq!((running(&e, "i1"), running(&e, "i2"), running(&e, "i3")), (2, 2, 1));
+}

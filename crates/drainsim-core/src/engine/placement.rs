@@ -273,51 +273,30 @@ impl Engine {
             }
             Strategy::SpreadInstance => {
                 let in_az = |e: &Engine, id: InstanceId| az.is_none_or(|z| e.instances[id.index()].availability_zone == z);
-                let staying_on = |e: &Engine, id: InstanceId| match owner {
-                    Owner::Service(s) => e.services[s.index()].spread.per_instance.get(&id).copied().unwrap_or(0) as usize,
-                    Owner::Group(_) => owner_tasks_on(e, id, owner),
-                };
-                // For a service, whether it holds no staying task on the instance (a hash probe, no tree search).
-                let unoccupied = |e: &Engine, id: InstanceId| match owner {
-                    Owner::Service(s) => !e.services[s.index()].spread.occupied.contains(id),
-                    Owner::Group(_) => owner_tasks_on(e, id, owner) == 0,
-                };
-                let occupied = match (owner, az) {
-                    (Owner::Service(s), None) => self.services[s.index()].spread.per_instance.len(),
-                    (Owner::Service(s), Some(z)) => {
-                        self.services[s.index()].spread.occupied_per_az.get(&z).copied().unwrap_or(0) as usize
-                    }
-                    (Owner::Group(_), _) => usize::MAX,
+                // A service's staying tasks, or a task group's (a group has no counts until it
+                // has had a staying task).
+                let spread = self.owner_spread(cluster, owner);
+                let staying_on = |id: InstanceId| spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
+                // Whether the owner holds no staying task on the instance (a hash probe, no tree search).
+                let unoccupied = |id: InstanceId| spread.is_none_or(|s| !s.occupied.contains(id));
+                let occupied = match (spread, az) {
+                    (None, _) => 0,
+                    (Some(s), None) => s.per_instance.len(),
+                    (Some(s), Some(z)) => s.occupied_per_az.get(&z).copied().unwrap_or(0) as usize,
                 };
                 // Phase 1: an instance without a staying task of the owner, most free memory first.
                 // While fewer instances hold tasks than this pool has members, one must be empty.
-                if let (Owner::Service(_), true) = (owner, occupied < sets.by_memory.len()) {
+                if occupied < sets.by_memory.len() {
                     // Only an empty instance is returned here, so occupancy (a hash probe) is asked first.
                     if let Some(id) = sets
                         .by_memory
                         .range(at_least(req.memory))
                         .rev()
                         .map(|(_, id)| *id)
-                        .find(|id| unoccupied(self, *id) && fits(self, *id))
+                        .find(|id| unoccupied(*id) && fits(self, *id))
                     {
                         return Some(id);
                     }
-                }
-                if let Owner::Group(_) = owner {
-                    let mut best: Option<(usize, InstanceId)> = None;
-                    for (_, id) in sets.by_memory.range(at_least(req.memory)).rev() {
-                        if !fits(self, *id) {
-                            continue;
-                        }
-                        let n = staying_on(self, *id);
-                        if n == 0 {
-                            return Some(*id);
-                        }
-                        if best.is_none_or(|(b, _)| n < b) {
-                            best = Some((n, *id));
-                        }
-                    }
-                    return best.map(|(_, id)| id);
                 }
                 // Instances that hold tasks but have no room still count as occupied, so an empty
                 // member may remain: look among the 64 members with the most free memory (where empty
@@ -328,16 +307,14 @@ impl Engine {
                     .rev()
                     .take(FREE_MEMBER_WINDOW)
                     .map(|(_, id)| *id)
-                    .find(|id| unoccupied(self, *id) && fits(self, *id))
+                    .find(|id| unoccupied(*id) && fits(self, *id))
                 {
                     return Some(id);
                 }
-                // Phase 2: every pool member holds tasks; fewest first (the service's ordered counts).
-                let Owner::Service(s) = owner else { unreachable!("groups returned above") };
+                // Phase 2: every pool member holds tasks; fewest first (the owner's ordered counts).
                 // The first of the 256 fewest-tasks class members that fits, checked lazily (most
                 // often the first one does).
-                let fewest_first = self.services[s.index()]
-                    .spread
+                let fewest_first = spread?
                     .by_count
                     .iter()
                     .map(|(_, id)| *id)
@@ -354,7 +331,7 @@ impl Engine {
                         .rev()
                         .map(|(_, id)| *id)
                         .filter(|id| fits(self, *id))
-                        .min_by_key(|id| staying_on(self, *id))
+                        .min_by_key(|id| staying_on(*id))
                 })
             }
             Strategy::SpreadAttribute(attr) => {
