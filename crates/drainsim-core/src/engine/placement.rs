@@ -420,22 +420,16 @@ impl Engine {
         let free = |id: &InstanceId| staying_on(*id) == 0 && in_zone(*id) && fits(*id);
         let order: Vec<Option<Sym>> = order.into_iter().map(|(_, _, v)| v).collect();
         if within == Strategy::Random {
-            // Uniform among the value's members that fit, from the placement stream (one draw).
-            for v in order {
-                let members = &self.clusters[cluster.index()].placement.classes[&class].by_value[&attr][&v];
-                let mut fitting: Vec<InstanceId> = members
-                    .range(at_least(req.memory))
-                    .map(|(_, id)| *id)
-                    .filter(|id| az.is_none_or(|z| self.instances[id.index()].availability_zone == z))
-                    .filter(|id| unmet_requirement(self, *id, req, owner, constraints).is_none())
-                    .collect();
-                if !fitting.is_empty() {
-                    fitting.sort_unstable();
-                    let k = self.rng.placement_index(fitting.len());
-                    return Some(fitting[k]);
-                }
-            }
-            return None;
+            // Uniform among the members that fit of the first value with any, from the placement
+            // stream (one draw).
+            let mut fitting = order
+                .iter()
+                .map(|v| values[v].range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| in_zone(*id) && fits(*id)))
+                .map(Iterator::collect::<Vec<InstanceId>>)
+                .find(|fitting| !fitting.is_empty())?;
+            fitting.sort_unstable();
+            let k = self.rng.placement_index(fitting.len());
+            return Some(fitting[k]);
         }
         order.into_iter().find_map(|v| {
             let members = &values[&v];
@@ -462,10 +456,10 @@ impl Engine {
             // members the owner occupies and those that do not fit. When the owner occupies as
             // many instances of this value as it has members (some of them may have no room),
             // only the first members are searched, as spread by instance does.
-            let with_room = members.range(at_least(req.memory)).rev().map(|(_, id)| *id);
+            let mut with_room = members.range(at_least(req.memory)).rev().map(|(_, id)| *id);
             let free_member = match kept.map(|s| s.occupied_per_value.get(&v).copied().unwrap_or(0) as usize) {
                 Some(occupied) if occupied >= members.len() => with_room.take(FREE_MEMBER_WINDOW).find(free),
-                _ => with_room.clone().find(free),
+                _ => with_room.find(free),
             };
             if free_member.is_some() {
                 return free_member;

@@ -860,7 +860,8 @@ impl Services {
         self.records[id.index()].daemon_candidates.take_in_order()
     }
 
-    /// One of its staying tasks came to (`+1`) or left (`-1`) an instance in a zone.
+    /// One of its staying tasks came to (`+1`) or left (`-1`) an instance in a zone (with `value`
+    /// of the attribute the service spreads by, when it counts per value).
     pub(crate) fn adjust_spread(&mut self, id: ServiceId, instance: InstanceId, zone: Sym, value: Option<Sym>, delta: i32) {
         self.records[id.index()].spread.adjust_valued(instance, zone, value, delta);
     }
