@@ -43,7 +43,7 @@ fn case() -> impl Strategy<Value = Case> {
                 1u32..7,
                 prop_oneof![Just(0u32), Just(50), Just(75), Just(100)],
                 prop_oneof![Just(100u32), Just(125), Just(150), Just(200)],
-                0u8..6,
+                0u8..8,
             )
                 .prop_map(|(desired, min, max, strategy)| ServiceSpec { desired, min, max, strategy }),
             1..4,
@@ -86,6 +86,13 @@ fn build_keeping(c: &Case, keep_trace_records: bool) -> Engine {
                 availability_zone: ["us-east-1a", "us-east-1b", "us-east-1c"][i % 3].into(),
                 ..Default::default()
             },
+            // Two racks, for spread by a custom attribute.
+            attributes: vec![Attribute {
+                name: "rack".into(),
+                value: Some(format!("r{}", i % 2)),
+                target_type: None,
+                target_id: None,
+            }],
             ..Default::default()
         }))
         .unwrap();
@@ -111,6 +118,11 @@ fn build_keeping(c: &Case, keep_trace_records: bool) -> Engine {
             4 => vec![
                 PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.availability-zone".into()) },
                 PlacementStrategy { strategy_type: "binpack".into(), field: Some("cpu".into()) },
+            ],
+            6 => vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:rack".into()) }],
+            7 => vec![
+                PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:rack".into()) },
+                PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) },
             ],
             _ => vec![PlacementStrategy { strategy_type: "random".into(), field: None }],
         };
