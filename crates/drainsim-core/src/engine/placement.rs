@@ -124,6 +124,17 @@ fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
             as usize
 }
 
+/// One task's placement as the strategies see it: the cluster and size class it is placed in,
+/// what it needs, whose it is, and its constraints.
+#[derive(Clone, Copy)]
+struct Ask<'a> {
+    cluster: ClusterId,
+    class: (i64, i64),
+    req: &'a Requirements,
+    owner: Owner,
+    constraints: &'a Constraints,
+}
+
 /// How many of a pool's members spread placement searches for an instance without a task of the
 /// owner when the owner's counts cannot promise there is one (tasks on instances without room
 /// count as occupying them): an approximation that keeps a placement from scanning the pool.
@@ -196,27 +207,20 @@ impl Engine {
             let strings = &self.strings;
             zones.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| strings.resolve(a.1).cmp(strings.resolve(b.1))));
             for (_, az) in zones {
-                if let Some(i) = self.pick_within(cluster, class, Some(az), req, within_zone, owner, constraints) {
+                if let Some(i) = self.pick_within(Ask { cluster, class, req, owner, constraints }, Some(az), within_zone) {
                     return Ok(i);
                 }
             }
             return Err(self.placement_failure(cluster, req, owner, constraints));
         }
-        self.pick_within(cluster, class, None, req, strategies, owner, constraints)
+        self.pick_within(Ask { cluster, class, req, owner, constraints }, None, strategies)
             .ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn pick_within(
-        &mut self,
-        cluster: ClusterId,
-        class: (i64, i64),
-        az: Option<Sym>,
-        req: &Requirements,
-        strategies: &[Strategy],
-        owner: Owner,
-        constraints: &Constraints,
-    ) -> Option<InstanceId> {
+    /// Picks an instance for the task `ask` describes by the first of `strategies` (spread by
+    /// instance when none is left), among the class's members, or those of zone `az`.
+    fn pick_within(&mut self, ask: Ask<'_>, az: Option<Sym>, strategies: &[Strategy]) -> Option<InstanceId> {
+        let Ask { cluster, class, req, owner, constraints } = ask;
         let index = &self.clusters[cluster.index()].placement.classes[&class];
         let sets = match az {
             None => &index.all,
@@ -337,7 +341,7 @@ impl Engine {
             Strategy::SpreadAttribute(attr) => {
                 // The rest of the strategy picks within the value, as after a spread by zone.
                 let within = picking(&strategies[1..]);
-                let chosen = self.spread_by_attribute(cluster, class, az, req, attr, within, owner, constraints);
+                let chosen = self.spread_by_attribute(ask, az, attr, within);
                 // Where no value has more members than the window, the choice is exact.
                 #[cfg(debug_assertions)]
                 if self.clusters[cluster.index()].placement.classes[&class]
@@ -345,7 +349,7 @@ impl Engine {
                     .get(&attr)
                     .is_none_or(|values| values.values().all(|members| members.len() <= FREE_MEMBER_WINDOW))
                 {
-                    let expected = self.spread_by_attribute_scan(cluster, class, az, req, attr, within, owner, constraints);
+                    let expected = self.spread_by_attribute_scan(ask, az, attr, within);
                     match (within, expected) {
                         // A random pick: any fitting instance of the value the scan chose.
                         (Strategy::Random, Some((value, _))) => assert_eq!(
@@ -378,18 +382,8 @@ impl Engine {
     /// occupies there and those that do not fit, searching at most [`FREE_MEMBER_WINDOW`] members
     /// for a free one when every member may be occupied: no scan of the cluster or the service.
     /// A task group's tasks per value are counted from its instances.
-    #[allow(clippy::too_many_arguments)]
-    fn spread_by_attribute(
-        &mut self,
-        cluster: ClusterId,
-        class: (i64, i64),
-        az: Option<Sym>,
-        req: &Requirements,
-        attr: Sym,
-        within: Strategy,
-        owner: Owner,
-        constraints: &Constraints,
-    ) -> Option<InstanceId> {
+    fn spread_by_attribute(&mut self, ask: Ask<'_>, az: Option<Sym>, attr: Sym, within: Strategy) -> Option<InstanceId> {
+        let Ask { cluster, class, req, owner, constraints } = ask;
         if !self.clusters[cluster.index()].placement.tracks_attribute(attr) {
             let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
             self.clusters.placement_mut(cluster).track_attribute(
@@ -512,18 +506,14 @@ impl Engine {
     /// class: the value and the instance (for `random` within the value, any of its fitting
     /// instances may be drawn). The oracle the index's choice is checked against in debug builds.
     #[cfg(debug_assertions)]
-    #[allow(clippy::too_many_arguments)]
     fn spread_by_attribute_scan(
         &self,
-        cluster: ClusterId,
-        class: (i64, i64),
+        ask: Ask<'_>,
         az: Option<Sym>,
-        req: &Requirements,
         attr: Sym,
         within: Strategy,
-        owner: Owner,
-        constraints: &Constraints,
     ) -> Option<(Option<Sym>, InstanceId)> {
+        let Ask { cluster, class, req, owner, constraints } = ask;
         let index = &self.clusters[cluster.index()].placement.classes[&class];
         let sets = match az {
             None => &index.all,
