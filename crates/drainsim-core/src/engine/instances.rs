@@ -10,7 +10,7 @@ use crate::infra::intern::Sym;
 use crate::infra::queue::EventKind;
 use crate::infra::shared::PortSetId;
 use crate::placement::Resources;
-use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
+use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::query::{InstanceFacts, Query};
 use crate::rules::settings::SettingName;
 use crate::rules::transitions::LegalChanges;
@@ -150,8 +150,7 @@ impl Engine {
                 .filter(|t| {
                     let service = self.tasks.origin(*t).service;
                     service.is_some_and(|s| self.services[s.index()].spread.value_attribute.is_some())
-                        && self.tasks[t.index()].last_status != TaskStatus::Stopped
-                        && self.is_staying(*t)
+                        && self.counted_in_spread(*t)
                 })
                 .collect()
         } else {

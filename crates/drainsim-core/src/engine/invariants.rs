@@ -234,7 +234,7 @@ fn check_group_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     let mut want: Vec<BTreeMap<Sym, crate::state::service::SpreadCounts>> = vec![BTreeMap::new(); e.clusters.len()];
     for (n, t) in e.tasks.iter().enumerate() {
         let origin = e.origin(t.origin);
-        if origin.service.is_some() || t.last_status == TaskStatus::Stopped || !e.is_staying(TaskId(n as u32)) {
+        if origin.service.is_some() || !e.counted_in_spread(TaskId(n as u32)) {
             continue;
         }
         let i = &e.instances[t.instance.index()];
@@ -272,7 +272,7 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
         };
         for id in &s.tasks {
             let t = &e.tasks[id.index()];
-            if t.last_status != TaskStatus::Stopped && e.is_staying(*id) {
+            if e.counted_in_spread(*id) {
                 // Counted under the instance's value of the attribute now.
                 let value = want.value_attribute.and_then(|a| e.instance_attribute(t.instance, a).flatten());
                 want.adjust_valued(t.instance, e.instances[t.instance.index()].availability_zone, value, 1);

@@ -185,25 +185,13 @@ impl Engine {
             // Order the zones with room by this owner's staying tasks in them, then by name. (A
             // zone without room for this size cannot take the task, so only the class's zones
             // are tried.)
-            let mut zones: Vec<(usize, Sym)> = match owner {
-                Owner::Service(s) => {
-                    let per_az = &self.services[s.index()].spread.per_az;
-                    self.clusters[cluster.index()].placement.classes[&class]
-                        .by_az
-                        .iter()
-                        .filter(|(_, sets)| !sets.by_memory.is_empty())
-                        .map(|(az, _)| (per_az.get(az).copied().unwrap_or(0) as usize, *az))
-                        .collect()
-                }
-                Owner::Group(g) => {
-                    let per_az = self.clusters[cluster.index()].group_spread.get(&g).map(|counts| &counts.per_az);
-                    self.clusters[cluster.index()].placement.classes[&class]
-                        .by_az
-                        .keys()
-                        .map(|az| (per_az.and_then(|p| p.get(az)).copied().unwrap_or(0) as usize, *az))
-                        .collect()
-                }
-            };
+            let per_az = self.owner_spread(cluster, owner).map(|counts| &counts.per_az);
+            let mut zones: Vec<(usize, Sym)> = self.clusters[cluster.index()].placement.classes[&class]
+                .by_az
+                .iter()
+                .filter(|(_, sets)| !sets.by_memory.is_empty())
+                .map(|(az, _)| (per_az.and_then(|p| p.get(az)).copied().unwrap_or(0) as usize, *az))
+                .collect();
             let strings = &self.strings;
             zones.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| strings.resolve(a.1).cmp(strings.resolve(b.1))));
             for (_, az) in zones {
@@ -280,6 +268,7 @@ impl Engine {
                 // A service's staying tasks, or a task group's (a group has no counts until it
                 // has had a staying task).
                 let spread = self.owner_spread(cluster, owner);
+                debug_assert!(spread.is_none_or(|s| s.tracks_instances), "spread by instance keeps per-instance counts");
                 let staying_on = |id: InstanceId| spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
                 // Whether the owner holds no staying task on the instance (a hash probe, no tree search).
                 let unoccupied = |id: InstanceId| spread.is_none_or(|s| !s.occupied.contains(id));
@@ -393,6 +382,7 @@ impl Engine {
             );
         }
         let spread = self.owner_spread(cluster, owner);
+        debug_assert!(spread.is_none_or(|s| s.tracks_instances), "spread by an attribute keeps per-instance counts");
         // A service spreading by this attribute keeps its tasks' counts per value as they change;
         // a task group's (its RunTask calls may spread by different attributes) are counted here.
         let kept = spread.filter(|s| s.value_attribute == Some(attr));
@@ -479,15 +469,11 @@ impl Engine {
     }
 
     /// The spread counts of an owner (a task group has none until it has had a staying task).
+    /// Only a service whose strategy spreads by instance or by an attribute keeps per-instance
+    /// counts; a task group always does.
     fn owner_spread(&self, cluster: ClusterId, owner: Owner) -> Option<&crate::state::service::SpreadCounts> {
         match owner {
-            Owner::Service(s) => {
-                debug_assert!(
-                    self.services[s.index()].spread.tracks_instances,
-                    "spread by instance or attribute keeps per-instance counts"
-                );
-                Some(&self.services[s.index()].spread)
-            }
+            Owner::Service(s) => Some(&self.services[s.index()].spread),
             Owner::Group(g) => self.clusters[cluster.index()].group_spread.get(&g),
         }
     }

@@ -195,10 +195,7 @@ impl Engine {
 
     /// Daemon services of a cluster re-evaluate their instances.
     fn wake_daemon_services(&mut self, cluster: ClusterId) {
-        for s in self.clusters[cluster.index()].daemon_services.clone() {
-            self.refresh_daemon_desired(s);
-            self.request_pass(s);
-        }
+        self.wake_daemons_reading(cluster, |_, _| true);
     }
 
     /// ACTIVE → DRAINING: nothing more is placed there; the services with tasks on it move them.

@@ -332,6 +332,11 @@ impl Engine {
         !t.desired_stopped() && !t.orphaned() && self.instances[t.instance.index()].status != InstanceStatus::Draining
     }
 
+    /// Whether a task is in its service's (or task group's) spread counts: not STOPPED, and staying.
+    pub(crate) fn counted_in_spread(&self, id: TaskId) -> bool {
+        self.tasks[id.index()].last_status != TaskStatus::Stopped && self.is_staying(id)
+    }
+
     /// Counts a task in or out of its service's spread counts (a standalone task: its group's in
     /// its cluster).
     pub(crate) fn adjust_spread(&mut self, id: TaskId, delta: i32) {
