@@ -220,14 +220,6 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
 /// hold exactly its live tasks), one service at a time: a recount of every service at once would
 /// double the counts' memory at the end of a big run.
 /// Spread counts with their zero entries dropped, for comparing a kept count with a recount.
-fn without_zeros(mut counts: crate::state::service::SpreadCounts) -> crate::state::service::SpreadCounts {
-    counts.per_az.retain(|_, v| *v > 0);
-    counts.occupied_per_az.retain(|_, v| *v > 0);
-    counts.per_value.retain(|_, v| *v > 0);
-    counts.occupied_per_value.retain(|_, v| *v > 0);
-    counts
-}
-
 /// Each cluster's spread counts of its task groups' standalone tasks equal a recount of the
 /// staying standalone tasks on its instances.
 fn check_group_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
@@ -246,11 +238,10 @@ fn check_group_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     }
     for (c, want) in want.into_iter().enumerate() {
         let empty = crate::state::service::SpreadCounts::new(true);
-        let got: BTreeMap<Sym, crate::state::service::SpreadCounts> =
-            e.clusters[c].group_spread.iter().map(|(g, s)| (*g, without_zeros(s.clone()))).filter(|(_, s)| *s != empty).collect();
-        let want: BTreeMap<Sym, crate::state::service::SpreadCounts> =
-            want.into_iter().map(|(g, s)| (g, without_zeros(s))).collect();
-        if got != want {
+        let got: BTreeMap<Sym, &crate::state::service::SpreadCounts> =
+            e.clusters[c].group_spread.iter().filter(|(_, s)| !s.same_counts(&empty)).map(|(g, s)| (*g, s)).collect();
+        let agree = got.len() == want.len() && got.iter().zip(&want).all(|((g, got), (h, want))| g == h && got.same_counts(want));
+        if !agree {
             return fail(
                 "spread-counts",
                 format!(
@@ -278,11 +269,10 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
                 want.adjust_valued(t.instance, e.instances[t.instance.index()].availability_zone, value, 1);
             }
         }
-        let (got, want) = (without_zeros(s.spread.clone()), without_zeros(want));
-        if want != got {
+        if !s.spread.same_counts(&want) {
             return fail(
                 "spread-counts",
-                format!("{}: spread counts {:?} but recount {:?}", e.strings.resolve(s.name), got, want),
+                format!("{}: spread counts {:?} but recount {:?}", e.strings.resolve(s.name), s.spread, want),
             );
         }
     }

@@ -339,6 +339,40 @@ impl InstanceSet {
 }
 
 impl SpreadCounts {
+    /// Whether two counts agree, a zero count and an absent key alike (the per-zone and per-value
+    /// maps keep a key whose count fell to zero). What `check_invariants` compares a recount with,
+    /// without copying either.
+    pub(crate) fn same_counts(&self, other: &SpreadCounts) -> bool {
+        fn nonzero_equal<K: Ord>(a: &BTreeMap<K, u32>, b: &BTreeMap<K, u32>) -> bool {
+            a.iter().filter(|(_, n)| **n > 0).eq(b.iter().filter(|(_, n)| **n > 0))
+        }
+        // Destructured, so a new field cannot be left out of the comparison.
+        let SpreadCounts {
+            tracks_instances,
+            per_instance,
+            by_count,
+            per_az,
+            staying,
+            occupied_per_az,
+            occupied,
+            value_attribute,
+            per_value,
+            occupied_per_value,
+            by_value_count,
+        } = self;
+        *tracks_instances == other.tracks_instances
+            && *per_instance == other.per_instance
+            && *by_count == other.by_count
+            && nonzero_equal(per_az, &other.per_az)
+            && *staying == other.staying
+            && nonzero_equal(occupied_per_az, &other.occupied_per_az)
+            && *occupied == other.occupied
+            && *value_attribute == other.value_attribute
+            && nonzero_equal(per_value, &other.per_value)
+            && nonzero_equal(occupied_per_value, &other.occupied_per_value)
+            && *by_value_count == other.by_value_count
+    }
+
     /// Empty counts; `tracks_instances` says whether per-instance counts are kept.
     pub fn new(tracks_instances: bool) -> Self {
         SpreadCounts { tracks_instances, ..Default::default() }
