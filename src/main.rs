@@ -593,6 +593,8 @@ fn run(args: RunArgs) -> ExitCode {
         account_defaults: args.modifiers.account_defaults.clone(),
         // The text timeline collects its lines as the records stream by; --trace writes them.
         keep_records: false,
+        // The report's header gives the digest.
+        skip_trace_digest: false,
         // Debug builds check every invariant after every event; a release run checks at its end.
         check_invariants_every_event: cfg!(debug_assertions),
         swarm_faults: args.modifiers.faults == Some(Faults::Swarm),
@@ -891,14 +893,14 @@ fn print_text(
         let faster = if secs > 0.0 { format!(", {:.0}x faster than real time", simulated_s / secs) } else { String::new() };
         writeln!(
             out,
-            "\nsummary: stopped {} at {}; simulated {} in {:.1} ms wall ({} events, {:.0} events/s{faster}); trace digest {:016x}",
+            "\nsummary: stopped {} at {}; simulated {} in {:.1} ms wall ({} events, {:.0} events/s{faster}); trace digest {}",
             outcome.stop_reason.as_str(),
             format_sim_time(e.now_ms()),
             drainsim_scenario::timeline::duration_text(e.now_ms()),
             secs * 1000.0,
             events,
             if secs > 0.0 { events as f64 / secs } else { 0.0 },
-            e.trace().digest()
+            drainsim_scenario::report::digest_text(e.trace().digest())
         )?;
         writeln!(out, "headline: {}", drainsim_scenario::explain::headline(e).0)?;
         for w in warnings {

@@ -203,7 +203,7 @@ fn drain_trace(c: &Case, split: Option<usize>) -> (Vec<drainsim_core::TraceRecor
             break;
         }
     }
-    (records, e.trace().digest())
+    (records, e.trace().digest().expect("the engine digests its trace by default"))
 }
 
 proptest! {

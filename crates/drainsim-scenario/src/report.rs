@@ -523,7 +523,7 @@ fn header(outcome: &RunOutcome) -> Header {
         seed: outcome.seed,
         run_ended_at_ms: e.now_ms(),
         events_processed: e.events_processed(),
-        trace_digest: format!("{:016x}", e.trace().digest()),
+        trace_digest: digest_text(e.trace().digest()),
         stop_reason: outcome.stop_reason.as_str().into(),
         fault_profile: outcome.fault_profile.as_ref().map(|p| FaultProfileReport {
             trunk_provisioning_failure_per_mille: p.trunk_provisioning_failure_per_mille,
@@ -625,4 +625,9 @@ impl Serialize for Streamed<'_> {
 
 fn no_moves(n: &u32) -> bool {
     *n == 0
+}
+
+/// A trace digest as 16 hex digits, or `not computed` (a run configured not to digest its trace).
+pub fn digest_text(digest: Option<u64>) -> String {
+    digest.map_or_else(|| "not computed".to_string(), |d| format!("{d:016x}"))
 }

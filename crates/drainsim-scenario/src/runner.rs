@@ -102,14 +102,16 @@ fn run_inner<'s>(
 pub fn check_determinism(loaded: &LoadedScenario, opts: &RunOptions) -> Result<u64, String> {
     let mut o = opts.clone();
     o.keep_records = true;
+    o.skip_trace_digest = false;
     let a = run(loaded, &o).map_err(|e| e.to_string())?;
     let b = run(loaded, &o).map_err(|e| e.to_string())?;
-    compare_traces(&a.engine, &b.engine)
+    compare_traces(&a.engine, &b.engine).map(|d| d.expect("both runs digest their traces"))
 }
 
-/// Compares the traces of two runs (records must be kept): their digest when they agree, else a
-/// message naming the first differing record, its simulated time, and both versions of it.
-pub fn compare_traces(a: &Engine, b: &Engine) -> Result<u64, String> {
+/// Compares the traces of two runs (records must be kept): their digest (`None` when the runs
+/// computed none) when they agree, else a message naming the first differing record, its
+/// simulated time, and both versions of it.
+pub fn compare_traces(a: &Engine, b: &Engine) -> Result<Option<u64>, String> {
     let (ra, rb) = (a.trace().records(), b.trace().records());
     if a.trace().digest() == b.trace().digest() && ra == rb {
         return Ok(a.trace().digest());

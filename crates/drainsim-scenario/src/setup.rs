@@ -25,6 +25,9 @@ pub struct RunOptions {
     pub account_defaults: Vec<(String, String)>,
     /// Keep every trace record (for the timeline and determinism diffs).
     pub keep_records: bool,
+    /// Compute no trace digest (`traceDigest` then reads `not computed`): a sweep, which reads
+    /// none, saves hashing every record.
+    pub skip_trace_digest: bool,
     /// Check invariants after every event (tests); a release run checks at the end.
     pub check_invariants_every_event: bool,
     /// Draw a fault profile from the seed (`--faults swarm`).
@@ -63,6 +66,7 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Box
         seed,
         timings: s.timings.clone(),
         keep_trace_records: opts.keep_records,
+        digest_trace: !opts.skip_trace_digest,
         check_invariants_every_event: opts.check_invariants_every_event,
         // The engine enforces the bound itself, inside an instant too.
         max_events: s.max_events.unwrap_or(DEFAULT_MAX_EVENTS),

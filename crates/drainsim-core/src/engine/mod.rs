@@ -72,8 +72,11 @@ pub struct EngineConfig {
     pub latest_agent_version: String,
     /// Durations of the AWS-side processes.
     pub timings: Timings,
-    /// Keep every trace record (the digest is always computed).
+    /// Keep every trace record.
     pub keep_trace_records: bool,
+    /// Compute the trace's digest ([`Trace::digest`]). A caller that reads no digest (a sweep,
+    /// which aggregates outcomes) turns it off and saves the hashing of every record.
+    pub digest_trace: bool,
     /// Run `check_invariants` after every event and request (tests and debug builds).
     pub check_invariants_every_event: bool,
     /// The event bound of the engine: no event past this many is processed, even in the middle of
@@ -96,6 +99,7 @@ impl Default for EngineConfig {
             latest_agent_version: crate::rules::versions::CURRENT_AGENT_VERSION.into(),
             timings: Timings::default(),
             keep_trace_records: true,
+            digest_trace: true,
             check_invariants_every_event: cfg!(debug_assertions),
             max_events: u64::MAX,
             max_events_per_instant: MAX_EVENTS_PER_INSTANT,
@@ -233,7 +237,7 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         let settings = AccountSettings::new(&config.account_id);
         let rng = RngStreams::new(config.seed);
-        let keep = config.keep_trace_records;
+        let trace = Trace::new(config.keep_trace_records, config.digest_trace);
         let instances = crate::state::instance::Instances::new(RngStreams::instance_id_key(config.seed));
         let tasks = crate::state::task::Tasks::new(RngStreams::task_id_key(config.seed));
         let mut strings = Interner::with_capacity(64, 1024);
@@ -250,7 +254,7 @@ impl Engine {
             task_defs: Default::default(),
             tasks,
             services: Default::default(),
-            trace: Trace::new(keep),
+            trace,
             events_processed: 0,
             instant_work: 0,
             instant_bound_hit: false,
@@ -721,6 +725,33 @@ impl Engine {
     // ----- trace -----
 
     pub(crate) fn record(&mut self, subject: Subject, change: Change, reason: &'static str) {
+        let rec = TraceRecord { time_ms: self.now_ms, subject, change, reason };
+        if self.trace.digests() {
+            let (subject_key, payload_key) = self.record_keys(subject, change);
+            self.trace.append(rec, subject_key, payload_key);
+        } else {
+            self.trace.append_undigested(rec);
+        }
+        // Every change of an instance, of a task on it or of an attachment to it is recorded
+        // here, so this is where the DAEMON services of its cluster learn to visit it again
+        // (`scheduler.rs::daemon_pass`).
+        if !self.clusters.any_daemon_service() {
+            return;
+        }
+        let changed_instance = match subject {
+            Subject::Instance(i) => Some(i),
+            Subject::Task(t) => Some(self.tasks[t.index()].instance),
+            Subject::Attachment(a) => Some(self.attachments[a.index()].instance),
+            Subject::Service(_) | Subject::Principal(_) => None,
+        };
+        if let Some(i) = changed_instance {
+            self.note_instance_changed(i);
+        }
+    }
+
+    /// What a record adds to the trace's digest besides itself: its subject's seed-derived
+    /// identifier and the canonical encoding of the change's strings.
+    fn record_keys(&self, subject: Subject, change: Change) -> (u128, u64) {
         let subject_key = match subject {
             Subject::Instance(i) => self.instance_uuid(i),
             Subject::Task(t) => self.task_uuid(t),
@@ -738,23 +769,7 @@ impl Engine {
             Change::SettingPut { value, .. } => crate::infra::fnv::fnv1a(self.strings.resolve(value).as_bytes()),
             _ => 0,
         };
-        let rec = TraceRecord { time_ms: self.now_ms, subject, change, reason };
-        self.trace.append(rec, subject_key, payload_key);
-        // Every change of an instance, of a task on it or of an attachment to it is recorded
-        // here, so this is where the DAEMON services of its cluster learn to visit it again
-        // (`scheduler.rs::daemon_pass`).
-        if !self.clusters.any_daemon_service() {
-            return;
-        }
-        let changed_instance = match subject {
-            Subject::Instance(i) => Some(i),
-            Subject::Task(t) => Some(self.tasks[t.index()].instance),
-            Subject::Attachment(a) => Some(self.attachments[a.index()].instance),
-            Subject::Service(_) | Subject::Principal(_) => None,
-        };
-        if let Some(i) = changed_instance {
-            self.note_instance_changed(i);
-        }
+        (subject_key, payload_key)
     }
 
     /// A trace record in words: its subject's name (the scenario's logical name, or its ARN when it
@@ -852,7 +867,7 @@ impl Engine {
         let mut h = crate::infra::fnv::FNV_OFFSET;
         let mut eat = |x: u64| h = crate::infra::fnv::fnv1a_extend(h, &x.to_le_bytes());
         eat(self.now_ms);
-        eat(self.trace.digest());
+        eat(self.trace.digest().unwrap_or(0));
         eat(self.trace.len());
         eat(self.queue.len() as u64);
         eat(self.clusters.len() as u64);

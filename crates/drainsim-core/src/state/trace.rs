@@ -105,10 +105,12 @@ pub struct TraceRecord {
     pub reason: &'static str,
 }
 
-/// The trace sink: digest always, records on request.
+/// The trace sink: a count of records, their digest unless turned off
+/// ([`crate::EngineConfig::digest_trace`]), and the records themselves on request.
 #[derive(Debug, Clone)]
 pub struct Trace {
-    digest: u64,
+    /// `None` when the digest is not computed.
+    digest: Option<u64>,
     len: u64,
     keep_records: bool,
     records: Vec<TraceRecord>,
@@ -117,15 +119,23 @@ pub struct Trace {
 use crate::infra::fnv::{fnv1a_word, FNV_OFFSET};
 
 impl Trace {
-    pub(crate) fn new(keep_records: bool) -> Self {
-        Trace { digest: FNV_OFFSET, len: 0, keep_records, records: Vec::new() }
+    pub(crate) fn new(keep_records: bool, digest: bool) -> Self {
+        Trace { digest: digest.then_some(FNV_OFFSET), len: 0, keep_records, records: Vec::new() }
+    }
+
+    /// Whether records are digested ([`Trace::append`]) rather than only counted
+    /// ([`Trace::append_undigested`]).
+    pub(crate) fn digests(&self) -> bool {
+        self.digest.is_some()
     }
 
     /// Appends a record; `subject_key` is the subject's seed-derived identifier (so a new seed
     /// changes the digest) and `payload_key` the canonical encoding of the change's strings.
     pub(crate) fn append(&mut self, record: TraceRecord, subject_key: u128, payload_key: u64) {
+        let Some(mut h) = self.digest else {
+            unreachable!("a trace that digests nothing is appended to with append_undigested");
+        };
         // FNV-1a over 64-bit words (stable across platforms; one multiply per word).
-        let mut h = self.digest;
         let mut eat = |word: u64| h = fnv1a_word(h, word);
         eat(record.time_ms);
         eat(subject_key as u64);
@@ -137,15 +147,21 @@ impl Trace {
             w[..chunk.len()].copy_from_slice(chunk);
             eat(u64::from_le_bytes(w));
         }
-        self.digest = h;
+        self.digest = Some(h);
+        self.append_undigested(record);
+    }
+
+    /// Appends a record to a trace that computes no digest: counts it, and keeps it on request.
+    pub(crate) fn append_undigested(&mut self, record: TraceRecord) {
         self.len += 1;
         if self.keep_records {
             self.records.push(record);
         }
     }
 
-    /// The digest of every record appended so far.
-    pub fn digest(&self) -> u64 {
+    /// The digest of every record appended so far, or `None` when the engine was configured not
+    /// to compute it ([`crate::EngineConfig::digest_trace`]).
+    pub fn digest(&self) -> Option<u64> {
         self.digest
     }
 

@@ -139,6 +139,8 @@ pub fn sweep(
         seed: None,
         account_defaults: opts.account_defaults.clone(),
         keep_records: false,
+        // Nothing in a sweep's result reads a seed's trace digest.
+        skip_trace_digest: true,
         check_invariants_every_event: false,
         swarm_faults: opts.swarm_faults,
         // The aggregate reads the names of failed expectations only.
