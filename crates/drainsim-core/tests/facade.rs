@@ -495,3 +495,54 @@ fn awsvpc_requests_wait_for_every_instance_of_the_cluster_to_have_an_eni_limit()
     assert_eq!(e.instance_named("odd-2").map(|i| i.status()), Some(InstanceStatus::Inactive));
     create(&mut e, "second").expect("no instance of unknown limit is left");
 }
+
+/// A request submitted by reference (`submit_ref_as`) does what the same request submitted by
+/// value does, RegisterContainerInstance (read in place) and any other (copied), refusals
+/// included, and the caller keeps the request.
+#[test]
+fn submit_ref_as_changes_what_submit_as_changes() {
+    let registration = |name: &str, memory: i64| {
+        Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", memory)],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "c5.large".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+    };
+    let requests = vec![
+        registration("a", 4096),
+        registration("b", 8192),
+        // Refused: the name is taken, and then a negative memory.
+        registration("a", 4096),
+        registration("c", -1),
+        Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: "app".into(),
+            count: Some(3),
+            ..Default::default()
+        }),
+    ];
+    let mut by_value = common::engine_with_app(5);
+    let mut by_ref = common::engine_with_app(5);
+    let caller = by_value.default_caller_arn().to_string();
+    for r in &requests {
+        let owned = by_value.submit_as(&caller, r.clone());
+        let borrowed = by_ref.submit_ref_as(&caller, r);
+        assert_eq!(owned.is_ok(), borrowed.is_ok(), "{r:?}");
+        match (owned, borrowed) {
+            (Ok(a), Ok(b)) => assert_eq!((a.instances, a.tasks.len()), (b.instances, b.tasks.len())),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            _ => unreachable!(),
+        }
+        assert_eq!(by_value.state_digest(), by_ref.state_digest(), "after {r:?}");
+    }
+    assert_eq!(by_ref.instances().count(), 2);
+    by_value.run_until_quiet(600_000, 1_000_000);
+    by_ref.run_until_quiet(600_000, 1_000_000);
+    assert_eq!(by_value.trace().digest(), by_ref.trace().digest());
+}

@@ -14,7 +14,7 @@ use drainsim_core::{StepPart, StopReason};
 
 use crate::format::InstanceGroup;
 use crate::load::{LoadedScenario, ScenarioError};
-use crate::setup::register_group;
+use crate::setup::{register_group, Registrations};
 
 /// Receives trace records in batches during a run (e.g. to write them to a file), so a long run's
 /// records never pile up in memory.
@@ -26,8 +26,11 @@ const SINK_BATCH: usize = 4096;
 /// Moves an engine's clock for one run: its bounds, its later registrations and its sink.
 pub(crate) struct Driver<'a, 's> {
     loaded: &'a LoadedScenario,
-    /// Instance groups that register after time 0, in time order.
-    pending: VecDeque<&'a InstanceGroup>,
+    /// Instance groups that register after time 0, in time order, with their index in the
+    /// scenario's `instances`.
+    pending: VecDeque<(usize, &'a InstanceGroup)>,
+    /// The groups' requests when a sweep built them once.
+    registrations: Option<&'a Registrations>,
     /// Where trace records are streamed as the run goes (records are then not kept).
     sink: Option<&'s mut TraceSink<'s>>,
     end_time_ms: u64,
@@ -41,10 +44,12 @@ impl<'a, 's> Driver<'a, 's> {
         sink: Option<&'s mut TraceSink<'s>>,
         end_time_ms: u64,
         max_events: u64,
+        registrations: Option<&'a Registrations>,
     ) -> Self {
-        let mut later: Vec<&InstanceGroup> = loaded.scenario.instances.iter().filter(|g| g.register_at_ms != 0).collect();
-        later.sort_by_key(|g| g.register_at_ms);
-        Driver { loaded, pending: later.into(), sink, end_time_ms, max_events }
+        let mut later: Vec<(usize, &InstanceGroup)> =
+            loaded.scenario.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms != 0).collect();
+        later.sort_by_key(|(_, g)| g.register_at_ms);
+        Driver { loaded, pending: later.into(), registrations, sink, end_time_ms, max_events }
     }
 
     /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
@@ -73,7 +78,7 @@ impl<'a, 's> Driver<'a, 's> {
     }
 
     fn next_time(&self) -> Option<u64> {
-        self.pending.front().map(|g| g.register_at_ms)
+        self.pending.front().map(|(_, g)| g.register_at_ms)
     }
 
     /// Moves the clock to `time`: events and due registrations in time order (events of an
@@ -84,8 +89,8 @@ impl<'a, 's> Driver<'a, 's> {
             if !self.advance_engine(e, t.max(e.now_ms())) {
                 return Ok(false);
             }
-            let g = self.pending.pop_front().expect("peeked");
-            register_group(e, self.loaded, g)?;
+            let (n, g) = self.pending.pop_front().expect("peeked");
+            register_group(e, self.loaded, g, self.registrations.map(|r| r.of_group(n)))?;
         }
         Ok(self.advance_engine(e, time.max(e.now_ms())))
     }

@@ -273,10 +273,16 @@ pub fn locate_nth_value(source: &str, anchor: &str, key: &str, nth: usize, value
 
 /// The names of a group's instances: `web` for a group of one, `web-1` … `web-N` otherwise.
 pub fn group_member_names(name: &str, count: u32) -> Vec<String> {
+    (0..count).map(|k| group_member_name(name, count, k)).collect()
+}
+
+/// The logical name of member `k` (from 0) of a group of `count`: the group's name when it has one
+/// member, else `name-1`, `name-2`, ….
+pub fn group_member_name(name: &str, count: u32, k: u32) -> String {
     if count == 1 {
-        vec![name.to_string()]
+        name.to_string()
     } else {
-        (1..=count).map(|n| format!("{name}-{n}")).collect()
+        format!("{name}-{}", k + 1)
     }
 }
 

@@ -13,8 +13,8 @@ use crate::driver::{Driver, TraceSink};
 use crate::expect::evaluate;
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{RunOutcome, StepOutcome};
-use crate::setup::prepare;
 pub use crate::setup::RunOptions;
+use crate::setup::{prepare, Registrations};
 use crate::step::run_step;
 pub use crate::step::summarize;
 
@@ -31,7 +31,16 @@ pub use crate::setup::{DEFAULT_END_TIME_MS, DEFAULT_MAX_EVENTS};
 /// Runs a loaded scenario. Setup errors (a request the scenario's own setup makes that ECS refuses)
 /// are scenario errors; everything after is judged by the expectations.
 pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, ScenarioError> {
-    run_inner(loaded, opts, None)
+    run_inner(loaded, opts, None, None)
+}
+
+/// [`run`] with the instance groups' registration requests built once for many runs (a sweep's).
+pub(crate) fn run_registering(
+    loaded: &LoadedScenario,
+    opts: &RunOptions,
+    registrations: Option<&Registrations>,
+) -> Result<RunOutcome, ScenarioError> {
+    run_inner(loaded, opts, None, registrations)
 }
 
 /// Runs a scenario streaming its trace records to `sink` in batches as they are made (records are
@@ -43,20 +52,21 @@ pub fn run_streaming<'s>(
 ) -> Result<RunOutcome, ScenarioError> {
     let mut o = opts.clone();
     o.keep_records = true;
-    run_inner(loaded, &o, Some(sink))
+    run_inner(loaded, &o, Some(sink), None)
 }
 
 fn run_inner<'s>(
     loaded: &LoadedScenario,
     opts: &RunOptions,
     sink: Option<&'s mut TraceSink<'s>>,
+    registrations: Option<&Registrations>,
 ) -> Result<RunOutcome, ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
-    let (mut engine, fault_profile) = prepare(loaded, opts)?;
+    let (mut engine, fault_profile) = prepare(loaded, opts, registrations)?;
     let end_time_ms = s.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS);
     let max_events = s.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
-    let mut driver = Driver::new(loaded, sink, end_time_ms, max_events);
+    let mut driver = Driver::new(loaded, sink, end_time_ms, max_events, registrations);
     let mut auto_scaling = AutoScaling::new(loaded);
 
     let mut outcome_steps = Vec::new();
@@ -151,7 +161,7 @@ pub fn instance_names(engine: &Engine) -> BTreeMap<u32, String> {
 /// a run starts from (for a scenario `drainsim import` wrote, the captured cluster). Library users
 /// can drive it with [`drainsim_core::Engine`]'s own requests from there.
 pub fn setup_engine(loaded: &LoadedScenario, opts: &RunOptions) -> Result<drainsim_core::Engine, ScenarioError> {
-    crate::setup::prepare(loaded, opts).map(|(engine, _)| *engine)
+    crate::setup::prepare(loaded, opts, None).map(|(engine, _)| *engine)
 }
 
 /// Validates a scenario's setup without running its steps: account settings, clusters, task
@@ -205,6 +215,48 @@ mod tests {
         }
         let named = lean.iter().find(|r| r.name == "web holds 99").expect("the named expectation keeps its name");
         assert_eq!(named.detail, "observed 4");
+    }
+
+    /// A sweep registers each scenario's instances with requests built once
+    /// ([`Registrations::prebuild`]); every scenario then runs record for record as it does with
+    /// the requests built as each instance registers, its own seed and another.
+    #[test]
+    fn prebuilt_registrations_change_no_run() {
+        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("readable directory") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() && !path.ends_with("invalid") {
+                    files(&path, out);
+                } else if path.extension().is_some_and(|x| x == "ron") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios"), &mut paths);
+        paths.sort();
+        let mut compared = 0;
+        for path in &paths {
+            let Ok(loaded) = crate::load_file(path) else { continue };
+            let Some(registrations) = Registrations::prebuild(&loaded) else { continue };
+            for seed in [None, Some(7)] {
+                let opts = RunOptions { seed, keep_records: true, ..Default::default() };
+                let (Ok(built), Ok(prebuilt)) = (run(&loaded, &opts), run_registering(&loaded, &opts, Some(&registrations)))
+                else {
+                    panic!("{}: a run failed with one way of registering but not both", path.display());
+                };
+                assert_eq!(
+                    compare_traces(&built.engine, &prebuilt.engine),
+                    Ok(built.engine.trace().digest()),
+                    "{}",
+                    path.display()
+                );
+                let verdicts = |o: &RunOutcome| o.expectations.iter().map(|x| (x.passed, x.detail.clone())).collect::<Vec<_>>();
+                assert_eq!(verdicts(&built), verdicts(&prebuilt), "{}", path.display());
+                compared += 1;
+            }
+        }
+        assert!(compared >= 200, "only {compared} runs compared");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use drainsim_core::{EcsError, Engine, EngineConfig};
 use drainsim_core::{FaultProfile, PinnedFault, SpotInterruptionBehavior};
 
 use crate::format::{InstanceGroup, PinnedFaultKind};
-use crate::load::{group_member_names, LoadedScenario, ScenarioError};
+use crate::load::{group_member_name, group_member_names, LoadedScenario, ScenarioError};
 
 /// Default simulated-time bound of a run (`endTimeMs`).
 pub const DEFAULT_END_TIME_MS: u64 = 24 * HOUR_MS;
@@ -59,7 +59,11 @@ impl ResultText {
 /// account defaults (the scenario's, then `opts`'), the fault profile, account settings, clusters,
 /// task definitions, the instance groups of time 0, services, pinned faults. Returns the engine and
 /// the run's fault profile when it injects faults. A request ECS refuses is an error at the item.
-pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Box<Engine>, Option<FaultProfile>), ScenarioError> {
+pub(crate) fn prepare(
+    loaded: &LoadedScenario,
+    opts: &RunOptions,
+    registrations: Option<&Registrations>,
+) -> Result<(Box<Engine>, Option<FaultProfile>), ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
     let mut config = EngineConfig {
@@ -135,13 +139,13 @@ pub(crate) fn prepare(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(Box
             .submit(Request::RegisterTaskDefinition(td.clone()))
             .map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
     }
-    for g in s.instances.iter().filter(|g| g.register_at_ms == 0) {
-        register_group(&mut engine, loaded, g)?;
+    for (n, g) in s.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms == 0) {
+        register_group(&mut engine, loaded, g, registrations.map(|r| r.of_group(n)))?;
     }
     // Auto Scaling groups' instances at time 0 (`DesiredCapacity` of them), after the instance groups.
     for asg in &s.auto_scaling_groups {
         for member in asg.initial_members() {
-            register_group(&mut engine, loaded, &member).map_err(|e| ScenarioError {
+            register_group(&mut engine, loaded, &member, None).map_err(|e| ScenarioError {
                 message: format!("Auto Scaling group '{}': {}", asg.auto_scaling_group_name, e.message),
                 ..loaded.error_at(&format!("\"{}\"", asg.auto_scaling_group_name), "")
             })?;
@@ -279,15 +283,70 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
     }
 }
 
+/// The RegisterContainerInstance requests of a scenario's instance groups, built once for the
+/// many runs of a sweep instead of once per run: member `k` of `instances[g]` registers with
+/// `requests[g][k]`, which [`registration_request`] built.
+#[derive(Debug)]
+pub(crate) struct Registrations {
+    requests: Vec<Vec<Request>>,
+}
+
+/// The most instances whose requests [`Registrations::prebuild`] keeps (a few hundred bytes each
+/// with their strings); a scenario with more builds each request as it registers the instance.
+pub(crate) const MAX_PREBUILT_REGISTRATIONS: u64 = 10_000;
+
+impl Registrations {
+    /// The requests of every member of `loaded`'s instance groups, or `None` when they number
+    /// more than [`MAX_PREBUILT_REGISTRATIONS`].
+    pub(crate) fn prebuild(loaded: &LoadedScenario) -> Option<Registrations> {
+        let groups = &loaded.scenario.instances;
+        if groups.iter().map(|g| u64::from(g.count)).sum::<u64>() > MAX_PREBUILT_REGISTRATIONS {
+            return None;
+        }
+        let requests = groups
+            .iter()
+            .map(|g| {
+                (0..g.count)
+                    .map(|k| {
+                        Request::RegisterContainerInstance(registration_request(g, k, &group_member_name(&g.name, g.count, k)))
+                    })
+                    .collect()
+            })
+            .collect();
+        Some(Registrations { requests })
+    }
+
+    /// The requests of the members of `instances[group]`.
+    pub(crate) fn of_group(&self, group: usize) -> &[Request] {
+        &self.requests[group]
+    }
+}
+
 /// Registers every member of an instance group now (a setup refusal is an error at the group's name),
-/// pinning the trunk failures the scenario's faults name.
-pub(crate) fn register_group(engine: &mut Engine, loaded: &LoadedScenario, g: &InstanceGroup) -> Result<(), ScenarioError> {
+/// pinning the trunk failures the scenario's faults name. `prebuilt` holds the members' requests
+/// when a sweep built them once ([`Registrations`]); otherwise each is built as it registers.
+pub(crate) fn register_group(
+    engine: &mut Engine,
+    loaded: &LoadedScenario,
+    g: &InstanceGroup,
+    prebuilt: Option<&[Request]>,
+) -> Result<(), ScenarioError> {
     let caller = g.instance_role.clone().unwrap_or_else(|| engine.default_caller_arn().to_string());
     let trunk_failures = loaded.scenario.faults.as_ref().map(|f| f.trunk_failures.as_slice()).unwrap_or_default();
-    for (k, name) in group_member_names(&g.name, g.count).iter().enumerate() {
-        let req = registration_request(g, k as u32, name);
+    debug_assert!(prebuilt.is_none_or(|p| p.len() == g.count as usize), "a request per member");
+    for k in 0..g.count {
+        let built;
+        let req = match prebuilt {
+            Some(p) => &p[k as usize],
+            None => {
+                built = Request::RegisterContainerInstance(registration_request(g, k, &group_member_name(&g.name, g.count, k)));
+                &built
+            }
+        };
+        let Request::RegisterContainerInstance(r) = req else { unreachable!("an instance group registers its members") };
+        let name = &r.instance_identity.name;
         engine
-            .submit_as(&caller, Request::RegisterContainerInstance(req))
+            .submit_ref_as(&caller, req)
             .map_err(|e| loaded.error_at(&format!("\"{}\"", g.name), format!("instance group '{}': {e}", g.name)))?;
         // A pinned trunk failure applies whenever the instance registers (its trunk is provisioned later).
         if trunk_failures.contains(name) {

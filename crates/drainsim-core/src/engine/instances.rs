@@ -386,7 +386,7 @@ impl Engine {
     pub(crate) fn register_container_instance(
         &mut self,
         caller_arn: &str,
-        req: api::RegisterContainerInstanceRequest,
+        req: &api::RegisterContainerInstanceRequest,
     ) -> Result<Reply, EcsError> {
         // Validate everything before changing anything.
         // No `cluster` means `default`, which this registration creates if it does not exist.
@@ -613,7 +613,7 @@ impl Engine {
     fn reregister_container_instance(
         &mut self,
         id: InstanceId,
-        req: api::RegisterContainerInstanceRequest,
+        req: &api::RegisterContainerInstanceRequest,
     ) -> Result<Reply, EcsError> {
         if let Some(vi) = &req.version_info {
             let av = vi.agent_version.as_deref().map(|v| self.strings.intern(v));

@@ -49,6 +49,7 @@ use crate::infra::queue::{Event, EventKind, EventQueue};
 use crate::infra::rng::RngStreams;
 pub use reply::Receipt;
 pub(crate) use reply::Reply;
+use std::borrow::Cow;
 
 use crate::infra::time::SimTimeMs;
 use crate::rules::settings::AccountSettings;
@@ -570,7 +571,7 @@ impl Engine {
 
     /// Applies one request as `caller_arn` (an IAM user, role or root of the account).
     pub fn handle_as(&mut self, caller_arn: &str, request: crate::api::Request) -> Result<crate::api::Response, EcsError> {
-        self.serve(caller_arn, request, |e, reply| e.render_reply(reply))
+        self.serve(caller_arn, Cow::Owned(request), |e, reply| e.render_reply(reply))
     }
 
     /// [`Engine::submit_as`] with the default caller.
@@ -584,7 +585,14 @@ impl Engine {
     /// and carries its failures. For callers that do not read responses (a scenario's setup, a
     /// sweep's plan steps) it saves building them.
     pub fn submit_as(&mut self, caller_arn: &str, request: crate::api::Request) -> Result<Receipt, EcsError> {
-        self.serve(caller_arn, request, |_, reply| reply.into_receipt())
+        self.serve(caller_arn, Cow::Owned(request), |_, reply| reply.into_receipt())
+    }
+
+    /// [`Engine::submit_as`] for a request the caller keeps: a caller that makes the same
+    /// request in many runs (a sweep registering a scenario's instances in every seed) builds it
+    /// once. RegisterContainerInstance is read where it is; any other request is copied first.
+    pub fn submit_ref_as(&mut self, caller_arn: &str, request: &crate::api::Request) -> Result<Receipt, EcsError> {
+        self.serve(caller_arn, Cow::Borrowed(request), |_, reply| reply.into_receipt())
     }
 
     /// [`Engine::submit_as`], with `read` called on the engine as the call left it — the moment
@@ -598,7 +606,7 @@ impl Engine {
         request: crate::api::Request,
         read: impl FnOnce(&Engine, &Receipt) -> T,
     ) -> Result<(Receipt, T), EcsError> {
-        self.serve(caller_arn, request, |e, reply| {
+        self.serve(caller_arn, Cow::Owned(request), |e, reply| {
             let receipt = reply.into_receipt();
             let seen = read(e, &receipt);
             (receipt, seen)
@@ -611,15 +619,45 @@ impl Engine {
     fn serve<T>(
         &mut self,
         caller_arn: &str,
-        request: crate::api::Request,
+        request: Cow<'_, crate::api::Request>,
         answer: impl FnOnce(&Engine, Reply) -> T,
     ) -> Result<T, EcsError> {
         use crate::api::Request as R;
         // A request comes after the instant `step_part` left open, never inside it.
         self.finish_open_instant();
+        let request = match request {
+            // Read where it is (`submit_ref_as`).
+            Cow::Borrowed(R::RegisterContainerInstance(r)) => Err(r),
+            other => Ok(other.into_owned()),
+        };
         let reply = match request {
+            Err(r) => self.register_container_instance(caller_arn, r),
+            Ok(request) => self.dispatch_owned(caller_arn, request),
+        };
+        // The answer shows the state the call left, before anything reacts to it.
+        let result = reply.map(|reply| answer(self, reply));
+        // The state's triggers first (a rejected request pushed none: it changed nothing).
+        self.react();
+        // The scheduler reacts to a request asynchronously: its passes run as events at this same
+        // simulated time, after every request made at this time (a drain plan's ten-instance waves
+        // all land before the first replacement is placed).
+        self.defer_due_passes();
+        // A request's effects are observed like an instant's events.
+        self.end_instant();
+        // Under a script of choices, a fault may be injected after a request too (engine/faults.rs).
+        self.inject_scripted_fault();
+        if self.config.check_invariants_every_event {
+            self.assert_invariants("after request");
+        }
+        result
+    }
+
+    /// The operation of a request the engine owns.
+    fn dispatch_owned(&mut self, caller_arn: &str, request: crate::api::Request) -> Result<Reply, EcsError> {
+        use crate::api::Request as R;
+        match request {
             R::CreateCluster(r) => self.create_cluster(&r.cluster_name).map(Reply::Rendered),
-            R::RegisterContainerInstance(r) => self.register_container_instance(caller_arn, r),
+            R::RegisterContainerInstance(r) => self.register_container_instance(caller_arn, &r),
             R::DeregisterContainerInstance(r) => self.deregister_container_instance(r),
             R::DescribeContainerInstances(r) => self.describe_container_instances(r),
             R::ListContainerInstances(r) => self.list_container_instances(r).map(Reply::Rendered),
@@ -640,23 +678,7 @@ impl Engine {
             R::StopTask(r) => self.stop_task(r),
             R::ListTasks(r) => self.list_tasks(r).map(Reply::Rendered),
             R::DescribeTasks(r) => self.describe_tasks(r).map(Reply::Rendered),
-        };
-        // The answer shows the state the call left, before anything reacts to it.
-        let result = reply.map(|reply| answer(self, reply));
-        // The state's triggers first (a rejected request pushed none: it changed nothing).
-        self.react();
-        // The scheduler reacts to a request asynchronously: its passes run as events at this same
-        // simulated time, after every request made at this time (a drain plan's ten-instance waves
-        // all land before the first replacement is placed).
-        self.defer_due_passes();
-        // A request's effects are observed like an instant's events.
-        self.end_instant();
-        // Under a script of choices, a fault may be injected after a request too (engine/faults.rs).
-        self.inject_scripted_fault();
-        if self.config.check_invariants_every_event {
-            self.assert_invariants("after request");
         }
-        result
     }
 
     // ----- clusters -----

@@ -331,7 +331,7 @@ impl Explored {
         if let Some(step) = self.loaded.scenario.steps.get(next_step) {
             let at = step.at_ms.unwrap_or(e.now_ms());
             if e.next_event_time().is_none_or(|t| t > at) {
-                let mut driver = Driver::new(&self.loaded, None, self.end_time_ms, self.max_events);
+                let mut driver = Driver::new(&self.loaded, None, self.end_time_ms, self.max_events, None);
                 driver.advance_to(e, at)?;
                 let mut auto_scaling = AutoScaling::new(&self.loaded);
                 // The explorer judges its own properties; the step's results are not read.
@@ -502,7 +502,7 @@ pub fn explore(
         if let Some(s) = l.scenario.explore.as_mut() {
             s.choices = prefix;
         }
-        prepare(&l, &run_opts).map(|(e, _)| (*e, 0))
+        prepare(&l, &run_opts, None).map(|(e, _)| (*e, 0))
     })?;
     let mut search = Search {
         x: &x,

@@ -10,7 +10,7 @@ use super::result::SweepReport;
 use super::seeds::{nth_seed, shard_len, SeedRange, Shard, MAX_SEEDS};
 use crate::load::LoadedScenario;
 use crate::runner::{self, RunOptions};
-use crate::setup::ResultText;
+use crate::setup::{Registrations, ResultText};
 
 /// What to sweep.
 #[derive(Debug, Clone, Default)]
@@ -62,9 +62,14 @@ pub struct SweepRun {
     pub worker_threads_started: usize,
 }
 
-fn run_facts(loaded: &LoadedScenario, template: &RunOptions, seed: u64) -> Result<RunFacts, String> {
+fn run_facts(
+    loaded: &LoadedScenario,
+    template: &RunOptions,
+    registrations: Option<&Registrations>,
+    seed: u64,
+) -> Result<RunFacts, String> {
     let opts = RunOptions { seed: Some(seed), ..template.clone() };
-    let outcome = runner::run(loaded, &opts).map_err(|e| e.to_string())?;
+    let outcome = runner::run_registering(loaded, &opts, registrations).map_err(|e| e.to_string())?;
     // Only the figures the aggregate needs, read from the engine's views: the full report (every
     // instance described, every service's time series) is not built per seed.
     let mut failed: Vec<String> = outcome.expectations.iter().filter(|x| !x.passed).map(|x| x.name.clone()).collect();
@@ -155,6 +160,8 @@ pub fn sweep(
             opts.seeds.len()
         ));
     }
+    // Every seed registers the same instances: their requests are built once.
+    let registrations = Registrations::prebuild(loaded);
     let started = AtomicUsize::new(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(worker_threads(opts.jobs, n))
@@ -172,7 +179,7 @@ pub fn sweep(
             .take_any_while(|_| !interrupt.load(Ordering::Relaxed))
             .fold(Aggregate::default, |mut acc, i| {
                 let seed = nth_seed(opts.seeds, opts.shard, i);
-                match run_facts(loaded, &template, seed) {
+                match run_facts(loaded, &template, registrations.as_ref(), seed) {
                     Ok(f) => acc.add(f, |s| reproduce_command(opts, s)),
                     Err(e) => acc = acc.merge(Aggregate::setup_error(seed, e)),
                 }
