@@ -9,6 +9,7 @@
 //! medians and which plan is better (every measure here is better lower). The result depends
 //! neither on the number of threads nor on the order runs finish in.
 
+use crate::setup::Registrations;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -250,15 +251,17 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
     load_str(&loaded.file, &text).map_err(|e| format!("--set: {e}"))
 }
 
-fn numbers(plan: &Plan, seed: u64) -> Result<RunNumbers, String> {
+fn numbers(plan: &Plan, registrations: Option<&Registrations>, seed: u64) -> Result<RunNumbers, String> {
     let opts = RunOptions {
         seed: Some(seed),
         account_defaults: plan.account_defaults.clone(),
         // Only failures are counted; the text of the expectations that hold is not read.
         result_text: crate::setup::ResultText::FailuresOnly,
+        // Nor is the trace digest.
+        skip_trace_digest: true,
         ..Default::default()
     };
-    let outcome = runner::run(&plan.loaded, &opts).map_err(|e| format!("{}: {e}", plan.label))?;
+    let outcome = runner::run_registering(&plan.loaded, &opts, registrations).map_err(|e| format!("{}: {e}", plan.label))?;
     let e = &outcome.engine;
     let first_drain = e.instances().filter_map(|i| i.drain().started_at_ms()).min();
     let total_drain_ms = match (first_drain, crate::outcome::all_drains_completed_at(e)) {
@@ -293,6 +296,8 @@ fn run_plans(
     progress: &(dyn Fn() + Sync),
     interrupt: &AtomicBool,
 ) -> Result<(PlanRuns, PlanRuns, u64), String> {
+    // Every seed registers each plan's instances: their requests are built once.
+    let (registrations_a, registrations_b) = (Registrations::prebuild(&a.loaded), Registrations::prebuild(&b.loaded));
     let (mut ra, mut rb, ran) = pool.install(|| {
         (seeds.start..seeds.end)
             .into_par_iter()
@@ -301,7 +306,11 @@ fn run_plans(
             .fold(
                 || (PlanRuns::default(), PlanRuns::default(), 0u64),
                 |(ra, rb, ran), seed| {
-                    let both = (ra.add(seed, numbers(a, seed)), rb.add(seed, numbers(b, seed)), ran + 1);
+                    let both = (
+                        ra.add(seed, numbers(a, registrations_a.as_ref(), seed)),
+                        rb.add(seed, numbers(b, registrations_b.as_ref(), seed)),
+                        ran + 1,
+                    );
                     progress();
                     both
                 },
