@@ -625,14 +625,10 @@ impl Engine {
         use crate::api::Request as R;
         // A request comes after the instant `step_part` left open, never inside it.
         self.finish_open_instant();
-        let request = match request {
-            // Read where it is (`submit_ref_as`).
-            Cow::Borrowed(R::RegisterContainerInstance(r)) => Err(r),
-            other => Ok(other.into_owned()),
-        };
         let reply = match request {
-            Err(r) => self.register_container_instance(caller_arn, r),
-            Ok(request) => self.dispatch_owned(caller_arn, request),
+            // Read where it is (`submit_ref_as`).
+            Cow::Borrowed(R::RegisterContainerInstance(r)) => self.register_container_instance(caller_arn, r),
+            other => self.dispatch_owned(caller_arn, other.into_owned()),
         };
         // The answer shows the state the call left, before anything reacts to it.
         let result = reply.map(|reply| answer(self, reply));
