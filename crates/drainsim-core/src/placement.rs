@@ -312,6 +312,10 @@ impl PlacementIndex {
         debug_assert_eq!((before.id, before.az), (after.id, after.az), "a rekey keeps the instance and its zone");
         for ((cpu, memory), class) in self.classes.iter_mut() {
             let (was, is) = (before.has_room_for(*cpu, *memory), after.has_room_for(*cpu, *memory));
+            if !was && !is {
+                // Not a member before or after: nothing to move, no value to look up.
+                continue;
+            }
             if was {
                 class.remove(before, self.track_cpu);
             }

@@ -401,8 +401,10 @@ impl SpreadCounts {
         )
     }
 
-    /// Adds `delta` staying tasks on `instance` (in zone `az`).
+    /// Adds `delta` staying tasks on `instance` (in zone `az`), for counts not kept per value (a
+    /// task group's); counts per value take the instance's value ([`SpreadCounts::adjust_valued`]).
     pub fn adjust(&mut self, instance: InstanceId, az: Sym, delta: i32) {
+        debug_assert!(self.value_attribute.is_none(), "counts per value are adjusted with the instance's value");
         self.adjust_valued(instance, az, None, delta);
     }
 
