@@ -69,9 +69,16 @@ fn build(c: &Case) -> Engine {
     build_keeping(c, false)
 }
 
+fn config(c: &Case, keep_trace_records: bool) -> EngineConfig {
+    EngineConfig { seed: c.seed, keep_trace_records, check_invariants_every_event: true, ..Default::default() }
+}
+
 fn build_keeping(c: &Case, keep_trace_records: bool) -> Engine {
-    let mut e =
-        Engine::new(EngineConfig { seed: c.seed, keep_trace_records, check_invariants_every_event: true, ..Default::default() });
+    populate(Engine::new(config(c, keep_trace_records)), c)
+}
+
+/// The case's cluster, instances, task definition and services, created in `e` (a new engine).
+fn populate(mut e: Engine, c: &Case) -> Engine {
     e.create_cluster("prod").unwrap();
     for i in 0..c.instances {
         e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
@@ -178,7 +185,11 @@ fn drain(e: &mut Engine, c: &Case) -> Vec<String> {
 /// The trace of a drain run instant by instant (`split: None`) or with every instant split by
 /// `step_part` whenever `split` records are kept.
 fn drain_trace(c: &Case, split: Option<usize>) -> (Vec<drainsim_core::TraceRecord>, u64) {
-    let mut e = build_keeping(c, true);
+    drain_trace_on(build_keeping(c, true), c, split)
+}
+
+/// [`drain_trace`] on an engine the case is built in.
+fn drain_trace_on(mut e: Engine, c: &Case, split: Option<usize>) -> (Vec<drainsim_core::TraceRecord>, u64) {
     let drain_at = 120_000;
     assert!(e.advance_to(drain_at, 1_000_000));
     drain(&mut e, c);
@@ -216,6 +227,19 @@ proptest! {
         let whole = drain_trace(&c, None);
         prop_assert!(!whole.0.is_empty());
         prop_assert_eq!(drain_trace(&c, Some(limit)), whole);
+    }
+
+    /// An engine reset ([`Engine::reset`]) after another case's drain is in the state of a new
+    /// one, and runs the case record for record as a new engine does.
+    #[test]
+    fn a_reset_engine_runs_as_a_new_one(before in case(), c in case()) {
+        let mut used = build_keeping(&before, true);
+        drain(&mut used, &before);
+        used.run_until_quiet(6 * 3_600_000, 1_000_000);
+        prop_assert!(used.events_processed() > 0);
+        used.reset(config(&c, true));
+        prop_assert_eq!(format!("{used:?}"), format!("{:?}", Engine::new(config(&c, true))));
+        prop_assert_eq!(drain_trace_on(populate(used, &c), &c, None), drain_trace(&c, None));
     }
 
     #[test]

@@ -261,7 +261,8 @@ fn numbers(plan: &Plan, registrations: Option<&Registrations>, seed: u64) -> Res
         skip_trace_digest: true,
         ..Default::default()
     };
-    let outcome = runner::run_registering(&plan.loaded, &opts, registrations).map_err(|e| format!("{}: {e}", plan.label))?;
+    let outcome =
+        runner::run_registering(&plan.loaded, &opts, registrations, None).map_err(|e| format!("{}: {e}", plan.label))?;
     let e = &outcome.engine;
     let first_drain = e.instances().filter_map(|i| i.drain().started_at_ms()).min();
     let total_drain_ms = match (first_drain, crate::outcome::all_drains_completed_at(e)) {

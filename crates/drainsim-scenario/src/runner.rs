@@ -31,16 +31,19 @@ pub use crate::setup::{DEFAULT_END_TIME_MS, DEFAULT_MAX_EVENTS};
 /// Runs a loaded scenario. Setup errors (a request the scenario's own setup makes that ECS refuses)
 /// are scenario errors; everything after is judged by the expectations.
 pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, ScenarioError> {
-    run_inner(loaded, opts, None, None)
+    run_inner(loaded, opts, None, None, None)
 }
 
-/// [`run`] with the instance groups' registration requests built once for many runs (a sweep's).
+/// [`run`] for one of many runs (a sweep's or a comparison's seeds): with the instance groups'
+/// registration requests built once, and in `spare`, the engine of a run before, reset
+/// ([`Engine::reset`]) instead of a new one built. Neither changes the run.
 pub(crate) fn run_registering(
     loaded: &LoadedScenario,
     opts: &RunOptions,
     registrations: Option<&Registrations>,
+    spare: Option<Box<Engine>>,
 ) -> Result<RunOutcome, ScenarioError> {
-    run_inner(loaded, opts, None, registrations)
+    run_inner(loaded, opts, None, registrations, spare)
 }
 
 /// Runs a scenario streaming its trace records to `sink` in batches as they are made (records are
@@ -52,7 +55,7 @@ pub fn run_streaming<'s>(
 ) -> Result<RunOutcome, ScenarioError> {
     let mut o = opts.clone();
     o.keep_records = true;
-    run_inner(loaded, &o, Some(sink), None)
+    run_inner(loaded, &o, Some(sink), None, None)
 }
 
 fn run_inner<'s>(
@@ -60,10 +63,11 @@ fn run_inner<'s>(
     opts: &RunOptions,
     sink: Option<&'s mut TraceSink<'s>>,
     registrations: Option<&Registrations>,
+    spare: Option<Box<Engine>>,
 ) -> Result<RunOutcome, ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
-    let (mut engine, fault_profile) = prepare(loaded, opts, registrations)?;
+    let (mut engine, fault_profile) = prepare(loaded, opts, registrations, spare)?;
     let end_time_ms = s.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS);
     let max_events = s.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
     let mut driver = Driver::new(loaded, sink, end_time_ms, max_events, registrations);
@@ -161,7 +165,7 @@ pub fn instance_names(engine: &Engine) -> BTreeMap<u32, String> {
 /// a run starts from (for a scenario `drainsim import` wrote, the captured cluster). Library users
 /// can drive it with [`drainsim_core::Engine`]'s own requests from there.
 pub fn setup_engine(loaded: &LoadedScenario, opts: &RunOptions) -> Result<drainsim_core::Engine, ScenarioError> {
-    crate::setup::prepare(loaded, opts, None).map(|(engine, _)| *engine)
+    crate::setup::prepare(loaded, opts, None, None).map(|(engine, _)| *engine)
 }
 
 /// Validates a scenario's setup without running its steps: account settings, clusters, task
@@ -218,10 +222,13 @@ mod tests {
     }
 
     /// A sweep registers each scenario's instances with requests built once
-    /// ([`Registrations::prebuild`]); every scenario then runs record for record as it does with
-    /// the requests built as each instance registers, its own seed and another.
+    /// ([`Registrations::prebuild`]) and runs each seed on the engine of the seed before, reset
+    /// ([`Engine::reset`]); every scenario then runs record for record as it does with the
+    /// requests built as each instance registers on a new engine, its own seed and another. The
+    /// engine reset for each run is the one the run before left, another scenario's or another
+    /// seed's, with its tasks, names and pending events.
     #[test]
-    fn prebuilt_registrations_change_no_run() {
+    fn prebuilt_registrations_and_a_reset_engine_change_no_run() {
         fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).expect("readable directory") {
                 let path = entry.expect("entry").path();
@@ -235,13 +242,16 @@ mod tests {
         let mut paths = Vec::new();
         files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios"), &mut paths);
         paths.sort();
-        let mut compared = 0;
+        let (mut compared, mut reuses) = (0, 0);
+        let mut spare: Option<Box<Engine>> = None;
         for path in &paths {
             let Ok(loaded) = crate::load_file(path) else { continue };
             let Some(registrations) = Registrations::prebuild(&loaded) else { continue };
             for seed in [None, Some(7)] {
                 let opts = RunOptions { seed, keep_records: true, ..Default::default() };
-                let (Ok(built), Ok(prebuilt)) = (run(&loaded, &opts), run_registering(&loaded, &opts, Some(&registrations)))
+                let reused = spare.is_some();
+                let (Ok(built), Ok(prebuilt)) =
+                    (run(&loaded, &opts), run_registering(&loaded, &opts, Some(&registrations), spare.take()))
                 else {
                     panic!("{}: a run failed with one way of registering but not both", path.display());
                 };
@@ -254,9 +264,12 @@ mod tests {
                 let verdicts = |o: &RunOutcome| o.expectations.iter().map(|x| (x.passed, x.detail.clone())).collect::<Vec<_>>();
                 assert_eq!(verdicts(&built), verdicts(&prebuilt), "{}", path.display());
                 compared += 1;
+                reuses += u32::from(reused);
+                spare = Some(prebuilt.engine);
             }
         }
         assert!(compared >= 200, "only {compared} runs compared");
+        assert_eq!(reuses + 1, compared, "every run but the first reset the run before's engine");
     }
 
     #[test]

@@ -63,6 +63,7 @@ pub(crate) fn prepare(
     loaded: &LoadedScenario,
     opts: &RunOptions,
     registrations: Option<&Registrations>,
+    spare: Option<Box<Engine>>,
 ) -> Result<(Box<Engine>, Option<FaultProfile>), ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
@@ -88,7 +89,14 @@ pub(crate) fn prepare(
     if let Some(v) = &s.latest_agent_version {
         config.latest_agent_version = v.clone();
     }
-    let mut engine = Box::new(Engine::new(config));
+    // A spare engine (the last run's, on a sweep's worker) is reset to the state a new one has.
+    let mut engine = match spare {
+        Some(mut spare) => {
+            spare.reset(config);
+            spare
+        }
+        None => Box::new(Engine::new(config)),
+    };
     // A scenario with an `explore:` section replays pinned choices instead of the seeded draws
     // (unless `--faults swarm` asks for the seeded fault draws).
     if let Some(x) = s.explore.as_ref().filter(|_| !opts.swarm_faults) {

@@ -532,7 +532,7 @@ mod tests {
     #[test]
     fn instance_summaries_from_the_views_match_the_rendered_responses() {
         let loaded = crate::load_str(crate::DEMO_FILE, crate::DEMO_SCENARIO).expect("the demo loads");
-        let (mut engine, _) = crate::setup::prepare(&loaded, &crate::RunOptions::default(), None).expect("sets up");
+        let (mut engine, _) = crate::setup::prepare(&loaded, &crate::RunOptions::default(), None, None).expect("sets up");
         let cluster = engine.instances().next().expect("the demo has instances").cluster().to_string();
         let register = |name: &str| {
             Request::RegisterContainerInstance(api::RegisterContainerInstanceRequest {

@@ -185,6 +185,11 @@ pub(crate) enum InstantPhase {
 /// [`StopReason::MaxEventsPerInstant`] instead of spinning.
 pub const MAX_EVENTS_PER_INSTANT: u64 = 20_000_000;
 
+/// The interner a new engine starts with: room for a small cluster's names, so a short run never
+/// regrows it.
+const INTERNER_STRINGS: usize = 64;
+const INTERNER_BYTES: usize = 1024;
+
 /// The simulation engine. See the module documentation for the call order.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -236,12 +241,79 @@ pub struct Engine {
 impl Engine {
     /// Builds an engine. No randomness is drawn until something needs it.
     pub fn new(config: EngineConfig) -> Self {
+        Self::with_interner(config, Interner::with_capacity(INTERNER_STRINGS, INTERNER_BYTES))
+    }
+
+    /// Puts the engine in exactly the state [`Engine::new`]`(config)` builds, keeping the memory
+    /// its tables hold: a caller running many short simulations one after another (a sweep's
+    /// worker) saves building and freeing them each time. Nothing of the run before stays: its
+    /// records, names, IDs, settings, pending events and random streams are gone, and the run
+    /// that follows is record for record the one a new engine would make.
+    pub fn reset(&mut self, config: EngineConfig) {
+        use crate::infra::recycle::Recycle as _;
+        let mut strings = std::mem::take(&mut self.strings);
+        strings.reset(INTERNER_STRINGS);
+        let Engine {
+            config,
+            now_ms,
+            queue,
+            rng,
+            strings,
+            settings,
+            clusters,
+            instances,
+            task_defs,
+            tasks,
+            services,
+            trace,
+            events_processed,
+            instant_work,
+            instant_bound_hit,
+            time_limit_reached,
+            open_instant,
+            pass_due,
+            touched_services,
+            triggers,
+            attachments,
+            faults,
+            task_long_arn_cache,
+            builtin,
+            type_limits_memo,
+        } = Self::with_interner(config, strings);
+        self.config = config;
+        self.now_ms = now_ms;
+        self.queue.reset_to(queue);
+        self.rng = rng;
+        self.strings = strings;
+        self.settings = settings;
+        self.clusters.reset_to(clusters);
+        self.instances.reset_to(instances);
+        self.task_defs.reset_to(task_defs);
+        self.tasks.reset_to(tasks);
+        self.services.reset_to(services);
+        self.trace.reset_to(trace);
+        self.events_processed = events_processed;
+        self.instant_work = instant_work;
+        self.instant_bound_hit = instant_bound_hit;
+        self.time_limit_reached = time_limit_reached;
+        self.open_instant = open_instant;
+        self.pass_due = pass_due;
+        self.touched_services.reset_to(touched_services);
+        self.triggers.reset_to(triggers);
+        self.attachments.reset_to(attachments);
+        self.faults = faults;
+        self.task_long_arn_cache = task_long_arn_cache;
+        self.builtin = builtin;
+        self.type_limits_memo = type_limits_memo;
+    }
+
+    /// [`Engine::new`] with the interner it starts from (empty, as `with_capacity` builds it).
+    fn with_interner(config: EngineConfig, mut strings: Interner) -> Self {
         let settings = AccountSettings::new(&config.account_id);
         let rng = RngStreams::new(config.seed);
         let trace = Trace::new(config.keep_trace_records, config.digest_trace);
         let instances = crate::state::instance::Instances::new(RngStreams::instance_id_key(config.seed));
         let tasks = crate::state::task::Tasks::new(RngStreams::task_id_key(config.seed));
-        let mut strings = Interner::with_capacity(64, 1024);
         let builtin = crate::state::instance::BuiltinAttributes::intern(&mut strings);
         Engine {
             config,

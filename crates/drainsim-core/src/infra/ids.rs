@@ -191,6 +191,21 @@ pub struct TaskListPositions {
 /// The position of a task no list holds.
 const NOT_LISTED: u32 = u32::MAX;
 
+impl crate::infra::recycle::Recycle for TaskListPositions {
+    fn reset_to(&mut self, fresh: Self) {
+        let TaskListPositions { positions } = fresh;
+        self.positions.reset_to(positions);
+    }
+}
+
+impl<Id> crate::infra::recycle::Recycle for MarkedIds<Id> {
+    fn reset_to(&mut self, fresh: Self) {
+        let MarkedIds { members, marked } = fresh;
+        self.members.reset_to(members);
+        self.marked.reset_to(marked);
+    }
+}
+
 impl TaskListPositions {
     /// Appends `task` to `list` and notes its position. Panics if a list already holds it.
     pub fn push(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
@@ -228,8 +243,10 @@ impl TaskListPositions {
 }
 
 /// Append-only storage in fixed chunks: growing never copies what is stored, and spare capacity is
-/// at most one chunk (a `Vec` doubling would briefly hold 1.5–3× the data).
-#[derive(Debug, Clone)]
+/// at most one chunk (a `Vec` doubling would briefly hold 1.5–3× the data). Recycled
+/// ([`Recycle`](crate::infra::recycle::Recycle)), it keeps its emptied chunks and fills them again
+/// before adding any.
+#[derive(Clone)]
 pub struct ChunkedVec<T> {
     chunks: Vec<Vec<T>>,
     len: usize,
@@ -253,13 +270,16 @@ impl<T> ChunkedVec<T> {
         self.len == 0
     }
     pub fn push(&mut self, value: T) {
-        if self.len % CHUNK == 0 {
+        let chunk = self.len / CHUNK;
+        if chunk == self.chunks.len() {
             // The first chunk starts small and doubles up to a full chunk (CHUNK is a power of
             // two, so it ends exactly full): a small run does not pay for 1,024 slots.
             let capacity = if self.len == 0 { FIRST_CHUNK } else { CHUNK };
             self.chunks.push(Vec::with_capacity(capacity));
         }
-        let last = self.chunks.last_mut().expect("a chunk was pushed");
+        // The chunk being filled: the last one, or a kept one of a recycled vector.
+        let last = &mut self.chunks[chunk];
+        debug_assert_eq!(last.len(), self.len % CHUNK, "the chunks before are full, those after empty");
         if last.len() == last.capacity() {
             // Only the first chunk fills before CHUNK: double it, never past CHUNK.
             last.reserve_exact(last.len().min(CHUNK - last.len()));
@@ -269,6 +289,24 @@ impl<T> ChunkedVec<T> {
     }
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flatten()
+    }
+}
+
+/// The elements, as a list (not the chunks: kept empty chunks are memory, not content).
+impl<T: std::fmt::Debug> std::fmt::Debug for ChunkedVec<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T> crate::infra::recycle::Recycle for ChunkedVec<T> {
+    fn reset_to(&mut self, fresh: Self) {
+        let ChunkedVec { chunks, len } = self;
+        chunks.iter_mut().for_each(Vec::clear);
+        *len = 0;
+        let ChunkedVec { chunks: fresh_chunks, len: fresh_len } = fresh;
+        fresh_chunks.into_iter().flatten().for_each(|v| self.push(v));
+        debug_assert_eq!(self.len, fresh_len);
     }
 }
 

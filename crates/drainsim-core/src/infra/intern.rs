@@ -41,15 +41,36 @@ fn over_load(entries: usize, slots: usize) -> bool {
     entries * 10 > slots * 7
 }
 
+/// The table length [`Interner::with_capacity`] starts with for `strings` strings.
+fn slots_for(strings: usize) -> usize {
+    let mut slots = 16;
+    while over_load(strings, slots) {
+        slots *= 2;
+    }
+    slots
+}
+
 impl Interner {
     /// An empty interner with room for `strings` strings of `bytes` bytes in all before it grows
     /// (an engine starts with room for a small cluster's names, so a short run never regrows it).
     pub fn with_capacity(strings: usize, bytes: usize) -> Interner {
-        let mut slots = 16;
-        while over_load(strings, slots) {
-            slots *= 2;
+        Interner {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(strings),
+            table: vec![None; slots_for(strings)],
+            last: None,
         }
-        Interner { text: String::with_capacity(bytes), ends: Vec::with_capacity(strings), table: vec![None; slots], last: None }
+    }
+
+    /// Empties the interner into the state [`Interner::with_capacity`]`(strings, _)` builds, keeping
+    /// its memory ([`Engine::reset`](crate::Engine::reset)): no symbol of before resolves.
+    pub fn reset(&mut self, strings: usize) {
+        let Interner { text, ends, table, last } = self;
+        text.clear();
+        ends.clear();
+        table.clear();
+        table.resize(slots_for(strings), None);
+        *last = None;
     }
 
     /// Interns `s`, returning its symbol.

@@ -9,6 +9,7 @@ pub(crate) mod fnv;
 pub(crate) mod ids;
 pub(crate) mod intern;
 pub(crate) mod queue;
+pub(crate) mod recycle;
 pub(crate) mod rng;
 pub(crate) mod shared;
 pub(crate) mod time;

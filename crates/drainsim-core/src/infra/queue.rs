@@ -175,6 +175,44 @@ impl Default for EventQueue {
     }
 }
 
+impl crate::infra::recycle::Recycle for EventQueue {
+    fn reset_to(&mut self, fresh: Self) {
+        let EventQueue {
+            few,
+            in_buckets,
+            buckets,
+            occupied,
+            blocks,
+            next,
+            free,
+            free_len,
+            vacant,
+            vacant_len,
+            last,
+            min,
+            len,
+            next_seq,
+            foreground_pending,
+        } = fresh;
+        // The sorted array is what a small run uses; the radix heap's pool is rebuilt as needed.
+        self.few.reset_to(few);
+        self.in_buckets = in_buckets;
+        self.buckets = buckets;
+        self.occupied = occupied;
+        self.blocks = blocks;
+        self.next = next;
+        self.free = free;
+        self.free_len = free_len;
+        self.vacant = vacant;
+        self.vacant_len = vacant_len;
+        self.last = last;
+        self.min = min;
+        self.len = len;
+        self.next_seq = next_seq;
+        self.foreground_pending = foreground_pending;
+    }
+}
+
 /// Shows the pending events bucket by bucket (not the pool's stale slots).
 impl std::fmt::Debug for EventQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -55,6 +55,14 @@ impl<T, Id> Default for SharedTable<T, Id> {
     }
 }
 
+impl<T, Id> crate::infra::recycle::Recycle for SharedTable<T, Id> {
+    fn reset_to(&mut self, fresh: Self) {
+        let SharedTable { values, index } = fresh;
+        self.values.reset_to(values);
+        self.index = index;
+    }
+}
+
 impl<T: Ord + Clone, Id: SharedId> SharedTable<T, Id> {
     /// The id of `value`, added the first time it is seen.
     pub fn intern(&mut self, value: &T) -> Id {

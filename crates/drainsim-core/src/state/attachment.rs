@@ -54,6 +54,13 @@ impl std::ops::Index<usize> for Attachments {
     }
 }
 
+impl crate::infra::recycle::Recycle for Attachments {
+    fn reset_to(&mut self, fresh: Self) {
+        let Attachments { records } = fresh;
+        self.records.reset_to(records);
+    }
+}
+
 impl Attachments {
     /// A new attachment, PRECREATED.
     pub(crate) fn push(

@@ -53,6 +53,15 @@ impl std::ops::Index<usize> for Clusters {
 
 type Id = crate::infra::ids::ClusterId;
 
+impl crate::infra::recycle::Recycle for Clusters {
+    fn reset_to(&mut self, fresh: Self) {
+        let Clusters { records, by_name, any_daemon_service } = fresh;
+        self.records.reset_to(records);
+        self.by_name = by_name;
+        self.any_daemon_service = any_daemon_service;
+    }
+}
+
 impl Clusters {
     /// Clusters created.
     pub(crate) fn len(&self) -> usize {

@@ -397,6 +397,39 @@ impl std::ops::Index<usize> for Instances {
 
 type Id = crate::infra::ids::InstanceId;
 
+impl crate::infra::recycle::Recycle for Instances {
+    fn reset_to(&mut self, fresh: Self) {
+        let Instances {
+            records,
+            uuids,
+            by_name,
+            profiles,
+            port_sets,
+            agent_queues,
+            next_stop_sequence,
+            connection_changed_at,
+            given_uuids,
+            given_uuid_of,
+            list_positions,
+            active_per_cluster,
+            unknown_eni_limit,
+        } = fresh;
+        self.records.reset_to(records);
+        self.uuids = uuids;
+        self.by_name = by_name;
+        self.profiles.reset_to(profiles);
+        self.port_sets.reset_to(port_sets);
+        self.agent_queues = agent_queues;
+        self.next_stop_sequence = next_stop_sequence;
+        self.connection_changed_at = connection_changed_at;
+        self.given_uuids = given_uuids;
+        self.given_uuid_of = given_uuid_of;
+        self.list_positions.reset_to(list_positions);
+        self.active_per_cluster.reset_to(active_per_cluster);
+        self.unknown_eni_limit = unknown_eni_limit;
+    }
+}
+
 impl Instances {
     /// An empty table whose IDs are scrambled with `id_key`.
     pub(crate) fn new(id_key: u128) -> Self {

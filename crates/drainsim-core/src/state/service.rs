@@ -758,6 +758,16 @@ impl std::ops::Index<usize> for Services {
     }
 }
 
+impl crate::infra::recycle::Recycle for Services {
+    fn reset_to(&mut self, fresh: Self) {
+        let Services { records, target_changes, list_positions, value_spreaders } = fresh;
+        self.records.reset_to(records);
+        self.target_changes = target_changes;
+        self.list_positions.reset_to(list_positions);
+        self.value_spreaders = value_spreaders;
+    }
+}
+
 impl Services {
     /// Services ever created.
     pub(crate) fn len(&self) -> usize {

@@ -155,6 +155,14 @@ impl std::ops::Index<usize> for TaskDefinitions {
     }
 }
 
+impl crate::infra::recycle::Recycle for TaskDefinitions {
+    fn reset_to(&mut self, fresh: Self) {
+        let TaskDefinitions { records, by_family } = fresh;
+        self.records.reset_to(records);
+        self.by_family = by_family;
+    }
+}
+
 impl TaskDefinitions {
     /// Revisions registered.
     pub(crate) fn len(&self) -> usize {
@@ -427,6 +435,19 @@ impl std::ops::Index<usize> for Tasks {
     type Output = TaskState;
     fn index(&self, n: usize) -> &TaskState {
         &self.records[n]
+    }
+}
+
+impl crate::infra::recycle::Recycle for Tasks {
+    fn reset_to(&mut self, fresh: Self) {
+        let Tasks { records, origins, far_moments, agent_waits, created_runs, enis, ids } = fresh;
+        self.records.reset_to(records);
+        self.origins.reset_to(origins);
+        self.far_moments = far_moments;
+        self.agent_waits = agent_waits;
+        self.created_runs.reset_to(created_runs);
+        self.enis.reset_to(enis);
+        self.ids = ids;
     }
 }
 

@@ -118,6 +118,16 @@ pub struct Trace {
 
 use crate::infra::fnv::{fnv1a_word, FNV_OFFSET};
 
+impl crate::infra::recycle::Recycle for Trace {
+    fn reset_to(&mut self, fresh: Self) {
+        let Trace { digest, len, keep_records, records } = fresh;
+        self.digest = digest;
+        self.len = len;
+        self.keep_records = keep_records;
+        self.records.reset_to(records);
+    }
+}
+
 impl Trace {
     pub(crate) fn new(keep_records: bool, digest: bool) -> Self {
         Trace { digest: digest.then_some(FNV_OFFSET), len: 0, keep_records, records: Vec::new() }

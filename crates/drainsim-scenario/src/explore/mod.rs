@@ -502,7 +502,7 @@ pub fn explore(
         if let Some(s) = l.scenario.explore.as_mut() {
             s.choices = prefix;
         }
-        prepare(&l, &run_opts, None).map(|(e, _)| (*e, 0))
+        prepare(&l, &run_opts, None, None).map(|(e, _)| (*e, 0))
     })?;
     let mut search = Search {
         x: &x,

@@ -62,14 +62,23 @@ pub struct SweepRun {
     pub worker_threads_started: usize,
 }
 
+/// One seed's facts, run on `spare` (reset) when given; the run's engine is left in `spare` for
+/// the next seed.
 fn run_facts(
     loaded: &LoadedScenario,
     template: &RunOptions,
     registrations: Option<&Registrations>,
     seed: u64,
+    spare: &mut Option<Box<drainsim_core::Engine>>,
 ) -> Result<RunFacts, String> {
     let opts = RunOptions { seed: Some(seed), ..template.clone() };
-    let outcome = runner::run_registering(loaded, &opts, registrations).map_err(|e| e.to_string())?;
+    let outcome = runner::run_registering(loaded, &opts, registrations, spare.take()).map_err(|e| e.to_string())?;
+    let facts = facts_of(&outcome, seed);
+    *spare = Some(outcome.engine);
+    Ok(facts)
+}
+
+fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts {
     // Only the figures the aggregate needs, read from the engine's views: the full report (every
     // instance described, every service's time series) is not built per seed.
     let mut failed: Vec<String> = outcome.expectations.iter().filter(|x| !x.passed).map(|x| x.name.clone()).collect();
@@ -95,7 +104,7 @@ fn run_facts(
             placement_failures: s.placement_failures().map(|(r, c)| (r.to_string(), c)).collect(),
         })
         .collect();
-    Ok(RunFacts { seed, failed, drain, services })
+    RunFacts { seed, failed, drain, services }
 }
 
 /// FNV-1a 64 of a text, as 16 hex digits.
@@ -177,15 +186,20 @@ pub fn sweep(
             .into_par_iter()
             // Stops handing out seeds at once when interrupted (the rest are never visited).
             .take_any_while(|_| !interrupt.load(Ordering::Relaxed))
-            .fold(Aggregate::default, |mut acc, i| {
-                let seed = nth_seed(opts.seeds, opts.shard, i);
-                match run_facts(loaded, &template, registrations.as_ref(), seed) {
-                    Ok(f) => acc.add(f, |s| reproduce_command(opts, s)),
-                    Err(e) => acc = acc.merge(Aggregate::setup_error(seed, e)),
-                }
-                progress();
-                acc
-            })
+            // Each fold runs its seeds one after another on one engine, reset between them.
+            .fold(
+                || (Aggregate::default(), None),
+                |(mut acc, mut spare), i| {
+                    let seed = nth_seed(opts.seeds, opts.shard, i);
+                    match run_facts(loaded, &template, registrations.as_ref(), seed, &mut spare) {
+                        Ok(f) => acc.add(f, |s| reproduce_command(opts, s)),
+                        Err(e) => acc = acc.merge(Aggregate::setup_error(seed, e)),
+                    }
+                    progress();
+                    (acc, spare)
+                },
+            )
+            .map(|(acc, _spare)| acc)
             .reduce(Aggregate::default, Aggregate::merge)
     });
     if let Some((seed, e)) = agg.error {
