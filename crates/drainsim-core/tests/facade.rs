@@ -546,3 +546,41 @@ fn submit_ref_as_changes_what_submit_as_changes() {
     by_ref.run_until_quiet(600_000, 1_000_000);
     assert_eq!(by_value.trace().digest(), by_ref.trace().digest());
 }
+
+/// [`Engine::reset`] leaves an engine in the state of a new one, after a run whose names grew the
+/// interner past its first table (the reset then empties it) and after one whose names fit (the
+/// reset keeps the built-in names it starts with), and with another account and seed.
+#[test]
+fn a_reset_engine_is_a_new_engine_whatever_ran_before() {
+    for instances in [2, 300] {
+        let mut e = common::engine_with_app(3);
+        e.override_account_default("awsvpcTrunking", "enabled").expect("a setting");
+        for i in 0..instances {
+            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+                cluster: Some("prod".into()),
+                total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+                instance_identity: InstanceIdentity {
+                    name: format!("node-{i}"),
+                    instance_type: "m5.large".into(),
+                    availability_zone: "us-east-1a".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }))
+            .expect("registers");
+        }
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "web".into(),
+            task_definition: "app".into(),
+            desired_count: Some(4),
+            ..Default::default()
+        }))
+        .expect("creates");
+        e.run_until_quiet(600_000, 100_000);
+        assert!(e.services().next().is_some_and(|s| s.running_count() == 4), "{instances} instances: the service runs");
+        let config = drainsim_core::EngineConfig { seed: 11, account_id: "210987654321".into(), ..Default::default() };
+        e.reset(config.clone());
+        assert_eq!(format!("{e:?}"), format!("{:?}", Engine::new(config)), "{instances} instances");
+    }
+}

@@ -251,10 +251,11 @@ impl Engine {
     /// that follows is record for record the one a new engine would make.
     pub fn reset(&mut self, config: EngineConfig) {
         use crate::infra::recycle::Recycle as _;
-        let mut strings = std::mem::take(&mut self.strings);
-        strings.reset(INTERNER_STRINGS);
+        // Every field, so that a new one is a compile error here until it is reset; each to what
+        // `with_interner` gives it (the property test `a_reset_engine_runs_as_a_new_one` compares
+        // the two engines whole).
         let Engine {
-            config,
+            config: old_config,
             now_ms,
             queue,
             rng,
@@ -279,32 +280,35 @@ impl Engine {
             task_long_arn_cache,
             builtin,
             type_limits_memo,
-        } = Self::with_interner(config, strings);
-        self.config = config;
-        self.now_ms = now_ms;
-        self.queue.reset_to(queue);
-        self.rng = rng;
-        self.strings = strings;
-        self.settings = settings;
-        self.clusters.reset_to(clusters);
-        self.instances.reset_to(instances);
-        self.task_defs.reset_to(task_defs);
-        self.tasks.reset_to(tasks);
-        self.services.reset_to(services);
-        self.trace.reset_to(trace);
-        self.events_processed = events_processed;
-        self.instant_work = instant_work;
-        self.instant_bound_hit = instant_bound_hit;
-        self.time_limit_reached = time_limit_reached;
-        self.open_instant = open_instant;
-        self.pass_due = pass_due;
-        self.touched_services.reset_to(touched_services);
-        self.triggers.reset_to(triggers);
-        self.attachments.reset_to(attachments);
-        self.faults = faults;
-        self.task_long_arn_cache = task_long_arn_cache;
-        self.builtin = builtin;
-        self.type_limits_memo = type_limits_memo;
+        } = self;
+        // Every engine interns the built-in names first: the interner keeps them when it can.
+        if !strings.keep_first(builtin.strings(), INTERNER_STRINGS) {
+            strings.reset(INTERNER_STRINGS);
+            *builtin = crate::state::instance::BuiltinAttributes::intern(strings);
+        }
+        settings.reset(&config.account_id);
+        *rng = RngStreams::new(config.seed);
+        trace.reset_to(Trace::new(config.keep_trace_records, config.digest_trace));
+        instances.reset_to(crate::state::instance::Instances::new(RngStreams::instance_id_key(config.seed)));
+        tasks.reset_to(crate::state::task::Tasks::new(RngStreams::task_id_key(config.seed)));
+        *now_ms = 0;
+        queue.reset_to(EventQueue::default());
+        clusters.reset_to(Default::default());
+        task_defs.reset_to(Default::default());
+        services.reset_to(Default::default());
+        *events_processed = 0;
+        *instant_work = 0;
+        *instant_bound_hit = false;
+        *time_limit_reached = false;
+        *open_instant = None;
+        *pass_due = Default::default();
+        touched_services.reset_to(Default::default());
+        triggers.clear();
+        attachments.reset_to(Default::default());
+        *faults = Default::default();
+        *task_long_arn_cache = None;
+        *type_limits_memo = None;
+        *old_config = config;
     }
 
     /// [`Engine::new`] with the interner it starts from (empty, as `with_capacity` builds it).

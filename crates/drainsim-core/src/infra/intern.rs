@@ -12,6 +12,13 @@ use std::num::NonZeroU32;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sym(NonZeroU32);
 
+impl Sym {
+    /// The symbol's number: 1 for the first string interned, 2 for the second, and so on.
+    pub(crate) fn number(self) -> usize {
+        self.0.get() as usize
+    }
+}
+
 /// The interner. Per string: its bytes, a 4-byte end offset, and 6 to 12 bytes of table (the table
 /// is kept between 35 % and 70 % full).
 #[derive(Debug, Clone, Default)]
@@ -60,6 +67,33 @@ impl Interner {
             table: vec![None; slots_for(strings)],
             last: None,
         }
+    }
+
+    /// Forgets every string but the first `keep`, leaving the interner as
+    /// [`Interner::with_capacity`]`(strings, _)` followed by interning those `keep` strings left
+    /// it, memory kept ([`Engine::reset`](crate::Engine::reset) keeps the built-in attribute
+    /// names). False, and nothing changed, when the table has grown past that first length or
+    /// holds fewer strings: the caller then empties it ([`Interner::reset`]).
+    ///
+    /// The table is then exactly as it was after the first `keep` insertions: they went into this
+    /// table before any later string (it never grew, and growing is the only rehash), each to the
+    /// first free slot of its probe; a later string only takes a slot no earlier one probed past,
+    /// so emptying the later strings' slots leaves every earlier probe as it was.
+    pub fn keep_first(&mut self, keep: usize, strings: usize) -> bool {
+        if self.table.len() != slots_for(strings) || keep > self.ends.len() || keep == 0 {
+            return false;
+        }
+        let Interner { text, ends, table, last } = self;
+        for slot in table.iter_mut() {
+            if slot.is_some_and(|s| s.number() > keep) {
+                *slot = None;
+            }
+        }
+        text.truncate(ends[keep - 1] as usize);
+        ends.truncate(keep);
+        // The last of them was the last interned.
+        *last = Some(Sym(NonZeroU32::new(u32::try_from(keep).expect("fewer than 2^32 strings")).expect("keep > 0")));
+        true
     }
 
     /// Empties the interner into the state [`Interner::with_capacity`]`(strings, _)` builds, keeping

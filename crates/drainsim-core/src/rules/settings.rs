@@ -144,6 +144,24 @@ impl AccountSettings {
         }
     }
 
+    /// Puts the settings in the state [`AccountSettings::new`]`(account_id)` builds, keeping the
+    /// memory of its texts ([`Engine::reset`](crate::Engine::reset)).
+    pub fn reset(&mut self, account_id: &str) {
+        use std::fmt::Write as _;
+        let AccountSettings { account_id: id, root_arn, aws_defaults, explicit, iam_prefix, federated_prefix, generation } = self;
+        id.clear();
+        id.push_str(account_id);
+        root_arn.clear();
+        let _ = write!(root_arn, "arn:aws:iam::{account_id}:root");
+        *aws_defaults = SettingName::ALL.map(|n| std::borrow::Cow::Borrowed(n.aws_default()));
+        *explicit = BTreeMap::new();
+        iam_prefix.clear();
+        let _ = write!(iam_prefix, "arn:aws:iam::{account_id}:");
+        federated_prefix.clear();
+        let _ = write!(federated_prefix, "arn:aws:sts::{account_id}:federated-user/");
+        *generation = 0;
+    }
+
     /// The account's root user ARN.
     pub fn root_arn(&self) -> &str {
         &self.root_arn

@@ -226,6 +226,27 @@ pub(crate) struct BuiltinAttributes {
 }
 
 impl BuiltinAttributes {
+    /// How many strings the built-in names are: an engine interns them first, so they are its
+    /// interner's first strings.
+    pub(crate) fn strings(&self) -> usize {
+        let BuiltinAttributes {
+            instance_type,
+            availability_zone,
+            os_type,
+            cpu_architecture,
+            task_eni,
+            task_eni_trunking,
+            trunk_id,
+            linux,
+            x86_64,
+        } = *self;
+        [instance_type, availability_zone, os_type, cpu_architecture, task_eni, task_eni_trunking, trunk_id, linux, x86_64]
+            .into_iter()
+            .map(|s| s.number())
+            .max()
+            .expect("nine names")
+    }
+
     pub(crate) fn intern(strings: &mut crate::infra::intern::Interner) -> Self {
         BuiltinAttributes {
             instance_type: strings.intern("ecs.instance-type"),
