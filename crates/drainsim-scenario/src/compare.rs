@@ -251,7 +251,14 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
     load_str(&loaded.file, &text).map_err(|e| format!("--set: {e}"))
 }
 
-fn numbers(plan: &Plan, registrations: Option<&Registrations>, seed: u64) -> Result<RunNumbers, String> {
+/// One plan's run of a seed, on `spare` (reset) when given; the run's engine is left in `spare`
+/// for the next run.
+fn numbers(
+    plan: &Plan,
+    registrations: Option<&Registrations>,
+    seed: u64,
+    spare: &mut Option<Box<drainsim_core::Engine>>,
+) -> Result<RunNumbers, String> {
     let opts = RunOptions {
         seed: Some(seed),
         account_defaults: plan.account_defaults.clone(),
@@ -262,7 +269,13 @@ fn numbers(plan: &Plan, registrations: Option<&Registrations>, seed: u64) -> Res
         ..Default::default()
     };
     let outcome =
-        runner::run_registering(&plan.loaded, &opts, registrations, None).map_err(|e| format!("{}: {e}", plan.label))?;
+        runner::run_registering(&plan.loaded, &opts, registrations, spare.take()).map_err(|e| format!("{}: {e}", plan.label))?;
+    let numbers = numbers_of(&outcome);
+    *spare = Some(outcome.engine);
+    Ok(numbers)
+}
+
+fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     let e = &outcome.engine;
     let first_drain = e.instances().filter_map(|i| i.drain().started_at_ms()).min();
     let total_drain_ms = match (first_drain, crate::outcome::all_drains_completed_at(e)) {
@@ -282,7 +295,7 @@ fn numbers(plan: &Plan, registrations: Option<&Registrations>, seed: u64) -> Res
     }
     n.failed_expectations =
         outcome.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(outcome.invariant_violation.is_some());
-    Ok(n)
+    n
 }
 
 /// Runs both plans over the seeds, a seed's two runs together (so that an interrupted comparison
@@ -304,18 +317,21 @@ fn run_plans(
             .into_par_iter()
             // Stops handing out seeds at once when interrupted (the rest are never visited).
             .take_any_while(|_| !interrupt.load(Ordering::Relaxed))
+            // Each fold runs its seeds one after another on one engine, reset between runs.
             .fold(
-                || (PlanRuns::default(), PlanRuns::default(), 0u64),
-                |(ra, rb, ran), seed| {
+                || (PlanRuns::default(), PlanRuns::default(), 0u64, None),
+                |(ra, rb, ran, mut spare), seed| {
                     let both = (
-                        ra.add(seed, numbers(a, registrations_a.as_ref(), seed)),
-                        rb.add(seed, numbers(b, registrations_b.as_ref(), seed)),
+                        ra.add(seed, numbers(a, registrations_a.as_ref(), seed, &mut spare)),
+                        rb.add(seed, numbers(b, registrations_b.as_ref(), seed, &mut spare)),
                         ran + 1,
+                        spare,
                     );
                     progress();
                     both
                 },
             )
+            .map(|(ra, rb, ran, _spare)| (ra, rb, ran))
             .reduce(|| (PlanRuns::default(), PlanRuns::default(), 0), |x, y| (x.0.merge(y.0), x.1.merge(y.1), x.2 + y.2))
     });
     match smaller_seed_error(ra.error.take(), rb.error.take()) {
