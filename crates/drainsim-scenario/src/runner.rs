@@ -15,8 +15,8 @@ use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{RunOutcome, StepOutcome};
 pub use crate::setup::RunOptions;
 use crate::setup::{prepare, Registrations};
-use crate::step::run_step;
 pub use crate::step::summarize;
+use crate::step::{run_step, StepResults};
 
 /// Parses `--account-default NAME=VALUE` (the value is checked when the run applies it).
 pub fn parse_account_default(kv: &str) -> Result<(String, String), String> {
@@ -73,8 +73,11 @@ fn run_inner<'s>(
     let mut driver = Driver::new(loaded, sink, end_time_ms, max_events, registrations);
     let mut auto_scaling = AutoScaling::new(loaded);
 
-    let mut outcome_steps = Vec::new();
-    let mut results = Vec::new();
+    let mut outcome_steps = Vec::with_capacity(s.steps.len());
+    // A result per step (a Check's per expectation) and per expectation: one allocation.
+    let step_results: usize =
+        s.steps.iter().map(|st| if let crate::format::Action::Check(list) = &st.action { list.len() } else { 1 }).sum();
+    let mut results = Vec::with_capacity(step_results + s.expectations.len());
     let mut bounded_out = false;
     for (n, step) in s.steps.iter().enumerate() {
         // A step without atMs runs right after the one before it.
@@ -83,11 +86,17 @@ fn run_inner<'s>(
             bounded_out = true;
             break;
         }
-        let (summary, mut step_results) =
-            run_step(&mut engine, &mut driver, &mut auto_scaling, loaded, n, step, opts.result_text)?;
+        let summary = run_step(
+            &mut engine,
+            &mut driver,
+            &mut auto_scaling,
+            loaded,
+            n,
+            step,
+            StepResults { text: opts.result_text, into: &mut results },
+        )?;
         driver.after_step(&mut engine);
         outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name(), summary });
-        results.append(&mut step_results);
     }
     let stop_reason = if bounded_out {
         engine.bound_reached().unwrap_or(StopReason::MaxEvents)

@@ -180,8 +180,14 @@ fn resolve_request(engine: &Engine, request: &Request) -> Request {
     request
 }
 
-/// Runs step `n` (the clock is at its time): its summary and its verdicts (the step's expectation, or
-/// a `Check` step's expectations).
+/// Where a step's verdicts go, and how much of their text is written.
+pub(crate) struct StepResults<'r> {
+    pub(crate) text: ResultText,
+    pub(crate) into: &'r mut Vec<ExpectationResult>,
+}
+
+/// Runs step `n` (the clock is at its time): returns its summary and appends its verdicts (the
+/// step's expectation, or a `Check` step's expectations) to `results`.
 pub(crate) fn run_step(
     engine: &mut Engine,
     driver: &mut Driver,
@@ -189,8 +195,9 @@ pub(crate) fn run_step(
     loaded: &LoadedScenario,
     n: usize,
     step: &Step,
-    text: ResultText,
-) -> Result<(String, Vec<ExpectationResult>), ScenarioError> {
+    results: StepResults<'_>,
+) -> Result<String, ScenarioError> {
+    let StepResults { text, into: results } = results;
     let caller = step.caller.clone().unwrap_or_else(|| engine.default_caller_arn().to_string());
     let outcome = if let Action::Ecs(req) = &step.action {
         let request = resolve_request(engine, req);
@@ -310,9 +317,8 @@ pub(crate) fn run_step(
             }
             Action::Advance => Outcome::Checked,
             Action::Check(list) => {
-                let results: Vec<ExpectationResult> =
-                    list.iter().map(|e| ExpectationResult { step: Some(n + 1), ..evaluate(engine, e, None, text) }).collect();
-                return Ok((format!("checked {} expectations", results.len()), results));
+                results.extend(list.iter().map(|e| ExpectationResult { step: Some(n + 1), ..evaluate(engine, e, None, text) }));
+                return Ok(format!("checked {} expectations", list.len()));
             }
             Action::Ecs(_) => unreachable!("handled above"),
         }
@@ -326,8 +332,8 @@ pub(crate) fn run_step(
     } else {
         Default::default()
     };
-    let result = ExpectationResult { name, passed, detail, at_ms: engine.now_ms(), step: Some(n + 1) };
-    Ok((summary, vec![result]))
+    results.push(ExpectationResult { name, passed, detail, at_ms: engine.now_ms(), step: Some(n + 1) });
+    Ok(summary)
 }
 
 fn describe_expect(e: &StepExpect) -> String {

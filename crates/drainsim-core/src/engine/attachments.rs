@@ -14,12 +14,7 @@ use crate::Engine;
 impl Engine {
     pub(crate) fn attachment_arn(&self, id: AttachmentId) -> String {
         let a = &self.attachments[id.index()];
-        format!(
-            "arn:aws:ecs:{}:{}:attachment/{}",
-            self.config.region,
-            self.config.account_id,
-            crate::state::instance::render_id(a.uuid, false)
-        )
+        self.arn("attachment", None, crate::state::instance::id_text(a.uuid, false).as_str())
     }
 
     pub(crate) fn render_attachment(&self, id: AttachmentId) -> api::Attachment {

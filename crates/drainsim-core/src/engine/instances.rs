@@ -102,22 +102,8 @@ impl Engine {
     /// The container instance ARN, in the format chosen at registration (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>).
     pub(crate) fn instance_arn(&self, id: InstanceId) -> String {
         let i = &self.instances[id.index()];
-        if i.long_arn {
-            format!(
-                "arn:aws:ecs:{}:{}:container-instance/{}/{}",
-                self.config.region,
-                self.config.account_id,
-                self.cluster_name(i.cluster),
-                self.instance_short_id(id)
-            )
-        } else {
-            format!(
-                "arn:aws:ecs:{}:{}:container-instance/{}",
-                self.config.region,
-                self.config.account_id,
-                self.instance_short_id(id)
-            )
-        }
+        let cluster = i.long_arn.then(|| self.cluster_name(i.cluster));
+        self.arn("container-instance", cluster, crate::state::instance::id_text(self.instance_uuid(id), i.long_arn).as_str())
     }
 
     /// The instance registered under a logical name.
@@ -307,7 +293,8 @@ impl Engine {
         let uuid = parse_id(id_part)?;
         let id = self.instances.by_uuid(uuid)?;
         let i = &self.instances[id.index()];
-        (i.cluster == cluster && !i.forgotten && render_id(uuid, i.long_arn) == id_part).then_some(id)
+        (i.cluster == cluster && !i.forgotten && crate::state::instance::id_text(uuid, i.long_arn).as_str() == id_part)
+            .then_some(id)
     }
 
     /// The ARN a failure names for a reference that matched nothing.

@@ -799,7 +799,25 @@ impl Engine {
     }
 
     pub(crate) fn cluster_arn(&self, id: ClusterId) -> String {
-        format!("arn:aws:ecs:{}:{}:cluster/{}", self.config.region, self.config.account_id, self.cluster_name(id))
+        self.arn("cluster", None, self.cluster_name(id))
+    }
+
+    /// An ECS resource ARN of this engine's Region and account:
+    /// `arn:aws:ecs:REGION:ACCOUNT:KIND/[CLUSTER/]NAME` (the cluster part in the long ARN format of
+    /// tasks and container instances), written into one string of the right size.
+    pub(crate) fn arn(&self, kind: &str, cluster: Option<&str>, name: &str) -> String {
+        let (region, account) = (self.config.region.as_str(), self.config.account_id.as_str());
+        let cluster_len = cluster.map_or(0, |c| c.len() + 1);
+        let mut arn = String::with_capacity(15 + region.len() + account.len() + kind.len() + cluster_len + name.len());
+        for part in ["arn:aws:ecs:", region, ":", account, ":", kind, "/"] {
+            arn.push_str(part);
+        }
+        if let Some(c) = cluster {
+            arn.push_str(c);
+            arn.push('/');
+        }
+        arn.push_str(name);
+        arn
     }
 
     pub(crate) fn render_cluster(&self, id: ClusterId) -> crate::api::Cluster {

@@ -17,17 +17,8 @@ use crate::Engine;
 impl Engine {
     pub(crate) fn service_arn(&self, id: ServiceId) -> String {
         let s = &self.services[id.index()];
-        if s.long_arn {
-            format!(
-                "arn:aws:ecs:{}:{}:service/{}/{}",
-                self.config.region,
-                self.config.account_id,
-                self.cluster_name(s.cluster),
-                self.strings.resolve(s.name)
-            )
-        } else {
-            format!("arn:aws:ecs:{}:{}:service/{}", self.config.region, self.config.account_id, self.strings.resolve(s.name))
-        }
+        let cluster = s.long_arn.then(|| self.cluster_name(s.cluster));
+        self.arn("service", cluster, self.strings.resolve(s.name))
     }
 
     /// The name of a service.

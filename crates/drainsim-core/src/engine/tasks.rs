@@ -235,17 +235,8 @@ impl Engine {
     }
 
     pub(crate) fn task_arn(&self, id: TaskId) -> String {
-        if self.task_origin(id).long_arn {
-            format!(
-                "arn:aws:ecs:{}:{}:task/{}/{}",
-                self.config.region,
-                self.config.account_id,
-                self.cluster_name(self.task_cluster(id)),
-                self.task_short_id(id)
-            )
-        } else {
-            format!("arn:aws:ecs:{}:{}:task/{}", self.config.region, self.config.account_id, self.task_short_id(id))
-        }
+        let cluster = self.task_origin(id).long_arn.then(|| self.cluster_name(self.task_cluster(id)));
+        self.arn("task", cluster, crate::state::instance::id_text(self.task_uuid(id), true).as_str())
     }
 
     /// A task origin by id.

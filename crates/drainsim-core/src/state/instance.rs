@@ -347,12 +347,36 @@ pub(crate) fn page_size(max_results: Option<i64>, limit: usize) -> Result<usize,
 
 /// Renders a 128-bit id: 32 hex digits (new format) or a hyphenated UUID (old format, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>).
 pub(crate) fn render_id(uuid: u128, long: bool) -> String {
-    let hex = format!("{uuid:032x}");
-    if long {
-        hex
-    } else {
-        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    id_text(uuid, long).as_str().to_string()
+}
+
+/// An ID's text as [`render_id`] writes it, on the stack: comparing a reference with an ID, or
+/// writing it into an ARN, needs no string of its own.
+pub(crate) struct IdText {
+    bytes: [u8; 36],
+    len: usize,
+}
+
+impl IdText {
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("hex digits and hyphens are ASCII")
     }
+}
+
+/// The text of an ID: 32 lowercase hex digits, most significant first, with hyphens before the
+/// 9th, 13th, 17th and 21st digit in the old format (8-4-4-4-12).
+pub(crate) fn id_text(uuid: u128, long: bool) -> IdText {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = IdText { bytes: [0; 36], len: 0 };
+    for digit in 0..32 {
+        if !long && matches!(digit, 8 | 12 | 16 | 20) {
+            text.bytes[text.len] = b'-';
+            text.len += 1;
+        }
+        text.bytes[text.len] = HEX[(uuid >> (124 - 4 * digit) & 0xf) as usize];
+        text.len += 1;
+    }
+    text
 }
 
 /// Parses either id format back into its 128-bit value.
@@ -831,6 +855,30 @@ mod tests {
             return None;
         }
         u128::from_str_radix(&hex, 16).ok()
+    }
+
+    #[test]
+    fn id_text_is_the_formatted_hex() {
+        let by_format = |uuid: u128, long: bool| {
+            let hex = format!("{uuid:032x}");
+            if long {
+                hex
+            } else {
+                format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+            }
+        };
+        let mut uuid: u128 = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210;
+        for _ in 0..1000 {
+            for long in [false, true] {
+                assert_eq!(render_id(uuid, long), by_format(uuid, long));
+            }
+            uuid = uuid.rotate_left(7).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835) ^ 1;
+        }
+        for uuid in [0, 1, u128::MAX, 1 << 127] {
+            for long in [false, true] {
+                assert_eq!(render_id(uuid, long), by_format(uuid, long));
+            }
+        }
     }
 
     #[test]

@@ -14,18 +14,20 @@ pub(super) enum DrainFact {
     NoDrain,
 }
 
-pub(super) struct ServiceFact {
-    pub(super) name: String,
+/// A service's figures, borrowed from the run's engine (its name) while it is added.
+pub(super) struct ServiceFact<'a> {
+    pub(super) name: &'a str,
     pub(super) min_healthy_observed: Option<u32>,
-    pub(super) placement_failures: Vec<(String, u64)>,
+    /// ECS's reason text and the failed placements for it.
+    pub(super) placement_failures: Vec<(&'static str, u64)>,
 }
 
-pub(super) struct RunFacts {
+pub(super) struct RunFacts<'a> {
     pub(super) seed: u64,
     /// Empty when the run passed.
     pub(super) failed: Vec<String>,
     pub(super) drain: DrainFact,
-    pub(super) services: Vec<ServiceFact>,
+    pub(super) services: Vec<ServiceFact<'a>>,
 }
 
 #[derive(Debug, Default)]
@@ -106,7 +108,7 @@ impl Aggregate {
         Aggregate { error: Some((seed, message)), ..Default::default() }
     }
 
-    pub(super) fn add(&mut self, f: RunFacts, reproduce: impl Fn(u64) -> String) {
+    pub(super) fn add(&mut self, f: RunFacts<'_>, reproduce: impl Fn(u64) -> String) {
         self.runs += 1;
         if !f.failed.is_empty() {
             self.failed_runs += 1;
@@ -126,7 +128,11 @@ impl Aggregate {
             DrainFact::NoDrain => self.no_drain += 1,
         }
         for s in f.services {
-            let agg = self.services.entry(s.name).or_default();
+            // Every seed names the same services: the name is copied for the first seed only.
+            let agg = match self.services.get_mut(s.name) {
+                Some(agg) => agg,
+                None => self.services.entry(s.name.to_string()).or_default(),
+            };
             match s.min_healthy_observed {
                 Some(v) => {
                     *agg.min_healthy.entry(v).or_insert(0) += 1;
@@ -138,7 +144,12 @@ impl Aggregate {
                 agg.runs_with_placement_failures += 1;
             }
             for (reason, c) in s.placement_failures {
-                *agg.placement_failures.entry(reason).or_insert(0) += c;
+                match agg.placement_failures.get_mut(reason) {
+                    Some(n) => *n += c,
+                    None => {
+                        agg.placement_failures.insert(reason.to_string(), c);
+                    }
+                }
             }
         }
     }

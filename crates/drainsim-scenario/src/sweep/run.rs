@@ -62,23 +62,24 @@ pub struct SweepRun {
     pub worker_threads_started: usize,
 }
 
-/// One seed's facts, run on `spare` (reset) when given; the run's engine is left in `spare` for
-/// the next seed.
-fn run_facts(
+/// Runs one seed, on `spare` (reset) when given, and hands its facts to `add`; the run's engine is
+/// left in `spare` for the next seed.
+fn run_seed(
     loaded: &LoadedScenario,
     template: &RunOptions,
     registrations: Option<&Registrations>,
     seed: u64,
     spare: &mut Option<Box<drainsim_core::Engine>>,
-) -> Result<RunFacts, String> {
+    add: impl FnOnce(RunFacts<'_>),
+) -> Result<(), String> {
     let opts = RunOptions { seed: Some(seed), ..template.clone() };
     let outcome = runner::run_registering(loaded, &opts, registrations, spare.take()).map_err(|e| e.to_string())?;
-    let facts = facts_of(&outcome, seed);
+    add(facts_of(&outcome, seed));
     *spare = Some(outcome.engine);
-    Ok(facts)
+    Ok(())
 }
 
-fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts {
+fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
     // Only the figures the aggregate needs, read from the engine's views: the full report (every
     // instance described, every service's time series) is not built per seed.
     let mut failed: Vec<String> = outcome.expectations.iter().filter(|x| !x.passed).map(|x| x.name.clone()).collect();
@@ -99,9 +100,9 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts {
     let services = e
         .services()
         .map(|s| ServiceFact {
-            name: s.name().to_string(),
+            name: s.name(),
             min_healthy_observed: s.min_healthy_observed(),
-            placement_failures: s.placement_failures().map(|(r, c)| (r.to_string(), c)).collect(),
+            placement_failures: s.placement_failures().map(|(r, c)| (r.as_str(), c)).collect(),
         })
         .collect();
     RunFacts { seed, failed, drain, services }
@@ -191,9 +192,11 @@ pub fn sweep(
                 || (Aggregate::default(), None),
                 |(mut acc, mut spare), i| {
                     let seed = nth_seed(opts.seeds, opts.shard, i);
-                    match run_facts(loaded, &template, registrations.as_ref(), seed, &mut spare) {
-                        Ok(f) => acc.add(f, |s| reproduce_command(opts, s)),
-                        Err(e) => acc = acc.merge(Aggregate::setup_error(seed, e)),
+                    let ran = run_seed(loaded, &template, registrations.as_ref(), seed, &mut spare, |f| {
+                        acc.add(f, |s| reproduce_command(opts, s))
+                    });
+                    if let Err(e) = ran {
+                        acc = acc.merge(Aggregate::setup_error(seed, e));
                     }
                     progress();
                     (acc, spare)
