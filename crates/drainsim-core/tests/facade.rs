@@ -497,8 +497,8 @@ fn awsvpc_requests_wait_for_every_instance_of_the_cluster_to_have_an_eni_limit()
 }
 
 /// A request submitted by reference (`submit_ref_as`) does what the same request submitted by
-/// value does, RegisterContainerInstance (read in place) and any other (copied), refusals
-/// included, and the caller keeps the request.
+/// value does, RegisterContainerInstance, RegisterTaskDefinition and CreateService (read in place)
+/// and any other (copied), refusals included, and the caller keeps the request.
 #[test]
 fn submit_ref_as_changes_what_submit_as_changes() {
     let registration = |name: &str, memory: i64| {
@@ -520,6 +520,32 @@ fn submit_ref_as_changes_what_submit_as_changes() {
         // Refused: the name is taken, and then a negative memory.
         registration("a", 4096),
         registration("c", -1),
+        // Read in place too: a task definition and a service, each accepted and refused.
+        Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: "web".into(),
+            container_definitions: vec![ContainerDefinition {
+                name: "web".into(),
+                cpu: Some(256),
+                memory: Some(512),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest { family: "no containers".into(), ..Default::default() }),
+        Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "web".into(),
+            task_definition: "web".into(),
+            desired_count: Some(2),
+            ..Default::default()
+        }),
+        Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "web".into(),
+            task_definition: "web".into(),
+            desired_count: Some(1),
+            ..Default::default()
+        }),
         Request::RunTask(RunTaskRequest {
             cluster: Some("prod".into()),
             task_definition: "app".into(),
@@ -542,6 +568,7 @@ fn submit_ref_as_changes_what_submit_as_changes() {
         assert_eq!(by_value.state_digest(), by_ref.state_digest(), "after {r:?}");
     }
     assert_eq!(by_ref.instances().count(), 2);
+    assert_eq!(by_ref.services().count(), 1, "the second CreateService of the name is refused");
     by_value.run_until_quiet(600_000, 1_000_000);
     by_ref.run_until_quiet(600_000, 1_000_000);
     assert_eq!(by_value.trace().digest(), by_ref.trace().digest());

@@ -9,7 +9,7 @@
 //! medians and which plan is better (every measure here is better lower). The result depends
 //! neither on the number of threads nor on the order runs finish in.
 
-use crate::setup::Registrations;
+use crate::setup::SetupRequests;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -255,7 +255,7 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
 /// for the next run.
 fn numbers(
     plan: &Plan,
-    registrations: Option<&Registrations>,
+    registrations: Option<&SetupRequests>,
     seed: u64,
     spare: &mut Option<Box<drainsim_core::Engine>>,
 ) -> Result<RunNumbers, String> {
@@ -311,7 +311,7 @@ fn run_plans(
     interrupt: &AtomicBool,
 ) -> Result<(PlanRuns, PlanRuns, u64), String> {
     // Every seed registers each plan's instances: their requests are built once.
-    let (registrations_a, registrations_b) = (Registrations::prebuild(&a.loaded), Registrations::prebuild(&b.loaded));
+    let (registrations_a, registrations_b) = (SetupRequests::prebuild(&a.loaded), SetupRequests::prebuild(&b.loaded));
     let (mut ra, mut rb, ran) = pool.install(|| {
         (seeds.start..seeds.end)
             .into_par_iter()

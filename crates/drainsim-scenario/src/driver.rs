@@ -14,7 +14,7 @@ use drainsim_core::{StepPart, StopReason};
 
 use crate::format::InstanceGroup;
 use crate::load::{LoadedScenario, ScenarioError};
-use crate::setup::{register_group, Registrations};
+use crate::setup::{register_group, SetupRequests};
 
 /// Receives trace records in batches during a run (e.g. to write them to a file), so a long run's
 /// records never pile up in memory.
@@ -30,7 +30,7 @@ pub(crate) struct Driver<'a, 's> {
     /// scenario's `instances`.
     pending: VecDeque<(usize, &'a InstanceGroup)>,
     /// The groups' requests when a sweep built them once.
-    registrations: Option<&'a Registrations>,
+    registrations: Option<&'a SetupRequests>,
     /// Where trace records are streamed as the run goes (records are then not kept).
     sink: Option<&'s mut TraceSink<'s>>,
     end_time_ms: u64,
@@ -44,7 +44,7 @@ impl<'a, 's> Driver<'a, 's> {
         sink: Option<&'s mut TraceSink<'s>>,
         end_time_ms: u64,
         max_events: u64,
-        registrations: Option<&'a Registrations>,
+        registrations: Option<&'a SetupRequests>,
     ) -> Self {
         let mut later: Vec<(usize, &InstanceGroup)> =
             loaded.scenario.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms != 0).collect();

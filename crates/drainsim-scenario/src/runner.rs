@@ -14,7 +14,7 @@ use crate::expect::evaluate;
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{RunOutcome, StepOutcome};
 pub use crate::setup::RunOptions;
-use crate::setup::{prepare, Registrations};
+use crate::setup::{prepare, SetupRequests};
 pub use crate::step::summarize;
 use crate::step::{run_step, StepResults};
 
@@ -40,7 +40,7 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, Sce
 pub(crate) fn run_registering(
     loaded: &LoadedScenario,
     opts: &RunOptions,
-    registrations: Option<&Registrations>,
+    registrations: Option<&SetupRequests>,
     spare: Option<Box<Engine>>,
 ) -> Result<RunOutcome, ScenarioError> {
     run_inner(loaded, opts, None, registrations, spare)
@@ -62,7 +62,7 @@ fn run_inner<'s>(
     loaded: &LoadedScenario,
     opts: &RunOptions,
     sink: Option<&'s mut TraceSink<'s>>,
-    registrations: Option<&Registrations>,
+    registrations: Option<&SetupRequests>,
     spare: Option<Box<Engine>>,
 ) -> Result<RunOutcome, ScenarioError> {
     let s = &loaded.scenario;
@@ -231,7 +231,7 @@ mod tests {
     }
 
     /// A sweep registers each scenario's instances with requests built once
-    /// ([`Registrations::prebuild`]) and runs each seed on the engine of the seed before, reset
+    /// ([`SetupRequests::prebuild`]) and runs each seed on the engine of the seed before, reset
     /// ([`Engine::reset`]); every scenario then runs record for record as it does with the
     /// requests built as each instance registers on a new engine, its own seed and another. The
     /// engine reset for each run is the one the run before left, another scenario's or another
@@ -255,7 +255,7 @@ mod tests {
         let mut spare: Option<Box<Engine>> = None;
         for path in &paths {
             let Ok(loaded) = crate::load_file(path) else { continue };
-            let Some(registrations) = Registrations::prebuild(&loaded) else { continue };
+            let Some(registrations) = SetupRequests::prebuild(&loaded) else { continue };
             for seed in [None, Some(7)] {
                 let opts = RunOptions { seed, keep_records: true, ..Default::default() };
                 let reused = spare.is_some();

@@ -62,7 +62,7 @@ impl ResultText {
 pub(crate) fn prepare(
     loaded: &LoadedScenario,
     opts: &RunOptions,
-    registrations: Option<&Registrations>,
+    registrations: Option<&SetupRequests>,
     spare: Option<Box<Engine>>,
 ) -> Result<(Box<Engine>, Option<FaultProfile>), ScenarioError> {
     let s = &loaded.scenario;
@@ -142,9 +142,15 @@ pub(crate) fn prepare(
     for c in &s.clusters {
         engine.create_cluster(c).map_err(|e| setup_err(&format!("\"{c}\""), "clusters", e))?;
     }
-    for td in &s.task_definitions {
-        engine
-            .submit(Request::RegisterTaskDefinition(td.clone()))
+    // The prebuilt requests are read where they are; without them each is copied into its call.
+    let caller = engine.default_caller_arn().to_string();
+    let submit = |engine: &mut Engine, prebuilt: Option<&Request>, build: &dyn Fn() -> Request| match prebuilt {
+        Some(request) => engine.submit_ref_as(&caller, request),
+        None => engine.submit_as(&caller, build()),
+    };
+    for (n, td) in s.task_definitions.iter().enumerate() {
+        let prebuilt = registrations.map(|r| &r.task_definitions[n]);
+        submit(&mut engine, prebuilt, &|| Request::RegisterTaskDefinition(td.clone()))
             .map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
     }
     for (n, g) in s.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms == 0) {
@@ -160,7 +166,8 @@ pub(crate) fn prepare(
         }
     }
     for (n, svc) in s.services.iter().enumerate() {
-        engine.submit(Request::CreateService(svc.clone())).map_err(|e| {
+        let prebuilt = registrations.map(|r| &r.services[n]);
+        submit(&mut engine, prebuilt, &|| Request::CreateService(svc.clone())).map_err(|e| {
             // At this service's own `serviceName` (its name may also be a task definition's
             // family, or an earlier service's name).
             let name = format!("\"{}\"", svc.service_name);
@@ -291,22 +298,25 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
     }
 }
 
-/// The RegisterContainerInstance requests of a scenario's instance groups, built once for the
-/// many runs of a sweep instead of once per run: member `k` of `instances[g]` registers with
-/// `requests[g][k]`, which [`registration_request`] built.
+/// The requests of a scenario's setup, built once for the many runs of a sweep or a comparison
+/// instead of once per run, and read where they are ([`Engine::submit_ref_as`]): member `k` of
+/// `instances[g]` registers with `requests[g][k]`, which [`registration_request`] built; each
+/// task definition and service of the scenario is its request as written.
 #[derive(Debug)]
-pub(crate) struct Registrations {
+pub(crate) struct SetupRequests {
     requests: Vec<Vec<Request>>,
+    task_definitions: Vec<Request>,
+    services: Vec<Request>,
 }
 
-/// The most instances whose requests [`Registrations::prebuild`] keeps (a few hundred bytes each
+/// The most instances whose requests [`SetupRequests::prebuild`] keeps (a few hundred bytes each
 /// with their strings); a scenario with more builds each request as it registers the instance.
 pub(crate) const MAX_PREBUILT_REGISTRATIONS: u64 = 10_000;
 
-impl Registrations {
+impl SetupRequests {
     /// The requests of every member of `loaded`'s instance groups, or `None` when they number
     /// more than [`MAX_PREBUILT_REGISTRATIONS`].
-    pub(crate) fn prebuild(loaded: &LoadedScenario) -> Option<Registrations> {
+    pub(crate) fn prebuild(loaded: &LoadedScenario) -> Option<SetupRequests> {
         let groups = &loaded.scenario.instances;
         if groups.iter().map(|g| u64::from(g.count)).sum::<u64>() > MAX_PREBUILT_REGISTRATIONS {
             return None;
@@ -321,7 +331,12 @@ impl Registrations {
                     .collect()
             })
             .collect();
-        Some(Registrations { requests })
+        let s = &loaded.scenario;
+        Some(SetupRequests {
+            requests,
+            task_definitions: s.task_definitions.iter().cloned().map(Request::RegisterTaskDefinition).collect(),
+            services: s.services.iter().cloned().map(Request::CreateService).collect(),
+        })
     }
 
     /// The requests of the members of `instances[group]`.
@@ -332,7 +347,7 @@ impl Registrations {
 
 /// Registers every member of an instance group now (a setup refusal is an error at the group's name),
 /// pinning the trunk failures the scenario's faults name. `prebuilt` holds the members' requests
-/// when a sweep built them once ([`Registrations`]); otherwise each is built as it registers.
+/// when a sweep built them once ([`SetupRequests`]); otherwise each is built as it registers.
 pub(crate) fn register_group(
     engine: &mut Engine,
     loaded: &LoadedScenario,

@@ -666,7 +666,8 @@ impl Engine {
 
     /// [`Engine::submit_as`] for a request the caller keeps: a caller that makes the same
     /// request in many runs (a sweep registering a scenario's instances in every seed) builds it
-    /// once. RegisterContainerInstance is read where it is; any other request is copied first.
+    /// once. RegisterContainerInstance, RegisterTaskDefinition and CreateService are read where
+    /// they are; any other request is copied first.
     pub fn submit_ref_as(&mut self, caller_arn: &str, request: &crate::api::Request) -> Result<Receipt, EcsError> {
         self.serve(caller_arn, Cow::Borrowed(request), |_, reply| reply.into_receipt())
     }
@@ -702,8 +703,10 @@ impl Engine {
         // A request comes after the instant `step_part` left open, never inside it.
         self.finish_open_instant();
         let reply = match request {
-            // Read where it is (`submit_ref_as`).
+            // Read where they are (`submit_ref_as`).
             Cow::Borrowed(R::RegisterContainerInstance(r)) => self.register_container_instance(caller_arn, r),
+            Cow::Borrowed(R::RegisterTaskDefinition(r)) => self.register_task_definition(r),
+            Cow::Borrowed(R::CreateService(r)) => self.create_service(r),
             other => self.dispatch_owned(caller_arn, other.into_owned()),
         };
         // The answer shows the state the call left, before anything reacts to it.
@@ -740,11 +743,11 @@ impl Engine {
             R::DeleteAccountSetting(r) => self.delete_account_setting(caller_arn, r).map(Reply::Rendered),
             R::ListAccountSettings(r) => self.list_account_settings(caller_arn, r).map(Reply::Rendered),
             R::SubmitAttachmentStateChanges(r) => self.submit_attachment_state_changes(r).map(Reply::Rendered),
-            R::CreateService(r) => self.create_service(r),
+            R::CreateService(r) => self.create_service(&r),
             R::UpdateService(r) => self.update_service(r),
             R::DeleteService(r) => self.delete_service(r),
             R::DescribeServices(r) => self.describe_services(r).map(Reply::Rendered),
-            R::RegisterTaskDefinition(r) => self.register_task_definition(r),
+            R::RegisterTaskDefinition(r) => self.register_task_definition(&r),
             R::RunTask(r) => self.run_task(r),
             R::StartTask(r) => self.start_task(r),
             R::StopTask(r) => self.stop_task(r),

@@ -39,7 +39,7 @@ impl Engine {
         self.clusters[cluster.index()].services_by_name.get(&sym).and_then(|named| named.last()).copied()
     }
 
-    pub(crate) fn create_service(&mut self, req: api::CreateServiceRequest) -> Result<Reply, EcsError> {
+    pub(crate) fn create_service(&mut self, req: &api::CreateServiceRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         if req.service_name.is_empty()
             || req.service_name.len() > 255

@@ -24,7 +24,7 @@ use crate::Engine;
 impl Engine {
     // ----- task definitions -----
 
-    pub(crate) fn register_task_definition(&mut self, req: api::RegisterTaskDefinitionRequest) -> Result<Reply, EcsError> {
+    pub(crate) fn register_task_definition(&mut self, req: &api::RegisterTaskDefinitionRequest) -> Result<Reply, EcsError> {
         if req.family.is_empty()
             || req.family.len() > 255
             || !req.family.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')

@@ -10,7 +10,7 @@ use super::result::SweepReport;
 use super::seeds::{nth_seed, shard_len, SeedRange, Shard, MAX_SEEDS};
 use crate::load::LoadedScenario;
 use crate::runner::{self, RunOptions};
-use crate::setup::{Registrations, ResultText};
+use crate::setup::{ResultText, SetupRequests};
 
 /// What to sweep.
 #[derive(Debug, Clone, Default)]
@@ -67,7 +67,7 @@ pub struct SweepRun {
 fn run_seed(
     loaded: &LoadedScenario,
     template: &RunOptions,
-    registrations: Option<&Registrations>,
+    registrations: Option<&SetupRequests>,
     seed: u64,
     spare: &mut Option<Box<drainsim_core::Engine>>,
     add: impl FnOnce(RunFacts<'_>),
@@ -171,7 +171,7 @@ pub fn sweep(
         ));
     }
     // Every seed registers the same instances: their requests are built once.
-    let registrations = Registrations::prebuild(loaded);
+    let registrations = SetupRequests::prebuild(loaded);
     let started = AtomicUsize::new(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(worker_threads(opts.jobs, n))
