@@ -514,6 +514,15 @@ fn submit_ref_as_changes_what_submit_as_changes() {
             ..Default::default()
         })
     };
+    let service = |desired: i64| {
+        Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "web".into(),
+            task_definition: "web".into(),
+            desired_count: Some(desired),
+            ..Default::default()
+        })
+    };
     let requests = vec![
         registration("a", 4096),
         registration("b", 8192),
@@ -532,20 +541,9 @@ fn submit_ref_as_changes_what_submit_as_changes() {
             ..Default::default()
         }),
         Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest { family: "no containers".into(), ..Default::default() }),
-        Request::CreateService(CreateServiceRequest {
-            cluster: Some("prod".into()),
-            service_name: "web".into(),
-            task_definition: "web".into(),
-            desired_count: Some(2),
-            ..Default::default()
-        }),
-        Request::CreateService(CreateServiceRequest {
-            cluster: Some("prod".into()),
-            service_name: "web".into(),
-            task_definition: "web".into(),
-            desired_count: Some(1),
-            ..Default::default()
-        }),
+        service(2),
+        // Refused: the name is taken.
+        service(1),
         Request::RunTask(RunTaskRequest {
             cluster: Some("prod".into()),
             task_definition: "app".into(),
