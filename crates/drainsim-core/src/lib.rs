@@ -16,7 +16,9 @@
 //!   [`Engine::submit`] applies one alike and returns a [`Receipt`] of IDs and failures without
 //!   rendering the response; [`Engine::submit_as_with`] also lets a caller read what it needs
 //!   through the views at the moment the response would have been rendered), time moved by the caller ([`Engine::step`], [`Engine::advance_to`],
-//!   [`Engine::run_until_quiet`]), the trace out ([`Engine::trace`], [`Engine::describe_record`]).
+//!   [`Engine::run_until_quiet`]), the trace out ([`Engine::trace`], [`Engine::describe_record`]);
+//!   [`Engine::reset`] puts an engine back in the state [`Engine::new`] builds, keeping its
+//!   memory, for many short runs one after another.
 //! - Lookups by name and by ARN ([`Engine::instance_named`], [`Engine::service_named`],
 //!   [`Engine::instance_by_arn`], ...) give read-only views: [`InstanceView`] (status, counts,
 //!   [`DrainTimes`]), [`ServiceView`] (floor and ceiling, the fewest healthy and most tasks
