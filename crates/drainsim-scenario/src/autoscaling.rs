@@ -214,7 +214,7 @@ impl AutoScaling {
         let mut timed_out = false;
         loop {
             let now = engine.now_ms();
-            // 1. SetupRequests due.
+            // 1. Registrations due.
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
             // 2. Terminations whose lifecycle action is complete or timed out.
             finish_terminations(g, engine, caller, now, &mut error);

@@ -255,7 +255,7 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
 /// for the next run.
 fn numbers(
     plan: &Plan,
-    registrations: Option<&SetupRequests>,
+    prebuilt: Option<&SetupRequests>,
     seed: u64,
     spare: &mut Option<Box<drainsim_core::Engine>>,
 ) -> Result<RunNumbers, String> {
@@ -268,8 +268,7 @@ fn numbers(
         skip_trace_digest: true,
         ..Default::default()
     };
-    let outcome =
-        runner::run_registering(&plan.loaded, &opts, registrations, spare.take()).map_err(|e| format!("{}: {e}", plan.label))?;
+    let outcome = runner::run_reusing(&plan.loaded, &opts, prebuilt, spare.take()).map_err(|e| format!("{}: {e}", plan.label))?;
     let numbers = numbers_of(&outcome);
     *spare = Some(outcome.engine);
     Ok(numbers)
@@ -310,8 +309,8 @@ fn run_plans(
     progress: &(dyn Fn() + Sync),
     interrupt: &AtomicBool,
 ) -> Result<(PlanRuns, PlanRuns, u64), String> {
-    // Every seed registers each plan's instances: their requests are built once.
-    let (registrations_a, registrations_b) = (SetupRequests::prebuild(&a.loaded), SetupRequests::prebuild(&b.loaded));
+    // Every seed sets up each plan the same way: its setup's requests are built once.
+    let (prebuilt_a, prebuilt_b) = (SetupRequests::prebuild(&a.loaded), SetupRequests::prebuild(&b.loaded));
     let (mut ra, mut rb, ran) = pool.install(|| {
         (seeds.start..seeds.end)
             .into_par_iter()
@@ -322,8 +321,8 @@ fn run_plans(
                 || (PlanRuns::default(), PlanRuns::default(), 0u64, None),
                 |(ra, rb, ran, mut spare), seed| {
                     let both = (
-                        ra.add(seed, numbers(a, registrations_a.as_ref(), seed, &mut spare)),
-                        rb.add(seed, numbers(b, registrations_b.as_ref(), seed, &mut spare)),
+                        ra.add(seed, numbers(a, prebuilt_a.as_ref(), seed, &mut spare)),
+                        rb.add(seed, numbers(b, prebuilt_b.as_ref(), seed, &mut spare)),
                         ran + 1,
                         spare,
                     );

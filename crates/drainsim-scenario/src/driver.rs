@@ -29,8 +29,9 @@ pub(crate) struct Driver<'a, 's> {
     /// Instance groups that register after time 0, in time order, with their index in the
     /// scenario's `instances`.
     pending: VecDeque<(usize, &'a InstanceGroup)>,
-    /// The groups' requests when a sweep built them once.
-    registrations: Option<&'a SetupRequests>,
+    /// The setup's requests (the groups' registrations among them) when a sweep or a comparison
+    /// built them once.
+    prebuilt: Option<&'a SetupRequests>,
     /// Where trace records are streamed as the run goes (records are then not kept).
     sink: Option<&'s mut TraceSink<'s>>,
     end_time_ms: u64,
@@ -44,12 +45,12 @@ impl<'a, 's> Driver<'a, 's> {
         sink: Option<&'s mut TraceSink<'s>>,
         end_time_ms: u64,
         max_events: u64,
-        registrations: Option<&'a SetupRequests>,
+        prebuilt: Option<&'a SetupRequests>,
     ) -> Self {
         let mut later: Vec<(usize, &InstanceGroup)> =
             loaded.scenario.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms != 0).collect();
         later.sort_by_key(|(_, g)| g.register_at_ms);
-        Driver { loaded, pending: later.into(), registrations, sink, end_time_ms, max_events }
+        Driver { loaded, pending: later.into(), prebuilt, sink, end_time_ms, max_events }
     }
 
     /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
@@ -90,7 +91,7 @@ impl<'a, 's> Driver<'a, 's> {
                 return Ok(false);
             }
             let (n, g) = self.pending.pop_front().expect("peeked");
-            register_group(e, self.loaded, g, self.registrations.map(|r| r.of_group(n)))?;
+            register_group(e, self.loaded, g, self.prebuilt.map(|p| p.of_group(n)))?;
         }
         Ok(self.advance_engine(e, time.max(e.now_ms())))
     }

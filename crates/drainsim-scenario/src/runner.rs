@@ -34,16 +34,16 @@ pub fn run(loaded: &LoadedScenario, opts: &RunOptions) -> Result<RunOutcome, Sce
     run_inner(loaded, opts, None, None, None)
 }
 
-/// [`run`] for one of many runs (a sweep's or a comparison's seeds): with the instance groups'
-/// registration requests built once, and in `spare`, the engine of a run before, reset
+/// [`run`] for one of many runs (a sweep's or a comparison's seeds): with the setup's requests
+/// built once for all of them (`prebuilt`), and in `spare`, the engine of a run before, reset
 /// ([`Engine::reset`]) instead of a new one built. Neither changes the run.
-pub(crate) fn run_registering(
+pub(crate) fn run_reusing(
     loaded: &LoadedScenario,
     opts: &RunOptions,
-    registrations: Option<&SetupRequests>,
+    prebuilt: Option<&SetupRequests>,
     spare: Option<Box<Engine>>,
 ) -> Result<RunOutcome, ScenarioError> {
-    run_inner(loaded, opts, None, registrations, spare)
+    run_inner(loaded, opts, None, prebuilt, spare)
 }
 
 /// Runs a scenario streaming its trace records to `sink` in batches as they are made (records are
@@ -62,15 +62,15 @@ fn run_inner<'s>(
     loaded: &LoadedScenario,
     opts: &RunOptions,
     sink: Option<&'s mut TraceSink<'s>>,
-    registrations: Option<&SetupRequests>,
+    prebuilt: Option<&SetupRequests>,
     spare: Option<Box<Engine>>,
 ) -> Result<RunOutcome, ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
-    let (mut engine, fault_profile) = prepare(loaded, opts, registrations, spare)?;
+    let (mut engine, fault_profile) = prepare(loaded, opts, prebuilt, spare)?;
     let end_time_ms = s.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS);
     let max_events = s.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
-    let mut driver = Driver::new(loaded, sink, end_time_ms, max_events, registrations);
+    let mut driver = Driver::new(loaded, sink, end_time_ms, max_events, prebuilt);
     let mut auto_scaling = AutoScaling::new(loaded);
 
     let mut outcome_steps = Vec::with_capacity(s.steps.len());
@@ -230,14 +230,14 @@ mod tests {
         assert_eq!(named.detail, "observed 4");
     }
 
-    /// A sweep registers each scenario's instances with requests built once
-    /// ([`SetupRequests::prebuild`]) and runs each seed on the engine of the seed before, reset
-    /// ([`Engine::reset`]); every scenario then runs record for record as it does with the
-    /// requests built as each instance registers on a new engine, its own seed and another. The
+    /// A sweep sets each scenario up with requests built once ([`SetupRequests::prebuild`]) and
+    /// runs each seed on the engine of the seed before, reset ([`Engine::reset`]); every scenario
+    /// then runs record for record as it does with its requests built in the run on a new engine,
+    /// its own seed and another. The
     /// engine reset for each run is the one the run before left, another scenario's or another
     /// seed's, with its tasks, names and pending events.
     #[test]
-    fn prebuilt_registrations_and_a_reset_engine_change_no_run() {
+    fn prebuilt_setup_requests_and_a_reset_engine_change_no_run() {
         fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).expect("readable directory") {
                 let path = entry.expect("entry").path();
@@ -255,12 +255,12 @@ mod tests {
         let mut spare: Option<Box<Engine>> = None;
         for path in &paths {
             let Ok(loaded) = crate::load_file(path) else { continue };
-            let Some(registrations) = SetupRequests::prebuild(&loaded) else { continue };
+            let Some(setup_requests) = SetupRequests::prebuild(&loaded) else { continue };
             for seed in [None, Some(7)] {
                 let opts = RunOptions { seed, keep_records: true, ..Default::default() };
                 let reused = spare.is_some();
                 let (Ok(built), Ok(prebuilt)) =
-                    (run(&loaded, &opts), run_registering(&loaded, &opts, Some(&registrations), spare.take()))
+                    (run(&loaded, &opts), run_reusing(&loaded, &opts, Some(&setup_requests), spare.take()))
                 else {
                     panic!("{}: a run failed with one way of registering but not both", path.display());
                 };

@@ -7,6 +7,7 @@ use drainsim_core::time::HOUR_MS;
 use drainsim_core::AgentUpdateStatus;
 use drainsim_core::{EcsError, Engine, EngineConfig};
 use drainsim_core::{FaultProfile, PinnedFault, SpotInterruptionBehavior};
+use std::borrow::Cow;
 
 use crate::format::{InstanceGroup, PinnedFaultKind};
 use crate::load::{group_member_name, group_member_names, LoadedScenario, ScenarioError};
@@ -62,7 +63,7 @@ impl ResultText {
 pub(crate) fn prepare(
     loaded: &LoadedScenario,
     opts: &RunOptions,
-    registrations: Option<&SetupRequests>,
+    prebuilt: Option<&SetupRequests>,
     spare: Option<Box<Engine>>,
 ) -> Result<(Box<Engine>, Option<FaultProfile>), ScenarioError> {
     let s = &loaded.scenario;
@@ -142,19 +143,15 @@ pub(crate) fn prepare(
     for c in &s.clusters {
         engine.create_cluster(c).map_err(|e| setup_err(&format!("\"{c}\""), "clusters", e))?;
     }
-    // The prebuilt requests are read where they are; without them each is copied into its call.
+    // The engine reads each request where it is: a prebuilt one, or one built for this run.
     let caller = engine.default_caller_arn().to_string();
-    let submit = |engine: &mut Engine, prebuilt: Option<&Request>, build: &dyn Fn() -> Request| match prebuilt {
-        Some(request) => engine.submit_ref_as(&caller, request),
-        None => engine.submit_as(&caller, build()),
-    };
     for (n, td) in s.task_definitions.iter().enumerate() {
-        let prebuilt = registrations.map(|r| &r.task_definitions[n]);
-        submit(&mut engine, prebuilt, &|| Request::RegisterTaskDefinition(td.clone()))
-            .map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
+        let request = prebuilt
+            .map_or_else(|| Cow::Owned(Request::RegisterTaskDefinition(td.clone())), |p| Cow::Borrowed(&p.task_definitions[n]));
+        engine.submit_ref_as(&caller, &request).map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
     }
     for (n, g) in s.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms == 0) {
-        register_group(&mut engine, loaded, g, registrations.map(|r| r.of_group(n)))?;
+        register_group(&mut engine, loaded, g, prebuilt.map(|p| p.of_group(n)))?;
     }
     // Auto Scaling groups' instances at time 0 (`DesiredCapacity` of them), after the instance groups.
     for asg in &s.auto_scaling_groups {
@@ -166,8 +163,8 @@ pub(crate) fn prepare(
         }
     }
     for (n, svc) in s.services.iter().enumerate() {
-        let prebuilt = registrations.map(|r| &r.services[n]);
-        submit(&mut engine, prebuilt, &|| Request::CreateService(svc.clone())).map_err(|e| {
+        let request = prebuilt.map_or_else(|| Cow::Owned(Request::CreateService(svc.clone())), |p| Cow::Borrowed(&p.services[n]));
+        engine.submit_ref_as(&caller, &request).map_err(|e| {
             // At this service's own `serviceName` (its name may also be a task definition's
             // family, or an earlier service's name).
             let name = format!("\"{}\"", svc.service_name);
@@ -300,11 +297,11 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
 
 /// The requests of a scenario's setup, built once for the many runs of a sweep or a comparison
 /// instead of once per run, and read where they are ([`Engine::submit_ref_as`]): member `k` of
-/// `instances[g]` registers with `requests[g][k]`, which [`registration_request`] built; each
+/// `instances[g]` registers with `registrations[g][k]`, which [`registration_request`] built; each
 /// task definition and service of the scenario is its request as written.
 #[derive(Debug)]
 pub(crate) struct SetupRequests {
-    requests: Vec<Vec<Request>>,
+    registrations: Vec<Vec<Request>>,
     task_definitions: Vec<Request>,
     services: Vec<Request>,
 }
@@ -314,14 +311,15 @@ pub(crate) struct SetupRequests {
 pub(crate) const MAX_PREBUILT_REGISTRATIONS: u64 = 10_000;
 
 impl SetupRequests {
-    /// The requests of every member of `loaded`'s instance groups, or `None` when they number
-    /// more than [`MAX_PREBUILT_REGISTRATIONS`].
+    /// The requests of `loaded`'s setup: every member's registration, the task definitions and
+    /// the services; `None` when the instance groups have more than
+    /// [`MAX_PREBUILT_REGISTRATIONS`] members (each request is then built in its run).
     pub(crate) fn prebuild(loaded: &LoadedScenario) -> Option<SetupRequests> {
         let groups = &loaded.scenario.instances;
         if groups.iter().map(|g| u64::from(g.count)).sum::<u64>() > MAX_PREBUILT_REGISTRATIONS {
             return None;
         }
-        let requests = groups
+        let registrations = groups
             .iter()
             .map(|g| {
                 (0..g.count)
@@ -333,7 +331,7 @@ impl SetupRequests {
             .collect();
         let s = &loaded.scenario;
         Some(SetupRequests {
-            requests,
+            registrations,
             task_definitions: s.task_definitions.iter().cloned().map(Request::RegisterTaskDefinition).collect(),
             services: s.services.iter().cloned().map(Request::CreateService).collect(),
         })
@@ -341,7 +339,7 @@ impl SetupRequests {
 
     /// The requests of the members of `instances[group]`.
     pub(crate) fn of_group(&self, group: usize) -> &[Request] {
-        &self.requests[group]
+        &self.registrations[group]
     }
 }
 
@@ -358,18 +356,20 @@ pub(crate) fn register_group(
     let trunk_failures = loaded.scenario.faults.as_ref().map(|f| f.trunk_failures.as_slice()).unwrap_or_default();
     debug_assert!(prebuilt.is_none_or(|p| p.len() == g.count as usize), "a request per member");
     for k in 0..g.count {
-        let built;
-        let req = match prebuilt {
-            Some(p) => &p[k as usize],
-            None => {
-                built = Request::RegisterContainerInstance(registration_request(g, k, &group_member_name(&g.name, g.count, k)));
-                &built
-            }
-        };
-        let Request::RegisterContainerInstance(r) = req else { unreachable!("an instance group registers its members") };
+        let req = prebuilt.map_or_else(
+            || {
+                Cow::Owned(Request::RegisterContainerInstance(registration_request(
+                    g,
+                    k,
+                    &group_member_name(&g.name, g.count, k),
+                )))
+            },
+            |p| Cow::Borrowed(&p[k as usize]),
+        );
+        let Request::RegisterContainerInstance(r) = &*req else { unreachable!("an instance group registers its members") };
         let name = &r.instance_identity.name;
         engine
-            .submit_ref_as(&caller, req)
+            .submit_ref_as(&caller, &req)
             .map_err(|e| loaded.error_at(&format!("\"{}\"", g.name), format!("instance group '{}': {e}", g.name)))?;
         // A pinned trunk failure applies whenever the instance registers (its trunk is provisioned later).
         if trunk_failures.contains(name) {

@@ -241,7 +241,40 @@ pub struct Engine {
 impl Engine {
     /// Builds an engine. No randomness is drawn until something needs it.
     pub fn new(config: EngineConfig) -> Self {
-        Self::with_interner(config, Interner::with_capacity(INTERNER_STRINGS, INTERNER_BYTES))
+        // Every table empty; what `reset_state` writes from the configuration (the one place an
+        // engine's starting state is written) is a placeholder here. The built-in attribute names
+        // are interned first, as `reset_state` keeps them.
+        let mut strings = Interner::with_capacity(INTERNER_STRINGS, INTERNER_BYTES);
+        let builtin = crate::state::instance::BuiltinAttributes::intern(&mut strings);
+        let mut engine = Engine {
+            now_ms: 0,
+            queue: EventQueue::default(),
+            rng: RngStreams::new(0),
+            strings,
+            settings: AccountSettings::new(""),
+            clusters: Default::default(),
+            instances: crate::state::instance::Instances::new(0),
+            task_defs: Default::default(),
+            tasks: crate::state::task::Tasks::new(0),
+            services: Default::default(),
+            trace: Trace::new(false, false),
+            events_processed: 0,
+            instant_work: 0,
+            instant_bound_hit: false,
+            time_limit_reached: false,
+            open_instant: None,
+            pass_due: Default::default(),
+            touched_services: Default::default(),
+            triggers: Vec::new(),
+            attachments: Default::default(),
+            faults: Default::default(),
+            task_long_arn_cache: None,
+            builtin,
+            type_limits_memo: None,
+            config,
+        };
+        engine.reset_state();
+        engine
     }
 
     /// Puts the engine in exactly the state [`Engine::new`]`(config)` builds, keeping the memory
@@ -250,12 +283,17 @@ impl Engine {
     /// records, names, IDs, settings, pending events and random streams are gone, and the run
     /// that follows is record for record the one a new engine would make.
     pub fn reset(&mut self, config: EngineConfig) {
+        self.config = config;
+        self.reset_state();
+    }
+
+    /// Every field but the configuration to the state a run starts from, as the configuration
+    /// says, keeping the tables' memory ([`crate::infra::recycle::Recycle`]). Every field is
+    /// listed, so a new one is a compile error here until it is reset.
+    fn reset_state(&mut self) {
         use crate::infra::recycle::Recycle as _;
-        // Every field, so that a new one is a compile error here until it is reset; each to what
-        // `with_interner` gives it (the property test `a_reset_engine_runs_as_a_new_one` compares
-        // the two engines whole).
         let Engine {
-            config: old_config,
+            config,
             now_ms,
             queue,
             rng,
@@ -308,44 +346,6 @@ impl Engine {
         *faults = Default::default();
         *task_long_arn_cache = None;
         *type_limits_memo = None;
-        *old_config = config;
-    }
-
-    /// [`Engine::new`] with the interner it starts from (empty, as `with_capacity` builds it).
-    fn with_interner(config: EngineConfig, mut strings: Interner) -> Self {
-        let settings = AccountSettings::new(&config.account_id);
-        let rng = RngStreams::new(config.seed);
-        let trace = Trace::new(config.keep_trace_records, config.digest_trace);
-        let instances = crate::state::instance::Instances::new(RngStreams::instance_id_key(config.seed));
-        let tasks = crate::state::task::Tasks::new(RngStreams::task_id_key(config.seed));
-        let builtin = crate::state::instance::BuiltinAttributes::intern(&mut strings);
-        Engine {
-            config,
-            now_ms: 0,
-            queue: EventQueue::default(),
-            rng,
-            strings,
-            settings,
-            clusters: Default::default(),
-            instances,
-            task_defs: Default::default(),
-            tasks,
-            services: Default::default(),
-            trace,
-            events_processed: 0,
-            instant_work: 0,
-            instant_bound_hit: false,
-            time_limit_reached: false,
-            open_instant: None,
-            pass_due: Default::default(),
-            touched_services: Default::default(),
-            triggers: Vec::new(),
-            attachments: Default::default(),
-            faults: Default::default(),
-            task_long_arn_cache: None,
-            builtin,
-            type_limits_memo: None,
-        }
     }
 
     // ----- getters -----

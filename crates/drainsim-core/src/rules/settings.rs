@@ -132,20 +132,24 @@ pub struct AccountSettings {
 }
 
 impl AccountSettings {
+    /// The settings of a new account: AWS's defaults, nothing put.
     pub fn new(account_id: &str) -> Self {
-        AccountSettings {
-            account_id: account_id.to_string(),
-            root_arn: format!("arn:aws:iam::{account_id}:root"),
-            aws_defaults: SettingName::ALL.map(|n| std::borrow::Cow::Borrowed(n.aws_default())),
+        let mut settings = AccountSettings {
+            account_id: String::new(),
+            root_arn: String::new(),
+            aws_defaults: Default::default(),
             explicit: BTreeMap::new(),
-            iam_prefix: format!("arn:aws:iam::{account_id}:"),
-            federated_prefix: format!("arn:aws:sts::{account_id}:federated-user/"),
+            iam_prefix: String::new(),
+            federated_prefix: String::new(),
             generation: 0,
-        }
+        };
+        settings.reset(account_id);
+        settings
     }
 
-    /// Puts the settings in the state [`AccountSettings::new`]`(account_id)` builds, keeping the
-    /// memory of its texts ([`Engine::reset`](crate::Engine::reset)).
+    /// Puts the settings in the state of a new account's ([`AccountSettings::new`]), keeping the
+    /// memory of its texts ([`Engine::reset`](crate::Engine::reset)): the one place that state is
+    /// written.
     pub fn reset(&mut self, account_id: &str) {
         use std::fmt::Write as _;
         let AccountSettings { account_id: id, root_arn, aws_defaults, explicit, iam_prefix, federated_prefix, generation } = self;

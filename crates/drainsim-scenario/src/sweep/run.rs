@@ -67,13 +67,13 @@ pub struct SweepRun {
 fn run_seed(
     loaded: &LoadedScenario,
     template: &RunOptions,
-    registrations: Option<&SetupRequests>,
+    prebuilt: Option<&SetupRequests>,
     seed: u64,
     spare: &mut Option<Box<drainsim_core::Engine>>,
     add: impl FnOnce(RunFacts<'_>),
 ) -> Result<(), String> {
     let opts = RunOptions { seed: Some(seed), ..template.clone() };
-    let outcome = runner::run_registering(loaded, &opts, registrations, spare.take()).map_err(|e| e.to_string())?;
+    let outcome = runner::run_reusing(loaded, &opts, prebuilt, spare.take()).map_err(|e| e.to_string())?;
     add(facts_of(&outcome, seed));
     *spare = Some(outcome.engine);
     Ok(())
@@ -170,8 +170,9 @@ pub fn sweep(
             opts.seeds.len()
         ));
     }
-    // Every seed registers the same instances: their requests are built once.
-    let registrations = SetupRequests::prebuild(loaded);
+    // Every seed sets up the same instances, task definitions and services: their requests are
+    // built once.
+    let prebuilt = SetupRequests::prebuild(loaded);
     let started = AtomicUsize::new(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(worker_threads(opts.jobs, n))
@@ -192,7 +193,7 @@ pub fn sweep(
                 || (Aggregate::default(), None),
                 |(mut acc, mut spare), i| {
                     let seed = nth_seed(opts.seeds, opts.shard, i);
-                    let ran = run_seed(loaded, &template, registrations.as_ref(), seed, &mut spare, |f| {
+                    let ran = run_seed(loaded, &template, prebuilt.as_ref(), seed, &mut spare, |f| {
                         acc.add(f, |s| reproduce_command(opts, s))
                     });
                     if let Err(e) = ran {
