@@ -460,6 +460,18 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
     if !e.instances.without_eni_limit().eq(unknown.iter().copied()) {
         return fail("unknown-eni-limit", "the instances without a task ENI limit are not those listed".to_string());
     }
+    // The ACTIVE instances with a disconnected agent that a failed placement names are exactly those.
+    let mut disconnected: Vec<_> = (0..e.instances.len())
+        .map(|n| (e.instances[n].cluster, InstanceId(n as u32)))
+        .filter(|(_, id)| {
+            let i = &e.instances[id.index()];
+            i.status == InstanceStatus::Active && !i.agent_connected
+        })
+        .collect();
+    disconnected.sort();
+    if !e.instances.disconnected_active().eq(disconnected.iter().copied()) {
+        return fail("disconnected-active", "the ACTIVE instances with a disconnected agent are not those listed".to_string());
+    }
     for i in e.instances.iter() {
         let name = e.strings.resolve(i.name);
         if i.version == 0 {

@@ -532,21 +532,18 @@ impl Engine {
     }
 
     /// The failure of a placement that found nothing: the closest matching instance is the placeable
-    /// one that misses the fewest resources (ties: most free memory, then the later-registered instance).
+    /// one that misses the fewest resources (ties: most free memory, then the later-registered
+    /// instance); with no placeable instance, the first registered ACTIVE one whose agent is
+    /// disconnected.
     fn placement_failure(
-        &self,
+        &mut self,
         cluster: ClusterId,
         req: &Requirements,
         owner: Owner,
         constraints: &Constraints,
     ) -> PlacementFailure {
-        let index = &self.clusters[cluster.index()].placement;
-        if index.is_empty() {
-            let disconnected = self.clusters[cluster.index()].instances.iter().copied().find(|i| {
-                let i = &self.instances[i.index()];
-                i.status == crate::rules::lifecycle::InstanceStatus::Active && !i.agent_connected
-            });
-            return match disconnected {
+        if self.clusters[cluster.index()].placement.is_empty() {
+            return match self.instances.first_disconnected_active(cluster) {
                 Some(i) => PlacementFailure {
                     reason: PlacementFailureReason::Agent,
                     closest: Some(i),
@@ -559,19 +556,160 @@ impl Engine {
                 },
             };
         }
-        // The placeable instance missing the fewest resources; ties: the most free memory, then
-        // the later-registered instance.
-        let closest = index
-            .placeable
-            .iter()
-            .copied()
-            .max_by_key(|id| {
-                let memory = self.instances[id.index()].index_key(*id).memory;
-                (std::cmp::Reverse(unmet_count(self, *id, req)), memory, *id)
-            })
-            .expect("index is not empty");
+        let closest = self.closest_placeable(cluster, req);
         let unmet = unmet_requirements(self, closest, req, owner, constraints);
         let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
         PlacementFailure { reason, closest: Some(closest), unmet }
+    }
+
+    /// The placeable instance of a cluster (which has one) that misses the fewest of the task's
+    /// CPU, memory and host ports (`unmet_count`); ties: the most free memory, then the
+    /// later-registered instance.
+    ///
+    /// Found from the index rather than by scoring every placeable instance, so that a stall does
+    /// not cost a scan of the cluster on every pass of every waiting service:
+    /// - An instance that misses nothing has room for the task, so it is a member of the task's
+    ///   size class when the class exists; the members are visited from the most free memory down
+    ///   to the first with the ports free (without host ports, the first member).
+    /// - Otherwise every placeable instance is visited in the same order, from the most free
+    ///   memory down, until none left can beat the best so far: ties lose to what was visited
+    ///   first, and below the task's memory every instance misses memory. A stall for memory ends
+    ///   at the first instance, one for CPU at the first instance with the memory.
+    ///
+    /// What is still visited one by one: a size class whose members all lack a host port, and,
+    /// when no instance has both the CPU and the memory, the instances down to the first with the
+    /// CPU (or all, when none has it).
+    fn closest_placeable(&mut self, cluster: ClusterId, req: &Requirements) -> InstanceId {
+        let own_class = (req.cpu.max(0), req.memory.max(0));
+        let instances = &self.instances;
+        let every_size = self.clusters.placement_mut(cluster).class_for(0, 0, |id| instances[id.index()].index_key(id));
+        debug_assert_eq!(every_size, EVERY_SIZE, "the class of every size is always available");
+        let index = &self.clusters[cluster.index()].placement;
+        // The fewest misses an instance not yet visited can have.
+        let mut floor = 0;
+        if let Some(class) = index.classes.get(&own_class) {
+            if let Some(id) = class.all.by_memory.iter().rev().map(|(_, id)| *id).find(|id| unmet_count(self, *id, req) == 0) {
+                return id;
+            }
+            floor = 1;
+        }
+        let mut best: Option<(usize, InstanceId)> = None;
+        for &(memory, id) in index.classes[&EVERY_SIZE].all.by_memory.iter().rev() {
+            if i64::from(memory) < req.memory {
+                // Index amounts are exact (registration caps resources at `i32::MAX`): this and
+                // every instance after it lack memory.
+                floor = floor.max(1);
+            }
+            if best.is_some_and(|(fewest, _)| fewest <= floor) {
+                break;
+            }
+            let misses = unmet_count(self, id, req);
+            if best.is_none_or(|(fewest, _)| misses < fewest) {
+                best = Some((misses, id));
+            }
+        }
+        best.expect("the cluster has a placeable instance").1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::*;
+    use proptest::prelude::*;
+
+    /// A cluster of instances registered with these (CPU, memory, reserved TCP port) totals.
+    fn cluster_of(totals: &[(i64, i64, Option<u16>)]) -> Engine {
+        let mut e = Engine::new(crate::EngineConfig::default());
+        e.create_cluster("prod").expect("valid name");
+        for (n, (cpu, memory, port)) in totals.iter().enumerate() {
+            let mut total_resources = vec![Resource::integer("CPU", *cpu), Resource::integer("MEMORY", *memory)];
+            if let Some(p) = port {
+                total_resources.push(Resource::string_set("PORTS", vec![p.to_string()]));
+            }
+            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+                cluster: Some("prod".into()),
+                total_resources,
+                instance_identity: InstanceIdentity {
+                    name: format!("i{n}"),
+                    instance_type: "m5.large".into(),
+                    availability_zone: ["us-east-1a", "us-east-1b"][n % 2].into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }))
+            .expect("registers");
+        }
+        e
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// The closest instance found from the index is the one scoring every placeable instance
+        /// finds: the fewest of CPU, memory and ports missed, then the most free memory, then the
+        /// later-registered instance. Sizes come from a few values so that ties are common; the
+        /// task's size class is built first in some cases (a placement of that size ran) and not
+        /// in others.
+        #[test]
+        fn the_closest_instance_is_the_best_scored(
+            totals in prop::collection::vec((0i64..4, 0i64..4, prop::option::of(0u16..2)), 1..40),
+            (cpu, memory) in (0i64..5, 0i64..5),
+            port in prop::option::of(0u16..2),
+            class_built in any::<bool>(),
+        ) {
+            let totals: Vec<_> = totals.iter().map(|(c, m, p)| (c * 256, m * 512, p.map(|p| 8000 + p))).collect();
+            let mut e = cluster_of(&totals);
+            let cluster = e.clusters.by_name("prod").expect("created");
+            let req = Requirements {
+                cpu: cpu * 256,
+                memory: memory * 512,
+                ports_tcp: port.map(|p| 8000 + p).into_iter().collect(),
+                ports_udp: Vec::new(),
+                awsvpc: false,
+            };
+            if class_built {
+                let instances = &e.instances;
+                e.clusters.placement_mut(cluster).class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
+            }
+            let scored = e.clusters[cluster.index()]
+                .placement
+                .placeable
+                .iter()
+                .copied()
+                .max_by_key(|id| {
+                    let memory = e.instances[id.index()].index_key(*id).memory;
+                    (std::cmp::Reverse(unmet_count(&e, *id, &req)), memory, *id)
+                })
+                .expect("instances registered");
+            prop_assert_eq!(e.closest_placeable(cluster, &req), scored);
+            prop_assert!(crate::engine::invariants::check_invariants(&e).is_ok());
+        }
+    }
+
+    /// With no placeable instance, the failure names the first registered ACTIVE instance whose
+    /// agent is disconnected, from the instance table's list rather than a scan of the cluster.
+    #[test]
+    fn a_cluster_without_placeable_instances_names_its_first_disconnected_one() {
+        let mut e = cluster_of(&[(1024, 2048, None), (1024, 2048, None), (1024, 2048, None)]);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let req = Requirements { cpu: 256, memory: 512, ports_tcp: Vec::new(), ports_udp: Vec::new(), awsvpc: false };
+        let none = Constraints::default();
+        let owner = Owner::Group(e.builtin.availability_zone);
+        let (first, second, third) = (InstanceId(0), InstanceId(1), InstanceId(2));
+        e.set_agent_connected(third, false);
+        e.set_agent_connected(second, false);
+        assert_eq!(e.placement_failure(cluster, &req, owner, &none).closest, Some(first), "the placeable one");
+        // Disconnected last, but registered first.
+        e.set_agent_connected(first, false);
+        assert!(e.clusters[cluster.index()].placement.is_empty());
+        assert_eq!(e.placement_failure(cluster, &req, owner, &none).closest, Some(first));
+        assert!(crate::engine::invariants::check_invariants(&e).is_ok());
+        // Not ACTIVE any more: the next registered disconnected instance.
+        e.instances.set_status(first, crate::rules::lifecycle::InstanceStatus::Draining, 0);
+        assert_eq!(e.placement_failure(cluster, &req, owner, &none).closest, Some(second));
+        e.set_agent_connected(second, true);
+        e.set_agent_connected(third, true);
+        assert_eq!(e.instances.disconnected_active().count(), 0);
     }
 }

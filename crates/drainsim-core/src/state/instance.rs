@@ -431,6 +431,9 @@ pub(crate) struct Instances {
     /// table and the registration gave none), by cluster: awsvpc requests are refused while a
     /// cluster has one, and this finds the first without a scan.
     unknown_eni_limit: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
+    /// The ACTIVE instances whose agent is disconnected, by cluster then registration: a
+    /// placement that finds no placeable instance names the first of its cluster without a scan.
+    disconnected_active: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -458,6 +461,7 @@ impl crate::infra::recycle::Recycle for Instances {
             list_positions,
             active_per_cluster,
             unknown_eni_limit,
+            disconnected_active,
         } = fresh;
         self.records.reset_to(records);
         self.uuids = uuids;
@@ -472,6 +476,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.list_positions.reset_to(list_positions);
         self.active_per_cluster.reset_to(active_per_cluster);
         self.unknown_eni_limit = unknown_eni_limit;
+        self.disconnected_active = disconnected_active;
     }
 }
 
@@ -495,6 +500,7 @@ impl Instances {
             list_positions: Default::default(),
             active_per_cluster: Vec::new(),
             unknown_eni_limit: Default::default(),
+            disconnected_active: Default::default(),
         }
     }
 
@@ -507,6 +513,28 @@ impl Instances {
     pub(crate) fn first_without_eni_limit(&self, cluster: crate::infra::ids::ClusterId) -> Option<Id> {
         let first = crate::infra::ids::InstanceId(0);
         self.unknown_eni_limit.range((cluster, first)..).next().filter(|(c, _)| *c == cluster).map(|(_, id)| *id)
+    }
+
+    /// Every ACTIVE instance whose agent is disconnected, by cluster then registration.
+    pub(crate) fn disconnected_active(&self) -> impl Iterator<Item = (crate::infra::ids::ClusterId, Id)> + '_ {
+        self.disconnected_active.iter().copied()
+    }
+
+    /// The cluster's first registered ACTIVE instance whose agent is disconnected.
+    pub(crate) fn first_disconnected_active(&self, cluster: crate::infra::ids::ClusterId) -> Option<Id> {
+        let first = crate::infra::ids::InstanceId(0);
+        self.disconnected_active.range((cluster, first)..).next().filter(|(c, _)| *c == cluster).map(|(_, id)| *id)
+    }
+
+    /// Files an instance in `disconnected_active`, or takes it out, by its status and agent now.
+    fn refile_disconnected(&mut self, id: Id) {
+        let i = &self.records[id.index()];
+        let key = (i.cluster, id);
+        if i.status == InstanceStatus::Active && !i.agent_connected {
+            self.disconnected_active.insert(key);
+        } else {
+            self.disconnected_active.remove(&key);
+        }
     }
 
     /// The cluster's ACTIVE instances.
@@ -544,6 +572,7 @@ impl Instances {
             self.unknown_eni_limit.insert((state.cluster, id));
         }
         self.records.push(state);
+        self.refile_disconnected(id);
         id
     }
 
@@ -658,6 +687,7 @@ impl Instances {
         if to == InstanceStatus::Draining {
             i.drain = DrainTimes::starting_at(now_ms);
         }
+        self.refile_disconnected(id);
     }
 
     /// `statusReason`.
@@ -684,6 +714,7 @@ impl Instances {
         debug_assert_ne!(i.agent_connected, connected, "agentConnected changes");
         i.agent_connected = connected;
         self.connection_changed_at.insert(id, now_ms);
+        self.refile_disconnected(id);
     }
 
     /// `agentUpdateStatus` moves to `status`; returns the epoch that stamps its next stage event.
