@@ -424,5 +424,38 @@ fn sweeps(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernel, engine_events, drains, dense_instance, api, sweeps, placement, scenario);
+/// The 20,000-instance drain stalled (`large_drain_scenario_spec` with the new instances registering
+/// 30 minutes late): every pass of a waiting service fails to place a task and names the closest
+/// instance. `memory`: tasks of 1,600 MiB fill the 9,000 instances that stay, and 1,000 are drained;
+/// `no_capacity`: all 10,000 first instances are drained, so none is placeable.
+fn stalls(c: &mut Criterion) {
+    use drainsim_scenario::format::{Action, InstanceGroup};
+    let mut g = c.benchmark_group("stall");
+    g.sample_size(10);
+    for shape in ["memory", "no_capacity"] {
+        let mut spec = drainsim_scenario::synthetic::large_drain_scenario_spec(20_000, 1_000);
+        spec.instances[1].register_at_ms = 2_400_000;
+        if shape == "memory" {
+            spec.task_definitions[0].container_definitions[0].memory = Some(1_600);
+            spec.instances[0].count = 9_000;
+            let drained = InstanceGroup { name: "dr".into(), count: 1_000, ..spec.instances[0].clone() };
+            spec.instances.insert(1, drained);
+            if let Action::DrainInstances(plan) = &mut spec.steps[0].action {
+                plan.instances = vec!["dr".into()];
+            }
+        }
+        let text = drainsim_scenario::write::to_ron(&spec);
+        let loaded = drainsim_scenario::load_str("stall.ron", &text).expect("valid");
+        let opts = drainsim_scenario::RunOptions::default();
+        let check = drainsim_scenario::run(&loaded, &opts).expect("runs");
+        assert!(check.passed(), "the drain completes once the new instances register");
+        g.throughput(Throughput::Elements(100_000));
+        g.bench_function(format!("i20k_t100k_{shape}"), |b| {
+            b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").steps.len()))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, kernel, engine_events, drains, dense_instance, api, sweeps, placement, stalls, scenario);
 criterion_main!(benches);
