@@ -579,6 +579,10 @@ impl Engine {
     /// What is still visited one by one: a size class whose members all lack a host port, and,
     /// when no instance has both the CPU and the memory, the instances down to the first with the
     /// CPU (or all, when none has it).
+    ///
+    /// The first failure orders the class of every size (`EVERY_SIZE`), which the index then keeps
+    /// through every resource change of the cluster: one more ordered class, paid only by runs
+    /// that fail a placement.
     fn closest_placeable(&mut self, cluster: ClusterId, req: &Requirements) -> InstanceId {
         let own_class = (req.cpu.max(0), req.memory.max(0));
         let instances = &self.instances;

@@ -445,6 +445,15 @@ impl std::ops::Index<usize> for Instances {
 
 type Id = crate::infra::ids::InstanceId;
 
+/// The first instance of `cluster` in a set ordered by cluster then registration.
+fn first_in_cluster(
+    set: &std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
+    cluster: crate::infra::ids::ClusterId,
+) -> Option<Id> {
+    let first = crate::infra::ids::InstanceId(0);
+    set.range((cluster, first)..).next().filter(|(c, _)| *c == cluster).map(|(_, id)| *id)
+}
+
 impl crate::infra::recycle::Recycle for Instances {
     fn reset_to(&mut self, fresh: Self) {
         let Instances {
@@ -511,8 +520,7 @@ impl Instances {
 
     /// The cluster's first registered instance, not INACTIVE, without a known task ENI limit.
     pub(crate) fn first_without_eni_limit(&self, cluster: crate::infra::ids::ClusterId) -> Option<Id> {
-        let first = crate::infra::ids::InstanceId(0);
-        self.unknown_eni_limit.range((cluster, first)..).next().filter(|(c, _)| *c == cluster).map(|(_, id)| *id)
+        first_in_cluster(&self.unknown_eni_limit, cluster)
     }
 
     /// Every ACTIVE instance whose agent is disconnected, by cluster then registration.
@@ -522,8 +530,7 @@ impl Instances {
 
     /// The cluster's first registered ACTIVE instance whose agent is disconnected.
     pub(crate) fn first_disconnected_active(&self, cluster: crate::infra::ids::ClusterId) -> Option<Id> {
-        let first = crate::infra::ids::InstanceId(0);
-        self.disconnected_active.range((cluster, first)..).next().filter(|(c, _)| *c == cluster).map(|(_, id)| *id)
+        first_in_cluster(&self.disconnected_active, cluster)
     }
 
     /// Files an instance in `disconnected_active`, or takes it out, by its status and agent now.
