@@ -193,6 +193,8 @@ fn drains(c: &mut Criterion) {
         // A rollout: 50 waves of 200 instances, without and with a DAEMON service.
         shape(20_000, 100_000, 100, false, Some(200), "_waves200"),
         shape(20_000, 100_000, 100, true, Some(200), "_daemon_waves200"),
+        // The same rollout of two services of 50,000 tasks: each wave moves a few of their tasks.
+        shape(20_000, 100_000, 50_000, false, Some(200), "_svc50k_waves200"),
         shape(40_000, 200_000, 100, false, None, ""),
     ];
     for Shape { instances, tasks, service_size, daemon, wave, suffix } in shapes {
@@ -427,16 +429,23 @@ fn sweeps(c: &mut Criterion) {
 /// The 20,000-instance drain stalled (`large_drain_scenario_spec` with the new instances registering
 /// 30 minutes late): every pass of a waiting service fails to place a task and names the closest
 /// instance. `memory`: tasks of 1,600 MiB fill the 9,000 instances that stay, and 1,000 are drained;
-/// `no_capacity`: all 10,000 first instances are drained, so none is placeable.
+/// `cpu_and_memory`: the same with tasks of 409 CPU and 1,638 MiB, which fill the instances on
+/// both (a cluster packed by tasks sized to their instances); `no_capacity`: all 10,000 first
+/// instances are drained, so none is placeable.
 fn stalls(c: &mut Criterion) {
     use drainsim_scenario::format::{Action, InstanceGroup};
     let mut g = c.benchmark_group("stall");
     g.sample_size(10);
-    for shape in ["memory", "no_capacity"] {
+    for shape in ["memory", "cpu_and_memory", "no_capacity"] {
         let mut spec = drainsim_scenario::synthetic::large_drain_scenario_spec(20_000, 1_000);
         spec.instances[1].register_at_ms = 2_400_000;
-        if shape == "memory" {
-            spec.task_definitions[0].container_definitions[0].memory = Some(1_600);
+        if shape != "no_capacity" {
+            let app = &mut spec.task_definitions[0].container_definitions[0];
+            if shape == "memory" {
+                app.memory = Some(1_600);
+            } else {
+                (app.cpu, app.memory) = (Some(409), Some(1_638));
+            }
             spec.instances[0].count = 9_000;
             let drained = InstanceGroup { name: "dr".into(), count: 1_000, ..spec.instances[0].clone() };
             spec.instances.insert(1, drained);

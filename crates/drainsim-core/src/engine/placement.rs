@@ -6,7 +6,7 @@ use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId};
 use crate::infra::intern::Sym;
 use crate::placement::*;
 use crate::Engine;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How many tasks of `owner` that are not STOPPED sit on an instance.
 pub(crate) fn owner_tasks_on(engine: &Engine, instance: InstanceId, owner: Owner) -> usize {
@@ -567,22 +567,28 @@ impl Engine {
     /// later-registered instance.
     ///
     /// Found from the index rather than by scoring every placeable instance, so that a stall does
-    /// not cost a scan of the cluster on every pass of every waiting service:
+    /// not cost a scan of the cluster on every pass of every waiting service. Instances are taken
+    /// in descending (free memory, ID) order, so the first found of the fewest misses wins:
     /// - An instance that misses nothing has room for the task, so it is a member of the task's
     ///   size class when the class exists; the members are visited from the most free memory down
     ///   to the first with the ports free (without host ports, the first member).
-    /// - Otherwise every placeable instance is visited in the same order, from the most free
-    ///   memory down, until none left can beat the best so far: ties lose to what was visited
-    ///   first, and below the task's memory every instance misses memory. A stall for memory ends
-    ///   at the first instance, one for CPU at the first instance with the memory.
+    /// - Then the instances with at least the task's memory, from the most free memory down,
+    ///   until one misses no more than any instance can still miss. Without host ports the first
+    ///   one settles it.
+    /// - Every instance left misses memory, so one that misses only that has the CPU: the first
+    ///   member of the class of the task's CPU (`(cpu, 0)`) below the task's memory with its
+    ///   ports free. A cluster packed full on both CPU and memory (tasks sized to their
+    ///   instances) ends there, not after a walk down to the first instance with the CPU.
+    /// - When nothing misses only one, the remaining instances in the same order, until one
+    ///   misses no more than two.
     ///
-    /// What is still visited one by one: a size class whose members all lack a host port, and,
-    /// when no instance has both the CPU and the memory, the instances down to the first with the
-    /// CPU (or all, when none has it).
+    /// What is still visited one by one: members that lack a host port.
     ///
-    /// The first failure orders the class of every size (`EVERY_SIZE`), which the index then keeps
-    /// through every resource change of the cluster: one more ordered class, paid only by runs
-    /// that fail a placement.
+    /// The first failure orders the class of every size (`EVERY_SIZE`), and one that needs the
+    /// class of the task's CPU orders that too; the index then keeps both through every resource
+    /// change of the cluster: up to two more ordered classes, paid only by runs that fail a
+    /// placement. At the index's class limit the CPU class is not built and the instances below
+    /// the task's memory are walked instead.
     fn closest_placeable(&mut self, cluster: ClusterId, req: &Requirements) -> InstanceId {
         let own_class = (req.cpu.max(0), req.memory.max(0));
         let instances = &self.instances;
@@ -597,14 +603,43 @@ impl Engine {
             }
             floor = 1;
         }
+        let settled = |best: Option<(usize, InstanceId)>, floor: usize| best.is_some_and(|(fewest, _)| fewest <= floor);
+        let by_memory = &index.classes[&EVERY_SIZE].all.by_memory;
+        let (with_memory, _) = split_at_memory(by_memory, req.memory);
         let mut best: Option<(usize, InstanceId)> = None;
-        for &(memory, id) in index.classes[&EVERY_SIZE].all.by_memory.iter().rev() {
-            if i64::from(memory) < req.memory {
-                // Index amounts are exact (registration caps resources at `i32::MAX`): this and
-                // every instance after it lack memory.
-                floor = floor.max(1);
+        for &(_, id) in with_memory.rev() {
+            if settled(best, floor) {
+                return best.expect("settled on an instance").1;
             }
-            if best.is_some_and(|(fewest, _)| fewest <= floor) {
+            let misses = unmet_count(self, id, req);
+            if best.is_none_or(|(fewest, _)| misses < fewest) {
+                best = Some((misses, id));
+            }
+        }
+        // Every instance not yet visited misses memory.
+        if settled(best, 1) {
+            return best.expect("settled on an instance").1;
+        }
+        let instances = &self.instances;
+        let cpu_class = self.clusters.placement_mut(cluster).class_for(req.cpu, 0, |id| instances[id.index()].index_key(id));
+        let index = &self.clusters[cluster.index()].placement;
+        if cpu_class != EVERY_SIZE || req.cpu <= 0 {
+            // The members of the CPU class lack only memory, and maybe a port.
+            let (_, below) = split_at_memory(&index.classes[&cpu_class].all.by_memory, req.memory);
+            if let Some(&(_, id)) = below.rev().find(|(_, id)| unmet_count(self, *id, req) == 1) {
+                return id;
+            }
+            // Nothing misses only one: the rest miss at least two.
+            if settled(best, 2) {
+                return best.expect("settled on an instance").1;
+            }
+            floor = 2;
+        } else {
+            floor = 1;
+        }
+        let (_, without_memory) = split_at_memory(&index.classes[&EVERY_SIZE].all.by_memory, req.memory);
+        for &(_, id) in without_memory.rev() {
+            if settled(best, floor) {
                 break;
             }
             let misses = unmet_count(self, id, req);
@@ -615,6 +650,24 @@ impl Engine {
         best.expect("the cluster has a placeable instance").1
     }
 }
+
+/// The members of an ordered set of (free memory, instance) with at least `memory`, and those with
+/// less, both in ascending order. Index amounts are exact (registration caps resources at
+/// `i32::MAX`), so the split is too.
+fn split_at_memory(by_memory: &BTreeSet<(i32, InstanceId)>, memory: i64) -> (MemoryRange<'_>, MemoryRange<'_>) {
+    use std::ops::Bound::{Excluded, Included, Unbounded};
+    match i32::try_from(memory.max(i64::from(i32::MIN))) {
+        Ok(m) => (by_memory.range((m, InstanceId(0))..), by_memory.range(..(m, InstanceId(0)))),
+        // More than any instance can have: every member lacks it.
+        Err(_) => {
+            let last = (i32::MAX, InstanceId(u32::MAX));
+            (by_memory.range((Excluded(last), Unbounded)), by_memory.range((Unbounded, Included(last))))
+        }
+    }
+}
+
+/// Part of a size class's members in (free memory, instance) order.
+type MemoryRange<'a> = std::collections::btree_set::Range<'a, (i32, InstanceId)>;
 
 #[cfg(test)]
 mod tests {
@@ -654,13 +707,15 @@ mod tests {
         /// finds: the fewest of CPU, memory and ports missed, then the most free memory, then the
         /// later-registered instance. Sizes come from a few values so that ties are common; the
         /// task's size class is built first in some cases (a placement of that size ran) and not
-        /// in others.
+        /// in others, and in some the index is at its class limit, so the class of the task's CPU
+        /// cannot be built.
         #[test]
         fn the_closest_instance_is_the_best_scored(
             totals in prop::collection::vec((0i64..4, 0i64..4, prop::option::of(0u16..2)), 1..40),
             (cpu, memory) in (0i64..5, 0i64..5),
             port in prop::option::of(0u16..2),
             class_built in any::<bool>(),
+            classes_full in any::<bool>(),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m, p)| (c * 256, m * 512, p.map(|p| 8000 + p))).collect();
             let mut e = cluster_of(&totals);
@@ -672,9 +727,18 @@ mod tests {
                 ports_udp: Vec::new(),
                 awsvpc: false,
             };
+            let instances = &e.instances;
+            let index = e.clusters.placement_mut(cluster);
             if class_built {
-                let instances = &e.instances;
-                e.clusters.placement_mut(cluster).class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
+                index.class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
+            }
+            if classes_full {
+                // Sizes no task here asks for, until the index refuses more classes.
+                for n in 0.. {
+                    if index.class_for(10_000 + n, 10_000, |id| instances[id.index()].index_key(id)) == EVERY_SIZE {
+                        break;
+                    }
+                }
             }
             let scored = e.clusters[cluster.index()]
                 .placement
