@@ -320,17 +320,24 @@ impl Engine {
     /// The one place an instance changes status: checks the legal graph, bumps the version, records.
     pub(crate) fn set_instance_status(&mut self, id: InstanceId, to: InstanceStatus, reason: &'static str) {
         let from = self.instances[id.index()].status;
-        // Tasks on a DRAINING instance are leaving: they move out of (and back into) spread counts.
-        if (from == InstanceStatus::Draining) != (to == InstanceStatus::Draining) {
-            let delta = if to == InstanceStatus::Draining { -1 } else { 1 };
-            for t in self.instances[id.index()].tasks.clone() {
-                if !self.tasks[t.index()].desired_stopped() {
-                    self.adjust_spread(t, delta);
-                }
+        // Tasks on a DRAINING instance are leaving: they move out of (and back into) spread counts,
+        // and into (and out of) their services' drain candidates.
+        let leaving: Vec<TaskId> = if (from == InstanceStatus::Draining) != (to == InstanceStatus::Draining) {
+            self.instances[id.index()].tasks.clone()
+        } else {
+            Vec::new()
+        };
+        let delta = if to == InstanceStatus::Draining { -1 } else { 1 };
+        for t in &leaving {
+            if !self.tasks[t.index()].desired_stopped() {
+                self.adjust_spread(*t, delta);
             }
         }
         assert!(from.change_allowed(to), "illegal container instance transition {} -> {}", from.as_str(), to.as_str());
         self.instances.set_status(id, to, self.now_ms);
+        for t in leaving {
+            self.refile_drain_candidate(t);
+        }
         self.bump_version(id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: Some(from), to }, reason);
         self.refresh_placeability(id);

@@ -333,6 +333,7 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         // A pass reads whether work is left and whether anything is in flight from the counters
         // (`scheduler.rs`); here, from the tasks themselves.
         let (mut on_draining, mut wanted, mut in_flight) = (0u32, 0u32, false);
+        let mut drain_candidates = std::collections::BTreeSet::new();
         for id in &s.tasks {
             let t = &e.tasks[id.index()];
             in_flight |= t.desired_stopped() || !t.healthy();
@@ -341,9 +342,21 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             }
             if e.instances[t.instance.index()].status == InstanceStatus::Draining {
                 on_draining += 1;
+                drain_candidates.insert(*id);
             } else {
                 wanted += 1;
             }
+        }
+        if drain_candidates != s.drain_candidates {
+            return fail(
+                "drain-candidates",
+                format!(
+                    "{}: {} drain candidates kept, {} tasks not told to stop on DRAINING instances",
+                    e.strings.resolve(s.name),
+                    s.drain_candidates.len(),
+                    drain_candidates.len()
+                ),
+            );
         }
         let work_left = (s.scheduling == SchedulingStrategy::Replica && on_draining > 0) || wanted < s.desired_count;
         let id = ServiceId(n as u32);
@@ -699,6 +712,16 @@ mod tests {
         let mut e = steady_engine();
         e.services.record_mut_for_test(ServiceId(0)).spread.staying -= 1;
         assert_eq!(violated(&e), "pass-counters");
+    }
+
+    #[test]
+    fn a_drain_candidate_on_an_active_instance_is_caught() {
+        // No instance is DRAINING, so no task is a drain candidate: a pass given one would stop
+        // or replace a task that stays.
+        let mut e = steady_engine();
+        let task = e.services[0].tasks[0];
+        e.services.record_mut_for_test(ServiceId(0)).drain_candidates.insert(task);
+        assert_eq!(violated(&e), "drain-candidates");
     }
 
     #[test]

@@ -376,32 +376,25 @@ impl Engine {
         out
     }
 
-    /// Where a service's task stands for a pass: `None` once told to stop, `Some(true)` on a
-    /// DRAINING instance (a drain candidate), `Some(false)` staying.
-    fn pass_standing(&self, t: TaskId) -> Option<bool> {
-        let task = &self.tasks[t.index()];
-        (!task.desired_stopped()).then(|| self.instances[task.instance.index()].status == InstanceStatus::Draining)
-    }
-
     /// How many of the service's tasks not told to stop are staying, and those on DRAINING
-    /// instances (the drain candidates), in the service's list order. The count comes from the
-    /// counters, and the list is only walked when some task is on a DRAINING instance; only a
-    /// scale-in needs the staying tasks themselves ([`Self::staying_tasks`]).
+    /// instances (the drain candidates, in task order). The count comes from the counters and the
+    /// candidates from the service's own set (`ServiceState::drain_candidates`), so a pass costs
+    /// its candidates, not the service's size; only a scale-in needs the staying tasks themselves
+    /// ([`Self::staying_tasks`]).
     fn staying_and_draining(&self, id: ServiceId) -> (usize, Vec<TaskId>) {
         let staying = self.services[id.index()].spread.staying as usize;
-        let on_draining = self.wanted_on_draining(id) as usize;
-        if on_draining == 0 {
-            return (staying, Vec::new());
-        }
-        let drain_candidates: Vec<TaskId> =
-            self.services[id.index()].tasks.iter().copied().filter(|t| self.pass_standing(*t) == Some(true)).collect();
-        debug_assert_eq!(drain_candidates.len(), on_draining, "the counters count the tasks on DRAINING instances");
+        let drain_candidates: Vec<TaskId> = self.services[id.index()].drain_candidates.iter().copied().collect();
+        debug_assert_eq!(
+            drain_candidates.len(),
+            self.wanted_on_draining(id) as usize,
+            "the counters count the tasks on DRAINING instances"
+        );
         (staying, drain_candidates)
     }
 
     /// The service's staying tasks (not told to stop, not on a DRAINING instance).
     fn staying_tasks(&self, id: ServiceId) -> Vec<TaskId> {
-        self.services[id.index()].tasks.iter().copied().filter(|t| self.pass_standing(*t) == Some(false)).collect()
+        self.services[id.index()].tasks.iter().copied().filter(|t| self.is_staying(*t)).collect()
     }
 
     /// Step 1: tasks not yet RUNNING on a DRAINING instance stop at once (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-draining.html>).
@@ -414,6 +407,9 @@ impl Engine {
                 true
             }
         });
+        // In the service's list order, as ECS's scheduler walks its tasks (the stops below
+        // reorder the list: a task stopped before it started leaves it at once).
+        stops.pending.sort_unstable_by_key(|t| self.services.list_position(*t).expect("a drain candidate is listed"));
         for t in &stops.pending {
             self.stop_task_now(
                 *t,

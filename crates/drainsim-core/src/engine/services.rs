@@ -175,6 +175,7 @@ impl Engine {
             az_rebalancing,
             daemon_candidates,
             daemon_members: Default::default(),
+            drain_candidates: Default::default(),
             daemon_members_stale,
         });
         debug_assert_eq!(pushed, id);

@@ -323,6 +323,22 @@ impl Engine {
         !t.desired_stopped() && !t.orphaned() && self.instances[t.instance.index()].status != InstanceStatus::Draining
     }
 
+    /// Keeps a task's place among its service's drain candidates (`ServiceState::drain_candidates`)
+    /// true: a candidate is listed by its service, not told to stop, and on a DRAINING instance.
+    /// Called where one of those changes: the instance's status ([`Engine::set_instance_status`]),
+    /// the task told to stop ([`Engine::stop_task_now`]), the task leaving its lists
+    /// (`release_task`). A task joins its lists on an ACTIVE instance, never as a candidate.
+    pub(crate) fn refile_drain_candidate(&mut self, id: TaskId) {
+        let t = &self.tasks[id.index()];
+        let Some(service) = self.origin(t.origin).service else {
+            return;
+        };
+        let candidate = !t.desired_stopped()
+            && self.instances[t.instance.index()].status == InstanceStatus::Draining
+            && self.services.list_position(id).is_some();
+        self.services.set_drain_candidate(service, id, candidate);
+    }
+
     /// Whether a task is in its service's (or task group's) spread counts: not STOPPED, and staying.
     pub(crate) fn counted_in_spread(&self, id: TaskId) -> bool {
         self.tasks[id.index()].last_status != TaskStatus::Stopped && self.is_staying(id)
@@ -507,6 +523,7 @@ impl Engine {
         self.instances.remove_task(instance, id, held_eni);
         if let Some(s) = service {
             self.services.remove_task(s, id);
+            self.refile_drain_candidate(id);
         }
     }
 
@@ -623,6 +640,7 @@ impl Engine {
         }
         let reason_sym = self.strings.intern(reason);
         self.tasks.tell_to_stop(id, code, reason_sym, self.now_ms);
+        self.refile_drain_candidate(id);
         self.record(Subject::Task(id), Change::TaskDesiredStopped, code.as_str());
         self.apply_contribution(id, old);
         let t = &self.tasks[id.index()];

@@ -569,6 +569,11 @@ pub struct ServiceState {
     /// next read (something happened to them since).
     pub daemon_members: std::collections::BTreeSet<InstanceId>,
     pub daemon_members_stale: MarkedInstances,
+    /// Its drain candidates: its tasks not told to stop on DRAINING instances, which a REPLICA
+    /// pass stops or replaces ([`Services::set_drain_candidate`]). A pass reads them here, not
+    /// from its whole task list: a rollout drains a few instances at a time, and a pass then costs
+    /// its candidates, not the service's size.
+    pub drain_candidates: std::collections::BTreeSet<TaskId>,
 }
 
 /// A set of instances that takes a member in constant time and gives its members up in instance
@@ -858,7 +863,20 @@ impl Services {
         self.list_positions.remove(&mut self.records[id.index()].tasks, task);
     }
 
-    /// The position of a task in its service's list, if a service lists it (for the invariants).
+    /// Makes `task` one of the service's drain candidates (`true`) or not (`false`), whichever it
+    /// was; returns whether that changed anything. A candidate is one of its listed tasks.
+    pub(crate) fn set_drain_candidate(&mut self, id: ServiceId, task: TaskId, candidate: bool) -> bool {
+        let set = &mut self.records[id.index()].drain_candidates;
+        if candidate {
+            debug_assert!(self.list_positions.position(task).is_some(), "a drain candidate is a listed task");
+            set.insert(task)
+        } else {
+            set.remove(&task)
+        }
+    }
+
+    /// The position of a task in its service's list, if a service lists it (the invariants, and
+    /// the order a pass stops tasks in that have not started).
     pub(crate) fn list_position(&self, task: TaskId) -> Option<usize> {
         self.list_positions.position(task)
     }
