@@ -320,3 +320,58 @@ fn a_request_after_a_partial_step_finishes_the_instant_first() {
     };
     assert_eq!(run(true), run(false));
 }
+
+/// A service big enough to keep its drain candidates (1,024 listed tasks or more) rolls out in
+/// waves, then shrinks below 256 tasks (it stops keeping them) and drains again. Every event is
+/// checked against the invariants, which recount the kept candidates from the service's tasks
+/// (`drain-candidates`), so a pass always reads the candidates the list walk would give it.
+#[test]
+fn a_big_service_rolls_out_in_waves_reading_its_kept_drain_candidates() {
+    let c = Case {
+        seed: 11,
+        instances: 60,
+        slots_per_instance: 40,
+        services: vec![
+            ServiceSpec { desired: 1_100, min: 50, max: 200, strategy: 1 },
+            ServiceSpec { desired: 30, min: 100, max: 200, strategy: 4 },
+        ],
+        drained: vec![false; 9],
+        lb: false,
+    };
+    let mut e = build(&c);
+    assert_eq!(e.run_until_quiet(3_600_000, 10_000_000), drainsim_core::StopReason::Quiet);
+    assert_eq!(e.service_named("svc0").unwrap().running_count(), 1_100);
+    let arn = |e: &Engine, i: usize| e.instance_named(&format!("i{i}")).unwrap().arn();
+    let drain_wave = |e: &mut Engine, wave: &[usize]| {
+        let container_instances = wave.iter().map(|i| arn(e, *i)).collect();
+        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances,
+            status: "DRAINING".into(),
+        }))
+        .unwrap();
+        let end = e.now_ms() + 3_600_000;
+        assert_eq!(e.run_until_quiet(end, 10_000_000), drainsim_core::StopReason::Quiet);
+        for i in wave {
+            assert_eq!(e.instance_named(&format!("i{i}")).unwrap().running_tasks_count(), 0, "i{i} drained");
+        }
+    };
+    for wave in [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]] {
+        drain_wave(&mut e, &wave);
+    }
+    assert_eq!(e.service_named("svc0").unwrap().running_count(), 1_100);
+    e.handle(Request::UpdateService(UpdateServiceRequest {
+        cluster: Some("prod".into()),
+        service: "svc0".into(),
+        desired_count: Some(200),
+        ..Default::default()
+    }))
+    .unwrap();
+    let end = e.now_ms() + 3_600_000;
+    assert_eq!(e.run_until_quiet(end, 10_000_000), drainsim_core::StopReason::Quiet);
+    drain_wave(&mut e, &[12, 13, 14, 15, 16, 17, 18, 19, 20, 21]);
+    for (name, desired) in [("svc0", 200), ("svc1", 30)] {
+        assert_eq!(e.service_named(name).unwrap().running_count(), desired, "{name} back at its desired count");
+    }
+    check_invariants(&e).unwrap();
+}

@@ -347,13 +347,21 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 wanted += 1;
             }
         }
-        if drain_candidates != s.drain_candidates {
+        let kept_as_due = match &s.drain_candidates {
+            Some(kept) => *kept == drain_candidates,
+            None => s.tasks.len() < crate::state::service::DRAIN_CANDIDATES_KEPT_FROM,
+        };
+        if !kept_as_due {
             return fail(
                 "drain-candidates",
                 format!(
-                    "{}: {} drain candidates kept, {} tasks not told to stop on DRAINING instances",
+                    "{}: {} for {} listed tasks, {} tasks not told to stop on DRAINING instances",
                     e.strings.resolve(s.name),
-                    s.drain_candidates.len(),
+                    match &s.drain_candidates {
+                        Some(kept) => format!("{} drain candidates kept", kept.len()),
+                        None => "no drain candidates kept".to_string(),
+                    },
+                    s.tasks.len(),
                     drain_candidates.len()
                 ),
             );
@@ -720,7 +728,7 @@ mod tests {
         // or replace a task that stays.
         let mut e = steady_engine();
         let task = e.services[0].tasks[0];
-        e.services.record_mut_for_test(ServiceId(0)).drain_candidates.insert(task);
+        e.services.record_mut_for_test(ServiceId(0)).drain_candidates = Some([task].into());
         assert_eq!(violated(&e), "drain-candidates");
     }
 

@@ -377,13 +377,19 @@ impl Engine {
     }
 
     /// How many of the service's tasks not told to stop are staying, and those on DRAINING
-    /// instances (the drain candidates, in task order). The count comes from the counters and the
-    /// candidates from the service's own set (`ServiceState::drain_candidates`), so a pass costs
-    /// its candidates, not the service's size; only a scale-in needs the staying tasks themselves
+    /// instances (the drain candidates). The count comes from the counters, and the candidates
+    /// from a big service's own set (`ServiceState::drain_candidates`), so that a pass costs its
+    /// candidates, not the service's size; a smaller service's list is walked when some of them
+    /// are on DRAINING instances. Only a scale-in needs the staying tasks themselves
     /// ([`Self::staying_tasks`]).
     fn staying_and_draining(&self, id: ServiceId) -> (usize, Vec<TaskId>) {
-        let staying = self.services[id.index()].spread.staying as usize;
-        let drain_candidates: Vec<TaskId> = self.services[id.index()].drain_candidates.iter().copied().collect();
+        let s = &self.services[id.index()];
+        let staying = s.spread.staying as usize;
+        let drain_candidates: Vec<TaskId> = match &s.drain_candidates {
+            Some(set) => set.iter().copied().collect(),
+            None if self.wanted_on_draining(id) == 0 => Vec::new(),
+            None => s.tasks.iter().copied().filter(|t| self.is_drain_candidate(*t)).collect(),
+        };
         debug_assert_eq!(
             drain_candidates.len(),
             self.wanted_on_draining(id) as usize,

@@ -323,20 +323,32 @@ impl Engine {
         !t.desired_stopped() && !t.orphaned() && self.instances[t.instance.index()].status != InstanceStatus::Draining
     }
 
-    /// Keeps a task's place among its service's drain candidates (`ServiceState::drain_candidates`)
-    /// true: a candidate is listed by its service, not told to stop, and on a DRAINING instance.
-    /// Called where one of those changes: the instance's status ([`Engine::set_instance_status`]),
-    /// the task told to stop ([`Engine::stop_task_now`]), the task leaving its lists
-    /// (`release_task`). A task joins its lists on an ACTIVE instance, never as a candidate.
-    pub(crate) fn refile_drain_candidate(&mut self, id: TaskId) {
+    /// Whether a listed service task is a drain candidate: not told to stop, on a DRAINING
+    /// instance (a REPLICA pass stops or replaces it).
+    pub(crate) fn is_drain_candidate(&self, id: TaskId) -> bool {
         let t = &self.tasks[id.index()];
-        let Some(service) = self.origin(t.origin).service else {
+        !t.desired_stopped() && self.instances[t.instance.index()].status == InstanceStatus::Draining
+    }
+
+    /// Keeps a task's place among its service's drain candidates (`ServiceState::drain_candidates`,
+    /// when the service keeps them) true. Called where that can change: the instance's status
+    /// ([`Engine::set_instance_status`]) and the task told to stop ([`Engine::stop_task_now`]); a
+    /// task leaving its lists leaves the set with them (`Services::remove_task`), and a task joins
+    /// them on an ACTIVE instance, never as a candidate.
+    pub(crate) fn refile_drain_candidate(&mut self, id: TaskId) {
+        let Some(service) = self.task_origin(id).service else {
             return;
         };
-        let candidate = !t.desired_stopped()
-            && self.instances[t.instance.index()].status == InstanceStatus::Draining
-            && self.services.list_position(id).is_some();
+        let candidate = self.services.list_position(id).is_some() && self.is_drain_candidate(id);
         self.services.set_drain_candidate(service, id, candidate);
+    }
+
+    /// A service has grown big enough to keep its drain candidates: they are gathered from its
+    /// list once, and kept from then on.
+    fn gather_drain_candidates(&mut self, service: ServiceId) {
+        let tasks = &self.services[service.index()].tasks;
+        let candidates = tasks.iter().copied().filter(|t| self.is_drain_candidate(*t)).collect();
+        self.services.keep_drain_candidates(service, candidates);
     }
 
     /// Whether a task is in its service's (or task group's) spread counts: not STOPPED, and staying.
@@ -391,6 +403,9 @@ impl Engine {
         self.instances.add_task(instance, id, awsvpc);
         if let Some(s) = service {
             self.services.add_task(s, id);
+            if self.services.needs_drain_candidates(s) {
+                self.gather_drain_candidates(s);
+            }
         }
         if awsvpc {
             self.create_task_eni(id);
@@ -523,7 +538,6 @@ impl Engine {
         self.instances.remove_task(instance, id, held_eni);
         if let Some(s) = service {
             self.services.remove_task(s, id);
-            self.refile_drain_candidate(id);
         }
     }
 

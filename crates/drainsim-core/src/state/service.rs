@@ -569,12 +569,22 @@ pub struct ServiceState {
     /// next read (something happened to them since).
     pub daemon_members: std::collections::BTreeSet<InstanceId>,
     pub daemon_members_stale: MarkedInstances,
-    /// Its drain candidates: its tasks not told to stop on DRAINING instances, which a REPLICA
-    /// pass stops or replaces ([`Services::set_drain_candidate`]). A pass reads them here, not
-    /// from its whole task list: a rollout drains a few instances at a time, and a pass then costs
-    /// its candidates, not the service's size.
-    pub drain_candidates: std::collections::BTreeSet<TaskId>,
+    /// A big service's drain candidates: its tasks not told to stop on DRAINING instances, which
+    /// a REPLICA pass stops or replaces ([`Services::set_drain_candidate`]). A pass reads them
+    /// here, not from its whole task list: a rollout drains a few instances at a time, and a pass
+    /// then costs its candidates, not the service's size. Kept from
+    /// [`DRAIN_CANDIDATES_KEPT_FROM`] listed tasks until the list is shorter than
+    /// [`DRAIN_CANDIDATES_KEPT_DOWN_TO`] (`None` otherwise): walking a smaller list costs a pass
+    /// a bounded amount, and the set costs about 10 bytes per candidate, which a drain of many
+    /// small services would pay for every task it moves.
+    pub drain_candidates: Option<std::collections::BTreeSet<TaskId>>,
 }
+
+/// A service keeps its drain candidates once it lists this many tasks ([`ServiceState::drain_candidates`]).
+pub(crate) const DRAIN_CANDIDATES_KEPT_FROM: usize = 1024;
+/// ... until it lists fewer than this many (apart from [`DRAIN_CANDIDATES_KEPT_FROM`], so that a
+/// service hovering around one size does not build and drop the set again and again).
+pub(crate) const DRAIN_CANDIDATES_KEPT_DOWN_TO: usize = 256;
 
 /// A set of instances that takes a member in constant time and gives its members up in instance
 /// order (which is each cluster's order: instances are numbered as they register and never leave
@@ -860,19 +870,43 @@ impl Services {
     /// A task of the service reached STOPPED or was orphaned: it leaves the list in constant time
     /// (the last task takes its place).
     pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId) {
-        self.list_positions.remove(&mut self.records[id.index()].tasks, task);
+        let s = &mut self.records[id.index()];
+        self.list_positions.remove(&mut s.tasks, task);
+        if let Some(set) = &mut s.drain_candidates {
+            set.remove(&task);
+            if s.tasks.len() < DRAIN_CANDIDATES_KEPT_DOWN_TO {
+                s.drain_candidates = None;
+            }
+        }
     }
 
     /// Makes `task` one of the service's drain candidates (`true`) or not (`false`), whichever it
-    /// was; returns whether that changed anything. A candidate is one of its listed tasks.
-    pub(crate) fn set_drain_candidate(&mut self, id: ServiceId, task: TaskId, candidate: bool) -> bool {
-        let set = &mut self.records[id.index()].drain_candidates;
+    /// was, when the service keeps them. A candidate is one of its listed tasks.
+    pub(crate) fn set_drain_candidate(&mut self, id: ServiceId, task: TaskId, candidate: bool) {
+        let Some(set) = &mut self.records[id.index()].drain_candidates else {
+            return;
+        };
         if candidate {
             debug_assert!(self.list_positions.position(task).is_some(), "a drain candidate is a listed task");
-            set.insert(task)
+            set.insert(task);
         } else {
-            set.remove(&task)
+            set.remove(&task);
         }
+    }
+
+    /// Whether the service has grown big enough to keep its drain candidates and does not yet
+    /// (the engine then gathers them: [`Services::keep_drain_candidates`]).
+    pub(crate) fn needs_drain_candidates(&self, id: ServiceId) -> bool {
+        let s = &self.records[id.index()];
+        s.drain_candidates.is_none() && s.tasks.len() >= DRAIN_CANDIDATES_KEPT_FROM
+    }
+
+    /// Starts keeping the service's drain candidates, gathered from its tasks by the engine.
+    pub(crate) fn keep_drain_candidates(&mut self, id: ServiceId, candidates: std::collections::BTreeSet<TaskId>) {
+        let s = &mut self.records[id.index()];
+        assert!(s.drain_candidates.is_none(), "a service gathers its drain candidates once");
+        debug_assert!(candidates.iter().all(|t| self.list_positions.position(*t).is_some()), "drain candidates are listed tasks");
+        s.drain_candidates = Some(candidates);
     }
 
     /// The position of a task in its service's list, if a service lists it (the invariants, and
