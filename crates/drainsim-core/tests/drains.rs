@@ -182,6 +182,17 @@ fn drain(e: &mut Engine, c: &Case) -> Vec<String> {
     targets
 }
 
+/// Sets a service's `desiredCount` (UpdateService).
+fn set_desired_count(e: &mut Engine, service: &str, desired_count: i64) {
+    e.handle(Request::UpdateService(UpdateServiceRequest {
+        cluster: Some("prod".into()),
+        service: service.into(),
+        desired_count: Some(desired_count),
+        ..Default::default()
+    }))
+    .unwrap();
+}
+
 /// The trace of a drain run instant by instant (`split: None`) or with every instant split by
 /// `step_part` whenever `split` records are kept.
 fn drain_trace(c: &Case, split: Option<usize>) -> (Vec<drainsim_core::TraceRecord>, u64) {
@@ -307,13 +318,7 @@ fn a_request_after_a_partial_step_finishes_the_instant_first() {
             assert!(e.step());
         }
         // Scale the service in the middle of it all.
-        e.handle(Request::UpdateService(UpdateServiceRequest {
-            cluster: Some("prod".into()),
-            service: "svc0".into(),
-            desired_count: Some(3),
-            ..Default::default()
-        }))
-        .unwrap();
+        set_desired_count(&mut e, "svc0", 3);
         let _ = e.run_until_quiet(120_000 + 3_600_000, 1_000_000);
         check_invariants(&e).unwrap();
         (e.take_trace_records(), e.trace().digest())
@@ -360,13 +365,7 @@ fn a_big_service_rolls_out_in_waves_reading_its_kept_drain_candidates() {
         drain_wave(&mut e, &wave);
     }
     assert_eq!(e.service_named("svc0").unwrap().running_count(), 1_100);
-    e.handle(Request::UpdateService(UpdateServiceRequest {
-        cluster: Some("prod".into()),
-        service: "svc0".into(),
-        desired_count: Some(200),
-        ..Default::default()
-    }))
-    .unwrap();
+    set_desired_count(&mut e, "svc0", 200);
     let end = e.now_ms() + 3_600_000;
     assert_eq!(e.run_until_quiet(end, 10_000_000), drainsim_core::StopReason::Quiet);
     drain_wave(&mut e, &[12, 13, 14, 15, 16, 17, 18, 19, 20, 21]);

@@ -385,16 +385,13 @@ impl Engine {
     fn staying_and_draining(&self, id: ServiceId) -> (usize, Vec<TaskId>) {
         let s = &self.services[id.index()];
         let staying = s.spread.staying as usize;
+        let on_draining = self.wanted_on_draining(id) as usize;
         let drain_candidates: Vec<TaskId> = match &s.drain_candidates {
             Some(set) => set.iter().copied().collect(),
-            None if self.wanted_on_draining(id) == 0 => Vec::new(),
+            None if on_draining == 0 => Vec::new(),
             None => s.tasks.iter().copied().filter(|t| self.is_drain_candidate(*t)).collect(),
         };
-        debug_assert_eq!(
-            drain_candidates.len(),
-            self.wanted_on_draining(id) as usize,
-            "the counters count the tasks on DRAINING instances"
-        );
+        debug_assert_eq!(drain_candidates.len(), on_draining, "the counters count the tasks on DRAINING instances");
         (staying, drain_candidates)
     }
 
@@ -413,8 +410,9 @@ impl Engine {
                 true
             }
         });
-        // In the service's list order, as ECS's scheduler walks its tasks (the stops below
-        // reorder the list: a task stopped before it started leaves it at once).
+        // In the service's list order, whether the candidates came from its list or its set, so
+        // that keeping a set changes no output (sorted before the stops below reorder the list:
+        // a task stopped before it started leaves it at once).
         stops.pending.sort_unstable_by_key(|t| self.services.list_position(*t).expect("a drain candidate is listed"));
         for t in &stops.pending {
             self.stop_task_now(

@@ -336,7 +336,8 @@ impl Engine {
     /// task leaving its lists leaves the set with them (`Services::remove_task`), and a task joins
     /// them on an ACTIVE instance, never as a candidate.
     pub(crate) fn refile_drain_candidate(&mut self, id: TaskId) {
-        let Some(service) = self.task_origin(id).service else {
+        // Every stop comes here: a task of a service that keeps no set costs two lookups.
+        let Some(service) = self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some()) else {
             return;
         };
         let candidate = self.services.list_position(id).is_some() && self.is_drain_candidate(id);

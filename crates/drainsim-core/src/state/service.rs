@@ -881,11 +881,9 @@ impl Services {
     }
 
     /// Makes `task` one of the service's drain candidates (`true`) or not (`false`), whichever it
-    /// was, when the service keeps them. A candidate is one of its listed tasks.
+    /// was. A candidate is one of its listed tasks; the service keeps its candidates.
     pub(crate) fn set_drain_candidate(&mut self, id: ServiceId, task: TaskId, candidate: bool) {
-        let Some(set) = &mut self.records[id.index()].drain_candidates else {
-            return;
-        };
+        let set = self.records[id.index()].drain_candidates.as_mut().expect("the service keeps its drain candidates");
         if candidate {
             debug_assert!(self.list_positions.position(task).is_some(), "a drain candidate is a listed task");
             set.insert(task);
