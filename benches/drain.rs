@@ -464,8 +464,45 @@ fn stalls(c: &mut Criterion) {
             b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").steps.len()))
         });
     }
+    // A service of 10,000 tasks with a fixed host port, one per instance: its 1,000 drained tasks
+    // wait 30 minutes for new instances, and each pass's failed placement (binpack by memory)
+    // meets only instances that hold the port.
+    let loaded = drainsim_scenario::load_str("stall_host_port.ron", STALL_HOST_PORT).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    let check = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    assert!(check.passed(), "the drain completes once the new instances register");
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("i20k_t10k_host_port", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").steps.len()))
+    });
     g.finish();
 }
+
+/// The `stall/i20k_t10k_host_port` scenario.
+const STALL_HOST_PORT: &str = r#"(
+  name: "stall-host-port",
+  seed: 1,
+  clusters: ["bench"],
+  instances: [
+    (name: "old", count: 9000, cluster: "bench", instanceType: "m5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 4096, memory: 16384),
+    (name: "dr", count: 1000, cluster: "bench", instanceType: "m5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 4096, memory: 16384),
+    (name: "new", count: 10000, cluster: "bench", instanceType: "m5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 4096, memory: 16384, registerAtMs: 2400000),
+  ],
+  taskDefinitions: [
+    (family: "web", containerDefinitions: [(name: "web", cpu: 128, memory: 256, portMappings: [(containerPort: 80, hostPort: 80)], exitAfterSigtermMs: 2000)]),
+  ],
+  services: [
+    (cluster: "bench", serviceName: "web", taskDefinition: "web", desiredCount: 10000, deploymentConfiguration: (maximumPercent: 200, minimumHealthyPercent: 50), placementStrategy: [(type: "binpack", field: "memory")]),
+  ],
+  steps: [
+    (atMs: 660000, do: DrainInstances((cluster: "bench", instances: ["dr"]))),
+  ],
+  expectations: [
+    StopReason("quiet"),
+    AllDrainsCompletedBy(3600000),
+    Stalled("web", "RESOURCE:PORTS"),
+  ],
+)"#;
 
 criterion_group!(benches, kernel, engine_events, drains, dense_instance, api, sweeps, placement, stalls, scenario);
 criterion_main!(benches);

@@ -134,13 +134,15 @@ pub(crate) fn deciding_strategy(strategies: &[Strategy], az_attribute: Sym) -> S
 
 /// The key of an instance in the index. Free CPU and memory are `i32`: registration caps
 /// resources at `i32::MAX` and remaining resources never go below zero, and 8-byte set entries
-/// halve the index on a big cluster.
+/// halve the index on a big cluster. The ports in use decide its membership in port classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexKey {
     pub id: InstanceId,
     pub cpu: i32,
     pub memory: i32,
     pub az: Sym,
+    pub ports_tcp: PortSetId,
+    pub ports_udp: PortSetId,
 }
 
 /// An amount as an index key (saturating: the caller checks the fit of every candidate).
@@ -161,7 +163,58 @@ impl IndexKey {
 
     /// The key of an instance with `remaining` resources in zone `az`.
     pub fn of(id: InstanceId, remaining: &Resources, az: Sym) -> Self {
-        IndexKey { id, cpu: index_amount(remaining.cpu), memory: index_amount(remaining.memory), az }
+        IndexKey {
+            id,
+            cpu: index_amount(remaining.cpu),
+            memory: index_amount(remaining.memory),
+            az,
+            ports_tcp: remaining.ports_tcp,
+            ports_udp: remaining.ports_udp,
+        }
+    }
+}
+
+/// The interned port sets: the ports in use on instances, and the host ports of port classes.
+/// `PortSetId(0)` is the empty set.
+pub type PortSets = crate::infra::shared::SharedTable<Vec<u16>, PortSetId>;
+
+/// A class of the placement index: the placeable instances with room for a task of `cpu` and
+/// `memory` (a *size class*) and, for a *port class*, with every host port of `ports_tcp` and
+/// `ports_udp` (interned sets) free as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SizeClass {
+    pub cpu: i64,
+    pub memory: i64,
+    pub ports_tcp: PortSetId,
+    pub ports_udp: PortSetId,
+}
+
+impl SizeClass {
+    /// The size class of a task of this CPU and memory (no host ports).
+    pub const fn of_size(cpu: i64, memory: i64) -> Self {
+        SizeClass { cpu, memory, ports_tcp: PortSetId(0), ports_udp: PortSetId(0) }
+    }
+    /// Whether this is a port class.
+    pub fn has_ports(&self) -> bool {
+        self.ports_tcp != PortSetId(0) || self.ports_udp != PortSetId(0)
+    }
+    /// Whether an instance with key `k` is a member: room for the size and, for a port class,
+    /// every one of the class's ports free (`ports` resolves the interned sets).
+    pub fn admits(&self, k: &IndexKey, ports: &PortSets) -> bool {
+        k.has_room_for(self.cpu, self.memory)
+            && (!self.has_ports()
+                || (ports_free(ports.get(k.ports_tcp), ports.get(self.ports_tcp))
+                    && ports_free(ports.get(k.ports_udp), ports.get(self.ports_udp))))
+    }
+}
+
+impl std::fmt::Display for SizeClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "({}, {})", self.cpu, self.memory)?;
+        if self.has_ports() {
+            write!(f, " with port sets {} and {}", self.ports_tcp.0, self.ports_udp.0)?;
+        }
+        Ok(())
     }
 }
 
@@ -234,8 +287,18 @@ impl ClassIndex {
 }
 
 /// Most task sizes indexed per cluster; placements of other sizes use the `(0, 0)` class and skip
-/// what does not fit.
+/// what does not fit. Port classes do not count against it.
 pub const MAX_SIZE_CLASSES: usize = 64;
+
+/// Most port classes kept per cluster. Each costs as much memory as a size class and one more
+/// ordered update on every resource change, so only placements that visited many instances holding
+/// their ports ask for one ([`PORT_CLASS_AFTER_MISSES`]); placements of other port sets skip the
+/// instances holding their ports one by one.
+pub const MAX_PORT_CLASSES: usize = 16;
+
+/// How many members holding a task's host ports one placement may pass over before its port class
+/// is built: fewer, and skipping them costs less than keeping the class.
+pub const PORT_CLASS_AFTER_MISSES: usize = 64;
 
 /// The free-capacity index of one cluster. Each *size class* `(cpu, memory)` — one per task size
 /// placed so far — holds exactly the placeable instances with room for such a task, ordered by free
@@ -246,10 +309,13 @@ pub const MAX_SIZE_CLASSES: usize = 64;
 /// resource change does not reorder it. Each resource change updates every ordered class
 /// (`O(classes × log n)`). The by-CPU order is only kept once a binpack-by-CPU placement needs it,
 /// and the members by an attribute's value once a spread by that attribute (other than the zone,
-/// which `by_az` serves) needs them.
+/// which `by_az` serves) needs them. A *port class* (a size class and a set of host ports, built
+/// once a placement of a task with those ports passed over many members holding them) holds the
+/// members of its size class with those ports free, so such a placement does not visit the
+/// instances where its service's tasks already hold the port.
 #[derive(Debug, Clone, Default)]
 pub struct PlacementIndex {
-    pub classes: BTreeMap<(i64, i64), ClassIndex>,
+    pub classes: BTreeMap<SizeClass, ClassIndex>,
     /// Whether the `by_cpu` sets are maintained.
     pub track_cpu: bool,
     /// The attributes spread placement reads through `ClassIndex::by_value`, with every placeable
@@ -264,20 +330,20 @@ pub struct PlacementIndex {
 }
 
 /// The class every placeable instance belongs to.
-pub const EVERY_SIZE: (i64, i64) = (0, 0);
+pub const EVERY_SIZE: SizeClass = SizeClass::of_size(0, 0);
 
 impl PlacementIndex {
     /// A placeable instance joins the index. `value_of` gives its value of each attribute in
-    /// [`PlacementIndex::attribute_values`].
-    pub fn insert(&mut self, k: IndexKey, value_of: impl Fn(Sym) -> Option<Sym>) {
+    /// [`PlacementIndex::attribute_values`]; `ports` resolves port sets.
+    pub fn insert(&mut self, k: IndexKey, ports: &PortSets, value_of: impl Fn(Sym) -> Option<Sym>) {
         if self.placeable.insert(k.id) {
             *self.placeable_per_zone.entry(k.az).or_insert(0) += 1;
         }
         for (attribute, values) in self.attribute_values.iter_mut() {
             values.insert(k.id, value_of(*attribute));
         }
-        for ((cpu, memory), class) in self.classes.iter_mut() {
-            if k.has_room_for(*cpu, *memory) {
+        for (key, class) in self.classes.iter_mut() {
+            if key.admits(&k, ports) {
                 class.insert(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
                     class.insert_value(*attribute, values[&k.id], k);
@@ -286,7 +352,7 @@ impl PlacementIndex {
         }
     }
     /// An instance leaves the index.
-    pub fn remove(&mut self, k: IndexKey) {
+    pub fn remove(&mut self, k: IndexKey, ports: &PortSets) {
         if self.placeable.remove(&k.id) {
             let n = self.placeable_per_zone.get_mut(&k.az).expect("an indexed instance's zone is counted");
             *n -= 1;
@@ -294,8 +360,8 @@ impl PlacementIndex {
                 self.placeable_per_zone.remove(&k.az);
             }
         }
-        for ((cpu, memory), class) in self.classes.iter_mut() {
-            if k.has_room_for(*cpu, *memory) {
+        for (key, class) in self.classes.iter_mut() {
+            if key.admits(&k, ports) {
                 class.remove(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
                     class.remove_value(*attribute, values[&k.id], k);
@@ -308,10 +374,10 @@ impl PlacementIndex {
     }
     /// An indexed instance's free resources changed from `before` to `after`: its place in the
     /// orders changes, and it joins or leaves the classes it now has room, or no more room, for.
-    pub fn rekey(&mut self, before: IndexKey, after: IndexKey) {
+    pub fn rekey(&mut self, before: IndexKey, after: IndexKey, ports: &PortSets) {
         debug_assert_eq!((before.id, before.az), (after.id, after.az), "a rekey keeps the instance and its zone");
-        for ((cpu, memory), class) in self.classes.iter_mut() {
-            let (was, is) = (before.has_room_for(*cpu, *memory), after.has_room_for(*cpu, *memory));
+        for (key, class) in self.classes.iter_mut() {
+            let (was, is) = (key.admits(&before, ports), key.admits(&after, ports));
             if !was && !is {
                 // Not a member before or after: nothing to move, no value to look up.
                 continue;
@@ -336,7 +402,7 @@ impl PlacementIndex {
     /// A placeable instance's values of the tracked attributes may have changed (`value_of` gives
     /// the current ones; `k` is its current key): it moves to its new value in each class it is a
     /// member of.
-    pub fn revalue(&mut self, k: IndexKey, value_of: impl Fn(Sym) -> Option<Sym>) {
+    pub fn revalue(&mut self, k: IndexKey, ports: &PortSets, value_of: impl Fn(Sym) -> Option<Sym>) {
         for (attribute, values) in self.attribute_values.iter_mut() {
             let slot = values.get_mut(&k.id).expect("a placeable instance has a value of each tracked attribute");
             let (old, new) = (*slot, value_of(*attribute));
@@ -344,8 +410,8 @@ impl PlacementIndex {
                 continue;
             }
             *slot = new;
-            for ((cpu, memory), class) in self.classes.iter_mut() {
-                if k.has_room_for(*cpu, *memory) {
+            for (key, class) in self.classes.iter_mut() {
+                if key.admits(&k, ports) {
                     class.remove_value(*attribute, old, k);
                     class.insert_value(*attribute, new, k);
                 }
@@ -356,6 +422,7 @@ impl PlacementIndex {
     pub fn track_attribute(
         &mut self,
         attribute: Sym,
+        ports: &PortSets,
         key_of: impl Fn(InstanceId) -> IndexKey,
         value_of: impl Fn(InstanceId) -> Option<Sym>,
     ) {
@@ -364,9 +431,9 @@ impl PlacementIndex {
         }
         let values: BTreeMap<InstanceId, Option<Sym>> = self.placeable.iter().map(|id| (*id, value_of(*id))).collect();
         let keys = self.all_keys(key_of);
-        for ((cpu, memory), class) in self.classes.iter_mut() {
+        for (key, class) in self.classes.iter_mut() {
             for k in &keys {
-                if k.has_room_for(*cpu, *memory) {
+                if key.admits(k, ports) {
                     class.insert_value(attribute, values[&k.id], *k);
                 }
             }
@@ -383,15 +450,15 @@ impl PlacementIndex {
     }
 
     /// Starts keeping the by-CPU order (binpack by CPU).
-    pub fn track_cpu(&mut self, key_of: impl Fn(InstanceId) -> IndexKey) {
+    pub fn track_cpu(&mut self, ports: &PortSets, key_of: impl Fn(InstanceId) -> IndexKey) {
         if self.track_cpu {
             return;
         }
         self.track_cpu = true;
         let keys = self.all_keys(key_of);
-        for ((cpu, memory), class) in self.classes.iter_mut() {
+        for (key, class) in self.classes.iter_mut() {
             for k in &keys {
-                if k.has_room_for(*cpu, *memory) {
+                if key.admits(k, ports) {
                     class.all.by_cpu.insert((k.cpu, k.id));
                     class.by_az.entry(k.az).or_default().by_cpu.insert((k.cpu, k.id));
                 }
@@ -406,10 +473,10 @@ impl PlacementIndex {
         self.placeable.is_empty()
     }
     /// Builds a class's ordered sets from the placeable instances and keeps them from now on.
-    fn build_class(&mut self, key: (i64, i64), key_of: impl Fn(InstanceId) -> IndexKey) {
+    fn build_class(&mut self, key: SizeClass, ports: &PortSets, key_of: impl Fn(InstanceId) -> IndexKey) {
         let mut class = ClassIndex::default();
         for k in self.all_keys(key_of) {
-            if k.has_room_for(key.0, key.1) {
+            if key.admits(&k, ports) {
                 class.insert(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
                     class.insert_value(*attribute, values[&k.id], k);
@@ -420,18 +487,45 @@ impl PlacementIndex {
     }
     /// The class for a task size, built on first use from the placeable instances; `(0, 0)` when the
     /// class limit is reached.
-    pub fn class_for(&mut self, cpu: i64, memory: i64, key_of: impl Fn(InstanceId) -> IndexKey) -> (i64, i64) {
-        let key = (cpu.max(0), memory.max(0));
+    pub fn class_for(&mut self, cpu: i64, memory: i64, ports: &PortSets, key_of: impl Fn(InstanceId) -> IndexKey) -> SizeClass {
+        let key = SizeClass::of_size(cpu.max(0), memory.max(0));
         if self.classes.contains_key(&key) {
             return key;
         }
         // The class `(0, 0)` counts against the limit whether it is ordered yet or not.
-        let classes = self.classes.len() + usize::from(!self.classes.contains_key(&EVERY_SIZE));
+        let size_classes = self.classes.keys().filter(|k| !k.has_ports()).count();
+        let classes = size_classes + usize::from(!self.classes.contains_key(&EVERY_SIZE));
         let key = if classes >= MAX_SIZE_CLASSES { EVERY_SIZE } else { key };
         if !self.classes.contains_key(&key) {
-            self.build_class(key, key_of);
+            self.build_class(key, ports, key_of);
         }
         key
+    }
+    /// The port class of size class `size` and the host ports `ports_tcp` and `ports_udp`, if it
+    /// has been built.
+    pub fn port_class(&self, size: SizeClass, ports_tcp: PortSetId, ports_udp: PortSetId) -> Option<SizeClass> {
+        let key = SizeClass { ports_tcp, ports_udp, ..size };
+        (key.has_ports() && self.classes.contains_key(&key)).then_some(key)
+    }
+    /// Builds the port class of size class `size` and those host ports, unless the cluster keeps
+    /// [`MAX_PORT_CLASSES`] already; returns whether it exists now.
+    pub fn build_port_class(
+        &mut self,
+        size: SizeClass,
+        (ports_tcp, ports_udp): (PortSetId, PortSetId),
+        ports: &PortSets,
+        key_of: impl Fn(InstanceId) -> IndexKey,
+    ) -> bool {
+        let key = SizeClass { ports_tcp, ports_udp, ..size };
+        debug_assert!(key.has_ports(), "a port class has ports");
+        if self.classes.contains_key(&key) {
+            return true;
+        }
+        if self.classes.keys().filter(|k| k.has_ports()).count() >= MAX_PORT_CLASSES {
+            return false;
+        }
+        self.build_class(key, ports, key_of);
+        true
     }
 }
 

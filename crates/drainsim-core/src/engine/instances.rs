@@ -162,7 +162,9 @@ impl Engine {
         }
         let (key, cluster) = (i.index_key(id), i.cluster);
         let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
-        self.clusters.placement_mut(cluster).revalue(key, |a| instances.attribute(id, a, trunk_id).flatten());
+        self.clusters
+            .placement_mut(cluster)
+            .revalue(key, instances.port_sets(), |a| instances.attribute(id, a, trunk_id).flatten());
     }
 
     /// Sets or clears the instance's `ecs.awsvpc-trunk-id` attribute, which `memberOf`
@@ -358,9 +360,9 @@ impl Engine {
             let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
             let index = self.clusters.placement_mut(cluster);
             if placeable {
-                index.insert(key, |a| instances.attribute(id, a, trunk_id).flatten());
+                index.insert(key, instances.port_sets(), |a| instances.attribute(id, a, trunk_id).flatten());
             } else {
-                index.remove(key);
+                index.remove(key, instances.port_sets());
             }
             self.instances.set_indexed(id, placeable);
             if placeable {

@@ -536,14 +536,14 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
             if i.indexed {
                 expect += 1;
                 let k = i.index_key(*id);
-                for ((cpu, memory), class) in &cluster.placement.classes {
+                for (key, class) in &cluster.placement.classes {
                     let tracked = !cluster.placement.track_cpu || class.all.by_cpu.contains(&(k.cpu, *id));
                     let member = class.all.by_memory.contains(&(k.memory, *id)) && tracked;
                     let in_az = class.by_az.get(&k.az).is_some_and(|s| s.by_memory.contains(&(k.memory, *id)));
-                    if member != (k.has_room_for(*cpu, *memory)) || member != in_az {
+                    if member != key.admits(&k, e.instances.port_sets()) || member != in_az {
                         return fail(
                             "placement-index",
-                            format!("{}: wrong membership in size class ({cpu}, {memory})", e.strings.resolve(i.name)),
+                            format!("{}: wrong membership in size class {key}", e.strings.resolve(i.name)),
                         );
                     }
                 }
@@ -583,7 +583,7 @@ fn check_attribute_values(e: &Engine, index: &crate::placement::PlacementIndex) 
         if !values.keys().eq(index.placeable.iter()) {
             return fail("placement-index", format!("attribute {name}: values kept for other instances than the placeable ones"));
         }
-        for ((cpu, memory), class) in &index.classes {
+        for (key, class) in &index.classes {
             let mut expect: BTreeMap<Option<Sym>, Vec<(i32, InstanceId)>> = BTreeMap::new();
             for (id, value) in values {
                 if *value != e.instance_attribute(*id, *attr).flatten() {
@@ -591,7 +591,7 @@ fn check_attribute_values(e: &Engine, index: &crate::placement::PlacementIndex) 
                     return fail("placement-index", format!("{instance}: stale value of attribute {name}"));
                 }
                 let k = e.instances[id.index()].index_key(*id);
-                if k.has_room_for(*cpu, *memory) {
+                if key.admits(&k, e.instances.port_sets()) {
                     expect.entry(*value).or_default().push((k.memory, *id));
                 }
             }
@@ -603,7 +603,7 @@ fn check_attribute_values(e: &Engine, index: &crate::placement::PlacementIndex) 
             if filed.unwrap_or_default() != expect {
                 return fail(
                     "placement-index",
-                    format!("size class ({cpu}, {memory}): members filed under the wrong values of attribute {name}"),
+                    format!("size class {key}: members filed under the wrong values of attribute {name}"),
                 );
             }
         }

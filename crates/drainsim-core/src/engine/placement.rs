@@ -6,6 +6,7 @@ use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId};
 use crate::infra::intern::Sym;
 use crate::placement::*;
 use crate::Engine;
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How many tasks of `owner` that are not STOPPED sit on an instance.
@@ -125,15 +126,45 @@ fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
 }
 
 /// One task's placement as the strategies see it: the cluster and size class it is placed in,
-/// what it needs, whose it is, and its constraints.
+/// what it needs, whose it is, and its constraints; the port class of its size and host ports if
+/// one is kept, and a count of the members passed over because they hold one of its host ports.
 #[derive(Clone, Copy)]
 struct Ask<'a> {
     cluster: ClusterId,
-    class: (i64, i64),
+    class: SizeClass,
+    free_ports: Option<SizeClass>,
     req: &'a Requirements,
     owner: Owner,
     constraints: &'a Constraints,
+    port_misses: &'a Cell<usize>,
 }
+
+impl Ask<'_> {
+    /// Whether the task fits on an instance, counting the instances that lack one of its ports.
+    fn fits(&self, engine: &Engine, id: InstanceId) -> bool {
+        match unmet_requirement(engine, id, self.req, self.owner, self.constraints) {
+            None => true,
+            Some(reason) => {
+                if reason == PlacementFailureReason::Ports {
+                    self.port_misses.set(self.port_misses.get() + 1);
+                }
+                false
+            }
+        }
+    }
+}
+
+/// A class's members, or those in zone `az` (None: the class has none there).
+fn class_sets(index: &PlacementIndex, class: SizeClass, az: Option<Sym>) -> Option<&CapacitySets> {
+    let class = &index.classes[&class];
+    match az {
+        None => Some(&class.all),
+        Some(az) => class.by_az.get(&az),
+    }
+}
+
+/// No members.
+static NO_MEMBERS: CapacitySets = CapacitySets { by_memory: BTreeSet::new(), by_cpu: BTreeSet::new() };
 
 /// How many of a pool's members spread placement searches for an instance without a task of the
 /// owner when the owner's counts cannot promise there is one (tasks on instances without room
@@ -147,7 +178,7 @@ impl Engine {
         let cluster = self.instances[id.index()].cluster;
         let (before, after) = self.instances.update_remaining(id, f);
         if indexed {
-            self.clusters.placement_mut(cluster).rekey(before, after);
+            self.clusters.placement_mut(cluster).rekey(before, after, self.instances.port_sets());
         }
     }
 
@@ -180,54 +211,88 @@ impl Engine {
         constraints: &Constraints,
     ) -> Result<InstanceId, PlacementFailure> {
         let instances = &self.instances;
-        let class = self.clusters.placement_mut(cluster).class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
-        if let Some(within_zone) = after_zone_spread(strategies, self.builtin.availability_zone) {
-            // Order the zones with room by this owner's staying tasks in them, then by name. (A
-            // zone without room for this size cannot take the task, so only the class's zones
-            // are tried.)
-            let per_az = self.owner_spread(cluster, owner).map(|counts| &counts.per_az);
-            let mut zones: Vec<(usize, Sym)> = self.clusters[cluster.index()].placement.classes[&class]
-                .by_az
-                .iter()
-                .filter(|(_, sets)| !sets.by_memory.is_empty())
-                .map(|(az, _)| (per_az.and_then(|p| p.get(az)).copied().unwrap_or(0) as usize, *az))
-                .collect();
-            let strings = &self.strings;
-            zones.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| strings.resolve(a.1).cmp(strings.resolve(b.1))));
-            for (_, az) in zones {
-                if let Some(i) = self.pick_within(Ask { cluster, class, req, owner, constraints }, Some(az), within_zone) {
-                    return Ok(i);
-                }
+        let class = self
+            .clusters
+            .placement_mut(cluster)
+            .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let free_ports = self.port_class_of(cluster, class, req);
+        let port_misses = Cell::new(0);
+        let ask = Ask { cluster, class, free_ports, req, owner, constraints, port_misses: &port_misses };
+        let chosen = match after_zone_spread(strategies, self.builtin.availability_zone) {
+            Some(within_zone) => {
+                // Order the zones with room by this owner's staying tasks in them, then by name. (A
+                // zone without room for this size cannot take the task, so only the class's zones
+                // are tried.)
+                let per_az = self.owner_spread(cluster, owner).map(|counts| &counts.per_az);
+                let mut zones: Vec<(usize, Sym)> = self.clusters[cluster.index()].placement.classes[&class]
+                    .by_az
+                    .iter()
+                    .filter(|(_, sets)| !sets.by_memory.is_empty())
+                    .map(|(az, _)| (per_az.and_then(|p| p.get(az)).copied().unwrap_or(0) as usize, *az))
+                    .collect();
+                let strings = &self.strings;
+                zones.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| strings.resolve(a.1).cmp(strings.resolve(b.1))));
+                zones.into_iter().find_map(|(_, az)| self.pick_within(ask, Some(az), within_zone))
             }
-            return Err(self.placement_failure(cluster, req, owner, constraints));
+            None => self.pick_within(ask, None, strategies),
+        };
+        if free_ports.is_none() && port_misses.get() > PORT_CLASS_AFTER_MISSES {
+            // The placement passed over many instances holding its ports: later ones of these
+            // ports go through their port class (while the cluster keeps few enough).
+            let ports = (self.instances.intern_port_set(&req.ports_tcp), self.instances.intern_port_set(&req.ports_udp));
+            let instances = &self.instances;
+            self.clusters
+                .placement_mut(cluster)
+                .build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id));
         }
-        self.pick_within(Ask { cluster, class, req, owner, constraints }, None, strategies)
-            .ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
+        chosen.ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
+    }
+
+    /// The port class of size class `class` and the task's host ports, if the cluster keeps it.
+    fn port_class_of(&self, cluster: ClusterId, class: SizeClass, req: &Requirements) -> Option<SizeClass> {
+        if req.ports_tcp.is_empty() && req.ports_udp.is_empty() {
+            return None;
+        }
+        let tcp = self.instances.lookup_port_set(&req.ports_tcp)?;
+        let udp = self.instances.lookup_port_set(&req.ports_udp)?;
+        self.clusters[cluster.index()].placement.port_class(class, tcp, udp)
     }
 
     /// Picks an instance for the task `ask` describes by the first of `strategies` (spread by
     /// instance when none is left), among the class's members, or those of zone `az`.
+    ///
+    /// The candidates are walked in the class's orders; with a port class, in its orders, which
+    /// hold the class's members with the task's ports free. Every choice is the same either way
+    /// (the members the port class leaves out are those the task does not fit), so where spread
+    /// by instance counts the pool's members or searches its first [`FREE_MEMBER_WINDOW`], it
+    /// reads the size class.
     fn pick_within(&mut self, ask: Ask<'_>, az: Option<Sym>, strategies: &[Strategy]) -> Option<InstanceId> {
-        let Ask { cluster, class, req, owner, constraints } = ask;
-        let index = &self.clusters[cluster.index()].placement.classes[&class];
-        let sets = match az {
-            None => &index.all,
-            Some(az) => index.by_az.get(&az)?,
+        let Ask { cluster, class, free_ports, req, .. } = ask;
+        let placement = &self.clusters[cluster.index()].placement;
+        let sets = class_sets(placement, class, az)?;
+        let members = match free_ports {
+            Some(p) => class_sets(placement, p, az).unwrap_or(&NO_MEMBERS),
+            None => sets,
         };
-        let fits = |e: &Engine, id: InstanceId| unmet_requirement(e, id, req, owner, constraints).is_none();
+        let fits = |e: &Engine, id: InstanceId| ask.fits(e, id);
         match picking(strategies) {
-            Strategy::BinpackMemory => sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id)),
+            Strategy::BinpackMemory => {
+                members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id))
+            }
             Strategy::BinpackCpu => {
                 if !self.clusters[cluster.index()].placement.track_cpu {
                     let instances = &self.instances;
-                    self.clusters.placement_mut(cluster).track_cpu(|id| instances[id.index()].index_key(id));
+                    self.clusters
+                        .placement_mut(cluster)
+                        .track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
                 }
-                let index = &self.clusters[cluster.index()].placement.classes[&class];
-                let sets = match az {
-                    None => &index.all,
-                    Some(az) => index.by_az.get(&az)?,
-                };
-                sets.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id).find(|id| fits(self, *id))
+                let placement = &self.clusters[cluster.index()].placement;
+                class_sets(placement, free_ports.unwrap_or(class), az)
+                    .unwrap_or(&NO_MEMBERS)
+                    .by_cpu
+                    .range(at_least(req.cpu))
+                    .map(|(_, id)| *id)
+                    .find(|id| fits(self, *id))
             }
             Strategy::Random => {
                 // Sample instances of the cluster uniformly (from the placement stream) until one is
@@ -244,17 +309,19 @@ impl Engine {
                         None => true,
                         Some(z) => i.availability_zone == z,
                     };
-                    if i.indexed && in_sets && i.remaining.cpu >= class.0 && i.remaining.memory >= class.1 && fits(self, id) {
+                    if i.indexed
+                        && in_sets
+                        && i.remaining.cpu >= class.cpu
+                        && i.remaining.memory >= class.memory
+                        && fits(self, id)
+                    {
                         return Some(id);
                     }
                 }
-                let index = &self.clusters[cluster.index()].placement.classes[&class];
-                let sets = match az {
-                    None => &index.all,
-                    Some(az) => index.by_az.get(&az)?,
-                };
+                let placement = &self.clusters[cluster.index()].placement;
+                let members = class_sets(placement, free_ports.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
                 let mut candidates: Vec<InstanceId> =
-                    sets.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
+                    members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
                 if candidates.is_empty() {
                     None
                 } else {
@@ -267,6 +334,7 @@ impl Engine {
                 let in_az = |e: &Engine, id: InstanceId| az.is_none_or(|z| e.instances[id.index()].availability_zone == z);
                 // A service's staying tasks, or a task group's (a group has no counts until it
                 // has had a staying task).
+                let owner = ask.owner;
                 let spread = self.owner_spread(cluster, owner);
                 debug_assert!(spread.is_none_or(|s| s.tracks_instances), "spread by instance keeps per-instance counts");
                 let staying_on = |id: InstanceId| spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
@@ -281,7 +349,7 @@ impl Engine {
                 // While fewer instances hold tasks than this pool has members, one must be empty.
                 if occupied < sets.by_memory.len() {
                     // Only an empty instance is returned here, so occupancy (a hash probe) is asked first.
-                    if let Some(id) = sets
+                    if let Some(id) = members
                         .by_memory
                         .range(at_least(req.memory))
                         .rev()
@@ -313,13 +381,14 @@ impl Engine {
                     .map(|(_, id)| *id)
                     .filter(|id| {
                         let i = &self.instances[id.index()];
-                        i.indexed && i.remaining.cpu >= class.0 && i.remaining.memory >= class.1 && in_az(self, *id)
+                        i.indexed && i.remaining.cpu >= class.cpu && i.remaining.memory >= class.memory && in_az(self, *id)
                     })
                     .take(256)
                     .find(|id| fits(self, *id));
                 fewest_first.or_else(|| {
                     // Nothing among the first candidates fits (ports, ENIs): fall back to a scan.
-                    sets.by_memory
+                    members
+                        .by_memory
                         .range(at_least(req.memory))
                         .rev()
                         .map(|(_, id)| *id)
@@ -372,11 +441,12 @@ impl Engine {
     /// for a free one when every member may be occupied: no scan of the cluster or the service.
     /// A task group's tasks per value are counted from its instances.
     fn spread_by_attribute(&mut self, ask: Ask<'_>, az: Option<Sym>, attr: Sym, within: Strategy) -> Option<InstanceId> {
-        let Ask { cluster, class, req, owner, constraints } = ask;
+        let Ask { cluster, class, req, owner, constraints, .. } = ask;
         if !self.clusters[cluster.index()].placement.tracks_attribute(attr) {
             let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
             self.clusters.placement_mut(cluster).track_attribute(
                 attr,
+                instances.port_sets(),
                 |id| instances[id.index()].index_key(id),
                 |id| instances.attribute(id, attr, trunk_id).flatten(),
             );
@@ -499,7 +569,7 @@ impl Engine {
         attr: Sym,
         within: Strategy,
     ) -> Option<(Option<Sym>, InstanceId)> {
-        let Ask { cluster, class, req, owner, constraints } = ask;
+        let Ask { cluster, class, req, owner, constraints, .. } = ask;
         let index = &self.clusters[cluster.index()].placement.classes[&class];
         let sets = match az {
             None => &index.all,
@@ -571,7 +641,8 @@ impl Engine {
     /// in descending (free memory, ID) order, so the first found of the fewest misses wins:
     /// - An instance that misses nothing has room for the task, so it is a member of the task's
     ///   size class when the class exists; the members are visited from the most free memory down
-    ///   to the first with the ports free (without host ports, the first member).
+    ///   to the first with the ports free (without host ports, the first member). When the
+    ///   cluster keeps the port class of the task's size and ports, its first member is the one.
     /// - Then the instances with at least the task's memory, from the most free memory down,
     ///   until one misses no more than any instance can still miss. Without host ports the first
     ///   one settles it.
@@ -582,7 +653,8 @@ impl Engine {
     /// - When nothing misses only one, the remaining instances in the same order, until one
     ///   misses no more than two.
     ///
-    /// What is still visited one by one: members that lack a host port.
+    /// What is still visited one by one: members that lack a host port, when no port class is
+    /// kept for the task's ports.
     ///
     /// The first failure orders the class of every size (`EVERY_SIZE`), and one that needs the
     /// class of the task's CPU orders that too; the index then keeps both through every resource
@@ -590,14 +662,16 @@ impl Engine {
     /// placement. At the index's class limit the CPU class is not built and the instances below
     /// the task's memory are walked instead.
     fn closest_placeable(&mut self, cluster: ClusterId, req: &Requirements) -> InstanceId {
-        let own_class = (req.cpu.max(0), req.memory.max(0));
+        let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0));
         let instances = &self.instances;
-        let every_size = self.clusters.placement_mut(cluster).class_for(0, 0, |id| instances[id.index()].index_key(id));
+        let every_size =
+            self.clusters.placement_mut(cluster).class_for(0, 0, instances.port_sets(), |id| instances[id.index()].index_key(id));
         debug_assert_eq!(every_size, EVERY_SIZE, "the class of every size is always available");
+        let free_ports = self.port_class_of(cluster, own_class, req);
         let index = &self.clusters[cluster.index()].placement;
         // The fewest misses an instance not yet visited can have.
         let mut floor = 0;
-        if let Some(class) = index.classes.get(&own_class) {
+        if let Some(class) = index.classes.get(&free_ports.unwrap_or(own_class)) {
             if let Some(id) = class.all.by_memory.iter().rev().map(|(_, id)| *id).find(|id| unmet_count(self, *id, req) == 0) {
                 return id;
             }
@@ -621,7 +695,10 @@ impl Engine {
             return best.expect("settled on an instance").1;
         }
         let instances = &self.instances;
-        let cpu_class = self.clusters.placement_mut(cluster).class_for(req.cpu, 0, |id| instances[id.index()].index_key(id));
+        let cpu_class = self
+            .clusters
+            .placement_mut(cluster)
+            .class_for(req.cpu, 0, instances.port_sets(), |id| instances[id.index()].index_key(id));
         let index = &self.clusters[cluster.index()].placement;
         if cpu_class != EVERY_SIZE || req.cpu <= 0 {
             // The members of the CPU class lack only memory, and maybe a port.
@@ -707,14 +784,15 @@ mod tests {
         /// finds: the fewest of CPU, memory and ports missed, then the most free memory, then the
         /// later-registered instance. Sizes come from a few values so that ties are common; the
         /// task's size class is built first in some cases (a placement of that size ran) and not
-        /// in others, and in some the index is at its class limit, so the class of the task's CPU
-        /// cannot be built.
+        /// in others (with the port class of its size and port, in some), and in some the index is
+        /// at its class limit, so the class of the task's CPU cannot be built.
         #[test]
         fn the_closest_instance_is_the_best_scored(
             totals in prop::collection::vec((0i64..4, 0i64..4, prop::option::of(0u16..2)), 1..40),
             (cpu, memory) in (0i64..5, 0i64..5),
             port in prop::option::of(0u16..2),
             class_built in any::<bool>(),
+            port_class_built in any::<bool>(),
             classes_full in any::<bool>(),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m, p)| (c * 256, m * 512, p.map(|p| 8000 + p))).collect();
@@ -727,15 +805,19 @@ mod tests {
                 ports_udp: Vec::new(),
                 awsvpc: false,
             };
+            let ports = (e.instances.intern_port_set(&req.ports_tcp), e.instances.intern_port_set(&req.ports_udp));
             let instances = &e.instances;
             let index = e.clusters.placement_mut(cluster);
             if class_built {
-                index.class_for(req.cpu, req.memory, |id| instances[id.index()].index_key(id));
+                let class = index.class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+                if port_class_built && port.is_some() {
+                    index.build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id));
+                }
             }
             if classes_full {
                 // Sizes no task here asks for, until the index refuses more classes.
                 for n in 0.. {
-                    if index.class_for(10_000 + n, 10_000, |id| instances[id.index()].index_key(id)) == EVERY_SIZE {
+                    if index.class_for(10_000 + n, 10_000, instances.port_sets(), |id| instances[id.index()].index_key(id)) == EVERY_SIZE {
                         break;
                     }
                 }
@@ -752,6 +834,97 @@ mod tests {
                 .expect("instances registered");
             prop_assert_eq!(e.closest_placeable(cluster, &req), scored);
             prop_assert!(crate::engine::invariants::check_invariants(&e).is_ok());
+        }
+    }
+
+    /// Registers task definition `t{port}_{cpu}_{memory}` (bridge mode, host port `8000 + port`)
+    /// for every combination of these.
+    fn register_port_tasks(e: &mut Engine) {
+        for port in 0..3u16 {
+            for cpu in 1..3u32 {
+                for memory in 1..3u32 {
+                    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+                        family: format!("t{port}_{cpu}_{memory}"),
+                        network_mode: Some("bridge".into()),
+                        container_definitions: vec![ContainerDefinition {
+                            name: "app".into(),
+                            cpu: Some(cpu * 256),
+                            memory: Some(memory * 512),
+                            port_mappings: vec![PortMapping {
+                                container_port: Some(80),
+                                host_port: Some(8000 + port),
+                                protocol: None,
+                            }],
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    }))
+                    .expect("registers");
+                }
+            }
+        }
+    }
+
+    /// The placement strategies the port-class property test draws from.
+    fn strategy_of(n: usize) -> Vec<PlacementStrategy> {
+        let rule = |t: &str, f: Option<&str>| PlacementStrategy { strategy_type: t.into(), field: f.map(Into::into) };
+        match n {
+            0 => vec![rule("binpack", Some("memory"))],
+            1 => vec![rule("binpack", Some("cpu"))],
+            2 => vec![rule("random", None)],
+            3 => vec![rule("spread", Some("instanceId"))],
+            4 => vec![rule("spread", Some("attribute:ecs.availability-zone")), rule("binpack", Some("memory"))],
+            _ => vec![rule("spread", Some("attribute:ecs.availability-zone"))],
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// A port class changes no choice: with the port class of every task's size and host port
+        /// built before its RunTask (engine `with`), tasks placed by each strategy land where they
+        /// land without one (engine `without`; clusters this small never build one), failures name
+        /// the same closest instance, and draining instances (which leave every class) changes
+        /// nothing either. The class only leaves out members the task does not fit.
+        #[test]
+        fn a_port_class_changes_no_placement(
+            totals in prop::collection::vec((1i64..4, 1i64..4, prop::option::of(0u16..3)), 1..24),
+            steps in prop::collection::vec((0usize..6, 0u16..3, 1i64..3, 1i64..3, 1i64..4, prop::option::of(0usize..24)), 1..12),
+        ) {
+            let totals: Vec<_> = totals.iter().map(|(c, m, p)| (c * 256, m * 512, p.map(|p| 8000 + p))).collect();
+            let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
+            register_port_tasks(&mut with);
+            register_port_tasks(&mut without);
+            let cluster = with.clusters.by_name("prod").expect("created");
+            for (strategy, port, cpu, memory, count, drain) in steps {
+                let family = format!("t{port}_{cpu}_{memory}");
+                let td = with.resolve_task_def(&family).expect("registered");
+                let req = with.requirements_of(td);
+                let ports = (with.instances.intern_port_set(&req.ports_tcp), with.instances.intern_port_set(&req.ports_udp));
+                let instances = &with.instances;
+                let index = with.clusters.placement_mut(cluster);
+                let class = index.class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+                prop_assert!(index.build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id)));
+                prop_assert!(with.port_class_of(cluster, class, &req).is_some());
+                let run = Request::RunTask(RunTaskRequest {
+                    cluster: Some("prod".into()),
+                    task_definition: family,
+                    count: Some(count),
+                    placement_strategy: strategy_of(strategy),
+                    ..Default::default()
+                });
+                prop_assert_eq!(with.handle(run.clone()), without.handle(run));
+                if let Some(k) = drain.filter(|k| *k < totals.len()) {
+                    let drain = Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+                        cluster: Some("prod".into()),
+                        container_instances: vec![format!("i{k}")],
+                        status: "DRAINING".into(),
+                    });
+                    prop_assert_eq!(with.handle(drain.clone()), without.handle(drain));
+                }
+                prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
+            }
+            prop_assert!(without.clusters[cluster.index()].placement.classes.keys().all(|k| !k.has_ports()));
         }
     }
 

@@ -87,6 +87,11 @@ impl<T: Ord + Clone, Id: SharedId> SharedTable<T, Id> {
         id
     }
 
+    /// The id of `value` if it has been interned.
+    pub fn lookup(&self, value: &T) -> Option<Id> {
+        self.index.get(value).copied()
+    }
+
     /// The value of an id.
     pub fn get(&self, id: Id) -> &T {
         &self.values[id.index()]

@@ -658,6 +658,16 @@ impl Instances {
         self.port_sets.get(id)
     }
 
+    /// Every interned port set (what the placement index resolves port classes with).
+    pub(crate) fn port_sets(&self) -> &crate::placement::PortSets {
+        &self.port_sets
+    }
+
+    /// The id of a port set, if any instance or port class has used it.
+    pub(crate) fn lookup_port_set(&self, ports: &Vec<u16>) -> Option<crate::infra::shared::PortSetId> {
+        self.port_sets.lookup(ports)
+    }
+
     /// Interns a port set.
     pub(crate) fn intern_port_set(&mut self, ports: &Vec<u16>) -> crate::infra::shared::PortSetId {
         self.port_sets.intern(ports)
