@@ -294,6 +294,41 @@ struct TimelineText {
     /// Records by subject kind.
     by_kind: std::collections::BTreeMap<&'static str, u64>,
     total: u64,
+    /// Whether the report's head and the timeline were printed as the records streamed by
+    /// (`--timeline full` or `changes`): then `lines` is empty and the report goes on after them.
+    streamed: bool,
+}
+
+/// What a text report starts with: the scenario, its seed and the run's fault profile.
+fn write_report_head(
+    out: &mut impl Write,
+    name: &str,
+    loaded: &LoadedScenario,
+    seed: u64,
+    fault_profile: Option<&drainsim_core::FaultProfile>,
+) -> std::io::Result<()> {
+    writeln!(out, "drainsim: scenario '{name}' ({}), seed {seed}", loaded.file)?;
+    if !loaded.scenario.description.is_empty() {
+        writeln!(out, "  {}", loaded.scenario.description)?;
+    }
+    if let Some(p) = fault_profile {
+        writeln!(
+            out,
+            "fault profile: trunk provisioning failure {}‰, ENI attach latency {} ms, task start failure {}‰, agent disconnects {}/h per instance",
+            p.trunk_provisioning_failure_per_mille, p.eni_attach_latency_ms, p.task_start_failure_per_mille, p.agent_disconnects_per_hour
+        )?;
+    }
+    Ok(())
+}
+
+/// The heading of a printed timeline.
+fn write_timeline_heading(out: &mut impl Write, mode: TimelineMode) -> std::io::Result<()> {
+    writeln!(out, "\ntimeline{}:", if mode == TimelineMode::Changes { " (instances, services and settings)" } else { "" })
+}
+
+/// The line before the first record after the first failed expectation.
+fn write_failure_mark(out: &mut impl Write, failed_at_ms: u64) -> std::io::Result<()> {
+    writeln!(out, "  ---- first failed expectation at {} ----", format_sim_time(failed_at_ms))
 }
 
 /// What changes every run of a scenario: `run` and `sweep` take the same.
@@ -604,7 +639,50 @@ fn run(args: RunArgs) -> ExitCode {
     let started = Instant::now();
     let mut collected = TimelineText::default();
     let collect = !args.json && args.trace.is_none() && args.timeline != Some(TimelineMode::None);
+    let stream = collect && matches!(args.timeline, Some(TimelineMode::Full | TimelineMode::Changes));
     let result = match &args.trace {
+        None if stream => {
+            // Every record is printed as it streams by (a big run's timeline is never held in
+            // memory), after the report's head, which the first batch knows all of.
+            let mode = args.timeline.expect("a streamed timeline has a mode");
+            let seed = args.seed.unwrap_or(loaded.scenario.seed);
+            let swarm = opts.swarm_faults;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut marked = false;
+            let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord], failed_at: Option<u64>| {
+                let mut write = || -> std::io::Result<()> {
+                    if !collected.streamed {
+                        let profile = e.fault_profile();
+                        let drew = swarm || *profile != drainsim_core::FaultProfile::default();
+                        write_report_head(&mut out, &loaded.scenario.name, &loaded, seed, drew.then_some(profile))?;
+                        write_timeline_heading(&mut out, mode)?;
+                        collected.streamed = true;
+                    }
+                    for r in records {
+                        let kind = timeline::subject_kind(r.subject);
+                        collected.total += 1;
+                        *collected.by_kind.entry(kind).or_insert(0) += 1;
+                        if mode == TimelineMode::Changes && matches!(kind, "task" | "attachment") {
+                            continue;
+                        }
+                        if let Some(f) = failed_at.filter(|f| !marked && r.time_ms > *f) {
+                            write_failure_mark(&mut out, f)?;
+                            marked = true;
+                        }
+                        writeln!(out, "  {}", timeline::render_record(e, r).to_line())?;
+                    }
+                    Ok(())
+                };
+                if let Err(err) = write() {
+                    exit_on_write_error(&err);
+                }
+            };
+            let result = runner::run_streaming_with_failures(&loaded, &opts, &mut sink);
+            if let Err(err) = out.flush() {
+                exit_on_write_error(&err);
+            }
+            result
+        }
         None if collect => {
             let limit = if args.timeline.is_none() { AUTO_TIMELINE_RECORDS + 1 } else { usize::MAX };
             let changes_only = args.timeline == Some(TimelineMode::Changes);
@@ -750,32 +828,20 @@ fn print_text(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut write = || -> std::io::Result<()> {
         let e = &outcome.engine;
-        writeln!(out, "drainsim: scenario '{}' ({}), seed {}", outcome.scenario_name, loaded.file, outcome.seed)?;
-        if !loaded.scenario.description.is_empty() {
-            writeln!(out, "  {}", loaded.scenario.description)?;
-        }
-        if let Some(p) = &outcome.fault_profile {
-            writeln!(
-                out,
-                "fault profile: trunk provisioning failure {}‰, ENI attach latency {} ms, task start failure {}‰, agent disconnects {}/h per instance",
-                p.trunk_provisioning_failure_per_mille, p.eni_attach_latency_ms, p.task_start_failure_per_mille, p.agent_disconnects_per_hour
-            )?;
+        if !collected.streamed {
+            write_report_head(&mut out, &outcome.scenario_name, loaded, outcome.seed, outcome.fault_profile.as_ref())?;
         }
         let failure_at = outcome.first_failure_at_ms();
         match mode {
+            // Printed as the records streamed by.
+            TimelineMode::Full | TimelineMode::Changes if collected.streamed => {}
             TimelineMode::Full | TimelineMode::Changes => {
-                writeln!(
-                    out,
-                    "\ntimeline{}:",
-                    if mode == TimelineMode::Changes { " (instances, services and settings)" } else { "" }
-                )?;
+                write_timeline_heading(&mut out, mode)?;
                 let mut marked = false;
                 for (at, line) in &collected.lines {
-                    if let Some(f) = failure_at {
-                        if !marked && *at > f {
-                            writeln!(out, "  ---- first failed expectation at {} ----", format_sim_time(f))?;
-                            marked = true;
-                        }
+                    if let Some(f) = failure_at.filter(|f| !marked && *at > *f) {
+                        write_failure_mark(&mut out, f)?;
+                        marked = true;
                     }
                     writeln!(out, "  {line}")?;
                 }

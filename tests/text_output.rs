@@ -118,3 +118,40 @@ fn the_readme_shows_the_demo_as_it_prints() {
     }
     assert!(shown >= 10, "the sample has {shown} lines");
 }
+
+/// `--timeline full` prints each record as it streams by (a big run's timeline is never held in
+/// memory), and prints what the collected timeline of a run of at most 300 records prints: the
+/// same report, with the first failed step expectation marked before the first record after it.
+#[test]
+fn a_streamed_timeline_prints_what_the_collected_one_does() {
+    let dir = TempDir::new("streamed");
+    let file = dir.join("failing.ron");
+    let demo = std::fs::read_to_string("scenarios/demo.ron").unwrap();
+    let failing = demo.replace(
+        "        (do: WaitForDrain(",
+        "        (atMs: 150000, do: Check([ServiceRunningCount(\"web\", Eq(99))])),\n        (do: WaitForDrain(",
+    );
+    assert_ne!(failing, demo, "the demo still has its WaitForDrain step");
+    std::fs::write(&file, failing).unwrap();
+    let without_wall = |text: String| -> Vec<String> {
+        text.lines()
+            .map(|l| if l.starts_with("summary:") { l[..l.find(" in ").unwrap()].to_string() } else { l.to_string() })
+            .collect()
+    };
+    let run = |timeline: Option<&str>| {
+        let mut args = vec!["run", file.to_str().unwrap()];
+        args.extend(timeline.map(|t| ["--timeline", t]).into_iter().flatten());
+        let out = drainsim(&args);
+        assert_eq!(out.status.code(), Some(1), "the Check fails");
+        without_wall(String::from_utf8(out.stdout).expect("UTF-8"))
+    };
+    let (collected, streamed) = (run(None), run(Some("full")));
+    assert_eq!(collected, streamed);
+    let mark = streamed.iter().position(|l| l == "  ---- first failed expectation at +00:02:30.000 ----").expect("marked");
+    assert!(streamed[mark - 1].starts_with("  +00:02:") && streamed[mark - 1].as_str() <= "  +00:02:30.000", "{streamed:?}");
+    assert!(streamed[mark + 1].as_str() > "  +00:02:30.000", "{streamed:?}");
+    // Changes only: no task records, the same mark.
+    let changes = run(Some("changes"));
+    assert!(changes.iter().any(|l| l.starts_with("  ---- first failed expectation")), "{changes:?}");
+    assert!(!changes.iter().any(|l| l.contains("lastStatus")), "{changes:?}");
+}

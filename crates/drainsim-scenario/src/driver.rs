@@ -20,6 +20,12 @@ use crate::setup::{register_group, SetupRequests};
 /// records never pile up in memory.
 pub type TraceSink<'s> = dyn FnMut(&Engine, &[TraceRecord]) + 's;
 
+/// A [`TraceSink`] also told, with each batch, the time of the first failed step expectation so
+/// far (`None` while none has failed). A step's expectation is judged when the step ends, before
+/// any record of a later time is handed over, so a sink printing a timeline can mark the failure
+/// in its place (before the first record after it).
+pub type FailureAwareTraceSink<'s> = dyn FnMut(&Engine, &[TraceRecord], Option<u64>) + 's;
+
 /// Records kept before they are handed to a sink.
 const SINK_BATCH: usize = 4096;
 
@@ -33,7 +39,9 @@ pub(crate) struct Driver<'a, 's> {
     /// built them once.
     prebuilt: Option<&'a SetupRequests>,
     /// Where trace records are streamed as the run goes (records are then not kept).
-    sink: Option<&'s mut TraceSink<'s>>,
+    sink: Option<&'s mut FailureAwareTraceSink<'s>>,
+    /// When the first failed step expectation was judged, once one has failed.
+    first_failure_at_ms: Option<u64>,
     end_time_ms: u64,
     max_events: u64,
 }
@@ -42,7 +50,7 @@ impl<'a, 's> Driver<'a, 's> {
     /// A driver for `loaded`, whose groups with a `registerAtMs` after 0 register as time reaches them.
     pub(crate) fn new(
         loaded: &'a LoadedScenario,
-        sink: Option<&'s mut TraceSink<'s>>,
+        sink: Option<&'s mut FailureAwareTraceSink<'s>>,
         end_time_ms: u64,
         max_events: u64,
         prebuilt: Option<&'a SetupRequests>,
@@ -50,7 +58,7 @@ impl<'a, 's> Driver<'a, 's> {
         let mut later: Vec<(usize, &InstanceGroup)> =
             loaded.scenario.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms != 0).collect();
         later.sort_by_key(|(_, g)| g.register_at_ms);
-        Driver { loaded, pending: later.into(), prebuilt, sink, end_time_ms, max_events }
+        Driver { loaded, pending: later.into(), prebuilt, sink, first_failure_at_ms: None, end_time_ms, max_events }
     }
 
     /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
@@ -58,8 +66,16 @@ impl<'a, 's> Driver<'a, 's> {
         if let Some(sink) = self.sink.as_mut() {
             if all || e.trace().records().len() >= SINK_BATCH {
                 let records = e.take_trace_records();
-                sink(e, &records);
+                sink(e, &records, self.first_failure_at_ms);
             }
+        }
+    }
+
+    /// A step ended with these results (its expectations'): the sink learns of the first failure
+    /// before any record of a later time.
+    pub(crate) fn note_results(&mut self, results: &[crate::outcome::ExpectationResult]) {
+        if let Some(at) = results.iter().filter(|r| !r.passed).map(|r| r.at_ms).min() {
+            self.first_failure_at_ms = Some(self.first_failure_at_ms.map_or(at, |f| f.min(at)));
         }
     }
 

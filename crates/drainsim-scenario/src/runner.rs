@@ -9,7 +9,7 @@ use drainsim_core::Engine;
 use drainsim_core::StopReason;
 
 use crate::autoscaling::AutoScaling;
-use crate::driver::{Driver, TraceSink};
+use crate::driver::{Driver, FailureAwareTraceSink, TraceSink};
 use crate::expect::evaluate;
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{RunOutcome, StepOutcome};
@@ -53,6 +53,17 @@ pub fn run_streaming<'s>(
     opts: &RunOptions,
     sink: &'s mut TraceSink<'s>,
 ) -> Result<RunOutcome, ScenarioError> {
+    let mut told_failures = |e: &Engine, records: &[drainsim_core::TraceRecord], _: Option<u64>| sink(e, records);
+    run_streaming_with_failures(loaded, opts, &mut told_failures)
+}
+
+/// [`run_streaming`] telling the sink when the first step expectation failed (what a streamed
+/// text timeline marks).
+pub fn run_streaming_with_failures<'s>(
+    loaded: &LoadedScenario,
+    opts: &RunOptions,
+    sink: &'s mut FailureAwareTraceSink<'s>,
+) -> Result<RunOutcome, ScenarioError> {
     let mut o = opts.clone();
     o.keep_records = true;
     run_inner(loaded, &o, Some(sink), None, None)
@@ -61,7 +72,7 @@ pub fn run_streaming<'s>(
 fn run_inner<'s>(
     loaded: &LoadedScenario,
     opts: &RunOptions,
-    sink: Option<&'s mut TraceSink<'s>>,
+    sink: Option<&'s mut FailureAwareTraceSink<'s>>,
     prebuilt: Option<&SetupRequests>,
     spare: Option<Box<Engine>>,
 ) -> Result<RunOutcome, ScenarioError> {
@@ -86,6 +97,7 @@ fn run_inner<'s>(
             bounded_out = true;
             break;
         }
+        let judged_before = results.len();
         let summary = run_step(
             &mut engine,
             &mut driver,
@@ -95,6 +107,7 @@ fn run_inner<'s>(
             step,
             StepResults { text: opts.result_text, into: &mut results },
         )?;
+        driver.note_results(&results[judged_before..]);
         driver.after_step(&mut engine);
         outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name(), summary });
     }
