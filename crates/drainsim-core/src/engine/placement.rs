@@ -166,6 +166,9 @@ fn class_sets(index: &PlacementIndex, class: SizeClass, az: Option<Sym>) -> Opti
 /// No members.
 static NO_MEMBERS: CapacitySets = CapacitySets { by_memory: BTreeSet::new(), by_cpu: BTreeSet::new() };
 
+/// No members of a value.
+static NO_VALUE_MEMBERS: BTreeSet<(i32, InstanceId)> = BTreeSet::new();
+
 /// How many of a pool's members spread placement searches for an instance without a task of the
 /// owner when the owner's counts cannot promise there is one (tasks on instances without room
 /// count as occupying them): an approximation that keeps a placement from scanning the pool.
@@ -439,9 +442,11 @@ impl Engine {
     /// each value once and, within the chosen value, passes over the instances the owner
     /// occupies there and those that do not fit, searching at most [`FREE_MEMBER_WINDOW`] members
     /// for a free one when every member may be occupied: no scan of the cluster or the service.
-    /// A task group's tasks per value are counted from its instances.
+    /// With a port class, a value's members with the task's ports free are walked instead, as in
+    /// [`Engine::pick_within`] (the window and the counts still read the size class). A task
+    /// group's tasks per value are counted from its instances.
     fn spread_by_attribute(&mut self, ask: Ask<'_>, az: Option<Sym>, attr: Sym, within: Strategy) -> Option<InstanceId> {
-        let Ask { cluster, class, req, owner, constraints, .. } = ask;
+        let Ask { cluster, class, free_ports, req, owner, .. } = ask;
         if !self.clusters[cluster.index()].placement.tracks_attribute(attr) {
             let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
             self.clusters.placement_mut(cluster).track_attribute(
@@ -464,13 +469,20 @@ impl Engine {
                 &walked
             }
         };
-        let values = self.clusters[cluster.index()].placement.classes[&class].by_value.get(&attr)?;
+        let placement = &self.clusters[cluster.index()].placement;
+        let values = placement.classes[&class].by_value.get(&attr)?;
+        // The members of a value to walk: those with the task's ports free when a port class is kept.
+        let port_values = free_ports.map(|p| placement.classes[&p].by_value.get(&attr));
+        let walked_members = |v: &Option<Sym>| match port_values {
+            Some(port_values) => port_values.and_then(|m| m.get(v)).unwrap_or(&NO_VALUE_MEMBERS),
+            None => &values[v],
+        };
         let mut order: Vec<(u32, Option<&str>, Option<Sym>)> =
             values.keys().map(|v| (counts.get(v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), *v)).collect();
         order.sort_unstable();
         let staying_on = |id: InstanceId| spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
         let in_zone = |id: InstanceId| az.is_none_or(|z| self.instances[id.index()].availability_zone == z);
-        let fits = |id: InstanceId| unmet_requirement(self, id, req, owner, constraints).is_none();
+        let fits = |id: InstanceId| ask.fits(self, id);
         let free = |id: &InstanceId| staying_on(*id) == 0 && in_zone(*id) && fits(*id);
         let order: Vec<Option<Sym>> = order.into_iter().map(|(_, _, v)| v).collect();
         if within == Strategy::Random {
@@ -478,7 +490,7 @@ impl Engine {
             // stream (one draw).
             let mut fitting = order
                 .iter()
-                .map(|v| values[v].range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| in_zone(*id) && fits(*id)))
+                .map(|v| walked_members(v).range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| in_zone(*id) && fits(*id)))
                 .map(Iterator::collect::<Vec<InstanceId>>)
                 .find(|fitting| !fitting.is_empty())?;
             fitting.sort_unstable();
@@ -487,15 +499,16 @@ impl Engine {
         }
         order.into_iter().find_map(|v| {
             let members = &values[&v];
+            let walked = walked_members(&v);
             match within {
                 // The least free memory that fits (ties: the earlier-registered), as binpack does.
                 Strategy::BinpackMemory => {
-                    return members.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| in_zone(*id) && fits(*id))
+                    return walked.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| in_zone(*id) && fits(*id))
                 }
                 // The least free CPU that fits; the members are ordered by memory, so this one
                 // visits the value's members with room.
                 Strategy::BinpackCpu => {
-                    return members
+                    return walked
                         .range(at_least(req.memory))
                         .map(|(_, id)| *id)
                         .filter(|id| self.instances[id.index()].remaining.cpu >= req.cpu && in_zone(*id) && fits(*id))
@@ -510,10 +523,11 @@ impl Engine {
             // members the owner occupies and those that do not fit. When the owner occupies as
             // many instances of this value as it has members (some of them may have no room),
             // only the first members are searched, as spread by instance does.
-            let mut with_room = members.range(at_least(req.memory)).rev().map(|(_, id)| *id);
             let free_member = match kept.map(|s| s.occupied_per_value.get(&v).copied().unwrap_or(0) as usize) {
-                Some(occupied) if occupied >= members.len() => with_room.take(FREE_MEMBER_WINDOW).find(free),
-                _ => with_room.find(free),
+                Some(occupied) if occupied >= members.len() => {
+                    members.range(at_least(req.memory)).rev().map(|(_, id)| *id).take(FREE_MEMBER_WINDOW).find(free)
+                }
+                _ => walked.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(free),
             };
             if free_member.is_some() {
                 return free_member;
@@ -752,7 +766,8 @@ mod tests {
     use crate::api::*;
     use proptest::prelude::*;
 
-    /// A cluster of instances registered with these (CPU, memory, reserved TCP port) totals.
+    /// A cluster of instances registered with these (CPU, memory, reserved TCP port) totals, in
+    /// two zones and on three racks (attribute `rack`).
     fn cluster_of(totals: &[(i64, i64, Option<u16>)]) -> Engine {
         let mut e = Engine::new(crate::EngineConfig::default());
         e.create_cluster("prod").expect("valid name");
@@ -764,6 +779,12 @@ mod tests {
             e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
                 cluster: Some("prod".into()),
                 total_resources,
+                attributes: vec![Attribute {
+                    name: "rack".into(),
+                    value: Some(format!("r{}", n % 3)),
+                    target_type: None,
+                    target_id: None,
+                }],
                 instance_identity: InstanceIdentity {
                     name: format!("i{n}"),
                     instance_type: "m5.large".into(),
@@ -874,7 +895,11 @@ mod tests {
             2 => vec![rule("random", None)],
             3 => vec![rule("spread", Some("instanceId"))],
             4 => vec![rule("spread", Some("attribute:ecs.availability-zone")), rule("binpack", Some("memory"))],
-            _ => vec![rule("spread", Some("attribute:ecs.availability-zone"))],
+            5 => vec![rule("spread", Some("attribute:ecs.availability-zone"))],
+            6 => vec![rule("spread", Some("attribute:rack"))],
+            7 => vec![rule("spread", Some("attribute:rack")), rule("binpack", Some("memory"))],
+            8 => vec![rule("spread", Some("attribute:rack")), rule("binpack", Some("cpu"))],
+            _ => vec![rule("spread", Some("attribute:rack")), rule("random", None)],
         }
     }
 
@@ -889,7 +914,7 @@ mod tests {
         #[test]
         fn a_port_class_changes_no_placement(
             totals in prop::collection::vec((1i64..4, 1i64..4, prop::option::of(0u16..3)), 1..24),
-            steps in prop::collection::vec((0usize..6, 0u16..3, 1i64..3, 1i64..3, 1i64..4, prop::option::of(0usize..24)), 1..12),
+            steps in prop::collection::vec((0usize..10, 0u16..3, 1i64..3, 1i64..3, 1i64..4, prop::option::of(0usize..24)), 1..12),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m, p)| (c * 256, m * 512, p.map(|p| 8000 + p))).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));

@@ -943,8 +943,10 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportEr
     let (selected, filter) = match &opts.drain {
         DrainSelection::None => return Ok(()),
         DrainSelection::Ids(ids) => {
+            // A set, so that naming thousands of instances costs no scan of the cluster per name.
+            let imported: std::collections::BTreeSet<&str> = s.instances.iter().map(|g| g.name.as_str()).collect();
             for id in ids {
-                if !s.instances.iter().any(|g| &g.name == id) {
+                if !imported.contains(id.as_str()) {
                     return Err(refuse(format!("{id} is not an imported ACTIVE or DRAINING container instance")));
                 }
             }
