@@ -510,7 +510,7 @@ fn import_command(args: ImportArgs) -> ExitCode {
     use drainsim_scenario::import;
     let drain = args.drain.as_deref().map_or(import::DrainSelection::None, import::DrainSelection::parse);
     let opts = import::ImportOptions { drain, wave_size: args.wave, ..Default::default() };
-    let imported = match import::read_inputs(&args.paths).and_then(|inputs| import::import(&inputs, &opts)) {
+    let imported = match import::import_paths(&args.paths, &opts) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error: {e}");

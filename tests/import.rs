@@ -41,6 +41,23 @@ fn instance_state(ci: &Value) -> (String, u64, i64, i64, Vec<String>) {
     )
 }
 
+/// The command line reads one file at a time (`import_paths`), so a big capture is never all in
+/// memory; it writes what importing the files read first writes, summary included.
+#[test]
+fn importing_file_by_file_writes_what_importing_read_files_does() {
+    let opts =
+        ImportOptions { drain: DrainSelection::parse("attribute:ecs.availability-zone == eu-west-1a"), ..Default::default() };
+    let read_first = import(&fixture_inputs(), &opts).expect("imports");
+    let file_by_file = drainsim_scenario::import::import_paths(&[PathBuf::from(FIXTURE)], &opts).expect("imports");
+    assert_eq!(drainsim_scenario::write::to_ron(&file_by_file.scenario), drainsim_scenario::write::to_ron(&read_first.scenario));
+    assert_eq!(file_by_file.summary.to_string(), read_first.summary.to_string());
+    assert!(!read_first.scenario.steps.is_empty(), "the filter selects instances");
+    // A file that cannot be read is named, whichever way the files come.
+    let missing = PathBuf::from(FIXTURE).join("no-such-file.json");
+    let err = drainsim_scenario::import::import_paths(&[missing], &opts).expect_err("refused").to_string();
+    assert!(err.contains("no-such-file.json"), "{err}");
+}
+
 #[test]
 fn an_imported_cluster_starts_as_it_was_captured() {
     let imported = import(&fixture_inputs(), &ImportOptions::default()).expect("imports");

@@ -120,6 +120,12 @@ impl fmt::Display for ImportSummary {
 /// Reads the input: each path is a JSON file, or a directory whose `*.json` files are read in
 /// name order. Returns `(name, contents)` pairs.
 pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, ImportError> {
+    input_files(paths)?.iter().map(|f| read_input(f)).collect()
+}
+
+/// The input files: each path is a JSON file, or a directory whose `*.json` files are taken in
+/// name order.
+fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     let err = |p: &Path, m: String| ImportError { file: p.display().to_string(), path: "$".into(), message: m };
     let mut files = Vec::new();
     for p in paths {
@@ -144,19 +150,19 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, ImportErr
     if files.is_empty() {
         return Err(ImportError { file: "(none)".into(), path: "$".into(), message: "no input files".into() });
     }
-    files
-        .into_iter()
-        .map(|f| {
-            let size = std::fs::metadata(&f).map_err(|e| err(&f, format!("cannot read: {e}")))?.len();
-            if size > MAX_FILE_BYTES {
-                return Err(err(&f, format!("{size} bytes; an input file may have at most {MAX_FILE_BYTES}")));
-            }
-            let bytes = std::fs::read(&f).map_err(|e| err(&f, format!("cannot read: {e}")))?;
-            let text =
-                String::from_utf8(bytes).map_err(|e| err(&f, format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())))?;
-            Ok((f.display().to_string(), text))
-        })
-        .collect()
+    Ok(files)
+}
+
+/// One input file's name and contents.
+fn read_input(f: &Path) -> Result<(String, String), ImportError> {
+    let err = |m: String| ImportError { file: f.display().to_string(), path: "$".into(), message: m };
+    let size = std::fs::metadata(f).map_err(|e| err(format!("cannot read: {e}")))?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(err(format!("{size} bytes; an input file may have at most {MAX_FILE_BYTES}")));
+    }
+    let bytes = std::fs::read(f).map_err(|e| err(format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())))?;
+    Ok((f.display().to_string(), text))
 }
 
 /// What the input files say, gathered before the scenario is built.
@@ -709,6 +715,21 @@ impl Capture {
 
 /// Imports already-read files (see [`read_inputs`]) into a scenario.
 pub fn import(inputs: &[(String, String)], opts: &ImportOptions) -> Result<Imported, ImportError> {
+    import_inputs(inputs.iter().map(|(file, text)| Ok((file.clone(), text.as_str()))), opts)
+}
+
+/// Imports the files at `paths` (as [`read_inputs`] finds them) into a scenario, reading one file
+/// at a time: a capture of a big cluster is never all in memory at once, only what drainsim keeps
+/// of it. The same scenario as [`import`] of the files read first.
+pub fn import_paths(paths: &[PathBuf], opts: &ImportOptions) -> Result<Imported, ImportError> {
+    import_inputs(input_files(paths)?.iter().map(|f| read_input(f)), opts)
+}
+
+/// Imports files as `(name, contents)` pairs come, each dropped once read.
+fn import_inputs<T: AsRef<str>>(
+    inputs: impl IntoIterator<Item = Result<(String, T), ImportError>>,
+    opts: &ImportOptions,
+) -> Result<Imported, ImportError> {
     if opts.wave_size == 0 || opts.wave_size > MAX_WAVE {
         return Err(ImportError {
             file: "--wave".into(),
@@ -719,16 +740,20 @@ pub fn import(inputs: &[(String, String)], opts: &ImportOptions) -> Result<Impor
     let notes = Notes::default();
     let mut summary = ImportSummary::default();
     let mut cap = Capture::default();
-    for (file, text) in inputs {
-        let value: Value = serde_json::from_str(text).map_err(|e| ImportError {
+    let (mut first_file, mut files) = (None, 0usize);
+    for input in inputs {
+        let (file, text) = input?;
+        let value: Value = serde_json::from_str(text.as_ref()).map_err(|e| ImportError {
             file: file.clone(),
             path: "$".into(),
             message: format!("not valid JSON: {e} (line {}, column {})", e.line(), e.column()),
         })?;
-        cap.read_document(file, &value, &notes, &mut summary)?;
+        cap.read_document(&file, &value, &notes, &mut summary)?;
+        files += 1;
+        first_file.get_or_insert(file);
     }
     match_tg_attributes(&mut cap)?;
-    let mut scenario = build(&mut cap, inputs, &mut summary)?;
+    let mut scenario = build(&mut cap, first_file.as_deref(), files, &mut summary)?;
     add_drain_plan(&mut scenario, opts)?;
     summary.skipped_fields = notes.skipped.into_inner().into_iter().collect();
     summary.counts = [
@@ -740,7 +765,13 @@ pub fn import(inputs: &[(String, String)], opts: &ImportOptions) -> Result<Impor
     Ok(Imported { scenario, summary })
 }
 
-fn build(cap: &mut Capture, inputs: &[(String, String)], summary: &mut ImportSummary) -> Result<Scenario, ImportError> {
+/// The scenario of a capture read from `files` files, the first named `first_file`.
+fn build(
+    cap: &mut Capture,
+    first_file: Option<&str>,
+    files: usize,
+    summary: &mut ImportSummary,
+) -> Result<Scenario, ImportError> {
     let at = |path: &(String, String), message: String| ImportError { file: path.0.clone(), path: path.1.clone(), message };
     // The one cluster.
     let mut names: BTreeSet<String> = cap.clusters.iter().map(|(n, _)| n.clone()).collect();
@@ -751,14 +782,14 @@ fn build(cap: &mut Capture, inputs: &[(String, String)], summary: &mut ImportSum
         1 => names.into_iter().next().expect("one"),
         0 => {
             return Err(ImportError {
-                file: inputs.first().map_or("(none)".into(), |f| f.0.clone()),
+                file: first_file.unwrap_or("(none)").to_string(),
                 path: "$".into(),
                 message: "no cluster named: add the output of aws ecs describe-clusters".into(),
             })
         }
         _ => {
             return Err(ImportError {
-                file: inputs.first().map_or("(none)".into(), |f| f.0.clone()),
+                file: first_file.unwrap_or("(none)").to_string(),
                 path: "$".into(),
                 message: format!(
                     "the files describe {} clusters ({}); import one cluster at a time",
@@ -770,7 +801,7 @@ fn build(cap: &mut Capture, inputs: &[(String, String)], summary: &mut ImportSum
     };
     let mut s = Scenario {
         name: format!("import-{cluster}"),
-        description: format!("Imported by drainsim import from {} AWS CLI output files.", inputs.len()),
+        description: format!("Imported by drainsim import from {files} AWS CLI output files."),
         clusters: vec![cluster.clone()],
         ..Default::default()
     };
