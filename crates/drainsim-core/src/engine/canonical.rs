@@ -3,7 +3,7 @@
 //! clock has moved hash the same. `drainsim explore` visits each digest once.
 //!
 //! What it covers: every instance (in registration order) with its status, agent connection and
-//! update, resources left, task counts, ENIs, placeability, trunk and its attachment's status,
+//! update, resources left (the ports in use by value, not by their interned ID), task counts, ENIs, placeability, trunk and its attachment's status,
 //! whether its drain started and completed, and the stops its agent still tracks; every task not
 //! yet STOPPED as a tuple (instance, service, task definition, statuses, health and agent flags,
 //! its age), the tasks sorted so that the order they were created in does not matter; every
@@ -99,8 +99,6 @@ impl Engine {
                 i.agent_update_fail_at.map_or(u64::MAX, |u| u as u64),
                 i.remaining.cpu as u64,
                 i.remaining.memory as u64,
-                i.remaining.ports_tcp.0 as u64,
-                i.remaining.ports_udp.0 as u64,
                 i.running_tasks_count as u64,
                 i.pending_tasks_count as u64,
                 i.indexed as u64,
@@ -112,6 +110,13 @@ impl Engine {
                 i.drain.completed_at_ms().is_some() as u64,
             ] {
                 h.eat(x);
+            }
+            // The ports in use by value: a port set's ID depends on the order sets were first
+            // seen, which differs between paths that reach the same ports.
+            for ports in [i.remaining.ports_tcp, i.remaining.ports_udp] {
+                let ports = self.port_set(ports);
+                h.eat(ports.len() as u64);
+                ports.iter().for_each(|p| h.eat(u64::from(*p)));
             }
             let mut stops: Vec<u64> = i.stops_in_progress.iter().flat_map(|v| v.iter().map(|(_, t)| task_rank(*t))).collect();
             stops.sort();
@@ -191,5 +196,62 @@ impl Engine {
         h.eat(self.faults_left() as u64);
         h.eat(self.changed_since_injection_point() as u64);
         h.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::*;
+    use crate::Engine;
+
+    /// One instance running one bridge-mode task with host port 8080.
+    fn run_a_port_task(e: &mut Engine) {
+        e.create_cluster("prod").expect("valid name");
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 1024), Resource::integer("MEMORY", 2048)],
+            instance_identity: InstanceIdentity {
+                name: "i0".into(),
+                instance_type: "m5.large".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: "web".into(),
+            network_mode: Some("bridge".into()),
+            container_definitions: vec![ContainerDefinition {
+                name: "web".into(),
+                cpu: Some(256),
+                memory: Some(512),
+                port_mappings: vec![PortMapping { container_port: Some(80), host_port: Some(8080), protocol: None }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+        .expect("registers");
+        e.handle(Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: "web".into(),
+            ..Default::default()
+        }))
+        .expect("runs");
+    }
+
+    /// The same ports in use hash the same whatever IDs their sets were interned with (the IDs
+    /// follow the order sets were first seen, which differs between explored paths).
+    #[test]
+    fn ports_in_use_hash_by_value() {
+        let (mut a, mut b) = (Engine::new(crate::EngineConfig::default()), Engine::new(crate::EngineConfig::default()));
+        // `a` has seen another set first, so its set {8080} has another ID.
+        a.instances.intern_port_set(&vec![9090]);
+        run_a_port_task(&mut a);
+        run_a_port_task(&mut b);
+        let (ia, ib) = (&a.instances[0], &b.instances[0]);
+        assert_eq!(a.port_set(ia.remaining.ports_tcp), b.port_set(ib.remaining.ports_tcp));
+        assert_ne!(ia.remaining.ports_tcp, ib.remaining.ports_tcp, "the two sets have different IDs");
+        assert_eq!(a.canonical_digest(), b.canonical_digest());
     }
 }
