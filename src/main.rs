@@ -652,9 +652,8 @@ fn run(args: RunArgs) -> ExitCode {
             let mut sink = |e: &drainsim_core::Engine, records: &[drainsim_core::TraceRecord], failed_at: Option<u64>| {
                 let mut write = || -> std::io::Result<()> {
                     if !collected.streamed {
-                        let profile = e.fault_profile();
-                        let drew = swarm || *profile != drainsim_core::FaultProfile::default();
-                        write_report_head(&mut out, &loaded.scenario.name, &loaded, seed, drew.then_some(profile))?;
+                        let profile = drainsim_scenario::setup::reported_fault_profile(e, swarm);
+                        write_report_head(&mut out, &loaded.scenario.name, &loaded, seed, profile.as_ref())?;
                         write_timeline_heading(&mut out, mode)?;
                         collected.streamed = true;
                     }

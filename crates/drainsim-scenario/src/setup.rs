@@ -116,7 +116,6 @@ pub(crate) fn prepare(
             message: format!("{name}={value}: {e}"),
         })?;
     }
-    let mut fault_profile = None;
     if let Some(f) = &s.faults {
         let p = FaultProfile {
             trunk_provisioning_failure_per_mille: f.trunk_provisioning_failure_per_mille,
@@ -125,16 +124,13 @@ pub(crate) fn prepare(
             agent_disconnects_per_hour: f.agent_disconnects_per_hour,
             spot_interruption_per_mille_per_hour: f.spot_interruption_per_mille_per_hour,
         };
-        if p != FaultProfile::default() {
-            fault_profile = Some(p.clone());
-        }
         engine.set_fault_profile(p);
     }
     if opts.swarm_faults {
         let p = engine.draw_swarm_fault_profile();
-        engine.set_fault_profile(p.clone());
-        fault_profile = Some(p);
+        engine.set_fault_profile(p);
     }
+    let fault_profile = reported_fault_profile(&engine, opts.swarm_faults);
     for put in &s.account_settings {
         engine
             .submit(Request::PutAccountSetting(put.clone()))
@@ -253,6 +249,14 @@ pub(crate) fn prepare(
     }
 
     Ok((engine, fault_profile))
+}
+
+/// The fault profile a run reports (`RunOutcome::fault_profile`, the text report's head): the one
+/// `--faults swarm` drew, or the scenario's `faults` when not all zero; none otherwise. Read from
+/// the engine's profile, so a sink printing the head as records stream by reports the same.
+pub fn reported_fault_profile(engine: &Engine, swarm_faults: bool) -> Option<FaultProfile> {
+    let p = engine.fault_profile();
+    (swarm_faults || *p != FaultProfile::default()).then(|| p.clone())
 }
 
 /// The request that registers one member of an instance group.
