@@ -74,7 +74,7 @@ impl<'a, 's> Driver<'a, 's> {
     /// A step ended with these results (its expectations'): the sink learns of the first failure
     /// before any record of a later time.
     pub(crate) fn note_results(&mut self, results: &[crate::outcome::ExpectationResult]) {
-        if let Some(at) = results.iter().filter(|r| !r.passed).map(|r| r.at_ms).min() {
+        if let Some(at) = crate::outcome::first_failure_at_ms(results) {
             self.first_failure_at_ms = Some(self.first_failure_at_ms.map_or(at, |f| f.min(at)));
         }
     }

@@ -112,8 +112,13 @@ impl RunOutcome {
 
     /// The simulated time of the first failed expectation.
     pub fn first_failure_at_ms(&self) -> Option<u64> {
-        self.expectations.iter().filter(|e| !e.passed).map(|e| e.at_ms).min()
+        first_failure_at_ms(&self.expectations)
     }
+}
+
+/// The simulated time of the first failed result among `results`.
+pub(crate) fn first_failure_at_ms(results: &[ExpectationResult]) -> Option<u64> {
+    results.iter().filter(|e| !e.passed).map(|e| e.at_ms).min()
 }
 
 /// When the last of the drains that were started completed; None if any did not complete (or none
