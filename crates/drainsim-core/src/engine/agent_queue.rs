@@ -138,7 +138,7 @@ impl Engine {
     /// agent 1.73.0 or later, from the head of the queue while the head fits; before 1.73.0, each
     /// task whose earlier stops have all finished.
     pub(crate) fn admit_queued_tasks(&mut self, instance: InstanceId) {
-        let queue: Vec<(TaskId, u64)> = self.instances.agent_queue(instance).collect();
+        let queue: Vec<(TaskId, crate::state::instance::StopSequence)> = self.instances.agent_queue(instance).collect();
         if queue.is_empty() {
             return;
         }

@@ -182,10 +182,12 @@ impl<Id: Copy + Ord + Into<u32>> MarkedIds<Id> {
 /// Where each task sits in the one list of a kind that holds it (its service's task list, its
 /// instance's task list), by task index, so a task leaves its list in constant time however long
 /// the list is: the last task of the list takes its place (`swap_remove`, the order the lists
-/// have always had). The lists themselves live in their records; the table keeps the positions.
+/// have always had). The lists themselves live in their records; the table keeps the positions,
+/// a word per task ever launched, in chunks ([`ChunkedVec`]: growing copies nothing, and the spare
+/// room is at most one chunk).
 #[derive(Debug, Clone, Default)]
 pub struct TaskListPositions {
-    positions: Vec<u32>,
+    positions: ChunkedVec<u32>,
 }
 
 /// The position of a task no list holds.
@@ -210,15 +212,8 @@ impl TaskListPositions {
     /// Appends `task` to `list` and notes its position. Panics if a list already holds it.
     pub fn push(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
         let i = task.index();
-        if self.positions.len() <= i {
-            if self.positions.capacity() <= i {
-                // Grown by a quarter, like the lists: the positions are a word per task ever
-                // launched. (`reserve_exact` counts from the length, so it is asked only when the
-                // capacity runs out; asked on every new task it reallocated every time.)
-                let missing = i + 1 - self.positions.len();
-                self.positions.reserve_exact(missing.max(self.positions.len() / 4).max(16));
-            }
-            self.positions.resize(i + 1, NOT_LISTED);
+        while self.positions.len() <= i {
+            self.positions.push(NOT_LISTED);
         }
         assert_eq!(self.positions[i], NOT_LISTED, "task {task:?} joins a second list of one kind");
         self.positions[i] = u32::try_from(list.len()).expect("fewer than 2^32 tasks in a list");
@@ -227,7 +222,7 @@ impl TaskListPositions {
 
     /// Takes `task` out of `list` in constant time. Panics if `list` does not hold it.
     pub fn remove(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
-        let pos = self.positions.get(task.index()).copied().unwrap_or(NOT_LISTED);
+        let pos = self.positions.get(task.index()).unwrap_or(NOT_LISTED);
         assert!(list.get(pos as usize) == Some(&task), "task {task:?} leaves a list that does not hold it");
         list.swap_remove(pos as usize);
         if let Some(moved) = list.get(pos as usize) {
@@ -238,7 +233,7 @@ impl TaskListPositions {
 
     /// The position of a task in the list that holds it, if one does.
     pub fn position(&self, task: TaskId) -> Option<usize> {
-        self.positions.get(task.index()).filter(|p| **p != NOT_LISTED).map(|p| *p as usize)
+        self.positions.get(task.index()).filter(|p| *p != NOT_LISTED).map(|p| p as usize)
     }
 }
 
@@ -289,6 +284,18 @@ impl<T> ChunkedVec<T> {
     }
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flatten()
+    }
+    /// Room in the chunks that hold memory.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.chunks.iter().map(Vec::capacity).sum()
+    }
+    /// The element at `i`, if there is one.
+    pub fn get(&self, i: usize) -> Option<T>
+    where
+        T: Copy,
+    {
+        (i < self.len).then(|| self[i])
     }
 }
 
@@ -370,20 +377,19 @@ mod tests {
     }
 
     #[test]
-    fn task_list_positions_grow_by_a_quarter_not_per_task() {
+    fn task_list_positions_keep_at_most_a_chunk_spare_and_never_move() {
         let mut at = TaskListPositions::default();
         let mut lists = vec![Vec::new(); 10];
-        let mut growths = 0;
-        let mut capacity = at.positions.capacity();
+        let mut first_chunk_full = None;
         for n in 0..100_000u32 {
             at.push(&mut lists[n as usize % 10], TaskId(n));
-            if at.positions.capacity() != capacity {
-                growths += 1;
-                capacity = at.positions.capacity();
+            assert!(at.positions.capacity() <= n as usize + 1 + CHUNK, "spare room past a chunk at task {n}");
+            if n as usize == CHUNK - 1 {
+                first_chunk_full = Some(&at.positions[0] as *const u32);
             }
         }
-        assert!(growths <= 50, "the positions grew {growths} times for 100,000 tasks");
-        assert!(capacity <= 100_000 + 100_000 / 4 + 16, "spare capacity stays under a quarter: {capacity}");
+        assert_eq!(first_chunk_full, Some(&at.positions[0] as *const u32), "a full chunk is never copied");
+        assert_eq!(at.position(TaskId(99_999)), Some(9_999));
     }
 
     #[test]

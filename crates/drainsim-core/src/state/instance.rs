@@ -117,6 +117,11 @@ impl Ord for CustomResource {
     }
 }
 
+/// An agent's stop sequence number: the order in which agents were told to stop tasks (the agent's
+/// `StopSequenceNumber`). Every stop is of a different task and tasks are fewer than 2^32, so 4
+/// bytes hold it (a stop in progress and a queued task's barrier are 8-byte entries).
+pub(crate) type StopSequence = u32;
+
 /// One container instance.
 #[derive(Debug, Clone)]
 pub struct InstanceState {
@@ -165,7 +170,7 @@ pub struct InstanceState {
     /// plain `VecDeque` would cost four words on every one of them). A deque: stops mostly end in
     /// the order they began, so the one that ends is found and taken near the front.
     #[allow(clippy::box_collection)]
-    pub stops_in_progress: Option<Box<std::collections::VecDeque<(u64, TaskId)>>>,
+    pub stops_in_progress: Option<Box<std::collections::VecDeque<(StopSequence, TaskId)>>>,
 }
 
 impl InstanceState {
@@ -413,9 +418,9 @@ pub(crate) struct Instances {
     /// Each instance's agent queue: the tasks placed on it that its agent has not started yet, in
     /// the order they arrived, each with the stop sequence number current when it arrived (an
     /// entry exists only while its queue is not empty).
-    agent_queues: std::collections::BTreeMap<Id, std::collections::VecDeque<(TaskId, u64)>>,
+    agent_queues: std::collections::BTreeMap<Id, std::collections::VecDeque<(TaskId, StopSequence)>>,
     /// The next stop sequence number (one sequence for every agent: only the order matters).
-    next_stop_sequence: u64,
+    next_stop_sequence: StopSequence,
     /// When each instance's `agentConnected` last changed, for those whose did since registration.
     connection_changed_at: std::collections::BTreeMap<Id, SimTimeMs>,
     /// Container instance IDs given at registration (instances captured from a real cluster),
@@ -782,7 +787,7 @@ impl Instances {
     }
 
     /// The instance's agent queue, oldest first, with each task's stop sequence barrier.
-    pub(crate) fn agent_queue(&self, id: Id) -> impl Iterator<Item = (TaskId, u64)> + '_ {
+    pub(crate) fn agent_queue(&self, id: Id) -> impl Iterator<Item = (TaskId, StopSequence)> + '_ {
         self.agent_queues.get(&id).into_iter().flat_map(|q| q.iter().copied())
     }
 
@@ -799,7 +804,8 @@ impl Instances {
     /// The agent is told to stop a task on the instance: the stop gets the next sequence number.
     pub(crate) fn stop_begins(&mut self, id: Id, task: TaskId) {
         let seq = self.next_stop_sequence;
-        self.next_stop_sequence = seq.checked_add(1).expect("fewer than 2^64 stops");
+        // A task's stop begins once and tasks are fewer than 2^32 (`Tasks::push`).
+        self.next_stop_sequence = seq.checked_add(1).expect("fewer than 2^32 stops");
         let stops = self.records[id.index()].stops_in_progress.get_or_insert_with(Default::default);
         debug_assert!(stops.iter().all(|(_, t)| *t != task), "a task's stop begins once");
         stops.push_back((seq, task));
@@ -831,7 +837,7 @@ impl Instances {
 
     /// Whether every stop the instance's agent was told of before sequence number `barrier` has
     /// finished (what an agent before 1.73.0 waits for).
-    pub(crate) fn stops_before_finished(&self, id: Id, barrier: u64) -> bool {
+    pub(crate) fn stops_before_finished(&self, id: Id, barrier: StopSequence) -> bool {
         self.records[id.index()].stops_in_progress.as_ref().and_then(|s| s.front()).is_none_or(|(seq, _)| *seq >= barrier)
     }
 
