@@ -284,7 +284,7 @@ impl Engine {
             memory: td.memory.to_string(),
             group: self.strings.resolve(origin.group).into(),
             started_by: origin.started_by.map(|s| self.strings.resolve(s).to_string()),
-            version: t.version as u64,
+            version: u64::from(t.version()),
             launch_type: "EC2".into(),
             availability_zone: self.strings.resolve(inst.availability_zone).into(),
             // A task's healthStatus comes from its essential containers' health checks: UNKNOWN while
@@ -297,7 +297,7 @@ impl Engine {
             stopping_at: self.task_moment(id, TaskMoment::Stopping).map(|m| self.ts(m)),
             stopped_at: self.task_moment(id, TaskMoment::Stopped).map(|m| self.ts(m)),
             stop_code: t.stop_code().map(|c| c.as_str().into()),
-            stopped_reason: t.stopped_reason.map(|s| self.strings.resolve(s).to_string()),
+            stopped_reason: self.tasks.stopped_reason(id).map(|s| self.strings.resolve(s).to_string()),
             attachments: self.task_eni(id).iter().map(|a| self.render_attachment(*a)).collect(),
         }
     }

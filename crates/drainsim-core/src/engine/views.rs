@@ -453,7 +453,7 @@ impl<'a> TaskView<'a> {
 
     /// `stoppedReason`, once it was told to stop.
     pub fn stopped_reason(&self) -> Option<&'a str> {
-        self.state().stopped_reason.map(|s| self.engine.strings.resolve(s))
+        self.engine.tasks.stopped_reason(self.id).map(|s| self.engine.strings.resolve(s))
     }
 
     /// The instance it was placed on.

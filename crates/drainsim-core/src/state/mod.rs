@@ -22,7 +22,7 @@ mod tests {
     fn records_stay_small() {
         // Tasks and instances dominate memory on big clusters (issue 6: at most 256 bytes per task
         // in all); what they share lives in shared tables.
-        assert_eq!(std::mem::size_of::<super::task::TaskState>(), 28);
+        assert_eq!(std::mem::size_of::<super::task::TaskState>(), 24);
         let instance = std::mem::size_of::<super::instance::InstanceState>();
         assert!(instance <= 160, "InstanceState is {instance} bytes");
     }

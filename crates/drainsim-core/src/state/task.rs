@@ -237,47 +237,72 @@ const FLAG_FAILS_TO_START: u8 = 1 << 4;
 /// Bits 5–7 hold the stop code (0: none).
 const STOP_CODE_SHIFT: u32 = 5;
 
-/// One task, in 28 bytes (tasks dominate memory on big clusters: every moved task leaves a STOPPED
+/// One task, in 24 bytes (tasks dominate memory on big clusters: every moved task leaves a STOPPED
 /// predecessor that stays describable). Its ID and ARN are derived from its index, its cluster
 /// from its instance, its creation time from the engine's creation runs (tasks are created in
 /// index order and time never goes back, so one entry serves every task launched in an instant),
 /// its ENI from the engine's sorted task-ENI list, and what it shares with its service's other
-/// tasks lives in its [`TaskOrigin`]; flags and the stop code are packed into one byte.
+/// tasks lives in its [`TaskOrigin`]; flags and the stop code are packed into one byte, the
+/// `version` and where the task is with its agent into another, and its stop reason is a
+/// one-byte code ([`Tasks::stopped_reason`]).
 #[derive(Debug, Clone)]
 pub struct TaskState {
     pub instance: InstanceId,
     pub origin: OriginId,
-    pub stopped_reason: Option<Sym>,
     /// Offsets from creation of the [`TaskMoment`]s.
     moment_offsets_ms: [u32; 3],
-    /// The task's `version`: one more with every change of state (a task changes state at most a
-    /// dozen times in its life).
-    pub version: u8,
     pub last_status: TaskStatus,
     flags: u8,
-    /// Where the task is with its instance's agent and its placement reservation (`AGENT_*` bits).
-    agent: u8,
+    /// The task's `version` (bits 0–4) and where the task is with its instance's agent and its
+    /// placement reservation (the `AGENT_*` bits 5–7).
+    version_agent: u8,
+    /// Its stop reason: 0 none, [`REASON_ELSEWHERE`] in the table's side map, else one more than
+    /// its index in the table's list of reasons.
+    reason: u8,
 }
 
+/// The bits of `version_agent` that hold the version. A task's version is one more with every
+/// change of state: at most seven status changes (the lifecycle only moves forward), being told
+/// to stop and being orphaned, once each, so it never passes 10.
+const VERSION_MASK: u8 = 0b1_1111;
+/// The stop reason of a task whose code is this is in `Tasks::rare_reasons`.
+const REASON_ELSEWHERE: u8 = u8::MAX;
+
 /// Waiting in its instance's agent queue for the agent to start it.
-const AGENT_QUEUED: u8 = 1;
+const AGENT_QUEUED: u8 = 1 << 5;
 /// Admitted by the agent: it holds the agent's host resources until its containers stop.
-const AGENT_ADMITTED: u8 = 1 << 1;
+const AGENT_ADMITTED: u8 = 1 << 6;
 /// Its CPU, memory and ports were handed back to placement (at STOPPING, or at STOPPED).
-const RESERVATION_RELEASED: u8 = 1 << 2;
+const RESERVATION_RELEASED: u8 = 1 << 7;
+const _: () = assert!((AGENT_QUEUED | AGENT_ADMITTED | RESERVATION_RELEASED) & VERSION_MASK == 0);
 
 impl TaskState {
     fn new(instance: InstanceId, origin: OriginId) -> Self {
         TaskState {
             instance,
             origin,
-            version: 1,
-            stopped_reason: None,
             moment_offsets_ms: [MOMENT_NOT_YET; 3],
             last_status: TaskStatus::Provisioning,
             flags: 0,
-            agent: 0,
+            version_agent: 1,
+            reason: 0,
         }
+    }
+
+    /// The task's `version`: one more with every change of state.
+    pub fn version(&self) -> u8 {
+        self.version_agent & VERSION_MASK
+    }
+
+    /// One more `version` (a task's version never passes 10, see [`VERSION_MASK`]).
+    fn bump_version(&mut self) {
+        let version = self.version() + 1;
+        assert!(version <= VERSION_MASK, "a task changes state about a dozen times");
+        self.version_agent = (self.version_agent & !VERSION_MASK) | version;
+    }
+
+    fn agent_bit(&self, bit: u8) -> bool {
+        self.version_agent & bit != 0
     }
 
     fn flag(&self, bit: u8) -> bool {
@@ -320,15 +345,15 @@ impl TaskState {
     }
     /// Waits in its instance's agent queue.
     pub fn agent_queued(&self) -> bool {
-        self.agent & AGENT_QUEUED != 0
+        self.agent_bit(AGENT_QUEUED)
     }
     /// The agent admitted it and it holds the agent's host resources (until its containers stop).
     pub fn agent_admitted(&self) -> bool {
-        self.agent & AGENT_ADMITTED != 0
+        self.agent_bit(AGENT_ADMITTED)
     }
     /// Its CPU, memory and ports no longer count against its instance for placement.
     pub fn reservation_released(&self) -> bool {
-        self.agent & RESERVATION_RELEASED != 0
+        self.agent_bit(RESERVATION_RELEASED)
     }
     /// Sets `desiredStatus` to STOPPED, for good (a task is never told to run again).
     fn set_desired_stopped(&mut self) {
@@ -429,6 +454,14 @@ pub(crate) struct Tasks {
     enis: Vec<(crate::infra::ids::TaskId, crate::infra::ids::AttachmentId)>,
     /// Task IDs are a keyed bijection of the task index (no lookup table).
     ids: crate::infra::ids::IdScrambler,
+    /// The stop reasons records refer to by a one-byte code, in the order first given (ECS's own
+    /// reasons are a handful; StopTask's `reason` is the caller's text).
+    reasons: Vec<Sym>,
+    /// Each listed reason's code.
+    reason_codes: std::collections::BTreeMap<Sym, u8>,
+    /// The stop reasons of tasks told to stop after [`REASON_ELSEWHERE`]` - 1` reasons were
+    /// listed.
+    rare_reasons: std::collections::BTreeMap<crate::infra::ids::TaskId, Sym>,
 }
 
 impl std::ops::Index<usize> for Tasks {
@@ -440,7 +473,8 @@ impl std::ops::Index<usize> for Tasks {
 
 impl crate::infra::recycle::Recycle for Tasks {
     fn reset_to(&mut self, fresh: Self) {
-        let Tasks { records, origins, far_moments, agent_waits, created_runs, enis, ids } = fresh;
+        let Tasks { records, origins, far_moments, agent_waits, created_runs, enis, ids, reasons, reason_codes, rare_reasons } =
+            fresh;
         self.records.reset_to(records);
         self.origins.reset_to(origins);
         self.far_moments = far_moments;
@@ -448,6 +482,9 @@ impl crate::infra::recycle::Recycle for Tasks {
         self.created_runs.reset_to(created_runs);
         self.enis.reset_to(enis);
         self.ids = ids;
+        self.reasons.reset_to(reasons);
+        self.reason_codes = reason_codes;
+        self.rare_reasons = rare_reasons;
     }
 }
 
@@ -462,6 +499,9 @@ impl Tasks {
             created_runs: Vec::new(),
             enis: Vec::new(),
             ids: crate::infra::ids::IdScrambler::new(id_key),
+            reasons: Vec::new(),
+            reason_codes: Default::default(),
+            rare_reasons: Default::default(),
         }
     }
 
@@ -547,6 +587,36 @@ impl Tasks {
         }
     }
 
+    /// The task's `stoppedReason`, once it was told to stop.
+    pub(crate) fn stopped_reason(&self, id: crate::infra::ids::TaskId) -> Option<Sym> {
+        match self.records[id.index()].reason {
+            0 => None,
+            REASON_ELSEWHERE => Some(self.rare_reasons[&id]),
+            code => Some(self.reasons[code as usize - 1]),
+        }
+    }
+
+    /// Gives the task its stop reason: the reason's code, listing the reason first if it is new
+    /// and there is room, else an entry in the side map.
+    fn set_stopped_reason(&mut self, id: crate::infra::ids::TaskId, reason: Sym) {
+        let code = match self.reason_codes.get(&reason) {
+            Some(code) => *code,
+            None if self.reasons.len() < usize::from(REASON_ELSEWHERE - 1) => {
+                self.reasons.push(reason);
+                let code = u8::try_from(self.reasons.len()).expect("fewer than 255 listed reasons");
+                self.reason_codes.insert(reason, code);
+                code
+            }
+            None => {
+                self.rare_reasons.insert(id, reason);
+                REASON_ELSEWHERE
+            }
+        };
+        let t = &mut self.records[id.index()];
+        assert_eq!(t.reason, 0, "a task is given a stop reason once");
+        t.reason = code;
+    }
+
     /// The ENI attachment of an awsvpc task.
     pub(crate) fn eni(&self, id: crate::infra::ids::TaskId) -> Option<crate::infra::ids::AttachmentId> {
         let n = self.enis.binary_search_by_key(&id, |(t, _)| *t).ok()?;
@@ -565,7 +635,7 @@ impl Tasks {
         let t = &mut self.records[id.index()];
         let from = t.last_status;
         t.last_status = to;
-        t.version = t.version.checked_add(1).expect("a task changes state about a dozen times");
+        t.bump_version();
         if to == TaskStatus::Stopped {
             t.set_healthy(false);
         }
@@ -584,9 +654,9 @@ impl Tasks {
         assert!(!t.desired_stopped(), "a task is told to stop once");
         t.set_desired_stopped();
         t.set_healthy(false);
-        t.version = t.version.checked_add(1).expect("a task changes state about a dozen times");
+        t.bump_version();
         t.set_stop_code(code);
-        t.stopped_reason = Some(reason);
+        self.set_stopped_reason(id, reason);
         self.set_moment(id, TaskMoment::Stopping, now_ms);
     }
 
@@ -611,8 +681,8 @@ impl Tasks {
     pub(crate) fn set_agent_queued(&mut self, id: crate::infra::ids::TaskId, on: bool) {
         let t = &mut self.records[id.index()];
         assert_ne!(t.agent_queued(), on, "a task joins and leaves the agent queue once");
-        assert!(!on || t.agent == 0, "a task is queued once, before it is admitted");
-        t.agent ^= AGENT_QUEUED;
+        assert!(!on || t.version_agent & !VERSION_MASK == 0, "a task is queued once, before it is admitted");
+        t.version_agent ^= AGENT_QUEUED;
     }
 
     /// The agent admits the task (`true`: it leaves the queue and holds host resources) or the
@@ -622,22 +692,88 @@ impl Tasks {
         assert_ne!(t.agent_admitted(), on, "a task is admitted once and released once");
         if on {
             assert!(t.agent_queued(), "the agent admits a queued task");
-            t.agent &= !AGENT_QUEUED;
+            t.version_agent &= !AGENT_QUEUED;
         }
-        t.agent ^= AGENT_ADMITTED;
+        t.version_agent ^= AGENT_ADMITTED;
     }
 
     /// The task's CPU, memory and ports are handed back to placement (once).
     pub(crate) fn release_reservation(&mut self, id: crate::infra::ids::TaskId) {
         let t = &mut self.records[id.index()];
         assert!(!t.reservation_released(), "a reservation is released once");
-        t.agent |= RESERVATION_RELEASED;
+        t.version_agent |= RESERVATION_RELEASED;
     }
 
     /// The task is orphaned (its instance was deregistered with `force`): no longer accounted for.
     pub(crate) fn orphan(&mut self, id: crate::infra::ids::TaskId) {
         let t = &mut self.records[id.index()];
         t.set_orphaned(true);
-        t.version = t.version.checked_add(1).expect("a task changes state about a dozen times");
+        t.bump_version();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::infra::ids::TaskId;
+
+    fn table_of(tasks: u32) -> Tasks {
+        let mut t = Tasks::new(7);
+        let origin = TaskOrigin {
+            service: None,
+            task_def: TaskDefId(0),
+            group: crate::infra::intern::Interner::default().intern("family:app"),
+            started_by: None,
+            long_arn: true,
+            in_target_group: false,
+        };
+        for _ in 0..tasks {
+            t.push(InstanceId(0), &origin, 0, false, false);
+        }
+        t
+    }
+
+    /// Past the 254 reasons a one-byte code lists, a task's reason is kept beside the records, and
+    /// every task reads back the reason it was given.
+    #[test]
+    fn every_task_reads_back_its_stop_reason_past_the_listed_ones() {
+        let mut strings = crate::infra::intern::Interner::default();
+        let mut tasks = table_of(700);
+        let reasons: Vec<Sym> = (0..300).map(|n| strings.intern(&format!("reason {n}"))).collect();
+        for n in 0..700u32 {
+            tasks.tell_to_stop(TaskId(n), StopCode::UserInitiated, reasons[(n % 300) as usize], 5);
+        }
+        for n in 0..700u32 {
+            assert_eq!(tasks.stopped_reason(TaskId(n)), Some(reasons[(n % 300) as usize]), "task {n}");
+        }
+        assert_eq!(tasks.reasons.len(), 254);
+        assert_eq!(
+            tasks.rare_reasons.len(),
+            2 * 46,
+            "reasons 254 to 299, given to tasks 254..300 and 554..600, are never listed"
+        );
+        assert_eq!(table_of(1).stopped_reason(TaskId(0)), None);
+    }
+
+    /// The longest life a task has — every status, told to stop, orphaned — leaves its version
+    /// within its five bits, and the agent bits beside it untouched.
+    #[test]
+    fn a_task_version_counts_every_change_beside_the_agent_bits() {
+        let mut strings = crate::infra::intern::Interner::default();
+        let mut tasks = table_of(1);
+        let id = TaskId(0);
+        tasks.set_agent_queued(id, true);
+        tasks.set_agent_admitted(id, true);
+        use TaskStatus::*;
+        for status in [Pending, Activating, Running, Deactivating, Stopping, Deprovisioning, Stopped] {
+            tasks.set_last_status(id, status, 10);
+        }
+        tasks.tell_to_stop(id, StopCode::UserInitiated, strings.intern("bye"), 10);
+        tasks.release_reservation(id);
+        tasks.orphan(id);
+        let t = &tasks[0];
+        assert_eq!(t.version(), 10);
+        assert!(t.agent_admitted() && !t.agent_queued() && t.reservation_released());
+        assert_eq!(t.last_status, Stopped);
     }
 }
