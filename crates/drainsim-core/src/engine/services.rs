@@ -154,15 +154,17 @@ impl Engine {
             strategy_specs: req.placement_strategy.clone(),
             constraint_specs: req.placement_constraints.clone(),
             constraints,
-            load_balancer: load_balancer.map(|(spec, settings, interval, _threshold, delay)| LoadBalancerConfig {
-                spec,
-                settings,
-                // A newly registered target is healthy once it passes one health check (ELB:
-                // "After your target is registered, it must pass one health check to be considered
-                // healthy", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html);
-                // healthyThresholdCount applies to a target that was unhealthy, not to a new one.
-                time_to_healthy_ms: interval * SECOND_MS,
-                deregistration_delay_ms: delay * SECOND_MS,
+            load_balancer: load_balancer.map(|(spec, settings, interval, _threshold, delay)| {
+                Box::new(LoadBalancerConfig {
+                    spec,
+                    settings,
+                    // A newly registered target is healthy once it passes one health check (ELB:
+                    // "After your target is registered, it must pass one health check to be considered
+                    // healthy", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html);
+                    // healthyThresholdCount applies to a target that was unhealthy, not to a new one.
+                    time_to_healthy_ms: interval * SECOND_MS,
+                    deregistration_delay_ms: delay * SECOND_MS,
+                })
             }),
             health_check_grace_seconds: req.health_check_grace_period_seconds,
             status: ServiceStatus::Active,

@@ -25,5 +25,8 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::task::TaskState>(), 24);
         let instance = std::mem::size_of::<super::instance::InstanceState>();
         assert!(instance <= 160, "InstanceState is {instance} bytes");
+        // A service's load balancer settings are boxed: most services have none.
+        let service = std::mem::size_of::<super::service::ServiceState>();
+        assert!(service <= 864, "ServiceState is {service} bytes");
     }
 }

@@ -545,7 +545,8 @@ pub struct ServiceState {
     pub constraint_specs: Vec<api::PlacementConstraint>,
     /// `distinctInstance` and the `memberOf` expressions of its tasks.
     pub constraints: crate::placement::Constraints,
-    pub load_balancer: Option<LoadBalancerConfig>,
+    /// Its target group (boxed: most services have none, and the settings take 112 bytes).
+    pub load_balancer: Option<Box<LoadBalancerConfig>>,
     pub health_check_grace_seconds: Option<i64>,
     pub status: ServiceStatus,
     pub created_at_ms: SimTimeMs,
