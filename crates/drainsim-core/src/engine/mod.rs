@@ -36,6 +36,7 @@ pub mod invariants;
 pub(crate) mod placement;
 pub(crate) mod rebalance;
 mod reply;
+pub(crate) mod scale_in;
 pub(crate) mod scheduler;
 pub(crate) mod services;
 pub(crate) mod spot;

@@ -354,9 +354,8 @@ impl Engine {
         let (mut kept, mut drain_candidates) = self.staying_and_draining(id);
         self.stop_starting_on_draining(&mut drain_candidates, &mut stops, &mut out);
         if kept > self.scale_in_target(id) {
-            let mut keep = self.staying_tasks(id);
-            self.scale_in(id, &mut keep, &mut stops, &mut out);
-            kept = keep.len();
+            let keep = self.staying_tasks(id);
+            kept = self.scale_in(id, keep, &mut stops, &mut out);
         }
         let (need, room) = self.start_missing(id, kept, drain_candidates.len(), &mut out);
         let remaining_candidates = self.stop_drained_within_floor(id, drain_candidates, &mut stops, &mut out);
@@ -433,8 +432,9 @@ impl Engine {
     /// with `random`, which drainsim keeps deterministic) the Availability Zone with the most of the
     /// service's tasks, then the instance with the most (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>). Ties go to the newest
     /// task. A very large scale-in (more than 256 at once) takes the unhealthy, then the newest,
-    /// without rebalancing per stop.
-    fn scale_in(&mut self, id: ServiceId, keep: &mut Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) {
+    /// without rebalancing per stop. Each stop re-reads only what it changed
+    /// ([`super::scale_in::ScaleInOrder`]). Returns how many staying tasks are kept.
+    fn scale_in(&mut self, id: ServiceId, mut keep: Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) -> usize {
         let desired = self.scale_in_target(id);
         if keep.len() > desired + 256 {
             keep.sort_by_key(|t| {
@@ -445,65 +445,23 @@ impl Engine {
                 self.stop_for_scale_in(victim, stops, out);
             }
         }
-        let strategy = self.services[id.index()].strategies.first().copied();
-        while keep.len() > desired {
-            let victim = self.scale_in_victim(keep, strategy);
-            self.stop_for_scale_in(victim, stops, out);
-            keep.retain(|k| *k != victim);
+        if keep.len() <= desired {
+            return keep.len();
         }
+        let strategy = self.services[id.index()].strategies.first().copied();
+        let mut order = super::scale_in::ScaleInOrder::new(self, &keep, strategy);
+        while order.len() > desired {
+            let victim = order.next().expect("more tasks stay than are wanted");
+            self.stop_for_scale_in(victim, stops, out);
+            order.take_next(self);
+        }
+        order.len()
     }
 
     /// How many staying tasks scale-in keeps: `desiredCount`, plus a zone rebalancing move's task
     /// while it starts.
     fn scale_in_target(&self, id: ServiceId) -> usize {
         self.services[id.index()].desired_count as usize + self.rebalance_surplus(id)
-    }
-
-    /// The task scale-in stops next among `keep` (see [`Self::scale_in`]).
-    fn scale_in_victim(&self, keep: &[TaskId], strategy: Option<crate::placement::Strategy>) -> TaskId {
-        let zone = self.builtin.availability_zone;
-        use crate::placement::Strategy;
-        let instance_of = |t: TaskId| self.tasks[t.index()].instance;
-        // The value a spread balances: the zone, or another attribute (absent counts as its own value).
-        let spread_value = |t: TaskId, attribute: Option<crate::infra::intern::Sym>| -> Option<crate::infra::intern::Sym> {
-            let instance = instance_of(t);
-            match attribute {
-                Some(a) if a != zone => self.instance_attribute(instance, a).flatten(),
-                _ => Some(self.instances[instance.index()].availability_zone),
-            }
-        };
-        let attribute = match strategy {
-            Some(Strategy::SpreadAttribute(a)) => Some(a),
-            _ => None,
-        };
-        let mut per_value: std::collections::BTreeMap<Option<crate::infra::intern::Sym>, i64> = std::collections::BTreeMap::new();
-        let mut per_instance: std::collections::BTreeMap<crate::infra::ids::InstanceId, i64> = std::collections::BTreeMap::new();
-        for t in keep {
-            *per_value.entry(spread_value(*t, attribute)).or_insert(0) += 1;
-            *per_instance.entry(instance_of(*t)).or_insert(0) += 1;
-        }
-        *keep
-            .iter()
-            .max_by_key(|t| {
-                let (t, instance) = (**t, instance_of(**t));
-                let remaining = &self.instances[instance.index()].remaining;
-                let (first, second) = match strategy {
-                    Some(Strategy::BinpackMemory) => (remaining.memory, remaining.cpu),
-                    Some(Strategy::BinpackCpu) => (remaining.cpu, remaining.memory),
-                    Some(Strategy::SpreadInstance) => (per_instance[&instance], 0),
-                    None | Some(Strategy::Random) | Some(Strategy::SpreadAttribute(_)) => {
-                        (per_value[&spread_value(t, attribute)], per_instance[&instance])
-                    }
-                };
-                (
-                    !self.tasks[t.index()].healthy(),
-                    first,
-                    second,
-                    self.task_created_at_ms(t),
-                    std::cmp::Reverse(self.task_uuid(t)),
-                )
-            })
-            .expect("keep is not empty")
     }
 
     fn stop_for_scale_in(&mut self, victim: TaskId, stops: &mut Stops, out: &mut PassOutcome) {
