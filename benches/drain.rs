@@ -7,6 +7,8 @@
 //!   and the engine runs until quiet (full task lifecycle, trace digest on, records not kept).
 //! - `dense_instance/drain_{N}k_tasks`: one instance running N tiny tasks drained onto another (the
 //!   cost of a stop must not grow with the instance's task list).
+//! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
+//!   time (the cost of a stop must not grow with the service).
 //! - `placement/*`: placing N tasks into M instances per strategy.
 //! - `scenario/parse_large`: parsing a 20,000-instance, 1,000-service scenario file.
 
@@ -214,6 +216,45 @@ fn drains(c: &mut Criterion) {
             b.iter_batched(
                 || drain_cluster(instances, tasks, service_size, daemon),
                 |(mut e, t)| black_box(drain(&mut e, &t, wave)),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+/// Scales the spread-by-zone service of 50,000 tasks of the `drain/i20k_t100k_svc50k` cluster
+/// (`svc1`) in by 200 tasks in `steps` UpdateService calls, each run until quiet; returns the
+/// events processed.
+fn scale_in(e: &mut Engine, steps: usize) -> u64 {
+    let before = e.events_processed();
+    for step in 1..=steps {
+        e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("bench".into()),
+            service: "svc1".into(),
+            desired_count: Some((50_000 - 200 * step / steps) as i64),
+            ..Default::default()
+        }))
+        .expect("valid update");
+        assert_eq!(e.run_until_quiet(e.now_ms() + 3_600_000, u64::MAX), drainsim_core::StopReason::Quiet);
+    }
+    e.events_processed() - before
+}
+
+/// A big service scaled in: 200 tasks of 50,000 at once, and one at a time 200 times. A stop's
+/// cost must not grow with the service (one pass reads it once).
+fn scale_ins(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scale_in");
+    g.sample_size(10);
+    for (name, steps) in [("svc50k_by200", 1), ("svc50k_by1_x200", 200)] {
+        let (mut e, _) = drain_cluster(20_000, 100_000, 50_000, false);
+        scale_in(&mut e, steps);
+        assert_eq!(e.service_named("svc1").expect("created").running_count(), 49_800, "the service scaled in");
+        g.throughput(Throughput::Elements(200));
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || drain_cluster(20_000, 100_000, 50_000, false).0,
+                |mut e| black_box(scale_in(&mut e, steps)),
                 BatchSize::PerIteration,
             )
         });
@@ -504,5 +545,5 @@ const STALL_HOST_PORT: &str = r#"(
   ],
 )"#;
 
-criterion_group!(benches, kernel, engine_events, drains, dense_instance, api, sweeps, placement, stalls, scenario);
+criterion_group!(benches, kernel, engine_events, drains, scale_ins, dense_instance, api, sweeps, placement, stalls, scenario);
 criterion_main!(benches);

@@ -354,8 +354,12 @@ impl Engine {
         let (mut kept, mut drain_candidates) = self.staying_and_draining(id);
         self.stop_starting_on_draining(&mut drain_candidates, &mut stops, &mut out);
         if kept > self.scale_in_target(id) {
-            let keep = self.staying_tasks(id);
-            kept = self.scale_in(id, keep, &mut stops, &mut out);
+            // The pass's lists live in the engine's buffers, so that a service scaled in pass
+            // after pass does not allocate (and fault in) them anew each time.
+            let mut buffers = std::mem::take(&mut self.scale_in_buffers);
+            self.staying_tasks(id, &mut buffers.staying);
+            kept = self.scale_in(id, &mut buffers, &mut stops, &mut out);
+            self.scale_in_buffers = buffers;
         }
         let (need, room) = self.start_missing(id, kept, drain_candidates.len(), &mut out);
         let remaining_candidates = self.stop_drained_within_floor(id, drain_candidates, &mut stops, &mut out);
@@ -395,8 +399,9 @@ impl Engine {
     }
 
     /// The service's staying tasks (not told to stop, not on a DRAINING instance).
-    fn staying_tasks(&self, id: ServiceId) -> Vec<TaskId> {
-        self.services[id.index()].tasks.iter().copied().filter(|t| self.is_staying(*t)).collect()
+    fn staying_tasks(&self, id: ServiceId, into: &mut Vec<TaskId>) {
+        into.clear();
+        into.extend(self.services[id.index()].tasks.iter().copied().filter(|t| self.is_staying(*t)));
     }
 
     /// Step 1: tasks not yet RUNNING on a DRAINING instance stop at once (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-draining.html>).
@@ -434,8 +439,15 @@ impl Engine {
     /// task. A very large scale-in (more than 256 at once) takes the unhealthy, then the newest,
     /// without rebalancing per stop. Each stop re-reads only what it changed
     /// ([`super::scale_in::ScaleInOrder`]). Returns how many staying tasks are kept.
-    fn scale_in(&mut self, id: ServiceId, mut keep: Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) -> usize {
+    fn scale_in(
+        &mut self,
+        id: ServiceId,
+        buffers: &mut super::scale_in::ScaleInBuffers,
+        stops: &mut Stops,
+        out: &mut PassOutcome,
+    ) -> usize {
         let desired = self.scale_in_target(id);
+        let keep = &mut buffers.staying;
         if keep.len() > desired + 256 {
             keep.sort_by_key(|t| {
                 let task = &self.tasks[t.index()];
@@ -446,16 +458,20 @@ impl Engine {
             }
         }
         if keep.len() <= desired {
-            return keep.len();
+            let kept = keep.len();
+            keep.clear();
+            return kept;
         }
         let strategy = self.services[id.index()].strategies.first().copied();
-        let mut order = super::scale_in::ScaleInOrder::new(self, &keep, strategy);
+        let mut order = super::scale_in::ScaleInOrder::new(self, std::mem::take(buffers), strategy);
         while order.len() > desired {
             let victim = order.next().expect("more tasks stay than are wanted");
             self.stop_for_scale_in(victim, stops, out);
             order.take_next(self);
         }
-        order.len()
+        let kept = order.len();
+        *buffers = order.into_buffers();
+        kept
     }
 
     /// How many staying tasks scale-in keeps: `desiredCount`, plus a zone rebalancing move's task
