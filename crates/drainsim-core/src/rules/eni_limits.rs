@@ -11,13 +11,13 @@
 //!   branch ENIs, so the table's ENI limit = `with + 2` (c5.large: 12 ENIs → 10 tasks).
 //!
 //! The trunked column is stored verbatim, including the guide's `i4i.large` value of `−2` (hence it
-//! is signed). [`supports_trunking`] treats a row without a positive trunked limit as unsupported.
+//! is signed). [`TypeLimits::supports_trunking`] treats a row without a positive trunked limit as unsupported.
 //!
 //! **Documentation inconsistency.** The same page lists the families `m5n`, `m5zn`, `r5b`, `r5dn`
 //! and `u-6tb1` as not supporting trunking, yet its table still has rows for them; likewise the
 //! unsupported instance type `c5a.8xlarge` has a row (c5a table includes 8xlarge). The rows are kept
-//! here as transcribed, but the unsupported lists win: [`supports_trunking`] returns `false` for them
-//! and [`task_eni_limit`] yields their untrunked limit even when asked for the trunked one.
+//! here as transcribed, but the unsupported lists win: [`TypeLimits::supports_trunking`] returns `false` for them
+//! and [`TypeLimits::task_eni_limit`] yields their untrunked limit even when asked for the trunked one.
 //!
 //! Everything here is plain `std`; lookups are binary searches over sorted static slices.
 

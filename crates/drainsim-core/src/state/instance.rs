@@ -129,7 +129,7 @@ pub struct InstanceState {
     pub name: Sym,
     pub long_arn: bool,
     /// The EC2 instance ID the registration gave; without one it is derived from the index
-    /// ([`Engine::ec2_instance_id`]).
+    /// ([`Engine::ec2_instance_id`](crate::engine::Engine::ec2_instance_id)).
     pub ec2_instance_id: Option<Sym>,
     pub instance_type: Sym,
     pub availability_zone: Sym,

@@ -460,7 +460,7 @@ impl SpreadCounts {
 pub const EVENT_TASKS_LISTED: usize = 10;
 
 /// A service event, stored compactly and rendered into ECS's message text at the edges
-/// ([`Engine::service_event_message`]).
+/// ([`Engine::service_event_message`](crate::engine::Engine::service_event_message)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceEventKind {
     /// `(service NAME) has started N tasks: (task ID) ...`
