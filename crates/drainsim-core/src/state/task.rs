@@ -454,11 +454,11 @@ pub(crate) struct Tasks {
     enis: Vec<(crate::infra::ids::TaskId, crate::infra::ids::AttachmentId)>,
     /// Task IDs are a keyed bijection of the task index (no lookup table).
     ids: crate::infra::ids::IdScrambler,
-    /// The stop reasons records refer to by a one-byte code, in the order first given (ECS's own
-    /// reasons are a handful; StopTask's `reason` is the caller's text).
+    /// The stop reasons records refer to by a one-byte code (one more than the index), in the
+    /// order first given. ECS's own reasons are a handful (StopTask's `reason` is the caller's
+    /// text), so a reason's code is found by a scan of at most 254 symbols, which a run's first
+    /// few settle: no map to build and drop for every run of a sweep.
     reasons: Vec<Sym>,
-    /// Each listed reason's code.
-    reason_codes: std::collections::BTreeMap<Sym, u8>,
     /// The stop reasons of tasks told to stop after [`REASON_ELSEWHERE`]` - 1` reasons were
     /// listed.
     rare_reasons: std::collections::BTreeMap<crate::infra::ids::TaskId, Sym>,
@@ -473,8 +473,7 @@ impl std::ops::Index<usize> for Tasks {
 
 impl crate::infra::recycle::Recycle for Tasks {
     fn reset_to(&mut self, fresh: Self) {
-        let Tasks { records, origins, far_moments, agent_waits, created_runs, enis, ids, reasons, reason_codes, rare_reasons } =
-            fresh;
+        let Tasks { records, origins, far_moments, agent_waits, created_runs, enis, ids, reasons, rare_reasons } = fresh;
         self.records.reset_to(records);
         self.origins.reset_to(origins);
         self.far_moments = far_moments;
@@ -483,7 +482,6 @@ impl crate::infra::recycle::Recycle for Tasks {
         self.enis.reset_to(enis);
         self.ids = ids;
         self.reasons.reset_to(reasons);
-        self.reason_codes = reason_codes;
         self.rare_reasons = rare_reasons;
     }
 }
@@ -500,7 +498,6 @@ impl Tasks {
             enis: Vec::new(),
             ids: crate::infra::ids::IdScrambler::new(id_key),
             reasons: Vec::new(),
-            reason_codes: Default::default(),
             rare_reasons: Default::default(),
         }
     }
@@ -599,13 +596,12 @@ impl Tasks {
     /// Gives the task its stop reason: the reason's code, listing the reason first if it is new
     /// and there is room, else an entry in the side map.
     fn set_stopped_reason(&mut self, id: crate::infra::ids::TaskId, reason: Sym) {
-        let code = match self.reason_codes.get(&reason) {
-            Some(code) => *code,
+        let listed = self.reasons.iter().position(|r| *r == reason);
+        let code = match listed {
+            Some(n) => u8::try_from(n + 1).expect("fewer than 255 listed reasons"),
             None if self.reasons.len() < usize::from(REASON_ELSEWHERE - 1) => {
                 self.reasons.push(reason);
-                let code = u8::try_from(self.reasons.len()).expect("fewer than 255 listed reasons");
-                self.reason_codes.insert(reason, code);
-                code
+                u8::try_from(self.reasons.len()).expect("fewer than 255 listed reasons")
             }
             None => {
                 self.rare_reasons.insert(id, reason);
