@@ -90,40 +90,39 @@ pub(crate) struct ScaleInOrder {
     spare: ScaleInBuffers,
 }
 
+/// A list emptied, its capacity kept.
+fn emptied<T>(mut v: Vec<T>) -> Vec<T> {
+    v.clear();
+    v
+}
+
 impl ScaleInOrder {
     /// The order of `buffers.staying` (the service's staying tasks, each once) under the
     /// service's first placement strategy, built in `buffers` (emptied first).
     pub(crate) fn new(engine: &Engine, mut buffers: ScaleInBuffers, strategy: Option<Strategy>) -> Self {
         let by_value = matches!(strategy, None | Some(Strategy::Random) | Some(Strategy::SpreadAttribute(_)));
-        let mut by_instance = std::mem::take(&mut buffers.by_instance);
-        by_instance.clear();
+        let mut by_instance = emptied(std::mem::take(&mut buffers.by_instance));
         by_instance.extend(buffers.staying.iter().map(|&t| (engine.tasks[t.index()].instance, t)));
         by_instance.sort_unstable();
-        let mut parts = std::mem::take(&mut buffers.parts);
-        parts.clear();
+        let mut parts = emptied(std::mem::take(&mut buffers.parts));
         parts.extend(by_instance.iter().map(|&(_, t)| {
             let uuid = engine.task_uuid(t);
             let words = ((uuid >> 64) as u64, uuid as u64);
             (!engine.tasks[t.index()].healthy(), engine.task_created_at_ms(t), Reverse(words), t)
         }));
-        let mut instances = std::mem::take(&mut buffers.instances);
-        instances.clear();
-        let mut best = std::mem::take(&mut buffers.best);
-        best.clear();
         let mut order = ScaleInOrder {
             strategy,
             by_value,
             parts,
-            instances,
+            instances: emptied(std::mem::take(&mut buffers.instances)),
             groups: Vec::new(),
-            best: BinaryHeap::from(best),
+            best: BinaryHeap::from(emptied(std::mem::take(&mut buffers.best))),
             staying: buffers.staying.len(),
             spare: buffers,
         };
         let mut group_of_value: BTreeMap<Option<Sym>, u32> = BTreeMap::new();
         let mut entries: Vec<Vec<InstanceEntry>> = std::mem::take(&mut order.spare.heaps);
         entries.iter_mut().for_each(Vec::clear);
-        let mut groups = 0;
         for run in by_instance.chunk_by(|a, b| a.0 == b.0) {
             let instance = run[0].0;
             let value = if by_value { order.value_of(engine, instance) } else { None };
@@ -131,8 +130,7 @@ impl ScaleInOrder {
             let group = *group_of_value.entry(value).or_insert(next);
             if group as usize == order.groups.len() {
                 order.groups.push(Group::default());
-                groups += 1;
-                if entries.len() < groups {
+                if entries.len() < order.groups.len() {
                     entries.push(Vec::new());
                 }
             }
@@ -142,7 +140,7 @@ impl ScaleInOrder {
             let place = u32::try_from(order.instances.len() - 1).expect("fewer than 2^32 instances");
             entries[group as usize].push(order.instance_entry(engine, place));
         }
-        let unused = entries.split_off(groups);
+        let unused = entries.split_off(order.groups.len());
         for (group, entries) in order.groups.iter_mut().zip(entries) {
             group.instances = BinaryHeap::from(entries);
         }
@@ -157,10 +155,6 @@ impl ScaleInOrder {
     /// Gives back the lists the order was built in, empty, for the next scale-in.
     pub(crate) fn into_buffers(self) -> ScaleInBuffers {
         let ScaleInOrder { parts, instances, groups, best, mut spare, .. } = self;
-        fn emptied<T>(mut v: Vec<T>) -> Vec<T> {
-            v.clear();
-            v
-        }
         spare.parts = emptied(parts);
         spare.instances = emptied(instances);
         spare.best = emptied(best.into_vec());

@@ -459,8 +459,8 @@ pub(crate) struct Tasks {
     /// text), so a reason's code is found by a scan of at most 254 symbols, which a run's first
     /// few settle: no map to build and drop for every run of a sweep.
     reasons: Vec<Sym>,
-    /// The stop reasons of tasks told to stop after [`REASON_ELSEWHERE`]` - 1` reasons were
-    /// listed.
+    /// The stop reasons of tasks given a reason not listed once 254 were (their code is
+    /// [`REASON_ELSEWHERE`]).
     rare_reasons: std::collections::BTreeMap<crate::infra::ids::TaskId, Sym>,
 }
 
