@@ -42,11 +42,16 @@ pub fn check_invariants(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
+    // Positions are recorded for as many tasks as the long lists hold; with every listed task at
+    // its own position (below), they are recorded for exactly those.
+    if !e.instances.list_positions_counted() {
+        return fail("tasks-on-instance", "a task outside the long instance lists keeps a list position".to_string());
+    }
     // Each live task on its own, and at its place in its instance's list.
     for (n, t) in e.tasks.iter().enumerate() {
         let id = TaskId(n as u32);
         if t.orphaned() || t.last_status == TaskStatus::Stopped {
-            if t.last_status == TaskStatus::Stopped && e.instances.list_position(id).is_some() {
+            if t.last_status == TaskStatus::Stopped && e.instances.list_position(t.instance, id).is_some() {
                 return fail("tasks-on-instance", format!("STOPPED task {n} still listed on its instance"));
             }
             continue;
@@ -80,7 +85,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         if t.agent_queued() != e.instances.agent_queue(t.instance).any(|(q, _)| q == id) {
             return fail("agent-queue", format!("task {n}'s queued flag disagrees with its instance's agent queue"));
         }
-        let listed = e.instances.list_position(id).and_then(|p| e.instances[t.instance.index()].tasks.get(p));
+        let listed = e.instances.list_position(t.instance, id).and_then(|p| e.instances[t.instance.index()].tasks.get(p));
         if listed != Some(&id) {
             return fail("tasks-on-instance", format!("live task {n} is missing from its instance's list"));
         }
@@ -124,7 +129,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
             if t.instance != id
                 || t.orphaned()
                 || t.last_status == TaskStatus::Stopped
-                || e.instances.list_position(*task) != Some(p)
+                || e.instances.list_position(id, *task) != Some(p)
             {
                 return fail(
                     "tasks-on-instance",
@@ -280,11 +285,14 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
+    if !e.services.list_positions_counted() {
+        return fail("service-tasks", "a task outside the long service lists keeps a list position".to_string());
+    }
     // Every live task of a service is at its recorded position in its service's list.
     for (n, t) in e.tasks.iter().enumerate() {
         let Some(s) = e.origin(t.origin).service.filter(|_| t.contribution().live) else { continue };
         let id = TaskId(n as u32);
-        if e.services.list_position(id).and_then(|p| e.services[s.index()].tasks.get(p)) != Some(&id) {
+        if e.services.list_position(s, id).and_then(|p| e.services[s.index()].tasks.get(p)) != Some(&id) {
             return fail(
                 "service-tasks",
                 format!("{}: live task {n} is missing from its task list", e.strings.resolve(e.services[s.index()].name)),
@@ -299,7 +307,10 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         for (pos, id) in s.tasks.iter().enumerate() {
             let t = &e.tasks[id.index()];
             let c = t.contribution();
-            if !c.live || e.origin(t.origin).service != Some(ServiceId(n as u32)) || e.services.list_position(*id) != Some(pos) {
+            if !c.live
+                || e.origin(t.origin).service != Some(ServiceId(n as u32))
+                || e.services.list_position(ServiceId(n as u32), *id) != Some(pos)
+            {
                 return fail(
                     "service-tasks",
                     format!(
@@ -667,16 +678,34 @@ mod tests {
 
     /// Two services of two tasks each, steady on two instances.
     fn steady_engine() -> Engine {
+        let instances = [("a", "us-east-1a", 4096, 8192), ("b", "us-east-1b", 4096, 8192)];
+        steady_cluster(&instances, (256, 512), &[("one", 2), ("two", 2)])
+    }
+
+    /// One service of 300 tasks on one instance: both lists are long enough to keep positions
+    /// (`TaskListPositions`).
+    fn long_lists_engine() -> Engine {
+        const TASKS: i64 = 300;
+        const _: () = assert!(TASKS as usize > crate::infra::ids::INDEXED_ABOVE);
+        let e = steady_cluster(&[("big", "us-east-1a", 128 * TASKS, 128 * TASKS)], (128, 128), &[("many", TASKS)]);
+        assert_eq!(e.instances[0].tasks.len(), TASKS as usize);
+        assert!(e.instances.list_positions_counted() && e.services.list_positions_counted());
+        e
+    }
+
+    /// A cluster of `instances` (name, zone, CPU, memory) running `services` (name, desired count)
+    /// of one task definition of (CPU, memory), once quiet; it keeps every invariant.
+    fn steady_cluster(instances: &[(&str, &str, i64, i64)], task: (u32, u32), services: &[(&str, i64)]) -> Engine {
         let mut e = Engine::new(crate::EngineConfig::default());
         e.create_cluster("prod").expect("valid name");
-        for (name, az) in [("a", "us-east-1a"), ("b", "us-east-1b")] {
+        for (name, az, cpu, memory) in instances {
             e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
                 cluster: Some("prod".into()),
-                total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 8192)],
+                total_resources: vec![Resource::integer("CPU", *cpu), Resource::integer("MEMORY", *memory)],
                 instance_identity: InstanceIdentity {
-                    name: name.into(),
+                    name: (*name).into(),
                     instance_type: "m5.large".into(),
-                    availability_zone: az.into(),
+                    availability_zone: (*az).into(),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -687,19 +716,19 @@ mod tests {
             family: "app".into(),
             container_definitions: vec![ContainerDefinition {
                 name: "app".into(),
-                cpu: Some(256),
-                memory: Some(512),
+                cpu: Some(task.0),
+                memory: Some(task.1),
                 ..Default::default()
             }],
             ..Default::default()
         }))
         .expect("registers");
-        for name in ["one", "two"] {
+        for (name, count) in services {
             e.handle(Request::CreateService(CreateServiceRequest {
                 cluster: Some("prod".into()),
-                service_name: name.into(),
+                service_name: (*name).into(),
                 task_definition: "app".into(),
-                desired_count: Some(2),
+                desired_count: Some(*count),
                 ..Default::default()
             }))
             .expect("creates");
@@ -855,9 +884,13 @@ mod tests {
 
     #[test]
     fn a_task_list_out_of_step_with_its_positions_is_caught() {
-        let mut e = steady_engine();
+        let mut e = long_lists_engine();
         e.services.record_mut_for_test(ServiceId(0)).tasks.swap(0, 1);
         assert_eq!(violated(&e), "service-tasks");
+        // A short list keeps no positions: its order is its own, and any order of its tasks holds.
+        let mut e = steady_engine();
+        e.services.record_mut_for_test(ServiceId(0)).tasks.swap(0, 1);
+        check_invariants(&e).expect("a short list in another order");
     }
 
     #[test]
@@ -1004,10 +1037,24 @@ mod tests {
 
     #[test]
     fn an_instance_list_out_of_step_with_its_positions_is_caught() {
-        let mut e = steady_engine();
-        let (id, _, _) = busy_instance(&e);
-        e.instances.record_mut_for_test(id).tasks.swap(0, 1);
+        let mut e = long_lists_engine();
+        e.instances.record_mut_for_test(InstanceId(0)).tasks.swap(0, 1);
         assert_eq!(violated(&e), "tasks-on-instance");
+        let mut e = long_lists_engine();
+        e.instances.record_mut_for_test(InstanceId(0)).tasks.swap(7, 299);
+        assert_eq!(violated(&e), "tasks-on-instance");
+    }
+
+    #[test]
+    fn a_task_listed_twice_on_a_long_list_is_caught() {
+        let mut e = long_lists_engine();
+        let tasks = &mut e.instances.record_mut_for_test(InstanceId(0)).tasks;
+        tasks[5] = tasks[6];
+        assert_eq!(violated(&e), "tasks-on-instance");
+        let mut e = long_lists_engine();
+        let tasks = &mut e.services.record_mut_for_test(ServiceId(0)).tasks;
+        tasks[9] = tasks[2];
+        assert_eq!(violated(&e), "service-tasks");
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl Engine {
     pub(crate) fn rebalance_before_pass(&mut self, id: ServiceId) {
         let Some(m) = self.services[id.index()].schedule.rebalance_move else { return };
         let started = &self.tasks[m.started.index()];
-        if started.desired_stopped() || self.services.list_position(m.started).is_none() {
+        if started.desired_stopped() || self.services.list_position(id, m.started).is_none() {
             self.services.schedule_mut(id).rebalance_move = None;
             return;
         }

@@ -352,7 +352,7 @@ impl Engine {
         let mut out = PassOutcome::default();
         let mut stops = Stops::default();
         let (mut kept, mut drain_candidates) = self.staying_and_draining(id);
-        self.stop_starting_on_draining(&mut drain_candidates, &mut stops, &mut out);
+        self.stop_starting_on_draining(id, &mut drain_candidates, &mut stops, &mut out);
         if kept > self.scale_in_target(id) {
             // The pass's lists live in the engine's buffers, so that a service scaled in pass
             // after pass does not allocate (and fault in) them anew each time.
@@ -405,7 +405,13 @@ impl Engine {
     }
 
     /// Step 1: tasks not yet RUNNING on a DRAINING instance stop at once (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-draining.html>).
-    fn stop_starting_on_draining(&mut self, drain_candidates: &mut Vec<TaskId>, stops: &mut Stops, out: &mut PassOutcome) {
+    fn stop_starting_on_draining(
+        &mut self,
+        id: ServiceId,
+        drain_candidates: &mut Vec<TaskId>,
+        stops: &mut Stops,
+        out: &mut PassOutcome,
+    ) {
         drain_candidates.retain(|t| {
             if self.tasks[t.index()].last_status.is_starting() {
                 stops.pending.push(*t);
@@ -417,7 +423,7 @@ impl Engine {
         // In the service's list order, whether the candidates came from its list or its set, so
         // that keeping a set changes no output (sorted before the stops below reorder the list:
         // a task stopped before it started leaves it at once).
-        stops.pending.sort_unstable_by_key(|t| self.services.list_position(*t).expect("a drain candidate is listed"));
+        stops.pending.sort_by_cached_key(|t| self.services.list_position(id, *t).expect("a drain candidate is listed"));
         for t in &stops.pending {
             self.stop_task_now(
                 *t,

@@ -340,7 +340,7 @@ impl Engine {
         let Some(service) = self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some()) else {
             return;
         };
-        let candidate = self.services.list_position(id).is_some() && self.is_drain_candidate(id);
+        let candidate = self.services.list_position(service, id).is_some() && self.is_drain_candidate(id);
         self.services.set_drain_candidate(service, id, candidate);
     }
 

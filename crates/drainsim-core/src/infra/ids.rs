@@ -179,24 +179,55 @@ impl<Id: Copy + Ord + Into<u32>> MarkedIds<Id> {
     }
 }
 
-/// Where each task sits in the one list of a kind that holds it (its service's task list, its
-/// instance's task list), by task index, so a task leaves its list in constant time however long
-/// the list is: the last task of the list takes its place (`swap_remove`, the order the lists
-/// have always had). The lists themselves live in their records; the table keeps the positions,
-/// a word per task ever launched, in chunks ([`ChunkedVec`]: growing copies nothing, and the spare
-/// room is at most one chunk).
+/// Where each task sits in the *long* list of a kind that holds it (its service's task list, its
+/// instance's task list), by task index, so a task leaves a list in constant time however long the
+/// list is: the last task of the list takes its place (`swap_remove`, the order the lists have
+/// always had).
+///
+/// Only long lists keep positions. A list starts keeping them when it grows past
+/// [`INDEXED_ABOVE`] tasks and stops when it shrinks below [`UNINDEXED_BELOW`] (the gap keeps a
+/// list that hovers near one bound from listing its positions on every change). A short list is
+/// searched instead: at most `INDEXED_ABOVE` comparisons in one contiguous array, a constant, and
+/// no word per task. Most lists are short — an instance runs tens of tasks, most services run
+/// fewer than 256 — so a drain of 20,000 instances keeps no positions at all, where a word per
+/// task and per kind cost 1.6 MB.
+///
+/// A list's own first task says whether the list keeps positions: it does exactly when its first
+/// task's position is recorded (as 0). Positions live in chunks of [`POSITION_CHUNK`] task
+/// indices, allocated when a task of the chunk first joins a long list.
 #[derive(Debug, Clone, Default)]
 pub struct TaskListPositions {
-    positions: ChunkedVec<u32>,
+    chunks: Vec<Option<Box<[u32; POSITION_CHUNK]>>>,
+    /// Recorded positions: the tasks in long lists.
+    recorded: usize,
 }
 
-/// The position of a task no list holds.
+/// A list keeps its tasks' positions once it holds more than this many tasks.
+pub const INDEXED_ABOVE: usize = 256;
+/// A list that keeps positions drops them when it holds fewer than this many tasks.
+pub const UNINDEXED_BELOW: usize = 64;
+/// Task indices per chunk of positions.
+const POSITION_CHUNK: usize = 1024;
+const _: () = assert!(UNINDEXED_BELOW > 0 && UNINDEXED_BELOW < INDEXED_ABOVE);
+
+/// The position of a task no long list holds.
 const NOT_LISTED: u32 = u32::MAX;
 
 impl crate::infra::recycle::Recycle for TaskListPositions {
     fn reset_to(&mut self, fresh: Self) {
-        let TaskListPositions { positions } = fresh;
-        self.positions.reset_to(positions);
+        // The chunks allocated stay, emptied; then the fresh table's positions are copied in.
+        for chunk in self.chunks.iter_mut().flatten() {
+            chunk.fill(NOT_LISTED);
+        }
+        self.recorded = 0;
+        for (c, chunk) in fresh.chunks.iter().enumerate() {
+            for (k, p) in chunk.iter().flat_map(|chunk| chunk.iter().enumerate()) {
+                if *p != NOT_LISTED {
+                    self.record(TaskId((c * POSITION_CHUNK + k) as u32), *p as usize);
+                }
+            }
+        }
+        debug_assert_eq!(self.recorded, fresh.recorded);
     }
 }
 
@@ -209,31 +240,111 @@ impl<Id> crate::infra::recycle::Recycle for MarkedIds<Id> {
 }
 
 impl TaskListPositions {
-    /// Appends `task` to `list` and notes its position. Panics if a list already holds it.
+    /// Appends `task` to `list`, noting its position if the list is long. Panics if a long list
+    /// already holds it (debug builds also search a short one).
     pub fn push(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
-        let i = task.index();
-        while self.positions.len() <= i {
-            self.positions.push(NOT_LISTED);
-        }
-        assert_eq!(self.positions[i], NOT_LISTED, "task {task:?} joins a second list of one kind");
-        self.positions[i] = u32::try_from(list.len()).expect("fewer than 2^32 tasks in a list");
+        assert!(self.recorded(task).is_none(), "task {task:?} joins a second list of one kind");
+        debug_assert!(!list.contains(&task), "task {task:?} joins a list twice");
+        let indexed = self.keeps_positions(list);
         push_growing_slowly(list, task);
-    }
-
-    /// Takes `task` out of `list` in constant time. Panics if `list` does not hold it.
-    pub fn remove(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
-        let pos = self.positions.get(task.index()).unwrap_or(NOT_LISTED);
-        assert!(list.get(pos as usize) == Some(&task), "task {task:?} leaves a list that does not hold it");
-        list.swap_remove(pos as usize);
-        if let Some(moved) = list.get(pos as usize) {
-            self.positions[moved.index()] = pos;
+        if indexed {
+            self.record(task, list.len() - 1);
+        } else if list.len() > INDEXED_ABOVE {
+            for (p, t) in list.iter().enumerate() {
+                assert!(self.recorded(*t).is_none(), "task {t:?} is in two lists of one kind");
+                self.record(*t, p);
+            }
         }
-        self.positions[task.index()] = NOT_LISTED;
     }
 
-    /// The position of a task in the list that holds it, if one does.
-    pub fn position(&self, task: TaskId) -> Option<usize> {
-        self.positions.get(task.index()).filter(|p| *p != NOT_LISTED).map(|p| p as usize)
+    /// Takes `task` out of `list`: in constant time from a long list, by a search of at most
+    /// [`INDEXED_ABOVE`] tasks from a short one. Panics if `list` does not hold it.
+    pub fn remove(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
+        let pos = self.position(list, task);
+        let Some(pos) = pos else { panic!("task {task:?} leaves a list that does not hold it") };
+        if !self.keeps_positions(list) {
+            list.swap_remove(pos);
+            return;
+        }
+        list.swap_remove(pos);
+        self.forget(task);
+        if let Some(moved) = list.get(pos) {
+            self.set(*moved, pos as u32);
+        }
+        if list.len() < UNINDEXED_BELOW {
+            for t in list.iter() {
+                self.forget(*t);
+            }
+        }
+    }
+
+    /// The position of `task` in `list`, if `list` holds it.
+    pub fn position(&self, list: &[TaskId], task: TaskId) -> Option<usize> {
+        if self.keeps_positions(list) {
+            self.recorded(task).filter(|p| list.get(*p) == Some(&task))
+        } else {
+            list.iter().position(|t| *t == task)
+        }
+    }
+
+    /// Whether `list` keeps its tasks' positions (it is a long list).
+    pub fn keeps_positions(&self, list: &[TaskId]) -> bool {
+        list.first().is_some_and(|first| self.recorded(*first) == Some(0))
+    }
+
+    /// Whether a position is recorded for `task` (a long list holds it).
+    #[cfg(test)]
+    pub fn is_recorded(&self, task: TaskId) -> bool {
+        self.recorded(task).is_some()
+    }
+
+    /// How many positions are recorded: as many as the long lists hold tasks, or one is stale.
+    pub fn recorded_count(&self) -> usize {
+        self.recorded
+    }
+
+    fn recorded(&self, task: TaskId) -> Option<usize> {
+        let i = task.index();
+        let chunk = self.chunks.get(i / POSITION_CHUNK)?.as_ref()?;
+        let p = chunk[i % POSITION_CHUNK];
+        (p != NOT_LISTED).then_some(p as usize)
+    }
+
+    /// Records a position for a task that has none.
+    fn record(&mut self, task: TaskId, pos: usize) {
+        let pos = u32::try_from(pos).ok().filter(|p| *p != NOT_LISTED).expect("fewer than 2^32 - 1 tasks in a list");
+        let i = task.index();
+        let c = i / POSITION_CHUNK;
+        if self.chunks.len() <= c {
+            self.chunks.resize_with(c + 1, || None);
+        }
+        let chunk = self.chunks[c].get_or_insert_with(|| Box::new([NOT_LISTED; POSITION_CHUNK]));
+        debug_assert_eq!(chunk[i % POSITION_CHUNK], NOT_LISTED, "task {task:?} already has a position");
+        chunk[i % POSITION_CHUNK] = pos;
+        self.recorded = self.recorded.checked_add(1).expect("fewer than 2^64 positions");
+    }
+
+    /// Moves a recorded position.
+    fn set(&mut self, task: TaskId, pos: u32) {
+        let i = task.index();
+        let slot = &mut self.chunks[i / POSITION_CHUNK].as_mut().expect("a long list's task has a position")[i % POSITION_CHUNK];
+        debug_assert_ne!(*slot, NOT_LISTED, "task {task:?} has a position to move");
+        *slot = pos;
+    }
+
+    /// Forgets a recorded position.
+    fn forget(&mut self, task: TaskId) {
+        let i = task.index();
+        let slot = &mut self.chunks[i / POSITION_CHUNK].as_mut().expect("a long list's task has a position")[i % POSITION_CHUNK];
+        assert_ne!(*slot, NOT_LISTED, "task {task:?} has a position to forget");
+        *slot = NOT_LISTED;
+        self.recorded = self.recorded.checked_sub(1).expect("a recorded position was counted");
+    }
+
+    /// Bytes of the allocated chunks (for tests).
+    #[cfg(test)]
+    pub fn allocated_bytes(&self) -> usize {
+        self.chunks.iter().flatten().count() * POSITION_CHUNK * std::mem::size_of::<u32>()
     }
 }
 
@@ -367,29 +478,74 @@ mod tests {
         assert_eq!(a, [TaskId(0), TaskId(2), TaskId(4)]);
         at.remove(&mut a, TaskId(0));
         assert_eq!(a, [TaskId(4), TaskId(2)], "the last task takes the removed one's place");
-        assert_eq!((at.position(TaskId(4)), at.position(TaskId(2)), at.position(TaskId(0))), (Some(0), Some(1), None));
+        assert_eq!(
+            (at.position(&a, TaskId(4)), at.position(&a, TaskId(2)), at.position(&a, TaskId(0))),
+            (Some(0), Some(1), None)
+        );
         at.remove(&mut a, TaskId(2));
         at.remove(&mut a, TaskId(4));
-        assert!(a.is_empty() && at.position(TaskId(4)).is_none());
-        assert_eq!(at.position(TaskId(5)), Some(2));
+        assert!(a.is_empty() && at.position(&a, TaskId(4)).is_none());
+        assert_eq!(at.position(&b, TaskId(5)), Some(2));
         at.push(&mut a, TaskId(0));
-        assert_eq!(at.position(TaskId(0)), Some(0), "a task may join a list again once it left");
+        assert_eq!(at.position(&a, TaskId(0)), Some(0), "a task may join a list again once it left");
+        assert_eq!((at.recorded_count(), at.allocated_bytes()), (0, 0), "short lists keep no positions");
+    }
+
+    /// A list keeps positions past `INDEXED_ABOVE` tasks, follows every removal while long, and
+    /// drops them below `UNINDEXED_BELOW`; positions agree with the list's own order throughout,
+    /// against a list searched by hand, whatever task leaves.
+    #[test]
+    fn a_list_keeps_positions_while_long_and_drops_them_when_short() {
+        let mut at = TaskListPositions::default();
+        let (mut long, mut short) = (Vec::new(), Vec::new());
+        let agree =
+            |at: &TaskListPositions, list: &[TaskId]| list.iter().enumerate().all(|(p, t)| at.position(list, *t) == Some(p));
+        for n in 0..INDEXED_ABOVE as u32 {
+            at.push(&mut long, TaskId(2 * n));
+            at.push(&mut short, TaskId(2 * n + 1));
+        }
+        assert!(!at.keeps_positions(&long) && at.recorded_count() == 0, "a list of exactly INDEXED_ABOVE is short");
+        at.push(&mut long, TaskId(10_000));
+        assert!(at.keeps_positions(&long) && !at.keeps_positions(&short));
+        assert_eq!(at.recorded_count(), INDEXED_ABOVE + 1);
+        assert!(agree(&at, &long) && agree(&at, &short));
+        // Remove from the front, the back and the middle until the list is short again.
+        let mut k = 0usize;
+        while at.keeps_positions(&long) {
+            let victim = long[(k * 7919) % long.len()];
+            at.remove(&mut long, victim);
+            assert_eq!(at.position(&long, victim), None);
+            assert!(agree(&at, &long), "positions agree after removing {victim:?}");
+            k += 1;
+        }
+        assert_eq!(long.len(), UNINDEXED_BELOW - 1, "a long list stays long down to UNINDEXED_BELOW");
+        assert_eq!(at.recorded_count(), 0, "a list gone short forgets every position");
+        assert!(agree(&at, &long) && agree(&at, &short));
+        // Chunks stay allocated for the tasks they cover; none grows for the short list.
+        assert_eq!(
+            at.allocated_bytes(),
+            2 * POSITION_CHUNK * std::mem::size_of::<u32>(),
+            "the chunks of tasks 0..1024 and of 10,000"
+        );
     }
 
     #[test]
-    fn task_list_positions_keep_at_most_a_chunk_spare_and_never_move() {
-        let mut at = TaskListPositions::default();
-        let mut lists = vec![Vec::new(); 10];
-        let mut first_chunk_full = None;
-        for n in 0..100_000u32 {
-            at.push(&mut lists[n as usize % 10], TaskId(n));
-            assert!(at.positions.capacity() <= n as usize + 1 + CHUNK, "spare room past a chunk at task {n}");
-            if n as usize == CHUNK - 1 {
-                first_chunk_full = Some(&at.positions[0] as *const u32);
-            }
+    fn recycling_positions_keeps_chunks_and_copies_the_fresh_ones() {
+        use crate::infra::recycle::Recycle;
+        let mut fresh = TaskListPositions::default();
+        let mut fresh_list = Vec::new();
+        for n in 0..=INDEXED_ABOVE as u32 {
+            fresh.push(&mut fresh_list, TaskId(3000 + n));
         }
-        assert_eq!(first_chunk_full, Some(&at.positions[0] as *const u32), "a full chunk is never copied");
-        assert_eq!(at.position(TaskId(99_999)), Some(9_999));
+        let mut used = TaskListPositions::default();
+        let mut used_list = Vec::new();
+        for n in 0..=INDEXED_ABOVE as u32 {
+            used.push(&mut used_list, TaskId(n));
+        }
+        used.reset_to(fresh.clone());
+        assert_eq!(used.recorded_count(), fresh.recorded_count());
+        assert!(!used.is_recorded(TaskId(0)), "the used positions are gone");
+        assert!(fresh_list.iter().enumerate().all(|(p, t)| used.position(&fresh_list, *t) == Some(p)));
     }
 
     #[test]
@@ -400,6 +556,29 @@ mod tests {
         at.push(&mut a, TaskId(0));
         at.push(&mut b, TaskId(1));
         at.remove(&mut a, TaskId(1));
+    }
+
+    #[test]
+    #[should_panic(expected = "leaves a list that does not hold it")]
+    fn a_task_leaves_only_the_long_list_that_holds_it() {
+        let mut at = TaskListPositions::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for n in 0..=INDEXED_ABOVE as u32 {
+            at.push(&mut a, TaskId(2 * n));
+            at.push(&mut b, TaskId(2 * n + 1));
+        }
+        at.remove(&mut a, TaskId(1));
+    }
+
+    #[test]
+    #[should_panic(expected = "joins a second list of one kind")]
+    fn a_task_in_a_long_list_joins_no_other() {
+        let mut at = TaskListPositions::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for n in 0..=INDEXED_ABOVE as u32 {
+            at.push(&mut a, TaskId(n));
+        }
+        at.push(&mut b, TaskId(5));
     }
 
     #[test]

@@ -427,7 +427,8 @@ pub(crate) struct Instances {
     /// both ways; every other instance's ID is its scrambled index.
     given_uuids: std::collections::BTreeMap<u128, Id>,
     given_uuid_of: std::collections::BTreeMap<Id, u128>,
-    /// Each task's position in its instance's task list: a task leaves the list in constant time.
+    /// Each task's position in its instance's task list, when the list is long: a task leaves the
+    /// list in constant time.
     list_positions: crate::infra::ids::TaskListPositions,
     /// ACTIVE instances per cluster (by cluster index): a DAEMON service's desired count without
     /// counting the cluster's instances.
@@ -847,9 +848,18 @@ impl Instances {
         &mut self.records[id.index()]
     }
 
-    /// The position of a task in its instance's list, if an instance lists it (for the invariants).
-    pub(crate) fn list_position(&self, task: TaskId) -> Option<usize> {
-        self.list_positions.position(task)
+    /// The position of a task in `instance`'s list, if it lists it (for the invariants).
+    pub(crate) fn list_position(&self, instance: Id, task: TaskId) -> Option<usize> {
+        self.list_positions.position(&self.records[instance.index()].tasks, task)
+    }
+
+    /// Whether the list positions agree with the lists: a position is recorded for exactly the
+    /// tasks of long lists (for the invariants; each list's own tasks are checked with
+    /// [`Instances::list_position`]).
+    pub(crate) fn list_positions_counted(&self) -> bool {
+        let in_long_lists: usize =
+            self.records.iter().filter(|i| self.list_positions.keeps_positions(&i.tasks)).map(|i| i.tasks.len()).sum();
+        in_long_lists == self.list_positions.recorded_count()
     }
 
     /// A task leaves the instance (STOPPED or orphaned), with its task ENI if it held one: in

@@ -884,9 +884,9 @@ impl Services {
     /// Makes `task` one of the service's drain candidates (`true`) or not (`false`), whichever it
     /// was. A candidate is one of its listed tasks; the service keeps its candidates.
     pub(crate) fn set_drain_candidate(&mut self, id: ServiceId, task: TaskId, candidate: bool) {
+        debug_assert!(!candidate || self.list_position(id, task).is_some(), "a drain candidate is a listed task");
         let set = self.records[id.index()].drain_candidates.as_mut().expect("the service keeps its drain candidates");
         if candidate {
-            debug_assert!(self.list_positions.position(task).is_some(), "a drain candidate is a listed task");
             set.insert(task);
         } else {
             set.remove(&task);
@@ -902,16 +902,25 @@ impl Services {
 
     /// Starts keeping the service's drain candidates, gathered from its tasks by the engine.
     pub(crate) fn keep_drain_candidates(&mut self, id: ServiceId, candidates: std::collections::BTreeSet<TaskId>) {
+        debug_assert!(candidates.iter().all(|t| self.list_position(id, *t).is_some()), "drain candidates are listed tasks");
         let s = &mut self.records[id.index()];
         assert!(s.drain_candidates.is_none(), "a service gathers its drain candidates once");
-        debug_assert!(candidates.iter().all(|t| self.list_positions.position(*t).is_some()), "drain candidates are listed tasks");
         s.drain_candidates = Some(candidates);
     }
 
-    /// The position of a task in its service's list, if a service lists it (the invariants, and
-    /// the order a pass stops tasks in that have not started).
-    pub(crate) fn list_position(&self, task: TaskId) -> Option<usize> {
-        self.list_positions.position(task)
+    /// The position of a task in `service`'s list, if it lists it (the invariants, and the order a
+    /// pass stops tasks in that have not started).
+    pub(crate) fn list_position(&self, service: ServiceId, task: TaskId) -> Option<usize> {
+        self.list_positions.position(&self.records[service.index()].tasks, task)
+    }
+
+    /// Whether the list positions agree with the lists: a position is recorded for exactly the
+    /// tasks of long lists (for the invariants; each list's own tasks are checked with
+    /// [`Services::list_position`]).
+    pub(crate) fn list_positions_counted(&self) -> bool {
+        let in_long_lists: usize =
+            self.records.iter().filter(|s| self.list_positions.keeps_positions(&s.tasks)).map(|s| s.tasks.len()).sum();
+        in_long_lists == self.list_positions.recorded_count()
     }
 
     /// Applies the change of one of its tasks' contribution to its counters.
