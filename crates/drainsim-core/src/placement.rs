@@ -242,8 +242,46 @@ impl CapacitySets {
 }
 
 /// A size class's members by their value of one attribute (`None`: lacking it or without a
-/// value), each value's ordered by free memory.
-pub type ValueMembers = BTreeMap<Option<Sym>, BTreeSet<(i32, InstanceId)>>;
+/// value), each value's ordered by free memory and (while the cluster keeps the by-CPU order) by
+/// free CPU, as a zone's are.
+pub type ValueMembers = BTreeMap<Option<Sym>, CapacitySets>;
+
+/// The placeable instances of each value of one attribute, in no particular order, so that
+/// `random` within a value samples one uniformly in constant time (as `random` samples the
+/// cluster's instances). `at` is each instance's place in its value's list, by instance index.
+#[derive(Debug, Clone, Default)]
+pub struct ValueSamples {
+    pub by_value: BTreeMap<Option<Sym>, Vec<InstanceId>>,
+    pub at: Vec<u32>,
+}
+
+impl ValueSamples {
+    /// The placeable instances of `value` (empty when none has it).
+    pub fn of(&self, value: Option<Sym>) -> &[InstanceId] {
+        self.by_value.get(&value).map_or(&[], Vec::as_slice)
+    }
+    fn insert(&mut self, id: InstanceId, value: Option<Sym>) {
+        let list = self.by_value.entry(value).or_default();
+        if self.at.len() <= id.index() {
+            self.at.resize(id.index() + 1, u32::MAX);
+        }
+        self.at[id.index()] = u32::try_from(list.len()).expect("fewer than 2^32 instances");
+        list.push(id);
+    }
+    fn remove(&mut self, id: InstanceId, value: Option<Sym>) {
+        let list = self.by_value.get_mut(&value).expect("a placeable instance is listed under its value");
+        let at = self.at[id.index()] as usize;
+        assert_eq!(list.get(at), Some(&id), "a placeable instance is listed where its place says");
+        list.swap_remove(at);
+        if let Some(moved) = list.get(at) {
+            self.at[moved.index()] = at as u32;
+        }
+        self.at[id.index()] = u32::MAX;
+        if list.is_empty() {
+            self.by_value.remove(&value);
+        }
+    }
+}
 
 /// The placeable instances that have room for at least one task of a given CPU and memory size,
 /// overall and per Availability Zone, and by the value of each attribute a spread strategy reads.
@@ -269,18 +307,19 @@ impl ClassIndex {
         }
     }
     /// Files a member (key `k`) under its value of `attribute`.
-    fn insert_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey) {
-        let inserted = self.by_value.entry(attribute).or_default().entry(value).or_default().insert((k.memory, k.id));
-        debug_assert!(inserted, "an instance is filed once under an attribute");
+    fn insert_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey, track_cpu: bool) {
+        let members = self.by_value.entry(attribute).or_default().entry(value).or_default();
+        debug_assert!(!members.by_memory.contains(&(k.memory, k.id)), "an instance is filed once under an attribute");
+        members.insert(k, track_cpu);
     }
     /// Takes a member (key `k`) out of its value of `attribute`, dropping the value when no
     /// member has it.
-    fn remove_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey) {
+    fn remove_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey, track_cpu: bool) {
         let values = self.by_value.get_mut(&attribute).expect("a tracked attribute has a value map");
         let members = values.get_mut(&value).expect("a member is filed under its value");
-        let removed = members.remove(&(k.memory, k.id));
-        assert!(removed, "a member is filed under its value");
-        if members.is_empty() {
+        assert!(members.by_memory.contains(&(k.memory, k.id)), "a member is filed under its value");
+        members.remove(k, track_cpu);
+        if members.by_memory.is_empty() {
             values.remove(&value);
         }
     }
@@ -322,6 +361,8 @@ pub struct PlacementIndex {
     /// instance's value of each (`None`: lacking or without a value). The engine reports a change
     /// of a placeable instance's value with [`PlacementIndex::revalue`].
     pub attribute_values: BTreeMap<Sym, BTreeMap<InstanceId, Option<Sym>>>,
+    /// Per attribute in `attribute_values`: the placeable instances of each value, to sample.
+    pub value_samples: BTreeMap<Sym, ValueSamples>,
     /// Every placeable instance (the members of the class `(0, 0)`, ordered or not).
     pub placeable: BTreeSet<InstanceId>,
     /// Placeable instances per Availability Zone (zones without one are absent): the zones zone
@@ -340,13 +381,22 @@ impl PlacementIndex {
             *self.placeable_per_zone.entry(k.az).or_insert(0) += 1;
         }
         for (attribute, values) in self.attribute_values.iter_mut() {
-            values.insert(k.id, value_of(*attribute));
+            let value = value_of(*attribute);
+            let samples = self.value_samples.get_mut(attribute).expect("a tracked attribute is sampled");
+            match values.insert(k.id, value) {
+                None => samples.insert(k.id, value),
+                Some(old) if old != value => {
+                    samples.remove(k.id, old);
+                    samples.insert(k.id, value);
+                }
+                Some(_) => {}
+            }
         }
         for (key, class) in self.classes.iter_mut() {
             if key.admits(&k, ports) {
                 class.insert(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
-                    class.insert_value(*attribute, values[&k.id], k);
+                    class.insert_value(*attribute, values[&k.id], k, self.track_cpu);
                 }
             }
         }
@@ -364,12 +414,14 @@ impl PlacementIndex {
             if key.admits(&k, ports) {
                 class.remove(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
-                    class.remove_value(*attribute, values[&k.id], k);
+                    class.remove_value(*attribute, values[&k.id], k, self.track_cpu);
                 }
             }
         }
-        for values in self.attribute_values.values_mut() {
-            values.remove(&k.id);
+        for (attribute, values) in self.attribute_values.iter_mut() {
+            if let Some(value) = values.remove(&k.id) {
+                self.value_samples.get_mut(attribute).expect("a tracked attribute is sampled").remove(k.id, value);
+            }
         }
     }
     /// An indexed instance's free resources changed from `before` to `after`: its place in the
@@ -391,10 +443,10 @@ impl PlacementIndex {
             for (attribute, values) in &self.attribute_values {
                 let value = values[&after.id];
                 if was {
-                    class.remove_value(*attribute, value, before);
+                    class.remove_value(*attribute, value, before, self.track_cpu);
                 }
                 if is {
-                    class.insert_value(*attribute, value, after);
+                    class.insert_value(*attribute, value, after, self.track_cpu);
                 }
             }
         }
@@ -410,10 +462,13 @@ impl PlacementIndex {
                 continue;
             }
             *slot = new;
+            let samples = self.value_samples.get_mut(attribute).expect("a tracked attribute is sampled");
+            samples.remove(k.id, old);
+            samples.insert(k.id, new);
             for (key, class) in self.classes.iter_mut() {
                 if key.admits(&k, ports) {
-                    class.remove_value(*attribute, old, k);
-                    class.insert_value(*attribute, new, k);
+                    class.remove_value(*attribute, old, k, self.track_cpu);
+                    class.insert_value(*attribute, new, k, self.track_cpu);
                 }
             }
         }
@@ -434,10 +489,15 @@ impl PlacementIndex {
         for (key, class) in self.classes.iter_mut() {
             for k in &keys {
                 if key.admits(k, ports) {
-                    class.insert_value(attribute, values[&k.id], *k);
+                    class.insert_value(attribute, values[&k.id], *k, self.track_cpu);
                 }
             }
         }
+        let mut samples = ValueSamples::default();
+        for (id, value) in &values {
+            samples.insert(*id, *value);
+        }
+        self.value_samples.insert(attribute, samples);
         self.attribute_values.insert(attribute, values);
     }
     /// Whether members are filed by their value of `attribute`.
@@ -461,6 +521,10 @@ impl PlacementIndex {
                 if key.admits(k, ports) {
                     class.all.by_cpu.insert((k.cpu, k.id));
                     class.by_az.entry(k.az).or_default().by_cpu.insert((k.cpu, k.id));
+                    for (attribute, values) in &self.attribute_values {
+                        let members = class.by_value.get_mut(attribute).and_then(|v| v.get_mut(&values[&k.id]));
+                        members.expect("a member is filed under its value").by_cpu.insert((k.cpu, k.id));
+                    }
                 }
             }
         }
@@ -479,7 +543,7 @@ impl PlacementIndex {
             if key.admits(&k, ports) {
                 class.insert(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
-                    class.insert_value(*attribute, values[&k.id], k);
+                    class.insert_value(*attribute, values[&k.id], k, self.track_cpu);
                 }
             }
         }

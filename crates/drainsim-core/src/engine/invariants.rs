@@ -587,15 +587,42 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 /// The placement index's values of the attributes spread reads: every placeable instance with its
-/// current value, and each class's members filed under exactly that value (no empty values).
+/// current value, listed under it to be sampled at the place it notes, and each class's members
+/// filed under exactly that value, by memory and (when kept) by CPU (no empty values).
 fn check_attribute_values(e: &Engine, index: &crate::placement::PlacementIndex) -> Result<(), InvariantViolation> {
+    if !index.value_samples.keys().eq(index.attribute_values.keys()) {
+        return fail("placement-index", "the attributes sampled are not the attributes tracked".to_string());
+    }
     for (attr, values) in &index.attribute_values {
         let name = e.strings.resolve(*attr);
         if !values.keys().eq(index.placeable.iter()) {
             return fail("placement-index", format!("attribute {name}: values kept for other instances than the placeable ones"));
         }
+        let samples = &index.value_samples[attr];
+        let mut sampled: BTreeMap<Option<Sym>, Vec<InstanceId>> = BTreeMap::new();
+        for (value, list) in &samples.by_value {
+            for (at, id) in list.iter().enumerate() {
+                if samples.at.get(id.index()) != Some(&(at as u32)) {
+                    return fail(
+                        "placement-index",
+                        format!("attribute {name}: an instance sampled at another place than it notes"),
+                    );
+                }
+            }
+            let mut sorted = list.clone();
+            sorted.sort_unstable();
+            sampled.insert(*value, sorted);
+        }
+        let mut expect: BTreeMap<Option<Sym>, Vec<InstanceId>> = BTreeMap::new();
+        for (id, value) in values {
+            expect.entry(*value).or_default().push(*id);
+        }
+        if sampled != expect {
+            return fail("placement-index", format!("attribute {name}: instances sampled under other values than theirs"));
+        }
         for (key, class) in &index.classes {
             let mut expect: BTreeMap<Option<Sym>, Vec<(i32, InstanceId)>> = BTreeMap::new();
+            let mut expect_cpu: BTreeMap<Option<Sym>, Vec<(i32, InstanceId)>> = BTreeMap::new();
             for (id, value) in values {
                 if *value != e.instance_attribute(*id, *attr).flatten() {
                     let instance = e.strings.resolve(e.instances[id.index()].name);
@@ -604,14 +631,24 @@ fn check_attribute_values(e: &Engine, index: &crate::placement::PlacementIndex) 
                 let k = e.instances[id.index()].index_key(*id);
                 if key.admits(&k, e.instances.port_sets()) {
                     expect.entry(*value).or_default().push((k.memory, *id));
+                    if index.track_cpu {
+                        expect_cpu.entry(*value).or_default().push((k.cpu, *id));
+                    }
                 }
             }
-            for members in expect.values_mut() {
+            for members in expect.values_mut().chain(expect_cpu.values_mut()) {
                 members.sort_unstable();
             }
-            let filed: Option<BTreeMap<_, Vec<(i32, InstanceId)>>> =
-                class.by_value.get(attr).map(|v| v.iter().map(|(k, ids)| (*k, ids.iter().copied().collect())).collect());
-            if filed.unwrap_or_default() != expect {
+            let filed = |by: fn(&crate::placement::CapacitySets) -> &std::collections::BTreeSet<(i32, InstanceId)>| {
+                let filed: Option<BTreeMap<_, Vec<(i32, InstanceId)>>> = class.by_value.get(attr).map(|v| {
+                    v.iter()
+                        .filter(|(_, sets)| !by(sets).is_empty())
+                        .map(|(k, sets)| (*k, by(sets).iter().copied().collect()))
+                        .collect()
+                });
+                filed.unwrap_or_default()
+            };
+            if filed(|sets| &sets.by_memory) != expect || filed(|sets| &sets.by_cpu) != expect_cpu {
                 return fail(
                     "placement-index",
                     format!("size class {key}: members filed under the wrong values of attribute {name}"),
@@ -985,12 +1022,28 @@ mod tests {
     }
 
     #[test]
+    fn an_instance_sampled_at_another_place_or_value_is_caught() {
+        let (mut e, cluster, attr) = engine_spreading_by_instance_type();
+        let a = e.instance_by_name("a").expect("registered");
+        e.clusters.placement_mut(cluster).value_samples.get_mut(&attr).expect("sampled").at[a.index()] += 1;
+        assert_eq!(violated(&e), "placement-index");
+        let (mut e, cluster, attr) = engine_spreading_by_instance_type();
+        let samples = e.clusters.placement_mut(cluster).value_samples.get_mut(&attr).expect("sampled");
+        let list = samples.by_value.values_mut().next().expect("a value");
+        let moved = list.pop().expect("an instance");
+        samples.by_value.entry(None).or_default().push(moved);
+        let at = samples.by_value[&None].len() - 1;
+        samples.at[moved.index()] = at as u32;
+        assert_eq!(violated(&e), "placement-index");
+    }
+
+    #[test]
     fn a_class_member_missing_from_its_attribute_value_is_caught() {
         let (mut e, cluster, attr) = engine_spreading_by_instance_type();
         let a = e.instance_by_name("a").expect("registered");
         let class = e.clusters.placement_mut(cluster).classes.values_mut().next().expect("a size class");
         for members in class.by_value.get_mut(&attr).expect("filed").values_mut() {
-            members.retain(|(_, id)| *id != a);
+            members.by_memory.retain(|(_, id)| *id != a);
         }
         assert_eq!(violated(&e), "placement-index");
     }

@@ -166,8 +166,13 @@ fn class_sets(index: &PlacementIndex, class: SizeClass, az: Option<Sym>) -> Opti
 /// No members.
 static NO_MEMBERS: CapacitySets = CapacitySets { by_memory: BTreeSet::new(), by_cpu: BTreeSet::new() };
 
-/// No members of a value.
-static NO_VALUE_MEMBERS: BTreeSet<(i32, InstanceId)> = BTreeSet::new();
+/// The members of a class with value `value` of a tracked attribute (none when no member has it).
+fn class_sets_by_value(index: &PlacementIndex, class: SizeClass, attr: Sym, value: Option<Sym>) -> &CapacitySets {
+    index.classes.get(&class).and_then(|c| c.by_value.get(&attr)).and_then(|v| v.get(&value)).unwrap_or(&NO_MEMBERS)
+}
+
+/// How many instances `random` samples before it lists the candidates that fit and draws one.
+pub(crate) const RANDOM_SAMPLES: usize = 64;
 
 /// How many of a pool's members spread placement searches for an instance without a task of the
 /// owner when the owner's counts cannot promise there is one (tasks on instances without room
@@ -301,7 +306,7 @@ impl Engine {
                 // Sample instances of the cluster uniformly (from the placement stream) until one is
                 // in this size class and fits; after 64 misses, choose among all that fit.
                 let cluster_instances = self.clusters[cluster.index()].instances.len();
-                for _ in 0..64 {
+                for _ in 0..RANDOM_SAMPLES {
                     if cluster_instances == 0 {
                         break;
                     }
@@ -408,7 +413,7 @@ impl Engine {
                 if self.clusters[cluster.index()].placement.classes[&class]
                     .by_value
                     .get(&attr)
-                    .is_none_or(|values| values.values().all(|members| members.len() <= FREE_MEMBER_WINDOW))
+                    .is_none_or(|values| values.values().all(|members| members.by_memory.len() <= FREE_MEMBER_WINDOW))
                 {
                     let expected = self.spread_by_attribute_scan(ask, az, attr, within);
                     match (within, expected) {
@@ -456,6 +461,10 @@ impl Engine {
                 |id| instances.attribute(id, attr, trunk_id).flatten(),
             );
         }
+        if within == Strategy::BinpackCpu && !self.clusters[cluster.index()].placement.track_cpu {
+            let instances = &self.instances;
+            self.clusters.placement_mut(cluster).track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
+        }
         let spread = self.owner_spread(cluster, owner);
         debug_assert!(spread.is_none_or(|s| s.tracks_instances), "spread by an attribute keeps per-instance counts");
         // A service spreading by this attribute keeps its tasks' counts per value as they change;
@@ -474,7 +483,7 @@ impl Engine {
         // The members of a value to walk: those with the task's ports free when a port class is kept.
         let port_values = free_ports.map(|p| placement.classes[&p].by_value.get(&attr));
         let walked_members = |v: &Option<Sym>| match port_values {
-            Some(port_values) => port_values.and_then(|m| m.get(v)).unwrap_or(&NO_VALUE_MEMBERS),
+            Some(port_values) => port_values.and_then(|m| m.get(v)).unwrap_or(&NO_MEMBERS),
             None => &values[v],
         };
         let mut order: Vec<(u32, Option<&str>, Option<Sym>)> =
@@ -486,33 +495,21 @@ impl Engine {
         let free = |id: &InstanceId| staying_on(*id) == 0 && in_zone(*id) && fits(*id);
         let order: Vec<Option<Sym>> = order.into_iter().map(|(_, _, v)| v).collect();
         if within == Strategy::Random {
-            // Uniform among the members that fit of the first value with any, from the placement
-            // stream (one draw).
-            let mut fitting = order
-                .iter()
-                .map(|v| walked_members(v).range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| in_zone(*id) && fits(*id)))
-                .map(Iterator::collect::<Vec<InstanceId>>)
-                .find(|fitting| !fitting.is_empty())?;
-            fitting.sort_unstable();
-            let k = self.rng.placement_index(fitting.len());
-            return Some(fitting[k]);
+            return self.random_within_values(ask, az, attr, &order);
         }
         order.into_iter().find_map(|v| {
-            let members = &values[&v];
-            let walked = walked_members(&v);
+            let members = &values[&v].by_memory;
+            let walked_sets = walked_members(&v);
+            let walked = &walked_sets.by_memory;
             match within {
                 // The least free memory that fits (ties: the earlier-registered), as binpack does.
                 Strategy::BinpackMemory => {
                     return walked.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| in_zone(*id) && fits(*id))
                 }
-                // The least free CPU that fits; the members are ordered by memory, so this one
-                // visits the value's members with room.
+                // The least free CPU that fits (ties: the earlier-registered), from the value's
+                // by-CPU order.
                 Strategy::BinpackCpu => {
-                    return walked
-                        .range(at_least(req.memory))
-                        .map(|(_, id)| *id)
-                        .filter(|id| self.instances[id.index()].remaining.cpu >= req.cpu && in_zone(*id) && fits(*id))
-                        .min_by_key(|id| (self.instances[id.index()].index_key(*id).cpu, *id))
+                    return walked_sets.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id).find(|id| in_zone(*id) && fits(*id))
                 }
                 // Spread by instance (also for a further spread by an attribute, which drainsim
                 // does not nest).
@@ -559,6 +556,47 @@ impl Engine {
                 None => spread?.by_count.iter().map(|(_, id)| *id).find(member_fits),
             }
         })
+    }
+
+    /// `random` after a spread by an attribute: uniform among the members that fit of the first
+    /// value of `order` with any. The value's placeable instances are sampled uniformly (from the
+    /// placement stream, as `random` samples the cluster's) until one is a member of the size
+    /// class, in zone `az` and fits; after [`RANDOM_SAMPLES`] misses, one of the value's members
+    /// that fit is drawn (one draw; a scripted run always draws this way). Either way each fitting
+    /// member is equally likely, and a placement costs the samples, not the value's size, unless
+    /// few of the value's instances fit.
+    fn random_within_values(&mut self, ask: Ask<'_>, az: Option<Sym>, attr: Sym, order: &[Option<Sym>]) -> Option<InstanceId> {
+        let Ask { cluster, class, free_ports, req, .. } = ask;
+        let in_zone = |e: &Engine, id: InstanceId| az.is_none_or(|z| e.instances[id.index()].availability_zone == z);
+        for v in order {
+            let samples = |e: &Engine| e.clusters[cluster.index()].placement.value_samples[&attr].of(*v).len();
+            let len = samples(self);
+            for _ in 0..RANDOM_SAMPLES {
+                if len == 0 {
+                    break;
+                }
+                let Some(k) = self.rng.placement_sample(len) else { break };
+                let id = self.clusters[cluster.index()].placement.value_samples[&attr].of(*v)[k];
+                let i = &self.instances[id.index()];
+                if i.remaining.cpu >= class.cpu && i.remaining.memory >= class.memory && in_zone(self, id) && ask.fits(self, id) {
+                    return Some(id);
+                }
+            }
+            let placement = &self.clusters[cluster.index()].placement;
+            let members = class_sets_by_value(placement, free_ports.unwrap_or(class), attr, *v);
+            let mut fitting: Vec<InstanceId> = members
+                .by_memory
+                .range(at_least(req.memory))
+                .map(|(_, id)| *id)
+                .filter(|id| in_zone(self, *id) && ask.fits(self, *id))
+                .collect();
+            if !fitting.is_empty() {
+                fitting.sort_unstable();
+                let k = self.rng.placement_index(fitting.len());
+                return Some(fitting[k]);
+            }
+        }
+        None
     }
 
     /// The spread counts of an owner (a task group has none until it has had a staying task).
