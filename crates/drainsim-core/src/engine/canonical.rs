@@ -150,9 +150,9 @@ impl Engine {
                 std::mem::discriminant(last).hash(&mut h);
             }
             h.eat(s.spread.per_instance.len() as u64);
-            for (i, k) in &s.spread.per_instance {
+            for (i, k) in s.spread.per_instance.sorted() {
                 h.eat(i.0 as u64);
-                h.eat(*k as u64);
+                h.eat(k as u64);
             }
         }
 

@@ -345,9 +345,9 @@ impl Engine {
                 let owner = ask.owner;
                 let spread = self.owner_spread(cluster, owner);
                 debug_assert!(spread.is_none_or(|s| s.tracks_instances), "spread by instance keeps per-instance counts");
-                let staying_on = |id: InstanceId| spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
+                let staying_on = |id: InstanceId| spread.map_or(0, |s| s.per_instance.get(id));
                 // Whether the owner holds no staying task on the instance (a hash probe, no tree search).
-                let unoccupied = |id: InstanceId| spread.is_none_or(|s| !s.occupied.contains(id));
+                let unoccupied = |id: InstanceId| spread.is_none_or(|s| !s.per_instance.contains(id));
                 let occupied = match (spread, az) {
                     (None, _) => 0,
                     (Some(s), None) => s.per_instance.len(),
@@ -489,7 +489,7 @@ impl Engine {
         let mut order: Vec<(u32, Option<&str>, Option<Sym>)> =
             values.keys().map(|v| (counts.get(v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), *v)).collect();
         order.sort_unstable();
-        let staying_on = |id: InstanceId| spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
+        let staying_on = |id: InstanceId| spread.map_or(0, |s| s.per_instance.get(id));
         let in_zone = |id: InstanceId| az.is_none_or(|z| self.instances[id.index()].availability_zone == z);
         let fits = |id: InstanceId| ask.fits(self, id);
         let free = |id: &InstanceId| staying_on(*id) == 0 && in_zone(*id) && fits(*id);
@@ -613,8 +613,8 @@ impl Engine {
     /// to stop and tasks on DRAINING instances are leaving, so spread balances what will remain).
     fn owner_tasks_by_value(&self, cluster: ClusterId, owner: Owner, attr: Sym) -> BTreeMap<Option<Sym>, u32> {
         let mut counts: BTreeMap<Option<Sym>, u32> = BTreeMap::new();
-        for (instance, n) in self.owner_spread(cluster, owner).into_iter().flat_map(|s| &s.per_instance) {
-            *counts.entry(self.instance_attribute(*instance, attr).flatten()).or_insert(0) += *n;
+        for (instance, n) in self.owner_spread(cluster, owner).map(|s| s.per_instance.sorted()).unwrap_or_default() {
+            *counts.entry(self.instance_attribute(instance, attr).flatten()).or_insert(0) += n;
         }
         counts
     }
@@ -645,7 +645,7 @@ impl Engine {
             .filter(|id| within != Strategy::BinpackCpu || self.instances[id.index()].remaining.cpu >= req.cpu)
             .map(|id| {
                 let v = self.instance_attribute(id, attr).flatten();
-                let on_instance = spread.and_then(|s| s.per_instance.get(&id)).copied().unwrap_or(0);
+                let on_instance = spread.map_or(0, |s| s.per_instance.get(id));
                 let k = self.instances[id.index()].index_key(id);
                 let (memory, cpu, n) = (k.memory as i64, k.cpu as i64, id.0 as i64);
                 let within_value = match within {

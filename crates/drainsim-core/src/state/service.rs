@@ -273,8 +273,8 @@ pub struct SpreadCounts {
     /// Whether the per-instance counts below are kept. Only spread by instance (or by an attribute
     /// other than the zone) reads them, and on a big cluster they cost more than the service's tasks.
     pub tracks_instances: bool,
-    /// Staying tasks per instance (instances with none are absent).
-    pub per_instance: BTreeMap<InstanceId, u32>,
+    /// Staying tasks per instance (instances with none are absent), probed without a tree search.
+    pub per_instance: InstanceCounts,
     /// The same pairs ordered by count.
     pub by_count: std::collections::BTreeSet<(u32, InstanceId)>,
     /// Staying tasks per Availability Zone.
@@ -284,9 +284,6 @@ pub struct SpreadCounts {
     pub staying: u32,
     /// Instances holding at least one staying task, per Availability Zone.
     pub occupied_per_az: BTreeMap<Sym, u32>,
-    /// The keys of `per_instance` as a hash set: spread placement asks "does the service hold a
-    /// task here?" of many candidates, and a probe answers without a tree search.
-    pub occupied: InstanceSet,
     /// The attribute other than the zone that a service's placement spreads by, when it does: its
     /// staying tasks are then also counted by the value of it of their instance (`None` below:
     /// the instance lacks the attribute or it has no value). The engine counts the tasks on an
@@ -301,40 +298,58 @@ pub struct SpreadCounts {
     pub by_value_count: std::collections::BTreeSet<(Option<Sym>, u32, InstanceId)>,
 }
 
-// A hash set is allowed here alone (clippy.toml keeps hash order out of outputs): it is only
-// probed, its equality ignores order, and `InstanceSet`'s `Debug` lists the members sorted.
+// A hash map is allowed here alone (clippy.toml keeps hash order out of outputs): it is only
+// probed, its equality ignores order, and `InstanceCounts` lists its pairs sorted (`sorted`, and
+// its `Debug`).
 #[allow(clippy::disallowed_types)]
-type ProbedInstances = std::collections::HashSet<InstanceId, std::hash::BuildHasherDefault<crate::infra::fnv::FnvWordHasher>>;
+type ProbedCounts = std::collections::HashMap<InstanceId, u32, std::hash::BuildHasherDefault<crate::infra::fnv::FnvWordHasher>>;
 
-/// A set of instances, probed in constant time and sized by its members (one per instance the
-/// service occupies, not per instance of the cluster). It is never iterated, so its hash order
-/// reaches no output.
+/// An owner's staying tasks per instance it occupies (instances with none are absent), probed in
+/// constant time and sized by its members (one per instance the owner occupies, not per instance
+/// of the cluster): spread placement asks "does the owner hold a task here, and how many?" of
+/// many candidates. Its pairs come out only sorted by instance ([`InstanceCounts::sorted`]), so
+/// its hash order reaches no output.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct InstanceSet {
-    members: ProbedInstances,
+pub struct InstanceCounts {
+    counts: ProbedCounts,
 }
 
-impl std::fmt::Debug for InstanceSet {
+impl std::fmt::Debug for InstanceCounts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut sorted: Vec<&InstanceId> = self.members.iter().collect();
-        sorted.sort();
-        f.debug_set().entries(sorted).finish()
+        f.debug_map().entries(self.sorted()).finish()
     }
 }
 
-impl InstanceSet {
-    /// Whether `instance` is in the set.
-    pub fn contains(&self, instance: InstanceId) -> bool {
-        self.members.contains(&instance)
+impl InstanceCounts {
+    /// The owner's staying tasks on `instance` (0 when it holds none there).
+    pub fn get(&self, instance: InstanceId) -> u32 {
+        self.counts.get(&instance).copied().unwrap_or(0)
     }
 
-    /// Puts `instance` in the set (`true`) or takes it out (`false`).
-    pub fn set(&mut self, instance: InstanceId, present: bool) {
-        if present {
-            self.members.insert(instance);
+    /// Whether the owner holds a staying task on `instance`.
+    pub fn contains(&self, instance: InstanceId) -> bool {
+        self.counts.contains_key(&instance)
+    }
+
+    /// How many instances the owner occupies.
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Sets the owner's staying tasks on `instance` (0 takes the instance out).
+    fn set(&mut self, instance: InstanceId, tasks: u32) {
+        if tasks > 0 {
+            self.counts.insert(instance, tasks);
         } else {
-            self.members.remove(&instance);
+            self.counts.remove(&instance);
         }
+    }
+
+    /// The occupied instances and their counts, by instance.
+    pub fn sorted(&self) -> Vec<(InstanceId, u32)> {
+        let mut pairs: Vec<(InstanceId, u32)> = self.counts.iter().map(|(i, n)| (*i, *n)).collect();
+        pairs.sort_unstable();
+        pairs
     }
 }
 
@@ -354,7 +369,6 @@ impl SpreadCounts {
             per_az,
             staying,
             occupied_per_az,
-            occupied,
             value_attribute,
             per_value,
             occupied_per_value,
@@ -366,7 +380,6 @@ impl SpreadCounts {
             && nonzero_equal(per_az, &other.per_az)
             && *staying == other.staying
             && nonzero_equal(occupied_per_az, &other.occupied_per_az)
-            && *occupied == other.occupied
             && *value_attribute == other.value_attribute
             && nonzero_equal(per_value, &other.per_value)
             && nonzero_equal(occupied_per_value, &other.occupied_per_value)
@@ -420,19 +433,16 @@ impl SpreadCounts {
         if !self.tracks_instances {
             return;
         }
-        let old = self.per_instance.get(&instance).copied().unwrap_or(0);
+        let old = self.per_instance.get(instance);
         let new = (old as i64 + delta as i64).max(0) as u32;
         if old > 0 {
             self.by_count.remove(&(old, instance));
         }
         if new > 0 {
             self.by_count.insert((new, instance));
-            self.per_instance.insert(instance, new);
-        } else {
-            self.per_instance.remove(&instance);
         }
+        self.per_instance.set(instance, new);
         if (old == 0) != (new == 0) {
-            self.occupied.set(instance, new > 0);
             let occupied = self.occupied_per_az.entry(az).or_insert(0);
             *occupied = if new > 0 { *occupied + 1 } else { occupied.saturating_sub(1) };
         }
@@ -714,23 +724,27 @@ pub fn deployment_configuration(
 
 #[cfg(test)]
 mod tests {
-    /// The occupancy set is a hash set: nothing may show its hash order. Its `Debug` (invariant
-    /// messages) lists the members sorted, and equality ignores the order of insertion.
+    /// The per-instance counts are a hash map: nothing may show its hash order. `sorted` and
+    /// `Debug` (invariant messages) list the pairs by instance, and equality ignores the order of
+    /// insertion.
     #[test]
-    fn the_occupancy_set_shows_no_hash_order() {
+    fn the_per_instance_counts_show_no_hash_order() {
         use crate::infra::ids::InstanceId;
-        let (mut up, mut down) = (super::InstanceSet::default(), super::InstanceSet::default());
+        let (mut up, mut down) = (super::InstanceCounts::default(), super::InstanceCounts::default());
         for n in 0..200u32 {
-            up.set(InstanceId(n * 7), true);
-            down.set(InstanceId((199 - n) * 7), true);
+            up.set(InstanceId(n * 7), n + 1);
+            down.set(InstanceId((199 - n) * 7), 200 - n);
         }
-        up.set(InstanceId(14), false);
-        down.set(InstanceId(14), false);
+        up.set(InstanceId(14), 0);
+        down.set(InstanceId(14), 0);
         assert_eq!(up, down);
         assert_eq!(format!("{up:?}"), format!("{down:?}"));
         let listed = format!("{up:?}");
-        assert!(listed.starts_with("{InstanceId(0), InstanceId(7), InstanceId(21),"), "{listed}");
+        assert!(listed.starts_with("{InstanceId(0): 1, InstanceId(7): 2, InstanceId(21): 4,"), "{listed}");
         assert!(!up.contains(InstanceId(14)) && up.contains(InstanceId(21)));
+        assert_eq!((up.get(InstanceId(21)), up.get(InstanceId(14)), up.len()), (4, 0, 199));
+        let sorted = up.sorted();
+        assert!(sorted.windows(2).all(|w| w[0].0 < w[1].0) && sorted.len() == 199);
     }
 
     use super::*;
