@@ -612,11 +612,8 @@ impl Engine {
     /// The owner's staying tasks by the value of `attr` of the instance they are on (tasks told
     /// to stop and tasks on DRAINING instances are leaving, so spread balances what will remain).
     fn owner_tasks_by_value(&self, cluster: ClusterId, owner: Owner, attr: Sym) -> BTreeMap<Option<Sym>, u32> {
-        let mut counts: BTreeMap<Option<Sym>, u32> = BTreeMap::new();
-        for (instance, n) in self.owner_spread(cluster, owner).map(|s| s.per_instance.sorted()).unwrap_or_default() {
-            *counts.entry(self.instance_attribute(instance, attr).flatten()).or_insert(0) += n;
-        }
-        counts
+        let value_of = |instance: InstanceId| self.instance_attribute(instance, attr).flatten();
+        self.owner_spread(cluster, owner).map(|s| s.per_instance.sum_by(value_of)).unwrap_or_default()
     }
 
     /// What [`Engine::spread_by_attribute`] chooses, found by scoring every candidate of the

@@ -345,6 +345,17 @@ impl InstanceCounts {
         }
     }
 
+    /// The counts summed by a key of their instance (a value of one of its attributes): a sum,
+    /// so the order the pairs are visited in (the hash's) shows in nothing.
+    pub fn sum_by<K: Ord>(&self, key_of: impl Fn(InstanceId) -> K) -> BTreeMap<K, u32> {
+        let mut sums = BTreeMap::new();
+        for (instance, n) in &self.counts {
+            let sum: &mut u32 = sums.entry(key_of(*instance)).or_insert(0);
+            *sum = sum.checked_add(*n).expect("fewer than 2^32 staying tasks");
+        }
+        sums
+    }
+
     /// The occupied instances and their counts, by instance.
     pub fn sorted(&self) -> Vec<(InstanceId, u32)> {
         let mut pairs: Vec<(InstanceId, u32)> = self.counts.iter().map(|(i, n)| (*i, *n)).collect();
@@ -745,6 +756,13 @@ mod tests {
         assert_eq!((up.get(InstanceId(21)), up.get(InstanceId(14)), up.len()), (4, 0, 199));
         let sorted = up.sorted();
         assert!(sorted.windows(2).all(|w| w[0].0 < w[1].0) && sorted.len() == 199);
+        let parity = |id: InstanceId| id.0 % 2;
+        assert_eq!(up.sum_by(parity), down.sum_by(parity));
+        let expected: BTreeMap<u32, u32> = sorted.iter().fold(BTreeMap::new(), |mut m, (i, n)| {
+            *m.entry(parity(*i)).or_insert(0) += n;
+            m
+        });
+        assert_eq!(up.sum_by(parity), expected);
     }
 
     use super::*;
