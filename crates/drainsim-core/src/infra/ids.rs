@@ -553,6 +553,57 @@ mod tests {
         );
     }
 
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Tasks join and leave three lists at random, in phases of 700 mostly-joins and 700
+        /// mostly-leaves, so the busiest list grows past 256 and falls below 64 (checked): every
+        /// list holds what a plain reference list holds, in the same order (the last task takes a
+        /// removed one's place), every task's position agrees with its list, and exactly the long
+        /// lists' tasks have one recorded.
+        #[test]
+        fn positions_follow_random_joins_and_leaves_across_both_bounds(
+            ops in proptest::collection::vec((0u8..10, 0u8..100, any::<prop::sample::Index>()), 1500..3000),
+        ) {
+            let mut at = TaskListPositions::default();
+            let mut lists: [Vec<TaskId>; 3] = Default::default();
+            let mut reference: [Vec<TaskId>; 3] = Default::default();
+            let (mut next, mut went_long, mut went_short_again) = (0u32, false, false);
+            for (i, (which, roll, pick)) in ops.into_iter().enumerate() {
+                let list = match which { 0..=5 => 0, 6..=7 => 1, _ => 2 };
+                let joining = if (i / 700) % 2 == 0 { roll < 90 } else { roll < 10 };
+                if joining || reference[list].is_empty() {
+                    // Task ids scattered over a few position chunks.
+                    let task = TaskId(next % 3 * 2048 + next / 3);
+                    next += 1;
+                    at.push(&mut lists[list], task);
+                    reference[list].push(task);
+                } else {
+                    let task = reference[list][pick.index(reference[list].len())];
+                    at.remove(&mut lists[list], task);
+                    let p = reference[list].iter().position(|t| *t == task).expect("listed");
+                    reference[list].swap_remove(p);
+                }
+                prop_assert_eq!(&lists, &reference);
+                went_long |= lists[0].len() > INDEXED_ABOVE;
+                went_short_again |= went_long && lists[0].len() < UNINDEXED_BELOW;
+            }
+            prop_assert!(went_long && went_short_again, "the busiest list crosses both bounds");
+            let mut long = 0;
+            for list in &lists {
+                for (p, t) in list.iter().enumerate() {
+                    prop_assert_eq!(at.position(list, *t), Some(p));
+                    prop_assert_eq!(at.is_recorded(*t), at.keeps_positions(list));
+                }
+                prop_assert_eq!(at.keeps_positions(list), list.first().is_some_and(|t| at.recorded(*t) == Some(0)));
+                long += if at.keeps_positions(list) { list.len() } else { 0 };
+            }
+            prop_assert_eq!(at.recorded_count(), long);
+        }
+    }
+
     #[test]
     fn a_short_list_search_finds_the_first_place_of_a_task_or_none() {
         for len in 0..40u32 {
