@@ -113,6 +113,36 @@ fn random_within_a_value_draws_only_instances_with_room_and_each_of_them() {
     assert_eq!(drawn.len(), 3, "every instance with room is drawn for some seed");
 }
 
+/// A task group's standalone tasks spread by a rack across RunTask calls, as a service's do: its
+/// counts by rack are kept from its first spread by it (the engine checks them after every event).
+#[test]
+fn a_task_group_spreads_by_an_attribute_across_calls() {
+    let mut e = common::engine_with_app(1);
+    for (name, rack) in [("a1", "a"), ("a2", "a"), ("b1", "b"), ("c1", "c")] {
+        register(&mut e, name, "m5.large", 4096, 16384, rack);
+    }
+    let run = |e: &mut Engine, count: i64| {
+        e.handle(Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: "app".into(),
+            count: Some(count),
+            group: Some("batch".into()),
+            placement_strategy: vec![rule("spread", Some("attribute:rack"))],
+            ..Default::default()
+        }))
+        .expect("runs");
+        e.run_until_quiet(600_000, 1_000_000);
+    };
+    let by_rack = |e: &Engine| (running(e, "a1") + running(e, "a2"), running(e, "b1"), running(e, "c1"));
+    run(&mut e, 2);
+    assert_eq!(by_rack(&e), (1, 1, 0));
+    run(&mut e, 1);
+    assert_eq!(by_rack(&e), (1, 1, 1), "the third call fills the rack without one");
+    run(&mut e, 6);
+    assert_eq!(by_rack(&e), (3, 3, 3));
+    assert_eq!((running(&e, "a1"), running(&e, "a2")), (2, 1), "within rack a, spread by instance");
+}
+
 /// A task group's standalone tasks spread by instance as a service's do: one on each instance
 /// (most free memory first) before a second on any, then the fewest first, across RunTask calls.
 #[test]

@@ -122,21 +122,25 @@ impl Engine {
     }
 
     /// Changes what an instance's attribute values come from (its profile, or its trunk's
-    /// attribute), keeping in step what reads them: the staying tasks of services that count
-    /// their tasks by an attribute's value are counted out under the old values and back in under
+    /// attribute), keeping in step what reads them: the staying tasks of services and task groups
+    /// that count their tasks by an attribute's value are counted out under the old values and back in under
     /// the new, the placement index files the instance under its new values, and the instance is
     /// noted as changed (`memberOf` expressions read attributes and the agent version, and not
     /// every such change is recorded).
     fn change_attributes(&mut self, id: InstanceId, change: impl FnOnce(&mut Self)) {
-        let recount: Vec<TaskId> = if self.services.any_value_spread() {
+        let recount: Vec<TaskId> = if self.services.any_value_spread() || self.clusters.any_group_value_spread() {
+            let cluster = self.instances[id.index()].cluster;
             self.instances[id.index()]
                 .tasks
                 .iter()
                 .copied()
                 .filter(|t| {
-                    let service = self.tasks.origin(*t).service;
-                    service.is_some_and(|s| self.services[s.index()].spread.value_attribute.is_some())
-                        && self.counted_in_spread(*t)
+                    let origin = self.tasks.origin(*t);
+                    let counts_by_value = match origin.service {
+                        Some(s) => self.services[s.index()].spread.value_attribute.is_some(),
+                        None => self.clusters.group_value_attribute(cluster, origin.group).is_some(),
+                    };
+                    counts_by_value && self.counted_in_spread(*t)
                 })
                 .collect()
         } else {

@@ -235,16 +235,27 @@ fn check_group_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
             continue;
         }
         let i = &e.instances[t.instance.index()];
-        want[i.cluster.index()].entry(origin.group).or_insert_with(|| crate::state::service::SpreadCounts::new(true)).adjust(
-            t.instance,
-            i.availability_zone,
-            1,
-        );
+        // Counted by the value of the attribute the group counts by, if it counts by one.
+        let attribute = e.clusters.group_value_attribute(i.cluster, origin.group);
+        let value = attribute.and_then(|a| e.instance_attribute(t.instance, a).flatten());
+        want[i.cluster.index()]
+            .entry(origin.group)
+            .or_insert_with(|| crate::state::service::SpreadCounts {
+                value_attribute: attribute,
+                ..crate::state::service::SpreadCounts::new(true)
+            })
+            .adjust_valued(t.instance, i.availability_zone, value, 1);
     }
     for (c, want) in want.into_iter().enumerate() {
-        let empty = crate::state::service::SpreadCounts::new(true);
+        // Groups without a staying task keep empty counts (by the attribute they count by).
+        let empty = |s: &crate::state::service::SpreadCounts| {
+            s.same_counts(&crate::state::service::SpreadCounts {
+                value_attribute: s.value_attribute,
+                ..crate::state::service::SpreadCounts::new(true)
+            })
+        };
         let got: BTreeMap<Sym, &crate::state::service::SpreadCounts> =
-            e.clusters[c].group_spread.iter().filter(|(_, s)| !s.same_counts(&empty)).map(|(g, s)| (*g, s)).collect();
+            e.clusters[c].group_spread.iter().filter(|(_, s)| !empty(s)).map(|(g, s)| (*g, s)).collect();
         let agree = got.len() == want.len() && got.iter().zip(&want).all(|((g, got), (h, want))| g == h && got.same_counts(want));
         if !agree {
             return fail(
@@ -821,7 +832,7 @@ mod tests {
         assert_eq!(spread.per_az.values().copied().collect::<Vec<_>>(), vec![2, 1], "spread over the two zones");
         let zone = *spread.per_az.keys().next().expect("a zone");
         let instance = spread.per_instance.sorted().first().expect("an instance").0;
-        e.clusters.adjust_group_spread(cluster, batch, instance, zone, -1);
+        e.clusters.adjust_group_spread(cluster, batch, instance, zone, None, -1);
         assert_eq!(violated(&e), "spread-counts");
     }
 
@@ -1007,6 +1018,52 @@ mod tests {
 
         let (mut e, _, _) = engine_spreading_by("ecs.awsvpc-trunk-id");
         let a = e.instance_by_name("a").expect("registered");
+        let trunk = e.strings.intern("eni-0123");
+        e.instances.set_trunk_id_attribute(a, Some(trunk));
+        assert_eq!(violated(&e), "spread-counts");
+    }
+
+    /// A task group keeps its counts by the value of the first attribute it spreads by: the
+    /// standalone tasks it ran before count in at once, a later call spreading by another
+    /// attribute leaves them as they are, and a changed value under its tasks moves them (a
+    /// change behind the engine's back is caught).
+    #[test]
+    fn a_task_group_counts_by_the_value_it_first_spread_by() {
+        let run = |e: &mut Engine, field: &str| {
+            e.handle(Request::RunTask(RunTaskRequest {
+                cluster: Some("prod".into()),
+                task_definition: "app".into(),
+                count: Some(2),
+                group: Some("batch".into()),
+                placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some(field.into()) }],
+                ..Default::default()
+            }))
+            .expect("runs");
+            e.run_until_quiet(600_000, 100_000);
+            check_invariants(e).expect("the group's counts follow its tasks");
+        };
+        let build = || {
+            let mut e = steady_engine();
+            run(&mut e, "instanceId");
+            run(&mut e, "attribute:ecs.awsvpc-trunk-id");
+            run(&mut e, "attribute:ecs.instance-type");
+            e
+        };
+        let mut e = build();
+        let cluster = crate::infra::ids::ClusterId(0);
+        let (batch, attr) = (e.strings.get("batch").expect("interned"), e.strings.get("ecs.awsvpc-trunk-id").expect("interned"));
+        assert_eq!(e.clusters.group_value_attribute(cluster, batch), Some(attr), "the first attribute it spread by");
+        let spread = &e.clusters[cluster.index()].group_spread[&batch];
+        assert_eq!((spread.staying, spread.per_value.get(&None)), (6, Some(&6)), "every task counted, none on a trunk yet");
+        let a = e.instance_by_name("a").expect("registered");
+        let on_a = spread.per_instance.get(a);
+        assert!(on_a > 0, "the group has tasks on a");
+        let trunk = e.strings.intern("eni-0123");
+        e.set_trunk_id_attribute(a, Some(trunk));
+        check_invariants(&e).expect("the counts follow the new value");
+        assert_eq!(e.clusters[cluster.index()].group_spread[&batch].per_value.get(&Some(trunk)), Some(&on_a));
+
+        let mut e = build();
         let trunk = e.strings.intern("eni-0123");
         e.instances.set_trunk_id_attribute(a, Some(trunk));
         assert_eq!(violated(&e), "spread-counts");

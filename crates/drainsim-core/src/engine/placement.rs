@@ -449,7 +449,9 @@ impl Engine {
     /// for a free one when every member may be occupied: no scan of the cluster or the service.
     /// With a port class, a value's members with the task's ports free are walked instead, as in
     /// [`Engine::pick_within`] (the window and the counts still read the size class). A task
-    /// group's tasks per value are counted from its instances.
+    /// group keeps its tasks per value of the first attribute it spreads by
+    /// (`Clusters::count_group_by_value`); per value of another, they are counted from its
+    /// instances.
     fn spread_by_attribute(&mut self, ask: Ask<'_>, az: Option<Sym>, attr: Sym, within: Strategy) -> Option<InstanceId> {
         let Ask { cluster, class, free_ports, req, owner, .. } = ask;
         if !self.clusters[cluster.index()].placement.tracks_attribute(attr) {
@@ -465,10 +467,25 @@ impl Engine {
             let instances = &self.instances;
             self.clusters.placement_mut(cluster).track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
         }
+        if let Owner::Group(group) = owner {
+            // A task group's first spread by an attribute: from now on it counts its tasks by
+            // that attribute's value, as a service spreading by one does.
+            let counts = self.clusters[cluster.index()].group_spread.get(&group).filter(|s| s.value_attribute.is_none());
+            if let Some(counts) = counts {
+                let values: Vec<(InstanceId, Option<Sym>)> = counts
+                    .per_instance
+                    .sorted()
+                    .into_iter()
+                    .map(|(instance, _)| (instance, self.instance_attribute(instance, attr).flatten()))
+                    .collect();
+                self.clusters.count_group_by_value(cluster, group, attr, &values);
+            }
+        }
         let spread = self.owner_spread(cluster, owner);
         debug_assert!(spread.is_none_or(|s| s.tracks_instances), "spread by an attribute keeps per-instance counts");
-        // A service spreading by this attribute keeps its tasks' counts per value as they change;
-        // a task group's (its RunTask calls may spread by different attributes) are counted here.
+        // A service spreading by this attribute, and a task group that first spread by it, keep
+        // their tasks' counts per value as they change; a group's by another attribute (its
+        // RunTask calls may spread by different ones) are counted here.
         let kept = spread.filter(|s| s.value_attribute == Some(attr));
         let walked;
         let counts = match kept {

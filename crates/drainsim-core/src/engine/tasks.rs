@@ -372,7 +372,11 @@ impl Engine {
             }
             None => {
                 let cluster = self.instances[instance.index()].cluster;
-                self.clusters.adjust_group_spread(cluster, origin.group, instance, az, delta);
+                let value = self
+                    .clusters
+                    .group_value_attribute(cluster, origin.group)
+                    .and_then(|a| self.instance_attribute(instance, a).flatten());
+                self.clusters.adjust_group_spread(cluster, origin.group, instance, az, value, delta);
             }
         }
     }

@@ -42,6 +42,9 @@ pub(crate) struct Clusters {
     /// Whether any cluster ever had a DAEMON service (most runs have none, and then no change of
     /// an instance needs telling one).
     any_daemon_service: bool,
+    /// Whether any task group ever counted its tasks by an attribute's value (then a change of an
+    /// instance's attributes counts its group tasks out and back in).
+    any_group_value_spread: bool,
 }
 
 impl std::ops::Index<usize> for Clusters {
@@ -55,10 +58,11 @@ type Id = crate::infra::ids::ClusterId;
 
 impl crate::infra::recycle::Recycle for Clusters {
     fn reset_to(&mut self, fresh: Self) {
-        let Clusters { records, by_name, any_daemon_service } = fresh;
+        let Clusters { records, by_name, any_daemon_service, any_group_value_spread } = fresh;
         self.records.reset_to(records);
         self.by_name = by_name;
         self.any_daemon_service = any_daemon_service;
+        self.any_group_value_spread = any_group_value_spread;
     }
 }
 
@@ -131,13 +135,41 @@ impl Clusters {
     }
 
     /// One of a task group's staying standalone tasks came to (`+1`) or left (`-1`) an instance
-    /// in a zone.
-    pub(crate) fn adjust_group_spread(&mut self, id: Id, group: Sym, instance: InstanceId, zone: Sym, delta: i32) {
+    /// in a zone (with `value` of the attribute the group counts by, when it counts by one).
+    pub(crate) fn adjust_group_spread(
+        &mut self,
+        id: Id,
+        group: Sym,
+        instance: InstanceId,
+        zone: Sym,
+        value: Option<Sym>,
+        delta: i32,
+    ) {
         self.records[id.index()]
             .group_spread
             .entry(group)
             .or_insert_with(|| crate::state::service::SpreadCounts::new(true))
-            .adjust(instance, zone, delta);
+            .adjust_valued(instance, zone, value, delta);
+    }
+
+    /// The attribute a task group counts its staying tasks by, if it does.
+    pub(crate) fn group_value_attribute(&self, id: Id, group: Sym) -> Option<Sym> {
+        self.records[id.index()].group_spread.get(&group).and_then(|s| s.value_attribute)
+    }
+
+    /// A task group spreading by `attribute` for the first time starts counting its staying tasks
+    /// by its value, from `values` (each instance it occupies, with its value), and keeps the
+    /// counts from then on. A group counts by one attribute: the first it spreads by (its RunTask
+    /// calls may each spread by another, which are counted from its instances).
+    pub(crate) fn count_group_by_value(&mut self, id: Id, group: Sym, attribute: Sym, values: &[(InstanceId, Option<Sym>)]) {
+        let counts = self.records[id.index()].group_spread.get_mut(&group).expect("the group has counts");
+        counts.count_by_value(attribute, values);
+        self.any_group_value_spread = true;
+    }
+
+    /// Whether any task group ever counted its tasks by an attribute's value.
+    pub(crate) fn any_group_value_spread(&self) -> bool {
+        self.any_group_value_spread
     }
 
     /// The cluster's placement index.

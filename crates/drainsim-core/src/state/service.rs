@@ -425,11 +425,21 @@ impl SpreadCounts {
         )
     }
 
-    /// Adds `delta` staying tasks on `instance` (in zone `az`), for counts not kept per value (a
-    /// task group's); counts per value take the instance's value ([`SpreadCounts::adjust_valued`]).
-    pub fn adjust(&mut self, instance: InstanceId, az: Sym, delta: i32) {
-        debug_assert!(self.value_attribute.is_none(), "counts per value are adjusted with the instance's value");
-        self.adjust_valued(instance, az, None, delta);
+    /// Starts counting the staying tasks by their instance's value of `attribute` (a task group's
+    /// first spread by it), from `values`: each instance the owner occupies, with its value.
+    pub(crate) fn count_by_value(&mut self, attribute: Sym, values: &[(InstanceId, Option<Sym>)]) {
+        assert!(self.value_attribute.is_none(), "counts are kept by one attribute");
+        assert!(self.tracks_instances, "counts by value come from the counts per instance");
+        assert_eq!(values.len(), self.per_instance.len(), "a value for each occupied instance");
+        self.value_attribute = Some(attribute);
+        for (instance, value) in values {
+            let tasks = self.per_instance.get(*instance);
+            assert!(tasks > 0, "each instance given is occupied");
+            let sum = self.per_value.entry(*value).or_insert(0);
+            *sum = sum.checked_add(tasks).expect("fewer than 2^32 staying tasks");
+            *self.occupied_per_value.entry(*value).or_insert(0) += 1;
+            self.by_value_count.insert((*value, tasks, *instance));
+        }
     }
 
     /// Adds `delta` staying tasks on `instance` (in zone `az`, and with `value` of the
