@@ -46,6 +46,20 @@ fn run_service(e: &mut Engine, desired: i64, strategy: Vec<PlacementStrategy>) {
     assert_eq!(e.service_named("web").expect("created").running_count() as i64, desired);
 }
 
+/// Runs `count` standalone `app` tasks of group `batch` spread by `field`, until quiet.
+fn run_group(e: &mut Engine, count: i64, field: &str) {
+    e.handle(Request::RunTask(RunTaskRequest {
+        cluster: Some("prod".into()),
+        task_definition: "app".into(),
+        count: Some(count),
+        group: Some("batch".into()),
+        placement_strategy: vec![rule("spread", Some(field))],
+        ..Default::default()
+    }))
+    .expect("runs");
+    e.run_until_quiet(600_000, 1_000_000);
+}
+
 fn running(e: &Engine, name: &str) -> u32 {
     e.instance_named(name).expect("registered").running_tasks_count()
 }
@@ -121,18 +135,7 @@ fn a_task_group_spreads_by_an_attribute_across_calls() {
     for (name, rack) in [("a1", "a"), ("a2", "a"), ("b1", "b"), ("c1", "c")] {
         register(&mut e, name, "m5.large", 4096, 16384, rack);
     }
-    let run = |e: &mut Engine, count: i64| {
-        e.handle(Request::RunTask(RunTaskRequest {
-            cluster: Some("prod".into()),
-            task_definition: "app".into(),
-            count: Some(count),
-            group: Some("batch".into()),
-            placement_strategy: vec![rule("spread", Some("attribute:rack"))],
-            ..Default::default()
-        }))
-        .expect("runs");
-        e.run_until_quiet(600_000, 1_000_000);
-    };
+    let run = |e: &mut Engine, count: i64| run_group(e, count, "attribute:rack");
     let by_rack = |e: &Engine| (running(e, "a1") + running(e, "a2"), running(e, "b1"), running(e, "c1"));
     run(&mut e, 2);
     assert_eq!(by_rack(&e), (1, 1, 0));
@@ -151,18 +154,7 @@ fn a_task_group_spreads_by_instance_across_calls() {
     register(&mut e, "i1", "m5.large", 4096, 16384, "r");
     register(&mut e, "i2", "m5.large", 4096, 12288, "r");
     register(&mut e, "i3", "m5.large", 4096, 8192, "r");
-    let run = |e: &mut Engine, count: i64| {
-        e.handle(Request::RunTask(RunTaskRequest {
-            cluster: Some("prod".into()),
-            task_definition: "app".into(),
-            count: Some(count),
-            group: Some("batch".into()),
-            placement_strategy: vec![rule("spread", Some("instanceId"))],
-            ..Default::default()
-        }))
-        .expect("runs");
-        e.run_until_quiet(600_000, 1_000_000);
-    };
+    let run = |e: &mut Engine, count: i64| run_group(e, count, "instanceId");
     run(&mut e, 2);
     assert_eq!((running(&e, "i1"), running(&e, "i2"), running(&e, "i3")), (1, 1, 0));
     run(&mut e, 3);

@@ -307,8 +307,17 @@ impl TaskListPositions {
     }
 
     /// How many positions are recorded: as many as the long lists hold tasks, or one is stale.
+    #[cfg(test)]
     pub fn recorded_count(&self) -> usize {
         self.recorded
+    }
+
+    /// Whether as many positions are recorded as the long ones of `lists` (every list of the
+    /// kind) hold tasks: with each listed task at its recorded position, exactly their tasks have
+    /// one (for the invariants).
+    pub fn counted_for<'a>(&self, lists: impl Iterator<Item = &'a [TaskId]>) -> bool {
+        let in_long_lists: usize = lists.filter(|list| self.keeps_positions(list)).map(<[TaskId]>::len).sum();
+        in_long_lists == self.recorded
     }
 
     fn recorded(&self, task: TaskId) -> Option<usize> {

@@ -857,9 +857,7 @@ impl Instances {
     /// tasks of long lists (for the invariants; each list's own tasks are checked with
     /// [`Instances::list_position`]).
     pub(crate) fn list_positions_counted(&self) -> bool {
-        let in_long_lists: usize =
-            self.records.iter().filter(|i| self.list_positions.keeps_positions(&i.tasks)).map(|i| i.tasks.len()).sum();
-        in_long_lists == self.list_positions.recorded_count()
+        self.list_positions.counted_for(self.records.iter().map(|i| i.tasks.as_slice()))
     }
 
     /// A task leaves the instance (STOPPED or orphaned), with its task ENI if it held one: in

@@ -960,9 +960,7 @@ impl Services {
     /// tasks of long lists (for the invariants; each list's own tasks are checked with
     /// [`Services::list_position`]).
     pub(crate) fn list_positions_counted(&self) -> bool {
-        let in_long_lists: usize =
-            self.records.iter().filter(|s| self.list_positions.keeps_positions(&s.tasks)).map(|s| s.tasks.len()).sum();
-        in_long_lists == self.list_positions.recorded_count()
+        self.list_positions.counted_for(self.records.iter().map(|s| s.tasks.as_slice()))
     }
 
     /// Applies the change of one of its tasks' contribution to its counters.
