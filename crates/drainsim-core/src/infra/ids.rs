@@ -193,8 +193,9 @@ impl<Id: Copy + Ord + Into<u32>> MarkedIds<Id> {
 /// task and per kind cost 1.6 MB.
 ///
 /// A list's own first task says whether the list keeps positions: it does exactly when its first
-/// task's position is recorded (as 0); outside the band between the bounds its length says so. Positions live in chunks of [`POSITION_CHUNK`] task
-/// indices, allocated when a task of the chunk first joins a long list.
+/// task's position is recorded (as 0); outside the band between the bounds its length says so.
+/// Positions live in chunks of [`POSITION_CHUNK`] task indices, allocated when a task of the
+/// chunk first joins a long list.
 #[derive(Debug, Clone, Default)]
 pub struct TaskListPositions {
     chunks: Vec<Option<Box<[u32; POSITION_CHUNK]>>>,
@@ -241,11 +242,11 @@ impl<Id> crate::infra::recycle::Recycle for MarkedIds<Id> {
 
 impl TaskListPositions {
     /// Appends `task` to `list`, noting its position if the list is long. Panics if a long list
-    /// already holds it (debug builds also search a short one).
+    /// already holds it (debug builds also search `list` when it is short).
     pub fn push(&mut self, list: &mut Vec<TaskId>, task: TaskId) {
         assert!(self.recorded(task).is_none(), "task {task:?} joins a second list of one kind");
-        debug_assert!(!list.contains(&task), "task {task:?} joins a list twice");
         let indexed = self.keeps_positions(list);
+        debug_assert!(indexed || !list.contains(&task), "task {task:?} joins a list twice");
         push_growing_slowly(list, task);
         if indexed {
             self.record(task, list.len() - 1);
