@@ -103,28 +103,32 @@ fn random_picks_within_the_value() {
     }
 }
 
-/// spread(rack), random: within the rack, only an instance with room is drawn, whether a sample
-/// finds one or, after its misses, the draw is among the instances with room listed (rack a holds
-/// 3 with room among 103); over seeds, each of the three is drawn.
+/// spread(rack), random: within a rack, only an instance with room is drawn, and over seeds each
+/// of them is. Rack a holds 3 with room among 103, too few to sample (they are listed and one is
+/// drawn); rack c holds 3 among 13, sampled until one with room comes up; rack b holds one.
 #[test]
 fn random_within_a_value_draws_only_instances_with_room_and_each_of_them() {
     let mut drawn = std::collections::BTreeSet::new();
-    for seed in 0..24 {
+    for seed in 0..32 {
         let mut e = common::engine_with_app(seed);
-        for n in 0..3 {
-            register(&mut e, &format!("a-roomy{n}"), "m5.large", 4096, 16384, "a");
-        }
-        for n in 0..100 {
-            register(&mut e, &format!("a-tiny{n}"), "t3.nano", 256, 512, "a");
+        for rack in ["a", "c"] {
+            for n in 0..3 {
+                register(&mut e, &format!("{rack}-roomy{n}"), "m5.large", 4096, 16384, rack);
+            }
+            for n in 0..if rack == "a" { 100 } else { 10 } {
+                register(&mut e, &format!("{rack}-tiny{n}"), "t3.nano", 256, 512, rack);
+            }
         }
         register(&mut e, "b1", "m5.large", 4096, 16384, "b");
-        run_service(&mut e, 2, vec![rule("spread", Some("attribute:rack")), rule("random", None)]);
-        let roomy: Vec<u32> = (0..3).filter(|n| running(&e, &format!("a-roomy{n}")) == 1).collect();
-        assert_eq!(roomy.len(), 1, "seed {seed}: one task in rack a, on an instance with room");
+        run_service(&mut e, 3, vec![rule("spread", Some("attribute:rack")), rule("random", None)]);
+        for rack in ["a", "c"] {
+            let roomy: Vec<u32> = (0..3).filter(|n| running(&e, &format!("{rack}-roomy{n}")) == 1).collect();
+            assert_eq!(roomy.len(), 1, "seed {seed}: one task in rack {rack}, on an instance with room");
+            drawn.insert((rack, roomy[0]));
+        }
         assert_eq!(running(&e, "b1"), 1, "seed {seed}: one task in rack b");
-        drawn.insert(roomy[0]);
     }
-    assert_eq!(drawn.len(), 3, "every instance with room is drawn for some seed");
+    assert_eq!(drawn.len(), 6, "every instance with room is drawn for some seed, in both racks: {drawn:?}");
 }
 
 /// A task group's standalone tasks spread by a rack across RunTask calls, as a service's do: its

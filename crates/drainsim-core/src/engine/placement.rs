@@ -174,6 +174,10 @@ fn class_sets_by_value(index: &PlacementIndex, class: SizeClass, attr: Sym, valu
 /// How many instances `random` samples before it lists the candidates that fit and draws one.
 pub(crate) const RANDOM_SAMPLES: usize = 64;
 
+/// `random` within an attribute's value samples the value's placeable instances only when at
+/// least one in this many is a member of the size class (else it lists the members at once).
+const SAMPLED_SHARE: usize = 8;
+
 /// How many of a pool's members spread placement searches for an instance without a task of the
 /// owner when the owner's counts cannot promise there is one (tasks on instances without room
 /// count as occupying them): an approximation that keeps a placement from scanning the pool.
@@ -581,17 +585,18 @@ impl Engine {
     /// class, in zone `az` and fits; after [`RANDOM_SAMPLES`] misses, one of the value's members
     /// that fit is drawn (one draw; a scripted run always draws this way). Either way each fitting
     /// member is equally likely, and a placement costs the samples, not the value's size, unless
-    /// few of the value's instances fit.
+    /// few of the value's instances fit. A value with fewer members than an eighth of its
+    /// placeable instances (samples would mostly miss) is not sampled: its members are few, and
+    /// listed at once.
     fn random_within_values(&mut self, ask: Ask<'_>, az: Option<Sym>, attr: Sym, order: &[Option<Sym>]) -> Option<InstanceId> {
         let Ask { cluster, class, free_ports, req, .. } = ask;
         let in_zone = |e: &Engine, id: InstanceId| az.is_none_or(|z| e.instances[id.index()].availability_zone == z);
         for v in order {
-            let samples = |e: &Engine| e.clusters[cluster.index()].placement.value_samples[&attr].of(*v).len();
-            let len = samples(self);
-            for _ in 0..RANDOM_SAMPLES {
-                if len == 0 {
-                    break;
-                }
+            let placement = &self.clusters[cluster.index()].placement;
+            let len = placement.value_samples[&attr].of(*v).len();
+            let members = class_sets_by_value(placement, class, attr, *v).by_memory.len();
+            let samples = if len > 0 && members.saturating_mul(SAMPLED_SHARE) >= len { RANDOM_SAMPLES } else { 0 };
+            for _ in 0..samples {
                 let Some(k) = self.rng.placement_sample(len) else { break };
                 let id = self.clusters[cluster.index()].placement.value_samples[&attr].of(*v)[k];
                 let i = &self.instances[id.index()];
