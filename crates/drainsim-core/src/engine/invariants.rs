@@ -315,9 +315,11 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         // own and at its recorded position (so none is listed twice), and every live task is
         // listed (above). The counters are recounted from it.
         let mut expect = ServiceCounts::default();
+        let mut staying_healthy = 0u32;
         for (pos, id) in s.tasks.iter().enumerate() {
             let t = &e.tasks[id.index()];
             let c = t.contribution();
+            staying_healthy += (c.healthy && e.counted_in_spread(*id)) as u32;
             if !c.live
                 || e.origin(t.origin).service != Some(ServiceId(n as u32))
                 || e.services.list_position(ServiceId(n as u32), *id) != Some(pos)
@@ -349,6 +351,16 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                     expect.pending,
                     expect.healthy,
                     expect.live
+                ),
+            );
+        }
+        if s.staying_healthy != staying_healthy {
+            return fail(
+                "service-counts",
+                format!(
+                    "{}: {} healthy staying tasks counted but {staying_healthy} recounted",
+                    e.strings.resolve(s.name),
+                    s.staying_healthy
                 ),
             );
         }
@@ -939,6 +951,14 @@ mod tests {
         let mut e = steady_engine();
         e.services.record_mut_for_test(ServiceId(0)).tasks.swap(0, 1);
         check_invariants(&e).expect("a short list in another order");
+    }
+
+    #[test]
+    fn a_wrong_count_of_healthy_staying_tasks_is_caught() {
+        let mut e = steady_engine();
+        assert_eq!(e.services[0].staying_healthy, 2, "both tasks of a steady service are healthy and staying");
+        e.services.record_mut_for_test(ServiceId(0)).staying_healthy = 1;
+        assert_eq!(violated(&e), "service-counts");
     }
 
     #[test]

@@ -351,7 +351,23 @@ impl Engine {
     fn replica_pass(&mut self, id: ServiceId) -> PassOutcome {
         let mut out = PassOutcome::default();
         let mut stops = Stops::default();
-        let (mut kept, mut drain_candidates) = self.staying_and_draining(id);
+        // When the floor holds every task on a DRAINING instance (all are healthy, and the healthy
+        // count is at or below the floor, which scale-in only lowers), steps 1 and 4 stop none of
+        // them: the counters say so, and the pass does not read them.
+        let floor_holds_all = self.floor_holds_every_drain_candidate(id);
+        let (mut kept, mut drain_candidates) = if floor_holds_all {
+            (self.services[id.index()].spread.staying as usize, Vec::new())
+        } else {
+            self.staying_and_draining(id)
+        };
+        #[cfg(debug_assertions)]
+        if floor_holds_all {
+            let (_, read) = self.staying_and_draining(id);
+            assert!(
+                !read.is_empty() && read.iter().all(|t| self.tasks[t.index()].healthy()),
+                "the counters say every candidate is healthy"
+            );
+        }
         self.stop_starting_on_draining(id, &mut drain_candidates, &mut stops, &mut out);
         if kept > self.scale_in_target(id) {
             // The pass's lists live in the engine's buffers, so that a service scaled in pass
@@ -361,8 +377,13 @@ impl Engine {
             kept = self.scale_in(id, &mut buffers, &mut stops, &mut out);
             self.scale_in_buffers = buffers;
         }
-        let (need, room) = self.start_missing(id, kept, drain_candidates.len(), &mut out);
-        let remaining_candidates = self.stop_drained_within_floor(id, drain_candidates, &mut stops, &mut out);
+        let on_draining = if floor_holds_all { self.wanted_on_draining(id) as usize } else { drain_candidates.len() };
+        let (need, room) = self.start_missing(id, kept, on_draining, &mut out);
+        let remaining_candidates = if floor_holds_all {
+            on_draining
+        } else {
+            self.stop_drained_within_floor(id, drain_candidates, &mut stops, &mut out)
+        };
         if !stops.pending.is_empty() {
             self.service_event(id, ServiceEventKind::stopped(false, &stops.pending));
         }
@@ -725,6 +746,17 @@ impl Engine {
 
     /// The service's tasks not told to stop that are on DRAINING instances: its RUNNING and
     /// pending tasks less its staying ones (see [`Engine::work_left`]).
+    /// Whether the service has tasks on DRAINING instances, all of them healthy, and no more
+    /// healthy tasks than its floor: then no pass step stops one of them (none is starting or
+    /// unhealthy, and none may stop within the floor). From the counters: the healthy tasks on
+    /// DRAINING instances are the healthy ones less the staying healthy ones.
+    fn floor_holds_every_drain_candidate(&self, id: ServiceId) -> bool {
+        let s = &self.services[id.index()];
+        let on_draining = self.wanted_on_draining(id);
+        let healthy_on_draining = s.counts.healthy.checked_sub(s.staying_healthy).expect("staying healthy tasks are healthy");
+        on_draining > 0 && healthy_on_draining == on_draining && s.counts.healthy <= s.floor()
+    }
+
     fn wanted_on_draining(&self, id: ServiceId) -> u32 {
         let s = &self.services[id.index()];
         let wanted = s.counts.running.checked_add(s.counts.pending).expect("fewer than 2^32 tasks");

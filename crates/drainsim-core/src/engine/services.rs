@@ -171,6 +171,7 @@ impl Engine {
             created_at_ms: self.now_ms,
             tasks: Vec::new(),
             counts: ServiceCounts::default(),
+            staying_healthy: 0,
             spread,
             events: Vec::new(),
             schedule: ServiceSchedule::default(),

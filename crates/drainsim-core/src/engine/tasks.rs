@@ -368,7 +368,10 @@ impl Engine {
             Some(s) => {
                 let value =
                     self.services[s.index()].spread.value_attribute.and_then(|a| self.instance_attribute(instance, a).flatten());
-                self.services.adjust_spread(s, instance, az, value, delta)
+                self.services.adjust_spread(s, instance, az, value, delta);
+                if t.contribution().healthy {
+                    self.services.adjust_staying_healthy(s, delta);
+                }
             }
             None => {
                 let cluster = self.instances[instance.index()].cluster;
@@ -477,6 +480,12 @@ impl Engine {
         }
         if let Some(s) = service {
             self.services.apply_contribution(s, old, new);
+            // A staying task's health changed. (A new task's contribution comes from nothing: it
+            // joins the staying ones after, with its contribution, in `adjust_spread`; a task
+            // leaves them before its contribution changes, in `stop_task_now` and `orphan_tasks`.)
+            if old.healthy != new.healthy && old != Contribution::default() && self.counted_in_spread(id) {
+                self.services.adjust_staying_healthy(s, if new.healthy { 1 } else { -1 });
+            }
             self.touched_services.insert(s);
         }
     }

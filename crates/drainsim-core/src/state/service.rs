@@ -584,6 +584,10 @@ pub struct ServiceState {
     /// Tasks not STOPPED (and not orphaned).
     pub tasks: Vec<TaskId>,
     pub counts: ServiceCounts,
+    /// The healthy tasks among the staying ones (`spread.staying`): with `counts.healthy`, how many
+    /// of the tasks on DRAINING instances are healthy, so that a pass that can stop none of them
+    /// knows it without reading them ([`Services::adjust_staying_healthy`]).
+    pub staying_healthy: u32,
     /// Where the staying tasks are (for spread placement).
     pub spread: SpreadCounts,
     /// Every service event, oldest first (DescribeServices shows the newest 100).
@@ -1010,6 +1014,17 @@ impl Services {
     /// of the attribute the service spreads by, when it counts per value).
     pub(crate) fn adjust_spread(&mut self, id: ServiceId, instance: InstanceId, zone: Sym, value: Option<Sym>, delta: i32) {
         self.records[id.index()].spread.adjust_valued(instance, zone, value, delta);
+    }
+
+    /// One more (`+1`) or one fewer (`-1`) healthy task among the service's staying ones: a
+    /// healthy task joins or leaves the staying ones, or a staying task gains or loses its health.
+    pub(crate) fn adjust_staying_healthy(&mut self, id: ServiceId, delta: i32) {
+        let s = &mut self.records[id.index()];
+        s.staying_healthy = s
+            .staying_healthy
+            .checked_add_signed(delta)
+            .unwrap_or_else(|| panic!("a service's staying healthy tasks would be {} + {delta}", s.staying_healthy));
+        debug_assert!(s.staying_healthy <= s.spread.staying.max(s.counts.healthy), "healthy staying tasks are staying tasks");
     }
 
     /// Whether any service counts its tasks by an attribute's value (spread by an attribute
