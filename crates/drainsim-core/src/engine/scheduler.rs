@@ -744,8 +744,6 @@ impl Engine {
         (s.scheduling == SchedulingStrategy::Replica && self.wanted_on_draining(id) > 0) || s.spread.staying < s.desired_count
     }
 
-    /// The service's tasks not told to stop that are on DRAINING instances: its RUNNING and
-    /// pending tasks less its staying ones (see [`Engine::work_left`]).
     /// Whether the service has tasks on DRAINING instances, all of them healthy, and no more
     /// healthy tasks than its floor: then no pass step stops one of them (none is starting or
     /// unhealthy, and none may stop within the floor). From the counters: the healthy tasks on
@@ -757,6 +755,8 @@ impl Engine {
         on_draining > 0 && healthy_on_draining == on_draining && s.counts.healthy <= s.floor()
     }
 
+    /// The service's tasks not told to stop that are on DRAINING instances: its RUNNING and
+    /// pending tasks less its staying ones (see [`Engine::work_left`]).
     fn wanted_on_draining(&self, id: ServiceId) -> u32 {
         let s = &self.services[id.index()];
         let wanted = s.counts.running.checked_add(s.counts.pending).expect("fewer than 2^32 tasks");
