@@ -114,7 +114,7 @@ impl Engine {
             return;
         }
         let s = &self.services[id.index()];
-        if s.counts.healthy <= s.floor() {
+        if s.healthy_stops_within_floor() == 0 {
             return;
         }
         let per_zone = self.tasks_per_zone(id);

@@ -351,8 +351,8 @@ impl Engine {
     fn replica_pass(&mut self, id: ServiceId) -> PassOutcome {
         let mut out = PassOutcome::default();
         let mut stops = Stops::default();
-        // When the floor holds every task on a DRAINING instance (all are healthy, and the healthy
-        // count is at or below the floor, which scale-in only lowers), steps 1 and 4 stop none of
+        // When the floor holds every task on a DRAINING instance (all are healthy, and no healthy
+        // task may stop within the floor, which scale-in only lowers), steps 1 and 4 stop none of
         // them: the counters say so, and the pass does not read them.
         let floor_holds_all = self.floor_holds_every_drain_candidate(id);
         let (mut kept, mut drain_candidates) = if floor_holds_all {
@@ -585,9 +585,7 @@ impl Engine {
         }
         let (first, healthy) = keys.split_at_mut(unhealthy);
         first.sort_unstable();
-        let floor = self.services[id.index()].floor();
-        let healthy_now = self.services[id.index()].counts.healthy;
-        let may_stop = (healthy_now.saturating_sub(floor) as usize).min(healthy.len());
+        let may_stop = (self.services[id.index()].healthy_stops_within_floor() as usize).min(healthy.len());
         if may_stop < healthy.len() && may_stop > 0 {
             healthy.select_nth_unstable(may_stop);
         }
@@ -744,15 +742,15 @@ impl Engine {
         (s.scheduling == SchedulingStrategy::Replica && self.wanted_on_draining(id) > 0) || s.spread.staying < s.desired_count
     }
 
-    /// Whether the service has tasks on DRAINING instances, all of them healthy, and no more
-    /// healthy tasks than its floor: then no pass step stops one of them (none is starting or
-    /// unhealthy, and none may stop within the floor). From the counters: the healthy tasks on
+    /// Whether the service has tasks on DRAINING instances, all of them healthy, and none of its
+    /// healthy tasks may stop within the floor: then no pass step stops one of them (none is
+    /// starting or unhealthy). From the counters: the healthy tasks on
     /// DRAINING instances are the healthy ones less the staying healthy ones.
     fn floor_holds_every_drain_candidate(&self, id: ServiceId) -> bool {
         let s = &self.services[id.index()];
         let on_draining = self.wanted_on_draining(id);
         let healthy_on_draining = s.counts.healthy.checked_sub(s.staying_healthy).expect("staying healthy tasks are healthy");
-        on_draining > 0 && healthy_on_draining == on_draining && s.counts.healthy <= s.floor()
+        on_draining > 0 && healthy_on_draining == on_draining && s.healthy_stops_within_floor() == 0
     }
 
     /// The service's tasks not told to stop that are on DRAINING instances: its RUNNING and

@@ -346,7 +346,8 @@ impl InstanceCounts {
     }
 
     /// The counts summed by a key of their instance (a value of one of its attributes): a sum,
-    /// so the order the pairs are visited in (the hash's) shows in nothing.
+    /// so the order the pairs are visited in (the hash's) shows in nothing, as long as `key_of`
+    /// only reads.
     pub fn sum_by<K: Ord>(&self, key_of: impl Fn(InstanceId) -> K) -> BTreeMap<K, u32> {
         let mut sums = BTreeMap::new();
         for (instance, n) in &self.counts {
@@ -708,6 +709,13 @@ pub struct ServiceSchedule {
 }
 
 impl ServiceState {
+    /// How many healthy tasks may stop now without the healthy count falling below the floor
+    /// ([`ServiceState::floor`]): a drained task's stop and a rebalancing move's stop both wait
+    /// for it.
+    pub fn healthy_stops_within_floor(&self) -> u32 {
+        self.counts.healthy.saturating_sub(self.floor())
+    }
+
     /// ceil(desired × min / 100): healthy tasks never fall below this (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>).
     pub fn floor(&self) -> u32 {
         ((self.desired_count as u64 * self.minimum_healthy_percent as u64).div_ceil(100)) as u32
@@ -1024,7 +1032,10 @@ impl Services {
             .staying_healthy
             .checked_add_signed(delta)
             .unwrap_or_else(|| panic!("a service's staying healthy tasks would be {} + {delta}", s.staying_healthy));
-        debug_assert!(s.staying_healthy <= s.spread.staying.max(s.counts.healthy), "healthy staying tasks are staying tasks");
+        debug_assert!(
+            s.staying_healthy <= s.spread.staying && s.staying_healthy <= s.counts.healthy,
+            "healthy staying tasks are staying tasks, and healthy ones"
+        );
     }
 
     /// Whether any service counts its tasks by an attribute's value (spread by an attribute
