@@ -369,6 +369,8 @@ impl Engine {
                 index.remove(key, instances.port_sets());
             }
             self.instances.set_indexed(id, placeable);
+            let (before, after) = if placeable { (None, Some(key)) } else { (Some(key), None) };
+            self.relay_room_change(id, before, after);
             if placeable {
                 // New room: services waiting for capacity, and daemon services (one task per
                 // instance, e.g. a trunked instance that just became ACTIVE), try again.

@@ -1,10 +1,11 @@
 //! The one function that checks every cluster invariant (listed in `docs/invariants.md`). Tests,
 //! property tests, scenarios and debug builds all call it; release runs call it at the end.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::infra::ids::{InstanceId, ServiceId, TaskId};
+use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::infra::intern::Sym;
+use crate::placement::Owner;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
 use crate::state::service::{SchedulingStrategy, ServiceCounts, ServiceStatus};
@@ -270,8 +271,74 @@ fn check_group_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     Ok(())
 }
 
+/// Every room order holds exactly its owner's occupied members of its class, filed by zone
+/// when zoned and by the owner's count; a cluster notes exactly the owners keeping one.
+fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
+    for (c, cluster) in e.clusters.iter().enumerate() {
+        let id = ClusterId(c as u32);
+        let services = cluster.services.iter().map(|s| (Owner::Service(*s), &e.services[s.index()].spread));
+        let groups = cluster.group_spread.iter().map(|(g, s)| (Owner::Group(*g), s));
+        let mut keeping = Vec::new();
+        for (owner, spread) in services.chain(groups) {
+            let Some(room) = spread.room.as_deref() else { continue };
+            keeping.push(owner);
+            let want: BTreeSet<(Option<Sym>, u32, InstanceId)> = spread
+                .per_instance
+                .sorted()
+                .into_iter()
+                .filter(|(i, _)| e.in_size_class(*i, room.class))
+                .map(|(i, n)| (room.pool(e.instances[i.index()].availability_zone), n, i))
+                .collect();
+            if room.entries != want {
+                return fail(
+                    "spread-counts",
+                    format!(
+                        "cluster {}: {}'s room order {:?} but recount {want:?}",
+                        e.strings.resolve(cluster.name),
+                        owner_name(e, owner),
+                        room.entries
+                    ),
+                );
+            }
+        }
+        let mut noted = e.clusters.room_ordered(id).to_vec();
+        noted.sort_by_key(owner_key);
+        keeping.sort_by_key(owner_key);
+        if noted != keeping {
+            let names = |owners: &[Owner]| owners.iter().map(|o| owner_name(e, *o)).collect::<Vec<_>>().join(", ");
+            return fail(
+                "spread-counts",
+                format!(
+                    "cluster {}: owners noted as keeping room orders [{}], keeping them [{}]",
+                    e.strings.resolve(cluster.name),
+                    names(&noted),
+                    names(&keeping)
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// An owner as the report names it: the service's name, or `group NAME`.
+fn owner_name(e: &Engine, owner: Owner) -> String {
+    match owner {
+        Owner::Service(s) => e.strings.resolve(e.services[s.index()].name).to_string(),
+        Owner::Group(g) => format!("group {}", e.strings.resolve(g)),
+    }
+}
+
+/// An owner as a sortable key.
+fn owner_key(owner: &Owner) -> (u8, usize) {
+    match owner {
+        Owner::Service(s) => (0, s.index()),
+        Owner::Group(g) => (1, g.number()),
+    }
+}
+
 fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     check_group_spread_counts(e)?;
+    check_room_orders(e)?;
     for s in e.services.iter() {
         let mut want = crate::state::service::SpreadCounts {
             value_attribute: s.spread.value_attribute,
@@ -844,7 +911,8 @@ mod tests {
         assert_eq!(spread.per_az.values().copied().collect::<Vec<_>>(), vec![2, 1], "spread over the two zones");
         let zone = *spread.per_az.keys().next().expect("a zone");
         let instance = spread.per_instance.sorted().first().expect("an instance").0;
-        e.clusters.adjust_group_spread(cluster, batch, instance, zone, None, -1);
+        let place = crate::state::service::SpreadPlace { instance, az: zone, value: None, in_room_class: false };
+        e.clusters.adjust_group_spread(cluster, batch, place, -1);
         assert_eq!(violated(&e), "spread-counts");
     }
 

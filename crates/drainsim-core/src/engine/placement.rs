@@ -183,6 +183,16 @@ const SAMPLED_SHARE: usize = 8;
 /// count as occupying them): an approximation that keeps a placement from scanning the pool.
 pub(crate) const FREE_MEMBER_WINDOW: usize = 64;
 
+/// Spread by instance starts keeping an owner's [`RoomOrder`](crate::state::service::RoomOrder)
+/// after one walk of its instances by count passed over more than this many without room.
+pub(crate) const ROOM_ORDER_AFTER_SKIPS: usize = 256;
+
+/// Whether an instance whose index key is `k` has room for size class `class` (the index's own
+/// membership test for a class without ports).
+fn key_in_class(k: &IndexKey, class: SizeClass) -> bool {
+    k.has_room_for(class.cpu, class.memory)
+}
+
 impl Engine {
     /// Changes an instance's remaining resources, keeping the placement index in step.
     pub(crate) fn update_instance_resources(&mut self, id: InstanceId, f: impl FnOnce(&mut Resources)) {
@@ -191,7 +201,58 @@ impl Engine {
         let (before, after) = self.instances.update_remaining(id, f);
         if indexed {
             self.clusters.placement_mut(cluster).rekey(before, after, self.instances.port_sets());
+            self.relay_room_change(id, Some(before), Some(after));
         }
+    }
+
+    /// Whether `instance` is now a member of size class `class`: placeable, with room for it.
+    pub(crate) fn in_size_class(&self, instance: InstanceId, class: SizeClass) -> bool {
+        let i = &self.instances[instance.index()];
+        i.indexed && key_in_class(&i.index_key(instance), class)
+    }
+
+    /// An instance's room, or whether it is placeable, changed: `before` and `after` are its
+    /// index keys while placeable (`None` while not). Each owner of its cluster keeping a room
+    /// order learns whether the instance joined or left the order's class.
+    pub(crate) fn relay_room_change(&mut self, id: InstanceId, before: Option<IndexKey>, after: Option<IndexKey>) {
+        let (cluster, az) = (self.instances[id.index()].cluster, self.instances[id.index()].availability_zone);
+        for k in 0..self.clusters.room_ordered(cluster).len() {
+            let owner = self.clusters.room_ordered(cluster)[k];
+            let spread = match owner {
+                Owner::Service(s) => self.services.spread_mut(s),
+                Owner::Group(g) => self.clusters.group_spread_mut(cluster, g).expect("a group keeping a room order has counts"),
+            };
+            let class = spread.room.as_ref().expect("an owner noted as keeping a room order keeps one").class;
+            let (was, is) = (before.is_some_and(|k| key_in_class(&k, class)), after.is_some_and(|k| key_in_class(&k, class)));
+            if was != is {
+                spread.room_membership_changed(id, az, is);
+            }
+        }
+    }
+
+    /// Whether `instance` is a member of the class of the room order that `spread` keeps (false
+    /// without one): what a change of its counts on that instance passes in.
+    pub(crate) fn in_room_class(&self, spread: &crate::state::service::SpreadCounts, instance: InstanceId) -> bool {
+        spread.room.as_ref().is_some_and(|r| self.in_size_class(instance, r.class))
+    }
+
+    /// Starts keeping a room order of size class `class` for `owner` (within each zone when
+    /// `zoned`), unless the cluster has its fill of them. True if it keeps one now.
+    fn start_room_order(&mut self, cluster: ClusterId, owner: Owner, class: SizeClass, zoned: bool) -> bool {
+        if !self.clusters.note_room_ordered(cluster, owner) {
+            return false;
+        }
+        let (instances, clusters, services) = (&self.instances, &mut self.clusters, &mut self.services);
+        let spread = match owner {
+            Owner::Service(s) => services.spread_mut(s),
+            Owner::Group(g) => clusters.group_spread_mut(cluster, g).expect("a group placing by its counts has them"),
+        };
+        let member = |id: InstanceId| {
+            let i = &instances[id.index()];
+            i.indexed && key_in_class(&i.index_key(id), class)
+        };
+        spread.keep_room_order(class, zoned, member, |id| instances[id.index()].availability_zone);
+        true
     }
 
     /// An awsvpc task needs the task ENI limit of every instance type it could land on: an instance
@@ -386,18 +447,38 @@ impl Engine {
                 }
                 // Phase 2: every pool member holds tasks; fewest first (the owner's ordered counts).
                 // The first of the 256 fewest-tasks class members that fits, checked lazily (most
-                // often the first one does).
-                let fewest_first = spread?
-                    .by_count
-                    .iter()
-                    .map(|(_, id)| *id)
-                    .filter(|id| {
-                        let i = &self.instances[id.index()];
-                        i.indexed && i.remaining.cpu >= class.cpu && i.remaining.memory >= class.memory && in_az(self, *id)
-                    })
-                    .take(256)
-                    .find(|id| fits(self, *id));
-                fewest_first.or_else(|| {
+                // often the first one does). The owner's room order holds just those members (of
+                // the pool's zone); without one, its instances by count are walked, passing over
+                // those without room or in another zone, and a walk that passes over many starts
+                // the order for the next placement.
+                let spread = spread?;
+                let zoned = az.is_some();
+                let room = spread.room.as_deref().filter(|r| r.class == class && r.zoned == zoned);
+                let (mut start_order, had_room) = (false, room.is_some());
+                let fewest_first = match room {
+                    Some(room) => room.in_pool(az).map(|(_, id)| id).take(256).find(|id| fits(self, *id)),
+                    None => {
+                        let mut passed_over = 0usize;
+                        let found = spread
+                            .by_count
+                            .iter()
+                            .map(|(_, id)| *id)
+                            .filter(|id| {
+                                let i = &self.instances[id.index()];
+                                let candidate = i.indexed
+                                    && i.remaining.cpu >= class.cpu
+                                    && i.remaining.memory >= class.memory
+                                    && in_az(self, *id);
+                                passed_over += usize::from(!candidate);
+                                candidate
+                            })
+                            .take(256)
+                            .find(|id| fits(self, *id));
+                        start_order = passed_over > ROOM_ORDER_AFTER_SKIPS;
+                        found
+                    }
+                };
+                let chosen = fewest_first.or_else(|| {
                     // Nothing among the first candidates fits (ports, ENIs): fall back to a scan.
                     members
                         .by_memory
@@ -406,7 +487,26 @@ impl Engine {
                         .map(|(_, id)| *id)
                         .filter(|id| fits(self, *id))
                         .min_by_key(|id| staying_on(*id))
-                })
+                });
+                if start_order {
+                    self.start_room_order(cluster, ask.owner, class, zoned);
+                }
+                #[cfg(debug_assertions)]
+                if had_room {
+                    // The order holds exactly the members a walk of the counts would not pass over.
+                    let spread = self.owner_spread(cluster, ask.owner).expect("an owner keeping a room order has counts");
+                    let walked: Vec<InstanceId> = spread
+                        .by_count
+                        .iter()
+                        .map(|(_, id)| *id)
+                        .filter(|id| self.in_size_class(*id, class) && in_az(self, *id))
+                        .take(256)
+                        .collect();
+                    let kept: Vec<InstanceId> =
+                        spread.room.as_ref().expect("kept").in_pool(az).map(|(_, id)| id).take(256).collect();
+                    assert_eq!(walked, kept, "the room order lists what a walk of the counts finds");
+                }
+                chosen
             }
             Strategy::SpreadAttribute(attr) => {
                 // The rest of the strategy picks within the value, as after a spread by zone.
@@ -1078,6 +1178,202 @@ mod tests {
             prop_assert_eq!(with.trace().digest(), without.trace().digest());
             prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
         }
+    }
+
+    /// Registers task definition `family` of one container of `cpu` and `memory`, without ports.
+    fn register_sized(e: &mut Engine, family: &str, cpu: u32, memory: u32) {
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: family.into(),
+            container_definitions: vec![ContainerDefinition {
+                name: "app".into(),
+                cpu: Some(cpu),
+                memory: Some(memory),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+        .expect("registers");
+    }
+
+    /// Creates service `name` of `family` in cluster `prod`.
+    fn create_service(e: &mut Engine, name: &str, family: &str, desired: i64, placement_strategy: Vec<PlacementStrategy>) {
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: name.into(),
+            task_definition: family.into(),
+            desired_count: Some(desired),
+            placement_strategy,
+            ..Default::default()
+        }))
+        .expect("creates");
+    }
+
+    /// Sets service `name`'s desiredCount.
+    fn scale(name: &str, desired: i64) -> Request {
+        Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: name.into(),
+            desired_count: Some(desired),
+            ..Default::default()
+        })
+    }
+
+    /// Sets instance `i{k}`'s status.
+    fn set_status(k: usize, status: &str) -> Request {
+        Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: vec![format!("i{k}")],
+            status: status.into(),
+        })
+    }
+
+    /// Starts the room order of `owner` for the size class of `family` (the class is created if
+    /// no placement asked for it yet).
+    fn start_room_order_of(e: &mut Engine, owner: Owner, family: &str, zoned: bool) {
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let req = e.requirements_of(e.resolve_task_def(family).expect("registered"));
+        let instances = &e.instances;
+        let class = e
+            .clusters
+            .placement_mut(cluster)
+            .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+        assert!(e.start_room_order(cluster, owner, class, zoned), "the cluster has room for one more");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// A room order changes no choice. A spread service (by zone and instance, by instance,
+        /// or ECS's default) shares a cluster with a binpack service that fills instances; the
+        /// engine `with` keeps the spread service's room order from its creation, and a task
+        /// group's from its first task, while `without` (too small to start one) walks their
+        /// counts. Scaling both services, RunTask calls of the group, drains and reactivations
+        /// (which take instances out of every class and back) answer alike and leave the same
+        /// trace; the room orders stay exact throughout (`check_invariants`).
+        #[test]
+        fn a_room_order_changes_no_placement(
+            totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
+            strategy in 0usize..3,
+            spread_size in 1u32..3,
+            steps in prop::collection::vec((0usize..5, 0i64..60, 0usize..30), 1..14),
+        ) {
+            let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
+            let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
+            let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
+            let (spread_strategy, zoned) = match strategy {
+                0 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "instanceId")], true),
+                1 => (vec![rule("spread", "instanceId")], false),
+                _ => (vec![], true),
+            };
+            for e in [&mut with, &mut without] {
+                register_sized(e, "pack", 256, 512);
+                register_sized(e, "spread", 128 * spread_size, 256 * spread_size);
+                create_service(e, "pack", "pack", 0, vec![rule("binpack", "memory")]);
+                create_service(e, "spread", "spread", 0, spread_strategy.clone());
+            }
+            let cluster = with.clusters.by_name("prod").expect("created");
+            let spread = with.resolve_service(cluster, "spread").expect("created");
+            start_room_order_of(&mut with, Owner::Service(spread), "spread", zoned);
+            // Interned in both at once, so that the engines number their strings alike.
+            let batch = with.strings.intern("batch");
+            without.strings.intern("batch");
+            for (op, n, k) in steps {
+                let request = match op {
+                    0 => scale("pack", n),
+                    1 => scale("spread", n),
+                    2 => set_status(k % totals.len(), "DRAINING"),
+                    3 => set_status(k % totals.len(), "ACTIVE"),
+                    _ => Request::RunTask(RunTaskRequest {
+                        cluster: Some("prod".into()),
+                        task_definition: "spread".into(),
+                        count: Some(1 + n % 10),
+                        group: Some("batch".into()),
+                        placement_strategy: spread_strategy.clone(),
+                        ..Default::default()
+                    }),
+                };
+                prop_assert_eq!(with.handle(request.clone()), without.handle(request));
+                with.run_until_quiet(600_000, 100_000);
+                without.run_until_quiet(600_000, 100_000);
+                let group_counted = with.clusters[cluster.index()].group_spread.contains_key(&batch);
+                if group_counted && !with.clusters.room_ordered(cluster).contains(&Owner::Group(batch)) {
+                    start_room_order_of(&mut with, Owner::Group(batch), "spread", zoned);
+                }
+                prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
+            }
+            prop_assert_eq!(with.trace().digest(), without.trace().digest());
+            prop_assert!(without.clusters.room_ordered(cluster).is_empty(), "a cluster this small starts none");
+        }
+    }
+
+    /// 300 instances each hold one task of a spread service, and a binpack service fills 280 of
+    /// them. Scaling the spread service up walks its instances by count past the full ones (more
+    /// than `ROOM_ORDER_AFTER_SKIPS`): the walk starts its room order, later placements read it,
+    /// and it follows the binpack service's scale-in (room regained) and a drain.
+    #[test]
+    fn a_walk_past_many_full_instances_starts_a_room_order() {
+        let mut e = cluster_of(&vec![(1024, 2048, None); 300]);
+        register_sized(&mut e, "pack", 128, 256);
+        register_sized(&mut e, "spread", 128, 256);
+        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
+        create_service(&mut e, "spread", "spread", 300, vec![]);
+        e.run_until_quiet(600_000, 1_000_000);
+        create_service(&mut e, "pack", "pack", 7 * 280, vec![rule("binpack", "memory")]);
+        e.run_until_quiet(1_200_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let spread = e.resolve_service(cluster, "spread").expect("created");
+        assert!(e.services[spread.index()].spread.room.is_none(), "no walk has passed over many yet");
+        let full = e.clusters[cluster.index()].instances.iter().filter(|i| e.instances[i.index()].remaining.memory < 256).count();
+        assert_eq!(full, 280, "the binpack service filled 280 instances");
+        e.handle(scale("spread", 310)).expect("scales");
+        e.run_until_quiet(1_800_000, 1_000_000);
+        let room = e.services[spread.index()].spread.room.as_deref().expect("the walk started a room order");
+        assert!(room.zoned, "ECS's default spreads by zone first");
+        assert_eq!(room.entries.len(), 20, "the 20 instances with room");
+        assert_eq!(e.clusters.room_ordered(cluster), [Owner::Service(spread)]);
+        crate::engine::invariants::check_invariants(&e).expect("the order is exact");
+        // Room regained: the binpack service scales in; then a drain takes instances out.
+        e.handle(scale("pack", 7 * 200)).expect("scales");
+        e.run_until_quiet(2_400_000, 1_000_000);
+        let room = e.services[spread.index()].spread.room.as_deref().expect("kept");
+        assert!(room.entries.len() > 20, "instances the binpack service left joined the order");
+        crate::engine::invariants::check_invariants(&e).expect("the order is exact");
+        e.handle(set_status(299, "DRAINING")).expect("drains");
+        e.handle(scale("spread", 400)).expect("scales");
+        e.run_until_quiet(3_600_000, 1_000_000);
+        crate::engine::invariants::check_invariants(&e).expect("the order is exact");
+        // A deleted service places no more: its order goes.
+        e.handle(scale("spread", 0)).expect("scales");
+        e.handle(Request::DeleteService(DeleteServiceRequest {
+            cluster: Some("prod".into()),
+            service: "spread".into(),
+            force: None,
+        }))
+        .expect("deletes");
+        assert!(e.services[spread.index()].spread.room.is_none());
+        assert!(e.clusters.room_ordered(cluster).is_empty());
+        crate::engine::invariants::check_invariants(&e).expect("none kept, none noted");
+    }
+
+    /// A room order missing an occupied member, or holding a full one, is caught.
+    #[test]
+    fn a_wrong_room_order_is_caught() {
+        let mut e = cluster_of(&[(1024, 2048, None); 4]);
+        register_sized(&mut e, "spread", 128, 256);
+        create_service(&mut e, "spread", "spread", 8, vec![]);
+        e.run_until_quiet(600_000, 100_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let spread = e.resolve_service(cluster, "spread").expect("created");
+        start_room_order_of(&mut e, Owner::Service(spread), "spread", true);
+        crate::engine::invariants::check_invariants(&e).expect("exact");
+        let entry = *e.services[spread.index()].spread.room.as_ref().expect("kept").entries.first().expect("an occupied member");
+        let room = e.services.spread_mut(spread).room.as_deref_mut().expect("kept");
+        room.entries.remove(&entry);
+        assert_eq!(crate::engine::invariants::check_invariants(&e).expect_err("caught").invariant, "spread-counts");
+        let room = e.services.spread_mut(spread).room.as_deref_mut().expect("kept");
+        room.entries.insert(entry);
+        room.entries.insert((entry.0, entry.1 + 1, entry.2));
+        assert_eq!(crate::engine::invariants::check_invariants(&e).expect_err("caught").invariant, "spread-counts");
     }
 
     /// With no placeable instance, the failure names the first registered ACTIVE instance whose

@@ -15,7 +15,7 @@ use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::settings::SettingName;
 use crate::rules::transitions::LegalChanges;
-use crate::state::service::BreachCause;
+use crate::state::service::{BreachCause, SpreadPlace};
 use crate::state::task::*;
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
@@ -366,9 +366,10 @@ impl Engine {
         let az = self.instances[instance.index()].availability_zone;
         match origin.service {
             Some(s) => {
-                let value =
-                    self.services[s.index()].spread.value_attribute.and_then(|a| self.instance_attribute(instance, a).flatten());
-                self.services.adjust_spread(s, instance, az, value, delta);
+                let spread = &self.services[s.index()].spread;
+                let value = spread.value_attribute.and_then(|a| self.instance_attribute(instance, a).flatten());
+                let in_room_class = self.in_room_class(spread, instance);
+                self.services.adjust_spread(s, SpreadPlace { instance, az, value, in_room_class }, delta);
                 if t.contribution().healthy {
                     self.services.adjust_staying_healthy(s, delta);
                 }
@@ -379,7 +380,16 @@ impl Engine {
                     .clusters
                     .group_value_attribute(cluster, origin.group)
                     .and_then(|a| self.instance_attribute(instance, a).flatten());
-                self.clusters.adjust_group_spread(cluster, origin.group, instance, az, value, delta);
+                let in_room_class = self.clusters[cluster.index()]
+                    .group_spread
+                    .get(&origin.group)
+                    .is_some_and(|g| self.in_room_class(g, instance));
+                self.clusters.adjust_group_spread(
+                    cluster,
+                    origin.group,
+                    SpreadPlace { instance, az, value, in_room_class },
+                    delta,
+                );
             }
         }
     }

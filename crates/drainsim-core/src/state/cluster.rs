@@ -3,6 +3,11 @@
 use crate::infra::ids::{InstanceId, ServiceId};
 use crate::infra::intern::Sym;
 
+/// How many owners of one cluster may keep a room order (`SpreadCounts::room`). Each change of an
+/// instance's room is passed on to each of them, so the bound keeps that cost fixed; an owner past
+/// it places as before, walking its instances by count.
+pub(crate) const ROOM_ORDERS_PER_CLUSTER: usize = 16;
+
 /// A cluster.
 #[derive(Debug, Clone)]
 pub struct ClusterState {
@@ -30,6 +35,8 @@ pub struct ClusterState {
     /// service's spread counts say where its tasks are: spread placement of a group's next task
     /// reads them instead of visiting the cluster's tasks.
     pub group_spread: std::collections::BTreeMap<Sym, crate::state::service::SpreadCounts>,
+    /// The owners keeping a room order (`SpreadCounts::room`), in the order they started.
+    pub room_ordered: Vec<crate::placement::Owner>,
 }
 
 /// The cluster table: every cluster, in creation order, and the index of their names. It owns the
@@ -97,6 +104,7 @@ impl Clusters {
             capacity_waiters: Default::default(),
             rebalancing_services: Default::default(),
             group_spread: Default::default(),
+            room_ordered: Vec::new(),
         });
         id
     }
@@ -136,20 +144,43 @@ impl Clusters {
 
     /// One of a task group's staying standalone tasks came to (`+1`) or left (`-1`) an instance
     /// in a zone (with `value` of the attribute the group counts by, when it counts by one).
-    pub(crate) fn adjust_group_spread(
-        &mut self,
-        id: Id,
-        group: Sym,
-        instance: InstanceId,
-        zone: Sym,
-        value: Option<Sym>,
-        delta: i32,
-    ) {
+    pub(crate) fn adjust_group_spread(&mut self, id: Id, group: Sym, place: crate::state::service::SpreadPlace, delta: i32) {
         self.records[id.index()]
             .group_spread
             .entry(group)
             .or_insert_with(|| crate::state::service::SpreadCounts::new(true))
-            .adjust_valued(instance, zone, value, delta);
+            .adjust_at(place, delta);
+    }
+
+    /// A task group's spread counts (it has them once it has had a staying task), to start or
+    /// keep its room order through.
+    pub(crate) fn group_spread_mut(&mut self, id: Id, group: Sym) -> Option<&mut crate::state::service::SpreadCounts> {
+        self.records[id.index()].group_spread.get_mut(&group)
+    }
+
+    /// The owners of the cluster that keep a room order (`SpreadCounts::room`), in the order they
+    /// started: those the engine tells of a change of an instance's room.
+    pub(crate) fn room_ordered(&self, id: Id) -> &[crate::placement::Owner] {
+        &self.records[id.index()].room_ordered
+    }
+
+    /// `owner` keeps a room order from now on (at most [`ROOM_ORDERS_PER_CLUSTER`] do: every
+    /// change of an instance's room costs a look at each). False if the cluster has its fill.
+    pub(crate) fn note_room_ordered(&mut self, id: Id, owner: crate::placement::Owner) -> bool {
+        let owners = &mut self.records[id.index()].room_ordered;
+        if owners.contains(&owner) {
+            return true;
+        }
+        if owners.len() >= ROOM_ORDERS_PER_CLUSTER {
+            return false;
+        }
+        owners.push(owner);
+        true
+    }
+
+    /// `owner` keeps no room order any more (a deleted service).
+    pub(crate) fn forget_room_ordered(&mut self, id: Id, owner: crate::placement::Owner) {
+        self.records[id.index()].room_ordered.retain(|o| *o != owner);
     }
 
     /// The attribute a task group counts its staying tasks by, if it does.
@@ -195,5 +226,31 @@ impl Clusters {
     /// The services waiting for room, which stop waiting.
     pub(crate) fn take_capacity_waiters(&mut self, id: Id) -> std::collections::BTreeSet<ServiceId> {
         std::mem::take(&mut self.records[id.index()].capacity_waiters)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::placement::Owner;
+
+    /// A cluster notes at most `ROOM_ORDERS_PER_CLUSTER` owners keeping a room order; an owner
+    /// already noted is noted again without counting twice, and a forgotten one frees its place.
+    #[test]
+    fn room_orders_are_bounded_per_cluster() {
+        let mut strings = crate::infra::intern::Interner::default();
+        let mut clusters = Clusters::default();
+        let id = clusters.push(strings.intern("prod"), "prod");
+        for s in 0..ROOM_ORDERS_PER_CLUSTER {
+            assert!(clusters.note_room_ordered(id, Owner::Service(ServiceId(s as u32))));
+        }
+        assert!(clusters.note_room_ordered(id, Owner::Service(ServiceId(0))), "noted already");
+        let late = Owner::Group(strings.intern("batch"));
+        assert!(!clusters.note_room_ordered(id, late), "the cluster has its fill");
+        assert_eq!(clusters.room_ordered(id).len(), ROOM_ORDERS_PER_CLUSTER);
+        clusters.forget_room_ordered(id, Owner::Service(ServiceId(3)));
+        assert!(clusters.note_room_ordered(id, late));
+        assert_eq!(clusters.room_ordered(id).last(), Some(&late));
+        assert!(!clusters.room_ordered(id).contains(&Owner::Service(ServiceId(3))));
     }
 }

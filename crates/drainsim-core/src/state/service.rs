@@ -296,6 +296,57 @@ pub struct SpreadCounts {
     /// The instances holding staying tasks by value, then by count: a value's instance with the
     /// fewest tasks first.
     pub by_value_count: std::collections::BTreeSet<(Option<Sym>, u32, InstanceId)>,
+    /// The occupied instances with room for one size class, by count, once spread placement
+    /// passed over many without room ([`RoomOrder`]). Derived from the counts and the
+    /// instances' room: not part of [`SpreadCounts::same_counts`].
+    pub room: Option<Box<RoomOrder>>,
+}
+
+/// Where a staying task is counted: its instance, the instance's zone, its value of the owner's
+/// `value_attribute` (when it has one), and whether the instance is now a member of the size
+/// class of the owner's [`RoomOrder`] (placeable with room for it; ignored without one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpreadPlace {
+    pub instance: InstanceId,
+    pub az: Sym,
+    pub value: Option<Sym>,
+    pub in_room_class: bool,
+}
+
+/// The instances an owner occupies that have room for one size class (members of the class in
+/// the cluster's placement index), ordered by the owner's staying tasks on them, within each zone
+/// when the owner's placement spreads by zone first.
+///
+/// Spread by instance, once every member of its pool holds a task of the owner, takes the member
+/// holding the fewest. The owner's instances in order of their counts (`SpreadCounts::by_count`)
+/// also hold the instances without room, which other services' tasks may have filled (a binpack
+/// service beside a spread one fills instance after instance): a walk passes over all of them,
+/// and does so again at the next placement. This order holds only the members, so the walk starts
+/// at the first one. The engine keeps it exact: a change of a task count passes the instance's
+/// membership in ([`SpreadPlace::in_room_class`]), and a change of an instance's membership (its
+/// room, or its being placeable) is passed on to every owner that keeps an order
+/// ([`SpreadCounts::room_membership_changed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomOrder {
+    /// The size class whose members are kept.
+    pub class: crate::placement::SizeClass,
+    /// Whether entries are filed under their instance's zone (else under `None`).
+    pub zoned: bool,
+    /// `(zone when zoned, staying tasks, instance)` for every occupied member of `class`.
+    pub entries: std::collections::BTreeSet<(Option<Sym>, u32, InstanceId)>,
+}
+
+impl RoomOrder {
+    /// The key an instance in zone `az` is filed under.
+    pub fn pool(&self, az: Sym) -> Option<Sym> {
+        self.zoned.then_some(az)
+    }
+
+    /// The members in pool `pool` (a zone, or `None` when not zoned), fewest tasks first (ties:
+    /// the lower instance ID), as `(count, instance)`.
+    pub fn in_pool(&self, pool: Option<Sym>) -> impl Iterator<Item = (u32, InstanceId)> + '_ {
+        self.entries.range((pool, 0, InstanceId(0))..=(pool, u32::MAX, InstanceId(u32::MAX))).map(|(_, n, id)| (*n, *id))
+    }
 }
 
 // A hash map is allowed here alone (clippy.toml keeps hash order out of outputs): it is only
@@ -385,6 +436,7 @@ impl SpreadCounts {
             per_value,
             occupied_per_value,
             by_value_count,
+            room: _,
         } = self;
         *tracks_instances == other.tracks_instances
             && *per_instance == other.per_instance
@@ -443,9 +495,58 @@ impl SpreadCounts {
         }
     }
 
+    /// Starts keeping the occupied members of `class` in order of their counts ([`RoomOrder`]),
+    /// within each zone when `zoned`; `member` says whether an instance is a member now, `az_of`
+    /// gives its zone. Replaces an order kept for another class.
+    pub(crate) fn keep_room_order(
+        &mut self,
+        class: crate::placement::SizeClass,
+        zoned: bool,
+        member: impl Fn(InstanceId) -> bool,
+        az_of: impl Fn(InstanceId) -> Sym,
+    ) {
+        assert!(self.tracks_instances, "a room order is filed by the counts per instance");
+        let mut order = RoomOrder { class, zoned, entries: Default::default() };
+        for (n, instance) in &self.by_count {
+            if member(*instance) {
+                order.entries.insert((order.pool(az_of(*instance)), *n, *instance));
+            }
+        }
+        self.room = Some(Box::new(order));
+    }
+
+    /// Stops keeping a room order (an owner that places no more tasks).
+    pub(crate) fn drop_room_order(&mut self) {
+        self.room = None;
+    }
+
+    /// `instance` (in zone `az`) became a member of the room order's class (`member`), or stopped
+    /// being one: it joins or leaves the order if the owner occupies it.
+    pub(crate) fn room_membership_changed(&mut self, instance: InstanceId, az: Sym, member: bool) {
+        let n = self.per_instance.get(instance);
+        let Some(room) = self.room.as_deref_mut() else { return };
+        if n == 0 {
+            return;
+        }
+        let entry = (room.pool(az), n, instance);
+        if member {
+            assert!(room.entries.insert(entry), "an instance that just gained room was not in the room order");
+        } else {
+            assert!(room.entries.remove(&entry), "an instance that just lost room was in the room order");
+        }
+    }
+
     /// Adds `delta` staying tasks on `instance` (in zone `az`, and with `value` of the
     /// `value_attribute`, when there is one).
     pub fn adjust_valued(&mut self, instance: InstanceId, az: Sym, value: Option<Sym>, delta: i32) {
+        assert!(self.room.is_none(), "counts with a room order are adjusted with the instance's membership");
+        self.adjust_at(SpreadPlace { instance, az, value, in_room_class: false }, delta)
+    }
+
+    /// Adds `delta` staying tasks at `place` (its instance, zone and value; and whether the
+    /// instance is a member of the room order's class, when one is kept).
+    pub fn adjust_at(&mut self, place: SpreadPlace, delta: i32) {
+        let SpreadPlace { instance, az, value, in_room_class } = place;
         self.staying = self
             .staying
             .checked_add_signed(delta)
@@ -464,6 +565,15 @@ impl SpreadCounts {
             self.by_count.insert((new, instance));
         }
         self.per_instance.set(instance, new);
+        if let Some(room) = self.room.as_deref_mut().filter(|_| in_room_class) {
+            let pool = room.pool(az);
+            if old > 0 {
+                assert!(room.entries.remove(&(pool, old, instance)), "an occupied member is in the room order");
+            }
+            if new > 0 {
+                room.entries.insert((pool, new, instance));
+            }
+        }
         if (old == 0) != (new == 0) {
             let occupied = self.occupied_per_az.entry(az).or_insert(0);
             *occupied = if new > 0 { *occupied + 1 } else { occupied.saturating_sub(1) };
@@ -1020,8 +1130,13 @@ impl Services {
 
     /// One of its staying tasks came to (`+1`) or left (`-1`) an instance in a zone (with `value`
     /// of the attribute the service spreads by, when it counts per value).
-    pub(crate) fn adjust_spread(&mut self, id: ServiceId, instance: InstanceId, zone: Sym, value: Option<Sym>, delta: i32) {
-        self.records[id.index()].spread.adjust_valued(instance, zone, value, delta);
+    pub(crate) fn adjust_spread(&mut self, id: ServiceId, place: SpreadPlace, delta: i32) {
+        self.records[id.index()].spread.adjust_at(place, delta);
+    }
+
+    /// The service's spread counts, to start or keep its room order through (see [`RoomOrder`]).
+    pub(crate) fn spread_mut(&mut self, id: ServiceId) -> &mut SpreadCounts {
+        &mut self.records[id.index()].spread
     }
 
     /// One more (`+1`) or one fewer (`-1`) healthy task among the service's staying ones: a
