@@ -5,6 +5,7 @@
 //! - `drain/i{N}_t{T}`: N instances, T tasks (services of 100, half binpack by memory, half spread by
 //!   Availability Zone) RUNNING on the first half; that half is drained at once with min 50 / max 200
 //!   and the engine runs until quiet (full task lifecycle, trace digest on, records not kept).
+//!   `_svc10k`, `_svc50k`: services of 10,000 and 50,000; `_max110`: at maximumPercent 110.
 //! - `dense_instance/drain_{N}k_tasks`: one instance running N tiny tasks drained onto another (the
 //!   cost of a stop must not grow with the instance's task list).
 //! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
@@ -89,7 +90,13 @@ fn strategy(n: usize) -> Vec<PlacementStrategy> {
 
 /// The drain-shaped cluster: tasks RUNNING on the first half, the second half registered and empty;
 /// services of `service_size` tasks.
-fn drain_cluster(instances: usize, tasks: usize, service_size: usize, daemon: bool) -> (Engine, Vec<String>) {
+fn drain_cluster(
+    instances: usize,
+    tasks: usize,
+    service_size: usize,
+    daemon: bool,
+    maximum_percent: i64,
+) -> (Engine, Vec<String>) {
     let mut e = Engine::new(EngineConfig {
         seed: 1,
         keep_trace_records: false,
@@ -133,7 +140,7 @@ fn drain_cluster(instances: usize, tasks: usize, service_size: usize, daemon: bo
             desired_count: Some(service_size as i64),
             deployment_configuration: Some(DeploymentConfiguration {
                 minimum_healthy_percent: Some(50),
-                maximum_percent: Some(200),
+                maximum_percent: Some(maximum_percent),
             }),
             placement_strategy: strategy(s),
             ..Default::default()
@@ -178,14 +185,23 @@ struct Shape {
     daemon: bool,
     /// Drain in waves of this many instances (else all at once).
     wave: Option<usize>,
+    /// The services' `maximumPercent`.
+    maximum_percent: i64,
     suffix: &'static str,
 }
 
 fn drains(c: &mut Criterion) {
     let mut g = c.benchmark_group("drain");
     g.sample_size(10);
-    let shape =
-        |instances, tasks, service_size, daemon, wave, suffix| Shape { instances, tasks, service_size, daemon, wave, suffix };
+    let shape = |instances, tasks, service_size, daemon, wave, suffix| Shape {
+        instances,
+        tasks,
+        service_size,
+        daemon,
+        wave,
+        maximum_percent: 200,
+        suffix,
+    };
     let shapes = [
         shape(2_000, 10_000, 100, false, None, ""),
         shape(20_000, 100_000, 100, false, None, ""),
@@ -198,12 +214,16 @@ fn drains(c: &mut Criterion) {
         // A rollout of two services of 50,000 tasks, 10 instances a wave (1,000 waves): each wave
         // moves a few of their tasks, and a pass costs those, not the service.
         shape(20_000, 100_000, 50_000, false, Some(10), "_svc50k_waves10"),
+        // The same two services at maximumPercent 110: replacements start a tenth at a time, and
+        // the spread service places beside the binpack one, which has filled instance after
+        // instance (spread by instance passes over the full ones unless it keeps a room order).
+        Shape { maximum_percent: 110, ..shape(20_000, 100_000, 50_000, false, None, "_svc50k_max110") },
         shape(40_000, 200_000, 100, false, None, ""),
     ];
-    for Shape { instances, tasks, service_size, daemon, wave, suffix } in shapes {
+    for Shape { instances, tasks, service_size, daemon, wave, maximum_percent, suffix } in shapes {
         let name = format!("i{}k_t{}k{suffix}", instances / 1000, tasks / 1000);
         // Count the events once, so throughput is events per second.
-        let (mut e, targets) = drain_cluster(instances, tasks, service_size, daemon);
+        let (mut e, targets) = drain_cluster(instances, tasks, service_size, daemon, maximum_percent);
         let events = drain(&mut e, &targets, wave);
         let moved: u32 = e.services().filter(|s| s.name() != "log-agent").map(|s| s.running_count()).sum();
         assert_eq!(moved as usize, tasks, "every task is running again after the drain");
@@ -214,7 +234,7 @@ fn drains(c: &mut Criterion) {
         g.throughput(Throughput::Elements(events));
         g.bench_function(&name, |b| {
             b.iter_batched(
-                || drain_cluster(instances, tasks, service_size, daemon),
+                || drain_cluster(instances, tasks, service_size, daemon, maximum_percent),
                 |(mut e, t)| black_box(drain(&mut e, &t, wave)),
                 BatchSize::PerIteration,
             )
@@ -247,13 +267,13 @@ fn scale_ins(c: &mut Criterion) {
     let mut g = c.benchmark_group("scale_in");
     g.sample_size(10);
     for (name, steps) in [("svc50k_by200", 1), ("svc50k_by1_x200", 200)] {
-        let (mut e, _) = drain_cluster(20_000, 100_000, 50_000, false);
+        let (mut e, _) = drain_cluster(20_000, 100_000, 50_000, false, 200);
         scale_in(&mut e, steps);
         assert_eq!(e.service_named("svc1").expect("created").running_count(), 49_800, "the service scaled in");
         g.throughput(Throughput::Elements(200));
         g.bench_function(name, |b| {
             b.iter_batched(
-                || drain_cluster(20_000, 100_000, 50_000, false).0,
+                || drain_cluster(20_000, 100_000, 50_000, false, 200).0,
                 |mut e| black_box(scale_in(&mut e, steps)),
                 BatchSize::PerIteration,
             )
