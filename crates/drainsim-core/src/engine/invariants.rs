@@ -272,7 +272,8 @@ fn check_group_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 /// Every room order holds exactly its owner's occupied members of its class, filed by zone
-/// when zoned and by the owner's count; a cluster notes exactly the owners keeping one.
+/// under their pool (zone, value or none) and by the owner's count; a cluster notes exactly the
+/// owners keeping one.
 fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
     for (c, cluster) in e.clusters.iter().enumerate() {
         let id = ClusterId(c as u32);
@@ -287,7 +288,15 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
                 .sorted()
                 .into_iter()
                 .filter(|(i, _)| e.in_size_class(*i, room.class))
-                .map(|(i, n)| (room.pool(e.instances[i.index()].availability_zone), n, i))
+                .map(|(i, n)| {
+                    let value = match room.pools {
+                        crate::state::service::RoomPools::Value => {
+                            spread.value_attribute.and_then(|a| e.instance_attribute(i, a).flatten())
+                        }
+                        _ => None,
+                    };
+                    (room.pool(e.instances[i.index()].availability_zone, value), n, i)
+                })
                 .collect();
             if room.entries != want {
                 return fail(

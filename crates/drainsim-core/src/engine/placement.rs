@@ -5,6 +5,7 @@ use crate::errors::EcsError;
 use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId};
 use crate::infra::intern::Sym;
 use crate::placement::*;
+use crate::state::service::RoomPools;
 use crate::Engine;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -215,19 +216,37 @@ impl Engine {
     /// index keys while placeable (`None` while not). Each owner of its cluster keeping a room
     /// order learns whether the instance joined or left the order's class.
     pub(crate) fn relay_room_change(&mut self, id: InstanceId, before: Option<IndexKey>, after: Option<IndexKey>) {
-        let (cluster, az) = (self.instances[id.index()].cluster, self.instances[id.index()].availability_zone);
+        let cluster = self.instances[id.index()].cluster;
         for k in 0..self.clusters.room_ordered(cluster).len() {
             let owner = self.clusters.room_ordered(cluster)[k];
+            let spread = self.owner_spread(cluster, owner).expect("an owner keeping a room order has counts");
+            let room = spread.room.as_deref().expect("an owner noted as keeping a room order keeps one");
+            let class = room.class;
+            let (was, is) = (before.is_some_and(|k| key_in_class(&k, class)), after.is_some_and(|k| key_in_class(&k, class)));
+            if was == is {
+                continue;
+            }
+            let pool = self.room_pool(spread, id);
             let spread = match owner {
                 Owner::Service(s) => self.services.spread_mut(s),
                 Owner::Group(g) => self.clusters.group_spread_mut(cluster, g).expect("a group keeping a room order has counts"),
             };
-            let class = spread.room.as_ref().expect("an owner noted as keeping a room order keeps one").class;
-            let (was, is) = (before.is_some_and(|k| key_in_class(&k, class)), after.is_some_and(|k| key_in_class(&k, class)));
-            if was != is {
-                spread.room_membership_changed(id, az, is);
-            }
+            spread.room_membership_changed(id, pool, is);
         }
+    }
+
+    /// The pool `instance` is filed under in the room order `spread` keeps: its zone, its value of
+    /// the owner's attribute, or the one pool.
+    fn room_pool(&self, spread: &crate::state::service::SpreadCounts, instance: InstanceId) -> Option<Sym> {
+        let room = spread.room.as_deref().expect("a room order");
+        let value = match room.pools {
+            RoomPools::Value => {
+                let attribute = spread.value_attribute.expect("an order by value is filed by counted values");
+                self.instance_attribute(instance, attribute).flatten()
+            }
+            RoomPools::Whole | RoomPools::Zone => None,
+        };
+        room.pool(self.instances[instance.index()].availability_zone, value)
     }
 
     /// Whether `instance` is a member of the class of the room order that `spread` keeps (false
@@ -236,22 +255,29 @@ impl Engine {
         spread.room.as_ref().is_some_and(|r| self.in_size_class(instance, r.class))
     }
 
-    /// Starts keeping a room order of size class `class` for `owner` (within each zone when
-    /// `zoned`), unless the cluster has its fill of them. True if it keeps one now.
-    fn start_room_order(&mut self, cluster: ClusterId, owner: Owner, class: SizeClass, zoned: bool) -> bool {
+    /// Starts keeping a room order of size class `class` filed under `pools` for `owner`, unless
+    /// the cluster has its fill of them. True if it keeps one now.
+    fn start_room_order(&mut self, cluster: ClusterId, owner: Owner, class: SizeClass, pools: RoomPools) -> bool {
         if !self.clusters.note_room_ordered(cluster, owner) {
             return false;
         }
-        let (instances, clusters, services) = (&self.instances, &mut self.clusters, &mut self.services);
+        let spread = self.owner_spread(cluster, owner).expect("an owner placing by its counts has them");
+        let value_attribute = spread.value_attribute.filter(|_| pools == RoomPools::Value);
+        let members: Vec<(InstanceId, Option<Sym>)> = spread
+            .by_count
+            .iter()
+            .map(|(_, id)| *id)
+            .filter(|id| self.in_size_class(*id, class))
+            .map(|id| {
+                let value = value_attribute.and_then(|a| self.instance_attribute(id, a).flatten());
+                (id, pools.pool(self.instances[id.index()].availability_zone, value))
+            })
+            .collect();
         let spread = match owner {
-            Owner::Service(s) => services.spread_mut(s),
-            Owner::Group(g) => clusters.group_spread_mut(cluster, g).expect("a group placing by its counts has them"),
+            Owner::Service(s) => self.services.spread_mut(s),
+            Owner::Group(g) => self.clusters.group_spread_mut(cluster, g).expect("a group placing by its counts has them"),
         };
-        let member = |id: InstanceId| {
-            let i = &instances[id.index()];
-            i.indexed && key_in_class(&i.index_key(id), class)
-        };
-        spread.keep_room_order(class, zoned, member, |id| instances[id.index()].availability_zone);
+        spread.keep_room_order(class, pools, &members);
         true
     }
 
@@ -452,8 +478,8 @@ impl Engine {
                 // those without room or in another zone, and a walk that passes over many starts
                 // the order for the next placement.
                 let spread = spread?;
-                let zoned = az.is_some();
-                let room = spread.room.as_deref().filter(|r| r.class == class && r.zoned == zoned);
+                let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
+                let room = spread.room.as_deref().filter(|r| r.class == class && r.pools == pools);
                 let (mut start_order, had_room) = (false, room.is_some());
                 let fewest_first = match room {
                     Some(room) => room.in_pool(az).map(|(_, id)| id).take(256).find(|id| fits(self, *id)),
@@ -489,7 +515,7 @@ impl Engine {
                         .min_by_key(|id| staying_on(*id))
                 });
                 if start_order {
-                    self.start_room_order(cluster, ask.owner, class, zoned);
+                    self.start_room_order(cluster, ask.owner, class, pools);
                 }
                 #[cfg(debug_assertions)]
                 if had_room {
@@ -618,7 +644,11 @@ impl Engine {
         if within == Strategy::Random {
             return self.random_within_values(ask, az, attr, &order);
         }
-        order.into_iter().find_map(|v| {
+        // How many of the owner's instances the walks by count passed over (no room, or another
+        // zone): past ROOM_ORDER_AFTER_SKIPS, the owner keeps a room order by value.
+        let passed_over = Cell::new(0usize);
+        let kept_by_attribute = kept.is_some();
+        let chosen = order.into_iter().find_map(|v| {
             let members = &values[&v].by_memory;
             let walked_sets = walked_members(&v);
             let walked = &walked_sets.by_memory;
@@ -651,13 +681,11 @@ impl Engine {
                 return free_member;
             }
             // Else the member holding the fewest (ties: the earlier-registered), from the
-            // owner's instances in order of their counts.
-            let member_fits = |id: &InstanceId| {
+            // owner's instances in order of their counts: those with room for the class (its
+            // room order by value), or all of them, passing over the rest.
+            let member_in_zone = |id: &InstanceId| {
                 let k = self.instances[id.index()].index_key(*id);
-                k.memory >= crate::placement::index_amount(req.memory)
-                    && members.contains(&(k.memory, *id))
-                    && in_zone(*id)
-                    && fits(*id)
+                k.memory >= crate::placement::index_amount(req.memory) && members.contains(&(k.memory, *id)) && in_zone(*id)
             };
             match kept {
                 // Fewer members with the task's ports free than instances the owner holds in the
@@ -669,14 +697,35 @@ impl Engine {
                         .filter(|id| staying_on(*id) > 0 && in_zone(*id) && fits(*id))
                         .min_by_key(|id| (staying_on(*id), *id))
                 }
-                Some(s) => s
-                    .by_value_count
-                    .range((v, 0, InstanceId(0))..=(v, u32::MAX, InstanceId(u32::MAX)))
-                    .map(|(_, _, id)| *id)
-                    .find(member_fits),
-                None => spread?.by_count.iter().map(|(_, id)| *id).find(member_fits),
+                Some(s) => {
+                    let by_count = || {
+                        s.by_value_count.range((v, 0, InstanceId(0))..=(v, u32::MAX, InstanceId(u32::MAX))).map(|(_, _, id)| *id)
+                    };
+                    match s.room.as_deref().filter(|r| r.class == class && r.pools == RoomPools::Value) {
+                        Some(room) => {
+                            #[cfg(debug_assertions)]
+                            {
+                                let walked: Vec<InstanceId> = by_count().filter(member_in_zone).take(256).collect();
+                                let kept: Vec<InstanceId> =
+                                    room.in_pool(v).map(|(_, id)| id).filter(|id| in_zone(*id)).take(256).collect();
+                                assert_eq!(walked, kept, "the room order lists what a walk of the counts finds");
+                            }
+                            room.in_pool(v).map(|(_, id)| id).find(|id| in_zone(*id) && fits(*id))
+                        }
+                        None => by_count().find(|id| {
+                            let candidate = member_in_zone(id);
+                            passed_over.set(passed_over.get() + usize::from(!candidate));
+                            candidate && fits(*id)
+                        }),
+                    }
+                }
+                None => spread?.by_count.iter().map(|(_, id)| *id).find(|id| member_in_zone(id) && fits(*id)),
             }
-        })
+        });
+        if passed_over.get() > ROOM_ORDER_AFTER_SKIPS && kept_by_attribute {
+            self.start_room_order(cluster, owner, class, RoomPools::Value);
+        }
+        chosen
     }
 
     /// `random` after a spread by an attribute: uniform among the members that fit of the first
@@ -1229,7 +1278,7 @@ mod tests {
 
     /// Starts the room order of `owner` for the size class of `family` (the class is created if
     /// no placement asked for it yet).
-    fn start_room_order_of(e: &mut Engine, owner: Owner, family: &str, zoned: bool) {
+    fn start_room_order_of(e: &mut Engine, owner: Owner, family: &str, pools: RoomPools) {
         let cluster = e.clusters.by_name("prod").expect("created");
         let req = e.requirements_of(e.resolve_task_def(family).expect("registered"));
         let instances = &e.instances;
@@ -1237,7 +1286,7 @@ mod tests {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        assert!(e.start_room_order(cluster, owner, class, zoned), "the cluster has room for one more");
+        assert!(e.start_room_order(cluster, owner, class, pools), "the cluster has room for one more");
     }
 
     proptest! {
@@ -1253,17 +1302,19 @@ mod tests {
         #[test]
         fn a_room_order_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            strategy in 0usize..3,
+            strategy in 0usize..5,
             spread_size in 1u32..3,
             steps in prop::collection::vec((0usize..5, 0i64..60, 0usize..30), 1..14),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
             let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
-            let (spread_strategy, zoned) = match strategy {
-                0 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "instanceId")], true),
-                1 => (vec![rule("spread", "instanceId")], false),
-                _ => (vec![], true),
+            let (spread_strategy, pools) = match strategy {
+                0 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "instanceId")], RoomPools::Zone),
+                1 => (vec![rule("spread", "instanceId")], RoomPools::Whole),
+                2 => (vec![], RoomPools::Zone),
+                3 => (vec![rule("spread", "attribute:rack")], RoomPools::Value),
+                _ => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "attribute:rack")], RoomPools::Value),
             };
             for e in [&mut with, &mut without] {
                 register_sized(e, "pack", 256, 512);
@@ -1273,7 +1324,7 @@ mod tests {
             }
             let cluster = with.clusters.by_name("prod").expect("created");
             let spread = with.resolve_service(cluster, "spread").expect("created");
-            start_room_order_of(&mut with, Owner::Service(spread), "spread", zoned);
+            start_room_order_of(&mut with, Owner::Service(spread), "spread", pools);
             // Interned in both at once, so that the engines number their strings alike.
             let batch = with.strings.intern("batch");
             without.strings.intern("batch");
@@ -1295,9 +1346,13 @@ mod tests {
                 prop_assert_eq!(with.handle(request.clone()), without.handle(request));
                 with.run_until_quiet(600_000, 100_000);
                 without.run_until_quiet(600_000, 100_000);
-                let group_counted = with.clusters[cluster.index()].group_spread.contains_key(&batch);
+                // A group counts by value from its first spread by the attribute.
+                let group_counted = with.clusters[cluster.index()]
+                    .group_spread
+                    .get(&batch)
+                    .is_some_and(|g| pools != RoomPools::Value || g.value_attribute.is_some());
                 if group_counted && !with.clusters.room_ordered(cluster).contains(&Owner::Group(batch)) {
-                    start_room_order_of(&mut with, Owner::Group(batch), "spread", zoned);
+                    start_room_order_of(&mut with, Owner::Group(batch), "spread", pools);
                 }
                 prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
             }
@@ -1328,7 +1383,7 @@ mod tests {
         e.handle(scale("spread", 310)).expect("scales");
         e.run_until_quiet(1_800_000, 1_000_000);
         let room = e.services[spread.index()].spread.room.as_deref().expect("the walk started a room order");
-        assert!(room.zoned, "ECS's default spreads by zone first");
+        assert_eq!(room.pools, RoomPools::Zone, "ECS's default spreads by zone first");
         assert_eq!(room.entries.len(), 20, "the 20 instances with room");
         assert_eq!(e.clusters.room_ordered(cluster), [Owner::Service(spread)]);
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
@@ -1364,7 +1419,7 @@ mod tests {
         e.run_until_quiet(600_000, 100_000);
         let cluster = e.clusters.by_name("prod").expect("created");
         let spread = e.resolve_service(cluster, "spread").expect("created");
-        start_room_order_of(&mut e, Owner::Service(spread), "spread", true);
+        start_room_order_of(&mut e, Owner::Service(spread), "spread", RoomPools::Zone);
         crate::engine::invariants::check_invariants(&e).expect("exact");
         let entry = *e.services[spread.index()].spread.room.as_ref().expect("kept").entries.first().expect("an occupied member");
         let room = e.services.spread_mut(spread).room.as_deref_mut().expect("kept");

@@ -314,36 +314,61 @@ pub struct SpreadPlace {
 }
 
 /// The instances an owner occupies that have room for one size class (members of the class in
-/// the cluster's placement index), ordered by the owner's staying tasks on them, within each zone
-/// when the owner's placement spreads by zone first.
+/// the cluster's placement index), ordered by the owner's staying tasks on them, within each pool
+/// its spread by instance picks in ([`RoomPools`]).
 ///
 /// Spread by instance, once every member of its pool holds a task of the owner, takes the member
-/// holding the fewest. The owner's instances in order of their counts (`SpreadCounts::by_count`)
-/// also hold the instances without room, which other services' tasks may have filled (a binpack
-/// service beside a spread one fills instance after instance): a walk passes over all of them,
-/// and does so again at the next placement. This order holds only the members, so the walk starts
-/// at the first one. The engine keeps it exact: a change of a task count passes the instance's
-/// membership in ([`SpreadPlace::in_room_class`]), and a change of an instance's membership (its
-/// room, or its being placeable) is passed on to every owner that keeps an order
-/// ([`SpreadCounts::room_membership_changed`]).
+/// holding the fewest. The owner's instances in order of their counts (`SpreadCounts::by_count`,
+/// or `by_value_count` within an attribute's value) also hold the instances without room, which
+/// other services' tasks may have filled (a binpack service beside a spread one fills instance
+/// after instance): a walk passes over all of them, and does so again at the next placement. This
+/// order holds only the members, so the walk starts at the first one. The engine keeps it exact: a
+/// change of a task count passes the instance's membership in ([`SpreadPlace::in_room_class`]),
+/// and a change of an instance's membership (its room, or its being placeable) is passed on to
+/// every owner that keeps an order ([`SpreadCounts::room_membership_changed`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomOrder {
     /// The size class whose members are kept.
     pub class: crate::placement::SizeClass,
-    /// Whether entries are filed under their instance's zone (else under `None`).
-    pub zoned: bool,
-    /// `(zone when zoned, staying tasks, instance)` for every occupied member of `class`.
+    /// What the members are filed under.
+    pub pools: RoomPools,
+    /// `(pool, staying tasks, instance)` for every occupied member of `class`.
     pub entries: std::collections::BTreeSet<(Option<Sym>, u32, InstanceId)>,
 }
 
+/// The pools a [`RoomOrder`] files its members under: those spread by instance picks within.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomPools {
+    /// One pool (`None`): spread by instance over the whole class.
+    Whole,
+    /// The instance's zone: spread by instance after a spread by zone.
+    Zone,
+    /// The instance's value of the owner's `value_attribute` (`None`: it lacks one): spread by
+    /// instance within the value a spread by that attribute chose.
+    Value,
+}
+
+impl RoomPools {
+    /// The pool an instance in zone `az` with `value` of the owner's `value_attribute` is filed
+    /// under.
+    pub fn pool(self, az: Sym, value: Option<Sym>) -> Option<Sym> {
+        match self {
+            RoomPools::Whole => None,
+            RoomPools::Zone => Some(az),
+            RoomPools::Value => value,
+        }
+    }
+}
+
 impl RoomOrder {
-    /// The key an instance in zone `az` is filed under.
-    pub fn pool(&self, az: Sym) -> Option<Sym> {
-        self.zoned.then_some(az)
+    /// The pool an instance in zone `az` with `value` of the owner's `value_attribute` is filed
+    /// under.
+    pub fn pool(&self, az: Sym, value: Option<Sym>) -> Option<Sym> {
+        self.pools.pool(az, value)
     }
 
-    /// The members in pool `pool` (a zone, or `None` when not zoned), fewest tasks first (ties:
-    /// the lower instance ID), as `(count, instance)`.
+    /// The members in pool `pool`, fewest tasks first (ties: the lower instance ID), as
+    /// `(count, instance)`.
     pub fn in_pool(&self, pool: Option<Sym>) -> impl Iterator<Item = (u32, InstanceId)> + '_ {
         self.entries.range((pool, 0, InstanceId(0))..=(pool, u32::MAX, InstanceId(u32::MAX))).map(|(_, n, id)| (*n, *id))
     }
@@ -496,21 +521,21 @@ impl SpreadCounts {
     }
 
     /// Starts keeping the occupied members of `class` in order of their counts ([`RoomOrder`]),
-    /// within each zone when `zoned`; `member` says whether an instance is a member now, `az_of`
-    /// gives its zone. Replaces an order kept for another class.
+    /// filed under `pools`, from `members`: each occupied instance that is a member now, with its
+    /// pool. Replaces an order kept for another class or pools.
     pub(crate) fn keep_room_order(
         &mut self,
         class: crate::placement::SizeClass,
-        zoned: bool,
-        member: impl Fn(InstanceId) -> bool,
-        az_of: impl Fn(InstanceId) -> Sym,
+        pools: RoomPools,
+        members: &[(InstanceId, Option<Sym>)],
     ) {
         assert!(self.tracks_instances, "a room order is filed by the counts per instance");
-        let mut order = RoomOrder { class, zoned, entries: Default::default() };
-        for (n, instance) in &self.by_count {
-            if member(*instance) {
-                order.entries.insert((order.pool(az_of(*instance)), *n, *instance));
-            }
+        assert!(pools != RoomPools::Value || self.value_attribute.is_some(), "an order by value is filed by counted values");
+        let mut order = RoomOrder { class, pools, entries: Default::default() };
+        for (instance, pool) in members {
+            let n = self.per_instance.get(*instance);
+            assert!(n > 0, "each member given is occupied");
+            order.entries.insert((*pool, n, *instance));
         }
         self.room = Some(Box::new(order));
     }
@@ -520,15 +545,15 @@ impl SpreadCounts {
         self.room = None;
     }
 
-    /// `instance` (in zone `az`) became a member of the room order's class (`member`), or stopped
-    /// being one: it joins or leaves the order if the owner occupies it.
-    pub(crate) fn room_membership_changed(&mut self, instance: InstanceId, az: Sym, member: bool) {
+    /// `instance` (filed under `pool`) became a member of the room order's class (`member`), or
+    /// stopped being one: it joins or leaves the order if the owner occupies it.
+    pub(crate) fn room_membership_changed(&mut self, instance: InstanceId, pool: Option<Sym>, member: bool) {
         let n = self.per_instance.get(instance);
         let Some(room) = self.room.as_deref_mut() else { return };
         if n == 0 {
             return;
         }
-        let entry = (room.pool(az), n, instance);
+        let entry = (pool, n, instance);
         if member {
             assert!(room.entries.insert(entry), "an instance that just gained room was not in the room order");
         } else {
@@ -566,7 +591,7 @@ impl SpreadCounts {
         }
         self.per_instance.set(instance, new);
         if let Some(room) = self.room.as_deref_mut().filter(|_| in_room_class) {
-            let pool = room.pool(az);
+            let pool = room.pool(az, value);
             if old > 0 {
                 assert!(room.entries.remove(&(pool, old, instance)), "an occupied member is in the room order");
             }
