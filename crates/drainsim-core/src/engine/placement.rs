@@ -216,6 +216,9 @@ impl Engine {
     /// index keys while placeable (`None` while not). Each owner of its cluster keeping a room
     /// order learns whether the instance joined or left the order's class.
     pub(crate) fn relay_room_change(&mut self, id: InstanceId, before: Option<IndexKey>, after: Option<IndexKey>) {
+        if !self.clusters.any_room_order() {
+            return;
+        }
         let cluster = self.instances[id.index()].cluster;
         for k in 0..self.clusters.room_ordered(cluster).len() {
             let owner = self.clusters.room_ordered(cluster)[k];
@@ -480,7 +483,9 @@ impl Engine {
                 let spread = spread?;
                 let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
                 let room = spread.room.as_deref().filter(|r| r.class == class && r.pools == pools);
-                let (mut start_order, had_room) = (false, room.is_some());
+                let mut start_order = false;
+                #[cfg(debug_assertions)]
+                let had_room = room.is_some();
                 let fewest_first = match room {
                     Some(room) => room.in_pool(az).map(|(_, id)| id).take(256).find(|id| fits(self, *id)),
                     None => {

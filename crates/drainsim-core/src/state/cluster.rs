@@ -49,6 +49,9 @@ pub(crate) struct Clusters {
     /// Whether any cluster ever had a DAEMON service (most runs have none, and then no change of
     /// an instance needs telling one).
     any_daemon_service: bool,
+    /// Whether any owner of any cluster ever kept a room order (until then, a change of an
+    /// instance's room has no one to tell).
+    any_room_order: bool,
     /// Whether any task group ever counted its tasks by an attribute's value (then a change of an
     /// instance's attributes counts its group tasks out and back in).
     any_group_value_spread: bool,
@@ -65,10 +68,11 @@ type Id = crate::infra::ids::ClusterId;
 
 impl crate::infra::recycle::Recycle for Clusters {
     fn reset_to(&mut self, fresh: Self) {
-        let Clusters { records, by_name, any_daemon_service, any_group_value_spread } = fresh;
+        let Clusters { records, by_name, any_daemon_service, any_group_value_spread, any_room_order } = fresh;
         self.records.reset_to(records);
         self.by_name = by_name;
         self.any_daemon_service = any_daemon_service;
+        self.any_room_order = any_room_order;
         self.any_group_value_spread = any_group_value_spread;
     }
 }
@@ -175,7 +179,13 @@ impl Clusters {
             return false;
         }
         owners.push(owner);
+        self.any_room_order = true;
         true
+    }
+
+    /// Whether any owner of any cluster ever kept a room order.
+    pub(crate) fn any_room_order(&self) -> bool {
+        self.any_room_order
     }
 
     /// `owner` keeps no room order any more (a deleted service).
