@@ -1298,18 +1298,19 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
         /// A room order changes no choice. A spread service (by zone and instance, by instance,
-        /// or ECS's default) shares a cluster with a binpack service that fills instances; the
-        /// engine `with` keeps the spread service's room order from its creation, and a task
-        /// group's from its first task, while `without` (too small to start one) walks their
-        /// counts. Scaling both services, RunTask calls of the group, drains and reactivations
-        /// (which take instances out of every class and back) answer alike and leave the same
-        /// trace; the room orders stay exact throughout (`check_invariants`).
+        /// by rack, by zone then rack, or ECS's default) shares a cluster with a binpack service
+        /// that fills instances; the engine `with` keeps the spread service's room order from its
+        /// creation, and a task group's from its first task, while `without` (too small to start
+        /// one) walks their counts. Scaling both services, RunTask calls of the group, drains,
+        /// reactivations, forced deregistrations and agent disconnections (which take instances out
+        /// of every class, and back) answer alike and leave the same trace; the room orders stay exact throughout
+        /// (`check_invariants`).
         #[test]
         fn a_room_order_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
             strategy in 0usize..5,
             spread_size in 1u32..3,
-            steps in prop::collection::vec((0usize..5, 0i64..60, 0usize..30), 1..14),
+            steps in prop::collection::vec((0usize..7, 0i64..60, 0usize..30), 1..14),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
@@ -1334,11 +1335,27 @@ mod tests {
             let batch = with.strings.intern("batch");
             without.strings.intern("batch");
             for (op, n, k) in steps {
+                if op == 6 {
+                    // The agent disconnects (its instance leaves every class, its tasks stay) or
+                    // reconnects.
+                    let instance = InstanceId((k % totals.len()) as u32);
+                    let connected = !with.instances[instance.index()].agent_connected;
+                    with.set_agent_connected(instance, connected);
+                    without.set_agent_connected(instance, connected);
+                    prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
+                    continue;
+                }
                 let request = match op {
                     0 => scale("pack", n),
                     1 => scale("spread", n),
                     2 => set_status(k % totals.len(), "DRAINING"),
                     3 => set_status(k % totals.len(), "ACTIVE"),
+                    // Deregistered with its tasks: it leaves every class, its tasks the counts.
+                    4 => Request::DeregisterContainerInstance(DeregisterContainerInstanceRequest {
+                        cluster: Some("prod".into()),
+                        container_instance: format!("i{}", k % totals.len()),
+                        force: Some(true),
+                    }),
                     _ => Request::RunTask(RunTaskRequest {
                         cluster: Some("prod".into()),
                         task_definition: "spread".into(),
