@@ -230,11 +230,10 @@ impl Engine {
                 continue;
             }
             let pool = self.room_pool(spread, id);
-            let spread = match owner {
-                Owner::Service(s) => self.services.spread_mut(s),
-                Owner::Group(g) => self.clusters.group_spread_mut(cluster, g).expect("a group keeping a room order has counts"),
-            };
-            spread.room_membership_changed(id, pool, is);
+            match owner {
+                Owner::Service(s) => self.services.room_membership_changed(s, id, pool, is),
+                Owner::Group(g) => self.clusters.group_room_membership_changed(cluster, g, id, pool, is),
+            }
         }
     }
 
@@ -276,11 +275,10 @@ impl Engine {
                 (id, pools.pool(self.instances[id.index()].availability_zone, value))
             })
             .collect();
-        let spread = match owner {
-            Owner::Service(s) => self.services.spread_mut(s),
-            Owner::Group(g) => self.clusters.group_spread_mut(cluster, g).expect("a group placing by its counts has them"),
-        };
-        spread.keep_room_order(class, pools, &members);
+        match owner {
+            Owner::Service(s) => self.services.keep_room_order(s, class, pools, &members),
+            Owner::Group(g) => self.clusters.keep_group_room_order(cluster, g, class, pools, &members),
+        }
         true
     }
 
@@ -1444,10 +1442,10 @@ mod tests {
         start_room_order_of(&mut e, Owner::Service(spread), "spread", RoomPools::Zone);
         crate::engine::invariants::check_invariants(&e).expect("exact");
         let entry = *e.services[spread.index()].spread.room.as_ref().expect("kept").entries.first().expect("an occupied member");
-        let room = e.services.spread_mut(spread).room.as_deref_mut().expect("kept");
+        let room = e.services.record_mut_for_test(spread).spread.room.as_deref_mut().expect("kept");
         room.entries.remove(&entry);
         assert_eq!(crate::engine::invariants::check_invariants(&e).expect_err("caught").invariant, "spread-counts");
-        let room = e.services.spread_mut(spread).room.as_deref_mut().expect("kept");
+        let room = e.services.record_mut_for_test(spread).spread.room.as_deref_mut().expect("kept");
         room.entries.insert(entry);
         room.entries.insert((entry.0, entry.1 + 1, entry.2));
         assert_eq!(crate::engine::invariants::check_invariants(&e).expect_err("caught").invariant, "spread-counts");

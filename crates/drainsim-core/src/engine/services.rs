@@ -254,7 +254,7 @@ impl Engine {
         self.services.set_desired_count(id, 0);
         self.services.set_status(id, ServiceStatus::Draining);
         // It places no more tasks: its room order (if any) frees its place among the cluster's.
-        self.services.spread_mut(id).drop_room_order();
+        self.services.drop_room_order(id);
         self.clusters.forget_room_ordered(cluster, crate::placement::Owner::Service(id));
         self.record(Subject::Service(id), Change::ServiceDeleted, "DeleteService");
         self.triggers.push(Trigger::ServiceChanged(id));

@@ -156,10 +156,32 @@ impl Clusters {
             .adjust_at(place, delta);
     }
 
-    /// A task group's spread counts (it has them once it has had a staying task), to start or
-    /// keep its room order through.
-    pub(crate) fn group_spread_mut(&mut self, id: Id, group: Sym) -> Option<&mut crate::state::service::SpreadCounts> {
-        self.records[id.index()].group_spread.get_mut(&group)
+    /// A task group (which has counts: it has had a staying task) starts keeping a room order
+    /// (`SpreadCounts::keep_room_order`).
+    pub(crate) fn keep_group_room_order(
+        &mut self,
+        id: Id,
+        group: Sym,
+        class: crate::placement::SizeClass,
+        pools: crate::state::service::RoomPools,
+        members: &[(InstanceId, Option<Sym>)],
+    ) {
+        let counts = self.records[id.index()].group_spread.get_mut(&group).expect("the group has counts");
+        counts.keep_room_order(class, pools, members);
+    }
+
+    /// An instance joined or left the class of a task group's room order
+    /// (`SpreadCounts::room_membership_changed`).
+    pub(crate) fn group_room_membership_changed(
+        &mut self,
+        id: Id,
+        group: Sym,
+        instance: InstanceId,
+        pool: Option<Sym>,
+        member: bool,
+    ) {
+        let counts = self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts");
+        counts.room_membership_changed(instance, pool, member);
     }
 
     /// The owners of the cluster that keep a room order (`SpreadCounts::room`), in the order they

@@ -1159,9 +1159,26 @@ impl Services {
         self.records[id.index()].spread.adjust_at(place, delta);
     }
 
-    /// The service's spread counts, to start or keep its room order through (see [`RoomOrder`]).
-    pub(crate) fn spread_mut(&mut self, id: ServiceId) -> &mut SpreadCounts {
-        &mut self.records[id.index()].spread
+    /// The service starts keeping a room order ([`SpreadCounts::keep_room_order`]).
+    pub(crate) fn keep_room_order(
+        &mut self,
+        id: ServiceId,
+        class: crate::placement::SizeClass,
+        pools: RoomPools,
+        members: &[(InstanceId, Option<Sym>)],
+    ) {
+        self.records[id.index()].spread.keep_room_order(class, pools, members);
+    }
+
+    /// The service stops keeping its room order (it places no more tasks).
+    pub(crate) fn drop_room_order(&mut self, id: ServiceId) {
+        self.records[id.index()].spread.drop_room_order();
+    }
+
+    /// An instance joined or left the class of the service's room order
+    /// ([`SpreadCounts::room_membership_changed`]).
+    pub(crate) fn room_membership_changed(&mut self, id: ServiceId, instance: InstanceId, pool: Option<Sym>, member: bool) {
+        self.records[id.index()].spread.room_membership_changed(instance, pool, member);
     }
 
     /// One more (`+1`) or one fewer (`-1`) healthy task among the service's staying ones: a
