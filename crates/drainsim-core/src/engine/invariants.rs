@@ -298,6 +298,32 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
                     (room.pool(e.instances[i.index()].availability_zone, value), n, i)
                 })
                 .collect();
+            // The unoccupied members, by free memory, when the order keeps them.
+            let want_free: Option<BTreeSet<(Option<Sym>, i32, InstanceId)>> = room.free.as_ref().map(|_| {
+                cluster
+                    .instances
+                    .iter()
+                    .filter(|i| e.in_size_class(**i, room.class) && !spread.per_instance.contains(**i))
+                    .map(|i| {
+                        (
+                            room.pool(e.instances[i.index()].availability_zone, None),
+                            e.instances[i.index()].index_key(*i).memory,
+                            *i,
+                        )
+                    })
+                    .collect()
+            });
+            if room.free != want_free {
+                return fail(
+                    "spread-counts",
+                    format!(
+                        "cluster {}: {}'s room order keeps unoccupied members {:?} but recount {want_free:?}",
+                        e.strings.resolve(cluster.name),
+                        owner_name(e, owner),
+                        room.free
+                    ),
+                );
+            }
             if room.entries != want {
                 return fail(
                     "spread-counts",
@@ -920,7 +946,7 @@ mod tests {
         assert_eq!(spread.per_az.values().copied().collect::<Vec<_>>(), vec![2, 1], "spread over the two zones");
         let zone = *spread.per_az.keys().next().expect("a zone");
         let instance = spread.per_instance.sorted().first().expect("an instance").0;
-        let place = crate::state::service::SpreadPlace { instance, az: zone, value: None, in_room_class: false };
+        let place = crate::state::service::SpreadPlace { instance, az: zone, value: None, in_room_class: false, memory_key: 0 };
         e.clusters.adjust_group_spread(cluster, batch, place, -1);
         assert_eq!(violated(&e), "spread-counts");
     }

@@ -225,14 +225,32 @@ impl Engine {
             let spread = self.owner_spread(cluster, owner).expect("an owner keeping a room order has counts");
             let room = spread.room.as_deref().expect("an owner noted as keeping a room order keeps one");
             let class = room.class;
-            let (was, is) = (before.is_some_and(|k| key_in_class(&k, class)), after.is_some_and(|k| key_in_class(&k, class)));
-            if was == is {
-                continue;
-            }
-            let pool = self.room_pool(spread, id);
-            match owner {
-                Owner::Service(s) => self.services.room_membership_changed(s, id, pool, is),
-                Owner::Group(g) => self.clusters.group_room_membership_changed(cluster, g, id, pool, is),
+            let (was, is) = (before.filter(|k| key_in_class(k, class)), after.filter(|k| key_in_class(k, class)));
+            match (was, is) {
+                (None, None) => {}
+                (Some(was), Some(is)) => {
+                    // Still a member: only the unoccupied members (kept by free memory) move.
+                    if was.memory == is.memory || room.free.is_none() {
+                        continue;
+                    }
+                    let pool = self.room_pool(spread, id);
+                    match owner {
+                        Owner::Service(s) => self.services.room_member_rekeyed(s, id, pool, was.memory, is.memory),
+                        Owner::Group(g) => self.clusters.group_room_member_rekeyed(cluster, g, id, pool, was.memory, is.memory),
+                    }
+                }
+                (_, _) => {
+                    let (memory_key, member) = match (was, is) {
+                        (_, Some(is)) => (is.memory, true),
+                        (Some(was), None) => (was.memory, false),
+                        (None, None) => unreachable!("handled above"),
+                    };
+                    let pool = self.room_pool(spread, id);
+                    match owner {
+                        Owner::Service(s) => self.services.room_membership_changed(s, id, pool, memory_key, member),
+                        Owner::Group(g) => self.clusters.group_room_membership_changed(cluster, g, id, pool, memory_key, member),
+                    }
+                }
             }
         }
     }
@@ -264,17 +282,30 @@ impl Engine {
             return false;
         }
         let spread = self.owner_spread(cluster, owner).expect("an owner placing by its counts has them");
-        let value_attribute = spread.value_attribute.filter(|_| pools == RoomPools::Value);
-        let members: Vec<(InstanceId, Option<Sym>)> = spread
-            .by_count
-            .iter()
-            .map(|(_, id)| *id)
-            .filter(|id| self.in_size_class(*id, class))
-            .map(|id| {
-                let value = value_attribute.and_then(|a| self.instance_attribute(id, a).flatten());
-                (id, pools.pool(self.instances[id.index()].availability_zone, value))
-            })
-            .collect();
+        let memory_key = |id: InstanceId| self.instances[id.index()].index_key(id).memory;
+        let members: Vec<(InstanceId, Option<Sym>, i32)> = match pools {
+            // Only the occupied members (an order by value keeps no free ones).
+            RoomPools::Value => {
+                let attribute = spread.value_attribute.expect("an order by value is filed by counted values");
+                spread
+                    .by_count
+                    .iter()
+                    .map(|(_, id)| *id)
+                    .filter(|id| self.in_size_class(*id, class))
+                    .map(|id| {
+                        let value = self.instance_attribute(id, attribute).flatten();
+                        (id, pools.pool(self.instances[id.index()].availability_zone, value), memory_key(id))
+                    })
+                    .collect()
+            }
+            // Every member of the class, occupied or not.
+            RoomPools::Whole | RoomPools::Zone => self.clusters[cluster.index()].placement.classes[&class]
+                .all
+                .by_memory
+                .iter()
+                .map(|(memory, id)| (*id, pools.pool(self.instances[id.index()].availability_zone, None), *memory))
+                .collect(),
+        };
         match owner {
             Owner::Service(s) => self.services.keep_room_order(s, class, pools, &members),
             Owner::Group(g) => self.clusters.keep_group_room_order(cluster, g, class, pools, &members),
@@ -447,16 +478,46 @@ impl Engine {
                 };
                 // Phase 1: an instance without a staying task of the owner, most free memory first.
                 // While fewer instances hold tasks than this pool has members, one must be empty.
+                let mut start_free_order = false;
+                // The owner's room order keeps the unoccupied members by free memory: they are read
+                // instead of walking the pool past the occupied ones (with a port class, the pool
+                // is walked); a walk that passes over many occupied members starts the order.
                 if occupied < sets.by_memory.len() {
-                    // Only an empty instance is returned here, so occupancy (a hash probe) is asked first.
-                    if let Some(id) = members
-                        .by_memory
-                        .range(at_least(req.memory))
-                        .rev()
-                        .map(|(_, id)| *id)
-                        .find(|id| unoccupied(*id) && fits(self, *id))
-                    {
-                        return Some(id);
+                    let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
+                    let (found, passed_over) = {
+                        let free = spread
+                            .and_then(|s| s.room.as_deref())
+                            .filter(|r| r.class == class && r.pools == pools && free_ports.is_none())
+                            .and_then(|r| r.free_in_pool(az));
+                        match free {
+                            Some(mut free) => (free.find(|id| fits(self, *id)), 0),
+                            None => {
+                                // Only an empty instance is returned here, so occupancy (a hash probe) is asked first.
+                                let mut passed_over = 0usize;
+                                let found = members.by_memory.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(|id| {
+                                    let empty = unoccupied(*id);
+                                    passed_over += usize::from(!empty);
+                                    empty && fits(self, *id)
+                                });
+                                (found, passed_over)
+                            }
+                        }
+                    };
+                    #[cfg(debug_assertions)]
+                    if let Some(free) = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools) {
+                        if let Some(kept) = free.free_in_pool(az) {
+                            let walked: Vec<InstanceId> =
+                                sets.by_memory.iter().rev().map(|(_, id)| *id).filter(|id| unoccupied(*id)).take(256).collect();
+                            let kept: Vec<InstanceId> = kept.take(256).collect();
+                            assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
+                        }
+                    }
+                    start_free_order = passed_over > ROOM_ORDER_AFTER_SKIPS && spread.is_some() && free_ports.is_none();
+                    if found.is_some() {
+                        if start_free_order {
+                            self.start_room_order(cluster, owner, class, pools);
+                        }
+                        return found;
                     }
                 }
                 // Instances that hold tasks but have no room still count as occupied, so an empty
@@ -517,7 +578,7 @@ impl Engine {
                         .filter(|id| fits(self, *id))
                         .min_by_key(|id| staying_on(*id))
                 });
-                if start_order {
+                if start_order || start_free_order {
                     self.start_room_order(cluster, ask.owner, class, pools);
                 }
                 #[cfg(debug_assertions)]
@@ -1428,6 +1489,37 @@ mod tests {
         assert!(e.services[spread.index()].spread.room.is_none());
         assert!(e.clusters.room_ordered(cluster).is_empty());
         crate::engine::invariants::check_invariants(&e).expect("none kept, none noted");
+    }
+
+    /// A mixed fleet: 300 big instances each hold a task of a service spread by instance, and 50
+    /// small ones are empty. Scaling up takes the empty ones, most free memory first, past the big
+    /// occupied ones (which have more): the walk passes over 300, so the service starts a room
+    /// order, whose unoccupied members by free memory the next placements read.
+    #[test]
+    fn a_walk_past_many_occupied_instances_starts_a_room_order() {
+        let mut totals = vec![(4096, 16384, None); 300];
+        totals.extend([(1024, 2048, None); 50]);
+        let mut e = cluster_of(&totals);
+        register_sized(&mut e, "web", 128, 256);
+        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
+        create_service(&mut e, "web", "web", 300, vec![rule("spread", "instanceId")]);
+        e.run_until_quiet(600_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let web = e.resolve_service(cluster, "web").expect("created");
+        assert!(e.services[web.index()].spread.room.is_none());
+        e.handle(scale("web", 340)).expect("scales");
+        e.run_until_quiet(1_200_000, 1_000_000);
+        let room = e.services[web.index()].spread.room.as_deref().expect("the walk started a room order");
+        assert_eq!(room.pools, RoomPools::Whole, "spread by instance alone picks over the whole class");
+        assert_eq!(room.free.as_ref().expect("kept by free memory").len(), 10, "ten small instances are still empty");
+        crate::engine::invariants::check_invariants(&e).expect("the order is exact");
+        e.handle(scale("web", 350)).expect("scales");
+        e.run_until_quiet(1_800_000, 1_000_000);
+        let room = e.services[web.index()].spread.room.as_deref().expect("kept");
+        assert!(room.free.as_ref().expect("kept").is_empty(), "every instance holds a task");
+        let per_instance = &e.services[web.index()].spread.per_instance;
+        assert_eq!((per_instance.len(), per_instance.sorted().iter().all(|(_, n)| *n == 1)), (350, true));
+        crate::engine::invariants::check_invariants(&e).expect("the order is exact");
     }
 
     /// A room order missing an occupied member, or holding a full one, is caught.

@@ -369,7 +369,8 @@ impl Engine {
                 let spread = &self.services[s.index()].spread;
                 let value = spread.value_attribute.and_then(|a| self.instance_attribute(instance, a).flatten());
                 let in_room_class = self.in_room_class(spread, instance);
-                self.services.adjust_spread(s, SpreadPlace { instance, az, value, in_room_class }, delta);
+                let memory_key = self.instances[instance.index()].index_key(instance).memory;
+                self.services.adjust_spread(s, SpreadPlace { instance, az, value, in_room_class, memory_key }, delta);
                 if t.contribution().healthy {
                     self.services.adjust_staying_healthy(s, delta);
                 }
@@ -387,7 +388,13 @@ impl Engine {
                 self.clusters.adjust_group_spread(
                     cluster,
                     origin.group,
-                    SpreadPlace { instance, az, value, in_room_class },
+                    SpreadPlace {
+                        instance,
+                        az,
+                        value,
+                        in_room_class,
+                        memory_key: self.instances[instance.index()].index_key(instance).memory,
+                    },
                     delta,
                 );
             }

@@ -164,7 +164,7 @@ impl Clusters {
         group: Sym,
         class: crate::placement::SizeClass,
         pools: crate::state::service::RoomPools,
-        members: &[(InstanceId, Option<Sym>)],
+        members: &[(InstanceId, Option<Sym>, i32)],
     ) {
         let counts = self.records[id.index()].group_spread.get_mut(&group).expect("the group has counts");
         counts.keep_room_order(class, pools, members);
@@ -178,10 +178,26 @@ impl Clusters {
         group: Sym,
         instance: InstanceId,
         pool: Option<Sym>,
+        memory_key: i32,
         member: bool,
     ) {
         let counts = self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts");
-        counts.room_membership_changed(instance, pool, member);
+        counts.room_membership_changed(instance, pool, memory_key, member);
+    }
+
+    /// A member of the class of a task group's room order has a new free memory key
+    /// (`SpreadCounts::room_member_rekeyed`).
+    pub(crate) fn group_room_member_rekeyed(
+        &mut self,
+        id: Id,
+        group: Sym,
+        instance: InstanceId,
+        pool: Option<Sym>,
+        before: i32,
+        after: i32,
+    ) {
+        let counts = self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts");
+        counts.room_member_rekeyed(instance, pool, before, after);
     }
 
     /// The owners of the cluster that keep a room order (`SpreadCounts::room`), in the order they

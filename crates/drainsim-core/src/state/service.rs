@@ -303,14 +303,16 @@ pub struct SpreadCounts {
 }
 
 /// Where a staying task is counted: its instance, the instance's zone, its value of the owner's
-/// `value_attribute` (when it has one), and whether the instance is now a member of the size
-/// class of the owner's [`RoomOrder`] (placeable with room for it; ignored without one).
+/// `value_attribute` (when it has one), whether the instance is now a member of the size class
+/// of the owner's [`RoomOrder`] (placeable with room for it; ignored without one), and its free
+/// memory as the placement index keys it (read with `in_room_class`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpreadPlace {
     pub instance: InstanceId,
     pub az: Sym,
     pub value: Option<Sym>,
     pub in_room_class: bool,
+    pub memory_key: i32,
 }
 
 /// The instances an owner occupies that have room for one size class (members of the class in
@@ -326,6 +328,11 @@ pub struct SpreadPlace {
 /// change of a task count passes the instance's membership in ([`SpreadPlace::in_room_class`]),
 /// and a change of an instance's membership (its room, or its being placeable) is passed on to
 /// every owner that keeps an order ([`SpreadCounts::room_membership_changed`]).
+///
+/// Filed by zone or as one pool, it also keeps the members the owner does *not* occupy, by free
+/// memory (`free`): what spread by instance takes first, the empty member with the most free
+/// memory. A walk of the class's members from the most free memory passes over the occupied
+/// ones, which in a mixed fleet can be all the big instances, every time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomOrder {
     /// The size class whose members are kept.
@@ -334,6 +341,10 @@ pub struct RoomOrder {
     pub pools: RoomPools,
     /// `(pool, staying tasks, instance)` for every occupied member of `class`.
     pub entries: std::collections::BTreeSet<(Option<Sym>, u32, InstanceId)>,
+    /// `(pool, free memory as the index keys it, instance)` for every member of `class` the owner
+    /// does not occupy; `None` when filed by value (an instance's value can change while it is
+    /// unoccupied, and nothing would refile it).
+    pub free: Option<std::collections::BTreeSet<(Option<Sym>, i32, InstanceId)>>,
 }
 
 /// The pools a [`RoomOrder`] files its members under: those spread by instance picks within.
@@ -371,6 +382,13 @@ impl RoomOrder {
     /// `(count, instance)`.
     pub fn in_pool(&self, pool: Option<Sym>) -> impl Iterator<Item = (u32, InstanceId)> + '_ {
         self.entries.range((pool, 0, InstanceId(0))..=(pool, u32::MAX, InstanceId(u32::MAX))).map(|(_, n, id)| (*n, *id))
+    }
+
+    /// The members in pool `pool` the owner does not occupy, most free memory first (ties: the
+    /// higher instance ID), if the order keeps them.
+    pub fn free_in_pool(&self, pool: Option<Sym>) -> Option<impl Iterator<Item = InstanceId> + '_> {
+        let free = self.free.as_ref()?;
+        Some(free.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).rev().map(|(_, _, id)| *id))
     }
 }
 
@@ -520,22 +538,31 @@ impl SpreadCounts {
         }
     }
 
-    /// Starts keeping the occupied members of `class` in order of their counts ([`RoomOrder`]),
-    /// filed under `pools`, from `members`: each occupied instance that is a member now, with its
-    /// pool. Replaces an order kept for another class or pools.
+    /// Starts keeping the members of `class` in order ([`RoomOrder`]), filed under `pools`, from
+    /// `members`: every member of the class now, with its pool and free memory key (only those
+    /// the owner occupies are read when filed by value). Replaces an order kept for another class
+    /// or pools.
     pub(crate) fn keep_room_order(
         &mut self,
         class: crate::placement::SizeClass,
         pools: RoomPools,
-        members: &[(InstanceId, Option<Sym>)],
+        members: &[(InstanceId, Option<Sym>, i32)],
     ) {
         assert!(self.tracks_instances, "a room order is filed by the counts per instance");
         assert!(pools != RoomPools::Value || self.value_attribute.is_some(), "an order by value is filed by counted values");
-        let mut order = RoomOrder { class, pools, entries: Default::default() };
-        for (instance, pool) in members {
-            let n = self.per_instance.get(*instance);
-            assert!(n > 0, "each member given is occupied");
-            order.entries.insert((*pool, n, *instance));
+        let free = (pools != RoomPools::Value).then(Default::default);
+        let mut order = RoomOrder { class, pools, entries: Default::default(), free };
+        for (instance, pool, memory_key) in members {
+            match self.per_instance.get(*instance) {
+                0 => {
+                    if let Some(free) = &mut order.free {
+                        free.insert((*pool, *memory_key, *instance));
+                    }
+                }
+                n => {
+                    order.entries.insert((*pool, n, *instance));
+                }
+            }
         }
         self.room = Some(Box::new(order));
     }
@@ -545,12 +572,19 @@ impl SpreadCounts {
         self.room = None;
     }
 
-    /// `instance` (filed under `pool`) became a member of the room order's class (`member`), or
-    /// stopped being one: it joins or leaves the order if the owner occupies it.
-    pub(crate) fn room_membership_changed(&mut self, instance: InstanceId, pool: Option<Sym>, member: bool) {
+    /// `instance` (filed under `pool`, its free memory keyed `memory_key`) became a member of the
+    /// room order's class (`member`), or stopped being one: it joins or leaves the order.
+    pub(crate) fn room_membership_changed(&mut self, instance: InstanceId, pool: Option<Sym>, memory_key: i32, member: bool) {
         let n = self.per_instance.get(instance);
         let Some(room) = self.room.as_deref_mut() else { return };
         if n == 0 {
+            let Some(free) = &mut room.free else { return };
+            let entry = (pool, memory_key, instance);
+            if member {
+                assert!(free.insert(entry), "an unoccupied instance that just gained room was not in the room order");
+            } else {
+                assert!(free.remove(&entry), "an unoccupied instance that just lost room was in the room order");
+            }
             return;
         }
         let entry = (pool, n, instance);
@@ -561,17 +595,28 @@ impl SpreadCounts {
         }
     }
 
+    /// A member of the room order's class (filed under `pool`) stays one, its free memory keyed
+    /// `before` now keyed `after`: if the owner does not occupy it, it moves in `free`.
+    pub(crate) fn room_member_rekeyed(&mut self, instance: InstanceId, pool: Option<Sym>, before: i32, after: i32) {
+        if before == after || self.per_instance.contains(instance) {
+            return;
+        }
+        let Some(free) = self.room.as_deref_mut().and_then(|r| r.free.as_mut()) else { return };
+        assert!(free.remove(&(pool, before, instance)), "an unoccupied member is in the room order");
+        free.insert((pool, after, instance));
+    }
+
     /// Adds `delta` staying tasks on `instance` (in zone `az`, and with `value` of the
     /// `value_attribute`, when there is one).
     pub fn adjust_valued(&mut self, instance: InstanceId, az: Sym, value: Option<Sym>, delta: i32) {
         assert!(self.room.is_none(), "counts with a room order are adjusted with the instance's membership");
-        self.adjust_at(SpreadPlace { instance, az, value, in_room_class: false }, delta)
+        self.adjust_at(SpreadPlace { instance, az, value, in_room_class: false, memory_key: 0 }, delta)
     }
 
     /// Adds `delta` staying tasks at `place` (its instance, zone and value; and whether the
     /// instance is a member of the room order's class, when one is kept).
     pub fn adjust_at(&mut self, place: SpreadPlace, delta: i32) {
-        let SpreadPlace { instance, az, value, in_room_class } = place;
+        let SpreadPlace { instance, az, value, in_room_class, memory_key } = place;
         self.staying = self
             .staying
             .checked_add_signed(delta)
@@ -594,9 +639,13 @@ impl SpreadCounts {
             let pool = room.pool(az, value);
             if old > 0 {
                 assert!(room.entries.remove(&(pool, old, instance)), "an occupied member is in the room order");
+            } else if let Some(free) = &mut room.free {
+                assert!(free.remove(&(pool, memory_key, instance)), "an unoccupied member is in the room order");
             }
             if new > 0 {
                 room.entries.insert((pool, new, instance));
+            } else if let Some(free) = &mut room.free {
+                free.insert((pool, memory_key, instance));
             }
         }
         if (old == 0) != (new == 0) {
@@ -1165,7 +1214,7 @@ impl Services {
         id: ServiceId,
         class: crate::placement::SizeClass,
         pools: RoomPools,
-        members: &[(InstanceId, Option<Sym>)],
+        members: &[(InstanceId, Option<Sym>, i32)],
     ) {
         self.records[id.index()].spread.keep_room_order(class, pools, members);
     }
@@ -1177,8 +1226,28 @@ impl Services {
 
     /// An instance joined or left the class of the service's room order
     /// ([`SpreadCounts::room_membership_changed`]).
-    pub(crate) fn room_membership_changed(&mut self, id: ServiceId, instance: InstanceId, pool: Option<Sym>, member: bool) {
-        self.records[id.index()].spread.room_membership_changed(instance, pool, member);
+    pub(crate) fn room_membership_changed(
+        &mut self,
+        id: ServiceId,
+        instance: InstanceId,
+        pool: Option<Sym>,
+        memory_key: i32,
+        member: bool,
+    ) {
+        self.records[id.index()].spread.room_membership_changed(instance, pool, memory_key, member);
+    }
+
+    /// A member of the class of the service's room order has a new free memory key
+    /// ([`SpreadCounts::room_member_rekeyed`]).
+    pub(crate) fn room_member_rekeyed(
+        &mut self,
+        id: ServiceId,
+        instance: InstanceId,
+        pool: Option<Sym>,
+        before: i32,
+        after: i32,
+    ) {
+        self.records[id.index()].spread.room_member_rekeyed(instance, pool, before, after);
     }
 
     /// One more (`+1`) or one fewer (`-1`) healthy task among the service's staying ones: a
