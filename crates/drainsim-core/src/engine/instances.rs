@@ -146,10 +146,14 @@ impl Engine {
         } else {
             Vec::new()
         };
+        // Where room orders by value file the instance now (its tasks, counted out below, leave
+        // it unoccupied there until they are counted back in).
+        let value_rooms = self.value_room_pools(id);
         for t in &recount {
             self.adjust_spread(*t, -1);
         }
         change(self);
+        self.refile_value_rooms(id, value_rooms);
         for t in &recount {
             self.adjust_spread(*t, 1);
         }

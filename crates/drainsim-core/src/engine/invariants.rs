@@ -283,36 +283,30 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
         for (owner, spread) in services.chain(groups) {
             let Some(room) = spread.room.as_deref() else { continue };
             keeping.push(owner);
+            // The pool each instance is filed under.
+            let pool_of = |i: InstanceId| {
+                let value = match room.pools {
+                    crate::state::service::RoomPools::Value => {
+                        spread.value_attribute.and_then(|a| e.instance_attribute(i, a).flatten())
+                    }
+                    _ => None,
+                };
+                room.pool(e.instances[i.index()].availability_zone, value)
+            };
             let want: BTreeSet<(Option<Sym>, u32, InstanceId)> = spread
                 .per_instance
                 .sorted()
                 .into_iter()
                 .filter(|(i, _)| e.in_size_class(*i, room.class))
-                .map(|(i, n)| {
-                    let value = match room.pools {
-                        crate::state::service::RoomPools::Value => {
-                            spread.value_attribute.and_then(|a| e.instance_attribute(i, a).flatten())
-                        }
-                        _ => None,
-                    };
-                    (room.pool(e.instances[i.index()].availability_zone, value), n, i)
-                })
+                .map(|(i, n)| (pool_of(i), n, i))
                 .collect();
-            // The unoccupied members, by free memory, when the order keeps them.
-            let want_free: Option<BTreeSet<(Option<Sym>, i32, InstanceId)>> = room.free.as_ref().map(|_| {
-                cluster
-                    .instances
-                    .iter()
-                    .filter(|i| e.in_size_class(**i, room.class) && !spread.per_instance.contains(**i))
-                    .map(|i| {
-                        (
-                            room.pool(e.instances[i.index()].availability_zone, None),
-                            e.instances[i.index()].index_key(*i).memory,
-                            *i,
-                        )
-                    })
-                    .collect()
-            });
+            // The unoccupied members, by free memory.
+            let want_free: BTreeSet<(Option<Sym>, i32, InstanceId)> = cluster
+                .instances
+                .iter()
+                .filter(|i| e.in_size_class(**i, room.class) && !spread.per_instance.contains(**i))
+                .map(|i| (pool_of(*i), e.instances[i.index()].index_key(*i).memory, *i))
+                .collect();
             if room.free != want_free {
                 return fail(
                     "spread-counts",

@@ -230,7 +230,7 @@ impl Engine {
                 (None, None) => {}
                 (Some(was), Some(is)) => {
                     // Still a member: only the unoccupied members (kept by free memory) move.
-                    if was.memory == is.memory || room.free.is_none() {
+                    if was.memory == is.memory {
                         continue;
                     }
                     let pool = self.room_pool(spread, id);
@@ -251,6 +251,45 @@ impl Engine {
                         Owner::Group(g) => self.clusters.group_room_membership_changed(cluster, g, id, pool, memory_key, member),
                     }
                 }
+            }
+        }
+    }
+
+    /// The owners of `id`'s cluster keeping a room order filed by value that `id` is a member of,
+    /// each with the pool `id` is filed under now: what [`Engine::refile_value_rooms`] moves after
+    /// a change of its attributes.
+    pub(crate) fn value_room_pools(&self, id: InstanceId) -> Vec<(Owner, Option<Sym>)> {
+        if !self.clusters.any_room_order() {
+            return Vec::new();
+        }
+        let cluster = self.instances[id.index()].cluster;
+        self.clusters
+            .room_ordered(cluster)
+            .iter()
+            .filter_map(|owner| {
+                let spread = self.owner_spread(cluster, *owner)?;
+                let room = spread.room.as_deref()?;
+                (room.pools == RoomPools::Value && self.in_size_class(id, room.class))
+                    .then(|| (*owner, self.room_pool(spread, id)))
+            })
+            .collect()
+    }
+
+    /// `id`'s attributes changed, its tasks counted out of their owners' counts: in each room order
+    /// by value that `before` lists (with the pool it was filed under), it moves to the pool of its
+    /// new value.
+    pub(crate) fn refile_value_rooms(&mut self, id: InstanceId, before: Vec<(Owner, Option<Sym>)>) {
+        let cluster = self.instances[id.index()].cluster;
+        let memory_key = self.instances[id.index()].index_key(id).memory;
+        for (owner, old) in before {
+            let spread = self.owner_spread(cluster, owner).expect("an owner keeping a room order has counts");
+            let new = self.room_pool(spread, id);
+            if new == old {
+                continue;
+            }
+            match owner {
+                Owner::Service(s) => self.services.room_member_refiled(s, id, memory_key, (old, new)),
+                Owner::Group(g) => self.clusters.group_room_member_refiled(cluster, g, id, memory_key, (old, new)),
             }
         }
     }
@@ -282,30 +321,20 @@ impl Engine {
             return false;
         }
         let spread = self.owner_spread(cluster, owner).expect("an owner placing by its counts has them");
-        let memory_key = |id: InstanceId| self.instances[id.index()].index_key(id).memory;
-        let members: Vec<(InstanceId, Option<Sym>, i32)> = match pools {
-            // Only the occupied members (an order by value keeps no free ones).
-            RoomPools::Value => {
-                let attribute = spread.value_attribute.expect("an order by value is filed by counted values");
-                spread
-                    .by_count
-                    .iter()
-                    .map(|(_, id)| *id)
-                    .filter(|id| self.in_size_class(*id, class))
-                    .map(|id| {
-                        let value = self.instance_attribute(id, attribute).flatten();
-                        (id, pools.pool(self.instances[id.index()].availability_zone, value), memory_key(id))
-                    })
-                    .collect()
-            }
-            // Every member of the class, occupied or not.
-            RoomPools::Whole | RoomPools::Zone => self.clusters[cluster.index()].placement.classes[&class]
-                .all
-                .by_memory
-                .iter()
-                .map(|(memory, id)| (*id, pools.pool(self.instances[id.index()].availability_zone, None), *memory))
-                .collect(),
+        // Every member of the class, occupied or not, with its pool.
+        let value_attribute = match pools {
+            RoomPools::Value => Some(spread.value_attribute.expect("an order by value is filed by counted values")),
+            RoomPools::Whole | RoomPools::Zone => None,
         };
+        let members: Vec<(InstanceId, Option<Sym>, i32)> = self.clusters[cluster.index()].placement.classes[&class]
+            .all
+            .by_memory
+            .iter()
+            .map(|(memory, id)| {
+                let value = value_attribute.and_then(|a| self.instance_attribute(*id, a).flatten());
+                (*id, pools.pool(self.instances[id.index()].availability_zone, value), *memory)
+            })
+            .collect();
         match owner {
             Owner::Service(s) => self.services.keep_room_order(s, class, pools, &members),
             Owner::Group(g) => self.clusters.keep_group_room_order(cluster, g, class, pools, &members),
@@ -488,7 +517,7 @@ impl Engine {
                         let free = spread
                             .and_then(|s| s.room.as_deref())
                             .filter(|r| r.class == class && r.pools == pools && free_ports.is_none())
-                            .and_then(|r| r.free_in_pool(az));
+                            .map(|r| r.free_in_pool(az));
                         match free {
                             Some(mut free) => (free.find(|id| fits(self, *id)), 0),
                             None => {
@@ -504,13 +533,11 @@ impl Engine {
                         }
                     };
                     #[cfg(debug_assertions)]
-                    if let Some(free) = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools) {
-                        if let Some(kept) = free.free_in_pool(az) {
-                            let walked: Vec<InstanceId> =
-                                sets.by_memory.iter().rev().map(|(_, id)| *id).filter(|id| unoccupied(*id)).take(256).collect();
-                            let kept: Vec<InstanceId> = kept.take(256).collect();
-                            assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
-                        }
+                    if let Some(room) = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools) {
+                        let walked: Vec<InstanceId> =
+                            sets.by_memory.iter().rev().map(|(_, id)| *id).filter(|id| unoccupied(*id)).take(256).collect();
+                        let kept: Vec<InstanceId> = room.free_in_pool(az).take(256).collect();
+                        assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
                     }
                     start_free_order = passed_over > ROOM_ORDER_AFTER_SKIPS && spread.is_some() && free_ports.is_none();
                     if found.is_some() {
@@ -739,7 +766,29 @@ impl Engine {
                 Some(occupied) if occupied >= members.len() => {
                     members.range(at_least(req.memory)).rev().map(|(_, id)| *id).take(FREE_MEMBER_WINDOW).find(free)
                 }
-                _ => walked.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(free),
+                // The value's unoccupied members, most free memory first: from the owner's room
+                // order by value when it keeps one (without a port class), else walked past the
+                // occupied ones (a walk past many starts the order).
+                _ => match kept
+                    .and_then(|s| s.room.as_deref())
+                    .filter(|r| r.class == class && r.pools == RoomPools::Value && free_ports.is_none())
+                {
+                    Some(room) => {
+                        #[cfg(debug_assertions)]
+                        {
+                            let walked: Vec<InstanceId> =
+                                members.iter().rev().map(|(_, id)| *id).filter(|id| staying_on(*id) == 0).take(256).collect();
+                            let kept: Vec<InstanceId> = room.free_in_pool(v).take(256).collect();
+                            assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
+                        }
+                        room.free_in_pool(v).find(|id| in_zone(*id) && fits(*id))
+                    }
+                    None => walked.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(|id| {
+                        let empty = staying_on(*id) == 0;
+                        passed_over.set(passed_over.get() + usize::from(!empty));
+                        empty && in_zone(*id) && fits(*id)
+                    }),
+                },
             };
             if free_member.is_some() {
                 return free_member;
@@ -1361,15 +1410,15 @@ mod tests {
         /// that fills instances; the engine `with` keeps the spread service's room order from its
         /// creation, and a task group's from its first task, while `without` (too small to start
         /// one) walks their counts. Scaling both services, RunTask calls of the group, drains,
-        /// reactivations, forced deregistrations and agent disconnections (which take instances out
-        /// of every class, and back) answer alike and leave the same trace; the room orders stay exact throughout
+        /// reactivations, forced deregistrations, agent disconnections (which take instances out
+        /// of every class, and back) and moves to another rack answer alike and leave the same trace; the room orders stay exact throughout
         /// (`check_invariants`).
         #[test]
         fn a_room_order_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
             strategy in 0usize..5,
             spread_size in 1u32..3,
-            steps in prop::collection::vec((0usize..7, 0i64..60, 0usize..30), 1..14),
+            steps in prop::collection::vec((0usize..8, 0i64..60, 0usize..30), 1..14),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
@@ -1394,6 +1443,22 @@ mod tests {
             let batch = with.strings.intern("batch");
             without.strings.intern("batch");
             for (op, n, k) in steps {
+                if op == 7 {
+                    // The instance moves to another rack (a change of its attributes).
+                    let instance = InstanceId((k % totals.len()) as u32);
+                    for e in [&mut with, &mut without] {
+                        let (rack, value) = (e.strings.intern("rack"), e.strings.intern(&format!("r{}", n % 3)));
+                        e.update_instance_profile(instance, |p| {
+                            for (name, v) in p.attributes.iter_mut() {
+                                if *name == rack {
+                                    *v = Some(value);
+                                }
+                            }
+                        });
+                    }
+                    prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
+                    continue;
+                }
                 if op == 6 {
                     // The agent disconnects (its instance leaves every class, its tasks stay) or
                     // reconnects.
@@ -1511,12 +1576,12 @@ mod tests {
         e.run_until_quiet(1_200_000, 1_000_000);
         let room = e.services[web.index()].spread.room.as_deref().expect("the walk started a room order");
         assert_eq!(room.pools, RoomPools::Whole, "spread by instance alone picks over the whole class");
-        assert_eq!(room.free.as_ref().expect("kept by free memory").len(), 10, "ten small instances are still empty");
+        assert_eq!(room.free.len(), 10, "ten small instances are still empty");
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
         e.handle(scale("web", 350)).expect("scales");
         e.run_until_quiet(1_800_000, 1_000_000);
         let room = e.services[web.index()].spread.room.as_deref().expect("kept");
-        assert!(room.free.as_ref().expect("kept").is_empty(), "every instance holds a task");
+        assert!(room.free.is_empty(), "every instance holds a task");
         let per_instance = &e.services[web.index()].spread.per_instance;
         assert_eq!((per_instance.len(), per_instance.sorted().iter().all(|(_, n)| *n == 1)), (350, true));
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");

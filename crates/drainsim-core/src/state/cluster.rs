@@ -185,6 +185,20 @@ impl Clusters {
         counts.room_membership_changed(instance, pool, memory_key, member);
     }
 
+    /// An unoccupied member of the class of a task group's room order changed pools
+    /// (`SpreadCounts::room_member_refiled`).
+    pub(crate) fn group_room_member_refiled(
+        &mut self,
+        id: Id,
+        group: Sym,
+        instance: InstanceId,
+        memory_key: i32,
+        pools: (Option<Sym>, Option<Sym>),
+    ) {
+        let counts = self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts");
+        counts.room_member_refiled(instance, memory_key, pools.0, pools.1);
+    }
+
     /// A member of the class of a task group's room order has a new free memory key
     /// (`SpreadCounts::room_member_rekeyed`).
     pub(crate) fn group_room_member_rekeyed(

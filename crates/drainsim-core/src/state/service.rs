@@ -329,10 +329,11 @@ pub struct SpreadPlace {
 /// and a change of an instance's membership (its room, or its being placeable) is passed on to
 /// every owner that keeps an order ([`SpreadCounts::room_membership_changed`]).
 ///
-/// Filed by zone or as one pool, it also keeps the members the owner does *not* occupy, by free
-/// memory (`free`): what spread by instance takes first, the empty member with the most free
-/// memory. A walk of the class's members from the most free memory passes over the occupied
-/// ones, which in a mixed fleet can be all the big instances, every time.
+/// It also keeps the members the owner does *not* occupy, by free memory (`free`): what spread by
+/// instance takes first, the empty member with the most free memory. A walk of the class's
+/// members from the most free memory passes over the occupied ones, which in a mixed fleet can be
+/// all the big instances, every time. Filed by value, an unoccupied member moves with a change of
+/// its value ([`SpreadCounts::room_member_refiled`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomOrder {
     /// The size class whose members are kept.
@@ -342,9 +343,8 @@ pub struct RoomOrder {
     /// `(pool, staying tasks, instance)` for every occupied member of `class`.
     pub entries: std::collections::BTreeSet<(Option<Sym>, u32, InstanceId)>,
     /// `(pool, free memory as the index keys it, instance)` for every member of `class` the owner
-    /// does not occupy; `None` when filed by value (an instance's value can change while it is
-    /// unoccupied, and nothing would refile it).
-    pub free: Option<std::collections::BTreeSet<(Option<Sym>, i32, InstanceId)>>,
+    /// does not occupy.
+    pub free: std::collections::BTreeSet<(Option<Sym>, i32, InstanceId)>,
 }
 
 /// The pools a [`RoomOrder`] files its members under: those spread by instance picks within.
@@ -385,10 +385,9 @@ impl RoomOrder {
     }
 
     /// The members in pool `pool` the owner does not occupy, most free memory first (ties: the
-    /// higher instance ID), if the order keeps them.
-    pub fn free_in_pool(&self, pool: Option<Sym>) -> Option<impl Iterator<Item = InstanceId> + '_> {
-        let free = self.free.as_ref()?;
-        Some(free.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).rev().map(|(_, _, id)| *id))
+    /// higher instance ID).
+    pub fn free_in_pool(&self, pool: Option<Sym>) -> impl Iterator<Item = InstanceId> + '_ {
+        self.free.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).rev().map(|(_, _, id)| *id)
     }
 }
 
@@ -539,9 +538,8 @@ impl SpreadCounts {
     }
 
     /// Starts keeping the members of `class` in order ([`RoomOrder`]), filed under `pools`, from
-    /// `members`: every member of the class now, with its pool and free memory key (only those
-    /// the owner occupies are read when filed by value). Replaces an order kept for another class
-    /// or pools.
+    /// `members`: every member of the class now, with its pool and free memory key. Replaces an
+    /// order kept for another class or pools.
     pub(crate) fn keep_room_order(
         &mut self,
         class: crate::placement::SizeClass,
@@ -550,14 +548,11 @@ impl SpreadCounts {
     ) {
         assert!(self.tracks_instances, "a room order is filed by the counts per instance");
         assert!(pools != RoomPools::Value || self.value_attribute.is_some(), "an order by value is filed by counted values");
-        let free = (pools != RoomPools::Value).then(Default::default);
-        let mut order = RoomOrder { class, pools, entries: Default::default(), free };
+        let mut order = RoomOrder { class, pools, entries: Default::default(), free: Default::default() };
         for (instance, pool, memory_key) in members {
             match self.per_instance.get(*instance) {
                 0 => {
-                    if let Some(free) = &mut order.free {
-                        free.insert((*pool, *memory_key, *instance));
-                    }
+                    order.free.insert((*pool, *memory_key, *instance));
                 }
                 n => {
                     order.entries.insert((*pool, n, *instance));
@@ -578,7 +573,7 @@ impl SpreadCounts {
         let n = self.per_instance.get(instance);
         let Some(room) = self.room.as_deref_mut() else { return };
         if n == 0 {
-            let Some(free) = &mut room.free else { return };
+            let free = &mut room.free;
             let entry = (pool, memory_key, instance);
             if member {
                 assert!(free.insert(entry), "an unoccupied instance that just gained room was not in the room order");
@@ -601,9 +596,19 @@ impl SpreadCounts {
         if before == after || self.per_instance.contains(instance) {
             return;
         }
-        let Some(free) = self.room.as_deref_mut().and_then(|r| r.free.as_mut()) else { return };
-        assert!(free.remove(&(pool, before, instance)), "an unoccupied member is in the room order");
-        free.insert((pool, after, instance));
+        let Some(room) = self.room.as_deref_mut() else { return };
+        assert!(room.free.remove(&(pool, before, instance)), "an unoccupied member is in the room order");
+        room.free.insert((pool, after, instance));
+    }
+
+    /// A member of the room order's class that the owner does not occupy (its free memory keyed
+    /// `memory_key`) moves from pool `before` to pool `after`: its value of the attribute the
+    /// order is filed by changed.
+    pub(crate) fn room_member_refiled(&mut self, instance: InstanceId, memory_key: i32, before: Option<Sym>, after: Option<Sym>) {
+        assert!(!self.per_instance.contains(instance), "an instance is refiled while its tasks are counted out");
+        let Some(room) = self.room.as_deref_mut() else { return };
+        assert!(room.free.remove(&(before, memory_key, instance)), "an unoccupied member is in the room order");
+        room.free.insert((after, memory_key, instance));
     }
 
     /// Adds `delta` staying tasks on `instance` (in zone `az`, and with `value` of the
@@ -639,13 +644,13 @@ impl SpreadCounts {
             let pool = room.pool(az, value);
             if old > 0 {
                 assert!(room.entries.remove(&(pool, old, instance)), "an occupied member is in the room order");
-            } else if let Some(free) = &mut room.free {
-                assert!(free.remove(&(pool, memory_key, instance)), "an unoccupied member is in the room order");
+            } else {
+                assert!(room.free.remove(&(pool, memory_key, instance)), "an unoccupied member is in the room order");
             }
             if new > 0 {
                 room.entries.insert((pool, new, instance));
-            } else if let Some(free) = &mut room.free {
-                free.insert((pool, memory_key, instance));
+            } else {
+                room.free.insert((pool, memory_key, instance));
             }
         }
         if (old == 0) != (new == 0) {
@@ -1235,6 +1240,18 @@ impl Services {
         member: bool,
     ) {
         self.records[id.index()].spread.room_membership_changed(instance, pool, memory_key, member);
+    }
+
+    /// An unoccupied member of the class of the service's room order changed pools
+    /// ([`SpreadCounts::room_member_refiled`]).
+    pub(crate) fn room_member_refiled(
+        &mut self,
+        id: ServiceId,
+        instance: InstanceId,
+        memory_key: i32,
+        pools: (Option<Sym>, Option<Sym>),
+    ) {
+        self.records[id.index()].spread.room_member_refiled(instance, memory_key, pools.0, pools.1);
     }
 
     /// A member of the class of the service's room order has a new free memory key
