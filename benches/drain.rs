@@ -10,7 +10,9 @@
 //!   cost of a stop must not grow with the instance's task list).
 //! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
 //!   time (the cost of a stop must not grow with the service).
-//! - `placement/*`: placing N tasks into M instances per strategy.
+//! - `placement/*`: placing N tasks into M instances per strategy; `spread_instance_mixed_fleet_*`:
+//!   10,000 more tasks of a service spread by instance that holds one on each of 10,000 big
+//!   instances, onto 10,000 empty small ones.
 //! - `scenario/parse_large`: parsing a 20,000-instance, 1,000-service scenario file.
 
 use std::cmp::Reverse;
@@ -282,9 +284,71 @@ fn scale_ins(c: &mut Criterion) {
     g.finish();
 }
 
+/// A mixed fleet: 10,000 big instances (four times the memory) each run one task of a service
+/// spread by instance, and 10,000 small ones are empty; the service is scaled to 20,000.
+fn mixed_fleet() -> Engine {
+    let mut e = Engine::new(EngineConfig {
+        seed: 2,
+        keep_trace_records: false,
+        check_invariants_every_event: false,
+        ..Default::default()
+    });
+    e.create_cluster("bench").expect("valid");
+    task_definition(&mut e);
+    for (prefix, cpu, memory) in [("big", 16_384, 65_536), ("small", 4_096, 16_384)] {
+        for i in 0..10_000 {
+            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+                cluster: Some("bench".into()),
+                total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)],
+                instance_identity: InstanceIdentity {
+                    name: format!("{prefix}-{i}"),
+                    instance_type: "m5.xlarge".into(),
+                    availability_zone: ["us-east-1a", "us-east-1b", "us-east-1c"][i % 3].into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }))
+            .expect("valid registration");
+        }
+    }
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("bench".into()),
+        service_name: "svc".into(),
+        task_definition: "app".into(),
+        desired_count: Some(10_000),
+        placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+        ..Default::default()
+    }))
+    .expect("valid service");
+    assert_eq!(e.run_until_quiet(3_600_000, u64::MAX), drainsim_core::StopReason::Quiet);
+    e
+}
+
+/// Scales the mixed fleet's service to 20,000 and runs its pass: 10,000 placements on the small
+/// instances, past the big ones (which have more free memory) that all hold a task.
+fn scale_up_mixed(e: &mut Engine) -> u32 {
+    e.handle(Request::UpdateService(UpdateServiceRequest {
+        cluster: Some("bench".into()),
+        service: "svc".into(),
+        desired_count: Some(20_000),
+        ..Default::default()
+    }))
+    .expect("valid update");
+    e.step();
+    e.service_named("svc").expect("created").pending_count()
+}
+
 fn placement(c: &mut Criterion) {
     let mut g = c.benchmark_group("placement");
     g.sample_size(10);
+    {
+        let mut e = mixed_fleet();
+        assert_eq!(scale_up_mixed(&mut e), 10_000, "the pass places the 10,000 new tasks");
+        g.throughput(Throughput::Elements(10_000));
+        g.bench_function("spread_instance_mixed_fleet_t10k_i20k", |b| {
+            b.iter_batched(mixed_fleet, |mut e| black_box(scale_up_mixed(&mut e)), BatchSize::PerIteration)
+        });
+    }
     let cases: [(&str, Vec<PlacementStrategy>); 5] = [
         ("binpack_memory", vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }]),
         (
