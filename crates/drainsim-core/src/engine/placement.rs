@@ -437,7 +437,35 @@ impl Engine {
         let fits = |e: &Engine, id: InstanceId| ask.fits(e, id);
         match picking(strategies) {
             Strategy::BinpackMemory => {
-                members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id))
+                // With distinctInstance only the instances the owner does not occupy can fit: its
+                // room order keeps them by free memory (without a port class), read least first
+                // instead of walking past the occupied ones; a walk past many starts the order.
+                let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
+                let spread = self.owner_spread(cluster, ask.owner).filter(|s| ask.constraints.distinct && s.tracks_instances);
+                let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
+                match room.filter(|_| free_ports.is_none()) {
+                    Some(room) => {
+                        let chosen = room.free_least_first(az).find(|id| fits(self, *id));
+                        debug_assert_eq!(
+                            chosen,
+                            members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id)),
+                            "the room order's unoccupied members hold every instance a distinct task fits"
+                        );
+                        chosen
+                    }
+                    None => {
+                        let mut passed_over = 0usize;
+                        let chosen = members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| {
+                            let fit = fits(self, *id);
+                            passed_over += usize::from(!fit);
+                            fit
+                        });
+                        if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
+                            self.start_room_order(cluster, ask.owner, class, pools);
+                        }
+                        chosen
+                    }
+                }
             }
             Strategy::BinpackCpu => {
                 if !self.clusters[cluster.index()].placement.track_cpu {
@@ -1359,15 +1387,33 @@ mod tests {
 
     /// Creates service `name` of `family` in cluster `prod`.
     fn create_service(e: &mut Engine, name: &str, family: &str, desired: i64, placement_strategy: Vec<PlacementStrategy>) {
+        create_constrained_service(e, name, family, desired, placement_strategy, vec![]);
+    }
+
+    /// Creates service `name` of `family` in cluster `prod`, with placement constraints.
+    fn create_constrained_service(
+        e: &mut Engine,
+        name: &str,
+        family: &str,
+        desired: i64,
+        placement_strategy: Vec<PlacementStrategy>,
+        placement_constraints: Vec<PlacementConstraint>,
+    ) {
         e.handle(Request::CreateService(CreateServiceRequest {
             cluster: Some("prod".into()),
             service_name: name.into(),
             task_definition: family.into(),
             desired_count: Some(desired),
             placement_strategy,
+            placement_constraints,
             ..Default::default()
         }))
         .expect("creates");
+    }
+
+    /// The `distinctInstance` constraint.
+    fn distinct_instance() -> PlacementConstraint {
+        PlacementConstraint { constraint_type: "distinctInstance".into(), expression: None }
     }
 
     /// Sets service `name`'s desiredCount.
@@ -1406,7 +1452,8 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
         /// A room order changes no choice. A spread service (by zone and instance, by instance,
-        /// by rack, by zone then rack, or ECS's default) shares a cluster with a binpack service
+        /// by rack, by zone then rack, or ECS's default; or binpack with distinctInstance, alone or
+        /// after a spread by zone) shares a cluster with a binpack service
         /// that fills instances; the engine `with` keeps the spread service's room order from its
         /// creation, and a task group's from its first task, while `without` (too small to start
         /// one) walks their counts. Scaling both services, RunTask calls of the group, drains,
@@ -1416,7 +1463,7 @@ mod tests {
         #[test]
         fn a_room_order_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            strategy in 0usize..5,
+            strategy in 0usize..7,
             spread_size in 1u32..3,
             steps in prop::collection::vec((0usize..8, 0i64..60, 0usize..30), 1..14),
         ) {
@@ -1428,13 +1475,17 @@ mod tests {
                 1 => (vec![rule("spread", "instanceId")], RoomPools::Whole),
                 2 => (vec![], RoomPools::Zone),
                 3 => (vec![rule("spread", "attribute:rack")], RoomPools::Value),
-                _ => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "attribute:rack")], RoomPools::Value),
+                4 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "attribute:rack")], RoomPools::Value),
+                // Binpack with distinctInstance: the order's unoccupied members are where it fits.
+                5 => (vec![rule("binpack", "memory")], RoomPools::Whole),
+                _ => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("binpack", "memory")], RoomPools::Zone),
             };
+            let constraints = if strategy >= 5 { vec![distinct_instance()] } else { vec![] };
             for e in [&mut with, &mut without] {
                 register_sized(e, "pack", 256, 512);
                 register_sized(e, "spread", 128 * spread_size, 256 * spread_size);
                 create_service(e, "pack", "pack", 0, vec![rule("binpack", "memory")]);
-                create_service(e, "spread", "spread", 0, spread_strategy.clone());
+                create_constrained_service(e, "spread", "spread", 0, spread_strategy.clone(), constraints.clone());
             }
             let cluster = with.clusters.by_name("prod").expect("created");
             let spread = with.resolve_service(cluster, "spread").expect("created");
@@ -1486,6 +1537,7 @@ mod tests {
                         count: Some(1 + n % 10),
                         group: Some("batch".into()),
                         placement_strategy: spread_strategy.clone(),
+                        placement_constraints: constraints.clone(),
                         ..Default::default()
                     }),
                 };

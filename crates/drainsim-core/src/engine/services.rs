@@ -123,7 +123,7 @@ impl Engine {
         } else {
             strategies
         };
-        let spread = SpreadCounts::for_strategies(&strategies, self.builtin.availability_zone);
+        let spread = SpreadCounts::for_strategies(&strategies, self.builtin.availability_zone, constraints.distinct);
         let id = ServiceId(u32::try_from(self.services.len()).expect("fewer than 2^32 services"));
         let uuid = self.rng.next_id128();
         let long_arn = self.settings.is_enabled(self.default_caller_arn(), SettingName::ServiceLongArnFormat);

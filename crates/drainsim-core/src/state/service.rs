@@ -387,7 +387,13 @@ impl RoomOrder {
     /// The members in pool `pool` the owner does not occupy, most free memory first (ties: the
     /// higher instance ID).
     pub fn free_in_pool(&self, pool: Option<Sym>) -> impl Iterator<Item = InstanceId> + '_ {
-        self.free.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).rev().map(|(_, _, id)| *id)
+        self.free_least_first(pool).rev()
+    }
+
+    /// The members in pool `pool` the owner does not occupy, least free memory first (ties: the
+    /// lower instance ID), as binpack by memory reads them.
+    pub fn free_least_first(&self, pool: Option<Sym>) -> impl DoubleEndedIterator<Item = InstanceId> + '_ {
+        self.free.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).map(|(_, _, id)| *id)
     }
 }
 
@@ -498,14 +504,17 @@ impl SpreadCounts {
     }
 
     /// Empty counts of a service with these strategies: per instance when they need it
-    /// ([`SpreadCounts::needed_by`]), and per value of the attribute they spread by (other than
-    /// the zone, which `per_az` counts) when the strategy that picks spreads by one.
-    pub(crate) fn for_strategies(strategies: &[crate::placement::Strategy], az_attribute: Sym) -> Self {
+    /// ([`SpreadCounts::needed_by`]) or when the service places with `distinctInstance`
+    /// (`distinct`: a room order then keeps the instances it does not occupy, which are the only
+    /// ones its tasks fit), and per value of the attribute they spread by (other than the zone,
+    /// which `per_az` counts) when the strategy that picks spreads by one.
+    pub(crate) fn for_strategies(strategies: &[crate::placement::Strategy], az_attribute: Sym, distinct: bool) -> Self {
         let value_attribute = match crate::placement::deciding_strategy(strategies, az_attribute) {
             crate::placement::Strategy::SpreadAttribute(a) => Some(a),
             _ => None,
         };
-        SpreadCounts { tracks_instances: Self::needed_by(strategies, az_attribute), value_attribute, ..Default::default() }
+        let tracks_instances = Self::needed_by(strategies, az_attribute) || distinct;
+        SpreadCounts { tracks_instances, value_attribute, ..Default::default() }
     }
 
     /// Whether a service with these strategies needs per-instance counts: the strategy that picks
