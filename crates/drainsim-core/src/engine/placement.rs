@@ -506,10 +506,40 @@ impl Engine {
                         return Some(id);
                     }
                 }
+                // With distinctInstance only the members the owner does not occupy can fit: listed
+                // from its room order when it keeps one (without a port class); a listing that
+                // passes over many others starts the order.
+                let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
+                let spread = self.owner_spread(cluster, ask.owner).filter(|s| ask.constraints.distinct && s.tracks_instances);
+                let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
                 let placement = &self.clusters[cluster.index()].placement;
                 let members = class_sets(placement, free_ports.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
-                let mut candidates: Vec<InstanceId> =
-                    members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
+                let mut passed_over = 0usize;
+                let mut candidates: Vec<InstanceId> = match room.filter(|_| free_ports.is_none()) {
+                    Some(room) => room.free_least_first(az).filter(|id| fits(self, *id)).collect(),
+                    None => members
+                        .by_memory
+                        .range(at_least(req.memory))
+                        .map(|(_, id)| *id)
+                        .filter(|id| {
+                            let fit = fits(self, *id);
+                            passed_over += usize::from(!fit);
+                            fit
+                        })
+                        .collect(),
+                };
+                #[cfg(debug_assertions)]
+                if room.is_some() && free_ports.is_none() {
+                    let mut listed: Vec<InstanceId> =
+                        members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
+                    let mut kept = candidates.clone();
+                    listed.sort();
+                    kept.sort();
+                    assert_eq!(listed, kept, "the room order's unoccupied members hold every instance a distinct task fits");
+                }
+                if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
+                    self.start_room_order(cluster, ask.owner, class, pools);
+                }
                 if candidates.is_empty() {
                     None
                 } else {
@@ -1453,7 +1483,7 @@ mod tests {
 
         /// A room order changes no choice. A spread service (by zone and instance, by instance,
         /// by rack, by zone then rack, or ECS's default; or binpack with distinctInstance, alone or
-        /// after a spread by zone) shares a cluster with a binpack service
+        /// after a spread by zone, or random with it) shares a cluster with a binpack service
         /// that fills instances; the engine `with` keeps the spread service's room order from its
         /// creation, and a task group's from its first task, while `without` (too small to start
         /// one) walks their counts. Scaling both services, RunTask calls of the group, drains,
@@ -1463,7 +1493,7 @@ mod tests {
         #[test]
         fn a_room_order_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            strategy in 0usize..7,
+            strategy in 0usize..8,
             spread_size in 1u32..3,
             steps in prop::collection::vec((0usize..8, 0i64..60, 0usize..30), 1..14),
         ) {
@@ -1478,7 +1508,8 @@ mod tests {
                 4 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "attribute:rack")], RoomPools::Value),
                 // Binpack with distinctInstance: the order's unoccupied members are where it fits.
                 5 => (vec![rule("binpack", "memory")], RoomPools::Whole),
-                _ => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("binpack", "memory")], RoomPools::Zone),
+                6 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("binpack", "memory")], RoomPools::Zone),
+                _ => (vec![PlacementStrategy { strategy_type: "random".into(), field: None }], RoomPools::Whole),
             };
             let constraints = if strategy >= 5 { vec![distinct_instance()] } else { vec![] };
             for e in [&mut with, &mut without] {
@@ -1637,6 +1668,29 @@ mod tests {
         let per_instance = &e.services[web.index()].spread.per_instance;
         assert_eq!((per_instance.len(), per_instance.sorted().iter().all(|(_, n)| *n == 1)), (350, true));
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
+    }
+
+    /// `random` with distinctInstance, when its samples miss (2,000 instances too small for the
+    /// task, 20 that fit): the members it draws among come from the room order's unoccupied ones,
+    /// and the draw is the walk's (the debug assertion compares the two lists at each listing).
+    #[test]
+    fn random_with_distinct_instance_lists_from_the_room_order() {
+        let mut totals = vec![(64, 64, None); 2_000];
+        totals.extend([(1024, 2048, None); 20]);
+        let mut e = cluster_of(&totals);
+        register_sized(&mut e, "web", 128, 256);
+        let random = PlacementStrategy { strategy_type: "random".into(), field: None };
+        create_constrained_service(&mut e, "web", "web", 0, vec![random], vec![distinct_instance()]);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let web = e.resolve_service(cluster, "web").expect("created");
+        start_room_order_of(&mut e, Owner::Service(web), "web", RoomPools::Whole);
+        for desired in [10, 19, 20] {
+            e.handle(scale("web", desired)).expect("scales");
+            e.run_until_quiet(e.now_ms() + 600_000, 1_000_000);
+            assert_eq!(e.services[web.index()].spread.per_instance.len(), desired as usize, "one task on each of {desired}");
+            crate::engine::invariants::check_invariants(&e).expect("the order is exact");
+        }
+        assert!(e.services[web.index()].spread.room.as_ref().expect("kept").free.is_empty());
     }
 
     /// A room order missing an occupied member, or holding a full one, is caught.
