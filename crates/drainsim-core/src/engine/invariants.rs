@@ -307,6 +307,22 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
                 .filter(|i| e.in_size_class(**i, room.class) && !spread.per_instance.contains(**i))
                 .map(|i| (pool_of(*i), e.instances[i.index()].index_key(*i).memory, *i))
                 .collect();
+            // And by CPU, when the order keeps them so.
+            let want_by_cpu: Option<BTreeSet<(Option<Sym>, i32, InstanceId)>> = room
+                .free_by_cpu
+                .as_ref()
+                .map(|_| want_free.iter().map(|(pool, _, i)| (*pool, e.instances[i.index()].index_key(*i).cpu, *i)).collect());
+            if room.free_by_cpu != want_by_cpu {
+                return fail(
+                    "spread-counts",
+                    format!(
+                        "cluster {}: {}'s room order keeps unoccupied members by CPU {:?} but recount {want_by_cpu:?}",
+                        e.strings.resolve(cluster.name),
+                        owner_name(e, owner),
+                        room.free_by_cpu
+                    ),
+                );
+            }
             if room.free != want_free {
                 return fail(
                     "spread-counts",
@@ -940,7 +956,13 @@ mod tests {
         assert_eq!(spread.per_az.values().copied().collect::<Vec<_>>(), vec![2, 1], "spread over the two zones");
         let zone = *spread.per_az.keys().next().expect("a zone");
         let instance = spread.per_instance.sorted().first().expect("an instance").0;
-        let place = crate::state::service::SpreadPlace { instance, az: zone, value: None, in_room_class: false, memory_key: 0 };
+        let place = crate::state::service::SpreadPlace {
+            instance,
+            az: zone,
+            value: None,
+            in_room_class: false,
+            keys: Default::default(),
+        };
         e.clusters.adjust_group_spread(cluster, batch, place, -1);
         assert_eq!(violated(&e), "spread-counts");
     }

@@ -5,7 +5,7 @@ use crate::errors::EcsError;
 use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId};
 use crate::infra::intern::Sym;
 use crate::placement::*;
-use crate::state::service::RoomPools;
+use crate::state::service::{RoomKeys, RoomPools};
 use crate::Engine;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,6 +188,11 @@ pub(crate) const FREE_MEMBER_WINDOW: usize = 64;
 /// after one walk of its instances by count passed over more than this many without room.
 pub(crate) const ROOM_ORDER_AFTER_SKIPS: usize = 256;
 
+/// An instance's keys in a room order, from its index key.
+fn room_keys(k: &IndexKey) -> RoomKeys {
+    RoomKeys { memory: k.memory, cpu: k.cpu }
+}
+
 /// Whether an instance whose index key is `k` has room for size class `class` (the index's own
 /// membership test for a class without ports).
 fn key_in_class(k: &IndexKey, class: SizeClass) -> bool {
@@ -229,26 +234,27 @@ impl Engine {
             match (was, is) {
                 (None, None) => {}
                 (Some(was), Some(is)) => {
-                    // Still a member: only the unoccupied members (kept by free memory) move.
-                    if was.memory == is.memory {
+                    // Still a member: only the unoccupied members (kept by their keys) move.
+                    let (before, after) = (room_keys(&was), room_keys(&is));
+                    if before == after {
                         continue;
                     }
                     let pool = self.room_pool(spread, id);
                     match owner {
-                        Owner::Service(s) => self.services.room_member_rekeyed(s, id, pool, was.memory, is.memory),
-                        Owner::Group(g) => self.clusters.group_room_member_rekeyed(cluster, g, id, pool, was.memory, is.memory),
+                        Owner::Service(s) => self.services.room_member_rekeyed(s, id, pool, before, after),
+                        Owner::Group(g) => self.clusters.group_room_member_rekeyed(cluster, g, id, pool, (before, after)),
                     }
                 }
                 (_, _) => {
-                    let (memory_key, member) = match (was, is) {
-                        (_, Some(is)) => (is.memory, true),
-                        (Some(was), None) => (was.memory, false),
+                    let (keys, member) = match (was, is) {
+                        (_, Some(is)) => (room_keys(&is), true),
+                        (Some(was), None) => (room_keys(&was), false),
                         (None, None) => unreachable!("handled above"),
                     };
                     let pool = self.room_pool(spread, id);
                     match owner {
-                        Owner::Service(s) => self.services.room_membership_changed(s, id, pool, memory_key, member),
-                        Owner::Group(g) => self.clusters.group_room_membership_changed(cluster, g, id, pool, memory_key, member),
+                        Owner::Service(s) => self.services.room_membership_changed(s, id, pool, keys, member),
+                        Owner::Group(g) => self.clusters.group_room_membership_changed(cluster, g, id, pool, keys, member),
                     }
                 }
             }
@@ -280,7 +286,7 @@ impl Engine {
     /// new value.
     pub(crate) fn refile_value_rooms(&mut self, id: InstanceId, before: Vec<(Owner, Option<Sym>)>) {
         let cluster = self.instances[id.index()].cluster;
-        let memory_key = self.instances[id.index()].index_key(id).memory;
+        let keys = room_keys(&self.instances[id.index()].index_key(id));
         for (owner, old) in before {
             let spread = self.owner_spread(cluster, owner).expect("an owner keeping a room order has counts");
             let new = self.room_pool(spread, id);
@@ -288,8 +294,8 @@ impl Engine {
                 continue;
             }
             match owner {
-                Owner::Service(s) => self.services.room_member_refiled(s, id, memory_key, (old, new)),
-                Owner::Group(g) => self.clusters.group_room_member_refiled(cluster, g, id, memory_key, (old, new)),
+                Owner::Service(s) => self.services.room_member_refiled(s, id, keys, (old, new)),
+                Owner::Group(g) => self.clusters.group_room_member_refiled(cluster, g, id, keys, (old, new)),
             }
         }
     }
@@ -314,9 +320,10 @@ impl Engine {
         spread.room.as_ref().is_some_and(|r| self.in_size_class(instance, r.class))
     }
 
-    /// Starts keeping a room order of size class `class` filed under `pools` for `owner`, unless
-    /// the cluster has its fill of them. True if it keeps one now.
-    fn start_room_order(&mut self, cluster: ClusterId, owner: Owner, class: SizeClass, pools: RoomPools) -> bool {
+    /// Starts keeping a room order of size class `class` filed under `pools` for `owner` (its
+    /// unoccupied members by CPU too when `by_cpu`), unless the cluster has its fill of them. True
+    /// if it keeps one now.
+    fn start_room_order(&mut self, cluster: ClusterId, owner: Owner, class: SizeClass, pools: RoomPools, by_cpu: bool) -> bool {
         if !self.clusters.note_room_ordered(cluster, owner) {
             return false;
         }
@@ -326,18 +333,21 @@ impl Engine {
             RoomPools::Value => Some(spread.value_attribute.expect("an order by value is filed by counted values")),
             RoomPools::Whole | RoomPools::Zone => None,
         };
-        let members: Vec<(InstanceId, Option<Sym>, i32)> = self.clusters[cluster.index()].placement.classes[&class]
+        let members: Vec<(InstanceId, Option<Sym>, RoomKeys)> = self.clusters[cluster.index()].placement.classes[&class]
             .all
             .by_memory
             .iter()
-            .map(|(memory, id)| {
+            .map(|(_, id)| {
                 let value = value_attribute.and_then(|a| self.instance_attribute(*id, a).flatten());
-                (*id, pools.pool(self.instances[id.index()].availability_zone, value), *memory)
+                let i = &self.instances[id.index()];
+                (*id, pools.pool(i.availability_zone, value), room_keys(&i.index_key(*id)))
             })
             .collect();
+        // An order replacing one that kept its unoccupied members by CPU keeps them so too.
+        let by_cpu = by_cpu || spread.room.as_ref().is_some_and(|r| r.free_by_cpu.is_some());
         match owner {
-            Owner::Service(s) => self.services.keep_room_order(s, class, pools, &members),
-            Owner::Group(g) => self.clusters.keep_group_room_order(cluster, g, class, pools, &members),
+            Owner::Service(s) => self.services.keep_room_order(s, class, pools, &members, by_cpu),
+            Owner::Group(g) => self.clusters.keep_group_room_order(cluster, g, class, pools, &members, by_cpu),
         }
         true
     }
@@ -461,7 +471,7 @@ impl Engine {
                             fit
                         });
                         if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
-                            self.start_room_order(cluster, ask.owner, class, pools);
+                            self.start_room_order(cluster, ask.owner, class, pools, false);
                         }
                         chosen
                     }
@@ -474,13 +484,40 @@ impl Engine {
                         .placement_mut(cluster)
                         .track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
                 }
+                // With distinctInstance, as binpack by memory: the room order's unoccupied members,
+                // by CPU (kept once this reads them), instead of a walk past the occupied ones.
+                let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
+                let spread = self.owner_spread(cluster, ask.owner).filter(|s| ask.constraints.distinct && s.tracks_instances);
+                let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
                 let placement = &self.clusters[cluster.index()].placement;
-                class_sets(placement, free_ports.unwrap_or(class), az)
-                    .unwrap_or(&NO_MEMBERS)
-                    .by_cpu
-                    .range(at_least(req.cpu))
-                    .map(|(_, id)| *id)
-                    .find(|id| fits(self, *id))
+                let members = class_sets(placement, free_ports.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
+                let (chosen, passed_over) = {
+                    let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_cpu_first(az));
+                    match kept {
+                        Some(mut kept) => {
+                            let chosen = kept.find(|id| fits(self, *id));
+                            debug_assert_eq!(
+                                chosen,
+                                members.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id).find(|id| fits(self, *id)),
+                                "the room order's unoccupied members hold every instance a distinct task fits"
+                            );
+                            (chosen, 0)
+                        }
+                        None => {
+                            let mut passed_over = 0usize;
+                            let chosen = members.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id).find(|id| {
+                                let fit = fits(self, *id);
+                                passed_over += usize::from(!fit);
+                                fit
+                            });
+                            (chosen, passed_over)
+                        }
+                    }
+                };
+                if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
+                    self.start_room_order(cluster, ask.owner, class, pools, true);
+                }
+                chosen
             }
             Strategy::Random => {
                 // Sample instances of the cluster uniformly (from the placement stream) until one is
@@ -538,7 +575,7 @@ impl Engine {
                     assert_eq!(listed, kept, "the room order's unoccupied members hold every instance a distinct task fits");
                 }
                 if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
-                    self.start_room_order(cluster, ask.owner, class, pools);
+                    self.start_room_order(cluster, ask.owner, class, pools, false);
                 }
                 if candidates.is_empty() {
                     None
@@ -600,7 +637,7 @@ impl Engine {
                     start_free_order = passed_over > ROOM_ORDER_AFTER_SKIPS && spread.is_some() && free_ports.is_none();
                     if found.is_some() {
                         if start_free_order {
-                            self.start_room_order(cluster, owner, class, pools);
+                            self.start_room_order(cluster, owner, class, pools, false);
                         }
                         return found;
                     }
@@ -664,7 +701,7 @@ impl Engine {
                         .min_by_key(|id| staying_on(*id))
                 });
                 if start_order || start_free_order {
-                    self.start_room_order(cluster, ask.owner, class, pools);
+                    self.start_room_order(cluster, ask.owner, class, pools, false);
                 }
                 #[cfg(debug_assertions)]
                 if had_room {
@@ -894,7 +931,7 @@ impl Engine {
             }
         });
         if passed_over.get() > ROOM_ORDER_AFTER_SKIPS && kept_by_attribute {
-            self.start_room_order(cluster, owner, class, RoomPools::Value);
+            self.start_room_order(cluster, owner, class, RoomPools::Value, false);
         }
         chosen
     }
@@ -1475,7 +1512,7 @@ mod tests {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        assert!(e.start_room_order(cluster, owner, class, pools), "the cluster has room for one more");
+        assert!(e.start_room_order(cluster, owner, class, pools, true), "the cluster has room for one more");
     }
 
     proptest! {
@@ -1483,7 +1520,7 @@ mod tests {
 
         /// A room order changes no choice. A spread service (by zone and instance, by instance,
         /// by rack, by zone then rack, or ECS's default; or binpack with distinctInstance, alone or
-        /// after a spread by zone, or random with it) shares a cluster with a binpack service
+        /// after a spread by zone, binpack by CPU or random with it) shares a cluster with a binpack service
         /// that fills instances; the engine `with` keeps the spread service's room order from its
         /// creation, and a task group's from its first task, while `without` (too small to start
         /// one) walks their counts. Scaling both services, RunTask calls of the group, drains,
@@ -1493,7 +1530,7 @@ mod tests {
         #[test]
         fn a_room_order_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            strategy in 0usize..8,
+            strategy in 0usize..9,
             spread_size in 1u32..3,
             steps in prop::collection::vec((0usize..8, 0i64..60, 0usize..30), 1..14),
         ) {
@@ -1509,7 +1546,8 @@ mod tests {
                 // Binpack with distinctInstance: the order's unoccupied members are where it fits.
                 5 => (vec![rule("binpack", "memory")], RoomPools::Whole),
                 6 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("binpack", "memory")], RoomPools::Zone),
-                _ => (vec![PlacementStrategy { strategy_type: "random".into(), field: None }], RoomPools::Whole),
+                7 => (vec![PlacementStrategy { strategy_type: "random".into(), field: None }], RoomPools::Whole),
+                _ => (vec![rule("binpack", "cpu")], RoomPools::Whole),
             };
             let constraints = if strategy >= 5 { vec![distinct_instance()] } else { vec![] };
             for e in [&mut with, &mut without] {

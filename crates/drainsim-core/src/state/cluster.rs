@@ -2,6 +2,7 @@
 
 use crate::infra::ids::{InstanceId, ServiceId};
 use crate::infra::intern::Sym;
+use crate::state::service::RoomKeys;
 
 /// How many owners of one cluster may keep a room order (`SpreadCounts::room`). Each change of an
 /// instance's room is passed on to each of them, so the bound keeps that cost fixed; an owner past
@@ -164,10 +165,10 @@ impl Clusters {
         group: Sym,
         class: crate::placement::SizeClass,
         pools: crate::state::service::RoomPools,
-        members: &[(InstanceId, Option<Sym>, i32)],
+        members: &[(InstanceId, Option<Sym>, RoomKeys)],
+        by_cpu: bool,
     ) {
-        let counts = self.records[id.index()].group_spread.get_mut(&group).expect("the group has counts");
-        counts.keep_room_order(class, pools, members);
+        self.group_counts(id, group).keep_room_order(class, pools, members, by_cpu);
     }
 
     /// An instance joined or left the class of a task group's room order
@@ -178,11 +179,10 @@ impl Clusters {
         group: Sym,
         instance: InstanceId,
         pool: Option<Sym>,
-        memory_key: i32,
+        keys: RoomKeys,
         member: bool,
     ) {
-        let counts = self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts");
-        counts.room_membership_changed(instance, pool, memory_key, member);
+        self.group_counts(id, group).room_membership_changed(instance, pool, keys, member);
     }
 
     /// An unoccupied member of the class of a task group's room order changed pools
@@ -192,14 +192,13 @@ impl Clusters {
         id: Id,
         group: Sym,
         instance: InstanceId,
-        memory_key: i32,
+        keys: RoomKeys,
         pools: (Option<Sym>, Option<Sym>),
     ) {
-        let counts = self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts");
-        counts.room_member_refiled(instance, memory_key, pools.0, pools.1);
+        self.group_counts(id, group).room_member_refiled(instance, keys, pools.0, pools.1);
     }
 
-    /// A member of the class of a task group's room order has a new free memory key
+    /// A member of the class of a task group's room order has new keys
     /// (`SpreadCounts::room_member_rekeyed`).
     pub(crate) fn group_room_member_rekeyed(
         &mut self,
@@ -207,11 +206,14 @@ impl Clusters {
         group: Sym,
         instance: InstanceId,
         pool: Option<Sym>,
-        before: i32,
-        after: i32,
+        keys: (RoomKeys, RoomKeys),
     ) {
-        let counts = self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts");
-        counts.room_member_rekeyed(instance, pool, before, after);
+        self.group_counts(id, group).room_member_rekeyed(instance, pool, keys.0, keys.1);
+    }
+
+    /// A task group's counts (it has them: it has had a staying task).
+    fn group_counts(&mut self, id: Id, group: Sym) -> &mut crate::state::service::SpreadCounts {
+        self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts")
     }
 
     /// The owners of the cluster that keep a room order (`SpreadCounts::room`), in the order they

@@ -305,14 +305,22 @@ pub struct SpreadCounts {
 /// Where a staying task is counted: its instance, the instance's zone, its value of the owner's
 /// `value_attribute` (when it has one), whether the instance is now a member of the size class
 /// of the owner's [`RoomOrder`] (placeable with room for it; ignored without one), and its free
-/// memory as the placement index keys it (read with `in_room_class`).
+/// memory and CPU as the placement index keys them (read with `in_room_class`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpreadPlace {
     pub instance: InstanceId,
     pub az: Sym,
     pub value: Option<Sym>,
     pub in_room_class: bool,
-    pub memory_key: i32,
+    pub keys: RoomKeys,
+}
+
+/// An instance's free memory and CPU as the placement index keys them: what a [`RoomOrder`]
+/// files the members its owner does not occupy by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RoomKeys {
+    pub memory: i32,
+    pub cpu: i32,
 }
 
 /// The instances an owner occupies that have room for one size class (members of the class in
@@ -345,6 +353,8 @@ pub struct RoomOrder {
     /// `(pool, free memory as the index keys it, instance)` for every member of `class` the owner
     /// does not occupy.
     pub free: std::collections::BTreeSet<(Option<Sym>, i32, InstanceId)>,
+    /// The same members by free CPU, once binpack by CPU with distinctInstance reads them.
+    pub free_by_cpu: Option<std::collections::BTreeSet<(Option<Sym>, i32, InstanceId)>>,
 }
 
 /// The pools a [`RoomOrder`] files its members under: those spread by instance picks within.
@@ -388,6 +398,28 @@ impl RoomOrder {
     /// higher instance ID).
     pub fn free_in_pool(&self, pool: Option<Sym>) -> impl Iterator<Item = InstanceId> + '_ {
         self.free_least_first(pool).rev()
+    }
+
+    /// The members in pool `pool` the owner does not occupy, least free CPU first (ties: the lower
+    /// instance ID), as binpack by CPU reads them, if the order keeps them by CPU.
+    pub fn free_least_cpu_first(&self, pool: Option<Sym>) -> Option<impl Iterator<Item = InstanceId> + '_> {
+        let by_cpu = self.free_by_cpu.as_ref()?;
+        Some(by_cpu.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).map(|(_, _, id)| *id))
+    }
+
+    /// Files an unoccupied member under `pool` with `keys`; false if it was filed already.
+    fn file_free(&mut self, pool: Option<Sym>, keys: RoomKeys, instance: InstanceId) -> bool {
+        if let Some(by_cpu) = &mut self.free_by_cpu {
+            by_cpu.insert((pool, keys.cpu, instance));
+        }
+        self.free.insert((pool, keys.memory, instance))
+    }
+
+    /// Takes an unoccupied member filed under `pool` with `keys` out; false if it was not filed
+    /// (by memory and, when kept, by CPU).
+    fn unfile_free(&mut self, pool: Option<Sym>, keys: RoomKeys, instance: InstanceId) -> bool {
+        let by_cpu = self.free_by_cpu.as_mut().is_none_or(|f| f.remove(&(pool, keys.cpu, instance)));
+        self.free.remove(&(pool, keys.memory, instance)) && by_cpu
     }
 
     /// The members in pool `pool` the owner does not occupy, least free memory first (ties: the
@@ -547,21 +579,23 @@ impl SpreadCounts {
     }
 
     /// Starts keeping the members of `class` in order ([`RoomOrder`]), filed under `pools`, from
-    /// `members`: every member of the class now, with its pool and free memory key. Replaces an
-    /// order kept for another class or pools.
+    /// `members`: every member of the class now, with its pool and keys; the unoccupied ones by
+    /// CPU too when `by_cpu`. Replaces an order kept for another class or pools.
     pub(crate) fn keep_room_order(
         &mut self,
         class: crate::placement::SizeClass,
         pools: RoomPools,
-        members: &[(InstanceId, Option<Sym>, i32)],
+        members: &[(InstanceId, Option<Sym>, RoomKeys)],
+        by_cpu: bool,
     ) {
         assert!(self.tracks_instances, "a room order is filed by the counts per instance");
         assert!(pools != RoomPools::Value || self.value_attribute.is_some(), "an order by value is filed by counted values");
-        let mut order = RoomOrder { class, pools, entries: Default::default(), free: Default::default() };
-        for (instance, pool, memory_key) in members {
+        let free_by_cpu = by_cpu.then(Default::default);
+        let mut order = RoomOrder { class, pools, entries: Default::default(), free: Default::default(), free_by_cpu };
+        for (instance, pool, keys) in members {
             match self.per_instance.get(*instance) {
                 0 => {
-                    order.free.insert((*pool, *memory_key, *instance));
+                    order.file_free(*pool, *keys, *instance);
                 }
                 n => {
                     order.entries.insert((*pool, n, *instance));
@@ -576,18 +610,22 @@ impl SpreadCounts {
         self.room = None;
     }
 
-    /// `instance` (filed under `pool`, its free memory keyed `memory_key`) became a member of the
-    /// room order's class (`member`), or stopped being one: it joins or leaves the order.
-    pub(crate) fn room_membership_changed(&mut self, instance: InstanceId, pool: Option<Sym>, memory_key: i32, member: bool) {
+    /// `instance` (filed under `pool`, with `keys`) became a member of the room order's class
+    /// (`member`), or stopped being one: it joins or leaves the order.
+    pub(crate) fn room_membership_changed(&mut self, instance: InstanceId, pool: Option<Sym>, keys: RoomKeys, member: bool) {
         let n = self.per_instance.get(instance);
         let Some(room) = self.room.as_deref_mut() else { return };
         if n == 0 {
-            let free = &mut room.free;
-            let entry = (pool, memory_key, instance);
             if member {
-                assert!(free.insert(entry), "an unoccupied instance that just gained room was not in the room order");
+                assert!(
+                    room.file_free(pool, keys, instance),
+                    "an unoccupied instance that just gained room was not in the room order"
+                );
             } else {
-                assert!(free.remove(&entry), "an unoccupied instance that just lost room was in the room order");
+                assert!(
+                    room.unfile_free(pool, keys, instance),
+                    "an unoccupied instance that just lost room was in the room order"
+                );
             }
             return;
         }
@@ -599,38 +637,37 @@ impl SpreadCounts {
         }
     }
 
-    /// A member of the room order's class (filed under `pool`) stays one, its free memory keyed
-    /// `before` now keyed `after`: if the owner does not occupy it, it moves in `free`.
-    pub(crate) fn room_member_rekeyed(&mut self, instance: InstanceId, pool: Option<Sym>, before: i32, after: i32) {
+    /// A member of the room order's class (filed under `pool`) stays one, its keys `before` now
+    /// `after`: if the owner does not occupy it, it moves among the unoccupied ones.
+    pub(crate) fn room_member_rekeyed(&mut self, instance: InstanceId, pool: Option<Sym>, before: RoomKeys, after: RoomKeys) {
         if before == after || self.per_instance.contains(instance) {
             return;
         }
         let Some(room) = self.room.as_deref_mut() else { return };
-        assert!(room.free.remove(&(pool, before, instance)), "an unoccupied member is in the room order");
-        room.free.insert((pool, after, instance));
+        assert!(room.unfile_free(pool, before, instance), "an unoccupied member is in the room order");
+        room.file_free(pool, after, instance);
     }
 
-    /// A member of the room order's class that the owner does not occupy (its free memory keyed
-    /// `memory_key`) moves from pool `before` to pool `after`: its value of the attribute the
-    /// order is filed by changed.
-    pub(crate) fn room_member_refiled(&mut self, instance: InstanceId, memory_key: i32, before: Option<Sym>, after: Option<Sym>) {
+    /// A member of the room order's class that the owner does not occupy (with `keys`) moves from
+    /// pool `before` to pool `after`: its value of the attribute the order is filed by changed.
+    pub(crate) fn room_member_refiled(&mut self, instance: InstanceId, keys: RoomKeys, before: Option<Sym>, after: Option<Sym>) {
         assert!(!self.per_instance.contains(instance), "an instance is refiled while its tasks are counted out");
         let Some(room) = self.room.as_deref_mut() else { return };
-        assert!(room.free.remove(&(before, memory_key, instance)), "an unoccupied member is in the room order");
-        room.free.insert((after, memory_key, instance));
+        assert!(room.unfile_free(before, keys, instance), "an unoccupied member is in the room order");
+        room.file_free(after, keys, instance);
     }
 
     /// Adds `delta` staying tasks on `instance` (in zone `az`, and with `value` of the
     /// `value_attribute`, when there is one).
     pub fn adjust_valued(&mut self, instance: InstanceId, az: Sym, value: Option<Sym>, delta: i32) {
         assert!(self.room.is_none(), "counts with a room order are adjusted with the instance's membership");
-        self.adjust_at(SpreadPlace { instance, az, value, in_room_class: false, memory_key: 0 }, delta)
+        self.adjust_at(SpreadPlace { instance, az, value, in_room_class: false, keys: RoomKeys::default() }, delta)
     }
 
     /// Adds `delta` staying tasks at `place` (its instance, zone and value; and whether the
     /// instance is a member of the room order's class, when one is kept).
     pub fn adjust_at(&mut self, place: SpreadPlace, delta: i32) {
-        let SpreadPlace { instance, az, value, in_room_class, memory_key } = place;
+        let SpreadPlace { instance, az, value, in_room_class, keys } = place;
         self.staying = self
             .staying
             .checked_add_signed(delta)
@@ -654,12 +691,12 @@ impl SpreadCounts {
             if old > 0 {
                 assert!(room.entries.remove(&(pool, old, instance)), "an occupied member is in the room order");
             } else {
-                assert!(room.free.remove(&(pool, memory_key, instance)), "an unoccupied member is in the room order");
+                assert!(room.unfile_free(pool, keys, instance), "an unoccupied member is in the room order");
             }
             if new > 0 {
                 room.entries.insert((pool, new, instance));
             } else {
-                room.free.insert((pool, memory_key, instance));
+                room.file_free(pool, keys, instance);
             }
         }
         if (old == 0) != (new == 0) {
@@ -1228,9 +1265,10 @@ impl Services {
         id: ServiceId,
         class: crate::placement::SizeClass,
         pools: RoomPools,
-        members: &[(InstanceId, Option<Sym>, i32)],
+        members: &[(InstanceId, Option<Sym>, RoomKeys)],
+        by_cpu: bool,
     ) {
-        self.records[id.index()].spread.keep_room_order(class, pools, members);
+        self.records[id.index()].spread.keep_room_order(class, pools, members, by_cpu);
     }
 
     /// The service stops keeping its room order (it places no more tasks).
@@ -1245,10 +1283,10 @@ impl Services {
         id: ServiceId,
         instance: InstanceId,
         pool: Option<Sym>,
-        memory_key: i32,
+        keys: RoomKeys,
         member: bool,
     ) {
-        self.records[id.index()].spread.room_membership_changed(instance, pool, memory_key, member);
+        self.records[id.index()].spread.room_membership_changed(instance, pool, keys, member);
     }
 
     /// An unoccupied member of the class of the service's room order changed pools
@@ -1257,21 +1295,21 @@ impl Services {
         &mut self,
         id: ServiceId,
         instance: InstanceId,
-        memory_key: i32,
+        keys: RoomKeys,
         pools: (Option<Sym>, Option<Sym>),
     ) {
-        self.records[id.index()].spread.room_member_refiled(instance, memory_key, pools.0, pools.1);
+        self.records[id.index()].spread.room_member_refiled(instance, keys, pools.0, pools.1);
     }
 
-    /// A member of the class of the service's room order has a new free memory key
+    /// A member of the class of the service's room order has new keys
     /// ([`SpreadCounts::room_member_rekeyed`]).
     pub(crate) fn room_member_rekeyed(
         &mut self,
         id: ServiceId,
         instance: InstanceId,
         pool: Option<Sym>,
-        before: i32,
-        after: i32,
+        before: RoomKeys,
+        after: RoomKeys,
     ) {
         self.records[id.index()].spread.room_member_rekeyed(instance, pool, before, after);
     }
