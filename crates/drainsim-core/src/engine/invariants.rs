@@ -300,18 +300,19 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
                 .filter(|(i, _)| e.in_size_class(*i, room.class))
                 .map(|(i, n)| (pool_of(i), n, i))
                 .collect();
-            // The unoccupied members, by free memory.
-            let want_free: BTreeSet<(Option<Sym>, i32, InstanceId)> = cluster
+            // The unoccupied members, by free memory, when the order keeps them.
+            let unoccupied: Vec<InstanceId> = cluster
                 .instances
                 .iter()
-                .filter(|i| e.in_size_class(**i, room.class) && !spread.per_instance.contains(**i))
-                .map(|i| (pool_of(*i), e.instances[i.index()].index_key(*i).memory, *i))
+                .copied()
+                .filter(|i| room.free.is_some() && e.in_size_class(*i, room.class) && !spread.per_instance.contains(*i))
                 .collect();
+            let keyed = |key: fn(&crate::placement::IndexKey) -> i32| -> BTreeSet<(Option<Sym>, i32, InstanceId)> {
+                unoccupied.iter().map(|i| (pool_of(*i), key(&e.instances[i.index()].index_key(*i)), *i)).collect()
+            };
+            let want_free = room.free.as_ref().map(|_| keyed(|k| k.memory));
             // And by CPU, when the order keeps them so.
-            let want_by_cpu: Option<BTreeSet<(Option<Sym>, i32, InstanceId)>> = room
-                .free_by_cpu
-                .as_ref()
-                .map(|_| want_free.iter().map(|(pool, _, i)| (*pool, e.instances[i.index()].index_key(*i).cpu, *i)).collect());
+            let want_by_cpu = room.free_by_cpu.as_ref().map(|_| keyed(|k| k.cpu));
             if room.free_by_cpu != want_by_cpu {
                 return fail(
                     "spread-counts",

@@ -5,7 +5,7 @@ use crate::errors::EcsError;
 use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId};
 use crate::infra::intern::Sym;
 use crate::placement::*;
-use crate::state::service::{RoomKeys, RoomPools};
+use crate::state::service::{RoomFree, RoomKeys, RoomPools};
 use crate::Engine;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -236,7 +236,7 @@ impl Engine {
                 (Some(was), Some(is)) => {
                     // Still a member: only the unoccupied members (kept by their keys) move.
                     let (before, after) = (room_keys(&was), room_keys(&is));
-                    if before == after {
+                    if before == after || room.free.is_none() {
                         continue;
                     }
                     let pool = self.room_pool(spread, id);
@@ -320,10 +320,10 @@ impl Engine {
         spread.room.as_ref().is_some_and(|r| self.in_size_class(instance, r.class))
     }
 
-    /// Starts keeping a room order of size class `class` filed under `pools` for `owner` (its
-    /// unoccupied members by CPU too when `by_cpu`), unless the cluster has its fill of them. True
-    /// if it keeps one now.
-    fn start_room_order(&mut self, cluster: ClusterId, owner: Owner, class: SizeClass, pools: RoomPools, by_cpu: bool) -> bool {
+    /// Starts keeping a room order of size class `class` filed under `pools` for `owner`, with its
+    /// unoccupied members as `free` says (and as the order it replaces kept them), unless the
+    /// cluster has its fill of them. True if it keeps one now.
+    fn start_room_order(&mut self, cluster: ClusterId, owner: Owner, class: SizeClass, pools: RoomPools, free: RoomFree) -> bool {
         if !self.clusters.note_room_ordered(cluster, owner) {
             return false;
         }
@@ -343,11 +343,11 @@ impl Engine {
                 (*id, pools.pool(i.availability_zone, value), room_keys(&i.index_key(*id)))
             })
             .collect();
-        // An order replacing one that kept its unoccupied members by CPU keeps them so too.
-        let by_cpu = by_cpu || spread.room.as_ref().is_some_and(|r| r.free_by_cpu.is_some());
+        // An order replacing one keeps the unoccupied members that one kept.
+        let free = free.max(spread.room.as_ref().map_or(RoomFree::Not, |r| r.keeps_free()));
         match owner {
-            Owner::Service(s) => self.services.keep_room_order(s, class, pools, &members, by_cpu),
-            Owner::Group(g) => self.clusters.keep_group_room_order(cluster, g, class, pools, &members, by_cpu),
+            Owner::Service(s) => self.services.keep_room_order(s, class, pools, &members, free),
+            Owner::Group(g) => self.clusters.keep_group_room_order(cluster, g, class, pools, &members, free),
         }
         true
     }
@@ -453,29 +453,33 @@ impl Engine {
                 let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
                 let spread = self.owner_spread(cluster, ask.owner).filter(|s| ask.constraints.distinct && s.tracks_instances);
                 let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
-                match room.filter(|_| free_ports.is_none()) {
-                    Some(room) => {
-                        let chosen = room.free_least_first(az).find(|id| fits(self, *id));
-                        debug_assert_eq!(
-                            chosen,
-                            members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id)),
-                            "the room order's unoccupied members hold every instance a distinct task fits"
-                        );
-                        chosen
-                    }
-                    None => {
-                        let mut passed_over = 0usize;
-                        let chosen = members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| {
-                            let fit = fits(self, *id);
-                            passed_over += usize::from(!fit);
-                            fit
-                        });
-                        if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
-                            self.start_room_order(cluster, ask.owner, class, pools, false);
+                let (chosen, passed_over) = {
+                    let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_first(az));
+                    match kept {
+                        Some(mut kept) => {
+                            let chosen = kept.find(|id| fits(self, *id));
+                            debug_assert_eq!(
+                                chosen,
+                                members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id)),
+                                "the room order's unoccupied members hold every instance a distinct task fits"
+                            );
+                            (chosen, 0)
                         }
-                        chosen
+                        None => {
+                            let mut passed_over = 0usize;
+                            let chosen = members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| {
+                                let fit = fits(self, *id);
+                                passed_over += usize::from(!fit);
+                                fit
+                            });
+                            (chosen, passed_over)
+                        }
                     }
+                };
+                if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
+                    self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemory);
                 }
+                chosen
             }
             Strategy::BinpackCpu => {
                 if !self.clusters[cluster.index()].placement.track_cpu {
@@ -515,7 +519,7 @@ impl Engine {
                     }
                 };
                 if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
-                    self.start_room_order(cluster, ask.owner, class, pools, true);
+                    self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemoryAndCpu);
                 }
                 chosen
             }
@@ -552,21 +556,26 @@ impl Engine {
                 let placement = &self.clusters[cluster.index()].placement;
                 let members = class_sets(placement, free_ports.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
                 let mut passed_over = 0usize;
-                let mut candidates: Vec<InstanceId> = match room.filter(|_| free_ports.is_none()) {
-                    Some(room) => room.free_least_first(az).filter(|id| fits(self, *id)).collect(),
-                    None => members
-                        .by_memory
-                        .range(at_least(req.memory))
-                        .map(|(_, id)| *id)
-                        .filter(|id| {
-                            let fit = fits(self, *id);
-                            passed_over += usize::from(!fit);
-                            fit
-                        })
-                        .collect(),
+                #[cfg(debug_assertions)]
+                let listed_from_order = room.filter(|_| free_ports.is_none()).is_some_and(|r| r.free.is_some());
+                let mut candidates: Vec<InstanceId> = {
+                    let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_first(az));
+                    match kept {
+                        Some(kept) => kept.filter(|id| fits(self, *id)).collect(),
+                        None => members
+                            .by_memory
+                            .range(at_least(req.memory))
+                            .map(|(_, id)| *id)
+                            .filter(|id| {
+                                let fit = fits(self, *id);
+                                passed_over += usize::from(!fit);
+                                fit
+                            })
+                            .collect(),
+                    }
                 };
                 #[cfg(debug_assertions)]
-                if room.is_some() && free_ports.is_none() {
+                if listed_from_order {
                     let mut listed: Vec<InstanceId> =
                         members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).filter(|id| fits(self, *id)).collect();
                     let mut kept = candidates.clone();
@@ -575,7 +584,7 @@ impl Engine {
                     assert_eq!(listed, kept, "the room order's unoccupied members hold every instance a distinct task fits");
                 }
                 if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
-                    self.start_room_order(cluster, ask.owner, class, pools, false);
+                    self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemory);
                 }
                 if candidates.is_empty() {
                     None
@@ -612,7 +621,7 @@ impl Engine {
                         let free = spread
                             .and_then(|s| s.room.as_deref())
                             .filter(|r| r.class == class && r.pools == pools && free_ports.is_none())
-                            .map(|r| r.free_in_pool(az));
+                            .and_then(|r| r.free_in_pool(az));
                         match free {
                             Some(mut free) => (free.find(|id| fits(self, *id)), 0),
                             None => {
@@ -628,16 +637,20 @@ impl Engine {
                         }
                     };
                     #[cfg(debug_assertions)]
-                    if let Some(room) = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools) {
+                    if let Some(kept) = spread
+                        .and_then(|s| s.room.as_deref())
+                        .filter(|r| r.class == class && r.pools == pools)
+                        .and_then(|r| r.free_in_pool(az))
+                    {
                         let walked: Vec<InstanceId> =
                             sets.by_memory.iter().rev().map(|(_, id)| *id).filter(|id| unoccupied(*id)).take(256).collect();
-                        let kept: Vec<InstanceId> = room.free_in_pool(az).take(256).collect();
+                        let kept: Vec<InstanceId> = kept.take(256).collect();
                         assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
                     }
                     start_free_order = passed_over > ROOM_ORDER_AFTER_SKIPS && spread.is_some() && free_ports.is_none();
                     if found.is_some() {
                         if start_free_order {
-                            self.start_room_order(cluster, owner, class, pools, false);
+                            self.start_room_order(cluster, owner, class, pools, RoomFree::ByMemory);
                         }
                         return found;
                     }
@@ -701,7 +714,8 @@ impl Engine {
                         .min_by_key(|id| staying_on(*id))
                 });
                 if start_order || start_free_order {
-                    self.start_room_order(cluster, ask.owner, class, pools, false);
+                    let free = if start_free_order { RoomFree::ByMemory } else { RoomFree::Not };
+                    self.start_room_order(cluster, ask.owner, class, pools, free);
                 }
                 #[cfg(debug_assertions)]
                 if had_room {
@@ -833,6 +847,8 @@ impl Engine {
         // How many of the owner's instances the walks by count passed over (no room, or another
         // zone): past ROOM_ORDER_AFTER_SKIPS, the owner keeps a room order by value.
         let passed_over = Cell::new(0usize);
+        // And past occupied ones to an empty one: the order then keeps the unoccupied members.
+        let passed_over_occupied = Cell::new(0usize);
         let kept_by_attribute = kept.is_some();
         let chosen = order.into_iter().find_map(|v| {
             let members = &values[&v].by_memory;
@@ -867,20 +883,21 @@ impl Engine {
                 _ => match kept
                     .and_then(|s| s.room.as_deref())
                     .filter(|r| r.class == class && r.pools == RoomPools::Value && free_ports.is_none())
+                    .filter(|r| r.free.is_some())
                 {
                     Some(room) => {
                         #[cfg(debug_assertions)]
                         {
                             let walked: Vec<InstanceId> =
                                 members.iter().rev().map(|(_, id)| *id).filter(|id| staying_on(*id) == 0).take(256).collect();
-                            let kept: Vec<InstanceId> = room.free_in_pool(v).take(256).collect();
+                            let kept: Vec<InstanceId> = room.free_in_pool(v).expect("kept").take(256).collect();
                             assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
                         }
-                        room.free_in_pool(v).find(|id| in_zone(*id) && fits(*id))
+                        room.free_in_pool(v).expect("kept").find(|id| in_zone(*id) && fits(*id))
                     }
                     None => walked.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(|id| {
                         let empty = staying_on(*id) == 0;
-                        passed_over.set(passed_over.get() + usize::from(!empty));
+                        passed_over_occupied.set(passed_over_occupied.get() + usize::from(!empty));
                         empty && in_zone(*id) && fits(*id)
                     }),
                 },
@@ -930,8 +947,9 @@ impl Engine {
                 None => spread?.by_count.iter().map(|(_, id)| *id).find(|id| member_in_zone(id) && fits(*id)),
             }
         });
-        if passed_over.get() > ROOM_ORDER_AFTER_SKIPS && kept_by_attribute {
-            self.start_room_order(cluster, owner, class, RoomPools::Value, false);
+        let free = if passed_over_occupied.get() > ROOM_ORDER_AFTER_SKIPS { RoomFree::ByMemory } else { RoomFree::Not };
+        if (passed_over.get() > ROOM_ORDER_AFTER_SKIPS || free > RoomFree::Not) && kept_by_attribute {
+            self.start_room_order(cluster, owner, class, RoomPools::Value, free);
         }
         chosen
     }
@@ -1504,7 +1522,7 @@ mod tests {
 
     /// Starts the room order of `owner` for the size class of `family` (the class is created if
     /// no placement asked for it yet).
-    fn start_room_order_of(e: &mut Engine, owner: Owner, family: &str, pools: RoomPools) {
+    fn start_room_order_of(e: &mut Engine, owner: Owner, family: &str, pools: RoomPools, free: RoomFree) {
         let cluster = e.clusters.by_name("prod").expect("created");
         let req = e.requirements_of(e.resolve_task_def(family).expect("registered"));
         let instances = &e.instances;
@@ -1512,7 +1530,7 @@ mod tests {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        assert!(e.start_room_order(cluster, owner, class, pools, true), "the cluster has room for one more");
+        assert!(e.start_room_order(cluster, owner, class, pools, free), "the cluster has room for one more");
     }
 
     proptest! {
@@ -1531,6 +1549,7 @@ mod tests {
         fn a_room_order_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
             strategy in 0usize..9,
+            free in prop::sample::select(vec![RoomFree::Not, RoomFree::ByMemory, RoomFree::ByMemoryAndCpu]),
             spread_size in 1u32..3,
             steps in prop::collection::vec((0usize..8, 0i64..60, 0usize..30), 1..14),
         ) {
@@ -1558,7 +1577,7 @@ mod tests {
             }
             let cluster = with.clusters.by_name("prod").expect("created");
             let spread = with.resolve_service(cluster, "spread").expect("created");
-            start_room_order_of(&mut with, Owner::Service(spread), "spread", pools);
+            start_room_order_of(&mut with, Owner::Service(spread), "spread", pools, free);
             // Interned in both at once, so that the engines number their strings alike.
             let batch = with.strings.intern("batch");
             without.strings.intern("batch");
@@ -1619,7 +1638,7 @@ mod tests {
                     .get(&batch)
                     .is_some_and(|g| pools != RoomPools::Value || g.value_attribute.is_some());
                 if group_counted && !with.clusters.room_ordered(cluster).contains(&Owner::Group(batch)) {
-                    start_room_order_of(&mut with, Owner::Group(batch), "spread", pools);
+                    start_room_order_of(&mut with, Owner::Group(batch), "spread", pools, free);
                 }
                 prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
             }
@@ -1652,6 +1671,7 @@ mod tests {
         let room = e.services[spread.index()].spread.room.as_deref().expect("the walk started a room order");
         assert_eq!(room.pools, RoomPools::Zone, "ECS's default spreads by zone first");
         assert_eq!(room.entries.len(), 20, "the 20 instances with room");
+        assert_eq!(room.free, None, "a walk past full instances keeps no unoccupied members");
         assert_eq!(e.clusters.room_ordered(cluster), [Owner::Service(spread)]);
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
         // Room regained: the binpack service scales in; then a drain takes instances out.
@@ -1697,12 +1717,12 @@ mod tests {
         e.run_until_quiet(1_200_000, 1_000_000);
         let room = e.services[web.index()].spread.room.as_deref().expect("the walk started a room order");
         assert_eq!(room.pools, RoomPools::Whole, "spread by instance alone picks over the whole class");
-        assert_eq!(room.free.len(), 10, "ten small instances are still empty");
+        assert_eq!(room.free.as_ref().expect("kept by free memory").len(), 10, "ten small instances are still empty");
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
         e.handle(scale("web", 350)).expect("scales");
         e.run_until_quiet(1_800_000, 1_000_000);
         let room = e.services[web.index()].spread.room.as_deref().expect("kept");
-        assert!(room.free.is_empty(), "every instance holds a task");
+        assert!(room.free.as_ref().expect("kept").is_empty(), "every instance holds a task");
         let per_instance = &e.services[web.index()].spread.per_instance;
         assert_eq!((per_instance.len(), per_instance.sorted().iter().all(|(_, n)| *n == 1)), (350, true));
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
@@ -1721,14 +1741,14 @@ mod tests {
         create_constrained_service(&mut e, "web", "web", 0, vec![random], vec![distinct_instance()]);
         let cluster = e.clusters.by_name("prod").expect("created");
         let web = e.resolve_service(cluster, "web").expect("created");
-        start_room_order_of(&mut e, Owner::Service(web), "web", RoomPools::Whole);
+        start_room_order_of(&mut e, Owner::Service(web), "web", RoomPools::Whole, RoomFree::ByMemory);
         for desired in [10, 19, 20] {
             e.handle(scale("web", desired)).expect("scales");
             e.run_until_quiet(e.now_ms() + 600_000, 1_000_000);
             assert_eq!(e.services[web.index()].spread.per_instance.len(), desired as usize, "one task on each of {desired}");
             crate::engine::invariants::check_invariants(&e).expect("the order is exact");
         }
-        assert!(e.services[web.index()].spread.room.as_ref().expect("kept").free.is_empty());
+        assert!(e.services[web.index()].spread.room.as_ref().expect("kept").free.as_ref().expect("kept").is_empty());
     }
 
     /// A room order missing an occupied member, or holding a full one, is caught.
@@ -1740,7 +1760,7 @@ mod tests {
         e.run_until_quiet(600_000, 100_000);
         let cluster = e.clusters.by_name("prod").expect("created");
         let spread = e.resolve_service(cluster, "spread").expect("created");
-        start_room_order_of(&mut e, Owner::Service(spread), "spread", RoomPools::Zone);
+        start_room_order_of(&mut e, Owner::Service(spread), "spread", RoomPools::Zone, RoomFree::ByMemory);
         crate::engine::invariants::check_invariants(&e).expect("exact");
         let entry = *e.services[spread.index()].spread.room.as_ref().expect("kept").entries.first().expect("an occupied member");
         let room = e.services.record_mut_for_test(spread).spread.room.as_deref_mut().expect("kept");

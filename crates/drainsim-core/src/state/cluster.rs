@@ -166,9 +166,9 @@ impl Clusters {
         class: crate::placement::SizeClass,
         pools: crate::state::service::RoomPools,
         members: &[(InstanceId, Option<Sym>, RoomKeys)],
-        by_cpu: bool,
+        free: crate::state::service::RoomFree,
     ) {
-        self.group_counts(id, group).keep_room_order(class, pools, members, by_cpu);
+        self.group_counts(id, group).keep_room_order(class, pools, members, free);
     }
 
     /// An instance joined or left the class of a task group's room order

@@ -351,10 +351,23 @@ pub struct RoomOrder {
     /// `(pool, staying tasks, instance)` for every occupied member of `class`.
     pub entries: std::collections::BTreeSet<(Option<Sym>, u32, InstanceId)>,
     /// `(pool, free memory as the index keys it, instance)` for every member of `class` the owner
-    /// does not occupy.
-    pub free: std::collections::BTreeSet<(Option<Sym>, i32, InstanceId)>,
+    /// does not occupy, once a placement reads them ([`RoomFree`]): every change of such a
+    /// member's room moves it, which an order only the fewest-tasks phase reads would pay for
+    /// nothing.
+    pub free: Option<std::collections::BTreeSet<(Option<Sym>, i32, InstanceId)>>,
     /// The same members by free CPU, once binpack by CPU with distinctInstance reads them.
     pub free_by_cpu: Option<std::collections::BTreeSet<(Option<Sym>, i32, InstanceId)>>,
+}
+
+/// Which of its unoccupied members a [`RoomOrder`] keeps (each level keeps the ones before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RoomFree {
+    /// None: only the occupied members, by count.
+    Not,
+    /// By free memory (`RoomOrder::free`).
+    ByMemory,
+    /// By free memory and by free CPU (`RoomOrder::free_by_cpu`).
+    ByMemoryAndCpu,
 }
 
 /// The pools a [`RoomOrder`] files its members under: those spread by instance picks within.
@@ -395,9 +408,18 @@ impl RoomOrder {
     }
 
     /// The members in pool `pool` the owner does not occupy, most free memory first (ties: the
-    /// higher instance ID).
-    pub fn free_in_pool(&self, pool: Option<Sym>) -> impl Iterator<Item = InstanceId> + '_ {
-        self.free_least_first(pool).rev()
+    /// higher instance ID), if the order keeps them.
+    pub fn free_in_pool(&self, pool: Option<Sym>) -> Option<impl Iterator<Item = InstanceId> + '_> {
+        Some(self.free_least_first(pool)?.rev())
+    }
+
+    /// Which unoccupied members the order keeps.
+    pub fn keeps_free(&self) -> RoomFree {
+        match (&self.free, &self.free_by_cpu) {
+            (None, _) => RoomFree::Not,
+            (Some(_), None) => RoomFree::ByMemory,
+            (Some(_), Some(_)) => RoomFree::ByMemoryAndCpu,
+        }
     }
 
     /// The members in pool `pool` the owner does not occupy, least free CPU first (ties: the lower
@@ -407,25 +429,27 @@ impl RoomOrder {
         Some(by_cpu.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).map(|(_, _, id)| *id))
     }
 
-    /// Files an unoccupied member under `pool` with `keys`; false if it was filed already.
+    /// Files an unoccupied member under `pool` with `keys` (where the order keeps them); false if
+    /// it was filed already.
     fn file_free(&mut self, pool: Option<Sym>, keys: RoomKeys, instance: InstanceId) -> bool {
         if let Some(by_cpu) = &mut self.free_by_cpu {
             by_cpu.insert((pool, keys.cpu, instance));
         }
-        self.free.insert((pool, keys.memory, instance))
+        self.free.as_mut().is_none_or(|f| f.insert((pool, keys.memory, instance)))
     }
 
-    /// Takes an unoccupied member filed under `pool` with `keys` out; false if it was not filed
-    /// (by memory and, when kept, by CPU).
+    /// Takes an unoccupied member filed under `pool` with `keys` out (where the order keeps
+    /// them); false if it was not filed.
     fn unfile_free(&mut self, pool: Option<Sym>, keys: RoomKeys, instance: InstanceId) -> bool {
         let by_cpu = self.free_by_cpu.as_mut().is_none_or(|f| f.remove(&(pool, keys.cpu, instance)));
-        self.free.remove(&(pool, keys.memory, instance)) && by_cpu
+        self.free.as_mut().is_none_or(|f| f.remove(&(pool, keys.memory, instance))) && by_cpu
     }
 
     /// The members in pool `pool` the owner does not occupy, least free memory first (ties: the
     /// lower instance ID), as binpack by memory reads them.
-    pub fn free_least_first(&self, pool: Option<Sym>) -> impl DoubleEndedIterator<Item = InstanceId> + '_ {
-        self.free.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).map(|(_, _, id)| *id)
+    pub fn free_least_first(&self, pool: Option<Sym>) -> Option<impl DoubleEndedIterator<Item = InstanceId> + '_> {
+        let free = self.free.as_ref()?;
+        Some(free.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).map(|(_, _, id)| *id))
     }
 }
 
@@ -579,19 +603,20 @@ impl SpreadCounts {
     }
 
     /// Starts keeping the members of `class` in order ([`RoomOrder`]), filed under `pools`, from
-    /// `members`: every member of the class now, with its pool and keys; the unoccupied ones by
-    /// CPU too when `by_cpu`. Replaces an order kept for another class or pools.
+    /// `members`: every member of the class now, with its pool and keys; the unoccupied ones as
+    /// `free` says. Replaces an order kept for another class or pools.
     pub(crate) fn keep_room_order(
         &mut self,
         class: crate::placement::SizeClass,
         pools: RoomPools,
         members: &[(InstanceId, Option<Sym>, RoomKeys)],
-        by_cpu: bool,
+        free: RoomFree,
     ) {
         assert!(self.tracks_instances, "a room order is filed by the counts per instance");
         assert!(pools != RoomPools::Value || self.value_attribute.is_some(), "an order by value is filed by counted values");
-        let free_by_cpu = by_cpu.then(Default::default);
-        let mut order = RoomOrder { class, pools, entries: Default::default(), free: Default::default(), free_by_cpu };
+        let free_by_cpu = (free == RoomFree::ByMemoryAndCpu).then(Default::default);
+        let free = (free >= RoomFree::ByMemory).then(Default::default);
+        let mut order = RoomOrder { class, pools, entries: Default::default(), free, free_by_cpu };
         for (instance, pool, keys) in members {
             match self.per_instance.get(*instance) {
                 0 => {
@@ -1266,9 +1291,9 @@ impl Services {
         class: crate::placement::SizeClass,
         pools: RoomPools,
         members: &[(InstanceId, Option<Sym>, RoomKeys)],
-        by_cpu: bool,
+        free: RoomFree,
     ) {
-        self.records[id.index()].spread.keep_room_order(class, pools, members, by_cpu);
+        self.records[id.index()].spread.keep_room_order(class, pools, members, free);
     }
 
     /// The service stops keeping its room order (it places no more tasks).
