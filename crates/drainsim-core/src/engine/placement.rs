@@ -188,6 +188,10 @@ pub(crate) const FREE_MEMBER_WINDOW: usize = 64;
 /// after one walk of its instances by count passed over more than this many without room.
 pub(crate) const ROOM_ORDER_AFTER_SKIPS: usize = 256;
 
+/// An owner's walks start keeping its unoccupied members once they have passed over this many
+/// times the pool's members in all (and one walk past [`ROOM_ORDER_AFTER_SKIPS`]).
+const UNOCCUPIED_ORDER_AFTER_POOLS: u64 = 4;
+
 /// An instance's keys in a room order, from its index key.
 fn room_keys(k: &IndexKey) -> RoomKeys {
     RoomKeys { memory: k.memory, cpu: k.cpu }
@@ -318,6 +322,30 @@ impl Engine {
     /// without one): what a change of its counts on that instance passes in.
     pub(crate) fn in_room_class(&self, spread: &crate::state::service::SpreadCounts, instance: InstanceId) -> bool {
         spread.room.as_ref().is_some_and(|r| self.in_size_class(instance, r.class))
+    }
+
+    /// Whether a walk of `owner`'s placement that passed over `passed_over` members of a pool of
+    /// `pool_members` warrants keeping its unoccupied members ([`RoomFree`]): one walk past
+    /// [`ROOM_ORDER_AFTER_SKIPS`], and all its walks together past
+    /// [`UNOCCUPIED_ORDER_AFTER_POOLS`] times the pool. Keeping them costs a move at every change
+    /// of a member's room, whoever's task it is: a few long walks (a spread service beside a
+    /// binpack one) cost less than that; walks that grow with the pool at every placement (a mixed
+    /// fleet, distinctInstance) soon pass the bound.
+    fn walk_warrants_unoccupied_order(
+        &mut self,
+        cluster: ClusterId,
+        owner: Owner,
+        passed_over: usize,
+        pool_members: usize,
+    ) -> bool {
+        if passed_over == 0 || self.owner_spread(cluster, owner).is_none() {
+            return false;
+        }
+        let total = match owner {
+            Owner::Service(s) => self.services.note_walked_past(s, passed_over),
+            Owner::Group(g) => self.clusters.note_group_walked_past(cluster, g, passed_over),
+        };
+        passed_over > ROOM_ORDER_AFTER_SKIPS && total > UNOCCUPIED_ORDER_AFTER_POOLS.saturating_mul(pool_members as u64)
     }
 
     /// Starts keeping a room order of size class `class` filed under `pools` for `owner`, with its
@@ -476,7 +504,8 @@ impl Engine {
                         }
                     }
                 };
-                if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
+                let (distinct_owner, pool_members) = (spread.is_some() && free_ports.is_none(), members.by_memory.len());
+                if distinct_owner && self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members) {
                     self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemory);
                 }
                 chosen
@@ -518,7 +547,8 @@ impl Engine {
                         }
                     }
                 };
-                if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
+                let (distinct_owner, pool_members) = (spread.is_some() && free_ports.is_none(), members.by_cpu.len());
+                if distinct_owner && self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members) {
                     self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemoryAndCpu);
                 }
                 chosen
@@ -583,7 +613,8 @@ impl Engine {
                     kept.sort();
                     assert_eq!(listed, kept, "the room order's unoccupied members hold every instance a distinct task fits");
                 }
-                if spread.is_some() && free_ports.is_none() && passed_over > ROOM_ORDER_AFTER_SKIPS {
+                let (distinct_owner, pool_members) = (spread.is_some() && free_ports.is_none(), members.by_memory.len());
+                if distinct_owner && self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members) {
                     self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemory);
                 }
                 if candidates.is_empty() {
@@ -611,7 +642,9 @@ impl Engine {
                 };
                 // Phase 1: an instance without a staying task of the owner, most free memory first.
                 // While fewer instances hold tasks than this pool has members, one must be empty.
-                let mut start_free_order = false;
+                // A first-phase walk's length and its pool's, when it may start keeping the
+                // unoccupied members.
+                let mut free_walk: Option<(usize, usize)> = None;
                 // The owner's room order keeps the unoccupied members by free memory: they are read
                 // instead of walking the pool past the occupied ones (with a port class, the pool
                 // is walked); a walk that passes over many occupied members starts the order.
@@ -647,10 +680,14 @@ impl Engine {
                         let kept: Vec<InstanceId> = kept.take(256).collect();
                         assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
                     }
-                    start_free_order = passed_over > ROOM_ORDER_AFTER_SKIPS && spread.is_some() && free_ports.is_none();
+                    if spread.is_some() && free_ports.is_none() {
+                        free_walk = Some((passed_over, sets.by_memory.len()));
+                    }
                     if found.is_some() {
-                        if start_free_order {
-                            self.start_room_order(cluster, owner, class, pools, RoomFree::ByMemory);
+                        if let Some((passed_over, pool_members)) = free_walk {
+                            if self.walk_warrants_unoccupied_order(cluster, owner, passed_over, pool_members) {
+                                self.start_room_order(cluster, owner, class, pools, RoomFree::ByMemory);
+                            }
                         }
                         return found;
                     }
@@ -712,6 +749,9 @@ impl Engine {
                         .map(|(_, id)| *id)
                         .filter(|id| fits(self, *id))
                         .min_by_key(|id| staying_on(*id))
+                });
+                let start_free_order = free_walk.is_some_and(|(passed_over, pool_members)| {
+                    self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members)
                 });
                 if start_order || start_free_order {
                     let free = if start_free_order { RoomFree::ByMemory } else { RoomFree::Not };
@@ -849,6 +889,7 @@ impl Engine {
         let passed_over = Cell::new(0usize);
         // And past occupied ones to an empty one: the order then keeps the unoccupied members.
         let passed_over_occupied = Cell::new(0usize);
+        let walked_pool_members = Cell::new(0usize);
         let kept_by_attribute = kept.is_some();
         let chosen = order.into_iter().find_map(|v| {
             let members = &values[&v].by_memory;
@@ -895,11 +936,14 @@ impl Engine {
                         }
                         room.free_in_pool(v).expect("kept").find(|id| in_zone(*id) && fits(*id))
                     }
-                    None => walked.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(|id| {
-                        let empty = staying_on(*id) == 0;
-                        passed_over_occupied.set(passed_over_occupied.get() + usize::from(!empty));
-                        empty && in_zone(*id) && fits(*id)
-                    }),
+                    None => {
+                        walked_pool_members.set(walked_pool_members.get() + walked.len());
+                        walked.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(|id| {
+                            let empty = staying_on(*id) == 0;
+                            passed_over_occupied.set(passed_over_occupied.get() + usize::from(!empty));
+                            empty && in_zone(*id) && fits(*id)
+                        })
+                    }
                 },
             };
             if free_member.is_some() {
@@ -947,7 +991,9 @@ impl Engine {
                 None => spread?.by_count.iter().map(|(_, id)| *id).find(|id| member_in_zone(id) && fits(*id)),
             }
         });
-        let free = if passed_over_occupied.get() > ROOM_ORDER_AFTER_SKIPS { RoomFree::ByMemory } else { RoomFree::Not };
+        let warranted = kept_by_attribute
+            && self.walk_warrants_unoccupied_order(cluster, owner, passed_over_occupied.get(), walked_pool_members.get());
+        let free = if warranted { RoomFree::ByMemory } else { RoomFree::Not };
         if (passed_over.get() > ROOM_ORDER_AFTER_SKIPS || free > RoomFree::Not) && kept_by_attribute {
             self.start_room_order(cluster, owner, class, RoomPools::Value, free);
         }

@@ -211,6 +211,12 @@ impl Clusters {
         self.group_counts(id, group).room_member_rekeyed(instance, pool, keys.0, keys.1);
     }
 
+    /// A walk of a task group's placement passed over `passed_over` members; returns the total
+    /// (`SpreadCounts::note_walked_past`).
+    pub(crate) fn note_group_walked_past(&mut self, id: Id, group: Sym, passed_over: usize) -> u64 {
+        self.group_counts(id, group).note_walked_past(passed_over)
+    }
+
     /// A task group's counts (it has them: it has had a staying task).
     fn group_counts(&mut self, id: Id, group: Sym) -> &mut crate::state::service::SpreadCounts {
         self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts")

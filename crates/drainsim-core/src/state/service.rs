@@ -300,6 +300,11 @@ pub struct SpreadCounts {
     /// passed over many without room ([`RoomOrder`]). Derived from the counts and the
     /// instances' room: not part of [`SpreadCounts::same_counts`].
     pub room: Option<Box<RoomOrder>>,
+    /// How many occupied (or, with distinctInstance, unfitting) members the owner's walks have
+    /// passed over in all: its room order keeps the unoccupied members once this passes a few
+    /// times the pool's size (their upkeep costs a move at every change of a member's room, which
+    /// a few long walks do not repay). Not part of [`SpreadCounts::same_counts`].
+    pub walked_past: u64,
 }
 
 /// Where a staying task is counted: its instance, the instance's zone, its value of the owner's
@@ -541,6 +546,7 @@ impl SpreadCounts {
             occupied_per_value,
             by_value_count,
             room: _,
+            walked_past: _,
         } = self;
         *tracks_instances == other.tracks_instances
             && *per_instance == other.per_instance
@@ -628,6 +634,12 @@ impl SpreadCounts {
             }
         }
         self.room = Some(Box::new(order));
+    }
+
+    /// Adds `passed_over` to the members the owner's walks passed over; returns the total.
+    pub(crate) fn note_walked_past(&mut self, passed_over: usize) -> u64 {
+        self.walked_past = self.walked_past.saturating_add(passed_over as u64);
+        self.walked_past
     }
 
     /// Stops keeping a room order (an owner that places no more tasks).
@@ -1294,6 +1306,12 @@ impl Services {
         free: RoomFree,
     ) {
         self.records[id.index()].spread.keep_room_order(class, pools, members, free);
+    }
+
+    /// A walk of the service's placement passed over `passed_over` members; returns the total
+    /// ([`SpreadCounts::note_walked_past`]).
+    pub(crate) fn note_walked_past(&mut self, id: ServiceId, passed_over: usize) -> u64 {
+        self.records[id.index()].spread.note_walked_past(passed_over)
     }
 
     /// The service stops keeping its room order (it places no more tasks).
