@@ -474,42 +474,7 @@ impl Engine {
         };
         let fits = |e: &Engine, id: InstanceId| ask.fits(e, id);
         match picking(strategies) {
-            Strategy::BinpackMemory => {
-                // With distinctInstance only the instances the owner does not occupy can fit: its
-                // room order keeps them by free memory (without a port class), read least first
-                // instead of walking past the occupied ones; a walk past many starts the order.
-                let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
-                let spread = self.owner_spread(cluster, ask.owner).filter(|s| ask.constraints.distinct && s.tracks_instances);
-                let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
-                let (chosen, passed_over) = {
-                    let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_first(az));
-                    match kept {
-                        Some(mut kept) => {
-                            let chosen = kept.find(|id| fits(self, *id));
-                            debug_assert_eq!(
-                                chosen,
-                                members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| fits(self, *id)),
-                                "the room order's unoccupied members hold every instance a distinct task fits"
-                            );
-                            (chosen, 0)
-                        }
-                        None => {
-                            let mut passed_over = 0usize;
-                            let chosen = members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id).find(|id| {
-                                let fit = fits(self, *id);
-                                passed_over += usize::from(!fit);
-                                fit
-                            });
-                            (chosen, passed_over)
-                        }
-                    }
-                };
-                let (distinct_owner, pool_members) = (spread.is_some() && free_ports.is_none(), members.by_memory.len());
-                if distinct_owner && self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members) {
-                    self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemory);
-                }
-                chosen
-            }
+            Strategy::BinpackMemory => self.binpack(ask, az, false),
             Strategy::BinpackCpu => {
                 if !self.clusters[cluster.index()].placement.track_cpu {
                     let instances = &self.instances;
@@ -517,41 +482,7 @@ impl Engine {
                         .placement_mut(cluster)
                         .track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
                 }
-                // With distinctInstance, as binpack by memory: the room order's unoccupied members,
-                // by CPU (kept once this reads them), instead of a walk past the occupied ones.
-                let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
-                let spread = self.owner_spread(cluster, ask.owner).filter(|s| ask.constraints.distinct && s.tracks_instances);
-                let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
-                let placement = &self.clusters[cluster.index()].placement;
-                let members = class_sets(placement, free_ports.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
-                let (chosen, passed_over) = {
-                    let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_cpu_first(az));
-                    match kept {
-                        Some(mut kept) => {
-                            let chosen = kept.find(|id| fits(self, *id));
-                            debug_assert_eq!(
-                                chosen,
-                                members.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id).find(|id| fits(self, *id)),
-                                "the room order's unoccupied members hold every instance a distinct task fits"
-                            );
-                            (chosen, 0)
-                        }
-                        None => {
-                            let mut passed_over = 0usize;
-                            let chosen = members.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id).find(|id| {
-                                let fit = fits(self, *id);
-                                passed_over += usize::from(!fit);
-                                fit
-                            });
-                            (chosen, passed_over)
-                        }
-                    }
-                };
-                let (distinct_owner, pool_members) = (spread.is_some() && free_ports.is_none(), members.by_cpu.len());
-                if distinct_owner && self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members) {
-                    self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemoryAndCpu);
-                }
-                chosen
+                self.binpack(ask, az, true)
             }
             Strategy::Random => {
                 // Sample instances of the cluster uniformly (from the placement stream) until one is
@@ -589,7 +520,7 @@ impl Engine {
                 #[cfg(debug_assertions)]
                 let listed_from_order = room.filter(|_| free_ports.is_none()).is_some_and(|r| r.free.is_some());
                 let mut candidates: Vec<InstanceId> = {
-                    let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_first(az));
+                    let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_first(az, false));
                     match kept {
                         Some(kept) => kept.filter(|id| fits(self, *id)).collect(),
                         None => members
@@ -803,6 +734,51 @@ impl Engine {
                 chosen
             }
         }
+    }
+
+    /// Binpack within the class's members (or those of zone `az`): the least free memory (CPU when
+    /// `by_cpu`) that fits, ties to the earlier-registered. With distinctInstance only the members
+    /// the owner does not occupy can fit: its room order keeps them (without a port class), read
+    /// least first instead of walking past the occupied ones, which sort first; a walk past many
+    /// starts keeping them.
+    fn binpack(&mut self, ask: Ask<'_>, az: Option<Sym>, by_cpu: bool) -> Option<InstanceId> {
+        let Ask { cluster, class, free_ports, req, owner, constraints, .. } = ask;
+        let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
+        let spread = self.owner_spread(cluster, owner).filter(|s| constraints.distinct && s.tracks_instances);
+        let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
+        let placement = &self.clusters[cluster.index()].placement;
+        let members = class_sets(placement, free_ports.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
+        let (order, amount) = if by_cpu { (&members.by_cpu, req.cpu) } else { (&members.by_memory, req.memory) };
+        let walk = || order.range(at_least(amount)).map(|(_, id)| *id);
+        let (chosen, passed_over) = {
+            let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_first(az, by_cpu));
+            match kept {
+                Some(mut kept) => {
+                    let chosen = kept.find(|id| ask.fits(self, *id));
+                    debug_assert_eq!(
+                        chosen,
+                        walk().find(|id| ask.fits(self, *id)),
+                        "the room order's unoccupied members hold every instance a distinct task fits"
+                    );
+                    (chosen, 0)
+                }
+                None => {
+                    let mut passed_over = 0usize;
+                    let chosen = walk().find(|id| {
+                        let fit = ask.fits(self, *id);
+                        passed_over += usize::from(!fit);
+                        fit
+                    });
+                    (chosen, passed_over)
+                }
+            }
+        };
+        let (distinct_owner, pool_members) = (spread.is_some() && free_ports.is_none(), order.len());
+        if distinct_owner && self.walk_warrants_unoccupied_order(cluster, owner, passed_over, pool_members) {
+            let free = if by_cpu { RoomFree::ByMemoryAndCpu } else { RoomFree::ByMemory };
+            self.start_room_order(cluster, owner, class, pools, free);
+        }
+        chosen
     }
 
     /// Spread by an attribute other than the zone: among the instances with room, those whose

@@ -415,7 +415,7 @@ impl RoomOrder {
     /// The members in pool `pool` the owner does not occupy, most free memory first (ties: the
     /// higher instance ID), if the order keeps them.
     pub fn free_in_pool(&self, pool: Option<Sym>) -> Option<impl Iterator<Item = InstanceId> + '_> {
-        Some(self.free_least_first(pool)?.rev())
+        Some(self.free_least_first(pool, false)?.rev())
     }
 
     /// Which unoccupied members the order keeps.
@@ -425,13 +425,6 @@ impl RoomOrder {
             (Some(_), None) => RoomFree::ByMemory,
             (Some(_), Some(_)) => RoomFree::ByMemoryAndCpu,
         }
-    }
-
-    /// The members in pool `pool` the owner does not occupy, least free CPU first (ties: the lower
-    /// instance ID), as binpack by CPU reads them, if the order keeps them by CPU.
-    pub fn free_least_cpu_first(&self, pool: Option<Sym>) -> Option<impl Iterator<Item = InstanceId> + '_> {
-        let by_cpu = self.free_by_cpu.as_ref()?;
-        Some(by_cpu.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).map(|(_, _, id)| *id))
     }
 
     /// Files an unoccupied member under `pool` with `keys` (where the order keeps them); false if
@@ -450,10 +443,10 @@ impl RoomOrder {
         self.free.as_mut().is_none_or(|f| f.remove(&(pool, keys.memory, instance))) && by_cpu
     }
 
-    /// The members in pool `pool` the owner does not occupy, least free memory first (ties: the
-    /// lower instance ID), as binpack by memory reads them.
-    pub fn free_least_first(&self, pool: Option<Sym>) -> Option<impl DoubleEndedIterator<Item = InstanceId> + '_> {
-        let free = self.free.as_ref()?;
+    /// The members in pool `pool` the owner does not occupy, least free memory (CPU when `by_cpu`)
+    /// first (ties: the lower instance ID), as binpack reads them, if the order keeps them so.
+    pub fn free_least_first(&self, pool: Option<Sym>, by_cpu: bool) -> Option<impl DoubleEndedIterator<Item = InstanceId> + '_> {
+        let free = if by_cpu { self.free_by_cpu.as_ref()? } else { self.free.as_ref()? };
         Some(free.range((pool, i32::MIN, InstanceId(0))..=(pool, i32::MAX, InstanceId(u32::MAX))).map(|(_, _, id)| *id))
     }
 }
