@@ -224,10 +224,18 @@ impl Engine {
     /// An instance's room, or whether it is placeable, changed: `before` and `after` are its
     /// index keys while placeable (`None` while not). Each owner of its cluster keeping a room
     /// order learns whether the instance joined or left the order's class.
+    /// Until some owner keeps an order this is one flag check, inlined at every change of an
+    /// instance's room.
+    #[inline]
     pub(crate) fn relay_room_change(&mut self, id: InstanceId, before: Option<IndexKey>, after: Option<IndexKey>) {
-        if !self.clusters.any_room_order() {
-            return;
+        if self.clusters.any_room_order() {
+            self.relay_room_change_to_orders(id, before, after);
         }
+    }
+
+    /// [`Engine::relay_room_change`] once some owner keeps a room order.
+    #[inline(never)]
+    fn relay_room_change_to_orders(&mut self, id: InstanceId, before: Option<IndexKey>, after: Option<IndexKey>) {
         let cluster = self.instances[id.index()].cluster;
         for k in 0..self.clusters.room_ordered(cluster).len() {
             let owner = self.clusters.room_ordered(cluster)[k];
@@ -316,6 +324,17 @@ impl Engine {
             RoomPools::Whole | RoomPools::Zone => None,
         };
         room.pool(self.instances[instance.index()].availability_zone, value)
+    }
+
+    /// `instance`'s keys in a room order when it is a member of one's class (`in_room_class`),
+    /// else the default: a change of counts outside any order's class leaves them unread
+    /// (`SpreadCounts::adjust_at`), so it does not compute them.
+    pub(crate) fn room_keys_if(&self, in_room_class: bool, instance: InstanceId) -> RoomKeys {
+        if in_room_class {
+            room_keys(&self.instances[instance.index()].index_key(instance))
+        } else {
+            RoomKeys::default()
+        }
     }
 
     /// Whether `instance` is a member of the class of the room order that `spread` keeps (false
@@ -466,15 +485,11 @@ impl Engine {
     /// reads the size class.
     fn pick_within(&mut self, ask: Ask<'_>, az: Option<Sym>, strategies: &[Strategy]) -> Option<InstanceId> {
         let Ask { cluster, class, free_ports, req, .. } = ask;
-        let placement = &self.clusters[cluster.index()].placement;
-        let sets = class_sets(placement, class, az)?;
-        let members = match free_ports {
-            Some(p) => class_sets(placement, p, az).unwrap_or(&NO_MEMBERS),
-            None => sets,
-        };
-        let fits = |e: &Engine, id: InstanceId| ask.fits(e, id);
-        match picking(strategies) {
-            Strategy::BinpackMemory => self.binpack(ask, az, false),
+        // Binpack reads its members itself (a zone without members of the class leaves it an
+        // empty walk, as the early return below does for the rest).
+        let strategy = picking(strategies);
+        match strategy {
+            Strategy::BinpackMemory => return self.binpack(ask, az, false),
             Strategy::BinpackCpu => {
                 if !self.clusters[cluster.index()].placement.track_cpu {
                     let instances = &self.instances;
@@ -482,8 +497,19 @@ impl Engine {
                         .placement_mut(cluster)
                         .track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
                 }
-                self.binpack(ask, az, true)
+                return self.binpack(ask, az, true);
             }
+            _ => {}
+        }
+        let placement = &self.clusters[cluster.index()].placement;
+        let sets = class_sets(placement, class, az)?;
+        let members = match free_ports {
+            Some(p) => class_sets(placement, p, az).unwrap_or(&NO_MEMBERS),
+            None => sets,
+        };
+        let fits = |e: &Engine, id: InstanceId| ask.fits(e, id);
+        match strategy {
+            Strategy::BinpackMemory | Strategy::BinpackCpu => unreachable!("binpack returned above"),
             Strategy::Random => {
                 // Sample instances of the cluster uniformly (from the placement stream) until one is
                 // in this size class and fits; after 64 misses, choose among all that fit.
@@ -744,7 +770,8 @@ impl Engine {
     fn binpack(&mut self, ask: Ask<'_>, az: Option<Sym>, by_cpu: bool) -> Option<InstanceId> {
         let Ask { cluster, class, free_ports, req, owner, constraints, .. } = ask;
         let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
-        let spread = self.owner_spread(cluster, owner).filter(|s| constraints.distinct && s.tracks_instances);
+        // Only a distinctInstance owner reads (or starts) a room order here: others skip the lookup.
+        let spread = if constraints.distinct { self.owner_spread(cluster, owner).filter(|s| s.tracks_instances) } else { None };
         let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
         let placement = &self.clusters[cluster.index()].placement;
         let members = class_sets(placement, free_ports.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);

@@ -15,7 +15,7 @@ use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::settings::SettingName;
 use crate::rules::transitions::LegalChanges;
-use crate::state::service::{BreachCause, RoomKeys, SpreadPlace};
+use crate::state::service::{BreachCause, SpreadPlace};
 use crate::state::task::*;
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
@@ -369,8 +369,7 @@ impl Engine {
                 let spread = &self.services[s.index()].spread;
                 let value = spread.value_attribute.and_then(|a| self.instance_attribute(instance, a).flatten());
                 let in_room_class = self.in_room_class(spread, instance);
-                let keys = self.instances[instance.index()].index_key(instance);
-                let keys = RoomKeys { memory: keys.memory, cpu: keys.cpu };
+                let keys = self.room_keys_if(in_room_class, instance);
                 self.services.adjust_spread(s, SpreadPlace { instance, az, value, in_room_class, keys }, delta);
                 if t.contribution().healthy {
                     self.services.adjust_staying_healthy(s, delta);
@@ -389,16 +388,7 @@ impl Engine {
                 self.clusters.adjust_group_spread(
                     cluster,
                     origin.group,
-                    SpreadPlace {
-                        instance,
-                        az,
-                        value,
-                        in_room_class,
-                        keys: {
-                            let k = self.instances[instance.index()].index_key(instance);
-                            RoomKeys { memory: k.memory, cpu: k.cpu }
-                        },
-                    },
+                    SpreadPlace { instance, az, value, in_room_class, keys: self.room_keys_if(in_room_class, instance) },
                     delta,
                 );
             }
