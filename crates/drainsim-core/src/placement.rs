@@ -368,6 +368,11 @@ pub struct PlacementIndex {
     /// Placeable instances per Availability Zone (zones without one are absent): the zones zone
     /// rebalancing balances over, without a scan of the cluster's instances.
     pub placeable_per_zone: BTreeMap<Sym, u32>,
+    /// How many times an instance became a member of a class (joined the index, or gained the
+    /// room or the ports for one) or moved to another value of a tracked attribute: a search
+    /// that found no free member can trust its finding while this is unchanged
+    /// ([`crate::state::service::NoFreeMember`]). Only grows.
+    joins: u64,
 }
 
 /// The class every placeable instance belongs to.
@@ -377,6 +382,7 @@ impl PlacementIndex {
     /// A placeable instance joins the index. `value_of` gives its value of each attribute in
     /// [`PlacementIndex::attribute_values`]; `ports` resolves port sets.
     pub fn insert(&mut self, k: IndexKey, ports: &PortSets, value_of: impl Fn(Sym) -> Option<Sym>) {
+        self.note_join();
         if self.placeable.insert(k.id) {
             *self.placeable_per_zone.entry(k.az).or_insert(0) += 1;
         }
@@ -439,6 +445,9 @@ impl PlacementIndex {
             }
             if is {
                 class.insert(after, self.track_cpu);
+                if !was {
+                    self.joins = self.joins.checked_add(1).expect("fewer than 2^64 joins");
+                }
             }
             for (attribute, values) in &self.attribute_values {
                 let value = values[&after.id];
@@ -451,6 +460,14 @@ impl PlacementIndex {
             }
         }
     }
+    /// How many times an instance joined a class or changed value ([`PlacementIndex::joins`]'s
+    /// field): unchanged, no class has gained a member.
+    pub fn joins(&self) -> u64 {
+        self.joins
+    }
+    fn note_join(&mut self) {
+        self.joins = self.joins.checked_add(1).expect("fewer than 2^64 joins");
+    }
     /// A placeable instance's values of the tracked attributes may have changed (`value_of` gives
     /// the current ones; `k` is its current key): it moves to its new value in each class it is a
     /// member of.
@@ -462,6 +479,7 @@ impl PlacementIndex {
                 continue;
             }
             *slot = new;
+            self.joins = self.joins.checked_add(1).expect("fewer than 2^64 joins");
             let samples = self.value_samples.get_mut(attribute).expect("a tracked attribute is sampled");
             samples.remove(k.id, old);
             samples.insert(k.id, new);

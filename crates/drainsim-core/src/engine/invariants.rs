@@ -366,6 +366,53 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
     Ok(())
 }
 
+/// A pool an owner's spread searches noted full ([`crate::state::service::NoFreeMembers`]), while
+/// the note is current (the cluster's index has counted no join and the owner no vacated
+/// instance since), has no member the owner leaves unoccupied. Visits the noted pools' members
+/// only: a pool found full has no more members than the owner has tasks.
+fn check_full_pool_notes(e: &Engine) -> Result<(), InvariantViolation> {
+    for cluster in e.clusters.iter() {
+        let placement = &cluster.placement;
+        let services = cluster.services.iter().map(|s| (Owner::Service(*s), &e.services[s.index()].spread));
+        let groups = cluster.group_spread.iter().map(|(g, s)| (Owner::Group(*g), s));
+        for (owner, spread) in services.chain(groups) {
+            let Some(notes) = spread.no_free_members.as_deref() else { continue };
+            if (notes.joins, notes.vacated) != (placement.joins(), spread.vacated) {
+                continue;
+            }
+            for (class, az, value) in &notes.pools {
+                let Some(index) = placement.classes.get(class) else {
+                    return fail(
+                        "spread-counts",
+                        format!("{} notes a pool of size class {class} the index lacks", owner_name(e, owner)),
+                    );
+                };
+                let members = match value {
+                    None => Some(&index.all),
+                    Some((attribute, value)) => index.by_value.get(attribute).and_then(|values| values.get(value)),
+                };
+                let in_zone = |i: &InstanceId| az.is_none_or(|z| e.instances[i.index()].availability_zone == z);
+                let free = members
+                    .into_iter()
+                    .flat_map(|m| m.by_memory.iter().map(|(_, i)| *i))
+                    .find(|i| in_zone(i) && !spread.per_instance.contains(*i));
+                if let Some(i) = free {
+                    return fail(
+                        "spread-counts",
+                        format!(
+                            "cluster {}: {} notes a pool of size class {class} full, but it does not occupy {}",
+                            e.strings.resolve(cluster.name),
+                            owner_name(e, owner),
+                            e.strings.resolve(e.instances[i.index()].name)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// An owner as the report names it: the service's name, or `group NAME`.
 fn owner_name(e: &Engine, owner: Owner) -> String {
     match owner {
@@ -385,6 +432,7 @@ fn owner_key(owner: &Owner) -> (u8, usize) {
 fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     check_group_spread_counts(e)?;
     check_room_orders(e)?;
+    check_full_pool_notes(e)?;
     for s in e.services.iter() {
         let mut want = crate::state::service::SpreadCounts {
             value_attribute: s.spread.value_attribute,

@@ -179,11 +179,6 @@ pub(crate) const RANDOM_SAMPLES: usize = 64;
 /// least one in this many is a member of the size class (else it lists the members at once).
 const SAMPLED_SHARE: usize = 8;
 
-/// How many of a pool's members spread placement searches for an instance without a task of the
-/// owner when the owner's counts cannot promise there is one (tasks on instances without room
-/// count as occupying them): an approximation that keeps a placement from scanning the pool.
-pub(crate) const FREE_MEMBER_WINDOW: usize = 64;
-
 /// Spread by instance starts keeping an owner's [`RoomOrder`](crate::state::service::RoomOrder)
 /// after one walk of its instances by count passed over more than this many without room.
 pub(crate) const ROOM_ORDER_AFTER_SKIPS: usize = 256;
@@ -337,6 +332,15 @@ impl Engine {
         }
     }
 
+    /// A spread search walked every member of `pool` and found each occupied by `owner`
+    /// ([`crate::state::service::NoFreeMembers`]).
+    fn note_no_free_member(&mut self, cluster: ClusterId, owner: Owner, pool: crate::state::service::SpreadPool, joins: u64) {
+        match owner {
+            Owner::Service(s) => self.services.note_no_free_member(s, pool, joins),
+            Owner::Group(g) => self.clusters.note_group_no_free_member(cluster, g, pool, joins),
+        }
+    }
+
     /// Whether `instance` is a member of the class of the room order that `spread` keeps (false
     /// without one): what a change of its counts on that instance passes in.
     pub(crate) fn in_room_class(&self, spread: &crate::state::service::SpreadCounts, instance: InstanceId) -> bool {
@@ -481,8 +485,7 @@ impl Engine {
     /// The candidates are walked in the class's orders; with a port class, in its orders, which
     /// hold the class's members with the task's ports free. Every choice is the same either way
     /// (the members the port class leaves out are those the task does not fit), so where spread
-    /// by instance counts the pool's members or searches its first [`FREE_MEMBER_WINDOW`], it
-    /// reads the size class.
+    /// by instance counts the pool's members, it reads the size class.
     fn pick_within(&mut self, ask: Ask<'_>, az: Option<Sym>, strategies: &[Strategy]) -> Option<InstanceId> {
         let Ask { cluster, class, free_ports, req, .. } = ask;
         // Binpack reads its members itself (a zone without members of the class leaves it an
@@ -592,36 +595,52 @@ impl Engine {
                 let staying_on = |id: InstanceId| spread.map_or(0, |s| s.per_instance.get(id));
                 // Whether the owner holds no staying task on the instance (a hash probe, no tree search).
                 let unoccupied = |id: InstanceId| spread.is_none_or(|s| !s.per_instance.contains(id));
-                let occupied = match (spread, az) {
-                    (None, _) => 0,
-                    (Some(s), None) => s.per_instance.len(),
-                    (Some(s), Some(z)) => s.occupied_per_az.get(&z).copied().unwrap_or(0) as usize,
-                };
                 // Phase 1: an instance without a staying task of the owner, most free memory first.
-                // While fewer instances hold tasks than this pool has members, one must be empty.
+                // Instances that hold tasks but have no room count among the owner's occupied
+                // ones, so however many it occupies, an empty member may remain anywhere in the
+                // pool: the search is exact (until 2026-12-01 it looked only among the 64 members
+                // with the most free memory once the owner occupied as many instances as the pool
+                // had members, and could pass an empty one over).
                 // A first-phase walk's length and its pool's, when it may start keeping the
                 // unoccupied members.
                 let mut free_walk: Option<(usize, usize)> = None;
+                // Set when a whole walk of the size class's pool found every member occupied: the
+                // owner notes it, and its next search skips the walk until an instance joins the
+                // class or one it occupied becomes free ([`NoFreeMember`]).
+                let joins = self.clusters[cluster.index()].placement.joins();
+                let mut found_none_free = false;
                 // The owner's room order keeps the unoccupied members by free memory: they are read
                 // instead of walking the pool past the occupied ones (with a port class, the pool
                 // is walked); a walk that passes over many occupied members starts the order.
-                if occupied < sets.by_memory.len() {
+                {
                     let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
                     let (found, passed_over) = {
                         let free = spread
                             .and_then(|s| s.room.as_deref())
                             .filter(|r| r.class == class && r.pools == pools && free_ports.is_none())
                             .and_then(|r| r.free_in_pool(az));
+                        let known_full =
+                            free_ports.is_none() && spread.is_some_and(|s| s.knows_no_free_member((class, az, None), joins));
                         match free {
                             Some(mut free) => (free.find(|id| fits(self, *id)), 0),
+                            None if known_full => {
+                                debug_assert!(
+                                    sets.by_memory.iter().all(|(_, id)| !unoccupied(*id)),
+                                    "a pool noted full has no unoccupied member"
+                                );
+                                (None, 0)
+                            }
                             None => {
                                 // Only an empty instance is returned here, so occupancy (a hash probe) is asked first.
                                 let mut passed_over = 0usize;
+                                let mut saw_free = false;
                                 let found = members.by_memory.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(|id| {
                                     let empty = unoccupied(*id);
                                     passed_over += usize::from(!empty);
+                                    saw_free |= empty;
                                     empty && fits(self, *id)
                                 });
+                                found_none_free = found.is_none() && !saw_free && free_ports.is_none() && spread.is_some();
                                 (found, passed_over)
                             }
                         }
@@ -637,7 +656,9 @@ impl Engine {
                         let kept: Vec<InstanceId> = kept.take(256).collect();
                         assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
                     }
-                    if spread.is_some() && free_ports.is_none() {
+                    // A walk that found every member occupied counts toward no order of free
+                    // members (the note above spares the next walk; such an order would hold none).
+                    if spread.is_some() && free_ports.is_none() && !found_none_free {
                         free_walk = Some((passed_over, sets.by_memory.len()));
                     }
                     if found.is_some() {
@@ -648,19 +669,6 @@ impl Engine {
                         }
                         return found;
                     }
-                }
-                // Instances that hold tasks but have no room still count as occupied, so an empty
-                // member may remain: look among the 64 members with the most free memory (where empty
-                // instances sort) before taking the fewest-tasks member.
-                if let Some(id) = sets
-                    .by_memory
-                    .range(at_least(req.memory))
-                    .rev()
-                    .take(FREE_MEMBER_WINDOW)
-                    .map(|(_, id)| *id)
-                    .find(|id| unoccupied(*id) && fits(self, *id))
-                {
-                    return Some(id);
                 }
                 // Phase 2: every pool member holds tasks; fewest first (the owner's ordered counts).
                 // The first of the 256 fewest-tasks class members that fits, checked lazily (most
@@ -710,6 +718,9 @@ impl Engine {
                 let start_free_order = free_walk.is_some_and(|(passed_over, pool_members)| {
                     self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members)
                 });
+                if found_none_free {
+                    self.note_no_free_member(cluster, ask.owner, (class, az, None), joins);
+                }
                 if start_order || start_free_order {
                     let free = if start_free_order { RoomFree::ByMemory } else { RoomFree::Not };
                     self.start_room_order(cluster, ask.owner, class, pools, free);
@@ -735,13 +746,10 @@ impl Engine {
                 // The rest of the strategy picks within the value, as after a spread by zone.
                 let within = picking(&strategies[1..]);
                 let chosen = self.spread_by_attribute(ask, az, attr, within);
-                // Where no value has more members than the window, the choice is exact.
+                // The choice is exact: a debug build checks it against a scan of every candidate
+                // (in classes of up to 4,096 members, so that big debug runs stay usable).
                 #[cfg(debug_assertions)]
-                if self.clusters[cluster.index()].placement.classes[&class]
-                    .by_value
-                    .get(&attr)
-                    .is_none_or(|values| values.values().all(|members| members.by_memory.len() <= FREE_MEMBER_WINDOW))
-                {
+                if self.clusters[cluster.index()].placement.classes[&class].all.by_memory.len() <= 4096 {
                     let expected = self.spread_by_attribute_scan(ask, az, attr, within);
                     match (within, expected) {
                         // A random pick: any fitting instance of the value the scan chose.
@@ -818,10 +826,10 @@ impl Engine {
     /// class's members come from the placement index (`ClassIndex::by_value`) and a service's
     /// tasks per value from its spread counts (`SpreadCounts::per_value`), so a placement visits
     /// each value once and, within the chosen value, passes over the instances the owner
-    /// occupies there and those that do not fit, searching at most [`FREE_MEMBER_WINDOW`] members
-    /// for a free one when every member may be occupied: no scan of the cluster or the service.
-    /// With a port class, a value's members with the task's ports free are walked instead, as in
-    /// [`Engine::pick_within`] (the window and the counts still read the size class). A task
+    /// occupies there and those that do not fit until it finds a free one (or reads the free ones
+    /// from its room order by value): no scan of the cluster or the service. With a port class, a
+    /// value's members with the task's ports free are walked instead, as in
+    /// [`Engine::pick_within`] (the counts still read the size class). A task
     /// group keeps its tasks per value of the first attribute it spreads by
     /// (`Clusters::count_group_by_value`); per value of another, they are counted from its
     /// instances.
@@ -882,7 +890,6 @@ impl Engine {
         let staying_on = |id: InstanceId| spread.map_or(0, |s| s.per_instance.get(id));
         let in_zone = |id: InstanceId| az.is_none_or(|z| self.instances[id.index()].availability_zone == z);
         let fits = |id: InstanceId| ask.fits(self, id);
-        let free = |id: &InstanceId| staying_on(*id) == 0 && in_zone(*id) && fits(*id);
         let order: Vec<Option<Sym>> = order.into_iter().map(|(_, _, v)| v).collect();
         if within == Strategy::Random {
             return self.random_within_values(ask, az, attr, &order);
@@ -894,6 +901,13 @@ impl Engine {
         let passed_over_occupied = Cell::new(0usize);
         let walked_pool_members = Cell::new(0usize);
         let kept_by_attribute = kept.is_some();
+        // Values whose every member in the zone a walk found occupied (without a port class),
+        // noted for the next search; values noted so are not walked ([`NoFreeMembers`]).
+        let joins = placement.joins();
+        let pool_of = |v: Option<Sym>| (class, az, Some((attr, v)));
+        let known_full =
+            |v: Option<Sym>| free_ports.is_none() && spread.is_some_and(|s| s.knows_no_free_member(pool_of(v), joins));
+        let found_full = std::cell::RefCell::new(Vec::new());
         let chosen = order.into_iter().find_map(|v| {
             let members = &values[&v].by_memory;
             let walked_sets = walked_members(&v);
@@ -913,41 +927,51 @@ impl Engine {
                 Strategy::SpreadInstance | Strategy::SpreadAttribute(_) | Strategy::Random => {}
             }
             // An instance without a staying task of the owner, the one with the most free memory
-            // (ties: the later-registered), as spread by instance takes. The walk passes over the
-            // members the owner occupies and those that do not fit. When the owner occupies as
-            // many instances of this value as it has members (some of them may have no room),
-            // only the first members are searched, as spread by instance does.
-            let free_member = match kept.map(|s| s.occupied_per_value.get(&v).copied().unwrap_or(0) as usize) {
-                Some(occupied) if occupied >= members.len() => {
-                    members.range(at_least(req.memory)).rev().map(|(_, id)| *id).take(FREE_MEMBER_WINDOW).find(free)
+            // (ties: the later-registered), as spread by instance takes: the value's unoccupied
+            // members, most free memory first, from the owner's room order by value when it keeps
+            // one (without a port class), else walked past the occupied ones and those that do
+            // not fit (a walk past many starts the order). Exact however many instances the owner
+            // occupies, as spread by instance is.
+            let free_member = match kept
+                .and_then(|s| s.room.as_deref())
+                .filter(|r| r.class == class && r.pools == RoomPools::Value && free_ports.is_none())
+                .filter(|r| r.free.is_some())
+            {
+                Some(room) => {
+                    #[cfg(debug_assertions)]
+                    {
+                        let walked: Vec<InstanceId> =
+                            members.iter().rev().map(|(_, id)| *id).filter(|id| staying_on(*id) == 0).take(256).collect();
+                        let kept: Vec<InstanceId> = room.free_in_pool(v).expect("kept").take(256).collect();
+                        assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
+                    }
+                    room.free_in_pool(v).expect("kept").find(|id| in_zone(*id) && fits(*id))
                 }
-                // The value's unoccupied members, most free memory first: from the owner's room
-                // order by value when it keeps one (without a port class), else walked past the
-                // occupied ones (a walk past many starts the order).
-                _ => match kept
-                    .and_then(|s| s.room.as_deref())
-                    .filter(|r| r.class == class && r.pools == RoomPools::Value && free_ports.is_none())
-                    .filter(|r| r.free.is_some())
-                {
-                    Some(room) => {
-                        #[cfg(debug_assertions)]
-                        {
-                            let walked: Vec<InstanceId> =
-                                members.iter().rev().map(|(_, id)| *id).filter(|id| staying_on(*id) == 0).take(256).collect();
-                            let kept: Vec<InstanceId> = room.free_in_pool(v).expect("kept").take(256).collect();
-                            assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
-                        }
-                        room.free_in_pool(v).expect("kept").find(|id| in_zone(*id) && fits(*id))
-                    }
-                    None => {
+                None if known_full(v) => {
+                    debug_assert!(
+                        members.iter().all(|(_, id)| staying_on(*id) > 0 || !in_zone(*id)),
+                        "a value noted full has no unoccupied member"
+                    );
+                    None
+                }
+                None => {
+                    let (mut saw_free, mut passed) = (false, 0usize);
+                    let found = walked.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(|id| {
+                        let empty = staying_on(*id) == 0;
+                        passed += usize::from(!empty);
+                        saw_free |= empty && in_zone(*id);
+                        empty && in_zone(*id) && fits(*id)
+                    });
+                    if found.is_none() && !saw_free && free_ports.is_none() && spread.is_some() {
+                        // Every member occupied: noted, and (as in spread by instance) no count
+                        // toward an order of free members, which would hold none of this value.
+                        found_full.borrow_mut().push(v);
+                    } else {
                         walked_pool_members.set(walked_pool_members.get() + walked.len());
-                        walked.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(|id| {
-                            let empty = staying_on(*id) == 0;
-                            passed_over_occupied.set(passed_over_occupied.get() + usize::from(!empty));
-                            empty && in_zone(*id) && fits(*id)
-                        })
+                        passed_over_occupied.set(passed_over_occupied.get() + passed);
                     }
-                },
+                    found
+                }
             };
             if free_member.is_some() {
                 return free_member;
@@ -994,6 +1018,9 @@ impl Engine {
                 None => spread?.by_count.iter().map(|(_, id)| *id).find(|id| member_in_zone(id) && fits(*id)),
             }
         });
+        for v in found_full.into_inner() {
+            self.note_no_free_member(cluster, owner, pool_of(v), joins);
+        }
         let warranted = kept_by_attribute
             && self.walk_warrants_unoccupied_order(cluster, owner, passed_over_occupied.get(), walked_pool_members.get());
         let free = if warranted { RoomFree::ByMemory } else { RoomFree::Not };
@@ -1262,30 +1289,36 @@ mod tests {
         let mut e = Engine::new(crate::EngineConfig::default());
         e.create_cluster("prod").expect("valid name");
         for (n, (cpu, memory, port)) in totals.iter().enumerate() {
-            let mut total_resources = vec![Resource::integer("CPU", *cpu), Resource::integer("MEMORY", *memory)];
-            if let Some(p) = port {
-                total_resources.push(Resource::string_set("PORTS", vec![p.to_string()]));
-            }
-            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-                cluster: Some("prod".into()),
-                total_resources,
-                attributes: vec![Attribute {
-                    name: "rack".into(),
-                    value: Some(format!("r{}", n % 3)),
-                    target_type: None,
-                    target_id: None,
-                }],
-                instance_identity: InstanceIdentity {
-                    name: format!("i{n}"),
-                    instance_type: "m5.large".into(),
-                    availability_zone: ["us-east-1a", "us-east-1b"][n % 2].into(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            }))
-            .expect("registers");
+            register_instance(&mut e, n, (*cpu, *memory, *port));
         }
         e
+    }
+
+    /// Registers instance `i{n}` in cluster `prod` with these (CPU, memory, reserved TCP port)
+    /// totals, in zone `us-east-1a` or `-1b` and on rack `r0`–`r2` by `n`.
+    fn register_instance(e: &mut Engine, n: usize, (cpu, memory, port): (i64, i64, Option<u16>)) {
+        let mut total_resources = vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)];
+        if let Some(p) = port {
+            total_resources.push(Resource::string_set("PORTS", vec![p.to_string()]));
+        }
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources,
+            attributes: vec![Attribute {
+                name: "rack".into(),
+                value: Some(format!("r{}", n % 3)),
+                target_type: None,
+                target_id: None,
+            }],
+            instance_identity: InstanceIdentity {
+                name: format!("i{n}"),
+                instance_type: "m5.large".into(),
+                availability_zone: ["us-east-1a", "us-east-1b"][n % 2].into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
     }
 
     proptest! {
@@ -1777,6 +1810,129 @@ mod tests {
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
     }
 
+    /// Spread by instance takes an empty instance wherever it is in the pool. 30 instances hold a
+    /// binpack task each and keep room for one small task; 70 have much more room. A spread
+    /// service of 90 fills the 70 and 20 of the 30, so it occupies more instances than have
+    /// room: the ten empty members have the least free memory. The 91st task goes to one of them
+    /// (until 2026-12-01 only the 64 members with the most free memory were searched, and it went
+    /// to a big instance that already held one). Once every member is occupied, a search that
+    /// walked them all notes so and the next does not walk, until an instance registers (a
+    /// member joins), the service's task on one stops (a member is vacated) or the binpack
+    /// service leaves (the instance it filled, i100, regains room): each time the next task goes
+    /// to the empty instance.
+    #[test]
+    fn spread_by_instance_takes_an_empty_instance_past_the_fullest_members() {
+        let mut totals = vec![(4096, 4000, None); 100];
+        totals.push((4096, 3500, None));
+        let mut e = cluster_of(&totals);
+        register_sized(&mut e, "hog", 10, 3500);
+        register_sized(&mut e, "web", 10, 400);
+        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
+        create_service(&mut e, "hog", "hog", 31, vec![rule("binpack", "memory")]);
+        e.run_until_quiet(600_000, 1_000_000);
+        create_service(&mut e, "web", "web", 90, vec![rule("spread", "instanceId")]);
+        e.run_until_quiet(1_200_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let web = e.resolve_service(cluster, "web").expect("created");
+        let instance = |e: &Engine, n: usize| {
+            e.strings.get(&format!("i{n}")).and_then(|name| e.instances.by_name(name)).expect("registered")
+        };
+        let on = |e: &Engine, n: usize| e.services[web.index()].spread.per_instance.get(instance(e, n));
+        assert_eq!((0..10).map(|n| on(&e, n)).sum::<u32>(), 0, "i0–i9 hold a binpack task and none of web's");
+        assert_eq!(e.instances[instance(&e, 100).index()].remaining.memory, 0, "the binpack service fills i100");
+        e.handle(scale("web", 91)).expect("scales");
+        e.run_until_quiet(1_800_000, 1_000_000);
+        assert_eq!(on(&e, 9), 1, "the empty member with the least free memory (ties: the later-registered)");
+        assert!((0..100).all(|n| on(&e, n) <= 1), "no instance holds two while one is empty");
+        assert_eq!(on(&e, 100), 0, "i100 has no room");
+        // Every member occupied: the walk notes it; the next placement reads the note.
+        e.handle(scale("web", 101)).expect("scales");
+        e.run_until_quiet(2_400_000, 1_000_000);
+        let class = e.services[web.index()].spread.no_free_members.as_ref().expect("noted").pools.first().copied();
+        assert!(class.is_some_and(|(_, az, value)| az.is_none() && value.is_none()), "the whole pool is noted full");
+        e.handle(scale("web", 102)).expect("scales");
+        e.run_until_quiet(3_000_000, 1_000_000);
+        crate::engine::invariants::check_invariants(&e).expect("consistent");
+        // A member joins: the next task goes to it.
+        register_instance(&mut e, 101, (4096, 4000, None));
+        e.handle(scale("web", 103)).expect("scales");
+        e.run_until_quiet(3_600_000, 1_000_000);
+        assert_eq!(on(&e, 101), 1, "the instance that joined takes the task");
+        // Full again and noted; then web's task on i101 stops: its replacement goes there.
+        e.handle(scale("web", 104)).expect("scales");
+        e.run_until_quiet(4_200_000, 1_000_000);
+        let i101 = instance(&e, 101);
+        let task = e.instances[i101.index()]
+            .tasks
+            .iter()
+            .copied()
+            .find(|t| e.task_origin(*t).service == Some(web))
+            .expect("web runs on i101");
+        let noted = e.services[web.index()].spread.no_free_members.as_deref().map(|n| n.vacated);
+        assert_eq!(noted, Some(e.services[web.index()].spread.vacated), "the note is current before the stop");
+        e.handle(Request::StopTask(StopTaskRequest { cluster: Some("prod".into()), task: e.task_arn(task), reason: None }))
+            .expect("stops");
+        e.run_until_quiet(4_800_000, 1_000_000);
+        assert_eq!(e.services[web.index()].counts.running, 104);
+        assert_eq!(on(&e, 101), 1, "the replacement takes the vacated instance");
+        // Full and noted again; the binpack service leaves, and i100 regains room.
+        e.handle(scale("web", 105)).expect("scales");
+        e.run_until_quiet(5_400_000, 1_000_000);
+        assert!(e.services[web.index()].spread.no_free_members.is_some());
+        e.handle(scale("hog", 0)).expect("scales");
+        e.run_until_quiet(6_000_000, 1_000_000);
+        e.handle(scale("web", 106)).expect("scales");
+        e.run_until_quiet(6_600_000, 1_000_000);
+        assert_eq!(on(&e, 100), 1, "the instance that regained room takes the task");
+        crate::engine::invariants::check_invariants(&e).expect("consistent");
+    }
+
+    /// The same within an attribute's value: racks r0 (five instances) and r1 (fifteen). A
+    /// service spread by rack, then by instance, fills r0; its next task, in r0 by the racks'
+    /// tie, walks r0, notes it full and goes to the instance of r0 with the fewest. When an empty
+    /// instance of r1 moves to r0 (a change of its attributes), the note no longer holds and the
+    /// next task for r0 goes to that instance.
+    #[test]
+    fn spread_by_attribute_notes_a_full_value_until_an_instance_moves_into_it() {
+        let mut e = cluster_of(&vec![(4096, 4000, None); 20]);
+        let set_rack = |e: &mut Engine, n: usize, to: &str| {
+            let (rack, value) = (e.strings.intern("rack"), e.strings.intern(to));
+            e.update_instance_profile(InstanceId(n as u32), |p| {
+                for (name, v) in p.attributes.iter_mut() {
+                    if *name == rack {
+                        *v = Some(value);
+                    }
+                }
+            });
+        };
+        for n in 0..20 {
+            set_rack(&mut e, n, if n < 5 { "r0" } else { "r1" });
+        }
+        register_sized(&mut e, "web", 10, 400);
+        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
+        create_service(&mut e, "web", "web", 10, vec![rule("spread", "attribute:rack"), rule("spread", "instanceId")]);
+        e.run_until_quiet(600_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let web = e.resolve_service(cluster, "web").expect("created");
+        let on = |e: &Engine, n: usize| e.services[web.index()].spread.per_instance.get(InstanceId(n as u32));
+        assert!((0..5).all(|n| on(&e, n) == 1), "r0 is full");
+        e.handle(scale("web", 11)).expect("scales");
+        e.run_until_quiet(1_200_000, 1_000_000);
+        let r0 = e.strings.get("r0");
+        let rack = e.strings.get("rack").expect("interned");
+        let notes = e.services[web.index()].spread.no_free_members.as_deref().expect("noted");
+        assert!(notes.pools.iter().any(|(_, _, value)| *value == Some((rack, r0))), "r0 is noted full");
+        e.handle(scale("web", 12)).expect("scales");
+        e.run_until_quiet(1_800_000, 1_000_000);
+        assert_eq!(((0..5).map(|n| on(&e, n)).sum::<u32>(), (5..20).map(|n| on(&e, n)).sum::<u32>()), (6, 6));
+        assert_eq!(on(&e, 5), 0, "i5 is still empty");
+        set_rack(&mut e, 5, "r0");
+        e.handle(scale("web", 13)).expect("scales");
+        e.run_until_quiet(2_400_000, 1_000_000);
+        assert_eq!(on(&e, 5), 1, "the empty instance that moved into r0 takes r0's next task");
+        crate::engine::invariants::check_invariants(&e).expect("consistent");
+    }
+
     /// `random` with distinctInstance, when its samples miss (2,000 instances too small for the
     /// task, 20 that fit): the members it draws among come from the room order's unoccupied ones,
     /// and the draw is the walk's (the debug assertion compares the two lists at each listing).
@@ -1819,6 +1975,29 @@ mod tests {
         room.entries.insert(entry);
         room.entries.insert((entry.0, entry.1 + 1, entry.2));
         assert_eq!(crate::engine::invariants::check_invariants(&e).expect_err("caught").invariant, "spread-counts");
+    }
+
+    /// A note that a pool is full while one of its members is empty is caught, and a note made
+    /// stale by a join is not checked (nor read).
+    #[test]
+    fn a_wrong_full_pool_note_is_caught() {
+        let mut e = cluster_of(&[(1024, 2048, None); 4]);
+        register_sized(&mut e, "spread", 128, 256);
+        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
+        create_service(&mut e, "spread", "spread", 3, vec![rule("spread", "instanceId")]);
+        e.run_until_quiet(600_000, 100_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let spread = e.resolve_service(cluster, "spread").expect("created");
+        let class = *e.clusters[cluster.index()].placement.classes.keys().last().expect("the task's class");
+        let joins = e.clusters[cluster.index()].placement.joins();
+        e.services.note_no_free_member(spread, (class, None, None), joins);
+        let caught = crate::engine::invariants::check_invariants(&e).expect_err("one of four is empty");
+        assert_eq!(caught.invariant, "spread-counts");
+        e.services.note_no_free_member(spread, (class, None, None), joins - 1);
+        crate::engine::invariants::check_invariants(&e).expect("a stale note is neither read nor checked");
+        e.handle(scale("spread", 4)).expect("scales");
+        e.run_until_quiet(1_200_000, 100_000);
+        assert_eq!(e.services[spread.index()].spread.per_instance.len(), 4, "the empty instance takes the fourth task");
     }
 
     /// With no placeable instance, the failure names the first registered ACTIVE instance whose

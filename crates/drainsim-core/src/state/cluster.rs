@@ -217,9 +217,15 @@ impl Clusters {
         self.group_counts(id, group).note_walked_past(passed_over)
     }
 
+    /// A search found every member of `class` in `az` (or all) occupied by a task group
+    /// (`SpreadCounts::note_no_free_member`).
+    pub(crate) fn note_group_no_free_member(&mut self, id: Id, group: Sym, pool: crate::state::service::SpreadPool, joins: u64) {
+        self.group_counts(id, group).note_no_free_member(pool, joins);
+    }
+
     /// A task group's counts (it has them: it has had a staying task).
     fn group_counts(&mut self, id: Id, group: Sym) -> &mut crate::state::service::SpreadCounts {
-        self.records[id.index()].group_spread.get_mut(&group).expect("a group keeping a room order has counts")
+        self.records[id.index()].group_spread.get_mut(&group).expect("a group placing by its counts has them")
     }
 
     /// The owners of the cluster that keep a room order (`SpreadCounts::room`), in the order they

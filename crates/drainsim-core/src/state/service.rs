@@ -282,8 +282,6 @@ pub struct SpreadCounts {
     /// Staying tasks in all: the tasks the service wants that are not on a DRAINING instance
     /// (what a pass compares with `desiredCount`, without visiting the service's tasks).
     pub staying: u32,
-    /// Instances holding at least one staying task, per Availability Zone.
-    pub occupied_per_az: BTreeMap<Sym, u32>,
     /// The attribute other than the zone that a service's placement spreads by, when it does: its
     /// staying tasks are then also counted by the value of it of their instance (`None` below:
     /// the instance lacks the attribute or it has no value). The engine counts the tasks on an
@@ -305,6 +303,35 @@ pub struct SpreadCounts {
     /// times the pool's size (their upkeep costs a move at every change of a member's room, which
     /// a few long walks do not repay). Not part of [`SpreadCounts::same_counts`].
     pub walked_past: u64,
+    /// How many times an instance stopped holding a staying task of the owner: a member it
+    /// occupied may have become free. With the placement index's joins, what
+    /// `no_free_members` is checked against. Not part of [`SpreadCounts::same_counts`].
+    pub vacated: u64,
+    /// The pools whose every member searches found occupied by the owner since the last change
+    /// that could free one ([`NoFreeMembers`]). Not part of [`SpreadCounts::same_counts`].
+    pub no_free_members: Option<Box<NoFreeMembers>>,
+}
+
+/// A pool a spread search looks for a member the owner does not occupy in: the members of a
+/// size class, in one zone or all, and (in a spread by an attribute) with one value of it: the
+/// attribute and the value (`None`: lacking it).
+pub type SpreadPool = (crate::placement::SizeClass, Option<Sym>, Option<(Sym, Option<Sym>)>);
+
+/// At most this many pools are noted full at once (an attribute with a value per instance would
+/// otherwise note as many as the cluster has instances).
+pub const NO_FREE_POOLS: usize = 64;
+
+/// Pools whose every member a spread search walked and found occupied by the owner, while its
+/// cluster's placement index had counted `joins` and the owner `vacated`
+/// (`PlacementIndex::joins`, `SpreadCounts::vacated`). While both are unchanged no instance has
+/// joined a class or changed value and none the owner occupied has become free, so every member
+/// of these pools is still occupied and the next search need not walk them (an owner whose tasks
+/// fill every member would otherwise walk the pool at every placement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoFreeMembers {
+    pub joins: u64,
+    pub vacated: u64,
+    pub pools: std::collections::BTreeSet<SpreadPool>,
 }
 
 /// Where a staying task is counted: its instance, the instance's zone, its value of the owner's
@@ -533,20 +560,20 @@ impl SpreadCounts {
             by_count,
             per_az,
             staying,
-            occupied_per_az,
             value_attribute,
             per_value,
             occupied_per_value,
             by_value_count,
             room: _,
             walked_past: _,
+            vacated: _,
+            no_free_members: _,
         } = self;
         *tracks_instances == other.tracks_instances
             && *per_instance == other.per_instance
             && *by_count == other.by_count
             && nonzero_equal(per_az, &other.per_az)
             && *staying == other.staying
-            && nonzero_equal(occupied_per_az, &other.occupied_per_az)
             && *value_attribute == other.value_attribute
             && nonzero_equal(per_value, &other.per_value)
             && nonzero_equal(occupied_per_value, &other.occupied_per_value)
@@ -627,6 +654,26 @@ impl SpreadCounts {
             }
         }
         self.room = Some(Box::new(order));
+    }
+
+    /// Whether every member of `pool` is known to be occupied by the owner: a search found it so
+    /// and, with `joins` the index's count now, nothing has changed since.
+    pub fn knows_no_free_member(&self, pool: SpreadPool, joins: u64) -> bool {
+        self.no_free_members.as_deref().is_some_and(|n| n.joins == joins && n.vacated == self.vacated && n.pools.contains(&pool))
+    }
+
+    /// A search walked every member of `pool` and found each occupied by the owner, with the
+    /// index's joins at `joins` (notes taken before a change are dropped).
+    pub(crate) fn note_no_free_member(&mut self, pool: SpreadPool, joins: u64) {
+        let vacated = self.vacated;
+        let notes =
+            self.no_free_members.get_or_insert_with(|| Box::new(NoFreeMembers { joins, vacated, pools: Default::default() }));
+        if (notes.joins, notes.vacated) != (joins, vacated) {
+            **notes = NoFreeMembers { joins, vacated, pools: Default::default() };
+        }
+        if notes.pools.len() < NO_FREE_POOLS {
+            notes.pools.insert(pool);
+        }
     }
 
     /// Adds `passed_over` to the members the owner's walks passed over; returns the total.
@@ -716,6 +763,9 @@ impl SpreadCounts {
             self.by_count.insert((new, instance));
         }
         self.per_instance.set(instance, new);
+        if old > 0 && new == 0 {
+            self.vacated = self.vacated.checked_add(1).expect("fewer than 2^64 changes of counts");
+        }
         if let Some(room) = self.room.as_deref_mut().filter(|_| in_room_class) {
             let pool = room.pool(az, value);
             if old > 0 {
@@ -728,10 +778,6 @@ impl SpreadCounts {
             } else {
                 room.file_free(pool, keys, instance);
             }
-        }
-        if (old == 0) != (new == 0) {
-            let occupied = self.occupied_per_az.entry(az).or_insert(0);
-            *occupied = if new > 0 { *occupied + 1 } else { occupied.saturating_sub(1) };
         }
         if self.value_attribute.is_none() {
             return;
@@ -1305,6 +1351,12 @@ impl Services {
     /// ([`SpreadCounts::note_walked_past`]).
     pub(crate) fn note_walked_past(&mut self, id: ServiceId, passed_over: usize) -> u64 {
         self.records[id.index()].spread.note_walked_past(passed_over)
+    }
+
+    /// A search found every member of `class` in `az` (or all) occupied by the service
+    /// ([`SpreadCounts::note_no_free_member`]).
+    pub(crate) fn note_no_free_member(&mut self, id: ServiceId, pool: SpreadPool, joins: u64) {
+        self.records[id.index()].spread.note_no_free_member(pool, joins);
     }
 
     /// The service stops keeping its room order (it places no more tasks).
