@@ -8,6 +8,9 @@
 //!   `_svc10k`, `_svc50k`: services of 10,000 and 50,000; `_max110`: at maximumPercent 110.
 //! - `dense_instance/drain_{N}k_tasks`: one instance running N tiny tasks drained onto another (the
 //!   cost of a stop must not grow with the instance's task list).
+//! - `full_pool/drain_i4k_20svc_t80k`: 20 services spread by instance, each holding tasks on every
+//!   instance, drained from half the instances onto the other half (a search for an empty
+//!   instance finds none; noting so must spare the next searches the walk).
 //! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
 //!   time (the cost of a stop must not grow with the service).
 //! - `placement/*`: placing N tasks into M instances per strategy; `spread_instance_mixed_fleet_*`:
@@ -532,6 +535,50 @@ fn dense_instance(c: &mut Criterion) {
     g.finish();
 }
 
+/// 4,000 instances and 20 services spread by instance of 4,000 tasks each, so every service holds
+/// a task on every instance; half the instances are drained onto the other half, which registers
+/// later. Once a service occupies every instance with room, its search for an empty one finds
+/// none: the first search that walks the pool notes it full and the next do not walk it
+/// (`NoFreeMembers`), and the 4 services past the cluster's 16 room orders keep no order.
+fn full_pool_scenario() -> String {
+    let services: String = (0..20)
+        .map(|k| {
+            format!(
+                "(cluster: \"bench\", serviceName: \"s{k}\", taskDefinition: \"app\", desiredCount: 4000, \
+                 deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200), \
+                 placementStrategy: [(type: \"spread\", field: \"instanceId\")]),\n"
+            )
+        })
+        .collect();
+    format!(
+        r#"Scenario(name: "full-pool", seed: 1, clusters: ["bench"],
+    instances: [
+        (name: "old", count: 2000, cluster: "bench", instanceType: "m5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 16384, memory: 65536),
+        (name: "new", count: 2000, cluster: "bench", instanceType: "m5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 16384, memory: 65536, registerAtMs: 600000),
+    ],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 64, memory: 128, exitAfterSigtermMs: 2000)])],
+    services: [{services}],
+    steps: [
+        (atMs: 700000, do: DrainInstances((cluster: "bench", instances: ["old"]))),
+        (do: WaitForDrain((instances: ["old"], timeoutMs: 36000000))),
+    ],
+)"#
+    )
+}
+
+fn full_pool(c: &mut Criterion) {
+    let mut g = c.benchmark_group("full_pool");
+    g.sample_size(10);
+    let loaded = drainsim_scenario::load_str("full-pool.ron", &full_pool_scenario()).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    assert!(drainsim_scenario::run(&loaded, &opts).expect("runs").passed(), "the drain completes");
+    g.throughput(Throughput::Elements(80_000));
+    g.bench_function("drain_i4k_20svc_t80k", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
+    g.finish();
+}
+
 /// A sweep as `drainsim sweep scenarios/drain/seed-min50-max200.ron --seeds 0..1000 --jobs 1` runs
 /// it: every seed run and aggregated, one worker thread.
 fn sweeps(c: &mut Criterion) {
@@ -629,5 +676,18 @@ const STALL_HOST_PORT: &str = r#"(
   ],
 )"#;
 
-criterion_group!(benches, kernel, engine_events, drains, scale_ins, dense_instance, api, sweeps, placement, stalls, scenario);
+criterion_group!(
+    benches,
+    kernel,
+    engine_events,
+    drains,
+    scale_ins,
+    dense_instance,
+    full_pool,
+    api,
+    sweeps,
+    placement,
+    stalls,
+    scenario
+);
 criterion_main!(benches);
