@@ -178,28 +178,45 @@ impl IndexKey {
 /// `PortSetId(0)` is the empty set.
 pub type PortSets = crate::infra::shared::SharedTable<Vec<u16>, PortSetId>;
 
+/// A list of `memberOf` expressions a constraint class selects by, numbered from 1 in the order
+/// the cluster's index first kept one (`PlacementIndex::member_of_lists`); 0: none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct MemberOfId(pub u32);
+
 /// A class of the placement index: the placeable instances with room for a task of `cpu` and
 /// `memory` (a *size class*) and, for a *port class*, with every host port of `ports_tcp` and
-/// `ports_udp` (interned sets) free as well.
+/// `ports_udp` (interned sets) free as well; for a *constraint class*, those of a size class that
+/// satisfy the `memberOf` expressions `member_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SizeClass {
     pub cpu: i64,
     pub memory: i64,
     pub ports_tcp: PortSetId,
     pub ports_udp: PortSetId,
+    pub member_of: MemberOfId,
 }
 
 impl SizeClass {
     /// The size class of a task of this CPU and memory (no host ports).
     pub const fn of_size(cpu: i64, memory: i64) -> Self {
-        SizeClass { cpu, memory, ports_tcp: PortSetId(0), ports_udp: PortSetId(0) }
+        SizeClass { cpu, memory, ports_tcp: PortSetId(0), ports_udp: PortSetId(0), member_of: MemberOfId(0) }
     }
     /// Whether this is a port class.
     pub fn has_ports(&self) -> bool {
         self.ports_tcp != PortSetId(0) || self.ports_udp != PortSetId(0)
     }
-    /// Whether an instance with key `k` is a member: room for the size and, for a port class,
-    /// every one of the class's ports free (`ports` resolves the interned sets).
+    /// Whether this is a constraint class.
+    pub fn has_member_of(&self) -> bool {
+        self.member_of != MemberOfId(0)
+    }
+    /// Whether this is a size class: neither a port class nor a constraint class.
+    pub fn is_size_only(&self) -> bool {
+        !self.has_ports() && !self.has_member_of()
+    }
+    /// Whether an instance with key `k` has the room and ports to be a member: room for the size
+    /// and, for a port class, every one of the class's ports free (`ports` resolves the interned
+    /// sets). A constraint class's members must also satisfy its expressions
+    /// ([`PlacementIndex`] keeps which instances do).
     pub fn admits(&self, k: &IndexKey, ports: &PortSets) -> bool {
         k.has_room_for(self.cpu, self.memory)
             && (!self.has_ports()
@@ -213,6 +230,9 @@ impl std::fmt::Display for SizeClass {
         write!(f, "({}, {})", self.cpu, self.memory)?;
         if self.has_ports() {
             write!(f, " with port sets {} and {}", self.ports_tcp.0, self.ports_udp.0)?;
+        }
+        if self.has_member_of() {
+            write!(f, " within memberOf list {}", self.member_of.0)?;
         }
         Ok(())
     }
@@ -371,18 +391,46 @@ pub struct PlacementIndex {
     /// How many times an instance became a member of a class (joined the index, or gained the
     /// room or the ports for one) or moved to another value of a tracked attribute: a search
     /// that found no free member can trust its finding while this is unchanged
-    /// ([`crate::state::service::NoFreeMember`]). Only grows.
+    /// ([`crate::state::service::NoFreeMembers`]). Only grows.
     joins: u64,
+    /// The `memberOf` lists of the constraint classes, `MemberOfId(n)` at `n - 1` (at most
+    /// [`MAX_CONSTRAINT_CLASSES`]); each reads only what changes with an instance's attributes
+    /// or profile ([`Constraints::indexable`]).
+    pub member_of_lists: Vec<std::sync::Arc<[MemberOf]>>,
+    /// Per list of `member_of_lists`: the placeable instances that satisfy it. The engine passes
+    /// an instance's answers when it joins the index and when its attributes change
+    /// ([`PlacementIndex::insert`], [`PlacementIndex::resatisfy`]).
+    pub satisfying: BTreeMap<MemberOfId, BTreeSet<InstanceId>>,
 }
+
+/// Whether an instance with key `k` is a member of class `key`: room and ports, and for a
+/// constraint class, one of the instances satisfying its list.
+fn admitted(satisfying: &BTreeMap<MemberOfId, BTreeSet<InstanceId>>, key: &SizeClass, k: &IndexKey, ports: &PortSets) -> bool {
+    key.admits(k, ports) && (!key.has_member_of() || satisfying.get(&key.member_of).is_some_and(|s| s.contains(&k.id)))
+}
+
+/// Most constraint classes a cluster keeps.
+pub const MAX_CONSTRAINT_CLASSES: usize = 16;
+
+/// A constraint class is built once a placement passed over more than this many members whose
+/// instance does not satisfy its `memberOf` expressions.
+pub const CONSTRAINT_CLASS_AFTER_MISSES: usize = 64;
 
 /// The class every placeable instance belongs to.
 pub const EVERY_SIZE: SizeClass = SizeClass::of_size(0, 0);
 
 impl PlacementIndex {
     /// A placeable instance joins the index. `value_of` gives its value of each attribute in
-    /// [`PlacementIndex::attribute_values`]; `ports` resolves port sets.
-    pub fn insert(&mut self, k: IndexKey, ports: &PortSets, value_of: impl Fn(Sym) -> Option<Sym>) {
+    /// [`PlacementIndex::attribute_values`], `satisfied` whether it satisfies each list of
+    /// [`PlacementIndex::member_of_lists`]; `ports` resolves port sets.
+    pub fn insert(&mut self, k: IndexKey, ports: &PortSets, value_of: impl Fn(Sym) -> Option<Sym>, satisfied: &[bool]) {
+        assert_eq!(satisfied.len(), self.member_of_lists.len(), "an answer for every memberOf list");
         self.note_join();
+        for (n, yes) in satisfied.iter().enumerate() {
+            if *yes {
+                self.satisfying.entry(MemberOfId(n as u32 + 1)).or_default().insert(k.id);
+            }
+        }
         if self.placeable.insert(k.id) {
             *self.placeable_per_zone.entry(k.az).or_insert(0) += 1;
         }
@@ -399,7 +447,7 @@ impl PlacementIndex {
             }
         }
         for (key, class) in self.classes.iter_mut() {
-            if key.admits(&k, ports) {
+            if admitted(&self.satisfying, key, &k, ports) {
                 class.insert(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
                     class.insert_value(*attribute, values[&k.id], k, self.track_cpu);
@@ -417,7 +465,7 @@ impl PlacementIndex {
             }
         }
         for (key, class) in self.classes.iter_mut() {
-            if key.admits(&k, ports) {
+            if admitted(&self.satisfying, key, &k, ports) {
                 class.remove(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
                     class.remove_value(*attribute, values[&k.id], k, self.track_cpu);
@@ -429,13 +477,52 @@ impl PlacementIndex {
                 self.value_samples.get_mut(attribute).expect("a tracked attribute is sampled").remove(k.id, value);
             }
         }
+        for set in self.satisfying.values_mut() {
+            set.remove(&k.id);
+        }
+    }
+    /// A placeable instance's attributes or profile changed: `satisfied` says whether it now
+    /// satisfies each list of [`PlacementIndex::member_of_lists`], and it joins or leaves the
+    /// constraint classes whose answer changed (where it has the room and ports).
+    pub fn resatisfy(&mut self, k: IndexKey, ports: &PortSets, satisfied: &[bool]) {
+        assert_eq!(satisfied.len(), self.member_of_lists.len(), "an answer for every memberOf list");
+        for (n, now) in satisfied.iter().enumerate() {
+            let list = MemberOfId(n as u32 + 1);
+            let set = self.satisfying.entry(list).or_default();
+            if set.contains(&k.id) == *now {
+                continue;
+            }
+            if *now {
+                set.insert(k.id);
+            } else {
+                set.remove(&k.id);
+            }
+            for (key, class) in self.classes.iter_mut().filter(|(key, _)| key.member_of == list) {
+                if !key.admits(&k, ports) {
+                    continue;
+                }
+                if *now {
+                    class.insert(k, self.track_cpu);
+                    self.joins = self.joins.checked_add(1).expect("fewer than 2^64 joins");
+                } else {
+                    class.remove(k, self.track_cpu);
+                }
+                for (attribute, values) in &self.attribute_values {
+                    if *now {
+                        class.insert_value(*attribute, values[&k.id], k, self.track_cpu);
+                    } else {
+                        class.remove_value(*attribute, values[&k.id], k, self.track_cpu);
+                    }
+                }
+            }
+        }
     }
     /// An indexed instance's free resources changed from `before` to `after`: its place in the
     /// orders changes, and it joins or leaves the classes it now has room, or no more room, for.
     pub fn rekey(&mut self, before: IndexKey, after: IndexKey, ports: &PortSets) {
         debug_assert_eq!((before.id, before.az), (after.id, after.az), "a rekey keeps the instance and its zone");
         for (key, class) in self.classes.iter_mut() {
-            let (was, is) = (key.admits(&before, ports), key.admits(&after, ports));
+            let (was, is) = (admitted(&self.satisfying, key, &before, ports), admitted(&self.satisfying, key, &after, ports));
             if !was && !is {
                 // Not a member before or after: nothing to move, no value to look up.
                 continue;
@@ -484,7 +571,7 @@ impl PlacementIndex {
             samples.remove(k.id, old);
             samples.insert(k.id, new);
             for (key, class) in self.classes.iter_mut() {
-                if key.admits(&k, ports) {
+                if admitted(&self.satisfying, key, &k, ports) {
                     class.remove_value(*attribute, old, k, self.track_cpu);
                     class.insert_value(*attribute, new, k, self.track_cpu);
                 }
@@ -506,7 +593,7 @@ impl PlacementIndex {
         let keys = self.all_keys(key_of);
         for (key, class) in self.classes.iter_mut() {
             for k in &keys {
-                if key.admits(k, ports) {
+                if admitted(&self.satisfying, key, k, ports) {
                     class.insert_value(attribute, values[&k.id], *k, self.track_cpu);
                 }
             }
@@ -536,7 +623,7 @@ impl PlacementIndex {
         let keys = self.all_keys(key_of);
         for (key, class) in self.classes.iter_mut() {
             for k in &keys {
-                if key.admits(k, ports) {
+                if admitted(&self.satisfying, key, k, ports) {
                     class.all.by_cpu.insert((k.cpu, k.id));
                     class.by_az.entry(k.az).or_default().by_cpu.insert((k.cpu, k.id));
                     for (attribute, values) in &self.attribute_values {
@@ -558,7 +645,7 @@ impl PlacementIndex {
     fn build_class(&mut self, key: SizeClass, ports: &PortSets, key_of: impl Fn(InstanceId) -> IndexKey) {
         let mut class = ClassIndex::default();
         for k in self.all_keys(key_of) {
-            if key.admits(&k, ports) {
+            if admitted(&self.satisfying, &key, &k, ports) {
                 class.insert(k, self.track_cpu);
                 for (attribute, values) in &self.attribute_values {
                     class.insert_value(*attribute, values[&k.id], k, self.track_cpu);
@@ -575,7 +662,7 @@ impl PlacementIndex {
             return key;
         }
         // The class `(0, 0)` counts against the limit whether it is ordered yet or not.
-        let size_classes = self.classes.keys().filter(|k| !k.has_ports()).count();
+        let size_classes = self.classes.keys().filter(|k| k.is_size_only()).count();
         let classes = size_classes + usize::from(!self.classes.contains_key(&EVERY_SIZE));
         let key = if classes >= MAX_SIZE_CLASSES { EVERY_SIZE } else { key };
         if !self.classes.contains_key(&key) {
@@ -588,6 +675,46 @@ impl PlacementIndex {
     pub fn port_class(&self, size: SizeClass, ports_tcp: PortSetId, ports_udp: PortSetId) -> Option<SizeClass> {
         let key = SizeClass { ports_tcp, ports_udp, ..size };
         (key.has_ports() && self.classes.contains_key(&key)).then_some(key)
+    }
+    /// The constraint class of size class `size` and the `memberOf` expressions `list`, if it
+    /// has been built.
+    pub fn constraint_class(&self, size: SizeClass, list: &[MemberOf]) -> Option<SizeClass> {
+        let n = self.member_of_lists.iter().position(|kept| same_expressions(kept, list))?;
+        let key = SizeClass { member_of: MemberOfId(n as u32 + 1), ..size };
+        self.classes.contains_key(&key).then_some(key)
+    }
+    /// Builds the constraint class of size class `size` (no ports) and the `memberOf`
+    /// expressions `list`, whose placeable instances satisfying it are `satisfying` (read when the
+    /// list is new to the cluster), unless the
+    /// cluster keeps [`MAX_CONSTRAINT_CLASSES`] already; returns whether it exists now.
+    pub fn build_constraint_class(
+        &mut self,
+        size: SizeClass,
+        list: &std::sync::Arc<[MemberOf]>,
+        satisfying: BTreeSet<InstanceId>,
+        ports: &PortSets,
+        key_of: impl Fn(InstanceId) -> IndexKey,
+    ) -> bool {
+        debug_assert!(size.is_size_only(), "a constraint class narrows a size class");
+        if self.constraint_class(size, list).is_some() {
+            return true;
+        }
+        let n = match self.member_of_lists.iter().position(|kept| same_expressions(kept, list)) {
+            Some(n) => n,
+            None if self.member_of_lists.len() < MAX_CONSTRAINT_CLASSES => {
+                debug_assert!(satisfying.is_subset(&self.placeable), "only placeable instances are filed");
+                self.member_of_lists.push(list.clone());
+                self.satisfying.insert(MemberOfId(self.member_of_lists.len() as u32), satisfying);
+                self.member_of_lists.len() - 1
+            }
+            None => return false,
+        };
+        let key = SizeClass { member_of: MemberOfId(n as u32 + 1), ..size };
+        if self.classes.keys().filter(|k| k.has_member_of()).count() >= MAX_CONSTRAINT_CLASSES {
+            return false;
+        }
+        self.build_class(key, ports, key_of);
+        true
     }
     /// Builds the port class of size class `size` and those host ports, unless the cluster keeps
     /// [`MAX_PORT_CLASSES`] already; returns whether it exists now.
@@ -655,6 +782,11 @@ pub struct MemberOf {
     pub query: crate::rules::query::Query,
 }
 
+/// Whether two lists of `memberOf` expressions are the same, expression by expression.
+fn same_expressions(a: &[MemberOf], b: &[MemberOf]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.expression == y.expression)
+}
+
 /// The placement constraints of a task: `distinctInstance`, and every `memberOf` expression (an
 /// instance must satisfy all of them). Shared, so a scheduling pass copies a pointer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -673,6 +805,17 @@ impl Constraints {
     /// Whether a `memberOf` expression reads `runningTasksCount`.
     pub(crate) fn reads_running_tasks_count(&self) -> bool {
         self.member_of.iter().any(|m| m.query.uses_running_tasks_count())
+    }
+
+    /// Whether some instances are selected by `memberOf` and which ones changes only with their
+    /// attributes or profile (no expression reads `task:group`, `runningTasksCount` or
+    /// `agentConnected`): what a constraint class of the placement index may keep.
+    pub(crate) fn indexable(&self) -> bool {
+        !self.member_of.is_empty()
+            && self
+                .member_of
+                .iter()
+                .all(|m| !m.query.uses_task_group() && !m.query.uses_running_tasks_count() && !m.query.uses_agent_connected())
     }
 }
 

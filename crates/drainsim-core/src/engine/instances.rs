@@ -173,6 +173,11 @@ impl Engine {
         self.clusters
             .placement_mut(cluster)
             .revalue(key, instances.port_sets(), |a| instances.attribute(id, a, trunk_id).flatten());
+        // And under its answers to the constraint classes' `memberOf` expressions.
+        if !self.clusters[cluster.index()].placement.member_of_lists.is_empty() {
+            let answers = self.member_of_answers(cluster, id);
+            self.clusters.placement_mut(cluster).resatisfy(key, self.instances.port_sets(), &answers);
+        }
     }
 
     /// Sets or clears the instance's `ecs.awsvpc-trunk-id` attribute, which `memberOf`
@@ -365,10 +370,11 @@ impl Engine {
             let i = &self.instances[id.index()];
             let key = i.index_key(id);
             let cluster = i.cluster;
+            let answers = if placeable { self.member_of_answers(cluster, id) } else { Vec::new() };
             let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
             let index = self.clusters.placement_mut(cluster);
             if placeable {
-                index.insert(key, instances.port_sets(), |a| instances.attribute(id, a, trunk_id).flatten());
+                index.insert(key, instances.port_sets(), |a| instances.attribute(id, a, trunk_id).flatten(), &answers);
             } else {
                 index.remove(key, instances.port_sets());
             }

@@ -731,11 +731,30 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
             if i.indexed {
                 expect += 1;
                 let k = i.index_key(*id);
+                // Its answers to the constraint classes' `memberOf` lists, evaluated afresh.
+                let answers = e.member_of_answers(ClusterId(c as u32), *id);
+                for (n, answer) in answers.iter().enumerate() {
+                    let list = crate::placement::MemberOfId(n as u32 + 1);
+                    let filed = cluster.placement.satisfying.get(&list).is_some_and(|s| s.contains(id));
+                    if filed != *answer {
+                        return fail(
+                            "placement-index",
+                            format!(
+                                "{}: filed as {} memberOf list {} but {}",
+                                e.strings.resolve(i.name),
+                                if filed { "satisfying" } else { "not satisfying" },
+                                n + 1,
+                                if *answer { "satisfies it" } else { "does not" }
+                            ),
+                        );
+                    }
+                }
                 for (key, class) in &cluster.placement.classes {
                     let tracked = !cluster.placement.track_cpu || class.all.by_cpu.contains(&(k.cpu, *id));
                     let member = class.all.by_memory.contains(&(k.memory, *id)) && tracked;
                     let in_az = class.by_az.get(&k.az).is_some_and(|s| s.by_memory.contains(&(k.memory, *id)));
-                    if member != key.admits(&k, e.instances.port_sets()) || member != in_az {
+                    let selected = !key.has_member_of() || answers[key.member_of.0 as usize - 1];
+                    if member != (key.admits(&k, e.instances.port_sets()) && selected) || member != in_az {
                         return fail(
                             "placement-index",
                             format!("{}: wrong membership in size class {key}", e.strings.resolve(i.name)),
@@ -763,6 +782,16 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
             return fail(
                 "placement-index",
                 format!("cluster {c}: index holds {} instances, {expect} placeable", cluster.placement.len()),
+            );
+        }
+        let lists = cluster.placement.member_of_lists.len();
+        let filed_lists = cluster.placement.satisfying.keys().map(|m| m.0 as usize).collect::<Vec<_>>();
+        if filed_lists.iter().any(|n| *n == 0 || *n > lists)
+            || cluster.placement.satisfying.values().any(|s| !s.is_subset(&cluster.placement.placeable))
+        {
+            return fail(
+                "placement-index",
+                format!("cluster {c}: instances filed as satisfying a memberOf list that is not kept, or not placeable"),
             );
         }
         check_attribute_values(e, &cluster.placement)?;
@@ -813,7 +842,8 @@ fn check_attribute_values(e: &Engine, index: &crate::placement::PlacementIndex) 
                     return fail("placement-index", format!("{instance}: stale value of attribute {name}"));
                 }
                 let k = e.instances[id.index()].index_key(*id);
-                if key.admits(&k, e.instances.port_sets()) {
+                let selected = !key.has_member_of() || index.satisfying.get(&key.member_of).is_some_and(|s| s.contains(id));
+                if key.admits(&k, e.instances.port_sets()) && selected {
                     expect.entry(*value).or_default().push((k.memory, *id));
                     if index.track_cpu {
                         expect_cpu.entry(*value).or_default().push((k.cpu, *id));

@@ -138,6 +138,8 @@ struct Ask<'a> {
     owner: Owner,
     constraints: &'a Constraints,
     port_misses: &'a Cell<usize>,
+    /// Members passed over because their instance does not satisfy the task's `memberOf`.
+    member_of_misses: &'a Cell<usize>,
 }
 
 impl Ask<'_> {
@@ -146,8 +148,10 @@ impl Ask<'_> {
         match unmet_requirement(engine, id, self.req, self.owner, self.constraints) {
             None => true,
             Some(reason) => {
-                if reason == PlacementFailureReason::Ports {
-                    self.port_misses.set(self.port_misses.get() + 1);
+                match reason {
+                    PlacementFailureReason::Ports => self.port_misses.set(self.port_misses.get() + 1),
+                    PlacementFailureReason::MemberOf => self.member_of_misses.set(self.member_of_misses.get() + 1),
+                    _ => {}
                 }
                 false
             }
@@ -208,6 +212,13 @@ impl Engine {
             self.clusters.placement_mut(cluster).rekey(before, after, self.instances.port_sets());
             self.relay_room_change(id, Some(before), Some(after));
         }
+    }
+
+    /// Whether instance `id` satisfies each `memberOf` list its cluster's constraint classes keep
+    /// (what the placement index files it under).
+    pub(crate) fn member_of_answers(&self, cluster: ClusterId, id: InstanceId) -> Vec<bool> {
+        let lists = &self.clusters[cluster.index()].placement.member_of_lists;
+        lists.iter().map(|list| list.iter().all(|m| self.instance_matches(id, &m.query))).collect()
     }
 
     /// Whether `instance` is now a member of size class `class`: placeable, with room for it.
@@ -436,9 +447,19 @@ impl Engine {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        let free_ports = self.port_class_of(cluster, class, req);
-        let port_misses = Cell::new(0);
-        let ask = Ask { cluster, class, free_ports, req, owner, constraints, port_misses: &port_misses };
+        let free_ports =
+            self.port_class_of(cluster, class, req).or_else(|| self.constraint_class_of(cluster, class, req, constraints));
+        let (port_misses, member_of_misses) = (Cell::new(0), Cell::new(0));
+        let ask = Ask {
+            cluster,
+            class,
+            free_ports,
+            req,
+            owner,
+            constraints,
+            port_misses: &port_misses,
+            member_of_misses: &member_of_misses,
+        };
         let chosen = match after_zone_spread(strategies, self.builtin.availability_zone) {
             Some(within_zone) => {
                 // Order the zones with room by this owner's staying tasks in them, then by name. (A
@@ -466,7 +487,49 @@ impl Engine {
                 .placement_mut(cluster)
                 .build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id));
         }
+        let no_ports = req.ports_tcp.is_empty() && req.ports_udp.is_empty();
+        if free_ports.is_none()
+            && no_ports
+            && member_of_misses.get() > CONSTRAINT_CLASS_AFTER_MISSES
+            && constraints.indexable()
+            && class.is_size_only()
+        {
+            // The placement passed over many instances its `memberOf` expressions do not select:
+            // later ones go through the class of the instances they select (while the cluster
+            // keeps few enough).
+            let satisfying: BTreeSet<InstanceId> = self.clusters[cluster.index()]
+                .placement
+                .placeable
+                .iter()
+                .copied()
+                .filter(|id| satisfies_member_of(self, *id, constraints))
+                .collect();
+            let instances = &self.instances;
+            self.clusters.placement_mut(cluster).build_constraint_class(
+                class,
+                &constraints.member_of,
+                satisfying,
+                instances.port_sets(),
+                |id| instances[id.index()].index_key(id),
+            );
+        }
         chosen.ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
+    }
+
+    /// The constraint class of size class `class` and the task's `memberOf` expressions, if the
+    /// cluster keeps it (only for a task without host ports, whose expressions are indexable).
+    fn constraint_class_of(
+        &self,
+        cluster: ClusterId,
+        class: SizeClass,
+        req: &Requirements,
+        constraints: &Constraints,
+    ) -> Option<SizeClass> {
+        let no_ports = req.ports_tcp.is_empty() && req.ports_udp.is_empty();
+        if !no_ports || !class.is_size_only() || !constraints.indexable() {
+            return None;
+        }
+        self.clusters[cluster.index()].placement.constraint_class(class, &constraints.member_of)
     }
 
     /// The port class of size class `class` and the task's host ports, if the cluster keeps it.
@@ -606,8 +669,9 @@ impl Engine {
                 let mut free_walk: Option<(usize, usize)> = None;
                 // Set when a whole walk of the size class's pool found every member occupied: the
                 // owner notes it, and its next search skips the walk until an instance joins the
-                // class or one it occupied becomes free ([`NoFreeMember`]).
+                // class or one it occupied becomes free ([`NoFreeMembers`]).
                 let joins = self.clusters[cluster.index()].placement.joins();
+                let walked_class = free_ports.unwrap_or(class);
                 let mut found_none_free = false;
                 // The owner's room order keeps the unoccupied members by free memory: they are read
                 // instead of walking the pool past the occupied ones (with a port class, the pool
@@ -619,13 +683,14 @@ impl Engine {
                             .and_then(|s| s.room.as_deref())
                             .filter(|r| r.class == class && r.pools == pools && free_ports.is_none())
                             .and_then(|r| r.free_in_pool(az));
-                        let known_full =
-                            free_ports.is_none() && spread.is_some_and(|s| s.knows_no_free_member((class, az, None), joins));
+                        // Notes are of the class walked: the size class, or the port or constraint
+                        // class (their members join through the same count).
+                        let known_full = spread.is_some_and(|s| s.knows_no_free_member((walked_class, az, None), joins));
                         match free {
                             Some(mut free) => (free.find(|id| fits(self, *id)), 0),
                             None if known_full => {
                                 debug_assert!(
-                                    sets.by_memory.iter().all(|(_, id)| !unoccupied(*id)),
+                                    members.by_memory.iter().all(|(_, id)| !unoccupied(*id)),
                                     "a pool noted full has no unoccupied member"
                                 );
                                 (None, 0)
@@ -640,7 +705,7 @@ impl Engine {
                                     saw_free |= empty;
                                     empty && fits(self, *id)
                                 });
-                                found_none_free = found.is_none() && !saw_free && free_ports.is_none() && spread.is_some();
+                                found_none_free = found.is_none() && !saw_free && spread.is_some();
                                 (found, passed_over)
                             }
                         }
@@ -719,7 +784,7 @@ impl Engine {
                     self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members)
                 });
                 if found_none_free {
-                    self.note_no_free_member(cluster, ask.owner, (class, az, None), joins);
+                    self.note_no_free_member(cluster, ask.owner, (walked_class, az, None), joins);
                 }
                 if start_order || start_free_order {
                     let free = if start_free_order { RoomFree::ByMemory } else { RoomFree::Not };
@@ -904,9 +969,8 @@ impl Engine {
         // Values whose every member in the zone a walk found occupied (without a port class),
         // noted for the next search; values noted so are not walked ([`NoFreeMembers`]).
         let joins = placement.joins();
-        let pool_of = |v: Option<Sym>| (class, az, Some((attr, v)));
-        let known_full =
-            |v: Option<Sym>| free_ports.is_none() && spread.is_some_and(|s| s.knows_no_free_member(pool_of(v), joins));
+        let pool_of = |v: Option<Sym>| (free_ports.unwrap_or(class), az, Some((attr, v)));
+        let known_full = |v: Option<Sym>| spread.is_some_and(|s| s.knows_no_free_member(pool_of(v), joins));
         let found_full = std::cell::RefCell::new(Vec::new());
         let chosen = order.into_iter().find_map(|v| {
             let members = &values[&v].by_memory;
@@ -949,7 +1013,7 @@ impl Engine {
                 }
                 None if known_full(v) => {
                     debug_assert!(
-                        members.iter().all(|(_, id)| staying_on(*id) > 0 || !in_zone(*id)),
+                        walked.iter().all(|(_, id)| staying_on(*id) > 0 || !in_zone(*id)),
                         "a value noted full has no unoccupied member"
                     );
                     None
@@ -962,7 +1026,7 @@ impl Engine {
                         saw_free |= empty && in_zone(*id);
                         empty && in_zone(*id) && fits(*id)
                     });
-                    if found.is_none() && !saw_free && free_ports.is_none() && spread.is_some() {
+                    if found.is_none() && !saw_free && spread.is_some() {
                         // Every member occupied: noted, and (as in spread by instance) no count
                         // toward an order of free members, which would hold none of this value.
                         found_full.borrow_mut().push(v);
@@ -1474,6 +1538,164 @@ mod tests {
                 prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
             }
         }
+    }
+
+    /// The `memberOf` expressions the constraint-class tests place by.
+    const MEMBER_OF: [&str; 4] = [
+        "attribute:rack == r0",
+        "attribute:rack in [r0, r1]",
+        "attribute:rack != r2 and attribute:ecs.availability-zone == us-east-1a",
+        "not(attribute:rack == r1)",
+    ];
+
+    /// A RunTask of `count` tasks of `family` in `prod`, placed by strategy shape `strategy` with
+    /// the `memberOf` expression `expression`.
+    fn run_member_of(family: &str, count: i64, strategy: usize, expression: &str) -> Request {
+        Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: family.into(),
+            count: Some(count),
+            placement_strategy: strategy_of(strategy),
+            placement_constraints: vec![PlacementConstraint {
+                constraint_type: "memberOf".into(),
+                expression: Some(expression.into()),
+            }],
+            ..Default::default()
+        })
+    }
+
+    /// Builds the constraint class of a task definition's size and a `memberOf` expression, as a
+    /// placement that passed over many instances the expression does not select would.
+    fn build_constraint_class_of(e: &mut Engine, family: &str, expression: &str) {
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let req = e.requirements_of(e.resolve_task_def(family).expect("registered"));
+        let constraints = crate::placement::parse_constraints(
+            &[],
+            &[PlacementConstraint { constraint_type: "memberOf".into(), expression: Some(expression.into()) }],
+        )
+        .expect("valid");
+        assert!(constraints.indexable());
+        let instances = &e.instances;
+        let class = e
+            .clusters
+            .placement_mut(cluster)
+            .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let satisfying: BTreeSet<InstanceId> = e.clusters[cluster.index()]
+            .placement
+            .placeable
+            .iter()
+            .copied()
+            .filter(|id| satisfies_member_of(e, *id, &constraints))
+            .collect();
+        let instances = &e.instances;
+        let built = e.clusters.placement_mut(cluster).build_constraint_class(
+            class,
+            &constraints.member_of,
+            satisfying,
+            instances.port_sets(),
+            |id| instances[id.index()].index_key(id),
+        );
+        assert!(built, "few enough classes");
+        assert!(e.constraint_class_of(cluster, class, &req, &constraints).is_some());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// A constraint class changes no choice: with the class of every task's size and `memberOf`
+        /// expression built before its RunTask (engine `with`), tasks placed by each strategy
+        /// shape land where they land without one (engine `without`, whose cluster is too small to
+        /// build one), and failures name the same closest instance. Between placements instances
+        /// drain and come back, their agents disconnect and reconnect, and they move between
+        /// racks (a change of the attribute the expressions read), in both engines alike.
+        #[test]
+        fn a_constraint_class_changes_no_placement(
+            totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
+            steps in prop::collection::vec((0usize..6, 0usize..10, 0usize..4, 1i64..4, 0usize..30), 1..16),
+        ) {
+            let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
+            let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
+            for e in [&mut with, &mut without] {
+                register_sized(e, "c", 256, 512);
+            }
+            for (op, strategy, expression, count, k) in steps {
+                let instance = InstanceId((k % totals.len()) as u32);
+                match op {
+                    0 => {
+                        let drain = set_status(k % totals.len(), "DRAINING");
+                        prop_assert_eq!(with.handle(drain.clone()), without.handle(drain));
+                    }
+                    1 => {
+                        let activate = set_status(k % totals.len(), "ACTIVE");
+                        prop_assert_eq!(with.handle(activate.clone()), without.handle(activate));
+                    }
+                    2 => {
+                        let connected = !with.instances[instance.index()].agent_connected;
+                        with.set_agent_connected(instance, connected);
+                        without.set_agent_connected(instance, connected);
+                    }
+                    3 => {
+                        for e in [&mut with, &mut without] {
+                            let (rack, value) = (e.strings.intern("rack"), e.strings.intern(&format!("r{}", strategy % 3)));
+                            e.update_instance_profile(instance, |p| {
+                                for (name, v) in p.attributes.iter_mut() {
+                                    if *name == rack {
+                                        *v = Some(value);
+                                    }
+                                }
+                            });
+                        }
+                    }
+                    _ => {
+                        build_constraint_class_of(&mut with, "c", MEMBER_OF[expression]);
+                        let run = run_member_of("c", count, strategy, MEMBER_OF[expression]);
+                        prop_assert_eq!(with.handle(run.clone()), without.handle(run));
+                    }
+                }
+                prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
+                prop_assert_eq!(with.trace().digest(), without.trace().digest());
+            }
+        }
+    }
+
+    /// A placement that passes over more than 64 instances its `memberOf` expression does not
+    /// select builds the constraint class, and the next placements walk only its members: a
+    /// spread service on the 100 instances of rack r0, beside 200 with more room on the other racks.
+    #[test]
+    fn a_placement_past_many_unselected_instances_builds_a_constraint_class() {
+        let mut totals = vec![(4096, 16384, None); 300];
+        for (n, t) in totals.iter_mut().enumerate() {
+            if n % 3 == 0 {
+                *t = (4096, 8192, None);
+            }
+        }
+        let mut e = cluster_of(&totals);
+        register_sized(&mut e, "web", 128, 256);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        assert!(e.clusters[cluster.index()].placement.member_of_lists.is_empty());
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "web".into(),
+            task_definition: "web".into(),
+            desired_count: Some(150),
+            placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+            placement_constraints: vec![PlacementConstraint {
+                constraint_type: "memberOf".into(),
+                expression: Some("attribute:rack == r0".into()),
+            }],
+            ..Default::default()
+        }))
+        .expect("creates");
+        e.run_until_quiet(600_000, 1_000_000);
+        let index = &e.clusters[cluster.index()].placement;
+        assert_eq!(index.member_of_lists.len(), 1, "the first placement passed over 200 instances of r1 and r2");
+        let class = *index.classes.keys().find(|k| k.has_member_of()).expect("built");
+        assert_eq!(index.classes[&class].all.by_memory.len(), 100, "r0's instances");
+        let web = e.resolve_service(cluster, "web").expect("created");
+        let per_instance = &e.services[web.index()].spread.per_instance;
+        assert!(per_instance.sorted().iter().all(|(i, _)| i.0 % 3 == 0), "every task on r0");
+        assert_eq!(per_instance.len(), 100, "one on each of r0's instances before a second on any");
+        crate::engine::invariants::check_invariants(&e).expect("the class is exact");
     }
 
     /// Builds the port class of a task definition's size and host ports in a cluster, as a
