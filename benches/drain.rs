@@ -11,6 +11,8 @@
 //! - `full_pool/drain_i4k_20svc_t80k`: 20 services spread by instance, each holding tasks on every
 //!   instance, drained from half the instances onto the other half (a search for an empty
 //!   instance finds none; noting so must spare the next searches the walk).
+//! - `constraint_class/spread_member_of_t5k_i10k`: a service spread by instance and constrained by
+//!   `memberOf` to the 5,000 small instances of 10,000 (placements must not visit the big ones).
 //! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
 //!   time (the cost of a stop must not grow with the service).
 //! - `placement/*`: placing N tasks into M instances per strategy; `spread_instance_mixed_fleet_*`:
@@ -579,6 +581,38 @@ fn full_pool(c: &mut Criterion) {
     g.finish();
 }
 
+/// 10,000 instances, half `m5.4xlarge` with 64 GiB and half `m5.large` with 8 GiB, and a service of
+/// 5,000 tasks spread by instance with `memberOf(attribute:ecs.instance-type == m5.large)`: every
+/// placement's walk from the most free memory passes the 5,000 big instances the expression does
+/// not select, until the first builds the constraint class.
+fn member_of_scenario() -> String {
+    r#"Scenario(name: "member-of", seed: 1, clusters: ["bench"],
+    instances: [
+        (name: "big", count: 5000, cluster: "bench", instanceType: "m5.4xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 16384, memory: 65536),
+        (name: "small", count: 5000, cluster: "bench", instanceType: "m5.large", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 2048, memory: 8192),
+    ],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 64, memory: 128)])],
+    services: [(cluster: "bench", serviceName: "web", taskDefinition: "app", desiredCount: 5000,
+        placementConstraints: [(type: "memberOf", expression: "attribute:ecs.instance-type == m5.large")],
+        placementStrategy: [(type: "spread", field: "instanceId")])],
+)"#
+    .to_string()
+}
+
+fn constraint_class(c: &mut Criterion) {
+    let mut g = c.benchmark_group("constraint_class");
+    g.sample_size(10);
+    let loaded = drainsim_scenario::load_str("member-of.ron", &member_of_scenario()).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    assert!(run.passed() && run.engine.events_processed() > 0, "the service starts");
+    g.throughput(Throughput::Elements(5_000));
+    g.bench_function("spread_member_of_t5k_i10k", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
+    g.finish();
+}
+
 /// A sweep as `drainsim sweep scenarios/drain/seed-min50-max200.ron --seeds 0..1000 --jobs 1` runs
 /// it: every seed run and aggregated, one worker thread.
 fn sweeps(c: &mut Criterion) {
@@ -684,6 +718,7 @@ criterion_group!(
     scale_ins,
     dense_instance,
     full_pool,
+    constraint_class,
     api,
     sweeps,
     placement,
