@@ -388,10 +388,10 @@ pub struct PlacementIndex {
     /// Placeable instances per Availability Zone (zones without one are absent): the zones zone
     /// rebalancing balances over, without a scan of the cluster's instances.
     pub placeable_per_zone: BTreeMap<Sym, u32>,
-    /// How many times an instance became a member of a class (joined the index, or gained the
-    /// room or the ports for one) or moved to another value of a tracked attribute: a search
-    /// that found no free member can trust its finding while this is unchanged
-    /// ([`crate::state::service::NoFreeMembers`]). Only grows.
+    /// How many times an instance became a member of a class (joined the index, gained the room
+    /// or the ports for one, or came to satisfy a constraint class's expressions) or moved to
+    /// another value of a tracked attribute: a search that found no free member can trust its
+    /// finding while this is unchanged ([`crate::state::service::NoFreeMembers`]). Only grows.
     joins: u64,
     /// The `memberOf` lists of the constraint classes, `MemberOfId(n)` at `n - 1` (at most
     /// [`MAX_CONSTRAINT_CLASSES`]); each reads only what changes with an instance's attributes
@@ -547,8 +547,8 @@ impl PlacementIndex {
             }
         }
     }
-    /// How many times an instance joined a class or changed value ([`PlacementIndex::joins`]'s
-    /// field): unchanged, no class has gained a member.
+    /// How many times an instance joined a class or moved to another value (see the field of
+    /// this name): while it is unchanged, no class has gained a member.
     pub fn joins(&self) -> u64 {
         self.joins
     }
@@ -684,9 +684,9 @@ impl PlacementIndex {
         self.classes.contains_key(&key).then_some(key)
     }
     /// Builds the constraint class of size class `size` (no ports) and the `memberOf`
-    /// expressions `list`, whose placeable instances satisfying it are `satisfying` (read when the
-    /// list is new to the cluster), unless the
-    /// cluster keeps [`MAX_CONSTRAINT_CLASSES`] already; returns whether it exists now.
+    /// expressions `list`, unless the cluster keeps [`MAX_CONSTRAINT_CLASSES`] already; returns
+    /// whether it exists now. `satisfying` are the placeable instances that satisfy `list` (read
+    /// only when the list is new to the cluster).
     pub fn build_constraint_class(
         &mut self,
         size: SizeClass,

@@ -127,13 +127,18 @@ fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
 }
 
 /// One task's placement as the strategies see it: the cluster and size class it is placed in,
-/// what it needs, whose it is, and its constraints; the port class of its size and host ports if
-/// one is kept, and a count of the members passed over because they hold one of its host ports.
+/// what it needs, whose it is, and its constraints; the narrower class its walks read if one is
+/// kept, and counts of the members passed over because they hold one of its host ports or do not
+/// satisfy its `memberOf` expressions.
 #[derive(Clone, Copy)]
 struct Ask<'a> {
     cluster: ClusterId,
     class: SizeClass,
-    free_ports: Option<SizeClass>,
+    /// The port class of its size and host ports, or the constraint class of its size and
+    /// `memberOf` expressions: the members of `class` it may fit, fewer of them. Walks read it
+    /// instead of `class` and choose the same; where a walk counts the pool's members, it reads
+    /// `class`.
+    narrowed: Option<SizeClass>,
     req: &'a Requirements,
     owner: Owner,
     constraints: &'a Constraints,
@@ -447,13 +452,13 @@ impl Engine {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        let free_ports =
+        let narrowed =
             self.port_class_of(cluster, class, req).or_else(|| self.constraint_class_of(cluster, class, req, constraints));
         let (port_misses, member_of_misses) = (Cell::new(0), Cell::new(0));
         let ask = Ask {
             cluster,
             class,
-            free_ports,
+            narrowed,
             req,
             owner,
             constraints,
@@ -478,7 +483,7 @@ impl Engine {
             }
             None => self.pick_within(ask, None, strategies),
         };
-        if free_ports.is_none() && port_misses.get() > PORT_CLASS_AFTER_MISSES {
+        if narrowed.is_none() && port_misses.get() > PORT_CLASS_AFTER_MISSES {
             // The placement passed over many instances holding its ports: later ones of these
             // ports go through their port class (while the cluster keeps few enough).
             let ports = (self.instances.intern_port_set(&req.ports_tcp), self.instances.intern_port_set(&req.ports_udp));
@@ -488,7 +493,7 @@ impl Engine {
                 .build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id));
         }
         let no_ports = req.ports_tcp.is_empty() && req.ports_udp.is_empty();
-        if free_ports.is_none()
+        if narrowed.is_none()
             && no_ports
             && member_of_misses.get() > CONSTRAINT_CLASS_AFTER_MISSES
             && constraints.indexable()
@@ -545,12 +550,13 @@ impl Engine {
     /// Picks an instance for the task `ask` describes by the first of `strategies` (spread by
     /// instance when none is left), among the class's members, or those of zone `az`.
     ///
-    /// The candidates are walked in the class's orders; with a port class, in its orders, which
-    /// hold the class's members with the task's ports free. Every choice is the same either way
-    /// (the members the port class leaves out are those the task does not fit), so where spread
-    /// by instance counts the pool's members, it reads the size class.
+    /// The candidates are walked in the class's orders; with a port or constraint class
+    /// (`Ask::narrowed`), in its orders, which hold the class's members with the task's ports
+    /// free, or that satisfy its `memberOf` expressions. Every choice is the same either way (the
+    /// members the narrower class leaves out are those the task does not fit), so where spread by
+    /// instance counts the pool's members, it reads the size class.
     fn pick_within(&mut self, ask: Ask<'_>, az: Option<Sym>, strategies: &[Strategy]) -> Option<InstanceId> {
-        let Ask { cluster, class, free_ports, req, .. } = ask;
+        let Ask { cluster, class, narrowed, req, .. } = ask;
         // Binpack reads its members itself (a zone without members of the class leaves it an
         // empty walk, as the early return below does for the rest).
         let strategy = picking(strategies);
@@ -569,7 +575,7 @@ impl Engine {
         }
         let placement = &self.clusters[cluster.index()].placement;
         let sets = class_sets(placement, class, az)?;
-        let members = match free_ports {
+        let members = match narrowed {
             Some(p) => class_sets(placement, p, az).unwrap_or(&NO_MEMBERS),
             None => sets,
         };
@@ -607,12 +613,12 @@ impl Engine {
                 let spread = self.owner_spread(cluster, ask.owner).filter(|s| ask.constraints.distinct && s.tracks_instances);
                 let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
                 let placement = &self.clusters[cluster.index()].placement;
-                let members = class_sets(placement, free_ports.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
+                let members = class_sets(placement, narrowed.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
                 let mut passed_over = 0usize;
                 #[cfg(debug_assertions)]
-                let listed_from_order = room.filter(|_| free_ports.is_none()).is_some_and(|r| r.free.is_some());
+                let listed_from_order = room.filter(|_| narrowed.is_none()).is_some_and(|r| r.free.is_some());
                 let mut candidates: Vec<InstanceId> = {
-                    let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_first(az, false));
+                    let kept = room.filter(|_| narrowed.is_none()).and_then(|r| r.free_least_first(az, false));
                     match kept {
                         Some(kept) => kept.filter(|id| fits(self, *id)).collect(),
                         None => members
@@ -636,7 +642,7 @@ impl Engine {
                     kept.sort();
                     assert_eq!(listed, kept, "the room order's unoccupied members hold every instance a distinct task fits");
                 }
-                let (distinct_owner, pool_members) = (spread.is_some() && free_ports.is_none(), members.by_memory.len());
+                let (distinct_owner, pool_members) = (spread.is_some() && narrowed.is_none(), members.by_memory.len());
                 if distinct_owner && self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members) {
                     self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemory);
                 }
@@ -671,7 +677,7 @@ impl Engine {
                 // owner notes it, and its next search skips the walk until an instance joins the
                 // class or one it occupied becomes free ([`NoFreeMembers`]).
                 let joins = self.clusters[cluster.index()].placement.joins();
-                let walked_class = free_ports.unwrap_or(class);
+                let walked_class = narrowed.unwrap_or(class);
                 let mut found_none_free = false;
                 // The owner's room order keeps the unoccupied members by free memory: they are read
                 // instead of walking the pool past the occupied ones (with a port class, the pool
@@ -681,7 +687,7 @@ impl Engine {
                     let (found, passed_over) = {
                         let free = spread
                             .and_then(|s| s.room.as_deref())
-                            .filter(|r| r.class == class && r.pools == pools && free_ports.is_none())
+                            .filter(|r| r.class == class && r.pools == pools && narrowed.is_none())
                             .and_then(|r| r.free_in_pool(az));
                         // Notes are of the class walked: the size class, or the port or constraint
                         // class (their members join through the same count).
@@ -723,7 +729,7 @@ impl Engine {
                     }
                     // A walk that found every member occupied counts toward no order of free
                     // members (the note above spares the next walk; such an order would hold none).
-                    if spread.is_some() && free_ports.is_none() && !found_none_free {
+                    if spread.is_some() && narrowed.is_none() && !found_none_free {
                         free_walk = Some((passed_over, sets.by_memory.len()));
                     }
                     if found.is_some() {
@@ -841,17 +847,17 @@ impl Engine {
     /// least first instead of walking past the occupied ones, which sort first; a walk past many
     /// starts keeping them.
     fn binpack(&mut self, ask: Ask<'_>, az: Option<Sym>, by_cpu: bool) -> Option<InstanceId> {
-        let Ask { cluster, class, free_ports, req, owner, constraints, .. } = ask;
+        let Ask { cluster, class, narrowed, req, owner, constraints, .. } = ask;
         let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
         // Only a distinctInstance owner reads (or starts) a room order here: others skip the lookup.
         let spread = if constraints.distinct { self.owner_spread(cluster, owner).filter(|s| s.tracks_instances) } else { None };
         let room = spread.and_then(|s| s.room.as_deref()).filter(|r| r.class == class && r.pools == pools);
         let placement = &self.clusters[cluster.index()].placement;
-        let members = class_sets(placement, free_ports.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
+        let members = class_sets(placement, narrowed.unwrap_or(class), az).unwrap_or(&NO_MEMBERS);
         let (order, amount) = if by_cpu { (&members.by_cpu, req.cpu) } else { (&members.by_memory, req.memory) };
         let walk = || order.range(at_least(amount)).map(|(_, id)| *id);
         let (chosen, passed_over) = {
-            let kept = room.filter(|_| free_ports.is_none()).and_then(|r| r.free_least_first(az, by_cpu));
+            let kept = room.filter(|_| narrowed.is_none()).and_then(|r| r.free_least_first(az, by_cpu));
             match kept {
                 Some(mut kept) => {
                     let chosen = kept.find(|id| ask.fits(self, *id));
@@ -873,7 +879,7 @@ impl Engine {
                 }
             }
         };
-        let (distinct_owner, pool_members) = (spread.is_some() && free_ports.is_none(), order.len());
+        let (distinct_owner, pool_members) = (spread.is_some() && narrowed.is_none(), order.len());
         if distinct_owner && self.walk_warrants_unoccupied_order(cluster, owner, passed_over, pool_members) {
             let free = if by_cpu { RoomFree::ByMemoryAndCpu } else { RoomFree::ByMemory };
             self.start_room_order(cluster, owner, class, pools, free);
@@ -899,7 +905,7 @@ impl Engine {
     /// (`Clusters::count_group_by_value`); per value of another, they are counted from its
     /// instances.
     fn spread_by_attribute(&mut self, ask: Ask<'_>, az: Option<Sym>, attr: Sym, within: Strategy) -> Option<InstanceId> {
-        let Ask { cluster, class, free_ports, req, owner, .. } = ask;
+        let Ask { cluster, class, narrowed, req, owner, .. } = ask;
         if !self.clusters[cluster.index()].placement.tracks_attribute(attr) {
             let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
             self.clusters.placement_mut(cluster).track_attribute(
@@ -943,8 +949,8 @@ impl Engine {
         };
         let placement = &self.clusters[cluster.index()].placement;
         let values = placement.classes[&class].by_value.get(&attr)?;
-        // The members of a value to walk: those with the task's ports free when a port class is kept.
-        let port_values = free_ports.map(|p| placement.classes[&p].by_value.get(&attr));
+        // The members of a value to walk: those of the narrower class when one is kept.
+        let port_values = narrowed.map(|p| placement.classes[&p].by_value.get(&attr));
         let walked_members = |v: &Option<Sym>| match port_values {
             Some(port_values) => port_values.and_then(|m| m.get(v)).unwrap_or(&NO_MEMBERS),
             None => &values[v],
@@ -966,10 +972,10 @@ impl Engine {
         let passed_over_occupied = Cell::new(0usize);
         let walked_pool_members = Cell::new(0usize);
         let kept_by_attribute = kept.is_some();
-        // Values whose every member in the zone a walk found occupied (without a port class),
+        // Values whose every member in the zone (of the class walked) a walk found occupied,
         // noted for the next search; values noted so are not walked ([`NoFreeMembers`]).
         let joins = placement.joins();
-        let pool_of = |v: Option<Sym>| (free_ports.unwrap_or(class), az, Some((attr, v)));
+        let pool_of = |v: Option<Sym>| (narrowed.unwrap_or(class), az, Some((attr, v)));
         let known_full = |v: Option<Sym>| spread.is_some_and(|s| s.knows_no_free_member(pool_of(v), joins));
         let found_full = std::cell::RefCell::new(Vec::new());
         let chosen = order.into_iter().find_map(|v| {
@@ -998,7 +1004,7 @@ impl Engine {
             // occupies, as spread by instance is.
             let free_member = match kept
                 .and_then(|s| s.room.as_deref())
-                .filter(|r| r.class == class && r.pools == RoomPools::Value && free_ports.is_none())
+                .filter(|r| r.class == class && r.pools == RoomPools::Value && narrowed.is_none())
                 .filter(|r| r.free.is_some())
             {
                 Some(room) => {
@@ -1050,7 +1056,7 @@ impl Engine {
             match kept {
                 // Fewer members with the task's ports free than instances the owner holds in the
                 // value (its tasks hold the port where they run): the fewest among those members.
-                Some(s) if free_ports.is_some() && walked.len() < s.occupied_per_value.get(&v).copied().unwrap_or(0) as usize => {
+                Some(s) if narrowed.is_some() && walked.len() < s.occupied_per_value.get(&v).copied().unwrap_or(0) as usize => {
                     walked
                         .range(at_least(req.memory))
                         .map(|(_, id)| *id)
@@ -1104,7 +1110,7 @@ impl Engine {
     /// placeable instances (samples would mostly miss) is not sampled: its members are few, and
     /// listed at once.
     fn random_within_values(&mut self, ask: Ask<'_>, az: Option<Sym>, attr: Sym, order: &[Option<Sym>]) -> Option<InstanceId> {
-        let Ask { cluster, class, free_ports, req, .. } = ask;
+        let Ask { cluster, class, narrowed, req, .. } = ask;
         let in_zone = |e: &Engine, id: InstanceId| az.is_none_or(|z| e.instances[id.index()].availability_zone == z);
         for v in order {
             let placement = &self.clusters[cluster.index()].placement;
@@ -1120,7 +1126,7 @@ impl Engine {
                 }
             }
             let placement = &self.clusters[cluster.index()].placement;
-            let members = class_sets_by_value(placement, free_ports.unwrap_or(class), attr, *v);
+            let members = class_sets_by_value(placement, narrowed.unwrap_or(class), attr, *v);
             let mut fitting: Vec<InstanceId> = members
                 .by_memory
                 .range(at_least(req.memory))
@@ -1262,11 +1268,11 @@ impl Engine {
         let every_size =
             self.clusters.placement_mut(cluster).class_for(0, 0, instances.port_sets(), |id| instances[id.index()].index_key(id));
         debug_assert_eq!(every_size, EVERY_SIZE, "the class of every size is always available");
-        let free_ports = self.port_class_of(cluster, own_class, req);
+        let narrowed = self.port_class_of(cluster, own_class, req);
         let index = &self.clusters[cluster.index()].placement;
         // The fewest misses an instance not yet visited can have.
         let mut floor = 0;
-        if let Some(class) = index.classes.get(&free_ports.unwrap_or(own_class)) {
+        if let Some(class) = index.classes.get(&narrowed.unwrap_or(own_class)) {
             if let Some(id) = class.all.by_memory.iter().rev().map(|(_, id)| *id).find(|id| unmet_count(self, *id, req) == 0) {
                 return id;
             }
