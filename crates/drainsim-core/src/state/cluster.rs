@@ -217,7 +217,7 @@ impl Clusters {
         self.group_counts(id, group).note_walked_past(passed_over)
     }
 
-    /// A search found every member of `class` in `az` (or all) occupied by a task group
+    /// A search found every member of `pool` occupied by a task group
     /// (`SpreadCounts::note_no_free_member`).
     pub(crate) fn note_group_no_free_member(&mut self, id: Id, group: Sym, pool: crate::state::service::SpreadPool, joins: u64) {
         self.group_counts(id, group).note_no_free_member(pool, joins);

@@ -1353,7 +1353,7 @@ impl Services {
         self.records[id.index()].spread.note_walked_past(passed_over)
     }
 
-    /// A search found every member of `class` in `az` (or all) occupied by the service
+    /// A search found every member of `pool` occupied by the service
     /// ([`SpreadCounts::note_no_free_member`]).
     pub(crate) fn note_no_free_member(&mut self, id: ServiceId, pool: SpreadPool, joins: u64) {
         self.records[id.index()].spread.note_no_free_member(pool, joins);
