@@ -394,9 +394,12 @@ pub struct PlacementIndex {
     /// finding while this is unchanged ([`crate::state::service::NoFreeMembers`]). Only grows.
     joins: u64,
     /// The `memberOf` lists of the constraint classes, `MemberOfId(n)` at `n - 1` (at most
-    /// [`MAX_CONSTRAINT_CLASSES`]); each reads only what changes with an instance's attributes
-    /// or profile ([`Constraints::indexable`]).
+    /// [`MAX_CONSTRAINT_CLASSES`]); each reads only what changes with an instance's attributes,
+    /// profile or tasks' groups ([`Constraints::indexable`]).
     pub member_of_lists: Vec<std::sync::Arc<[MemberOf]>>,
+    /// Whether one of `member_of_lists` reads `task:group`: then every task that joins or leaves
+    /// an instance's task list may change its answers.
+    pub lists_read_task_groups: bool,
     /// Per list of `member_of_lists`: the placeable instances that satisfy it. The engine passes
     /// an instance's answers when it joins the index and when its attributes change
     /// ([`PlacementIndex::insert`], [`PlacementIndex::resatisfy`]).
@@ -481,7 +484,7 @@ impl PlacementIndex {
             set.remove(&k.id);
         }
     }
-    /// A placeable instance's attributes or profile changed: `satisfied` says whether it now
+    /// A placeable instance's attributes, profile or tasks' groups changed: `satisfied` says whether it now
     /// satisfies each list of [`PlacementIndex::member_of_lists`], and it joins or leaves the
     /// constraint classes whose answer changed (where it has the room and ports).
     pub fn resatisfy(&mut self, k: IndexKey, ports: &PortSets, satisfied: &[bool]) {
@@ -703,6 +706,7 @@ impl PlacementIndex {
             Some(n) => n,
             None if self.member_of_lists.len() < MAX_CONSTRAINT_CLASSES => {
                 debug_assert!(satisfying.is_subset(&self.placeable), "only placeable instances are filed");
+                self.lists_read_task_groups |= list.iter().any(|m| m.query.uses_task_group());
                 self.member_of_lists.push(list.clone());
                 self.satisfying.insert(MemberOfId(self.member_of_lists.len() as u32), satisfying);
                 self.member_of_lists.len() - 1
@@ -808,14 +812,12 @@ impl Constraints {
     }
 
     /// Whether some instances are selected by `memberOf` and which ones changes only with their
-    /// attributes or profile (no expression reads `task:group`, `runningTasksCount` or
-    /// `agentConnected`): what a constraint class of the placement index may keep.
+    /// attributes, their profile or the groups of the tasks on them (no expression reads
+    /// `runningTasksCount` or `agentConnected`): what a constraint class of the placement index
+    /// may keep.
     pub(crate) fn indexable(&self) -> bool {
         !self.member_of.is_empty()
-            && self
-                .member_of
-                .iter()
-                .all(|m| !m.query.uses_task_group() && !m.query.uses_running_tasks_count() && !m.query.uses_agent_connected())
+            && self.member_of.iter().all(|m| !m.query.uses_running_tasks_count() && !m.query.uses_agent_connected())
     }
 }
 

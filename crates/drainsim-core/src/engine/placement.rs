@@ -226,6 +226,20 @@ impl Engine {
         lists.iter().map(|list| list.iter().all(|m| self.instance_matches(id, &m.query))).collect()
     }
 
+    /// A task joined or left `instance`'s task list: when a constraint class's `memberOf`
+    /// expressions read `task:group`, the instance's answers may have changed, and the index
+    /// files it under the new ones (one flag check otherwise).
+    pub(crate) fn refresh_task_group_answers(&mut self, instance: InstanceId) {
+        let i = &self.instances[instance.index()];
+        let cluster = i.cluster;
+        if !i.indexed || !self.clusters[cluster.index()].placement.lists_read_task_groups {
+            return;
+        }
+        let key = i.index_key(instance);
+        let answers = self.member_of_answers(cluster, instance);
+        self.clusters.placement_mut(cluster).resatisfy(key, self.instances.port_sets(), &answers);
+    }
+
     /// Whether `instance` is now a member of size class `class`: placeable, with room for it.
     pub(crate) fn in_size_class(&self, instance: InstanceId, class: SizeClass) -> bool {
         let i = &self.instances[instance.index()];
@@ -1547,11 +1561,13 @@ mod tests {
     }
 
     /// The `memberOf` expressions the constraint-class tests place by.
-    const MEMBER_OF: [&str; 4] = [
+    const MEMBER_OF: [&str; 6] = [
         "attribute:rack == r0",
         "attribute:rack in [r0, r1]",
         "attribute:rack != r2 and attribute:ecs.availability-zone == us-east-1a",
         "not(attribute:rack == r1)",
+        "not(task:group == family:c)",
+        "task:group == family:c or attribute:rack == r2",
     ];
 
     /// A RunTask of `count` tasks of `family` in `prod`, placed by strategy shape `strategy` with
@@ -1612,12 +1628,13 @@ mod tests {
         /// expression built before its RunTask (engine `with`), tasks placed by each strategy
         /// shape land where they land without one (engine `without`, whose cluster is too small to
         /// build one), and failures name the same closest instance. Between placements instances
-        /// drain and come back, their agents disconnect and reconnect, and they move between
-        /// racks (a change of the attribute the expressions read), in both engines alike.
+        /// drain and come back, their agents disconnect and reconnect, they move between racks (a
+        /// change of the attribute the expressions read), and tasks stop (a change of the task
+        /// groups on their instance, which two of the expressions read), in both engines alike.
         #[test]
         fn a_constraint_class_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            steps in prop::collection::vec((0usize..6, 0usize..10, 0usize..4, 1i64..4, 0usize..30), 1..16),
+            steps in prop::collection::vec((0usize..7, 0usize..10, 0usize..6, 1i64..4, 0usize..30), 1..16),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
@@ -1650,6 +1667,22 @@ mod tests {
                                     }
                                 }
                             });
+                        }
+                    }
+                    4 => {
+                        // A task stops (if there is one) and the engines run until quiet.
+                        let stop = (with.tasks.len() > 0).then(|| with.task_arn(crate::infra::ids::TaskId((k % with.tasks.len()) as u32)));
+                        for e in [&mut with, &mut without] {
+                            if let Some(task) = &stop {
+                                let stopped = e.handle(Request::StopTask(StopTaskRequest {
+                                    cluster: Some("prod".into()),
+                                    task: task.clone(),
+                                    reason: None,
+                                }));
+                                prop_assert!(stopped.is_ok());
+                            }
+                            let now = e.now_ms();
+                            e.run_until_quiet(now + 600_000, 100_000);
                         }
                     }
                     _ => {

@@ -420,6 +420,7 @@ impl Engine {
         self.reserve(instance, task_def, true);
         let awsvpc = self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc;
         self.instances.add_task(instance, id, awsvpc);
+        self.refresh_task_group_answers(instance);
         if let Some(s) = service {
             self.services.add_task(s, id);
             if self.services.needs_drain_candidates(s) {
@@ -561,6 +562,7 @@ impl Engine {
         }
         let held_eni = eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc;
         self.instances.remove_task(instance, id, held_eni);
+        self.refresh_task_group_answers(instance);
         if let Some(s) = service {
             self.services.remove_task(s, id);
         }
