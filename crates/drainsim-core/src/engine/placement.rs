@@ -229,10 +229,19 @@ impl Engine {
     /// A task joined or left `instance`'s task list: when a constraint class's `memberOf`
     /// expressions read `task:group`, the instance's answers may have changed, and the index
     /// files it under the new ones (one flag check otherwise).
+    #[inline]
     pub(crate) fn refresh_task_group_answers(&mut self, instance: InstanceId) {
+        let cluster = self.instances[instance.index()].cluster;
+        if self.clusters[cluster.index()].placement.lists_read_task_groups {
+            self.refile_task_group_answers(instance, cluster);
+        }
+    }
+
+    /// [`Engine::refresh_task_group_answers`] once a kept list reads `task:group`.
+    #[inline(never)]
+    fn refile_task_group_answers(&mut self, instance: InstanceId, cluster: ClusterId) {
         let i = &self.instances[instance.index()];
-        let cluster = i.cluster;
-        if !i.indexed || !self.clusters[cluster.index()].placement.lists_read_task_groups {
+        if !i.indexed {
             return;
         }
         let key = i.index_key(instance);
@@ -466,8 +475,10 @@ impl Engine {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        let narrowed =
-            self.port_class_of(cluster, class, req).or_else(|| self.constraint_class_of(cluster, class, req, constraints));
+        let narrowed = self.port_class_of(cluster, class, req).or_else(|| {
+            // Most tasks have no `memberOf`: no call for them.
+            (!constraints.member_of.is_empty()).then(|| self.constraint_class_of(cluster, class, req, constraints)).flatten()
+        });
         let (port_misses, member_of_misses) = (Cell::new(0), Cell::new(0));
         let ask = Ask {
             cluster,
@@ -507,9 +518,9 @@ impl Engine {
                 .build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id));
         }
         let no_ports = req.ports_tcp.is_empty() && req.ports_udp.is_empty();
-        if narrowed.is_none()
+        if member_of_misses.get() > CONSTRAINT_CLASS_AFTER_MISSES
+            && narrowed.is_none()
             && no_ports
-            && member_of_misses.get() > CONSTRAINT_CLASS_AFTER_MISSES
             && constraints.indexable()
             && class.is_size_only()
         {
