@@ -400,6 +400,9 @@ pub struct PlacementIndex {
     /// Whether one of `member_of_lists` reads `task:group`: then every task that joins or leaves
     /// an instance's task list may change its answers.
     pub lists_read_task_groups: bool,
+    /// Whether one of `member_of_lists` reads `runningTasksCount`: then every change of an
+    /// instance's count may change its answers.
+    pub lists_read_running_count: bool,
     /// Per list of `member_of_lists`: the placeable instances that satisfy it. The engine passes
     /// an instance's answers when it joins the index and when its attributes change
     /// ([`PlacementIndex::insert`], [`PlacementIndex::resatisfy`]).
@@ -707,6 +710,7 @@ impl PlacementIndex {
             None if self.member_of_lists.len() < MAX_CONSTRAINT_CLASSES => {
                 debug_assert!(satisfying.is_subset(&self.placeable), "only placeable instances are filed");
                 self.lists_read_task_groups |= list.iter().any(|m| m.query.uses_task_group());
+                self.lists_read_running_count |= list.iter().any(|m| m.query.uses_running_tasks_count());
                 self.member_of_lists.push(list.clone());
                 self.satisfying.insert(MemberOfId(self.member_of_lists.len() as u32), satisfying);
                 self.member_of_lists.len() - 1
@@ -811,13 +815,13 @@ impl Constraints {
         self.member_of.iter().any(|m| m.query.uses_running_tasks_count())
     }
 
-    /// Whether some instances are selected by `memberOf` and which ones changes only with their
-    /// attributes, their profile or the groups of the tasks on them (no expression reads
-    /// `runningTasksCount` or `agentConnected`): what a constraint class of the placement index
-    /// may keep.
+    /// Whether some instances are selected by `memberOf`: what a constraint class of the
+    /// placement index may keep. Every subject an expression reads changes only where the engine
+    /// re-files the instance: its attributes and profile (`ec2InstanceId`, `registeredAt`,
+    /// `agentVersion`, `attribute:`), the tasks on it (`task:group`), their status
+    /// (`runningTasksCount`); `agentConnected` is true of every instance in the index.
     pub(crate) fn indexable(&self) -> bool {
         !self.member_of.is_empty()
-            && self.member_of.iter().all(|m| !m.query.uses_running_tasks_count() && !m.query.uses_agent_connected())
     }
 }
 

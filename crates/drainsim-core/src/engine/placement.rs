@@ -231,17 +231,26 @@ impl Engine {
     /// files it under the new ones (one flag check otherwise).
     #[inline]
     pub(crate) fn refresh_task_group_answers(&mut self, instance: InstanceId) {
-        let cluster = self.instances[instance.index()].cluster;
-        if self.clusters[cluster.index()].placement.lists_read_task_groups {
-            self.refile_task_group_answers(instance, cluster);
+        if self.clusters.any_lists_reading_task_groups() {
+            self.refile_member_of_answers(instance, |p| p.lists_read_task_groups);
         }
     }
 
-    /// [`Engine::refresh_task_group_answers`] once a kept list reads `task:group`.
+    /// An instance's `runningTasksCount` changed: the same, for expressions that read it.
+    #[inline]
+    pub(crate) fn refresh_running_count_answers(&mut self, instance: InstanceId) {
+        if self.clusters.any_lists_reading_running_count() {
+            self.refile_member_of_answers(instance, |p| p.lists_read_running_count);
+        }
+    }
+
+    /// Files a placeable instance under its current answers to its cluster's `memberOf` lists,
+    /// when its cluster keeps a list that reads what changed (`reads`).
     #[inline(never)]
-    fn refile_task_group_answers(&mut self, instance: InstanceId, cluster: ClusterId) {
+    fn refile_member_of_answers(&mut self, instance: InstanceId, reads: fn(&PlacementIndex) -> bool) {
         let i = &self.instances[instance.index()];
-        if !i.indexed {
+        let cluster = i.cluster;
+        if !i.indexed || !reads(&self.clusters[cluster.index()].placement) {
             return;
         }
         let key = i.index_key(instance);
@@ -542,6 +551,7 @@ impl Engine {
                 instances.port_sets(),
                 |id| instances[id.index()].index_key(id),
             );
+            self.clusters.note_member_of_lists(cluster);
         }
         chosen.ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
     }
@@ -1572,13 +1582,15 @@ mod tests {
     }
 
     /// The `memberOf` expressions the constraint-class tests place by.
-    const MEMBER_OF: [&str; 6] = [
+    const MEMBER_OF: [&str; 8] = [
         "attribute:rack == r0",
         "attribute:rack in [r0, r1]",
         "attribute:rack != r2 and attribute:ecs.availability-zone == us-east-1a",
         "not(attribute:rack == r1)",
         "not(task:group == family:c)",
         "task:group == family:c or attribute:rack == r2",
+        "runningTasksCount < 2",
+        "agentConnected == true and runningTasksCount == 0",
     ];
 
     /// A RunTask of `count` tasks of `family` in `prod`, placed by strategy shape `strategy` with
@@ -1629,6 +1641,7 @@ mod tests {
             |id| instances[id.index()].index_key(id),
         );
         assert!(built, "few enough classes");
+        e.clusters.note_member_of_lists(cluster);
         assert!(e.constraint_class_of(cluster, class, &req, &constraints).is_some());
     }
 
@@ -1640,12 +1653,13 @@ mod tests {
         /// shape land where they land without one (engine `without`, whose cluster is too small to
         /// build one), and failures name the same closest instance. Between placements instances
         /// drain and come back, their agents disconnect and reconnect, they move between racks (a
-        /// change of the attribute the expressions read), and tasks stop (a change of the task
-        /// groups on their instance, which two of the expressions read), in both engines alike.
+        /// change of the attribute the expressions read), and tasks stop after the engines run
+        /// until quiet (a change of the task groups on their instance and of its running tasks,
+        /// which four of the expressions read), in both engines alike.
         #[test]
         fn a_constraint_class_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            steps in prop::collection::vec((0usize..7, 0usize..10, 0usize..6, 1i64..4, 0usize..30), 1..16),
+            steps in prop::collection::vec((0usize..7, 0usize..10, 0usize..8, 1i64..4, 0usize..30), 1..16),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));

@@ -484,6 +484,9 @@ impl Engine {
         let service = self.tasks.origin(id).service;
         let (instance, now) = (t.instance, self.now_ms);
         self.instances.apply_contribution(instance, old, new, now);
+        if old.running != new.running {
+            self.refresh_running_count_answers(instance);
+        }
         if old.running != new.running
             && self.clusters.any_daemon_service()
             && !self.clusters[self.instances[instance.index()].cluster.index()].daemon_services.is_empty()

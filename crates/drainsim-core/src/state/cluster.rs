@@ -56,6 +56,10 @@ pub(crate) struct Clusters {
     /// Whether any task group ever counted its tasks by an attribute's value (then a change of an
     /// instance's attributes counts its group tasks out and back in).
     any_group_value_spread: bool,
+    /// Whether any cluster's placement index keeps a `memberOf` list that reads `task:group`, and
+    /// one that reads `runningTasksCount` (until then, a change of an instance's tasks or of its
+    /// count has no constraint class to tell).
+    any_lists_reading: (bool, bool),
 }
 
 impl std::ops::Index<usize> for Clusters {
@@ -69,11 +73,12 @@ type Id = crate::infra::ids::ClusterId;
 
 impl crate::infra::recycle::Recycle for Clusters {
     fn reset_to(&mut self, fresh: Self) {
-        let Clusters { records, by_name, any_daemon_service, any_group_value_spread, any_room_order } = fresh;
+        let Clusters { records, by_name, any_daemon_service, any_group_value_spread, any_room_order, any_lists_reading } = fresh;
         self.records.reset_to(records);
         self.by_name = by_name;
         self.any_daemon_service = any_daemon_service;
         self.any_room_order = any_room_order;
+        self.any_lists_reading = any_lists_reading;
         self.any_group_value_spread = any_group_value_spread;
     }
 }
@@ -252,6 +257,24 @@ impl Clusters {
     /// Whether any owner of any cluster ever kept a room order.
     pub(crate) fn any_room_order(&self) -> bool {
         self.any_room_order
+    }
+
+    /// A cluster's placement index may keep new `memberOf` lists: notes whether one reads
+    /// `task:group` or `runningTasksCount`.
+    pub(crate) fn note_member_of_lists(&mut self, id: Id) {
+        let placement = &self.records[id.index()].placement;
+        self.any_lists_reading.0 |= placement.lists_read_task_groups;
+        self.any_lists_reading.1 |= placement.lists_read_running_count;
+    }
+
+    /// Whether any cluster keeps a `memberOf` list that reads `task:group`.
+    pub(crate) fn any_lists_reading_task_groups(&self) -> bool {
+        self.any_lists_reading.0
+    }
+
+    /// Whether any cluster keeps a `memberOf` list that reads `runningTasksCount`.
+    pub(crate) fn any_lists_reading_running_count(&self) -> bool {
+        self.any_lists_reading.1
     }
 
     /// `owner` keeps no room order any more (a deleted service).

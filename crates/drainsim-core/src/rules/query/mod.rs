@@ -54,12 +54,6 @@ impl Query {
         self.tests(&ast::Subject::RunningTasksCount)
     }
 
-    /// Whether the expression tests `agentConnected` (which changes without a change of the
-    /// instance's attributes).
-    pub(crate) fn uses_agent_connected(&self) -> bool {
-        self.tests(&ast::Subject::AgentConnected)
-    }
-
     fn tests(&self, subject: &ast::Subject) -> bool {
         fn walk(e: &ast::Expr, subject: &ast::Subject) -> bool {
             match e {
