@@ -94,6 +94,13 @@ pub struct Requirements {
     pub awsvpc: bool,
 }
 
+impl Requirements {
+    /// Whether the task reserves any host port (TCP or UDP).
+    pub fn has_host_ports(&self) -> bool {
+        !self.ports_tcp.is_empty() || !self.ports_udp.is_empty()
+    }
+}
+
 /// A placement strategy rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {

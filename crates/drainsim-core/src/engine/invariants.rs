@@ -277,10 +277,8 @@ fn check_group_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
 fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
     for (c, cluster) in e.clusters.iter().enumerate() {
         let id = ClusterId(c as u32);
-        let services = cluster.services.iter().map(|s| (Owner::Service(*s), &e.services[s.index()].spread));
-        let groups = cluster.group_spread.iter().map(|(g, s)| (Owner::Group(*g), s));
         let mut keeping = Vec::new();
-        for (owner, spread) in services.chain(groups) {
+        for (owner, spread) in counted_owners(e, cluster) {
             let Some(room) = spread.room.as_deref() else { continue };
             keeping.push(owner);
             // The pool each instance is filed under.
@@ -373,9 +371,7 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
 fn check_full_pool_notes(e: &Engine) -> Result<(), InvariantViolation> {
     for cluster in e.clusters.iter() {
         let placement = &cluster.placement;
-        let services = cluster.services.iter().map(|s| (Owner::Service(*s), &e.services[s.index()].spread));
-        let groups = cluster.group_spread.iter().map(|(g, s)| (Owner::Group(*g), s));
-        for (owner, spread) in services.chain(groups) {
+        for (owner, spread) in counted_owners(e, cluster) {
             let Some(notes) = spread.no_free_members.as_deref() else { continue };
             if (notes.joins, notes.vacated) != (placement.joins(), spread.vacated) {
                 continue;
@@ -411,6 +407,16 @@ fn check_full_pool_notes(e: &Engine) -> Result<(), InvariantViolation> {
         }
     }
     Ok(())
+}
+
+/// A cluster's services and task groups with their spread counts: services in creation order,
+/// then task groups in the order of their interned names.
+fn counted_owners<'a>(
+    e: &'a Engine,
+    cluster: &'a crate::state::cluster::ClusterState,
+) -> impl Iterator<Item = (Owner, &'a crate::state::service::SpreadCounts)> {
+    let services = cluster.services.iter().map(|s| (Owner::Service(*s), &e.services[s.index()].spread));
+    services.chain(cluster.group_spread.iter().map(|(g, s)| (Owner::Group(*g), s)))
 }
 
 /// An owner as the report names it: the service's name, or `group NAME`.

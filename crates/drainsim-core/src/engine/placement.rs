@@ -100,7 +100,13 @@ fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
 
 /// Whether an instance satisfies every `memberOf` expression of the constraints.
 pub(crate) fn satisfies_member_of(engine: &Engine, id: InstanceId, constraints: &Constraints) -> bool {
-    constraints.member_of.iter().all(|m| engine.instance_matches(id, &m.query))
+    satisfies_all(engine, id, &constraints.member_of)
+}
+
+/// Whether the instance satisfies every expression of a `memberOf` list (ECS: a task's
+/// constraints all hold): the one test placement, and the constraint classes' answers, apply.
+fn satisfies_all(engine: &Engine, id: InstanceId, list: &[MemberOf]) -> bool {
+    list.iter().all(|m| engine.instance_matches(id, &m.query))
 }
 
 /// Whether the instance is one a DAEMON service's `memberOf` expressions select, read as if the
@@ -223,7 +229,7 @@ impl Engine {
     /// (what the placement index files it under).
     pub(crate) fn member_of_answers(&self, cluster: ClusterId, id: InstanceId) -> Vec<bool> {
         let lists = &self.clusters[cluster.index()].placement.member_of_lists;
-        lists.iter().map(|list| list.iter().all(|m| self.instance_matches(id, &m.query))).collect()
+        lists.iter().map(|list| satisfies_all(self, id, list)).collect()
     }
 
     /// A task joined or left `instance`'s task list: when a constraint class's `memberOf`
@@ -526,10 +532,9 @@ impl Engine {
                 .placement_mut(cluster)
                 .build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id));
         }
-        let no_ports = req.ports_tcp.is_empty() && req.ports_udp.is_empty();
         if member_of_misses.get() > CONSTRAINT_CLASS_AFTER_MISSES
             && narrowed.is_none()
-            && no_ports
+            && !req.has_host_ports()
             && constraints.indexable()
             && class.is_size_only()
         {
@@ -565,8 +570,7 @@ impl Engine {
         req: &Requirements,
         constraints: &Constraints,
     ) -> Option<SizeClass> {
-        let no_ports = req.ports_tcp.is_empty() && req.ports_udp.is_empty();
-        if !no_ports || !class.is_size_only() || !constraints.indexable() {
+        if req.has_host_ports() || !class.is_size_only() || !constraints.indexable() {
             return None;
         }
         self.clusters[cluster.index()].placement.constraint_class(class, &constraints.member_of)
@@ -574,7 +578,7 @@ impl Engine {
 
     /// The port class of size class `class` and the task's host ports, if the cluster keeps it.
     fn port_class_of(&self, cluster: ClusterId, class: SizeClass, req: &Requirements) -> Option<SizeClass> {
-        if req.ports_tcp.is_empty() && req.ports_udp.is_empty() {
+        if !req.has_host_ports() {
             return None;
         }
         let tcp = self.instances.lookup_port_set(&req.ports_tcp)?;

@@ -192,7 +192,7 @@ impl<'a> ServiceView<'a> {
     /// What one of its tasks reserves on an instance (its task definition's requirements).
     pub fn task_size(&self) -> TaskSize {
         let r = self.engine.requirements_of(self.state().task_def);
-        TaskSize { cpu: r.cpu, memory: r.memory, host_port: !r.ports_tcp.is_empty() || !r.ports_udp.is_empty(), awsvpc: r.awsvpc }
+        TaskSize { cpu: r.cpu, memory: r.memory, host_port: r.has_host_ports(), awsvpc: r.awsvpc }
     }
 
     /// Its id in this engine.
