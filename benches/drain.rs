@@ -12,7 +12,8 @@
 //!   instance, drained from half the instances onto the other half (a search for an empty
 //!   instance finds none; noting so must spare the next searches the walk).
 //! - `constraint_class/spread_member_of_t5k_i10k`: a service spread by instance and constrained by
-//!   `memberOf` to the 5,000 small instances of 10,000 (placements must not visit the big ones).
+//!   `memberOf` to the 5,000 small instances of 10,000 (placements must not visit the big ones);
+//!   `spread_member_of_host_port_t5k_i10k`: the same with a host port.
 //! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
 //!   time (the cost of a stop must not grow with the service).
 //! - `placement/*`: placing N tasks into M instances per strategy; `spread_instance_mixed_fleet_*`:
@@ -584,32 +585,41 @@ fn full_pool(c: &mut Criterion) {
 /// 10,000 instances, half `m5.4xlarge` with 64 GiB and half `m5.large` with 8 GiB, and a service of
 /// 5,000 tasks spread by instance with `memberOf(attribute:ecs.instance-type == m5.large)`: every
 /// placement's walk from the most free memory passes the 5,000 big instances the expression does
-/// not select, until the first builds the constraint class.
-fn member_of_scenario() -> String {
-    r#"Scenario(name: "member-of", seed: 1, clusters: ["bench"],
+/// not select, until the first builds the constraint class. With `host_port`, its task maps host
+/// port 8080 (bridge mode), so the class is of the port and the expression both.
+fn member_of_scenario(host_port: bool) -> String {
+    let (network_mode, port_mappings) = if host_port {
+        (r#"networkMode: "bridge", "#, ", portMappings: [(containerPort: 80, hostPort: 8080)]")
+    } else {
+        ("", "")
+    };
+    format!(
+        r#"Scenario(name: "member-of", seed: 1, clusters: ["bench"],
     instances: [
         (name: "big", count: 5000, cluster: "bench", instanceType: "m5.4xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 16384, memory: 65536),
         (name: "small", count: 5000, cluster: "bench", instanceType: "m5.large", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 2048, memory: 8192),
     ],
-    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 64, memory: 128)])],
+    taskDefinitions: [(family: "app", {network_mode}containerDefinitions: [(name: "app", cpu: 64, memory: 128{port_mappings})])],
     services: [(cluster: "bench", serviceName: "web", taskDefinition: "app", desiredCount: 5000,
         placementConstraints: [(type: "memberOf", expression: "attribute:ecs.instance-type == m5.large")],
         placementStrategy: [(type: "spread", field: "instanceId")])],
 )"#
-    .to_string()
+    )
 }
 
 fn constraint_class(c: &mut Criterion) {
     let mut g = c.benchmark_group("constraint_class");
     g.sample_size(10);
-    let loaded = drainsim_scenario::load_str("member-of.ron", &member_of_scenario()).expect("valid");
-    let opts = drainsim_scenario::RunOptions::default();
-    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
-    assert!(run.passed() && run.engine.events_processed() > 0, "the service starts");
     g.throughput(Throughput::Elements(5_000));
-    g.bench_function("spread_member_of_t5k_i10k", |b| {
-        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
-    });
+    for (name, host_port) in [("spread_member_of_t5k_i10k", false), ("spread_member_of_host_port_t5k_i10k", true)] {
+        let loaded = drainsim_scenario::load_str("member-of.ron", &member_of_scenario(host_port)).expect("valid");
+        let opts = drainsim_scenario::RunOptions::default();
+        let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+        assert!(run.passed() && run.engine.events_processed() > 0, "the service starts");
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+        });
+    }
     g.finish();
 }
 

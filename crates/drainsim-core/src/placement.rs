@@ -192,8 +192,8 @@ pub struct MemberOfId(pub u32);
 
 /// A class of the placement index: the placeable instances with room for a task of `cpu` and
 /// `memory` (a *size class*) and, for a *port class*, with every host port of `ports_tcp` and
-/// `ports_udp` (interned sets) free as well; for a *constraint class*, those of a size class that
-/// satisfy the `memberOf` expressions `member_of`.
+/// `ports_udp` (interned sets) free as well; for a *constraint class*, those of a size class (or
+/// of a port class: a class may be both) that satisfy the `memberOf` expressions `member_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SizeClass {
     pub cpu: i64,
@@ -378,7 +378,11 @@ pub const PORT_CLASS_AFTER_MISSES: usize = 64;
 /// which `by_az` serves) needs them. A *port class* (a size class and a set of host ports, built
 /// once a placement of a task with those ports passed over many members holding them) holds the
 /// members of its size class with those ports free, so such a placement does not visit the
-/// instances where its service's tasks already hold the port.
+/// instances where its service's tasks already hold the port. A *constraint class* (a size class
+/// and a list of `memberOf` expressions, built once a placement passed over many members the
+/// expressions do not select) holds the members that satisfy them; one of a task with host ports
+/// as well is also a port class, holding the members that satisfy the expressions and have the
+/// ports free.
 #[derive(Debug, Clone, Default)]
 pub struct PlacementIndex {
     pub classes: BTreeMap<SizeClass, ClassIndex>,
@@ -428,6 +432,9 @@ pub const MAX_CONSTRAINT_CLASSES: usize = 16;
 /// A constraint class is built once a placement passed over more than this many members whose
 /// instance does not satisfy its `memberOf` expressions.
 pub const CONSTRAINT_CLASS_AFTER_MISSES: usize = 64;
+
+/// The host ports of a class without any: no TCP and no UDP port set.
+pub const NO_PORTS: (PortSetId, PortSetId) = (PortSetId(0), PortSetId(0));
 
 /// The class every placeable instance belongs to.
 pub const EVERY_SIZE: SizeClass = SizeClass::of_size(0, 0);
@@ -689,46 +696,72 @@ impl PlacementIndex {
         let key = SizeClass { ports_tcp, ports_udp, ..size };
         (key.has_ports() && self.classes.contains_key(&key)).then_some(key)
     }
-    /// The constraint class of size class `size` and the `memberOf` expressions `list`, if it
-    /// has been built.
-    pub fn constraint_class(&self, size: SizeClass, list: &[MemberOf]) -> Option<SizeClass> {
+    /// The id of the kept `memberOf` list with the same expressions as `list`.
+    fn member_of_id(&self, list: &[MemberOf]) -> Option<MemberOfId> {
         let n = self.member_of_lists.iter().position(|kept| same_expressions(kept, list))?;
-        let key = SizeClass { member_of: MemberOfId(n as u32 + 1), ..size };
+        Some(MemberOfId(n as u32 + 1))
+    }
+    /// Whether `list` is one of the kept `memberOf` lists (else building its class files every
+    /// placeable instance's answer to it).
+    pub fn keeps_member_of_list(&self, list: &[MemberOf]) -> bool {
+        self.member_of_id(list).is_some()
+    }
+    /// The constraint class of size class `size`, the host ports `ports` (`(PortSetId(0),
+    /// PortSetId(0))` for none) and the `memberOf` expressions `list`, if it has been built.
+    pub fn constraint_class(
+        &self,
+        size: SizeClass,
+        (ports_tcp, ports_udp): (PortSetId, PortSetId),
+        list: &[MemberOf],
+    ) -> Option<SizeClass> {
+        let key = SizeClass { ports_tcp, ports_udp, member_of: self.member_of_id(list)?, ..size };
         self.classes.contains_key(&key).then_some(key)
     }
-    /// Builds the constraint class of size class `size` (no ports) and the `memberOf`
-    /// expressions `list`, unless the cluster keeps [`MAX_CONSTRAINT_CLASSES`] already; returns
-    /// whether it exists now. `satisfying` are the placeable instances that satisfy `list` (read
-    /// only when the list is new to the cluster).
+    /// Whether the constraint class of `list`, with host ports when `with_ports`, is kept or may
+    /// be built: its list is kept or fewer than [`MAX_CONSTRAINT_CLASSES`] lists are, fewer than
+    /// [`MAX_CONSTRAINT_CLASSES`] constraint classes are kept, and, for one with host ports (a port
+    /// class as well), fewer than [`MAX_PORT_CLASSES`] port classes.
+    pub fn may_keep_constraint_class(&self, list: &[MemberOf], with_ports: bool) -> bool {
+        let list_room = self.keeps_member_of_list(list) || self.member_of_lists.len() < MAX_CONSTRAINT_CLASSES;
+        let constraint_room = self.classes.keys().filter(|k| k.has_member_of()).count() < MAX_CONSTRAINT_CLASSES;
+        let port_room = !with_ports || self.classes.keys().filter(|k| k.has_ports()).count() < MAX_PORT_CLASSES;
+        list_room && constraint_room && port_room
+    }
+    /// Builds the constraint class of size class `size`, the host ports `ports` (none: both
+    /// `PortSetId(0)`) and the `memberOf` expressions `list`, unless
+    /// [`PlacementIndex::may_keep_constraint_class`] says no; returns whether it exists now.
+    /// `satisfying` are the placeable instances that satisfy `list` (read only when the list is
+    /// new to the cluster).
     pub fn build_constraint_class(
         &mut self,
         size: SizeClass,
+        (ports_tcp, ports_udp): (PortSetId, PortSetId),
         list: &std::sync::Arc<[MemberOf]>,
         satisfying: BTreeSet<InstanceId>,
         ports: &PortSets,
         key_of: impl Fn(InstanceId) -> IndexKey,
     ) -> bool {
         debug_assert!(size.is_size_only(), "a constraint class narrows a size class");
-        if self.constraint_class(size, list).is_some() {
+        let with_ports = SizeClass { ports_tcp, ports_udp, ..size }.has_ports();
+        if self.constraint_class(size, (ports_tcp, ports_udp), list).is_some() {
             return true;
         }
-        let n = match self.member_of_lists.iter().position(|kept| same_expressions(kept, list)) {
-            Some(n) => n,
-            None if self.member_of_lists.len() < MAX_CONSTRAINT_CLASSES => {
+        if !self.may_keep_constraint_class(list, with_ports) {
+            return false;
+        }
+        let member_of = match self.member_of_id(list) {
+            Some(id) => id,
+            None => {
                 debug_assert!(satisfying.is_subset(&self.placeable), "only placeable instances are filed");
                 self.lists_read_task_groups |= list.iter().any(|m| m.query.uses_task_group());
                 self.lists_read_running_count |= list.iter().any(|m| m.query.uses_running_tasks_count());
                 self.member_of_lists.push(list.clone());
-                self.satisfying.insert(MemberOfId(self.member_of_lists.len() as u32), satisfying);
-                self.member_of_lists.len() - 1
+                let id = MemberOfId(self.member_of_lists.len() as u32);
+                self.satisfying.insert(id, satisfying);
+                id
             }
-            None => return false,
         };
-        let key = SizeClass { member_of: MemberOfId(n as u32 + 1), ..size };
-        if self.classes.keys().filter(|k| k.has_member_of()).count() >= MAX_CONSTRAINT_CLASSES {
-            return false;
-        }
-        self.build_class(key, ports, key_of);
+        self.build_class(SizeClass { ports_tcp, ports_udp, member_of, ..size }, ports, key_of);
         true
     }
     /// Builds the port class of size class `size` and those host ports, unless the cluster keeps

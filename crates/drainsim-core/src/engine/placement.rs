@@ -4,6 +4,7 @@
 use crate::errors::EcsError;
 use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId};
 use crate::infra::intern::Sym;
+use crate::infra::shared::PortSetId;
 use crate::placement::*;
 use crate::state::service::{RoomFree, RoomKeys, RoomPools};
 use crate::Engine;
@@ -490,10 +491,8 @@ impl Engine {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        let narrowed = self.port_class_of(cluster, class, req).or_else(|| {
-            // Most tasks have no `memberOf`: no call for them.
-            (!constraints.member_of.is_empty()).then(|| self.constraint_class_of(cluster, class, req, constraints)).flatten()
-        });
+        debug_assert!(class.is_size_only(), "a task is placed in a size class");
+        let narrowed = self.narrowed_class(cluster, class, req, constraints);
         let (port_misses, member_of_misses) = (Cell::new(0), Cell::new(0));
         let ask = Ask {
             cluster,
@@ -523,67 +522,125 @@ impl Engine {
             }
             None => self.pick_within(ask, None, strategies),
         };
-        if narrowed.is_none() && port_misses.get() > PORT_CLASS_AFTER_MISSES {
-            // The placement passed over many instances holding its ports: later ones of these
-            // ports go through their port class (while the cluster keeps few enough).
-            let ports = (self.instances.intern_port_set(&req.ports_tcp), self.instances.intern_port_set(&req.ports_udp));
-            let instances = &self.instances;
-            self.clusters
-                .placement_mut(cluster)
-                .build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        }
-        if member_of_misses.get() > CONSTRAINT_CLASS_AFTER_MISSES
-            && narrowed.is_none()
-            && !req.has_host_ports()
-            && constraints.indexable()
-            && class.is_size_only()
-        {
-            // The placement passed over many instances its `memberOf` expressions do not select:
-            // later ones go through the class of the instances they select (while the cluster
-            // keeps few enough).
-            let satisfying: BTreeSet<InstanceId> = self.clusters[cluster.index()]
-                .placement
-                .placeable
-                .iter()
-                .copied()
-                .filter(|id| satisfies_member_of(self, *id, constraints))
-                .collect();
-            let instances = &self.instances;
-            self.clusters.placement_mut(cluster).build_constraint_class(
-                class,
-                &constraints.member_of,
-                satisfying,
-                instances.port_sets(),
-                |id| instances[id.index()].index_key(id),
-            );
-            self.clusters.note_member_of_lists(cluster);
-        }
+        self.narrow_after_misses(cluster, class, narrowed, req, constraints, (port_misses.get(), member_of_misses.get()));
         chosen.ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
     }
 
-    /// The constraint class of size class `class` and the task's `memberOf` expressions, if the
-    /// cluster keeps it (only for a task without host ports, whose expressions are indexable).
-    fn constraint_class_of(
+    /// The narrowest class the cluster keeps within size class `class` for a task with these
+    /// requirements and constraints: the class of both its host ports and its `memberOf`
+    /// expressions, else of its host ports, else of its expressions (None: none is kept, or the
+    /// task has neither). Each holds every member the task fits.
+    fn narrowed_class(
         &self,
         cluster: ClusterId,
         class: SizeClass,
         req: &Requirements,
         constraints: &Constraints,
     ) -> Option<SizeClass> {
-        if req.has_host_ports() || !class.is_size_only() || !constraints.indexable() {
-            return None;
-        }
-        self.clusters[cluster.index()].placement.constraint_class(class, &constraints.member_of)
+        let ports = self.interned_host_ports(req);
+        // Most tasks have no `memberOf`: for them no list is compared.
+        let by_member_of = constraints.indexable();
+        let index = &self.clusters[cluster.index()].placement;
+        let both = ports.filter(|_| by_member_of).and_then(|p| index.constraint_class(class, p, &constraints.member_of));
+        both.or_else(|| ports.and_then(|(tcp, udp)| index.port_class(class, tcp, udp)))
+            .or_else(|| by_member_of.then(|| index.constraint_class(class, NO_PORTS, &constraints.member_of)).flatten())
     }
 
     /// The port class of size class `class` and the task's host ports, if the cluster keeps it.
     fn port_class_of(&self, cluster: ClusterId, class: SizeClass, req: &Requirements) -> Option<SizeClass> {
+        let (tcp, udp) = self.interned_host_ports(req)?;
+        self.clusters[cluster.index()].placement.port_class(class, tcp, udp)
+    }
+
+    /// The task's host ports as interned sets (None: it has none, or they were never interned, so
+    /// no class of them is kept).
+    fn interned_host_ports(&self, req: &Requirements) -> Option<(PortSetId, PortSetId)> {
         if !req.has_host_ports() {
             return None;
         }
-        let tcp = self.instances.lookup_port_set(&req.ports_tcp)?;
-        let udp = self.instances.lookup_port_set(&req.ports_udp)?;
-        self.clusters[cluster.index()].placement.port_class(class, tcp, udp)
+        Some((self.instances.lookup_port_set(&req.ports_tcp)?, self.instances.lookup_port_set(&req.ports_udp)?))
+    }
+
+    /// After a walk of size class `class` (or of the narrower class `narrowed`) that passed over
+    /// many members holding one of the task's host ports or not selected by its `memberOf`
+    /// expressions, builds the narrowest class that leaves such members out, for the next
+    /// placements like it: of both when the task has both (while the cluster keeps few enough),
+    /// else — when the walk read no narrower class — of the ports or of the expressions it passed
+    /// over. A few misses cost less than keeping a class ([`PORT_CLASS_AFTER_MISSES`],
+    /// [`CONSTRAINT_CLASS_AFTER_MISSES`]).
+    fn narrow_after_misses(
+        &mut self,
+        cluster: ClusterId,
+        class: SizeClass,
+        narrowed: Option<SizeClass>,
+        req: &Requirements,
+        constraints: &Constraints,
+        (port_misses, member_of_misses): (usize, usize),
+    ) {
+        let (many_port_misses, many_member_of_misses) =
+            (port_misses > PORT_CLASS_AFTER_MISSES, member_of_misses > CONSTRAINT_CLASS_AFTER_MISSES);
+        if !many_port_misses && !many_member_of_misses {
+            return;
+        }
+        let (by_ports, by_member_of) = (req.has_host_ports(), constraints.indexable());
+        if by_ports && by_member_of {
+            let ports = (self.instances.intern_port_set(&req.ports_tcp), self.instances.intern_port_set(&req.ports_udp));
+            if self.build_constraint_class(cluster, class, ports, constraints) || narrowed.is_some() {
+                return;
+            }
+        } else if narrowed.is_some() {
+            // The class of its only kind of miss: the walk passed over none of them.
+            return;
+        }
+        let built = by_ports && many_port_misses && self.build_port_class(cluster, class, req);
+        if !built && by_member_of && many_member_of_misses {
+            self.build_constraint_class(cluster, class, NO_PORTS, constraints);
+        }
+    }
+
+    /// Builds the port class of size class `class` and the task's host ports (while the cluster
+    /// keeps few enough); returns whether it exists.
+    fn build_port_class(&mut self, cluster: ClusterId, class: SizeClass, req: &Requirements) -> bool {
+        let ports = (self.instances.intern_port_set(&req.ports_tcp), self.instances.intern_port_set(&req.ports_udp));
+        let instances = &self.instances;
+        self.clusters
+            .placement_mut(cluster)
+            .build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id))
+    }
+
+    /// Builds the constraint class of size class `class`, host ports `ports` ([`NO_PORTS`] for
+    /// none) and the task's `memberOf` expressions (while the cluster keeps few enough); returns
+    /// whether it exists. Only a list new to the cluster reads every placeable instance's answer.
+    fn build_constraint_class(
+        &mut self,
+        cluster: ClusterId,
+        class: SizeClass,
+        ports: (PortSetId, PortSetId),
+        constraints: &Constraints,
+    ) -> bool {
+        let index = &self.clusters[cluster.index()].placement;
+        if index.constraint_class(class, ports, &constraints.member_of).is_some() {
+            return true;
+        }
+        if !index.may_keep_constraint_class(&constraints.member_of, ports != NO_PORTS) {
+            return false;
+        }
+        let satisfying: BTreeSet<InstanceId> = if index.keeps_member_of_list(&constraints.member_of) {
+            BTreeSet::new()
+        } else {
+            index.placeable.iter().copied().filter(|id| satisfies_member_of(self, *id, constraints)).collect()
+        };
+        let instances = &self.instances;
+        let built = self.clusters.placement_mut(cluster).build_constraint_class(
+            class,
+            ports,
+            &constraints.member_of,
+            satisfying,
+            instances.port_sets(),
+            |id| instances[id.index()].index_key(id),
+        );
+        self.clusters.note_member_of_lists(cluster);
+        built
     }
 
     /// Picks an instance for the task `ask` describes by the first of `strategies` (spread by
@@ -1613,8 +1670,9 @@ mod tests {
         })
     }
 
-    /// Builds the constraint class of a task definition's size and a `memberOf` expression, as a
-    /// placement that passed over many instances the expression does not select would.
+    /// Builds the constraint class of a task definition's size, host ports (if it has any) and a
+    /// `memberOf` expression, as a placement that passed over many instances the expression does
+    /// not select would.
     fn build_constraint_class_of(e: &mut Engine, family: &str, expression: &str) {
         let cluster = e.clusters.by_name("prod").expect("created");
         let req = e.requirements_of(e.resolve_task_def(family).expect("registered"));
@@ -1629,31 +1687,22 @@ mod tests {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        let satisfying: BTreeSet<InstanceId> = e.clusters[cluster.index()]
-            .placement
-            .placeable
-            .iter()
-            .copied()
-            .filter(|id| satisfies_member_of(e, *id, &constraints))
-            .collect();
-        let instances = &e.instances;
-        let built = e.clusters.placement_mut(cluster).build_constraint_class(
-            class,
-            &constraints.member_of,
-            satisfying,
-            instances.port_sets(),
-            |id| instances[id.index()].index_key(id),
-        );
-        assert!(built, "few enough classes");
-        e.clusters.note_member_of_lists(cluster);
-        assert!(e.constraint_class_of(cluster, class, &req, &constraints).is_some());
+        let ports = if req.has_host_ports() {
+            (e.instances.intern_port_set(&req.ports_tcp), e.instances.intern_port_set(&req.ports_udp))
+        } else {
+            NO_PORTS
+        };
+        assert!(e.build_constraint_class(cluster, class, ports, &constraints), "few enough classes");
+        let narrowed = e.narrowed_class(cluster, class, &req, &constraints).expect("kept");
+        assert!(narrowed.has_member_of() && narrowed.has_ports() == req.has_host_ports(), "the narrowest class is read");
     }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-        /// A constraint class changes no choice: with the class of every task's size and `memberOf`
-        /// expression built before its RunTask (engine `with`), tasks placed by each strategy
+        /// A constraint class changes no choice: with the class of every task's size, host port
+        /// (for `t0_1_1`, whose class is a port class too) and `memberOf` expression built before
+        /// its RunTask (engine `with`), tasks placed by each strategy
         /// shape land where they land without one (engine `without`, whose cluster is too small to
         /// build one), and failures name the same closest instance. Between placements instances
         /// drain and come back, their agents disconnect and reconnect, they move between racks (a
@@ -1663,12 +1712,14 @@ mod tests {
         #[test]
         fn a_constraint_class_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            steps in prop::collection::vec((0usize..7, 0usize..10, 0usize..8, 1i64..4, 0usize..30), 1..16),
+            steps in prop::collection::vec((0usize..8, 0usize..10, 0usize..8, 1i64..4, 0usize..30), 1..16),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
             for e in [&mut with, &mut without] {
                 register_sized(e, "c", 256, 512);
+                // `t0_1_1`: the same size with host port 8000, whose class is a port class too.
+                register_port_tasks(e);
             }
             for (op, strategy, expression, count, k) in steps {
                 let instance = InstanceId((k % totals.len()) as u32);
@@ -1715,8 +1766,9 @@ mod tests {
                         }
                     }
                     _ => {
-                        build_constraint_class_of(&mut with, "c", MEMBER_OF[expression]);
-                        let run = run_member_of("c", count, strategy, MEMBER_OF[expression]);
+                        let family = if op == 7 { "t0_1_1" } else { "c" };
+                        build_constraint_class_of(&mut with, family, MEMBER_OF[expression]);
+                        let run = run_member_of(family, count, strategy, MEMBER_OF[expression]);
                         prop_assert_eq!(with.handle(run.clone()), without.handle(run));
                     }
                 }
@@ -1763,6 +1815,39 @@ mod tests {
         let per_instance = &e.services[web.index()].spread.per_instance;
         assert!(per_instance.sorted().iter().all(|(i, _)| i.0 % 3 == 0), "every task on r0");
         assert_eq!(per_instance.len(), 100, "one on each of r0's instances before a second on any");
+        crate::engine::invariants::check_invariants(&e).expect("the class is exact");
+    }
+
+    /// The same for a task with a host port: the first placement passes over the 200 instances
+    /// of r1 and r2 and builds the class of both its port and its expression, which then holds
+    /// r0's instances with the port free. Each instance takes one task (the port), so 100 of the
+    /// 150 are placed, all on r0, and the class is left empty.
+    #[test]
+    fn a_placement_with_host_ports_past_many_unselected_instances_builds_a_class_of_both() {
+        let mut totals = vec![(4096, 16384, None); 300];
+        for (n, t) in totals.iter_mut().enumerate() {
+            if n % 3 == 0 {
+                *t = (4096, 8192, None);
+            }
+        }
+        let mut e = cluster_of(&totals);
+        register_port_tasks(&mut e);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let spread = vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }];
+        let rack_r0 =
+            vec![PlacementConstraint { constraint_type: "memberOf".into(), expression: Some("attribute:rack == r0".into()) }];
+        create_constrained_service(&mut e, "web", "t0_1_1", 150, spread, rack_r0);
+        e.run_until_quiet(600_000, 1_000_000);
+        let index = &e.clusters[cluster.index()].placement;
+        assert_eq!(index.member_of_lists.len(), 1, "the first placement passed over 200 instances of r1 and r2");
+        let both: Vec<_> = index.classes.keys().filter(|k| k.has_member_of()).collect();
+        assert_eq!(both.len(), 1, "one constraint class");
+        assert!(both[0].has_ports(), "of the expression and the port both");
+        assert!(index.classes[both[0]].all.by_memory.is_empty(), "every r0 instance holds the port");
+        let web = e.resolve_service(cluster, "web").expect("created");
+        let per_instance = e.services[web.index()].spread.per_instance.sorted();
+        assert!(per_instance.iter().all(|(i, n)| i.0 % 3 == 0 && *n == 1), "one task on each r0 instance");
+        assert_eq!(per_instance.len(), 100);
         crate::engine::invariants::check_invariants(&e).expect("the class is exact");
     }
 
