@@ -55,4 +55,13 @@ fn many_drained_instances_are_drawn_as_one_aggregate_panel() {
     let text = svg(file.to_str().unwrap(), "many.svg");
     assert!(text.contains("50 drained instances: draining (orange), drain complete (black)"), "{text}");
     assert!(!text.contains(">\nold-17\n</text>"), "no lane of its own past 40 instances");
+    // The 50 drains start in one call: the service panel marks that once (a mark per drain made a
+    // 20,000-instance run's chart 7 MB of lines drawn over each other).
+    let marks = text.lines().filter(|l| l.starts_with("<polyline") && l.contains(r#"opacity="0.25""#)).count();
+    assert_eq!(marks, 1, "one drain-start mark");
+    // The draining line steps up once at the start, not once per instance.
+    let draining =
+        text.lines().find(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#FFAA3C""##)).expect("the draining line");
+    let steps = draining.split(' ').filter(|p| p.contains(',')).count();
+    assert!(steps <= 2 * 51 + 2, "one step per instant at most: {steps} points");
 }

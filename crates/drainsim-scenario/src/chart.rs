@@ -2,10 +2,10 @@
 //!
 //! Top: one panel per service (the largest [`MAX_SERVICE_PANELS`] by desired count) with its running,
 //! healthy and pending tasks over simulated time, its floor and ceiling as dashed lines, and a
-//! vertical mark at each drain start. Bottom: one lane per drained instance (up to [`MAX_LANES`])
-//! from its drain's start — orange while tasks still run on it, yellow while the last ones stop —
-//! to its completion; past that many instances, one panel counts instances draining and drained over
-//! time instead, so a 20,000-instance run stays readable.
+//! vertical mark at each drain start (one per column of the chart). Bottom: one lane per drained
+//! instance (up to [`MAX_LANES`]) from its drain's start — orange while tasks still run on it,
+//! yellow while the last ones stop — to its completion; past that many instances, one panel counts
+//! instances draining and drained over time instead, so a 20,000-instance run stays readable.
 
 use plotters::prelude::*;
 
@@ -58,6 +58,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             })
         })
         .collect();
+    let start_marks = drain_start_marks(&drained, x_max);
     let lanes_height = if drained.is_empty() {
         0
     } else if drained.len() <= MAX_LANES {
@@ -144,14 +145,9 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
                     .collect();
                 chart.draw_series(dashes).map_err(err)?;
             }
-            let marks: Vec<_> = drained
+            let marks: Vec<_> = start_marks
                 .iter()
-                .map(|d| {
-                    PathElement::new(
-                        vec![(minutes(d.started), 0.0), (minutes(d.started), y_max)],
-                        BOUND.mix(0.25).stroke_width(1),
-                    )
-                })
+                .map(|x| PathElement::new(vec![(*x, 0.0), (*x, y_max)], BOUND.mix(0.25).stroke_width(1)))
                 .collect();
             chart.draw_series(marks).map_err(err)?;
         }
@@ -163,6 +159,20 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// Where the service panels mark drain starts, in minutes: the earliest start in each of the
+/// chart's [`WIDTH`] columns. Marks closer than a column would be drawn over each other: a drain
+/// of 10,000 instances in one call is one mark, not 10,000 lines in every panel.
+fn drain_start_marks(drained: &[Drained], x_max: f64) -> Vec<f64> {
+    let mut by_column: std::collections::BTreeMap<u64, f64> = std::collections::BTreeMap::new();
+    for d in drained {
+        let x = minutes(d.started);
+        let column = (x / x_max * f64::from(WIDTH)) as u64;
+        let first = by_column.entry(column).or_insert(x);
+        *first = first.min(x);
+    }
+    by_column.into_values().collect()
 }
 
 fn draw_lanes<DB: DrawingBackend>(
@@ -230,14 +240,17 @@ fn draw_aggregate<DB: DrawingBackend>(
         }
     }
     changes.sort_unstable();
+    // One step per instant: the drains that start or complete together move the lines once.
     let (mut draining, mut done) = (0i64, 0i64);
     let (mut a, mut b) = (vec![(0.0, 0.0)], vec![(0.0, 0.0)]);
-    for (t, dd, dc) in changes {
-        let x = minutes(t);
+    for instant in changes.chunk_by(|x, y| x.0 == y.0) {
+        let x = minutes(instant[0].0);
         a.push((x, draining as f64));
         b.push((x, done as f64));
-        draining += dd;
-        done += dc;
+        for (_, dd, dc) in instant {
+            draining += dd;
+            done += dc;
+        }
         a.push((x, draining as f64));
         b.push((x, done as f64));
     }
