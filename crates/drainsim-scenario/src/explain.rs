@@ -10,8 +10,7 @@
 use std::collections::BTreeMap;
 
 use drainsim_core::{
-    Change, Engine, InstanceId, InstanceView, SchedulingStrategy, ServiceId, ServiceView, Subject, TaskId, TaskStatus, TaskView,
-    TraceRecord,
+    Change, Engine, InstanceView, SchedulingStrategy, ServiceId, ServiceView, Subject, TaskId, TaskStatus, TaskView, TraceRecord,
 };
 use serde::Serialize;
 
@@ -79,49 +78,61 @@ pub struct Explanation {
 
 /// What the explanation reads of a run's task records, gathered as they stream by
 /// ([`run_explained`]) so that the trace itself is never kept: when each task entered each status
-/// and was first told to stop (a fixed record per task, by task index, no list), and when each
-/// service's tasks became healthy. A task's status only moves forward
-/// (`TaskStatus::TRANSITIONS`), so it enters each status at most once, and the statuses it entered,
-/// in lifecycle order, are its status records in order.
+/// of its stop (a fixed record per task, by task index, no list), and when each service's tasks
+/// became healthy. A task's status only moves forward (`TaskStatus::TRANSITIONS`), so it enters
+/// each status at most once, and the statuses it entered, in lifecycle order, are its status
+/// records in order. When it was told to stop is its `stoppingAt`, which the engine keeps.
 #[derive(Debug, Default)]
 pub struct TaskHistory {
-    by_task: Vec<TaskMoments>,
+    by_task: Vec<StopMoments>,
+    /// The stop moments 49.7 days or more after their task's creation (an offset of 32 bits does
+    /// not reach them), by task and place in [`STOP_STATUSES`].
+    far_ms: BTreeMap<(TaskId, usize), u64>,
     healthy_at: BTreeMap<ServiceId, Vec<u64>>,
 }
 
-/// One task's moments: 80 bytes, where its list of records took about 290.
-#[derive(Debug, Clone, Copy, Default)]
-struct TaskMoments {
-    /// When it entered each status, by `TaskStatus as usize` (read only where `entered` has the bit).
-    entered_ms: [u64; TaskStatus::ALL.len()],
-    /// When it was first told to stop (read only when `told_to_stop`).
-    told_to_stop_ms: u64,
-    /// A bit per status it entered.
-    entered: u8,
-    told_to_stop: bool,
+/// The statuses of a task's stop, in lifecycle order: the stretches of a drain's critical path
+/// (DEACTIVATING, STOPPING, DEPROVISIONING) and where the last of them ends (STOPPED). Every
+/// status after RUNNING is one of them.
+const STOP_STATUSES: [TaskStatus; 4] =
+    [TaskStatus::Deactivating, TaskStatus::Stopping, TaskStatus::Deprovisioning, TaskStatus::Stopped];
+
+/// When a task entered each of [`STOP_STATUSES`], in milliseconds after its creation:
+/// [`NOT_ENTERED`] if it did not, [`FAR`] if the moment is in `TaskHistory::far_ms`. 16 bytes a
+/// task, where the time of every status and of the stop order took 80.
+#[derive(Debug, Clone, Copy)]
+struct StopMoments {
+    offsets_ms: [u32; STOP_STATUSES.len()],
 }
 
-const _: () = assert!(TaskStatus::ALL.len() <= 8, "a bit per status in TaskMoments::entered");
+/// The task did not enter the status.
+const NOT_ENTERED: u32 = u32::MAX;
+/// The moment is too far after the task's creation for an offset: it is in `TaskHistory::far_ms`.
+const FAR: u32 = u32::MAX - 1;
+
+impl Default for StopMoments {
+    fn default() -> Self {
+        StopMoments { offsets_ms: [NOT_ENTERED; STOP_STATUSES.len()] }
+    }
+}
 
 impl TaskHistory {
     /// Notes the task records among `records` (a batch of the trace, in order; `e` is the engine
-    /// that recorded them, for a task's service).
+    /// that recorded them, for a task's creation and service).
     pub fn note(&mut self, e: &Engine, records: &[TraceRecord]) {
         for r in records {
             let Subject::Task(t) = r.subject else { continue };
             match r.change {
                 Change::TaskStatus { to, .. } => {
+                    let Some(k) = STOP_STATUSES.iter().position(|s| *s == to) else { continue };
+                    let after_creation =
+                        r.time_ms.checked_sub(e.task(t).created_at_ms()).expect("a task's statuses follow its creation");
+                    let offset = u32::try_from(after_creation).ok().filter(|o| *o < FAR);
                     let m = self.moments_mut(t);
-                    let bit = 1u8 << (to as usize);
-                    debug_assert!(m.entered & bit == 0, "a task enters {} once", to.as_str());
-                    m.entered |= bit;
-                    m.entered_ms[to as usize] = r.time_ms;
-                }
-                Change::TaskDesiredStopped => {
-                    let m = self.moments_mut(t);
-                    if !m.told_to_stop {
-                        m.told_to_stop = true;
-                        m.told_to_stop_ms = r.time_ms;
+                    debug_assert_eq!(m.offsets_ms[k], NOT_ENTERED, "a task enters {} once", to.as_str());
+                    m.offsets_ms[k] = offset.unwrap_or(FAR);
+                    if offset.is_none() {
+                        self.far_ms.insert((t, k), r.time_ms);
                     }
                 }
                 Change::TaskHealthy => {
@@ -134,7 +145,7 @@ impl TaskHistory {
         }
     }
 
-    fn moments_mut(&mut self, t: TaskId) -> &mut TaskMoments {
+    fn moments_mut(&mut self, t: TaskId) -> &mut StopMoments {
         let i = t.index();
         if self.by_task.len() <= i {
             // Tasks are numbered as they are created, so this grows by one at a time: by a
@@ -142,23 +153,57 @@ impl TaskHistory {
             if self.by_task.capacity() <= i {
                 self.by_task.reserve_exact((i + 1 - self.by_task.len()).max(self.by_task.len() / 4).max(64));
             }
-            self.by_task.resize(i + 1, TaskMoments::default());
+            self.by_task.resize(i + 1, StopMoments::default());
         }
         &mut self.by_task[i]
     }
 
-    /// The statuses a task entered, with when, in order.
-    fn statuses(&self, t: TaskId) -> impl Iterator<Item = (u64, TaskStatus)> + '_ {
+    /// The statuses of its stop task `t` (created at `created_ms`) entered, with when, in order.
+    fn stop_statuses(&self, t: TaskId, created_ms: u64) -> impl Iterator<Item = (u64, TaskStatus)> + '_ {
         let m = self.by_task.get(t.index()).copied().unwrap_or_default();
-        TaskStatus::ALL
-            .into_iter()
-            .filter(move |s| m.entered & (1 << (*s as usize)) != 0)
-            .map(move |s| (m.entered_ms[s as usize], s))
+        STOP_STATUSES.into_iter().enumerate().filter_map(move |(k, status)| match m.offsets_ms[k] {
+            NOT_ENTERED => None,
+            FAR => Some((self.far_ms[&(t, k)], status)),
+            offset => Some((created_ms + u64::from(offset), status)),
+        })
+    }
+}
+
+/// Task ids grouped by the index of an instance or a service: each group's tasks in task order,
+/// one array for them all (a map of vectors took twice as much for a big run).
+struct Grouped {
+    /// Where each group's tasks begin in `tasks` (one more entry than groups).
+    starts: Vec<u32>,
+    tasks: Vec<TaskId>,
+}
+
+impl Grouped {
+    /// Groups the pairs (group index, task) that `members` lists, in the order it lists them
+    /// (it is called twice: to count, then to place).
+    fn of<I: Iterator<Item = (usize, TaskId)>>(members: impl Fn() -> I) -> Grouped {
+        let groups = members().map(|(g, _)| g + 1).max().unwrap_or(0);
+        let mut starts = vec![0u32; groups + 1];
+        for (g, _) in members() {
+            starts[g + 1] += 1;
+        }
+        for g in 0..groups {
+            starts[g + 1] += starts[g];
+        }
+        let mut next: Vec<u32> = starts[..groups].to_vec();
+        let mut tasks = vec![TaskId(0); starts[groups] as usize];
+        for (g, t) in members() {
+            tasks[next[g] as usize] = t;
+            next[g] += 1;
+        }
+        Grouped { starts, tasks }
     }
 
-    /// When a task was first told to stop.
-    fn told_to_stop_at(&self, t: TaskId) -> Option<u64> {
-        self.by_task.get(t.index()).filter(|m| m.told_to_stop).map(|m| m.told_to_stop_ms)
+    /// The tasks of group `g` (none for a group past the last).
+    fn get(&self, g: usize) -> &[TaskId] {
+        match (self.starts.get(g), g.checked_add(1).and_then(|next| self.starts.get(next))) {
+            (Some(a), Some(b)) => &self.tasks[*a as usize..*b as usize],
+            _ => &[],
+        }
     }
 }
 
@@ -166,33 +211,23 @@ impl TaskHistory {
 /// explaining a 20,000-instance run stays linear.
 struct Index {
     records: TaskHistory,
-    /// Every task ever placed on each instance.
-    by_instance: BTreeMap<InstanceId, Vec<TaskId>>,
-    /// Every task of each service.
-    by_service: BTreeMap<ServiceId, Vec<TaskId>>,
+    /// Every task ever placed on each instance, by instance index.
+    by_instance: Grouped,
+    /// Every task of each service, by service index.
+    by_service: Grouped,
     /// When each service's tasks became healthy, in time order.
     healthy_at: BTreeMap<ServiceId, Vec<u64>>,
 }
 
 impl Index {
     fn of(e: &Engine, mut records: TaskHistory) -> Index {
-        let mut by_instance: BTreeMap<InstanceId, Vec<TaskId>> = BTreeMap::new();
-        let mut by_service: BTreeMap<ServiceId, Vec<TaskId>> = BTreeMap::new();
-        for t in e.tasks() {
-            by_instance.entry(t.instance().id()).or_default().push(t.id());
-            if let Some(s) = t.service() {
-                by_service.entry(s.id()).or_default().push(t.id());
-            }
-        }
+        let by_instance = Grouped::of(|| e.tasks().map(|t| (t.instance().id().index(), t.id())));
+        let by_service = Grouped::of(|| e.tasks().filter_map(|t| Some((t.service()?.id().index(), t.id()))));
         let mut healthy_at = std::mem::take(&mut records.healthy_at);
         for times in healthy_at.values_mut() {
             times.sort_unstable();
         }
         Index { records, by_instance, by_service, healthy_at }
-    }
-
-    fn told_to_stop_at(&self, t: TaskId) -> Option<u64> {
-        self.records.told_to_stop_at(t)
     }
 }
 
@@ -305,13 +340,13 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
 /// The critical path of the task whose stop completed a drain.
 fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, from_ms: u64) -> Vec<Stretch> {
     let mut path = Vec::new();
-    let told = ix.told_to_stop_at(t.id());
+    let told = t.stopping_at_ms();
     let mut cursor = from_ms;
     if let Some(told) = told.filter(|t| *t > from_ms) {
         path.push(Stretch { from_ms, to_ms: told, why: wait_reason(e, ix, t, instance, from_ms, told) });
         cursor = told;
     }
-    let statuses: Vec<(u64, TaskStatus)> = ix.records.statuses(t.id()).collect();
+    let statuses: Vec<(u64, TaskStatus)> = ix.records.stop_statuses(t.id(), t.created_at_ms()).collect();
     for (k, (at, status)) in statuses.iter().enumerate() {
         let end = statuses.get(k + 1).map(|(next, _)| *next);
         let (Some(end), true) = (end, *at >= cursor || matches!(status, TaskStatus::Deactivating | TaskStatus::Stopping)) else {
@@ -368,7 +403,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
         let drain = i.drain();
         let Some(started) = drain.started_at_ms() else { continue };
         let completed = drain.completed_at_ms();
-        let on_it: Vec<TaskView> = ix.by_instance.get(&i.id()).into_iter().flatten().map(|t| e.task(*t)).collect();
+        let on_it: Vec<TaskView> = ix.by_instance.get(i.id().index()).iter().map(|t| e.task(*t)).collect();
         let last = completed.and_then(|end| {
             on_it
                 .iter()
@@ -482,9 +517,9 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     let mut findings = Vec::new();
     // How long the floor held its tasks on draining instances before they were told to stop.
     let mut waits: Vec<u64> = Vec::new();
-    for t in ix.by_service.get(&s.id()).into_iter().flatten().map(|t| e.task(*t)) {
+    for t in ix.by_service.get(s.id().index()).iter().map(|t| e.task(*t)) {
         let Some(started) = t.instance().drain().started_at_ms() else { continue };
-        let told = ix.told_to_stop_at(t.id());
+        let told = t.stopping_at_ms();
         if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() < started) {
             waits.push(told - started);
         }
@@ -584,13 +619,15 @@ mod tests {
         assert_eq!(names_listed(&["a", "b", "c", "d", "e", "f", "g"], 5), "a, b, c, d, e and 2 more");
     }
 
-    /// A task's fixed moments say what its records say: its status records in order, its first
-    /// desired stop, and each service's healthy times.
+    /// A task's stop moments say what its records say: its records of the statuses of its stop,
+    /// in order, its first desired stop (the engine's `stoppingAt`), and each service's healthy
+    /// times. The last scenario stops a task 60 days after it started, past what an offset of 32
+    /// bits reaches.
     #[test]
-    fn task_moments_hold_what_the_records_say() {
-        assert_eq!(std::mem::size_of::<TaskMoments>(), 80);
+    fn stop_moments_hold_what_the_records_say() {
+        assert_eq!(std::mem::size_of::<StopMoments>(), 16);
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-        for file in [
+        let mut scenarios: Vec<(String, crate::LoadedScenario)> = [
             "demo.ron",
             "drain/example06-pending-task-stopped.ron",
             "drain/example07-standalone-task-blocks-drain.ron",
@@ -599,8 +636,19 @@ mod tests {
             "drain/drain-then-reactivate.ron",
             "faults/agent-disconnect-during-drain.ron",
             "faults/agent-flaps.ron",
-        ] {
-            let loaded = crate::load_file(&root.join(file)).expect("loads");
+        ]
+        .into_iter()
+        .map(|file| (file.to_string(), crate::load_file(&root.join(file)).expect("loads")))
+        .collect();
+        let sixty_days = r#"Scenario(name: "sixty-days", seed: 1, clusters: ["prod"],
+            instances: [(name: "old", count: 1, cluster: "prod", instanceType: "m5.large", cpu: 1024, memory: 2048),
+                        (name: "new", count: 1, cluster: "prod", instanceType: "m5.large", cpu: 1024, memory: 2048, registerAtMs: 5184000000)],
+            taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 512, memory: 1024, exitAfterSigtermMs: 3000)])],
+            services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 1, placementConstraints: [(type: "distinctInstance")])],
+            steps: [(atMs: 5184000000, do: DrainInstances((cluster: "prod", instances: ["old"]))), (do: WaitForDrain((instances: ["old"], timeoutMs: 3600000)))],
+        )"#;
+        scenarios.push(("sixty-days".into(), crate::load_str("sixty-days.ron", sixty_days).expect("loads")));
+        for (file, loaded) in scenarios {
             let kept = crate::runner::run(&loaded, &RunOptions { keep_records: true, ..Default::default() }).expect("runs");
             let e = &kept.engine;
             let mut history = TaskHistory::default();
@@ -615,10 +663,13 @@ mod tests {
                         _ => None,
                     })
                     .collect();
-                assert_eq!(history.statuses(t.id()).collect::<Vec<_>>(), statuses, "{file}: task {:?}", t.id());
+                let of_stop: Vec<(u64, TaskStatus)> =
+                    statuses.iter().copied().filter(|(_, s)| STOP_STATUSES.contains(s)).collect();
+                let noted: Vec<(u64, TaskStatus)> = history.stop_statuses(t.id(), t.created_at_ms()).collect();
+                assert_eq!(noted, of_stop, "{file}: task {:?}", t.id());
                 skipped_a_status |= statuses.len() < TaskStatus::ALL.len() && t.last_status() == TaskStatus::Stopped;
                 let told = mine().find(|r| r.change == Change::TaskDesiredStopped).map(|r| r.time_ms);
-                assert_eq!(history.told_to_stop_at(t.id()), told, "{file}: task {:?}", t.id());
+                assert_eq!(t.stopping_at_ms(), told, "{file}: task {:?}", t.id());
                 if let Some(s) = t.service() {
                     healthy
                         .entry(s.id())
@@ -627,6 +678,9 @@ mod tests {
                 }
             }
             assert!(e.tasks().count() > 0, "{file}: tasks ran");
+            if file == "sixty-days" {
+                assert_eq!(history.far_ms.len(), 2, "{file}: STOPPING and STOPPED are 60 days after the first task's creation");
+            }
             let mut noted = std::mem::take(&mut history.healthy_at);
             for times in noted.values_mut().chain(healthy.values_mut()) {
                 times.sort_unstable();
@@ -637,6 +691,17 @@ mod tests {
                 assert!(skipped_a_status, "{file}: a task stopped before it ran skips statuses");
             }
         }
+    }
+
+    /// Groups hold their members in the order met, and a group past the last is empty.
+    #[test]
+    fn grouped_tasks_keep_their_order() {
+        let members = [(2, TaskId(0)), (0, TaskId(1)), (2, TaskId(2)), (2, TaskId(3))];
+        let grouped = Grouped::of(|| members.into_iter());
+        assert_eq!(grouped.get(0), &[TaskId(1)]);
+        assert!(grouped.get(1).is_empty());
+        assert_eq!(grouped.get(2), &[TaskId(0), TaskId(2), TaskId(3)]);
+        assert!(grouped.get(3).is_empty() && grouped.get(usize::MAX).is_empty());
     }
 
     /// The explanation made from the records as they stream by is the one made from the kept trace.

@@ -476,6 +476,11 @@ impl<'a> TaskView<'a> {
         self.engine.task_moment(self.id, TaskMoment::Started)
     }
 
+    /// `stoppingAt`: when it was told to stop (its `desiredStatus` became STOPPED), once it was.
+    pub fn stopping_at_ms(&self) -> Option<SimTimeMs> {
+        self.engine.task_moment(self.id, TaskMoment::Stopping)
+    }
+
     /// `stoppedAt`, once STOPPED.
     pub fn stopped_at_ms(&self) -> Option<SimTimeMs> {
         self.engine.task_moment(self.id, TaskMoment::Stopped)
