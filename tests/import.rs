@@ -120,6 +120,48 @@ fn an_imported_cluster_starts_as_it_was_captured() {
     assert!(skipped.contains(&"describe-tasks $.tasks[].containers"), "{skipped:?}");
 }
 
+/// A big cluster's capture is many files (the AWS CLI describes 100 tasks per call): more than
+/// 1,000 of them import as the same capture in a few files does. Past `MAX_FILES` the import is
+/// refused before any file is read, naming the directory.
+#[test]
+fn a_capture_of_many_files_imports_and_too_many_are_refused() {
+    use drainsim_scenario::import::{import_paths, MAX_FILES};
+    let dir = TempDir::new("import-many");
+    for (name, text) in fixture_inputs() {
+        let file = std::path::Path::new(&name).file_name().expect("a file").to_owned();
+        if file == "describe-tasks.json" {
+            // One file per task, as a capture that describes the tasks one call at a time.
+            let tasks: Value = serde_json::from_str(&text).unwrap();
+            for (n, task) in tasks["tasks"].as_array().unwrap().iter().enumerate() {
+                let one = serde_json::json!({ "tasks": [task], "failures": [] });
+                std::fs::write(dir.join(format!("describe-tasks-{n:02}.json")), one.to_string()).unwrap();
+            }
+        } else {
+            std::fs::write(dir.join(file.to_str().unwrap()), &text).unwrap();
+        }
+    }
+    // The list-* outputs are read and not needed: a thousand more of them.
+    let list_tasks = std::fs::read_to_string(format!("{FIXTURE}/list-tasks.json")).unwrap();
+    for n in 0..1_000 {
+        std::fs::write(dir.join(format!("list-tasks-{n:04}.json")), &list_tasks).unwrap();
+    }
+    let files = std::fs::read_dir(dir.to_path_buf()).unwrap().count();
+    assert!(files > 1_000, "{files} files");
+    let opts = ImportOptions::default();
+    let many = import_paths(&[dir.to_path_buf()], &opts).expect("imports").scenario;
+    let mut few = import(&fixture_inputs(), &opts).expect("imports").scenario;
+    assert!(many.description.contains(&format!("from {files} AWS CLI output files")), "{}", many.description);
+    few.description.clone_from(&many.description);
+    assert_eq!(drainsim_scenario::write::to_ron(&many), drainsim_scenario::write::to_ron(&few));
+
+    let too_many = TempDir::new("import-too-many");
+    for n in 0..=MAX_FILES {
+        std::fs::File::create(too_many.join(format!("{n:06}.json"))).unwrap();
+    }
+    let err = import_paths(&[too_many.to_path_buf()], &opts).expect_err("refused").to_string();
+    assert!(err.contains(&format!("more than {MAX_FILES} input files")), "{err}");
+}
+
 #[test]
 fn an_imported_cluster_with_a_drain_plan_runs_to_the_end() {
     let dir = TempDir::new("import");

@@ -27,8 +27,11 @@ use crate::format::{
 pub use json::ImportError;
 use json::{Notes, Obj};
 
-/// Most input files an import reads.
-pub const MAX_FILES: usize = 1_000;
+/// Most input files an import reads. The AWS CLI describes at most 100 tasks per call, so a
+/// cluster at ECS's quota of 5,000 container instances running 100 tasks on each is 5,000
+/// `describe-tasks` files (until 2026-12-01 the bound was 1,000 files: 100,000 tasks). Files are
+/// read one at a time ([`import_paths`]), so the bound is on the listing, not on memory.
+pub const MAX_FILES: usize = 100_000;
 /// The largest input file, in bytes.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// The most instances a drain plan's wave may hold.
