@@ -19,7 +19,9 @@
 //! - `placement/*`: placing N tasks into M instances per strategy; `spread_instance_mixed_fleet_*`:
 //!   10,000 more tasks of a service spread by instance that holds one on each of 10,000 big
 //!   instances, onto 10,000 empty small ones.
-//! - `scenario/parse_large`: parsing a 20,000-instance, 1,000-service scenario file.
+//! - `scenario/parse_large`: parsing a 20,000-instance, 1,000-service scenario file;
+//!   `scenario/imported_i20k_named_waves`: running the same drain written as an import writes it
+//!   (one group per instance) and drained in waves of 1,000 named instances.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -417,7 +419,61 @@ fn scenario(c: &mut Criterion) {
     let text = drainsim_scenario::synthetic::large_drain_scenario(20_000, 1_000);
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("parse_large", |b| b.iter(|| black_box(drainsim_scenario::load_str("large.ron", &text).expect("valid"))));
+    // The same drain in the shape `drainsim import` writes: every instance a group of its own,
+    // named by its EC2 instance ID, and the old half drained in waves of 1,000 named instances.
+    let loaded = drainsim_scenario::load_str("imported.ron", &imported_shape_scenario()).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    assert!(drainsim_scenario::run(&loaded, &opts).expect("runs").passed(), "every wave drains");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(100_000));
+    g.bench_function("imported_i20k_named_waves", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
     g.finish();
+}
+
+/// `large_drain_scenario_spec(20_000, 1_000)` with its two groups split into single instances
+/// named `i-…` (as an imported cluster's are) and its drain given as ten waves of 1,000 names:
+/// each wave a DrainInstances and a WaitForDrain naming them.
+fn imported_shape_scenario() -> String {
+    use drainsim_scenario::format::{Action, DrainPlan, InstanceGroup, Step, WaitSpec};
+    let mut spec = drainsim_scenario::synthetic::large_drain_scenario_spec(20_000, 1_000);
+    let mut singles: Vec<InstanceGroup> = Vec::new();
+    for group in &spec.instances {
+        for n in 0..group.count {
+            let id = format!("i-{:017x}", singles.len() + 0x0a1c_2e3f_405a_6b70);
+            let zone = group.availability_zones[n as usize % group.availability_zones.len()].clone();
+            singles.push(InstanceGroup { name: id, count: 1, availability_zones: vec![zone], ..group.clone() });
+        }
+    }
+    let old: Vec<String> = singles.iter().filter(|g| g.register_at_ms == 0).map(|g| g.name.clone()).collect();
+    spec.instances = singles;
+    let at_ms = spec.steps[0].at_ms;
+    spec.steps = old
+        .chunks(1_000)
+        .enumerate()
+        .flat_map(|(k, wave)| {
+            let drain = Action::DrainInstances(DrainPlan {
+                cluster: Some("bench".into()),
+                instances: wave.to_vec(),
+                filter: None,
+                status: None,
+                wave_size: None,
+            });
+            let wait = Action::WaitForDrain(WaitSpec {
+                cluster: None,
+                instances: wave.to_vec(),
+                filter: None,
+                status: None,
+                timeout_ms: 3_600_000,
+            });
+            [
+                Step { at_ms: if k == 0 { at_ms } else { None }, caller: None, action: drain, expect: None },
+                Step { at_ms: None, caller: None, action: wait, expect: None },
+            ]
+        })
+        .collect();
+    drainsim_scenario::write::to_ron(&spec)
 }
 
 /// The engine's own queue and dispatch: no-op events (a reconnect of a connected agent) pinned at

@@ -19,12 +19,18 @@ fn resolve_ref(engine: &Engine, reference: &str) -> String {
     engine.instance_named(reference).map_or_else(|| reference.to_string(), |i| i.arn())
 }
 
-/// Expands group names into member names.
+/// Expands group names into member names. The groups of more than one instance are looked up in
+/// a map, so a step naming a thousand of an imported cluster's 20,000 single instances does not
+/// compare every name with every group's (it took 85 % of such a run).
 fn expand(loaded: &LoadedScenario, names: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut groups: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for g in loaded.scenario.instances.iter().filter(|g| g.count > 1) {
+        groups.entry(g.name.as_str()).or_insert(g.count);
+    }
+    let mut out = Vec::with_capacity(names.len());
     for n in names {
-        match loaded.scenario.instances.iter().find(|g| g.name == *n && g.count > 1) {
-            Some(g) => out.extend(group_member_names(&g.name, g.count)),
+        match groups.get(n.as_str()) {
+            Some(count) => out.extend(group_member_names(n, *count)),
             None => out.push(n.clone()),
         }
     }
