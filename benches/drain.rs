@@ -14,6 +14,8 @@
 //! - `constraint_class/spread_member_of_t5k_i10k`: a service spread by instance and constrained by
 //!   `memberOf` to the 5,000 small instances of 10,000 (placements must not visit the big ones);
 //!   `spread_member_of_host_port_t5k_i10k`: the same with a host port.
+//! - `autoscaling/instance_refresh_i5k`: an instance refresh of an Auto Scaling group of 5,000
+//!   instances (its batches of about 500 must not cost the group's size per instance).
 //! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
 //!   time (the cost of a stop must not grow with the service).
 //! - `placement/*`: placing N tasks into M instances per strategy; `spread_instance_mixed_fleet_*`:
@@ -679,6 +681,31 @@ fn constraint_class(c: &mut Criterion) {
     g.finish();
 }
 
+/// `scenarios/rollouts/instance-refresh-30-instances.ron` grown to an Auto Scaling group of 5,000
+/// instances (ECS's quota of container instances per cluster) running 10,000 tasks, refreshed with
+/// the same preferences (MinHealthyPercentage 90, MaxHealthyPercentage 110): about 500 instances
+/// terminated and launched per batch, each terminated one drained through the lifecycle hook.
+fn auto_scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("autoscaling");
+    g.sample_size(10);
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/rollouts/instance-refresh-30-instances.ron");
+    let small = std::fs::read_to_string(file).expect("the scenario file");
+    let text = small
+        .replace("MinSize: 30, MaxSize: 40, DesiredCapacity: 30", "MinSize: 5000, MaxSize: 10000, DesiredCapacity: 5000")
+        .replace("desiredCount: 60", "desiredCount: 10000");
+    let expectations = text.find("    expectations: [").expect("expectations");
+    let text = format!("{}    expectations: [],\n)\n", &text[..expectations]);
+    let loaded = drainsim_scenario::load_str("refresh-5000.ron", &text).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    assert!(run.passed() && run.engine.instances().count() > 9_000, "the refresh replaces the group");
+    g.throughput(Throughput::Elements(5_000));
+    g.bench_function("instance_refresh_i5k", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
+    g.finish();
+}
+
 /// A sweep as `drainsim sweep scenarios/drain/seed-min50-max200.ron --seeds 0..1000 --jobs 1` runs
 /// it: every seed run and aggregated, one worker thread.
 fn sweeps(c: &mut Criterion) {
@@ -785,6 +812,7 @@ criterion_group!(
     dense_instance,
     full_pool,
     constraint_class,
+    auto_scaling,
     api,
     sweeps,
     placement,

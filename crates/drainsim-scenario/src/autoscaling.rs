@@ -183,6 +183,12 @@ impl AutoScaling {
                     && !(protected_from_scale_in(g, k, engine) && protected_mode == "Ignore")
             })
             .collect();
+        // Whether member `k` is one to update (members launched later are not): a test per member
+        // instead of a search of `to_update`.
+        let mut in_update = vec![false; g.members.len()];
+        for &k in &to_update {
+            in_update[k] = true;
+        }
         let instances_to_update = u32::try_from(to_update.len()).expect("a group holds at most MAX_GROUP_SIZE");
         // Checkpoints as counts of instances to update (rounded up); without checkpoints, one at
         // 100 %. The last one is how many the refresh replaces.
@@ -238,24 +244,27 @@ impl AutoScaling {
             let allowed = checkpoints[checkpoint];
             // 3. Terminate old instances within the minimum (and the current checkpoint).
             let mut healthy = count(g, |l| matches!(l, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
+            let mut begun = to_update
+                .iter()
+                .filter(|&&k| matches!(g.members[k].lifecycle, Lifecycle::Terminated | Lifecycle::TerminatingWait { .. }))
+                .count() as u32;
+            // The InService members to update that may go, in launch order (read again before each
+            // pick while whether one is protected follows the tasks it runs).
+            let protection_moves = protected_mode != "Refresh" && protection_follows_tasks(g);
+            let eligible = |g: &Group, engine: &Engine| {
+                let may_go = |k: usize| {
+                    matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
+                        && (protected_mode == "Refresh" || !protected_from_scale_in(g, k, engine))
+                };
+                Victims::new(g, to_update.iter().copied().filter(|&k| may_go(k)))
+            };
+            let mut victims = eligible(g, engine);
             // While paused at a checkpoint nothing is terminated.
-            loop {
-                let begun = to_update
-                    .iter()
-                    .filter(|&&k| matches!(g.members[k].lifecycle, Lifecycle::Terminated | Lifecycle::TerminatingWait { .. }))
-                    .count() as u32;
-                if paused || begun >= allowed {
-                    break;
+            while !paused && begun < allowed {
+                if protection_moves {
+                    victims = eligible(g, engine);
                 }
-                let eligible: Vec<usize> = to_update
-                    .iter()
-                    .copied()
-                    .filter(|&k| {
-                        matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
-                            && (protected_mode == "Refresh" || !protected_from_scale_in(g, k, engine))
-                    })
-                    .collect();
-                let Some(victim) = pick_victim(g, &eligible) else { break };
+                let Some(victim) = victims.pick() else { break };
                 let victim_healthy =
                     matches!(g.members[victim].lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now);
                 let after = healthy - u32::from(victim_healthy);
@@ -263,25 +272,30 @@ impl AutoScaling {
                     break;
                 }
                 healthy = after;
+                victims.remove(g, victim);
+                begun += 1;
                 if let Err(e) = begin_termination(g, victim, engine, caller, now) {
                     error = Some(e);
                 }
             }
-            // 4. Launch new instances within the maximum (and the current checkpoint).
+            // 4. Launch new instances within the maximum (and the current checkpoint). Each launch
+            // is a Pending member not to update, in the zone with the fewest alive members: the
+            // counts are taken once and moved with each launch.
+            let alive_member = |m: &Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
+            let mut alive = g.members.iter().filter(|m| alive_member(m)).count() as u32;
+            let mut alive_kept = g
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(k, m)| !in_update.get(*k).copied().unwrap_or(false) && alive_member(m))
+                .count() as u32;
+            let mut zones = alive_per_zone(g);
             while !paused && launched_by_refresh < allowed {
-                let alive = count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }));
-                let alive_kept = g
-                    .members
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, m)| {
-                        !to_update.contains(k) && matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
-                    })
-                    .count() as u32;
                 if alive >= max_instances || alive_kept >= desired {
                     break;
                 }
-                let zone = launch_zone(g);
+                let zone = fewest_alive_zone(g, &mut zones);
+                (alive, alive_kept) = (alive + 1, alive_kept + 1);
                 g.launched = g.launched.checked_add(1).expect("launches are bounded by MAX_GROUP_SIZE per refresh");
                 launched_by_refresh += 1;
                 g.members.push(Member {
@@ -446,14 +460,23 @@ impl AutoScaling {
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
             finish_terminations(g, engine, caller, now, &mut error);
             let alive = |g: &Group| count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }));
-            while error.is_none() && alive(g) > desired {
-                let eligible: Vec<usize> = (0..g.members.len())
-                    .filter(|&k| {
-                        matches!(g.members[k].lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
-                            && !protected_from_scale_in(g, k, engine)
-                    })
-                    .collect();
-                let Some(victim) = pick_victim(g, &eligible) else { break };
+            // The alive members that may go, in launch order (read again before each pick while
+            // whether one is protected follows the tasks it runs).
+            let eligible = |g: &Group, engine: &Engine| {
+                let may_go = |k: usize| {
+                    matches!(g.members[k].lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
+                        && !protected_from_scale_in(g, k, engine)
+                };
+                Victims::new(g, (0..g.members.len()).filter(|&k| may_go(k)))
+            };
+            let (mut alive_now, mut victims) = (alive(g), eligible(g, engine));
+            while error.is_none() && alive_now > desired {
+                if protection_follows_tasks(g) {
+                    victims = eligible(g, engine);
+                }
+                let Some(victim) = victims.pick() else { break };
+                victims.remove(g, victim);
+                alive_now -= 1;
                 terminated += 1;
                 if let Err(e) = begin_termination(g, victim, engine, caller, now) {
                     error = Some(e);
@@ -678,18 +701,75 @@ fn alive_per_zone(g: &Group) -> Vec<(String, usize)> {
 
 /// The zone with the fewest alive instances (the first such in the group's order).
 fn launch_zone(g: &Group) -> String {
-    let zones = alive_per_zone(g);
-    let fewest = zones.iter().map(|(_, n)| *n).min().unwrap_or(0);
-    zones.into_iter().find(|(_, n)| *n == fewest).map(|(z, _)| z).unwrap_or_else(|| g.spec.zone(0))
+    fewest_alive_zone(g, &mut alive_per_zone(g))
 }
 
-/// Of `eligible`, the oldest instance in the zone with the most alive instances.
-fn pick_victim(g: &Group, eligible: &[usize]) -> Option<usize> {
-    let zones = alive_per_zone(g);
-    let alive_in = |z: &str| zones.iter().find(|(name, _)| name == z).map_or(0, |(_, n)| *n);
-    // `eligible` is in launch order, so `max_by_key` keeping the last maximum would pick the
-    // youngest: compare by (zone count, reverse position).
-    eligible.iter().enumerate().max_by_key(|(pos, &k)| (alive_in(&g.members[k].zone), std::cmp::Reverse(*pos))).map(|(_, &k)| k)
+/// The zone with the fewest alive instances among `zones` (alive members per zone, in the group's
+/// order; the first such), counted one more for the instance launched there.
+fn fewest_alive_zone(g: &Group, zones: &mut [(String, usize)]) -> String {
+    let fewest = zones.iter().map(|(_, n)| *n).min().unwrap_or(0);
+    match zones.iter_mut().find(|(_, n)| *n == fewest) {
+        Some((zone, n)) => {
+            *n += 1;
+            zone.clone()
+        }
+        None => g.spec.zone(0),
+    }
+}
+
+/// Whether a member's protection from scale in follows the tasks it runs (the capacity
+/// provider's managed termination protection), so that it may change while the group terminates
+/// others (their tasks move).
+fn protection_follows_tasks(g: &Group) -> bool {
+    g.provider.as_ref().is_some_and(|p| p.managed_termination_protection_enabled())
+}
+
+/// The members a group may terminate now, by zone, with the alive members of each zone: the
+/// victim — the oldest eligible member in the zone with the most alive members — is found in a
+/// step per zone, not in a scan of the group per termination.
+struct Victims {
+    /// Per zone of [`alive_per_zone`], then one for members of a zone not listed (counted as
+    /// having none alive): the zone's alive members, and its eligible members with their place
+    /// in the order given (launch order).
+    zones: Vec<(usize, std::collections::VecDeque<(usize, usize)>)>,
+    names: Vec<String>,
+}
+
+impl Victims {
+    fn new(g: &Group, eligible: impl Iterator<Item = usize>) -> Victims {
+        let (names, mut zones): (Vec<String>, Vec<_>) =
+            alive_per_zone(g).into_iter().map(|(z, n)| (z, (n, std::collections::VecDeque::new()))).unzip();
+        zones.push((0, std::collections::VecDeque::new()));
+        let mut victims = Victims { zones, names };
+        for (place, k) in eligible.enumerate() {
+            let zone = victims.zone_of(g, k);
+            victims.zones[zone].1.push_back((place, k));
+        }
+        victims
+    }
+
+    fn zone_of(&self, g: &Group, k: usize) -> usize {
+        self.names.iter().position(|z| *z == g.members[k].zone).unwrap_or(self.names.len())
+    }
+
+    /// The oldest eligible member in the zone with the most alive members (of equals, the first
+    /// given).
+    fn pick(&self) -> Option<usize> {
+        let fronts =
+            self.zones.iter().filter_map(|(alive, q)| q.front().map(|(place, k)| (*alive, std::cmp::Reverse(*place), *k)));
+        fronts.max().map(|(_, _, k)| k)
+    }
+
+    /// The last pick, `victim`, is no longer alive nor eligible.
+    fn remove(&mut self, g: &Group, victim: usize) {
+        let zone = self.zone_of(g, victim);
+        let (alive, eligible) = &mut self.zones[zone];
+        let front = eligible.pop_front();
+        debug_assert_eq!(front.map(|(_, k)| k), Some(victim), "the victim is the last pick");
+        if zone < self.names.len() {
+            *alive = alive.checked_sub(1).expect("the victim was alive");
+        }
+    }
 }
 
 fn instance_arn(engine: &Engine, name: &str) -> String {
