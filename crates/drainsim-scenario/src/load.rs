@@ -749,20 +749,33 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 return Err(ScenarioError { file: l.file.clone(), line, column, message: format!("unknown instance '{n}'") });
             }
         }
+        // The Spot Instances' names, gathered once, when a Spot interruption is pinned.
+        let mut spot_names: Option<BTreeSet<String>> = None;
         for (k, p) in f.pinned.iter().enumerate() {
             let n = p.fault.instance();
-            if let PinnedFaultKind::SpotInterruption(_, behavior) = &p.fault {
+            // Where the fault names its instance: looked up only to report a refusal (a scan of
+            // the text per fault made a thousand pinned faults cost half a second to load).
+            let refuse = |message: String| {
                 let needle = format!("\"{n}\"");
                 let earlier = f.pinned[..k].iter().filter(|q| pinned_instance(q) == n).count();
                 let (line, column) = locate_nth_after(&l.source, "pinned", &needle, earlier).unwrap_or((1, 1));
-                let refuse = |message: String| Err(ScenarioError { file: l.file.clone(), line, column, message });
+                Err(ScenarioError { file: l.file.clone(), line, column, message })
+            };
+            if let PinnedFaultKind::SpotInterruption(_, behavior) = &p.fault {
                 if drainsim_core::SpotInterruptionBehavior::parse(behavior).is_none() {
                     return refuse(format!(
                         "SpotInterruption behaviour '{behavior}' must be terminate or hibernate (stop is not modelled)"
                     ));
                 }
-                let spot =
-                    s.instances.iter().any(|g| g.spot.is_some() && group_member_names(&g.name, g.count).iter().any(|m| m == n));
+                let spot = spot_names
+                    .get_or_insert_with(|| {
+                        s.instances
+                            .iter()
+                            .filter(|g| g.spot.is_some())
+                            .flat_map(|g| group_member_names(&g.name, g.count))
+                            .collect()
+                    })
+                    .contains(n);
                 if at_time_zero.contains(n) && !spot {
                     return refuse(format!("SpotInterruption on '{n}', which is not a Spot Instance (its group has no `spot`)"));
                 }
@@ -770,10 +783,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             if at_time_zero.contains(n) {
                 continue;
             }
-            let needle = format!("\"{n}\"");
-            let earlier = f.pinned[..k].iter().filter(|q| pinned_instance(q) == n).count();
-            let (line, column) = locate_nth_after(&l.source, "pinned", &needle, earlier).unwrap_or((1, 1));
-            return Err(ScenarioError { file: l.file.clone(), line, column, message: pinned_fault_refusal(s, n) });
+            return refuse(pinned_fault_refusal(s, n));
         }
     }
     Ok(())
