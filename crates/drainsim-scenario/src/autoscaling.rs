@@ -800,3 +800,76 @@ fn refresh_id(group: &str, start_ms: u64) -> String {
     let hex = format!("{a:016x}{b:016x}");
     format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The victim by a scan of the eligible members, as every termination found it before
+    /// [`Victims`]: the oldest eligible member in the zone with the most alive members.
+    fn scanned_victim(g: &Group, eligible: &[usize]) -> Option<usize> {
+        let zones = alive_per_zone(g);
+        let alive_in = |z: &str| zones.iter().find(|(name, _)| name == z).map_or(0, |(_, n)| *n);
+        eligible
+            .iter()
+            .enumerate()
+            .max_by_key(|(place, &k)| (alive_in(&g.members[k].zone), std::cmp::Reverse(*place)))
+            .map(|(_, &k)| k)
+    }
+
+    /// A group over three zones, its members to be replaced by each case.
+    fn group() -> Group {
+        let text = r#"Scenario(name: "victims", seed: 1, clusters: ["prod"],
+            autoScalingGroups: [(AutoScalingGroupName: "asg", MinSize: 0, MaxSize: 40, DesiredCapacity: 1,
+                AvailabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+                LaunchTemplate: (LaunchTemplateName: "node", Version: "1"),
+                cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192, imageIds: {"1": "ami-0"})],
+        )"#;
+        let loaded = crate::load_str("victims.ron", text).expect("valid");
+        AutoScaling::new(&loaded).groups.remove(0)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Victims kept by zone are the victims a scan of the group picks, termination after
+        /// termination: members in the group's three zones and one it does not list, in every
+        /// lifecycle state, some of the alive ones eligible.
+        #[test]
+        fn victims_by_zone_are_the_scanned_victims(
+            members in prop::collection::vec((0usize..4, 0usize..4, any::<bool>()), 1..40),
+            picks in 1usize..40,
+        ) {
+            let mut g = group();
+            let zones = ["us-east-1a", "us-east-1b", "us-east-1c", "eu-west-1a"];
+            g.members = members
+                .iter()
+                .enumerate()
+                .map(|(n, (zone, state, _))| Member {
+                    name: format!("asg-{}", n + 1),
+                    zone: zones[*zone].to_string(),
+                    version: "1".into(),
+                    lifecycle: match state {
+                        0 => Lifecycle::Pending { register_at_ms: 0 },
+                        1 => Lifecycle::InService { healthy_at_ms: 0 },
+                        2 => Lifecycle::TerminatingWait { deadline_ms: 0 },
+                        _ => Lifecycle::Terminated,
+                    },
+                    protected: false,
+                })
+                .collect();
+            let alive = |m: &Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
+            let mut eligible: Vec<usize> = (0..g.members.len()).filter(|&k| members[k].2 && alive(&g.members[k])).collect();
+            let mut victims = Victims::new(&g, eligible.iter().copied());
+            for _ in 0..picks {
+                let expected = scanned_victim(&g, &eligible);
+                prop_assert_eq!(victims.pick(), expected);
+                let Some(victim) = expected else { break };
+                victims.remove(&g, victim);
+                g.members[victim].lifecycle = Lifecycle::TerminatingWait { deadline_ms: 0 };
+                eligible.retain(|k| *k != victim);
+            }
+        }
+    }
+}
