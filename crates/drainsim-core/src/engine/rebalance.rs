@@ -117,23 +117,44 @@ impl Engine {
         if s.healthy_stops_within_floor() == 0 {
             return;
         }
-        let per_zone = self.tasks_per_zone(id);
-        let Some((&zone, _)) = per_zone.iter().max_by_key(|(z, n)| (**n, std::cmp::Reverse(self.strings.resolve(**z)))) else {
+        // One read of the service's tasks counts them per zone and lists each zone's own; the
+        // victim is then sought among the fullest zone's tasks only.
+        let mut per_zone: BTreeMap<Sym, (u32, Vec<TaskId>)> =
+            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, (0, Vec::new()))).collect();
+        for t in &s.tasks {
+            let task = &self.tasks[t.index()];
+            let instance = &self.instances[task.instance.index()];
+            if !task.desired_stopped() && instance.is_placeable() {
+                if let Some((n, tasks)) = per_zone.get_mut(&instance.availability_zone) {
+                    *n += 1;
+                    if *t != m.started {
+                        tasks.push(*t);
+                    }
+                }
+            }
+        }
+        let Some((&zone, (_, in_zone))) =
+            per_zone.iter().max_by_key(|(z, (n, _))| (*n, std::cmp::Reverse(self.strings.resolve(**z))))
+        else {
             return;
         };
-        let victim = s
-            .tasks
+        // The first in stop order — unhealthy first, then oldest, then by task ID — without a
+        // creation time per task: the oldest of the least healthy are those created with the
+        // lowest-numbered of them (tasks are numbered as they are created).
+        let healthy = |t: &TaskId| self.tasks[t.index()].healthy();
+        let Some(first) = in_zone.iter().min_by_key(|t| (healthy(t), t.0)) else { return };
+        let (least_healthy, created_together) = (healthy(first), self.tasks.created_with(*first));
+        let victim = in_zone
             .iter()
             .copied()
-            .filter(|t| {
-                let task = &self.tasks[t.index()];
-                *t != m.started
-                    && !task.desired_stopped()
-                    && self.instances[task.instance.index()].is_placeable()
-                    && self.instances[task.instance.index()].availability_zone == zone
-            })
-            .min_by_key(|t| (self.tasks[t.index()].healthy(), self.task_created_at_ms(*t), self.task_uuid(*t)));
-        let Some(victim) = victim else { return };
+            .filter(|t| healthy(t) == least_healthy && created_together.contains(&t.0))
+            .min_by_key(|t| self.task_uuid(*t))
+            .expect("the first is a candidate");
+        debug_assert_eq!(
+            Some(victim),
+            in_zone.iter().copied().min_by_key(|t| (healthy(t), self.task_created_at_ms(*t), self.task_uuid(*t))),
+            "the victim is the first in stop order"
+        );
         self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Task stopped due to AZ rebalancing");
         self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Stopped(zone, victim)));
         let schedule = self.services.schedule_mut(id);
@@ -158,14 +179,20 @@ impl Engine {
         {
             return false;
         }
-        let settled = s.tasks.iter().all(|t| {
+        // Settled — every task healthy, not told to stop, on a placeable instance — and, if so,
+        // its tasks per zone, in one read of them.
+        let mut per_zone: BTreeMap<Sym, u32> =
+            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, 0)).collect();
+        for t in &s.tasks {
             let task = &self.tasks[t.index()];
-            !task.desired_stopped() && task.healthy() && self.instances[task.instance.index()].is_placeable()
-        });
-        if !settled {
-            return false;
+            let instance = &self.instances[task.instance.index()];
+            if task.desired_stopped() || !task.healthy() || !instance.is_placeable() {
+                return false;
+            }
+            if let Some(n) = per_zone.get_mut(&instance.availability_zone) {
+                *n += 1;
+            }
         }
-        let per_zone = self.tasks_per_zone(id);
         let (Some(most), Some(fewest)) = (per_zone.values().max(), per_zone.values().min()) else { return false };
         if most - fewest <= 1 {
             if self.services[id.index()].schedule.rebalancing {
@@ -208,24 +235,6 @@ impl Engine {
                 false
             }
         }
-    }
-
-    /// The service's staying tasks per zone of the cluster's placeable instances (zones without a
-    /// task count 0).
-    fn tasks_per_zone(&self, id: ServiceId) -> BTreeMap<Sym, u32> {
-        let s = &self.services[id.index()];
-        let mut per_zone: BTreeMap<Sym, u32> =
-            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, 0)).collect();
-        for t in &s.tasks {
-            let task = &self.tasks[t.index()];
-            let instance = &self.instances[task.instance.index()];
-            if !task.desired_stopped() && instance.is_placeable() {
-                if let Some(n) = per_zone.get_mut(&instance.availability_zone) {
-                    *n += 1;
-                }
-            }
-        }
-        per_zone
     }
 
     /// The zones with their task counts, ordered by zone name (as the events list them).

@@ -563,6 +563,15 @@ impl Tasks {
         self.created_runs[run - 1].1
     }
 
+    /// The tasks created in the same instant as `id` (so with its `createdAt`), as a range of task
+    /// indices: tasks are numbered as they are created and time only moves forward, so they are
+    /// consecutive, and every task below the range is older, every task above it younger.
+    pub(crate) fn created_with(&self, id: crate::infra::ids::TaskId) -> std::ops::Range<u32> {
+        let run = self.created_runs.partition_point(|(first, _)| *first <= id.0);
+        let end = self.created_runs.get(run).map_or(self.records.len() as u32, |(first, _)| *first);
+        self.created_runs[run - 1].0..end
+    }
+
     /// When the task reached a moment of its life, if it has.
     pub(crate) fn moment(&self, id: crate::infra::ids::TaskId, moment: TaskMoment) -> Option<SimTimeMs> {
         match self.records[id.index()].moment_offsets_ms[moment as usize] {
