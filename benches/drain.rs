@@ -16,6 +16,8 @@
 //!   `spread_member_of_host_port_t5k_i10k`: the same with a host port.
 //! - `autoscaling/instance_refresh_i5k`: an instance refresh of an Auto Scaling group of 5,000
 //!   instances (its batches of about 500 must not cost the group's size per instance).
+//! - `rebalance/zone_t6k_i4k`: a service of 6,000 tasks rebalanced over three zones after one
+//!   zone's instances are replaced, one move at a time.
 //! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
 //!   time (the cost of a stop must not grow with the service).
 //! - `placement/*`: placing N tasks into M instances per strategy; `spread_instance_mixed_fleet_*`:
@@ -706,6 +708,47 @@ fn auto_scaling(c: &mut Criterion) {
     g.finish();
 }
 
+/// `scenarios/rollouts/zone-rebalancing-after-zone-drain.ron` grown: 1,000 instances in each of
+/// three zones, a service of 6,000 tasks with `availabilityZoneRebalancing` ENABLED beside one
+/// without; zone us-east-1c is drained and deregistered, and 1,000 new instances register there
+/// at 10 minutes. The service then moves 2,000 tasks back one at a time over 24 simulated hours
+/// (each move must not read the service's tasks more than it needs).
+fn zone_rebalancing(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rebalance");
+    g.sample_size(10);
+    let text = r#"Scenario(name: "zone-rebalancing", seed: 1604, clusters: ["prod"],
+    instances: [
+        (name: "a", count: 1000, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a"], cpu: 4096, memory: 8192),
+        (name: "b", count: 1000, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1b"], cpu: 4096, memory: 8192),
+        (name: "c", count: 1000, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1c"], cpu: 4096, memory: 8192),
+        (name: "c-new", count: 1000, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1c"], cpu: 4096, memory: 8192, registerAtMs: 600000),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 256, memory: 512, exitAfterSigtermMs: 2000)])],
+    services: [
+        (cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 6000,
+         deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200), availabilityZoneRebalancing: "ENABLED"),
+        (cluster: "prod", serviceName: "api", taskDefinition: "web", desiredCount: 6000,
+         deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200)),
+    ],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["c"]))),
+        (do: WaitForDrain((cluster: "prod", instances: ["c"], timeoutMs: 600000))),
+        (do: DeregisterInstances((cluster: "prod", instances: ["c"]))),
+        (do: RunUntilQuiet),
+    ],
+)"#;
+    let loaded = drainsim_scenario::load_str("zone-rebalancing.ron", text).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    let web = run.engine.services().find(|s| s.name() == "web").expect("created");
+    assert!(web.az_rebalancing_moves() > 1_000, "the service rebalances");
+    g.throughput(Throughput::Elements(6_000));
+    g.bench_function("zone_t6k_i4k", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
+    g.finish();
+}
+
 /// A sweep as `drainsim sweep scenarios/drain/seed-min50-max200.ron --seeds 0..1000 --jobs 1` runs
 /// it: every seed run and aggregated, one worker thread.
 fn sweeps(c: &mut Criterion) {
@@ -813,6 +856,7 @@ criterion_group!(
     full_pool,
     constraint_class,
     auto_scaling,
+    zone_rebalancing,
     api,
     sweeps,
     placement,
