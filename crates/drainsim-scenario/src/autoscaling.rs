@@ -482,8 +482,12 @@ impl AutoScaling {
                     error = Some(e);
                 }
             }
-            while error.is_none() && alive(g) < desired {
-                let zone = launch_zone(g);
+            // Each launch is a Pending member in the zone with the fewest alive ones: the counts
+            // are taken once and moved with each launch.
+            let mut zones = alive_per_zone(g);
+            while error.is_none() && alive_now < desired {
+                let zone = fewest_alive_zone(g, &mut zones);
+                alive_now += 1;
                 g.launched = g.launched.checked_add(1).expect("launches are bounded by MaxSize per SetDesiredCapacity");
                 launched += 1;
                 g.members.push(Member {
@@ -697,11 +701,6 @@ fn alive_per_zone(g: &Group) -> Vec<(String, usize)> {
             (z, n)
         })
         .collect()
-}
-
-/// The zone with the fewest alive instances (the first such in the group's order).
-fn launch_zone(g: &Group) -> String {
-    fewest_alive_zone(g, &mut alive_per_zone(g))
 }
 
 /// The zone with the fewest alive instances among `zones` (alive members per zone, in the group's
