@@ -517,10 +517,13 @@ fn import_command(args: ImportArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    let import::Imported { scenario, summary } = imported;
+    let text = drainsim_scenario::write::to_ron(&scenario);
+    // The text is what is written and checked: the scenario itself is not needed again.
+    drop(scenario);
     // What was written must load and set up: a scenario `check` refuses is a bug of the import.
     let name = args.output.as_ref().map_or("(import)".to_string(), |p| p.display().to_string());
-    if let Err(e) = load_str(&name, &text).and_then(|l| runner::check_setup(&l)) {
+    if let Err(e) = load_str(&name, &text).and_then(runner::check_setup_of) {
         eprintln!("error: the imported cluster does not set up: {e}");
         return ExitCode::from(2);
     }
@@ -533,7 +536,7 @@ fn import_command(args: ImportArgs) -> ExitCode {
         }
         None => say_raw!("{text}"),
     }
-    eprint!("{}", imported.summary);
+    eprint!("{summary}");
     ExitCode::SUCCESS
 }
 
