@@ -585,8 +585,12 @@ fn report_problem(kind: &str, e: &ScenarioError) {
 
 /// Prints a scenario's warnings; with `strict`, they are errors (exit code 2).
 fn report_warnings(loaded: &LoadedScenario, strict: bool) -> bool {
-    let warnings = drainsim_scenario::load::warnings(loaded);
-    for w in &warnings {
+    report_warning_list(&drainsim_scenario::load::warnings(loaded), strict)
+}
+
+/// Prints warnings found earlier; with `strict`, they are errors (exit code 2).
+fn report_warning_list(warnings: &[ScenarioError], strict: bool) -> bool {
+    for w in warnings {
         report_problem(if strict { "error" } else { "warning" }, w);
     }
     strict && !warnings.is_empty()
@@ -595,9 +599,15 @@ fn report_warnings(loaded: &LoadedScenario, strict: bool) -> bool {
 fn check(files: &[PathBuf], strict: bool) -> ExitCode {
     let mut bad = false;
     for f in files {
-        match load_file(f).and_then(|l| runner::check_setup(&l).map(|()| l)) {
-            Ok(l) if report_warnings(&l, strict) => bad = true,
-            Ok(l) => say!("ok: {} ({})", f.display(), l.scenario.name),
+        // The warnings and the name are read first, so that the setup's dry run takes the
+        // scenario itself rather than a copy (a big imported cluster is tens of megabytes).
+        let checked = load_file(f).and_then(|l| {
+            let (warnings, name) = (drainsim_scenario::load::warnings(&l), l.scenario.name.clone());
+            runner::check_setup_of(l).map(|()| (warnings, name))
+        });
+        match checked {
+            Ok((warnings, _)) if report_warning_list(&warnings, strict) => bad = true,
+            Ok((_, name)) => say!("ok: {} ({})", f.display(), name),
             Err(e) => {
                 report_problem("error", &e);
                 bad = true;
