@@ -450,24 +450,27 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return invalid(&e),
     };
-    let b_loaded = match args.files.get(1) {
+    // Plan B's own file, if it has one; else plan A is the base the overrides apply to (read,
+    // not copied: an imported cluster is tens of megabytes).
+    let b_file = match args.files.get(1) {
         Some(f) => match load(f) {
-            Ok(l) => l,
+            Ok(l) => Some(l),
             Err(e) => return invalid(&e),
         },
-        None => a_loaded.clone(),
+        None => None,
     };
     if args.files.len() == 1 && args.sets.is_empty() && args.account_defaults.is_empty() {
         eprintln!("error: compare needs a second scenario file, or --set / --account-default to make plan B");
         return ExitCode::from(2);
     }
-    let b_loaded = match compare::apply_overrides(&b_loaded, &args.sets) {
+    let b_loaded = match compare::apply_overrides(b_file.as_ref().unwrap_or(&a_loaded), &args.sets) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    drop(b_file);
     let mut b_label = args.files.last().expect("one or two files").display().to_string();
     for (k, v) in &args.sets {
         b_label.push_str(&format!(" --set {k}={v}"));
