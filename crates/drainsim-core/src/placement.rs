@@ -753,8 +753,8 @@ impl PlacementIndex {
             Some(id) => id,
             None => {
                 debug_assert!(satisfying.is_subset(&self.placeable), "only placeable instances are filed");
-                self.lists_read_task_groups |= list.iter().any(|m| m.query.uses_task_group());
-                self.lists_read_running_count |= list.iter().any(|m| m.query.uses_running_tasks_count());
+                self.lists_read_task_groups |= reads_task_groups(list);
+                self.lists_read_running_count |= reads_running_tasks_count(list);
                 self.member_of_lists.push(list.clone());
                 let id = MemberOfId(self.member_of_lists.len() as u32);
                 self.satisfying.insert(id, satisfying);
@@ -830,6 +830,16 @@ pub struct MemberOf {
     pub query: crate::rules::query::Query,
 }
 
+/// Whether an expression of a `memberOf` list tests `task:group`.
+fn reads_task_groups(list: &[MemberOf]) -> bool {
+    list.iter().any(|m| m.query.uses_task_group())
+}
+
+/// Whether an expression of a `memberOf` list reads `runningTasksCount`.
+fn reads_running_tasks_count(list: &[MemberOf]) -> bool {
+    list.iter().any(|m| m.query.uses_running_tasks_count())
+}
+
 /// Whether two lists of `memberOf` expressions are the same, expression by expression.
 fn same_expressions(a: &[MemberOf], b: &[MemberOf]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.expression == y.expression)
@@ -847,12 +857,12 @@ impl Constraints {
     /// Whether a `memberOf` expression tests `task:group`, so that a task placed anywhere in the
     /// cluster may change which instances satisfy it.
     pub(crate) fn reads_task_groups(&self) -> bool {
-        self.member_of.iter().any(|m| m.query.uses_task_group())
+        reads_task_groups(&self.member_of)
     }
 
     /// Whether a `memberOf` expression reads `runningTasksCount`.
     pub(crate) fn reads_running_tasks_count(&self) -> bool {
-        self.member_of.iter().any(|m| m.query.uses_running_tasks_count())
+        reads_running_tasks_count(&self.member_of)
     }
 
     /// Whether some instances are selected by `memberOf`: what a constraint class of the

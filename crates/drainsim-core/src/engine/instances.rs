@@ -173,11 +173,9 @@ impl Engine {
         self.clusters
             .placement_mut(cluster)
             .revalue(key, instances.port_sets(), |a| instances.attribute(id, a, trunk_id).flatten());
-        // And under its answers to the constraint classes' `memberOf` expressions.
-        if !self.clusters[cluster.index()].placement.member_of_lists.is_empty() {
-            let answers = self.member_of_answers(cluster, id);
-            self.clusters.placement_mut(cluster).resatisfy(key, self.instances.port_sets(), &answers);
-        }
+        // And under its answers to the constraint classes' `memberOf` expressions (every list
+        // may read an attribute or the profile).
+        self.refile_member_of_answers(id, |p| !p.member_of_lists.is_empty());
     }
 
     /// Sets or clears the instance's `ecs.awsvpc-trunk-id` attribute, which `memberOf`

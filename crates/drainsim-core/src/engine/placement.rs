@@ -141,8 +141,8 @@ fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
 struct Ask<'a> {
     cluster: ClusterId,
     class: SizeClass,
-    /// The port class of its size and host ports, or the constraint class of its size and
-    /// `memberOf` expressions: the members of `class` it may fit, fewer of them. Walks read it
+    /// The narrowest class kept of its size and its host ports, its `memberOf` expressions, or
+    /// both ([`Engine::narrowed_class`]): the members of `class` it may fit, fewer of them. Walks read it
     /// instead of `class` and choose the same; where a walk counts the pool's members, it reads
     /// `class`.
     narrowed: Option<SizeClass>,
@@ -254,7 +254,7 @@ impl Engine {
     /// Files a placeable instance under its current answers to its cluster's `memberOf` lists,
     /// when its cluster keeps a list that reads what changed (`reads`).
     #[inline(never)]
-    fn refile_member_of_answers(&mut self, instance: InstanceId, reads: fn(&PlacementIndex) -> bool) {
+    pub(crate) fn refile_member_of_answers(&mut self, instance: InstanceId, reads: fn(&PlacementIndex) -> bool) {
         let i = &self.instances[instance.index()];
         let cluster = i.cluster;
         if !i.indexed || !reads(&self.clusters[cluster.index()].placement) {
@@ -561,6 +561,11 @@ impl Engine {
         Some((self.instances.lookup_port_set(&req.ports_tcp)?, self.instances.lookup_port_set(&req.ports_udp)?))
     }
 
+    /// The task's host ports, interned (so that a class of them can be built).
+    fn intern_host_ports(&mut self, req: &Requirements) -> (PortSetId, PortSetId) {
+        (self.instances.intern_port_set(&req.ports_tcp), self.instances.intern_port_set(&req.ports_udp))
+    }
+
     /// After a walk of size class `class` (or of the narrower class `narrowed`) that passed over
     /// many members holding one of the task's host ports or not selected by its `memberOf`
     /// expressions, builds the narrowest class that leaves such members out, for the next
@@ -584,7 +589,7 @@ impl Engine {
         }
         let (by_ports, by_member_of) = (req.has_host_ports(), constraints.indexable());
         if by_ports && by_member_of {
-            let ports = (self.instances.intern_port_set(&req.ports_tcp), self.instances.intern_port_set(&req.ports_udp));
+            let ports = self.intern_host_ports(req);
             if self.build_constraint_class(cluster, class, ports, constraints) || narrowed.is_some() {
                 return;
             }
@@ -601,7 +606,7 @@ impl Engine {
     /// Builds the port class of size class `class` and the task's host ports (while the cluster
     /// keeps few enough); returns whether it exists.
     fn build_port_class(&mut self, cluster: ClusterId, class: SizeClass, req: &Requirements) -> bool {
-        let ports = (self.instances.intern_port_set(&req.ports_tcp), self.instances.intern_port_set(&req.ports_udp));
+        let ports = self.intern_host_ports(req);
         let instances = &self.instances;
         self.clusters
             .placement_mut(cluster)
@@ -994,8 +999,8 @@ impl Engine {
     /// tasks per value from its spread counts (`SpreadCounts::per_value`), so a placement visits
     /// each value once and, within the chosen value, passes over the instances the owner
     /// occupies there and those that do not fit until it finds a free one (or reads the free ones
-    /// from its room order by value): no scan of the cluster or the service. With a port class, a
-    /// value's members with the task's ports free are walked instead, as in
+    /// from its room order by value): no scan of the cluster or the service. With a narrower class
+    /// (ports, `memberOf` or both), a value's members of that class are walked instead, as in
     /// [`Engine::pick_within`] (the counts still read the size class). A task
     /// group keeps its tasks per value of the first attribute it spreads by
     /// (`Clusters::count_group_by_value`); per value of another, they are counted from its
@@ -1046,9 +1051,9 @@ impl Engine {
         let placement = &self.clusters[cluster.index()].placement;
         let values = placement.classes[&class].by_value.get(&attr)?;
         // The members of a value to walk: those of the narrower class when one is kept.
-        let port_values = narrowed.map(|p| placement.classes[&p].by_value.get(&attr));
-        let walked_members = |v: &Option<Sym>| match port_values {
-            Some(port_values) => port_values.and_then(|m| m.get(v)).unwrap_or(&NO_MEMBERS),
+        let narrowed_values = narrowed.map(|p| placement.classes[&p].by_value.get(&attr));
+        let walked_members = |v: &Option<Sym>| match narrowed_values {
+            Some(narrowed_values) => narrowed_values.and_then(|m| m.get(v)).unwrap_or(&NO_MEMBERS),
             None => &values[v],
         };
         let mut order: Vec<(u32, Option<&str>, Option<Sym>)> =
@@ -1150,8 +1155,9 @@ impl Engine {
                 k.memory >= crate::placement::index_amount(req.memory) && members.contains(&(k.memory, *id)) && in_zone(*id)
             };
             match kept {
-                // Fewer members with the task's ports free than instances the owner holds in the
-                // value (its tasks hold the port where they run): the fewest among those members.
+                // Fewer members of the narrower class (ports free, expressions satisfied) than
+                // instances the owner holds in the value (its tasks hold the port where they
+                // run): the fewest among those members.
                 Some(s) if narrowed.is_some() && walked.len() < s.occupied_per_value.get(&v).copied().unwrap_or(0) as usize => {
                     walked
                         .range(at_least(req.memory))

@@ -138,23 +138,9 @@ impl Engine {
         else {
             return;
         };
-        // The first in stop order — unhealthy first, then oldest, then by task ID — without a
-        // creation time per task: the oldest of the least healthy are those created with the
-        // lowest-numbered of them (tasks are numbered as they are created).
-        let healthy = |t: &TaskId| self.tasks[t.index()].healthy();
-        let Some(first) = in_zone.iter().min_by_key(|t| (healthy(t), t.0)) else { return };
-        let (least_healthy, created_together) = (healthy(first), self.tasks.created_with(*first));
-        let victim = in_zone
-            .iter()
-            .copied()
-            .filter(|t| healthy(t) == least_healthy && created_together.contains(&t.0))
-            .min_by_key(|t| self.task_uuid(*t))
-            .expect("the first is a candidate");
-        debug_assert_eq!(
-            Some(victim),
-            in_zone.iter().copied().min_by_key(|t| (healthy(t), self.task_created_at_ms(*t), self.task_uuid(*t))),
-            "the victim is the first in stop order"
-        );
+        // The fullest zone's first task in stop order (unhealthy first, then oldest, then by
+        // task ID).
+        let Some(victim) = self.first_in_stop_order(in_zone) else { return };
         self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Task stopped due to AZ rebalancing");
         self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Stopped(zone, victim)));
         let schedule = self.services.schedule_mut(id);

@@ -346,6 +346,23 @@ impl Engine {
         (self.tasks[t.index()].healthy(), self.task_created_at_ms(t), self.task_uuid(t), t)
     }
 
+    /// The first of `tasks` in stop order ([`Self::stop_key`]), without a creation time per task:
+    /// tasks are numbered as they are created, so the oldest of the least healthy are those
+    /// created in the same instant as the lowest-numbered of them (`Tasks::created_with`), and
+    /// only they are compared by task ID.
+    pub(crate) fn first_in_stop_order(&self, tasks: &[TaskId]) -> Option<TaskId> {
+        let healthy = |t: &TaskId| self.tasks[t.index()].healthy();
+        let first = tasks.iter().min_by_key(|t| (healthy(t), t.0))?;
+        let (least_healthy, created_together) = (healthy(first), self.tasks.created_with(*first));
+        let chosen = tasks
+            .iter()
+            .copied()
+            .filter(|t| healthy(t) == least_healthy && created_together.contains(&t.0))
+            .min_by_key(|t| self.task_uuid(*t));
+        debug_assert_eq!(chosen, tasks.iter().copied().min_by_key(|t| self.stop_key(*t)), "the first in stop order");
+        chosen
+    }
+
     /// One REPLICA pass: the four steps of the module documentation, in order, then the service
     /// events naming what it stopped.
     fn replica_pass(&mut self, id: ServiceId) -> PassOutcome {

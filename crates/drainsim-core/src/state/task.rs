@@ -557,19 +557,23 @@ impl Tasks {
         self.origins.get(self.records[id.index()].origin)
     }
 
+    /// The place in `created_runs` of the instant that created the task.
+    fn creation_run(&self, id: crate::infra::ids::TaskId) -> usize {
+        self.created_runs.partition_point(|(first, _)| *first <= id.0) - 1
+    }
+
     /// When the task was created (`createdAt`).
     pub(crate) fn created_at_ms(&self, id: crate::infra::ids::TaskId) -> SimTimeMs {
-        let run = self.created_runs.partition_point(|(first, _)| *first <= id.0);
-        self.created_runs[run - 1].1
+        self.created_runs[self.creation_run(id)].1
     }
 
     /// The tasks created in the same instant as `id` (so with its `createdAt`), as a range of task
     /// indices: tasks are numbered as they are created and time only moves forward, so they are
     /// consecutive, and every task below the range is older, every task above it younger.
     pub(crate) fn created_with(&self, id: crate::infra::ids::TaskId) -> std::ops::Range<u32> {
-        let run = self.created_runs.partition_point(|(first, _)| *first <= id.0);
-        let end = self.created_runs.get(run).map_or(self.records.len() as u32, |(first, _)| *first);
-        self.created_runs[run - 1].0..end
+        let run = self.creation_run(id);
+        let end = self.created_runs.get(run + 1).map_or(self.records.len() as u32, |(first, _)| *first);
+        self.created_runs[run].0..end
     }
 
     /// When the task reached a moment of its life, if it has.
