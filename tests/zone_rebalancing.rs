@@ -237,4 +237,73 @@ mod generated {
             }
         }
     }
+
+    /// The shapes a rebalancing service's zone stop order must follow: tasks that turn healthy
+    /// only after a target group's check (so stop order sees unhealthy ones), agents that
+    /// disconnect and reconnect (the moves then read the tasks instead), instances drained and
+    /// activated, and rebalancing turned on by UpdateService over running tasks (the order built
+    /// from them). A debug build checks every invariant — the order among them — after every
+    /// event, and holds each move read from the order to the one read from the tasks.
+    fn faulty_case() -> impl Strategy<Value = (u32, u32, bool, bool, u32, u64)> {
+        (2u32..=3, 2u32..=12, any::<bool>(), any::<bool>(), 0u32..=40, 0u64..1000)
+    }
+
+    fn faulty_scenario((zones, tasks, behind_lb, by_update, disconnects, seed): (u32, u32, bool, bool, u32, u64)) -> String {
+        let instances: Vec<String> = (0..zones)
+            .map(|z| {
+                format!(
+                    "(name: \"z{z}\", count: 2, cluster: \"prod\", instanceType: \"c5.xlarge\", availabilityZones: [\"{}\"], cpu: 4096, memory: 16384)",
+                    ZONES[z as usize]
+                )
+            })
+            .collect();
+        let lb = if behind_lb {
+            "loadBalancers: [(targetGroupArn: \"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/abc\", containerName: \"app\", containerPort: 80)],\n         targetGroup: (healthCheckIntervalSeconds: 10, healthyThresholdCount: 2),"
+        } else {
+            ""
+        };
+        let enabled = if by_update { "" } else { "availabilityZoneRebalancing: \"ENABLED\"," };
+        let update = if by_update {
+            "(atMs: 300000, do: UpdateService((cluster: \"prod\", service: \"web\", availabilityZoneRebalancing: \"ENABLED\"))),"
+        } else {
+            ""
+        };
+        format!(
+            r#"Scenario(
+    name: "generated-zone-rebalancing-faults",
+    seed: {seed},
+    clusters: ["prod"],
+    instances: [{instances}],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 256, memory: 512, portMappings: [(containerPort: 80)], exitAfterSigtermMs: 2000)])],
+    services: [
+        (cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: {tasks},
+         deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200), {enabled}
+         {lb}),
+    ],
+    faults: (agentDisconnectsPerHour: {disconnects}),
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["z0"]))),
+        (do: WaitForDrain((cluster: "prod", instances: ["z0"], timeoutMs: 3600000))),
+        {update}
+        (atMs: 400000, do: ActivateInstances((cluster: "prod", instances: ["z0"]))),
+        (atMs: 1800000, do: Advance),
+    ],
+)"#,
+            instances = instances.join(", "),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_zone_stop_order_follows_health_agents_drains_and_updates(c in faulty_case()) {
+            let text = faulty_scenario(c);
+            let loaded = load_str("generated.ron", &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            let outcome = run(&loaded, &RunOptions::default()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            prop_assert_eq!(outcome.invariant_violation.as_deref(), None, "{}", text);
+            let web = outcome.engine.service_named("web").expect("created");
+            prop_assert!(web.az_rebalancing_enabled(), "rebalancing is on at the end:\n{}", text);
+        }
+    }
 }

@@ -459,6 +459,37 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
     }
+    check_zone_stop_orders(e)
+}
+
+/// A service keeps a zone stop order exactly while it rebalances, and the order holds its staying
+/// tasks, each under its instance's zone with its stop key now, and nothing else (probed task by
+/// task: a copy of the order would double it at the end of a big run).
+fn check_zone_stop_orders(e: &Engine) -> Result<(), InvariantViolation> {
+    for s in e.services.iter() {
+        let holds = match (s.az_rebalancing, s.zone_stop_order.as_deref()) {
+            (false, None) => true,
+            (true, Some(order)) => {
+                let mut staying = 0usize;
+                let all_filed = s.tasks.iter().filter(|t| e.counted_in_spread(**t)).all(|t| {
+                    staying += 1;
+                    order.contains(e.instances[e.tasks[t.index()].instance.index()].availability_zone, e.stop_key(*t))
+                });
+                all_filed && order.len() == staying
+            }
+            _ => false,
+        };
+        if !holds {
+            return fail(
+                "zone-stop-order",
+                format!(
+                    "{}: its zone stop order is not its staying tasks by zone in stop order (rebalancing {})",
+                    e.strings.resolve(s.name),
+                    if s.az_rebalancing { "ENABLED" } else { "DISABLED" }
+                ),
+            );
+        }
+    }
     Ok(())
 }
 
@@ -1182,6 +1213,47 @@ mod tests {
         let (cluster, enabled) = (e.services[1].cluster, e.services[1].az_rebalancing);
         e.clusters.set_rebalancing(cluster, ServiceId(1), !enabled);
         assert_eq!(violated(&e), "rebalancing-services");
+    }
+
+    #[test]
+    fn a_zone_stop_order_out_of_step_is_caught() {
+        let enabled = || {
+            let mut e = steady_engine();
+            e.handle(Request::UpdateService(crate::api::UpdateServiceRequest {
+                cluster: Some("prod".into()),
+                service: "one".into(),
+                availability_zone_rebalancing: Some("ENABLED".into()),
+                ..Default::default()
+            }))
+            .expect("updates");
+            assert_eq!(check_invariants(&e), Ok(()), "UpdateService builds the order from the staying tasks");
+            assert!(e.services[0].zone_stop_order.as_deref().is_some_and(|o| o != &Default::default()));
+            e
+        };
+        let mut e = enabled();
+        e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::default());
+        assert_eq!(violated(&e), "zone-stop-order");
+        // A task filed under the health it no longer has.
+        let mut e = enabled();
+        let stale = crate::state::service::ZoneStopOrder::of(
+            e.zone_stop_keys(ServiceId(0))
+                .into_iter()
+                .map(|(zone, (healthy, created, uuid, t))| (zone, (!healthy, created, uuid, t))),
+        );
+        e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(stale));
+        assert_eq!(violated(&e), "zone-stop-order");
+        // A task filed that is not a staying task of the service.
+        let mut e = enabled();
+        let mut keys = e.zone_stop_keys(ServiceId(0));
+        let (zone, (healthy, created, uuid, _)) = keys[0];
+        keys.push((zone, (healthy, created, uuid.wrapping_add(1), TaskId(u32::MAX))));
+        let extra = crate::state::service::ZoneStopOrder::of(keys);
+        e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(extra));
+        assert_eq!(violated(&e), "zone-stop-order");
+        // A service that does not rebalance keeps none.
+        let mut e = steady_engine();
+        e.services.record_mut_for_test(ServiceId(1)).zone_stop_order = Some(Box::default());
+        assert_eq!(violated(&e), "zone-stop-order");
     }
 
     #[test]

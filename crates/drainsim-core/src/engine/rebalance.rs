@@ -9,8 +9,8 @@
 //!
 //! drainsim's model, one move at a time:
 //! - **Zones** are those of the cluster's placeable instances (ACTIVE, agent connected); a service's
-//!   tasks per zone are its *staying* tasks (not told to stop, not on a DRAINING instance). The
-//!   zones are balanced when the most and the fewest tasks differ by at most one.
+//!   tasks per zone are its tasks not told to stop on placeable instances. The zones are balanced
+//!   when the most and the fewest tasks differ by at most one.
 //! - **A move begins** after a pass that had nothing else to do: no task missing, none on a
 //!   DRAINING instance, none starting or stopping, `desiredCount` tasks alive, and room under
 //!   `maximumPercent`. It starts one task in the zone with the fewest (ties: the zone name), placed
@@ -24,6 +24,10 @@
 //!   the floor), and the move is counted (`az_rebalancing_moves`). A move whose task stopped first
 //!   is dropped uncounted.
 //! - Once balanced after a move, "is AZ balanced".
+//!
+//! A move costs no read of the service's tasks: a rebalancing service keeps its staying tasks by
+//! zone in stop order (`state::service::ZoneStopOrder`), which are the tasks above while every
+//! agent of the cluster is connected; with one disconnected, a move reads the tasks instead.
 //!
 //! Rebalancing is refused (InvalidParameterException, [`Engine::az_rebalancing_setting`]) for a DAEMON
 //! service, with `maximumPercent` 100 (no room to start before stopping) and with a placement
@@ -117,30 +121,7 @@ impl Engine {
         if s.healthy_stops_within_floor() == 0 {
             return;
         }
-        // One read of the service's tasks counts them per zone and lists each zone's own; the
-        // victim is then sought among the fullest zone's tasks only.
-        let mut per_zone: BTreeMap<Sym, (u32, Vec<TaskId>)> =
-            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, (0, Vec::new()))).collect();
-        for t in &s.tasks {
-            let task = &self.tasks[t.index()];
-            let instance = &self.instances[task.instance.index()];
-            if !task.desired_stopped() && instance.is_placeable() {
-                if let Some((n, tasks)) = per_zone.get_mut(&instance.availability_zone) {
-                    *n += 1;
-                    if *t != m.started {
-                        tasks.push(*t);
-                    }
-                }
-            }
-        }
-        let Some((&zone, (_, in_zone))) =
-            per_zone.iter().max_by_key(|(z, (n, _))| (*n, std::cmp::Reverse(self.strings.resolve(**z))))
-        else {
-            return;
-        };
-        // The fullest zone's first task in stop order (unhealthy first, then oldest, then by
-        // task ID).
-        let Some(victim) = self.first_in_stop_order(in_zone) else { return };
+        let Some((zone, victim)) = self.rebalance_victim(id, m.started) else { return };
         self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Task stopped due to AZ rebalancing");
         self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Stopped(zone, victim)));
         let schedule = self.services.schedule_mut(id);
@@ -165,20 +146,7 @@ impl Engine {
         {
             return false;
         }
-        // Settled — every task healthy, not told to stop, on a placeable instance — and, if so,
-        // its tasks per zone, in one read of them.
-        let mut per_zone: BTreeMap<Sym, u32> =
-            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, 0)).collect();
-        for t in &s.tasks {
-            let task = &self.tasks[t.index()];
-            let instance = &self.instances[task.instance.index()];
-            if task.desired_stopped() || !task.healthy() || !instance.is_placeable() {
-                return false;
-            }
-            if let Some(n) = per_zone.get_mut(&instance.availability_zone) {
-                *n += 1;
-            }
-        }
+        let Some(per_zone) = self.settled_zone_counts(id) else { return false };
         let (Some(most), Some(fewest)) = (per_zone.values().max(), per_zone.values().min()) else { return false };
         if most - fewest <= 1 {
             if self.services[id.index()].schedule.rebalancing {
@@ -221,6 +189,97 @@ impl Engine {
                 false
             }
         }
+    }
+
+    /// The end of a move: the zone with the most of the service's tasks (not told to stop, on a
+    /// placeable instance; ties: the zone name) and its first task in stop order other than the
+    /// move's own (`started`), if it has one. Read from the service's [`ZoneStopOrder`] when its
+    /// tasks are all on connected agents (its staying tasks are then exactly these), else from
+    /// its tasks.
+    ///
+    /// [`ZoneStopOrder`]: crate::state::service::ZoneStopOrder
+    fn rebalance_victim(&self, id: ServiceId, started: TaskId) -> Option<(Sym, TaskId)> {
+        let s = &self.services[id.index()];
+        let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
+        let fullest = |per_zone: &mut dyn Iterator<Item = (Sym, usize)>| {
+            per_zone.max_by_key(|(z, n)| (*n, std::cmp::Reverse(self.strings.resolve(*z)))).map(|(z, _)| z)
+        };
+        if let Some(order) = s.zone_stop_order.as_deref().filter(|_| self.all_agents_connected(id)) {
+            let zone = fullest(&mut zones.keys().map(|z| (*z, order.tasks_in(*z))))?;
+            let victim = order.first_in(zone, started).map(|t| (zone, t));
+            debug_assert_eq!(victim, self.rebalance_victim_read(id, started), "the zone order agrees with the tasks");
+            return victim;
+        }
+        self.rebalance_victim_read(id, started)
+    }
+
+    /// [`Self::rebalance_victim`], from one read of the service's tasks: it counts them per zone
+    /// and lists each zone's own, and the victim is sought among the fullest zone's.
+    fn rebalance_victim_read(&self, id: ServiceId, started: TaskId) -> Option<(Sym, TaskId)> {
+        let s = &self.services[id.index()];
+        let mut per_zone: BTreeMap<Sym, (u32, Vec<TaskId>)> =
+            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, (0, Vec::new()))).collect();
+        for t in &s.tasks {
+            let task = &self.tasks[t.index()];
+            let instance = &self.instances[task.instance.index()];
+            if !task.desired_stopped() && instance.is_placeable() {
+                if let Some((n, tasks)) = per_zone.get_mut(&instance.availability_zone) {
+                    *n += 1;
+                    if *t != started {
+                        tasks.push(*t);
+                    }
+                }
+            }
+        }
+        let (&zone, (_, in_zone)) =
+            per_zone.iter().max_by_key(|(z, (n, _))| (*n, std::cmp::Reverse(self.strings.resolve(**z))))?;
+        // The fullest zone's first task in stop order (unhealthy first, then oldest, then by
+        // task ID).
+        self.first_in_stop_order(in_zone).map(|t| (zone, t))
+    }
+
+    /// Whether the service is settled — every task healthy, not told to stop, on a placeable
+    /// instance — and, if so, its tasks per zone of the cluster's placeable instances. Read from
+    /// counters and its [`ZoneStopOrder`] when its cluster's agents are all connected: every
+    /// listed task is then staying and healthy exactly when the healthy staying tasks are as many
+    /// as the listed ones.
+    ///
+    /// [`ZoneStopOrder`]: crate::state::service::ZoneStopOrder
+    fn settled_zone_counts(&self, id: ServiceId) -> Option<BTreeMap<Sym, u32>> {
+        let s = &self.services[id.index()];
+        if let Some(order) = s.zone_stop_order.as_deref().filter(|_| self.all_agents_connected(id)) {
+            let counts = (s.staying_healthy as usize == s.tasks.len()).then(|| {
+                let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
+                zones.keys().map(|z| (*z, u32::try_from(order.tasks_in(*z)).expect("fewer than 2^32 tasks"))).collect()
+            });
+            debug_assert_eq!(counts, self.settled_zone_counts_read(id), "the zone order agrees with the tasks");
+            return counts;
+        }
+        self.settled_zone_counts_read(id)
+    }
+
+    /// [`Self::settled_zone_counts`], from one read of the service's tasks.
+    fn settled_zone_counts_read(&self, id: ServiceId) -> Option<BTreeMap<Sym, u32>> {
+        let s = &self.services[id.index()];
+        let mut per_zone: BTreeMap<Sym, u32> =
+            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, 0)).collect();
+        for t in &s.tasks {
+            let task = &self.tasks[t.index()];
+            let instance = &self.instances[task.instance.index()];
+            if task.desired_stopped() || !task.healthy() || !instance.is_placeable() {
+                return None;
+            }
+            if let Some(n) = per_zone.get_mut(&instance.availability_zone) {
+                *n += 1;
+            }
+        }
+        Some(per_zone)
+    }
+
+    /// Whether every ACTIVE instance of the service's cluster has its agent connected: its staying
+    /// tasks (not told to stop, not on a DRAINING instance) are then those on placeable instances.
+    fn all_agents_connected(&self, id: ServiceId) -> bool {
+        self.instances.first_disconnected_active(self.services[id.index()].cluster).is_none()
     }
 
     /// The zones with their task counts, ordered by zone name (as the events list them).

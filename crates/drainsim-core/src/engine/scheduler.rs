@@ -21,13 +21,10 @@ use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
 use crate::state::service::{
     BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceState, ServiceStatus, StallReason,
 };
-use crate::state::task::StopCode;
+use crate::state::task::{StopCode, StopKey};
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
-
-/// A task's place in stop order (see `Engine::stop_key`): healthy, `createdAt`, task ID, task.
-type StopKey = (bool, crate::infra::time::SimTimeMs, u128, TaskId);
 
 /// Longest back-off between start attempts after failed starts (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>: 15 minutes).
 pub const MAX_START_BACKOFF_MS: u64 = 15 * MINUTE_MS;
@@ -342,7 +339,7 @@ impl Engine {
 
     /// A task's place in stop order: unhealthy first, then oldest, then by task ID (the order of
     /// task ARNs within a cluster; docs/ecs-choices.md). Keys are unique, so any sort gives one order.
-    fn stop_key(&self, t: TaskId) -> StopKey {
+    pub(crate) fn stop_key(&self, t: TaskId) -> StopKey {
         (self.tasks[t.index()].healthy(), self.task_created_at_ms(t), self.task_uuid(t), t)
     }
 

@@ -176,6 +176,7 @@ impl Engine {
             events: Vec::new(),
             schedule: ServiceSchedule::default(),
             az_rebalancing,
+            zone_stop_order: az_rebalancing.then(Box::default),
             daemon_candidates,
             daemon_members: Default::default(),
             drain_candidates: Default::default(),
@@ -228,7 +229,12 @@ impl Engine {
         )?;
         let old_desired = self.services[id.index()].desired_count;
         self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
-        self.services.set_az_rebalancing(id, az_rebalancing);
+        let staying = if az_rebalancing && self.services[id.index()].zone_stop_order.is_none() {
+            self.zone_stop_keys(id)
+        } else {
+            Vec::new()
+        };
+        self.services.set_az_rebalancing(id, az_rebalancing, staying);
         self.clusters.set_rebalancing(self.services[id.index()].cluster, id, az_rebalancing);
         // Updating the service resets the failed-start throttle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>).
         let schedule = self.services.schedule_mut(id);

@@ -357,6 +357,17 @@ impl Engine {
         self.tasks[id.index()].last_status != TaskStatus::Stopped && self.is_staying(id)
     }
 
+    /// A service's staying tasks ([`Self::counted_in_spread`]) with their zones and stop keys: what
+    /// its [`ZoneStopOrder`](crate::state::service::ZoneStopOrder) holds.
+    pub(crate) fn zone_stop_keys(&self, id: ServiceId) -> Vec<(Sym, crate::state::task::StopKey)> {
+        let s = &self.services[id.index()];
+        s.tasks
+            .iter()
+            .filter(|t| self.counted_in_spread(**t))
+            .map(|t| (self.instances[self.tasks[t.index()].instance.index()].availability_zone, self.stop_key(*t)))
+            .collect()
+    }
+
     /// Counts a task in or out of its service's spread counts (a standalone task: its group's in
     /// its cluster).
     pub(crate) fn adjust_spread(&mut self, id: TaskId, delta: i32) {
@@ -373,6 +384,9 @@ impl Engine {
                 self.services.adjust_spread(s, SpreadPlace { instance, az, value, in_room_class, keys }, delta);
                 if t.contribution().healthy {
                     self.services.adjust_staying_healthy(s, delta);
+                }
+                if self.services[s.index()].zone_stop_order.is_some() {
+                    self.services.refile_in_zone_order(s, az, self.stop_key(id), delta > 0);
                 }
             }
             None => {
@@ -665,7 +679,19 @@ impl Engine {
 
     fn mark_healthy(&mut self, id: TaskId) {
         let old = self.tasks[id.index()].contribution();
+        // A staying task of a rebalancing service moves to its place among the healthy ones.
+        let refile = self
+            .task_origin(id)
+            .service
+            .filter(|s| self.services[s.index()].zone_stop_order.is_some() && self.counted_in_spread(id))
+            .map(|s| (s, self.instances[self.tasks[id.index()].instance.index()].availability_zone));
+        if let Some((s, zone)) = refile {
+            self.services.refile_in_zone_order(s, zone, self.stop_key(id), false);
+        }
         self.tasks.mark_healthy(id);
+        if let Some((s, zone)) = refile {
+            self.services.refile_in_zone_order(s, zone, self.stop_key(id), true);
+        }
         self.record(Subject::Task(id), Change::TaskHealthy, "health check passed");
         self.apply_contribution(id, old);
         if let Some(s) = self.task_origin(id).service {

@@ -265,6 +265,98 @@ impl AgentWaitTally {
     }
 }
 
+/// A service's staying tasks (as [`SpreadCounts`] counts them) by Availability Zone, each zone's in
+/// stop order, kept while `availabilityZoneRebalancing` is ENABLED: a rebalancing move reads the
+/// zones' counts and stops the fullest zone's first task in stop order
+/// (`engine/rebalance.rs`), without reading the service's tasks. Derived from the tasks (a task's
+/// key changes only when it becomes healthy): not part of the cluster's canonical state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ZoneStopOrder {
+    per_zone: BTreeMap<Sym, std::collections::BTreeSet<PackedStopKey>>,
+}
+
+/// A [`StopKey`](crate::state::task::StopKey) with its 128-bit task ID in two halves, which
+/// compare as it does: 32 bytes instead of 48 (a `u128` aligns the tuple to 16).
+type PackedStopKey = (bool, SimTimeMs, u64, u64, TaskId);
+
+fn packed((healthy, created_at_ms, uuid, task): crate::state::task::StopKey) -> PackedStopKey {
+    (healthy, created_at_ms, (uuid >> 64) as u64, uuid as u64, task)
+}
+
+impl ZoneStopOrder {
+    /// The order of `staying`: each task with its zone and stop key.
+    pub(crate) fn of(staying: impl IntoIterator<Item = (Sym, crate::state::task::StopKey)>) -> Self {
+        let mut order = ZoneStopOrder::default();
+        for (zone, key) in staying {
+            order.insert(zone, key);
+        }
+        order
+    }
+
+    /// The staying tasks in `zone`.
+    pub(crate) fn tasks_in(&self, zone: Sym) -> usize {
+        self.per_zone.get(&zone).map_or(0, |keys| keys.len())
+    }
+
+    /// The first staying task of `zone` in stop order, other than `except`.
+    pub(crate) fn first_in(&self, zone: Sym, except: TaskId) -> Option<TaskId> {
+        self.per_zone.get(&zone)?.iter().map(|k| k.4).find(|t| *t != except)
+    }
+
+    /// Whether `key` is filed under `zone`.
+    pub(crate) fn contains(&self, zone: Sym, key: crate::state::task::StopKey) -> bool {
+        self.per_zone.get(&zone).is_some_and(|keys| keys.contains(&packed(key)))
+    }
+
+    /// The tasks in all zones.
+    pub(crate) fn len(&self) -> usize {
+        self.per_zone.values().map(|keys| keys.len()).sum()
+    }
+
+    fn insert(&mut self, zone: Sym, key: crate::state::task::StopKey) {
+        let fresh = self.per_zone.entry(zone).or_default().insert(packed(key));
+        assert!(fresh, "a task joins its zone's stop order once");
+    }
+
+    /// Takes a task out of its zone's order, under whichever health its key was filed with: the
+    /// engine files a task again when it becomes healthy, and a task leaves the staying ones
+    /// before it is told to stop (which clears its health).
+    fn remove(&mut self, zone: Sym, key: crate::state::task::StopKey) {
+        let keys = self.per_zone.get_mut(&zone).expect("a staying task's zone is in the order");
+        let (healthy, created, uuid, task) = key;
+        assert!(
+            keys.remove(&packed(key)) || keys.remove(&packed((!healthy, created, uuid, task))),
+            "a staying task is in its zone's stop order"
+        );
+        if keys.is_empty() {
+            self.per_zone.remove(&zone);
+        }
+    }
+}
+
+#[cfg(test)]
+mod zone_stop_order_tests {
+    use super::*;
+
+    #[test]
+    fn packed_keys_keep_the_stop_order_and_are_small() {
+        assert_eq!(std::mem::size_of::<PackedStopKey>(), 32);
+        let keys: Vec<crate::state::task::StopKey> = vec![
+            (false, 5, u128::MAX, TaskId(9)),
+            (false, 5, 1 << 64, TaskId(3)),
+            (false, 5, (1 << 64) - 1, TaskId(4)),
+            (false, 7, 0, TaskId(1)),
+            (true, 0, 2, TaskId(2)),
+            (true, 0, 1 << 100, TaskId(0)),
+        ];
+        let mut sorted = keys.clone();
+        sorted.sort();
+        let mut by_packed = keys;
+        by_packed.sort_by_key(|k| packed(*k));
+        assert_eq!(sorted, by_packed);
+    }
+}
+
 /// Where a service's *staying* tasks are — tasks not told to stop, on instances that are not
 /// DRAINING — kept up to date on every launch, stop and drain, so that spread placement needs no
 /// scan of the service's tasks.
@@ -908,6 +1000,9 @@ pub struct ServiceState {
     pub schedule: ServiceSchedule,
     /// `availabilityZoneRebalancing` is ENABLED.
     pub az_rebalancing: bool,
+    /// While `az_rebalancing`: its staying tasks by zone, in stop order (boxed: most services do
+    /// not rebalance).
+    pub zone_stop_order: Option<Box<ZoneStopOrder>>,
     /// A DAEMON service's instances to visit in its next pass, in cluster order: those something
     /// happened to since its last pass, and those its task did not fit in then
     /// ([`Services::note_daemon_candidate`]).
@@ -1223,9 +1318,28 @@ impl Services {
         self.note_ceiling(id);
     }
 
-    /// `availabilityZoneRebalancing` (UpdateService).
-    pub(crate) fn set_az_rebalancing(&mut self, id: ServiceId, enabled: bool) {
-        self.records[id.index()].az_rebalancing = enabled;
+    /// `availabilityZoneRebalancing` (UpdateService). `staying` — the service's staying tasks with
+    /// their zones and stop keys — builds its [`ZoneStopOrder`] when rebalancing becomes ENABLED
+    /// (the engine lists them only then).
+    pub(crate) fn set_az_rebalancing(&mut self, id: ServiceId, enabled: bool, staying: Vec<(Sym, crate::state::task::StopKey)>) {
+        let s = &mut self.records[id.index()];
+        debug_assert!(staying.is_empty() || (enabled && s.zone_stop_order.is_none()), "staying tasks listed for nothing");
+        s.az_rebalancing = enabled;
+        match (enabled, s.zone_stop_order.is_some()) {
+            (true, false) => s.zone_stop_order = Some(Box::new(ZoneStopOrder::of(staying))),
+            (false, true) => s.zone_stop_order = None,
+            _ => {}
+        }
+    }
+
+    /// A staying task of a rebalancing service joins its zone's stop order (`joins`) or leaves it.
+    pub(crate) fn refile_in_zone_order(&mut self, id: ServiceId, zone: Sym, key: crate::state::task::StopKey, joins: bool) {
+        let order = self.records[id.index()].zone_stop_order.as_deref_mut().expect("the service rebalances");
+        if joins {
+            order.insert(zone, key);
+        } else {
+            order.remove(zone, key);
+        }
     }
 
     /// A task the service started.

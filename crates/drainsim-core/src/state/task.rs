@@ -378,6 +378,10 @@ impl TaskState {
     }
 }
 
+/// A task's place in stop order (`Engine::stop_key`, which computes it): healthy, `createdAt`,
+/// task ID, task. Unique per task, so any sort of keys gives one order.
+pub(crate) type StopKey = (bool, SimTimeMs, u128, crate::infra::ids::TaskId);
+
 /// What a task contributes to its instance's and service's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Contribution {
