@@ -464,18 +464,24 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
 
 /// A service keeps a zone stop order exactly while it rebalances, and the order holds its staying
 /// tasks, each under its instance's zone with its stop key now, and nothing else (probed task by
-/// task: a copy of the order would double it at the end of a big run).
+/// task: a copy of the order would double it at the end of a big run), and counts per zone those
+/// on instances whose agent is disconnected.
 fn check_zone_stop_orders(e: &Engine) -> Result<(), InvariantViolation> {
     for s in e.services.iter() {
         let holds = match (s.az_rebalancing, s.zone_stop_order.as_deref()) {
             (false, None) => true,
             (true, Some(order)) => {
                 let mut staying = 0usize;
+                let mut disconnected = std::collections::BTreeMap::new();
                 let all_filed = s.tasks.iter().filter(|t| e.counted_in_spread(**t)).all(|t| {
                     staying += 1;
-                    order.contains(e.instances[e.tasks[t.index()].instance.index()].availability_zone, e.stop_key(*t))
+                    let (zone, on_disconnected, key) = e.zone_place(*t);
+                    if on_disconnected {
+                        *disconnected.entry(zone).or_insert(0u32) += 1;
+                    }
+                    order.contains(zone, key)
                 });
-                all_filed && order.len() == staying
+                all_filed && order.len() == staying && order.disconnected_per_zone() == &disconnected
             }
             _ => false,
         };
@@ -1238,17 +1244,25 @@ mod tests {
         let stale = crate::state::service::ZoneStopOrder::of(
             e.zone_stop_keys(ServiceId(0))
                 .into_iter()
-                .map(|(zone, (healthy, created, uuid, t))| (zone, (!healthy, created, uuid, t))),
+                .map(|(zone, disconnected, (healthy, created, uuid, t))| (zone, disconnected, (!healthy, created, uuid, t))),
         );
         e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(stale));
         assert_eq!(violated(&e), "zone-stop-order");
         // A task filed that is not a staying task of the service.
         let mut e = enabled();
         let mut keys = e.zone_stop_keys(ServiceId(0));
-        let (zone, (healthy, created, uuid, _)) = keys[0];
-        keys.push((zone, (healthy, created, uuid.wrapping_add(1), TaskId(u32::MAX))));
+        let (zone, disconnected, (healthy, created, uuid, _)) = keys[0];
+        keys.push((zone, disconnected, (healthy, created, uuid.wrapping_add(1), TaskId(u32::MAX))));
         let extra = crate::state::service::ZoneStopOrder::of(keys);
         e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(extra));
+        assert_eq!(violated(&e), "zone-stop-order");
+        // A task counted on a disconnected agent whose agent is connected.
+        let mut e = enabled();
+        let keys = e.zone_stop_keys(ServiceId(0));
+        let miscounted = crate::state::service::ZoneStopOrder::of(
+            keys.into_iter().enumerate().map(|(n, (zone, disconnected, key))| (zone, disconnected || n == 0, key)),
+        );
+        e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(miscounted));
         assert_eq!(violated(&e), "zone-stop-order");
         // A service that does not rebalance keeps none.
         let mut e = steady_engine();

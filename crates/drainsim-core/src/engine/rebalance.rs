@@ -26,8 +26,8 @@
 //! - Once balanced after a move, "is AZ balanced".
 //!
 //! A move costs no read of the service's tasks: a rebalancing service keeps its staying tasks by
-//! zone in stop order (`state::service::ZoneStopOrder`), which are the tasks above while every
-//! agent of the cluster is connected; with one disconnected, a move reads the tasks instead.
+//! zone in stop order, with how many of each zone's are on disconnected agents
+//! (`state::service::ZoneStopOrder`); the tasks above are those staying tasks less these.
 //!
 //! Rebalancing is refused (InvalidParameterException, [`Engine::az_rebalancing_setting`]) for a DAEMON
 //! service, with `maximumPercent` 100 (no room to start before stopping) and with a placement
@@ -193,24 +193,24 @@ impl Engine {
 
     /// The end of a move: the zone with the most of the service's tasks (not told to stop, on a
     /// placeable instance; ties: the zone name) and its first task in stop order other than the
-    /// move's own (`started`), if it has one. Read from the service's [`ZoneStopOrder`] when its
-    /// tasks are all on connected agents (its staying tasks are then exactly these), else from
-    /// its tasks.
+    /// move's own (`started`), if it has one. Read from the service's [`ZoneStopOrder`] — its
+    /// staying tasks less those on disconnected agents are these — whose walk passes over at
+    /// most the zone's tasks on disconnected agents and the move's own; a service that does not
+    /// rebalance any more (a move under way when it was turned off) reads its tasks.
     ///
     /// [`ZoneStopOrder`]: crate::state::service::ZoneStopOrder
     fn rebalance_victim(&self, id: ServiceId, started: TaskId) -> Option<(Sym, TaskId)> {
         let s = &self.services[id.index()];
+        let Some(order) = s.zone_stop_order.as_deref() else { return self.rebalance_victim_read(id, started) };
         let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
-        let fullest = |per_zone: &mut dyn Iterator<Item = (Sym, usize)>| {
-            per_zone.max_by_key(|(z, n)| (*n, std::cmp::Reverse(self.strings.resolve(*z)))).map(|(z, _)| z)
-        };
-        if let Some(order) = s.zone_stop_order.as_deref().filter(|_| self.all_agents_connected(id)) {
-            let zone = fullest(&mut zones.keys().map(|z| (*z, order.tasks_in(*z))))?;
-            let victim = order.first_in(zone, started).map(|t| (zone, t));
-            debug_assert_eq!(victim, self.rebalance_victim_read(id, started), "the zone order agrees with the tasks");
-            return victim;
-        }
-        self.rebalance_victim_read(id, started)
+        let (zone, _) = zones
+            .keys()
+            .map(|z| (*z, order.tasks_in(*z) - order.disconnected_in(*z)))
+            .max_by_key(|(z, n)| (*n, std::cmp::Reverse(self.strings.resolve(*z))))?;
+        let placeable = |t: &TaskId| self.instances[self.tasks[t.index()].instance.index()].is_placeable();
+        let victim = order.in_stop_order(zone).find(|t| *t != started && placeable(t)).map(|t| (zone, t));
+        debug_assert_eq!(victim, self.rebalance_victim_read(id, started), "the zone order agrees with the tasks");
+        victim
     }
 
     /// [`Self::rebalance_victim`], from one read of the service's tasks: it counts them per zone
@@ -240,22 +240,21 @@ impl Engine {
 
     /// Whether the service is settled — every task healthy, not told to stop, on a placeable
     /// instance — and, if so, its tasks per zone of the cluster's placeable instances. Read from
-    /// counters and its [`ZoneStopOrder`] when its cluster's agents are all connected: every
-    /// listed task is then staying and healthy exactly when the healthy staying tasks are as many
-    /// as the listed ones.
+    /// counters and its [`ZoneStopOrder`]: every listed task is staying and healthy exactly when
+    /// the healthy staying tasks are as many as the listed ones, and on a placeable instance when
+    /// none of those is on a disconnected agent.
     ///
     /// [`ZoneStopOrder`]: crate::state::service::ZoneStopOrder
     fn settled_zone_counts(&self, id: ServiceId) -> Option<BTreeMap<Sym, u32>> {
         let s = &self.services[id.index()];
-        if let Some(order) = s.zone_stop_order.as_deref().filter(|_| self.all_agents_connected(id)) {
-            let counts = (s.staying_healthy as usize == s.tasks.len()).then(|| {
-                let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
-                zones.keys().map(|z| (*z, u32::try_from(order.tasks_in(*z)).expect("fewer than 2^32 tasks"))).collect()
-            });
-            debug_assert_eq!(counts, self.settled_zone_counts_read(id), "the zone order agrees with the tasks");
-            return counts;
-        }
-        self.settled_zone_counts_read(id)
+        let Some(order) = s.zone_stop_order.as_deref() else { return self.settled_zone_counts_read(id) };
+        let settled = s.staying_healthy as usize == s.tasks.len() && order.disconnected_per_zone().is_empty();
+        let counts = settled.then(|| {
+            let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
+            zones.keys().map(|z| (*z, u32::try_from(order.tasks_in(*z)).expect("fewer than 2^32 tasks"))).collect()
+        });
+        debug_assert_eq!(counts, self.settled_zone_counts_read(id), "the zone order agrees with the tasks");
+        counts
     }
 
     /// [`Self::settled_zone_counts`], from one read of the service's tasks.
@@ -274,12 +273,6 @@ impl Engine {
             }
         }
         Some(per_zone)
-    }
-
-    /// Whether every ACTIVE instance of the service's cluster has its agent connected: its staying
-    /// tasks (not told to stop, not on a DRAINING instance) are then those on placeable instances.
-    fn all_agents_connected(&self, id: ServiceId) -> bool {
-        self.instances.first_disconnected_active(self.services[id.index()].cluster).is_none()
     }
 
     /// The zones with their task counts, ordered by zone name (as the events list them).

@@ -357,15 +357,18 @@ impl Engine {
         self.tasks[id.index()].last_status != TaskStatus::Stopped && self.is_staying(id)
     }
 
-    /// A service's staying tasks ([`Self::counted_in_spread`]) with their zones and stop keys: what
-    /// its [`ZoneStopOrder`](crate::state::service::ZoneStopOrder) holds.
-    pub(crate) fn zone_stop_keys(&self, id: ServiceId) -> Vec<(Sym, crate::state::task::StopKey)> {
+    /// A service's staying tasks ([`Self::counted_in_spread`]) with their places (zone, agent
+    /// disconnected, stop key): what its [`ZoneStopOrder`](crate::state::service::ZoneStopOrder)
+    /// holds.
+    pub(crate) fn zone_stop_keys(&self, id: ServiceId) -> Vec<crate::state::service::ZonePlace> {
         let s = &self.services[id.index()];
-        s.tasks
-            .iter()
-            .filter(|t| self.counted_in_spread(**t))
-            .map(|t| (self.instances[self.tasks[t.index()].instance.index()].availability_zone, self.stop_key(*t)))
-            .collect()
+        s.tasks.iter().filter(|t| self.counted_in_spread(**t)).map(|t| self.zone_place(*t)).collect()
+    }
+
+    /// Where a staying task is filed in its service's zone stop order.
+    pub(crate) fn zone_place(&self, id: TaskId) -> crate::state::service::ZonePlace {
+        let instance = &self.instances[self.tasks[id.index()].instance.index()];
+        (instance.availability_zone, !instance.agent_connected, self.stop_key(id))
     }
 
     /// Counts a task in or out of its service's spread counts (a standalone task: its group's in
@@ -386,7 +389,7 @@ impl Engine {
                     self.services.adjust_staying_healthy(s, delta);
                 }
                 if self.services[s.index()].zone_stop_order.is_some() {
-                    self.services.refile_in_zone_order(s, az, self.stop_key(id), delta > 0);
+                    self.services.refile_in_zone_order(s, self.zone_place(id), delta > 0);
                 }
             }
             None => {
@@ -683,14 +686,13 @@ impl Engine {
         let refile = self
             .task_origin(id)
             .service
-            .filter(|s| self.services[s.index()].zone_stop_order.is_some() && self.counted_in_spread(id))
-            .map(|s| (s, self.instances[self.tasks[id.index()].instance.index()].availability_zone));
-        if let Some((s, zone)) = refile {
-            self.services.refile_in_zone_order(s, zone, self.stop_key(id), false);
+            .filter(|s| self.services[s.index()].zone_stop_order.is_some() && self.counted_in_spread(id));
+        if let Some(s) = refile {
+            self.services.refile_in_zone_order(s, self.zone_place(id), false);
         }
         self.tasks.mark_healthy(id);
-        if let Some((s, zone)) = refile {
-            self.services.refile_in_zone_order(s, zone, self.stop_key(id), true);
+        if let Some(s) = refile {
+            self.services.refile_in_zone_order(s, self.zone_place(id), true);
         }
         self.record(Subject::Task(id), Change::TaskHealthy, "health check passed");
         self.apply_contribution(id, old);

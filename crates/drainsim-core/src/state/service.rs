@@ -273,6 +273,9 @@ impl AgentWaitTally {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ZoneStopOrder {
     per_zone: BTreeMap<Sym, std::collections::BTreeSet<PackedStopKey>>,
+    /// Of those, the tasks on instances whose agent is disconnected, per zone (zones with none
+    /// absent): not placeable, so a move neither counts nor stops them.
+    disconnected_per_zone: BTreeMap<Sym, u32>,
 }
 
 /// A [`StopKey`](crate::state::task::StopKey) with its 128-bit task ID in two halves, which
@@ -283,12 +286,16 @@ fn packed((healthy, created_at_ms, uuid, task): crate::state::task::StopKey) -> 
     (healthy, created_at_ms, (uuid >> 64) as u64, uuid as u64, task)
 }
 
+/// Where a staying task is filed in a [`ZoneStopOrder`]: its instance's zone, whether that
+/// instance's agent is disconnected, and its stop key.
+pub(crate) type ZonePlace = (Sym, bool, crate::state::task::StopKey);
+
 impl ZoneStopOrder {
-    /// The order of `staying`: each task with its zone and stop key.
-    pub(crate) fn of(staying: impl IntoIterator<Item = (Sym, crate::state::task::StopKey)>) -> Self {
+    /// The order of `staying`: each task with its place.
+    pub(crate) fn of(staying: impl IntoIterator<Item = ZonePlace>) -> Self {
         let mut order = ZoneStopOrder::default();
-        for (zone, key) in staying {
-            order.insert(zone, key);
+        for place in staying {
+            order.insert(place);
         }
         order
     }
@@ -298,9 +305,19 @@ impl ZoneStopOrder {
         self.per_zone.get(&zone).map_or(0, |keys| keys.len())
     }
 
-    /// The first staying task of `zone` in stop order, other than `except`.
-    pub(crate) fn first_in(&self, zone: Sym, except: TaskId) -> Option<TaskId> {
-        self.per_zone.get(&zone)?.iter().map(|k| k.4).find(|t| *t != except)
+    /// The staying tasks in `zone` on instances whose agent is disconnected.
+    pub(crate) fn disconnected_in(&self, zone: Sym) -> usize {
+        self.disconnected_per_zone.get(&zone).map_or(0, |n| *n as usize)
+    }
+
+    /// The staying tasks in all zones on instances whose agent is disconnected, per zone.
+    pub(crate) fn disconnected_per_zone(&self) -> &BTreeMap<Sym, u32> {
+        &self.disconnected_per_zone
+    }
+
+    /// The staying tasks of `zone`, in stop order.
+    pub(crate) fn in_stop_order(&self, zone: Sym) -> impl Iterator<Item = TaskId> + '_ {
+        self.per_zone.get(&zone).into_iter().flatten().map(|k| k.4)
     }
 
     /// Whether `key` is filed under `zone`.
@@ -313,15 +330,18 @@ impl ZoneStopOrder {
         self.per_zone.values().map(|keys| keys.len()).sum()
     }
 
-    fn insert(&mut self, zone: Sym, key: crate::state::task::StopKey) {
+    fn insert(&mut self, (zone, disconnected, key): ZonePlace) {
         let fresh = self.per_zone.entry(zone).or_default().insert(packed(key));
         assert!(fresh, "a task joins its zone's stop order once");
+        if disconnected {
+            self.agent_changed(zone, true);
+        }
     }
 
     /// Takes a task out of its zone's order, under whichever health its key was filed with: the
     /// engine files a task again when it becomes healthy, and a task leaves the staying ones
     /// before it is told to stop (which clears its health).
-    fn remove(&mut self, zone: Sym, key: crate::state::task::StopKey) {
+    fn remove(&mut self, (zone, disconnected, key): ZonePlace) {
         let keys = self.per_zone.get_mut(&zone).expect("a staying task's zone is in the order");
         let (healthy, created, uuid, task) = key;
         assert!(
@@ -330,6 +350,23 @@ impl ZoneStopOrder {
         );
         if keys.is_empty() {
             self.per_zone.remove(&zone);
+        }
+        if disconnected {
+            self.agent_changed(zone, false);
+        }
+    }
+
+    /// The agent of a staying task's instance in `zone` disconnected (or reconnected).
+    fn agent_changed(&mut self, zone: Sym, disconnected: bool) {
+        let n = self.disconnected_per_zone.entry(zone).or_insert(0);
+        *n = if disconnected {
+            n.checked_add(1).expect("fewer than 2^32 staying tasks")
+        } else {
+            n.checked_sub(1).expect("a reconnected staying task was counted disconnected")
+        };
+        debug_assert!(*n as usize <= self.per_zone.get(&zone).map_or(0, |keys| keys.len()), "disconnected ones are filed");
+        if *n == 0 {
+            self.disconnected_per_zone.remove(&zone);
         }
     }
 }
@@ -1319,9 +1356,9 @@ impl Services {
     }
 
     /// `availabilityZoneRebalancing` (UpdateService). `staying` — the service's staying tasks with
-    /// their zones and stop keys — builds its [`ZoneStopOrder`] when rebalancing becomes ENABLED
-    /// (the engine lists them only then).
-    pub(crate) fn set_az_rebalancing(&mut self, id: ServiceId, enabled: bool, staying: Vec<(Sym, crate::state::task::StopKey)>) {
+    /// their places — builds its [`ZoneStopOrder`] when rebalancing becomes ENABLED (the engine
+    /// lists them only then).
+    pub(crate) fn set_az_rebalancing(&mut self, id: ServiceId, enabled: bool, staying: Vec<ZonePlace>) {
         let s = &mut self.records[id.index()];
         debug_assert!(staying.is_empty() || (enabled && s.zone_stop_order.is_none()), "staying tasks listed for nothing");
         s.az_rebalancing = enabled;
@@ -1333,13 +1370,20 @@ impl Services {
     }
 
     /// A staying task of a rebalancing service joins its zone's stop order (`joins`) or leaves it.
-    pub(crate) fn refile_in_zone_order(&mut self, id: ServiceId, zone: Sym, key: crate::state::task::StopKey, joins: bool) {
+    pub(crate) fn refile_in_zone_order(&mut self, id: ServiceId, place: ZonePlace, joins: bool) {
         let order = self.records[id.index()].zone_stop_order.as_deref_mut().expect("the service rebalances");
         if joins {
-            order.insert(zone, key);
+            order.insert(place);
         } else {
-            order.remove(zone, key);
+            order.remove(place);
         }
+    }
+
+    /// The agent of the instance of a staying task of a rebalancing service, in `zone`,
+    /// disconnected (or reconnected).
+    pub(crate) fn note_staying_agent(&mut self, id: ServiceId, zone: Sym, disconnected: bool) {
+        let order = self.records[id.index()].zone_stop_order.as_deref_mut().expect("the service rebalances");
+        order.agent_changed(zone, disconnected);
     }
 
     /// A task the service started.
