@@ -682,11 +682,9 @@ impl Engine {
 
     fn mark_healthy(&mut self, id: TaskId) {
         let old = self.tasks[id.index()].contribution();
+        let service = self.task_origin(id).service;
         // A staying task of a rebalancing service moves to its place among the healthy ones.
-        let refile = self
-            .task_origin(id)
-            .service
-            .filter(|s| self.services[s.index()].zone_stop_order.is_some() && self.counted_in_spread(id));
+        let refile = service.filter(|s| self.services[s.index()].zone_stop_order.is_some() && self.counted_in_spread(id));
         if let Some(s) = refile {
             self.services.refile_in_zone_order(s, self.zone_place(id), false);
         }
@@ -696,7 +694,7 @@ impl Engine {
         }
         self.record(Subject::Task(id), Change::TaskHealthy, "health check passed");
         self.apply_contribution(id, old);
-        if let Some(s) = self.task_origin(id).service {
+        if let Some(s) = service {
             self.triggers.push(Trigger::TaskHealthy(s));
         }
     }
