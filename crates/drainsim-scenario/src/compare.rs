@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::format::Scenario;
-use crate::load::{load_str, LoadedScenario};
+use crate::load::LoadedScenario;
 use crate::runner::{self, RunOptions};
 use crate::sweep::{add_counts, nearest_rank, smaller_seed_error, SeedRange, MAX_JOBS, MAX_SEEDS};
 
@@ -206,7 +206,13 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
     if overrides.len() > MAX_OVERRIDES {
         return Err(format!("{} --set overrides; at most {MAX_OVERRIDES}", overrides.len()));
     }
-    let mut v = serde_json::to_value(&loaded.scenario).map_err(|e| e.to_string())?;
+    // Plan B starts as a copy of the scenario. Its instances and running tasks — most of an
+    // imported cluster, and no override reaches them — stay out of the JSON the overrides edit.
+    let mut b = loaded.scenario.clone();
+    let instances = std::mem::take(&mut b.instances);
+    let running_tasks = std::mem::take(&mut b.running_tasks);
+    let mut v = serde_json::to_value(&b).map_err(|e| e.to_string())?;
+    drop(b);
     for (path, value) in overrides {
         let parsed: Value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.clone()));
         let mut parts = path.split('.');
@@ -246,9 +252,14 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
             }
         }
     }
-    let scenario: Scenario = serde_json::from_value(v).map_err(|e| format!("--set: the scenario no longer reads: {e}"))?;
+    let mut scenario: Scenario = serde_json::from_value(v).map_err(|e| format!("--set: the scenario no longer reads: {e}"))?;
+    scenario.instances = instances;
+    scenario.running_tasks = running_tasks;
     let text = crate::write::to_ron(&scenario);
-    load_str(&loaded.file, &text).map_err(|e| format!("--set: {e}"))
+    // Loaded from its text alone: the scenario it was written from is dropped first, and the
+    // text is kept, not copied (an imported cluster is tens of megabytes of each).
+    drop(scenario);
+    crate::load::load_string(&loaded.file, text).map_err(|e| format!("--set: {e}"))
 }
 
 /// One plan's run of a seed, on `spare` (reset) when given; the run's engine is left in `spare`
@@ -549,5 +560,21 @@ mod tests {
         assert!(err.contains("'nosuch' is neither a service"), "{err}");
         let err = apply_overrides(&loaded, &[("web".into(), "3".into())]).expect_err("refused");
         assert!(err.contains("name a service and a field"), "{err}");
+    }
+
+    /// Plan B keeps plan A's instances and running tasks, which the overrides' JSON leaves out.
+    #[test]
+    fn overrides_keep_the_instances_and_running_tasks() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/format/running-tasks.ron");
+        let loaded = crate::load_file(std::path::Path::new(file)).expect("the scenario loads");
+        assert!(!loaded.scenario.instances.is_empty() && !loaded.scenario.running_tasks.is_empty());
+        let service = loaded.scenario.services[0].service_name.clone();
+        let changed =
+            apply_overrides(&loaded, &[(format!("{service}.desiredCount"), "7".into()), ("endTimeMs".into(), "3600000".into())])
+                .expect("applies");
+        assert_eq!(changed.scenario.instances, loaded.scenario.instances);
+        assert_eq!(changed.scenario.running_tasks, loaded.scenario.running_tasks);
+        assert_eq!(changed.scenario.services[0].desired_count, Some(7));
+        assert_eq!(changed.scenario.end_time_ms, Some(3_600_000));
     }
 }

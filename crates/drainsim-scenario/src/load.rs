@@ -334,8 +334,9 @@ pub fn load_str(file: &str, source: &str) -> Result<LoadedScenario, ScenarioErro
     load_string(file, source.to_string())
 }
 
-/// [`load_str`] of a text the loaded scenario keeps (a file's text is not copied).
-fn load_string(file: &str, mut source: String) -> Result<LoadedScenario, ScenarioError> {
+/// [`load_str`] of a text the loaded scenario keeps (a file's text, or a scenario written by
+/// `compare --set`, is not copied).
+pub(crate) fn load_string(file: &str, mut source: String) -> Result<LoadedScenario, ScenarioError> {
     // A byte order mark (some editors write one) is not part of the text: columns are counted
     // without it, as the editor shows them.
     if source.starts_with('\u{feff}') {
