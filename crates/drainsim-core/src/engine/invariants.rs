@@ -1242,7 +1242,7 @@ mod tests {
         // A task filed under the health it no longer has.
         let mut e = enabled();
         let stale = crate::state::service::ZoneStopOrder::of(
-            e.zone_stop_keys(ServiceId(0))
+            e.zone_places(ServiceId(0))
                 .into_iter()
                 .map(|(zone, disconnected, (healthy, created, uuid, t))| (zone, disconnected, (!healthy, created, uuid, t))),
         );
@@ -1250,7 +1250,7 @@ mod tests {
         assert_eq!(violated(&e), "zone-stop-order");
         // A task filed that is not a staying task of the service.
         let mut e = enabled();
-        let mut keys = e.zone_stop_keys(ServiceId(0));
+        let mut keys = e.zone_places(ServiceId(0));
         let (zone, disconnected, (healthy, created, uuid, _)) = keys[0];
         keys.push((zone, disconnected, (healthy, created, uuid.wrapping_add(1), TaskId(u32::MAX))));
         let extra = crate::state::service::ZoneStopOrder::of(keys);
@@ -1258,7 +1258,7 @@ mod tests {
         assert_eq!(violated(&e), "zone-stop-order");
         // A task counted on a disconnected agent whose agent is connected.
         let mut e = enabled();
-        let keys = e.zone_stop_keys(ServiceId(0));
+        let keys = e.zone_places(ServiceId(0));
         let miscounted = crate::state::service::ZoneStopOrder::of(
             keys.into_iter().enumerate().map(|(n, (zone, disconnected, key))| (zone, disconnected || n == 0, key)),
         );

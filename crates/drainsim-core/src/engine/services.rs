@@ -229,11 +229,8 @@ impl Engine {
         )?;
         let old_desired = self.services[id.index()].desired_count;
         self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
-        let staying = if az_rebalancing && self.services[id.index()].zone_stop_order.is_none() {
-            self.zone_stop_keys(id)
-        } else {
-            Vec::new()
-        };
+        let staying =
+            if az_rebalancing && self.services[id.index()].zone_stop_order.is_none() { self.zone_places(id) } else { Vec::new() };
         self.services.set_az_rebalancing(id, az_rebalancing, staying);
         self.clusters.set_rebalancing(self.services[id.index()].cluster, id, az_rebalancing);
         // Updating the service resets the failed-start throttle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>).

@@ -360,7 +360,7 @@ impl Engine {
     /// A service's staying tasks ([`Self::counted_in_spread`]) with their places (zone, agent
     /// disconnected, stop key): what its [`ZoneStopOrder`](crate::state::service::ZoneStopOrder)
     /// holds.
-    pub(crate) fn zone_stop_keys(&self, id: ServiceId) -> Vec<crate::state::service::ZonePlace> {
+    pub(crate) fn zone_places(&self, id: ServiceId) -> Vec<crate::state::service::ZonePlace> {
         let s = &self.services[id.index()];
         s.tasks.iter().filter(|t| self.counted_in_spread(**t)).map(|t| self.zone_place(*t)).collect()
     }

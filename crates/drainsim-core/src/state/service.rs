@@ -338,16 +338,12 @@ impl ZoneStopOrder {
         }
     }
 
-    /// Takes a task out of its zone's order, under whichever health its key was filed with: the
-    /// engine files a task again when it becomes healthy, and a task leaves the staying ones
-    /// before it is told to stop (which clears its health).
+    /// Takes a task out of its zone's order. Its key is the one it was filed under: a staying
+    /// task's key changes only when it becomes healthy, and the engine files it again then; it
+    /// leaves the staying ones before it is told to stop (which clears its health).
     fn remove(&mut self, (zone, disconnected, key): ZonePlace) {
         let keys = self.per_zone.get_mut(&zone).expect("a staying task's zone is in the order");
-        let (healthy, created, uuid, task) = key;
-        assert!(
-            keys.remove(&packed(key)) || keys.remove(&packed((!healthy, created, uuid, task))),
-            "a staying task is in its zone's stop order"
-        );
+        assert!(keys.remove(&packed(key)), "a staying task is in its zone's stop order under its key");
         if keys.is_empty() {
             self.per_zone.remove(&zone);
         }
