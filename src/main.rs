@@ -463,14 +463,17 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         eprintln!("error: compare needs a second scenario file, or --set / --account-default to make plan B");
         return ExitCode::from(2);
     }
-    let b_loaded = match compare::apply_overrides(b_file.as_ref().unwrap_or(&a_loaded), &args.sets) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+    let b_loaded = match b_file {
+        // Plan B's own file, unchanged: used as loaded.
+        Some(b) if args.sets.is_empty() => b,
+        b_file => match compare::apply_overrides(b_file.as_ref().unwrap_or(&a_loaded), &args.sets) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
-    drop(b_file);
     let mut b_label = args.files.last().expect("one or two files").display().to_string();
     for (k, v) in &args.sets {
         b_label.push_str(&format!(" --set {k}={v}"));

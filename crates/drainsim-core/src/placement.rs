@@ -706,8 +706,8 @@ impl PlacementIndex {
     pub fn keeps_member_of_list(&self, list: &[MemberOf]) -> bool {
         self.member_of_id(list).is_some()
     }
-    /// The constraint class of size class `size`, the host ports `ports` (`(PortSetId(0),
-    /// PortSetId(0))` for none) and the `memberOf` expressions `list`, if it has been built.
+    /// The constraint class of size class `size`, the host ports `ports` ([`NO_PORTS`] for none)
+    /// and the `memberOf` expressions `list`, if it has been built.
     pub fn constraint_class(
         &self,
         size: SizeClass,
@@ -727,8 +727,8 @@ impl PlacementIndex {
         let port_room = !with_ports || self.classes.keys().filter(|k| k.has_ports()).count() < MAX_PORT_CLASSES;
         list_room && constraint_room && port_room
     }
-    /// Builds the constraint class of size class `size`, the host ports `ports` (none: both
-    /// `PortSetId(0)`) and the `memberOf` expressions `list`, unless
+    /// Builds the constraint class of size class `size`, the host ports `ports` ([`NO_PORTS`] for
+    /// none) and the `memberOf` expressions `list`, unless
     /// [`PlacementIndex::may_keep_constraint_class`] says no; returns whether it exists now.
     /// `satisfying` are the placeable instances that satisfy `list` (read only when the list is
     /// new to the cluster).

@@ -206,6 +206,10 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
     if overrides.len() > MAX_OVERRIDES {
         return Err(format!("{} --set overrides; at most {MAX_OVERRIDES}", overrides.len()));
     }
+    if overrides.is_empty() {
+        // Nothing to change: the scenario as loaded, its text (where errors point) included.
+        return Ok(loaded.clone());
+    }
     // Plan B starts as a copy of the scenario. Its instances and running tasks — most of an
     // imported cluster, and no override reaches them — stay out of the JSON the overrides edit.
     let mut b = loaded.scenario.clone();
@@ -576,5 +580,8 @@ mod tests {
         assert_eq!(changed.scenario.running_tasks, loaded.scenario.running_tasks);
         assert_eq!(changed.scenario.services[0].desired_count, Some(7));
         assert_eq!(changed.scenario.end_time_ms, Some(3_600_000));
+        // Without overrides, the plan is the scenario as loaded: its own text, where errors point.
+        let same = apply_overrides(&loaded, &[]).expect("applies");
+        assert_eq!((same.source, same.scenario), (loaded.source.clone(), loaded.scenario.clone()));
     }
 }

@@ -1693,11 +1693,7 @@ mod tests {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        let ports = if req.has_host_ports() {
-            (e.instances.intern_port_set(&req.ports_tcp), e.instances.intern_port_set(&req.ports_udp))
-        } else {
-            NO_PORTS
-        };
+        let ports = if req.has_host_ports() { e.intern_host_ports(&req) } else { NO_PORTS };
         assert!(e.build_constraint_class(cluster, class, ports, &constraints), "few enough classes");
         let narrowed = e.narrowed_class(cluster, class, &req, &constraints).expect("kept");
         assert!(narrowed.has_member_of() && narrowed.has_ports() == req.has_host_ports(), "the narrowest class is read");

@@ -247,7 +247,7 @@ impl Engine {
     /// [`ZoneStopOrder`]: crate::state::service::ZoneStopOrder
     fn settled_zone_counts(&self, id: ServiceId) -> Option<BTreeMap<Sym, u32>> {
         let s = &self.services[id.index()];
-        let Some(order) = s.zone_stop_order.as_deref() else { return self.settled_zone_counts_read(id) };
+        let order = s.zone_stop_order.as_deref().expect("a rebalancing service keeps its zone stop order");
         let settled = s.staying_healthy as usize == s.tasks.len() && order.disconnected_per_zone().is_empty();
         let counts = settled.then(|| {
             let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
@@ -257,7 +257,8 @@ impl Engine {
         counts
     }
 
-    /// [`Self::settled_zone_counts`], from one read of the service's tasks.
+    /// [`Self::settled_zone_counts`], from one read of the service's tasks: the oracle debug builds
+    /// hold the counters and the order to.
     fn settled_zone_counts_read(&self, id: ServiceId) -> Option<BTreeMap<Sym, u32>> {
         let s = &self.services[id.index()];
         let mut per_zone: BTreeMap<Sym, u32> =
