@@ -1,7 +1,7 @@
 //! `drainsim`: the command line. The only place that knows terminals and JSON output.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -576,7 +576,9 @@ fn report_problem(kind: &str, e: &ScenarioError) {
     let source = if e.file == drainsim_scenario::DEMO_FILE {
         Some(drainsim_scenario::DEMO_SCENARIO.to_string())
     } else {
-        std::fs::read(&e.file).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+        drainsim_scenario::input::read_bounded(Path::new(&e.file), drainsim_scenario::input::MAX_SCENARIO_BYTES)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
     };
     let Some(line) = source.as_deref().and_then(|s| s.lines().nth(e.line.saturating_sub(1))) else { return };
     if e.line == 0 || line.len() > 400 {
@@ -1012,10 +1014,7 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
         let mut inputs = Vec::new();
         for f in &args.files {
             let name = f.display().to_string();
-            let parsed = std::fs::read_to_string(f)
-                .map_err(|e| format!("cannot read {name}: {e}"))
-                .and_then(|text| sweep::parse_report(&name, &text));
-            match parsed {
+            match sweep::read_report(f) {
                 Ok(r) => inputs.push((name, r)),
                 Err(e) => {
                     eprintln!("error: {e}");

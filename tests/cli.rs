@@ -205,6 +205,31 @@ fn invalid_utf8_is_refused_where_it_starts() {
     }
 }
 
+/// A file that never ends (a device) is refused once it passes the bound instead of being read
+/// until memory runs out: a scenario, an import's AWS CLI JSON and a sweep report for `--merge`.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_never_ends_is_refused_past_the_bound() {
+    use drainsim_scenario::{import::MAX_FILE_BYTES, input::MAX_SCENARIO_BYTES, sweep::MAX_REPORT_BYTES};
+    let cases = [
+        (
+            vec!["run", "/dev/zero"],
+            format!("error: /dev/zero:1:1: cannot read the file: the file has more than {MAX_SCENARIO_BYTES} bytes"),
+        ),
+        (vec!["import", "/dev/zero"], format!("/dev/zero: $: cannot read: the file has more than {MAX_FILE_BYTES} bytes")),
+        (
+            vec!["sweep", "--merge", "/dev/zero"],
+            format!("error: cannot read /dev/zero: the file has more than {MAX_REPORT_BYTES} bytes"),
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = drainsim(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&expected), "{args:?}: {err}");
+    }
+}
+
 /// A stall for CONSTRAINT:memberOf names the service's memberOf expression, in the report and in
 /// the text summary; other stalls carry no `memberOf`.
 #[test]

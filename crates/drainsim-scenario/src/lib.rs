@@ -3,6 +3,7 @@
 //! The only crate that knows RON. Its modules, each depending only on the ones listed before it
 //! (the `crate::` references form a directed acyclic graph):
 //!
+//! - [`input`]: reading a user's file whole, with a bound on its size;
 //! - [`format`](mod@format): the scenario format's types (`Deserialize` to read a file, `Serialize`
 //!   to write one); ECS calls are `drainsim_core::api::Request`s, only the plan steps are its own;
 //! - [`load`]: parsing with file:line:column errors, and the checks RON cannot make;
@@ -35,6 +36,7 @@ pub mod explore;
 pub mod format;
 pub mod generate;
 pub mod import;
+pub mod input;
 pub mod load;
 pub mod outcome;
 pub mod report;

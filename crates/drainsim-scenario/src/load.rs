@@ -418,7 +418,7 @@ fn char_boundary(line: &str, at: usize) -> usize {
 /// Reads, parses and checks a scenario file.
 pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+    let bytes = crate::input::read_bounded(path, crate::input::MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
         file: file.clone(),
         line: 1,
         column: 1,

@@ -159,11 +159,7 @@ fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
 /// One input file's name and contents.
 fn read_input(f: &Path) -> Result<(String, String), ImportError> {
     let err = |m: String| ImportError { file: f.display().to_string(), path: "$".into(), message: m };
-    let size = std::fs::metadata(f).map_err(|e| err(format!("cannot read: {e}")))?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(err(format!("{size} bytes; an input file may have at most {MAX_FILE_BYTES}")));
-    }
-    let bytes = std::fs::read(f).map_err(|e| err(format!("cannot read: {e}")))?;
+    let bytes = crate::input::read_bounded(f, MAX_FILE_BYTES).map_err(|e| err(format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())))?;
     Ok((f.display().to_string(), text))
 }

@@ -16,6 +16,21 @@ pub fn render_json(r: &SweepReport) -> serde_json::Result<String> {
     serde_json::to_string_pretty(r)
 }
 
+/// The largest sweep report `--merge` reads, in bytes (64 MiB). A report lists at most
+/// [`MAX_FAILURES_LISTED`] failing runs and one histogram bucket per distinct value, so real ones
+/// are kilobytes to a few megabytes.
+pub const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads and parses the sweep JSON output in the file at `path` (at most [`MAX_REPORT_BYTES`]).
+pub fn read_report(path: &std::path::Path) -> Result<SweepReport, String> {
+    let name = path.display().to_string();
+    let bytes = crate::input::read_bounded(path, MAX_REPORT_BYTES).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!("{name}: not the JSON output of `drainsim sweep --json` (not UTF-8 at byte {})", e.utf8_error().valid_up_to())
+    })?;
+    parse_report(&name, &text)
+}
+
 /// Parses a sweep's JSON output; `name` is used in errors.
 pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     let r: SweepReport =
