@@ -240,7 +240,8 @@ mod generated {
 
     /// The shapes a rebalancing service's zone stop order must follow: tasks that turn healthy
     /// only after a target group's check (so stop order sees unhealthy ones), agents that
-    /// disconnect and reconnect (the moves then read the tasks instead), instances drained and
+    /// disconnect and reconnect (their tasks count in their zone, but a move does not stop
+    /// them), instances drained and
     /// activated, and rebalancing turned on by UpdateService over running tasks (the order built
     /// from them). A debug build checks every invariant — the order among them — after every
     /// event, and holds each move read from the order to the one read from the tasks.

@@ -104,20 +104,6 @@ impl Engine {
             return;
         }
         self.instances.set_agent_connected(id, connected, self.now_ms);
-        // Staying tasks of rebalancing services on it become (or stop being) unplaceable ones.
-        let (zone, cluster) = (self.instances[id.index()].availability_zone, self.instances[id.index()].cluster);
-        let tasks = if self.clusters[cluster.index()].rebalancing_services.is_empty() {
-            &[][..]
-        } else {
-            &self.instances[id.index()].tasks[..]
-        };
-        for t in tasks {
-            if let Some(s) = self.task_origin(*t).service {
-                if self.services[s.index()].zone_stop_order.is_some() && self.counted_in_spread(*t) {
-                    self.services.note_staying_agent(s, zone, !connected);
-                }
-            }
-        }
         self.bump_version(id);
         self.record(
             Subject::Instance(id),

@@ -464,24 +464,19 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
 
 /// A service keeps a zone stop order exactly while it rebalances, and the order holds its staying
 /// tasks, each under its instance's zone with its stop key now, and nothing else (probed task by
-/// task: a copy of the order would double it at the end of a big run), and counts per zone those
-/// on instances whose agent is disconnected.
+/// task: a copy of the order would double it at the end of a big run).
 fn check_zone_stop_orders(e: &Engine) -> Result<(), InvariantViolation> {
     for s in e.services.iter() {
         let holds = match (s.az_rebalancing, s.zone_stop_order.as_deref()) {
             (false, None) => true,
             (true, Some(order)) => {
                 let mut staying = 0usize;
-                let mut disconnected = std::collections::BTreeMap::new();
                 let all_filed = s.tasks.iter().filter(|t| e.counted_in_spread(**t)).all(|t| {
                     staying += 1;
-                    let (zone, on_disconnected, key) = e.zone_place(*t);
-                    if on_disconnected {
-                        *disconnected.entry(zone).or_insert(0u32) += 1;
-                    }
+                    let (zone, key) = e.zone_place(*t);
                     order.contains(zone, key)
                 });
-                all_filed && order.len() == staying && order.disconnected_per_zone() == &disconnected
+                all_filed && order.len() == staying
             }
             _ => false,
         };
@@ -1244,25 +1239,26 @@ mod tests {
         let stale = crate::state::service::ZoneStopOrder::of(
             e.zone_places(ServiceId(0))
                 .into_iter()
-                .map(|(zone, disconnected, (healthy, created, uuid, t))| (zone, disconnected, (!healthy, created, uuid, t))),
+                .map(|(zone, (healthy, created, uuid, t))| (zone, (!healthy, created, uuid, t))),
         );
         e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(stale));
         assert_eq!(violated(&e), "zone-stop-order");
         // A task filed that is not a staying task of the service.
         let mut e = enabled();
         let mut keys = e.zone_places(ServiceId(0));
-        let (zone, disconnected, (healthy, created, uuid, _)) = keys[0];
-        keys.push((zone, disconnected, (healthy, created, uuid.wrapping_add(1), TaskId(u32::MAX))));
+        let (zone, (healthy, created, uuid, _)) = keys[0];
+        keys.push((zone, (healthy, created, uuid.wrapping_add(1), TaskId(u32::MAX))));
         let extra = crate::state::service::ZoneStopOrder::of(keys);
         e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(extra));
         assert_eq!(violated(&e), "zone-stop-order");
-        // A task counted on a disconnected agent whose agent is connected.
+        // A task filed under a zone that is not its instance's.
         let mut e = enabled();
         let keys = e.zone_places(ServiceId(0));
-        let miscounted = crate::state::service::ZoneStopOrder::of(
-            keys.into_iter().enumerate().map(|(n, (zone, disconnected, key))| (zone, disconnected || n == 0, key)),
+        let elsewhere = keys.iter().map(|(zone, _)| *zone).find(|z| *z != keys[0].0).expect("tasks in two zones");
+        let misfiled = crate::state::service::ZoneStopOrder::of(
+            keys.iter().enumerate().map(|(n, (zone, key))| (if n == 0 { elsewhere } else { *zone }, *key)),
         );
-        e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(miscounted));
+        e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(misfiled));
         assert_eq!(violated(&e), "zone-stop-order");
         // A service that does not rebalance keeps none.
         let mut e = steady_engine();

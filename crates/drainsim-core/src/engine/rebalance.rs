@@ -9,8 +9,12 @@
 //!
 //! drainsim's model, one move at a time:
 //! - **Zones** are those of the cluster's placeable instances (ACTIVE, agent connected); a service's
-//!   tasks per zone are its tasks not told to stop on placeable instances. The zones are balanced
-//!   when the most and the fewest tasks differ by at most one.
+//!   tasks per zone are its staying tasks there: not told to stop, on an instance that is not
+//!   DRAINING. A task whose agent is disconnected counts in its zone: ECS still counts it RUNNING,
+//!   and agents disconnect and reconnect several times an hour in normal operation
+//!   (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_container_instance_events.html>),
+//!   so a rule that waited for every agent would never rebalance a big cluster. The zones are
+//!   balanced when the most and the fewest tasks differ by at most one.
 //! - **A move begins** after a pass that had nothing else to do: no task missing, none on a
 //!   DRAINING instance, none starting or stopping, `desiredCount` tasks alive, and room under
 //!   `maximumPercent`. It starts one task in the zone with the fewest (ties: the zone name), placed
@@ -20,14 +24,14 @@
 //! - **While the move's task starts**, the scheduler's scale-in does not count it as a surplus
 //!   ([`Engine::rebalance_surplus`]).
 //! - **A move ends** at the first pass after its task is healthy: the oldest task of the zone with
-//!   the most tasks is stopped (within `minimumHealthyPercent`: the healthy tasks stay at or above
-//!   the floor), and the move is counted (`az_rebalancing_moves`). A move whose task stopped first
-//!   is dropped uncounted.
+//!   the most tasks whose agent is connected is stopped (within `minimumHealthyPercent`: the
+//!   healthy tasks stay at or above the floor), and the move is counted (`az_rebalancing_moves`).
+//!   When every other task of that zone is on a disconnected agent, the move waits for one to
+//!   reconnect. A move whose task stopped first is dropped uncounted.
 //! - Once balanced after a move, "is AZ balanced".
 //!
 //! A move costs no read of the service's tasks: a rebalancing service keeps its staying tasks by
-//! zone in stop order, with how many of each zone's are on disconnected agents
-//! (`state::service::ZoneStopOrder`); the tasks above are those staying tasks less these.
+//! zone in stop order (`state::service::ZoneStopOrder`).
 //!
 //! Rebalancing is refused (InvalidParameterException, [`Engine::az_rebalancing_setting`]) for a DAEMON
 //! service, with `maximumPercent` 100 (no room to start before stopping) and with a placement
@@ -191,12 +195,12 @@ impl Engine {
         }
     }
 
-    /// The end of a move: the zone with the most of the service's tasks (not told to stop, on a
-    /// placeable instance; ties: the zone name) and its first task in stop order other than the
-    /// move's own (`started`), if it has one. Read from the service's [`ZoneStopOrder`] — its
-    /// staying tasks less those on disconnected agents are these — whose walk passes over at
-    /// most the zone's tasks on disconnected agents and the move's own; a service that does not
-    /// rebalance any more (a move under way when it was turned off) reads its tasks.
+    /// The end of a move: the zone with the most of the service's staying tasks (ties: the zone
+    /// name) and its first task in stop order that is neither the move's own (`started`) nor on
+    /// an instance whose agent is disconnected (ECS would tell that agent to stop it only once it
+    /// reconnects), if it has one. Read from the service's [`ZoneStopOrder`], whose walk passes
+    /// over at most the zone's tasks on disconnected agents and the move's own; a service that
+    /// does not rebalance any more (a move under way when it was turned off) reads its tasks.
     ///
     /// [`ZoneStopOrder`]: crate::state::service::ZoneStopOrder
     fn rebalance_victim(&self, id: ServiceId, started: TaskId) -> Option<(Sym, TaskId)> {
@@ -205,51 +209,56 @@ impl Engine {
         let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
         let (zone, _) = zones
             .keys()
-            .map(|z| (*z, order.tasks_in(*z) - order.disconnected_in(*z)))
+            .map(|z| (*z, order.tasks_in(*z)))
             .max_by_key(|(z, n)| (*n, std::cmp::Reverse(self.strings.resolve(*z))))?;
-        let placeable = |t: &TaskId| self.instances[self.tasks[t.index()].instance.index()].is_placeable();
-        let victim = order.in_stop_order(zone).find(|t| *t != started && placeable(t)).map(|t| (zone, t));
+        let victim = order.in_stop_order(zone).find(|t| *t != started && self.stoppable_now(*t)).map(|t| (zone, t));
         debug_assert_eq!(victim, self.rebalance_victim_read(id, started), "the zone order agrees with the tasks");
         victim
     }
 
-    /// [`Self::rebalance_victim`], from one read of the service's tasks: it counts them per zone
-    /// and lists each zone's own, and the victim is sought among the fullest zone's.
+    /// Whether a task's agent is connected, so that a stop reaches it now.
+    fn stoppable_now(&self, t: TaskId) -> bool {
+        self.instances[self.tasks[t.index()].instance.index()].agent_connected
+    }
+
+    /// [`Self::rebalance_victim`], from one read of the service's tasks: it counts the staying ones
+    /// per zone and lists each zone's candidates, and the victim is sought among the fullest
+    /// zone's.
     fn rebalance_victim_read(&self, id: ServiceId, started: TaskId) -> Option<(Sym, TaskId)> {
         let s = &self.services[id.index()];
         let mut per_zone: BTreeMap<Sym, (u32, Vec<TaskId>)> =
             self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, (0, Vec::new()))).collect();
         for t in &s.tasks {
-            let task = &self.tasks[t.index()];
-            let instance = &self.instances[task.instance.index()];
-            if !task.desired_stopped() && instance.is_placeable() {
-                if let Some((n, tasks)) = per_zone.get_mut(&instance.availability_zone) {
-                    *n += 1;
-                    if *t != started {
-                        tasks.push(*t);
-                    }
+            if !self.counted_in_spread(*t) {
+                continue;
+            }
+            let instance = &self.instances[self.tasks[t.index()].instance.index()];
+            if let Some((n, candidates)) = per_zone.get_mut(&instance.availability_zone) {
+                *n += 1;
+                if *t != started && self.stoppable_now(*t) {
+                    candidates.push(*t);
                 }
             }
         }
-        let (&zone, (_, in_zone)) =
+        let (&zone, (_, candidates)) =
             per_zone.iter().max_by_key(|(z, (n, _))| (*n, std::cmp::Reverse(self.strings.resolve(**z))))?;
-        // The fullest zone's first task in stop order (unhealthy first, then oldest, then by
+        // The fullest zone's first candidate in stop order (unhealthy first, then oldest, then by
         // task ID).
-        self.first_in_stop_order(in_zone).map(|t| (zone, t))
+        self.first_in_stop_order(candidates).map(|t| (zone, t))
     }
 
-    /// Whether the service is settled — every task healthy, not told to stop, on a placeable
-    /// instance — and, if so, its tasks per zone of the cluster's placeable instances. Read from
-    /// counters and its [`ZoneStopOrder`]: every listed task is staying and healthy exactly when
-    /// the healthy staying tasks are as many as the listed ones, and on a placeable instance when
-    /// none of those is on a disconnected agent.
+    /// Whether the service is settled — every task healthy and staying (not told to stop, on an
+    /// instance that is not DRAINING; its agent may be disconnected: ECS still counts such a task
+    /// RUNNING, and agents reconnect several times an hour in normal operation) — and, if so, its
+    /// staying tasks per zone of the cluster's placeable instances. Read from a counter and its
+    /// [`ZoneStopOrder`]: every task is staying and healthy exactly when the healthy staying tasks
+    /// are as many as the listed ones.
     ///
     /// [`ZoneStopOrder`]: crate::state::service::ZoneStopOrder
     fn settled_zone_counts(&self, id: ServiceId) -> Option<BTreeMap<Sym, u32>> {
         let s = &self.services[id.index()];
         let order = s.zone_stop_order.as_deref().expect("a rebalancing service keeps its zone stop order");
-        let settled = s.staying_healthy as usize == s.tasks.len() && order.disconnected_per_zone().is_empty();
-        let counts = settled.then(|| {
+        let counts = (s.staying_healthy as usize == s.tasks.len()).then(|| {
             let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
             zones.keys().map(|z| (*z, u32::try_from(order.tasks_in(*z)).expect("fewer than 2^32 tasks"))).collect()
         });
@@ -258,18 +267,16 @@ impl Engine {
     }
 
     /// [`Self::settled_zone_counts`], from one read of the service's tasks: the oracle debug builds
-    /// hold the counters and the order to.
+    /// hold the counter and the order to.
     fn settled_zone_counts_read(&self, id: ServiceId) -> Option<BTreeMap<Sym, u32>> {
         let s = &self.services[id.index()];
         let mut per_zone: BTreeMap<Sym, u32> =
             self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, 0)).collect();
         for t in &s.tasks {
-            let task = &self.tasks[t.index()];
-            let instance = &self.instances[task.instance.index()];
-            if task.desired_stopped() || !task.healthy() || !instance.is_placeable() {
+            if !self.counted_in_spread(*t) || !self.tasks[t.index()].healthy() {
                 return None;
             }
-            if let Some(n) = per_zone.get_mut(&instance.availability_zone) {
+            if let Some(n) = per_zone.get_mut(&self.instances[self.tasks[t.index()].instance.index()].availability_zone) {
                 *n += 1;
             }
         }

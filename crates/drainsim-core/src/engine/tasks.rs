@@ -357,9 +357,8 @@ impl Engine {
         self.tasks[id.index()].last_status != TaskStatus::Stopped && self.is_staying(id)
     }
 
-    /// A service's staying tasks ([`Self::counted_in_spread`]) with their places (zone, agent
-    /// disconnected, stop key): what its [`ZoneStopOrder`](crate::state::service::ZoneStopOrder)
-    /// holds.
+    /// A service's staying tasks ([`Self::counted_in_spread`]) with their places (zone, stop key):
+    /// what its [`ZoneStopOrder`](crate::state::service::ZoneStopOrder) holds.
     pub(crate) fn zone_places(&self, id: ServiceId) -> Vec<crate::state::service::ZonePlace> {
         let s = &self.services[id.index()];
         s.tasks.iter().filter(|t| self.counted_in_spread(**t)).map(|t| self.zone_place(*t)).collect()
@@ -368,7 +367,7 @@ impl Engine {
     /// Where a staying task is filed in its service's zone stop order.
     pub(crate) fn zone_place(&self, id: TaskId) -> crate::state::service::ZonePlace {
         let instance = &self.instances[self.tasks[id.index()].instance.index()];
-        (instance.availability_zone, !instance.agent_connected, self.stop_key(id))
+        (instance.availability_zone, self.stop_key(id))
     }
 
     /// Counts a task in or out of its service's spread counts (a standalone task: its group's in

@@ -273,9 +273,6 @@ impl AgentWaitTally {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ZoneStopOrder {
     per_zone: BTreeMap<Sym, std::collections::BTreeSet<PackedStopKey>>,
-    /// Of those, the tasks on instances whose agent is disconnected, per zone (zones with none
-    /// absent): not placeable, so a move neither counts nor stops them.
-    disconnected_per_zone: BTreeMap<Sym, u32>,
 }
 
 /// A [`StopKey`](crate::state::task::StopKey) with its 128-bit task ID in two halves, which
@@ -286,9 +283,8 @@ fn packed((healthy, created_at_ms, uuid, task): crate::state::task::StopKey) -> 
     (healthy, created_at_ms, (uuid >> 64) as u64, uuid as u64, task)
 }
 
-/// Where a staying task is filed in a [`ZoneStopOrder`]: its instance's zone, whether that
-/// instance's agent is disconnected, and its stop key.
-pub(crate) type ZonePlace = (Sym, bool, crate::state::task::StopKey);
+/// Where a staying task is filed in a [`ZoneStopOrder`]: its instance's zone and its stop key.
+pub(crate) type ZonePlace = (Sym, crate::state::task::StopKey);
 
 impl ZoneStopOrder {
     /// The order of `staying`: each task with its place.
@@ -303,16 +299,6 @@ impl ZoneStopOrder {
     /// The staying tasks in `zone`.
     pub(crate) fn tasks_in(&self, zone: Sym) -> usize {
         self.per_zone.get(&zone).map_or(0, |keys| keys.len())
-    }
-
-    /// The staying tasks in `zone` on instances whose agent is disconnected.
-    pub(crate) fn disconnected_in(&self, zone: Sym) -> usize {
-        self.disconnected_per_zone.get(&zone).map_or(0, |n| *n as usize)
-    }
-
-    /// The staying tasks in all zones on instances whose agent is disconnected, per zone.
-    pub(crate) fn disconnected_per_zone(&self) -> &BTreeMap<Sym, u32> {
-        &self.disconnected_per_zone
     }
 
     /// The staying tasks of `zone`, in stop order.
@@ -330,39 +316,19 @@ impl ZoneStopOrder {
         self.per_zone.values().map(|keys| keys.len()).sum()
     }
 
-    fn insert(&mut self, (zone, disconnected, key): ZonePlace) {
+    fn insert(&mut self, (zone, key): ZonePlace) {
         let fresh = self.per_zone.entry(zone).or_default().insert(packed(key));
         assert!(fresh, "a task joins its zone's stop order once");
-        if disconnected {
-            self.agent_changed(zone, true);
-        }
     }
 
     /// Takes a task out of its zone's order. Its key is the one it was filed under: a staying
     /// task's key changes only when it becomes healthy, and the engine files it again then; it
     /// leaves the staying ones before it is told to stop (which clears its health).
-    fn remove(&mut self, (zone, disconnected, key): ZonePlace) {
+    fn remove(&mut self, (zone, key): ZonePlace) {
         let keys = self.per_zone.get_mut(&zone).expect("a staying task's zone is in the order");
         assert!(keys.remove(&packed(key)), "a staying task is in its zone's stop order under its key");
         if keys.is_empty() {
             self.per_zone.remove(&zone);
-        }
-        if disconnected {
-            self.agent_changed(zone, false);
-        }
-    }
-
-    /// The agent of a staying task's instance in `zone` disconnected (or reconnected).
-    fn agent_changed(&mut self, zone: Sym, disconnected: bool) {
-        let n = self.disconnected_per_zone.entry(zone).or_insert(0);
-        *n = if disconnected {
-            n.checked_add(1).expect("fewer than 2^32 staying tasks")
-        } else {
-            n.checked_sub(1).expect("a reconnected staying task was counted disconnected")
-        };
-        debug_assert!(*n as usize <= self.per_zone.get(&zone).map_or(0, |keys| keys.len()), "disconnected ones are filed");
-        if *n == 0 {
-            self.disconnected_per_zone.remove(&zone);
         }
     }
 }
@@ -1373,13 +1339,6 @@ impl Services {
         } else {
             order.remove(place);
         }
-    }
-
-    /// The agent of the instance of a staying task of a rebalancing service, in `zone`,
-    /// disconnected (or reconnected).
-    pub(crate) fn note_staying_agent(&mut self, id: ServiceId, zone: Sym, disconnected: bool) {
-        let order = self.records[id.index()].zone_stop_order.as_deref_mut().expect("the service rebalances");
-        order.agent_changed(zone, disconnected);
     }
 
     /// A task the service started.
