@@ -61,14 +61,21 @@ fn a_zero_rate_draws_nothing_and_interrupts_nothing() {
     assert!(outcome.engine.instances().all(|i| i.status() == InstanceStatus::Active));
 }
 
+/// A hibernated instance is a stopped one to ECS: no notice, no drain, still registered, but its
+/// tasks are lost and replaced on the other instances.
 #[test]
-fn hibernation_gives_no_notice_and_keeps_the_instance_registered() {
+fn hibernation_gives_no_notice_keeps_the_instance_registered_and_loses_its_tasks() {
     let src = scenario(r#"(pinned: [(atMs: 120000, fault: SpotInterruption("spot-1", "hibernate"))])"#, true);
     let outcome = run(&load_str("spot.ron", &src).expect("loads"), &RunOptions::default()).expect("runs");
     let i = outcome.engine.instance_named("spot-1").expect("known");
     assert_eq!(i.status(), InstanceStatus::Active, "not drained, not deregistered");
     assert!(!i.agent_connected(), "the hibernated instance's agent is gone");
     assert_eq!(i.drain().started_at_ms(), None);
+    assert_eq!((i.running_tasks_count(), i.pending_tasks_count()), (0, 0), "its tasks stopped with it");
+    let on_others: u32 =
+        ["spot-2", "spot-3", "od"].iter().map(|n| outcome.engine.instance_named(n).expect("known").running_tasks_count()).sum();
+    let web = outcome.engine.service_named("web").expect("known");
+    assert_eq!((web.healthy_count(), on_others), (4, 4), "replaced on the other instances");
 }
 
 #[test]

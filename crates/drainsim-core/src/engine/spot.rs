@@ -9,9 +9,14 @@
 //! every terminated instance: its remaining tasks are lost, and a service that falls below its
 //! floor records the breach with the cause `spotInterruption`. The `hibernate` behaviour gives ECS
 //! no notice ("It does not provide the two-minute notice for the hibernate action"): the instance
-//! hibernates at once, its agent disconnects, and the container instance stays registered with its
-//! tasks, which ECS still counts (a stopped instance is not deregistered automatically). Shown by
-//! `scenarios/rollouts/spot-interruption-min100-max200.ron`.
+//! hibernates at once, which ECS sees as an EC2 instance stopped. Its agent disconnects, the
+//! container instance stays registered (a stopped instance is not deregistered automatically), and
+//! "when you stop a container instance, the tasks that are running on it are transitioned to the
+//! STOPPED status" (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_container_instance_events.html>):
+//! drainsim takes them out of the accounting as it does a terminated instance's, their services
+//! replace them, and a breach has the cause `spotInterruption`. Shown by
+//! `scenarios/rollouts/spot-interruption-min100-max200.ron` and
+//! `scenarios/rollouts/spot-hibernation-stops-the-tasks.ron`.
 
 use crate::infra::faults::SpotInterruptionBehavior;
 use crate::infra::ids::InstanceId;
@@ -74,8 +79,9 @@ impl Engine {
 
     /// EC2 interrupts a Spot Instance. `terminate`: the notice is recorded; with Spot Instance
     /// draining on, an ACTIVE instance goes DRAINING at once; EC2 terminates it two minutes later
-    /// (`on_spot_termination`). `hibernate`: no notice; the agent disconnects. An instance that
-    /// is not a Spot Instance, is already deregistered or already has its notice is left alone.
+    /// (`on_spot_termination`). `hibernate`: no notice; the agent disconnects and the instance's
+    /// tasks are lost (the module's doc). An instance that is not a Spot Instance, is already
+    /// deregistered or already has its notice is left alone.
     pub(crate) fn spot_interruption(&mut self, id: InstanceId, behavior: SpotInterruptionBehavior) {
         let Some(&draining) = self.faults.spot_instances.get(&id) else { return };
         if self.instances[id.index()].status.is_deregistered() || self.spot_notice_given(id) {
@@ -91,7 +97,10 @@ impl Engine {
                 }
                 self.schedule(SPOT_NOTICE_MS, EventKind::SpotTermination, id.0, 0);
             }
-            SpotInterruptionBehavior::Hibernate => self.set_agent_connected(id, false),
+            SpotInterruptionBehavior::Hibernate => {
+                self.set_agent_connected(id, false);
+                self.orphan_tasks(id, BreachCause::SpotInterruption, "Spot Instance hibernated");
+            }
         }
     }
 

@@ -79,9 +79,25 @@ impl Engine {
                 }
             }
             if let Some(h) = &c.health_check {
+                // The ranges of HealthCheck's members
+                // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html);
+                // only the interval changes a run, the others are checked so a task definition ECS
+                // would refuse is refused here too.
                 let interval = h.interval.unwrap_or(30);
-                if !(5..=300).contains(&interval) {
-                    return Err(EcsError::client("healthCheck interval must be between 5 and 300 seconds."));
+                let ranges = [
+                    ("interval", Some(interval), 5..=300, " seconds"),
+                    ("timeout", h.timeout, 2..=60, " seconds"),
+                    ("retries", h.retries, 1..=10, ""),
+                    ("startPeriod", h.start_period, 0..=300, " seconds"),
+                ];
+                for (member, value, range, unit) in ranges {
+                    if value.is_some_and(|v| !range.contains(&v)) {
+                        return Err(EcsError::client(format!(
+                            "healthCheck {member} must be between {} and {}{unit}.",
+                            range.start(),
+                            range.end()
+                        )));
+                    }
                 }
                 // Only essential containers' checks decide (a container is essential unless it says
                 // otherwise). The first check runs one interval after the container starts and,
@@ -230,13 +246,17 @@ impl Engine {
         self.instances[self.tasks[id.index()].instance.index()].cluster
     }
 
+    /// A task's ID as its ARN ends: 32 hex digits in the long ARN format, a 36-character UUID with
+    /// hyphens in the old one (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html>),
+    /// as container instance IDs are.
     pub(crate) fn task_short_id(&self, id: TaskId) -> String {
-        crate::state::instance::render_id(self.task_uuid(id), true)
+        crate::state::instance::render_id(self.task_uuid(id), self.task_origin(id).long_arn)
     }
 
     pub(crate) fn task_arn(&self, id: TaskId) -> String {
-        let cluster = self.task_origin(id).long_arn.then(|| self.cluster_name(self.task_cluster(id)));
-        self.arn("task", cluster, crate::state::instance::id_text(self.task_uuid(id), true).as_str())
+        let long = self.task_origin(id).long_arn;
+        let cluster = long.then(|| self.cluster_name(self.task_cluster(id)));
+        self.arn("task", cluster, crate::state::instance::id_text(self.task_uuid(id), long).as_str())
     }
 
     /// A task origin by id.
@@ -757,8 +777,9 @@ impl Engine {
         }
     }
 
-    /// Orphans every task of an instance being force-deregistered (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html>, docs/ecs-choices.md): they leave
-    /// the accounting at once and their services replace them.
+    /// Orphans every task of an instance being force-deregistered (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html>, docs/ecs-choices.md),
+    /// terminated, or stopped by EC2 (a hibernated Spot Instance, `engine/spot.rs`): they leave the
+    /// accounting at once and their services replace them.
     pub(crate) fn orphan_tasks(&mut self, instance: InstanceId, cause: BreachCause, reason: &'static str) {
         let tasks = self.instances[instance.index()].tasks.clone();
         for id in tasks {
