@@ -227,8 +227,10 @@ impl SizeClass {
     pub fn admits(&self, k: &IndexKey, ports: &PortSets) -> bool {
         k.has_room_for(self.cpu, self.memory)
             && (!self.has_ports()
-                || (ports_free(ports.get(k.ports_tcp), ports.get(self.ports_tcp))
-                    && ports_free(ports.get(k.ports_udp), ports.get(self.ports_udp))))
+                || ports_fit(
+                    (ports.get(k.ports_tcp), ports.get(k.ports_udp)),
+                    (ports.get(self.ports_tcp), ports.get(self.ports_udp)),
+                ))
     }
 }
 
@@ -920,13 +922,48 @@ pub(crate) fn parse_member_of(expression: Option<&str>) -> Result<MemberOf, EcsE
     Ok(MemberOf { expression: expression.to_string(), query })
 }
 
-pub(crate) fn ports_free(in_use: &[u16], wanted: &[u16]) -> bool {
+fn ports_free(in_use: &[u16], wanted: &[u16]) -> bool {
     wanted.iter().all(|p| in_use.binary_search(p).is_err())
+}
+
+/// The most host ports a container instance may hold reserved at once, the agent's default ones
+/// included; dynamically assigned ports do not count
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html>: "A container
+/// instance can have up to 100 reserved ports at a time"). The page does not split the quota by
+/// protocol; drainsim counts TCP and UDP ports together.
+pub const MAX_RESERVED_PORTS: usize = 100;
+
+/// Whether a task reserving the host ports `wanted` (TCP, UDP) fits an instance holding `in_use`:
+/// none of them is taken, and the instance then holds at most [`MAX_RESERVED_PORTS`]. A task
+/// that reserves no host port always fits. The one port rule of placement: the engine's checks and
+/// the placement index's port classes both ask it.
+pub(crate) fn ports_fit(in_use: (&[u16], &[u16]), wanted: (&[u16], &[u16])) -> bool {
+    let asked = wanted.0.len() + wanted.1.len();
+    asked == 0
+        || (ports_free(in_use.0, wanted.0)
+            && ports_free(in_use.1, wanted.1)
+            && in_use.0.len() + in_use.1.len() + asked <= MAX_RESERVED_PORTS)
 }
 
 #[cfg(test)]
 mod tests {
     use super::PlacementFailureReason as R;
+
+    /// A task's host ports fit when none is taken and the instance then holds at most 100, TCP and
+    /// UDP together; a task without host ports fits whatever the instance holds.
+    #[test]
+    fn host_ports_fit_when_free_and_within_the_quota() {
+        use super::{ports_fit, MAX_RESERVED_PORTS};
+        let held: Vec<u16> = (1..=95).collect();
+        let (tcp, udp): (Vec<u16>, Vec<u16>) = ((1000..1004).collect(), vec![53]);
+        assert_eq!(held.len() + tcp.len() + udp.len(), MAX_RESERVED_PORTS);
+        assert!(ports_fit((&held, &[]), (&tcp, &udp)), "exactly the quota");
+        assert!(!ports_fit((&held, &[7]), (&tcp, &udp)), "one past it, counting UDP with TCP");
+        assert!(!ports_fit((&held, &[]), (&[95], &[])), "a port taken");
+        assert!(ports_fit((&[], &[95]), (&[95], &[])), "a UDP port does not take the TCP port of its number");
+        let full: Vec<u16> = (1..=150).collect();
+        assert!(ports_fit((&full, &[]), (&[], &[])), "no host port asked");
+    }
 
     /// Maps keyed by the reason list reasons in the order of their text, as they did when the keys
     /// were the text itself (the report's `placementFailures` order depends on it).

@@ -83,9 +83,7 @@ fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
     if r.memory < req.memory && !unmet(R::Memory) {
         return;
     }
-    let ports_taken =
-        !ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp) || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp);
-    if ports_taken && !unmet(R::Ports) {
+    if !instance_ports_fit(engine, r, req) && !unmet(R::Ports) {
         return;
     }
     if req.awsvpc && i.task_eni_limit.is_none_or(|limit| i.task_enis_in_use >= limit) && !unmet(R::Eni) {
@@ -127,10 +125,12 @@ pub(crate) fn satisfies_member_of_without(
 
 fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
     let r = &engine.instances[id.index()].remaining;
-    (r.cpu < req.cpu) as usize
-        + (r.memory < req.memory) as usize
-        + (!ports_free(engine.port_set(r.ports_tcp), &req.ports_tcp) || !ports_free(engine.port_set(r.ports_udp), &req.ports_udp))
-            as usize
+    (r.cpu < req.cpu) as usize + (r.memory < req.memory) as usize + !instance_ports_fit(engine, r, req) as usize
+}
+
+/// Whether the task's host ports fit the instance's remaining resources ([`ports_fit`]).
+fn instance_ports_fit(engine: &Engine, r: &Resources, req: &Requirements) -> bool {
+    ports_fit((engine.port_set(r.ports_tcp), engine.port_set(r.ports_udp)), (&req.ports_tcp, &req.ports_udp))
 }
 
 /// One task's placement as the strategies see it: the cluster and size class it is placed in,
