@@ -54,3 +54,46 @@ fn an_unknown_instance_type_warns_with_a_suggestion_and_strict_refuses_it() {
     let run = drainsim(&["run", &file, "--timeline", "none"]);
     assert_eq!(run.status.code(), Some(0));
 }
+
+/// Placement strategy rules drainsim does not apply (those after the rule that picks, which in
+/// ECS break its ties) are a warning naming them, at the service's name; the lists it applies
+/// whole are not.
+#[test]
+fn placement_rules_drainsim_does_not_apply_are_a_warning() {
+    let dir = TempDir::new("diag-rules");
+    let scenario = |rules: &str| {
+        format!(
+            "Scenario(\n    name: \"rules\",\n    instances: [(name: \"a\", instanceType: \"c5.xlarge\", cpu: 4096, memory: 8192)],\n    taskDefinitions: [(family: \"web\", containerDefinitions: [(name: \"app\", cpu: 256, memory: 512)])],\n    services: [(serviceName: \"web\", taskDefinition: \"web\", desiredCount: 1, placementStrategy: [{rules}])],\n)\n"
+        )
+    };
+    let file = write(
+        &dir,
+        "ignored.ron",
+        &scenario("(type: \"spread\", field: \"instanceId\"), (type: \"binpack\", field: \"memory\")"),
+    );
+    let check = drainsim(&["check", &file]);
+    assert_eq!(check.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "warning: {file}:5:30: service 'web': drainsim does not apply placementStrategy rule 2 and after (binpack memory): it breaks the ties of 'spread instanceId' by its own rule"
+        )),
+        "{err}"
+    );
+    assert_eq!(drainsim(&["check", "--strict", &file]).status.code(), Some(2));
+    for applied in [
+        "(type: \"spread\", field: \"attribute:ecs.availability-zone\"), (type: \"spread\", field: \"instanceId\")",
+        "(type: \"spread\", field: \"attribute:ecs.availability-zone\"), (type: \"binpack\", field: \"memory\")",
+        "(type: \"spread\", field: \"attribute:rack\"), (type: \"binpack\", field: \"cpu\")",
+        "(type: \"random\"), (type: \"binpack\", field: \"memory\")",
+    ] {
+        let file = write(&dir, "applied.ron", &scenario(applied));
+        let check = drainsim(&["check", &file]);
+        assert_eq!(check.status.code(), Some(0));
+        assert!(
+            !String::from_utf8_lossy(&check.stderr).contains("warning"),
+            "{applied}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}

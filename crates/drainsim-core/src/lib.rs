@@ -70,6 +70,19 @@ pub fn known_instance_types() -> impl Iterator<Item = &'static str> {
     rules::eni_limits::TASK_ENI_LIMITS.iter().map(|r| r.instance_type)
 }
 
+/// How many of a service's or RunTask's placement strategy rules drainsim applies, from the
+/// first; the rules after them break ties in ECS but not in drainsim (docs/ecs-choices.md,
+/// "Placement strategies and tie-breaks"). A rule after `random` breaks no tie in ECS either.
+/// The list is checked as CreateService checks it.
+pub fn placement_rules_applied(strategies: &[api::PlacementStrategy]) -> Result<usize, EcsError> {
+    let mut strings = infra::intern::Interner::with_capacity(8, 64);
+    let rules = placement::parse_strategies(&mut strings, strategies, true)?;
+    let zone = strings.intern(state::instance::AVAILABILITY_ZONE_ATTRIBUTE);
+    let applied = placement::applied_rules(&rules, zone);
+    // After a random pick nothing is tied: its later rules change nothing anywhere.
+    Ok(if rules[..applied].last() == Some(&placement::Strategy::Random) { rules.len() } else { applied })
+}
+
 /// FNV-1a, 64 bits: the stable hash behind the trace digest (the same for the same bytes on every
 /// platform, run and Rust version), for callers that digest their own outputs alike.
 pub fn fnv1a(bytes: &[u8]) -> u64 {

@@ -139,6 +139,23 @@ pub(crate) fn deciding_strategy(strategies: &[Strategy], az_attribute: Sym) -> S
     picking(after_zone_spread(strategies, az_attribute).unwrap_or(strategies))
 }
 
+/// How many of a list's rules, from the first, drainsim applies: a first spread by zone (it picks
+/// the zone), then the rule that picks ([`picking`]) and, when that spreads by an attribute, the
+/// rule after it (it picks within the value; a second spread by an attribute is not nested). ECS
+/// applies every rule in order, each breaking the ties the ones before it leave
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-strategies.html>);
+/// drainsim breaks the picking rule's ties by its own rule (docs/ecs-choices.md, "Placement
+/// strategies and tie-breaks"), since reading every tied instance — in a fresh cluster, all of
+/// them — is what the index avoids. The rules after these are not applied.
+pub(crate) fn applied_rules(strategies: &[Strategy], az_attribute: Sym) -> usize {
+    let zone = usize::from(after_zone_spread(strategies, az_attribute).is_some());
+    match &strategies[zone..] {
+        [] => zone,
+        [Strategy::SpreadAttribute(_), next, ..] if !matches!(next, Strategy::SpreadAttribute(_)) => zone + 2,
+        _ => zone + 1,
+    }
+}
+
 /// The key of an instance in the index. Free CPU and memory are `i32`: registration caps
 /// resources at `i32::MAX` and remaining resources never go below zero, and 8-byte set entries
 /// halve the index on a big cluster. The ports in use decide its membership in port classes.
@@ -948,6 +965,29 @@ pub(crate) fn ports_fit(in_use: (&[u16], &[u16]), wanted: (&[u16], &[u16])) -> b
 #[cfg(test)]
 mod tests {
     use super::PlacementFailureReason as R;
+
+    /// The rules drainsim applies: a first spread by zone, the rule that picks, and after a spread
+    /// by another attribute the rule that picks within its value (not a second such spread).
+    #[test]
+    fn the_rules_applied_are_the_zone_the_pick_and_the_pick_within_a_value() {
+        use super::{applied_rules, Strategy as S};
+        let mut strings = crate::infra::intern::Interner::with_capacity(2, 32);
+        let (zone, rack) = (strings.intern("ecs.availability-zone"), strings.intern("rack"));
+        let cases: [(&[S], usize); 9] = [
+            (&[], 0),
+            (&[S::BinpackMemory], 1),
+            (&[S::SpreadAttribute(zone), S::SpreadInstance], 2),
+            (&[S::SpreadAttribute(zone), S::BinpackMemory, S::SpreadInstance], 2),
+            (&[S::SpreadInstance, S::BinpackMemory], 1),
+            (&[S::BinpackMemory, S::SpreadAttribute(zone)], 1),
+            (&[S::SpreadAttribute(rack), S::BinpackCpu, S::SpreadInstance], 2),
+            (&[S::SpreadAttribute(zone), S::SpreadAttribute(rack), S::BinpackMemory], 3),
+            (&[S::SpreadAttribute(rack), S::SpreadAttribute(zone)], 1),
+        ];
+        for (rules, applied) in cases {
+            assert_eq!(applied_rules(rules, zone), applied, "{rules:?}");
+        }
+    }
 
     /// A task's host ports fit when none is taken and the instance then holds at most 100, TCP and
     /// UDP together; a task without host ports fits whatever the instance holds.

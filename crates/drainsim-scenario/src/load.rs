@@ -271,6 +271,17 @@ pub fn locate_nth_value(source: &str, anchor: &str, key: &str, nth: usize, value
     occurrences(&scanned, value, key_at).first().map(|at| position(source, *at))
 }
 
+/// 1-based line and column of the first string literal `value` that is the value of a field
+/// `key` (the string literal right after the key, outside comments): `serviceName: "web"` and not
+/// a task definition's `family: "web"`.
+pub fn locate_field_value(source: &str, key: &str, value: &str) -> Option<(usize, usize)> {
+    let scanned = scan(source);
+    occurrences(&scanned, key, 0).into_iter().find_map(|k| {
+        let next = scanned.strings.partition_point(|(start, _, _)| *start <= k);
+        scanned.strings.get(next).filter(|(_, _, v)| v == value).map(|(at, _, _)| position(source, *at))
+    })
+}
+
 /// The names of a group's instances: `web` for a group of one, `web-1` … `web-N` otherwise.
 pub fn group_member_names(name: &str, count: u32) -> Vec<String> {
     (0..count).map(|k| group_member_name(name, count, k)).collect()
@@ -309,8 +320,9 @@ pub fn did_you_mean<'a>(word: &str, known: impl Iterator<Item = &'a str>) -> Str
 }
 
 /// What a loaded scenario may be warned of without being refused: an instance type drainsim does
-/// not know (new types exist; its awsvpc tasks need `taskEniLimit`), with the closest known one.
-/// `--strict` makes these errors.
+/// not know (new types exist; its awsvpc tasks need `taskEniLimit`), with the closest known one;
+/// a service's placement strategy rules that drainsim does not apply
+/// ([`drainsim_core::placement_rules_applied`]). `--strict` makes these errors.
 pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     let known: std::collections::BTreeSet<&str> = drainsim_core::known_instance_types().collect();
     let mut seen = BTreeSet::new();
@@ -325,6 +337,36 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
             &format!("\"{t}\""),
             format!("instance type '{t}' is not in drainsim's task ENI table{hint}; its awsvpc tasks need a taskEniLimit"),
         ));
+    }
+    // Services of the setup and those a step creates, with their rules (UpdateService does not
+    // change a service's placement strategy in drainsim's model).
+    let setup = l.scenario.services.iter().map(|s| (s.service_name.as_str(), &s.placement_strategy));
+    let steps = l.scenario.steps.iter().filter_map(|step| match &step.action {
+        Action::Ecs(Request::CreateService(r)) => Some((r.service_name.as_str(), &r.placement_strategy)),
+        _ => None,
+    });
+    for (service, rules) in setup.chain(steps) {
+        // An invalid list is refused when the service is created; only a valid one is warned of.
+        let Ok(applied) = drainsim_core::placement_rules_applied(rules) else { continue };
+        if applied < rules.len() {
+            let rule = |r: &drainsim_core::api::PlacementStrategy| match &r.field {
+                Some(f) => format!("{} {f}", r.strategy_type),
+                None => r.strategy_type.clone(),
+            };
+            let ignored: Vec<String> = rules[applied..].iter().map(rule).collect();
+            let (line, column) = locate_field_value(&l.source, "serviceName", service).unwrap_or((1, 1));
+            out.push(ScenarioError {
+                file: l.file.clone(),
+                line,
+                column,
+                message: format!(
+                    "service '{service}': drainsim does not apply placementStrategy rule {} and after ({}): it breaks the ties of '{}' by its own rule, where ECS applies the next rule (docs/ecs-choices.md, Placement strategies and tie-breaks)",
+                    applied + 1,
+                    ignored.join(", "),
+                    rule(&rules[applied - 1]),
+                ),
+            });
+        }
     }
     out
 }
@@ -1296,6 +1338,10 @@ mod tests {
         let json = "{\n  \"services\": [{\"serviceName\": \"services\"}]\n}";
         assert_eq!(locate(json, "services:", 0), Some((2, 3)));
         assert_eq!(locate(json, "serviceName", 0), Some((2, 17)));
+        assert_eq!(locate_field_value(json, "serviceName", "services"), Some((2, 32)));
+        let ron = "(taskDefinitions: [(family: \"web\")],\n services: [(serviceName: /* the one */ \"web\")])";
+        assert_eq!(locate_field_value(ron, "serviceName", "web"), Some((2, 41)));
+        assert_eq!(locate_field_value(ron, "family", "api"), None);
         // A name needle also matches a string value of that name (only with the colon it is a key).
         assert_eq!(locate(json, "services", 1), Some((2, 32)));
         assert_eq!(locate(json, "services:", 1), None);
