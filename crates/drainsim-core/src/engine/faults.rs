@@ -103,6 +103,11 @@ impl Engine {
         if i.agent_connected == connected || i.status.is_deregistered() {
             return;
         }
+        // An instance EC2 terminated while its agent was disconnected has no agent left to
+        // reconnect (`engine/spot.rs::on_spot_termination`).
+        if connected && self.faults.terminated_registered.contains(&id) {
+            return;
+        }
         self.instances.set_agent_connected(id, connected, self.now_ms);
         self.bump_version(id);
         self.record(

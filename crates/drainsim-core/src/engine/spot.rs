@@ -78,7 +78,7 @@ impl Engine {
     }
 
     /// EC2 interrupts a Spot Instance. `terminate`: the notice is recorded; with Spot Instance
-    /// draining on, an ACTIVE instance goes DRAINING at once; EC2 terminates it two minutes later
+    /// draining on, an ACTIVE instance whose agent is connected goes DRAINING at once; EC2 terminates it two minutes later
     /// (`on_spot_termination`). `hibernate`: no notice; the agent disconnects and the instance's
     /// tasks are lost (the module's doc). An instance that is not a Spot Instance, is already
     /// deregistered or already has its notice is left alone.
@@ -91,7 +91,10 @@ impl Engine {
             SpotInterruptionBehavior::Terminate => {
                 self.faults.spot_notices.insert(id);
                 self.record(Subject::Instance(id), Change::SpotInterruptionNotice, "EC2 Spot Instance interruption");
-                if draining && self.instances[id.index()].status == InstanceStatus::Active {
+                // The agent relays the notice (it watches the instance metadata for it): a
+                // disconnected agent relays nothing, and the instance stays as it is.
+                let i = &self.instances[id.index()];
+                if draining && i.status == InstanceStatus::Active && i.agent_connected {
                     self.set_instance_status(id, InstanceStatus::Draining, "Spot Instance interruption notice");
                     self.triggers.push(Trigger::DrainStarted(id));
                 }
@@ -105,11 +108,26 @@ impl Engine {
     }
 
     /// The notice ran out: EC2 terminates the instance, and ECS deregisters it with whatever still
-    /// runs on it (a REGISTERING instance that never became ACTIVE goes the same way).
+    /// runs on it (a REGISTERING instance that never became ACTIVE goes the same way) — when its
+    /// agent is connected. "Stopped container instances or instances with disconnected agents
+    /// aren't automatically deregistered when terminated"
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html>):
+    /// such an instance stays registered, in its status, its agent never reconnects, and its tasks
+    /// are lost with the EC2 instance as a stopped instance's are (the module's doc). Shown by
+    /// `scenarios/rollouts/spot-termination-with-a-disconnected-agent.ron`.
     pub(crate) fn on_spot_termination(&mut self, id: InstanceId) {
         if self.instances[id.index()].status.is_deregistered() {
             return;
         }
-        self.remove_instance(id, BreachCause::SpotInterruption, "Spot Instance terminated", "Spot Instance terminated");
+        if self.instances[id.index()].agent_connected {
+            self.remove_instance(id, BreachCause::SpotInterruption, "Spot Instance terminated", "Spot Instance terminated");
+        } else {
+            self.faults.terminated_registered.insert(id);
+            self.orphan_tasks(
+                id,
+                BreachCause::SpotInterruption,
+                "Spot Instance terminated (agent disconnected: the instance stays registered)",
+            );
+        }
     }
 }

@@ -69,6 +69,10 @@ pub struct FaultState {
     pub spot_instances: BTreeMap<InstanceId, bool>,
     /// Spot Instances that have had their interruption notice.
     pub spot_notices: std::collections::BTreeSet<InstanceId>,
+    /// Instances EC2 terminated while their agent was disconnected: still registered (ECS
+    /// deregisters a terminated instance only through its connected agent), and their agent can
+    /// never reconnect.
+    pub terminated_registered: std::collections::BTreeSet<InstanceId>,
     /// Whether the hourly Spot interruption draw is scheduled.
     pub spot_draws_started: bool,
 }
