@@ -78,9 +78,9 @@ impl Engine {
     }
 
     /// EC2 interrupts a Spot Instance. `terminate`: the notice is recorded; with Spot Instance
-    /// draining on, an ACTIVE instance whose agent is connected goes DRAINING at once; EC2 terminates it two minutes later
-    /// (`on_spot_termination`). `hibernate`: no notice; the agent disconnects and the instance's
-    /// tasks are lost (the module's doc). An instance that is not a Spot Instance, is already
+    /// draining on, an ACTIVE instance whose agent is connected goes DRAINING at once; EC2
+    /// terminates it two minutes later (`on_spot_termination`). `hibernate`: no notice; the agent
+    /// disconnects and the instance's tasks are lost (the module's doc). An instance that is not a Spot Instance, is already
     /// deregistered or already has its notice is left alone.
     pub(crate) fn spot_interruption(&mut self, id: InstanceId, behavior: SpotInterruptionBehavior) {
         let Some(&draining) = self.faults.spot_instances.get(&id) else { return };
