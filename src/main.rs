@@ -575,10 +575,14 @@ fn report_problem(kind: &str, e: &ScenarioError) {
     eprintln!("{kind}: {e}");
     let source = if e.file == drainsim_scenario::DEMO_FILE {
         Some(drainsim_scenario::DEMO_SCENARIO.to_string())
-    } else {
+    } else if std::fs::metadata(&e.file).is_ok_and(|m| m.is_file()) {
+        // A regular file is read again for its line; a device or pipe was read once already and
+        // would give something else (or nothing) the second time.
         drainsim_scenario::input::read_bounded(Path::new(&e.file), drainsim_scenario::input::MAX_SCENARIO_BYTES)
             .ok()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
+    } else {
+        None
     };
     let Some(line) = source.as_deref().and_then(|s| s.lines().nth(e.line.saturating_sub(1))) else { return };
     if e.line == 0 || line.len() > 400 {
