@@ -149,8 +149,10 @@ impl AutoScaling {
     /// `CheckpointDelay`; the last checkpoint is how many instances it replaces.
     ///
     /// Instances protected from scale in follow `ScaleInProtectedInstances`: `Refresh` replaces
-    /// them, `Ignore` leaves them out of the instances to update, `Wait` never terminates them and,
-    /// once nothing else is under way, waits an hour and ends the refresh `Failed`.
+    /// them, `Ignore` leaves them out of the instances to update, `Wait` (the default) never
+    /// terminates them and, once nothing else is under way, waits an hour and ends the refresh
+    /// `Failed`. Protected means either kind ([`protected_from_scale_in`]): set in the scenario, or
+    /// kept by managed termination protection while the instance runs a non-daemon task.
     pub(crate) fn start_instance_refresh(
         &mut self,
         engine: &mut Engine,
@@ -168,7 +170,9 @@ impl AutoScaling {
         let warmup_ms = u64::from(prefs.instance_warmup.unwrap_or(g.spec.health_check_grace_period)) * 1000;
         let skip_matching = prefs.skip_matching.unwrap_or(false);
         // `load` checked the value.
-        let protected_mode = prefs.scale_in_protected_instances.as_deref().unwrap_or("Ignore");
+        // `Wait` when absent, as Auto Scaling's own default ("Wait (default)",
+        // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RefreshPreferences.html).
+        let protected_mode = prefs.scale_in_protected_instances.as_deref().unwrap_or("Wait");
         let mut protection_wait_until: Option<u64> = None;
         let desired = g.spec.desired_capacity;
         let min_healthy = capacity_share(desired, min_pct, true);
@@ -361,7 +365,9 @@ impl AutoScaling {
             // the refresh waits an hour for their protection to go, then fails.
             let waiting_on_protection = next.is_none()
                 && protected_mode == "Wait"
-                && to_update.iter().any(|&k| g.members[k].protected && g.members[k].lifecycle != Lifecycle::Terminated);
+                && to_update
+                    .iter()
+                    .any(|&k| protected_from_scale_in(g, k, engine) && g.members[k].lifecycle != Lifecycle::Terminated);
             let next = if waiting_on_protection {
                 let until = *protection_wait_until.get_or_insert(now.saturating_add(PROTECTED_INSTANCES_WAIT_MS));
                 if now >= until {

@@ -998,9 +998,9 @@ pub struct RefreshPreferencesSpec {
     /// every instance).
     #[serde(rename = "SkipMatching", default, skip_serializing_if = "Option::is_none")]
     pub skip_matching: Option<bool>,
-    /// Instances protected from scale in: `Refresh` replaces them like any other, `Ignore` (the
-    /// default) leaves them, `Wait` waits one hour for the protection to be removed and then fails
-    /// the refresh.
+    /// Instances protected from scale in: `Refresh` replaces them like any other, `Ignore` leaves
+    /// them, `Wait` (the default, as in Auto Scaling) waits one hour for the protection to be
+    /// removed and then fails the refresh.
     #[serde(rename = "ScaleInProtectedInstances", default, skip_serializing_if = "Option::is_none")]
     pub scale_in_protected_instances: Option<String>,
     /// Percentages (1 to 100, ascending) of the instances to update at which the refresh pauses
