@@ -89,10 +89,13 @@ impl Engine {
         if req.load_balancers.len() > 1 {
             return Err(EcsError::invalid_parameter("drainsim models at most one load balancer per service."));
         }
-        if req.load_balancers.is_empty() && (req.target_group.is_some() || req.health_check_grace_period_seconds.is_some()) {
-            return Err(EcsError::invalid_parameter(
-                "healthCheckGracePeriodSeconds and targetGroup are only valid for a service with a load balancer.",
-            ));
+        // `healthCheckGracePeriodSeconds` also covers container health checks, so a service
+        // without a load balancer may give it ("If you don't use any of the health checks, then
+        // healthCheckGracePeriodSeconds is unused",
+        // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html); the
+        // target group's settings (a drainsim extension) need the load balancer they describe.
+        if req.load_balancers.is_empty() && req.target_group.is_some() {
+            return Err(EcsError::invalid_parameter("targetGroup is only valid for a service with a load balancer."));
         }
         let load_balancer = req.load_balancers.first().map(|lb| {
             let tg = req.target_group.clone().unwrap_or_default();

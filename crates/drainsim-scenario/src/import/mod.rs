@@ -648,7 +648,7 @@ impl Capture {
             deployment_configuration,
             placement_strategy,
             placement_constraints,
-            health_check_grace_period_seconds: grace.filter(|g| *g > 0 && !load_balancers.is_empty()),
+            health_check_grace_period_seconds: grace.filter(|g| *g > 0),
             load_balancers,
             target_group: None,
             availability_zone_rebalancing,
