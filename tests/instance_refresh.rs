@@ -170,7 +170,9 @@ proptest! {
             prop_assert!(s.healthy <= s.in_service);
         }
         prop_assert_eq!(&r.status, "Successful", "{:?}\n{}", r, text);
-        prop_assert_eq!(r.instances_to_update, c.desired);
+        // InstancesToUpdate is what was left: the instances to update less the replaced ones.
+        let last_checkpoint = c.checkpoints.as_ref().and_then(|(l, _)| l.last().copied()).unwrap_or(100);
+        prop_assert_eq!(r.instances_to_update, c.desired - (desired * u64::from(last_checkpoint)).div_ceil(100) as u32);
         // The last checkpoint (100 % without checkpoints) of the instances, rounded up, is how many
         // were replaced: the group holds `desired` instances, that many of them on the new AMI.
         let last = c.checkpoints.as_ref().and_then(|(l, _)| l.last().copied()).unwrap_or(100);
@@ -242,6 +244,11 @@ fn checkpoints_pause_the_refresh() {
     // Each checkpoint: the replacements warm up (60 s launch + 120 s warmup), then 900 s of pause.
     assert!(after(20) - at(20) >= 900_000 + 180_000, "{:?}", r.percentage_complete_over_time);
     assert!(after(50) - at(50) >= 900_000 + 180_000, "{:?}", r.percentage_complete_over_time);
+    // An instance counts as updated only once its replacement is healthy and warm (DescribeInstanceRefreshes):
+    // the first 20 % comes 60 s of launch and 120 s of warmup after the refresh starts, not at the
+    // first terminations.
+    assert!(at(20) - r.start_time_ms >= 180_000, "{:?}", r.percentage_complete_over_time);
+    assert_eq!(r.instances_to_update, 0, "nothing left to update");
     // Never past a checkpoint before its pause: the percentages seen are 20, 40, 50, ...
     let seen: Vec<u32> = r.percentage_complete_over_time.iter().map(|p| p.1).collect();
     assert_eq!(seen, vec![0, 20, 40, 50, 70, 90, 100]);

@@ -205,6 +205,8 @@ impl AutoScaling {
         let mut checkpoint = 0usize;
         let mut paused_until: Option<u64> = None;
         let mut launched_by_refresh = 0u32;
+        // Members are only ever appended: the refresh's launches are those from here on.
+        let first_launch = g.members.len();
         let mut record = InstanceRefreshOutcome {
             instance_refresh_id: refresh_id(&g.spec.auto_scaling_group_name, start),
             auto_scaling_group_name: g.spec.auto_scaling_group_name.clone(),
@@ -325,7 +327,20 @@ impl AutoScaling {
                 record.capacity.push(sample);
             }
             let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
-            let percent = (replaced * 100).checked_div(instances_to_update).unwrap_or(100);
+            // DescribeInstanceRefreshes' progress: for each replacement an instance counts as
+            // updated "when the instance's health status changes to healthy and the specified
+            // warm-up time passes"
+            // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html):
+            // a replacement is done when its old instance is terminated and its new one is past
+            // its warmup, so the updated ones are the fewer of the two. `InstancesToUpdate` is
+            // "the number of instances remaining to update". Neither goes back.
+            let warm_launches = g.members[first_launch..]
+                .iter()
+                .filter(|m| matches!(m.lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now))
+                .count() as u32;
+            let updated = warm_launches.min(replaced).min(instances_to_update);
+            let percent = (updated * 100).checked_div(instances_to_update).unwrap_or(100).max(record.percentage_complete);
+            record.instances_to_update = record.instances_to_update.min(instances_to_update - updated);
             if percent != record.percentage_complete {
                 record.percentage_complete = percent;
                 record.percentage_complete_over_time.push((now, percent));
@@ -414,8 +429,8 @@ impl AutoScaling {
             Some(end) => format!(
                 "instance refresh {} Successful: {} of {} instances replaced in {} ms",
                 record.instance_refresh_id,
-                record.instances_to_update,
-                record.instances_to_update,
+                target_total,
+                instances_to_update,
                 end - start
             ),
             None => format!(

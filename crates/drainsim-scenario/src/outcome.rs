@@ -63,9 +63,11 @@ pub struct InstanceRefreshOutcome {
     pub start_time_ms: u64,
     /// When it ended (simulated ms), if it did.
     pub end_time_ms: Option<u64>,
-    /// `InstancesToUpdate` when it started.
+    /// `InstancesToUpdate`: the instances still to update when it ended (the refresh's
+    /// instances to update less its replacements done).
     pub instances_to_update: u32,
-    /// `PercentageComplete` at the end.
+    /// `PercentageComplete` at the end: the share of the instances to update whose replacement
+    /// is done (the old instance terminated, the new one healthy and past its warmup).
     pub percentage_complete: u32,
     /// `PercentageComplete` over time: (simulated ms, percent) at each change.
     pub percentage_complete_over_time: Vec<(u64, u32)>,

@@ -65,7 +65,7 @@ pub struct InstanceRefreshReport {
     /// `StatusReason`.
     #[serde(rename = "StatusReason")]
     pub status_reason: Option<String>,
-    /// `InstancesToUpdate` when it started.
+    /// `InstancesToUpdate`: the instances still to update when the run ended.
     #[serde(rename = "InstancesToUpdate")]
     pub instances_to_update: u32,
     /// `PercentageComplete` when the run ended.
