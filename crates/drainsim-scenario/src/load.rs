@@ -1064,8 +1064,18 @@ fn check_capacity_providers(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 message: format!("capacity provider '{}': {message}", c.name),
             })
         };
-        if c.name.is_empty() || c.name.len() > 255 {
-            return refuse("name must be 1 to 255 characters".into());
+        // CreateCapacityProvider's `name`: "Up to 255 characters are allowed. They include
+        // letters (both upper and lowercase letters), numbers, underscores (_), and hyphens (-).
+        // The name can't be prefixed with "aws", "ecs", or "fargate""
+        // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html).
+        if c.name.is_empty()
+            || c.name.len() > 255
+            || !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            return refuse("name must be 1 to 255 letters, numbers, underscores and hyphens".into());
+        }
+        if let Some(prefix) = ["aws", "ecs", "fargate"].into_iter().find(|p| c.name.starts_with(p)) {
+            return refuse(format!("name can't be prefixed with \"{prefix}\""));
         }
         if s.capacity_providers[..k].iter().any(|o| o.name == c.name) {
             return refuse("declared twice".into());
