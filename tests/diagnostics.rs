@@ -97,3 +97,30 @@ fn placement_rules_drainsim_does_not_apply_are_a_warning() {
         );
     }
 }
+
+/// A `memberOf` expression reading a built-in attribute ECS sets but drainsim cannot know
+/// (`ecs.os-family`), which no instance group gives, is a warning at the expression; given in the
+/// group's attributes, it is not.
+#[test]
+fn a_constraint_on_an_attribute_no_instance_has_is_a_warning() {
+    let dir = TempDir::new("diag-attr");
+    let scenario = |attributes: &str| {
+        format!(
+            "Scenario(\n    name: \"attr\",\n    instances: [(name: \"a\", instanceType: \"c5.xlarge\", cpu: 4096, memory: 8192, attributes: {{{attributes}}})],\n    taskDefinitions: [(family: \"web\", containerDefinitions: [(name: \"app\", cpu: 256, memory: 512)])],\n    services: [(serviceName: \"web\", taskDefinition: \"web\", desiredCount: 1,\n        placementConstraints: [(type: \"memberOf\", expression: \"attribute:ecs.os-family == LINUX\")])],\n)\n"
+        )
+    };
+    let file = write(&dir, "missing.ron", &scenario(""));
+    let check = drainsim(&["check", &file]);
+    assert_eq!(check.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "warning: {file}:6:63: memberOf 'attribute:ecs.os-family == LINUX' reads ecs.os-family, which no instance has"
+        )),
+        "{err}"
+    );
+    let file = write(&dir, "given.ron", &scenario("\"ecs.os-family\": \"LINUX\""));
+    let check = drainsim(&["check", &file]);
+    assert_eq!(check.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&check.stderr).contains("warning"), "{}", String::from_utf8_lossy(&check.stderr));
+}

@@ -319,10 +319,15 @@ pub fn did_you_mean<'a>(word: &str, known: impl Iterator<Item = &'a str>) -> Str
         .map_or(String::new(), |(_, k)| format!(" (did you mean '{k}'?)"))
 }
 
+/// The built-in attributes ECS gives a real instance whose values drainsim cannot know (a scenario
+/// gives them in an instance group's `attributes`; an Auto Scaling group gives `ecs.ami-id`).
+const UNKNOWABLE_ATTRIBUTES: [&str; 4] = ["ecs.ami-id", "ecs.os-family", "ecs.vpc-id", "ecs.subnet-id"];
+
 /// What a loaded scenario may be warned of without being refused: an instance type drainsim does
 /// not know (new types exist; its awsvpc tasks need `taskEniLimit`), with the closest known one;
 /// a service's placement strategy rules that drainsim does not apply
-/// ([`drainsim_core::placement_rules_applied`]). `--strict` makes these errors.
+/// ([`drainsim_core::placement_rules_applied`]); a `memberOf` expression reading a built-in
+/// attribute drainsim cannot know that no instance is given. `--strict` makes these errors.
 pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     let known: std::collections::BTreeSet<&str> = drainsim_core::known_instance_types().collect();
     let mut seen = BTreeSet::new();
@@ -337,6 +342,37 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
             &format!("\"{t}\""),
             format!("instance type '{t}' is not in drainsim's task ENI table{hint}; its awsvpc tasks need a taskEniLimit"),
         ));
+    }
+    // memberOf expressions that read an attribute ECS gives every real instance but drainsim cannot
+    // know, which no instance of the scenario has: they match nothing (docs/scenario-format.md,
+    // instance groups' `attributes`).
+    let given: BTreeSet<&str> = l
+        .scenario
+        .instances
+        .iter()
+        .flat_map(|g| g.attributes.keys().map(String::as_str))
+        .chain((!l.scenario.auto_scaling_groups.is_empty()).then_some("ecs.ami-id"))
+        .collect();
+    let service_rules = l.scenario.services.iter().flat_map(|s| s.placement_constraints.iter().map(|c| &c.expression));
+    let step_rules = l.scenario.steps.iter().flat_map(|step| match &step.action {
+        Action::Ecs(Request::CreateService(r)) => r.placement_constraints.iter().map(|c| &c.expression).collect(),
+        Action::Ecs(Request::RunTask(r)) => r.placement_constraints.iter().map(|c| &c.expression).collect(),
+        _ => Vec::new(),
+    });
+    let definition_rules = l.scenario.task_definitions.iter().flat_map(|d| d.placement_constraints.iter().map(|c| &c.expression));
+    let mut warned = BTreeSet::new();
+    for expression in service_rules.chain(step_rules).chain(definition_rules).flatten() {
+        let Ok(query) = drainsim_core::query::Query::parse(expression) else { continue };
+        for attribute in query.attributes_read() {
+            if UNKNOWABLE_ATTRIBUTES.contains(&attribute) && !given.contains(attribute) && warned.insert(attribute.to_string()) {
+                out.push(l.error_at(
+                    &format!("\"{expression}\""),
+                    format!(
+                        "memberOf '{expression}' reads {attribute}, which no instance has: ECS sets it on a real instance, drainsim cannot know its value, so give it in the instance groups' attributes (docs/scenario-format.md)"
+                    ),
+                ));
+            }
+        }
     }
     // Services of the setup and those a step creates, with their rules (UpdateService does not
     // change a service's placement strategy in drainsim's model).

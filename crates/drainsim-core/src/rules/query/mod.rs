@@ -54,6 +54,27 @@ impl Query {
         self.tests(&ast::Subject::RunningTasksCount)
     }
 
+    /// The attribute names the expression reads (`attribute:<name>`), in the order written, each
+    /// once.
+    pub fn attributes_read(&self) -> Vec<&str> {
+        fn walk<'a>(e: &'a ast::Expr, out: &mut Vec<&'a str>) {
+            match e {
+                ast::Expr::Condition(c) => {
+                    if let ast::Subject::Attribute(name) = &c.subject {
+                        if !out.contains(&name.as_str()) {
+                            out.push(name);
+                        }
+                    }
+                }
+                ast::Expr::Not(inner) => walk(inner, out),
+                ast::Expr::And(list) | ast::Expr::Or(list) => list.iter().for_each(|e| walk(e, out)),
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.expr, &mut out);
+        out
+    }
+
     fn tests(&self, subject: &ast::Subject) -> bool {
         fn walk(e: &ast::Expr, subject: &ast::Subject) -> bool {
             match e {

@@ -462,3 +462,12 @@ proptest! {
         }
     }
 }
+
+/// The attributes an expression reads, each once, in the order written.
+#[test]
+fn an_expression_lists_the_attributes_it_reads() {
+    let q = Query::parse("attribute:ecs.os-family == LINUX and (not(attribute:team == a) or attribute:ecs.os-family exists) and runningTasksCount > 1")
+        .expect("parses");
+    assert_eq!(q.attributes_read(), vec!["ecs.os-family", "team"]);
+    assert!(Query::parse("agentConnected == true").expect("parses").attributes_read().is_empty());
+}
