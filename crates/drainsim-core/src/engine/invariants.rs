@@ -462,32 +462,22 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     check_zone_stop_orders(e)
 }
 
-/// A service keeps a zone stop order exactly while it rebalances, and the order holds its staying
-/// tasks, each under its instance's zone with its stop key now, and nothing else (probed task by
-/// task: a copy of the order would double it at the end of a big run).
+/// A rebalancing service's zone stop order holds its staying tasks, each under its instance's zone
+/// with its stop key now, and nothing else (probed task by task: a copy of the order would double
+/// it at the end of a big run).
 fn check_zone_stop_orders(e: &Engine) -> Result<(), InvariantViolation> {
     for s in e.services.iter() {
-        let holds = match (s.az_rebalancing, s.zone_stop_order.as_deref()) {
-            (false, None) => true,
-            (true, Some(order)) => {
-                let mut staying = 0usize;
-                let all_filed = s.tasks.iter().filter(|t| e.counted_in_spread(**t)).all(|t| {
-                    staying += 1;
-                    let (zone, key) = e.zone_place(*t);
-                    order.contains(zone, key)
-                });
-                all_filed && order.len() == staying
-            }
-            _ => false,
-        };
-        if !holds {
+        let Some(order) = s.zone_stop_order.as_deref() else { continue };
+        let mut staying = 0usize;
+        let all_filed = s.tasks.iter().filter(|t| e.counted_in_spread(**t)).all(|t| {
+            staying += 1;
+            let (zone, key) = e.zone_place(*t);
+            order.contains(zone, key)
+        });
+        if !all_filed || order.len() != staying {
             return fail(
                 "zone-stop-order",
-                format!(
-                    "{}: its zone stop order is not its staying tasks by zone in stop order (rebalancing {})",
-                    e.strings.resolve(s.name),
-                    if s.az_rebalancing { "ENABLED" } else { "DISABLED" }
-                ),
+                format!("{}: its zone stop order is not its staying tasks by zone in stop order", e.strings.resolve(s.name)),
             );
         }
     }
@@ -633,10 +623,10 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 format!("cluster {}: a service name does not find its latest service", e.strings.resolve(c.name)),
             );
         }
-        let enabled = c.services.iter().filter(|s| e.services[s.index()].az_rebalancing).count();
+        let enabled = c.services.iter().filter(|s| e.services[s.index()].az_rebalancing()).count();
         let listed_ok = c.rebalancing_services.iter().all(|s| {
             let s = &e.services[s.index()];
-            s.cluster.index() == n && s.az_rebalancing
+            s.cluster.index() == n && s.az_rebalancing()
         });
         if !listed_ok || enabled != c.rebalancing_services.len() {
             return fail(
@@ -1208,10 +1198,13 @@ mod tests {
     #[test]
     fn a_cluster_list_of_rebalancing_services_out_of_step_is_caught() {
         let mut e = steady_engine();
-        e.services.record_mut_for_test(ServiceId(0)).az_rebalancing = !e.services[0].az_rebalancing;
+        // A service that keeps a zone stop order rebalances (the order is the setting): one the
+        // cluster does not list.
+        assert!(!e.services[0].az_rebalancing());
+        e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::default());
         assert_eq!(violated(&e), "rebalancing-services");
         let mut e = steady_engine();
-        let (cluster, enabled) = (e.services[1].cluster, e.services[1].az_rebalancing);
+        let (cluster, enabled) = (e.services[1].cluster, e.services[1].az_rebalancing());
         e.clusters.set_rebalancing(cluster, ServiceId(1), !enabled);
         assert_eq!(violated(&e), "rebalancing-services");
     }
@@ -1259,10 +1252,6 @@ mod tests {
             keys.iter().enumerate().map(|(n, (zone, key))| (if n == 0 { elsewhere } else { *zone }, *key)),
         );
         e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::new(misfiled));
-        assert_eq!(violated(&e), "zone-stop-order");
-        // A service that does not rebalance keeps none.
-        let mut e = steady_engine();
-        e.services.record_mut_for_test(ServiceId(1)).zone_stop_order = Some(Box::default());
         assert_eq!(violated(&e), "zone-stop-order");
     }
 

@@ -139,7 +139,7 @@ impl Engine {
     /// "is AZ balanced". Returns whether it started a task.
     pub(crate) fn rebalance_after_pass(&mut self, id: ServiceId, progress: bool) -> bool {
         let s = &self.services[id.index()];
-        if !s.az_rebalancing
+        if !s.az_rebalancing()
             || s.status != ServiceStatus::Active
             || s.scheduling != SchedulingStrategy::Replica
             || progress

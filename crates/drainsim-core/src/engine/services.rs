@@ -178,7 +178,6 @@ impl Engine {
             spread,
             events: Vec::new(),
             schedule: ServiceSchedule::default(),
-            az_rebalancing,
             zone_stop_order: az_rebalancing.then(Box::default),
             daemon_candidates,
             daemon_members: Default::default(),
@@ -225,7 +224,7 @@ impl Engine {
         };
         let az_rebalancing = Self::az_rebalancing_setting(
             req.availability_zone_rebalancing.as_deref(),
-            s.az_rebalancing,
+            s.az_rebalancing(),
             scheduling,
             max,
             &s.constraint_specs,
@@ -233,7 +232,7 @@ impl Engine {
         let old_desired = self.services[id.index()].desired_count;
         self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
         let staying =
-            if az_rebalancing && self.services[id.index()].zone_stop_order.is_none() { self.zone_places(id) } else { Vec::new() };
+            if az_rebalancing && !self.services[id.index()].az_rebalancing() { self.zone_places(id) } else { Vec::new() };
         self.services.set_az_rebalancing(id, az_rebalancing, staying);
         self.clusters.set_rebalancing(self.services[id.index()].cluster, id, az_rebalancing);
         // Updating the service resets the failed-start throttle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>).
@@ -309,7 +308,7 @@ impl Engine {
                 SchedulingStrategy::Daemon => "DAEMON",
             }
             .into(),
-            availability_zone_rebalancing: if s.az_rebalancing { "ENABLED" } else { "DISABLED" }.into(),
+            availability_zone_rebalancing: if s.az_rebalancing() { "ENABLED" } else { "DISABLED" }.into(),
             events: s
                 .events
                 .iter()

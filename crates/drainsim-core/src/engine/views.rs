@@ -368,7 +368,7 @@ impl<'a> ServiceView<'a> {
 
     /// Whether `availabilityZoneRebalancing` is ENABLED.
     pub fn az_rebalancing_enabled(&self) -> bool {
-        self.state().az_rebalancing
+        self.state().az_rebalancing()
     }
 
     /// Whether it is at steady state now.

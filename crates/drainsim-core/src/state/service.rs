@@ -997,10 +997,9 @@ pub struct ServiceState {
     pub events: Vec<(SimTimeMs, ServiceEventKind)>,
     /// The scheduler's own bookkeeping of the service (its to change, see [`Services::schedule_mut`]).
     pub schedule: ServiceSchedule,
-    /// `availabilityZoneRebalancing` is ENABLED.
-    pub az_rebalancing: bool,
-    /// While `az_rebalancing`: its staying tasks by zone, in stop order (boxed: most services do
-    /// not rebalance).
+    /// Its staying tasks by zone, in stop order, kept exactly while `availabilityZoneRebalancing`
+    /// is ENABLED: the order is the setting ([`ServiceState::az_rebalancing`]; boxed: most
+    /// services do not rebalance).
     pub zone_stop_order: Option<Box<ZoneStopOrder>>,
     /// A DAEMON service's instances to visit in its next pass, in cluster order: those something
     /// happened to since its last pass, and those its task did not fit in then
@@ -1111,6 +1110,13 @@ pub struct ServiceSchedule {
     /// An Availability Zone rebalancing operation is under way (its "not AZ balanced" event was
     /// sent and its "AZ balanced" event was not yet).
     pub rebalancing: bool,
+}
+
+impl ServiceState {
+    /// `availabilityZoneRebalancing` is ENABLED: the service keeps its zone stop order.
+    pub fn az_rebalancing(&self) -> bool {
+        self.zone_stop_order.is_some()
+    }
 }
 
 impl ServiceState {
@@ -1323,7 +1329,6 @@ impl Services {
     pub(crate) fn set_az_rebalancing(&mut self, id: ServiceId, enabled: bool, staying: Vec<ZonePlace>) {
         let s = &mut self.records[id.index()];
         debug_assert!(staying.is_empty() || (enabled && s.zone_stop_order.is_none()), "staying tasks listed for nothing");
-        s.az_rebalancing = enabled;
         match (enabled, s.zone_stop_order.is_some()) {
             (true, false) => s.zone_stop_order = Some(Box::new(ZoneStopOrder::of(staying))),
             (false, true) => s.zone_stop_order = None,
