@@ -220,6 +220,12 @@ fn bad_input_names_the_file_and_the_json_path() {
         v["containerInstances"][0]["registeredAt"] = Value::String("yesterday".into())
     });
     assert!(e.contains("$.containerInstances[0].registeredAt: 'yesterday' is not an ISO 8601 timestamp"), "{e}");
+    // A container health check's timeout has ECS's range (2 to 60 s), as RegisterTaskDefinition
+    // checks it.
+    let e = with("task-definition-api.json", &|v| {
+        v["taskDefinition"]["containerDefinitions"][0]["healthCheck"]["timeout"] = serde_json::json!(90)
+    });
+    assert!(e.contains("$.taskDefinition.containerDefinitions[0].healthCheck.timeout: 90 is out of range (2 to 60)"), "{e}");
 
     let mut truncated = inputs.clone();
     let entry = truncated.iter_mut().find(|(n, _)| n.ends_with("describe-tasks.json")).unwrap();

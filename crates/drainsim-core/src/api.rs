@@ -664,6 +664,33 @@ pub struct HealthCheck {
     pub start_period: Option<u32>,
 }
 
+impl HealthCheck {
+    /// The values ECS accepts for each member — seconds, but `retries` a count
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html>):
+    /// RegisterTaskDefinition refuses any other, and `drainsim import` checks a captured one
+    /// against the same ranges.
+    pub const RANGES: [(&'static str, std::ops::RangeInclusive<u32>); 4] =
+        [("interval", 5..=300), ("timeout", 2..=60), ("retries", 1..=10), ("startPeriod", 0..=300)];
+
+    /// The values ECS accepts for `member`, one of [`HealthCheck::RANGES`]' names.
+    pub fn range_of(member: &str) -> std::ops::RangeInclusive<u32> {
+        Self::RANGES.iter().find(|(m, _)| *m == member).map(|(_, r)| r.clone()).expect("a HealthCheck member")
+    }
+
+    /// `interval` when the definition gives none (seconds).
+    pub const DEFAULT_INTERVAL_S: u32 = 30;
+
+    /// `interval`, or its default.
+    pub fn interval_s(&self) -> u32 {
+        self.interval.unwrap_or(Self::DEFAULT_INTERVAL_S)
+    }
+
+    /// The members' values, in the order of [`HealthCheck::RANGES`] (`interval` with its default).
+    pub fn values(&self) -> [Option<u32>; 4] {
+        [Some(self.interval_s()), self.timeout, self.retries, self.start_period]
+    }
+}
+
 /// `ContainerDefinition` (the members drainsim uses).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -79,19 +79,12 @@ impl Engine {
                 }
             }
             if let Some(h) = &c.health_check {
-                // The ranges of HealthCheck's members
-                // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html);
-                // only the interval changes a run, the others are checked so a task definition ECS
-                // would refuse is refused here too.
-                let interval = h.interval.unwrap_or(30);
-                let ranges = [
-                    ("interval", Some(interval), 5..=300, " seconds"),
-                    ("timeout", h.timeout, 2..=60, " seconds"),
-                    ("retries", h.retries, 1..=10, ""),
-                    ("startPeriod", h.start_period, 0..=300, " seconds"),
-                ];
-                for (member, value, range, unit) in ranges {
+                // Only the interval changes a run; the others are checked so that a task definition
+                // ECS would refuse is refused here too.
+                let interval = h.interval_s();
+                for ((member, range), value) in api::HealthCheck::RANGES.iter().zip(h.values()) {
                     if value.is_some_and(|v| !range.contains(&v)) {
+                        let unit = if *member == "retries" { "" } else { " seconds" };
                         return Err(EcsError::client(format!(
                             "healthCheck {member} must be between {} and {}{unit}.",
                             range.start(),

@@ -499,12 +499,17 @@ impl Capture {
             }
             let health_check = match c.opt_obj("healthCheck")? {
                 Some(h) => {
+                    // ECS's ranges, as RegisterTaskDefinition checks them.
+                    let member = |name: &'static str| {
+                        let r = api::HealthCheck::range_of(name);
+                        h.opt_int(name, i64::from(*r.start())..=i64::from(*r.end())).map(|n| n.map(|n| n as u32))
+                    };
                     let hc = api::HealthCheck {
                         command: h.strings("command")?.into_iter().map(str::to_string).collect(),
-                        interval: h.opt_int("interval", 5..=300)?.map(|n| n as u32),
-                        timeout: h.opt_int("timeout", 2..=120)?.map(|n| n as u32),
-                        retries: h.opt_int("retries", 1..=10)?.map(|n| n as u32),
-                        start_period: h.opt_int("startPeriod", 0..=300)?.map(|n| n as u32),
+                        interval: member("interval")?,
+                        timeout: member("timeout")?,
+                        retries: member("retries")?,
+                        start_period: member("startPeriod")?,
                     };
                     h.finish();
                     Some(hc)
