@@ -139,9 +139,19 @@ pub(crate) fn deciding_strategy(strategies: &[Strategy], az_attribute: Sym) -> S
     picking(after_zone_spread(strategies, az_attribute).unwrap_or(strategies))
 }
 
+/// The rule that picks within a value after a spread by an attribute, from the rules after that
+/// spread: the next one, or spread by instance when there is none or it is another spread by an
+/// attribute (drainsim does not nest them).
+pub(crate) fn within_value(rest: &[Strategy]) -> Strategy {
+    match picking(rest) {
+        Strategy::SpreadAttribute(_) => Strategy::SpreadInstance,
+        rule => rule,
+    }
+}
+
 /// How many of a list's rules, from the first, drainsim applies: a first spread by zone (it picks
 /// the zone), then the rule that picks ([`picking`]) and, when that spreads by an attribute, the
-/// rule after it (it picks within the value; a second spread by an attribute is not nested). ECS
+/// rule after it if it is the one that picks within the value ([`within_value`]). ECS
 /// applies every rule in order, each breaking the ties the ones before it leave
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-strategies.html>);
 /// drainsim breaks the picking rule's ties by its own rule (docs/ecs-choices.md, "Placement
@@ -151,7 +161,7 @@ pub(crate) fn applied_rules(strategies: &[Strategy], az_attribute: Sym) -> usize
     let zone = usize::from(after_zone_spread(strategies, az_attribute).is_some());
     match &strategies[zone..] {
         [] => zone,
-        [Strategy::SpreadAttribute(_), next, ..] if !matches!(next, Strategy::SpreadAttribute(_)) => zone + 2,
+        [Strategy::SpreadAttribute(_), rest @ ..] if rest.first() == Some(&within_value(rest)) => zone + 2,
         _ => zone + 1,
     }
 }

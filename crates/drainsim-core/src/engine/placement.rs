@@ -916,7 +916,7 @@ impl Engine {
             }
             Strategy::SpreadAttribute(attr) => {
                 // The rest of the strategy picks within the value, as after a spread by zone.
-                let within = picking(&strategies[1..]);
+                let within = within_value(&strategies[1..]);
                 let chosen = self.spread_by_attribute(ask, az, attr, within);
                 // The choice is exact: a debug build checks it against a scan of every candidate
                 // (in classes of up to 4,096 members, so that big debug runs stay usable).
@@ -1093,8 +1093,8 @@ impl Engine {
                 Strategy::BinpackCpu => {
                     return walked_sets.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id).find(|id| in_zone(*id) && fits(*id))
                 }
-                // Spread by instance (also for a further spread by an attribute, which drainsim
-                // does not nest).
+                // Spread by instance (a further spread by an attribute, which drainsim does not
+                // nest, arrives as one: `placement::within_value`).
                 Strategy::SpreadInstance | Strategy::SpreadAttribute(_) | Strategy::Random => {}
             }
             // An instance without a staying task of the owner, the one with the most free memory
