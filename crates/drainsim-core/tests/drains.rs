@@ -111,6 +111,8 @@ fn populate(mut e: Engine, c: &Case) -> Engine {
             cpu: Some(TASK_CPU as u32),
             memory: Some(TASK_MEMORY as u32),
             stop_timeout: Some(STOP_TIMEOUT_S),
+            // A dynamic host port: the load balancer's containerPort, which reserves no port.
+            port_mappings: vec![PortMapping { container_port: Some(80), host_port: None, protocol: None }],
             ..Default::default()
         }],
         ..Default::default()

@@ -135,7 +135,7 @@ impl TaskHistory {
                         self.far_ms.insert((t, k), r.time_ms);
                     }
                 }
-                Change::TaskHealthy => {
+                Change::TaskHealthy { .. } => {
                     if let Some(s) = e.task(t).service() {
                         self.healthy_at.entry(s.id()).or_default().push(r.time_ms);
                     }
@@ -674,7 +674,7 @@ mod tests {
                     healthy
                         .entry(s.id())
                         .or_default()
-                        .extend(mine().filter(|r| r.change == Change::TaskHealthy).map(|r| r.time_ms));
+                        .extend(mine().filter(|r| matches!(r.change, Change::TaskHealthy { .. })).map(|r| r.time_ms));
                 }
             }
             assert!(e.tasks().count() > 0, "{file}: tasks ran");

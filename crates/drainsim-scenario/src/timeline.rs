@@ -105,7 +105,8 @@ pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
         }
         Change::TaskStatus { from, to } => ("taskStatus", Some("lastStatus"), from.and_then(|f| s(f.as_str())), s(to.as_str())),
         Change::TaskDesiredStopped => ("taskDesiredStopped", Some("desiredStatus"), s("RUNNING"), s("STOPPED")),
-        Change::TaskHealthy => ("taskHealthy", Some("healthStatus"), None, s("HEALTHY")),
+        Change::TaskHealthy { health_status: true } => ("taskHealthy", Some("healthStatus"), None, s("HEALTHY")),
+        Change::TaskHealthy { health_status: false } => ("taskHealthy", None, None, None),
         Change::TaskOrphaned => ("taskOrphaned", None, None, None),
         Change::SpotInterruptionNotice => ("spotInterruptionNotice", None, None, None),
         Change::TaskAgentWaits(cause) => ("taskAgentWaits", None, None, s(cause.as_str())),

@@ -328,6 +328,8 @@ mod tests {
                 name: "app".into(),
                 cpu: Some(256),
                 memory: Some(512),
+                // A dynamic host port: the load balancer's containerPort, which reserves no port.
+                port_mappings: vec![PortMapping { container_port: Some(80), host_port: None, protocol: None }],
                 ..Default::default()
             }],
             ..Default::default()

@@ -89,6 +89,9 @@ impl Engine {
         if req.load_balancers.len() > 1 {
             return Err(EcsError::invalid_parameter("drainsim models at most one load balancer per service."));
         }
+        if let Some(lb) = req.load_balancers.first() {
+            self.check_load_balancer(lb, task_def)?;
+        }
         // `healthCheckGracePeriodSeconds` also covers container health checks, so a service
         // without a load balancer may give it ("If you don't use any of the health checks, then
         // healthCheckGracePeriodSeconds is unused",
@@ -100,7 +103,8 @@ impl Engine {
         let load_balancer = req.load_balancers.first().map(|lb| {
             let tg = req.target_group.clone().unwrap_or_default();
             let interval = tg.health_check_interval_seconds.unwrap_or(30) as u64;
-            let threshold = tg.healthy_threshold_count.unwrap_or(5) as u64;
+            let classic = lb.target_group_arn.is_none();
+            let threshold = tg.healthy_threshold_count.unwrap_or(if classic { 10 } else { 5 }) as u64;
             let delay = tg.deregistration_delay_seconds.unwrap_or(300) as u64;
             (lb.clone(), tg, interval, threshold, delay)
         });
@@ -157,15 +161,12 @@ impl Engine {
             strategy_specs: req.placement_strategy.clone(),
             constraint_specs: req.placement_constraints.clone(),
             constraints,
-            load_balancer: load_balancer.map(|(spec, settings, interval, _threshold, delay)| {
+            load_balancer: load_balancer.map(|(spec, settings, interval, threshold, delay)| {
+                let checks = Self::checks_to_healthy(&spec, threshold);
                 Box::new(LoadBalancerConfig {
                     spec,
                     settings,
-                    // A newly registered target is healthy once it passes one health check (ELB:
-                    // "After your target is registered, it must pass one health check to be considered
-                    // healthy", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html);
-                    // healthyThresholdCount applies to a target that was unhealthy, not to a new one.
-                    time_to_healthy_ms: interval * SECOND_MS,
+                    time_to_healthy_ms: checks * interval * SECOND_MS,
                     deregistration_delay_ms: delay * SECOND_MS,
                 })
             }),
@@ -385,13 +386,79 @@ impl Engine {
         }
     }
 
+    /// The rules CreateService applies to a `loadBalancers` entry
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LoadBalancer.html>,
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>): an
+    /// Application or Network Load Balancer is named by `targetGroupArn` and a Classic Load Balancer by
+    /// `loadBalancerName`, never both; `containerName` and `containerPort` name a container of the
+    /// task definition and a `containerPort` it maps; and "services with tasks that use the awsvpc
+    /// network mode ... only support Application Load Balancers and Network Load Balancers".
+    /// Scenario: `invalid/load_balancer_container_port_not_mapped.ron`.
+    fn check_load_balancer(&self, lb: &api::LoadBalancer, task_def: crate::infra::ids::TaskDefId) -> Result<(), EcsError> {
+        let td = &self.task_defs[task_def.index()];
+        match (&lb.target_group_arn, &lb.load_balancer_name) {
+            (Some(_), Some(_)) => {
+                return Err(EcsError::invalid_parameter(
+                    "loadBalancers: give targetGroupArn (Application or Network Load Balancer) or loadBalancerName (Classic Load Balancer), not both.",
+                ))
+            }
+            (None, None) => {
+                return Err(EcsError::invalid_parameter(
+                    "loadBalancers: give targetGroupArn (Application or Network Load Balancer) or loadBalancerName (Classic Load Balancer).",
+                ))
+            }
+            (None, Some(_)) if td.network_mode == crate::state::task::NetworkMode::Awsvpc => {
+                return Err(EcsError::invalid_parameter(
+                    "loadBalancers: tasks that use the awsvpc network mode only support Application Load Balancers and Network Load Balancers (targetGroupArn), not a Classic Load Balancer.",
+                ))
+            }
+            _ => {}
+        }
+        let (Some(name), Some(port)) = (lb.container_name.as_deref(), lb.container_port) else {
+            return Err(EcsError::invalid_parameter("loadBalancers: containerName and containerPort are required."));
+        };
+        let container = self.strings.get(name).and_then(|sym| td.containers.iter().find(|c| c.name == sym)).ok_or_else(|| {
+            EcsError::invalid_parameter(format!(
+                "loadBalancers: the container {name} does not exist in the task definition {}:{}.",
+                self.strings.resolve(td.family),
+                td.revision
+            ))
+        })?;
+        if !container.container_ports.contains(&port) {
+            return Err(EcsError::invalid_parameter(format!(
+                "loadBalancers: the container {name} did not have a container port {port} defined."
+            )));
+        }
+        Ok(())
+    }
+
+    /// How many passing health checks a new task's load balancer needs before the task counts as
+    /// healthy. A target group's new target needs one: "After your target is registered, it must
+    /// pass one health check to be considered healthy"
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>);
+    /// `healthyThresholdCount` counts the checks an unhealthy target needs, not a new one. A Classic
+    /// Load Balancer has no such rule: an instance is healthy after `HealthyThreshold` consecutive
+    /// successful checks (default 10,
+    /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-healthchecks.html>), and
+    /// a new one is out of service until it has "passed the configured HealthyThreshold number of
+    /// health checks consecutively"
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_InstanceState.html>).
+    /// Scenario: `fidelity/classic-load-balancer-healthy-after-threshold.ron`.
+    fn checks_to_healthy(spec: &api::LoadBalancer, healthy_threshold: u64) -> u64 {
+        if spec.target_group_arn.is_some() {
+            1
+        } else {
+            healthy_threshold
+        }
+    }
+
     /// `targets in (target-group ARN)`, or `instances in (elb NAME)` for a Classic Load Balancer.
     fn lb_targets_in(&self, id: ServiceId) -> String {
         let lb = self.services[id.index()].load_balancer.as_ref().map(|l| &l.spec);
         match (lb.and_then(|l| l.target_group_arn.as_deref()), lb.and_then(|l| l.load_balancer_name.as_deref())) {
             (Some(arn), _) => format!("targets in (target-group {arn})"),
             (None, Some(name)) => format!("instances in (elb {name})"),
-            (None, None) => "targets".to_string(),
+            (None, None) => unreachable!("CreateService refuses a load balancer with neither a target group nor a name"),
         }
     }
 

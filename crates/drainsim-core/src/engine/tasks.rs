@@ -63,7 +63,19 @@ impl Engine {
         let mut stop_timeout_ms = 0;
         let mut exit_ms: Option<SimTimeMs> = None;
         let mut any_exit_unbounded = false;
+        let mut containers = Vec::with_capacity(req.container_definitions.len());
         for c in &req.container_definitions {
+            let mut container_ports: Vec<u16> = c
+                .port_mappings
+                .iter()
+                .filter_map(|pm| match network_mode {
+                    NetworkMode::Bridge => pm.container_port,
+                    NetworkMode::Host | NetworkMode::Awsvpc => pm.container_port.or(pm.host_port),
+                })
+                .collect();
+            container_ports.sort_unstable();
+            container_ports.dedup();
+            containers.push((c.name.as_str(), container_ports));
             for pm in &c.port_mappings {
                 let host = match network_mode {
                     NetworkMode::Bridge => pm.host_port.unwrap_or(0),
@@ -158,6 +170,10 @@ impl Engine {
             )));
         }
         let family = self.strings.intern(&req.family);
+        let containers: Box<[ContainerPorts]> = containers
+            .into_iter()
+            .map(|(name, ports)| ContainerPorts { name: self.strings.intern(name), container_ports: ports.into() })
+            .collect();
         let id = self.task_defs.push(TaskDefinition {
             family,
             revision,
@@ -170,6 +186,7 @@ impl Engine {
             stop_timeout_ms,
             exit_after_sigterm_ms: if any_exit_unbounded { None } else { exit_ms },
             member_of: member_of.into(),
+            containers,
         });
         Ok(Reply::TaskDefinition(id))
     }
@@ -535,9 +552,26 @@ impl Engine {
     }
 
     pub(crate) fn schedule_stage(&mut self, id: TaskId, base_ms: SimTimeMs) {
-        let d = self.rng.jitter(base_ms, self.config.timings.jitter_percent);
+        self.schedule_stage_within(id, base_ms, 0..=SimTimeMs::MAX);
+    }
+
+    /// Schedules the end of a task's stage `base_ms` from now, jittered (`Timings::jitter_percent`)
+    /// within `bounds`: see [`Self::deactivating_bounds_ms`] and [`TaskDefinition::stopping_bounds_ms`].
+    fn schedule_stage_within(&mut self, id: TaskId, base_ms: SimTimeMs, bounds: std::ops::RangeInclusive<SimTimeMs>) {
+        let d = self.rng.jitter_within(base_ms, self.config.timings.jitter_percent, bounds);
         let epoch = self.tasks[id.index()].epoch();
         self.schedule(d, EventKind::TaskStageEnds, id.0, epoch);
+    }
+
+    /// How long DEACTIVATING may last under jitter: never less than the deregistration delay. ECS
+    /// waits for the target to be unused ("the amount of time that the load balancer waits to move
+    /// the target to the UNUSED state is the deregistration delay",
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/load-balancer-connection-draining.html>),
+    /// and the load balancer shows a target draining "until the deregistration delay timeout
+    /// expires" even when its connections closed sooner
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html>).
+    fn deactivating_bounds_ms(delay_ms: SimTimeMs) -> std::ops::RangeInclusive<SimTimeMs> {
+        delay_ms..=SimTimeMs::MAX
     }
 
     /// The one place a task's `lastStatus` changes: checks the legal graph, keeps counters,
@@ -566,11 +600,13 @@ impl Engine {
             self.agent_done_with(id, true);
         }
         // The load balancer's service events (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html>):
-        // a target registers when its task reaches RUNNING and deregisters when it begins DEACTIVATING.
+        // a target registers when its task enters ACTIVATING, the state in which ECS "registers load
+        // balancer target groups" (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html>),
+        // and deregisters when it begins DEACTIVATING (from ACTIVATING or RUNNING).
         let origin = *self.task_origin(id);
         if let (Some(s), true) = (origin.service, origin.in_target_group) {
-            if to == TaskStatus::Running || to == TaskStatus::Deactivating {
-                self.services.note_target_change(s, to == TaskStatus::Running);
+            if to == TaskStatus::Activating || to == TaskStatus::Deactivating {
+                self.services.note_target_change(s, to == TaskStatus::Activating);
             }
         }
         if to == TaskStatus::Stopped {
@@ -607,7 +643,7 @@ impl Engine {
         }
         let td = &self.task_defs[self.origin(t.origin).task_def.index()];
         let awsvpc = td.network_mode == NetworkMode::Awsvpc;
-        let stopping_ms = td.stopping_ms();
+        let (stopping_ms, stopping_bounds) = (td.stopping_ms(), td.stopping_bounds_ms());
         let timings = self.config.timings.clone();
         match t.last_status {
             TaskStatus::Provisioning => {
@@ -638,7 +674,7 @@ impl Engine {
             TaskStatus::Running => {}
             TaskStatus::Deactivating => {
                 self.set_task_status(id, TaskStatus::Stopping, "deregistration delay elapsed");
-                self.schedule_stage(id, stopping_ms);
+                self.schedule_stage_within(id, stopping_ms, stopping_bounds);
             }
             TaskStatus::Stopping => {
                 if awsvpc {
@@ -704,7 +740,15 @@ impl Engine {
         if let Some(s) = refile {
             self.services.refile_in_zone_order(s, self.zone_place(id), true);
         }
-        self.record(Subject::Task(id), Change::TaskHealthy, "health check passed");
+        let container_checked = self.task_defs[self.task_origin(id).task_def.index()].health_check_interval_ms.is_some();
+        let target_checked = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
+        let reason = match (container_checked, target_checked) {
+            (true, true) => "container and target health checks passed",
+            (true, false) => "container health check passed",
+            (false, true) => "target health check passed",
+            (false, false) => "no health check: the wait after RUNNING ended",
+        };
+        self.record(Subject::Task(id), Change::TaskHealthy { health_status: container_checked }, reason);
         self.apply_contribution(id, old);
         if let Some(s) = service {
             self.triggers.push(Trigger::TaskHealthy(s));
@@ -729,7 +773,7 @@ impl Engine {
         let origin = *self.origin(t.origin);
         let td = &self.task_defs[origin.task_def.index()];
         let awsvpc = td.network_mode == NetworkMode::Awsvpc;
-        let stopping_ms = td.stopping_ms();
+        let (stopping_ms, stopping_bounds) = (td.stopping_ms(), td.stopping_bounds_ms());
         match t.last_status {
             TaskStatus::Provisioning | TaskStatus::Pending => {
                 if awsvpc {
@@ -750,11 +794,11 @@ impl Engine {
                 match lb_delay {
                     Some(d) => {
                         self.set_task_status(id, TaskStatus::Deactivating, "deregistering from target group");
-                        self.schedule_stage(id, d);
+                        self.schedule_stage_within(id, d, Self::deactivating_bounds_ms(d));
                     }
                     None => {
                         self.set_task_status(id, TaskStatus::Stopping, "SIGTERM sent");
-                        self.schedule_stage(id, stopping_ms);
+                        self.schedule_stage_within(id, stopping_ms, stopping_bounds);
                     }
                 }
             }

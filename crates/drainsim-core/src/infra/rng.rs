@@ -93,19 +93,29 @@ impl RngStreams {
         self.ids.next_u64()
     }
 
-    /// Applies ±`jitter_percent` uniform jitter to `duration_ms`. Zero jitter draws nothing.
-    pub fn jitter(&mut self, duration_ms: u64, jitter_percent: u32) -> u64 {
+    /// Applies ±`jitter_percent` uniform jitter to `duration_ms`, kept within `bounds` (which hold
+    /// `duration_ms`): the range drawn from is the jittered one cut to the bounds. Nothing is drawn
+    /// when jitter is zero or the range is one value; a script chooses among the range's distinct
+    /// ends and middle.
+    pub fn jitter_within(&mut self, duration_ms: u64, jitter_percent: u32, bounds: std::ops::RangeInclusive<u64>) -> u64 {
+        assert!(bounds.contains(&duration_ms), "a stage's duration {duration_ms} ms lies within its bounds {bounds:?}");
         if jitter_percent == 0 || duration_ms == 0 {
             return duration_ms;
         }
         let span = duration_ms.saturating_mul(jitter_percent as u64) / 100;
-        let low = duration_ms - span.min(duration_ms);
-        let high = duration_ms.saturating_add(span);
+        let low = (duration_ms - span.min(duration_ms)).max(*bounds.start());
+        let high = duration_ms.saturating_add(span).min(*bounds.end());
+        if low == high {
+            return duration_ms;
+        }
         if let Some(script) = self.script.as_mut() {
+            let all = [low, duration_ms, high];
             let values: &[u64] = match script.config.jitter_values {
-                0 | 1 => &[duration_ms],
+                0 | 1 => &all[1..2],
                 2 => &[low, high],
-                _ => &[low, duration_ms, high],
+                _ if low == duration_ms => &all[1..],
+                _ if high == duration_ms => &all[..2],
+                _ => &all,
             };
             return values[script.choose(ChoiceKind::Jitter, values.len() as u32) as usize];
         }
@@ -135,6 +145,12 @@ impl RngStreams {
 mod tests {
     use super::*;
 
+    impl RngStreams {
+        fn jitter(&mut self, duration_ms: u64, jitter_percent: u32) -> u64 {
+            self.jitter_within(duration_ms, jitter_percent, 0..=u64::MAX)
+        }
+    }
+
     #[test]
     fn streams_are_independent_and_reproducible() {
         let mut a = RngStreams::new(7);
@@ -152,5 +168,22 @@ mod tests {
             assert!((800..=1200).contains(&d));
         }
         assert_eq!(r.jitter(1000, 0), 1000);
+    }
+
+    #[test]
+    fn bounded_jitter_stays_within_its_bounds_and_draws_nothing_for_one_value() {
+        let mut r = RngStreams::new(1);
+        let (mut lowest, mut highest) = (u64::MAX, 0);
+        for _ in 0..1000 {
+            let d = r.jitter_within(1000, 50, 1000..=u64::MAX);
+            (lowest, highest) = (lowest.min(d), highest.max(d));
+            let e = r.jitter_within(1000, 50, 0..=1200);
+            assert!((500..=1200).contains(&e), "{e}");
+        }
+        assert_eq!((lowest, highest > 1400), (1000, true));
+        // One value: nothing is drawn, so the next draw is the one an unbounded stream makes first.
+        let (mut a, mut b) = (RngStreams::new(3), RngStreams::new(3));
+        assert_eq!(a.jitter_within(1000, 50, 1000..=1000), 1000);
+        assert_eq!(a.jitter(1000, 50), b.jitter(1000, 50));
     }
 }

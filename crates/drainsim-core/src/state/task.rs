@@ -127,12 +127,33 @@ pub struct TaskDefinition {
     pub exit_after_sigterm_ms: Option<SimTimeMs>,
     /// Its `memberOf` placement constraints, which every task of it obeys.
     pub member_of: std::sync::Arc<[crate::placement::MemberOf]>,
+    /// Each container's name and the `containerPort`s it maps, which a service's load balancer
+    /// must name.
+    pub containers: Box<[ContainerPorts]>,
+}
+
+/// A container of a task definition as a load balancer sees it: its name and its mapped ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerPorts {
+    pub name: Sym,
+    pub container_ports: Box<[u16]>,
 }
 
 impl TaskDefinition {
     /// How long STOPPING lasts: until the containers exit, at most `stopTimeout`.
     pub fn stopping_ms(&self) -> SimTimeMs {
         self.exit_after_sigterm_ms.map_or(self.stop_timeout_ms, |e| e.min(self.stop_timeout_ms))
+    }
+
+    /// How long STOPPING may last under jitter: a container's exit after SIGTERM varies, but never
+    /// past `stopTimeout`, the time ECS waits before the container is forcefully killed
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>);
+    /// a container killed there stops exactly at `stopTimeout`.
+    pub fn stopping_bounds_ms(&self) -> std::ops::RangeInclusive<SimTimeMs> {
+        match self.exit_after_sigterm_ms {
+            Some(e) if e < self.stop_timeout_ms => 0..=self.stop_timeout_ms,
+            _ => self.stop_timeout_ms..=self.stop_timeout_ms,
+        }
     }
 }
 

@@ -58,8 +58,14 @@ pub enum Change {
     },
     /// A task's `desiredStatus` became STOPPED.
     TaskDesiredStopped,
-    /// A task's `healthStatus` became HEALTHY (it counts toward minimumHealthyPercent).
-    TaskHealthy,
+    /// A task counts as healthy toward minimumHealthyPercent: its essential containers' health checks
+    /// passed, its load balancer target passed its check, or (with neither) the wait after RUNNING
+    /// ended.
+    TaskHealthy {
+        /// Whether the task's `healthStatus` (DescribeTasks) became HEALTHY too, which only an
+        /// essential container's health check decides; without one it stays UNKNOWN.
+        health_status: bool,
+    },
     /// A task was orphaned: its instance was deregistered with `force` (or terminated) while it ran.
     TaskOrphaned,
     /// EC2 gave the instance's Spot Instance interruption notice (two minutes before it goes).
@@ -209,7 +215,7 @@ fn change_code(change: &Change) -> u64 {
         Change::AttachmentStatus { from, to } => (5 << 32) | (at(from) << 8) | at(Some(to)),
         Change::TaskStatus { from, to } => (6 << 32) | (ts(from) << 8) | ts(Some(to)),
         Change::TaskDesiredStopped => 7 << 32,
-        Change::TaskHealthy => 8 << 32,
+        Change::TaskHealthy { .. } => 8 << 32,
         Change::TaskOrphaned => 9 << 32,
         Change::ServiceCreated => 10 << 32,
         Change::ServiceDesiredCount(n) => (11 << 32) | n as u64,
