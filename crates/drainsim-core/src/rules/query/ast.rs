@@ -95,7 +95,7 @@ pub(crate) enum Typed {
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
     pub text: String,
-    pub regex: regex::Regex,
+    pub regex: super::values::CompiledPattern,
 }
 
 impl PartialEq for Pattern {

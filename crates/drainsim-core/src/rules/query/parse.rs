@@ -20,7 +20,7 @@
 //! expression that parses can always be evaluated.
 
 use super::ast::*;
-use super::values::{compile_pattern, parse_date, version_key, DATE_FORMS};
+use super::values::{compile_pattern, parse_date, version_key, DATE_FORMS, PATTERN_BUDGET_BYTES};
 use super::{QueryError, MAX_QUERY_CHARS, MAX_QUERY_DEPTH};
 
 /// Operators by spelling: symbols first, longest first, then words (which must end at a word
@@ -93,6 +93,8 @@ struct Parser<'a> {
     /// Byte offset of the next character.
     at: usize,
     depth: usize,
+    /// Compiled bytes the expression's `=~` patterns may still take ([`PATTERN_BUDGET_BYTES`] in all).
+    pattern_budget_bytes: usize,
 }
 
 /// Parses an expression into its tree.
@@ -104,7 +106,7 @@ pub(crate) fn parse(text: &str) -> Result<Expr, QueryError> {
             format!("the expression is {chars} characters long; at most {MAX_QUERY_CHARS} are allowed"),
         ));
     }
-    let mut p = Parser { text, at: 0, depth: 0 };
+    let mut p = Parser { text, at: 0, depth: 0, pattern_budget_bytes: PATTERN_BUDGET_BYTES };
     p.skip_ws();
     let console_form = {
         let rest = p.rest();
@@ -125,7 +127,11 @@ pub(crate) fn parse(text: &str) -> Result<Expr, QueryError> {
     };
     p.skip_ws();
     if p.at < text.len() {
-        return Err(p.error("expected 'and', 'or' or the end of the expression"));
+        return Err(p.error(if console_form {
+            "expected the end of the expression after memberOf(...)"
+        } else {
+            "expected 'and', 'or' or the end of the expression"
+        }));
     }
     Ok(expr)
 }
@@ -298,10 +304,11 @@ impl<'a> Parser<'a> {
                 self.skip_ws();
                 let start = self.at;
                 let text = self.raw_value()?;
-                let regex = compile_pattern(&text).map_err(|why| {
+                let (regex, bytes) = compile_pattern(&text, self.pattern_budget_bytes).map_err(|why| {
                     let column = self.text[..start].chars().count() + 1;
                     QueryError::new(column, format!("the pattern '{text}' is {why}"))
                 })?;
+                self.pattern_budget_bytes -= bytes;
                 Test::Matches { negated, pattern: Pattern { text, regex } }
             }
             Op::In { negated } => {

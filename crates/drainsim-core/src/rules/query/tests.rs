@@ -311,6 +311,11 @@ fn errors_name_the_column_and_what_was_expected() {
         error("memberOf(attribute:a exists"),
         "expected ')' closing memberOf( at column 28, found the end of the expression"
     );
+    // The console form is the whole expression: nothing may follow it.
+    assert_eq!(
+        error("memberOf(attribute:stack == prod) and runningTasksCount == 1"),
+        "expected the end of the expression after memberOf(...) at column 35, found 'and'"
+    );
     // Columns count characters, not bytes.
     assert_eq!(error("attribute:a == 'é' x"), "expected 'and', 'or' or the end of the expression at column 20, found 'x'");
 }
@@ -366,7 +371,7 @@ fn condition() -> impl Strategy<Value = Condition> {
         Value { text, typed: Typed::Time { unix_ms, precision_ms } }
     });
     let pattern = "[a-z0-9]{0,4}(\\.\\*)?".prop_map(|text| {
-        let regex = compile_pattern(&text).expect("a literal and .*");
+        let (regex, _) = compile_pattern(&text, super::values::PATTERN_BUDGET_BYTES).expect("a literal and .*");
         Pattern { text, regex }
     });
     let negated = any::<bool>();

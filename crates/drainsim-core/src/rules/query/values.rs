@@ -80,18 +80,23 @@ pub(crate) fn version_key(text: &str) -> Option<Vec<u64>> {
     Some(parts)
 }
 
-/// Most bytes a compiled pattern may take (the `regex` crate's size limit): a pattern is at most
-/// 2,000 characters, so this bounds the memory one expression can ask for.
-const PATTERN_SIZE_LIMIT_BYTES: usize = 1 << 20;
+/// Most bytes the compiled patterns of one expression may take together (the regex engine's own
+/// count): an expression is at most 2,000 characters, so this bounds the memory one expression can
+/// ask for, however many `=~` tests it holds.
+pub(crate) const PATTERN_BUDGET_BYTES: usize = 1 << 20;
 
-/// Java regex constructs the `regex` crate cannot express (or would read differently), each with
+/// A compiled `=~` pattern: the whole-value match of a Java pattern.
+pub(crate) type CompiledPattern = regex_automata::meta::Regex;
+
+/// Java regex constructs the regex engine cannot express (or would read differently), each with
 /// how to say it.
-const UNSUPPORTED: [(&str, &str); 14] = [
+const UNSUPPORTED: [(&str, &str); 17] = [
     ("(?=", "lookahead (?=...)"),
     ("(?!", "negative lookahead (?!...)"),
     ("(?<=", "lookbehind (?<=...)"),
     ("(?<!", "negative lookbehind (?<!...)"),
     ("(?>", "an atomic group (?>...)"),
+    ("(?P<", "a group named with (?P<name>...), which Java writes (?<name>...)"),
     ("\\k<", "a named backreference \\k<...>"),
     ("\\Q", "quoting with \\Q...\\E (escape each character instead)"),
     ("\\G", "\\G (end of the previous match)"),
@@ -99,71 +104,212 @@ const UNSUPPORTED: [(&str, &str); 14] = [
     ("\\R", "\\R (use (?:\\r\\n|[\\n\\x0B\\f\\r\\x{85}\\x{2028}\\x{2029}]))"),
     ("\\h", "\\h (use [ \\t\\xA0...])"),
     ("\\v", "\\v, which Java reads as vertical whitespace and the regex crate as a vertical tab"),
+    ("\\V", "\\V (non-vertical whitespace)"),
     ("\\X", "\\X (a grapheme cluster)"),
     ("\\H", "\\H"),
+    ("\\b{", "\\b{...} (a Unicode boundary)"),
 ];
 
-/// Compiles an `=~` pattern to match the whole value (as Java's `Pattern.matches` does). Refuses,
-/// naming it, a Java construct the `regex` crate cannot express: lookaround, atomic groups,
-/// possessive quantifiers, backreferences, `\Q…\E` and the escapes listed in [`UNSUPPORTED`].
-pub(crate) fn compile_pattern(text: &str) -> Result<regex::Regex, String> {
-    let bytes = text.as_bytes();
-    let mut escaped = false;
-    let mut in_class = false;
-    for (n, &b) in bytes.iter().enumerate() {
-        if escaped {
-            escaped = false;
-            if b.is_ascii_digit() && b != b'0' && !in_class {
-                return Err(format!("a backreference \\{} (the regex crate has none)", b as char));
+/// Java's POSIX character classes (`\p{Alnum}`, US-ASCII only), each with the regex crate's ASCII
+/// class of the same set.
+const POSIX_CLASSES: [(&str, &str); 13] = [
+    ("Lower", "lower"),
+    ("Upper", "upper"),
+    ("ASCII", "ascii"),
+    ("Alpha", "alpha"),
+    ("Digit", "digit"),
+    ("Alnum", "alnum"),
+    ("Punct", "punct"),
+    ("Graph", "graph"),
+    ("Print", "print"),
+    ("Blank", "blank"),
+    ("Cntrl", "cntrl"),
+    ("XDigit", "xdigit"),
+    ("Space", "space"),
+];
+
+/// Compiles an `=~` pattern, written in Java's `java.util.regex.Pattern` syntax as the cluster query
+/// language says, to match the whole value (as Java's `Pattern.matches` does), within `budget_bytes`
+/// of compiled size; returns it and the bytes it takes. Java's syntax is translated where the regex
+/// engine spells a construct differently ([`java_to_regex_syntax`]); a construct it cannot express
+/// is refused by name. The pattern is parsed alone, then anchored, so no text in it (a `)`, a `#`
+/// comment) can reach outside it.
+pub(crate) fn compile_pattern(text: &str, budget_bytes: usize) -> Result<(CompiledPattern, usize), String> {
+    use regex_syntax::hir::{Hir, Look};
+    let translated = java_to_regex_syntax(text)?;
+    let hir = regex_syntax::ParserBuilder::new().build().parse(&translated).map_err(|e| {
+        let why = match &e {
+            regex_syntax::Error::Parse(e) => e.kind().to_string(),
+            regex_syntax::Error::Translate(e) => e.kind().to_string(),
+            _ => "it is not valid".to_string(),
+        };
+        format!("not a valid regular expression: {why}")
+    })?;
+    let whole = Hir::concat(vec![Hir::look(Look::Start), hir, Hir::look(Look::End)]);
+    let too_large = || "too large once compiled (the patterns of one expression take at most 1 MiB)".to_string();
+    let regex = regex_automata::meta::Regex::builder()
+        .configure(
+            regex_automata::meta::Config::new()
+                .nfa_size_limit(Some(budget_bytes))
+                .onepass_size_limit(Some(budget_bytes))
+                .dfa_size_limit(Some(budget_bytes)),
+        )
+        .build_from_hir(&whole)
+        .map_err(|e| if e.size_limit().is_some() { too_large() } else { "not a valid regular expression".to_string() })?;
+    let used = regex.memory_usage();
+    if used > budget_bytes {
+        return Err(too_large());
+    }
+    Ok((regex, used))
+}
+
+/// Java's pattern syntax in the regex engine's: `\w`, `\d`, `\s` and their negations as Java's ASCII
+/// sets (the engine's are Unicode), `\b` and `\B` as ASCII word boundaries, `\p{Alnum}` and the other
+/// POSIX classes as ASCII classes, `\e`, `\a`, `\cX` and octal `\0nn` as code points, an escaped
+/// punctuation character as itself (Java's `\<` is `<`, the engine's a word start), and `:` and `~`
+/// inside a class as themselves (Java's `[[:alpha:]]` is a nested class of `:`, `a`, `l`, `p`, `h`).
+/// Refuses what has no translation: the [`UNSUPPORTED`] constructs, backreferences, possessive
+/// quantifiers, `--` inside a class and inline flags other than `i`, `m`, `s`, `x` and `u`.
+pub(crate) fn java_to_regex_syntax(text: &str) -> Result<String, String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut class_depth = 0usize;
+    // Whether the last thing written was a quantifier (`*`, `+`, `?` or a count's `}`), so that a `+`
+    // after it is Java's possessive form.
+    let mut after_quantifier = false;
+    let rest_starts = |at: usize, s: &str| s.chars().enumerate().all(|(k, c)| chars.get(at + k) == Some(&c));
+    // A construct Java has and the engine lacks, or (saying how Java writes it) one only the engine has.
+    let cannot = |what: &str| {
+        if what.contains("Java writes") {
+            what.to_string()
+        } else {
+            format!("{what} (the regex crate cannot express it)")
+        }
+    };
+    let mut n = 0;
+    while n < chars.len() {
+        let c = chars[n];
+        if c == '\\' {
+            if let Some((_, what)) = UNSUPPORTED.iter().find(|(s, _)| s.starts_with('\\') && rest_starts(n, s)) {
+                return Err(cannot(what));
+            }
+            let Some(&e) = chars.get(n + 1) else {
+                return Err("not a valid regular expression: a trailing backslash".to_string());
+            };
+            n += 2;
+            after_quantifier = false;
+            let ascii = |class: &str, negated: bool| {
+                let class = format!("[:{}{class}:]", if negated { "^" } else { "" });
+                if class_depth > 0 {
+                    class
+                } else {
+                    format!("[{class}]")
+                }
+            };
+            match e {
+                'w' | 'W' => out.push_str(&ascii("word", e == 'W')),
+                'd' | 'D' => out.push_str(&ascii("digit", e == 'D')),
+                's' | 'S' => out.push_str(&ascii("space", e == 'S')),
+                'b' | 'B' if class_depth == 0 => out.push_str(if e == 'b' { r"(?-u:\b)" } else { r"(?-u:\B)" }),
+                'p' | 'P' => {
+                    let name: String = if chars.get(n) == Some(&'{') {
+                        let close = chars[n..]
+                            .iter()
+                            .position(|c| *c == '}')
+                            .ok_or("not a valid regular expression: an unclosed \\p{")?;
+                        let name = chars[n + 1..n + close].iter().collect();
+                        n += close + 1;
+                        name
+                    } else {
+                        let Some(&one) = chars.get(n) else {
+                            return Err("not a valid regular expression: \\p without a class name".to_string());
+                        };
+                        n += 1;
+                        one.to_string()
+                    };
+                    let posix = name.strip_prefix("Is").filter(|n| POSIX_CLASSES.iter().any(|(j, _)| j == n)).unwrap_or(&name);
+                    match POSIX_CLASSES.iter().find(|(java, _)| *java == posix) {
+                        Some((_, class)) => out.push_str(&ascii(class, e == 'P')),
+                        None => out.push_str(&format!("\\{e}{{{name}}}")),
+                    }
+                }
+                'e' => out.push_str(r"\x{1B}"),
+                'a' => out.push_str(r"\x{07}"),
+                'c' => {
+                    let Some(x) = chars.get(n).copied().filter(char::is_ascii) else {
+                        return Err("not a valid regular expression: \\c needs an ASCII control letter".to_string());
+                    };
+                    n += 1;
+                    out.push_str(&format!("\\x{{{:02X}}}", (x as u8) ^ 0x40));
+                }
+                '0' => {
+                    // \0n, \0nn, \0mnn (m at most 3): an octal code point.
+                    let digits: String = chars[n..].iter().take(3).take_while(|c| ('0'..='7').contains(c)).collect();
+                    let digits = if digits.len() == 3 && digits.as_bytes()[0] > b'3' { &digits[..2] } else { &digits[..] };
+                    if digits.is_empty() {
+                        return Err("not a valid regular expression: \\0 needs an octal digit".to_string());
+                    }
+                    n += digits.len();
+                    let value = u32::from_str_radix(digits, 8).expect("octal digits");
+                    out.push_str(&format!("\\x{{{value:X}}}"));
+                }
+                '1'..='9' => return Err(format!("a backreference \\{e} (the regex crate has none)")),
+                e if e.is_ascii_alphanumeric() => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                // Java reads any other escaped character as itself.
+                e => out.push_str(&format!("\\x{{{:X}}}", e as u32)),
             }
             continue;
         }
-        match b {
-            b'\\' => {
-                escaped = true;
-                if let Some((_, what)) =
-                    UNSUPPORTED.iter().find(|(s, _)| s.starts_with('\\') && bytes[n..].starts_with(s.as_bytes()))
-                {
-                    return Err(format!("{what} (the regex crate cannot express it)"));
+        if class_depth > 0 {
+            after_quantifier = false;
+            match c {
+                '[' => class_depth += 1,
+                ']' => class_depth -= 1,
+                ':' | '~' => {
+                    out.push_str(&format!("\\x{{{:X}}}", c as u32));
+                    n += 1;
+                    continue;
+                }
+                '-' if chars.get(n + 1) == Some(&'-') => {
+                    return Err("'--' inside a class (the regex crate reads it as a class difference; escape the '-')".to_string())
+                }
+                _ => {}
+            }
+            out.push(c);
+            n += 1;
+            continue;
+        }
+        match c {
+            '[' => {
+                class_depth = 1;
+                out.push('[');
+                n += 1;
+                continue;
+            }
+            '(' if chars.get(n + 1) == Some(&'?') => {
+                if let Some((_, what)) = UNSUPPORTED.iter().find(|(s, _)| s.starts_with('(') && rest_starts(n, s)) {
+                    return Err(cannot(what));
+                }
+                if !rest_starts(n, "(?<") {
+                    let flags: String = chars[n + 2..].iter().take_while(|c| !matches!(c, ':' | ')')).collect();
+                    if let Some(bad) = flags.chars().find(|f| !matches!(f, 'i' | 'm' | 's' | 'x' | 'u' | '-')) {
+                        return Err(format!("the inline flag '{bad}' (drainsim takes Java's i, m, s, x and u)"));
+                    }
                 }
             }
-            b'[' => in_class = true,
-            b']' => in_class = false,
-            b'(' if !in_class => {
-                if let Some((_, what)) =
-                    UNSUPPORTED.iter().find(|(s, _)| s.starts_with('(') && bytes[n..].starts_with(s.as_bytes()))
-                {
-                    return Err(format!("{what} (the regex crate cannot express it)"));
-                }
-            }
-            b'+' if !in_class
-                && n > 0
-                && matches!(bytes[n - 1], b'*' | b'+' | b'?' | b'}')
-                && !preceded_by_escape(bytes, n - 1) =>
-            {
+            '+' if after_quantifier => {
                 return Err("a possessive quantifier such as *+ (the regex crate cannot express it)".to_string());
             }
             _ => {}
         }
+        after_quantifier = matches!(c, '*' | '+' | '?' | '}');
+        out.push(c);
+        n += 1;
     }
-    regex::RegexBuilder::new(&format!(r"\A(?:{text})\z"))
-        .size_limit(PATTERN_SIZE_LIMIT_BYTES)
-        .dfa_size_limit(PATTERN_SIZE_LIMIT_BYTES)
-        .build()
-        .map_err(|e| match e {
-            regex::Error::Syntax(s) => {
-                // The crate's message is several lines (the pattern, a caret, then "error: ...").
-                let why = s.lines().find_map(|l| l.strip_prefix("error: ")).unwrap_or("it is not valid");
-                format!("not a valid regular expression: {why}")
-            }
-            regex::Error::CompiledTooBig(_) => "too large once compiled".to_string(),
-            _ => "not a valid regular expression".to_string(),
-        })
-}
-
-/// Whether the byte at `at` is escaped by an odd run of backslashes before it.
-fn preceded_by_escape(bytes: &[u8], at: usize) -> bool {
-    bytes[..at].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 1
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -211,16 +357,69 @@ mod tests {
         assert_eq!(version_key(""), None);
     }
 
+    fn compile(pattern: &str) -> Result<CompiledPattern, String> {
+        compile_pattern(pattern, PATTERN_BUDGET_BYTES).map(|(regex, _)| regex)
+    }
+
     #[test]
     fn patterns_match_the_whole_value() {
-        let p = compile_pattern("t2.*").expect("valid");
+        let p = compile("t2.*").expect("valid");
         assert!(p.is_match("t2.small"));
         assert!(!p.is_match("mt2.small"));
-        let p = compile_pattern("a|b").expect("valid");
+        let p = compile("a|b").expect("valid");
         assert!(p.is_match("a") && p.is_match("b") && !p.is_match("ab"));
-        assert!(compile_pattern(r"[a-z&&[def]]+").expect("class intersection").is_match("fed"));
-        assert!(compile_pattern(r"a\+b").expect("escaped plus").is_match("a+b"));
-        assert!(compile_pattern(r"a{2}").expect("counted").is_match("aa"));
+        let p = compile("a|ab").expect("valid");
+        assert!(p.is_match("a") && p.is_match("ab"), "the whole value, not the leftmost-first match");
+        assert!(compile(r"[a-z&&[def]]+").expect("class intersection").is_match("fed"));
+        assert!(compile(r"a\+b").expect("escaped plus").is_match("a+b"));
+        assert!(compile(r"a{2}").expect("counted").is_match("aa"));
+    }
+
+    #[test]
+    fn a_pattern_is_anchored_as_a_whole() {
+        // Pasted into \A(?:…)\z, `g2)|(t` was "starts with g2 or ends with t"; Java refuses it.
+        assert!(compile("g2)|(t").expect_err("unbalanced").starts_with("not a valid regular expression: "));
+        // A comment in (?x) mode runs to the end of the line: it cannot swallow the anchor.
+        let p = compile("(?x) t2 .* # any t2").expect("a commented pattern");
+        assert!(p.is_match("t2.small") && !p.is_match("mt2.small"));
+    }
+
+    #[test]
+    fn java_syntax_is_read_as_java_reads_it() {
+        for (pattern, matches, not) in [
+            // \w, \d, \s are ASCII in Java (a Unicode \w{21} was "too large once compiled").
+            (r"\w{21}", "abcdefghij0123456789_", "abcdefghij0123456789é"),
+            (r"\w{8}-\w{4}", "0a1b2c3d-4e5f", "0a1b2c3d-4é5f"),
+            (r"\d+", "42", "٤٢"),
+            (r"[\w.]+", "t2.small", "t2.smäll"),
+            (r"[^\W\d]+", "abc", "ab1"),
+            (r"a\sb", "a\tb", "a\u{a0}b"),
+            // POSIX classes, octal, \e, \cX and escaped punctuation.
+            (r"\p{Alnum}2.*", "t2.small", "-2.small"),
+            (r"\P{Digit}+", "abc", "a1c"),
+            (r"t\062.*", "t2.small", "t3.small"),
+            (r"\e?t", "\u{1b}t", "et"),
+            (r"\cAx", "\u{1}x", "Ax"),
+            (r"\<t2\>", "<t2>", "t2"),
+            // Java's [[:alpha:]] is the nested class of ':', 'a', 'l', 'p', 'h'; ~ is a character.
+            ("[[:alpha:]]+", "alpha:", "beta"),
+            ("[a~]+", "a~", "b"),
+            (r"(?i)T2\.SMALL", "t2.small", "t3.small"),
+        ] {
+            let p = compile(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"));
+            assert!(p.is_match(matches), "{pattern} matches {matches:?}");
+            assert!(!p.is_match(not), "{pattern} does not match {not:?}");
+        }
+        assert!(compile(r"\bt2\B.*").expect("ASCII word boundaries").is_match("t2small"));
+    }
+
+    #[test]
+    fn the_patterns_of_an_expression_share_one_budget() {
+        let (_, one) = compile_pattern(r"\w{20}", PATTERN_BUDGET_BYTES).expect("small");
+        assert!(one > 0 && one < 64 * 1024, "{one} bytes");
+        let err = compile_pattern(r"\w{20}", one / 2).expect_err("over the budget left");
+        assert!(err.starts_with("too large once compiled"), "{err}");
+        assert!(compile(r"\p{L}{2000}").expect_err("huge").starts_with("too large once compiled"));
     }
 
     #[test]
@@ -239,13 +438,20 @@ mod tests {
             (r"\Qa.b\E", "quoting"),
             (r"a\Z", r"\Z"),
             (r"\v", "vertical"),
+            (r"(?P<x>t)2", "(?<name>...)"),
+            (r"\b{start}t", r"\b{"),
+            ("(?U)a+", "inline flag 'U'"),
+            ("(?R)a", "inline flag 'R'"),
+            ("[a--b]", "'--'"),
         ] {
-            let err = compile_pattern(pattern).expect_err(pattern);
+            let err = compile(pattern).expect_err(pattern);
             assert!(err.contains(named), "{pattern}: {err}");
         }
-        assert!(compile_pattern("(a").expect_err("unclosed").starts_with("not a valid regular expression: "));
+        assert!(compile("(a").expect_err("unclosed").starts_with("not a valid regular expression: "));
+        assert!(compile("a\\").expect_err("trailing").starts_with("not a valid regular expression: "));
         // An escaped quantifier character followed by + is not possessive.
-        assert!(compile_pattern(r"\*+").is_ok());
-        assert!(compile_pattern(r"[*+]").is_ok());
+        assert!(compile(r"\*+").is_ok());
+        assert!(compile(r"[*+]").is_ok());
+        assert!(compile(r"(?<name>t)2").is_ok());
     }
 }
