@@ -38,12 +38,18 @@ impl Engine {
             "bridge" => NetworkMode::Bridge,
             "host" => NetworkMode::Host,
             "awsvpc" => NetworkMode::Awsvpc,
+            "none" => NetworkMode::None,
             other => {
                 return Err(EcsError::client(format!(
-                    "networkMode '{other}' is not valid; valid values are [bridge, host, awsvpc]."
+                    "networkMode '{other}' is not valid; valid values are [bridge, host, awsvpc, none]."
                 )))
             }
         };
+        // "If the network mode is none, you cannot specify port mappings in your container
+        // definitions" (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#network_mode>).
+        if network_mode == NetworkMode::None && req.container_definitions.iter().any(|c| !c.port_mappings.is_empty()) {
+            return Err(EcsError::client("Port mappings are not allowed when the network mode is none."));
+        }
         let parse_units = |v: &Option<String>, what: &str| -> Result<Option<i64>, EcsError> {
             v.as_deref()
                 .map(|s| s.trim().parse::<i64>().ok().filter(|n| *n > 0 && *n <= 10_000_000))
@@ -69,7 +75,7 @@ impl Engine {
                 .port_mappings
                 .iter()
                 .filter_map(|pm| match network_mode {
-                    NetworkMode::Bridge => pm.container_port,
+                    NetworkMode::Bridge | NetworkMode::None => pm.container_port,
                     NetworkMode::Host | NetworkMode::Awsvpc => pm.container_port.or(pm.host_port),
                 })
                 .collect();
@@ -78,7 +84,7 @@ impl Engine {
             containers.push((c.name.as_str(), container_ports));
             for pm in &c.port_mappings {
                 let host = match network_mode {
-                    NetworkMode::Bridge => pm.host_port.unwrap_or(0),
+                    NetworkMode::Bridge | NetworkMode::None => pm.host_port.unwrap_or(0),
                     NetworkMode::Host | NetworkMode::Awsvpc => pm.host_port.or(pm.container_port).unwrap_or(0),
                 };
                 if network_mode == NetworkMode::Awsvpc || host == 0 {

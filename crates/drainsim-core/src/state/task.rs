@@ -96,6 +96,8 @@ pub enum NetworkMode {
     Bridge,
     Host,
     Awsvpc,
+    /// No external connectivity: no port mappings, no ENI.
+    None,
 }
 
 impl NetworkMode {
@@ -104,6 +106,7 @@ impl NetworkMode {
             NetworkMode::Bridge => "bridge",
             NetworkMode::Host => "host",
             NetworkMode::Awsvpc => "awsvpc",
+            NetworkMode::None => "none",
         }
     }
 }
