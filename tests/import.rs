@@ -333,3 +333,38 @@ fn a_drain_plan_selected_by_query() {
     let e = import(&fixture_inputs(), &bad).expect_err("does not parse").to_string();
     assert!(e.contains("--drain: $: 'attribute:ecs.ami-id ==' is not a valid cluster query"), "{e}");
 }
+
+/// docs/import.md's capture recipe describes the task definition of every service, not only the
+/// ones tasks run: a service scaled to zero (or whose newest revision runs no task yet) needs its
+/// own.
+#[test]
+fn the_capture_recipe_describes_every_service_task_definition() {
+    let doc = std::fs::read_to_string("docs/import.md").expect("docs/import.md");
+    let line = doc.lines().find(|l| l.starts_with("for td in $(jq -r '")).expect("the recipe's loop");
+    let program = line.split('\'').nth(1).expect("a quoted jq program");
+    assert!(program.contains(".services[]") && program.contains("taskDefinition"), "{line}");
+    // Where jq is installed, run the recipe's program on the fixture with api scaled to zero.
+    let dir = TempDir::new("import-recipe");
+    let mut services = fixture_json("describe-services.json");
+    services["services"][1]["desiredCount"] = serde_json::json!(0);
+    let mut tasks = fixture_json("describe-tasks.json");
+    tasks["tasks"].as_array_mut().unwrap().retain(|t| !t["group"].as_str().unwrap().ends_with(":api"));
+    std::fs::write(dir.join("tasks.json"), tasks.to_string()).unwrap();
+    std::fs::write(dir.join("services.json"), services.to_string()).unwrap();
+    let Ok(out) = std::process::Command::new("jq")
+        .arg("-r")
+        .arg(program)
+        .arg("tasks.json")
+        .arg("services.json")
+        .current_dir(dir.to_path_buf())
+        .output()
+    else {
+        return;
+    };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    for td in ["task-definition/api:7", "task-definition/web:12", "task-definition/batch:2"] {
+        assert!(listed.lines().any(|l| l.ends_with(td)), "{td} not in:\n{listed}");
+    }
+    assert!(!listed.lines().any(|l| l == "null"), "{listed}");
+}
