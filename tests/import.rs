@@ -211,7 +211,7 @@ fn bad_input_names_the_file_and_the_json_path() {
     let e = with("describe-tasks.json", &|v| {
         v["tasks"][0]["taskDefinitionArn"] = Value::String("arn:aws:ecs:eu-west-1:111122223333:task-definition/gone:4".into())
     });
-    assert!(e.contains("$.tasks[0]: task definition gone:4 was not imported"), "{e}");
+    assert!(e.contains("$.tasks[0].taskDefinitionArn: task definition gone:4 was not imported"), "{e}");
     let e = with("task-definition-web.json", &|v| {
         v["taskDefinition"].as_object_mut().unwrap().remove("family");
     });
@@ -332,4 +332,468 @@ fn a_drain_plan_selected_by_query() {
     let bad = ImportOptions { drain: DrainSelection::parse("attribute:ecs.ami-id =="), ..Default::default() };
     let e = import(&fixture_inputs(), &bad).expect_err("does not parse").to_string();
     assert!(e.contains("--drain: $: 'attribute:ecs.ami-id ==' is not a valid cluster query"), "{e}");
+}
+
+/// The fixture's files, with the JSON of the one named `file` changed by `edit`.
+fn edited(inputs: &[(String, String)], file: &str, edit: impl FnOnce(&mut Value)) -> Vec<(String, String)> {
+    let mut changed = inputs.to_vec();
+    let entry = changed.iter_mut().find(|(n, _)| n.ends_with(&format!("/{file}"))).expect("fixture file");
+    let mut v: Value = serde_json::from_str(&entry.1).expect("fixture JSON");
+    edit(&mut v);
+    entry.1 = v.to_string();
+    changed
+}
+
+/// The engine a written scenario sets up (it must load and set up).
+fn engine_of(imported: &drainsim_scenario::import::Imported) -> drainsim_core::Engine {
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    let loaded = drainsim_scenario::load_str("cluster.ron", &text).expect("the written scenario loads");
+    setup_engine(&loaded, &RunOptions::default()).expect("sets up")
+}
+
+fn noted(imported: &drainsim_scenario::import::Imported, text: &str) -> bool {
+    imported.summary.notes.iter().any(|n| n.contains(text))
+}
+
+/// `list-account-settings --effective-settings` lists guardDutyActivate, which AWS manages
+/// (type aws_managed): PutAccountSetting refuses it, so it is left out, with a note. Another
+/// setting marked aws_managed is what AWS applies to every principal: an account default.
+#[test]
+fn an_aws_managed_setting_is_left_out_with_a_note() {
+    let settings = fixture_json("list-account-settings.json");
+    assert!(
+        settings["settings"].as_array().unwrap().iter().any(|s| s["type"] == "aws_managed"),
+        "the fixture captures an aws_managed setting"
+    );
+    let inputs = edited(&fixture_inputs(), "list-account-settings.json", |v| {
+        let list = v["settings"].as_array_mut().unwrap();
+        list.push(serde_json::json!(
+            {"name": "guardDutyActivate", "value": "enabled", "principalArn": "arn:aws:iam::111122223333:user/ops", "type": "aws_managed"}
+        ));
+        let task_arns = list.iter_mut().find(|s| s["name"] == "taskLongArnFormat").expect("in the fixture");
+        task_arns["type"] = Value::String("aws_managed".into());
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let names: Vec<&str> = imported.scenario.account_settings.iter().map(|s| s.name.as_str()).collect();
+    assert!(!names.contains(&"guardDutyActivate") && names.contains(&"containerInsights"), "{names:?}");
+    assert!(!names.contains(&"taskLongArnFormat"), "{names:?}");
+    assert_eq!(imported.scenario.account_defaults.get("taskLongArnFormat").map(String::as_str), Some("enabled"));
+    assert!(noted(&imported, "account setting guardDutyActivate left out: AWS manages it"), "{:?}", imported.summary.notes);
+    assert!(
+        noted(
+            &imported,
+            "account setting taskLongArnFormat is managed by AWS (type aws_managed, read-only): carried as the account default"
+        ),
+        "{:?}",
+        imported.summary.notes
+    );
+    engine_of(&imported);
+}
+
+/// A container may reserve more than 10 vCPUs on EC2 (RegisterTaskDefinition takes 128 to 196,608
+/// CPU units for the EC2 launch type): the import takes what the engine takes.
+#[test]
+fn a_container_of_more_than_ten_vcpus_imports() {
+    let inputs = edited(&fixture_inputs(), "task-definition-batch.json", |v| {
+        v["taskDefinition"]["containerDefinitions"][0]["cpu"] = serde_json::json!(16384);
+    });
+    // The DRAINING instance that runs batch is a 16-vCPU one.
+    let inputs = edited(&inputs, "describe-container-instances.json", |v| {
+        let ci = &mut v["containerInstances"][5];
+        assert_eq!(ci["ec2InstanceId"], "i-0a1c2e3f405a6b706");
+        ci["registeredResources"][0]["integerValue"] = serde_json::json!(20480);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let batch = imported.scenario.task_definitions.iter().find(|t| t.family == "batch").expect("batch");
+    assert_eq!(batch.container_definitions[0].cpu, Some(16384));
+    let engine = engine_of(&imported);
+    let runs_batch = engine
+        .instance_named("i-0a1c2e3f405a6b706")
+        .expect("imported")
+        .tasks()
+        .any(|t| t.task_definition_arn().ends_with("/batch:2"));
+    assert!(runs_batch);
+}
+
+/// A Graviton or Windows instance keeps its captured ecs.cpu-architecture and ecs.os-type (the
+/// engine gives x86_64 and linux only to an instance that names none), so a query on them selects
+/// what it selects in ECS.
+#[test]
+fn captured_cpu_architecture_and_os_type_are_kept() {
+    let inputs = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        for (n, ci) in v["containerInstances"].as_array_mut().unwrap().iter_mut().enumerate() {
+            for a in ci["attributes"].as_array_mut().unwrap() {
+                match a["name"].as_str() {
+                    Some("ecs.cpu-architecture") if n != 2 => a["value"] = Value::String("arm64".into()),
+                    Some("ecs.os-type") if n == 2 => a["value"] = Value::String("windows".into()),
+                    _ => {}
+                }
+            }
+        }
+    });
+    let opts = ImportOptions {
+        drain: DrainSelection::parse("attribute:ecs.cpu-architecture == arm64"),
+        wave_size: 1,
+        ..Default::default()
+    };
+    let imported = import(&inputs, &opts).expect("imports");
+    let engine = engine_of(&imported);
+    let attribute = |id: &str, name: &str| {
+        let i = engine.instance_named(id).expect("imported");
+        i.attributes().into_iter().find(|(n, _)| *n == name).and_then(|(_, v)| v).map(str::to_string)
+    };
+    assert_eq!(attribute("i-0a1c2e3f405a6b701", "ecs.cpu-architecture").as_deref(), Some("arm64"));
+    assert_eq!(attribute("i-0a1c2e3f405a6b703", "ecs.cpu-architecture").as_deref(), Some("x86_64"));
+    assert_eq!(attribute("i-0a1c2e3f405a6b703", "ecs.os-type").as_deref(), Some("windows"));
+    assert_eq!(attribute("i-0a1c2e3f405a6b701", "ecs.os-type").as_deref(), Some("linux"));
+    // The query selects the five arm64 instances (the DRAINING one too): a wave each.
+    let drained = imported.scenario.steps.iter().filter(|s| format!("{:?}", s.action).starts_with("DrainInstances")).count();
+    assert_eq!(drained, 5);
+}
+
+/// An EXTERNAL-controller service (its task definition is its task sets') and a service without a
+/// task definition are left out with a note, their tasks kept as standalone tasks; a CODE_DEPLOY
+/// one is imported, noted as modelled by a rolling update.
+#[test]
+fn services_drainsim_cannot_model_are_left_out_with_a_note() {
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        let api = &mut v["services"][1];
+        assert_eq!(api["serviceName"], "api");
+        let api = api.as_object_mut().unwrap();
+        api.remove("taskDefinition");
+        api.remove("launchType");
+        api.insert("deploymentController".into(), serde_json::json!({"type": "EXTERNAL"}));
+        api.insert("taskSets".into(), serde_json::json!([{"id": "ecs-svc/1111", "taskDefinition": "arn:aws:ecs:eu-west-1:111122223333:task-definition/api:7"}]));
+        v["services"][0]["deploymentController"] = serde_json::json!({"type": "CODE_DEPLOY"});
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let names: Vec<&str> = imported.scenario.services.iter().map(|s| s.service_name.as_str()).collect();
+    assert_eq!(names, ["web", "log-agent"]);
+    assert!(noted(&imported, "service api left out: it uses the EXTERNAL deployment controller"), "{:?}", imported.summary.notes);
+    assert!(noted(&imported, "2 tasks of service api imported as standalone tasks"), "{:?}", imported.summary.notes);
+    assert!(noted(&imported, "service web uses the CODE_DEPLOY deployment controller"), "{:?}", imported.summary.notes);
+    let engine = engine_of(&imported);
+    assert!(engine.service_named("web").is_some() && engine.service_named("api").is_none());
+
+    // No task definition, ECS controller: left out too.
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        v["services"][1].as_object_mut().unwrap().remove("taskDefinition");
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(noted(&imported, "service api left out: it names no task definition"), "{:?}", imported.summary.notes);
+}
+
+/// An ECS Anywhere instance (`mi-…`) and its tasks are left out, with notes.
+#[test]
+fn an_external_instance_is_left_out_with_its_tasks() {
+    let external_arn = "arn:aws:ecs:eu-west-1:111122223333:container-instance/prod/5f1d6a0c3e8b4d2a9c7e1b3f5a7dee01";
+    let inputs = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        let list = v["containerInstances"].as_array_mut().unwrap();
+        let mut external = list[0].clone();
+        external["containerInstanceArn"] = Value::String(external_arn.into());
+        external["ec2InstanceId"] = Value::String("mi-0123456789abcdef0".into());
+        list.push(external);
+    });
+    let inputs = edited(&inputs, "describe-tasks.json", |v| {
+        let list = v["tasks"].as_array_mut().unwrap();
+        let mut task = list[14].clone();
+        task["taskArn"] = Value::String("arn:aws:ecs:eu-west-1:111122223333:task/prod/0123456789abcdef0123456789abcdef".into());
+        task["containerInstanceArn"] = Value::String(external_arn.into());
+        list.push(task);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert_eq!(imported.summary.counts, [6, 4, 3, 15]);
+    assert!(noted(&imported, "instance mi-0123456789abcdef0 (container instance 5f1d6a0c3e8b4d2a9c7e1b3f5a7dee01) left out: it is an external instance (ECS Anywhere)"), "{:?}", imported.summary.notes);
+    assert!(
+        noted(&imported, "a task on container instance 5f1d6a0c3e8b4d2a9c7e1b3f5a7dee01 left out: the instance was not imported"),
+        "{:?}",
+        imported.summary.notes
+    );
+    engine_of(&imported);
+}
+
+/// Target-group attribute files are matched by the longest target-group name that ends the file
+/// name: `…-web-tg.json` is web-tg's even when a target group is named `tg`.
+#[test]
+fn target_group_attributes_go_to_the_longest_matching_name() {
+    let tg = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/tg/1d0ecf831eec9f01";
+    let inputs = edited(&fixture_inputs(), "describe-target-groups.json", |v| {
+        let list = v["TargetGroups"].as_array_mut().unwrap();
+        let mut other = list[0].clone();
+        other["TargetGroupArn"] = Value::String(tg.into());
+        other["TargetGroupName"] = Value::String("tg".into());
+        other["HealthCheckIntervalSeconds"] = serde_json::json!(10);
+        list.push(other);
+    });
+    let mut inputs = edited(&inputs, "describe-services.json", |v| {
+        v["services"][1]["loadBalancers"] =
+            serde_json::json!([{"targetGroupArn": tg, "containerName": "api", "containerPort": 8443}]);
+    });
+    let attributes = serde_json::json!({"Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "5"}]});
+    inputs.push((format!("{FIXTURE}/describe-target-group-attributes-tg.json"), attributes.to_string()));
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let delay = |name: &str| {
+        let s = imported.scenario.services.iter().find(|s| s.service_name == name).expect("imported");
+        s.target_group.as_ref().and_then(|t| t.deregistration_delay_seconds)
+    };
+    assert_eq!((delay("web"), delay("api")), (Some(60), Some(5)));
+}
+
+/// What is dropped is listed: a service's capacity provider strategy (noted: drainsim places its
+/// tasks on any instance), reserved UDP ports and other registered resources drainsim does not
+/// reserve.
+#[test]
+fn dropped_fields_are_listed() {
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        let web = v["services"][0].as_object_mut().unwrap();
+        web.remove("launchType");
+        web.insert(
+            "capacityProviderStrategy".into(),
+            serde_json::json!([{"capacityProvider": "asg-cp-a", "weight": 1, "base": 0}]),
+        );
+    });
+    let inputs = edited(&inputs, "describe-container-instances.json", |v| {
+        let resources = v["containerInstances"][0]["registeredResources"].as_array_mut().unwrap();
+        let udp = resources.iter_mut().find(|r| r["name"] == "PORTS_UDP").expect("the fixture lists PORTS_UDP");
+        udp["stringSetValue"] = serde_json::json!(["53"]);
+        resources
+            .push(serde_json::json!({"name": "GPU", "type": "STRINGSET", "integerValue": 0, "stringSetValue": ["GPU-1a2b"]}));
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(
+        noted(&imported, "service web: its capacityProviderStrategy (asg-cp-a) is not modelled"),
+        "{:?}",
+        imported.summary.notes
+    );
+    let skipped: Vec<&str> = imported.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();
+    for resource in ["PORTS_UDP", "GPU"] {
+        let listed = format!("describe-container-instances $.containerInstances[].registeredResources[] ({resource})");
+        assert!(skipped.contains(&listed.as_str()), "{skipped:?}");
+    }
+    // An empty PORTS_UDP reserves nothing: the other instances' are not listed.
+    let udp = imported.summary.skipped_fields.iter().find(|(f, _)| f.ends_with("(PORTS_UDP)")).expect("listed");
+    assert_eq!(udp.1, 1);
+}
+
+/// docs/import.md's capture recipe describes the task definition of every service, not only the
+/// ones tasks run: a service scaled to zero (or whose newest revision runs no task yet) needs its
+/// own.
+#[test]
+fn the_capture_recipe_describes_every_service_task_definition() {
+    let doc = std::fs::read_to_string("docs/import.md").expect("docs/import.md");
+    let line = doc.lines().find(|l| l.starts_with("for td in $(jq -r '")).expect("the recipe's loop");
+    let program = line.split('\'').nth(1).expect("a quoted jq program");
+    assert!(program.contains(".services[]") && program.contains("taskDefinition"), "{line}");
+    // Where jq is installed, run the recipe's program on the fixture with api scaled to zero.
+    let dir = TempDir::new("import-recipe");
+    let mut services = fixture_json("describe-services.json");
+    services["services"][1]["desiredCount"] = serde_json::json!(0);
+    let mut tasks = fixture_json("describe-tasks.json");
+    tasks["tasks"].as_array_mut().unwrap().retain(|t| !t["group"].as_str().unwrap().ends_with(":api"));
+    std::fs::write(dir.join("tasks.json"), tasks.to_string()).unwrap();
+    std::fs::write(dir.join("services.json"), services.to_string()).unwrap();
+    let Ok(out) = std::process::Command::new("jq")
+        .arg("-r")
+        .arg(program)
+        .arg("tasks.json")
+        .arg("services.json")
+        .current_dir(dir.to_path_buf())
+        .output()
+    else {
+        return;
+    };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    for td in ["task-definition/api:7", "task-definition/web:12", "task-definition/batch:2"] {
+        assert!(listed.lines().any(|l| l.ends_with(td)), "{td} not in:\n{listed}");
+    }
+    assert!(!listed.lines().any(|l| l == "null"), "{listed}");
+}
+
+/// During a deployment, a service's older tasks run an older revision with its own reservation:
+/// they are imported running it (its task definition captured), not the service's; without it
+/// the import names what to capture, at the task's taskDefinitionArn.
+#[test]
+fn tasks_of_an_older_revision_keep_it() {
+    let mut inputs = edited(&fixture_inputs(), "task-definition-web.json", |v| {
+        // web:12 reserves far more than web:11: relabelled, the old tasks would not fit.
+        v["taskDefinition"]["containerDefinitions"][0]["memoryReservation"] = serde_json::json!(4096);
+        v["taskDefinition"]["containerDefinitions"][0]["memory"] = serde_json::json!(4096);
+    });
+    inputs = edited(&inputs, "describe-tasks.json", |v| {
+        for t in v["tasks"].as_array_mut().unwrap() {
+            if t["group"] == "service:web" {
+                t["taskDefinitionArn"] = Value::String("arn:aws:ecs:eu-west-1:111122223333:task-definition/web:11".into());
+            }
+        }
+    });
+    let without = import(&inputs, &ImportOptions::default()).expect_err("web:11 is not captured");
+    assert_eq!(without.path, "$.tasks[0].taskDefinitionArn", "{without}");
+    assert!(without.message.contains("aws ecs describe-task-definition --task-definition web:11"), "{without}");
+
+    let mut web11 = fixture_json("task-definition-web.json");
+    web11["taskDefinition"]["revision"] = serde_json::json!(11);
+    web11["taskDefinition"]["taskDefinitionArn"] =
+        Value::String("arn:aws:ecs:eu-west-1:111122223333:task-definition/web:11".into());
+    inputs.push((format!("{FIXTURE}/task-definition-web-11.json"), web11.to_string()));
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(
+        noted(&imported, "service web: 6 tasks run web:11, not the service's web:12 (a deployment in progress)"),
+        "{:?}",
+        imported.summary.notes
+    );
+    let engine = engine_of(&imported);
+    let web: Vec<String> = engine
+        .instances()
+        .flat_map(|i| i.tasks().map(|t| t.task_definition_arn()).collect::<Vec<_>>())
+        .filter(|arn| arn.contains("/web:"))
+        .collect();
+    assert_eq!(web.len(), 6);
+    assert!(web.iter().all(|arn| arn.ends_with("/web:11")), "{web:?}");
+    assert_eq!(engine.service_named("web").expect("web").running_count(), 6);
+}
+
+/// What does not set up is refused at the file and JSON path of the item refused (here a task
+/// that does not fit its instance, as a RunTask override of its reservation can make it), with
+/// the summary; the command line says nothing was written and names no file it did not write.
+#[test]
+fn a_setup_refusal_names_where_the_item_was_read() {
+    let batch_task = fixture_json("describe-tasks.json")["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|t| t["taskDefinitionArn"].as_str().unwrap().ends_with("/batch:2"))
+        .expect("the fixture runs batch");
+    let edit = |v: &mut Value| v["taskDefinition"]["containerDefinitions"][0]["memory"] = serde_json::json!(100_000);
+    let inputs = edited(&fixture_inputs(), "task-definition-batch.json", edit);
+    let e = import(&inputs, &ImportOptions::default()).expect_err("the batch task does not fit");
+    assert!(e.file.ends_with("describe-tasks.json"), "{e}");
+    assert_eq!(e.path, format!("$.tasks[{batch_task}]"), "{e}");
+    assert!(e.message.contains("does not set up") && e.message.contains("RESOURCE:MEMORY"), "{e}");
+    let summary = e.summary.as_ref().expect("the summary comes with it");
+    assert_eq!(summary.counts, [6, 4, 3, 15]);
+
+    let dir = TempDir::new("import-refused");
+    for (name, text) in &inputs {
+        let file = std::path::Path::new(name).file_name().unwrap().to_str().unwrap().to_string();
+        std::fs::write(dir.join(&file), text).unwrap();
+    }
+    let out = dir.join("out").join("cluster.ron");
+    let o = common::command().arg("import").arg(dir.to_path_buf()).arg("-o").arg(&out).output().expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(&format!("describe-tasks.json: $.tasks[{batch_task}]: the imported cluster does not set up")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cluster.ron was not written") && stderr.contains("imported 6 container instances"), "{stderr}");
+    assert!(!stderr.contains("cluster.ron:"), "no position in a file that was not written: {stderr}");
+    assert!(!out.exists());
+}
+
+/// Container instances keep their captured ARNs, old format or new, whatever the account setting
+/// says today ("Only resources launched after opting in receive the new ARN").
+#[test]
+fn old_format_instance_arns_are_kept() {
+    // `…:container-instance/prod/5f1d…c01` as the old format writes it: no cluster, a UUID.
+    let to_old = |arn: &str| {
+        let (head, hex) = arn.rsplit_once('/').unwrap();
+        let head = head.trim_end_matches("/prod");
+        format!("{head}/{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    };
+    for only_first in [false, true] {
+        let first = "5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c01";
+        let edit = |v: &mut Value| {
+            let key = if v.get("tasks").is_some() { "tasks" } else { "containerInstances" };
+            let list = v[key].as_array_mut().unwrap();
+            for item in list.iter_mut() {
+                let arn = item["containerInstanceArn"].as_str().unwrap().to_string();
+                if !only_first || arn.ends_with(first) {
+                    item["containerInstanceArn"] = Value::String(to_old(&arn));
+                }
+            }
+        };
+        let inputs = edited(&fixture_inputs(), "describe-container-instances.json", edit);
+        let inputs = edited(&inputs, "describe-tasks.json", edit);
+        let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+        assert_eq!(imported.summary.counts, [6, 4, 3, 15]);
+        let captured: Value =
+            serde_json::from_str(&inputs.iter().find(|(n, _)| n.ends_with("/describe-container-instances.json")).unwrap().1)
+                .unwrap();
+        let engine = engine_of(&imported);
+        for ci in captured["containerInstances"].as_array().unwrap() {
+            let i = engine.instance_named(ci["ec2InstanceId"].as_str().unwrap()).expect("imported");
+            assert_eq!(i.arn(), ci["containerInstanceArn"].as_str().unwrap(), "only the first: {only_first}");
+        }
+    }
+}
+
+/// An instance type missing from drainsim's task ENI table in a cluster that runs awsvpc tasks is
+/// refused at its ecs.instance-type, naming the option that gives its limit.
+#[test]
+fn an_unknown_instance_type_needs_a_task_eni_limit_for_awsvpc_tasks() {
+    let inputs = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        for a in v["containerInstances"][0]["attributes"].as_array_mut().unwrap() {
+            if a["name"] == "ecs.instance-type" {
+                a["value"] = Value::String("m7i.large".into());
+            }
+        }
+    });
+    let e = import(&inputs, &ImportOptions::default()).expect_err("no limit for m7i.large");
+    assert!(e.file.ends_with("describe-container-instances.json"), "{e}");
+    assert!(e.path.starts_with("$.containerInstances[0].attributes["), "{e}");
+    assert!(e.message.contains("--task-eni-limit m7i.large=N") && e.message.contains("service api runs api:7"), "{e}");
+    let opts = ImportOptions { task_eni_limits: [("m7i.large".to_string(), 2)].into_iter().collect(), ..Default::default() };
+    let imported = import(&inputs, &opts).expect("imports with the limit");
+    assert_eq!(engine_of(&imported).instance_named("i-0a1c2e3f405a6b701").expect("imported").task_eni_limit(), Some(2));
+    // On the command line.
+    let dir = TempDir::new("import-eni");
+    for (name, text) in &inputs {
+        std::fs::write(dir.join(std::path::Path::new(name).file_name().unwrap().to_str().unwrap()), text).unwrap();
+    }
+    let out = dir.join("cluster.ron");
+    let o = common::command()
+        .arg("import")
+        .arg(dir.to_path_buf())
+        .args(["--task-eni-limit", "m7i.large=2", "-o"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&out).unwrap().contains("taskEniLimit: 2"));
+}
+
+/// registeredAt is not carried (every imported instance registers at time 0): a drain plan whose
+/// query reads it is noted, and one that selects nothing says why.
+#[test]
+fn a_drain_query_on_registered_at_is_noted() {
+    let all = ImportOptions { drain: DrainSelection::parse("registeredAt > 2000-01-01"), ..Default::default() };
+    let imported = import(&fixture_inputs(), &all).expect("imports");
+    assert!(noted(&imported, "--drain 'registeredAt > 2000-01-01' reads registeredAt, which drainsim import does not carry: every imported instance registers at time 0 (2025-"), "{:?}", imported.summary.notes);
+    let none = ImportOptions { drain: DrainSelection::parse("registeredAt < 2025-11-20T00:00:00Z"), ..Default::default() };
+    let e = import(&fixture_inputs(), &none).expect_err("selects nothing").to_string();
+    assert!(e.contains("selects no ACTIVE or DRAINING instance") && e.contains("registers at time 0"), "{e}");
+    let plain = import(&fixture_inputs(), &ImportOptions::default()).expect("imports");
+    assert!(!noted(&plain, "registeredAt"));
+    // A memberOf constraint that reads it is noted too.
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        v["services"][0]["placementConstraints"] =
+            serde_json::json!([{"type": "memberOf", "expression": "registeredAt >= 2025-01-01"}]);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(noted(&imported, "service web: its memberOf constraint reads registeredAt"), "{:?}", imported.summary.notes);
+}
+
+/// drainsim writes ARNs of the aws partition only: a capture of the China or GovCloud Regions is
+/// refused at the first ARN read.
+#[test]
+fn another_partition_is_refused_at_the_first_arn() {
+    let inputs: Vec<(String, String)> = fixture_inputs()
+        .into_iter()
+        .map(|(name, text)| (name, text.replace("arn:aws:", "arn:aws-cn:").replace("eu-west-1", "cn-north-1")))
+        .collect();
+    let e = import(&inputs, &ImportOptions::default()).expect_err("refused");
+    assert!(e.file.ends_with("describe-clusters.json"), "{e}");
+    assert_eq!(e.path, "$.clusters[0].clusterArn", "{e}");
+    assert!(e.message.contains("an ARN of the aws-cn partition"), "{e}");
 }

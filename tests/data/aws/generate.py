@@ -127,11 +127,14 @@ svcs=[
       deploymentController=dict(type='ECS'), enableECSManagedTags=False, propagateTags='NONE', enableExecuteCommand=False, availabilityZoneRebalancing='DISABLED'),
 ]
 json.dump(dict(services=svcs, failures=[]), open(f'{OUT}/describe-services.json','w'), indent=4)
+# `type` is aws_managed for guardDutyActivate only, "the only one Amazon Web Services manages"
+# (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Setting.html); --effective-settings lists it too.
 json.dump(dict(settings=[dict(name='awsvpcTrunking', value='enabled', principalArn=f'arn:aws:iam::{ACC}:root', type='user'),
-                         dict(name='containerInstanceLongArnFormat', value='enabled', principalArn=f'arn:aws:iam::{ACC}:root', type='aws_managed'),
-                         dict(name='serviceLongArnFormat', value='enabled', principalArn=f'arn:aws:iam::{ACC}:root', type='aws_managed'),
-                         dict(name='taskLongArnFormat', value='enabled', principalArn=f'arn:aws:iam::{ACC}:root', type='aws_managed'),
-                         dict(name='containerInsights', value='enabled', principalArn=f'arn:aws:iam::{ACC}:root', type='user')]),
+                         dict(name='containerInstanceLongArnFormat', value='enabled', principalArn=f'arn:aws:iam::{ACC}:root', type='user'),
+                         dict(name='serviceLongArnFormat', value='enabled', principalArn=f'arn:aws:iam::{ACC}:root', type='user'),
+                         dict(name='taskLongArnFormat', value='enabled', principalArn=f'arn:aws:iam::{ACC}:root', type='user'),
+                         dict(name='containerInsights', value='enabled', principalArn=f'arn:aws:iam::{ACC}:root', type='user'),
+                         dict(name='guardDutyActivate', value='disabled', principalArn=f'arn:aws:iam::{ACC}:root', type='aws_managed')]),
           open(f'{OUT}/list-account-settings.json','w'), indent=4)
 json.dump(dict(TargetGroups=[dict(TargetGroupArn=TG, TargetGroupName='web-tg', Protocol='HTTP', Port=80, VpcId='vpc-0a1b2c3d4e5f60718', HealthCheckProtocol='HTTP', HealthCheckPort='traffic-port',
      HealthCheckEnabled=True, HealthCheckIntervalSeconds=15, HealthCheckTimeoutSeconds=5, HealthyThresholdCount=3, UnhealthyThresholdCount=2, HealthCheckPath='/health',

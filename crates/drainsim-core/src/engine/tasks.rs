@@ -947,8 +947,8 @@ impl Engine {
 
     /// Puts a task that already runs on a container instance there, RUNNING from now (a cluster
     /// captured from ECS; see [`api::AdoptTaskRequest`]). The instance must be ACTIVE with a
-    /// connected agent and have room for it; a service task must use its service's task
-    /// definition. The task walks its start-up statuses at once (the trace shows them, with the
+    /// connected agent and have room for it; a service task may run another task definition than
+    /// its service's (a deployment in progress when the cluster was captured). The task walks its start-up statuses at once (the trace shows them, with the
     /// reason `adopted`), is admitted by the agent, gets its ENI attached (awsvpc) and, unless
     /// `healthy` is false, counts as healthy. Nothing changes when the request is refused.
     pub fn adopt_running_task(&mut self, req: api::AdoptTaskRequest) -> Result<TaskId, EcsError> {
@@ -968,16 +968,12 @@ impl Engine {
         let service = match &req.service {
             None => None,
             Some(name) => {
+                // The task may run another task definition than its service's (a deployment was in
+                // progress when the cluster was captured): it keeps its own reservation; the
+                // service starts tasks of its own only.
                 let s = self
                     .resolve_service(cluster, name)
                     .ok_or_else(|| EcsError::new(crate::errors::EcsErrorKind::ServiceNotFoundException, "Service not found."))?;
-                if self.services[s.index()].task_def != td {
-                    return Err(EcsError::invalid_parameter(format!(
-                        "service '{name}' runs {}, the task {}: drainsim models one task definition per service.",
-                        self.task_def_arn(self.services[s.index()].task_def),
-                        self.task_def_arn(td)
-                    )));
-                }
                 Some(s)
             }
         };

@@ -18,6 +18,16 @@ pub struct ImportError {
     pub path: String,
     /// What is wrong.
     pub message: String,
+    /// What the import had read, left out and noted when it was refused, for a refusal that comes
+    /// after the whole capture was read (the setup of what it would write failed); none otherwise.
+    pub summary: Option<Box<super::ImportSummary>>,
+}
+
+impl ImportError {
+    /// An error at `path` of `file`.
+    pub fn new(file: impl Into<String>, path: impl Into<String>, message: impl Into<String>) -> Self {
+        ImportError { file: file.into(), path: path.into(), message: message.into(), summary: None }
+    }
 }
 
 impl fmt::Display for ImportError {
@@ -49,11 +59,9 @@ pub(crate) struct Obj<'a> {
 impl<'a> Obj<'a> {
     /// The document's top level, which must be an object.
     pub(crate) fn root(value: &'a Value, file: &'a str, kind: &str, notes: &'a Notes) -> Result<Self, ImportError> {
-        let map = value.as_object().ok_or_else(|| ImportError {
-            file: file.to_string(),
-            path: "$".into(),
-            message: format!("expected a JSON object, found {}", type_name(value)),
-        })?;
+        let map = value
+            .as_object()
+            .ok_or_else(|| ImportError::new(file, "$", format!("expected a JSON object, found {}", type_name(value))))?;
         Ok(Obj { map, path: "$".into(), file, pattern: format!("{kind} $"), notes, read: RefCell::new(BTreeSet::new()) })
     }
 
@@ -63,7 +71,7 @@ impl<'a> Obj<'a> {
             Some(f) => format!("{}.{f}", self.path),
             None => self.path.clone(),
         };
-        ImportError { file: self.file.to_string(), path, message: message.into() }
+        ImportError::new(self.file, path, message)
     }
 
     /// The path of this object.
@@ -187,11 +195,7 @@ impl<'a> Obj<'a> {
             .into_iter()
             .map(|item| match item.value {
                 Value::String(s) => Ok(s.as_str()),
-                v => Err(ImportError {
-                    file: self.file.to_string(),
-                    path: item.path,
-                    message: format!("expected a string, found {}", type_name(v)),
-                }),
+                v => Err(ImportError::new(self.file, item.path, format!("expected a string, found {}", type_name(v)))),
             })
             .collect()
     }
@@ -200,17 +204,23 @@ impl<'a> Obj<'a> {
     pub(crate) fn item_obj(&self, item: Item<'a>) -> Result<Obj<'a>, ImportError> {
         match item.value {
             Value::Object(map) => Ok(self.child(map, item.path, item.pattern)),
-            v => Err(ImportError {
-                file: self.file.to_string(),
-                path: item.path,
-                message: format!("expected an object, found {}", type_name(v)),
-            }),
+            v => Err(ImportError::new(self.file, item.path, format!("expected an object, found {}", type_name(v)))),
         }
     }
 
     fn child(&self, map: &'a Map<String, Value>, path: String, pattern: String) -> Obj<'a> {
         Obj { map, path, file: self.file, pattern, notes: self.notes, read: RefCell::new(BTreeSet::new()) }
     }
+
+    /// Notes something of this object drainsim does not model, beside its unread keys: `what`
+    /// names it in the summary (`… registeredResources[] (PORTS_UDP)`).
+    pub(crate) fn skipped(&self, what: &str) {
+        *self.notes.skipped.borrow_mut().entry(format!("{} ({what})", self.pattern)).or_insert(0) += 1;
+    }
+
+    /// Done with an object that is left out of the import (a note says so): none of its keys is
+    /// listed as a field drainsim does not model.
+    pub(crate) fn leave_out(self) {}
 
     /// Notes every key of this object that was not read as skipped.
     pub(crate) fn finish(self) {
@@ -288,9 +298,34 @@ pub(crate) fn parse_iso8601(s: &str) -> Option<i64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC): how the summary names a moment of the capture.
+pub(crate) fn format_iso8601(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    // The civil date of a day count (days_from_civil's inverse; proleptic Gregorian).
+    let z = days + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_iso8601;
+    use super::{format_iso8601, parse_iso8601};
+
+    #[test]
+    fn a_moment_prints_as_it_parses() {
+        assert_eq!(format_iso8601(1_764_460_800), "2025-11-30T00:00:00Z");
+        assert_eq!(format_iso8601(1_709_227_800), "2024-02-29T17:30:00Z");
+        assert_eq!(format_iso8601(-1), "1969-12-31T23:59:59Z");
+        for t in [0, 951_782_400, 1_764_202_500, 4_102_444_799] {
+            assert_eq!(parse_iso8601(&format_iso8601(t)), Some(t), "{t}");
+        }
+    }
 
     #[test]
     fn iso8601_as_the_cli_prints_it() {

@@ -6,10 +6,12 @@
 //! `describe-target-group-attributes` and `describe-target-health`; the `list-*` outputs are
 //! accepted and not needed. Each file is recognised by its content. The result is a [`Scenario`]
 //! that starts as the cluster was: its instances (named by their EC2 instance IDs, with their
-//! container-instance IDs, zones, AMIs, agent versions, trunks and statuses), task definitions,
-//! services and the tasks that run where they ran (`runningTasks`). What drainsim does not model is
-//! skipped and listed in the [`ImportSummary`]; what it needs and cannot find is an [`ImportError`]
-//! naming the file and the JSON path. The user guide is docs/import.md.
+//! container-instance IDs and ARN formats, zones, AMIs, agent versions, trunks and statuses), task
+//! definitions, services and the tasks that run where they ran, each with its own revision
+//! (`runningTasks`). What drainsim does not model is skipped and listed in the [`ImportSummary`];
+//! what it needs and cannot find is an [`ImportError`] naming the file and the JSON path. The
+//! scenario's setup is checked before it is returned: a refused item is an error at the file and
+//! JSON path it was read from, with the summary. The user guide is docs/import.md.
 
 mod json;
 
@@ -70,11 +72,15 @@ pub struct ImportOptions {
     pub wave_size: u32,
     /// How long each wave may take before its `WaitForDrain` times out.
     pub wave_timeout_ms: u64,
+    /// Task ENI limits by instance type (`--task-eni-limit m7i.large=3`): each imported instance
+    /// of the type gets it as its `taskEniLimit`. A cluster that runs awsvpc tasks needs one for
+    /// every instance type missing from drainsim's table.
+    pub task_eni_limits: BTreeMap<String, u16>,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { drain: DrainSelection::None, wave_size: 10, wave_timeout_ms: 3_600_000 }
+        ImportOptions { drain: DrainSelection::None, wave_size: 10, wave_timeout_ms: 3_600_000, task_eni_limits: BTreeMap::new() }
     }
 }
 
@@ -88,7 +94,7 @@ pub struct Imported {
 }
 
 /// What an import read, skipped and noticed.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportSummary {
     /// Each input file and the kind of output it was recognised as.
     pub files: Vec<(String, &'static str)>,
@@ -129,7 +135,7 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, ImportErr
 /// The input files: each path is a JSON file, or a directory whose `*.json` files are taken in
 /// name order.
 fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
-    let err = |p: &Path, m: String| ImportError { file: p.display().to_string(), path: "$".into(), message: m };
+    let err = |p: &Path, m: String| ImportError::new(p.display().to_string(), "$", m);
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -151,18 +157,21 @@ fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
         }
     }
     if files.is_empty() {
-        return Err(ImportError { file: "(none)".into(), path: "$".into(), message: "no input files".into() });
+        return Err(ImportError::new("(none)", "$", "no input files"));
     }
     Ok(files)
 }
 
 /// One input file's name and contents.
 fn read_input(f: &Path) -> Result<(String, String), ImportError> {
-    let err = |m: String| ImportError { file: f.display().to_string(), path: "$".into(), message: m };
+    let err = |m: String| ImportError::new(f.display().to_string(), "$", m);
     let bytes = crate::input::read_bounded(f, MAX_FILE_BYTES).map_err(|e| err(format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())))?;
     Ok((f.display().to_string(), text))
 }
+
+/// Where something was read: the file and the JSON path in it.
+type Origin = (String, String);
 
 /// What the input files say, gathered before the scenario is built.
 #[derive(Default)]
@@ -170,10 +179,12 @@ struct Capture {
     clusters: Vec<(String, String)>,
     arn_context: Option<(String, String)>,
     instances: Vec<InstanceIn>,
-    task_defs: BTreeMap<(String, u32), api::RegisterTaskDefinitionRequest>,
+    task_defs: BTreeMap<(String, u32), (api::RegisterTaskDefinitionRequest, Origin)>,
     services: Vec<ServiceIn>,
     tasks: Vec<TaskIn>,
-    settings: Vec<api::PutAccountSettingRequest>,
+    settings: Vec<(api::PutAccountSettingRequest, Origin)>,
+    /// Settings AWS manages (type aws_managed), `(name, value)`: carried as account defaults.
+    managed_settings: Vec<(String, String)>,
     target_groups: BTreeMap<String, TargetGroupIn>,
     /// `(file, attributes)` of describe-target-group-attributes outputs, matched afterwards.
     tg_attributes: Vec<(String, Option<u32>)>,
@@ -181,7 +192,9 @@ struct Capture {
 }
 
 struct InstanceIn {
-    path: (String, String),
+    path: Origin,
+    /// Where its `ecs.instance-type` attribute was read.
+    type_path: Origin,
     group: InstanceGroup,
     cluster: Option<String>,
     long_arn: bool,
@@ -191,14 +204,18 @@ struct InstanceIn {
 }
 
 struct ServiceIn {
-    path: (String, String),
+    path: Origin,
+    /// Where its `taskDefinition` was read.
+    td_path: Origin,
     cluster: String,
     request: api::CreateServiceRequest,
     task_def: (String, u32),
 }
 
 struct TaskIn {
-    path: (String, String),
+    path: Origin,
+    /// Where its `taskDefinitionArn` was read.
+    td_path: Origin,
     cluster: String,
     instance_id: String,
     task_def: (String, u32),
@@ -227,6 +244,22 @@ fn split_arn<'a>(arn: &'a str, kind: &str) -> Option<(&'a str, &'a str, &'a str)
     Some((region, account, rest))
 }
 
+/// Refuses an ARN of another partition than `aws`: drainsim writes every ARN as `arn:aws:…`, so a
+/// cluster of the China (`aws-cn`) or AWS GovCloud (US) (`aws-us-gov`) Regions would come out
+/// with ARNs it does not have (and its settings' principals would not be of its account).
+fn aws_partition(o: &Obj<'_>, field: &str, arn: &str) -> Result<(), ImportError> {
+    match arn.strip_prefix("arn:").and_then(|rest| rest.split(':').next()) {
+        Some(partition) if partition != "aws" => Err(o.error(
+            Some(field),
+            format!(
+                "'{arn}' is an ARN of the {partition} partition: drainsim writes the ARNs of the aws partition only, \
+                 so it does not import a cluster of the China or AWS GovCloud (US) Regions"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `family:revision` of a task definition ARN (or of `family:revision` itself).
 fn task_def_ref(s: &str) -> Option<(String, u32)> {
     let tail = match split_arn(s, "task-definition") {
@@ -236,6 +269,13 @@ fn task_def_ref(s: &str) -> Option<(String, u32)> {
     let (family, rev) = tail.rsplit_once(':')?;
     let rev: u32 = rev.parse().ok().filter(|r| *r >= 1)?;
     (!family.is_empty()).then(|| (family.to_string(), rev))
+}
+
+/// Adds a note unless the summary has it already.
+fn note_once(summary: &mut ImportSummary, note: String) {
+    if !summary.notes.contains(&note) {
+        summary.notes.push(note);
+    }
 }
 
 impl Capture {
@@ -276,27 +316,29 @@ impl Capture {
         .into_iter()
         .find(|(key, _)| keys.contains(key))
         .map(|(_, kind)| kind)
-        .ok_or_else(|| ImportError {
-            file: file.to_string(),
-            path: "$".into(),
-            message: "not an AWS CLI output drainsim reads: expected the JSON of aws ecs describe-clusters, \
-                      describe-container-instances, describe-services, describe-task-definition, describe-tasks, \
-                      list-account-settings, or aws elbv2 describe-target-groups, describe-target-group-attributes, \
-                      describe-target-health"
-                .into(),
+        .ok_or_else(|| {
+            ImportError::new(
+                file,
+                "$",
+                "not an AWS CLI output drainsim reads: expected the JSON of aws ecs describe-clusters, \
+                 describe-container-instances, describe-services, describe-task-definition, describe-tasks, \
+                 list-account-settings, or aws elbv2 describe-target-groups, describe-target-group-attributes, \
+                 describe-target-health",
+            )
         })?;
         summary.files.push((file.to_string(), kind));
         let root = Obj::root(value, file, kind, notes)?;
         match kind {
             "describe-container-instances" => {
                 for ci in root.objects("containerInstances")? {
-                    self.read_instance(ci, file)?;
+                    self.read_instance(ci, file, summary)?;
                 }
                 root.touch(&["failures"]);
             }
             "describe-clusters" => {
                 for c in root.objects("clusters")? {
                     let arn = c.str("clusterArn")?;
+                    aws_partition(&c, "clusterArn", arn)?;
                     let name = c.str("clusterName")?;
                     let (region, account, _) =
                         split_arn(arn, "cluster").ok_or_else(|| c.error(Some("clusterArn"), "not a cluster ARN"))?;
@@ -318,7 +360,7 @@ impl Capture {
             "describe-task-definition" => {
                 let td =
                     root.opt_obj("taskDefinition")?.ok_or_else(|| root.error(Some("taskDefinition"), "expected an object"))?;
-                self.read_task_def(td)?;
+                self.read_task_def(td, file)?;
                 root.touch(&["tags"]);
             }
             "describe-tasks" => {
@@ -329,12 +371,47 @@ impl Capture {
             }
             "list-account-settings" => {
                 for s in root.objects("settings")? {
-                    self.settings.push(api::PutAccountSettingRequest {
-                        name: s.str("name")?.to_string(),
-                        value: s.str("value")?.to_string(),
-                        principal_arn: s.opt_str("principalArn")?.map(str::to_string),
-                    });
-                    s.touch(&["type"]);
+                    let name = s.str("name")?;
+                    let value = s.str("value")?;
+                    let principal_arn = s.opt_str("principalArn")?;
+                    if let Some(p) = principal_arn {
+                        aws_partition(&s, "principalArn", p)?;
+                    }
+                    // A setting AWS manages (type aws_managed) is read-only: PutAccountSetting refuses
+                    // it, so it is not one. guardDutyActivate, "the only one Amazon Web Services
+                    // manages" (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Setting.html),
+                    // is read by nothing drainsim models; another is what AWS applies to every
+                    // principal, an account default.
+                    if name == "guardDutyActivate" {
+                        note_once(
+                            summary,
+                            format!(
+                                "account setting {name} left out: AWS manages it (type aws_managed, read-only), \
+                                 and drainsim does not model it"
+                            ),
+                        );
+                        s.touch(&["type"]);
+                        s.finish();
+                        continue;
+                    }
+                    if s.opt_str("type")? == Some("aws_managed") {
+                        note_once(
+                            summary,
+                            format!(
+                                "account setting {name} is managed by AWS (type aws_managed, read-only): carried as \
+                                 the account default {name}={value} (accountDefaults), not as a PutAccountSetting"
+                            ),
+                        );
+                        self.managed_settings.push((name.to_string(), value.to_string()));
+                        s.finish();
+                        continue;
+                    }
+                    let request = api::PutAccountSettingRequest {
+                        name: name.to_string(),
+                        value: value.to_string(),
+                        principal_arn: principal_arn.map(str::to_string),
+                    };
+                    self.settings.push((request, (file.to_string(), s.path().to_string())));
                     s.finish();
                 }
                 root.touch(&["nextToken"]);
@@ -342,6 +419,7 @@ impl Capture {
             "describe-target-groups" => {
                 for tg in root.objects("TargetGroups")? {
                     let arn = tg.str("TargetGroupArn")?.to_string();
+                    aws_partition(&tg, "TargetGroupArn", &arn)?;
                     let entry = self.target_groups.entry(arn).or_default();
                     entry.name = tg.str("TargetGroupName")?.to_string();
                     entry.interval_s = tg.opt_int("HealthCheckIntervalSeconds", 5..=300)?.map(|n| n as u32);
@@ -379,8 +457,9 @@ impl Capture {
         Ok(())
     }
 
-    fn read_instance(&mut self, ci: Obj<'_>, file: &str) -> Result<(), ImportError> {
+    fn read_instance(&mut self, ci: Obj<'_>, file: &str, summary: &mut ImportSummary) -> Result<(), ImportError> {
         let arn = ci.str("containerInstanceArn")?;
+        aws_partition(&ci, "containerInstanceArn", arn)?;
         let (region, account, rest) = split_arn(arn, "container-instance")
             .ok_or_else(|| ci.error(Some("containerInstanceArn"), "not a container instance ARN"))?;
         self.note_arn(region, account);
@@ -389,6 +468,16 @@ impl Capture {
             None => (None, rest),
         };
         let ec2 = ci.str("ec2InstanceId")?;
+        if ec2.starts_with("mi-") {
+            // An external instance (ECS Anywhere): its ec2InstanceId is its Systems Manager managed
+            // instance ID. Its tasks are left out with it (the instance was not imported).
+            summary.notes.push(format!(
+                "instance {ec2} (container instance {id}) left out: it is an external instance (ECS Anywhere); \
+                 drainsim models EC2 container instances only"
+            ));
+            ci.leave_out();
+            return Ok(());
+        }
         if !ec2.starts_with("i-") {
             return Err(ci.error(Some("ec2InstanceId"), format!("'{ec2}' is not an EC2 instance ID")));
         }
@@ -411,7 +500,17 @@ impl Capture {
                     let parsed: Result<Vec<u16>, _> = list.iter().map(|p| p.parse::<u16>()).collect();
                     ports = Some(parsed.map_err(|_| r.error(Some("stringSetValue"), "expected port numbers"))?);
                 }
-                _ => {}
+                other => {
+                    // PORTS_UDP (the agent's reserved UDP ports), GPU, …: drainsim reserves none of
+                    // them. An empty one reserves nothing, so nothing is lost; one that reserves
+                    // something is listed as not modelled.
+                    let reserves = !r.strings("stringSetValue")?.is_empty()
+                        || r.opt_int("integerValue", i64::MIN..=i64::MAX)?.is_some_and(|n| n != 0)
+                        || r.opt_int("longValue", i64::MIN..=i64::MAX)?.is_some_and(|n| n != 0);
+                    if reserves {
+                        r.skipped(other);
+                    }
+                }
             }
             r.touch(&["type", "doubleValue", "longValue", "integerValue", "stringSetValue"]);
             r.finish();
@@ -428,11 +527,12 @@ impl Capture {
             let name = a.str("name")?;
             let value = a.opt_str("value")?;
             match (name, value) {
-                ("ecs.instance-type", Some(v)) => instance_type = Some(v.to_string()),
+                ("ecs.instance-type", Some(v)) => instance_type = Some((v.to_string(), a.path().to_string())),
                 ("ecs.availability-zone", Some(v)) => zone = Some(v.to_string()),
                 ("ecs.awsvpc-trunk-id", Some(v)) => trunk = Some(v.to_string()),
-                // Built in: drainsim adds them itself.
-                ("ecs.os-type" | "ecs.cpu-architecture", _) => {}
+                // The rest with a value are kept, ecs.os-type and ecs.cpu-architecture included:
+                // the engine gives an instance linux and x86_64 only when its registration names
+                // none, and a Graviton (arm64) or Windows instance names its own.
                 (_, Some(v)) => {
                     attributes.insert(name.to_string(), v.to_string());
                 }
@@ -442,7 +542,8 @@ impl Capture {
             a.touch(&["targetType", "targetId"]);
             a.finish();
         }
-        let instance_type = instance_type.ok_or_else(|| ci.error(Some("attributes"), "no ecs.instance-type attribute"))?;
+        let (instance_type, type_path) =
+            instance_type.ok_or_else(|| ci.error(Some("attributes"), "no ecs.instance-type attribute"))?;
         let zone = zone.ok_or_else(|| ci.error(Some("attributes"), "no ecs.availability-zone attribute"))?;
         if attributes.keys().filter(|k| !k.starts_with("ecs.")).count() > 10 {
             return Err(
@@ -470,12 +571,22 @@ impl Capture {
         ci.touch(&["remainingResources", "runningTasksCount", "pendingTasksCount", "version", "attachments", "statusReason"]);
         let path = (file.to_string(), ci.path().to_string());
         ci.finish();
-        self.instances.push(InstanceIn { path, group, cluster, long_arn: rest.contains('/'), status, agent_connected, trunked });
+        self.instances.push(InstanceIn {
+            path,
+            type_path: (file.to_string(), type_path),
+            group,
+            cluster,
+            long_arn: rest.contains('/'),
+            status,
+            agent_connected,
+            trunked,
+        });
         Ok(())
     }
 
-    fn read_task_def(&mut self, td: Obj<'_>) -> Result<(), ImportError> {
+    fn read_task_def(&mut self, td: Obj<'_>, file: &str) -> Result<(), ImportError> {
         let arn = td.str("taskDefinitionArn")?;
+        aws_partition(&td, "taskDefinitionArn", arn)?;
         if let Some((region, account, _)) = split_arn(arn, "task-definition") {
             self.note_arn(region, account);
         }
@@ -483,7 +594,9 @@ impl Capture {
         let revision = td.int("revision", 1..=i64::from(drainsim_core::MAX_TASK_DEFINITION_REVISION))? as u32;
         let mut containers = Vec::new();
         for c in td.objects("containerDefinitions")? {
-            let cpu = c.opt_int("cpu", 0..=10_240)?.map(|n| n as u32);
+            // No cap of its own on EC2 (a container may take every CPU unit of its instance, 1,024
+            // per vCPU): the bound is the engine's for a task's CPU units.
+            let cpu = c.opt_int("cpu", 0..=10_000_000)?.map(|n| n as u32);
             let hard = c.opt_int("memory", 1..=100_000_000)?;
             // Placement reserves memoryReservation when it is set, else memory.
             let memory = c.opt_int("memoryReservation", 1..=100_000_000)?.or(hard).map(|n| n as u32);
@@ -546,47 +659,72 @@ impl Capture {
             revision: None,
         };
         td.touch(&["revision", "status", "registeredAt"]);
+        let origin = (file.to_string(), td.path().to_string());
         td.finish();
-        self.task_defs.insert((family, revision), request);
+        self.task_defs.insert((family, revision), (request, origin));
         Ok(())
     }
 
     fn read_service(&mut self, s: Obj<'_>, file: &str, summary: &mut ImportSummary) -> Result<(), ImportError> {
         let name = s.str("serviceName")?.to_string();
         let cluster_arn = s.str("clusterArn")?;
+        aws_partition(&s, "clusterArn", cluster_arn)?;
         let (region, account, cluster) =
             split_arn(cluster_arn, "cluster").ok_or_else(|| s.error(Some("clusterArn"), "not a cluster ARN"))?;
         self.note_arn(region, account);
         let status = s.str("status")?;
         let launch = s.opt_str("launchType")?;
         self.note_time(s.opt_time("createdAt")?);
-        let mut fargate_provider = false;
+        let mut providers = Vec::new();
         for cp in s.objects("capacityProviderStrategy")? {
-            fargate_provider |= cp.str("capacityProvider")?.starts_with("FARGATE");
+            providers.push(cp.str("capacityProvider")?.to_string());
             cp.touch(&["weight", "base"]);
             cp.finish();
         }
-        if status != "ACTIVE" || launch.is_some_and(|l| l != "EC2") || fargate_provider {
+        let controller = match s.opt_obj("deploymentController")? {
+            Some(d) => {
+                let t = d.opt_str("type")?.map(str::to_string);
+                d.finish();
+                t
+            }
+            None => None,
+        };
+        let td_text = s.opt_str("taskDefinition")?;
+        // A service left out, and why: an EXTERNAL-controller service takes its task definitions
+        // from its task sets, which drainsim does not model (CreateService needs a task
+        // definition only for the ECS and CODE_DEPLOY controllers,
+        // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
+        let left_out = if status != "ACTIVE" {
+            Some(format!("it is {status}"))
+        } else if launch.is_some_and(|l| l != "EC2") || providers.iter().any(|p| p.starts_with("FARGATE")) {
+            Some("it does not run on EC2 container instances".to_string())
+        } else if controller.as_deref() == Some("EXTERNAL") {
+            Some("it uses the EXTERNAL deployment controller, whose task sets drainsim does not model".to_string())
+        } else {
+            None
+        };
+        let td_text = match (left_out, td_text) {
+            (None, Some(td)) => td,
+            (why, _) => {
+                let why = why.unwrap_or_else(|| "it names no task definition".to_string());
+                summary.notes.push(format!("service {name} left out: {why}"));
+                s.leave_out();
+                return Ok(());
+            }
+        };
+        if controller.as_deref() == Some("CODE_DEPLOY") {
             summary.notes.push(format!(
-                "service {name} left out: {}",
-                if status != "ACTIVE" { format!("it is {status}") } else { "it does not run on EC2 container instances".into() }
+                "service {name} uses the CODE_DEPLOY deployment controller: drainsim models it as a rolling-update (ECS) \
+                 service; blue/green deployments are not modelled"
             ));
-            s.touch(&[
-                "serviceArn",
-                "desiredCount",
-                "taskDefinition",
-                "deploymentConfiguration",
-                "placementStrategy",
-                "placementConstraints",
-                "loadBalancers",
-                "healthCheckGracePeriodSeconds",
-                "schedulingStrategy",
-                "availabilityZoneRebalancing",
-            ]);
-            s.finish();
-            return Ok(());
         }
-        let td_text = s.str("taskDefinition")?;
+        if !providers.is_empty() {
+            summary.notes.push(format!(
+                "service {name}: its capacityProviderStrategy ({}) is not modelled: drainsim places its tasks on any \
+                 instance of the cluster",
+                providers.join(", ")
+            ));
+        }
         let task_def = task_def_ref(td_text)
             .ok_or_else(|| s.error(Some("taskDefinition"), format!("'{td_text}' is not a task definition ARN")))?;
         let scheduling = s.opt_str("schedulingStrategy")?.unwrap_or("REPLICA").to_string();
@@ -619,8 +757,12 @@ impl Capture {
         }
         let mut load_balancers = Vec::new();
         for (n, lb) in s.objects("loadBalancers")?.into_iter().enumerate() {
+            let target_group_arn = lb.opt_str("targetGroupArn")?;
+            if let Some(arn) = target_group_arn {
+                aws_partition(&lb, "targetGroupArn", arn)?;
+            }
             let spec = api::LoadBalancer {
-                target_group_arn: lb.opt_str("targetGroupArn")?.map(str::to_string),
+                target_group_arn: target_group_arn.map(str::to_string),
                 load_balancer_name: lb.opt_str("loadBalancerName")?.map(str::to_string),
                 container_name: lb.opt_str("containerName")?.map(str::to_string),
                 container_port: lb.opt_int("containerPort", 0..=65_535)?.map(|n| n as u16),
@@ -660,14 +802,16 @@ impl Capture {
         };
         s.touch(&["serviceArn", "desiredCount", "runningCount", "pendingCount", "status", "launchType", "events", "deployments"]);
         let path = (file.to_string(), s.path().to_string());
+        let td_path = (file.to_string(), format!("{}.taskDefinition", s.path()));
         s.finish();
-        self.services.push(ServiceIn { path, cluster: cluster.to_string(), request, task_def });
+        self.services.push(ServiceIn { path, td_path, cluster: cluster.to_string(), request, task_def });
         Ok(())
     }
 
     fn read_task(&mut self, t: Obj<'_>, file: &str, summary: &mut ImportSummary) -> Result<(), ImportError> {
         let arn = t.str("taskArn")?;
         let cluster_arn = t.str("clusterArn")?;
+        aws_partition(&t, "clusterArn", cluster_arn)?;
         let (region, account, cluster) =
             split_arn(cluster_arn, "cluster").ok_or_else(|| t.error(Some("clusterArn"), "not a cluster ARN"))?;
         self.note_arn(region, account);
@@ -676,6 +820,7 @@ impl Capture {
         self.note_time(t.opt_time("startedAt")?);
         self.note_time(t.opt_time("createdAt")?);
         let td_text = t.str("taskDefinitionArn")?;
+        aws_partition(&t, "taskDefinitionArn", td_text)?;
         let task_def = task_def_ref(td_text)
             .ok_or_else(|| t.error(Some("taskDefinitionArn"), format!("'{td_text}' is not a task definition ARN")))?;
         let Some(ci_arn) = t.opt_str("containerInstanceArn")? else {
@@ -683,6 +828,7 @@ impl Capture {
             t.finish();
             return Ok(());
         };
+        aws_partition(&t, "containerInstanceArn", ci_arn)?;
         let instance_id = match split_arn(ci_arn, "container-instance") {
             Some((_, _, rest)) => rest.rsplit('/').next().unwrap_or(rest).to_string(),
             None => return Err(t.error(Some("containerInstanceArn"), "not a container instance ARN")),
@@ -703,6 +849,7 @@ impl Capture {
         let healthy = t.opt_str("healthStatus")? != Some("UNHEALTHY");
         let task = TaskIn {
             path: (file.to_string(), t.path().to_string()),
+            td_path: (file.to_string(), format!("{}.taskDefinitionArn", t.path())),
             cluster: cluster.to_string(),
             instance_id,
             task_def,
@@ -735,11 +882,11 @@ fn import_inputs<T: AsRef<str>>(
     opts: &ImportOptions,
 ) -> Result<Imported, ImportError> {
     if opts.wave_size == 0 || opts.wave_size > MAX_WAVE {
-        return Err(ImportError {
-            file: "--wave".into(),
-            path: "$".into(),
-            message: format!("{} instances per wave; a wave has 1 to {MAX_WAVE}", opts.wave_size),
-        });
+        return Err(ImportError::new(
+            "--wave",
+            "$",
+            format!("{} instances per wave; a wave has 1 to {MAX_WAVE}", opts.wave_size),
+        ));
     }
     let notes = Notes::default();
     let mut summary = ImportSummary::default();
@@ -747,18 +894,15 @@ fn import_inputs<T: AsRef<str>>(
     let (mut first_file, mut files) = (None, 0usize);
     for input in inputs {
         let (file, text) = input?;
-        let value: Value = serde_json::from_str(text.as_ref()).map_err(|e| ImportError {
-            file: file.clone(),
-            path: "$".into(),
-            message: format!("not valid JSON: {e} (line {}, column {})", e.line(), e.column()),
+        let value: Value = serde_json::from_str(text.as_ref()).map_err(|e| {
+            ImportError::new(file.clone(), "$", format!("not valid JSON: {e} (line {}, column {})", e.line(), e.column()))
         })?;
         cap.read_document(&file, &value, &notes, &mut summary)?;
         files += 1;
         first_file.get_or_insert(file);
     }
     match_tg_attributes(&mut cap)?;
-    let mut scenario = build(&mut cap, first_file.as_deref(), files, &mut summary)?;
-    add_drain_plan(&mut scenario, opts)?;
+    let (mut scenario, origins) = build(&cap, first_file.as_deref(), files, opts, &mut summary)?;
     summary.skipped_fields = notes.skipped.into_inner().into_iter().collect();
     summary.counts = [
         scenario.instances.len(),
@@ -766,41 +910,97 @@ fn import_inputs<T: AsRef<str>>(
         scenario.services.len(),
         scenario.running_tasks.iter().map(|r| r.count as usize).sum(),
     ];
+    // What is written must set up: a refusal names where the refused item was read, and carries
+    // the summary (what was read and left out may explain it).
+    if let Err(mut e) = check_setup(&scenario, &origins, first_file.as_deref()) {
+        e.summary = Some(Box::new(summary));
+        return Err(e);
+    }
+    add_drain_plan(&mut scenario, opts, &mut summary)?;
     Ok(Imported { scenario, summary })
 }
 
-/// The scenario of a capture read from `files` files, the first named `first_file`.
+/// Where each item of a built scenario was read, in the order the setup applies the items
+/// (`setup.rs`): account settings, task definitions, instances, services, then the running tasks
+/// one by one. `None`: an item the import adds itself.
+#[derive(Default)]
+struct Origins {
+    settings: Vec<Option<Origin>>,
+    task_definitions: Vec<Origin>,
+    instances: Vec<Origin>,
+    services: Vec<Origin>,
+    /// Each `runningTasks` entry's tasks.
+    running_tasks: Vec<Vec<Origin>>,
+}
+
+impl Origins {
+    /// How many items there are (a running task is one).
+    fn items(&self) -> usize {
+        self.settings.len()
+            + self.task_definitions.len()
+            + self.instances.len()
+            + self.services.len()
+            + self.running_tasks.iter().map(Vec::len).sum::<usize>()
+    }
+
+    /// Where the item at `n` (in setup order) was read.
+    fn of(&self, mut n: usize) -> Option<&Origin> {
+        if n < self.settings.len() {
+            return self.settings.get(n).and_then(Option::as_ref);
+        }
+        n -= self.settings.len();
+        for list in [&self.task_definitions, &self.instances, &self.services] {
+            if n < list.len() {
+                return list.get(n);
+            }
+            n -= list.len();
+        }
+        self.running_tasks.iter().flatten().nth(n)
+    }
+}
+
+/// A container instance ID as a key: the old format writes it as a UUID (`5f1d6a0c-3e8b-…`), the
+/// new one as 32 hex digits.
+fn id_key(id: &str) -> String {
+    id.chars().filter(|c| *c != '-').map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// `n` tasks, in words.
+fn tasks(n: u32) -> String {
+    if n == 1 {
+        "1 task".into()
+    } else {
+        format!("{n} tasks")
+    }
+}
+
+/// The scenario of a capture read from `files` files, the first named `first_file`, and where each
+/// of its items was read.
 fn build(
-    cap: &mut Capture,
+    cap: &Capture,
     first_file: Option<&str>,
     files: usize,
+    opts: &ImportOptions,
     summary: &mut ImportSummary,
-) -> Result<Scenario, ImportError> {
-    let at = |path: &(String, String), message: String| ImportError { file: path.0.clone(), path: path.1.clone(), message };
+) -> Result<(Scenario, Origins), ImportError> {
+    let at = |path: &Origin, message: String| ImportError::new(path.0.clone(), path.1.clone(), message);
+    let whole = |message: String| ImportError::new(first_file.unwrap_or("(none)"), "$", message);
     // The one cluster.
     let mut names: BTreeSet<String> = cap.clusters.iter().map(|(n, _)| n.clone()).collect();
     names.extend(cap.services.iter().map(|s| s.cluster.clone()));
     names.extend(cap.tasks.iter().map(|t| t.cluster.clone()));
     names.extend(cap.instances.iter().filter_map(|i| i.cluster.clone()));
-    let cluster = match names.len() {
-        1 => names.into_iter().next().expect("one"),
-        0 => {
-            return Err(ImportError {
-                file: first_file.unwrap_or("(none)").to_string(),
-                path: "$".into(),
-                message: "no cluster named: add the output of aws ecs describe-clusters".into(),
-            })
-        }
-        _ => {
-            return Err(ImportError {
-                file: first_file.unwrap_or("(none)").to_string(),
-                path: "$".into(),
-                message: format!(
-                    "the files describe {} clusters ({}); import one cluster at a time",
-                    names.len(),
-                    names.into_iter().collect::<Vec<_>>().join(", ")
-                ),
-            })
+    let mut names = names.into_iter();
+    let cluster = match (names.next(), names.len()) {
+        (Some(one), 0) => one,
+        (None, _) => return Err(whole("no cluster named: add the output of aws ecs describe-clusters".into())),
+        (Some(first), more) => {
+            let all: Vec<String> = std::iter::once(first).chain(names).collect();
+            return Err(whole(format!(
+                "the files describe {} clusters ({}); import one cluster at a time",
+                more + 1,
+                all.join(", ")
+            )));
         }
     };
     let mut s = Scenario {
@@ -809,6 +1009,7 @@ fn build(
         clusters: vec![cluster.clone()],
         ..Default::default()
     };
+    let mut origins = Origins::default();
     if let Some((region, account)) = &cap.arn_context {
         s.region = Some(region.clone());
         s.account_id = Some(account.clone());
@@ -824,7 +1025,7 @@ fn build(
     // `revision` extension; the family's next needs none.
     // (The captured task definitions are keyed, and so ordered, by family, then revision.)
     let mut previous: Option<(&str, u32)> = None;
-    for ((family, revision), request) in &cap.task_defs {
+    for ((family, revision), (request, origin)) in &cap.task_defs {
         let next = match previous {
             Some((f, r)) if f == family => r + 1,
             _ => 1,
@@ -833,8 +1034,9 @@ fn build(
         let mut request = request.clone();
         request.revision = (*revision != next).then_some(*revision);
         s.task_definitions.push(request);
+        origins.task_definitions.push(origin.clone());
     }
-    let td_name = |path: &(String, String), td: &(String, u32)| {
+    let td_name = |path: &Origin, td: &(String, u32)| {
         cap.task_defs.contains_key(td).then(|| format!("{}:{}", td.0, td.1)).ok_or_else(|| {
             at(
                 path,
@@ -846,32 +1048,55 @@ fn build(
         })
     };
 
-    // Account settings as they were; instances that were not trunked register as a role with
-    // trunking off, so today's setting cannot trunk them.
-    s.account_settings = cap.settings.clone();
+    // Account settings as they were.
+    for (put, origin) in &cap.settings {
+        s.account_settings.push(put.clone());
+        origins.settings.push(Some(origin.clone()));
+    }
     let account = s.account_id.clone().unwrap_or_else(|| "123456789012".into());
-    let untrunked_role = format!("arn:aws:iam::{account}:role/drainsim-import-untrunked");
-    let any_untrunked = cap.instances.iter().any(|i| !i.trunked);
-    if any_untrunked {
-        s.account_settings.push(api::PutAccountSettingRequest {
-            name: "awsvpcTrunking".into(),
-            value: "disabled".into(),
-            principal_arn: Some(untrunked_role.clone()),
-        });
-    }
+    // The ARN format new instances get: the instances' own when they share one, else the long one.
     let long: BTreeSet<bool> = cap.instances.iter().map(|i| i.long_arn).collect();
-    if long.len() == 1 {
-        let value = if long.contains(&true) { "enabled" } else { "disabled" };
+    let default_long = long.contains(&true);
+    if !long.is_empty() {
+        let value = if default_long { "enabled" } else { "disabled" };
         s.account_defaults.insert("containerInstanceLongArnFormat".into(), value.into());
-    } else if long.len() > 1 {
-        summary.notes.push("the instances use both ARN formats: every instance gets the long format".into());
-        s.account_defaults.insert("containerInstanceLongArnFormat".into(), "enabled".into());
     }
+    for (name, value) in &cap.managed_settings {
+        s.account_defaults.insert(name.clone(), value.clone());
+    }
+    // What the root user registers with (it registers the instances that name no role): its
+    // captured setting, else the account default.
+    let root = format!("arn:aws:iam::{account}:root");
+    let root_long = cap
+        .settings
+        .iter()
+        .rev()
+        .find(|(p, _)| p.name == "containerInstanceLongArnFormat" && p.principal_arn.as_deref().is_none_or(|a| a == root))
+        .map(|(p, _)| p.value.as_str())
+        .or(s.account_defaults.get("containerInstanceLongArnFormat").map(String::as_str))
+        .map_or(default_long, |v| v == "enabled");
+    // Each instance registers keeping what it had, whatever the account settings say today: one
+    // that was not trunked as a role with awsvpcTrunking disabled, so that the setting cannot trunk
+    // it; one whose ARN format is not the root user's as a role with its own format ("Only
+    // resources launched after opting in receive the new ARN and resource ID format",
+    // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html).
+    let role_of = |trunked: bool, long: bool| -> Option<String> {
+        let format = (long != root_long).then_some(if long { "long-arn" } else { "short-arn" });
+        let name = match (trunked, format) {
+            (true, None) => return None,
+            (false, None) => "drainsim-import-untrunked".to_string(),
+            (true, Some(f)) => format!("drainsim-import-{f}"),
+            (false, Some(f)) => format!("drainsim-import-untrunked-{f}"),
+        };
+        Some(format!("arn:aws:iam::{account}:role/{name}"))
+    };
+    let mut roles: BTreeMap<String, (bool, bool)> = BTreeMap::new();
 
     // Instances.
     let mut imported_ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut type_paths = Vec::new();
     let mut disconnected = Vec::new();
-    for i in &mut cap.instances {
+    for i in &cap.instances {
         match i.status.as_str() {
             "ACTIVE" | "DRAINING" => {}
             other => {
@@ -884,16 +1109,38 @@ fn build(
         if i.status == "DRAINING" {
             g.status = Some("DRAINING".into());
         }
-        if !i.trunked {
-            g.instance_role = Some(untrunked_role.clone());
+        g.instance_role = role_of(i.trunked, i.long_arn);
+        if let Some(role) = &g.instance_role {
+            roles.insert(role.clone(), (i.trunked, i.long_arn));
         }
-        if imported_ids.insert(g.container_instance_id.clone().unwrap_or_default(), g.name.clone()).is_some() {
+        if let Some(limit) = opts.task_eni_limits.get(&g.instance_type) {
+            g.task_eni_limit = Some(*limit);
+        }
+        if imported_ids.insert(id_key(g.container_instance_id.as_deref().unwrap_or_default()), g.name.clone()).is_some() {
             return Err(at(&i.path, format!("container instance {} appears twice", g.name)));
         }
         if !i.agent_connected {
             disconnected.push(g.name.clone());
         }
         s.instances.push(g);
+        origins.instances.push(i.path.clone());
+        type_paths.push(&i.type_path);
+    }
+    for (role, (trunked, long)) in roles {
+        let mut setting = |name: &str, value: &str| {
+            s.account_settings.push(api::PutAccountSettingRequest {
+                name: name.into(),
+                value: value.into(),
+                principal_arn: Some(role.clone()),
+            });
+            origins.settings.push(None);
+        };
+        if !trunked {
+            setting("awsvpcTrunking", "disabled");
+        }
+        if long != root_long {
+            setting("containerInstanceLongArnFormat", if long { "enabled" } else { "disabled" });
+        }
     }
 
     // Services.
@@ -901,7 +1148,7 @@ fn build(
     for svc in &cap.services {
         let mut r = svc.request.clone();
         r.cluster = Some(cluster.clone());
-        r.task_definition = td_name(&svc.path, &svc.task_def)?;
+        r.task_definition = td_name(&svc.td_path, &svc.task_def)?;
         if let Some(tg) = r.load_balancers.first().and_then(|lb| lb.target_group_arn.clone()) {
             if let Some(t) = cap.target_groups.get(&tg) {
                 r.target_group = Some(api::TargetGroupSettings {
@@ -918,45 +1165,122 @@ fn build(
         }
         service_tds.insert(r.service_name.clone(), r.task_definition.clone());
         s.services.push(r);
+        origins.services.push(svc.path.clone());
     }
 
-    // Tasks where they run.
-    let mut running: BTreeMap<RunKey, u32> = BTreeMap::new();
+    // Tasks where they run, each with the task definition it runs: during a deployment a
+    // service's older tasks run an older revision, with its reservation.
+    let mut running: BTreeMap<RunKey, Vec<Origin>> = BTreeMap::new();
     let mut order = Vec::new();
+    let mut older: BTreeMap<(String, String), u32> = BTreeMap::new();
+    let mut of_left_out: BTreeMap<String, u32> = BTreeMap::new();
     for t in &cap.tasks {
-        let Some(instance) = imported_ids.get(&t.instance_id) else {
+        let Some(instance) = imported_ids.get(&id_key(&t.instance_id)) else {
             summary.notes.push(format!("a task on container instance {} left out: the instance was not imported", t.instance_id));
             continue;
         };
-        let mut td = td_name(&t.path, &t.task_def)?;
-        let service = t
-            .group
-            .as_deref()
-            .and_then(|g| g.strip_prefix("service:"))
-            .filter(|n| service_tds.contains_key(*n))
-            .map(str::to_string);
-        if let Some(sv) = &service {
-            let want = &service_tds[sv];
-            if *want != td {
-                summary.notes.push(format!("a task of service {sv} ran {td}; it is imported with the service's {want}"));
-                td = want.clone();
-            }
+        let td = td_name(&t.td_path, &t.task_def)?;
+        let named = t.group.as_deref().and_then(|g| g.strip_prefix("service:"));
+        let service = named.filter(|n| service_tds.contains_key(*n)).map(str::to_string);
+        match (&service, named) {
+            (Some(sv), _) if service_tds.get(sv) != Some(&td) => *older.entry((sv.clone(), td.clone())).or_insert(0) += 1,
+            (None, Some(left_out)) => *of_left_out.entry(left_out.to_string()).or_insert(0) += 1,
+            _ => {}
         }
         let (group, started_by) = match &service {
             Some(_) => (None, None),
             None => (t.group.clone().filter(|g| !g.starts_with("family:")), t.started_by.clone()),
         };
         let key = (instance.clone(), td, service, group, started_by, t.healthy);
-        if !running.contains_key(&key) {
-            order.push(key.clone());
+        match running.get_mut(&key) {
+            Some(paths) => paths.push(t.path.clone()),
+            None => {
+                order.push(key.clone());
+                running.insert(key, vec![t.path.clone()]);
+            }
         }
-        *running.entry(key).or_insert(0) += 1;
+    }
+    for ((sv, td), n) in older {
+        let own = service_tds.get(&sv).cloned().unwrap_or_default();
+        summary.notes.push(format!(
+            "service {sv}: {} {td}, not the service's {own} (a deployment in progress): imported as {}, with \
+             {td}'s reservation; drainsim does not carry the deployment on, so the service starts tasks of {own} only \
+             and {} until stopped",
+            if n == 1 { "1 task runs".to_string() } else { format!("{n} tasks run") },
+            if n == 1 { "it runs" } else { "they run" },
+            if n == 1 { "it runs" } else { "these run" },
+        ));
+    }
+    for (sv, n) in of_left_out {
+        summary.notes.push(format!(
+            "{} of service {sv} imported as {} (group service:{sv}): the service was not imported, so nothing \
+             replaces {}",
+            tasks(n),
+            if n == 1 { "a standalone task" } else { "standalone tasks" },
+            if n == 1 { "it when it stops" } else { "them when they stop" },
+        ));
     }
     for key in order {
-        let count = running[&key];
+        let Some(paths) = running.remove(&key) else { continue };
         let (instance, task_definition, service, group, started_by, healthy) = key;
+        let count = paths.len() as u32;
         s.running_tasks.push(RunningTasks { instance, task_definition, service, group, started_by, count, healthy });
+        origins.running_tasks.push(paths);
     }
+
+    // An awsvpc task needs the task ENI limit of every instance it could run on: one of a type
+    // missing from drainsim's table needs it from the command line.
+    let awsvpc: BTreeSet<String> = cap
+        .task_defs
+        .iter()
+        .filter(|(_, (r, _))| r.network_mode.as_deref() == Some("awsvpc"))
+        .map(|((f, r), _)| format!("{f}:{r}"))
+        .collect();
+    let user = s
+        .services
+        .iter()
+        .find(|r| awsvpc.contains(&r.task_definition))
+        .map(|r| format!("service {} runs {}", r.service_name, r.task_definition))
+        .or_else(|| {
+            s.running_tasks
+                .iter()
+                .find(|r| awsvpc.contains(&r.task_definition))
+                .map(|r| format!("a task of {} runs on {}", r.task_definition, r.instance))
+        });
+    if let Some(user) = user {
+        let known: BTreeSet<&str> = drainsim_core::known_instance_types().collect();
+        for (g, type_path) in s.instances.iter().zip(&type_paths) {
+            let t = &g.instance_type;
+            if g.task_eni_limit.is_none() && !known.contains(t.as_str()) {
+                return Err(at(
+                    type_path,
+                    format!(
+                        "instance type {t} is not in drainsim's task ENI limit table, and awsvpc tasks need the limit of \
+                         every instance they could run on ({user}): give it with --task-eni-limit {t}=N, N the task \
+                         ENIs an instance of the type takes (trunked: the ENI trunking table, \
+                         https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html; \
+                         untrunked: its EC2 network interface limit less the primary one)"
+                    ),
+                ));
+            }
+        }
+    }
+
+    // registeredAt is not carried: every instance registers at time 0.
+    fn reads_registered_at<'a>(mut expressions: impl Iterator<Item = Option<&'a String>>) -> bool {
+        expressions.any(|e| e.is_some_and(|e| drainsim_core::query::Query::parse(e).is_ok_and(|q| q.reads_registered_at())))
+    }
+    for r in &s.services {
+        if reads_registered_at(r.placement_constraints.iter().map(|c| c.expression.as_ref())) {
+            summary.notes.push(format!("service {}: its memberOf constraint {}", r.service_name, registered_at_caveat(&s)));
+        }
+    }
+    for td in &s.task_definitions {
+        if reads_registered_at(td.placement_constraints.iter().map(|c| c.expression.as_ref())) {
+            note_once(summary, format!("task definition {}: its memberOf constraint {}", td.family, registered_at_caveat(&s)));
+        }
+    }
+
     if !disconnected.is_empty() {
         let pinned = disconnected
             .iter()
@@ -965,16 +1289,115 @@ fn build(
         s.faults = Some(FaultsSpec { pinned, ..Default::default() });
     }
 
-    Ok(s)
+    Ok((s, origins))
+}
+
+/// What a cluster query reading `registeredAt` is told: drainsim registers every imported instance
+/// at time 0, the capture.
+fn registered_at_caveat(s: &Scenario) -> String {
+    let when = s.epoch_unix_seconds.map_or_else(
+        || "the capture".to_string(),
+        |t| format!("{}, the capture", json::format_iso8601(i64::try_from(t).unwrap_or(i64::MAX))),
+    );
+    format!(
+        "reads registeredAt, which drainsim import does not carry: every imported instance registers at time 0 \
+         ({when}), not when it registered with ECS, so the expression may select other instances than in ECS"
+    )
+}
+
+/// The name the setup check loads what the import built under (it is never written there).
+const SETUP_CHECK_FILE: &str = "(drainsim import)";
+
+/// Checks that what the import built sets up, as `drainsim check` sets it up. A refusal is an error
+/// at the file and JSON path of the item refused: the setup applies the items in order (see
+/// [`Origins`]), so the first prefix of them that fails ends with it, found by bisection (a
+/// handful of setups, only when the whole fails).
+fn check_setup(s: &Scenario, origins: &Origins, first_file: Option<&str>) -> Result<(), ImportError> {
+    let probe = |items: Option<usize>| -> Result<(), crate::ScenarioError> {
+        let cut;
+        let s = match items {
+            Some(n) => {
+                cut = first_items(s, n);
+                &cut
+            }
+            None => s,
+        };
+        let loaded = crate::load_str(SETUP_CHECK_FILE, &crate::write::to_ron(s))?;
+        crate::runner::check_setup_of(loaded)
+    };
+    let Err(mut refusal) = probe(None) else { return Ok(()) };
+    let culprit = match probe(Some(0)) {
+        Err(e) => {
+            refusal = e;
+            None
+        }
+        Ok(()) => {
+            // The first `good` items set up; the first `bad` do not.
+            let (mut good, mut bad) = (0, origins.items());
+            while bad - good > 1 {
+                let mid = good + (bad - good) / 2;
+                match probe(Some(mid)) {
+                    Ok(()) => good = mid,
+                    Err(e) => {
+                        bad = mid;
+                        refusal = e;
+                    }
+                }
+            }
+            bad.checked_sub(1)
+        }
+    };
+    let message = format!("the imported cluster does not set up: {}", refusal.message);
+    Err(match culprit.and_then(|n| origins.of(n)) {
+        Some((file, path)) => ImportError::new(file.clone(), path.clone(), message),
+        None => ImportError::new(
+            first_file.unwrap_or("(none)"),
+            "$",
+            format!(
+                "{message} (in what the import derives itself: the cluster, its Region and account, the \
+                 account defaults of the instances' ARN format and of the settings AWS manages, or the roles \
+                 the instances register as)"
+            ),
+        ),
+    })
+}
+
+/// The scenario with only its first `n` items (in setup order, see [`Origins`]).
+fn first_items(s: &Scenario, mut n: usize) -> Scenario {
+    fn keep<T>(items: &mut Vec<T>, n: &mut usize) {
+        let kept = (*n).min(items.len());
+        items.truncate(kept);
+        *n -= kept;
+    }
+    let mut t = s.clone();
+    keep(&mut t.account_settings, &mut n);
+    keep(&mut t.task_definitions, &mut n);
+    keep(&mut t.instances, &mut n);
+    keep(&mut t.services, &mut n);
+    let mut running = Vec::new();
+    for rt in std::mem::take(&mut t.running_tasks) {
+        if n == 0 {
+            break;
+        }
+        let count = rt.count.min(u32::try_from(n).unwrap_or(u32::MAX));
+        n -= count as usize;
+        running.push(RunningTasks { count, ..rt });
+    }
+    t.running_tasks = running;
+    let names: BTreeSet<&str> = t.instances.iter().map(|g| g.name.as_str()).collect();
+    if let Some(f) = t.faults.as_mut() {
+        f.pinned.retain(|p| names.contains(p.fault.instance().as_str()));
+    }
+    t
 }
 
 /// Adds the drain plan: the selected instances in waves, each drained, waited for and deregistered
 /// before the next. A filter is evaluated on the imported cluster at time 0 (ListContainerInstances
 /// with the filter, ACTIVE and DRAINING instances, in the order ECS lists them); when the selection
 /// fits one wave, the steps carry the filter itself, else the waves name their instances.
-fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportError> {
+fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions, summary: &mut ImportSummary) -> Result<(), ImportError> {
     let cluster = s.clusters.first().cloned().unwrap_or_else(|| "default".into());
-    let refuse = |message: String| ImportError { file: "--drain".into(), path: "$".into(), message };
+    let refuse = |message: String| ImportError::new("--drain", "$", message);
     let (selected, filter) = match &opts.drain {
         DrainSelection::None => return Ok(()),
         DrainSelection::Ids(ids) => {
@@ -988,7 +1411,14 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportEr
             (ids.clone(), None)
         }
         DrainSelection::Filter(f) => {
-            drainsim_core::query::Query::parse(f).map_err(|e| refuse(format!("'{f}' is not a valid cluster query: {e}")))?;
+            let query =
+                drainsim_core::query::Query::parse(f).map_err(|e| refuse(format!("'{f}' is not a valid cluster query: {e}")))?;
+            // Every imported instance registers at time 0: a query on registeredAt selects as if
+            // they had all just registered.
+            let caveat = query.reads_registered_at().then(|| format!("--drain '{f}' {}", registered_at_caveat(s)));
+            if let Some(c) = &caveat {
+                summary.notes.push(c.clone());
+            }
             let text = crate::write::to_ron(s);
             let loaded =
                 crate::load_str("(import)", &text).map_err(|e| refuse(format!("the imported cluster does not load: {e}")))?;
@@ -1022,7 +1452,8 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportEr
                 }
             }
             if names.is_empty() {
-                return Err(refuse(format!("'{f}' selects no ACTIVE or DRAINING instance of the imported cluster")));
+                let why = caveat.map(|c| format!(" ({c})")).unwrap_or_default();
+                return Err(refuse(format!("'{f}' selects no ACTIVE or DRAINING instance of the imported cluster{why}")));
             }
             (names, Some(f.clone()))
         }
@@ -1075,22 +1506,30 @@ fn match_tg_attributes(cap: &mut Capture) -> Result<(), ImportError> {
     let pending = std::mem::take(&mut cap.tg_attributes);
     for (file, delay) in pending {
         let stem = Path::new(&file).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-        let by_name: Vec<&String> =
-            cap.target_groups.iter().filter(|(_, t)| stem.ends_with(&format!("-{}", t.name))).map(|(a, _)| a).collect();
-        let arn = match (by_name.as_slice(), cap.target_groups.len()) {
-            ([one], _) => (*one).clone(),
-            ([], 1) => cap.target_groups.keys().next().expect("one").clone(),
-            _ => {
-                return Err(ImportError {
+        // The target group whose name ends the file name: the longest such name, so that
+        // `…-web-tg.json` is web-tg's even beside a target group named tg (two names that both
+        // end the name after a hyphen differ in length, so the longest is one).
+        let by_name = cap
+            .target_groups
+            .iter()
+            .filter(|(_, t)| stem.ends_with(&format!("-{}", t.name)))
+            .max_by_key(|(_, t)| t.name.len())
+            .map(|(a, _)| a.clone());
+        let only = (cap.target_groups.len() == 1).then(|| cap.target_groups.keys().next().cloned()).flatten();
+        let arn = match by_name.or(only) {
+            Some(arn) => arn,
+            None => {
+                return Err(ImportError::new(
                     file,
-                    path: "$".into(),
-                    message: "cannot tell which target group these attributes belong to: name the file \
-                              …-<target-group-name>.json, or import one target group"
-                        .into(),
-                })
+                    "$",
+                    "cannot tell which target group these attributes belong to: name the file \
+                     …-<target-group-name>.json, or import one target group",
+                ))
             }
         };
-        cap.target_groups.get_mut(&arn).expect("found").deregistration_delay_s = delay;
+        if let Some(t) = cap.target_groups.get_mut(&arn) {
+            t.deregistration_delay_s = delay;
+        }
     }
     Ok(())
 }
