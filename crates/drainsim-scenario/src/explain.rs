@@ -354,10 +354,17 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         };
         let start = (*at).max(from_ms);
         let why = match status {
-            TaskStatus::Deactivating => format!(
-                "DEACTIVATING: the target group's deregistration delay of {}",
-                t.service().and_then(|s| s.deregistration_delay_ms()).map_or("?".into(), duration_text)
-            ),
+            // The delay of a target group, or a Classic Load Balancer's connection draining; jitter
+            // may lengthen it (never shorten it).
+            TaskStatus::Deactivating => {
+                let delay_ms = t.service().and_then(|s| s.deregistration_delay_ms());
+                let longer = delay_ms.is_some_and(|d| end.saturating_sub(*at) > d);
+                format!(
+                    "DEACTIVATING: the load balancer's deregistration delay of {}{}",
+                    delay_ms.map_or("?".into(), duration_text),
+                    if longer { ", lengthened by jitter" } else { "" }
+                )
+            }
             TaskStatus::Stopping => match t.exits_after_sigterm_ms() {
                 Some(exit) if exit < t.stop_timeout_ms() => {
                     format!("STOPPING: its containers exit {} after SIGTERM", duration_text(exit))

@@ -220,8 +220,9 @@ impl<'a> ServiceView<'a> {
         self.state().status
     }
 
-    /// Its target group's deregistration delay, when it is behind a load balancer (how long a task
-    /// it stops spends in DEACTIVATING).
+    /// Its load balancer's deregistration delay (a target group's, or a Classic Load Balancer's
+    /// connection draining timeout), when it is behind one: how long a task it stops spends in
+    /// DEACTIVATING, at least.
     pub fn deregistration_delay_ms(&self) -> Option<SimTimeMs> {
         self.state().load_balancer.as_ref().map(|lb| lb.deregistration_delay_ms)
     }
