@@ -64,7 +64,8 @@ pub use state::trace::{Change, Subject, Trace, TraceRecord};
 pub use timings::Timings;
 
 /// The EC2 instance types whose task ENI limits drainsim knows (the ENI trunking guide's table,
-/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>),
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>,
+/// and the `t2`, `t3`, `t3a` and `t4g` families, which have no trunking, from EC2's interface limits),
 /// sorted. A type outside it registers fine; its awsvpc tasks need an explicit task ENI limit.
 pub fn known_instance_types() -> impl Iterator<Item = &'static str> {
     rules::eni_limits::TASK_ENI_LIMITS.iter().map(|r| r.instance_type)

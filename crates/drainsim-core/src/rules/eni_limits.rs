@@ -1,8 +1,39 @@
 //! ECS task ENI limits per EC2 instance type, with and without `awsvpcTrunking`.
 //!
-//! Source: the Amazon ECS Developer Guide page on ENI trunking, "supported instance types" table,
-//! as of June 2023, transcribed in `reference/ecs-semantics.md` <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html> ("Task limit table (without /
-//! with trunking)"), plus the "Unsupported types" bullet of <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html>.
+//! Two kinds of rows, from these public sources:
+//!
+//! 1. **The ECS guide's table (435 rows).** The Amazon ECS Developer Guide's "supported instance
+//!    types" table, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>
+//!    (task limit without / with trunking), plus the "Unsupported types" bullet of
+//!    <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html>,
+//!    transcribed in June 2023. Re-checked for this revision against the last public source of that
+//!    table, `doc_source/container-instance-eni.md` of the guide's GitHub repository as of 2023-04-18
+//!    (<https://github.com/awsdocs/amazon-ecs-developer-guide/blob/a35b7671c57ce34babc04525a1d7b16fd4c9a8c6/doc_source/container-instance-eni.md>;
+//!    the repository was archived on 2023-06-15): all 435 rows and both unsupported lists match it.
+//!    The live page could not be read for this revision, so no row of it newer than that is here.
+//! 2. **Burstable families without trunking (28 rows): `t2`, `t3`, `t3a`, `t4g`, every size.** ECS
+//!    gives them no trunk: they are not in the guide's table; the guide's maintainers said the `t2`
+//!    and `t3` families are not supported
+//!    (<https://github.com/awsdocs/amazon-ecs-developer-guide/pull/126>, 2020-05-24); trunking for
+//!    `t4g` is an open request (<https://github.com/aws/containers-roadmap/issues/1094>); and AWS's
+//!    branch-ENI limit file marks all four `IsTrunkingCompatible: false`
+//!    (<https://github.com/aws/amazon-vpc-resource-controller-k8s/blob/58c8559e6486e4c04453a5a5239ce1df0da10b30/pkg/aws/vpc/limits.go>,
+//!    generated 2026-03-20). Their untrunked limit is the EC2 maximum number of network interfaces
+//!    minus one (the convention below), the maximum read from `ENILimit` in
+//!    <https://github.com/aws/amazon-vpc-cni-k8s/blob/6152e01c83bb8f04fdc8690e99134ebe1445db29/pkg/vpc/vpc_ip_resource_limit.go>
+//!    (generated from EC2's DescribeInstanceTypes, commit of 2026-08-11), which agrees for all 28 with
+//!    `Interface` in the branch-ENI limit file above and with the EC2 User Guide's "Maximum network
+//!    interfaces" table (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html#AvailableIpPerENI>,
+//!    last public source <https://github.com/awsdocs/amazon-ec2-user-guide/blob/d289961421fa79447add68ca26e3ec5ae96fdf41/doc_source/using-eni.md>,
+//!    2023-05-11). Their trunked column is `0`: no trunking (see [`TypeLimits::supports_trunking`]).
+//!
+//! **Not here, for want of a source.** Families that do support trunking but came after the guide's
+//! last readable table — `m7i`, `m7i-flex`, `m7a`, `c7i`, `c7i-flex`, `c7a`, `r7i`, `r7a`, `r7iz`,
+//! and sizes added later to older families (`i4i.12xlarge`, `i4i.24xlarge`) — need the guide's
+//! trunked task limit, which no readable source gives: the branch-ENI limit file's
+//! `BranchInterface` is a different count (it differs from the guide on 416 of the 431 rows both
+//! have, e.g. `c5.large` 9 against the guide's 10) and is not used. Such a type still needs an
+//! explicit `taskEniLimit`.
 //!
 //! Each row gives the number of `awsvpc` tasks an instance can run:
 //! * **without trunking** — every task uses one ENI and the instance's primary ENI is not available
@@ -28,7 +59,8 @@ pub struct EniLimitRow {
     pub instance_type: &'static str,
     /// Maximum `awsvpc` tasks without trunking (instance ENI limit − 1).
     pub task_enis_without_trunking: u16,
-    /// Maximum `awsvpc` tasks with trunking (table ENI limit − 2), verbatim; may be ≤ 0.
+    /// Maximum `awsvpc` tasks with trunking (table ENI limit − 2), verbatim; may be ≤ 0. `0` on
+    /// the rows from EC2's interface limits (families the guide gives no trunk).
     pub task_enis_with_trunking: i16,
 }
 
@@ -36,13 +68,20 @@ const fn r(instance_type: &'static str, without: u16, with: i16) -> EniLimitRow 
     EniLimitRow { instance_type, task_enis_without_trunking: without, task_enis_with_trunking: with }
 }
 
-/// Number of rows in [`TASK_ENI_LIMITS`]; matches the reference's "435 rows".
+/// Number of rows in [`TASK_ENI_LIMITS`]: the guide's 435 plus 28 from EC2's interface limits.
 #[cfg(test)]
-pub const TASK_ENI_LIMITS_ROW_COUNT: usize = 435;
+pub const TASK_ENI_LIMITS_ROW_COUNT: usize = 463;
+
+/// Families whose rows come from EC2's maximum network interfaces, not from the guide's table
+/// (no trunking; trunked column `0`). Sorted, byte order.
+#[cfg(test)]
+pub const EC2_ONLY_FAMILIES: &[&str] = &["t2", "t3", "t3a", "t4g"];
 
 /// The task ENI limit table, sorted by `instance_type` (byte order), each type once.
 ///
-/// Row count: 435, equal to the 435 stated by the reference. Shorthand in <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html> was expanded as:
+/// Row count: 463 — the guide's 435 (equal to the 435 stated by the reference and to the guide's
+/// last public source, see the module doc) and 28 rows of `t2`, `t3`, `t3a` and `t4g` from EC2's
+/// interface limits (trunked column `0`). Shorthand in <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html> was expanded as:
 /// * families sharing one line (`m5`, `m5a`, `m5ad`; `c5`, `c5d`; `m6g`, `m6gd`, `m7g`; …) each get
 ///   the full row list;
 /// * `m5d`: the 8 `m5` sizes plus `metal` 14/120 (9 rows);
@@ -455,6 +494,34 @@ pub static TASK_ENI_LIMITS: &[EniLimitRow] = &[
     r("r7g.medium",       1,   4),
     r("r7g.metal",       14, 120),
     r("r7g.xlarge",       3,  20),
+    r("t2.2xlarge",       2,   0),
+    r("t2.large",         2,   0),
+    r("t2.medium",        2,   0),
+    r("t2.micro",         1,   0),
+    r("t2.nano",          1,   0),
+    r("t2.small",         2,   0),
+    r("t2.xlarge",        2,   0),
+    r("t3.2xlarge",       3,   0),
+    r("t3.large",         2,   0),
+    r("t3.medium",        2,   0),
+    r("t3.micro",         1,   0),
+    r("t3.nano",          1,   0),
+    r("t3.small",         2,   0),
+    r("t3.xlarge",        3,   0),
+    r("t3a.2xlarge",      3,   0),
+    r("t3a.large",        2,   0),
+    r("t3a.medium",       2,   0),
+    r("t3a.micro",        1,   0),
+    r("t3a.nano",         1,   0),
+    r("t3a.small",        1,   0),
+    r("t3a.xlarge",       3,   0),
+    r("t4g.2xlarge",      3,   0),
+    r("t4g.large",        2,   0),
+    r("t4g.medium",       2,   0),
+    r("t4g.micro",        1,   0),
+    r("t4g.nano",         1,   0),
+    r("t4g.small",        2,   0),
+    r("t4g.xlarge",       3,   0),
     r("trn1.2xlarge",     3,  19),
     r("trn1.32xlarge",   39, 120),
     r("trn1n.32xlarge",  79, 242),
@@ -602,7 +669,10 @@ mod tests {
     #[test]
     fn row_count() {
         assert_eq!(TASK_ENI_LIMITS.len(), TASK_ENI_LIMITS_ROW_COUNT);
-        assert_eq!(TASK_ENI_LIMITS.len(), 435);
+        assert_eq!(TASK_ENI_LIMITS.len(), 463);
+        let from_ec2 = TASK_ENI_LIMITS.iter().filter(|r| EC2_ONLY_FAMILIES.contains(&family(r.instance_type))).count();
+        assert_eq!(from_ec2, 28);
+        assert_eq!(TASK_ENI_LIMITS.len() - from_ec2, 435, "the guide's rows");
         let families = {
             let mut f: Vec<&str> = TASK_ENI_LIMITS.iter().map(|r| family(r.instance_type)).collect();
             f.dedup();
@@ -610,7 +680,7 @@ mod tests {
             f.dedup();
             f
         };
-        assert_eq!(families.len(), 66);
+        assert_eq!(families.len(), 70);
     }
 
     #[test]
@@ -619,7 +689,11 @@ mod tests {
             let (fam, size) = r.instance_type.split_once('.').expect("has a dot");
             assert!(!fam.is_empty() && !size.is_empty() && !size.contains('.'));
             assert!(r.task_enis_without_trunking >= 1, "{}", r.instance_type);
-            assert!(r.task_enis_with_trunking > 0 || r.instance_type == "i4i.large", "{}", r.instance_type);
+            if EC2_ONLY_FAMILIES.contains(&family(r.instance_type)) {
+                assert_eq!(r.task_enis_with_trunking, 0, "{}: no trunking", r.instance_type);
+            } else {
+                assert!(r.task_enis_with_trunking > 0 || r.instance_type == "i4i.large", "{}", r.instance_type);
+            }
         }
     }
 
@@ -677,6 +751,34 @@ mod tests {
         assert!(lookup("").is_none());
     }
 
+    /// Rows from EC2's maximum network interfaces minus one (module doc, sources 2): the vpc-cni
+    /// `ENILimit`, the branch-ENI limit file's `Interface` and the EC2 User Guide agree on each.
+    #[test]
+    fn spot_checks_ec2_rows() {
+        // Maximum network interfaces 2 -> 1 task.
+        assert_eq!(row("t2.nano"), (1, 0));
+        assert_eq!(row("t2.micro"), (1, 0));
+        assert_eq!(row("t3.micro"), (1, 0));
+        assert_eq!(row("t4g.nano"), (1, 0));
+        // t3a.small has 2 interfaces where t3.small and t4g.small have 3.
+        assert_eq!(row("t3a.small"), (1, 0));
+        assert_eq!(row("t3.small"), (2, 0));
+        assert_eq!(row("t4g.small"), (2, 0));
+        // 3 interfaces -> 2 tasks; t2 stays at 3 up to 2xlarge.
+        assert_eq!(row("t3.large"), (2, 0));
+        assert_eq!(row("t3a.medium"), (2, 0));
+        assert_eq!(row("t2.2xlarge"), (2, 0));
+        // 4 interfaces -> 3 tasks.
+        assert_eq!(row("t3.xlarge"), (3, 0));
+        assert_eq!(row("t3a.2xlarge"), (3, 0));
+        assert_eq!(row("t4g.2xlarge"), (3, 0));
+        // Families left out for want of the guide's trunked limit.
+        for t in ["m7i.large", "m7i-flex.large", "m7a.medium", "c7i.large", "c7a.large", "r7i.large", "r7a.large", "i4i.12xlarge"]
+        {
+            assert!(lookup(t).is_none(), "{t}");
+        }
+    }
+
     #[test]
     fn family_split() {
         assert_eq!(family("c5.large"), "c5");
@@ -717,6 +819,11 @@ mod tests {
         assert!(supports_trunking("c5a.12xlarge"));
         assert!(!supports_trunking("m5.metal"));
         assert!(!supports_trunking("zz9.large"));
+        // Rows from EC2's interface limits have no trunking.
+        for t in ["t2.micro", "t3.large", "t3a.small", "t4g.xlarge"] {
+            assert!(lookup(t).is_some(), "{t}");
+            assert!(!supports_trunking(t), "{t}");
+        }
     }
 
     #[test]
@@ -731,5 +838,11 @@ mod tests {
         assert_eq!(task_eni_limit("zz9.large", false), None);
         assert_eq!(task_eni_limit("zz9.large", true), None);
         assert_eq!(task_eni_limit("r5.8xlarge", false), None);
+        // No trunking: asked for the trunked limit, the untrunked one.
+        assert_eq!(task_eni_limit("t3.large", false), Some(2));
+        assert_eq!(task_eni_limit("t3.large", true), Some(2));
+        assert_eq!(task_eni_limit("t3a.small", true), Some(1));
+        assert_eq!(task_eni_limit("t4g.2xlarge", true), Some(3));
+        assert_eq!(task_eni_limit("m7i.large", false), None);
     }
 }
