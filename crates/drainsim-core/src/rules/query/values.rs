@@ -422,6 +422,35 @@ mod tests {
         assert!(compile(r"\p{L}{2000}").expect_err("huge").starts_with("too large once compiled"));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any text, and above all text dense in the characters the translation reads, compiles or
+        /// is refused with a message: never a panic.
+        #[test]
+        fn any_pattern_compiles_or_is_refused(
+            text in proptest::prop_oneof![r"\PC{0,40}", r"[\\\[\](){}?*+|^$.:~&a-e0-9pPwWdDsSbBcexkQZ<>-]{0,30}"]
+        ) {
+            if let Err(why) = compile_pattern(&text, PATTERN_BUDGET_BYTES) {
+                proptest::prop_assert!(!why.is_empty());
+            }
+        }
+
+        /// Java reads an escaped punctuation character as itself: a literal written with every
+        /// punctuation character escaped matches exactly that literal.
+        #[test]
+        fn an_escaped_literal_matches_itself(literal in "[ -~]{1,20}") {
+            let pattern: String = literal
+                .chars()
+                .flat_map(|c| if c.is_ascii_alphanumeric() { vec![c] } else { vec!['\\', c] })
+                .collect();
+            let p = compile(&pattern).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{pattern}: {e}")))?;
+            proptest::prop_assert!(p.is_match(&literal), "{} does not match {}", pattern, literal);
+            let longer = format!("{}x", literal);
+            proptest::prop_assert!(!p.is_match(&longer));
+        }
+    }
+
     #[test]
     fn java_constructs_the_regex_crate_lacks_are_refused_by_name() {
         for (pattern, named) in [
