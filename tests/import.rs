@@ -797,3 +797,27 @@ fn another_partition_is_refused_at_the_first_arn() {
     assert_eq!(e.path, "$.clusters[0].clusterArn", "{e}");
     assert!(e.message.contains("an ARN of the aws-cn partition"), "{e}");
 }
+
+/// A Classic Load Balancer's health check and connection draining are not in the capture: the
+/// service gets the Classic defaults (healthy after 10 checks 30 s apart), with a note.
+#[test]
+fn a_classic_load_balancer_service_is_noted_and_gets_the_classic_defaults() {
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        let web = &mut v["services"][0];
+        assert_eq!(web["serviceName"], "web");
+        web["loadBalancers"] =
+            serde_json::json!([{"loadBalancerName": "legacy-elb", "containerName": "web", "containerPort": 8080}]);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(
+        noted(
+            &imported,
+            "service web: the Classic Load Balancer legacy-elb's health check and connection draining are not captured"
+        ),
+        "{:?}",
+        imported.summary.notes
+    );
+    let web = imported.scenario.services.iter().find(|s| s.service_name == "web").expect("web is imported");
+    assert_eq!(web.load_balancers[0].load_balancer_name.as_deref(), Some("legacy-elb"));
+    assert!(web.target_group.is_none(), "no target group settings: the engine's Classic defaults apply");
+}

@@ -769,6 +769,13 @@ impl Capture {
             };
             lb.finish();
             if n == 0 {
+                if let (None, Some(elb)) = (&spec.target_group_arn, &spec.load_balancer_name) {
+                    summary.notes.push(format!(
+                        "service {name}: the Classic Load Balancer {elb}'s health check and connection draining are not \
+                         captured: drainsim assumes its defaults (healthy after 10 checks 30 s apart, 300 s draining); \
+                         give them in the service's targetGroup"
+                    ));
+                }
                 load_balancers.push(spec);
             } else {
                 summary.notes.push(format!("service {name}: only its first load balancer is modelled"));
