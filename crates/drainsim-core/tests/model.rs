@@ -53,6 +53,8 @@ const SETTINGS: [(&str, &str, &[&str]); 11] = [
 ];
 /// guardDutyActivate is AWS-managed: nobody may set it.
 const AWS_MANAGED: &str = "guardDutyActivate";
+/// fargateTaskRetirementWaitPeriod is set by the root user, for the root user only.
+const ROOT_ONLY: &str = "fargateTaskRetirementWaitPeriod";
 /// The names requests use (the last is not a setting).
 const NAMES: [&str; 6] = [
     "awsvpcTrunking",
@@ -284,6 +286,10 @@ impl Model {
             return Err("AccessDeniedException");
         }
         if name == AWS_MANAGED {
+            return Err(INVALID);
+        }
+        // Only the root user sets the Fargate wait time, for itself (PutAccountSetting).
+        if name == ROOT_ONLY && (caller != 0 || target != 0) {
             return Err(INVALID);
         }
         self.explicit.insert((PRINCIPALS[target], s.0), value);

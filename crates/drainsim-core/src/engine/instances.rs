@@ -450,14 +450,14 @@ impl Engine {
         for a in &req.attributes {
             if !valid_attribute_name(&a.name) {
                 return Err(EcsError::invalid_parameter(format!(
-                    "Attribute name '{}' must be 1-128 letters, numbers, hyphens, underscores, slashes and periods.",
+                    "Attribute name '{}' must be 1-128 letters, numbers, hyphens, underscores, forward and back slashes and periods.",
                     a.name
                 )));
             }
             if let Some(v) = &a.value {
                 if !valid_attribute_value(v) {
                     return Err(EcsError::invalid_parameter(format!(
-                        "Attribute value '{v}' of '{}' must be 1-128 letters, numbers, hyphens, underscores, periods, at signs, slashes, colons and inner spaces.",
+                        "Attribute value '{v}' of '{}' must be 1-128 letters, numbers, hyphens, underscores, periods, at signs, forward and back slashes, colons and inner spaces.",
                         a.name
                     )));
                 }
@@ -467,9 +467,9 @@ impl Engine {
             return Err(EcsError::invalid_parameter(format!("At most {MAX_TAGS} tags are allowed; {} given.", req.tags.len())));
         }
         for t in &req.tags {
-            if t.key.is_empty() || t.key.len() > 128 || t.value.len() > 256 {
+            if !valid_tag_text(&t.key, 1..=128) || !valid_tag_text(&t.value, 0..=256) {
                 return Err(EcsError::invalid_parameter(format!(
-                    "Tag '{}': keys are 1-128 characters and values at most 256.",
+                    "Tag '{}': keys are 1-128 characters and values at most 256, of letters, spaces, numbers and _ . : / = + - @.",
                     t.key
                 )));
             }

@@ -1043,6 +1043,14 @@ impl Engine {
 
     pub(crate) fn list_tasks(&mut self, req: api::ListTasksRequest) -> Result<Response, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        // "When you specify startedBy as the filter, it must be the only filter that you use"
+        // (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html>); desiredStatus,
+        // which always has a value (RUNNING by default), is not counted.
+        if req.started_by.is_some() && (req.container_instance.is_some() || req.service_name.is_some() || req.family.is_some()) {
+            return Err(EcsError::invalid_parameter(
+                "startedBy must be the only filter: it cannot be combined with containerInstance, serviceName or family.",
+            ));
+        }
         let instance = match &req.container_instance {
             None => None,
             Some(r) => Some(

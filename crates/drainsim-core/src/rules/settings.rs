@@ -248,6 +248,13 @@ impl AccountSettings {
         if name == SettingName::GuardDutyActivate {
             return Err(EcsError::invalid_parameter("guardDutyActivate is an aws_managed setting and cannot be modified."));
         }
+        // "You must use the root user when you set the Fargate wait time
+        // (fargateTaskRetirementWaitPeriod)" (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutAccountSetting.html>).
+        if name == SettingName::FargateTaskRetirementWaitPeriod && (caller_arn != self.root_arn || target_arn != self.root_arn) {
+            return Err(EcsError::invalid_parameter(
+                "fargateTaskRetirementWaitPeriod can only be set by the root user, for the root user.",
+            ));
+        }
         Ok(())
     }
 

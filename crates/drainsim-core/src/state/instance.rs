@@ -276,15 +276,32 @@ pub const MAX_DESCRIBE_INSTANCES: usize = 100;
 /// UpdateContainerInstancesState accepts at most this many instances (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerInstancesState.html>).
 pub const MAX_UPDATE_STATE_INSTANCES: usize = 10;
 
+/// An attribute name: 1-128 letters, numbers, hyphens, underscores, forward and back slashes and
+/// periods ([Attribute](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Attribute.html)).
 pub(crate) fn valid_attribute_name(name: &str) -> bool {
-    (1..=128).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
+    (1..=128).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '\\' | '.'))
 }
 
+/// An attribute value: 1-128 letters, numbers, hyphens, underscores, periods, at signs, forward and
+/// back slashes, colons and spaces, not at either end ([Attribute](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Attribute.html)).
 pub(crate) fn valid_attribute_value(value: &str) -> bool {
     (1..=128).contains(&value.len())
         && !value.starts_with(' ')
         && !value.ends_with(' ')
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | '@' | ':' | ' '))
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '\\' | '.' | '@' | ':' | ' '))
+}
+
+/// A tag key (1-128 characters) or value (at most 256): letters, separators, numbers and
+/// `_ . : / = + - @`, the model's pattern `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`
+/// ([Tag](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html)).
+pub(crate) fn valid_tag_text(text: &str, lengths: std::ops::RangeInclusive<usize>) -> bool {
+    lengths.contains(&text.chars().count())
+        && text.chars().all(|c| {
+            c.is_alphanumeric()
+                || (c.is_whitespace() && !c.is_control())
+                || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+        })
 }
 
 /// Parses a `Resource` list into resources. CPU and MEMORY are INTEGER and required; PORTS and
