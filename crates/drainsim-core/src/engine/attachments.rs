@@ -224,10 +224,12 @@ impl Engine {
         Ok(Response::Acknowledgment { acknowledgment: "true".into() })
     }
 
+    /// The attachment a full ARN names: its ID finds it, and the whole ARN must be its own (another
+    /// Region's, account's or resource type's ARN with the same ID names nothing here).
     fn resolve_attachment(&self, arn: &str) -> Option<AttachmentId> {
         let id = arn.rsplit('/').next()?;
         let uuid = crate::state::instance::parse_id(id)?;
-        self.attachments.by_uuid(uuid)
+        self.attachments.by_uuid(uuid).filter(|a| self.attachment_arn(*a) == arn)
     }
 
     // ----- task ENIs -----
