@@ -50,16 +50,57 @@ impl Engine {
         if network_mode == NetworkMode::None && req.container_definitions.iter().any(|c| !c.port_mappings.is_empty()) {
             return Err(EcsError::client("Port mappings are not allowed when the network mode is none."));
         }
-        let parse_units = |v: &Option<String>, what: &str| -> Result<Option<i64>, EcsError> {
-            v.as_deref()
-                .map(|s| s.trim().parse::<i64>().ok().filter(|n| *n > 0 && *n <= 10_000_000))
-                .map(|o| o.ok_or_else(|| EcsError::client(format!("Task {what} must be a positive integer string."))))
-                .transpose()
+        let task_cpu = match req.cpu.as_deref() {
+            None => None,
+            Some(text) => Some(parse_task_size(text, "vcpu").filter(|n| TASK_CPU_UNITS.contains(n)).ok_or_else(|| {
+                EcsError::client(format!(
+                    "Invalid 'cpu' setting for task: '{text}'. Give {} to {} CPU units, or vCPUs (\"1 vCPU\").",
+                    TASK_CPU_UNITS.start(),
+                    TASK_CPU_UNITS.end()
+                ))
+            })?),
         };
-        let task_cpu = parse_units(&req.cpu, "cpu")?;
-        let task_mem = parse_units(&req.memory, "memory")?;
+        let task_mem = match req.memory.as_deref() {
+            None => None,
+            Some(text) => Some(parse_task_size(text, "gb").filter(|n| (1..=10_000_000).contains(n)).ok_or_else(|| {
+                EcsError::client(format!("Invalid 'memory' setting for task: '{text}'. Give MiB (\"2048\") or GB (\"2 GB\")."))
+            })?),
+        };
+        for c in &req.container_definitions {
+            // "Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens"
+            // (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html>).
+            if c.name.is_empty()
+                || c.name.len() > 255
+                || !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+            {
+                return Err(EcsError::client(format!(
+                    "Container name '{}' must be 1-255 letters, numbers, underscores and hyphens.",
+                    c.name
+                )));
+            }
+        }
+        // The containers' memory fits in the task's, and without a task memory each container
+        // reserves its own ("you must specify either a task-level memory value or a
+        // container-level memory value", ContainerDefinition API reference).
+        let containers_memory: i64 = req.container_definitions.iter().map(|c| c.memory.unwrap_or(0) as i64).sum();
+        match task_mem {
+            Some(m) if containers_memory > m => {
+                return Err(EcsError::client(format!(
+                    "The containers reserve {containers_memory} MiB of memory, more than the task's {m} MiB."
+                )))
+            }
+            None => {
+                if let Some(c) = req.container_definitions.iter().find(|c| c.memory.is_none()) {
+                    return Err(EcsError::client(format!(
+                        "Container {} must reserve memory: give it memory, or give the task a memory value.",
+                        c.name
+                    )));
+                }
+            }
+            _ => {}
+        }
         let cpu = task_cpu.unwrap_or_else(|| req.container_definitions.iter().map(|c| c.cpu.unwrap_or(0) as i64).sum());
-        let memory = task_mem.unwrap_or_else(|| req.container_definitions.iter().map(|c| c.memory.unwrap_or(0) as i64).sum());
+        let memory = task_mem.unwrap_or(containers_memory);
         if memory <= 0 {
             return Err(EcsError::client("The task definition must reserve memory (task memory or container memory)."));
         }
@@ -860,6 +901,7 @@ impl Engine {
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, false)?;
         let constraints = crate::placement::parse_constraints(&self.task_defs[td.index()].member_of, &req.placement_constraints)?;
         self.check_eni_limits_known(cluster, td)?;
+        check_started_by(req.started_by.as_deref())?;
         let family = self.task_defs[td.index()].family;
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
         let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
@@ -890,6 +932,7 @@ impl Engine {
             return Err(EcsError::invalid_parameter("containerInstances must list 1 to 10 container instances."));
         }
         self.check_eni_limits_known(cluster, td)?;
+        check_started_by(req.started_by.as_deref())?;
         let family = self.task_defs[td.index()].family;
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
         let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
@@ -1112,5 +1155,43 @@ impl Engine {
             }
         }
         Ok(Response::Tasks { tasks, failures })
+    }
+}
+
+/// A task-level `cpu` on EC2: "between 128 CPU units (0.125 vCPUs) and 196608 CPU units (192 vCPUs)"
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>).
+const TASK_CPU_UNITS: std::ops::RangeInclusive<i64> = 128..=196_608;
+
+/// A task-level `cpu` or `memory` as RegisterTaskDefinition reads it: an integer (CPU units, MiB),
+/// or a number with `unit` (`vcpu` or `gb`, any case, a space optional: "1 vCPU", "0.5 vcpu",
+/// "2GB"), of which one is 1,024 CPU units or MiB. None when it is neither, or not a whole number
+/// of units (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html>).
+fn parse_task_size(text: &str, unit: &str) -> Option<i64> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    match lower.strip_suffix(unit) {
+        None => text.parse::<i64>().ok(),
+        Some(number) => {
+            let number = number.trim_end();
+            if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') || number.len() > 12 {
+                return None;
+            }
+            let units = number.parse::<f64>().ok()? * 1024.0;
+            (units.fract() == 0.0 && units <= 1e12).then_some(units as i64)
+        }
+    }
+}
+
+/// `startedBy` of RunTask and StartTask: "Up to 36 letters (uppercase and lowercase), numbers,
+/// hyphens (-), forward slash (/), and underscores (_) are allowed"
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html>).
+fn check_started_by(started_by: Option<&str>) -> Result<(), EcsError> {
+    match started_by {
+        Some(s) if s.len() > 36 || !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '_')) => {
+            Err(EcsError::invalid_parameter(format!(
+                "startedBy '{s}' must be up to 36 letters, numbers, hyphens, forward slashes and underscores."
+            )))
+        }
+        _ => Ok(()),
     }
 }
