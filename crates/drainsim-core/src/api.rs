@@ -775,10 +775,12 @@ pub struct TaskDefinition {
     pub revision: u32,
     /// `networkMode`.
     pub network_mode: String,
-    /// `cpu`.
-    pub cpu: String,
-    /// `memory`.
-    pub memory: String,
+    /// `cpu`: the task-level CPU units, when the task definition gives them (converted from vCPUs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<String>,
+    /// `memory`: the task-level MiB, when the task definition gives them (converted from GB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
     /// `status`.
     pub status: String,
     /// `placementConstraints`.

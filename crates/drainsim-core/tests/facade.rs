@@ -609,3 +609,31 @@ fn a_reset_engine_is_a_new_engine_whatever_ran_before() {
         assert_eq!(format!("{e:?}"), format!("{:?}", Engine::new(config)), "{instances} instances");
     }
 }
+
+/// RegisterTaskDefinition answers with the task-level `cpu` and `memory` the request gave, in CPU
+/// units and MiB (a size in vCPUs or GB converted), and without them when it gave none (an EC2 task
+/// definition may size only its containers).
+#[test]
+fn a_task_definition_answers_with_the_task_size_it_was_given() {
+    let mut e = common::engine_with_app(0);
+    let mut register = |family: &str, cpu: Option<&str>, memory: Option<&str>| match e.handle(Request::RegisterTaskDefinition(
+        RegisterTaskDefinitionRequest {
+            family: family.into(),
+            cpu: cpu.map(str::to_string),
+            memory: memory.map(str::to_string),
+            container_definitions: vec![ContainerDefinition {
+                name: "web".into(),
+                cpu: Some(256),
+                memory: Some(512),
+                ..Default::default()
+            }],
+            ..Default::default()
+        },
+    )) {
+        Ok(Response::TaskDefinition { task_definition }) => (task_definition.cpu, task_definition.memory),
+        other => panic!("unexpected {other:?}"),
+    };
+    assert_eq!(register("sized", Some("1 vCPU"), Some("2 GB")), (Some("1024".into()), Some("2048".into())));
+    assert_eq!(register("halved", Some("0.5 vcpu"), Some("1024")), (Some("512".into()), Some("1024".into())));
+    assert_eq!(register("containers-only", None, None), (None, None));
+}

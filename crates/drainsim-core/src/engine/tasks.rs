@@ -227,6 +227,8 @@ impl Engine {
             network_mode,
             cpu,
             memory,
+            declared_cpu: task_cpu,
+            declared_memory: task_mem,
             ports_tcp,
             ports_udp,
             health_check_interval_ms: health,
@@ -266,8 +268,8 @@ impl Engine {
             family: self.strings.resolve(td.family).into(),
             revision: td.revision,
             network_mode: td.network_mode.as_str().into(),
-            cpu: td.cpu.to_string(),
-            memory: td.memory.to_string(),
+            cpu: td.declared_cpu.map(|c| c.to_string()),
+            memory: td.declared_memory.map(|m| m.to_string()),
             status: "ACTIVE".into(),
             placement_constraints: td
                 .member_of

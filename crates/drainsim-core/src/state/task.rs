@@ -119,6 +119,10 @@ pub struct TaskDefinition {
     pub network_mode: NetworkMode,
     pub cpu: i64,
     pub memory: i64,
+    /// The task-level `cpu` and `memory` the registration gave (an EC2 task definition may give
+    /// neither; `cpu` and `memory` above are then the containers' sums).
+    pub declared_cpu: Option<i64>,
+    pub declared_memory: Option<i64>,
     pub ports_tcp: Vec<u16>,
     pub ports_udp: Vec<u16>,
     /// When the task counts as healthy after RUNNING if an essential container has a health check:
