@@ -858,6 +858,39 @@ pub struct TargetGroupSettings {
     pub deregistration_delay_seconds: Option<u32>,
 }
 
+impl TargetGroupSettings {
+    /// `healthCheckIntervalSeconds`: ELB's range and default
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>).
+    pub const INTERVAL_RANGE_S: std::ops::RangeInclusive<u32> = 5..=300;
+    /// `healthCheckIntervalSeconds` when none is given.
+    pub const DEFAULT_INTERVAL_S: u32 = 30;
+    /// `healthyThresholdCount`'s range.
+    pub const HEALTHY_THRESHOLD_RANGE: std::ops::RangeInclusive<u32> = 2..=10;
+    /// `healthyThresholdCount` when none is given: a target group's default, or a Classic Load
+    /// Balancer's (<https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-healthchecks.html>).
+    pub fn default_healthy_threshold(classic: bool) -> u32 {
+        if classic {
+            10
+        } else {
+            5
+        }
+    }
+    /// `deregistrationDelaySeconds` (`deregistration_delay.timeout_seconds`)'s range.
+    pub const DEREGISTRATION_DELAY_RANGE_S: std::ops::RangeInclusive<u32> = 0..=3600;
+    /// `deregistrationDelaySeconds` when none is given.
+    pub const DEFAULT_DEREGISTRATION_DELAY_S: u32 = 300;
+
+    /// The interval, healthy threshold and deregistration delay in force for a load balancer
+    /// (`classic`: a Classic Load Balancer), defaults filled in.
+    pub fn in_force(&self, classic: bool) -> (u32, u32, u32) {
+        (
+            self.health_check_interval_seconds.unwrap_or(Self::DEFAULT_INTERVAL_S),
+            self.healthy_threshold_count.unwrap_or(Self::default_healthy_threshold(classic)),
+            self.deregistration_delay_seconds.unwrap_or(Self::DEFAULT_DEREGISTRATION_DELAY_S),
+        )
+    }
+}
+
 /// The request of [CreateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

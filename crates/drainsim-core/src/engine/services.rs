@@ -102,17 +102,24 @@ impl Engine {
         }
         let load_balancer = req.load_balancers.first().map(|lb| {
             let tg = req.target_group.clone().unwrap_or_default();
-            let interval = tg.health_check_interval_seconds.unwrap_or(30) as u64;
-            let classic = lb.target_group_arn.is_none();
-            let threshold = tg.healthy_threshold_count.unwrap_or(if classic { 10 } else { 5 }) as u64;
-            let delay = tg.deregistration_delay_seconds.unwrap_or(300) as u64;
+            let (interval, threshold, delay) = tg.in_force(lb.target_group_arn.is_none());
             (lb.clone(), tg, interval, threshold, delay)
         });
         if let Some((_, _, interval, threshold, delay)) = &load_balancer {
-            if !(5..=300).contains(interval) || !(2..=10).contains(threshold) || *delay > 3600 {
-                return Err(EcsError::invalid_parameter(
-                    "targetGroup: healthCheckIntervalSeconds 5-300, healthyThresholdCount 2-10, deregistrationDelaySeconds 0-3600.",
-                ));
+            type T = api::TargetGroupSettings;
+            if !T::INTERVAL_RANGE_S.contains(interval)
+                || !T::HEALTHY_THRESHOLD_RANGE.contains(threshold)
+                || !T::DEREGISTRATION_DELAY_RANGE_S.contains(delay)
+            {
+                return Err(EcsError::invalid_parameter(format!(
+                    "targetGroup: healthCheckIntervalSeconds {}-{}, healthyThresholdCount {}-{}, deregistrationDelaySeconds {}-{}.",
+                    T::INTERVAL_RANGE_S.start(),
+                    T::INTERVAL_RANGE_S.end(),
+                    T::HEALTHY_THRESHOLD_RANGE.start(),
+                    T::HEALTHY_THRESHOLD_RANGE.end(),
+                    T::DEREGISTRATION_DELAY_RANGE_S.start(),
+                    T::DEREGISTRATION_DELAY_RANGE_S.end()
+                )));
             }
         }
         self.check_eni_limits_known(cluster, task_def)?;
@@ -162,12 +169,12 @@ impl Engine {
             constraint_specs: req.placement_constraints.clone(),
             constraints,
             load_balancer: load_balancer.map(|(spec, settings, interval, threshold, delay)| {
-                let checks = Self::checks_to_healthy(&spec, threshold);
+                let checks = Self::checks_to_healthy(&spec, threshold) as u64;
                 Box::new(LoadBalancerConfig {
                     spec,
                     settings,
-                    time_to_healthy_ms: checks * interval * SECOND_MS,
-                    deregistration_delay_ms: delay * SECOND_MS,
+                    time_to_healthy_ms: checks * interval as u64 * SECOND_MS,
+                    deregistration_delay_ms: delay as u64 * SECOND_MS,
                 })
             }),
             health_check_grace_seconds: req.health_check_grace_period_seconds,
@@ -438,13 +445,13 @@ impl Engine {
     /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>);
     /// `healthyThresholdCount` counts the checks an unhealthy target needs, not a new one. A Classic
     /// Load Balancer has no such rule: an instance is healthy after `HealthyThreshold` consecutive
-    /// successful checks (default 10,
+    /// successful checks (default 10, [`api::TargetGroupSettings::default_healthy_threshold`],
     /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-healthchecks.html>), and
     /// a new one is out of service until it has "passed the configured HealthyThreshold number of
     /// health checks consecutively"
     /// (<https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_InstanceState.html>).
     /// Scenario: `fidelity/classic-load-balancer-healthy-after-threshold.ron`.
-    fn checks_to_healthy(spec: &api::LoadBalancer, healthy_threshold: u64) -> u64 {
+    fn checks_to_healthy(spec: &api::LoadBalancer, healthy_threshold: u32) -> u32 {
         if spec.target_group_arn.is_some() {
             1
         } else {

@@ -747,25 +747,26 @@ impl Engine {
     /// health check after its first interval; otherwise `Timings::healthy_after_running_ms` after RUNNING
     /// (40 s by default, today's documented rule; 0 for the 2019 rule).
     fn health_delay_ms(&self, id: TaskId) -> SimTimeMs {
-        let origin = self.task_origin(id);
-        let td = &self.task_defs[origin.task_def.index()];
-        let mut delay = td.health_check_interval_ms.unwrap_or(0);
-        let mut has_check = td.health_check_interval_ms.is_some();
-        if let Some(s) = origin.service {
-            let svc = &self.services[s.index()];
-            if let Some(lb) = &svc.load_balancer {
-                // healthCheckGracePeriodSeconds only makes the scheduler ignore *unhealthy* checks
-                // ("ignores unhealthy Elastic Load Balancing ... and container health checks after a
-                // task has first started", UpdateService API reference): a target that passes its
-                // check counts at once, within the grace period too.
-                delay = delay.max(lb.time_to_healthy_ms);
-                has_check = true;
-            }
+        // healthCheckGracePeriodSeconds only makes the scheduler ignore *unhealthy* checks
+        // ("ignores unhealthy Elastic Load Balancing ... and container health checks after a task
+        // has first started", UpdateService API reference): a check that passes counts at once,
+        // within the grace period too.
+        match self.health_checks(id) {
+            HealthChecks { container_ms: None, target_ms: None } => self.config.timings.healthy_after_running_ms,
+            HealthChecks { container_ms, target_ms } => container_ms.unwrap_or(0).max(target_ms.unwrap_or(0)),
         }
-        if has_check {
-            delay
-        } else {
-            self.config.timings.healthy_after_running_ms
+    }
+
+    /// The checks that decide when a RUNNING task counts as healthy, each with the time it takes to
+    /// pass: its essential containers' health check, and its load balancer target's.
+    fn health_checks(&self, id: TaskId) -> HealthChecks {
+        let origin = self.task_origin(id);
+        HealthChecks {
+            container_ms: self.task_defs[origin.task_def.index()].health_check_interval_ms,
+            target_ms: origin
+                .service
+                .and_then(|s| self.services[s.index()].load_balancer.as_ref())
+                .map(|lb| lb.time_to_healthy_ms),
         }
     }
 
@@ -789,9 +790,9 @@ impl Engine {
         if let Some(s) = refile {
             self.services.refile_in_zone_order(s, self.zone_place(id), true);
         }
-        let container_checked = self.task_defs[self.task_origin(id).task_def.index()].health_check_interval_ms.is_some();
-        let target_checked = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
-        let reason = match (container_checked, target_checked) {
+        let checks = self.health_checks(id);
+        let container_checked = checks.container_ms.is_some();
+        let reason = match (container_checked, checks.target_ms.is_some()) {
             (true, true) => "container and target health checks passed",
             (true, false) => "container health check passed",
             (false, true) => "target health check passed",
@@ -1196,4 +1197,12 @@ fn check_started_by(started_by: Option<&str>) -> Result<(), EcsError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The checks that decide when a RUNNING task counts as healthy ([`Engine::health_checks`]).
+struct HealthChecks {
+    /// Its essential containers' first health check interval, when one has a check.
+    container_ms: Option<SimTimeMs>,
+    /// Its load balancer target's time to healthy, when its service has a load balancer.
+    target_ms: Option<SimTimeMs>,
 }

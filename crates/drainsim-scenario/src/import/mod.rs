@@ -422,8 +422,14 @@ impl Capture {
                     aws_partition(&tg, "TargetGroupArn", &arn)?;
                     let entry = self.target_groups.entry(arn).or_default();
                     entry.name = tg.str("TargetGroupName")?.to_string();
-                    entry.interval_s = tg.opt_int("HealthCheckIntervalSeconds", 5..=300)?.map(|n| n as u32);
-                    entry.healthy_threshold = tg.opt_int("HealthyThresholdCount", 2..=10)?.map(|n| n as u32);
+                    // The ranges the engine checks (api::TargetGroupSettings), refused here at their path.
+                    let range = |r: std::ops::RangeInclusive<u32>| i64::from(*r.start())..=i64::from(*r.end());
+                    entry.interval_s = tg
+                        .opt_int("HealthCheckIntervalSeconds", range(api::TargetGroupSettings::INTERVAL_RANGE_S))?
+                        .map(|n| n as u32);
+                    entry.healthy_threshold = tg
+                        .opt_int("HealthyThresholdCount", range(api::TargetGroupSettings::HEALTHY_THRESHOLD_RANGE))?
+                        .map(|n| n as u32);
                     tg.finish();
                 }
                 root.touch(&["NextMarker"]);
@@ -436,8 +442,11 @@ impl Capture {
                         let n: u32 = v
                             .parse()
                             .ok()
-                            .filter(|n| *n <= 3600)
-                            .ok_or_else(|| a.error(Some("Value"), format!("'{v}' is not a delay of 0 to 3600 seconds")))?;
+                            .filter(|n| api::TargetGroupSettings::DEREGISTRATION_DELAY_RANGE_S.contains(n))
+                            .ok_or_else(|| {
+                                let r = api::TargetGroupSettings::DEREGISTRATION_DELAY_RANGE_S;
+                                a.error(Some("Value"), format!("'{v}' is not a delay of {} to {} seconds", r.start(), r.end()))
+                            })?;
                         delay = Some(n);
                     } else {
                         a.touch(&["Value"]);
@@ -770,10 +779,11 @@ impl Capture {
             lb.finish();
             if n == 0 {
                 if let (None, Some(elb)) = (&spec.target_group_arn, &spec.load_balancer_name) {
+                    let (interval_s, checks, delay_s) = api::TargetGroupSettings::default().in_force(true);
                     summary.notes.push(format!(
                         "service {name}: the Classic Load Balancer {elb}'s health check and connection draining are not \
-                         captured: drainsim assumes its defaults (healthy after 10 checks 30 s apart, 300 s draining); \
-                         give them in the service's targetGroup"
+                         captured: drainsim assumes its defaults (healthy after {checks} checks {interval_s} s apart, \
+                         {delay_s} s draining); give them in the service's targetGroup"
                     ));
                 }
                 load_balancers.push(spec);
