@@ -90,13 +90,12 @@ pub(crate) type CompiledPattern = regex_automata::meta::Regex;
 
 /// Java regex constructs the regex engine cannot express (or would read differently), each with
 /// how to say it.
-const UNSUPPORTED: [(&str, &str); 17] = [
+const UNSUPPORTED: [(&str, &str); 16] = [
     ("(?=", "lookahead (?=...)"),
     ("(?!", "negative lookahead (?!...)"),
     ("(?<=", "lookbehind (?<=...)"),
     ("(?<!", "negative lookbehind (?<!...)"),
     ("(?>", "an atomic group (?>...)"),
-    ("(?P<", "a group named with (?P<name>...), which Java writes (?<name>...)"),
     ("\\k<", "a named backreference \\k<...>"),
     ("\\Q", "quoting with \\Q...\\E (escape each character instead)"),
     ("\\G", "\\G (end of the previous match)"),
@@ -178,14 +177,7 @@ pub(crate) fn java_to_regex_syntax(text: &str) -> Result<String, String> {
     // after it is Java's possessive form.
     let mut after_quantifier = false;
     let rest_starts = |at: usize, s: &str| s.chars().enumerate().all(|(k, c)| chars.get(at + k) == Some(&c));
-    // A construct Java has and the engine lacks, or (saying how Java writes it) one only the engine has.
-    let cannot = |what: &str| {
-        if what.contains("Java writes") {
-            what.to_string()
-        } else {
-            format!("{what} (the regex crate cannot express it)")
-        }
-    };
+    let cannot = |what: &str| format!("{what} (the regex crate cannot express it)");
     let mut n = 0;
     while n < chars.len() {
         let c = chars[n];
@@ -292,6 +284,10 @@ pub(crate) fn java_to_regex_syntax(text: &str) -> Result<String, String> {
             '(' if chars.get(n + 1) == Some(&'?') => {
                 if let Some((_, what)) = UNSUPPORTED.iter().find(|(s, _)| s.starts_with('(') && rest_starts(n, s)) {
                     return Err(cannot(what));
+                }
+                // Only the engine reads this; Java would refuse it.
+                if rest_starts(n, "(?P<") {
+                    return Err("a group named with (?P<name>...), which Java writes (?<name>...)".to_string());
                 }
                 if !rest_starts(n, "(?<") {
                     let flags: String = chars[n + 2..].iter().take_while(|c| !matches!(c, ':' | ')')).collect();
