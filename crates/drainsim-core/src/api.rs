@@ -842,6 +842,14 @@ pub struct LoadBalancer {
     pub container_port: Option<u16>,
 }
 
+impl LoadBalancer {
+    /// A Classic Load Balancer: named by `loadBalancerName`, with no target group (an Application
+    /// or Network Load Balancer is named by its `targetGroupArn`).
+    pub fn is_classic(&self) -> bool {
+        self.target_group_arn.is_none()
+    }
+}
+
 /// drainsim extension: the ELB target group's settings that decide when a target is healthy and
 /// how long deregistration takes (ELB defaults: 30 s interval, 5 healthy checks, 300 s delay).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -102,7 +102,7 @@ impl Engine {
         }
         let load_balancer = req.load_balancers.first().map(|lb| {
             let tg = req.target_group.clone().unwrap_or_default();
-            let (interval, threshold, delay) = tg.in_force(lb.target_group_arn.is_none());
+            let (interval, threshold, delay) = tg.in_force(lb.is_classic());
             (lb.clone(), tg, interval, threshold, delay)
         });
         if let Some((_, _, interval, threshold, delay)) = &load_balancer {
@@ -452,10 +452,10 @@ impl Engine {
     /// (<https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_InstanceState.html>).
     /// Scenario: `fidelity/classic-load-balancer-healthy-after-threshold.ron`.
     fn checks_to_healthy(spec: &api::LoadBalancer, healthy_threshold: u32) -> u32 {
-        if spec.target_group_arn.is_some() {
-            1
-        } else {
+        if spec.is_classic() {
             healthy_threshold
+        } else {
+            1
         }
     }
 
