@@ -44,6 +44,23 @@ fn the_trace_is_json_lines_with_the_documented_fields() {
     let deactivating = find("taskStatus", "DEACTIVATING");
     assert_eq!(deactivating["from"], "RUNNING");
     assert_eq!(deactivating["subjectKind"], "task");
+    // A task's records name the instance it was placed on, the same on every record of the task;
+    // no other record has the field. The drained task was on `a`, its replacement elsewhere.
+    let mut placed_on = std::collections::BTreeMap::new();
+    for l in &lines {
+        match (l["subjectKind"].as_str(), l["containerInstance"].as_str()) {
+            (Some("task"), Some(on)) => {
+                if l["kind"] == "taskStatus" && l.get("from").is_none() {
+                    assert_eq!(l["change"], format!("placed on {on}, lastStatus PROVISIONING"), "{l}");
+                }
+                assert_eq!(*placed_on.entry(l["subject"].as_str().unwrap().to_string()).or_insert(on), on, "{l}");
+            }
+            (Some("task"), None) => panic!("a task's record without containerInstance: {l}"),
+            (_, on) => assert_eq!(on, None, "{l}"),
+        }
+    }
+    assert_eq!(deactivating["containerInstance"], "a");
+    assert!(placed_on.values().any(|&on| on != "a"), "{placed_on:?}");
     assert!(
         lines
             .iter()

@@ -55,6 +55,9 @@ pub struct TraceLine {
     pub subject: String,
     /// The subject's ARN.
     pub arn: String,
+    /// For a task's record, the logical name of the container instance the task is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_instance: Option<String>,
     /// What kind of change (`taskStatus`, `instanceStatus`, `serviceEvent`, …; see docs/trace.md).
     pub kind: &'static str,
     /// The ECS field that changed (`lastStatus`, `status`, `desiredCount`, …), if one did.
@@ -124,6 +127,7 @@ pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
         subject_kind,
         subject: text.subject,
         arn: text.subject_arn,
+        container_instance: text.container_instance,
         kind,
         field,
         from,

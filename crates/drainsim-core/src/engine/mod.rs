@@ -118,6 +118,9 @@ pub struct RecordText {
     pub subject_arn: String,
     /// What changed (`lastStatus RUNNING -> DEACTIVATING`, `event: (service web) has started 1 tasks: ...`).
     pub change: String,
+    /// For a task's record, the logical name of the container instance the task was placed on (the
+    /// instance DescribeTasks' `containerInstanceArn` names). None for other subjects.
+    pub container_instance: Option<String>,
 }
 
 /// Why a bounded run stopped.
@@ -900,11 +903,20 @@ impl Engine {
     pub fn describe_record(&self, record: &TraceRecord) -> RecordText {
         let subject_arn = self.subject_arn(record.subject);
         let subject = self.subject_name(record.subject).unwrap_or_else(|| subject_arn.clone());
-        let change = match (record.change, record.subject) {
-            (Change::ServiceEvent(n), Subject::Service(s)) => format!("event: {}", self.service_event_message(s, n as usize)),
+        let container_instance = match record.subject {
+            Subject::Task(t) => {
+                Some(self.strings.resolve(self.instances[self.tasks[t.index()].instance.index()].name).to_string())
+            }
+            _ => None,
+        };
+        let change = match (record.change, record.subject, &container_instance) {
+            (Change::ServiceEvent(n), Subject::Service(s), _) => format!("event: {}", self.service_event_message(s, n as usize)),
+            (Change::TaskStatus { from: None, to }, Subject::Task(_), Some(on)) => {
+                format!("placed on {on}, lastStatus {}", to.as_str())
+            }
             _ => self.describe_change(&record.change),
         };
-        RecordText { subject, subject_arn, change }
+        RecordText { subject, subject_arn, change, container_instance }
     }
 
     /// Renders the subject of a record as its ARN (or principal ARN).
