@@ -201,6 +201,69 @@ fn a_task_without_container_health_checks_reports_unknown() {
     }
 }
 
+/// `healthStatus` is HEALTHY only when every essential container has a health check and passed it:
+/// an essential container without a check is UNKNOWN, and so is its task ("If Container1 is HEALTHY
+/// and Container2 is UNKNOWN, the task health is UNKNOWN", API HealthCheck). A non-essential
+/// container without a check does not matter. Both tasks count as healthy for the scheduler.
+#[test]
+fn an_unchecked_essential_container_keeps_the_task_unknown() {
+    let mut e = common::engine_with_app(14);
+    register(&mut e, "i0");
+    let check = || {
+        Some(HealthCheck {
+            command: vec!["CMD-SHELL".into(), "true".into()],
+            interval: Some(5),
+            timeout: None,
+            retries: None,
+            start_period: None,
+        })
+    };
+    let container = |name: &str, essential: bool, health_check: Option<HealthCheck>| ContainerDefinition {
+        name: name.into(),
+        cpu: Some(128),
+        memory: Some(256),
+        essential: Some(essential),
+        health_check,
+        ..Default::default()
+    };
+    for (family, second_essential) in [("sidecar", false), ("proxy", true)] {
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: family.into(),
+            container_definitions: vec![container("app", true, check()), container(family, second_essential, None)],
+            ..Default::default()
+        }))
+        .expect("a valid task definition");
+        e.handle(Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: family.into(),
+            count: Some(1),
+            ..Default::default()
+        }))
+        .expect("runs");
+    }
+    e.run_until_quiet(600_000, 1_000_000);
+    let tasks: Vec<_> = e.tasks().collect();
+    assert_eq!(tasks.len(), 2);
+    assert!(tasks.iter().all(|t| t.healthy()), "both count as healthy");
+    let described = e
+        .handle(Request::DescribeTasks(DescribeTasksRequest {
+            cluster: Some("prod".into()),
+            tasks: tasks.iter().map(|t| t.arn()).collect(),
+        }))
+        .expect("describes");
+    match described {
+        Response::Tasks { tasks, .. } => {
+            let status = |family: &str| {
+                let t = tasks.iter().find(|t| t.task_definition_arn.contains(&format!("/{family}:"))).expect("described");
+                t.health_status.clone()
+            };
+            assert_eq!(status("sidecar"), "HEALTHY");
+            assert_eq!(status("proxy"), "UNKNOWN");
+        }
+        other => panic!("unexpected response {other:?}"),
+    }
+}
+
 /// DescribeContainerInstances with `include: CONTAINER_INSTANCE_HEALTH` returns `healthStatus` as
 /// the model spells it: the container runtime check is OK while the agent is connected and
 /// INSUFFICIENT_DATA once it disconnects; an agent before 1.57.0 reports no check; without the

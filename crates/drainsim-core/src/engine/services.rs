@@ -14,6 +14,19 @@ use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
 
+/// ECS's refusal of a `desiredCount` for a DAEMON service, by CreateService and UpdateService alike
+/// (InvalidParameterException; the API's text as users quote it, e.g.
+/// <https://github.com/fabfuel/ecs-deploy/issues/59>: the daemon scheduler "deploys exactly one task
+/// on each active container instance", so "there is no need to specify a desired number of tasks",
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service-options.html>).
+const DAEMON_DESIRED_COUNT_REFUSED: &str =
+    "The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again";
+
+/// ECS's refusal of placement strategies for a DAEMON service (InvalidParameterException; quoted in
+/// <https://github.com/kayac/ecspresso/pull/402>).
+const DAEMON_PLACEMENT_STRATEGY_REFUSED: &str =
+    "The daemon scheduling strategy does not support placement strategies. Remove the placement strategy and try again";
+
 impl Engine {
     pub(crate) fn service_arn(&self, id: ServiceId) -> String {
         let s = &self.services[id.index()];
@@ -64,9 +77,7 @@ impl Engine {
             }
         };
         let desired = match (scheduling, req.desired_count) {
-            (SchedulingStrategy::Daemon, Some(_)) => {
-                return Err(EcsError::invalid_parameter("A DAEMON service does not take a desiredCount."))
-            }
+            (SchedulingStrategy::Daemon, Some(_)) => return Err(EcsError::invalid_parameter(DAEMON_DESIRED_COUNT_REFUSED)),
             (SchedulingStrategy::Daemon, None) => 0,
             (SchedulingStrategy::Replica, None) => {
                 return Err(EcsError::invalid_parameter("desiredCount is required for a REPLICA service."))
@@ -78,7 +89,7 @@ impl Engine {
         };
         let (min, max) = deployment_configuration(scheduling, req.deployment_configuration.as_ref())?;
         if scheduling == SchedulingStrategy::Daemon && !req.placement_strategy.is_empty() {
-            return Err(EcsError::invalid_parameter("A DAEMON service does not take placement strategies."));
+            return Err(EcsError::invalid_parameter(DAEMON_PLACEMENT_STRATEGY_REFUSED));
         }
         let constraints =
             crate::placement::parse_constraints(&self.task_defs[task_def.index()].member_of, &req.placement_constraints)?;
@@ -222,9 +233,7 @@ impl Engine {
         };
         let desired = match (scheduling, req.desired_count) {
             (_, None) => None,
-            (SchedulingStrategy::Daemon, Some(_)) => {
-                return Err(EcsError::invalid_parameter("A DAEMON service does not take a desiredCount."))
-            }
+            (SchedulingStrategy::Daemon, Some(_)) => return Err(EcsError::invalid_parameter(DAEMON_DESIRED_COUNT_REFUSED)),
             (SchedulingStrategy::Replica, Some(n)) if !(0..=1_000_000).contains(&n) => {
                 return Err(EcsError::invalid_parameter(format!("desiredCount must be between 0 and 1000000; {n} given.")))
             }

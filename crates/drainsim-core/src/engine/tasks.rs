@@ -107,6 +107,7 @@ impl Engine {
         let mut ports_tcp = Vec::new();
         let mut ports_udp = Vec::new();
         let mut health: Option<SimTimeMs> = None;
+        let mut essential_unchecked = false;
         let mut stop_timeout_ms = 0;
         let mut exit_ms: Option<SimTimeMs> = None;
         let mut any_exit_unbounded = false;
@@ -160,6 +161,8 @@ impl Engine {
                     let ms = interval as u64 * SECOND_MS;
                     health = Some(health.map_or(ms, |m| m.max(ms)));
                 }
+            } else if c.essential != Some(false) {
+                essential_unchecked = true;
             }
             let st = c.stop_timeout.unwrap_or(30) as u64 * SECOND_MS;
             if st == 0 {
@@ -232,6 +235,7 @@ impl Engine {
             ports_tcp,
             ports_udp,
             health_check_interval_ms: health,
+            every_essential_container_checked: !essential_unchecked,
             stop_timeout_ms,
             exit_after_sigterm_ms: if any_exit_unbounded { None } else { exit_ms },
             member_of: member_of.into(),
@@ -366,11 +370,10 @@ impl Engine {
             version: u64::from(t.version()),
             launch_type: "EC2".into(),
             availability_zone: self.strings.resolve(inst.availability_zone).into(),
-            // A task's healthStatus comes from its essential containers' health checks: UNKNOWN while
-            // they are evaluated "or there are no container health checks defined" (API HealthCheck,
-            // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html), whatever
-            // the scheduler counts toward minimumHealthyPercent.
-            health_status: if td.health_check_interval_ms.is_some() && t.healthy() { "HEALTHY" } else { "UNKNOWN" }.into(),
+            // A task's healthStatus comes from its essential containers' health checks
+            // (`TaskDefinition::reports_health_status`), whatever the scheduler counts toward
+            // minimumHealthyPercent.
+            health_status: if td.reports_health_status() && t.healthy() { "HEALTHY" } else { "UNKNOWN" }.into(),
             created_at: self.ts(self.task_created_at_ms(id)),
             started_at: self.task_moment(id, TaskMoment::Started).map(|m| self.ts(m)),
             stopping_at: self.task_moment(id, TaskMoment::Stopping).map(|m| self.ts(m)),
@@ -792,13 +795,14 @@ impl Engine {
         }
         let checks = self.health_checks(id);
         let container_checked = checks.container_ms.is_some();
+        let health_status = self.task_defs[self.task_origin(id).task_def.index()].reports_health_status();
         let reason = match (container_checked, checks.target_ms.is_some()) {
             (true, true) => "container and target health checks passed",
             (true, false) => "container health check passed",
             (false, true) => "target health check passed",
             (false, false) => "no health check: the wait after RUNNING ended",
         };
-        self.record(Subject::Task(id), Change::TaskHealthy { health_status: container_checked }, reason);
+        self.record(Subject::Task(id), Change::TaskHealthy { health_status }, reason);
         self.apply_contribution(id, old);
         if let Some(s) = service {
             self.triggers.push(Trigger::TaskHealthy(s));

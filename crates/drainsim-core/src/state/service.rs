@@ -1160,6 +1160,15 @@ pub fn deployment_configuration(
     if !(100..=i64::from(i32::MAX)).contains(&max) && scheduling == SchedulingStrategy::Replica {
         return Err(EcsError::invalid_parameter(format!("maximumPercent must be at least 100; {max} given.")));
     }
+    // A DAEMON service's maximumPercent "must be 100"
+    // (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service-options.html>). Above
+    // 100, ECS's own text (InvalidParameterException, quoted in
+    // <https://github.com/hashicorp/terraform-provider-aws/pull/4825>); below, no text is on record.
+    if scheduling == SchedulingStrategy::Daemon && max > 100 {
+        return Err(EcsError::invalid_parameter(
+            "The daemon scheduling strategy does not support values above 100 for maximumPercent on a deployment configuration. Change the maximumPercent value to 100, and try again",
+        ));
+    }
     if scheduling == SchedulingStrategy::Daemon && max != 100 {
         return Err(EcsError::invalid_parameter("The maximumPercent of a DAEMON service must be 100."));
     }

@@ -128,6 +128,8 @@ pub struct TaskDefinition {
     /// When the task counts as healthy after RUNNING if an essential container has a health check:
     /// the longest first-check interval over the essential containers.
     pub health_check_interval_ms: Option<SimTimeMs>,
+    /// Whether every essential container has a health check (see [`TaskDefinition::reports_health_status`]).
+    pub every_essential_container_checked: bool,
     /// SIGTERM→SIGKILL (the largest container stopTimeout; default 30 s, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>).
     pub stop_timeout_ms: SimTimeMs,
     /// How long the slowest container takes to exit after SIGTERM (None: killed at stopTimeout).
@@ -147,6 +149,16 @@ pub struct ContainerPorts {
 }
 
 impl TaskDefinition {
+    /// Whether a task's `healthStatus` (DescribeTasks) can become HEALTHY: only when every essential
+    /// container has a health check. A container without one is UNKNOWN ("there's no container
+    /// health check defined"), and the task is UNKNOWN while any essential container is ("If
+    /// Container1 is HEALTHY and Container2 is UNKNOWN, the task health is UNKNOWN",
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html>). When such a
+    /// task counts toward minimumHealthyPercent is drainsim's choice (docs/ecs-choices.md).
+    pub fn reports_health_status(&self) -> bool {
+        self.health_check_interval_ms.is_some() && self.every_essential_container_checked
+    }
+
     /// How long STOPPING lasts: until the containers exit, at most `stopTimeout`.
     pub fn stopping_ms(&self) -> SimTimeMs {
         self.exit_after_sigterm_ms.map_or(self.stop_timeout_ms, |e| e.min(self.stop_timeout_ms))

@@ -62,8 +62,9 @@ pub enum Change {
     /// passed, its load balancer target passed its check, or (with neither) the wait after RUNNING
     /// ended.
     TaskHealthy {
-        /// Whether the task's `healthStatus` (DescribeTasks) became HEALTHY too, which only an
-        /// essential container's health check decides; without one it stays UNKNOWN.
+        /// Whether the task's `healthStatus` (DescribeTasks) became HEALTHY too, which only the
+        /// essential containers' health checks decide, when every one has a check; otherwise it
+        /// stays UNKNOWN.
         health_status: bool,
     },
     /// A task was orphaned: its instance was deregistered with `force` (or terminated) while it ran.
