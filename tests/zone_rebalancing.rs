@@ -1,5 +1,6 @@
 //! Availability Zone rebalancing (issue 16): what CreateService and UpdateService refuse, the
-//! setting's default, and that a balanced service or one without the field never moves a task.
+//! setting's default (ENABLED where the service can rebalance), and that a balanced service or one
+//! with rebalancing DISABLED never moves a task.
 
 use drainsim_scenario::runner::run;
 use drainsim_scenario::{load_str, RunOptions};
@@ -54,26 +55,38 @@ fn update_service_refuses_rebalancing_with_maximum_percent_100_and_a_zone_constr
 }
 
 #[test]
-fn the_setting_is_kept_by_update_service_when_absent_and_disabled_by_default() {
-    let outcome = run(
-        &load_str(
-            "rebalance.ron",
-            &scenario(
-                r#", availabilityZoneRebalancing: "ENABLED""#,
-                r#"[(atMs: 1000, do: UpdateService((cluster: "prod", service: "web", desiredCount: 6)))]"#,
-            ),
-        )
-        .expect("loads"),
-        &RunOptions::default(),
-    )
-    .expect("runs");
-    assert!(outcome.engine.service_named("web").expect("known").az_rebalancing_enabled());
-    let outcome = run(&load_str("rebalance.ron", &scenario("", "[]")).expect("loads"), &RunOptions::default()).expect("runs");
-    assert!(!outcome.engine.service_named("web").expect("known").az_rebalancing_enabled(), "DISABLED by default");
+fn the_setting_is_kept_by_update_service_when_absent_and_enabled_by_default_where_supported() {
+    let enabled = |service_extra: &str, steps: &str| {
+        let outcome = run(&load_str("rebalance.ron", &scenario(service_extra, steps)).expect("loads"), &RunOptions::default())
+            .expect("runs");
+        outcome.engine.service_named("web").expect("known").az_rebalancing_enabled()
+    };
+    let update = r#"[(atMs: 1000, do: UpdateService((cluster: "prod", service: "web", desiredCount: 6)))]"#;
+    assert!(enabled(r#", availabilityZoneRebalancing: "ENABLED""#, update));
+    assert!(!enabled(r#", availabilityZoneRebalancing: "DISABLED""#, update));
+    // CreateService without the field: ENABLED (ECS's default for a new service)...
+    assert!(enabled("", update), "ENABLED by default");
+    // ...except for a service that cannot rebalance, or uses binpack: DISABLED, not refused.
+    assert!(!enabled(r#", deploymentConfiguration: (maximumPercent: 100, minimumHealthyPercent: 50)"#, "[]"));
+    assert!(!enabled(
+        r#", placementConstraints: [(type: "memberOf", expression: "attribute:ecs.availability-zone != us-east-1c")]"#,
+        "[]"
+    ));
+    assert!(!enabled(
+        r#", placementStrategy: [(type: "spread", field: "attribute:ecs.availability-zone"), (type: "binpack", field: "memory")]"#,
+        "[]"
+    ));
+    assert!(enabled(
+        r#", placementStrategy: [(type: "spread", field: "attribute:ecs.availability-zone"), (type: "spread", field: "instanceId")]"#,
+        "[]"
+    ));
+    let daemon = scenario("", "[]").replace("desiredCount: 4", r#"schedulingStrategy: "DAEMON""#);
+    let outcome = run(&load_str("rebalance.ron", &daemon).expect("loads"), &RunOptions::default()).expect("runs");
+    assert!(!outcome.engine.service_named("web").expect("known").az_rebalancing_enabled());
 }
 
 #[test]
-fn a_balanced_service_makes_no_move_and_a_drained_zone_is_refilled_only_with_rebalancing() {
+fn a_balanced_service_makes_no_move_and_a_drained_zone_is_refilled_unless_rebalancing_is_disabled() {
     let balanced = scenario(r#", availabilityZoneRebalancing: "ENABLED""#, "[(atMs: 600000, do: Advance)]")
         .replace("steps:", r#"expectations: [AzRebalancingMoves("web", Eq(0))], steps:"#);
     assert!(passes(&balanced));
@@ -88,8 +101,12 @@ fn a_balanced_service_makes_no_move_and_a_drained_zone_is_refilled_only_with_reb
     let with = scenario(r#", availabilityZoneRebalancing: "ENABLED""#, steps)
         .replace("steps:", r#"expectations: [AzRebalancingMoves("web", Eq(2)), FloorBreaches("web", Eq(0))], steps:"#);
     assert!(passes(&with));
-    let without = scenario("", steps).replace("steps:", r#"expectations: [AzRebalancingMoves("web", Eq(0))], steps:"#);
+    let without = scenario(r#", availabilityZoneRebalancing: "DISABLED""#, steps)
+        .replace("steps:", r#"expectations: [AzRebalancingMoves("web", Eq(0))], steps:"#);
     assert!(passes(&without));
+    // Without the field, ECS's default: the same two moves.
+    let by_default = scenario("", steps).replace("steps:", r#"expectations: [AzRebalancingMoves("web", Eq(2))], steps:"#);
+    assert!(passes(&by_default));
 }
 
 mod generated {

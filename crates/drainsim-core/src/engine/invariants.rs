@@ -462,12 +462,18 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     check_zone_stop_orders(e)
 }
 
-/// A rebalancing service's zone stop order holds its staying tasks, each under its instance's zone
-/// with its stop key now, and nothing else (probed task by task: a copy of the order would double
+/// A zone stop order is kept only during a rebalancing operation, and holds the service's staying
+/// tasks, each under its instance's zone with its stop key now, and nothing else (probed task by task: a copy of the order would double
 /// it at the end of a big run).
 fn check_zone_stop_orders(e: &Engine) -> Result<(), InvariantViolation> {
     for s in e.services.iter() {
         let Some(order) = s.zone_stop_order.as_deref() else { continue };
+        if !s.az_rebalancing() || !s.schedule.rebalancing {
+            return fail(
+                "zone-stop-order",
+                format!("{}: keeps a zone stop order with no rebalancing operation under way", e.strings.resolve(s.name)),
+            );
+        }
         let mut staying = 0usize;
         let all_filed = s.tasks.iter().filter(|t| e.counted_in_spread(**t)).all(|t| {
             staying += 1;
@@ -1008,6 +1014,7 @@ mod tests {
                 service_name: (*name).into(),
                 task_definition: "app".into(),
                 desired_count: Some(*count),
+                availability_zone_rebalancing: Some("DISABLED".into()),
                 ..Default::default()
             }))
             .expect("creates");
@@ -1198,10 +1205,9 @@ mod tests {
     #[test]
     fn a_cluster_list_of_rebalancing_services_out_of_step_is_caught() {
         let mut e = steady_engine();
-        // A service that keeps a zone stop order rebalances (the order is the setting): one the
-        // cluster does not list.
+        // A service that rebalances and that the cluster does not list.
         assert!(!e.services[0].az_rebalancing());
-        e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::default());
+        e.services.record_mut_for_test(ServiceId(0)).availability_zone_rebalancing = true;
         assert_eq!(violated(&e), "rebalancing-services");
         let mut e = steady_engine();
         let (cluster, enabled) = (e.services[1].cluster, e.services[1].az_rebalancing());
@@ -1220,12 +1226,21 @@ mod tests {
                 ..Default::default()
             }))
             .expect("updates");
-            assert_eq!(check_invariants(&e), Ok(()), "UpdateService builds the order from the staying tasks");
+            assert!(e.services[0].zone_stop_order.is_none(), "no order before an operation begins");
+            // An operation under way keeps the order of the staying tasks.
+            e.services.schedule_mut(ServiceId(0)).rebalancing = true;
+            let staying = e.zone_places(ServiceId(0));
+            e.services.keep_zone_stop_order(ServiceId(0), Some(staying));
+            assert_eq!(check_invariants(&e), Ok(()), "the order of the staying tasks");
             assert!(e.services[0].zone_stop_order.as_deref().is_some_and(|o| o != &Default::default()));
             e
         };
         let mut e = enabled();
         e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::default());
+        assert_eq!(violated(&e), "zone-stop-order");
+        // An order kept with no operation under way.
+        let mut e = enabled();
+        e.services.schedule_mut(ServiceId(0)).rebalancing = false;
         assert_eq!(violated(&e), "zone-stop-order");
         // A task filed under the health it no longer has.
         let mut e = enabled();

@@ -1950,6 +1950,8 @@ mod tests {
             desired_count: Some(desired),
             placement_strategy,
             placement_constraints,
+            // These tests are about placement: no task moves between zones on its own.
+            availability_zone_rebalancing: Some("DISABLED".into()),
             ..Default::default()
         }))
         .expect("creates");

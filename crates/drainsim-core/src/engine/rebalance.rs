@@ -30,8 +30,10 @@
 //!   reconnect. A move whose task stopped first is dropped uncounted.
 //! - Once balanced after a move, "is AZ balanced".
 //!
-//! A move costs no read of the service's tasks: a rebalancing service keeps its staying tasks by
-//! zone in stop order (`state::service::ZoneStopOrder`).
+//! Whether the zones are balanced is read from the service's spread counts (staying tasks per
+//! zone). During an operation a move costs no read of the service's tasks: the operation's first
+//! move lists them once into a zone stop order (`state::service::ZoneStopOrder`), kept up to date
+//! until the zones are balanced again, so a service whose zones stay balanced keeps none.
 //!
 //! Rebalancing is refused (InvalidParameterException, [`Engine::az_rebalancing_setting`]) for a DAEMON
 //! service, with `maximumPercent` 100 (no room to start before stopping) and with a placement
@@ -44,7 +46,7 @@ use crate::api;
 use crate::errors::EcsError;
 use crate::infra::ids::{ServiceId, TaskId};
 use crate::infra::intern::Sym;
-use crate::placement::Owner;
+use crate::placement::{Owner, Strategy};
 use crate::state::instance::AVAILABILITY_ZONE_ATTRIBUTE as ZONE_ATTRIBUTE;
 use crate::state::service::{RebalanceMove, RebalancingEvent, SchedulingStrategy, ServiceEventKind, ServiceStatus};
 use crate::state::task::StopCode;
@@ -52,51 +54,82 @@ use crate::Engine;
 
 impl Engine {
     /// `availabilityZoneRebalancing` as CreateService or UpdateService leaves it: the given value
-    /// (`ENABLED`/`DISABLED`), or `current` when none is given. ENABLED is refused for a DAEMON
-    /// service, with `maximumPercent` 100, and with a placement constraint on `ecs.availability-zone`
+    /// (`ENABLED`/`DISABLED`); without one, UpdateService keeps the service's `current` value, and
+    /// CreateService (`current` None) defaults to ENABLED for a service that can rebalance and to
+    /// DISABLED for one that cannot ("For create service requests, when no value is specified for
+    /// AvailabilityZoneRebalancing, Amazon ECS defaults the value to ENABLED",
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>; services
+    /// "that are not compatible — such as those using the binpack placement strategy — will default
+    /// to false", AWS's notice of the change, quoted in
+    /// <https://github.com/DistributedScience/Distributed-CellProfiler/issues/198>). ENABLED is refused
+    /// for a DAEMON service, with `maximumPercent` 100, and with a placement constraint on
+    /// `ecs.availability-zone`
     /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html>).
     pub(crate) fn az_rebalancing_setting(
         given: Option<&str>,
-        current: bool,
+        current: Option<bool>,
         scheduling: SchedulingStrategy,
         maximum_percent: u32,
         constraints: &[api::PlacementConstraint],
+        strategies: &[Strategy],
     ) -> Result<bool, EcsError> {
-        let enabled = match given {
-            None => current,
-            Some("ENABLED") => true,
-            Some("DISABLED") => false,
-            Some(other) => {
+        let unsupported = Self::az_rebalancing_unsupported(scheduling, maximum_percent, constraints);
+        let enabled = match (given, current) {
+            (None, Some(current)) => current,
+            (None, None) => {
+                let binpack = strategies.iter().any(|s| matches!(s, Strategy::BinpackCpu | Strategy::BinpackMemory));
+                return Ok(unsupported.is_none() && !binpack);
+            }
+            (Some("ENABLED"), _) => true,
+            (Some("DISABLED"), _) => false,
+            (Some(other), _) => {
                 return Err(EcsError::invalid_parameter(format!(
                     "availabilityZoneRebalancing '{other}' is not valid; valid values are [ENABLED, DISABLED]."
                 )))
             }
         };
-        if !enabled {
-            return Ok(false);
+        match unsupported {
+            Some(why) if enabled => Err(EcsError::invalid_parameter(why)),
+            _ => Ok(enabled),
         }
+    }
+
+    /// Why a service cannot rebalance across zones, if it cannot: the cases the guide lists as
+    /// unsupported.
+    fn az_rebalancing_unsupported(
+        scheduling: SchedulingStrategy,
+        maximum_percent: u32,
+        constraints: &[api::PlacementConstraint],
+    ) -> Option<&'static str> {
         if scheduling == SchedulingStrategy::Daemon {
-            return Err(EcsError::invalid_parameter("Availability Zone rebalancing is not supported for a DAEMON service."));
+            return Some("Availability Zone rebalancing is not supported for a DAEMON service.");
         }
         if maximum_percent == 100 {
-            return Err(EcsError::invalid_parameter(
+            return Some(
                 "Availability Zone rebalancing is not supported when maximumPercent is 100: it starts a task before it stops one.",
-            ));
+            );
         }
         if constraints.iter().any(|c| c.expression.as_deref().is_some_and(|e| e.contains(ZONE_ATTRIBUTE))) {
-            return Err(EcsError::invalid_parameter(
+            return Some(
                 "Availability Zone rebalancing is not supported for a service with a placement constraint on attribute:ecs.availability-zone.",
-            ));
+            );
         }
-        Ok(true)
+        None
     }
 
     /// An instance became placeable: the cluster's services with rebalancing ENABLED look at their
-    /// zones again (ECS "continuously monitors the distribution of tasks").
+    /// zones again (ECS "continuously monitors the distribution of tasks"). A service whose pass
+    /// event is already due at this instant will look then: 10,000 instances registering at one
+    /// instant under 500 such services would otherwise request five million passes.
     pub(crate) fn wake_rebalancing_services(&mut self, cluster: crate::infra::ids::ClusterId) {
-        let rebalancing: Vec<ServiceId> = self.clusters[cluster.index()].rebalancing_services.iter().copied().collect();
-        for s in rebalancing {
-            self.request_pass(s);
+        let Engine { clusters, services, pass_due, now_ms, .. } = self;
+        for &s in &clusters[cluster.index()].rebalancing_services {
+            let service = &services[s.index()];
+            if service.schedule.pass_event_at_ms != Some(*now_ms) {
+                // As `request_pass` files it: a rebalancing service is a REPLICA.
+                debug_assert!(service.scheduling != SchedulingStrategy::Daemon);
+                pass_due.insert((true, s));
+            }
         }
     }
 
@@ -155,6 +188,7 @@ impl Engine {
         if most - fewest <= 1 {
             if self.services[id.index()].schedule.rebalancing {
                 self.services.schedule_mut(id).rebalancing = false;
+                self.services.keep_zone_stop_order(id, None);
                 let counts = self.zone_list(&per_zone);
                 self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Balanced(counts)));
             }
@@ -167,6 +201,8 @@ impl Engine {
             per_zone.iter().min_by_key(|(z, n)| (**n, self.strings.resolve(**z))).expect("at least one zone: the maximum exists");
         if !self.services[id.index()].schedule.rebalancing {
             self.services.schedule_mut(id).rebalancing = true;
+            let staying = self.zone_places(id);
+            self.services.keep_zone_stop_order(id, Some(staying));
             let counts = self.zone_list(&per_zone);
             self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::NotBalanced(counts)));
         }
@@ -250,17 +286,14 @@ impl Engine {
     /// Whether the service is settled — every task healthy and staying (not told to stop, on an
     /// instance that is not DRAINING; its agent may be disconnected: ECS still counts such a task
     /// RUNNING, and agents reconnect several times an hour in normal operation) — and, if so, its
-    /// staying tasks per zone of the cluster's placeable instances. Read from a counter and its
-    /// [`ZoneStopOrder`]: every task is staying and healthy exactly when the healthy staying tasks
-    /// are as many as the listed ones.
-    ///
-    /// [`ZoneStopOrder`]: crate::state::service::ZoneStopOrder
+    /// staying tasks per zone of the cluster's placeable instances. Read from two counters: every
+    /// task is staying and healthy exactly when the healthy staying tasks are as many as the
+    /// listed ones, and its spread counts keep its staying tasks per zone.
     fn settled_zone_counts(&self, id: ServiceId) -> Option<BTreeMap<Sym, u32>> {
         let s = &self.services[id.index()];
-        let order = s.zone_stop_order.as_deref().expect("a rebalancing service keeps its zone stop order");
         let counts = (s.staying_healthy as usize == s.tasks.len()).then(|| {
             let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
-            zones.keys().map(|z| (*z, u32::try_from(order.tasks_in(*z)).expect("fewer than 2^32 tasks"))).collect()
+            zones.keys().map(|z| (*z, s.spread.per_az.get(z).copied().unwrap_or(0))).collect()
         });
         debug_assert_eq!(counts, self.settled_zone_counts_read(id), "the zone order agrees with the tasks");
         counts

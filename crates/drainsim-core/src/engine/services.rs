@@ -137,10 +137,11 @@ impl Engine {
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, true)?;
         let az_rebalancing = Self::az_rebalancing_setting(
             req.availability_zone_rebalancing.as_deref(),
-            false,
+            None,
             scheduling,
             max,
             &req.placement_constraints,
+            &strategies,
         )?;
 
         let strategies = if strategies.is_empty() {
@@ -197,7 +198,8 @@ impl Engine {
             spread,
             events: Vec::new(),
             schedule: ServiceSchedule::default(),
-            zone_stop_order: az_rebalancing.then(Box::default),
+            zone_stop_order: None,
+            availability_zone_rebalancing: az_rebalancing,
             daemon_candidates,
             daemon_members: Default::default(),
             drain_candidates: Default::default(),
@@ -241,16 +243,15 @@ impl Engine {
         };
         let az_rebalancing = Self::az_rebalancing_setting(
             req.availability_zone_rebalancing.as_deref(),
-            s.az_rebalancing(),
+            Some(s.az_rebalancing()),
             scheduling,
             max,
             &s.constraint_specs,
+            &[],
         )?;
         let old_desired = self.services[id.index()].desired_count;
         self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
-        let staying =
-            if az_rebalancing && !self.services[id.index()].az_rebalancing() { self.zone_places(id) } else { Vec::new() };
-        self.services.set_az_rebalancing(id, az_rebalancing, staying);
+        self.services.set_az_rebalancing(id, az_rebalancing);
         self.clusters.set_rebalancing(self.services[id.index()].cluster, id, az_rebalancing);
         // Updating the service resets the failed-start throttle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>).
         let schedule = self.services.schedule_mut(id);

@@ -997,10 +997,13 @@ pub struct ServiceState {
     pub events: Vec<(SimTimeMs, ServiceEventKind)>,
     /// The scheduler's own bookkeeping of the service (its to change, see [`Services::schedule_mut`]).
     pub schedule: ServiceSchedule,
-    /// Its staying tasks by zone, in stop order, kept exactly while `availabilityZoneRebalancing`
-    /// is ENABLED: the order is the setting ([`ServiceState::az_rebalancing`]; boxed: most
-    /// services do not rebalance).
+    /// Its staying tasks by zone, in stop order, kept while an Availability Zone rebalancing
+    /// operation is under way (from its "not AZ balanced" event to its "AZ balanced" one) and
+    /// built when it begins: a rebalancing service whose zones stay balanced keeps none, and its
+    /// balance is read from [`SpreadCounts::per_az`] (boxed: most services have none).
     pub zone_stop_order: Option<Box<ZoneStopOrder>>,
+    /// `availabilityZoneRebalancing` is ENABLED.
+    pub availability_zone_rebalancing: bool,
     /// A DAEMON service's instances to visit in its next pass, in cluster order: those something
     /// happened to since its last pass, and those its task did not fit in then
     /// ([`Services::note_daemon_candidate`]).
@@ -1113,9 +1116,9 @@ pub struct ServiceSchedule {
 }
 
 impl ServiceState {
-    /// `availabilityZoneRebalancing` is ENABLED: the service keeps its zone stop order.
+    /// `availabilityZoneRebalancing` is ENABLED.
     pub fn az_rebalancing(&self) -> bool {
-        self.zone_stop_order.is_some()
+        self.availability_zone_rebalancing
     }
 }
 
@@ -1332,17 +1335,22 @@ impl Services {
         self.note_ceiling(id);
     }
 
-    /// `availabilityZoneRebalancing` (UpdateService). `staying` — the service's staying tasks with
-    /// their places — builds its [`ZoneStopOrder`] when rebalancing becomes ENABLED (the engine
-    /// lists them only then).
-    pub(crate) fn set_az_rebalancing(&mut self, id: ServiceId, enabled: bool, staying: Vec<ZonePlace>) {
+    /// `availabilityZoneRebalancing` (UpdateService). Turned off, the zone stop order of an
+    /// operation under way goes too.
+    pub(crate) fn set_az_rebalancing(&mut self, id: ServiceId, enabled: bool) {
         let s = &mut self.records[id.index()];
-        debug_assert!(staying.is_empty() || (enabled && s.zone_stop_order.is_none()), "staying tasks listed for nothing");
-        match (enabled, s.zone_stop_order.is_some()) {
-            (true, false) => s.zone_stop_order = Some(Box::new(ZoneStopOrder::of(staying))),
-            (false, true) => s.zone_stop_order = None,
-            _ => {}
+        s.availability_zone_rebalancing = enabled;
+        if !enabled {
+            s.zone_stop_order = None;
         }
+    }
+
+    /// A rebalancing operation begins (`staying`: the service's staying tasks with their places,
+    /// which its zone stop order files) or ends (`None`: the order goes).
+    pub(crate) fn keep_zone_stop_order(&mut self, id: ServiceId, staying: Option<Vec<ZonePlace>>) {
+        let s = &mut self.records[id.index()];
+        debug_assert!(staying.is_none() || (s.availability_zone_rebalancing && s.zone_stop_order.is_none()));
+        s.zone_stop_order = staying.map(|places| Box::new(ZoneStopOrder::of(places)));
     }
 
     /// A staying task of a rebalancing service joins its zone's stop order (`joins`) or leaves it.

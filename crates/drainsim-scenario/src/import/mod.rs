@@ -792,9 +792,12 @@ impl Capture {
             }
         }
         let grace = s.opt_int("healthCheckGracePeriodSeconds", 0..=2_147_483_647)?;
-        // Carried as captured: ECS returns ENABLED or DISABLED.
+        // Carried as captured: ECS returns ENABLED or DISABLED. A capture without the field is of a
+        // service that never had a value, which ECS "treats as DISABLED" (UpdateService,
+        // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html); it is
+        // written out, since a scenario's CreateService without it would default to ENABLED.
         let availability_zone_rebalancing = match s.opt_str("availabilityZoneRebalancing")? {
-            None => None,
+            None => Some("DISABLED".to_string()),
             Some(v @ ("ENABLED" | "DISABLED")) => Some(v.to_string()),
             Some(other) => {
                 return Err(s.error(
