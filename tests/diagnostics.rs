@@ -76,7 +76,7 @@ fn placement_rules_drainsim_does_not_apply_are_a_warning() {
     let err = String::from_utf8_lossy(&check.stderr);
     assert!(
         err.starts_with(&format!(
-            "warning: {file}:5:30: service 'web': drainsim does not apply placementStrategy rule 2 and after (binpack memory): it breaks the ties of 'spread instanceId' by its own rule"
+            "warning: {file}:5:30: service 'web': drainsim does not apply placementStrategy rule 2 and after (binpack memory): it breaks the ties of 'spread instanceId' by its own rule, where ECS picks among the tied instances by 'binpack memory', so placements may differ"
         )),
         "{err}"
     );

@@ -396,10 +396,11 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
                 line,
                 column,
                 message: format!(
-                    "service '{service}': drainsim does not apply placementStrategy rule {} and after ({}): it breaks the ties of '{}' by its own rule, where ECS applies the next rule (docs/ecs-choices.md, Placement strategies and tie-breaks)",
+                    "service '{service}': drainsim does not apply placementStrategy rule {} and after ({}): it breaks the ties of '{}' by its own rule, where ECS picks among the tied instances by '{}', so placements may differ (docs/ecs-choices.md, Placement strategies and tie-breaks)",
                     applied + 1,
                     ignored.join(", "),
                     rule(&rules[applied - 1]),
+                    rule(&rules[applied]),
                 ),
             });
         }
