@@ -146,7 +146,9 @@ impl AutoScaling {
     ///
     /// With `CheckpointPercentages` batches stop at the current checkpoint (in instances to update,
     /// rounded up); once it is reached and every new instance warmed up, the refresh pauses for
-    /// `CheckpointDelay`; the last checkpoint is how many instances it replaces.
+    /// `CheckpointDelay` once, at the highest checkpoint reached (checkpoints reached together
+    /// pause once; reaching the last one ends the refresh without a pause); the last checkpoint is
+    /// how many instances it replaces.
     ///
     /// Instances protected from scale in follow `ScaleInProtectedInstances`: `Refresh` replaces
     /// them, `Ignore` leaves them out of the instances to update, `Wait` (the default) never
@@ -235,7 +237,8 @@ impl AutoScaling {
                 break;
             }
             // Checkpoints: once the instances replaced (and every new one warmed up) reach one, the
-            // refresh pauses for CheckpointDelay before it goes on to the next.
+            // refresh pauses for CheckpointDelay before it goes on to the next one they have not
+            // reached (one pause for all the checkpoints reached together).
             let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
             let warming = g.members.iter().any(|m| match m.lifecycle {
                 Lifecycle::Pending { .. } => true,
@@ -354,8 +357,8 @@ impl AutoScaling {
                 Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
                 _ => false,
             });
-            // A checkpoint reached by this moment's terminations pauses too, and a pause runs out
-            // before the refresh ends, even when its instances reach the last checkpoint as well.
+            // A checkpoint reached by this moment's terminations pauses too, unless they reach the
+            // last checkpoint as well: the refresh then ends without a pause.
             reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, replaced, warming, now, checkpoint_delay_ms);
             if replaced >= target_total && !warming && paused_until.is_none() {
                 record.status = "Successful".into();
@@ -680,7 +683,12 @@ fn runs_non_daemon_task(engine: &Engine, name: &str) -> bool {
 }
 
 /// If the instances replaced (with none warming up) reach the current checkpoint and it is not the
-/// last, the refresh pauses for the delay and the next checkpoint becomes current.
+/// last, every checkpoint they reach is passed at once and the first one not reached becomes
+/// current: the refresh pauses for the delay once, at the highest checkpoint reached — Auto Scaling
+/// "skips" the lower ones ("Because 50 percent is higher than the first two checkpoints, it skips
+/// the first checkpoint (`10`)",
+/// <https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-adding-checkpoints-instance-refresh.html>).
+/// When that reaches the last checkpoint there is no pause: the refresh is then `Successful`.
 fn reach_checkpoint(
     checkpoints: &[u32],
     current: &mut usize,
@@ -690,8 +698,14 @@ fn reach_checkpoint(
     now: u64,
     delay_ms: u64,
 ) {
-    if paused_until.is_none() && *current + 1 < checkpoints.len() && replaced >= checkpoints[*current] && !warming {
+    let last = checkpoints.len().saturating_sub(1);
+    if paused_until.is_some() || warming || *current >= last || checkpoints.get(*current).is_none_or(|c| replaced < *c) {
+        return;
+    }
+    while *current < last && checkpoints.get(*current).is_some_and(|c| replaced >= *c) {
         *current += 1;
+    }
+    if checkpoints.get(*current).is_some_and(|c| replaced < *c) {
         *paused_until = Some(now.saturating_add(delay_ms));
     }
 }
@@ -850,8 +864,63 @@ mod tests {
         AutoScaling::new(&loaded).groups.remove(0)
     }
 
+    /// Checkpoints reached together pause once, at the highest; reaching the last one does not
+    /// pause (the user guide's two instances with `[10, 40, 100]`: in instances `[1, 1, 2]`).
+    #[test]
+    fn checkpoints_reached_together_pause_once() {
+        let reach = |checkpoints: &[u32], current: usize, replaced: u32| {
+            let (mut current, mut paused_until) = (current, None);
+            reach_checkpoint(checkpoints, &mut current, &mut paused_until, replaced, false, 1000, 600_000);
+            (current, paused_until)
+        };
+        // The guide's example: the first replacement passes 10 % and 40 %, one pause.
+        assert_eq!(reach(&[1, 1, 2], 0, 1), (2, Some(601_000)));
+        // Past the last checkpoint too: no pause, the refresh ends.
+        assert_eq!(reach(&[1, 1], 0, 1), (1, None));
+        assert_eq!(reach(&[1, 2], 1, 2), (1, None));
+        // One checkpoint at a time when they are apart; none before the current one is reached.
+        assert_eq!(reach(&[2, 5, 10], 0, 2), (1, Some(601_000)));
+        assert_eq!(reach(&[2, 5, 10], 0, 1), (0, None));
+        // Nothing while warming up or paused.
+        let (mut current, mut paused_until) = (0, None);
+        reach_checkpoint(&[1, 1, 2], &mut current, &mut paused_until, 1, true, 1000, 600_000);
+        assert_eq!((current, paused_until), (0, None));
+        let mut paused_until = Some(5000);
+        reach_checkpoint(&[1, 1, 2], &mut current, &mut paused_until, 1, false, 1000, 600_000);
+        assert_eq!((current, paused_until), (0, Some(5000)));
+        // No checkpoints at all (a refresh always has one; nothing happens without).
+        assert_eq!(reach(&[], 0, 3), (0, None));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// After a checkpoint is reached, every checkpoint before the current one is reached and the
+        /// current one is not — or it is the last, reached, with no pause: never a pause with a
+        /// reached checkpoint ahead.
+        #[test]
+        fn a_pause_is_at_the_highest_checkpoint_reached(
+            set in prop::collection::btree_set(1u32..=100, 1..=4),
+            instances in 1u32..=12,
+            replaced in 0u32..=12,
+        ) {
+            let checkpoints: Vec<u32> = set.iter().map(|p| capacity_share(instances, *p, true)).collect();
+            let replaced = replaced.min(instances);
+            let (mut current, mut paused_until) = (0usize, None);
+            reach_checkpoint(&checkpoints, &mut current, &mut paused_until, replaced, false, 0, 1);
+            let last = checkpoints.len() - 1;
+            if replaced < checkpoints[0] || last == 0 {
+                prop_assert_eq!((current, paused_until), (0, None));
+            } else {
+                prop_assert!(checkpoints[..current].iter().all(|c| *c <= replaced));
+                if paused_until.is_some() {
+                    prop_assert!(checkpoints[current] > replaced);
+                } else {
+                    prop_assert_eq!(current, last);
+                    prop_assert!(checkpoints[last] <= replaced);
+                }
+            }
+        }
 
         /// Victims kept by zone are the victims a scan of the group picks, termination after
         /// termination: members in the group's three zones and one it does not list, in every
