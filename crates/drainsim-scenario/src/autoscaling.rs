@@ -29,9 +29,9 @@ enum Lifecycle {
     Pending { register_at_ms: u64 },
     /// `InService`: registered; healthy (past warmup) from `healthy_at_ms`.
     InService { healthy_at_ms: u64 },
-    /// `Terminating:Wait`: held by the termination lifecycle hook until its drain is complete or
-    /// `deadline_ms`.
-    TerminatingWait { deadline_ms: u64 },
+    /// `Terminating:Wait` since `since_ms`: held by the termination lifecycle hooks (the group's
+    /// own, ECS's managed draining) until [`wait_over`].
+    TerminatingWait { since_ms: u64 },
     /// `Terminated`.
     Terminated,
 }
@@ -129,8 +129,9 @@ impl AutoScaling {
     /// update are the InService and Pending ones (with `SkipMatching`, those whose launch template
     /// version differs from the desired one). Each moment, in this order:
     /// 1. launched instances due register (Pending → InService; healthy after `InstanceWarmup`);
-    /// 2. instances in `Terminating:Wait` whose drain is complete, or whose hook timed out, are
-    ///    terminated (DeregisterContainerInstance, `force` when tasks remain);
+    /// 2. instances in `Terminating:Wait` whose wait is over ([`wait_over`]: their drain is
+    ///    complete, or a hook timed out) are terminated (DeregisterContainerInstance, `force` when
+    ///    tasks remain);
     /// 3. old instances are terminated while the healthy instances stay at or above
     ///    MinHealthyPercentage of the desired capacity (rounded up), from the zone with the most
     ///    instances, oldest first — into `Terminating:Wait` and drained when the group has a
@@ -374,7 +375,7 @@ impl AutoScaling {
                 .filter_map(|m| match m.lifecycle {
                     Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
                     Lifecycle::InService { healthy_at_ms } if healthy_at_ms > now => Some(healthy_at_ms),
-                    Lifecycle::TerminatingWait { deadline_ms } => Some(deadline_ms),
+                    Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, &m.name), now),
                     _ => None,
                 })
                 .chain(paused_until)
@@ -415,14 +416,8 @@ impl AutoScaling {
                 break;
             }
             let until = next.min(end);
-            let draining: Vec<String> = g
-                .members
-                .iter()
-                .filter(|m| matches!(m.lifecycle, Lifecycle::TerminatingWait { .. }))
-                .map(|m| m.name.clone())
-                .collect();
-            let watch = drains_on_termination(g);
-            driver.wait_until(engine, until - now, |e| watch && draining.iter().any(|n| drain_complete(e, n)))?;
+            let draining = ended_by_drain(g, now);
+            driver.wait_until(engine, until - now, |e| draining.iter().any(|n| drain_complete(e, n)))?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
                 break;
@@ -530,7 +525,7 @@ impl AutoScaling {
                 .iter()
                 .filter_map(|m| match m.lifecycle {
                     Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
-                    Lifecycle::TerminatingWait { deadline_ms } => Some(deadline_ms),
+                    Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, &m.name), now),
                     _ => None,
                 })
                 .min();
@@ -543,14 +538,8 @@ impl AutoScaling {
                 timed_out = true;
                 break;
             }
-            let draining: Vec<String> = g
-                .members
-                .iter()
-                .filter(|m| matches!(m.lifecycle, Lifecycle::TerminatingWait { .. }))
-                .map(|m| m.name.clone())
-                .collect();
-            let watch = drains_on_termination(g);
-            driver.wait_until(engine, next.min(end) - now, |e| watch && draining.iter().any(|n| drain_complete(e, n)))?;
+            let draining = ended_by_drain(g, now);
+            driver.wait_until(engine, next.min(end) - now, |e| draining.iter().any(|n| drain_complete(e, n)))?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
                 break;
@@ -602,13 +591,11 @@ fn register_due(
     }
 }
 
-/// Instances in `Terminating:Wait` whose lifecycle action is complete (their drain is, when the
-/// group drains on termination) or timed out are terminated.
+/// Instances in `Terminating:Wait` whose wait is over ([`wait_over`]) are terminated.
 fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) {
     for k in 0..g.members.len() {
-        if let Lifecycle::TerminatingWait { deadline_ms } = g.members[k].lifecycle {
-            let drained = drains_on_termination(g) && drain_complete(engine, &g.members[k].name);
-            if drained || deadline_ms <= now {
+        if let Lifecycle::TerminatingWait { since_ms } = g.members[k].lifecycle {
+            if wait_over(g, since_ms, drained(g, engine, &g.members[k].name), now) {
                 if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
                     *error = Some(e);
                 }
@@ -623,42 +610,101 @@ fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u6
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>),
 /// or by the operator's tooling of the termination hook (`drainOnTermination`).
 fn drains_on_termination(g: &Group) -> bool {
-    g.provider.as_ref().is_some_and(|p| p.managed_draining_enabled())
-        || g.spec.termination_hook().is_some_and(|h| h.drain_on_termination)
+    managed_draining(g) || g.spec.termination_hook().is_some_and(|h| h.drain_on_termination)
 }
 
-/// How long an instance the group terminates may wait in `Terminating:Wait`: with managed draining,
-/// ECS's own lifecycle hook holds it until its tasks are gone or 48 hours pass (the longer of that
-/// and the group's own hook); with the group's hook only, the hook's limit; with neither, it is
-/// terminated at once (`None`).
-fn termination_wait_ms(g: &Group) -> Option<u64> {
-    let managed = g.provider.as_ref().filter(|p| p.managed_draining_enabled()).map(|_| MANAGED_DRAINING_LIMIT_MS);
-    let hook = g.spec.termination_hook().map(|h| h.wait_limit_ms());
-    managed.max(hook)
+/// Whether ECS's managed draining holds the instances the group terminates in a lifecycle hook of
+/// its own (the capacity provider's `managedDraining` ENABLED).
+fn managed_draining(g: &Group) -> bool {
+    g.provider.as_ref().is_some_and(|p| p.managed_draining_enabled())
+}
+
+/// Whether a lifecycle hook holds the instances the group terminates in `Terminating:Wait` (the
+/// group's own termination hook, ECS's managed draining); without one they are terminated at once.
+fn held_on_termination(g: &Group) -> bool {
+    managed_draining(g) || g.spec.termination_hook().is_some()
+}
+
+/// Whether the wait of an instance in `Terminating:Wait` since `since_ms` is over at `now`, its
+/// drain complete or not (`drained`). Each hook ends on its own:
+/// - the group's own hook when the tooling completes it (`drainOnTermination`, once the drain is
+///   complete) or when it times out ([`LifecycleHookSpec::wait_limit_ms`]);
+/// - ECS's managed-draining hook once the drain is complete or after 48 hours
+///   (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>).
+///
+/// The instance is terminated once every hook has ended, or as soon as the group's own hook times
+/// out with `DefaultResult` `ABANDON`: "If the instance is terminating, both ABANDON and CONTINUE
+/// allow the instance to terminate. However, ABANDON stops any remaining actions, such as other
+/// lifecycle hooks, and CONTINUE allows any other lifecycle hooks to complete"
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html>). With the group's
+/// hook alone both results terminate at its timeout; the result matters only next to ECS's hook.
+/// The group's hook lasts at most 48 hours, so ECS's hook never times out while it waits.
+fn wait_over(g: &Group, since_ms: u64, drained: bool, now: u64) -> bool {
+    let own = g.spec.termination_hook().map(|h| {
+        let completed = h.drain_on_termination && drained;
+        let timed_out = !completed && since_ms.saturating_add(h.wait_limit_ms()) <= now;
+        (completed || timed_out, timed_out && h.default_result == "ABANDON")
+    });
+    if own.is_some_and(|(_, abandoned)| abandoned) {
+        return true;
+    }
+    let managed_over = !managed_draining(g) || drained || since_ms.saturating_add(MANAGED_DRAINING_LIMIT_MS) <= now;
+    own.is_none_or(|(over, _)| over) && managed_over
+}
+
+/// The next time after `now` a hook of an instance in `Terminating:Wait` since `since_ms` times out
+/// and that changes something: it ends the wait, its drain complete or not (`drained`), or from
+/// then on the drain's completion would end it ([`ended_by_drain`]: the group's own `CONTINUE`
+/// hook that ignores the drain times out while ECS's waits for it). A timeout that changes
+/// nothing is no time to wake at.
+fn next_timeout(g: &Group, since_ms: u64, drained: bool, now: u64) -> Option<u64> {
+    let own = g.spec.termination_hook().map(|h| since_ms.saturating_add(h.wait_limit_ms()));
+    let managed = managed_draining(g).then(|| since_ms.saturating_add(MANAGED_DRAINING_LIMIT_MS));
+    let drain_ends_it_now = wait_over(g, since_ms, true, now);
+    own.into_iter()
+        .chain(managed)
+        .filter(|&t| t > now && (wait_over(g, since_ms, drained, t) || wait_over(g, since_ms, true, t) != drain_ends_it_now))
+        .min()
+}
+
+/// Whether the drain of member `name` counts for its lifecycle hooks: complete, and started by
+/// the group's termination (managed draining or the tooling of its hook).
+fn drained(g: &Group, engine: &Engine, name: &str) -> bool {
+    drains_on_termination(g) && drain_complete(engine, name)
+}
+
+/// The instances in `Terminating:Wait` whose wait their drain's completion would end, at `now`: a
+/// run waits for those drains (a drain that would end no wait, as one the group's own hook
+/// ignores, wakes nothing).
+fn ended_by_drain(g: &Group, now: u64) -> Vec<String> {
+    g.members
+        .iter()
+        .filter(|m| match m.lifecycle {
+            Lifecycle::TerminatingWait { since_ms } => drains_on_termination(g) && wait_over(g, since_ms, true, now),
+            _ => false,
+        })
+        .map(|m| m.name.clone())
+        .collect()
 }
 
 /// The group begins to terminate member `k`: into `Terminating:Wait` (set DRAINING when the group
 /// drains on termination) when a lifecycle hook holds it, else terminated at once.
 fn begin_termination(g: &mut Group, k: usize, engine: &mut Engine, caller: &str, now: u64) -> Result<(), EcsError> {
     let name = g.members[k].name.clone();
-    match termination_wait_ms(g) {
-        Some(wait_ms) => {
-            g.members[k].lifecycle = Lifecycle::TerminatingWait { deadline_ms: now.saturating_add(wait_ms) };
-            if drains_on_termination(g) {
-                let req = api::UpdateContainerInstancesStateRequest {
-                    cluster: g.spec.cluster.clone(),
-                    container_instances: vec![instance_arn(engine, &name)],
-                    status: "DRAINING".into(),
-                };
-                engine.submit_as(caller, Request::UpdateContainerInstancesState(req))?;
-            }
-            Ok(())
-        }
-        None => {
-            g.members[k].lifecycle = Lifecycle::Terminated;
-            terminate(engine, caller, &g.spec, &name)
-        }
+    if !held_on_termination(g) {
+        g.members[k].lifecycle = Lifecycle::Terminated;
+        return terminate(engine, caller, &g.spec, &name);
     }
+    g.members[k].lifecycle = Lifecycle::TerminatingWait { since_ms: now };
+    if drains_on_termination(g) {
+        let req = api::UpdateContainerInstancesStateRequest {
+            cluster: g.spec.cluster.clone(),
+            container_instances: vec![instance_arn(engine, &name)],
+            status: "DRAINING".into(),
+        };
+        engine.submit_as(caller, Request::UpdateContainerInstancesState(req))?;
+    }
+    Ok(())
 }
 
 /// Member `k` is protected from scale in: set so in the scenario (`protectedInstances`), or, with
@@ -864,6 +910,57 @@ mod tests {
         AutoScaling::new(&loaded).groups.remove(0)
     }
 
+    /// A group with its own termination hook (60 s, `result`, `drain`) and, if `managed`, a
+    /// capacity provider with managed draining.
+    fn hooked(result: &str, drain: bool, managed: bool) -> Group {
+        let text = format!(
+            r#"Scenario(name: "hooked", seed: 1, clusters: ["prod"],
+            autoScalingGroups: [(AutoScalingGroupName: "asg", MinSize: 0, MaxSize: 4, DesiredCapacity: 2,
+                LaunchTemplate: (LaunchTemplateName: "node", Version: "1"),
+                LifecycleHooks: [(LifecycleHookName: "h", LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+                                  HeartbeatTimeout: 60, DefaultResult: "{result}", drainOnTermination: {drain})],
+                cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192, imageIds: {{"1": "ami-0"}})],
+            capacityProviders: [(name: "cp", autoScalingGroupProvider: (autoScalingGroupArn: "asg", managedDraining: "{}"))],
+        )"#,
+            if managed { "ENABLED" } else { "DISABLED" }
+        );
+        let loaded = crate::load_str("hooked.ron", &text).expect("valid");
+        AutoScaling::new(&loaded).groups.remove(0)
+    }
+
+    /// The wait of an instance in `Terminating:Wait` since 0 (the group's hook times out at 60 s,
+    /// ECS's at 48 h): ABANDON at the group's timeout ends it; CONTINUE waits for ECS's hook; a
+    /// drain ends the group's hook only when its tooling drains (`drainOnTermination`).
+    #[test]
+    fn the_default_result_decides_whether_the_other_hook_is_waited_for() {
+        let h = 60_000;
+        let over = |g: &Group, drained: bool, now: u64| wait_over(g, 0, drained, now);
+        for result in ["CONTINUE", "ABANDON"] {
+            // The group's hook alone: its timeout ends the wait whatever the result.
+            let alone = hooked(result, true, false);
+            assert!(!over(&alone, false, h - 1) && over(&alone, false, h) && over(&alone, true, 1));
+            assert_eq!(next_timeout(&alone, 0, false, 0), Some(h));
+            let ignores_drain = hooked(result, false, false);
+            assert!(!over(&ignores_drain, true, h - 1) && over(&ignores_drain, true, h));
+        }
+        // Next to ECS's hook, the drain not complete: ABANDON ends the wait at 60 s, CONTINUE at 48 h.
+        let abandon = hooked("ABANDON", true, true);
+        assert!(over(&abandon, false, h) && !over(&abandon, false, h - 1));
+        assert_eq!(next_timeout(&abandon, 0, false, 0), Some(h));
+        let cont = hooked("CONTINUE", true, true);
+        assert!(!over(&cont, false, h) && over(&cont, false, MANAGED_DRAINING_LIMIT_MS) && over(&cont, true, 1));
+        assert_eq!(next_timeout(&cont, 0, false, 0), Some(MANAGED_DRAINING_LIMIT_MS));
+        // A hook nobody completes: the drain ends ECS's hook only; CONTINUE then ends the wait at
+        // the group's timeout, and a drain completing after it ends it then.
+        let cont = hooked("CONTINUE", false, true);
+        assert!(!over(&cont, true, h - 1) && over(&cont, true, h) && !over(&cont, false, h));
+        assert_eq!(next_timeout(&cont, 0, true, 0), Some(h));
+        assert_eq!(next_timeout(&cont, 0, false, 0), Some(h), "from 60 s on the drain's completion ends the wait");
+        assert_eq!(next_timeout(&cont, 0, false, h), Some(MANAGED_DRAINING_LIMIT_MS));
+        let abandon = hooked("ABANDON", false, true);
+        assert!(!over(&abandon, true, h - 1) && over(&abandon, false, h));
+    }
+
     /// Checkpoints reached together pause once, at the highest; reaching the last one does not
     /// pause (the user guide's two instances with `[10, 40, 100]`: in instances `[1, 1, 2]`).
     #[test]
@@ -942,7 +1039,7 @@ mod tests {
                     lifecycle: match state {
                         0 => Lifecycle::Pending { register_at_ms: 0 },
                         1 => Lifecycle::InService { healthy_at_ms: 0 },
-                        2 => Lifecycle::TerminatingWait { deadline_ms: 0 },
+                        2 => Lifecycle::TerminatingWait { since_ms: 0 },
                         _ => Lifecycle::Terminated,
                     },
                     protected: false,
@@ -956,7 +1053,7 @@ mod tests {
                 prop_assert_eq!(victims.pick(), expected);
                 let Some(victim) = expected else { break };
                 victims.remove(&g, victim);
-                g.members[victim].lifecycle = Lifecycle::TerminatingWait { deadline_ms: 0 };
+                g.members[victim].lifecycle = Lifecycle::TerminatingWait { since_ms: 0 };
                 eligible.retain(|k| *k != victim);
             }
         }

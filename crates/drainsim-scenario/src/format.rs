@@ -914,7 +914,9 @@ pub struct LifecycleHookSpec {
     #[serde(rename = "HeartbeatTimeout", default = "default_heartbeat")]
     pub heartbeat_timeout: u32,
     /// `CONTINUE` or `ABANDON` (default `ABANDON`): what happens when the hook times out; for a
-    /// termination hook the instance is terminated either way.
+    /// termination hook the instance is terminated either way, but `ABANDON` "stops any remaining
+    /// actions, such as other lifecycle hooks" — ECS's managed-draining wait — while `CONTINUE`
+    /// lets them complete (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html>).
     #[serde(rename = "DefaultResult", default = "default_result")]
     pub default_result: String,
     /// drainsim: the tooling sets the instance DRAINING when it enters `Terminating:Wait` and
