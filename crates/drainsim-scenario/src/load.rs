@@ -1025,6 +1025,14 @@ fn check_auto_scaling(
         if let Some(max) = p.max_healthy_percentage.filter(|m| !(100..=200).contains(m)) {
             return refuse("MaxHealthyPercentage", format!("MaxHealthyPercentage {max} is out of range: 100 to 200"));
         }
+        // "If you specify MaxHealthyPercentage, you must also specify MinHealthyPercentage"
+        // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RefreshPreferences.html).
+        if p.max_healthy_percentage.is_some() && p.min_healthy_percentage.is_none() {
+            return refuse(
+                "MaxHealthyPercentage",
+                "MaxHealthyPercentage without MinHealthyPercentage: if you specify MaxHealthyPercentage, you must also specify MinHealthyPercentage".into(),
+            );
+        }
         let min = p.min_healthy_percentage.unwrap_or(crate::format::DEFAULT_MIN_HEALTHY_PERCENTAGE);
         let max = p.max_healthy_percentage.unwrap_or(crate::format::DEFAULT_MAX_HEALTHY_PERCENTAGE);
         if max - min > 100 {
