@@ -13,7 +13,7 @@ use drainsim_core::{EcsError, Engine};
 
 use crate::driver::Driver;
 use crate::format::{
-    AutoScalingGroupProviderSpec, AutoScalingGroupSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
+    AutoScalingGroupProviderSpec, AutoScalingGroupSpec, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
     DEFAULT_CHECKPOINT_DELAY_S, DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE, MANAGED_DRAINING_LIMIT_MS,
     PROTECTED_INSTANCES_WAIT_MS,
 };
@@ -40,7 +40,8 @@ enum Lifecycle {
 struct Member {
     name: String,
     zone: String,
-    version: String,
+    /// The launch template (name and version) it was launched from.
+    template: LaunchTemplateSpec,
     lifecycle: Lifecycle,
     /// Protected from scale in (`ProtectedFromScaleIn`).
     protected: bool,
@@ -49,8 +50,8 @@ struct Member {
 #[derive(Debug, Clone)]
 struct Group {
     spec: AutoScalingGroupSpec,
-    /// The launch template version the group launches now.
-    version: String,
+    /// The launch template (name and version) the group launches now.
+    template: LaunchTemplateSpec,
     /// Instances launched so far (the next one is `launched + 1`).
     launched: u32,
     members: Vec<Member>,
@@ -86,7 +87,7 @@ impl AutoScaling {
             .auto_scaling_groups
             .iter()
             .map(|spec| Group {
-                version: spec.launch_template.version.clone(),
+                template: spec.launch_template.clone(),
                 launched: spec.desired_capacity,
                 members: spec
                     .initial_members()
@@ -95,7 +96,7 @@ impl AutoScaling {
                         protected: spec.protected_instances.contains(&g.name),
                         zone: g.availability_zones[0].clone(),
                         name: g.name,
-                        version: spec.launch_template.version.clone(),
+                        template: spec.launch_template.clone(),
                         lifecycle: Lifecycle::InService { healthy_at_ms: 0 },
                     })
                     .collect(),
@@ -127,7 +128,7 @@ impl AutoScaling {
 
     /// StartInstanceRefresh, run until the refresh ends (or the run's end time): instances to
     /// update are the InService and Pending ones (with `SkipMatching`, those whose launch template
-    /// version differs from the desired one). Each moment, in this order:
+    /// — name or version — differs from the desired one). Each moment, in this order:
     /// 1. launched instances due register (Pending → InService; healthy after `InstanceWarmup`);
     /// 2. instances in `Terminating:Wait` whose wait is over ([`wait_over`]: their drain is
     ///    complete, or a hook timed out) are terminated (DeregisterContainerInstance, `force` when
@@ -167,7 +168,11 @@ impl AutoScaling {
         // `load` checked the group name, the version and the percentages.
         let g = self.group_mut(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
         let prefs = &req.preferences;
-        let target = req.desired_configuration.as_ref().map_or_else(|| g.version.clone(), |d| d.launch_template.version.clone());
+        // The desired launch template, name and version: `SkipMatching` keeps the instances that
+        // "match the desired configuration"; another template is another configuration, even at
+        // the same version number
+        // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html).
+        let target = req.desired_configuration.as_ref().map_or_else(|| g.template.clone(), |d| d.launch_template.clone());
         let min_pct = prefs.min_healthy_percentage.unwrap_or(DEFAULT_MIN_HEALTHY_PERCENTAGE);
         let max_pct = prefs.max_healthy_percentage.unwrap_or(DEFAULT_MAX_HEALTHY_PERCENTAGE);
         let warmup_ms = u64::from(prefs.instance_warmup.unwrap_or(g.spec.health_check_grace_period)) * 1000;
@@ -186,7 +191,7 @@ impl AutoScaling {
             .filter(|&k| {
                 let m = &g.members[k];
                 matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
-                    && (!skip_matching || m.version != target)
+                    && (!skip_matching || m.template != target)
                     && !(protected_from_scale_in(g, k, engine) && protected_mode == "Ignore")
             })
             .collect();
@@ -311,7 +316,7 @@ impl AutoScaling {
                 g.members.push(Member {
                     name: g.spec.member_name(g.launched),
                     zone,
-                    version: target.clone(),
+                    template: target.clone(),
                     protected: false,
                     lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
                 });
@@ -364,7 +369,7 @@ impl AutoScaling {
             if replaced >= target_total && !warming && paused_until.is_none() {
                 record.status = "Successful".into();
                 record.end_time_ms = Some(now);
-                g.version = target.clone();
+                g.template = target.clone();
                 break;
             }
             // Wait for the next moment something changes: a registration, a warmup's end, a hook's
@@ -512,7 +517,7 @@ impl AutoScaling {
                 g.members.push(Member {
                     name: g.spec.member_name(g.launched),
                     zone,
-                    version: g.version.clone(),
+                    template: g.template.clone(),
                     protected: false,
                     lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
                 });
@@ -573,7 +578,7 @@ fn register_due(
         if let Lifecycle::Pending { register_at_ms } = g.members[k].lifecycle {
             if register_at_ms <= now {
                 let m = &g.members[k];
-                let shape = g.spec.member(&m.name, &m.zone, &m.version);
+                let shape = g.spec.member(&m.name, &m.zone, &m.template);
                 let reg = registration_request(&shape, 0, &m.name);
                 match engine.submit_as(caller, Request::RegisterContainerInstance(reg)) {
                     Ok(_) => {
@@ -1035,7 +1040,7 @@ mod tests {
                 .map(|(n, (zone, state, _))| Member {
                     name: format!("asg-{}", n + 1),
                     zone: zones[*zone].to_string(),
-                    version: "1".into(),
+                    template: g.spec.launch_template.clone(),
                     lifecycle: match state {
                         0 => Lifecycle::Pending { register_at_ms: 0 },
                         1 => Lifecycle::InService { healthy_at_ms: 0 },
