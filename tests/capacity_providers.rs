@@ -76,3 +76,68 @@ fn without_managed_draining_or_a_hook_the_instance_goes_at_once_undrained() {
     assert_eq!(i.status(), drainsim_core::InstanceStatus::Inactive);
     assert_eq!(i.drain().started_at_ms(), None, "nothing set it DRAINING");
 }
+
+/// When the group's own termination hook and ECS's managed draining both hold an instance, it goes
+/// once every hook has ended, or as soon as the group's hook times out with `ABANDON`, which "stops
+/// any remaining actions, such as other lifecycle hooks"
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html>); the group's hook
+/// ends when its tooling completes it (`drainOnTermination`, once the drain is complete) or at its
+/// timeout, ECS's once the drain is complete. With the group's hook alone both results terminate
+/// at its timeout. Every combination, with a drain that takes `D` (a service task moving under
+/// min 100 %) and a hook timeout below and above it.
+#[test]
+fn the_default_result_of_the_groups_hook_decides_next_to_managed_draining() {
+    let scale_in = |result: &str, drain: bool, managed: bool, heartbeat: u32| {
+        let src = format!(
+            r#"Scenario(
+    name: "default-result",
+    clusters: ["prod"],
+    autoScalingGroups: [
+        (AutoScalingGroupName: "ecs", MinSize: 1, MaxSize: 4, DesiredCapacity: 2,
+         LaunchTemplate: (LaunchTemplateName: "t", Version: "1"),
+         LifecycleHooks: [(LifecycleHookName: "h", LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+                           HeartbeatTimeout: {heartbeat}, DefaultResult: "{result}", drainOnTermination: {drain})],
+         cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192, imageIds: {{"1": "ami-1"}}),
+    ],
+    capacityProviders: [(name: "cp", autoScalingGroupProvider: (autoScalingGroupArn: "ecs", managedDraining: "{}"))],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 256, memory: 512, exitAfterSigtermMs: 2000)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 2,
+         deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200))],
+    steps: [(atMs: 120000, do: SetDesiredCapacity((AutoScalingGroupName: "ecs", DesiredCapacity: 1)))],
+)"#,
+            if managed { "ENABLED" } else { "DISABLED" }
+        );
+        let outcome = run(&load_str("default-result.ron", &src).expect("loads"), &RunOptions::default()).expect("runs");
+        let i = outcome.engine.instance_named("ecs-1").expect("known");
+        assert_eq!(i.status(), drainsim_core::InstanceStatus::Inactive, "{src}");
+        // The step ends when the group terminates the instance.
+        (outcome.steps[0].at_ms - 120_000, i.drain().completed_at_ms())
+    };
+    // The drain's duration: managed draining and a CONTINUE hook that waits for it.
+    let (d, completed) = scale_in("CONTINUE", true, true, 7200);
+    assert_eq!(completed, Some(120_000 + d), "the instance goes when its drain completes");
+    assert!(d > 30_000 && d < 120_000, "the service task moves in {d} ms");
+    for heartbeat in [30u32, 120] {
+        let h = u64::from(heartbeat) * 1000;
+        for result in ["CONTINUE", "ABANDON"] {
+            let abandon = result == "ABANDON";
+            // The group's hook alone: completed by the drain, else timed out; either result terminates.
+            assert_eq!(
+                scale_in(result, true, false, heartbeat).0,
+                d.min(h),
+                "{result} {heartbeat} s, drain, no managed draining"
+            );
+            assert_eq!(scale_in(result, false, false, heartbeat).0, h, "{result} {heartbeat} s, no drain, no managed draining");
+            // Next to ECS's hook: ABANDON at the timeout stops it; CONTINUE lets it finish.
+            let both = if abandon { d.min(h) } else { d };
+            assert_eq!(scale_in(result, true, true, heartbeat).0, both, "{result} {heartbeat} s, drain, managed draining");
+            // A hook nobody completes waits for its timeout even when the drain completes first.
+            let own_ignores_drain = if abandon { h } else { d.max(h) };
+            assert_eq!(
+                scale_in(result, false, true, heartbeat).0,
+                own_ignores_drain,
+                "{result} {heartbeat} s, no drain, managed draining"
+            );
+        }
+    }
+}

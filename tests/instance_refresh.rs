@@ -189,13 +189,44 @@ proptest! {
         // The percentage only grows, and ends where the refresh ended.
         prop_assert!(r.percentage_complete_over_time.windows(2).all(|w| w[0].1 <= w[1].1 && w[0].0 <= w[1].0));
         prop_assert_eq!(r.percentage_complete_over_time.last().map(|p| p.1), Some(r.percentage_complete));
-        // Each checkpoint before the last pauses the refresh for CheckpointDelay.
+        // Each checkpoint before the last pauses the refresh for CheckpointDelay, once for all
+        // those reached together.
         if let Some((list, delay)) = &c.checkpoints {
-            let pauses = list.len().saturating_sub(1) as u64;
+            let pauses = pauses(list, c.desired);
             let took = r.end_time_ms.expect("ended") - r.start_time_ms;
             prop_assert!(took >= pauses * u64::from(*delay) * 1000, "took {} ms with {} pauses of {} s\n{}", took, pauses, delay, text);
         }
     }
+
+    /// A refresh pauses exactly once per checkpoint it stops at: checkpoints reached together
+    /// (the same count of instances once rounded up) pause once, and reaching the last one ends the
+    /// refresh without a pause. With no tasks in the cluster nothing else moves during a pause, so
+    /// the refresh takes exactly as long as with `CheckpointDelay` 0 plus one delay per pause.
+    #[test]
+    fn checkpoints_reached_together_pause_once(c in case(), list in proptest::collection::btree_set(1u32..=100, 1..=3), minutes in 1u32..=10) {
+        let list: Vec<u32> = list.into_iter().collect();
+        let took = |delay: u32| -> Result<u64, TestCaseError> {
+            let c = Case { tasks: 0, checkpoints: Some((list.clone(), delay)), ..c.clone() };
+            let text = write::to_ron(&scenario(&c));
+            let loaded = load_str("generated.ron", &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            let outcome = run(&loaded, &RunOptions::default()).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            let r = &outcome.instance_refreshes[0];
+            prop_assert_eq!(&r.status, "Successful", "{}", text);
+            Ok(r.end_time_ms.expect("ended") - r.start_time_ms)
+        };
+        let delay = minutes * 60;
+        let (with, without) = (took(delay)?, took(0)?);
+        prop_assert_eq!(with - without, pauses(&list, c.desired) * u64::from(delay) * 1000, "checkpoints {:?} on {} instances", list, c.desired);
+    }
+}
+
+/// The pauses a refresh of `instances` instances takes with these checkpoints: one per distinct
+/// count of instances (rounded up) below the last checkpoint's.
+fn pauses(checkpoints: &[u32], instances: u32) -> u64 {
+    let counts: std::collections::BTreeSet<u64> =
+        checkpoints.iter().map(|p| (u64::from(instances) * u64::from(*p)).div_ceil(100)).collect();
+    let last = counts.last().copied().unwrap_or(0);
+    counts.iter().filter(|n| **n < last).count() as u64
 }
 
 /// The termination hook holds a refresh until the drain completes or the hook times out: after

@@ -13,7 +13,7 @@ use drainsim_core::{EcsError, Engine};
 
 use crate::driver::Driver;
 use crate::format::{
-    AutoScalingGroupProviderSpec, AutoScalingGroupSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
+    AutoScalingGroupProviderSpec, AutoScalingGroupSpec, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
     DEFAULT_CHECKPOINT_DELAY_S, DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE, MANAGED_DRAINING_LIMIT_MS,
     PROTECTED_INSTANCES_WAIT_MS,
 };
@@ -29,9 +29,9 @@ enum Lifecycle {
     Pending { register_at_ms: u64 },
     /// `InService`: registered; healthy (past warmup) from `healthy_at_ms`.
     InService { healthy_at_ms: u64 },
-    /// `Terminating:Wait`: held by the termination lifecycle hook until its drain is complete or
-    /// `deadline_ms`.
-    TerminatingWait { deadline_ms: u64 },
+    /// `Terminating:Wait` since `since_ms`: held by the termination lifecycle hooks (the group's
+    /// own, ECS's managed draining) until [`wait_over`].
+    TerminatingWait { since_ms: u64 },
     /// `Terminated`.
     Terminated,
 }
@@ -40,7 +40,8 @@ enum Lifecycle {
 struct Member {
     name: String,
     zone: String,
-    version: String,
+    /// The launch template (name and version) it was launched from.
+    template: LaunchTemplateSpec,
     lifecycle: Lifecycle,
     /// Protected from scale in (`ProtectedFromScaleIn`).
     protected: bool,
@@ -49,8 +50,8 @@ struct Member {
 #[derive(Debug, Clone)]
 struct Group {
     spec: AutoScalingGroupSpec,
-    /// The launch template version the group launches now.
-    version: String,
+    /// The launch template (name and version) the group launches now.
+    template: LaunchTemplateSpec,
     /// Instances launched so far (the next one is `launched + 1`).
     launched: u32,
     members: Vec<Member>,
@@ -86,7 +87,7 @@ impl AutoScaling {
             .auto_scaling_groups
             .iter()
             .map(|spec| Group {
-                version: spec.launch_template.version.clone(),
+                template: spec.launch_template.clone(),
                 launched: spec.desired_capacity,
                 members: spec
                     .initial_members()
@@ -95,7 +96,7 @@ impl AutoScaling {
                         protected: spec.protected_instances.contains(&g.name),
                         zone: g.availability_zones[0].clone(),
                         name: g.name,
-                        version: spec.launch_template.version.clone(),
+                        template: spec.launch_template.clone(),
                         lifecycle: Lifecycle::InService { healthy_at_ms: 0 },
                     })
                     .collect(),
@@ -127,10 +128,11 @@ impl AutoScaling {
 
     /// StartInstanceRefresh, run until the refresh ends (or the run's end time): instances to
     /// update are the InService and Pending ones (with `SkipMatching`, those whose launch template
-    /// version differs from the desired one). Each moment, in this order:
+    /// — name or version — differs from the desired one). Each moment, in this order:
     /// 1. launched instances due register (Pending → InService; healthy after `InstanceWarmup`);
-    /// 2. instances in `Terminating:Wait` whose drain is complete, or whose hook timed out, are
-    ///    terminated (DeregisterContainerInstance, `force` when tasks remain);
+    /// 2. instances in `Terminating:Wait` whose wait is over ([`wait_over`]: their drain is
+    ///    complete, or a hook timed out) are terminated (DeregisterContainerInstance, `force` when
+    ///    tasks remain);
     /// 3. old instances are terminated while the healthy instances stay at or above
     ///    MinHealthyPercentage of the desired capacity (rounded up), from the zone with the most
     ///    instances, oldest first — into `Terminating:Wait` and drained when the group has a
@@ -146,7 +148,9 @@ impl AutoScaling {
     ///
     /// With `CheckpointPercentages` batches stop at the current checkpoint (in instances to update,
     /// rounded up); once it is reached and every new instance warmed up, the refresh pauses for
-    /// `CheckpointDelay`; the last checkpoint is how many instances it replaces.
+    /// `CheckpointDelay` once, at the highest checkpoint reached (checkpoints reached together
+    /// pause once; reaching the last one ends the refresh without a pause); the last checkpoint is
+    /// how many instances it replaces.
     ///
     /// Instances protected from scale in follow `ScaleInProtectedInstances`: `Refresh` replaces
     /// them, `Ignore` leaves them out of the instances to update, `Wait` (the default) never
@@ -164,7 +168,11 @@ impl AutoScaling {
         // `load` checked the group name, the version and the percentages.
         let g = self.group_mut(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
         let prefs = &req.preferences;
-        let target = req.desired_configuration.as_ref().map_or_else(|| g.version.clone(), |d| d.launch_template.version.clone());
+        // The desired launch template, name and version: `SkipMatching` keeps the instances that
+        // "match the desired configuration"; another template is another configuration, even at
+        // the same version number
+        // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html).
+        let target = req.desired_configuration.as_ref().map_or_else(|| g.template.clone(), |d| d.launch_template.clone());
         let min_pct = prefs.min_healthy_percentage.unwrap_or(DEFAULT_MIN_HEALTHY_PERCENTAGE);
         let max_pct = prefs.max_healthy_percentage.unwrap_or(DEFAULT_MAX_HEALTHY_PERCENTAGE);
         let warmup_ms = u64::from(prefs.instance_warmup.unwrap_or(g.spec.health_check_grace_period)) * 1000;
@@ -183,7 +191,7 @@ impl AutoScaling {
             .filter(|&k| {
                 let m = &g.members[k];
                 matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
-                    && (!skip_matching || m.version != target)
+                    && (!skip_matching || m.template != target)
                     && !(protected_from_scale_in(g, k, engine) && protected_mode == "Ignore")
             })
             .collect();
@@ -235,7 +243,8 @@ impl AutoScaling {
                 break;
             }
             // Checkpoints: once the instances replaced (and every new one warmed up) reach one, the
-            // refresh pauses for CheckpointDelay before it goes on to the next.
+            // refresh pauses for CheckpointDelay before it goes on to the next one they have not
+            // reached (one pause for all the checkpoints reached together).
             let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
             let warming = g.members.iter().any(|m| match m.lifecycle {
                 Lifecycle::Pending { .. } => true,
@@ -307,7 +316,7 @@ impl AutoScaling {
                 g.members.push(Member {
                     name: g.spec.member_name(g.launched),
                     zone,
-                    version: target.clone(),
+                    template: target.clone(),
                     protected: false,
                     lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
                 });
@@ -354,13 +363,13 @@ impl AutoScaling {
                 Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
                 _ => false,
             });
-            // A checkpoint reached by this moment's terminations pauses too, and a pause runs out
-            // before the refresh ends, even when its instances reach the last checkpoint as well.
+            // A checkpoint reached by this moment's terminations pauses too, unless they reach the
+            // last checkpoint as well: the refresh then ends without a pause.
             reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, replaced, warming, now, checkpoint_delay_ms);
             if replaced >= target_total && !warming && paused_until.is_none() {
                 record.status = "Successful".into();
                 record.end_time_ms = Some(now);
-                g.version = target.clone();
+                g.template = target.clone();
                 break;
             }
             // Wait for the next moment something changes: a registration, a warmup's end, a hook's
@@ -371,7 +380,7 @@ impl AutoScaling {
                 .filter_map(|m| match m.lifecycle {
                     Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
                     Lifecycle::InService { healthy_at_ms } if healthy_at_ms > now => Some(healthy_at_ms),
-                    Lifecycle::TerminatingWait { deadline_ms } => Some(deadline_ms),
+                    Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, &m.name), now),
                     _ => None,
                 })
                 .chain(paused_until)
@@ -412,14 +421,8 @@ impl AutoScaling {
                 break;
             }
             let until = next.min(end);
-            let draining: Vec<String> = g
-                .members
-                .iter()
-                .filter(|m| matches!(m.lifecycle, Lifecycle::TerminatingWait { .. }))
-                .map(|m| m.name.clone())
-                .collect();
-            let watch = drains_on_termination(g);
-            driver.wait_until(engine, until - now, |e| watch && draining.iter().any(|n| drain_complete(e, n)))?;
+            let draining = ended_by_drain(g, now);
+            driver.wait_until(engine, until - now, |e| draining.iter().any(|n| drain_complete(e, n)))?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
                 break;
@@ -514,7 +517,7 @@ impl AutoScaling {
                 g.members.push(Member {
                     name: g.spec.member_name(g.launched),
                     zone,
-                    version: g.version.clone(),
+                    template: g.template.clone(),
                     protected: false,
                     lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
                 });
@@ -527,7 +530,7 @@ impl AutoScaling {
                 .iter()
                 .filter_map(|m| match m.lifecycle {
                     Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
-                    Lifecycle::TerminatingWait { deadline_ms } => Some(deadline_ms),
+                    Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, &m.name), now),
                     _ => None,
                 })
                 .min();
@@ -540,14 +543,8 @@ impl AutoScaling {
                 timed_out = true;
                 break;
             }
-            let draining: Vec<String> = g
-                .members
-                .iter()
-                .filter(|m| matches!(m.lifecycle, Lifecycle::TerminatingWait { .. }))
-                .map(|m| m.name.clone())
-                .collect();
-            let watch = drains_on_termination(g);
-            driver.wait_until(engine, next.min(end) - now, |e| watch && draining.iter().any(|n| drain_complete(e, n)))?;
+            let draining = ended_by_drain(g, now);
+            driver.wait_until(engine, next.min(end) - now, |e| draining.iter().any(|n| drain_complete(e, n)))?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
                 break;
@@ -581,7 +578,7 @@ fn register_due(
         if let Lifecycle::Pending { register_at_ms } = g.members[k].lifecycle {
             if register_at_ms <= now {
                 let m = &g.members[k];
-                let shape = g.spec.member(&m.name, &m.zone, &m.version);
+                let shape = g.spec.member(&m.name, &m.zone, &m.template);
                 let reg = registration_request(&shape, 0, &m.name);
                 match engine.submit_as(caller, Request::RegisterContainerInstance(reg)) {
                     Ok(_) => {
@@ -599,13 +596,11 @@ fn register_due(
     }
 }
 
-/// Instances in `Terminating:Wait` whose lifecycle action is complete (their drain is, when the
-/// group drains on termination) or timed out are terminated.
+/// Instances in `Terminating:Wait` whose wait is over ([`wait_over`]) are terminated.
 fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) {
     for k in 0..g.members.len() {
-        if let Lifecycle::TerminatingWait { deadline_ms } = g.members[k].lifecycle {
-            let drained = drains_on_termination(g) && drain_complete(engine, &g.members[k].name);
-            if drained || deadline_ms <= now {
+        if let Lifecycle::TerminatingWait { since_ms } = g.members[k].lifecycle {
+            if wait_over(g, since_ms, drained(g, engine, &g.members[k].name), now) {
                 if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
                     *error = Some(e);
                 }
@@ -620,42 +615,101 @@ fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u6
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>),
 /// or by the operator's tooling of the termination hook (`drainOnTermination`).
 fn drains_on_termination(g: &Group) -> bool {
-    g.provider.as_ref().is_some_and(|p| p.managed_draining_enabled())
-        || g.spec.termination_hook().is_some_and(|h| h.drain_on_termination)
+    managed_draining(g) || g.spec.termination_hook().is_some_and(|h| h.drain_on_termination)
 }
 
-/// How long an instance the group terminates may wait in `Terminating:Wait`: with managed draining,
-/// ECS's own lifecycle hook holds it until its tasks are gone or 48 hours pass (the longer of that
-/// and the group's own hook); with the group's hook only, the hook's limit; with neither, it is
-/// terminated at once (`None`).
-fn termination_wait_ms(g: &Group) -> Option<u64> {
-    let managed = g.provider.as_ref().filter(|p| p.managed_draining_enabled()).map(|_| MANAGED_DRAINING_LIMIT_MS);
-    let hook = g.spec.termination_hook().map(|h| h.wait_limit_ms());
-    managed.max(hook)
+/// Whether ECS's managed draining holds the instances the group terminates in a lifecycle hook of
+/// its own (the capacity provider's `managedDraining` ENABLED).
+fn managed_draining(g: &Group) -> bool {
+    g.provider.as_ref().is_some_and(|p| p.managed_draining_enabled())
+}
+
+/// Whether a lifecycle hook holds the instances the group terminates in `Terminating:Wait` (the
+/// group's own termination hook, ECS's managed draining); without one they are terminated at once.
+fn held_on_termination(g: &Group) -> bool {
+    managed_draining(g) || g.spec.termination_hook().is_some()
+}
+
+/// Whether the wait of an instance in `Terminating:Wait` since `since_ms` is over at `now`, its
+/// drain complete or not (`drained`). Each hook ends on its own:
+/// - the group's own hook when the tooling completes it (`drainOnTermination`, once the drain is
+///   complete) or when it times out ([`LifecycleHookSpec::wait_limit_ms`]);
+/// - ECS's managed-draining hook once the drain is complete or after 48 hours
+///   (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>).
+///
+/// The instance is terminated once every hook has ended, or as soon as the group's own hook times
+/// out with `DefaultResult` `ABANDON`: "If the instance is terminating, both ABANDON and CONTINUE
+/// allow the instance to terminate. However, ABANDON stops any remaining actions, such as other
+/// lifecycle hooks, and CONTINUE allows any other lifecycle hooks to complete"
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html>). With the group's
+/// hook alone both results terminate at its timeout; the result matters only next to ECS's hook.
+/// The group's hook lasts at most 48 hours, so ECS's hook never times out while it waits.
+fn wait_over(g: &Group, since_ms: u64, drained: bool, now: u64) -> bool {
+    let own = g.spec.termination_hook().map(|h| {
+        let completed = h.drain_on_termination && drained;
+        let timed_out = !completed && since_ms.saturating_add(h.wait_limit_ms()) <= now;
+        (completed || timed_out, timed_out && h.default_result == "ABANDON")
+    });
+    if own.is_some_and(|(_, abandoned)| abandoned) {
+        return true;
+    }
+    let managed_over = !managed_draining(g) || drained || since_ms.saturating_add(MANAGED_DRAINING_LIMIT_MS) <= now;
+    own.is_none_or(|(over, _)| over) && managed_over
+}
+
+/// The next time after `now` a hook of an instance in `Terminating:Wait` since `since_ms` times out
+/// and that changes something: it ends the wait, its drain complete or not (`drained`), or from
+/// then on the drain's completion would end it ([`ended_by_drain`]: the group's own `CONTINUE`
+/// hook that ignores the drain times out while ECS's waits for it). A timeout that changes
+/// nothing is no time to wake at.
+fn next_timeout(g: &Group, since_ms: u64, drained: bool, now: u64) -> Option<u64> {
+    let own = g.spec.termination_hook().map(|h| since_ms.saturating_add(h.wait_limit_ms()));
+    let managed = managed_draining(g).then(|| since_ms.saturating_add(MANAGED_DRAINING_LIMIT_MS));
+    let drain_ends_it_now = wait_over(g, since_ms, true, now);
+    own.into_iter()
+        .chain(managed)
+        .filter(|&t| t > now && (wait_over(g, since_ms, drained, t) || wait_over(g, since_ms, true, t) != drain_ends_it_now))
+        .min()
+}
+
+/// Whether the drain of member `name` counts for its lifecycle hooks: complete, and started by
+/// the group's termination (managed draining or the tooling of its hook).
+fn drained(g: &Group, engine: &Engine, name: &str) -> bool {
+    drains_on_termination(g) && drain_complete(engine, name)
+}
+
+/// The instances in `Terminating:Wait` whose wait their drain's completion would end, at `now`: a
+/// run waits for those drains (a drain that would end no wait, as one the group's own hook
+/// ignores, wakes nothing).
+fn ended_by_drain(g: &Group, now: u64) -> Vec<String> {
+    g.members
+        .iter()
+        .filter(|m| match m.lifecycle {
+            Lifecycle::TerminatingWait { since_ms } => drains_on_termination(g) && wait_over(g, since_ms, true, now),
+            _ => false,
+        })
+        .map(|m| m.name.clone())
+        .collect()
 }
 
 /// The group begins to terminate member `k`: into `Terminating:Wait` (set DRAINING when the group
 /// drains on termination) when a lifecycle hook holds it, else terminated at once.
 fn begin_termination(g: &mut Group, k: usize, engine: &mut Engine, caller: &str, now: u64) -> Result<(), EcsError> {
     let name = g.members[k].name.clone();
-    match termination_wait_ms(g) {
-        Some(wait_ms) => {
-            g.members[k].lifecycle = Lifecycle::TerminatingWait { deadline_ms: now.saturating_add(wait_ms) };
-            if drains_on_termination(g) {
-                let req = api::UpdateContainerInstancesStateRequest {
-                    cluster: g.spec.cluster.clone(),
-                    container_instances: vec![instance_arn(engine, &name)],
-                    status: "DRAINING".into(),
-                };
-                engine.submit_as(caller, Request::UpdateContainerInstancesState(req))?;
-            }
-            Ok(())
-        }
-        None => {
-            g.members[k].lifecycle = Lifecycle::Terminated;
-            terminate(engine, caller, &g.spec, &name)
-        }
+    if !held_on_termination(g) {
+        g.members[k].lifecycle = Lifecycle::Terminated;
+        return terminate(engine, caller, &g.spec, &name);
     }
+    g.members[k].lifecycle = Lifecycle::TerminatingWait { since_ms: now };
+    if drains_on_termination(g) {
+        let req = api::UpdateContainerInstancesStateRequest {
+            cluster: g.spec.cluster.clone(),
+            container_instances: vec![instance_arn(engine, &name)],
+            status: "DRAINING".into(),
+        };
+        engine.submit_as(caller, Request::UpdateContainerInstancesState(req))?;
+    }
+    Ok(())
 }
 
 /// Member `k` is protected from scale in: set so in the scenario (`protectedInstances`), or, with
@@ -680,7 +734,12 @@ fn runs_non_daemon_task(engine: &Engine, name: &str) -> bool {
 }
 
 /// If the instances replaced (with none warming up) reach the current checkpoint and it is not the
-/// last, the refresh pauses for the delay and the next checkpoint becomes current.
+/// last, every checkpoint they reach is passed at once and the first one not reached becomes
+/// current: the refresh pauses for the delay once, at the highest checkpoint reached — Auto Scaling
+/// "skips" the lower ones ("Because 50 percent is higher than the first two checkpoints, it skips
+/// the first checkpoint (`10`)",
+/// <https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-adding-checkpoints-instance-refresh.html>).
+/// When that reaches the last checkpoint there is no pause: the refresh is then `Successful`.
 fn reach_checkpoint(
     checkpoints: &[u32],
     current: &mut usize,
@@ -690,8 +749,14 @@ fn reach_checkpoint(
     now: u64,
     delay_ms: u64,
 ) {
-    if paused_until.is_none() && *current + 1 < checkpoints.len() && replaced >= checkpoints[*current] && !warming {
+    let last = checkpoints.len().saturating_sub(1);
+    if paused_until.is_some() || warming || *current >= last || checkpoints.get(*current).is_none_or(|c| replaced < *c) {
+        return;
+    }
+    while *current < last && checkpoints.get(*current).is_some_and(|c| replaced >= *c) {
         *current += 1;
+    }
+    if checkpoints.get(*current).is_some_and(|c| replaced < *c) {
         *paused_until = Some(now.saturating_add(delay_ms));
     }
 }
@@ -850,8 +915,114 @@ mod tests {
         AutoScaling::new(&loaded).groups.remove(0)
     }
 
+    /// A group with its own termination hook (60 s, `result`, `drain`) and, if `managed`, a
+    /// capacity provider with managed draining.
+    fn hooked(result: &str, drain: bool, managed: bool) -> Group {
+        let text = format!(
+            r#"Scenario(name: "hooked", seed: 1, clusters: ["prod"],
+            autoScalingGroups: [(AutoScalingGroupName: "asg", MinSize: 0, MaxSize: 4, DesiredCapacity: 2,
+                LaunchTemplate: (LaunchTemplateName: "node", Version: "1"),
+                LifecycleHooks: [(LifecycleHookName: "h", LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+                                  HeartbeatTimeout: 60, DefaultResult: "{result}", drainOnTermination: {drain})],
+                cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192, imageIds: {{"1": "ami-0"}})],
+            capacityProviders: [(name: "cp", autoScalingGroupProvider: (autoScalingGroupArn: "asg", managedDraining: "{}"))],
+        )"#,
+            if managed { "ENABLED" } else { "DISABLED" }
+        );
+        let loaded = crate::load_str("hooked.ron", &text).expect("valid");
+        AutoScaling::new(&loaded).groups.remove(0)
+    }
+
+    /// The wait of an instance in `Terminating:Wait` since 0 (the group's hook times out at 60 s,
+    /// ECS's at 48 h): ABANDON at the group's timeout ends it; CONTINUE waits for ECS's hook; a
+    /// drain ends the group's hook only when its tooling drains (`drainOnTermination`).
+    #[test]
+    fn the_default_result_decides_whether_the_other_hook_is_waited_for() {
+        let h = 60_000;
+        let over = |g: &Group, drained: bool, now: u64| wait_over(g, 0, drained, now);
+        for result in ["CONTINUE", "ABANDON"] {
+            // The group's hook alone: its timeout ends the wait whatever the result.
+            let alone = hooked(result, true, false);
+            assert!(!over(&alone, false, h - 1) && over(&alone, false, h) && over(&alone, true, 1));
+            assert_eq!(next_timeout(&alone, 0, false, 0), Some(h));
+            let ignores_drain = hooked(result, false, false);
+            assert!(!over(&ignores_drain, true, h - 1) && over(&ignores_drain, true, h));
+        }
+        // Next to ECS's hook, the drain not complete: ABANDON ends the wait at 60 s, CONTINUE at 48 h.
+        let abandon = hooked("ABANDON", true, true);
+        assert!(over(&abandon, false, h) && !over(&abandon, false, h - 1));
+        assert_eq!(next_timeout(&abandon, 0, false, 0), Some(h));
+        let cont = hooked("CONTINUE", true, true);
+        assert!(!over(&cont, false, h) && over(&cont, false, MANAGED_DRAINING_LIMIT_MS) && over(&cont, true, 1));
+        assert_eq!(next_timeout(&cont, 0, false, 0), Some(MANAGED_DRAINING_LIMIT_MS));
+        // A hook nobody completes: the drain ends ECS's hook only; CONTINUE then ends the wait at
+        // the group's timeout, and a drain completing after it ends it then.
+        let cont = hooked("CONTINUE", false, true);
+        assert!(!over(&cont, true, h - 1) && over(&cont, true, h) && !over(&cont, false, h));
+        assert_eq!(next_timeout(&cont, 0, true, 0), Some(h));
+        assert_eq!(next_timeout(&cont, 0, false, 0), Some(h), "from 60 s on the drain's completion ends the wait");
+        assert_eq!(next_timeout(&cont, 0, false, h), Some(MANAGED_DRAINING_LIMIT_MS));
+        let abandon = hooked("ABANDON", false, true);
+        assert!(!over(&abandon, true, h - 1) && over(&abandon, false, h));
+    }
+
+    /// Checkpoints reached together pause once, at the highest; reaching the last one does not
+    /// pause (the user guide's two instances with `[10, 40, 100]`: in instances `[1, 1, 2]`).
+    #[test]
+    fn checkpoints_reached_together_pause_once() {
+        let reach = |checkpoints: &[u32], current: usize, replaced: u32| {
+            let (mut current, mut paused_until) = (current, None);
+            reach_checkpoint(checkpoints, &mut current, &mut paused_until, replaced, false, 1000, 600_000);
+            (current, paused_until)
+        };
+        // The guide's example: the first replacement passes 10 % and 40 %, one pause.
+        assert_eq!(reach(&[1, 1, 2], 0, 1), (2, Some(601_000)));
+        // Past the last checkpoint too: no pause, the refresh ends.
+        assert_eq!(reach(&[1, 1], 0, 1), (1, None));
+        assert_eq!(reach(&[1, 2], 1, 2), (1, None));
+        // One checkpoint at a time when they are apart; none before the current one is reached.
+        assert_eq!(reach(&[2, 5, 10], 0, 2), (1, Some(601_000)));
+        assert_eq!(reach(&[2, 5, 10], 0, 1), (0, None));
+        // Nothing while warming up or paused.
+        let (mut current, mut paused_until) = (0, None);
+        reach_checkpoint(&[1, 1, 2], &mut current, &mut paused_until, 1, true, 1000, 600_000);
+        assert_eq!((current, paused_until), (0, None));
+        let mut paused_until = Some(5000);
+        reach_checkpoint(&[1, 1, 2], &mut current, &mut paused_until, 1, false, 1000, 600_000);
+        assert_eq!((current, paused_until), (0, Some(5000)));
+        // No checkpoints at all (a refresh always has one; nothing happens without).
+        assert_eq!(reach(&[], 0, 3), (0, None));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// After a checkpoint is reached, every checkpoint before the current one is reached and the
+        /// current one is not — or it is the last, reached, with no pause: never a pause with a
+        /// reached checkpoint ahead.
+        #[test]
+        fn a_pause_is_at_the_highest_checkpoint_reached(
+            set in prop::collection::btree_set(1u32..=100, 1..=4),
+            instances in 1u32..=12,
+            replaced in 0u32..=12,
+        ) {
+            let checkpoints: Vec<u32> = set.iter().map(|p| capacity_share(instances, *p, true)).collect();
+            let replaced = replaced.min(instances);
+            let (mut current, mut paused_until) = (0usize, None);
+            reach_checkpoint(&checkpoints, &mut current, &mut paused_until, replaced, false, 0, 1);
+            let last = checkpoints.len() - 1;
+            if replaced < checkpoints[0] || last == 0 {
+                prop_assert_eq!((current, paused_until), (0, None));
+            } else {
+                prop_assert!(checkpoints[..current].iter().all(|c| *c <= replaced));
+                if paused_until.is_some() {
+                    prop_assert!(checkpoints[current] > replaced);
+                } else {
+                    prop_assert_eq!(current, last);
+                    prop_assert!(checkpoints[last] <= replaced);
+                }
+            }
+        }
 
         /// Victims kept by zone are the victims a scan of the group picks, termination after
         /// termination: members in the group's three zones and one it does not list, in every
@@ -869,11 +1040,11 @@ mod tests {
                 .map(|(n, (zone, state, _))| Member {
                     name: format!("asg-{}", n + 1),
                     zone: zones[*zone].to_string(),
-                    version: "1".into(),
+                    template: g.spec.launch_template.clone(),
                     lifecycle: match state {
                         0 => Lifecycle::Pending { register_at_ms: 0 },
                         1 => Lifecycle::InService { healthy_at_ms: 0 },
-                        2 => Lifecycle::TerminatingWait { deadline_ms: 0 },
+                        2 => Lifecycle::TerminatingWait { since_ms: 0 },
                         _ => Lifecycle::Terminated,
                     },
                     protected: false,
@@ -887,7 +1058,7 @@ mod tests {
                 prop_assert_eq!(victims.pick(), expected);
                 let Some(victim) = expected else { break };
                 victims.remove(&g, victim);
-                g.members[victim].lifecycle = Lifecycle::TerminatingWait { deadline_ms: 0 };
+                g.members[victim].lifecycle = Lifecycle::TerminatingWait { since_ms: 0 };
                 eligible.retain(|k| *k != victim);
             }
         }

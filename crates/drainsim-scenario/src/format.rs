@@ -822,7 +822,9 @@ pub struct AutoScalingGroupSpec {
     #[serde(rename = "agentVersion", default, skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
     /// drainsim: the AMI of each launch template version; an instance registers it as the
-    /// attribute `ecs.ami-id`. Every version a refresh or the group names must be here.
+    /// attribute `ecs.ami-id`. A key is a `Version` of the group's own `LaunchTemplate`, or
+    /// `LaunchTemplateName:Version` for any template (a refresh to another template); every
+    /// template and version a refresh or the group names must be here ([`Self::image_id`]).
     #[serde(rename = "imageIds")]
     pub image_ids: BTreeMap<String, String>,
     /// drainsim: from launch to RegisterContainerInstance (default 60 s); the instance is Pending
@@ -858,13 +860,25 @@ impl AutoScalingGroupSpec {
         format!("{}-{n}", self.auto_scaling_group_name)
     }
 
-    /// An instance the group launches: named `name`, in `zone`, from launch template `version`.
-    pub fn member(&self, name: &str, zone: &str, version: &str) -> InstanceGroup {
+    /// The AMI of a launch template version: `imageIds` at `LaunchTemplateName:Version`, or for
+    /// the group's own template at `Version` alone. (A template name has no `:`, so the two
+    /// spellings never meet:
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html>.)
+    pub fn image_id(&self, template: &LaunchTemplateSpec) -> Option<&String> {
+        self.image_ids.get(&format!("{}:{}", template.launch_template_name, template.version)).or_else(|| {
+            (template.launch_template_name == self.launch_template.launch_template_name)
+                .then(|| self.image_ids.get(&template.version))
+                .flatten()
+        })
+    }
+
+    /// An instance the group launches: named `name`, in `zone`, from launch template `template`.
+    pub fn member(&self, name: &str, zone: &str, template: &LaunchTemplateSpec) -> InstanceGroup {
         let mut g = InstanceGroup::new(name, &self.instance_type, self.cpu, self.memory);
         g.cluster = self.cluster.clone();
         g.availability_zones = vec![zone.to_string()];
         g.agent_version = self.agent_version.clone();
-        if let Some(ami) = self.image_ids.get(version) {
+        if let Some(ami) = self.image_id(template) {
             g.attributes.insert("ecs.ami-id".into(), ami.clone());
         }
         g
@@ -874,7 +888,7 @@ impl AutoScalingGroupSpec {
     /// dealt over its zones.
     pub fn initial_members(&self) -> Vec<InstanceGroup> {
         (0..self.desired_capacity)
-            .map(|k| self.member(&self.member_name(k + 1), &self.zone(k as usize), &self.launch_template.version))
+            .map(|k| self.member(&self.member_name(k + 1), &self.zone(k as usize), &self.launch_template))
             .collect()
     }
 
@@ -894,7 +908,7 @@ pub struct LaunchTemplateSpec {
     /// The template's name.
     #[serde(rename = "LaunchTemplateName")]
     pub launch_template_name: String,
-    /// The version (a key of the group's `imageIds`).
+    /// The version (with the template's name, a key of the group's `imageIds`).
     #[serde(rename = "Version")]
     pub version: String,
 }
@@ -914,7 +928,9 @@ pub struct LifecycleHookSpec {
     #[serde(rename = "HeartbeatTimeout", default = "default_heartbeat")]
     pub heartbeat_timeout: u32,
     /// `CONTINUE` or `ABANDON` (default `ABANDON`): what happens when the hook times out; for a
-    /// termination hook the instance is terminated either way.
+    /// termination hook the instance is terminated either way, but `ABANDON` "stops any remaining
+    /// actions, such as other lifecycle hooks" — ECS's managed-draining wait — while `CONTINUE`
+    /// lets them complete (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html>).
     #[serde(rename = "DefaultResult", default = "default_result")]
     pub default_result: String,
     /// drainsim: the tooling sets the instance DRAINING when it enters `Terminating:Wait` and
@@ -994,8 +1010,8 @@ pub struct RefreshPreferencesSpec {
     /// `HealthCheckGracePeriod`).
     #[serde(rename = "InstanceWarmup", default, skip_serializing_if = "Option::is_none")]
     pub instance_warmup: Option<u32>,
-    /// Replace only instances whose launch template version differs (default `false`: replace
-    /// every instance).
+    /// Replace only instances whose launch template — name or version — differs from the desired
+    /// one (default `false`: replace every instance).
     #[serde(rename = "SkipMatching", default, skip_serializing_if = "Option::is_none")]
     pub skip_matching: Option<bool>,
     /// Instances protected from scale in: `Refresh` replaces them like any other, `Ignore` leaves
@@ -1307,6 +1323,30 @@ mod tests {
             timeout_ms: 1,
             deregister: true,
         }
+    }
+
+    /// An AMI is found by template name and version: a bare version is one of the group's own
+    /// template, `LaunchTemplateName:Version` any template's; another template's version never
+    /// takes the group's AMI of the same number.
+    #[test]
+    fn image_ids_are_keyed_by_template_and_version() {
+        let text = r#"Scenario(name: "amis", seed: 1,
+            autoScalingGroups: [(AutoScalingGroupName: "asg", MinSize: 0, MaxSize: 4, DesiredCapacity: 1,
+                LaunchTemplate: (LaunchTemplateName: "old-node", Version: "1"),
+                instanceType: "c5.xlarge", cpu: 4096, memory: 8192,
+                imageIds: {"1": "ami-0old", "2": "ami-0two", "new-node:1": "ami-0new", "old-node:2": "ami-0named"})],
+        )"#;
+        let loaded = crate::load_str("amis.ron", text).expect("valid");
+        let g = &loaded.scenario.auto_scaling_groups[0];
+        let lt =
+            |name: &str, version: &str| super::LaunchTemplateSpec { launch_template_name: name.into(), version: version.into() };
+        assert_eq!(g.image_id(&lt("old-node", "1")).map(String::as_str), Some("ami-0old"));
+        assert_eq!(g.image_id(&lt("new-node", "1")).map(String::as_str), Some("ami-0new"));
+        assert_eq!(g.image_id(&lt("old-node", "2")).map(String::as_str), Some("ami-0named"), "the full key first");
+        assert_eq!(g.image_id(&lt("new-node", "2")), None, "not the group's own version 2");
+        assert_eq!(g.image_id(&lt("other", "1")), None);
+        let member = g.member("asg-9", "us-east-1a", &lt("new-node", "1"));
+        assert_eq!(member.attributes.get("ecs.ami-id").map(String::as_str), Some("ami-0new"));
     }
 
     #[test]

@@ -920,7 +920,7 @@ fn check_auto_scaling(
                 g.desired_capacity, g.min_size, g.max_size
             )));
         }
-        if !g.image_ids.contains_key(&g.launch_template.version) {
+        if g.image_id(&g.launch_template).is_none() {
             return Err(at(format!(
                 "Auto Scaling group '{name}': launch template Version '{}' has no AMI in imageIds",
                 g.launch_template.version
@@ -1009,14 +1009,21 @@ fn check_auto_scaling(
             return refuse("AutoScalingGroupName", format!("unknown Auto Scaling group '{}'{hint}", r.auto_scaling_group_name));
         };
         if let Some(d) = &r.desired_configuration {
-            if !g.image_ids.contains_key(&d.launch_template.version) {
-                return refuse(
-                    "Version",
+            let t = &d.launch_template;
+            if g.image_id(t).is_none() {
+                // Another template's versions are keyed with its name.
+                let message = if t.launch_template_name == g.launch_template.launch_template_name {
                     format!(
                         "launch template Version '{}' has no AMI in Auto Scaling group '{}' imageIds",
-                        d.launch_template.version, g.auto_scaling_group_name
-                    ),
-                );
+                        t.version, g.auto_scaling_group_name
+                    )
+                } else {
+                    format!(
+                        "launch template '{}' Version '{}' has no AMI in Auto Scaling group '{}' imageIds (key \"{}:{}\")",
+                        t.launch_template_name, t.version, g.auto_scaling_group_name, t.launch_template_name, t.version
+                    )
+                };
+                return refuse("Version", message);
             }
         }
         let p = &r.preferences;
@@ -1025,6 +1032,14 @@ fn check_auto_scaling(
         }
         if let Some(max) = p.max_healthy_percentage.filter(|m| !(100..=200).contains(m)) {
             return refuse("MaxHealthyPercentage", format!("MaxHealthyPercentage {max} is out of range: 100 to 200"));
+        }
+        // "If you specify MaxHealthyPercentage, you must also specify MinHealthyPercentage"
+        // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RefreshPreferences.html).
+        if p.max_healthy_percentage.is_some() && p.min_healthy_percentage.is_none() {
+            return refuse(
+                "MaxHealthyPercentage",
+                "MaxHealthyPercentage without MinHealthyPercentage: if you specify MaxHealthyPercentage, you must also specify MinHealthyPercentage".into(),
+            );
         }
         let min = p.min_healthy_percentage.unwrap_or(crate::format::DEFAULT_MIN_HEALTHY_PERCENTAGE);
         let max = p.max_healthy_percentage.unwrap_or(crate::format::DEFAULT_MAX_HEALTHY_PERCENTAGE);
