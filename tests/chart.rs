@@ -19,7 +19,12 @@ fn svg(file: &str, out: &str) -> String {
 fn a_chart_has_a_panel_per_service_and_a_lane_per_drained_instance() {
     let text = svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "rollout.svg");
     assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"));
-    assert!(text.contains("worker: running (blue), healthy (green), pending (orange); floor 2 and ceiling 4 dashed"), "{text}");
+    assert!(
+        text.contains(
+            "worker: running (blue), healthy (green), pending (orange); floor 2 and ceiling 4 at the end of the run dashed"
+        ),
+        "{text}"
+    );
     assert!(text.contains("drained instances: tasks running (orange)"));
     for lane in ["old-1", "old-2"] {
         assert!(text.contains(&format!(">\n{lane}\n</text>")), "lane {lane}");

@@ -61,3 +61,76 @@ fn a_member_of_stall_names_the_expression() {
         "{text}"
     );
 }
+
+fn explain_json(file: &str) -> serde_json::Value {
+    let out = common::drainsim(&["explain", file, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// Every completed drain's critical path runs without a gap from the drain's start to its end:
+/// the explanation accounts for the whole drain, also when a forced deregistration or EC2 ended it
+/// with a task still there (the task is followed to the moment it was orphaned).
+#[test]
+fn every_critical_path_covers_its_whole_drain() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in [
+        "scenarios/drain",
+        "scenarios/rollouts",
+        "scenarios/eni",
+        "scenarios/fidelity",
+        "scenarios/faults",
+        "scenarios/instances",
+    ] {
+        for entry in std::fs::read_dir(dir).expect("a scenario directory") {
+            files.push(entry.expect("an entry").path());
+        }
+    }
+    files.sort();
+    let mut orphan_paths = 0;
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "ron")) {
+        let file = file.to_str().expect("UTF-8 path");
+        let json = explain_json(file);
+        for i in json["instances"].as_array().expect("instances") {
+            let (Some(start), Some(end)) = (i["drainStartedAtMs"].as_u64(), i["drainCompletedAtMs"].as_u64()) else { continue };
+            let path = i["criticalPath"].as_array().expect("a path");
+            if end == start {
+                continue;
+            }
+            assert!(!path.is_empty(), "{file}: {} drained in {} ms with no path: {i}", i["name"], end - start);
+            assert_eq!(path[0]["fromMs"].as_u64(), Some(start), "{file}: {i}");
+            assert_eq!(path.last().unwrap()["toMs"].as_u64(), Some(end), "{file}: {i}");
+            for pair in path.windows(2) {
+                assert_eq!(pair[0]["toMs"], pair[1]["fromMs"], "{file}: a gap in {i}");
+            }
+            orphan_paths += usize::from(path.iter().any(|s| s["why"].as_str().is_some_and(|w| w.contains("orphaned it"))));
+        }
+    }
+    assert!(orphan_paths >= 4, "the scenarios hold drains ended by orphaning ({orphan_paths})");
+}
+
+/// A lifecycle hook's timeout ends a drain held by a standalone task with a forced
+/// deregistration: the explanation follows that task, not the last one that stopped.
+#[test]
+fn a_drain_ended_by_a_forced_deregistration_follows_the_task_it_cut_off() {
+    let text = explain("scenarios/rollouts/managed-draining-hook-timeout.ron");
+    assert!(text.contains("the last task to stop was standalone:task/"), "{text}");
+    assert!(
+        text.contains("a standalone task: ECS does not stop it for a drain; still RUNNING when DeregisterContainerInstance force orphaned it"),
+        "{text}"
+    );
+}
+
+/// A drain cancelled by setting the instance ACTIVE again is neither complete nor stuck: the
+/// headline and the instance say it was cancelled, and no task is said to hold it.
+#[test]
+fn a_cancelled_drain_is_not_called_stuck() {
+    let text = explain("scenarios/drain/drain-then-reactivate.ron");
+    assert!(!text.contains("still draining"), "{text}");
+    assert!(!text.contains("held by"), "{text}");
+    assert!(text.contains("old: drain cancelled at "), "{text}");
+    assert!(text.contains("headline: every drain was cancelled (old set ACTIVE again)"), "{text}");
+    let json = explain_json("scenarios/drain/drain-then-reactivate.ron");
+    assert!(json["instances"][0]["drainCancelledAtMs"].is_u64(), "{json}");
+    assert_eq!(json["instances"][0]["holding"], serde_json::json!([]));
+}

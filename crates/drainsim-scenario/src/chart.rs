@@ -95,7 +95,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             let mut chart = ChartBuilder::on(area)
                 .caption(
                     format!(
-                        "{}: running (blue), healthy (green), pending (orange); floor {} and ceiling {} dashed",
+                        "{}: running (blue), healthy (green), pending (orange); floor {} and ceiling {} at the end of the run dashed",
                         s.name(),
                         s.healthy_floor(),
                         s.task_ceiling()

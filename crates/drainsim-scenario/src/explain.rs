@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 
 use drainsim_core::{
-    Change, Engine, InstanceView, SchedulingStrategy, ServiceId, ServiceView, Subject, TaskId, TaskStatus, TaskView, TraceRecord,
+    Change, Engine, InstanceId, InstanceStatus, InstanceView, SchedulingStrategy, ServiceId, ServiceView, Subject, TaskId,
+    TaskStatus, TaskView, TraceRecord,
 };
 use serde::Serialize;
 
@@ -41,6 +42,9 @@ pub struct InstanceExplanation {
     pub drain_started_at_ms: u64,
     /// When its drain completed (null if it did not).
     pub drain_completed_at_ms: Option<u64>,
+    /// When its drain was cancelled: the instance was set ACTIVE again before its drain completed,
+    /// and is ACTIVE at the end of the run (null otherwise).
+    pub drain_cancelled_at_ms: Option<u64>,
     /// The task whose stop completed the drain (`web:task/47bd5ad9`).
     pub last_task: Option<String>,
     /// That task's path from the drain's start to STOPPED: the critical path.
@@ -89,6 +93,12 @@ pub struct TaskHistory {
     /// not reach them), by task and place in [`STOP_STATUSES`].
     far_ms: BTreeMap<(TaskId, usize), u64>,
     healthy_at: BTreeMap<ServiceId, Vec<u64>>,
+    /// The tasks orphaned (a forced deregistration, EC2 terminating the instance), with when and
+    /// the record's reason: a drain such a task held ended when it was orphaned, not stopped.
+    orphaned: BTreeMap<TaskId, (u64, &'static str)>,
+    /// When each re-activated instance last went from DRAINING back to ACTIVE (its drain
+    /// cancelled).
+    reactivated_at: BTreeMap<InstanceId, u64>,
 }
 
 /// The statuses of a task's stop, in lifecycle order: the stretches of a drain's critical path
@@ -121,6 +131,13 @@ impl TaskHistory {
     /// that recorded them, for a task's creation and service).
     pub fn note(&mut self, e: &Engine, records: &[TraceRecord]) {
         for r in records {
+            if let (
+                Subject::Instance(i),
+                Change::InstanceStatus { from: Some(InstanceStatus::Draining), to: InstanceStatus::Active },
+            ) = (r.subject, r.change)
+            {
+                self.reactivated_at.insert(i, r.time_ms);
+            }
             let Subject::Task(t) = r.subject else { continue };
             match r.change {
                 Change::TaskStatus { to, .. } => {
@@ -139,6 +156,9 @@ impl TaskHistory {
                     if let Some(s) = e.task(t).service() {
                         self.healthy_at.entry(s.id()).or_default().push(r.time_ms);
                     }
+                }
+                Change::TaskOrphaned => {
+                    self.orphaned.insert(t, (r.time_ms, r.reason));
                 }
                 _ => {}
             }
@@ -239,6 +259,15 @@ fn task_label(t: &TaskView) -> String {
     }
 }
 
+/// A count with its noun: `1 healthy task`, `2 healthy tasks`.
+fn tasks_text(n: u32, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn when(ms: u64) -> String {
     drainsim_core::time::format_sim_time(ms)
 }
@@ -266,21 +295,23 @@ fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, fr
     if s.scheduling_strategy() == SchedulingStrategy::Daemon {
         return format!("a {} daemon task stops after every other task on {}", s.name(), instance.name());
     }
-    let mut why = format!(
-        "{}'s floor held it: {} keeps at least {} healthy tasks (minimumHealthyPercent {} of {} desired), so it was told to stop once enough replacements were healthy",
-        s.name(),
-        s.name(),
-        s.healthy_floor(),
-        s.minimum_healthy_percent(),
-        s.desired_count()
-    );
+    // The floor's figures are the service's at the end of the run: an UpdateService during the
+    // run may have changed them.
+    let mut why =
+        format!("{}'s floor held it: it was told to stop once enough replacements were healthy to keep the floor", s.name());
     let healthy = ix.healthy_at.get(&s.id()).and_then(|times| {
         let upto = times.partition_point(|at| *at <= told_ms);
         times[..upto].last().copied().filter(|at| *at > from_ms)
     });
     if let Some(h) = healthy {
-        why.push_str(&format!(" (the last of them at {})", when(h)));
+        why.push_str(&format!(", the last of them at {}", when(h)));
     }
+    why.push_str(&format!(
+        " (the floor at the end of the run: {}, minimumHealthyPercent {} of {} desired)",
+        tasks_text(s.healthy_floor(), "healthy task"),
+        s.minimum_healthy_percent(),
+        s.desired_count()
+    ));
     let stalls: Vec<String> = s
         .stalls()
         .iter()
@@ -304,7 +335,7 @@ fn requirement_words(reason: &str) -> &'static str {
         "AGENT" => "a connected agent",
         "CONSTRAINT:distinctInstance" => "no task of the service already there (distinctInstance)",
         "CONSTRAINT:memberOf" => "to satisfy memberOf",
-        "NO_INSTANCES" => "an ACTIVE instance",
+        "NO_INSTANCES" => "an ACTIVE instance to place on",
         _ => "an unknown requirement",
     }
 }
@@ -332,7 +363,12 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
             })
             .collect();
         let codes: Vec<&str> = unmet.iter().map(|r| r.as_str()).collect();
-        format!(": the closest instance lacked {} ({})", words.join(" and "), codes.join(", "))
+        if codes == ["NO_INSTANCES"] {
+            // No instance at all: there is no closest one.
+            format!(": the cluster had no ACTIVE instance to place on ({})", codes.join(", "))
+        } else {
+            format!(": the closest instance lacked {} ({})", words.join(" and "), codes.join(", "))
+        }
     };
     format!("{} stalled on {reason} {span}{detail}", s.name())
 }
@@ -340,15 +376,18 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
 /// The critical path of the task whose stop completed a drain.
 fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, from_ms: u64) -> Vec<Stretch> {
     let mut path = Vec::new();
-    let told = t.stopping_at_ms();
+    // A task orphaned ended there, whatever it was doing.
+    let orphaned = ix.records.orphaned.get(&t.id()).copied();
+    let told = t.stopping_at_ms().filter(|told| orphaned.is_none_or(|(at, _)| *told < at));
     let mut cursor = from_ms;
     if let Some(told) = told.filter(|t| *t > from_ms) {
         path.push(Stretch { from_ms, to_ms: told, why: wait_reason(e, ix, t, instance, from_ms, told) });
         cursor = told;
     }
-    let statuses: Vec<(u64, TaskStatus)> = ix.records.stop_statuses(t.id(), t.created_at_ms()).collect();
+    let statuses: Vec<(u64, TaskStatus)> =
+        ix.records.stop_statuses(t.id(), t.created_at_ms()).filter(|(at, _)| orphaned.is_none_or(|(o, _)| *at < o)).collect();
     for (k, (at, status)) in statuses.iter().enumerate() {
-        let end = statuses.get(k + 1).map(|(next, _)| *next);
+        let end = statuses.get(k + 1).map(|(next, _)| *next).or(orphaned.map(|(o, _)| o));
         let (Some(end), true) = (end, *at >= cursor || matches!(status, TaskStatus::Deactivating | TaskStatus::Stopping)) else {
             continue;
         };
@@ -366,9 +405,12 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                 )
             }
             TaskStatus::Stopping => match t.exits_after_sigterm_ms() {
-                Some(exit) if exit < t.stop_timeout_ms() => {
-                    format!("STOPPING: its containers exit {} after SIGTERM", duration_text(exit))
-                }
+                Some(exit) if exit < t.stop_timeout_ms() => format!(
+                    "STOPPING: its containers exit {} after SIGTERM{}",
+                    duration_text(exit),
+                    // Jitter may lengthen the exit (never past stopTimeout).
+                    if end.saturating_sub(*at) > exit { ", lengthened by jitter" } else { "" }
+                ),
                 _ => format!(
                     "STOPPING: a container does not exit on SIGTERM, so it is killed at its stopTimeout of {}",
                     duration_text(t.stop_timeout_ms())
@@ -380,6 +422,28 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         if end > start {
             path.push(Stretch { from_ms: start, to_ms: end, why });
         }
+    }
+    let covered_to = path.last().map_or(cursor, |s| s.to_ms);
+    if let Some((at, reason)) = orphaned.filter(|(at, _)| *at > covered_to) {
+        // Nothing stopped it: it ran (or waited) until the instance was taken away.
+        let why = match t.service() {
+            None => format!(
+                "a standalone task: ECS does not stop it for a drain; still {} when {reason} orphaned it (the drain ended without it stopping)",
+                t.last_status().as_str()
+            ),
+            Some(s) if s.scheduling_strategy() == SchedulingStrategy::Daemon => format!(
+                "a {} daemon task, waiting for every other task on {}; still {} when {reason} orphaned it",
+                s.name(),
+                instance.name(),
+                t.last_status().as_str()
+            ),
+            Some(s) => format!(
+                "not yet told to stop by {}; still {} when {reason} orphaned it (the drain ended without it stopping)",
+                s.name(),
+                t.last_status().as_str()
+            ),
+        };
+        path.push(Stretch { from_ms: covered_to, to_ms: at, why });
     }
     path
 }
@@ -410,19 +474,28 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
         let drain = i.drain();
         let Some(started) = drain.started_at_ms() else { continue };
         let completed = drain.completed_at_ms();
+        // A drain that did not complete on an instance ACTIVE again was cancelled, not stuck.
+        let cancelled = (completed.is_none() && i.status() == InstanceStatus::Active)
+            .then(|| ix.records.reactivated_at.get(&i.id()).copied().unwrap_or(started));
         let on_it: Vec<TaskView> = ix.by_instance.get(i.id().index()).iter().map(|t| e.task(*t)).collect();
+        // The task whose end completed the drain: the last to stop, or one orphaned then (a forced
+        // deregistration, EC2 terminating the instance), which ended the drain without stopping.
         let last = completed.and_then(|end| {
             on_it
                 .iter()
-                .filter(|t| t.stopped_at_ms().is_some_and(|s| s >= started && s <= end))
-                .max_by_key(|t| (t.stopped_at_ms(), t.id()))
-                .cloned()
+                .filter_map(|t| {
+                    let orphaned = ix.records.orphaned.get(&t.id()).map(|(at, _)| *at);
+                    let ended = t.stopped_at_ms().or(orphaned)?;
+                    (ended >= started && ended <= end).then_some((ended, orphaned.is_some(), t.id(), t))
+                })
+                .max_by_key(|(ended, orphaned, id, _)| (*ended, *orphaned, *id))
+                .map(|(_, _, _, t)| *t)
         });
         let (last_task, critical_path) = match &last {
             Some(t) => (Some(task_label(t)), critical_path(t, &ix, &i, e, started)),
             None => (None, Vec::new()),
         };
-        let holding = if completed.is_some() {
+        let holding = if completed.is_some() || cancelled.is_some() {
             Vec::new()
         } else {
             i.tasks()
@@ -444,6 +517,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
             name: i.name().to_string(),
             drain_started_at_ms: started,
             drain_completed_at_ms: completed,
+            drain_cancelled_at_ms: cancelled,
             last_task,
             critical_path,
             holding,
@@ -469,8 +543,15 @@ fn names_listed(names: &[&str], most: usize) -> String {
 /// The run's headline — total drain time, slowest instance, deepest dip below a floor — and the
 /// total drain time (from the first drain's start until every drain was complete).
 pub fn headline(e: &Engine) -> (String, Option<u64>) {
+    // A drain that did not complete on an instance ACTIVE again was cancelled: it counts neither
+    // as complete nor as open (as `all_drains_completed_at` and a sweep's `noDrainRuns` count it).
+    let cancelled = |i: &InstanceView| {
+        i.drain().started_at_ms().is_some() && i.drain().completed_at_ms().is_none() && i.status() == InstanceStatus::Active
+    };
+    let reactivated: Vec<String> = e.instances().filter(|i| cancelled(i)).map(|i| i.name().to_string()).collect();
     let drained: Vec<(String, u64, Option<u64>)> = e
         .instances()
+        .filter(|i| !cancelled(i))
         .filter_map(|i| i.drain().started_at_ms().map(|s| (i.name().to_string(), s, i.drain().completed_at_ms())))
         .collect();
     let first = drained.iter().map(|(_, s, _)| *s).min();
@@ -483,7 +564,11 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
         .filter_map(|(n, s, c)| c.map(|c| (c - s, n.clone())))
         .max_by_key(|(d, n)| (*d, std::cmp::Reverse(n.clone())));
     let deepest = e.services().filter_map(|s| dip(&s).map(|(h, f)| (f - h, s.name().to_string(), h, f))).max_by_key(|x| x.0);
+    let reactivated_names: Vec<&str> = reactivated.iter().map(String::as_str).collect();
     let mut text = match (first, total_drain_ms) {
+        (None, _) if !reactivated.is_empty() => {
+            format!("every drain was cancelled ({} set ACTIVE again)", names_listed(&reactivated_names, HEADLINE_NAMES))
+        }
         (None, _) => "no instance was drained".to_string(),
         (Some(_), Some(total)) => format!("every drain complete {} after the first began", duration_text(total)),
         (Some(_), None) => {
@@ -491,12 +576,15 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
             format!("not every drain completed ({} still draining at the end)", names_listed(&open, HEADLINE_NAMES))
         }
     };
+    if first.is_some() && !reactivated.is_empty() {
+        text.push_str(&format!("; drain cancelled: {} set ACTIVE again", names_listed(&reactivated_names, HEADLINE_NAMES)));
+    }
     if let Some((d, n)) = &slowest {
         text.push_str(&format!("; slowest {n} ({})", duration_text(*d)));
     }
     match deepest {
         Some((by, name, h, f)) => text.push_str(&format!("; deepest dip: {name} at {h} healthy, {by} below its floor of {f}")),
-        None if first.is_some() => text.push_str("; no service dipped below its floor"),
+        None if first.is_some() || !reactivated.is_empty() => text.push_str("; no service dipped below its floor"),
         None => {}
     }
     (text, total_drain_ms)
@@ -534,14 +622,14 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     waits.sort_unstable();
     if let (Some(max), SchedulingStrategy::Daemon) = (waits.last(), s.scheduling_strategy()) {
         findings.push(format!(
-            "its {} daemon tasks on draining instances stopped last there, up to {} after their drains began",
-            waits.len(),
+            "its {} on draining instances stopped last there, up to {} after their drains began",
+            tasks_text(waits.len() as u32, "daemon task"),
             duration_text(*max)
         ));
     } else if let Some(max) = waits.last().filter(|m| **m > 0) {
         findings.push(format!(
-            "its {} tasks on draining instances waited up to {} (median {}) to be told to stop: the floor of {} keeps them until replacements are healthy",
-            waits.len(),
+            "its {} on draining instances waited up to {} (median {}) to be told to stop: the floor keeps them until replacements are healthy (at the end of the run it is {})",
+            tasks_text(waits.len() as u32, "task"),
             duration_text(*max),
             duration_text(waits[(waits.len() - 1) / 2]),
             s.healthy_floor()
@@ -585,11 +673,19 @@ pub fn render_text(x: &Explanation) -> String {
                 when(i.drain_started_at_ms),
                 when(done)
             )),
-            None => out.push_str(&format!(
-                "{}: not drained by the end of the run (started {})\n",
-                i.name,
-                when(i.drain_started_at_ms)
-            )),
+            None => match i.drain_cancelled_at_ms {
+                Some(at) => out.push_str(&format!(
+                    "{}: drain cancelled at {}: set ACTIVE again before its tasks had stopped (started {})\n",
+                    i.name,
+                    when(at),
+                    when(i.drain_started_at_ms)
+                )),
+                None => out.push_str(&format!(
+                    "{}: not drained by the end of the run (started {})\n",
+                    i.name,
+                    when(i.drain_started_at_ms)
+                )),
+            },
         }
         if let Some(t) = &i.last_task {
             out.push_str(&format!("  the last task to stop was {t}:\n"));

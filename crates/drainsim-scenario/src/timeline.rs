@@ -137,12 +137,13 @@ pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
     }
 }
 
-/// A duration as people write it: `45s`, `2m01s`, `1h05m00s`, `0.250s` under a second.
+/// A duration as people write it: `45s`, `2m01s`, `1h05m00s`, `0.250s` under a second; from a
+/// second on, to the nearest second (53,638 ms is `54s`).
 pub fn duration_text(ms: u64) -> String {
     if ms < 1000 && ms > 0 {
         return format!("{:.3}s", ms as f64 / 1000.0);
     }
-    let s = ms / 1000;
+    let s = ms.saturating_add(500) / 1000;
     match (s / 3600, (s / 60) % 60, s % 60) {
         (0, 0, sec) => format!("{sec}s"),
         (0, m, sec) => format!("{m}m{sec:02}s"),

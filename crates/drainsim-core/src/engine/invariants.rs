@@ -462,16 +462,16 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     check_zone_stop_orders(e)
 }
 
-/// A zone stop order is kept only during a rebalancing operation, and holds the service's staying
+/// A zone stop order is kept only by a service that rebalances, and holds the service's staying
 /// tasks, each under its instance's zone with its stop key now, and nothing else (probed task by task: a copy of the order would double
 /// it at the end of a big run).
 fn check_zone_stop_orders(e: &Engine) -> Result<(), InvariantViolation> {
     for s in e.services.iter() {
         let Some(order) = s.zone_stop_order.as_deref() else { continue };
-        if !s.az_rebalancing() || !s.schedule.rebalancing {
+        if !s.az_rebalancing() {
             return fail(
                 "zone-stop-order",
-                format!("{}: keeps a zone stop order with no rebalancing operation under way", e.strings.resolve(s.name)),
+                format!("{}: keeps a zone stop order but does not rebalance", e.strings.resolve(s.name)),
             );
         }
         let mut staying = 0usize;
@@ -1227,10 +1227,9 @@ mod tests {
             }))
             .expect("updates");
             assert!(e.services[0].zone_stop_order.is_none(), "no order before an operation begins");
-            // An operation under way keeps the order of the staying tasks.
-            e.services.schedule_mut(ServiceId(0)).rebalancing = true;
+            // Its first operation lists the staying tasks into the order.
             let staying = e.zone_places(ServiceId(0));
-            e.services.keep_zone_stop_order(ServiceId(0), Some(staying));
+            e.services.keep_zone_stop_order(ServiceId(0), staying);
             assert_eq!(check_invariants(&e), Ok(()), "the order of the staying tasks");
             assert!(e.services[0].zone_stop_order.as_deref().is_some_and(|o| o != &Default::default()));
             e
@@ -1238,9 +1237,11 @@ mod tests {
         let mut e = enabled();
         e.services.record_mut_for_test(ServiceId(0)).zone_stop_order = Some(Box::default());
         assert_eq!(violated(&e), "zone-stop-order");
-        // An order kept with no operation under way.
+        // An order kept by a service that does not rebalance.
         let mut e = enabled();
-        e.services.schedule_mut(ServiceId(0)).rebalancing = false;
+        e.services.record_mut_for_test(ServiceId(0)).availability_zone_rebalancing = false;
+        let cluster = e.services[0].cluster;
+        e.clusters.set_rebalancing(cluster, ServiceId(0), false);
         assert_eq!(violated(&e), "zone-stop-order");
         // A task filed under the health it no longer has.
         let mut e = enabled();

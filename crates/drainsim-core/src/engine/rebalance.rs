@@ -31,9 +31,10 @@
 //! - Once balanced after a move, "is AZ balanced".
 //!
 //! Whether the zones are balanced is read from the service's spread counts (staying tasks per
-//! zone). During an operation a move costs no read of the service's tasks: the operation's first
-//! move lists them once into a zone stop order (`state::service::ZoneStopOrder`), kept up to date
-//! until the zones are balanced again, so a service whose zones stay balanced keeps none.
+//! zone). A move costs no read of the service's tasks: the service's first rebalancing operation
+//! lists them once into a zone stop order (`state::service::ZoneStopOrder`), kept up to date while
+//! rebalancing stays ENABLED, so a service whose zones stay balanced keeps none, and one that
+//! rebalances again does not list its tasks again.
 //!
 //! Rebalancing is refused (InvalidParameterException, [`Engine::az_rebalancing_setting`]) for a DAEMON
 //! service, with `maximumPercent` 100 (no room to start before stopping) and with a placement
@@ -188,7 +189,6 @@ impl Engine {
         if most - fewest <= 1 {
             if self.services[id.index()].schedule.rebalancing {
                 self.services.schedule_mut(id).rebalancing = false;
-                self.services.keep_zone_stop_order(id, None);
                 let counts = self.zone_list(&per_zone);
                 self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Balanced(counts)));
             }
@@ -201,8 +201,10 @@ impl Engine {
             per_zone.iter().min_by_key(|(z, n)| (**n, self.strings.resolve(**z))).expect("at least one zone: the maximum exists");
         if !self.services[id.index()].schedule.rebalancing {
             self.services.schedule_mut(id).rebalancing = true;
-            let staying = self.zone_places(id);
-            self.services.keep_zone_stop_order(id, Some(staying));
+            if self.services[id.index()].zone_stop_order.is_none() {
+                let staying = self.zone_places(id);
+                self.services.keep_zone_stop_order(id, staying);
+            }
             let counts = self.zone_list(&per_zone);
             self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::NotBalanced(counts)));
         }

@@ -997,10 +997,10 @@ pub struct ServiceState {
     pub events: Vec<(SimTimeMs, ServiceEventKind)>,
     /// The scheduler's own bookkeeping of the service (its to change, see [`Services::schedule_mut`]).
     pub schedule: ServiceSchedule,
-    /// Its staying tasks by zone, in stop order, kept while an Availability Zone rebalancing
-    /// operation is under way (from its "not AZ balanced" event to its "AZ balanced" one) and
-    /// built when it begins: a rebalancing service whose zones stay balanced keeps none, and its
-    /// balance is read from [`SpreadCounts::per_az`] (boxed: most services have none).
+    /// Its staying tasks by zone, in stop order: built when its first Availability Zone
+    /// rebalancing operation begins (its "not AZ balanced" event) and kept while rebalancing stays
+    /// ENABLED. A rebalancing service whose zones stay balanced keeps none; its balance is read
+    /// from [`SpreadCounts::per_az`] (boxed: most services have none).
     pub zone_stop_order: Option<Box<ZoneStopOrder>>,
     /// `availabilityZoneRebalancing` is ENABLED.
     pub availability_zone_rebalancing: bool,
@@ -1345,12 +1345,12 @@ impl Services {
         }
     }
 
-    /// A rebalancing operation begins (`staying`: the service's staying tasks with their places,
-    /// which its zone stop order files) or ends (`None`: the order goes).
-    pub(crate) fn keep_zone_stop_order(&mut self, id: ServiceId, staying: Option<Vec<ZonePlace>>) {
+    /// The service's first rebalancing operation begins: its zone stop order files `staying`, the
+    /// service's staying tasks with their places.
+    pub(crate) fn keep_zone_stop_order(&mut self, id: ServiceId, staying: Vec<ZonePlace>) {
         let s = &mut self.records[id.index()];
-        debug_assert!(staying.is_none() || (s.availability_zone_rebalancing && s.zone_stop_order.is_none()));
-        s.zone_stop_order = staying.map(|places| Box::new(ZoneStopOrder::of(places)));
+        debug_assert!(s.availability_zone_rebalancing && s.zone_stop_order.is_none(), "one order, of a rebalancing service");
+        s.zone_stop_order = Some(Box::new(ZoneStopOrder::of(staying)));
     }
 
     /// A staying task of a rebalancing service joins its zone's stop order (`joins`) or leaves it.
