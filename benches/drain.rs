@@ -728,7 +728,7 @@ fn zone_rebalancing(c: &mut Criterion) {
         (cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 6000,
          deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200), availabilityZoneRebalancing: "ENABLED"),
         (cluster: "prod", serviceName: "api", taskDefinition: "web", desiredCount: 6000,
-         deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200)),
+         deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200), availabilityZoneRebalancing: "DISABLED"),
     ],
     steps: [
         (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["c"]))),
