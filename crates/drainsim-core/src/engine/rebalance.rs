@@ -123,14 +123,15 @@ impl Engine {
     /// event is already due at this instant will look then: 10,000 instances registering at one
     /// instant under 500 such services would otherwise request five million passes.
     pub(crate) fn wake_rebalancing_services(&mut self, cluster: crate::infra::ids::ClusterId) {
-        let Engine { clusters, services, pass_due, now_ms, .. } = self;
-        for &s in &clusters[cluster.index()].rebalancing_services {
-            let service = &services[s.index()];
-            if service.schedule.pass_event_at_ms != Some(*now_ms) {
-                // As `request_pass` files it: a rebalancing service is a REPLICA.
-                debug_assert!(service.scheduling != SchedulingStrategy::Daemon);
-                pass_due.insert((true, s));
-            }
+        // Most often none: the first registration of an instant made every pass due.
+        let not_due: Vec<ServiceId> = self.clusters[cluster.index()]
+            .rebalancing_services
+            .iter()
+            .copied()
+            .filter(|s| self.services[s.index()].schedule.pass_event_at_ms != Some(self.now_ms))
+            .collect();
+        for s in not_due {
+            self.request_pass(s);
         }
     }
 
