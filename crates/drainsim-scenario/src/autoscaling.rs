@@ -633,7 +633,7 @@ fn held_on_termination(g: &Group) -> bool {
 /// Whether the wait of an instance in `Terminating:Wait` since `since_ms` is over at `now`, its
 /// drain complete or not (`drained`). Each hook ends on its own:
 /// - the group's own hook when the tooling completes it (`drainOnTermination`, once the drain is
-///   complete) or when it times out ([`LifecycleHookSpec::wait_limit_ms`]);
+///   complete) or when it times out ([`LifecycleHookSpec::wait_limit_ms`](crate::format::LifecycleHookSpec::wait_limit_ms));
 /// - ECS's managed-draining hook once the drain is complete or after 48 hours
 ///   (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>).
 ///
