@@ -27,11 +27,11 @@ fn register_with_agent(e: &mut drainsim_core::Engine, name: &str, agent_version:
     .expect("registers");
 }
 
-/// A standalone task of `app`, run until it is RUNNING and counted as healthy.
-fn run_one_task(e: &mut drainsim_core::Engine) {
+/// A standalone task of `family`, run until it is RUNNING and counted as healthy.
+fn run_one_task(e: &mut drainsim_core::Engine, family: &str) {
     e.handle(Request::RunTask(RunTaskRequest {
         cluster: Some("prod".into()),
-        task_definition: "app".into(),
+        task_definition: family.into(),
         count: Some(1),
         ..Default::default()
     }))
@@ -55,7 +55,7 @@ fn lookups_by_name_and_arn_agree_and_refuse_near_misses() {
     }))
     .expect("a valid setting");
     register(&mut e, "new");
-    run_one_task(&mut e);
+    run_one_task(&mut e, "app");
 
     for name in ["old", "new"] {
         let i = e.instance_named(name).expect("registered");
@@ -189,7 +189,7 @@ fn daemon_desired_counts_and_a_deleted_service_going_inactive_are_recorded() {
 fn a_task_without_container_health_checks_reports_unknown() {
     let mut e = common::engine_with_app(13);
     register(&mut e, "i0");
-    run_one_task(&mut e);
+    run_one_task(&mut e, "app");
     let task = e.tasks().next().expect("placed");
     assert!(task.healthy(), "counted as healthy 40 s after RUNNING");
     let described = e
@@ -233,15 +233,8 @@ fn an_unchecked_essential_container_keeps_the_task_unknown() {
             ..Default::default()
         }))
         .expect("a valid task definition");
-        e.handle(Request::RunTask(RunTaskRequest {
-            cluster: Some("prod".into()),
-            task_definition: family.into(),
-            count: Some(1),
-            ..Default::default()
-        }))
-        .expect("runs");
+        run_one_task(&mut e, family);
     }
-    e.run_until_quiet(600_000, 1_000_000);
     let tasks: Vec<_> = e.tasks().collect();
     assert_eq!(tasks.len(), 2);
     assert!(tasks.iter().all(|t| t.healthy()), "both count as healthy");

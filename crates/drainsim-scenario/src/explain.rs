@@ -16,7 +16,7 @@ use drainsim_core::{
 use serde::Serialize;
 
 use crate::load::{LoadedScenario, ScenarioError};
-use crate::outcome::{all_drains_completed_at, RunOutcome};
+use crate::outcome::{all_drains_completed_at, drain_cancelled, RunOutcome};
 use crate::setup::RunOptions;
 use crate::timeline::duration_text;
 
@@ -475,8 +475,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
         let Some(started) = drain.started_at_ms() else { continue };
         let completed = drain.completed_at_ms();
         // A drain that did not complete on an instance ACTIVE again was cancelled, not stuck.
-        let cancelled = (completed.is_none() && i.status() == InstanceStatus::Active)
-            .then(|| ix.records.reactivated_at.get(&i.id()).copied().unwrap_or(started));
+        let cancelled = drain_cancelled(&i).then(|| ix.records.reactivated_at.get(&i.id()).copied().unwrap_or(started));
         let on_it: Vec<TaskView> = ix.by_instance.get(i.id().index()).iter().map(|t| e.task(*t)).collect();
         // The task whose end completed the drain: the last to stop, or one orphaned then (a forced
         // deregistration, EC2 terminating the instance), which ended the drain without stopping.
@@ -543,15 +542,11 @@ fn names_listed(names: &[&str], most: usize) -> String {
 /// The run's headline — total drain time, slowest instance, deepest dip below a floor — and the
 /// total drain time (from the first drain's start until every drain was complete).
 pub fn headline(e: &Engine) -> (String, Option<u64>) {
-    // A drain that did not complete on an instance ACTIVE again was cancelled: it counts neither
-    // as complete nor as open (as `all_drains_completed_at` and a sweep's `noDrainRuns` count it).
-    let cancelled = |i: &InstanceView| {
-        i.drain().started_at_ms().is_some() && i.drain().completed_at_ms().is_none() && i.status() == InstanceStatus::Active
-    };
-    let reactivated: Vec<String> = e.instances().filter(|i| cancelled(i)).map(|i| i.name().to_string()).collect();
+    // A cancelled drain counts neither as complete nor as open.
+    let reactivated: Vec<String> = e.instances().filter(drain_cancelled).map(|i| i.name().to_string()).collect();
     let drained: Vec<(String, u64, Option<u64>)> = e
         .instances()
-        .filter(|i| !cancelled(i))
+        .filter(|i| !drain_cancelled(i))
         .filter_map(|i| i.drain().started_at_ms().map(|s| (i.name().to_string(), s, i.drain().completed_at_ms())))
         .collect();
     let first = drained.iter().map(|(_, s, _)| *s).min();

@@ -123,6 +123,13 @@ pub(crate) fn first_failure_at_ms(results: &[ExpectationResult]) -> Option<u64> 
     results.iter().filter(|e| !e.passed).map(|e| e.at_ms).min()
 }
 
+/// Whether an instance's drain was cancelled: started, not complete, and the instance ACTIVE again.
+/// Such a drain counts neither as complete nor as open (here, in `drainsim explain`'s headline and
+/// in a sweep's `noDrainRuns`).
+pub fn drain_cancelled(i: &drainsim_core::InstanceView) -> bool {
+    i.drain().started_at_ms().is_some() && i.drain().completed_at_ms().is_none() && i.status() == InstanceStatus::Active
+}
+
 /// When the last of the drains that were started completed; None if any did not complete (or none
 /// started).
 pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
@@ -134,7 +141,7 @@ pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
             continue;
         }
         // An instance re-activated or deregistered after its drain keeps its record.
-        if i.status() == InstanceStatus::Active && drain.completed_at_ms().is_none() {
+        if drain_cancelled(&i) {
             continue;
         }
         any = true;

@@ -755,8 +755,8 @@ impl Engine {
         // has first started", UpdateService API reference): a check that passes counts at once,
         // within the grace period too.
         match self.health_checks(id) {
-            HealthChecks { container_ms: None, target_ms: None } => self.config.timings.healthy_after_running_ms,
-            HealthChecks { container_ms, target_ms } => container_ms.unwrap_or(0).max(target_ms.unwrap_or(0)),
+            HealthChecks { container_ms: None, target_ms: None, .. } => self.config.timings.healthy_after_running_ms,
+            HealthChecks { container_ms, target_ms, .. } => container_ms.unwrap_or(0).max(target_ms.unwrap_or(0)),
         }
     }
 
@@ -764,8 +764,10 @@ impl Engine {
     /// pass: its essential containers' health check, and its load balancer target's.
     fn health_checks(&self, id: TaskId) -> HealthChecks {
         let origin = self.task_origin(id);
+        let task_def = &self.task_defs[origin.task_def.index()];
         HealthChecks {
-            container_ms: self.task_defs[origin.task_def.index()].health_check_interval_ms,
+            container_ms: task_def.health_check_interval_ms,
+            health_status: task_def.reports_health_status(),
             target_ms: origin
                 .service
                 .and_then(|s| self.services[s.index()].load_balancer.as_ref())
@@ -795,14 +797,13 @@ impl Engine {
         }
         let checks = self.health_checks(id);
         let container_checked = checks.container_ms.is_some();
-        let health_status = self.task_defs[self.task_origin(id).task_def.index()].reports_health_status();
         let reason = match (container_checked, checks.target_ms.is_some()) {
             (true, true) => "container and target health checks passed",
             (true, false) => "container health check passed",
             (false, true) => "target health check passed",
             (false, false) => "no health check: the wait after RUNNING ended",
         };
-        self.record(Subject::Task(id), Change::TaskHealthy { health_status }, reason);
+        self.record(Subject::Task(id), Change::TaskHealthy { health_status: checks.health_status }, reason);
         self.apply_contribution(id, old);
         if let Some(s) = service {
             self.triggers.push(Trigger::TaskHealthy(s));
@@ -1209,4 +1210,7 @@ struct HealthChecks {
     container_ms: Option<SimTimeMs>,
     /// Its load balancer target's time to healthy, when its service has a load balancer.
     target_ms: Option<SimTimeMs>,
+    /// Whether the container checks decide its `healthStatus` too
+    /// ([`TaskDefinition::reports_health_status`](crate::state::task::TaskDefinition::reports_health_status)).
+    health_status: bool,
 }
