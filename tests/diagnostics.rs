@@ -69,14 +69,16 @@ fn placement_rules_drainsim_does_not_apply_are_a_warning() {
     let file = write(
         &dir,
         "ignored.ron",
-        &scenario("(type: \"spread\", field: \"instanceId\"), (type: \"binpack\", field: \"memory\")"),
+        &scenario(
+            "(type: \"spread\", field: \"attribute:rack\"), (type: \"spread\", field: \"instanceId\"), (type: \"binpack\", field: \"memory\")",
+        ),
     );
     let check = drainsim(&["check", &file]);
     assert_eq!(check.status.code(), Some(0));
     let err = String::from_utf8_lossy(&check.stderr);
     assert!(
         err.starts_with(&format!(
-            "warning: {file}:5:30: service 'web': drainsim does not apply placementStrategy rule 2 and after (binpack memory): it breaks the ties of 'spread instanceId' by its own rule, where ECS picks among the tied instances by 'binpack memory', so placements may differ"
+            "warning: {file}:5:30: service 'web': drainsim does not apply placementStrategy rule 3 and after (binpack memory): it breaks the ties of 'spread instanceId' by its own rule, where ECS picks among the tied instances by 'binpack memory', so placements may differ"
         )),
         "{err}"
     );
@@ -86,6 +88,9 @@ fn placement_rules_drainsim_does_not_apply_are_a_warning() {
         "(type: \"spread\", field: \"attribute:ecs.availability-zone\"), (type: \"binpack\", field: \"memory\")",
         "(type: \"spread\", field: \"attribute:rack\"), (type: \"binpack\", field: \"cpu\")",
         "(type: \"random\"), (type: \"binpack\", field: \"memory\")",
+        // A binpack rule breaks spread by instance's ties.
+        "(type: \"spread\", field: \"instanceId\"), (type: \"binpack\", field: \"memory\")",
+        "(type: \"spread\", field: \"attribute:ecs.availability-zone\"), (type: \"spread\", field: \"instanceId\"), (type: \"binpack\", field: \"cpu\")",
     ] {
         let file = write(&dir, "applied.ron", &scenario(applied));
         let check = drainsim(&["check", &file]);

@@ -149,9 +149,49 @@ pub(crate) fn within_value(rest: &[Strategy]) -> Strategy {
     }
 }
 
+/// What breaks spread by instance's ties among the instances holding the fewest of the owner's
+/// tasks, from the rules after it (`rest`): a binpack rule right after it takes the least free
+/// memory (or CPU) among them, as ECS applies a list's rules in order — "Distribute tasks evenly
+/// across instances and then bin pack tasks based on memory"
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/strategy-examples.html>). Without
+/// one drainsim breaks them by its own rule (docs/ecs-choices.md, "Placement strategies and
+/// tie-breaks").
+pub(crate) fn spread_instance_tie(rest: &[Strategy]) -> SpreadTie {
+    match rest.first() {
+        Some(Strategy::BinpackMemory) => SpreadTie::LeastMemory,
+        Some(Strategy::BinpackCpu) => SpreadTie::LeastCpu,
+        _ => SpreadTie::Own,
+    }
+}
+
+/// How spread by instance breaks its ties ([`spread_instance_tie`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpreadTie {
+    /// drainsim's own rule: the most free memory among the unoccupied instances (ties: the
+    /// later-registered), the earlier-registered among the occupied ones.
+    Own,
+    /// The least free memory that fits (ties: the earlier-registered), as binpack by memory.
+    LeastMemory,
+    /// The least free CPU that fits (ties: the earlier-registered), as binpack by CPU.
+    LeastCpu,
+}
+
+impl SpreadTie {
+    /// The key an instance with `memory` and `cpu` free (as the placement index keys them) is
+    /// ordered by within its count: 0 under drainsim's own rule, which orders by instance.
+    pub fn key(self, memory: i32, cpu: i32) -> i32 {
+        match self {
+            SpreadTie::Own => 0,
+            SpreadTie::LeastMemory => memory,
+            SpreadTie::LeastCpu => cpu,
+        }
+    }
+}
+
 /// How many of a list's rules, from the first, drainsim applies: a first spread by zone (it picks
 /// the zone), then the rule that picks ([`picking`]) and, when that spreads by an attribute, the
-/// rule after it if it is the one that picks within the value ([`within_value`]). ECS
+/// rule after it if it is the one that picks within the value ([`within_value`]), or, when it
+/// spreads by instance, a binpack rule after it that breaks its ties ([`spread_instance_tie`]). ECS
 /// applies every rule in order, each breaking the ties the ones before it leave
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-strategies.html>);
 /// drainsim breaks the picking rule's ties by its own rule (docs/ecs-choices.md, "Placement
@@ -162,6 +202,7 @@ pub(crate) fn applied_rules(strategies: &[Strategy], az_attribute: Sym) -> usize
     match &strategies[zone..] {
         [] => zone,
         [Strategy::SpreadAttribute(_), rest @ ..] if rest.first() == Some(&within_value(rest)) => zone + 2,
+        [Strategy::SpreadInstance, rest @ ..] if spread_instance_tie(rest) != SpreadTie::Own => zone + 2,
         _ => zone + 1,
     }
 }
@@ -976,19 +1017,24 @@ pub(crate) fn ports_fit(in_use: (&[u16], &[u16]), wanted: (&[u16], &[u16])) -> b
 mod tests {
     use super::PlacementFailureReason as R;
 
-    /// The rules drainsim applies: a first spread by zone, the rule that picks, and after a spread
-    /// by another attribute the rule that picks within its value (not a second such spread).
+    /// The rules drainsim applies: a first spread by zone, the rule that picks, after a spread by
+    /// another attribute the rule that picks within its value (not a second such spread), and
+    /// after a spread by instance a binpack rule that breaks its ties.
     #[test]
     fn the_rules_applied_are_the_zone_the_pick_and_the_pick_within_a_value() {
         use super::{applied_rules, Strategy as S};
         let mut strings = crate::infra::intern::Interner::with_capacity(2, 32);
         let (zone, rack) = (strings.intern("ecs.availability-zone"), strings.intern("rack"));
-        let cases: [(&[S], usize); 9] = [
+        let cases: [(&[S], usize); 13] = [
             (&[], 0),
             (&[S::BinpackMemory], 1),
             (&[S::SpreadAttribute(zone), S::SpreadInstance], 2),
             (&[S::SpreadAttribute(zone), S::BinpackMemory, S::SpreadInstance], 2),
-            (&[S::SpreadInstance, S::BinpackMemory], 1),
+            (&[S::SpreadInstance, S::BinpackMemory], 2),
+            (&[S::SpreadInstance, S::BinpackCpu, S::Random], 2),
+            (&[S::SpreadInstance, S::Random], 1),
+            (&[S::SpreadAttribute(zone), S::SpreadInstance, S::BinpackMemory], 3),
+            (&[S::SpreadAttribute(rack), S::SpreadInstance, S::BinpackMemory], 2),
             (&[S::BinpackMemory, S::SpreadAttribute(zone)], 1),
             (&[S::SpreadAttribute(rack), S::BinpackCpu, S::SpreadInstance], 2),
             (&[S::SpreadAttribute(zone), S::SpreadAttribute(rack), S::BinpackMemory], 3),

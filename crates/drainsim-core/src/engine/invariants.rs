@@ -291,12 +291,15 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
                 };
                 room.pool(e.instances[i.index()].availability_zone, value)
             };
-            let want: BTreeSet<(Option<Sym>, u32, InstanceId)> = spread
+            let want: BTreeSet<crate::state::service::RoomEntry> = spread
                 .per_instance
                 .sorted()
                 .into_iter()
                 .filter(|(i, _)| e.in_size_class(*i, room.class))
-                .map(|(i, n)| (pool_of(i), n, i))
+                .map(|(i, n)| {
+                    let key = e.instances[i.index()].index_key(i);
+                    (pool_of(i), n, room.tie.key(key.memory, key.cpu), i)
+                })
                 .collect();
             // The unoccupied members, by free memory, when the order keeps them.
             let unoccupied: Vec<InstanceId> = cluster

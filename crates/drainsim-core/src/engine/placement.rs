@@ -11,6 +11,34 @@ use crate::Engine;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A first-phase walk of spread by instance: how many occupied members it passed over, and whether
+/// it saw an unoccupied one.
+struct Walk<'a> {
+    passed_over: &'a mut usize,
+    saw_free: &'a mut bool,
+}
+
+impl Walk<'_> {
+    /// The first of `ids` the owner does not occupy that the task fits (occupancy, a hash probe,
+    /// asked first), counting the occupied ones passed over.
+    fn first_empty_fitting(
+        &mut self,
+        ids: impl Iterator<Item = InstanceId>,
+        unoccupied: impl Fn(InstanceId) -> bool,
+        fits: impl Fn(InstanceId) -> bool,
+    ) -> Option<InstanceId> {
+        for id in ids {
+            let empty = unoccupied(id);
+            *self.passed_over += usize::from(!empty);
+            *self.saw_free |= empty;
+            if empty && fits(id) {
+                return Some(id);
+            }
+        }
+        None
+    }
+}
+
 /// How many tasks of `owner` that are not STOPPED sit on an instance.
 pub(crate) fn owner_tasks_on(engine: &Engine, instance: InstanceId, owner: Owner) -> usize {
     engine.instances[instance.index()]
@@ -296,9 +324,10 @@ impl Engine {
             match (was, is) {
                 (None, None) => {}
                 (Some(was), Some(is)) => {
-                    // Still a member: only the unoccupied members (kept by their keys) move.
+                    // Still a member: the unoccupied members (kept by their keys) move, and the
+                    // occupied ones when the order breaks ties by their free memory or CPU.
                     let (before, after) = (room_keys(&was), room_keys(&is));
-                    if before == after || room.free.is_none() {
+                    if before == after || (room.free.is_none() && room.tie == SpreadTie::Own) {
                         continue;
                     }
                     let pool = self.room_pool(spread, id);
@@ -427,9 +456,18 @@ impl Engine {
     }
 
     /// Starts keeping a room order of size class `class` filed under `pools` for `owner`, with its
-    /// unoccupied members as `free` says (and as the order it replaces kept them), unless the
-    /// cluster has its fill of them. True if it keeps one now.
-    fn start_room_order(&mut self, cluster: ClusterId, owner: Owner, class: SizeClass, pools: RoomPools, free: RoomFree) -> bool {
+    /// unoccupied members as `free` says (and as the order it replaces kept them), and its occupied
+    /// ones ordered within a count by `tie` (`None`: as the order it replaces did, for a reader of
+    /// the unoccupied members alone), unless the cluster has its fill of them. True if it keeps
+    /// one now.
+    fn start_room_order(
+        &mut self,
+        cluster: ClusterId,
+        owner: Owner,
+        class: SizeClass,
+        pools: RoomPools,
+        (free, tie): (RoomFree, Option<SpreadTie>),
+    ) -> bool {
         if !self.clusters.note_room_ordered(cluster, owner) {
             return false;
         }
@@ -451,9 +489,10 @@ impl Engine {
             .collect();
         // An order replacing one keeps the unoccupied members that one kept.
         let free = free.max(spread.room.as_ref().map_or(RoomFree::Not, |r| r.keeps_free()));
+        let tie = tie.unwrap_or_else(|| spread.room.as_ref().map_or(SpreadTie::Own, |r| r.tie));
         match owner {
-            Owner::Service(s) => self.services.keep_room_order(s, class, pools, &members, free),
-            Owner::Group(g) => self.clusters.keep_group_room_order(cluster, g, class, pools, &members, free),
+            Owner::Service(s) => self.services.keep_room_order(s, class, pools, &members, (free, tie)),
+            Owner::Group(g) => self.clusters.keep_group_room_order(cluster, g, class, pools, &members, (free, tie)),
         }
         true
     }
@@ -661,17 +700,17 @@ impl Engine {
         // Binpack reads its members itself (a zone without members of the class leaves it an
         // empty walk, as the early return below does for the rest).
         let strategy = picking(strategies);
+        // Binpack by CPU, and spread by instance with ties broken by it, read the members by CPU.
+        let by_cpu = strategy == Strategy::BinpackCpu
+            || (strategy == Strategy::SpreadInstance
+                && spread_instance_tie(strategies.get(1..).unwrap_or_default()) == SpreadTie::LeastCpu);
+        if by_cpu && !self.clusters[cluster.index()].placement.track_cpu {
+            let instances = &self.instances;
+            self.clusters.placement_mut(cluster).track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
+        }
         match strategy {
             Strategy::BinpackMemory => return self.binpack(ask, az, false),
-            Strategy::BinpackCpu => {
-                if !self.clusters[cluster.index()].placement.track_cpu {
-                    let instances = &self.instances;
-                    self.clusters
-                        .placement_mut(cluster)
-                        .track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
-                }
-                return self.binpack(ask, az, true);
-            }
+            Strategy::BinpackCpu => return self.binpack(ask, az, true),
             _ => {}
         }
         let placement = &self.clusters[cluster.index()].placement;
@@ -745,7 +784,7 @@ impl Engine {
                 }
                 let (distinct_owner, pool_members) = (spread.is_some() && narrowed.is_none(), members.by_memory.len());
                 if distinct_owner && self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members) {
-                    self.start_room_order(cluster, ask.owner, class, pools, RoomFree::ByMemory);
+                    self.start_room_order(cluster, ask.owner, class, pools, (RoomFree::ByMemory, None));
                 }
                 if candidates.is_empty() {
                     None
@@ -757,6 +796,13 @@ impl Engine {
             }
             Strategy::SpreadInstance => {
                 let in_az = |e: &Engine, id: InstanceId| az.is_none_or(|z| e.instances[id.index()].availability_zone == z);
+                // A binpack rule after it breaks its ties: the least free memory (CPU) among the
+                // instances holding the fewest of the owner's tasks.
+                let tie = spread_instance_tie(strategies.get(1..).unwrap_or_default());
+                let tie_key = |e: &Engine, id: InstanceId| {
+                    let k = e.instances[id.index()].index_key(id);
+                    tie.key(k.memory, k.cpu)
+                };
                 // A service's staying tasks, or a task group's (a group has no counts until it
                 // has had a staying task).
                 let owner = ask.owner;
@@ -765,7 +811,8 @@ impl Engine {
                 let staying_on = |id: InstanceId| spread.map_or(0, |s| s.per_instance.get(id));
                 // Whether the owner holds no staying task on the instance (a hash probe, no tree search).
                 let unoccupied = |id: InstanceId| spread.is_none_or(|s| !s.per_instance.contains(id));
-                // Phase 1: an instance without a staying task of the owner, most free memory first.
+                // Phase 1: an instance without a staying task of the owner, most free memory first
+                // (least free memory or CPU first when a binpack rule breaks the ties).
                 // Instances that hold tasks but have no room count among the owner's occupied
                 // ones, so however many it occupies, an empty member may remain anywhere in the
                 // pool: the search is exact (until 2026-12-01 it looked only among the 64 members
@@ -780,21 +827,38 @@ impl Engine {
                 let joins = self.clusters[cluster.index()].placement.joins();
                 let walked_class = narrowed.unwrap_or(class);
                 let mut found_none_free = false;
+                // The unoccupied members a room order keeps for this tie-break: by free CPU too
+                // when a binpack by CPU breaks the ties.
+                let free_kept = if tie == SpreadTie::LeastCpu { RoomFree::ByMemoryAndCpu } else { RoomFree::ByMemory };
                 // The owner's room order keeps the unoccupied members by free memory: they are read
                 // instead of walking the pool past the occupied ones (with a port class, the pool
                 // is walked); a walk that passes over many occupied members starts the order.
                 {
                     let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
+                    // The unoccupied members in the order this tie-break takes them, as the room
+                    // order keeps them (None: it keeps none, or not by this key).
+                    let kept_free = |room: &'_ crate::state::service::RoomOrder| -> Option<Vec<InstanceId>> {
+                        let limit = 256;
+                        Some(match tie {
+                            SpreadTie::Own => room.free_in_pool(az)?.take(limit).collect(),
+                            SpreadTie::LeastMemory => room.free_least_first(az, false)?.take(limit).collect(),
+                            SpreadTie::LeastCpu => room.free_least_first(az, true)?.take(limit).collect(),
+                        })
+                    };
                     let (found, passed_over) = {
-                        let free = spread
+                        let room = spread
                             .and_then(|s| s.room.as_deref())
-                            .filter(|r| r.class == class && r.pools == pools && narrowed.is_none())
-                            .and_then(|r| r.free_in_pool(az));
+                            .filter(|r| r.class == class && r.pools == pools && narrowed.is_none());
                         // Notes are of the class walked: the size class, or the port or constraint
                         // class (their members join through the same count).
                         let known_full = spread.is_some_and(|s| s.knows_no_free_member((walked_class, az, None), joins));
-                        match free {
-                            Some(mut free) => (free.find(|id| fits(self, *id)), 0),
+                        let from_order = room.and_then(|r| match tie {
+                            SpreadTie::Own => r.free_in_pool(az).map(|mut f| f.find(|id| fits(self, *id))),
+                            SpreadTie::LeastMemory => r.free_least_first(az, false).map(|mut f| f.find(|id| fits(self, *id))),
+                            SpreadTie::LeastCpu => r.free_least_first(az, true).map(|mut f| f.find(|id| fits(self, *id))),
+                        });
+                        match from_order {
+                            Some(found) => (found, 0),
                             None if known_full => {
                                 debug_assert!(
                                     members.by_memory.iter().all(|(_, id)| !unoccupied(*id)),
@@ -804,14 +868,26 @@ impl Engine {
                             }
                             None => {
                                 // Only an empty instance is returned here, so occupancy (a hash probe) is asked first.
-                                let mut passed_over = 0usize;
-                                let mut saw_free = false;
-                                let found = members.by_memory.range(at_least(req.memory)).rev().map(|(_, id)| *id).find(|id| {
-                                    let empty = unoccupied(*id);
-                                    passed_over += usize::from(!empty);
-                                    saw_free |= empty;
-                                    empty && fits(self, *id)
-                                });
+                                let (mut passed_over, mut saw_free) = (0usize, false);
+                                let mut walk = Walk { passed_over: &mut passed_over, saw_free: &mut saw_free };
+                                let (unoccupied, fits) = (&unoccupied, |id| fits(self, id));
+                                let found = match tie {
+                                    SpreadTie::Own => walk.first_empty_fitting(
+                                        members.by_memory.range(at_least(req.memory)).rev().map(|(_, id)| *id),
+                                        unoccupied,
+                                        fits,
+                                    ),
+                                    SpreadTie::LeastMemory => walk.first_empty_fitting(
+                                        members.by_memory.range(at_least(req.memory)).map(|(_, id)| *id),
+                                        unoccupied,
+                                        fits,
+                                    ),
+                                    SpreadTie::LeastCpu => walk.first_empty_fitting(
+                                        members.by_cpu.range(at_least(req.cpu)).map(|(_, id)| *id),
+                                        unoccupied,
+                                        fits,
+                                    ),
+                                };
                                 found_none_free = found.is_none() && !saw_free && spread.is_some();
                                 (found, passed_over)
                             }
@@ -821,13 +897,23 @@ impl Engine {
                     if let Some(kept) = spread
                         .and_then(|s| s.room.as_deref())
                         .filter(|r| r.class == class && r.pools == pools)
-                        .and_then(|r| r.free_in_pool(az))
+                        .and_then(kept_free)
                     {
-                        let walked: Vec<InstanceId> =
-                            sets.by_memory.iter().rev().map(|(_, id)| *id).filter(|id| unoccupied(*id)).take(256).collect();
-                        let kept: Vec<InstanceId> = kept.take(256).collect();
+                        let walked: Vec<InstanceId> = match tie {
+                            SpreadTie::Own => {
+                                sets.by_memory.iter().rev().map(|(_, id)| *id).filter(|id| unoccupied(*id)).take(256).collect()
+                            }
+                            SpreadTie::LeastMemory => {
+                                sets.by_memory.iter().map(|(_, id)| *id).filter(|id| unoccupied(*id)).take(256).collect()
+                            }
+                            SpreadTie::LeastCpu => {
+                                sets.by_cpu.iter().map(|(_, id)| *id).filter(|id| unoccupied(*id)).take(256).collect()
+                            }
+                        };
                         assert_eq!(walked, kept, "the room order lists the unoccupied members a walk finds");
                     }
+                    #[cfg(not(debug_assertions))]
+                    let _ = kept_free;
                     // A walk that found every member occupied counts toward no order of free
                     // members (the note above spares the next walk; such an order would hold none).
                     if spread.is_some() && narrowed.is_none() && !found_none_free {
@@ -836,56 +922,85 @@ impl Engine {
                     if found.is_some() {
                         if let Some((passed_over, pool_members)) = free_walk {
                             if self.walk_warrants_unoccupied_order(cluster, owner, passed_over, pool_members) {
-                                self.start_room_order(cluster, owner, class, pools, RoomFree::ByMemory);
+                                self.start_room_order(cluster, owner, class, pools, (free_kept, Some(tie)));
                             }
                         }
                         return found;
                     }
                 }
-                // Phase 2: every pool member holds tasks; fewest first (the owner's ordered counts).
+                // Phase 2: every pool member holds tasks; fewest first (the owner's ordered counts),
+                // ties broken by the tie-break's key, then by instance.
                 // The first of the 256 fewest-tasks class members that fits, checked lazily (most
                 // often the first one does). The owner's room order holds just those members (of
-                // the pool's zone); without one, its instances by count are walked, passing over
-                // those without room or in another zone, and a walk that passes over many starts
-                // the order for the next placement.
+                // the pool's zone), in that order; without one, its instances by count are walked,
+                // passing over those without room or in another zone, and a walk that passes over
+                // many starts the order for the next placement. Under a binpack tie-break, a count's
+                // instances are read whole and sorted by their key (a count read past many starts
+                // the order, which keeps them so).
                 let spread = spread?;
                 let pools = if az.is_some() { RoomPools::Zone } else { RoomPools::Whole };
-                let room = spread.room.as_deref().filter(|r| r.class == class && r.pools == pools);
+                let room = spread.room.as_deref().filter(|r| r.class == class && r.pools == pools && r.tie == tie);
                 let mut start_order = false;
                 #[cfg(debug_assertions)]
                 let had_room = room.is_some();
+                let candidate = |e: &Engine, id: InstanceId| {
+                    let i = &e.instances[id.index()];
+                    i.indexed && i.remaining.cpu >= class.cpu && i.remaining.memory >= class.memory && in_az(e, id)
+                };
                 let fewest_first = match room {
                     Some(room) => room.in_pool(az).map(|(_, id)| id).take(256).find(|id| fits(self, *id)),
-                    None => {
+                    None if tie == SpreadTie::Own => {
                         let mut passed_over = 0usize;
                         let found = spread
                             .by_count
                             .iter()
                             .map(|(_, id)| *id)
                             .filter(|id| {
-                                let i = &self.instances[id.index()];
-                                let candidate = i.indexed
-                                    && i.remaining.cpu >= class.cpu
-                                    && i.remaining.memory >= class.memory
-                                    && in_az(self, *id);
-                                passed_over += usize::from(!candidate);
-                                candidate
+                                let is = candidate(self, *id);
+                                passed_over += usize::from(!is);
+                                is
                             })
                             .take(256)
                             .find(|id| fits(self, *id));
                         start_order = passed_over > ROOM_ORDER_AFTER_SKIPS;
                         found
                     }
+                    None => {
+                        // Count by count, each count's candidates by the tie-break's key: the
+                        // order a room order keeps them in.
+                        let (mut read, mut taken, mut found) = (0usize, 0usize, None);
+                        let mut next_count = spread.by_count.first().map(|(n, _)| *n);
+                        while let Some(n) = next_count.filter(|_| taken < 256 && found.is_none()) {
+                            let mut level: Vec<(i32, InstanceId)> = spread
+                                .by_count
+                                .range((n, InstanceId(0))..=(n, InstanceId(u32::MAX)))
+                                .map(|(_, id)| *id)
+                                .inspect(|_| read += 1)
+                                .filter(|id| candidate(self, *id))
+                                .map(|id| (tie_key(self, id), id))
+                                .collect();
+                            level.sort_unstable();
+                            found = level.iter().map(|(_, id)| *id).take(256 - taken).find(|id| fits(self, *id));
+                            taken += level.len().min(256 - taken);
+                            next_count = spread.by_count.range((n.saturating_add(1), InstanceId(0))..).next().map(|(n, _)| *n);
+                            if n == u32::MAX {
+                                break;
+                            }
+                        }
+                        start_order = read > ROOM_ORDER_AFTER_SKIPS;
+                        found
+                    }
                 };
                 let chosen = fewest_first.or_else(|| {
                     // Nothing among the first candidates fits (ports, ENIs): fall back to a scan.
-                    members
-                        .by_memory
-                        .range(at_least(req.memory))
-                        .rev()
-                        .map(|(_, id)| *id)
-                        .filter(|id| fits(self, *id))
-                        .min_by_key(|id| staying_on(*id))
+                    let fitting =
+                        members.by_memory.range(at_least(req.memory)).rev().map(|(_, id)| *id).filter(|id| fits(self, *id));
+                    match tie {
+                        SpreadTie::Own => fitting.min_by_key(|id| staying_on(*id)),
+                        SpreadTie::LeastMemory | SpreadTie::LeastCpu => {
+                            fitting.min_by_key(|id| (staying_on(*id), tie_key(self, *id), *id))
+                        }
+                    }
                 });
                 let start_free_order = free_walk.is_some_and(|(passed_over, pool_members)| {
                     self.walk_warrants_unoccupied_order(cluster, ask.owner, passed_over, pool_members)
@@ -894,20 +1009,23 @@ impl Engine {
                     self.note_no_free_member(cluster, ask.owner, (walked_class, az, None), joins);
                 }
                 if start_order || start_free_order {
-                    let free = if start_free_order { RoomFree::ByMemory } else { RoomFree::Not };
-                    self.start_room_order(cluster, ask.owner, class, pools, free);
+                    let free = if start_free_order { free_kept } else { RoomFree::Not };
+                    self.start_room_order(cluster, ask.owner, class, pools, (free, Some(tie)));
                 }
                 #[cfg(debug_assertions)]
                 if had_room {
-                    // The order holds exactly the members a walk of the counts would not pass over.
+                    // The order holds exactly the members a walk of the counts would not pass over,
+                    // in the tie-break's order within a count.
                     let spread = self.owner_spread(cluster, ask.owner).expect("an owner keeping a room order has counts");
-                    let walked: Vec<InstanceId> = spread
-                        .by_count
-                        .iter()
-                        .map(|(_, id)| *id)
-                        .filter(|id| self.in_size_class(*id, class) && in_az(self, *id))
-                        .take(256)
-                        .collect();
+                    let members = spread.by_count.iter().filter(|(_, id)| self.in_size_class(*id, class) && in_az(self, *id));
+                    let walked: Vec<InstanceId> = if tie == SpreadTie::Own {
+                        members.map(|(_, id)| *id).take(256).collect()
+                    } else {
+                        let mut keyed: Vec<(u32, i32, InstanceId)> =
+                            members.map(|(n, id)| (*n, tie_key(self, *id), *id)).collect();
+                        keyed.sort_unstable();
+                        keyed.into_iter().map(|(_, _, id)| id).take(256).collect()
+                    };
                     let kept: Vec<InstanceId> =
                         spread.room.as_ref().expect("kept").in_pool(az).map(|(_, id)| id).take(256).collect();
                     assert_eq!(walked, kept, "the room order lists what a walk of the counts finds");
@@ -983,7 +1101,7 @@ impl Engine {
         let (distinct_owner, pool_members) = (spread.is_some() && narrowed.is_none(), order.len());
         if distinct_owner && self.walk_warrants_unoccupied_order(cluster, owner, passed_over, pool_members) {
             let free = if by_cpu { RoomFree::ByMemoryAndCpu } else { RoomFree::ByMemory };
-            self.start_room_order(cluster, owner, class, pools, free);
+            self.start_room_order(cluster, owner, class, pools, (free, None));
         }
         chosen
     }
@@ -1169,7 +1287,8 @@ impl Engine {
                     let by_count = || {
                         s.by_value_count.range((v, 0, InstanceId(0))..=(v, u32::MAX, InstanceId(u32::MAX))).map(|(_, _, id)| *id)
                     };
-                    match s.room.as_deref().filter(|r| r.class == class && r.pools == RoomPools::Value) {
+                    match s.room.as_deref().filter(|r| r.class == class && r.pools == RoomPools::Value && r.tie == SpreadTie::Own)
+                    {
                         Some(room) => {
                             #[cfg(debug_assertions)]
                             {
@@ -1197,7 +1316,7 @@ impl Engine {
             && self.walk_warrants_unoccupied_order(cluster, owner, passed_over_occupied.get(), walked_pool_members.get());
         let free = if warranted { RoomFree::ByMemory } else { RoomFree::Not };
         if (passed_over.get() > ROOM_ORDER_AFTER_SKIPS || free > RoomFree::Not) && kept_by_attribute {
-            self.start_room_order(cluster, owner, class, RoomPools::Value, free);
+            self.start_room_order(cluster, owner, class, RoomPools::Value, (free, Some(SpreadTie::Own)));
         }
         chosen
     }
@@ -1638,7 +1757,7 @@ mod tests {
                 if let Some(k) = drain.filter(|k| *k < totals.len()) {
                     let drain = Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
                         cluster: Some("prod".into()),
-                        container_instances: vec![format!("i{k}")],
+                        container_instances: vec![with.instance_arn(InstanceId(k as u32))],
                         status: "DRAINING".into(),
                     });
                     prop_assert_eq!(with.handle(drain.clone()), without.handle(drain));
@@ -1727,11 +1846,11 @@ mod tests {
                 let instance = InstanceId((k % totals.len()) as u32);
                 match op {
                     0 => {
-                        let drain = set_status(k % totals.len(), "DRAINING");
+                        let drain = set_status(&with, k % totals.len(), "DRAINING");
                         prop_assert_eq!(with.handle(drain.clone()), without.handle(drain));
                     }
                     1 => {
-                        let activate = set_status(k % totals.len(), "ACTIVE");
+                        let activate = set_status(&with, k % totals.len(), "ACTIVE");
                         prop_assert_eq!(with.handle(activate.clone()), without.handle(activate));
                     }
                     2 => {
@@ -1901,7 +2020,7 @@ mod tests {
                 if drain < totals.len() {
                     e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
                         cluster: Some("prod".into()),
-                        container_instances: vec![format!("i{drain}")],
+                        container_instances: vec![e.instance_arn(InstanceId(drain as u32))],
                         status: "DRAINING".into(),
                     }))
                     .expect("drains");
@@ -1972,18 +2091,18 @@ mod tests {
         })
     }
 
-    /// Sets instance `i{k}`'s status.
-    fn set_status(k: usize, status: &str) -> Request {
+    /// Sets instance `i{k}`'s status (requests name an instance by its ARN or ID, not its name).
+    fn set_status(e: &Engine, k: usize, status: &str) -> Request {
         Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
             cluster: Some("prod".into()),
-            container_instances: vec![format!("i{k}")],
+            container_instances: vec![e.instance_arn(InstanceId(k as u32))],
             status: status.into(),
         })
     }
 
     /// Starts the room order of `owner` for the size class of `family` (the class is created if
     /// no placement asked for it yet).
-    fn start_room_order_of(e: &mut Engine, owner: Owner, family: &str, pools: RoomPools, free: RoomFree) {
+    fn start_room_order_of(e: &mut Engine, owner: Owner, family: &str, pools: RoomPools, (free, tie): (RoomFree, SpreadTie)) {
         let cluster = e.clusters.by_name("prod").expect("created");
         let req = e.requirements_of(e.resolve_task_def(family).expect("registered"));
         let instances = &e.instances;
@@ -1991,14 +2110,15 @@ mod tests {
             .clusters
             .placement_mut(cluster)
             .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
-        assert!(e.start_room_order(cluster, owner, class, pools, free), "the cluster has room for one more");
+        assert!(e.start_room_order(cluster, owner, class, pools, (free, Some(tie))), "the cluster has room for one more");
     }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
         /// A room order changes no choice. A spread service (by zone and instance, by instance,
-        /// by rack, by zone then rack, or ECS's default; or binpack with distinctInstance, alone or
+        /// by rack, by zone then rack, or ECS's default; by instance with ties broken by binpack
+        /// memory, or after a spread by zone by CPU; or binpack with distinctInstance, alone or
         /// after a spread by zone, binpack by CPU or random with it) shares a cluster with a binpack service
         /// that fills instances; the engine `with` keeps the spread service's room order from its
         /// creation, and a task group's from its first task, while `without` (too small to start
@@ -2009,7 +2129,7 @@ mod tests {
         #[test]
         fn a_room_order_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            strategy in 0usize..9,
+            strategy in 0usize..11,
             free in prop::sample::select(vec![RoomFree::Not, RoomFree::ByMemory, RoomFree::ByMemoryAndCpu]),
             spread_size in 1u32..3,
             steps in prop::collection::vec((0usize..8, 0i64..60, 0usize..30), 1..14),
@@ -2018,6 +2138,12 @@ mod tests {
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
             let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
             let (spread_strategy, pools) = match strategy {
+                // Spread by instance, ties broken by binpack.
+                9 => (vec![rule("spread", "instanceId"), rule("binpack", "memory")], RoomPools::Whole),
+                10 => (
+                    vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "instanceId"), rule("binpack", "cpu")],
+                    RoomPools::Zone,
+                ),
                 0 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "instanceId")], RoomPools::Zone),
                 1 => (vec![rule("spread", "instanceId")], RoomPools::Whole),
                 2 => (vec![], RoomPools::Zone),
@@ -2029,7 +2155,12 @@ mod tests {
                 7 => (vec![PlacementStrategy { strategy_type: "random".into(), field: None }], RoomPools::Whole),
                 _ => (vec![rule("binpack", "cpu")], RoomPools::Whole),
             };
-            let constraints = if strategy >= 5 { vec![distinct_instance()] } else { vec![] };
+            let tie = match strategy {
+                9 => SpreadTie::LeastMemory,
+                10 => SpreadTie::LeastCpu,
+                _ => SpreadTie::Own,
+            };
+            let constraints = if (5..=8).contains(&strategy) { vec![distinct_instance()] } else { vec![] };
             for e in [&mut with, &mut without] {
                 register_sized(e, "pack", 256, 512);
                 register_sized(e, "spread", 128 * spread_size, 256 * spread_size);
@@ -2038,7 +2169,7 @@ mod tests {
             }
             let cluster = with.clusters.by_name("prod").expect("created");
             let spread = with.resolve_service(cluster, "spread").expect("created");
-            start_room_order_of(&mut with, Owner::Service(spread), "spread", pools, free);
+            start_room_order_of(&mut with, Owner::Service(spread), "spread", pools, (free, tie));
             // Interned in both at once, so that the engines number their strings alike.
             let batch = with.strings.intern("batch");
             without.strings.intern("batch");
@@ -2072,12 +2203,12 @@ mod tests {
                 let request = match op {
                     0 => scale("pack", n),
                     1 => scale("spread", n),
-                    2 => set_status(k % totals.len(), "DRAINING"),
-                    3 => set_status(k % totals.len(), "ACTIVE"),
+                    2 => set_status(&with, k % totals.len(), "DRAINING"),
+                    3 => set_status(&with, k % totals.len(), "ACTIVE"),
                     // Deregistered with its tasks: it leaves every class, its tasks the counts.
                     4 => Request::DeregisterContainerInstance(DeregisterContainerInstanceRequest {
                         cluster: Some("prod".into()),
-                        container_instance: format!("i{}", k % totals.len()),
+                        container_instance: with.instance_arn(InstanceId((k % totals.len()) as u32)),
                         force: Some(true),
                     }),
                     _ => Request::RunTask(RunTaskRequest {
@@ -2099,7 +2230,7 @@ mod tests {
                     .get(&batch)
                     .is_some_and(|g| pools != RoomPools::Value || g.value_attribute.is_some());
                 if group_counted && !with.clusters.room_ordered(cluster).contains(&Owner::Group(batch)) {
-                    start_room_order_of(&mut with, Owner::Group(batch), "spread", pools, free);
+                    start_room_order_of(&mut with, Owner::Group(batch), "spread", pools, (free, tie));
                 }
                 prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
             }
@@ -2141,7 +2272,7 @@ mod tests {
         let room = e.services[spread.index()].spread.room.as_deref().expect("kept");
         assert!(room.entries.len() > 20, "instances the binpack service left joined the order");
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
-        e.handle(set_status(299, "DRAINING")).expect("drains");
+        e.handle(set_status(&e, 299, "DRAINING")).expect("drains");
         e.handle(scale("spread", 400)).expect("scales");
         e.run_until_quiet(3_600_000, 1_000_000);
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
@@ -2186,6 +2317,49 @@ mod tests {
         assert!(room.free.as_ref().expect("kept").is_empty(), "every instance holds a task");
         let per_instance = &e.services[web.index()].spread.per_instance;
         assert_eq!((per_instance.len(), per_instance.sorted().iter().all(|(_, n)| *n == 1)), (350, true));
+        crate::engine::invariants::check_invariants(&e).expect("the order is exact");
+    }
+
+    /// Spread by instance with its ties broken by binpack memory ("Distribute tasks evenly across
+    /// instances and then bin pack tasks based on memory",
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/strategy-examples.html>). 320
+    /// instances of varied memory each take one task. Ten more go, one by one, to the instances
+    /// holding one task with the least free memory (ties: the earlier-registered), which is what
+    /// a scan of every instance picks. The first of them reads all 320 instances of that count,
+    /// which starts the service's room order: kept by count, then free memory; the later ones
+    /// read it (and a debug build checks it against the walk at every placement).
+    #[test]
+    fn spread_by_instance_then_binpack_takes_the_least_free_memory_among_the_fewest() {
+        let totals: Vec<_> = (0..320i64).map(|k| (4096, 4096 + (k * 37 % 50) * 256, None)).collect();
+        let mut e = cluster_of(&totals);
+        register_sized(&mut e, "web", 128, 256);
+        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
+        create_service(&mut e, "web", "web", 320, vec![rule("spread", "instanceId"), rule("binpack", "memory")]);
+        e.run_until_quiet(600_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let web = e.resolve_service(cluster, "web").expect("created");
+        let counts = |e: &Engine| e.services[web.index()].spread.per_instance.sorted();
+        assert!(counts(&e).iter().all(|(_, n)| *n == 1) && counts(&e).len() == 320, "one task on each instance");
+        // The ten instances with the least free memory now (ties: the earlier-registered).
+        let mut by_free: Vec<(i64, InstanceId)> =
+            counts(&e).iter().map(|(id, _)| (e.instances[id.index()].remaining.memory, *id)).collect();
+        by_free.sort_unstable();
+        let mut expected: Vec<InstanceId> = by_free.iter().take(10).map(|(_, id)| *id).collect();
+        expected.sort_unstable();
+        e.handle(scale("web", 330)).expect("scales");
+        e.run_until_quiet(1_200_000, 1_000_000);
+        let doubled: Vec<InstanceId> = counts(&e).iter().filter(|(_, n)| *n == 2).map(|(id, _)| *id).collect();
+        assert_eq!(doubled, expected, "the least free memory among the instances holding the fewest");
+        let room = e.services[web.index()].spread.room.as_deref().expect("reading 320 of a count started a room order");
+        assert_eq!(room.tie, SpreadTie::LeastMemory);
+        crate::engine::invariants::check_invariants(&e).expect("the order is exact");
+        // Draining the instance with the least free memory holding two moves both to the tightest
+        // instances holding one.
+        let drained = expected[0];
+        e.handle(set_status(&e, drained.index(), "DRAINING")).expect("drains");
+        assert_eq!(e.instances[drained.index()].status, crate::rules::lifecycle::InstanceStatus::Draining);
+        e.run_until_quiet(2_400_000, 1_000_000);
+        assert_eq!(e.services[web.index()].spread.per_instance.get(drained), 0, "its tasks left");
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
     }
 
@@ -2325,7 +2499,7 @@ mod tests {
         create_constrained_service(&mut e, "web", "web", 0, vec![random], vec![distinct_instance()]);
         let cluster = e.clusters.by_name("prod").expect("created");
         let web = e.resolve_service(cluster, "web").expect("created");
-        start_room_order_of(&mut e, Owner::Service(web), "web", RoomPools::Whole, RoomFree::ByMemory);
+        start_room_order_of(&mut e, Owner::Service(web), "web", RoomPools::Whole, (RoomFree::ByMemory, SpreadTie::Own));
         for desired in [10, 19, 20] {
             e.handle(scale("web", desired)).expect("scales");
             e.run_until_quiet(e.now_ms() + 600_000, 1_000_000);
@@ -2344,7 +2518,7 @@ mod tests {
         e.run_until_quiet(600_000, 100_000);
         let cluster = e.clusters.by_name("prod").expect("created");
         let spread = e.resolve_service(cluster, "spread").expect("created");
-        start_room_order_of(&mut e, Owner::Service(spread), "spread", RoomPools::Zone, RoomFree::ByMemory);
+        start_room_order_of(&mut e, Owner::Service(spread), "spread", RoomPools::Zone, (RoomFree::ByMemory, SpreadTie::Own));
         crate::engine::invariants::check_invariants(&e).expect("exact");
         let entry = *e.services[spread.index()].spread.room.as_ref().expect("kept").entries.first().expect("an occupied member");
         let room = e.services.record_mut_for_test(spread).spread.room.as_deref_mut().expect("kept");
@@ -2352,7 +2526,7 @@ mod tests {
         assert_eq!(crate::engine::invariants::check_invariants(&e).expect_err("caught").invariant, "spread-counts");
         let room = e.services.record_mut_for_test(spread).spread.room.as_deref_mut().expect("kept");
         room.entries.insert(entry);
-        room.entries.insert((entry.0, entry.1 + 1, entry.2));
+        room.entries.insert((entry.0, entry.1 + 1, entry.2, entry.3));
         assert_eq!(crate::engine::invariants::check_invariants(&e).expect_err("caught").invariant, "spread-counts");
     }
 

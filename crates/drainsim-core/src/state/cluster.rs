@@ -171,9 +171,9 @@ impl Clusters {
         class: crate::placement::SizeClass,
         pools: crate::state::service::RoomPools,
         members: &[(InstanceId, Option<Sym>, RoomKeys)],
-        free: crate::state::service::RoomFree,
+        (free, tie): (crate::state::service::RoomFree, crate::placement::SpreadTie),
     ) {
-        self.group_counts(id, group).keep_room_order(class, pools, members, free);
+        self.group_counts(id, group).keep_room_order(class, pools, members, free, tie);
     }
 
     /// An instance joined or left the class of a task group's room order

@@ -471,8 +471,12 @@ pub struct RoomOrder {
     pub class: crate::placement::SizeClass,
     /// What the members are filed under.
     pub pools: RoomPools,
-    /// `(pool, staying tasks, instance)` for every occupied member of `class`.
-    pub entries: std::collections::BTreeSet<(Option<Sym>, u32, InstanceId)>,
+    /// What orders the occupied members with the same count: their free memory or CPU, when a
+    /// binpack rule breaks spread by instance's ties, else nothing (by instance).
+    pub tie: crate::placement::SpreadTie,
+    /// `(pool, staying tasks, tie key, instance)` for every occupied member of `class`
+    /// ([`RoomOrder::entry`]).
+    pub entries: std::collections::BTreeSet<RoomEntry>,
     /// `(pool, free memory as the index keys it, instance)` for every member of `class` the owner
     /// does not occupy, once a placement reads them ([`RoomFree`]): every change of such a
     /// member's room moves it, which an order only the fewest-tasks phase reads would pay for
@@ -481,6 +485,10 @@ pub struct RoomOrder {
     /// The same members by free CPU, once binpack by CPU with distinctInstance reads them.
     pub free_by_cpu: Option<std::collections::BTreeSet<(Option<Sym>, i32, InstanceId)>>,
 }
+
+/// An occupied member of a [`RoomOrder`]: its pool, the owner's staying tasks on it, its key under
+/// the order's tie-break ([`crate::placement::SpreadTie::key`]) and the instance.
+pub type RoomEntry = (Option<Sym>, u32, i32, InstanceId);
 
 /// Which of its unoccupied members a [`RoomOrder`] keeps (each level keeps the ones before it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -524,10 +532,18 @@ impl RoomOrder {
         self.pools.pool(az, value)
     }
 
-    /// The members in pool `pool`, fewest tasks first (ties: the lower instance ID), as
-    /// `(count, instance)`.
+    /// The members in pool `pool`, fewest tasks first (ties: by the order's tie-break, then the
+    /// lower instance ID), as `(count, instance)`.
     pub fn in_pool(&self, pool: Option<Sym>) -> impl Iterator<Item = (u32, InstanceId)> + '_ {
-        self.entries.range((pool, 0, InstanceId(0))..=(pool, u32::MAX, InstanceId(u32::MAX))).map(|(_, n, id)| (*n, *id))
+        self.entries
+            .range((pool, 0, i32::MIN, InstanceId(0))..=(pool, u32::MAX, i32::MAX, InstanceId(u32::MAX)))
+            .map(|(_, n, _, id)| (*n, *id))
+    }
+
+    /// The entry of an occupied member filed under `pool`, holding `tasks` of the owner's staying
+    /// tasks, with `keys`.
+    pub fn entry(&self, pool: Option<Sym>, tasks: u32, keys: RoomKeys, instance: InstanceId) -> RoomEntry {
+        (pool, tasks, self.tie.key(keys.memory, keys.cpu), instance)
     }
 
     /// The members in pool `pool` the owner does not occupy, most free memory first (ties: the
@@ -728,19 +744,21 @@ impl SpreadCounts {
         pools: RoomPools,
         members: &[(InstanceId, Option<Sym>, RoomKeys)],
         free: RoomFree,
+        tie: crate::placement::SpreadTie,
     ) {
         assert!(self.tracks_instances, "a room order is filed by the counts per instance");
         assert!(pools != RoomPools::Value || self.value_attribute.is_some(), "an order by value is filed by counted values");
         let free_by_cpu = (free == RoomFree::ByMemoryAndCpu).then(Default::default);
         let free = (free >= RoomFree::ByMemory).then(Default::default);
-        let mut order = RoomOrder { class, pools, entries: Default::default(), free, free_by_cpu };
+        let mut order = RoomOrder { class, pools, tie, entries: Default::default(), free, free_by_cpu };
         for (instance, pool, keys) in members {
             match self.per_instance.get(*instance) {
                 0 => {
                     order.file_free(*pool, *keys, *instance);
                 }
                 n => {
-                    order.entries.insert((*pool, n, *instance));
+                    let entry = order.entry(*pool, n, *keys, *instance);
+                    order.entries.insert(entry);
                 }
             }
         }
@@ -797,7 +815,7 @@ impl SpreadCounts {
             }
             return;
         }
-        let entry = (pool, n, instance);
+        let entry = room.entry(pool, n, keys, instance);
         if member {
             assert!(room.entries.insert(entry), "an instance that just gained room was not in the room order");
         } else {
@@ -806,12 +824,22 @@ impl SpreadCounts {
     }
 
     /// A member of the room order's class (filed under `pool`) stays one, its keys `before` now
-    /// `after`: if the owner does not occupy it, it moves among the unoccupied ones.
+    /// `after`: if the owner does not occupy it, it moves among the unoccupied ones; if it does,
+    /// it moves within its count when the order breaks ties by the key that changed.
     pub(crate) fn room_member_rekeyed(&mut self, instance: InstanceId, pool: Option<Sym>, before: RoomKeys, after: RoomKeys) {
-        if before == after || self.per_instance.contains(instance) {
+        let tasks = self.per_instance.get(instance);
+        let Some(room) = self.room.as_deref_mut() else { return };
+        if before == after {
             return;
         }
-        let Some(room) = self.room.as_deref_mut() else { return };
+        if tasks > 0 {
+            let (was, is) = (room.entry(pool, tasks, before, instance), room.entry(pool, tasks, after, instance));
+            if was != is {
+                assert!(room.entries.remove(&was), "an occupied member is in the room order under its keys");
+                room.entries.insert(is);
+            }
+            return;
+        }
         assert!(room.unfile_free(pool, before, instance), "an unoccupied member is in the room order");
         room.file_free(pool, after, instance);
     }
@@ -860,12 +888,14 @@ impl SpreadCounts {
         if let Some(room) = self.room.as_deref_mut().filter(|_| in_room_class) {
             let pool = room.pool(az, value);
             if old > 0 {
-                assert!(room.entries.remove(&(pool, old, instance)), "an occupied member is in the room order");
+                let entry = room.entry(pool, old, keys, instance);
+                assert!(room.entries.remove(&entry), "an occupied member is in the room order");
             } else {
                 assert!(room.unfile_free(pool, keys, instance), "an unoccupied member is in the room order");
             }
             if new > 0 {
-                room.entries.insert((pool, new, instance));
+                let entry = room.entry(pool, new, keys, instance);
+                room.entries.insert(entry);
             } else {
                 room.file_free(pool, keys, instance);
             }
@@ -1477,9 +1507,9 @@ impl Services {
         class: crate::placement::SizeClass,
         pools: RoomPools,
         members: &[(InstanceId, Option<Sym>, RoomKeys)],
-        free: RoomFree,
+        (free, tie): (RoomFree, crate::placement::SpreadTie),
     ) {
-        self.records[id.index()].spread.keep_room_order(class, pools, members, free);
+        self.records[id.index()].spread.keep_room_order(class, pools, members, free, tie);
     }
 
     /// A walk of the service's placement passed over `passed_over` members; returns the total
