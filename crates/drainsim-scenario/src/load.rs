@@ -122,6 +122,13 @@ fn scan(source: &str) -> Scanned {
 /// length in bytes and its value (escapes decoded as RON decodes them). An unterminated literal
 /// runs to the end.
 fn string_literal(source: &str, at: usize) -> Option<(usize, String)> {
+    string_literal_spelled(source, at, None)
+}
+
+/// [`string_literal`], also pushing to `offsets`, for each character of the value, the byte offset
+/// (from `at`) where its spelling starts (an escape's backslash), and last the offset of the
+/// closing quote (or of the end, for an unterminated literal).
+fn string_literal_spelled(source: &str, at: usize, mut offsets: Option<&mut Vec<usize>>) -> Option<(usize, String)> {
     let rest = &source[at..];
     let preceded_by_word = source[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
     if let Some(raw) = rest.strip_prefix('r').filter(|_| !preceded_by_word) {
@@ -130,14 +137,24 @@ fn string_literal(source: &str, at: usize) -> Option<(usize, String)> {
         let close = format!("\"{}", "#".repeat(hashes));
         let end = body.find(&close).unwrap_or(body.len());
         let len = 1 + hashes + 1 + end + if end < body.len() { close.len() } else { 0 };
+        if let Some(o) = offsets.as_mut() {
+            o.extend(body[..end].char_indices().map(|(k, _)| 1 + hashes + 1 + k));
+            o.push(1 + hashes + 1 + end);
+        }
         return Some((len, body[..end].to_string()));
     }
     let body = rest.strip_prefix('"')?;
     let mut value = String::new();
     let mut chars = body.char_indices().peekable();
     while let Some((k, c)) = chars.next() {
+        let decoded = value.len();
         match c {
-            '"' => return Some((1 + k + 1, value)),
+            '"' => {
+                if let Some(o) = offsets.as_mut() {
+                    o.push(1 + k);
+                }
+                return Some((1 + k + 1, value));
+            }
             '\\' => match chars.next().map(|(_, e)| e) {
                 Some('n') => value.push('\n'),
                 Some('r') => value.push('\r'),
@@ -179,6 +196,12 @@ fn string_literal(source: &str, at: usize) -> Option<(usize, String)> {
             },
             _ => value.push(c),
         }
+        if let Some(o) = offsets.as_mut() {
+            o.extend(value[decoded..].chars().map(|_| 1 + k));
+        }
+    }
+    if let Some(o) = offsets.as_mut() {
+        o.push(rest.len());
     }
     Some((rest.len(), value))
 }
@@ -269,6 +292,31 @@ pub fn locate_nth_value(source: &str, anchor: &str, key: &str, nth: usize, value
     let start = *occurrences(&scanned, anchor, 0).first()?;
     let key_at = *occurrences(&scanned, key, start).get(nth)?;
     occurrences(&scanned, value, key_at).first().map(|at| position(source, *at))
+}
+
+/// 1-based line and column of character `column` (1-based, in characters; one past the last is
+/// the closing quote, 0 the opening one) of the `nth` string literal `value` after the
+/// `anchor_nth` `anchor` (outside comments; see `occurrences`): where in the file a position
+/// inside a value is, however the file spells the value (escapes such as `\"` or `\\`, raw
+/// strings). An error in a cluster query language expression points at the character its column
+/// names.
+pub fn locate_in_literal(
+    source: &str,
+    (anchor, anchor_nth): (&str, usize),
+    value: &str,
+    nth: usize,
+    column: usize,
+) -> Option<(usize, usize)> {
+    let scanned = scan(source);
+    let start = *occurrences(&scanned, anchor, 0).get(anchor_nth)?;
+    let at = *occurrences(&scanned, &format!("\"{value}\""), start).get(nth)?;
+    let mut offsets = Vec::new();
+    string_literal_spelled(source, at, Some(&mut offsets))?;
+    let offset = match column {
+        0 => 0,
+        n => *offsets.get(n - 1).or(offsets.last())?,
+    };
+    Some(position(source, at + offset))
 }
 
 /// 1-based line and column of the first string literal `value` that is the value of a field
@@ -886,9 +934,6 @@ pub(crate) fn pinned_fault_refusal(s: &Scenario, name: &str) -> String {
     }
 }
 
-/// A plan step selects its instances by `instances` or by `filter`, not both; a filter must
-/// parse (reported at the filter's text, with the expression's own column), and `status` goes with
-/// a filter.
 /// Auto Scaling groups and StartInstanceRefresh steps: sizes, versions, hooks and percentages
 /// within the API's ranges, each refused at its member; the names of the instances a group may
 /// launch (its `DesiredCapacity` at time 0 and as many per refresh of it) join `names`.
@@ -1177,6 +1222,9 @@ fn check_capacity_providers(l: &LoadedScenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// A plan step selects its instances by `instances` or by `filter`, not both; a filter must
+/// parse (reported at the character of the step's `filter` the expression's own column names),
+/// and `status` goes with a filter.
 fn check_selection(
     l: &LoadedScenario,
     step: usize,
@@ -1192,13 +1240,19 @@ fn check_selection(
         }
         None => Ok(()),
         Some(f) => {
-            let at = format!("{f:?}");
+            // The filter's own literal, in this step, at `column` of its value (0: its opening quote).
+            let at = |column: usize, message: String| {
+                let (line, column) = locate_in_literal(&l.source, ("do:", step), f, 0, column)
+                    .or_else(|| locate(&l.source, &format!("\"{f}\""), 0))
+                    .unwrap_or((1, 1));
+                ScenarioError { file: l.file.clone(), line, column, message }
+            };
             if !instances.is_empty() {
-                return Err(l.error_at(&at, "give `instances` or a `filter`, not both"));
+                return Err(at(0, "give `instances` or a `filter`, not both".to_string()));
             }
             drainsim_core::query::Query::parse(f)
                 .map(|_| ())
-                .map_err(|e| l.error_at(&at, format!("filter '{f}' is not a valid cluster query: {e}")))
+                .map_err(|e| at(e.column(), format!("filter '{f}' is not a valid cluster query: {e}")))
         }
     }
 }
@@ -1356,6 +1410,28 @@ mod tests {
         assert_eq!(value(r#""w\u00e9b" x"#), Some((10, "wéb".to_string())));
         assert_eq!(value(r#""\ud83d\ude00!""#), Some((15, "\u{1F600}!".to_string())));
         assert_eq!(value(r#""a\/b\tc""#), Some((9, "a/b\tc".to_string())));
+    }
+
+    /// A column inside a value is found in the file however the value is spelled: escapes take
+    /// several characters of the file for one of the value, raw strings none, and the step's own
+    /// literal is the one after its anchor.
+    #[test]
+    fn a_column_inside_a_value_is_found_in_the_file() {
+        let ron = "(steps: [(do: A(\"x == y\")),\n (do: B(\"x == \\\"y\\\" \\\\z\")), (do: C(r#\"a\"b\"#))])";
+        // The first step's `x == y`: column 6 is `y`, one past the end is the closing quote.
+        assert_eq!(locate_in_literal(ron, ("do:", 0), "x == y", 0, 6), Some((1, 23)));
+        assert_eq!(locate_in_literal(ron, ("do:", 0), "x == y", 0, 7), Some((1, 24)));
+        assert_eq!(locate_in_literal(ron, ("do:", 0), "x == y", 0, 0), Some((1, 17)));
+        // `x == "y" \z`: the quote is spelled `\"`, the backslash `\\`.
+        let value = "x == \"y\" \\z";
+        assert_eq!(locate_in_literal(ron, ("do:", 1), value, 0, 6), Some((2, 15)));
+        assert_eq!(locate_in_literal(ron, ("do:", 1), value, 0, 7), Some((2, 17)));
+        assert_eq!(locate_in_literal(ron, ("do:", 1), value, 0, 10), Some((2, 21)));
+        assert_eq!(locate_in_literal(ron, ("do:", 1), value, 0, 11), Some((2, 23)));
+        // A raw string spells its value as it is.
+        assert_eq!(locate_in_literal(ron, ("do:", 2), "a\"b", 0, 3), Some((2, 41)));
+        // Not after that step's anchor: not found.
+        assert_eq!(locate_in_literal(ron, ("do:", 1), "x == y", 0, 1), None);
     }
 
     #[test]

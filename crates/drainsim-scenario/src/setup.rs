@@ -144,7 +144,15 @@ pub(crate) fn prepare(
     for (n, td) in s.task_definitions.iter().enumerate() {
         let request = prebuilt
             .map_or_else(|| Cow::Owned(Request::RegisterTaskDefinition(td.clone())), |p| Cow::Borrowed(&p.task_definitions[n]));
-        engine.submit_ref_as(&caller, &request).map_err(|e| setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e))?;
+        engine.submit_ref_as(&caller, &request).map_err(|e| {
+            let expressions = td.placement_constraints.iter().filter_map(|c| c.expression.as_deref());
+            match malformed_expression(loaded, "taskDefinitions:", expressions, &e) {
+                Some((line, column)) => {
+                    ScenarioError { file: loaded.file.clone(), line, column, message: format!("taskDefinitions: {e}") }
+                }
+                None => setup_err(&format!("\"{}\"", td.family), "taskDefinitions", e),
+            }
+        })?;
     }
     for (n, g) in s.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms == 0) {
         register_group(&mut engine, loaded, g, prebuilt.map(|p| p.of_group(n)))?;
@@ -161,8 +169,12 @@ pub(crate) fn prepare(
     for (n, svc) in s.services.iter().enumerate() {
         let request = prebuilt.map_or_else(|| Cow::Owned(Request::CreateService(svc.clone())), |p| Cow::Borrowed(&p.services[n]));
         engine.submit_ref_as(&caller, &request).map_err(|e| {
-            // At this service's own `serviceName` (its name may also be a task definition's
-            // family, or an earlier service's name).
+            // At a malformed `memberOf` expression of this service, else at its own `serviceName`
+            // (its name may also be a task definition's family, or an earlier service's name).
+            let expressions = svc.placement_constraints.iter().filter_map(|c| c.expression.as_deref());
+            if let Some((line, column)) = malformed_expression(loaded, "services:", expressions, &e) {
+                return ScenarioError { file: loaded.file.clone(), line, column, message: format!("services: {e}") };
+            }
             let name = format!("\"{}\"", svc.service_name);
             match crate::load::locate_nth_value(&loaded.source, "services:", "serviceName", n, &name) {
                 Some((line, column)) => {
@@ -249,6 +261,23 @@ pub(crate) fn prepare(
     }
 
     Ok((engine, fault_profile))
+}
+
+/// Where the first of a setup item's `memberOf` expressions that is not a valid cluster query is in
+/// the file, when that is what ECS refused (`refusal` carries the expression's error): the
+/// character its error's column names, in the first literal of its text after the item's `section`
+/// (an earlier item holding the same text would have been refused first).
+fn malformed_expression<'a>(
+    loaded: &LoadedScenario,
+    section: &str,
+    mut expressions: impl Iterator<Item = &'a str>,
+    refusal: &EcsError,
+) -> Option<(usize, usize)> {
+    let (expression, error) = expressions.find_map(|x| drainsim_core::query::Query::parse(x).err().map(|e| (x, e)))?;
+    if !refusal.to_string().contains(&error.to_string()) {
+        return None;
+    }
+    crate::load::locate_in_literal(&loaded.source, (section, 0), expression, 0, error.column())
 }
 
 /// The fault profile a run reports (`RunOutcome::fault_profile`, the text report's head): the one

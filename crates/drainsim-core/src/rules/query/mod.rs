@@ -18,7 +18,10 @@ pub(crate) use eval::InstanceFacts;
 
 use std::fmt;
 
-/// Longest expression, in characters.
+/// Longest expression, in characters: a `memberOf` "expression can have a maximum length of 2000
+/// characters" (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PlacementConstraint.html>).
+/// drainsim applies it to every expression, a task definition's constraint and ListContainerInstances'
+/// `filter` too, whose pages give no limit.
 pub const MAX_QUERY_CHARS: usize = 2_000;
 /// Deepest nesting of parentheses and `not`s.
 pub const MAX_QUERY_DEPTH: usize = 64;
