@@ -37,7 +37,7 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "N")]
     max_faults: Option<u32>,
     /// Worker threads, 1 to 256 (default: the machine's). The result does not depend on it.
-    #[arg(long, value_name = "N", value_parser = drainsim_scenario::sweep::parse_jobs)]
+    #[arg(long, value_name = "N", value_parser = |s: &str| drainsim_scenario::sweep::parse_jobs_of(s, "explore"))]
     jobs: Option<usize>,
     /// Where a counterexample scenario is written.
     #[arg(long, value_name = "DIR", default_value = "target/counterexamples")]

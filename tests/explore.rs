@@ -308,3 +308,46 @@ fn jitter_values_and_random_placements_are_choice_points() {
     assert_eq!((r.violation.clone(), r.bound), (None, None));
     assert!(r.terminal_states > 1 && r.distinct_states > nominal.distinct_states, "{r:?}");
 }
+
+/// A bad bound is a flag's error: `error: --depth 0: …`, not `error: --depth:1:1: …` as if the flag
+/// were a file with a line and column; `--jobs` names explore, not a sweep.
+#[test]
+fn flag_errors_name_the_flag_without_a_position() {
+    for (args, says) in [
+        (vec!["explore", PROVED, "--depth", "0"], "error: --depth 0: explore takes 1 to 100000 transitions\n"),
+        (vec!["explore", PROVED, "--max-states", "0"], "error: --max-states 0: explore keeps 1 to 1000000 distinct states\n"),
+        (vec!["explore", PROVED, "--max-faults", "9"], "error: --max-faults 9: at most 8 faults per path\n"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_drainsim")).args(&args).current_dir(workspace()).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), says, "{args:?}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(["explore", PROVED, "--jobs", "0"])
+        .current_dir(workspace())
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("0 worker threads; explore starts 1 to 256") && !err.contains("sweep"), "{err}");
+}
+
+/// A group registered after time 0 is refused at that group: the first `registerAtMs` of the file
+/// (here `a`'s, 0) was named instead.
+#[test]
+fn a_late_registration_is_refused_at_its_own_group() {
+    let text = std::fs::read_to_string(workspace().join(PROVED)).unwrap();
+    let a =
+        r#"(name: "a", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 3840)"#;
+    let c =
+        r#"(name: "c", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1c"], cpu: 2048, memory: 3840)"#;
+    assert!(text.contains(a) && text.contains(c));
+    let text = text
+        .replace(a, &a.replace("memory: 3840)", "memory: 3840, registerAtMs: 0)"))
+        .replace(c, &c.replace("memory: 3840)", "memory: 3840, registerAtMs: 5000)"));
+    let loaded = drainsim_scenario::load_str("late.ron", &text).expect("loads");
+    let err = explore::explore(&loaded, &ExploreOptions::default(), &|| false).expect_err("refused");
+    let line_of_c = text.lines().position(|l| l.contains(r#"(name: "c""#)).unwrap() + 1;
+    assert_eq!(err.line, line_of_c, "{err}");
+    assert!(err.message.starts_with("instance group 'c' registers at 5000 ms"), "{err}");
+}

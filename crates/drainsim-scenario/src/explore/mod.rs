@@ -212,24 +212,30 @@ struct Explored {
 fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedScenario, ExploreSpec), ScenarioError> {
     let s = &loaded.scenario;
     let refuse = |needle: &str, message: String| Err(loaded.error_at(needle, message));
-    let refuse_flag = |flag: &str, message: String| Err(ScenarioError { file: flag.into(), line: 1, column: 1, message });
+    let refuse_flag = |flag: String, message: String| Err(ScenarioError::flag(&flag, message));
     if opts.max_depth == 0 || opts.max_depth > MAX_DEPTH {
-        return refuse_flag("--depth", format!("--depth {}: explore takes 1 to {MAX_DEPTH} transitions", opts.max_depth));
+        return refuse_flag(format!("--depth {}", opts.max_depth), format!("explore takes 1 to {MAX_DEPTH} transitions"));
     }
     if opts.max_states == 0 || opts.max_states > MAX_STATES {
         return refuse_flag(
-            "--max-states",
-            format!("--max-states {}: explore keeps 1 to {MAX_STATES} distinct states", opts.max_states),
+            format!("--max-states {}", opts.max_states),
+            format!("explore keeps 1 to {MAX_STATES} distinct states"),
         );
     }
     if let Some(g) = s.instances.iter().find(|g| g.register_at_ms != 0) {
-        return refuse(
-            "registerAtMs",
-            format!(
+        // At the group's name: the first `registerAtMs` of the file may be another group's (`0`).
+        let (line, column) = crate::load::locate_field_value(&loaded.source, "name", &g.name)
+            .or_else(|| crate::load::locate(&loaded.source, "registerAtMs", 0))
+            .unwrap_or((1, 1));
+        return Err(ScenarioError {
+            file: loaded.file.clone(),
+            line,
+            column,
+            message: format!(
                 "instance group '{}' registers at {} ms; explore takes instances registered at time 0 only",
                 g.name, g.register_at_ms
             ),
-        );
+        });
     }
     if !s.auto_scaling_groups.is_empty() {
         return refuse("autoScalingGroups", "explore does not take Auto Scaling groups".into());
@@ -273,7 +279,7 @@ fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedS
     }
     if let Some(m) = opts.max_faults {
         if m > MAX_EXPLORE_FAULTS {
-            return refuse_flag("--max-faults", format!("--max-faults {m}: at most {MAX_EXPLORE_FAULTS} faults per path"));
+            return refuse_flag(format!("--max-faults {m}"), format!("at most {MAX_EXPLORE_FAULTS} faults per path"));
         }
         spec.max_faults = m;
     }
