@@ -26,7 +26,7 @@ pub struct ExploreArgs {
     /// Most distinct states (1 to 1,000,000).
     #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_STATES)]
     max_states: u64,
-    /// Wall-clock bound in seconds, checked between levels (1 to 3600).
+    /// Wall-clock bound in seconds, checked before every transition (1 to 3600).
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIME_LIMIT_S)]
     time_limit: u64,
     /// Fault classes to inject, comma-separated (TaskStartFailure, TaskExit, AgentDisconnect,
@@ -85,7 +85,7 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return bad_input(&format!("cannot start the worker threads: {e}")),
     };
-    // Ctrl-C stops the search between levels: what was explored is printed, with exit 3 (a bound)
+    // Ctrl-C stops the search before the next transition: what was explored is printed, with exit 3 (a bound)
     // unless a violation was found. A second Ctrl-C ends the process at once.
     static INTERRUPTED: AtomicBool = AtomicBool::new(false);
     if let Err(e) = ctrlc::set_handler(|| {

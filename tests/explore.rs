@@ -351,3 +351,51 @@ fn a_late_registration_is_refused_at_its_own_group() {
     assert_eq!(err.line, line_of_c, "{err}");
     assert!(err.message.starts_with("instance group 'c' registers at 5000 ms"), "{err}");
 }
+
+/// The time bound and Ctrl-C (`stop`) are polled before every transition, not only between levels:
+/// a level of thousands of states ran to its end after the time was up (a `--time-limit 5` of
+/// `scenarios/format/services.ron` with four fault classes took 8 s).
+#[test]
+fn a_stop_is_obeyed_within_a_level() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let loaded = load(PROVED);
+    let opts = ExploreOptions { max_depth: 1, ..Default::default() };
+    let level = explore_with(&loaded, &opts, 1);
+    assert_eq!(level.bound, Some(Bound::Depth));
+    assert!(level.states_visited > 10, "{level:?}");
+    let calls = AtomicU64::new(0);
+    let stop_after_three = || calls.fetch_add(1, Ordering::SeqCst) >= 3;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a pool");
+    let stopped = pool.install(|| explore::explore(&loaded, &opts, &stop_after_three)).expect("explores");
+    assert_eq!(stopped.bound, Some(Bound::Stopped));
+    assert!(stopped.states_visited < level.states_visited, "{} of {}", stopped.states_visited, level.states_visited);
+}
+
+/// A scenario whose states have thousands of outcomes each: 256 states were expanded together
+/// whatever their outcomes, so it ran 2 million transitions and held their engines (16 GB) before
+/// its first merge, and was refused only after 40 s. The states expanded together now hold at
+/// most `MAX_OUTCOMES_IN_FLIGHT` outcomes, then are expanded one at a time and merged as they
+/// go: the state with too many outcomes is refused after a few hundred thousand transitions.
+#[test]
+fn states_with_many_outcomes_are_expanded_a_few_at_a_time() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut loaded = load(PROVED);
+    let spec = loaded.scenario.explore.as_mut().unwrap();
+    spec.faults = drainsim_scenario::format::ExploreFault::ALL.to_vec();
+    spec.max_faults = 3;
+    spec.jitter_values = 3;
+    loaded.scenario.timings.jitter_percent = 20;
+    for s in &mut loaded.scenario.services {
+        s.placement_strategy = vec![drainsim_core::api::PlacementStrategy { strategy_type: "random".into(), field: None }];
+    }
+    let transitions = AtomicUsize::new(0);
+    let most = 4 * explore::MAX_OUTCOMES_IN_FLIGHT;
+    // Stops a search that runs (and holds) more, instead of using gigabytes of memory.
+    let stop = || transitions.fetch_add(1, Ordering::SeqCst) > most;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
+    let err = pool.install(|| explore::explore(&loaded, &ExploreOptions::default(), &stop)).expect_err("refused");
+    assert!(err.message.contains("one transition has more than 65536 outcomes"), "{err}");
+    assert!(!err.to_string().contains(":1:1:"), "no made-up position: {err}");
+    let ran = transitions.load(Ordering::SeqCst);
+    assert!(ran <= most, "{ran} transitions run before the refusal");
+}
