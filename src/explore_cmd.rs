@@ -105,12 +105,14 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         Err(e) => return bad_input(&e.to_string()),
     };
     let stem = args.file.file_stem().map_or("scenario".to_string(), |s| s.to_string_lossy().into_owned());
-    let counterexample = match &report.violation {
+    // A counterexample that cannot be written is reported after the result, which is printed
+    // all the same: the search may have taken an hour.
+    let (counterexample, unwritten) = match &report.violation {
         Some(v) => match explore::write_counterexample(&args.out, &stem, &loaded.scenario, &report, v) {
-            Ok(p) => Some(p),
-            Err(e) => return bad_input(&format!("cannot write the counterexample under {}: {e}", args.out.display())),
+            Ok(p) => (Some(p), None),
+            Err(e) => (None, Some(format!("cannot write the counterexample under {}: {e}", args.out.display()))),
         },
-        None => None,
+        None => (None, None),
     };
     if let Some(dot) = &args.dot {
         let written = match &report.graph {
@@ -126,6 +128,9 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         print_json(&report, counterexample.as_deref(), per_second);
     } else {
         print_text(&args.file, &report, counterexample.as_deref(), per_second, elapsed);
+    }
+    if let Some(e) = unwritten {
+        return bad_input(&e);
     }
     match (&report.violation, report.bound) {
         (Some(_), _) => ExitCode::from(1),

@@ -399,3 +399,24 @@ fn states_with_many_outcomes_are_expanded_a_few_at_a_time() {
     let ran = transitions.load(Ordering::SeqCst);
     assert!(ran <= most, "{ran} transitions run before the refusal");
 }
+
+/// A counterexample that cannot be written (`--out` under a regular file) is an error, exit 2, but
+/// the result of the search is printed first: it printed only the error, and the violation found
+/// was lost.
+#[test]
+fn an_unwritable_out_still_prints_the_result() {
+    let dir = out_dir("unwritable");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(["explore", WINDOW, "--out", file.join("under").to_str().unwrap()])
+        .current_dir(workspace())
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("VIOLATED: {}", properties::DRAINS_COMPLETE)), "{stdout}");
+    assert!(!stdout.contains("replay:"), "{stdout}");
+    assert!(stderr.starts_with("error: cannot write the counterexample under "), "{stderr}");
+}
