@@ -26,7 +26,7 @@ pub struct ExploreArgs {
     /// Most distinct states (1 to 1,000,000).
     #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_STATES)]
     max_states: u64,
-    /// Wall-clock bound in seconds, checked between levels (1 to 3600).
+    /// Wall-clock bound in seconds, checked before every transition (1 to 3600).
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIME_LIMIT_S)]
     time_limit: u64,
     /// Fault classes to inject, comma-separated (TaskStartFailure, TaskExit, AgentDisconnect,
@@ -37,7 +37,7 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "N")]
     max_faults: Option<u32>,
     /// Worker threads, 1 to 256 (default: the machine's). The result does not depend on it.
-    #[arg(long, value_name = "N", value_parser = drainsim_scenario::sweep::parse_jobs)]
+    #[arg(long, value_name = "N", value_parser = |s: &str| drainsim_scenario::sweep::parse_jobs_of(s, "explore"))]
     jobs: Option<usize>,
     /// Where a counterexample scenario is written.
     #[arg(long, value_name = "DIR", default_value = "target/counterexamples")]
@@ -85,7 +85,7 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return bad_input(&format!("cannot start the worker threads: {e}")),
     };
-    // Ctrl-C stops the search between levels: what was explored is printed, with exit 3 (a bound)
+    // Ctrl-C stops the search before the next transition: what was explored is printed, with exit 3 (a bound)
     // unless a violation was found. A second Ctrl-C ends the process at once.
     static INTERRUPTED: AtomicBool = AtomicBool::new(false);
     if let Err(e) = ctrlc::set_handler(|| {
@@ -105,12 +105,14 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         Err(e) => return bad_input(&e.to_string()),
     };
     let stem = args.file.file_stem().map_or("scenario".to_string(), |s| s.to_string_lossy().into_owned());
-    let counterexample = match &report.violation {
+    // A counterexample that cannot be written is reported after the result, which is printed
+    // all the same: the search may have taken an hour.
+    let (counterexample, unwritten) = match &report.violation {
         Some(v) => match explore::write_counterexample(&args.out, &stem, &loaded.scenario, &report, v) {
-            Ok(p) => Some(p),
-            Err(e) => return bad_input(&format!("cannot write the counterexample under {}: {e}", args.out.display())),
+            Ok(p) => (Some(p), None),
+            Err(e) => (None, Some(format!("cannot write the counterexample under {}: {e}", args.out.display()))),
         },
-        None => None,
+        None => (None, None),
     };
     if let Some(dot) = &args.dot {
         let written = match &report.graph {
@@ -126,6 +128,9 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         print_json(&report, counterexample.as_deref(), per_second);
     } else {
         print_text(&args.file, &report, counterexample.as_deref(), per_second, elapsed);
+    }
+    if let Some(e) = unwritten {
+        return bad_input(&e);
     }
     match (&report.violation, report.bound) {
         (Some(_), _) => ExitCode::from(1),

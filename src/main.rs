@@ -218,7 +218,7 @@ struct CompareArgs {
     #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The seeds both plans run, half-open: A..B (at most 10,000,000).
-    #[arg(long, value_name = "A..B", value_parser = drainsim_scenario::sweep::parse_seeds)]
+    #[arg(long, value_name = "A..B", value_parser = |s: &str| drainsim_scenario::sweep::parse_seed_range(s, "one comparison runs at most", "compare a smaller range"))]
     seeds: drainsim_scenario::sweep::SeedRange,
     /// Change plan B: SERVICE.FIELD…=VALUE (web.deploymentConfiguration.maximumPercent=150) or timings.FIELD=VALUE.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
@@ -495,8 +495,18 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     for (k, v) in &args.account_defaults {
         b_label.push_str(&format!(" --account-default {k}={v}"));
     }
-    let a = compare::Plan { label: args.files[0].display().to_string(), loaded: a_loaded, account_defaults: Vec::new() };
-    let b = compare::Plan { label: b_label, loaded: b_loaded, account_defaults: args.account_defaults };
+    let a = compare::Plan {
+        label: args.files[0].display().to_string(),
+        loaded: a_loaded,
+        account_defaults: Vec::new(),
+        rewritten: false,
+    };
+    let b = compare::Plan {
+        label: b_label,
+        loaded: b_loaded,
+        account_defaults: args.account_defaults,
+        rewritten: !args.sets.is_empty(),
+    };
     stop_on_ctrl_c("comparison");
     let compared = with_seed_progress(args.seeds.len(), |progress| {
         compare::compare(&a, &b, args.seeds, args.jobs.map(usize::from), progress, &INTERRUPTED)

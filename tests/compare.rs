@@ -128,3 +128,43 @@ fn ctrl_c_stops_a_comparison_and_prints_what_finished_as_partial() {
         }
     }
 }
+
+/// An override that makes the scenario invalid is refused naming the override, with no
+/// `file:line:column`: plan B's text is written from the overrides, so a position in it pointed
+/// at an unrelated line of the user's file (`demo.ron:31:66` for a service on line 29). serde's
+/// Rust type names stay out (`expected i64`), and `--set seed`, which no run reads (the seeds
+/// come from `--seeds`), is refused rather than compared as if it changed something.
+#[test]
+fn a_bad_override_is_refused_naming_it_without_a_position() {
+    let file = "scenarios/drain/seed-min50-max200.ron";
+    for (set, says) in [
+        ("web.desiredCount=99999999999", "--set web.desiredCount=99999999999: the scenario asks for 99999999999 tasks"),
+        ("web.desiredCount=-1", "desiredCount must be between 0 and 1000000; -1 given."),
+        (
+            "web.desiredCount=abc",
+            "--set web.desiredCount=abc: the scenario no longer reads: invalid type: string \"abc\", expected an integer",
+        ),
+        ("seed=5", "--set seed: every run of both plans takes its seed from --seeds"),
+    ] {
+        let out = common::drainsim(&[
+            "compare",
+            file,
+            "--set",
+            "web.deploymentConfiguration.maximumPercent=150",
+            "--set",
+            set,
+            "--seeds",
+            "0..2",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{set}: {err}");
+        assert!(err.contains(says), "{set}: {err}");
+        assert!(!err.contains(&format!("{file}:")), "{set}: a position in text no file holds: {err}");
+        assert!(!err.contains("i64"), "{set}: {err}");
+    }
+    // compare has no --merge to advise.
+    let out = common::drainsim(&["compare", file, "--set", "web.desiredCount=6", "--seeds", "0..10000001"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("10000001 seeds; one comparison runs at most 10000000") && !err.contains("--merge"), "{err}");
+}

@@ -308,3 +308,115 @@ fn jitter_values_and_random_placements_are_choice_points() {
     assert_eq!((r.violation.clone(), r.bound), (None, None));
     assert!(r.terminal_states > 1 && r.distinct_states > nominal.distinct_states, "{r:?}");
 }
+
+/// A bad bound is a flag's error: `error: --depth 0: …`, not `error: --depth:1:1: …` as if the flag
+/// were a file with a line and column; `--jobs` names explore, not a sweep.
+#[test]
+fn flag_errors_name_the_flag_without_a_position() {
+    for (args, says) in [
+        (vec!["explore", PROVED, "--depth", "0"], "error: --depth 0: explore takes 1 to 100000 transitions\n"),
+        (vec!["explore", PROVED, "--max-states", "0"], "error: --max-states 0: explore keeps 1 to 1000000 distinct states\n"),
+        (vec!["explore", PROVED, "--max-faults", "9"], "error: --max-faults 9: at most 8 faults per path\n"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_drainsim")).args(&args).current_dir(workspace()).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), says, "{args:?}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(["explore", PROVED, "--jobs", "0"])
+        .current_dir(workspace())
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("0 worker threads; explore starts 1 to 256") && !err.contains("sweep"), "{err}");
+}
+
+/// A group registered after time 0 is refused at that group: the first `registerAtMs` of the file
+/// (here `a`'s, 0) was named instead.
+#[test]
+fn a_late_registration_is_refused_at_its_own_group() {
+    let text = std::fs::read_to_string(workspace().join(PROVED)).unwrap();
+    let a =
+        r#"(name: "a", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 3840)"#;
+    let c =
+        r#"(name: "c", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1c"], cpu: 2048, memory: 3840)"#;
+    assert!(text.contains(a) && text.contains(c));
+    let text = text
+        .replace(a, &a.replace("memory: 3840)", "memory: 3840, registerAtMs: 0)"))
+        .replace(c, &c.replace("memory: 3840)", "memory: 3840, registerAtMs: 5000)"));
+    let loaded = drainsim_scenario::load_str("late.ron", &text).expect("loads");
+    let err = explore::explore(&loaded, &ExploreOptions::default(), &|| false).expect_err("refused");
+    let line_of_c = text.lines().position(|l| l.contains(r#"(name: "c""#)).unwrap() + 1;
+    assert_eq!(err.line, line_of_c, "{err}");
+    assert!(err.message.starts_with("instance group 'c' registers at 5000 ms"), "{err}");
+}
+
+/// The time bound and Ctrl-C (`stop`) are polled before every transition, not only between levels:
+/// a level of thousands of states ran to its end after the time was up (a `--time-limit 5` of
+/// `scenarios/format/services.ron` with four fault classes took 8 s).
+#[test]
+fn a_stop_is_obeyed_within_a_level() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let loaded = load(PROVED);
+    let opts = ExploreOptions { max_depth: 1, ..Default::default() };
+    let level = explore_with(&loaded, &opts, 1);
+    assert_eq!(level.bound, Some(Bound::Depth));
+    assert!(level.states_visited > 10, "{level:?}");
+    let calls = AtomicU64::new(0);
+    let stop_after_three = || calls.fetch_add(1, Ordering::SeqCst) >= 3;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a pool");
+    let stopped = pool.install(|| explore::explore(&loaded, &opts, &stop_after_three)).expect("explores");
+    assert_eq!(stopped.bound, Some(Bound::Stopped));
+    assert!(stopped.states_visited < level.states_visited, "{} of {}", stopped.states_visited, level.states_visited);
+}
+
+/// A scenario whose states have thousands of outcomes each: 256 states were expanded together
+/// whatever their outcomes, so it ran 2 million transitions and held their engines (16 GB) before
+/// its first merge, and was refused only after 40 s. The states expanded together now hold at
+/// most `MAX_OUTCOMES_IN_FLIGHT` outcomes, then are expanded one at a time and merged as they
+/// go: the state with too many outcomes is refused after a few hundred thousand transitions.
+#[test]
+fn states_with_many_outcomes_are_expanded_a_few_at_a_time() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut loaded = load(PROVED);
+    let spec = loaded.scenario.explore.as_mut().unwrap();
+    spec.faults = drainsim_scenario::format::ExploreFault::ALL.to_vec();
+    spec.max_faults = 3;
+    spec.jitter_values = 3;
+    loaded.scenario.timings.jitter_percent = 20;
+    for s in &mut loaded.scenario.services {
+        s.placement_strategy = vec![drainsim_core::api::PlacementStrategy { strategy_type: "random".into(), field: None }];
+    }
+    let transitions = AtomicUsize::new(0);
+    let most = 4 * explore::MAX_OUTCOMES_IN_FLIGHT;
+    // Stops a search that runs (and holds) more, instead of using gigabytes of memory.
+    let stop = || transitions.fetch_add(1, Ordering::SeqCst) > most;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
+    let err = pool.install(|| explore::explore(&loaded, &ExploreOptions::default(), &stop)).expect_err("refused");
+    assert!(err.message.contains("one transition has more than 65536 outcomes"), "{err}");
+    assert!(!err.to_string().contains(":1:1:"), "no made-up position: {err}");
+    let ran = transitions.load(Ordering::SeqCst);
+    assert!(ran <= most, "{ran} transitions run before the refusal");
+}
+
+/// A counterexample that cannot be written (`--out` under a regular file) is an error, exit 2, but
+/// the result of the search is printed first: it printed only the error, and the violation found
+/// was lost.
+#[test]
+fn an_unwritable_out_still_prints_the_result() {
+    let dir = out_dir("unwritable");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(["explore", WINDOW, "--out", file.join("under").to_str().unwrap()])
+        .current_dir(workspace())
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("VIOLATED: {}", properties::DRAINS_COMPLETE)), "{stdout}");
+    assert!(!stdout.contains("replay:"), "{stdout}");
+    assert!(stderr.starts_with("error: cannot write the counterexample under "), "{stderr}");
+}

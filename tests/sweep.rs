@@ -286,3 +286,42 @@ fn merge_refuses_counts_that_cannot_be_right() {
     let err = sweep::parse_report("pf.json", &sweep::render_json(&failures).unwrap()).expect_err("refused");
     assert!(err.contains("placement failures for RESOURCE:CPU"), "{err}");
 }
+
+/// An edited result that says a run failed an expectation though none failed, or names as the
+/// seed of an extreme a seed it did not run, is refused by --merge: merged, it printed "failed
+/// expectations (runs): 400 x" above "every run's expectations hold", or sent the reader to
+/// reproduce the slowest drain with a seed outside the range.
+#[test]
+fn merge_refuses_expectation_failures_and_extreme_seeds_that_cannot_be_right() {
+    let loaded = drainsim_scenario::load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED_SCENARIO)).expect("loads");
+    let opts =
+        SweepOptions { file: SEED_SCENARIO.into(), seeds: sweep::SeedRange { start: 500, end: 504 }, ..Default::default() };
+    let report = sweep::sweep(&loaded, &opts, &|| {}, &AtomicBool::new(false)).expect("sweeps").report;
+    assert_eq!(report.failed_runs, 0);
+    let mut failing = report.clone();
+    failing.expectation_failures = vec![sweep::NamedCount { name: "web never stalled".into(), count: 3 }];
+    let err = sweep::parse_report("x.json", &sweep::render_json(&failing).unwrap()).expect_err("refused");
+    assert!(
+        err.starts_with("x.json: expectationFailures counts 3 runs failing 'web never stalled', more than its failedRuns 0"),
+        "{err}"
+    );
+    let mut slowest = report.clone();
+    slowest.distribution.all_drains_completed_at_ms.max_seed = Some(5);
+    let err = sweep::parse_report("max.json", &sweep::render_json(&slowest).unwrap()).expect_err("refused");
+    assert_eq!(err, "max.json: maxSeed 5 is not in seeds 500..504 (an edited file?)");
+    let mut lowest = report;
+    lowest.distribution.services[0].min_healthy_observed.min_seed = Some(504);
+    let err = sweep::parse_report("min.json", &sweep::render_json(&lowest).unwrap()).expect_err("refused");
+    assert_eq!(err, "min.json: minSeed 504 is not in seeds 500..504 (an edited file?)");
+}
+
+/// A bad `--account-default` is a flag's error: it names the flag and its value, with no made-up
+/// `file:line:column` (it read `--account-default:1:1: bogus=1: …`).
+#[test]
+fn a_bad_account_default_names_the_flag_without_a_position() {
+    let out = drainsim(&["sweep", SEED_SCENARIO, "--seeds", "0..3", "--account-default", "bogus=1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("--account-default bogus=1: InvalidParameterException: Invalid setting name 'bogus'"), "{err}");
+    assert!(!err.contains(":1:1:"), "{err}");
+}

@@ -27,8 +27,9 @@ pub const COMPARE_VERSION: u32 = 1;
 /// The most `--set` overrides.
 pub const MAX_OVERRIDES: usize = 64;
 
-/// Scenario fields `--set` may change directly (`endTimeMs=3600000`).
-const TOP_SCALARS: [&str; 4] = ["seed", "endTimeMs", "maxEvents", "latestAgentVersion"];
+/// Scenario fields `--set` may change directly (`endTimeMs=3600000`). Not `seed`: every run of
+/// both plans takes its seed from `--seeds`, so a scenario's own seed changes nothing.
+const TOP_SCALARS: [&str; 3] = ["endTimeMs", "maxEvents", "latestAgentVersion"];
 /// Scenario fields `--set` may change inside (`timings.jitterPercent=10`).
 const TOP_OBJECTS: [&str; 3] = ["timings", "accountDefaults", "faults"];
 
@@ -40,6 +41,9 @@ pub struct Plan {
     pub loaded: LoadedScenario,
     /// `--account-default` overrides of its runs.
     pub account_defaults: Vec<(String, String)>,
+    /// The scenario was written from `--set` overrides ([`apply_overrides`]): a line and column
+    /// in it point into text no file holds, so its errors are reported without them.
+    pub rewritten: bool,
 }
 
 /// What one run of a plan measured. `None` where the run measured nothing (no drain completed, the
@@ -215,55 +219,103 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
     let mut b = loaded.scenario.clone();
     let instances = std::mem::take(&mut b.instances);
     let running_tasks = std::mem::take(&mut b.running_tasks);
-    let mut v = serde_json::to_value(&b).map_err(|e| e.to_string())?;
+    let base = serde_json::to_value(&b).map_err(|e| e.to_string())?;
     drop(b);
+    let mut v = base.clone();
     for (path, value) in overrides {
-        let parsed: Value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.clone()));
-        let mut parts = path.split('.');
-        let first = parts.next().unwrap_or_default();
-        let rest: Vec<&str> = parts.collect();
-        if rest.is_empty() {
-            if !TOP_SCALARS.contains(&first) {
-                return Err(format!(
-                    "--set {path}: name a service and a field (web.desiredCount), a field path (timings.jitterPercent) or one of {}",
-                    TOP_SCALARS.join(", ")
-                ));
-            }
-            v[first] = parsed;
-            continue;
-        }
-        let services = v.get_mut("services").and_then(Value::as_array_mut);
-        let target: &mut Value = match services.and_then(|list| list.iter_mut().find(|s| s["serviceName"] == first)) {
-            Some(service) => service,
-            None => {
-                let top = v.as_object_mut().expect("a scenario serializes to an object");
-                if !TOP_OBJECTS.contains(&first) {
-                    return Err(format!("--set {path}: '{first}' is neither a service of the scenario nor a scenario field"));
-                }
-                top.entry(first.to_string()).or_insert_with(|| Value::Object(Default::default()))
-            }
-        };
-        let mut at = target;
-        for (n, field) in rest.iter().enumerate() {
-            let obj = at.as_object_mut().ok_or_else(|| format!("--set {path}: '{}' is not an object", rest[..n].join(".")))?;
-            if n + 1 == rest.len() {
-                obj.insert(field.to_string(), parsed.clone());
-                break;
-            }
-            at = obj.entry(field.to_string()).or_insert_with(|| Value::Object(Default::default()));
-            if at.is_null() {
-                *at = Value::Object(Default::default());
-            }
-        }
+        set_one(&mut v, path, value)?;
     }
-    let mut scenario: Scenario = serde_json::from_value(v).map_err(|e| format!("--set: the scenario no longer reads: {e}"))?;
+    let mut scenario: Scenario = match serde_json::from_value(v) {
+        Ok(s) => s,
+        Err(e) => {
+            // Name the first override after which the scenario no longer reads.
+            let mut v = base;
+            let mut culprit = overrides.last().expect("not empty");
+            for o in overrides {
+                set_one(&mut v, &o.0, &o.1)?;
+                if serde_json::from_value::<Scenario>(v.clone()).is_err() {
+                    culprit = o;
+                    break;
+                }
+            }
+            return Err(format!("--set {}={}: the scenario no longer reads: {}", culprit.0, culprit.1, plain_serde_error(&e)));
+        }
+    };
     scenario.instances = instances;
     scenario.running_tasks = running_tasks;
     let text = crate::write::to_ron(&scenario);
     // Loaded from its text alone: the scenario it was written from is dropped first, and the
     // text is kept, not copied (an imported cluster is tens of megabytes of each).
     drop(scenario);
-    crate::load::load_string(&loaded.file, text).map_err(|e| format!("--set: {e}"))
+    // The text is written here, not the user's file: a line and column in it would point into the
+    // user's file at the wrong place, so the error says which overrides made it and what is wrong.
+    crate::load::load_string(&loaded.file, text).map_err(|e| format!("{}: {}", set_flags(overrides), e.message))
+}
+
+/// `--set A=1 --set B=2`, as the command line gave them.
+fn set_flags(overrides: &[(String, String)]) -> String {
+    overrides.iter().map(|(k, v)| format!("--set {k}={v}")).collect::<Vec<_>>().join(" ")
+}
+
+/// serde's message without Rust's type names (`expected i64` → `expected an integer`).
+fn plain_serde_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let words = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize"];
+    let mut out = text.clone();
+    for w in words {
+        out = out.replace(&format!("expected {w}"), "expected an integer");
+    }
+    match out.find("expected struct ") {
+        Some(at) => format!("{}expected a structure of fields", &out[..at]),
+        None => out,
+    }
+}
+
+/// Applies one `--set PATH=VALUE` to the scenario's JSON value.
+fn set_one(v: &mut Value, path: &str, value: &str) -> Result<(), String> {
+    let parsed: Value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+    let mut parts = path.split('.');
+    let first = parts.next().unwrap_or_default();
+    let rest: Vec<&str> = parts.collect();
+    if rest.is_empty() {
+        if first == "seed" {
+            return Err(format!(
+                "--set {path}: every run of both plans takes its seed from --seeds; a scenario's seed changes nothing"
+            ));
+        }
+        if !TOP_SCALARS.contains(&first) {
+            return Err(format!(
+                "--set {path}: name a service and a field (web.desiredCount), a field path (timings.jitterPercent) or one of {}",
+                TOP_SCALARS.join(", ")
+            ));
+        }
+        v[first] = parsed;
+        return Ok(());
+    }
+    let services = v.get_mut("services").and_then(Value::as_array_mut);
+    let target: &mut Value = match services.and_then(|list| list.iter_mut().find(|s| s["serviceName"] == first)) {
+        Some(service) => service,
+        None => {
+            let top = v.as_object_mut().expect("a scenario serializes to an object");
+            if !TOP_OBJECTS.contains(&first) {
+                return Err(format!("--set {path}: '{first}' is neither a service of the scenario nor a scenario field"));
+            }
+            top.entry(first.to_string()).or_insert_with(|| Value::Object(Default::default()))
+        }
+    };
+    let mut at = target;
+    for (n, field) in rest.iter().enumerate() {
+        let obj = at.as_object_mut().ok_or_else(|| format!("--set {path}: '{}' is not an object", rest[..n].join(".")))?;
+        if n + 1 == rest.len() {
+            obj.insert(field.to_string(), parsed.clone());
+            break;
+        }
+        at = obj.entry(field.to_string()).or_insert_with(|| Value::Object(Default::default()));
+        if at.is_null() {
+            *at = Value::Object(Default::default());
+        }
+    }
+    Ok(())
 }
 
 /// One plan's run of a seed, on `spare` (reset) when given; the run's engine is left in `spare`
@@ -283,7 +335,11 @@ fn numbers(
         skip_trace_digest: true,
         ..Default::default()
     };
-    let outcome = runner::run_reusing(&plan.loaded, &opts, prebuilt, spare.take()).map_err(|e| format!("{}: {e}", plan.label))?;
+    let outcome = runner::run_reusing(&plan.loaded, &opts, prebuilt, spare.take()).map_err(|e| {
+        // A rewritten scenario's line and column point into text no file holds.
+        let what = if plan.rewritten && e.file == plan.loaded.file { e.message } else { e.to_string() };
+        format!("{}: {what}", plan.label)
+    })?;
     let numbers = numbers_of(&outcome);
     *spare = Some(outcome.engine);
     Ok(numbers)

@@ -18,7 +18,7 @@ use crate::format::{
 pub struct ScenarioError {
     /// The file name, as given.
     pub file: String,
-    /// 1-based line of the offending text.
+    /// 1-based line of the offending text; 0 for an error in a command-line flag (no position).
     pub line: usize,
     /// 1-based column (in characters) of the offending text.
     pub column: usize,
@@ -28,7 +28,19 @@ pub struct ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            // No position: an error in a command-line flag, whose message names it ([`ScenarioError::flag`]).
+            return f.write_str(&self.message);
+        }
         write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+impl ScenarioError {
+    /// An error in a command-line flag and its value (`--depth 0`): it has no line or column
+    /// (`file` is the flag), and its message, `FLAG: what is wrong`, is all that is printed.
+    pub fn flag(flag: &str, message: impl std::fmt::Display) -> Self {
+        ScenarioError { file: flag.into(), line: 0, column: 0, message: format!("{flag}: {message}") }
     }
 }
 

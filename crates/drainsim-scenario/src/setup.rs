@@ -109,12 +109,9 @@ pub(crate) fn prepare(
         engine.override_account_default(name, value).map_err(|e| setup_err(&format!("\"{name}\""), "accountDefaults", e))?;
     }
     for (name, value) in &opts.account_defaults {
-        engine.override_account_default(name, value).map_err(|e| ScenarioError {
-            file: "--account-default".into(),
-            line: 1,
-            column: 1,
-            message: format!("{name}={value}: {e}"),
-        })?;
+        engine
+            .override_account_default(name, value)
+            .map_err(|e| ScenarioError::flag(&format!("--account-default {name}={value}"), e.to_string()))?;
     }
     if let Some(f) = &s.faults {
         let p = FaultProfile {

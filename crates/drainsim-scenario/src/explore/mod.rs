@@ -25,6 +25,7 @@ pub mod graph;
 pub mod properties;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use drainsim_core::{ChoiceTaken, Engine};
 use rayon::prelude::*;
@@ -50,6 +51,11 @@ pub const MAX_STATES: u64 = 1_000_000;
 pub const MAX_FOLDED_MOVES: u32 = 1_000_000;
 /// The most outcomes one transition may have (a product of its choice points' arities).
 pub const MAX_OUTCOMES_PER_TRANSITION: usize = 65_536;
+/// The most outcomes (each an engine) the states expanded together may hold before they are
+/// merged. Fewer states are expanded together when each has many outcomes; states whose outcomes
+/// pass it together are expanded again one at a time, so at most this many, plus one state's
+/// (at most [`MAX_OUTCOMES_PER_TRANSITION`]), are held at once.
+pub const MAX_OUTCOMES_IN_FLIGHT: usize = 65_536;
 
 /// How to explore.
 #[derive(Debug, Clone)]
@@ -212,24 +218,30 @@ struct Explored {
 fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedScenario, ExploreSpec), ScenarioError> {
     let s = &loaded.scenario;
     let refuse = |needle: &str, message: String| Err(loaded.error_at(needle, message));
-    let refuse_flag = |flag: &str, message: String| Err(ScenarioError { file: flag.into(), line: 1, column: 1, message });
+    let refuse_flag = |flag: String, message: String| Err(ScenarioError::flag(&flag, message));
     if opts.max_depth == 0 || opts.max_depth > MAX_DEPTH {
-        return refuse_flag("--depth", format!("--depth {}: explore takes 1 to {MAX_DEPTH} transitions", opts.max_depth));
+        return refuse_flag(format!("--depth {}", opts.max_depth), format!("explore takes 1 to {MAX_DEPTH} transitions"));
     }
     if opts.max_states == 0 || opts.max_states > MAX_STATES {
         return refuse_flag(
-            "--max-states",
-            format!("--max-states {}: explore keeps 1 to {MAX_STATES} distinct states", opts.max_states),
+            format!("--max-states {}", opts.max_states),
+            format!("explore keeps 1 to {MAX_STATES} distinct states"),
         );
     }
     if let Some(g) = s.instances.iter().find(|g| g.register_at_ms != 0) {
-        return refuse(
-            "registerAtMs",
-            format!(
+        // At the group's name: the first `registerAtMs` of the file may be another group's (`0`).
+        let (line, column) = crate::load::locate_field_value(&loaded.source, "name", &g.name)
+            .or_else(|| crate::load::locate(&loaded.source, "registerAtMs", 0))
+            .unwrap_or((1, 1));
+        return Err(ScenarioError {
+            file: loaded.file.clone(),
+            line,
+            column,
+            message: format!(
                 "instance group '{}' registers at {} ms; explore takes instances registered at time 0 only",
                 g.name, g.register_at_ms
             ),
-        );
+        });
     }
     if !s.auto_scaling_groups.is_empty() {
         return refuse("autoScalingGroups", "explore does not take Auto Scaling groups".into());
@@ -273,7 +285,7 @@ fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedS
     }
     if let Some(m) = opts.max_faults {
         if m > MAX_EXPLORE_FAULTS {
-            return refuse_flag("--max-faults", format!("--max-faults {m}: at most {MAX_EXPLORE_FAULTS} faults per path"));
+            return refuse_flag(format!("--max-faults {m}"), format!("at most {MAX_EXPLORE_FAULTS} faults per path"));
         }
         spec.max_faults = m;
     }
@@ -364,28 +376,67 @@ impl Explored {
     }
 }
 
+/// Why a state's expansion ended before it listed every outcome.
+enum Cut {
+    /// The scenario cannot be explored (too many outcomes, a refused request).
+    Error(ScenarioError),
+    /// `stop` said so (the time bound or Ctrl-C).
+    Stopped,
+    /// The states expanded together passed [`MAX_OUTCOMES_IN_FLIGHT`], or another of them was
+    /// cut: expand them again one at a time.
+    Crowded,
+}
+
+/// What bounds the expansion of the states expanded together.
+struct Limits<'a> {
+    stop: &'a (dyn Fn() -> bool + Sync),
+    /// Outcomes the states expanded together hold so far.
+    held: &'a AtomicUsize,
+    /// Whether more than one state is expanded together (alone, only its own bound applies).
+    shared: bool,
+    /// Set when one of them was cut: the others stop too.
+    cut: &'a AtomicBool,
+}
+
 /// Every outcome of one transition: `run` makes the transition with the given choices pinned,
 /// and the odometer moves to the next combination of the choice points it met.
 fn outcomes(
     file: &str,
+    limits: &Limits,
     mut run: impl FnMut(Vec<u32>) -> Result<(Engine, usize), ScenarioError>,
-) -> Result<Vec<Outcome>, ScenarioError> {
+) -> Result<Vec<Outcome>, Cut> {
     let mut out = Vec::new();
     let mut prefix = Vec::new();
+    let cut = |why: Cut| {
+        limits.cut.store(true, Ordering::Relaxed);
+        Err(why)
+    };
     loop {
-        let (engine, next_step) = run(prefix)?;
+        if (limits.stop)() {
+            return cut(Cut::Stopped);
+        }
+        if limits.shared && limits.cut.load(Ordering::Relaxed) {
+            return Err(Cut::Crowded);
+        }
+        let (engine, next_step) = match run(prefix) {
+            Ok(r) => r,
+            Err(e) => return cut(Cut::Error(e)),
+        };
         let taken = engine.choices_taken().to_vec();
         let next = taken.iter().rposition(|c| c.chosen + 1 < c.arity);
         out.push(Outcome { engine, next_step, taken: taken.clone() });
         if out.len() > MAX_OUTCOMES_PER_TRANSITION {
-            return Err(ScenarioError {
+            return cut(Cut::Error(ScenarioError {
                 file: file.into(),
-                line: 1,
-                column: 1,
+                line: 0,
+                column: 0,
                 message: format!(
-                    "one transition has more than {MAX_OUTCOMES_PER_TRANSITION} outcomes; explore a smaller cluster, fewer fault classes or fewer jitter values"
+                    "{file}: one transition has more than {MAX_OUTCOMES_PER_TRANSITION} outcomes; explore a smaller cluster, fewer fault classes or fewer jitter values"
                 ),
-            });
+            }));
+        }
+        if limits.shared && limits.held.fetch_add(1, Ordering::Relaxed) >= MAX_OUTCOMES_IN_FLIGHT {
+            return cut(Cut::Crowded);
         }
         match next {
             None => return Ok(out),
@@ -478,11 +529,13 @@ impl Search<'_> {
     }
 }
 
-/// States of the frontier expanded in parallel at once: their successors are merged (in order)
-/// before the next ones are expanded, so at most this many states' successors are held at once.
+/// The most states of the frontier expanded in parallel at once (fewer when each has many
+/// outcomes, [`MAX_OUTCOMES_IN_FLIGHT`]): their successors are merged (in order) before the next
+/// ones are expanded.
 pub const EXPANSION_CHUNK: usize = 256;
 
-/// Explores a scenario. `stop` is polled between levels (the caller's time bound or Ctrl-C).
+/// Explores a scenario. `stop` (the caller's time bound or Ctrl-C) is polled before every
+/// transition is run.
 pub fn explore(
     loaded: &LoadedScenario,
     opts: &ExploreOptions,
@@ -498,13 +551,23 @@ pub fn explore(
     let file = x.loaded.file.clone();
 
     // The start: setup may meet choice points too (a jittered registration).
-    let start = outcomes(&file, |prefix| {
+    let (held, cut) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let alone = Limits { stop, held: &held, shared: false, cut: &cut };
+    let start = match outcomes(&file, &alone, |prefix| {
         let mut l = x.loaded.clone();
         if let Some(s) = l.scenario.explore.as_mut() {
             s.choices = prefix;
         }
         prepare(&l, &run_opts, None, None).map(|(e, _)| (*e, 0))
-    })?;
+    }) {
+        Ok(start) => start,
+        Err(Cut::Error(e)) => return Err(e),
+        // Stopped before the start was listed: nothing explored.
+        Err(_) => Vec::new(),
+    };
+    let stopped_at_start = start.is_empty();
+    // The most outcomes one state had: how many states are expanded together.
+    let mut most_outcomes = start.len().max(1);
     let mut search = Search {
         x: &x,
         opts,
@@ -543,6 +606,9 @@ pub fn explore(
     }
     let bound = 'levels: loop {
         search.report.depth_reached = depth;
+        if stopped_at_start {
+            break Some(Bound::Stopped);
+        }
         match ended {
             Some(Merged::Violation) => break 'levels None,
             Some(Merged::Full) => break 'levels Some(Bound::States),
@@ -559,12 +625,19 @@ pub fn explore(
         }
         depth += 1;
         let mut next: Vec<Node> = Vec::new();
-        for chunk in frontier.chunks(EXPANSION_CHUNK) {
+        // The states before `alone_until` are expanded one at a time (their expansion together
+        // was cut).
+        let (mut at, mut alone_until) = (0, 0);
+        while at < frontier.len() {
+            let together = if at < alone_until { 1 } else { (MAX_OUTCOMES_IN_FLIGHT / most_outcomes).clamp(1, EXPANSION_CHUNK) };
+            let chunk = &frontier[at..(at + together).min(frontier.len())];
+            let (held, cut) = (AtomicUsize::new(0), AtomicBool::new(false));
+            let limits = Limits { stop, held: &held, shared: chunk.len() > 1, cut: &cut };
             // Expand in parallel; the results come back in the frontier's order.
-            let expanded: Vec<Result<Vec<Outcome>, ScenarioError>> = chunk
+            let expanded: Vec<Result<Vec<Outcome>, Cut>> = chunk
                 .par_iter()
                 .map(|n| {
-                    outcomes(&file, |prefix| {
+                    outcomes(&file, &limits, |prefix| {
                         let mut e = n.engine.clone();
                         e.repin_choices(prefix);
                         let next = x.transition(&mut e, n.next_step)?;
@@ -572,8 +645,23 @@ pub fn explore(
                     })
                 })
                 .collect();
+            if expanded.iter().any(|r| matches!(r, Err(Cut::Stopped))) {
+                break 'levels Some(Bound::Stopped);
+            }
+            if chunk.len() > 1 && expanded.iter().any(Result::is_err) {
+                // Which state's error comes first, and whether a state before it ends the search,
+                // is decided one state at a time, in order.
+                alone_until = at + chunk.len();
+                continue;
+            }
             for (n, outs) in chunk.iter().zip(expanded) {
-                for o in outs? {
+                let outs = match outs {
+                    Ok(outs) => outs,
+                    Err(Cut::Error(e)) => return Err(e),
+                    Err(_) => unreachable!("a state expanded alone is cut only by an error or a stop"),
+                };
+                most_outcomes = most_outcomes.max(outs.len());
+                for o in outs {
                     search.report.engine_events += o.engine.events_processed() - n.engine.events_processed();
                     match search.merge(Reached { parent: Some(n.index), outcome: o }, depth, &mut next) {
                         Merged::Kept => {}
@@ -585,6 +673,7 @@ pub fn explore(
                     }
                 }
             }
+            at += chunk.len();
         }
         frontier = next;
     };

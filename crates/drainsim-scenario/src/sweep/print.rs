@@ -77,6 +77,21 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
         return Err(format!("{name}: failures are not sorted by distinct seeds"));
     }
     check_counts(name, &r)?;
+    // A run that failed an expectation is a failed run.
+    if let Some(x) = r.expectation_failures.iter().find(|x| x.count > r.failed_runs) {
+        return Err(format!(
+            "{name}: expectationFailures counts {} runs failing '{}', more than its failedRuns {} (an edited file?)",
+            x.count, x.name, r.failed_runs
+        ));
+    }
+    // The seeds that reproduce the extremes are seeds the file ran.
+    let extremes = std::iter::once(("maxSeed", r.distribution.all_drains_completed_at_ms.max_seed))
+        .chain(r.distribution.services.iter().map(|sv| ("minSeed", sv.min_healthy_observed.min_seed)));
+    for (what, seed) in extremes {
+        if let Some(seed) = seed.filter(|s| !in_shard(r.seeds, r.shard, *s)) {
+            return Err(format!("{name}: {what} {seed} is not in seeds {}{part} (an edited file?)", r.seeds));
+        }
+    }
     let d = &r.distribution.all_drains_completed_at_ms;
     let completed: u64 = d.histogram.iter().map(|(_, c)| c).sum();
     if completed != d.completed_runs || completed + d.incomplete_runs + d.no_drain_runs != r.runs {

@@ -36,9 +36,14 @@ pub const MAX_JOBS: usize = 256;
 
 /// Parses `--jobs N`: a number of worker threads from 1 to [`MAX_JOBS`].
 pub fn parse_jobs(s: &str) -> Result<usize, String> {
+    parse_jobs_of(s, "a sweep")
+}
+
+/// [`parse_jobs`] for another command (`explore`), named in the refusal.
+pub fn parse_jobs_of(s: &str, command: &str) -> Result<usize, String> {
     match s.trim().parse::<u64>() {
         Ok(n) if (1..=MAX_JOBS as u64).contains(&n) => Ok(n as usize),
-        Ok(n) => Err(format!("'{s}': {n} worker threads; a sweep starts 1 to {MAX_JOBS}")),
+        Ok(n) => Err(format!("'{s}': {n} worker threads; {command} starts 1 to {MAX_JOBS}")),
         Err(_) => Err(format!("'{s}': not a number of worker threads (1 to {MAX_JOBS})")),
     }
 }

@@ -36,6 +36,13 @@ impl fmt::Display for SeedRange {
 
 /// Parses `A..B` (half-open: A, A+1, …, B-1), with A < B and at most [`MAX_SEEDS`] seeds.
 pub fn parse_seeds(s: &str) -> Result<SeedRange, String> {
+    parse_seed_range(s, "one sweep runs at most", "split it into several ranges and --merge them")
+}
+
+/// [`parse_seeds`] for a command that says what it is and what to do with too many seeds (`drainsim
+/// compare` has no `--merge`): a range of more than [`MAX_SEEDS`] is refused as `'{s}': N seeds;
+/// {most} {MAX_SEEDS} ({advice})`.
+pub fn parse_seed_range(s: &str, most: &str, advice: &str) -> Result<SeedRange, String> {
     let Some((a, b)) = s.split_once("..") else {
         return Err(format!("'{s}': expected A..B, a half-open range of seeds such as 0..1000"));
     };
@@ -50,10 +57,7 @@ pub fn parse_seeds(s: &str) -> Result<SeedRange, String> {
         return Err(format!("'{s}': the range is empty; the start must be less than the end (A..B runs A to B-1)"));
     }
     if end - start > MAX_SEEDS {
-        return Err(format!(
-            "'{s}': {} seeds; one sweep runs at most {MAX_SEEDS} (split it into several ranges and --merge them)",
-            end - start
-        ));
+        return Err(format!("'{s}': {} seeds; {most} {MAX_SEEDS} ({advice})", end - start));
     }
     Ok(SeedRange { start, end })
 }
