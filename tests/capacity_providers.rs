@@ -11,7 +11,7 @@ fn group(name: &str, desired: u32, provider: &str) -> String {
     clusters: ["prod"],
     autoScalingGroups: [
         (AutoScalingGroupName: "{name}", MinSize: 1, MaxSize: 4, DesiredCapacity: {desired},
-         LaunchTemplate: (LaunchTemplateName: "t", Version: "1"),
+         LaunchTemplate: (LaunchTemplateName: "tpl", Version: "1"),
          cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192,
          imageIds: {{"1": "ami-1"}}, launchToRegisterMs: 30000),
     ],
@@ -94,7 +94,7 @@ fn the_default_result_of_the_groups_hook_decides_next_to_managed_draining() {
     clusters: ["prod"],
     autoScalingGroups: [
         (AutoScalingGroupName: "ecs", MinSize: 1, MaxSize: 4, DesiredCapacity: 2,
-         LaunchTemplate: (LaunchTemplateName: "t", Version: "1"),
+         LaunchTemplate: (LaunchTemplateName: "tpl", Version: "1"),
          LifecycleHooks: [(LifecycleHookName: "h", LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
                            HeartbeatTimeout: {heartbeat}, DefaultResult: "{result}", drainOnTermination: {drain})],
          cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192, imageIds: {{"1": "ami-1"}}),

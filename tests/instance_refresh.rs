@@ -82,7 +82,7 @@ fn scenario(c: &Case) -> Scenario {
         max_size: c.desired * 2,
         desired_capacity: c.desired,
         availability_zones: zones,
-        launch_template: LaunchTemplateSpec { launch_template_name: "lt".into(), version: "1".into() },
+        launch_template: LaunchTemplateSpec { launch_template_name: "web".into(), version: "1".into() },
         health_check_grace_period: 0,
         lifecycle_hooks: c
             .hook
@@ -124,7 +124,7 @@ fn scenario(c: &Case) -> Scenario {
     let refresh = StartInstanceRefreshSpec {
         auto_scaling_group_name: "asg".into(),
         desired_configuration: Some(DesiredConfigurationSpec {
-            launch_template: LaunchTemplateSpec { launch_template_name: "lt".into(), version: "2".into() },
+            launch_template: LaunchTemplateSpec { launch_template_name: "web".into(), version: "2".into() },
         }),
         preferences: RefreshPreferencesSpec {
             min_healthy_percentage: Some(c.min_pct),
@@ -292,7 +292,7 @@ fn a_pinned_fault_may_name_a_group_instance() {
     let text = r#"Scenario(
         name: "pinned-fault-on-group-instance",
         autoScalingGroups: [(AutoScalingGroupName: "asg", MinSize: 2, MaxSize: 4, DesiredCapacity: 2,
-            LaunchTemplate: (LaunchTemplateName: "lt", Version: "1"),
+            LaunchTemplate: (LaunchTemplateName: "web", Version: "1"),
             instanceType: "c5.large", cpu: 2048, memory: 3840, imageIds: {"1": "ami-0old"})],
         faults: (pinned: [(atMs: 1000, fault: AgentDisconnect("asg-2"))]),
         expectations: [AgentConnected("asg-1", true), AgentConnected("asg-2", false)],

@@ -946,6 +946,22 @@ pub(crate) fn pinned_fault_refusal(s: &Scenario, name: &str) -> String {
     }
 }
 
+/// Why Auto Scaling refuses a launch template's name, if it does: `LaunchTemplateName` is 3 to 128
+/// letters, digits and `( ) . - / _` (Length Constraints and Pattern,
+/// <https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html>).
+/// So a name never holds `:`, which is what lets `imageIds` key another template's versions
+/// `LaunchTemplateName:Version` without ambiguity.
+fn launch_template_name_refusal(name: &str) -> Option<String> {
+    let length = name.chars().count();
+    if !(3..=128).contains(&length) {
+        return Some(format!("LaunchTemplateName '{name}' has {length} characters; it takes 3 to 128"));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "().-/_".contains(c);
+    name.chars()
+        .find(|c| !allowed(*c))
+        .map(|c| format!("LaunchTemplateName '{name}' holds '{c}'; it takes letters, digits and ( ) . - / _ only"))
+}
+
 /// Auto Scaling groups and StartInstanceRefresh steps: sizes, versions, hooks and percentages
 /// within the API's ranges, each refused at its member; the names of the instances a group may
 /// launch (its `DesiredCapacity` at time 0 and as many per refresh of it) join `names`.
@@ -976,6 +992,9 @@ fn check_auto_scaling(
                 "Auto Scaling group '{name}': DesiredCapacity {} must be within MinSize {} and MaxSize {}",
                 g.desired_capacity, g.min_size, g.max_size
             )));
+        }
+        if let Some(refusal) = launch_template_name_refusal(&g.launch_template.launch_template_name) {
+            return Err(at(format!("Auto Scaling group '{name}': {refusal}")));
         }
         if g.image_id(&g.launch_template).is_none() {
             return Err(at(format!(
@@ -1067,6 +1086,9 @@ fn check_auto_scaling(
         };
         if let Some(d) = &r.desired_configuration {
             let t = &d.launch_template;
+            if let Some(refusal) = launch_template_name_refusal(&t.launch_template_name) {
+                return refuse("LaunchTemplateName", refusal);
+            }
             if g.image_id(t).is_none() {
                 // Another template's versions are keyed with its name.
                 let message = if t.launch_template_name == g.launch_template.launch_template_name {
