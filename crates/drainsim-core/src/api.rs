@@ -934,9 +934,9 @@ pub struct CreateServiceRequest {
     /// drainsim extension: the target group's health-check and deregistration settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_group: Option<TargetGroupSettings>,
-    /// `availabilityZoneRebalancing`: `ENABLED` or `DISABLED`. drainsim's default is `DISABLED`
-    /// (ECS defaults a new service to `ENABLED` since 2025; docs/rollouts.md says why drainsim
-    /// does not).
+    /// `availabilityZoneRebalancing`: `ENABLED` or `DISABLED`. Absent, `ENABLED` for a service
+    /// that can rebalance and `DISABLED` for one that cannot, as ECS defaults a new service
+    /// (`Engine::az_rebalancing_setting`; docs/rollouts.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone_rebalancing: Option<String>,
 }
