@@ -103,6 +103,54 @@ fn placement_rules_drainsim_does_not_apply_are_a_warning() {
     }
 }
 
+/// An UpdateService step's `placementStrategy` replaces the service's (docs/ecs-choices.md,
+/// "UpdateService's placement"): its rules drainsim does not apply are a warning at the step, and
+/// its `memberOf` expressions are read for attributes no instance has; a step leaving the strategy
+/// as it is, or giving a list applied whole, is not warned of.
+#[test]
+fn an_update_service_step_with_rules_drainsim_does_not_apply_is_a_warning() {
+    let dir = TempDir::new("diag-update-rules");
+    let scenario = |update: &str| {
+        format!(
+            "Scenario(\n    name: \"rules\",\n    instances: [(name: \"a\", instanceType: \"c5.xlarge\", cpu: 4096, memory: 8192)],\n    taskDefinitions: [(family: \"web\", containerDefinitions: [(name: \"app\", cpu: 256, memory: 512)])],\n    services: [(serviceName: \"web\", taskDefinition: \"web\", desiredCount: 1)],\n    steps: [\n        (atMs: 1000, do: UpdateService((service: \"web\", desiredCount: 2))),\n        (atMs: 2000, do: UpdateService((service: \"web\"{update}))),\n    ],\n)\n"
+        )
+    };
+    let file = write(
+        &dir,
+        "ignored.ron",
+        &scenario(
+            ", placementStrategy: [(type: \"spread\", field: \"attribute:rack\"), (type: \"spread\", field: \"instanceId\"), (type: \"binpack\", field: \"memory\")]",
+        ),
+    );
+    let check = drainsim(&["check", &file]);
+    assert_eq!(check.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "warning: {file}:8:26: service 'web': drainsim does not apply placementStrategy rule 3 and after (binpack memory)"
+        )),
+        "{err}"
+    );
+    assert_eq!(drainsim(&["check", "--strict", &file]).status.code(), Some(2));
+    let file = write(
+        &dir,
+        "constraint.ron",
+        &scenario(", placementConstraints: [(type: \"memberOf\", expression: \"attribute:ecs.os-family == LINUX\")]"),
+    );
+    let err = String::from_utf8_lossy(&drainsim(&["check", &file]).stderr).to_string();
+    assert!(err.contains("memberOf 'attribute:ecs.os-family == LINUX' reads ecs.os-family, which no instance has"), "{err}");
+    for quiet in ["", ", placementStrategy: []", ", placementStrategy: [(type: \"binpack\", field: \"memory\")]"] {
+        let file = write(&dir, "applied.ron", &scenario(quiet));
+        let check = drainsim(&["check", &file]);
+        assert_eq!(check.status.code(), Some(0));
+        assert!(
+            !String::from_utf8_lossy(&check.stderr).contains("warning"),
+            "{quiet}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}
+
 /// A `memberOf` expression reading a built-in attribute ECS sets but drainsim cannot know
 /// (`ecs.os-family`), which no instance group gives, is a warning at the expression; given in the
 /// group's attributes, it is not.

@@ -240,6 +240,12 @@ fn responses_and_requests_use_the_models_names_and_enums() {
             cluster: Some("prod".into()),
             service: "web".into(),
             desired_count: Some(0),
+            placement_strategy: Some(vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }]),
+            placement_constraints: Some(vec![PlacementConstraint {
+                constraint_type: "distinctInstance".into(),
+                expression: None,
+            }]),
+            health_check_grace_period_seconds: Some(30),
             ..Default::default()
         }),
         &mut errors,

@@ -934,9 +934,9 @@ pub struct CreateServiceRequest {
     /// drainsim extension: the target group's health-check and deregistration settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_group: Option<TargetGroupSettings>,
-    /// `availabilityZoneRebalancing`: `ENABLED` or `DISABLED`. drainsim's default is `DISABLED`
-    /// (ECS defaults a new service to `ENABLED` since 2025; docs/rollouts.md says why drainsim
-    /// does not).
+    /// `availabilityZoneRebalancing`: `ENABLED` or `DISABLED`. Absent, `ENABLED` for a service
+    /// that can rebalance and `DISABLED` for one that cannot, as ECS defaults a new service
+    /// (`Engine::az_rebalancing_setting`; docs/rollouts.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone_rebalancing: Option<String>,
 }
@@ -959,6 +959,34 @@ pub struct UpdateServiceRequest {
     /// `availabilityZoneRebalancing`: `ENABLED` or `DISABLED` (absent: the service's value stays).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone_rebalancing: Option<String>,
+    /// `placementStrategy`: absent, the service's strategy stays; given, it replaces it ("If no
+    /// value is specified, the existing placement strategy for the service will remain unchanged.
+    /// If this value is specified, it will override the existing placement strategy defined for
+    /// the service. To remove an existing placement strategy, specify an empty object."); empty,
+    /// the service places by drainsim's default for a service without one, as CreateService does
+    /// (spread by zone, then by instance; docs/ecs-choices.md). Validated as CreateService
+    /// validates it (at most 5 rules, none for a DAEMON service). It moves no running task: "This
+    /// parameter doesn't trigger a new service deployment"; later placements and scale-ins follow it
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement_strategy: Option<Vec<PlacementStrategy>>,
+    /// `placementConstraints`: absent, the service's constraints stay; given, they replace them
+    /// ("To remove all existing placement constraints, specify an empty array"), validated as
+    /// CreateService validates them (at most 10 with the task definition's). A REPLICA service's
+    /// running tasks stay where they are ("This parameter doesn't trigger a new service
+    /// deployment", <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>);
+    /// a DAEMON service stops its tasks where the new expressions no longer hold, as its
+    /// scheduler always does ("The service scheduler also evaluates the task placement constraints
+    /// for running tasks and stops tasks that do not meet the placement constraints",
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement_constraints: Option<Vec<PlacementConstraint>>,
+    /// `healthCheckGracePeriodSeconds`: absent, the service's value stays; validated as
+    /// CreateService validates it (0 to 2,147,483,647). drainsim records and describes it; as at
+    /// creation, it delays no health check (a passing check is not delayed by it, and drainsim
+    /// models no failing one), so it changes no timing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_grace_period_seconds: Option<i64>,
 }
 
 /// The request of [DeleteService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteService.html).

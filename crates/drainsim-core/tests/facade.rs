@@ -693,3 +693,122 @@ fn a_task_definition_answers_with_the_task_size_it_was_given() {
     assert_eq!(register("halved", Some("0.5 vcpu"), Some("1024")), (Some("512".into()), Some("1024".into())));
     assert_eq!(register("containers-only", None, None), (None, None));
 }
+
+/// UpdateService's `placementStrategy`, `placementConstraints` and `healthCheckGracePeriodSeconds`
+/// are validated as CreateService validates them, every field before any change: a refused update
+/// leaves the service exactly as it was (its description, and the engine's state digest), even
+/// when another field of the request was valid. Accepted, they replace the service's lists.
+#[test]
+fn a_refused_update_leaves_the_service_unchanged() {
+    let mut e = common::engine_with_app(11);
+    for n in 0..3 {
+        register(&mut e, &format!("i{n}"));
+    }
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "web".into(),
+        task_definition: "app".into(),
+        desired_count: Some(2),
+        placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+        availability_zone_rebalancing: Some("ENABLED".into()),
+        health_check_grace_period_seconds: Some(10),
+        ..Default::default()
+    }))
+    .expect("creates");
+    e.run_until_quiet(600_000, 1_000_000);
+    let describe = |e: &mut Engine| match e
+        .handle(Request::DescribeServices(DescribeServicesRequest { cluster: Some("prod".into()), services: vec!["web".into()] }))
+    {
+        Ok(Response::Services { mut services, .. }) => services.remove(0),
+        other => panic!("unexpected {other:?}"),
+    };
+    let binpack = || vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }];
+    let member_of = |x: &str| PlacementConstraint { constraint_type: "memberOf".into(), expression: Some(x.into()) };
+    let update = |f: &dyn Fn(&mut UpdateServiceRequest)| {
+        let mut r = UpdateServiceRequest { cluster: Some("prod".into()), service: "web".into(), ..Default::default() };
+        f(&mut r);
+        Request::UpdateService(r)
+    };
+    let refused = [
+        // A valid desired count, strategy and grace period with a malformed expression.
+        (
+            update(&|r| {
+                r.desired_count = Some(3);
+                r.placement_strategy = Some(binpack());
+                r.health_check_grace_period_seconds = Some(60);
+                r.placement_constraints = Some(vec![member_of("attribute:ecs.instance-type c5.large")]);
+            }),
+            "is not a valid cluster query",
+        ),
+        (
+            update(&|r| {
+                r.deployment_configuration =
+                    Some(DeploymentConfiguration { minimum_healthy_percent: Some(50), maximum_percent: None });
+                r.placement_strategy = Some(vec![binpack()[0].clone(); 6]);
+            }),
+            "At most 5 placement strategy rules",
+        ),
+        (
+            update(&|r| {
+                r.placement_strategy = Some(binpack());
+                r.placement_constraints =
+                    Some(vec![PlacementConstraint { constraint_type: "distinctInstance".into(), expression: None }; 11]);
+            }),
+            "At most 10 placement constraints",
+        ),
+        (
+            update(&|r| {
+                r.placement_strategy = Some(binpack());
+                r.health_check_grace_period_seconds = Some(-1);
+            }),
+            "healthCheckGracePeriodSeconds",
+        ),
+        (
+            update(&|r| r.placement_strategy = Some(vec![PlacementStrategy { strategy_type: "spread".into(), field: None }])),
+            "Invalid placement strategy",
+        ),
+        // Rebalancing stays ENABLED, which a constraint on the zone attribute does not allow.
+        (
+            update(&|r| {
+                r.placement_strategy = Some(binpack());
+                r.placement_constraints = Some(vec![member_of("attribute:ecs.availability-zone == us-east-1a")]);
+            }),
+            "Availability Zone rebalancing is not supported",
+        ),
+    ];
+    let (before, digest) = (describe(&mut e), e.state_digest());
+    for (request, text) in refused {
+        let err = e.handle(request.clone()).expect_err("refused");
+        assert_eq!(err.kind, drainsim_core::EcsErrorKind::InvalidParameterException, "{request:?}");
+        assert!(err.message.contains(text), "{}", err.message);
+        assert_eq!(describe(&mut e), before, "a refused {request:?} changed the service");
+        assert_eq!(e.state_digest(), digest, "a refused {request:?} changed the state");
+        assert!(drainsim_core::check_invariants(&e).is_ok());
+    }
+    // The zone constraint with rebalancing turned off in the same request; binpack alone keeps
+    // rebalancing as it was.
+    e.handle(update(&|r| {
+        r.placement_constraints = Some(vec![member_of("attribute:ecs.availability-zone == us-east-1a")]);
+        r.availability_zone_rebalancing = Some("DISABLED".into());
+        r.health_check_grace_period_seconds = Some(60);
+    }))
+    .expect("accepted");
+    e.handle(update(&|r| r.availability_zone_rebalancing = Some("ENABLED".into())))
+        .expect_err("rebalancing refused with the zone constraint the service now has");
+    e.handle(update(&|r| {
+        r.placement_constraints = Some(vec![]);
+        r.availability_zone_rebalancing = Some("ENABLED".into());
+    }))
+    .expect("accepted once the constraint is removed");
+    e.handle(update(&|r| r.placement_strategy = Some(binpack()))).expect("binpack keeps rebalancing as set");
+    let after = describe(&mut e);
+    assert_eq!(after.placement_strategy, binpack());
+    assert!(after.placement_constraints.is_empty());
+    assert_eq!(after.health_check_grace_period_seconds, Some(60));
+    assert_eq!(after.availability_zone_rebalancing, "ENABLED");
+    assert_eq!(after.desired_count, 2, "no refused update changed the desired count");
+    // An empty list removes the strategy: described empty, placed by the default spread.
+    e.handle(update(&|r| r.placement_strategy = Some(vec![]))).expect("accepted");
+    assert!(describe(&mut e).placement_strategy.is_empty());
+    assert!(drainsim_core::check_invariants(&e).is_ok());
+}

@@ -13,23 +13,88 @@ const USERS: [&str; 3] = ["arn:aws:iam::123456789012:user/alice", "arn:aws:iam::
 
 #[derive(Debug, Clone)]
 enum Op {
-    Register { name: u8, cluster: u8, instance_type: u8, role: u8, cpu: i64, memory: i64 },
-    Deregister { target: u8, force: bool },
-    UpdateState { targets: Vec<u8>, status: u8 },
-    Describe { targets: Vec<u8> },
-    List { status: u8, max_results: Option<i64>, filter: u8 },
-    UpdateAgent { target: u8 },
-    PutSetting { name: u8, value: u8, principal: u8, caller: u8 },
-    PutDefault { name: u8, value: u8 },
-    DeleteSetting { name: u8, principal: u8 },
-    ListSettings { name: u8, effective: bool, max_results: Option<i64> },
-    Submit { garbage: bool, cluster: u8 },
-    CreateService { name: u8, desired: i64, min: i64, max: i64, strategy: u8, constraint: u8, daemon: bool },
-    UpdateService { name: u8, desired: i64 },
-    DeleteService { name: u8, force: bool },
-    RunTask { count: i64, awsvpc: bool },
-    StopTask { nth: u16 },
-    Advance { ms: u64 },
+    Register {
+        name: u8,
+        cluster: u8,
+        instance_type: u8,
+        role: u8,
+        cpu: i64,
+        memory: i64,
+    },
+    Deregister {
+        target: u8,
+        force: bool,
+    },
+    UpdateState {
+        targets: Vec<u8>,
+        status: u8,
+    },
+    Describe {
+        targets: Vec<u8>,
+    },
+    List {
+        status: u8,
+        max_results: Option<i64>,
+        filter: u8,
+    },
+    UpdateAgent {
+        target: u8,
+    },
+    PutSetting {
+        name: u8,
+        value: u8,
+        principal: u8,
+        caller: u8,
+    },
+    PutDefault {
+        name: u8,
+        value: u8,
+    },
+    DeleteSetting {
+        name: u8,
+        principal: u8,
+    },
+    ListSettings {
+        name: u8,
+        effective: bool,
+        max_results: Option<i64>,
+    },
+    Submit {
+        garbage: bool,
+        cluster: u8,
+    },
+    CreateService {
+        name: u8,
+        desired: i64,
+        min: i64,
+        max: i64,
+        strategy: u8,
+        constraint: u8,
+        daemon: bool,
+    },
+    /// Each field `None` leaves the service's value; a strategy or constraint list as
+    /// CreateService's (`strategies`, `constraints`).
+    UpdateService {
+        name: u8,
+        desired: Option<i64>,
+        strategy: Option<u8>,
+        constraint: Option<u8>,
+        grace: Option<i64>,
+    },
+    DeleteService {
+        name: u8,
+        force: bool,
+    },
+    RunTask {
+        count: i64,
+        awsvpc: bool,
+    },
+    StopTask {
+        nth: u16,
+    },
+    Advance {
+        ms: u64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -46,14 +111,68 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..6, 0u8..3).prop_map(|(name, principal)| Op::DeleteSetting { name, principal }),
         1 => (0u8..6, any::<bool>(), prop::option::of(0i64..12)).prop_map(|(name, effective, max_results)| Op::ListSettings { name, effective, max_results }),
         1 => (any::<bool>(), 0u8..2).prop_map(|(garbage, cluster)| Op::Submit { garbage, cluster }),
-        2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..10, 0u8..6, prop::bool::weighted(0.25))
+        2 => (0u8..3, -1i64..8, prop_oneof![Just(0i64), Just(50), Just(100), Just(150)], prop_oneof![Just(100i64), Just(150), Just(200), Just(250)], 0u8..11, 0u8..6, prop::bool::weighted(0.25))
             .prop_map(|(name, desired, min, max, strategy, constraint, daemon)| Op::CreateService { name, desired, min, max, strategy, constraint, daemon }),
-        1 => (0u8..3, -1i64..8).prop_map(|(name, desired)| Op::UpdateService { name, desired }),
+        2 => (0u8..3, prop::option::of(-1i64..8), prop::option::of(0u8..11), prop::option::of(0u8..6), prop::option::weighted(0.2, -1i64..100))
+            .prop_map(|(name, desired, strategy, constraint, grace)| Op::UpdateService { name, desired, strategy, constraint, grace }),
         1 => (0u8..3, any::<bool>()).prop_map(|(name, force)| Op::DeleteService { name, force }),
         2 => (0i64..4, any::<bool>()).prop_map(|(count, awsvpc)| Op::RunTask { count, awsvpc }),
         1 => any::<u16>().prop_map(|nth| Op::StopTask { nth }),
         4 => prop_oneof![Just(500u64), Just(5_000), Just(30_000), Just(400_000), Just(4_000_000)].prop_map(|ms| Op::Advance { ms }),
     ]
+}
+
+/// Placement strategies of CreateService and UpdateService requests: none (the default), each
+/// strategy drainsim applies, spreads by attributes some instances lack, and the rules after them.
+fn strategies(strategy: u8) -> Vec<PlacementStrategy> {
+    match strategy {
+        0 => vec![],
+        1 => vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }],
+        2 => vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+        3 => vec![PlacementStrategy { strategy_type: "random".into(), field: None }],
+        4 => vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.instance-type".into()) }],
+        5 => vec![
+            PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.availability-zone".into()) },
+            PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:rack".into()) },
+        ],
+        // The rest of a strategy picks within the attribute's value.
+        6 => vec![
+            PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.instance-type".into()) },
+            PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) },
+        ],
+        7 => vec![
+            PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:rack".into()) },
+            PlacementStrategy { strategy_type: "random".into(), field: None },
+        ],
+        8 => vec![
+            PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.availability-zone".into()) },
+            PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.instance-type".into()) },
+            PlacementStrategy { strategy_type: "binpack".into(), field: Some("cpu".into()) },
+        ],
+        // Spread by instance, its ties broken by binpack.
+        10 => vec![
+            PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) },
+            PlacementStrategy { strategy_type: "binpack".into(), field: Some("cpu".into()) },
+        ],
+        _ => vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.availability-zone".into()) }],
+    }
+}
+
+/// Placement constraints of CreateService and UpdateService requests for service `svc{name}`:
+/// memberOf an instance type, anti-affinity with itself, a malformed expression, distinctInstance,
+/// or none.
+fn constraints(constraint: u8, name: u8) -> Vec<PlacementConstraint> {
+    match constraint {
+        0 => vec![member_of("attribute:ecs.instance-type == c5.large")],
+        1 => vec![member_of(&format!("not(task:group == service:svc{name})"))],
+        2 => vec![member_of("task:group in [service:svc0")],
+        3 => vec![PlacementConstraint { constraint_type: "distinctInstance".into(), expression: None }],
+        4 => vec![
+            PlacementConstraint { constraint_type: "distinctInstance".into(), expression: None },
+            member_of("attribute:ecs.instance-type == c5.large"),
+        ],
+        _ => vec![],
+    }
 }
 
 fn member_of(expression: &str) -> PlacementConstraint {
@@ -209,61 +328,21 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
                     minimum_healthy_percent: Some(*min),
                     maximum_percent: Some(*max),
                 }),
-                placement_strategy: match strategy {
-                    _ if *daemon => vec![],
-                    0 => vec![],
-                    1 => vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }],
-                    2 => vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
-                    3 => vec![PlacementStrategy { strategy_type: "random".into(), field: None }],
-                    4 => vec![PlacementStrategy {
-                        strategy_type: "spread".into(),
-                        field: Some("attribute:ecs.instance-type".into()),
-                    }],
-                    5 => vec![
-                        PlacementStrategy {
-                            strategy_type: "spread".into(),
-                            field: Some("attribute:ecs.availability-zone".into()),
-                        },
-                        PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:rack".into()) },
-                    ],
-                    // The rest of a strategy picks within the attribute's value.
-                    6 => vec![
-                        PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.instance-type".into()) },
-                        PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) },
-                    ],
-                    7 => vec![
-                        PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:rack".into()) },
-                        PlacementStrategy { strategy_type: "random".into(), field: None },
-                    ],
-                    8 => vec![
-                        PlacementStrategy {
-                            strategy_type: "spread".into(),
-                            field: Some("attribute:ecs.availability-zone".into()),
-                        },
-                        PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.instance-type".into()) },
-                        PlacementStrategy { strategy_type: "binpack".into(), field: Some("cpu".into()) },
-                    ],
-                    _ => vec![PlacementStrategy {
-                        strategy_type: "spread".into(),
-                        field: Some("attribute:ecs.availability-zone".into()),
-                    }],
-                },
+                placement_strategy: if *daemon { vec![] } else { strategies(*strategy) },
                 // memberOf: an instance type, anti-affinity with itself, or a malformed expression.
-                placement_constraints: match constraint {
-                    0 => vec![member_of("attribute:ecs.instance-type == c5.large")],
-                    1 => vec![member_of(&format!("not(task:group == service:svc{name})"))],
-                    2 => vec![member_of("task:group in [service:svc0")],
-                    _ => vec![],
-                },
+                placement_constraints: constraints(*constraint, *name),
                 ..Default::default()
             }),
         ),
-        Op::UpdateService { name, desired } => (
+        Op::UpdateService { name, desired, strategy, constraint, grace } => (
             root,
             Request::UpdateService(UpdateServiceRequest {
                 cluster: Some("prod".into()),
                 service: format!("svc{name}"),
-                desired_count: Some(*desired),
+                desired_count: *desired,
+                placement_strategy: strategy.map(strategies),
+                placement_constraints: constraint.map(|c| constraints(c, *name)),
+                health_check_grace_period_seconds: *grace,
                 ..Default::default()
             }),
         ),

@@ -385,8 +385,8 @@ const UNKNOWABLE_ATTRIBUTES: [&str; 4] = ["ecs.ami-id", "ecs.os-family", "ecs.vp
 
 /// What a loaded scenario may be warned of without being refused: an instance type drainsim does
 /// not know (new types exist; its awsvpc tasks need `taskEniLimit`), with the closest known one;
-/// a service's placement strategy rules that drainsim does not apply
-/// ([`drainsim_core::placement_rules_applied`]); a `memberOf` expression reading a built-in
+/// a service's placement strategy rules that drainsim does not apply, as created or as an
+/// UpdateService step replaces them ([`drainsim_core::placement_rules_applied`]); a `memberOf` expression reading a built-in
 /// attribute drainsim cannot know that no instance is given. `--strict` makes these errors.
 pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     let known: std::collections::BTreeSet<&str> = drainsim_core::known_instance_types().collect();
@@ -416,6 +416,7 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     let service_rules = l.scenario.services.iter().flat_map(|s| s.placement_constraints.iter().map(|c| &c.expression));
     let step_rules = l.scenario.steps.iter().flat_map(|step| match &step.action {
         Action::Ecs(Request::CreateService(r)) => r.placement_constraints.iter().map(|c| &c.expression).collect(),
+        Action::Ecs(Request::UpdateService(r)) => r.placement_constraints.iter().flatten().map(|c| &c.expression).collect(),
         Action::Ecs(Request::RunTask(r)) => r.placement_constraints.iter().map(|c| &c.expression).collect(),
         _ => Vec::new(),
     });
@@ -434,14 +435,23 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
             }
         }
     }
-    // Services of the setup and those a step creates, with their rules (UpdateService does not
-    // change a service's placement strategy in drainsim's model).
-    let setup = l.scenario.services.iter().map(|s| (s.service_name.as_str(), &s.placement_strategy));
+    // Services of the setup and those a step creates, with their rules, each at its
+    // `serviceName`; and the rules an UpdateService step gives a service, at the step.
+    let at_name = |service: &str| locate_field_value(&l.source, "serviceName", service).unwrap_or((1, 1));
+    let setup = l.scenario.services.iter().map(|s| (s.service_name.as_str(), &s.placement_strategy, at_name(&s.service_name)));
+    let mut updates = 0;
     let steps = l.scenario.steps.iter().filter_map(|step| match &step.action {
-        Action::Ecs(Request::CreateService(r)) => Some((r.service_name.as_str(), &r.placement_strategy)),
+        Action::Ecs(Request::CreateService(r)) => {
+            Some((r.service_name.as_str(), &r.placement_strategy, at_name(&r.service_name)))
+        }
+        Action::Ecs(Request::UpdateService(r)) => {
+            updates += 1;
+            let at = locate(&l.source, "UpdateService", updates - 1).unwrap_or((1, 1));
+            r.placement_strategy.as_ref().map(|rules| (r.service.as_str(), rules, at))
+        }
         _ => None,
     });
-    for (service, rules) in setup.chain(steps) {
+    for (service, rules, (line, column)) in setup.chain(steps) {
         // An invalid list is refused when the service is created; only a valid one is warned of.
         let Ok(applied) = drainsim_core::placement_rules_applied(rules) else { continue };
         if applied < rules.len() {
@@ -450,7 +460,6 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
                 None => r.strategy_type.clone(),
             };
             let ignored: Vec<String> = rules[applied..].iter().map(rule).collect();
-            let (line, column) = locate_field_value(&l.source, "serviceName", service).unwrap_or((1, 1));
             out.push(ScenarioError {
                 file: l.file.clone(),
                 line,

@@ -7,7 +7,8 @@
 //! whether its drain started and completed, and the stops its agent still tracks; every task not
 //! yet STOPPED as a tuple (instance, service, task definition, statuses, health and agent flags,
 //! its age), the tasks sorted so that the order they were created in does not matter; every
-//! service's status, counts, spread and scheduler bookkeeping (times relative to now); the pending
+//! service's status, counts, deployment bounds, rebalancing setting, grace period and placement
+//! lists, spread and scheduler bookkeeping (times relative to now); the pending
 //! events in firing order, each with its time relative to now and its target (a task by its rank in
 //! the sorted tuples, a stale task event marked stale); pinned trunk failures; Spot Instances and their notices; the faults a script
 //! may still take, and whether anything was recorded since the last injection point. What it leaves out is history: the trace, the observations (fewest healthy,
@@ -132,6 +133,20 @@ impl Engine {
                 [s.status as u64, s.desired_count as u64, c.running as u64, c.pending as u64, c.healthy as u64, c.live as u64]
             {
                 h.eat(x);
+            }
+            // What UpdateService may change: the bounds, rebalancing and the placement lists
+            // (which decide where its next task goes and which task a scale-in stops).
+            for x in [s.minimum_healthy_percent as u64, s.maximum_percent as u64, s.az_rebalancing() as u64] {
+                h.eat(x);
+            }
+            s.health_check_grace_seconds.hash(&mut h);
+            h.eat(s.strategy_specs.len() as u64);
+            for p in &s.strategy_specs {
+                (&p.strategy_type, &p.field).hash(&mut h);
+            }
+            h.eat(s.constraint_specs.len() as u64);
+            for c in &s.constraint_specs {
+                (&c.constraint_type, &c.expression).hash(&mut h);
             }
             let sch = &s.schedule;
             for x in [

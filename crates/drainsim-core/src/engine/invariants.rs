@@ -443,6 +443,28 @@ fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     check_room_orders(e)?;
     check_full_pool_notes(e)?;
     for s in e.services.iter() {
+        // What the counts keep follows the service's strategies and distinctInstance as they are
+        // now (UpdateService may have replaced them): per instance, and per value of the attribute
+        // the strategy that picks spreads by.
+        let shape = crate::state::service::SpreadCounts::for_strategies(
+            &s.strategies,
+            e.builtin.availability_zone,
+            s.constraints.distinct,
+        );
+        if (shape.tracks_instances, shape.value_attribute) != (s.spread.tracks_instances, s.spread.value_attribute) {
+            return fail(
+                "spread-counts",
+                format!(
+                    "{}: its spread counts keep per instance {} and by value {:?}, its strategies {:?} need {} and {:?}",
+                    e.strings.resolve(s.name),
+                    s.spread.tracks_instances,
+                    s.spread.value_attribute.map(|a| e.strings.resolve(a)),
+                    s.strategies,
+                    shape.tracks_instances,
+                    shape.value_attribute.map(|a| e.strings.resolve(a)),
+                ),
+            );
+        }
         let mut want = crate::state::service::SpreadCounts {
             value_attribute: s.spread.value_attribute,
             ..crate::state::service::SpreadCounts::new(s.spread.tracks_instances)

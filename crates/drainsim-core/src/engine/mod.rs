@@ -1020,6 +1020,20 @@ impl Engine {
         for s in self.services.iter() {
             eat(s.desired_count as u64);
             eat(s.events.len() as u64);
+            // What UpdateService may change besides the desired count.
+            eat(u64::from(s.minimum_healthy_percent) << 32 | u64::from(s.maximum_percent));
+            eat(u64::from(s.az_rebalancing()));
+            eat(s.health_check_grace_seconds.map_or(u64::MAX, |g| g as u64));
+            for p in &s.strategy_specs {
+                eat(crate::infra::fnv::fnv1a(p.strategy_type.as_bytes()));
+                eat(p.field.as_deref().map_or(0, |f| crate::infra::fnv::fnv1a(f.as_bytes())));
+            }
+            eat(s.strategy_specs.len() as u64);
+            for c in &s.constraint_specs {
+                eat(crate::infra::fnv::fnv1a(c.constraint_type.as_bytes()));
+                eat(c.expression.as_deref().map_or(0, |x| crate::infra::fnv::fnv1a(x.as_bytes())));
+            }
+            eat(s.constraint_specs.len() as u64);
         }
         h
     }

@@ -2113,6 +2113,39 @@ mod tests {
         assert!(e.start_room_order(cluster, owner, class, pools, (free, Some(tie))), "the cluster has room for one more");
     }
 
+    /// The cases of [`a_room_order_changes_no_placement`]: a placement strategy (ECS's default
+    /// spread, by zone and instance, by instance, by rack, by zone then rack; by instance with
+    /// ties broken by binpack memory, or after a spread by zone by CPU; binpack or random with
+    /// distinctInstance), the pools and tie-break of the room order it keeps, and its constraints.
+    fn room_order_case(strategy: usize) -> (Vec<PlacementStrategy>, RoomPools, SpreadTie, Vec<PlacementConstraint>) {
+        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
+        let (strategies, pools) = match strategy {
+            // Spread by instance, ties broken by binpack.
+            9 => (vec![rule("spread", "instanceId"), rule("binpack", "memory")], RoomPools::Whole),
+            10 => (
+                vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "instanceId"), rule("binpack", "cpu")],
+                RoomPools::Zone,
+            ),
+            0 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "instanceId")], RoomPools::Zone),
+            1 => (vec![rule("spread", "instanceId")], RoomPools::Whole),
+            2 => (vec![], RoomPools::Zone),
+            3 => (vec![rule("spread", "attribute:rack")], RoomPools::Value),
+            4 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "attribute:rack")], RoomPools::Value),
+            // Binpack with distinctInstance: the order's unoccupied members are where it fits.
+            5 => (vec![rule("binpack", "memory")], RoomPools::Whole),
+            6 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("binpack", "memory")], RoomPools::Zone),
+            7 => (vec![PlacementStrategy { strategy_type: "random".into(), field: None }], RoomPools::Whole),
+            _ => (vec![rule("binpack", "cpu")], RoomPools::Whole),
+        };
+        let tie = match strategy {
+            9 => SpreadTie::LeastMemory,
+            10 => SpreadTie::LeastCpu,
+            _ => SpreadTie::Own,
+        };
+        let constraints = if (5..=8).contains(&strategy) { vec![distinct_instance()] } else { vec![] };
+        (strategies, pools, tie, constraints)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -2124,7 +2157,10 @@ mod tests {
         /// creation, and a task group's from its first task, while `without` (too small to start
         /// one) walks their counts. Scaling both services, RunTask calls of the group, drains,
         /// reactivations, forced deregistrations, agent disconnections (which take instances out
-        /// of every class, and back) and moves to another rack answer alike and leave the same trace; the room orders stay exact throughout
+        /// of every class, and back), moves to another rack and UpdateService requests replacing the
+        /// spread service's strategy and constraints with another case's (its counts recounted for
+        /// them, its room order dropped; `with` starts one by the new pools and tie-break at once)
+        /// answer alike and leave the same trace; the room orders stay exact throughout
         /// (`check_invariants`).
         #[test]
         fn a_room_order_changes_no_placement(
@@ -2132,39 +2168,16 @@ mod tests {
             strategy in 0usize..11,
             free in prop::sample::select(vec![RoomFree::Not, RoomFree::ByMemory, RoomFree::ByMemoryAndCpu]),
             spread_size in 1u32..3,
-            steps in prop::collection::vec((0usize..8, 0i64..60, 0usize..30), 1..14),
+            steps in prop::collection::vec((0usize..9, 0i64..60, 0usize..30), 1..14),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
-            let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
-            let (spread_strategy, pools) = match strategy {
-                // Spread by instance, ties broken by binpack.
-                9 => (vec![rule("spread", "instanceId"), rule("binpack", "memory")], RoomPools::Whole),
-                10 => (
-                    vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "instanceId"), rule("binpack", "cpu")],
-                    RoomPools::Zone,
-                ),
-                0 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "instanceId")], RoomPools::Zone),
-                1 => (vec![rule("spread", "instanceId")], RoomPools::Whole),
-                2 => (vec![], RoomPools::Zone),
-                3 => (vec![rule("spread", "attribute:rack")], RoomPools::Value),
-                4 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("spread", "attribute:rack")], RoomPools::Value),
-                // Binpack with distinctInstance: the order's unoccupied members are where it fits.
-                5 => (vec![rule("binpack", "memory")], RoomPools::Whole),
-                6 => (vec![rule("spread", "attribute:ecs.availability-zone"), rule("binpack", "memory")], RoomPools::Zone),
-                7 => (vec![PlacementStrategy { strategy_type: "random".into(), field: None }], RoomPools::Whole),
-                _ => (vec![rule("binpack", "cpu")], RoomPools::Whole),
-            };
-            let tie = match strategy {
-                9 => SpreadTie::LeastMemory,
-                10 => SpreadTie::LeastCpu,
-                _ => SpreadTie::Own,
-            };
-            let constraints = if (5..=8).contains(&strategy) { vec![distinct_instance()] } else { vec![] };
+            let (spread_strategy, pools, tie, constraints) = room_order_case(strategy);
             for e in [&mut with, &mut without] {
                 register_sized(e, "pack", 256, 512);
                 register_sized(e, "spread", 128 * spread_size, 256 * spread_size);
-                create_service(e, "pack", "pack", 0, vec![rule("binpack", "memory")]);
+                let binpack = PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) };
+                create_service(e, "pack", "pack", 0, vec![binpack]);
                 create_constrained_service(e, "spread", "spread", 0, spread_strategy.clone(), constraints.clone());
             }
             let cluster = with.clusters.by_name("prod").expect("created");
@@ -2174,6 +2187,24 @@ mod tests {
             let batch = with.strings.intern("batch");
             without.strings.intern("batch");
             for (op, n, k) in steps {
+                if op == 8 {
+                    // UpdateService: the spread service places by another case's strategy and
+                    // constraints from now on (its tasks stay where they are).
+                    let (strategies, pools, tie, constraints) = room_order_case(k % 11);
+                    let request = Request::UpdateService(UpdateServiceRequest {
+                        cluster: Some("prod".into()),
+                        service: "spread".into(),
+                        placement_strategy: Some(strategies),
+                        placement_constraints: Some(constraints),
+                        ..Default::default()
+                    });
+                    prop_assert_eq!(with.handle(request.clone()), without.handle(request));
+                    prop_assert!(with.services[spread.index()].spread.room.is_none(), "the room order went with the old counts");
+                    prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
+                    start_room_order_of(&mut with, Owner::Service(spread), "spread", pools, (free, tie));
+                    prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
+                    continue;
+                }
                 if op == 7 {
                     // The instance moves to another rack (a change of its attributes).
                     let instance = InstanceId((k % totals.len()) as u32);

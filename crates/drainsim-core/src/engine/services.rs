@@ -88,15 +88,9 @@ impl Engine {
             (SchedulingStrategy::Replica, Some(n)) => n as u32,
         };
         let (min, max) = deployment_configuration(scheduling, req.deployment_configuration.as_ref())?;
-        if scheduling == SchedulingStrategy::Daemon && !req.placement_strategy.is_empty() {
-            return Err(EcsError::invalid_parameter(DAEMON_PLACEMENT_STRATEGY_REFUSED));
-        }
-        let constraints =
-            crate::placement::parse_constraints(&self.task_defs[task_def.index()].member_of, &req.placement_constraints)?;
-        let grace = req.health_check_grace_period_seconds.unwrap_or(0);
-        if !(0..=2_147_483_647).contains(&grace) {
-            return Err(EcsError::invalid_parameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647."));
-        }
+        Self::check_strategies_allowed(scheduling, &req.placement_strategy)?;
+        let constraints = self.parse_service_constraints(task_def, &req.placement_constraints)?;
+        Self::check_health_check_grace_period(req.health_check_grace_period_seconds)?;
         if req.load_balancers.len() > 1 {
             return Err(EcsError::invalid_parameter("drainsim models at most one load balancer per service."));
         }
@@ -134,7 +128,7 @@ impl Engine {
             }
         }
         self.check_eni_limits_known(cluster, task_def)?;
-        let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, true)?;
+        let strategies = self.parse_service_strategies(&req.placement_strategy)?;
         let az_rebalancing = Self::az_rebalancing_setting(
             req.availability_zone_rebalancing.as_deref(),
             None,
@@ -144,11 +138,7 @@ impl Engine {
             &strategies,
         )?;
 
-        let strategies = if strategies.is_empty() {
-            vec![Strategy::SpreadAttribute(self.builtin.availability_zone), Strategy::SpreadInstance]
-        } else {
-            strategies
-        };
+        let strategies = self.strategies_or_default(strategies);
         let spread = SpreadCounts::for_strategies(&strategies, self.builtin.availability_zone, constraints.distinct);
         let id = ServiceId(u32::try_from(self.services.len()).expect("fewer than 2^32 services"));
         let uuid = self.rng.next_id128();
@@ -241,16 +231,45 @@ impl Engine {
             }
             (SchedulingStrategy::Replica, Some(n)) => Some(n as u32),
         };
+        // placementStrategy, placementConstraints and healthCheckGracePeriodSeconds: validated by
+        // CreateService's own rules, in its order, before anything changes.
+        let task_def = s.task_def;
+        if let Some(specs) = &req.placement_strategy {
+            Self::check_strategies_allowed(scheduling, specs)?;
+        }
+        let constraints = match &req.placement_constraints {
+            Some(specs) => Some(self.parse_service_constraints(task_def, specs)?),
+            None => None,
+        };
+        Self::check_health_check_grace_period(req.health_check_grace_period_seconds)?;
+        let strategies = match &req.placement_strategy {
+            Some(specs) => Some(self.parse_service_strategies(specs)?),
+            None => None,
+        };
+        let s = &self.services[id.index()];
+        // Rebalancing is checked against the constraints the service will have: a new constraint
+        // on the zone attribute is refused while rebalancing stays ENABLED, as CreateService
+        // refuses it. A new binpack rule does not turn it off: CreateService keeps an explicit
+        // ENABLED with binpack (only its default differs), and no page says an update does
+        // otherwise (docs/ecs-choices.md, "UpdateService's placement").
         let az_rebalancing = Self::az_rebalancing_setting(
             req.availability_zone_rebalancing.as_deref(),
             Some(s.az_rebalancing()),
             scheduling,
             max,
-            &s.constraint_specs,
+            req.placement_constraints.as_deref().unwrap_or(&s.constraint_specs),
             &[],
         )?;
         let old_desired = self.services[id.index()].desired_count;
         self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
+        if strategies.is_some() || constraints.is_some() {
+            let strategies = strategies.zip(req.placement_strategy);
+            let constraints = constraints.zip(req.placement_constraints);
+            self.replace_placement(id, strategies, constraints);
+        }
+        if let Some(seconds) = req.health_check_grace_period_seconds {
+            self.services.set_health_check_grace(id, seconds);
+        }
         self.services.set_az_rebalancing(id, az_rebalancing);
         self.clusters.set_rebalancing(self.services[id.index()].cluster, id, az_rebalancing);
         // Updating the service resets the failed-start throttle (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>).
@@ -263,6 +282,98 @@ impl Engine {
         self.touched_services.insert(id);
         self.triggers.push(Trigger::ServiceChanged(id));
         Ok(Reply::Service(id))
+    }
+
+    /// CreateService's and UpdateService's rule for `placementStrategy`: a DAEMON service takes
+    /// none, in ECS's words.
+    fn check_strategies_allowed(scheduling: SchedulingStrategy, specs: &[api::PlacementStrategy]) -> Result<(), EcsError> {
+        if scheduling == SchedulingStrategy::Daemon && !specs.is_empty() {
+            return Err(EcsError::invalid_parameter(DAEMON_PLACEMENT_STRATEGY_REFUSED));
+        }
+        Ok(())
+    }
+
+    /// CreateService's and UpdateService's rule for `placementConstraints`: parsed after the task
+    /// definition's `memberOf` expressions, at most 10 in all
+    /// ([`crate::placement::parse_constraints`]).
+    fn parse_service_constraints(
+        &self,
+        task_def: crate::infra::ids::TaskDefId,
+        specs: &[api::PlacementConstraint],
+    ) -> Result<crate::placement::Constraints, EcsError> {
+        crate::placement::parse_constraints(&self.task_defs[task_def.index()].member_of, specs)
+    }
+
+    /// CreateService's and UpdateService's range of `healthCheckGracePeriodSeconds` (absent: 0).
+    fn check_health_check_grace_period(given: Option<i64>) -> Result<(), EcsError> {
+        if !(0..=2_147_483_647).contains(&given.unwrap_or(0)) {
+            return Err(EcsError::invalid_parameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647."));
+        }
+        Ok(())
+    }
+
+    /// CreateService's and UpdateService's rule for the rules of `placementStrategy`: at most 5,
+    /// each a known type and field ([`crate::placement::parse_strategies`]).
+    fn parse_service_strategies(&mut self, specs: &[api::PlacementStrategy]) -> Result<Vec<Strategy>, EcsError> {
+        crate::placement::parse_strategies(&mut self.strings, specs, true)
+    }
+
+    /// The strategies a service places by: those it names, or, when it names none (CreateService
+    /// without `placementStrategy`, or UpdateService's empty list, which removes the strategy),
+    /// ECS's default for a service — spread by zone, then by instance (docs/ecs-choices.md,
+    /// "Placement strategies and tie-breaks").
+    fn strategies_or_default(&self, named: Vec<Strategy>) -> Vec<Strategy> {
+        if named.is_empty() {
+            vec![Strategy::SpreadAttribute(self.builtin.availability_zone), Strategy::SpreadInstance]
+        } else {
+            named
+        }
+    }
+
+    /// UpdateService's new placement strategy or constraints (each `None` when the request leaves
+    /// it; parsed, with the list as given), which apply to what the service places and stops from
+    /// now on: "This parameter doesn't trigger a new service deployment"
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>), so no
+    /// running task moves. What the service derived from the old lists follows the new ones: its
+    /// spread counts are recounted from its staying tasks for the new strategies and
+    /// `distinctInstance` (the counts they keep per instance and per value, by the attribute they
+    /// spread by), and its room order and full-pool notes go (a later walk starts an order filed
+    /// by the new pools and tie-break). Its zone stop order holds the same staying tasks by zone
+    /// and stays. A DAEMON service visits, and evaluates its expressions on, every instance of
+    /// its cluster again at its next pass, as at its creation: it stops its task where the new
+    /// expressions no longer hold and starts one where they now do.
+    fn replace_placement(
+        &mut self,
+        id: ServiceId,
+        strategies: Option<(Vec<Strategy>, Vec<api::PlacementStrategy>)>,
+        constraints: Option<(crate::placement::Constraints, Vec<api::PlacementConstraint>)>,
+    ) {
+        let s = &self.services[id.index()];
+        let (strategies, strategy_specs) = match strategies {
+            Some((named, specs)) => (self.strategies_or_default(named), specs),
+            None => (s.strategies.to_vec(), s.strategy_specs.clone()),
+        };
+        let (constraints, constraint_specs) = constraints.unwrap_or_else(|| (s.constraints.clone(), s.constraint_specs.clone()));
+        let mut spread = SpreadCounts::for_strategies(&strategies, self.builtin.availability_zone, constraints.distinct);
+        for t in s.tasks.iter().copied().filter(|t| self.counted_in_spread(*t)) {
+            let instance = self.tasks[t.index()].instance;
+            let value = spread.value_attribute.and_then(|a| self.instance_attribute(instance, a).flatten());
+            spread.adjust_valued(instance, self.instances[instance.index()].availability_zone, value, 1);
+        }
+        let (cluster, daemon) = (s.cluster, s.scheduling == SchedulingStrategy::Daemon);
+        let member_of = !constraints.member_of.is_empty();
+        let placement = ServicePlacement { strategies, strategy_specs, constraints, constraint_specs };
+        self.services.set_placement(id, placement, spread);
+        // Its room order went with its old counts.
+        self.clusters.forget_room_ordered(cluster, crate::placement::Owner::Service(id));
+        if daemon {
+            for i in self.clusters[cluster.index()].instances.iter().copied() {
+                self.services.note_daemon_candidate(id, i);
+                if member_of {
+                    self.services.note_daemon_member_stale(id, i);
+                }
+            }
+        }
     }
 
     pub(crate) fn delete_service(&mut self, req: api::DeleteServiceRequest) -> Result<Reply, EcsError> {

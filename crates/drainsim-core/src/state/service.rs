@@ -1054,6 +1054,17 @@ pub struct ServiceState {
     pub drain_candidates: Option<std::collections::BTreeSet<TaskId>>,
 }
 
+/// A service's placement as UpdateService replaces it: the strategies it places by (the default
+/// when it names none) with the list as given, and its constraints (the task definition's
+/// `memberOf` expressions among them) with the list as given.
+#[derive(Debug, Clone)]
+pub(crate) struct ServicePlacement {
+    pub strategies: Vec<Strategy>,
+    pub strategy_specs: Vec<api::PlacementStrategy>,
+    pub constraints: crate::placement::Constraints,
+    pub constraint_specs: Vec<api::PlacementConstraint>,
+}
+
 /// A service keeps its drain candidates once it lists this many tasks ([`ServiceState::drain_candidates`]).
 pub(crate) const DRAIN_CANDIDATES_KEPT_FROM: usize = 1024;
 /// ... until it lists fewer than this many (apart from [`DRAIN_CANDIDATES_KEPT_FROM`], so that a
@@ -1363,6 +1374,36 @@ impl Services {
         s.maximum_percent = maximum_percent;
         s.desired_count = desired_count;
         self.note_ceiling(id);
+    }
+
+    /// `placementStrategy` and `placementConstraints` (UpdateService; already validated, the
+    /// strategies already defaulted), with `spread`, the service's spread counts recounted from its
+    /// staying tasks for them ([`SpreadCounts::for_strategies`]). The counts it replaces go with the
+    /// room order and full-pool notes derived from them (they were filed by the old strategies'
+    /// pools and tie-break; a later walk starts a new order); the staying tasks and their zones are
+    /// the same tasks counted again. Running tasks stay where they are.
+    pub(crate) fn set_placement(&mut self, id: ServiceId, placement: ServicePlacement, spread: SpreadCounts) {
+        let s = &mut self.records[id.index()];
+        assert!(spread.room.is_none() && spread.no_free_members.is_none(), "recounted spread counts keep nothing derived yet");
+        assert_eq!(spread.staying, s.spread.staying, "a recount counts the same staying tasks");
+        assert!(
+            spread.per_az.iter().filter(|(_, n)| **n > 0).eq(s.spread.per_az.iter().filter(|(_, n)| **n > 0)),
+            "a recount counts the same staying tasks in each zone"
+        );
+        let ServicePlacement { strategies, strategy_specs, constraints, constraint_specs } = placement;
+        assert!(!strategies.is_empty(), "a service places by the default strategy when it names none");
+        s.strategies = strategies.into();
+        s.strategy_specs = strategy_specs;
+        s.constraints = constraints;
+        s.constraint_specs = constraint_specs;
+        s.spread = spread;
+        self.value_spreaders |= s.spread.value_attribute.is_some();
+    }
+
+    /// `healthCheckGracePeriodSeconds` (UpdateService; already validated).
+    pub(crate) fn set_health_check_grace(&mut self, id: ServiceId, seconds: i64) {
+        assert!((0..=i64::from(i32::MAX)).contains(&seconds), "a validated grace period");
+        self.records[id.index()].health_check_grace_seconds = Some(seconds);
     }
 
     /// `availabilityZoneRebalancing` (UpdateService). Turned off, the zone stop order of an
