@@ -1,7 +1,7 @@
 //! Spot interruptions (issue 16): the hourly draw from the fault stream, hibernation, and a
 //! pinned interruption on an instance that is not a Spot Instance.
 
-use drainsim_core::InstanceStatus;
+use drainsim_core::{Change, InstanceStatus, Subject};
 use drainsim_scenario::runner::run;
 use drainsim_scenario::{load_str, RunOptions};
 
@@ -76,6 +76,57 @@ fn hibernation_gives_no_notice_keeps_the_instance_registered_and_loses_its_tasks
         ["spot-2", "spot-3", "od"].iter().map(|n| outcome.engine.instance_named(n).expect("known").running_tasks_count()).sum();
     let web = outcome.engine.service_named("web").expect("known");
     assert_eq!((web.healthy_count(), on_others), (4, 4), "replaced on the other instances");
+}
+
+/// A hibernated Spot Instance is a stopped EC2 instance ("For a hibernated Spot Instance, the
+/// instance state is `stopped`",
+/// <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/finding-an-interrupted-Spot-Instance.html>):
+/// no agent runs on it, so neither an agent flap nor a pinned reconnect brings its agent back (it
+/// would take placements on a stopped instance), and EC2, which interrupts running Spot Instances,
+/// does not interrupt it again at the hourly draw. Until 2026-12-02 a flap or a pinned
+/// `AgentReconnect` reconnected it, and the draw gave it an interruption notice an hour later.
+#[test]
+fn a_hibernated_instance_stays_stopped_its_agent_never_back_and_is_not_interrupted_again() {
+    let src = scenario(
+        r#"(spotInterruptionPerMillePerHour: 1000, agentDisconnectsPerHour: 60,
+            pinned: [(atMs: 120000, fault: SpotInterruption("spot-1", "hibernate")),
+                     (atMs: 600000, fault: AgentReconnect("spot-1"))])"#,
+        true,
+    );
+    let opts = RunOptions { keep_records: true, ..Default::default() };
+    let outcome = run(&load_str("spot.ron", &src).expect("loads"), &opts).expect("runs");
+    let spot1 = outcome.engine.instance_named("spot-1").expect("known");
+    assert!(!spot1.agent_connected(), "the hibernated instance's agent is not running");
+    let id = spot1.id();
+    let after_hibernation: Vec<_> = outcome
+        .engine
+        .trace()
+        .records()
+        .iter()
+        .filter(|r| r.subject == Subject::Instance(id) && r.time_ms >= 120_000)
+        .map(|r| (r.time_ms, r.change))
+        .collect();
+    assert!(
+        !after_hibernation.iter().any(|(_, c)| matches!(c, Change::AgentConnected(true))),
+        "no reconnection after the hibernation: {after_hibernation:?}"
+    );
+    assert!(
+        !after_hibernation.iter().any(|(_, c)| matches!(c, Change::SpotInterruptionNotice)),
+        "no interruption notice for a stopped instance: {after_hibernation:?}"
+    );
+    assert_eq!((spot1.status(), spot1.running_tasks_count()), (InstanceStatus::Active, 0), "registered, without tasks");
+    for name in ["spot-2", "spot-3"] {
+        let other = outcome.engine.instance_named(name).expect("known").id();
+        let notices: Vec<u64> = outcome
+            .engine
+            .trace()
+            .records()
+            .iter()
+            .filter(|r| r.subject == Subject::Instance(other) && r.change == Change::SpotInterruptionNotice)
+            .map(|r| r.time_ms)
+            .collect();
+        assert_eq!(notices, [3_600_000], "{name}: a running Spot Instance is interrupted at the draw of 1 h");
+    }
 }
 
 #[test]

@@ -1195,7 +1195,11 @@ fn check_auto_scaling(
 fn check_capacity_providers(l: &LoadedScenario) -> Result<(), ScenarioError> {
     let s = &l.scenario;
     for (k, c) in s.capacity_providers.iter().enumerate() {
-        let (line, column) = locate(&l.source, &format!("\"{}\"", c.name), 0).unwrap_or((1, 1));
+        // At this provider's own `name` in `capacityProviders`: the same string earlier in the file
+        // (an Auto Scaling group named like its provider, the usual spelling) is not this place.
+        let (line, column) = locate_nth_value(&l.source, "capacityProviders", "name", k, &format!("\"{}\"", c.name))
+            .or_else(|| locate(&l.source, &format!("\"{}\"", c.name), 0))
+            .unwrap_or((1, 1));
         let refuse = |message: String| {
             Err(ScenarioError {
                 file: l.file.clone(),

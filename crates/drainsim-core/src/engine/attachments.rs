@@ -219,6 +219,7 @@ impl Engine {
                 let value = self.strings.intern(&format!("eni-0{:016x}", a.eni_id));
                 self.set_trunk_id_attribute(instance, Some(value));
                 self.set_instance_status(instance, InstanceStatus::Active, "SubmitAttachmentStateChanges");
+                self.relay_spot_notice(instance);
             }
         }
         Ok(Response::Acknowledgment { acknowledgment: "true".into() })

@@ -206,6 +206,7 @@ impl Engine {
             h.eat(i.0 as u64);
             h.eat(*draining as u64);
             h.eat(self.faults.spot_notices.contains(i) as u64);
+            h.eat(self.faults.spot_notices_unrelayed.contains(i) as u64);
             h.eat(self.faults.terminated_registered.contains(i) as u64);
         }
         h.eat(self.faults.spot_draws_started as u64);

@@ -103,8 +103,8 @@ impl Engine {
         if i.agent_connected == connected || i.status.is_deregistered() {
             return;
         }
-        // An instance EC2 terminated while its agent was disconnected has no agent left to
-        // reconnect (`engine/spot.rs::on_spot_termination`).
+        // An instance EC2 terminated while its agent was disconnected, or a hibernated Spot
+        // Instance, has no agent running to reconnect (`engine/spot.rs`).
         if connected && self.faults.terminated_registered.contains(&id) {
             return;
         }
@@ -118,6 +118,7 @@ impl Engine {
         self.refresh_placeability(id);
         if connected {
             self.resume_agent_update(id);
+            self.relay_spot_notice(id);
         }
     }
 

@@ -4,13 +4,16 @@
 //! Instance draining turned on in the instance's agent (`ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`,
 //! off by default) ECS receives the notice and sets the container instance DRAINING at once, so
 //! the service scheduler starts replacements within minimumHealthyPercent / maximumPercent as for
-//! any drain; without it ECS learns nothing until the instance is gone. Two minutes after the
+//! any drain (an agent that cannot relay the notice at once — disconnected, or its instance
+//! REGISTERING — relays it as soon as it can: `relay_spot_notice`); without it ECS learns nothing
+//! until the instance is gone. Two minutes after the
 //! notice EC2 terminates the instance whatever still runs on it, and ECS deregisters it as it does
 //! every terminated instance: its remaining tasks are lost, and a service that falls below its
 //! floor records the breach with the cause `spotInterruption`. The `hibernate` behaviour gives ECS
 //! no notice ("It does not provide the two-minute notice for the hibernate action"): the instance
 //! hibernates at once, which ECS sees as an EC2 instance stopped. Its agent disconnects, the
-//! container instance stays registered (a stopped instance is not deregistered automatically), and
+//! container instance stays registered (a stopped instance is not deregistered automatically) with
+//! no agent running (it never reconnects, and the instance is not interrupted again), and
 //! "when you stop a container instance, the tasks that are running on it are transitioned to the
 //! STOPPED status" (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_container_instance_events.html>):
 //! drainsim takes them out of the accounting as it does a terminated instance's, their services
@@ -91,19 +94,53 @@ impl Engine {
             SpotInterruptionBehavior::Terminate => {
                 self.faults.spot_notices.insert(id);
                 self.record(Subject::Instance(id), Change::SpotInterruptionNotice, "EC2 Spot Instance interruption");
-                // The agent relays the notice (it watches the instance metadata for it): a
-                // disconnected agent relays nothing, and the instance stays as it is.
-                let i = &self.instances[id.index()];
-                if draining && i.status == InstanceStatus::Active && i.agent_connected {
-                    self.set_instance_status(id, InstanceStatus::Draining, "Spot Instance interruption notice");
-                    self.triggers.push(Trigger::DrainStarted(id));
+                if draining {
+                    self.faults.spot_notices_unrelayed.insert(id);
+                    self.relay_spot_notice(id);
                 }
                 self.schedule(SPOT_NOTICE_MS, EventKind::SpotTermination, id.0, 0);
             }
             SpotInterruptionBehavior::Hibernate => {
+                // A hibernated instance is a stopped EC2 instance: interrupted once, its agent
+                // not running (no flap or pinned reconnect brings it back; EC2 resuming it is
+                // not modelled).
+                self.faults.spot_notices.insert(id);
                 self.set_agent_connected(id, false);
+                self.faults.terminated_registered.insert(id);
                 self.orphan_tasks(id, BreachCause::SpotInterruption, "Spot Instance hibernated");
             }
+        }
+    }
+
+    /// The agent relays a Spot interruption notice: with Spot Instance draining on, the ECS agent
+    /// polls the instance metadata's `spot/instance-action` once a second and, on a `terminate`
+    /// (or `stop`) action, calls UpdateContainerInstancesState DRAINING — again every second until
+    /// the call succeeds (`startSpotInstanceDrainingPoller` and `spotInstanceDrainingPoller`,
+    /// <https://github.com/aws/amazon-ecs-agent/blob/master/agent/app/agent.go>). So the notice
+    /// takes effect as soon as the agent is connected and the instance can go DRAINING: at the
+    /// notice, or — before EC2 terminates the instance — when its agent reconnects or a
+    /// REGISTERING instance becomes ACTIVE (a REGISTERING instance is refused the call). An
+    /// instance already DRAINING accepts the call and stays as it is; once it succeeded the agent
+    /// stops polling. Called at the notice, at an agent's reconnection and at REGISTERING →
+    /// ACTIVE; shown by `scenarios/rollouts/spot-notice-relayed-when-the-agent-reconnects.ron`.
+    pub(crate) fn relay_spot_notice(&mut self, id: InstanceId) {
+        if !self.faults.spot_notices_unrelayed.contains(&id) {
+            return;
+        }
+        let i = &self.instances[id.index()];
+        if !i.agent_connected || i.status.is_deregistered() {
+            return;
+        }
+        match i.status {
+            InstanceStatus::Active => {
+                self.faults.spot_notices_unrelayed.remove(&id);
+                self.set_instance_status(id, InstanceStatus::Draining, "Spot Instance interruption notice");
+                self.triggers.push(Trigger::DrainStarted(id));
+            }
+            InstanceStatus::Draining => {
+                self.faults.spot_notices_unrelayed.remove(&id);
+            }
+            _ => {}
         }
     }
 
@@ -116,6 +153,7 @@ impl Engine {
     /// are lost with the EC2 instance as a stopped instance's are (the module's doc). Shown by
     /// `scenarios/rollouts/spot-termination-with-a-disconnected-agent.ron`.
     pub(crate) fn on_spot_termination(&mut self, id: InstanceId) {
+        self.faults.spot_notices_unrelayed.remove(&id);
         if self.instances[id.index()].status.is_deregistered() {
             return;
         }

@@ -67,11 +67,17 @@ pub struct FaultState {
     /// Spot Instances, each with whether its agent has Spot Instance draining turned on
     /// (`ECS_ENABLE_SPOT_INSTANCE_DRAINING`).
     pub spot_instances: BTreeMap<InstanceId, bool>,
-    /// Spot Instances that have had their interruption notice.
+    /// Spot Instances EC2 has interrupted: given their interruption notice, or hibernated. EC2
+    /// interrupts a running instance only, so none is interrupted twice.
     pub spot_notices: std::collections::BTreeSet<InstanceId>,
-    /// Instances EC2 terminated while their agent was disconnected: still registered (ECS
-    /// deregisters a terminated instance only through its connected agent), and their agent can
-    /// never reconnect.
+    /// Spot Instances with Spot Instance draining whose notice the agent has not yet relayed
+    /// (its agent was disconnected, or the instance REGISTERING): the agent keeps trying until
+    /// EC2 terminates the instance (`engine/spot.rs::relay_spot_notice`).
+    pub spot_notices_unrelayed: std::collections::BTreeSet<InstanceId>,
+    /// Instances whose EC2 instance no longer runs while ECS still has them registered: EC2
+    /// terminated them while their agent was disconnected (ECS deregisters a terminated instance
+    /// only through its connected agent), or a Spot interruption hibernated (stopped) them. Their
+    /// agent can never reconnect.
     pub terminated_registered: std::collections::BTreeSet<InstanceId>,
     /// Whether the hourly Spot interruption draw is scheduled.
     pub spot_draws_started: bool,
