@@ -436,22 +436,26 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
         }
     }
     // Services of the setup and those a step creates, with their rules, each at its
-    // `serviceName`; and the rules an UpdateService step gives a service, at the step.
-    let at_name = |service: &str| locate_field_value(&l.source, "serviceName", service).unwrap_or((1, 1));
-    let setup = l.scenario.services.iter().map(|s| (s.service_name.as_str(), &s.placement_strategy, at_name(&s.service_name)));
+    // `serviceName`; and the rules an UpdateService step gives a service, at the step. The place
+    // is found only for a list that is warned of (finding it reads the file).
+    enum Place<'a> {
+        Name(&'a str),
+        Update(usize),
+    }
+    let setup =
+        l.scenario.services.iter().map(|s| (s.service_name.as_str(), &s.placement_strategy, Place::Name(&s.service_name)));
     let mut updates = 0;
     let steps = l.scenario.steps.iter().filter_map(|step| match &step.action {
         Action::Ecs(Request::CreateService(r)) => {
-            Some((r.service_name.as_str(), &r.placement_strategy, at_name(&r.service_name)))
+            Some((r.service_name.as_str(), &r.placement_strategy, Place::Name(&r.service_name)))
         }
         Action::Ecs(Request::UpdateService(r)) => {
             updates += 1;
-            let at = locate(&l.source, "UpdateService", updates - 1).unwrap_or((1, 1));
-            r.placement_strategy.as_ref().map(|rules| (r.service.as_str(), rules, at))
+            r.placement_strategy.as_ref().map(|rules| (r.service.as_str(), rules, Place::Update(updates - 1)))
         }
         _ => None,
     });
-    for (service, rules, (line, column)) in setup.chain(steps) {
+    for (service, rules, place) in setup.chain(steps) {
         // An invalid list is refused when the service is created; only a valid one is warned of.
         let Ok(applied) = drainsim_core::placement_rules_applied(rules) else { continue };
         if applied < rules.len() {
@@ -460,6 +464,11 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
                 None => r.strategy_type.clone(),
             };
             let ignored: Vec<String> = rules[applied..].iter().map(rule).collect();
+            let (line, column) = match place {
+                Place::Name(name) => locate_field_value(&l.source, "serviceName", name),
+                Place::Update(nth) => locate(&l.source, "UpdateService", nth),
+            }
+            .unwrap_or((1, 1));
             out.push(ScenarioError {
                 file: l.file.clone(),
                 line,
