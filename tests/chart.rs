@@ -21,7 +21,7 @@ fn a_chart_has_a_panel_per_service_and_a_lane_per_drained_instance() {
     assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"));
     assert!(
         text.contains(
-            "worker: running (blue), healthy (green), pending (orange); floor 2 and ceiling 4 at the end of the run dashed"
+            "worker: running (blue), healthy (green), pending (orange), not STOPPED (purple); floor 2 and ceiling 4 at the end of the run dashed"
         ),
         "{text}"
     );
@@ -69,4 +69,30 @@ fn many_drained_instances_are_drawn_as_one_aggregate_panel() {
         text.lines().find(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#FFAA3C""##)).expect("the draining line");
     let steps = draining.split(' ').filter(|p| p.contains(',')).count();
     assert!(steps <= 2 * 51 + 2, "one step per instant at most: {steps} points");
+}
+
+/// Each point of a service's series has its tasks not STOPPED (what `maximumPercent` bounds): at
+/// least its running and pending tasks, more while tasks told to stop are still stopping, and at
+/// its highest at least the most the observation window saw (`maxTasksObserved`). The chart draws
+/// it in purple.
+#[test]
+fn the_series_counts_the_tasks_not_stopped() {
+    let run = common::drainsim(&["run", "scenarios/drain/rollout-paced-by-stop-timeout.ron", "--json"]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let services = report["services"].as_array().expect("services");
+    let mut stopping_seen = false;
+    for s in services {
+        let series = s["series"].as_array().expect("series");
+        let n = |p: &serde_json::Value, k: &str| p[k].as_u64().unwrap_or_else(|| panic!("{k} in {p}"));
+        for p in series {
+            assert!(n(p, "notStopped") >= n(p, "running") + n(p, "pending"), "{p}");
+            stopping_seen |= n(p, "notStopped") > n(p, "running") + n(p, "pending");
+        }
+        let most = series.iter().map(|p| n(p, "notStopped")).max().expect("points");
+        assert!(most >= s["maxTasksObserved"].as_u64().expect("observed"), "{s}");
+    }
+    assert!(stopping_seen, "the rollout's old tasks are stopping for 120 s");
+    let text = svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "not-stopped.svg");
+    assert!(text.to_lowercase().contains("#9467bd"), "the purple series is drawn");
 }

@@ -1,7 +1,8 @@
 //! `drainsim run FILE --svg OUT.svg`: a timeline of the run as an SVG chart (plotters' SVG backend).
 //!
 //! Top: one panel per service (the largest [`MAX_SERVICE_PANELS`] by desired count) with its running,
-//! healthy and pending tasks over simulated time, its floor and ceiling as dashed lines, and a
+//! healthy and pending tasks over simulated time, its tasks not STOPPED (what the ceiling bounds),
+//! its floor and ceiling as dashed lines, and a
 //! vertical mark at each drain start (one per column of the chart). Bottom: one lane per drained
 //! instance (up to [`MAX_LANES`]) from its drain's start — orange while tasks still run on it,
 //! yellow while the last ones stop — to its completion; past that many instances, one panel counts
@@ -23,6 +24,8 @@ const RUNNING: RGBColor = RGBColor(31, 119, 180);
 const HEALTHY: RGBColor = RGBColor(44, 160, 44);
 const PENDING: RGBColor = RGBColor(255, 127, 14);
 const BOUND: RGBColor = RGBColor(120, 120, 120);
+/// Tasks not STOPPED: what the ceiling bounds.
+const NOT_STOPPED: RGBColor = RGBColor(148, 103, 189);
 const DRAINING: RGBColor = RGBColor(255, 170, 60);
 const STOPPING: RGBColor = RGBColor(240, 220, 80);
 
@@ -87,7 +90,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             let (points, _) = s.series();
             let y_max = points
                 .iter()
-                .map(|p| p.running.max(p.healthy).max(p.pending))
+                .map(|p| p.running.max(p.healthy).max(p.pending).max(p.not_stopped))
                 .chain([s.task_ceiling(), s.max_tasks_observed().unwrap_or(0), 1])
                 .max()
                 .unwrap_or(1) as f64
@@ -95,7 +98,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             let mut chart = ChartBuilder::on(area)
                 .caption(
                     format!(
-                        "{}: running (blue), healthy (green), pending (orange); floor {} and ceiling {} at the end of the run dashed",
+                        "{}: running (blue), healthy (green), pending (orange), not STOPPED (purple); floor {} and ceiling {} at the end of the run dashed",
                         s.name(),
                         s.healthy_floor(),
                         s.task_ceiling()
@@ -129,7 +132,8 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
                 line
             };
             for (color, f) in [
-                (PENDING, (|p: &drainsim_core::SeriesPoint| p.pending) as fn(&drainsim_core::SeriesPoint) -> u32),
+                (NOT_STOPPED, (|p: &drainsim_core::SeriesPoint| p.not_stopped) as fn(&drainsim_core::SeriesPoint) -> u32),
+                (PENDING, |p| p.pending),
                 (RUNNING, |p| p.running),
                 (HEALTHY, |p| p.healthy),
             ] {

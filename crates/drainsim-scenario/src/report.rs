@@ -256,6 +256,8 @@ pub struct SeriesPointReport {
     pub healthy: u32,
     /// `pendingCount`.
     pub pending: u32,
+    /// Tasks not STOPPED, those told to stop included: what `maximumPercent` bounds.
+    pub not_stopped: u32,
 }
 
 /// A service's `deploymentConfiguration`.
@@ -434,7 +436,13 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
             .series()
             .0
             .iter()
-            .map(|p| SeriesPointReport { at_ms: p.at_ms, running: p.running, healthy: p.healthy, pending: p.pending })
+            .map(|p| SeriesPointReport {
+                at_ms: p.at_ms,
+                running: p.running,
+                healthy: p.healthy,
+                pending: p.pending,
+                not_stopped: p.not_stopped,
+            })
             .collect(),
         series_truncated: s.series().1,
         status: s.status().as_str().into(),

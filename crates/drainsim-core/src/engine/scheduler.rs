@@ -863,7 +863,7 @@ impl Engine {
         let touched = self.touched_services.take_sorted();
         for &id in &touched {
             let c = self.services[id.index()].counts;
-            self.services.schedule_mut(id).observations.note_counts(now, c.running, c.healthy, c.pending);
+            self.services.schedule_mut(id).observations.note_counts(now, c);
             let cluster = self.services[id.index()].cluster;
             let drain_window = self.clusters[cluster.index()].drain_observed;
             let service = &self.services[id.index()];

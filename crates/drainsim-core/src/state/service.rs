@@ -229,15 +229,18 @@ pub struct SeriesPoint {
     pub healthy: u32,
     /// Tasks not yet RUNNING and wanted RUNNING (`pendingCount`).
     pub pending: u32,
+    /// Tasks not STOPPED, those told to stop included: what `maximumPercent` bounds.
+    pub not_stopped: u32,
 }
 
 impl ServiceObservations {
     /// Notes the counts at the end of an instant, if they changed since the last point.
-    pub(crate) fn note_counts(&mut self, at_ms: SimTimeMs, running: u32, healthy: u32, pending: u32) {
-        let point = SeriesPoint { at_ms, running, healthy, pending };
+    pub(crate) fn note_counts(&mut self, at_ms: SimTimeMs, counts: ServiceCounts) {
+        let ServiceCounts { running, healthy, pending, live } = counts;
+        let point = SeriesPoint { at_ms, running, healthy, pending, not_stopped: live };
         let full = self.series.len() >= MAX_SERIES_POINTS;
         match self.series.last_mut() {
-            Some(last) if (last.running, last.healthy, last.pending) == (running, healthy, pending) => {}
+            Some(last) if (last.running, last.healthy, last.pending, last.not_stopped) == (running, healthy, pending, live) => {}
             Some(last) if last.at_ms == at_ms => *last = point,
             _ if full => self.series_truncated = true,
             _ => self.series.push(point),
