@@ -74,3 +74,25 @@ fn the_trace_is_json_lines_with_the_documented_fields() {
     .unwrap();
     assert_eq!(plain["traceDigest"], report["traceDigest"]);
 }
+
+/// An UpdateService request that gives fields besides `desiredCount` leaves a `serviceUpdated`
+/// record naming them as the API spells them, and the timeline says so.
+#[test]
+fn an_update_of_placement_is_a_service_updated_record() {
+    let dir = TempDir::new("jsonl-update");
+    let path = dir.join("trace.jsonl");
+    let file = "scenarios/drain/update-placement-before-drain.ron";
+    let out = common::drainsim(&["run", file, "--trace", path.to_str().unwrap(), "--timeline", "full"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let updates: Vec<Value> =
+        text.lines().map(|l| serde_json::from_str::<Value>(l).expect("JSON")).filter(|l| l["kind"] == "serviceUpdated").collect();
+    assert!(!updates.is_empty(), "the scenario updates web's placementStrategy");
+    for u in &updates {
+        assert_eq!((u["subject"].as_str(), u["reason"].as_str()), (Some("web"), Some("UpdateService")), "{u}");
+    }
+    assert_eq!(updates[0]["to"], "placementStrategy", "{}", updates[0]);
+    let out = common::drainsim(&["run", file, "--timeline", "full"]);
+    let timeline = String::from_utf8_lossy(&out.stdout);
+    assert!(timeline.contains("web                          updated placementStrategy"), "{timeline}");
+}

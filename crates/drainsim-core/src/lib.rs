@@ -60,7 +60,7 @@ pub use rules::transitions::{TransitionGraph, Transitions};
 pub use rules::versions::CURRENT_AGENT_VERSION;
 pub use state::service::{AgentWaitTally, BreachCause, Episode, SeriesPoint, StallReason, MAX_SERIES_POINTS};
 pub use state::task::{AgentWaitCause, MAX_TASK_DEFINITION_REVISION};
-pub use state::trace::{Change, Subject, Trace, TraceRecord};
+pub use state::trace::{Change, Subject, Trace, TraceRecord, UpdatedFields};
 pub use timings::Timings;
 
 /// The EC2 instance types whose task ENI limits drainsim knows (the ENI trunking guide's table,

@@ -116,6 +116,7 @@ pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
         Change::TaskAgentStarts => ("taskAgentStarts", None, None, None),
         Change::ServiceCreated => ("serviceCreated", Some("status"), None, s("ACTIVE")),
         Change::ServiceDesiredCount(n) => ("serviceDesiredCount", Some("desiredCount"), None, Some(n.to_string())),
+        Change::ServiceUpdated(fields) => ("serviceUpdated", None, None, Some(fields.names().join(","))),
         Change::ServiceDeleted => ("serviceDeleted", Some("status"), s("ACTIVE"), s("DRAINING")),
         Change::ServiceInactive => ("serviceInactive", Some("status"), s("DRAINING"), s("INACTIVE")),
         Change::ServiceEvent(_) => ("serviceEvent", Some("events"), None, text.change.strip_prefix("event: ").and_then(s)),

@@ -975,6 +975,7 @@ impl Engine {
             Change::TaskAgentStarts => "agent starts it".into(),
             Change::ServiceCreated => "service created".into(),
             Change::ServiceDesiredCount(n) => format!("desiredCount {n}"),
+            Change::ServiceUpdated(fields) => format!("updated {}", fields.names().join(", ")),
             Change::ServiceDeleted => "service deleted".into(),
             Change::ServiceInactive => "status INACTIVE".into(),
             Change::ServiceEvent(_) => "service event".into(),

@@ -260,6 +260,14 @@ impl Engine {
             req.placement_constraints.as_deref().unwrap_or(&s.constraint_specs),
             &[],
         )?;
+        // What the request gives besides desiredCount (a trace record, after the changes).
+        let updated = crate::state::trace::UpdatedFields {
+            deployment_configuration: req.deployment_configuration.is_some(),
+            placement_strategy: req.placement_strategy.is_some(),
+            placement_constraints: req.placement_constraints.is_some(),
+            health_check_grace_period_seconds: req.health_check_grace_period_seconds.is_some(),
+            availability_zone_rebalancing: req.availability_zone_rebalancing.is_some(),
+        };
         let old_desired = self.services[id.index()].desired_count;
         self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
         if strategies.is_some() || constraints.is_some() {
@@ -278,6 +286,9 @@ impl Engine {
         schedule.start_backoff_until_ms = 0;
         if let Some(n) = desired.filter(|n| *n != old_desired) {
             self.record(Subject::Service(id), Change::ServiceDesiredCount(n), "UpdateService");
+        }
+        if updated.any() {
+            self.record(Subject::Service(id), Change::ServiceUpdated(updated), "UpdateService");
         }
         self.touched_services.insert(id);
         self.triggers.push(Trigger::ServiceChanged(id));

@@ -79,6 +79,9 @@ pub enum Change {
     ServiceCreated,
     /// A service's `desiredCount` changed.
     ServiceDesiredCount(u32),
+    /// UpdateService gave a service new values of these fields (`desiredCount` has its own
+    /// record).
+    ServiceUpdated(UpdatedFields),
     /// A service was deleted: it is DRAINING until its last task stops.
     ServiceDeleted,
     /// A deleted service's last task stopped: it is INACTIVE.
@@ -228,5 +231,57 @@ fn change_code(change: &Change) -> u64 {
         Change::TaskAgentWaits(c) => (17 << 32) | c as u64,
         Change::TaskAgentStarts => 18 << 32,
         Change::SpotInterruptionNotice => 19 << 32,
+        Change::ServiceUpdated(f) => (20 << 32) | f.bits(),
+    }
+}
+
+/// The fields of a service other than `desiredCount` an UpdateService request gave
+/// ([`Change::ServiceUpdated`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UpdatedFields {
+    /// `deploymentConfiguration`.
+    pub deployment_configuration: bool,
+    /// `placementStrategy`.
+    pub placement_strategy: bool,
+    /// `placementConstraints`.
+    pub placement_constraints: bool,
+    /// `healthCheckGracePeriodSeconds`.
+    pub health_check_grace_period_seconds: bool,
+    /// `availabilityZoneRebalancing`.
+    pub availability_zone_rebalancing: bool,
+}
+
+impl UpdatedFields {
+    /// The fields given, as UpdateService spells them, in the request's order.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            (self.deployment_configuration, "deploymentConfiguration"),
+            (self.placement_strategy, "placementStrategy"),
+            (self.placement_constraints, "placementConstraints"),
+            (self.health_check_grace_period_seconds, "healthCheckGracePeriodSeconds"),
+            (self.availability_zone_rebalancing, "availabilityZoneRebalancing"),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect()
+    }
+
+    /// Whether any field was given.
+    pub fn any(&self) -> bool {
+        self.bits() != 0
+    }
+
+    /// One bit per field, in [`UpdatedFields::names`]' order (the trace digest's code).
+    fn bits(&self) -> u64 {
+        [
+            self.deployment_configuration,
+            self.placement_strategy,
+            self.placement_constraints,
+            self.health_check_grace_period_seconds,
+            self.availability_zone_rebalancing,
+        ]
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (k, given)| bits | (u64::from(*given) << k))
     }
 }
