@@ -281,6 +281,31 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
         for (owner, spread) in counted_owners(e, cluster) {
             let Some(room) = spread.room.as_deref() else { continue };
             keeping.push(owner);
+            // A service's order breaks ties as its strategies say: by binpack after a spread by
+            // instance (`placement::spread_instance_tie`), else its own way. (A task group's
+            // strategies are its RunTask call's, so its order's tie-break is read only when it
+            // matches the call.)
+            if let crate::placement::Owner::Service(sid) = owner {
+                let s = &e.services[sid.index()];
+                let picks =
+                    crate::placement::after_zone_spread(&s.strategies, e.builtin.availability_zone).unwrap_or(&s.strategies);
+                let tie = match picks {
+                    [crate::placement::Strategy::SpreadInstance, rest @ ..] => crate::placement::spread_instance_tie(rest),
+                    _ => crate::placement::SpreadTie::Own,
+                };
+                if room.tie != tie {
+                    return fail(
+                        "spread-counts",
+                        format!(
+                            "cluster {}: {}'s room order breaks ties by {:?} but its strategies {:?} by {tie:?}",
+                            e.strings.resolve(cluster.name),
+                            owner_name(e, owner),
+                            room.tie,
+                            s.strategies
+                        ),
+                    );
+                }
+            }
             // The pool each instance is filed under.
             let pool_of = |i: InstanceId| {
                 let value = match room.pools {

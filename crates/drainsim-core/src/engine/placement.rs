@@ -2559,6 +2559,16 @@ mod tests {
         room.entries.insert(entry);
         room.entries.insert((entry.0, entry.1 + 1, entry.2, entry.3));
         assert_eq!(crate::engine::invariants::check_invariants(&e).expect_err("caught").invariant, "spread-counts");
+        // An order whose tie-break is not the one the service's strategies give.
+        let room = e.services.record_mut_for_test(spread).spread.room.as_deref_mut().expect("kept");
+        room.entries.remove(&(entry.0, entry.1 + 1, entry.2, entry.3));
+        crate::engine::invariants::check_invariants(&e).expect("exact again");
+        let room = e.services.record_mut_for_test(spread).spread.room.as_deref_mut().expect("kept");
+        room.tie = SpreadTie::LeastMemory;
+        let entries: std::collections::BTreeSet<_> = room.entries.iter().map(|(p, n, _, id)| (*p, *n, 0, *id)).collect();
+        room.entries = entries;
+        let caught = crate::engine::invariants::check_invariants(&e).expect_err("caught");
+        assert!(caught.detail.contains("breaks ties by LeastMemory"), "{}", caught.detail);
     }
 
     /// A note that a pool is full while one of its members is empty is caught, and a note made
