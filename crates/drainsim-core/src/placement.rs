@@ -149,22 +149,23 @@ pub(crate) fn within_value(rest: &[Strategy]) -> Strategy {
     }
 }
 
-/// What breaks spread by instance's ties among the instances holding the fewest of the owner's
-/// tasks, from the rules after it (`rest`): a binpack rule right after it takes the least free
+/// How spread by instance breaks its ties among the instances holding the fewest of the owner's
+/// tasks, from the rules that pick (`picks`: a list from its picking rule, after a spread by zone):
+/// when the picking rule spreads by instance, a binpack rule right after it takes the least free
 /// memory (or CPU) among them, as ECS applies a list's rules in order — "Distribute tasks evenly
 /// across instances and then bin pack tasks based on memory"
-/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/strategy-examples.html>). Without
-/// one drainsim breaks them by its own rule (docs/ecs-choices.md, "Placement strategies and
-/// tie-breaks").
-pub(crate) fn spread_instance_tie(rest: &[Strategy]) -> SpreadTie {
-    match rest.first() {
-        Some(Strategy::BinpackMemory) => SpreadTie::LeastMemory,
-        Some(Strategy::BinpackCpu) => SpreadTie::LeastCpu,
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/strategy-examples.html>). Otherwise
+/// (and for an empty list, which spreads by instance alone) drainsim breaks them by its own rule
+/// (docs/ecs-choices.md, "Placement strategies and tie-breaks").
+pub(crate) fn spread_tie(picks: &[Strategy]) -> SpreadTie {
+    match picks {
+        [Strategy::SpreadInstance, Strategy::BinpackMemory, ..] => SpreadTie::LeastMemory,
+        [Strategy::SpreadInstance, Strategy::BinpackCpu, ..] => SpreadTie::LeastCpu,
         _ => SpreadTie::Own,
     }
 }
 
-/// How spread by instance breaks its ties ([`spread_instance_tie`]).
+/// How spread by instance breaks its ties ([`spread_tie`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpreadTie {
     /// drainsim's own rule: the most free memory among the unoccupied instances (ties: the
@@ -191,7 +192,7 @@ impl SpreadTie {
 /// How many of a list's rules, from the first, drainsim applies: a first spread by zone (it picks
 /// the zone), then the rule that picks ([`picking`]) and, when that spreads by an attribute, the
 /// rule after it if it is the one that picks within the value ([`within_value`]), or, when it
-/// spreads by instance, a binpack rule after it that breaks its ties ([`spread_instance_tie`]). ECS
+/// spreads by instance, a binpack rule after it that breaks its ties ([`spread_tie`]). ECS
 /// applies every rule in order, each breaking the ties the ones before it leave
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-strategies.html>);
 /// drainsim breaks the picking rule's ties by its own rule (docs/ecs-choices.md, "Placement
@@ -202,7 +203,7 @@ pub(crate) fn applied_rules(strategies: &[Strategy], az_attribute: Sym) -> usize
     match &strategies[zone..] {
         [] => zone,
         [Strategy::SpreadAttribute(_), rest @ ..] if rest.first() == Some(&within_value(rest)) => zone + 2,
-        [Strategy::SpreadInstance, rest @ ..] if spread_instance_tie(rest) != SpreadTie::Own => zone + 2,
+        picks @ [Strategy::SpreadInstance, ..] if spread_tie(picks) != SpreadTie::Own => zone + 2,
         _ => zone + 1,
     }
 }

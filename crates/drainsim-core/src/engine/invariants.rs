@@ -281,29 +281,22 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
         for (owner, spread) in counted_owners(e, cluster) {
             let Some(room) = spread.room.as_deref() else { continue };
             keeping.push(owner);
-            // A service's order breaks ties as its strategies say: by binpack after a spread by
-            // instance (`placement::spread_instance_tie`), else its own way. (A task group's
-            // strategies are its RunTask call's, so its order's tie-break is read only when it
-            // matches the call.)
+            let room_fail = |what: String| {
+                fail(
+                    "spread-counts",
+                    format!("cluster {}: {}'s room order {what}", e.strings.resolve(cluster.name), owner_name(e, owner)),
+                )
+            };
+            // A service's order breaks ties as its strategies say (`placement::spread_tie`). (A
+            // task group's strategies are its RunTask call's, so its order's tie-break is read
+            // only when it matches the call.)
             if let crate::placement::Owner::Service(sid) = owner {
                 let s = &e.services[sid.index()];
                 let picks =
                     crate::placement::after_zone_spread(&s.strategies, e.builtin.availability_zone).unwrap_or(&s.strategies);
-                let tie = match picks {
-                    [crate::placement::Strategy::SpreadInstance, rest @ ..] => crate::placement::spread_instance_tie(rest),
-                    _ => crate::placement::SpreadTie::Own,
-                };
+                let tie = crate::placement::spread_tie(picks);
                 if room.tie != tie {
-                    return fail(
-                        "spread-counts",
-                        format!(
-                            "cluster {}: {}'s room order breaks ties by {:?} but its strategies {:?} by {tie:?}",
-                            e.strings.resolve(cluster.name),
-                            owner_name(e, owner),
-                            room.tie,
-                            s.strategies
-                        ),
-                    );
+                    return room_fail(format!("breaks ties by {:?} but its strategies {:?} by {tie:?}", room.tie, s.strategies));
                 }
             }
             // The pool each instance is filed under.
@@ -340,37 +333,13 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
             // And by CPU, when the order keeps them so.
             let want_by_cpu = room.free_by_cpu.as_ref().map(|_| keyed(|k| k.cpu));
             if room.free_by_cpu != want_by_cpu {
-                return fail(
-                    "spread-counts",
-                    format!(
-                        "cluster {}: {}'s room order keeps unoccupied members by CPU {:?} but recount {want_by_cpu:?}",
-                        e.strings.resolve(cluster.name),
-                        owner_name(e, owner),
-                        room.free_by_cpu
-                    ),
-                );
+                return room_fail(format!("keeps unoccupied members by CPU {:?} but recount {want_by_cpu:?}", room.free_by_cpu));
             }
             if room.free != want_free {
-                return fail(
-                    "spread-counts",
-                    format!(
-                        "cluster {}: {}'s room order keeps unoccupied members {:?} but recount {want_free:?}",
-                        e.strings.resolve(cluster.name),
-                        owner_name(e, owner),
-                        room.free
-                    ),
-                );
+                return room_fail(format!("keeps unoccupied members {:?} but recount {want_free:?}", room.free));
             }
             if room.entries != want {
-                return fail(
-                    "spread-counts",
-                    format!(
-                        "cluster {}: {}'s room order {:?} but recount {want:?}",
-                        e.strings.resolve(cluster.name),
-                        owner_name(e, owner),
-                        room.entries
-                    ),
-                );
+                return room_fail(format!("{:?} but recount {want:?}", room.entries));
             }
         }
         let mut noted = e.clusters.room_ordered(id).to_vec();

@@ -700,10 +700,10 @@ impl Engine {
         // Binpack reads its members itself (a zone without members of the class leaves it an
         // empty walk, as the early return below does for the rest).
         let strategy = picking(strategies);
+        // How spread by instance breaks its ties (a binpack rule after it, or its own rule).
+        let tie = spread_tie(strategies);
         // Binpack by CPU, and spread by instance with ties broken by it, read the members by CPU.
-        let by_cpu = strategy == Strategy::BinpackCpu
-            || (strategy == Strategy::SpreadInstance
-                && spread_instance_tie(strategies.get(1..).unwrap_or_default()) == SpreadTie::LeastCpu);
+        let by_cpu = strategy == Strategy::BinpackCpu || tie == SpreadTie::LeastCpu;
         if by_cpu && !self.clusters[cluster.index()].placement.track_cpu {
             let instances = &self.instances;
             self.clusters.placement_mut(cluster).track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
@@ -796,9 +796,8 @@ impl Engine {
             }
             Strategy::SpreadInstance => {
                 let in_az = |e: &Engine, id: InstanceId| az.is_none_or(|z| e.instances[id.index()].availability_zone == z);
-                // A binpack rule after it breaks its ties: the least free memory (CPU) among the
-                // instances holding the fewest of the owner's tasks.
-                let tie = spread_instance_tie(strategies.get(1..).unwrap_or_default());
+                // A binpack rule after it breaks its ties (`tie`): the least free memory (CPU) among
+                // the instances holding the fewest of the owner's tasks.
                 let tie_key = |e: &Engine, id: InstanceId| {
                     let k = e.instances[id.index()].index_key(id);
                     tie.key(k.memory, k.cpu)
@@ -982,10 +981,10 @@ impl Engine {
                             level.sort_unstable();
                             found = level.iter().map(|(_, id)| *id).take(256 - taken).find(|id| fits(self, *id));
                             taken += level.len().min(256 - taken);
-                            next_count = spread.by_count.range((n.saturating_add(1), InstanceId(0))..).next().map(|(n, _)| *n);
-                            if n == u32::MAX {
-                                break;
-                            }
+                            next_count = n
+                                .checked_add(1)
+                                .and_then(|more| spread.by_count.range((more, InstanceId(0))..).next())
+                                .map(|(n, _)| *n);
                         }
                         start_order = read > ROOM_ORDER_AFTER_SKIPS;
                         found

@@ -252,8 +252,9 @@ pub struct UpdatedFields {
 }
 
 impl UpdatedFields {
-    /// The fields given, as UpdateService spells them, in the request's order.
-    pub fn names(&self) -> Vec<&'static str> {
+    /// Each field, whether it was given and its name as UpdateService spells it, in the request's
+    /// order: what [`UpdatedFields::names`] and the trace digest's code read.
+    fn fields(&self) -> [(bool, &'static str); 5] {
         [
             (self.deployment_configuration, "deploymentConfiguration"),
             (self.placement_strategy, "placementStrategy"),
@@ -261,9 +262,11 @@ impl UpdatedFields {
             (self.health_check_grace_period_seconds, "healthCheckGracePeriodSeconds"),
             (self.availability_zone_rebalancing, "availabilityZoneRebalancing"),
         ]
-        .into_iter()
-        .filter_map(|(given, name)| given.then_some(name))
-        .collect()
+    }
+
+    /// The fields given, as UpdateService spells them, in the request's order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.fields().into_iter().filter_map(|(given, name)| given.then_some(name)).collect()
     }
 
     /// Whether any field was given.
@@ -271,17 +274,8 @@ impl UpdatedFields {
         self.bits() != 0
     }
 
-    /// One bit per field, in [`UpdatedFields::names`]' order (the trace digest's code).
+    /// One bit per field, in [`UpdatedFields::fields`]' order (the trace digest's code).
     fn bits(&self) -> u64 {
-        [
-            self.deployment_configuration,
-            self.placement_strategy,
-            self.placement_constraints,
-            self.health_check_grace_period_seconds,
-            self.availability_zone_rebalancing,
-        ]
-        .iter()
-        .enumerate()
-        .fold(0, |bits, (k, given)| bits | (u64::from(*given) << k))
+        self.fields().iter().enumerate().fold(0, |bits, (k, (given, _))| bits | (u64::from(*given) << k))
     }
 }
