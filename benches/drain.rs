@@ -555,6 +555,61 @@ fn api(c: &mut Criterion) {
     g.finish();
 }
 
+/// ListTasks on the 20,000-instance cluster after its drain (200,000 task records, half of them
+/// STOPPED): every RUNNING task of a 50,000-task service, 100 a page, and the tasks of 1,000
+/// instances, one call each. A page must cost what it lists, not the task table.
+fn list_tasks_pages(c: &mut Criterion) {
+    let mut g = c.benchmark_group("api");
+    g.sample_size(10);
+    let (mut e, targets) = drain_cluster(20_000, 100_000, 50_000, false, 200);
+    drain(&mut e, &targets, None);
+    let instances: Vec<String> =
+        (10_000..11_000).map(|i| e.instance_named(&format!("new-{i}")).expect("registered").arn()).collect();
+    let list = |e: &mut Engine, req: ListTasksRequest| match e.handle(Request::ListTasks(req)).expect("valid") {
+        Response::TaskArns { task_arns, next_token } => (task_arns.len(), next_token),
+        other => panic!("not a task list: {other:?}"),
+    };
+    let service_pages = |e: &mut Engine| {
+        let (mut listed, mut token, mut calls) = (0, None, 0u64);
+        loop {
+            let req = ListTasksRequest {
+                cluster: Some("bench".into()),
+                service_name: Some("svc1".into()),
+                max_results: Some(100),
+                next_token: token.take(),
+                ..Default::default()
+            };
+            let (n, next) = list(e, req);
+            listed += n;
+            calls += 1;
+            match next {
+                Some(t) => token = Some(t),
+                None => return (listed, calls),
+            }
+        }
+    };
+    let (listed, calls) = service_pages(&mut e);
+    assert_eq!(listed, 50_000, "every task of the service is listed once");
+    g.throughput(Throughput::Elements(calls));
+    g.bench_function("list_tasks_svc50k_pages", |b| b.iter(|| black_box(service_pages(&mut e))));
+    g.throughput(Throughput::Elements(instances.len() as u64));
+    g.bench_function("list_tasks_by_instance_1k", |b| {
+        b.iter(|| {
+            let mut listed = 0;
+            for arn in &instances {
+                let req = ListTasksRequest {
+                    cluster: Some("bench".into()),
+                    container_instance: Some(arn.clone()),
+                    ..Default::default()
+                };
+                listed += list(&mut e, req).0;
+            }
+            black_box(listed)
+        })
+    });
+    g.finish();
+}
+
 /// The scenario a text loads to.
 fn check_scenario(text: &str) -> drainsim_scenario::format::Scenario {
     drainsim_scenario::load_str("api.ron", text).expect("valid").scenario
@@ -858,6 +913,7 @@ criterion_group!(
     auto_scaling,
     zone_rebalancing,
     api,
+    list_tasks_pages,
     sweeps,
     placement,
     stalls,

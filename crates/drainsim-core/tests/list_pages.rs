@@ -105,3 +105,114 @@ proptest! {
         prop_assert_eq!(paged.len(), expected);
     }
 }
+
+/// Which tasks a ListTasks filter keeps, as a test computes it from the task views.
+type Keep = Box<dyn Fn(&drainsim_core::TaskView) -> bool>;
+
+/// Lists tasks page by page (`maxResults` `max`) until a page has no `nextToken`.
+fn list_tasks_paged(e: &mut Engine, req: &ListTasksRequest, max: i64, pages: usize) -> Result<Vec<String>, TestCaseError> {
+    let mut listed = Vec::new();
+    let mut token = None;
+    for _ in 0..pages {
+        let page =
+            e.handle(Request::ListTasks(ListTasksRequest { max_results: Some(max), next_token: token.take(), ..req.clone() }));
+        let Response::TaskArns { task_arns, next_token } = page.expect("a valid request") else {
+            return Err(TestCaseError::fail("not a list of tasks"));
+        };
+        prop_assert!(task_arns.len() as i64 <= max);
+        prop_assert!(!task_arns.is_empty() || next_token.is_none(), "an empty page ends the list");
+        listed.extend(task_arns);
+        match next_token {
+            Some(t) => token = Some(t),
+            None => return Ok(listed),
+        }
+    }
+    Err(TestCaseError::fail("the pages did not end"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// ListTasks page by page, with every filter, lists exactly the tasks that match it in
+    /// creation order (whether a page is read from the task table or from an instance's or a
+    /// service's list of live tasks), while tasks start, move off drained instances and stop.
+    #[test]
+    fn task_pages_list_the_matching_tasks_in_creation_order(
+        instances in 2usize..30,
+        desired in (0i64..80, 0i64..12),
+        standalone in 0i64..10,
+        drained in prop::collection::vec(any::<bool>(), 30),
+        stopped_after_ms in prop_oneof![Just(0u64), Just(30_000), Just(200_000)],
+        max in prop_oneof![Just(1i64), Just(3), 1i64..=100],
+    ) {
+        let mut e = common::engine_with_app(11);
+        for n in 0..instances {
+            register(&mut e, n);
+        }
+        for (name, count) in [("big", desired.0), ("small", desired.1)] {
+            e.handle(Request::CreateService(CreateServiceRequest {
+                cluster: Some("prod".into()),
+                service_name: name.into(),
+                task_definition: "app".into(),
+                desired_count: Some(count),
+                ..Default::default()
+            }))
+            .expect("creates the service");
+        }
+        prop_assert!(e.advance_to(60_000, 1_000_000));
+        if standalone > 0 {
+            e.handle(Request::RunTask(RunTaskRequest {
+                cluster: Some("prod".into()),
+                task_definition: "app".into(),
+                count: Some(standalone.min(10)),
+                started_by: Some("batch".into()),
+                ..Default::default()
+            }))
+            .expect("a valid request");
+        }
+        let to_drain: Vec<String> = (0..instances - 1).filter(|n| drained[*n]).map(|n| e.instance_named(&format!("i{n}")).unwrap().arn()).collect();
+        for chunk in to_drain.chunks(10) {
+            e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+                cluster: Some("prod".into()),
+                container_instances: chunk.to_vec(),
+                status: "DRAINING".into(),
+            }))
+            .expect("drains");
+        }
+        // The small service scaled in and out again: its list of live tasks loses tasks from the
+        // middle and gains new ones.
+        for (count, at_ms) in [(desired.1 / 2, 90_000), (desired.1, 120_000)] {
+            e.handle(Request::UpdateService(UpdateServiceRequest {
+                cluster: Some("prod".into()),
+                service: "small".into(),
+                desired_count: Some(count),
+                ..Default::default()
+            }))
+            .expect("scales the service");
+            prop_assert!(e.advance_to(at_ms, 1_000_000));
+        }
+        prop_assert!(e.advance_to(120_000 + stopped_after_ms, 1_000_000));
+
+        let probe_instance = e.instance_named("i0").unwrap().arn();
+        let filters: Vec<(ListTasksRequest, Keep)> = vec![
+            (ListTasksRequest::default(), Box::new(|_| true)),
+            (ListTasksRequest { service_name: Some("big".into()), ..Default::default() }, Box::new(|t| t.service().is_some_and(|s| s.name() == "big"))),
+            (ListTasksRequest { service_name: Some("small".into()), ..Default::default() }, Box::new(|t| t.service().is_some_and(|s| s.name() == "small"))),
+            (ListTasksRequest { container_instance: Some(probe_instance.clone()), ..Default::default() }, Box::new(move |t| t.instance().arn() == probe_instance)),
+            (ListTasksRequest { family: Some("app".into()), ..Default::default() }, Box::new(|_| true)),
+            (ListTasksRequest { started_by: Some("batch".into()), ..Default::default() }, Box::new(|t| t.service().is_none())),
+        ];
+        for (filter, keep) in &filters {
+            for desired_status in [None, Some("STOPPED"), Some("PENDING")] {
+                let req = ListTasksRequest { cluster: Some("prod".into()), desired_status: desired_status.map(str::to_string), ..filter.clone() };
+                let expected: Vec<String> = e
+                    .tasks()
+                    .filter(|t| keep(t) && desired_status != Some("PENDING") && t.desired_stopped() == (desired_status == Some("STOPPED")))
+                    .map(|t| t.arn())
+                    .collect();
+                let paged = list_tasks_paged(&mut e, &req, max, expected.len() + 1)?;
+                prop_assert_eq!(&paged, &expected, "{:?}", req);
+            }
+        }
+    }
+}

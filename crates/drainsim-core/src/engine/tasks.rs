@@ -1129,23 +1129,62 @@ impl Engine {
             None => 0,
             Some(t) => self.decode_token(t, b't')?,
         };
-        let matching: Vec<TaskId> = (0..self.tasks.len() as u32)
-            .map(TaskId)
-            .filter(|id| {
-                let t = &self.tasks[id.index()];
-                let origin = self.origin(t.origin);
-                self.instances[t.instance.index()].cluster == cluster
-                    && !t.orphaned()
-                    && t.desired_status() == desired
-                    && instance.is_none_or(|i| t.instance == i)
-                    && service.is_none_or(|s| origin.service == Some(s))
-                    && family.is_none_or(|f| f == Some(self.task_defs[origin.task_def.index()].family))
-                    && started_by.is_none_or(|s| s.is_some() && origin.started_by == s)
-            })
-            .collect();
-        let page: Vec<String> = matching.iter().skip(start).take(max).map(|t| self.task_arn(*t)).collect();
-        let next = start + page.len();
-        let next_token = (next < matching.len()).then(|| self.encode_token(next, b't'));
+        let listed = |id: TaskId| {
+            let t = &self.tasks[id.index()];
+            let origin = self.origin(t.origin);
+            self.instances[t.instance.index()].cluster == cluster
+                && !t.orphaned()
+                && t.desired_status() == desired
+                && instance.is_none_or(|i| t.instance == i)
+                && service.is_none_or(|s| origin.service == Some(s))
+                && family.is_none_or(|f| f == Some(self.task_defs[origin.task_def.index()].family))
+                && started_by.is_none_or(|s| s.is_some() && origin.started_by == s)
+        };
+        // The token is a position in the task table (tasks in creation order), so a page tests
+        // only the tasks from there on, and reading every page reads the table about once. Tasks
+        // not told to stop are never STOPPED (`Tasks::set_last_status`), so those of an instance or
+        // a service are all on its list of live tasks: when that list is shorter than the rest of
+        // the table, the page is taken from it instead (the same tasks, in the same order).
+        let table_len = self.tasks.len();
+        // "Although you can filter results based on a desired status of PENDING, this doesn't
+        // return any results. Amazon ECS never sets the desired status of a task to that value"
+        // (ListTasks, above): nothing to read.
+        let rest = if desired == "PENDING" { 0 } else { table_len.saturating_sub(start) };
+        let start = if desired == "PENDING" { table_len } else { start };
+        let live_list = match (desired, instance, service) {
+            ("RUNNING", Some(i), _) => Some(&self.instances[i.index()].tasks),
+            ("RUNNING", None, Some(s)) => Some(&self.services[s.index()].tasks),
+            _ => None,
+        };
+        let (page, next) = match live_list.filter(|list| list.len() < rest / 4) {
+            Some(list) => {
+                let mut found: Vec<TaskId> = list.iter().copied().filter(|id| id.index() >= start && listed(*id)).collect();
+                if found.len() > max {
+                    found.select_nth_unstable(max);
+                    found.truncate(max + 1);
+                }
+                found.sort_unstable();
+                let more = found.len() > max;
+                found.truncate(max);
+                let next = more.then(|| found.last().expect("a full page").index() + 1);
+                (found, next)
+            }
+            None => {
+                let mut found = Vec::new();
+                let mut at = start.min(table_len);
+                while at < table_len && found.len() < max {
+                    let id = TaskId(u32::try_from(at).expect("fewer than 2^32 tasks"));
+                    if listed(id) {
+                        found.push(id);
+                    }
+                    at += 1;
+                }
+                let more = (at..table_len).any(|n| listed(TaskId(n as u32)));
+                (found, more.then_some(at))
+            }
+        };
+        let page: Vec<String> = page.into_iter().map(|t| self.task_arn(t)).collect();
+        let next_token = next.map(|n| self.encode_token(n, b't'));
         Ok(Response::TaskArns { task_arns: page, next_token })
     }
 

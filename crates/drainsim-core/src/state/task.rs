@@ -686,6 +686,12 @@ impl Tasks {
     /// is no longer healthy. Returns the status it left.
     pub(crate) fn set_last_status(&mut self, id: crate::infra::ids::TaskId, to: TaskStatus, now_ms: SimTimeMs) -> TaskStatus {
         let t = &mut self.records[id.index()];
+        // ECS sets a task's desiredStatus to STOPPED before (or as) it stops it; ListTasks relies
+        // on it to find the tasks not told to stop among the live ones (engine/tasks.rs::list_tasks).
+        assert!(
+            to != TaskStatus::Stopped || t.desired_stopped() || t.orphaned(),
+            "a task reaches STOPPED only once told to stop"
+        );
         let from = t.last_status;
         t.last_status = to;
         t.bump_version();
@@ -818,10 +824,13 @@ mod tests {
         tasks.set_agent_queued(id, true);
         tasks.set_agent_admitted(id, true);
         use TaskStatus::*;
-        for status in [Pending, Activating, Running, Deactivating, Stopping, Deprovisioning, Stopped] {
+        for status in [Pending, Activating, Running] {
             tasks.set_last_status(id, status, 10);
         }
         tasks.tell_to_stop(id, StopCode::UserInitiated, strings.intern("bye"), 10);
+        for status in [Deactivating, Stopping, Deprovisioning, Stopped] {
+            tasks.set_last_status(id, status, 10);
+        }
         tasks.release_reservation(id);
         tasks.orphan(id);
         let t = &tasks[0];
