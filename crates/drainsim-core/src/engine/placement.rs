@@ -913,9 +913,11 @@ impl Engine {
                     }
                     #[cfg(not(debug_assertions))]
                     let _ = kept_free;
-                    // A walk that found every member occupied counts toward no order of free
-                    // members (the note above spares the next walk; such an order would hold none).
-                    if spread.is_some() && narrowed.is_none() && !found_none_free {
+                    // A walk that found every member occupied counts too: the note it leaves
+                    // spares the next walk only until an instance the owner occupied is freed, and
+                    // an owner that occupies every member while its tasks come and go (stopped by
+                    // hand, exiting, moved) would otherwise walk the whole pool after each one.
+                    if spread.is_some() && narrowed.is_none() {
                         free_walk = Some((passed_over, sets.by_memory.len()));
                     }
                     if found.is_some() {
@@ -2348,6 +2350,43 @@ mod tests {
         let per_instance = &e.services[web.index()].spread.per_instance;
         assert_eq!((per_instance.len(), per_instance.sorted().iter().all(|(_, n)| *n == 1)), (350, true));
         crate::engine::invariants::check_invariants(&e).expect("the order is exact");
+    }
+
+    /// 300 instances each hold two tasks of a service spread by instance, so it occupies every
+    /// member. Both tasks of one instance after another are stopped by hand: the first replacement
+    /// takes the emptied instance, and the second finds every member occupied — a walk of the
+    /// whole pool, which the note of a full pool spared only until the next instance was emptied.
+    /// Those walks now count toward starting the room order, which keeps the unoccupied members,
+    /// so after a few the service reads them from it (the replacements still land where the walks
+    /// put them: both on the emptied instance, which holds the fewest).
+    #[test]
+    fn walks_that_find_every_member_occupied_start_a_room_order() {
+        let mut e = cluster_of(&vec![(4096, 8192, None); 300]);
+        register_sized(&mut e, "web", 128, 256);
+        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
+        create_service(&mut e, "web", "web", 600, vec![rule("spread", "instanceId")]);
+        e.run_until_quiet(600_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let web = e.resolve_service(cluster, "web").expect("created");
+        assert!(e.services[web.index()].spread.room.is_none(), "no walk has passed over any member yet");
+        for k in [7usize, 70, 140, 210, 280, 8, 71, 141] {
+            let id = e.clusters[cluster.index()].instances[k];
+            let tasks = e.instances[id.index()].tasks.clone();
+            assert_eq!(tasks.len(), 2, "two tasks on each instance");
+            for t in tasks {
+                let task = e.task_arn(t);
+                e.handle(Request::StopTask(StopTaskRequest { cluster: Some("prod".into()), task, reason: None })).expect("stops");
+            }
+            let until = e.now_ms() + 600_000;
+            e.run_until_quiet(until, 1_000_000);
+            let per_instance = &e.services[web.index()].spread.per_instance;
+            assert_eq!(per_instance.get(id), 2, "both replacements went back to the emptied instance, the fewest");
+            assert_eq!(per_instance.sorted().iter().map(|(_, n)| u64::from(*n)).sum::<u64>(), 600);
+            crate::engine::invariants::check_invariants(&e).expect("the order, once kept, is exact");
+        }
+        let room = e.services[web.index()].spread.room.as_deref().expect("the walks started a room order");
+        assert!(room.free.as_ref().expect("kept by free memory").is_empty(), "every member holds a task");
+        assert_eq!(e.clusters.room_ordered(cluster), [Owner::Service(web)]);
     }
 
     /// Spread by instance with its ties broken by binpack memory ("Distribute tasks evenly across
