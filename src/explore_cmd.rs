@@ -2,6 +2,7 @@
 //! the wall time (the time bound and states per second), writes the counterexample and the DOT
 //! file, and prints text or JSON; the search itself is `drainsim_scenario::explore`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -78,6 +79,21 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         max_faults: args.max_faults,
         keep_graph: args.dot.is_some(),
     };
+    // The DOT file is created before the search, so a path that cannot be written is refused at
+    // once (as `run --trace` is), not after an exploration that may take an hour.
+    let mut dot_file = match &args.dot {
+        None => None,
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Some(f),
+            Err(e) => return bad_input(&format!("--dot {}: cannot write it: {e}", path.display())),
+        },
+    };
+    let forget_dot = |dot_file: &mut Option<std::fs::File>| {
+        if let (Some(path), Some(file)) = (&args.dot, dot_file.take()) {
+            drop(file);
+            let _ = std::fs::remove_file(path);
+        }
+    };
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(drainsim_scenario::sweep::worker_threads(args.jobs, u64::MAX))
         .build()
@@ -102,7 +118,10 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     let elapsed = started.elapsed();
     let report = match result {
         Ok(r) => r,
-        Err(e) => return bad_input(&e.to_string()),
+        Err(e) => {
+            forget_dot(&mut dot_file);
+            return bad_input(&e.to_string());
+        }
     };
     let stem = args.file.file_stem().map_or("scenario".to_string(), |s| s.to_string_lossy().into_owned());
     // A counterexample that cannot be written is reported after the result, which is printed
@@ -114,13 +133,24 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         },
         None => (None, None),
     };
-    if let Some(dot) = &args.dot {
-        let written = match &report.graph {
-            Some(g) => std::fs::write(dot, g.to_dot()).map_err(|e| e.to_string()),
-            None => Err(format!("the explored graph has more than {} states; no DOT written", explore::graph::MAX_GRAPH_STATES)),
-        };
-        if let Err(e) = written {
-            eprintln!("warning: --dot {}: {e}", dot.display());
+    // A graph too big to draw is a bound (a warning, and no file); a DOT file that cannot be
+    // written is reported after the result, like the counterexample.
+    let mut dot_unwritten = None;
+    if let (Some(path), Some(mut file)) = (&args.dot, dot_file.take()) {
+        match &report.graph {
+            Some(g) => {
+                if let Err(e) = file.write_all(g.to_dot().as_bytes()).and_then(|()| file.flush()) {
+                    dot_unwritten = Some(format!("--dot {}: cannot write it: {e}", path.display()));
+                }
+            }
+            None => {
+                forget_dot(&mut Some(file));
+                eprintln!(
+                    "warning: --dot {}: the explored graph has more than {} states; no DOT written",
+                    path.display(),
+                    explore::graph::MAX_GRAPH_STATES
+                );
+            }
         }
     }
     let per_second = report.states_visited as f64 / elapsed.as_secs_f64().max(1e-9);
@@ -129,8 +159,11 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     } else {
         print_text(&args.file, &report, counterexample.as_deref(), per_second, elapsed);
     }
-    if let Some(e) = unwritten {
-        return bad_input(&e);
+    if unwritten.is_some() || dot_unwritten.is_some() {
+        for e in [unwritten, dot_unwritten].into_iter().flatten() {
+            eprintln!("error: {e}");
+        }
+        return ExitCode::from(2);
     }
     match (&report.violation, report.bound) {
         (Some(_), _) => ExitCode::from(1),

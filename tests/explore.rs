@@ -269,6 +269,17 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
     assert_replays(Path::new(written), properties::DRAINS_COMPLETE);
     assert!(stderr.contains("more than 2000 states; no DOT written") && !too_big.exists(), "{stderr}");
 
+    // A DOT path that cannot be written is refused before the search (nothing explored, nothing
+    // printed on standard output); a refused scenario leaves no DOT file behind.
+    let unwritable = dir.join("no-such-directory").join("graph.dot");
+    let (code, stdout, stderr) = run(&["explore", PROVED, "--json", "--out", dir_arg, "--dot", unwritable.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stdout.is_empty() && stderr.contains("error: --dot") && stderr.contains("cannot write it"), "{stdout}{stderr}");
+    let refused_dot = dir.join("refused.dot");
+    let (code, _, stderr) = run(&["explore", "scenarios/drain/seed-min50-max100.ron", "--dot", refused_dot.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(!refused_dot.exists(), "a refused scenario leaves no DOT file");
+
     let (code, stdout, _) = run(&["explore", PROVED, "--max-states", "5", "--out", dir_arg]);
     assert_eq!(code, Some(3), "{stdout}");
     assert!(stdout.contains("bound reached (maxStates)"), "{stdout}");
