@@ -55,6 +55,10 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
             if t.last_status == TaskStatus::Stopped && e.instances.list_position(t.instance, id).is_some() {
                 return fail("tasks-on-instance", format!("STOPPED task {n} still listed on its instance"));
             }
+            // ListTasks finds the tasks not told to stop among the live ones (engine/tasks.rs).
+            if t.last_status == TaskStatus::Stopped && !t.desired_stopped() && !t.orphaned() {
+                return fail("stopped-when-told", format!("STOPPED task {n} has desiredStatus RUNNING"));
+            }
             continue;
         }
         if t.last_status == TaskStatus::Running
@@ -1176,6 +1180,19 @@ mod tests {
         e.run_until_quiet(e.now_ms() + 600_000, 100_000);
         check_invariants(&e).expect("settled again");
         assert!(e.instances[a.index()].tasks.is_empty(), "the daemon task stopped last");
+    }
+
+    #[test]
+    fn a_stopped_task_never_told_to_stop_is_caught() {
+        let mut e = steady_engine();
+        let task = e.services[0].tasks[0];
+        let arn = e.task_arn(task);
+        e.handle(Request::StopTask(StopTaskRequest { cluster: Some("prod".into()), task: arn, reason: None })).expect("stops");
+        e.run_until_quiet(e.now_ms() + 600_000, 100_000);
+        assert_eq!(e.tasks[task.index()].last_status, TaskStatus::Stopped);
+        check_invariants(&e).expect("stopped as told");
+        e.tasks.clear_desired_stopped_for_test(task);
+        assert_eq!(violated(&e), "stopped-when-told");
     }
 
     #[test]

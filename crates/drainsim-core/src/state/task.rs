@@ -706,6 +706,13 @@ impl Tasks {
         from
     }
 
+    /// Sets a task's `desiredStatus` back to RUNNING, which no request can: for the tests of the
+    /// invariant checker.
+    #[cfg(test)]
+    pub(crate) fn clear_desired_stopped_for_test(&mut self, id: crate::infra::ids::TaskId) {
+        self.records[id.index()].set_flag(FLAG_DESIRED_STOPPED, false);
+    }
+
     /// Sets `desiredStatus` to STOPPED at `now_ms`, for good, with its stop code and reason; the
     /// task no longer counts as healthy.
     pub(crate) fn tell_to_stop(&mut self, id: crate::infra::ids::TaskId, code: StopCode, reason: Sym, now_ms: SimTimeMs) {
