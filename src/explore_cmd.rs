@@ -79,6 +79,13 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         max_faults: args.max_faults,
         keep_graph: args.dot.is_some(),
     };
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(drainsim_scenario::sweep::worker_threads(args.jobs, u64::MAX))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => return bad_input(&format!("cannot start the worker threads: {e}")),
+    };
     // The DOT file is created before the search, so a path that cannot be written is refused at
     // once (as `run --trace` is), not after an exploration that may take an hour.
     let mut dot_file = match &args.dot {
@@ -93,13 +100,6 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
             drop(file);
             let _ = std::fs::remove_file(path);
         }
-    };
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(drainsim_scenario::sweep::worker_threads(args.jobs, u64::MAX))
-        .build()
-    {
-        Ok(p) => p,
-        Err(e) => return bad_input(&format!("cannot start the worker threads: {e}")),
     };
     // Ctrl-C stops the search before the next transition: what was explored is printed, with exit 3 (a bound)
     // unless a violation was found. A second Ctrl-C ends the process at once.

@@ -1146,11 +1146,12 @@ impl Engine {
         // a service are all on its list of live tasks: when that list is shorter than the rest of
         // the table, the page is taken from it instead (the same tasks, in the same order).
         let table_len = self.tasks.len();
+        let task_at = |n: usize| TaskId(u32::try_from(n).expect("fewer than 2^32 tasks"));
         // "Although you can filter results based on a desired status of PENDING, this doesn't
         // return any results. Amazon ECS never sets the desired status of a task to that value"
         // (ListTasks, above): nothing to read.
-        let rest = if desired == "PENDING" { 0 } else { table_len.saturating_sub(start) };
-        let start = if desired == "PENDING" { table_len } else { start };
+        let start = if desired == "PENDING" { table_len } else { start.min(table_len) };
+        let rest = table_len - start;
         let live_list = match (desired, instance, service) {
             ("RUNNING", Some(i), _) => Some(&self.instances[i.index()].tasks),
             ("RUNNING", None, Some(s)) => Some(&self.services[s.index()].tasks),
@@ -1171,15 +1172,14 @@ impl Engine {
             }
             None => {
                 let mut found = Vec::new();
-                let mut at = start.min(table_len);
+                let mut at = start;
                 while at < table_len && found.len() < max {
-                    let id = TaskId(u32::try_from(at).expect("fewer than 2^32 tasks"));
-                    if listed(id) {
-                        found.push(id);
+                    if listed(task_at(at)) {
+                        found.push(task_at(at));
                     }
                     at += 1;
                 }
-                let more = (at..table_len).any(|n| listed(TaskId(n as u32)));
+                let more = (at..table_len).any(|n| listed(task_at(n)));
                 (found, more.then_some(at))
             }
         };
