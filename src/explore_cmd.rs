@@ -95,8 +95,9 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
             Err(e) => return bad_input(&format!("--dot {}: cannot write it: {e}", path.display())),
         },
     };
-    let forget_dot = |dot_file: &mut Option<std::fs::File>| {
-        if let (Some(path), Some(file)) = (&args.dot, dot_file.take()) {
+    // Closes and removes the DOT file when none is written.
+    let forget_dot = |dot_file: Option<std::fs::File>| {
+        if let (Some(path), Some(file)) = (&args.dot, dot_file) {
             drop(file);
             let _ = std::fs::remove_file(path);
         }
@@ -119,7 +120,7 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            forget_dot(&mut dot_file);
+            forget_dot(dot_file.take());
             return bad_input(&e.to_string());
         }
     };
@@ -144,7 +145,7 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
                 }
             }
             None => {
-                forget_dot(&mut Some(file));
+                forget_dot(Some(file));
                 eprintln!(
                     "warning: --dot {}: the explored graph has more than {} states; no DOT written",
                     path.display(),

@@ -134,9 +134,15 @@ pub(crate) fn picking(strategies: &[Strategy]) -> Strategy {
     strategies.first().copied().unwrap_or(Strategy::SpreadInstance)
 }
 
+/// The rules that pick among the instances with room: those after a first spread by zone (which
+/// picks the zone), else the whole list.
+pub(crate) fn picking_rules(strategies: &[Strategy], az_attribute: Sym) -> &[Strategy] {
+    after_zone_spread(strategies, az_attribute).unwrap_or(strategies)
+}
+
 /// The strategy that picks among the instances with room (after a zone spread picked the zone).
 pub(crate) fn deciding_strategy(strategies: &[Strategy], az_attribute: Sym) -> Strategy {
-    picking(after_zone_spread(strategies, az_attribute).unwrap_or(strategies))
+    picking(picking_rules(strategies, az_attribute))
 }
 
 /// The rule that picks within a value after a spread by an attribute, from the rules after that

@@ -296,9 +296,8 @@ fn check_room_orders(e: &Engine) -> Result<(), InvariantViolation> {
             // only when it matches the call.)
             if let crate::placement::Owner::Service(sid) = owner {
                 let s = &e.services[sid.index()];
-                let picks =
-                    crate::placement::after_zone_spread(&s.strategies, e.builtin.availability_zone).unwrap_or(&s.strategies);
-                let tie = crate::placement::spread_tie(picks);
+                let tie =
+                    crate::placement::spread_tie(crate::placement::picking_rules(&s.strategies, e.builtin.availability_zone));
                 if room.tie != tie {
                     return room_fail(format!("breaks ties by {:?} but its strategies {:?} by {tie:?}", room.tie, s.strategies));
                 }

@@ -2054,6 +2054,11 @@ mod tests {
         create_constrained_service(e, name, family, desired, placement_strategy, vec![]);
     }
 
+    /// A placement rule with a field (`spread` by `instanceId`, `binpack` by `memory`, …).
+    fn rule(strategy_type: &str, field: &str) -> PlacementStrategy {
+        PlacementStrategy { strategy_type: strategy_type.into(), field: Some(field.into()) }
+    }
+
     /// Creates service `name` of `family` in cluster `prod`, with placement constraints.
     fn create_constrained_service(
         e: &mut Engine,
@@ -2119,7 +2124,6 @@ mod tests {
     /// ties broken by binpack memory, or after a spread by zone by CPU; binpack or random with
     /// distinctInstance), the pools and tie-break of the room order it keeps, and its constraints.
     fn room_order_case(strategy: usize) -> (Vec<PlacementStrategy>, RoomPools, SpreadTie, Vec<PlacementConstraint>) {
-        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
         let (strategies, pools) = match strategy {
             // Spread by instance, ties broken by binpack.
             9 => (vec![rule("spread", "instanceId"), rule("binpack", "memory")], RoomPools::Whole),
@@ -2280,7 +2284,6 @@ mod tests {
         let mut e = cluster_of(&vec![(1024, 2048, None); 300]);
         register_sized(&mut e, "pack", 128, 256);
         register_sized(&mut e, "spread", 128, 256);
-        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
         create_service(&mut e, "spread", "spread", 300, vec![]);
         e.run_until_quiet(600_000, 1_000_000);
         create_service(&mut e, "pack", "pack", 7 * 280, vec![rule("binpack", "memory")]);
@@ -2331,7 +2334,6 @@ mod tests {
         totals.extend([(1024, 2048, None); 50]);
         let mut e = cluster_of(&totals);
         register_sized(&mut e, "web", 128, 256);
-        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
         create_service(&mut e, "web", "web", 300, vec![rule("spread", "instanceId")]);
         e.run_until_quiet(600_000, 1_000_000);
         let cluster = e.clusters.by_name("prod").expect("created");
@@ -2363,7 +2365,6 @@ mod tests {
     fn walks_that_find_every_member_occupied_start_a_room_order() {
         let mut e = cluster_of(&vec![(4096, 8192, None); 300]);
         register_sized(&mut e, "web", 128, 256);
-        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
         create_service(&mut e, "web", "web", 600, vec![rule("spread", "instanceId")]);
         e.run_until_quiet(600_000, 1_000_000);
         let cluster = e.clusters.by_name("prod").expect("created");
@@ -2402,7 +2403,6 @@ mod tests {
         let totals: Vec<_> = (0..320i64).map(|k| (4096, 4096 + (k * 37 % 50) * 256, None)).collect();
         let mut e = cluster_of(&totals);
         register_sized(&mut e, "web", 128, 256);
-        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
         create_service(&mut e, "web", "web", 320, vec![rule("spread", "instanceId"), rule("binpack", "memory")]);
         e.run_until_quiet(600_000, 1_000_000);
         let cluster = e.clusters.by_name("prod").expect("created");
@@ -2449,7 +2449,6 @@ mod tests {
         let mut e = cluster_of(&totals);
         register_sized(&mut e, "hog", 10, 3500);
         register_sized(&mut e, "web", 10, 400);
-        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
         create_service(&mut e, "hog", "hog", 31, vec![rule("binpack", "memory")]);
         e.run_until_quiet(600_000, 1_000_000);
         create_service(&mut e, "web", "web", 90, vec![rule("spread", "instanceId")]);
@@ -2531,7 +2530,6 @@ mod tests {
             set_rack(&mut e, n, if n < 5 { "r0" } else { "r1" });
         }
         register_sized(&mut e, "web", 10, 400);
-        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
         create_service(&mut e, "web", "web", 10, vec![rule("spread", "attribute:rack"), rule("spread", "instanceId")]);
         e.run_until_quiet(600_000, 1_000_000);
         let cluster = e.clusters.by_name("prod").expect("created");
@@ -2615,7 +2613,6 @@ mod tests {
     fn a_wrong_full_pool_note_is_caught() {
         let mut e = cluster_of(&[(1024, 2048, None); 4]);
         register_sized(&mut e, "spread", 128, 256);
-        let rule = |t: &str, f: &str| PlacementStrategy { strategy_type: t.into(), field: Some(f.into()) };
         create_service(&mut e, "spread", "spread", 3, vec![rule("spread", "instanceId")]);
         e.run_until_quiet(600_000, 100_000);
         let cluster = e.clusters.by_name("prod").expect("created");

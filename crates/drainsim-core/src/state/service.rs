@@ -240,7 +240,7 @@ impl ServiceObservations {
         let point = SeriesPoint { at_ms, running, healthy, pending, not_stopped: live };
         let full = self.series.len() >= MAX_SERIES_POINTS;
         match self.series.last_mut() {
-            Some(last) if (last.running, last.healthy, last.pending, last.not_stopped) == (running, healthy, pending, live) => {}
+            Some(last) if SeriesPoint { at_ms: last.at_ms, ..point } == *last => {}
             Some(last) if last.at_ms == at_ms => *last = point,
             _ if full => self.series_truncated = true,
             _ => self.series.push(point),
