@@ -240,9 +240,9 @@ pub struct Engine {
     /// The instance type registered last and what the limit tables say of it: a cluster's
     /// registrations mostly repeat one type, and the tables are searched by string.
     pub(crate) type_limits_memo: Option<(crate::infra::intern::Sym, crate::rules::eni_limits::TypeLimits)>,
-    /// The lists a scale-in builds its order in, empty between passes (see
-    /// [`scale_in::ScaleInBuffers`]).
-    pub(crate) scale_in_buffers: scale_in::ScaleInBuffers,
+    /// The order the last scale-in left, for the same service's next one, or the lists to build
+    /// the next in ([`scale_in::ScaleInLists`]). Derived: not part of the canonical state.
+    pub(crate) scale_in_lists: scale_in::ScaleInLists,
 }
 
 impl Engine {
@@ -278,7 +278,7 @@ impl Engine {
             task_long_arn_cache: None,
             builtin,
             type_limits_memo: None,
-            scale_in_buffers: Default::default(),
+            scale_in_lists: Default::default(),
             config,
         };
         engine.reset_state();
@@ -326,7 +326,7 @@ impl Engine {
             task_long_arn_cache,
             builtin,
             type_limits_memo,
-            scale_in_buffers,
+            scale_in_lists,
         } = self;
         // Every engine interns the built-in names first: the interner keeps them when it can.
         if !strings.keep_first(builtin.strings(), INTERNER_STRINGS) {
@@ -355,8 +355,8 @@ impl Engine {
         *faults = Default::default();
         *task_long_arn_cache = None;
         *type_limits_memo = None;
-        // Empty between passes; only their capacity is kept.
-        debug_assert!(scale_in_buffers.staying.is_empty(), "the scale-in buffers are empty between passes");
+        // Only the lists' capacity is kept: services are numbered anew.
+        scale_in_lists.forget();
     }
 
     // ----- getters -----

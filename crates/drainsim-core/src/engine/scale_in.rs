@@ -15,9 +15,14 @@
 //! shares the group count, so its best instance is the greatest by the rest of the key; the next
 //! task to stop is the best of the groups' bests. A stop changes only its own instance's key and
 //! its own group's count, so only that instance's and that group's entries move.
+//!
+//! The order is kept after the scale-in ([`ScaleInLists`]): the next scale-in of the same service
+//! takes it up again, without listing or sorting the service's tasks, when nothing it was built
+//! from changed since ([`OrderStamp`]). A service scaled in one task at a time, call after call,
+//! pays a logarithm for each, not a pass over its tasks.
 
 use super::Engine;
-use crate::infra::ids::{InstanceId, TaskId};
+use crate::infra::ids::{InstanceId, ServiceId, TaskId};
 use crate::infra::intern::Sym;
 use crate::infra::time::SimTimeMs;
 use crate::placement::Strategy;
@@ -47,7 +52,7 @@ struct InstanceTasks {
     sorted: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Group {
     staying: i64,
     /// The group's instances, greatest entry on top. Only the top's key changes (a stop changes its
@@ -74,7 +79,7 @@ pub(crate) struct ScaleInBuffers {
 /// The staying tasks of one scale-in, in the order it stops them (see the module documentation).
 /// Building it costs a sort of the staying tasks by instance; each stop then costs a logarithm,
 /// plus sorting the tasks of an instance the first time one of them is taken.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ScaleInOrder {
     strategy: Option<Strategy>,
     /// Whether groups are values of an attribute (and their counts part of the key).
@@ -88,6 +93,80 @@ pub(crate) struct ScaleInOrder {
     staying: usize,
     /// What is left of the buffers the order was built in (the lists it took are above).
     spare: ScaleInBuffers,
+}
+
+/// What a scale-in order was built from, as counters that move whenever it may have changed: the
+/// service's staying tasks ([`ServiceState::staying_changes`]: one joined or left them, one's
+/// health changed, or the service's placement was replaced) and, under binpack, whose keys read
+/// instances' free CPU and memory, any instance's remaining resources. Nothing else an order
+/// reads changes on its own: an instance's zone and a task's creation time and ID are fixed, and
+/// a change of an attribute that a service spreads by counts its staying tasks on that instance
+/// out and back in (`Engine::change_attributes`), which moves the first counter.
+///
+/// [`ServiceState::staying_changes`]: crate::state::service::ServiceState::staying_changes
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OrderStamp {
+    service: ServiceId,
+    strategy: Option<Strategy>,
+    staying_changes: u64,
+    instance_changes: u64,
+}
+
+impl Engine {
+    /// The stamp of a scale-in order of `service` under `strategy` (its first), as things are now.
+    pub(crate) fn scale_in_stamp(&self, service: ServiceId, strategy: Option<Strategy>) -> OrderStamp {
+        let instance_changes = match strategy {
+            Some(Strategy::BinpackMemory | Strategy::BinpackCpu) => self.instances.remaining_changes(),
+            _ => 0,
+        };
+        OrderStamp { service, strategy, staying_changes: self.services[service.index()].staying_changes, instance_changes }
+    }
+}
+
+/// What the engine keeps of its last scale-in between passes: the order it left, with the stamp
+/// it had then, or only the lists to build the next one in.
+#[derive(Debug, Clone)]
+pub(crate) enum ScaleInLists {
+    /// Empty lists, with their capacity.
+    Buffers(ScaleInBuffers),
+    /// The order the last scale-in left: what is still staying of its service, in stop order.
+    Kept(OrderStamp, Box<ScaleInOrder>),
+}
+
+impl Default for ScaleInLists {
+    fn default() -> Self {
+        ScaleInLists::Buffers(ScaleInBuffers::default())
+    }
+}
+
+impl ScaleInLists {
+    /// Takes out the kept order if it was stamped `stamp` (the lists are left empty); otherwise
+    /// leaves the lists, and nothing is taken.
+    pub(crate) fn take_up(&mut self, stamp: OrderStamp) -> Option<Box<ScaleInOrder>> {
+        match self {
+            ScaleInLists::Kept(kept, _) if *kept == stamp => match std::mem::take(self) {
+                ScaleInLists::Kept(_, order) => Some(order),
+                ScaleInLists::Buffers(_) => unreachable!("matched a kept order"),
+            },
+            _ => None,
+        }
+    }
+
+    /// The lists to build an order in, emptied (a kept order's lists, when one is kept).
+    pub(crate) fn into_buffers(self) -> ScaleInBuffers {
+        match self {
+            ScaleInLists::Kept(_, order) => order.into_buffers(),
+            ScaleInLists::Buffers(buffers) => buffers,
+        }
+    }
+
+    /// Drops a kept order, keeping its lists' capacity (an engine reset: services are numbered
+    /// and counted anew, so an old stamp could match a new service).
+    pub(crate) fn forget(&mut self) {
+        let buffers = std::mem::take(self).into_buffers();
+        debug_assert!(buffers.staying.is_empty(), "the scale-in buffers are empty between passes");
+        *self = ScaleInLists::Buffers(buffers);
+    }
 }
 
 /// A list emptied, its capacity kept.
@@ -162,6 +241,19 @@ impl ScaleInOrder {
         spare.staying.clear();
         spare.by_instance.clear();
         spare
+    }
+
+    /// The next `n` tasks the order would stop, reading `engine` as it is now: a kept order and
+    /// one built anew must agree.
+    #[cfg(debug_assertions)]
+    pub(crate) fn first_stops(&self, engine: &Engine, n: usize) -> Vec<TaskId> {
+        let mut order = self.clone();
+        let mut stops = Vec::new();
+        while let Some(task) = order.next().filter(|_| stops.len() < n) {
+            stops.push(task);
+            order.take_next(engine);
+        }
+        stops
     }
 
     /// Staying tasks not yet taken.
@@ -372,6 +464,53 @@ mod tests {
         e
     }
 
+    /// A scale-in after the placement strategy changed and changed back takes up no order kept
+    /// from before: an attribute changed in between that the first strategy groups by but the
+    /// second does not count by. (The engine's debug check fails this test if it did.)
+    #[test]
+    fn a_placement_changed_and_changed_back_builds_the_order_anew() {
+        let mut e = service_on(&[(4096, 8192); 6], 6, 12, 0, false);
+        let service = ServiceId(0);
+        let update = |e: &mut Engine, desired: Option<i64>, strategy: Option<usize>| {
+            e.handle(Request::UpdateService(UpdateServiceRequest {
+                cluster: Some("prod".into()),
+                service: "web".into(),
+                desired_count: desired,
+                availability_zone_rebalancing: Some("DISABLED".into()),
+                placement_strategy: strategy.map(strategy_spec),
+                ..Default::default()
+            }))
+            .expect("updates");
+            let now = e.now_ms();
+            e.advance_to(now + 1, 1_000_000);
+        };
+        e.run_until_quiet(e.now_ms() + 3_600_000, 1_000_000);
+        update(&mut e, Some(11), None);
+        let spread_by_rack = e.scale_in_stamp(service, e.services[service.index()].strategies.first().copied());
+        assert!(matches!(&e.scale_in_lists, ScaleInLists::Kept(stamp, _) if *stamp == spread_by_rack), "the order is kept");
+        // Binpack counts no rack: moving instance 0 (rack r0) to rack r1 counts nothing anew.
+        update(&mut e, None, Some(2));
+        let (rack, r1) = (e.strings.intern("rack"), e.strings.intern("r1"));
+        let holds = e.instances[0].tasks.len();
+        assert!(holds > 0, "instance 0 holds tasks");
+        e.update_instance_profile(InstanceId(0), |p| {
+            for (name, v) in p.attributes.iter_mut() {
+                if *name == rack {
+                    *v = Some(r1);
+                }
+            }
+        });
+        update(&mut e, None, Some(6));
+        let strategy = e.services[service.index()].strategies.first().copied();
+        assert_eq!(strategy, spread_by_rack.strategy, "spread by rack again");
+        assert_ne!(e.scale_in_stamp(service, strategy), spread_by_rack, "the kept order is not taken up");
+        let keep: Vec<TaskId> = e.services[service.index()].tasks.iter().copied().filter(|t| e.is_staying(*t)).collect();
+        let want = reference_next(&e, &keep, strategy);
+        update(&mut e, Some(10), None);
+        let stopped: Vec<TaskId> = keep.iter().copied().filter(|t| e.tasks[t.index()].desired_stopped()).collect();
+        assert_eq!(stopped, vec![want]);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
@@ -413,6 +552,119 @@ mod tests {
                 keep.retain(|t| *t != want);
             }
             prop_assert_eq!(order.next(), None);
+        }
+
+        /// Scale-ins by one task, call after call, with other changes between (time passing,
+        /// a task stopped by hand, an instance's `rack` changed, an instance drained, a scale-out,
+        /// a new placement strategy):
+        /// each stops what the rule, computed over the staying tasks, stops. A scale-in takes up
+        /// the order the last one left when nothing it was built from changed, and the engine's
+        /// debug check then compares that order with one built anew; a call right after the last
+        /// (nothing between) takes it up, except under binpack, where a stopped task handing back
+        /// its CPU and memory is a change.
+        #[test]
+        fn scale_ins_call_after_call_stop_what_the_rule_stops(
+            sizes in prop::collection::vec((1i64..4, 1i64..4), 2..16),
+            strategy in 0usize..7,
+            settled in 4i64..40,
+            lb in any::<bool>(),
+            between in prop::collection::vec((0u8..7, any::<prop::sample::Index>()), 1..16),
+        ) {
+            let sizes: Vec<(i64, i64)> = sizes.iter().map(|(c, m)| (c * 1024, m * 2048)).collect();
+            let mut e = service_on(&sizes, strategy, settled, 0, lb);
+            let service = ServiceId(0);
+            let update = |e: &mut Engine, desired: u32, rebalancing: Option<&str>| {
+                e.handle(Request::UpdateService(UpdateServiceRequest {
+                    cluster: Some("prod".into()),
+                    service: "web".into(),
+                    desired_count: Some(desired as i64),
+                    availability_zone_rebalancing: rebalancing.map(Into::into),
+                    ..Default::default()
+                }))
+                .expect("updates");
+                let now = e.now_ms();
+                e.advance_to(now + 1, 1_000_000);
+            };
+            let desired = e.services[service.index()].desired_count;
+            update(&mut e, desired, Some("DISABLED"));
+            let mut scaled_in = false;
+            for (op, pick) in between {
+                let staying = |e: &Engine| -> Vec<TaskId> {
+                    e.services[service.index()].tasks.iter().copied().filter(|t| e.is_staying(*t)).collect()
+                };
+                match op {
+                    // Nothing between this call and the last.
+                    0 => {}
+                    // Time passes: stopped tasks stop, started ones become healthy.
+                    1 => {
+                        let now = e.now_ms();
+                        e.advance_to(now + 30_000, 1_000_000);
+                    }
+                    2 => {
+                        let here = staying(&e);
+                        if !here.is_empty() {
+                            let task = e.task_arn(*pick.get(&here));
+                            e.handle(Request::StopTask(StopTaskRequest { cluster: Some("prod".into()), task, reason: None }))
+                                .expect("stops");
+                        }
+                    }
+                    3 => {
+                        let instance = InstanceId(pick.index(sizes.len()) as u32);
+                        let (rack, value) = (e.strings.intern("rack"), e.strings.intern(&format!("r{}", pick.index(5))));
+                        e.update_instance_profile(instance, |p| {
+                            for (name, v) in p.attributes.iter_mut() {
+                                if *name == rack {
+                                    *v = Some(value);
+                                }
+                            }
+                        });
+                    }
+                    4 => {
+                        let instance = InstanceId(pick.index(sizes.len()) as u32);
+                        let arn = e.instance_arn(instance);
+                        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+                            cluster: Some("prod".into()),
+                            container_instances: vec![arn],
+                            status: "DRAINING".into(),
+                        }))
+                        .expect("drains");
+                    }
+                    5 => {
+                        let desired = e.services[service.index()].desired_count;
+                        update(&mut e, desired + 1, None);
+                    }
+                    _ => {
+                        e.handle(Request::UpdateService(UpdateServiceRequest {
+                            cluster: Some("prod".into()),
+                            service: "web".into(),
+                            placement_strategy: Some(strategy_spec(pick.index(7))),
+                            ..Default::default()
+                        }))
+                        .expect("updates");
+                    }
+                }
+                let strategy = e.services[service.index()].strategies.first().copied();
+                let binpack = matches!(strategy, Some(Strategy::BinpackMemory | Strategy::BinpackCpu));
+                let keep = staying(&e);
+                let desired = e.services[service.index()].desired_count;
+                if keep.len() != desired as usize || desired == 0 || e.rebalance_surplus(service) > 0 {
+                    // Not steady (a stopped task not yet replaced, a drain or a zone rebalancing
+                    // move under way): this call scales in by more than one, or not at all.
+                    let now = e.now_ms();
+                    e.advance_to(now + 1, 1_000_000);
+                    scaled_in = false;
+                    continue;
+                }
+                let takes_up = matches!(&e.scale_in_lists, ScaleInLists::Kept(stamp, _) if *stamp == e.scale_in_stamp(service, strategy));
+                if op == 0 && scaled_in && !binpack {
+                    prop_assert!(takes_up, "nothing changed since the last scale-in: its order is taken up");
+                }
+                let want = reference_next(&e, &keep, strategy);
+                update(&mut e, desired - 1, None);
+                let stopped: Vec<TaskId> = keep.iter().copied().filter(|t| e.tasks[t.index()].desired_stopped()).collect();
+                prop_assert_eq!(stopped, vec![want]);
+                scaled_in = true;
+            }
         }
     }
 }

@@ -56,6 +56,10 @@ struct PassOutcome {
     throttled: bool,
 }
 
+/// A scale-in stops at most this many tasks beyond desiredCount by the placement strategy's order
+/// (rebalancing per stop); past it, the surplus stops first, unhealthy then newest.
+const SCALE_IN_REBALANCED_UP_TO: usize = 256;
+
 impl Engine {
     /// Asks for a pass of a service at the current instant.
     ///
@@ -384,12 +388,7 @@ impl Engine {
         }
         self.stop_starting_on_draining(id, &mut drain_candidates, &mut stops, &mut out);
         if kept > self.scale_in_target(id) {
-            // The pass's lists live in the engine's buffers, so that a service scaled in pass
-            // after pass does not allocate (and fault in) them anew each time.
-            let mut buffers = std::mem::take(&mut self.scale_in_buffers);
-            self.staying_tasks(id, &mut buffers.staying);
-            kept = self.scale_in(id, &mut buffers, &mut stops, &mut out);
-            self.scale_in_buffers = buffers;
+            kept = self.scale_in(id, &mut stops, &mut out);
         }
         let on_draining = if floor_holds_all { self.wanted_on_draining(id) as usize } else { drain_candidates.len() };
         let (need, room) = self.start_missing(id, kept, on_draining, &mut out);
@@ -479,40 +478,90 @@ impl Engine {
     /// service's tasks, then the instance with the most (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>). Ties go to the newest
     /// task. A very large scale-in (more than 256 at once) takes the unhealthy, then the newest,
     /// without rebalancing per stop. Each stop re-reads only what it changed
-    /// ([`super::scale_in::ScaleInOrder`]). Returns how many staying tasks are kept.
-    fn scale_in(
-        &mut self,
-        id: ServiceId,
-        buffers: &mut super::scale_in::ScaleInBuffers,
-        stops: &mut Stops,
-        out: &mut PassOutcome,
-    ) -> usize {
+    /// ([`super::scale_in::ScaleInOrder`]); the order is kept for the service's next scale-in,
+    /// which takes it up again if nothing it was built from changed in between
+    /// ([`super::scale_in::ScaleInLists`]). Returns how many staying tasks are kept.
+    fn scale_in(&mut self, id: ServiceId, stops: &mut Stops, out: &mut PassOutcome) -> usize {
         let desired = self.scale_in_target(id);
-        let keep = &mut buffers.staying;
-        if keep.len() > desired + 256 {
-            keep.sort_by_key(|t| {
-                let task = &self.tasks[t.index()];
-                (task.healthy(), std::cmp::Reverse(self.task_created_at_ms(*t)), self.task_uuid(*t))
-            });
-            for victim in keep.drain(..keep.len() - desired - 256).collect::<Vec<_>>() {
-                self.stop_for_scale_in(victim, stops, out);
-            }
-        }
-        if keep.len() <= desired {
-            let kept = keep.len();
-            keep.clear();
-            return kept;
-        }
         let strategy = self.services[id.index()].strategies.first().copied();
-        let mut order = super::scale_in::ScaleInOrder::new(self, std::mem::take(buffers), strategy);
+        let stamp = self.scale_in_stamp(id, strategy);
+        // The lists live in the engine between passes, so that a service scaled in pass after
+        // pass does not allocate (and fault in) them anew each time.
+        let mut order = match self.scale_in_lists.take_up(stamp) {
+            Some(order) if order.len() <= desired + SCALE_IN_REBALANCED_UP_TO => {
+                #[cfg(debug_assertions)]
+                self.check_kept_scale_in_order(id, &order, strategy);
+                order
+            }
+            taken => {
+                if let Some(order) = taken {
+                    self.scale_in_lists = super::scale_in::ScaleInLists::Buffers(order.into_buffers());
+                }
+                match self.build_scale_in_order(id, strategy, stops, out) {
+                    Ok(order) => order,
+                    Err(kept) => return kept,
+                }
+            }
+        };
         while order.len() > desired {
             let victim = order.next().expect("more tasks stay than are wanted");
             self.stop_for_scale_in(victim, stops, out);
             order.take_next(self);
         }
         let kept = order.len();
-        *buffers = order.into_buffers();
+        let stamp = self.scale_in_stamp(id, strategy);
+        self.scale_in_lists = super::scale_in::ScaleInLists::Kept(stamp, order);
         kept
+    }
+
+    /// Lists the service's staying tasks into the engine's scale-in lists and orders them for a
+    /// scale-in to [`Self::scale_in_target`]; more than [`SCALE_IN_REBALANCED_UP_TO`] over it,
+    /// the surplus stops first, unhealthy then newest. When no more stay than are wanted then,
+    /// how many stay (the lists are given back).
+    fn build_scale_in_order(
+        &mut self,
+        id: ServiceId,
+        strategy: Option<crate::placement::Strategy>,
+        stops: &mut Stops,
+        out: &mut PassOutcome,
+    ) -> Result<Box<super::scale_in::ScaleInOrder>, usize> {
+        let desired = self.scale_in_target(id);
+        let mut buffers = std::mem::take(&mut self.scale_in_lists).into_buffers();
+        self.staying_tasks(id, &mut buffers.staying);
+        let keep = &mut buffers.staying;
+        if keep.len() > desired + SCALE_IN_REBALANCED_UP_TO {
+            keep.sort_by_key(|t| {
+                let task = &self.tasks[t.index()];
+                (task.healthy(), std::cmp::Reverse(self.task_created_at_ms(*t)), self.task_uuid(*t))
+            });
+            for victim in keep.drain(..keep.len() - desired - SCALE_IN_REBALANCED_UP_TO).collect::<Vec<_>>() {
+                self.stop_for_scale_in(victim, stops, out);
+            }
+        }
+        if keep.len() <= desired {
+            let kept = keep.len();
+            keep.clear();
+            self.scale_in_lists = super::scale_in::ScaleInLists::Buffers(buffers);
+            return Err(kept);
+        }
+        Ok(Box::new(super::scale_in::ScaleInOrder::new(self, buffers, strategy)))
+    }
+
+    /// A kept scale-in order stops what one built anew would (debug builds; the first stops of
+    /// both, reading the engine as it is).
+    #[cfg(debug_assertions)]
+    fn check_kept_scale_in_order(
+        &self,
+        id: ServiceId,
+        kept: &super::scale_in::ScaleInOrder,
+        strategy: Option<crate::placement::Strategy>,
+    ) {
+        let mut buffers = super::scale_in::ScaleInBuffers::default();
+        self.staying_tasks(id, &mut buffers.staying);
+        assert_eq!(kept.len(), buffers.staying.len(), "a kept scale-in order holds the staying tasks");
+        let fresh = super::scale_in::ScaleInOrder::new(self, buffers, strategy);
+        let n = kept.len().min(1024);
+        assert_eq!(kept.first_stops(self, n), fresh.first_stops(self, n), "a kept scale-in order stops what a new one would");
     }
 
     /// How many staying tasks scale-in keeps: `desiredCount`, plus a zone rebalancing move's task

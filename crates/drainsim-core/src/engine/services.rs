@@ -194,6 +194,7 @@ impl Engine {
             daemon_members: Default::default(),
             drain_candidates: Default::default(),
             daemon_members_stale,
+            staying_changes: 0,
         });
         debug_assert_eq!(pushed, id);
         self.clusters.add_service(cluster, id, name, scheduling == SchedulingStrategy::Daemon);

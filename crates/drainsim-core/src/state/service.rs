@@ -1055,6 +1055,12 @@ pub struct ServiceState {
     /// a bounded amount, and the set costs about 10 bytes per candidate, which a drain of many
     /// small services would pay for every task it moves.
     pub drain_candidates: Option<std::collections::BTreeSet<TaskId>>,
+    /// How many times its staying tasks changed: one joined or left them
+    /// ([`Services::adjust_spread`]), one's health changed ([`Services::adjust_staying_healthy`]),
+    /// or they were counted anew for a new placement ([`Services::set_placement`]).
+    /// A kept scale-in order is taken up again only while this stays where it was
+    /// (`engine::scale_in`). Derived bookkeeping: not part of the cluster's canonical state.
+    pub(crate) staying_changes: u64,
 }
 
 /// A service's placement as UpdateService replaces it: the strategies it places by (the default
@@ -1163,6 +1169,10 @@ impl ServiceState {
     /// `availabilityZoneRebalancing` is ENABLED.
     pub fn az_rebalancing(&self) -> bool {
         self.availability_zone_rebalancing
+    }
+
+    fn note_staying_change(&mut self) {
+        self.staying_changes = self.staying_changes.checked_add(1).expect("fewer than 2^64 changes");
     }
 }
 
@@ -1400,6 +1410,7 @@ impl Services {
         s.constraints = constraints;
         s.constraint_specs = constraint_specs;
         s.spread = spread;
+        s.note_staying_change();
         self.value_spreaders |= s.spread.value_attribute.is_some();
     }
 
@@ -1541,7 +1552,9 @@ impl Services {
     /// One of its staying tasks came to (`+1`) or left (`-1`) an instance in a zone (with `value`
     /// of the attribute the service spreads by, when it counts per value).
     pub(crate) fn adjust_spread(&mut self, id: ServiceId, place: SpreadPlace, delta: i32) {
-        self.records[id.index()].spread.adjust_at(place, delta);
+        let s = &mut self.records[id.index()];
+        s.spread.adjust_at(place, delta);
+        s.note_staying_change();
     }
 
     /// The service starts keeping a room order ([`SpreadCounts::keep_room_order`]).
@@ -1615,6 +1628,7 @@ impl Services {
     /// healthy task joins or leaves the staying ones, or a staying task gains or loses its health.
     pub(crate) fn adjust_staying_healthy(&mut self, id: ServiceId, delta: i32) {
         let s = &mut self.records[id.index()];
+        s.note_staying_change();
         s.staying_healthy = s
             .staying_healthy
             .checked_add_signed(delta)
