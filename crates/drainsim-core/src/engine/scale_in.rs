@@ -464,6 +464,18 @@ mod tests {
         e
     }
 
+    /// Sets an instance's `rack` attribute (an instance without one keeps none).
+    fn set_rack(e: &mut Engine, instance: InstanceId, value: &str) {
+        let (rack, value) = (e.strings.intern("rack"), e.strings.intern(value));
+        e.update_instance_profile(instance, |p| {
+            for (name, v) in p.attributes.iter_mut() {
+                if *name == rack {
+                    *v = Some(value);
+                }
+            }
+        });
+    }
+
     /// A scale-in after the placement strategy changed and changed back takes up no order kept
     /// from before: an attribute changed in between that the first strategy groups by but the
     /// second does not count by. (The engine's debug check fails this test if it did.)
@@ -490,16 +502,8 @@ mod tests {
         assert!(matches!(&e.scale_in_lists, ScaleInLists::Kept(stamp, _) if *stamp == spread_by_rack), "the order is kept");
         // Binpack counts no rack: moving instance 0 (rack r0) to rack r1 counts nothing anew.
         update(&mut e, None, Some(2));
-        let (rack, r1) = (e.strings.intern("rack"), e.strings.intern("r1"));
-        let holds = e.instances[0].tasks.len();
-        assert!(holds > 0, "instance 0 holds tasks");
-        e.update_instance_profile(InstanceId(0), |p| {
-            for (name, v) in p.attributes.iter_mut() {
-                if *name == rack {
-                    *v = Some(r1);
-                }
-            }
-        });
+        assert!(!e.instances[0].tasks.is_empty(), "instance 0 holds tasks");
+        set_rack(&mut e, InstanceId(0), "r1");
         update(&mut e, None, Some(6));
         let strategy = e.services[service.index()].strategies.first().copied();
         assert_eq!(strategy, spread_by_rack.strategy, "spread by rack again");
@@ -608,17 +612,7 @@ mod tests {
                                 .expect("stops");
                         }
                     }
-                    3 => {
-                        let instance = InstanceId(pick.index(sizes.len()) as u32);
-                        let (rack, value) = (e.strings.intern("rack"), e.strings.intern(&format!("r{}", pick.index(5))));
-                        e.update_instance_profile(instance, |p| {
-                            for (name, v) in p.attributes.iter_mut() {
-                                if *name == rack {
-                                    *v = Some(value);
-                                }
-                            }
-                        });
-                    }
+                    3 => set_rack(&mut e, InstanceId(pick.index(sizes.len()) as u32), &format!("r{}", pick.index(5))),
                     4 => {
                         let instance = InstanceId(pick.index(sizes.len()) as u32);
                         let arn = e.instance_arn(instance);
