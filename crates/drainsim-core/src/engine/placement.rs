@@ -248,6 +248,7 @@ impl Engine {
         let indexed = self.instances[id.index()].indexed;
         let cluster = self.instances[id.index()].cluster;
         let (before, after) = self.instances.update_remaining(id, f);
+        self.scale_in_lists.note_room_changed(id);
         if indexed {
             self.clusters.placement_mut(cluster).rekey(before, after, self.instances.port_sets());
             self.relay_room_change(id, Some(before), Some(after));

@@ -457,10 +457,6 @@ pub(crate) struct Instances {
     /// The ACTIVE instances whose agent is disconnected, by cluster then registration: a
     /// placement that finds no placeable instance names the first of its cluster without a scan.
     disconnected_active: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
-    /// How many times any instance's remaining CPU, memory or ports changed: a kept scale-in
-    /// order whose keys read them (binpack) is taken up again only while this stays where it was
-    /// (`engine::scale_in`). Not part of the canonical state.
-    remaining_changes: u64,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -498,7 +494,6 @@ impl crate::infra::recycle::Recycle for Instances {
             active_per_cluster,
             unknown_eni_limit,
             disconnected_active,
-            remaining_changes,
         } = fresh;
         self.records.reset_to(records);
         self.uuids = uuids;
@@ -514,7 +509,6 @@ impl crate::infra::recycle::Recycle for Instances {
         self.active_per_cluster.reset_to(active_per_cluster);
         self.unknown_eni_limit = unknown_eni_limit;
         self.disconnected_active = disconnected_active;
-        self.remaining_changes = remaining_changes;
     }
 }
 
@@ -539,13 +533,7 @@ impl Instances {
             active_per_cluster: Vec::new(),
             unknown_eni_limit: Default::default(),
             disconnected_active: Default::default(),
-            remaining_changes: 0,
         }
-    }
-
-    /// How many times instances' remaining resources changed so far.
-    pub(crate) fn remaining_changes(&self) -> u64 {
-        self.remaining_changes
     }
 
     /// Every instance, not INACTIVE, without a known task ENI limit, by cluster then registration.
@@ -931,7 +919,6 @@ impl Instances {
         let i = &mut self.records[id.index()];
         let before = i.index_key(id);
         f(&mut i.remaining);
-        self.remaining_changes = self.remaining_changes.checked_add(1).expect("fewer than 2^64 changes");
         (before, i.index_key(id))
     }
 }
