@@ -16,9 +16,9 @@
 //! task to stop is the best of the groups' bests. A stop changes only its own instance's key and
 //! its own group's count, so only that instance's and that group's entries move.
 //!
-//! The order is kept after the scale-in ([`ScaleInLists`]): the next scale-in of the same service
-//! takes it up again, without listing or sorting the service's tasks, when nothing it was built
-//! from changed since ([`OrderStamp`]). A service scaled in one task at a time, call after call,
+//! The order is kept after the scale-in ([`ScaleInLists`], for the last few services scaled in):
+//! the next scale-in of the same service takes it up again, without listing or sorting the
+//! service's tasks, when nothing it was built from changed since ([`OrderStamp`]). A service scaled in one task at a time, call after call,
 //! pays a logarithm for each, not a pass over its tasks.
 
 use super::Engine;
@@ -118,61 +118,82 @@ impl Engine {
     }
 }
 
-/// What the engine keeps of its last scale-in between passes: the order it left, with the stamp
-/// it had then, or only the lists to build the next one in.
-#[derive(Debug, Clone)]
-pub(crate) enum ScaleInLists {
-    /// Empty lists, with their capacity.
-    Buffers(ScaleInBuffers),
-    /// The order the last scale-in left: what is still staying of its service, in stop order.
-    Kept(OrderStamp, Box<ScaleInOrder>),
-}
+/// How many services' scale-in orders the engine keeps at once ([`ScaleInLists`]): a script that
+/// scales a few services in turn takes each one's order up, and the memory kept stays bounded.
+pub(crate) const KEPT_ORDERS: usize = 4;
 
-impl Default for ScaleInLists {
-    fn default() -> Self {
-        ScaleInLists::Buffers(ScaleInBuffers::default())
-    }
+/// What the engine keeps of its scale-ins between passes: the orders the last few left, at most
+/// [`KEPT_ORDERS`], one per service, each with the stamp it had then (least recently kept first),
+/// and empty lists, with their capacity, to build the next one in.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ScaleInLists {
+    kept: Vec<(OrderStamp, Box<ScaleInOrder>)>,
+    spare: ScaleInBuffers,
 }
 
 impl ScaleInLists {
-    /// Takes out the kept order if it was stamped `stamp` (the lists are left empty); otherwise
-    /// leaves the lists, and nothing is taken.
+    /// Takes out the service's kept order if it was stamped `stamp`. A kept order of the service
+    /// with another stamp is dropped (its lists become the spare ones).
     pub(crate) fn take_up(&mut self, stamp: OrderStamp) -> Option<Box<ScaleInOrder>> {
-        match self {
-            ScaleInLists::Kept(kept, _) if *kept == stamp => match std::mem::take(self) {
-                ScaleInLists::Kept(_, order) => Some(order),
-                ScaleInLists::Buffers(_) => unreachable!("matched a kept order"),
-            },
-            _ => None,
+        let at = self.kept.iter().position(|(kept, _)| kept.service == stamp.service)?;
+        let (kept, order) = self.kept.remove(at);
+        if kept == stamp {
+            return Some(order);
         }
+        self.give_back(order.into_buffers());
+        None
     }
 
-    /// The lists to build an order in, emptied (a kept order's lists, when one is kept).
-    pub(crate) fn into_buffers(self) -> ScaleInBuffers {
-        match self {
-            ScaleInLists::Kept(_, order) => order.into_buffers(),
-            ScaleInLists::Buffers(buffers) => buffers,
+    /// The spare lists, to build an order in.
+    pub(crate) fn take_spare(&mut self) -> ScaleInBuffers {
+        std::mem::take(&mut self.spare)
+    }
+
+    /// Lists to keep as the spare ones (emptied), instead of those kept so far.
+    pub(crate) fn give_back(&mut self, buffers: ScaleInBuffers) {
+        debug_assert!(buffers.staying.is_empty() && buffers.parts.is_empty(), "spare lists are empty");
+        self.spare = buffers;
+    }
+
+    /// Keeps the order a scale-in of its service left, stamped `stamp`, for the service's next
+    /// scale-in; past [`KEPT_ORDERS`], the order kept longest is dropped (its lists become the
+    /// spare ones).
+    pub(crate) fn keep(&mut self, stamp: OrderStamp, order: Box<ScaleInOrder>) {
+        debug_assert!(self.kept.iter().all(|(kept, _)| kept.service != stamp.service), "one order a service");
+        if self.kept.len() == KEPT_ORDERS {
+            let (_, oldest) = self.kept.remove(0);
+            self.give_back(oldest.into_buffers());
         }
+        self.kept.push((stamp, order));
     }
 
     /// An instance's free CPU, memory or ports changed: a kept binpack order, whose keys are the
-    /// free CPU and memory of the instances holding its tasks, is dropped if it holds any there
-    /// (its lists kept). Other orders do not read an instance's room.
+    /// free CPU and memory of the instances holding its tasks, is dropped if it holds any there.
+    /// Other orders do not read an instance's room.
+    #[inline]
     pub(crate) fn note_room_changed(&mut self, instance: InstanceId) {
-        if let ScaleInLists::Kept(stamp, order) = self {
-            if matches!(stamp.strategy, Some(Strategy::BinpackMemory | Strategy::BinpackCpu)) && order.holds_tasks_on(instance) {
-                let buffers = std::mem::take(self).into_buffers();
-                *self = ScaleInLists::Buffers(buffers);
-            }
+        if self.kept.is_empty() {
+            return;
+        }
+        let binpack = |stamp: &OrderStamp| matches!(stamp.strategy, Some(Strategy::BinpackMemory | Strategy::BinpackCpu));
+        while let Some(at) = self.kept.iter().position(|(stamp, order)| binpack(stamp) && order.holds_tasks_on(instance)) {
+            let (_, order) = self.kept.remove(at);
+            self.give_back(order.into_buffers());
         }
     }
 
-    /// Drops a kept order, keeping its lists' capacity (an engine reset: services are numbered
+    /// Drops every kept order, keeping lists' capacity (an engine reset: services are numbered
     /// and counted anew, so an old stamp could match a new service).
     pub(crate) fn forget(&mut self) {
-        let buffers = std::mem::take(self).into_buffers();
-        debug_assert!(buffers.staying.is_empty(), "the scale-in buffers are empty between passes");
-        *self = ScaleInLists::Buffers(buffers);
+        for (_, order) in std::mem::take(&mut self.kept) {
+            self.give_back(order.into_buffers());
+        }
+    }
+
+    /// The stamp of the service's kept order, if one is kept.
+    #[cfg(test)]
+    pub(crate) fn kept_stamp(&self, service: ServiceId) -> Option<OrderStamp> {
+        self.kept.iter().find(|(stamp, _)| stamp.service == service).map(|(stamp, _)| *stamp)
     }
 }
 
@@ -514,7 +535,7 @@ mod tests {
         e.run_until_quiet(e.now_ms() + 3_600_000, 1_000_000);
         update(&mut e, Some(11), None);
         let spread_by_rack = e.scale_in_stamp(service, e.services[service.index()].strategies.first().copied());
-        assert!(matches!(&e.scale_in_lists, ScaleInLists::Kept(stamp, _) if *stamp == spread_by_rack), "the order is kept");
+        assert_eq!(e.scale_in_lists.kept_stamp(service), Some(spread_by_rack), "the order is kept");
         // Binpack counts no rack: moving instance 0 (rack r0) to rack r1 counts nothing anew.
         update(&mut e, None, Some(2));
         assert!(!e.instances[0].tasks.is_empty(), "instance 0 holds tasks");
@@ -528,6 +549,75 @@ mod tests {
         update(&mut e, Some(10), None);
         let stopped: Vec<TaskId> = keep.iter().copied().filter(|t| e.tasks[t.index()].desired_stopped()).collect();
         assert_eq!(stopped, vec![want]);
+    }
+
+    /// Services scaled in by turns each take their own order up, as long as at most
+    /// [`KEPT_ORDERS`] of them are; one more drops the order kept longest. A binpack order goes
+    /// when another service's task takes room on an instance holding its tasks.
+    #[test]
+    fn services_scaled_in_by_turns_take_their_own_orders_up() {
+        let mut e = service_on(&[(4096, 8192); 8], 2, 8, 0, false);
+        let names: Vec<String> = std::iter::once("web".to_string()).chain((1..=KEPT_ORDERS).map(|n| format!("s{n}"))).collect();
+        for name in &names[1..] {
+            e.handle(Request::CreateService(CreateServiceRequest {
+                cluster: Some("prod".into()),
+                service_name: name.clone(),
+                task_definition: "app".into(),
+                desired_count: Some(8),
+                placement_strategy: strategy_spec(4),
+                availability_zone_rebalancing: Some("DISABLED".into()),
+                ..Default::default()
+            }))
+            .expect("creates");
+        }
+        e.run_until_quiet(e.now_ms() + 3_600_000, 1_000_000);
+        let scale = |e: &mut Engine, name: &str, desired: i64| {
+            e.handle(Request::UpdateService(UpdateServiceRequest {
+                cluster: Some("prod".into()),
+                service: name.into(),
+                desired_count: Some(desired),
+                availability_zone_rebalancing: Some("DISABLED".into()),
+                ..Default::default()
+            }))
+            .expect("updates");
+            e.run_until_quiet(e.now_ms() + 600_000, 1_000_000);
+        };
+        let id = |e: &Engine, n: usize| e.service_named(&names[n]).expect("created").id();
+        let kept_now = |e: &Engine, n: usize| {
+            let service = id(e, n);
+            let stamp = e.scale_in_stamp(service, e.services[service.index()].strategies.first().copied());
+            e.scale_in_lists.kept_stamp(service) == Some(stamp)
+        };
+        // Every service but the last scaled in once, then again by turns: each takes its order up.
+        for name in &names[..KEPT_ORDERS] {
+            scale(&mut e, name, 7);
+        }
+        for (n, name) in names[..KEPT_ORDERS].iter().enumerate() {
+            assert!(kept_now(&e, n), "{name}: its order is kept");
+            scale(&mut e, name, 6);
+        }
+        // One more service: the order kept longest (the first's) goes.
+        scale(&mut e, &names[KEPT_ORDERS], 7);
+        assert!(!kept_now(&e, 0) && e.scale_in_lists.kept_stamp(id(&e, 0)).is_none(), "the oldest order is dropped");
+        assert!((1..=KEPT_ORDERS).all(|n| kept_now(&e, n)), "the others are kept");
+        // web places by binpack: a task of s1 placed on an instance holding web's tasks drops its
+        // order (scaled in again first, so that it is kept).
+        scale(&mut e, &names[0], 5);
+        assert!(kept_now(&e, 0), "web's order is kept again");
+        let web = id(&e, 0);
+        let on_web: Vec<InstanceId> = e.services[web.index()].tasks.iter().map(|t| e.tasks[t.index()].instance).collect();
+        let s1 = id(&e, 1);
+        let placed_before = e.services[s1.index()].tasks.clone();
+        scale(&mut e, &names[1], 14);
+        let placed: Vec<InstanceId> = e.services[s1.index()]
+            .tasks
+            .iter()
+            .filter(|t| !placed_before.contains(t))
+            .map(|t| e.tasks[t.index()].instance)
+            .collect();
+        assert!(placed.iter().any(|i| on_web.contains(i)), "s1 placed a task beside web's");
+        assert_eq!(e.scale_in_lists.kept_stamp(web), None, "web's binpack order is dropped");
+        assert!(kept_now(&e, 2), "s2's order (spread by instance) stays");
     }
 
     proptest! {
@@ -662,7 +752,7 @@ mod tests {
                     scaled_in = false;
                     continue;
                 }
-                let takes_up = matches!(&e.scale_in_lists, ScaleInLists::Kept(stamp, _) if *stamp == e.scale_in_stamp(service, strategy));
+                let takes_up = e.scale_in_lists.kept_stamp(service) == Some(e.scale_in_stamp(service, strategy));
                 if op == 0 && scaled_in {
                     prop_assert!(takes_up, "nothing changed since the last scale-in: its order is taken up");
                 }

@@ -495,7 +495,7 @@ impl Engine {
             }
             taken => {
                 if let Some(order) = taken {
-                    self.scale_in_lists = super::scale_in::ScaleInLists::Buffers(order.into_buffers());
+                    self.scale_in_lists.give_back(order.into_buffers());
                 }
                 match self.build_scale_in_order(id, strategy, stops, out) {
                     Ok(order) => order,
@@ -510,7 +510,7 @@ impl Engine {
         }
         let kept = order.len();
         let stamp = self.scale_in_stamp(id, strategy);
-        self.scale_in_lists = super::scale_in::ScaleInLists::Kept(stamp, order);
+        self.scale_in_lists.keep(stamp, order);
         kept
     }
 
@@ -526,7 +526,7 @@ impl Engine {
         out: &mut PassOutcome,
     ) -> Result<Box<super::scale_in::ScaleInOrder>, usize> {
         let desired = self.scale_in_target(id);
-        let mut buffers = std::mem::take(&mut self.scale_in_lists).into_buffers();
+        let mut buffers = self.scale_in_lists.take_spare();
         self.staying_tasks(id, &mut buffers.staying);
         let keep = &mut buffers.staying;
         if keep.len() > desired + SCALE_IN_REBALANCED_UP_TO {
@@ -541,7 +541,7 @@ impl Engine {
         if keep.len() <= desired {
             let kept = keep.len();
             keep.clear();
-            self.scale_in_lists = super::scale_in::ScaleInLists::Buffers(buffers);
+            self.scale_in_lists.give_back(buffers);
             return Err(kept);
         }
         Ok(Box::new(super::scale_in::ScaleInOrder::new(self, buffers, strategy)))
