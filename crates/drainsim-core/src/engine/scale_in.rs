@@ -60,8 +60,9 @@ struct Group {
     instances: BinaryHeap<InstanceEntry>,
 }
 
-/// The lists a scale-in's order is built in, kept by the engine between passes (empty, with
-/// their capacity): a service scaled in one task at a time, pass after pass, would otherwise
+/// The lists a scale-in's order is built in, kept by the engine between passes inside the orders
+/// it keeps, and as its spare lists (empty, with their capacity; [`ScaleInLists`]): a service
+/// scaled in one task at a time, pass after pass, whose order cannot be taken up would otherwise
 /// allocate them anew for every pass (about 40 bytes per staying task and 56 per instance), and
 /// the allocator hands lists that big back to the system each time, to be faulted in again.
 #[derive(Debug, Clone, Default)]
