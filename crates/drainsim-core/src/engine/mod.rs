@@ -240,8 +240,8 @@ pub struct Engine {
     /// The instance type registered last and what the limit tables say of it: a cluster's
     /// registrations mostly repeat one type, and the tables are searched by string.
     pub(crate) type_limits_memo: Option<(crate::infra::intern::Sym, crate::rules::eni_limits::TypeLimits)>,
-    /// The order the last scale-in left, for the same service's next one, or the lists to build
-    /// the next in ([`scale_in::ScaleInLists`]). Derived: not part of the canonical state.
+    /// The orders the last few scale-ins left, each for its service's next one, and spare lists to
+    /// build others in ([`scale_in::ScaleInLists`]). Derived: not part of the canonical state.
     pub(crate) scale_in_lists: scale_in::ScaleInLists,
 }
 
