@@ -18,8 +18,9 @@
 //!
 //! The order is kept after the scale-in ([`ScaleInLists`], for the last few services scaled in):
 //! the next scale-in of the same service takes it up again, without listing or sorting the
-//! service's tasks, when nothing it was built from changed since ([`OrderStamp`]). A service scaled in one task at a time, call after call,
-//! pays a logarithm for each, not a pass over its tasks.
+//! service's tasks, when nothing it was built from changed since ([`OrderStamp`]). A service
+//! scaled in one task at a time, call after call, pays a logarithm for each, not a pass over its
+//! tasks.
 
 use super::Engine;
 use crate::infra::ids::{InstanceId, ServiceId, TaskId};
@@ -96,9 +97,9 @@ pub(crate) struct ScaleInOrder {
     spare: ScaleInBuffers,
 }
 
-/// What a scale-in order was built from: the service, its first placement strategy and the count
-/// of changes to its staying tasks ([`ServiceState::staying_changes`]: one joined or left them,
-/// one's health changed, or the service's placement was replaced). Nothing else an order reads
+/// What a scale-in order was built from: the service and the count of changes to its staying
+/// tasks ([`ServiceState::staying_changes`]: one joined or left them, one's health changed, or
+/// the service's placement was replaced, its strategy with it). Nothing else an order reads
 /// changes on its own: an instance's zone and a task's creation time and ID are fixed, a change
 /// of an attribute that a service spreads by counts its staying tasks on that instance out and
 /// back in (`Engine::change_attributes`), which moves the count, and a binpack order is dropped
@@ -108,14 +109,13 @@ pub(crate) struct ScaleInOrder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OrderStamp {
     service: ServiceId,
-    strategy: Option<Strategy>,
     staying_changes: u64,
 }
 
 impl Engine {
-    /// The stamp of a scale-in order of `service` under `strategy` (its first), as things are now.
-    pub(crate) fn scale_in_stamp(&self, service: ServiceId, strategy: Option<Strategy>) -> OrderStamp {
-        OrderStamp { service, strategy, staying_changes: self.services[service.index()].staying_changes }
+    /// The stamp of a scale-in order of `service`, as things are now.
+    pub(crate) fn scale_in_stamp(&self, service: ServiceId) -> OrderStamp {
+        OrderStamp { service, staying_changes: self.services[service.index()].staying_changes }
     }
 }
 
@@ -176,8 +176,7 @@ impl ScaleInLists {
         if self.kept.is_empty() {
             return;
         }
-        let binpack = |stamp: &OrderStamp| matches!(stamp.strategy, Some(Strategy::BinpackMemory | Strategy::BinpackCpu));
-        while let Some(at) = self.kept.iter().position(|(stamp, order)| binpack(stamp) && order.holds_tasks_on(instance)) {
+        while let Some(at) = self.kept.iter().position(|(_, order)| order.reads_room_on(instance)) {
             let (_, order) = self.kept.remove(at);
             self.give_back(order.into_buffers());
         }
@@ -285,12 +284,15 @@ impl ScaleInOrder {
         stops
     }
 
-    /// Whether some of the staying tasks not yet taken are on `instance`.
-    fn holds_tasks_on(&self, instance: InstanceId) -> bool {
-        // The instances are in ID order: `new` lists them from the tasks sorted by instance.
-        self.instances
-            .binary_search_by_key(&instance, |i| i.instance)
-            .is_ok_and(|place| self.instances[place].end > self.instances[place].start)
+    /// Whether the order's keys read `instance`'s free CPU and memory: under binpack, when some
+    /// of the staying tasks not yet taken are on it.
+    fn reads_room_on(&self, instance: InstanceId) -> bool {
+        matches!(self.strategy, Some(Strategy::BinpackMemory | Strategy::BinpackCpu))
+            // The instances are in ID order: `new` lists them from the tasks sorted by instance.
+            && self
+                .instances
+                .binary_search_by_key(&instance, |i| i.instance)
+                .is_ok_and(|place| self.instances[place].end > self.instances[place].start)
     }
 
     /// Staying tasks not yet taken.
@@ -535,7 +537,8 @@ mod tests {
         };
         e.run_until_quiet(e.now_ms() + 3_600_000, 1_000_000);
         update(&mut e, Some(11), None);
-        let spread_by_rack = e.scale_in_stamp(service, e.services[service.index()].strategies.first().copied());
+        let spread_by_rack = e.scale_in_stamp(service);
+        let by_rack = e.services[service.index()].strategies.first().copied();
         assert_eq!(e.scale_in_lists.kept_stamp(service), Some(spread_by_rack), "the order is kept");
         // Binpack counts no rack: moving instance 0 (rack r0) to rack r1 counts nothing anew.
         update(&mut e, None, Some(2));
@@ -543,8 +546,8 @@ mod tests {
         set_rack(&mut e, InstanceId(0), "r1");
         update(&mut e, None, Some(6));
         let strategy = e.services[service.index()].strategies.first().copied();
-        assert_eq!(strategy, spread_by_rack.strategy, "spread by rack again");
-        assert_ne!(e.scale_in_stamp(service, strategy), spread_by_rack, "the kept order is not taken up");
+        assert_eq!(strategy, by_rack, "spread by rack again");
+        assert_ne!(e.scale_in_stamp(service), spread_by_rack, "the kept order is not taken up");
         let keep: Vec<TaskId> = e.services[service.index()].tasks.iter().copied().filter(|t| e.is_staying(*t)).collect();
         let want = reference_next(&e, &keep, strategy);
         update(&mut e, Some(10), None);
@@ -586,7 +589,7 @@ mod tests {
         let id = |e: &Engine, n: usize| e.service_named(&names[n]).expect("created").id();
         let kept_now = |e: &Engine, n: usize| {
             let service = id(e, n);
-            let stamp = e.scale_in_stamp(service, e.services[service.index()].strategies.first().copied());
+            let stamp = e.scale_in_stamp(service);
             e.scale_in_lists.kept_stamp(service) == Some(stamp)
         };
         // Every service but the last scaled in once, then again by turns: each takes its order up.
@@ -753,7 +756,7 @@ mod tests {
                     scaled_in = false;
                     continue;
                 }
-                let takes_up = e.scale_in_lists.kept_stamp(service) == Some(e.scale_in_stamp(service, strategy));
+                let takes_up = e.scale_in_lists.kept_stamp(service) == Some(e.scale_in_stamp(service));
                 if op == 0 && scaled_in {
                     prop_assert!(takes_up, "nothing changed since the last scale-in: its order is taken up");
                 }

@@ -484,7 +484,7 @@ impl Engine {
     fn scale_in(&mut self, id: ServiceId, stops: &mut Stops, out: &mut PassOutcome) -> usize {
         let desired = self.scale_in_target(id);
         let strategy = self.services[id.index()].strategies.first().copied();
-        let stamp = self.scale_in_stamp(id, strategy);
+        let stamp = self.scale_in_stamp(id);
         // The lists live in the engine between passes, so that a service scaled in pass after
         // pass does not allocate (and fault in) them anew each time.
         let mut order = match self.scale_in_lists.take_up(stamp) {
@@ -509,7 +509,7 @@ impl Engine {
             order.take_next(self);
         }
         let kept = order.len();
-        let stamp = self.scale_in_stamp(id, strategy);
+        let stamp = self.scale_in_stamp(id);
         self.scale_in_lists.keep(stamp, order);
         kept
     }
