@@ -662,6 +662,19 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 format!("cluster {}: its rebalancing services are not those with rebalancing ENABLED", e.strings.resolve(c.name)),
             );
         }
+        if let Some(due_at_ms) = c.rebalancing_passes_due_at_ms {
+            if due_at_ms == e.now_ms
+                && c.rebalancing_services.iter().any(|s| e.services[s.index()].schedule.pass_event_at_ms != Some(due_at_ms))
+            {
+                return fail(
+                    "rebalancing-passes-due",
+                    format!(
+                        "cluster {}: noted with every rebalancing service's pass event due now, and one is not",
+                        e.strings.resolve(c.name)
+                    ),
+                );
+            }
+        }
     }
     check_spread_counts(e)
 }
@@ -1248,6 +1261,26 @@ mod tests {
         let (cluster, enabled) = (e.services[1].cluster, e.services[1].az_rebalancing());
         e.clusters.set_rebalancing(cluster, ServiceId(1), !enabled);
         assert_eq!(violated(&e), "rebalancing-services");
+    }
+
+    #[test]
+    fn a_note_of_rebalancing_passes_due_that_one_is_not_is_caught() {
+        let mut e = steady_engine();
+        e.handle(Request::UpdateService(crate::api::UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "one".into(),
+            availability_zone_rebalancing: Some("ENABLED".into()),
+            ..Default::default()
+        }))
+        .expect("updates");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let cluster = e.services[0].cluster;
+        assert_eq!(e.services[0].schedule.pass_event_at_ms, None, "no pass event is due once quiet");
+        // A note of an instant past is no claim.
+        e.clusters.note_rebalancing_passes_due(cluster, e.now_ms - 1);
+        assert_eq!(check_invariants(&e), Ok(()));
+        e.clusters.note_rebalancing_passes_due(cluster, e.now_ms);
+        assert_eq!(violated(&e), "rebalancing-passes-due");
     }
 
     #[test]

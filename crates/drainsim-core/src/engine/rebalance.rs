@@ -122,7 +122,14 @@ impl Engine {
     /// zones again (ECS "continuously monitors the distribution of tasks"). A service whose pass
     /// event is already due at this instant will look then: 10,000 instances registering at one
     /// instant under 500 such services would otherwise request five million passes.
+    /// Once every such service is seen due, the cluster notes it, and later instances of the
+    /// instant look no further ([`ClusterState::rebalancing_passes_due_at_ms`]).
+    ///
+    /// [`ClusterState::rebalancing_passes_due_at_ms`]: crate::state::cluster::ClusterState::rebalancing_passes_due_at_ms
     pub(crate) fn wake_rebalancing_services(&mut self, cluster: crate::infra::ids::ClusterId) {
+        if self.clusters[cluster.index()].rebalancing_passes_due_at_ms == Some(self.now_ms) {
+            return;
+        }
         // Most often none: the first registration of an instant made every pass due.
         let not_due: Vec<ServiceId> = self.clusters[cluster.index()]
             .rebalancing_services
@@ -130,6 +137,9 @@ impl Engine {
             .copied()
             .filter(|s| self.services[s.index()].schedule.pass_event_at_ms != Some(self.now_ms))
             .collect();
+        if not_due.is_empty() {
+            self.clusters.note_rebalancing_passes_due(cluster, self.now_ms);
+        }
         for s in not_due {
             self.request_pass(s);
         }
@@ -367,5 +377,101 @@ impl Engine {
                 zone(*z)
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::*;
+    use crate::engine::invariants::check_invariants;
+    use crate::engine::Engine;
+    use crate::infra::ids::{ClusterId, ServiceId};
+
+    fn register(e: &mut Engine, name: &str, zone: &str) {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 8192)],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "m5.large".into(),
+                availability_zone: zone.into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
+        check_invariants(e).expect("every invariant holds after a registration");
+    }
+
+    /// Instances that become placeable at one instant wake the rebalancing services once they are
+    /// all due, and a service whose pass ran since is woken again by the next one: it has to look
+    /// at the new zone (the cluster's note of passes due is dropped when one is taken).
+    #[test]
+    fn an_instance_placeable_after_the_rebalancing_pass_ran_wakes_the_service_again() {
+        let mut e = Engine::new(crate::EngineConfig::default());
+        e.create_cluster("prod").expect("valid name");
+        register(&mut e, "a", "us-east-1a");
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: "app".into(),
+            container_definitions: vec![ContainerDefinition {
+                name: "app".into(),
+                cpu: Some(256),
+                memory: Some(512),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+        .expect("registers");
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "web".into(),
+            task_definition: "app".into(),
+            desired_count: Some(2),
+            availability_zone_rebalancing: Some("ENABLED".into()),
+            ..Default::default()
+        }))
+        .expect("creates");
+        e.run_until_quiet(600_000, 100_000);
+        let (cluster, web) = (ClusterId(0), ServiceId(0));
+        assert!(e.services[web.index()].az_rebalancing());
+        let due_now = |e: &Engine| e.services[web.index()].schedule.pass_event_at_ms == Some(e.now_ms);
+        let noted = |e: &Engine| e.clusters[cluster.index()].rebalancing_passes_due_at_ms == Some(e.now_ms);
+        assert!(!due_now(&e) && !noted(&e));
+
+        // The first instance wakes the service; the second finds it due and notes it.
+        register(&mut e, "b", "us-east-1b");
+        assert!(due_now(&e) && !noted(&e));
+        register(&mut e, "c", "us-east-1c");
+        assert!(due_now(&e) && noted(&e));
+        // A third at the same instant looks no further, and the service is still due.
+        register(&mut e, "d", "us-east-1b");
+        assert!(due_now(&e) && noted(&e));
+
+        // A service that starts rebalancing is not known to be due: the note goes.
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "api".into(),
+            task_definition: "app".into(),
+            desired_count: Some(1),
+            availability_zone_rebalancing: Some("ENABLED".into()),
+            ..Default::default()
+        }))
+        .expect("creates");
+        assert!(!noted(&e));
+        register(&mut e, "e", "us-east-1a");
+        assert!(due_now(&e) && noted(&e), "both services are due");
+
+        // The instant's events run the passes: nothing is due, so nothing is noted.
+        let instant = e.now_ms;
+        e.step_part(usize::MAX);
+        assert_eq!(e.now_ms, instant, "still the same instant");
+        assert!(!due_now(&e) && !noted(&e), "the pass was taken");
+        check_invariants(&e).expect("every invariant holds after the pass");
+
+        // An instance placeable after the pass, at the same instant, wakes the service again.
+        register(&mut e, "f", "us-east-1c");
+        assert!(due_now(&e), "the service looks at the new instance's zone");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(&e).expect("every invariant holds once quiet");
     }
 }

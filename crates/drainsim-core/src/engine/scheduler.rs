@@ -96,6 +96,9 @@ impl Engine {
             _ => {
                 if self.services[id.index()].schedule.pass_event_at_ms == Some(self.now_ms) {
                     self.services.schedule_mut(id).pass_event_at_ms = None;
+                    if self.services[id.index()].az_rebalancing() {
+                        self.clusters.note_rebalancing_pass_taken(self.services[id.index()].cluster);
+                    }
                 }
             }
         }

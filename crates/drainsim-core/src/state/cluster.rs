@@ -2,6 +2,7 @@
 
 use crate::infra::ids::{InstanceId, ServiceId};
 use crate::infra::intern::Sym;
+use crate::infra::time::SimTimeMs;
 use crate::state::service::RoomKeys;
 
 /// How many owners of one cluster may keep a room order (`SpreadCounts::room`). Each change of an
@@ -32,6 +33,13 @@ pub struct ClusterState {
     /// Services with `availabilityZoneRebalancing` ENABLED: an instance that becomes placeable
     /// wakes them (kept here so that it does not scan every service of the cluster).
     pub rebalancing_services: std::collections::BTreeSet<ServiceId>,
+    /// An instant at which every service in `rebalancing_services` was seen with its pass event
+    /// due (`ServiceSchedule::pass_event_at_ms`), and none has run or joined since: another
+    /// instance becoming placeable at that instant has no service to wake
+    /// (`Engine::wake_rebalancing_services`), so 50,000 instances registering at one instant under
+    /// 2,500 such services cost a check each, not 125 million. A cache of what the services say:
+    /// `check_invariants` holds it to them, and the canonical digest leaves it out.
+    pub rebalancing_passes_due_at_ms: Option<SimTimeMs>,
     /// Where the staying standalone tasks (RunTask, StartTask) of each task group are, as a
     /// service's spread counts say where its tasks are: spread placement of a group's next task
     /// reads them instead of visiting the cluster's tasks.
@@ -113,6 +121,7 @@ impl Clusters {
             daemon_services: Vec::new(),
             capacity_waiters: Default::default(),
             rebalancing_services: Default::default(),
+            rebalancing_passes_due_at_ms: None,
             group_spread: Default::default(),
             room_ordered: Vec::new(),
         });
@@ -146,10 +155,24 @@ impl Clusters {
         let c = &mut self.records[id.index()];
         debug_assert!(c.services.binary_search(&service).is_ok(), "the service is the cluster's (its list is in creation order)");
         if enabled {
-            c.rebalancing_services.insert(service);
+            // A service that joins is not known to have its pass event due.
+            if c.rebalancing_services.insert(service) {
+                c.rebalancing_passes_due_at_ms = None;
+            }
         } else {
             c.rebalancing_services.remove(&service);
         }
+    }
+
+    /// Every rebalancing service of the cluster was seen with its pass event due at `now_ms`
+    /// (see [`ClusterState::rebalancing_passes_due_at_ms`]).
+    pub(crate) fn note_rebalancing_passes_due(&mut self, id: Id, now_ms: SimTimeMs) {
+        self.records[id.index()].rebalancing_passes_due_at_ms = Some(now_ms);
+    }
+
+    /// A pass event of one of the cluster's rebalancing services was taken: it is no longer due.
+    pub(crate) fn note_rebalancing_pass_taken(&mut self, id: Id) {
+        self.records[id.index()].rebalancing_passes_due_at_ms = None;
     }
 
     /// One of a task group's staying standalone tasks came to (`+1`) or left (`-1`) an instance
