@@ -1266,9 +1266,8 @@ mod tests {
         assert_eq!(violated(&e), "rebalancing-services");
     }
 
-    #[test]
-    fn a_note_of_rebalancing_passes_due_that_one_is_not_is_caught() {
-        let mut e = steady_engine();
+    /// Turns `availabilityZoneRebalancing` on for the steady engine's service `one`.
+    fn rebalance_service_one(e: &mut Engine) {
         e.handle(Request::UpdateService(crate::api::UpdateServiceRequest {
             cluster: Some("prod".into()),
             service: "one".into(),
@@ -1276,6 +1275,12 @@ mod tests {
             ..Default::default()
         }))
         .expect("updates");
+    }
+
+    #[test]
+    fn a_note_of_rebalancing_passes_due_that_one_is_not_is_caught() {
+        let mut e = steady_engine();
+        rebalance_service_one(&mut e);
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         let cluster = e.services[0].cluster;
         assert_eq!(e.services[0].schedule.pass_event_at_ms, None, "no pass event is due once quiet");
@@ -1290,13 +1295,7 @@ mod tests {
     fn a_zone_stop_order_out_of_step_is_caught() {
         let enabled = || {
             let mut e = steady_engine();
-            e.handle(Request::UpdateService(crate::api::UpdateServiceRequest {
-                cluster: Some("prod".into()),
-                service: "one".into(),
-                availability_zone_rebalancing: Some("ENABLED".into()),
-                ..Default::default()
-            }))
-            .expect("updates");
+            rebalance_service_one(&mut e);
             assert!(e.services[0].zone_stop_order.is_none(), "no order before an operation begins");
             // Its first operation lists the staying tasks into the order.
             let staying = e.zone_places(ServiceId(0));
