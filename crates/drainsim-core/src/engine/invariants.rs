@@ -995,7 +995,7 @@ fn check_attachments(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::api::*;
 
@@ -1018,7 +1018,7 @@ mod tests {
 
     /// A cluster of `instances` (name, zone, CPU, memory) running `services` (name, desired count)
     /// of one task definition of (CPU, memory), once quiet; it keeps every invariant.
-    fn steady_cluster(instances: &[(&str, &str, i64, i64)], task: (u32, u32), services: &[(&str, i64)]) -> Engine {
+    pub(crate) fn steady_cluster(instances: &[(&str, &str, i64, i64)], task: (u32, u32), services: &[(&str, i64)]) -> Engine {
         let mut e = Engine::new(crate::EngineConfig::default());
         e.create_cluster("prod").expect("valid name");
         for (name, az, cpu, memory) in instances {
@@ -1266,11 +1266,11 @@ mod tests {
         assert_eq!(violated(&e), "rebalancing-services");
     }
 
-    /// Turns `availabilityZoneRebalancing` on for the steady engine's service `one`.
-    fn rebalance_service_one(e: &mut Engine) {
+    /// Turns `availabilityZoneRebalancing` on for a service of the steady cluster.
+    pub(crate) fn enable_rebalancing(e: &mut Engine, service: &str) {
         e.handle(Request::UpdateService(crate::api::UpdateServiceRequest {
             cluster: Some("prod".into()),
-            service: "one".into(),
+            service: service.into(),
             availability_zone_rebalancing: Some("ENABLED".into()),
             ..Default::default()
         }))
@@ -1280,7 +1280,7 @@ mod tests {
     #[test]
     fn a_note_of_rebalancing_passes_due_that_one_is_not_is_caught() {
         let mut e = steady_engine();
-        rebalance_service_one(&mut e);
+        enable_rebalancing(&mut e, "one");
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         let cluster = e.services[0].cluster;
         assert_eq!(e.services[0].schedule.pass_event_at_ms, None, "no pass event is due once quiet");
@@ -1295,7 +1295,7 @@ mod tests {
     fn a_zone_stop_order_out_of_step_is_caught() {
         let enabled = || {
             let mut e = steady_engine();
-            rebalance_service_one(&mut e);
+            enable_rebalancing(&mut e, "one");
             assert!(e.services[0].zone_stop_order.is_none(), "no order before an operation begins");
             // Its first operation lists the staying tasks into the order.
             let staying = e.zone_places(ServiceId(0));

@@ -384,6 +384,7 @@ impl Engine {
 mod tests {
     use crate::api::*;
     use crate::engine::invariants::check_invariants;
+    use crate::engine::invariants::tests::{enable_rebalancing, steady_cluster};
     use crate::engine::Engine;
     use crate::infra::ids::{ClusterId, ServiceId};
 
@@ -408,30 +409,9 @@ mod tests {
     /// at the new zone (the cluster's note of passes due is dropped when one is taken).
     #[test]
     fn an_instance_placeable_after_the_rebalancing_pass_ran_wakes_the_service_again() {
-        let mut e = Engine::new(crate::EngineConfig::default());
-        e.create_cluster("prod").expect("valid name");
-        register(&mut e, "a", "us-east-1a");
-        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
-            family: "app".into(),
-            container_definitions: vec![ContainerDefinition {
-                name: "app".into(),
-                cpu: Some(256),
-                memory: Some(512),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }))
-        .expect("registers");
-        e.handle(Request::CreateService(CreateServiceRequest {
-            cluster: Some("prod".into()),
-            service_name: "web".into(),
-            task_definition: "app".into(),
-            desired_count: Some(2),
-            availability_zone_rebalancing: Some("ENABLED".into()),
-            ..Default::default()
-        }))
-        .expect("creates");
-        e.run_until_quiet(600_000, 100_000);
+        let mut e = steady_cluster(&[("a", "us-east-1a", 4096, 8192)], (256, 512), &[("web", 2)]);
+        enable_rebalancing(&mut e, "web");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
         let (cluster, web) = (ClusterId(0), ServiceId(0));
         assert!(e.services[web.index()].az_rebalancing());
         let due_now = |e: &Engine| e.services[web.index()].schedule.pass_event_at_ms == Some(e.now_ms);
