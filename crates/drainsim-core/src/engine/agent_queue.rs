@@ -184,12 +184,23 @@ impl Engine {
         }
     }
 
-    /// A task's containers have stopped, or it stopped before it started, or it was orphaned: it
-    /// leaves the agent's queue or hands back what the agent held for it, and (unless its
-    /// instance is going away, `admit_next` false) the queue moves on.
-    pub(crate) fn agent_done_with(&mut self, task: TaskId, admit_next: bool) {
+    /// The agent is told to stop a task on its instance (the task reached STOPPING): an agent
+    /// before 1.73.0 starts no task queued after this until the task's containers have stopped,
+    /// so the stop's place in the sequence is kept for it; a current agent's is only counted.
+    pub(crate) fn agent_told_to_stop(&mut self, instance: InstanceId, task: TaskId) {
+        let sequenced = !self.agent_is_resource_aware(instance);
+        self.instances.stop_begins(instance, task, sequenced);
+    }
+
+    /// A task's containers have stopped (`stop_in_progress`: it was STOPPING), or it stopped
+    /// before it started, or it was orphaned: it leaves the agent's queue or hands back what the
+    /// agent held for it, and (unless its instance is going away, `admit_next` false) the queue
+    /// moves on.
+    pub(crate) fn agent_done_with(&mut self, task: TaskId, stop_in_progress: bool, admit_next: bool) {
         let instance = self.tasks[task.index()].instance;
-        self.instances.stop_ends(instance, task);
+        if stop_in_progress {
+            self.instances.stop_ends(instance, task);
+        }
         let t = &self.tasks[task.index()];
         if t.agent_queued() {
             if let Some((since_ms, cause)) = self.tasks.end_agent_wait(task) {
@@ -203,5 +214,64 @@ impl Engine {
         if admit_next {
             self.admit_queued_tasks(instance);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::{RegisterContainerInstanceRequest, Request, StartTaskRequest, VersionInfo};
+    use crate::engine::invariants::tests::{scale_to_zero_and_stop, steady_cluster};
+    use crate::infra::time::SimTimeMs;
+    use crate::rules::lifecycle::TaskStatus;
+
+    /// One instance with room to spare: both tasks of `one` STOPPING (their containers stop at
+    /// their stopTimeout), then one `app` task started on the instance, its agent first
+    /// re-registered as `agent_version` if given; run until quiet. Returns when the last stop
+    /// ended and when the started task started.
+    fn start_beside_stops(agent_version: Option<&str>) -> (SimTimeMs, SimTimeMs) {
+        let mut e = steady_cluster(&[("a", "us-east-1a", 4096, 8192)], (256, 512), &[("one", 2)]);
+        scale_to_zero_and_stop(&mut e, "one");
+        let service = e.service_named("one").expect("exists");
+        let stops_end_ms =
+            service.tasks().map(|t| t.stopping_at_ms().expect("STOPPING") + t.stop_timeout_ms()).max().expect("two tasks");
+        let arn = e.instance_named("a").expect("registered").arn();
+        if let Some(version) = agent_version {
+            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+                cluster: Some("prod".into()),
+                container_instance_arn: Some(arn.clone()),
+                version_info: Some(VersionInfo { agent_version: Some(version.into()), ..Default::default() }),
+                ..Default::default()
+            }))
+            .expect("re-registers");
+        }
+        e.handle(Request::StartTask(StartTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: "app".into(),
+            container_instances: vec![arn],
+            ..Default::default()
+        }))
+        .expect("starts");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        crate::check_invariants(&e).expect("invariants hold");
+        let instance = e.instance_named("a").expect("registered");
+        let mut tasks = instance.tasks();
+        let task = tasks.next().expect("the started task");
+        assert!(tasks.next().is_none() && task.service().is_none(), "only the started task is left");
+        assert_eq!(task.last_status(), TaskStatus::Running);
+        (stops_end_ms, task.started_at_ms().expect("started"))
+    }
+
+    #[test]
+    fn an_agent_that_became_older_waits_for_the_stops_its_predecessor_began() {
+        // A current agent starts the task while the stops are in progress: the CPU and memory it
+        // needs are free.
+        let (stops_end_ms, started_at_ms) = start_beside_stops(None);
+        assert!(started_at_ms < stops_end_ms, "started at {started_at_ms}, before the stops ended at {stops_end_ms}");
+        // The same agent re-registered as 1.29.0 while its stops were in progress: they began
+        // under the current agent, which kept no sequence number for them, and the older agent
+        // waits for all of them (docs/ecs-choices.md) — as if it had been told of them before the
+        // task arrived, which it was.
+        let (stops_end_ms, started_at_ms) = start_beside_stops(Some("1.29.0"));
+        assert!(started_at_ms > stops_end_ms, "started at {started_at_ms}, after the stops ended at {stops_end_ms}");
     }
 }

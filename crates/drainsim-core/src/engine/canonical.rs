@@ -119,7 +119,13 @@ impl Engine {
                 h.eat(ports.len() as u64);
                 ports.iter().for_each(|p| h.eat(u64::from(*p)));
             }
-            let mut stops: Vec<u64> = i.stops_in_progress.iter().flat_map(|v| v.iter().map(|(_, t)| task_rank(*t))).collect();
+            // The stops in progress: its STOPPING tasks (the `stops-in-progress` invariant).
+            let mut stops: Vec<u64> = i
+                .tasks
+                .iter()
+                .filter(|t| self.tasks[t.index()].last_status == TaskStatus::Stopping)
+                .map(|t| task_rank(*t))
+                .collect();
             stops.sort();
             h.eat(stops.len() as u64);
             stops.iter().for_each(|x| h.eat(*x));

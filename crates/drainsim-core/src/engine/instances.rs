@@ -596,7 +596,7 @@ impl Engine {
             task_eni_limit,
             task_enis_in_use: 0,
             drain: DrainTimes::default(),
-            stops_in_progress: None,
+            stops_in_progress: 0,
         };
         self.type_limits_memo = Some((state.instance_type, type_limits));
         let status = state.status;

@@ -108,6 +108,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         running: u32,
         pending: u32,
         enis: u16,
+        stopping: u32,
         agent_cpu: i64,
         agent_memory: i64,
         agent_tcp: Vec<u16>,
@@ -116,8 +117,21 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
     impl Recount {
         /// Zero, keeping the port lists' room.
         fn reset(&mut self) {
-            let Recount { cpu, memory, tcp, udp, running, pending, enis, agent_cpu, agent_memory, agent_tcp, agent_udp } = self;
-            (*cpu, *memory, *running, *pending, *enis, *agent_cpu, *agent_memory) = (0, 0, 0, 0, 0, 0, 0);
+            let Recount {
+                cpu,
+                memory,
+                tcp,
+                udp,
+                running,
+                pending,
+                enis,
+                stopping,
+                agent_cpu,
+                agent_memory,
+                agent_tcp,
+                agent_udp,
+            } = self;
+            (*cpu, *memory, *running, *pending, *enis, *stopping, *agent_cpu, *agent_memory) = (0, 0, 0, 0, 0, 0, 0, 0);
             for ports in [tcp, udp, agent_tcp, agent_udp] {
                 ports.clear();
             }
@@ -160,6 +174,29 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
             if td.network_mode == NetworkMode::Awsvpc {
                 r.enis += 1;
             }
+            r.stopping += u32::from(t.last_status == TaskStatus::Stopping);
+        }
+        // The agent's stops in progress are its STOPPING tasks; those kept in sequence (begun
+        // under an agent before 1.73.0) are some of them, in the order they began.
+        if i.stops_in_progress != r.stopping {
+            return fail(
+                "stops-in-progress",
+                format!("{name}: {} stops in progress counted, {} STOPPING tasks", i.stops_in_progress, r.stopping),
+            );
+        }
+        let mut previous: Option<crate::state::instance::StopSequence> = None;
+        for (seq, task) in e.instances.sequenced_stops(id) {
+            let t = &e.tasks[task.index()];
+            if t.instance != id || t.orphaned() || t.last_status != TaskStatus::Stopping || previous.is_some_and(|p| p >= seq) {
+                return fail(
+                    "stops-in-progress",
+                    format!(
+                        "{name}: keeps the stop of task {} in sequence, which is not one of its STOPPING tasks in order",
+                        task.0
+                    ),
+                );
+            }
+            previous = Some(seq);
         }
         let registered = &e.instance_profile(id).registered;
         if i.remaining.cpu != registered.cpu - r.cpu || i.remaining.memory != registered.memory - r.memory {
@@ -1275,6 +1312,38 @@ pub(crate) mod tests {
             ..Default::default()
         }))
         .expect("updates");
+    }
+
+    /// Scales service `name` of the steady cluster to 0 and runs a second: its tasks are STOPPING
+    /// (their containers have 30 seconds to stop), so their instances' agents have stops in
+    /// progress.
+    pub(crate) fn scale_to_zero_and_stop(e: &mut Engine, name: &str) {
+        e.handle(Request::UpdateService(crate::api::UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: name.into(),
+            desired_count: Some(0),
+            ..Default::default()
+        }))
+        .expect("updates");
+        e.advance_to(e.now_ms + 1_000, 100_000);
+        let service = e.service_named(name).expect("exists");
+        assert!(service.tasks().all(|t| t.last_status() == TaskStatus::Stopping), "the tasks are STOPPING");
+    }
+
+    #[test]
+    fn a_miscount_of_stops_in_progress_is_caught() {
+        let mut e = steady_engine();
+        scale_to_zero_and_stop(&mut e, "one");
+        let instance = e.service_named("one").expect("exists").tasks().next().expect("a task").instance().id();
+        assert!(e.instances[instance.index()].stops_in_progress > 0);
+        assert_eq!(check_invariants(&e), Ok(()));
+        e.instances.record_mut_for_test(instance).stops_in_progress += 1;
+        assert_eq!(violated(&e), "stops-in-progress");
+        // And one too few: the agent would start a task beside a stop it thinks has finished.
+        let mut e = steady_engine();
+        scale_to_zero_and_stop(&mut e, "one");
+        e.instances.record_mut_for_test(instance).stops_in_progress -= 1;
+        assert_eq!(violated(&e), "stops-in-progress");
     }
 
     #[test]

@@ -640,7 +640,7 @@ impl Engine {
             let (instance, td) = (self.tasks[id.index()].instance, self.task_origin(id).task_def);
             self.reserve(instance, td, false);
             self.tasks.release_reservation(id);
-            self.instances.stop_begins(instance, id);
+            self.agent_told_to_stop(instance, id);
         }
         if to == TaskStatus::Stopped {
             self.release_task(id);
@@ -649,7 +649,7 @@ impl Engine {
         let stopped_before_start = matches!(from, TaskStatus::Provisioning | TaskStatus::Pending)
             && matches!(to, TaskStatus::Deprovisioning | TaskStatus::Stopped);
         if from == TaskStatus::Stopping || stopped_before_start {
-            self.agent_done_with(id, true);
+            self.agent_done_with(id, from == TaskStatus::Stopping, true);
         }
         // The load balancer's service events (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html>):
         // a target registers when its task enters ACTIVATING, the state in which ECS "registers load
@@ -880,9 +880,10 @@ impl Engine {
             if self.is_staying(id) {
                 self.adjust_spread(id, -1);
             }
+            let stopping = self.tasks[id.index()].last_status == TaskStatus::Stopping;
             self.tasks.orphan(id);
             self.record(Subject::Task(id), Change::TaskOrphaned, reason);
-            self.agent_done_with(id, false);
+            self.agent_done_with(id, stopping, false);
             self.release_task(id);
             if let Some(eni) = self.task_eni(id) {
                 self.delete_attachment_now(eni);

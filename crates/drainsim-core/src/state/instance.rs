@@ -164,13 +164,10 @@ pub struct InstanceState {
     pub task_eni_limit: Option<u16>,
     pub task_enis_in_use: u16,
     pub drain: DrainTimes,
-    /// The tasks whose stop its agent was told of and whose containers have not stopped yet, with
-    /// their stop sequence numbers (the agent's `StopSequenceNumber`), in sequence order (boxed, so
-    /// an instance with none costs one word: instances dominate memory on big clusters, and a
-    /// plain `VecDeque` would cost four words on every one of them). A deque: stops mostly end in
-    /// the order they began, so the one that ends is found and taken near the front.
-    #[allow(clippy::box_collection)]
-    pub stops_in_progress: Option<Box<std::collections::VecDeque<(StopSequence, TaskId)>>>,
+    /// How many of its tasks its agent was told to stop whose containers have not stopped yet:
+    /// exactly its STOPPING tasks (the `stops-in-progress` invariant). Which stops an agent before
+    /// 1.73.0 was told of first is kept beside, for those agents only ([`Instances::stop_begins`]).
+    pub stops_in_progress: u32,
 }
 
 impl InstanceState {
@@ -438,6 +435,14 @@ pub(crate) struct Instances {
     agent_queues: std::collections::BTreeMap<Id, std::collections::VecDeque<(TaskId, StopSequence)>>,
     /// The next stop sequence number (one sequence for every agent: only the order matters).
     next_stop_sequence: StopSequence,
+    /// Per instance whose agent is older than 1.73.0 (an entry only while it has one): the stops
+    /// in progress that began under such an agent, with their stop sequence numbers (the agent's
+    /// `StopSequenceNumber`), in sequence order, since that agent starts a queued task only once
+    /// every stop it was told of before has finished. A deque: stops mostly end in the order they
+    /// began, so the one that ends is found near the front. A current agent waits for resources,
+    /// not for stops, so its stops are only counted (`InstanceState::stops_in_progress`): a drain
+    /// of 20,000 instances allocates nothing for them.
+    sequenced_stops: std::collections::BTreeMap<Id, std::collections::VecDeque<(StopSequence, TaskId)>>,
     /// When each instance's `agentConnected` last changed, for those whose did since registration.
     connection_changed_at: std::collections::BTreeMap<Id, SimTimeMs>,
     /// Container instance IDs given at registration (instances captured from a real cluster),
@@ -487,6 +492,7 @@ impl crate::infra::recycle::Recycle for Instances {
             port_sets,
             agent_queues,
             next_stop_sequence,
+            sequenced_stops,
             connection_changed_at,
             given_uuids,
             given_uuid_of,
@@ -502,6 +508,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.port_sets.reset_to(port_sets);
         self.agent_queues = agent_queues;
         self.next_stop_sequence = next_stop_sequence;
+        self.sequenced_stops = sequenced_stops;
         self.connection_changed_at = connection_changed_at;
         self.given_uuids = given_uuids;
         self.given_uuid_of = given_uuid_of;
@@ -526,6 +533,7 @@ impl Instances {
             port_sets,
             agent_queues: Default::default(),
             next_stop_sequence: 0,
+            sequenced_stops: Default::default(),
             connection_changed_at: Default::default(),
             given_uuids: Default::default(),
             given_uuid_of: Default::default(),
@@ -819,28 +827,41 @@ impl Instances {
         }
     }
 
-    /// The agent is told to stop a task on the instance: the stop gets the next sequence number.
-    pub(crate) fn stop_begins(&mut self, id: Id, task: TaskId) {
+    /// The agent is told to stop a task on the instance: the stop gets the next sequence number,
+    /// which is kept (`sequenced`) when the agent is one that waits for earlier stops (before
+    /// 1.73.0); a current agent's stop is only counted.
+    pub(crate) fn stop_begins(&mut self, id: Id, task: TaskId, sequenced: bool) {
         let seq = self.next_stop_sequence;
         // A task's stop begins once and tasks are fewer than 2^32 (`Tasks::push`).
         self.next_stop_sequence = seq.checked_add(1).expect("fewer than 2^32 stops");
-        let stops = self.records[id.index()].stops_in_progress.get_or_insert_with(Default::default);
-        debug_assert!(stops.iter().all(|(_, t)| *t != task), "a task's stop begins once");
-        stops.push_back((seq, task));
+        let i = &mut self.records[id.index()];
+        i.stops_in_progress = i.stops_in_progress.checked_add(1).expect("fewer than 2^32 stops");
+        if sequenced {
+            let stops = self.sequenced_stops.entry(id).or_default();
+            debug_assert!(stops.iter().all(|(_, t)| *t != task), "a task's stop begins once");
+            stops.push_back((seq, task));
+        }
     }
 
-    /// The containers of a task whose stop began have stopped (no-op for a task whose stop the
-    /// agent was never told of).
+    /// The containers of a task whose stop began (a STOPPING task of the instance) have stopped,
+    /// or the task was orphaned while STOPPING.
     pub(crate) fn stop_ends(&mut self, id: Id, task: TaskId) {
-        let slot = &mut self.records[id.index()].stops_in_progress;
-        if let Some(stops) = slot {
+        let i = &mut self.records[id.index()];
+        i.stops_in_progress = i.stops_in_progress.checked_sub(1).expect("a stop ends only after it began");
+        if let Some(stops) = self.sequenced_stops.get_mut(&id) {
             if let Some(pos) = stops.iter().position(|(_, t)| *t == task) {
                 stops.remove(pos);
-            }
-            if stops.is_empty() {
-                *slot = None;
+                if stops.is_empty() {
+                    self.sequenced_stops.remove(&id);
+                }
             }
         }
+    }
+
+    /// The stops in progress on the instance that began under an agent before 1.73.0, in sequence
+    /// order (for the invariants).
+    pub(crate) fn sequenced_stops(&self, id: Id) -> impl Iterator<Item = (StopSequence, TaskId)> + '_ {
+        self.sequenced_stops.get(&id).into_iter().flat_map(|s| s.iter().copied())
     }
 
     /// When the instance's `agentConnected` last changed (its registration, if never since).
@@ -850,13 +871,20 @@ impl Instances {
 
     /// Whether the agent of the instance was told to stop a task whose containers still run.
     pub(crate) fn has_stops_in_progress(&self, id: Id) -> bool {
-        self.records[id.index()].stops_in_progress.is_some()
+        self.records[id.index()].stops_in_progress > 0
     }
 
     /// Whether every stop the instance's agent was told of before sequence number `barrier` has
-    /// finished (what an agent before 1.73.0 waits for).
+    /// finished (what an agent before 1.73.0 waits for). A stop that began while the instance ran
+    /// a current agent has no sequence number kept; an older agent that took over (a
+    /// re-registration with an older version) is taken to have been told of it before any task it
+    /// queued, so it waits for it (docs/ecs-choices.md).
     pub(crate) fn stops_before_finished(&self, id: Id, barrier: StopSequence) -> bool {
-        self.records[id.index()].stops_in_progress.as_ref().and_then(|s| s.front()).is_none_or(|(seq, _)| *seq >= barrier)
+        let sequenced = self.sequenced_stops.get(&id);
+        let unsequenced = (self.records[id.index()].stops_in_progress as usize)
+            .checked_sub(sequenced.map_or(0, |s| s.len()))
+            .expect("every stop kept in sequence is counted");
+        unsequenced == 0 && sequenced.and_then(|s| s.front()).is_none_or(|(seq, _)| *seq >= barrier)
     }
 
     /// An instance record to corrupt, for the tests of the invariant checker.
