@@ -188,7 +188,16 @@ impl Engine {
     /// before 1.73.0 starts no task queued after this until the task's containers have stopped,
     /// so the stop's place in the sequence is kept for it; a current agent's is only counted.
     pub(crate) fn agent_told_to_stop(&mut self, instance: InstanceId, task: TaskId) {
-        let sequenced = !self.agent_is_resource_aware(instance);
+        let version = self.instance_profile(instance).agent_version;
+        let resource_aware = match self.resource_aware_agent_memo {
+            Some((v, aware)) if v == version => aware,
+            _ => {
+                let aware = self.agent_is_resource_aware(instance);
+                self.resource_aware_agent_memo = Some((version, aware));
+                aware
+            }
+        };
+        let sequenced = !resource_aware;
         self.instances.stop_begins(instance, task, sequenced);
     }
 

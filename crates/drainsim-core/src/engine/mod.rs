@@ -225,7 +225,7 @@ pub struct Engine {
     pub(crate) open_instant: Option<InstantPhase>,
     /// Services whose scheduling pass is due at the current instant, keyed `(not a daemon, id)`:
     /// in the order the passes run (`scheduler.rs::request_pass`).
-    pub(crate) pass_due: std::collections::BTreeSet<(bool, ServiceId)>,
+    pub(crate) pass_due: scheduler::DuePasses,
     /// Services touched in the current instant (observations are sampled for them).
     pub(crate) touched_services: crate::infra::ids::MarkedIds<ServiceId>,
     /// What the state pushed for the scheduler since it last reacted (see [`crate::state::trigger::Trigger`]).
@@ -240,6 +240,10 @@ pub struct Engine {
     /// The instance type registered last and what the limit tables say of it: a cluster's
     /// registrations mostly repeat one type, and the tables are searched by string.
     pub(crate) type_limits_memo: Option<(crate::infra::intern::Sym, crate::rules::eni_limits::TypeLimits)>,
+    /// The agent version a stop was last told to and whether that agent waits for resources
+    /// rather than for earlier stops (1.73.0 or later): a fleet mostly runs one version, and the
+    /// version is compared by reading its string.
+    pub(crate) resource_aware_agent_memo: Option<(Option<crate::infra::intern::Sym>, bool)>,
     /// The orders the last few scale-ins left, each for its service's next one, and spare lists to
     /// build others in ([`scale_in::ScaleInLists`]). Derived: not part of the canonical state.
     pub(crate) scale_in_lists: scale_in::ScaleInLists,
@@ -278,6 +282,7 @@ impl Engine {
             task_long_arn_cache: None,
             builtin,
             type_limits_memo: None,
+            resource_aware_agent_memo: None,
             scale_in_lists: Default::default(),
             config,
         };
@@ -326,6 +331,7 @@ impl Engine {
             task_long_arn_cache,
             builtin,
             type_limits_memo,
+            resource_aware_agent_memo,
             scale_in_lists,
         } = self;
         // Every engine interns the built-in names first: the interner keeps them when it can.
@@ -355,6 +361,7 @@ impl Engine {
         *faults = Default::default();
         *task_long_arn_cache = None;
         *type_limits_memo = None;
+        *resource_aware_agent_memo = None;
         // Only the lists' capacity is kept: services are numbered anew.
         scale_in_lists.forget();
     }

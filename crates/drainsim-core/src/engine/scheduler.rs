@@ -56,6 +56,49 @@ struct PassOutcome {
     throttled: bool,
 }
 
+/// The services whose scheduling pass is due at the current instant, keyed `(not a daemon, id)`: in
+/// the order the passes run ([`Engine::request_pass`]). A service asked for again while its pass is
+/// due (every task of it that changes in an instant asks) is found by a mark, not a search.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DuePasses {
+    due: std::collections::BTreeSet<(bool, ServiceId)>,
+    /// By service index: whether the service is in `due`.
+    marked: Vec<bool>,
+}
+
+impl DuePasses {
+    fn insert(&mut self, replica: bool, id: ServiceId) {
+        if self.marked.len() <= id.index() {
+            self.marked.resize(id.index() + 1, false);
+        }
+        if !std::mem::replace(&mut self.marked[id.index()], true) {
+            let inserted = self.due.insert((replica, id));
+            debug_assert!(inserted, "a service not marked is not due");
+        }
+    }
+
+    fn pop_first(&mut self) -> Option<ServiceId> {
+        let (_, id) = self.due.pop_first()?;
+        self.marked[id.index()] = false;
+        Some(id)
+    }
+
+    /// Empties the set, in order.
+    fn take(&mut self) -> Vec<ServiceId> {
+        let due = std::mem::take(&mut self.due);
+        due.into_iter()
+            .map(|(_, id)| {
+                self.marked[id.index()] = false;
+                id
+            })
+            .collect()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.due.is_empty()
+    }
+}
+
 /// A scale-in stops at most this many tasks beyond desiredCount by the placement strategy's order
 /// (rebalancing per stop); past it, the surplus stops first, unhealthy then newest.
 const SCALE_IN_REBALANCED_UP_TO: usize = 256;
@@ -71,18 +114,18 @@ impl Engine {
     /// service was created first must not decide whether the daemon fits.
     pub(crate) fn request_pass(&mut self, id: ServiceId) {
         let replica = self.services[id.index()].scheduling != SchedulingStrategy::Daemon;
-        self.pass_due.insert((replica, id));
+        self.pass_due.insert(replica, id);
     }
 
     /// The next due pass to run (see [`Self::request_pass`] for the order).
     pub(crate) fn next_due_pass(&mut self) -> Option<ServiceId> {
-        self.pass_due.pop_first().map(|(_, id)| id)
+        self.pass_due.pop_first()
     }
 
     /// Runs every due pass (passes may make further passes due; each converges).
     /// Turns the passes a request made due into pass events at the current time.
     pub(crate) fn defer_due_passes(&mut self) {
-        for (_, id) in std::mem::take(&mut self.pass_due) {
+        for id in self.pass_due.take() {
             if self.services[id.index()].schedule.pass_event_at_ms != Some(self.now_ms) {
                 self.services.schedule_mut(id).pass_event_at_ms = Some(self.now_ms);
                 self.schedule(0, EventKind::SchedulerPass, id.0, 0);

@@ -486,6 +486,9 @@ pub(crate) fn parse_task_def_ref(s: &str) -> (&str, Option<u32>) {
 pub(crate) struct Tasks {
     records: crate::infra::ids::ChunkedVec<TaskState>,
     origins: crate::infra::shared::SharedTable<TaskOrigin, OriginId>,
+    /// The origin of the task placed last: a pass places its service's tasks one after another,
+    /// all of one origin, and finding it again in `origins` is a search of the table.
+    last_origin: Option<(TaskOrigin, OriginId)>,
     /// Task moments 49.7 days or more after the task's creation (rare: a record keeps 4-byte
     /// offsets).
     far_moments: std::collections::BTreeMap<(crate::infra::ids::TaskId, TaskMoment), SimTimeMs>,
@@ -517,9 +520,11 @@ impl std::ops::Index<usize> for Tasks {
 
 impl crate::infra::recycle::Recycle for Tasks {
     fn reset_to(&mut self, fresh: Self) {
-        let Tasks { records, origins, far_moments, agent_waits, created_runs, enis, ids, reasons, rare_reasons } = fresh;
+        let Tasks { records, origins, last_origin, far_moments, agent_waits, created_runs, enis, ids, reasons, rare_reasons } =
+            fresh;
         self.records.reset_to(records);
         self.origins.reset_to(origins);
+        self.last_origin = last_origin;
         self.far_moments = far_moments;
         self.agent_waits = agent_waits;
         self.created_runs.reset_to(created_runs);
@@ -536,6 +541,7 @@ impl Tasks {
         Tasks {
             records: Default::default(),
             origins: Default::default(),
+            last_origin: None,
             far_moments: Default::default(),
             agent_waits: Default::default(),
             created_runs: Vec::new(),
@@ -566,7 +572,14 @@ impl Tasks {
         fails_to_start: bool,
     ) -> crate::infra::ids::TaskId {
         let id = crate::infra::ids::TaskId(u32::try_from(self.records.len()).expect("fewer than 2^32 tasks"));
-        let origin = self.origins.intern(origin);
+        let origin = match self.last_origin {
+            Some((last, id)) if last == *origin => id,
+            _ => {
+                let id = self.origins.intern(origin);
+                self.last_origin = Some((*origin, id));
+                id
+            }
+        };
         let mut task = TaskState::new(instance, origin);
         match self.created_runs.last() {
             Some((_, at)) if *at == now_ms => {}
