@@ -422,7 +422,12 @@ impl Engine {
         let Some(service) = self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some()) else {
             return;
         };
-        let candidate = self.services.list_position(service, id).is_some() && self.is_drain_candidate(id);
+        // Its service lists it while it is live (not STOPPED, not orphaned): `Services::remove_task`
+        // runs as it stops or is orphaned. Read from the record, not found in a list of 50,000.
+        let t = &self.tasks[id.index()];
+        let listed = t.last_status != TaskStatus::Stopped && !t.orphaned();
+        debug_assert_eq!(listed, self.services.list_position(service, id).is_some(), "a service lists its live tasks");
+        let candidate = listed && self.is_drain_candidate(id);
         self.services.set_drain_candidate(service, id, candidate);
     }
 
@@ -684,7 +689,9 @@ impl Engine {
         self.instances.remove_task(instance, id, held_eni);
         self.refresh_task_group_answers(instance);
         if let Some(s) = service {
-            self.services.remove_task(s, id);
+            // A task told to stop is no drain candidate: only an orphaned one may be.
+            let maybe_drain_candidate = !self.tasks[id.index()].desired_stopped();
+            self.services.remove_task(s, id, maybe_drain_candidate);
         }
     }
 

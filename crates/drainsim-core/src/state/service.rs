@@ -1454,12 +1454,17 @@ impl Services {
     }
 
     /// A task of the service reached STOPPED or was orphaned: it leaves the list in constant time
-    /// (the last task takes its place).
-    pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId) {
+    /// (the last task takes its place), and its drain candidates if it `maybe_drain_candidate`
+    /// (false for a task told to stop: no candidate, so no search of the set).
+    pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId, maybe_drain_candidate: bool) {
         let s = &mut self.records[id.index()];
         self.list_positions.remove(&mut s.tasks, task);
         if let Some(set) = &mut s.drain_candidates {
-            set.remove(&task);
+            if maybe_drain_candidate {
+                set.remove(&task);
+            } else {
+                debug_assert!(!set.contains(&task), "a task that cannot be a drain candidate is not one");
+            }
             if s.tasks.len() < DRAIN_CANDIDATES_KEPT_DOWN_TO {
                 s.drain_candidates = None;
             }
