@@ -1004,3 +1004,26 @@ impl Engine {
         self.touched_services.give_back(touched);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DuePasses;
+    use crate::infra::ids::ServiceId;
+
+    #[test]
+    fn due_passes_run_daemons_first_then_in_creation_order_each_once() {
+        let mut due = DuePasses::default();
+        // Keyed (not a daemon, id): the daemon 9 first, then 2 and 7, each once however often asked.
+        for (replica, id) in [(true, 7), (false, 9), (true, 2), (true, 7), (false, 9)] {
+            due.insert(replica, ServiceId(id));
+        }
+        assert_eq!(due.pop_first(), Some(ServiceId(9)));
+        // A service asked for again after its pass was taken is due again.
+        due.insert(false, ServiceId(9));
+        assert_eq!(due.take(), vec![ServiceId(9), ServiceId(2), ServiceId(7)]);
+        assert!(due.is_empty());
+        due.insert(true, ServiceId(2));
+        assert_eq!(due.pop_first(), Some(ServiceId(2)));
+        assert_eq!(due.pop_first(), None);
+    }
+}
