@@ -120,10 +120,12 @@ impl Engine {
 
     /// An instance became placeable: the cluster's services with rebalancing ENABLED look at their
     /// zones again (ECS "continuously monitors the distribution of tasks"). A service whose pass
-    /// event is already due at this instant will look then: 10,000 instances registering at one
-    /// instant under 500 such services would otherwise request five million passes.
-    /// Once every such service is seen due, the cluster notes it, and later instances of the
-    /// instant look no further ([`ClusterState::rebalancing_passes_due_at_ms`]).
+    /// is already due at this instant (its pass event, or among the instant's due passes) will
+    /// look then: 10,000 instances registering at one instant under 500 such services would
+    /// otherwise request five million passes. Once every such service is seen due, the cluster
+    /// notes it, and later instances of the instant look no further
+    /// ([`ClusterState::rebalancing_passes_due_at_ms`]); the note goes when one of those passes is
+    /// taken, as an event (`on_scheduler_event`) or from the due passes (`next_due_pass`).
     ///
     /// [`ClusterState::rebalancing_passes_due_at_ms`]: crate::state::cluster::ClusterState::rebalancing_passes_due_at_ms
     pub(crate) fn wake_rebalancing_services(&mut self, cluster: crate::infra::ids::ClusterId) {
@@ -135,7 +137,7 @@ impl Engine {
             .rebalancing_services
             .iter()
             .copied()
-            .filter(|s| self.services[s.index()].schedule.pass_event_at_ms != Some(self.now_ms))
+            .filter(|s| self.services[s.index()].schedule.pass_event_at_ms != Some(self.now_ms) && !self.pass_due.contains(*s))
             .collect();
         if not_due.is_empty() {
             self.clusters.note_rebalancing_passes_due(cluster, self.now_ms);
@@ -407,6 +409,40 @@ mod tests {
     /// Instances that become placeable at one instant wake the rebalancing services once they are
     /// all due, and a service whose pass ran since is woken again by the next one: it has to look
     /// at the new zone (the cluster's note of passes due is dropped when one is taken).
+    /// Instances that become placeable through events (an agent reconnecting) wake the services
+    /// through the instant's due passes, not pass events: the second at one instant finds the
+    /// service among them and notes it, and taking that pass drops the note.
+    #[test]
+    fn instances_placeable_through_events_at_one_instant_look_at_the_services_once() {
+        let mut e = steady_cluster(&[("a", "us-east-1a", 4096, 8192)], (256, 512), &[("web", 2)]);
+        enable_rebalancing(&mut e, "web");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let (cluster, web) = (ClusterId(0), ServiceId(0));
+        let noted = |e: &Engine| e.clusters[cluster.index()].rebalancing_passes_due_at_ms == Some(e.now_ms);
+        assert!(e.pass_due.is_empty() && !noted(&e));
+
+        // The first instance's wake asks for the pass; it waits among the due passes.
+        e.wake_rebalancing_services(cluster);
+        assert!(e.pass_due.contains(web) && !noted(&e));
+        // The second finds it due there and notes it; a third looks no further.
+        e.wake_rebalancing_services(cluster);
+        assert!(e.pass_due.contains(web) && noted(&e));
+        check_invariants(&e).expect("the note holds: the pass is due");
+        e.wake_rebalancing_services(cluster);
+        assert!(noted(&e));
+
+        // The pass is taken from the due passes: the note goes, and the next instance wakes the
+        // service again.
+        assert_eq!(e.next_due_pass(), Some(web));
+        assert!(!e.pass_due.contains(web) && !noted(&e));
+        check_invariants(&e).expect("no note once the pass is taken");
+        e.wake_rebalancing_services(cluster);
+        assert!(e.pass_due.contains(web), "the service looks again");
+        e.defer_due_passes();
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(&e).expect("every invariant holds once quiet");
+    }
+
     #[test]
     fn an_instance_placeable_after_the_rebalancing_pass_ran_wakes_the_service_again() {
         let mut e = steady_cluster(&[("a", "us-east-1a", 4096, 8192)], (256, 512), &[("web", 2)]);

@@ -97,6 +97,11 @@ impl DuePasses {
     pub(crate) fn is_empty(&self) -> bool {
         self.due.is_empty()
     }
+
+    /// Whether the service's pass is due.
+    pub(crate) fn contains(&self, id: ServiceId) -> bool {
+        self.marked.get(id.index()).copied().unwrap_or(false)
+    }
 }
 
 /// A scale-in stops at most this many tasks beyond desiredCount by the placement strategy's order
@@ -119,7 +124,12 @@ impl Engine {
 
     /// The next due pass to run (see [`Self::request_pass`] for the order).
     pub(crate) fn next_due_pass(&mut self) -> Option<ServiceId> {
-        self.pass_due.pop_first()
+        let id = self.pass_due.pop_first()?;
+        if self.services[id.index()].az_rebalancing() {
+            // It is no longer due: the cluster's note that all its rebalancing passes are goes.
+            self.clusters.note_rebalancing_pass_taken(self.services[id.index()].cluster);
+        }
+        Some(id)
     }
 
     /// Runs every due pass (passes may make further passes due; each converges).
