@@ -703,11 +703,7 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
         if let Some(due_at_ms) = c.rebalancing_passes_due_at_ms {
-            if due_at_ms == e.now_ms
-                && c.rebalancing_services
-                    .iter()
-                    .any(|s| e.services[s.index()].schedule.pass_event_at_ms != Some(due_at_ms) && !e.pass_due.contains(*s))
-            {
+            if due_at_ms == e.now_ms && c.rebalancing_services.iter().any(|s| !e.pass_due_now(*s)) {
                 return fail(
                     "rebalancing-passes-due",
                     format!(

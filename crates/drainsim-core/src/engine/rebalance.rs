@@ -133,12 +133,8 @@ impl Engine {
             return;
         }
         // Most often none: the first registration of an instant made every pass due.
-        let not_due: Vec<ServiceId> = self.clusters[cluster.index()]
-            .rebalancing_services
-            .iter()
-            .copied()
-            .filter(|s| self.services[s.index()].schedule.pass_event_at_ms != Some(self.now_ms) && !self.pass_due.contains(*s))
-            .collect();
+        let not_due: Vec<ServiceId> =
+            self.clusters[cluster.index()].rebalancing_services.iter().copied().filter(|s| !self.pass_due_now(*s)).collect();
         if not_due.is_empty() {
             self.clusters.note_rebalancing_passes_due(cluster, self.now_ms);
         }
@@ -406,18 +402,23 @@ mod tests {
         check_invariants(e).expect("every invariant holds after a registration");
     }
 
-    /// Instances that become placeable at one instant wake the rebalancing services once they are
-    /// all due, and a service whose pass ran since is woken again by the next one: it has to look
-    /// at the new zone (the cluster's note of passes due is dropped when one is taken).
+    /// A quiet cluster of one instance in us-east-1a and the service `web` (two tasks) with
+    /// rebalancing ENABLED: `ServiceId(0)` of `ClusterId(0)`.
+    fn quiet_rebalancing_web() -> (Engine, ClusterId, ServiceId) {
+        let mut e = steady_cluster(&[("a", "us-east-1a", 4096, 8192)], (256, 512), &[("web", 2)]);
+        enable_rebalancing(&mut e, "web");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let web = ServiceId(0);
+        assert!(e.services[web.index()].az_rebalancing());
+        (e, ClusterId(0), web)
+    }
+
     /// Instances that become placeable through events (an agent reconnecting) wake the services
     /// through the instant's due passes, not pass events: the second at one instant finds the
     /// service among them and notes it, and taking that pass drops the note.
     #[test]
     fn instances_placeable_through_events_at_one_instant_look_at_the_services_once() {
-        let mut e = steady_cluster(&[("a", "us-east-1a", 4096, 8192)], (256, 512), &[("web", 2)]);
-        enable_rebalancing(&mut e, "web");
-        e.run_until_quiet(e.now_ms + 600_000, 100_000);
-        let (cluster, web) = (ClusterId(0), ServiceId(0));
+        let (mut e, cluster, web) = quiet_rebalancing_web();
         let noted = |e: &Engine| e.clusters[cluster.index()].rebalancing_passes_due_at_ms == Some(e.now_ms);
         assert!(e.pass_due.is_empty() && !noted(&e));
 
@@ -443,13 +444,12 @@ mod tests {
         check_invariants(&e).expect("every invariant holds once quiet");
     }
 
+    /// Instances that become placeable at one instant wake the rebalancing services once they are
+    /// all due, and a service whose pass ran since is woken again by the next one: it has to look
+    /// at the new zone (the cluster's note of passes due is dropped when one is taken).
     #[test]
     fn an_instance_placeable_after_the_rebalancing_pass_ran_wakes_the_service_again() {
-        let mut e = steady_cluster(&[("a", "us-east-1a", 4096, 8192)], (256, 512), &[("web", 2)]);
-        enable_rebalancing(&mut e, "web");
-        e.run_until_quiet(e.now_ms + 600_000, 100_000);
-        let (cluster, web) = (ClusterId(0), ServiceId(0));
-        assert!(e.services[web.index()].az_rebalancing());
+        let (mut e, cluster, web) = quiet_rebalancing_web();
         let due_now = |e: &Engine| e.services[web.index()].schedule.pass_event_at_ms == Some(e.now_ms);
         let noted = |e: &Engine| e.clusters[cluster.index()].rebalancing_passes_due_at_ms == Some(e.now_ms);
         assert!(!due_now(&e) && !noted(&e));

@@ -122,6 +122,12 @@ impl Engine {
         self.pass_due.insert(replica, id);
     }
 
+    /// Whether the service's pass is due at this instant: its pass event is at this instant (a
+    /// request's passes wait so), or it is among the instant's due passes (an event's do).
+    pub(crate) fn pass_due_now(&self, id: ServiceId) -> bool {
+        self.services[id.index()].schedule.pass_event_at_ms == Some(self.now_ms) || self.pass_due.contains(id)
+    }
+
     /// The next due pass to run (see [`Self::request_pass`] for the order).
     pub(crate) fn next_due_pass(&mut self) -> Option<ServiceId> {
         let id = self.pass_due.pop_first()?;

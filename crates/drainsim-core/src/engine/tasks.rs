@@ -422,10 +422,9 @@ impl Engine {
         let Some(service) = self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some()) else {
             return;
         };
-        // Its service lists it while it is live (not STOPPED, not orphaned): `Services::remove_task`
-        // runs as it stops or is orphaned. Read from the record, not found in a list of 50,000.
-        let t = &self.tasks[id.index()];
-        let listed = t.last_status != TaskStatus::Stopped && !t.orphaned();
+        // Its service lists it while it is live: `Services::remove_task` runs as it stops or is
+        // orphaned. Read from the record, not found in a list of 50,000.
+        let listed = self.tasks[id.index()].is_live();
         debug_assert_eq!(listed, self.services.list_position(service, id).is_some(), "a service lists its live tasks");
         let candidate = listed && self.is_drain_candidate(id);
         self.services.set_drain_candidate(service, id, candidate);

@@ -25,12 +25,10 @@ pub(crate) fn fnv1a_word(h: u64, word: u64) -> u64 {
     (h ^ word).wrapping_mul(FNV_PRIME)
 }
 
-/// FNV-1a over the bytes taken eight at a time (little-endian words, the last one zero-padded),
-/// then the length: one multiply per eight bytes. Only for tables that are probed and never
-/// iterated (the interner), where the hash decides where a key sits but nothing anyone sees; every
-/// hash that reaches an output (digests, tokens) is [`fnv1a`] over bytes.
-pub(crate) fn fnv1a_words(bytes: &[u8]) -> u64 {
-    let mut h = FNV_OFFSET;
+/// FNV-1a over the bytes taken eight at a time (little-endian words read in place, the last one
+/// zero-padded), continuing from `h`: one multiply per eight bytes. The trace digest eats a
+/// record's reason so ([`crate::state::trace::Trace`]).
+pub(crate) fn fnv1a_words_extend(mut h: u64, bytes: &[u8]) -> u64 {
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
         h = fnv1a_word(h, u64::from_le_bytes(c.try_into().expect("eight bytes")));
@@ -41,7 +39,15 @@ pub(crate) fn fnv1a_words(bytes: &[u8]) -> u64 {
         last[..rest.len()].copy_from_slice(rest);
         h = fnv1a_word(h, u64::from_le_bytes(last));
     }
-    fnv1a_word(h, bytes.len() as u64)
+    h
+}
+
+/// [`fnv1a_words_extend`] from the offset basis, then the length. Only for tables that are probed
+/// and never iterated (the interner), where the hash decides where a key sits but nothing anyone
+/// sees; the hashes that reach an output are [`fnv1a`] over bytes, and the trace digest over words
+/// in a fixed order.
+pub(crate) fn fnv1a_words(bytes: &[u8]) -> u64 {
+    fnv1a_word(fnv1a_words_extend(FNV_OFFSET, bytes), bytes.len() as u64)
 }
 
 /// A `Hasher` of FNV-1a over 64-bit words, for hash sets of small keys that are only probed,

@@ -442,8 +442,14 @@ pub(crate) fn counter_moved(counter: u32, was: bool, is: bool, what: &str) -> u3
 }
 
 impl TaskState {
+    /// Whether the task is live: not STOPPED and not orphaned (the tasks its instance's and its
+    /// service's lists hold).
+    pub(crate) fn is_live(&self) -> bool {
+        !self.orphaned() && self.last_status != TaskStatus::Stopped
+    }
+
     pub(crate) fn contribution(&self) -> Contribution {
-        if self.orphaned() || self.last_status == TaskStatus::Stopped {
+        if !self.is_live() {
             return Contribution::default();
         }
         let wanted = !self.desired_stopped();

@@ -126,7 +126,7 @@ pub struct Trace {
     records: Vec<TraceRecord>,
 }
 
-use crate::infra::fnv::{fnv1a_word, FNV_OFFSET};
+use crate::infra::fnv::{fnv1a_word, fnv1a_words_extend, FNV_OFFSET};
 
 impl crate::infra::recycle::Recycle for Trace {
     fn reset_to(&mut self, fresh: Self) {
@@ -162,18 +162,8 @@ impl Trace {
         eat((subject_key >> 64) as u64);
         eat(change_code(&record.change));
         eat(payload_key);
-        // The reason's bytes eight at a time as little-endian words, the last one zero-padded:
-        // whole words are read in place (a padded copy of each cost a call to `memcpy`).
-        let mut words = record.reason.as_bytes().chunks_exact(8);
-        for word in &mut words {
-            eat(u64::from_le_bytes(word.try_into().expect("eight bytes")));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            eat(u64::from_le_bytes(w));
-        }
+        // The reason's bytes eight at a time as little-endian words, the last one zero-padded.
+        h = fnv1a_words_extend(h, record.reason.as_bytes());
         self.digest = Some(h);
         self.append_undigested(record);
     }
