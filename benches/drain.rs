@@ -5,7 +5,9 @@
 //! - `drain/i{N}_t{T}`: N instances, T tasks (services of 100, half binpack by memory, half spread by
 //!   Availability Zone) RUNNING on the first half; that half is drained at once with min 50 / max 200
 //!   and the engine runs until quiet (full task lifecycle, trace digest on, records not kept).
-//!   `_svc10k`, `_svc50k`: services of 10,000 and 50,000; `_max110`: at maximumPercent 110.
+//!   `_svc10k`, `_svc50k`: services of 10,000 and 50,000; `_max110`: at maximumPercent 110;
+//!   `_min100_max110_jitter30`: at minimumHealthyPercent 100 and maximumPercent 110, with task
+//!   stage durations varying by up to 30 % (`jitterPercent`).
 //! - `dense_instance/drain_{N}k_tasks`: one instance running N tiny tasks drained onto another (the
 //!   cost of a stop must not grow with the instance's task list).
 //! - `full_pool/drain_i4k_20svc_t80k`: 20 services spread by instance, each holding tasks on every
@@ -109,12 +111,13 @@ fn drain_cluster(
     tasks: usize,
     service_size: usize,
     daemon: bool,
-    maximum_percent: i64,
+    deployment: Deployment,
 ) -> (Engine, Vec<String>) {
     let mut e = Engine::new(EngineConfig {
         seed: 1,
         keep_trace_records: false,
         check_invariants_every_event: false,
+        timings: drainsim_core::Timings { jitter_percent: deployment.jitter_percent, ..Default::default() },
         ..Default::default()
     });
     e.create_cluster("bench").expect("valid name");
@@ -153,8 +156,8 @@ fn drain_cluster(
             task_definition: "app".into(),
             desired_count: Some(service_size as i64),
             deployment_configuration: Some(DeploymentConfiguration {
-                minimum_healthy_percent: Some(50),
-                maximum_percent: Some(maximum_percent),
+                minimum_healthy_percent: Some(deployment.minimum_healthy_percent),
+                maximum_percent: Some(deployment.maximum_percent),
             }),
             placement_strategy: strategy(s),
             ..Default::default()
@@ -190,6 +193,18 @@ fn drain(e: &mut Engine, targets: &[String], wave: Option<usize>) -> u64 {
     e.events_processed() - before
 }
 
+/// The services' deployment bounds, and how much the task stages' durations vary.
+#[derive(Debug, Clone, Copy)]
+struct Deployment {
+    minimum_healthy_percent: i64,
+    maximum_percent: i64,
+    /// `jitterPercent` (0: every task of a batch turns healthy at the same instant).
+    jitter_percent: u32,
+}
+
+/// Minimum 50 %, maximum 200 %, no jitter.
+const DEFAULT_DEPLOYMENT: Deployment = Deployment { minimum_healthy_percent: 50, maximum_percent: 200, jitter_percent: 0 };
+
 /// One drain benchmark's cluster and plan.
 struct Shape {
     instances: usize,
@@ -199,8 +214,7 @@ struct Shape {
     daemon: bool,
     /// Drain in waves of this many instances (else all at once).
     wave: Option<usize>,
-    /// The services' `maximumPercent`.
-    maximum_percent: i64,
+    deployment: Deployment,
     suffix: &'static str,
 }
 
@@ -213,7 +227,7 @@ fn drains(c: &mut Criterion) {
         service_size,
         daemon,
         wave,
-        maximum_percent: 200,
+        deployment: DEFAULT_DEPLOYMENT,
         suffix,
     };
     let shapes = [
@@ -231,13 +245,23 @@ fn drains(c: &mut Criterion) {
         // The same two services at maximumPercent 110: replacements start a tenth at a time, and
         // the spread service places beside the binpack one, which has filled instance after
         // instance (spread by instance passes over the full ones unless it keeps a room order).
-        Shape { maximum_percent: 110, ..shape(20_000, 100_000, 50_000, false, None, "_svc50k_max110") },
+        Shape {
+            deployment: Deployment { maximum_percent: 110, ..DEFAULT_DEPLOYMENT },
+            ..shape(20_000, 100_000, 50_000, false, None, "_svc50k_max110")
+        },
+        // The same at minimum 100 with stage durations that vary by up to 30 %: replacements turn
+        // healthy one instant at a time, each letting a pass stop a few of the 100,000 drain
+        // candidates (a pass that read every candidate made this quadratic).
+        Shape {
+            deployment: Deployment { minimum_healthy_percent: 100, maximum_percent: 110, jitter_percent: 30 },
+            ..shape(20_000, 100_000, 50_000, false, None, "_svc50k_min100_max110_jitter30")
+        },
         shape(40_000, 200_000, 100, false, None, ""),
     ];
-    for Shape { instances, tasks, service_size, daemon, wave, maximum_percent, suffix } in shapes {
+    for Shape { instances, tasks, service_size, daemon, wave, deployment, suffix } in shapes {
         let name = format!("i{}k_t{}k{suffix}", instances / 1000, tasks / 1000);
         // Count the events once, so throughput is events per second.
-        let (mut e, targets) = drain_cluster(instances, tasks, service_size, daemon, maximum_percent);
+        let (mut e, targets) = drain_cluster(instances, tasks, service_size, daemon, deployment);
         let events = drain(&mut e, &targets, wave);
         let moved: u32 = e.services().filter(|s| s.name() != "log-agent").map(|s| s.running_count()).sum();
         assert_eq!(moved as usize, tasks, "every task is running again after the drain");
@@ -248,7 +272,7 @@ fn drains(c: &mut Criterion) {
         g.throughput(Throughput::Elements(events));
         g.bench_function(&name, |b| {
             b.iter_batched(
-                || drain_cluster(instances, tasks, service_size, daemon, maximum_percent),
+                || drain_cluster(instances, tasks, service_size, daemon, deployment),
                 |(mut e, t)| black_box(drain(&mut e, &t, wave)),
                 BatchSize::PerIteration,
             )
@@ -281,13 +305,13 @@ fn scale_ins(c: &mut Criterion) {
     let mut g = c.benchmark_group("scale_in");
     g.sample_size(10);
     for (name, steps) in [("svc50k_by200", 1), ("svc50k_by1_x200", 200)] {
-        let (mut e, _) = drain_cluster(20_000, 100_000, 50_000, false, 200);
+        let (mut e, _) = drain_cluster(20_000, 100_000, 50_000, false, DEFAULT_DEPLOYMENT);
         scale_in(&mut e, steps);
         assert_eq!(e.service_named("svc1").expect("created").running_count(), 49_800, "the service scaled in");
         g.throughput(Throughput::Elements(200));
         g.bench_function(name, |b| {
             b.iter_batched(
-                || drain_cluster(20_000, 100_000, 50_000, false, 200).0,
+                || drain_cluster(20_000, 100_000, 50_000, false, DEFAULT_DEPLOYMENT).0,
                 |mut e| black_box(scale_in(&mut e, steps)),
                 BatchSize::PerIteration,
             )
@@ -561,7 +585,7 @@ fn api(c: &mut Criterion) {
 fn list_tasks_pages(c: &mut Criterion) {
     let mut g = c.benchmark_group("api");
     g.sample_size(10);
-    let (mut e, targets) = drain_cluster(20_000, 100_000, 50_000, false, 200);
+    let (mut e, targets) = drain_cluster(20_000, 100_000, 50_000, false, DEFAULT_DEPLOYMENT);
     drain(&mut e, &targets, None);
     let instances: Vec<String> =
         (10_000..11_000).map(|i| e.instance_named(&format!("new-{i}")).expect("registered").arn()).collect();

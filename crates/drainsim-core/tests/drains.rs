@@ -376,3 +376,46 @@ fn a_big_service_rolls_out_in_waves_reading_its_kept_drain_candidates() {
     }
     check_invariants(&e).unwrap();
 }
+
+/// A big service (it keeps its drain candidates in stop order) with little room above its floor
+/// (minimum 100, maximum 110) and stage durations that vary (`jitterPercent`), so that its
+/// replacements turn healthy one instant at a time and each pass may stop only a few candidates:
+/// a pass reads the unhealthy candidates and the first healthy ones the floor lets stop, and
+/// debug builds compare what it stops with the rule applied to the whole list (the first 4,096
+/// tasks' worth). Every event is checked against the invariants, which recount the kept
+/// candidates with their keys from the service's tasks.
+#[test]
+fn a_big_service_with_little_room_drains_reading_only_the_candidates_it_stops() {
+    let c = Case {
+        seed: 5,
+        instances: 60,
+        slots_per_instance: 40,
+        services: vec![
+            ServiceSpec { desired: 1_100, min: 100, max: 110, strategy: 4 },
+            ServiceSpec { desired: 40, min: 50, max: 200, strategy: 2 },
+        ],
+        drained: vec![false; 9],
+        lb: true,
+    };
+    let timings = drainsim_core::Timings { jitter_percent: 30, ..Default::default() };
+    let mut e = populate(Engine::new(EngineConfig { timings, ..config(&c, false) }), &c);
+    assert_eq!(e.run_until_quiet(3_600_000, 10_000_000), drainsim_core::StopReason::Quiet);
+    let drained: Vec<String> = (0..20).map(|i| e.instance_named(&format!("i{i}")).unwrap().arn()).collect();
+    for wave in drained.chunks(10) {
+        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: wave.to_vec(),
+            status: "DRAINING".into(),
+        }))
+        .unwrap();
+    }
+    let end = e.now_ms() + 6 * 3_600_000;
+    assert_eq!(e.run_until_quiet(end, 10_000_000), drainsim_core::StopReason::Quiet);
+    for i in 0..20 {
+        assert_eq!(e.instance_named(&format!("i{i}")).unwrap().running_tasks_count(), 0, "i{i} drained");
+    }
+    let big = e.service_named("svc0").unwrap();
+    assert_eq!(big.running_count(), 1_100);
+    assert!(big.floor_breaches().is_empty(), "the floor of 100 % holds: every stop waited for a healthy replacement");
+    check_invariants(&e).unwrap();
+}

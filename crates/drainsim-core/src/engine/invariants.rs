@@ -633,13 +633,13 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             }
             if e.instances[t.instance.index()].status == InstanceStatus::Draining {
                 on_draining += 1;
-                drain_candidates.insert(*id);
+                drain_candidates.insert(e.stop_key(*id));
             } else {
                 wanted += 1;
             }
         }
         let kept_as_due = match &s.drain_candidates {
-            Some(kept) => *kept == drain_candidates,
+            Some(kept) => kept.are(drain_candidates.iter().copied()),
             None => s.tasks.len() < crate::state::service::DRAIN_CANDIDATES_KEPT_FROM,
         };
         if !kept_as_due {
@@ -1116,7 +1116,76 @@ pub(crate) mod tests {
         // or replace a task that stays.
         let mut e = steady_engine();
         let task = e.services[0].tasks[0];
-        e.services.record_mut_for_test(ServiceId(0)).drain_candidates = Some([task].into());
+        let kept = crate::state::service::DrainCandidates::of([e.stop_key(task)]);
+        e.services.record_mut_for_test(ServiceId(0)).drain_candidates = Some(kept);
+        assert_eq!(violated(&e), "drain-candidates");
+    }
+
+    /// A service big enough to keep its drain candidates (`DRAIN_CANDIDATES_KEPT_FROM`), one of
+    /// its tasks RUNNING but not healthy yet, and that task's instance DRAINING before any pass
+    /// read it (as when a drain and other events share an instant).
+    fn big_service_with_an_unhealthy_drain_candidate() -> (Engine, TaskId) {
+        let big = 128 * 1_200;
+        let mut e =
+            steady_cluster(&[("a", "us-east-1a", big, big), ("b", "us-east-1b", big, big)], (128, 128), &[("big", 1_100)]);
+        assert!(e.services[0].drain_candidates.is_some(), "the service keeps its drain candidates");
+        e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "big".into(),
+            desired_count: Some(1_110),
+            ..Default::default()
+        }))
+        .expect("updates");
+        let unhealthy_running = |e: &Engine| {
+            e.services[0]
+                .tasks
+                .iter()
+                .copied()
+                .find(|t| e.tasks[t.index()].last_status == TaskStatus::Running && !e.tasks[t.index()].healthy())
+        };
+        while unhealthy_running(&e).is_none() {
+            assert!(e.step(), "a new task reaches RUNNING before it counts as healthy");
+        }
+        let task = unhealthy_running(&e).expect("found");
+        e.set_instance_status(e.tasks[task.index()].instance, InstanceStatus::Draining, "test");
+        (e, task)
+    }
+
+    #[test]
+    fn a_drain_candidate_turning_healthy_moves_among_the_kept_candidates() {
+        let (mut e, task) = big_service_with_an_unhealthy_drain_candidate();
+        let kept = |e: &Engine| e.services[0].drain_candidates.clone().expect("kept");
+        let unhealthy = kept(&e).unhealthy().count();
+        assert!(kept(&e).unhealthy().any(|t| t == task), "filed among the unhealthy");
+        check_invariants(&e).expect("filed under its key");
+        let epoch = e.tasks[task.index()].epoch();
+        e.on_task_healthy(task, epoch);
+        assert!(e.tasks[task.index()].healthy());
+        assert_eq!(kept(&e).unhealthy().count(), unhealthy - 1);
+        assert!(!kept(&e).unhealthy().any(|t| t == task));
+        let healthy = kept(&e).len();
+        assert!(kept(&e).first_healthy(healthy).any(|t| t == task), "filed among the healthy");
+        check_invariants(&e).expect("filed under its new key");
+    }
+
+    #[test]
+    fn a_drain_candidate_filed_under_a_stale_health_is_caught() {
+        let (mut e, task) = big_service_with_an_unhealthy_drain_candidate();
+        let stale: Vec<_> = e.services[0]
+            .tasks
+            .iter()
+            .copied()
+            .filter(|t| e.is_drain_candidate(*t))
+            .map(|t| {
+                let key = e.stop_key(t);
+                if t == task {
+                    (true, key.1, key.2, key.3)
+                } else {
+                    key
+                }
+            })
+            .collect();
+        e.services.record_mut_for_test(ServiceId(0)).drain_candidates = Some(crate::state::service::DrainCandidates::of(stale));
         assert_eq!(violated(&e), "drain-candidates");
     }
 

@@ -29,6 +29,34 @@ use crate::Engine;
 /// Longest back-off between start attempts after failed starts (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>: 15 minutes).
 pub const MAX_START_BACKOFF_MS: u64 = 15 * MINUTE_MS;
 
+/// The drain candidates a REPLICA pass reads.
+#[derive(Debug)]
+enum PassCandidates {
+    /// All of them, from the list of a service that keeps no set, in list order.
+    Listed(Vec<TaskId>),
+    /// From a big service's set, in stop order: the unhealthy ones, and how many healthy ones
+    /// there are (step 4 reads those it may stop from the set).
+    Kept { unhealthy: Vec<TaskId>, healthy: usize },
+}
+
+impl PassCandidates {
+    /// How many there are.
+    fn len(&self) -> usize {
+        match self {
+            PassCandidates::Listed(listed) => listed.len(),
+            PassCandidates::Kept { unhealthy, healthy } => unhealthy.len() + healthy,
+        }
+    }
+
+    /// The candidates read before step 1, among which are all that have not started yet (they
+    /// are unhealthy): step 1 takes those out.
+    fn read_up_front(&mut self) -> &mut Vec<TaskId> {
+        match self {
+            PassCandidates::Listed(read) | PassCandidates::Kept { unhealthy: read, .. } => read,
+        }
+    }
+}
+
 /// The tasks a pass stopped, for its service events: not yet RUNNING, and RUNNING.
 #[derive(Debug, Default)]
 struct Stops {
@@ -436,19 +464,20 @@ impl Engine {
         // them: the counters say so, and the pass does not read them.
         let floor_holds_all = self.floor_holds_every_drain_candidate(id);
         let (mut kept, mut drain_candidates) = if floor_holds_all {
-            (self.services[id.index()].spread.staying as usize, Vec::new())
+            (self.services[id.index()].spread.staying as usize, PassCandidates::Listed(Vec::new()))
         } else {
             self.staying_and_draining(id)
         };
         #[cfg(debug_assertions)]
         if floor_holds_all {
             let (_, read) = self.staying_and_draining(id);
-            assert!(
-                !read.is_empty() && read.iter().all(|t| self.tasks[t.index()].healthy()),
-                "the counters say every candidate is healthy"
-            );
+            let all_healthy = match &read {
+                PassCandidates::Listed(read) => !read.is_empty() && read.iter().all(|t| self.tasks[t.index()].healthy()),
+                PassCandidates::Kept { unhealthy, healthy } => unhealthy.is_empty() && *healthy > 0,
+            };
+            assert!(all_healthy, "the counters say every candidate is healthy");
         }
-        self.stop_starting_on_draining(id, &mut drain_candidates, &mut stops, &mut out);
+        self.stop_starting_on_draining(id, drain_candidates.read_up_front(), &mut stops, &mut out);
         if kept > self.scale_in_target(id) {
             kept = self.scale_in(id, &mut stops, &mut out);
         }
@@ -477,21 +506,25 @@ impl Engine {
 
     /// How many of the service's tasks not told to stop are staying, and those on DRAINING
     /// instances (the drain candidates). The count comes from the counters, and the candidates
-    /// from a big service's own set (`ServiceState::drain_candidates`), so that a pass costs its
-    /// candidates, not the service's size; a smaller service's list is walked when some of them
-    /// are on DRAINING instances. Only a scale-in needs the staying tasks themselves
+    /// from a big service's own set (`ServiceState::drain_candidates`), in stop order, of which
+    /// only the unhealthy ones are read here, so that a pass costs what it stops, not the
+    /// service's size nor its candidates; a smaller service's list is walked when some of them are
+    /// on DRAINING instances. Only a scale-in needs the staying tasks themselves
     /// ([`Self::staying_tasks`]).
-    fn staying_and_draining(&self, id: ServiceId) -> (usize, Vec<TaskId>) {
+    fn staying_and_draining(&self, id: ServiceId) -> (usize, PassCandidates) {
         let s = &self.services[id.index()];
         let staying = s.spread.staying as usize;
         let on_draining = self.wanted_on_draining(id) as usize;
-        let drain_candidates: Vec<TaskId> = match &s.drain_candidates {
-            Some(set) => set.iter().copied().collect(),
-            None if on_draining == 0 => Vec::new(),
-            None => s.tasks.iter().copied().filter(|t| self.is_drain_candidate(*t)).collect(),
+        let candidates = match &s.drain_candidates {
+            Some(set) => {
+                let unhealthy: Vec<TaskId> = set.unhealthy().collect();
+                PassCandidates::Kept { healthy: set.len() - unhealthy.len(), unhealthy }
+            }
+            None if on_draining == 0 => PassCandidates::Listed(Vec::new()),
+            None => PassCandidates::Listed(s.tasks.iter().copied().filter(|t| self.is_drain_candidate(*t)).collect()),
         };
-        debug_assert_eq!(drain_candidates.len(), on_draining, "the counters count the tasks on DRAINING instances");
-        (staying, drain_candidates)
+        debug_assert_eq!(candidates.len(), on_draining, "the counters count the tasks on DRAINING instances");
+        (staying, candidates)
     }
 
     /// The service's staying tasks (not told to stop, not on a DRAINING instance).
@@ -693,13 +726,51 @@ impl Engine {
     fn stop_drained_within_floor(
         &mut self,
         id: ServiceId,
-        drain_candidates: Vec<TaskId>,
+        drain_candidates: PassCandidates,
         stops: &mut Stops,
         out: &mut PassOutcome,
     ) -> usize {
-        // Unhealthy candidates all stop; healthy ones only while the healthy count stays above the
-        // floor, so only that many of them are ordered (each key computed once, not per comparison).
-        let mut keys: Vec<StopKey> = drain_candidates.into_iter().map(|t| self.stop_key(t)).collect();
+        let within_floor = self.services[id.index()].healthy_stops_within_floor() as usize;
+        let (to_stop, remaining_candidates) = match drain_candidates {
+            PassCandidates::Listed(listed) => self.first_drain_candidates_to_stop(listed, within_floor),
+            PassCandidates::Kept { mut unhealthy, healthy } => {
+                // Read in stop order from the set: the unhealthy ones (those left by step 1), then
+                // as many healthy ones as may stop.
+                let may_stop = within_floor.min(healthy);
+                let set = self.services[id.index()].drain_candidates.as_ref().expect("the service keeps its drain candidates");
+                debug_assert_eq!(set.len(), unhealthy.len() + healthy, "steps 2 and 3 leave the candidates alone");
+                unhealthy.extend(set.first_healthy(may_stop));
+                #[cfg(debug_assertions)]
+                if self.services[id.index()].tasks.len() <= 4096 {
+                    let listed =
+                        self.services[id.index()].tasks.iter().copied().filter(|t| self.is_drain_candidate(*t)).collect();
+                    let from_list = self.first_drain_candidates_to_stop(listed, within_floor);
+                    assert_eq!(
+                        (&unhealthy, healthy - may_stop),
+                        (&from_list.0, from_list.1),
+                        "the kept candidates stop as the rule orders"
+                    );
+                }
+                (unhealthy, healthy - may_stop)
+            }
+        };
+        for t in to_stop {
+            if self.tasks[t.index()].replaces_drained_task() {
+                self.services.schedule_mut(id).observations.tasks_moved_more_than_once += 1;
+            }
+            self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Task stopped because its container instance is DRAINING");
+            stops.running.push(t);
+            out.progress = true;
+        }
+        remaining_candidates
+    }
+
+    /// Of `candidates` (RUNNING, on DRAINING instances), the ones step 4 stops, in stop order —
+    /// every unhealthy one, and the first `within_floor` healthy ones — and how many it leaves.
+    fn first_drain_candidates_to_stop(&self, candidates: Vec<TaskId>, within_floor: usize) -> (Vec<TaskId>, usize) {
+        // Only the healthy ones that may stop are ordered (each key computed once, not per
+        // comparison).
+        let mut keys: Vec<StopKey> = candidates.into_iter().map(|t| self.stop_key(t)).collect();
         // Unhealthy (`false`) first, in place.
         let mut unhealthy = 0;
         for k in 0..keys.len() {
@@ -710,22 +781,14 @@ impl Engine {
         }
         let (first, healthy) = keys.split_at_mut(unhealthy);
         first.sort_unstable();
-        let may_stop = (self.services[id.index()].healthy_stops_within_floor() as usize).min(healthy.len());
+        let may_stop = within_floor.min(healthy.len());
         if may_stop < healthy.len() && may_stop > 0 {
             healthy.select_nth_unstable(may_stop);
         }
         healthy[..may_stop].sort_unstable();
-        let remaining_candidates = healthy.len() - may_stop;
+        let remaining = healthy.len() - may_stop;
         keys.truncate(unhealthy + may_stop);
-        for (_, _, _, t) in keys {
-            if self.tasks[t.index()].replaces_drained_task() {
-                self.services.schedule_mut(id).observations.tasks_moved_more_than_once += 1;
-            }
-            self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Task stopped because its container instance is DRAINING");
-            stops.running.push(t);
-            out.progress = true;
-        }
-        remaining_candidates
+        (keys.into_iter().map(|k| k.3).collect(), remaining)
     }
 
     /// Something about an instance changed (its status, agent or attributes, or a task on it, or

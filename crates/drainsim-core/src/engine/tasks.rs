@@ -412,29 +412,38 @@ impl Engine {
         !t.desired_stopped() && self.instances[t.instance.index()].status == InstanceStatus::Draining
     }
 
-    /// Keeps a task's place among its service's drain candidates (`ServiceState::drain_candidates`,
-    /// when the service keeps them) true. Called where that can change: the instance's status
-    /// ([`Engine::set_instance_status`]) and the task told to stop ([`Engine::stop_task_now`]); a
-    /// task leaving its lists leaves the set with them (`Services::remove_task`), and a task joins
-    /// them on an ACTIVE instance, never as a candidate.
-    pub(crate) fn refile_drain_candidate(&mut self, id: TaskId) {
+    /// The service that keeps its drain candidates, if the task is one of them now (the key it is
+    /// filed under is its [`Self::stop_key`]).
+    fn filed_drain_candidate(&self, id: TaskId) -> Option<ServiceId> {
         // Every stop comes here: a task of a service that keeps no set costs two lookups.
-        let Some(service) = self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some()) else {
-            return;
-        };
+        let service = self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some())?;
         // Its service lists it while it is live: `Services::remove_task` runs as it stops or is
         // orphaned. Read from the record, not found in a list of 50,000.
         let listed = self.tasks[id.index()].is_live();
         debug_assert_eq!(listed, self.services.list_position(service, id).is_some(), "a service lists its live tasks");
-        let candidate = listed && self.is_drain_candidate(id);
-        self.services.set_drain_candidate(service, id, candidate);
+        (listed && self.is_drain_candidate(id)).then_some(service)
+    }
+
+    /// Keeps a task's place among its service's drain candidates (`ServiceState::drain_candidates`,
+    /// when the service keeps them) true after its instance's status changed
+    /// ([`Engine::set_instance_status`]), which leaves its key as it was. A task told to stop leaves
+    /// them before ([`Engine::stop_task_now`]), one turning healthy moves among them
+    /// ([`Engine::mark_healthy`]), a task leaving its lists leaves the set with them
+    /// (`Services::remove_task`), and a task joins them on an ACTIVE instance, never as a candidate.
+    pub(crate) fn refile_drain_candidate(&mut self, id: TaskId) {
+        let Some(service) = self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some()) else {
+            return;
+        };
+        let candidate = self.filed_drain_candidate(id).is_some();
+        self.services.file_drain_candidate(service, self.stop_key(id), candidate);
     }
 
     /// A service has grown big enough to keep its drain candidates: they are gathered from its
     /// list once, and kept from then on.
     fn gather_drain_candidates(&mut self, service: ServiceId) {
         let tasks = &self.services[service.index()].tasks;
-        let candidates = tasks.iter().copied().filter(|t| self.is_drain_candidate(*t)).collect();
+        let keys = tasks.iter().copied().filter(|t| self.is_drain_candidate(*t)).map(|t| self.stop_key(t));
+        let candidates = crate::state::service::DrainCandidates::of(keys);
         self.services.keep_drain_candidates(service, candidates);
     }
 
@@ -688,9 +697,10 @@ impl Engine {
         self.instances.remove_task(instance, id, held_eni);
         self.refresh_task_group_answers(instance);
         if let Some(s) = service {
-            // A task told to stop is no drain candidate: only an orphaned one may be.
-            let maybe_drain_candidate = !self.tasks[id.index()].desired_stopped();
-            self.services.remove_task(s, id, maybe_drain_candidate);
+            // A task told to stop is no drain candidate: only an orphaned one may be (its key is
+            // as it was filed: orphaning leaves its health).
+            let candidate_key = (!self.tasks[id.index()].desired_stopped()).then(|| self.stop_key(id));
+            self.services.remove_task(s, id, candidate_key);
         }
     }
 
@@ -797,9 +807,16 @@ impl Engine {
         if let Some(s) = refile {
             self.services.refile_in_zone_order(s, self.zone_place(id), false);
         }
+        // A drain candidate (its health grace outlasted its instance's ACTIVE time) moves to its
+        // place among the healthy ones.
+        let candidate =
+            self.filed_drain_candidate(id).filter(|_| !self.tasks[id.index()].healthy()).map(|s| (s, self.stop_key(id)));
         self.tasks.mark_healthy(id);
         if let Some(s) = refile {
             self.services.refile_in_zone_order(s, self.zone_place(id), true);
+        }
+        if let Some((s, old_key)) = candidate {
+            self.services.refile_healthy_drain_candidate(s, old_key, self.stop_key(id));
         }
         let checks = self.health_checks(id);
         let container_checked = checks.container_ms.is_some();
@@ -825,9 +842,13 @@ impl Engine {
         if self.is_staying(id) {
             self.adjust_spread(id, -1);
         }
+        // It leaves the drain candidates under the key it was filed under: being told to stop
+        // clears its health.
+        if let Some(service) = self.filed_drain_candidate(id) {
+            self.services.file_drain_candidate(service, self.stop_key(id), false);
+        }
         let reason_sym = self.strings.intern(reason);
         self.tasks.tell_to_stop(id, code, reason_sym, self.now_ms);
-        self.refile_drain_candidate(id);
         self.record(Subject::Task(id), Change::TaskDesiredStopped, code.as_str());
         self.apply_contribution(id, old);
         let t = &self.tasks[id.index()];

@@ -359,6 +359,88 @@ mod zone_stop_order_tests {
     }
 }
 
+/// A big service's drain candidates — its tasks not told to stop on DRAINING instances — in stop
+/// order ([`StopKey`](crate::state::task::StopKey): unhealthy first, then oldest, then by task
+/// ID; docs/ecs-choices.md), so that a REPLICA pass reads the unhealthy ones and as many healthy
+/// ones as the floor lets it stop, not every candidate: with start and health times that vary
+/// (`jitterPercent`), replacements turn healthy one instant at a time, and a pass per instant that
+/// read all candidates made a drain of a big service quadratic. A candidate's key changes only when
+/// it turns healthy (the engine files it again then); it is told to stop, which clears its health,
+/// after it leaves. Derived from the tasks: not part of the cluster's canonical state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DrainCandidates {
+    keys: std::collections::BTreeSet<PackedStopKey>,
+}
+
+impl DrainCandidates {
+    /// The candidates with these keys.
+    pub(crate) fn of(keys: impl IntoIterator<Item = crate::state::task::StopKey>) -> Self {
+        DrainCandidates { keys: keys.into_iter().map(packed).collect() }
+    }
+
+    /// How many there are.
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The unhealthy candidates, in stop order.
+    pub(crate) fn unhealthy(&self) -> impl Iterator<Item = TaskId> + '_ {
+        self.keys.iter().take_while(|k| !k.0).map(|k| k.4)
+    }
+
+    /// The first `n` healthy candidates in stop order (fewer if there are fewer).
+    pub(crate) fn first_healthy(&self, n: usize) -> impl Iterator<Item = TaskId> + '_ {
+        self.keys.range((true, 0, 0, 0, TaskId(0))..).take(n).map(|k| k.4)
+    }
+
+    /// Whether these are exactly the candidates with `keys`.
+    pub(crate) fn are(&self, keys: impl IntoIterator<Item = crate::state::task::StopKey>) -> bool {
+        self.keys.iter().copied().eq(keys.into_iter().map(packed).collect::<std::collections::BTreeSet<_>>())
+    }
+
+    fn insert(&mut self, key: crate::state::task::StopKey) {
+        self.keys.insert(packed(key));
+    }
+
+    fn remove(&mut self, key: crate::state::task::StopKey) -> bool {
+        self.keys.remove(&packed(key))
+    }
+}
+
+#[cfg(test)]
+mod drain_candidates_tests {
+    use super::*;
+
+    #[test]
+    fn candidates_give_the_unhealthy_then_the_first_healthy_in_stop_order() {
+        let mut c = DrainCandidates::of([
+            (true, 10, 5, TaskId(1)),
+            (false, 20, 1, TaskId(2)),
+            (true, 10, 3, TaskId(3)),
+            (false, 5, 9, TaskId(4)),
+            (true, 30, 0, TaskId(5)),
+        ]);
+        assert_eq!(c.len(), 5);
+        assert_eq!(c.unhealthy().collect::<Vec<_>>(), [TaskId(4), TaskId(2)]);
+        assert_eq!(c.first_healthy(2).collect::<Vec<_>>(), [TaskId(3), TaskId(1)]);
+        assert_eq!(c.first_healthy(9).count(), 3);
+        // Turning healthy moves a candidate among the healthy, by age.
+        assert!(c.remove((false, 5, 9, TaskId(4))));
+        c.insert((true, 5, 9, TaskId(4)));
+        assert_eq!(c.unhealthy().collect::<Vec<_>>(), [TaskId(2)]);
+        assert_eq!(c.first_healthy(1).collect::<Vec<_>>(), [TaskId(4)]);
+        assert!(!c.remove((false, 5, 9, TaskId(4))), "a key it is no longer filed under");
+        assert!(c.are([
+            (true, 5, 9, TaskId(4)),
+            (false, 20, 1, TaskId(2)),
+            (true, 10, 3, TaskId(3)),
+            (true, 10, 5, TaskId(1)),
+            (true, 30, 0, TaskId(5))
+        ]));
+        assert!(!c.are([(true, 5, 9, TaskId(4))]));
+    }
+}
+
 /// Where a service's *staying* tasks are — tasks not told to stop, on instances that are not
 /// DRAINING — kept up to date on every launch, stop and drain, so that spread placement needs no
 /// scan of the service's tasks.
@@ -1047,14 +1129,14 @@ pub struct ServiceState {
     pub daemon_members: std::collections::BTreeSet<InstanceId>,
     pub daemon_members_stale: MarkedInstances,
     /// A big service's drain candidates: its tasks not told to stop on DRAINING instances, which
-    /// a REPLICA pass stops or replaces ([`Services::set_drain_candidate`]). A pass reads them
-    /// here, not from its whole task list: a rollout drains a few instances at a time, and a pass
-    /// then costs its candidates, not the service's size. Kept from
+    /// a REPLICA pass stops or replaces ([`Services::file_drain_candidate`]), in stop order. A
+    /// pass reads them here, not from its whole task list, and only those it may stop: a pass
+    /// then costs what it stops, not the service's size nor its candidates. Kept from
     /// [`DRAIN_CANDIDATES_KEPT_FROM`] listed tasks until the list is shorter than
     /// [`DRAIN_CANDIDATES_KEPT_DOWN_TO`] (`None` otherwise): walking a smaller list costs a pass
-    /// a bounded amount, and the set costs about 10 bytes per candidate, which a drain of many
+    /// a bounded amount, and the set costs about 40 bytes per candidate, which a drain of many
     /// small services would pay for every task it moves.
-    pub drain_candidates: Option<std::collections::BTreeSet<TaskId>>,
+    pub drain_candidates: Option<DrainCandidates>,
     /// How many times its staying tasks changed: one joined or left them
     /// ([`Services::adjust_spread`]), one's health changed ([`Services::adjust_staying_healthy`]),
     /// or they were counted anew for a new placement ([`Services::set_placement`]).
@@ -1454,16 +1536,15 @@ impl Services {
     }
 
     /// A task of the service reached STOPPED or was orphaned: it leaves the list in constant time
-    /// (the last task takes its place), and its drain candidates if it `maybe_drain_candidate`
-    /// (false for a task told to stop: no candidate, so no search of the set).
-    pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId, maybe_drain_candidate: bool) {
+    /// (the last task takes its place), and its drain candidates if it may be one, filed under
+    /// `candidate_key` (none for a task told to stop: no candidate, so no search of the set).
+    pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId, candidate_key: Option<crate::state::task::StopKey>) {
         let s = &mut self.records[id.index()];
         self.list_positions.remove(&mut s.tasks, task);
         if let Some(set) = &mut s.drain_candidates {
-            if maybe_drain_candidate {
-                set.remove(&task);
-            } else {
-                debug_assert!(!set.contains(&task), "a task that cannot be a drain candidate is not one");
+            if let Some(key) = candidate_key {
+                debug_assert_eq!(key.3, task, "the task's own key");
+                set.remove(key);
             }
             if s.tasks.len() < DRAIN_CANDIDATES_KEPT_DOWN_TO {
                 s.drain_candidates = None;
@@ -1471,16 +1552,30 @@ impl Services {
         }
     }
 
-    /// Makes `task` one of the service's drain candidates (`true`) or not (`false`), whichever it
-    /// was. A candidate is one of its listed tasks; the service keeps its candidates.
-    pub(crate) fn set_drain_candidate(&mut self, id: ServiceId, task: TaskId, candidate: bool) {
-        debug_assert!(!candidate || self.list_position(id, task).is_some(), "a drain candidate is a listed task");
+    /// Files a task as one of the service's drain candidates under `key` (`candidate`), or takes it
+    /// out from under `key` (it may not be there). A candidate is one of its listed tasks; the
+    /// service keeps its candidates.
+    pub(crate) fn file_drain_candidate(&mut self, id: ServiceId, key: crate::state::task::StopKey, candidate: bool) {
+        debug_assert!(!candidate || self.list_position(id, key.3).is_some(), "a drain candidate is a listed task");
         let set = self.records[id.index()].drain_candidates.as_mut().expect("the service keeps its drain candidates");
         if candidate {
-            set.insert(task);
+            set.insert(key);
         } else {
-            set.remove(&task);
+            set.remove(key);
         }
+    }
+
+    /// A drain candidate turned healthy: it moves from `old` to its key now, `new`.
+    pub(crate) fn refile_healthy_drain_candidate(
+        &mut self,
+        id: ServiceId,
+        old: crate::state::task::StopKey,
+        new: crate::state::task::StopKey,
+    ) {
+        assert!(!old.0 && new.0 && (old.1, old.2, old.3) == (new.1, new.2, new.3), "only the health of a key changes");
+        let set = self.records[id.index()].drain_candidates.as_mut().expect("the service keeps its drain candidates");
+        assert!(set.remove(old), "a drain candidate is filed under its key");
+        set.insert(new);
     }
 
     /// Whether the service has grown big enough to keep its drain candidates and does not yet
@@ -1491,8 +1586,8 @@ impl Services {
     }
 
     /// Starts keeping the service's drain candidates, gathered from its tasks by the engine.
-    pub(crate) fn keep_drain_candidates(&mut self, id: ServiceId, candidates: std::collections::BTreeSet<TaskId>) {
-        debug_assert!(candidates.iter().all(|t| self.list_position(id, *t).is_some()), "drain candidates are listed tasks");
+    pub(crate) fn keep_drain_candidates(&mut self, id: ServiceId, candidates: DrainCandidates) {
+        debug_assert!(candidates.keys.iter().all(|k| self.list_position(id, k.4).is_some()), "drain candidates are listed tasks");
         let s = &mut self.records[id.index()];
         assert!(s.drain_candidates.is_none(), "a service gathers its drain candidates once");
         s.drain_candidates = Some(candidates);
