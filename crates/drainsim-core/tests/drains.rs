@@ -328,8 +328,8 @@ fn a_request_after_a_partial_step_finishes_the_instant_first() {
     assert_eq!(run(true), run(false));
 }
 
-/// A service big enough to keep its drain candidates (1,024 listed tasks or more) rolls out in
-/// waves, then shrinks below 256 tasks (it stops keeping them) and drains again. Every event is
+/// A service big enough to keep its drain candidates (256 listed tasks or more) rolls out in
+/// waves, then shrinks below 64 tasks (it stops keeping them) and drains again. Every event is
 /// checked against the invariants, which recount the kept candidates from the service's tasks
 /// (`drain-candidates`), so a pass always reads the candidates the list walk would give it.
 #[test]
@@ -367,11 +367,11 @@ fn a_big_service_rolls_out_in_waves_reading_its_kept_drain_candidates() {
         drain_wave(&mut e, &wave);
     }
     assert_eq!(e.service_named("svc0").unwrap().running_count(), 1_100);
-    set_desired_count(&mut e, "svc0", 200);
+    set_desired_count(&mut e, "svc0", 50);
     let end = e.now_ms() + 3_600_000;
     assert_eq!(e.run_until_quiet(end, 10_000_000), drainsim_core::StopReason::Quiet);
     drain_wave(&mut e, &[12, 13, 14, 15, 16, 17, 18, 19, 20, 21]);
-    for (name, desired) in [("svc0", 200), ("svc1", 30)] {
+    for (name, desired) in [("svc0", 50), ("svc1", 30)] {
         assert_eq!(e.service_named(name).unwrap().running_count(), desired, "{name} back at its desired count");
     }
     check_invariants(&e).unwrap();
