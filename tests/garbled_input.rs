@@ -77,3 +77,22 @@ proptest! {
         }
     }
 }
+
+/// Values nested past the parsers' limits are refused at their place, in words for the user (the
+/// RON library's own message advises Rust programmers on its options).
+#[test]
+fn deeply_nested_values_are_refused_in_plain_words() {
+    let ron =
+        format!("Scenario(name: \"x\", expectations: [{}StopReason(\"quiet\"){}])", "Named(\"a\", ".repeat(300), ")".repeat(300));
+    let e = load_str("deep.ron", &ron).expect_err("too deep");
+    assert_eq!((e.line, e.message.as_str()), (1, "values nested too deeply"), "{e}");
+    assert!(e.column > 1, "{e}");
+    let json = format!(
+        "{{\"name\": \"x\", \"expectations\": [{}{{\"StopReason\": \"quiet\"}}{}]}}",
+        "{\"Named\": [\"a\", ".repeat(300),
+        "]}".repeat(300)
+    );
+    let e = load_str("deep.json", &json).expect_err("too deep");
+    assert!(e.message.contains("recursion limit exceeded") || e.message.contains("nested"), "{e}");
+    assert!(!e.message.contains("serde_stacker"), "{e}");
+}

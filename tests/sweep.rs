@@ -125,6 +125,60 @@ fn merged_shards_equal_the_unsharded_sweep_byte_for_byte() {
     assert!(stderr(&out).contains("different"), "{}", stderr(&out));
 }
 
+/// A range split into more shards than it has seeds: the shards past its length run no seed
+/// (the sweep refuses them), so a merge needs only the others; an edited shard count or index is
+/// refused at once, and a merge missing many shards names ten and counts the rest.
+#[test]
+fn shards_of_a_short_range_merge_without_the_empty_ones() {
+    let dir = temp_dir("short-range");
+    let base = ["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"];
+    let whole = drainsim(&base);
+    let empty = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--shard", "3/5", "--json"]);
+    assert_eq!(empty.status.code(), Some(2), "a shard that runs no seed is refused");
+    let mut files = Vec::new();
+    for k in 1..=2 {
+        let shard = format!("{k}/5");
+        let mut args = base.to_vec();
+        args.extend(["--shard", shard.as_str()]);
+        let out = drainsim(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let f = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&f, &out.stdout).unwrap();
+        files.push(f);
+    }
+    let merged = drainsim(&["sweep", "--merge", "--json", files[0].to_str().unwrap(), files[1].to_str().unwrap()]);
+    assert_eq!(merged.status.code(), Some(0), "{}", stderr(&merged));
+    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
+
+    let first = std::fs::read_to_string(&files[0]).unwrap();
+    for (edits, says) in [
+        (vec![(r#""count": 5"#, r#""count": 18446744073709551615"#)], "splits into at most"),
+        (vec![(r#""count": 5"#, r#""count": 7"#), (r#""index": 1"#, r#""index": 7"#)], "runs no seed"),
+    ] {
+        let mut text = first.clone();
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from} in {text}");
+            text = text.replacen(from, to, 1);
+        }
+        let f = dir.join("edited.json");
+        std::fs::write(&f, text).unwrap();
+        let out = drainsim(&["sweep", "--merge", f.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{says}");
+        assert!(stderr(&out).contains(says), "{says}: {}", stderr(&out));
+    }
+
+    // Shard 1 of 100,000 of seeds 0..100,000 alone: 99,999 shards missing, ten named.
+    let one = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..100000", "--shard", "1/100000", "--json"]);
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    let f = dir.join("one-of-many.json");
+    std::fs::write(&f, &one.stdout).unwrap();
+    let out = drainsim(&["sweep", "--merge", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("shard 2/100000, 3/100000,") && err.contains("11/100000 and 99989 more missing"), "{err}");
+    assert!(err.len() < 400, "{err}");
+}
+
 #[test]
 fn failing_seeds_exit_1_with_a_reproduce_command_each() {
     let dir = temp_dir("failing");

@@ -519,7 +519,12 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
     }
     ron_options().from_str(source).map_err(|e| {
         let (line, column) = skip_blanks(source, e.span.start.line, e.span.start.col);
-        ScenarioError { file: file.to_string(), line, column, message: e.code.to_string() }
+        // The library's own advice on its recursion limit speaks to Rust programmers.
+        let message = match e.code {
+            ron::Error::ExceededRecursionLimit => "values nested too deeply".to_string(),
+            code => code.to_string(),
+        };
+        ScenarioError { file: file.to_string(), line, column, message }
     })
 }
 

@@ -346,9 +346,19 @@ pub fn merge(inputs: &[(String, SweepReport)]) -> Result<SweepReport, String> {
                 return Err(format!("{other} and {name} are both shard {s} of seeds {range}"));
             }
         }
-        let missing: Vec<String> = (1..=count).filter(|k| !seen.contains_key(k)).map(|k| format!("{k}/{count}")).collect();
-        if !missing.is_empty() {
-            return Err(format!("seeds {range}: shard {} missing", missing.join(", ")));
+        // Shards past the range's length run no seed (the sweep refuses them): only the others
+        // are needed. A few missing ones are named, and how many more.
+        let needed = count.min(range.len());
+        let missing = needed - seen.range(1..=needed).count() as u64;
+        if missing > 0 {
+            let named: Vec<String> = (1..=needed)
+                .filter(|k| !seen.contains_key(k))
+                .take(MISSING_SHARDS_NAMED)
+                .map(|k| format!("{k}/{count}"))
+                .collect();
+            let more = missing - named.len() as u64;
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            return Err(format!("seeds {range}: shard {}{more} missing", named.join(", ")));
         }
     }
     let ranges: Vec<SeedRange> = by_range.keys().copied().collect();
@@ -373,6 +383,9 @@ pub fn merge(inputs: &[(String, SweepReport)]) -> Result<SweepReport, String> {
     };
     Ok(agg.finish(header))
 }
+
+/// How many missing shards a refused merge names (it counts the rest).
+const MISSING_SHARDS_NAMED: usize = 10;
 
 #[cfg(test)]
 mod tests {

@@ -48,6 +48,12 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
         if s.index == 0 || s.count == 0 || s.index > s.count {
             return Err(format!("{name}: shard {s} is not K/N with 1 <= K <= N"));
         }
+        if s.count > MAX_SEEDS {
+            return Err(format!("{name}: shard {s}: a range of seeds splits into at most {MAX_SEEDS} shards (an edited file?)"));
+        }
+        if s.index > r.seeds.len() {
+            return Err(format!("{name}: shard {s} of seeds {} runs no seed, which no sweep writes (an edited file?)", r.seeds));
+        }
     }
     let expected = shard_len(r.seeds, r.shard);
     let part = r.shard.map_or(String::new(), |s| format!(" shard {s}"));
