@@ -412,16 +412,25 @@ impl Engine {
         !t.desired_stopped() && self.instances[t.instance.index()].status == InstanceStatus::Draining
     }
 
-    /// The service that keeps its drain candidates, if the task is one of them now (the key it is
-    /// filed under is its [`Self::stop_key`]).
-    fn filed_drain_candidate(&self, id: TaskId) -> Option<ServiceId> {
+    /// The task's service, if it keeps its drain candidates.
+    fn service_keeping_drain_candidates(&self, id: TaskId) -> Option<ServiceId> {
         // Every stop comes here: a task of a service that keeps no set costs two lookups.
-        let service = self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some())?;
+        self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some())
+    }
+
+    /// Whether a task is a drain candidate its service lists.
+    fn is_listed_drain_candidate(&self, id: TaskId, service: ServiceId) -> bool {
         // Its service lists it while it is live: `Services::remove_task` runs as it stops or is
         // orphaned. Read from the record, not found in a list of 50,000.
         let listed = self.tasks[id.index()].is_live();
         debug_assert_eq!(listed, self.services.list_position(service, id).is_some(), "a service lists its live tasks");
-        (listed && self.is_drain_candidate(id)).then_some(service)
+        listed && self.is_drain_candidate(id)
+    }
+
+    /// The service that keeps its drain candidates, if the task is one of them now (the key it is
+    /// filed under is its [`Self::stop_key`]).
+    fn filed_drain_candidate(&self, id: TaskId) -> Option<ServiceId> {
+        self.service_keeping_drain_candidates(id).filter(|s| self.is_listed_drain_candidate(id, *s))
     }
 
     /// Keeps a task's place among its service's drain candidates (`ServiceState::drain_candidates`,
@@ -431,10 +440,10 @@ impl Engine {
     /// ([`Engine::mark_healthy`]), a task leaving its lists leaves the set with them
     /// (`Services::remove_task`), and a task joins them on an ACTIVE instance, never as a candidate.
     pub(crate) fn refile_drain_candidate(&mut self, id: TaskId) {
-        let Some(service) = self.task_origin(id).service.filter(|s| self.services[s.index()].drain_candidates.is_some()) else {
+        let Some(service) = self.service_keeping_drain_candidates(id) else {
             return;
         };
-        let candidate = self.filed_drain_candidate(id).is_some();
+        let candidate = self.is_listed_drain_candidate(id, service);
         self.services.file_drain_candidate(service, self.stop_key(id), candidate);
     }
 
@@ -810,7 +819,7 @@ impl Engine {
         // A drain candidate (its health grace outlasted its instance's ACTIVE time) moves to its
         // place among the healthy ones.
         let candidate =
-            self.filed_drain_candidate(id).filter(|_| !self.tasks[id.index()].healthy()).map(|s| (s, self.stop_key(id)));
+            if self.tasks[id.index()].healthy() { None } else { self.filed_drain_candidate(id).map(|s| (s, self.stop_key(id))) };
         self.tasks.mark_healthy(id);
         if let Some(s) = refile {
             self.services.refile_in_zone_order(s, self.zone_place(id), true);
