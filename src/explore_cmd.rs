@@ -27,6 +27,9 @@ pub struct ExploreArgs {
     /// Most distinct states (1 to 1,000,000).
     #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_STATES)]
     max_states: u64,
+    /// Most MiB the states held at once may take, estimated (16 to 1048576; docs/explore.md#bounds).
+    #[arg(long, value_name = "MIB", default_value_t = explore::DEFAULT_MAX_MEMORY_MIB)]
+    max_memory: u64,
     /// Wall-clock bound in seconds, checked before every transition (1 to 3600).
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIME_LIMIT_S)]
     time_limit: u64,
@@ -78,6 +81,7 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         faults: args.faults.clone().map(|f| f.0),
         max_faults: args.max_faults,
         keep_graph: args.dot.is_some(),
+        max_memory_mib: args.max_memory,
     };
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(drainsim_scenario::sweep::worker_threads(args.jobs, u64::MAX))
@@ -246,6 +250,12 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
         }
     } else if let Some(b) = report.bound {
         println!("bound reached ({}) with no violation: the properties hold in what was explored", b.as_str());
+        if b == explore::Bound::Memory {
+            println!(
+                "  each state holds about {} KiB (estimated); the states held at once passed --max-memory: explore a smaller cluster, fewer fault classes or fewer jitter values, or raise --max-memory",
+                report.largest_state_bytes.div_ceil(1024)
+            );
+        }
     } else {
         println!("explored completely: every property holds");
     }
@@ -275,6 +285,7 @@ fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second:
         "bound": report.bound.map(|b| b.as_str()),
         "faults": report.spec.faults.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         "maxFaults": report.spec.max_faults,
+        "largestStateBytes": report.largest_state_bytes,
         "properties": properties,
     });
     if let Some(v) = &report.violation {

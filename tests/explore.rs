@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use drainsim_scenario::explore::{self, properties, Bound, ExploreOptions, ExploreReport};
-use drainsim_scenario::{load_file, runner, LoadedScenario, RunOptions};
+use drainsim_scenario::{load_file, load_str, runner, LoadedScenario, RunOptions};
 use rayon::prelude::*;
 
 const PROVED: &str = "scenarios/explore/three-instances-start-failures.ron";
@@ -240,6 +240,54 @@ fn bounds_and_bad_input_are_refused_or_reported() {
     assert_eq!(explore::parse_faults("task-exit, agent_disconnect").unwrap().len(), 2);
 }
 
+/// 2,000 instances and a RunTask of two `random` placements: about four million outcomes of
+/// half a megabyte each for the step's transition.
+const TOO_BIG_TO_EXPLORE: &str = r#"Scenario(
+    name: "too-big-to-explore",
+    clusters: ["prod"],
+    instances: [(name: "i", count: 2000, cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192)],
+    taskDefinitions: [(family: "t", containerDefinitions: [(name: "c", cpu: 128, memory: 128)])],
+    steps: [(atMs: 1000, do: RunTask((cluster: "prod", taskDefinition: "t", count: 2)))],
+)"#;
+
+#[test]
+fn a_cluster_too_big_to_explore_stops_at_the_memory_bound() {
+    // Before the bound, the step's outcomes (each an engine of 0.4 MB) were held until 65,536 of
+    // them were: the process ran out of memory whatever --max-states and --time-limit said.
+    let loaded = load_str("too-big.ron", TOO_BIG_TO_EXPLORE).expect("a valid scenario");
+    let opts = ExploreOptions { max_memory_mib: 64, ..Default::default() };
+    let report = explore_with(&loaded, &opts, 2);
+    assert_eq!(report.bound, Some(Bound::Memory), "{report:?}");
+    assert_eq!(report.violation, None);
+    assert_eq!((report.distinct_states, report.depth_reached), (1, 0), "only the start was merged");
+    assert!(report.largest_state_bytes > 400_000, "{}", report.largest_state_bytes);
+    // The same bound as the start alone: nothing explored.
+    let tiny = explore_with(&loaded, &ExploreOptions { max_memory_mib: explore::MIN_MAX_MEMORY_MIB, ..Default::default() }, 1);
+    assert_eq!(tiny.bound, Some(Bound::Memory));
+    for mib in [explore::MIN_MAX_MEMORY_MIB - 1, explore::MAX_MAX_MEMORY_MIB + 1] {
+        let err = explore::explore(&loaded, &ExploreOptions { max_memory_mib: mib, ..Default::default() }, &|| false)
+            .expect_err("refused");
+        assert!(err.message.contains(&format!("--max-memory {mib}")), "{err}");
+    }
+}
+
+#[test]
+fn the_memory_bound_changes_how_states_are_expanded_not_what_is_found() {
+    // At a tight bound the states of a level are expanded fewer at a time; what is found, and the
+    // violation's path, are the same. (The window's widest level holds about 1,000 states of
+    // 15 KiB: 16 MiB stops it.)
+    for (file, mib) in [(PROVED, explore::MIN_MAX_MEMORY_MIB), (WINDOW, 40)] {
+        let loaded = load(file);
+        let summary = |r: &ExploreReport| {
+            (r.states_visited, r.distinct_states, r.terminal_states, r.paths, r.bound, r.violation.clone(), r.largest_state_bytes)
+        };
+        let roomy = explore_with(&loaded, &ExploreOptions::default(), 2);
+        let tight = explore_with(&loaded, &ExploreOptions { max_memory_mib: mib, ..Default::default() }, 2);
+        assert_eq!(summary(&roomy), summary(&tight), "{file}");
+        assert!(roomy.largest_state_bytes > 10_000 && roomy.largest_state_bytes < 100_000, "{}", roomy.largest_state_bytes);
+    }
+}
+
 #[test]
 fn the_command_line_prints_json_and_exits_by_verdict() {
     let run = |args: &[&str]| {
@@ -283,7 +331,20 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
     let (code, stdout, _) = run(&["explore", PROVED, "--max-states", "5", "--out", dir_arg]);
     assert_eq!(code, Some(3), "{stdout}");
     assert!(stdout.contains("bound reached (maxStates)"), "{stdout}");
+    let too_big = dir.join("too-big.ron");
+    std::fs::write(&too_big, TOO_BIG_TO_EXPLORE).unwrap();
+    let too_big = too_big.to_str().unwrap();
+    let (code, stdout, _) = run(&["explore", too_big, "--max-memory", "64", "--out", dir_arg]);
+    assert_eq!(code, Some(3), "{stdout}");
+    assert!(stdout.contains("bound reached (maxMemory)") && stdout.contains("each state holds about 5"), "{stdout}");
+    let (code, stdout, _) = run(&["explore", too_big, "--max-memory", "64", "--json", "--out", dir_arg]);
+    assert_eq!(code, Some(3), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["bound"], "maxMemory");
+    assert!(json["largestStateBytes"].as_u64().unwrap() > 400_000, "{json}");
     for bad in [
+        vec!["explore", PROVED, "--max-memory", "8"],
+        vec!["explore", PROVED, "--max-memory", "many"],
         vec!["explore", PROVED, "--max-states", "999999999"],
         vec!["explore", PROVED, "--time-limit", "0"],
         vec!["explore", PROVED, "--faults", "Meteor"],

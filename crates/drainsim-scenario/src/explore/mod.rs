@@ -25,7 +25,7 @@ pub mod graph;
 pub mod properties;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use drainsim_core::{ChoiceTaken, Engine};
 use rayon::prelude::*;
@@ -56,6 +56,34 @@ pub const MAX_OUTCOMES_PER_TRANSITION: usize = 65_536;
 /// pass it together are expanded again one at a time, so at most this many, plus one state's
 /// (at most [`MAX_OUTCOMES_PER_TRANSITION`]), are held at once.
 pub const MAX_OUTCOMES_IN_FLIGHT: usize = 65_536;
+/// The default `--max-memory` (MiB): the most the engines the search holds at once may take, by
+/// [`estimated_state_bytes`].
+pub const DEFAULT_MAX_MEMORY_MIB: u64 = 4_096;
+/// The smallest `--max-memory` (MiB).
+pub const MIN_MAX_MEMORY_MIB: u64 = 16;
+/// The largest `--max-memory` (MiB): 1 TiB.
+pub const MAX_MAX_MEMORY_MIB: u64 = 1 << 20;
+
+/// What an engine held by the search takes, estimated from what it holds: a fixed part, and a part
+/// per container instance, task, service and pending event. The figures are measured clones (an
+/// engine of 2,000 instances and 4,000 `awsvpc` tasks takes 0.96 MB, one of 3 instances and 4 tasks
+/// 10 KB), rounded up so the estimate is never below what a clone allocates and at most twice it
+/// (`tests/explore_memory.rs` checks it with a counting allocator). It is what `--max-memory`
+/// counts; the process's resident size is above it by the allocator's own overhead and what is
+/// kept of every distinct state (a few dozen bytes each).
+pub fn estimated_state_bytes(e: &Engine) -> u64 {
+    const FIXED: u64 = 12 * 1024;
+    const PER_INSTANCE: u64 = 256;
+    const PER_TASK: u64 = 160;
+    const PER_SERVICE: u64 = 1024;
+    const PER_PENDING_EVENT: u64 = 64;
+    let count = |n: usize| n as u64;
+    FIXED
+        + PER_INSTANCE * count(e.instances().count())
+        + PER_TASK * count(e.tasks().count())
+        + PER_SERVICE * count(e.services().count())
+        + PER_PENDING_EVENT * count(e.events_pending())
+}
 
 /// How to explore.
 #[derive(Debug, Clone)]
@@ -70,6 +98,9 @@ pub struct ExploreOptions {
     pub max_faults: Option<u32>,
     /// Keep the state graph (for `--dot`; at most [`graph::MAX_GRAPH_STATES`] states).
     pub keep_graph: bool,
+    /// Most MiB the engines held at once may take, by [`estimated_state_bytes`]: the frontier,
+    /// the next level as far as it is merged, and the outcomes of the states being expanded.
+    pub max_memory_mib: u64,
 }
 
 impl Default for ExploreOptions {
@@ -80,6 +111,7 @@ impl Default for ExploreOptions {
             faults: None,
             max_faults: None,
             keep_graph: false,
+            max_memory_mib: DEFAULT_MAX_MEMORY_MIB,
         }
     }
 }
@@ -93,6 +125,9 @@ pub enum Bound {
     States,
     /// The caller stopped it (its time bound, or Ctrl-C).
     Stopped,
+    /// The engines held at once would pass `max_memory_mib` (a cluster too big to explore, or a
+    /// level too wide).
+    Memory,
 }
 
 impl Bound {
@@ -102,6 +137,7 @@ impl Bound {
             Bound::Depth => "depth",
             Bound::States => "maxStates",
             Bound::Stopped => "stopped",
+            Bound::Memory => "maxMemory",
         }
     }
 }
@@ -161,6 +197,8 @@ pub struct ExploreReport {
     pub graph: Option<graph::StateGraph>,
     /// The settings explored (the scenario's, with the options' overrides).
     pub spec: ExploreSpec,
+    /// The largest [`estimated_state_bytes`] of a state reached (the start's when none was).
+    pub largest_state_bytes: u64,
 }
 
 /// One state on the frontier.
@@ -198,6 +236,8 @@ struct Outcome {
     engine: Engine,
     next_step: usize,
     taken: Vec<ChoiceTaken>,
+    /// Its [`estimated_state_bytes`].
+    bytes: u64,
 }
 
 /// A state reached by a transition, before it is checked and merged.
@@ -226,6 +266,12 @@ fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedS
         return refuse_flag(
             format!("--max-states {}", opts.max_states),
             format!("explore keeps 1 to {MAX_STATES} distinct states"),
+        );
+    }
+    if !(MIN_MAX_MEMORY_MIB..=MAX_MAX_MEMORY_MIB).contains(&opts.max_memory_mib) {
+        return refuse_flag(
+            format!("--max-memory {}", opts.max_memory_mib),
+            format!("explore holds {MIN_MAX_MEMORY_MIB} to {MAX_MAX_MEMORY_MIB} MiB of states"),
         );
     }
     if let Some(g) = s.instances.iter().find(|g| g.register_at_ms != 0) {
@@ -382,6 +428,8 @@ enum Cut {
     Error(ScenarioError),
     /// `stop` said so (the time bound or Ctrl-C).
     Stopped,
+    /// A state expanded alone has outcomes that would pass the memory bound.
+    Memory,
     /// The states expanded together passed [`MAX_OUTCOMES_IN_FLIGHT`], or another of them was
     /// cut: expand them again one at a time.
     Crowded,
@@ -392,6 +440,10 @@ struct Limits<'a> {
     stop: &'a (dyn Fn() -> bool + Sync),
     /// Outcomes the states expanded together hold so far.
     held: &'a AtomicUsize,
+    /// Their [`estimated_state_bytes`] so far.
+    held_bytes: &'a AtomicU64,
+    /// What they may hold (the memory bound less the frontier and the next level).
+    room_bytes: u64,
     /// Whether more than one state is expanded together (alone, only its own bound applies).
     shared: bool,
     /// Set when one of them was cut: the others stop too.
@@ -424,7 +476,8 @@ fn outcomes(
         };
         let taken = engine.choices_taken().to_vec();
         let next = taken.iter().rposition(|c| c.chosen + 1 < c.arity);
-        out.push(Outcome { engine, next_step, taken: taken.clone() });
+        let bytes = estimated_state_bytes(&engine);
+        out.push(Outcome { engine, next_step, taken: taken.clone(), bytes });
         if out.len() > MAX_OUTCOMES_PER_TRANSITION {
             return cut(Cut::Error(ScenarioError {
                 file: file.into(),
@@ -437,6 +490,9 @@ fn outcomes(
         }
         if limits.shared && limits.held.fetch_add(1, Ordering::Relaxed) >= MAX_OUTCOMES_IN_FLIGHT {
             return cut(Cut::Crowded);
+        }
+        if limits.held_bytes.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes) > limits.room_bytes {
+            return cut(if limits.shared { Cut::Crowded } else { Cut::Memory });
         }
         match next {
             None => return Ok(out),
@@ -456,6 +512,8 @@ enum Merged {
     Violation,
     /// The bound on distinct states is reached: the search ends.
     Full,
+    /// The frontier and the next level pass the memory bound: the search ends.
+    Memory,
 }
 
 /// The search's bookkeeping: every distinct state, the transitions between them, the report.
@@ -466,14 +524,35 @@ struct Search<'a> {
     seen: BTreeMap<u64, u32>,
     metas: Vec<Meta>,
     edges: Vec<(u32, u32)>,
+    /// The memory bound, in bytes.
+    max_bytes: u64,
+    /// The [`estimated_state_bytes`] of the frontier being expanded and of the next level so far.
+    frontier_bytes: u64,
+    next_bytes: u64,
 }
 
 impl Search<'_> {
+    /// The estimated bytes of the frontier and the next level.
+    fn held_bytes(&self) -> u64 {
+        self.frontier_bytes.saturating_add(self.next_bytes)
+    }
+
+    /// What the states expanded next may hold.
+    fn room_bytes(&self) -> u64 {
+        self.max_bytes.saturating_sub(self.held_bytes())
+    }
+
+    /// The next level becomes the frontier.
+    fn next_level(&mut self) {
+        self.frontier_bytes = std::mem::take(&mut self.next_bytes);
+    }
+
     /// Checks a reached state, merges it by digest, and keeps it on `next` if it still moves.
     fn merge(&mut self, reached: Reached, depth: u32, next: &mut Vec<Node>) -> Merged {
         let Reached { parent, outcome: o } = reached;
         let report = &mut self.report;
         report.states_visited += 1;
+        report.largest_state_bytes = report.largest_state_bytes.max(o.bytes);
         let terminal = self.x.is_terminal(&o.engine, o.next_step);
         let finding = properties::check_always(&o.engine).or_else(|| {
             if terminal {
@@ -521,9 +600,13 @@ impl Search<'_> {
             report.terminal_states += 1;
         } else {
             next.push(Node { engine: o.engine, next_step: o.next_step, index });
+            self.next_bytes = self.next_bytes.saturating_add(o.bytes);
         }
         if report.distinct_states >= self.opts.max_states && !next.is_empty() {
             return Merged::Full;
+        }
+        if self.held_bytes() > self.max_bytes {
+            return Merged::Memory;
         }
         Merged::Kept
     }
@@ -551,21 +634,31 @@ pub fn explore(
     let file = x.loaded.file.clone();
 
     // The start: setup may meet choice points too (a jittered registration).
-    let (held, cut) = (AtomicUsize::new(0), AtomicBool::new(false));
-    let alone = Limits { stop, held: &held, shared: false, cut: &cut };
+    let max_bytes = opts.max_memory_mib.saturating_mul(1 << 20);
+    let (held, held_bytes, cut) = (AtomicUsize::new(0), AtomicU64::new(0), AtomicBool::new(false));
+    let alone = Limits { stop, held: &held, held_bytes: &held_bytes, room_bytes: max_bytes, shared: false, cut: &cut };
+    // What a start state takes, for the report even when the start alone passes the memory bound.
+    let start_bytes = AtomicU64::new(0);
     let start = match outcomes(&file, &alone, |prefix| {
         let mut l = x.loaded.clone();
         if let Some(s) = l.scenario.explore.as_mut() {
             s.choices = prefix;
         }
-        prepare(&l, &run_opts, None, None).map(|(e, _)| (*e, 0))
+        prepare(&l, &run_opts, None, None).map(|(e, _)| {
+            start_bytes.fetch_max(estimated_state_bytes(&e), Ordering::Relaxed);
+            (*e, 0)
+        })
     }) {
-        Ok(start) => start,
+        Ok(start) => Ok(start),
         Err(Cut::Error(e)) => return Err(e),
         // Stopped before the start was listed: nothing explored.
-        Err(_) => Vec::new(),
+        Err(Cut::Memory) => Err(Bound::Memory),
+        Err(_) => Err(Bound::Stopped),
     };
-    let stopped_at_start = start.is_empty();
+    let (start, bound_at_start) = match start {
+        Ok(start) => (start, None),
+        Err(bound) => (Vec::new(), Some(bound)),
+    };
     // The most outcomes one state had: how many states are expanded together.
     let mut most_outcomes = start.len().max(1);
     let mut search = Search {
@@ -586,10 +679,14 @@ pub fn explore(
             bound: None,
             graph: None,
             spec,
+            largest_state_bytes: start_bytes.load(Ordering::Relaxed),
         },
         seen: BTreeMap::new(),
         metas: Vec::new(),
         edges: Vec::new(),
+        max_bytes,
+        frontier_bytes: 0,
+        next_bytes: 0,
     };
 
     let mut frontier: Vec<Node> = Vec::new();
@@ -604,14 +701,16 @@ pub fn explore(
             }
         }
     }
+    search.next_level();
     let bound = 'levels: loop {
         search.report.depth_reached = depth;
-        if stopped_at_start {
-            break Some(Bound::Stopped);
+        if bound_at_start.is_some() {
+            break bound_at_start;
         }
         match ended {
             Some(Merged::Violation) => break 'levels None,
             Some(Merged::Full) => break 'levels Some(Bound::States),
+            Some(Merged::Memory) => break 'levels Some(Bound::Memory),
             _ => {}
         }
         if frontier.is_empty() {
@@ -629,10 +728,21 @@ pub fn explore(
         // was cut).
         let (mut at, mut alone_until) = (0, 0);
         while at < frontier.len() {
-            let together = if at < alone_until { 1 } else { (MAX_OUTCOMES_IN_FLIGHT / most_outcomes).clamp(1, EXPANSION_CHUNK) };
+            let room_bytes = search.room_bytes();
+            let together = if at < alone_until {
+                1
+            } else {
+                // As many as the bounds on outcomes and bytes let, if each has as many outcomes as
+                // the most a state had so far, each as big as the biggest state.
+                let state_bytes = search.report.largest_state_bytes.max(1);
+                let by_bytes = room_bytes / state_bytes.saturating_mul(most_outcomes as u64);
+                (MAX_OUTCOMES_IN_FLIGHT / most_outcomes)
+                    .min(usize::try_from(by_bytes).unwrap_or(usize::MAX))
+                    .clamp(1, EXPANSION_CHUNK)
+            };
             let chunk = &frontier[at..(at + together).min(frontier.len())];
-            let (held, cut) = (AtomicUsize::new(0), AtomicBool::new(false));
-            let limits = Limits { stop, held: &held, shared: chunk.len() > 1, cut: &cut };
+            let (held, held_bytes, cut) = (AtomicUsize::new(0), AtomicU64::new(0), AtomicBool::new(false));
+            let limits = Limits { stop, held: &held, held_bytes: &held_bytes, room_bytes, shared: chunk.len() > 1, cut: &cut };
             // Expand in parallel; the results come back in the frontier's order.
             let expanded: Vec<Result<Vec<Outcome>, Cut>> = chunk
                 .par_iter()
@@ -648,6 +758,9 @@ pub fn explore(
             if expanded.iter().any(|r| matches!(r, Err(Cut::Stopped))) {
                 break 'levels Some(Bound::Stopped);
             }
+            if chunk.len() == 1 && matches!(expanded[0], Err(Cut::Memory)) {
+                break 'levels Some(Bound::Memory);
+            }
             if chunk.len() > 1 && expanded.iter().any(Result::is_err) {
                 // Which state's error comes first, and whether a state before it ends the search,
                 // is decided one state at a time, in order.
@@ -658,7 +771,7 @@ pub fn explore(
                 let outs = match outs {
                     Ok(outs) => outs,
                     Err(Cut::Error(e)) => return Err(e),
-                    Err(_) => unreachable!("a state expanded alone is cut only by an error or a stop"),
+                    Err(_) => unreachable!("a state expanded alone is cut only by an error, a stop or the memory bound"),
                 };
                 most_outcomes = most_outcomes.max(outs.len());
                 for o in outs {
@@ -668,6 +781,7 @@ pub fn explore(
                         other => {
                             ended = Some(other);
                             frontier = next;
+                            search.next_level();
                             continue 'levels;
                         }
                     }
@@ -676,6 +790,7 @@ pub fn explore(
             at += chunk.len();
         }
         frontier = next;
+        search.next_level();
     };
     let Search { mut report, metas, edges, .. } = search;
     report.bound = bound;
