@@ -516,6 +516,41 @@ enum Merged {
     Memory,
 }
 
+/// The transitions between distinct states, each pair of states kept once. Most outcomes of a
+/// transition are states seen before, and a long search visits hundreds of millions of states: an
+/// edge per visit would grow without bound. They are pushed as they come and sorted and
+/// deduplicated whenever they double, so they hold at most twice the distinct pairs (or
+/// [`Edges::FIRST_COMPACTION`]). What reads them does not depend on their order.
+#[derive(Default)]
+struct Edges {
+    pairs: Vec<(u32, u32)>,
+    compact_at: usize,
+}
+
+impl Edges {
+    /// The length at which the pairs are first deduplicated.
+    const FIRST_COMPACTION: usize = 1 << 16;
+
+    fn push(&mut self, from: u32, to: u32) {
+        self.pairs.push((from, to));
+        if self.pairs.len() >= self.compact_at.max(Self::FIRST_COMPACTION) {
+            self.compact();
+            self.compact_at = self.pairs.len().saturating_mul(2);
+        }
+    }
+
+    fn compact(&mut self) {
+        self.pairs.sort_unstable();
+        self.pairs.dedup();
+    }
+
+    /// The distinct pairs, sorted.
+    fn into_distinct(mut self) -> Vec<(u32, u32)> {
+        self.compact();
+        self.pairs
+    }
+}
+
 /// The search's bookkeeping: every distinct state, the transitions between them, the report.
 struct Search<'a> {
     x: &'a Explored,
@@ -523,7 +558,7 @@ struct Search<'a> {
     report: ExploreReport,
     seen: BTreeMap<u64, u32>,
     metas: Vec<Meta>,
-    edges: Vec<(u32, u32)>,
+    edges: Edges,
     /// The memory bound, in bytes.
     max_bytes: u64,
     /// The [`estimated_state_bytes`] of the frontier being expanded and of the next level so far.
@@ -584,14 +619,14 @@ impl Search<'_> {
         let digest = self.x.digest(&o.engine, o.next_step);
         if let Some(i) = self.seen.get(&digest) {
             if let Some(from) = parent {
-                self.edges.push((from, *i));
+                self.edges.push(from, *i);
             }
             return Merged::Kept;
         }
         let index = self.metas.len() as u32;
         self.seen.insert(digest, index);
         if let Some(from) = parent {
-            self.edges.push((from, index));
+            self.edges.push(from, index);
         }
         report.distinct_states += 1;
         let stuck_drain = if terminal { None } else { properties::stuck_drain(&o.engine) };
@@ -683,7 +718,7 @@ pub fn explore(
         },
         seen: BTreeMap::new(),
         metas: Vec::new(),
-        edges: Vec::new(),
+        edges: Edges::default(),
         max_bytes,
         frontier_bytes: 0,
         next_bytes: 0,
@@ -793,6 +828,7 @@ pub fn explore(
         search.next_level();
     };
     let Search { mut report, metas, edges, .. } = search;
+    let edges = edges.into_distinct();
     report.bound = bound;
     // Liveness over cycles: a cycle of states in which a drain with room never completes (and
     // never reaches a terminal state) is a counterexample too. Only a complete graph has them all.
@@ -830,16 +866,13 @@ pub fn explore(
 
 /// The number of paths from a start state to a terminal state (saturating), if the graph has no
 /// cycle. Each transition between two states counts once, however many choice combinations led
-/// along it.
+/// along it (`edges` are distinct).
 fn count_paths(metas: &[Meta], edges: &[(u32, u32)]) -> Option<u64> {
     let mut g: petgraph::graph::DiGraph<(), ()> = petgraph::graph::DiGraph::with_capacity(metas.len(), edges.len());
     for _ in metas {
         g.add_node(());
     }
-    let mut distinct: Vec<(u32, u32)> = edges.to_vec();
-    distinct.sort_unstable();
-    distinct.dedup();
-    for (a, b) in &distinct {
+    for (a, b) in edges {
         g.add_edge((*a).into(), (*b).into(), ());
     }
     let order = petgraph::algo::toposort(&g, None).ok()?;
@@ -975,13 +1008,46 @@ mod tests {
     }
 
     #[test]
+    fn edges_reached_again_and_again_are_kept_once() {
+        // Ten million visits along 1,000 distinct transitions: the pairs never pass the first
+        // compaction's length, and what is left is each pair once, sorted.
+        let mut edges = Edges::default();
+        let mut longest = 0;
+        for visit in 0..10_000_000u32 {
+            let pair = visit.wrapping_mul(2_654_435_761) % 1_000;
+            edges.push(pair / 10, pair);
+            longest = longest.max(edges.pairs.len());
+        }
+        assert!(longest <= Edges::FIRST_COMPACTION, "{longest}");
+        let distinct = edges.into_distinct();
+        assert_eq!(distinct.len(), 1_000);
+        assert!(distinct.windows(2).all(|w| w[0] < w[1]));
+        // Distinct pairs past the first compaction, each reached ten times (3,000,000 visits):
+        // at most twice the distinct ones are held.
+        let mut edges = Edges::default();
+        let mut longest = 0;
+        for n in 0..300_000u32 {
+            for _ in 0..10 {
+                edges.push(n, n + 1);
+            }
+            longest = longest.max(edges.pairs.len());
+        }
+        assert!(longest <= 2 * 300_000, "{longest}");
+        assert_eq!(edges.into_distinct().len(), 300_000);
+    }
+
+    #[test]
     fn paths_to_terminal_states_are_counted_on_an_acyclic_graph() {
         // 0 -> 1 -> 3, 0 -> 2 -> 3, 2 -> 4: three paths to the terminal states 3 and 4.
         let mut metas: Vec<Meta> = (0..5).map(|n| meta(if n == 0 { None } else { Some(0) }, None)).collect();
         metas[3].terminal = true;
         metas[4].terminal = true;
-        let edges = [(0, 1), (0, 2), (1, 3), (2, 3), (2, 4), (2, 4)];
-        assert_eq!(count_paths(&metas, &edges), Some(3));
+        // (2, 4) reached twice counts once.
+        let mut edges = Edges::default();
+        for (from, to) in [(0, 1), (0, 2), (1, 3), (2, 3), (2, 4), (2, 4)] {
+            edges.push(from, to);
+        }
+        assert_eq!(count_paths(&metas, &edges.into_distinct()), Some(3));
         assert_eq!(count_paths(&metas, &[(0, 1), (1, 2), (2, 1)]), None, "a cycle");
     }
 
