@@ -27,7 +27,7 @@ pub struct ExploreArgs {
     /// Most distinct states (1 to 1,000,000).
     #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_STATES)]
     max_states: u64,
-    /// Most MiB the states held at once may take, estimated (16 to 1048576; docs/explore.md#bounds).
+    /// Most MiB the states held at once may take, and the process's resident size (64 to 1048576; docs/explore.md#bounds).
     #[arg(long, value_name = "MIB", default_value_t = explore::DEFAULT_MAX_MEMORY_MIB)]
     max_memory: u64,
     /// Wall-clock bound in seconds, checked before every transition (1 to 3600).
@@ -62,6 +62,34 @@ fn parse_fault_list(text: &str) -> Result<FaultList, String> {
     explore::parse_faults(text).map(FaultList)
 }
 
+/// The process's resident size, where the system says it (`VmRSS` of `/proc/self/status` on
+/// Linux). The explorer asks after every outcome: the file is read at most once a millisecond, and
+/// the last reading answered in between.
+fn resident_bytes() -> Option<u64> {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::OnceLock;
+    /// Microseconds from the first call to the last reading (`u64::MAX`: none yet).
+    static READ_AT_US: AtomicU64 = AtomicU64::new(u64::MAX);
+    /// The last reading (0: unknown).
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    static FIRST_CALL: OnceLock<Instant> = OnceLock::new();
+    let now_us = u64::try_from(FIRST_CALL.get_or_init(Instant::now).elapsed().as_micros()).unwrap_or(u64::MAX - 1);
+    let read_at = READ_AT_US.load(Ordering::Relaxed);
+    if read_at != u64::MAX && now_us.saturating_sub(read_at) < 1_000 {
+        return Some(LAST.load(Ordering::Relaxed)).filter(|&b| b > 0);
+    }
+    READ_AT_US.store(now_us, Ordering::Relaxed);
+    let read = || -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let kib: u64 = line.trim_start_matches("VmRSS:").trim().trim_end_matches("kB").trim().parse().ok()?;
+        kib.checked_mul(1024)
+    };
+    let bytes = read();
+    LAST.store(bytes.unwrap_or(0), Ordering::Relaxed);
+    bytes
+}
+
 fn bad_input(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)
@@ -82,6 +110,7 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         max_faults: args.max_faults,
         keep_graph: args.dot.is_some(),
         max_memory_mib: args.max_memory,
+        resident_bytes: Some(resident_bytes),
     };
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(drainsim_scenario::sweep::worker_threads(args.jobs, u64::MAX))

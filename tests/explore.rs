@@ -261,9 +261,17 @@ fn a_cluster_too_big_to_explore_stops_at_the_memory_bound() {
     assert_eq!(report.violation, None);
     assert_eq!((report.distinct_states, report.depth_reached), (1, 0), "only the start was merged");
     assert!(report.largest_state_bytes > 400_000, "{}", report.largest_state_bytes);
-    // The same bound as the start alone: nothing explored.
-    let tiny = explore_with(&loaded, &ExploreOptions { max_memory_mib: explore::MIN_MAX_MEMORY_MIB, ..Default::default() }, 1);
-    assert_eq!(tiny.bound, Some(Bound::Memory));
+    // What the estimate leaves out is caught by the process's own size, when it can be read: a
+    // probe past the bound stops even the smallest exploration at its start, one below it changes
+    // nothing.
+    let proved = load(PROVED);
+    let over = ExploreOptions { resident_bytes: Some(|| Some(u64::MAX)), ..Default::default() };
+    let stopped = explore_with(&proved, &over, 1);
+    assert_eq!((stopped.bound, stopped.distinct_states), (Some(Bound::Memory), 0), "{stopped:?}");
+    let under = ExploreOptions { resident_bytes: Some(|| Some(1 << 20)), ..Default::default() };
+    let complete = explore_with(&proved, &under, 2);
+    assert_eq!(complete.bound, None);
+    assert_eq!(complete.distinct_states, explore_with(&proved, &ExploreOptions::default(), 2).distinct_states);
     for mib in [explore::MIN_MAX_MEMORY_MIB - 1, explore::MAX_MAX_MEMORY_MIB + 1] {
         let err = explore::explore(&loaded, &ExploreOptions { max_memory_mib: mib, ..Default::default() }, &|| false)
             .expect_err("refused");
@@ -272,11 +280,36 @@ fn a_cluster_too_big_to_explore_stops_at_the_memory_bound() {
 }
 
 #[test]
+fn more_instances_than_explore_takes_are_refused_before_setup() {
+    // Under a script of choices every injection point lists the cluster's instances, and setup
+    // registers them an instant each: 100,000 instances took a minute to set up (a fuzz finding).
+    let cluster = |count: u32, explore_section: &str| {
+        format!(
+            r#"Scenario(
+    name: "big",
+    clusters: ["prod"],
+    instances: [(name: "i", count: {count}, cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192)],
+    {explore_section}
+    steps: [(atMs: 1000, do: Advance)],
+)"#
+        )
+    };
+    let limit = drainsim_scenario::format::MAX_EXPLORED_INSTANCES as u32;
+    let err = load_str("big.ron", &cluster(limit + 1, "explore: (faults: [DrainRequest]),")).expect_err("refused");
+    assert!(err.message.contains("at most 10000 instances") && err.message.contains("declares 10001"), "{err}");
+    assert_eq!(err.line, 5, "at the explore section: {err}");
+    let without = load_str("big.ron", &cluster(limit + 1, "")).expect("runs without an explore section");
+    let err = explore::explore(&without, &ExploreOptions::default(), &|| false).expect_err("refused");
+    assert!(err.message.contains("explore takes at most 10000 instances"), "{err}");
+    load_str("big.ron", &cluster(limit, "explore: (faults: [DrainRequest]),")).expect("at the limit");
+}
+
+#[test]
 fn the_memory_bound_changes_how_states_are_expanded_not_what_is_found() {
     // At a tight bound the states of a level are expanded fewer at a time; what is found, and the
     // violation's path, are the same. (The window's widest level holds about 1,000 states of
-    // 15 KiB: 16 MiB stops it.)
-    for (file, mib) in [(PROVED, explore::MIN_MAX_MEMORY_MIB), (WINDOW, 40)] {
+    // 15 KiB, and its states have up to a few dozen outcomes.)
+    for (file, mib) in [(PROVED, explore::MIN_MAX_MEMORY_MIB), (WINDOW, explore::MIN_MAX_MEMORY_MIB)] {
         let loaded = load(file);
         let summary = |r: &ExploreReport| {
             (r.states_visited, r.distinct_states, r.terminal_states, r.paths, r.bound, r.violation.clone(), r.largest_state_bytes)

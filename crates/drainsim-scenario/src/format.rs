@@ -320,6 +320,21 @@ impl ExploreFault {
 pub const MAX_EXPLORE_FAULTS: u32 = 8;
 /// The most pinned choices a scenario may carry.
 pub const MAX_PINNED_CHOICES: usize = 100_000;
+/// The most instances a scenario with an `explore` section, or explored, may declare (its instance
+/// groups and Auto Scaling groups). Under a script of choices every injection point lists the
+/// cluster's instances, and setup registers them an instant each, so setup alone grows with the
+/// square of the count (100,000 instances took a minute); and each state of an exploration is an
+/// engine of a quarter of a kilobyte per instance, which a `random` placement multiplies by the
+/// instances that fit. Exploring thousands of instances is out of reach anyway.
+pub const MAX_EXPLORED_INSTANCES: u64 = 10_000;
+
+/// The instances a scenario declares: its instance groups' counts and its Auto Scaling groups'
+/// desired capacities.
+pub fn declared_instances(s: &Scenario) -> u64 {
+    let groups: u64 = s.instances.iter().map(|g| u64::from(g.count)).sum();
+    let asgs: u64 = s.auto_scaling_groups.iter().map(|g| u64::from(g.desired_capacity)).sum();
+    groups.saturating_add(asgs)
+}
 
 fn default_one_u32() -> u32 {
     1

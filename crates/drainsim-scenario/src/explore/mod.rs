@@ -59,8 +59,8 @@ pub const MAX_OUTCOMES_IN_FLIGHT: usize = 65_536;
 /// The default `--max-memory` (MiB): the most the engines the search holds at once may take, by
 /// [`estimated_state_bytes`].
 pub const DEFAULT_MAX_MEMORY_MIB: u64 = 4_096;
-/// The smallest `--max-memory` (MiB).
-pub const MIN_MAX_MEMORY_MIB: u64 = 16;
+/// The smallest `--max-memory` (MiB): the process itself takes about 10 MiB.
+pub const MIN_MAX_MEMORY_MIB: u64 = 64;
 /// The largest `--max-memory` (MiB): 1 TiB.
 pub const MAX_MAX_MEMORY_MIB: u64 = 1 << 20;
 
@@ -101,6 +101,12 @@ pub struct ExploreOptions {
     /// Most MiB the engines held at once may take, by [`estimated_state_bytes`]: the frontier,
     /// the next level as far as it is merged, and the outcomes of the states being expanded.
     pub max_memory_mib: u64,
+    /// Reads what the process holds, in bytes (the command line reads its resident size), when it
+    /// can. The estimate leaves out what a scenario rarely has much of (task definitions,
+    /// clusters, long attribute values) and the allocator's own overhead; with a probe, the search
+    /// also stops at the bound once the probe passes it. It is called after every outcome, so it
+    /// should be cheap (the command line's reads the system at most once a millisecond).
+    pub resident_bytes: Option<fn() -> Option<u64>>,
 }
 
 impl Default for ExploreOptions {
@@ -112,6 +118,7 @@ impl Default for ExploreOptions {
             max_faults: None,
             keep_graph: false,
             max_memory_mib: DEFAULT_MAX_MEMORY_MIB,
+            resident_bytes: None,
         }
     }
 }
@@ -272,6 +279,16 @@ fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedS
         return refuse_flag(
             format!("--max-memory {}", opts.max_memory_mib),
             format!("explore holds {MIN_MAX_MEMORY_MIB} to {MAX_MAX_MEMORY_MIB} MiB of states"),
+        );
+    }
+    let declared = crate::format::declared_instances(s);
+    if declared > crate::format::MAX_EXPLORED_INSTANCES {
+        return refuse(
+            "instances",
+            format!(
+                "explore takes at most {} instances; this scenario declares {declared} (each state is an engine of the whole cluster)",
+                crate::format::MAX_EXPLORED_INSTANCES
+            ),
         );
     }
     if let Some(g) = s.instances.iter().find(|g| g.register_at_ms != 0) {
@@ -444,6 +461,10 @@ struct Limits<'a> {
     held_bytes: &'a AtomicU64,
     /// What they may hold (the memory bound less the frontier and the next level).
     room_bytes: u64,
+    /// The memory bound, and what reads the process's own size (see
+    /// [`ExploreOptions::resident_bytes`]).
+    max_bytes: u64,
+    resident_bytes: Option<fn() -> Option<u64>>,
     /// Whether more than one state is expanded together (alone, only its own bound applies).
     shared: bool,
     /// Set when one of them was cut: the others stop too.
@@ -491,7 +512,8 @@ fn outcomes(
         if limits.shared && limits.held.fetch_add(1, Ordering::Relaxed) >= MAX_OUTCOMES_IN_FLIGHT {
             return cut(Cut::Crowded);
         }
-        if limits.held_bytes.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes) > limits.room_bytes {
+        let resident_over = || limits.resident_bytes.and_then(|probe| probe()).is_some_and(|held| held > limits.max_bytes);
+        if limits.held_bytes.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes) > limits.room_bytes || resident_over() {
             return cut(if limits.shared { Cut::Crowded } else { Cut::Memory });
         }
         match next {
@@ -671,7 +693,16 @@ pub fn explore(
     // The start: setup may meet choice points too (a jittered registration).
     let max_bytes = opts.max_memory_mib.saturating_mul(1 << 20);
     let (held, held_bytes, cut) = (AtomicUsize::new(0), AtomicU64::new(0), AtomicBool::new(false));
-    let alone = Limits { stop, held: &held, held_bytes: &held_bytes, room_bytes: max_bytes, shared: false, cut: &cut };
+    let alone = Limits {
+        stop,
+        held: &held,
+        held_bytes: &held_bytes,
+        room_bytes: max_bytes,
+        max_bytes,
+        resident_bytes: opts.resident_bytes,
+        shared: false,
+        cut: &cut,
+    };
     // What a start state takes, for the report even when the start alone passes the memory bound.
     let start_bytes = AtomicU64::new(0);
     let start = match outcomes(&file, &alone, |prefix| {
@@ -777,7 +808,16 @@ pub fn explore(
             };
             let chunk = &frontier[at..(at + together).min(frontier.len())];
             let (held, held_bytes, cut) = (AtomicUsize::new(0), AtomicU64::new(0), AtomicBool::new(false));
-            let limits = Limits { stop, held: &held, held_bytes: &held_bytes, room_bytes, shared: chunk.len() > 1, cut: &cut };
+            let limits = Limits {
+                stop,
+                held: &held,
+                held_bytes: &held_bytes,
+                room_bytes,
+                max_bytes,
+                resident_bytes: opts.resident_bytes,
+                shared: chunk.len() > 1,
+                cut: &cut,
+            };
             // Expand in parallel; the results come back in the frontier's order.
             let expanded: Vec<Result<Vec<Outcome>, Cut>> = chunk
                 .par_iter()
