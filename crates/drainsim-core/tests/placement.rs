@@ -133,6 +133,8 @@ fn random_within_a_value_draws_only_instances_with_room_and_each_of_them() {
 
 /// A task group's standalone tasks spread by a rack across RunTask calls, as a service's do: its
 /// counts by rack are kept from its first spread by it (the engine checks them after every event).
+/// A call spreading by another attribute counts them by that one, and the next by rack counts
+/// them by rack again.
 #[test]
 fn a_task_group_spreads_by_an_attribute_across_calls() {
     let mut e = common::engine_with_app(1);
@@ -148,6 +150,14 @@ fn a_task_group_spreads_by_an_attribute_across_calls() {
     run(&mut e, 6);
     assert_eq!(by_rack(&e), (3, 3, 3));
     assert_eq!((running(&e, "a1"), running(&e, "a2")), (2, 1), "within rack a, spread by instance");
+    // Spread by instance type (all m5.large: one value), then by rack again: rack b and c each
+    // get one before rack a gets its fourth.
+    // Within the one value, spread by instance: a2 holds the fewest.
+    run_group(&mut e, 1, "attribute:ecs.instance-type");
+    assert_eq!(by_rack(&e), (4, 3, 3));
+    assert_eq!(running(&e, "a2"), 2);
+    run(&mut e, 2);
+    assert_eq!(by_rack(&e), (4, 4, 4), "by rack again, the racks holding the fewest first");
 }
 
 /// A task group's standalone tasks spread by instance as a service's do: one on each instance

@@ -1540,12 +1540,12 @@ pub(crate) mod tests {
         assert_eq!(violated(&e), "spread-counts");
     }
 
-    /// A task group keeps its counts by the value of the first attribute it spreads by: the
+    /// A task group keeps its counts by the value of the last attribute it spread by: the
     /// standalone tasks it ran before count in at once, a later call spreading by another
-    /// attribute leaves them as they are, and a changed value under its tasks moves them (a
-    /// change behind the engine's back is caught).
+    /// attribute counts them by that one instead, and a changed value under its tasks moves them
+    /// (a change behind the engine's back is caught).
     #[test]
-    fn a_task_group_counts_by_the_value_it_first_spread_by() {
+    fn a_task_group_counts_by_the_value_it_last_spread_by() {
         let run = |e: &mut Engine, field: &str| {
             e.handle(Request::RunTask(RunTaskRequest {
                 cluster: Some("prod".into()),
@@ -1559,19 +1559,25 @@ pub(crate) mod tests {
             e.run_until_quiet(600_000, 100_000);
             check_invariants(e).expect("the group's counts follow its tasks");
         };
+        let cluster = crate::infra::ids::ClusterId(0);
         let build = || {
             let mut e = steady_engine();
             run(&mut e, "instanceId");
             run(&mut e, "attribute:ecs.awsvpc-trunk-id");
             run(&mut e, "attribute:ecs.instance-type");
+            let (batch, types) =
+                (e.strings.get("batch").expect("interned"), e.strings.get("ecs.instance-type").expect("interned"));
+            assert_eq!(e.clusters.group_value_attribute(cluster, batch), Some(types), "counted by the last attribute");
+            let spread = &e.clusters[cluster.index()].group_spread[&batch];
+            assert_eq!((spread.staying, spread.per_value.values().sum::<u32>()), (6, 6), "every task counted by type");
+            run(&mut e, "attribute:ecs.awsvpc-trunk-id");
             e
         };
         let mut e = build();
-        let cluster = crate::infra::ids::ClusterId(0);
         let (batch, attr) = (e.strings.get("batch").expect("interned"), e.strings.get("ecs.awsvpc-trunk-id").expect("interned"));
-        assert_eq!(e.clusters.group_value_attribute(cluster, batch), Some(attr), "the first attribute it spread by");
+        assert_eq!(e.clusters.group_value_attribute(cluster, batch), Some(attr), "counted by the trunk again");
         let spread = &e.clusters[cluster.index()].group_spread[&batch];
-        assert_eq!((spread.staying, spread.per_value.get(&None)), (6, Some(&6)), "every task counted, none on a trunk yet");
+        assert_eq!((spread.staying, spread.per_value.get(&None)), (8, Some(&8)), "every task counted, none on a trunk yet");
         let a = e.instance_by_name("a").expect("registered");
         let on_a = spread.per_instance.get(a);
         assert!(on_a > 0, "the group has tasks on a");

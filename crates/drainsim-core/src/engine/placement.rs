@@ -1122,9 +1122,9 @@ impl Engine {
     /// from its room order by value): no scan of the cluster or the service. With a narrower class
     /// (ports, `memberOf` or both), a value's members of that class are walked instead, as in
     /// [`Engine::pick_within`] (the counts still read the size class). A task
-    /// group keeps its tasks per value of the first attribute it spreads by
-    /// (`Clusters::count_group_by_value`); per value of another, they are counted from its
-    /// instances.
+    /// group keeps its tasks per value of the last attribute it spread by
+    /// (`Clusters::count_group_by_value`): a RunTask call spreading by another counts the group's
+    /// instances once.
     fn spread_by_attribute(&mut self, ask: Ask<'_>, az: Option<Sym>, attr: Sym, within: Strategy) -> Option<InstanceId> {
         let Ask { cluster, class, narrowed, req, owner, .. } = ask;
         if !self.clusters[cluster.index()].placement.tracks_attribute(attr) {
@@ -1141,9 +1141,10 @@ impl Engine {
             self.clusters.placement_mut(cluster).track_cpu(instances.port_sets(), |id| instances[id.index()].index_key(id));
         }
         if let Owner::Group(group) = owner {
-            // A task group's first spread by an attribute: from now on it counts its tasks by
-            // that attribute's value, as a service spreading by one does.
-            let counts = self.clusters[cluster.index()].group_spread.get(&group).filter(|s| s.value_attribute.is_none());
+            // A task group's first spread by this attribute since it spread by another (or by
+            // none): from now on it counts its tasks by this attribute's value, as a service
+            // spreading by one does.
+            let counts = self.clusters[cluster.index()].group_spread.get(&group).filter(|s| s.value_attribute != Some(attr));
             if let Some(counts) = counts {
                 let values: Vec<(InstanceId, Option<Sym>)> = counts
                     .per_instance
@@ -1156,9 +1157,10 @@ impl Engine {
         }
         let spread = self.owner_spread(cluster, owner);
         debug_assert!(spread.is_none_or(|s| s.tracks_instances), "spread by an attribute keeps per-instance counts");
-        // A service spreading by this attribute, and a task group that first spread by it, keep
-        // their tasks' counts per value as they change; a group's by another attribute (its
-        // RunTask calls may spread by different ones) are counted here.
+        // A service spreading by this attribute, and a task group (which counts by the last
+        // attribute it spread by, switched above), keep their tasks' counts per value as they
+        // change; an owner without counts by it (a group with no staying task yet) is counted
+        // here.
         let kept = spread.filter(|s| s.value_attribute == Some(attr));
         let walked;
         let counts = match kept {
@@ -2261,7 +2263,7 @@ mod tests {
                 prop_assert_eq!(with.handle(request.clone()), without.handle(request));
                 with.run_until_quiet(600_000, 100_000);
                 without.run_until_quiet(600_000, 100_000);
-                // A group counts by value from its first spread by the attribute.
+                // A group counts by the value of the attribute it spread by last.
                 let group_counted = with.clusters[cluster.index()]
                     .group_spread
                     .get(&batch)

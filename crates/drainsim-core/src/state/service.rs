@@ -804,11 +804,25 @@ impl SpreadCounts {
     }
 
     /// Starts counting the staying tasks by their instance's value of `attribute` (a task group's
-    /// first spread by it), from `values`: each instance the owner occupies, with its value.
-    pub(crate) fn count_by_value(&mut self, attribute: Sym, values: &[(InstanceId, Option<Sym>)]) {
-        assert!(self.value_attribute.is_none(), "counts are kept by one attribute");
+    /// spread by it, when its counts are by no attribute or another), from `values`: each
+    /// instance the owner occupies, with its value. Counts by another attribute, and a room order
+    /// filed by its values, are dropped: a group counts by the attribute it spread by last.
+    /// Returns whether a room order was dropped.
+    #[must_use]
+    pub(crate) fn count_by_value(&mut self, attribute: Sym, values: &[(InstanceId, Option<Sym>)]) -> bool {
+        assert_ne!(self.value_attribute, Some(attribute), "already counted by this attribute");
         assert!(self.tracks_instances, "counts by value come from the counts per instance");
         assert_eq!(values.len(), self.per_instance.len(), "a value for each occupied instance");
+        let mut dropped_room_order = false;
+        if self.value_attribute.is_some() {
+            self.per_value.clear();
+            self.occupied_per_value.clear();
+            self.by_value_count.clear();
+            if self.room.as_ref().is_some_and(|r| r.pools == RoomPools::Value) {
+                self.room = None;
+                dropped_room_order = true;
+            }
+        }
         self.value_attribute = Some(attribute);
         for (instance, value) in values {
             let tasks = self.per_instance.get(*instance);
@@ -818,6 +832,7 @@ impl SpreadCounts {
             *self.occupied_per_value.entry(*value).or_insert(0) += 1;
             self.by_value_count.insert((*value, tasks, *instance));
         }
+        dropped_room_order
     }
 
     /// Starts keeping the members of `class` in order ([`RoomOrder`]), filed under `pools`, from

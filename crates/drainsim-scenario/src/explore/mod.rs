@@ -68,9 +68,11 @@ pub const MAX_MAX_MEMORY_MIB: u64 = 1 << 20;
 /// per container instance, task, service and pending event. The figures are measured clones (an
 /// engine of 2,000 instances and 4,000 `awsvpc` tasks takes 0.96 MB, one of 3 instances and 4 tasks
 /// 10 KB), rounded up so the estimate is never below what a clone allocates and at most twice it
-/// (`tests/explore_memory.rs` checks it with a counting allocator). It is what `--max-memory`
-/// counts; the process's resident size is above it by the allocator's own overhead and what is
-/// kept of every distinct state (a few dozen bytes each).
+/// (`tests/explore_memory.rs` checks it with a counting allocator). The search sizes its work by
+/// it, and without a probe of the process's own size ([`ExploreOptions::resident_bytes`]) it is
+/// all `--max-memory` counts. It leaves out what a scenario rarely has much of (task definitions,
+/// clusters, long attribute names and values), the allocator's overhead, and what is kept of every
+/// distinct state (a few dozen bytes each).
 pub fn estimated_state_bytes(e: &Engine) -> u64 {
     const FIXED: u64 = 12 * 1024;
     const PER_INSTANCE: u64 = 256;
@@ -445,7 +447,8 @@ enum Cut {
     Error(ScenarioError),
     /// `stop` said so (the time bound or Ctrl-C).
     Stopped,
-    /// A state expanded alone has outcomes that would pass the memory bound.
+    /// A state expanded alone has outcomes that would pass the memory bound, or the process's
+    /// size passed it.
     Memory,
     /// The states expanded together passed [`MAX_OUTCOMES_IN_FLIGHT`], or another of them was
     /// cut: expand them again one at a time.
