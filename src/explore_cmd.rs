@@ -281,7 +281,7 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
         println!("bound reached ({}) with no violation: the properties hold in what was explored", b.as_str());
         if b == explore::Bound::Memory {
             println!(
-                "  each state holds about {} KiB (estimated); the states held at once passed --max-memory: explore a smaller cluster, fewer fault classes or fewer jitter values, or raise --max-memory",
+                "  the states held at once, or the process, reached --max-memory (a state is about {} KiB by the estimate, which leaves out task definitions, clusters and long attribute values): explore a smaller cluster, fewer fault classes or fewer jitter values, or raise --max-memory",
                 report.largest_state_bytes.div_ceil(1024)
             );
         }

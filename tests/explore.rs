@@ -369,7 +369,7 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
     let too_big = too_big.to_str().unwrap();
     let (code, stdout, _) = run(&["explore", too_big, "--max-memory", "64", "--out", dir_arg]);
     assert_eq!(code, Some(3), "{stdout}");
-    assert!(stdout.contains("bound reached (maxMemory)") && stdout.contains("each state holds about 5"), "{stdout}");
+    assert!(stdout.contains("bound reached (maxMemory)") && stdout.contains("a state is about 5"), "{stdout}");
     let (code, stdout, _) = run(&["explore", too_big, "--max-memory", "64", "--json", "--out", dir_arg]);
     assert_eq!(code, Some(3), "{stdout}");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
