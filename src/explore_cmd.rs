@@ -331,3 +331,28 @@ fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second:
     }
     println!("{}", serde_json::to_string_pretty(&out).expect("a JSON value serializes"));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::resident_bytes;
+
+    /// On Linux the probe reads the process's resident size (more than the megabyte the binary's
+    /// code alone takes) and answers from its last reading within a millisecond; elsewhere it
+    /// says nothing, and the estimate alone bounds the search.
+    #[test]
+    fn the_memory_probe_reads_the_resident_size_where_the_system_says_it() {
+        let first = resident_bytes();
+        if !std::path::Path::new("/proc/self/status").exists() {
+            assert_eq!(first, None);
+            return;
+        }
+        let first = first.expect("VmRSS is read");
+        assert!(first > 1 << 20, "{first}");
+        // Allocating and touching 64 MiB shows once the reading is older than a millisecond.
+        let held = vec![1u8; 64 << 20];
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let later = resident_bytes().expect("VmRSS is read");
+        assert!(later >= first + (32 << 20), "{first} then {later}");
+        assert_eq!(held.iter().map(|&b| u64::from(b)).sum::<u64>(), 64 << 20);
+    }
+}
