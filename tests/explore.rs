@@ -296,11 +296,11 @@ fn more_instances_than_explore_takes_are_refused_before_setup() {
     };
     let limit = drainsim_scenario::format::MAX_EXPLORED_INSTANCES as u32;
     let err = load_str("big.ron", &cluster(limit + 1, "explore: (faults: [DrainRequest]),")).expect_err("refused");
-    assert!(err.message.contains("at most 10000 instances") && err.message.contains("declares 10001"), "{err}");
+    assert!(err.message.contains("explore takes at most 10000 instances; this scenario declares 10001"), "{err}");
     assert_eq!(err.line, 5, "at the explore section: {err}");
     let without = load_str("big.ron", &cluster(limit + 1, "")).expect("runs without an explore section");
     let err = explore::explore(&without, &ExploreOptions::default(), &|| false).expect_err("refused");
-    assert!(err.message.contains("explore takes at most 10000 instances"), "{err}");
+    assert!(err.message.contains("explore takes at most 10000 instances; this scenario declares 10001"), "{err}");
     load_str("big.ron", &cluster(limit, "explore: (faults: [DrainRequest]),")).expect("at the limit");
 }
 

@@ -336,6 +336,17 @@ pub fn declared_instances(s: &Scenario) -> u64 {
     groups.saturating_add(asgs)
 }
 
+/// Why a scenario is too big to explore (or to run under an `explore` section), if it is: it
+/// declares more than [`MAX_EXPLORED_INSTANCES`].
+pub fn too_big_to_explore(s: &Scenario) -> Option<String> {
+    let declared = declared_instances(s);
+    (declared > MAX_EXPLORED_INSTANCES).then(|| {
+        format!(
+            "explore takes at most {MAX_EXPLORED_INSTANCES} instances; this scenario declares {declared} (explore is for small clusters: docs/explore.md#bounds)"
+        )
+    })
+}
+
 fn default_one_u32() -> u32 {
     1
 }

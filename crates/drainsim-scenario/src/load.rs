@@ -691,15 +691,8 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     }
     check_auto_scaling(l, &mut names, &groups_of_several)?;
     if let Some(x) = &s.explore {
-        let declared = crate::format::declared_instances(s);
-        if declared > crate::format::MAX_EXPLORED_INSTANCES {
-            return Err(l.error_at(
-                "explore",
-                format!(
-                    "a scenario with an explore section may declare at most {} instances; this one declares {declared} (explore is for small clusters: docs/explore.md#bounds)",
-                    crate::format::MAX_EXPLORED_INSTANCES
-                ),
-            ));
+        if let Some(message) = crate::format::too_big_to_explore(s) {
+            return Err(l.error_at("explore", message));
         }
         if x.max_faults > crate::format::MAX_EXPLORE_FAULTS {
             return Err(l.error_at(

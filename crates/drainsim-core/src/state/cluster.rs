@@ -311,10 +311,10 @@ impl Clusters {
     }
 
     /// A task group spreading by `attribute`, when it counts by no attribute or another, starts
-    /// counting its staying tasks by its value, from `values` (each instance it occupies, with its value), and keeps the
-    /// counts from then on. A group counts by one attribute, the last it spread by: its RunTask
-    /// calls may each spread by another, and a call that does counts the group's instances once
-    /// (consecutive calls by one attribute, the usual case, count none).
+    /// counting its staying tasks by its value, from `values` (each instance it occupies, with its
+    /// value), and keeps the counts from then on. A group counts by one attribute, the last it
+    /// spread by: its RunTask calls may each spread by another, and a call that does counts the
+    /// group's instances once (consecutive calls by one attribute, the usual case, count none).
     pub(crate) fn count_group_by_value(&mut self, id: Id, group: Sym, attribute: Sym, values: &[(InstanceId, Option<Sym>)]) {
         let record = &mut self.records[id.index()];
         let counts = record.group_spread.get_mut(&group).expect("the group has counts");

@@ -283,15 +283,8 @@ fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedS
             format!("explore holds {MIN_MAX_MEMORY_MIB} to {MAX_MAX_MEMORY_MIB} MiB of states"),
         );
     }
-    let declared = crate::format::declared_instances(s);
-    if declared > crate::format::MAX_EXPLORED_INSTANCES {
-        return refuse(
-            "instances",
-            format!(
-                "explore takes at most {} instances; this scenario declares {declared} (each state is an engine of the whole cluster)",
-                crate::format::MAX_EXPLORED_INSTANCES
-            ),
-        );
+    if let Some(message) = crate::format::too_big_to_explore(s) {
+        return refuse("instances", message);
     }
     if let Some(g) = s.instances.iter().find(|g| g.register_at_ms != 0) {
         // At the group's name: the first `registerAtMs` of the file may be another group's (`0`).
