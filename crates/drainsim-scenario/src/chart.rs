@@ -87,9 +87,9 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
         let (panels, lanes) = rest.split_vertically(SERVICE_PANEL * services.len().max(1) as u32);
         let rows = panels.split_evenly((services.len().max(1), 1));
         for (s, area) in services.iter().zip(rows.iter()) {
-            let (points, _) = s.series();
+            let points = s.series();
             let y_max = points
-                .iter()
+                .clone()
                 .map(|p| p.running.max(p.healthy).max(p.pending).max(p.not_stopped))
                 .chain([s.task_ceiling(), s.max_tasks_observed().unwrap_or(0), 1])
                 .max()
@@ -122,10 +122,10 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             let step = |f: fn(&drainsim_core::SeriesPoint) -> u32| {
                 let mut line = Vec::with_capacity(points.len() * 2 + 1);
                 let mut last = 0.0;
-                for p in points {
+                for p in points.clone() {
                     let x = minutes(p.at_ms);
                     line.push((x, last));
-                    last = f(p) as f64;
+                    last = f(&p) as f64;
                     line.push((x, last));
                 }
                 line.push((minutes(end_ms), last));

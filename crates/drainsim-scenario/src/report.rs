@@ -434,8 +434,6 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
         service_arn: s.arn(),
         series: s
             .series()
-            .0
-            .iter()
             .map(|p| SeriesPointReport {
                 at_ms: p.at_ms,
                 running: p.running,
@@ -444,7 +442,7 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
                 not_stopped: p.not_stopped,
             })
             .collect(),
-        series_truncated: s.series().1,
+        series_truncated: s.series_truncated(),
         status: s.status().as_str().into(),
         pending_count: s.pending_count(),
         deployment_configuration: DeploymentConfigurationReport {

@@ -338,11 +338,16 @@ impl<'a> ServiceView<'a> {
         &self.state().schedule.observations.stalls
     }
 
-    /// Its running, healthy and pending tasks at the end of each instant they changed, and whether
-    /// the series was cut at its bound.
-    pub fn series(&self) -> (&'a [SeriesPoint], bool) {
-        let o = &self.state().schedule.observations;
-        (&o.series, o.series_truncated)
+    /// Its running, healthy and pending tasks at the end of each instant they changed, oldest
+    /// first (at most [`MAX_SERIES_POINTS`](crate::MAX_SERIES_POINTS)).
+    pub fn series(&self) -> impl ExactSizeIterator<Item = SeriesPoint> + Clone + 'a {
+        self.state().schedule.observations.series.points()
+    }
+
+    /// Whether the series was cut at [`MAX_SERIES_POINTS`](crate::MAX_SERIES_POINTS): the points
+    /// after it were left out.
+    pub fn series_truncated(&self) -> bool {
+        self.state().schedule.observations.series.truncated()
     }
 
     /// Every requirement the closest instance did not meet when the `n`-th stall began (in ECS's

@@ -25,8 +25,10 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::task::TaskState>(), 24);
         let instance = std::mem::size_of::<super::instance::InstanceState>();
         assert!(instance <= 160, "InstanceState is {instance} bytes");
-        // A service's load balancer settings are boxed: most services have none.
+        // A service's load balancer settings are boxed: most services have none. Its time series
+        // keeps its two newest points whole beside the encoded ones (64 bytes more than a `Vec`
+        // of points, for a fifth of the points' memory).
         let service = std::mem::size_of::<super::service::ServiceState>();
-        assert!(service <= 864, "ServiceState is {service} bytes");
+        assert!(service <= 928, "ServiceState is {service} bytes");
     }
 }

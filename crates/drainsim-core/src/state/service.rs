@@ -209,17 +209,16 @@ pub struct ServiceObservations {
     pub az_rebalancing_moves: u32,
     pub steady_state_at_ms: Option<SimTimeMs>,
     /// Running, healthy and pending tasks at the end of each instant they changed (at most
-    /// [`MAX_SERIES_POINTS`]; `series_truncated` says the rest were left out).
-    pub series: Vec<SeriesPoint>,
-    /// Whether `series` reached [`MAX_SERIES_POINTS`].
-    pub series_truncated: bool,
+    /// [`MAX_SERIES_POINTS`]; the series says whether the rest were left out).
+    pub series: Series,
 }
 
-/// The most points a service's time series keeps (about 2 MB).
+/// The most points a service's time series keeps (2.4 MB as points; usually a fifth of that as
+/// the series keeps them).
 pub const MAX_SERIES_POINTS: usize = 100_000;
 
 /// A service's task counts at the end of an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SeriesPoint {
     /// The instant.
     pub at_ms: SimTimeMs,
@@ -237,16 +236,157 @@ impl ServiceObservations {
     /// Notes the counts at the end of an instant, if they changed since the last point.
     pub(crate) fn note_counts(&mut self, at_ms: SimTimeMs, counts: ServiceCounts) {
         let ServiceCounts { running, healthy, pending, live } = counts;
-        let point = SeriesPoint { at_ms, running, healthy, pending, not_stopped: live };
-        let full = self.series.len() >= MAX_SERIES_POINTS;
-        match self.series.last_mut() {
-            Some(last) if SeriesPoint { at_ms: last.at_ms, ..point } == *last => {}
-            Some(last) if last.at_ms == at_ms => *last = point,
-            _ if full => self.series_truncated = true,
-            _ => self.series.push(point),
+        self.series.note(SeriesPoint { at_ms, running, healthy, pending, not_stopped: live }, MAX_SERIES_POINTS);
+    }
+}
+
+/// A service's time series, kept small: a service's counts change at most instants of a drain
+/// with jittered timings, and as 24-byte points the series of 1,000 services took half the
+/// memory of a 20,000-instance drain (docs/performance.md). Every point but the newest is stored
+/// as its difference from the one before, in LEB128 varints: the time since the point before,
+/// then each count's change, zigzag-encoded (usually one byte each). The newest point stays
+/// whole, since a later sample of the same instant replaces it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Series {
+    /// The points before `last`, each relative to the one before it (the first to zero counts at
+    /// time 0).
+    encoded: Vec<u8>,
+    /// How many points `encoded` holds.
+    encoded_points: u32,
+    /// The last point in `encoded` (zero counts at time 0 while it holds none).
+    last_encoded: SeriesPoint,
+    /// The newest point.
+    last: Option<SeriesPoint>,
+    /// Whether points were left out at [`MAX_SERIES_POINTS`].
+    truncated: bool,
+}
+
+impl Series {
+    /// How many points the series holds.
+    pub(crate) fn len(&self) -> usize {
+        self.encoded_points as usize + usize::from(self.last.is_some())
+    }
+
+    /// Whether points were left out at [`MAX_SERIES_POINTS`].
+    pub(crate) fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Notes the counts at the end of an instant: nothing if they are the newest point's, the
+    /// newest point replaced if it is of the same instant, else a new point (or, with `bound`
+    /// points already, none and the series marked truncated).
+    fn note(&mut self, point: SeriesPoint, bound: usize) {
+        match self.last {
+            Some(last) if SeriesPoint { at_ms: last.at_ms, ..point } == last => {}
+            Some(last) if last.at_ms == point.at_ms => self.last = Some(point),
+            _ if self.len() >= bound => self.truncated = true,
+            _ => self.push(point),
+        }
+    }
+
+    /// Appends a point later than the newest.
+    fn push(&mut self, point: SeriesPoint) {
+        if let Some(last) = self.last {
+            assert!(point.at_ms > last.at_ms, "series points are in time order");
+            encode_point_delta(&mut self.encoded, self.last_encoded, last);
+            self.encoded_points = self.encoded_points.checked_add(1).expect("at most MAX_SERIES_POINTS points");
+            self.last_encoded = last;
+        }
+        self.last = Some(point);
+    }
+
+    /// The points, oldest first.
+    pub(crate) fn points(&self) -> SeriesPoints<'_> {
+        SeriesPoints {
+            encoded: &self.encoded,
+            encoded_left: self.encoded_points,
+            before: SeriesPoint::default(),
+            last: self.last,
         }
     }
 }
+
+/// Appends `point` as its difference from `before` (see [`Series`]).
+fn encode_point_delta(out: &mut Vec<u8>, before: SeriesPoint, point: SeriesPoint) {
+    let since_ms = point.at_ms.checked_sub(before.at_ms).expect("series points are in time order");
+    push_varint(out, since_ms);
+    for (old, new) in [
+        (before.running, point.running),
+        (before.healthy, point.healthy),
+        (before.pending, point.pending),
+        (before.not_stopped, point.not_stopped),
+    ] {
+        let change = i64::from(new) - i64::from(old);
+        push_varint(out, ((change << 1) ^ (change >> 63)) as u64);
+    }
+}
+
+/// LEB128: seven bits a byte, the low ones first, the high bit set on all but the last byte.
+fn push_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Reads a varint [`push_varint`] wrote at the start of `bytes`, and moves past it.
+fn take_varint(bytes: &mut &[u8]) -> u64 {
+    let mut value = 0u64;
+    let mut shift = 0;
+    loop {
+        let (&byte, rest) = bytes.split_first().expect("a series point is whole");
+        *bytes = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return value;
+        }
+        shift += 7;
+    }
+}
+
+/// The points of a [`Series`], oldest first.
+#[derive(Debug, Clone)]
+pub(crate) struct SeriesPoints<'a> {
+    encoded: &'a [u8],
+    encoded_left: u32,
+    before: SeriesPoint,
+    last: Option<SeriesPoint>,
+}
+
+impl Iterator for SeriesPoints<'_> {
+    type Item = SeriesPoint;
+
+    fn next(&mut self) -> Option<SeriesPoint> {
+        if self.encoded_left == 0 {
+            return self.last.take();
+        }
+        self.encoded_left -= 1;
+        let b = self.before;
+        let since_ms = take_varint(&mut self.encoded);
+        let mut count = |old: u32| {
+            let zigzag = take_varint(&mut self.encoded);
+            let change = (zigzag >> 1) as i64 ^ -((zigzag & 1) as i64);
+            u32::try_from(i64::from(old) + change).expect("a series count fits in 32 bits")
+        };
+        let point = SeriesPoint {
+            at_ms: b.at_ms + since_ms,
+            running: count(b.running),
+            healthy: count(b.healthy),
+            pending: count(b.pending),
+            not_stopped: count(b.not_stopped),
+        };
+        self.before = point;
+        Some(point)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.encoded_left as usize + usize::from(self.last.is_some());
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for SeriesPoints<'_> {}
 
 /// How long a service's tasks waited in PENDING for their agent, for one cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -1335,6 +1475,66 @@ pub fn deployment_configuration(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    /// The counts a service may report: small changes mostly, and the extremes.
+    fn counts() -> impl proptest::strategy::Strategy<Value = u32> {
+        prop_oneof![0u32..8, 0u32..100_000, Just(u32::MAX)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The compact series reads back exactly what a plain list of points keeps, under the
+        /// same rules: an unchanged sample adds nothing, a second sample of an instant replaces
+        /// its point, and points past the bound are left out and noted.
+        #[test]
+        fn the_series_reads_back_the_points_noted(
+            samples in proptest::collection::vec(
+                (prop_oneof![Just(0u64), 0u64..3, 0u64..100_000, Just(1u64 << 49)], counts(), counts(), counts(), counts()),
+                0..300,
+            ),
+            bound in prop_oneof![Just(super::MAX_SERIES_POINTS), 1usize..40],
+        ) {
+            let mut series = super::Series::default();
+            let mut model: Vec<super::SeriesPoint> = Vec::new();
+            let mut model_truncated = false;
+            let mut at_ms = 0u64;
+            for (advance_ms, running, healthy, pending, not_stopped) in samples {
+                at_ms += advance_ms;
+                let point = super::SeriesPoint { at_ms, running, healthy, pending, not_stopped };
+                let full = model.len() >= bound;
+                match model.last_mut() {
+                    Some(last) if super::SeriesPoint { at_ms: last.at_ms, ..point } == *last => {}
+                    Some(last) if last.at_ms == at_ms => *last = point,
+                    _ if full => model_truncated = true,
+                    _ => model.push(point),
+                }
+                series.note(point, bound);
+                prop_assert_eq!(series.len(), model.len());
+            }
+            prop_assert_eq!(series.points().collect::<Vec<_>>(), model.clone());
+            prop_assert_eq!(series.points().len(), model.len());
+            prop_assert_eq!(series.truncated(), model_truncated);
+        }
+    }
+
+    /// Points whose counts change by a little, a short time apart, take 5 bytes, not 24.
+    #[test]
+    fn a_series_of_small_changes_takes_a_fifth_of_the_points_size() {
+        let mut series = super::Series::default();
+        for n in 0..1_000u32 {
+            let point =
+                super::SeriesPoint { at_ms: u64::from(n) * 50, running: n, healthy: n / 2, pending: 1, not_stopped: n + 1 };
+            series.note(point, super::MAX_SERIES_POINTS);
+        }
+        assert_eq!(series.len(), 1_000);
+        assert_eq!(series.encoded.len(), 999 * 5);
+        let back: Vec<_> = series.points().collect();
+        assert_eq!(back[999], super::SeriesPoint { at_ms: 49_950, running: 999, healthy: 499, pending: 1, not_stopped: 1_000 });
+        assert_eq!(back[1].at_ms, 50);
+    }
+
     /// The per-instance counts are a hash map: nothing may show its hash order. `sorted` and
     /// `Debug` (invariant messages) list the pairs by instance, and equality ignores the order of
     /// insertion.
