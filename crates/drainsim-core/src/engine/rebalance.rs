@@ -170,7 +170,7 @@ impl Engine {
         }
         let Some((zone, victim)) = self.rebalance_victim(id, m.started) else { return };
         self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Task stopped due to AZ rebalancing");
-        self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Stopped(zone, victim)));
+        self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::Stopped(zone, victim)));
         let schedule = self.services.schedule_mut(id);
         schedule.rebalance_move = None;
         schedule.observations.az_rebalancing_moves =
@@ -199,7 +199,7 @@ impl Engine {
             if self.services[id.index()].schedule.rebalancing {
                 self.services.schedule_mut(id).rebalancing = false;
                 let counts = self.zone_list(&per_zone);
-                self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Balanced(counts)));
+                self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::Balanced(counts)));
             }
             return false;
         }
@@ -215,7 +215,7 @@ impl Engine {
                 self.services.keep_zone_stop_order(id, staying);
             }
             let counts = self.zone_list(&per_zone);
-            self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::NotBalanced(counts)));
+            self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::NotBalanced(counts)));
         }
         let s = &self.services[id.index()];
         let (task_def, cluster, group, strategies) = (s.task_def, s.cluster, s.group, s.strategies.clone());
@@ -232,11 +232,11 @@ impl Engine {
             Ok(instance) => {
                 let task = self.launch_task(instance, task_def, Some(id), group, None, false);
                 self.services.schedule_mut(id).rebalance_move = Some(RebalanceMove { started: task });
-                self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::Started(to_zone, task)));
+                self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::Started(to_zone, task)));
                 true
             }
             Err(_) => {
-                self.service_event(id, ServiceEventKind::Rebalancing(RebalancingEvent::UnableToPlace(to_zone)));
+                self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::UnableToPlace(to_zone)));
                 false
             }
         }

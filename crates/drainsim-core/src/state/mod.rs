@@ -30,5 +30,9 @@ mod tests {
         // of points, for a fifth of the points' memory).
         let service = std::mem::size_of::<super::service::ServiceState>();
         assert!(service <= 928, "ServiceState is {service} bytes");
+        // Every service event is kept (expectations search them all); with jittered timings a
+        // drain makes one or more per service at most instants.
+        let event = std::mem::size_of::<(crate::infra::time::SimTimeMs, super::service::ServiceEventKind)>();
+        assert!(event <= 32, "a service event is {event} bytes");
     }
 }

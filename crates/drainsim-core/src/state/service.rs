@@ -1168,9 +1168,9 @@ pub const EVENT_TASKS_LISTED: usize = 10;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceEventKind {
     /// `(service NAME) has started N tasks: (task ID) ...`
-    Started { count: u32, listed: Vec<TaskId> },
+    Started { count: u32, listed: Box<[TaskId]> },
     /// `(service NAME) has stopped N running tasks: (task ID) ...` (or `pending` tasks)
-    Stopped { running: bool, count: u32, listed: Vec<TaskId> },
+    Stopped { running: bool, count: u32, listed: Box<[TaskId]> },
     /// `(service NAME) has reached a steady state.`
     SteadyState,
     /// `(service NAME) was unable to place a task because no container instance met all of its requirements. ...`
@@ -1189,7 +1189,7 @@ pub enum ServiceEventKind {
     /// delay began.
     BeganDraining { count: u32 },
     /// An Availability Zone rebalancing event (`engine/rebalance.rs`).
-    Rebalancing(RebalancingEvent),
+    Rebalancing(Box<RebalancingEvent>),
 }
 
 /// The service events of Availability Zone rebalancing, in ECS's words
@@ -1218,6 +1218,10 @@ pub struct RebalanceMove {
 }
 
 impl ServiceEventKind {
+    /// A rebalancing event (boxed: they are rare, and keep every event in 24 bytes).
+    pub(crate) fn rebalancing(event: RebalancingEvent) -> Self {
+        ServiceEventKind::Rebalancing(Box::new(event))
+    }
     pub(crate) fn started(tasks: &[TaskId]) -> Self {
         ServiceEventKind::Started { count: tasks.len() as u32, listed: tasks.iter().take(EVENT_TASKS_LISTED).copied().collect() }
     }
