@@ -492,19 +492,22 @@ impl Engine {
             .iter()
             .find(|a| a.name == crate::state::instance::TRUNK_ID_ATTRIBUTE)
             .map(|a| a.value.clone().unwrap_or_default());
-        // Whether this instance can be trunked at all: a type that supports it and an agent new enough.
+        // Whether this instance can be trunked at all: a Linux instance, a type that supports it and
+        // an agent new enough.
         let type_limits = match self.type_limits_memo {
             Some((sym, limits)) if self.strings.resolve(sym) == ident.instance_type => limits,
             _ => crate::rules::eni_limits::TypeLimits::of(&ident.instance_type),
         };
+        let os_type = req.attributes.iter().find(|a| a.name == "ecs.os-type").and_then(|a| a.value.as_deref());
         let trunk_capable = type_limits.supports_trunking()
+            && crate::rules::eni_limits::os_supports_trunking(os_type)
             && crate::rules::versions::agent_supports_trunking(
                 req.version_info.as_ref().and_then(|v| v.agent_version.as_deref()),
             );
         if let Some(eni) = &attached_trunk {
             if !eni.starts_with("eni-") || !trunk_capable {
                 return Err(EcsError::invalid_parameter(format!(
-                    "attribute {} '{eni}' needs an ENI ID, an instance type that supports trunking and agent 1.28.1 or newer.",
+                    "attribute {} '{eni}' needs an ENI ID, a Linux instance of a type that supports trunking and agent 1.28.1 or newer.",
                     crate::state::instance::TRUNK_ID_ATTRIBUTE
                 )));
             }

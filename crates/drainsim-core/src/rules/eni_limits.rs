@@ -631,9 +631,26 @@ impl TypeLimits {
     }
 }
 
+/// Whether an instance whose `ecs.os-type` attribute is `os_type` can be trunked: ENI trunking is
+/// for Linux instances only ("Only Linux variants of the Amazon ECS-optimized AMI, or other Amazon
+/// Linux variants ...", <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html>,
+/// ENI trunking considerations). ECS sets the attribute to `linux` or `windows`; an instance that
+/// registers without it gets `linux` (a registration's own value wins, compared without case).
+pub(crate) fn os_supports_trunking(os_type: Option<&str>) -> bool {
+    !os_type.is_some_and(|os| os.eq_ignore_ascii_case("windows"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_linux_instances_are_trunked() {
+        assert!(os_supports_trunking(None));
+        assert!(os_supports_trunking(Some("linux")));
+        assert!(!os_supports_trunking(Some("windows")));
+        assert!(!os_supports_trunking(Some("Windows")));
+    }
 
     fn supports_trunking(instance_type: &str) -> bool {
         TypeLimits::of(instance_type).supports_trunking()
