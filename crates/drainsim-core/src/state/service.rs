@@ -241,8 +241,8 @@ impl ServiceObservations {
 }
 
 /// A service's time series, kept small: a service's counts change at most instants of a drain
-/// with jittered timings, and as 24-byte points the series of 1,000 services took half the
-/// memory of a 20,000-instance drain (docs/performance.md). Every point but the newest is stored
+/// with jittered timings, and as 24-byte points the series of 1,000 services took over a third
+/// of the heap of a 20,000-instance drain (docs/performance.md, twenty-fifth pass). Every point but the newest is stored
 /// as its difference from the one before, in LEB128 varints: the time since the point before,
 /// then each count's change, zigzag-encoded (usually one byte each). The newest point stays
 /// whole, since a later sample of the same instant replaces it.
