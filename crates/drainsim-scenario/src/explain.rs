@@ -99,6 +99,12 @@ pub struct TaskHistory {
     /// When each re-activated instance last went from DRAINING back to ACTIVE (its drain
     /// cancelled).
     reactivated_at: BTreeMap<InstanceId, u64>,
+    /// Each instance's agent outages, `(disconnected at, reconnected at)`, keyed by reconnection
+    /// (an outage not over has none and is not listed): a task waits for its agent to start, to
+    /// get SIGTERM and to report its containers stopped.
+    agent_outages: BTreeMap<(InstanceId, u64), u64>,
+    /// Instances whose agent is disconnected, since when.
+    agent_away: BTreeMap<InstanceId, u64>,
 }
 
 /// The statuses of a task's stop, in lifecycle order: the stretches of a drain's critical path
@@ -138,6 +144,13 @@ impl TaskHistory {
             {
                 self.reactivated_at.insert(i, r.time_ms);
             }
+            if let (Subject::Instance(i), Change::AgentConnected(connected)) = (r.subject, r.change) {
+                if !connected {
+                    self.agent_away.insert(i, r.time_ms);
+                } else if let Some(since) = self.agent_away.remove(&i) {
+                    self.agent_outages.insert((i, r.time_ms), since);
+                }
+            }
             let Subject::Task(t) = r.subject else { continue };
             match r.change {
                 Change::TaskStatus { to, .. } => {
@@ -163,6 +176,11 @@ impl TaskHistory {
                 _ => {}
             }
         }
+    }
+
+    /// When the agent of `instance` disconnected, if it reconnected at `at_ms`.
+    fn outage_ending_at(&self, instance: InstanceId, at_ms: u64) -> Option<u64> {
+        self.agent_outages.get(&(instance, at_ms)).copied()
     }
 
     fn moments_mut(&mut self, t: TaskId) -> &mut StopMoments {
@@ -392,12 +410,30 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
             continue;
         };
         let start = (*at).max(from_ms);
+        // A stage that waited for the agent to come back ends at its reconnection: the wait is
+        // its own stretch (docs/ecs-choices.md: tasks on an instance whose agent is disconnected).
+        let covered = path.last().map_or(cursor, |s: &Stretch| s.to_ms);
+        if start > covered {
+            if let Some(away) = ix.records.outage_ending_at(instance.id(), start) {
+                path.push(Stretch {
+                    from_ms: covered,
+                    to_ms: start,
+                    why: format!(
+                        "waiting for {}'s agent, disconnected at {}, to reconnect and send SIGTERM",
+                        instance.name(),
+                        when(away)
+                    ),
+                });
+            }
+        }
+        let outage = ix.records.outage_ending_at(instance.id(), end).filter(|away| *away > start && *away < end);
+        let end_of_stage = outage.unwrap_or(end);
         let why = match status {
             // The delay of a target group, or a Classic Load Balancer's connection draining; jitter
             // may lengthen it (never shorten it).
             TaskStatus::Deactivating => {
                 let delay_ms = t.service().and_then(|s| s.deregistration_delay_ms());
-                let longer = delay_ms.is_some_and(|d| end.saturating_sub(*at) > d);
+                let longer = delay_ms.is_some_and(|d| end_of_stage.saturating_sub(*at) > d);
                 format!(
                     "DEACTIVATING: the load balancer's deregistration delay of {}{}",
                     delay_ms.map_or("?".into(), duration_text),
@@ -409,7 +445,7 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                     "STOPPING: its containers exit {} after SIGTERM{}",
                     duration_text(exit),
                     // Jitter may lengthen the exit (never past stopTimeout).
-                    if end.saturating_sub(*at) > exit { ", lengthened by jitter" } else { "" }
+                    if end_of_stage.saturating_sub(*at) > exit { ", lengthened by jitter" } else { "" }
                 ),
                 _ => format!(
                     "STOPPING: a container does not exit on SIGTERM, so it is killed at its stopTimeout of {}",
@@ -419,8 +455,19 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
             TaskStatus::Deprovisioning => "DEPROVISIONING: its task ENI is detached".to_string(),
             _ => continue,
         };
-        if end > start {
-            path.push(Stretch { from_ms: start, to_ms: end, why });
+        if end_of_stage > start {
+            path.push(Stretch { from_ms: start, to_ms: end_of_stage, why });
+        }
+        if let Some(away) = outage {
+            path.push(Stretch {
+                from_ms: away,
+                to_ms: end,
+                why: format!(
+                    "{}: its agent disconnected at {} and reported the stage over when it reconnected",
+                    status.as_str(),
+                    when(away)
+                ),
+            });
         }
     }
     let covered_to = path.last().map_or(cursor, |s| s.to_ms);

@@ -4,7 +4,8 @@
 //!
 //! What it covers: every instance (in registration order) with its status, agent connection and
 //! update, resources left (the ports in use by value, not by their interned ID), task counts, ENIs, placeability, trunk and its attachment's status,
-//! whether its drain started and completed, and the stops its agent still tracks; every task not
+//! whether its drain started and completed, the stops its agent still tracks and what its tasks
+//! wait for from its agent while it is disconnected; every task not
 //! yet STOPPED as a tuple (instance, service, task definition, statuses, health and agent flags,
 //! its age), the tasks sorted so that the order they were created in does not matter; every
 //! service's status, counts, deployment bounds, rebalancing setting, grace period and placement
@@ -129,6 +130,13 @@ impl Engine {
             stops.sort();
             h.eat(stops.len() as u64);
             stops.iter().for_each(|x| h.eat(*x));
+            // What its tasks wait for from its disconnected agent, in the order it will do it.
+            let held = self.faults.agent_held.get(&crate::infra::ids::InstanceId(n as u32));
+            for (id, step) in held.into_iter().flatten().filter(|(id, step)| self.agent_hold_stands(*id, *step)) {
+                h.eat(task_rank(*id));
+                h.eat(matches!(step, crate::infra::faults::AgentHeld::Stop) as u64);
+            }
+            h.eat(u64::MAX);
         }
 
         h.eat(self.services.len() as u64);

@@ -117,6 +117,7 @@ impl Engine {
         );
         self.refresh_placeability(id);
         if connected {
+            self.release_held_for_agent(id);
             self.resume_agent_update(id);
             self.relay_spot_notice(id);
         }

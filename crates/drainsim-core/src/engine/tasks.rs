@@ -5,6 +5,7 @@
 use crate::api::{self, Failure, Response};
 use crate::engine::Reply;
 use crate::errors::EcsError;
+use crate::infra::faults::AgentHeld;
 use crate::infra::ids::{AttachmentId, ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::infra::intern::Sym;
 use crate::infra::queue::EventKind;
@@ -718,6 +719,13 @@ impl Engine {
         if t.epoch() != epoch || t.orphaned() || t.last_status == TaskStatus::Stopped {
             return;
         }
+        // The agent starts the containers (PENDING), sends SIGTERM (after DEACTIVATING) and reports
+        // them stopped (STOPPING): with the agent disconnected, the stage ends when it is back.
+        let agent_stage = matches!(t.last_status, TaskStatus::Pending | TaskStatus::Deactivating | TaskStatus::Stopping);
+        if agent_stage && !self.instances[t.instance.index()].agent_connected {
+            self.hold_for_agent(id, AgentHeld::StageEnd { epoch });
+            return;
+        }
         let td = &self.task_defs[self.origin(t.origin).task_def.index()];
         let awsvpc = td.network_mode == NetworkMode::Awsvpc;
         let (stopping_ms, stopping_bounds) = (td.stopping_ms(), td.stopping_bounds_ms());
@@ -887,6 +895,9 @@ impl Engine {
                         self.set_task_status(id, TaskStatus::Deactivating, "deregistering from target group");
                         self.schedule_stage_within(id, d, Self::deactivating_bounds_ms(d));
                     }
+                    None if !self.instances[t.instance.index()].agent_connected => {
+                        self.hold_for_agent(id, AgentHeld::Stop);
+                    }
                     None => {
                         self.set_task_status(id, TaskStatus::Stopping, "SIGTERM sent");
                         self.schedule_stage_within(id, stopping_ms, stopping_bounds);
@@ -894,6 +905,46 @@ impl Engine {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Notes that a task waits for its disconnected agent (docs/ecs-choices.md: tasks on an
+    /// instance whose agent is disconnected).
+    fn hold_for_agent(&mut self, id: TaskId, held: AgentHeld) {
+        let instance = self.tasks[id.index()].instance;
+        debug_assert!(!self.instances[instance.index()].agent_connected, "only a disconnected agent holds a task");
+        self.faults.agent_held.entry(instance).or_default().push((id, held));
+    }
+
+    /// Whether a held entry still stands: its task has not moved on since it began to wait.
+    pub(crate) fn agent_hold_stands(&self, id: TaskId, held: AgentHeld) -> bool {
+        let t = &self.tasks[id.index()];
+        if t.orphaned() || t.last_status == TaskStatus::Stopped {
+            return false;
+        }
+        match held {
+            AgentHeld::StageEnd { epoch } => t.epoch() == epoch,
+            AgentHeld::Stop => t.desired_stopped() && matches!(t.last_status, TaskStatus::Activating | TaskStatus::Running),
+        }
+    }
+
+    /// The agent of `instance` reconnected: it does what its tasks waited for, in the order they
+    /// began to wait.
+    pub(crate) fn release_held_for_agent(&mut self, instance: InstanceId) {
+        let Some(held) = self.faults.agent_held.remove(&instance) else { return };
+        for (id, step) in held {
+            if !self.agent_hold_stands(id, step) {
+                continue;
+            }
+            match step {
+                AgentHeld::StageEnd { epoch } => self.on_task_stage_ends(id, epoch),
+                AgentHeld::Stop => {
+                    let td = &self.task_defs[self.task_origin(id).task_def.index()];
+                    let (stopping_ms, stopping_bounds) = (td.stopping_ms(), td.stopping_bounds_ms());
+                    self.set_task_status(id, TaskStatus::Stopping, "SIGTERM sent");
+                    self.schedule_stage_within(id, stopping_ms, stopping_bounds);
+                }
+            }
         }
     }
 

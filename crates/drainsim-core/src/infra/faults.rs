@@ -81,4 +81,20 @@ pub struct FaultState {
     pub terminated_registered: std::collections::BTreeSet<InstanceId>,
     /// Whether the hourly Spot interruption draw is scheduled.
     pub spot_draws_started: bool,
+    /// What tasks on an instance whose agent is disconnected wait for from their agent, in the
+    /// order they began to wait: starting their containers, the SIGTERM of a stop, or the report
+    /// that their containers stopped (`engine/tasks.rs::hold_for_agent`; the agent does them when
+    /// it reconnects, `Engine::release_held_for_agent`). An entry whose task moved on meanwhile
+    /// (stopped before it started, orphaned) is skipped then.
+    pub agent_held: BTreeMap<InstanceId, Vec<(crate::infra::ids::TaskId, AgentHeld)>>,
+}
+
+/// What a task waits for from its disconnected agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentHeld {
+    /// The end of its PENDING, DEACTIVATING or STOPPING stage: the agent starts its containers,
+    /// sends them SIGTERM, or reports them stopped. `epoch` is the stage's, as its event had it.
+    StageEnd { epoch: u16 },
+    /// The SIGTERM of a stop that goes straight to STOPPING (no target group to leave first).
+    Stop,
 }
