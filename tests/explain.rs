@@ -134,3 +134,22 @@ fn a_cancelled_drain_is_not_called_stuck() {
     assert!(json["instances"][0]["drainCancelledAtMs"].is_u64(), "{json}");
     assert_eq!(json["instances"][0]["holding"], serde_json::json!([]));
 }
+
+/// A drained instance whose agent is away: its last task's path shows the wait for the agent
+/// between being told to stop and SIGTERM (docs/ecs-choices.md, tasks on an instance whose agent
+/// is disconnected).
+#[test]
+fn the_wait_for_a_disconnected_agent_is_on_the_critical_path() {
+    let json = explain_json("scenarios/fidelity/drain-waits-for-a-disconnected-agent.ron");
+    let old = json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == "old").expect("old").clone();
+    let path: Vec<(u64, u64, String)> = old["criticalPath"]
+        .as_array()
+        .expect("a path")
+        .iter()
+        .map(|s| (s["fromMs"].as_u64().unwrap(), s["toMs"].as_u64().unwrap(), s["why"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(path.len(), 3, "{path:?}");
+    assert_eq!((path[1].0, path[1].1), (172_000, 300_000), "{path:?}");
+    assert!(path[1].2.starts_with("waiting for old's agent, disconnected at +00:01:40.000"), "{path:?}");
+    assert_eq!((path[2].0, path[2].1), (300_000, 330_000), "{path:?}");
+}

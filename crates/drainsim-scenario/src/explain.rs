@@ -426,8 +426,17 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                 });
             }
         }
-        let outage = ix.records.outage_ending_at(instance.id(), end).filter(|away| *away > start && *away < end);
-        let end_of_stage = outage.unwrap_or(end);
+        // A stage that ended at the agent's reconnection waited for it from the disconnect (the
+        // containers' report of STOPPING) or from the end of the delay (DEACTIVATING, which ECS
+        // ends itself before the agent sends SIGTERM), whichever came later.
+        let outage = ix.records.outage_ending_at(instance.id(), end).and_then(|away| {
+            let nominal_end = match status {
+                TaskStatus::Deactivating => t.service().and_then(|s| s.deregistration_delay_ms()).map(|d| start + d),
+                _ => None,
+            };
+            Some(away.max(nominal_end.unwrap_or(away))).filter(|split| *split > start && *split < end).map(|split| (away, split))
+        });
+        let end_of_stage = outage.map_or(end, |(_, split)| split);
         let why = match status {
             // The delay of a target group, or a Classic Load Balancer's connection draining; jitter
             // may lengthen it (never shorten it).
@@ -458,16 +467,20 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         if end_of_stage > start {
             path.push(Stretch { from_ms: start, to_ms: end_of_stage, why });
         }
-        if let Some(away) = outage {
-            path.push(Stretch {
-                from_ms: away,
-                to_ms: end,
-                why: format!(
-                    "{}: its agent disconnected at {} and reported the stage over when it reconnected",
-                    status.as_str(),
+        if let Some((away, split)) = outage {
+            let why = match status {
+                TaskStatus::Stopping => format!(
+                    "STOPPING: {}'s agent disconnected at {} and reported the containers stopped when it reconnected",
+                    instance.name(),
                     when(away)
                 ),
-            });
+                _ => format!(
+                    "waiting for {}'s agent, disconnected at {}, to reconnect and send SIGTERM",
+                    instance.name(),
+                    when(away)
+                ),
+            };
+            path.push(Stretch { from_ms: split, to_ms: end, why });
         }
     }
     let covered_to = path.last().map_or(cursor, |s| s.to_ms);
