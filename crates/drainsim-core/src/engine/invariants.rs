@@ -795,6 +795,24 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
     if !e.instances.disconnected_active().eq(disconnected.iter().copied()) {
         return fail("disconnected-active", "the ACTIVE instances with a disconnected agent are not those listed".to_string());
     }
+    // A task waits for its agent only while the agent is away: a held step of a connected agent
+    // would never happen.
+    for (instance, held) in &e.faults.agent_held {
+        let standing = held.iter().find(|(id, step)| e.agent_hold_stands(*id, *step));
+        if let Some((id, _)) = standing.filter(|_| e.instances[instance.index()].agent_connected) {
+            return fail(
+                "agent-held",
+                format!(
+                    "task {} waits for the agent of {}, which is connected",
+                    id.0,
+                    e.strings.resolve(e.instances[instance.index()].name)
+                ),
+            );
+        }
+        if let Some((id, _)) = held.iter().find(|(id, _)| e.tasks[id.index()].instance != *instance) {
+            return fail("agent-held", format!("task {} is held for an instance it is not on", id.0));
+        }
+    }
     for i in e.instances.iter() {
         let name = e.strings.resolve(i.name);
         if i.version == 0 {
@@ -1108,6 +1126,20 @@ pub(crate) mod tests {
         let mut e = steady_engine();
         e.services.record_mut_for_test(ServiceId(0)).spread.staying -= 1;
         assert_eq!(violated(&e), "pass-counters");
+    }
+
+    #[test]
+    fn a_task_held_for_a_connected_agent_is_caught() {
+        // Every agent is connected: a task held for its agent would wait for ever.
+        let mut e = steady_engine();
+        let task = e.services[0].tasks[0];
+        let instance = e.tasks[task.index()].instance;
+        e.faults
+            .agent_held
+            .entry(instance)
+            .or_default()
+            .push((task, crate::infra::faults::AgentHeld::StageEnd { epoch: e.tasks[task.index()].epoch() }));
+        assert_eq!(violated(&e), "agent-held");
     }
 
     #[test]
