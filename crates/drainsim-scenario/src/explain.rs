@@ -391,6 +391,11 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
     format!("{} stalled on {reason} {span}{detail}", s.name())
 }
 
+/// A stretch of a task told to stop on an instance whose agent was away (docs/ecs-choices.md).
+fn waiting_for_sigterm(instance: &InstanceView, away_ms: u64) -> String {
+    format!("waiting for {}'s agent, disconnected at {}, to reconnect and send SIGTERM", instance.name(), when(away_ms))
+}
+
 /// The critical path of the task whose stop completed a drain.
 fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, from_ms: u64) -> Vec<Stretch> {
     let mut path = Vec::new();
@@ -415,15 +420,7 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         let covered = path.last().map_or(cursor, |s: &Stretch| s.to_ms);
         if start > covered {
             if let Some(away) = ix.records.outage_ending_at(instance.id(), start) {
-                path.push(Stretch {
-                    from_ms: covered,
-                    to_ms: start,
-                    why: format!(
-                        "waiting for {}'s agent, disconnected at {}, to reconnect and send SIGTERM",
-                        instance.name(),
-                        when(away)
-                    ),
-                });
+                path.push(Stretch { from_ms: covered, to_ms: start, why: waiting_for_sigterm(instance, away) });
             }
         }
         // A stage that ended at the agent's reconnection waited for it from the disconnect (the
@@ -474,11 +471,7 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                     instance.name(),
                     when(away)
                 ),
-                _ => format!(
-                    "waiting for {}'s agent, disconnected at {}, to reconnect and send SIGTERM",
-                    instance.name(),
-                    when(away)
-                ),
+                _ => waiting_for_sigterm(instance, away),
             };
             path.push(Stretch { from_ms: split, to_ms: end, why });
         }

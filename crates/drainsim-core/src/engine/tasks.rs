@@ -872,7 +872,6 @@ impl Engine {
         let origin = *self.origin(t.origin);
         let td = &self.task_defs[origin.task_def.index()];
         let awsvpc = td.network_mode == NetworkMode::Awsvpc;
-        let (stopping_ms, stopping_bounds) = (td.stopping_ms(), td.stopping_bounds_ms());
         match t.last_status {
             TaskStatus::Provisioning | TaskStatus::Pending => {
                 if awsvpc {
@@ -898,14 +897,19 @@ impl Engine {
                     None if !self.instances[t.instance.index()].agent_connected => {
                         self.hold_for_agent(id, AgentHeld::Stop);
                     }
-                    None => {
-                        self.set_task_status(id, TaskStatus::Stopping, "SIGTERM sent");
-                        self.schedule_stage_within(id, stopping_ms, stopping_bounds);
-                    }
+                    None => self.send_sigterm(id),
                 }
             }
             _ => {}
         }
+    }
+
+    /// The agent sends SIGTERM to a task's containers: STOPPING, for as long as they take to exit.
+    fn send_sigterm(&mut self, id: TaskId) {
+        let td = &self.task_defs[self.task_origin(id).task_def.index()];
+        let (stopping_ms, stopping_bounds) = (td.stopping_ms(), td.stopping_bounds_ms());
+        self.set_task_status(id, TaskStatus::Stopping, "SIGTERM sent");
+        self.schedule_stage_within(id, stopping_ms, stopping_bounds);
     }
 
     /// Notes that a task waits for its disconnected agent (docs/ecs-choices.md: tasks on an
@@ -938,12 +942,7 @@ impl Engine {
             }
             match step {
                 AgentHeld::StageEnd { epoch } => self.on_task_stage_ends(id, epoch),
-                AgentHeld::Stop => {
-                    let td = &self.task_defs[self.task_origin(id).task_def.index()];
-                    let (stopping_ms, stopping_bounds) = (td.stopping_ms(), td.stopping_bounds_ms());
-                    self.set_task_status(id, TaskStatus::Stopping, "SIGTERM sent");
-                    self.schedule_stage_within(id, stopping_ms, stopping_bounds);
-                }
+                AgentHeld::Stop => self.send_sigterm(id),
             }
         }
     }
