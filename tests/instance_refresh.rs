@@ -101,6 +101,7 @@ fn scenario(c: &Case) -> Scenario {
         cpu: 4096,
         memory: 8192,
         agent_version: None,
+        agent_config: None,
         image_ids: BTreeMap::from([("1".into(), "ami-0old".into()), ("2".into(), "ami-0new".into())]),
         launch_to_register_ms: c.launch_ms,
         protected_instances: vec![],

@@ -282,6 +282,138 @@ pub struct RegisterContainerInstanceRequest {
     pub tags: Vec<Tag>,
     /// drainsim extension: the identity document's content.
     pub instance_identity: InstanceIdentity,
+    /// drainsim extension: the container agent's configuration on the instance, which ECS never
+    /// sees but which changes what the agent does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_config: Option<AgentConfig>,
+}
+
+/// drainsim extension of RegisterContainerInstance: the container agent's configuration on the
+/// instance (its `/etc/ecs/ecs.config` variables, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-config.html>),
+/// spelled as the agent reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    /// `ECS_CONTAINER_STOP_TIMEOUT`: how long the agent waits after SIGTERM before it kills a
+    /// container whose definition gives no `stopTimeout` (the agent's default is 30 s).
+    #[serde(rename = "ECS_CONTAINER_STOP_TIMEOUT", default, skip_serializing_if = "Option::is_none")]
+    pub ecs_container_stop_timeout: Option<AgentStopTimeout>,
+}
+
+/// A value of `ECS_CONTAINER_STOP_TIMEOUT`: whole seconds, at least one.
+///
+/// It is read and written as the agent reads it, a Go duration (`"5s"`, `"2m"`, `"1m30s"`,
+/// `"1.5s"`): the agent parses it with Go's `time.ParseDuration` and hands Docker whole seconds
+/// (`parseDockerStopTimeout` in
+/// <https://github.com/aws/amazon-ecs-agent/blob/master/agent/config/parse.go>, and the Docker
+/// client's stop call). Where the agent would quietly use something else, drainsim refuses the value
+/// instead, so that a simulation never runs on a setting the user did not mean: a number without a
+/// unit (`"5"`, which the agent ignores for its 30 s default) and a value under the agent's minimum
+/// of one second (which the agent raises to one second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AgentStopTimeout {
+    seconds: u32,
+}
+
+impl AgentStopTimeout {
+    /// The agent's minimum (`minimumDockerStopTimeout`), in seconds.
+    pub const MIN_SECONDS: u32 = 1;
+
+    /// A timeout of `seconds` whole seconds; refused below [`Self::MIN_SECONDS`].
+    pub fn from_seconds(seconds: u32) -> Result<Self, String> {
+        if seconds < Self::MIN_SECONDS {
+            return Err(format!("ECS_CONTAINER_STOP_TIMEOUT must be at least {}s, the agent's minimum", Self::MIN_SECONDS));
+        }
+        Ok(AgentStopTimeout { seconds })
+    }
+
+    /// Parses the agent's text: a Go duration, truncated to whole seconds as Docker takes it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let nanos = parse_go_duration(text).map_err(|e| format!("ECS_CONTAINER_STOP_TIMEOUT \"{text}\": {e}"))?;
+        if nanos < 0 {
+            return Err(format!("ECS_CONTAINER_STOP_TIMEOUT \"{text}\": a negative duration"));
+        }
+        let seconds = u32::try_from(nanos / 1_000_000_000)
+            .map_err(|_| format!("ECS_CONTAINER_STOP_TIMEOUT \"{text}\": longer than {} seconds", u32::MAX))?;
+        Self::from_seconds(seconds).map_err(|e| format!("{e} (\"{text}\" is less)"))
+    }
+
+    /// The timeout in whole seconds.
+    pub fn seconds(self) -> u32 {
+        self.seconds
+    }
+}
+
+impl Serialize for AgentStopTimeout {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}s", self.seconds))
+    }
+}
+
+impl<'de> Deserialize<'de> for AgentStopTimeout {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        AgentStopTimeout::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Go's `time.ParseDuration`, in nanoseconds: an optional sign, then one or more decimal numbers
+/// (with an optional fraction), each followed by a unit (`ns`, `us`, `µs`, `μs`, `ms`, `s`, `m`, `h`);
+/// `"0"` alone needs no unit (<https://pkg.go.dev/time#ParseDuration>). A value beyond `i64`
+/// nanoseconds (about 292 years) is refused, as Go refuses it.
+fn parse_go_duration(text: &str) -> Result<i64, String> {
+    let (negative, mut rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if rest == "0" {
+        return Ok(0);
+    }
+    if rest.is_empty() {
+        return Err("not a duration (write it as the agent reads it: \"30s\", \"2m\")".into());
+    }
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let (number, after) = rest.split_at(digits);
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
+            return Err(format!("'{number}' is not a number (write it as the agent reads it: \"30s\", \"2m\")"));
+        }
+        let unit_len = after.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_len);
+        let unit_nanos: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            "" => {
+                return Err(format!(
+                    "missing unit in duration (the agent ignores such a value and uses its 30s default; write \"{number}s\")"
+                ))
+            }
+            other => return Err(format!("unknown unit '{other}' (ns, us, ms, s, m or h)")),
+        };
+        let too_long = || "too long a duration".to_string();
+        let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| too_long())? };
+        let mut value = whole.checked_mul(unit_nanos).ok_or_else(too_long)?;
+        // The fraction's digits, scaled by the unit (Go drops what is finer than a nanosecond).
+        let mut scale = unit_nanos;
+        for digit in fraction.bytes() {
+            scale /= 10;
+            value = value.checked_add(u128::from(digit - b'0') * scale).ok_or_else(too_long)?;
+        }
+        total = total.checked_add(value).ok_or_else(too_long)?;
+        if total > i64::MAX as u128 {
+            return Err(too_long());
+        }
+        rest = next;
+    }
+    let total = total as i64;
+    Ok(if negative { -total } else { total })
 }
 
 /// The request of [DeregisterContainerInstance](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html).
@@ -1222,4 +1354,49 @@ pub struct Task {
     pub stopped_reason: Option<String>,
     /// `attachments`.
     pub attachments: Vec<Attachment>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ECS_CONTAINER_STOP_TIMEOUT` is read as the agent reads it (a Go duration, whole seconds),
+    /// and what the agent would quietly replace is refused with the reason.
+    #[test]
+    fn agent_stop_timeout_reads_go_durations() {
+        let seconds = |t: &str| AgentStopTimeout::parse(t).map(AgentStopTimeout::seconds);
+        assert_eq!(seconds("5s"), Ok(5));
+        assert_eq!(seconds("2m"), Ok(120));
+        assert_eq!(seconds("1m30s"), Ok(90));
+        assert_eq!(seconds("1.5s"), Ok(1));
+        assert_eq!(seconds("1500ms"), Ok(1));
+        assert_eq!(seconds("+1h"), Ok(3600));
+        assert_eq!(seconds(".5m"), Ok(30));
+        assert_eq!(seconds("2000000000us"), Ok(2000));
+        let refused = |t: &str, why: &str| {
+            let e = AgentStopTimeout::parse(t).expect_err(t);
+            assert!(e.contains(why), "{t}: {e}");
+        };
+        refused("5", "missing unit");
+        refused("", "not a duration");
+        refused("0", "at least 1s");
+        refused("500ms", "at least 1s");
+        refused("-5s", "negative");
+        refused("5 s", "unknown unit");
+        refused("5sec", "unknown unit");
+        refused("1.2.3s", "not a number");
+        refused("s", "not a number");
+        refused("300000000h", "too long");
+        refused("99999999999999999999999999999999999999999s", "too long");
+        // Written back as whole seconds, and read again alike.
+        let t = AgentStopTimeout::parse("1m30s").expect("valid");
+        let text = serde_json::to_string(&AgentConfig { ecs_container_stop_timeout: Some(t) }).expect("serializes");
+        assert_eq!(text, r#"{"ECS_CONTAINER_STOP_TIMEOUT":"90s"}"#);
+        assert_eq!(
+            serde_json::from_str::<AgentConfig>(&text).expect("reads"),
+            AgentConfig { ecs_container_stop_timeout: Some(t) }
+        );
+        let e = serde_json::from_str::<AgentConfig>(r#"{"ECS_CONTAINER_STOP_TIMEOUT":"5"}"#).expect_err("no unit");
+        assert!(e.to_string().contains("missing unit"), "{e}");
+    }
 }

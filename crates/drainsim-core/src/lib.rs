@@ -59,7 +59,7 @@ pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, 
 pub use rules::transitions::{TransitionGraph, Transitions};
 pub use rules::versions::CURRENT_AGENT_VERSION;
 pub use state::service::{AgentWaitTally, BreachCause, Episode, SeriesPoint, StallReason, MAX_SERIES_POINTS};
-pub use state::task::{AgentWaitCause, MAX_TASK_DEFINITION_REVISION};
+pub use state::task::{AgentWaitCause, StoppingEnd, AGENT_DEFAULT_STOP_TIMEOUT_MS, MAX_TASK_DEFINITION_REVISION};
 pub use state::trace::{Change, Subject, Trace, TraceRecord, UpdatedFields};
 pub use timings::Timings;
 

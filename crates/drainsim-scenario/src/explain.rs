@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use drainsim_core::{
-    Change, Engine, InstanceId, InstanceStatus, InstanceView, SchedulingStrategy, ServiceId, ServiceView, Subject, TaskId,
-    TaskStatus, TaskView, TraceRecord,
+    Change, Engine, InstanceId, InstanceStatus, InstanceView, SchedulingStrategy, ServiceId, ServiceView, StoppingEnd, Subject,
+    TaskId, TaskStatus, TaskView, TraceRecord,
 };
 use serde::Serialize;
 
@@ -446,16 +446,21 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                     if longer { ", lengthened by jitter" } else { "" }
                 )
             }
-            TaskStatus::Stopping => match t.exits_after_sigterm_ms() {
-                Some(exit) if exit < t.stop_timeout_ms() => format!(
+            TaskStatus::Stopping => match t.stopping_end() {
+                StoppingEnd::Exits { after_sigterm_ms } => format!(
                     "STOPPING: its containers exit {} after SIGTERM{}",
-                    duration_text(exit),
-                    // Jitter may lengthen the exit (never past stopTimeout).
-                    if end_of_stage.saturating_sub(*at) > exit { ", lengthened by jitter" } else { "" }
+                    duration_text(after_sigterm_ms),
+                    // Jitter may lengthen the exit (never past the stop timeout).
+                    if end_of_stage.saturating_sub(*at) > after_sigterm_ms { ", lengthened by jitter" } else { "" }
                 ),
-                _ => format!(
+                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: false } => format!(
                     "STOPPING: a container does not exit on SIGTERM, so it is killed at its stopTimeout of {}",
-                    duration_text(t.stop_timeout_ms())
+                    duration_text(stop_timeout_ms)
+                ),
+                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: true } => format!(
+                    "STOPPING: a container does not exit on SIGTERM, so it is killed at the agent's stop timeout of {} \
+                     (it gives no stopTimeout; the agent's ECS_CONTAINER_STOP_TIMEOUT, 30s unless set)",
+                    duration_text(stop_timeout_ms)
                 ),
             },
             TaskStatus::Deprovisioning => "DEPROVISIONING: its task ENI is detached".to_string(),

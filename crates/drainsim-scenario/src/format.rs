@@ -176,6 +176,10 @@ pub struct InstanceGroup {
     /// (docs/rollouts.md#spot-interruptions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot: Option<SpotSpec>,
+    /// The container agent's configuration on each instance, as its `/etc/ecs/ecs.config` sets it
+    /// (`agentConfig: (ECS_CONTAINER_STOP_TIMEOUT: "5s")`; default: none set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_config: Option<api::AgentConfig>,
 }
 
 /// What a Spot Instance's agent is configured with.
@@ -210,6 +214,7 @@ impl InstanceGroup {
             status: None,
             register_at_ms: 0,
             spot: None,
+            agent_config: None,
         }
     }
 }
@@ -847,6 +852,10 @@ pub struct AutoScalingGroupSpec {
     /// [`drainsim_core::CURRENT_AGENT_VERSION`]).
     #[serde(rename = "agentVersion", default, skip_serializing_if = "Option::is_none")]
     pub agent_version: Option<String>,
+    /// drainsim: the container agent's configuration on its instances (the launch template's
+    /// user data writes it to `/etc/ecs/ecs.config`), as in [`InstanceGroup::agent_config`].
+    #[serde(rename = "agentConfig", default, skip_serializing_if = "Option::is_none")]
+    pub agent_config: Option<api::AgentConfig>,
     /// drainsim: the AMI of each launch template version; an instance registers it as the
     /// attribute `ecs.ami-id`. A key is a `Version` of the group's own `LaunchTemplate`, or
     /// `LaunchTemplateName:Version` for any template (a refresh to another template); every
@@ -904,6 +913,7 @@ impl AutoScalingGroupSpec {
         g.cluster = self.cluster.clone();
         g.availability_zones = vec![zone.to_string()];
         g.agent_version = self.agent_version.clone();
+        g.agent_config = self.agent_config;
         if let Some(ami) = self.image_id(template) {
             g.attributes.insert("ecs.ami-id".into(), ami.clone());
         }

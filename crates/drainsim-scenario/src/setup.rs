@@ -322,6 +322,7 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
             task_eni_limit: g.task_eni_limit,
             container_instance_id: g.container_instance_id.clone(),
         },
+        agent_config: g.agent_config,
     }
 }
 

@@ -562,6 +562,7 @@ mod tests {
                     task_eni_limit: None,
                     container_instance_id: None,
                 },
+                agent_config: None,
             })
         };
         for name in ["extra-1", "extra-2"] {

@@ -9,6 +9,7 @@ use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::infra::intern::Sym;
 use crate::infra::queue::EventKind;
 use crate::infra::shared::PortSetId;
+use crate::infra::time::SECOND_MS;
 use crate::placement::Resources;
 use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::query::{InstanceFacts, Query};
@@ -16,6 +17,7 @@ use crate::rules::settings::SettingName;
 use crate::rules::transitions::LegalChanges;
 use crate::state::instance::*;
 use crate::state::service::BreachCause;
+use crate::state::task::AGENT_DEFAULT_STOP_TIMEOUT_MS;
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
@@ -569,6 +571,10 @@ impl Engine {
             tags: req.tags.iter().map(|t| (intern(self, &t.key), intern(self, &t.value))).collect(),
             registered: resources,
             custom_resources: parsed.custom.iter().cloned().map(CustomResource).collect(),
+            agent_stop_timeout_ms: req
+                .agent_config
+                .and_then(|c| c.ecs_container_stop_timeout)
+                .map_or(AGENT_DEFAULT_STOP_TIMEOUT_MS, |t| u64::from(t.seconds()) * SECOND_MS),
         };
         let profile = self.instances.intern_profile(profile);
         let state = InstanceState {

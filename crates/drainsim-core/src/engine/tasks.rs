@@ -109,9 +109,7 @@ impl Engine {
         let mut ports_udp = Vec::new();
         let mut health: Option<SimTimeMs> = None;
         let mut essential_unchecked = false;
-        let mut stop_timeout_ms = 0;
-        let mut exit_ms: Option<SimTimeMs> = None;
-        let mut any_exit_unbounded = false;
+        let mut container_stops = Vec::with_capacity(req.container_definitions.len());
         let mut containers = Vec::with_capacity(req.container_definitions.len());
         for c in &req.container_definitions {
             let mut container_ports: Vec<u16> = c
@@ -165,15 +163,13 @@ impl Engine {
             } else if c.essential != Some(false) {
                 essential_unchecked = true;
             }
-            let st = c.stop_timeout.unwrap_or(30) as u64 * SECOND_MS;
-            if st == 0 {
+            if c.stop_timeout == Some(0) {
                 return Err(EcsError::client("stopTimeout must be at least 1 second."));
             }
-            stop_timeout_ms = stop_timeout_ms.max(st);
-            match c.exit_after_sigterm_ms {
-                Some(e) => exit_ms = Some(exit_ms.map_or(e, |m| m.max(e))),
-                None => any_exit_unbounded = true,
-            }
+            container_stops.push(ContainerStop {
+                stop_timeout_ms: c.stop_timeout.map(|s| u64::from(s) * SECOND_MS),
+                exit_after_sigterm_ms: c.exit_after_sigterm_ms,
+            });
         }
         for ports in [&mut ports_tcp, &mut ports_udp] {
             let before = ports.len();
@@ -237,8 +233,7 @@ impl Engine {
             ports_udp,
             health_check_interval_ms: health,
             every_essential_container_checked: !essential_unchecked,
-            stop_timeout_ms,
-            exit_after_sigterm_ms: if any_exit_unbounded { None } else { exit_ms },
+            container_stops: container_stops.into(),
             member_of: member_of.into(),
             containers,
         });
@@ -631,7 +626,7 @@ impl Engine {
     }
 
     /// Schedules the end of a task's stage `base_ms` from now, jittered (`Timings::jitter_percent`)
-    /// within `bounds`: see [`Self::deactivating_bounds_ms`] and [`TaskDefinition::stopping_bounds_ms`].
+    /// within `bounds`: see [`Self::deactivating_bounds_ms`] and [`Stopping::bounds_ms`].
     fn schedule_stage_within(&mut self, id: TaskId, base_ms: SimTimeMs, bounds: std::ops::RangeInclusive<SimTimeMs>) {
         let d = self.rng.jitter_within(base_ms, self.config.timings.jitter_percent, bounds);
         let epoch = self.tasks[id.index()].epoch();
@@ -726,9 +721,7 @@ impl Engine {
             self.hold_for_agent(id, AgentHeld::StageEnd { epoch });
             return;
         }
-        let td = &self.task_defs[self.origin(t.origin).task_def.index()];
-        let awsvpc = td.network_mode == NetworkMode::Awsvpc;
-        let (stopping_ms, stopping_bounds) = (td.stopping_ms(), td.stopping_bounds_ms());
+        let awsvpc = self.task_defs[self.origin(t.origin).task_def.index()].network_mode == NetworkMode::Awsvpc;
         let timings = self.config.timings.clone();
         match t.last_status {
             TaskStatus::Provisioning => {
@@ -758,8 +751,9 @@ impl Engine {
             }
             TaskStatus::Running => {}
             TaskStatus::Deactivating => {
+                let stopping = self.task_stopping(id);
                 self.set_task_status(id, TaskStatus::Stopping, "deregistration delay elapsed");
-                self.schedule_stage_within(id, stopping_ms, stopping_bounds);
+                self.schedule_stage_within(id, stopping.duration_ms, stopping.bounds_ms);
             }
             TaskStatus::Stopping => {
                 if awsvpc {
@@ -906,10 +900,16 @@ impl Engine {
 
     /// The agent sends SIGTERM to a task's containers: STOPPING, for as long as they take to exit.
     fn send_sigterm(&mut self, id: TaskId) {
-        let td = &self.task_defs[self.task_origin(id).task_def.index()];
-        let (stopping_ms, stopping_bounds) = (td.stopping_ms(), td.stopping_bounds_ms());
+        let stopping = self.task_stopping(id);
         self.set_task_status(id, TaskStatus::Stopping, "SIGTERM sent");
-        self.schedule_stage_within(id, stopping_ms, stopping_bounds);
+        self.schedule_stage_within(id, stopping.duration_ms, stopping.bounds_ms);
+    }
+
+    /// How a task's STOPPING goes on its instance: its task definition's containers, with the stop
+    /// timeout of its instance's agent for those that give none ([`TaskDefinition::stopping`]).
+    pub(crate) fn task_stopping(&self, id: TaskId) -> Stopping {
+        let agent_stop_timeout_ms = self.instance_profile(self.tasks[id.index()].instance).agent_stop_timeout_ms;
+        self.task_defs[self.task_origin(id).task_def.index()].stopping(agent_stop_timeout_ms)
     }
 
     /// Notes that a task waits for its disconnected agent (docs/ecs-choices.md: tasks on an

@@ -11,8 +11,8 @@ use crate::placement::PlacementFailureReason;
 use crate::rules::lifecycle::{AgentUpdateStatus, InstanceStatus, TaskStatus};
 use crate::state::service::{AgentWaitTally, SeriesPoint};
 use crate::state::service::{BreachCause, Episode, StallReason};
-use crate::state::task::AgentWaitCause;
 use crate::state::task::TaskMoment;
+use crate::state::task::{AgentWaitCause, StoppingEnd};
 use crate::Engine;
 
 pub use crate::state::instance::DrainTimes;
@@ -502,16 +502,23 @@ impl<'a> TaskView<'a> {
         self.engine.task_def_arn(self.engine.task_origin(self.id).task_def)
     }
 
-    /// The largest `stopTimeout` of its containers: how long STOPPING lasts at most (SIGTERM, then
-    /// SIGKILL).
+    /// The largest stop timeout of its containers on its instance, a container without a
+    /// `stopTimeout` taking its agent's `ECS_CONTAINER_STOP_TIMEOUT` (30 s unless set): how long
+    /// STOPPING lasts at most (SIGTERM, then SIGKILL).
     pub fn stop_timeout_ms(&self) -> SimTimeMs {
-        self.engine.task_defs[self.engine.task_origin(self.id).task_def.index()].stop_timeout_ms
+        *self.engine.task_stopping(self.id).bounds_ms.end()
     }
 
-    /// How long its slowest container takes to exit after SIGTERM (drainsim's `exitAfterSigtermMs`);
-    /// None when a container does not exit on SIGTERM and is killed at `stopTimeout`.
-    pub fn exits_after_sigterm_ms(&self) -> Option<SimTimeMs> {
-        self.engine.task_defs[self.engine.task_origin(self.id).task_def.index()].exit_after_sigterm_ms
+    /// How long its STOPPING lasts on its instance without jitter: until its last container exits
+    /// on SIGTERM or is killed at its stop timeout.
+    pub fn stopping_ms(&self) -> SimTimeMs {
+        self.engine.task_stopping(self.id).duration_ms
+    }
+
+    /// How the container that stops last ends on its instance: it exits on SIGTERM (drainsim's
+    /// `exitAfterSigtermMs`), or the agent kills it at its stop timeout.
+    pub fn stopping_end(&self) -> StoppingEnd {
+        self.engine.task_stopping(self.id).last_container
     }
 }
 

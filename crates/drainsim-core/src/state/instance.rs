@@ -31,6 +31,10 @@ pub struct InstanceProfile {
     /// `registeredResources` (never change).
     pub registered: Resources,
     pub custom_resources: Vec<CustomResource>,
+    /// How long its agent waits after SIGTERM before it kills a container that gives no
+    /// `stopTimeout`: its `ECS_CONTAINER_STOP_TIMEOUT`, else the agent's 30 s default
+    /// ([`crate::state::task::AGENT_DEFAULT_STOP_TIMEOUT_MS`]).
+    pub agent_stop_timeout_ms: SimTimeMs,
 }
 
 /// `totalResources` as parsed, before the port sets are interned (a rejected registration must

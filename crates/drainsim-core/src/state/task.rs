@@ -130,10 +130,8 @@ pub struct TaskDefinition {
     pub health_check_interval_ms: Option<SimTimeMs>,
     /// Whether every essential container has a health check (see [`TaskDefinition::reports_health_status`]).
     pub every_essential_container_checked: bool,
-    /// SIGTERM→SIGKILL (the largest container stopTimeout; default 30 s, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>).
-    pub stop_timeout_ms: SimTimeMs,
-    /// How long the slowest container takes to exit after SIGTERM (None: killed at stopTimeout).
-    pub exit_after_sigterm_ms: Option<SimTimeMs>,
+    /// How each container stops after SIGTERM ([`TaskDefinition::stopping`]).
+    pub container_stops: Box<[ContainerStop]>,
     /// Its `memberOf` placement constraints, which every task of it obeys.
     pub member_of: std::sync::Arc<[crate::placement::MemberOf]>,
     /// Each container's name and the `containerPort`s it maps, which a service's load balancer
@@ -159,21 +157,94 @@ impl TaskDefinition {
         self.health_check_interval_ms.is_some() && self.every_essential_container_checked
     }
 
-    /// How long STOPPING lasts: until the containers exit, at most `stopTimeout`.
-    pub fn stopping_ms(&self) -> SimTimeMs {
-        self.exit_after_sigterm_ms.map_or(self.stop_timeout_ms, |e| e.min(self.stop_timeout_ms))
+    /// How STOPPING goes for a task of this definition on an instance whose agent's
+    /// `ECS_CONTAINER_STOP_TIMEOUT` is `agent_stop_timeout_ms` ([`AGENT_DEFAULT_STOP_TIMEOUT_MS`]
+    /// when not set): see [`Stopping`].
+    pub fn stopping(&self, agent_stop_timeout_ms: SimTimeMs) -> Stopping {
+        stopping_of(&self.container_stops, agent_stop_timeout_ms)
     }
+}
 
-    /// How long STOPPING may last under jitter: a container's exit after SIGTERM varies, but never
-    /// past `stopTimeout`, the time ECS waits before the container is forcefully killed
+/// The agent's stop timeout when `ECS_CONTAINER_STOP_TIMEOUT` is not set: 30 s
+/// (`defaultDockerStopTimeout`, <https://github.com/aws/amazon-ecs-agent/blob/master/agent/config/config.go>;
+/// "If neither the stopTimeout parameter or the ECS_CONTAINER_STOP_TIMEOUT agent configuration
+/// variable are set, then the default values of 30 seconds ... are used",
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_timeout>).
+pub const AGENT_DEFAULT_STOP_TIMEOUT_MS: SimTimeMs = 30_000;
+
+/// How one container of a task definition stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContainerStop {
+    /// Its own `stopTimeout`; None takes the agent's.
+    pub stop_timeout_ms: Option<SimTimeMs>,
+    /// How long it takes to exit after SIGTERM (drainsim's `exitAfterSigtermMs`); None: it never
+    /// exits on its own and is killed at its stop timeout.
+    pub exit_after_sigterm_ms: Option<SimTimeMs>,
+}
+
+/// How a task's STOPPING goes: it lasts until its last container has stopped, each container
+/// either exiting on SIGTERM or killed at its stop timeout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopping {
+    /// How long STOPPING lasts without jitter.
+    pub duration_ms: SimTimeMs,
+    /// How the container that stops last ends (a kill where a kill and an exit tie).
+    pub last_container: StoppingEnd,
+    /// The range jitter keeps STOPPING in: a container's exit after SIGTERM varies, but never past
+    /// its stop timeout, the time ECS waits before the container is forcefully killed
     /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>);
-    /// a container killed there stops exactly at `stopTimeout`.
-    pub fn stopping_bounds_ms(&self) -> std::ops::RangeInclusive<SimTimeMs> {
-        match self.exit_after_sigterm_ms {
-            Some(e) if e < self.stop_timeout_ms => 0..=self.stop_timeout_ms,
-            _ => self.stop_timeout_ms..=self.stop_timeout_ms,
+    /// so STOPPING is never longer than the largest stop timeout, and never shorter than the
+    /// stop timeout of a container that does not exit before it.
+    pub bounds_ms: std::ops::RangeInclusive<SimTimeMs>,
+}
+
+/// How the container that stops last ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoppingEnd {
+    /// It exits on SIGTERM after this long.
+    Exits {
+        /// Its `exitAfterSigtermMs`.
+        after_sigterm_ms: SimTimeMs,
+    },
+    /// It does not exit before its stop timeout, and the agent kills it then.
+    KilledAtStopTimeout {
+        /// The stop timeout.
+        stop_timeout_ms: SimTimeMs,
+        /// Whether that is the agent's (`ECS_CONTAINER_STOP_TIMEOUT`, or its 30 s default), the
+        /// container giving no `stopTimeout` of its own.
+        agent_default: bool,
+    },
+}
+
+/// The rule of [`TaskDefinition::stopping`]: each container stops at the earlier of its exit after
+/// SIGTERM and its stop timeout — its own `stopTimeout`, else the agent's `ECS_CONTAINER_STOP_TIMEOUT`
+/// (the agent uses the container's timeout when it has one, its own otherwise: `stopContainer` in
+/// <https://github.com/aws/amazon-ecs-agent/blob/master/agent/engine/docker_task_engine.go>) — and
+/// the task is STOPPED once the last one has.
+fn stopping_of(containers: &[ContainerStop], agent_stop_timeout_ms: SimTimeMs) -> Stopping {
+    let mut duration_ms = 0;
+    let mut last_container = StoppingEnd::Exits { after_sigterm_ms: 0 };
+    let (mut floor_ms, mut ceiling_ms) = (0, 0);
+    for c in containers {
+        let timeout_ms = c.stop_timeout_ms.unwrap_or(agent_stop_timeout_ms);
+        ceiling_ms = ceiling_ms.max(timeout_ms);
+        let (end_ms, end) = match c.exit_after_sigterm_ms {
+            Some(exit_ms) if exit_ms < timeout_ms => (exit_ms, StoppingEnd::Exits { after_sigterm_ms: exit_ms }),
+            _ => {
+                floor_ms = floor_ms.max(timeout_ms);
+                let end =
+                    StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: timeout_ms, agent_default: c.stop_timeout_ms.is_none() };
+                (timeout_ms, end)
+            }
+        };
+        let kill_wins_tie = end_ms == duration_ms && matches!(end, StoppingEnd::KilledAtStopTimeout { .. });
+        if end_ms > duration_ms || kill_wins_tie {
+            duration_ms = end_ms;
+            last_container = end;
         }
     }
+    debug_assert!(floor_ms <= duration_ms && duration_ms <= ceiling_ms);
+    Stopping { duration_ms, last_container, bounds_ms: floor_ms..=ceiling_ms }
 }
 
 /// The most revisions a task definition family may have: its revision numbers run from 1 to this
@@ -801,6 +872,61 @@ impl Tasks {
 mod tests {
     use super::*;
     use crate::infra::ids::TaskId;
+    use proptest::prelude::*;
+
+    fn container(stop_timeout_s: Option<u64>, exit_ms: Option<u64>) -> ContainerStop {
+        ContainerStop { stop_timeout_ms: stop_timeout_s.map(|s| s * 1000), exit_after_sigterm_ms: exit_ms }
+    }
+
+    /// Each container is killed at its own timeout (the agent's when it gives none), not at the
+    /// largest of the task's; an exit before the timeout ends it sooner.
+    #[test]
+    fn each_container_stops_at_its_own_timeout_or_exit() {
+        let killed = |ms, agent| StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: ms, agent_default: agent };
+        // A container without a timeout takes the agent's (30 s by default, 5 s when set).
+        let plain = [container(None, None)];
+        assert_eq!(stopping_of(&plain, AGENT_DEFAULT_STOP_TIMEOUT_MS).duration_ms, 30_000);
+        assert_eq!(stopping_of(&plain, 5_000).last_container, killed(5_000, true));
+        assert_eq!(stopping_of(&plain, 5_000).bounds_ms, 5_000..=5_000);
+        // Its own timeout wins over the agent's.
+        assert_eq!(stopping_of(&[container(Some(20), None)], 5_000).last_container, killed(20_000, false));
+        // The sidecar ignoring SIGTERM is killed at its 3 s while the app exited at 1 s.
+        let mixed = [container(Some(5), Some(1_000)), container(Some(3), None)];
+        let s = stopping_of(&mixed, AGENT_DEFAULT_STOP_TIMEOUT_MS);
+        assert_eq!((s.duration_ms, s.last_container, s.bounds_ms), (3_000, killed(3_000, false), 3_000..=5_000));
+        // An exit after a kill decides.
+        let late_exit = [container(None, None), container(Some(60), Some(8_000))];
+        let s = stopping_of(&late_exit, 5_000);
+        assert_eq!((s.duration_ms, s.last_container), (8_000, StoppingEnd::Exits { after_sigterm_ms: 8_000 }));
+        assert_eq!(s.bounds_ms, 5_000..=60_000);
+        // An exit that would come after the timeout is a kill; a tie is told as the kill.
+        assert_eq!(stopping_of(&[container(Some(5), Some(9_000))], 30_000).last_container, killed(5_000, false));
+        let tie = [container(Some(10), Some(4_000)), container(Some(4), None)];
+        assert_eq!(stopping_of(&tie, 30_000).last_container, killed(4_000, false));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        /// Against a model that steps through time: STOPPING ends at the first instant when every
+        /// container has exited or been killed, within the jitter bounds.
+        #[test]
+        fn stopping_ends_when_the_last_container_has_stopped(
+            containers in proptest::collection::vec((proptest::option::of(1u64..=120), proptest::option::of(0u64..=130_000)), 1..5),
+            agent_s in 1u64..=300,
+        ) {
+            let stops: Vec<ContainerStop> = containers.iter().map(|&(t, e)| container(t, e)).collect();
+            let s = stopping_of(&stops, agent_s * 1000);
+            let stopped_by = |at_ms: u64| stops.iter().all(|c| {
+                let timeout = c.stop_timeout_ms.unwrap_or(agent_s * 1000);
+                at_ms >= timeout || c.exit_after_sigterm_ms.is_some_and(|e| at_ms >= e)
+            });
+            prop_assert!(stopped_by(s.duration_ms));
+            prop_assert!(s.duration_ms == 0 || !stopped_by(s.duration_ms - 1));
+            prop_assert!(s.bounds_ms.contains(&s.duration_ms));
+            let largest_timeout = stops.iter().map(|c| c.stop_timeout_ms.unwrap_or(agent_s * 1000)).max().unwrap();
+            prop_assert_eq!(*s.bounds_ms.end(), largest_timeout);
+        }
+    }
 
     fn table_of(tasks: u32) -> Tasks {
         let mut t = Tasks::new(7);
