@@ -221,6 +221,10 @@ fn request(e: &Engine, op: &Op) -> Option<(String, Request)> {
                         vec![Attribute { name: "rack".into(), value: Some(format!("r{n}")), target_type: None, target_id: None }]
                     }
                 },
+                // Some agents kill containers without a stopTimeout sooner than the default.
+                agent_config: (name % 4 == 1).then(|| AgentConfig {
+                    ecs_container_stop_timeout: Some(AgentStopTimeout::from_seconds(3).expect("at least 1 s")),
+                }),
                 ..Default::default()
             }),
         ),
@@ -486,6 +490,70 @@ fn task_moments_far_after_creation_are_exact() {
     assert_eq!(t.stopping_at, Some(created + sixty_days_ms as f64 / 1000.0));
     assert!(t.stopped_at.expect("stopped") >= t.stopping_at.expect("stopping"));
     assert!(t.stopped_at.expect("stopped") - t.stopping_at.expect("stopping") <= 30.0);
+    check_invariants(&e).expect("invariants hold");
+}
+
+/// A container without a `stopTimeout` is killed at its instance's agent's
+/// `ECS_CONTAINER_STOP_TIMEOUT` (30 s when the registration sets none); one with its own keeps it.
+/// The setting is read from JSON as the agent reads it, and a bad one is refused with the reason.
+#[test]
+fn stop_timeout_of_a_container_without_one_is_its_agents() {
+    let mut e = new_engine(5);
+    for (family, stop_timeout) in [("plain", None), ("own", Some(20))] {
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: family.into(),
+            container_definitions: vec![ContainerDefinition {
+                name: "app".into(),
+                cpu: Some(128),
+                memory: Some(256),
+                stop_timeout,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+        .expect("a valid task definition");
+    }
+    let register = |e: &mut Engine, name: &str, agent_config: Option<&str>| {
+        let json = format!(
+            r#"{{"cluster": "prod", "totalResources": [{{"name": "CPU", "type": "INTEGER", "integerValue": 2048}},
+                {{"name": "MEMORY", "type": "INTEGER", "integerValue": 4096}}],
+              "instanceIdentity": {{"name": "{name}", "instanceType": "m5.large", "availabilityZone": "us-east-1a"}}
+              {}}}"#,
+            agent_config.map_or(String::new(), |c| format!(r#", "agentConfig": {c}"#))
+        );
+        serde_json::from_str::<RegisterContainerInstanceRequest>(&json)
+            .map(|r| e.handle(Request::RegisterContainerInstance(r)).expect("registers"))
+    };
+    register(&mut e, "default-agent", None).expect("valid JSON");
+    register(&mut e, "quick-agent", Some(r#"{"ECS_CONTAINER_STOP_TIMEOUT": "1m30s"}"#)).expect("valid JSON");
+    let refused = register(&mut e, "bad-agent", Some(r#"{"ECS_CONTAINER_STOP_TIMEOUT": "90"}"#)).expect_err("no unit");
+    assert!(refused.to_string().contains("missing unit"), "{refused}");
+    let mut stop_timeouts = Vec::new();
+    for instance in ["default-agent", "quick-agent"] {
+        let arn = e.instance_named(instance).expect("registered").arn();
+        for family in ["plain", "own"] {
+            let Ok(Response::Tasks { tasks, .. }) = e.handle(Request::StartTask(StartTaskRequest {
+                cluster: Some("prod".into()),
+                task_definition: family.into(),
+                container_instances: vec![arn.clone()],
+                ..Default::default()
+            })) else {
+                panic!("StartTask answers with tasks")
+            };
+            let task = e.task_by_arn(&tasks[0].task_arn).expect("started");
+            stop_timeouts.push((instance, family, task.stop_timeout_ms(), task.stopping_end()));
+        }
+    }
+    let killed = |ms, agent_default| drainsim_core::StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: ms, agent_default };
+    assert_eq!(
+        stop_timeouts,
+        [
+            ("default-agent", "plain", 30_000, killed(30_000, true)),
+            ("default-agent", "own", 20_000, killed(20_000, false)),
+            ("quick-agent", "plain", 90_000, killed(90_000, true)),
+            ("quick-agent", "own", 20_000, killed(20_000, false)),
+        ]
+    );
     check_invariants(&e).expect("invariants hold");
 }
 

@@ -1369,7 +1369,7 @@ mod tests {
         let text = r#"Scenario(name: "amis", seed: 1,
             autoScalingGroups: [(AutoScalingGroupName: "asg", MinSize: 0, MaxSize: 4, DesiredCapacity: 1,
                 LaunchTemplate: (LaunchTemplateName: "old-node", Version: "1"),
-                instanceType: "c5.xlarge", cpu: 4096, memory: 8192,
+                instanceType: "c5.xlarge", cpu: 4096, memory: 8192, agentConfig: (ECS_CONTAINER_STOP_TIMEOUT: "2m"),
                 imageIds: {"1": "ami-0old", "2": "ami-0two", "new-node:1": "ami-0new", "old-node:2": "ami-0named"})],
         )"#;
         let loaded = crate::load_str("amis.ron", text).expect("valid");
@@ -1383,6 +1383,10 @@ mod tests {
         assert_eq!(g.image_id(&lt("other", "1")), None);
         let member = g.member("asg-9", "us-east-1a", &lt("new-node", "1"));
         assert_eq!(member.attributes.get("ecs.ami-id").map(String::as_str), Some("ami-0new"));
+        // Its instances' agents are configured as the group says, and register so.
+        let registration = crate::setup::registration_request(&member, 0, "asg-9");
+        let timeout = registration.agent_config.and_then(|c| c.ecs_container_stop_timeout).map(|t| t.seconds());
+        assert_eq!(timeout, Some(120));
     }
 
     #[test]
