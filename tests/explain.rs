@@ -153,3 +153,23 @@ fn the_wait_for_a_disconnected_agent_is_on_the_critical_path() {
     assert!(path[1].2.starts_with("waiting for old's agent, disconnected at +00:01:40.000"), "{path:?}");
     assert_eq!((path[2].0, path[2].1), (300_000, 330_000), "{path:?}");
 }
+
+/// A PENDING task told to stop while its agent is away waits, on the critical path, for the
+/// agent to come back and stop it before it started; the stages of its stop then take no time.
+#[test]
+fn the_stop_of_a_pending_task_waits_for_its_agent_on_the_critical_path() {
+    let json = explain_json("scenarios/fidelity/pending-stop-waits-for-the-agent.ron");
+    let old = json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == "old").expect("old").clone();
+    let path: Vec<(u64, u64, String)> = old["criticalPath"]
+        .as_array()
+        .expect("a path")
+        .iter()
+        .map(|s| (s["fromMs"].as_u64().unwrap(), s["toMs"].as_u64().unwrap(), s["why"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(path.len(), 1, "{path:?}");
+    assert_eq!((path[0].0, path[0].1), (8_000, 90_000), "{path:?}");
+    assert_eq!(
+        path[0].2,
+        "waiting for old's agent, disconnected at +00:00:05.000, to reconnect and stop the task before it started (PENDING)"
+    );
+}

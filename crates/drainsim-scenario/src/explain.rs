@@ -411,18 +411,28 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         ix.records.stop_statuses(t.id(), t.created_at_ms()).filter(|(at, _)| orphaned.is_none_or(|(o, _)| *at < o)).collect();
     for (k, (at, status)) in statuses.iter().enumerate() {
         let end = statuses.get(k + 1).map(|(next, _)| *next).or(orphaned.map(|(o, _)| o));
-        let (Some(end), true) = (end, *at >= cursor || matches!(status, TaskStatus::Deactivating | TaskStatus::Stopping)) else {
-            continue;
-        };
+        let on_path = *at >= cursor || matches!(status, TaskStatus::Deactivating | TaskStatus::Stopping);
         let start = (*at).max(from_ms);
         // A stage that waited for the agent to come back ends at its reconnection: the wait is
         // its own stretch (docs/ecs-choices.md: tasks on an instance whose agent is disconnected).
+        // A task told to stop while PENDING waited for the agent to stop it before it started.
         let covered = path.last().map_or(cursor, |s: &Stretch| s.to_ms);
-        if start > covered {
+        if on_path && start > covered {
             if let Some(away) = ix.records.outage_ending_at(instance.id(), start) {
-                path.push(Stretch { from_ms: covered, to_ms: start, why: waiting_for_sigterm(instance, away) });
+                let why = match status {
+                    TaskStatus::Stopped | TaskStatus::Deprovisioning => format!(
+                        "waiting for {}'s agent, disconnected at {}, to reconnect and stop the task before it started (PENDING)",
+                        instance.name(),
+                        when(away)
+                    ),
+                    _ => waiting_for_sigterm(instance, away),
+                };
+                path.push(Stretch { from_ms: covered, to_ms: start, why });
             }
         }
+        let (Some(end), true) = (end, on_path) else {
+            continue;
+        };
         // A stage that ended at the agent's reconnection waited for it from the disconnect (the
         // containers' report of STOPPING) or from the end of the delay (DEACTIVATING, which ECS
         // ends itself before the agent sends SIGTERM), whichever came later.

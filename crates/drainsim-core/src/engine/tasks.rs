@@ -867,16 +867,11 @@ impl Engine {
         let td = &self.task_defs[origin.task_def.index()];
         let awsvpc = td.network_mode == NetworkMode::Awsvpc;
         match t.last_status {
-            TaskStatus::Provisioning | TaskStatus::Pending => {
-                if awsvpc {
-                    self.set_task_status(id, TaskStatus::Deprovisioning, "stopped before start");
-                    self.begin_task_eni_detach(id);
-                    let d = self.config.timings.task_deprovisioning_ms;
-                    self.schedule_stage(id, d);
-                } else {
-                    self.set_task_status(id, TaskStatus::Stopped, "stopped before start");
-                }
+            // The agent has a PENDING task (pulling, starting): only it can stop it and say so.
+            TaskStatus::Pending if !self.instances[t.instance.index()].agent_connected => {
+                self.hold_for_agent(id, AgentHeld::Stop);
             }
+            TaskStatus::Provisioning | TaskStatus::Pending => self.stop_before_start(id, awsvpc),
             TaskStatus::Activating | TaskStatus::Running => {
                 let lb_delay = origin
                     .service
@@ -895,6 +890,19 @@ impl Engine {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A task told to stop before its containers started: STOPPED, or DEPROVISIONING first while
+    /// its task ENI detaches.
+    fn stop_before_start(&mut self, id: TaskId, awsvpc: bool) {
+        if awsvpc {
+            self.set_task_status(id, TaskStatus::Deprovisioning, "stopped before start");
+            self.begin_task_eni_detach(id);
+            let d = self.config.timings.task_deprovisioning_ms;
+            self.schedule_stage(id, d);
+        } else {
+            self.set_task_status(id, TaskStatus::Stopped, "stopped before start");
         }
     }
 
@@ -928,7 +936,9 @@ impl Engine {
         }
         match held {
             AgentHeld::StageEnd { epoch } => t.epoch() == epoch,
-            AgentHeld::Stop => t.desired_stopped() && matches!(t.last_status, TaskStatus::Activating | TaskStatus::Running),
+            AgentHeld::Stop => {
+                t.desired_stopped() && matches!(t.last_status, TaskStatus::Pending | TaskStatus::Activating | TaskStatus::Running)
+            }
         }
     }
 
@@ -942,6 +952,10 @@ impl Engine {
             }
             match step {
                 AgentHeld::StageEnd { epoch } => self.on_task_stage_ends(id, epoch),
+                AgentHeld::Stop if self.tasks[id.index()].last_status == TaskStatus::Pending => {
+                    let awsvpc = self.task_defs[self.task_origin(id).task_def.index()].network_mode == NetworkMode::Awsvpc;
+                    self.stop_before_start(id, awsvpc);
+                }
                 AgentHeld::Stop => self.send_sigterm(id),
             }
         }

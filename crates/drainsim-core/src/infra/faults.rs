@@ -95,6 +95,8 @@ pub enum AgentHeld {
     /// The end of its PENDING, DEACTIVATING or STOPPING stage: the agent starts its containers,
     /// sends them SIGTERM, or reports them stopped. `epoch` is the stage's, as its event had it.
     StageEnd { epoch: u16 },
-    /// The SIGTERM of a stop that goes straight to STOPPING (no target group to leave first).
+    /// A stop the agent carries out: the SIGTERM of one that goes straight to STOPPING (no target
+    /// group to leave first), or of a PENDING task, whose containers the agent stops before they
+    /// run (STOPPED, or DEPROVISIONING for an awsvpc task).
     Stop,
 }
