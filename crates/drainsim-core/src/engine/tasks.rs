@@ -864,14 +864,12 @@ impl Engine {
         self.apply_contribution(id, old);
         let t = &self.tasks[id.index()];
         let origin = *self.origin(t.origin);
-        let td = &self.task_defs[origin.task_def.index()];
-        let awsvpc = td.network_mode == NetworkMode::Awsvpc;
         match t.last_status {
             // The agent has a PENDING task (pulling, starting): only it can stop it and say so.
             TaskStatus::Pending if !self.instances[t.instance.index()].agent_connected => {
                 self.hold_for_agent(id, AgentHeld::Stop);
             }
-            TaskStatus::Provisioning | TaskStatus::Pending => self.stop_before_start(id, awsvpc),
+            TaskStatus::Provisioning | TaskStatus::Pending => self.stop_before_start(id),
             TaskStatus::Activating | TaskStatus::Running => {
                 let lb_delay = origin
                     .service
@@ -895,8 +893,8 @@ impl Engine {
 
     /// A task told to stop before its containers started: STOPPED, or DEPROVISIONING first while
     /// its task ENI detaches.
-    fn stop_before_start(&mut self, id: TaskId, awsvpc: bool) {
-        if awsvpc {
+    fn stop_before_start(&mut self, id: TaskId) {
+        if self.task_defs[self.task_origin(id).task_def.index()].network_mode == NetworkMode::Awsvpc {
             self.set_task_status(id, TaskStatus::Deprovisioning, "stopped before start");
             self.begin_task_eni_detach(id);
             let d = self.config.timings.task_deprovisioning_ms;
@@ -952,10 +950,7 @@ impl Engine {
             }
             match step {
                 AgentHeld::StageEnd { epoch } => self.on_task_stage_ends(id, epoch),
-                AgentHeld::Stop if self.tasks[id.index()].last_status == TaskStatus::Pending => {
-                    let awsvpc = self.task_defs[self.task_origin(id).task_def.index()].network_mode == NetworkMode::Awsvpc;
-                    self.stop_before_start(id, awsvpc);
-                }
+                AgentHeld::Stop if self.tasks[id.index()].last_status == TaskStatus::Pending => self.stop_before_start(id),
                 AgentHeld::Stop => self.send_sigterm(id),
             }
         }
