@@ -135,19 +135,26 @@ fn a_cancelled_drain_is_not_called_stuck() {
     assert_eq!(json["instances"][0]["holding"], serde_json::json!([]));
 }
 
+/// The critical path `drainsim explain --json` gives for one drained instance of a scenario:
+/// (from, to, why) of each stretch.
+fn critical_path_of(file: &str, instance: &str) -> Vec<(u64, u64, String)> {
+    let json = explain_json(file);
+    let drained =
+        json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == instance).expect("drained").clone();
+    drained["criticalPath"]
+        .as_array()
+        .expect("a path")
+        .iter()
+        .map(|s| (s["fromMs"].as_u64().unwrap(), s["toMs"].as_u64().unwrap(), s["why"].as_str().unwrap().to_string()))
+        .collect()
+}
+
 /// A drained instance whose agent is away: its last task's path shows the wait for the agent
 /// between being told to stop and SIGTERM (docs/ecs-choices.md, tasks on an instance whose agent
 /// is disconnected).
 #[test]
 fn the_wait_for_a_disconnected_agent_is_on_the_critical_path() {
-    let json = explain_json("scenarios/fidelity/drain-waits-for-a-disconnected-agent.ron");
-    let old = json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == "old").expect("old").clone();
-    let path: Vec<(u64, u64, String)> = old["criticalPath"]
-        .as_array()
-        .expect("a path")
-        .iter()
-        .map(|s| (s["fromMs"].as_u64().unwrap(), s["toMs"].as_u64().unwrap(), s["why"].as_str().unwrap().to_string()))
-        .collect();
+    let path = critical_path_of("scenarios/fidelity/drain-waits-for-a-disconnected-agent.ron", "old");
     assert_eq!(path.len(), 3, "{path:?}");
     assert_eq!((path[1].0, path[1].1), (172_000, 300_000), "{path:?}");
     assert!(path[1].2.starts_with("waiting for old's agent, disconnected at +00:01:40.000"), "{path:?}");
@@ -158,14 +165,7 @@ fn the_wait_for_a_disconnected_agent_is_on_the_critical_path() {
 /// agent to come back and stop it before it started; the stages of its stop then take no time.
 #[test]
 fn the_stop_of_a_pending_task_waits_for_its_agent_on_the_critical_path() {
-    let json = explain_json("scenarios/fidelity/pending-stop-waits-for-the-agent.ron");
-    let old = json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == "old").expect("old").clone();
-    let path: Vec<(u64, u64, String)> = old["criticalPath"]
-        .as_array()
-        .expect("a path")
-        .iter()
-        .map(|s| (s["fromMs"].as_u64().unwrap(), s["toMs"].as_u64().unwrap(), s["why"].as_str().unwrap().to_string()))
-        .collect();
+    let path = critical_path_of("scenarios/fidelity/pending-stop-waits-for-the-agent.ron", "old");
     assert_eq!(path.len(), 1, "{path:?}");
     assert_eq!((path[0].0, path[0].1), (8_000, 90_000), "{path:?}");
     assert_eq!(
