@@ -1383,9 +1383,9 @@ mod tests {
         assert_eq!(g.image_id(&lt("other", "1")), None);
         let member = g.member("asg-9", "us-east-1a", &lt("new-node", "1"));
         assert_eq!(member.attributes.get("ecs.ami-id").map(String::as_str), Some("ami-0new"));
-        // Its instances' agents are configured as the group says, and register so.
-        let registration = crate::setup::registration_request(&member, 0, "asg-9");
-        let timeout = registration.agent_config.and_then(|c| c.ecs_container_stop_timeout).map(|t| t.seconds());
+        // Its instances' agents are configured as the group says (an instance group registers
+        // with its `agentConfig`: fidelity/agent-stop-timeout.ron).
+        let timeout = member.agent_config.and_then(|c| c.ecs_container_stop_timeout).map(|t| t.seconds());
         assert_eq!(timeout, Some(120));
     }
 

@@ -753,7 +753,7 @@ impl Engine {
             TaskStatus::Deactivating => {
                 let stopping = self.task_stopping(id);
                 self.set_task_status(id, TaskStatus::Stopping, "deregistration delay elapsed");
-                self.schedule_stage_within(id, stopping.duration_ms, stopping.bounds_ms);
+                self.schedule_stage_within(id, stopping.duration_ms(), stopping.bounds_ms);
             }
             TaskStatus::Stopping => {
                 if awsvpc {
@@ -908,7 +908,7 @@ impl Engine {
     fn send_sigterm(&mut self, id: TaskId) {
         let stopping = self.task_stopping(id);
         self.set_task_status(id, TaskStatus::Stopping, "SIGTERM sent");
-        self.schedule_stage_within(id, stopping.duration_ms, stopping.bounds_ms);
+        self.schedule_stage_within(id, stopping.duration_ms(), stopping.bounds_ms);
     }
 
     /// How a task's STOPPING goes on its instance: its task definition's containers, with the stop

@@ -512,7 +512,7 @@ impl<'a> TaskView<'a> {
     /// How long its STOPPING lasts on its instance without jitter: until its last container exits
     /// on SIGTERM or is killed at its stop timeout.
     pub fn stopping_ms(&self) -> SimTimeMs {
-        self.engine.task_stopping(self.id).duration_ms
+        self.engine.task_stopping(self.id).duration_ms()
     }
 
     /// How the container that stops last ends on its instance: it exits on SIGTERM (drainsim's

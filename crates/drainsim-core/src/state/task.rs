@@ -186,9 +186,8 @@ pub struct ContainerStop {
 /// either exiting on SIGTERM or killed at its stop timeout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stopping {
-    /// How long STOPPING lasts without jitter.
-    pub duration_ms: SimTimeMs,
-    /// How the container that stops last ends (a kill where a kill and an exit tie).
+    /// How the container that stops last ends (a kill where a kill and an exit tie): when it does
+    /// is how long STOPPING lasts without jitter ([`Stopping::duration_ms`]).
     pub last_container: StoppingEnd,
     /// The range jitter keeps STOPPING in: a container's exit after SIGTERM varies, but never past
     /// its stop timeout, the time ECS waits before the container is forcefully killed
@@ -196,6 +195,13 @@ pub struct Stopping {
     /// so STOPPING is never longer than the largest stop timeout, and never shorter than the
     /// stop timeout of a container that does not exit before it.
     pub bounds_ms: std::ops::RangeInclusive<SimTimeMs>,
+}
+
+impl Stopping {
+    /// How long STOPPING lasts without jitter: until the last container has stopped.
+    pub fn duration_ms(&self) -> SimTimeMs {
+        self.last_container.after_sigterm_ms()
+    }
 }
 
 /// How the container that stops last ends.
@@ -216,35 +222,43 @@ pub enum StoppingEnd {
     },
 }
 
+impl StoppingEnd {
+    /// How long after SIGTERM the container stopped: its exit, or its kill at its stop timeout.
+    pub fn after_sigterm_ms(&self) -> SimTimeMs {
+        match *self {
+            StoppingEnd::Exits { after_sigterm_ms } => after_sigterm_ms,
+            StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, .. } => stop_timeout_ms,
+        }
+    }
+}
+
 /// The rule of [`TaskDefinition::stopping`]: each container stops at the earlier of its exit after
 /// SIGTERM and its stop timeout — its own `stopTimeout`, else the agent's `ECS_CONTAINER_STOP_TIMEOUT`
 /// (the agent uses the container's timeout when it has one, its own otherwise: `stopContainer` in
 /// <https://github.com/aws/amazon-ecs-agent/blob/master/agent/engine/docker_task_engine.go>) — and
 /// the task is STOPPED once the last one has.
 fn stopping_of(containers: &[ContainerStop], agent_stop_timeout_ms: SimTimeMs) -> Stopping {
-    let mut duration_ms = 0;
     let mut last_container = StoppingEnd::Exits { after_sigterm_ms: 0 };
     let (mut floor_ms, mut ceiling_ms) = (0, 0);
     for c in containers {
         let timeout_ms = c.stop_timeout_ms.unwrap_or(agent_stop_timeout_ms);
         ceiling_ms = ceiling_ms.max(timeout_ms);
-        let (end_ms, end) = match c.exit_after_sigterm_ms {
-            Some(exit_ms) if exit_ms < timeout_ms => (exit_ms, StoppingEnd::Exits { after_sigterm_ms: exit_ms }),
+        let end = match c.exit_after_sigterm_ms {
+            Some(exit_ms) if exit_ms < timeout_ms => StoppingEnd::Exits { after_sigterm_ms: exit_ms },
             _ => {
                 floor_ms = floor_ms.max(timeout_ms);
-                let end =
-                    StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: timeout_ms, agent_default: c.stop_timeout_ms.is_none() };
-                (timeout_ms, end)
+                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: timeout_ms, agent_default: c.stop_timeout_ms.is_none() }
             }
         };
-        let kill_wins_tie = end_ms == duration_ms && matches!(end, StoppingEnd::KilledAtStopTimeout { .. });
-        if end_ms > duration_ms || kill_wins_tie {
-            duration_ms = end_ms;
+        let (end_ms, last_ms) = (end.after_sigterm_ms(), last_container.after_sigterm_ms());
+        let kill_wins_tie = end_ms == last_ms && matches!(end, StoppingEnd::KilledAtStopTimeout { .. });
+        if end_ms > last_ms || kill_wins_tie {
             last_container = end;
         }
     }
-    debug_assert!(floor_ms <= duration_ms && duration_ms <= ceiling_ms);
-    Stopping { duration_ms, last_container, bounds_ms: floor_ms..=ceiling_ms }
+    let stopping = Stopping { last_container, bounds_ms: floor_ms..=ceiling_ms };
+    debug_assert!(stopping.bounds_ms.contains(&stopping.duration_ms()));
+    stopping
 }
 
 /// The most revisions a task definition family may have: its revision numbers run from 1 to this
@@ -885,7 +899,7 @@ mod tests {
         let killed = |ms, agent| StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: ms, agent_default: agent };
         // A container without a timeout takes the agent's (30 s by default, 5 s when set).
         let plain = [container(None, None)];
-        assert_eq!(stopping_of(&plain, AGENT_DEFAULT_STOP_TIMEOUT_MS).duration_ms, 30_000);
+        assert_eq!(stopping_of(&plain, AGENT_DEFAULT_STOP_TIMEOUT_MS).duration_ms(), 30_000);
         assert_eq!(stopping_of(&plain, 5_000).last_container, killed(5_000, true));
         assert_eq!(stopping_of(&plain, 5_000).bounds_ms, 5_000..=5_000);
         // Its own timeout wins over the agent's.
@@ -893,11 +907,11 @@ mod tests {
         // The sidecar ignoring SIGTERM is killed at its 3 s while the app exited at 1 s.
         let mixed = [container(Some(5), Some(1_000)), container(Some(3), None)];
         let s = stopping_of(&mixed, AGENT_DEFAULT_STOP_TIMEOUT_MS);
-        assert_eq!((s.duration_ms, s.last_container, s.bounds_ms), (3_000, killed(3_000, false), 3_000..=5_000));
+        assert_eq!((s.duration_ms(), s.last_container, s.bounds_ms), (3_000, killed(3_000, false), 3_000..=5_000));
         // An exit after a kill decides.
         let late_exit = [container(None, None), container(Some(60), Some(8_000))];
         let s = stopping_of(&late_exit, 5_000);
-        assert_eq!((s.duration_ms, s.last_container), (8_000, StoppingEnd::Exits { after_sigterm_ms: 8_000 }));
+        assert_eq!((s.duration_ms(), s.last_container), (8_000, StoppingEnd::Exits { after_sigterm_ms: 8_000 }));
         assert_eq!(s.bounds_ms, 5_000..=60_000);
         // An exit that would come after the timeout is a kill; a tie is told as the kill.
         assert_eq!(stopping_of(&[container(Some(5), Some(9_000))], 30_000).last_container, killed(5_000, false));
@@ -920,9 +934,9 @@ mod tests {
                 let timeout = c.stop_timeout_ms.unwrap_or(agent_s * 1000);
                 at_ms >= timeout || c.exit_after_sigterm_ms.is_some_and(|e| at_ms >= e)
             });
-            prop_assert!(stopped_by(s.duration_ms));
-            prop_assert!(s.duration_ms == 0 || !stopped_by(s.duration_ms - 1));
-            prop_assert!(s.bounds_ms.contains(&s.duration_ms));
+            prop_assert!(stopped_by(s.duration_ms()));
+            prop_assert!(s.duration_ms() == 0 || !stopped_by(s.duration_ms() - 1));
+            prop_assert!(s.bounds_ms.contains(&s.duration_ms()));
             let largest_timeout = stops.iter().map(|c| c.stop_timeout_ms.unwrap_or(agent_s * 1000)).max().unwrap();
             prop_assert_eq!(*s.bounds_ms.end(), largest_timeout);
         }
