@@ -621,6 +621,16 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 ),
             );
         }
+        // The UNHEALTHY tasks the scheduler replaces are listed tasks, each once, none healthy.
+        let noted = e.services.unhealthy_tasks(ServiceId(n as u32));
+        let unhealthy_listed = noted.iter().all(|t| s.tasks.contains(t) && !e.tasks[t.index()].healthy())
+            && noted.iter().collect::<std::collections::BTreeSet<_>>().len() == noted.len();
+        if !unhealthy_listed {
+            return fail(
+                "unhealthy-tasks",
+                format!("{}: an UNHEALTHY task noted is not listed, noted twice, or healthy", e.strings.resolve(s.name)),
+            );
+        }
         // A pass reads whether work is left and whether anything is in flight from the counters
         // (`scheduler.rs`); here, from the tasks themselves.
         let (mut on_draining, mut wanted, mut in_flight) = (0u32, 0u32, false);

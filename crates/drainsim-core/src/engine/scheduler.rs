@@ -4,9 +4,11 @@
 //!
 //! One REPLICA pass, in order:
 //! 1. service tasks not yet RUNNING on a DRAINING instance are stopped at once;
-//! 2. tasks beyond `desiredCount` on non-draining instances are stopped (scale-in);
+//! 2. UNHEALTHY tasks the healthy ones make up for are stopped (the others wait for replacements);
+//!    tasks beyond `desiredCount` on non-draining instances are stopped (scale-in);
 //! 3. replacements are started — as many as are missing, but never more than
-//!    `ceiling − tasks not STOPPED` (ceiling = floor(desired × max / 100));
+//!    `ceiling − tasks not STOPPED` (ceiling = floor(desired × max / 100)); with no room, one
+//!    UNHEALTHY task waiting for a replacement stops;
 //! 4. RUNNING tasks on DRAINING instances are stopped — unhealthy ones always, healthy ones only while
 //!    healthy tasks stay ≥ floor (floor = ceil(desired × min / 100)); oldest first, then by ARN;
 //! 5. if work is left, nothing is in flight and the pass changed nothing, the service is stalled:
@@ -478,11 +480,21 @@ impl Engine {
             assert!(all_healthy, "the counters say every candidate is healthy");
         }
         self.stop_starting_on_draining(id, drain_candidates.read_up_front(), &mut stops, &mut out);
+        let replaced = self.replace_unhealthy(id, &mut stops, &mut out);
+        kept = kept.checked_sub(replaced).expect("the unhealthy tasks stopped were staying");
         if kept > self.scale_in_target(id) {
             kept = self.scale_in(id, &mut stops, &mut out);
         }
         let on_draining = if floor_holds_all { self.wanted_on_draining(id) as usize } else { drain_candidates.len() };
-        let (need, room) = self.start_missing(id, kept, on_draining, &mut out);
+        // The unhealthy tasks still waiting stay but are not counted: their replacements start.
+        let awaiting = self.unhealthy_awaiting_replacement(id);
+        let counted = kept.checked_sub(awaiting).expect("the unhealthy tasks waiting for replacements stay");
+        let (need, room) = self.start_missing(id, counted, on_draining, &mut out);
+        if need > 0 && room == 0 && awaiting > 0 && !self.stop_in_flight(id) {
+            // maximumPercent leaves no room for a replacement: one unhealthy task stops first.
+            let first = self.unhealthy_staying(id)[0];
+            self.stop_unhealthy(first, &mut stops, &mut out);
+        }
         let remaining_candidates = if floor_holds_all {
             on_draining
         } else {
@@ -660,9 +672,78 @@ impl Engine {
     }
 
     /// How many staying tasks scale-in keeps: `desiredCount`, plus a zone rebalancing move's task
-    /// while it starts.
+    /// while it starts, plus the UNHEALTHY tasks waiting for their replacements.
     fn scale_in_target(&self, id: ServiceId) -> usize {
-        self.services[id.index()].desired_count as usize + self.rebalance_surplus(id)
+        self.services[id.index()].desired_count as usize + self.rebalance_surplus(id) + self.unhealthy_awaiting_replacement(id)
+    }
+
+    /// Step 2a: UNHEALTHY tasks are replaced. ECS "will first start a replacement task. Then [...]
+    /// If the replacement task has a health status of HEALTHY, the service scheduler stops the
+    /// unhealthy task", and "If the maximumPercent parameter limits the scheduler from starting a
+    /// replacement task first, the scheduler will stop an unhealthy task one at a time [...] to
+    /// free up capacity, and then start a replacement task"
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html>; the
+    /// second rule is the pass's step 3, after the starts). Here: the staying UNHEALTHY tasks that
+    /// the healthy staying tasks already make up for stop, oldest first; the others stay until
+    /// replacements are healthy ([`Self::unhealthy_awaiting_replacement`]). Stopping one never
+    /// lowers the healthy count, so the floor does not hold it. Returns how many it stopped.
+    fn replace_unhealthy(&mut self, id: ServiceId, stops: &mut Stops, out: &mut PassOutcome) -> usize {
+        if self.services.unhealthy_tasks(id).is_empty() {
+            return 0;
+        }
+        let staying = self.unhealthy_staying(id);
+        let replaced = staying.len() - self.unhealthy_awaiting_replacement(id);
+        for t in &staying[..replaced] {
+            self.stop_unhealthy(*t, stops, out);
+        }
+        replaced
+    }
+
+    /// The service's UNHEALTHY tasks that stay (a drain stops those on DRAINING instances), in
+    /// stop order.
+    fn unhealthy_staying(&self, id: ServiceId) -> Vec<TaskId> {
+        let mut staying: Vec<TaskId> =
+            self.services.unhealthy_tasks(id).iter().copied().filter(|t| self.is_staying(*t)).collect();
+        staying.sort_by_cached_key(|t| self.stop_key(*t));
+        staying
+    }
+
+    /// How many of the service's staying UNHEALTHY tasks wait for a healthy replacement: as many as
+    /// the healthy staying tasks fall short of `desiredCount`, at most all of them.
+    pub(crate) fn unhealthy_awaiting_replacement(&self, id: ServiceId) -> usize {
+        let noted = self.services.unhealthy_tasks(id);
+        if noted.is_empty() {
+            return 0;
+        }
+        let s = &self.services[id.index()];
+        let unhealthy = noted.iter().filter(|t| self.is_staying(**t)).count();
+        unhealthy.min((s.desired_count as usize).saturating_sub(s.staying_healthy as usize))
+    }
+
+    /// Stops an UNHEALTHY task of a service, in ECS's words for a task replaced after failing its
+    /// health checks: its target group's when only the load balancer judges its health, else
+    /// the containers' (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html>).
+    fn stop_unhealthy(&mut self, t: TaskId, stops: &mut Stops, out: &mut PassOutcome) {
+        let origin = *self.task_origin(t);
+        let by_containers = self.task_defs[origin.task_def.index()].reports_health_status();
+        let target_group = origin
+            .service
+            .and_then(|s| self.services[s.index()].load_balancer.as_ref())
+            .and_then(|lb| lb.spec.target_group_arn.clone())
+            .filter(|_| !by_containers);
+        let reason = match target_group {
+            Some(arn) => format!("Task failed ELB health checks in (target-group {arn})"),
+            None => "Task failed container health checks".to_string(),
+        };
+        self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, &reason);
+        stops.running.push(t);
+        out.progress = true;
+    }
+
+    /// Whether a task of the service was told to stop and has not reached STOPPED.
+    fn stop_in_flight(&self, id: ServiceId) -> bool {
+        let c = &self.services[id.index()].counts;
+        c.live > c.running + c.pending
     }
 
     fn stop_for_scale_in(&mut self, victim: TaskId, stops: &mut Stops, out: &mut PassOutcome) {

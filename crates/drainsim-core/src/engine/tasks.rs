@@ -369,7 +369,15 @@ impl Engine {
             // A task's healthStatus comes from its essential containers' health checks
             // (`TaskDefinition::reports_health_status`), whatever the scheduler counts toward
             // minimumHealthyPercent.
-            health_status: if td.reports_health_status() && t.healthy() { "HEALTHY" } else { "UNKNOWN" }.into(),
+            // An adopted UNHEALTHY task says so while its service lists it.
+            health_status: if td.reports_health_status() && t.healthy() {
+                "HEALTHY"
+            } else if origin.service.is_some_and(|s| self.services.unhealthy_tasks(s).contains(&id)) {
+                "UNHEALTHY"
+            } else {
+                "UNKNOWN"
+            }
+            .into(),
             created_at: self.ts(self.task_created_at_ms(id)),
             started_at: self.task_moment(id, TaskMoment::Started).map(|m| self.ts(m)),
             stopping_at: self.task_moment(id, TaskMoment::Stopping).map(|m| self.ts(m)),
@@ -1157,6 +1165,12 @@ impl Engine {
         }
         if req.healthy {
             self.mark_healthy(id);
+        } else if let Some(s) = service {
+            // Its scheduler replaces it (`scheduler.rs::replace_unhealthy`), in a pass at this
+            // time, as after a request.
+            self.services.note_unhealthy(s, id);
+            self.request_pass(s);
+            self.defer_due_passes();
         }
         Ok(id)
     }

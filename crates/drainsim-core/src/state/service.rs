@@ -1601,6 +1601,11 @@ pub(crate) struct Services {
     list_positions: crate::infra::ids::TaskListPositions,
     /// Whether a service counting its tasks by an attribute's value was ever created.
     value_spreaders: bool,
+    /// By service, its listed tasks whose `healthStatus` is UNHEALTHY (adopted so: a cluster
+    /// captured with them), in the order they were noted; services with none are absent (most
+    /// runs have none, so a service record does not carry the list). The scheduler replaces them
+    /// (`engine/scheduler.rs::replace_unhealthy`); a task leaves as it leaves its service's list.
+    unhealthy: BTreeMap<ServiceId, Vec<TaskId>>,
 }
 
 impl std::ops::Index<usize> for Services {
@@ -1612,11 +1617,12 @@ impl std::ops::Index<usize> for Services {
 
 impl crate::infra::recycle::Recycle for Services {
     fn reset_to(&mut self, fresh: Self) {
-        let Services { records, target_changes, list_positions, value_spreaders } = fresh;
+        let Services { records, target_changes, list_positions, value_spreaders, unhealthy } = fresh;
         self.records.reset_to(records);
         self.target_changes = target_changes;
         self.list_positions.reset_to(list_positions);
         self.value_spreaders = value_spreaders;
+        self.unhealthy = unhealthy;
     }
 }
 
@@ -1753,6 +1759,19 @@ impl Services {
         }
     }
 
+    /// One of the service's listed tasks is UNHEALTHY (it was adopted so), once.
+    pub(crate) fn note_unhealthy(&mut self, id: ServiceId, task: TaskId) {
+        assert!(self.list_position(id, task).is_some(), "an unhealthy task of the service is one of its listed tasks");
+        let noted = self.unhealthy.entry(id).or_default();
+        assert!(!noted.contains(&task), "a task is noted unhealthy once");
+        noted.push(task);
+    }
+
+    /// The service's listed UNHEALTHY tasks, in the order they were noted.
+    pub(crate) fn unhealthy_tasks(&self, id: ServiceId) -> &[TaskId] {
+        self.unhealthy.get(&id).map_or(&[], Vec::as_slice)
+    }
+
     /// A task the service started.
     pub(crate) fn add_task(&mut self, id: ServiceId, task: TaskId) {
         self.list_positions.push(&mut self.records[id.index()].tasks, task);
@@ -1764,6 +1783,12 @@ impl Services {
     pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId, candidate_key: Option<crate::state::task::StopKey>) {
         let s = &mut self.records[id.index()];
         self.list_positions.remove(&mut s.tasks, task);
+        if let Some(noted) = self.unhealthy.get_mut(&id) {
+            noted.retain(|t| *t != task);
+            if noted.is_empty() {
+                self.unhealthy.remove(&id);
+            }
+        }
         if let Some(set) = &mut s.drain_candidates {
             if let Some(key) = candidate_key {
                 debug_assert_eq!(key.3, task, "the task's own key");

@@ -1,0 +1,176 @@
+//! The service scheduler replaces UNHEALTHY tasks (docs/ecs-choices.md § "UNHEALTHY tasks are
+//! replaced"): a replacement starts first when `maximumPercent` leaves room and the unhealthy task
+//! stops once the healthy tasks make up for it; without room, unhealthy tasks stop one at a time
+//! first. Checked instant by instant on adopted clusters with random bounds and counts.
+
+mod common;
+
+use drainsim_core::api::*;
+use drainsim_core::{Engine, TaskStatus};
+use proptest::prelude::*;
+
+/// Tasks count as healthy 40 s after RUNNING; `app` starts in 12 s.
+const HEALTHY_AFTER_START_MS: u64 = 52_000;
+
+/// Cluster `prod` with three roomy instances and service `web` of task definition `app`, with
+/// `healthy` healthy and `unhealthy` UNHEALTHY tasks adopted on the first instance.
+fn adopted(desired: u32, min: u32, max: u32, healthy: u32, unhealthy: u32) -> Engine {
+    let mut e = common::engine_with_app(3);
+    for (n, zone) in ["us-east-1a", "us-east-1b", "us-east-1c"].iter().enumerate() {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 16_384), Resource::integer("MEMORY", 32_768)],
+            instance_identity: InstanceIdentity {
+                name: format!("i{n}"),
+                instance_type: "m5.4xlarge".into(),
+                availability_zone: (*zone).into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("a valid registration");
+    }
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "web".into(),
+        task_definition: "app".into(),
+        desired_count: Some(i64::from(desired)),
+        deployment_configuration: Some(DeploymentConfiguration {
+            minimum_healthy_percent: Some(i64::from(min)),
+            maximum_percent: Some(i64::from(max)),
+        }),
+        ..Default::default()
+    }))
+    .expect("a valid service");
+    let arn = e.instance_named("i0").expect("registered").arn();
+    for n in 0..healthy + unhealthy {
+        e.adopt_running_task(AdoptTaskRequest {
+            cluster: Some("prod".into()),
+            container_instance: arn.clone(),
+            task_definition: "app".into(),
+            service: Some("web".into()),
+            group: None,
+            started_by: None,
+            healthy: n < healthy,
+        })
+        .expect("room for it");
+    }
+    e
+}
+
+/// The IDs of the service's tasks that are not healthy now.
+fn unhealthy_ids(e: &Engine) -> Vec<drainsim_core::TaskId> {
+    e.service_named("web").expect("created").tasks().filter(|t| !t.healthy()).map(|t| t.id()).collect()
+}
+
+#[test]
+fn a_replacement_starts_first_and_the_unhealthy_task_stops_once_it_is_healthy() {
+    let mut e = adopted(4, 100, 200, 3, 1);
+    let unhealthy = unhealthy_ids(&e)[0];
+    let arn = e.task(unhealthy).arn();
+    match e.handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: vec![arn] })) {
+        Ok(Response::Tasks { tasks, .. }) => assert_eq!(tasks[0].health_status, "UNHEALTHY", "an adopted UNHEALTHY task says so"),
+        other => panic!("unexpected response {other:?}"),
+    }
+    assert!(e.advance_to(HEALTHY_AFTER_START_MS - 1, 1_000_000));
+    let web = e.service_named("web").unwrap();
+    assert_eq!((web.live_count(), web.healthy_count(), web.running_count()), (5, 3, 5), "the replacement runs beside it");
+    assert!(!e.task(unhealthy).desired_stopped(), "the unhealthy task runs until its replacement is healthy");
+    assert!(e.advance_to(HEALTHY_AFTER_START_MS, 1_000_000));
+    let t = e.task(unhealthy);
+    assert!(t.desired_stopped(), "stopped as its replacement turned healthy");
+    assert_eq!(t.stopping_at_ms(), Some(HEALTHY_AFTER_START_MS));
+    assert_eq!(t.stopped_reason(), Some("Task failed container health checks"));
+    assert_eq!(t.stop_code(), Some("ServiceSchedulerInitiated"));
+    let _ = e.run_until_quiet(3_600_000, 1_000_000);
+    let web = e.service_named("web").unwrap();
+    assert_eq!((web.live_count(), web.healthy_count()), (4, 4));
+    assert_eq!(e.task(unhealthy).last_status(), TaskStatus::Stopped);
+}
+
+#[test]
+fn without_room_under_the_ceiling_unhealthy_tasks_stop_one_at_a_time_first() {
+    // desired 4, maximum 100 %: no room for a fifth task; two unhealthy ones.
+    let mut e = adopted(4, 50, 100, 2, 2);
+    let unhealthy = unhealthy_ids(&e);
+    assert!(e.advance_to(0, 1_000_000));
+    let stopped: Vec<bool> = unhealthy.iter().map(|t| e.task(*t).desired_stopped()).collect();
+    assert_eq!(stopped, [true, false], "the first (oldest) stops at once, the other waits");
+    // `app` stops in at most 5 s; its replacement starts then, and the second stops only once
+    // the first has reached STOPPED.
+    let _ = e.run_until_quiet(3_600_000, 1_000_000);
+    let (first, second) = (e.task(unhealthy[0]), e.task(unhealthy[1]));
+    assert!(second.stopping_at_ms().unwrap() >= first.stopped_at_ms().unwrap(), "one at a time");
+    let web = e.service_named("web").unwrap();
+    assert_eq!((web.live_count(), web.healthy_count()), (4, 4));
+}
+
+#[test]
+fn an_unhealthy_task_the_healthy_ones_make_up_for_stops_at_once() {
+    let mut e = adopted(2, 100, 200, 2, 1);
+    let unhealthy = unhealthy_ids(&e)[0];
+    assert!(e.advance_to(0, 1_000_000));
+    assert!(e.task(unhealthy).desired_stopped());
+    let web = e.service_named("web").unwrap();
+    assert_eq!((web.pending_count(), web.healthy_count()), (0, 2), "nothing to replace it with");
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(48)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    /// Instant by instant: the ceiling is never passed by a start (only the adopted tasks may
+    /// exceed it), the healthy count never drops below what it was (while the service wanted at
+    /// least that many), unhealthy tasks stop at once only as the rule says; and in the end the service runs `desiredCount`
+    /// healthy tasks, every unhealthy one stopped for failing its health checks.
+    #[test]
+    fn unhealthy_tasks_are_replaced_within_the_bounds(
+        desired in 1u32..8,
+        min in prop::sample::select(vec![0u32, 50, 75, 100]),
+        max in prop::sample::select(vec![100u32, 125, 150, 200]),
+        healthy_frac in 0u32..=8,
+        unhealthy in 1u32..4,
+    ) {
+        let healthy = healthy_frac.min(desired);
+        let mut e = adopted(desired, min, max, healthy, unhealthy);
+        let adopted_unhealthy = unhealthy_ids(&e);
+        let ceiling = e.service_named("web").unwrap().task_ceiling();
+        let mut seen_healthy = healthy;
+        let mut steps = 0;
+        while e.next_event_time().is_some_and(|t| t <= 3_600_000) {
+            prop_assert!(e.step());
+            steps += 1;
+            prop_assert!(steps < 100_000, "the run converges");
+            let web = e.service_named("web").unwrap();
+            prop_assert!(web.live_count() <= ceiling.max(healthy + unhealthy), "{} tasks, ceiling {ceiling}", web.live_count());
+            prop_assert!(web.healthy_count() >= seen_healthy.min(desired), "healthy {} after {seen_healthy}", web.healthy_count());
+            seen_healthy = seen_healthy.max(web.healthy_count());
+        }
+        let web = e.service_named("web").unwrap();
+        prop_assert_eq!((web.running_count(), web.healthy_count(), web.live_count()), (desired, desired, desired));
+        // The rule, from the counts at time 0: the unhealthy tasks the healthy ones already make
+        // up for stop at once; the rest wait for replacements, which the ceiling may leave no room
+        // for: then one stops first, unless a stop is already under way.
+        let awaiting = unhealthy.min(desired.saturating_sub(healthy));
+        let surplus = unhealthy - awaiting;
+        let room = ceiling.saturating_sub(healthy + unhealthy);
+        let one_for_room = surplus == 0 && awaiting > 0 && room == 0;
+        let at_once = surplus + u32::from(one_for_room);
+        let mut stopped_at_once = 0;
+        for t in adopted_unhealthy {
+            let t = e.task(t);
+            prop_assert_eq!(t.last_status(), TaskStatus::Stopped);
+            prop_assert_eq!(t.stopped_reason(), Some("Task failed container health checks"));
+            if t.stopping_at_ms() == Some(0) {
+                stopped_at_once += 1;
+            } else if room >= awaiting {
+                // Room for every replacement: each waited for one to be healthy.
+                prop_assert!(t.stopping_at_ms().unwrap() >= HEALTHY_AFTER_START_MS, "stopped at {:?}", t.stopping_at_ms());
+            }
+        }
+        prop_assert_eq!(stopped_at_once, at_once);
+    }
+}
