@@ -966,6 +966,15 @@ fn print_text(
                         stall_explanation(&stall.reason, &stall.member_of)
                     )?;
                 }
+                if s.unhealthy_tasks > 0 {
+                    writeln!(
+                        out,
+                        "  {:<16} {} {} found UNHEALTHY, each replaced (adopted so, or failing health checks)",
+                        "",
+                        s.unhealthy_tasks,
+                        if s.unhealthy_tasks == 1 { "task" } else { "tasks" }
+                    )?;
+                }
                 for b in &s.floor_breaches {
                     writeln!(
                         out,

@@ -174,3 +174,99 @@ proptest! {
         prop_assert_eq!(stopped_at_once, at_once);
     }
 }
+
+/// The engine of [`adopted`] with no task adopted, `app` given a container health check (5 s
+/// interval), `web` a grace period, and the instances `i1` and `i2` failing health checks.
+fn failing(grace_seconds: Option<i64>) -> Engine {
+    let mut e = adopted(4, 100, 200, 0, 0);
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "checked".into(),
+        container_definitions: vec![ContainerDefinition {
+            name: "checked".into(),
+            cpu: Some(512),
+            memory: Some(1024),
+            stop_timeout: Some(5),
+            health_check: Some(HealthCheck {
+                command: vec!["CMD-SHELL".into(), "true".into()],
+                interval: Some(5),
+                timeout: None,
+                retries: None,
+                start_period: None,
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }))
+    .expect("a valid task definition");
+    e.fail_health_checks_on("ec2InstanceId in ['i-missing'] or attribute:ecs.availability-zone in [us-east-1b, us-east-1c]")
+        .expect("a valid query");
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "checked".into(),
+        task_definition: "checked".into(),
+        desired_count: Some(3),
+        health_check_grace_period_seconds: grace_seconds,
+        // Spread by instance: one task on each of the three instances.
+        placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+        ..Default::default()
+    }))
+    .expect("a valid service");
+    e
+}
+
+#[test]
+fn tasks_on_selected_instances_fail_their_checks_where_they_would_have_passed_and_are_replaced() {
+    let mut e = failing(None);
+    // Started at 0 s, RUNNING at 12 s, the first check 5 s later.
+    assert!(e.advance_to(16_999, 1_000_000));
+    let checked = e.service_named("checked").unwrap();
+    assert_eq!((checked.healthy_count(), checked.unhealthy_tasks()), (0, 0));
+    assert!(e.advance_to(17_000, 1_000_000));
+    let checked = e.service_named("checked").unwrap();
+    assert_eq!(checked.healthy_count(), 1, "the task on i0 passed");
+    assert_eq!(checked.unhealthy_tasks(), 2, "those on i1 and i2 failed");
+    let failed: Vec<_> = checked
+        .tasks()
+        .filter(|t| t.last_status() == TaskStatus::Running && !t.healthy() && !t.desired_stopped())
+        .map(|t| t.arn())
+        .collect();
+    assert_eq!(failed.len(), 2, "the failed tasks run until their replacements are healthy");
+    match e.handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: failed })) {
+        Ok(Response::Tasks { tasks, .. }) => {
+            assert!(tasks.iter().all(|t| t.health_status == "UNHEALTHY"), "{tasks:?}");
+        }
+        other => panic!("unexpected response {other:?}"),
+    }
+    // `web`'s tasks have no check: nothing judges them, and they count as healthy 40 s after RUNNING.
+    assert!(e.advance_to(600_000, 1_000_000));
+    assert_eq!(e.service_named("web").unwrap().unhealthy_tasks(), 0);
+    let checked = e.service_named("checked").unwrap();
+    assert!(checked.unhealthy_tasks() > 2, "the replacements failed in turn");
+    assert!(e
+        .tasks()
+        .filter(|t| t.stopped_reason() == Some("Task failed container health checks"))
+        .all(|t| t.instance().name() != "i0"));
+}
+
+#[test]
+fn the_grace_period_holds_a_failing_check_back() {
+    let mut e = failing(Some(60));
+    // RUNNING at 12 s: failing checks are ignored until 72 s.
+    assert!(e.advance_to(71_999, 1_000_000));
+    let checked = e.service_named("checked").unwrap();
+    assert_eq!((checked.healthy_count(), checked.unhealthy_tasks()), (1, 0), "a passing check counts at once");
+    assert!(e.advance_to(72_000, 1_000_000));
+    assert_eq!(e.service_named("checked").unwrap().unhealthy_tasks(), 2);
+}
+
+#[test]
+fn a_query_that_does_not_parse_is_refused_and_changes_nothing() {
+    let mut e = failing(None);
+    let before = e.state_digest();
+    let refused = e.fail_health_checks_on("attribute:ecs.ami-id = ami-0new").expect_err("not a cluster query");
+    assert!(refused.to_string().contains("is not a valid cluster query"), "{refused}");
+    assert_eq!(e.state_digest(), before);
+    // The query given before still holds.
+    assert!(e.advance_to(17_000, 1_000_000));
+    assert_eq!(e.service_named("checked").unwrap().unhealthy_tasks(), 2);
+}

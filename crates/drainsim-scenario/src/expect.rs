@@ -166,6 +166,9 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>) -> V
         X::TasksMovedMoreThanOnce(n, c) => on_service(e, n, |s| {
             num(move || format!("{n} tasksMovedMoreThanOnce"), Some(s.tasks_moved_more_than_once() as u64), *c)
         }),
+        X::UnhealthyTasks(n, c) => {
+            on_service(e, n, |s| num(move || format!("{n} unhealthyTasks"), Some(u64::from(s.unhealthy_tasks())), *c))
+        }
         X::SteadyState(n, want) => on_service(e, n, |s| service::steady(s, n, *want)),
         X::DrainCompletedBy(n, t) => on_instance(e, n, |i| drain::completed_by(i, n, *t)),
         X::DrainCompletedWithin(n, d) => on_instance(e, n, |i| drain::completed_within(i, n, *d)),

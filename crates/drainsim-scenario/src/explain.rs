@@ -93,6 +93,8 @@ pub struct TaskHistory {
     /// not reach them), by task and place in [`STOP_STATUSES`].
     far_ms: BTreeMap<(TaskId, usize), u64>,
     healthy_at: BTreeMap<ServiceId, Vec<u64>>,
+    /// When each service's tasks failed their health checks.
+    unhealthy_at: BTreeMap<ServiceId, Vec<u64>>,
     /// The tasks orphaned (a forced deregistration, EC2 terminating the instance), with when and
     /// the record's reason: a drain such a task held ended when it was orphaned, not stopped.
     orphaned: BTreeMap<TaskId, (u64, &'static str)>,
@@ -168,6 +170,11 @@ impl TaskHistory {
                 Change::TaskHealthy { .. } => {
                     if let Some(s) = e.task(t).service() {
                         self.healthy_at.entry(s.id()).or_default().push(r.time_ms);
+                    }
+                }
+                Change::TaskUnhealthy => {
+                    if let Some(s) = e.task(t).service() {
+                        self.unhealthy_at.entry(s.id()).or_default().push(r.time_ms);
                     }
                 }
                 Change::TaskOrphaned => {
@@ -574,6 +581,13 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                         Some(s) if s.scheduling_strategy() == SchedulingStrategy::Daemon => {
                             format!("a {} daemon task: it stops after every other task here", s.name())
                         }
+                        Some(s) if ix.records.unhealthy_at.get(&s.id()).is_some_and(|at| at.iter().any(|t| *t >= started)) => {
+                            format!(
+                                "{} replaced it with tasks that failed their health checks (see {} below)",
+                                s.name(),
+                                s.name()
+                            )
+                        }
                         Some(s) => format!("{} could not replace it within its bounds (see {} below)", s.name(), s.name()),
                     };
                     format!("{} ({}): {why}", task_label(&t), t.last_status().as_str())
@@ -696,6 +710,15 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             duration_text(*max),
             duration_text(waits[(waits.len() - 1) / 2]),
             s.healthy_floor()
+        ));
+    }
+    if let Some(at) = ix.records.unhealthy_at.get(&s.id()) {
+        let (first, last) = (at[0], at[at.len() - 1]);
+        findings.push(format!(
+            "{} of its tasks failed their health checks, from {} to {}: each was replaced, but a replacement that fails too never counts as healthy, so the floor keeps the tasks it would replace",
+            at.len(),
+            when(first),
+            when(last)
         ));
     }
     for (n, x) in s.stalls().iter().enumerate() {

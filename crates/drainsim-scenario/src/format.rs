@@ -275,6 +275,10 @@ pub struct FaultsSpec {
     /// Instances whose trunk provisioning fails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trunk_failures: Vec<String>,
+    /// A cluster query: tasks on the instances it selects fail their health checks
+    /// (`Engine::fail_health_checks_on`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_health_checks: Option<String>,
     /// Faults at fixed times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pinned: Vec<PinnedFaultSpec>,
@@ -1324,6 +1328,9 @@ pub enum Expectation {
     FloorBreachCause(String, String),
     /// Tasks of the service replaced more than once by drains.
     TasksMovedMoreThanOnce(String, Cmp),
+    /// Tasks of the service found UNHEALTHY (adopted so, or failing their health checks), each
+    /// replaced.
+    UnhealthyTasks(String, Cmp),
     /// Extra task moves made by the service's Availability Zone rebalancing.
     AzRebalancingMoves(String, Cmp),
     /// Whether the service is in steady state.

@@ -908,6 +908,15 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 return Err(l.error_at(field, format!("{field} is {value}; fault rates are per mille, 0 to 1000")));
             }
         }
+        if let Some(x) = &f.failing_health_checks {
+            if let Err(e) = drainsim_core::query::Query::parse(x) {
+                let (line, column) = locate_in_literal(&l.source, ("failingHealthChecks", 0), x, 0, e.column())
+                    .or_else(|| locate(&l.source, "failingHealthChecks", 0))
+                    .unwrap_or((1, 1));
+                let message = format!("failingHealthChecks '{x}' is not a valid cluster query: {e}");
+                return Err(ScenarioError { file: l.file.clone(), line, column, message });
+            }
+        }
         for n in &f.trunk_failures {
             if !names.contains(n) {
                 let needle = format!("\"{n}\"");
@@ -1430,6 +1439,7 @@ fn check_expectation(
         | FloorBreaches(s, _)
         | FloorBreachCause(s, _)
         | TasksMovedMoreThanOnce(s, _)
+        | UnhealthyTasks(s, _)
         | AzRebalancingMoves(s, _)
         | SteadyState(s, _) => svc(s),
         Named(_, inner) => check_expectation(l, inner, names, services),

@@ -384,6 +384,10 @@ pub struct ServiceReport {
     pub floor_breaches: Vec<FloorBreachReport>,
     /// Tasks replaced more than once by drains.
     pub tasks_moved_more_than_once: u32,
+    /// Tasks found UNHEALTHY, each replaced: adopted so, or failing their health checks (absent
+    /// when none).
+    #[serde(skip_serializing_if = "no_moves")]
+    pub unhealthy_tasks: u32,
     /// Extra task moves made by Availability Zone rebalancing (absent when none).
     #[serde(skip_serializing_if = "no_moves")]
     pub az_rebalancing_moves: u32,
@@ -496,6 +500,7 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
             })
             .collect(),
         tasks_moved_more_than_once: s.tasks_moved_more_than_once(),
+        unhealthy_tasks: s.unhealthy_tasks(),
         az_rebalancing_moves: s.az_rebalancing_moves(),
         steady_state_at_ms: s.steady_state_at_ms(),
         events_total: s.events_total(),
@@ -629,6 +634,7 @@ impl Serialize for Streamed<'_> {
     }
 }
 
+/// A count the report leaves out when it is zero.
 fn no_moves(n: &u32) -> bool {
     *n == 0
 }

@@ -122,6 +122,9 @@ pub(crate) fn prepare(
             spot_interruption_per_mille_per_hour: f.spot_interruption_per_mille_per_hour,
         };
         engine.set_fault_profile(p);
+        if let Some(x) = &f.failing_health_checks {
+            engine.fail_health_checks_on(x).map_err(|e| loaded.error_at("failingHealthChecks", format!("faults: {e}")))?;
+        }
     }
     if opts.swarm_faults {
         let p = engine.draw_swarm_fault_profile();

@@ -110,6 +110,7 @@ pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
         Change::TaskDesiredStopped => ("taskDesiredStopped", Some("desiredStatus"), s("RUNNING"), s("STOPPED")),
         Change::TaskHealthy { health_status: true } => ("taskHealthy", Some("healthStatus"), None, s("HEALTHY")),
         Change::TaskHealthy { health_status: false } => ("taskHealthy", None, None, None),
+        Change::TaskUnhealthy => ("taskUnhealthy", Some("healthStatus"), None, s("UNHEALTHY")),
         Change::TaskOrphaned => ("taskOrphaned", None, None, None),
         Change::SpotInterruptionNotice => ("spotInterruptionNotice", None, None, None),
         Change::TaskAgentWaits(cause) => ("taskAgentWaits", None, None, s(cause.as_str())),

@@ -74,6 +74,25 @@ impl Engine {
         self.schedule(delay, EventKind::Fault, idx, 0);
     }
 
+    /// From now on, tasks on the container instances that `filter` selects (a cluster query, as
+    /// ListContainerInstances' `filter` takes one) fail their health checks: a broken image, host
+    /// or network. A task with an essential container's health check or a load balancer target
+    /// turns UNHEALTHY where it would have turned healthy, but not before its service's
+    /// `healthCheckGracePeriodSeconds` since it started ("the Amazon ECS service scheduler ignores
+    /// unhealthy Elastic Load Balancing ... and container health checks after a task has first
+    /// started", <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>),
+    /// and its service replaces it (`scheduler.rs::replace_unhealthy`). A task with neither check
+    /// is judged by nothing: it counts as healthy as ever. Whether an instance is selected is read
+    /// when a task on it starts RUNNING and again when its checks report. Refused, changing
+    /// nothing, when `filter` is not a valid cluster query.
+    pub fn fail_health_checks_on(&mut self, filter: &str) -> Result<(), crate::errors::EcsError> {
+        let query = crate::rules::query::Query::parse(filter)
+            .map_err(|e| crate::errors::EcsError::invalid_parameter(format!("'{filter}' is not a valid cluster query: {e}.")))?;
+        self.finish_open_instant();
+        self.failing_health_checks = Some(query);
+        Ok(())
+    }
+
     /// Makes the trunk provisioning of an instance fail (it must be REGISTERING).
     pub fn pin_trunk_failure(&mut self, id: InstanceId) {
         self.finish_open_instant();

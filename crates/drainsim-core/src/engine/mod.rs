@@ -233,6 +233,9 @@ pub struct Engine {
     /// Every attachment ever created (see [`crate::state::attachment::Attachments`]).
     pub(crate) attachments: crate::state::attachment::Attachments,
     pub(crate) faults: crate::infra::faults::FaultState,
+    /// Tasks on the instances this cluster query selects fail their health checks
+    /// ([`Engine::fail_health_checks_on`]).
+    pub(crate) failing_health_checks: Option<crate::rules::query::Query>,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
     pub(crate) task_long_arn_cache: Option<(u64, bool)>,
     /// The built-in attribute names (and the fixed values), interned first.
@@ -279,6 +282,7 @@ impl Engine {
             triggers: Vec::new(),
             attachments: Default::default(),
             faults: Default::default(),
+            failing_health_checks: None,
             task_long_arn_cache: None,
             builtin,
             type_limits_memo: None,
@@ -328,6 +332,7 @@ impl Engine {
             triggers,
             attachments,
             faults,
+            failing_health_checks,
             task_long_arn_cache,
             builtin,
             type_limits_memo,
@@ -359,6 +364,7 @@ impl Engine {
         triggers.clear();
         attachments.reset_to(Default::default());
         *faults = Default::default();
+        *failing_health_checks = None;
         *task_long_arn_cache = None;
         *type_limits_memo = None;
         *resource_aware_agent_memo = None;
@@ -976,6 +982,7 @@ impl Engine {
             Change::TaskDesiredStopped => "desiredStatus STOPPED".into(),
             Change::TaskHealthy { health_status: true } => "healthStatus HEALTHY".into(),
             Change::TaskHealthy { health_status: false } => "counts healthy; healthStatus UNKNOWN".into(),
+            Change::TaskUnhealthy => "healthStatus UNHEALTHY".into(),
             Change::TaskOrphaned => "orphaned (no longer accounted)".into(),
             Change::SpotInterruptionNotice => "Spot Instance interruption notice".into(),
             Change::TaskAgentWaits(c) => format!("agent holds it in PENDING ({})", c.as_str()),

@@ -203,7 +203,7 @@ impl Engine {
             n += 1;
             match trigger {
                 Trigger::TaskStopped(id) => self.on_task_stopped(id),
-                Trigger::TaskHealthy(s) | Trigger::TaskLeft(s) => self.request_pass(s),
+                Trigger::TaskHealthy(s) | Trigger::TaskUnhealthy(s) | Trigger::TaskLeft(s) => self.request_pass(s),
                 Trigger::TaskStopping(s) => {
                     // Only a deleted service waits for its tasks to reach STOPPING.
                     if self.services[s.index()].status == ServiceStatus::Draining {

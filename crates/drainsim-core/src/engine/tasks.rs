@@ -749,7 +749,12 @@ impl Engine {
             }
             TaskStatus::Activating => {
                 self.set_task_status(id, TaskStatus::Running, "task lifecycle");
-                let delay = self.health_delay_ms(id);
+                let delay = if self.fails_health_checks(id) {
+                    // Failing checks are ignored for the grace period (`fail_health_checks_on`).
+                    self.health_delay_ms(id).max(self.health_check_grace_ms(id))
+                } else {
+                    self.health_delay_ms(id)
+                };
                 if delay == 0 {
                     self.mark_healthy(id);
                 } else {
@@ -815,7 +820,42 @@ impl Engine {
         if t.epoch() != epoch || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() {
             return;
         }
-        self.mark_healthy(id);
+        if self.fails_health_checks(id) {
+            self.mark_unhealthy(id);
+        } else {
+            self.mark_healthy(id);
+        }
+    }
+
+    /// Whether the task's health checks fail ([`Engine::fail_health_checks_on`]): it has one (an
+    /// essential container's check or a load balancer target) and its instance is selected.
+    fn fails_health_checks(&self, id: TaskId) -> bool {
+        let Some(query) = &self.failing_health_checks else { return false };
+        let checks = self.health_checks(id);
+        (checks.container_ms.is_some() || checks.target_ms.is_some())
+            && self.instance_matches(self.tasks[id.index()].instance, query)
+    }
+
+    /// The task's service's `healthCheckGracePeriodSeconds`, in milliseconds (0 for a standalone task).
+    fn health_check_grace_ms(&self, id: TaskId) -> SimTimeMs {
+        let seconds = self.task_origin(id).service.and_then(|s| self.services[s.index()].health_check_grace_seconds);
+        (seconds.unwrap_or(0).max(0) as u64).saturating_mul(1_000)
+    }
+
+    /// The task's health checks failed: it stays RUNNING, not healthy, with `healthStatus`
+    /// UNHEALTHY, and its service replaces it (`scheduler.rs::replace_unhealthy`).
+    fn mark_unhealthy(&mut self, id: TaskId) {
+        let checks = self.health_checks(id);
+        let reason = match (checks.container_ms.is_some(), checks.target_ms.is_some()) {
+            (true, true) => "container and target health checks failed",
+            (true, false) => "container health check failed",
+            _ => "target health check failed",
+        };
+        self.record(Subject::Task(id), Change::TaskUnhealthy, reason);
+        if let Some(s) = self.task_origin(id).service {
+            self.services.note_unhealthy(s, id);
+            self.triggers.push(Trigger::TaskUnhealthy(s));
+        }
     }
 
     fn mark_healthy(&mut self, id: TaskId) {

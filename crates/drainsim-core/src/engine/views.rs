@@ -366,6 +366,12 @@ impl<'a> ServiceView<'a> {
         self.state().schedule.observations.tasks_moved_more_than_once
     }
 
+    /// Tasks of the service found UNHEALTHY, each replaced: adopted so, or failing their health
+    /// checks during the run (`Engine::fail_health_checks_on`).
+    pub fn unhealthy_tasks(&self) -> u32 {
+        self.state().schedule.observations.unhealthy_tasks
+    }
+
     /// Tasks moved by Availability Zone rebalancing: each a task started in the zone with the
     /// fewest tasks and, once it was healthy, a task stopped in the zone with the most.
     pub fn az_rebalancing_moves(&self) -> u32 {

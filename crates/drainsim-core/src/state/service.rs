@@ -204,6 +204,9 @@ pub struct ServiceObservations {
     pub stall_unmet: Vec<Vec<crate::placement::PlacementFailureReason>>,
     pub floor_breaches: Vec<Episode<BreachCause>>,
     pub tasks_moved_more_than_once: u32,
+    /// Tasks found UNHEALTHY, each to be replaced: adopted so, or failing their health checks
+    /// during the run ([`Services::note_unhealthy`]).
+    pub unhealthy_tasks: u32,
     /// Tasks moved by Availability Zone rebalancing (each a task started in one zone and a task
     /// stopped in another).
     pub az_rebalancing_moves: u32,
@@ -1765,6 +1768,8 @@ impl Services {
         let noted = self.unhealthy.entry(id).or_default();
         assert!(!noted.contains(&task), "a task is noted unhealthy once");
         noted.push(task);
+        let observations = &mut self.records[id.index()].schedule.observations;
+        observations.unhealthy_tasks = observations.unhealthy_tasks.checked_add(1).expect("fewer than 2^32 tasks");
     }
 
     /// The service's listed UNHEALTHY tasks, in the order they were noted.

@@ -67,6 +67,9 @@ pub enum Change {
         /// stays UNKNOWN.
         health_status: bool,
     },
+    /// A RUNNING task's health checks failed (a fault: `Engine::fail_health_checks_on`): its
+    /// `healthStatus` is UNHEALTHY and its service replaces it.
+    TaskUnhealthy,
     /// A task was orphaned: its instance was deregistered with `force` (or terminated) while it ran.
     TaskOrphaned,
     /// EC2 gave the instance's Spot Instance interruption notice (two minutes before it goes).
@@ -229,6 +232,7 @@ fn change_code(change: &Change) -> u64 {
         Change::TaskAgentStarts => 18 << 32,
         Change::SpotInterruptionNotice => 19 << 32,
         Change::ServiceUpdated(f) => (20 << 32) | f.bits(),
+        Change::TaskUnhealthy => 21 << 32,
     }
 }
 

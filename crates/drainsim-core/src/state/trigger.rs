@@ -20,6 +20,8 @@ pub(crate) enum Trigger {
     TaskStopping(ServiceId),
     /// A task of a service turned healthy (it now counts toward minimumHealthyPercent).
     TaskHealthy(ServiceId),
+    /// A task of a service failed its health checks (its service replaces it).
+    TaskUnhealthy(ServiceId),
     /// A healthy task of a service was lost for a reason other than the scheduler's own stop.
     HealthyTaskLost(ServiceId, BreachCause),
     /// A task of a service left without the scheduler asking (orphaned, or stopped by a user).
