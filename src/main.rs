@@ -969,7 +969,7 @@ fn print_text(
                 if s.unhealthy_tasks > 0 {
                     writeln!(
                         out,
-                        "  {:<16} {} {} found UNHEALTHY, each replaced (adopted so, or failing health checks)",
+                        "  {:<16} {} {} found UNHEALTHY (adopted so, or failing health checks)",
                         "",
                         s.unhealthy_tasks,
                         if s.unhealthy_tasks == 1 { "task" } else { "tasks" }

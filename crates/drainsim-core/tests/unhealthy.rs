@@ -106,6 +106,66 @@ fn without_room_under_the_ceiling_unhealthy_tasks_stop_one_at_a_time_first() {
 }
 
 #[test]
+fn a_task_only_its_target_group_judges_stops_in_the_load_balancers_words() {
+    let mut e = common::engine_with_app(5);
+    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        cluster: Some("prod".into()),
+        total_resources: vec![Resource::integer("CPU", 4_096), Resource::integer("MEMORY", 8_192)],
+        instance_identity: InstanceIdentity {
+            name: "i0".into(),
+            instance_type: "m5.xlarge".into(),
+            availability_zone: "us-east-1a".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }))
+    .expect("a valid registration");
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "web".into(),
+        container_definitions: vec![ContainerDefinition {
+            name: "web".into(),
+            cpu: Some(256),
+            memory: Some(512),
+            port_mappings: vec![PortMapping { container_port: Some(80), host_port: None, protocol: None }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }))
+    .expect("a valid task definition");
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "web".into(),
+        task_definition: "web".into(),
+        desired_count: Some(1),
+        load_balancers: vec![LoadBalancer {
+            target_group_arn: Some("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef".into()),
+            load_balancer_name: None,
+            container_name: Some("web".into()),
+            container_port: Some(80),
+        }],
+        ..Default::default()
+    }))
+    .expect("a valid service");
+    let unhealthy = e
+        .adopt_running_task(AdoptTaskRequest {
+            cluster: Some("prod".into()),
+            container_instance: e.instance_named("i0").unwrap().arn(),
+            task_definition: "web".into(),
+            service: Some("web".into()),
+            group: None,
+            started_by: None,
+            healthy: false,
+        })
+        .expect("room for it");
+    let _ = e.run_until_quiet(3_600_000, 1_000_000);
+    assert_eq!(
+        e.task(unhealthy).stopped_reason(),
+        Some("Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef)")
+    );
+    assert_eq!(e.service_named("web").unwrap().healthy_count(), 1, "its replacement passed its target health check");
+}
+
+#[test]
 fn an_unhealthy_task_the_healthy_ones_make_up_for_stops_at_once() {
     let mut e = adopted(2, 100, 200, 2, 1);
     let unhealthy = unhealthy_ids(&e)[0];

@@ -384,8 +384,7 @@ pub struct ServiceReport {
     pub floor_breaches: Vec<FloorBreachReport>,
     /// Tasks replaced more than once by drains.
     pub tasks_moved_more_than_once: u32,
-    /// Tasks found UNHEALTHY, each replaced: adopted so, or failing their health checks (absent
-    /// when none).
+    /// Tasks found UNHEALTHY: adopted so, or failing their health checks (absent when none).
     #[serde(skip_serializing_if = "no_moves")]
     pub unhealthy_tasks: u32,
     /// Extra task moves made by Availability Zone rebalancing (absent when none).

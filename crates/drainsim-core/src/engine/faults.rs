@@ -83,8 +83,8 @@ impl Engine {
     /// started", <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>),
     /// and its service replaces it (`scheduler.rs::replace_unhealthy`). A task with neither check
     /// is judged by nothing: it counts as healthy as ever. Whether an instance is selected is read
-    /// when a task on it starts RUNNING and again when its checks report. Refused, changing
-    /// nothing, when `filter` is not a valid cluster query.
+    /// when a task on it starts RUNNING and again when its checks report. A later call replaces
+    /// the query. Refused, changing nothing, when `filter` is not a valid cluster query.
     pub fn fail_health_checks_on(&mut self, filter: &str) -> Result<(), crate::errors::EcsError> {
         let query = crate::rules::query::Query::parse(filter)
             .map_err(|e| crate::errors::EcsError::invalid_parameter(format!("'{filter}' is not a valid cluster query: {e}.")))?;

@@ -721,18 +721,22 @@ impl Engine {
     }
 
     /// Stops an UNHEALTHY task of a service, in ECS's words for a task replaced after failing its
-    /// health checks: its target group's when only the load balancer judges its health, else
-    /// the containers' (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html>).
+    /// health checks: its load balancer's (a target group, or a Classic Load Balancer) when only
+    /// the load balancer judges its health, else the containers'
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html>).
     fn stop_unhealthy(&mut self, t: TaskId, stops: &mut Stops, out: &mut PassOutcome) {
         let origin = *self.task_origin(t);
         let by_containers = self.task_defs[origin.task_def.index()].reports_health_status();
-        let target_group = origin
-            .service
-            .and_then(|s| self.services[s.index()].load_balancer.as_ref())
-            .and_then(|lb| lb.spec.target_group_arn.clone())
-            .filter(|_| !by_containers);
-        let reason = match target_group {
-            Some(arn) => format!("Task failed ELB health checks in (target-group {arn})"),
+        let load_balancer =
+            origin.service.and_then(|s| self.services[s.index()].load_balancer.as_ref()).filter(|_| !by_containers).map(|lb| {
+                match (&lb.spec.target_group_arn, &lb.spec.load_balancer_name) {
+                    (Some(arn), _) => format!("target-group {arn}"),
+                    (None, Some(name)) => format!("elb {name}"),
+                    (None, None) => unreachable!("a load balancer names a target group or a Classic Load Balancer"),
+                }
+            });
+        let reason = match load_balancer {
+            Some(lb) => format!("Task failed ELB health checks in ({lb})"),
             None => "Task failed container health checks".to_string(),
         };
         self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, &reason);

@@ -366,8 +366,8 @@ impl<'a> ServiceView<'a> {
         self.state().schedule.observations.tasks_moved_more_than_once
     }
 
-    /// Tasks of the service found UNHEALTHY, each replaced: adopted so, or failing their health
-    /// checks during the run (`Engine::fail_health_checks_on`).
+    /// Tasks of the service found UNHEALTHY: adopted so, or failing their health checks during the
+    /// run (`Engine::fail_health_checks_on`). A REPLICA service replaces each; a DAEMON's stay.
     pub fn unhealthy_tasks(&self) -> u32 {
         self.state().schedule.observations.unhealthy_tasks
     }

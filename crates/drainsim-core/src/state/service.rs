@@ -204,8 +204,8 @@ pub struct ServiceObservations {
     pub stall_unmet: Vec<Vec<crate::placement::PlacementFailureReason>>,
     pub floor_breaches: Vec<Episode<BreachCause>>,
     pub tasks_moved_more_than_once: u32,
-    /// Tasks found UNHEALTHY, each to be replaced: adopted so, or failing their health checks
-    /// during the run ([`Services::note_unhealthy`]).
+    /// Tasks found UNHEALTHY: adopted so, or failing their health checks during the run
+    /// ([`Services::note_unhealthy`]). A REPLICA service replaces each; a DAEMON's stay.
     pub unhealthy_tasks: u32,
     /// Tasks moved by Availability Zone rebalancing (each a task started in one zone and a task
     /// stopped in another).
