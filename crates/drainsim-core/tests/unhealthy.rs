@@ -309,6 +309,41 @@ fn tasks_on_selected_instances_fail_their_checks_where_they_would_have_passed_an
 }
 
 #[test]
+fn a_daemon_replaces_its_failing_task_stopping_it_first() {
+    let mut e = failing(None);
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "agent".into(),
+        task_definition: "checked".into(),
+        scheduling_strategy: Some("DAEMON".into()),
+        ..Default::default()
+    }))
+    .expect("a valid daemon service");
+    assert!(e.advance_to(17_000, 1_000_000));
+    let agent = e.service_named("agent").unwrap();
+    assert_eq!((agent.healthy_count(), agent.unhealthy_tasks()), (1, 2), "i0's passed, i1's and i2's failed");
+    assert_eq!(agent.running_count(), 1, "the failed ones were told to stop at once");
+    let _ = e.run_until_quiet(600_000, 1_000_000);
+    let agent = e.service_named("agent").unwrap();
+    assert!(agent.unhealthy_tasks() > 2, "their replacements failed in turn");
+    assert!(agent.max_tasks_observed().is_none_or(|m| m <= 3));
+    let on_i0: Vec<_> =
+        e.tasks().filter(|t| t.service().is_some_and(|s| s.name() == "agent") && t.instance().name() == "i0").collect();
+    assert_eq!(on_i0.len(), 1, "the daemon task on i0 was never replaced");
+    for t in e.tasks().filter(|t| t.service().is_some_and(|s| s.name() == "agent") && t.stopped_at_ms().is_some()) {
+        assert_eq!(t.stopped_reason(), Some("Task failed container health checks"));
+        // At most one daemon task per instance at a time: the next started after this one stopped.
+        let next = e
+            .tasks()
+            .filter(|n| n.service().is_some_and(|s| s.name() == "agent") && n.instance().id() == t.instance().id())
+            .find(|n| n.created_at_ms() > t.created_at_ms());
+        if let Some(next) = next {
+            assert!(next.created_at_ms() >= t.stopped_at_ms().unwrap());
+        }
+    }
+}
+
+#[test]
 fn the_grace_period_holds_a_failing_check_back() {
     let mut e = failing(Some(60));
     // RUNNING at 12 s: failing checks are ignored until 72 s.

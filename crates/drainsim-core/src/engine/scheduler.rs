@@ -75,6 +75,8 @@ pub(crate) enum DaemonAction {
     Place,
     /// Stop its tasks there, for this reason.
     Stop(&'static str),
+    /// Stop its UNHEALTHY task there; a new one is placed once it is STOPPED (`maximumPercent` 100).
+    ReplaceUnhealthy,
 }
 
 /// What one pass did.
@@ -725,6 +727,14 @@ impl Engine {
     /// the load balancer judges its health, else the containers'
     /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html>).
     fn stop_unhealthy(&mut self, t: TaskId, stops: &mut Stops, out: &mut PassOutcome) {
+        let reason = self.unhealthy_stop_reason(t);
+        self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, &reason);
+        stops.running.push(t);
+        out.progress = true;
+    }
+
+    /// Why an UNHEALTHY task is stopped, in ECS's words ([`Self::stop_unhealthy`]).
+    fn unhealthy_stop_reason(&self, t: TaskId) -> String {
         let origin = *self.task_origin(t);
         let by_containers = self.task_defs[origin.task_def.index()].reports_health_status();
         let load_balancer =
@@ -735,13 +745,10 @@ impl Engine {
                     (None, None) => unreachable!("a load balancer names a target group or a Classic Load Balancer"),
                 }
             });
-        let reason = match load_balancer {
+        match load_balancer {
             Some(lb) => format!("Task failed ELB health checks in ({lb})"),
             None => "Task failed container health checks".to_string(),
-        };
-        self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, &reason);
-        stops.running.push(t);
-        out.progress = true;
+        }
     }
 
     /// Whether a task of the service was told to stop and has not reached STOPPED.
@@ -938,6 +945,9 @@ impl Engine {
                     DaemonAction::Stop("Task stopped because its container instance is DRAINING")
                 }
             }
+            InstanceStatus::Active if self.daemon_tasks_on(id, inst).any(|t| self.services.unhealthy_tasks(id).contains(&t)) => {
+                DaemonAction::ReplaceUnhealthy
+            }
             _ => DaemonAction::Nothing,
         }
     }
@@ -988,6 +998,16 @@ impl Engine {
                     let daemon_tasks: Vec<TaskId> = self.daemon_tasks_on(id, inst).collect();
                     for t in daemon_tasks {
                         self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, reason);
+                        stopped.push(t);
+                        out.progress = true;
+                    }
+                }
+                DaemonAction::ReplaceUnhealthy => {
+                    let unhealthy: Vec<TaskId> =
+                        self.daemon_tasks_on(id, inst).filter(|t| self.services.unhealthy_tasks(id).contains(t)).collect();
+                    for t in unhealthy {
+                        let reason = self.unhealthy_stop_reason(t);
+                        self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, &reason);
                         stopped.push(t);
                         out.progress = true;
                     }

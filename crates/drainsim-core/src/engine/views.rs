@@ -367,7 +367,7 @@ impl<'a> ServiceView<'a> {
     }
 
     /// Tasks of the service found UNHEALTHY: adopted so, or failing their health checks during the
-    /// run (`Engine::fail_health_checks_on`). A REPLICA service replaces each; a DAEMON's stay.
+    /// run (`Engine::fail_health_checks_on`). The service replaces each.
     pub fn unhealthy_tasks(&self) -> u32 {
         self.state().schedule.observations.unhealthy_tasks
     }

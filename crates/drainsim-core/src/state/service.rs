@@ -205,7 +205,7 @@ pub struct ServiceObservations {
     pub floor_breaches: Vec<Episode<BreachCause>>,
     pub tasks_moved_more_than_once: u32,
     /// Tasks found UNHEALTHY: adopted so, or failing their health checks during the run
-    /// ([`Services::note_unhealthy`]). A REPLICA service replaces each; a DAEMON's stay.
+    /// ([`Services::note_unhealthy`]). The service replaces each.
     pub unhealthy_tasks: u32,
     /// Tasks moved by Availability Zone rebalancing (each a task started in one zone and a task
     /// stopped in another).
