@@ -255,6 +255,34 @@ proptest! {
         prop_assert_eq!(drain_trace_on(populate(used, &c), &c, None), drain_trace(&c, None));
     }
 
+    /// Drains onto instances whose tasks fail their health checks (the load-balanced service's
+    /// tasks on the instances of rack r1 fail their target health checks, and are replaced again
+    /// and again): the ceiling is still never crossed, the floor only with a deficit that existed
+    /// before the drain, the invariants hold after every event, and only tasks that have a check
+    /// fail one.
+    #[test]
+    fn drains_onto_failing_instances_keep_their_bounds(c in case()) {
+        let mut e = build(&c);
+        e.fail_health_checks_on("attribute:rack == r1").expect("a valid query");
+        let drain_at = 120_000;
+        prop_assert!(e.advance_to(drain_at, 1_000_000));
+        let full_health_at_drain: Vec<bool> = e.services().map(|s| s.healthy_count() == s.desired_count()).collect();
+        drain(&mut e, &c);
+        let _ = e.run_until_quiet(drain_at + 3_600_000, 2_000_000);
+        prop_assert!(check_invariants(&e).is_ok(), "{:?}", check_invariants(&e));
+        for (n, s) in e.services().enumerate() {
+            prop_assert!(s.max_tasks_observed().unwrap_or(0) <= s.task_ceiling(), "svc{n}: {} tasks > ceiling {}", s.max_tasks_observed().unwrap_or(0), s.task_ceiling());
+            if full_health_at_drain[n] {
+                prop_assert!(s.floor_breaches().is_empty(), "svc{n}: breaches {:?} with no cause", s.floor_breaches());
+            } else {
+                prop_assert!(s.floor_breaches().iter().all(|b| b.reason == BreachCause::PreExistingDeficit), "{:?}", s.floor_breaches());
+            }
+            if !(c.lb && n == 0) {
+                prop_assert_eq!(s.unhealthy_tasks(), 0, "svc{} has no health check to fail", n);
+            }
+        }
+    }
+
     #[test]
     fn drains_respect_bounds_and_complete_when_they_can(c in case()) {
         let mut e = build(&c);

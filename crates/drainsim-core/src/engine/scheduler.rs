@@ -684,8 +684,9 @@ impl Engine {
     /// unhealthy task", and "If the maximumPercent parameter limits the scheduler from starting a
     /// replacement task first, the scheduler will stop an unhealthy task one at a time [...] to
     /// free up capacity, and then start a replacement task"
-    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html>; the
-    /// second rule is the pass's step 3, after the starts). Here: the staying UNHEALTHY tasks that
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html>, the rule
+    /// since October 2023: <https://aws.amazon.com/about-aws/whats-new/2023/10/amazon-ecs-applications-resiliency-unpredictable-load-spikes/>;
+    /// the second rule is the pass's step 3, after the starts). Here: the staying UNHEALTHY tasks that
     /// the healthy staying tasks already make up for stop, oldest first; the others stay until
     /// replacements are healthy ([`Self::unhealthy_awaiting_replacement`]). Stopping one never
     /// lowers the healthy count, so the floor does not hold it. Returns how many it stopped.
