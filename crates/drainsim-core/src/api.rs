@@ -254,7 +254,8 @@ pub struct AdoptTaskRequest {
     /// `startedBy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
-    /// Whether it counts as healthy (false for a task ECS reports UNHEALTHY).
+    /// Whether it counts as healthy (false for a task ECS reports UNHEALTHY: a service's task is
+    /// then replaced, docs/ecs-choices.md § "UNHEALTHY tasks are replaced").
     pub healthy: bool,
 }
 

@@ -69,7 +69,8 @@ fn a_replacement_starts_first_and_the_unhealthy_task_stops_once_it_is_healthy() 
     let unhealthy = unhealthy_ids(&e)[0];
     let arn = e.task(unhealthy).arn();
     match e.handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: vec![arn] })) {
-        Ok(Response::Tasks { tasks, .. }) => assert_eq!(tasks[0].health_status, "UNHEALTHY", "an adopted UNHEALTHY task says so"),
+        // `app` has no container health check, which alone decides healthStatus.
+        Ok(Response::Tasks { tasks, .. }) => assert_eq!(tasks[0].health_status, "UNKNOWN"),
         other => panic!("unexpected response {other:?}"),
     }
     assert!(e.advance_to(HEALTHY_AFTER_START_MS - 1, 1_000_000));

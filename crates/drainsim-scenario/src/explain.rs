@@ -172,7 +172,7 @@ impl TaskHistory {
                         self.healthy_at.entry(s.id()).or_default().push(r.time_ms);
                     }
                 }
-                Change::TaskUnhealthy => {
+                Change::TaskUnhealthy { .. } => {
                     if let Some(s) = e.task(t).service() {
                         self.unhealthy_at.entry(s.id()).or_default().push(r.time_ms);
                     }

@@ -369,13 +369,13 @@ impl Engine {
             // A task's healthStatus comes from its essential containers' health checks
             // (`TaskDefinition::reports_health_status`), whatever the scheduler counts toward
             // minimumHealthyPercent.
-            // An adopted UNHEALTHY task says so while its service lists it.
-            health_status: if td.reports_health_status() && t.healthy() {
-                "HEALTHY"
-            } else if origin.service.is_some_and(|s| self.services.unhealthy_tasks(s).contains(&id)) {
-                "UNHEALTHY"
-            } else {
-                "UNKNOWN"
+            // An UNHEALTHY task (adopted so, or failing its checks) says so while its service lists
+            // it, when its containers' checks decide its healthStatus (a target group's verdict
+            // leaves it UNKNOWN).
+            health_status: match (td.reports_health_status(), t.healthy()) {
+                (true, true) => "HEALTHY",
+                (true, false) if origin.service.is_some_and(|s| self.services.unhealthy_tasks(s).contains(&id)) => "UNHEALTHY",
+                _ => "UNKNOWN",
             }
             .into(),
             created_at: self.ts(self.task_created_at_ms(id)),
@@ -851,7 +851,7 @@ impl Engine {
             (true, false) => "container health check failed",
             _ => "target health check failed",
         };
-        self.record(Subject::Task(id), Change::TaskUnhealthy, reason);
+        self.record(Subject::Task(id), Change::TaskUnhealthy { health_status: checks.health_status }, reason);
         if let Some(s) = self.task_origin(id).service {
             self.services.note_unhealthy(s, id);
             self.triggers.push(Trigger::TaskUnhealthy(s));

@@ -68,8 +68,13 @@ pub enum Change {
         health_status: bool,
     },
     /// A RUNNING task's health checks failed (a fault: `Engine::fail_health_checks_on`): its
-    /// `healthStatus` is UNHEALTHY and its service replaces it.
-    TaskUnhealthy,
+    /// service replaces it.
+    TaskUnhealthy {
+        /// Whether its `healthStatus` (DescribeTasks) became UNHEALTHY, which only the essential
+        /// containers' health checks decide, when every one has a check; otherwise (a target
+        /// group's verdict) it stays UNKNOWN.
+        health_status: bool,
+    },
     /// A task was orphaned: its instance was deregistered with `force` (or terminated) while it ran.
     TaskOrphaned,
     /// EC2 gave the instance's Spot Instance interruption notice (two minutes before it goes).
@@ -232,7 +237,7 @@ fn change_code(change: &Change) -> u64 {
         Change::TaskAgentStarts => 18 << 32,
         Change::SpotInterruptionNotice => 19 << 32,
         Change::ServiceUpdated(f) => (20 << 32) | f.bits(),
-        Change::TaskUnhealthy => 21 << 32,
+        Change::TaskUnhealthy { health_status } => (21 << 32) | health_status as u64,
     }
 }
 
