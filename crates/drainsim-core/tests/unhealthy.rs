@@ -17,18 +17,7 @@ const HEALTHY_AFTER_START_MS: u64 = 52_000;
 fn adopted(desired: u32, min: u32, max: u32, healthy: u32, unhealthy: u32) -> Engine {
     let mut e = common::engine_with_app(3);
     for (n, zone) in ["us-east-1a", "us-east-1b", "us-east-1c"].iter().enumerate() {
-        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-            cluster: Some("prod".into()),
-            total_resources: vec![Resource::integer("CPU", 16_384), Resource::integer("MEMORY", 32_768)],
-            instance_identity: InstanceIdentity {
-                name: format!("i{n}"),
-                instance_type: "m5.4xlarge".into(),
-                availability_zone: (*zone).into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        }))
-        .expect("a valid registration");
+        common::register_instance(&mut e, &format!("i{n}"), zone, 16_384, 32_768);
     }
     e.handle(Request::CreateService(CreateServiceRequest {
         cluster: Some("prod".into()),
@@ -109,18 +98,7 @@ fn without_room_under_the_ceiling_unhealthy_tasks_stop_one_at_a_time_first() {
 #[test]
 fn a_task_only_its_target_group_judges_stops_in_the_load_balancers_words() {
     let mut e = common::engine_with_app(5);
-    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-        cluster: Some("prod".into()),
-        total_resources: vec![Resource::integer("CPU", 4_096), Resource::integer("MEMORY", 8_192)],
-        instance_identity: InstanceIdentity {
-            name: "i0".into(),
-            instance_type: "m5.xlarge".into(),
-            availability_zone: "us-east-1a".into(),
-            ..Default::default()
-        },
-        ..Default::default()
-    }))
-    .expect("a valid registration");
+    common::register_instance(&mut e, "i0", "us-east-1a", 4_096, 8_192);
     e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
         family: "web".into(),
         container_definitions: vec![ContainerDefinition {

@@ -42,3 +42,21 @@ pub fn register_eni_task_definition(e: &mut Engine) {
     }))
     .expect("a valid task definition");
 }
+
+/// Registers instance `name` in cluster `prod`: an `m5.4xlarge` in `zone` with these CPU units
+/// and MiB.
+#[allow(dead_code)] // not every test file that shares this module uses it
+pub fn register_instance(e: &mut Engine, name: &str, zone: &str, cpu: i64, memory: i64) {
+    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        cluster: Some("prod".into()),
+        total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)],
+        instance_identity: InstanceIdentity {
+            name: name.into(),
+            instance_type: "m5.4xlarge".into(),
+            availability_zone: zone.into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }))
+    .expect("a valid registration");
+}
