@@ -96,6 +96,27 @@ fn one_plan_against_itself_with_overrides() {
     }
 }
 
+/// Plans whose tasks fail their health checks show how many were replaced; plans without any do
+/// not show the row. Replacing the broken image's tasks one at a time for the half hour the run
+/// lasts is the same churn at minimum 100 % and at 50 %, but only at 50 % does web's drain move.
+#[test]
+fn unhealthy_tasks_replaced_show_only_where_there_were_some() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/faults/failing-health-checks-hold-a-drain.ron",
+        "--set",
+        "web.deploymentConfiguration.minimumHealthyPercent=50",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    let unhealthy = measure(&report, "unhealthy tasks replaced");
+    assert_eq!(unhealthy["a"]["min"], 186, "{unhealthy}");
+    assert!(unhealthy["b"]["min"].as_u64().unwrap() > 100, "{unhealthy}");
+    let plain = compare_json(&["compare", "scenarios/demo.ron", "--set", "web.desiredCount=6", "--seeds", "0..2", "--json"]);
+    assert!(plain["measures"].as_array().unwrap().iter().all(|m| m["name"] != "unhealthy tasks replaced"), "{plain}");
+}
+
 /// Ctrl-C during a comparison: it stops promptly, prints the comparison of the seeds both plans ran,
 /// marked partial, and exits 130.
 #[cfg(unix)]

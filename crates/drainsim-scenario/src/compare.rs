@@ -58,6 +58,8 @@ pub struct RunNumbers {
     pub stalls: u64,
     /// Tasks moved more than once, all services.
     pub tasks_moved_more_than_once: u64,
+    /// Tasks found UNHEALTHY (and replaced), all services.
+    pub unhealthy_tasks: u64,
     /// Failed placement attempts, all services and reasons.
     pub placement_failures: u64,
     /// Failed expectations (and a violated invariant).
@@ -115,6 +117,7 @@ struct PlanRuns {
     dips: BTreeMap<String, Counts>,
     stalls: Counts,
     tasks_moved_more_than_once: Counts,
+    unhealthy_tasks: Counts,
     placement_failures: Counts,
     failed_expectations: Counts,
     error: Option<(u64, String)>,
@@ -136,6 +139,7 @@ impl PlanRuns {
                 }
                 count(&mut self.stalls, Some(n.stalls));
                 count(&mut self.tasks_moved_more_than_once, Some(n.tasks_moved_more_than_once));
+                count(&mut self.unhealthy_tasks, Some(n.unhealthy_tasks));
                 count(&mut self.placement_failures, Some(n.placement_failures));
                 count(&mut self.failed_expectations, Some(n.failed_expectations));
             }
@@ -152,6 +156,7 @@ impl PlanRuns {
         }
         add_counts(&mut self.stalls, o.stalls);
         add_counts(&mut self.tasks_moved_more_than_once, o.tasks_moved_more_than_once);
+        add_counts(&mut self.unhealthy_tasks, o.unhealthy_tasks);
         add_counts(&mut self.placement_failures, o.placement_failures);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
         self.error = smaller_seed_error(self.error, o.error);
@@ -361,6 +366,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         n.dips.insert(s.name().to_string(), dip);
         n.stalls += s.stalls().len() as u64;
         n.tasks_moved_more_than_once += u64::from(s.tasks_moved_more_than_once());
+        n.unhealthy_tasks += u64::from(s.unhealthy_tasks());
         n.placement_failures += s.placement_failures().map(|(_, c)| c).sum::<u64>();
     }
     n.failed_expectations =
@@ -472,6 +478,11 @@ pub fn compare(
         ("failed expectations", |p| &p.failed_expectations),
     ] {
         measures.push(measure(name.into(), "count", runs, f(&ra), f(&rb)));
+    }
+    // Only plans that found UNHEALTHY tasks (adopted so, or failing health checks) show them.
+    if [&ra, &rb].iter().any(|p| p.unhealthy_tasks.keys().any(|n| *n > 0)) {
+        let at = measures.len() - 1;
+        measures.insert(at, measure("unhealthy tasks replaced".into(), "count", runs, &ra.unhealthy_tasks, &rb.unhealthy_tasks));
     }
     Ok(CompareReport {
         compare_version: COMPARE_VERSION,
