@@ -212,6 +212,44 @@ proptest! {
         }
         prop_assert_eq!(stopped_at_once, at_once);
     }
+
+    /// An UpdateService of `desiredCount` while UNHEALTHY tasks wait for their replacements: the
+    /// invariants hold after every event, the unhealthy tasks stop first when the healthy ones make
+    /// up the new count, and in the end the service runs the new count, healthy, with every
+    /// unhealthy task stopped.
+    #[test]
+    fn a_desired_count_changed_while_unhealthy_tasks_wait_settles_healthy(
+        desired in 1u32..8,
+        new_desired in 0u32..8,
+        max in prop::sample::select(vec![100u32, 150, 200]),
+        healthy_frac in 0u32..=8,
+        unhealthy in 1u32..4,
+        at_ms in prop::sample::select(vec![0u64, 5_000, 30_000]),
+    ) {
+        let healthy = healthy_frac.min(desired);
+        let mut e = adopted(desired, 50, max, healthy, unhealthy);
+        let adopted_unhealthy = unhealthy_ids(&e);
+        prop_assert!(e.advance_to(at_ms, 1_000_000));
+        e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "web".into(),
+            desired_count: Some(i64::from(new_desired)),
+            ..Default::default()
+        }))
+        .expect("a valid update");
+        let _ = e.run_until_quiet(3_600_000, 1_000_000);
+        let web = e.service_named("web").unwrap();
+        prop_assert_eq!((web.running_count(), web.healthy_count(), web.live_count()), (new_desired, new_desired, new_desired));
+        for t in adopted_unhealthy {
+            let t = e.task(t);
+            prop_assert_eq!(t.last_status(), TaskStatus::Stopped);
+            // No replacement is healthy before 52 s: when the healthy tasks alone make up the new
+            // count, the unhealthy ones stop at the update, before any healthy task would.
+            if new_desired <= healthy {
+                prop_assert!(t.stopping_at_ms().unwrap() <= at_ms, "stopped at {:?}", t.stopping_at_ms());
+            }
+        }
+    }
 }
 
 /// The engine of [`adopted`] with no task adopted, `app` given a container health check (5 s
