@@ -341,6 +341,44 @@ fn merge_refuses_counts_that_cannot_be_right() {
     assert!(err.contains("placement failures for RESOURCE:CPU"), "{err}");
 }
 
+/// A sweep of a drain onto instances whose tasks fail their health checks counts the unhealthy
+/// tasks replaced, per service, over the runs; shards merge to the same counts, and an edited
+/// count that cannot be right is refused. A sweep without any does not mention them.
+#[test]
+fn unhealthy_tasks_are_counted_over_the_runs_and_merge() {
+    let dir = temp_dir("unhealthy");
+    let base = ["sweep", "scenarios/faults/failing-health-checks-hold-a-drain.ron", "--seeds", "0..4", "--json"];
+    let whole = drainsim(&base);
+    assert_eq!(whole.status.code(), Some(0), "{}", stderr(&whole));
+    let v = json(&whole);
+    let web = v["distribution"]["services"].as_array().unwrap().iter().find(|s| s["serviceName"] == "web").unwrap();
+    // The scenario's own expectation: 148 a run, every run alike (no jitter, no faults drawn).
+    assert_eq!((web["unhealthyTasks"].as_u64(), web["runsWithUnhealthyTasks"].as_u64()), (Some(4 * 148), Some(4)), "{web}");
+    let mut files = Vec::new();
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let mut args = base.to_vec();
+        args.extend(["--shard", shard.as_str()]);
+        let out = drainsim(&args);
+        let f = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&f, &out.stdout).unwrap();
+        files.push(f.display().to_string());
+    }
+    let merged = drainsim(&["sweep", "--merge", "--json", &files[1], &files[0]]);
+    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
+    let mut edited = json_value(&std::fs::read_to_string(&files[0]).unwrap());
+    for s in edited["distribution"]["services"].as_array_mut().unwrap() {
+        s["unhealthyTasks"] = serde_json::json!(0);
+    }
+    let f = dir.join("edited.json");
+    std::fs::write(&f, edited.to_string()).unwrap();
+    let out = drainsim(&["sweep", "--merge", f.to_str().unwrap(), &files[1]]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unhealthy tasks in 2 runs with some"), "{}", stderr(&out));
+    let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("nhealthyTasks"));
+}
+
 /// An edited result that says a run failed an expectation though none failed, or names as the
 /// seed of an extreme a seed it did not run, is refused by --merge: merged, it printed "failed
 /// expectations (runs): 400 x" above "every run's expectations hold", or sent the reader to

@@ -20,6 +20,8 @@ pub(super) struct ServiceFact<'a> {
     pub(super) min_healthy_observed: Option<u32>,
     /// ECS's reason text and the failed placements for it.
     pub(super) placement_failures: Vec<(&'static str, u64)>,
+    /// Tasks found UNHEALTHY (and replaced).
+    pub(super) unhealthy_tasks: u32,
 }
 
 pub(super) struct RunFacts<'a> {
@@ -38,6 +40,8 @@ struct ServiceAgg {
     min: Option<(u32, u64)>,
     runs_with_placement_failures: u64,
     placement_failures: BTreeMap<String, u64>,
+    runs_with_unhealthy_tasks: u64,
+    unhealthy_tasks: u64,
 }
 
 impl ServiceAgg {
@@ -47,6 +51,8 @@ impl ServiceAgg {
         self.min = min_opt(self.min, o.min);
         self.runs_with_placement_failures += o.runs_with_placement_failures;
         add_counts(&mut self.placement_failures, o.placement_failures);
+        self.runs_with_unhealthy_tasks += o.runs_with_unhealthy_tasks;
+        self.unhealthy_tasks += o.unhealthy_tasks;
     }
 }
 
@@ -143,6 +149,10 @@ impl Aggregate {
             if s.placement_failures.iter().any(|(_, c)| *c > 0) {
                 agg.runs_with_placement_failures += 1;
             }
+            if s.unhealthy_tasks > 0 {
+                agg.runs_with_unhealthy_tasks += 1;
+                agg.unhealthy_tasks += u64::from(s.unhealthy_tasks);
+            }
             for (reason, c) in s.placement_failures {
                 match agg.placement_failures.get_mut(reason) {
                     Some(n) => *n += c,
@@ -203,6 +213,8 @@ impl Aggregate {
                         min: m.min.zip(m.min_seed),
                         runs_with_placement_failures: s.runs_with_placement_failures,
                         placement_failures: s.placement_failures.iter().map(|c| (c.reason.clone(), c.count)).collect(),
+                        runs_with_unhealthy_tasks: s.runs_with_unhealthy_tasks,
+                        unhealthy_tasks: s.unhealthy_tasks,
                     };
                     (s.service_name.clone(), agg)
                 })
@@ -247,6 +259,8 @@ impl Aggregate {
                     .into_iter()
                     .map(|(reason, count)| ReasonCount { reason, count })
                     .collect(),
+                runs_with_unhealthy_tasks: s.runs_with_unhealthy_tasks,
+                unhealthy_tasks: s.unhealthy_tasks,
             })
             .collect();
         SweepReport {

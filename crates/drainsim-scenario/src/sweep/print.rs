@@ -135,6 +135,15 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
         at_most_runs("observedRuns", m.observed_runs)?;
         at_most_runs("unobservedRuns", m.unobserved_runs)?;
         at_most_runs("runsWithPlacementFailures", sv.runs_with_placement_failures)?;
+        at_most_runs("runsWithUnhealthyTasks", sv.runs_with_unhealthy_tasks)?;
+        if sv.runs_with_unhealthy_tasks > 0 && sv.unhealthy_tasks < sv.runs_with_unhealthy_tasks
+            || sv.runs_with_unhealthy_tasks == 0 && sv.unhealthy_tasks > 0
+        {
+            return Err(format!(
+                "{name}: {}: {} unhealthy tasks in {} runs with some (an edited file?)",
+                sv.service_name, sv.unhealthy_tasks, sv.runs_with_unhealthy_tasks
+            ));
+        }
         m.histogram.iter().try_for_each(|(_, c)| at_most_runs("the minHealthyObserved histogram", *c))?;
         if let Some(c) = sv.placement_failures.iter().find(|c| c.count > MAX_PLACEMENT_FAILURE_COUNT) {
             return Err(format!(
@@ -210,6 +219,13 @@ pub fn render_text(r: &SweepReport) -> String {
                 o(m.p50),
                 m.unobserved_runs
             );
+            if s.runs_with_unhealthy_tasks > 0 {
+                let _ = writeln!(
+                    out,
+                    "  {:<16} unhealthyTasks {} in {} runs (each replaced)",
+                    "", s.unhealthy_tasks, s.runs_with_unhealthy_tasks
+                );
+            }
         }
     }
     if !r.expectation_failures.is_empty() {

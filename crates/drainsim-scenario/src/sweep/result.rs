@@ -114,6 +114,12 @@ pub struct ServiceDistribution {
     pub runs_with_placement_failures: u64,
     /// Placement failures summed over every run, by reason.
     pub placement_failures: Vec<ReasonCount>,
+    /// Runs in which some task was found UNHEALTHY (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub runs_with_unhealthy_tasks: u64,
+    /// Tasks found UNHEALTHY, each replaced, summed over every run (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unhealthy_tasks: u64,
 }
 
 /// The service's `minHealthyObserved` (lowest healthy count after its first steady state), per run.
@@ -146,4 +152,8 @@ pub struct ReasonCount {
 
 fn is_false(b: &bool) -> bool {
     !b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -108,6 +108,7 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
             name: s.name(),
             min_healthy_observed: s.min_healthy_observed(),
             placement_failures: s.placement_failures().map(|(r, c)| (r.as_str(), c)).collect(),
+            unhealthy_tasks: s.unhealthy_tasks(),
         })
         .collect();
     RunFacts { seed, failed, drain, services }
