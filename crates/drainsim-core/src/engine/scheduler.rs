@@ -691,7 +691,7 @@ impl Engine {
     /// replacements are healthy ([`Self::unhealthy_awaiting_replacement`]). Stopping one never
     /// lowers the healthy count, so the floor does not hold it. Returns how many it stopped.
     fn replace_unhealthy(&mut self, id: ServiceId, stops: &mut Stops, out: &mut PassOutcome) -> usize {
-        if self.services.unhealthy_tasks(id).is_empty() {
+        if !self.services.any_unhealthy(id) {
             return 0;
         }
         let staying = self.unhealthy_staying(id);
@@ -705,8 +705,7 @@ impl Engine {
     /// The service's UNHEALTHY tasks that stay (a drain stops those on DRAINING instances), in
     /// stop order.
     fn unhealthy_staying(&self, id: ServiceId) -> Vec<TaskId> {
-        let mut staying: Vec<TaskId> =
-            self.services.unhealthy_tasks(id).iter().copied().filter(|t| self.is_staying(*t)).collect();
+        let mut staying: Vec<TaskId> = self.services.unhealthy_tasks(id).filter(|t| self.is_staying(*t)).collect();
         staying.sort_by_cached_key(|t| self.stop_key(*t));
         staying
     }
@@ -714,12 +713,11 @@ impl Engine {
     /// How many of the service's staying UNHEALTHY tasks wait for a healthy replacement: as many as
     /// the healthy staying tasks fall short of `desiredCount`, at most all of them.
     pub(crate) fn unhealthy_awaiting_replacement(&self, id: ServiceId) -> usize {
-        let noted = self.services.unhealthy_tasks(id);
-        if noted.is_empty() {
+        if !self.services.any_unhealthy(id) {
             return 0;
         }
         let s = &self.services[id.index()];
-        let unhealthy = noted.iter().filter(|t| self.is_staying(**t)).count();
+        let unhealthy = self.services.unhealthy_tasks(id).filter(|t| self.is_staying(*t)).count();
         unhealthy.min((s.desired_count as usize).saturating_sub(s.staying_healthy as usize))
     }
 
@@ -946,7 +944,7 @@ impl Engine {
                     DaemonAction::Stop("Task stopped because its container instance is DRAINING")
                 }
             }
-            InstanceStatus::Active if self.daemon_tasks_on(id, inst).any(|t| self.services.unhealthy_tasks(id).contains(&t)) => {
+            InstanceStatus::Active if self.daemon_tasks_on(id, inst).any(|t| self.services.is_unhealthy(id, t)) => {
                 DaemonAction::ReplaceUnhealthy
             }
             _ => DaemonAction::Nothing,
@@ -1005,7 +1003,7 @@ impl Engine {
                 }
                 DaemonAction::ReplaceUnhealthy => {
                     let unhealthy: Vec<TaskId> =
-                        self.daemon_tasks_on(id, inst).filter(|t| self.services.unhealthy_tasks(id).contains(t)).collect();
+                        self.daemon_tasks_on(id, inst).filter(|t| self.services.is_unhealthy(id, *t)).collect();
                     for t in unhealthy {
                         let reason = self.unhealthy_stop_reason(t);
                         self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, &reason);

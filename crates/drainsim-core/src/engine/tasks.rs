@@ -374,7 +374,7 @@ impl Engine {
             // leaves it UNKNOWN).
             health_status: match (td.reports_health_status(), t.healthy()) {
                 (true, true) => "HEALTHY",
-                (true, false) if origin.service.is_some_and(|s| self.services.unhealthy_tasks(s).contains(&id)) => "UNHEALTHY",
+                (true, false) if origin.service.is_some_and(|s| self.services.is_unhealthy(s, id)) => "UNHEALTHY",
                 _ => "UNKNOWN",
             }
             .into(),

@@ -1604,11 +1604,11 @@ pub(crate) struct Services {
     list_positions: crate::infra::ids::TaskListPositions,
     /// Whether a service counting its tasks by an attribute's value was ever created.
     value_spreaders: bool,
-    /// By service, its listed tasks whose `healthStatus` is UNHEALTHY (adopted so: a cluster
-    /// captured with them), in the order they were noted; services with none are absent (most
-    /// runs have none, so a service record does not carry the list). The scheduler replaces them
-    /// (`engine/scheduler.rs::replace_unhealthy`); a task leaves as it leaves its service's list.
-    unhealthy: BTreeMap<ServiceId, Vec<TaskId>>,
+    /// By service, its listed tasks found UNHEALTHY (adopted so, or failing their health
+    /// checks); services with none are absent (most runs have none, so a service record does not
+    /// carry the set). The scheduler replaces them (`engine/scheduler.rs::replace_unhealthy`); a
+    /// task leaves as it leaves its service's list, in logarithmic time however many fail at once.
+    unhealthy: BTreeMap<ServiceId, std::collections::BTreeSet<TaskId>>,
 }
 
 impl std::ops::Index<usize> for Services {
@@ -1762,19 +1762,28 @@ impl Services {
         }
     }
 
-    /// One of the service's listed tasks is UNHEALTHY (it was adopted so), once.
+    /// One of the service's listed tasks is UNHEALTHY (adopted so, or failing its checks), once.
     pub(crate) fn note_unhealthy(&mut self, id: ServiceId, task: TaskId) {
         assert!(self.list_position(id, task).is_some(), "an unhealthy task of the service is one of its listed tasks");
         let noted = self.unhealthy.entry(id).or_default();
-        assert!(!noted.contains(&task), "a task is noted unhealthy once");
-        noted.push(task);
+        assert!(noted.insert(task), "a task is noted unhealthy once");
         let observations = &mut self.records[id.index()].schedule.observations;
         observations.unhealthy_tasks = observations.unhealthy_tasks.checked_add(1).expect("fewer than 2^32 tasks");
     }
 
-    /// The service's listed UNHEALTHY tasks, in the order they were noted.
-    pub(crate) fn unhealthy_tasks(&self, id: ServiceId) -> &[TaskId] {
-        self.unhealthy.get(&id).map_or(&[], Vec::as_slice)
+    /// The service's listed UNHEALTHY tasks, by task ID.
+    pub(crate) fn unhealthy_tasks(&self, id: ServiceId) -> impl Iterator<Item = TaskId> + '_ {
+        self.unhealthy.get(&id).into_iter().flatten().copied()
+    }
+
+    /// Whether the service has a listed UNHEALTHY task.
+    pub(crate) fn any_unhealthy(&self, id: ServiceId) -> bool {
+        self.unhealthy.contains_key(&id)
+    }
+
+    /// Whether `task` is one of the service's listed UNHEALTHY tasks.
+    pub(crate) fn is_unhealthy(&self, id: ServiceId, task: TaskId) -> bool {
+        self.unhealthy.get(&id).is_some_and(|noted| noted.contains(&task))
     }
 
     /// A task the service started.
@@ -1789,7 +1798,7 @@ impl Services {
         let s = &mut self.records[id.index()];
         self.list_positions.remove(&mut s.tasks, task);
         if let Some(noted) = self.unhealthy.get_mut(&id) {
-            noted.retain(|t| *t != task);
+            noted.remove(&task);
             if noted.is_empty() {
                 self.unhealthy.remove(&id);
             }
