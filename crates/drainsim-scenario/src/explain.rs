@@ -93,8 +93,9 @@ pub struct TaskHistory {
     /// not reach them), by task and place in [`STOP_STATUSES`].
     far_ms: BTreeMap<(TaskId, usize), u64>,
     healthy_at: BTreeMap<ServiceId, Vec<u64>>,
-    /// When each service's tasks failed their health checks.
-    unhealthy_at: BTreeMap<ServiceId, Vec<u64>>,
+    /// Each service's tasks that failed their health checks: how many, the first and the last
+    /// time (a broken image fails a task a minute for as long as a run lasts: no list of them).
+    unhealthy_at: BTreeMap<ServiceId, HealthFailures>,
     /// The tasks orphaned (a forced deregistration, EC2 terminating the instance), with when and
     /// the record's reason: a drain such a task held ended when it was orphaned, not stopped.
     orphaned: BTreeMap<TaskId, (u64, &'static str)>,
@@ -107,6 +108,14 @@ pub struct TaskHistory {
     agent_outages: BTreeMap<(InstanceId, u64), u64>,
     /// Instances whose agent is disconnected, since when.
     agent_away: BTreeMap<InstanceId, u64>,
+}
+
+/// A service's tasks that failed their health checks ([`TaskHistory`]).
+#[derive(Debug, Clone, Copy)]
+struct HealthFailures {
+    count: u64,
+    first_ms: u64,
+    last_ms: u64,
 }
 
 /// The statuses of a task's stop, in lifecycle order: the stretches of a drain's critical path
@@ -174,7 +183,13 @@ impl TaskHistory {
                 }
                 Change::TaskUnhealthy { .. } => {
                     if let Some(s) = e.task(t).service() {
-                        self.unhealthy_at.entry(s.id()).or_default().push(r.time_ms);
+                        let f = self.unhealthy_at.entry(s.id()).or_insert(HealthFailures {
+                            count: 0,
+                            first_ms: r.time_ms,
+                            last_ms: 0,
+                        });
+                        f.count += 1;
+                        f.last_ms = r.time_ms;
                     }
                 }
                 Change::TaskOrphaned => {
@@ -581,7 +596,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                         Some(s) if s.scheduling_strategy() == SchedulingStrategy::Daemon => {
                             format!("a {} daemon task: it stops after every other task here", s.name())
                         }
-                        Some(s) if ix.records.unhealthy_at.get(&s.id()).is_some_and(|at| at.iter().any(|t| *t >= started)) => {
+                        Some(s) if ix.records.unhealthy_at.get(&s.id()).is_some_and(|f| f.last_ms >= started) => {
                             format!(
                                 "{} replaced it with tasks that failed their health checks (see {} below)",
                                 s.name(),
@@ -712,13 +727,12 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             s.healthy_floor()
         ));
     }
-    if let Some(at) = ix.records.unhealthy_at.get(&s.id()) {
-        let (first, last) = (at[0], at[at.len() - 1]);
+    if let Some(f) = ix.records.unhealthy_at.get(&s.id()) {
         findings.push(format!(
             "{} of its tasks failed their health checks, from {} to {}: each was replaced, but a replacement that fails too never counts as healthy, so the floor keeps the tasks it would replace",
-            at.len(),
-            when(first),
-            when(last)
+            f.count,
+            when(f.first_ms),
+            when(f.last_ms)
         ));
     }
     for (n, x) in s.stalls().iter().enumerate() {

@@ -736,15 +736,7 @@ impl Engine {
     fn unhealthy_stop_reason(&self, t: TaskId) -> String {
         let origin = *self.task_origin(t);
         let by_containers = self.task_defs[origin.task_def.index()].reports_health_status();
-        let load_balancer =
-            origin.service.and_then(|s| self.services[s.index()].load_balancer.as_ref()).filter(|_| !by_containers).map(|lb| {
-                match (&lb.spec.target_group_arn, &lb.spec.load_balancer_name) {
-                    (Some(arn), _) => format!("target-group {arn}"),
-                    (None, Some(name)) => format!("elb {name}"),
-                    (None, None) => unreachable!("a load balancer names a target group or a Classic Load Balancer"),
-                }
-            });
-        match load_balancer {
+        match origin.service.filter(|_| !by_containers).and_then(|s| self.load_balancer_label(s)) {
             Some(lb) => format!("Task failed ELB health checks in ({lb})"),
             None => "Task failed container health checks".to_string(),
         }

@@ -594,12 +594,20 @@ impl Engine {
 
     /// `targets in (target-group ARN)`, or `instances in (elb NAME)` for a Classic Load Balancer.
     fn lb_targets_in(&self, id: ServiceId) -> String {
-        let lb = self.services[id.index()].load_balancer.as_ref().map(|l| &l.spec);
-        match (lb.and_then(|l| l.target_group_arn.as_deref()), lb.and_then(|l| l.load_balancer_name.as_deref())) {
-            (Some(arn), _) => format!("targets in (target-group {arn})"),
-            (None, Some(name)) => format!("instances in (elb {name})"),
+        let classic = self.services[id.index()].load_balancer.as_ref().is_some_and(|l| l.spec.is_classic());
+        let lb = self.load_balancer_label(id).expect("a service with registered targets has a load balancer");
+        format!("{} in ({lb})", if classic { "instances" } else { "targets" })
+    }
+
+    /// How ECS's messages name a service's load balancer: `target-group ARN`, or `elb NAME` for a
+    /// Classic Load Balancer; None for a service without one.
+    pub(crate) fn load_balancer_label(&self, id: ServiceId) -> Option<String> {
+        let lb = &self.services[id.index()].load_balancer.as_ref()?.spec;
+        Some(match (lb.target_group_arn.as_deref(), lb.load_balancer_name.as_deref()) {
+            (Some(arn), _) => format!("target-group {arn}"),
+            (None, Some(name)) => format!("elb {name}"),
             (None, None) => unreachable!("CreateService refuses a load balancer with neither a target group nor a name"),
-        }
+        })
     }
 
     /// `(service NAME)`, the prefix of ECS service event messages.
