@@ -818,6 +818,14 @@ impl HealthCheck {
         self.interval.unwrap_or(Self::DEFAULT_INTERVAL_S)
     }
 
+    /// `retries` when none is given ("The default value is 3").
+    pub const DEFAULT_RETRIES: u32 = 3;
+
+    /// `retries`, the default filled in.
+    pub fn retries_or_default(&self) -> u32 {
+        self.retries.unwrap_or(Self::DEFAULT_RETRIES)
+    }
+
     /// The members' values, in the order of [`HealthCheck::RANGES`] (`interval` with its default).
     pub fn values(&self) -> [Option<u32>; 4] {
         [Some(self.interval_s()), self.timeout, self.retries, self.start_period]
@@ -994,6 +1002,10 @@ pub struct TargetGroupSettings {
     /// `healthyThresholdCount`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthy_threshold_count: Option<u32>,
+    /// `unhealthyThresholdCount`: the consecutive failed checks that make a healthy target
+    /// unhealthy (what decides when a task whose checks start failing is replaced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold_count: Option<u32>,
     /// `deregistrationDelaySeconds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deregistration_delay_seconds: Option<u32>,
@@ -1016,6 +1028,13 @@ impl TargetGroupSettings {
             5
         }
     }
+    /// `unhealthyThresholdCount`'s range, the same for a target group and a Classic Load Balancer.
+    pub const UNHEALTHY_THRESHOLD_RANGE: std::ops::RangeInclusive<u32> = 2..=10;
+    /// `unhealthyThresholdCount` when none is given: 2 for a target group of every protocol
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>)
+    /// and for a Classic Load Balancer
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-healthchecks.html>).
+    pub const DEFAULT_UNHEALTHY_THRESHOLD: u32 = 2;
     /// `deregistrationDelaySeconds` (`deregistration_delay.timeout_seconds`)'s range.
     pub const DEREGISTRATION_DELAY_RANGE_S: std::ops::RangeInclusive<u32> = 0..=3600;
     /// `deregistrationDelaySeconds` when none is given.
@@ -1029,6 +1048,11 @@ impl TargetGroupSettings {
             self.healthy_threshold_count.unwrap_or(Self::default_healthy_threshold(classic)),
             self.deregistration_delay_seconds.unwrap_or(Self::DEFAULT_DEREGISTRATION_DELAY_S),
         )
+    }
+
+    /// The unhealthy threshold in force, the default filled in.
+    pub fn unhealthy_threshold_in_force(&self) -> u32 {
+        self.unhealthy_threshold_count.unwrap_or(Self::DEFAULT_UNHEALTHY_THRESHOLD)
     }
 }
 
@@ -1116,8 +1140,8 @@ pub struct UpdateServiceRequest {
     pub placement_constraints: Option<Vec<PlacementConstraint>>,
     /// `healthCheckGracePeriodSeconds`: absent, the service's value stays; validated as
     /// CreateService validates it (0 to 2,147,483,647). drainsim records and describes it; as at
-    /// creation, it delays no health check (a passing check is not delayed by it, and drainsim
-    /// models no failing one), so it changes no timing.
+    /// creation, it delays no passing check, only a failing one (`Engine::fail_health_checks_on`):
+    /// no task of the service is found UNHEALTHY within it after the task started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<i64>,
 }

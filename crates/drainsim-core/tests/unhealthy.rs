@@ -382,3 +382,190 @@ fn a_query_that_does_not_parse_is_refused_and_changes_nothing() {
     assert!(e.advance_to(17_000, 1_000_000));
     assert_eq!(e.service_named("checked").unwrap().unhealthy_tasks(), 2);
 }
+
+/// Cluster `prod` with `i0`, `i1`, `i2` in three zones and service `checked` (desired 3, one task
+/// per instance, `app` with a container check every 5 s and `retries` as given), all healthy at
+/// 17 s; nothing fails yet.
+fn checked_and_healthy(retries: Option<u32>, grace_seconds: Option<i64>, target_group: Option<TargetGroupSettings>) -> Engine {
+    let mut e = adopted(0, 100, 200, 0, 0);
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "checked".into(),
+        container_definitions: vec![ContainerDefinition {
+            name: "checked".into(),
+            cpu: Some(512),
+            memory: Some(1024),
+            stop_timeout: Some(5),
+            port_mappings: vec![PortMapping { container_port: Some(80), host_port: None, protocol: None }],
+            health_check: Some(HealthCheck {
+                command: vec!["CMD-SHELL".into(), "true".into()],
+                interval: Some(5),
+                timeout: None,
+                retries,
+                start_period: None,
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }))
+    .expect("a valid task definition");
+    let load_balancers = match &target_group {
+        Some(_) => vec![LoadBalancer {
+            target_group_arn: Some(
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/checked/0123456789abcdef".into(),
+            ),
+            load_balancer_name: None,
+            container_name: Some("checked".into()),
+            container_port: Some(80),
+        }],
+        None => vec![],
+    };
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "checked".into(),
+        task_definition: "checked".into(),
+        desired_count: Some(3),
+        health_check_grace_period_seconds: grace_seconds,
+        placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+        load_balancers,
+        target_group,
+        // Off, so that any bounds are valid (rebalancing needs a maximum above 100 %).
+        availability_zone_rebalancing: Some("DISABLED".into()),
+        ..Default::default()
+    }))
+    .expect("a valid service");
+    let _ = e.run_until_quiet(100_000, 1_000_000);
+    assert_eq!(e.service_named("checked").unwrap().healthy_count(), 3, "all healthy before anything fails");
+    e
+}
+
+const ZONE_B: &str = "attribute:ecs.availability-zone == us-east-1b";
+
+/// (healthy, unhealthy found) of `checked` at `at_ms`.
+fn checked_at(e: &mut Engine, at_ms: u64) -> (u32, u32) {
+    assert!(e.advance_to(at_ms, 1_000_000));
+    let s = e.service_named("checked").unwrap();
+    (s.healthy_count(), s.unhealthy_tasks())
+}
+
+#[test]
+fn a_healthy_task_turns_unhealthy_after_its_containers_retries_and_its_service_breaches_for_it() {
+    let mut e = checked_and_healthy(None, None, None);
+    // Pinned, as a scenario's `HealthChecksFail` is: from 200 s, 3 retries of a 5 s check.
+    let zone_b = drainsim_core::query::Query::parse(ZONE_B).unwrap();
+    e.pin_fault(200_000, drainsim_core::PinnedFault::HealthChecksFail(zone_b));
+    assert_eq!(checked_at(&mut e, 214_999), (3, 0));
+    assert_eq!(checked_at(&mut e, 215_000), (2, 1), "found UNHEALTHY after interval × retries");
+    let failed: Vec<_> = e.tasks().filter(|t| t.instance().name() == "i1" && !t.healthy()).map(|t| t.arn()).collect();
+    match e.handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: failed })) {
+        Ok(Response::Tasks { tasks, .. }) => assert_eq!(tasks[0].health_status, "UNHEALTHY"),
+        other => panic!("unexpected response {other:?}"),
+    }
+    // Below its floor of 3 from then, for the health check that failed.
+    assert!(e.advance_to(215_001, 1_000_000));
+    let breaches = e.service_named("checked").unwrap().floor_breaches();
+    assert_eq!(breaches.len(), 1);
+    assert_eq!((breaches[0].started_at_ms, breaches[0].reason), (215_000, drainsim_core::BreachCause::HealthCheckFailed));
+}
+
+#[test]
+fn a_target_judges_a_healthy_task_at_its_unhealthy_threshold_unless_a_container_check_says_so_first() {
+    let target_group =
+        TargetGroupSettings { health_check_interval_seconds: Some(10), unhealthy_threshold_count: Some(4), ..Default::default() };
+    // The container's check (5 s × 10 retries: 50 s) comes after the target's (10 s × 4: 40 s).
+    let mut e = checked_and_healthy(Some(10), None, Some(target_group.clone()));
+    e.fail_health_checks_on(ZONE_B).unwrap();
+    let now = e.now_ms();
+    assert_eq!(checked_at(&mut e, now + 39_999), (3, 0));
+    assert_eq!(checked_at(&mut e, now + 40_000), (2, 1), "the target's unhealthy threshold");
+    // With 2 retries the container's check (10 s) comes first.
+    let mut e = checked_and_healthy(Some(2), None, Some(target_group));
+    e.fail_health_checks_on(ZONE_B).unwrap();
+    let now = e.now_ms();
+    assert_eq!(checked_at(&mut e, now + 9_999), (3, 0));
+    assert_eq!(checked_at(&mut e, now + 10_000), (2, 1), "the container's retries");
+}
+
+#[test]
+fn checks_that_pass_again_in_time_change_nothing_and_a_new_failure_counts_from_its_start() {
+    let mut e = checked_and_healthy(None, None, None);
+    e.fail_health_checks_on(ZONE_B).unwrap();
+    let start = e.now_ms();
+    assert!(e.advance_to(start + 10_000, 1_000_000));
+    e.pass_health_checks();
+    assert_eq!(checked_at(&mut e, start + 12_000), (3, 0));
+    e.fail_health_checks_on(ZONE_B).unwrap();
+    // The first failure's 15 s are not counted: the second's are.
+    assert_eq!(checked_at(&mut e, start + 26_999), (3, 0));
+    assert_eq!(checked_at(&mut e, start + 27_000), (2, 1));
+    // An UNHEALTHY task stays so once checks pass: its service replaces it.
+    e.pass_health_checks();
+    let _ = e.run_until_quiet(e.now_ms() + 600_000, 1_000_000);
+    let checked = e.service_named("checked").unwrap();
+    assert_eq!((checked.healthy_count(), checked.live_count(), checked.unhealthy_tasks()), (3, 3, 1));
+    assert!(e.tasks().any(|t| t.stopped_reason() == Some("Task failed container health checks")));
+}
+
+#[test]
+fn the_grace_period_holds_back_a_check_that_starts_failing_after_running() {
+    // RUNNING at 12 s; failing checks are ignored until 212 s.
+    let mut e = checked_and_healthy(None, Some(200), None);
+    e.fail_health_checks_on(ZONE_B).unwrap();
+    assert_eq!(checked_at(&mut e, 211_999), (3, 0), "past the threshold, within the grace period");
+    assert_eq!(checked_at(&mut e, 212_000), (2, 1));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    /// Checks that fail and pass again at random moments, on one zone or two, of a service with
+    /// random bounds, some of it drained meanwhile: the invariants hold after every event (the
+    /// engine checks them), the ceiling is never passed, and once checks pass for good the
+    /// service settles at `desiredCount` healthy tasks.
+    #[test]
+    fn checks_failing_at_random_moments_keep_the_bounds_and_settle_once_they_pass(
+        min in prop::sample::select(vec![0u32, 50, 100]),
+        max in prop::sample::select(vec![100u32, 150, 200]),
+        zones in prop::sample::select(vec![ZONE_B, "attribute:ecs.availability-zone != us-east-1a"]),
+        fail_at in 0u64..120_000,
+        pass_after in 1u64..300_000,
+        drain in any::<bool>(),
+        lb in any::<bool>(),
+    ) {
+        prop_assume!(!(min == 100 && max == 100));
+        let target_group = lb.then(|| TargetGroupSettings { health_check_interval_seconds: Some(5), ..Default::default() });
+        let mut e = checked_and_healthy(None, None, target_group);
+        e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "checked".into(),
+            deployment_configuration: Some(DeploymentConfiguration {
+                minimum_healthy_percent: Some(i64::from(min)),
+                maximum_percent: Some(i64::from(max)),
+            }),
+            ..Default::default()
+        })).expect("valid bounds");
+        let start = e.now_ms();
+        let query = drainsim_core::query::Query::parse(zones).unwrap();
+        e.pin_fault(start + fail_at, drainsim_core::PinnedFault::HealthChecksFail(query));
+        e.pin_fault(start + fail_at + pass_after, drainsim_core::PinnedFault::HealthChecksPass);
+        if drain {
+            let arn = e.instance_named("i0").unwrap().arn();
+            e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+                cluster: Some("prod".into()),
+                container_instances: vec![arn],
+                status: "DRAINING".into(),
+            })).expect("a valid drain");
+        }
+        let ceiling = e.service_named("checked").unwrap().task_ceiling();
+        let mut steps = 0;
+        while e.next_event_time().is_some_and(|t| t <= start + 3_600_000) {
+            prop_assert!(e.step());
+            steps += 1;
+            prop_assert!(steps < 200_000, "the run converges");
+            let s = e.service_named("checked").unwrap();
+            prop_assert!(s.live_count() <= ceiling, "{} tasks, ceiling {ceiling}", s.live_count());
+        }
+        let s = e.service_named("checked").unwrap();
+        prop_assert_eq!((s.healthy_count(), s.live_count()), (3, 3));
+        prop_assert!(e.tasks().filter(|t| !t.healthy() && t.stopped_at_ms().is_none()).count() == 0);
+    }
+}

@@ -729,7 +729,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     }
     if let Some(f) = ix.records.unhealthy_at.get(&s.id()) {
         findings.push(format!(
-            "{} of its tasks failed their health checks, from {} to {}: each was replaced, but a replacement that fails too never counts as healthy, so the floor keeps the tasks it would replace",
+            "{} of its tasks failed their health checks, from {} to {}: each was replaced, but a replacement that fails too never counts as healthy, so a task waiting for a healthy replacement (on a draining instance, or UNHEALTHY itself) waits on",
             f.count,
             when(f.first_ms),
             when(f.last_ms)

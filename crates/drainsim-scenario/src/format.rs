@@ -415,7 +415,8 @@ pub struct PinnedFaultSpec {
     pub fault: PinnedFaultKind,
 }
 
-/// A fault pinned to a time, on an instance named in the scenario (registered at time 0).
+/// A fault pinned to a time: on an instance named in the scenario (registered at time 0), or on
+/// the health checks of the instances a cluster query selects.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PinnedFaultKind {
     /// The instance's agent disconnects.
@@ -426,16 +427,23 @@ pub enum PinnedFaultKind {
     AgentUpdateFailure(String, String),
     /// EC2 interrupts the Spot Instance: (instance, `terminate` or `hibernate`).
     SpotInterruption(String, String),
+    /// From then on, tasks on the instances the cluster query selects fail their health checks
+    /// (as `failingHealthChecks`, which it replaces; healthy tasks there turn UNHEALTHY at their
+    /// unhealthy threshold).
+    HealthChecksFail(String),
+    /// From then on, health checks pass again.
+    HealthChecksPass,
 }
 
 impl PinnedFaultKind {
-    /// The instance the fault names.
-    pub fn instance(&self) -> &String {
+    /// The instance the fault names, if it names one.
+    pub fn instance(&self) -> Option<&String> {
         match self {
             PinnedFaultKind::AgentDisconnect(n)
             | PinnedFaultKind::AgentReconnect(n)
             | PinnedFaultKind::AgentUpdateFailure(n, _)
-            | PinnedFaultKind::SpotInterruption(n, _) => n,
+            | PinnedFaultKind::SpotInterruption(n, _) => Some(n),
+            PinnedFaultKind::HealthChecksFail(_) | PinnedFaultKind::HealthChecksPass => None,
         }
     }
 }

@@ -441,6 +441,7 @@ fn service_of(case: &ScenarioCase, n: usize, sv: &ServiceCase) -> api::CreateSer
             health_check_interval_seconds: Some(LB_INTERVAL_S as u32),
             healthy_threshold_count: Some(LB_HEALTHY_THRESHOLD as u32),
             deregistration_delay_seconds: Some(LB_DEREGISTRATION_DELAY_S as u32),
+            ..Default::default()
         }),
         ..Default::default()
     }

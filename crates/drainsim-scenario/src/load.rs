@@ -927,12 +927,22 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         // The Spot Instances' names, gathered once, when a Spot interruption is pinned.
         let mut spot_names: Option<BTreeSet<String>> = None;
         for (k, p) in f.pinned.iter().enumerate() {
-            let n = p.fault.instance();
+            if let PinnedFaultKind::HealthChecksFail(x) = &p.fault {
+                let nth = f.pinned[..k].iter().filter(|q| q.fault == p.fault).count();
+                if let Err(e) = drainsim_core::query::Query::parse(x) {
+                    let (line, column) = locate_in_literal(&l.source, ("pinned", 0), x, nth, e.column())
+                        .or_else(|| locate(&l.source, "HealthChecksFail", 0))
+                        .unwrap_or((1, 1));
+                    let message = format!("HealthChecksFail '{x}' is not a valid cluster query: {e}");
+                    return Err(ScenarioError { file: l.file.clone(), line, column, message });
+                }
+            }
+            let Some(n) = p.fault.instance() else { continue };
             // Where the fault names its instance: looked up only to report a refusal (a scan of
             // the text per fault made a thousand pinned faults cost half a second to load).
             let refuse = |message: String| {
                 let needle = format!("\"{n}\"");
-                let earlier = f.pinned[..k].iter().filter(|q| pinned_instance(q) == n).count();
+                let earlier = f.pinned[..k].iter().filter(|q| pinned_instance(q) == Some(n)).count();
                 let (line, column) = locate_nth_after(&l.source, "pinned", &needle, earlier).unwrap_or((1, 1));
                 Err(ScenarioError { file: l.file.clone(), line, column, message })
             };
@@ -964,8 +974,8 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-/// The instance a pinned fault names.
-fn pinned_instance(p: &PinnedFaultSpec) -> &String {
+/// The instance a pinned fault names, if it names one.
+fn pinned_instance(p: &PinnedFaultSpec) -> Option<&String> {
     p.fault.instance()
 }
 

@@ -224,28 +224,37 @@ pub(crate) fn prepare(
         }
     }
     if let Some(f) = &s.faults {
-        for p in &f.pinned {
-            let n = p.fault.instance();
-            // Loading refuses a pinned fault on an instance that is not registered at time 0
-            // (`load.rs`, at the fault), so `check` and `run` say the same.
-            let Some(i) = engine.instance_named(n).map(|i| i.id()) else {
+        // Loading refuses a pinned fault on an instance that is not registered at time 0
+        // (`load.rs`, at the fault), so `check` and `run` say the same.
+        let instance = |engine: &Engine, n: &str| {
+            engine.instance_named(n).map(|i| i.id()).ok_or_else(|| {
                 let (line, column) = crate::load::locate_after(&loaded.source, "pinned", &format!("\"{n}\"")).unwrap_or((1, 1));
-                return Err(ScenarioError {
+                ScenarioError {
                     file: loaded.file.clone(),
                     line,
                     column,
                     message: crate::load::pinned_fault_refusal(&loaded.scenario, n),
-                });
-            };
+                }
+            })
+        };
+        for p in &f.pinned {
             match &p.fault {
-                PinnedFaultKind::AgentDisconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentDisconnect(i)),
-                PinnedFaultKind::AgentReconnect(_) => engine.pin_fault(p.at_ms, PinnedFault::AgentReconnect(i)),
-                PinnedFaultKind::SpotInterruption(_, behavior) => {
+                PinnedFaultKind::AgentDisconnect(n) => {
+                    let i = instance(&engine, n)?;
+                    engine.pin_fault(p.at_ms, PinnedFault::AgentDisconnect(i));
+                }
+                PinnedFaultKind::AgentReconnect(n) => {
+                    let i = instance(&engine, n)?;
+                    engine.pin_fault(p.at_ms, PinnedFault::AgentReconnect(i));
+                }
+                PinnedFaultKind::SpotInterruption(n, behavior) => {
+                    let i = instance(&engine, n)?;
                     // `load` checked the behaviour and that the instance is a Spot Instance.
                     let behavior = SpotInterruptionBehavior::parse(behavior).unwrap_or(SpotInterruptionBehavior::Terminate);
                     engine.pin_fault(p.at_ms, PinnedFault::SpotInterruption(i, behavior));
                 }
-                PinnedFaultKind::AgentUpdateFailure(_, stage) => {
+                PinnedFaultKind::AgentUpdateFailure(n, stage) => {
+                    let i = instance(&engine, n)?;
                     let st = AgentUpdateStatus::parse(stage)
                         .filter(|s| !matches!(s, AgentUpdateStatus::Pending | AgentUpdateStatus::Failed))
                         .ok_or_else(|| {
@@ -256,6 +265,13 @@ pub(crate) fn prepare(
                         })?;
                     engine.inject_agent_update_failure(i, st);
                 }
+                PinnedFaultKind::HealthChecksFail(x) => {
+                    // `load` checked the query.
+                    let query = drainsim_core::query::Query::parse(x)
+                        .map_err(|e| loaded.error_at("HealthChecksFail", format!("'{x}' is not a valid cluster query: {e}")))?;
+                    engine.pin_fault(p.at_ms, PinnedFault::HealthChecksFail(query));
+                }
+                PinnedFaultKind::HealthChecksPass => engine.pin_fault(p.at_ms, PinnedFault::HealthChecksPass),
             }
         }
     }

@@ -192,7 +192,7 @@ impl Engine {
             h.eat(rel(e.time_ms));
             h.eat(e.kind as u64);
             match e.kind {
-                EventKind::TaskStageEnds | EventKind::TaskBecomesHealthy => {
+                EventKind::TaskStageEnds | EventKind::TaskBecomesHealthy | EventKind::TaskFailsHealthChecks => {
                     let id = TaskId(e.id);
                     let current = self.tasks[id.index()].epoch() == e.epoch;
                     h.eat(if current { task_rank(id) } else { u64::MAX });
@@ -205,6 +205,11 @@ impl Engine {
                         h.eat(i.0 as u64);
                         h.eat(*b as u64);
                     }
+                    crate::infra::faults::PinnedFault::HealthChecksFail(query) => {
+                        h.eat(u64::MAX - 3);
+                        h.eat(crate::fnv1a(query.to_string().as_bytes()));
+                    }
+                    crate::infra::faults::PinnedFault::HealthChecksPass => h.eat(u64::MAX - 4),
                 },
                 _ => {
                     h.eat(e.id as u64);
@@ -224,6 +229,15 @@ impl Engine {
             h.eat(self.faults.terminated_registered.contains(i) as u64);
         }
         h.eat(self.faults.spot_draws_started as u64);
+        // Failing health checks: which instances, and since when (a healthy task's unhealthy
+        // threshold counts from then).
+        match &self.failing_health_checks {
+            Some(query) => {
+                h.eat(crate::fnv1a(query.to_string().as_bytes()));
+                h.eat(now.saturating_sub(self.failing_health_checks_since_ms));
+            }
+            None => h.eat(u64::MAX),
+        }
         h.eat(self.faults_left() as u64);
         h.eat(self.changed_since_injection_point() as u64);
         h.0

@@ -77,20 +77,41 @@ impl Engine {
     /// From now on, tasks on the container instances that `filter` selects (a cluster query, as
     /// ListContainerInstances' `filter` takes one) fail their health checks: a broken image, host
     /// or network. A task with an essential container's health check or a load balancer target
-    /// turns UNHEALTHY where it would have turned healthy, but not before its service's
-    /// `healthCheckGracePeriodSeconds` since it started ("the Amazon ECS service scheduler ignores
-    /// unhealthy Elastic Load Balancing ... and container health checks after a task has first
-    /// started", <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>),
+    /// turns UNHEALTHY where it would have turned healthy; one that already counts as healthy
+    /// turns UNHEALTHY once its checks reach their unhealthy threshold (an essential container's
+    /// `interval` × `retries`, or the target group's `healthCheckIntervalSeconds` ×
+    /// `unhealthyThresholdCount`, whichever comes first), and its service loses a healthy task
+    /// (a floor breach it causes is `healthCheckFailed`). Neither happens before the service's
+    /// `healthCheckGracePeriodSeconds` since the task started ("the Amazon ECS service scheduler
+    /// ignores unhealthy Elastic Load Balancing ... and container health checks after a task has
+    /// first started", <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>),
     /// and its service replaces it (`scheduler.rs::replace_unhealthy`). A task with neither check
     /// is judged by nothing: it counts as healthy as ever. Whether an instance is selected is read
-    /// when a task on it starts RUNNING and again when its checks report. A later call replaces
-    /// the query. Refused, changing nothing, when `filter` is not a valid cluster query.
+    /// now, when a task on it starts RUNNING, and again when its checks report. A later call
+    /// replaces the query (the thresholds count again from then). Refused, changing nothing, when
+    /// `filter` is not a valid cluster query.
     pub fn fail_health_checks_on(&mut self, filter: &str) -> Result<(), crate::errors::EcsError> {
         let query = crate::rules::query::Query::parse(filter)
             .map_err(|e| crate::errors::EcsError::invalid_parameter(format!("'{filter}' is not a valid cluster query: {e}.")))?;
         self.finish_open_instant();
-        self.failing_health_checks = Some(query);
+        self.set_failing_health_checks(Some(query));
         Ok(())
+    }
+
+    /// From now on, health checks pass again (the end of [`Engine::fail_health_checks_on`]). A
+    /// task already found UNHEALTHY stays so until its service replaces it: ECS replaces an
+    /// unhealthy task rather than wait for it to recover.
+    pub fn pass_health_checks(&mut self) {
+        self.finish_open_instant();
+        self.set_failing_health_checks(None);
+    }
+
+    /// The one place the failing health checks change: the query, since when, and the healthy
+    /// tasks it now judges (`tasks.rs::begin_failing_health_checks`).
+    fn set_failing_health_checks(&mut self, query: Option<crate::rules::query::Query>) {
+        self.failing_health_checks = query;
+        self.failing_health_checks_since_ms = self.now_ms;
+        self.begin_failing_health_checks();
     }
 
     /// Makes the trunk provisioning of an instance fail (it must be REGISTERING).
@@ -104,6 +125,8 @@ impl Engine {
             PinnedFault::AgentDisconnect(i) => self.set_agent_connected(i, false),
             PinnedFault::AgentReconnect(i) => self.set_agent_connected(i, true),
             PinnedFault::SpotInterruption(i, behavior) => self.spot_interruption(i, behavior),
+            PinnedFault::HealthChecksFail(query) => self.set_failing_health_checks(Some(query)),
+            PinnedFault::HealthChecksPass => self.set_failing_health_checks(None),
         }
     }
 

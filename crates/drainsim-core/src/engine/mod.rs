@@ -236,6 +236,9 @@ pub struct Engine {
     /// Tasks on the instances this cluster query selects fail their health checks
     /// ([`Engine::fail_health_checks_on`]).
     pub(crate) failing_health_checks: Option<crate::rules::query::Query>,
+    /// Since when `failing_health_checks` holds: a healthy task's checks fail from then on, and
+    /// report it once their unhealthy threshold is reached ([`Engine::fail_health_checks_on`]).
+    pub(crate) failing_health_checks_since_ms: SimTimeMs,
     /// `taskLongArnFormat` for the default caller, cached by settings generation.
     pub(crate) task_long_arn_cache: Option<(u64, bool)>,
     /// The built-in attribute names (and the fixed values), interned first.
@@ -283,6 +286,7 @@ impl Engine {
             attachments: Default::default(),
             faults: Default::default(),
             failing_health_checks: None,
+            failing_health_checks_since_ms: 0,
             task_long_arn_cache: None,
             builtin,
             type_limits_memo: None,
@@ -333,6 +337,7 @@ impl Engine {
             attachments,
             faults,
             failing_health_checks,
+            failing_health_checks_since_ms,
             task_long_arn_cache,
             builtin,
             type_limits_memo,
@@ -365,6 +370,7 @@ impl Engine {
         attachments.reset_to(Default::default());
         *faults = Default::default();
         *failing_health_checks = None;
+        *failing_health_checks_since_ms = 0;
         *task_long_arn_cache = None;
         *type_limits_memo = None;
         *resource_aware_agent_memo = None;
@@ -634,6 +640,7 @@ impl Engine {
         match event.kind {
             EventKind::TaskStageEnds => self.on_task_stage_ends(TaskId(event.id), event.epoch),
             EventKind::TaskBecomesHealthy => self.on_task_healthy(TaskId(event.id), event.epoch),
+            EventKind::TaskFailsHealthChecks => self.on_task_fails_health_checks(TaskId(event.id), event.epoch),
             EventKind::SchedulerPass | EventKind::SchedulerRetry => self.on_scheduler_event(ServiceId(event.id), event.kind),
             EventKind::AgentUpdateStage => self.on_agent_update_stage(InstanceId(event.id), event.epoch),
             EventKind::InstanceForgotten => self.on_instance_forgotten(InstanceId(event.id)),

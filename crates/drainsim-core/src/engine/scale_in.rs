@@ -486,6 +486,7 @@ mod tests {
                 health_check_interval_seconds: Some(10),
                 healthy_threshold_count: Some(2),
                 deregistration_delay_seconds: Some(20),
+                ..Default::default()
             }),
             ..Default::default()
         }))

@@ -112,16 +112,21 @@ impl Engine {
         });
         if let Some((_, _, interval, threshold, delay)) = &load_balancer {
             type T = api::TargetGroupSettings;
+            let unhealthy_threshold =
+                req.target_group.as_ref().map_or(T::DEFAULT_UNHEALTHY_THRESHOLD, T::unhealthy_threshold_in_force);
             if !T::INTERVAL_RANGE_S.contains(interval)
                 || !T::HEALTHY_THRESHOLD_RANGE.contains(threshold)
+                || !T::UNHEALTHY_THRESHOLD_RANGE.contains(&unhealthy_threshold)
                 || !T::DEREGISTRATION_DELAY_RANGE_S.contains(delay)
             {
                 return Err(EcsError::invalid_parameter(format!(
-                    "targetGroup: healthCheckIntervalSeconds {}-{}, healthyThresholdCount {}-{}, deregistrationDelaySeconds {}-{}.",
+                    "targetGroup: healthCheckIntervalSeconds {}-{}, healthyThresholdCount {}-{}, unhealthyThresholdCount {}-{}, deregistrationDelaySeconds {}-{}.",
                     T::INTERVAL_RANGE_S.start(),
                     T::INTERVAL_RANGE_S.end(),
                     T::HEALTHY_THRESHOLD_RANGE.start(),
                     T::HEALTHY_THRESHOLD_RANGE.end(),
+                    T::UNHEALTHY_THRESHOLD_RANGE.start(),
+                    T::UNHEALTHY_THRESHOLD_RANGE.end(),
                     T::DEREGISTRATION_DELAY_RANGE_S.start(),
                     T::DEREGISTRATION_DELAY_RANGE_S.end()
                 )));
@@ -172,7 +177,9 @@ impl Engine {
             constraints,
             load_balancer: load_balancer.map(|(spec, settings, interval, threshold, delay)| {
                 let checks = Self::checks_to_healthy(&spec, threshold) as u64;
+                let failures = settings.unhealthy_threshold_in_force() as u64;
                 Box::new(LoadBalancerConfig {
+                    time_to_unhealthy_ms: failures * interval as u64 * SECOND_MS,
                     spec,
                     settings,
                     time_to_healthy_ms: checks * interval as u64 * SECOND_MS,

@@ -108,6 +108,7 @@ impl Engine {
         let mut ports_tcp = Vec::new();
         let mut ports_udp = Vec::new();
         let mut health: Option<SimTimeMs> = None;
+        let mut unhealthy_after: Option<SimTimeMs> = None;
         let mut essential_unchecked = false;
         let mut container_stops = Vec::with_capacity(req.container_definitions.len());
         let mut containers = Vec::with_capacity(req.container_definitions.len());
@@ -156,9 +157,15 @@ impl Engine {
                 // passing, makes it HEALTHY at once, even within startPeriod ("If a health check
                 // succeeds within the startPeriod, then the container is considered healthy",
                 // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html).
+                // A healthy container whose check starts failing is UNHEALTHY once `retries`
+                // checks in a row failed ("The number of times to retry a failed health check
+                // before the container is considered unhealthy"); the first essential container to
+                // be makes the task UNHEALTHY.
                 if c.essential != Some(false) {
                     let ms = interval as u64 * SECOND_MS;
                     health = Some(health.map_or(ms, |m| m.max(ms)));
+                    let failing_ms = ms * u64::from(h.retries_or_default());
+                    unhealthy_after = Some(unhealthy_after.map_or(failing_ms, |m| m.min(failing_ms)));
                 }
             } else if c.essential != Some(false) {
                 essential_unchecked = true;
@@ -232,6 +239,7 @@ impl Engine {
             ports_tcp,
             ports_udp,
             health_check_interval_ms: health,
+            health_check_unhealthy_after_ms: unhealthy_after,
             every_essential_container_checked: !essential_unchecked,
             container_stops: container_stops.into(),
             member_of: member_of.into(),
@@ -821,9 +829,74 @@ impl Engine {
             return;
         }
         if self.fails_health_checks(id) {
-            self.mark_unhealthy(id);
+            // Checks that began to fail after RUNNING are ignored within the grace period too.
+            let grace_ends =
+                self.task_moment(id, TaskMoment::Started).map_or(0, |at| at.saturating_add(self.health_check_grace_ms(id)));
+            if grace_ends > self.now_ms {
+                self.schedule(grace_ends - self.now_ms, EventKind::TaskBecomesHealthy, id.0, epoch);
+            } else {
+                self.mark_unhealthy(id);
+            }
         } else {
             self.mark_healthy(id);
+        }
+    }
+
+    /// How long a healthy task's checks fail before it is UNHEALTHY: its essential containers'
+    /// `interval` × `retries`, or its target's `healthCheckIntervalSeconds` ×
+    /// `unhealthyThresholdCount`, whichever says so first (either makes ECS replace it). None
+    /// for a task no check judges.
+    fn unhealthy_after_ms(&self, id: TaskId) -> Option<SimTimeMs> {
+        let origin = self.task_origin(id);
+        let container = self.task_defs[origin.task_def.index()].health_check_unhealthy_after_ms;
+        let target =
+            origin.service.and_then(|s| self.services[s.index()].load_balancer.as_ref()).map(|lb| lb.time_to_unhealthy_ms);
+        match (container, target) {
+            (Some(c), Some(t)) => Some(c.min(t)),
+            (c, t) => c.or(t),
+        }
+    }
+
+    /// The health checks of tasks on the instances [`Engine::fail_health_checks_on`] selects
+    /// begin to fail now: each healthy RUNNING task a check judges there is found UNHEALTHY once
+    /// its checks reach their unhealthy threshold ([`Self::unhealthy_after_ms`]), and not within
+    /// its service's grace period. (Tasks not yet healthy are judged when their checks first
+    /// report, [`Self::on_task_healthy`].)
+    pub(crate) fn begin_failing_health_checks(&mut self) {
+        let Some(query) = self.failing_health_checks.clone() else { return };
+        let now = self.now_ms;
+        for instance in 0..self.instances.len() as u32 {
+            let instance = InstanceId(instance);
+            if self.instances[instance.index()].tasks.is_empty() || !self.instance_matches(instance, &query) {
+                continue;
+            }
+            for k in 0..self.instances[instance.index()].tasks.len() {
+                let id = self.instances[instance.index()].tasks[k];
+                let t = &self.tasks[id.index()];
+                if !t.healthy() || t.desired_stopped() || t.orphaned() || t.last_status != TaskStatus::Running {
+                    continue;
+                }
+                let Some(failing_ms) = self.unhealthy_after_ms(id) else { continue };
+                let grace_ends =
+                    self.task_moment(id, TaskMoment::Started).map_or(0, |at| at.saturating_add(self.health_check_grace_ms(id)));
+                let at = now.saturating_add(failing_ms).max(grace_ends);
+                let epoch = t.epoch();
+                self.schedule(at - now, EventKind::TaskFailsHealthChecks, id.0, epoch);
+            }
+        }
+    }
+
+    /// A healthy task's failing checks reached their unhealthy threshold
+    /// ([`Self::begin_failing_health_checks`]): it is UNHEALTHY, unless it stopped meanwhile, its
+    /// checks pass again, or they began failing anew since (a later event judges it then).
+    pub(crate) fn on_task_fails_health_checks(&mut self, id: TaskId, epoch: u16) {
+        let t = &self.tasks[id.index()];
+        if t.epoch() != epoch || t.orphaned() || t.last_status != TaskStatus::Running || !t.healthy() {
+            return;
+        }
+        let due = self.unhealthy_after_ms(id).map(|ms| self.failing_health_checks_since_ms.saturating_add(ms));
+        if self.fails_health_checks(id) && due.is_some_and(|due| due <= self.now_ms) {
+            self.mark_unhealthy(id);
         }
     }
 
@@ -843,8 +916,11 @@ impl Engine {
     }
 
     /// The task's health checks failed: it stays RUNNING, not healthy, with `healthStatus`
-    /// UNHEALTHY, and its service replaces it (`scheduler.rs::replace_unhealthy`).
+    /// UNHEALTHY, and its service replaces it (`scheduler.rs::replace_unhealthy`). A task that
+    /// counted as healthy no longer does: its service lost a healthy task it did not stop.
     fn mark_unhealthy(&mut self, id: TaskId) {
+        let was_healthy = self.tasks[id.index()].healthy();
+        let old = was_healthy.then(|| self.set_task_health(id, false));
         let checks = self.health_checks(id);
         let reason = match (checks.container_ms.is_some(), checks.target_ms.is_some()) {
             (true, true) => "container and target health checks failed",
@@ -852,31 +928,52 @@ impl Engine {
             _ => "target health check failed",
         };
         self.record(Subject::Task(id), Change::TaskUnhealthy { health_status: checks.health_status }, reason);
+        if let Some(old) = old {
+            self.apply_contribution(id, old);
+        }
         if let Some(s) = self.task_origin(id).service {
             self.services.note_unhealthy(s, id);
+            if was_healthy {
+                self.triggers.push(Trigger::HealthyTaskLost(s, BreachCause::HealthCheckFailed));
+            }
             self.triggers.push(Trigger::TaskUnhealthy(s));
         }
     }
 
-    fn mark_healthy(&mut self, id: TaskId) {
+    /// Whether a RUNNING task counts as healthy changes, and with it every order and counter that
+    /// reads its health: its stop key leads with it, so a staying task of a rebalancing service
+    /// moves in its zone's stop order and a drain candidate among its service's candidates (one
+    /// whose health grace outlasted its instance's ACTIVE time, or one whose checks failed on a
+    /// DRAINING instance). Returns its contribution from before, for the caller to apply once it
+    /// recorded the change ([`Self::apply_contribution`]).
+    #[must_use = "the task's old contribution is applied after the change is recorded"]
+    fn set_task_health(&mut self, id: TaskId, healthy: bool) -> Contribution {
+        assert_ne!(self.tasks[id.index()].healthy(), healthy, "a task's health changes");
         let old = self.tasks[id.index()].contribution();
         let service = self.task_origin(id).service;
-        // A staying task of a rebalancing service moves to its place among the healthy ones.
         let refile = service.filter(|s| self.services[s.index()].zone_stop_order.is_some() && self.counted_in_spread(id));
         if let Some(s) = refile {
             self.services.refile_in_zone_order(s, self.zone_place(id), false);
         }
-        // A drain candidate (its health grace outlasted its instance's ACTIVE time) moves to its
-        // place among the healthy ones.
-        let candidate =
-            if self.tasks[id.index()].healthy() { None } else { self.filed_drain_candidate(id).map(|s| (s, self.stop_key(id))) };
-        self.tasks.mark_healthy(id);
+        let candidate = self.filed_drain_candidate(id).map(|s| (s, self.stop_key(id)));
+        if healthy {
+            self.tasks.mark_healthy(id);
+        } else {
+            self.tasks.lose_health(id);
+        }
         if let Some(s) = refile {
             self.services.refile_in_zone_order(s, self.zone_place(id), true);
         }
         if let Some((s, old_key)) = candidate {
-            self.services.refile_healthy_drain_candidate(s, old_key, self.stop_key(id));
+            self.services.refile_drain_candidate_health(s, old_key, self.stop_key(id));
         }
+        old
+    }
+
+    fn mark_healthy(&mut self, id: TaskId) {
+        let service = self.task_origin(id).service;
+        let old =
+            if self.tasks[id.index()].healthy() { self.tasks[id.index()].contribution() } else { self.set_task_health(id, true) };
         let checks = self.health_checks(id);
         let container_checked = checks.container_ms.is_some();
         let reason = match (container_checked, checks.target_ms.is_some()) {

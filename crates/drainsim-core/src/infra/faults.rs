@@ -55,6 +55,11 @@ pub enum PinnedFault {
     AgentReconnect(InstanceId),
     /// EC2 interrupts the Spot Instance (it must be marked with `Engine::mark_spot_instance`).
     SpotInterruption(InstanceId, SpotInterruptionBehavior),
+    /// Health checks begin to fail on the instances the cluster query selects
+    /// (`Engine::fail_health_checks_on`).
+    HealthChecksFail(crate::rules::query::Query),
+    /// Health checks pass again (`Engine::pass_health_checks`).
+    HealthChecksPass,
 }
 
 /// Fault state of an engine.

@@ -22,6 +22,8 @@ pub enum EventKind {
     TaskStageEnds,
     /// A RUNNING task passes its health check (payload: task id).
     TaskBecomesHealthy,
+    /// A healthy task's failing health checks reach their unhealthy threshold (payload: task id).
+    TaskFailsHealthChecks,
     /// A service's scheduling pass (payload: service id).
     SchedulerPass,
     /// A periodic retry pass of a stalled service (payload: service id). Background: it alone never

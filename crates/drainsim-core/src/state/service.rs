@@ -48,6 +48,9 @@ pub struct LoadBalancerConfig {
     pub spec: api::LoadBalancer,
     /// interval × healthy threshold.
     pub time_to_healthy_ms: SimTimeMs,
+    /// interval × unhealthy threshold: how long a healthy target's checks fail before it is
+    /// unhealthy.
+    pub time_to_unhealthy_ms: SimTimeMs,
     /// Target group deregistration delay (default 300 s).
     pub deregistration_delay_ms: SimTimeMs,
     pub settings: api::TargetGroupSettings,
@@ -95,17 +98,20 @@ pub enum BreachCause {
     UserStoppedTask,
     /// EC2 interrupted (terminated) the Spot Instance the task ran on.
     SpotInterruption,
+    /// A healthy task's health checks began to fail (`healthCheckFailed`).
+    HealthCheckFailed,
 }
 
 impl BreachCause {
     /// Every cause.
-    pub const ALL: [BreachCause; 6] = [
+    pub const ALL: [BreachCause; 7] = [
         BreachCause::ForcedDeregistration,
         BreachCause::TaskFailed,
         BreachCause::PreExistingDeficit,
         BreachCause::AgentDisconnected,
         BreachCause::UserStoppedTask,
         BreachCause::SpotInterruption,
+        BreachCause::HealthCheckFailed,
     ];
 
     /// The cause as the report spells it.
@@ -117,6 +123,7 @@ impl BreachCause {
             BreachCause::AgentDisconnected => "agentDisconnected",
             BreachCause::UserStoppedTask => "userStoppedTask",
             BreachCause::SpotInterruption => "spotInterruption",
+            BreachCause::HealthCheckFailed => "healthCheckFailed",
         }
     }
 }
@@ -1827,14 +1834,14 @@ impl Services {
         }
     }
 
-    /// A drain candidate turned healthy: it moves from `old` to its key now, `new`.
-    pub(crate) fn refile_healthy_drain_candidate(
+    /// A drain candidate's health changed: it moves from `old` to its key now, `new`.
+    pub(crate) fn refile_drain_candidate_health(
         &mut self,
         id: ServiceId,
         old: crate::state::task::StopKey,
         new: crate::state::task::StopKey,
     ) {
-        assert!(!old.0 && new.0 && (old.1, old.2, old.3) == (new.1, new.2, new.3), "only the health of a key changes");
+        assert!(old.0 != new.0 && (old.1, old.2, old.3) == (new.1, new.2, new.3), "only the health of a key changes");
         let set = self.records[id.index()].drain_candidates.as_mut().expect("the service keeps its drain candidates");
         assert!(set.remove(old), "a drain candidate is filed under its key");
         set.insert(new);

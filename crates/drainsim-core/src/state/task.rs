@@ -128,6 +128,10 @@ pub struct TaskDefinition {
     /// When the task counts as healthy after RUNNING if an essential container has a health check:
     /// the longest first-check interval over the essential containers.
     pub health_check_interval_ms: Option<SimTimeMs>,
+    /// How long an essential container's health check fails before the container is UNHEALTHY
+    /// (`interval` × `retries`), the shortest over the essential containers with a check: the
+    /// first of them to turn UNHEALTHY makes the task UNHEALTHY.
+    pub health_check_unhealthy_after_ms: Option<SimTimeMs>,
     /// Whether every essential container has a health check (see [`TaskDefinition::reports_health_status`]).
     pub every_essential_container_checked: bool,
     /// How each container stops after SIGTERM ([`TaskDefinition::stopping`]).
@@ -833,6 +837,17 @@ impl Tasks {
     /// The task now counts as healthy for its service.
     pub(crate) fn mark_healthy(&mut self, id: crate::infra::ids::TaskId) {
         self.records[id.index()].set_healthy(true);
+    }
+
+    /// The task no longer counts as healthy: its health checks failed while it ran healthy. Only
+    /// a healthy RUNNING task not told to stop loses its health (one told to stop lost it then).
+    pub(crate) fn lose_health(&mut self, id: crate::infra::ids::TaskId) {
+        let t = &mut self.records[id.index()];
+        assert!(
+            t.healthy() && !t.desired_stopped() && t.last_status == TaskStatus::Running,
+            "only a healthy RUNNING task loses its health"
+        );
+        t.set_healthy(false);
     }
 
     /// A queued task reached PENDING and waits for its agent from `now_ms`, for `cause`.

@@ -229,6 +229,7 @@ struct TargetGroupIn {
     name: String,
     interval_s: Option<u32>,
     healthy_threshold: Option<u32>,
+    unhealthy_threshold: Option<u32>,
     deregistration_delay_s: Option<u32>,
 }
 
@@ -429,6 +430,9 @@ impl Capture {
                         .map(|n| n as u32);
                     entry.healthy_threshold = tg
                         .opt_int("HealthyThresholdCount", range(api::TargetGroupSettings::HEALTHY_THRESHOLD_RANGE))?
+                        .map(|n| n as u32);
+                    entry.unhealthy_threshold = tg
+                        .opt_int("UnhealthyThresholdCount", range(api::TargetGroupSettings::UNHEALTHY_THRESHOLD_RANGE))?
                         .map(|n| n as u32);
                     tg.finish();
                 }
@@ -1174,6 +1178,7 @@ fn build(
                 r.target_group = Some(api::TargetGroupSettings {
                     health_check_interval_seconds: t.interval_s,
                     healthy_threshold_count: t.healthy_threshold,
+                    unhealthy_threshold_count: t.unhealthy_threshold,
                     deregistration_delay_seconds: t.deregistration_delay_s,
                 });
             } else {
@@ -1406,7 +1411,7 @@ fn first_items(s: &Scenario, mut n: usize) -> Scenario {
     t.running_tasks = running;
     let names: BTreeSet<&str> = t.instances.iter().map(|g| g.name.as_str()).collect();
     if let Some(f) = t.faults.as_mut() {
-        f.pinned.retain(|p| names.contains(p.fault.instance().as_str()));
+        f.pinned.retain(|p| p.fault.instance().is_none_or(|n| names.contains(n.as_str())));
     }
     t
 }
