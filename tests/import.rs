@@ -539,6 +539,25 @@ fn target_group_attributes_go_to_the_longest_matching_name() {
     assert_eq!((delay("web"), delay("api")), (Some(60), Some(5)));
 }
 
+/// A target group's health-check settings are read, the unhealthy threshold among them (it decides
+/// when a task whose checks begin to fail is replaced); one out of ELB's range is refused at its path.
+#[test]
+fn target_group_health_check_settings_are_read() {
+    let imported = import(&fixture_inputs(), &ImportOptions::default()).expect("imports");
+    let web = imported.scenario.services.iter().find(|s| s.service_name == "web").expect("imported");
+    let tg = web.target_group.as_ref().expect("its target group was described");
+    assert_eq!(
+        (tg.health_check_interval_seconds, tg.healthy_threshold_count, tg.unhealthy_threshold_count),
+        (Some(15), Some(3), Some(2))
+    );
+    let inputs = edited(&fixture_inputs(), "describe-target-groups.json", |v| {
+        v["TargetGroups"][0]["UnhealthyThresholdCount"] = serde_json::json!(11);
+    });
+    let Err(refused) = import(&inputs, &ImportOptions::default()) else { panic!("an unhealthy threshold of 11 is refused") };
+    let refused = refused.to_string();
+    assert!(refused.contains("UnhealthyThresholdCount"), "{refused}");
+}
+
 /// What is dropped is listed: a service's capacity provider strategy (noted: drainsim places its
 /// tasks on any instance), reserved UDP ports and other registered resources drainsim does not
 /// reserve.
