@@ -292,15 +292,20 @@ fn failing(grace_seconds: Option<i64>) -> Engine {
 }
 
 #[test]
-fn tasks_on_selected_instances_fail_their_checks_where_they_would_have_passed_and_are_replaced() {
+fn tasks_on_selected_instances_fail_their_checks_at_their_retries_and_are_replaced() {
     let mut e = failing(None);
-    // Started at 0 s, RUNNING at 12 s, the first check 5 s later.
+    // Started at 0 s, RUNNING at 12 s, the first check 5 s later: a passing one counts at once,
+    // a failing container is UNHEALTHY at its third failure in a row (`retries` 3), at 27 s.
     assert!(e.advance_to(16_999, 1_000_000));
     let checked = e.service_named("checked").unwrap();
     assert_eq!((checked.healthy_count(), checked.unhealthy_tasks()), (0, 0));
     assert!(e.advance_to(17_000, 1_000_000));
     let checked = e.service_named("checked").unwrap();
-    assert_eq!(checked.healthy_count(), 1, "the task on i0 passed");
+    assert_eq!((checked.healthy_count(), checked.unhealthy_tasks()), (1, 0), "the task on i0 passed");
+    assert!(e.advance_to(26_999, 1_000_000));
+    assert_eq!(e.service_named("checked").unwrap().unhealthy_tasks(), 0, "two failures in a row are not enough");
+    assert!(e.advance_to(27_000, 1_000_000));
+    let checked = e.service_named("checked").unwrap();
     assert_eq!(checked.unhealthy_tasks(), 2, "those on i1 and i2 failed");
     let failed: Vec<_> = checked
         .tasks()
@@ -336,7 +341,8 @@ fn a_daemon_replaces_its_failing_task_stopping_it_first() {
         ..Default::default()
     }))
     .expect("a valid daemon service");
-    assert!(e.advance_to(17_000, 1_000_000));
+    // RUNNING at 12 s; passing at 17 s, UNHEALTHY at the third failed check, 27 s.
+    assert!(e.advance_to(27_000, 1_000_000));
     let agent = e.service_named("agent").unwrap();
     assert_eq!((agent.healthy_count(), agent.unhealthy_tasks()), (1, 2), "i0's passed, i1's and i2's failed");
     assert_eq!(agent.running_count(), 1, "the failed ones were told to stop at once");
@@ -379,7 +385,7 @@ fn a_query_that_does_not_parse_is_refused_and_changes_nothing() {
     assert!(refused.to_string().contains("is not a valid cluster query"), "{refused}");
     assert_eq!(e.state_digest(), before);
     // The query given before still holds.
-    assert!(e.advance_to(17_000, 1_000_000));
+    assert!(e.advance_to(27_000, 1_000_000));
     assert_eq!(e.service_named("checked").unwrap().unhealthy_tasks(), 2);
 }
 
@@ -568,4 +574,62 @@ proptest! {
         prop_assert_eq!((s.healthy_count(), s.live_count()), (3, 3));
         prop_assert!(e.tasks().filter(|t| !t.healthy() && t.stopped_at_ms().is_none()).count() == 0);
     }
+}
+
+#[test]
+fn failures_within_the_start_period_are_not_counted() {
+    let mut e = failing(None);
+    // `startPeriod` 12 s of a 5 s check: the checks at 5 and 10 s after RUNNING do not count, so the
+    // third counted failure is the check at 25 s.
+    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+        family: "slow".into(),
+        container_definitions: vec![ContainerDefinition {
+            name: "slow".into(),
+            cpu: Some(128),
+            memory: Some(256),
+            health_check: Some(HealthCheck {
+                command: vec!["CMD-SHELL".into(), "true".into()],
+                interval: Some(5),
+                timeout: None,
+                retries: None,
+                start_period: Some(12),
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }))
+    .expect("a valid task definition");
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "slow".into(),
+        task_definition: "slow".into(),
+        desired_count: Some(3),
+        placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+        ..Default::default()
+    }))
+    .expect("a valid service");
+    let found = |e: &mut Engine, at_ms: u64| {
+        assert!(e.advance_to(at_ms, 1_000_000));
+        e.service_named("slow").unwrap().unhealthy_tasks()
+    };
+    assert_eq!(found(&mut e, 12_000 + 24_999), 0);
+    assert_eq!(found(&mut e, 12_000 + 25_000), 2, "the tasks on i1 and i2");
+}
+
+#[test]
+fn a_task_not_yet_judged_counts_at_its_next_check_once_checks_pass_again() {
+    let mut e = failing(None);
+    // RUNNING at 12 s; those on i1 and i2 would be UNHEALTHY at 27 s. The checks pass from 20 s:
+    // they count healthy one interval later, and their threshold at 27 s finds them healthy.
+    assert!(e.advance_to(20_000, 1_000_000));
+    e.pass_health_checks();
+    let at = |e: &mut Engine, ms: u64| {
+        assert!(e.advance_to(ms, 1_000_000));
+        let s = e.service_named("checked").unwrap();
+        (s.healthy_count(), s.unhealthy_tasks())
+    };
+    assert_eq!(at(&mut e, 24_999), (1, 0));
+    assert_eq!(at(&mut e, 25_000), (3, 0));
+    assert_eq!(at(&mut e, 600_000), (3, 0));
+    assert_eq!(e.tasks().count(), 3 + 4, "nothing replaced: `checked`'s 3 and `web`'s 4");
 }

@@ -77,11 +77,12 @@ impl Engine {
     /// From now on, tasks on the container instances that `filter` selects (a cluster query, as
     /// ListContainerInstances' `filter` takes one) fail their health checks: a broken image, host
     /// or network. A task with an essential container's health check or a load balancer target
-    /// turns UNHEALTHY where it would have turned healthy; one that already counts as healthy
     /// turns UNHEALTHY once its checks reach their unhealthy threshold (an essential container's
-    /// `interval` × `retries`, or the target group's `healthCheckIntervalSeconds` ×
-    /// `unhealthyThresholdCount`, whichever comes first), and its service loses a healthy task
-    /// (a floor breach it causes is `healthCheckFailed`). Neither happens before the service's
+    /// `interval` × `retries`, the checks within `startPeriod` of a new task not counted, or the
+    /// target group's `healthCheckIntervalSeconds` × `unhealthyThresholdCount`, whichever comes
+    /// first), counted from its start or, for a task that already counts as healthy, from now;
+    /// such a task's service loses a healthy task (a floor breach it causes is
+    /// `healthCheckFailed`). Neither happens before the service's
     /// `healthCheckGracePeriodSeconds` since the task started ("the Amazon ECS service scheduler
     /// ignores unhealthy Elastic Load Balancing ... and container health checks after a task has
     /// first started", <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>),
@@ -106,11 +107,15 @@ impl Engine {
         self.set_failing_health_checks(None);
     }
 
-    /// The one place the failing health checks change: the query, since when, and the healthy
-    /// tasks it now judges (`tasks.rs::begin_failing_health_checks`).
+    /// The one place the failing health checks change: the query, since when, the tasks whose
+    /// checks pass again (`tasks.rs::end_failing_health_checks`) and the healthy tasks it now
+    /// judges (`tasks.rs::begin_failing_health_checks`).
     fn set_failing_health_checks(&mut self, query: Option<crate::rules::query::Query>) {
-        self.failing_health_checks = query;
+        let before = std::mem::replace(&mut self.failing_health_checks, query);
         self.failing_health_checks_since_ms = self.now_ms;
+        if let Some(before) = before {
+            self.end_failing_health_checks(&before);
+        }
         self.begin_failing_health_checks();
     }
 

@@ -109,6 +109,7 @@ impl Engine {
         let mut ports_udp = Vec::new();
         let mut health: Option<SimTimeMs> = None;
         let mut unhealthy_after: Option<SimTimeMs> = None;
+        let mut unhealthy_from_start: Option<SimTimeMs> = None;
         let mut essential_unchecked = false;
         let mut container_stops = Vec::with_capacity(req.container_definitions.len());
         let mut containers = Vec::with_capacity(req.container_definitions.len());
@@ -157,15 +158,21 @@ impl Engine {
                 // passing, makes it HEALTHY at once, even within startPeriod ("If a health check
                 // succeeds within the startPeriod, then the container is considered healthy",
                 // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html).
-                // A healthy container whose check starts failing is UNHEALTHY once `retries`
-                // checks in a row failed ("The number of times to retry a failed health check
-                // before the container is considered unhealthy"); the first essential container to
-                // be makes the task UNHEALTHY.
+                // A container whose check fails is UNHEALTHY once `retries` checks in a row failed
+                // ("The number of times to retry a failed health check before the container is
+                // considered unhealthy"), not counting those within `startPeriod` of its start
+                // ("Health check failures during this period aren't counted towards the maximum
+                // number of retries"); the first essential container to be makes the task
+                // UNHEALTHY. Checks run every `interval` from the container's start.
                 if c.essential != Some(false) {
                     let ms = interval as u64 * SECOND_MS;
                     health = Some(health.map_or(ms, |m| m.max(ms)));
-                    let failing_ms = ms * u64::from(h.retries_or_default());
+                    let retries = u64::from(h.retries_or_default());
+                    let failing_ms = ms * retries;
                     unhealthy_after = Some(unhealthy_after.map_or(failing_ms, |m| m.min(failing_ms)));
+                    let uncounted_checks = u64::from(h.start_period.unwrap_or(0) / interval);
+                    let from_start_ms = ms * (uncounted_checks + retries);
+                    unhealthy_from_start = Some(unhealthy_from_start.map_or(from_start_ms, |m| m.min(from_start_ms)));
                 }
             } else if c.essential != Some(false) {
                 essential_unchecked = true;
@@ -240,6 +247,7 @@ impl Engine {
             ports_udp,
             health_check_interval_ms: health,
             health_check_unhealthy_after_ms: unhealthy_after,
+            health_check_unhealthy_from_start_ms: unhealthy_from_start,
             every_essential_container_checked: !essential_unchecked,
             container_stops: container_stops.into(),
             member_of: member_of.into(),
@@ -757,11 +765,11 @@ impl Engine {
             }
             TaskStatus::Activating => {
                 self.set_task_status(id, TaskStatus::Running, "task lifecycle");
-                let delay = if self.fails_health_checks(id) {
-                    // Failing checks are ignored for the grace period (`fail_health_checks_on`).
-                    self.health_delay_ms(id).max(self.health_check_grace_ms(id))
-                } else {
-                    self.health_delay_ms(id)
+                // A task whose checks fail is judged when they reach their threshold (never at
+                // once: an interval is at least 5 s); one whose checks pass, when they first do.
+                let delay = match self.failing_checks_due_ms(id) {
+                    Some(due) => (due - self.now_ms).max(1),
+                    None => self.health_delay_ms(id),
                 };
                 if delay == 0 {
                     self.mark_healthy(id);
@@ -825,30 +833,43 @@ impl Engine {
 
     pub(crate) fn on_task_healthy(&mut self, id: TaskId, epoch: u16) {
         let t = &self.tasks[id.index()];
-        if t.epoch() != epoch || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() {
+        // A task judged already (its checks passed again sooner, `end_failing_health_checks`, or
+        // it was found UNHEALTHY) is not judged twice.
+        let judged = t.healthy() || self.task_origin(id).service.is_some_and(|s| self.services.is_unhealthy(s, id));
+        if t.epoch() != epoch || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() || judged {
             return;
         }
-        if self.fails_health_checks(id) {
-            // Checks that began to fail after RUNNING are ignored within the grace period too.
-            let grace_ends =
-                self.task_moment(id, TaskMoment::Started).map_or(0, |at| at.saturating_add(self.health_check_grace_ms(id)));
-            if grace_ends > self.now_ms {
-                self.schedule(grace_ends - self.now_ms, EventKind::TaskBecomesHealthy, id.0, epoch);
-            } else {
-                self.mark_unhealthy(id);
-            }
-        } else {
-            self.mark_healthy(id);
+        match self.failing_checks_due_ms(id) {
+            Some(due) if due > self.now_ms => self.schedule(due - self.now_ms, EventKind::TaskBecomesHealthy, id.0, epoch),
+            Some(_) => self.mark_unhealthy(id),
+            None => self.mark_healthy(id),
         }
     }
 
-    /// How long a healthy task's checks fail before it is UNHEALTHY: its essential containers'
-    /// `interval` × `retries`, or its target's `healthCheckIntervalSeconds` ×
-    /// `unhealthyThresholdCount`, whichever says so first (either makes ECS replace it). None
-    /// for a task no check judges.
-    fn unhealthy_after_ms(&self, id: TaskId) -> Option<SimTimeMs> {
+    /// When a RUNNING task not yet healthy whose checks fail ([`Self::fails_health_checks`]) is
+    /// found UNHEALTHY: once its checks reach their unhealthy threshold counted from its start
+    /// ([`Self::unhealthy_after_ms`], `startPeriod` not counted) and from when they began to fail,
+    /// and not within its service's grace period. None when its checks do not fail.
+    fn failing_checks_due_ms(&self, id: TaskId) -> Option<SimTimeMs> {
+        if !self.fails_health_checks(id) {
+            return None;
+        }
+        let started = self.task_moment(id, TaskMoment::Started).unwrap_or(self.now_ms);
+        let from_start = started.saturating_add(self.unhealthy_after_ms(id, true)?);
+        let from_failing = self.failing_health_checks_since_ms.saturating_add(self.unhealthy_after_ms(id, false)?);
+        let grace_ends = started.saturating_add(self.health_check_grace_ms(id));
+        Some(from_start.max(from_failing).max(grace_ends).max(self.now_ms))
+    }
+
+    /// How long a task's checks fail before it is UNHEALTHY: its essential containers'
+    /// `interval` × `retries` (`from_start`: plus the checks within `startPeriod`, which are not
+    /// counted), or its target's `healthCheckIntervalSeconds` × `unhealthyThresholdCount`,
+    /// whichever says so first (either makes ECS replace it). None for a task no check judges.
+    fn unhealthy_after_ms(&self, id: TaskId, from_start: bool) -> Option<SimTimeMs> {
         let origin = self.task_origin(id);
-        let container = self.task_defs[origin.task_def.index()].health_check_unhealthy_after_ms;
+        let task_def = &self.task_defs[origin.task_def.index()];
+        let container =
+            if from_start { task_def.health_check_unhealthy_from_start_ms } else { task_def.health_check_unhealthy_after_ms };
         let target =
             origin.service.and_then(|s| self.services[s.index()].load_balancer.as_ref()).map(|lb| lb.time_to_unhealthy_ms);
         match (container, target) {
@@ -876,12 +897,40 @@ impl Engine {
                 if !t.healthy() || t.desired_stopped() || t.orphaned() || t.last_status != TaskStatus::Running {
                     continue;
                 }
-                let Some(failing_ms) = self.unhealthy_after_ms(id) else { continue };
+                let Some(failing_ms) = self.unhealthy_after_ms(id, false) else { continue };
                 let grace_ends =
                     self.task_moment(id, TaskMoment::Started).map_or(0, |at| at.saturating_add(self.health_check_grace_ms(id)));
                 let at = now.saturating_add(failing_ms).max(grace_ends);
                 let epoch = t.epoch();
                 self.schedule(at - now, EventKind::TaskFailsHealthChecks, id.0, epoch);
+            }
+        }
+    }
+
+    /// The checks of tasks on the instances `before` selected pass again where the query in force
+    /// now does not select them: a RUNNING task not yet judged there (not healthy, not found
+    /// UNHEALTHY) counts as healthy once its checks pass, as a new task's first check does
+    /// ([`Self::health_delay_ms`] from now), not when its failing checks would have reached their
+    /// threshold (that event finds it healthy and does nothing).
+    pub(crate) fn end_failing_health_checks(&mut self, before: &crate::rules::query::Query) {
+        for instance in 0..self.instances.len() as u32 {
+            let instance = InstanceId(instance);
+            if self.instances[instance.index()].tasks.is_empty() || !self.instance_matches(instance, before) {
+                continue;
+            }
+            for k in 0..self.instances[instance.index()].tasks.len() {
+                let id = self.instances[instance.index()].tasks[k];
+                let t = &self.tasks[id.index()];
+                let found_unhealthy = self.task_origin(id).service.is_some_and(|s| self.services.is_unhealthy(s, id));
+                if t.healthy() || t.desired_stopped() || t.orphaned() || t.last_status != TaskStatus::Running || found_unhealthy {
+                    continue;
+                }
+                if self.unhealthy_after_ms(id, false).is_none() || self.fails_health_checks(id) {
+                    continue;
+                }
+                let epoch = t.epoch();
+                let delay = self.health_delay_ms(id).max(1);
+                self.schedule(delay, EventKind::TaskBecomesHealthy, id.0, epoch);
             }
         }
     }
@@ -894,7 +943,7 @@ impl Engine {
         if t.epoch() != epoch || t.orphaned() || t.last_status != TaskStatus::Running || !t.healthy() {
             return;
         }
-        let due = self.unhealthy_after_ms(id).map(|ms| self.failing_health_checks_since_ms.saturating_add(ms));
+        let due = self.unhealthy_after_ms(id, false).map(|ms| self.failing_health_checks_since_ms.saturating_add(ms));
         if self.fails_health_checks(id) && due.is_some_and(|due| due <= self.now_ms) {
             self.mark_unhealthy(id);
         }

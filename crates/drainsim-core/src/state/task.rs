@@ -132,6 +132,9 @@ pub struct TaskDefinition {
     /// (`interval` × `retries`), the shortest over the essential containers with a check: the
     /// first of them to turn UNHEALTHY makes the task UNHEALTHY.
     pub health_check_unhealthy_after_ms: Option<SimTimeMs>,
+    /// The same for a container whose check fails from its start: failures within `startPeriod`
+    /// are not counted, so the `retries`-th counted failure comes that much later.
+    pub health_check_unhealthy_from_start_ms: Option<SimTimeMs>,
     /// Whether every essential container has a health check (see [`TaskDefinition::reports_health_status`]).
     pub every_essential_container_checked: bool,
     /// How each container stops after SIGTERM ([`TaskDefinition::stopping`]).
