@@ -252,42 +252,56 @@ proptest! {
     }
 }
 
-/// The engine of [`adopted`] with no task adopted, `app` given a container health check (5 s
-/// interval), `web` a grace period, and the instances `i1` and `i2` failing health checks.
-fn failing(grace_seconds: Option<i64>) -> Engine {
-    let mut e = adopted(4, 100, 200, 0, 0);
+/// Service `name` of task definition `name` in `prod`: desired 3, spread by instance (one task on
+/// each of the three instances), with the grace period given.
+fn one_per_instance(name: &str, grace_seconds: Option<i64>) -> CreateServiceRequest {
+    CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: name.into(),
+        task_definition: name.into(),
+        desired_count: Some(3),
+        health_check_grace_period_seconds: grace_seconds,
+        placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+        ..Default::default()
+    }
+}
+
+/// A container health check every 5 s.
+fn check_every_5s(retries: Option<u32>, start_period: Option<u32>) -> HealthCheck {
+    HealthCheck { command: vec!["CMD-SHELL".into(), "true".into()], interval: Some(5), timeout: None, retries, start_period }
+}
+
+/// Registers task definition `family` of one container of that name with `health_check`, a 5 s
+/// stop timeout and, with `port`, container port 80 mapped.
+fn register_checked(e: &mut Engine, family: &str, cpu: u32, memory: u32, port: bool, health_check: HealthCheck) {
     e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
-        family: "checked".into(),
+        family: family.into(),
         container_definitions: vec![ContainerDefinition {
-            name: "checked".into(),
-            cpu: Some(512),
-            memory: Some(1024),
+            name: family.into(),
+            cpu: Some(cpu),
+            memory: Some(memory),
             stop_timeout: Some(5),
-            health_check: Some(HealthCheck {
-                command: vec!["CMD-SHELL".into(), "true".into()],
-                interval: Some(5),
-                timeout: None,
-                retries: None,
-                start_period: None,
-            }),
+            port_mappings: if port {
+                vec![PortMapping { container_port: Some(80), host_port: None, protocol: None }]
+            } else {
+                vec![]
+            },
+            health_check: Some(health_check),
             ..Default::default()
         }],
         ..Default::default()
     }))
     .expect("a valid task definition");
+}
+
+/// The engine of [`adopted`] with no task adopted, `app` given a container health check (5 s
+/// interval), `web` a grace period, and the instances `i1` and `i2` failing health checks.
+fn failing(grace_seconds: Option<i64>) -> Engine {
+    let mut e = adopted(4, 100, 200, 0, 0);
+    register_checked(&mut e, "checked", 512, 1024, false, check_every_5s(None, None));
     e.fail_health_checks_on("ec2InstanceId in ['i-missing'] or attribute:ecs.availability-zone in [us-east-1b, us-east-1c]")
         .expect("a valid query");
-    e.handle(Request::CreateService(CreateServiceRequest {
-        cluster: Some("prod".into()),
-        service_name: "checked".into(),
-        task_definition: "checked".into(),
-        desired_count: Some(3),
-        health_check_grace_period_seconds: grace_seconds,
-        // Spread by instance: one task on each of the three instances.
-        placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
-        ..Default::default()
-    }))
-    .expect("a valid service");
+    e.handle(Request::CreateService(one_per_instance("checked", grace_seconds))).expect("a valid service");
     e
 }
 
@@ -394,26 +408,7 @@ fn a_query_that_does_not_parse_is_refused_and_changes_nothing() {
 /// 17 s; nothing fails yet.
 fn checked_and_healthy(retries: Option<u32>, grace_seconds: Option<i64>, target_group: Option<TargetGroupSettings>) -> Engine {
     let mut e = adopted(0, 100, 200, 0, 0);
-    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
-        family: "checked".into(),
-        container_definitions: vec![ContainerDefinition {
-            name: "checked".into(),
-            cpu: Some(512),
-            memory: Some(1024),
-            stop_timeout: Some(5),
-            port_mappings: vec![PortMapping { container_port: Some(80), host_port: None, protocol: None }],
-            health_check: Some(HealthCheck {
-                command: vec!["CMD-SHELL".into(), "true".into()],
-                interval: Some(5),
-                timeout: None,
-                retries,
-                start_period: None,
-            }),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }))
-    .expect("a valid task definition");
+    register_checked(&mut e, "checked", 512, 1024, true, check_every_5s(retries, None));
     let load_balancers = match &target_group {
         Some(_) => vec![LoadBalancer {
             target_group_arn: Some(
@@ -426,17 +421,11 @@ fn checked_and_healthy(retries: Option<u32>, grace_seconds: Option<i64>, target_
         None => vec![],
     };
     e.handle(Request::CreateService(CreateServiceRequest {
-        cluster: Some("prod".into()),
-        service_name: "checked".into(),
-        task_definition: "checked".into(),
-        desired_count: Some(3),
-        health_check_grace_period_seconds: grace_seconds,
-        placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
         load_balancers,
         target_group,
         // Off, so that any bounds are valid (rebalancing needs a maximum above 100 %).
         availability_zone_rebalancing: Some("DISABLED".into()),
-        ..Default::default()
+        ..one_per_instance("checked", grace_seconds)
     }))
     .expect("a valid service");
     let _ = e.run_until_quiet(100_000, 1_000_000);
@@ -581,33 +570,8 @@ fn failures_within_the_start_period_are_not_counted() {
     let mut e = failing(None);
     // `startPeriod` 12 s of a 5 s check: the checks at 5 and 10 s after RUNNING do not count, so the
     // third counted failure is the check at 25 s.
-    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
-        family: "slow".into(),
-        container_definitions: vec![ContainerDefinition {
-            name: "slow".into(),
-            cpu: Some(128),
-            memory: Some(256),
-            health_check: Some(HealthCheck {
-                command: vec!["CMD-SHELL".into(), "true".into()],
-                interval: Some(5),
-                timeout: None,
-                retries: None,
-                start_period: Some(12),
-            }),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }))
-    .expect("a valid task definition");
-    e.handle(Request::CreateService(CreateServiceRequest {
-        cluster: Some("prod".into()),
-        service_name: "slow".into(),
-        task_definition: "slow".into(),
-        desired_count: Some(3),
-        placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
-        ..Default::default()
-    }))
-    .expect("a valid service");
+    register_checked(&mut e, "slow", 128, 256, false, check_every_5s(None, Some(12)));
+    e.handle(Request::CreateService(one_per_instance("slow", None))).expect("a valid service");
     let found = |e: &mut Engine, at_ms: u64| {
         assert!(e.advance_to(at_ms, 1_000_000));
         e.service_named("slow").unwrap().unhealthy_tasks()

@@ -886,25 +886,29 @@ impl Engine {
     pub(crate) fn begin_failing_health_checks(&mut self) {
         let Some(query) = self.failing_health_checks.clone() else { return };
         let now = self.now_ms;
-        for instance in 0..self.instances.len() as u32 {
-            let instance = InstanceId(instance);
-            if self.instances[instance.index()].tasks.is_empty() || !self.instance_matches(instance, &query) {
-                continue;
-            }
-            for k in 0..self.instances[instance.index()].tasks.len() {
-                let id = self.instances[instance.index()].tasks[k];
-                let t = &self.tasks[id.index()];
-                if !t.healthy() || t.desired_stopped() || t.orphaned() || t.last_status != TaskStatus::Running {
-                    continue;
-                }
-                let Some(failing_ms) = self.unhealthy_after_ms(id, false) else { continue };
-                let grace_ends =
-                    self.task_moment(id, TaskMoment::Started).map_or(0, |at| at.saturating_add(self.health_check_grace_ms(id)));
-                let at = now.saturating_add(failing_ms).max(grace_ends);
-                let epoch = t.epoch();
-                self.schedule(at - now, EventKind::TaskFailsHealthChecks, id.0, epoch);
-            }
+        for id in self.running_tasks_on_instances_matching(&query) {
+            let t = &self.tasks[id.index()];
+            let Some(failing_ms) = self.unhealthy_after_ms(id, false).filter(|_| t.healthy()) else { continue };
+            let grace_ends =
+                self.task_moment(id, TaskMoment::Started).map_or(0, |at| at.saturating_add(self.health_check_grace_ms(id)));
+            let at = now.saturating_add(failing_ms).max(grace_ends);
+            let epoch = t.epoch();
+            self.schedule(at - now, EventKind::TaskFailsHealthChecks, id.0, epoch);
         }
+    }
+
+    /// The RUNNING tasks not told to stop on the instances `query` selects, in instance order: the
+    /// tasks a change of the failing health checks judges (a one-off scan of the cluster).
+    fn running_tasks_on_instances_matching(&self, query: &crate::rules::query::Query) -> Vec<TaskId> {
+        (0..self.instances.len() as u32)
+            .map(InstanceId)
+            .filter(|i| !self.instances[i.index()].tasks.is_empty() && self.instance_matches(*i, query))
+            .flat_map(|i| self.instances[i.index()].tasks.iter().copied())
+            .filter(|t| {
+                let t = &self.tasks[t.index()];
+                t.last_status == TaskStatus::Running && !t.desired_stopped() && !t.orphaned()
+            })
+            .collect()
     }
 
     /// The checks of tasks on the instances `before` selected pass again where the query in force
@@ -913,25 +917,17 @@ impl Engine {
     /// ([`Self::health_delay_ms`] from now), not when its failing checks would have reached their
     /// threshold (that event finds it healthy and does nothing).
     pub(crate) fn end_failing_health_checks(&mut self, before: &crate::rules::query::Query) {
-        for instance in 0..self.instances.len() as u32 {
-            let instance = InstanceId(instance);
-            if self.instances[instance.index()].tasks.is_empty() || !self.instance_matches(instance, before) {
+        for id in self.running_tasks_on_instances_matching(before) {
+            let found_unhealthy = self.task_origin(id).service.is_some_and(|s| self.services.is_unhealthy(s, id));
+            if self.tasks[id.index()].healthy()
+                || found_unhealthy
+                || self.unhealthy_after_ms(id, false).is_none()
+                || self.fails_health_checks(id)
+            {
                 continue;
             }
-            for k in 0..self.instances[instance.index()].tasks.len() {
-                let id = self.instances[instance.index()].tasks[k];
-                let t = &self.tasks[id.index()];
-                let found_unhealthy = self.task_origin(id).service.is_some_and(|s| self.services.is_unhealthy(s, id));
-                if t.healthy() || t.desired_stopped() || t.orphaned() || t.last_status != TaskStatus::Running || found_unhealthy {
-                    continue;
-                }
-                if self.unhealthy_after_ms(id, false).is_none() || self.fails_health_checks(id) {
-                    continue;
-                }
-                let epoch = t.epoch();
-                let delay = self.health_delay_ms(id).max(1);
-                self.schedule(delay, EventKind::TaskBecomesHealthy, id.0, epoch);
-            }
+            let epoch = self.tasks[id.index()].epoch();
+            self.schedule(self.health_delay_ms(id).max(1), EventKind::TaskBecomesHealthy, id.0, epoch);
         }
     }
 
