@@ -66,6 +66,38 @@ fn three_instances_with_start_failures_are_proved_on_every_path() {
     assert_eq!(none.terminal_states, 1, "without faults the scenario is one path");
 }
 
+/// Health checks failing at any moment of a drain (`HealthCheckFailure`): every property holds on
+/// every path, and the failures are choices the explorer takes: without them the same drain has
+/// one path. Each failure the explorer takes on a healthy task makes its service lose a healthy
+/// task it did not stop, and a path whose failures take a service below its floor records that
+/// breach as `healthCheckFailed`.
+#[test]
+fn health_check_failures_during_a_drain_break_no_property() {
+    let loaded = load("scenarios/explore/health-check-failures-during-a-drain.ron");
+    let report = explore_with(&loaded, &ExploreOptions::default(), 2);
+    assert_eq!((report.violation.as_ref(), report.bound), (None, None), "explored completely, no violation");
+    for p in &report.properties {
+        assert!(!p.violated && p.checked > 0, "{p:?}");
+    }
+    let paths = report.paths.expect("a complete, acyclic graph counts its paths");
+    let mut without = loaded.clone();
+    without.scenario.explore.as_mut().unwrap().faults.clear();
+    let plain = explore_with(&without, &ExploreOptions::default(), 2);
+    assert_eq!(plain.paths, Some(1), "{plain:?}");
+    assert!(paths > 100, "{paths} paths with health-check failures");
+    // A path that fails both of `web`'s tasks before a replacement counts goes below its floor of 1
+    // and says why: pinned choices replay one (nothing until the `skip`-th injection point, then
+    // the first candidate twice).
+    let breaches_for_health = |skip: usize| {
+        let mut path = loaded.clone();
+        path.scenario.explore.as_mut().unwrap().choices = std::iter::repeat_n(0, skip).chain([1, 1]).collect();
+        let outcome = runner::run(&path, &RunOptions::default()).expect("runs");
+        let web = outcome.engine.service_named("web").expect("created");
+        web.floor_breaches().iter().any(|b| b.reason == drainsim_core::BreachCause::HealthCheckFailed)
+    };
+    assert!((0..40).any(breaches_for_health), "some path breaches web's floor for its health checks");
+}
+
 #[test]
 fn the_result_does_not_depend_on_the_number_of_threads() {
     for file in [PROVED, WINDOW] {

@@ -299,17 +299,20 @@ pub enum ExploreFault {
     DrainRequest,
     /// A request to activate a DRAINING instance arrives.
     ActivateRequest,
+    /// A healthy task's health checks fail.
+    HealthCheckFailure,
 }
 
 impl ExploreFault {
     /// Every class, in the order of the enum.
-    pub const ALL: [ExploreFault; 6] = [
+    pub const ALL: [ExploreFault; 7] = [
         ExploreFault::TaskStartFailure,
         ExploreFault::TaskExit,
         ExploreFault::AgentDisconnect,
         ExploreFault::TrunkFailure,
         ExploreFault::DrainRequest,
         ExploreFault::ActivateRequest,
+        ExploreFault::HealthCheckFailure,
     ];
 
     /// The class's name as the scenario format and `--faults` spell it.
@@ -321,6 +324,7 @@ impl ExploreFault {
             ExploreFault::TrunkFailure => "TrunkFailure",
             ExploreFault::DrainRequest => "DrainRequest",
             ExploreFault::ActivateRequest => "ActivateRequest",
+            ExploreFault::HealthCheckFailure => "HealthCheckFailure",
         }
     }
 }
@@ -397,6 +401,7 @@ impl ExploreSpec {
                 trunk_failure: on(ExploreFault::TrunkFailure),
                 drain_request: on(ExploreFault::DrainRequest),
                 activate_request: on(ExploreFault::ActivateRequest),
+                health_check_failure: on(ExploreFault::HealthCheckFailure),
             },
             max_faults: self.max_faults,
             jitter_values: self.jitter_values,

@@ -223,6 +223,7 @@ enum Injection {
     AgentDisconnect(InstanceId),
     Drain(InstanceId),
     Activate(InstanceId),
+    HealthCheckFailure(TaskId),
 }
 
 impl Engine {
@@ -253,7 +254,8 @@ impl Engine {
     }
 
     /// The candidates of an injection, in a fixed order: task exits (instances in order, their
-    /// tasks in order), agent disconnects, drain requests, activate requests.
+    /// tasks in order), agent disconnects, drain requests, activate requests, health-check
+    /// failures (as task exits).
     fn injection_candidates(&self, config: &ExploreChoices) -> Vec<Injection> {
         let mut out = Vec::new();
         let f = config.faults;
@@ -298,6 +300,16 @@ impl Engine {
                     .map(|id| Injection::Activate(*id)),
             );
         }
+        if f.health_check_failure {
+            for id in &registered {
+                for t in &self.instances[id.index()].tasks {
+                    let task = &self.tasks[t.index()];
+                    if task.last_status == TaskStatus::Running && task.healthy() && self.judged_by_health_checks(*t) {
+                        out.push(Injection::HealthCheckFailure(*t));
+                    }
+                }
+            }
+        }
         out
     }
 
@@ -336,6 +348,9 @@ impl Engine {
                 self.faults.pinned.push(PinnedFault::AgentReconnect(id));
                 self.schedule(AGENT_RECONNECT_AFTER_MS, EventKind::Fault, idx, 0);
             }
+            // Its checks reached their unhealthy threshold: as when they fail on its instance
+            // (`fail_health_checks_on`), its service loses a healthy task and replaces it.
+            Injection::HealthCheckFailure(id) => self.mark_unhealthy(id),
             Injection::Drain(id) | Injection::Activate(id) => {
                 let status = if matches!(candidates[k as usize - 1], Injection::Drain(_)) { "DRAINING" } else { "ACTIVE" };
                 let cluster = self.clusters[self.instances[id.index()].cluster.index()].name;

@@ -878,6 +878,12 @@ impl Engine {
         }
     }
 
+    /// Whether a check judges the task (an essential container's health check, or its service's
+    /// load balancer target): a task without one is never UNHEALTHY.
+    pub(super) fn judged_by_health_checks(&self, id: TaskId) -> bool {
+        self.unhealthy_after_ms(id, false).is_some()
+    }
+
     /// The health checks of tasks on the instances [`Engine::fail_health_checks_on`] selects
     /// begin to fail now: each healthy RUNNING task a check judges there is found UNHEALTHY once
     /// its checks reach their unhealthy threshold ([`Self::unhealthy_after_ms`]), and not within
@@ -963,7 +969,7 @@ impl Engine {
     /// The task's health checks failed: it stays RUNNING, not healthy, with `healthStatus`
     /// UNHEALTHY, and its service replaces it (`scheduler.rs::replace_unhealthy`). A task that
     /// counted as healthy no longer does: its service lost a healthy task it did not stop.
-    fn mark_unhealthy(&mut self, id: TaskId) {
+    pub(super) fn mark_unhealthy(&mut self, id: TaskId) {
         let was_healthy = self.tasks[id.index()].healthy();
         let old = was_healthy.then(|| self.set_task_health(id, false));
         let checks = self.health_checks(id);

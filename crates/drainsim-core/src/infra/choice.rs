@@ -70,12 +70,15 @@ pub struct InjectableFaults {
     pub drain_request: bool,
     /// An UpdateContainerInstancesState request sets a DRAINING instance to ACTIVE.
     pub activate_request: bool,
+    /// A healthy RUNNING task's health checks (a container's or its target's) fail: it is
+    /// UNHEALTHY, and its service replaces it.
+    pub health_check_failure: bool,
 }
 
 impl InjectableFaults {
     /// Whether any fault injected at the end of an instant is on.
     pub fn any_injection(&self) -> bool {
-        self.task_exit || self.agent_disconnect || self.drain_request || self.activate_request
+        self.task_exit || self.agent_disconnect || self.drain_request || self.activate_request || self.health_check_failure
     }
 }
 
