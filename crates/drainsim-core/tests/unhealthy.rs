@@ -597,3 +597,31 @@ fn a_task_not_yet_judged_counts_at_its_next_check_once_checks_pass_again() {
     assert_eq!(at(&mut e, 600_000), (3, 0));
     assert_eq!(e.tasks().count(), 3 + 4, "nothing replaced: `checked`'s 3 and `web`'s 4");
 }
+
+#[test]
+fn a_standalone_task_failing_its_checks_is_unhealthy_and_stays_so() {
+    let mut e = failing(None);
+    let arn = e.instance_named("i1").unwrap().arn();
+    let task = match e.handle(Request::StartTask(StartTaskRequest {
+        cluster: Some("prod".into()),
+        task_definition: "checked".into(),
+        container_instances: vec![arn],
+        ..Default::default()
+    })) {
+        Ok(Response::Tasks { tasks, .. }) => tasks[0].task_arn.clone(),
+        other => panic!("unexpected response {other:?}"),
+    };
+    let health = |e: &mut Engine, at_ms: u64| {
+        assert!(e.advance_to(at_ms, 1_000_000));
+        match e.handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: vec![task.clone()] })) {
+            Ok(Response::Tasks { tasks, .. }) => (tasks[0].health_status.clone(), tasks[0].last_status.clone()),
+            other => panic!("unexpected response {other:?}"),
+        }
+    };
+    // RUNNING at 12 s; its third failed check, at 27 s, makes it UNHEALTHY.
+    assert_eq!(health(&mut e, 26_999), ("UNKNOWN".to_string(), "RUNNING".to_string()));
+    assert_eq!(health(&mut e, 27_000), ("UNHEALTHY".to_string(), "RUNNING".to_string()));
+    // Nothing replaces it, and checks that pass again do not judge it twice.
+    e.pass_health_checks();
+    assert_eq!(health(&mut e, 600_000), ("UNHEALTHY".to_string(), "RUNNING".to_string()));
+}

@@ -386,11 +386,11 @@ impl Engine {
             // (`TaskDefinition::reports_health_status`), whatever the scheduler counts toward
             // minimumHealthyPercent.
             // An UNHEALTHY task (adopted so, or failing its checks) says so while its service lists
-            // it, when its containers' checks decide its healthStatus (a target group's verdict
-            // leaves it UNKNOWN).
+            // it, or for good when it is standalone, when its containers' checks decide its
+            // healthStatus (a target group's verdict leaves it UNKNOWN).
             health_status: match (td.reports_health_status(), t.healthy()) {
                 (true, true) => "HEALTHY",
-                (true, false) if origin.service.is_some_and(|s| self.services.is_unhealthy(s, id)) => "UNHEALTHY",
+                (true, false) if self.found_unhealthy(id) => "UNHEALTHY",
                 _ => "UNKNOWN",
             }
             .into(),
@@ -835,7 +835,7 @@ impl Engine {
         let t = &self.tasks[id.index()];
         // A task judged already (its checks passed again sooner, `end_failing_health_checks`, or
         // it was found UNHEALTHY) is not judged twice.
-        let judged = t.healthy() || self.task_origin(id).service.is_some_and(|s| self.services.is_unhealthy(s, id));
+        let judged = t.healthy() || self.found_unhealthy(id);
         if t.epoch() != epoch || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() || judged {
             return;
         }
@@ -924,10 +924,9 @@ impl Engine {
     /// threshold (that event finds it healthy and does nothing).
     pub(crate) fn end_failing_health_checks(&mut self, before: &crate::rules::query::Query) {
         for id in self.running_tasks_on_instances_matching(before) {
-            let found_unhealthy = self.task_origin(id).service.is_some_and(|s| self.services.is_unhealthy(s, id));
             if self.tasks[id.index()].healthy()
-                || found_unhealthy
-                || self.unhealthy_after_ms(id, false).is_none()
+                || self.found_unhealthy(id)
+                || !self.judged_by_health_checks(id)
                 || self.fails_health_checks(id)
             {
                 continue;
@@ -982,12 +981,22 @@ impl Engine {
         if let Some(old) = old {
             self.apply_contribution(id, old);
         }
-        if let Some(s) = self.task_origin(id).service {
-            self.services.note_unhealthy(s, id);
-            if was_healthy {
-                self.triggers.push(Trigger::HealthyTaskLost(s, BreachCause::HealthCheckFailed));
-            }
-            self.triggers.push(Trigger::TaskUnhealthy(s));
+        let Some(s) = self.task_origin(id).service else {
+            self.tasks.note_standalone_unhealthy(id);
+            return;
+        };
+        self.services.note_unhealthy(s, id);
+        if was_healthy {
+            self.triggers.push(Trigger::HealthyTaskLost(s, BreachCause::HealthCheckFailed));
+        }
+        self.triggers.push(Trigger::TaskUnhealthy(s));
+    }
+
+    /// Whether the task was found UNHEALTHY: one its service lists so, or a standalone one.
+    fn found_unhealthy(&self, id: TaskId) -> bool {
+        match self.task_origin(id).service {
+            Some(s) => self.services.is_unhealthy(s, id),
+            None => self.tasks.is_standalone_unhealthy(id),
         }
     }
 
@@ -1359,6 +1368,9 @@ impl Engine {
             self.services.note_unhealthy(s, id);
             self.request_pass(s);
             self.defer_due_passes();
+        } else {
+            // ECS reported it UNHEALTHY; nothing replaces a standalone task.
+            self.tasks.note_standalone_unhealthy(id);
         }
         Ok(id)
     }

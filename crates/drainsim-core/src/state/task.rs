@@ -607,6 +607,9 @@ pub(crate) struct Tasks {
     /// The stop reasons of tasks given a reason not listed once 254 were (their code is
     /// [`REASON_ELSEWHERE`]).
     rare_reasons: std::collections::BTreeMap<crate::infra::ids::TaskId, Sym>,
+    /// Standalone tasks (RunTask, StartTask) found UNHEALTHY: nothing replaces them, so they keep
+    /// their verdict (a service's UNHEALTHY tasks are its own, `Services::unhealthy`).
+    unhealthy_standalone: std::collections::BTreeSet<crate::infra::ids::TaskId>,
 }
 
 impl std::ops::Index<usize> for Tasks {
@@ -618,8 +621,19 @@ impl std::ops::Index<usize> for Tasks {
 
 impl crate::infra::recycle::Recycle for Tasks {
     fn reset_to(&mut self, fresh: Self) {
-        let Tasks { records, origins, last_origin, far_moments, agent_waits, created_runs, enis, ids, reasons, rare_reasons } =
-            fresh;
+        let Tasks {
+            records,
+            origins,
+            last_origin,
+            far_moments,
+            agent_waits,
+            created_runs,
+            enis,
+            ids,
+            reasons,
+            rare_reasons,
+            unhealthy_standalone,
+        } = fresh;
         self.records.reset_to(records);
         self.origins.reset_to(origins);
         self.last_origin = last_origin;
@@ -630,6 +644,7 @@ impl crate::infra::recycle::Recycle for Tasks {
         self.ids = ids;
         self.reasons.reset_to(reasons);
         self.rare_reasons = rare_reasons;
+        self.unhealthy_standalone = unhealthy_standalone;
     }
 }
 
@@ -647,6 +662,7 @@ impl Tasks {
             ids: crate::infra::ids::IdScrambler::new(id_key),
             reasons: Vec::new(),
             rare_reasons: Default::default(),
+            unhealthy_standalone: Default::default(),
         }
     }
 
@@ -840,6 +856,18 @@ impl Tasks {
     /// The task now counts as healthy for its service.
     pub(crate) fn mark_healthy(&mut self, id: crate::infra::ids::TaskId) {
         self.records[id.index()].set_healthy(true);
+    }
+
+    /// A standalone task's health checks failed: it is UNHEALTHY from now on (once).
+    pub(crate) fn note_standalone_unhealthy(&mut self, id: crate::infra::ids::TaskId) {
+        let t = &self.records[id.index()];
+        assert!(self.origin(id).service.is_none() && !t.healthy(), "a standalone task not healthy");
+        assert!(self.unhealthy_standalone.insert(id), "a task is found UNHEALTHY once");
+    }
+
+    /// Whether a standalone task was found UNHEALTHY.
+    pub(crate) fn is_standalone_unhealthy(&self, id: crate::infra::ids::TaskId) -> bool {
+        self.unhealthy_standalone.contains(&id)
     }
 
     /// The task no longer counts as healthy: its health checks failed while it ran healthy. Only
