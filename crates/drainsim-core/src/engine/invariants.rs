@@ -48,6 +48,11 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
     if !e.instances.list_positions_counted() {
         return fail("tasks-on-instance", "a task outside the long instance lists keeps a list position".to_string());
     }
+    // A standalone task found UNHEALTHY keeps its verdict: it is standalone and never healthy.
+    if let Some(t) = e.tasks.standalone_unhealthy().find(|t| e.task_origin(*t).service.is_some() || e.tasks[t.index()].healthy())
+    {
+        return fail("unhealthy-tasks", format!("task {} noted UNHEALTHY as standalone has a service or is healthy", t.0));
+    }
     // Each live task on its own, and at its place in its instance's list.
     for (n, t) in e.tasks.iter().enumerate() {
         let id = TaskId(n as u32);

@@ -865,6 +865,11 @@ impl Tasks {
         assert!(self.unhealthy_standalone.insert(id), "a task is found UNHEALTHY once");
     }
 
+    /// The standalone tasks found UNHEALTHY, by task ID (for the invariants).
+    pub(crate) fn standalone_unhealthy(&self) -> impl Iterator<Item = crate::infra::ids::TaskId> + '_ {
+        self.unhealthy_standalone.iter().copied()
+    }
+
     /// Whether a standalone task was found UNHEALTHY.
     pub(crate) fn is_standalone_unhealthy(&self, id: crate::infra::ids::TaskId) -> bool {
         self.unhealthy_standalone.contains(&id)
