@@ -117,6 +117,26 @@ fn unhealthy_tasks_replaced_show_only_where_there_were_some() {
     assert!(plain["measures"].as_array().unwrap().iter().all(|m| m["name"] != "unhealthy tasks replaced"), "{plain}");
 }
 
+/// A breach outside a drain shows in no dip (only a drain's window measures one): the "floor
+/// breaches" row counts it, in plans that had one.
+#[test]
+fn floor_breaches_show_where_there_were_some() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/faults/health-checks-fail-in-one-zone.ron",
+        "--set",
+        "web.deploymentConfiguration.minimumHealthyPercent=50",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    let breaches = measure(&report, "floor breaches");
+    // At 100 % the zone's failing tasks take web below its floor once; at 50 % its floor of 2 holds.
+    assert_eq!((breaches["a"]["min"].as_u64(), breaches["b"]["max"].as_u64()), (Some(1), Some(0)), "{breaches}");
+    let plain = compare_json(&["compare", "scenarios/demo.ron", "--set", "web.desiredCount=6", "--seeds", "0..2", "--json"]);
+    assert!(plain["measures"].as_array().unwrap().iter().all(|m| m["name"] != "floor breaches"), "{plain}");
+}
+
 /// Ctrl-C during a comparison: it stops promptly, prints the comparison of the seeds both plans ran,
 /// marked partial, and exits 130.
 #[cfg(unix)]

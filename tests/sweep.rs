@@ -379,6 +379,47 @@ fn unhealthy_tasks_are_counted_over_the_runs_and_merge() {
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("nhealthyTasks"));
 }
 
+/// Floor breaches are counted per service and cause over the runs (a breach outside a drain shows
+/// in no `minHealthyObserved`, which only a drain's window samples), merge exactly from shards, and
+/// `--merge` refuses a cause the report does not know; a sweep with none prints neither field.
+#[test]
+fn floor_breaches_are_counted_by_cause_and_merge() {
+    let dir = temp_dir("breaches");
+    let base = ["sweep", "scenarios/faults/health-checks-fail-in-one-zone.ron", "--seeds", "0..4", "--json"];
+    let whole = drainsim(&base);
+    assert_eq!(whole.status.code(), Some(0), "{}", stderr(&whole));
+    let v = json(&whole);
+    let web = v["distribution"]["services"].as_array().unwrap().iter().find(|s| s["serviceName"] == "web").unwrap();
+    // The scenario's own expectation: one breach a run, for the health checks that failed.
+    assert_eq!(web["runsWithFloorBreaches"].as_u64(), Some(4), "{web}");
+    assert_eq!(web["floorBreaches"], serde_json::json!([{"reason": "healthCheckFailed", "count": 4}]), "{web}");
+    assert_eq!(web["minHealthyObserved"]["observedRuns"].as_u64(), Some(0), "no drain: no window");
+    let text = drainsim(&base[..4]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("floorBreaches 4 in 4 runs: healthCheckFailed 4"));
+    let mut files = Vec::new();
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let mut args = base.to_vec();
+        args.extend(["--shard", shard.as_str()]);
+        let f = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&f, drainsim(&args).stdout).unwrap();
+        files.push(f.display().to_string());
+    }
+    let merged = drainsim(&["sweep", "--merge", "--json", &files[1], &files[0]]);
+    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
+    let mut edited = json_value(&std::fs::read_to_string(&files[0]).unwrap());
+    for s in edited["distribution"]["services"].as_array_mut().unwrap() {
+        s["floorBreaches"] = serde_json::json!([{"reason": "cosmicRays", "count": 2}]);
+    }
+    let f = dir.join("edited.json");
+    std::fs::write(&f, edited.to_string()).unwrap();
+    let out = drainsim(&["sweep", "--merge", f.to_str().unwrap(), &files[1]]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("a floor breach cause 'cosmicRays'"), "{}", stderr(&out));
+    let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("loorBreaches"));
+}
+
 /// An edited result that says a run failed an expectation though none failed, or names as the
 /// seed of an extreme a seed it did not run, is refused by --merge: merged, it printed "failed
 /// expectations (runs): 400 x" above "every run's expectations hold", or sent the reader to

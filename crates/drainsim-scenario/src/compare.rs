@@ -60,6 +60,8 @@ pub struct RunNumbers {
     pub tasks_moved_more_than_once: u64,
     /// Tasks found UNHEALTHY (and replaced), all services.
     pub unhealthy_tasks: u64,
+    /// Floor breaches (episodes below a floor, whatever their cause), all services.
+    pub floor_breaches: u64,
     /// Failed placement attempts, all services and reasons.
     pub placement_failures: u64,
     /// Failed expectations (and a violated invariant).
@@ -118,6 +120,7 @@ struct PlanRuns {
     stalls: Counts,
     tasks_moved_more_than_once: Counts,
     unhealthy_tasks: Counts,
+    floor_breaches: Counts,
     placement_failures: Counts,
     failed_expectations: Counts,
     error: Option<(u64, String)>,
@@ -140,6 +143,7 @@ impl PlanRuns {
                 count(&mut self.stalls, Some(n.stalls));
                 count(&mut self.tasks_moved_more_than_once, Some(n.tasks_moved_more_than_once));
                 count(&mut self.unhealthy_tasks, Some(n.unhealthy_tasks));
+                count(&mut self.floor_breaches, Some(n.floor_breaches));
                 count(&mut self.placement_failures, Some(n.placement_failures));
                 count(&mut self.failed_expectations, Some(n.failed_expectations));
             }
@@ -157,6 +161,7 @@ impl PlanRuns {
         add_counts(&mut self.stalls, o.stalls);
         add_counts(&mut self.tasks_moved_more_than_once, o.tasks_moved_more_than_once);
         add_counts(&mut self.unhealthy_tasks, o.unhealthy_tasks);
+        add_counts(&mut self.floor_breaches, o.floor_breaches);
         add_counts(&mut self.placement_failures, o.placement_failures);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
         self.error = smaller_seed_error(self.error, o.error);
@@ -367,6 +372,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         n.stalls += s.stalls().len() as u64;
         n.tasks_moved_more_than_once += u64::from(s.tasks_moved_more_than_once());
         n.unhealthy_tasks += u64::from(s.unhealthy_tasks());
+        n.floor_breaches += s.floor_breaches().len() as u64;
         n.placement_failures += s.placement_failures().map(|(_, c)| c).sum::<u64>();
     }
     n.failed_expectations =
@@ -479,10 +485,18 @@ pub fn compare(
     ] {
         measures.push(measure(name.into(), "count", runs, f(&ra), f(&rb)));
     }
-    // Only plans that found UNHEALTHY tasks (adopted so, or failing health checks) show them.
-    if [&ra, &rb].iter().any(|p| p.unhealthy_tasks.keys().any(|n| *n > 0)) {
-        let at = measures.len() - 1;
-        measures.insert(at, measure("unhealthy tasks replaced".into(), "count", runs, &ra.unhealthy_tasks, &rb.unhealthy_tasks));
+    // Only plans that fell below a floor, or found UNHEALTHY tasks (adopted so, or failing
+    // health checks), show them: a breach outside a drain (a health check failing, a forced
+    // deregistration) shows in no dip, which only a drain's observation window measures.
+    let any = |f: fn(&PlanRuns) -> &Counts| [&ra, &rb].iter().any(|p| f(p).keys().any(|n| *n > 0));
+    for (name, f) in [
+        ("floor breaches", (|p: &PlanRuns| &p.floor_breaches) as fn(&PlanRuns) -> &Counts),
+        ("unhealthy tasks replaced", |p| &p.unhealthy_tasks),
+    ] {
+        if any(f) {
+            let at = measures.len() - 1;
+            measures.insert(at, measure(name.into(), "count", runs, f(&ra), f(&rb)));
+        }
     }
     Ok(CompareReport {
         compare_version: COMPARE_VERSION,

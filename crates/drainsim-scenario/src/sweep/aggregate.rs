@@ -22,6 +22,8 @@ pub(super) struct ServiceFact<'a> {
     pub(super) placement_failures: Vec<(&'static str, u64)>,
     /// Tasks found UNHEALTHY (and replaced).
     pub(super) unhealthy_tasks: u32,
+    /// Its floor breaches' causes, one entry per breach.
+    pub(super) floor_breaches: Vec<&'static str>,
 }
 
 pub(super) struct RunFacts<'a> {
@@ -42,6 +44,9 @@ struct ServiceAgg {
     placement_failures: BTreeMap<String, u64>,
     runs_with_unhealthy_tasks: u64,
     unhealthy_tasks: u64,
+    runs_with_floor_breaches: u64,
+    /// Floor breaches by cause.
+    floor_breaches: BTreeMap<String, u64>,
 }
 
 impl ServiceAgg {
@@ -53,6 +58,8 @@ impl ServiceAgg {
         add_counts(&mut self.placement_failures, o.placement_failures);
         self.runs_with_unhealthy_tasks += o.runs_with_unhealthy_tasks;
         self.unhealthy_tasks += o.unhealthy_tasks;
+        self.runs_with_floor_breaches += o.runs_with_floor_breaches;
+        add_counts(&mut self.floor_breaches, o.floor_breaches);
     }
 }
 
@@ -153,6 +160,17 @@ impl Aggregate {
                 agg.runs_with_unhealthy_tasks += 1;
                 agg.unhealthy_tasks += u64::from(s.unhealthy_tasks);
             }
+            if !s.floor_breaches.is_empty() {
+                agg.runs_with_floor_breaches += 1;
+            }
+            for cause in s.floor_breaches {
+                match agg.floor_breaches.get_mut(cause) {
+                    Some(n) => *n += 1,
+                    None => {
+                        agg.floor_breaches.insert(cause.to_string(), 1);
+                    }
+                }
+            }
             for (reason, c) in s.placement_failures {
                 match agg.placement_failures.get_mut(reason) {
                     Some(n) => *n += c,
@@ -215,6 +233,8 @@ impl Aggregate {
                         placement_failures: s.placement_failures.iter().map(|c| (c.reason.clone(), c.count)).collect(),
                         runs_with_unhealthy_tasks: s.runs_with_unhealthy_tasks,
                         unhealthy_tasks: s.unhealthy_tasks,
+                        runs_with_floor_breaches: s.runs_with_floor_breaches,
+                        floor_breaches: s.floor_breaches.iter().map(|c| (c.reason.clone(), c.count)).collect(),
                     };
                     (s.service_name.clone(), agg)
                 })
@@ -261,6 +281,8 @@ impl Aggregate {
                     .collect(),
                 runs_with_unhealthy_tasks: s.runs_with_unhealthy_tasks,
                 unhealthy_tasks: s.unhealthy_tasks,
+                runs_with_floor_breaches: s.runs_with_floor_breaches,
+                floor_breaches: s.floor_breaches.into_iter().map(|(reason, count)| ReasonCount { reason, count }).collect(),
             })
             .collect();
         SweepReport {

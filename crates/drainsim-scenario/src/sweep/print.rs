@@ -112,7 +112,8 @@ pub const MAX_PLACEMENT_FAILURE_COUNT: u64 = 1 << 53;
 
 /// Every count of runs in a result is at most its `runs` (which is at most [`MAX_SEEDS`]), so the
 /// sums `parse_report` and `merge` make cannot overflow; a placement failure count is at most
-/// [`MAX_PLACEMENT_FAILURE_COUNT`]. An edited or corrupt file is refused.
+/// [`MAX_PLACEMENT_FAILURE_COUNT`], and so is a floor breach count per cause (a cause is one
+/// [`drainsim_core::BreachCause`] names). An edited or corrupt file is refused.
 fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
     let runs = r.runs;
     let at_most_runs = |what: &str, c: u64| {
@@ -142,6 +143,24 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
             return Err(format!(
                 "{name}: {}: {} unhealthy tasks in {} runs with some (an edited file?)",
                 sv.service_name, sv.unhealthy_tasks, sv.runs_with_unhealthy_tasks
+            ));
+        }
+        at_most_runs("runsWithFloorBreaches", sv.runs_with_floor_breaches)?;
+        let breaches = sv.floor_breaches.iter().try_fold(0u64, |a, c| a.checked_add(c.count));
+        if breaches.is_none_or(|b| (b == 0) != (sv.runs_with_floor_breaches == 0) || b < sv.runs_with_floor_breaches) {
+            return Err(format!(
+                "{name}: {}: floor breaches that do not add up to the {} runs with some (an edited file?)",
+                sv.service_name, sv.runs_with_floor_breaches
+            ));
+        }
+        if let Some(c) = sv.floor_breaches.iter().find(|c| {
+            c.count == 0
+                || c.count > MAX_PLACEMENT_FAILURE_COUNT
+                || !drainsim_core::BreachCause::ALL.iter().any(|b| b.as_str() == c.reason)
+        }) {
+            return Err(format!(
+                "{name}: {}: a floor breach cause '{}' counted {} (an edited file?)",
+                sv.service_name, c.reason, c.count
             ));
         }
         m.histogram.iter().try_for_each(|(_, c)| at_most_runs("the minHealthyObserved histogram", *c))?;
@@ -224,6 +243,17 @@ pub fn render_text(r: &SweepReport) -> String {
                     out,
                     "  {:<16} unhealthyTasks {} in {} runs (each replaced)",
                     "", s.unhealthy_tasks, s.runs_with_unhealthy_tasks
+                );
+            }
+            if s.runs_with_floor_breaches > 0 {
+                let causes: Vec<String> = s.floor_breaches.iter().map(|c| format!("{} {}", c.reason, c.count)).collect();
+                let total: u64 = s.floor_breaches.iter().map(|c| c.count).sum();
+                let _ = writeln!(
+                    out,
+                    "  {:<16} floorBreaches {total} in {} runs: {}",
+                    "",
+                    s.runs_with_floor_breaches,
+                    causes.join(", ")
                 );
             }
         }

@@ -120,6 +120,13 @@ pub struct ServiceDistribution {
     /// Tasks found UNHEALTHY, each replaced, summed over every run (absent when none).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unhealthy_tasks: u64,
+    /// Runs in which the service fell below its floor at least once (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub runs_with_floor_breaches: u64,
+    /// Its floor breaches summed over every run, by cause (`reason`: `forcedDeregistration`,
+    /// `healthCheckFailed`, ...; absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub floor_breaches: Vec<ReasonCount>,
 }
 
 /// The service's `minHealthyObserved` (lowest healthy count after its first steady state), per run.
@@ -140,13 +147,15 @@ pub struct MinHealthyDistribution {
     pub histogram: Vec<(u32, u64)>,
 }
 
-/// Placement failures of one reason.
+/// A count of one reason: the placement attempts that failed for it, or the floor breaches it
+/// caused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReasonCount {
-    /// The reason, as ECS spells it (`RESOURCE:CPU`, ...).
+    /// The reason: a placement failure's as ECS spells it (`RESOURCE:CPU`, ...), or a floor
+    /// breach's cause as the run report spells it (`healthCheckFailed`, ...).
     pub reason: String,
-    /// How many placement attempts failed for it.
+    /// How many placement attempts failed, or breaches happened, for it.
     pub count: u64,
 }
 

@@ -109,6 +109,7 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
             min_healthy_observed: s.min_healthy_observed(),
             placement_failures: s.placement_failures().map(|(r, c)| (r.as_str(), c)).collect(),
             unhealthy_tasks: s.unhealthy_tasks(),
+            floor_breaches: s.floor_breaches().iter().map(|b| b.reason.as_str()).collect(),
         })
         .collect();
     RunFacts { seed, failed, drain, services }
