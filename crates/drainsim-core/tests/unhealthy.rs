@@ -625,3 +625,36 @@ fn a_standalone_task_failing_its_checks_is_unhealthy_and_stays_so() {
     e.pass_health_checks();
     assert_eq!(health(&mut e, 600_000), ("UNHEALTHY".to_string(), "RUNNING".to_string()));
 }
+
+#[test]
+fn the_instances_whose_checks_begin_or_stop_failing_say_so_in_the_trace() {
+    let mut e = Engine::new(drainsim_core::EngineConfig { seed: 1, keep_trace_records: true, ..Default::default() });
+    e.create_cluster("prod").expect("a valid name");
+    for (n, zone) in ["us-east-1a", "us-east-1b", "us-east-1b"].iter().enumerate() {
+        common::register_instance(&mut e, &format!("i{n}"), zone, 4_096, 8_192);
+    }
+    let changes = |e: &Engine| -> Vec<(String, bool)> {
+        e.trace()
+            .records()
+            .iter()
+            .filter_map(|r| match (r.subject, r.change) {
+                (drainsim_core::Subject::Instance(i), drainsim_core::Change::HealthChecksFailing(on)) => {
+                    Some((e.instance(i).name().to_string(), on))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    e.fail_health_checks_on(ZONE_B).unwrap();
+    assert_eq!(changes(&e), [("i1".to_string(), true), ("i2".to_string(), true)]);
+    // The same instances again: nothing changes for them. Then only i0, then none.
+    e.fail_health_checks_on("attribute:ecs.availability-zone in [us-east-1b]").unwrap();
+    assert_eq!(changes(&e).len(), 2);
+    e.fail_health_checks_on("attribute:ecs.availability-zone == us-east-1a").unwrap();
+    e.pass_health_checks();
+    let expected: Vec<(String, bool)> = [("i1", true), ("i2", true), ("i0", true), ("i1", false), ("i2", false), ("i0", false)]
+        .iter()
+        .map(|(n, on)| (n.to_string(), *on))
+        .collect();
+    assert_eq!(changes(&e), expected);
+}

@@ -111,6 +111,17 @@ impl Engine {
     /// checks pass again (`tasks.rs::end_failing_health_checks`) and the healthy tasks it now
     /// judges (`tasks.rs::begin_failing_health_checks`).
     fn set_failing_health_checks(&mut self, query: Option<crate::rules::query::Query>) {
+        let selected = |e: &Engine, q: &Option<crate::rules::query::Query>, i: InstanceId| {
+            q.as_ref().is_some_and(|q| !e.instances[i.index()].status.is_deregistered() && e.instance_matches(i, q))
+        };
+        // Each registered instance whose tasks' checks begin or stop failing says so, in ID order.
+        for i in (0..self.instances.len() as u32).map(InstanceId) {
+            let (was, now) = (selected(self, &self.failing_health_checks, i), selected(self, &query, i));
+            if was != now {
+                let reason = if now { "fault: health checks fail" } else { "fault: health checks pass" };
+                self.record(Subject::Instance(i), Change::HealthChecksFailing(now), reason);
+            }
+        }
         let before = std::mem::replace(&mut self.failing_health_checks, query);
         self.failing_health_checks_since_ms = self.now_ms;
         if let Some(before) = before {

@@ -993,6 +993,8 @@ impl Engine {
             Change::TaskUnhealthy { health_status: false } => "failed its target health check; healthStatus UNKNOWN".into(),
             Change::TaskOrphaned => "orphaned (no longer accounted)".into(),
             Change::SpotInterruptionNotice => "Spot Instance interruption notice".into(),
+            Change::HealthChecksFailing(true) => "health checks of its tasks fail".into(),
+            Change::HealthChecksFailing(false) => "health checks of its tasks pass again".into(),
             Change::TaskAgentWaits(c) => format!("agent holds it in PENDING ({})", c.as_str()),
             Change::TaskAgentStarts => "agent starts it".into(),
             Change::ServiceCreated => "service created".into(),

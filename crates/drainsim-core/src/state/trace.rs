@@ -79,6 +79,9 @@ pub enum Change {
     TaskOrphaned,
     /// EC2 gave the instance's Spot Instance interruption notice (two minutes before it goes).
     SpotInterruptionNotice,
+    /// The health checks of tasks on the instance began to fail (`true`, the fault
+    /// `Engine::fail_health_checks_on`) or pass again (`false`, `Engine::pass_health_checks`).
+    HealthChecksFailing(bool),
     /// A task reached PENDING but its instance's agent does not start it yet, for this cause.
     TaskAgentWaits(crate::state::task::AgentWaitCause),
     /// The agent started a task that had waited in PENDING (`TaskAgentWaits`).
@@ -238,6 +241,7 @@ fn change_code(change: &Change) -> u64 {
         Change::SpotInterruptionNotice => 19 << 32,
         Change::ServiceUpdated(f) => (20 << 32) | f.bits(),
         Change::TaskUnhealthy { health_status } => (21 << 32) | health_status as u64,
+        Change::HealthChecksFailing(failing) => (22 << 32) | failing as u64,
     }
 }
 
