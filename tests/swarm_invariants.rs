@@ -1,6 +1,7 @@
 //! Every invariant after every event, under swarm faults (issue 18, problem 3): generated drain
 //! scenarios (half of them with trunked instances, so instances are REGISTERING and DEREGISTERING
-//! for a while, and with agent disconnects and reconnects pinned around their steps) run with
+//! for a while, and with agent disconnects and reconnects, and health checks failing in a zone or
+//! passing again, pinned around their steps) run with
 //! `--faults swarm` — each seed draws its own fault profile: trunk
 //! provisioning failures, ENI attach latency, task start failures, random agent disconnects and
 //! reconnects — and `check_invariants` runs after every event and request. The determinism test
@@ -21,6 +22,9 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
 }
 
+/// Runs in which some task was found UNHEALTHY (the health-check faults were exercised).
+static RUNS_WITH_UNHEALTHY_TASKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Runs one case with swarm faults, every invariant checked after every event; the error names the
 /// broken invariant (a debug assertion's panic message) and the command that replays the case.
 fn run_case(case: &ScenarioCase) -> Result<(), String> {
@@ -36,6 +40,9 @@ fn run_case(case: &ScenarioCase) -> Result<(), String> {
         format!("{why}\nreplay: write this case to a file and run `drainsim run FILE --faults swarm`\n{text}")
     })?;
     let outcome = outcome.map_err(|e| format!("the run refused the case: {e}\n{text}"))?;
+    if outcome.engine.services().any(|s| s.unhealthy_tasks() > 0) {
+        RUNS_WITH_UNHEALTHY_TASKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     match outcome.invariant_violation {
         Some(v) => Err(format!("invariant violated at the end: {v}\n{text}")),
         None => Ok(()),
@@ -55,4 +62,6 @@ fn swarm_faults_never_break_an_invariant() {
         Err(TestError::Fail(why, minimal)) => panic!("{why}\nshrunk case: {minimal:#?}"),
         Err(e) => panic!("{e}"),
     }
+    // Not vacuous: the health-check faults made some task UNHEALTHY.
+    assert!(RUNS_WITH_UNHEALTHY_TASKS.load(std::sync::atomic::Ordering::Relaxed) > 0, "no run found an UNHEALTHY task");
 }

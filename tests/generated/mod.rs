@@ -3,8 +3,8 @@
 //! `swarm_invariants.rs` (every invariant after every event under swarm faults).
 
 use drainsim_scenario::generate::{
-    AgentFaultCase, InstanceCase, PlanStep, ScenarioCase, ServiceCase, StrategyCase, TaskCase, MAX_INSTANCES, MAX_PLAN_STEPS,
-    MAX_SERVICES,
+    AgentFaultCase, HealthFaultCase, InstanceCase, PlanStep, ScenarioCase, ServiceCase, StrategyCase, TaskCase, MAX_INSTANCES,
+    MAX_PLAN_STEPS, MAX_SERVICES,
 };
 use proptest::prelude::*;
 
@@ -78,6 +78,7 @@ pub fn scenario_case() -> impl Strategy<Value = ScenarioCase> {
             load_balancer,
             trunked: false,
             agent_faults: vec![],
+            health_faults: vec![],
             first_step_at_ms,
             steps,
         })
@@ -92,12 +93,24 @@ fn agent_faults() -> impl Strategy<Value = Vec<AgentFaultCase>> {
     )
 }
 
-/// [`scenario_case`]s with agent faults pinned around their steps, of which half register their
-/// instances with trunk ENIs (REGISTERING while the trunk attaches, DEREGISTERING while it detaches).
+/// Health checks that fail in a zone for 10 s to 2 minutes, from 0–30 s after the plan's steps.
+fn health_faults() -> impl Strategy<Value = Vec<HealthFaultCase>> {
+    prop::collection::vec(
+        (
+            0u8..10,
+            prop_oneof![Just(0u64), Just(1_000), Just(5_000), Just(30_000)],
+            0u8..3,
+            prop_oneof![Just(10_000u64), Just(60_000), Just(120_000)],
+        )
+            .prop_map(|(step, delay_ms, zone, lasts_ms)| HealthFaultCase { step, delay_ms, zone, lasts_ms }),
+        0..3,
+    )
+}
+
+/// [`scenario_case`]s with agent and health-check faults pinned around their steps, of which half
+/// register their instances with trunk ENIs (REGISTERING while the trunk attaches, DEREGISTERING
+/// while it detaches).
 pub fn scenario_case_with_agent_faults() -> impl Strategy<Value = ScenarioCase> {
-    (scenario_case(), any::<bool>(), agent_faults()).prop_map(|(case, trunked, agent_faults)| ScenarioCase {
-        trunked,
-        agent_faults,
-        ..case
-    })
+    (scenario_case(), any::<bool>(), agent_faults(), health_faults())
+        .prop_map(|(case, trunked, agent_faults, health_faults)| ScenarioCase { trunked, agent_faults, health_faults, ..case })
 }

@@ -166,6 +166,20 @@ pub struct AgentFaultCase {
     pub reconnect: bool,
 }
 
+/// Health checks that fail in a zone for a while (`HealthChecksFail`, then `HealthChecksPass`),
+/// pinned after a step of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthFaultCase {
+    /// The step (modulo the number of steps) whose declared time the fault follows.
+    pub step: u8,
+    /// How long after that step's declared time.
+    pub delay_ms: u64,
+    /// Index into us-east-1a/b/c: the zone whose tasks' checks fail.
+    pub zone: u8,
+    /// How long they fail before they pass again.
+    pub lasts_ms: u64,
+}
+
 /// A generated scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioCase {
@@ -184,6 +198,9 @@ pub struct ScenarioCase {
     pub trunked: bool,
     /// Agent faults pinned around the plan's steps (`faults.pinned`).
     pub agent_faults: Vec<AgentFaultCase>,
+    /// Health-check faults pinned around the plan's steps (`faults.pinned`): only service 0's
+    /// load balancer judges tasks, so they matter when it has one.
+    pub health_faults: Vec<HealthFaultCase>,
     /// Simulated time of the first step.
     pub first_step_at_ms: u64,
     /// Each step with the time since the previous step's declared time.
@@ -377,6 +394,17 @@ pub fn scenario_of(
                 fault: if f.reconnect { PinnedFaultKind::AgentReconnect(name) } else { PinnedFaultKind::AgentDisconnect(name) },
             }
         })
+        .chain(case.health_faults.iter().filter(|_| !times.is_empty()).flat_map(|f| {
+            let at_ms = times[f.step as usize % times.len()] + f.delay_ms;
+            let zone = ZONES[f.zone as usize % ZONES.len()];
+            [
+                PinnedFaultSpec {
+                    at_ms,
+                    fault: PinnedFaultKind::HealthChecksFail(format!("attribute:ecs.availability-zone == {zone}")),
+                },
+                PinnedFaultSpec { at_ms: at_ms + f.lasts_ms, fault: PinnedFaultKind::HealthChecksPass },
+            ]
+        }))
         .collect();
     Scenario {
         name: name.into(),
@@ -622,10 +650,12 @@ fn min_healthy(r: &CaseRun) -> Verdict {
 
 /// A forced deregistration explains `forcedDeregistration` (and a deficit it leaves behind); a
 /// service that cannot be fully placed, or is disrupted before it is healthy, explains
-/// `preExistingDeficit`. Nothing in a generated case explains `taskFailed` or `agentDisconnected`.
+/// `preExistingDeficit`; checks made to fail explain `healthCheckFailed` (and a deficit). Nothing
+/// in a generated case explains `taskFailed` or `agentDisconnected`.
 fn breach_causes(r: &CaseRun) -> Verdict {
+    let checks_fail = !r.case.health_faults.is_empty();
     let forced = r.case.has_forced_deregistration();
-    let deficit = forced || !r.case.healthy_before_first_disruption();
+    let deficit = forced || checks_fail || !r.case.healthy_before_first_disruption();
     let mut found = Vec::new();
     for n in 0..r.case.services.len() {
         let Some(s) = r.service(n) else { continue };
@@ -635,6 +665,7 @@ fn breach_causes(r: &CaseRun) -> Verdict {
             .filter(|b| match b.reason {
                 BreachCause::ForcedDeregistration => forced,
                 BreachCause::PreExistingDeficit => deficit,
+                BreachCause::HealthCheckFailed => checks_fail,
                 _ => false,
             })
             .count();
@@ -673,12 +704,14 @@ fn breach_recorded(r: &CaseRun) -> Verdict {
     reached((0..r.case.services.len()).any(|n| r.service(n).is_some_and(|s| !s.floor_breaches().is_empty())))
 }
 
-/// Precondition: every service has a legal move, and the instances no step drains or deregisters
-/// hold every task. Then every instance still DRAINING at the end finished its (last) drain within
-/// [`ScenarioCase::drain_bound_ms`] of its start.
+/// Precondition: every service has a legal move, the instances no step drains or deregisters
+/// hold every task, and no health checks are made to fail (replacements that fail hold a drain
+/// past the timing bound). Then every instance still DRAINING at the end finished its (last) drain
+/// within [`ScenarioCase::drain_bound_ms`] of its start.
 fn drains_complete(r: &CaseRun) -> Verdict {
     let c = r.case;
-    if !c.services.iter().all(ServiceCase::has_legal_move) || c.stable_slots() < c.total_desired() {
+    if !c.services.iter().all(ServiceCase::has_legal_move) || c.stable_slots() < c.total_desired() || !c.health_faults.is_empty()
+    {
         return Verdict::Vacuous;
     }
     let e = r.engine();
@@ -943,6 +976,7 @@ mod tests {
             load_balancer: true,
             trunked: false,
             agent_faults: vec![],
+            health_faults: vec![],
             first_step_at_ms: 60_000,
             steps: vec![
                 (0, PlanStep::Drain { instances: vec![0], wave_size: 1 }),
