@@ -34,7 +34,8 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIME_LIMIT_S)]
     time_limit: u64,
     /// Fault classes to inject, comma-separated (TaskStartFailure, TaskExit, AgentDisconnect,
-    /// TrunkFailure, DrainRequest, ActivateRequest, or none); default: the scenario's explore.faults.
+    /// TrunkFailure, DrainRequest, ActivateRequest, HealthCheckFailure, or none); default: the scenario's
+    /// explore.faults.
     #[arg(long, value_name = "LIST", value_parser = parse_fault_list)]
     faults: Option<FaultList>,
     /// Most faults on one path (0 to 8); default: the scenario's explore.maxFaults (1).
