@@ -89,8 +89,9 @@ impl Engine {
     /// and its service replaces it (`scheduler.rs::replace_unhealthy`). A task with neither check
     /// is judged by nothing: it counts as healthy as ever. Whether an instance is selected is read
     /// now, when a task on it starts RUNNING, and again when its checks report. A later call
-    /// replaces the query (the thresholds count again from then). Refused, changing nothing, when
-    /// `filter` is not a valid cluster query.
+    /// replaces the query (the thresholds count again from then). Each registered instance whose
+    /// tasks' checks begin or stop failing gets a [`Change::HealthChecksFailing`] record. Refused,
+    /// changing nothing, when `filter` is not a valid cluster query.
     pub fn fail_health_checks_on(&mut self, filter: &str) -> Result<(), crate::errors::EcsError> {
         let query = crate::rules::query::Query::parse(filter)
             .map_err(|e| crate::errors::EcsError::invalid_parameter(format!("'{filter}' is not a valid cluster query: {e}.")))?;
