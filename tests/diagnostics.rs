@@ -177,3 +177,22 @@ fn a_constraint_on_an_attribute_no_instance_has_is_a_warning() {
     assert_eq!(check.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&check.stderr).contains("warning"), "{}", String::from_utf8_lossy(&check.stderr));
 }
+
+/// A cluster query too long to parse (a file may hold one of any length) is refused with its
+/// first 80 characters and its length, not echoed whole: 20,000 characters made a 20 KB line.
+#[test]
+fn a_long_query_is_quoted_short() {
+    let dir = TempDir::new("long-query");
+    let query = "x".repeat(20_000);
+    let text = format!(
+        "Scenario(name: \"long\", instances: [(name: \"a\", instanceType: \"c5.large\", cpu: 2048, memory: 3840)], faults: (pinned: [(atMs: 1000, fault: HealthChecksFail(\"{query}\"))]))"
+    );
+    let out = drainsim(&["check", &write(&dir, "long.ron", &text)]);
+    assert_eq!(out.status.code(), Some(2));
+    let first = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.contains(&format!("HealthChecksFail '{}…' (20000 characters) is not a valid cluster query", "x".repeat(80))),
+        "{first}"
+    );
+    assert!(first.contains("at most 2000 are allowed") && first.len() < 400, "{first}");
+}

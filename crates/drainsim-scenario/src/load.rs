@@ -913,7 +913,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 let (line, column) = locate_in_literal(&l.source, ("failingHealthChecks", 0), x, 0, e.column())
                     .or_else(|| locate(&l.source, "failingHealthChecks", 0))
                     .unwrap_or((1, 1));
-                let message = format!("failingHealthChecks '{x}' is not a valid cluster query: {e}");
+                let message = format!("failingHealthChecks {} is not a valid cluster query: {e}", quoted_query(x));
                 return Err(ScenarioError { file: l.file.clone(), line, column, message });
             }
         }
@@ -933,7 +933,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                     let (line, column) = locate_in_literal(&l.source, ("pinned", 0), x, nth, e.column())
                         .or_else(|| locate(&l.source, "HealthChecksFail", 0))
                         .unwrap_or((1, 1));
-                    let message = format!("HealthChecksFail '{x}' is not a valid cluster query: {e}");
+                    let message = format!("HealthChecksFail {} is not a valid cluster query: {e}", quoted_query(x));
                     return Err(ScenarioError { file: l.file.clone(), line, column, message });
                 }
             }
@@ -972,6 +972,19 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         }
     }
     Ok(())
+}
+
+/// A cluster query as an error message quotes it: whole up to 80 characters, else its first 80 and
+/// how long it is (a file may hold a query of any length; the parser refuses one past 2,000
+/// characters, and a message should not repeat it all).
+pub(crate) fn quoted_query(text: &str) -> String {
+    const SHOWN: usize = 80;
+    let length = text.chars().count();
+    if length <= SHOWN {
+        format!("'{text}'")
+    } else {
+        format!("'{}…' ({length} characters)", text.chars().take(SHOWN).collect::<String>())
+    }
 }
 
 /// The instance a pinned fault names, if it names one.
@@ -1335,7 +1348,7 @@ fn check_selection(
             }
             drainsim_core::query::Query::parse(f)
                 .map(|_| ())
-                .map_err(|e| at(e.column(), format!("filter '{f}' is not a valid cluster query: {e}")))
+                .map_err(|e| at(e.column(), format!("filter {} is not a valid cluster query: {e}", quoted_query(f))))
         }
     }
 }

@@ -267,8 +267,12 @@ pub(crate) fn prepare(
                 }
                 PinnedFaultKind::HealthChecksFail(x) => {
                     // `load` checked the query.
-                    let query = drainsim_core::query::Query::parse(x)
-                        .map_err(|e| loaded.error_at("HealthChecksFail", format!("'{x}' is not a valid cluster query: {e}")))?;
+                    let query = drainsim_core::query::Query::parse(x).map_err(|e| {
+                        loaded.error_at(
+                            "HealthChecksFail",
+                            format!("{} is not a valid cluster query: {e}", crate::load::quoted_query(x)),
+                        )
+                    })?;
                     engine.pin_fault(p.at_ms, PinnedFault::HealthChecksFail(query));
                 }
                 PinnedFaultKind::HealthChecksPass => engine.pin_fault(p.at_ms, PinnedFault::HealthChecksPass),

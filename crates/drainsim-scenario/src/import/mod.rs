@@ -1436,8 +1436,8 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions, summary: &mut ImportSu
             (ids.clone(), None)
         }
         DrainSelection::Filter(f) => {
-            let query =
-                drainsim_core::query::Query::parse(f).map_err(|e| refuse(format!("'{f}' is not a valid cluster query: {e}")))?;
+            let query = drainsim_core::query::Query::parse(f)
+                .map_err(|e| refuse(format!("{} is not a valid cluster query: {e}", crate::load::quoted_query(f))))?;
             // Every imported instance registers at time 0: a query on registeredAt selects as if
             // they had all just registered.
             let caveat = query.reads_registered_at().then(|| format!("--drain '{f}' {}", registered_at_caveat(s)));
