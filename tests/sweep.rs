@@ -354,29 +354,47 @@ fn unhealthy_tasks_are_counted_over_the_runs_and_merge() {
     let web = v["distribution"]["services"].as_array().unwrap().iter().find(|s| s["serviceName"] == "web").unwrap();
     // The scenario's own expectation: 148 a run, every run alike (no jitter, no faults drawn).
     assert_eq!((web["unhealthyTasks"].as_u64(), web["runsWithUnhealthyTasks"].as_u64()), (Some(4 * 148), Some(4)), "{web}");
+    shards_merge_as_the_whole_and_an_edit_is_refused(
+        &dir,
+        &base,
+        &whole,
+        |s| s["unhealthyTasks"] = serde_json::json!(0),
+        "unhealthy tasks in 2 runs with some",
+    );
+    let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("nhealthyTasks"));
+}
+
+/// The sweep `base` (ending in `--json`) run as two shards merges into exactly `whole`, its output;
+/// the first shard with `edit` applied to every service is refused by `--merge` (exit 2) with
+/// `refusal` in the message.
+fn shards_merge_as_the_whole_and_an_edit_is_refused(
+    dir: &Path,
+    base: &[&str],
+    whole: &std::process::Output,
+    edit: impl Fn(&mut serde_json::Value),
+    refusal: &str,
+) {
     let mut files = Vec::new();
     for k in 1..=2 {
         let shard = format!("{k}/2");
         let mut args = base.to_vec();
         args.extend(["--shard", shard.as_str()]);
-        let out = drainsim(&args);
         let f = dir.join(format!("shard-{k}.json"));
-        std::fs::write(&f, &out.stdout).unwrap();
+        std::fs::write(&f, drainsim(&args).stdout).unwrap();
         files.push(f.display().to_string());
     }
     let merged = drainsim(&["sweep", "--merge", "--json", &files[1], &files[0]]);
     assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
     let mut edited = json_value(&std::fs::read_to_string(&files[0]).unwrap());
     for s in edited["distribution"]["services"].as_array_mut().unwrap() {
-        s["unhealthyTasks"] = serde_json::json!(0);
+        edit(s);
     }
     let f = dir.join("edited.json");
     std::fs::write(&f, edited.to_string()).unwrap();
     let out = drainsim(&["sweep", "--merge", f.to_str().unwrap(), &files[1]]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("unhealthy tasks in 2 runs with some"), "{}", stderr(&out));
-    let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
-    assert!(!String::from_utf8_lossy(&plain.stdout).contains("nhealthyTasks"));
+    assert!(stderr(&out).contains(refusal), "{}", stderr(&out));
 }
 
 /// Floor breaches are counted per service and cause over the runs (a breach outside a drain shows
@@ -396,26 +414,8 @@ fn floor_breaches_are_counted_by_cause_and_merge() {
     assert_eq!(web["minHealthyObserved"]["observedRuns"].as_u64(), Some(0), "no drain: no window");
     let text = drainsim(&base[..4]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("floorBreaches 4 in 4 runs: healthCheckFailed 4"));
-    let mut files = Vec::new();
-    for k in 1..=2 {
-        let shard = format!("{k}/2");
-        let mut args = base.to_vec();
-        args.extend(["--shard", shard.as_str()]);
-        let f = dir.join(format!("shard-{k}.json"));
-        std::fs::write(&f, drainsim(&args).stdout).unwrap();
-        files.push(f.display().to_string());
-    }
-    let merged = drainsim(&["sweep", "--merge", "--json", &files[1], &files[0]]);
-    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
-    let mut edited = json_value(&std::fs::read_to_string(&files[0]).unwrap());
-    for s in edited["distribution"]["services"].as_array_mut().unwrap() {
-        s["floorBreaches"] = serde_json::json!([{"reason": "cosmicRays", "count": 2}]);
-    }
-    let f = dir.join("edited.json");
-    std::fs::write(&f, edited.to_string()).unwrap();
-    let out = drainsim(&["sweep", "--merge", f.to_str().unwrap(), &files[1]]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("a floor breach cause 'cosmicRays'"), "{}", stderr(&out));
+    let edit = |s: &mut serde_json::Value| s["floorBreaches"] = serde_json::json!([{"reason": "cosmicRays", "count": 2}]);
+    shards_merge_as_the_whole_and_an_edit_is_refused(&dir, &base, &whole, edit, "a floor breach cause 'cosmicRays'");
     let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("loorBreaches"));
 }

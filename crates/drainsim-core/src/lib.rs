@@ -47,12 +47,13 @@ mod rules;
 mod state;
 mod timings;
 
+pub use engine::faults::PinnedFault;
 pub use engine::invariants::{check_invariants, InvariantViolation};
 pub use engine::views::{DrainTimes, InstanceView, SchedulingStrategy, ServiceStatus, ServiceView, TaskSize, TaskView};
 pub use engine::{Engine, EngineConfig, Receipt, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT};
 pub use errors::{EcsError, EcsErrorKind};
 pub use infra::choice::{ChoiceKind, ChoiceTaken, ExploreChoices, InjectableFaults, AGENT_RECONNECT_AFTER_MS, MAX_JITTER_VALUES};
-pub use infra::faults::{FaultProfile, PinnedFault, SpotInterruptionBehavior};
+pub use infra::faults::{FaultProfile, SpotInterruptionBehavior};
 pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
 pub use placement::PlacementFailureReason;
 pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};

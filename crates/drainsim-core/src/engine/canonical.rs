@@ -197,19 +197,19 @@ impl Engine {
                     let current = self.tasks[id.index()].epoch() == e.epoch;
                     h.eat(if current { task_rank(id) } else { u64::MAX });
                 }
-                EventKind::Fault => match &self.faults.pinned[e.id as usize] {
-                    crate::infra::faults::PinnedFault::AgentDisconnect(i) => h.eat(2 * i.0 as u64),
-                    crate::infra::faults::PinnedFault::AgentReconnect(i) => h.eat(2 * i.0 as u64 + 1),
-                    crate::infra::faults::PinnedFault::SpotInterruption(i, b) => {
+                EventKind::Fault => match &self.pinned_faults[e.id as usize] {
+                    super::faults::PinnedFault::AgentDisconnect(i) => h.eat(2 * i.0 as u64),
+                    super::faults::PinnedFault::AgentReconnect(i) => h.eat(2 * i.0 as u64 + 1),
+                    super::faults::PinnedFault::SpotInterruption(i, b) => {
                         h.eat(u64::MAX - 2);
                         h.eat(i.0 as u64);
                         h.eat(*b as u64);
                     }
-                    crate::infra::faults::PinnedFault::HealthChecksFail(query) => {
+                    super::faults::PinnedFault::HealthChecksFail(query) => {
                         h.eat(u64::MAX - 3);
                         h.eat(crate::fnv1a(query.to_string().as_bytes()));
                     }
-                    crate::infra::faults::PinnedFault::HealthChecksPass => h.eat(u64::MAX - 4),
+                    super::faults::PinnedFault::HealthChecksPass => h.eat(u64::MAX - 4),
                 },
                 _ => {
                     h.eat(e.id as u64);

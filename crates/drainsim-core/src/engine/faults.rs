@@ -15,6 +15,24 @@ use crate::state::trigger::Trigger;
 use crate::Engine;
 use rand::RngExt;
 
+/// A fault pinned at a time (`Engine::pin_fault`). It lives with the engine, not with the fault
+/// state in `infra`, because one carries a cluster query (`rules`), and `infra` sits below
+/// `rules`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinnedFault {
+    /// The instance's agent disconnects.
+    AgentDisconnect(InstanceId),
+    /// The instance's agent reconnects.
+    AgentReconnect(InstanceId),
+    /// EC2 interrupts the Spot Instance (it must be marked with `Engine::mark_spot_instance`).
+    SpotInterruption(InstanceId, SpotInterruptionBehavior),
+    /// Health checks begin to fail on the instances the cluster query selects
+    /// (`Engine::fail_health_checks_on`).
+    HealthChecksFail(crate::rules::query::Query),
+    /// Health checks pass again (`Engine::pass_health_checks`).
+    HealthChecksPass,
+}
+
 impl Engine {
     /// Turns on fault rates for the rest of the run (agent disconnects start for every instance
     /// registered so far, and for each one registered later).
@@ -68,8 +86,8 @@ impl Engine {
     /// Pins a fault at `at_ms` (absolute simulated time, not before now).
     pub fn pin_fault(&mut self, at_ms: SimTimeMs, fault: PinnedFault) {
         self.finish_open_instant();
-        let idx = self.faults.pinned.len() as u32;
-        self.faults.pinned.push(fault);
+        let idx = self.pinned_faults.len() as u32;
+        self.pinned_faults.push(fault);
         let delay = at_ms.saturating_sub(self.now_ms);
         self.schedule(delay, EventKind::Fault, idx, 0);
     }
@@ -138,7 +156,7 @@ impl Engine {
     }
 
     pub(crate) fn on_fault(&mut self, idx: u32) {
-        match self.faults.pinned[idx as usize].clone() {
+        match self.pinned_faults[idx as usize].clone() {
             PinnedFault::AgentDisconnect(i) => self.set_agent_connected(i, false),
             PinnedFault::AgentReconnect(i) => self.set_agent_connected(i, true),
             PinnedFault::SpotInterruption(i, behavior) => self.spot_interruption(i, behavior),
@@ -356,8 +374,8 @@ impl Engine {
             }
             Injection::AgentDisconnect(id) => {
                 self.set_agent_connected(id, false);
-                let idx = self.faults.pinned.len() as u32;
-                self.faults.pinned.push(PinnedFault::AgentReconnect(id));
+                let idx = self.pinned_faults.len() as u32;
+                self.pinned_faults.push(PinnedFault::AgentReconnect(id));
                 self.schedule(AGENT_RECONNECT_AFTER_MS, EventKind::Fault, idx, 0);
             }
             // Its checks reached their unhealthy threshold: as when they fail on its instance

@@ -233,6 +233,8 @@ pub struct Engine {
     /// Every attachment ever created (see [`crate::state::attachment::Attachments`]).
     pub(crate) attachments: crate::state::attachment::Attachments,
     pub(crate) faults: crate::infra::faults::FaultState,
+    /// The faults pinned at a time, in the order pinned (an event's payload is the index).
+    pub(crate) pinned_faults: Vec<faults::PinnedFault>,
     /// Tasks on the instances this cluster query selects fail their health checks
     /// ([`Engine::fail_health_checks_on`]).
     pub(crate) failing_health_checks: Option<crate::rules::query::Query>,
@@ -285,6 +287,7 @@ impl Engine {
             triggers: Vec::new(),
             attachments: Default::default(),
             faults: Default::default(),
+            pinned_faults: Vec::new(),
             failing_health_checks: None,
             failing_health_checks_since_ms: 0,
             task_long_arn_cache: None,
@@ -336,6 +339,7 @@ impl Engine {
             triggers,
             attachments,
             faults,
+            pinned_faults,
             failing_health_checks,
             failing_health_checks_since_ms,
             task_long_arn_cache,
@@ -369,6 +373,7 @@ impl Engine {
         triggers.clear();
         attachments.reset_to(Default::default());
         *faults = Default::default();
+        pinned_faults.clear();
         *failing_health_checks = None;
         *failing_health_checks_since_ms = 0;
         *task_long_arn_cache = None;

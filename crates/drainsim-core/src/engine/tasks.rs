@@ -857,8 +857,7 @@ impl Engine {
         let started = self.task_moment(id, TaskMoment::Started).unwrap_or(self.now_ms);
         let from_start = started.saturating_add(self.unhealthy_after_ms(id, true)?);
         let from_failing = self.failing_health_checks_since_ms.saturating_add(self.unhealthy_after_ms(id, false)?);
-        let grace_ends = started.saturating_add(self.health_check_grace_ms(id));
-        Some(from_start.max(from_failing).max(grace_ends).max(self.now_ms))
+        Some(from_start.max(from_failing).max(self.health_check_grace_ends_ms(id)).max(self.now_ms))
     }
 
     /// How long a task's checks fail before it is UNHEALTHY: its essential containers'
@@ -895,9 +894,7 @@ impl Engine {
         for id in self.running_tasks_on_instances_matching(&query) {
             let t = &self.tasks[id.index()];
             let Some(failing_ms) = self.unhealthy_after_ms(id, false).filter(|_| t.healthy()) else { continue };
-            let grace_ends =
-                self.task_moment(id, TaskMoment::Started).map_or(0, |at| at.saturating_add(self.health_check_grace_ms(id)));
-            let at = now.saturating_add(failing_ms).max(grace_ends);
+            let at = now.saturating_add(failing_ms).max(self.health_check_grace_ends_ms(id));
             let epoch = t.epoch();
             self.schedule(at - now, EventKind::TaskFailsHealthChecks, id.0, epoch);
         }
@@ -954,9 +951,14 @@ impl Engine {
     /// essential container's check or a load balancer target) and its instance is selected.
     fn fails_health_checks(&self, id: TaskId) -> bool {
         let Some(query) = &self.failing_health_checks else { return false };
-        let checks = self.health_checks(id);
-        (checks.container_ms.is_some() || checks.target_ms.is_some())
-            && self.instance_matches(self.tasks[id.index()].instance, query)
+        self.judged_by_health_checks(id) && self.instance_matches(self.tasks[id.index()].instance, query)
+    }
+
+    /// When the grace period of a RUNNING task's service ends: the scheduler ignores failing
+    /// checks until then (0 grace: at RUNNING).
+    fn health_check_grace_ends_ms(&self, id: TaskId) -> SimTimeMs {
+        let started = self.task_moment(id, TaskMoment::Started).unwrap_or(self.now_ms);
+        started.saturating_add(self.health_check_grace_ms(id))
     }
 
     /// The task's service's `healthCheckGracePeriodSeconds`, in milliseconds (0 for a standalone task).

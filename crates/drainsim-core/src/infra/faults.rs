@@ -46,27 +46,10 @@ impl SpotInterruptionBehavior {
     }
 }
 
-/// A fault pinned at a time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PinnedFault {
-    /// The instance's agent disconnects.
-    AgentDisconnect(InstanceId),
-    /// The instance's agent reconnects.
-    AgentReconnect(InstanceId),
-    /// EC2 interrupts the Spot Instance (it must be marked with `Engine::mark_spot_instance`).
-    SpotInterruption(InstanceId, SpotInterruptionBehavior),
-    /// Health checks begin to fail on the instances the cluster query selects
-    /// (`Engine::fail_health_checks_on`).
-    HealthChecksFail(crate::rules::query::Query),
-    /// Health checks pass again (`Engine::pass_health_checks`).
-    HealthChecksPass,
-}
-
 /// Fault state of an engine.
 #[derive(Debug, Clone, Default)]
 pub struct FaultState {
     pub profile: FaultProfile,
-    pub pinned: Vec<PinnedFault>,
     /// Instances whose trunk provisioning fails (pinned by the scenario).
     pub trunk_failures: Vec<InstanceId>,
     /// Spot Instances, each with whether its agent has Spot Instance draining turned on
