@@ -658,3 +658,28 @@ fn the_instances_whose_checks_begin_or_stop_failing_say_so_in_the_trace() {
         .collect();
     assert_eq!(changes(&e), expected);
 }
+
+#[test]
+fn an_adopted_standalone_task_reported_unhealthy_stays_so() {
+    let mut e = adopted(0, 100, 200, 0, 0);
+    register_checked(&mut e, "checked", 512, 1024, false, check_every_5s(None, None));
+    let id = e
+        .adopt_running_task(AdoptTaskRequest {
+            cluster: Some("prod".into()),
+            container_instance: e.instance_named("i0").unwrap().arn(),
+            task_definition: "checked".into(),
+            service: None,
+            group: None,
+            started_by: None,
+            healthy: false,
+        })
+        .expect("room for it");
+    let arn = e.task(id).arn();
+    let _ = e.run_until_quiet(600_000, 1_000_000);
+    match e.handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: vec![arn] })) {
+        Ok(Response::Tasks { tasks, .. }) => {
+            assert_eq!((tasks[0].health_status.as_str(), tasks[0].last_status.as_str()), ("UNHEALTHY", "RUNNING"))
+        }
+        other => panic!("unexpected response {other:?}"),
+    }
+}
