@@ -99,18 +99,7 @@ fn without_room_under_the_ceiling_unhealthy_tasks_stop_one_at_a_time_first() {
 fn a_task_only_its_target_group_judges_stops_in_the_load_balancers_words() {
     let mut e = common::engine_with_app(5);
     common::register_instance(&mut e, "i0", "us-east-1a", 4_096, 8_192);
-    e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
-        family: "web".into(),
-        container_definitions: vec![ContainerDefinition {
-            name: "web".into(),
-            cpu: Some(256),
-            memory: Some(512),
-            port_mappings: vec![PortMapping { container_port: Some(80), host_port: None, protocol: None }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    }))
-    .expect("a valid task definition");
+    register_app(&mut e, "web", 256, 512, true, None);
     e.handle(Request::CreateService(CreateServiceRequest {
         cluster: Some("prod".into()),
         service_name: "web".into(),
@@ -271,9 +260,9 @@ fn check_every_5s(retries: Option<u32>, start_period: Option<u32>) -> HealthChec
     HealthCheck { command: vec!["CMD-SHELL".into(), "true".into()], interval: Some(5), timeout: None, retries, start_period }
 }
 
-/// Registers task definition `family` of one container of that name with `health_check`, a 5 s
-/// stop timeout and, with `port`, container port 80 mapped.
-fn register_checked(e: &mut Engine, family: &str, cpu: u32, memory: u32, port: bool, health_check: HealthCheck) {
+/// Registers task definition `family` of one container of that name with `health_check` (if any),
+/// a 5 s stop timeout and, with `port`, container port 80 mapped.
+fn register_app(e: &mut Engine, family: &str, cpu: u32, memory: u32, port: bool, health_check: Option<HealthCheck>) {
     e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
         family: family.into(),
         container_definitions: vec![ContainerDefinition {
@@ -286,7 +275,7 @@ fn register_checked(e: &mut Engine, family: &str, cpu: u32, memory: u32, port: b
             } else {
                 vec![]
             },
-            health_check: Some(health_check),
+            health_check,
             ..Default::default()
         }],
         ..Default::default()
@@ -298,7 +287,7 @@ fn register_checked(e: &mut Engine, family: &str, cpu: u32, memory: u32, port: b
 /// interval), `web` a grace period, and the instances `i1` and `i2` failing health checks.
 fn failing(grace_seconds: Option<i64>) -> Engine {
     let mut e = adopted(4, 100, 200, 0, 0);
-    register_checked(&mut e, "checked", 512, 1024, false, check_every_5s(None, None));
+    register_app(&mut e, "checked", 512, 1024, false, Some(check_every_5s(None, None)));
     e.fail_health_checks_on("ec2InstanceId in ['i-missing'] or attribute:ecs.availability-zone in [us-east-1b, us-east-1c]")
         .expect("a valid query");
     e.handle(Request::CreateService(one_per_instance("checked", grace_seconds))).expect("a valid service");
@@ -408,7 +397,7 @@ fn a_query_that_does_not_parse_is_refused_and_changes_nothing() {
 /// 17 s; nothing fails yet.
 fn checked_and_healthy(retries: Option<u32>, grace_seconds: Option<i64>, target_group: Option<TargetGroupSettings>) -> Engine {
     let mut e = adopted(0, 100, 200, 0, 0);
-    register_checked(&mut e, "checked", 512, 1024, true, check_every_5s(retries, None));
+    register_app(&mut e, "checked", 512, 1024, true, Some(check_every_5s(retries, None)));
     let load_balancers = match &target_group {
         Some(_) => vec![LoadBalancer {
             target_group_arn: Some(
@@ -570,7 +559,7 @@ fn failures_within_the_start_period_are_not_counted() {
     let mut e = failing(None);
     // `startPeriod` 12 s of a 5 s check: the checks at 5 and 10 s after RUNNING do not count, so the
     // third counted failure is the check at 25 s.
-    register_checked(&mut e, "slow", 128, 256, false, check_every_5s(None, Some(12)));
+    register_app(&mut e, "slow", 128, 256, false, Some(check_every_5s(None, Some(12))));
     e.handle(Request::CreateService(one_per_instance("slow", None))).expect("a valid service");
     let found = |e: &mut Engine, at_ms: u64| {
         assert!(e.advance_to(at_ms, 1_000_000));
@@ -662,7 +651,7 @@ fn the_instances_whose_checks_begin_or_stop_failing_say_so_in_the_trace() {
 #[test]
 fn an_adopted_standalone_task_reported_unhealthy_stays_so() {
     let mut e = adopted(0, 100, 200, 0, 0);
-    register_checked(&mut e, "checked", 512, 1024, false, check_every_5s(None, None));
+    register_app(&mut e, "checked", 512, 1024, false, Some(check_every_5s(None, None)));
     let id = e
         .adopt_running_task(AdoptTaskRequest {
             cluster: Some("prod".into()),
