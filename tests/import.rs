@@ -558,8 +558,9 @@ fn target_group_health_check_settings_are_read() {
     assert!(refused.contains("UnhealthyThresholdCount"), "{refused}");
 }
 
-/// What is dropped is listed: a service's capacity provider strategy (noted: drainsim places its
-/// tasks on any instance), reserved UDP ports and other registered resources drainsim does not
+/// What is dropped is listed: a service's capacity provider strategy that names a provider the
+/// cluster's description does not list (noted: drainsim places its tasks on any instance), reserved
+/// UDP ports and other registered resources drainsim does not
 /// reserve.
 #[test]
 fn dropped_fields_are_listed() {
@@ -580,7 +581,7 @@ fn dropped_fields_are_listed() {
     });
     let imported = import(&inputs, &ImportOptions::default()).expect("imports");
     assert!(
-        noted(&imported, "service web: its capacityProviderStrategy (asg-cp-a) is not modelled"),
+        noted(&imported, "service web: its capacityProviderStrategy names asg-cp-a, which is not one of the cluster's"),
         "{:?}",
         imported.summary.notes
     );
@@ -592,6 +593,47 @@ fn dropped_fields_are_listed() {
     // An empty PORTS_UDP reserves nothing: the other instances' are not listed.
     let udp = imported.summary.skipped_fields.iter().find(|(f, _)| f.ends_with("(PORTS_UDP)")).expect("listed");
     assert_eq!(udp.1, 1);
+}
+
+/// A cluster's capacity providers, its instances' providers and a service's strategy are carried
+/// over, and the written scenario runs; the Fargate providers, and a default strategy naming one,
+/// are left out with a note.
+#[test]
+fn capacity_providers_and_strategies_are_imported() {
+    let inputs = edited(&fixture_inputs(), "describe-clusters.json", |v| {
+        v["clusters"][0]["capacityProviders"] = serde_json::json!(["od", "spot", "FARGATE"]);
+        v["clusters"][0]["defaultCapacityProviderStrategy"] = serde_json::json!([{"capacityProvider": "FARGATE", "weight": 1}]);
+    });
+    let inputs = edited(&inputs, "describe-container-instances.json", |v| {
+        for (k, ci) in v["containerInstances"].as_array_mut().unwrap().iter_mut().enumerate() {
+            ci["capacityProviderName"] = serde_json::json!(if k < 3 { "od" } else { "spot" });
+        }
+    });
+    let inputs = edited(&inputs, "describe-services.json", |v| {
+        let api = v["services"].as_array_mut().unwrap().iter_mut().find(|s| s["serviceName"] == "api").unwrap();
+        api.as_object_mut().unwrap().remove("launchType");
+        api["capacityProviderStrategy"] = serde_json::json!([{"capacityProvider": "spot", "weight": 1, "base": 0}]);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let put = &imported.scenario.cluster_capacity_providers;
+    assert_eq!(put.len(), 1);
+    assert_eq!(put[0].capacity_providers, vec!["od".to_string(), "spot".to_string()], "FARGATE is left out");
+    assert!(put[0].default_capacity_provider_strategy.is_empty());
+    assert!(noted(&imported, "its default capacity provider strategy names a Fargate"), "{:?}", imported.summary.notes);
+    let providers: Vec<Option<&str>> = imported.scenario.instances.iter().map(|g| g.capacity_provider_name.as_deref()).collect();
+    assert_eq!(providers.iter().filter(|p| **p == Some("spot")).count(), 3);
+    let api = imported.scenario.services.iter().find(|s| s.service_name == "api").unwrap();
+    assert_eq!(api.capacity_provider_strategy[0].capacity_provider, "spot");
+    assert_eq!(api.launch_type, None);
+    let web = imported.scenario.services.iter().find(|s| s.service_name == "web").unwrap();
+    assert_eq!(web.launch_type.as_deref(), Some("EC2"), "a service with a launch type keeps it");
+
+    // The written scenario loads and runs whole.
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    assert!(text.contains("clusterCapacityProviders"), "{text}");
+    let loaded = drainsim_scenario::load_str("imported.ron", &text).expect("the written scenario loads");
+    let outcome = drainsim_scenario::run(&loaded, &drainsim_scenario::RunOptions::default()).expect("runs");
+    assert_eq!(outcome.invariant_violation, None);
 }
 
 /// docs/import.md's capture recipe describes the task definition of every service, not only the

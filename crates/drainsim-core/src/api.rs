@@ -132,6 +132,10 @@ pub struct ContainerInstance {
     pub container_instance_arn: String,
     /// `ec2InstanceId`.
     pub ec2_instance_id: String,
+    /// `capacityProviderName`: the capacity provider of the Auto Scaling group the instance
+    /// belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_provider_name: Option<String>,
     /// `version`.
     pub version: u64,
     /// `versionInfo`.
@@ -230,6 +234,11 @@ pub struct InstanceIdentity {
     /// captured from a real cluster; generated from the seed when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_instance_id: Option<String>,
+    /// The capacity provider of the Auto Scaling group that launched the instance, which ECS
+    /// finds from the group (`capacityProviderName` of the container instance). It must be one of
+    /// the cluster's capacity providers ([`crate::Engine::put_cluster_capacity_providers`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider_name: Option<String>,
 }
 
 /// drainsim extension, for clusters captured from ECS (`drainsim import`): a task that already runs
@@ -575,6 +584,37 @@ pub struct SubmitAttachmentStateChangesRequest {
 pub struct CreateClusterRequest {
     /// `clusterName`.
     pub cluster_name: String,
+}
+
+/// One item of a capacity provider strategy
+/// ([`CapacityProviderStrategyItem`](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CapacityProviderStrategyItem {
+    /// `capacityProvider`: the capacity provider's short name.
+    pub capacity_provider: String,
+    /// `weight` (0 to 1,000; default 0): the provider's relative share of the tasks launched
+    /// beyond the base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i64>,
+    /// `base` (0 to 100,000; default 0): how many tasks, at a minimum, run on this provider. Only
+    /// one item of a strategy may have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<i64>,
+}
+
+/// The request of [PutClusterCapacityProviders](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutClusterCapacityProviders.html):
+/// the cluster's capacity providers and its default capacity provider strategy, both replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PutClusterCapacityProvidersRequest {
+    /// `cluster`.
+    pub cluster: String,
+    /// `capacityProviders`: the short names of the capacity providers to associate.
+    pub capacity_providers: Vec<String>,
+    /// `defaultCapacityProviderStrategy`: used by a service created with neither a launch type
+    /// nor a strategy.
+    pub default_capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
 }
 
 /// One of the ECS operations, with its request.
@@ -1096,6 +1136,13 @@ pub struct CreateServiceRequest {
     /// (`Engine::az_rebalancing_setting`; docs/rollouts.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone_rebalancing: Option<String>,
+    /// `launchType`: only `EC2` is modelled. With neither it nor a `capacityProviderStrategy`,
+    /// the cluster's default capacity provider strategy applies, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<String>,
+    /// `capacityProviderStrategy`: which of the cluster's capacity providers its tasks run on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
 }
 
 /// The request of [UpdateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html).
@@ -1301,8 +1348,12 @@ pub struct Service {
     pub running_count: u32,
     /// `pendingCount`.
     pub pending_count: u32,
-    /// `launchType`.
-    pub launch_type: String,
+    /// `launchType` (`EC2`; absent for a service with a capacity provider strategy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<String>,
+    /// `capacityProviderStrategy` (absent for a service with a launch type).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
     /// `taskDefinition`.
     pub task_definition: String,
     /// `deploymentConfiguration`.

@@ -29,6 +29,8 @@ pub enum EcsErrorKind {
     AttributeLimitExceededException,
     /// `TargetNotFoundException`.
     TargetNotFoundException,
+    /// `ResourceInUseException`.
+    ResourceInUseException,
 }
 
 impl EcsErrorKind {
@@ -47,6 +49,7 @@ impl EcsErrorKind {
             EcsErrorKind::ServiceNotActiveException => "ServiceNotActiveException",
             EcsErrorKind::AttributeLimitExceededException => "AttributeLimitExceededException",
             EcsErrorKind::TargetNotFoundException => "TargetNotFoundException",
+            EcsErrorKind::ResourceInUseException => "ResourceInUseException",
         }
     }
 
@@ -66,6 +69,7 @@ impl EcsErrorKind {
             ServiceNotActiveException,
             AttributeLimitExceededException,
             TargetNotFoundException,
+            ResourceInUseException,
         ]
         .into_iter()
         .find(|k| k.name() == name)

@@ -928,6 +928,10 @@ fn same_expressions(a: &[MemberOf], b: &[MemberOf]) -> bool {
 pub struct Constraints {
     pub distinct: bool,
     pub member_of: std::sync::Arc<[MemberOf]>,
+    /// The capacity provider the task runs on, chosen by its service's strategy
+    /// ([`crate::rules::capacity_providers::choose_provider`]): only that provider's instances are
+    /// candidates (None: any instance).
+    pub capacity_provider: Option<Sym>,
 }
 
 impl Constraints {
@@ -983,7 +987,7 @@ pub(crate) fn parse_constraints(inherited: &[MemberOf], list: &[api::PlacementCo
             }
         }
     }
-    Ok(Constraints { distinct, member_of: member_of.into() })
+    Ok(Constraints { distinct, member_of: member_of.into(), capacity_provider: None })
 }
 
 /// Parses one `memberOf` expression.

@@ -578,8 +578,9 @@ fn register_due(
         if let Lifecycle::Pending { register_at_ms } = g.members[k].lifecycle {
             if register_at_ms <= now {
                 let m = &g.members[k];
-                let shape = g.spec.member(&m.name, &m.zone, &m.template);
-                let reg = registration_request(&shape, 0, &m.name);
+                let shape =
+                    loaded.scenario.asg_members_with_provider(&g.spec, vec![g.spec.member(&m.name, &m.zone, &m.template)]);
+                let reg = registration_request(&shape[0], 0, &m.name);
                 match engine.submit_as(caller, Request::RegisterContainerInstance(reg)) {
                     Ok(_) => {
                         // A pinned trunk failure applies to an instance the group launches, too.

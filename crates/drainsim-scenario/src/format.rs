@@ -105,6 +105,10 @@ pub struct Scenario {
     /// protection ([`CapacityProviderSpec`]; docs/rollouts.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_providers: Vec<CapacityProviderSpec>,
+    /// PutClusterCapacityProviders calls applied at time 0, after the clusters are created: each
+    /// cluster's capacity providers and default capacity provider strategy (docs/scenario-format.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cluster_capacity_providers: Vec<api::PutClusterCapacityProvidersRequest>,
     /// The script: steps in time order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
@@ -117,6 +121,36 @@ pub struct Scenario {
     /// Event bound of the run (default 50,000,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_events: Option<u64>,
+}
+
+impl Scenario {
+    /// Members of an Auto Scaling group, each given the group's capacity provider when the
+    /// scenario associates that provider with the member's cluster (`clusterCapacityProviders`):
+    /// ECS names an instance's provider after its group's, in a cluster that has the provider.
+    pub fn asg_members_with_provider(&self, asg: &AutoScalingGroupSpec, members: Vec<InstanceGroup>) -> Vec<InstanceGroup> {
+        let provider = self
+            .capacity_providers
+            .iter()
+            .find(|c| c.auto_scaling_group_provider.group_name() == asg.auto_scaling_group_name)
+            .map(|c| c.name.as_str());
+        let cluster = asg.cluster.as_deref().unwrap_or("default");
+        let associated = provider.filter(|p| {
+            self.cluster_capacity_providers
+                .iter()
+                .rev()
+                .find(|put| put.cluster == cluster)
+                .is_some_and(|put| put.capacity_providers.iter().any(|c| c == p))
+        });
+        members
+            .into_iter()
+            .map(|mut m| {
+                if m.capacity_provider_name.is_none() {
+                    m.capacity_provider_name = associated.map(str::to_string);
+                }
+                m
+            })
+            .collect()
+    }
 }
 
 /// A group of alike instances; a group `web` of count 3 is `web-1`, `web-2`, `web-3` (a group of
@@ -180,6 +214,11 @@ pub struct InstanceGroup {
     /// (`agentConfig: (ECS_CONTAINER_STOP_TIMEOUT: "5s")`; default: none set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_config: Option<api::AgentConfig>,
+    /// The capacity provider of the Auto Scaling group the instances belong to
+    /// (`capacityProviderName`; one of their cluster's `clusterCapacityProviders`). Members of a
+    /// scenario's `autoScalingGroups` get their group's provider without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider_name: Option<String>,
 }
 
 /// What a Spot Instance's agent is configured with.
@@ -211,6 +250,7 @@ impl InstanceGroup {
             task_eni_limit: None,
             ec2_instance_id: None,
             container_instance_id: None,
+            capacity_provider_name: None,
             status: None,
             register_at_ms: 0,
             spot: None,

@@ -139,6 +139,11 @@ pub(crate) fn prepare(
     for c in &s.clusters {
         engine.create_cluster(c).map_err(|e| setup_err(&format!("\"{c}\""), "clusters", e))?;
     }
+    for put in &s.cluster_capacity_providers {
+        engine
+            .put_cluster_capacity_providers(put)
+            .map_err(|e| setup_err(&format!("\"{}\"", put.cluster), "clusterCapacityProviders", e))?;
+    }
     // The engine reads each request where it is: a prebuilt one, or one built for this run.
     let caller = engine.default_caller_arn().to_string();
     for (n, td) in s.task_definitions.iter().enumerate() {
@@ -159,7 +164,7 @@ pub(crate) fn prepare(
     }
     // Auto Scaling groups' instances at time 0 (`DesiredCapacity` of them), after the instance groups.
     for asg in &s.auto_scaling_groups {
-        for member in asg.initial_members() {
+        for member in s.asg_members_with_provider(asg, asg.initial_members()) {
             register_group(&mut engine, loaded, &member, None).map_err(|e| ScenarioError {
                 message: format!("Auto Scaling group '{}': {}", asg.auto_scaling_group_name, e.message),
                 ..loaded.error_at(&format!("\"{}\"", asg.auto_scaling_group_name), "")
@@ -344,6 +349,7 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
             ec2_instance_id: g.ec2_instance_id.clone(),
             task_eni_limit: g.task_eni_limit,
             container_instance_id: g.container_instance_id.clone(),
+            capacity_provider_name: g.capacity_provider_name.clone(),
         },
         agent_config: g.agent_config,
     }

@@ -561,6 +561,7 @@ mod tests {
                     ec2_instance_id: None,
                     task_eni_limit: None,
                     container_instance_id: None,
+                    capacity_provider_name: None,
                 },
                 agent_config: None,
             })

@@ -235,6 +235,7 @@ impl Engine {
         api::ContainerInstance {
             container_instance_arn: self.instance_arn(id),
             ec2_instance_id: self.ec2_instance_id(id),
+            capacity_provider_name: self.instance_capacity_provider_name(id).map(str::to_string),
             version: i.version,
             version_info: api::VersionInfo {
                 agent_version: p.agent_version.map(s),
@@ -486,6 +487,17 @@ impl Engine {
                 return Err(EcsError::invalid_parameter(format!("'{eid}' is not an EC2 instance ID.")));
             }
         }
+        // The group's capacity provider must be one of the cluster's: ECS gives an instance the
+        // provider of its Auto Scaling group when the cluster has that provider.
+        let capacity_provider = match &ident.capacity_provider_name {
+            None => None,
+            Some(name) => Some(existing_cluster.and_then(|c| self.cluster_capacity_provider(c, name)).ok_or_else(|| {
+                EcsError::invalid_parameter(format!(
+                    "The capacity provider '{name}' of instance {} is not associated with its cluster.",
+                    ident.name
+                ))
+            })?),
+        };
 
         // drainsim extension for clusters captured from ECS: an instance that registers with the
         // `ecs.awsvpc-trunk-id` attribute already has its trunk ENI attached (docs/ecs-choices.md).
@@ -575,6 +587,7 @@ impl Engine {
                 .agent_config
                 .and_then(|c| c.ecs_container_stop_timeout)
                 .map_or(AGENT_DEFAULT_STOP_TIMEOUT_MS, |t| u64::from(t.seconds()) * SECOND_MS),
+            capacity_provider,
         };
         let profile = self.instances.intern_profile(profile);
         let state = InstanceState {

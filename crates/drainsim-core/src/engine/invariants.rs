@@ -35,6 +35,7 @@ fn fail(invariant: &'static str, detail: String) -> Result<(), InvariantViolatio
 pub fn check_invariants(e: &Engine) -> Result<(), InvariantViolation> {
     check_tasks_and_resources(e)?;
     check_services(e)?;
+    check_capacity_providers(e)?;
     check_daemon_candidates(e)?;
     check_instances(e)?;
     check_placement_index(e)?;
@@ -737,6 +738,58 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
 
 /// Every instance an ACTIVE DAEMON service's pass would act on is among its candidates
 /// (`scheduler.rs::daemon_pass` visits only those), and its candidates are its cluster's.
+/// `capacity-providers`: a service's count of its live tasks on each provider of its strategy is
+/// the number of its listed tasks on that provider's instances; every provider a service's
+/// strategy, a cluster's default strategy or a registered instance names is one of its cluster's.
+fn check_capacity_providers(e: &Engine) -> Result<(), InvariantViolation> {
+    for s in e.services.iter() {
+        let Some(c) = &s.capacity else { continue };
+        let providers = &e.clusters[s.cluster.index()].capacity_providers;
+        for (k, item) in c.strategy.iter().enumerate() {
+            let on = s
+                .tasks
+                .iter()
+                .filter(|t| e.instance_profile(e.tasks[t.index()].instance).capacity_provider == Some(item.provider))
+                .count();
+            if on != c.live[k] as usize || (s.status != ServiceStatus::Inactive && !providers.contains(&item.provider)) {
+                return fail(
+                    "capacity-providers",
+                    format!(
+                        "{}: {} live tasks on capacity provider {} counted {}, or the provider is not its cluster's",
+                        e.strings.resolve(s.name),
+                        on,
+                        e.strings.resolve(item.provider),
+                        c.live[k]
+                    ),
+                );
+            }
+        }
+    }
+    for c in e.clusters.iter() {
+        if let Some(i) = c.default_capacity_provider_strategy.iter().find(|i| !c.capacity_providers.contains(&i.provider)) {
+            return fail(
+                "capacity-providers",
+                format!(
+                    "cluster {}: its default strategy names {}, not its own",
+                    e.strings.resolve(c.name),
+                    e.strings.resolve(i.provider)
+                ),
+            );
+        }
+        for id in &c.instances {
+            let i = &e.instances[id.index()];
+            let provider = e.instance_profile(*id).capacity_provider;
+            if !i.forgotten && provider.is_some_and(|p| !c.capacity_providers.contains(&p)) {
+                return fail(
+                    "capacity-providers",
+                    format!("instance {}: its capacity provider is not its cluster's", e.strings.resolve(i.name)),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_daemon_candidates(e: &Engine) -> Result<(), InvariantViolation> {
     for (n, s) in e.services.iter().enumerate() {
         if s.scheduling != SchedulingStrategy::Daemon || s.status != ServiceStatus::Active {

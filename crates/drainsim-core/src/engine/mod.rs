@@ -30,6 +30,7 @@ pub(crate) mod agent;
 pub(crate) mod agent_queue;
 pub(crate) mod attachments;
 pub(crate) mod canonical;
+pub(crate) mod capacity_providers;
 pub(crate) mod faults;
 pub(crate) mod instances;
 pub mod invariants;

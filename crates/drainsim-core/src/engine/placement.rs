@@ -125,6 +125,13 @@ fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
     }
 }
 
+/// Whether an instance is a candidate for a task by its capacity provider: any instance when the
+/// task has none, else an instance of that provider (an instance of another is no candidate at all,
+/// not one that misses a requirement: ECS chooses the provider first, then places within it).
+pub(crate) fn of_capacity_provider(engine: &Engine, id: InstanceId, constraints: &Constraints) -> bool {
+    constraints.capacity_provider.is_none_or(|p| engine.instance_profile(id).capacity_provider == Some(p))
+}
+
 /// Whether an instance satisfies every `memberOf` expression of the constraints.
 pub(crate) fn satisfies_member_of(engine: &Engine, id: InstanceId, constraints: &Constraints) -> bool {
     satisfies_all(engine, id, &constraints.member_of)
@@ -185,6 +192,9 @@ struct Ask<'a> {
 impl Ask<'_> {
     /// Whether the task fits on an instance, counting the instances that lack one of its ports.
     fn fits(&self, engine: &Engine, id: InstanceId) -> bool {
+        if !of_capacity_provider(engine, id, self.constraints) {
+            return false;
+        }
         match unmet_requirement(engine, id, self.req, self.owner, self.constraints) {
             None => true,
             Some(reason) => {
@@ -1406,7 +1416,9 @@ impl Engine {
         sets.by_memory
             .range(at_least(req.memory))
             .map(|(_, id)| *id)
-            .filter(|id| unmet_requirement(self, *id, req, owner, constraints).is_none())
+            .filter(|id| {
+                of_capacity_provider(self, *id, constraints) && unmet_requirement(self, *id, req, owner, constraints).is_none()
+            })
             .filter(|id| within != Strategy::BinpackCpu || self.instances[id.index()].remaining.cpu >= req.cpu)
             .map(|id| {
                 let v = self.instance_attribute(id, attr).flatten();
@@ -1438,6 +1450,9 @@ impl Engine {
         owner: Owner,
         constraints: &Constraints,
     ) -> PlacementFailure {
+        if let Some(provider) = constraints.capacity_provider {
+            return self.placement_failure_in_provider(cluster, req, owner, constraints, provider);
+        }
         if self.clusters[cluster.index()].placement.is_empty() {
             return match self.instances.first_disconnected_active(cluster) {
                 Some(i) => PlacementFailure {
@@ -1456,6 +1471,48 @@ impl Engine {
         let unmet = unmet_requirements(self, closest, req, owner, constraints);
         let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
         PlacementFailure { reason, closest: Some(closest), unmet }
+    }
+
+    /// Why a task of a capacity provider could not be placed: its closest instance among the
+    /// provider's placeable ones, chosen as [`Self::closest_placeable`] chooses (fewest of CPU,
+    /// memory and host ports missed, then the most free memory, then the later-registered); with
+    /// none, an ACTIVE one with its agent disconnected (`AGENT`), else `NO_INSTANCES` (ECS: "No
+    /// Container Instances were found in your capacity provider"). A walk of the cluster's
+    /// instances, paid only when a task of a capacity provider strategy finds no room.
+    fn placement_failure_in_provider(
+        &self,
+        cluster: ClusterId,
+        req: &Requirements,
+        owner: Owner,
+        constraints: &Constraints,
+        provider: Sym,
+    ) -> PlacementFailure {
+        let of_provider = |id: &InstanceId| self.instance_profile(*id).capacity_provider == Some(provider);
+        let instances = &self.clusters[cluster.index()].instances;
+        let closest = instances
+            .iter()
+            .filter(|id| of_provider(id) && self.instances[id.index()].indexed)
+            .min_by_key(|id| {
+                let i = &self.instances[id.index()];
+                (unmet_count(self, **id, req), std::cmp::Reverse(i.remaining.memory), std::cmp::Reverse(id.0))
+            })
+            .copied();
+        match closest {
+            Some(closest) => {
+                let unmet = unmet_requirements(self, closest, req, owner, constraints);
+                let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
+                PlacementFailure { reason, closest: Some(closest), unmet }
+            }
+            None => {
+                let disconnected = instances.iter().copied().find(|id| {
+                    let i = &self.instances[id.index()];
+                    of_provider(id) && i.status == crate::rules::lifecycle::InstanceStatus::Active && !i.agent_connected
+                });
+                let reason =
+                    if disconnected.is_some() { PlacementFailureReason::Agent } else { PlacementFailureReason::NoInstances };
+                PlacementFailure { reason, closest: disconnected, unmet: vec![reason] }
+            }
+        }
     }
 
     /// The placeable instance of a cluster (which has one) that misses the fewest of the task's

@@ -227,6 +227,7 @@ impl Engine {
             return false;
         };
         constraints.distinct = s.constraints.distinct;
+        constraints.capacity_provider = self.next_task_provider(id);
         let req = self.requirements_of(task_def);
         match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
             Ok(instance) => {

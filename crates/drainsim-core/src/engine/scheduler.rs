@@ -779,11 +779,12 @@ impl Engine {
         }
         let n = need.min(room);
         let (task_def, cluster, group) = (s.task_def, s.cluster, s.group);
-        let constraints = s.constraints.clone();
+        let mut constraints = s.constraints.clone();
         let strategies = s.strategies.clone();
         let req = self.requirements_of(task_def);
         let mut started = Vec::new();
         for k in 0..n {
+            constraints.capacity_provider = self.next_task_provider(id);
             match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
                 Ok(i) => {
                     started.push(self.launch_task(i, task_def, Some(id), group, None, k < replacing));

@@ -133,6 +133,8 @@ impl Engine {
             }
         }
         self.check_eni_limits_known(cluster, task_def)?;
+        let capacity_strategy =
+            self.service_capacity_strategy(cluster, scheduling, req.launch_type.as_deref(), &req.capacity_provider_strategy)?;
         let strategies = self.parse_service_strategies(&req.placement_strategy)?;
         let az_rebalancing = Self::az_rebalancing_setting(
             req.availability_zone_rebalancing.as_deref(),
@@ -202,6 +204,7 @@ impl Engine {
             drain_candidates: Default::default(),
             daemon_members_stale,
             staying_changes: 0,
+            capacity: (!capacity_strategy.is_empty()).then(|| Box::new(ServiceCapacity::new(capacity_strategy))),
         });
         debug_assert_eq!(pushed, id);
         self.clusters.add_service(cluster, id, name, scheduling == SchedulingStrategy::Daemon);
@@ -441,7 +444,17 @@ impl Engine {
             desired_count: s.desired_count,
             running_count: s.counts.running,
             pending_count: s.counts.pending,
-            launch_type: "EC2".into(),
+            launch_type: s.capacity.is_none().then(|| "EC2".to_string()),
+            capacity_provider_strategy: s
+                .capacity
+                .iter()
+                .flat_map(|c| c.strategy.iter())
+                .map(|i| api::CapacityProviderStrategyItem {
+                    capacity_provider: self.strings.resolve(i.provider).to_string(),
+                    weight: Some(i64::from(i.weight)),
+                    base: Some(i64::from(i.base)),
+                })
+                .collect(),
             task_definition: self.task_def_arn(s.task_def),
             deployment_configuration: api::DeploymentConfiguration {
                 maximum_percent: Some(s.maximum_percent as i64),
@@ -502,6 +515,9 @@ impl Engine {
             ServiceEventKind::SteadyState => format!("{label} has reached a steady state."),
             ServiceEventKind::UnableToPlace { reason, closest } => {
                 let detail = match (*reason, closest) {
+                    (_, None) if self.services[id.index()].capacity.is_some() => {
+                        " Reason: No Container Instances were found in your capacity provider.".to_string()
+                    }
                     (_, None) => " Reason: No ACTIVE container instances with a connected agent were found in your cluster.".to_string(),
                     (PlacementFailureReason::Cpu, Some(i)) => format!(
                         " The closest matching container-instance {} has insufficient CPU units available. For more information, see the Troubleshooting section.",

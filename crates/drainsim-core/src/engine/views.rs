@@ -51,6 +51,11 @@ impl<'a> InstanceView<'a> {
         self.engine.cluster_name(self.state().cluster)
     }
 
+    /// `capacityProviderName`: the capacity provider of its Auto Scaling group, if it has one.
+    pub fn capacity_provider(&self) -> Option<&'a str> {
+        self.engine.instance_profile(self.id).capacity_provider.map(|p| self.engine.strings.resolve(p))
+    }
+
     /// `containerInstanceArn`.
     pub fn arn(&self) -> String {
         self.engine.instance_arn(self.id)

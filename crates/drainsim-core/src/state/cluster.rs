@@ -46,6 +46,11 @@ pub struct ClusterState {
     pub group_spread: std::collections::BTreeMap<Sym, crate::state::service::SpreadCounts>,
     /// The owners keeping a room order (`SpreadCounts::room`), in the order they started.
     pub room_ordered: Vec<crate::placement::Owner>,
+    /// Its capacity providers (PutClusterCapacityProviders), in the order given.
+    pub capacity_providers: Vec<Sym>,
+    /// Its default capacity provider strategy: what a service created with neither a launch type
+    /// nor a strategy runs on (empty: none).
+    pub default_capacity_provider_strategy: Vec<crate::rules::capacity_providers::StrategyItem>,
 }
 
 /// The cluster table: every cluster, in creation order, and the index of their names. It owns the
@@ -124,8 +129,27 @@ impl Clusters {
             rebalancing_passes_due_at_ms: None,
             group_spread: Default::default(),
             room_ordered: Vec::new(),
+            capacity_providers: Vec::new(),
+            default_capacity_provider_strategy: Vec::new(),
         });
         id
+    }
+
+    /// PutClusterCapacityProviders, checked by the engine: the cluster's providers and its default
+    /// strategy (of those providers), both replaced.
+    pub(crate) fn put_capacity_providers(
+        &mut self,
+        id: Id,
+        providers: Vec<Sym>,
+        default_strategy: Vec<crate::rules::capacity_providers::StrategyItem>,
+    ) {
+        debug_assert!(
+            default_strategy.iter().all(|i| providers.contains(&i.provider)),
+            "a default strategy names the cluster's providers"
+        );
+        let c = &mut self.records[id.index()];
+        c.capacity_providers = providers;
+        c.default_capacity_provider_strategy = default_strategy;
     }
 
     /// An instance registered in the cluster.

@@ -35,6 +35,9 @@ pub struct InstanceProfile {
     /// `stopTimeout`: its `ECS_CONTAINER_STOP_TIMEOUT`, else the agent's 30 s default
     /// ([`crate::state::task::AGENT_DEFAULT_STOP_TIMEOUT_MS`]).
     pub agent_stop_timeout_ms: SimTimeMs,
+    /// `capacityProviderName`: the capacity provider of the Auto Scaling group that launched it
+    /// (one of its cluster's providers when it registered).
+    pub capacity_provider: Option<Sym>,
 }
 
 /// `totalResources` as parsed, before the port sets are interned (a rejected registration must

@@ -1312,6 +1312,39 @@ pub struct ServiceState {
     /// A kept scale-in order is taken up again only while this stays where it was
     /// (`engine::scale_in`). Derived bookkeeping: not part of the cluster's canonical state.
     pub(crate) staying_changes: u64,
+    /// Its capacity provider strategy and where its tasks run by it (boxed: most services have
+    /// none).
+    pub capacity: Option<Box<ServiceCapacity>>,
+}
+
+/// A service's capacity provider strategy (its own, or its cluster's default when it was created),
+/// and how many of its tasks that are not STOPPED run on each item's provider: what
+/// [`crate::rules::capacity_providers::choose_provider`] reads for its next task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceCapacity {
+    pub strategy: Vec<crate::rules::capacity_providers::StrategyItem>,
+    /// One count per item of `strategy`.
+    pub live: Vec<u32>,
+}
+
+impl ServiceCapacity {
+    /// A strategy with no task yet.
+    pub(crate) fn new(strategy: Vec<crate::rules::capacity_providers::StrategyItem>) -> Self {
+        let live = vec![0; strategy.len()];
+        ServiceCapacity { strategy, live }
+    }
+
+    /// The provider of the service's next task.
+    pub(crate) fn next_provider(&self) -> Sym {
+        self.strategy[crate::rules::capacity_providers::choose_provider(&self.strategy, &self.live)].provider
+    }
+
+    /// A task joined (`up`) or left the tasks on `provider`, if the strategy names it.
+    fn count(&mut self, provider: Sym, up: bool) {
+        if let Some(k) = self.strategy.iter().position(|i| i.provider == provider) {
+            self.live[k] = crate::state::task::counter_moved(self.live[k], !up, up, "capacity provider count");
+        }
+    }
 }
 
 /// A service's placement as UpdateService replaces it: the strategies it places by (the default
@@ -1793,17 +1826,30 @@ impl Services {
         self.unhealthy.get(&id).is_some_and(|noted| noted.contains(&task))
     }
 
-    /// A task the service started.
-    pub(crate) fn add_task(&mut self, id: ServiceId, task: TaskId) {
-        self.list_positions.push(&mut self.records[id.index()].tasks, task);
+    /// A task the service started, on an instance of `provider`.
+    pub(crate) fn add_task(&mut self, id: ServiceId, task: TaskId, provider: Option<Sym>) {
+        let s = &mut self.records[id.index()];
+        self.list_positions.push(&mut s.tasks, task);
+        if let (Some(c), Some(p)) = (&mut s.capacity, provider) {
+            c.count(p, true);
+        }
     }
 
     /// A task of the service reached STOPPED or was orphaned: it leaves the list in constant time
     /// (the last task takes its place), and its drain candidates if it may be one, filed under
     /// `candidate_key` (none for a task told to stop: no candidate, so no search of the set).
-    pub(crate) fn remove_task(&mut self, id: ServiceId, task: TaskId, candidate_key: Option<crate::state::task::StopKey>) {
+    pub(crate) fn remove_task(
+        &mut self,
+        id: ServiceId,
+        task: TaskId,
+        provider: Option<Sym>,
+        candidate_key: Option<crate::state::task::StopKey>,
+    ) {
         let s = &mut self.records[id.index()];
         self.list_positions.remove(&mut s.tasks, task);
+        if let (Some(c), Some(p)) = (&mut s.capacity, provider) {
+            c.count(p, false);
+        }
         if let Some(noted) = self.unhealthy.get_mut(&id) {
             noted.remove(&task);
             if noted.is_empty() {

@@ -177,6 +177,9 @@ type Origin = (String, String);
 #[derive(Default)]
 struct Capture {
     clusters: Vec<(String, String)>,
+    /// Each described cluster's capacity providers and default strategy, as PutClusterCapacityProviders
+    /// would set them.
+    cluster_providers: Vec<(api::PutClusterCapacityProvidersRequest, Origin)>,
     arn_context: Option<(String, String)>,
     instances: Vec<InstanceIn>,
     task_defs: BTreeMap<(String, u32), (api::RegisterTaskDefinitionRequest, Origin)>,
@@ -348,6 +351,20 @@ impl Capture {
                         return Err(c.error(Some("status"), "the cluster is not ACTIVE"));
                     }
                     self.clusters.push((name.to_string(), arn.to_string()));
+                    let capacity_providers: Vec<String> = c.strings("capacityProviders")?.iter().map(|p| p.to_string()).collect();
+                    let mut default_capacity_provider_strategy = Vec::new();
+                    for item in c.objects("defaultCapacityProviderStrategy")? {
+                        default_capacity_provider_strategy.push(read_strategy_item(&item)?);
+                        item.finish();
+                    }
+                    if !capacity_providers.is_empty() || !default_capacity_provider_strategy.is_empty() {
+                        let put = api::PutClusterCapacityProvidersRequest {
+                            cluster: name.to_string(),
+                            capacity_providers,
+                            default_capacity_provider_strategy,
+                        };
+                        self.cluster_providers.push((put, (file.to_string(), c.path().to_string())));
+                    }
                     c.finish();
                 }
                 root.touch(&["failures"]);
@@ -581,6 +598,7 @@ impl Capture {
         group.ec2_instance_id = Some(ec2.to_string());
         group.container_instance_id = Some(id.to_string());
         group.cluster = cluster.clone();
+        group.capacity_provider_name = ci.opt_str("capacityProviderName")?.map(str::to_string);
         ci.touch(&["remainingResources", "runningTasksCount", "pendingTasksCount", "version", "attachments", "statusReason"]);
         let path = (file.to_string(), ci.path().to_string());
         ci.finish();
@@ -688,12 +706,12 @@ impl Capture {
         let status = s.str("status")?;
         let launch = s.opt_str("launchType")?;
         self.note_time(s.opt_time("createdAt")?);
-        let mut providers = Vec::new();
+        let mut capacity_provider_strategy = Vec::new();
         for cp in s.objects("capacityProviderStrategy")? {
-            providers.push(cp.str("capacityProvider")?.to_string());
-            cp.touch(&["weight", "base"]);
+            capacity_provider_strategy.push(read_strategy_item(&cp)?);
             cp.finish();
         }
+        let providers: Vec<&str> = capacity_provider_strategy.iter().map(|i| i.capacity_provider.as_str()).collect();
         let controller = match s.opt_obj("deploymentController")? {
             Some(d) => {
                 let t = d.opt_str("type")?.map(str::to_string);
@@ -729,13 +747,6 @@ impl Capture {
             summary.notes.push(format!(
                 "service {name} uses the CODE_DEPLOY deployment controller: drainsim models it as a rolling-update (ECS) \
                  service; blue/green deployments are not modelled"
-            ));
-        }
-        if !providers.is_empty() {
-            summary.notes.push(format!(
-                "service {name}: its capacityProviderStrategy ({}) is not modelled: drainsim places its tasks on any \
-                 instance of the cluster",
-                providers.join(", ")
             ));
         }
         let task_def = task_def_ref(td_text)
@@ -823,6 +834,11 @@ impl Capture {
             load_balancers,
             target_group: None,
             availability_zone_rebalancing,
+            // As captured: a service shows its launch type or its strategy, the one it was created
+            // with (the cluster's default strategy included), so the cluster's default never
+            // applies to an imported service.
+            launch_type: if capacity_provider_strategy.is_empty() { Some("EC2".to_string()) } else { None },
+            capacity_provider_strategy,
         };
         s.touch(&["serviceArn", "desiredCount", "runningCount", "pendingCount", "status", "launchType", "events", "deployments"]);
         let path = (file.to_string(), s.path().to_string());
@@ -998,6 +1014,20 @@ fn tasks(n: u32) -> String {
     }
 }
 
+/// The Fargate capacity providers every account has, on which drainsim runs nothing.
+fn is_fargate_provider(name: &str) -> bool {
+    name == "FARGATE" || name == "FARGATE_SPOT"
+}
+
+/// One `CapacityProviderStrategyItem` of a capture.
+fn read_strategy_item(item: &Obj<'_>) -> Result<api::CapacityProviderStrategyItem, ImportError> {
+    Ok(api::CapacityProviderStrategyItem {
+        capacity_provider: item.str("capacityProvider")?.to_string(),
+        weight: item.opt_int("weight", 0..=1_000)?,
+        base: item.opt_int("base", 0..=100_000)?,
+    })
+}
+
 /// The scenario of a capture read from `files` files, the first named `first_file`, and where each
 /// of its items was read.
 fn build(
@@ -1116,6 +1146,33 @@ fn build(
     };
     let mut roles: BTreeMap<String, (bool, bool)> = BTreeMap::new();
 
+    // The cluster's capacity providers, as PutClusterCapacityProviders would set them: its Auto
+    // Scaling group providers (drainsim runs nothing on Fargate), and its default strategy when
+    // every provider it names is one of them.
+    let providers: Vec<String> = match cap.cluster_providers.iter().rev().find(|(p, _)| p.cluster == cluster) {
+        None => Vec::new(),
+        Some((put, _)) => {
+            let kept: Vec<String> = put.capacity_providers.iter().filter(|p| !is_fargate_provider(p)).cloned().collect();
+            let default_ok = put.default_capacity_provider_strategy.iter().all(|i| kept.contains(&i.capacity_provider));
+            if !default_ok {
+                summary.notes.push(format!(
+                    "cluster {cluster}: its default capacity provider strategy names a Fargate or unknown capacity \
+                     provider and is left out"
+                ));
+            }
+            let default_capacity_provider_strategy =
+                if default_ok { put.default_capacity_provider_strategy.clone() } else { Vec::new() };
+            if !kept.is_empty() || !default_capacity_provider_strategy.is_empty() {
+                s.cluster_capacity_providers.push(api::PutClusterCapacityProvidersRequest {
+                    cluster: cluster.clone(),
+                    capacity_providers: kept.clone(),
+                    default_capacity_provider_strategy,
+                });
+            }
+            kept
+        }
+    };
+
     // Instances.
     let mut imported_ids: BTreeMap<String, String> = BTreeMap::new();
     let mut type_paths = Vec::new();
@@ -1130,6 +1187,17 @@ fn build(
         }
         let mut g = i.group.clone();
         g.cluster = Some(cluster.clone());
+        if let Some(p) = g.capacity_provider_name.take() {
+            if providers.contains(&p) {
+                g.capacity_provider_name = Some(p);
+            } else {
+                summary.notes.push(format!(
+                    "instance {}: its capacity provider {p} is not one of the cluster's described capacity providers \
+                     (aws ecs describe-clusters): it is imported without one",
+                    g.name
+                ));
+            }
+        }
         if i.status == "DRAINING" {
             g.status = Some("DRAINING".into());
         }
@@ -1173,6 +1241,15 @@ fn build(
         let mut r = svc.request.clone();
         r.cluster = Some(cluster.clone());
         r.task_definition = td_name(&svc.td_path, &svc.task_def)?;
+        if let Some(unknown) = r.capacity_provider_strategy.iter().find(|i| !providers.contains(&i.capacity_provider)) {
+            summary.notes.push(format!(
+                "service {}: its capacityProviderStrategy names {}, which is not one of the cluster's described capacity \
+                 providers: drainsim places its tasks on any instance of the cluster",
+                r.service_name, unknown.capacity_provider
+            ));
+            r.capacity_provider_strategy.clear();
+            r.launch_type = Some("EC2".to_string());
+        }
         if let Some(tg) = r.load_balancers.first().and_then(|lb| lb.target_group_arn.clone()) {
             if let Some(t) = cap.target_groups.get(&tg) {
                 r.target_group = Some(api::TargetGroupSettings {

@@ -1,0 +1,158 @@
+//! Capacity providers over the tables: PutClusterCapacityProviders, the strategy a new service
+//! runs by, and the provider its next task is placed on. The rules themselves (a strategy's
+//! limits, which provider comes next) are in [`crate::rules::capacity_providers`];
+//! docs/ecs-choices.md § "Capacity provider strategies" says what drainsim models.
+
+use crate::api;
+use crate::errors::{EcsError, EcsErrorKind};
+use crate::infra::ids::{ClusterId, ServiceId};
+use crate::infra::intern::Sym;
+use crate::rules::capacity_providers::{validate_strategy, StrategyItem};
+use crate::state::service::{SchedulingStrategy, ServiceStatus};
+use crate::Engine;
+
+/// The Fargate capacity providers, which every account has: a cluster may list them, but drainsim
+/// runs no task on Fargate.
+const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
+
+/// Most capacity providers a cluster may have associated (PutClusterCapacityProviders' quota,
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html>: "Capacity
+/// providers per cluster: 20").
+pub(crate) const MAX_CLUSTER_CAPACITY_PROVIDERS: usize = 20;
+
+impl Engine {
+    /// [PutClusterCapacityProviders](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutClusterCapacityProviders.html):
+    /// replaces a cluster's capacity providers and its default capacity provider strategy. The
+    /// providers are taken to exist (CreateCapacityProvider, and the Auto Scaling groups behind
+    /// them, are the scenario's); an instance names its provider when it registers
+    /// ([`api::InstanceIdentity::capacity_provider_name`]). A provider that a registered
+    /// instance or an ACTIVE service's strategy uses cannot be removed. Checked whole before
+    /// anything changes.
+    pub fn put_cluster_capacity_providers(&mut self, req: &api::PutClusterCapacityProvidersRequest) -> Result<(), EcsError> {
+        self.finish_open_instant();
+        let cluster = self.resolve_cluster(Some(&req.cluster))?;
+        if req.capacity_providers.len() > MAX_CLUSTER_CAPACITY_PROVIDERS {
+            return Err(EcsError::invalid_parameter(format!(
+                "A cluster can have at most {MAX_CLUSTER_CAPACITY_PROVIDERS} capacity providers; {} given.",
+                req.capacity_providers.len()
+            )));
+        }
+        for (k, name) in req.capacity_providers.iter().enumerate() {
+            if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(EcsError::invalid_parameter(format!(
+                    "Capacity provider name '{name}' must be 1-255 letters, numbers, underscores and hyphens."
+                )));
+            }
+            if req.capacity_providers[..k].contains(name) {
+                return Err(EcsError::invalid_parameter(format!("The capacity provider '{name}' is listed more than once.")));
+            }
+        }
+        let listed = |name: &str| req.capacity_providers.iter().any(|p| p == name);
+        // Removing a provider that an instance or a service uses is refused.
+        for removed in self.clusters[cluster.index()].capacity_providers.iter().filter(|p| !listed(self.strings.resolve(**p))) {
+            if self.capacity_provider_in_use(cluster, *removed) {
+                return Err(EcsError::new(
+                    EcsErrorKind::ResourceInUseException,
+                    "The specified capacity provider is in use and cannot be removed.",
+                ));
+            }
+        }
+        let providers: Vec<Sym> = req.capacity_providers.iter().map(|p| self.strings.intern(p)).collect();
+        let strategy = validate_strategy(&req.default_capacity_provider_strategy, |name| {
+            providers.iter().copied().find(|p| self.strings.resolve(*p) == name)
+        })?;
+        self.refuse_fargate(&strategy)?;
+        self.clusters.put_capacity_providers(cluster, providers, strategy);
+        Ok(())
+    }
+
+    /// A capacity provider of the cluster, by name.
+    pub(crate) fn cluster_capacity_provider(&self, cluster: ClusterId, name: &str) -> Option<Sym> {
+        self.clusters[cluster.index()].capacity_providers.iter().copied().find(|p| self.strings.resolve(*p) == name)
+    }
+
+    /// Whether a registered instance of the cluster, or an ACTIVE or DRAINING service's strategy,
+    /// uses the provider.
+    fn capacity_provider_in_use(&self, cluster: ClusterId, provider: Sym) -> bool {
+        let c = &self.clusters[cluster.index()];
+        c.instances
+            .iter()
+            .any(|i| !self.instances[i.index()].forgotten && self.instance_profile(*i).capacity_provider == Some(provider))
+            || c.services.iter().any(|s| {
+                let s = &self.services[s.index()];
+                s.status != ServiceStatus::Inactive
+                    && s.capacity.as_ref().is_some_and(|c| c.strategy.iter().any(|i| i.provider == provider))
+            })
+    }
+
+    /// drainsim runs no task on Fargate: a strategy that would is refused.
+    fn refuse_fargate(&self, strategy: &[StrategyItem]) -> Result<(), EcsError> {
+        match strategy.iter().map(|i| self.strings.resolve(i.provider)).find(|p| FARGATE_PROVIDERS.contains(p)) {
+            Some(p) => Err(EcsError::invalid_parameter(format!(
+                "The capacity provider {p} runs tasks on AWS Fargate, which drainsim does not model."
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The capacity provider strategy a new service runs by (CreateService's `launchType` and
+    /// `capacityProviderStrategy`): its own; with neither, its cluster's default; with `launchType`
+    /// EC2, none (its tasks go to any instance). "If a capacityProviderStrategy is specified, the
+    /// launchType parameter must be omitted. If no capacityProviderStrategy or launchType is
+    /// specified, the defaultCapacityProviderStrategy for the cluster is used"
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>). A
+    /// DAEMON service takes no strategy, its cluster's default included, so it needs `launchType`
+    /// EC2 in a cluster that has one (<https://github.com/aws/containers-roadmap/issues/692>).
+    pub(crate) fn service_capacity_strategy(
+        &self,
+        cluster: ClusterId,
+        scheduling: SchedulingStrategy,
+        launch_type: Option<&str>,
+        items: &[api::CapacityProviderStrategyItem],
+    ) -> Result<Vec<StrategyItem>, EcsError> {
+        match launch_type {
+            None | Some("EC2") => {}
+            Some(other @ ("FARGATE" | "EXTERNAL")) => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "launchType {other} is not modelled: drainsim runs tasks on EC2 container instances."
+                )))
+            }
+            Some(other) => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "launchType '{other}' is not valid; valid values are [EC2, FARGATE, EXTERNAL]."
+                )))
+            }
+        }
+        if launch_type.is_some() && !items.is_empty() {
+            return Err(EcsError::invalid_parameter(
+                "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
+            ));
+        }
+        let c = &self.clusters[cluster.index()];
+        let strategy = if !items.is_empty() {
+            validate_strategy(items, |name| self.cluster_capacity_provider(cluster, name))?
+        } else if launch_type.is_none() {
+            c.default_capacity_provider_strategy.clone()
+        } else {
+            Vec::new()
+        };
+        if scheduling == SchedulingStrategy::Daemon && !strategy.is_empty() {
+            return Err(EcsError::invalid_parameter(
+                "Specifying a capacity provider strategy is not supported when you create a service using the DAEMON scheduling strategy.",
+            ));
+        }
+        self.refuse_fargate(&strategy)?;
+        Ok(strategy)
+    }
+
+    /// The capacity provider the service's next task runs on (None: it has no strategy, and any
+    /// instance will do).
+    pub(crate) fn next_task_provider(&self, id: ServiceId) -> Option<Sym> {
+        self.services[id.index()].capacity.as_ref().map(|c| c.next_provider())
+    }
+
+    /// The capacity provider of an instance, by name, as DescribeContainerInstances says it.
+    pub(crate) fn instance_capacity_provider_name(&self, id: crate::infra::ids::InstanceId) -> Option<&str> {
+        self.instance_profile(id).capacity_provider.map(|p| self.strings.resolve(p))
+    }
+}
