@@ -852,8 +852,19 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
     cmd
 }
 
-/// A stall reason in words (a memberOf stall names the expressions).
-fn stall_explanation(reason: &str, member_of: &[String]) -> String {
+/// A stall reason in words (a memberOf stall names the expressions, a stall of a task of a
+/// capacity provider strategy its provider).
+fn stall_explanation(reason: &str, member_of: &[String], capacity_provider: Option<&str>) -> String {
+    if let Some(p) = capacity_provider {
+        if reason == "NO_INSTANCES" {
+            return format!("capacity provider {p} has no ACTIVE instance with a connected agent ({reason})");
+        }
+        let base = stall_explanation(reason, member_of, None);
+        return match base.strip_prefix("no instance ") {
+            Some(rest) => format!("no instance of capacity provider {p} {rest}"),
+            None => format!("{base} (capacity provider {p})"),
+        };
+    }
     if !member_of.is_empty() {
         let expressions: Vec<String> = member_of.iter().map(|e| format!("memberOf({e})")).collect();
         return format!("no instance with room satisfies {} ({reason})", expressions.join(" and "));
@@ -963,7 +974,7 @@ fn print_text(
                         "",
                         format_sim_time(stall.started_at_ms),
                         t(stall.ended_at_ms),
-                        stall_explanation(&stall.reason, &stall.member_of)
+                        stall_explanation(&stall.reason, &stall.member_of, stall.capacity_provider.as_deref())
                     )?;
                 }
                 if s.unhealthy_tasks > 0 {

@@ -141,3 +141,30 @@ fn the_default_result_of_the_groups_hook_decides_next_to_managed_draining() {
         }
     }
 }
+
+/// A stall of a task of a capacity provider strategy names the provider in the report's JSON (the
+/// stall's `capacityProvider`, the instances' `capacityProviderName`), the text report and
+/// `drainsim explain`: the cluster may have room elsewhere.
+#[test]
+fn a_stall_within_a_capacity_provider_names_it() {
+    let file = "scenarios/drain/capacity-provider-strategy-keeps-tasks-on-spot.ron";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let outcome = run(&load_file(&path).expect("loads"), &RunOptions::default()).expect("runs");
+    let report = drainsim_scenario::report::build(&outcome);
+    let json = serde_json::to_value(&report).expect("serializes");
+    let batch = json["services"].as_array().unwrap().iter().find(|s| s["serviceName"] == "batch").expect("batch");
+    assert_eq!(batch["stalls"][0]["capacityProvider"], "spot", "{}", batch["stalls"]);
+    let spot = json["containerInstances"].as_array().unwrap().iter().find(|i| i["name"] == "spot-1").expect("spot-1");
+    assert_eq!(spot["capacityProviderName"], "spot");
+
+    let bin = env!("CARGO_BIN_EXE_drainsim");
+    let text = std::process::Command::new(bin).args(["run", file]).output().expect("runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("no instance of capacity provider spot has the memory (RESOURCE:MEMORY)"), "{text}");
+    let explained = std::process::Command::new(bin).args(["explain", file]).output().expect("runs");
+    let explained = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        explained.contains("the closest instance of capacity provider spot, which its capacity provider strategy chose for the task, lacked memory"),
+        "{explained}"
+    );
+}

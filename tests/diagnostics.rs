@@ -196,3 +196,43 @@ fn a_long_query_is_quoted_short() {
     );
     assert!(first.contains("at most 2000 are allowed") && first.len() < 400, "{first}");
 }
+
+/// A capacity provider with managed scaling ENABLED that a service's strategy uses is a warning at
+/// its name (drainsim does not scale the group); the members of its Auto Scaling group get the
+/// provider, so the service's tasks run on them.
+#[test]
+fn a_strategy_on_a_provider_with_managed_scaling_is_a_warning() {
+    let dir = TempDir::new("diag-managed-scaling");
+    let text = r#"Scenario(
+    name: "managed-scaling",
+    clusters: ["prod"],
+    autoScalingGroups: [
+        (AutoScalingGroupName: "workers", MinSize: 1, MaxSize: 4, DesiredCapacity: 2,
+         LaunchTemplate: (LaunchTemplateName: "ecs-node", Version: "1"),
+         cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192, imageIds: {"1": "ami-0a"}),
+    ],
+    capacityProviders: [
+        (name: "workers-cp", autoScalingGroupProvider: (autoScalingGroupArn: "workers",
+            managedScaling: (status: "ENABLED", targetCapacity: 100))),
+    ],
+    clusterCapacityProviders: [(cluster: "prod", capacityProviders: ["workers-cp"], defaultCapacityProviderStrategy: [])],
+    instances: [(name: "other", cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192)],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 256, memory: 512)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 4,
+        capacityProviderStrategy: [(capacityProvider: "workers-cp", weight: 1)])],
+    expectations: [InstanceRunningTasks("other", Eq(0)), ServiceRunningCount("web", Eq(4))],
+)
+"#;
+    let file = write(&dir, "managed.ron", text);
+    let check = drainsim(&["check", &file]);
+    assert_eq!(check.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.starts_with(&format!("warning: {file}:10:16: capacity provider 'workers-cp' has managed scaling ENABLED")),
+        "{err}"
+    );
+    let run = drainsim(&["run", &file, "--timeline", "none"]);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stdout));
+    let strict = drainsim(&["check", "--strict", &file]);
+    assert_eq!(strict.status.code(), Some(2));
+}

@@ -1242,6 +1242,14 @@ pub struct RunTaskRequest {
     /// `placementConstraints`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placement_constraints: Vec<PlacementConstraint>,
+    /// `launchType`: only `EC2` is modelled. With neither it nor a `capacityProviderStrategy`,
+    /// the cluster's default capacity provider strategy applies, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<String>,
+    /// `capacityProviderStrategy`: which of the cluster's capacity providers the tasks run on
+    /// (the base and weights apply to this call's tasks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
 }
 
 /// The request of [StartTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StartTask.html).

@@ -261,3 +261,47 @@ proptest! {
         drainsim_core::check_invariants(&e).expect("invariants");
     }
 }
+
+#[test]
+fn run_task_deals_its_tasks_over_its_strategy_or_the_clusters_default() {
+    let mut e = two_providers(2, 4);
+    let run = |e: &mut Engine, strategy: Vec<CapacityProviderStrategyItem>, launch_type: Option<&str>| match e.handle(
+        Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: "app".into(),
+            count: Some(5),
+            capacity_provider_strategy: strategy,
+            launch_type: launch_type.map(str::to_string),
+            ..Default::default()
+        }),
+    ) {
+        Ok(Response::Tasks { tasks, failures }) => {
+            assert!(failures.is_empty(), "{failures:?}");
+            let mut on = (0, 0);
+            for t in &tasks {
+                let arn = t.container_instance_arn.as_deref().expect("placed");
+                match e.instances().find(|i| i.arn() == arn).and_then(|i| i.capacity_provider()) {
+                    Some("od") => on.0 += 1,
+                    Some("spot") => on.1 += 1,
+                    other => panic!("on {other:?}"),
+                }
+            }
+            on
+        }
+        other => panic!("unexpected response {other:?}"),
+    };
+    // The base, then 1 : 1 from the provider listed first.
+    assert_eq!(run(&mut e, vec![item("spot", 1, 1), item("od", 0, 1)], None), (2, 3));
+    put_providers(&mut e, &["od", "spot"], vec![item("od", 0, 1)]).expect("valid");
+    assert_eq!(run(&mut e, vec![], None), (5, 0), "the cluster's default");
+    let (od, spot) = run(&mut e, vec![], Some("EC2"));
+    assert_eq!(od + spot, 5, "launchType EC2: any instance");
+    let refused = e.handle(Request::RunTask(RunTaskRequest {
+        cluster: Some("prod".into()),
+        task_definition: "app".into(),
+        launch_type: Some("EC2".into()),
+        capacity_provider_strategy: vec![item("od", 0, 1)],
+        ..Default::default()
+    }));
+    assert!(refused.is_err_and(|err| err.message.contains("Specifying both")));
+}

@@ -403,11 +403,20 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
             })
             .collect();
         let codes: Vec<&str> = unmet.iter().map(|r| r.as_str()).collect();
-        if codes == ["NO_INSTANCES"] {
+        // A task of a capacity provider strategy is placed only on its provider's instances.
+        let provider = s.stall_capacity_provider(n);
+        match (codes.as_slice(), provider) {
             // No instance at all: there is no closest one.
-            format!(": the cluster had no ACTIVE instance to place on ({})", codes.join(", "))
-        } else {
-            format!(": the closest instance lacked {} ({})", words.join(" and "), codes.join(", "))
+            (["NO_INSTANCES"], None) => format!(": the cluster had no ACTIVE instance to place on ({})", codes.join(", ")),
+            (["NO_INSTANCES"], Some(p)) => {
+                format!(": capacity provider {p} had no ACTIVE instance to place on ({})", codes.join(", "))
+            }
+            (_, None) => format!(": the closest instance lacked {} ({})", words.join(" and "), codes.join(", ")),
+            (_, Some(p)) => format!(
+                ": the closest instance of capacity provider {p}, which its capacity provider strategy chose for the task, lacked {} ({})",
+                words.join(" and "),
+                codes.join(", ")
+            ),
         }
     };
     format!("{} stalled on {reason} {span}{detail}", s.name())

@@ -483,6 +483,43 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
             });
         }
     }
+    out.extend(managed_scaling_warnings(l));
+    out
+}
+
+/// A capacity provider with managed scaling ENABLED that a cluster has and a strategy uses (a
+/// service's, one a step creates, or a cluster's default): drainsim does not scale its group, so a
+/// task without room fails placement where ECS would keep it PROVISIONING and launch instances.
+fn managed_scaling_warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
+    let s = &l.scenario;
+    let strategies = s
+        .services
+        .iter()
+        .map(|r| &r.capacity_provider_strategy)
+        .chain(s.steps.iter().filter_map(|step| match &step.action {
+            Action::Ecs(Request::CreateService(r)) => Some(&r.capacity_provider_strategy),
+            _ => None,
+        }))
+        .chain(s.cluster_capacity_providers.iter().map(|p| &p.default_capacity_provider_strategy));
+    let used: BTreeSet<&str> = strategies.flatten().map(|i| i.capacity_provider.as_str()).collect();
+    let mut out = Vec::new();
+    for (k, c) in s.capacity_providers.iter().enumerate() {
+        let scaling = c.auto_scaling_group_provider.managed_scaling.as_ref();
+        if !used.contains(c.name.as_str()) || scaling.and_then(|m| m.status.as_deref()) != Some("ENABLED") {
+            continue;
+        }
+        let (line, column) =
+            locate_nth_value(&l.source, "capacityProviders", "name", k, &format!("\"{}\"", c.name)).unwrap_or((1, 1));
+        out.push(ScenarioError {
+            file: l.file.clone(),
+            line,
+            column,
+            message: format!(
+                "capacity provider '{}' has managed scaling ENABLED, which drainsim does not model: a task of its strategy without room fails placement, where ECS would keep it PROVISIONING and scale the group out (docs/ecs-choices.md, Capacity provider strategies)",
+                c.name
+            ),
+        });
+    }
     out
 }
 

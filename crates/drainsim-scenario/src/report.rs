@@ -195,6 +195,9 @@ pub struct ContainerInstanceReport {
     pub container_instance_arn: String,
     /// Its EC2 instance ID.
     pub ec2_instance_id: String,
+    /// Its `capacityProviderName` (absent when it has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_provider_name: Option<String>,
     /// Its status (`ACTIVE`, `DRAINING`, `INACTIVE`, ...).
     pub status: String,
     /// Its statusReason, if any.
@@ -300,6 +303,10 @@ pub struct EpisodeReport {
     /// satisfy every one); absent otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub member_of: Vec<String>,
+    /// For a placement stall of a service with a capacity provider strategy, the provider whose
+    /// instances the task could run on; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_provider: Option<String>,
     /// For a placement stall, every requirement the closest instance did not meet when it began, in
     /// ECS's order (`reason` is the first); absent for other stalls.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -414,6 +421,7 @@ pub fn instance_row(i: InstanceView) -> ContainerInstanceReport {
         name: i.name().into(),
         container_instance_arn: i.arn(),
         ec2_instance_id: i.ec2_instance_id(),
+        capacity_provider_name: i.capacity_provider().map(str::to_string),
         status: i.status().as_str().into(),
         status_reason: i.status_reason().map(str::to_string),
         version: i.version(),
@@ -487,6 +495,7 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
                 } else {
                     Vec::new()
                 },
+                capacity_provider: s.stall_capacity_provider(n).map(str::to_string),
             })
             .collect(),
         floor_breaches: s

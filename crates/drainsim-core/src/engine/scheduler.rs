@@ -21,7 +21,7 @@ use crate::infra::time::MINUTE_MS;
 use crate::placement::{Constraints, Owner, PlacementFailure};
 use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
 use crate::state::service::{
-    BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceState, ServiceStatus, StallReason,
+    BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceState, ServiceStatus, StallDetail, StallReason,
 };
 use crate::state::task::{StopCode, StopKey};
 use crate::state::trace::{Change, Subject};
@@ -1083,6 +1083,12 @@ impl Engine {
             (Some(StallReason::Placement(_)), Some(f)) => f.unmet.clone(),
             _ => Vec::new(),
         };
+        // The provider of the task that could not be placed: the failed task was not launched, so
+        // the strategy chooses the same one again.
+        let provider = match &stalled_reason {
+            Some(StallReason::Placement(_)) => self.next_task_provider(id),
+            _ => None,
+        };
         let now = self.now_ms;
         let s = self.services.schedule_mut(id);
         let open = s.observations.stalls.last_mut().filter(|e| e.ended_at_ms.is_none());
@@ -1091,11 +1097,11 @@ impl Engine {
             (Some(e), Some(r)) => {
                 e.ended_at_ms = Some(now);
                 s.observations.stalls.push(Episode { started_at_ms: now, ended_at_ms: None, reason: r });
-                s.observations.stall_unmet.push(unmet);
+                s.observations.stall_details.push(StallDetail { unmet, capacity_provider: provider });
             }
             (None, Some(r)) => {
                 s.observations.stalls.push(Episode { started_at_ms: now, ended_at_ms: None, reason: r });
-                s.observations.stall_unmet.push(unmet);
+                s.observations.stall_details.push(StallDetail { unmet, capacity_provider: provider });
             }
             (Some(e), None) if out.progress || !work_left => e.ended_at_ms = Some(now),
             _ => {}

@@ -1212,9 +1212,19 @@ impl Engine {
             return Err(EcsError::invalid_parameter(format!("count must be between 1 and 10; {count} given.")));
         }
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, false)?;
-        let constraints = crate::placement::parse_constraints(&self.task_defs[td.index()].member_of, &req.placement_constraints)?;
+        let mut constraints =
+            crate::placement::parse_constraints(&self.task_defs[td.index()].member_of, &req.placement_constraints)?;
         self.check_eni_limits_known(cluster, td)?;
         check_started_by(req.started_by.as_deref())?;
+        // The call's tasks are dealt over its strategy's providers as a service's are, counting
+        // this call's tasks only (docs/ecs-choices.md § "Capacity provider strategies").
+        let capacity = self.service_capacity_strategy(
+            cluster,
+            crate::state::service::SchedulingStrategy::Replica,
+            req.launch_type.as_deref(),
+            &req.capacity_provider_strategy,
+        )?;
+        let mut launched_on = vec![0u32; capacity.len()];
         let family = self.task_defs[td.index()].family;
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
         let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
@@ -1223,8 +1233,13 @@ impl Engine {
         let mut tasks = Vec::new();
         let mut failures = Vec::new();
         for _ in 0..count {
+            let item = (!capacity.is_empty()).then(|| crate::rules::capacity_providers::choose_provider(&capacity, &launched_on));
+            constraints.capacity_provider = item.map(|k| capacity[k].provider);
             match self.choose_instance(cluster, &req_res, &strategies, crate::placement::Owner::Group(group), &constraints) {
                 Ok(i) => {
+                    if let Some(k) = item {
+                        launched_on[k] += 1;
+                    }
                     let t = self.launch_task(i, td, None, group, started_by, false);
                     tasks.push(t);
                 }

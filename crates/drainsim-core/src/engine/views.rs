@@ -358,7 +358,22 @@ impl<'a> ServiceView<'a> {
     /// Every requirement the closest instance did not meet when the `n`-th stall began (in ECS's
     /// order; empty for a stall that is not about placement).
     pub fn stall_unmet_requirements(&self, n: usize) -> &'a [PlacementFailureReason] {
-        self.state().schedule.observations.stall_unmet.get(n).map_or(&[], Vec::as_slice)
+        self.state().schedule.observations.stall_details.get(n).map_or(&[], |d| d.unmet.as_slice())
+    }
+
+    /// For stall `n` (an index into [`Self::stalls`]), the capacity provider whose instances the
+    /// task that could not be placed could run on: a placement stall of a service with a capacity
+    /// provider strategy; None for the others.
+    pub fn stall_capacity_provider(&self, n: usize) -> Option<&'a str> {
+        let p = self.state().schedule.observations.stall_details.get(n)?.capacity_provider?;
+        Some(self.engine.strings.resolve(p))
+    }
+
+    /// The capacity providers of its capacity provider strategy, in the strategy's order (none
+    /// for a service without one: its tasks go to any instance).
+    pub fn capacity_providers(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let strings = &self.engine.strings;
+        self.state().capacity.iter().flat_map(|c| c.strategy.iter()).map(move |i| strings.resolve(i.provider))
     }
 
     /// Times its healthy tasks were below its floor, with the cause.

@@ -187,6 +187,16 @@ impl<R: std::fmt::Display> std::fmt::Display for Episode<R> {
     }
 }
 
+/// What a placement stall's failure was, when it began.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StallDetail {
+    /// Every requirement the closest instance did not meet.
+    pub unmet: Vec<crate::placement::PlacementFailureReason>,
+    /// The capacity provider whose instances the task could run on (a service with a capacity
+    /// provider strategy; None otherwise).
+    pub capacity_provider: Option<Sym>,
+}
+
 /// What drainsim observed of a service during the run (the report's service section).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServiceObservations {
@@ -206,9 +216,8 @@ pub struct ServiceObservations {
     /// Tasks whose agent held them in PENDING after placement, by the cause at the start of the wait.
     pub agent_waits: BTreeMap<crate::state::task::AgentWaitCause, AgentWaitTally>,
     pub stalls: Vec<Episode<StallReason>>,
-    /// For each stall, every requirement the closest instance did not meet when it began (a
-    /// placement stall; empty for the others).
-    pub stall_unmet: Vec<Vec<crate::placement::PlacementFailureReason>>,
+    /// For each stall, what its placement failure was (a placement stall; empty for the others).
+    pub stall_details: Vec<StallDetail>,
     pub floor_breaches: Vec<Episode<BreachCause>>,
     pub tasks_moved_more_than_once: u32,
     /// Tasks found UNHEALTHY: adopted so, or failing their health checks during the run
