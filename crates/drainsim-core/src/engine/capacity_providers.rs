@@ -7,6 +7,7 @@ use crate::api;
 use crate::errors::{EcsError, EcsErrorKind};
 use crate::infra::ids::{ClusterId, ServiceId};
 use crate::infra::intern::Sym;
+use crate::placement::Constraints;
 use crate::rules::capacity_providers::{validate_strategy, StrategyItem};
 use crate::state::service::{SchedulingStrategy, ServiceStatus};
 use crate::Engine;
@@ -149,6 +150,23 @@ impl Engine {
     /// instance will do).
     pub(crate) fn next_task_provider(&self, id: ServiceId) -> Option<Sym> {
         self.services[id.index()].capacity.as_ref().map(|c| c.next_provider())
+    }
+
+    /// `base` for a task of capacity provider `provider` ([`Constraints::within_capacity_provider`]),
+    /// built once per provider in `built` (a pass places many tasks of few providers).
+    pub(crate) fn constraints_within(
+        &self,
+        base: &Constraints,
+        provider: Option<Sym>,
+        built: &mut Vec<(Sym, Constraints)>,
+    ) -> Constraints {
+        let Some(p) = provider else { return base.clone() };
+        if let Some((_, c)) = built.iter().find(|(q, _)| *q == p) {
+            return c.clone();
+        }
+        let c = base.within_capacity_provider(p, self.strings.resolve(p));
+        built.push((p, c.clone()));
+        c
     }
 
     /// The capacity provider of an instance, by name, as DescribeContainerInstances says it.

@@ -77,6 +77,9 @@ impl InstanceFacts for QueryFacts<'_> {
     fn hosts_tasks(&self) -> bool {
         self.tasks().next().is_some()
     }
+    fn capacity_provider(&self) -> Option<&str> {
+        self.engine.instance_capacity_provider_name(self.id)
+    }
 }
 
 impl Engine {

@@ -193,6 +193,9 @@ impl Ask<'_> {
     /// Whether the task fits on an instance, counting the instances that lack one of its ports.
     fn fits(&self, engine: &Engine, id: InstanceId) -> bool {
         if !of_capacity_provider(engine, id, self.constraints) {
+            // The provider's test is one of the task's `memberOf` expressions: a miss of it counts
+            // toward the class that narrows the walks to the provider's instances.
+            self.member_of_misses.set(self.member_of_misses.get() + 1);
             return false;
         }
         match unmet_requirement(engine, id, self.req, self.owner, self.constraints) {
@@ -1997,6 +2000,65 @@ mod tests {
         let per_instance = &e.services[web.index()].spread.per_instance;
         assert!(per_instance.sorted().iter().all(|(i, _)| i.0 % 3 == 0), "every task on r0");
         assert_eq!(per_instance.len(), 100, "one on each of r0's instances before a second on any");
+        crate::engine::invariants::check_invariants(&e).expect("the class is exact");
+    }
+
+    /// A task of a capacity provider strategy narrows the same way: its provider's test is one of
+    /// its `memberOf` expressions, so after a placement passes over many instances of other
+    /// providers the index keeps the class of the provider's instances, and the next placements
+    /// walk only those (a drain of a strategy's service in a cluster of several providers walks
+    /// its own provider, not the cluster).
+    #[test]
+    fn a_capacity_provider_strategy_builds_the_class_of_its_providers_instances() {
+        let mut e = Engine::new(crate::EngineConfig::default());
+        e.create_cluster("prod").expect("valid name");
+        e.put_cluster_capacity_providers(&PutClusterCapacityProvidersRequest {
+            cluster: "prod".into(),
+            capacity_providers: vec!["od".into(), "spot".into()],
+            default_capacity_provider_strategy: vec![],
+        })
+        .expect("valid providers");
+        for n in 0..300usize {
+            let od = n % 3 == 0;
+            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+                cluster: Some("prod".into()),
+                total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", if od { 8192 } else { 16384 })],
+                instance_identity: InstanceIdentity {
+                    name: format!("i{n}"),
+                    instance_type: "m5.large".into(),
+                    availability_zone: ["us-east-1a", "us-east-1b"][n % 2].into(),
+                    capacity_provider_name: Some(if od { "od" } else { "spot" }.into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }))
+            .expect("registers");
+        }
+        register_sized(&mut e, "web", 128, 256);
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "web".into(),
+            task_definition: "web".into(),
+            desired_count: Some(150),
+            placement_strategy: vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("instanceId".into()) }],
+            capacity_provider_strategy: vec![CapacityProviderStrategyItem {
+                capacity_provider: "od".into(),
+                weight: Some(1),
+                base: None,
+            }],
+            ..Default::default()
+        }))
+        .expect("creates");
+        e.run_until_quiet(600_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let index = &e.clusters[cluster.index()].placement;
+        assert_eq!(index.member_of_lists.len(), 1, "the first placement passed over 200 spot instances");
+        let class = *index.classes.keys().find(|k| k.has_member_of()).expect("built");
+        assert_eq!(index.classes[&class].all.by_memory.len(), 100, "od's instances");
+        let web = e.resolve_service(cluster, "web").expect("created");
+        let per_instance = &e.services[web.index()].spread.per_instance;
+        assert!(per_instance.sorted().iter().all(|(i, _)| i.0 % 3 == 0), "every task on od");
+        assert_eq!(per_instance.len(), 100, "one on each of od's instances before a second on any");
         crate::engine::invariants::check_invariants(&e).expect("the class is exact");
     }
 

@@ -227,7 +227,7 @@ impl Engine {
             return false;
         };
         constraints.distinct = s.constraints.distinct;
-        constraints.capacity_provider = self.next_task_provider(id);
+        let constraints = self.constraints_within(&constraints, self.next_task_provider(id), &mut Vec::new());
         let req = self.requirements_of(task_def);
         match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
             Ok(instance) => {

@@ -779,12 +779,13 @@ impl Engine {
         }
         let n = need.min(room);
         let (task_def, cluster, group) = (s.task_def, s.cluster, s.group);
-        let mut constraints = s.constraints.clone();
+        let base = s.constraints.clone();
         let strategies = s.strategies.clone();
         let req = self.requirements_of(task_def);
         let mut started = Vec::new();
+        let mut built = Vec::new();
         for k in 0..n {
-            constraints.capacity_provider = self.next_task_provider(id);
+            let constraints = self.constraints_within(&base, self.next_task_provider(id), &mut built);
             match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
                 Ok(i) => {
                     started.push(self.launch_task(i, task_def, Some(id), group, None, k < replacing));

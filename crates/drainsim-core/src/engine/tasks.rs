@@ -1212,8 +1212,7 @@ impl Engine {
             return Err(EcsError::invalid_parameter(format!("count must be between 1 and 10; {count} given.")));
         }
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, false)?;
-        let mut constraints =
-            crate::placement::parse_constraints(&self.task_defs[td.index()].member_of, &req.placement_constraints)?;
+        let constraints = crate::placement::parse_constraints(&self.task_defs[td.index()].member_of, &req.placement_constraints)?;
         self.check_eni_limits_known(cluster, td)?;
         check_started_by(req.started_by.as_deref())?;
         // The call's tasks are dealt over its strategy's providers as a service's are, counting
@@ -1225,6 +1224,7 @@ impl Engine {
             &req.capacity_provider_strategy,
         )?;
         let mut launched_on = vec![0u32; capacity.len()];
+        let mut built = Vec::new();
         let family = self.task_defs[td.index()].family;
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
         let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
@@ -1234,7 +1234,7 @@ impl Engine {
         let mut failures = Vec::new();
         for _ in 0..count {
             let item = (!capacity.is_empty()).then(|| crate::rules::capacity_providers::choose_provider(&capacity, &launched_on));
-            constraints.capacity_provider = item.map(|k| capacity[k].provider);
+            let constraints = self.constraints_within(&constraints, item.map(|k| capacity[k].provider), &mut built);
             match self.choose_instance(cluster, &req_res, &strategies, crate::placement::Owner::Group(group), &constraints) {
                 Ok(i) => {
                     if let Some(k) = item {

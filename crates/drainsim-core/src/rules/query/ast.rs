@@ -15,6 +15,11 @@ pub(crate) enum Subject {
     TaskGroup,
     /// `attribute:<name>`.
     Attribute(String),
+    /// The instance's capacity provider: not a subject of ECS's language (the parser never makes
+    /// one), but the test the engine adds to a task's `memberOf` list for the provider its
+    /// strategy chose, so that the placement index narrows to that provider's instances as it
+    /// does for any expression ([`super::Query::capacity_provider_is`]).
+    CapacityProvider,
 }
 
 impl Subject {
@@ -33,6 +38,7 @@ impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Subject::Attribute(name) => write!(f, "attribute:{name}"),
+            Subject::CapacityProvider => f.write_str("capacityProviderName"),
             named => {
                 let (text, _) = Subject::NAMED.iter().find(|(_, s)| s == named).expect("every other subject is named");
                 f.write_str(text)

@@ -39,6 +39,8 @@ pub(crate) trait InstanceFacts {
     fn any_task_group(&self, test: &mut dyn FnMut(&str) -> bool) -> bool;
     /// Whether the instance hosts a task that is not STOPPED.
     fn hosts_tasks(&self) -> bool;
+    /// `capacityProviderName`, if it has one.
+    fn capacity_provider(&self) -> Option<&str>;
 }
 
 /// Whether the instance satisfies the expression.
@@ -144,6 +146,7 @@ fn condition(c: &Condition, facts: &dyn InstanceFacts) -> bool {
         Subject::RegisteredAt => single(&c.test, Some(Fact::TimeMs(facts.registered_at_unix_ms()))),
         Subject::RunningTasksCount => single(&c.test, Some(Fact::Count(facts.running_tasks_count()))),
         Subject::Attribute(name) => single(&c.test, facts.attribute(name).map(|v| Fact::Text(v.unwrap_or("")))),
+        Subject::CapacityProvider => single(&c.test, facts.capacity_provider().map(Fact::Text)),
         Subject::TaskGroup => {
             if !facts.hosts_tasks() {
                 return matches!(c.test, Test::Exists { negated: true });

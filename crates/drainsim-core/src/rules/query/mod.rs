@@ -41,6 +41,16 @@ impl Query {
         parse::parse(text).map(|expr| Query { expr })
     }
 
+    /// The test that an instance's capacity provider is `name`: not an expression of ECS's
+    /// language (its text, `capacityProviderName == "name"`, does not parse), but what the engine
+    /// adds to a task's `memberOf` list for the provider its strategy chose
+    /// (docs/ecs-choices.md § "Capacity provider strategies").
+    pub(crate) fn capacity_provider_is(name: &str) -> Query {
+        let value = ast::Value { text: name.to_string(), typed: ast::Typed::Text };
+        let test = ast::Test::Compare { op: ast::CompareOp::Eq, value };
+        Query { expr: ast::Expr::Condition(ast::Condition { subject: ast::Subject::CapacityProvider, test }) }
+    }
+
     /// Whether the instance described by `facts` satisfies the expression.
     pub(crate) fn matches(&self, facts: &dyn InstanceFacts) -> bool {
         eval::evaluate(&self.expr, facts)

@@ -395,7 +395,7 @@ impl<'a> Parser<'a> {
                 "false" => Typed::Bool(false),
                 _ => return Err(bad(self, "expected true or false".to_string())),
             },
-            Subject::Ec2InstanceId | Subject::TaskGroup | Subject::Attribute(_) => {
+            Subject::Ec2InstanceId | Subject::TaskGroup | Subject::Attribute(_) | Subject::CapacityProvider => {
                 debug_assert!(op.is_none_or(|o| !o.orders()) || matches!(subject, Subject::Attribute(_)));
                 Typed::Text
             }

@@ -53,6 +53,9 @@ impl InstanceFacts for Fixture {
     fn hosts_tasks(&self) -> bool {
         !self.groups.is_empty()
     }
+    fn capacity_provider(&self) -> Option<&str> {
+        None
+    }
 }
 
 const FIXTURES: [Fixture; 5] = [
