@@ -21,6 +21,13 @@ const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 /// providers per cluster: 20").
 pub(crate) const MAX_CLUSTER_CAPACITY_PROVIDERS: usize = 20;
 
+/// The refusal of a strategy naming a Fargate capacity provider.
+fn fargate_refused(provider: &str) -> EcsError {
+    EcsError::invalid_parameter(format!(
+        "The capacity provider {provider} runs tasks on AWS Fargate, which drainsim does not model."
+    ))
+}
+
 impl Engine {
     /// [PutClusterCapacityProviders](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutClusterCapacityProviders.html):
     /// replaces a cluster's capacity providers and its default capacity provider strategy. The
@@ -58,11 +65,19 @@ impl Engine {
                 ));
             }
         }
-        let providers: Vec<Sym> = req.capacity_providers.iter().map(|p| self.strings.intern(p)).collect();
-        let strategy = validate_strategy(&req.default_capacity_provider_strategy, |name| {
-            providers.iter().copied().find(|p| self.strings.resolve(*p) == name)
+        // The default strategy is checked against the request's list (by place) before a name is
+        // interned: a refused request changes nothing.
+        let by_place = validate_strategy(&req.default_capacity_provider_strategy, |name| {
+            req.capacity_providers.iter().position(|p| p == name)
         })?;
-        self.refuse_fargate(&strategy)?;
+        if let Some(p) =
+            by_place.iter().map(|i| req.capacity_providers[i.provider].as_str()).find(|p| FARGATE_PROVIDERS.contains(p))
+        {
+            return Err(fargate_refused(p));
+        }
+        let providers: Vec<Sym> = req.capacity_providers.iter().map(|p| self.strings.intern(p)).collect();
+        let strategy =
+            by_place.iter().map(|i| StrategyItem { provider: providers[i.provider], base: i.base, weight: i.weight }).collect();
         self.clusters.put_capacity_providers(cluster, providers, strategy);
         Ok(())
     }
@@ -89,9 +104,7 @@ impl Engine {
     /// drainsim runs no task on Fargate: a strategy that would is refused.
     fn refuse_fargate(&self, strategy: &[StrategyItem]) -> Result<(), EcsError> {
         match strategy.iter().map(|i| self.strings.resolve(i.provider)).find(|p| FARGATE_PROVIDERS.contains(p)) {
-            Some(p) => Err(EcsError::invalid_parameter(format!(
-                "The capacity provider {p} runs tasks on AWS Fargate, which drainsim does not model."
-            ))),
+            Some(p) => Err(fargate_refused(p)),
             None => Ok(()),
         }
     }

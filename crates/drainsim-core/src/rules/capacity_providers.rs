@@ -25,10 +25,11 @@ pub(crate) const MAX_BASE: i64 = 100_000;
 /// Highest `weight`.
 pub(crate) const MAX_WEIGHT: i64 = 1_000;
 
-/// One item of a strategy as the engine keeps it: the provider's name, and its base and weight.
+/// One item of a strategy as the engine keeps it: the provider (its name; or, while a request is
+/// checked before anything is interned, its place in the request's list), and its base and weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct StrategyItem {
-    pub provider: Sym,
+pub(crate) struct StrategyItem<P = Sym> {
+    pub provider: P,
     pub base: u32,
     pub weight: u32,
 }
@@ -36,16 +37,16 @@ pub(crate) struct StrategyItem {
 /// Checks a strategy against the limits of the API and resolves each provider with `associated`
 /// (its name among the cluster's providers, None when the cluster has no such provider).
 /// Errors are ECS's `InvalidParameterException`s.
-pub(crate) fn validate_strategy(
+pub(crate) fn validate_strategy<P: Copy + Eq>(
     items: &[CapacityProviderStrategyItem],
-    associated: impl Fn(&str) -> Option<Sym>,
-) -> Result<Vec<StrategyItem>, EcsError> {
+    associated: impl Fn(&str) -> Option<P>,
+) -> Result<Vec<StrategyItem<P>>, EcsError> {
     if items.len() > MAX_STRATEGY_ITEMS {
         return Err(EcsError::invalid_parameter(format!(
             "A capacity provider strategy can contain a maximum of {MAX_STRATEGY_ITEMS} capacity providers."
         )));
     }
-    let mut resolved: Vec<StrategyItem> = Vec::with_capacity(items.len());
+    let mut resolved: Vec<StrategyItem<P>> = Vec::with_capacity(items.len());
     for item in items {
         let base = item.base.unwrap_or(0);
         let weight = item.weight.unwrap_or(0);
@@ -102,7 +103,7 @@ pub(crate) fn validate_strategy(
 /// So the tasks beyond the base follow the weights as closely as whole tasks can (each provider
 /// stays within one task of its share): weights 1 and 4 put 1 task in 5 on the first provider.
 /// Tasks on DRAINING instances count until they stop, as they count toward `maximumPercent`.
-pub(crate) fn choose_provider(items: &[StrategyItem], live: &[u32]) -> usize {
+pub(crate) fn choose_provider<P>(items: &[StrategyItem<P>], live: &[u32]) -> usize {
     debug_assert!(!items.is_empty() && items.len() == live.len(), "one count per item of a strategy");
     if let Some(k) = items.iter().position(|i| i.base > 0) {
         if live[k] < items[k].base {
