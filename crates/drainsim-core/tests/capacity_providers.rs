@@ -82,14 +82,7 @@ fn tasks_by_provider(e: &Engine, name: &str) -> (usize, usize, usize) {
 
 fn drain(e: &mut Engine, names: &[String]) {
     let arns: Vec<String> = names.iter().map(|n| e.instance_named(n).expect("registered").arn()).collect();
-    for chunk in arns.chunks(10) {
-        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
-            cluster: Some("prod".into()),
-            container_instances: chunk.to_vec(),
-            status: "DRAINING".into(),
-        }))
-        .expect("drains");
-    }
+    common::drain_arns(e, &arns);
 }
 
 #[test]

@@ -25,18 +25,6 @@ fn register(e: &mut Engine, n: usize) {
     .expect("registers");
 }
 
-/// Sets the instances DRAINING, ten a call (as the API takes them).
-fn drain_all(e: &mut Engine, arns: &[String]) {
-    for chunk in arns.chunks(10) {
-        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
-            cluster: Some("prod".into()),
-            container_instances: chunk.to_vec(),
-            status: "DRAINING".into(),
-        }))
-        .expect("drains");
-    }
-}
-
 fn list(
     e: &Engine,
     status: Option<&str>,
@@ -73,7 +61,7 @@ proptest! {
             register(&mut e, n);
         }
         let to_drain: Vec<String> = (0..instances).filter(|n| drained[*n]).map(|n| e.instance_named(&format!("i{n}")).unwrap().arn()).collect();
-        drain_all(&mut e, &to_drain);
+        common::drain_arns(&mut e, &to_drain);
         // Everything at once (at most 140 instances: two pages of 100 at most).
         let (mut whole, mut token) = list(&e, status, filter, Some(100), None);
         if let Some(t) = token.take() {
@@ -176,7 +164,7 @@ proptest! {
             .expect("a valid request");
         }
         let to_drain: Vec<String> = (0..instances - 1).filter(|n| drained[*n]).map(|n| e.instance_named(&format!("i{n}")).unwrap().arn()).collect();
-        drain_all(&mut e, &to_drain);
+        common::drain_arns(&mut e, &to_drain);
         // The small service scaled in and out again: its list of live tasks loses tasks from the
         // middle and gains new ones.
         for (count, at_ms) in [(desired.1 / 2, 90_000), (desired.1, 120_000)] {

@@ -159,6 +159,14 @@ impl Engine {
         Ok(strategy)
     }
 
+    /// The capacity provider of `instance` when service `id` counts its tasks by provider (it has
+    /// a strategy); None otherwise, without reading the instance.
+    #[inline]
+    pub(crate) fn provider_counted_by(&self, id: ServiceId, instance: crate::infra::ids::InstanceId) -> Option<Sym> {
+        self.services[id.index()].capacity.as_ref()?;
+        self.instance_profile(instance).capacity_provider
+    }
+
     /// The capacity provider the service's next task runs on (None: it has no strategy, and any
     /// instance will do).
     pub(crate) fn next_task_provider(&self, id: ServiceId) -> Option<Sym> {

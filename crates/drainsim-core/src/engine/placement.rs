@@ -192,7 +192,7 @@ struct Ask<'a> {
 impl Ask<'_> {
     /// Whether the task fits on an instance, counting the instances that lack one of its ports.
     fn fits(&self, engine: &Engine, id: InstanceId) -> bool {
-        if !of_capacity_provider(engine, id, self.constraints) {
+        if self.constraints.capacity_provider.is_some() && !of_capacity_provider(engine, id, self.constraints) {
             // The provider's test is one of the task's `memberOf` expressions: a miss of it counts
             // toward the class that narrows the walks to the provider's instances.
             self.member_of_misses.set(self.member_of_misses.get() + 1);
@@ -1992,15 +1992,23 @@ mod tests {
         }))
         .expect("creates");
         e.run_until_quiet(600_000, 1_000_000);
+        assert_web_spread_over_one_class_of_every_third_instance(&e, "r0");
+    }
+
+    /// Service `web` of cluster `prod` (spread by instance, 150 tasks over 300 instances) ran in
+    /// the one constraint class the index built, of every third instance (`which`: rack r0, or a
+    /// capacity provider), one task on each of them before a second on any.
+    fn assert_web_spread_over_one_class_of_every_third_instance(e: &Engine, which: &str) {
+        let cluster = e.clusters.by_name("prod").expect("created");
         let index = &e.clusters[cluster.index()].placement;
-        assert_eq!(index.member_of_lists.len(), 1, "the first placement passed over 200 instances of r1 and r2");
+        assert_eq!(index.member_of_lists.len(), 1, "the first placement passed over the 200 other instances");
         let class = *index.classes.keys().find(|k| k.has_member_of()).expect("built");
-        assert_eq!(index.classes[&class].all.by_memory.len(), 100, "r0's instances");
+        assert_eq!(index.classes[&class].all.by_memory.len(), 100, "{which}'s instances");
         let web = e.resolve_service(cluster, "web").expect("created");
         let per_instance = &e.services[web.index()].spread.per_instance;
-        assert!(per_instance.sorted().iter().all(|(i, _)| i.0 % 3 == 0), "every task on r0");
-        assert_eq!(per_instance.len(), 100, "one on each of r0's instances before a second on any");
-        crate::engine::invariants::check_invariants(&e).expect("the class is exact");
+        assert!(per_instance.sorted().iter().all(|(i, _)| i.0 % 3 == 0), "every task on {which}");
+        assert_eq!(per_instance.len(), 100, "one on each of {which}'s instances before a second on any");
+        crate::engine::invariants::check_invariants(e).expect("the class is exact");
     }
 
     /// A task of a capacity provider strategy narrows the same way: its provider's test is one of
@@ -2050,16 +2058,7 @@ mod tests {
         }))
         .expect("creates");
         e.run_until_quiet(600_000, 1_000_000);
-        let cluster = e.clusters.by_name("prod").expect("created");
-        let index = &e.clusters[cluster.index()].placement;
-        assert_eq!(index.member_of_lists.len(), 1, "the first placement passed over 200 spot instances");
-        let class = *index.classes.keys().find(|k| k.has_member_of()).expect("built");
-        assert_eq!(index.classes[&class].all.by_memory.len(), 100, "od's instances");
-        let web = e.resolve_service(cluster, "web").expect("created");
-        let per_instance = &e.services[web.index()].spread.per_instance;
-        assert!(per_instance.sorted().iter().all(|(i, _)| i.0 % 3 == 0), "every task on od");
-        assert_eq!(per_instance.len(), 100, "one on each of od's instances before a second on any");
-        crate::engine::invariants::check_invariants(&e).expect("the class is exact");
+        assert_web_spread_over_one_class_of_every_third_instance(&e, "od");
     }
 
     /// The same for a task with a host port: the first placement passes over the 200 instances

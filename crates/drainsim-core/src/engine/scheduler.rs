@@ -785,8 +785,16 @@ impl Engine {
         let mut started = Vec::new();
         let mut built = Vec::new();
         for k in 0..n {
-            let constraints = self.constraints_within(&base, self.next_task_provider(id), &mut built);
-            match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
+            // A service without a strategy places by its own constraints (no copy per task).
+            let within;
+            let constraints = match self.next_task_provider(id) {
+                None => &base,
+                provider => {
+                    within = self.constraints_within(&base, provider, &mut built);
+                    &within
+                }
+            };
+            match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), constraints) {
                 Ok(i) => {
                     started.push(self.launch_task(i, task_def, Some(id), group, None, k < replacing));
                     out.progress = true;

@@ -562,7 +562,7 @@ impl Engine {
         self.instances.add_task(instance, id, awsvpc);
         self.refresh_task_group_answers(instance);
         if let Some(s) = service {
-            let provider = self.instance_profile(instance).capacity_provider;
+            let provider = self.provider_counted_by(s, instance);
             self.services.add_task(s, id, provider);
             if self.services.needs_drain_candidates(s) {
                 self.gather_drain_candidates(s);
@@ -730,7 +730,7 @@ impl Engine {
             // A task told to stop is no drain candidate: only an orphaned one may be (its key is
             // as it was filed: orphaning leaves its health).
             let candidate_key = (!self.tasks[id.index()].desired_stopped()).then(|| self.stop_key(id));
-            let provider = self.instance_profile(instance).capacity_provider;
+            let provider = self.provider_counted_by(s, instance);
             self.services.remove_task(s, id, provider, candidate_key);
         }
     }

@@ -60,3 +60,16 @@ pub fn register_instance(e: &mut Engine, name: &str, zone: &str, cpu: i64, memor
     }))
     .expect("a valid registration");
 }
+
+/// Sets the instances DRAINING in cluster `prod`, ten a call (as the API takes them).
+#[allow(dead_code)] // not every test file that shares this module uses it
+pub fn drain_arns(e: &mut Engine, arns: &[String]) {
+    for chunk in arns.chunks(10) {
+        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: chunk.to_vec(),
+            status: "DRAINING".into(),
+        }))
+        .expect("drains");
+    }
+}
