@@ -3,8 +3,8 @@
 //! `swarm_invariants.rs` (every invariant after every event under swarm faults).
 
 use drainsim_scenario::generate::{
-    AgentFaultCase, HealthFaultCase, InstanceCase, PlanStep, ScenarioCase, ServiceCase, StrategyCase, TaskCase, MAX_INSTANCES,
-    MAX_PLAN_STEPS, MAX_SERVICES,
+    AgentFaultCase, CapacityCase, HealthFaultCase, InstanceCase, PlanStep, ProviderStrategyCase, ScenarioCase, ServiceCase,
+    StrategyCase, TaskCase, MAX_INSTANCES, MAX_PLAN_STEPS, MAX_SERVICES,
 };
 use proptest::prelude::*;
 
@@ -79,6 +79,7 @@ pub fn scenario_case() -> impl Strategy<Value = ScenarioCase> {
             trunked: false,
             agent_faults: vec![],
             health_faults: vec![],
+            capacity: None,
             first_step_at_ms,
             steps,
         })
@@ -107,10 +108,38 @@ fn health_faults() -> impl Strategy<Value = Vec<HealthFaultCase>> {
     )
 }
 
+/// Capacity providers `even` and `odd` (by the instance's index) and each service's strategy: none,
+/// one provider, or both with a base and weights.
+fn capacity() -> impl Strategy<Value = CapacityCase> {
+    prop::collection::vec(
+        prop_oneof![
+            1 => Just(ProviderStrategyCase::None),
+            2 => any::<bool>().prop_map(|odd| ProviderStrategyCase::One { odd }),
+            2 => (0u32..3, 0u32..4, 0u32..4)
+                .prop_map(|(base, even_weight, odd_weight)| ProviderStrategyCase::Both { base, even_weight, odd_weight }),
+        ],
+        1..4,
+    )
+    .prop_map(|strategies| CapacityCase { strategies })
+}
+
+/// [`scenario_case`]s whose services run by capacity provider strategies.
+#[allow(dead_code)] // not every test file that shares this module uses it
+pub fn scenario_case_with_capacity_providers() -> impl Strategy<Value = ScenarioCase> {
+    (scenario_case(), capacity()).prop_map(|(case, capacity)| ScenarioCase { capacity: Some(capacity), ..case })
+}
+
 /// [`scenario_case`]s with agent and health-check faults pinned around their steps, of which half
 /// register their instances with trunk ENIs (REGISTERING while the trunk attaches, DEREGISTERING
-/// while it detaches).
+/// while it detaches) and a third run their services by capacity provider strategies.
 pub fn scenario_case_with_agent_faults() -> impl Strategy<Value = ScenarioCase> {
-    (scenario_case(), any::<bool>(), agent_faults(), health_faults())
-        .prop_map(|(case, trunked, agent_faults, health_faults)| ScenarioCase { trunked, agent_faults, health_faults, ..case })
+    (scenario_case(), any::<bool>(), agent_faults(), health_faults(), prop::option::weighted(0.33, capacity())).prop_map(
+        |(case, trunked, agent_faults, health_faults, capacity)| ScenarioCase {
+            trunked,
+            agent_faults,
+            health_faults,
+            capacity,
+            ..case
+        },
+    )
 }

@@ -108,6 +108,35 @@ impl ServiceCase {
     }
 }
 
+/// A service's capacity provider strategy in a case with capacity providers ([`CapacityCase`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderStrategyCase {
+    /// None: its tasks go to any instance.
+    None,
+    /// Only provider `even` (or `odd`).
+    One {
+        /// `odd` rather than `even`.
+        odd: bool,
+    },
+    /// Both: `base` tasks on `odd` first, the rest by the weights (at least one above 0).
+    Both {
+        /// `base` of `odd`.
+        base: u32,
+        /// `weight` of `even`.
+        even_weight: u32,
+        /// `weight` of `odd`.
+        odd_weight: u32,
+    },
+}
+
+/// Capacity providers: the cluster has `even` and `odd`, instance `n` belongs to the one of its
+/// index's parity, and service `n` runs by `strategies[n % len]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapacityCase {
+    /// The services' strategies (at least one).
+    pub strategies: Vec<ProviderStrategyCase>,
+}
+
 /// The one task definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskCase {
@@ -201,6 +230,8 @@ pub struct ScenarioCase {
     /// Health-check faults pinned around the plan's steps (`faults.pinned`): only service 0's
     /// load balancer judges tasks, so they matter when it has one.
     pub health_faults: Vec<HealthFaultCase>,
+    /// Capacity providers and the services' strategies (None: none).
+    pub capacity: Option<CapacityCase>,
     /// Simulated time of the first step.
     pub first_step_at_ms: u64,
     /// Each step with the time since the previous step's declared time.
@@ -281,7 +312,11 @@ impl ScenarioCase {
             .zip(self.step_times_ms())
             .find(|((_, s), _)| matches!(s, PlanStep::Drain { .. } | PlanStep::Deregister { .. }))
             .map(|(_, t)| t);
-        room >= self.total_desired() && first.is_none_or(|t| t >= self.task_start_ms() + self.health_ms())
+        // With capacity providers a service has only its providers' room, which is not counted
+        // here: its floor may not be reached before the plan begins.
+        self.capacity.is_none()
+            && room >= self.total_desired()
+            && first.is_none_or(|t| t >= self.task_start_ms() + self.health_ms())
     }
 
     /// PROVISIONING → RUNNING with the default timings (1 s + 10 s + 1 s, no jitter), after the
@@ -349,6 +384,7 @@ pub fn scenario_of(
         .map(|(n, i)| InstanceGroup {
             cluster: Some(CLUSTER.into()),
             availability_zones: vec![ZONES[i.zone as usize % ZONES.len()].into()],
+            capacity_provider_name: case.capacity.as_ref().map(|_| PROVIDERS[n % 2].to_string()),
             ..InstanceGroup::new(&format!("i{n}"), "m5.large", TASK_CPU * i.slots as i64, TASK_MEMORY_MIB * i.slots as i64)
         })
         .collect();
@@ -421,6 +457,15 @@ pub fn scenario_of(
             Default::default()
         },
         clusters: vec![CLUSTER.into()],
+        cluster_capacity_providers: case
+            .capacity
+            .iter()
+            .map(|_| api::PutClusterCapacityProvidersRequest {
+                cluster: CLUSTER.into(),
+                capacity_providers: PROVIDERS.iter().map(|p| p.to_string()).collect(),
+                default_capacity_provider_strategy: vec![],
+            })
+            .collect(),
         instances,
         task_definitions: vec![task_definition],
         services,
@@ -471,7 +516,29 @@ fn service_of(case: &ScenarioCase, n: usize, sv: &ServiceCase) -> api::CreateSer
             deregistration_delay_seconds: Some(LB_DEREGISTRATION_DELAY_S as u32),
             ..Default::default()
         }),
+        capacity_provider_strategy: case.capacity.as_ref().map_or_else(Vec::new, |c| provider_strategy(c, n)),
         ..Default::default()
+    }
+}
+
+/// The capacity providers of a case with them: instance `n` belongs to `PROVIDERS[n % 2]`.
+const PROVIDERS: [&str; 2] = ["even", "odd"];
+
+/// Service `n`'s capacity provider strategy in a case with capacity providers.
+fn provider_strategy(c: &CapacityCase, n: usize) -> Vec<api::CapacityProviderStrategyItem> {
+    let item = |odd: bool, base: u32, weight: u32| api::CapacityProviderStrategyItem {
+        capacity_provider: PROVIDERS[usize::from(odd)].into(),
+        base: (base > 0).then_some(i64::from(base)),
+        weight: Some(i64::from(weight)),
+    };
+    match c.strategies.get(n % c.strategies.len().max(1)).copied().unwrap_or(ProviderStrategyCase::None) {
+        ProviderStrategyCase::None => vec![],
+        ProviderStrategyCase::One { odd } => vec![item(odd, 0, 1)],
+        ProviderStrategyCase::Both { base, even_weight, odd_weight } => {
+            // At least one weight above 0, as the API demands of two providers.
+            let even_weight = if even_weight == 0 && odd_weight == 0 { 1 } else { even_weight };
+            vec![item(false, 0, even_weight), item(true, base, odd_weight)]
+        }
     }
 }
 
@@ -705,12 +772,16 @@ fn breach_recorded(r: &CaseRun) -> Verdict {
 }
 
 /// Precondition: every service has a legal move, the instances no step drains or deregisters
-/// hold every task, and no health checks are made to fail (replacements that fail hold a drain
-/// past the timing bound). Then every instance still DRAINING at the end finished its (last) drain
+/// hold every task, no health checks are made to fail (replacements that fail hold a drain
+/// past the timing bound), and there are no capacity providers (a service has only its
+/// providers' room, which the room counted here does not split). Then every instance still DRAINING at the end finished its (last) drain
 /// within [`ScenarioCase::drain_bound_ms`] of its start.
 fn drains_complete(r: &CaseRun) -> Verdict {
     let c = r.case;
-    if !c.services.iter().all(ServiceCase::has_legal_move) || c.stable_slots() < c.total_desired() || !c.health_faults.is_empty()
+    if !c.services.iter().all(ServiceCase::has_legal_move)
+        || c.stable_slots() < c.total_desired()
+        || !c.health_faults.is_empty()
+        || c.capacity.is_some()
     {
         return Verdict::Vacuous;
     }
@@ -977,6 +1048,7 @@ mod tests {
             trunked: false,
             agent_faults: vec![],
             health_faults: vec![],
+            capacity: None,
             first_step_at_ms: 60_000,
             steps: vec![
                 (0, PlanStep::Drain { instances: vec![0], wave_size: 1 }),
