@@ -1191,6 +1191,11 @@ pub struct UpdateServiceRequest {
     /// no task of the service is found UNHEALTHY within it after the task started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<i64>,
+    /// `capacityProviderStrategy`: absent, the service's strategy stays; given, it replaces it for
+    /// later placements (it "doesn't trigger a new service deployment": no running task moves);
+    /// empty, the service goes back to the launch type (its tasks go to any instance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
 }
 
 /// The request of [DeleteService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteService.html).

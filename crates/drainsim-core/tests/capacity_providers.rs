@@ -298,3 +298,42 @@ fn run_task_deals_its_tasks_over_its_strategy_or_the_clusters_default() {
     }));
     assert!(refused.is_err_and(|err| err.message.contains("Specifying both")));
 }
+
+#[test]
+fn update_service_replaces_the_strategy_for_later_placements() {
+    let mut e = two_providers(3, 2);
+    e.handle(Request::CreateService(service("batch", 4, vec![item("spot", 0, 1)]))).expect("created");
+    let _ = e.run_until_quiet(3_600_000, 1_000_000);
+    assert_eq!(tasks_by_provider(&e, "batch"), (0, 4, 0));
+    let update = |strategy: Option<Vec<CapacityProviderStrategyItem>>| {
+        Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "batch".into(),
+            capacity_provider_strategy: strategy,
+            ..Default::default()
+        })
+    };
+    // Refused, and nothing changes: a provider the cluster does not have.
+    assert!(e.handle(update(Some(vec![item("gone", 0, 1)]))).is_err());
+    // The new strategy moves no running task ("doesn't trigger a new service deployment")...
+    e.handle(update(Some(vec![item("od", 0, 1)]))).expect("updated");
+    let _ = e.run_until_quiet(3_600_000, 1_000_000);
+    assert_eq!(tasks_by_provider(&e, "batch"), (0, 4, 0));
+    // ...but the replacements of a drain follow it.
+    drain(&mut e, &["spot-0".to_string(), "spot-1".to_string(), "spot-2".to_string()]);
+    let _ = e.run_until_quiet(3_600_000, 1_000_000);
+    assert_eq!(tasks_by_provider(&e, "batch"), (4, 0, 0));
+    // An empty list goes back to the launch type.
+    e.handle(update(Some(vec![]))).expect("updated");
+    match e.handle(Request::DescribeServices(DescribeServicesRequest {
+        cluster: Some("prod".into()),
+        services: vec!["batch".into()],
+    })) {
+        Ok(Response::Services { services, .. }) => {
+            assert_eq!(services[0].launch_type.as_deref(), Some("EC2"));
+            assert!(services[0].capacity_provider_strategy.is_empty());
+        }
+        other => panic!("unexpected response {other:?}"),
+    }
+    drainsim_core::check_invariants(&e).expect("invariants");
+}

@@ -488,7 +488,7 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
 }
 
 /// A capacity provider with managed scaling ENABLED that a cluster has and a strategy uses (a
-/// service's, one a step creates, or a cluster's default): drainsim does not scale its group, so a
+/// service's, one a step creates or updates, or a cluster's default): drainsim does not scale its group, so a
 /// task without room fails placement where ECS would keep it PROVISIONING and launch instances.
 fn managed_scaling_warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     let s = &l.scenario;
@@ -498,6 +498,7 @@ fn managed_scaling_warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
         .map(|r| &r.capacity_provider_strategy)
         .chain(s.steps.iter().filter_map(|step| match &step.action {
             Action::Ecs(Request::CreateService(r)) => Some(&r.capacity_provider_strategy),
+            Action::Ecs(Request::UpdateService(r)) => r.capacity_provider_strategy.as_ref(),
             _ => None,
         }))
         .chain(s.cluster_capacity_providers.iter().map(|p| &p.default_capacity_provider_strategy));

@@ -159,6 +159,38 @@ impl Engine {
         Ok(strategy)
     }
 
+    /// UpdateService's `capacityProviderStrategy`, checked as CreateService checks a strategy: the
+    /// new strategy (empty: back to the launch type, its tasks on any instance). "This parameter
+    /// doesn't trigger a new service deployment", and the list of valid transitions includes "back
+    /// to the launch type. Pass an empty list"
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>).
+    pub(crate) fn updated_capacity_strategy(
+        &self,
+        id: ServiceId,
+        items: &[api::CapacityProviderStrategyItem],
+    ) -> Result<Vec<StrategyItem>, EcsError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let s = &self.services[id.index()];
+        self.service_capacity_strategy(s.cluster, s.scheduling, None, items)
+    }
+
+    /// Replaces a service's strategy (UpdateService), its live tasks counted anew on the new
+    /// strategy's providers: later placements follow it, running tasks stay where they are.
+    pub(crate) fn replace_capacity_strategy(&mut self, id: ServiceId, strategy: Vec<StrategyItem>) {
+        let capacity = (!strategy.is_empty()).then(|| {
+            let mut c = crate::state::service::ServiceCapacity::new(strategy);
+            for t in &self.services[id.index()].tasks {
+                if let Some(p) = self.instance_profile(self.tasks[t.index()].instance).capacity_provider {
+                    c.count(p, true);
+                }
+            }
+            Box::new(c)
+        });
+        self.services.set_capacity(id, capacity);
+    }
+
     /// The capacity provider of `instance` when service `id` counts its tasks by provider (it has
     /// a strategy); None otherwise, without reading the instance.
     #[inline]

@@ -257,6 +257,10 @@ impl Engine {
             Some(specs) => Some(self.parse_service_strategies(specs)?),
             None => None,
         };
+        let capacity_strategy = match &req.capacity_provider_strategy {
+            Some(items) => Some(self.updated_capacity_strategy(id, items)?),
+            None => None,
+        };
         let s = &self.services[id.index()];
         // Rebalancing is checked against the constraints the service will have: a new constraint
         // on the zone attribute is refused while rebalancing stays ENABLED, as CreateService
@@ -278,6 +282,7 @@ impl Engine {
             placement_constraints: req.placement_constraints.is_some(),
             health_check_grace_period_seconds: req.health_check_grace_period_seconds.is_some(),
             availability_zone_rebalancing: req.availability_zone_rebalancing.is_some(),
+            capacity_provider_strategy: req.capacity_provider_strategy.is_some(),
         };
         let old_desired = self.services[id.index()].desired_count;
         self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
@@ -288,6 +293,9 @@ impl Engine {
         }
         if let Some(seconds) = req.health_check_grace_period_seconds {
             self.services.set_health_check_grace(id, seconds);
+        }
+        if let Some(strategy) = capacity_strategy {
+            self.replace_capacity_strategy(id, strategy);
         }
         self.services.set_az_rebalancing(id, az_rebalancing);
         self.clusters.set_rebalancing(self.services[id.index()].cluster, id, az_rebalancing);

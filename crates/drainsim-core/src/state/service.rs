@@ -1349,7 +1349,7 @@ impl ServiceCapacity {
     }
 
     /// A task joined (`up`) or left the tasks on `provider`, if the strategy names it.
-    fn count(&mut self, provider: Sym, up: bool) {
+    pub(crate) fn count(&mut self, provider: Sym, up: bool) {
         if let Some(k) = self.strategy.iter().position(|i| i.provider == provider) {
             self.live[k] = crate::state::task::counter_moved(self.live[k], !up, up, "capacity provider count");
         }
@@ -1833,6 +1833,16 @@ impl Services {
     /// Whether `task` is one of the service's listed UNHEALTHY tasks.
     pub(crate) fn is_unhealthy(&self, id: ServiceId, task: TaskId) -> bool {
         self.unhealthy.get(&id).is_some_and(|noted| noted.contains(&task))
+    }
+
+    /// A service's capacity provider strategy replaced (UpdateService), with its live tasks counted
+    /// on the new one's providers (None: back to the launch type).
+    pub(crate) fn set_capacity(&mut self, id: ServiceId, capacity: Option<Box<ServiceCapacity>>) {
+        if let Some(c) = &capacity {
+            debug_assert_eq!(c.strategy.len(), c.live.len(), "one count per item");
+            debug_assert!(c.live.iter().map(|n| *n as usize).sum::<usize>() <= self.records[id.index()].tasks.len());
+        }
+        self.records[id.index()].capacity = capacity;
     }
 
     /// A task the service started, on an instance of `provider`.

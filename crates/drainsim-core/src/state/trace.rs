@@ -259,18 +259,21 @@ pub struct UpdatedFields {
     pub health_check_grace_period_seconds: bool,
     /// `availabilityZoneRebalancing`.
     pub availability_zone_rebalancing: bool,
+    /// `capacityProviderStrategy`.
+    pub capacity_provider_strategy: bool,
 }
 
 impl UpdatedFields {
     /// Each field, whether it was given and its name as UpdateService spells it, in the request's
     /// order: what [`UpdatedFields::names`] and the trace digest's code read.
-    fn fields(&self) -> [(bool, &'static str); 5] {
+    fn fields(&self) -> [(bool, &'static str); 6] {
         [
             (self.deployment_configuration, "deploymentConfiguration"),
             (self.placement_strategy, "placementStrategy"),
             (self.placement_constraints, "placementConstraints"),
             (self.health_check_grace_period_seconds, "healthCheckGracePeriodSeconds"),
             (self.availability_zone_rebalancing, "availabilityZoneRebalancing"),
+            (self.capacity_provider_strategy, "capacityProviderStrategy"),
         ]
     }
 
