@@ -98,6 +98,22 @@ fn health_check_failures_during_a_drain_break_no_property() {
     assert!((0..40).any(breaches_for_health), "some path breaches web's floor for its health checks");
 }
 
+/// Capacity provider strategies under start failures and container exits during a drain: every
+/// path keeps every property (the invariants include the services' counts of their tasks per
+/// provider), and the fault-free run keeps `batch` on the spot instance left.
+#[test]
+fn capacity_provider_strategies_during_a_drain_break_no_property() {
+    let loaded = load("scenarios/explore/capacity-provider-strategies-during-a-drain.ron");
+    let report = explore_with(&loaded, &ExploreOptions::default(), 2);
+    assert_eq!((report.violation.as_ref(), report.bound), (None, None), "explored completely, no violation");
+    for p in &report.properties {
+        assert!(!p.violated && p.checked > 0, "{p:?}");
+    }
+    assert!(report.paths.is_some_and(|p| p > 100), "{:?} paths", report.paths);
+    let outcome = runner::run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed(), "{:?}", outcome.expectations);
+}
+
 #[test]
 fn the_result_does_not_depend_on_the_number_of_threads() {
     for file in [PROVED, WINDOW] {
