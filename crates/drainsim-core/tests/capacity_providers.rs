@@ -337,3 +337,20 @@ fn update_service_replaces_the_strategy_for_later_placements() {
     }
     drainsim_core::check_invariants(&e).expect("invariants");
 }
+
+/// A provider goes from its cluster only while no task runs on it ("You can only disassociate an
+/// existing capacity provider from a cluster if it's not being used by any existing tasks"); its
+/// instances keep its name.
+#[test]
+fn a_provider_goes_only_while_no_task_runs_on_it() {
+    let mut e = two_providers(1, 4);
+    put_providers(&mut e, &["spot"], vec![]).expect("od's instance runs no task");
+    assert_eq!(e.instance_named("od-0").unwrap().capacity_provider(), Some("od"));
+    let mut plain = service("plain", 2, vec![]);
+    plain.launch_type = Some("EC2".into());
+    e.handle(Request::CreateService(plain)).expect("created");
+    let _ = e.run_until_quiet(3_600_000, 1_000_000);
+    let err = put_providers(&mut e, &[], vec![]).expect_err("tasks run on spot's instance");
+    assert_eq!(err.kind, EcsErrorKind::ResourceInUseException);
+    drainsim_core::check_invariants(&e).expect("invariants");
+}

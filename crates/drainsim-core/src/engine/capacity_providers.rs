@@ -16,9 +16,8 @@ use crate::Engine;
 /// runs no task on Fargate.
 const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 
-/// Most capacity providers a cluster may have associated (PutClusterCapacityProviders' quota,
-/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html>: "Capacity
-/// providers per cluster: 20").
+/// Most capacity providers a cluster may have associated: drainsim's bound (no page gives one; a
+/// strategy names at most 20, CreateService's limit).
 pub(crate) const MAX_CLUSTER_CAPACITY_PROVIDERS: usize = 20;
 
 /// The refusal of a strategy naming a Fargate capacity provider.
@@ -33,9 +32,10 @@ impl Engine {
     /// replaces a cluster's capacity providers and its default capacity provider strategy. The
     /// providers are taken to exist (CreateCapacityProvider, and the Auto Scaling groups behind
     /// them, are the scenario's); an instance names its provider when it registers
-    /// ([`api::InstanceIdentity::capacity_provider_name`]). A provider that a registered
-    /// instance or an ACTIVE service's strategy uses cannot be removed. Checked whole before
-    /// anything changes.
+    /// ([`api::InstanceIdentity::capacity_provider_name`]). A provider cannot be removed while
+    /// tasks run on it ("You can only disassociate an existing capacity provider from a cluster if
+    /// it's not being used by any existing tasks", the page above), nor, drainsim's rule, while the
+    /// strategy of a service that is not INACTIVE names it. Checked whole before anything changes.
     pub fn put_cluster_capacity_providers(&mut self, req: &api::PutClusterCapacityProvidersRequest) -> Result<(), EcsError> {
         self.finish_open_instant();
         let cluster = self.resolve_cluster(Some(&req.cluster))?;
@@ -87,13 +87,13 @@ impl Engine {
         self.clusters[cluster.index()].capacity_providers.iter().copied().find(|p| self.strings.resolve(*p) == name)
     }
 
-    /// Whether a registered instance of the cluster, or an ACTIVE or DRAINING service's strategy,
-    /// uses the provider.
+    /// Whether a task that is not STOPPED runs on an instance of the provider, or the strategy of
+    /// a service of the cluster that is not INACTIVE names it.
     fn capacity_provider_in_use(&self, cluster: ClusterId, provider: Sym) -> bool {
         let c = &self.clusters[cluster.index()];
         c.instances
             .iter()
-            .any(|i| !self.instances[i.index()].forgotten && self.instance_profile(*i).capacity_provider == Some(provider))
+            .any(|i| !self.instances[i.index()].tasks.is_empty() && self.instance_profile(*i).capacity_provider == Some(provider))
             || c.services.iter().any(|s| {
                 let s = &self.services[s.index()];
                 s.status != ServiceStatus::Inactive

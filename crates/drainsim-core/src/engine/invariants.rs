@@ -740,7 +740,8 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
 /// (`scheduler.rs::daemon_pass` visits only those), and its candidates are its cluster's.
 /// `capacity-providers`: a service's count of its live tasks on each provider of its strategy is
 /// the number of its listed tasks on that provider's instances; every provider a service's
-/// strategy, a cluster's default strategy or a registered instance names is one of its cluster's.
+/// strategy or a cluster's default strategy names is one of its cluster's (an instance keeps its
+/// group's provider after its cluster drops it).
 fn check_capacity_providers(e: &Engine) -> Result<(), InvariantViolation> {
     for s in e.services.iter() {
         let Some(c) = &s.capacity else { continue };
@@ -775,16 +776,6 @@ fn check_capacity_providers(e: &Engine) -> Result<(), InvariantViolation> {
                     e.strings.resolve(i.provider)
                 ),
             );
-        }
-        for id in &c.instances {
-            let i = &e.instances[id.index()];
-            let provider = e.instance_profile(*id).capacity_provider;
-            if !i.forgotten && provider.is_some_and(|p| !c.capacity_providers.contains(&p)) {
-                return fail(
-                    "capacity-providers",
-                    format!("instance {}: its capacity provider is not its cluster's", e.strings.resolve(i.name)),
-                );
-            }
         }
     }
     Ok(())
