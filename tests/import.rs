@@ -597,7 +597,8 @@ fn dropped_fields_are_listed() {
 
 /// A cluster's capacity providers, its instances' providers and a service's strategy are carried
 /// over, and the written scenario runs; the Fargate providers, and a default strategy naming one,
-/// are left out with a note.
+/// are left out with a note, and a provider whose managed scaling is ENABLED
+/// (describe-capacity-providers) is noted as not modelled.
 #[test]
 fn capacity_providers_and_strategies_are_imported() {
     let inputs = edited(&fixture_inputs(), "describe-clusters.json", |v| {
@@ -614,7 +615,26 @@ fn capacity_providers_and_strategies_are_imported() {
         api.as_object_mut().unwrap().remove("launchType");
         api["capacityProviderStrategy"] = serde_json::json!([{"capacityProvider": "spot", "weight": 1, "base": 0}]);
     });
+    let mut inputs = inputs;
+    inputs.push((
+        "capacity-providers.json".to_string(),
+        serde_json::json!({"capacityProviders": [
+            {"capacityProviderArn": "arn:aws:ecs:eu-west-1:111122223333:capacity-provider/spot", "name": "spot",
+             "status": "ACTIVE", "autoScalingGroupProvider": {
+                "autoScalingGroupArn": "arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:1:autoScalingGroupName/spot",
+                "managedScaling": {"status": "ENABLED", "targetCapacity": 100, "minimumScalingStepSize": 1,
+                                   "maximumScalingStepSize": 10000, "instanceWarmupPeriod": 300},
+                "managedTerminationProtection": "DISABLED", "managedDraining": "ENABLED"}, "tags": []},
+            {"capacityProviderArn": "arn:aws:ecs:eu-west-1:111122223333:capacity-provider/od", "name": "od",
+             "status": "ACTIVE", "autoScalingGroupProvider": {
+                "autoScalingGroupArn": "arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:2:autoScalingGroupName/od",
+                "managedScaling": {"status": "DISABLED"}}, "tags": []}
+        ], "failures": []})
+        .to_string(),
+    ));
     let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(noted(&imported, "capacity provider spot has managed scaling ENABLED"), "{:?}", imported.summary.notes);
+    assert!(!noted(&imported, "capacity provider od has managed scaling"), "{:?}", imported.summary.notes);
     let put = &imported.scenario.cluster_capacity_providers;
     assert_eq!(put.len(), 1);
     assert_eq!(put[0].capacity_providers, vec!["od".to_string(), "spot".to_string()], "FARGATE is left out");

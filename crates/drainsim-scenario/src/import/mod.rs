@@ -2,8 +2,9 @@
 //!
 //! Input is the JSON of `aws ecs describe-clusters`, `describe-container-instances`,
 //! `describe-services`, `describe-task-definition` (one file per revision), `describe-tasks`,
-//! `list-account-settings --effective-settings` and, optionally, `aws elbv2 describe-target-groups`,
-//! `describe-target-group-attributes` and `describe-target-health`; the `list-*` outputs are
+//! `list-account-settings --effective-settings` and, optionally, `describe-capacity-providers`,
+//! `aws elbv2 describe-target-groups`, `describe-target-group-attributes` and
+//! `describe-target-health`; the `list-*` outputs are
 //! accepted and not needed. Each file is recognised by its content. The result is a [`Scenario`]
 //! that starts as the cluster was: its instances (named by their EC2 instance IDs, with their
 //! container-instance IDs and ARN formats, zones, AMIs, agent versions, trunks and statuses), task
@@ -180,6 +181,8 @@ struct Capture {
     /// Each described cluster's capacity providers and default strategy, as PutClusterCapacityProviders
     /// would set them.
     cluster_providers: Vec<(api::PutClusterCapacityProvidersRequest, Origin)>,
+    /// The capacity providers whose managed scaling is ENABLED (describe-capacity-providers).
+    managed_scaling: Vec<String>,
     arn_context: Option<(String, String)>,
     instances: Vec<InstanceIn>,
     task_defs: BTreeMap<(String, u32), (api::RegisterTaskDefinitionRequest, Origin)>,
@@ -316,6 +319,7 @@ impl Capture {
             ("TargetGroups", "describe-target-groups"),
             ("Attributes", "describe-target-group-attributes"),
             ("TargetHealthDescriptions", "describe-target-health"),
+            ("capacityProviders", "describe-capacity-providers"),
         ]
         .into_iter()
         .find(|(key, _)| keys.contains(key))
@@ -326,7 +330,7 @@ impl Capture {
                 "$",
                 "not an AWS CLI output drainsim reads: expected the JSON of aws ecs describe-clusters, \
                  describe-container-instances, describe-services, describe-task-definition, describe-tasks, \
-                 list-account-settings, or aws elbv2 describe-target-groups, describe-target-group-attributes, \
+                 describe-capacity-providers, list-account-settings, or aws elbv2 describe-target-groups, describe-target-group-attributes, \
                  describe-target-health",
             )
         })?;
@@ -454,6 +458,32 @@ impl Capture {
                     tg.finish();
                 }
                 root.touch(&["NextMarker"]);
+            }
+            "describe-capacity-providers" => {
+                for cp in root.objects("capacityProviders")? {
+                    let name = cp.str("name")?.to_string();
+                    if let Some(asg) = cp.opt_obj("autoScalingGroupProvider")? {
+                        if let Some(scaling) = asg.opt_obj("managedScaling")? {
+                            if scaling.opt_str("status")? == Some("ENABLED") {
+                                self.managed_scaling.push(name.clone());
+                            }
+                            scaling.touch(&[
+                                "targetCapacity",
+                                "minimumScalingStepSize",
+                                "maximumScalingStepSize",
+                                "instanceWarmupPeriod",
+                            ]);
+                            scaling.finish();
+                        }
+                        // The group itself, its termination protection and draining: not imported
+                        // (drainsim's groups are the scenario's `autoScalingGroups`).
+                        asg.touch(&["autoScalingGroupArn", "managedTerminationProtection", "managedDraining"]);
+                        asg.finish();
+                    }
+                    cp.touch(&["capacityProviderArn", "status", "updateStatus", "updateStatusReason", "tags", "type"]);
+                    cp.finish();
+                }
+                root.touch(&["failures", "nextToken"]);
             }
             "describe-target-group-attributes" => {
                 let mut delay = None;
@@ -1172,6 +1202,13 @@ fn build(
             kept
         }
     };
+
+    for p in providers.iter().filter(|p| cap.managed_scaling.contains(p)) {
+        summary.notes.push(format!(
+            "capacity provider {p} has managed scaling ENABLED, which drainsim does not model: a task of its strategy \
+             without room fails placement, where ECS would keep it PROVISIONING and scale the group out"
+        ));
+    }
 
     // Instances.
     let mut imported_ids: BTreeMap<String, String> = BTreeMap::new();
