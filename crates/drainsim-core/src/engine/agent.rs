@@ -26,6 +26,17 @@ impl Engine {
                 i.status.as_str()
             )));
         }
+        // "Agent updates with the UpdateContainerAgent API operation do not apply to Windows
+        // container instances" (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerAgent.html).
+        // The page also excludes the ECS-optimized Amazon Linux 2 arm64 AMI, which an instance's
+        // attributes do not tell apart from Amazon Linux 2023 on arm64: not refused
+        // (docs/ecs-choices.md, "Other operations").
+        if self.instance_attribute(id, self.builtin.os_type).flatten().map(|v| self.strings.resolve(v)) == Some("windows") {
+            return Err(EcsError::client(format!(
+                "Agent updates with the UpdateContainerAgent API operation do not apply to Windows container instances ({}).",
+                self.instance_short_id(id)
+            )));
+        }
         if let Some(u) = i.agent_update {
             if u.in_progress() {
                 return Err(EcsError::new(
