@@ -79,8 +79,15 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         // admitted until the containers stop (engine/agent_queue.rs).
         let s = t.last_status;
         let started = matches!(s, TaskStatus::Activating | TaskStatus::Running | TaskStatus::Deactivating);
+        let kept = e.tasks.keeps_room(TaskId(n as u32));
         if t.reservation_released()
-            != (s == TaskStatus::Stopping || (s == TaskStatus::Deprovisioning && t.reservation_released()))
+            != ((s == TaskStatus::Stopping && !kept) || (s == TaskStatus::Deprovisioning && t.reservation_released()))
+            || (kept
+                && (t.reservation_released()
+                    || !e
+                        .origin(t.origin)
+                        .service
+                        .is_some_and(|sv| e.services[sv.index()].scheduling == SchedulingStrategy::Daemon)))
         {
             return fail(
                 "reservation-until-stopping",

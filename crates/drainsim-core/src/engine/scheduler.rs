@@ -1008,6 +1008,12 @@ impl Engine {
                         self.daemon_tasks_on(id, inst).filter(|t| self.services.is_unhealthy(id, *t)).collect();
                     for t in unhealthy {
                         let reason = self.unhealthy_stop_reason(t);
+                        // Its room stays reserved for the daemon task that replaces it: "the daemon
+                        // task is placed first and its resources are reserved, so replica tasks
+                        // cannot take them" (docs/ecs-choices.md § 6).
+                        if !self.tasks[t.index()].reservation_released() {
+                            self.tasks.keep_room(t);
+                        }
                         self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, &reason);
                         stopped.push(t);
                         out.progress = true;

@@ -678,11 +678,14 @@ impl Engine {
         self.tasks.set_last_status(id, to, self.now_ms);
         self.record(Subject::Task(id), Change::TaskStatus { from: Some(from), to }, reason);
         if to == TaskStatus::Stopping {
-            // Placement counts a STOPPING task's CPU, memory and ports as free; the agent tracks its
-            // stop until the containers exit (engine/agent_queue.rs).
+            // Placement counts a STOPPING task's CPU, memory and ports as free, but a DAEMON task
+            // being replaced keeps them for its replacement until STOPPED (docs/ecs-choices.md § 6);
+            // the agent tracks its stop until the containers exit (engine/agent_queue.rs).
             let (instance, td) = (self.tasks[id.index()].instance, self.task_origin(id).task_def);
-            self.reserve(instance, td, false);
-            self.tasks.release_reservation(id);
+            if !self.tasks.keeps_room(id) {
+                self.reserve(instance, td, false);
+                self.tasks.release_reservation(id);
+            }
             self.agent_told_to_stop(instance, id);
         }
         if to == TaskStatus::Stopped {

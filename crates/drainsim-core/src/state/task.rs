@@ -610,6 +610,9 @@ pub(crate) struct Tasks {
     /// Standalone tasks (RunTask, StartTask) found UNHEALTHY: nothing replaces them, so they keep
     /// their verdict (a service's UNHEALTHY tasks are its own, `Services::unhealthy`).
     unhealthy_standalone: std::collections::BTreeSet<crate::infra::ids::TaskId>,
+    /// DAEMON tasks being replaced on an ACTIVE instance: their CPU, memory and ports stay reserved
+    /// through STOPPING, for the replacement, until they are STOPPED (docs/ecs-choices.md § 6).
+    room_kept: std::collections::BTreeSet<crate::infra::ids::TaskId>,
 }
 
 impl std::ops::Index<usize> for Tasks {
@@ -633,6 +636,7 @@ impl crate::infra::recycle::Recycle for Tasks {
             reasons,
             rare_reasons,
             unhealthy_standalone,
+            room_kept,
         } = fresh;
         self.records.reset_to(records);
         self.origins.reset_to(origins);
@@ -645,6 +649,7 @@ impl crate::infra::recycle::Recycle for Tasks {
         self.reasons.reset_to(reasons);
         self.rare_reasons = rare_reasons;
         self.unhealthy_standalone = unhealthy_standalone;
+        self.room_kept = room_kept;
     }
 }
 
@@ -663,6 +668,7 @@ impl Tasks {
             reasons: Vec::new(),
             rare_reasons: Default::default(),
             unhealthy_standalone: Default::default(),
+            room_kept: Default::default(),
         }
     }
 
@@ -918,11 +924,27 @@ impl Tasks {
         t.version_agent ^= AGENT_ADMITTED;
     }
 
-    /// The task's CPU, memory and ports are handed back to placement (once).
+    /// The task's CPU, memory and ports are handed back to placement (once); a task whose room was
+    /// kept for its replacement no longer keeps it.
     pub(crate) fn release_reservation(&mut self, id: crate::infra::ids::TaskId) {
         let t = &mut self.records[id.index()];
         assert!(!t.reservation_released(), "a reservation is released once");
         t.version_agent |= RESERVATION_RELEASED;
+        self.room_kept.remove(&id);
+    }
+
+    /// A DAEMON task about to be told to stop for its replacement on an ACTIVE instance keeps its
+    /// room through STOPPING ([`Self::keeps_room`]).
+    pub(crate) fn keep_room(&mut self, id: crate::infra::ids::TaskId) {
+        let t = &self.records[id.index()];
+        assert!(!t.reservation_released() && !t.desired_stopped(), "a live task not yet told to stop keeps its room");
+        self.room_kept.insert(id);
+    }
+
+    /// Whether the task keeps its room until it is STOPPED (its reservation is released then, not
+    /// at STOPPING).
+    pub(crate) fn keeps_room(&self, id: crate::infra::ids::TaskId) -> bool {
+        self.room_kept.contains(&id)
     }
 
     /// The task is orphaned (its instance was deregistered with `force`): no longer accounted for.
