@@ -168,3 +168,31 @@ fn a_stall_within_a_capacity_provider_names_it() {
         "{explained}"
     );
 }
+
+/// Spread by a custom attribute walks its own candidates (the attribute scan); a task of a capacity
+/// provider strategy is still placed only on its provider's instances there: the rack of the spot
+/// instances has more room, and no task goes to it.
+#[test]
+fn spread_by_an_attribute_stays_within_the_provider() {
+    let text = r#"Scenario(
+    name: "rack",
+    clusters: ["prod"],
+    clusterCapacityProviders: [(cluster: "prod", capacityProviders: ["od", "spot"], defaultCapacityProviderStrategy: [])],
+    instances: [
+        (name: "od", count: 4, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 4096, attributes: {"rack": "r1"}, capacityProviderName: "od"),
+        (name: "spot", count: 4, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192, attributes: {"rack": "r2"}, capacityProviderName: "spot"),
+    ],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 128, memory: 256)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 8,
+        placementStrategy: [(type: "spread", field: "attribute:rack")],
+        capacityProviderStrategy: [(capacityProvider: "od", weight: 1)])],
+    expectations: [InstanceRunningTasks("spot-1", Eq(0)), InstanceRunningTasks("spot-2", Eq(0)), InstanceRunningTasks("spot-3", Eq(0)), InstanceRunningTasks("spot-4", Eq(0)), ServiceRunningCount("web", Eq(8))],
+)
+"#;
+    let outcome = run(
+        &load_str("rack.ron", text).expect("loads"),
+        &RunOptions { check_invariants_every_event: true, ..Default::default() },
+    )
+    .expect("runs");
+    assert!(outcome.passed(), "{:?}", outcome.expectations);
+}

@@ -8,13 +8,9 @@ use crate::errors::{EcsError, EcsErrorKind};
 use crate::infra::ids::{ClusterId, ServiceId};
 use crate::infra::intern::Sym;
 use crate::placement::Constraints;
-use crate::rules::capacity_providers::{validate_strategy, StrategyItem};
+use crate::rules::capacity_providers::{validate_strategy, StrategyItem, FARGATE_CAPACITY_PROVIDERS};
 use crate::state::service::{SchedulingStrategy, ServiceStatus};
 use crate::Engine;
-
-/// The Fargate capacity providers, which every account has: a cluster may list them, but drainsim
-/// runs no task on Fargate.
-const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 
 /// Most capacity providers a cluster may have associated: drainsim's bound (no page gives one; a
 /// strategy names at most 20, CreateService's limit).
@@ -71,7 +67,7 @@ impl Engine {
             req.capacity_providers.iter().position(|p| p == name)
         })?;
         if let Some(p) =
-            by_place.iter().map(|i| req.capacity_providers[i.provider].as_str()).find(|p| FARGATE_PROVIDERS.contains(p))
+            by_place.iter().map(|i| req.capacity_providers[i.provider].as_str()).find(|p| FARGATE_CAPACITY_PROVIDERS.contains(p))
         {
             return Err(fargate_refused(p));
         }
@@ -103,7 +99,7 @@ impl Engine {
 
     /// drainsim runs no task on Fargate: a strategy that would is refused.
     fn refuse_fargate(&self, strategy: &[StrategyItem]) -> Result<(), EcsError> {
-        match strategy.iter().map(|i| self.strings.resolve(i.provider)).find(|p| FARGATE_PROVIDERS.contains(p)) {
+        match strategy.iter().map(|i| self.strings.resolve(i.provider)).find(|p| FARGATE_CAPACITY_PROVIDERS.contains(p)) {
             Some(p) => Err(fargate_refused(p)),
             None => Ok(()),
         }

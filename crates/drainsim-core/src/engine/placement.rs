@@ -1419,9 +1419,9 @@ impl Engine {
         sets.by_memory
             .range(at_least(req.memory))
             .map(|(_, id)| *id)
-            .filter(|id| {
-                of_capacity_provider(self, *id, constraints) && unmet_requirement(self, *id, req, owner, constraints).is_none()
-            })
+            // A task of a capacity provider strategy has its provider's test among its `memberOf`
+            // expressions (`Constraints::within_capacity_provider`), which this checks too.
+            .filter(|id| unmet_requirement(self, *id, req, owner, constraints).is_none())
             .filter(|id| within != Strategy::BinpackCpu || self.instances[id.index()].remaining.cpu >= req.cpu)
             .map(|id| {
                 let v = self.instance_attribute(id, attr).flatten();

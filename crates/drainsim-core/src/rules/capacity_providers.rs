@@ -18,6 +18,12 @@ use crate::api::CapacityProviderStrategyItem;
 use crate::errors::EcsError;
 use crate::infra::intern::Sym;
 
+/// The Fargate capacity providers, which every account has
+/// ([CapacityProviderStrategyItem](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html)):
+/// a cluster may list them, but drainsim runs no task on Fargate, so a strategy naming one is
+/// refused and `drainsim import` leaves them out.
+pub const FARGATE_CAPACITY_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
+
 /// Most items in a strategy (CreateService's `capacityProviderStrategy`).
 pub(crate) const MAX_STRATEGY_ITEMS: usize = 20;
 /// Highest `base`.

@@ -757,7 +757,7 @@ impl Capture {
         // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
         let left_out = if status != "ACTIVE" {
             Some(format!("it is {status}"))
-        } else if launch.is_some_and(|l| l != "EC2") || providers.iter().any(|p| p.starts_with("FARGATE")) {
+        } else if launch.is_some_and(|l| l != "EC2") || providers.iter().any(|p| is_fargate_provider(p)) {
             Some("it does not run on EC2 container instances".to_string())
         } else if controller.as_deref() == Some("EXTERNAL") {
             Some("it uses the EXTERNAL deployment controller, whose task sets drainsim does not model".to_string())
@@ -1044,9 +1044,9 @@ fn tasks(n: u32) -> String {
     }
 }
 
-/// The Fargate capacity providers every account has, on which drainsim runs nothing.
+/// One of the Fargate capacity providers every account has, on which drainsim runs nothing.
 fn is_fargate_provider(name: &str) -> bool {
-    name == "FARGATE" || name == "FARGATE_SPOT"
+    drainsim_core::FARGATE_CAPACITY_PROVIDERS.contains(&name)
 }
 
 /// One `CapacityProviderStrategyItem` of a capture.
