@@ -1020,6 +1020,7 @@ fn print_text(
                 )?;
             }
         }
+        write_managed_scaling(&mut out, outcome)?;
         writeln!(out, "\nexpectations:")?;
         for x in &outcome.expectations {
             // A Check step's expectations say which step, and when; a step's own result names both.
@@ -1151,6 +1152,58 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
         }
         ExitCode::from(1)
     }
+}
+
+/// Most datapoints of one capacity provider the text report lists (the JSON report has them all).
+const MANAGED_SCALING_TEXT_ROWS: usize = 20;
+
+/// The text report's managed scaling section: per capacity provider with managed scaling ENABLED,
+/// its activity and the datapoints at which something changed.
+fn write_managed_scaling(out: &mut dyn std::io::Write, outcome: &drainsim_scenario::RunOutcome) -> std::io::Result<()> {
+    if outcome.managed_scaling.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nmanaged scaling:")?;
+    for m in &outcome.managed_scaling {
+        writeln!(
+            out,
+            "  {:<16} group {}  targetCapacity {}%  scale-outs {}  scale-ins {}  launched {}  terminated {}",
+            m.capacity_provider_name,
+            m.auto_scaling_group_name,
+            m.target_capacity,
+            m.scale_outs,
+            m.scale_ins,
+            m.instances_launched,
+            m.instances_terminated
+        )?;
+        let mut desired_before: Option<u32> = None;
+        for p in m.samples.iter().take(MANAGED_SCALING_TEXT_ROWS) {
+            let desired = match desired_before {
+                Some(d) if d != p.desired_capacity => format!("desired {d} -> {}", p.desired_capacity),
+                _ => format!("desired {}", p.desired_capacity),
+            };
+            desired_before = Some(p.desired_capacity);
+            writeln!(
+                out,
+                "  {:<16} {}  CapacityProviderReservation {}.{:02}% (M {} / N {})  PROVISIONING {}  {desired}",
+                "",
+                format_sim_time(p.at_ms),
+                p.capacity_provider_reservation_hundredths / 100,
+                p.capacity_provider_reservation_hundredths % 100,
+                p.instances_needed,
+                p.instances_running,
+                p.tasks_provisioning
+            )?;
+        }
+        let more = m.samples.len().saturating_sub(MANAGED_SCALING_TEXT_ROWS);
+        if more > 0 || m.samples_truncated {
+            writeln!(out, "  {:<16} ... {more} more datapoints in the JSON report", "")?;
+        }
+        if let Some(err) = &m.error {
+            writeln!(out, "  {:<16} refused: {err}", "")?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -197,11 +197,12 @@ fn a_long_query_is_quoted_short() {
     assert!(first.contains("at most 2000 are allowed") && first.len() < 400, "{first}");
 }
 
-/// A capacity provider with managed scaling ENABLED that a service's strategy uses is a warning at
-/// its name (drainsim does not scale the group); the members of its Auto Scaling group get the
-/// provider, so the service's tasks run on them.
+/// A capacity provider with managed scaling ENABLED scales its Auto Scaling group out for the
+/// tasks of its strategy that wait PROVISIONING, up to the group's MaxSize and no further; the
+/// tasks never go to an instance of no provider; the text and JSON reports show the datapoints,
+/// and the scenario draws no warning (it used to: drainsim did not scale the group).
 #[test]
-fn a_strategy_on_a_provider_with_managed_scaling_is_a_warning() {
+fn a_provider_with_managed_scaling_scales_its_group_out_up_to_max_size() {
     let dir = TempDir::new("diag-managed-scaling");
     let text = r#"Scenario(
     name: "managed-scaling",
@@ -213,26 +214,38 @@ fn a_strategy_on_a_provider_with_managed_scaling_is_a_warning() {
     ],
     capacityProviders: [
         (name: "workers-cp", autoScalingGroupProvider: (autoScalingGroupArn: "workers",
-            managedScaling: (status: "ENABLED", targetCapacity: 100))),
+            managedScaling: (status: "ENABLED", targetCapacity: 100, instanceWarmupPeriod: 0))),
     ],
     clusterCapacityProviders: [(cluster: "prod", capacityProviders: ["workers-cp"], defaultCapacityProviderStrategy: [])],
     instances: [(name: "other", cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192)],
-    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 256, memory: 512)])],
-    services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 4,
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 1024, memory: 512)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 40,
         capacityProviderStrategy: [(capacityProvider: "workers-cp", weight: 1)])],
-    expectations: [InstanceRunningTasks("other", Eq(0)), ServiceRunningCount("web", Eq(4))],
+    expectations: [
+        InstanceRunningTasks("other", Eq(0)),
+        ServiceRunningCount("web", Eq(16)),
+        InstanceStatus("workers-4", "ACTIVE"),
+        Stalled("web", "PROVISIONING"),
+        PlacementFailures("web", "RESOURCE:CPU", Eq(0)),
+    ],
 )
 "#;
     let file = write(&dir, "managed.ron", text);
-    let check = drainsim(&["check", &file]);
-    assert_eq!(check.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&check.stderr);
-    assert!(
-        err.starts_with(&format!("warning: {file}:10:16: capacity provider 'workers-cp' has managed scaling ENABLED")),
-        "{err}"
-    );
-    let run = drainsim(&["run", &file, "--timeline", "none"]);
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stdout));
     let strict = drainsim(&["check", "--strict", &file]);
-    assert_eq!(strict.status.code(), Some(2));
+    assert_eq!(strict.status.code(), Some(0), "{}", String::from_utf8_lossy(&strict.stderr));
+    assert!(strict.stderr.is_empty(), "{}", String::from_utf8_lossy(&strict.stderr));
+    let run = drainsim(&["run", &file, "--timeline", "none"]);
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{out}");
+    // At 60 s: 2 instances run, 32 tasks wait, 8 more instances would hold them; the group goes to
+    // its MaxSize of 4 and no further.
+    assert!(out.contains("workers-cp       group workers  targetCapacity 100%  scale-outs 1"), "{out}");
+    assert!(out.contains("+00:01:00.000  CapacityProviderReservation 500.00% (M 10 / N 2)  PROVISIONING 32  desired 4"), "{out}");
+    let json = drainsim(&["run", &file, "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("a JSON report");
+    let scaling = &report["managedScaling"][0];
+    assert_eq!(scaling["capacityProviderName"], "workers-cp");
+    assert_eq!(scaling["instancesLaunched"], 2);
+    assert_eq!(scaling["datapoints"][0]["capacityProviderReservation"], 500.0);
+    assert_eq!(scaling["datapoints"][0]["tasksProvisioning"], 32);
 }

@@ -617,6 +617,94 @@ pub struct PutClusterCapacityProvidersRequest {
     pub default_capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
 }
 
+/// The request of [CreateCapacityProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html):
+/// a capacity provider of an Auto Scaling group ([`crate::Engine::create_capacity_provider`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateCapacityProviderRequest {
+    /// `name`: up to 255 letters, numbers, underscores and hyphens, not prefixed with `aws`,
+    /// `ecs` or `fargate`.
+    pub name: String,
+    /// `autoScalingGroupProvider`: its Auto Scaling group and how ECS manages it.
+    pub auto_scaling_group_provider: AutoScalingGroupProvider,
+}
+
+impl CreateCapacityProviderRequest {
+    /// Checks the request as CreateCapacityProvider does, without creating anything (a scenario
+    /// is checked before its engine exists). Errors are ECS's `InvalidParameterException`s.
+    pub fn check(&self) -> Result<(), crate::EcsError> {
+        crate::rules::capacity_providers::validate_capacity_provider(self)
+    }
+}
+
+/// [`AutoScalingGroupProvider`](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AutoScalingGroupProvider.html).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AutoScalingGroupProvider {
+    /// `autoScalingGroupArn`: the group's ARN (`...:autoScalingGroupName/<name>`) or, in
+    /// drainsim, its name.
+    pub auto_scaling_group_arn: String,
+    /// `managedScaling`: whether ECS scales the group by its CapacityProviderReservation metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_scaling: Option<ManagedScaling>,
+    /// `managedTerminationProtection`: `ENABLED` or `DISABLED` (the default). With it ECS keeps
+    /// the instances that run non-daemon tasks protected from scale in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_termination_protection: Option<String>,
+    /// `managedDraining`: `ENABLED` (the default when a capacity provider is created) or
+    /// `DISABLED`. With it ECS drains an instance the group terminates and completes the lifecycle
+    /// action once its tasks are gone, or after 48 hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_draining: Option<String>,
+}
+
+impl AutoScalingGroupProvider {
+    /// The group's name: what follows `autoScalingGroupName/` in an ARN, or the value itself.
+    pub fn group_name(&self) -> &str {
+        let arn = self.auto_scaling_group_arn.as_str();
+        arn.rsplit_once("autoScalingGroupName/").map_or(arn, |(_, name)| name)
+    }
+
+    /// `managedDraining` is ENABLED (it is unless it says `DISABLED`).
+    pub fn managed_draining_enabled(&self) -> bool {
+        self.managed_draining.as_deref() != Some("DISABLED")
+    }
+
+    /// `managedTerminationProtection` is ENABLED.
+    pub fn managed_termination_protection_enabled(&self) -> bool {
+        self.managed_termination_protection.as_deref() == Some("ENABLED")
+    }
+
+    /// `managedScaling` is given with `status` ENABLED.
+    pub fn managed_scaling_enabled(&self) -> bool {
+        self.managed_scaling.as_ref().is_some_and(|m| m.status.as_deref() == Some("ENABLED"))
+    }
+}
+
+/// [`ManagedScaling`](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ManagedScaling.html).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ManagedScaling {
+    /// `status`: `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `targetCapacity`: the CapacityProviderReservation the group is scaled to, percent (1 to
+    /// 100; default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_capacity: Option<u32>,
+    /// `minimumScalingStepSize`: fewest instances one scale-out adds (1 to 10,000; default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_scaling_step_size: Option<u32>,
+    /// `maximumScalingStepSize`: most instances one scaling step adds or removes (1 to 10,000;
+    /// default 10,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_scaling_step_size: Option<u32>,
+    /// `instanceWarmupPeriod`: seconds after launch before a new instance counts toward the
+    /// group's metrics (0 to 10,000; default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_warmup_period: Option<u32>,
+}
+
 /// One of the ECS operations, with its request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {

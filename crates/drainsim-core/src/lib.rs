@@ -99,6 +99,13 @@ pub mod time {
     pub use crate::timings::{bounded_time, bounded_time_opt};
 }
 
+/// ECS cluster auto scaling: the arithmetic of a capacity provider's managed scaling (the
+/// CapacityProviderReservation metric, the instances waiting tasks need, the capacity target
+/// tracking sets), for the Auto Scaling group that acts on it outside the engine.
+pub mod managed_scaling {
+    pub use crate::rules::managed_scaling::*;
+}
+
 /// The cluster query language of ListContainerInstances' `filter` and `memberOf` placement
 /// constraints (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-query-language.html>;
 /// the choices the documentation leaves open are in docs/ecs-choices.md §8): parse an expression to

@@ -3,8 +3,10 @@
 //! which is the only code of the crate that calls the engine's time methods (`advance_to`, `step`,
 //! `step_part`, `next_event_time`, `is_quiet`). It owns what must happen whatever moves the clock:
 //! instance groups that register later (at their `registerAtMs`, in time order, after the events of
-//! that instant) and the streamed trace sink (records handed over in batches, even in the middle of
-//! an instant).
+//! that instant), the managed scaling of Auto Scaling groups (`autoscaling::managed_scaling`: it
+//! acts at the times it gives, after the events and registrations of that instant; a run is quiet
+//! only once it would change nothing) and the streamed trace sink (records handed over in batches,
+//! even in the middle of an instant).
 
 use std::collections::VecDeque;
 
@@ -12,6 +14,7 @@ use drainsim_core::Engine;
 use drainsim_core::TraceRecord;
 use drainsim_core::{StepPart, StopReason};
 
+use crate::autoscaling::AutoScaling;
 use crate::format::InstanceGroup;
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::setup::{register_group, SetupRequests};
@@ -44,6 +47,12 @@ pub(crate) struct Driver<'a, 's> {
     first_failure_at_ms: Option<u64>,
     end_time_ms: u64,
     max_events: u64,
+    /// The scenario's Auto Scaling groups: the steps that act on them (StartInstanceRefresh,
+    /// SetDesiredCapacity) and, between and during them, the managed scaling of their capacity
+    /// providers, which acts whatever moves the clock.
+    pub(crate) auto_scaling: AutoScaling,
+    /// Whether any group's capacity provider has managed scaling ENABLED (else it never acts).
+    managed_scaling: bool,
 }
 
 impl<'a, 's> Driver<'a, 's> {
@@ -58,7 +67,18 @@ impl<'a, 's> Driver<'a, 's> {
         let mut later: Vec<(usize, &InstanceGroup)> =
             loaded.scenario.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms != 0).collect();
         later.sort_by_key(|(_, g)| g.register_at_ms);
-        Driver { loaded, pending: later.into(), prebuilt, sink, first_failure_at_ms: None, end_time_ms, max_events }
+        let auto_scaling = AutoScaling::new(loaded);
+        Driver {
+            loaded,
+            pending: later.into(),
+            prebuilt,
+            sink,
+            first_failure_at_ms: None,
+            end_time_ms,
+            max_events,
+            managed_scaling: auto_scaling.has_managed_scaling(),
+            auto_scaling,
+        }
     }
 
     /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
@@ -98,16 +118,42 @@ impl<'a, 's> Driver<'a, 's> {
         self.pending.front().map(|(_, g)| g.register_at_ms)
     }
 
-    /// Moves the clock to `time`: events and due registrations in time order (events of an
-    /// instant first). Returns false if an event bound was hit (the engine enforces `maxEvents`
-    /// and its bound per instant inside an instant, [`Engine::bound_reached`]).
+    /// When managed scaling next acts (never without a capacity provider that has it).
+    fn background_time(&self, e: &Engine) -> Option<u64> {
+        if !self.managed_scaling {
+            return None;
+        }
+        self.auto_scaling.background_next_time(e)
+    }
+
+    /// Moves the clock to `time`: events, due registrations and managed scaling in time order
+    /// (events of an instant first, then registrations, then managed scaling). Returns false if an
+    /// event bound was hit (the engine enforces `maxEvents` and its bound per instant inside an
+    /// instant, [`Engine::bound_reached`]).
     pub(crate) fn advance_to(&mut self, e: &mut Engine, time: u64) -> Result<bool, ScenarioError> {
-        while let Some(t) = self.next_time().filter(|t| *t <= time) {
-            if !self.advance_engine(e, t.max(e.now_ms())) {
-                return Ok(false);
+        loop {
+            let registration = self.next_time().filter(|t| *t <= time);
+            let background = self.background_time(e).filter(|t| *t <= time);
+            match (registration, background) {
+                (Some(t), b) if b.is_none_or(|b| t <= b) => {
+                    if !self.advance_engine(e, t.max(e.now_ms())) {
+                        return Ok(false);
+                    }
+                    let (n, g) = self.pending.pop_front().expect("peeked");
+                    register_group(e, self.loaded, g, self.prebuilt.map(|p| p.of_group(n)))?;
+                }
+                (_, Some(t)) => {
+                    if !self.advance_engine(e, t.max(e.now_ms())) {
+                        return Ok(false);
+                    }
+                    // Scaling may itself have moved (an event of that instant changed it): it acts
+                    // only at a time it still gives.
+                    if self.background_time(e) == Some(e.now_ms()) {
+                        self.auto_scaling.background_act(e, self.loaded);
+                    }
+                }
+                _ => break,
             }
-            let (n, g) = self.pending.pop_front().expect("peeked");
-            register_group(e, self.loaded, g, self.prebuilt.map(|p| p.of_group(n)))?;
         }
         Ok(self.advance_engine(e, time.max(e.now_ms())))
     }
@@ -148,7 +194,8 @@ impl<'a, 's> Driver<'a, 's> {
     fn step(&mut self, e: &mut Engine, deadline: u64) -> Result<bool, ScenarioError> {
         self.flush(e, false);
         let event = e.next_event_time().filter(|t| *t <= deadline);
-        match (event, self.next_time().filter(|t| *t <= deadline)) {
+        let outside = [self.next_time(), self.background_time(e)].into_iter().flatten().filter(|t| *t <= deadline).min();
+        match (event, outside) {
             (_, Some(r)) if event.is_none_or(|ev| r <= ev) => self.advance_to(e, r),
             (Some(_), _) => Ok(self.step_instant(e)),
             _ => Ok(false),
@@ -182,18 +229,22 @@ impl<'a, 's> Driver<'a, 's> {
         let end_time = self.end_time_ms;
         let natural = |e: &Engine, reason| if e.time_limit_reached() { StopReason::TimeLimit } else { reason };
         loop {
-            if e.is_quiet() && self.pending.is_empty() && e.bound_reached() != Some(StopReason::MaxEventsPerInstant) {
+            if e.is_quiet()
+                && self.pending.is_empty()
+                && self.background_time(e).is_none()
+                && e.bound_reached() != Some(StopReason::MaxEventsPerInstant)
+            {
                 return Ok(natural(e, StopReason::Quiet));
             }
             if let Some(bound) = e.bound_reached() {
                 return Ok(bound);
             }
-            let before = (e.now_ms(), e.events_processed(), self.pending.len());
+            let before = (e.now_ms(), e.events_processed(), self.pending.len(), self.auto_scaling.background_acts);
             if !self.step(e, end_time)? {
                 if let Some(bound) = e.bound_reached() {
                     return Ok(bound);
                 }
-                if e.is_quiet() && self.pending.is_empty() {
+                if e.is_quiet() && self.pending.is_empty() && self.background_time(e).is_none() {
                     return Ok(natural(e, StopReason::Quiet));
                 }
                 if !self.advance_engine(e, end_time.max(e.now_ms())) {
@@ -201,7 +252,11 @@ impl<'a, 's> Driver<'a, 's> {
                 }
                 return Ok(natural(e, StopReason::EndTime));
             }
-            debug_assert_ne!(before, (e.now_ms(), e.events_processed(), self.pending.len()), "no progress");
+            debug_assert_ne!(
+                before,
+                (e.now_ms(), e.events_processed(), self.pending.len(), self.auto_scaling.background_acts),
+                "no progress"
+            );
         }
     }
 }

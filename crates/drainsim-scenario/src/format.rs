@@ -102,9 +102,9 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub auto_scaling_groups: Vec<AutoScalingGroupSpec>,
     /// ECS capacity providers of those groups, with managed draining and managed termination
-    /// protection ([`CapacityProviderSpec`]; docs/rollouts.md).
+    /// protection ([`drainsim_core::api::CreateCapacityProviderRequest`]; docs/rollouts.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub capacity_providers: Vec<CapacityProviderSpec>,
+    pub capacity_providers: Vec<drainsim_core::api::CreateCapacityProviderRequest>,
     /// PutClusterCapacityProviders calls applied at time 0, after the clusters are created: each
     /// cluster's capacity providers and default capacity provider strategy (docs/scenario-format.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1133,77 +1133,6 @@ pub struct SetDesiredCapacitySpec {
     /// The capacity it should hold (within its MinSize and MaxSize).
     #[serde(rename = "DesiredCapacity")]
     pub desired_capacity: u32,
-}
-
-/// An ECS capacity provider of an Auto Scaling group: CreateCapacityProvider's members, spelled
-/// as the ECS API spells them (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html>).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CapacityProviderSpec {
-    /// The capacity provider's name.
-    pub name: String,
-    /// Its Auto Scaling group and how ECS manages it.
-    pub auto_scaling_group_provider: AutoScalingGroupProviderSpec,
-}
-
-/// `AutoScalingGroupProvider` (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AutoScalingGroupProvider.html>).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AutoScalingGroupProviderSpec {
-    /// The group: its ARN (`...:autoScalingGroupName/<name>`) or, in drainsim, its name.
-    pub auto_scaling_group_arn: String,
-    /// Managed scaling. drainsim reads it (managed termination protection needs it ENABLED) but
-    /// does not scale the group by it: the script's SetDesiredCapacity steps do.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub managed_scaling: Option<ManagedScalingSpec>,
-    /// `ENABLED` or `DISABLED` (the default): ECS keeps instances that run non-daemon tasks
-    /// protected from scale in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub managed_termination_protection: Option<String>,
-    /// `ENABLED` (the default when a capacity provider is created) or `DISABLED`: ECS drains an
-    /// instance the group terminates and completes the lifecycle action once its tasks are gone,
-    /// or after 48 hours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub managed_draining: Option<String>,
-}
-
-impl AutoScalingGroupProviderSpec {
-    /// The group's name: what follows `autoScalingGroupName/` in an ARN, or the value itself.
-    pub fn group_name(&self) -> &str {
-        let arn = self.auto_scaling_group_arn.as_str();
-        arn.rsplit_once("autoScalingGroupName/").map_or(arn, |(_, name)| name)
-    }
-
-    /// `managedDraining` is ENABLED (it is unless the scenario says `DISABLED`).
-    pub fn managed_draining_enabled(&self) -> bool {
-        self.managed_draining.as_deref() != Some("DISABLED")
-    }
-
-    /// `managedTerminationProtection` is ENABLED.
-    pub fn managed_termination_protection_enabled(&self) -> bool {
-        self.managed_termination_protection.as_deref() == Some("ENABLED")
-    }
-}
-
-/// `ManagedScaling`'s members (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ManagedScaling.html>).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ManagedScalingSpec {
-    /// `ENABLED` or `DISABLED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Target capacity, percent (1 to 100).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_capacity: Option<u32>,
-    /// Fewest instances one scaling step adds or removes (1 to 10,000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minimum_scaling_step_size: Option<u32>,
-    /// Most instances one scaling step adds or removes (1 to 10,000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maximum_scaling_step_size: Option<u32>,
-    /// Seconds a new instance warms up (0 to 10,000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instance_warmup_period: Option<u32>,
 }
 
 /// The ceiling of ECS's managed-draining wait: 48 hours

@@ -483,44 +483,6 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
             });
         }
     }
-    out.extend(managed_scaling_warnings(l));
-    out
-}
-
-/// A capacity provider with managed scaling ENABLED that a cluster has and a strategy uses (a
-/// service's, one a step creates or updates, or a cluster's default): drainsim does not scale its group, so a
-/// task without room fails placement where ECS would keep it PROVISIONING and launch instances.
-fn managed_scaling_warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
-    let s = &l.scenario;
-    let strategies = s
-        .services
-        .iter()
-        .map(|r| &r.capacity_provider_strategy)
-        .chain(s.steps.iter().filter_map(|step| match &step.action {
-            Action::Ecs(Request::CreateService(r)) => Some(&r.capacity_provider_strategy),
-            Action::Ecs(Request::UpdateService(r)) => r.capacity_provider_strategy.as_ref(),
-            _ => None,
-        }))
-        .chain(s.cluster_capacity_providers.iter().map(|p| &p.default_capacity_provider_strategy));
-    let used: BTreeSet<&str> = strategies.flatten().map(|i| i.capacity_provider.as_str()).collect();
-    let mut out = Vec::new();
-    for (k, c) in s.capacity_providers.iter().enumerate() {
-        let scaling = c.auto_scaling_group_provider.managed_scaling.as_ref();
-        if !used.contains(c.name.as_str()) || scaling.and_then(|m| m.status.as_deref()) != Some("ENABLED") {
-            continue;
-        }
-        let (line, column) =
-            locate_nth_value(&l.source, "capacityProviders", "name", k, &format!("\"{}\"", c.name)).unwrap_or((1, 1));
-        out.push(ScenarioError {
-            file: l.file.clone(),
-            line,
-            column,
-            message: format!(
-                "capacity provider '{}' has managed scaling ENABLED, which drainsim does not model: a task of its strategy without room fails placement, where ECS would keep it PROVISIONING and scale the group out (docs/ecs-choices.md, Capacity provider strategies)",
-                c.name
-            ),
-        });
-    }
     out
 }
 
@@ -1142,7 +1104,14 @@ fn check_auto_scaling(
                 _ => None,
             })
             .fold(0u32, u32::saturating_add);
-        let launches = g.desired_capacity.saturating_mul(refreshes.saturating_add(1)).saturating_add(resized);
+        // Managed scaling launches as the run goes: the names of a group's full MaxSize more are
+        // known (and checked against the scenario's own).
+        let managed = s.capacity_providers.iter().any(|c| {
+            c.auto_scaling_group_provider.group_name() == name && c.auto_scaling_group_provider.managed_scaling_enabled()
+        });
+        let scaled = if managed { g.max_size } else { 0 };
+        let launches =
+            g.desired_capacity.saturating_mul(refreshes.saturating_add(1)).saturating_add(resized).saturating_add(scaled);
         for n in 1..=launches {
             let member = g.member_name(n);
             if names.contains(&member) || groups_of_several.contains(&member) {
@@ -1275,10 +1244,11 @@ fn check_auto_scaling(
     check_capacity_providers(l)
 }
 
-/// Capacity providers: unique names, each naming a group of `autoScalingGroups` that no other
-/// provider names, `ENABLED`/`DISABLED` values as the ECS API spells them, managed scaling's
-/// ranges, and managed termination protection only with managed scaling ENABLED (without it,
-/// the API reference says, managed termination protection does not work; drainsim refuses it).
+/// Capacity providers: CreateCapacityProvider's own checks
+/// ([`drainsim_core::api::CreateCapacityProviderRequest::check`]: the name, `ENABLED`/`DISABLED`
+/// values as the ECS API spells them, managed scaling's ranges, managed termination protection only
+/// with managed scaling ENABLED), then the scenario's: unique names, each naming a group of
+/// `autoScalingGroups` that no other provider names.
 fn check_capacity_providers(l: &LoadedScenario) -> Result<(), ScenarioError> {
     let s = &l.scenario;
     for (k, c) in s.capacity_providers.iter().enumerate() {
@@ -1295,62 +1265,19 @@ fn check_capacity_providers(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 message: format!("capacity provider '{}': {message}", c.name),
             })
         };
-        // CreateCapacityProvider's `name`: "Up to 255 characters are allowed. They include
-        // letters (both upper and lowercase letters), numbers, underscores (_), and hyphens (-).
-        // The name can't be prefixed with "aws", "ecs", or "fargate""
-        // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html).
-        if c.name.is_empty()
-            || c.name.len() > 255
-            || !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
-        {
-            return refuse("name must be 1 to 255 letters, numbers, underscores and hyphens".into());
-        }
-        if let Some(prefix) = ["aws", "ecs", "fargate"].into_iter().find(|p| c.name.starts_with(p)) {
-            return refuse(format!("name can't be prefixed with \"{prefix}\""));
+        if let Err(e) = c.check() {
+            return refuse(e.message);
         }
         if s.capacity_providers[..k].iter().any(|o| o.name == c.name) {
             return refuse("declared twice".into());
         }
-        let p = &c.auto_scaling_group_provider;
-        let group = p.group_name();
+        let group = c.auto_scaling_group_provider.group_name();
         if !s.auto_scaling_groups.iter().any(|g| g.auto_scaling_group_name == group) {
             let hint = did_you_mean(group, s.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str()));
             return refuse(format!("autoScalingGroupArn names no Auto Scaling group of the scenario ('{group}'){hint}"));
         }
         if s.capacity_providers[..k].iter().any(|o| o.auto_scaling_group_provider.group_name() == group) {
             return refuse(format!("Auto Scaling group '{group}' already has a capacity provider"));
-        }
-        let enabled_or_disabled = |field: &str, v: Option<&str>| match v {
-            Some(v) if v != "ENABLED" && v != "DISABLED" => Err(format!("{field} '{v}' must be ENABLED or DISABLED")),
-            _ => Ok(()),
-        };
-        let scaling_status = p.managed_scaling.as_ref().and_then(|m| m.status.as_deref());
-        for (field, v) in [
-            ("managedDraining", p.managed_draining.as_deref()),
-            ("managedTerminationProtection", p.managed_termination_protection.as_deref()),
-            ("managedScaling status", scaling_status),
-        ] {
-            if let Err(m) = enabled_or_disabled(field, v) {
-                return refuse(m);
-            }
-        }
-        if let Some(m) = &p.managed_scaling {
-            let ranges = [
-                ("targetCapacity", m.target_capacity, 1, 100),
-                ("minimumScalingStepSize", m.minimum_scaling_step_size, 1, 10_000),
-                ("maximumScalingStepSize", m.maximum_scaling_step_size, 1, 10_000),
-                ("instanceWarmupPeriod", m.instance_warmup_period, 0, 10_000),
-            ];
-            for (field, v, lo, hi) in ranges {
-                if let Some(v) = v.filter(|v| !(lo..=hi).contains(v)) {
-                    return refuse(format!("managedScaling {field} {v} is out of range: {lo} to {hi}"));
-                }
-            }
-        }
-        if p.managed_termination_protection_enabled() && scaling_status != Some("ENABLED") {
-            return refuse(
-                "managedTerminationProtection ENABLED needs managedScaling with status ENABLED (without managed scaling, managed termination protection does not work)".into(),
-            );
         }
     }
     Ok(())
@@ -1450,8 +1377,10 @@ fn check_expectation(
         }
         PlacementFailures(_, reason, _) => one_of("placement failure reason", reason, &placement)?,
         Stalled(_, reason) => {
-            let known: Vec<&str> =
-                ["deploymentConfiguration", "TaskFailedToStart"].into_iter().chain(placement.iter().copied()).collect();
+            let known: Vec<&str> = ["deploymentConfiguration", "TaskFailedToStart", "PROVISIONING"]
+                .into_iter()
+                .chain(placement.iter().copied())
+                .collect();
             one_of("stall reason", reason, &known)?;
         }
         FloorBreachCause(_, cause) => {

@@ -47,6 +47,49 @@ pub struct RefreshCapacitySample {
     pub healthy: u32,
 }
 
+/// One datapoint of a capacity provider's managed scaling, taken when something in it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ManagedScalingSample {
+    /// Simulated time (a whole minute).
+    pub at_ms: u64,
+    /// N: the group's InService instances.
+    pub instances_running: u32,
+    /// M: the instances its tasks need (those running a non-daemon task, or N and the scale-out
+    /// step the tasks waiting PROVISIONING call for).
+    pub instances_needed: u32,
+    /// CapacityProviderReservation, in hundredths of a percent.
+    pub capacity_provider_reservation_hundredths: u64,
+    /// Tasks of the provider waiting PROVISIONING in its cluster.
+    pub tasks_provisioning: u32,
+    /// The group's desired capacity after the datapoint.
+    pub desired_capacity: u32,
+}
+
+/// What the managed scaling of one capacity provider did over a run (ECS cluster auto scaling).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ManagedScalingOutcome {
+    /// The capacity provider's name.
+    pub capacity_provider_name: String,
+    /// Its Auto Scaling group.
+    pub auto_scaling_group_name: String,
+    /// `targetCapacity`.
+    pub target_capacity: u32,
+    /// The datapoints at which something changed, in time order (at most 10,000).
+    pub samples: Vec<ManagedScalingSample>,
+    /// Whether datapoints that changed something were left out past the bound.
+    pub samples_truncated: bool,
+    /// Datapoints that raised the desired capacity.
+    pub scale_outs: u32,
+    /// Datapoints that lowered it.
+    pub scale_ins: u32,
+    /// Instances it launched.
+    pub instances_launched: u32,
+    /// Instances it began to terminate.
+    pub instances_terminated: u32,
+    /// The first ECS request of the group that was refused, if any (the group goes on).
+    pub error: Option<String>,
+}
+
 /// One instance refresh (DescribeInstanceRefreshes' `InstanceRefresh`, with drainsim's record of
 /// it over time).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +147,9 @@ pub struct RunOutcome {
     pub fault_profile: Option<FaultProfile>,
     /// The instance refreshes its StartInstanceRefresh steps ran, in order.
     pub instance_refreshes: Vec<InstanceRefreshOutcome>,
+    /// The managed scaling of each capacity provider that has it ENABLED, in the scenario's
+    /// order of Auto Scaling groups.
+    pub managed_scaling: Vec<ManagedScalingOutcome>,
 }
 
 impl RunOutcome {

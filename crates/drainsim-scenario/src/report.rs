@@ -47,6 +47,85 @@ pub struct Report {
     /// there were none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub instance_refreshes: Vec<InstanceRefreshReport>,
+    /// The managed scaling of each capacity provider that has it ENABLED (absent when none has).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managed_scaling: Vec<ManagedScalingReport>,
+}
+
+/// What one capacity provider's managed scaling did (ECS cluster auto scaling): its datapoints
+/// where something changed, and its scaling activity (camelCase, simulated milliseconds).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedScalingReport {
+    /// The capacity provider's name.
+    pub capacity_provider_name: String,
+    /// Its Auto Scaling group.
+    pub auto_scaling_group_name: String,
+    /// `targetCapacity`, percent.
+    pub target_capacity: u32,
+    /// Datapoints that raised the group's desired capacity.
+    pub scale_outs: u32,
+    /// Datapoints that lowered it.
+    pub scale_ins: u32,
+    /// Instances the group launched for it.
+    pub instances_launched: u32,
+    /// Instances the group began to terminate for it.
+    pub instances_terminated: u32,
+    /// The first ECS request of the group that was refused (null if none).
+    pub error: Option<String>,
+    /// Each minute's datapoint where something changed.
+    pub datapoints: Vec<ManagedScalingPoint>,
+    /// Whether datapoints past 10,000 were left out.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub datapoints_truncated: bool,
+}
+
+/// One datapoint of a capacity provider's managed scaling.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedScalingPoint {
+    /// Simulated time (a whole minute).
+    pub at_ms: u64,
+    /// N: the group's InService instances.
+    pub instances_running: u32,
+    /// M: the instances the tasks need.
+    pub instances_needed: u32,
+    /// `CapacityProviderReservation`, percent (M / N × 100, two decimals).
+    pub capacity_provider_reservation: f64,
+    /// Tasks of the provider waiting PROVISIONING.
+    pub tasks_provisioning: u32,
+    /// The group's desired capacity after the datapoint.
+    pub desired_capacity: u32,
+}
+
+fn managed_scaling_rows(outcome: &RunOutcome) -> Vec<ManagedScalingReport> {
+    outcome
+        .managed_scaling
+        .iter()
+        .map(|m| ManagedScalingReport {
+            capacity_provider_name: m.capacity_provider_name.clone(),
+            auto_scaling_group_name: m.auto_scaling_group_name.clone(),
+            target_capacity: m.target_capacity,
+            scale_outs: m.scale_outs,
+            scale_ins: m.scale_ins,
+            instances_launched: m.instances_launched,
+            instances_terminated: m.instances_terminated,
+            error: m.error.clone(),
+            datapoints: m
+                .samples
+                .iter()
+                .map(|p| ManagedScalingPoint {
+                    at_ms: p.at_ms,
+                    instances_running: p.instances_running,
+                    instances_needed: p.instances_needed,
+                    capacity_provider_reservation: p.capacity_provider_reservation_hundredths as f64 / 100.0,
+                    tasks_provisioning: p.tasks_provisioning,
+                    desired_capacity: p.desired_capacity,
+                })
+                .collect(),
+            datapoints_truncated: m.samples_truncated,
+        })
+        .collect()
 }
 
 /// One instance refresh: the members DescribeInstanceRefreshes spells as it does, and drainsim's
@@ -585,6 +664,7 @@ pub fn build(outcome: &RunOutcome) -> Report {
         services: e.services().map(service_row).collect(),
         all_drains_completed_at_ms: h.all_drains_completed_at_ms,
         instance_refreshes: refresh_rows(outcome),
+        managed_scaling: managed_scaling_rows(outcome),
     }
 }
 
@@ -618,7 +698,7 @@ impl Serialize for Streamed<'_> {
         use serde::ser::SerializeStruct;
         let e = &self.0.engine;
         let h = header(self.0);
-        let mut st = s.serialize_struct("Report", 14)?;
+        let mut st = s.serialize_struct("Report", 15)?;
         st.serialize_field("reportVersion", &REPORT_VERSION)?;
         st.serialize_field("scenario", &h.scenario)?;
         st.serialize_field("seed", &h.seed)?;
@@ -637,6 +717,12 @@ impl Serialize for Streamed<'_> {
             st.skip_field("instanceRefreshes")?;
         } else {
             st.serialize_field("instanceRefreshes", &refreshes)?;
+        }
+        let scaling = managed_scaling_rows(self.0);
+        if scaling.is_empty() {
+            st.skip_field("managedScaling")?;
+        } else {
+            st.serialize_field("managedScaling", &scaling)?;
         }
         st.end()
     }

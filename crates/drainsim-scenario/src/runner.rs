@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use drainsim_core::Engine;
 use drainsim_core::StopReason;
 
-use crate::autoscaling::AutoScaling;
 use crate::driver::{Driver, FailureAwareTraceSink, TraceSink};
 use crate::expect::evaluate;
 use crate::load::{LoadedScenario, ScenarioError};
@@ -82,7 +81,6 @@ fn run_inner<'s>(
     let end_time_ms = s.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS);
     let max_events = s.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
     let mut driver = Driver::new(loaded, sink, end_time_ms, max_events, prebuilt);
-    let mut auto_scaling = AutoScaling::new(loaded);
 
     let mut outcome_steps = Vec::with_capacity(s.steps.len());
     // A result per step (a Check's per expectation) and per expectation: one allocation.
@@ -98,15 +96,8 @@ fn run_inner<'s>(
             break;
         }
         let judged_before = results.len();
-        let summary = run_step(
-            &mut engine,
-            &mut driver,
-            &mut auto_scaling,
-            loaded,
-            n,
-            step,
-            StepResults { text: opts.result_text, into: &mut results },
-        )?;
+        let summary =
+            run_step(&mut engine, &mut driver, loaded, n, step, StepResults { text: opts.result_text, into: &mut results })?;
         driver.note_results(&results[judged_before..]);
         driver.after_step(&mut engine);
         outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name(), summary });
@@ -130,7 +121,8 @@ fn run_inner<'s>(
         expectations: results,
         invariant_violation,
         fault_profile,
-        instance_refreshes: auto_scaling.into_refreshes(),
+        instance_refreshes: driver.auto_scaling.take_refreshes(),
+        managed_scaling: driver.auto_scaling.take_managed_scaling(),
     })
 }
 

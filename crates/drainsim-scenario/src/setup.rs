@@ -139,6 +139,9 @@ pub(crate) fn prepare(
     for c in &s.clusters {
         engine.create_cluster(c).map_err(|e| setup_err(&format!("\"{c}\""), "clusters", e))?;
     }
+    for c in &s.capacity_providers {
+        engine.create_capacity_provider(c).map_err(|e| setup_err(&format!("\"{}\"", c.name), "capacityProviders", e))?;
+    }
     for put in &s.cluster_capacity_providers {
         engine
             .put_cluster_capacity_providers(put)

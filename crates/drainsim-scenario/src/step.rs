@@ -197,7 +197,6 @@ pub(crate) struct StepResults<'r> {
 pub(crate) fn run_step(
     engine: &mut Engine,
     driver: &mut Driver,
-    auto_scaling: &mut AutoScaling,
     loaded: &LoadedScenario,
     n: usize,
     step: &Step,
@@ -310,11 +309,11 @@ pub(crate) fn run_step(
             },
             Action::RolloutInstances(p) => rollout(engine, driver, loaded, &caller, p)?,
             Action::StartInstanceRefresh(r) => {
-                let end = auto_scaling.start_instance_refresh(engine, driver, loaded, &caller, r)?;
+                let end = AutoScaling::start_instance_refresh(engine, driver, loaded, &caller, r)?;
                 Outcome::Refresh { status: end.status, timed_out: end.timed_out, error: end.error, note: end.note }
             }
             Action::SetDesiredCapacity(r) => {
-                let end = auto_scaling.set_desired_capacity(engine, driver, loaded, &caller, r)?;
+                let end = AutoScaling::set_desired_capacity(engine, driver, loaded, &caller, r)?;
                 Outcome::Refresh { status: end.status, timed_out: end.timed_out, error: end.error, note: end.note }
             }
             Action::RunUntilQuiet => {

@@ -78,6 +78,33 @@ impl Engine {
         Ok(())
     }
 
+    /// [CreateCapacityProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html):
+    /// a capacity provider of an Auto Scaling group, checked as ECS checks it
+    /// ([`api::CreateCapacityProviderRequest::check`]). The engine keeps whether its managed
+    /// scaling is ENABLED: a task of its strategy that finds no room then waits for capacity,
+    /// PROVISIONING, instead of failing placement (docs/ecs-choices.md § "Managed scaling"). The
+    /// group itself, and the scaling, are outside the engine. A name already created is a
+    /// ClientException; a refused request changes nothing.
+    pub fn create_capacity_provider(&mut self, req: &api::CreateCapacityProviderRequest) -> Result<(), EcsError> {
+        self.finish_open_instant();
+        req.check()?;
+        if self.strings.get(&req.name).is_some_and(|name| self.clusters.capacity_provider_created(name)) {
+            return Err(EcsError::client(format!("The capacity provider '{}' already exists.", req.name)));
+        }
+        let name = self.strings.intern(&req.name);
+        self.clusters.create_capacity_provider(name, req.auto_scaling_group_provider.managed_scaling_enabled());
+        Ok(())
+    }
+
+    /// Whether a task of this capacity provider that finds no room waits PROVISIONING for the
+    /// provider's managed scaling, rather than failing placement: "the transition to provisioning
+    /// only happens if you have enabled managed scaling for the capacity provider; otherwise,
+    /// tasks that can't find capacity will fail immediately"
+    /// (<https://aws.amazon.com/blogs/containers/deep-dive-on-amazon-ecs-cluster-auto-scaling/>).
+    pub(crate) fn waits_for_managed_scaling(&self, provider: Option<Sym>) -> bool {
+        provider.is_some_and(|p| self.clusters.managed_scaling(p))
+    }
+
     /// A capacity provider of the cluster, by name.
     pub(crate) fn cluster_capacity_provider(&self, cluster: ClusterId, name: &str) -> Option<Sym> {
         self.clusters[cluster.index()].capacity_providers.iter().copied().find(|p| self.strings.resolve(*p) == name)
@@ -216,6 +243,21 @@ impl Engine {
         let c = base.within_capacity_provider(p, self.strings.resolve(p));
         built.push((p, c.clone()));
         c
+    }
+
+    /// The service's tasks waiting PROVISIONING for its provider's managed scaling
+    /// ([`crate::ServiceView::tasks_provisioning`]): the service waits for capacity, the provider
+    /// of its next task has managed scaling, and it would start some: min(`desiredCount` − its
+    /// staying tasks, ceiling − its tasks not STOPPED).
+    pub(crate) fn tasks_provisioning(&self, id: ServiceId) -> Option<(Sym, u32)> {
+        let s = &self.services[id.index()];
+        if s.status != ServiceStatus::Active || !self.clusters[s.cluster.index()].capacity_waiters.contains(&id) {
+            return None;
+        }
+        let provider = self.next_task_provider(id).filter(|p| self.clusters.managed_scaling(*p))?;
+        let missing = s.desired_count.saturating_sub(s.spread.staying);
+        let room = s.ceiling().saturating_sub(s.counts.live);
+        Some((provider, missing.min(room))).filter(|(_, n)| *n > 0)
     }
 
     /// The capacity provider of an instance, by name, as DescribeContainerInstances says it.

@@ -800,8 +800,11 @@ impl Engine {
                     out.progress = true;
                 }
                 Err(f) => {
-                    let unplaced = (n - k) as u64;
-                    *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
+                    // Tasks that wait PROVISIONING for managed scaling did not fail placement.
+                    if !self.waits_for_managed_scaling(self.next_task_provider(id)) {
+                        let unplaced = (n - k) as u64;
+                        *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
+                    }
                     out.placement_failure = Some(f);
                     break;
                 }
@@ -1071,7 +1074,10 @@ impl Engine {
 
     /// Stalls, the deadlock and placement events, retries and steady state after a pass.
     fn after_pass(&mut self, id: ServiceId, out: PassOutcome) {
-        if let Some(f) = &out.placement_failure {
+        // A task of a provider with managed scaling that finds no room waits PROVISIONING for the
+        // group to scale out, instead of failing placement: no "unable to place" event.
+        let provisioning = out.placement_failure.is_some() && self.waits_for_managed_scaling(self.next_task_provider(id));
+        if let Some(f) = out.placement_failure.as_ref().filter(|_| !provisioning) {
             self.service_event(id, ServiceEventKind::UnableToPlace { reason: f.reason, closest: f.closest });
         }
         if out.placement_failure.is_some() {
@@ -1081,7 +1087,9 @@ impl Engine {
         let work_left = self.work_left(id);
         let in_flight = self.in_flight(id);
         let stalled_reason: Option<StallReason> = if work_left && !out.progress && !in_flight {
-            if let Some(f) = &out.placement_failure {
+            if provisioning {
+                Some(StallReason::Provisioning)
+            } else if let Some(f) = &out.placement_failure {
                 Some(StallReason::Placement(f.reason))
             } else if out.throttled {
                 Some(StallReason::StartThrottled)
@@ -1095,13 +1103,13 @@ impl Engine {
             None
         };
         let unmet = match (&stalled_reason, &out.placement_failure) {
-            (Some(StallReason::Placement(_)), Some(f)) => f.unmet.clone(),
+            (Some(StallReason::Placement(_) | StallReason::Provisioning), Some(f)) => f.unmet.clone(),
             _ => Vec::new(),
         };
         // The provider of the task that could not be placed: the failed task was not launched, so
         // the strategy chooses the same one again.
         let provider = match &stalled_reason {
-            Some(StallReason::Placement(_)) => self.next_task_provider(id),
+            Some(StallReason::Placement(_) | StallReason::Provisioning) => self.next_task_provider(id),
             _ => None,
         };
         let now = self.now_ms;

@@ -369,6 +369,17 @@ impl<'a> ServiceView<'a> {
         Some(self.engine.strings.resolve(p))
     }
 
+    /// The tasks it has waiting PROVISIONING for its capacity provider's managed scaling, with
+    /// that provider: after a pass that found no room on the provider (whose managed scaling is
+    /// ENABLED), as many as it would still start: the tasks missing from `desiredCount` on
+    /// instances that are not draining, within `maximumPercent`. None while no task waits so.
+    /// drainsim keeps them as this count, not as task records (docs/ecs-choices.md § "Managed
+    /// scaling").
+    pub fn tasks_provisioning(&self) -> Option<(&'a str, u32)> {
+        let (provider, count) = self.engine.tasks_provisioning(self.id)?;
+        Some((self.engine.strings.resolve(provider), count))
+    }
+
     /// The capacity providers of its capacity provider strategy, in the strategy's order (none
     /// for a service without one: its tasks go to any instance).
     pub fn capacity_providers(&self) -> impl Iterator<Item = &'a str> + 'a {

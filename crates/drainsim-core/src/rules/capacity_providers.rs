@@ -135,6 +135,67 @@ pub(crate) fn choose_provider<P>(items: &[StrategyItem<P>], live: &[u32]) -> usi
     best.map_or(0, |(k, _)| k)
 }
 
+/// CreateCapacityProvider's checks of its request
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html>,
+/// [`ManagedScaling`](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ManagedScaling.html)):
+/// the name ("Up to 255 characters are allowed. They include letters (both upper and lowercase
+/// letters), numbers, underscores (_), and hyphens (-). The name can't be prefixed with "aws",
+/// "ecs", or "fargate""); `ENABLED` or `DISABLED` where the API takes them; `targetCapacity` 1–100,
+/// the step sizes 1–10,000 and `instanceWarmupPeriod` 0–10,000; and managed termination
+/// protection only with managed scaling ("When using managed termination protection, managed
+/// scaling must also be used otherwise managed termination protection doesn't work",
+/// [AutoScalingGroupProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AutoScalingGroupProvider.html)).
+/// drainsim also refuses a minimum step above the maximum. Errors are InvalidParameterExceptions.
+pub(crate) fn validate_capacity_provider(req: &crate::api::CreateCapacityProviderRequest) -> Result<(), EcsError> {
+    let name = req.name.as_str();
+    if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(EcsError::invalid_parameter("name must be 1 to 255 letters, numbers, underscores and hyphens"));
+    }
+    if let Some(prefix) = ["aws", "ecs", "fargate"].into_iter().find(|p| name.starts_with(p)) {
+        return Err(EcsError::invalid_parameter(format!("name can't be prefixed with \"{prefix}\"")));
+    }
+    let p = &req.auto_scaling_group_provider;
+    if p.auto_scaling_group_arn.is_empty() {
+        return Err(EcsError::invalid_parameter("autoScalingGroupArn must name an Auto Scaling group"));
+    }
+    let scaling_status = p.managed_scaling.as_ref().and_then(|m| m.status.as_deref());
+    for (field, v) in [
+        ("managedDraining", p.managed_draining.as_deref()),
+        ("managedTerminationProtection", p.managed_termination_protection.as_deref()),
+        ("managedScaling status", scaling_status),
+    ] {
+        if let Some(v) = v.filter(|v| *v != "ENABLED" && *v != "DISABLED") {
+            return Err(EcsError::invalid_parameter(format!("{field} '{v}' must be ENABLED or DISABLED")));
+        }
+    }
+    if let Some(m) = &p.managed_scaling {
+        let ranges = [
+            ("targetCapacity", m.target_capacity, 1, 100),
+            ("minimumScalingStepSize", m.minimum_scaling_step_size, 1, 10_000),
+            ("maximumScalingStepSize", m.maximum_scaling_step_size, 1, 10_000),
+            ("instanceWarmupPeriod", m.instance_warmup_period, 0, 10_000),
+        ];
+        for (field, v, lo, hi) in ranges {
+            if let Some(v) = v.filter(|v| !(lo..=hi).contains(v)) {
+                return Err(EcsError::invalid_parameter(format!("managedScaling {field} {v} is out of range: {lo} to {hi}")));
+            }
+        }
+        let steps = crate::managed_scaling::ScalingSettings::of(m);
+        if steps.minimum_scaling_step_size > steps.maximum_scaling_step_size {
+            return Err(EcsError::invalid_parameter(format!(
+                "managedScaling minimumScalingStepSize {} is above maximumScalingStepSize {}",
+                steps.minimum_scaling_step_size, steps.maximum_scaling_step_size
+            )));
+        }
+    }
+    if p.managed_termination_protection_enabled() && scaling_status != Some("ENABLED") {
+        return Err(EcsError::invalid_parameter(
+            "managedTerminationProtection ENABLED needs managedScaling with status ENABLED (without managed scaling, managed termination protection does not work)",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //! as graphs by `transitions`), the task ENI limit table (`eni_limits`), and the account-setting
 //! names, defaults and precedence (`settings`), and agent versions (`versions`: how they compare,
 //! and which features need which), capacity provider strategies (`capacity_providers`: their limits,
-//! and which provider a service's next task runs on), and the cluster query language (`query`: the parser and the
+//! and which provider a service's next task runs on), managed scaling (`managed_scaling`: the
+//! CapacityProviderReservation metric and the capacity it asks for), and the cluster query language (`query`: the parser and the
 //! evaluation of `filter` and `memberOf` expressions over an instance's facts). Plain data and pure
 //! functions; no engine state. `transitions` builds its graphs from `lifecycle`'s tables (the one
 //! reference inside the folder).
@@ -10,6 +11,7 @@
 pub(crate) mod capacity_providers;
 pub(crate) mod eni_limits;
 pub(crate) mod lifecycle;
+pub(crate) mod managed_scaling;
 pub(crate) mod query;
 pub(crate) mod settings;
 pub(crate) mod transitions;

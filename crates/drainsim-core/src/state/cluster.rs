@@ -73,6 +73,9 @@ pub(crate) struct Clusters {
     /// one that reads `runningTasksCount` (until then, a change of an instance's tasks or of its
     /// count has no constraint class to tell).
     any_lists_reading: (bool, bool),
+    /// The capacity providers created (CreateCapacityProvider), in creation order, each with
+    /// whether its managed scaling is ENABLED. Account-wide, as in ECS.
+    created_providers: Vec<(Sym, bool)>,
 }
 
 impl std::ops::Index<usize> for Clusters {
@@ -86,13 +89,22 @@ type Id = crate::infra::ids::ClusterId;
 
 impl crate::infra::recycle::Recycle for Clusters {
     fn reset_to(&mut self, fresh: Self) {
-        let Clusters { records, by_name, any_daemon_service, any_group_value_spread, any_room_order, any_lists_reading } = fresh;
+        let Clusters {
+            records,
+            by_name,
+            any_daemon_service,
+            any_group_value_spread,
+            any_room_order,
+            any_lists_reading,
+            created_providers,
+        } = fresh;
         self.records.reset_to(records);
         self.by_name = by_name;
         self.any_daemon_service = any_daemon_service;
         self.any_room_order = any_room_order;
         self.any_lists_reading = any_lists_reading;
         self.any_group_value_spread = any_group_value_spread;
+        self.created_providers = created_providers;
     }
 }
 
@@ -150,6 +162,24 @@ impl Clusters {
         let c = &mut self.records[id.index()];
         c.capacity_providers = providers;
         c.default_capacity_provider_strategy = default_strategy;
+    }
+
+    /// CreateCapacityProvider, checked by the engine: a provider of this name (not yet created)
+    /// and whether its managed scaling is ENABLED.
+    pub(crate) fn create_capacity_provider(&mut self, name: Sym, managed_scaling: bool) {
+        assert!(!self.created_providers.iter().any(|(p, _)| *p == name), "a capacity provider is created once");
+        self.created_providers.push((name, managed_scaling));
+    }
+
+    /// Whether a capacity provider of this name was created.
+    pub(crate) fn capacity_provider_created(&self, name: Sym) -> bool {
+        self.created_providers.iter().any(|(p, _)| *p == name)
+    }
+
+    /// Whether the capacity provider was created with managed scaling ENABLED (a provider only
+    /// named by PutClusterCapacityProviders has none).
+    pub(crate) fn managed_scaling(&self, name: Sym) -> bool {
+        self.created_providers.iter().any(|(p, managed)| *p == name && *managed)
     }
 
     /// An instance registered in the cluster.

@@ -141,6 +141,10 @@ pub enum StallReason {
     DeploymentConfiguration,
     /// Tasks failed to start, and the scheduler is backing off.
     StartThrottled,
+    /// No instance of the task's capacity provider has room, and the provider's managed scaling
+    /// is ENABLED: the tasks wait PROVISIONING for the group to scale out
+    /// ([`crate::ServiceView::tasks_provisioning`]).
+    Provisioning,
 }
 
 impl StallReason {
@@ -150,6 +154,7 @@ impl StallReason {
             StallReason::Placement(r) => r.as_str(),
             StallReason::DeploymentConfiguration => "deploymentConfiguration",
             StallReason::StartThrottled => "TaskFailedToStart",
+            StallReason::Provisioning => "PROVISIONING",
         }
     }
 }

@@ -30,7 +30,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use drainsim_core::{ChoiceTaken, Engine};
 use rayon::prelude::*;
 
-use crate::autoscaling::AutoScaling;
 use crate::driver::Driver;
 use crate::format::{Action, ExploreFault, ExploreSpec, Scenario, MAX_EXPLORE_FAULTS};
 use crate::load::{LoadedScenario, ScenarioError};
@@ -403,10 +402,9 @@ impl Explored {
             if e.next_event_time().is_none_or(|t| t > at) {
                 let mut driver = Driver::new(&self.loaded, None, self.end_time_ms, self.max_events, None);
                 driver.advance_to(e, at)?;
-                let mut auto_scaling = AutoScaling::new(&self.loaded);
                 // The explorer judges its own properties; the step's results are not read.
                 let results = StepResults { text: ResultText::FailuresOnly, into: &mut Vec::new() };
-                run_step(e, &mut driver, &mut auto_scaling, &self.loaded, next_step, step, results)?;
+                run_step(e, &mut driver, &self.loaded, next_step, step, results)?;
                 return Ok(next_step + 1);
             }
         }

@@ -13,13 +13,14 @@ use drainsim_core::{EcsError, Engine};
 
 use crate::driver::Driver;
 use crate::format::{
-    AutoScalingGroupProviderSpec, AutoScalingGroupSpec, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
-    DEFAULT_CHECKPOINT_DELAY_S, DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE, MANAGED_DRAINING_LIMIT_MS,
-    PROTECTED_INSTANCES_WAIT_MS,
+    AutoScalingGroupSpec, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec, DEFAULT_CHECKPOINT_DELAY_S,
+    DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE, MANAGED_DRAINING_LIMIT_MS, PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{InstanceRefreshOutcome, RefreshCapacitySample};
 use crate::setup::registration_request;
+
+mod managed_scaling;
 
 /// Where an instance of a group is in its Auto Scaling lifecycle (`LifecycleState`, the states
 /// drainsim models).
@@ -45,6 +46,8 @@ struct Member {
     lifecycle: Lifecycle,
     /// Protected from scale in (`ProtectedFromScaleIn`).
     protected: bool,
+    /// When the group launched it (None for the instances it held when the run began).
+    launched_at_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,7 +59,12 @@ struct Group {
     launched: u32,
     members: Vec<Member>,
     /// The ECS capacity provider of the group, if the scenario gives one.
-    provider: Option<AutoScalingGroupProviderSpec>,
+    provider: Option<api::AutoScalingGroupProvider>,
+    /// A step (StartInstanceRefresh, SetDesiredCapacity) is acting on the group: managed scaling
+    /// leaves it alone meanwhile.
+    busy: bool,
+    /// Its capacity provider's managed scaling, when ENABLED.
+    scaler: Option<managed_scaling::Scaler>,
 }
 
 /// The scenario's Auto Scaling groups as a run goes on.
@@ -64,6 +72,13 @@ struct Group {
 pub(crate) struct AutoScaling {
     groups: Vec<Group>,
     refreshes: Vec<InstanceRefreshOutcome>,
+    /// How many times managed scaling acted (the driver's measure of progress).
+    pub(crate) background_acts: u64,
+}
+
+/// The capacity provider of a group, if the scenario gives one.
+fn provider_of<'l>(loaded: &'l LoadedScenario, spec: &AutoScalingGroupSpec) -> Option<&'l api::CreateCapacityProviderRequest> {
+    loaded.scenario.capacity_providers.iter().find(|c| c.auto_scaling_group_provider.group_name() == spec.auto_scaling_group_name)
 }
 
 /// How a StartInstanceRefresh step ended.
@@ -98,31 +113,29 @@ impl AutoScaling {
                         name: g.name,
                         template: spec.launch_template.clone(),
                         lifecycle: Lifecycle::InService { healthy_at_ms: 0 },
+                        launched_at_ms: None,
                     })
                     .collect(),
                 spec: spec.clone(),
-                provider: loaded
-                    .scenario
-                    .capacity_providers
-                    .iter()
-                    .map(|c| &c.auto_scaling_group_provider)
-                    .find(|p| p.group_name() == spec.auto_scaling_group_name)
-                    .cloned(),
+                provider: provider_of(loaded, spec).map(|c| c.auto_scaling_group_provider.clone()),
+                busy: false,
+                scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, &spec.auto_scaling_group_name)),
             })
             .collect();
-        AutoScaling { groups, refreshes: Vec::new() }
+        AutoScaling { groups, refreshes: Vec::new(), background_acts: 0 }
     }
 
-    /// The refreshes run so far, in order.
-    pub(crate) fn into_refreshes(self) -> Vec<InstanceRefreshOutcome> {
-        self.refreshes
+    /// The refreshes run so far, in order (taken).
+    pub(crate) fn take_refreshes(&mut self) -> Vec<InstanceRefreshOutcome> {
+        std::mem::take(&mut self.refreshes)
     }
 
-    /// The group a step names (`load` checked the name; an unknown one is an error at the step).
-    fn group_mut(&mut self, loaded: &LoadedScenario, step: &str, name: &str) -> Result<&mut Group, ScenarioError> {
+    /// The place of the group a step names (`load` checked the name; an unknown one is an error at
+    /// the step).
+    fn group_index(&self, loaded: &LoadedScenario, step: &str, name: &str) -> Result<usize, ScenarioError> {
         self.groups
-            .iter_mut()
-            .find(|g| g.spec.auto_scaling_group_name == name)
+            .iter()
+            .position(|g| g.spec.auto_scaling_group_name == name)
             .ok_or_else(|| loaded.error_at(step, format!("unknown Auto Scaling group '{name}'")))
     }
 
@@ -158,7 +171,6 @@ impl AutoScaling {
     /// `Failed`. Protected means either kind ([`protected_from_scale_in`]): set in the scenario, or
     /// kept by managed termination protection while the instance runs a non-daemon task.
     pub(crate) fn start_instance_refresh(
-        &mut self,
         engine: &mut Engine,
         driver: &mut Driver,
         loaded: &LoadedScenario,
@@ -166,7 +178,9 @@ impl AutoScaling {
         req: &StartInstanceRefreshSpec,
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name, the version and the percentages.
-        let g = self.group_mut(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
+        let gi = driver.auto_scaling.group_index(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
+        let g = &mut driver.auto_scaling.groups[gi];
+        g.busy = true;
         let prefs = &req.preferences;
         // The desired launch template, name and version: `SkipMatching` keeps the instances that
         // "match the desired configuration"; another template is another configuration, even at
@@ -233,6 +247,7 @@ impl AutoScaling {
         let mut error = None;
         let mut timed_out = false;
         loop {
+            let g = &mut driver.auto_scaling.groups[gi];
             let now = engine.now_ms();
             // 1. Registrations due.
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
@@ -319,6 +334,7 @@ impl AutoScaling {
                     template: target.clone(),
                     protected: false,
                     lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
+                    launched_at_ms: Some(now),
                 });
             }
             // Observations.
@@ -415,13 +431,13 @@ impl AutoScaling {
                 timed_out = true;
                 break;
             };
+            let draining = ended_by_drain(g, now);
             let end = driver.end_time_ms();
             if now >= end {
                 timed_out = true;
                 break;
             }
             let until = next.min(end);
-            let draining = ended_by_drain(g, now);
             driver.wait_until(engine, until - now, |e| draining.iter().any(|n| drain_complete(e, n)))?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
@@ -445,7 +461,8 @@ impl AutoScaling {
             ),
         };
         let status = record.status.clone();
-        self.refreshes.push(record);
+        driver.auto_scaling.refreshes.push(record);
+        driver.auto_scaling.groups[gi].busy = false;
         Ok(RefreshEnd { timed_out, error, note, status })
     }
 
@@ -462,7 +479,6 @@ impl AutoScaling {
     /// desired capacity, or only protected instances are left above it: Auto Scaling keeps the
     /// instances it cannot terminate, and the note says how many.
     pub(crate) fn set_desired_capacity(
-        &mut self,
         engine: &mut Engine,
         driver: &mut Driver,
         loaded: &LoadedScenario,
@@ -470,7 +486,9 @@ impl AutoScaling {
         req: &SetDesiredCapacitySpec,
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name and the capacity.
-        let g = self.group_mut(loaded, "SetDesiredCapacity", &req.auto_scaling_group_name)?;
+        let gi = driver.auto_scaling.group_index(loaded, "SetDesiredCapacity", &req.auto_scaling_group_name)?;
+        let g = &mut driver.auto_scaling.groups[gi];
+        g.busy = true;
         let desired = req.desired_capacity;
         g.spec.desired_capacity = desired;
         let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
@@ -480,48 +498,12 @@ impl AutoScaling {
         let mut timed_out = false;
         let mut held_by_protection = 0u32;
         loop {
+            let g = &mut driver.auto_scaling.groups[gi];
             let now = engine.now_ms();
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
             finish_terminations(g, engine, caller, now, &mut error);
-            let alive = |g: &Group| count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }));
-            // The alive members that may go, in launch order (read again before each pick while
-            // whether one is protected follows the tasks it runs).
-            let eligible = |g: &Group, engine: &Engine| {
-                let may_go = |k: usize| {
-                    matches!(g.members[k].lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
-                        && !protected_from_scale_in(g, k, engine)
-                };
-                Victims::new(g, (0..g.members.len()).filter(|&k| may_go(k)))
-            };
-            let (mut alive_now, mut victims) = (alive(g), eligible(g, engine));
-            while error.is_none() && alive_now > desired {
-                if protection_follows_tasks(g) {
-                    victims = eligible(g, engine);
-                }
-                let Some(victim) = victims.pick() else { break };
-                victims.remove(g, victim);
-                alive_now -= 1;
-                terminated += 1;
-                if let Err(e) = begin_termination(g, victim, engine, caller, now) {
-                    error = Some(e);
-                }
-            }
-            // Each launch is a Pending member in the zone with the fewest alive ones: the counts
-            // are taken once and moved with each launch.
-            let mut zones = alive_per_zone(g);
-            while error.is_none() && alive_now < desired {
-                let zone = fewest_alive_zone(g, &mut zones);
-                alive_now += 1;
-                g.launched = g.launched.checked_add(1).expect("launches are bounded by MaxSize per SetDesiredCapacity");
-                launched += 1;
-                g.members.push(Member {
-                    name: g.spec.member_name(g.launched),
-                    zone,
-                    template: g.template.clone(),
-                    protected: false,
-                    lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
-                });
-            }
+            let (up, down) = resize(g, engine, caller, now, desired, &mut error);
+            (launched, terminated) = (launched + up, terminated + down);
             if error.is_some() {
                 break;
             }
@@ -538,18 +520,20 @@ impl AutoScaling {
                 held_by_protection = alive(g).saturating_sub(desired);
                 break;
             };
+            let draining = ended_by_drain(g, now);
             let end = driver.end_time_ms();
             if now >= end {
                 timed_out = true;
                 break;
             }
-            let draining = ended_by_drain(g, now);
             driver.wait_until(engine, next.min(end) - now, |e| draining.iter().any(|n| drain_complete(e, n)))?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
                 break;
             }
         }
+        let g = &mut driver.auto_scaling.groups[gi];
+        g.busy = false;
         let elapsed = engine.now_ms() - start;
         let mut note = format!(
             "SetDesiredCapacity {desired} on {}: {launched} launched, {terminated} terminated in {elapsed} ms",
@@ -561,6 +545,64 @@ impl AutoScaling {
         let status = if error.is_some() || timed_out { "InProgress" } else { "Successful" };
         Ok(RefreshEnd { timed_out, error, note, status: status.into() })
     }
+}
+
+/// Whether the group may terminate member `k` in a scale in: alive (Pending or InService) and not
+/// protected from scale in.
+fn may_terminate(g: &Group, k: usize, engine: &Engine) -> bool {
+    matches!(g.members[k].lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
+        && !protected_from_scale_in(g, k, engine)
+}
+
+/// Pending and InService members.
+fn alive(g: &Group) -> u32 {
+    count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }))
+}
+
+/// The group moves toward `desired` at `now`: while more members are alive (Pending or
+/// InService), one more is terminated — through the group's termination path (ECS's managed
+/// draining, or its termination hook) — chosen among those not protected from scale in
+/// (`protectedInstances`, and with managed termination protection those running non-daemon tasks,
+/// read again before each pick) as a refresh chooses: the zone with the most instances, oldest
+/// first; while fewer are, one is launched into the zone with the fewest. Returns how many it
+/// launched and how many it began to terminate; a refused ECS request is kept in `error` and ends
+/// the moves.
+fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u32, error: &mut Option<EcsError>) -> (u32, u32) {
+    let (mut launched, mut terminated) = (0u32, 0u32);
+    // The alive members that may go, in launch order (read again before each pick while
+    // whether one is protected follows the tasks it runs).
+    let eligible = |g: &Group, engine: &Engine| Victims::new(g, (0..g.members.len()).filter(|&k| may_terminate(g, k, engine)));
+    let (mut alive_now, mut victims) = (alive(g), eligible(g, engine));
+    while error.is_none() && alive_now > desired {
+        if protection_follows_tasks(g) {
+            victims = eligible(g, engine);
+        }
+        let Some(victim) = victims.pick() else { break };
+        victims.remove(g, victim);
+        alive_now -= 1;
+        terminated += 1;
+        if let Err(e) = begin_termination(g, victim, engine, caller, now) {
+            *error = Some(e);
+        }
+    }
+    // Each launch is a Pending member in the zone with the fewest alive ones: the counts are taken
+    // once and moved with each launch.
+    let mut zones = alive_per_zone(g);
+    while error.is_none() && alive_now < desired {
+        let zone = fewest_alive_zone(g, &mut zones);
+        alive_now += 1;
+        g.launched = g.launched.checked_add(1).expect("launches are bounded by MaxSize per resize");
+        launched += 1;
+        g.members.push(Member {
+            name: g.spec.member_name(g.launched),
+            zone,
+            template: g.template.clone(),
+            protected: false,
+            lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
+            launched_at_ms: Some(now),
+        });
+    }
+    (launched, terminated)
 }
 
 /// Launched instances whose registration is due register with ECS (Pending → InService, healthy
@@ -1049,6 +1091,7 @@ mod tests {
                         _ => Lifecycle::Terminated,
                     },
                     protected: false,
+                    launched_at_ms: None,
                 })
                 .collect();
             let alive = |m: &Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });

@@ -1,0 +1,292 @@
+//! ECS cluster auto scaling of the scenario's Auto Scaling groups: a capacity provider with
+//! `managedScaling` ENABLED has ECS take a CapacityProviderReservation datapoint every minute and
+//! a target tracking policy resize the group by it
+//! (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-scaling-behavior.html>).
+//! The arithmetic is `drainsim_core::managed_scaling`'s; this is the actor that applies it as the
+//! run goes on, whatever moves the clock (the [`Driver`](crate::driver::Driver) asks it when it
+//! next acts and lets it act then, after the engine's events of that instant).
+//!
+//! Each minute (60 s, 120 s, … of simulated time), for each such group that no step is acting on:
+//! 1. N is its InService members; M the InService members running a task that is not a daemon
+//!    service's ("A container instance is considered empty even when daemon tasks are running"),
+//!    or, with tasks of the provider waiting PROVISIONING
+//!    ([`drainsim_core::ServiceView::tasks_provisioning`]), N and the scale-out step those tasks
+//!    call for;
+//! 2. a datapoint above `targetCapacity` scales out to the capacity target tracking asks for (at
+//!    most `MaxSize`), unless an instance it launched is still within `instanceWarmupPeriod`
+//!    ("Any additional scale-out waits for the instance warmup period");
+//! 3. 15 datapoints in a row below the target, and 15 minutes since the last scale-out, scale in
+//!    toward that capacity (at least `MinSize`), by at most half the group a minute;
+//! 4. the group then launches or terminates toward its desired capacity as SetDesiredCapacity
+//!    does (managed termination protection keeps instances with non-daemon tasks; managed draining
+//!    drains those it terminates).
+//!
+//! Between datapoints the group registers the instances it launched when they are due and
+//! terminates those whose lifecycle wait is over.
+
+use drainsim_core::managed_scaling::{
+    instances_for_provisioning_tasks, scale_in_capacity, scale_out_step, ProvisioningTasks, Reservation, ScalingSettings,
+    MAX_PROVISIONING_TASKS_PER_CLUSTER, METRIC_PERIOD_MS, SCALE_IN_AFTER_SCALE_OUT_MS, SCALE_IN_DATAPOINTS,
+};
+use drainsim_core::Engine;
+
+use super::{alive, drained, finish_terminations, next_timeout, register_due, resize, runs_non_daemon_task, wait_over};
+use super::{AutoScaling, Group, Lifecycle};
+use crate::load::LoadedScenario;
+use crate::outcome::{ManagedScalingOutcome, ManagedScalingSample};
+
+/// Most samples one group's record keeps (a sample is taken only when something changed); past
+/// it the record says it was cut.
+pub(crate) const MAX_MANAGED_SCALING_SAMPLES: usize = 10_000;
+
+/// A group's managed scaling as the run goes on.
+#[derive(Debug, Clone)]
+pub(super) struct Scaler {
+    settings: ScalingSettings,
+    /// Datapoints below the target in a row.
+    below: u32,
+    /// The minute of the last datapoint.
+    last_datapoint_ms: Option<u64>,
+    /// When the last scale-out set the desired capacity.
+    last_scale_out_ms: Option<u64>,
+    /// What it did, for the report.
+    pub(super) record: ManagedScalingOutcome,
+}
+
+impl Scaler {
+    /// The scaler of a group whose capacity provider has managed scaling ENABLED.
+    pub(super) fn new(provider: &drainsim_core::api::CreateCapacityProviderRequest, group: &str) -> Option<Scaler> {
+        let p = &provider.auto_scaling_group_provider;
+        if !p.managed_scaling_enabled() {
+            return None;
+        }
+        let settings = ScalingSettings::of(p.managed_scaling.as_ref().expect("enabled managed scaling is given"));
+        Some(Scaler {
+            settings,
+            below: 0,
+            last_datapoint_ms: None,
+            last_scale_out_ms: None,
+            record: ManagedScalingOutcome {
+                capacity_provider_name: provider.name.clone(),
+                auto_scaling_group_name: group.to_string(),
+                target_capacity: settings.target_capacity,
+                samples: Vec::new(),
+                samples_truncated: false,
+                scale_outs: 0,
+                scale_ins: 0,
+                instances_launched: 0,
+                instances_terminated: 0,
+                error: None,
+            },
+        })
+    }
+
+    /// The minute of the next datapoint: the first whole minute after the last one (the first at
+    /// 60 s), and not before `now`.
+    fn next_datapoint_ms(&self, now: u64) -> u64 {
+        let after = self.last_datapoint_ms.map_or(METRIC_PERIOD_MS, |t| t.saturating_add(METRIC_PERIOD_MS));
+        after.max(now.div_ceil(METRIC_PERIOD_MS).saturating_mul(METRIC_PERIOD_MS))
+    }
+}
+
+/// One datapoint of a group: its reservation and the tasks waiting for it.
+struct Datapoint {
+    reservation: Reservation,
+    tasks_provisioning: u32,
+}
+
+/// The group's datapoint now: N, M and the tasks of its provider waiting PROVISIONING in its
+/// cluster (at most [`MAX_PROVISIONING_TASKS_PER_CLUSTER`], counted in service order).
+fn datapoint(g: &Group, scaler: &Scaler, engine: &Engine) -> Datapoint {
+    let in_service: Vec<&str> =
+        g.members.iter().filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. })).map(|m| m.name.as_str()).collect();
+    let running = u32::try_from(in_service.len()).expect("a group holds fewer than 2^32 instances");
+    let occupied = in_service.iter().filter(|n| runs_non_daemon_task(engine, n)).count() as u32;
+    let provider = scaler.record.capacity_provider_name.as_str();
+    let cluster = g.spec.cluster.as_deref().unwrap_or("default");
+    let mut waiting: Vec<ProvisioningTasks> = Vec::new();
+    let mut total = 0u32;
+    for s in engine.services().filter(|s| s.cluster() == cluster) {
+        let Some((p, n)) = s.tasks_provisioning() else { continue };
+        if p != provider || total >= MAX_PROVISIONING_TASKS_PER_CLUSTER {
+            continue;
+        }
+        let n = n.min(MAX_PROVISIONING_TASKS_PER_CLUSTER - total);
+        total += n;
+        let size = s.task_size();
+        match waiting.iter_mut().find(|w| (w.cpu, w.memory, w.host_port) == (size.cpu, size.memory, size.host_port)) {
+            Some(w) => w.count += n,
+            None => waiting.push(ProvisioningTasks { cpu: size.cpu, memory: size.memory, host_port: size.host_port, count: n }),
+        }
+    }
+    let step = scale_out_step(instances_for_provisioning_tasks(&waiting, g.spec.cpu, g.spec.memory), &scaler.settings);
+    Datapoint { reservation: Reservation::of(running, occupied, step), tasks_provisioning: total }
+}
+
+/// Whether an instance the group launched is still within the warmup at `now` (then no further
+/// scale-out).
+fn warming_up(g: &Group, scaler: &Scaler, now: u64) -> bool {
+    let warmup = scaler.settings.instance_warmup_period_ms();
+    g.members.iter().any(|m| {
+        matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
+            && m.launched_at_ms.is_some_and(|t| t.saturating_add(warmup) > now)
+    })
+}
+
+/// The desired capacity a datapoint would lead to, with enough datapoints below the target (the
+/// scale-out limits and the warmup left aside): up to `MaxSize` for one above, down to `MinSize`
+/// for one below.
+fn capacity_wanted(g: &Group, scaler: &Scaler, d: &Datapoint) -> u32 {
+    let target = scaler.settings.target_capacity;
+    let tracked = d.reservation.target_tracking_capacity(target);
+    let desired = g.spec.desired_capacity;
+    if d.reservation.above(target) {
+        desired.max(tracked).min(g.spec.max_size)
+    } else if d.reservation.below(target) {
+        scale_in_capacity(desired, tracked.max(g.spec.min_size))
+    } else {
+        desired
+    }
+}
+
+impl AutoScaling {
+    /// Whether any group has a capacity provider with managed scaling ENABLED.
+    pub(crate) fn has_managed_scaling(&self) -> bool {
+        self.groups.iter().any(|g| g.scaler.is_some())
+    }
+
+    /// When managed scaling next acts, if it will: the next registration due or lifecycle wait
+    /// over of a managed group (now, for a wait its drain just ended), and the next datapoint
+    /// while the engine is busy or a datapoint now would change something. None once every managed
+    /// group is settled and the engine quiet: nothing would change.
+    pub(crate) fn background_next_time(&self, engine: &Engine) -> Option<u64> {
+        let now = engine.now_ms();
+        let mut next: Option<u64> = None;
+        let mut soonest = |t: u64| next = Some(next.map_or(t, |n: u64| n.min(t)));
+        for g in self.groups.iter().filter(|g| !g.busy) {
+            let Some(scaler) = &g.scaler else { continue };
+            let mut moving = false;
+            for m in &g.members {
+                match m.lifecycle {
+                    Lifecycle::Pending { register_at_ms } => {
+                        moving = true;
+                        soonest(register_at_ms.max(now));
+                    }
+                    Lifecycle::TerminatingWait { since_ms } => {
+                        moving = true;
+                        let drained = drained(g, engine, &m.name);
+                        if wait_over(g, since_ms, drained, now) {
+                            soonest(now);
+                        } else if let Some(t) = next_timeout(g, since_ms, drained, now) {
+                            soonest(t);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if moving || !engine.is_quiet() || !settled(g, scaler, engine) {
+                soonest(scaler.next_datapoint_ms(now));
+            }
+        }
+        next
+    }
+
+    /// Managed scaling acts at `now` (a time [`Self::background_next_time`] gave): each managed
+    /// group no step is acting on takes the minute's datapoint when one is due and sets its
+    /// desired capacity by it, registers the instances due, terminates those whose wait is over,
+    /// and, at a datapoint, moves toward its desired capacity.
+    pub(crate) fn background_act(&mut self, engine: &mut Engine, loaded: &LoadedScenario) {
+        let now = engine.now_ms();
+        let caller = engine.default_caller_arn().to_string();
+        for g in self.groups.iter_mut().filter(|g| !g.busy && g.scaler.is_some()) {
+            let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
+            let mut error = None;
+            // The minute's datapoint is of the state the instant found: the instances registering
+            // now have had no task placed yet.
+            let scaler = g.scaler.as_ref().expect("filtered");
+            let datapoint_due = scaler.next_datapoint_ms(now) == now && now % METRIC_PERIOD_MS == 0;
+            if datapoint_due {
+                take_datapoint(g, engine, now);
+            }
+            register_due(g, engine, loaded, &caller, now, warmup_ms, &mut error);
+            finish_terminations(g, engine, &caller, now, &mut error);
+            if datapoint_due {
+                let desired = g.spec.desired_capacity;
+                let (up, down) = resize(g, engine, &caller, now, desired, &mut error);
+                let scaler = g.scaler.as_mut().expect("filtered");
+                scaler.record.instances_launched += up;
+                scaler.record.instances_terminated += down;
+            }
+            if let Some(e) = error {
+                let record = &mut g.scaler.as_mut().expect("filtered").record;
+                record.error.get_or_insert_with(|| e.to_string());
+            }
+        }
+        self.background_acts += 1;
+    }
+
+    /// The managed scaling records of the groups that have it, in the scenario's order (taken).
+    pub(crate) fn take_managed_scaling(&mut self) -> Vec<ManagedScalingOutcome> {
+        self.groups.iter_mut().filter_map(|g| g.scaler.as_mut().map(|s| std::mem::take(&mut s.record))).collect()
+    }
+}
+
+/// A datapoint at minute `now`: the group's desired capacity follows it (see the module's
+/// documentation), and the record notes it when something changed.
+fn take_datapoint(g: &mut Group, engine: &Engine, now: u64) {
+    let scaler = g.scaler.as_ref().expect("a managed group");
+    let d = datapoint(g, scaler, engine);
+    let target = scaler.settings.target_capacity;
+    let wanted = capacity_wanted(g, scaler, &d);
+    let warming = warming_up(g, scaler, now);
+    let desired = g.spec.desired_capacity;
+    let scaler = g.scaler.as_mut().expect("a managed group");
+    scaler.last_datapoint_ms = Some(now);
+    scaler.below = if d.reservation.below(target) { scaler.below.saturating_add(1) } else { 0 };
+    let scale_in_allowed = scaler.below >= SCALE_IN_DATAPOINTS
+        && scaler.last_scale_out_ms.is_none_or(|t| t.saturating_add(SCALE_IN_AFTER_SCALE_OUT_MS) <= now);
+    let new_desired = if wanted > desired && !warming {
+        scaler.last_scale_out_ms = Some(now);
+        scaler.record.scale_outs += 1;
+        wanted
+    } else if wanted < desired && scale_in_allowed {
+        scaler.record.scale_ins += 1;
+        wanted
+    } else {
+        desired
+    };
+    g.spec.desired_capacity = new_desired;
+    let sample = ManagedScalingSample {
+        at_ms: now,
+        instances_running: d.reservation.instances_running,
+        instances_needed: d.reservation.instances_needed,
+        capacity_provider_reservation_hundredths: d.reservation.hundredths_of_percent(),
+        tasks_provisioning: d.tasks_provisioning,
+        desired_capacity: new_desired,
+    };
+    let record = &mut scaler.record;
+    let changed = record.samples.last().is_none_or(|last| ManagedScalingSample { at_ms: now, ..*last } != sample);
+    if changed {
+        if record.samples.len() < MAX_MANAGED_SCALING_SAMPLES {
+            record.samples.push(sample);
+        } else {
+            record.samples_truncated = true;
+        }
+    }
+}
+
+/// Whether a datapoint now would change nothing in the group: nothing Pending or waiting to
+/// terminate, a desired capacity the datapoint would keep (given the datapoints it takes), and
+/// the group at it, or above it with nothing it may terminate.
+fn settled(g: &Group, scaler: &Scaler, engine: &Engine) -> bool {
+    let d = datapoint(g, scaler, engine);
+    if capacity_wanted(g, scaler, &d) != g.spec.desired_capacity {
+        return false;
+    }
+    let alive = alive(g);
+    let desired = g.spec.desired_capacity;
+    if alive < desired {
+        return false;
+    }
+    alive == desired || (0..g.members.len()).all(|k| !super::may_terminate(g, k, engine))
+}
