@@ -419,6 +419,15 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
             ),
         }
     };
+    if reason == "PROVISIONING" {
+        // Tasks of a provider with managed scaling wait for the group to scale out: a wait, not a
+        // failure, unless the group can grow no further.
+        let provider = s.stall_capacity_provider(n).unwrap_or("its capacity provider");
+        return format!(
+            "{} waited with tasks PROVISIONING for capacity provider {provider}'s managed scaling {span}{detail}",
+            s.name()
+        );
+    }
     format!("{} stalled on {reason} {span}{detail}", s.name())
 }
 

@@ -1205,8 +1205,9 @@ fn build(
 
     for p in providers.iter().filter(|p| cap.managed_scaling.contains(p)) {
         summary.notes.push(format!(
-            "capacity provider {p} has managed scaling ENABLED, which drainsim does not model: a task of its strategy \
-             without room fails placement, where ECS would keep it PROVISIONING and scale the group out"
+            "capacity provider {p} has managed scaling ENABLED, but its Auto Scaling group is not imported: a task of \
+             its strategy without room fails placement, where ECS would keep it PROVISIONING and scale the group out \
+             (add the group to autoScalingGroups and the provider to capacityProviders to model that)"
         ));
     }
 
