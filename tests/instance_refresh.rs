@@ -105,6 +105,7 @@ fn scenario(c: &Case) -> Scenario {
         image_ids: BTreeMap::from([("1".into(), "ami-0old".into()), ("2".into(), "ami-0new".into())]),
         launch_to_register_ms: c.launch_ms,
         protected_instances: vec![],
+        spot: None,
     };
     let task_definition = api::RegisterTaskDefinitionRequest {
         family: "web".into(),

@@ -927,6 +927,11 @@ pub struct AutoScalingGroupSpec {
     /// per-instance `ProtectedFromScaleIn`, as SetInstanceProtection would set it.
     #[serde(rename = "protectedInstances", default, skip_serializing_if = "Vec::is_empty")]
     pub protected_instances: Vec<String>,
+    /// drainsim: the group launches Spot Instances (default: On-Demand), which EC2 may interrupt
+    /// as it interrupts an instance group's (docs/rollouts.md#spot-interruptions). An instance EC2
+    /// terminates leaves the group, which launches a replacement to keep its desired capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot: Option<SpotSpec>,
 }
 
 fn default_launch_ms() -> u64 {
@@ -971,6 +976,7 @@ impl AutoScalingGroupSpec {
         g.availability_zones = vec![zone.to_string()];
         g.agent_version = self.agent_version.clone();
         g.agent_config = self.agent_config;
+        g.spot = self.spot.clone();
         if let Some(ami) = self.image_id(template) {
             g.attributes.insert("ecs.ami-id".into(), ami.clone());
         }

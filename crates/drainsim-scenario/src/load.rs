@@ -958,6 +958,12 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                             .iter()
                             .filter(|g| g.spot.is_some())
                             .flat_map(|g| group_member_names(&g.name, g.count))
+                            .chain(
+                                s.auto_scaling_groups
+                                    .iter()
+                                    .filter(|g| g.spot.is_some())
+                                    .flat_map(|g| (1..=g.desired_capacity).map(|n| g.member_name(n))),
+                            )
                             .collect()
                     })
                     .contains(n);

@@ -109,6 +109,7 @@ fn run_inner<'s>(
     };
     driver.finish(&mut engine);
     let invariant_violation = drainsim_core::check_invariants(&engine).err().map(|v| v.to_string());
+    results.extend(driver.auto_scaling.take_background_failures());
     for e in &s.expectations {
         results.push(evaluate(&engine, e, Some(stop_reason), opts.result_text));
     }

@@ -149,10 +149,23 @@ fn capacity_wanted(g: &Group, scaler: &Scaler, d: &Datapoint) -> u32 {
     }
 }
 
+/// Whether the group acts between steps: its capacity provider has managed scaling, or it
+/// launches Spot Instances, which EC2 may take away and the group then replaces.
+fn acts_in_background(g: &Group) -> bool {
+    g.scaler.is_some() || g.spec.spot.is_some()
+}
+
+/// Whether member `k` is InService while EC2 has terminated it (a Spot interruption): its
+/// container instance is INACTIVE although the group never terminated it.
+fn lost(g: &Group, k: usize, engine: &Engine) -> bool {
+    matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
+        && engine.instance_named(&g.members[k].name).is_some_and(|i| i.status() == drainsim_core::InstanceStatus::Inactive)
+}
+
 impl AutoScaling {
-    /// Whether any group has a capacity provider with managed scaling ENABLED.
+    /// Whether any group acts between steps (managed scaling, or Spot Instances to replace).
     pub(crate) fn has_managed_scaling(&self) -> bool {
-        self.groups.iter().any(|g| g.scaler.is_some())
+        self.groups.iter().any(acts_in_background)
     }
 
     /// When managed scaling next acts, if it will: the next registration due or lifecycle wait
@@ -163,11 +176,11 @@ impl AutoScaling {
         let now = engine.now_ms();
         let mut next: Option<u64> = None;
         let mut soonest = |t: u64| next = Some(next.map_or(t, |n: u64| n.min(t)));
-        for g in self.groups.iter().filter(|g| !g.busy) {
-            let Some(scaler) = &g.scaler else { continue };
+        for g in self.groups.iter().filter(|g| !g.busy && acts_in_background(g)) {
             let mut moving = false;
-            for m in &g.members {
+            for (k, m) in g.members.iter().enumerate() {
                 match m.lifecycle {
+                    Lifecycle::InService { .. } if g.spec.spot.is_some() && lost(g, k, engine) => soonest(now),
                     Lifecycle::Pending { register_at_ms } => {
                         moving = true;
                         soonest(register_at_ms.max(now));
@@ -184,6 +197,7 @@ impl AutoScaling {
                     _ => {}
                 }
             }
+            let Some(scaler) = &g.scaler else { continue };
             if moving || !engine.is_quiet() || !settled(g, scaler, engine) {
                 soonest(scaler.next_datapoint_ms(now));
             }
@@ -198,31 +212,57 @@ impl AutoScaling {
     pub(crate) fn background_act(&mut self, engine: &mut Engine, loaded: &LoadedScenario) {
         let now = engine.now_ms();
         let caller = engine.default_caller_arn().to_string();
-        for g in self.groups.iter_mut().filter(|g| !g.busy && g.scaler.is_some()) {
+        for g in self.groups.iter_mut().filter(|g| !g.busy && acts_in_background(g)) {
             let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
             let mut error = None;
+            // Spot Instances EC2 terminated leave the group, which replaces them at once to keep
+            // its desired capacity ("Amazon EC2 Auto Scaling ... launches a replacement").
+            let lost_members: Vec<usize> = (0..g.members.len()).filter(|&k| lost(g, k, engine)).collect();
+            for &k in &lost_members {
+                g.members[k].lifecycle = Lifecycle::Terminated;
+            }
             // The minute's datapoint is of the state the instant found: the instances registering
             // now have had no task placed yet.
-            let scaler = g.scaler.as_ref().expect("filtered");
-            let datapoint_due = scaler.next_datapoint_ms(now) == now && now % METRIC_PERIOD_MS == 0;
+            let datapoint_due = g.scaler.as_ref().is_some_and(|s| s.next_datapoint_ms(now) == now && now % METRIC_PERIOD_MS == 0);
             if datapoint_due {
                 take_datapoint(g, engine, now);
             }
             register_due(g, engine, loaded, &caller, now, warmup_ms, &mut error);
             finish_terminations(g, engine, &caller, now, &mut error);
-            if datapoint_due {
+            if datapoint_due || !lost_members.is_empty() {
                 let desired = g.spec.desired_capacity;
                 let (up, down) = resize(g, engine, &caller, now, desired, &mut error);
-                let scaler = g.scaler.as_mut().expect("filtered");
-                scaler.record.instances_launched += up;
-                scaler.record.instances_terminated += down;
+                if let Some(scaler) = g.scaler.as_mut() {
+                    scaler.record.instances_launched += up;
+                    scaler.record.instances_terminated += down;
+                }
             }
             if let Some(e) = error {
-                let record = &mut g.scaler.as_mut().expect("filtered").record;
-                record.error.get_or_insert_with(|| e.to_string());
+                if let Some(scaler) = g.scaler.as_mut() {
+                    scaler.record.error.get_or_insert_with(|| e.to_string());
+                }
+                // A refused request between steps fails the run, as a step's would fail its step.
+                if !self.background_errors.iter().any(|(name, _, _)| *name == g.spec.auto_scaling_group_name) {
+                    self.background_errors.push((g.spec.auto_scaling_group_name.clone(), now, e.to_string()));
+                }
             }
         }
         self.background_acts += 1;
+    }
+
+    /// The first ECS request each group made between steps that ECS refused, with when, as failed
+    /// results (taken): "the group's requests are accepted".
+    pub(crate) fn take_background_failures(&mut self) -> Vec<crate::outcome::ExpectationResult> {
+        std::mem::take(&mut self.background_errors)
+            .into_iter()
+            .map(|(group, at_ms, error)| crate::outcome::ExpectationResult {
+                name: format!("Auto Scaling group {group}'s requests between steps are accepted"),
+                passed: false,
+                detail: error,
+                at_ms,
+                step: None,
+            })
+            .collect()
     }
 
     /// The managed scaling records of the groups that have it, in the scenario's order (taken).

@@ -74,6 +74,8 @@ pub(crate) struct AutoScaling {
     refreshes: Vec<InstanceRefreshOutcome>,
     /// How many times managed scaling acted (the driver's measure of progress).
     pub(crate) background_acts: u64,
+    /// The first request each group made between steps that ECS refused: group, time, error.
+    background_errors: Vec<(String, u64, String)>,
 }
 
 /// The capacity provider of a group, if the scenario gives one.
@@ -122,7 +124,7 @@ impl AutoScaling {
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, &spec.auto_scaling_group_name)),
             })
             .collect();
-        AutoScaling { groups, refreshes: Vec::new(), background_acts: 0 }
+        AutoScaling { groups, refreshes: Vec::new(), background_acts: 0, background_errors: Vec::new() }
     }
 
     /// The refreshes run so far, in order (taken).
@@ -627,8 +629,13 @@ fn register_due(
                     Ok(_) => {
                         // A pinned trunk failure applies to an instance the group launches, too.
                         let pinned = loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(&m.name));
-                        if let Some(id) = engine.instance_named(&m.name).map(|i| i.id()).filter(|_| pinned) {
+                        let id = engine.instance_named(&m.name).map(|i| i.id());
+                        if let Some(id) = id.filter(|_| pinned) {
                             engine.pin_trunk_failure(id);
+                        }
+                        // So is Spot: the instances of a Spot group can be interrupted.
+                        if let (Some(id), Some(spot)) = (id, &g.spec.spot) {
+                            engine.mark_spot_instance(id, spot.spot_instance_draining);
                         }
                     }
                     Err(e) => *error = Some(e),
@@ -911,7 +918,10 @@ fn drain_complete(engine: &Engine, name: &str) -> bool {
 /// The EC2 instance goes away: its container instance is deregistered — with `force` when tasks
 /// are still on it (their instance no longer exists).
 fn terminate(engine: &mut Engine, caller: &str, spec: &AutoScalingGroupSpec, name: &str) -> Result<(), EcsError> {
-    let Some(i) = engine.instance_named(name) else { return Ok(()) };
+    // An instance already gone (EC2 terminated a Spot Instance) has nothing left to deregister.
+    let Some(i) = engine.instance_named(name).filter(|i| i.status() != drainsim_core::InstanceStatus::Inactive) else {
+        return Ok(());
+    };
     let force = i.tasks().next().is_some();
     let req = api::DeregisterContainerInstanceRequest {
         cluster: spec.cluster.clone(),
