@@ -35,6 +35,21 @@ fn a_chart_has_a_panel_per_service_and_a_lane_per_drained_instance() {
     assert_eq!(text, committed, "regenerate docs/images/rollout-paced-by-stop-timeout.svg with drainsim run … --svg");
 }
 
+/// A capacity provider with managed scaling gets a panel of its group's instances over time; a
+/// run without one gets none.
+#[test]
+fn managed_scaling_has_a_panel_of_its_instances() {
+    let text = svg("scenarios/rollouts/spot-capacity-provider-replaces-interrupted-instances.ron", "spot.svg");
+    assert!(
+        text.contains(
+            "spot-cp (group spot, targetCapacity 100%): instances running N (blue), needed M (green), desired capacity (orange)"
+        ),
+        "{text}"
+    );
+    let plain = svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "plain.svg");
+    assert!(!plain.contains("targetCapacity"), "{plain}");
+}
+
 #[test]
 fn many_drained_instances_are_drawn_as_one_aggregate_panel() {
     let text = svg("scenarios/query/ami-rollout-by-filter.ron", "rollout-by-filter.svg");

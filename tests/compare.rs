@@ -117,6 +117,24 @@ fn unhealthy_tasks_replaced_show_only_where_there_were_some() {
     assert!(plain["measures"].as_array().unwrap().iter().all(|m| m["name"] != "unhealthy tasks replaced"), "{plain}");
 }
 
+/// Plans whose capacity provider's managed scaling launched instances compare how many: a drain
+/// that stops tasks before their replacements run (minimum 50 %, maximum 100 %) needs the same
+/// two instances; a plan with a smaller service needs none. Plans without managed scaling show
+/// no such row.
+#[test]
+fn instances_launched_by_managed_scaling_show_where_there_were_some() {
+    let file = "scenarios/drain/managed-scaling-scales-out-for-a-drain.ron";
+    let report = compare_json(&["compare", file, "--set", "web.desiredCount=4", "--seeds", "0..2", "--json"]);
+    let launched = measure(&report, "instances launched by managed scaling");
+    assert_eq!((launched["a"]["min"].as_u64(), launched["a"]["max"].as_u64()), (Some(2), Some(2)), "{launched}");
+    assert_eq!(launched["b"]["max"], 0, "{launched}");
+    let plain = compare_json(&["compare", "scenarios/demo.ron", "--set", "web.desiredCount=6", "--seeds", "0..2", "--json"]);
+    assert!(
+        plain["measures"].as_array().unwrap().iter().all(|m| m["name"] != "instances launched by managed scaling"),
+        "{plain}"
+    );
+}
+
 /// A breach outside a drain shows in no dip (only a drain's window measures one): the "floor
 /// breaches" row counts it, in plans that had one.
 #[test]

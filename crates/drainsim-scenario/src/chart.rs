@@ -7,6 +7,9 @@
 //! instance (up to [`MAX_LANES`]) from its drain's start — orange while tasks still run on it,
 //! yellow while the last ones stop — to its completion; past that many instances, one panel counts
 //! instances draining and drained over time instead, so a 20,000-instance run stays readable.
+//! Between them, one panel per capacity provider with managed scaling (up to
+//! [`MAX_SCALING_PANELS`]): its group's running instances (N), the instances its tasks need (M)
+//! and its desired capacity, datapoint by datapoint.
 
 use plotters::prelude::*;
 
@@ -16,6 +19,8 @@ use crate::outcome::RunOutcome;
 pub const MAX_SERVICE_PANELS: usize = 6;
 /// The most drained instances drawn as lanes of their own.
 pub const MAX_LANES: usize = 40;
+/// The most capacity providers whose managed scaling gets a panel.
+pub const MAX_SCALING_PANELS: usize = 3;
 
 const WIDTH: u32 = 1200;
 const SERVICE_PANEL: u32 = 190;
@@ -69,7 +74,10 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
     } else {
         SERVICE_PANEL
     };
-    let height = 60 + SERVICE_PANEL * services.len().max(1) as u32 + lanes_height;
+    let scaling: Vec<&crate::outcome::ManagedScalingOutcome> =
+        outcome.managed_scaling.iter().filter(|m| !m.samples.is_empty()).take(MAX_SCALING_PANELS).collect();
+    let scaling_height = SERVICE_PANEL * scaling.len() as u32;
+    let height = 60 + SERVICE_PANEL * services.len().max(1) as u32 + scaling_height + lanes_height;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
@@ -84,7 +92,8 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
         );
         let (top, rest) = root.split_vertically(40);
         top.draw(&Text::new(title, (10, 12), ("sans-serif", 18).into_font())).map_err(err)?;
-        let (panels, lanes) = rest.split_vertically(SERVICE_PANEL * services.len().max(1) as u32);
+        let (panels, rest) = rest.split_vertically(SERVICE_PANEL * services.len().max(1) as u32);
+        let (scaling_area, lanes) = rest.split_vertically(scaling_height);
         let rows = panels.split_evenly((services.len().max(1), 1));
         for (s, area) in services.iter().zip(rows.iter()) {
             let points = s.series();
@@ -154,6 +163,11 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
                 .map(|x| PathElement::new(vec![(*x, 0.0), (*x, y_max)], BOUND.mix(0.25).stroke_width(1)))
                 .collect();
             chart.draw_series(marks).map_err(err)?;
+        }
+        if !scaling.is_empty() {
+            for (m, area) in scaling.iter().zip(scaling_area.split_evenly((scaling.len(), 1)).iter()) {
+                draw_scaling(area, m, x_max, end_ms).map_err(err)?;
+            }
         }
         if drained.len() > MAX_LANES {
             draw_aggregate(&lanes, &drained, x_max, end_ms).map_err(err)?;
@@ -276,5 +290,65 @@ fn draw_aggregate<DB: DrawingBackend>(
         .draw()?;
     chart.draw_series(LineSeries::new(a, DRAINING.stroke_width(2)))?;
     chart.draw_series(LineSeries::new(b, BLACK.stroke_width(2)))?;
+    Ok(())
+}
+
+/// A capacity provider's managed scaling over time: N, M and the desired capacity as step lines,
+/// each datapoint's value holding until the next one kept.
+fn draw_scaling<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    m: &crate::outcome::ManagedScalingOutcome,
+    x_max: f64,
+    end_ms: u64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let y_max =
+        m.samples.iter().map(|p| p.instances_running.max(p.instances_needed).max(p.desired_capacity)).max().unwrap_or(1).max(1)
+            as f64
+            * 1.15;
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!(
+                "{} (group {}, targetCapacity {}%): instances running N (blue), needed M (green), desired capacity (orange)",
+                m.capacity_provider_name, m.auto_scaling_group_name, m.target_capacity
+            ),
+            ("sans-serif", 14),
+        )
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(44)
+        .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc("minutes")
+        .y_desc("instances")
+        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 12))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    let step = |f: fn(&crate::outcome::ManagedScalingSample) -> u32| {
+        let mut line = Vec::with_capacity(m.samples.len() * 2 + 1);
+        let mut last: Option<f64> = None;
+        for p in &m.samples {
+            let x = minutes(p.at_ms);
+            if let Some(y) = last {
+                line.push((x, y));
+            }
+            let y = f64::from(f(p));
+            line.push((x, y));
+            last = Some(y);
+        }
+        line.push((minutes(end_ms), last.unwrap_or(0.0)));
+        line
+    };
+    for (color, f) in [
+        (
+            PENDING,
+            (|p: &crate::outcome::ManagedScalingSample| p.desired_capacity) as fn(&crate::outcome::ManagedScalingSample) -> u32,
+        ),
+        (RUNNING, |p| p.instances_running),
+        (HEALTHY, |p| p.instances_needed),
+    ] {
+        chart.draw_series(LineSeries::new(step(f), color.stroke_width(2)))?;
+    }
     Ok(())
 }

@@ -64,6 +64,8 @@ pub struct RunNumbers {
     pub floor_breaches: u64,
     /// Failed placement attempts, all services and reasons.
     pub placement_failures: u64,
+    /// Instances managed scaling launched, all capacity providers.
+    pub instances_launched_by_managed_scaling: u64,
     /// Failed expectations (and a violated invariant).
     pub failed_expectations: u64,
 }
@@ -122,6 +124,7 @@ struct PlanRuns {
     unhealthy_tasks: Counts,
     floor_breaches: Counts,
     placement_failures: Counts,
+    instances_launched: Counts,
     failed_expectations: Counts,
     error: Option<(u64, String)>,
 }
@@ -145,6 +148,7 @@ impl PlanRuns {
                 count(&mut self.unhealthy_tasks, Some(n.unhealthy_tasks));
                 count(&mut self.floor_breaches, Some(n.floor_breaches));
                 count(&mut self.placement_failures, Some(n.placement_failures));
+                count(&mut self.instances_launched, Some(n.instances_launched_by_managed_scaling));
                 count(&mut self.failed_expectations, Some(n.failed_expectations));
             }
             Err(e) => self.error = smaller_seed_error(self.error, Some((seed, e))),
@@ -163,6 +167,7 @@ impl PlanRuns {
         add_counts(&mut self.unhealthy_tasks, o.unhealthy_tasks);
         add_counts(&mut self.floor_breaches, o.floor_breaches);
         add_counts(&mut self.placement_failures, o.placement_failures);
+        add_counts(&mut self.instances_launched, o.instances_launched);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
         self.error = smaller_seed_error(self.error, o.error);
         self
@@ -375,6 +380,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         n.floor_breaches += s.floor_breaches().len() as u64;
         n.placement_failures += s.placement_failures().map(|(_, c)| c).sum::<u64>();
     }
+    n.instances_launched_by_managed_scaling = outcome.managed_scaling.iter().map(|m| u64::from(m.instances_launched)).sum();
     n.failed_expectations =
         outcome.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(outcome.invariant_violation.is_some());
     n
@@ -485,13 +491,14 @@ pub fn compare(
     ] {
         measures.push(measure(name.into(), "count", runs, f(&ra), f(&rb)));
     }
-    // Only plans that fell below a floor, or found UNHEALTHY tasks (adopted so, or failing
-    // health checks), show them: a breach outside a drain (a health check failing, a forced
+    // Only plans that fell below a floor, found UNHEALTHY tasks (adopted so, or failing
+    // health checks), or launched instances through managed scaling show those measures: a breach outside a drain (a health check failing, a forced
     // deregistration) shows in no dip, which only a drain's observation window measures.
     let any = |f: fn(&PlanRuns) -> &Counts| [&ra, &rb].iter().any(|p| f(p).keys().any(|n| *n > 0));
     for (name, f) in [
         ("floor breaches", (|p: &PlanRuns| &p.floor_breaches) as fn(&PlanRuns) -> &Counts),
         ("unhealthy tasks replaced", |p| &p.unhealthy_tasks),
+        ("instances launched by managed scaling", |p| &p.instances_launched),
     ] {
         if any(f) {
             let at = measures.len() - 1;
