@@ -119,15 +119,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
                 .y_label_area_size(44)
                 .build_cartesian_2d(0f64..x_max, 0f64..y_max)
                 .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_desc("minutes")
-                .y_desc("tasks")
-                .label_style(("sans-serif", 12))
-                .axis_desc_style(("sans-serif", 12))
-                .light_line_style(WHITE.mix(0.0))
-                .draw()
-                .map_err(err)?;
+            draw_mesh(&mut chart, "tasks").map_err(err)?;
             let step = |f: fn(&drainsim_core::SeriesPoint) -> u32| {
                 let mut line = Vec::with_capacity(points.len() * 2 + 1);
                 let mut last = 0.0;
@@ -280,14 +272,7 @@ fn draw_aggregate<DB: DrawingBackend>(
         .x_label_area_size(24)
         .y_label_area_size(44)
         .build_cartesian_2d(0f64..x_max, 0f64..(drained.len() as f64 * 1.1))?;
-    chart
-        .configure_mesh()
-        .x_desc("minutes")
-        .y_desc("instances")
-        .label_style(("sans-serif", 12))
-        .axis_desc_style(("sans-serif", 12))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+    draw_mesh(&mut chart, "instances")?;
     chart.draw_series(LineSeries::new(a, DRAINING.stroke_width(2)))?;
     chart.draw_series(LineSeries::new(b, BLACK.stroke_width(2)))?;
     Ok(())
@@ -317,14 +302,7 @@ fn draw_scaling<DB: DrawingBackend>(
         .x_label_area_size(24)
         .y_label_area_size(44)
         .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
-    chart
-        .configure_mesh()
-        .x_desc("minutes")
-        .y_desc("instances")
-        .label_style(("sans-serif", 12))
-        .axis_desc_style(("sans-serif", 12))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+    draw_mesh(&mut chart, "instances")?;
     let step = |f: fn(&crate::outcome::ManagedScalingSample) -> u32| {
         let mut line = Vec::with_capacity(m.samples.len() * 2 + 1);
         let mut last: Option<f64> = None;
@@ -351,4 +329,19 @@ fn draw_scaling<DB: DrawingBackend>(
         chart.draw_series(LineSeries::new(step(f), color.stroke_width(2)))?;
     }
     Ok(())
+}
+
+/// The axes of a panel over simulated minutes, with `y_desc` up the side.
+fn draw_mesh<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
+    y_desc: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_mesh()
+        .x_desc("minutes")
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 12))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
 }

@@ -132,13 +132,17 @@ impl AutoScaling {
         std::mem::take(&mut self.refreshes)
     }
 
-    /// The place of the group a step names (`load` checked the name; an unknown one is an error at
-    /// the step).
-    fn group_index(&self, loaded: &LoadedScenario, step: &str, name: &str) -> Result<usize, ScenarioError> {
-        self.groups
+    /// A step begins to act on the group it names: its place (`load` checked the name; an
+    /// unknown one is an error at the step). Managed scaling leaves the group alone until the
+    /// step ends (`busy`).
+    fn begin_step(&mut self, loaded: &LoadedScenario, step: &str, name: &str) -> Result<usize, ScenarioError> {
+        let gi = self
+            .groups
             .iter()
             .position(|g| g.spec.auto_scaling_group_name == name)
-            .ok_or_else(|| loaded.error_at(step, format!("unknown Auto Scaling group '{name}'")))
+            .ok_or_else(|| loaded.error_at(step, format!("unknown Auto Scaling group '{name}'")))?;
+        self.groups[gi].busy = true;
+        Ok(gi)
     }
 
     /// StartInstanceRefresh, run until the refresh ends (or the run's end time): instances to
@@ -180,9 +184,8 @@ impl AutoScaling {
         req: &StartInstanceRefreshSpec,
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name, the version and the percentages.
-        let gi = driver.auto_scaling.group_index(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
+        let gi = driver.auto_scaling.begin_step(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
         let g = &mut driver.auto_scaling.groups[gi];
-        g.busy = true;
         let prefs = &req.preferences;
         // The desired launch template, name and version: `SkipMatching` keeps the instances that
         // "match the desired configuration"; another template is another configuration, even at
@@ -488,9 +491,8 @@ impl AutoScaling {
         req: &SetDesiredCapacitySpec,
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name and the capacity.
-        let gi = driver.auto_scaling.group_index(loaded, "SetDesiredCapacity", &req.auto_scaling_group_name)?;
+        let gi = driver.auto_scaling.begin_step(loaded, "SetDesiredCapacity", &req.auto_scaling_group_name)?;
         let g = &mut driver.auto_scaling.groups[gi];
-        g.busy = true;
         let desired = req.desired_capacity;
         g.spec.desired_capacity = desired;
         let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
