@@ -1176,7 +1176,7 @@ fn write_managed_scaling(out: &mut dyn std::io::Write, outcome: &drainsim_scenar
             m.instances_launched,
             m.instances_terminated
         )?;
-        let mut desired_before: Option<u32> = None;
+        let mut desired_before = Some(m.initial_desired_capacity);
         for p in m.samples.iter().take(MANAGED_SCALING_TEXT_ROWS) {
             let desired = match desired_before {
                 Some(d) if d != p.desired_capacity => format!("desired {d} -> {}", p.desired_capacity),

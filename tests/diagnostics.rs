@@ -240,7 +240,10 @@ fn a_provider_with_managed_scaling_scales_its_group_out_up_to_max_size() {
     // At 60 s: 2 instances run, 32 tasks wait, 8 more instances would hold them; the group goes to
     // its MaxSize of 4 and no further.
     assert!(out.contains("workers-cp       group workers  targetCapacity 100%  scale-outs 1"), "{out}");
-    assert!(out.contains("+00:01:00.000  CapacityProviderReservation 500.00% (M 10 / N 2)  PROVISIONING 32  desired 4"), "{out}");
+    assert!(
+        out.contains("+00:01:00.000  CapacityProviderReservation 500.00% (M 10 / N 2)  PROVISIONING 32  desired 2 -> 4"),
+        "{out}"
+    );
     let json = drainsim(&["run", &file, "--json"]);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("a JSON report");
     let scaling = &report["managedScaling"][0];

@@ -4,6 +4,8 @@
 //! memberOf stall names the expression.
 
 mod common;
+#[path = "common/temp.rs"]
+mod temp;
 
 fn explain(file: &str) -> String {
     let out = common::drainsim(&["explain", file]);
@@ -171,5 +173,59 @@ fn the_stop_of_a_pending_task_waits_for_its_agent_on_the_critical_path() {
     assert_eq!(
         path[0].2,
         "waiting for old's agent, disconnected at +00:00:05.000, to reconnect and stop the task before it started (PENDING)"
+    );
+}
+
+/// A capacity provider with managed scaling: the explanation says how long the service waited
+/// with tasks PROVISIONING, and what the group did, each change of its desired capacity with its
+/// datapoint and its reason.
+#[test]
+fn managed_scaling_is_explained_change_by_change() {
+    let text = explain("scenarios/drain/managed-scaling-scales-out-for-a-drain.ron");
+    assert!(
+        text.contains("web waited with tasks PROVISIONING for capacity provider workers-cp's managed scaling for 1m30s"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  workers-cp: group workers (MinSize 1, MaxSize 6), targetCapacity 100%: 1 scale-out(s), 1 scale-in(s); 2 instance(s) launched, 2 terminated"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "    - at +00:06:00.000 desired capacity 3 -> 5: CapacityProviderReservation 166.66% (M 5 / N 3); 8 task(s) waited PROVISIONING"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("    - at +00:23:00.000 desired capacity 5 -> 3: CapacityProviderReservation 60.00% (M 3 / N 5); 15 datapoints in a row below the target"),
+        "{text}"
+    );
+    let plain = explain("scenarios/demo.ron");
+    assert!(!plain.contains("managed scaling:"), "{plain}");
+}
+
+/// Tasks still waiting when the group is at its MaxSize are named as such, in the JSON
+/// explanation too.
+#[test]
+fn tasks_left_waiting_at_max_size_are_explained() {
+    let dir = temp::TempDir::new("explain-max-size");
+    let file = dir.join("max.ron");
+    let text = std::fs::read_to_string("scenarios/drain/managed-scaling-scales-out-for-a-drain.ron")
+        .expect("the scenario")
+        .replace("MinSize: 1, MaxSize: 6, DesiredCapacity: 3", "MinSize: 1, MaxSize: 4, DesiredCapacity: 3");
+    std::fs::write(&file, text).expect("written");
+    let out = common::drainsim(&["explain", file.to_str().expect("a path"), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let x: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let scaling = &x["managedScaling"][0];
+    assert_eq!(scaling["capacityProviderName"], "workers-cp", "{x}");
+    let findings: Vec<&str> = scaling["findings"].as_array().expect("findings").iter().filter_map(|f| f.as_str()).collect();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("task(s) still waited PROVISIONING") && f.ends_with("the group is at its MaxSize of 4")),
+        "{findings:?}"
     );
 }

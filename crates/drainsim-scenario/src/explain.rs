@@ -78,6 +78,92 @@ pub struct Explanation {
     pub instances: Vec<InstanceExplanation>,
     /// Each service, in creation order.
     pub services: Vec<ServiceExplanation>,
+    /// Each capacity provider with managed scaling: what its group did, in words (absent without
+    /// one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managed_scaling: Vec<ScalingExplanation>,
+}
+
+/// What a capacity provider's managed scaling did to its group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScalingExplanation {
+    /// The capacity provider.
+    pub capacity_provider_name: String,
+    /// Its bounds and activity, in words.
+    pub summary: String,
+    /// Each change of the group's desired capacity, and, when tasks were still waiting at the end,
+    /// why the group did not grow for them.
+    pub findings: Vec<String>,
+}
+
+/// The most desired-capacity changes an explanation lists per capacity provider.
+const SCALING_CHANGES_LISTED: usize = 10;
+
+/// What a capacity provider's managed scaling did, from its record.
+fn explain_scaling(m: &crate::outcome::ManagedScalingOutcome) -> ScalingExplanation {
+    let pct = |h: u64| format!("{}.{:02}%", h / 100, h % 100);
+    let summary = format!(
+        "group {} (MinSize {}, MaxSize {}), targetCapacity {}%: {} scale-out(s), {} scale-in(s); {} instance(s) launched, {} terminated",
+        m.auto_scaling_group_name,
+        m.min_size,
+        m.max_size,
+        m.target_capacity,
+        m.scale_outs,
+        m.scale_ins,
+        m.instances_launched,
+        m.instances_terminated
+    );
+    let mut findings = Vec::new();
+    let mut desired = m.initial_desired_capacity;
+    let mut changes = 0usize;
+    for p in &m.samples {
+        if let Some(before) = Some(desired).filter(|d| *d != p.desired_capacity) {
+            changes += 1;
+            if changes <= SCALING_CHANGES_LISTED {
+                let why = if p.desired_capacity > before {
+                    if p.tasks_provisioning > 0 {
+                        format!("{} task(s) waited PROVISIONING", p.tasks_provisioning)
+                    } else {
+                        "the instances in use were above the target".to_string()
+                    }
+                } else {
+                    "15 datapoints in a row below the target".to_string()
+                };
+                findings.push(format!(
+                    "at {} desired capacity {before} -> {}: CapacityProviderReservation {} (M {} / N {}); {why}",
+                    when(p.at_ms),
+                    p.desired_capacity,
+                    pct(p.capacity_provider_reservation_hundredths),
+                    p.instances_needed,
+                    p.instances_running
+                ));
+            }
+        }
+        desired = p.desired_capacity;
+    }
+    if changes > SCALING_CHANGES_LISTED {
+        findings.push(format!(
+            "… and {} more changes (the report's managedScaling has every datapoint)",
+            changes - SCALING_CHANGES_LISTED
+        ));
+    }
+    if let Some(last) = m.samples.last().filter(|p| p.tasks_provisioning > 0) {
+        let why = if last.desired_capacity >= m.max_size {
+            format!("the group is at its MaxSize of {}", m.max_size)
+        } else {
+            "the run ended first".to_string()
+        };
+        findings.push(format!(
+            "{} task(s) still waited PROVISIONING at the last datapoint ({}): {why}",
+            last.tasks_provisioning,
+            when(last.at_ms)
+        ));
+    }
+    if let Some(e) = &m.error {
+        findings.push(format!("a request of the group was refused: {e}"));
+    }
+    ScalingExplanation { capacity_provider_name: m.capacity_provider_name.clone(), summary, findings }
 }
 
 /// What the explanation reads of a run's task records, gathered as they stream by
@@ -639,7 +725,8 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     }
     let services = e.services().map(|s| explain_service(e, &s, &ix)).collect();
     let (headline, total_drain_ms) = headline(e);
-    Explanation { headline, total_drain_ms, instances, services }
+    let managed_scaling = outcome.managed_scaling.iter().map(explain_scaling).collect();
+    Explanation { headline, total_drain_ms, instances, services, managed_scaling }
 }
 
 /// The most instance names a headline lists; the report's `instances` has every one.
@@ -821,6 +908,15 @@ pub fn render_text(x: &Explanation) -> String {
     for s in &x.services {
         out.push_str(&format!("  {}: {}\n", s.name, s.summary));
         for f in &s.findings {
+            out.push_str(&format!("    - {f}\n"));
+        }
+    }
+    if !x.managed_scaling.is_empty() {
+        out.push_str("managed scaling:\n");
+    }
+    for m in &x.managed_scaling {
+        out.push_str(&format!("  {}: {}\n", m.capacity_provider_name, m.summary));
+        for f in &m.findings {
             out.push_str(&format!("    - {f}\n"));
         }
     }

@@ -74,6 +74,12 @@ pub struct ManagedScalingOutcome {
     pub auto_scaling_group_name: String,
     /// `targetCapacity`.
     pub target_capacity: u32,
+    /// The group's `MinSize`.
+    pub min_size: u32,
+    /// The group's `MaxSize`.
+    pub max_size: u32,
+    /// The group's desired capacity when the run began.
+    pub initial_desired_capacity: u32,
     /// The datapoints at which something changed, in time order (at most 10,000).
     pub samples: Vec<ManagedScalingSample>,
     /// Whether datapoints that changed something were left out past the bound.

@@ -63,6 +63,8 @@ pub struct ManagedScalingReport {
     pub auto_scaling_group_name: String,
     /// `targetCapacity`, percent.
     pub target_capacity: u32,
+    /// The group's desired capacity when the run began.
+    pub initial_desired_capacity: u32,
     /// Datapoints that raised the group's desired capacity.
     pub scale_outs: u32,
     /// Datapoints that lowered it.
@@ -106,6 +108,7 @@ fn managed_scaling_rows(outcome: &RunOutcome) -> Vec<ManagedScalingReport> {
             capacity_provider_name: m.capacity_provider_name.clone(),
             auto_scaling_group_name: m.auto_scaling_group_name.clone(),
             target_capacity: m.target_capacity,
+            initial_desired_capacity: m.initial_desired_capacity,
             scale_outs: m.scale_outs,
             scale_ins: m.scale_ins,
             instances_launched: m.instances_launched,

@@ -55,7 +55,10 @@ pub(super) struct Scaler {
 
 impl Scaler {
     /// The scaler of a group whose capacity provider has managed scaling ENABLED.
-    pub(super) fn new(provider: &drainsim_core::api::CreateCapacityProviderRequest, group: &str) -> Option<Scaler> {
+    pub(super) fn new(
+        provider: &drainsim_core::api::CreateCapacityProviderRequest,
+        group: &crate::format::AutoScalingGroupSpec,
+    ) -> Option<Scaler> {
         let p = &provider.auto_scaling_group_provider;
         if !p.managed_scaling_enabled() {
             return None;
@@ -68,8 +71,11 @@ impl Scaler {
             last_scale_out_ms: None,
             record: ManagedScalingOutcome {
                 capacity_provider_name: provider.name.clone(),
-                auto_scaling_group_name: group.to_string(),
+                auto_scaling_group_name: group.auto_scaling_group_name.clone(),
                 target_capacity: settings.target_capacity,
+                min_size: group.min_size,
+                max_size: group.max_size,
+                initial_desired_capacity: group.desired_capacity,
                 samples: Vec::new(),
                 samples_truncated: false,
                 scale_outs: 0,

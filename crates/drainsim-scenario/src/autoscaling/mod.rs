@@ -121,7 +121,7 @@ impl AutoScaling {
                 spec: spec.clone(),
                 provider: provider_of(loaded, spec).map(|c| c.auto_scaling_group_provider.clone()),
                 busy: false,
-                scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, &spec.auto_scaling_group_name)),
+                scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
         AutoScaling { groups, refreshes: Vec::new(), background_acts: 0, background_errors: Vec::new() }
