@@ -3,7 +3,8 @@
 //! the group's instances, a run never sets a desired capacity outside `MinSize`–`MaxSize`, never
 //! scales out again within the warmup of its last launch, never scales in within 15 minutes of a
 //! scale-out nor before 15 datapoints below the target, holds every invariant, and ends either
-//! with every task placed or with the group at `MaxSize` (or the tasks too big for its instances).
+//! with every task placed or with the group at `MaxSize`; tasks too big for its instances hold the
+//! metric at the target, so the group neither grows nor shrinks for them.
 //! The same case run twice gives the same trace. Scenarios are built as `Scenario` values and
 //! written with `write::to_ron`, so a failing case prints a file that replays it.
 
@@ -157,6 +158,14 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
     let e = &out.engine;
     let web = e.service_named("web").expect("web exists");
     let fits = c.task_cpu <= 2048;
+    if !fits && c.tasks > 0 {
+        // Tasks that fit no instance of the group hold the metric at the target: the group
+        // neither grows for them nor shrinks.
+        for p in &m.samples {
+            prop_assert_eq!(p.desired_capacity, c.desired, "{:?}\n{}", p, text);
+            prop_assert_eq!(p.capacity_provider_reservation_hundredths, u64::from(c.target) * 100);
+        }
+    }
     if matches!(out.stop_reason, drainsim_core::StopReason::Quiet) && fits {
         let at_max = m.samples.last().is_some_and(|p| p.desired_capacity == c.max) || c.desired == c.max;
         prop_assert!(web.running_count() == c.tasks || at_max, "tasks left unplaced below MaxSize\n{text}");

@@ -128,6 +128,11 @@ pub struct Reservation {
     pub instances_needed: u32,
     /// N: the instances running.
     pub instances_running: u32,
+    /// Tasks wait, but none fits an instance of the group: "When all the tasks aren't compatible
+    /// with the smallest instance type, cluster auto scaling stops and the
+    /// CapacityProviderReservation value remains at the targetCapacity value" (the managed scaling
+    /// page). Such a datapoint is neither above nor below the target.
+    pub held_at_target: bool,
 }
 
 impl Reservation {
@@ -138,14 +143,25 @@ impl Reservation {
     pub fn of(instances_running: u32, occupied: u32, step: u32) -> Self {
         debug_assert!(occupied <= instances_running, "occupied instances are running ones");
         let instances_needed = if step > 0 { instances_running.saturating_add(step) } else { occupied };
-        Reservation { instances_needed, instances_running }
+        Reservation { instances_needed, instances_running, held_at_target: false }
+    }
+
+    /// The reservation of a group whose waiting tasks all fit no instance of it: M is its occupied
+    /// instances, and the metric stays at the target ([`Reservation::held_at_target`]).
+    pub fn held(instances_running: u32, occupied: u32) -> Self {
+        debug_assert!(occupied <= instances_running, "occupied instances are running ones");
+        Reservation { instances_needed: occupied, instances_running, held_at_target: true }
     }
 
     /// The metric in hundredths of a percent: "If M and N are both zero, meaning no instances, no
     /// running tasks, and no provisioning tasks, then CapacityProviderReservation = 100. If M > 0
     /// and N = 0, meaning no instances, no running tasks, but at least one provisioning task, then
-    /// CapacityProviderReservation = 200" (the blog above); else M / N × 100, rounded down.
-    pub fn hundredths_of_percent(&self) -> u64 {
+    /// CapacityProviderReservation = 200" (the blog above); else M / N × 100, rounded down; held,
+    /// the target.
+    pub fn hundredths_of_percent(&self, target_capacity: u32) -> u64 {
+        if self.held_at_target {
+            return u64::from(target_capacity) * 100;
+        }
         let (m, n) = (u64::from(self.instances_needed), u64::from(self.instances_running));
         match (m, n) {
             (0, 0) => 10_000,
@@ -167,6 +183,9 @@ impl Reservation {
     /// The metric against the target, exactly (M × 100 against target × N; with N = 0, the special
     /// values above).
     fn compare(&self, target_capacity: u32) -> std::cmp::Ordering {
+        if self.held_at_target {
+            return std::cmp::Ordering::Equal;
+        }
         let (m, n, t) = (u64::from(self.instances_needed), u64::from(self.instances_running), u64::from(target_capacity));
         match (m, n) {
             (0, 0) => 100.cmp(&t),
@@ -250,27 +269,31 @@ mod tests {
 
     #[test]
     fn the_metric_has_the_blogs_special_values() {
-        let r = |m, n| Reservation { instances_needed: m, instances_running: n };
-        assert_eq!(r(0, 0).hundredths_of_percent(), 10_000);
-        assert_eq!(r(3, 0).hundredths_of_percent(), 20_000);
-        assert_eq!(r(1, 3).hundredths_of_percent(), 3_333);
-        assert_eq!(r(5, 4).hundredths_of_percent(), 12_500);
+        let r = |m, n| Reservation { instances_needed: m, instances_running: n, held_at_target: false };
+        assert_eq!(r(0, 0).hundredths_of_percent(100), 10_000);
+        assert_eq!(r(3, 0).hundredths_of_percent(100), 20_000);
+        assert_eq!(r(1, 3).hundredths_of_percent(100), 3_333);
+        assert_eq!(r(5, 4).hundredths_of_percent(90), 12_500);
         assert!(r(5, 4).above(100) && !r(5, 4).below(100));
         assert!(r(4, 4).above(90) && !r(4, 4).above(100) && !r(4, 4).below(100));
         assert!(r(0, 0).above(90) && !r(0, 0).below(100));
         assert!(r(1, 0).above(100));
         assert!(r(2, 3).below(100) && !r(2, 3).below(60));
+        // Tasks that fit no instance hold the metric at the target: no scaling either way.
+        let held = Reservation::held(3, 1);
+        assert_eq!(held.hundredths_of_percent(80), 8_000);
+        assert!(!held.above(80) && !held.below(80));
     }
 
     #[test]
     fn reservation_counts_the_step_or_the_occupied_instances() {
-        assert_eq!(Reservation::of(4, 2, 0), Reservation { instances_needed: 2, instances_running: 4 });
-        assert_eq!(Reservation::of(4, 4, 3), Reservation { instances_needed: 7, instances_running: 4 });
+        assert_eq!(Reservation::of(4, 2, 0), Reservation { instances_needed: 2, instances_running: 4, held_at_target: false });
+        assert_eq!(Reservation::of(4, 4, 3), Reservation { instances_needed: 7, instances_running: 4, held_at_target: false });
     }
 
     #[test]
     fn target_tracking_sets_the_capacity_that_meets_the_target() {
-        let r = |m, n| Reservation { instances_needed: m, instances_running: n };
+        let r = |m, n| Reservation { instances_needed: m, instances_running: n, held_at_target: false };
         assert_eq!(r(7, 4).target_tracking_capacity(100), 7);
         assert_eq!(r(7, 4).target_tracking_capacity(80), 9);
         assert_eq!(r(2, 5).target_tracking_capacity(100), 2);

@@ -126,7 +126,9 @@ fn datapoint(g: &Group, scaler: &Scaler, engine: &Engine) -> Datapoint {
         }
     }
     let step = scale_out_step(instances_for_provisioning_tasks(&waiting, g.spec.cpu, g.spec.memory), &scaler.settings);
-    Datapoint { reservation: Reservation::of(running, occupied, step), tasks_provisioning: total }
+    let reservation =
+        if total > 0 && step == 0 { Reservation::held(running, occupied) } else { Reservation::of(running, occupied, step) };
+    Datapoint { reservation, tasks_provisioning: total }
 }
 
 /// Whether an instance the group launched is still within the warmup at `now` (then no further
@@ -313,7 +315,7 @@ fn take_datapoint(g: &mut Group, engine: &Engine, now: u64) {
         at_ms: now,
         instances_running: d.reservation.instances_running,
         instances_needed: d.reservation.instances_needed,
-        capacity_provider_reservation_hundredths: d.reservation.hundredths_of_percent(),
+        capacity_provider_reservation_hundredths: d.reservation.hundredths_of_percent(target),
         tasks_provisioning: d.tasks_provisioning,
         desired_capacity: new_desired,
     };
