@@ -365,6 +365,51 @@ fn unhealthy_tasks_are_counted_over_the_runs_and_merge() {
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("nhealthyTasks"));
 }
 
+/// Managed scaling is counted per capacity provider over the runs (instances launched: median,
+/// p95, the most with its seed; runs ending with tasks still PROVISIONING), merges exactly from
+/// shards, and `--merge` refuses a distribution that does not add up; a sweep without managed
+/// scaling prints none.
+#[test]
+fn managed_scaling_is_counted_over_the_runs_and_merges() {
+    let dir = temp_dir("managed-scaling");
+    let base = ["sweep", "scenarios/drain/managed-scaling-scales-out-for-a-drain.ron", "--seeds", "0..4", "--json"];
+    let whole = drainsim(&base);
+    assert_eq!(whole.status.code(), Some(0), "{}", stderr(&whole));
+    let v = json(&whole);
+    let m = &v["distribution"]["managedScaling"][0];
+    assert_eq!(m["capacityProviderName"], "workers-cp", "{m}");
+    // The scenario's own story: two instances launched, every run alike.
+    assert_eq!(m["histogram"], serde_json::json!([[2, 4]]), "{m}");
+    assert_eq!((m["instancesLaunchedMax"].as_u64(), m["instancesLaunchedMaxSeed"].as_u64()), (Some(2), Some(0)), "{m}");
+    let text = drainsim(&base[..4]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout)
+            .contains("workers-cp       p50 2  p95 2  max 2 (seed 0)   runs ending with tasks PROVISIONING 0"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
+    let mut files = Vec::new();
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let mut args = base.to_vec();
+        args.extend(["--shard", shard.as_str()]);
+        let f = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&f, drainsim(&args).stdout).unwrap();
+        files.push(f.display().to_string());
+    }
+    let merged = drainsim(&["sweep", "--merge", "--json", &files[1], &files[0]]);
+    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
+    let mut edited = json_value(&std::fs::read_to_string(&files[0]).unwrap());
+    edited["distribution"]["managedScaling"][0]["histogram"] = serde_json::json!([[2, 1]]);
+    let f = dir.join("edited.json");
+    std::fs::write(&f, edited.to_string()).unwrap();
+    let out = drainsim(&["sweep", "--merge", f.to_str().unwrap(), &files[1]]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("managed scaling of workers-cp: a distribution that does not add up"), "{}", stderr(&out));
+    let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("managedScaling"));
+}
+
 /// The sweep `base` (ending in `--json`) run as two shards merges into exactly `whole`, its output;
 /// the first shard with `edit` applied to every service is refused by `--merge` (exit 2) with
 /// `refusal` in the message.

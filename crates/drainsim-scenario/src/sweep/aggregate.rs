@@ -26,12 +26,37 @@ pub(super) struct ServiceFact<'a> {
     pub(super) floor_breaches: Vec<&'static str>,
 }
 
+/// A capacity provider's managed scaling in one run, borrowed from the run's record.
+pub(super) struct ScalingFact<'a> {
+    pub(super) name: &'a str,
+    pub(super) instances_launched: u32,
+    /// Its last datapoint still had tasks waiting PROVISIONING.
+    pub(super) ended_with_tasks_provisioning: bool,
+}
+
+#[derive(Debug, Default)]
+struct ScalingAgg {
+    launched: BTreeMap<u32, u64>,
+    /// (value, seed): the highest value, then the smallest seed.
+    max: Option<(u64, u64)>,
+    runs_ending_with_tasks_provisioning: u64,
+}
+
+impl ScalingAgg {
+    fn merge(&mut self, o: ScalingAgg) {
+        add_counts(&mut self.launched, o.launched);
+        self.max = max_opt(self.max, o.max);
+        self.runs_ending_with_tasks_provisioning += o.runs_ending_with_tasks_provisioning;
+    }
+}
+
 pub(super) struct RunFacts<'a> {
     pub(super) seed: u64,
     /// Empty when the run passed.
     pub(super) failed: Vec<String>,
     pub(super) drain: DrainFact,
     pub(super) services: Vec<ServiceFact<'a>>,
+    pub(super) managed_scaling: Vec<ScalingFact<'a>>,
 }
 
 #[derive(Debug, Default)]
@@ -80,6 +105,7 @@ pub(super) struct Aggregate {
     drain_incomplete: u64,
     no_drain: u64,
     services: BTreeMap<String, ServiceAgg>,
+    managed_scaling: BTreeMap<String, ScalingAgg>,
     /// The smallest seed whose run could not be set up, and why.
     pub(super) error: Option<(u64, String)>,
 }
@@ -139,6 +165,15 @@ impl Aggregate {
             }
             DrainFact::Incomplete => self.drain_incomplete += 1,
             DrainFact::NoDrain => self.no_drain += 1,
+        }
+        for m in f.managed_scaling {
+            let agg = match self.managed_scaling.get_mut(m.name) {
+                Some(agg) => agg,
+                None => self.managed_scaling.entry(m.name.to_string()).or_default(),
+            };
+            *agg.launched.entry(m.instances_launched).or_insert(0) += 1;
+            agg.max = max_opt(agg.max, Some((u64::from(m.instances_launched), f.seed)));
+            agg.runs_ending_with_tasks_provisioning += u64::from(m.ended_with_tasks_provisioning);
         }
         for s in f.services {
             // Every seed names the same services: the name is copied for the first seed only.
@@ -203,6 +238,9 @@ impl Aggregate {
         for (name, s) in o.services {
             self.services.entry(name).or_default().merge(s);
         }
+        for (name, m) in o.managed_scaling {
+            self.managed_scaling.entry(name).or_default().merge(m);
+        }
         self.error = smaller_seed_error(self.error, o.error);
         self
     }
@@ -237,6 +275,19 @@ impl Aggregate {
                         floor_breaches: s.floor_breaches.iter().map(|c| (c.reason.clone(), c.count)).collect(),
                     };
                     (s.service_name.clone(), agg)
+                })
+                .collect(),
+            managed_scaling: r
+                .distribution
+                .managed_scaling
+                .iter()
+                .map(|m| {
+                    let agg = ScalingAgg {
+                        launched: m.histogram.iter().copied().collect(),
+                        max: m.instances_launched_max.map(u64::from).zip(m.instances_launched_max_seed),
+                        runs_ending_with_tasks_provisioning: m.runs_ending_with_tasks_provisioning,
+                    };
+                    (m.capacity_provider_name.clone(), agg)
                 })
                 .collect(),
             error: None,
@@ -285,6 +336,19 @@ impl Aggregate {
                 floor_breaches: s.floor_breaches.into_iter().map(|(reason, count)| ReasonCount { reason, count }).collect(),
             })
             .collect();
+        let managed_scaling = self
+            .managed_scaling
+            .into_iter()
+            .map(|(name, m)| ManagedScalingDistribution {
+                capacity_provider_name: name,
+                instances_launched_p50: nearest_rank(&m.launched, 50),
+                instances_launched_p95: nearest_rank(&m.launched, 95),
+                instances_launched_max: m.max.map(|x| u32::try_from(x.0).expect("a count of launches")),
+                instances_launched_max_seed: m.max.map(|x| x.1),
+                runs_ending_with_tasks_provisioning: m.runs_ending_with_tasks_provisioning,
+                histogram: m.launched.into_iter().collect(),
+            })
+            .collect();
         SweepReport {
             sweep_version: SWEEP_VERSION,
             scenario: header.scenario,
@@ -299,7 +363,7 @@ impl Aggregate {
             failed_runs: self.failed_runs,
             failures: self.failures,
             expectation_failures,
-            distribution: Distribution { all_drains_completed_at_ms: drains, services },
+            distribution: Distribution { all_drains_completed_at_ms: drains, services, managed_scaling },
         }
     }
 }
@@ -451,6 +515,11 @@ mod tests {
             },
             drain: DrainFact::Completed(1000 + seed % 7),
             services: vec![],
+            managed_scaling: vec![ScalingFact {
+                name: "cp",
+                instances_launched: (seed % 4) as u32,
+                ended_with_tasks_provisioning: seed % 10 == 0,
+            }],
         };
         let header = || Header {
             scenario: "s".into(),
@@ -483,6 +552,10 @@ mod tests {
         assert_eq!(forward.failures.iter().map(|f| f.seed).collect::<Vec<_>>(), smallest);
         let counts: Vec<(&str, u64)> = forward.expectation_failures.iter().map(|x| (x.name.as_str(), x.count)).collect();
         assert_eq!(counts, [("a", 3000), ("b", 1000)], "every failing run counted once per name");
+        let m = &forward.distribution.managed_scaling[0];
+        assert_eq!((m.instances_launched_max, m.instances_launched_max_seed), (Some(3), Some(3)));
+        assert_eq!((m.instances_launched_p50, m.runs_ending_with_tasks_provisioning), (Some(1), 500));
+        assert_eq!(m.histogram, [(0, 1250), (1, 1250), (2, 1250), (3, 1250)]);
         // Read back and merged with nothing, the report is the same.
         assert_eq!(Aggregate::from_report(&forward).finish(header()), forward);
     }

@@ -92,7 +92,8 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     }
     // The seeds that reproduce the extremes are seeds the file ran.
     let extremes = std::iter::once(("maxSeed", r.distribution.all_drains_completed_at_ms.max_seed))
-        .chain(r.distribution.services.iter().map(|sv| ("minSeed", sv.min_healthy_observed.min_seed)));
+        .chain(r.distribution.services.iter().map(|sv| ("minSeed", sv.min_healthy_observed.min_seed)))
+        .chain(r.distribution.managed_scaling.iter().map(|m| ("instancesLaunchedMaxSeed", m.instances_launched_max_seed)));
     for (what, seed) in extremes {
         if let Some(seed) = seed.filter(|s| !in_shard(r.seeds, r.shard, *s)) {
             return Err(format!("{name}: {what} {seed} is not in seeds {}{part} (an edited file?)", r.seeds));
@@ -102,6 +103,23 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     let completed: u64 = d.histogram.iter().map(|(_, c)| c).sum();
     if completed != d.completed_runs || completed + d.incomplete_runs + d.no_drain_runs != r.runs {
         return Err(format!("{name}: the drain distribution does not add up to {} runs", r.runs));
+    }
+    // Every run records each capacity provider with managed scaling once, and the most launched
+    // is the histogram's last value, with its seed.
+    for m in &r.distribution.managed_scaling {
+        let counted = m.histogram.iter().try_fold(0u64, |a, (_, c)| a.checked_add(*c));
+        let highest = m.histogram.last().map(|(v, _)| *v);
+        if counted != Some(r.runs)
+            || m.histogram.windows(2).any(|w| w[0].0 >= w[1].0)
+            || highest != m.instances_launched_max
+            || m.instances_launched_max.is_some() != m.instances_launched_max_seed.is_some()
+            || m.runs_ending_with_tasks_provisioning > r.runs
+        {
+            return Err(format!(
+                "{name}: managed scaling of {}: a distribution that does not add up to {} runs (an edited file?)",
+                m.capacity_provider_name, r.runs
+            ));
+        }
     }
     Ok(r)
 }
@@ -256,6 +274,22 @@ pub fn render_text(r: &SweepReport) -> String {
                     causes.join(", ")
                 );
             }
+        }
+    }
+    if !r.distribution.managed_scaling.is_empty() {
+        let _ = writeln!(out, "\nmanaged scaling (instances launched per run, nearest rank):");
+        for m in &r.distribution.managed_scaling {
+            let o = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+            let _ = writeln!(
+                out,
+                "  {:<16} p50 {}  p95 {}  max {}{}   runs ending with tasks PROVISIONING {}",
+                m.capacity_provider_name,
+                o(m.instances_launched_p50),
+                o(m.instances_launched_p95),
+                o(m.instances_launched_max),
+                m.instances_launched_max_seed.map_or(String::new(), |s| format!(" (seed {s})")),
+                m.runs_ending_with_tasks_provisioning
+            );
         }
     }
     if !r.expectation_failures.is_empty() {

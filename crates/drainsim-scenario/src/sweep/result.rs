@@ -77,6 +77,29 @@ pub struct Distribution {
     pub all_drains_completed_at_ms: DrainDistribution,
     /// By service name.
     pub services: Vec<ServiceDistribution>,
+    /// By capacity provider with managed scaling (absent without one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managed_scaling: Vec<ManagedScalingDistribution>,
+}
+
+/// What a capacity provider's managed scaling did over the runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedScalingDistribution {
+    /// The capacity provider's name.
+    pub capacity_provider_name: String,
+    /// Instances it launched, per run: nearest-rank median.
+    pub instances_launched_p50: Option<u32>,
+    /// Nearest-rank 95th percentile.
+    pub instances_launched_p95: Option<u32>,
+    /// The most.
+    pub instances_launched_max: Option<u32>,
+    /// The smallest seed that launched `instancesLaunchedMax`.
+    pub instances_launched_max_seed: Option<u64>,
+    /// Runs whose last datapoint still had tasks waiting PROVISIONING.
+    pub runs_ending_with_tasks_provisioning: u64,
+    /// `[instances launched, runs]` pairs, by value.
+    pub histogram: Vec<(u32, u64)>,
 }
 
 /// The simulated time at which every drain a run started had completed (`allDrainsCompletedAtMs`

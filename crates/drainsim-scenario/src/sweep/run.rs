@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use super::aggregate::{Aggregate, DrainFact, Header, RunFacts, ServiceFact};
+use super::aggregate::{Aggregate, DrainFact, Header, RunFacts, ScalingFact, ServiceFact};
 use super::result::SweepReport;
 use super::seeds::{nth_seed, shard_len, SeedRange, Shard, MAX_SEEDS};
 use crate::load::LoadedScenario;
@@ -112,7 +112,16 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
             floor_breaches: s.floor_breaches().iter().map(|b| b.reason.as_str()).collect(),
         })
         .collect();
-    RunFacts { seed, failed, drain, services }
+    let managed_scaling = outcome
+        .managed_scaling
+        .iter()
+        .map(|m| ScalingFact {
+            name: &m.capacity_provider_name,
+            instances_launched: m.instances_launched,
+            ended_with_tasks_provisioning: m.samples.last().is_some_and(|p| p.tasks_provisioning > 0),
+        })
+        .collect();
+    RunFacts { seed, failed, drain, services, managed_scaling }
 }
 
 /// FNV-1a 64 of a text, as 16 hex digits.
