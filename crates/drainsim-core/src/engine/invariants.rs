@@ -841,6 +841,14 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
     }
+    // INACTIVE is final, so the count of instances that became INACTIVE is a recount of them.
+    let inactive = (0..e.instances.len()).filter(|n| e.instances[*n].status == InstanceStatus::Inactive).count() as u64;
+    if e.instances.became_inactive() != inactive {
+        return fail(
+            "inactive-count",
+            format!("{} instances counted as become INACTIVE, {inactive} recounted", e.instances.became_inactive()),
+        );
+    }
     // The instances without a known task ENI limit that awsvpc requests look for are exactly those.
     let mut unknown: Vec<_> = (0..e.instances.len())
         .map(|n| (e.instances[n].cluster, InstanceId(n as u32)))

@@ -577,6 +577,13 @@ impl Engine {
         (0..self.instances.len() as u32).map(|n| InstanceView { engine: self, id: InstanceId(n) })
     }
 
+    /// How many container instances have become INACTIVE so far, deregistered by a request or
+    /// terminated by EC2 (a Spot interruption). It only grows: a caller watching a set of
+    /// instances looks at them again only when it moved.
+    pub fn instances_deregistered(&self) -> u64 {
+        self.instances.became_inactive()
+    }
+
     /// A container instance by the name the scenario (or its instance identity) gave it.
     pub fn instance_named(&self, name: &str) -> Option<InstanceView<'_>> {
         self.instance_by_name(name).map(|id| InstanceView { engine: self, id })

@@ -469,6 +469,8 @@ pub(crate) struct Instances {
     /// The ACTIVE instances whose agent is disconnected, by cluster then registration: a
     /// placement that finds no placeable instance names the first of its cluster without a scan.
     disconnected_active: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
+    /// How many instances have become INACTIVE (deregistered, or terminated by EC2) so far.
+    became_inactive: u64,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -507,6 +509,7 @@ impl crate::infra::recycle::Recycle for Instances {
             active_per_cluster,
             unknown_eni_limit,
             disconnected_active,
+            became_inactive,
         } = fresh;
         self.records.reset_to(records);
         self.uuids = uuids;
@@ -523,6 +526,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.active_per_cluster.reset_to(active_per_cluster);
         self.unknown_eni_limit = unknown_eni_limit;
         self.disconnected_active = disconnected_active;
+        self.became_inactive = became_inactive;
     }
 }
 
@@ -548,7 +552,13 @@ impl Instances {
             active_per_cluster: Vec::new(),
             unknown_eni_limit: Default::default(),
             disconnected_active: Default::default(),
+            became_inactive: 0,
         }
+    }
+
+    /// How many instances have become INACTIVE so far.
+    pub(crate) fn became_inactive(&self) -> u64 {
+        self.became_inactive
     }
 
     /// Every instance, not INACTIVE, without a known task ENI limit, by cluster then registration.
@@ -736,6 +746,9 @@ impl Instances {
         debug_assert!(from != InstanceStatus::Inactive || to == InstanceStatus::Inactive, "INACTIVE is final");
         if to == InstanceStatus::Inactive {
             self.unknown_eni_limit.remove(&(cluster, id));
+            if from != InstanceStatus::Inactive {
+                self.became_inactive = self.became_inactive.checked_add(1).expect("fewer than 2^64 instances");
+            }
         }
         let i = &mut self.records[id.index()];
         i.status = to;

@@ -166,8 +166,15 @@ fn acts_in_background(g: &Group) -> bool {
 /// Whether member `k` is InService while EC2 has terminated it (a Spot interruption): its
 /// container instance is INACTIVE although the group never terminated it.
 fn lost(g: &Group, k: usize, engine: &Engine) -> bool {
-    matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
-        && engine.instance_named(&g.members[k].name).is_some_and(|i| i.status() == drainsim_core::InstanceStatus::Inactive)
+    let m = &g.members[k];
+    if !matches!(m.lifecycle, Lifecycle::InService { .. }) {
+        return false;
+    }
+    let instance = match m.instance {
+        Some(id) => Some(engine.instance(id)),
+        None => engine.instance_named(&m.name),
+    };
+    instance.is_some_and(|i| i.status() == drainsim_core::InstanceStatus::Inactive)
 }
 
 impl AutoScaling {
@@ -184,11 +191,16 @@ impl AutoScaling {
         let now = engine.now_ms();
         let mut next: Option<u64> = None;
         let mut soonest = |t: u64| next = Some(next.map_or(t, |n: u64| n.min(t)));
+        // An instance became INACTIVE since a Spot group last looked: it may have lost a member
+        // (looked at then, not at every step of the clock).
+        let deregistered = engine.instances_deregistered();
+        if self.groups.iter().any(|g| !g.busy && g.spec.spot.is_some() && g.inactive_seen != deregistered) {
+            soonest(now);
+        }
         for g in self.groups.iter().filter(|g| !g.busy && acts_in_background(g)) {
             let mut moving = false;
-            for (k, m) in g.members.iter().enumerate() {
+            for m in &g.members {
                 match m.lifecycle {
-                    Lifecycle::InService { .. } if g.spec.spot.is_some() && lost(g, k, engine) => soonest(now),
                     Lifecycle::Pending { register_at_ms } => {
                         moving = true;
                         soonest(register_at_ms.max(now));
@@ -220,12 +232,18 @@ impl AutoScaling {
     pub(crate) fn background_act(&mut self, engine: &mut Engine, loaded: &LoadedScenario) {
         let now = engine.now_ms();
         let caller = engine.default_caller_arn().to_string();
+        let deregistered = engine.instances_deregistered();
         for g in self.groups.iter_mut().filter(|g| !g.busy && acts_in_background(g)) {
             let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
             let mut error = None;
             // Spot Instances EC2 terminated leave the group, which replaces them at once to keep
             // its desired capacity ("Amazon EC2 Auto Scaling ... launches a replacement").
-            let lost_members: Vec<usize> = (0..g.members.len()).filter(|&k| lost(g, k, engine)).collect();
+            let lost_members: Vec<usize> = if g.spec.spot.is_some() && g.inactive_seen != deregistered {
+                (0..g.members.len()).filter(|&k| lost(g, k, engine)).collect()
+            } else {
+                Vec::new()
+            };
+            g.inactive_seen = deregistered;
             for &k in &lost_members {
                 g.members[k].lifecycle = Lifecycle::Terminated;
             }

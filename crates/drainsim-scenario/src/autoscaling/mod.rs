@@ -48,6 +48,9 @@ struct Member {
     protected: bool,
     /// When the group launched it (None for the instances it held when the run began).
     launched_at_ms: Option<u64>,
+    /// Its container instance, once the group registered it (the instances of time 0, which
+    /// the setup registered, are found by name).
+    instance: Option<drainsim_core::InstanceId>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +68,8 @@ struct Group {
     busy: bool,
     /// Its capacity provider's managed scaling, when ENABLED.
     scaler: Option<managed_scaling::Scaler>,
+    /// `Engine::instances_deregistered` when it last looked for members EC2 took (a Spot group).
+    inactive_seen: u64,
 }
 
 /// The scenario's Auto Scaling groups as a run goes on.
@@ -116,11 +121,13 @@ impl AutoScaling {
                         template: spec.launch_template.clone(),
                         lifecycle: Lifecycle::InService { healthy_at_ms: 0 },
                         launched_at_ms: None,
+                        instance: None,
                     })
                     .collect(),
                 spec: spec.clone(),
                 provider: provider_of(loaded, spec).map(|c| c.auto_scaling_group_provider.clone()),
                 busy: false,
+                inactive_seen: 0,
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
@@ -340,6 +347,7 @@ impl AutoScaling {
                     protected: false,
                     lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
                     launched_at_ms: Some(now),
+                    instance: None,
                 });
             }
             // Observations.
@@ -604,6 +612,7 @@ fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u
             protected: false,
             lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
             launched_at_ms: Some(now),
+            instance: None,
         });
     }
     (launched, terminated)
@@ -639,6 +648,7 @@ fn register_due(
                         if let (Some(id), Some(spot)) = (id, &g.spec.spot) {
                             engine.mark_spot_instance(id, spot.spot_instance_draining);
                         }
+                        g.members[k].instance = id;
                     }
                     Err(e) => *error = Some(e),
                 }
@@ -1104,6 +1114,7 @@ mod tests {
                     },
                     protected: false,
                     launched_at_ms: None,
+                    instance: None,
                 })
                 .collect();
             let alive = |m: &Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
