@@ -51,8 +51,9 @@ pub(crate) struct Driver<'a, 's> {
     /// SetDesiredCapacity) and, between and during them, the managed scaling of their capacity
     /// providers, which acts whatever moves the clock.
     pub(crate) auto_scaling: AutoScaling,
-    /// Whether any group's capacity provider has managed scaling ENABLED (else it never acts).
-    managed_scaling: bool,
+    /// Whether any group acts between steps: its capacity provider's managed scaling, or a Spot
+    /// group replacing what EC2 took (else nothing acts in the background).
+    background_groups: bool,
 }
 
 impl<'a, 's> Driver<'a, 's> {
@@ -76,7 +77,7 @@ impl<'a, 's> Driver<'a, 's> {
             first_failure_at_ms: None,
             end_time_ms,
             max_events,
-            managed_scaling: auto_scaling.has_managed_scaling(),
+            background_groups: auto_scaling.any_acts_in_background(),
             auto_scaling,
         }
     }
@@ -118,9 +119,9 @@ impl<'a, 's> Driver<'a, 's> {
         self.pending.front().map(|(_, g)| g.register_at_ms)
     }
 
-    /// When managed scaling next acts (never without a capacity provider that has it).
+    /// When the groups next act between steps (never without a group that does).
     fn background_time(&self, e: &Engine) -> Option<u64> {
-        if !self.managed_scaling {
+        if !self.background_groups {
             return None;
         }
         self.auto_scaling.background_next_time(e)

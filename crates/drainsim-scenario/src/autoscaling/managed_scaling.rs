@@ -179,7 +179,7 @@ fn lost(g: &Group, k: usize, engine: &Engine) -> bool {
 
 impl AutoScaling {
     /// Whether any group acts between steps (managed scaling, or Spot Instances to replace).
-    pub(crate) fn has_managed_scaling(&self) -> bool {
+    pub(crate) fn any_acts_in_background(&self) -> bool {
         self.groups.iter().any(acts_in_background)
     }
 
