@@ -1110,12 +1110,12 @@ fn check_auto_scaling(
                 _ => None,
             })
             .fold(0u32, u32::saturating_add);
-        // Managed scaling launches as the run goes: the names of a group's full MaxSize more are
-        // known (and checked against the scenario's own).
+        // Managed scaling, and a Spot group's replacements, launch as the run goes: the names of a
+        // group's full MaxSize more are known (and checked against the scenario's own).
         let managed = s.capacity_providers.iter().any(|c| {
             c.auto_scaling_group_provider.group_name() == name && c.auto_scaling_group_provider.managed_scaling_enabled()
         });
-        let scaled = if managed { g.max_size } else { 0 };
+        let scaled = if managed || g.spot.is_some() { g.max_size } else { 0 };
         let launches =
             g.desired_capacity.saturating_mul(refreshes.saturating_add(1)).saturating_add(resized).saturating_add(scaled);
         for n in 1..=launches {

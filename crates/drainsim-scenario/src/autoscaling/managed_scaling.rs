@@ -163,20 +163,6 @@ fn acts_in_background(g: &Group) -> bool {
     g.scaler.is_some() || g.spec.spot.is_some()
 }
 
-/// Whether member `k` is InService while EC2 has terminated it (a Spot interruption): its
-/// container instance is INACTIVE although the group never terminated it.
-fn lost(g: &Group, k: usize, engine: &Engine) -> bool {
-    let m = &g.members[k];
-    if !matches!(m.lifecycle, Lifecycle::InService { .. }) {
-        return false;
-    }
-    let instance = match m.instance {
-        Some(id) => Some(engine.instance(id)),
-        None => engine.instance_named(&m.name),
-    };
-    instance.is_some_and(|i| i.status() == drainsim_core::InstanceStatus::Inactive)
-}
-
 impl AutoScaling {
     /// Whether any group acts between steps (managed scaling, or Spot Instances to replace).
     pub(crate) fn any_acts_in_background(&self) -> bool {
@@ -232,21 +218,12 @@ impl AutoScaling {
     pub(crate) fn background_act(&mut self, engine: &mut Engine, loaded: &LoadedScenario) {
         let now = engine.now_ms();
         let caller = engine.default_caller_arn().to_string();
-        let deregistered = engine.instances_deregistered();
         for g in self.groups.iter_mut().filter(|g| !g.busy && acts_in_background(g)) {
             let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
             let mut error = None;
             // Spot Instances EC2 terminated leave the group, which replaces them at once to keep
             // its desired capacity ("Amazon EC2 Auto Scaling ... launches a replacement").
-            let lost_members: Vec<usize> = if g.spec.spot.is_some() && g.inactive_seen != deregistered {
-                (0..g.members.len()).filter(|&k| lost(g, k, engine)).collect()
-            } else {
-                Vec::new()
-            };
-            g.inactive_seen = deregistered;
-            for &k in &lost_members {
-                g.members[k].lifecycle = Lifecycle::Terminated;
-            }
+            let lost_members = super::note_lost_members(g, engine);
             // The minute's datapoint is of the state the instant found: the instances registering
             // now have had no task placed yet.
             let datapoint_due = g.scaler.as_ref().is_some_and(|s| s.next_datapoint_ms(now) == now && now % METRIC_PERIOD_MS == 0);
@@ -255,7 +232,7 @@ impl AutoScaling {
             }
             register_due(g, engine, loaded, &caller, now, warmup_ms, &mut error);
             finish_terminations(g, engine, &caller, now, &mut error);
-            if datapoint_due || !lost_members.is_empty() {
+            if datapoint_due || lost_members > 0 {
                 let desired = g.spec.desired_capacity;
                 let (up, down) = resize(g, engine, &caller, now, desired, &mut error);
                 if let Some(scaler) = g.scaler.as_mut() {

@@ -261,6 +261,8 @@ impl AutoScaling {
         loop {
             let g = &mut driver.auto_scaling.groups[gi];
             let now = engine.now_ms();
+            // 0. Members EC2 terminated (a Spot group) are gone.
+            note_lost_members(g, engine);
             // 1. Registrations due.
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
             // 2. Terminations whose lifecycle action is complete or timed out.
@@ -512,6 +514,7 @@ impl AutoScaling {
         loop {
             let g = &mut driver.auto_scaling.groups[gi];
             let now = engine.now_ms();
+            note_lost_members(g, engine);
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
             finish_terminations(g, engine, caller, now, &mut error);
             let (up, down) = resize(g, engine, caller, now, desired, &mut error);
@@ -557,6 +560,37 @@ impl AutoScaling {
         let status = if error.is_some() || timed_out { "InProgress" } else { "Successful" };
         Ok(RefreshEnd { timed_out, error, note, status: status.into() })
     }
+}
+
+/// Whether member `k` is InService while EC2 has terminated it (a Spot interruption): its
+/// container instance is INACTIVE although the group never terminated it.
+fn lost(g: &Group, k: usize, engine: &Engine) -> bool {
+    let m = &g.members[k];
+    if !matches!(m.lifecycle, Lifecycle::InService { .. }) {
+        return false;
+    }
+    let instance = match m.instance {
+        Some(id) => Some(engine.instance(id)),
+        None => engine.instance_named(&m.name),
+    };
+    instance.is_some_and(|i| i.status() == drainsim_core::InstanceStatus::Inactive)
+}
+
+/// A Spot group's members EC2 terminated (Spot interruptions) leave it: Terminated, so that the
+/// group counts them no more and launches replacements to keep its desired capacity. Looked for
+/// only when an instance became INACTIVE since the group last looked
+/// (`Engine::instances_deregistered`). Returns how many.
+fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
+    let deregistered = engine.instances_deregistered();
+    if g.spec.spot.is_none() || g.inactive_seen == deregistered {
+        return 0;
+    }
+    g.inactive_seen = deregistered;
+    let lost_members: Vec<usize> = (0..g.members.len()).filter(|&k| lost(g, k, engine)).collect();
+    for &k in &lost_members {
+        g.members[k].lifecycle = Lifecycle::Terminated;
+    }
+    lost_members.len()
 }
 
 /// Whether the group may terminate member `k` in a scale in: alive (Pending or InService) and not
