@@ -211,3 +211,19 @@ fn from_no_instance_the_group_scales_out_to_two() {
     assert_eq!(out.managed_scaling[0].scale_ins, 1, "{:?}", out.managed_scaling[0]);
     assert_eq!(out.engine.instances().filter(|i| i.status() == drainsim_core::InstanceStatus::Active).count(), 1);
 }
+
+/// Tasks wait PROVISIONING from the first pass that found no room for them, even when that pass
+/// made other progress: at the Spot notice (5:00) the pass stops 6 tasks and finds no room for
+/// the 8 replacements, so the PROVISIONING stall begins at 5:00, not at the next pass's 5:30; it
+/// ends when the scale-out's instances register (6:00).
+#[test]
+fn a_provisioning_stall_begins_when_the_tasks_began_to_wait() {
+    let file =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/rollouts/spot-capacity-provider-replaces-interrupted-instances.ron");
+    let loaded = drainsim_scenario::load_file(std::path::Path::new(file)).expect("loads");
+    let out = run(&loaded, &RunOptions::default()).expect("runs");
+    let web = out.engine.service_named("web").expect("web");
+    let stall = &web.stalls()[0];
+    assert_eq!(stall.reason, drainsim_core::StallReason::Provisioning);
+    assert_eq!((stall.started_at_ms, stall.ended_at_ms), (300_000, Some(360_000)), "{stall:?}");
+}

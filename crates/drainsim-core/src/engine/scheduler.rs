@@ -1113,6 +1113,9 @@ impl Engine {
             _ => None,
         };
         let now = self.now_ms;
+        // Tasks wait PROVISIONING from the first pass that found no room for them, whatever else
+        // that pass did; a PROVISIONING stall begins then (but not before an earlier stall ended).
+        let waited_since = self.services.note_provisioning(id, provisioning, now).unwrap_or(now);
         let s = self.services.schedule_mut(id);
         let open = s.observations.stalls.last_mut().filter(|e| e.ended_at_ms.is_none());
         match (open, stalled_reason) {
@@ -1123,7 +1126,9 @@ impl Engine {
                 s.observations.stall_details.push(StallDetail { unmet, capacity_provider: provider });
             }
             (None, Some(r)) => {
-                s.observations.stalls.push(Episode { started_at_ms: now, ended_at_ms: None, reason: r });
+                let after_last = s.observations.stalls.last().and_then(|e| e.ended_at_ms).unwrap_or(0);
+                let started = if r == StallReason::Provisioning { waited_since.max(after_last) } else { now };
+                s.observations.stalls.push(Episode { started_at_ms: started, ended_at_ms: None, reason: r });
                 s.observations.stall_details.push(StallDetail { unmet, capacity_provider: provider });
             }
             (Some(e), None) if out.progress || !work_left => e.ended_at_ms = Some(now),

@@ -1339,13 +1339,17 @@ pub struct ServiceCapacity {
     pub strategy: Vec<crate::rules::capacity_providers::StrategyItem>,
     /// One count per item of `strategy`.
     pub live: Vec<u32>,
+    /// Since when its tasks have waited PROVISIONING for their provider's managed scaling (every
+    /// pass since then found no room there): a `PROVISIONING` stall begins then, not at the first
+    /// pass that also changed nothing else. Kept here, with the strategy only such a service has.
+    pub provisioning_since_ms: Option<SimTimeMs>,
 }
 
 impl ServiceCapacity {
     /// A strategy with no task yet.
     pub(crate) fn new(strategy: Vec<crate::rules::capacity_providers::StrategyItem>) -> Self {
         let live = vec![0; strategy.len()];
-        ServiceCapacity { strategy, live }
+        ServiceCapacity { strategy, live, provisioning_since_ms: None }
     }
 
     /// The provider of the service's next task.
@@ -1842,6 +1846,19 @@ impl Services {
 
     /// A service's capacity provider strategy replaced (UpdateService), with its live tasks counted
     /// on the new one's providers (None: back to the launch type).
+    /// After a pass of a service with a capacity provider strategy: whether its tasks wait
+    /// PROVISIONING now. Returns since when they have waited (None when they do not, or the
+    /// service has no strategy).
+    pub(crate) fn note_provisioning(&mut self, id: ServiceId, provisioning: bool, now_ms: SimTimeMs) -> Option<SimTimeMs> {
+        let c = self.records[id.index()].capacity.as_mut()?;
+        if provisioning {
+            Some(*c.provisioning_since_ms.get_or_insert(now_ms))
+        } else {
+            c.provisioning_since_ms = None;
+            None
+        }
+    }
+
     pub(crate) fn set_capacity(&mut self, id: ServiceId, capacity: Option<Box<ServiceCapacity>>) {
         if let Some(c) = &capacity {
             debug_assert_eq!(c.strategy.len(), c.live.len(), "one count per item");
