@@ -252,3 +252,25 @@ fn a_provider_with_managed_scaling_scales_its_group_out_up_to_max_size() {
     assert_eq!(scaling["datapoints"][0]["capacityProviderReservation"], 500.0);
     assert_eq!(scaling["datapoints"][0]["tasksProvisioning"], 32);
 }
+
+/// A capacity provider with managed scaling whose Auto Scaling group starts at its MaxSize is a
+/// warning at the provider's name: managed scaling can add no instance, so its tasks without room
+/// wait PROVISIONING for good; `--strict` refuses it.
+#[test]
+fn managed_scaling_of_a_group_at_its_max_size_is_a_warning() {
+    let dir = TempDir::new("diag-max-size");
+    let text = std::fs::read_to_string("scenarios/drain/managed-scaling-scales-out-for-a-drain.ron")
+        .expect("the scenario")
+        .replace("MinSize: 1, MaxSize: 6, DesiredCapacity: 3", "MinSize: 1, MaxSize: 3, DesiredCapacity: 3");
+    let file = write(&dir, "max.ron", &text);
+    let check = drainsim(&["check", &file]);
+    assert_eq!(check.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.contains("capacity provider 'workers-cp' has managed scaling ENABLED, but its Auto Scaling group 'workers' starts at its MaxSize (3)"),
+        "{err}"
+    );
+    assert_eq!(drainsim(&["check", "--strict", &file]).status.code(), Some(2));
+    let fine = drainsim(&["check", "--strict", "scenarios/drain/managed-scaling-scales-out-for-a-drain.ron"]);
+    assert_eq!(fine.status.code(), Some(0), "{}", String::from_utf8_lossy(&fine.stderr));
+}

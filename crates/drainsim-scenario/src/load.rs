@@ -387,7 +387,8 @@ const UNKNOWABLE_ATTRIBUTES: [&str; 4] = ["ecs.ami-id", "ecs.os-family", "ecs.vp
 /// not know (new types exist; its awsvpc tasks need `taskEniLimit`), with the closest known one;
 /// a service's placement strategy rules that drainsim does not apply, as created or as an
 /// UpdateService step replaces them ([`drainsim_core::placement_rules_applied`]); a `memberOf` expression reading a built-in
-/// attribute drainsim cannot know that no instance is given. `--strict` makes these errors.
+/// attribute drainsim cannot know that no instance is given; a capacity provider with managed
+/// scaling, used by a strategy, whose group starts at its MaxSize. `--strict` makes these errors.
 pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     let known: std::collections::BTreeSet<&str> = drainsim_core::known_instance_types().collect();
     let mut seen = BTreeSet::new();
@@ -433,6 +434,41 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
                     ),
                 ));
             }
+        }
+    }
+    // A capacity provider with managed scaling, used by a strategy (a service's, one a step
+    // creates or updates, or a cluster's default), whose group is already at its MaxSize: managed
+    // scaling can add no instance, so a task of that strategy without room waits PROVISIONING for
+    // good (a common cause of tasks stuck PROVISIONING in ECS).
+    let s = &l.scenario;
+    let strategies = s
+        .services
+        .iter()
+        .map(|r| &r.capacity_provider_strategy)
+        .chain(s.steps.iter().filter_map(|step| match &step.action {
+            Action::Ecs(Request::CreateService(r)) => Some(&r.capacity_provider_strategy),
+            Action::Ecs(Request::UpdateService(r)) => r.capacity_provider_strategy.as_ref(),
+            _ => None,
+        }))
+        .chain(s.cluster_capacity_providers.iter().map(|p| &p.default_capacity_provider_strategy));
+    let used: BTreeSet<&str> = strategies.flatten().map(|i| i.capacity_provider.as_str()).collect();
+    for (k, c) in s.capacity_providers.iter().enumerate().filter(|(_, c)| used.contains(c.name.as_str())) {
+        let p = &c.auto_scaling_group_provider;
+        let Some(g) = l.scenario.auto_scaling_groups.iter().find(|g| g.auto_scaling_group_name == p.group_name()) else {
+            continue;
+        };
+        if p.managed_scaling_enabled() && g.desired_capacity >= g.max_size {
+            let (line, column) =
+                locate_nth_value(&l.source, "capacityProviders", "name", k, &format!("\"{}\"", c.name)).unwrap_or((1, 1));
+            out.push(ScenarioError {
+                file: l.file.clone(),
+                line,
+                column,
+                message: format!(
+                    "capacity provider '{}' has managed scaling ENABLED, but its Auto Scaling group '{}' starts at its MaxSize ({}): managed scaling can add no instance, so a task of its strategy without room waits PROVISIONING until the run ends (docs/ecs-choices.md, Managed scaling)",
+                    c.name, g.auto_scaling_group_name, g.max_size
+                ),
+            });
         }
     }
     // Services of the setup and those a step creates, with their rules, each at its
