@@ -618,7 +618,8 @@ pub struct PutClusterCapacityProvidersRequest {
 }
 
 /// The request of [CreateCapacityProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html):
-/// a capacity provider of an Auto Scaling group ([`crate::Engine::create_capacity_provider`]).
+/// a capacity provider of an Auto Scaling group ([`crate::Engine::create_capacity_provider`];
+/// checked without an engine by [`crate::validate_capacity_provider`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateCapacityProviderRequest {
@@ -627,14 +628,6 @@ pub struct CreateCapacityProviderRequest {
     pub name: String,
     /// `autoScalingGroupProvider`: its Auto Scaling group and how ECS manages it.
     pub auto_scaling_group_provider: AutoScalingGroupProvider,
-}
-
-impl CreateCapacityProviderRequest {
-    /// Checks the request as CreateCapacityProvider does, without creating anything (a scenario
-    /// is checked before its engine exists). Errors are ECS's `InvalidParameterException`s.
-    pub fn check(&self) -> Result<(), crate::EcsError> {
-        crate::rules::capacity_providers::validate_capacity_provider(self)
-    }
 }
 
 /// [`AutoScalingGroupProvider`](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AutoScalingGroupProvider.html).

@@ -56,7 +56,7 @@ pub use infra::choice::{ChoiceKind, ChoiceTaken, ExploreChoices, InjectableFault
 pub use infra::faults::{FaultProfile, SpotInterruptionBehavior};
 pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
 pub use placement::PlacementFailureReason;
-pub use rules::capacity_providers::FARGATE_CAPACITY_PROVIDERS;
+pub use rules::capacity_providers::{validate_capacity_provider, FARGATE_CAPACITY_PROVIDERS};
 pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};
 pub use rules::transitions::{TransitionGraph, Transitions};
 pub use rules::versions::CURRENT_AGENT_VERSION;

@@ -14,7 +14,6 @@ use drainsim_core::Engine;
 use drainsim_core::TraceRecord;
 use drainsim_core::{StepPart, StopReason};
 
-use crate::autoscaling::AutoScaling;
 use crate::format::InstanceGroup;
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::setup::{register_group, SetupRequests};
@@ -32,8 +31,20 @@ pub type FailureAwareTraceSink<'s> = dyn FnMut(&Engine, &[TraceRecord], Option<u
 /// Records kept before they are handed to a sink.
 const SINK_BATCH: usize = 4096;
 
+/// What acts outside the engine between its events, whatever moves the clock: the scenario's Auto
+/// Scaling groups (`autoscaling`: managed scaling, Spot replacements). The driver defines it and
+/// the layer above implements it, so the driver calls nothing above it.
+pub(crate) trait Background {
+    /// When it next acts (not before the engine's clock), or None while nothing would change.
+    fn next_time(&self, e: &Engine) -> Option<u64>;
+    /// Acts at the engine's clock (a time `next_time` gave).
+    fn act(&mut self, e: &mut Engine, loaded: &LoadedScenario);
+    /// How many times it acted: the driver's measure of progress.
+    fn acts(&self) -> u64;
+}
+
 /// Moves an engine's clock for one run: its bounds, its later registrations and its sink.
-pub(crate) struct Driver<'a, 's> {
+pub(crate) struct Driver<'a, 's, B> {
     loaded: &'a LoadedScenario,
     /// Instance groups that register after time 0, in time order, with their index in the
     /// scenario's `instances`.
@@ -47,16 +58,12 @@ pub(crate) struct Driver<'a, 's> {
     first_failure_at_ms: Option<u64>,
     end_time_ms: u64,
     max_events: u64,
-    /// The scenario's Auto Scaling groups: the steps that act on them (StartInstanceRefresh,
-    /// SetDesiredCapacity) and, between and during them, the managed scaling of their capacity
-    /// providers, which acts whatever moves the clock.
-    pub(crate) auto_scaling: AutoScaling,
-    /// Whether any group acts between steps: its capacity provider's managed scaling, or a Spot
-    /// group replacing what EC2 took (else nothing acts in the background).
-    background_groups: bool,
+    /// What acts between the engine's events (the scenario's Auto Scaling groups; the steps that
+    /// act on them reach them here too).
+    pub(crate) background: B,
 }
 
-impl<'a, 's> Driver<'a, 's> {
+impl<'a, 's, B: Background> Driver<'a, 's, B> {
     /// A driver for `loaded`, whose groups with a `registerAtMs` after 0 register as time reaches them.
     pub(crate) fn new(
         loaded: &'a LoadedScenario,
@@ -64,22 +71,12 @@ impl<'a, 's> Driver<'a, 's> {
         end_time_ms: u64,
         max_events: u64,
         prebuilt: Option<&'a SetupRequests>,
+        background: B,
     ) -> Self {
         let mut later: Vec<(usize, &InstanceGroup)> =
             loaded.scenario.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms != 0).collect();
         later.sort_by_key(|(_, g)| g.register_at_ms);
-        let auto_scaling = AutoScaling::new(loaded);
-        Driver {
-            loaded,
-            pending: later.into(),
-            prebuilt,
-            sink,
-            first_failure_at_ms: None,
-            end_time_ms,
-            max_events,
-            background_groups: auto_scaling.any_acts_in_background(),
-            auto_scaling,
-        }
+        Driver { loaded, pending: later.into(), prebuilt, sink, first_failure_at_ms: None, end_time_ms, max_events, background }
     }
 
     /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
@@ -119,12 +116,9 @@ impl<'a, 's> Driver<'a, 's> {
         self.pending.front().map(|(_, g)| g.register_at_ms)
     }
 
-    /// When the groups next act between steps (never without a group that does).
+    /// When the background next acts.
     fn background_time(&self, e: &Engine) -> Option<u64> {
-        if !self.background_groups {
-            return None;
-        }
-        self.auto_scaling.background_next_time(e)
+        self.background.next_time(e)
     }
 
     /// Moves the clock to `time`: events, due registrations and managed scaling in time order
@@ -150,7 +144,7 @@ impl<'a, 's> Driver<'a, 's> {
                     // Scaling may itself have moved (an event of that instant changed it): it acts
                     // only at a time it still gives.
                     if self.background_time(e) == Some(e.now_ms()) {
-                        self.auto_scaling.background_act(e, self.loaded);
+                        self.background.act(e, self.loaded);
                     }
                 }
                 _ => break,
@@ -240,7 +234,7 @@ impl<'a, 's> Driver<'a, 's> {
             if let Some(bound) = e.bound_reached() {
                 return Ok(bound);
             }
-            let before = (e.now_ms(), e.events_processed(), self.pending.len(), self.auto_scaling.background_acts);
+            let before = (e.now_ms(), e.events_processed(), self.pending.len(), self.background.acts());
             if !self.step(e, end_time)? {
                 if let Some(bound) = e.bound_reached() {
                     return Ok(bound);
@@ -255,7 +249,7 @@ impl<'a, 's> Driver<'a, 's> {
             }
             debug_assert_ne!(
                 before,
-                (e.now_ms(), e.events_processed(), self.pending.len(), self.auto_scaling.background_acts),
+                (e.now_ms(), e.events_processed(), self.pending.len(), self.background.acts()),
                 "no progress"
             );
         }

@@ -1287,7 +1287,7 @@ fn check_auto_scaling(
 }
 
 /// Capacity providers: CreateCapacityProvider's own checks
-/// ([`drainsim_core::api::CreateCapacityProviderRequest::check`]: the name, `ENABLED`/`DISABLED`
+/// ([`drainsim_core::validate_capacity_provider`]: the name, `ENABLED`/`DISABLED`
 /// values as the ECS API spells them, managed scaling's ranges, managed termination protection only
 /// with managed scaling ENABLED), then the scenario's: unique names, each naming a group of
 /// `autoScalingGroups` that no other provider names.
@@ -1307,7 +1307,7 @@ fn check_capacity_providers(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 message: format!("capacity provider '{}': {message}", c.name),
             })
         };
-        if let Err(e) = c.check() {
+        if let Err(e) = drainsim_core::validate_capacity_provider(c) {
             return refuse(e.message);
         }
         if s.capacity_providers[..k].iter().any(|o| o.name == c.name) {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use drainsim_core::Engine;
 use drainsim_core::StopReason;
 
+use crate::autoscaling::AutoScaling;
 use crate::driver::{Driver, FailureAwareTraceSink, TraceSink};
 use crate::expect::evaluate;
 use crate::load::{LoadedScenario, ScenarioError};
@@ -80,7 +81,7 @@ fn run_inner<'s>(
     let (mut engine, fault_profile) = prepare(loaded, opts, prebuilt, spare)?;
     let end_time_ms = s.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS);
     let max_events = s.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
-    let mut driver = Driver::new(loaded, sink, end_time_ms, max_events, prebuilt);
+    let mut driver = Driver::new(loaded, sink, end_time_ms, max_events, prebuilt, AutoScaling::new(loaded));
 
     let mut outcome_steps = Vec::with_capacity(s.steps.len());
     // A result per step (a Check's per expectation) and per expectation: one allocation.
@@ -109,7 +110,7 @@ fn run_inner<'s>(
     };
     driver.finish(&mut engine);
     let invariant_violation = drainsim_core::check_invariants(&engine).err().map(|v| v.to_string());
-    results.extend(driver.auto_scaling.take_background_failures());
+    results.extend(driver.background.take_background_failures());
     for e in &s.expectations {
         results.push(evaluate(&engine, e, Some(stop_reason), opts.result_text));
     }
@@ -122,8 +123,8 @@ fn run_inner<'s>(
         expectations: results,
         invariant_violation,
         fault_profile,
-        instance_refreshes: driver.auto_scaling.take_refreshes(),
-        managed_scaling: driver.auto_scaling.take_managed_scaling(),
+        instance_refreshes: driver.background.take_refreshes(),
+        managed_scaling: driver.background.take_managed_scaling(),
     })
 }
 

@@ -5,8 +5,7 @@
 use drainsim_core::api::{self, Request, Response};
 use drainsim_core::{EcsError, Engine};
 
-use crate::autoscaling::AutoScaling;
-use crate::driver::Driver;
+use crate::autoscaling::{AutoScaling, ScenarioDriver};
 use crate::expect::evaluate;
 use crate::format::{Action, RolloutPlan, Step, StepExpect};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
@@ -87,7 +86,7 @@ fn instance_id(engine: &Engine, reference: &str) -> Option<drainsim_core::Instan
 /// or a timed-out wave ends the rollout; later waves are not started.
 fn rollout(
     engine: &mut Engine,
-    driver: &mut Driver,
+    driver: &mut ScenarioDriver,
     loaded: &LoadedScenario,
     caller: &str,
     p: &RolloutPlan,
@@ -196,7 +195,7 @@ pub(crate) struct StepResults<'r> {
 /// step's expectation, or a `Check` step's expectations) to `results`.
 pub(crate) fn run_step(
     engine: &mut Engine,
-    driver: &mut Driver,
+    driver: &mut ScenarioDriver,
     loaded: &LoadedScenario,
     n: usize,
     step: &Step,

@@ -80,14 +80,14 @@ impl Engine {
 
     /// [CreateCapacityProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCapacityProvider.html):
     /// a capacity provider of an Auto Scaling group, checked as ECS checks it
-    /// ([`api::CreateCapacityProviderRequest::check`]). The engine keeps whether its managed
+    /// ([`crate::validate_capacity_provider`]). The engine keeps whether its managed
     /// scaling is ENABLED: a task of its strategy that finds no room then waits for capacity,
     /// PROVISIONING, instead of failing placement (docs/ecs-choices.md § "Managed scaling"). The
     /// group itself, and the scaling, are outside the engine. A name already created is a
     /// ClientException; a refused request changes nothing.
     pub fn create_capacity_provider(&mut self, req: &api::CreateCapacityProviderRequest) -> Result<(), EcsError> {
         self.finish_open_instant();
-        req.check()?;
+        crate::rules::capacity_providers::validate_capacity_provider(req)?;
         if self.strings.get(&req.name).is_some_and(|name| self.clusters.capacity_provider_created(name)) {
             return Err(EcsError::client(format!("The capacity provider '{}' already exists.", req.name)));
         }

@@ -146,7 +146,8 @@ pub(crate) fn choose_provider<P>(items: &[StrategyItem<P>], live: &[u32]) -> usi
 /// scaling must also be used otherwise managed termination protection doesn't work",
 /// [AutoScalingGroupProvider](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AutoScalingGroupProvider.html)).
 /// drainsim also refuses a minimum step above the maximum. Errors are InvalidParameterExceptions.
-pub(crate) fn validate_capacity_provider(req: &crate::api::CreateCapacityProviderRequest) -> Result<(), EcsError> {
+/// Nothing is created: a scenario is checked with it before its engine exists.
+pub fn validate_capacity_provider(req: &crate::api::CreateCapacityProviderRequest) -> Result<(), EcsError> {
     let name = req.name.as_str();
     if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(EcsError::invalid_parameter("name must be 1 to 255 letters, numbers, underscores and hyphens"));
@@ -180,7 +181,7 @@ pub(crate) fn validate_capacity_provider(req: &crate::api::CreateCapacityProvide
                 return Err(EcsError::invalid_parameter(format!("managedScaling {field} {v} is out of range: {lo} to {hi}")));
             }
         }
-        let steps = crate::managed_scaling::ScalingSettings::of(m);
+        let steps = super::managed_scaling::ScalingSettings::of(m);
         if steps.minimum_scaling_step_size > steps.maximum_scaling_step_size {
             return Err(EcsError::invalid_parameter(format!(
                 "managedScaling minimumScalingStepSize {} is above maximumScalingStepSize {}",

@@ -159,21 +159,33 @@ fn capacity_wanted(g: &Group, scaler: &Scaler, d: &Datapoint) -> u32 {
 
 /// Whether the group acts between steps: its capacity provider has managed scaling, or it
 /// launches Spot Instances, which EC2 may take away and the group then replaces.
-fn acts_in_background(g: &Group) -> bool {
+pub(super) fn acts_in_background(g: &Group) -> bool {
     g.scaler.is_some() || g.spec.spot.is_some()
 }
 
-impl AutoScaling {
-    /// Whether any group acts between steps (managed scaling, or Spot Instances to replace).
-    pub(crate) fn any_acts_in_background(&self) -> bool {
-        self.groups.iter().any(acts_in_background)
+impl crate::driver::Background for AutoScaling {
+    fn next_time(&self, engine: &Engine) -> Option<u64> {
+        if !self.any_in_background {
+            return None;
+        }
+        self.background_next_time(engine)
     }
 
+    fn act(&mut self, engine: &mut Engine, loaded: &LoadedScenario) {
+        self.background_act(engine, loaded);
+    }
+
+    fn acts(&self) -> u64 {
+        self.background_acts
+    }
+}
+
+impl AutoScaling {
     /// When managed scaling next acts, if it will: the next registration due or lifecycle wait
     /// over of a managed group (now, for a wait its drain just ended), and the next datapoint
     /// while the engine is busy or a datapoint now would change something. None once every managed
     /// group is settled and the engine quiet: nothing would change.
-    pub(crate) fn background_next_time(&self, engine: &Engine) -> Option<u64> {
+    fn background_next_time(&self, engine: &Engine) -> Option<u64> {
         let now = engine.now_ms();
         let mut next: Option<u64> = None;
         let mut soonest = |t: u64| next = Some(next.map_or(t, |n: u64| n.min(t)));
@@ -215,7 +227,7 @@ impl AutoScaling {
     /// group no step is acting on takes the minute's datapoint when one is due and sets its
     /// desired capacity by it, registers the instances due, terminates those whose wait is over,
     /// and, at a datapoint, moves toward its desired capacity.
-    pub(crate) fn background_act(&mut self, engine: &mut Engine, loaded: &LoadedScenario) {
+    fn background_act(&mut self, engine: &mut Engine, loaded: &LoadedScenario) {
         let now = engine.now_ms();
         let caller = engine.default_caller_arn().to_string();
         for g in self.groups.iter_mut().filter(|g| !g.busy && acts_in_background(g)) {

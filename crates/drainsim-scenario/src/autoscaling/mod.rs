@@ -12,6 +12,10 @@ use drainsim_core::api::{self, Request};
 use drainsim_core::{EcsError, Engine};
 
 use crate::driver::Driver;
+
+/// The run's driver, with the scenario's Auto Scaling groups as what acts between the engine's
+/// events.
+pub(crate) type ScenarioDriver<'a, 's> = Driver<'a, 's, AutoScaling>;
 use crate::format::{
     AutoScalingGroupSpec, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec, DEFAULT_CHECKPOINT_DELAY_S,
     DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE, MANAGED_DRAINING_LIMIT_MS, PROTECTED_INSTANCES_WAIT_MS,
@@ -81,6 +85,9 @@ pub(crate) struct AutoScaling {
     pub(crate) background_acts: u64,
     /// The first request each group made between steps that ECS refused: group, time, error.
     background_errors: Vec<(String, u64, String)>,
+    /// Whether any group acts between steps (its capacity provider's managed scaling, or a Spot
+    /// group replacing what EC2 took): else nothing ever does.
+    any_in_background: bool,
 }
 
 /// The capacity provider of a group, if the scenario gives one.
@@ -104,7 +111,7 @@ impl AutoScaling {
     /// The groups as the setup left them: `DesiredCapacity` instances InService and healthy
     /// (`setup::prepare` registered them at time 0).
     pub(crate) fn new(loaded: &LoadedScenario) -> Self {
-        let groups = loaded
+        let groups: Vec<Group> = loaded
             .scenario
             .auto_scaling_groups
             .iter()
@@ -131,7 +138,8 @@ impl AutoScaling {
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
-        AutoScaling { groups, refreshes: Vec::new(), background_acts: 0, background_errors: Vec::new() }
+        let any_in_background = groups.iter().any(managed_scaling::acts_in_background);
+        AutoScaling { groups, refreshes: Vec::new(), background_acts: 0, background_errors: Vec::new(), any_in_background }
     }
 
     /// The refreshes run so far, in order (taken).
@@ -185,14 +193,14 @@ impl AutoScaling {
     /// kept by managed termination protection while the instance runs a non-daemon task.
     pub(crate) fn start_instance_refresh(
         engine: &mut Engine,
-        driver: &mut Driver,
+        driver: &mut ScenarioDriver,
         loaded: &LoadedScenario,
         caller: &str,
         req: &StartInstanceRefreshSpec,
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name, the version and the percentages.
-        let gi = driver.auto_scaling.begin_step(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
-        let g = &mut driver.auto_scaling.groups[gi];
+        let gi = driver.background.begin_step(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
+        let g = &mut driver.background.groups[gi];
         let prefs = &req.preferences;
         // The desired launch template, name and version: `SkipMatching` keeps the instances that
         // "match the desired configuration"; another template is another configuration, even at
@@ -259,7 +267,7 @@ impl AutoScaling {
         let mut error = None;
         let mut timed_out = false;
         loop {
-            let g = &mut driver.auto_scaling.groups[gi];
+            let g = &mut driver.background.groups[gi];
             let now = engine.now_ms();
             // 0. Members EC2 terminated (a Spot group) are gone.
             note_lost_members(g, engine);
@@ -476,8 +484,8 @@ impl AutoScaling {
             ),
         };
         let status = record.status.clone();
-        driver.auto_scaling.refreshes.push(record);
-        driver.auto_scaling.groups[gi].busy = false;
+        driver.background.refreshes.push(record);
+        driver.background.groups[gi].busy = false;
         Ok(RefreshEnd { timed_out, error, note, status })
     }
 
@@ -495,14 +503,14 @@ impl AutoScaling {
     /// instances it cannot terminate, and the note says how many.
     pub(crate) fn set_desired_capacity(
         engine: &mut Engine,
-        driver: &mut Driver,
+        driver: &mut ScenarioDriver,
         loaded: &LoadedScenario,
         caller: &str,
         req: &SetDesiredCapacitySpec,
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name and the capacity.
-        let gi = driver.auto_scaling.begin_step(loaded, "SetDesiredCapacity", &req.auto_scaling_group_name)?;
-        let g = &mut driver.auto_scaling.groups[gi];
+        let gi = driver.background.begin_step(loaded, "SetDesiredCapacity", &req.auto_scaling_group_name)?;
+        let g = &mut driver.background.groups[gi];
         let desired = req.desired_capacity;
         g.spec.desired_capacity = desired;
         let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
@@ -512,7 +520,7 @@ impl AutoScaling {
         let mut timed_out = false;
         let mut held_by_protection = 0u32;
         loop {
-            let g = &mut driver.auto_scaling.groups[gi];
+            let g = &mut driver.background.groups[gi];
             let now = engine.now_ms();
             note_lost_members(g, engine);
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
@@ -547,7 +555,7 @@ impl AutoScaling {
                 break;
             }
         }
-        let g = &mut driver.auto_scaling.groups[gi];
+        let g = &mut driver.background.groups[gi];
         g.busy = false;
         let elapsed = engine.now_ms() - start;
         let mut note = format!(

@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use drainsim_core::{ChoiceTaken, Engine};
 use rayon::prelude::*;
 
+use crate::autoscaling::AutoScaling;
 use crate::driver::Driver;
 use crate::format::{Action, ExploreFault, ExploreSpec, Scenario, MAX_EXPLORE_FAULTS};
 use crate::load::{LoadedScenario, ScenarioError};
@@ -400,7 +401,8 @@ impl Explored {
         if let Some(step) = self.loaded.scenario.steps.get(next_step) {
             let at = step.at_ms.unwrap_or(e.now_ms());
             if e.next_event_time().is_none_or(|t| t > at) {
-                let mut driver = Driver::new(&self.loaded, None, self.end_time_ms, self.max_events, None);
+                let mut driver =
+                    Driver::new(&self.loaded, None, self.end_time_ms, self.max_events, None, AutoScaling::new(&self.loaded));
                 driver.advance_to(e, at)?;
                 // The explorer judges its own properties; the step's results are not read.
                 let results = StepResults { text: ResultText::FailuresOnly, into: &mut Vec::new() };
