@@ -1176,13 +1176,14 @@ fn write_managed_scaling(out: &mut dyn std::io::Write, outcome: &drainsim_scenar
             m.instances_launched,
             m.instances_terminated
         )?;
-        let mut desired_before = Some(m.initial_desired_capacity);
+        let mut desired_before = m.initial_desired_capacity;
         for p in m.samples.iter().take(MANAGED_SCALING_TEXT_ROWS) {
-            let desired = match desired_before {
-                Some(d) if d != p.desired_capacity => format!("desired {d} -> {}", p.desired_capacity),
-                _ => format!("desired {}", p.desired_capacity),
+            let desired = if desired_before != p.desired_capacity {
+                format!("desired {desired_before} -> {}", p.desired_capacity)
+            } else {
+                format!("desired {}", p.desired_capacity)
             };
-            desired_before = Some(p.desired_capacity);
+            desired_before = p.desired_capacity;
             writeln!(
                 out,
                 "  {:<16} {}  CapacityProviderReservation {}.{:02}% (M {} / N {})  PROVISIONING {}  {desired}",

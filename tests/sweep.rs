@@ -358,7 +358,7 @@ fn unhealthy_tasks_are_counted_over_the_runs_and_merge() {
         &dir,
         &base,
         &whole,
-        |s| s["unhealthyTasks"] = serde_json::json!(0),
+        |r| each_service(r, |s| s["unhealthyTasks"] = serde_json::json!(0)),
         "unhealthy tasks in 2 runs with some",
     );
     let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
@@ -388,30 +388,26 @@ fn managed_scaling_is_counted_over_the_runs_and_merges() {
         "{}",
         String::from_utf8_lossy(&text.stdout)
     );
-    let mut files = Vec::new();
-    for k in 1..=2 {
-        let shard = format!("{k}/2");
-        let mut args = base.to_vec();
-        args.extend(["--shard", shard.as_str()]);
-        let f = dir.join(format!("shard-{k}.json"));
-        std::fs::write(&f, drainsim(&args).stdout).unwrap();
-        files.push(f.display().to_string());
-    }
-    let merged = drainsim(&["sweep", "--merge", "--json", &files[1], &files[0]]);
-    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
-    let mut edited = json_value(&std::fs::read_to_string(&files[0]).unwrap());
-    edited["distribution"]["managedScaling"][0]["histogram"] = serde_json::json!([[2, 1]]);
-    let f = dir.join("edited.json");
-    std::fs::write(&f, edited.to_string()).unwrap();
-    let out = drainsim(&["sweep", "--merge", f.to_str().unwrap(), &files[1]]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("managed scaling of workers-cp: a distribution that does not add up"), "{}", stderr(&out));
+    shards_merge_as_the_whole_and_an_edit_is_refused(
+        &dir,
+        &base,
+        &whole,
+        |r| r["distribution"]["managedScaling"][0]["histogram"] = serde_json::json!([[2, 1]]),
+        "managed scaling of workers-cp: a distribution that does not add up",
+    );
     let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("managedScaling"));
 }
 
+/// `edit` applied to every service of a sweep result.
+fn each_service(result: &mut serde_json::Value, edit: impl Fn(&mut serde_json::Value)) {
+    for s in result["distribution"]["services"].as_array_mut().unwrap() {
+        edit(s);
+    }
+}
+
 /// The sweep `base` (ending in `--json`) run as two shards merges into exactly `whole`, its output;
-/// the first shard with `edit` applied to every service is refused by `--merge` (exit 2) with
+/// the first shard with `edit` applied to the whole result is refused by `--merge` (exit 2) with
 /// `refusal` in the message.
 fn shards_merge_as_the_whole_and_an_edit_is_refused(
     dir: &Path,
@@ -432,9 +428,7 @@ fn shards_merge_as_the_whole_and_an_edit_is_refused(
     let merged = drainsim(&["sweep", "--merge", "--json", &files[1], &files[0]]);
     assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
     let mut edited = json_value(&std::fs::read_to_string(&files[0]).unwrap());
-    for s in edited["distribution"]["services"].as_array_mut().unwrap() {
-        edit(s);
-    }
+    edit(&mut edited);
     let f = dir.join("edited.json");
     std::fs::write(&f, edited.to_string()).unwrap();
     let out = drainsim(&["sweep", "--merge", f.to_str().unwrap(), &files[1]]);
@@ -459,7 +453,9 @@ fn floor_breaches_are_counted_by_cause_and_merge() {
     assert_eq!(web["minHealthyObserved"]["observedRuns"].as_u64(), Some(0), "no drain: no window");
     let text = drainsim(&base[..4]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("floorBreaches 4 in 4 runs: healthCheckFailed 4"));
-    let edit = |s: &mut serde_json::Value| s["floorBreaches"] = serde_json::json!([{"reason": "cosmicRays", "count": 2}]);
+    let edit = |r: &mut serde_json::Value| {
+        each_service(r, |s| s["floorBreaches"] = serde_json::json!([{"reason": "cosmicRays", "count": 2}]))
+    };
     shards_merge_as_the_whole_and_an_edit_is_refused(&dir, &base, &whole, edit, "a floor breach cause 'cosmicRays'");
     let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("loorBreaches"));

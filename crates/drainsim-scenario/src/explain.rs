@@ -118,7 +118,8 @@ fn explain_scaling(m: &crate::outcome::ManagedScalingOutcome) -> ScalingExplanat
     let mut desired = m.initial_desired_capacity;
     let mut changes = 0usize;
     for p in &m.samples {
-        if let Some(before) = Some(desired).filter(|d| *d != p.desired_capacity) {
+        let before = desired;
+        if before != p.desired_capacity {
             changes += 1;
             if changes <= SCALING_CHANGES_LISTED {
                 let why = if p.desired_capacity > before {

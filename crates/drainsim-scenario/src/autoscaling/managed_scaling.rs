@@ -30,7 +30,7 @@ use drainsim_core::managed_scaling::{
 };
 use drainsim_core::Engine;
 
-use super::{alive, drained, finish_terminations, next_timeout, register_due, resize, runs_non_daemon_task, wait_over};
+use super::{alive, drained, finish_terminations, next_move_ms, register_due, resize, runs_non_daemon_task, wait_over};
 use super::{AutoScaling, Group, Lifecycle};
 use crate::load::LoadedScenario;
 use crate::outcome::{ManagedScalingOutcome, ManagedScalingSample};
@@ -198,21 +198,19 @@ impl AutoScaling {
         for g in self.groups.iter().filter(|g| !g.busy && acts_in_background(g)) {
             let mut moving = false;
             for m in &g.members {
+                // A wait its drain just ended is over now; else the member's own next move.
                 match m.lifecycle {
-                    Lifecycle::Pending { register_at_ms } => {
-                        moving = true;
-                        soonest(register_at_ms.max(now));
-                    }
+                    Lifecycle::Pending { .. } => moving = true,
                     Lifecycle::TerminatingWait { since_ms } => {
                         moving = true;
-                        let drained = drained(g, engine, &m.name);
-                        if wait_over(g, since_ms, drained, now) {
+                        if wait_over(g, since_ms, drained(g, engine, &m.name), now) {
                             soonest(now);
-                        } else if let Some(t) = next_timeout(g, since_ms, drained, now) {
-                            soonest(t);
                         }
                     }
                     _ => {}
+                }
+                if let Some(t) = next_move_ms(g, m, engine, now) {
+                    soonest(t.max(now));
                 }
             }
             let Some(scaler) = &g.scaler else { continue };

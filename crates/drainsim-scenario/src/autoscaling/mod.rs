@@ -417,10 +417,8 @@ impl AutoScaling {
                 .members
                 .iter()
                 .filter_map(|m| match m.lifecycle {
-                    Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
                     Lifecycle::InService { healthy_at_ms } if healthy_at_ms > now => Some(healthy_at_ms),
-                    Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, &m.name), now),
-                    _ => None,
+                    _ => next_move_ms(g, m, engine, now),
                 })
                 .chain(paused_until)
                 .min();
@@ -530,15 +528,7 @@ impl AutoScaling {
             if error.is_some() {
                 break;
             }
-            let next = g
-                .members
-                .iter()
-                .filter_map(|m| match m.lifecycle {
-                    Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
-                    Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, &m.name), now),
-                    _ => None,
-                })
-                .min();
+            let next = g.members.iter().filter_map(|m| next_move_ms(g, m, engine, now)).min();
             let Some(next) = next else {
                 held_by_protection = alive(g).saturating_sub(desired);
                 break;
@@ -599,6 +589,16 @@ fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
         g.members[k].lifecycle = Lifecycle::Terminated;
     }
     lost_members.len()
+}
+
+/// When member `m` next moves by itself: its registration (Pending), or the next timeout of a
+/// hook holding it that changes something (`Terminating:Wait`, [`next_timeout`]).
+fn next_move_ms(g: &Group, m: &Member, engine: &Engine, now: u64) -> Option<u64> {
+    match m.lifecycle {
+        Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
+        Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, &m.name), now),
+        _ => None,
+    }
 }
 
 /// Whether the group may terminate member `k` in a scale in: alive (Pending or InService) and not
