@@ -294,13 +294,6 @@ fn take_datapoint(g: &mut Group, engine: &Engine, now: u64) {
     let warming = warming_up(g, scaler, now);
     let desired = g.spec.desired_capacity;
     let scaler = g.scaler.as_mut().expect("a managed group");
-    // Minutes without a datapoint were minutes the group was settled and the engine quiet: nothing
-    // changed, so each of them would have repeated the last datapoint (CloudWatch's alarm counts
-    // them). A run of datapoints below the target goes on through them.
-    let missed = scaler.last_datapoint_ms.map_or(0, |t| ((now - t) / METRIC_PERIOD_MS).saturating_sub(1));
-    if scaler.below > 0 {
-        scaler.below = scaler.below.saturating_add(u32::try_from(missed).unwrap_or(u32::MAX));
-    }
     scaler.last_datapoint_ms = Some(now);
     scaler.below = if d.reservation.below(target) { scaler.below.saturating_add(1) } else { 0 };
     let scale_in_allowed = scaler.below >= SCALE_IN_DATAPOINTS
