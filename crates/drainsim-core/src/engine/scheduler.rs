@@ -84,6 +84,8 @@ pub(crate) enum DaemonAction {
 struct PassOutcome {
     progress: bool,
     placement_failure: Option<PlacementFailure>,
+    /// The task that found no room waits PROVISIONING for its provider's managed scaling.
+    provisioning: bool,
     blocked_by_bounds: bool,
     throttled: bool,
 }
@@ -801,7 +803,8 @@ impl Engine {
                 }
                 Err(f) => {
                     // Tasks that wait PROVISIONING for managed scaling did not fail placement.
-                    if !self.waits_for_managed_scaling(self.next_task_provider(id)) {
+                    out.provisioning = self.waits_for_managed_scaling(self.next_task_provider(id));
+                    if !out.provisioning {
                         let unplaced = (n - k) as u64;
                         *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
                     }
@@ -1076,7 +1079,7 @@ impl Engine {
     fn after_pass(&mut self, id: ServiceId, out: PassOutcome) {
         // A task of a provider with managed scaling that finds no room waits PROVISIONING for the
         // group to scale out, instead of failing placement: no "unable to place" event.
-        let provisioning = out.placement_failure.is_some() && self.waits_for_managed_scaling(self.next_task_provider(id));
+        let provisioning = out.provisioning;
         if let Some(f) = out.placement_failure.as_ref().filter(|_| !provisioning) {
             self.service_event(id, ServiceEventKind::UnableToPlace { reason: f.reason, closest: f.closest });
         }
