@@ -77,6 +77,7 @@ fn case() -> impl Strategy<Value = Case> {
 fn scenario(c: &Case) -> Scenario {
     let zones = ["us-east-1a", "us-east-1b", "us-east-1c"][..c.zones].iter().map(|z| z.to_string()).collect();
     let group = AutoScalingGroupSpec {
+        instances: Vec::new(),
         auto_scaling_group_name: "asg".into(),
         min_size: 0,
         max_size: c.desired * 2,
@@ -302,4 +303,49 @@ fn a_pinned_fault_may_name_a_group_instance() {
     let loaded = load_str("pinned.ron", text).expect("loads");
     let outcome = run(&loaded, &RunOptions::default()).expect("runs");
     assert!(outcome.passed(), "{:?}", outcome.expectations);
+}
+
+/// A group that adopts declared instances as its members of time 0 (`Instances`, as `drainsim
+/// import` writes a captured group) refreshes as the group that registered the same instances
+/// itself: the 30-instance refresh, with its members declared under `instances` (named by EC2
+/// instance IDs, on the same zones and AMI) and adopted, replaces the same instances at the same
+/// moments; only the launched instances' numbers differ (they start from 1).
+#[test]
+fn adopted_members_refresh_as_the_groups_own() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rollouts/instance-refresh-30-instances.ron");
+    let own = drainsim_scenario::load_file(&path).expect("loads");
+    let mut s = own.scenario.clone();
+    let group = &mut s.auto_scaling_groups[0];
+    let members = group.initial_members();
+    assert_eq!(members.len(), 30);
+    for (n, mut m) in members.into_iter().enumerate() {
+        m.name = format!("i-{:017x}", n + 1);
+        group.instances.push(drainsim_scenario::format::AsgInstanceSpec {
+            instance_id: m.name.clone(),
+            launch_template: None,
+            protected_from_scale_in: false,
+        });
+        s.instances.push(m);
+    }
+    // The expectations name the group's own members.
+    s.expectations.retain(|e| !matches!(e, drainsim_scenario::format::Expectation::InstanceStatus(..)));
+    let adopted = load_str("adopted.ron", &write::to_ron(&s)).unwrap_or_else(|e| panic!("{e}"));
+    let (a, b) = (run(&own, &RunOptions::default()).expect("runs"), run(&adopted, &RunOptions::default()).expect("runs"));
+    assert!(b.passed(), "{:?}", b.expectations.iter().filter(|x| !x.passed).collect::<Vec<_>>());
+    assert_eq!(a.instance_refreshes, b.instance_refreshes);
+    assert_eq!(a.instance_refreshes[0].status, "Successful");
+    let ends = |o: &drainsim_scenario::RunOutcome| (o.stop_reason, o.steps.iter().map(|s| s.at_ms).collect::<Vec<_>>());
+    assert_eq!(ends(&a), ends(&b));
+    let view = |o: &drainsim_scenario::RunOutcome| {
+        let e = &o.engine;
+        let web = e.service_named("web").expect("web");
+        (web.running_count(), web.min_healthy_observed())
+    };
+    assert_eq!(view(&a), view(&b));
+    // Every adopted instance was replaced; the group launched ecs-asg-1 … ecs-asg-30.
+    let status = |o: &drainsim_scenario::RunOutcome, name: &str| o.engine.instance_named(name).map(|i| i.status());
+    use drainsim_core::InstanceStatus;
+    assert_eq!(status(&b, "i-00000000000000001"), Some(InstanceStatus::Inactive));
+    assert_eq!(status(&b, "ecs-asg-30"), Some(InstanceStatus::Active));
+    assert_eq!(status(&b, "ecs-asg-31"), None);
 }

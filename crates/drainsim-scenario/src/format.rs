@@ -124,23 +124,42 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Members of an Auto Scaling group, each given the group's capacity provider when the
-    /// scenario associates that provider with the member's cluster (`clusterCapacityProviders`):
-    /// ECS names an instance's provider after its group's, in a cluster that has the provider.
-    pub fn asg_members_with_provider(&self, asg: &AutoScalingGroupSpec, members: Vec<InstanceGroup>) -> Vec<InstanceGroup> {
+    /// The instances the `instances` groups register at time 0, by name: the group each is
+    /// declared in and the instance's Availability Zone.
+    pub fn instances_at_time_zero(&self) -> BTreeMap<String, (&InstanceGroup, String)> {
+        let mut by_name = BTreeMap::new();
+        for g in self.instances.iter().filter(|g| g.register_at_ms == 0) {
+            for k in 0..g.count {
+                by_name.insert(crate::load::group_member_name(&g.name, g.count, k), (g, g.zone_of(k)));
+            }
+        }
+        by_name
+    }
+
+    /// The capacity provider (from `capacityProviders`) of an Auto Scaling group, when the
+    /// scenario associates it with the group's cluster (`clusterCapacityProviders`): the
+    /// `capacityProviderName` its instances register with.
+    pub fn asg_capacity_provider_name(&self, asg: &AutoScalingGroupSpec) -> Option<&str> {
         let provider = self
             .capacity_providers
             .iter()
             .find(|c| c.auto_scaling_group_provider.group_name() == asg.auto_scaling_group_name)
             .map(|c| c.name.as_str());
         let cluster = asg.cluster.as_deref().unwrap_or("default");
-        let associated = provider.filter(|p| {
+        provider.filter(|p| {
             self.cluster_capacity_providers
                 .iter()
                 .rev()
                 .find(|put| put.cluster == cluster)
                 .is_some_and(|put| put.capacity_providers.iter().any(|c| c == p))
-        });
+        })
+    }
+
+    /// Members of an Auto Scaling group, each given the group's capacity provider when the
+    /// scenario associates that provider with the member's cluster (`clusterCapacityProviders`):
+    /// ECS names an instance's provider after its group's, in a cluster that has the provider.
+    pub fn asg_members_with_provider(&self, asg: &AutoScalingGroupSpec, members: Vec<InstanceGroup>) -> Vec<InstanceGroup> {
+        let associated = self.asg_capacity_provider_name(asg);
         members
             .into_iter()
             .map(|mut m| {
@@ -232,6 +251,16 @@ pub struct SpotSpec {
 }
 
 impl InstanceGroup {
+    /// The Availability Zone of its member `index` (from 0): its zones dealt round-robin,
+    /// `us-east-1a` when it names none.
+    pub fn zone_of(&self, index: u32) -> String {
+        if self.availability_zones.is_empty() {
+            "us-east-1a".to_string()
+        } else {
+            self.availability_zones[index as usize % self.availability_zones.len()].clone()
+        }
+    }
+
     /// A group of one instance registered at time 0, with no optional field set.
     pub fn new(name: &str, instance_type: &str, cpu: i64, memory: i64) -> Self {
         InstanceGroup {
@@ -932,6 +961,35 @@ pub struct AutoScalingGroupSpec {
     /// terminates leaves the group, which launches a replacement to keep its desired capacity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot: Option<SpotSpec>,
+    /// The group's members at time 0 when they are instances the scenario's `instances` declare
+    /// (Auto Scaling's `Instances`; how `drainsim import` writes a captured group): then exactly
+    /// `DesiredCapacity` of them, and the group registers none of its own at time 0. Without it
+    /// the group registers `DesiredCapacity` instances `<AutoScalingGroupName>-1` … at time 0.
+    #[serde(rename = "Instances", default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<AsgInstanceSpec>,
+}
+
+/// A member of an Auto Scaling group at time 0 that the scenario's `instances` declare (Auto
+/// Scaling's [`Instance`](https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Instance.html),
+/// the members drainsim models).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsgInstanceSpec {
+    /// The instance: the name of an instance of the scenario's `instances` registered at time 0
+    /// (an imported instance is named by its EC2 instance ID).
+    #[serde(rename = "InstanceId")]
+    pub instance_id: String,
+    /// The launch template and version it was launched from (default: the group's
+    /// `LaunchTemplate`); a refresh with `SkipMatching` skips it when it is the one it asks for.
+    #[serde(rename = "LaunchTemplate", default, skip_serializing_if = "Option::is_none")]
+    pub launch_template: Option<LaunchTemplateSpec>,
+    /// Protected from scale in (default `false`).
+    #[serde(rename = "ProtectedFromScaleIn", default, skip_serializing_if = "is_false")]
+    pub protected_from_scale_in: bool,
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
 }
 
 fn default_launch_ms() -> u64 {
@@ -983,9 +1041,38 @@ impl AutoScalingGroupSpec {
         g
     }
 
-    /// The members at time 0: `DesiredCapacity` instances of the group's launch template version,
-    /// dealt over its zones.
+    /// Whether its members at time 0 are instances the scenario's `instances` declare
+    /// ([`Self::instances`]) rather than its own.
+    pub fn adopts_instances(&self) -> bool {
+        !self.instances.is_empty()
+    }
+
+    /// The names of its members at time 0: its `Instances`, else `<AutoScalingGroupName>-1` …
+    /// `-DesiredCapacity`.
+    pub fn initial_member_names(&self) -> Vec<String> {
+        if self.adopts_instances() {
+            self.instances.iter().map(|i| i.instance_id.clone()).collect()
+        } else {
+            (1..=self.desired_capacity).map(|n| self.member_name(n)).collect()
+        }
+    }
+
+    /// Whether the member of time 0 named `name` is protected from scale in: its
+    /// `ProtectedFromScaleIn`, or for the group's own members `protectedInstances`.
+    pub fn initially_protected(&self, name: &str) -> bool {
+        if self.adopts_instances() {
+            self.instances.iter().any(|i| i.instance_id == name && i.protected_from_scale_in)
+        } else {
+            self.protected_instances.iter().any(|p| p == name)
+        }
+    }
+
+    /// The members the group registers itself at time 0: `DesiredCapacity` instances of the
+    /// group's launch template version, dealt over its zones (none when it adopts `Instances`).
     pub fn initial_members(&self) -> Vec<InstanceGroup> {
+        if self.adopts_instances() {
+            return Vec::new();
+        }
         (0..self.desired_capacity)
             .map(|k| self.member(&self.member_name(k + 1), &self.zone(k as usize), &self.launch_template))
             .collect()

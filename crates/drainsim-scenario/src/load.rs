@@ -1,7 +1,7 @@
 //! Loading a scenario: RON (or JSON) parsing with file:line:column errors, then the checks the parser cannot make
 //! (sizes, unique names, time order, references), each reported at the place in the file it is about.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -9,8 +9,9 @@ use drainsim_core::api::Request;
 use ron::extensions::Extensions;
 
 use crate::format::{
-    Action, Expectation, PinnedFaultKind, PinnedFaultSpec, Scenario, StepExpect, INSTANCE_REFRESH_STATUSES, MAX_GROUP_SIZE,
-    MAX_INSTANCES, MAX_TASKS, MAX_TIME_MS, MAX_WAVE_SIZE, SCALE_IN_PROTECTED_INSTANCES, TERMINATING_TRANSITION,
+    Action, AutoScalingGroupSpec, Expectation, InstanceGroup, PinnedFaultKind, PinnedFaultSpec, Scenario, StepExpect,
+    INSTANCE_REFRESH_STATUSES, MAX_GROUP_SIZE, MAX_INSTANCES, MAX_TASKS, MAX_TIME_MS, MAX_WAVE_SIZE,
+    SCALE_IN_PROTECTED_INSTANCES, TERMINATING_TRANSITION,
 };
 
 /// An invalid scenario: where, and what is wrong.
@@ -287,6 +288,15 @@ fn skip_blanks(source: &str, line: usize, column: usize) -> (usize, usize) {
 /// see `occurrences`).
 pub fn locate_after(source: &str, anchor: &str, needle: &str) -> Option<(usize, usize)> {
     locate_nth_after(source, anchor, needle, 0)
+}
+
+/// 1-based line and column of the first `needle` after the `nth` `item` after the first
+/// `anchor` (all outside comments; see `occurrences`): a value inside the nth item of a list.
+fn locate_in_item(source: &str, anchor: &str, item: &str, nth: usize, needle: &str) -> Option<(usize, usize)> {
+    let scanned = scan(source);
+    let start = *occurrences(&scanned, anchor, 0).first()?;
+    let item_at = *occurrences(&scanned, item, start).get(nth)?;
+    occurrences(&scanned, needle, item_at).first().map(|at| position(source, *at))
 }
 
 /// [`locate_after`] for the `nth` occurrence after the anchor.
@@ -763,7 +773,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         .iter()
         .filter(|g| g.register_at_ms == 0)
         .flat_map(|g| group_member_names(&g.name, g.count))
-        .chain(s.auto_scaling_groups.iter().flat_map(|g| (1..=g.desired_capacity).map(|n| g.member_name(n))))
+        .chain(s.auto_scaling_groups.iter().flat_map(AutoScalingGroupSpec::initial_member_names))
         .collect();
     for step in &s.steps {
         if let Action::Ecs(Request::RegisterContainerInstance(r)) = &step.action {
@@ -998,7 +1008,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                                 s.auto_scaling_groups
                                     .iter()
                                     .filter(|g| g.spot.is_some())
-                                    .flat_map(|g| (1..=g.desired_capacity).map(|n| g.member_name(n))),
+                                    .flat_map(|g| g.initial_members().into_iter().map(|m| m.name)),
                             )
                             .collect()
                     })
@@ -1062,6 +1072,97 @@ fn launch_template_name_refusal(name: &str) -> Option<String> {
         .map(|c| format!("LaunchTemplateName '{name}' holds '{c}'; it takes letters, digits and ( ) . - / _ only"))
 }
 
+/// The `Instances` of Auto Scaling group `k` of the scenario: as many as its `DesiredCapacity`,
+/// each an instance of the scenario's `instances` registered at time 0 (in `declared`) in the
+/// group's cluster, with the capacity provider the group's members register with, and a member
+/// of no other group (`adopted`: instance → group); `protectedInstances` names the group's own
+/// members only, so it goes with `ProtectedFromScaleIn` instead. Each refused at the instance.
+fn check_adopted_instances(
+    l: &LoadedScenario,
+    k: usize,
+    declared: &BTreeMap<String, (&InstanceGroup, String)>,
+    adopted: &mut BTreeMap<String, String>,
+) -> Result<(), ScenarioError> {
+    let s = &l.scenario;
+    let g = &s.auto_scaling_groups[k];
+    let name = &g.auto_scaling_group_name;
+    let group_needle = format!("\"{name}\"");
+    let earlier = s.auto_scaling_groups[..k].iter().filter(|h| &h.auto_scaling_group_name == name).count();
+    let at = |needle: &str, message: String| {
+        let (line, column) = locate_in_item(&l.source, "autoScalingGroups", &group_needle, earlier, needle)
+            .or_else(|| locate_nth_after(&l.source, "autoScalingGroups", &group_needle, earlier))
+            .unwrap_or((1, 1));
+        ScenarioError { file: l.file.clone(), line, column, message }
+    };
+    if g.instances.len() != g.desired_capacity as usize {
+        return Err(at(
+            "Instances",
+            format!(
+                "Auto Scaling group '{name}': DesiredCapacity {} but {} Instances; a group that names its instances holds \
+                 exactly them at time 0",
+                g.desired_capacity,
+                g.instances.len()
+            ),
+        ));
+    }
+    if !g.protected_instances.is_empty() {
+        return Err(at(
+            "protectedInstances",
+            format!(
+                "Auto Scaling group '{name}': protectedInstances names the group's own instances; with Instances, mark \
+                 a protected one ProtectedFromScaleIn: true"
+            ),
+        ));
+    }
+    let cluster = g.cluster.as_deref().unwrap_or("default");
+    let provider = s.asg_capacity_provider_name(g);
+    for i in &g.instances {
+        let id = &i.instance_id;
+        let needle = format!("\"{id}\"");
+        let Some((group, _)) = declared.get(id) else {
+            let hint = did_you_mean(id, declared.keys().map(String::as_str));
+            return Err(at(
+                &needle,
+                format!(
+                    "Auto Scaling group '{name}': instance '{id}' is not an instance of `instances` registered at time \
+                     0{hint}"
+                ),
+            ));
+        };
+        if let Some(other) = adopted.insert(id.clone(), name.clone()) {
+            let whose = if &other == name { "twice".to_string() } else { format!("already a member of '{other}'") };
+            return Err(at(&needle, format!("Auto Scaling group '{name}': instance '{id}' is {whose}")));
+        }
+        let its_cluster = group.cluster.as_deref().unwrap_or("default");
+        if its_cluster != cluster {
+            return Err(at(
+                &needle,
+                format!(
+                    "Auto Scaling group '{name}' registers in cluster '{cluster}'; its instance '{id}' is in '{its_cluster}'"
+                ),
+            ));
+        }
+        if group.capacity_provider_name.as_deref() != provider {
+            let said = |p: Option<&str>| p.map_or("no capacity provider".to_string(), |p| format!("capacity provider '{p}'"));
+            return Err(at(
+                &needle,
+                format!(
+                    "Auto Scaling group '{name}': its instance '{id}' registers with {}, but the group's instances \
+                     register with {} (its provider in capacityProviders, when its cluster has it)",
+                    said(group.capacity_provider_name.as_deref()),
+                    said(provider)
+                ),
+            ));
+        }
+        if let Some(t) = &i.launch_template {
+            if let Some(refusal) = launch_template_name_refusal(&t.launch_template_name) {
+                return Err(at(&needle, format!("Auto Scaling group '{name}': instance '{id}': {refusal}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Auto Scaling groups and StartInstanceRefresh steps: sizes, versions, hooks and percentages
 /// within the API's ranges, each refused at its member; the names of the instances a group may
 /// launch (its `DesiredCapacity` at time 0 and as many per refresh of it) join `names`.
@@ -1071,6 +1172,10 @@ fn check_auto_scaling(
     groups_of_several: &BTreeSet<String>,
 ) -> Result<(), ScenarioError> {
     let s = &l.scenario;
+    // The instances of `instances` by name (built when a group adopts some), and the groups that
+    // adopted each so far.
+    let mut declared = None;
+    let mut adopted: BTreeMap<String, String> = BTreeMap::new();
     for (k, g) in s.auto_scaling_groups.iter().enumerate() {
         let name = &g.auto_scaling_group_name;
         let needle = format!("\"{name}\"");
@@ -1122,6 +1227,9 @@ fn check_auto_scaling(
                 )));
             }
         }
+        if g.adopts_instances() {
+            check_adopted_instances(l, k, declared.get_or_insert_with(|| s.instances_at_time_zero()), &mut adopted)?;
+        }
         let initial: Vec<String> = (1..=g.desired_capacity).map(|n| g.member_name(n)).collect();
         if let Some(p) = g.protected_instances.iter().find(|p| !initial.contains(p)) {
             return Err(at(format!(
@@ -1152,8 +1260,10 @@ fn check_auto_scaling(
             c.auto_scaling_group_provider.group_name() == name && c.auto_scaling_group_provider.managed_scaling_enabled()
         });
         let scaled = if managed || g.spot.is_some() { g.max_size } else { 0 };
+        // Its own members of time 0 take the first numbers; adopted ones take none.
+        let own = if g.adopts_instances() { 0 } else { 1 };
         let launches =
-            g.desired_capacity.saturating_mul(refreshes.saturating_add(1)).saturating_add(resized).saturating_add(scaled);
+            g.desired_capacity.saturating_mul(refreshes.saturating_add(own)).saturating_add(resized).saturating_add(scaled);
         for n in 1..=launches {
             let member = g.member_name(n);
             if names.contains(&member) || groups_of_several.contains(&member) {

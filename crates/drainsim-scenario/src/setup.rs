@@ -318,11 +318,7 @@ pub fn reported_fault_profile(engine: &Engine, swarm_faults: bool) -> Option<Fau
 
 /// The request that registers one member of an instance group.
 pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::RegisterContainerInstanceRequest {
-    let az = if g.availability_zones.is_empty() {
-        "us-east-1a".to_string()
-    } else {
-        g.availability_zones[index as usize % g.availability_zones.len()].clone()
-    };
+    let az = g.zone_of(index);
     let ports: Vec<String> =
         g.reserved_ports.clone().unwrap_or_else(|| vec![22, 2375, 2376, 51678, 51679]).iter().map(|p| p.to_string()).collect();
     api::RegisterContainerInstanceRequest {

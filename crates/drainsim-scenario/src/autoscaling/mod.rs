@@ -8,6 +8,8 @@
 //! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html>,
 //! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html>).
 
+use std::collections::BTreeMap;
+
 use drainsim_core::api::{self, Request};
 use drainsim_core::{EcsError, Engine};
 
@@ -17,8 +19,9 @@ use crate::driver::Driver;
 /// events.
 pub(crate) type ScenarioDriver<'a, 's> = Driver<'a, 's, AutoScaling>;
 use crate::format::{
-    AutoScalingGroupSpec, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec, DEFAULT_CHECKPOINT_DELAY_S,
-    DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE, MANAGED_DRAINING_LIMIT_MS, PROTECTED_INSTANCES_WAIT_MS,
+    AutoScalingGroupSpec, InstanceGroup, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
+    DEFAULT_CHECKPOINT_DELAY_S, DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE, MANAGED_DRAINING_LIMIT_MS,
+    PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{InstanceRefreshOutcome, RefreshCapacitySample};
@@ -90,6 +93,38 @@ pub(crate) struct AutoScaling {
     any_in_background: bool,
 }
 
+/// A group's members at time 0, InService and healthy: its own (`setup::prepare` registered
+/// them), or the instances of the scenario's `instances` it adopts (`declared`: by name, with
+/// their zone; `load` checked that each is one).
+fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&InstanceGroup, String)>) -> Vec<Member> {
+    let member = |name: String, zone: String, template: LaunchTemplateSpec| Member {
+        protected: spec.initially_protected(&name),
+        zone,
+        name,
+        template,
+        lifecycle: Lifecycle::InService { healthy_at_ms: 0 },
+        launched_at_ms: None,
+        instance: None,
+    };
+    if spec.adopts_instances() {
+        spec.instances
+            .iter()
+            .map(|i| {
+                let zone = declared.get(&i.instance_id).map_or_else(|| spec.zone(0), |(_, zone)| zone.clone());
+                member(i.instance_id.clone(), zone, i.launch_template.clone().unwrap_or_else(|| spec.launch_template.clone()))
+            })
+            .collect()
+    } else {
+        spec.initial_members()
+            .into_iter()
+            .map(|g| {
+                let zone = g.zone_of(0);
+                member(g.name, zone, spec.launch_template.clone())
+            })
+            .collect()
+    }
+}
+
 /// The capacity provider of a group, if the scenario gives one.
 fn provider_of<'l>(loaded: &'l LoadedScenario, spec: &AutoScalingGroupSpec) -> Option<&'l api::CreateCapacityProviderRequest> {
     loaded.scenario.capacity_providers.iter().find(|c| c.auto_scaling_group_provider.group_name() == spec.auto_scaling_group_name)
@@ -111,26 +146,20 @@ impl AutoScaling {
     /// The groups as the setup left them: `DesiredCapacity` instances InService and healthy
     /// (`setup::prepare` registered them at time 0).
     pub(crate) fn new(loaded: &LoadedScenario) -> Self {
+        let declared = if loaded.scenario.auto_scaling_groups.iter().any(AutoScalingGroupSpec::adopts_instances) {
+            loaded.scenario.instances_at_time_zero()
+        } else {
+            Default::default()
+        };
         let groups: Vec<Group> = loaded
             .scenario
             .auto_scaling_groups
             .iter()
             .map(|spec| Group {
                 template: spec.launch_template.clone(),
-                launched: spec.desired_capacity,
-                members: spec
-                    .initial_members()
-                    .into_iter()
-                    .map(|g| Member {
-                        protected: spec.protected_instances.contains(&g.name),
-                        zone: g.availability_zones[0].clone(),
-                        name: g.name,
-                        template: spec.launch_template.clone(),
-                        lifecycle: Lifecycle::InService { healthy_at_ms: 0 },
-                        launched_at_ms: None,
-                        instance: None,
-                    })
-                    .collect(),
+                // Its own members of time 0 took the first numbers; adopted ones take none.
+                launched: if spec.adopts_instances() { 0 } else { spec.desired_capacity },
+                members: initial_members(spec, &declared),
                 spec: spec.clone(),
                 provider: provider_of(loaded, spec).map(|c| c.auto_scaling_group_provider.clone()),
                 busy: false,
