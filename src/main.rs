@@ -243,7 +243,8 @@ fn parse_set(s: &str) -> Result<(String, String), String> {
 
 #[derive(clap::Args)]
 struct ImportArgs {
-    /// JSON files printed by `aws ecs describe-…` / `aws elbv2 describe-…`, or directories of them.
+    /// JSON files printed by `aws ecs describe-…`, `aws elbv2 describe-…`, `aws autoscaling
+    /// describe-…` and `aws ec2 describe-launch-template-versions`, or directories of them.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Write the scenario here (default: standard output).
@@ -260,6 +261,13 @@ struct ImportArgs {
     /// the cluster runs awsvpc tasks on such instances (repeatable).
     #[arg(long = "task-eni-limit", value_name = "TYPE=N", value_parser = parse_task_eni_limit)]
     task_eni_limits: Vec<(String, u16)>,
+    /// Plan an instance refresh of this imported Auto Scaling group (instead of a drain plan), to
+    /// its launch template, with Auto Scaling's default preferences.
+    #[arg(long = "instance-refresh", value_name = "GROUP", conflicts_with = "drain")]
+    instance_refresh: Option<String>,
+    /// The instance refresh skips instances already on the group's launch template version.
+    #[arg(long = "skip-matching", requires = "instance_refresh")]
+    skip_matching: bool,
 }
 
 fn parse_task_eni_limit(s: &str) -> Result<(String, u16), String> {
@@ -540,7 +548,14 @@ fn import_command(args: ImportArgs) -> ExitCode {
     use drainsim_scenario::import;
     let drain = args.drain.as_deref().map_or(import::DrainSelection::None, import::DrainSelection::parse);
     let task_eni_limits = args.task_eni_limits.into_iter().collect();
-    let opts = import::ImportOptions { drain, wave_size: args.wave, task_eni_limits, ..Default::default() };
+    let opts = import::ImportOptions {
+        drain,
+        wave_size: args.wave,
+        task_eni_limits,
+        instance_refresh: args.instance_refresh,
+        skip_matching: args.skip_matching,
+        ..Default::default()
+    };
     let not_written = match &args.output {
         Some(path) => format!("{} was not written", path.display()),
         None => "no scenario was written".to_string(),

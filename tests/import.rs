@@ -304,6 +304,35 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The same for the Auto Scaling outputs (and the capacity providers and clusters beside
+    /// them), with a refresh planned: never a panic, and what is written sets up.
+    #[test]
+    fn mutated_auto_scaling_captures_never_panic(file in 0usize..5, path in proptest::collection::vec(0u32..1000, 1..12)) {
+        let mut inputs = asg_inputs();
+        let overlay: Vec<usize> =
+            (0..inputs.len()).filter(|k| inputs[*k].0.starts_with("tests/data/aws/asg")).collect();
+        let n = overlay[file % overlay.len()];
+        let mut v: Value = serde_json::from_str(&inputs[n].1).unwrap();
+        mutate(&mut v, &mut path.into_iter());
+        inputs[n].1 = v.to_string();
+        let opts = ImportOptions { instance_refresh: Some("prod-ecs-m5".into()), ..Default::default() };
+        match import(&inputs, &opts) {
+            Ok(imported) => {
+                let text = drainsim_scenario::write::to_ron(&imported.scenario);
+                let loaded = drainsim_scenario::load_str("cluster.ron", &text);
+                prop_assert!(loaded.is_ok(), "{:?}\n{text}", loaded.err());
+                prop_assert!(drainsim_scenario::runner::check_setup(&loaded.unwrap()).is_ok());
+            }
+            Err(e) => {
+                prop_assert!(!e.file.is_empty() && e.path.starts_with('$'), "{e}");
+            }
+        }
+    }
+}
+
 /// `--drain` takes a cluster query too: evaluated on the imported cluster, it selects the old-AMI
 /// instances (the DRAINING one included); one wave keeps the filter in the steps, several name the
 /// instances of each wave.
@@ -753,6 +782,11 @@ fn a_setup_refusal_names_where_the_item_was_read() {
     assert!(e.message.contains("does not set up") && e.message.contains("RESOURCE:MEMORY"), "{e}");
     let summary = e.summary.as_ref().expect("the summary comes with it");
     assert_eq!(summary.counts, [6, 4, 3, 15]);
+    // The same with the Auto Scaling groups imported too: the bisection keeps a group (and its
+    // capacity provider) only with all its instances, and still finds the task.
+    let with_groups = edited(&asg_inputs(), "task-definition-batch.json", edit);
+    let e = import(&with_groups, &ImportOptions::default()).expect_err("the batch task does not fit");
+    assert_eq!((e.file.ends_with("describe-tasks.json"), e.path.clone()), (true, format!("$.tasks[{batch_task}]")), "{e}");
 
     let dir = TempDir::new("import-refused");
     for (name, text) in &inputs {
@@ -901,4 +935,179 @@ fn a_classic_load_balancer_service_is_noted_and_gets_the_classic_defaults() {
     let web = imported.scenario.services.iter().find(|s| s.service_name == "web").expect("web is imported");
     assert_eq!(web.load_balancers[0].load_balancer_name.as_deref(), Some("legacy-elb"));
     assert!(web.target_group.is_none(), "no target group settings: the engine's Classic defaults apply");
+}
+
+/// The three-zones capture with its Auto Scaling outputs (tests/data/aws/asg: the groups, their
+/// lifecycle hooks, a launch template's versions, the capacity provider of the Spot group and a
+/// describe-clusters that lists it), as `drainsim import three-zones asg` reads them.
+fn asg_inputs() -> Vec<(String, String)> {
+    read_inputs(&[PathBuf::from(FIXTURE), PathBuf::from("tests/data/aws/asg")]).expect("the fixtures read")
+}
+
+/// Each captured Auto Scaling group that holds imported instances becomes one of the scenario's
+/// groups, adopting them by their EC2 instance IDs with their launch template versions and scale-in
+/// protection; `$Latest` and `$Default` are resolved; the AMIs come from the launch template
+/// versions or the members' `ImageId`; ECS's managed-draining hook and a launch hook are left out;
+/// a Spot group's instances are Spot; the capacity provider over a group is imported with it; what
+/// is left out is noted.
+#[test]
+fn auto_scaling_groups_are_imported_with_their_instances() {
+    let imported = import(&asg_inputs(), &ImportOptions::default()).expect("imports");
+    let s = &imported.scenario;
+    let names: Vec<&str> = s.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str()).collect();
+    assert_eq!(names, ["prod-ecs-m5", "batch-c5"], "staging-ecs holds no instance of the cluster");
+    assert_eq!(imported.summary.auto_scaling_groups, 2);
+    assert!(imported.summary.to_string().starts_with("imported 6 container instances (2 Auto Scaling groups)"));
+    let m5 = &s.auto_scaling_groups[0];
+    let members: Vec<(&str, Option<&str>, bool)> = m5
+        .instances
+        .iter()
+        .map(|i| (i.instance_id.as_str(), i.launch_template.as_ref().map(|t| t.version.as_str()), i.protected_from_scale_in))
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("i-0a1c2e3f405a6b701", Some("3"), false),
+            ("i-0a1c2e3f405a6b702", Some("3"), false),
+            ("i-0a1c2e3f405a6b703", None, false),
+            ("i-0a1c2e3f405a6b706", Some("3"), true),
+        ]
+    );
+    assert_eq!((m5.min_size, m5.desired_capacity, m5.max_size), (3, 4, 8), "the Pending instance is not one");
+    assert_eq!(m5.launch_template.version, "4", "$Latest is the newest described version");
+    assert_eq!(
+        m5.image_ids,
+        BTreeMap::from([("3".into(), "ami-0old4ce5ee1a01234".into()), ("4".into(), "ami-0new7d2c8b3f45678".into())])
+    );
+    assert_eq!((m5.instance_type.as_str(), m5.cpu, m5.memory), ("m5.large", 2048, 7680));
+    assert_eq!(m5.health_check_grace_period, 300);
+    // What its members share, the instances it launches register too (not the AMI, nor a subnet).
+    assert_eq!(m5.attributes.get("team").map(String::as_str), Some("payments"));
+    assert_eq!(m5.attributes.get("ecs.vpc-id").map(String::as_str), Some("vpc-0a1b2c3d4e5f60718"));
+    assert!(!m5.attributes.contains_key("ecs.ami-id") && !m5.attributes.contains_key("ecs.subnet-id"));
+    let hooks: Vec<&str> = m5.lifecycle_hooks.iter().map(|h| h.lifecycle_hook_name.as_str()).collect();
+    assert_eq!(hooks, ["drain-before-terminate"]);
+    assert_eq!(m5.lifecycle_hooks[0].default_result, "CONTINUE");
+    let batch = &s.auto_scaling_groups[1];
+    assert_eq!(batch.launch_template.version, "1", "$Default from the members");
+    assert!(batch.lifecycle_hooks.is_empty(), "ECS's managed-draining hook is the provider's managed draining");
+    assert!(batch.spot.is_some());
+    let spot: Vec<&str> = s.instances.iter().filter(|g| g.spot.is_some()).map(|g| g.name.as_str()).collect();
+    assert_eq!(spot, ["i-0a1c2e3f405a6b704", "i-0a1c2e3f405a6b705"]);
+    assert_eq!(s.capacity_providers.len(), 1);
+    assert_eq!(s.capacity_providers[0].auto_scaling_group_provider.group_name(), "batch-c5");
+    for note in [
+        "Auto Scaling group staging-ecs left out",
+        "i-0a1c2e3f405a6b799 Pending",
+        "launch template prod-ecs version $Latest taken as version 4",
+        "DesiredCapacity 5 captured, imported as 4",
+        "lifecycle hook warm-up (autoscaling:EC2_INSTANCE_LAUNCHING) left out",
+        "lifecycle hook drain-before-terminate is imported as one whose handler drains",
+        "ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+    ] {
+        assert!(noted(&imported, note), "{note}: {:?}", imported.summary.notes);
+    }
+    assert!(!noted(&imported, "managed scaling ENABLED, but"), "its group is imported: {:?}", imported.summary.notes);
+    // The members registered before the capacity provider was associated have none (ECS gives
+    // them none afterwards); with it, they keep it. Either sets up and runs.
+    let with_provider = edited(&asg_inputs(), "describe-container-instances.json", |v| {
+        for ci in v["containerInstances"].as_array_mut().unwrap() {
+            if ci["ec2InstanceId"] == "i-0a1c2e3f405a6b704" || ci["ec2InstanceId"] == "i-0a1c2e3f405a6b705" {
+                ci["capacityProviderName"] = serde_json::json!("batch-cp");
+            }
+        }
+    });
+    for imported in [imported, import(&with_provider, &ImportOptions::default()).expect("imports")] {
+        let text = drainsim_scenario::write::to_ron(&imported.scenario);
+        let loaded = drainsim_scenario::load_str("imported.ron", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let outcome = drainsim_scenario::run(&loaded, &RunOptions::default()).expect("runs");
+        assert_eq!(outcome.invariant_violation, None);
+        assert_eq!(outcome.managed_scaling.len(), 1, "batch-cp's managed scaling runs");
+    }
+}
+
+/// `--instance-refresh GROUP` plans a refresh of the imported group to its launch template: with
+/// `--skip-matching` it replaces the members on version 3 and keeps the one on version 4. The
+/// captured member protected from scale in holds it, as Auto Scaling's default
+/// `ScaleInProtectedInstances: Wait` does, until it fails an hour later; without the protection it
+/// completes.
+#[test]
+fn an_instance_refresh_plan_of_an_imported_group() {
+    let opts = ImportOptions { instance_refresh: Some("prod-ecs-m5".into()), skip_matching: true, ..Default::default() };
+    let refresh = |inputs: &[(String, String)]| {
+        let imported = import(inputs, &opts).expect("imports");
+        let loaded =
+            drainsim_scenario::load_str("plan.ron", &drainsim_scenario::write::to_ron(&imported.scenario)).expect("loads");
+        let outcome = drainsim_scenario::run(&loaded, &RunOptions::default()).expect("runs");
+        let status = |name: &str| outcome.engine.instance_named(name).map(|i| i.status());
+        let r = &outcome.instance_refreshes[0];
+        let replaced: Vec<&str> = ["i-0a1c2e3f405a6b701", "i-0a1c2e3f405a6b702", "i-0a1c2e3f405a6b703", "i-0a1c2e3f405a6b706"]
+            .into_iter()
+            .filter(|n| status(n) == Some(drainsim_core::InstanceStatus::Inactive))
+            .collect();
+        (r.status.clone(), replaced, outcome.passed())
+    };
+    let (status, replaced, passed) = refresh(&asg_inputs());
+    assert_eq!(status, "Failed");
+    assert_eq!(replaced, ["i-0a1c2e3f405a6b701", "i-0a1c2e3f405a6b702"]);
+    assert!(!passed, "the plan expects a Successful refresh");
+    let unprotected = edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+        for i in v["AutoScalingGroups"][0]["Instances"].as_array_mut().unwrap() {
+            i["ProtectedFromScaleIn"] = serde_json::json!(false);
+        }
+    });
+    let (status, replaced, passed) = refresh(&unprotected);
+    assert_eq!(status, "Successful");
+    assert_eq!(replaced, ["i-0a1c2e3f405a6b701", "i-0a1c2e3f405a6b702", "i-0a1c2e3f405a6b706"]);
+    assert!(passed);
+}
+
+/// What an Auto Scaling import cannot do is an error naming the place: a refresh of a group that
+/// was not imported (with a suggestion), a refresh beside a drain plan, and a group whose launch
+/// template version has no AMI in the capture (naming the command that captures it).
+#[test]
+fn auto_scaling_import_errors_name_the_place() {
+    let refuse = |inputs: &[(String, String)], opts: &ImportOptions| import(inputs, opts).expect_err("refused").to_string();
+    let unknown = ImportOptions { instance_refresh: Some("prod-ecs-m4".into()), ..Default::default() };
+    let err = refuse(&asg_inputs(), &unknown);
+    assert!(err.contains("--instance-refresh") && err.contains("did you mean 'prod-ecs-m5'"), "{err}");
+    let err = refuse(&fixture_inputs(), &unknown);
+    assert!(err.contains("none was: add the output of aws autoscaling describe-auto-scaling-groups"), "{err}");
+    let both = ImportOptions { drain: DrainSelection::parse("i-0a1c2e3f405a6b701"), ..unknown.clone() };
+    assert!(refuse(&asg_inputs(), &both).contains("one plan per import"));
+    let skip_alone = ImportOptions { skip_matching: true, ..Default::default() };
+    assert!(refuse(&asg_inputs(), &skip_alone).contains("--skip-matching is a preference of --instance-refresh"));
+    let unrun = edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+        v["AutoScalingGroups"][0]["LaunchTemplate"]["Version"] = serde_json::json!("7");
+    });
+    let err = refuse(&unrun, &ImportOptions::default());
+    assert!(err.contains("describe-auto-scaling-groups.json: $.AutoScalingGroups[0]"), "{err}");
+    assert!(err.contains("aws ec2 describe-launch-template-versions --launch-template-name prod-ecs --versions 7"), "{err}");
+}
+
+/// The command line plans an instance refresh of an imported group; the run reports it Failed on
+/// the protected instance (exit 1: the plan's expectation fails). `--skip-matching` alone, and
+/// with `--drain`, are refused as flags.
+#[test]
+fn the_command_line_plans_an_instance_refresh() {
+    let dir = TempDir::new("import-refresh");
+    let out = dir.join("refresh.ron");
+    let import = common::command()
+        .args(["import", FIXTURE, "tests/data/aws/asg", "--instance-refresh", "prod-ecs-m5", "--skip-matching", "-o"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(import.status.code(), Some(0), "{}", String::from_utf8_lossy(&import.stderr));
+    assert!(String::from_utf8_lossy(&import.stderr).contains("(2 Auto Scaling groups)"));
+    let run = common::drainsim(&["run", out.to_str().expect("a UTF-8 temp path"), "--timeline", "none"]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{text}");
+    assert!(text.contains("Failed at 66%: instances protected from scale in were not unprotected within an hour"), "{text}");
+    for args in [
+        vec!["import", FIXTURE, "--skip-matching"],
+        vec!["import", FIXTURE, "--instance-refresh", "g", "--drain", "i-0a1c2e3f405a6b701"],
+    ] {
+        let o = common::drainsim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
 }

@@ -78,6 +78,7 @@ fn scenario(c: &Case) -> Scenario {
     let zones = ["us-east-1a", "us-east-1b", "us-east-1c"][..c.zones].iter().map(|z| z.to_string()).collect();
     let group = AutoScalingGroupSpec {
         instances: Vec::new(),
+        attributes: BTreeMap::new(),
         auto_scaling_group_name: "asg".into(),
         min_size: 0,
         max_size: c.desired * 2,

@@ -942,6 +942,11 @@ pub struct AutoScalingGroupSpec {
     /// user data writes it to `/etc/ecs/ecs.config`), as in [`InstanceGroup::agent_config`].
     #[serde(rename = "agentConfig", default, skip_serializing_if = "Option::is_none")]
     pub agent_config: Option<api::AgentConfig>,
+    /// drainsim: attributes each instance it launches registers beside `ecs.ami-id` (custom ones,
+    /// as the launch template's user data sets them with `ECS_INSTANCE_ATTRIBUTES`, or built-in ones
+    /// drainsim cannot know, such as `ecs.vpc-id`), as in [`InstanceGroup::attributes`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
     /// drainsim: the AMI of each launch template version; an instance registers it as the
     /// attribute `ecs.ami-id`. A key is a `Version` of the group's own `LaunchTemplate`, or
     /// `LaunchTemplateName:Version` for any template (a refresh to another template); every
@@ -1035,6 +1040,7 @@ impl AutoScalingGroupSpec {
         g.agent_version = self.agent_version.clone();
         g.agent_config = self.agent_config;
         g.spot = self.spot.clone();
+        g.attributes = self.attributes.clone();
         if let Some(ami) = self.image_id(template) {
             g.attributes.insert("ecs.ami-id".into(), ami.clone());
         }

@@ -422,6 +422,7 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
         .instances
         .iter()
         .flat_map(|g| g.attributes.keys().map(String::as_str))
+        .chain(l.scenario.auto_scaling_groups.iter().flat_map(|g| g.attributes.keys().map(String::as_str)))
         .chain((!l.scenario.auto_scaling_groups.is_empty()).then_some("ecs.ami-id"))
         .collect();
     let service_rules = l.scenario.services.iter().flat_map(|s| s.placement_constraints.iter().map(|c| &c.expression));
@@ -1061,7 +1062,7 @@ pub(crate) fn pinned_fault_refusal(s: &Scenario, name: &str) -> String {
 /// <https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html>).
 /// So a name never holds `:`, which is what lets `imageIds` key another template's versions
 /// `LaunchTemplateName:Version` without ambiguity.
-fn launch_template_name_refusal(name: &str) -> Option<String> {
+pub(crate) fn launch_template_name_refusal(name: &str) -> Option<String> {
     let length = name.chars().count();
     if !(3..=128).contains(&length) {
         return Some(format!("LaunchTemplateName '{name}' has {length} characters; it takes 3 to 128"));
@@ -1074,8 +1075,8 @@ fn launch_template_name_refusal(name: &str) -> Option<String> {
 
 /// The `Instances` of Auto Scaling group `k` of the scenario: as many as its `DesiredCapacity`,
 /// each an instance of the scenario's `instances` registered at time 0 (in `declared`) in the
-/// group's cluster, with the capacity provider the group's members register with, and a member
-/// of no other group (`adopted`: instance → group); `protectedInstances` names the group's own
+/// group's cluster, with the capacity provider the group's members register with (or none), and a
+/// member of no other group (`adopted`: instance → group); `protectedInstances` names the group's own
 /// members only, so it goes with `ProtectedFromScaleIn` instead. Each refused at the instance.
 fn check_adopted_instances(
     l: &LoadedScenario,
@@ -1142,7 +1143,9 @@ fn check_adopted_instances(
                 ),
             ));
         }
-        if group.capacity_provider_name.as_deref() != provider {
+        // An instance without a provider is one that registered before its group's provider was
+        // associated with the cluster: ECS does not give it one afterwards (docs/ecs-choices.md).
+        if group.capacity_provider_name.is_some() && group.capacity_provider_name.as_deref() != provider {
             let said = |p: Option<&str>| p.map_or("no capacity provider".to_string(), |p| format!("capacity provider '{p}'"));
             return Err(at(
                 &needle,
@@ -1200,6 +1203,18 @@ fn check_auto_scaling(
         }
         if let Some(refusal) = launch_template_name_refusal(&g.launch_template.launch_template_name) {
             return Err(at(format!("Auto Scaling group '{name}': {refusal}")));
+        }
+        if g.attributes.contains_key("ecs.ami-id") {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': attributes gives ecs.ami-id; an instance registers the AMI of its launch \
+                 template version (imageIds)"
+            )));
+        }
+        let custom = g.attributes.keys().filter(|k| !k.starts_with("ecs.")).count();
+        if custom > 10 {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': {custom} custom attributes; RegisterContainerInstance takes at most 10"
+            )));
         }
         if g.image_id(&g.launch_template).is_none() {
             return Err(at(format!(

@@ -4,8 +4,8 @@
 //! `describe-services`, `describe-task-definition` (one file per revision), `describe-tasks`,
 //! `list-account-settings --effective-settings` and, optionally, `describe-capacity-providers`,
 //! `aws elbv2 describe-target-groups`, `describe-target-group-attributes` and
-//! `describe-target-health`; the `list-*` outputs are
-//! accepted and not needed. Each file is recognised by its content. The result is a [`Scenario`]
+//! `describe-target-health`, and the Auto Scaling outputs that `autoscaling.rs` reads; the `list-*`
+//! outputs and `describe-auto-scaling-instances` are accepted and not needed. Each file is recognised by its content. The result is a [`Scenario`]
 //! that starts as the cluster was: its instances (named by their EC2 instance IDs, with their
 //! container-instance IDs and ARN formats, zones, AMIs, agent versions, trunks and statuses), task
 //! definitions, services and the tasks that run where they ran, each with its own revision
@@ -14,6 +14,7 @@
 //! scenario's setup is checked before it is returned: a refused item is an error at the file and
 //! JSON path it was read from, with the summary. The user guide is docs/import.md.
 
+mod autoscaling;
 mod json;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,8 +25,8 @@ use drainsim_core::api;
 use serde_json::Value;
 
 use crate::format::{
-    Action, DeregisterPlan, DrainPlan, FaultsSpec, InstanceGroup, PinnedFaultKind, PinnedFaultSpec, RunningTasks, Scenario, Step,
-    WaitSpec,
+    Action, DeregisterPlan, DrainPlan, FaultsSpec, InstanceGroup, PinnedFaultKind, PinnedFaultSpec, RefreshPreferencesSpec,
+    RunningTasks, Scenario, StartInstanceRefreshSpec, Step, StepExpect, WaitSpec,
 };
 pub use json::ImportError;
 use json::{Notes, Obj};
@@ -77,11 +78,24 @@ pub struct ImportOptions {
     /// of the type gets it as its `taskEniLimit`. A cluster that runs awsvpc tasks needs one for
     /// every instance type missing from drainsim's table.
     pub task_eni_limits: BTreeMap<String, u16>,
+    /// The plan is an instance refresh of this imported Auto Scaling group (instead of a drain
+    /// plan): one StartInstanceRefresh step to the group's launch template.
+    pub instance_refresh: Option<String>,
+    /// The refresh skips the instances already on the group's launch template version
+    /// (`SkipMatching`; Auto Scaling's default is to replace every instance).
+    pub skip_matching: bool,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { drain: DrainSelection::None, wave_size: 10, wave_timeout_ms: 3_600_000, task_eni_limits: BTreeMap::new() }
+        ImportOptions {
+            drain: DrainSelection::None,
+            wave_size: 10,
+            wave_timeout_ms: 3_600_000,
+            task_eni_limits: BTreeMap::new(),
+            instance_refresh: None,
+            skip_matching: false,
+        }
     }
 }
 
@@ -105,12 +119,19 @@ pub struct ImportSummary {
     pub skipped_fields: Vec<(String, u64)>,
     /// What was left out or changed, in words.
     pub notes: Vec<String>,
+    /// Auto Scaling groups imported.
+    pub auto_scaling_groups: usize,
 }
 
 impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [i, t, s, r] = self.counts;
-        writeln!(f, "imported {i} container instances, {t} task definitions, {s} services and {r} running tasks from:")?;
+        let groups = match self.auto_scaling_groups {
+            0 => String::new(),
+            1 => " (1 Auto Scaling group)".to_string(),
+            n => format!(" ({n} Auto Scaling groups)"),
+        };
+        writeln!(f, "imported {i} container instances{groups}, {t} task definitions, {s} services and {r} running tasks from:")?;
         for (file, kind) in &self.files {
             writeln!(f, "  {file}  ({kind})")?;
         }
@@ -181,8 +202,9 @@ struct Capture {
     /// Each described cluster's capacity providers and default strategy, as PutClusterCapacityProviders
     /// would set them.
     cluster_providers: Vec<(api::PutClusterCapacityProvidersRequest, Origin)>,
-    /// The capacity providers whose managed scaling is ENABLED (describe-capacity-providers).
-    managed_scaling: Vec<String>,
+    /// The Auto Scaling groups, their hooks and launch template versions, and the capacity
+    /// providers over them.
+    autoscaling: autoscaling::AutoScalingCapture,
     arn_context: Option<(String, String)>,
     instances: Vec<InstanceIn>,
     task_defs: BTreeMap<(String, u32), (api::RegisterTaskDefinitionRequest, Origin)>,
@@ -320,6 +342,10 @@ impl Capture {
             ("Attributes", "describe-target-group-attributes"),
             ("TargetHealthDescriptions", "describe-target-health"),
             ("capacityProviders", "describe-capacity-providers"),
+            ("AutoScalingGroups", "describe-auto-scaling-groups"),
+            ("LifecycleHooks", "describe-lifecycle-hooks"),
+            ("LaunchTemplateVersions", "describe-launch-template-versions"),
+            ("AutoScalingInstances", "describe-auto-scaling-instances"),
         ]
         .into_iter()
         .find(|(key, _)| keys.contains(key))
@@ -330,8 +356,9 @@ impl Capture {
                 "$",
                 "not an AWS CLI output drainsim reads: expected the JSON of aws ecs describe-clusters, \
                  describe-container-instances, describe-services, describe-task-definition, describe-tasks, \
-                 describe-capacity-providers, list-account-settings, or aws elbv2 describe-target-groups, describe-target-group-attributes, \
-                 describe-target-health",
+                 describe-capacity-providers, list-account-settings, aws elbv2 describe-target-groups, describe-target-group-attributes, \
+                 describe-target-health, aws autoscaling describe-auto-scaling-groups, describe-lifecycle-hooks, \
+                 describe-auto-scaling-instances, or aws ec2 describe-launch-template-versions",
             )
         })?;
         summary.files.push((file.to_string(), kind));
@@ -463,21 +490,35 @@ impl Capture {
                 for cp in root.objects("capacityProviders")? {
                     let name = cp.str("name")?.to_string();
                     if let Some(asg) = cp.opt_obj("autoScalingGroupProvider")? {
-                        if let Some(scaling) = asg.opt_obj("managedScaling")? {
-                            if scaling.opt_str("status")? == Some("ENABLED") {
-                                self.managed_scaling.push(name.clone());
+                        let managed_scaling = match asg.opt_obj("managedScaling")? {
+                            Some(scaling) => {
+                                let step = 1..=10_000;
+                                let m = api::ManagedScaling {
+                                    status: scaling.opt_str("status")?.map(str::to_string),
+                                    target_capacity: scaling.opt_int("targetCapacity", 1..=100)?.map(|n| n as u32),
+                                    minimum_scaling_step_size: scaling
+                                        .opt_int("minimumScalingStepSize", step.clone())?
+                                        .map(|n| n as u32),
+                                    maximum_scaling_step_size: scaling.opt_int("maximumScalingStepSize", step)?.map(|n| n as u32),
+                                    instance_warmup_period: scaling
+                                        .opt_int("instanceWarmupPeriod", 0..=10_000)?
+                                        .map(|n| n as u32),
+                                };
+                                scaling.finish();
+                                Some(m)
                             }
-                            scaling.touch(&[
-                                "targetCapacity",
-                                "minimumScalingStepSize",
-                                "maximumScalingStepSize",
-                                "instanceWarmupPeriod",
-                            ]);
-                            scaling.finish();
-                        }
-                        // The group itself, its termination protection and draining: not imported
-                        // (drainsim's groups are the scenario's `autoScalingGroups`).
-                        asg.touch(&["autoScalingGroupArn", "managedTerminationProtection", "managedDraining"]);
+                            None => None,
+                        };
+                        let request = api::CreateCapacityProviderRequest {
+                            name: name.clone(),
+                            auto_scaling_group_provider: api::AutoScalingGroupProvider {
+                                auto_scaling_group_arn: asg.str("autoScalingGroupArn")?.to_string(),
+                                managed_scaling,
+                                managed_termination_protection: asg.opt_str("managedTerminationProtection")?.map(str::to_string),
+                                managed_draining: asg.opt_str("managedDraining")?.map(str::to_string),
+                            },
+                        };
+                        self.autoscaling.providers.push((request, (file.to_string(), cp.path().to_string())));
                         asg.finish();
                     }
                     cp.touch(&["capacityProviderArn", "status", "updateStatus", "updateStatusReason", "tags", "type"]);
@@ -485,6 +526,9 @@ impl Capture {
                 }
                 root.touch(&["failures", "nextToken"]);
             }
+            "describe-auto-scaling-groups" => self.autoscaling.read_groups(&root, file)?,
+            "describe-lifecycle-hooks" => self.autoscaling.read_hooks(&root)?,
+            "describe-launch-template-versions" => self.autoscaling.read_template_versions(&root)?,
             "describe-target-group-attributes" => {
                 let mut delay = None;
                 for a in root.objects("Attributes")? {
@@ -507,7 +551,8 @@ impl Capture {
                 self.tg_attributes.push((file.to_string(), delay));
             }
             _ => {
-                // list-* and describe-target-health: recognised, nothing drainsim needs.
+                // list-*, describe-target-health and describe-auto-scaling-instances (which finds
+                // the groups to describe): recognised, nothing drainsim needs.
                 for k in keys {
                     root.touch(&[k]);
                 }
@@ -951,6 +996,16 @@ fn import_inputs<T: AsRef<str>>(
     inputs: impl IntoIterator<Item = Result<(String, T), ImportError>>,
     opts: &ImportOptions,
 ) -> Result<Imported, ImportError> {
+    if opts.instance_refresh.is_some() && opts.drain != DrainSelection::None {
+        return Err(ImportError::new(
+            "--instance-refresh",
+            "$",
+            "one plan per import: a drain plan (--drain) or an instance refresh (--instance-refresh), not both",
+        ));
+    }
+    if opts.skip_matching && opts.instance_refresh.is_none() {
+        return Err(ImportError::new("--skip-matching", "$", "--skip-matching is a preference of --instance-refresh"));
+    }
     if opts.wave_size == 0 || opts.wave_size > MAX_WAVE {
         return Err(ImportError::new(
             "--wave",
@@ -987,6 +1042,8 @@ fn import_inputs<T: AsRef<str>>(
         return Err(e);
     }
     add_drain_plan(&mut scenario, opts, &mut summary)?;
+    add_refresh_plan(&mut scenario, opts)?;
+    summary.auto_scaling_groups = scenario.auto_scaling_groups.len();
     Ok(Imported { scenario, summary })
 }
 
@@ -1203,14 +1260,6 @@ fn build(
         }
     };
 
-    for p in providers.iter().filter(|p| cap.managed_scaling.contains(p)) {
-        summary.notes.push(format!(
-            "capacity provider {p} has managed scaling ENABLED, but its Auto Scaling group is not imported: a task of \
-             its strategy without room fails placement, where ECS would keep it PROVISIONING and scale the group out \
-             (add the group to autoScalingGroups and the provider to capacityProviders to model that)"
-        ));
-    }
-
     // Instances.
     let mut imported_ids: BTreeMap<String, String> = BTreeMap::new();
     let mut type_paths = Vec::new();
@@ -1255,6 +1304,20 @@ fn build(
         s.instances.push(g);
         origins.instances.push(i.path.clone());
         type_paths.push(&i.type_path);
+    }
+    // The Auto Scaling groups holding the instances, adopting them, and their capacity providers.
+    cap.autoscaling.build(&mut s, &providers, summary)?;
+    for (p, _) in &cap.autoscaling.providers {
+        let imported = s.capacity_providers.iter().any(|c| c.name == p.name);
+        if providers.contains(&p.name) && !imported && p.auto_scaling_group_provider.managed_scaling_enabled() {
+            summary.notes.push(format!(
+                "capacity provider {} has managed scaling ENABLED, but its Auto Scaling group {} is not imported: a task \
+                 of its strategy without room fails placement, where ECS would keep it PROVISIONING and scale the group \
+                 out (capture it with aws autoscaling describe-auto-scaling-groups to model that)",
+                p.name,
+                p.auto_scaling_group_provider.group_name()
+            ));
+        }
     }
     for (role, (trunked, long)) in roles {
         let mut setting = |name: &str, value: &str| {
@@ -1525,10 +1588,42 @@ fn first_items(s: &Scenario, mut n: usize) -> Scenario {
     }
     t.running_tasks = running;
     let names: BTreeSet<&str> = t.instances.iter().map(|g| g.name.as_str()).collect();
+    // A group adopts all its instances or is not set up.
+    t.auto_scaling_groups.retain(|g| g.instances.iter().all(|i| names.contains(i.instance_id.as_str())));
+    let groups: BTreeSet<&str> = t.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str()).collect();
+    t.capacity_providers.retain(|c| groups.contains(c.auto_scaling_group_provider.group_name()));
     if let Some(f) = t.faults.as_mut() {
         f.pinned.retain(|p| p.fault.instance().is_none_or(|n| names.contains(n.as_str())));
     }
     t
+}
+
+/// Adds the instance refresh plan: one StartInstanceRefresh of the named imported group to its
+/// own launch template, with Auto Scaling's default preferences (and `SkipMatching` when asked).
+fn add_refresh_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportError> {
+    let Some(group) = &opts.instance_refresh else { return Ok(()) };
+    if !s.auto_scaling_groups.iter().any(|g| &g.auto_scaling_group_name == group) {
+        let imported = s.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str());
+        let known = if s.auto_scaling_groups.is_empty() {
+            " (none was: add the output of aws autoscaling describe-auto-scaling-groups)".to_string()
+        } else {
+            crate::load::did_you_mean(group, imported)
+        };
+        return Err(ImportError::new("--instance-refresh", "$", format!("{group} is not an imported Auto Scaling group{known}")));
+    }
+    let preferences = RefreshPreferencesSpec { skip_matching: opts.skip_matching.then_some(true), ..Default::default() };
+    s.steps.push(Step {
+        at_ms: None,
+        caller: None,
+        action: Action::StartInstanceRefresh(StartInstanceRefreshSpec {
+            auto_scaling_group_name: group.clone(),
+            desired_configuration: None,
+            preferences,
+        }),
+        expect: Some(StepExpect::InstanceRefreshStatus("Successful".into())),
+    });
+    s.steps.push(Step { at_ms: None, caller: None, action: Action::RunUntilQuiet, expect: None });
+    Ok(())
 }
 
 /// Adds the drain plan: the selected instances in waves, each drained, waited for and deregistered

@@ -1,0 +1,602 @@
+//! The Auto Scaling groups of a capture and the capacity providers over them.
+//!
+//! Input: `aws autoscaling describe-auto-scaling-groups`, `describe-lifecycle-hooks` and,
+//! optionally, `aws ec2 describe-launch-template-versions`, beside `aws ecs
+//! describe-capacity-providers`. Each group that holds imported container instances becomes one of
+//! the scenario's `autoScalingGroups`, adopting them as its members of time 0 (`Instances`), and
+//! its capacity provider one of `capacityProviders`: an instance refresh, SetDesiredCapacity,
+//! managed scaling and managed draining then act on the real cluster. docs/import.md lists what
+//! is read and what is left out.
+
+use std::collections::BTreeMap;
+
+use drainsim_core::api;
+
+use super::json::Obj;
+use super::{note_once, ImportError, ImportSummary, Origin};
+use crate::format::{AsgInstanceSpec, AutoScalingGroupSpec, LaunchTemplateSpec, LifecycleHookSpec, Scenario, SpotSpec};
+use crate::format::{MAX_GROUP_SIZE, TERMINATING_TRANSITION};
+
+/// The attributes every member has with one value (but the AMI, which each launch template
+/// version gives, and the zone's own ones), and the names of the others, which some member lacks
+/// or has with another value.
+fn shared_attributes<'a>(
+    mut members: impl Iterator<Item = &'a BTreeMap<String, String>>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    const PER_INSTANCE: [&str; 3] = ["ecs.ami-id", "ecs.awsvpc-trunk-id", "ecs.subnet-id"];
+    let Some(first) = members.next() else { return (BTreeMap::new(), Vec::new()) };
+    let mut shared: BTreeMap<String, String> =
+        first.iter().filter(|(k, _)| !PER_INSTANCE.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut differing = std::collections::BTreeSet::new();
+    for m in members {
+        shared.retain(|k, v| {
+            let same = m.get(k) == Some(v);
+            if !same {
+                differing.insert(k.clone());
+            }
+            same
+        });
+        differing.extend(m.keys().filter(|k| !PER_INSTANCE.contains(&k.as_str()) && !first.contains_key(*k)).cloned());
+    }
+    (shared, differing.into_iter().collect())
+}
+
+/// The lifecycle hook ECS adds to the Auto Scaling group of a capacity provider with managed
+/// draining (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>).
+/// drainsim models managed draining from the provider itself, so the hook is not imported.
+pub(super) const MANAGED_DRAINING_HOOK: &str = "ecs-managed-draining-termination-hook";
+
+/// A launch template as a group or an instance names it (`LaunchTemplateSpecification`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct TemplateIn {
+    name: String,
+    /// `Version`: a number, `$Latest` or `$Default` (absent: `$Default`).
+    version: String,
+}
+
+/// One instance of a group (`Instance`).
+pub(super) struct MemberIn {
+    id: String,
+    lifecycle_state: String,
+    template: Option<TemplateIn>,
+    image_id: Option<String>,
+    protected: bool,
+}
+
+/// One group (`AutoScalingGroup`).
+pub(super) struct GroupIn {
+    path: Origin,
+    name: String,
+    min_size: u32,
+    max_size: u32,
+    desired_capacity: u32,
+    zones: Vec<String>,
+    /// Its launch template, or why it has none drainsim reads.
+    template: Result<TemplateIn, String>,
+    grace_period_s: u32,
+    members: Vec<MemberIn>,
+    /// Whether its instances are Spot: all of them, some, or none (`MixedInstancesPolicy`).
+    spot: Share,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Share {
+    None,
+    Some,
+    All,
+}
+
+/// One lifecycle hook (`LifecycleHook`).
+pub(super) struct HookIn {
+    group: String,
+    name: String,
+    transition: String,
+    heartbeat_timeout_s: u32,
+    default_result: String,
+}
+
+/// One launch template version (`LaunchTemplateVersion`): its AMI.
+pub(super) struct TemplateVersionIn {
+    name: String,
+    version: u64,
+    default: bool,
+    image_id: Option<String>,
+}
+
+/// What the Auto Scaling outputs of a capture say.
+#[derive(Default)]
+pub(super) struct AutoScalingCapture {
+    groups: Vec<GroupIn>,
+    hooks: Vec<HookIn>,
+    /// Whether any `describe-lifecycle-hooks` output was read.
+    hooks_read: bool,
+    versions: Vec<TemplateVersionIn>,
+    /// The capacity providers of Auto Scaling groups (`describe-capacity-providers`).
+    pub(super) providers: Vec<(api::CreateCapacityProviderRequest, Origin)>,
+}
+
+fn template_of(o: &Obj<'_>) -> Result<Option<TemplateIn>, ImportError> {
+    let name = o.opt_str("LaunchTemplateName")?;
+    let version = o.opt_str("Version")?.unwrap_or("$Default");
+    o.touch(&["LaunchTemplateId"]);
+    Ok(name.map(|n| TemplateIn { name: n.to_string(), version: version.to_string() }))
+}
+
+impl AutoScalingCapture {
+    /// `describe-auto-scaling-groups`: each group, its sizes, zones, launch template and members.
+    pub(super) fn read_groups(&mut self, root: &Obj<'_>, file: &str) -> Result<(), ImportError> {
+        let size = 0..=i64::from(i32::MAX);
+        for g in root.objects("AutoScalingGroups")? {
+            let name = g.str("AutoScalingGroupName")?.to_string();
+            let min_size = g.int("MinSize", size.clone())? as u32;
+            let max_size = g.int("MaxSize", size.clone())? as u32;
+            let desired_capacity = g.int("DesiredCapacity", size.clone())? as u32;
+            let zones = g.strings("AvailabilityZones")?.iter().map(|z| z.to_string()).collect();
+            let grace_period_s = g.opt_int("HealthCheckGracePeriod", size.clone())?.unwrap_or(0) as u32;
+            let mut spot = Share::None;
+            let template = match (g.opt_obj("LaunchTemplate")?, g.opt_obj("MixedInstancesPolicy")?) {
+                (Some(t), _) => {
+                    let template = template_of(&t)?;
+                    t.finish();
+                    template.ok_or_else(|| "its LaunchTemplate has no LaunchTemplateName".to_string())
+                }
+                (None, Some(mixed)) => {
+                    let template = match mixed.opt_obj("LaunchTemplate")? {
+                        Some(lt) => {
+                            let spec = lt.opt_obj("LaunchTemplateSpecification")?;
+                            let template = match &spec {
+                                Some(s) => template_of(s)?,
+                                None => None,
+                            };
+                            if let Some(s) = spec {
+                                s.finish();
+                            }
+                            // Overrides (other instance types) are not modelled: the group
+                            // launches its members' type.
+                            lt.finish();
+                            template
+                        }
+                        None => None,
+                    };
+                    if let Some(d) = mixed.opt_obj("InstancesDistribution")? {
+                        let base = d.opt_int("OnDemandBaseCapacity", size.clone())?.unwrap_or(0);
+                        let above = d.opt_int("OnDemandPercentageAboveBaseCapacity", 0..=100)?.unwrap_or(100);
+                        spot = match (base, above) {
+                            (0, 0) => Share::All,
+                            (_, 100) => Share::None,
+                            _ => Share::Some,
+                        };
+                        d.touch(&["OnDemandAllocationStrategy", "SpotAllocationStrategy", "SpotInstancePools", "SpotMaxPrice"]);
+                        d.finish();
+                    }
+                    mixed.finish();
+                    template.ok_or_else(|| "its MixedInstancesPolicy names no launch template by name".to_string())
+                }
+                (None, None) => Err(match g.opt_str("LaunchConfigurationName")? {
+                    Some(lc) => format!("it launches from launch configuration {lc}; drainsim models launch templates"),
+                    None => "it names no launch template".to_string(),
+                }),
+            };
+            let mut members = Vec::new();
+            for i in g.objects("Instances")? {
+                let template = match i.opt_obj("LaunchTemplate")? {
+                    Some(t) => {
+                        let template = template_of(&t)?;
+                        t.finish();
+                        template
+                    }
+                    None => None,
+                };
+                members.push(MemberIn {
+                    id: i.str("InstanceId")?.to_string(),
+                    lifecycle_state: i.str("LifecycleState")?.to_string(),
+                    template,
+                    image_id: i.opt_str("ImageId")?.map(str::to_string),
+                    protected: i.opt_bool("ProtectedFromScaleIn")?.unwrap_or(false),
+                });
+                // Its type and zone are its container instance's; its health is not modelled.
+                i.touch(&["InstanceType", "AvailabilityZone", "AvailabilityZoneId", "HealthStatus", "WeightedCapacity"]);
+                i.finish();
+            }
+            g.touch(&[
+                "AutoScalingGroupARN",
+                "AvailabilityZoneIds",
+                "CreatedTime",
+                "Tags",
+                "VPCZoneIdentifier",
+                "ServiceLinkedRoleARN",
+                "EnabledMetrics",
+                "NewInstancesProtectedFromScaleIn",
+            ]);
+            let path = (file.to_string(), g.path().to_string());
+            g.finish();
+            self.groups.push(GroupIn {
+                path,
+                name,
+                min_size,
+                max_size,
+                desired_capacity,
+                zones,
+                template,
+                grace_period_s,
+                members,
+                spot,
+            });
+        }
+        root.touch(&["NextToken"]);
+        Ok(())
+    }
+
+    /// `describe-lifecycle-hooks`: each hook of each group.
+    pub(super) fn read_hooks(&mut self, root: &Obj<'_>) -> Result<(), ImportError> {
+        self.hooks_read = true;
+        for h in root.objects("LifecycleHooks")? {
+            self.hooks.push(HookIn {
+                group: h.str("AutoScalingGroupName")?.to_string(),
+                name: h.str("LifecycleHookName")?.to_string(),
+                transition: h.str("LifecycleTransition")?.to_string(),
+                heartbeat_timeout_s: h.opt_int("HeartbeatTimeout", 30..=7200)?.unwrap_or(3600) as u32,
+                default_result: h.opt_str("DefaultResult")?.unwrap_or("ABANDON").to_string(),
+            });
+            // Where its notices go is the handler's business; its global timeout follows from the
+            // heartbeat timeout.
+            h.touch(&["NotificationTargetARN", "RoleARN", "NotificationMetadata", "GlobalTimeout"]);
+            h.finish();
+        }
+        Ok(())
+    }
+
+    /// `describe-launch-template-versions`: the AMI of each version.
+    pub(super) fn read_template_versions(&mut self, root: &Obj<'_>) -> Result<(), ImportError> {
+        for v in root.objects("LaunchTemplateVersions")? {
+            let name = v.str("LaunchTemplateName")?.to_string();
+            let version = v.int("VersionNumber", 1..=i64::MAX)? as u64;
+            let default = v.opt_bool("DefaultVersion")?.unwrap_or(false);
+            let image_id = match v.opt_obj("LaunchTemplateData")? {
+                Some(data) => {
+                    let ami = data.opt_str("ImageId")?.map(str::to_string);
+                    // The rest of the template (instance type, user data, network) drainsim reads
+                    // from the instances themselves, or does not model.
+                    data.leave_out();
+                    ami
+                }
+                None => None,
+            };
+            v.touch(&["LaunchTemplateId", "VersionDescription", "CreateTime", "CreatedBy", "Operator"]);
+            v.finish();
+            self.versions.push(TemplateVersionIn { name, version, default, image_id });
+        }
+        root.touch(&["NextToken"]);
+        Ok(())
+    }
+
+    /// The number `$Latest` or `$Default` of a template stands for: from its described versions,
+    /// else the newest its members run.
+    fn resolve(&self, template: &TemplateIn, members: &[&MemberIn]) -> Option<String> {
+        if template.version.parse::<u64>().is_ok() {
+            return Some(template.version.clone());
+        }
+        let described = self.versions.iter().filter(|v| v.name == template.name);
+        let from_versions = match template.version.as_str() {
+            "$Default" => described.filter(|v| v.default).map(|v| v.version).max(),
+            _ => described.map(|v| v.version).max(),
+        };
+        from_versions
+            .or_else(|| {
+                members
+                    .iter()
+                    .filter_map(|m| m.template.as_ref())
+                    .filter(|t| t.name == template.name)
+                    .filter_map(|t| t.version.parse::<u64>().ok())
+                    .max()
+            })
+            .map(|v| v.to_string())
+    }
+
+    /// The AMI of a template version: its described version, else what a member launched from it
+    /// runs (its `ImageId`, or its container instance's `ecs.ami-id`).
+    fn image_of(
+        &self,
+        name: &str,
+        version: &str,
+        members: &[&MemberIn],
+        s: &Scenario,
+        index: &BTreeMap<&str, usize>,
+    ) -> Option<String> {
+        let described =
+            self.versions.iter().find(|v| v.name == name && v.version.to_string() == version).and_then(|v| v.image_id.clone());
+        described.or_else(|| {
+            members.iter().filter(|m| m.template.as_ref().is_some_and(|t| t.name == name && t.version == version)).find_map(|m| {
+                m.image_id
+                    .clone()
+                    .or_else(|| index.get(m.id.as_str()).and_then(|k| s.instances[*k].attributes.get("ecs.ami-id").cloned()))
+            })
+        })
+    }
+
+    /// Adds each captured group that holds imported instances to `s` (after its instances), with
+    /// its hooks, and the capacity providers of the groups added that the cluster has (`kept`).
+    pub(super) fn build(&self, s: &mut Scenario, kept: &[String], summary: &mut ImportSummary) -> Result<(), ImportError> {
+        let at = |path: &Origin, message: String| ImportError::new(path.0.clone(), path.1.clone(), message);
+        let index: BTreeMap<&str, usize> = s.instances.iter().enumerate().map(|(k, g)| (g.name.as_str(), k)).collect();
+        let mut groups = Vec::new();
+        let mut spot_members = Vec::new();
+        for g in &self.groups {
+            let name = &g.name;
+            let (adopted, outside): (Vec<&MemberIn>, Vec<&MemberIn>) =
+                g.members.iter().partition(|m| index.contains_key(m.id.as_str()));
+            if adopted.is_empty() {
+                summary.notes.push(format!(
+                    "Auto Scaling group {name} left out: none of its instances is an imported container instance of the cluster"
+                ));
+                continue;
+            }
+            let template = match &g.template {
+                Ok(t) => t,
+                Err(why) => {
+                    summary
+                        .notes
+                        .push(format!("Auto Scaling group {name} left out: {why}; its instances are imported outside any group"));
+                    continue;
+                }
+            };
+            if let Some(refusal) = crate::load::launch_template_name_refusal(&template.name) {
+                return Err(at(&g.path, format!("Auto Scaling group {name}: {refusal}")));
+            }
+            let (in_service, other_state): (Vec<&MemberIn>, Vec<&MemberIn>) =
+                adopted.into_iter().partition(|m| m.lifecycle_state == "InService");
+            for m in &other_state {
+                summary.notes.push(format!(
+                    "instance {} of Auto Scaling group {name} is {}: imported outside the group (drainsim's members \
+                     of time 0 are InService)",
+                    m.id, m.lifecycle_state
+                ));
+            }
+            if in_service.is_empty() {
+                summary.notes.push(format!("Auto Scaling group {name} left out: none of its imported instances is InService"));
+                continue;
+            }
+            if !outside.is_empty() {
+                summary.notes.push(format!(
+                    "Auto Scaling group {name}: {} of its instances {} ({}): the group holds the others only",
+                    outside.len(),
+                    if outside.len() == 1 {
+                        "is not an imported container instance of the cluster"
+                    } else {
+                        "are not imported container instances of the cluster"
+                    },
+                    outside.iter().map(|m| format!("{} {}", m.id, m.lifecycle_state)).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            let version = self.resolve(template, &in_service).ok_or_else(|| {
+                at(
+                    &g.path,
+                    format!(
+                        "Auto Scaling group {name} launches launch template {} version {}, which no member runs: add the \
+                         output of aws ec2 describe-launch-template-versions --launch-template-name {} --versions {}",
+                        template.name, template.version, template.name, template.version
+                    ),
+                )
+            })?;
+            if version != template.version {
+                summary.notes.push(format!(
+                    "Auto Scaling group {name}: launch template {} version {} taken as version {version}",
+                    template.name, template.version
+                ));
+            }
+            let launch_template = LaunchTemplateSpec { launch_template_name: template.name.clone(), version: version.clone() };
+            // The members' templates, resolved, and the AMI of each template version known.
+            let mut image_ids = BTreeMap::new();
+            let own_ami = self.image_of(&template.name, &version, &in_service, s, &index).ok_or_else(|| {
+                at(
+                    &g.path,
+                    format!(
+                        "Auto Scaling group {name}: the AMI of launch template {} version {version}, which it launches, is \
+                         not in the capture: add the output of aws ec2 describe-launch-template-versions \
+                         --launch-template-name {} --versions {version}",
+                        template.name, template.name
+                    ),
+                )
+            })?;
+            image_ids.insert(version.clone(), own_ami);
+            let mut instances = Vec::new();
+            for m in &in_service {
+                let member_template = m.template.as_ref().and_then(|t| {
+                    let v = self.resolve(t, &in_service)?;
+                    Some(LaunchTemplateSpec { launch_template_name: t.name.clone(), version: v })
+                });
+                if let Some(t) = &member_template {
+                    if let Some(ami) = self.image_of(&t.launch_template_name, &t.version, &in_service, s, &index) {
+                        let key = if t.launch_template_name == template.name {
+                            t.version.clone()
+                        } else {
+                            format!("{}:{}", t.launch_template_name, t.version)
+                        };
+                        image_ids.entry(key).or_insert(ami);
+                    }
+                }
+                instances.push(AsgInstanceSpec {
+                    instance_id: m.id.clone(),
+                    launch_template: member_template.filter(|t| *t != launch_template),
+                    protected_from_scale_in: m.protected,
+                });
+            }
+            // What it launches: its members' most common instance type, preferring those that run
+            // its own template version, with that member's registration and agent.
+            let current: Vec<usize> = in_service
+                .iter()
+                .filter(|m| {
+                    m.template.as_ref().is_some_and(|t| {
+                        t.name == template.name && self.resolve(t, &in_service).as_deref() == Some(version.as_str())
+                    })
+                })
+                .map(|m| index[m.id.as_str()])
+                .collect();
+            let pool: Vec<usize> =
+                if current.is_empty() { in_service.iter().map(|m| index[m.id.as_str()]).collect() } else { current };
+            let mut by_type: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+            for (order, k) in pool.iter().enumerate() {
+                by_type.entry(s.instances[*k].instance_type.as_str()).or_insert((0, order)).0 += 1;
+            }
+            let shape = by_type
+                .iter()
+                .max_by_key(|(_, (count, first))| (*count, std::cmp::Reverse(*first)))
+                .map(|(_, (_, first))| &s.instances[pool[*first]])
+                .expect("a group with members");
+            if by_type.len() > 1 {
+                summary.notes.push(format!(
+                    "Auto Scaling group {name}: its members run {} instance types; it launches {} (CPU {}, memory {} MiB), \
+                     the most common (other types of a MixedInstancesPolicy are not modelled)",
+                    by_type.len(),
+                    shape.instance_type,
+                    shape.cpu,
+                    shape.memory
+                ));
+            }
+            // The attributes its members share, which the instances it launches register too (a
+            // custom attribute comes from the launch template's ECS_INSTANCE_ATTRIBUTES); the AMI
+            // comes from the template version, the zone's subnet differs by zone.
+            let (attributes, differing) =
+                shared_attributes(in_service.iter().map(|m| &s.instances[index[m.id.as_str()]].attributes));
+            if !differing.is_empty() {
+                summary.notes.push(format!(
+                    "Auto Scaling group {name}: its members differ in {}; the instances it launches register without \
+                     {}",
+                    differing.join(", "),
+                    if differing.len() == 1 { "it" } else { "them" }
+                ));
+            }
+            let adopted_count = in_service.len() as u32;
+            if adopted_count != g.desired_capacity {
+                summary.notes.push(format!(
+                    "Auto Scaling group {name}: DesiredCapacity {} captured, imported as {adopted_count}, the InService \
+                     instances it holds in the cluster",
+                    g.desired_capacity
+                ));
+            }
+            let mut max_size = g.max_size.max(adopted_count);
+            if max_size > MAX_GROUP_SIZE {
+                summary
+                    .notes
+                    .push(format!("Auto Scaling group {name}: MaxSize {max_size} imported as {MAX_GROUP_SIZE}, drainsim's most"));
+                max_size = MAX_GROUP_SIZE;
+            }
+            if adopted_count > max_size {
+                return Err(at(
+                    &g.path,
+                    format!("Auto Scaling group {name}: {adopted_count} instances, more than drainsim's {MAX_GROUP_SIZE}"),
+                ));
+            }
+            let min_size = g.min_size.min(adopted_count);
+            if min_size != g.min_size {
+                summary.notes.push(format!("Auto Scaling group {name}: MinSize {} imported as {min_size}", g.min_size));
+            }
+            let spot = match g.spot {
+                Share::All => {
+                    note_once(
+                        summary,
+                        "a Spot Auto Scaling group's instances are imported as Spot Instances without Spot Instance \
+                         draining: the agent's ECS_ENABLE_SPOT_INSTANCE_DRAINING is in no ECS output; set \
+                         spot: (spotInstanceDraining: true) on the group and its instances if your AMI's ecs.config sets it"
+                            .to_string(),
+                    );
+                    spot_members.extend(in_service.iter().map(|m| index[m.id.as_str()]));
+                    Some(SpotSpec::default())
+                }
+                Share::Some => {
+                    summary.notes.push(format!(
+                        "Auto Scaling group {name}: part of its capacity is Spot (MixedInstancesPolicy); drainsim does not \
+                         know which instances, so they are imported as On-Demand"
+                    ));
+                    None
+                }
+                Share::None => None,
+            };
+            let lifecycle_hooks = self.hooks_of(name, summary);
+            groups.push(AutoScalingGroupSpec {
+                auto_scaling_group_name: name.clone(),
+                min_size,
+                max_size,
+                desired_capacity: adopted_count,
+                availability_zones: g.zones.clone(),
+                launch_template,
+                health_check_grace_period: g.grace_period_s,
+                lifecycle_hooks,
+                cluster: s.clusters.first().cloned(),
+                instance_type: shape.instance_type.clone(),
+                cpu: shape.cpu,
+                memory: shape.memory,
+                agent_version: shape.agent_version.clone(),
+                agent_config: None,
+                attributes,
+                image_ids,
+                launch_to_register_ms: 60_000,
+                protected_instances: Vec::new(),
+                spot,
+                instances,
+            });
+        }
+        if !groups.is_empty() && !self.hooks_read {
+            summary.notes.push(
+                "no lifecycle hooks were captured (aws autoscaling describe-lifecycle-hooks --auto-scaling-group-name NAME): \
+                 the Auto Scaling groups are imported without a termination hook"
+                    .to_string(),
+            );
+        }
+        for k in spot_members {
+            s.instances[k].spot = Some(SpotSpec::default());
+        }
+        // The capacity providers of the groups imported that the cluster has.
+        for (p, origin) in &self.providers {
+            let group = p.auto_scaling_group_provider.group_name();
+            if !kept.contains(&p.name) || !groups.iter().any(|g| g.auto_scaling_group_name == group) {
+                continue;
+            }
+            drainsim_core::validate_capacity_provider(p).map_err(|e| at(origin, format!("capacity provider {}: {e}", p.name)))?;
+            s.capacity_providers.push(p.clone());
+        }
+        s.auto_scaling_groups = groups;
+        Ok(())
+    }
+
+    /// The group's termination hook, as drainsim models it: ECS's managed-draining hook is the
+    /// capacity provider's managed draining; launch hooks and a second termination hook are left
+    /// out, each with a note.
+    fn hooks_of(&self, group: &str, summary: &mut ImportSummary) -> Vec<LifecycleHookSpec> {
+        let mut hooks = Vec::new();
+        for h in self.hooks.iter().filter(|h| h.group == group) {
+            if h.name == MANAGED_DRAINING_HOOK {
+                continue;
+            }
+            if h.transition != TERMINATING_TRANSITION {
+                summary.notes.push(format!(
+                    "Auto Scaling group {group}: lifecycle hook {} ({}) left out: drainsim models termination hooks only",
+                    h.name, h.transition
+                ));
+                continue;
+            }
+            if !hooks.is_empty() {
+                summary.notes.push(format!(
+                    "Auto Scaling group {group}: lifecycle hook {} left out: drainsim models one termination hook per group",
+                    h.name
+                ));
+                continue;
+            }
+            summary.notes.push(format!(
+                "Auto Scaling group {group}: lifecycle hook {} is imported as one whose handler drains the instance \
+                 and completes the lifecycle action once its drain is complete (drainOnTermination: true); set it \
+                 false if nothing handles the hook, and recordHeartbeats: true if the handler records heartbeats",
+                h.name
+            ));
+            hooks.push(LifecycleHookSpec {
+                lifecycle_hook_name: h.name.clone(),
+                lifecycle_transition: h.transition.clone(),
+                heartbeat_timeout: h.heartbeat_timeout_s,
+                default_result: h.default_result.clone(),
+                drain_on_termination: true,
+                record_heartbeats: false,
+            });
+        }
+        hooks
+    }
+}
