@@ -220,7 +220,9 @@ struct CompareArgs {
     /// The seeds both plans run, half-open: A..B (at most 10,000,000).
     #[arg(long, value_name = "A..B", value_parser = |s: &str| drainsim_scenario::sweep::parse_seed_range(s, "one comparison runs at most", "compare a smaller range"))]
     seeds: drainsim_scenario::sweep::SeedRange,
-    /// Change plan B: SERVICE.FIELD…=VALUE (web.deploymentConfiguration.maximumPercent=150) or timings.FIELD=VALUE.
+    /// Change plan B: SERVICE.FIELD…=VALUE (web.deploymentConfiguration.maximumPercent=150),
+    /// GROUP.FIELD=VALUE or GROUP.Preferences.FIELD=VALUE (an Auto Scaling group, or its refresh
+    /// steps' preferences), or timings.FIELD=VALUE.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
     sets: Vec<(String, String)>,
     /// Override an AWS default account setting in plan B's runs, e.g. awsvpcTrunking=enabled.

@@ -227,3 +227,61 @@ fn a_bad_override_is_refused_naming_it_without_a_position() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("10000001 seeds; one comparison runs at most 10000000") && !err.contains("--merge"), "{err}");
 }
+
+/// A plan that refreshes an Auto Scaling group shows how long until every refresh succeeded, and
+/// `--set GROUP.Preferences.FIELD` changes the preferences of the group's StartInstanceRefresh
+/// steps (`GROUP.FIELD` the group itself): with MinHealthyPercentage 50 the refresh of the
+/// adopted instances replaces two at a time and finishes sooner. A refresh that fails measures no
+/// time ("runs without"); a plan without a refresh has no such row.
+#[test]
+fn instance_refresh_time_compares_refresh_preferences() {
+    let file = "scenarios/rollouts/instance-refresh-30-instances.ron";
+    let report = compare_json(&[
+        "compare",
+        file,
+        "--set",
+        "ecs-asg.Preferences.MinHealthyPercentage=50",
+        "--set",
+        "ecs-asg.MaxSize=60",
+        "--seeds",
+        "0..3",
+        "--json",
+    ]);
+    let refresh = measure(&report, "instance refresh time");
+    assert_eq!((refresh["a"]["runs"].as_u64(), refresh["b"]["runs"].as_u64()), (Some(3), Some(3)), "{refresh}");
+    assert!(refresh["b"]["median"].as_u64() < refresh["a"]["median"].as_u64(), "{refresh}");
+    assert_eq!(refresh["better"], "B");
+    // A refresh that fails (protected instances, Wait) measures no time.
+    let failing = "scenarios/rollouts/instance-refresh-waits-for-managed-termination-protection.ron";
+    let report = compare_json(&[
+        "compare",
+        failing,
+        "--set",
+        "asg.Preferences.ScaleInProtectedInstances=Ignore",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    let refresh = measure(&report, "instance refresh time");
+    assert_eq!((refresh["a"]["runs"].as_u64(), refresh["b"]["runs"].as_u64()), (Some(0), Some(2)), "{refresh}");
+    let plain = compare_json(&["compare", "scenarios/demo.ron", "--set", "web.desiredCount=6", "--seeds", "0..2", "--json"]);
+    assert!(plain["measures"].as_array().unwrap().iter().all(|m| m["name"] != "instance refresh time"), "{plain}");
+    // A group without a refresh step has no preferences to set; a name that is no group, service
+    // or field is refused.
+    for (set, says) in [
+        ("plain.Preferences.MinHealthyPercentage=50", "Auto Scaling group 'plain' has no StartInstanceRefresh step"),
+        ("asg.Preferences.MinHealthyPercentage=50", "'asg' is neither a service nor an Auto Scaling group of the scenario"),
+    ] {
+        let out = common::drainsim(&[
+            "compare",
+            "scenarios/rollouts/managed-termination-protection-scale-in.ron",
+            "--set",
+            set,
+            "--seeds",
+            "0..2",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+}

@@ -66,6 +66,11 @@ pub struct RunNumbers {
     pub placement_failures: u64,
     /// Instances managed scaling launched, all capacity providers.
     pub instances_launched_by_managed_scaling: u64,
+    /// Whether the run started an instance refresh.
+    pub refreshed: bool,
+    /// From the first instance refresh's start to the end of the last, when every refresh ended
+    /// `Successful` (`None` when one failed or the run ended first).
+    pub instance_refresh_ms: Option<u64>,
     /// Failed expectations (and a violated invariant).
     pub failed_expectations: u64,
 }
@@ -125,6 +130,9 @@ struct PlanRuns {
     floor_breaches: Counts,
     placement_failures: Counts,
     instances_launched: Counts,
+    /// Runs that started an instance refresh.
+    refreshed_runs: u64,
+    instance_refresh_ms: Counts,
     failed_expectations: Counts,
     error: Option<(u64, String)>,
 }
@@ -149,6 +157,10 @@ impl PlanRuns {
                 count(&mut self.floor_breaches, Some(n.floor_breaches));
                 count(&mut self.placement_failures, Some(n.placement_failures));
                 count(&mut self.instances_launched, Some(n.instances_launched_by_managed_scaling));
+                if n.refreshed {
+                    self.refreshed_runs += 1;
+                    count(&mut self.instance_refresh_ms, n.instance_refresh_ms);
+                }
                 count(&mut self.failed_expectations, Some(n.failed_expectations));
             }
             Err(e) => self.error = smaller_seed_error(self.error, Some((seed, e))),
@@ -168,6 +180,8 @@ impl PlanRuns {
         add_counts(&mut self.floor_breaches, o.floor_breaches);
         add_counts(&mut self.placement_failures, o.placement_failures);
         add_counts(&mut self.instances_launched, o.instances_launched);
+        self.refreshed_runs += o.refreshed_runs;
+        add_counts(&mut self.instance_refresh_ms, o.instance_refresh_ms);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
         self.error = smaller_seed_error(self.error, o.error);
         self
@@ -218,8 +232,9 @@ pub struct CompareReport {
 /// Applies `--set PATH=VALUE` overrides to a scenario. `PATH` is `SERVICE.FIELD[.FIELD…]` (a
 /// service of `services`, then its fields as the format spells them:
 /// `web.deploymentConfiguration.maximumPercent`, `web.desiredCount`,
-/// `web.targetGroup.deregistrationDelaySeconds`) or a top-level field path
-/// (`timings.jitterPercent`). `VALUE` is JSON (`150`, `true`, `"binpack"`) or else a string. The
+/// `web.targetGroup.deregistrationDelaySeconds`), an Auto Scaling group's (`GROUP.MaxSize`; with
+/// `GROUP.Preferences.FIELD`, the preferences of the group's StartInstanceRefresh steps) or a
+/// top-level field path (`timings.jitterPercent`). `VALUE` is JSON (`150`, `true`, `"binpack"`) or else a string. The
 /// result is loaded again, so every check of the format applies to it.
 pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) -> Result<LoadedScenario, String> {
     if overrides.len() > MAX_OVERRIDES {
@@ -307,22 +322,54 @@ fn set_one(v: &mut Value, path: &str, value: &str) -> Result<(), String> {
         v[first] = parsed;
         return Ok(());
     }
-    let services = v.get_mut("services").and_then(Value::as_array_mut);
-    let target: &mut Value = match services.and_then(|list| list.iter_mut().find(|s| s["serviceName"] == first)) {
-        Some(service) => service,
-        None => {
-            let top = v.as_object_mut().expect("a scenario serializes to an object");
-            if !TOP_OBJECTS.contains(&first) {
-                return Err(format!("--set {path}: '{first}' is neither a service of the scenario nor a scenario field"));
-            }
-            top.entry(first.to_string()).or_insert_with(|| Value::Object(Default::default()))
+    let is_group = v
+        .get("autoScalingGroups")
+        .and_then(Value::as_array)
+        .is_some_and(|groups| groups.iter().any(|g| g["AutoScalingGroupName"] == first));
+    let is_service =
+        v.get("services").and_then(Value::as_array).is_some_and(|list| list.iter().any(|s| s["serviceName"] == first));
+    if is_group && !is_service && rest[0] == "Preferences" {
+        // The Preferences of the group's StartInstanceRefresh steps.
+        let steps = v.get_mut("steps").and_then(Value::as_array_mut);
+        let mut refreshes: Vec<&mut Value> = steps
+            .into_iter()
+            .flatten()
+            .filter_map(|step| step.get_mut("do").and_then(|d| d.get_mut("StartInstanceRefresh")))
+            .filter(|r| r["AutoScalingGroupName"] == first)
+            .collect();
+        if refreshes.is_empty() {
+            return Err(format!("--set {path}: Auto Scaling group '{first}' has no StartInstanceRefresh step"));
         }
+        for r in refreshes.iter_mut() {
+            set_fields(r, path, &rest, &parsed)?;
+        }
+        return Ok(());
+    }
+    let target: &mut Value = if is_service {
+        let services = v.get_mut("services").and_then(Value::as_array_mut).expect("the service was found above");
+        services.iter_mut().find(|s| s["serviceName"] == first).expect("the service was found above")
+    } else if is_group {
+        let groups = v.get_mut("autoScalingGroups").and_then(Value::as_array_mut).expect("the group was found above");
+        groups.iter_mut().find(|g| g["AutoScalingGroupName"] == first).expect("the group was found above")
+    } else {
+        let top = v.as_object_mut().expect("a scenario serializes to an object");
+        if !TOP_OBJECTS.contains(&first) {
+            return Err(format!(
+                "--set {path}: '{first}' is neither a service nor an Auto Scaling group of the scenario, nor a scenario field"
+            ));
+        }
+        top.entry(first.to_string()).or_insert_with(|| Value::Object(Default::default()))
     };
+    set_fields(target, path, &rest, &parsed)
+}
+
+/// Sets the field at `fields` (object members, created when absent) of `target` to `value`.
+fn set_fields(target: &mut Value, path: &str, fields: &[&str], value: &Value) -> Result<(), String> {
     let mut at = target;
-    for (n, field) in rest.iter().enumerate() {
-        let obj = at.as_object_mut().ok_or_else(|| format!("--set {path}: '{}' is not an object", rest[..n].join(".")))?;
-        if n + 1 == rest.len() {
-            obj.insert(field.to_string(), parsed.clone());
+    for (n, field) in fields.iter().enumerate() {
+        let obj = at.as_object_mut().ok_or_else(|| format!("--set {path}: '{}' is not an object", fields[..n].join(".")))?;
+        if n + 1 == fields.len() {
+            obj.insert(field.to_string(), value.clone());
             break;
         }
         at = obj.entry(field.to_string()).or_insert_with(|| Value::Object(Default::default()));
@@ -381,6 +428,13 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         n.placement_failures += s.placement_failures().map(|(_, c)| c).sum::<u64>();
     }
     n.instances_launched_by_managed_scaling = outcome.managed_scaling.iter().map(|m| u64::from(m.instances_launched)).sum();
+    let refreshes = &outcome.instance_refreshes;
+    n.refreshed = !refreshes.is_empty();
+    if refreshes.iter().all(|r| r.status == "Successful") {
+        let start = refreshes.iter().map(|r| r.start_time_ms).min();
+        let end = refreshes.iter().map(|r| r.end_time_ms).max().flatten();
+        n.instance_refresh_ms = start.zip(end).map(|(s, e)| e.saturating_sub(s));
+    }
     n.failed_expectations =
         outcome.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(outcome.invariant_violation.is_some());
     n
@@ -477,6 +531,11 @@ pub fn compare(
         .map_err(|e| format!("cannot start the worker threads: {e}"))?;
     let (ra, rb, runs) = run_plans(a, b, seeds, &pool, progress, interrupt)?;
     let mut measures = vec![measure("total drain time".into(), "ms", runs, &ra.total_drain_ms, &rb.total_drain_ms)];
+    // A plan that refreshes an Auto Scaling group: how long until every refresh succeeded (a run
+    // whose refresh failed, or did not end, measures none).
+    if ra.refreshed_runs + rb.refreshed_runs > 0 {
+        measures.push(measure("instance refresh time".into(), "ms", runs, &ra.instance_refresh_ms, &rb.instance_refresh_ms));
+    }
     let services: std::collections::BTreeSet<&String> = ra.dips.keys().chain(rb.dips.keys()).collect();
     let none = Counts::new();
     for s in services {
