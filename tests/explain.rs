@@ -229,3 +229,17 @@ fn tasks_left_waiting_at_max_size_are_explained() {
         "{findings:?}"
     );
 }
+
+/// Each instance refresh is explained: how it ended, how far it got, and Auto Scaling's reason
+/// when it did not succeed (here the instances managed termination protection keeps).
+#[test]
+fn instance_refreshes_are_explained() {
+    let failed = explain("scenarios/rollouts/instance-refresh-waits-for-managed-termination-protection.ron");
+    let section = failed.split("instance refreshes:\n").nth(1).unwrap_or_else(|| panic!("{failed}"));
+    assert!(section.starts_with("  asg: instance refresh "), "{failed}");
+    assert!(section.contains("Failed at 0% after 1h00m00s") && section.contains("3 instance(s) still to update"), "{failed}");
+    assert!(section.contains("(ScaleInProtectedInstances: Wait)"), "{failed}");
+    let done = explain("scenarios/rollouts/instance-refresh-30-instances.ron");
+    assert!(done.contains("ecs-asg: instance refresh ") && done.contains(" Successful at 100% after "), "{done}");
+    assert!(!explain("scenarios/demo.ron").contains("instance refreshes:"));
+}

@@ -82,6 +82,34 @@ pub struct Explanation {
     /// one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub managed_scaling: Vec<ScalingExplanation>,
+    /// Each instance refresh, in words: how it ended, and why when it did not succeed (absent
+    /// without one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instance_refreshes: Vec<String>,
+}
+
+/// How an instance refresh ended, in words: its status, how far it got and how long it took, and
+/// the reason Auto Scaling gives when it did not succeed.
+fn explain_refresh(r: &crate::outcome::InstanceRefreshOutcome) -> String {
+    let took = match r.end_time_ms {
+        Some(end) => format!("after {}", crate::timeline::duration_text(end.saturating_sub(r.start_time_ms))),
+        None => "when the run ended".to_string(),
+    };
+    let mut text = format!(
+        "{}: instance refresh {} {} at {}% {took} (started {})",
+        r.auto_scaling_group_name,
+        r.instance_refresh_id,
+        r.status,
+        r.percentage_complete,
+        when(r.start_time_ms)
+    );
+    if r.instances_to_update > 0 {
+        text.push_str(&format!("; {} instance(s) still to update", r.instances_to_update));
+    }
+    if let Some(reason) = &r.status_reason {
+        text.push_str(&format!(": {reason}"));
+    }
+    text
 }
 
 /// What a capacity provider's managed scaling did to its group.
@@ -727,7 +755,8 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     let services = e.services().map(|s| explain_service(e, &s, &ix)).collect();
     let (headline, total_drain_ms) = headline(e);
     let managed_scaling = outcome.managed_scaling.iter().map(explain_scaling).collect();
-    Explanation { headline, total_drain_ms, instances, services, managed_scaling }
+    let instance_refreshes = outcome.instance_refreshes.iter().map(explain_refresh).collect();
+    Explanation { headline, total_drain_ms, instances, services, managed_scaling, instance_refreshes }
 }
 
 /// The most instance names a headline lists; the report's `instances` has every one.
@@ -920,6 +949,12 @@ pub fn render_text(x: &Explanation) -> String {
         for f in &m.findings {
             out.push_str(&format!("    - {f}\n"));
         }
+    }
+    if !x.instance_refreshes.is_empty() {
+        out.push_str("instance refreshes:\n");
+    }
+    for r in &x.instance_refreshes {
+        out.push_str(&format!("  {r}\n"));
     }
     out.push_str(&format!("headline: {}\n", x.headline));
     out
