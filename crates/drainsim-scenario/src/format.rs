@@ -124,18 +124,6 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// The instances the `instances` groups register at time 0, by name: the group each is
-    /// declared in and the instance's Availability Zone.
-    pub fn instances_at_time_zero(&self) -> BTreeMap<String, (&InstanceGroup, String)> {
-        let mut by_name = BTreeMap::new();
-        for g in self.instances.iter().filter(|g| g.register_at_ms == 0) {
-            for k in 0..g.count {
-                by_name.insert(crate::load::group_member_name(&g.name, g.count, k), (g, g.zone_of(k)));
-            }
-        }
-        by_name
-    }
-
     /// The capacity provider (from `capacityProviders`) of an Auto Scaling group, when the
     /// scenario associates it with the group's cluster (`clusterCapacityProviders`): the
     /// `capacityProviderName` its instances register with.

@@ -367,6 +367,18 @@ pub fn group_member_name(name: &str, count: u32, k: u32) -> String {
     }
 }
 
+/// The instances the `instances` groups register at time 0, by name: the group each is declared
+/// in and the instance's Availability Zone.
+pub(crate) fn instances_at_time_zero(s: &Scenario) -> BTreeMap<String, (&InstanceGroup, String)> {
+    let mut by_name = BTreeMap::new();
+    for g in s.instances.iter().filter(|g| g.register_at_ms == 0) {
+        for k in 0..g.count {
+            by_name.insert(group_member_name(&g.name, g.count, k), (g, g.zone_of(k)));
+        }
+    }
+    by_name
+}
+
 fn expand_instance_names(s: &Scenario) -> Vec<String> {
     s.instances.iter().flat_map(|g| group_member_names(&g.name, g.count)).collect()
 }
@@ -1243,7 +1255,7 @@ fn check_auto_scaling(
             }
         }
         if g.adopts_instances() {
-            check_adopted_instances(l, k, declared.get_or_insert_with(|| s.instances_at_time_zero()), &mut adopted)?;
+            check_adopted_instances(l, k, declared.get_or_insert_with(|| instances_at_time_zero(s)), &mut adopted)?;
         }
         let initial: Vec<String> = (1..=g.desired_capacity).map(|n| g.member_name(n)).collect();
         if let Some(p) = g.protected_instances.iter().find(|p| !initial.contains(p)) {

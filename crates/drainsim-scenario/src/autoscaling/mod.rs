@@ -147,7 +147,7 @@ impl AutoScaling {
     /// (`setup::prepare` registered them at time 0).
     pub(crate) fn new(loaded: &LoadedScenario) -> Self {
         let declared = if loaded.scenario.auto_scaling_groups.iter().any(AutoScalingGroupSpec::adopts_instances) {
-            loaded.scenario.instances_at_time_zero()
+            crate::load::instances_at_time_zero(&loaded.scenario)
         } else {
             Default::default()
         };

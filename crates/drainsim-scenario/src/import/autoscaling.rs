@@ -400,12 +400,17 @@ impl AutoScalingCapture {
             })?;
             image_ids.insert(version.clone(), own_ami);
             let mut instances = Vec::new();
+            let mut looked_up: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
             for m in &in_service {
                 let member_template = m.template.as_ref().and_then(|t| {
                     let v = self.resolve(t, &in_service)?;
                     Some(LaunchTemplateSpec { launch_template_name: t.name.clone(), version: v })
                 });
-                if let Some(t) = &member_template {
+                // Each template version is looked up once, whatever its number of members (a
+                // lookup scans the members).
+                if let Some(t) =
+                    member_template.as_ref().filter(|t| looked_up.insert((t.launch_template_name.clone(), t.version.clone())))
+                {
                     if let Some(ami) = self.image_of(&t.launch_template_name, &t.version, &in_service, s, &index) {
                         let key = if t.launch_template_name == template.name {
                             t.version.clone()
