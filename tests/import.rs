@@ -1003,7 +1003,7 @@ fn auto_scaling_groups_are_imported_with_their_instances() {
         "DesiredCapacity 5 captured, imported as 4",
         "lifecycle hook warm-up (autoscaling:EC2_INSTANCE_LAUNCHING) left out",
         "lifecycle hook drain-before-terminate is imported as one whose handler drains",
-        "ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+        "launch template batch-node version 1: its user data sets ECS_ENABLE_SPOT_INSTANCE_DRAINING=true",
     ] {
         assert!(noted(&imported, note), "{note}: {:?}", imported.summary.notes);
     }
@@ -1024,6 +1024,112 @@ fn auto_scaling_groups_are_imported_with_their_instances() {
         assert_eq!(outcome.invariant_violation, None);
         assert_eq!(outcome.managed_scaling.len(), 1, "batch-cp's managed scaling runs");
     }
+}
+
+/// Standard base64 of `text`, as describe-launch-template-versions prints `UserData`.
+fn base64_of(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (k, b)| n | u32::from(*b) << (16 - 8 * k));
+        for k in 0..4 {
+            out.push(if k <= chunk.len() { ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+/// The agent configuration of imported instances comes from the user data of the launch template
+/// version each was launched from: `ECS_CONTAINER_STOP_TIMEOUT` of prod-ecs version 4 goes to its
+/// member and to the instances the group launches, not to the members on version 3;
+/// `ECS_ENABLE_SPOT_INSTANCE_DRAINING` of batch-node version 1 turns Spot Instance draining on for
+/// the Spot group and its members. A value the agent would replace is imported as the agent reads
+/// it, and what cannot be read is noted with what to do.
+#[test]
+fn agent_configuration_comes_from_the_launch_templates_user_data() {
+    let imported = import(&asg_inputs(), &ImportOptions::default()).expect("imports");
+    let s = &imported.scenario;
+    let stop_timeout = |name: &str| {
+        let g = s.instances.iter().find(|g| g.name == name).expect("imported");
+        g.agent_config.and_then(|c| c.ecs_container_stop_timeout).map(|t| t.seconds())
+    };
+    assert_eq!(stop_timeout("i-0a1c2e3f405a6b703"), Some(120), "launched from version 4");
+    for on_version_3 in ["i-0a1c2e3f405a6b701", "i-0a1c2e3f405a6b702", "i-0a1c2e3f405a6b706"] {
+        assert_eq!(stop_timeout(on_version_3), None, "{on_version_3}");
+    }
+    let m5 = &s.auto_scaling_groups[0];
+    assert_eq!(m5.agent_config.and_then(|c| c.ecs_container_stop_timeout).map(|t| t.seconds()), Some(120));
+    let batch = &s.auto_scaling_groups[1];
+    assert_eq!(batch.spot.as_ref().map(|spot| spot.spot_instance_draining), Some(true));
+    let draining: Vec<bool> =
+        s.instances.iter().filter_map(|g| g.spot.as_ref()).map(|spot| spot.spot_instance_draining).collect();
+    assert_eq!(draining, [true, true]);
+    assert!(noted(&imported, "launch template prod-ecs version 4: its user data sets ECS_CONTAINER_STOP_TIMEOUT=2m: the instances launched from it get agentConfig: (ECS_CONTAINER_STOP_TIMEOUT: \"120s\")"), "{:?}", imported.summary.notes);
+    assert!(!noted(&imported, "not in the capture"), "every version the groups run is described");
+    // The written scenario loads, sets up and runs with them.
+    let loaded = drainsim_scenario::load_str("agents.ron", &drainsim_scenario::write::to_ron(s)).expect("loads");
+    let outcome = drainsim_scenario::run(&loaded, &RunOptions::default()).expect("runs");
+    assert_eq!(outcome.invariant_violation, None);
+
+    // Version 4's user data written otherwise: what the agent makes of it, and why.
+    let with_v4 = |user_data: &str| {
+        let user_data = user_data.to_string();
+        let inputs = edited(&asg_inputs(), "describe-launch-template-versions.json", move |v| {
+            v["LaunchTemplateVersions"][0]["LaunchTemplateData"]["UserData"] = Value::String(user_data);
+        });
+        import(&inputs, &ImportOptions::default()).expect("imports")
+    };
+    let group_timeout = |imported: &drainsim_scenario::import::Imported| {
+        imported.scenario.auto_scaling_groups[0].agent_config.map(|c| c.ecs_container_stop_timeout.map(|t| t.seconds()))
+    };
+    for (script, timeout, note) in [
+        (
+            "echo ECS_CONTAINER_STOP_TIMEOUT=90 >> /etc/ecs/ecs.config\n",
+            None,
+            "not a duration the agent reads (a number needs a unit",
+        ),
+        (
+            "echo ECS_CONTAINER_STOP_TIMEOUT=500ms >> /etc/ecs/ecs.config\n",
+            Some(Some(1)),
+            "the agent raises it to its minimum, 1s",
+        ),
+        (
+            "echo ECS_CONTAINER_STOP_TIMEOUT=$STOP >> /etc/ecs/ecs.config\n",
+            None,
+            "from a shell variable ($STOP), which drainsim cannot read",
+        ),
+        ("echo ECS_CLUSTER=staging >> /etc/ecs/ecs.config\n", None, "would register in that cluster, not in prod"),
+    ] {
+        let imported = with_v4(&base64_of(script));
+        assert_eq!(group_timeout(&imported), timeout, "{script}");
+        assert!(noted(&imported, note), "{script}: {:?}", imported.summary.notes);
+    }
+    let gzipped = with_v4("H4sIAAAAAAAAAw==");
+    assert_eq!(group_timeout(&gzipped), None);
+    assert!(noted(&gzipped, "launch template prod-ecs version 4: its UserData is not read (it is gzip-compressed"));
+    let not_base64 = with_v4("#!/bin/bash");
+    assert!(
+        noted(&not_base64, "its UserData is not read (it is not base64 (character 1 of UserData))"),
+        "{:?}",
+        not_base64.summary.notes
+    );
+
+    // The Spot group's template: a value that is no boolean leaves draining off; without the
+    // template's versions in the capture, so does the group, with a note saying what to add.
+    let spot_draining = |imported: &drainsim_scenario::import::Imported| {
+        imported.scenario.auto_scaling_groups[1].spot.as_ref().map(|spot| spot.spot_instance_draining)
+    };
+    let yes = edited(&asg_inputs(), "template-batch-node.json", |v| {
+        v["LaunchTemplateVersions"][0]["LaunchTemplateData"]["UserData"] =
+            Value::String(base64_of("echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=yes >> /etc/ecs/ecs.config\n"));
+    });
+    let imported = import(&yes, &ImportOptions::default()).expect("imports");
+    assert_eq!(spot_draining(&imported), Some(false));
+    assert!(noted(&imported, "ECS_ENABLE_SPOT_INSTANCE_DRAINING=yes, which is not a boolean to the agent"));
+    let undescribed = edited(&asg_inputs(), "template-batch-node.json", |v| v["LaunchTemplateVersions"] = serde_json::json!([]));
+    let imported = import(&undescribed, &ImportOptions::default()).expect("imports");
+    assert_eq!(spot_draining(&imported), Some(false));
+    assert!(noted(&imported, "where the user data of their launch template version is not in the capture"));
 }
 
 /// `--instance-refresh GROUP` plans a refresh of the imported group to its launch template: with

@@ -348,6 +348,22 @@ impl AgentStopTimeout {
         Self::from_seconds(seconds).map_err(|e| format!("{e} (\"{text}\" is less)"))
     }
 
+    /// What the agent itself makes of `text` (`parseDockerStopTimeout` in
+    /// <https://github.com/aws/amazon-ecs-agent/blob/master/agent/config/parse.go>): a duration
+    /// of at least a second is used (in whole seconds); one that is not zero but shorter, negative
+    /// included, is raised to one second; zero, or text that is not a Go duration (a number
+    /// without a unit), leaves the agent's 30 s default (`None`). For configuration drainsim reads
+    /// rather than the user writes for it (an imported launch template's user data); a scenario's
+    /// own `agentConfig` goes through [`Self::parse`], which refuses what the agent would replace.
+    pub fn as_the_agent_reads(text: &str) -> Option<Self> {
+        const NANOS_PER_SECOND: i64 = 1_000_000_000;
+        match parse_go_duration(text.trim()) {
+            Ok(0) | Err(_) => None,
+            Ok(nanos) if nanos < NANOS_PER_SECOND => Some(AgentStopTimeout { seconds: Self::MIN_SECONDS }),
+            Ok(nanos) => Some(AgentStopTimeout { seconds: u32::try_from(nanos / NANOS_PER_SECOND).unwrap_or(u32::MAX) }),
+        }
+    }
+
     /// The timeout in whole seconds.
     pub fn seconds(self) -> u32 {
         self.seconds
@@ -1568,5 +1584,21 @@ mod tests {
         );
         let e = serde_json::from_str::<AgentConfig>(r#"{"ECS_CONTAINER_STOP_TIMEOUT":"5"}"#).expect_err("no unit");
         assert!(e.to_string().contains("missing unit"), "{e}");
+    }
+
+    /// What the agent does with a value `parse` refuses: zero and what is not a duration leave
+    /// its 30 s default, anything else under a second is raised to one.
+    #[test]
+    fn agent_stop_timeout_as_the_agent_reads_it() {
+        let agent = |t: &str| AgentStopTimeout::as_the_agent_reads(t).map(AgentStopTimeout::seconds);
+        assert_eq!(agent("2m"), Some(120));
+        assert_eq!(agent(" 45s "), Some(45));
+        assert_eq!(agent("1.5s"), Some(1));
+        assert_eq!(agent("500ms"), Some(1));
+        assert_eq!(agent("-5s"), Some(1));
+        for default in ["5", "0", "0s", "", "soon", "5 s"] {
+            assert_eq!(agent(default), None, "{default}");
+        }
+        assert_eq!(agent("2000000h"), Some(u32::MAX), "past 2^32 seconds it is held at the most a u32 holds");
     }
 }

@@ -5,14 +5,16 @@
 //! describe-capacity-providers`. Each group that holds imported container instances becomes one of
 //! the scenario's `autoScalingGroups`, adopting them as its members of time 0 (`Instances`), and
 //! its capacity provider one of `capacityProviders`: an instance refresh, SetDesiredCapacity,
-//! managed scaling and managed draining then act on the real cluster. docs/import.md lists what
-//! is read and what is left out.
+//! managed scaling and managed draining then act on the real cluster. The user data of each
+//! launch template version described gives the agent configuration of the instances launched
+//! from it ([`super::user_data`]). docs/import.md lists what is read and what is left out.
 
 use std::collections::BTreeMap;
 
 use drainsim_core::api;
 
 use super::json::Obj;
+use super::user_data::AgentSettings;
 use super::{note_once, ImportError, ImportSummary, Origin};
 use crate::format::{AsgInstanceSpec, AutoScalingGroupSpec, LaunchTemplateSpec, LifecycleHookSpec, Scenario, SpotSpec};
 use crate::format::{MAX_GROUP_SIZE, TERMINATING_TRANSITION};
@@ -95,12 +97,37 @@ pub(super) struct HookIn {
     default_result: String,
 }
 
-/// One launch template version (`LaunchTemplateVersion`): its AMI.
+/// One launch template version (`LaunchTemplateVersion`): its AMI and the agent settings its user
+/// data writes.
 pub(super) struct TemplateVersionIn {
     name: String,
     version: u64,
     default: bool,
     image_id: Option<String>,
+    /// The agent variables its `UserData` assigns (none without user data), or why they cannot
+    /// be read.
+    agent_settings: Result<AgentSettings, String>,
+}
+
+/// How the agent of an instance launched from a launch template version is configured, as far as
+/// drainsim models it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct AgentSetup {
+    /// `ECS_CONTAINER_STOP_TIMEOUT`, as the agent reads it (none: its 30 s default).
+    config: Option<api::AgentConfig>,
+    /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING`, as the agent reads it (Go's `strconv.ParseBool`; off
+    /// when it is not a boolean).
+    spot_instance_draining: bool,
+}
+
+/// Go's `strconv.ParseBool`, which the agent reads its boolean settings with (anything else is
+/// the setting's default).
+fn go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 /// What the Auto Scaling outputs of a capture say.
@@ -246,25 +273,30 @@ impl AutoScalingCapture {
         Ok(())
     }
 
-    /// `describe-launch-template-versions`: the AMI of each version.
+    /// `describe-launch-template-versions`: the AMI of each version and the agent settings of its
+    /// user data.
     pub(super) fn read_template_versions(&mut self, root: &Obj<'_>) -> Result<(), ImportError> {
         for v in root.objects("LaunchTemplateVersions")? {
             let name = v.str("LaunchTemplateName")?.to_string();
             let version = v.int("VersionNumber", 1..=i64::MAX)? as u64;
             let default = v.opt_bool("DefaultVersion")?.unwrap_or(false);
-            let image_id = match v.opt_obj("LaunchTemplateData")? {
+            let (image_id, agent_settings) = match v.opt_obj("LaunchTemplateData")? {
                 Some(data) => {
                     let ami = data.opt_str("ImageId")?.map(str::to_string);
-                    // The rest of the template (instance type, user data, network) drainsim reads
-                    // from the instances themselves, or does not model.
+                    let settings = match data.opt_str("UserData")? {
+                        Some(user_data) => super::user_data::agent_settings(user_data),
+                        None => Ok(AgentSettings::new()),
+                    };
+                    // The rest of the template (instance type, network) drainsim reads from the
+                    // instances themselves, or does not model.
                     data.leave_out();
-                    ami
+                    (ami, settings)
                 }
-                None => None,
+                None => (None, Ok(AgentSettings::new())),
             };
             v.touch(&["LaunchTemplateId", "VersionDescription", "CreateTime", "CreatedBy", "Operator"]);
             v.finish();
-            self.versions.push(TemplateVersionIn { name, version, default, image_id });
+            self.versions.push(TemplateVersionIn { name, version, default, image_id, agent_settings });
         }
         root.touch(&["NextToken"]);
         Ok(())
@@ -314,13 +346,112 @@ impl AutoScalingCapture {
         })
     }
 
+    /// How the agent of the instances launched from `name` version `version` is configured, from
+    /// the version's user data; `None` when the capture does not describe the version or its user
+    /// data cannot be read. What it sets, and what the agent would make of a value it does not
+    /// take as written, is noted once per version; so is an `ECS_CLUSTER` naming another cluster
+    /// than `cluster`, the one imported.
+    fn agent_setup(&self, name: &str, version: &str, cluster: &str, summary: &mut ImportSummary) -> Option<AgentSetup> {
+        let described = self.versions.iter().find(|v| v.name == name && v.version.to_string() == version)?;
+        let label = format!("launch template {name} version {version}");
+        let settings = match &described.agent_settings {
+            Ok(settings) => settings,
+            Err(why) => {
+                note_once(
+                    summary,
+                    format!(
+                        "{label}: its UserData is not read ({why}): add agentConfig and spot: (spotInstanceDraining) to \
+                         its instances if it sets ECS_CONTAINER_STOP_TIMEOUT or ECS_ENABLE_SPOT_INSTANCE_DRAINING"
+                    ),
+                );
+                return None;
+            }
+        };
+        let from_variable = |variable: &str, text: &str, summary: &mut ImportSummary| {
+            let unknown = text.contains('$');
+            if unknown {
+                note_once(
+                    summary,
+                    format!(
+                        "{label}: its user data sets {variable} from a shell variable ({text}), which drainsim cannot \
+                         read: the agent's default is assumed; set it on the instances if it is not"
+                    ),
+                );
+            }
+            !unknown
+        };
+        let mut setup = AgentSetup::default();
+        if let Some(text) =
+            settings.get("ECS_CONTAINER_STOP_TIMEOUT").filter(|t| from_variable("ECS_CONTAINER_STOP_TIMEOUT", t, summary))
+        {
+            let timeout = api::AgentStopTimeout::as_the_agent_reads(text);
+            let reading = match (timeout, api::AgentStopTimeout::parse(text)) {
+                (Some(t), Ok(_)) => {
+                    format!("the instances launched from it get agentConfig: (ECS_CONTAINER_STOP_TIMEOUT: \"{}s\")", t.seconds())
+                }
+                (Some(t), Err(_)) => format!("the agent raises it to its minimum, {}s", t.seconds()),
+                (None, _) => "not a duration the agent reads (a number needs a unit, as in 30s): it keeps its 30s default".into(),
+            };
+            note_once(summary, format!("{label}: its user data sets ECS_CONTAINER_STOP_TIMEOUT={text}: {reading}"));
+            setup.config = timeout.map(|t| api::AgentConfig { ecs_container_stop_timeout: Some(t) });
+        }
+        if let Some(text) = settings
+            .get("ECS_ENABLE_SPOT_INSTANCE_DRAINING")
+            .filter(|t| from_variable("ECS_ENABLE_SPOT_INSTANCE_DRAINING", t, summary))
+        {
+            setup.spot_instance_draining = go_bool(text.trim()).unwrap_or_else(|| {
+                note_once(
+                    summary,
+                    format!(
+                        "{label}: its user data sets ECS_ENABLE_SPOT_INSTANCE_DRAINING={text}, which is not a boolean to \
+                         the agent: Spot Instance draining stays off"
+                    ),
+                );
+                false
+            });
+            if setup.spot_instance_draining {
+                note_once(
+                    summary,
+                    format!(
+                        "{label}: its user data sets ECS_ENABLE_SPOT_INSTANCE_DRAINING={text}: the Spot Instances \
+                         launched from it get spot: (spotInstanceDraining: true)"
+                    ),
+                );
+            }
+        }
+        if let Some(other) = settings.get("ECS_CLUSTER").filter(|c| !c.contains('$')) {
+            let named = other.rsplit_once(":cluster/").map_or(other.as_str(), |(_, n)| n);
+            if named != cluster {
+                note_once(
+                    summary,
+                    format!(
+                        "{label}: its user data sets ECS_CLUSTER={other}: the instances launched from it would register \
+                         in that cluster, not in {cluster}, where drainsim registers them"
+                    ),
+                );
+            }
+        }
+        Some(setup)
+    }
+
     /// Adds each captured group that holds imported instances to `s` (after its instances), with
     /// its hooks, and the capacity providers of the groups added that the cluster has (`kept`).
     pub(super) fn build(&self, s: &mut Scenario, kept: &[String], summary: &mut ImportSummary) -> Result<(), ImportError> {
         let at = |path: &Origin, message: String| ImportError::new(path.0.clone(), path.1.clone(), message);
         let index: BTreeMap<&str, usize> = s.instances.iter().enumerate().map(|(k, g)| (g.name.as_str(), k)).collect();
+        let cluster = s.clusters.first().cloned().unwrap_or_else(|| "default".to_string());
         let mut groups = Vec::new();
-        let mut spot_members = Vec::new();
+        // Members that are Spot Instances, with whether their agent drains them on an interruption
+        // notice, and members whose agent configuration their launch template's user data gives.
+        let mut spot_members: Vec<(usize, bool)> = Vec::new();
+        let mut member_agents: Vec<(usize, api::AgentConfig)> = Vec::new();
+        // The agent setup of each launch template version, read once (`None`: not in the capture).
+        let mut setups: BTreeMap<(String, String), Option<AgentSetup>> = BTreeMap::new();
+        let mut setup_of = |name: &str, version: &str, summary: &mut ImportSummary| {
+            *setups
+                .entry((name.to_string(), version.to_string()))
+                .or_insert_with(|| self.agent_setup(name, version, &cluster, summary))
+        };
         for g in &self.groups {
             let name = &g.name;
             let (adopted, outside): (Vec<&MemberIn>, Vec<&MemberIn>) =
@@ -399,7 +530,9 @@ impl AutoScalingCapture {
                 )
             })?;
             image_ids.insert(version.clone(), own_ami);
+            let own_setup = setup_of(&template.name, &version, summary);
             let mut instances = Vec::new();
+            let mut member_setups = Vec::new();
             let mut looked_up: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
             for m in &in_service {
                 let member_template = m.template.as_ref().and_then(|t| {
@@ -420,6 +553,8 @@ impl AutoScalingCapture {
                         image_ids.entry(key).or_insert(ami);
                     }
                 }
+                let runs = member_template.as_ref().unwrap_or(&launch_template);
+                member_setups.push((index[m.id.as_str()], setup_of(&runs.launch_template_name, &runs.version, summary)));
                 instances.push(AsgInstanceSpec {
                     instance_id: m.id.clone(),
                     launch_template: member_template.filter(|t| *t != launch_template),
@@ -496,17 +631,27 @@ impl AutoScalingCapture {
             if min_size != g.min_size {
                 summary.notes.push(format!("Auto Scaling group {name}: MinSize {} imported as {min_size}", g.min_size));
             }
+            for (k, setup) in &member_setups {
+                if let Some(config) = setup.and_then(|s| s.config) {
+                    member_agents.push((*k, config));
+                }
+            }
             let spot = match g.spot {
                 Share::All => {
-                    note_once(
-                        summary,
-                        "a Spot Auto Scaling group's instances are imported as Spot Instances without Spot Instance \
-                         draining: the agent's ECS_ENABLE_SPOT_INSTANCE_DRAINING is in no ECS output; set \
-                         spot: (spotInstanceDraining: true) on the group and its instances if your AMI's ecs.config sets it"
-                            .to_string(),
-                    );
-                    spot_members.extend(in_service.iter().map(|m| index[m.id.as_str()]));
-                    Some(SpotSpec::default())
+                    if member_setups.iter().any(|(_, setup)| setup.is_none()) || own_setup.is_none() {
+                        note_once(
+                            summary,
+                            "a Spot Auto Scaling group's instances are imported as Spot Instances without Spot Instance \
+                             draining where the user data of their launch template version is not in the capture (the \
+                             agent's ECS_ENABLE_SPOT_INSTANCE_DRAINING is in no ECS output): add the output of aws ec2 \
+                             describe-launch-template-versions, or set spot: (spotInstanceDraining: true) on the group \
+                             and its instances if your AMI's ecs.config sets it"
+                                .to_string(),
+                        );
+                    }
+                    spot_members
+                        .extend(member_setups.iter().map(|(k, setup)| (*k, setup.is_some_and(|s| s.spot_instance_draining))));
+                    Some(SpotSpec { spot_instance_draining: own_setup.is_some_and(|s| s.spot_instance_draining) })
                 }
                 Share::Some => {
                     summary.notes.push(format!(
@@ -532,7 +677,7 @@ impl AutoScalingCapture {
                 cpu: shape.cpu,
                 memory: shape.memory,
                 agent_version: shape.agent_version.clone(),
-                agent_config: None,
+                agent_config: own_setup.and_then(|s| s.config),
                 attributes,
                 image_ids,
                 launch_to_register_ms: 60_000,
@@ -548,8 +693,11 @@ impl AutoScalingCapture {
                     .to_string(),
             );
         }
-        for k in spot_members {
-            s.instances[k].spot = Some(SpotSpec::default());
+        for (k, spot_instance_draining) in spot_members {
+            s.instances[k].spot = Some(SpotSpec { spot_instance_draining });
+        }
+        for (k, config) in member_agents {
+            s.instances[k].agent_config = Some(config);
         }
         // The capacity providers of the groups imported that the cluster has.
         for (p, origin) in &self.providers {

@@ -16,6 +16,7 @@
 
 mod autoscaling;
 mod json;
+mod user_data;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
