@@ -108,6 +108,7 @@ fn scenario(c: &Case) -> Scenario {
         launch_to_register_ms: c.launch_ms,
         protected_instances: vec![],
         spot: None,
+        instances_distribution: None,
     };
     let task_definition = api::RegisterTaskDefinitionRequest {
         family: "web".into(),

@@ -41,6 +41,22 @@ pub(crate) trait Background {
     fn act(&mut self, e: &mut Engine, loaded: &LoadedScenario);
     /// How many times it acted: the driver's measure of progress.
     fn acts(&self) -> u64;
+    /// Whether an instance going INACTIVE may make it due at once (a Spot group replaces the
+    /// members EC2 took): then the driver moves the clock instant by instant and asks
+    /// [`Self::next_time`] again after an instant that deregistered an instance.
+    fn wakes_on_deregistration(&self) -> bool {
+        false
+    }
+}
+
+/// How far [`Driver::advance_engine_watching`] moved the clock.
+enum Advanced {
+    /// To the time asked.
+    Reached,
+    /// To an instant that deregistered an instance, which may have made the background due.
+    Woken,
+    /// An event bound stopped it.
+    Bounded,
 }
 
 /// Moves an engine's clock for one run: its bounds, its later registrations and its sink.
@@ -130,27 +146,58 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
             let registration = self.next_time().filter(|t| *t <= time);
             let background = self.background_time(e).filter(|t| *t <= time);
             match (registration, background) {
-                (Some(t), b) if b.is_none_or(|b| t <= b) => {
-                    if !self.advance_engine(e, t.max(e.now_ms())) {
-                        return Ok(false);
+                (Some(t), b) if b.is_none_or(|b| t <= b) => match self.advance_engine_watching(e, t.max(e.now_ms())) {
+                    Advanced::Bounded => return Ok(false),
+                    Advanced::Woken => {}
+                    Advanced::Reached => {
+                        let (n, g) = self.pending.pop_front().expect("peeked");
+                        register_group(e, self.loaded, g, self.prebuilt.map(|p| p.of_group(n)))?;
                     }
-                    let (n, g) = self.pending.pop_front().expect("peeked");
-                    register_group(e, self.loaded, g, self.prebuilt.map(|p| p.of_group(n)))?;
-                }
-                (_, Some(t)) => {
-                    if !self.advance_engine(e, t.max(e.now_ms())) {
-                        return Ok(false);
-                    }
+                },
+                (_, Some(t)) => match self.advance_engine_watching(e, t.max(e.now_ms())) {
+                    Advanced::Bounded => return Ok(false),
+                    Advanced::Woken => {}
                     // Scaling may itself have moved (an event of that instant changed it): it acts
                     // only at a time it still gives.
-                    if self.background_time(e) == Some(e.now_ms()) {
-                        self.background.act(e, self.loaded);
+                    Advanced::Reached => {
+                        if self.background_time(e) == Some(e.now_ms()) {
+                            self.background.act(e, self.loaded);
+                        }
                     }
-                }
-                _ => break,
+                },
+                _ => match self.advance_engine_watching(e, time.max(e.now_ms())) {
+                    Advanced::Bounded => return Ok(false),
+                    Advanced::Woken => {}
+                    Advanced::Reached => return Ok(true),
+                },
             }
         }
-        Ok(self.advance_engine(e, time.max(e.now_ms())))
+    }
+
+    /// [`Self::advance_engine`], stopping after an instant that deregistered an instance when
+    /// the background [wakes on one](Background::wakes_on_deregistration): the caller then asks it
+    /// when it acts again. Each stop is after an instant processed, so the caller's loop ends.
+    fn advance_engine_watching(&mut self, e: &mut Engine, time: u64) -> Advanced {
+        if !self.background.wakes_on_deregistration() {
+            return if self.advance_engine(e, time) { Advanced::Reached } else { Advanced::Bounded };
+        }
+        let seen = e.instances_deregistered();
+        while let Some(instant) = e.next_event_time().filter(|t| *t <= time) {
+            // One instant: with a sink, in batches as `advance_engine` does.
+            let progressed = if self.sink.is_some() { self.step_instant(e) } else { e.advance_to(instant, self.max_events) };
+            self.flush(e, false);
+            if !progressed {
+                return Advanced::Bounded;
+            }
+            if e.instances_deregistered() != seen {
+                return Advanced::Woken;
+            }
+        }
+        if e.advance_to(time, self.max_events) {
+            Advanced::Reached
+        } else {
+            Advanced::Bounded
+        }
     }
 
     /// `Engine::advance_to`, handing records to the sink as it goes.

@@ -954,6 +954,11 @@ pub struct AutoScalingGroupSpec {
     /// terminates leaves the group, which launches a replacement to keep its desired capacity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spot: Option<SpotSpec>,
+    /// How much of a Spot group's capacity is On-Demand (a `MixedInstancesPolicy`'s
+    /// `InstancesDistribution`); only with `spot`. Without it a Spot group launches Spot
+    /// Instances only.
+    #[serde(rename = "InstancesDistribution", default, skip_serializing_if = "Option::is_none")]
+    pub instances_distribution: Option<InstancesDistributionSpec>,
     /// The group's members at time 0 when they are instances the scenario's `instances` declare
     /// (Auto Scaling's `Instances`; how `drainsim import` writes a captured group): then exactly
     /// `DesiredCapacity` of them, and the group registers none of its own at time 0. Without it
@@ -983,6 +988,38 @@ pub struct AsgInstanceSpec {
 
 fn is_false(v: &bool) -> bool {
     !*v
+}
+
+/// The share of a group's capacity that is On-Demand, the rest being Spot (Auto Scaling's
+/// [`InstancesDistribution`](https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstancesDistribution.html)),
+/// with the API's defaults. The allocation strategies are not modelled: every instance is of the
+/// group's `instanceType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstancesDistributionSpec {
+    /// The first instances of the group's capacity, On-Demand (default 0).
+    #[serde(rename = "OnDemandBaseCapacity", default)]
+    pub on_demand_base_capacity: u32,
+    /// The percentage of the capacity beyond the base that is On-Demand, 0–100 (default 100, as
+    /// the API's: only On-Demand).
+    #[serde(rename = "OnDemandPercentageAboveBaseCapacity", default = "all_percent")]
+    pub on_demand_percentage_above_base_capacity: u32,
+}
+
+fn all_percent() -> u32 {
+    100
+}
+
+impl InstancesDistributionSpec {
+    /// How many of `capacity` instances are On-Demand: the base, then the percentage of the rest,
+    /// rounded up ("If the result creates a fractional number, Amazon EC2 Auto Scaling rounds up
+    /// to the next integer in favor of On-Demand Instances",
+    /// <https://github.com/awsdocs/amazon-ec2-auto-scaling-user-guide/blob/master/doc_source/ec2-auto-scaling-mixed-instances-groups.md>).
+    pub fn on_demand_of(&self, capacity: u32) -> u32 {
+        let base = capacity.min(self.on_demand_base_capacity);
+        let above = u64::from(capacity - base) * u64::from(self.on_demand_percentage_above_base_capacity.min(100));
+        base + u32::try_from(above.div_ceil(100)).expect("at most the capacity")
+    }
 }
 
 fn default_launch_ms() -> u64 {
@@ -1020,14 +1057,32 @@ impl AutoScalingGroupSpec {
         })
     }
 
-    /// An instance the group launches: named `name`, in `zone`, from launch template `template`.
-    pub fn member(&self, name: &str, zone: &str, template: &LaunchTemplateSpec) -> InstanceGroup {
+    /// How many of `capacity` instances of the group are On-Demand: all in a group without `spot`,
+    /// none in a Spot group without an `InstancesDistribution`, else as its distribution says.
+    pub fn on_demand_of(&self, capacity: u32) -> u32 {
+        match (&self.spot, &self.instances_distribution) {
+            (None, _) => capacity,
+            (Some(_), None) => 0,
+            (Some(_), Some(d)) => d.on_demand_of(capacity),
+        }
+    }
+
+    /// Whether the instance the group launches when `on_demand` of its `alive` instances (Pending
+    /// or InService) are On-Demand is a Spot Instance: it is On-Demand while the On-Demand share of
+    /// the capacity after the launch calls for one more.
+    pub fn launches_spot(&self, on_demand: u32, alive: u32) -> bool {
+        self.spot.is_some() && on_demand >= self.on_demand_of(alive.saturating_add(1))
+    }
+
+    /// An instance the group launches: named `name`, in `zone`, from launch template `template`,
+    /// a Spot Instance when `spot` (with the group's Spot settings).
+    pub fn member(&self, name: &str, zone: &str, template: &LaunchTemplateSpec, spot: bool) -> InstanceGroup {
         let mut g = InstanceGroup::new(name, &self.instance_type, self.cpu, self.memory);
         g.cluster = self.cluster.clone();
         g.availability_zones = vec![zone.to_string()];
         g.agent_version = self.agent_version.clone();
         g.agent_config = self.agent_config;
-        g.spot = self.spot.clone();
+        g.spot = self.spot.clone().filter(|_| spot);
         g.attributes = self.attributes.clone();
         if let Some(ami) = self.image_id(template) {
             g.attributes.insert("ecs.ami-id".into(), ami.clone());
@@ -1062,13 +1117,17 @@ impl AutoScalingGroupSpec {
     }
 
     /// The members the group registers itself at time 0: `DesiredCapacity` instances of the
-    /// group's launch template version, dealt over its zones (none when it adopts `Instances`).
+    /// group's launch template version, dealt over its zones, launched one after another, each
+    /// On-Demand or Spot as [`Self::launches_spot`] says (none when it adopts `Instances`).
     pub fn initial_members(&self) -> Vec<InstanceGroup> {
         if self.adopts_instances() {
             return Vec::new();
         }
         (0..self.desired_capacity)
-            .map(|k| self.member(&self.member_name(k + 1), &self.zone(k as usize), &self.launch_template))
+            .map(|k| {
+                let spot = self.launches_spot(self.on_demand_of(k), k);
+                self.member(&self.member_name(k + 1), &self.zone(k as usize), &self.launch_template, spot)
+            })
             .collect()
     }
 
@@ -1457,7 +1516,7 @@ mod tests {
         assert_eq!(g.image_id(&lt("old-node", "2")).map(String::as_str), Some("ami-0named"), "the full key first");
         assert_eq!(g.image_id(&lt("new-node", "2")), None, "not the group's own version 2");
         assert_eq!(g.image_id(&lt("other", "1")), None);
-        let member = g.member("asg-9", "us-east-1a", &lt("new-node", "1"));
+        let member = g.member("asg-9", "us-east-1a", &lt("new-node", "1"), false);
         assert_eq!(member.attributes.get("ecs.ami-id").map(String::as_str), Some("ami-0new"));
         // Its instances' agents are configured as the group says (an instance group registers
         // with its `agentConfig`: fidelity/agent-stop-timeout.ron).
@@ -1482,5 +1541,34 @@ mod tests {
         assert_eq!(plan(Some(10), None).instances_per_wave(3), Some(10));
         assert_eq!(plan(Some(1), None).instances_per_wave(100_000), Some(1));
         assert_eq!(plan(None, None).instances_per_wave(5), None);
+    }
+
+    /// The On-Demand share of a mixed group, as Auto Scaling's guide tabulates it for 10 to 40
+    /// instances ("Example: Scaling behavior", examples 1, 3 and 5), rounded up in favour of
+    /// On-Demand; and the members a group launches one after another follow it.
+    #[test]
+    fn the_on_demand_share_follows_the_instances_distribution() {
+        use super::InstancesDistributionSpec as D;
+        let d = |base, percent| D { on_demand_base_capacity: base, on_demand_percentage_above_base_capacity: percent };
+        let table = |d: D| [10, 20, 30, 40].map(|n| d.on_demand_of(n));
+        assert_eq!(table(d(10, 50)), [10, 15, 20, 25]);
+        assert_eq!(table(d(0, 60)), [6, 12, 18, 24]);
+        assert_eq!(table(d(12, 0)), [10, 12, 12, 12]);
+        assert_eq!(table(d(0, 100)), [10, 20, 30, 40]);
+        assert_eq!(d(1, 25).on_demand_of(3), 2, "1 + 25 % of 2 = 1.5, rounded up");
+        assert_eq!(d(u32::MAX, 100).on_demand_of(u32::MAX), u32::MAX);
+        let group: super::AutoScalingGroupSpec = ron::from_str(
+            r#"(AutoScalingGroupName: "mixed", MinSize: 0, MaxSize: 10, DesiredCapacity: 5,
+                LaunchTemplate: (LaunchTemplateName: "n", Version: "1"), instanceType: "c5.large",
+                cpu: 2048, memory: 3840, imageIds: {"1": "ami-0"}, spot: Some(()),
+                InstancesDistribution: Some((OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25)))"#,
+        )
+        .expect("parses");
+        let spot: Vec<bool> = group.initial_members().iter().map(|m| m.spot.is_some()).collect();
+        assert_eq!(spot, [false, false, true, true, true], "2 of 5 On-Demand, launched first");
+        let all_spot = super::AutoScalingGroupSpec { instances_distribution: None, ..group.clone() };
+        assert!(all_spot.initial_members().iter().all(|m| m.spot.is_some()), "spot without a distribution: all Spot");
+        let on_demand = super::AutoScalingGroupSpec { spot: None, ..group };
+        assert!(on_demand.initial_members().iter().all(|m| m.spot.is_none()));
     }
 }

@@ -1021,13 +1021,13 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                                 s.auto_scaling_groups
                                     .iter()
                                     .filter(|g| g.spot.is_some())
-                                    .flat_map(|g| g.initial_members().into_iter().map(|m| m.name)),
+                                    .flat_map(|g| g.initial_members().into_iter().filter(|m| m.spot.is_some()).map(|m| m.name)),
                             )
                             .collect()
                     })
                     .contains(n);
                 if at_time_zero.contains(n) && !spot {
-                    return refuse(format!("SpotInterruption on '{n}', which is not a Spot Instance (its group has no `spot`)"));
+                    return refuse(format!("SpotInterruption on '{n}', which is not a Spot Instance (its group has no `spot`, or launches it On-Demand)"));
                 }
             }
             if at_time_zero.contains(n) {
@@ -1227,6 +1227,20 @@ fn check_auto_scaling(
             return Err(at(format!(
                 "Auto Scaling group '{name}': {custom} custom attributes; RegisterContainerInstance takes at most 10"
             )));
+        }
+        if let Some(d) = &g.instances_distribution {
+            if g.spot.is_none() {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': InstancesDistribution without spot; a group without spot launches \
+                     On-Demand Instances only"
+                )));
+            }
+            if d.on_demand_percentage_above_base_capacity > 100 {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': OnDemandPercentageAboveBaseCapacity {} is out of range: 0 to 100",
+                    d.on_demand_percentage_above_base_capacity
+                )));
+            }
         }
         if g.image_id(&g.launch_template).is_none() {
             return Err(at(format!(

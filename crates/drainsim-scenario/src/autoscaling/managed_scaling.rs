@@ -178,6 +178,11 @@ impl crate::driver::Background for AutoScaling {
     fn acts(&self) -> u64 {
         self.background_acts
     }
+
+    /// A Spot group no step is acting on replaces the members EC2 took as soon as they are gone.
+    fn wakes_on_deregistration(&self) -> bool {
+        self.groups.iter().any(|g| !g.busy && g.spec.spot.is_some())
+    }
 }
 
 impl AutoScaling {

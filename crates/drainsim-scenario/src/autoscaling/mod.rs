@@ -53,6 +53,9 @@ struct Member {
     lifecycle: Lifecycle,
     /// Protected from scale in (`ProtectedFromScaleIn`).
     protected: bool,
+    /// A Spot Instance: declared one (a member of time 0), or launched as one
+    /// ([`AutoScalingGroupSpec::launches_spot`]).
+    spot: bool,
     /// When the group launched it (None for the instances it held when the run began).
     launched_at_ms: Option<u64>,
     /// Its container instance, once the group registered it (the instances of time 0, which
@@ -97,8 +100,9 @@ pub(crate) struct AutoScaling {
 /// them), or the instances of the scenario's `instances` it adopts (`declared`: by name, with
 /// their zone; `load` checked that each is one).
 fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&InstanceGroup, String)>) -> Vec<Member> {
-    let member = |name: String, zone: String, template: LaunchTemplateSpec| Member {
+    let member = |name: String, zone: String, template: LaunchTemplateSpec, spot: bool| Member {
         protected: spec.initially_protected(&name),
+        spot,
         zone,
         name,
         template,
@@ -110,8 +114,11 @@ fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&In
         spec.instances
             .iter()
             .map(|i| {
-                let zone = declared.get(&i.instance_id).map_or_else(|| spec.zone(0), |(_, zone)| zone.clone());
-                member(i.instance_id.clone(), zone, i.launch_template.clone().unwrap_or_else(|| spec.launch_template.clone()))
+                let (zone, spot) = declared
+                    .get(&i.instance_id)
+                    .map_or_else(|| (spec.zone(0), false), |(g, zone)| (zone.clone(), g.spot.is_some()));
+                let template = i.launch_template.clone().unwrap_or_else(|| spec.launch_template.clone());
+                member(i.instance_id.clone(), zone, template, spot)
             })
             .collect()
     } else {
@@ -119,7 +126,8 @@ fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&In
             .into_iter()
             .map(|g| {
                 let zone = g.zone_of(0);
-                member(g.name, zone, spec.launch_template.clone())
+                let spot = g.spot.is_some();
+                member(g.name, zone, spec.launch_template.clone(), spot)
             })
             .collect()
     }
@@ -379,11 +387,13 @@ impl AutoScaling {
                 (alive, alive_kept) = (alive + 1, alive_kept + 1);
                 g.launched = g.launched.checked_add(1).expect("launches are bounded by MAX_GROUP_SIZE per refresh");
                 launched_by_refresh += 1;
+                let spot = launches_spot(g);
                 g.members.push(Member {
                     name: g.spec.member_name(g.launched),
                     zone,
                     template: target.clone(),
                     protected: false,
+                    spot,
                     lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
                     launched_at_ms: Some(now),
                     instance: None,
@@ -642,6 +652,15 @@ fn alive(g: &Group) -> u32 {
     count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }))
 }
 
+/// Whether the instance the group launches next is a Spot Instance: by its On-Demand share of the
+/// capacity the launch makes, against its alive On-Demand members
+/// ([`AutoScalingGroupSpec::launches_spot`]).
+fn launches_spot(g: &Group) -> bool {
+    let alive_member = |m: &&Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
+    let on_demand = g.members.iter().filter(alive_member).filter(|m| !m.spot).count() as u32;
+    g.spec.launches_spot(on_demand, alive(g))
+}
+
 /// The group moves toward `desired` at `now`: while more members are alive (Pending or
 /// InService), one more is terminated — through the group's termination path (ECS's managed
 /// draining, or its termination hook) — chosen among those not protected from scale in
@@ -676,11 +695,13 @@ fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u
         alive_now += 1;
         g.launched = g.launched.checked_add(1).expect("launches are bounded by MaxSize per resize");
         launched += 1;
+        let spot = launches_spot(g);
         g.members.push(Member {
             name: g.spec.member_name(g.launched),
             zone,
             template: g.template.clone(),
             protected: false,
+            spot,
             lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
             launched_at_ms: Some(now),
             instance: None,
@@ -704,8 +725,9 @@ fn register_due(
         if let Lifecycle::Pending { register_at_ms } = g.members[k].lifecycle {
             if register_at_ms <= now {
                 let m = &g.members[k];
-                let shape =
-                    loaded.scenario.asg_members_with_provider(&g.spec, vec![g.spec.member(&m.name, &m.zone, &m.template)]);
+                let shape = loaded
+                    .scenario
+                    .asg_members_with_provider(&g.spec, vec![g.spec.member(&m.name, &m.zone, &m.template, m.spot)]);
                 let reg = registration_request(&shape[0], 0, &m.name);
                 match engine.submit_as(caller, Request::RegisterContainerInstance(reg)) {
                     Ok(_) => {
@@ -716,7 +738,7 @@ fn register_due(
                             engine.pin_trunk_failure(id);
                         }
                         // So is Spot: the instances of a Spot group can be interrupted.
-                        if let (Some(id), Some(spot)) = (id, &g.spec.spot) {
+                        if let (Some(id), Some(spot)) = (id, g.spec.spot.as_ref().filter(|_| m.spot)) {
                             engine.mark_spot_instance(id, spot.spot_instance_draining);
                         }
                         g.members[k].instance = id;
@@ -1184,6 +1206,7 @@ mod tests {
                         _ => Lifecycle::Terminated,
                     },
                     protected: false,
+                    spot: false,
                     launched_at_ms: None,
                     instance: None,
                 })

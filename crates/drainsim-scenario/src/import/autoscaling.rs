@@ -683,6 +683,7 @@ impl AutoScalingCapture {
                 launch_to_register_ms: 60_000,
                 protected_instances: Vec::new(),
                 spot,
+                instances_distribution: None,
                 instances,
             });
         }
