@@ -11,6 +11,7 @@ use temp::TempDir;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use drainsim_scenario::format::{FaultsSpec, PinnedFaultKind, PinnedFaultSpec};
 use drainsim_scenario::import::{import, read_inputs, DrainSelection, ImportOptions};
 use drainsim_scenario::runner::{setup_engine, RunOptions};
 use proptest::prelude::*;
@@ -1130,6 +1131,67 @@ fn agent_configuration_comes_from_the_launch_templates_user_data() {
     let imported = import(&undescribed, &ImportOptions::default()).expect("imports");
     assert_eq!(spot_draining(&imported), Some(false));
     assert!(noted(&imported, "where the user data of their launch template version is not in the capture"));
+}
+
+/// A group only part of whose capacity is Spot (an `InstancesDistribution` with On-Demand base or
+/// percentage) is imported as a Spot group with that distribution when `describe-instances` says
+/// which of its instances are Spot (`InstanceLifecycle`); without it, as On-Demand, with a note
+/// naming the command. Spot Instances in no imported group are Spot Instances without draining.
+#[test]
+fn partly_spot_groups_take_their_instances_lifecycle_from_describe_instances() {
+    let mixed = |inputs: &[(String, String)]| {
+        edited(inputs, "describe-auto-scaling-groups.json", |v| {
+            let d = &mut v["AutoScalingGroups"][1]["MixedInstancesPolicy"]["InstancesDistribution"];
+            d["OnDemandBaseCapacity"] = serde_json::json!(1);
+        })
+    };
+    let inputs = edited(&mixed(&asg_inputs()), "describe-instances.json", |v| {
+        let first = &mut v["Reservations"][1]["Instances"][0];
+        assert_eq!(first["InstanceId"], "i-0a1c2e3f405a6b704");
+        first.as_object_mut().unwrap().remove("InstanceLifecycle");
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let s = &imported.scenario;
+    let batch = &s.auto_scaling_groups[1];
+    assert_eq!(batch.spot.as_ref().map(|spot| spot.spot_instance_draining), Some(true));
+    let d = batch.instances_distribution.expect("its distribution");
+    assert_eq!((d.on_demand_base_capacity, d.on_demand_percentage_above_base_capacity), (1, 0));
+    let spot_of = |name: &str| s.instances.iter().find(|g| g.name == name).and_then(|g| g.spot.clone());
+    assert_eq!(spot_of("i-0a1c2e3f405a6b704"), None, "its On-Demand base");
+    assert_eq!(spot_of("i-0a1c2e3f405a6b705").map(|spot| spot.spot_instance_draining), Some(true));
+    assert!(noted(&imported, "1 of its 2 instances are Spot Instances (describe-instances)"), "{:?}", imported.summary.notes);
+    // The written scenario takes a Spot interruption on the Spot member and refuses one on the
+    // On-Demand member.
+    let with_interruption = |instance: &str| {
+        let mut s = s.clone();
+        let fault = PinnedFaultKind::SpotInterruption(instance.to_string(), "terminate".to_string());
+        s.faults = Some(FaultsSpec { pinned: vec![PinnedFaultSpec { at_ms: 60_000, fault }], ..Default::default() });
+        drainsim_scenario::load_str("mixed.ron", &drainsim_scenario::write::to_ron(&s))
+    };
+    let loaded = with_interruption("i-0a1c2e3f405a6b705").expect("loads");
+    let outcome = drainsim_scenario::run(&loaded, &RunOptions::default()).expect("runs");
+    assert_eq!(outcome.invariant_violation, None);
+    let status = |name: &str| outcome.engine.instance_named(name).map(|i| i.status());
+    assert_eq!(status("i-0a1c2e3f405a6b705"), Some(drainsim_core::InstanceStatus::Inactive));
+    assert!(status("batch-c5-1").is_some(), "the group replaced it (its managed scaling scales it in once it idles)");
+    let refused = with_interruption("i-0a1c2e3f405a6b704").expect_err("an On-Demand member");
+    assert!(refused.to_string().contains("is not a Spot Instance"), "{refused}");
+
+    // Without describe-instances nothing says which are Spot: On-Demand, and the note says what to add.
+    let undescribed: Vec<(String, String)> =
+        mixed(&asg_inputs()).into_iter().filter(|(n, _)| !n.ends_with("describe-instances.json")).collect();
+    let imported = import(&undescribed, &ImportOptions::default()).expect("imports");
+    assert!(imported.scenario.auto_scaling_groups[1].spot.is_none());
+    assert!(noted(&imported, "add the output of aws ec2 describe-instances --instance-ids"));
+
+    // Spot Instances outside any imported group stay Spot Instances.
+    let no_batch_group = edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+        v["AutoScalingGroups"].as_array_mut().unwrap().remove(1);
+    });
+    let imported = import(&no_batch_group, &ImportOptions::default()).expect("imports");
+    let lone: Vec<&str> = imported.scenario.instances.iter().filter(|g| g.spot.is_some()).map(|g| g.name.as_str()).collect();
+    assert_eq!(lone, ["i-0a1c2e3f405a6b704", "i-0a1c2e3f405a6b705"]);
+    assert!(noted(&imported, "described as Spot Instances outside any imported Auto Scaling group"));
 }
 
 /// `--instance-refresh GROUP` plans a refresh of the imported group to its launch template: with

@@ -1,7 +1,8 @@
 //! The Auto Scaling groups of a capture and the capacity providers over them.
 //!
 //! Input: `aws autoscaling describe-auto-scaling-groups`, `describe-lifecycle-hooks` and,
-//! optionally, `aws ec2 describe-launch-template-versions`, beside `aws ecs
+//! optionally, `aws ec2 describe-launch-template-versions` and `describe-instances` (which
+//! instances are Spot), beside `aws ecs
 //! describe-capacity-providers`. Each group that holds imported container instances becomes one of
 //! the scenario's `autoScalingGroups`, adopting them as its members of time 0 (`Instances`), and
 //! its capacity provider one of `capacityProviders`: an instance refresh, SetDesiredCapacity,
@@ -16,7 +17,9 @@ use drainsim_core::api;
 use super::json::Obj;
 use super::user_data::AgentSettings;
 use super::{note_once, ImportError, ImportSummary, Origin};
-use crate::format::{AsgInstanceSpec, AutoScalingGroupSpec, LaunchTemplateSpec, LifecycleHookSpec, Scenario, SpotSpec};
+use crate::format::{
+    AsgInstanceSpec, AutoScalingGroupSpec, InstancesDistributionSpec, LaunchTemplateSpec, LifecycleHookSpec, Scenario, SpotSpec,
+};
 use crate::format::{MAX_GROUP_SIZE, TERMINATING_TRANSITION};
 
 /// The attributes every member has with one value (but the AMI, which each launch template
@@ -79,6 +82,9 @@ pub(super) struct GroupIn {
     members: Vec<MemberIn>,
     /// Whether its instances are Spot: all of them, some, or none (`MixedInstancesPolicy`).
     spot: Share,
+    /// Its `InstancesDistribution`'s `OnDemandBaseCapacity` and
+    /// `OnDemandPercentageAboveBaseCapacity`, when it has one.
+    distribution: Option<(u32, u32)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +146,9 @@ pub(super) struct AutoScalingCapture {
     versions: Vec<TemplateVersionIn>,
     /// The capacity providers of Auto Scaling groups (`describe-capacity-providers`).
     pub(super) providers: Vec<(api::CreateCapacityProviderRequest, Origin)>,
+    /// `describe-instances`: whether each EC2 instance described is a Spot Instance
+    /// (`InstanceLifecycle` `spot`).
+    ec2_spot: BTreeMap<String, bool>,
 }
 
 fn template_of(o: &Obj<'_>) -> Result<Option<TemplateIn>, ImportError> {
@@ -161,6 +170,7 @@ impl AutoScalingCapture {
             let zones = g.strings("AvailabilityZones")?.iter().map(|z| z.to_string()).collect();
             let grace_period_s = g.opt_int("HealthCheckGracePeriod", size.clone())?.unwrap_or(0) as u32;
             let mut spot = Share::None;
+            let mut distribution = None;
             let template = match (g.opt_obj("LaunchTemplate")?, g.opt_obj("MixedInstancesPolicy")?) {
                 (Some(t), _) => {
                     let template = template_of(&t)?;
@@ -188,6 +198,7 @@ impl AutoScalingCapture {
                     if let Some(d) = mixed.opt_obj("InstancesDistribution")? {
                         let base = d.opt_int("OnDemandBaseCapacity", size.clone())?.unwrap_or(0);
                         let above = d.opt_int("OnDemandPercentageAboveBaseCapacity", 0..=100)?.unwrap_or(100);
+                        distribution = Some((base as u32, above as u32));
                         spot = match (base, above) {
                             (0, 0) => Share::All,
                             (_, 100) => Share::None,
@@ -248,6 +259,7 @@ impl AutoScalingCapture {
                 grace_period_s,
                 members,
                 spot,
+                distribution,
             });
         }
         root.touch(&["NextToken"]);
@@ -300,6 +312,27 @@ impl AutoScalingCapture {
         }
         root.touch(&["NextToken"]);
         Ok(())
+    }
+
+    /// `aws ec2 describe-instances`: whether each instance is a Spot Instance (its
+    /// `InstanceLifecycle`; absent for On-Demand). The rest of EC2's description is not read.
+    pub(super) fn read_ec2_instances(&mut self, root: &Obj<'_>) -> Result<(), ImportError> {
+        for r in root.objects("Reservations")? {
+            for i in r.objects("Instances")? {
+                let id = i.str("InstanceId")?.to_string();
+                let spot = i.opt_str("InstanceLifecycle")? == Some("spot");
+                i.leave_out();
+                self.ec2_spot.insert(id, spot);
+            }
+            r.leave_out();
+        }
+        root.touch(&["NextToken"]);
+        Ok(())
+    }
+
+    /// Whether `describe-instances` says the instance is a Spot Instance (None: not described).
+    pub(super) fn described_spot(&self, ec2_instance_id: &str) -> Option<bool> {
+        self.ec2_spot.get(ec2_instance_id).copied()
     }
 
     /// The number `$Latest` or `$Default` of a template stands for: from its described versions,
@@ -636,7 +669,31 @@ impl AutoScalingCapture {
                     member_agents.push((*k, config));
                 }
             }
+            // Which members are Spot Instances: as describe-instances says (their
+            // InstanceLifecycle), else as the group's distribution says when it leaves no doubt.
+            let described: Vec<Option<bool>> = in_service.iter().map(|m| self.described_spot(&m.id)).collect();
+            let mut instances_distribution = None;
             let spot = match g.spot {
+                Share::Some if described.iter().all(Option::is_some) => {
+                    let (base, percent) = g.distribution.expect("a partly Spot group has a distribution");
+                    instances_distribution = Some(InstancesDistributionSpec {
+                        on_demand_base_capacity: base,
+                        on_demand_percentage_above_base_capacity: percent,
+                    });
+                    let spot_count = described.iter().filter(|d| **d == Some(true)).count();
+                    summary.notes.push(format!(
+                        "Auto Scaling group {name}: part of its capacity is Spot (OnDemandBaseCapacity {base}, \
+                         OnDemandPercentageAboveBaseCapacity {percent}); {spot_count} of its {} instances are Spot \
+                         Instances (describe-instances), and it launches On-Demand or Spot as its distribution says",
+                        in_service.len()
+                    ));
+                    for ((k, setup), d) in member_setups.iter().zip(&described) {
+                        if *d == Some(true) {
+                            spot_members.push((*k, setup.is_some_and(|s| s.spot_instance_draining)));
+                        }
+                    }
+                    Some(SpotSpec { spot_instance_draining: own_setup.is_some_and(|s| s.spot_instance_draining) })
+                }
                 Share::All => {
                     if member_setups.iter().any(|(_, setup)| setup.is_none()) || own_setup.is_none() {
                         note_once(
@@ -649,18 +706,40 @@ impl AutoScalingCapture {
                                 .to_string(),
                         );
                     }
-                    spot_members
-                        .extend(member_setups.iter().map(|(k, setup)| (*k, setup.is_some_and(|s| s.spot_instance_draining))));
+                    // A member described as On-Demand (launched before the group went all Spot) stays one.
+                    spot_members.extend(
+                        member_setups
+                            .iter()
+                            .zip(&described)
+                            .filter(|(_, d)| **d != Some(false))
+                            .map(|((k, setup), _)| (*k, setup.is_some_and(|s| s.spot_instance_draining))),
+                    );
                     Some(SpotSpec { spot_instance_draining: own_setup.is_some_and(|s| s.spot_instance_draining) })
                 }
                 Share::Some => {
                     summary.notes.push(format!(
-                        "Auto Scaling group {name}: part of its capacity is Spot (MixedInstancesPolicy); drainsim does not \
-                         know which instances, so they are imported as On-Demand"
+                        "Auto Scaling group {name}: part of its capacity is Spot (MixedInstancesPolicy), and which of its \
+                         instances are Spot is not in the capture, so they are imported as On-Demand: add the output of \
+                         aws ec2 describe-instances --instance-ids with their IDs"
                     ));
                     None
                 }
-                Share::None => None,
+                Share::None => {
+                    let spot_ids: Vec<&str> = in_service
+                        .iter()
+                        .zip(&described)
+                        .filter(|(_, d)| **d == Some(true))
+                        .map(|(m, _)| m.id.as_str())
+                        .collect();
+                    if !spot_ids.is_empty() {
+                        summary.notes.push(format!(
+                            "Auto Scaling group {name}: {} described as Spot Instances, but the group launches On-Demand \
+                             only: imported On-Demand",
+                            spot_ids.join(", ")
+                        ));
+                    }
+                    None
+                }
             };
             let lifecycle_hooks = self.hooks_of(name, summary);
             groups.push(AutoScalingGroupSpec {
@@ -683,7 +762,7 @@ impl AutoScalingCapture {
                 launch_to_register_ms: 60_000,
                 protected_instances: Vec::new(),
                 spot,
-                instances_distribution: None,
+                instances_distribution,
                 instances,
             });
         }
@@ -693,6 +772,26 @@ impl AutoScalingCapture {
                  the Auto Scaling groups are imported without a termination hook"
                     .to_string(),
             );
+        }
+        // Instances in no imported group that describe-instances says are Spot: Spot Instances,
+        // without Spot Instance draining (their agent's configuration is in no output read).
+        let adopted: std::collections::BTreeSet<&str> =
+            groups.iter().flat_map(|g| g.instances.iter().map(|i| i.instance_id.as_str())).collect();
+        let lone_spot: Vec<usize> = (0..s.instances.len())
+            .filter(|k| {
+                !adopted.contains(s.instances[*k].name.as_str()) && self.described_spot(&s.instances[*k].name) == Some(true)
+            })
+            .collect();
+        if !lone_spot.is_empty() {
+            summary.notes.push(format!(
+                "{} described as Spot Instances outside any imported Auto Scaling group: imported as Spot Instances \
+                 without Spot Instance draining; set spot: (spotInstanceDraining: true) on them if their ecs.config sets \
+                 ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+                lone_spot.iter().map(|k| s.instances[*k].name.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        for k in lone_spot {
+            s.instances[k].spot = Some(SpotSpec::default());
         }
         for (k, spot_instance_draining) in spot_members {
             s.instances[k].spot = Some(SpotSpec { spot_instance_draining });

@@ -4,7 +4,7 @@
 //! `describe-services`, `describe-task-definition` (one file per revision), `describe-tasks`,
 //! `list-account-settings --effective-settings` and, optionally, `describe-capacity-providers`,
 //! `aws elbv2 describe-target-groups`, `describe-target-group-attributes` and
-//! `describe-target-health`, and the Auto Scaling outputs that `autoscaling.rs` reads; the `list-*`
+//! `describe-target-health`, and the Auto Scaling and EC2 outputs that `autoscaling.rs` reads; the `list-*`
 //! outputs and `describe-auto-scaling-instances` are accepted and not needed. Each file is recognised by its content. The result is a [`Scenario`]
 //! that starts as the cluster was: its instances (named by their EC2 instance IDs, with their
 //! container-instance IDs and ARN formats, zones, AMIs, agent versions, trunks and statuses), task
@@ -347,6 +347,7 @@ impl Capture {
             ("LifecycleHooks", "describe-lifecycle-hooks"),
             ("LaunchTemplateVersions", "describe-launch-template-versions"),
             ("AutoScalingInstances", "describe-auto-scaling-instances"),
+            ("Reservations", "describe-instances"),
         ]
         .into_iter()
         .find(|(key, _)| keys.contains(key))
@@ -359,7 +360,7 @@ impl Capture {
                  describe-container-instances, describe-services, describe-task-definition, describe-tasks, \
                  describe-capacity-providers, list-account-settings, aws elbv2 describe-target-groups, describe-target-group-attributes, \
                  describe-target-health, aws autoscaling describe-auto-scaling-groups, describe-lifecycle-hooks, \
-                 describe-auto-scaling-instances, or aws ec2 describe-launch-template-versions",
+                 describe-auto-scaling-instances, or aws ec2 describe-launch-template-versions, describe-instances",
             )
         })?;
         summary.files.push((file.to_string(), kind));
@@ -530,6 +531,7 @@ impl Capture {
             "describe-auto-scaling-groups" => self.autoscaling.read_groups(&root, file)?,
             "describe-lifecycle-hooks" => self.autoscaling.read_hooks(&root)?,
             "describe-launch-template-versions" => self.autoscaling.read_template_versions(&root)?,
+            "describe-instances" => self.autoscaling.read_ec2_instances(&root)?,
             "describe-target-group-attributes" => {
                 let mut delay = None;
                 for a in root.objects("Attributes")? {
