@@ -285,3 +285,29 @@ fn instance_refresh_time_compares_refresh_preferences() {
         assert!(err.contains(says), "{err}");
     }
 }
+
+/// A plan that drains nothing is not a plan without a value: a mixed group made all On-Demand
+/// (`--set GROUP.InstancesDistribution.OnDemandBaseCapacity`) loses no instance to the hourly Spot
+/// draws, so its total drain time is 0 and better, and its services' dips, never opened by a
+/// drain, are 0 — not runs that count against it.
+#[test]
+fn a_plan_that_drains_nothing_measures_zero() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/rollouts/spot-mixed-group-keeps-its-on-demand-base.ron",
+        "--set",
+        "mixed.InstancesDistribution.OnDemandBaseCapacity=5",
+        "--seeds",
+        "0..3",
+        "--json",
+    ]);
+    let total = measure(&report, "total drain time");
+    assert_eq!((total["a"]["runs"].as_u64(), total["b"]["runs"].as_u64()), (Some(3), Some(3)), "{total}");
+    assert_eq!(total["b"]["max"], 0, "{total}");
+    assert!(total["a"]["min"].as_u64() > Some(0), "the Spot Instances drain at their notices: {total}");
+    assert_eq!(total["better"], "B");
+    let dip = measure(&report, "web: deepest dip below floor");
+    assert_eq!((dip["a"]["runs"].as_u64(), dip["b"]["runs"].as_u64()), (Some(3), Some(3)), "{dip}");
+    assert_eq!(dip["b"]["max"], 0);
+    assert_eq!(measure(&report, "stalls")["better"], "B", "no Spot capacity lost, no stall");
+}
