@@ -137,6 +137,25 @@ fn a_cancelled_drain_is_not_called_stuck() {
     assert_eq!(json["instances"][0]["holding"], serde_json::json!([]));
 }
 
+/// Each drained instance says what set it DRAINING and what deregistered it: a plan's request, or
+/// a Spot Instance's interruption notice and EC2's termination two minutes later.
+#[test]
+fn what_drained_an_instance_and_what_took_it_away_are_named() {
+    let json = explain_json("scenarios/rollouts/spot-mixed-group-keeps-its-on-demand-base.ron");
+    let spot = &json["instances"][0];
+    assert_eq!(spot["name"], "mixed-3");
+    assert_eq!(spot["drainStartedBy"], "Spot Instance interruption notice");
+    assert_eq!(spot["deregistered"], serde_json::json!({"atMs": 3_720_000, "by": "Spot Instance terminated"}));
+    let text = explain("scenarios/rollouts/spot-mixed-group-keeps-its-on-demand-base.ron");
+    assert!(
+        text.contains("mixed-3: drained in 1m22s (from +01:00:00.000 to +01:01:22.000)\n  set DRAINING by Spot Instance interruption notice; INACTIVE at +01:02:00.000 (Spot Instance terminated)"),
+        "{text}"
+    );
+    let json = explain_json("scenarios/drain/drain-then-reactivate.ron");
+    assert_eq!(json["instances"][0]["drainStartedBy"], "UpdateContainerInstancesState");
+    assert_eq!(json["instances"][0]["deregistered"], serde_json::Value::Null, "set ACTIVE again, never deregistered");
+}
+
 /// The critical path `drainsim explain --json` gives for one drained instance of a scenario:
 /// (from, to, why) of each stretch.
 fn critical_path_of(file: &str, instance: &str) -> Vec<(u64, u64, String)> {

@@ -45,12 +45,29 @@ pub struct InstanceExplanation {
     /// When its drain was cancelled: the instance was set ACTIVE again before its drain completed,
     /// and is ACTIVE at the end of the run (null otherwise).
     pub drain_cancelled_at_ms: Option<u64>,
+    /// What set it DRAINING (its last move to DRAINING), as the trace records it: the request
+    /// (`UpdateContainerInstancesState`, which a plan, an Auto Scaling group's termination hook or
+    /// ECS's managed draining sends) or ECS's own reaction (`Spot Instance interruption notice`).
+    pub drain_started_by: String,
+    /// When it was deregistered (INACTIVE), if it was, and what did it (`DeregisterContainerInstance`,
+    /// `Spot Instance terminated`).
+    pub deregistered: Option<Deregistration>,
     /// The task whose stop completed the drain (`web:task/47bd5ad9`).
     pub last_task: Option<String>,
     /// That task's path from the drain's start to STOPPED: the critical path.
     pub critical_path: Vec<Stretch>,
     /// For a drain that did not complete: each task still on the instance, and why.
     pub holding: Vec<String>,
+}
+
+/// When and how an instance was deregistered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deregistration {
+    /// When it went INACTIVE.
+    pub at_ms: u64,
+    /// What did it, as the trace records it.
+    pub by: String,
 }
 
 /// What held a service back.
@@ -223,6 +240,10 @@ pub struct TaskHistory {
     agent_outages: BTreeMap<(InstanceId, u64), u64>,
     /// Instances whose agent is disconnected, since when.
     agent_away: BTreeMap<InstanceId, u64>,
+    /// What last set each instance DRAINING (the record's reason).
+    drain_cause: BTreeMap<InstanceId, &'static str>,
+    /// When each deregistered instance went INACTIVE, and what did it.
+    deregistered: BTreeMap<InstanceId, (u64, &'static str)>,
 }
 
 /// A service's tasks that failed their health checks ([`TaskHistory`]).
@@ -269,6 +290,17 @@ impl TaskHistory {
             ) = (r.subject, r.change)
             {
                 self.reactivated_at.insert(i, r.time_ms);
+            }
+            if let (Subject::Instance(i), Change::InstanceStatus { to, .. }) = (r.subject, r.change) {
+                match to {
+                    InstanceStatus::Draining => {
+                        self.drain_cause.insert(i, r.reason);
+                    }
+                    InstanceStatus::Inactive => {
+                        self.deregistered.insert(i, (r.time_ms, r.reason));
+                    }
+                    _ => {}
+                }
             }
             if let (Subject::Instance(i), Change::AgentConnected(connected)) = (r.subject, r.change) {
                 if !connected {
@@ -747,6 +779,12 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
             drain_started_at_ms: started,
             drain_completed_at_ms: completed,
             drain_cancelled_at_ms: cancelled,
+            drain_started_by: ix.records.drain_cause.get(&i.id()).copied().unwrap_or("its registration as DRAINING").to_string(),
+            deregistered: ix
+                .records
+                .deregistered
+                .get(&i.id())
+                .map(|(at_ms, by)| Deregistration { at_ms: *at_ms, by: by.to_string() }),
             last_task,
             critical_path,
             holding,
@@ -921,6 +959,11 @@ pub fn render_text(x: &Explanation) -> String {
                     when(i.drain_started_at_ms)
                 )),
             },
+        }
+        out.push_str(&format!("  set DRAINING by {}", i.drain_started_by));
+        match &i.deregistered {
+            Some(d) => out.push_str(&format!("; INACTIVE at {} ({})\n", when(d.at_ms), d.by)),
+            None => out.push('\n'),
         }
         if let Some(t) = &i.last_task {
             out.push_str(&format!("  the last task to stop was {t}:\n"));
