@@ -666,21 +666,54 @@ fn launches_spot(g: &Group) -> bool {
 /// draining, or its termination hook) — chosen among those not protected from scale in
 /// (`protectedInstances`, and with managed termination protection those running non-daemon tasks,
 /// read again before each pick) as a refresh chooses: the zone with the most instances, oldest
-/// first; while fewer are, one is launched into the zone with the fewest. Returns how many it
-/// launched and how many it began to terminate; a refused ECS request is kept in `error` and ends
-/// the moves.
+/// first. A group with an `InstancesDistribution` first chooses the purchase option, as Auto
+/// Scaling's default termination policy does for a mixed instances group ("first it identifies
+/// which of the two types (Spot or On-Demand) should be terminated",
+/// <https://github.com/awsdocs/amazon-ec2-auto-scaling-user-guide/blob/master/doc_source/ec2-auto-scaling-termination-policies.md>):
+/// On-Demand while more are alive than its distribution keeps for the capacity left, else Spot
+/// (the other when none of that one may go). While fewer are alive, one is launched into the zone
+/// with the fewest. Returns how many it launched and how many it began to terminate; a refused
+/// ECS request is kept in `error` and ends the moves.
 fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u32, error: &mut Option<EcsError>) -> (u32, u32) {
     let (mut launched, mut terminated) = (0u32, 0u32);
     // The alive members that may go, in launch order (read again before each pick while
-    // whether one is protected follows the tasks it runs).
-    let eligible = |g: &Group, engine: &Engine| Victims::new(g, (0..g.members.len()).filter(|&k| may_terminate(g, k, engine)));
+    // whether one is protected follows the tasks it runs): for a mixed group one set per purchase
+    // option (On-Demand, Spot), else one set.
+    let options: &[Option<bool>] = if g.spec.instances_distribution.is_some() { &[Some(false), Some(true)] } else { &[None] };
+    let eligible = |g: &Group, engine: &Engine| -> Vec<Victims> {
+        options
+            .iter()
+            .map(|spot| {
+                Victims::new(
+                    g,
+                    (0..g.members.len()).filter(|&k| may_terminate(g, k, engine) && spot.is_none_or(|s| g.members[k].spot == s)),
+                )
+            })
+            .collect()
+    };
     let (mut alive_now, mut victims) = (alive(g), eligible(g, engine));
+    let alive_member = |m: &&Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
+    let mut on_demand_alive = g.members.iter().filter(alive_member).filter(|m| !m.spot).count() as u32;
     while error.is_none() && alive_now > desired {
         if protection_follows_tasks(g) {
             victims = eligible(g, engine);
         }
-        let Some(victim) = victims.pick() else { break };
-        victims.remove(g, victim);
+        let order = match victims.len() {
+            1 => [0, 0],
+            _ if on_demand_alive > g.spec.on_demand_of(alive_now - 1) => [0, 1],
+            _ => [1, 0],
+        };
+        let Some((set, victim)) = order.iter().find_map(|&o| victims[o].pick().map(|v| (o, v))) else { break };
+        for (o, v) in victims.iter_mut().enumerate() {
+            if o == set {
+                v.remove(g, victim);
+            } else {
+                v.forget(g, victim);
+            }
+        }
+        if !g.members[victim].spot {
+            on_demand_alive -= 1;
+        }
         alive_now -= 1;
         terminated += 1;
         if let Err(e) = begin_termination(g, victim, engine, caller, now) {
@@ -998,6 +1031,15 @@ impl Victims {
         let fronts =
             self.zones.iter().filter_map(|(alive, q)| q.front().map(|(place, k)| (*alive, std::cmp::Reverse(*place), *k)));
         fronts.max().map(|(_, _, k)| k)
+    }
+
+    /// `victim`, which another set picked, is no longer alive (it was not among these eligible).
+    fn forget(&mut self, g: &Group, victim: usize) {
+        let zone = self.zone_of(g, victim);
+        if zone < self.names.len() {
+            let alive = &mut self.zones[zone].0;
+            *alive = alive.checked_sub(1).expect("the victim was alive");
+        }
     }
 
     /// The last pick, `victim`, is no longer alive nor eligible.
