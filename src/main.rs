@@ -246,7 +246,8 @@ fn parse_set(s: &str) -> Result<(String, String), String> {
 #[derive(clap::Args)]
 struct ImportArgs {
     /// JSON files printed by `aws ecs describe-…`, `aws elbv2 describe-…`, `aws autoscaling
-    /// describe-…` and `aws ec2 describe-launch-template-versions`, or directories of them.
+    /// describe-…`, `aws ec2 describe-launch-template-versions` and `aws ec2 describe-instances`,
+    /// or directories of them.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Write the scenario here (default: standard output).
