@@ -310,4 +310,7 @@ fn a_plan_that_drains_nothing_measures_zero() {
     assert_eq!((dip["a"]["runs"].as_u64(), dip["b"]["runs"].as_u64()), (Some(3), Some(3)), "{dip}");
     assert_eq!(dip["b"]["max"], 0);
     assert_eq!(measure(&report, "stalls")["better"], "B", "no Spot capacity lost, no stall");
+    let interrupted = measure(&report, "Spot Instances interrupted");
+    assert_eq!((interrupted["a"]["median"].as_u64(), interrupted["b"]["max"].as_u64()), (Some(6), Some(0)), "{interrupted}");
+    assert_eq!(interrupted["better"], "B");
 }

@@ -68,6 +68,8 @@ pub struct RunNumbers {
     pub placement_failures: u64,
     /// Instances managed scaling launched, all capacity providers.
     pub instances_launched_by_managed_scaling: u64,
+    /// Spot Instances EC2 interrupted.
+    pub spot_interruptions: u64,
     /// Whether the run started an instance refresh.
     pub refreshed: bool,
     /// From the first instance refresh's start to the end of the last, when every refresh ended
@@ -132,6 +134,7 @@ struct PlanRuns {
     floor_breaches: Counts,
     placement_failures: Counts,
     instances_launched: Counts,
+    spot_interruptions: Counts,
     /// Runs that started an instance refresh.
     refreshed_runs: u64,
     instance_refresh_ms: Counts,
@@ -159,6 +162,7 @@ impl PlanRuns {
                 count(&mut self.floor_breaches, Some(n.floor_breaches));
                 count(&mut self.placement_failures, Some(n.placement_failures));
                 count(&mut self.instances_launched, Some(n.instances_launched_by_managed_scaling));
+                count(&mut self.spot_interruptions, Some(n.spot_interruptions));
                 if n.refreshed {
                     self.refreshed_runs += 1;
                     count(&mut self.instance_refresh_ms, n.instance_refresh_ms);
@@ -182,6 +186,7 @@ impl PlanRuns {
         add_counts(&mut self.floor_breaches, o.floor_breaches);
         add_counts(&mut self.placement_failures, o.placement_failures);
         add_counts(&mut self.instances_launched, o.instances_launched);
+        add_counts(&mut self.spot_interruptions, o.spot_interruptions);
         self.refreshed_runs += o.refreshed_runs;
         add_counts(&mut self.instance_refresh_ms, o.instance_refresh_ms);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
@@ -433,6 +438,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         n.placement_failures += s.placement_failures().map(|(_, c)| c).sum::<u64>();
     }
     n.instances_launched_by_managed_scaling = outcome.managed_scaling.iter().map(|m| u64::from(m.instances_launched)).sum();
+    n.spot_interruptions = e.spot_interruptions();
     let refreshes = &outcome.instance_refreshes;
     n.refreshed = !refreshes.is_empty();
     if refreshes.iter().all(|r| r.status == "Successful") {
@@ -556,13 +562,15 @@ pub fn compare(
         measures.push(measure(name.into(), "count", runs, f(&ra), f(&rb)));
     }
     // Only plans that fell below a floor, found UNHEALTHY tasks (adopted so, or failing
-    // health checks), or launched instances through managed scaling show those measures: a breach outside a drain (a health check failing, a forced
+    // health checks), launched instances through managed scaling or lost Spot Instances to EC2
+    // show those measures: a breach outside a drain (a health check failing, a forced
     // deregistration) shows in no dip, which only a drain's observation window measures.
     let any = |f: fn(&PlanRuns) -> &Counts| [&ra, &rb].iter().any(|p| f(p).keys().any(|n| *n > 0));
     for (name, f) in [
         ("floor breaches", (|p: &PlanRuns| &p.floor_breaches) as fn(&PlanRuns) -> &Counts),
         ("unhealthy tasks replaced", |p| &p.unhealthy_tasks),
         ("instances launched by managed scaling", |p| &p.instances_launched),
+        ("Spot Instances interrupted", |p| &p.spot_interruptions),
     ] {
         if any(f) {
             let at = measures.len() - 1;

@@ -584,6 +584,12 @@ impl Engine {
         self.instances.became_inactive()
     }
 
+    /// How many Spot Instances EC2 has interrupted so far (a `terminate` with its two-minute
+    /// notice, or a `hibernate`), each once.
+    pub fn spot_interruptions(&self) -> u64 {
+        self.faults.spot_notices.len() as u64
+    }
+
     /// A container instance by the name the scenario (or its instance identity) gave it.
     pub fn instance_named(&self, name: &str) -> Option<InstanceView<'_>> {
         self.instance_by_name(name).map(|id| InstanceView { engine: self, id })
