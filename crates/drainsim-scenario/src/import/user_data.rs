@@ -288,6 +288,26 @@ mod tests {
         assert_eq!(settings("settings.ecs.container-stop-timeout = '10s'\n"), pairs(&[("ECS_CONTAINER_STOP_TIMEOUT", "10s")]));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Any user data — any text once decoded, any string as `UserData` — is read or refused
+        /// with a reason, never a panic; what is read was assigned in the text.
+        #[test]
+        fn any_user_data_is_read_or_refused(
+            text in "(?s)(ECS_[A-Z_]{0,12}|[ =\"'#\\[\\]$.\n]|\\PC){0,80}",
+            raw in "\\PC{0,40}",
+        ) {
+            let settings = agent_settings(&encode(&text)).expect("UTF-8 text decodes");
+            for name in settings.keys() {
+                proptest::prop_assert!(
+                    text.contains(name.as_str()) || BOTTLEROCKET_KEYS.iter().any(|(_, n)| n == name),
+                    "{name} is not in {text:?}"
+                );
+            }
+            let _ = agent_settings(&raw);
+        }
+    }
+
     #[test]
     fn what_cannot_be_read_says_why() {
         assert!(agent_settings("H4sI").unwrap_err().contains("gzip"), "1f 8b 08 is gzip's magic");
