@@ -379,15 +379,17 @@ impl AutoScaling {
                 .filter(|(k, m)| !in_update.get(*k).copied().unwrap_or(false) && alive_member(m))
                 .count() as u32;
             let mut zones = alive_per_zone(g);
+            let mut on_demand = on_demand_alive(g);
             while !paused && launched_by_refresh < allowed {
                 if alive >= max_instances || alive_kept >= desired {
                     break;
                 }
                 let zone = fewest_alive_zone(g, &mut zones);
+                let spot = g.spec.launches_spot(on_demand, alive);
+                on_demand += u32::from(!spot);
                 (alive, alive_kept) = (alive + 1, alive_kept + 1);
                 g.launched = g.launched.checked_add(1).expect("launches are bounded by MAX_GROUP_SIZE per refresh");
                 launched_by_refresh += 1;
-                let spot = launches_spot(g);
                 g.members.push(Member {
                     name: g.spec.member_name(g.launched),
                     zone,
@@ -652,13 +654,12 @@ fn alive(g: &Group) -> u32 {
     count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }))
 }
 
-/// Whether the instance the group launches next is a Spot Instance: by its On-Demand share of the
-/// capacity the launch makes, against its alive On-Demand members
-/// ([`AutoScalingGroupSpec::launches_spot`]).
-fn launches_spot(g: &Group) -> bool {
-    let alive_member = |m: &&Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
-    let on_demand = g.members.iter().filter(alive_member).filter(|m| !m.spot).count() as u32;
-    g.spec.launches_spot(on_demand, alive(g))
+/// Pending and InService members that are On-Demand Instances: with [`alive`], what
+/// [`AutoScalingGroupSpec::launches_spot`] weighs a launch by. A loop of launches counts them
+/// once and moves the count with each launch.
+fn on_demand_alive(g: &Group) -> u32 {
+    g.members.iter().filter(|m| !m.spot && matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })).count()
+        as u32
 }
 
 /// The group moves toward `desired` at `now`: while more members are alive (Pending or
@@ -692,15 +693,14 @@ fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u
             .collect()
     };
     let (mut alive_now, mut victims) = (alive(g), eligible(g, engine));
-    let alive_member = |m: &&Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
-    let mut on_demand_alive = g.members.iter().filter(alive_member).filter(|m| !m.spot).count() as u32;
+    let mut on_demand = on_demand_alive(g);
     while error.is_none() && alive_now > desired {
         if protection_follows_tasks(g) {
             victims = eligible(g, engine);
         }
         let order = match victims.len() {
             1 => [0, 0],
-            _ if on_demand_alive > g.spec.on_demand_of(alive_now - 1) => [0, 1],
+            _ if on_demand > g.spec.on_demand_of(alive_now - 1) => [0, 1],
             _ => [1, 0],
         };
         let Some((set, victim)) = order.iter().find_map(|&o| victims[o].pick().map(|v| (o, v))) else { break };
@@ -711,9 +711,7 @@ fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u
                 v.forget(g, victim);
             }
         }
-        if !g.members[victim].spot {
-            on_demand_alive -= 1;
-        }
+        on_demand -= u32::from(!g.members[victim].spot);
         alive_now -= 1;
         terminated += 1;
         if let Err(e) = begin_termination(g, victim, engine, caller, now) {
@@ -725,10 +723,11 @@ fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u
     let mut zones = alive_per_zone(g);
     while error.is_none() && alive_now < desired {
         let zone = fewest_alive_zone(g, &mut zones);
+        let spot = g.spec.launches_spot(on_demand, alive_now);
+        on_demand += u32::from(!spot);
         alive_now += 1;
         g.launched = g.launched.checked_add(1).expect("launches are bounded by MaxSize per resize");
         launched += 1;
-        let spot = launches_spot(g);
         g.members.push(Member {
             name: g.spec.member_name(g.launched),
             zone,

@@ -673,7 +673,24 @@ impl AutoScalingCapture {
             // InstanceLifecycle), else as the group's distribution says when it leaves no doubt.
             let described: Vec<Option<bool>> = in_service.iter().map(|m| self.described_spot(&m.id)).collect();
             let mut instances_distribution = None;
-            let spot = match g.spot {
+            // Which members are Spot Instances, when the capture says: a Spot group's, but those
+            // described as On-Demand (launched before the group went all Spot); a partly Spot
+            // group's, as described, when every member is. None: the group is imported On-Demand.
+            let spot_members_of_group: Option<Vec<bool>> = match g.spot {
+                Share::All => {
+                    if member_setups.iter().any(|(_, setup)| setup.is_none()) || own_setup.is_none() {
+                        note_once(
+                            summary,
+                            "a Spot Auto Scaling group's instances are imported as Spot Instances without Spot Instance \
+                             draining where the user data of their launch template version is not in the capture (the \
+                             agent's ECS_ENABLE_SPOT_INSTANCE_DRAINING is in no ECS output): add the output of aws ec2 \
+                             describe-launch-template-versions, or set spot: (spotInstanceDraining: true) on the group \
+                             and its instances if your AMI's ecs.config sets it"
+                                .to_string(),
+                        );
+                    }
+                    Some(described.iter().map(|d| *d != Some(false)).collect())
+                }
                 Share::Some if described.iter().all(Option::is_some) => {
                     let (base, percent) = g.distribution.expect("a partly Spot group has a distribution");
                     instances_distribution = Some(InstancesDistributionSpec {
@@ -687,34 +704,7 @@ impl AutoScalingCapture {
                          Instances (describe-instances), and it launches On-Demand or Spot as its distribution says",
                         in_service.len()
                     ));
-                    for ((k, setup), d) in member_setups.iter().zip(&described) {
-                        if *d == Some(true) {
-                            spot_members.push((*k, setup.is_some_and(|s| s.spot_instance_draining)));
-                        }
-                    }
-                    Some(SpotSpec { spot_instance_draining: own_setup.is_some_and(|s| s.spot_instance_draining) })
-                }
-                Share::All => {
-                    if member_setups.iter().any(|(_, setup)| setup.is_none()) || own_setup.is_none() {
-                        note_once(
-                            summary,
-                            "a Spot Auto Scaling group's instances are imported as Spot Instances without Spot Instance \
-                             draining where the user data of their launch template version is not in the capture (the \
-                             agent's ECS_ENABLE_SPOT_INSTANCE_DRAINING is in no ECS output): add the output of aws ec2 \
-                             describe-launch-template-versions, or set spot: (spotInstanceDraining: true) on the group \
-                             and its instances if your AMI's ecs.config sets it"
-                                .to_string(),
-                        );
-                    }
-                    // A member described as On-Demand (launched before the group went all Spot) stays one.
-                    spot_members.extend(
-                        member_setups
-                            .iter()
-                            .zip(&described)
-                            .filter(|(_, d)| **d != Some(false))
-                            .map(|((k, setup), _)| (*k, setup.is_some_and(|s| s.spot_instance_draining))),
-                    );
-                    Some(SpotSpec { spot_instance_draining: own_setup.is_some_and(|s| s.spot_instance_draining) })
+                    Some(described.iter().map(|d| *d == Some(true)).collect())
                 }
                 Share::Some => {
                     summary.notes.push(format!(
@@ -741,6 +731,14 @@ impl AutoScalingCapture {
                     None
                 }
             };
+            // A Spot group, and its Spot members, with the Spot Instance draining of their launch
+            // template versions' user data.
+            let spot = spot_members_of_group.map(|flags| {
+                for ((k, setup), _) in member_setups.iter().zip(flags).filter(|(_, is_spot)| *is_spot) {
+                    spot_members.push((*k, setup.is_some_and(|s| s.spot_instance_draining)));
+                }
+                SpotSpec { spot_instance_draining: own_setup.is_some_and(|s| s.spot_instance_draining) }
+            });
             let lifecycle_hooks = self.hooks_of(name, summary);
             groups.push(AutoScalingGroupSpec {
                 auto_scaling_group_name: name.clone(),
