@@ -109,6 +109,7 @@ fn scenario(c: &Case) -> Scenario {
         protected_instances: vec![],
         spot: None,
         instances_distribution: None,
+        capacity_rebalance: false,
     };
     let task_definition = api::RegisterTaskDefinitionRequest {
         family: "web".into(),

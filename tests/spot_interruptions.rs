@@ -138,3 +138,61 @@ fn a_pinned_interruption_of_an_on_demand_instance_is_refused() {
     let err = load_str("spot.ron", &src).expect_err("refused");
     assert!(err.message.contains("must be terminate or hibernate"), "{err}");
 }
+
+/// Run options that keep the trace's records.
+fn kept() -> RunOptions {
+    RunOptions { keep_records: true, ..Default::default() }
+}
+
+/// The times of the Spot signals an instance got: its rebalance recommendation and its notice.
+fn signal_times(outcome: &drainsim_scenario::RunOutcome, name: &str) -> (Vec<u64>, Vec<u64>) {
+    let id = outcome.engine.instance_named(name).expect("known").id();
+    let at = |change: Change| -> Vec<u64> {
+        outcome
+            .engine
+            .trace()
+            .records()
+            .iter()
+            .filter(|r| r.subject == Subject::Instance(id) && r.change == change)
+            .map(|r| r.time_ms)
+            .collect()
+    };
+    (at(Change::SpotRebalanceRecommendation), at(Change::SpotInterruptionNotice))
+}
+
+/// With `spotRebalanceRecommendationLeadMs` the hourly draw gives each instance it interrupts a
+/// rebalance recommendation, and the notice follows that long after; the draw an hour later does
+/// not pick an instance whose notice is still to come (here the lead is 61 minutes, and the run
+/// ends at 2 h 1 min 40 s, before the terminations). Without it the notice comes alone, as
+/// before: no recommendation record, and the same draws.
+#[test]
+fn a_drawn_interruptions_rebalance_recommendation_comes_its_lead_before_the_notice() {
+    let lead = "(spotInterruptionPerMillePerHour: 1000, spotRebalanceRecommendationLeadMs: 3660000)";
+    let outcome = run(&load_str("spot.ron", &scenario(lead, true)).expect("loads"), &kept()).expect("runs");
+    for name in ["spot-1", "spot-2", "spot-3"] {
+        assert_eq!(signal_times(&outcome, name), (vec![3_600_000], vec![7_260_000]), "{name}: one recommendation, one notice");
+        let i = outcome.engine.instance_named(name).expect("known");
+        assert_eq!(i.spot_signal(), Some(drainsim_core::SpotSignal::InterruptionNotice), "{name}");
+        assert_eq!(i.status(), InstanceStatus::Draining, "{name}: draining until EC2 terminates it, after the run's end");
+        assert_eq!(i.drain().started_at_ms(), Some(7_260_000), "{name}: the agent drains on the notice, not the recommendation");
+    }
+    assert_eq!(outcome.engine.spot_signals(), 6, "three recommendations and three notices");
+    assert_eq!(outcome.engine.instance_named("od").expect("known").spot_signal(), None, "On-Demand gets no signal");
+
+    let alone = run(&load_str("spot.ron", &scenario("(spotInterruptionPerMillePerHour: 1000)", true)).expect("loads"), &kept())
+        .expect("runs");
+    assert_eq!(signal_times(&alone, "spot-1"), (vec![], vec![3_600_000]), "without a lead the notice stands for both");
+    assert_eq!(alone.engine.spot_signals(), 3);
+}
+
+/// A pinned recommendation changes nothing in ECS: no drain, no lost task, the instance stays.
+#[test]
+fn a_rebalance_recommendation_alone_changes_nothing_in_ecs() {
+    let src = scenario(r#"(pinned: [(atMs: 120000, fault: SpotRebalanceRecommendation("spot-1"))])"#, true);
+    let outcome = run(&load_str("spot.ron", &src).expect("loads"), &kept()).expect("runs");
+    let i = outcome.engine.instance_named("spot-1").expect("known");
+    assert_eq!(signal_times(&outcome, "spot-1"), (vec![120_000], vec![]));
+    assert_eq!((i.status(), i.drain().started_at_ms()), (InstanceStatus::Active, None));
+    assert_eq!(i.spot_signal(), Some(drainsim_core::SpotSignal::RebalanceRecommendation));
+    assert_eq!(outcome.engine.spot_interruptions(), 0, "a recommendation is no interruption");
+}

@@ -53,7 +53,7 @@ pub use engine::views::{DrainTimes, InstanceView, SchedulingStrategy, ServiceSta
 pub use engine::{Engine, EngineConfig, Receipt, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT};
 pub use errors::{EcsError, EcsErrorKind};
 pub use infra::choice::{ChoiceKind, ChoiceTaken, ExploreChoices, InjectableFaults, AGENT_RECONNECT_AFTER_MS, MAX_JITTER_VALUES};
-pub use infra::faults::{FaultProfile, SpotInterruptionBehavior};
+pub use infra::faults::{FaultProfile, SpotInterruptionBehavior, SpotSignal};
 pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
 pub use placement::PlacementFailureReason;
 pub use rules::capacity_providers::{validate_capacity_provider, FARGATE_CAPACITY_PROVIDERS};

@@ -41,10 +41,17 @@ pub(crate) trait Background {
     fn act(&mut self, e: &mut Engine, loaded: &LoadedScenario);
     /// How many times it acted: the driver's measure of progress.
     fn acts(&self) -> u64;
-    /// Whether an instance going INACTIVE may make it due at once (a Spot group replaces the
-    /// members EC2 took): then the driver moves the clock instant by instant and asks
-    /// [`Self::next_time`] again after an instant that deregistered an instance.
-    fn wakes_on_deregistration(&self) -> bool {
+    /// Whether what EC2 does to an instance may make it due at once — an instance going INACTIVE
+    /// (a Spot group replaces the members EC2 took) or a Spot signal (a group with Capacity
+    /// Rebalancing replaces the members EC2 signals at risk): then the driver moves the clock
+    /// instant by instant and asks [`Self::next_time`] again after an instant that did either.
+    fn wakes_on_ec2_events(&self) -> bool {
+        false
+    }
+    /// Whether a drain completing may make it due at once (a lifecycle hook that ends when its
+    /// instance's drain is complete): then the driver moves the clock instant by instant and asks
+    /// [`Self::next_time`] again after an instant that completed a drain.
+    fn wakes_on_drain_completion(&self) -> bool {
         false
     }
 }
@@ -53,7 +60,8 @@ pub(crate) trait Background {
 enum Advanced {
     /// To the time asked.
     Reached,
-    /// To an instant that deregistered an instance, which may have made the background due.
+    /// To an instant that deregistered an instance, gave a Spot signal or completed a drain, which
+    /// may have made the background due.
     Woken,
     /// An event bound stopped it.
     Bounded,
@@ -174,14 +182,22 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
         }
     }
 
-    /// [`Self::advance_engine`], stopping after an instant that deregistered an instance when
-    /// the background [wakes on one](Background::wakes_on_deregistration): the caller then asks it
-    /// when it acts again. Each stop is after an instant processed, so the caller's loop ends.
+    /// [`Self::advance_engine`], stopping after an instant that deregistered an instance or gave
+    /// a Spot signal when the background [wakes on one](Background::wakes_on_ec2_events), or that
+    /// completed a drain when it [wakes on that](Background::wakes_on_drain_completion): the
+    /// caller then asks it when it acts again. Each stop is after an instant processed, so the
+    /// caller's loop ends.
     fn advance_engine_watching(&mut self, e: &mut Engine, time: u64) -> Advanced {
-        if !self.background.wakes_on_deregistration() {
+        let (ec2, drains) = (self.background.wakes_on_ec2_events(), self.background.wakes_on_drain_completion());
+        if !ec2 && !drains {
             return if self.advance_engine(e, time) { Advanced::Reached } else { Advanced::Bounded };
         }
-        let seen = e.instances_deregistered();
+        // Each count only grows, so their sum moves when one does.
+        let watched = |e: &Engine| {
+            let ec2_events = if ec2 { e.instances_deregistered() + e.spot_signals() } else { 0 };
+            ec2_events + if drains { e.drains_completed() } else { 0 }
+        };
+        let seen = watched(e);
         while let Some(instant) = e.next_event_time().filter(|t| *t <= time) {
             // One instant: with a sink, in batches as `advance_engine` does.
             let progressed = if self.sink.is_some() { self.step_instant(e) } else { e.advance_to(instant, self.max_events) };
@@ -189,7 +205,7 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
             if !progressed {
                 return Advanced::Bounded;
             }
-            if e.instances_deregistered() != seen {
+            if watched(e) != seen {
                 return Advanced::Woken;
             }
         }

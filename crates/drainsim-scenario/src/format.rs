@@ -329,6 +329,10 @@ pub struct FaultsSpec {
     /// once an hour.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub spot_interruption_per_mille_per_hour: u32,
+    /// How long before each drawn interruption's notice EC2 gives the Spot Instance its rebalance
+    /// recommendation (default 0: with the notice); only with `spotInterruptionPerMillePerHour`.
+    #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
+    pub spot_rebalance_recommendation_lead_ms: u64,
     /// Instances whose trunk provisioning fails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trunk_failures: Vec<String>,
@@ -489,6 +493,9 @@ pub enum PinnedFaultKind {
     AgentUpdateFailure(String, String),
     /// EC2 interrupts the Spot Instance: (instance, `terminate` or `hibernate`).
     SpotInterruption(String, String),
+    /// EC2 gives the Spot Instance a rebalance recommendation (an Auto Scaling group with
+    /// `CapacityRebalance` replaces it; ECS does nothing).
+    SpotRebalanceRecommendation(String),
     /// From then on, tasks on the instances the cluster query selects fail their health checks
     /// (as `failingHealthChecks`, which it replaces; healthy tasks there turn UNHEALTHY at their
     /// unhealthy threshold).
@@ -504,7 +511,8 @@ impl PinnedFaultKind {
             PinnedFaultKind::AgentDisconnect(n)
             | PinnedFaultKind::AgentReconnect(n)
             | PinnedFaultKind::AgentUpdateFailure(n, _)
-            | PinnedFaultKind::SpotInterruption(n, _) => Some(n),
+            | PinnedFaultKind::SpotInterruption(n, _)
+            | PinnedFaultKind::SpotRebalanceRecommendation(n) => Some(n),
             PinnedFaultKind::HealthChecksFail(_) | PinnedFaultKind::HealthChecksPass => None,
         }
     }
@@ -959,6 +967,12 @@ pub struct AutoScalingGroupSpec {
     /// Instances only.
     #[serde(rename = "InstancesDistribution", default, skip_serializing_if = "Option::is_none")]
     pub instances_distribution: Option<InstancesDistributionSpec>,
+    /// Capacity Rebalancing (the API's `CapacityRebalance`, default `false`): the group replaces a
+    /// Spot Instance EC2 signals at risk — a rebalance recommendation or an interruption notice —
+    /// launching first and terminating it through its termination path
+    /// (docs/rollouts.md#capacity-rebalancing); only with `spot`.
+    #[serde(rename = "CapacityRebalance", default, skip_serializing_if = "is_false")]
+    pub capacity_rebalance: bool,
     /// The group's members at time 0 when they are instances the scenario's `instances` declare
     /// (Auto Scaling's `Instances`; how `drainsim import` writes a captured group): then exactly
     /// `DesiredCapacity` of them, and the group registers none of its own at time 0. Without it

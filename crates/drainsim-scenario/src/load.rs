@@ -967,6 +967,15 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 return Err(l.error_at(field, format!("{field} is {value}; fault rates are per mille, 0 to 1000")));
             }
         }
+        if f.spot_rebalance_recommendation_lead_ms > 0 && f.spot_interruption_per_mille_per_hour == 0 {
+            return Err(l.error_at(
+                "spotRebalanceRecommendationLeadMs",
+                "spotRebalanceRecommendationLeadMs without spotInterruptionPerMillePerHour: it is how long a drawn \
+                 interruption's rebalance recommendation comes before its notice (pin SpotRebalanceRecommendation for \
+                 one of your own)"
+                    .to_string(),
+            ));
+        }
         if let Some(x) = &f.failing_health_checks {
             if let Err(e) = drainsim_core::query::Query::parse(x) {
                 let (line, column) = locate_in_literal(&l.source, ("failingHealthChecks", 0), x, 0, e.column())
@@ -1005,12 +1014,19 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 let (line, column) = locate_nth_after(&l.source, "pinned", &needle, earlier).unwrap_or((1, 1));
                 Err(ScenarioError { file: l.file.clone(), line, column, message })
             };
-            if let PinnedFaultKind::SpotInterruption(_, behavior) = &p.fault {
-                if drainsim_core::SpotInterruptionBehavior::parse(behavior).is_none() {
-                    return refuse(format!(
-                        "SpotInterruption behaviour '{behavior}' must be terminate or hibernate (stop is not modelled)"
-                    ));
+            let spot_fault = match &p.fault {
+                PinnedFaultKind::SpotInterruption(_, behavior) => {
+                    if drainsim_core::SpotInterruptionBehavior::parse(behavior).is_none() {
+                        return refuse(format!(
+                            "SpotInterruption behaviour '{behavior}' must be terminate or hibernate (stop is not modelled)"
+                        ));
+                    }
+                    Some("SpotInterruption")
                 }
+                PinnedFaultKind::SpotRebalanceRecommendation(_) => Some("SpotRebalanceRecommendation"),
+                _ => None,
+            };
+            if let Some(fault) = spot_fault {
                 let spot = spot_names
                     .get_or_insert_with(|| {
                         s.instances
@@ -1027,7 +1043,9 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                     })
                     .contains(n);
                 if at_time_zero.contains(n) && !spot {
-                    return refuse(format!("SpotInterruption on '{n}', which is not a Spot Instance (its group has no `spot`, or launches it On-Demand)"));
+                    return refuse(format!(
+                        "{fault} on '{n}', which is not a Spot Instance (its group has no `spot`, or launches it On-Demand)"
+                    ));
                 }
             }
             if at_time_zero.contains(n) {
@@ -1226,6 +1244,12 @@ fn check_auto_scaling(
         if custom > 10 {
             return Err(at(format!(
                 "Auto Scaling group '{name}': {custom} custom attributes; RegisterContainerInstance takes at most 10"
+            )));
+        }
+        if g.capacity_rebalance && g.spot.is_none() {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': CapacityRebalance without spot; Capacity Rebalancing replaces Spot \
+                 Instances, and a group without spot launches On-Demand Instances only"
             )));
         }
         if let Some(d) = &g.instances_distribution {

@@ -120,6 +120,7 @@ pub(crate) fn prepare(
             task_start_failure_per_mille: f.task_start_failure_per_mille,
             agent_disconnects_per_hour: f.agent_disconnects_per_hour,
             spot_interruption_per_mille_per_hour: f.spot_interruption_per_mille_per_hour,
+            spot_rebalance_recommendation_lead_ms: f.spot_rebalance_recommendation_lead_ms,
         };
         engine.set_fault_profile(p);
         if let Some(x) = &f.failing_health_checks {
@@ -260,6 +261,11 @@ pub(crate) fn prepare(
                     // `load` checked the behaviour and that the instance is a Spot Instance.
                     let behavior = SpotInterruptionBehavior::parse(behavior).unwrap_or(SpotInterruptionBehavior::Terminate);
                     engine.pin_fault(p.at_ms, PinnedFault::SpotInterruption(i, behavior));
+                }
+                PinnedFaultKind::SpotRebalanceRecommendation(n) => {
+                    // `load` checked that the instance is a Spot Instance.
+                    let i = instance(&engine, n)?;
+                    engine.pin_fault(p.at_ms, PinnedFault::SpotRebalanceRecommendation(i));
                 }
                 PinnedFaultKind::AgentUpdateFailure(n, stage) => {
                     let i = instance(&engine, n)?;

@@ -114,6 +114,7 @@ pub fn trace_line(e: &Engine, r: &TraceRecord) -> TraceLine {
         Change::TaskUnhealthy { health_status: false } => ("taskUnhealthy", None, None, None),
         Change::TaskOrphaned => ("taskOrphaned", None, None, None),
         Change::SpotInterruptionNotice => ("spotInterruptionNotice", None, None, None),
+        Change::SpotRebalanceRecommendation => ("spotRebalanceRecommendation", None, None, None),
         Change::HealthChecksFailing(failing) => ("healthChecksFailing", None, None, s(&failing.to_string())),
         Change::TaskAgentWaits(cause) => ("taskAgentWaits", None, None, s(cause.as_str())),
         Change::TaskAgentStarts => ("taskAgentStarts", None, None, None),

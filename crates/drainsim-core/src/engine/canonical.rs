@@ -210,6 +210,10 @@ impl Engine {
                         h.eat(crate::fnv1a(query.to_string().as_bytes()));
                     }
                     super::faults::PinnedFault::HealthChecksPass => h.eat(u64::MAX - 4),
+                    super::faults::PinnedFault::SpotRebalanceRecommendation(i) => {
+                        h.eat(u64::MAX - 5);
+                        h.eat(i.0 as u64);
+                    }
                 },
                 _ => {
                     h.eat(e.id as u64);
@@ -227,6 +231,8 @@ impl Engine {
             h.eat(self.faults.spot_notices.contains(i) as u64);
             h.eat(self.faults.spot_notices_unrelayed.contains(i) as u64);
             h.eat(self.faults.terminated_registered.contains(i) as u64);
+            h.eat(self.faults.spot_signals.get(i).map_or(0, |s| *s as u64 + 1));
+            h.eat(self.faults.spot_notices_scheduled.contains(i) as u64);
         }
         h.eat(self.faults.spot_draws_started as u64);
         // Failing health checks: which instances, and since when (a healthy task's unhealthy

@@ -26,6 +26,9 @@ pub enum PinnedFault {
     AgentReconnect(InstanceId),
     /// EC2 interrupts the Spot Instance (it must be marked with `Engine::mark_spot_instance`).
     SpotInterruption(InstanceId, SpotInterruptionBehavior),
+    /// EC2 sends the Spot Instance a rebalance recommendation (it must be marked with
+    /// `Engine::mark_spot_instance`).
+    SpotRebalanceRecommendation(InstanceId),
     /// Health checks begin to fail on the instances the cluster query selects
     /// (`Engine::fail_health_checks_on`).
     HealthChecksFail(crate::rules::query::Query),
@@ -160,6 +163,7 @@ impl Engine {
             PinnedFault::AgentDisconnect(i) => self.set_agent_connected(i, false),
             PinnedFault::AgentReconnect(i) => self.set_agent_connected(i, true),
             PinnedFault::SpotInterruption(i, behavior) => self.spot_interruption(i, behavior),
+            PinnedFault::SpotRebalanceRecommendation(i) => self.spot_rebalance_recommendation(i),
             PinnedFault::HealthChecksFail(query) => self.set_failing_health_checks(Some(query)),
             PinnedFault::HealthChecksPass => self.set_failing_health_checks(None),
         }
@@ -242,6 +246,7 @@ impl Engine {
             task_start_failure_per_mille: start,
             agent_disconnects_per_hour: flaps,
             spot_interruption_per_mille_per_hour: 0,
+            spot_rebalance_recommendation_lead_ms: 0,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::infra::faults::SpotSignal;
 use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::infra::intern::Sym;
 use crate::placement::Owner;
@@ -890,6 +891,16 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
             return fail("agent-held", format!("task {} is held for an instance it is not on", id.0));
         }
     }
+    check_spot_signals(e)?;
+    // A drain completes once per start, so the completions counted are at least the instances whose
+    // last drain is complete.
+    let completed = e.instances.iter().filter(|i| i.drain.completed_at_ms().is_some()).count() as u64;
+    if e.instances.drains_completed() < completed {
+        return fail(
+            "drains-completed",
+            format!("{} drains counted complete, {completed} instances drained", e.instances.drains_completed()),
+        );
+    }
     for i in e.instances.iter() {
         let name = e.strings.resolve(i.name);
         if i.version == 0 {
@@ -915,6 +926,40 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// EC2's signals of Spot interruptions: only Spot Instances have one; an interruption notice is a
+/// `terminate` interruption given (a hibernated instance has none); a drawn notice still to come
+/// follows a recommendation alone; and each signal is counted once (a recommendation and a notice
+/// may both count for one instance).
+fn check_spot_signals(e: &Engine) -> Result<(), InvariantViolation> {
+    let f = &e.faults;
+    for (id, signal) in &f.spot_signals {
+        let name = e.strings.resolve(e.instances[id.index()].name);
+        if !f.spot_instances.contains_key(id) {
+            return fail(
+                "spot-signals",
+                format!("{name}: a Spot {} on an instance that is not a Spot Instance", signal.as_str()),
+            );
+        }
+        if (*signal == SpotSignal::InterruptionNotice) != f.spot_notices.contains(id) && !f.terminated_registered.contains(id) {
+            return fail("spot-signals", format!("{name}: its {} disagrees with the interruptions given", signal.as_str()));
+        }
+    }
+    if let Some(id) =
+        f.spot_notices_scheduled.iter().find(|id| f.spot_signals.get(id) != Some(&SpotSignal::RebalanceRecommendation))
+    {
+        let name = e.strings.resolve(e.instances[id.index()].name);
+        return fail("spot-signals", format!("{name}: a drawn notice is to come without a recommendation alone before it"));
+    }
+    let least = f.spot_signals.len() as u64;
+    if f.spot_signals_given < least || f.spot_signals_given > 2 * least {
+        return fail(
+            "spot-signals",
+            format!("{} Spot signals counted for {least} instances with one (each has one or two)", f.spot_signals_given),
+        );
     }
     Ok(())
 }

@@ -658,6 +658,7 @@ impl Engine {
             EventKind::AgentFlapReconnect => self.on_agent_flap(InstanceId(event.id), true),
             EventKind::SpotTermination => self.on_spot_termination(InstanceId(event.id)),
             EventKind::SpotInterruptionDraw => self.on_spot_draw(),
+            EventKind::SpotInterruptionNotice => self.on_drawn_spot_notice(InstanceId(event.id)),
         }
     }
 
@@ -999,6 +1000,7 @@ impl Engine {
             Change::TaskUnhealthy { health_status: false } => "failed its target health check; healthStatus UNKNOWN".into(),
             Change::TaskOrphaned => "orphaned (no longer accounted)".into(),
             Change::SpotInterruptionNotice => "Spot Instance interruption notice".into(),
+            Change::SpotRebalanceRecommendation => "Spot Instance rebalance recommendation".into(),
             Change::HealthChecksFailing(true) => "health checks of its tasks fail".into(),
             Change::HealthChecksFailing(false) => "health checks of its tasks pass again".into(),
             Change::TaskAgentWaits(c) => format!("agent holds it in PENDING ({})", c.as_str()),

@@ -21,7 +21,7 @@
 //! `scenarios/rollouts/spot-interruption-min100-max200.ron` and
 //! `scenarios/rollouts/spot-hibernation-stops-the-tasks.ron`.
 
-use crate::infra::faults::SpotInterruptionBehavior;
+use crate::infra::faults::{SpotInterruptionBehavior, SpotSignal};
 use crate::infra::ids::InstanceId;
 use crate::infra::queue::EventKind;
 use crate::infra::rng::StreamName;
@@ -58,22 +58,75 @@ impl Engine {
 
     /// The hourly draw: each Spot Instance still registered, in instance order, is interrupted
     /// (`terminate`) with the profile's chance per mille, one draw from the fault stream each.
+    /// EC2 "always gives both an EC2 instance rebalance recommendation and a Spot two-minute
+    /// instance interruption notice before an instance is interrupted"
+    /// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-capacity-rebalancing.html>):
+    /// with the profile's `spot_rebalance_recommendation_lead_ms` the draw gives the
+    /// recommendation and the notice follows that long after it; without it the two come
+    /// together, and the notice stands for both.
     pub(crate) fn on_spot_draw(&mut self) {
         let rate = self.faults.profile.spot_interruption_per_mille_per_hour;
         if rate == 0 {
             self.faults.spot_draws_started = false;
             return;
         }
+        let lead_ms = self.faults.profile.spot_rebalance_recommendation_lead_ms;
         let spot: Vec<InstanceId> = self.faults.spot_instances.keys().copied().collect();
         for id in spot {
-            if self.instances[id.index()].status.is_deregistered() || self.spot_notice_given(id) {
+            if self.instances[id.index()].status.is_deregistered()
+                || self.spot_notice_given(id)
+                || self.faults.spot_notices_scheduled.contains(&id)
+            {
                 continue;
             }
             if self.rng.stream(StreamName::Faults).random_range(0..1000u32) < rate {
-                self.spot_interruption(id, SpotInterruptionBehavior::Terminate);
+                if lead_ms == 0 {
+                    self.spot_interruption(id, SpotInterruptionBehavior::Terminate);
+                } else {
+                    self.spot_rebalance_recommendation(id);
+                    self.faults.spot_notices_scheduled.insert(id);
+                    self.schedule(lead_ms, EventKind::SpotInterruptionNotice, id.0, 0);
+                }
             }
         }
         self.schedule(SPOT_DRAW_INTERVAL_MS, EventKind::SpotInterruptionDraw, 0, 0);
+    }
+
+    /// The notice of a drawn interruption whose rebalance recommendation came earlier: given unless
+    /// the instance is gone meanwhile (its group replaced it, say).
+    pub(crate) fn on_drawn_spot_notice(&mut self, id: InstanceId) {
+        let scheduled = self.faults.spot_notices_scheduled.remove(&id);
+        debug_assert!(scheduled, "a drawn notice is scheduled once per instance");
+        self.spot_interruption(id, SpotInterruptionBehavior::Terminate);
+    }
+
+    /// EC2 sends a Spot Instance a rebalance recommendation: it is "at an elevated risk of
+    /// interruption" (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html>).
+    /// Neither ECS nor its agent acts on it — the agent's Spot Instance draining polls only the
+    /// metadata's `spot/instance-action`, the interruption notice
+    /// (`spotInstanceDrainingPoller` in the agent's
+    /// <https://github.com/aws/amazon-ecs-agent/blob/master/agent/app/agent.go>) — so it is a
+    /// trace record and a [`SpotSignal`] an Auto Scaling group with Capacity Rebalancing acts on
+    /// (it reads [`crate::InstanceView::spot_signal`]). EC2 may or may not interrupt the instance
+    /// later. Given once; an instance that is not a Spot Instance, is deregistered or already has
+    /// a signal is left alone.
+    pub(crate) fn spot_rebalance_recommendation(&mut self, id: InstanceId) {
+        if !self.faults.spot_instances.contains_key(&id)
+            || self.instances[id.index()].status.is_deregistered()
+            || self.faults.spot_signals.contains_key(&id)
+            || self.spot_notice_given(id)
+        {
+            return;
+        }
+        self.give_spot_signal(id, SpotSignal::RebalanceRecommendation);
+        self.record(Subject::Instance(id), Change::SpotRebalanceRecommendation, "EC2 instance rebalance recommendation");
+    }
+
+    /// Keeps the strongest signal EC2 gave the instance and counts it.
+    fn give_spot_signal(&mut self, id: InstanceId, signal: SpotSignal) {
+        let before = self.faults.spot_signals.insert(id, signal);
+        debug_assert!(before.is_none_or(|b| b < signal), "signals only strengthen");
+        self.faults.spot_signals_given = self.faults.spot_signals_given.checked_add(1).expect("one signal per event");
     }
 
     fn spot_notice_given(&self, id: InstanceId) -> bool {
@@ -93,6 +146,7 @@ impl Engine {
         match behavior {
             SpotInterruptionBehavior::Terminate => {
                 self.faults.spot_notices.insert(id);
+                self.give_spot_signal(id, SpotSignal::InterruptionNotice);
                 self.record(Subject::Instance(id), Change::SpotInterruptionNotice, "EC2 Spot Instance interruption");
                 if draining {
                     self.faults.spot_notices_unrelayed.insert(id);

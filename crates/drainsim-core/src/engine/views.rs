@@ -161,6 +161,12 @@ impl<'a> InstanceView<'a> {
         let engine = self.engine;
         self.state().tasks.iter().map(move |t| TaskView { engine, id: *t })
     }
+
+    /// The strongest signal EC2 gave it of a coming Spot interruption (a rebalance
+    /// recommendation, then the interruption notice), if it is a Spot Instance that had one.
+    pub fn spot_signal(&self) -> Option<crate::SpotSignal> {
+        self.engine.faults.spot_signals.get(&self.id).copied()
+    }
 }
 
 impl std::fmt::Debug for InstanceView<'_> {
@@ -582,6 +588,20 @@ impl Engine {
     /// instances looks at them again only when it moved.
     pub fn instances_deregistered(&self) -> u64 {
         self.instances.became_inactive()
+    }
+
+    /// How many drains have completed so far (every task of a DRAINING instance STOPPED; an
+    /// instance drained twice counts twice). It only grows: a caller waiting for some drains to
+    /// complete looks at them again only when it moved.
+    pub fn drains_completed(&self) -> u64 {
+        self.instances.drains_completed()
+    }
+
+    /// How many signals EC2 has given Spot Instances so far (each rebalance recommendation and
+    /// each interruption notice once). It only grows: a caller watching the instances' signals
+    /// ([`InstanceView::spot_signal`]) looks at them again only when it moved.
+    pub fn spot_signals(&self) -> u64 {
+        self.faults.spot_signals_given
     }
 
     /// How many Spot Instances EC2 has interrupted so far (a `terminate` with its two-minute

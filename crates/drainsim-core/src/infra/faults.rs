@@ -20,6 +20,12 @@ pub struct FaultProfile {
     /// Chance, per mille, that a Spot Instance is interrupted (terminated after a two-minute
     /// notice), drawn for each Spot Instance once an hour.
     pub spot_interruption_per_mille_per_hour: u32,
+    /// How long before each drawn interruption notice EC2 sends the Spot Instance its rebalance
+    /// recommendation, in milliseconds: the draw gives the recommendation and the notice follows
+    /// this long after it. 0 (the default): the recommendation comes with the notice, as EC2 says
+    /// it may ("In some cases, the rebalance recommendation signal can arrive along with the
+    /// two-minute interruption notice").
+    pub spot_rebalance_recommendation_lead_ms: SimTimeMs,
 }
 
 /// What EC2 does to an interrupted Spot Instance (its `InstanceInterruptionBehavior`).
@@ -46,6 +52,28 @@ impl SpotInterruptionBehavior {
     }
 }
 
+/// What EC2 has told a Spot Instance of its coming interruption, the strongest signal so far
+/// ([`crate::InstanceView::spot_signal`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SpotSignal {
+    /// An EC2 instance rebalance recommendation: the instance is "at an elevated risk of
+    /// interruption" (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html>).
+    RebalanceRecommendation,
+    /// The two-minute interruption notice of a `terminate` interruption: EC2 terminates the
+    /// instance two minutes later.
+    InterruptionNotice,
+}
+
+impl SpotSignal {
+    /// The signal as the trace and reports name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpotSignal::RebalanceRecommendation => "rebalance recommendation",
+            SpotSignal::InterruptionNotice => "interruption notice",
+        }
+    }
+}
+
 /// Fault state of an engine.
 #[derive(Debug, Clone, Default)]
 pub struct FaultState {
@@ -67,6 +95,16 @@ pub struct FaultState {
     /// only through its connected agent), or a Spot interruption hibernated (stopped) them. Their
     /// agent can never reconnect.
     pub terminated_registered: std::collections::BTreeSet<InstanceId>,
+    /// The strongest signal EC2 gave each Spot Instance that had one (a rebalance recommendation,
+    /// then its interruption notice; a `hibernate` gives none).
+    pub spot_signals: BTreeMap<InstanceId, SpotSignal>,
+    /// How many signals EC2 has given so far (each recommendation and each notice once): it only
+    /// grows, so a watcher looks at the instances again only when it moved.
+    pub spot_signals_given: u64,
+    /// Spot Instances whose drawn interruption is under way: the rebalance recommendation given,
+    /// the notice to come (`spot_rebalance_recommendation_lead_ms` after the draw). No later draw
+    /// picks them again.
+    pub spot_notices_scheduled: std::collections::BTreeSet<InstanceId>,
     /// Whether the hourly Spot interruption draw is scheduled.
     pub spot_draws_started: bool,
     /// What tasks on an instance whose agent is disconnected wait for from their agent, in the

@@ -50,6 +50,9 @@ pub enum EventKind {
     SpotTermination,
     /// The hourly draw of Spot interruptions (payload: 0). Background: a run may end before it.
     SpotInterruptionDraw,
+    /// A drawn Spot interruption's notice, its rebalance recommendation given earlier (payload:
+    /// instance id).
+    SpotInterruptionNotice,
 }
 
 impl EventKind {

@@ -192,17 +192,20 @@ impl InstanceState {
     }
 
     /// Records when, during its drain, `runningTasksCount` first reached 0 and when its last task
-    /// stopped (docs/ecs-choices.md: the drain is complete when every task is STOPPED).
-    fn note_drain_progress(&mut self, now_ms: SimTimeMs) {
+    /// stopped (docs/ecs-choices.md: the drain is complete when every task is STOPPED). Returns
+    /// whether the drain completed now.
+    fn note_drain_progress(&mut self, now_ms: SimTimeMs) -> bool {
         if self.status != InstanceStatus::Draining || self.drain.started_at_ms().is_none() {
-            return;
+            return false;
         }
         if self.running_tasks_count == 0 && self.drain.no_running_at_ms().is_none() {
             self.drain.set_no_running_at(now_ms);
         }
-        if self.tasks.is_empty() && self.drain.completed_at_ms().is_none() {
+        let completes = self.tasks.is_empty() && self.drain.completed_at_ms().is_none();
+        if completes {
             self.drain.set_completed_at(now_ms);
         }
+        completes
     }
 
     /// Whether the instance accepts placements: ACTIVE with a connected agent (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>).
@@ -471,6 +474,8 @@ pub(crate) struct Instances {
     disconnected_active: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
     /// How many instances have become INACTIVE (deregistered, or terminated by EC2) so far.
     became_inactive: u64,
+    /// How many drains have completed so far (an instance drained twice counts twice).
+    drains_completed: u64,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -510,6 +515,7 @@ impl crate::infra::recycle::Recycle for Instances {
             unknown_eni_limit,
             disconnected_active,
             became_inactive,
+            drains_completed,
         } = fresh;
         self.records.reset_to(records);
         self.uuids = uuids;
@@ -527,6 +533,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.unknown_eni_limit = unknown_eni_limit;
         self.disconnected_active = disconnected_active;
         self.became_inactive = became_inactive;
+        self.drains_completed = drains_completed;
     }
 }
 
@@ -553,7 +560,13 @@ impl Instances {
             unknown_eni_limit: Default::default(),
             disconnected_active: Default::default(),
             became_inactive: 0,
+            drains_completed: 0,
         }
+    }
+
+    /// How many drains have completed so far.
+    pub(crate) fn drains_completed(&self) -> u64 {
+        self.drains_completed
     }
 
     /// How many instances have become INACTIVE so far.
@@ -950,12 +963,14 @@ impl Instances {
     ) {
         let i = &mut self.records[id.index()];
         i.apply_contribution(old, new);
-        i.note_drain_progress(now_ms);
+        self.note_drain_progress(id, now_ms);
     }
 
     /// Notes the progress of the instance's drain at `now_ms`.
     pub(crate) fn note_drain_progress(&mut self, id: Id, now_ms: SimTimeMs) {
-        self.records[id.index()].note_drain_progress(now_ms);
+        if self.records[id.index()].note_drain_progress(now_ms) {
+            self.drains_completed = self.drains_completed.checked_add(1).expect("one completion per drain");
+        }
     }
 
     /// Changes the remaining resources; returns the instance's placement key before and after.

@@ -79,6 +79,10 @@ pub enum Change {
     TaskOrphaned,
     /// EC2 gave the instance's Spot Instance interruption notice (two minutes before it goes).
     SpotInterruptionNotice,
+    /// EC2 gave the Spot Instance a rebalance recommendation (its interruption risk is elevated);
+    /// ECS does nothing with it, an Auto Scaling group with Capacity Rebalancing replaces the
+    /// instance.
+    SpotRebalanceRecommendation,
     /// The health checks of tasks on the instance began to fail (`true`, the fault
     /// `Engine::fail_health_checks_on`) or pass again (`false`, `Engine::pass_health_checks`).
     HealthChecksFailing(bool),
@@ -242,6 +246,7 @@ fn change_code(change: &Change) -> u64 {
         Change::ServiceUpdated(f) => (20 << 32) | f.bits(),
         Change::TaskUnhealthy { health_status } => (21 << 32) | health_status as u64,
         Change::HealthChecksFailing(failing) => (22 << 32) | failing as u64,
+        Change::SpotRebalanceRecommendation => 23 << 32,
     }
 }
 

@@ -31,6 +31,7 @@ use drainsim_core::managed_scaling::{
 use drainsim_core::Engine;
 
 use super::{alive, drained, finish_terminations, next_move_ms, register_due, resize, runs_non_daemon_task, wait_over};
+use super::{next_rebalancing_ms, rebalance_capacity};
 use super::{AutoScaling, Group, Lifecycle};
 use crate::load::LoadedScenario;
 use crate::outcome::{ManagedScalingOutcome, ManagedScalingSample};
@@ -179,9 +180,22 @@ impl crate::driver::Background for AutoScaling {
         self.background_acts
     }
 
-    /// A Spot group no step is acting on replaces the members EC2 took as soon as they are gone.
-    fn wakes_on_deregistration(&self) -> bool {
+    /// A Spot group no step is acting on replaces the members EC2 took as soon as they are gone,
+    /// and with Capacity Rebalancing those EC2 signals at risk as soon as it signals them.
+    fn wakes_on_ec2_events(&self) -> bool {
         self.groups.iter().any(|g| !g.busy && g.spec.spot.is_some())
+    }
+
+    /// A group no step is acting on terminates an instance in `Terminating:Wait` as soon as the
+    /// drain that ends its wait is complete (the tooling of its hook, or ECS's managed draining,
+    /// completes the lifecycle action then).
+    fn wakes_on_drain_completion(&self) -> bool {
+        self.groups.iter().any(|g| {
+            !g.busy
+                && acts_in_background(g)
+                && super::drains_on_termination(g)
+                && g.members.iter().any(|m| matches!(m.lifecycle, Lifecycle::TerminatingWait { .. }))
+        })
     }
 }
 
@@ -201,6 +215,9 @@ impl AutoScaling {
             soonest(now);
         }
         for g in self.groups.iter().filter(|g| !g.busy && acts_in_background(g)) {
+            if let Some(t) = next_rebalancing_ms(g, engine, now) {
+                soonest(t);
+            }
             let mut moving = false;
             for m in &g.members {
                 // A wait its drain just ended is over now; else the member's own next move.
@@ -247,6 +264,9 @@ impl AutoScaling {
             }
             register_due(g, engine, loaded, &caller, now, warmup_ms, &mut error);
             finish_terminations(g, engine, &caller, now, &mut error);
+            // Capacity Rebalancing launches its replacements before a resize would launch them as
+            // plain capacity.
+            rebalance_capacity(g, engine, &caller, now, &mut error);
             if datapoint_due || lost_members > 0 {
                 let desired = g.spec.desired_capacity;
                 let (up, down) = resize(g, engine, &caller, now, desired, &mut error);

@@ -61,6 +61,17 @@ struct Member {
     /// Its container instance, once the group registered it (the instances of time 0, which
     /// the setup registered, are found by name).
     instance: Option<drainsim_core::InstanceId>,
+    /// Capacity Rebalancing is replacing it ([`rebalance_capacity`]).
+    rebalancing: Option<Rebalancing>,
+}
+
+/// A Spot Instance EC2 signalled at risk that the group's Capacity Rebalancing replaces: it no
+/// longer counts toward the group's capacity ([`counts_toward_capacity`]) and is no scale-in
+/// victim; it runs until the group begins to terminate it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rebalancing {
+    /// The member launched to replace it, once the group launched one.
+    replacement: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +91,9 @@ struct Group {
     scaler: Option<managed_scaling::Scaler>,
     /// `Engine::instances_deregistered` when it last looked for members EC2 took (a Spot group).
     inactive_seen: u64,
+    /// `Engine::spot_signals` when it last looked for members EC2 signalled at risk (a group with
+    /// Capacity Rebalancing).
+    spot_signals_seen: u64,
 }
 
 /// The scenario's Auto Scaling groups as a run goes on.
@@ -109,6 +123,7 @@ fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&In
         lifecycle: Lifecycle::InService { healthy_at_ms: 0 },
         launched_at_ms: None,
         instance: None,
+        rebalancing: None,
     };
     if spec.adopts_instances() {
         spec.instances
@@ -172,6 +187,7 @@ impl AutoScaling {
                 provider: provider_of(loaded, spec).map(|c| c.auto_scaling_group_provider.clone()),
                 busy: false,
                 inactive_seen: 0,
+                spot_signals_seen: 0,
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
@@ -370,7 +386,7 @@ impl AutoScaling {
             // 4. Launch new instances within the maximum (and the current checkpoint). Each launch
             // is a Pending member not to update, in the zone with the fewest alive members: the
             // counts are taken once and moved with each launch.
-            let alive_member = |m: &Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
+            let alive_member = counts_toward_capacity;
             let mut alive = g.members.iter().filter(|m| alive_member(m)).count() as u32;
             let mut alive_kept = g
                 .members
@@ -399,6 +415,7 @@ impl AutoScaling {
                     lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
                     launched_at_ms: Some(now),
                     instance: None,
+                    rebalancing: None,
                 });
             }
             // Observations.
@@ -601,11 +618,12 @@ impl AutoScaling {
     }
 }
 
-/// Whether member `k` is InService while EC2 has terminated it (a Spot interruption): its
-/// container instance is INACTIVE although the group never terminated it.
+/// Whether member `k` is InService, or in `Terminating:Wait`, while EC2 has terminated it (a Spot
+/// interruption): its container instance is INACTIVE although the group never terminated it. An
+/// instance EC2 terminates during its lifecycle wait is gone: the wait ends with it.
 fn lost(g: &Group, k: usize, engine: &Engine) -> bool {
     let m = &g.members[k];
-    if !matches!(m.lifecycle, Lifecycle::InService { .. }) {
+    if !matches!(m.lifecycle, Lifecycle::InService { .. } | Lifecycle::TerminatingWait { .. }) {
         return false;
     }
     let instance = match m.instance {
@@ -642,24 +660,28 @@ fn next_move_ms(g: &Group, m: &Member, engine: &Engine, now: u64) -> Option<u64>
     }
 }
 
-/// Whether the group may terminate member `k` in a scale in: alive (Pending or InService) and not
-/// protected from scale in.
+/// Whether the group may terminate member `k` in a scale in: alive ([`counts_toward_capacity`])
+/// and not protected from scale in.
 fn may_terminate(g: &Group, k: usize, engine: &Engine) -> bool {
-    matches!(g.members[k].lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
-        && !protected_from_scale_in(g, k, engine)
+    counts_toward_capacity(&g.members[k]) && !protected_from_scale_in(g, k, engine)
 }
 
-/// Pending and InService members.
+/// Whether a member counts toward the group's capacity: Pending or InService, and not being
+/// replaced by Capacity Rebalancing (its replacement counts instead).
+fn counts_toward_capacity(m: &Member) -> bool {
+    matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. }) && m.rebalancing.is_none()
+}
+
+/// The members that count toward the group's capacity ([`counts_toward_capacity`]).
 fn alive(g: &Group) -> u32 {
-    count(g, |l| matches!(l, Lifecycle::Pending { .. } | Lifecycle::InService { .. }))
+    g.members.iter().filter(|m| counts_toward_capacity(m)).count() as u32
 }
 
-/// Pending and InService members that are On-Demand Instances: with [`alive`], what
+/// The members [`alive`] counts that are On-Demand Instances: with [`alive`], what
 /// [`AutoScalingGroupSpec::launches_spot`] weighs a launch by. A loop of launches counts them
 /// once and moves the count with each launch.
 fn on_demand_alive(g: &Group) -> u32 {
-    g.members.iter().filter(|m| !m.spot && matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })).count()
-        as u32
+    g.members.iter().filter(|m| !m.spot && counts_toward_capacity(m)).count() as u32
 }
 
 /// The group moves toward `desired` at `now`: while more members are alive (Pending or
@@ -722,24 +744,139 @@ fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u
     // once and moved with each launch.
     let mut zones = alive_per_zone(g);
     while error.is_none() && alive_now < desired {
-        let zone = fewest_alive_zone(g, &mut zones);
-        let spot = g.spec.launches_spot(on_demand, alive_now);
-        on_demand += u32::from(!spot);
-        alive_now += 1;
-        g.launched = g.launched.checked_add(1).expect("launches are bounded by MaxSize per resize");
+        launch(g, now, &mut zones, &mut on_demand, &mut alive_now);
         launched += 1;
-        g.members.push(Member {
-            name: g.spec.member_name(g.launched),
-            zone,
-            template: g.template.clone(),
-            protected: false,
-            spot,
-            lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
-            launched_at_ms: Some(now),
-            instance: None,
-        });
     }
     (launched, terminated)
+}
+
+/// The group launches an instance at `now` from the launch template it launches now: a Pending
+/// member in the zone with the fewest alive members (`zones`, [`alive_per_zone`]), a Spot Instance
+/// or not as [`AutoScalingGroupSpec::launches_spot`] says for `on_demand` of `alive` members; the
+/// three counts move with the launch. Returns its index.
+fn launch(g: &mut Group, now: u64, zones: &mut [(String, usize)], on_demand: &mut u32, alive: &mut u32) -> usize {
+    let zone = fewest_alive_zone(g, zones);
+    let spot = g.spec.launches_spot(*on_demand, *alive);
+    *on_demand += u32::from(!spot);
+    *alive += 1;
+    g.launched = g.launched.checked_add(1).expect("launches are bounded by MaxSize per resize");
+    g.members.push(Member {
+        name: g.spec.member_name(g.launched),
+        zone,
+        template: g.template.clone(),
+        protected: false,
+        spot,
+        lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
+        launched_at_ms: Some(now),
+        instance: None,
+        rebalancing: None,
+    });
+    g.members.len() - 1
+}
+
+/// Capacity Rebalancing (the group's `CapacityRebalance`): "Amazon EC2 Auto Scaling attempts to
+/// proactively replace Spot Instances in the group that have received a rebalance
+/// recommendation", and on an interruption notice "calls the termination lifecycle hook and
+/// attempts to launch a replacement immediately"
+/// (<https://github.com/awsdocs/amazon-ec2-auto-scaling-user-guide/blob/master/doc_source/ec2-auto-scaling-capacity-rebalancing.md>).
+/// At `now`, with no step acting on the group:
+/// 1. each InService Spot member EC2 has signalled (a rebalance recommendation or an interruption
+///    notice: `InstanceView::spot_signal`) begins to be replaced: it no longer counts toward the
+///    group's capacity ([`counts_toward_capacity`]);
+/// 2. for each one being replaced without a replacement — or whose replacement EC2 took before it
+///    was healthy ("keeps trying to relaunch them") — the group launches one while it holds fewer
+///    than its desired capacity without it, above `MaxSize` if need be ("can temporarily exceed the
+///    specified maximum capacity");
+/// 3. one being replaced is terminated through the group's termination path
+///    ([`begin_termination`]: its termination lifecycle hook or ECS's managed draining, which
+///    drain it; else at once, its tasks lost, since "Amazon ECS does not receive a notice from
+///    Amazon EC2 when instances are removed by Auto Scaling Capacity Rebalancing") once its
+///    replacement is InService past the group's health check grace period ("waits until the new
+///    instance passes its health check before it proceeds with terminating the old instance"),
+///    when the group needed no replacement, or at once on its interruption notice.
+///
+/// EC2 still terminates the instance two minutes after a notice, whatever the group is doing.
+/// Returns whether anything changed; a refused ECS request is kept in `error`.
+fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) -> bool {
+    if !g.spec.capacity_rebalance {
+        return false;
+    }
+    let mut changed = false;
+    let signals = engine.spot_signals();
+    if g.spot_signals_seen != signals {
+        g.spot_signals_seen = signals;
+        for k in 0..g.members.len() {
+            let m = &g.members[k];
+            if m.spot
+                && m.rebalancing.is_none()
+                && matches!(m.lifecycle, Lifecycle::InService { .. })
+                && spot_signal(engine, m).is_some()
+            {
+                g.members[k].rebalancing = Some(Rebalancing { replacement: None });
+                changed = true;
+            }
+        }
+    }
+    let replaced: Vec<usize> = (0..g.members.len())
+        .filter(|&k| g.members[k].rebalancing.is_some() && matches!(g.members[k].lifecycle, Lifecycle::InService { .. }))
+        .collect();
+    if replaced.is_empty() {
+        return changed;
+    }
+    let (mut zones, mut on_demand, mut alive_now) = (alive_per_zone(g), on_demand_alive(g), alive(g));
+    for &k in &replaced {
+        let replacement = g.members[k].rebalancing.and_then(|r| r.replacement);
+        let lost_replacement = replacement.is_some_and(|n| g.members[n].lifecycle == Lifecycle::Terminated);
+        if replacement.is_none() || lost_replacement {
+            let launched =
+                (alive_now < g.spec.desired_capacity).then(|| launch(g, now, &mut zones, &mut on_demand, &mut alive_now));
+            changed |= launched.is_some() || lost_replacement;
+            g.members[k].rebalancing = Some(Rebalancing { replacement: launched });
+        }
+    }
+    for &k in &replaced {
+        let replacement = g.members[k].rebalancing.and_then(|r| r.replacement);
+        let noticed = spot_signal(engine, &g.members[k]) == Some(drainsim_core::SpotSignal::InterruptionNotice);
+        let replaced_now = replacement
+            .is_none_or(|n| matches!(g.members[n].lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
+        if noticed || replaced_now {
+            changed = true;
+            if let Err(e) = begin_termination(g, k, engine, caller, now) {
+                error.get_or_insert(e);
+            }
+        }
+    }
+    changed
+}
+
+/// When Capacity Rebalancing next moves by itself ([`rebalance_capacity`]): now, when EC2 gave a
+/// signal since the group last looked; else when the replacement of a member being replaced is
+/// past its health check grace period (its registration is a Pending member's own move).
+fn next_rebalancing_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
+    if !g.spec.capacity_rebalance {
+        return None;
+    }
+    if g.spot_signals_seen != engine.spot_signals() {
+        return Some(now);
+    }
+    g.members
+        .iter()
+        .filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. }))
+        .filter_map(|m| m.rebalancing?.replacement)
+        .filter_map(|n| match g.members[n].lifecycle {
+            Lifecycle::InService { healthy_at_ms } => Some(healthy_at_ms.max(now)),
+            _ => None,
+        })
+        .min()
+}
+
+/// The signal EC2 gave a member of a coming Spot interruption, if any.
+fn spot_signal(engine: &Engine, m: &Member) -> Option<drainsim_core::SpotSignal> {
+    let instance = match m.instance {
+        Some(id) => Some(engine.instance(id)),
+        None => engine.instance_named(&m.name),
+    };
+    instance.and_then(|i| i.spot_signal())
 }
 
 /// Launched instances whose registration is due register with ECS (Pending → InService, healthy
@@ -966,11 +1103,7 @@ fn alive_per_zone(g: &Group) -> Vec<(String, usize)> {
     zones
         .into_iter()
         .map(|z| {
-            let n = g
-                .members
-                .iter()
-                .filter(|m| m.zone == z && matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. }))
-                .count();
+            let n = g.members.iter().filter(|m| m.zone == z && counts_toward_capacity(m)).count();
             (z, n)
         })
         .collect()
@@ -1250,6 +1383,7 @@ mod tests {
                     spot: false,
                     launched_at_ms: None,
                     instance: None,
+                    rebalancing: None,
                 })
                 .collect();
             let alive = |m: &Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });

@@ -85,6 +85,8 @@ pub(super) struct GroupIn {
     /// Its `InstancesDistribution`'s `OnDemandBaseCapacity` and
     /// `OnDemandPercentageAboveBaseCapacity`, when it has one.
     distribution: Option<(u32, u32)>,
+    /// `CapacityRebalance`.
+    capacity_rebalance: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +171,7 @@ impl AutoScalingCapture {
             let desired_capacity = g.int("DesiredCapacity", size.clone())? as u32;
             let zones = g.strings("AvailabilityZones")?.iter().map(|z| z.to_string()).collect();
             let grace_period_s = g.opt_int("HealthCheckGracePeriod", size.clone())?.unwrap_or(0) as u32;
+            let capacity_rebalance = g.opt_bool("CapacityRebalance")?.unwrap_or(false);
             let mut spot = Share::None;
             let mut distribution = None;
             let template = match (g.opt_obj("LaunchTemplate")?, g.opt_obj("MixedInstancesPolicy")?) {
@@ -258,6 +261,7 @@ impl AutoScalingCapture {
                 template,
                 grace_period_s,
                 members,
+                capacity_rebalance,
                 spot,
                 distribution,
             });
@@ -739,6 +743,14 @@ impl AutoScalingCapture {
                 }
                 SpotSpec { spot_instance_draining: own_setup.is_some_and(|s| s.spot_instance_draining) }
             });
+            // Capacity Rebalancing replaces Spot Instances only.
+            let capacity_rebalance = g.capacity_rebalance && spot.is_some();
+            if g.capacity_rebalance && spot.is_none() {
+                summary.notes.push(format!(
+                    "Auto Scaling group {name}: CapacityRebalance left out: the group is imported On-Demand, and Capacity \
+                     Rebalancing replaces Spot Instances only"
+                ));
+            }
             let lifecycle_hooks = self.hooks_of(name, summary);
             groups.push(AutoScalingGroupSpec {
                 auto_scaling_group_name: name.clone(),
@@ -761,6 +773,7 @@ impl AutoScalingCapture {
                 protected_instances: Vec::new(),
                 spot,
                 instances_distribution,
+                capacity_rebalance,
                 instances,
             });
         }
