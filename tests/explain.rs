@@ -156,6 +156,37 @@ fn what_drained_an_instance_and_what_took_it_away_are_named() {
     assert_eq!(json["instances"][0]["deregistered"], serde_json::Value::Null, "set ACTIVE again, never deregistered");
 }
 
+/// An instance an Auto Scaling group terminated says which group began to terminate it, why and
+/// how it was drained: Capacity Rebalancing on a rebalance recommendation, its termination hook's
+/// handler draining it; an instance EC2 took from a group without Capacity Rebalancing has none.
+#[test]
+fn the_group_that_terminated_an_instance_and_why_are_named() {
+    let file = "scenarios/rollouts/spot-capacity-rebalance-replaces-before-the-notice.ron";
+    let json = explain_json(file);
+    let by_name = |name: &str| json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == name).cloned();
+    let a1 = by_name("a-1").expect("drained");
+    assert_eq!(
+        a1["terminatedBy"],
+        serde_json::json!({
+            "autoScalingGroupName": "a",
+            "atMs": 360_000,
+            "cause": "Capacity Rebalancing, on its rebalance recommendation",
+            "path": "its termination lifecycle hook's handler drained it"
+        })
+    );
+    assert_eq!(by_name("b-1").expect("drained")["terminatedBy"], serde_json::Value::Null, "EC2 took it");
+    let text = explain(file);
+    assert!(
+        text.contains("  Auto Scaling group a began to terminate it at +00:06:00.000 (Capacity Rebalancing, on its rebalance recommendation): its termination lifecycle hook's handler drained it\n"),
+        "{text}"
+    );
+    // On the notice, the group begins at once.
+    let json = explain_json("scenarios/rollouts/spot-capacity-rebalance-on-the-notice.ron");
+    let c1 = json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == "c-1").expect("drained").clone();
+    assert_eq!(c1["terminatedBy"]["cause"], "Capacity Rebalancing, on its interruption notice");
+    assert_eq!(c1["terminatedBy"]["atMs"], 300_000);
+}
+
 /// The critical path `drainsim explain --json` gives for one drained instance of a scenario:
 /// (from, to, why) of each stretch.
 fn critical_path_of(file: &str, instance: &str) -> Vec<(u64, u64, String)> {

@@ -1194,6 +1194,45 @@ fn partly_spot_groups_take_their_instances_lifecycle_from_describe_instances() {
     assert!(noted(&imported, "described as Spot Instances outside any imported Auto Scaling group"));
 }
 
+/// `CapacityRebalance` is imported for a Spot group (the fixture's `batch-c5`), and left out, with
+/// a note, for a group imported On-Demand. The imported Spot group acts on a rebalance
+/// recommendation: it launches a replacement, and its capacity provider's managed draining drains
+/// the at-risk instance before the group terminates it.
+#[test]
+fn capacity_rebalancing_is_imported_for_spot_groups() {
+    let inputs = edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+        assert_eq!(v["AutoScalingGroups"][0]["AutoScalingGroupName"], "prod-ecs-m5");
+        v["AutoScalingGroups"][0]["CapacityRebalance"] = serde_json::json!(true);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let s = &imported.scenario;
+    let rebalancing: Vec<(&str, bool)> =
+        s.auto_scaling_groups.iter().map(|g| (g.auto_scaling_group_name.as_str(), g.capacity_rebalance)).collect();
+    assert_eq!(rebalancing, [("prod-ecs-m5", false), ("batch-c5", true)]);
+    assert!(
+        noted(&imported, "Auto Scaling group prod-ecs-m5: CapacityRebalance left out: the group is imported On-Demand"),
+        "{:?}",
+        imported.summary.notes
+    );
+    assert!(!imported.summary.to_string().contains("CapacityRebalance (x"), "read, not skipped");
+
+    let mut s = s.clone();
+    let fault = PinnedFaultKind::SpotRebalanceRecommendation("i-0a1c2e3f405a6b705".to_string());
+    s.faults = Some(FaultsSpec { pinned: vec![PinnedFaultSpec { at_ms: 60_000, fault }], ..Default::default() });
+    let loaded = drainsim_scenario::load_str("rebalance.ron", &drainsim_scenario::write::to_ron(&s)).expect("loads");
+    let outcome = drainsim_scenario::run(&loaded, &RunOptions::default()).expect("runs");
+    assert_eq!(outcome.invariant_violation, None);
+    let at_risk = outcome.engine.instance_named("i-0a1c2e3f405a6b705").expect("known");
+    assert_eq!(at_risk.status(), drainsim_core::InstanceStatus::Inactive, "the group terminated it");
+    assert!(at_risk.drain().completed_at_ms().is_some(), "drained first, by managed draining");
+    assert_eq!(outcome.engine.spot_interruptions(), 0, "EC2 never interrupted it");
+    assert!(outcome.engine.instance_named("batch-c5-1").is_some(), "the group launched a replacement");
+    // Launched at the recommendation (60 s), registered a minute later (`launchToRegisterMs`), and
+    // past the group's health check grace period the at-risk instance's termination begins.
+    let grace_ms = u64::from(s.auto_scaling_groups[1].health_check_grace_period) * 1000;
+    assert_eq!(at_risk.drain().started_at_ms(), Some(120_000 + grace_ms));
+}
+
 /// `--instance-refresh GROUP` plans a refresh of the imported group to its launch template: with
 /// `--skip-matching` it replaces the members on version 3 and keeps the one on version 4. The
 /// captured member protected from scale in holds it, as Auto Scaling's default

@@ -52,12 +52,29 @@ pub struct InstanceExplanation {
     /// When it was deregistered (INACTIVE), if it was, and what did it (`DeregisterContainerInstance`,
     /// `Spot Instance terminated`).
     pub deregistered: Option<Deregistration>,
+    /// The Auto Scaling group that began to terminate it, if one did: when, why and how (null
+    /// otherwise).
+    pub terminated_by: Option<TerminatedBy>,
     /// The task whose stop completed the drain (`web:task/47bd5ad9`).
     pub last_task: Option<String>,
     /// That task's path from the drain's start to STOPPED: the critical path.
     pub critical_path: Vec<Stretch>,
     /// For a drain that did not complete: each task still on the instance, and why.
     pub holding: Vec<String>,
+}
+
+/// An Auto Scaling group's termination of an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TerminatedBy {
+    /// The group.
+    pub auto_scaling_group_name: String,
+    /// When it began to terminate the instance.
+    pub at_ms: u64,
+    /// Why, in words (`Capacity Rebalancing, on its rebalance recommendation`).
+    pub cause: String,
+    /// How the termination went on in ECS, in words (`ECS managed draining drained it`).
+    pub path: String,
 }
 
 /// When and how an instance was deregistered.
@@ -785,6 +802,18 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                 .deregistered
                 .get(&i.id())
                 .map(|(at_ms, by)| Deregistration { at_ms: *at_ms, by: by.to_string() }),
+            // The group's last termination of it that began by the end of this drain.
+            terminated_by: outcome
+                .group_terminations
+                .iter()
+                .rev()
+                .find(|t| t.instance == i.name() && t.at_ms <= completed.unwrap_or(u64::MAX))
+                .map(|t| TerminatedBy {
+                    auto_scaling_group_name: t.auto_scaling_group_name.clone(),
+                    at_ms: t.at_ms,
+                    cause: t.cause.describe(),
+                    path: t.path.describe().to_string(),
+                }),
             last_task,
             critical_path,
             holding,
@@ -964,6 +993,15 @@ pub fn render_text(x: &Explanation) -> String {
         match &i.deregistered {
             Some(d) => out.push_str(&format!("; INACTIVE at {} ({})\n", when(d.at_ms), d.by)),
             None => out.push('\n'),
+        }
+        if let Some(t) = &i.terminated_by {
+            out.push_str(&format!(
+                "  Auto Scaling group {} began to terminate it at {} ({}): {}\n",
+                t.auto_scaling_group_name,
+                when(t.at_ms),
+                t.cause,
+                t.path
+            ));
         }
         if let Some(t) = &i.last_task {
             out.push_str(&format!("  the last task to stop was {t}:\n"));

@@ -131,6 +131,74 @@ pub struct InstanceRefreshOutcome {
     pub capacity: Vec<RefreshCapacitySample>,
 }
 
+/// An instance an Auto Scaling group began to terminate, and why (what `drainsim explain` says of
+/// an instance a group drained and deregistered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupTermination {
+    /// The instance, by its name in the scenario.
+    pub instance: String,
+    /// The group (`AutoScalingGroupName`).
+    pub auto_scaling_group_name: String,
+    /// When the group began to terminate it (simulated ms).
+    pub at_ms: u64,
+    /// What made the group terminate it.
+    pub cause: TerminationCause,
+    /// How its termination went on in ECS.
+    pub path: TerminationPath,
+}
+
+/// What made an Auto Scaling group terminate an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminationCause {
+    /// A StartInstanceRefresh replaced it.
+    InstanceRefresh,
+    /// A SetDesiredCapacity step scaled the group in.
+    SetDesiredCapacity,
+    /// Its capacity provider's managed scaling scaled the group in.
+    ManagedScaling,
+    /// Capacity Rebalancing replaced it, a Spot Instance EC2 signalled at risk (the signal it had
+    /// when the group began to terminate it).
+    CapacityRebalancing(drainsim_core::SpotSignal),
+}
+
+impl TerminationCause {
+    /// In words, as `explain` writes it.
+    pub fn describe(self) -> String {
+        match self {
+            TerminationCause::InstanceRefresh => "its instance refresh".into(),
+            TerminationCause::SetDesiredCapacity => "a SetDesiredCapacity scale-in".into(),
+            TerminationCause::ManagedScaling => "managed scaling's scale-in".into(),
+            TerminationCause::CapacityRebalancing(signal) => format!("Capacity Rebalancing, on its {}", signal.as_str()),
+        }
+    }
+}
+
+/// How an instance's termination by its Auto Scaling group went on in ECS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminationPath {
+    /// Held by the capacity provider's managed draining, which set it DRAINING.
+    ManagedDraining,
+    /// Held by the group's termination lifecycle hook, whose handler set it DRAINING.
+    LifecycleHookDrain,
+    /// Held by the group's termination lifecycle hook, which nothing drains it for: it waits for
+    /// the hook's timeout.
+    LifecycleHookWait,
+    /// Terminated at once, its tasks with it.
+    Immediate,
+}
+
+impl TerminationPath {
+    /// In words, as `explain` writes it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TerminationPath::ManagedDraining => "ECS managed draining drained it",
+            TerminationPath::LifecycleHookDrain => "its termination lifecycle hook's handler drained it",
+            TerminationPath::LifecycleHookWait => "its termination lifecycle hook held it, undrained, until the hook timed out",
+            TerminationPath::Immediate => "terminated at once, with whatever ran on it",
+        }
+    }
+}
+
 /// Everything a run produced.
 #[derive(Debug)]
 pub struct RunOutcome {
@@ -156,6 +224,8 @@ pub struct RunOutcome {
     /// The managed scaling of each capacity provider that has it ENABLED, in the scenario's
     /// order of Auto Scaling groups.
     pub managed_scaling: Vec<ManagedScalingOutcome>,
+    /// The instances the Auto Scaling groups began to terminate, in the order they did.
+    pub group_terminations: Vec<GroupTermination>,
 }
 
 impl RunOutcome {

@@ -125,6 +125,7 @@ fn run_inner<'s>(
         fault_profile,
         instance_refreshes: driver.background.take_refreshes(),
         managed_scaling: driver.background.take_managed_scaling(),
+        group_terminations: driver.background.take_terminations(),
     })
 }
 

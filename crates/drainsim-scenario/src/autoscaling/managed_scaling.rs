@@ -269,7 +269,8 @@ impl AutoScaling {
             rebalance_capacity(g, engine, &caller, now, &mut error);
             if datapoint_due || lost_members > 0 {
                 let desired = g.spec.desired_capacity;
-                let (up, down) = resize(g, engine, &caller, now, desired, &mut error);
+                let cause = crate::outcome::TerminationCause::ManagedScaling;
+                let (up, down) = resize(g, engine, &caller, now, desired, cause, &mut error);
                 if let Some(scaler) = g.scaler.as_mut() {
                     scaler.record.instances_launched += up;
                     scaler.record.instances_terminated += down;

@@ -24,7 +24,7 @@ use crate::format::{
     PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
-use crate::outcome::{InstanceRefreshOutcome, RefreshCapacitySample};
+use crate::outcome::{GroupTermination, InstanceRefreshOutcome, RefreshCapacitySample, TerminationCause, TerminationPath};
 use crate::setup::registration_request;
 
 mod managed_scaling;
@@ -94,6 +94,8 @@ struct Group {
     /// `Engine::spot_signals` when it last looked for members EC2 signalled at risk (a group with
     /// Capacity Rebalancing).
     spot_signals_seen: u64,
+    /// The members it began to terminate: member, when, why and how.
+    terminations: Vec<(usize, u64, TerminationCause, TerminationPath)>,
 }
 
 /// The scenario's Auto Scaling groups as a run goes on.
@@ -188,6 +190,7 @@ impl AutoScaling {
                 busy: false,
                 inactive_seen: 0,
                 spot_signals_seen: 0,
+                terminations: Vec::new(),
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
@@ -198,6 +201,28 @@ impl AutoScaling {
     /// The refreshes run so far, in order (taken).
     pub(crate) fn take_refreshes(&mut self) -> Vec<InstanceRefreshOutcome> {
         std::mem::take(&mut self.refreshes)
+    }
+
+    /// The instances the groups began to terminate, in the order they did (taken).
+    pub(crate) fn take_terminations(&mut self) -> Vec<GroupTermination> {
+        let mut all: Vec<GroupTermination> = self
+            .groups
+            .iter_mut()
+            .flat_map(|g| {
+                let name = g.spec.auto_scaling_group_name.clone();
+                let members = &g.members;
+                std::mem::take(&mut g.terminations).into_iter().map(move |(k, at_ms, cause, path)| GroupTermination {
+                    instance: members[k].name.clone(),
+                    auto_scaling_group_name: name.clone(),
+                    at_ms,
+                    cause,
+                    path,
+                })
+            })
+            .collect();
+        // In time order; of one time, in the groups' order (a stable sort).
+        all.sort_by_key(|t| t.at_ms);
+        all
     }
 
     /// A step begins to act on the group it names: its place (`load` checked the name; an
@@ -379,7 +404,7 @@ impl AutoScaling {
                 healthy = after;
                 victims.remove(g, victim);
                 begun += 1;
-                if let Err(e) = begin_termination(g, victim, engine, caller, now) {
+                if let Err(e) = begin_termination(g, victim, engine, caller, now, TerminationCause::InstanceRefresh) {
                     error = Some(e);
                 }
             }
@@ -581,7 +606,7 @@ impl AutoScaling {
             note_lost_members(g, engine);
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
             finish_terminations(g, engine, caller, now, &mut error);
-            let (up, down) = resize(g, engine, caller, now, desired, &mut error);
+            let (up, down) = resize(g, engine, caller, now, desired, TerminationCause::SetDesiredCapacity, &mut error);
             (launched, terminated) = (launched + up, terminated + down);
             if error.is_some() {
                 break;
@@ -695,9 +720,17 @@ fn on_demand_alive(g: &Group) -> u32 {
 /// <https://github.com/awsdocs/amazon-ec2-auto-scaling-user-guide/blob/master/doc_source/ec2-auto-scaling-termination-policies.md>):
 /// On-Demand while more are alive than its distribution keeps for the capacity left, else Spot
 /// (the other when none of that one may go). While fewer are alive, one is launched into the zone
-/// with the fewest. Returns how many it launched and how many it began to terminate; a refused
-/// ECS request is kept in `error` and ends the moves.
-fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u32, error: &mut Option<EcsError>) -> (u32, u32) {
+/// with the fewest. Its terminations are recorded with `cause`. Returns how many it launched and
+/// how many it began to terminate; a refused ECS request is kept in `error` and ends the moves.
+fn resize(
+    g: &mut Group,
+    engine: &mut Engine,
+    caller: &str,
+    now: u64,
+    desired: u32,
+    cause: TerminationCause,
+    error: &mut Option<EcsError>,
+) -> (u32, u32) {
     let (mut launched, mut terminated) = (0u32, 0u32);
     // The alive members that may go, in launch order (read again before each pick while
     // whether one is protected follows the tasks it runs): for a mixed group one set per purchase
@@ -736,7 +769,7 @@ fn resize(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, desired: u
         on_demand -= u32::from(!g.members[victim].spot);
         alive_now -= 1;
         terminated += 1;
-        if let Err(e) = begin_termination(g, victim, engine, caller, now) {
+        if let Err(e) = begin_termination(g, victim, engine, caller, now, cause) {
             *error = Some(e);
         }
     }
@@ -841,7 +874,12 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
             .is_none_or(|n| matches!(g.members[n].lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
         if noticed || replaced_now {
             changed = true;
-            if let Err(e) = begin_termination(g, k, engine, caller, now) {
+            let signal = if noticed {
+                drainsim_core::SpotSignal::InterruptionNotice
+            } else {
+                drainsim_core::SpotSignal::RebalanceRecommendation
+            };
+            if let Err(e) = begin_termination(g, k, engine, caller, now, TerminationCause::CapacityRebalancing(signal)) {
                 error.get_or_insert(e);
             }
         }
@@ -1018,8 +1056,25 @@ fn ended_by_drain(g: &Group, now: u64) -> Vec<String> {
 
 /// The group begins to terminate member `k`: into `Terminating:Wait` (set DRAINING when the group
 /// drains on termination) when a lifecycle hook holds it, else terminated at once.
-fn begin_termination(g: &mut Group, k: usize, engine: &mut Engine, caller: &str, now: u64) -> Result<(), EcsError> {
+fn begin_termination(
+    g: &mut Group,
+    k: usize,
+    engine: &mut Engine,
+    caller: &str,
+    now: u64,
+    cause: TerminationCause,
+) -> Result<(), EcsError> {
     let name = g.members[k].name.clone();
+    let path = if !held_on_termination(g) {
+        TerminationPath::Immediate
+    } else if managed_draining(g) {
+        TerminationPath::ManagedDraining
+    } else if drains_on_termination(g) {
+        TerminationPath::LifecycleHookDrain
+    } else {
+        TerminationPath::LifecycleHookWait
+    };
+    g.terminations.push((k, now, cause, path));
     if !held_on_termination(g) {
         g.members[k].lifecycle = Lifecycle::Terminated;
         return terminate(engine, caller, &g.spec, &name);
