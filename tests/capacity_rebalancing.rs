@@ -1,0 +1,212 @@
+//! Capacity Rebalancing properties (docs/rollouts.md#capacity-rebalancing): over generated Spot
+//! groups (sizes, launch and grace times, how the group terminates: a termination hook whose
+//! handler drains, one nothing handles, ECS's managed draining, or at once) and generated signals
+//! (rebalance recommendations, each maybe followed by its interruption notice, or notices alone),
+//! a run holds every invariant, the group's requests are accepted, the group ends holding its
+//! desired capacity with every signalled instance gone, it begins to terminate an instance on a
+//! recommendation only once the instance's replacement is registered and past its grace period,
+//! and with recommendations alone and a path that drains, no Spot Instance is interrupted and no
+//! service falls below its floor. The same case run twice gives the same trace. A failing case
+//! prints the scenario file that replays it.
+
+use drainsim_core::{InstanceStatus, SpotSignal};
+use drainsim_scenario::outcome::{TerminationCause, TerminationPath};
+use drainsim_scenario::runner::run;
+use drainsim_scenario::{load_str, RunOptions};
+use proptest::prelude::*;
+
+/// Cases: `PROPTEST_CASES` when set, else 32 (each case is a whole run).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(32)
+}
+
+/// How the group terminates an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// A termination hook whose handler drains the instance.
+    HookDrain,
+    /// A termination hook nothing handles: it holds the instance until it times out.
+    HookWait,
+    /// The capacity provider's managed draining.
+    ManagedDraining,
+    /// No hook: terminated at once.
+    Immediate,
+}
+
+/// What EC2 signals to one member of time 0.
+#[derive(Debug, Clone, Copy)]
+struct Signal {
+    /// The member, from 1.
+    member: u32,
+    /// When (ms).
+    at_ms: u64,
+    /// A recommendation first (else the notice alone).
+    recommendation: bool,
+    /// When the notice follows the recommendation (ms after it), if it does.
+    notice_after_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    desired: u32,
+    max_extra: u32,
+    launch_ms: u64,
+    grace_s: u32,
+    path: Path,
+    tasks: u32,
+    minimum_healthy_percent: u32,
+    signals: Vec<Signal>,
+}
+
+fn signal(desired: u32) -> impl Strategy<Value = Signal> {
+    (1..=desired, 60u64..=1_800, any::<bool>(), prop::option::of(0u64..=900)).prop_map(|(member, at_s, rec, after_s)| Signal {
+        member,
+        at_ms: at_s * 1000,
+        recommendation: rec,
+        notice_after_ms: after_s.map(|s| s * 1000),
+    })
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (1u32..=4)
+        .prop_flat_map(|desired| {
+            (
+                Just(desired),
+                0u32..=2,
+                10u64..=120,
+                0u32..=120,
+                prop_oneof![Just(Path::HookDrain), Just(Path::HookWait), Just(Path::ManagedDraining), Just(Path::Immediate)],
+                0u32..=12,
+                prop_oneof![Just(50u32), Just(100u32)],
+                prop::collection::vec(signal(desired), 0..=3),
+            )
+        })
+        .prop_map(|(desired, max_extra, launch_s, grace_s, path, tasks, minimum_healthy_percent, signals)| Case {
+            desired,
+            max_extra,
+            launch_ms: launch_s * 1000,
+            grace_s,
+            path,
+            // At most half of the group's room (8 tasks an instance): a drain always finds room
+            // for its replacements.
+            tasks: tasks.min(4 * desired),
+            minimum_healthy_percent,
+            signals,
+        })
+}
+
+/// The case's scenario file.
+fn scenario(c: &Case) -> String {
+    let hook = match c.path {
+        Path::HookDrain | Path::HookWait => format!(
+            r#"LifecycleHooks: [(LifecycleHookName: "h", LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+                HeartbeatTimeout: 300, DefaultResult: "CONTINUE", drainOnTermination: {})],"#,
+            c.path == Path::HookDrain
+        ),
+        _ => String::new(),
+    };
+    let providers = if c.path == Path::ManagedDraining {
+        r#"capacityProviders: [(name: "spot-cp", autoScalingGroupProvider: (autoScalingGroupArn: "spot", managedDraining: "ENABLED"))],
+    clusterCapacityProviders: [(cluster: "prod", capacityProviders: ["spot-cp"], defaultCapacityProviderStrategy: [])],"#
+    } else {
+        ""
+    };
+    let mut pinned = Vec::new();
+    for s in &c.signals {
+        let name = format!("spot-{}", s.member);
+        if s.recommendation {
+            pinned.push(format!(r#"(atMs: {}, fault: SpotRebalanceRecommendation("{name}"))"#, s.at_ms));
+            if let Some(after) = s.notice_after_ms {
+                pinned.push(format!(r#"(atMs: {}, fault: SpotInterruption("{name}", "terminate"))"#, s.at_ms + after));
+            }
+        } else {
+            pinned.push(format!(r#"(atMs: {}, fault: SpotInterruption("{name}", "terminate"))"#, s.at_ms));
+        }
+    }
+    format!(
+        r#"Scenario(
+    name: "capacity-rebalancing-case",
+    seed: 5,
+    clusters: ["prod"],
+    autoScalingGroups: [
+        (AutoScalingGroupName: "spot", MinSize: 0, MaxSize: {max}, DesiredCapacity: {desired},
+         LaunchTemplate: (LaunchTemplateName: "ecs-spot", Version: "1"),
+         AvailabilityZones: ["us-east-1a", "us-east-1b"], HealthCheckGracePeriod: {grace},
+         {hook}
+         cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192, imageIds: {{"1": "ami-0spot"}},
+         launchToRegisterMs: {launch}, spot: (spotInstanceDraining: true), CapacityRebalance: true),
+    ],
+    {providers}
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 512, memory: 1024, exitAfterSigtermMs: 2000)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: {tasks},
+                deploymentConfiguration: (minimumHealthyPercent: {minimum}, maximumPercent: 200))],
+    faults: (pinned: [{pinned}]),
+    steps: [(do: RunUntilQuiet)],
+    endTimeMs: 14400000,
+)
+"#,
+        max = c.desired + c.max_extra,
+        desired = c.desired,
+        grace = c.grace_s,
+        launch = c.launch_ms,
+        tasks = c.tasks,
+        minimum = c.minimum_healthy_percent,
+        pinned = pinned.join(", "),
+    )
+}
+
+fn check(c: &Case) -> Result<(), TestCaseError> {
+    let text = scenario(c);
+    let loaded = load_str("case.ron", &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+    let out = run(&loaded, &RunOptions { keep_records: true, ..Default::default() })
+        .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+    prop_assert!(out.invariant_violation.is_none(), "{:?}\n{text}", out.invariant_violation);
+    let refused: Vec<_> = out.expectations.iter().filter(|r| !r.passed).map(|r| (&r.name, &r.detail)).collect();
+    prop_assert!(refused.is_empty(), "{refused:?}\n{text}");
+    let e = &out.engine;
+    // Every instance EC2 signalled is gone, and the group holds its desired capacity.
+    for s in &c.signals {
+        let i = e.instance_named(&format!("spot-{}", s.member)).expect("a member of time 0");
+        prop_assert_eq!(i.status(), InstanceStatus::Inactive, "spot-{} still there\n{}", s.member, text);
+    }
+    let active = e.instances().filter(|i| i.status() == InstanceStatus::Active).count() as u32;
+    prop_assert_eq!(active, c.desired, "the group's instances at the end\n{}", text);
+    // A termination on a recommendation waits for its replacement: some instance the group
+    // launched was registered (its first trace record) by then, less its grace period.
+    let grace_ms = u64::from(c.grace_s) * 1000;
+    let registered_at = |name: &str| {
+        let id = e.instance_named(name)?.id();
+        e.trace().records().iter().find(|r| r.subject == drainsim_core::Subject::Instance(id)).map(|r| r.time_ms)
+    };
+    let launched: Vec<u64> = (1..=c.desired * 8).filter_map(|n| registered_at(&format!("spot-{}", c.desired + n))).collect();
+    for t in &out.group_terminations {
+        if t.cause == TerminationCause::CapacityRebalancing(SpotSignal::RebalanceRecommendation) {
+            let ready = launched.iter().filter(|&&r| r + grace_ms <= t.at_ms).count();
+            prop_assert!(ready > 0, "{} terminated at {} before any replacement was ready\n{}", t.instance, t.at_ms, text);
+        }
+    }
+    // Recommendations alone, and a path that drains: nothing is interrupted, no floor is breached.
+    let draining_path = matches!(c.path, Path::HookDrain | Path::ManagedDraining);
+    if draining_path && c.signals.iter().all(|s| s.recommendation && s.notice_after_ms.is_none()) {
+        prop_assert_eq!(e.spot_interruptions(), 0, "{}", text);
+        let web = e.service_named("web").expect("web");
+        prop_assert!(web.floor_breaches().is_empty(), "{:?}\n{text}", web.floor_breaches());
+        for t in &out.group_terminations {
+            let expected =
+                if c.path == Path::HookDrain { TerminationPath::LifecycleHookDrain } else { TerminationPath::ManagedDraining };
+            prop_assert_eq!(t.path, expected, "{}", text);
+        }
+    }
+    // The same case again: the same trace.
+    let again = run(&loaded, &RunOptions::default()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(again.engine.trace().digest(), e.trace().digest());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+    #[test]
+    fn capacity_rebalancing_replaces_what_ec2_signals(c in case()) {
+        check(&c)?;
+    }
+}
