@@ -314,3 +314,27 @@ fn a_plan_that_drains_nothing_measures_zero() {
     assert_eq!((interrupted["a"]["median"].as_u64(), interrupted["b"]["max"].as_u64()), (Some(6), Some(0)), "{interrupted}");
     assert_eq!(interrupted["better"], "B");
 }
+
+/// Capacity Rebalancing against none, on the same group (`--set b.CapacityRebalance=true`): the
+/// plan with it interrupts no Spot Instance and breaches no floor, and pays for it with a
+/// replacement, which the measure of Capacity Rebalancing's replacements counts.
+#[test]
+fn capacity_rebalancing_is_compared_by_what_it_spares_and_what_it_replaces() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/rollouts/spot-capacity-rebalance-replaces-before-the-notice.ron",
+        "--set",
+        "b.CapacityRebalance=true",
+        "--seeds",
+        "0..3",
+        "--json",
+    ]);
+    let median = |name: &str| {
+        let m = measure(&report, name);
+        (m["a"]["median"].as_u64(), m["b"]["median"].as_u64(), m["better"].as_str().map(str::to_string))
+    };
+    assert_eq!(median("Spot Instances interrupted"), (Some(1), Some(0), Some("B".into())));
+    assert_eq!(median("floor breaches"), (Some(1), Some(0), Some("B".into())));
+    assert_eq!(median("web-b: deepest dip below floor"), (Some(2), Some(0), Some("B".into())));
+    assert_eq!(median("Spot Instances replaced by Capacity Rebalancing"), (Some(1), Some(2), Some("A".into())));
+}

@@ -196,3 +196,26 @@ fn a_rebalance_recommendation_alone_changes_nothing_in_ecs() {
     assert_eq!(i.spot_signal(), Some(drainsim_core::SpotSignal::RebalanceRecommendation));
     assert_eq!(outcome.engine.spot_interruptions(), 0, "a recommendation is no interruption");
 }
+
+/// `spotRebalanceRecommendationPerMillePerHour` draws recommendations no interruption follows,
+/// after the hour's interruptions and only for instances without a signal: at 1000 ‰ every Spot
+/// Instance still running gets one at the hour and none gets a notice; with the interruption rate
+/// at 1000 ‰ too, the interruptions are drawn first, and the same as without it.
+#[test]
+fn drawn_recommendations_come_alone_and_leave_the_interruption_draws_as_they_were() {
+    let alone = "(spotRebalanceRecommendationPerMillePerHour: 1000)";
+    let outcome = run(&load_str("spot.ron", &scenario(alone, true)).expect("loads"), &kept()).expect("runs");
+    for name in ["spot-1", "spot-2", "spot-3"] {
+        assert_eq!(signal_times(&outcome, name), (vec![3_600_000], vec![]), "{name}");
+        assert_eq!(outcome.engine.instance_named(name).expect("known").status(), InstanceStatus::Active, "{name}");
+    }
+    assert_eq!(outcome.engine.spot_interruptions(), 0);
+    let both = "(spotInterruptionPerMillePerHour: 1000, spotRebalanceRecommendationPerMillePerHour: 1000)";
+    let outcome = run(&load_str("spot.ron", &scenario(both, true)).expect("loads"), &kept()).expect("runs");
+    let interruptions = "(spotInterruptionPerMillePerHour: 1000)";
+    let before = run(&load_str("spot.ron", &scenario(interruptions, true)).expect("loads"), &kept()).expect("runs");
+    for name in ["spot-1", "spot-2", "spot-3"] {
+        assert_eq!(signal_times(&outcome, name), (vec![], vec![3_600_000]), "{name}: interrupted, so no recommendation alone");
+    }
+    assert_eq!(outcome.engine.trace().digest(), before.engine.trace().digest(), "the same run as without recommendations");
+}

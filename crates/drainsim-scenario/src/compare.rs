@@ -70,6 +70,8 @@ pub struct RunNumbers {
     pub instances_launched_by_managed_scaling: u64,
     /// Spot Instances EC2 interrupted.
     pub spot_interruptions: u64,
+    /// Spot Instances an Auto Scaling group's Capacity Rebalancing began to replace.
+    pub capacity_rebalancing_replacements: u64,
     /// Whether the run started an instance refresh.
     pub refreshed: bool,
     /// From the first instance refresh's start to the end of the last, when every refresh ended
@@ -135,6 +137,7 @@ struct PlanRuns {
     placement_failures: Counts,
     instances_launched: Counts,
     spot_interruptions: Counts,
+    capacity_rebalancing_replacements: Counts,
     /// Runs that started an instance refresh.
     refreshed_runs: u64,
     instance_refresh_ms: Counts,
@@ -163,6 +166,7 @@ impl PlanRuns {
                 count(&mut self.placement_failures, Some(n.placement_failures));
                 count(&mut self.instances_launched, Some(n.instances_launched_by_managed_scaling));
                 count(&mut self.spot_interruptions, Some(n.spot_interruptions));
+                count(&mut self.capacity_rebalancing_replacements, Some(n.capacity_rebalancing_replacements));
                 if n.refreshed {
                     self.refreshed_runs += 1;
                     count(&mut self.instance_refresh_ms, n.instance_refresh_ms);
@@ -187,6 +191,7 @@ impl PlanRuns {
         add_counts(&mut self.placement_failures, o.placement_failures);
         add_counts(&mut self.instances_launched, o.instances_launched);
         add_counts(&mut self.spot_interruptions, o.spot_interruptions);
+        add_counts(&mut self.capacity_rebalancing_replacements, o.capacity_rebalancing_replacements);
         self.refreshed_runs += o.refreshed_runs;
         add_counts(&mut self.instance_refresh_ms, o.instance_refresh_ms);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
@@ -439,6 +444,11 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     }
     n.instances_launched_by_managed_scaling = outcome.managed_scaling.iter().map(|m| u64::from(m.instances_launched)).sum();
     n.spot_interruptions = e.spot_interruptions();
+    n.capacity_rebalancing_replacements = outcome
+        .group_terminations
+        .iter()
+        .filter(|t| matches!(t.cause, crate::outcome::TerminationCause::CapacityRebalancing(_)))
+        .count() as u64;
     let refreshes = &outcome.instance_refreshes;
     n.refreshed = !refreshes.is_empty();
     if refreshes.iter().all(|r| r.status == "Successful") {
@@ -571,6 +581,7 @@ pub fn compare(
         ("unhealthy tasks replaced", |p| &p.unhealthy_tasks),
         ("instances launched by managed scaling", |p| &p.instances_launched),
         ("Spot Instances interrupted", |p| &p.spot_interruptions),
+        ("Spot Instances replaced by Capacity Rebalancing", |p| &p.capacity_rebalancing_replacements),
     ] {
         if any(f) {
             let at = measures.len() - 1;

@@ -333,6 +333,10 @@ pub struct FaultsSpec {
     /// recommendation (default 0: with the notice); only with `spotInterruptionPerMillePerHour`.
     #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
     pub spot_rebalance_recommendation_lead_ms: u64,
+    /// Chance, per thousand, that a Spot Instance without a signal gets a rebalance recommendation
+    /// no interruption follows, drawn for each once an hour.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub spot_rebalance_recommendation_per_mille_per_hour: u32,
     /// Instances whose trunk provisioning fails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trunk_failures: Vec<String>,

@@ -962,6 +962,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             ("trunkProvisioningFailurePerMille", f.trunk_provisioning_failure_per_mille),
             ("taskStartFailurePerMille", f.task_start_failure_per_mille),
             ("spotInterruptionPerMillePerHour", f.spot_interruption_per_mille_per_hour),
+            ("spotRebalanceRecommendationPerMillePerHour", f.spot_rebalance_recommendation_per_mille_per_hour),
         ] {
             if value > 1000 {
                 return Err(l.error_at(field, format!("{field} is {value}; fault rates are per mille, 0 to 1000")));

@@ -121,6 +121,7 @@ pub(crate) fn prepare(
             agent_disconnects_per_hour: f.agent_disconnects_per_hour,
             spot_interruption_per_mille_per_hour: f.spot_interruption_per_mille_per_hour,
             spot_rebalance_recommendation_lead_ms: f.spot_rebalance_recommendation_lead_ms,
+            spot_rebalance_recommendation_per_mille_per_hour: f.spot_rebalance_recommendation_per_mille_per_hour,
         };
         engine.set_fault_profile(p);
         if let Some(x) = &f.failing_health_checks {

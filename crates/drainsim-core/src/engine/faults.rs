@@ -42,7 +42,8 @@ impl Engine {
     pub fn set_fault_profile(&mut self, profile: FaultProfile) {
         self.finish_open_instant();
         let start_flaps = profile.agent_disconnects_per_hour > 0 && self.faults.profile.agent_disconnects_per_hour == 0;
-        let start_spot_draws = profile.spot_interruption_per_mille_per_hour > 0;
+        let start_spot_draws =
+            profile.spot_interruption_per_mille_per_hour > 0 || profile.spot_rebalance_recommendation_per_mille_per_hour > 0;
         self.faults.profile = profile;
         if start_spot_draws {
             self.start_spot_draws();
@@ -247,6 +248,7 @@ impl Engine {
             agent_disconnects_per_hour: flaps,
             spot_interruption_per_mille_per_hour: 0,
             spot_rebalance_recommendation_lead_ms: 0,
+            spot_rebalance_recommendation_per_mille_per_hour: 0,
         }
     }
 }

@@ -63,10 +63,15 @@ impl Engine {
     /// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-capacity-rebalancing.html>):
     /// with the profile's `spot_rebalance_recommendation_lead_ms` the draw gives the
     /// recommendation and the notice follows that long after it; without it the two come
-    /// together, and the notice stands for both.
+    /// together, and the notice stands for both. Then, with the profile's
+    /// `spot_rebalance_recommendation_per_mille_per_hour`, each Spot Instance still registered
+    /// without a signal, in instance order, gets a recommendation no interruption follows with that
+    /// chance, one draw each (none when the rate is 0, so the interruption draws are the same
+    /// with or without it).
     pub(crate) fn on_spot_draw(&mut self) {
         let rate = self.faults.profile.spot_interruption_per_mille_per_hour;
-        if rate == 0 {
+        let recommendation_rate = self.faults.profile.spot_rebalance_recommendation_per_mille_per_hour;
+        if rate == 0 && recommendation_rate == 0 {
             self.faults.spot_draws_started = false;
             return;
         }
@@ -79,13 +84,27 @@ impl Engine {
             {
                 continue;
             }
-            if self.rng.stream(StreamName::Faults).random_range(0..1000u32) < rate {
+            if rate > 0 && self.rng.stream(StreamName::Faults).random_range(0..1000u32) < rate {
                 if lead_ms == 0 {
                     self.spot_interruption(id, SpotInterruptionBehavior::Terminate);
                 } else {
                     self.spot_rebalance_recommendation(id);
                     self.faults.spot_notices_scheduled.insert(id);
                     self.schedule(lead_ms, EventKind::SpotInterruptionNotice, id.0, 0);
+                }
+            }
+        }
+        if recommendation_rate > 0 {
+            let spot: Vec<InstanceId> = self.faults.spot_instances.keys().copied().collect();
+            for id in spot {
+                if self.instances[id.index()].status.is_deregistered()
+                    || self.faults.spot_signals.contains_key(&id)
+                    || self.spot_notice_given(id)
+                {
+                    continue;
+                }
+                if self.rng.stream(StreamName::Faults).random_range(0..1000u32) < recommendation_rate {
+                    self.spot_rebalance_recommendation(id);
                 }
             }
         }

@@ -26,6 +26,12 @@ pub struct FaultProfile {
     /// it may ("In some cases, the rebalance recommendation signal can arrive along with the
     /// two-minute interruption notice").
     pub spot_rebalance_recommendation_lead_ms: SimTimeMs,
+    /// Chance, per mille, that a Spot Instance gets a rebalance recommendation that no
+    /// interruption follows, drawn once an hour for each Spot Instance without a signal, after
+    /// that hour's interruptions: a recommendation says the instance is "at elevated risk of
+    /// interruption", not that it will be interrupted, and the instance may run on
+    /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html>).
+    pub spot_rebalance_recommendation_per_mille_per_hour: u32,
 }
 
 /// What EC2 does to an interrupted Spot Instance (its `InstanceInterruptionBehavior`).

@@ -310,6 +310,12 @@ fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedS
             "explore does not draw Spot interruptions (they come from the seed); spotInterruptionPerMillePerHour must be 0 (a pinned SpotInterruption is explored)".into(),
         );
     }
+    if s.faults.as_ref().is_some_and(|f| f.spot_rebalance_recommendation_per_mille_per_hour > 0) {
+        return refuse(
+            "spotRebalanceRecommendationPerMillePerHour",
+            "explore does not draw Spot rebalance recommendations (they come from the seed); spotRebalanceRecommendationPerMillePerHour must be 0".into(),
+        );
+    }
     if s.faults.as_ref().is_some_and(|f| f.agent_disconnects_per_hour > 0) {
         return refuse(
             "agentDisconnectsPerHour",
