@@ -1233,6 +1233,33 @@ fn capacity_rebalancing_is_imported_for_spot_groups() {
     assert_eq!(at_risk.drain().started_at_ms(), Some(120_000 + grace_ms));
 }
 
+/// A group's `InstanceMaintenancePolicy` and `DefaultInstanceWarmup` are imported (the API's -1
+/// clears them: none), and a refresh of the imported group without percentages keeps the policy's.
+#[test]
+fn the_instance_maintenance_policy_and_default_warmup_are_imported() {
+    let with = |min: i64, max: i64, warmup: i64| {
+        edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+            let g = &mut v["AutoScalingGroups"][0];
+            assert_eq!(g["AutoScalingGroupName"], "prod-ecs-m5");
+            g["InstanceMaintenancePolicy"] = serde_json::json!({"MinHealthyPercentage": min, "MaxHealthyPercentage": max});
+            g["DefaultInstanceWarmup"] = serde_json::json!(warmup);
+        })
+    };
+    let imported = import(&with(100, 110, 120), &ImportOptions::default()).expect("imports");
+    let m5 = &imported.scenario.auto_scaling_groups[0];
+    let policy = m5.instance_maintenance_policy.expect("imported");
+    assert_eq!((policy.min_healthy_percentage, policy.max_healthy_percentage), (100, 110));
+    assert_eq!(m5.default_instance_warmup, Some(120));
+    let bare = drainsim_scenario::format::RefreshPreferencesSpec::default();
+    assert_eq!(m5.refresh_healthy_percentages(&bare), (100, 110));
+    assert_eq!(m5.refresh_warmup_s(&bare), 120, "before the group's HealthCheckGracePeriod of 300");
+    let cleared = import(&with(-1, -1, -1), &ImportOptions::default()).expect("imports");
+    let m5 = &cleared.scenario.auto_scaling_groups[0];
+    assert_eq!((m5.instance_maintenance_policy, m5.default_instance_warmup), (None, None));
+    assert_eq!(m5.refresh_healthy_percentages(&bare), (90, 100));
+    assert_eq!(m5.refresh_warmup_s(&bare), 300);
+}
+
 /// `--instance-refresh GROUP` plans a refresh of the imported group to its launch template: with
 /// `--skip-matching` it replaces the members on version 3 and keeps the one on version 4. The
 /// captured member protected from scale in holds it, as Auto Scaling's default

@@ -110,6 +110,8 @@ fn scenario(c: &Case) -> Scenario {
         spot: None,
         instances_distribution: None,
         capacity_rebalance: false,
+        instance_maintenance_policy: None,
+        default_instance_warmup: None,
     };
     let task_definition = api::RegisterTaskDefinitionRequest {
         family: "web".into(),

@@ -977,6 +977,15 @@ pub struct AutoScalingGroupSpec {
     /// (docs/rollouts.md#capacity-rebalancing); only with `spot`.
     #[serde(rename = "CapacityRebalance", default, skip_serializing_if = "is_false")]
     pub capacity_rebalance: bool,
+    /// The group's instance maintenance policy (`InstanceMaintenancePolicy`): the healthy
+    /// percentages a StartInstanceRefresh keeps when its preferences give none
+    /// ([`Self::refresh_healthy_percentages`]).
+    #[serde(rename = "InstanceMaintenancePolicy", default, skip_serializing_if = "Option::is_none")]
+    pub instance_maintenance_policy: Option<InstanceMaintenancePolicySpec>,
+    /// `DefaultInstanceWarmup` (seconds): a StartInstanceRefresh's `InstanceWarmup` when its
+    /// preferences give none, ahead of `HealthCheckGracePeriod` ([`Self::refresh_warmup_s`]).
+    #[serde(rename = "DefaultInstanceWarmup", default, skip_serializing_if = "Option::is_none")]
+    pub default_instance_warmup: Option<u32>,
     /// The group's members at time 0 when they are instances the scenario's `instances` declare
     /// (Auto Scaling's `Instances`; how `drainsim import` writes a captured group): then exactly
     /// `DesiredCapacity` of them, and the group registers none of its own at time 0. Without it
@@ -1006,6 +1015,22 @@ pub struct AsgInstanceSpec {
 
 fn is_false(v: &bool) -> bool {
     !*v
+}
+
+/// An Auto Scaling group's
+/// [`InstanceMaintenancePolicy`](https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceMaintenancePolicy.html):
+/// both percentages, as the API requires them together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceMaintenancePolicySpec {
+    /// The fewest of the desired capacity kept in service and healthy while instances are
+    /// replaced, in percent (0 to 100).
+    #[serde(rename = "MinHealthyPercentage")]
+    pub min_healthy_percentage: u32,
+    /// The most of the desired capacity in service and healthy, or pending, while instances are
+    /// replaced, in percent (100 to 200, at most 100 above the minimum).
+    #[serde(rename = "MaxHealthyPercentage")]
+    pub max_healthy_percentage: u32,
 }
 
 /// The share of a group's capacity that is On-Demand, the rest being Spot (Auto Scaling's
@@ -1090,6 +1115,34 @@ impl AutoScalingGroupSpec {
     /// the capacity after the launch calls for one more.
     pub fn launches_spot(&self, on_demand: u32, alive: u32) -> bool {
         self.spot.is_some() && on_demand >= self.on_demand_of(alive.saturating_add(1))
+    }
+
+    /// The MinHealthyPercentage and MaxHealthyPercentage a StartInstanceRefresh of the group keeps:
+    /// each from the refresh's preferences, else from the group's instance maintenance policy,
+    /// else 90 and 100 — "If you do not specify this property, the default is 90 percent, or the
+    /// percentage set in the instance maintenance policy for the Auto Scaling group, if defined"
+    /// (100 percent for the maximum;
+    /// <https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RefreshPreferences.html>).
+    pub fn refresh_healthy_percentages(&self, preferences: &RefreshPreferencesSpec) -> (u32, u32) {
+        let policy = self.instance_maintenance_policy.as_ref();
+        let min = preferences
+            .min_healthy_percentage
+            .or(policy.map(|p| p.min_healthy_percentage))
+            .unwrap_or(DEFAULT_MIN_HEALTHY_PERCENTAGE);
+        let max = preferences
+            .max_healthy_percentage
+            .or(policy.map(|p| p.max_healthy_percentage))
+            .unwrap_or(DEFAULT_MAX_HEALTHY_PERCENTAGE);
+        (min, max)
+    }
+
+    /// The warmup of a StartInstanceRefresh of the group, in seconds: the refresh's
+    /// `InstanceWarmup`, else the group's `DefaultInstanceWarmup`, else its
+    /// `HealthCheckGracePeriod` ("the instance warmup by default is the value of the
+    /// DefaultInstanceWarmup property, if defined ..., or the HealthCheckGracePeriod property
+    /// otherwise", the same page).
+    pub fn refresh_warmup_s(&self, preferences: &RefreshPreferencesSpec) -> u32 {
+        preferences.instance_warmup.or(self.default_instance_warmup).unwrap_or(self.health_check_grace_period)
     }
 
     /// An instance the group launches: named `name`, in `zone`, from launch template `template`,
@@ -1257,14 +1310,16 @@ pub const DEFAULT_MAX_HEALTHY_PERCENTAGE: u32 = 100;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshPreferencesSpec {
-    /// Percent of the desired capacity kept InService and past warmup (0 to 100, default 90).
+    /// Percent of the desired capacity kept InService and past warmup (0 to 100; default: the
+    /// group's instance maintenance policy's, else 90).
     #[serde(rename = "MinHealthyPercentage", default, skip_serializing_if = "Option::is_none")]
     pub min_healthy_percentage: Option<u32>,
-    /// Percent of the desired capacity that may be InService or Pending (100 to 200, default 100).
+    /// Percent of the desired capacity that may be InService or Pending (100 to 200; default: the
+    /// group's instance maintenance policy's, else 100).
     #[serde(rename = "MaxHealthyPercentage", default, skip_serializing_if = "Option::is_none")]
     pub max_healthy_percentage: Option<u32>,
     /// Seconds after InService before a new instance counts as healthy (default: the group's
-    /// `HealthCheckGracePeriod`).
+    /// `DefaultInstanceWarmup`, else its `HealthCheckGracePeriod`).
     #[serde(rename = "InstanceWarmup", default, skip_serializing_if = "Option::is_none")]
     pub instance_warmup: Option<u32>,
     /// Replace only instances whose launch template — name or version — differs from the desired

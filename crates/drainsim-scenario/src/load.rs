@@ -1247,6 +1247,18 @@ fn check_auto_scaling(
                 "Auto Scaling group '{name}': {custom} custom attributes; RegisterContainerInstance takes at most 10"
             )));
         }
+        if let Some(m) = &g.instance_maintenance_policy {
+            // "Value range is 0 to 100", "100 to 200", and "the difference between them cannot be
+            // greater than 100"
+            // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceMaintenancePolicy.html).
+            let (min, max) = (m.min_healthy_percentage, m.max_healthy_percentage);
+            if min > 100 || !(100..=200).contains(&max) || max - min > 100 {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': InstanceMaintenancePolicy MinHealthyPercentage {min} / \
+                     MaxHealthyPercentage {max}: the minimum is 0 to 100, the maximum 100 to 200, at most 100 apart"
+                )));
+            }
+        }
         if g.capacity_rebalance && g.spot.is_none() {
             return Err(at(format!(
                 "Auto Scaling group '{name}': CapacityRebalance without spot; Capacity Rebalancing replaces Spot \
@@ -1403,12 +1415,17 @@ fn check_auto_scaling(
                 "MaxHealthyPercentage without MinHealthyPercentage: if you specify MaxHealthyPercentage, you must also specify MinHealthyPercentage".into(),
             );
         }
-        let min = p.min_healthy_percentage.unwrap_or(crate::format::DEFAULT_MIN_HEALTHY_PERCENTAGE);
-        let max = p.max_healthy_percentage.unwrap_or(crate::format::DEFAULT_MAX_HEALTHY_PERCENTAGE);
-        if max - min > 100 {
+        // The percentages the refresh keeps, the group's instance maintenance policy filling in
+        // what its preferences leave out.
+        let (min, max) = g.refresh_healthy_percentages(p);
+        if max.saturating_sub(min) > 100 {
             return refuse(
                 "MaxHealthyPercentage",
-                format!("MaxHealthyPercentage {max} and MinHealthyPercentage {min} are more than 100 apart"),
+                format!(
+                    "MaxHealthyPercentage {max} and MinHealthyPercentage {min} are more than 100 apart (with Auto Scaling \
+                     group '{}''s InstanceMaintenancePolicy filling in what the preferences leave out)",
+                    g.auto_scaling_group_name
+                ),
             );
         }
         if let Some(mode) = p.scale_in_protected_instances.as_deref().filter(|m| !SCALE_IN_PROTECTED_INSTANCES.contains(m)) {

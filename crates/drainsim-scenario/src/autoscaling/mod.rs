@@ -20,8 +20,7 @@ use crate::driver::Driver;
 pub(crate) type ScenarioDriver<'a, 's> = Driver<'a, 's, AutoScaling>;
 use crate::format::{
     AutoScalingGroupSpec, InstanceGroup, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
-    DEFAULT_CHECKPOINT_DELAY_S, DEFAULT_MAX_HEALTHY_PERCENTAGE, DEFAULT_MIN_HEALTHY_PERCENTAGE, MANAGED_DRAINING_LIMIT_MS,
-    PROTECTED_INSTANCES_WAIT_MS,
+    DEFAULT_CHECKPOINT_DELAY_S, MANAGED_DRAINING_LIMIT_MS, PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{GroupTermination, InstanceRefreshOutcome, RefreshCapacitySample, TerminationCause, TerminationPath};
@@ -285,9 +284,8 @@ impl AutoScaling {
         // the same version number
         // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html).
         let target = req.desired_configuration.as_ref().map_or_else(|| g.template.clone(), |d| d.launch_template.clone());
-        let min_pct = prefs.min_healthy_percentage.unwrap_or(DEFAULT_MIN_HEALTHY_PERCENTAGE);
-        let max_pct = prefs.max_healthy_percentage.unwrap_or(DEFAULT_MAX_HEALTHY_PERCENTAGE);
-        let warmup_ms = u64::from(prefs.instance_warmup.unwrap_or(g.spec.health_check_grace_period)) * 1000;
+        let (min_pct, max_pct) = g.spec.refresh_healthy_percentages(prefs);
+        let warmup_ms = u64::from(g.spec.refresh_warmup_s(prefs)) * 1000;
         let skip_matching = prefs.skip_matching.unwrap_or(false);
         // `load` checked the value.
         // `Wait` when absent, as Auto Scaling's own default ("Wait (default)",

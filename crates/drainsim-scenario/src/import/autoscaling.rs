@@ -18,7 +18,8 @@ use super::json::Obj;
 use super::user_data::AgentSettings;
 use super::{note_once, ImportError, ImportSummary, Origin};
 use crate::format::{
-    AsgInstanceSpec, AutoScalingGroupSpec, InstancesDistributionSpec, LaunchTemplateSpec, LifecycleHookSpec, Scenario, SpotSpec,
+    AsgInstanceSpec, AutoScalingGroupSpec, InstanceMaintenancePolicySpec, InstancesDistributionSpec, LaunchTemplateSpec,
+    LifecycleHookSpec, Scenario, SpotSpec,
 };
 use crate::format::{MAX_GROUP_SIZE, TERMINATING_TRANSITION};
 
@@ -87,6 +88,10 @@ pub(super) struct GroupIn {
     distribution: Option<(u32, u32)>,
     /// `CapacityRebalance`.
     capacity_rebalance: bool,
+    /// `InstanceMaintenancePolicy`: MinHealthyPercentage and MaxHealthyPercentage, when set.
+    maintenance: Option<(u32, u32)>,
+    /// `DefaultInstanceWarmup` (seconds), when set.
+    default_warmup_s: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +177,21 @@ impl AutoScalingCapture {
             let zones = g.strings("AvailabilityZones")?.iter().map(|z| z.to_string()).collect();
             let grace_period_s = g.opt_int("HealthCheckGracePeriod", size.clone())?.unwrap_or(0) as u32;
             let capacity_rebalance = g.opt_bool("CapacityRebalance")?.unwrap_or(false);
+            // -1 is how the API clears either value: none.
+            let maintenance = match g.opt_obj("InstanceMaintenancePolicy")? {
+                Some(m) => {
+                    let min = m.opt_int("MinHealthyPercentage", -1..=100)?;
+                    let max = m.opt_int("MaxHealthyPercentage", -1..=200)?;
+                    m.finish();
+                    match (min, max) {
+                        (Some(min), Some(max)) if min >= 0 && max >= 100 && max - min <= 100 => Some((min as u32, max as u32)),
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            let default_warmup_s =
+                g.opt_int("DefaultInstanceWarmup", -1..=i64::from(i32::MAX))?.filter(|w| *w >= 0).map(|w| w as u32);
             let mut spot = Share::None;
             let mut distribution = None;
             let template = match (g.opt_obj("LaunchTemplate")?, g.opt_obj("MixedInstancesPolicy")?) {
@@ -262,6 +282,8 @@ impl AutoScalingCapture {
                 grace_period_s,
                 members,
                 capacity_rebalance,
+                maintenance,
+                default_warmup_s,
                 spot,
                 distribution,
             });
@@ -774,6 +796,10 @@ impl AutoScalingCapture {
                 spot,
                 instances_distribution,
                 capacity_rebalance,
+                instance_maintenance_policy: g
+                    .maintenance
+                    .map(|(min, max)| InstanceMaintenancePolicySpec { min_healthy_percentage: min, max_healthy_percentage: max }),
+                default_instance_warmup: g.default_warmup_s,
                 instances,
             });
         }
