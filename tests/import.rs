@@ -1260,6 +1260,30 @@ fn the_instance_maintenance_policy_and_default_warmup_are_imported() {
     assert_eq!(m5.refresh_warmup_s(&bare), 300);
 }
 
+/// A group's `TerminationPolicies` are imported (`["Default"]`, the fixture's, is the default and
+/// written as none); a list with a custom Lambda policy is left out with a note.
+#[test]
+fn termination_policies_are_imported() {
+    let with = |policies: serde_json::Value| {
+        edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+            v["AutoScalingGroups"][0]["TerminationPolicies"] = policies.clone();
+        })
+    };
+    let plain = import(&asg_inputs(), &ImportOptions::default()).expect("imports");
+    assert!(plain.scenario.auto_scaling_groups[0].termination_policies.is_empty());
+    assert!(!plain.summary.to_string().contains("TerminationPolicies (x"), "read, not skipped");
+    let listed =
+        import(&with(serde_json::json!(["OldestLaunchTemplate", "OldestInstance"])), &ImportOptions::default()).expect("imports");
+    assert_eq!(listed.scenario.auto_scaling_groups[0].termination_policies, ["OldestLaunchTemplate", "OldestInstance"]);
+    let custom = import(
+        &with(serde_json::json!(["arn:aws:lambda:eu-west-1:111122223333:function:pick:prod", "OldestInstance"])),
+        &ImportOptions::default(),
+    )
+    .expect("imports");
+    assert!(custom.scenario.auto_scaling_groups[0].termination_policies.is_empty());
+    assert!(noted(&custom, "TerminationPolicies arn:aws:lambda"), "{:?}", custom.summary.notes);
+}
+
 /// `--instance-refresh GROUP` plans a refresh of the imported group to its launch template: with
 /// `--skip-matching` it replaces the members on version 3 and keeps the one on version 4. The
 /// captured member protected from scale in holds it, as Auto Scaling's default

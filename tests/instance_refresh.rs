@@ -112,6 +112,7 @@ fn scenario(c: &Case) -> Scenario {
         capacity_rebalance: false,
         instance_maintenance_policy: None,
         default_instance_warmup: None,
+        termination_policies: Vec::new(),
     };
     let task_definition = api::RegisterTaskDefinitionRequest {
         family: "web".into(),

@@ -986,6 +986,10 @@ pub struct AutoScalingGroupSpec {
     /// preferences give none, ahead of `HealthCheckGracePeriod` ([`Self::refresh_warmup_s`]).
     #[serde(rename = "DefaultInstanceWarmup", default, skip_serializing_if = "Option::is_none")]
     pub default_instance_warmup: Option<u32>,
+    /// `TerminationPolicies`: the order in which a scale-in chooses, within the zone it takes
+    /// from, the instances to terminate (default `["Default"]`; [`TerminationPolicy`]).
+    #[serde(rename = "TerminationPolicies", default, skip_serializing_if = "Vec::is_empty")]
+    pub termination_policies: Vec<String>,
     /// The group's members at time 0 when they are instances the scenario's `instances` declare
     /// (Auto Scaling's `Instances`; how `drainsim import` writes a captured group): then exactly
     /// `DesiredCapacity` of them, and the group registers none of its own at time 0. Without it
@@ -1015,6 +1019,54 @@ pub struct AsgInstanceSpec {
 
 fn is_false(v: &bool) -> bool {
     !*v
+}
+
+/// The most termination policies a group may list.
+pub const MAX_TERMINATION_POLICIES: usize = 10;
+
+/// A predefined termination policy of an Auto Scaling group
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html>),
+/// as drainsim applies it within the zone a scale-in takes from (the zones' balance comes first).
+/// Each orders the members it can tell apart and leaves the others tied for the next policy; the
+/// last tie is broken by launch order, oldest first (where Auto Scaling picks at random).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminationPolicy {
+    /// `Default`: `OldestLaunchTemplate`, then `ClosestToNextInstanceHour`.
+    Default,
+    /// `AllocationStrategy`: aligns the rest with the allocation strategy; drainsim models one
+    /// instance type, so it tells no member apart.
+    AllocationStrategy,
+    /// `OldestLaunchTemplate`: members of another launch template than the group's current one
+    /// first, then those of the oldest version of the current one.
+    OldestLaunchTemplate,
+    /// `OldestLaunchConfiguration`: drainsim's groups launch from launch templates only, so it
+    /// tells no member apart.
+    OldestLaunchConfiguration,
+    /// `ClosestToNextInstanceHour`: the member closest to a whole hour since its launch (a member
+    /// of time 0 counts as launched at time 0).
+    ClosestToNextInstanceHour,
+    /// `NewestInstance`: the member launched last first.
+    NewestInstance,
+    /// `OldestInstance`: the member launched first first.
+    OldestInstance,
+}
+
+impl TerminationPolicy {
+    /// Every predefined policy, as the API spells it.
+    pub const ALL: [(&'static str, TerminationPolicy); 7] = [
+        ("Default", TerminationPolicy::Default),
+        ("AllocationStrategy", TerminationPolicy::AllocationStrategy),
+        ("OldestLaunchTemplate", TerminationPolicy::OldestLaunchTemplate),
+        ("OldestLaunchConfiguration", TerminationPolicy::OldestLaunchConfiguration),
+        ("ClosestToNextInstanceHour", TerminationPolicy::ClosestToNextInstanceHour),
+        ("NewestInstance", TerminationPolicy::NewestInstance),
+        ("OldestInstance", TerminationPolicy::OldestInstance),
+    ];
+
+    /// The policy the API spells `text`, if it is a predefined one.
+    pub fn parse(text: &str) -> Option<TerminationPolicy> {
+        Self::ALL.iter().find(|(name, _)| *name == text).map(|(_, p)| *p)
+    }
 }
 
 /// An Auto Scaling group's
@@ -1134,6 +1186,27 @@ impl AutoScalingGroupSpec {
             .or(policy.map(|p| p.max_healthy_percentage))
             .unwrap_or(DEFAULT_MAX_HEALTHY_PERCENTAGE);
         (min, max)
+    }
+
+    /// The group's termination policies in the order they apply, `Default` expanded to what it
+    /// does (`OldestLaunchTemplate`, then `ClosestToNextInstanceHour`); no policy is `Default`.
+    /// Names `load` did not check are left out.
+    pub fn termination_order(&self) -> Vec<TerminationPolicy> {
+        let names: Vec<&str> = if self.termination_policies.is_empty() {
+            vec!["Default"]
+        } else {
+            self.termination_policies.iter().map(String::as_str).collect()
+        };
+        names
+            .into_iter()
+            .filter_map(TerminationPolicy::parse)
+            .flat_map(|p| match p {
+                TerminationPolicy::Default => {
+                    vec![TerminationPolicy::OldestLaunchTemplate, TerminationPolicy::ClosestToNextInstanceHour]
+                }
+                other => vec![other],
+            })
+            .collect()
     }
 
     /// The warmup of a StartInstanceRefresh of the group, in seconds: the refresh's

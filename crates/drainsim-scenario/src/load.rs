@@ -1247,6 +1247,34 @@ fn check_auto_scaling(
                 "Auto Scaling group '{name}': {custom} custom attributes; RegisterContainerInstance takes at most 10"
             )));
         }
+        if g.termination_policies.len() > crate::format::MAX_TERMINATION_POLICIES {
+            return Err(at(format!(
+                "Auto Scaling group '{name}': {} TerminationPolicies; at most {}",
+                g.termination_policies.len(),
+                crate::format::MAX_TERMINATION_POLICIES
+            )));
+        }
+        for (n, policy) in g.termination_policies.iter().enumerate() {
+            if policy.starts_with("arn:") {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': TerminationPolicies: custom termination policies (a Lambda function, \
+                     {policy}) are not modelled"
+                )));
+            }
+            if crate::format::TerminationPolicy::parse(policy).is_none() {
+                let hint = did_you_mean(policy, crate::format::TerminationPolicy::ALL.iter().map(|(p, _)| *p));
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': TerminationPolicies: '{policy}' is not a termination policy{hint}"
+                )));
+            }
+            // "If you use the Default policy, it must be the last policy in the list"
+            // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html).
+            if policy == "Default" && n + 1 != g.termination_policies.len() {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': TerminationPolicies: Default must be the last policy in the list"
+                )));
+            }
+        }
         if let Some(m) = &g.instance_maintenance_policy {
             // "Value range is 0 to 100", "100 to 200", and "the difference between them cannot be
             // greater than 100"

@@ -730,18 +730,20 @@ fn resize(
     error: &mut Option<EcsError>,
 ) -> (u32, u32) {
     let (mut launched, mut terminated) = (0u32, 0u32);
-    // The alive members that may go, in launch order (read again before each pick while
-    // whether one is protected follows the tasks it runs): for a mixed group one set per purchase
-    // option (On-Demand, Spot), else one set.
+    // The alive members that may go, in the order of the group's termination policies (read
+    // again before each pick while whether one is protected follows the tasks it runs): for a
+    // mixed group one set per purchase option (On-Demand, Spot), else one set.
     let options: &[Option<bool>] = if g.spec.instances_distribution.is_some() { &[Some(false), Some(true)] } else { &[None] };
+    let policies = g.spec.termination_order();
     let eligible = |g: &Group, engine: &Engine| -> Vec<Victims> {
         options
             .iter()
             .map(|spot| {
-                Victims::new(
-                    g,
-                    (0..g.members.len()).filter(|&k| may_terminate(g, k, engine) && spot.is_none_or(|s| g.members[k].spot == s)),
-                )
+                let mut members: Vec<usize> = (0..g.members.len())
+                    .filter(|&k| may_terminate(g, k, engine) && spot.is_none_or(|s| g.members[k].spot == s))
+                    .collect();
+                members.sort_by_cached_key(|&k| termination_key(g, &policies, k, now));
+                Victims::new(g, members.into_iter())
             })
             .collect()
     };
@@ -779,6 +781,33 @@ fn resize(
         launched += 1;
     }
     (launched, terminated)
+}
+
+/// Where member `k` comes in the order the group's termination `policies` give at `now`
+/// ([`AutoScalingGroupSpec::termination_order`]; lower terminates first), within the zone a scale-in
+/// takes from: one part per policy, then its launch order, oldest first (Auto Scaling picks among
+/// the last ties at random; drainsim keeps runs the same)
+/// (<https://github.com/awsdocs/amazon-ec2-auto-scaling-user-guide/blob/master/doc_source/ec2-auto-scaling-termination-policies.md>).
+fn termination_key(g: &Group, policies: &[crate::format::TerminationPolicy], k: usize, now: u64) -> Vec<u64> {
+    use crate::format::TerminationPolicy as P;
+    const HOUR_MS: u64 = 3_600_000;
+    let m = &g.members[k];
+    let mut key: Vec<u64> = policies
+        .iter()
+        .map(|p| match p {
+            // "instances that use the noncurrent launch template are terminated first, followed by
+            // instances that use the oldest version of the current launch template"
+            P::OldestLaunchTemplate if m.template.launch_template_name != g.template.launch_template_name => 0,
+            P::OldestLaunchTemplate => 1 + m.template.version.parse::<u64>().unwrap_or(u64::MAX - 1),
+            // Closest to a whole hour of running: the least time left in its current hour.
+            P::ClosestToNextInstanceHour => HOUR_MS - now.saturating_sub(m.launched_at_ms.unwrap_or(0)) % HOUR_MS,
+            P::NewestInstance => u64::MAX - k as u64,
+            P::OldestInstance => k as u64,
+            P::Default | P::AllocationStrategy | P::OldestLaunchConfiguration => 0,
+        })
+        .collect();
+    key.push(k as u64);
+    key
 }
 
 /// The group launches an instance at `now` from the launch template it launches now: a Pending

@@ -92,6 +92,8 @@ pub(super) struct GroupIn {
     maintenance: Option<(u32, u32)>,
     /// `DefaultInstanceWarmup` (seconds), when set.
     default_warmup_s: Option<u32>,
+    /// `TerminationPolicies`, as listed.
+    termination_policies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +168,29 @@ fn template_of(o: &Obj<'_>) -> Result<Option<TemplateIn>, ImportError> {
 }
 
 impl AutoScalingCapture {
+    /// A group's `TerminationPolicies` as drainsim takes them: `["Default"]` (or none) is left
+    /// out, the default; a custom policy (a Lambda function's ARN) is not modelled, and with it
+    /// the list is left out (noted), as it would decide first.
+    fn termination_policies_of(&self, g: &GroupIn, summary: &mut ImportSummary) -> Vec<String> {
+        let listed = &g.termination_policies;
+        if listed.is_empty() || *listed == ["Default"] {
+            return Vec::new();
+        }
+        let modelled = listed.iter().all(|p| crate::format::TerminationPolicy::parse(p).is_some())
+            && listed.iter().position(|p| p == "Default").is_none_or(|n| n + 1 == listed.len());
+        if modelled {
+            listed.clone()
+        } else {
+            summary.notes.push(format!(
+                "Auto Scaling group {}: TerminationPolicies {} left out (a custom policy is not modelled): its scale-ins \
+                 follow the default termination policy",
+                g.name,
+                listed.join(", ")
+            ));
+            Vec::new()
+        }
+    }
+
     /// `describe-auto-scaling-groups`: each group, its sizes, zones, launch template and members.
     pub(super) fn read_groups(&mut self, root: &Obj<'_>, file: &str) -> Result<(), ImportError> {
         let size = 0..=i64::from(i32::MAX);
@@ -190,6 +215,7 @@ impl AutoScalingCapture {
                 }
                 None => None,
             };
+            let termination_policies: Vec<String> = g.strings("TerminationPolicies")?.iter().map(|p| p.to_string()).collect();
             let default_warmup_s =
                 g.opt_int("DefaultInstanceWarmup", -1..=i64::from(i32::MAX))?.filter(|w| *w >= 0).map(|w| w as u32);
             let mut spot = Share::None;
@@ -284,6 +310,7 @@ impl AutoScalingCapture {
                 capacity_rebalance,
                 maintenance,
                 default_warmup_s,
+                termination_policies,
                 spot,
                 distribution,
             });
@@ -800,6 +827,7 @@ impl AutoScalingCapture {
                     .maintenance
                     .map(|(min, max)| InstanceMaintenancePolicySpec { min_healthy_percentage: min, max_healthy_percentage: max }),
                 default_instance_warmup: g.default_warmup_s,
+                termination_policies: self.termination_policies_of(g, summary),
                 instances,
             });
         }
