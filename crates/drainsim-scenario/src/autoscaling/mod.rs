@@ -423,23 +423,9 @@ impl AutoScaling {
                 if alive >= max_instances || alive_kept >= desired {
                     break;
                 }
-                let zone = fewest_alive_zone(g, &mut zones);
-                let spot = g.spec.launches_spot(on_demand, alive);
-                on_demand += u32::from(!spot);
-                (alive, alive_kept) = (alive + 1, alive_kept + 1);
-                g.launched = g.launched.checked_add(1).expect("launches are bounded by MAX_GROUP_SIZE per refresh");
+                launch(g, now, &target, &mut zones, &mut on_demand, &mut alive);
+                alive_kept += 1;
                 launched_by_refresh += 1;
-                g.members.push(Member {
-                    name: g.spec.member_name(g.launched),
-                    zone,
-                    template: target.clone(),
-                    protected: false,
-                    spot,
-                    lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
-                    launched_at_ms: Some(now),
-                    instance: None,
-                    rebalancing: None,
-                });
             }
             // Observations.
             let sample = RefreshCapacitySample {
@@ -776,8 +762,9 @@ fn resize(
     // Each launch is a Pending member in the zone with the fewest alive ones: the counts are taken
     // once and moved with each launch.
     let mut zones = alive_per_zone(g);
+    let template = g.template.clone();
     while error.is_none() && alive_now < desired {
-        launch(g, now, &mut zones, &mut on_demand, &mut alive_now);
+        launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now);
         launched += 1;
     }
     (launched, terminated)
@@ -810,20 +797,27 @@ fn termination_key(g: &Group, policies: &[crate::format::TerminationPolicy], k: 
     key
 }
 
-/// The group launches an instance at `now` from the launch template it launches now: a Pending
-/// member in the zone with the fewest alive members (`zones`, [`alive_per_zone`]), a Spot Instance
-/// or not as [`AutoScalingGroupSpec::launches_spot`] says for `on_demand` of `alive` members; the
-/// three counts move with the launch. Returns its index.
-fn launch(g: &mut Group, now: u64, zones: &mut [(String, usize)], on_demand: &mut u32, alive: &mut u32) -> usize {
+/// The group launches an instance at `now` from launch template `template`: a Pending member in
+/// the zone with the fewest alive members (`zones`, [`alive_per_zone`]), a Spot Instance or not as
+/// [`AutoScalingGroupSpec::launches_spot`] says for `on_demand` of `alive` members; the three
+/// counts move with the launch. Returns its index.
+fn launch(
+    g: &mut Group,
+    now: u64,
+    template: &LaunchTemplateSpec,
+    zones: &mut [(String, usize)],
+    on_demand: &mut u32,
+    alive: &mut u32,
+) -> usize {
     let zone = fewest_alive_zone(g, zones);
     let spot = g.spec.launches_spot(*on_demand, *alive);
     *on_demand += u32::from(!spot);
     *alive += 1;
-    g.launched = g.launched.checked_add(1).expect("launches are bounded by MaxSize per resize");
+    g.launched = g.launched.checked_add(1).expect("launches are bounded by MAX_GROUP_SIZE per step or action");
     g.members.push(Member {
         name: g.spec.member_name(g.launched),
         zone,
-        template: g.template.clone(),
+        template: template.clone(),
         protected: false,
         spot,
         lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
@@ -888,8 +882,9 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
         let replacement = g.members[k].rebalancing.and_then(|r| r.replacement);
         let lost_replacement = replacement.is_some_and(|n| g.members[n].lifecycle == Lifecycle::Terminated);
         if replacement.is_none() || lost_replacement {
-            let launched =
-                (alive_now < g.spec.desired_capacity).then(|| launch(g, now, &mut zones, &mut on_demand, &mut alive_now));
+            let template = g.template.clone();
+            let launched = (alive_now < g.spec.desired_capacity)
+                .then(|| launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now));
             changed |= launched.is_some() || lost_replacement;
             g.members[k].rebalancing = Some(Rebalancing { replacement: launched });
         }
