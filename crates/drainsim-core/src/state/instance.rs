@@ -194,6 +194,7 @@ impl InstanceState {
     /// Records when, during its drain, `runningTasksCount` first reached 0 and when its last task
     /// stopped (docs/ecs-choices.md: the drain is complete when every task is STOPPED). Returns
     /// whether the drain completed now.
+    #[inline]
     fn note_drain_progress(&mut self, now_ms: SimTimeMs) -> bool {
         if self.status != InstanceStatus::Draining || self.drain.started_at_ms().is_none() {
             return false;
@@ -963,14 +964,20 @@ impl Instances {
     ) {
         let i = &mut self.records[id.index()];
         i.apply_contribution(old, new);
-        self.note_drain_progress(id, now_ms);
+        if i.note_drain_progress(now_ms) {
+            self.count_drain_completed();
+        }
     }
 
     /// Notes the progress of the instance's drain at `now_ms`.
     pub(crate) fn note_drain_progress(&mut self, id: Id, now_ms: SimTimeMs) {
         if self.records[id.index()].note_drain_progress(now_ms) {
-            self.drains_completed = self.drains_completed.checked_add(1).expect("one completion per drain");
+            self.count_drain_completed();
         }
+    }
+
+    fn count_drain_completed(&mut self) {
+        self.drains_completed = self.drains_completed.checked_add(1).expect("one completion per drain");
     }
 
     /// Changes the remaining resources; returns the instance's placement key before and after.
