@@ -965,13 +965,15 @@ fn auto_scaling_groups_are_imported_with_their_instances() {
         .iter()
         .map(|i| (i.instance_id.as_str(), i.launch_template.as_ref().map(|t| t.version.as_str()), i.protected_from_scale_in))
         .collect();
+    // Oldest first, by when their container instances registered (the capture lists 701, 702,
+    // 703, 706; 706 registered first and 701 last).
     assert_eq!(
         members,
         [
-            ("i-0a1c2e3f405a6b701", Some("3"), false),
-            ("i-0a1c2e3f405a6b702", Some("3"), false),
-            ("i-0a1c2e3f405a6b703", None, false),
             ("i-0a1c2e3f405a6b706", Some("3"), true),
+            ("i-0a1c2e3f405a6b703", None, false),
+            ("i-0a1c2e3f405a6b702", Some("3"), false),
+            ("i-0a1c2e3f405a6b701", Some("3"), false),
         ]
     );
     assert_eq!((m5.min_size, m5.desired_capacity, m5.max_size), (3, 4, 8), "the Pending instance is not one");

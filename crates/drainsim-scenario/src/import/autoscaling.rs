@@ -522,7 +522,15 @@ impl AutoScalingCapture {
 
     /// Adds each captured group that holds imported instances to `s` (after its instances), with
     /// its hooks, and the capacity providers of the groups added that the cluster has (`kept`).
-    pub(super) fn build(&self, s: &mut Scenario, kept: &[String], summary: &mut ImportSummary) -> Result<(), ImportError> {
+    /// The groups that hold imported container instances, adopting them (`registered_at`: when
+    /// each container instance registered, by name).
+    pub(super) fn build(
+        &self,
+        s: &mut Scenario,
+        kept: &[String],
+        registered_at: &BTreeMap<&str, i64>,
+        summary: &mut ImportSummary,
+    ) -> Result<(), ImportError> {
         let at = |path: &Origin, message: String| ImportError::new(path.0.clone(), path.1.clone(), message);
         let index: BTreeMap<&str, usize> = s.instances.iter().enumerate().map(|(k, g)| (g.name.as_str(), k)).collect();
         let cluster = s.clusters.first().cloned().unwrap_or_else(|| "default".to_string());
@@ -560,8 +568,13 @@ impl AutoScalingCapture {
             if let Some(refusal) = crate::load::launch_template_name_refusal(&template.name) {
                 return Err(at(&g.path, format!("Auto Scaling group {name}: {refusal}")));
             }
-            let (in_service, other_state): (Vec<&MemberIn>, Vec<&MemberIn>) =
+            let (mut in_service, other_state): (Vec<&MemberIn>, Vec<&MemberIn>) =
                 adopted.into_iter().partition(|m| m.lifecycle_state == "InService");
+            // Oldest first, by when their container instances registered: drainsim's members are
+            // in launch order, which a refresh's victims (oldest first) and a scale-in's last ties
+            // follow. describe-auto-scaling-groups lists them in no such order. A stable sort: those
+            // without a registeredAt keep their place after the others.
+            in_service.sort_by_key(|m| registered_at.get(m.id.as_str()).copied().unwrap_or(i64::MAX));
             for m in &other_state {
                 summary.notes.push(format!(
                     "instance {} of Auto Scaling group {name} is {}: imported outside the group (drainsim's members \

@@ -230,6 +230,8 @@ struct InstanceIn {
     status: String,
     agent_connected: bool,
     trunked: bool,
+    /// `registeredAt` (ms since the epoch), when given.
+    registered_at: Option<i64>,
 }
 
 struct ServiceIn {
@@ -689,6 +691,7 @@ impl Capture {
             status,
             agent_connected,
             trunked,
+            registered_at,
         });
         Ok(())
     }
@@ -1309,7 +1312,10 @@ fn build(
         type_paths.push(&i.type_path);
     }
     // The Auto Scaling groups holding the instances, adopting them, and their capacity providers.
-    cap.autoscaling.build(&mut s, &providers, summary)?;
+    // When each imported instance registered: a group's members are ordered by it, oldest first.
+    let registered_at: BTreeMap<&str, i64> =
+        cap.instances.iter().filter_map(|i| Some((i.group.name.as_str(), i.registered_at?))).collect();
+    cap.autoscaling.build(&mut s, &providers, &registered_at, summary)?;
     for (p, _) in &cap.autoscaling.providers {
         let imported = s.capacity_providers.iter().any(|c| c.name == p.name);
         if providers.contains(&p.name) && !imported && p.auto_scaling_group_provider.managed_scaling_enabled() {
