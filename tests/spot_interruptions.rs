@@ -219,3 +219,17 @@ fn drawn_recommendations_come_alone_and_leave_the_interruption_draws_as_they_wer
     }
     assert_eq!(outcome.engine.trace().digest(), before.engine.trace().digest(), "the same run as without recommendations");
 }
+
+/// A pinned interruption of an instance whose drawn notice is still to come (its recommendation
+/// given at the hour) gives the notice at once; the drawn notice then finds it given and changes
+/// nothing. The run keeps every invariant.
+#[test]
+fn a_pinned_interruption_before_a_drawn_notice_is_the_one_notice() {
+    let faults = r#"(spotInterruptionPerMillePerHour: 1000, spotRebalanceRecommendationLeadMs: 600000,
+        pinned: [(atMs: 3900000, fault: SpotInterruption("spot-1", "terminate"))])"#;
+    let outcome = run(&load_str("spot.ron", &scenario(faults, true)).expect("loads"), &kept()).expect("runs");
+    assert_eq!(outcome.invariant_violation, None);
+    assert_eq!(signal_times(&outcome, "spot-1"), (vec![3_600_000], vec![3_900_000]), "the pinned notice, once");
+    assert_eq!(signal_times(&outcome, "spot-2"), (vec![3_600_000], vec![4_200_000]), "the drawn one, 10 minutes on");
+    assert_eq!(outcome.engine.instance_named("spot-1").expect("known").status(), InstanceStatus::Inactive);
+}

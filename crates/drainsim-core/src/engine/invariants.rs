@@ -932,8 +932,8 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
 
 /// EC2's signals of Spot interruptions: only Spot Instances have one; an interruption notice is a
 /// `terminate` interruption given (a hibernated instance has none); a drawn notice still to come
-/// follows a recommendation alone; and each signal is counted once (a recommendation and a notice
-/// may both count for one instance).
+/// follows a recommendation (a pinned interruption may have given the notice meanwhile); and each
+/// signal is counted once (a recommendation and a notice may both count for one instance).
 fn check_spot_signals(e: &Engine) -> Result<(), InvariantViolation> {
     let f = &e.faults;
     for (id, signal) in &f.spot_signals {
@@ -948,11 +948,9 @@ fn check_spot_signals(e: &Engine) -> Result<(), InvariantViolation> {
             return fail("spot-signals", format!("{name}: its {} disagrees with the interruptions given", signal.as_str()));
         }
     }
-    if let Some(id) =
-        f.spot_notices_scheduled.iter().find(|id| f.spot_signals.get(id) != Some(&SpotSignal::RebalanceRecommendation))
-    {
+    if let Some(id) = f.spot_notices_scheduled.iter().find(|id| !f.spot_signals.contains_key(id)) {
         let name = e.strings.resolve(e.instances[id.index()].name);
-        return fail("spot-signals", format!("{name}: a drawn notice is to come without a recommendation alone before it"));
+        return fail("spot-signals", format!("{name}: a drawn notice is to come without a recommendation before it"));
     }
     let least = f.spot_signals.len() as u64;
     if f.spot_signals_given < least || f.spot_signals_given > 2 * least {

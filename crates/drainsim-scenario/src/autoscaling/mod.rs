@@ -849,13 +849,12 @@ fn launch(
 ///    instance passes its health check before it proceeds with terminating the old instance"),
 ///    when the group needed no replacement, or at once on its interruption notice.
 ///
-/// EC2 still terminates the instance two minutes after a notice, whatever the group is doing.
-/// Returns whether anything changed; a refused ECS request is kept in `error`.
-fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) -> bool {
+/// EC2 still terminates the instance two minutes after a notice, whatever the group is doing. A
+/// refused ECS request is kept in `error`.
+fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) {
     if !g.spec.capacity_rebalance {
-        return false;
+        return;
     }
-    let mut changed = false;
     let signals = engine.spot_signals();
     if g.spot_signals_seen != signals {
         g.spot_signals_seen = signals;
@@ -867,7 +866,6 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
                 && spot_signal(engine, m).is_some()
             {
                 g.members[k].rebalancing = Some(Rebalancing { replacement: None });
-                changed = true;
             }
         }
     }
@@ -875,7 +873,7 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
         .filter(|&k| g.members[k].rebalancing.is_some() && matches!(g.members[k].lifecycle, Lifecycle::InService { .. }))
         .collect();
     if replaced.is_empty() {
-        return changed;
+        return;
     }
     let (mut zones, mut on_demand, mut alive_now) = (alive_per_zone(g), on_demand_alive(g), alive(g));
     for &k in &replaced {
@@ -885,7 +883,6 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
             let template = g.template.clone();
             let launched = (alive_now < g.spec.desired_capacity)
                 .then(|| launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now));
-            changed |= launched.is_some() || lost_replacement;
             g.members[k].rebalancing = Some(Rebalancing { replacement: launched });
         }
     }
@@ -895,7 +892,6 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
         let replaced_now = replacement
             .is_none_or(|n| matches!(g.members[n].lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
         if noticed || replaced_now {
-            changed = true;
             let signal = if noticed {
                 drainsim_core::SpotSignal::InterruptionNotice
             } else {
@@ -906,7 +902,6 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
             }
         }
     }
-    changed
 }
 
 /// When Capacity Rebalancing next moves by itself ([`rebalance_capacity`]): now, when EC2 gave a
