@@ -56,6 +56,9 @@ struct Case {
     tasks: u32,
     minimum_healthy_percent: u32,
     signals: Vec<Signal>,
+    /// Drawn signals, if any: interruptions and recommendations alone per mille per hour, and the
+    /// lead of an interruption's recommendation (seconds).
+    drawn: Option<(u32, u32, u64)>,
 }
 
 fn signal(desired: u32) -> impl Strategy<Value = Signal> {
@@ -79,9 +82,10 @@ fn case() -> impl Strategy<Value = Case> {
                 0u32..=12,
                 prop_oneof![Just(50u32), Just(100u32)],
                 prop::collection::vec(signal(desired), 0..=3),
+                prop::option::of((0u32..=1000, 0u32..=1000, 0u64..=1800)),
             )
         })
-        .prop_map(|(desired, max_extra, launch_s, grace_s, path, tasks, minimum_healthy_percent, signals)| Case {
+        .prop_map(|(desired, max_extra, launch_s, grace_s, path, tasks, minimum_healthy_percent, signals, drawn)| Case {
             desired,
             max_extra,
             launch_ms: launch_s * 1000,
@@ -92,6 +96,8 @@ fn case() -> impl Strategy<Value = Case> {
             tasks: tasks.min(4 * desired),
             minimum_healthy_percent,
             signals,
+            // A lead needs interruptions to lead.
+            drawn: drawn.map(|(rate, alone, lead_s)| (rate, alone, if rate == 0 { 0 } else { lead_s })),
         })
 }
 
@@ -123,6 +129,16 @@ fn scenario(c: &Case) -> String {
             pinned.push(format!(r#"(atMs: {}, fault: SpotInterruption("{name}", "terminate"))"#, s.at_ms));
         }
     }
+    let drawn = match c.drawn {
+        Some((rate, alone, lead_s)) => format!(
+            "spotInterruptionPerMillePerHour: {rate}, spotRebalanceRecommendationPerMillePerHour: {alone}, \
+             spotRebalanceRecommendationLeadMs: {}, ",
+            lead_s * 1000
+        ),
+        None => String::new(),
+    };
+    // Drawn signals come at the hours: the run goes past two of them before it waits for quiet.
+    let advance = if c.drawn.is_some() { "(atMs: 7800000, do: Advance), " } else { "" };
     format!(
         r#"Scenario(
     name: "capacity-rebalancing-case",
@@ -140,8 +156,8 @@ fn scenario(c: &Case) -> String {
     taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 512, memory: 1024, exitAfterSigtermMs: 2000)])],
     services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: {tasks},
                 deploymentConfiguration: (minimumHealthyPercent: {minimum}, maximumPercent: 200))],
-    faults: (pinned: [{pinned}]),
-    steps: [(do: RunUntilQuiet)],
+    faults: ({drawn}pinned: [{pinned}]),
+    steps: [{advance}(do: RunUntilQuiet)],
     endTimeMs: 14400000,
 )
 "#,
@@ -169,6 +185,9 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
         let i = e.instance_named(&format!("spot-{}", s.member)).expect("a member of time 0");
         prop_assert_eq!(i.status(), InstanceStatus::Inactive, "spot-{} still there\n{}", s.member, text);
     }
+    for i in e.instances().filter(|i| i.spot_signal().is_some()) {
+        prop_assert_eq!(i.status(), InstanceStatus::Inactive, "{} was signalled and is still there\n{}", i.name(), text);
+    }
     let active = e.instances().filter(|i| i.status() == InstanceStatus::Active).count() as u32;
     prop_assert_eq!(active, c.desired, "the group's instances at the end\n{}", text);
     // A termination on a recommendation waits for its replacement: some instance the group
@@ -187,7 +206,8 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
     }
     // Recommendations alone, and a path that drains: nothing is interrupted, no floor is breached.
     let draining_path = matches!(c.path, Path::HookDrain | Path::ManagedDraining);
-    if draining_path && c.signals.iter().all(|s| s.recommendation && s.notice_after_ms.is_none()) {
+    let drawn_notices = c.drawn.is_some_and(|(rate, _, _)| rate > 0);
+    if draining_path && !drawn_notices && c.signals.iter().all(|s| s.recommendation && s.notice_after_ms.is_none()) {
         prop_assert_eq!(e.spot_interruptions(), 0, "{}", text);
         let web = e.service_named("web").expect("web");
         prop_assert!(web.floor_breaches().is_empty(), "{:?}\n{text}", web.floor_breaches());
