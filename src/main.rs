@@ -337,11 +337,22 @@ fn write_report_head(
         writeln!(out, "  {}", loaded.scenario.description)?;
     }
     if let Some(p) = fault_profile {
-        writeln!(
+        write!(
             out,
             "fault profile: trunk provisioning failure {}‰, ENI attach latency {} ms, task start failure {}‰, agent disconnects {}/h per instance",
             p.trunk_provisioning_failure_per_mille, p.eni_attach_latency_ms, p.task_start_failure_per_mille, p.agent_disconnects_per_hour
         )?;
+        // The Spot rates only where a scenario draws them.
+        if p.spot_interruption_per_mille_per_hour > 0 {
+            write!(out, ", Spot interruptions {}‰/h per Spot Instance", p.spot_interruption_per_mille_per_hour)?;
+            if p.spot_rebalance_recommendation_lead_ms > 0 {
+                write!(out, " (rebalance recommendation {} ms before the notice)", p.spot_rebalance_recommendation_lead_ms)?;
+            }
+        }
+        if p.spot_rebalance_recommendation_per_mille_per_hour > 0 {
+            write!(out, ", rebalance recommendations alone {}‰/h", p.spot_rebalance_recommendation_per_mille_per_hour)?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

@@ -248,6 +248,24 @@ pub struct FaultProfileReport {
     pub task_start_failure_per_mille: u32,
     /// Random agent disconnects per instance per hour.
     pub agent_disconnects_per_hour: u32,
+    /// Chance, per thousand, that a Spot Instance is interrupted, drawn once an hour (absent when 0).
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub spot_interruption_per_mille_per_hour: u32,
+    /// How long before a drawn interruption's notice its rebalance recommendation comes (absent when 0).
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub spot_rebalance_recommendation_lead_ms: u64,
+    /// Chance, per thousand, that a Spot Instance gets a rebalance recommendation no interruption
+    /// follows, drawn once an hour (absent when 0).
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub spot_rebalance_recommendation_per_mille_per_hour: u32,
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
+}
+
+fn is_zero_u64(v: &u64) -> bool {
+    *v == 0
 }
 
 /// The verdict of one expectation.
@@ -631,6 +649,9 @@ fn header(outcome: &RunOutcome) -> Header {
             eni_attach_latency_ms: p.eni_attach_latency_ms,
             task_start_failure_per_mille: p.task_start_failure_per_mille,
             agent_disconnects_per_hour: p.agent_disconnects_per_hour,
+            spot_interruption_per_mille_per_hour: p.spot_interruption_per_mille_per_hour,
+            spot_rebalance_recommendation_lead_ms: p.spot_rebalance_recommendation_lead_ms,
+            spot_rebalance_recommendation_per_mille_per_hour: p.spot_rebalance_recommendation_per_mille_per_hour,
         }),
         expectations: outcome
             .expectations
