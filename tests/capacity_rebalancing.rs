@@ -230,3 +230,41 @@ proptest! {
         check(&c)?;
     }
 }
+
+/// A recommendation during a SetDesiredCapacity step is acted on in the step, at once: the group
+/// (2 → 4 at 1 minute, instances registering a minute after launch) launches the at-risk
+/// instance's replacement at the recommendation (90 s) beside the two the step launched, and
+/// terminates `spot-1` once that replacement is InService; the step ends with 4 instances.
+#[test]
+fn a_recommendation_during_set_desired_capacity_is_acted_on_in_the_step() {
+    let text = r#"Scenario(
+    name: "rebalance-during-a-resize",
+    seed: 5,
+    clusters: ["prod"],
+    autoScalingGroups: [
+        (AutoScalingGroupName: "spot", MinSize: 0, MaxSize: 4, DesiredCapacity: 2,
+         LaunchTemplate: (LaunchTemplateName: "ecs-spot", Version: "1"),
+         LifecycleHooks: [(LifecycleHookName: "h", LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+                HeartbeatTimeout: 300, DefaultResult: "CONTINUE", drainOnTermination: true)],
+         cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192, imageIds: {"1": "ami-0spot"},
+         spot: (spotInstanceDraining: true), CapacityRebalance: true),
+    ],
+    faults: (pinned: [(atMs: 90000, fault: SpotRebalanceRecommendation("spot-1"))]),
+    steps: [(atMs: 60000, do: SetDesiredCapacity((AutoScalingGroupName: "spot", DesiredCapacity: 4)), expect: Success)],
+)"#;
+    let loaded = load_str("resize.ron", text).expect("loads");
+    let out = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(out.passed(), "{:?}", out.expectations);
+    let e = &out.engine;
+    let active: Vec<&str> = e.instances().filter(|i| i.status() == InstanceStatus::Active).map(|i| i.name()).collect();
+    assert_eq!(active, ["spot-2", "spot-3", "spot-4", "spot-5"]);
+    let rebalanced: Vec<(&str, u64)> = out
+        .group_terminations
+        .iter()
+        .filter(|t| t.cause == TerminationCause::CapacityRebalancing(SpotSignal::RebalanceRecommendation))
+        .map(|t| (t.instance.as_str(), t.at_ms))
+        .collect();
+    assert_eq!(rebalanced, [("spot-1", 150_000)], "when spot-5, launched at 90 s, registered");
+    let step_ended_at = out.steps[0].at_ms;
+    assert!(step_ended_at >= 150_000, "the step waited for the replacement: ended at {step_ended_at}");
+}

@@ -560,12 +560,14 @@ impl AutoScaling {
     /// more is terminated — through the same termination path as a refresh's (ECS's managed
     /// draining, or the group's termination hook) — chosen among the instances not protected from
     /// scale in (`protectedInstances`, and with managed termination protection those running
-    /// non-daemon tasks, re-checked every moment) as a refresh chooses: the zone with the most
-    /// instances, oldest first; while fewer are, one is launched into the zone with the fewest.
+    /// non-daemon tasks, re-checked every moment): from the zone with the most instances, by the
+    /// group's termination policies ([`termination_key`]); while fewer are, one is launched into
+    /// the zone with the fewest. A group with Capacity Rebalancing goes on replacing the Spot
+    /// Instances EC2 signals meanwhile ([`rebalance_capacity`]; a signal wakes the step at once).
     ///
-    /// The step ends once nothing is Pending or in `Terminating:Wait` and the group holds the
-    /// desired capacity, or only protected instances are left above it: Auto Scaling keeps the
-    /// instances it cannot terminate, and the note says how many.
+    /// The step ends once nothing is Pending or in `Terminating:Wait`, nothing is being replaced,
+    /// and the group holds the desired capacity, or only protected instances are left above it:
+    /// Auto Scaling keeps the instances it cannot terminate, and the note says how many.
     pub(crate) fn set_desired_capacity(
         engine: &mut Engine,
         driver: &mut ScenarioDriver,
@@ -590,23 +592,31 @@ impl AutoScaling {
             note_lost_members(g, engine);
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
             finish_terminations(g, engine, caller, now, &mut error);
+            // Capacity Rebalancing goes on during the scaling activity, its replacements launched
+            // before the resize counts what the group holds.
+            rebalance_capacity(g, engine, caller, now, &mut error);
             let (up, down) = resize(g, engine, caller, now, desired, TerminationCause::SetDesiredCapacity, &mut error);
             (launched, terminated) = (launched + up, terminated + down);
             if error.is_some() {
                 break;
             }
-            let next = g.members.iter().filter_map(|m| next_move_ms(g, m, engine, now)).min();
+            let next =
+                g.members.iter().filter_map(|m| next_move_ms(g, m, engine, now)).chain(next_rebalancing_ms(g, engine, now)).min();
             let Some(next) = next else {
                 held_by_protection = alive(g).saturating_sub(desired);
                 break;
             };
+            // A Spot signal wakes a group with Capacity Rebalancing at once.
+            let (rebalancing, signals) = (g.spec.capacity_rebalance, engine.spot_signals());
             let draining = ended_by_drain(g, now);
             let end = driver.end_time_ms();
             if now >= end {
                 timed_out = true;
                 break;
             }
-            driver.wait_until(engine, next.min(end) - now, |e| draining.iter().any(|n| drain_complete(e, n)))?;
+            driver.wait_until(engine, next.min(end) - now, |e| {
+                draining.iter().any(|n| drain_complete(e, n)) || (rebalancing && e.spot_signals() != signals)
+            })?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
                 break;
