@@ -175,7 +175,22 @@ fn the_group_that_terminated_an_instance_and_why_are_named() {
         })
     );
     assert_eq!(by_name("b-1").expect("drained")["terminatedBy"], serde_json::Value::Null, "EC2 took it");
+    // What EC2 told each, in order.
+    assert_eq!(a1["spotSignals"], serde_json::json!([{"atMs": 300_000, "signal": "rebalance recommendation"}]));
+    assert_eq!(
+        by_name("b-1").expect("drained")["spotSignals"],
+        serde_json::json!([
+            {"atMs": 300_000, "signal": "rebalance recommendation"},
+            {"atMs": 900_000, "signal": "interruption notice"}
+        ])
+    );
     let text = explain(file);
+    assert!(
+        text.contains(
+            "  EC2 gave it a Spot rebalance recommendation at +00:05:00.000, then an interruption notice at +00:15:00.000\n"
+        ),
+        "{text}"
+    );
     assert!(
         text.contains("  Auto Scaling group a began to terminate it at +00:06:00.000 (Capacity Rebalancing, on its rebalance recommendation): its termination lifecycle hook's handler drained it\n"),
         "{text}"

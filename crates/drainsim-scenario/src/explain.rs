@@ -55,6 +55,9 @@ pub struct InstanceExplanation {
     /// The Auto Scaling group that began to terminate it, if one did: when, why and how (null
     /// otherwise).
     pub terminated_by: Option<TerminatedBy>,
+    /// The Spot signals EC2 gave it, in order (empty for an instance that had none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spot_signals: Vec<SpotSignalAt>,
     /// The task whose stop completed the drain (`web:task/47bd5ad9`).
     pub last_task: Option<String>,
     /// That task's path from the drain's start to STOPPED: the critical path.
@@ -75,6 +78,16 @@ pub struct TerminatedBy {
     pub cause: String,
     /// How the termination went on in ECS, in words (`ECS managed draining drained it`).
     pub path: String,
+}
+
+/// A Spot signal EC2 gave an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpotSignalAt {
+    /// When.
+    pub at_ms: u64,
+    /// Which: `rebalance recommendation` or `interruption notice`.
+    pub signal: String,
 }
 
 /// When and how an instance was deregistered.
@@ -261,6 +274,8 @@ pub struct TaskHistory {
     drain_cause: BTreeMap<InstanceId, &'static str>,
     /// When each deregistered instance went INACTIVE, and what did it.
     deregistered: BTreeMap<InstanceId, (u64, &'static str)>,
+    /// The Spot signals EC2 gave each instance that had one, in order: when, and which.
+    spot_signals: BTreeMap<InstanceId, Vec<(u64, drainsim_core::SpotSignal)>>,
 }
 
 /// A service's tasks that failed their health checks ([`TaskHistory`]).
@@ -318,6 +333,14 @@ impl TaskHistory {
                     }
                     _ => {}
                 }
+            }
+            let signal = match r.change {
+                Change::SpotRebalanceRecommendation => Some(drainsim_core::SpotSignal::RebalanceRecommendation),
+                Change::SpotInterruptionNotice => Some(drainsim_core::SpotSignal::InterruptionNotice),
+                _ => None,
+            };
+            if let (Subject::Instance(i), Some(signal)) = (r.subject, signal) {
+                self.spot_signals.entry(i).or_default().push((r.time_ms, signal));
             }
             if let (Subject::Instance(i), Change::AgentConnected(connected)) = (r.subject, r.change) {
                 if !connected {
@@ -814,6 +837,12 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                     cause: t.cause.describe(),
                     path: t.path.describe().to_string(),
                 }),
+            spot_signals: ix
+                .records
+                .spot_signals
+                .get(&i.id())
+                .map(|s| s.iter().map(|(at_ms, signal)| SpotSignalAt { at_ms: *at_ms, signal: signal.as_str().into() }).collect())
+                .unwrap_or_default(),
             last_task,
             critical_path,
             holding,
@@ -993,6 +1022,10 @@ pub fn render_text(x: &Explanation) -> String {
         match &i.deregistered {
             Some(d) => out.push_str(&format!("; INACTIVE at {} ({})\n", when(d.at_ms), d.by)),
             None => out.push('\n'),
+        }
+        if !i.spot_signals.is_empty() {
+            let told: Vec<String> = i.spot_signals.iter().map(|s| format!("{} at {}", s.signal, when(s.at_ms))).collect();
+            out.push_str(&format!("  EC2 gave it a Spot {}\n", told.join(", then an ")));
         }
         if let Some(t) = &i.terminated_by {
             out.push_str(&format!(
