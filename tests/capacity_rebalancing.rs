@@ -1,7 +1,8 @@
 //! Capacity Rebalancing properties (docs/rollouts.md#capacity-rebalancing): over generated Spot
 //! groups (sizes, launch and grace times, how the group terminates: a termination hook whose
 //! handler drains, one nothing handles, ECS's managed draining, or at once) and generated signals
-//! (rebalance recommendations, each maybe followed by its interruption notice, or notices alone),
+//! (rebalance recommendations, each maybe followed by its interruption notice, or notices alone;
+//! maybe drawn ones too) and maybe a SetDesiredCapacity step scaling the group out meanwhile,
 //! a run holds every invariant, the group's requests are accepted, the group ends holding its
 //! desired capacity with every signalled instance gone, it begins to terminate an instance on a
 //! recommendation only once the instance's replacement is registered and past its grace period,
@@ -59,6 +60,9 @@ struct Case {
     /// Drawn signals, if any: interruptions and recommendations alone per mille per hour, and the
     /// lead of an interruption's recommendation (seconds).
     drawn: Option<(u32, u32, u64)>,
+    /// A SetDesiredCapacity step at 4 minutes to this capacity (at least the first: the group's
+    /// room only grows), if any.
+    resize_to: Option<u32>,
 }
 
 fn signal(desired: u32) -> impl Strategy<Value = Signal> {
@@ -83,9 +87,10 @@ fn case() -> impl Strategy<Value = Case> {
                 prop_oneof![Just(50u32), Just(100u32)],
                 prop::collection::vec(signal(desired), 0..=3),
                 prop::option::of((0u32..=1000, 0u32..=1000, 0u64..=1800)),
+                prop::option::of(0u32..=2),
             )
         })
-        .prop_map(|(desired, max_extra, launch_s, grace_s, path, tasks, minimum_healthy_percent, signals, drawn)| Case {
+        .prop_map(|(desired, max_extra, launch_s, grace_s, path, tasks, minimum_healthy_percent, signals, drawn, resize)| Case {
             desired,
             max_extra,
             launch_ms: launch_s * 1000,
@@ -98,6 +103,7 @@ fn case() -> impl Strategy<Value = Case> {
             signals,
             // A lead needs interruptions to lead.
             drawn: drawn.map(|(rate, alone, lead_s)| (rate, alone, if rate == 0 { 0 } else { lead_s })),
+            resize_to: resize.map(|up| desired + up.min(max_extra)),
         })
 }
 
@@ -138,7 +144,15 @@ fn scenario(c: &Case) -> String {
         None => String::new(),
     };
     // Drawn signals come at the hours: the run goes past two of them before it waits for quiet.
-    let advance = if c.drawn.is_some() { "(atMs: 7800000, do: Advance), " } else { "" };
+    let mut advance = String::new();
+    if let Some(n) = c.resize_to {
+        advance.push_str(&format!(
+            r#"(atMs: 240000, do: SetDesiredCapacity((AutoScalingGroupName: "spot", DesiredCapacity: {n})), expect: Success), "#
+        ));
+    }
+    if c.drawn.is_some() {
+        advance.push_str("(atMs: 7800000, do: Advance), ");
+    }
     format!(
         r#"Scenario(
     name: "capacity-rebalancing-case",
@@ -189,7 +203,7 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
         prop_assert_eq!(i.status(), InstanceStatus::Inactive, "{} was signalled and is still there\n{}", i.name(), text);
     }
     let active = e.instances().filter(|i| i.status() == InstanceStatus::Active).count() as u32;
-    prop_assert_eq!(active, c.desired, "the group's instances at the end\n{}", text);
+    prop_assert_eq!(active, c.resize_to.unwrap_or(c.desired), "the group's instances at the end\n{}", text);
     // A termination on a recommendation waits for its replacement: some instance the group
     // launched was registered (its first trace record) by then, less its grace period.
     let grace_ms = u64::from(c.grace_s) * 1000;
