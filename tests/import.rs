@@ -1260,6 +1260,10 @@ fn the_instance_maintenance_policy_and_default_warmup_are_imported() {
     assert_eq!((m5.instance_maintenance_policy, m5.default_instance_warmup), (None, None));
     assert_eq!(m5.refresh_healthy_percentages(&bare), (90, 100));
     assert_eq!(m5.refresh_warmup_s(&bare), 300);
+    // A policy the API would not take is an error that names its place.
+    let error = import(&with(50, 200, 0), &ImportOptions::default()).expect_err("more than 100 apart");
+    let text = error.to_string();
+    assert!(text.contains("AutoScalingGroups[0].InstanceMaintenancePolicy") && text.contains("at most 100 apart"), "{text}");
 }
 
 /// A group's `TerminationPolicies` are imported (`["Default"]`, the fixture's, is the default and

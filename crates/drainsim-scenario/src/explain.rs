@@ -764,6 +764,12 @@ pub fn run_explained(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(RunO
 pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     let e = &outcome.engine;
     let ix = Index::of(e, history);
+    // The groups' terminations of each instance, in time order: looked up per drained instance,
+    // not scanned (a refresh of a big group terminates thousands).
+    let mut terminations: BTreeMap<&str, Vec<&crate::outcome::GroupTermination>> = BTreeMap::new();
+    for t in &outcome.group_terminations {
+        terminations.entry(t.instance.as_str()).or_default().push(t);
+    }
     let mut instances = Vec::new();
     for i in e.instances() {
         let drain = i.drain();
@@ -826,11 +832,9 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                 .get(&i.id())
                 .map(|(at_ms, by)| Deregistration { at_ms: *at_ms, by: by.to_string() }),
             // The group's last termination of it that began by the end of this drain.
-            terminated_by: outcome
-                .group_terminations
-                .iter()
-                .rev()
-                .find(|t| t.instance == i.name() && t.at_ms <= completed.unwrap_or(u64::MAX))
+            terminated_by: terminations
+                .get(i.name())
+                .and_then(|ts| ts.iter().rev().find(|t| t.at_ms <= completed.unwrap_or(u64::MAX)))
                 .map(|t| TerminatedBy {
                     auto_scaling_group_name: t.auto_scaling_group_name.clone(),
                     at_ms: t.at_ms,

@@ -1093,6 +1093,46 @@ pub(crate) fn pinned_fault_refusal(s: &Scenario, name: &str) -> String {
 /// <https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateSpecification.html>).
 /// So a name never holds `:`, which is what lets `imageIds` key another template's versions
 /// `LaunchTemplateName:Version` without ambiguity.
+/// Why a group's `TerminationPolicies` are refused, if they are: more than
+/// [`MAX_TERMINATION_POLICIES`](crate::format::MAX_TERMINATION_POLICIES), a custom policy (a
+/// Lambda function, not modelled), a name that is no termination policy, or `Default` not last
+/// ("If you use the Default policy, it must be the last policy in the list",
+/// <https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html>).
+/// `load` refuses such a group; `import` leaves such a list out.
+pub(crate) fn termination_policies_refusal(policies: &[String]) -> Option<String> {
+    if policies.len() > crate::format::MAX_TERMINATION_POLICIES {
+        return Some(format!("{} TerminationPolicies; at most {}", policies.len(), crate::format::MAX_TERMINATION_POLICIES));
+    }
+    for (n, policy) in policies.iter().enumerate() {
+        if policy.starts_with("arn:") {
+            return Some(format!(
+                "TerminationPolicies: custom termination policies (a Lambda function, {policy}) are not modelled"
+            ));
+        }
+        if crate::format::TerminationPolicy::parse(policy).is_none() {
+            let hint = did_you_mean(policy, crate::format::TerminationPolicy::ALL.iter().map(|(p, _)| *p));
+            return Some(format!("TerminationPolicies: '{policy}' is not a termination policy{hint}"));
+        }
+        if policy == "Default" && n + 1 != policies.len() {
+            return Some("TerminationPolicies: Default must be the last policy in the list".to_string());
+        }
+    }
+    None
+}
+
+/// Why an `InstanceMaintenancePolicy` is refused, if it is: "Value range is 0 to 100", "100 to
+/// 200", and "the difference between them cannot be greater than 100"
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceMaintenancePolicy.html>).
+/// `load` refuses such a group; `import` leaves such a policy out.
+pub(crate) fn instance_maintenance_policy_refusal(min: u32, max: u32) -> Option<String> {
+    (min > 100 || !(100..=200).contains(&max) || max.saturating_sub(min) > 100).then(|| {
+        format!(
+            "InstanceMaintenancePolicy MinHealthyPercentage {min} / MaxHealthyPercentage {max}: the minimum is 0 to \
+             100, the maximum 100 to 200, at most 100 apart"
+        )
+    })
+}
+
 pub(crate) fn launch_template_name_refusal(name: &str) -> Option<String> {
     let length = name.chars().count();
     if !(3..=128).contains(&length) {
@@ -1247,44 +1287,12 @@ fn check_auto_scaling(
                 "Auto Scaling group '{name}': {custom} custom attributes; RegisterContainerInstance takes at most 10"
             )));
         }
-        if g.termination_policies.len() > crate::format::MAX_TERMINATION_POLICIES {
-            return Err(at(format!(
-                "Auto Scaling group '{name}': {} TerminationPolicies; at most {}",
-                g.termination_policies.len(),
-                crate::format::MAX_TERMINATION_POLICIES
-            )));
-        }
-        for (n, policy) in g.termination_policies.iter().enumerate() {
-            if policy.starts_with("arn:") {
-                return Err(at(format!(
-                    "Auto Scaling group '{name}': TerminationPolicies: custom termination policies (a Lambda function, \
-                     {policy}) are not modelled"
-                )));
-            }
-            if crate::format::TerminationPolicy::parse(policy).is_none() {
-                let hint = did_you_mean(policy, crate::format::TerminationPolicy::ALL.iter().map(|(p, _)| *p));
-                return Err(at(format!(
-                    "Auto Scaling group '{name}': TerminationPolicies: '{policy}' is not a termination policy{hint}"
-                )));
-            }
-            // "If you use the Default policy, it must be the last policy in the list"
-            // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html).
-            if policy == "Default" && n + 1 != g.termination_policies.len() {
-                return Err(at(format!(
-                    "Auto Scaling group '{name}': TerminationPolicies: Default must be the last policy in the list"
-                )));
-            }
+        if let Some(refusal) = termination_policies_refusal(&g.termination_policies) {
+            return Err(at(format!("Auto Scaling group '{name}': {refusal}")));
         }
         if let Some(m) = &g.instance_maintenance_policy {
-            // "Value range is 0 to 100", "100 to 200", and "the difference between them cannot be
-            // greater than 100"
-            // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceMaintenancePolicy.html).
-            let (min, max) = (m.min_healthy_percentage, m.max_healthy_percentage);
-            if min > 100 || !(100..=200).contains(&max) || max - min > 100 {
-                return Err(at(format!(
-                    "Auto Scaling group '{name}': InstanceMaintenancePolicy MinHealthyPercentage {min} / \
-                     MaxHealthyPercentage {max}: the minimum is 0 to 100, the maximum 100 to 200, at most 100 apart"
-                )));
+            if let Some(refusal) = instance_maintenance_policy_refusal(m.min_healthy_percentage, m.max_healthy_percentage) {
+                return Err(at(format!("Auto Scaling group '{name}': {refusal}")));
             }
         }
         if g.capacity_rebalance && g.spot.is_none() {

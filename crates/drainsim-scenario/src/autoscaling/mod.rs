@@ -409,13 +409,12 @@ impl AutoScaling {
             // 4. Launch new instances within the maximum (and the current checkpoint). Each launch
             // is a Pending member not to update, in the zone with the fewest alive members: the
             // counts are taken once and moved with each launch.
-            let alive_member = counts_toward_capacity;
-            let mut alive = g.members.iter().filter(|m| alive_member(m)).count() as u32;
+            let mut alive = alive(g);
             let mut alive_kept = g
                 .members
                 .iter()
                 .enumerate()
-                .filter(|(k, m)| !in_update.get(*k).copied().unwrap_or(false) && alive_member(m))
+                .filter(|(k, m)| !in_update.get(*k).copied().unwrap_or(false) && counts_toward_capacity(m))
                 .count() as u32;
             let mut zones = alive_per_zone(g);
             let mut on_demand = on_demand_alive(g);
@@ -645,11 +644,16 @@ fn lost(g: &Group, k: usize, engine: &Engine) -> bool {
     if !matches!(m.lifecycle, Lifecycle::InService { .. } | Lifecycle::TerminatingWait { .. }) {
         return false;
     }
-    let instance = match m.instance {
+    container_instance(engine, m).is_some_and(|i| i.status() == drainsim_core::InstanceStatus::Inactive)
+}
+
+/// A member's container instance: by ID once the group registered it, else by name (the instances
+/// of time 0, which the setup registered); none before it registers.
+fn container_instance<'e>(engine: &'e Engine, m: &Member) -> Option<drainsim_core::InstanceView<'e>> {
+    match m.instance {
         Some(id) => Some(engine.instance(id)),
         None => engine.instance_named(&m.name),
-    };
-    instance.is_some_and(|i| i.status() == drainsim_core::InstanceStatus::Inactive)
+    }
 }
 
 /// A Spot group's members EC2 terminated (Spot interruptions) leave it: Terminated, so that the
@@ -707,8 +711,8 @@ fn on_demand_alive(g: &Group) -> u32 {
 /// InService), one more is terminated — through the group's termination path (ECS's managed
 /// draining, or its termination hook) — chosen among those not protected from scale in
 /// (`protectedInstances`, and with managed termination protection those running non-daemon tasks,
-/// read again before each pick) as a refresh chooses: the zone with the most instances, oldest
-/// first. A group with an `InstancesDistribution` first chooses the purchase option, as Auto
+/// read again before each pick): from the zone with the most instances, by the group's termination
+/// policies ([`termination_key`]). A group with an `InstancesDistribution` first chooses the purchase option, as Auto
 /// Scaling's default termination policy does for a mixed instances group ("first it identifies
 /// which of the two types (Spot or On-Demand) should be terminated",
 /// <https://github.com/awsdocs/amazon-ec2-auto-scaling-user-guide/blob/master/doc_source/ec2-auto-scaling-termination-policies.md>):
@@ -843,7 +847,8 @@ fn launch(
 /// recommendation", and on an interruption notice "calls the termination lifecycle hook and
 /// attempts to launch a replacement immediately"
 /// (<https://github.com/awsdocs/amazon-ec2-auto-scaling-user-guide/blob/master/doc_source/ec2-auto-scaling-capacity-rebalancing.md>).
-/// At `now`, with no step acting on the group:
+/// At `now`, between steps or during a SetDesiredCapacity step on the group (a refresh leaves it
+/// until it ends):
 /// 1. each InService Spot member EC2 has signalled (a rebalance recommendation or an interruption
 ///    notice: `InstanceView::spot_signal`) begins to be replaced: it no longer counts toward the
 ///    group's capacity ([`counts_toward_capacity`]);
@@ -886,11 +891,11 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
         return;
     }
     let (mut zones, mut on_demand, mut alive_now) = (alive_per_zone(g), on_demand_alive(g), alive(g));
+    let template = g.template.clone();
     for &k in &replaced {
         let replacement = g.members[k].rebalancing.and_then(|r| r.replacement);
         let lost_replacement = replacement.is_some_and(|n| g.members[n].lifecycle == Lifecycle::Terminated);
         if replacement.is_none() || lost_replacement {
-            let template = g.template.clone();
             let launched = (alive_now < g.spec.desired_capacity)
                 .then(|| launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now));
             g.members[k].rebalancing = Some(Rebalancing { replacement: launched });
@@ -898,15 +903,12 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
     }
     for &k in &replaced {
         let replacement = g.members[k].rebalancing.and_then(|r| r.replacement);
-        let noticed = spot_signal(engine, &g.members[k]) == Some(drainsim_core::SpotSignal::InterruptionNotice);
+        // A member is being replaced because it had a signal.
+        let signal = spot_signal(engine, &g.members[k]).unwrap_or(drainsim_core::SpotSignal::RebalanceRecommendation);
+        let noticed = signal == drainsim_core::SpotSignal::InterruptionNotice;
         let replaced_now = replacement
             .is_none_or(|n| matches!(g.members[n].lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
         if noticed || replaced_now {
-            let signal = if noticed {
-                drainsim_core::SpotSignal::InterruptionNotice
-            } else {
-                drainsim_core::SpotSignal::RebalanceRecommendation
-            };
             if let Err(e) = begin_termination(g, k, engine, caller, now, TerminationCause::CapacityRebalancing(signal)) {
                 error.get_or_insert(e);
             }
@@ -937,11 +939,7 @@ fn next_rebalancing_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
 
 /// The signal EC2 gave a member of a coming Spot interruption, if any.
 fn spot_signal(engine: &Engine, m: &Member) -> Option<drainsim_core::SpotSignal> {
-    let instance = match m.instance {
-        Some(id) => Some(engine.instance(id)),
-        None => engine.instance_named(&m.name),
-    };
-    instance.and_then(|i| i.spot_signal())
+    container_instance(engine, m).and_then(|i| i.spot_signal())
 }
 
 /// Launched instances whose registration is due register with ECS (Pending → InService, healthy
@@ -1102,12 +1100,12 @@ fn begin_termination(
         TerminationPath::LifecycleHookWait
     };
     g.terminations.push((k, now, cause, path));
-    if !held_on_termination(g) {
+    if path == TerminationPath::Immediate {
         g.members[k].lifecycle = Lifecycle::Terminated;
         return terminate(engine, caller, &g.spec, &name);
     }
     g.members[k].lifecycle = Lifecycle::TerminatingWait { since_ms: now };
-    if drains_on_termination(g) {
+    if matches!(path, TerminationPath::ManagedDraining | TerminationPath::LifecycleHookDrain) {
         let req = api::UpdateContainerInstancesStateRequest {
             cluster: g.spec.cluster.clone(),
             container_instances: vec![instance_arn(engine, &name)],

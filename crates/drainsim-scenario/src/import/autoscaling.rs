@@ -169,25 +169,24 @@ fn template_of(o: &Obj<'_>) -> Result<Option<TemplateIn>, ImportError> {
 
 impl AutoScalingCapture {
     /// A group's `TerminationPolicies` as drainsim takes them: `["Default"]` (or none) is left
-    /// out, the default; a custom policy (a Lambda function's ARN) is not modelled, and with it
-    /// the list is left out (noted), as it would decide first.
+    /// out, the default; a list `load` would refuse (a custom policy, a Lambda function's ARN,
+    /// which would decide first) is left out, noted.
     fn termination_policies_of(&self, g: &GroupIn, summary: &mut ImportSummary) -> Vec<String> {
         let listed = &g.termination_policies;
         if listed.is_empty() || *listed == ["Default"] {
             return Vec::new();
         }
-        let modelled = listed.iter().all(|p| crate::format::TerminationPolicy::parse(p).is_some())
-            && listed.iter().position(|p| p == "Default").is_none_or(|n| n + 1 == listed.len());
-        if modelled {
-            listed.clone()
-        } else {
-            summary.notes.push(format!(
-                "Auto Scaling group {}: TerminationPolicies {} left out (a custom policy is not modelled): its scale-ins \
-                 follow the default termination policy",
-                g.name,
-                listed.join(", ")
-            ));
-            Vec::new()
+        match crate::load::termination_policies_refusal(listed) {
+            None => listed.clone(),
+            Some(why) => {
+                summary.notes.push(format!(
+                    "Auto Scaling group {}: TerminationPolicies {} left out ({why}): its scale-ins follow the default \
+                     termination policy",
+                    g.name,
+                    listed.join(", ")
+                ));
+                Vec::new()
+            }
         }
     }
 
@@ -202,16 +201,23 @@ impl AutoScalingCapture {
             let zones = g.strings("AvailabilityZones")?.iter().map(|z| z.to_string()).collect();
             let grace_period_s = g.opt_int("HealthCheckGracePeriod", size.clone())?.unwrap_or(0) as u32;
             let capacity_rebalance = g.opt_bool("CapacityRebalance")?.unwrap_or(false);
-            // -1 is how the API clears either value: none.
+            // -1 is how the API clears either value: none. A policy `load` would refuse (the API
+            // would not have taken it) is an error at its path.
             let maintenance = match g.opt_obj("InstanceMaintenancePolicy")? {
                 Some(m) => {
                     let min = m.opt_int("MinHealthyPercentage", -1..=100)?;
                     let max = m.opt_int("MaxHealthyPercentage", -1..=200)?;
-                    m.finish();
-                    match (min, max) {
-                        (Some(min), Some(max)) if min >= 0 && max >= 100 && max - min <= 100 => Some((min as u32, max as u32)),
+                    let policy = match (min, max) {
+                        (Some(min), Some(max)) if min >= 0 && max >= 0 => Some((min as u32, max as u32)),
                         _ => None,
+                    };
+                    if let Some(refusal) =
+                        policy.and_then(|(min, max)| crate::load::instance_maintenance_policy_refusal(min, max))
+                    {
+                        return Err(m.error(None, refusal));
                     }
+                    m.finish();
+                    policy
                 }
                 None => None,
             };
