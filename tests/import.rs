@@ -1135,6 +1135,38 @@ fn agent_configuration_comes_from_the_launch_templates_user_data() {
     assert!(noted(&imported, "where the user data of their launch template version is not in the capture"));
 }
 
+/// EC2's `LaunchTime` of each group member comes in as its `launchedAtMs`, in ms before the
+/// capture (time 0), which the age-based termination policies read; a launch the capture's files
+/// place after it counts as at it; a member `describe-instances` does not describe keeps none (time
+/// 0). The written scenario reads back the same.
+#[test]
+fn group_members_keep_when_ec2_launched_them() {
+    let inputs = edited(&asg_inputs(), "describe-instances.json", |v| {
+        let instances = &mut v["Reservations"][0]["Instances"];
+        assert_eq!(instances[0]["InstanceId"], "i-0a1c2e3f405a6b701");
+        instances[0]["LaunchTime"] = serde_json::json!("2025-11-26T23:20:00+00:00");
+        assert_eq!(instances[1]["InstanceId"], "i-0a1c2e3f405a6b702");
+        instances[1]["LaunchTime"] = serde_json::json!("2025-11-28T00:00:00+00:00");
+        assert_eq!(instances[2]["InstanceId"], "i-0a1c2e3f405a6b703");
+        instances[2].as_object_mut().unwrap().remove("LaunchTime");
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let s = &imported.scenario;
+    assert_eq!(s.epoch_unix_seconds, Some(1_764_202_500), "the capture: 2025-11-27T00:15:00Z");
+    let launched = |name: &str| s.instances.iter().find(|g| g.name == name).expect("imported").launched_at_ms;
+    assert_eq!(launched("i-0a1c2e3f405a6b701"), Some(-55 * 60_000));
+    assert_eq!(launched("i-0a1c2e3f405a6b702"), Some(0), "described as launched after the capture");
+    assert_eq!(launched("i-0a1c2e3f405a6b703"), None);
+    // 2025-11-20T10:05:00Z, 6 days 14 h 10 min before the capture.
+    assert_eq!(launched("i-0a1c2e3f405a6b706"), Some(-(1_764_202_500 - 1_763_633_100) * 1000));
+    assert_eq!(launched("i-0a1c2e3f405a6b704"), Some(-(1_764_202_500 - 1_763_633_100) * 1000), "a Spot group's member");
+    let written = drainsim_scenario::write::to_ron(s);
+    assert!(written.contains("launchedAtMs: -3300000"), "{written}");
+    let loaded = drainsim_scenario::load_str("launched.ron", &written).expect("loads");
+    let read: Vec<Option<i64>> = loaded.scenario.instances.iter().map(|g| g.launched_at_ms).collect();
+    assert_eq!(read, s.instances.iter().map(|g| g.launched_at_ms).collect::<Vec<_>>());
+}
+
 /// A group only part of whose capacity is Spot (an `InstancesDistribution` with On-Demand base or
 /// percentage) is imported as a Spot group with that distribution when `describe-instances` says
 /// which of its instances are Spot (`InstanceLifecycle`); without it, as On-Demand, with a note

@@ -213,6 +213,13 @@ pub struct InstanceGroup {
     /// When the group registers (default 0).
     #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
     pub register_at_ms: u64,
+    /// When EC2 launched the instances (EC2's `LaunchTime`), in ms from time 0: negative for an
+    /// instance launched before the run; at most `registerAtMs`, when they register, which is the
+    /// default. What Auto Scaling's `OldestInstance`, `NewestInstance` and
+    /// `ClosestToNextInstanceHour` termination policies read of a member of time 0;
+    /// `drainsim import` takes it from `aws ec2 describe-instances`.
+    #[serde(default, deserialize_with = "bounded_signed_time_opt", skip_serializing_if = "Option::is_none")]
+    pub launched_at_ms: Option<i64>,
     /// The instances are Spot Instances (default: On-Demand): EC2 may interrupt them
     /// (docs/rollouts.md#spot-interruptions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -270,9 +277,26 @@ impl InstanceGroup {
             capacity_provider_name: None,
             status: None,
             register_at_ms: 0,
+            launched_at_ms: None,
             spot: None,
             agent_config: None,
         }
+    }
+
+    /// When EC2 launched its instances, in ms from time 0: `launchedAtMs`, else when they register.
+    pub fn launch_time_ms(&self) -> i64 {
+        self.launched_at_ms.unwrap_or_else(|| i64::try_from(self.register_at_ms).expect("registerAtMs is bounded"))
+    }
+}
+
+/// A time in ms from time 0 that may be negative (before the run): at most
+/// [`MAX_TIME_MS`] either way.
+fn bounded_signed_time_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<i64>::deserialize(d)? {
+        Some(ms) if ms.unsigned_abs() > MAX_TIME_MS => Err(serde::de::Error::custom(format!(
+            "{ms} ms is out of range: times from time 0 are at most {MAX_TIME_MS} ms either way"
+        ))),
+        v => Ok(v),
     }
 }
 

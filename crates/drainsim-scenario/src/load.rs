@@ -690,6 +690,19 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 format!("instance group '{}': cpu must be 0..10000000 and memory 1..100000000", g.name),
             ));
         }
+        if let Some(launched) = g.launched_at_ms.filter(|t| i128::from(*t) > i128::from(g.register_at_ms)) {
+            let (line, column) = locate_after(&l.source, &format!("\"{}\"", g.name), "launchedAtMs:").unwrap_or((1, 1));
+            return Err(ScenarioError {
+                file: l.file.clone(),
+                line,
+                column,
+                message: format!(
+                    "instance group '{}': launchedAtMs {launched} is after its registerAtMs {}: EC2 launches an instance \
+                     before it registers",
+                    g.name, g.register_at_ms
+                ),
+            });
+        }
     }
     // Standalone tasks count too (RunTask steps).
     let mut tasks: u64 = s

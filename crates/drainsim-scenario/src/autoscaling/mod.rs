@@ -57,6 +57,9 @@ struct Member {
     spot: bool,
     /// When the group launched it (None for the instances it held when the run began).
     launched_at_ms: Option<u64>,
+    /// When EC2 launched it, in ms from time 0 (negative: before the run): the group's launch, or
+    /// a member of time 0's `launchedAtMs` (what the age-based termination policies read).
+    launch_time_ms: i64,
     /// Its container instance, once the group registered it (the instances of time 0, which
     /// the setup registered, are found by name).
     instance: Option<drainsim_core::InstanceId>,
@@ -115,7 +118,7 @@ pub(crate) struct AutoScaling {
 /// them), or the instances of the scenario's `instances` it adopts (`declared`: by name, with
 /// their zone; `load` checked that each is one).
 fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&InstanceGroup, String)>) -> Vec<Member> {
-    let member = |name: String, zone: String, template: LaunchTemplateSpec, spot: bool| Member {
+    let member = |name: String, zone: String, template: LaunchTemplateSpec, spot: bool, launch_time_ms: i64| Member {
         protected: spec.initially_protected(&name),
         spot,
         zone,
@@ -123,6 +126,7 @@ fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&In
         template,
         lifecycle: Lifecycle::InService { healthy_at_ms: 0 },
         launched_at_ms: None,
+        launch_time_ms,
         instance: None,
         rebalancing: None,
     };
@@ -130,11 +134,11 @@ fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&In
         spec.instances
             .iter()
             .map(|i| {
-                let (zone, spot) = declared
+                let (zone, spot, launch_time_ms) = declared
                     .get(&i.instance_id)
-                    .map_or_else(|| (spec.zone(0), false), |(g, zone)| (zone.clone(), g.spot.is_some()));
+                    .map_or_else(|| (spec.zone(0), false, 0), |(g, zone)| (zone.clone(), g.spot.is_some(), g.launch_time_ms()));
                 let template = i.launch_template.clone().unwrap_or_else(|| spec.launch_template.clone());
-                member(i.instance_id.clone(), zone, template, spot)
+                member(i.instance_id.clone(), zone, template, spot, launch_time_ms)
             })
             .collect()
     } else {
@@ -143,7 +147,8 @@ fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&In
             .map(|g| {
                 let zone = g.zone_of(0);
                 let spot = g.spot.is_some();
-                member(g.name, zone, spec.launch_template.clone(), spot)
+                let launch_time_ms = g.launch_time_ms();
+                member(g.name, zone, spec.launch_template.clone(), spot, launch_time_ms)
             })
             .collect()
     }
@@ -791,20 +796,26 @@ fn resize(
 /// (<https://github.com/awsdocs/amazon-ec2-auto-scaling-user-guide/blob/master/doc_source/ec2-auto-scaling-termination-policies.md>).
 fn termination_key(g: &Group, policies: &[crate::format::TerminationPolicy], k: usize, now: u64) -> Vec<u64> {
     use crate::format::TerminationPolicy as P;
-    const HOUR_MS: u64 = 3_600_000;
+    const HOUR_MS: i128 = 3_600_000;
     let m = &g.members[k];
+    // A launch time (negative before the run) as a number of the same order.
+    let launched = (m.launch_time_ms as u64) ^ (1 << 63);
     let mut key: Vec<u64> = policies
         .iter()
-        .map(|p| match p {
+        .flat_map(|p| match p {
             // "instances that use the noncurrent launch template are terminated first, followed by
             // instances that use the oldest version of the current launch template"
-            P::OldestLaunchTemplate if m.template.launch_template_name != g.template.launch_template_name => 0,
-            P::OldestLaunchTemplate => 1 + m.template.version.parse::<u64>().unwrap_or(u64::MAX - 1),
+            P::OldestLaunchTemplate if m.template.launch_template_name != g.template.launch_template_name => [0, 0],
+            P::OldestLaunchTemplate => [1 + m.template.version.parse::<u64>().unwrap_or(u64::MAX - 1), 0],
             // Closest to a whole hour of running: the least time left in its current hour.
-            P::ClosestToNextInstanceHour => HOUR_MS - now.saturating_sub(m.launched_at_ms.unwrap_or(0)) % HOUR_MS,
-            P::NewestInstance => u64::MAX - k as u64,
-            P::OldestInstance => k as u64,
-            P::Default | P::AllocationStrategy | P::OldestLaunchConfiguration => 0,
+            P::ClosestToNextInstanceHour => {
+                let running_ms = i128::from(now) - i128::from(m.launch_time_ms);
+                [(HOUR_MS - running_ms.rem_euclid(HOUR_MS)) as u64, 0]
+            }
+            // By launch time, then by launch order (the members of time 0 in the scenario's order).
+            P::NewestInstance => [u64::MAX - launched, u64::MAX - k as u64],
+            P::OldestInstance => [launched, k as u64],
+            P::Default | P::AllocationStrategy | P::OldestLaunchConfiguration => [0, 0],
         })
         .collect();
     key.push(k as u64);
@@ -836,6 +847,7 @@ fn launch(
         spot,
         lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
         launched_at_ms: Some(now),
+        launch_time_ms: i64::try_from(now).expect("simulated times are bounded"),
         instance: None,
         rebalancing: None,
     });
@@ -1462,6 +1474,7 @@ mod tests {
                     protected: false,
                     spot: false,
                     launched_at_ms: None,
+                    launch_time_ms: 0,
                     instance: None,
                     rebalancing: None,
                 })

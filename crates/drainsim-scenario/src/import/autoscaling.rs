@@ -21,7 +21,7 @@ use crate::format::{
     AsgInstanceSpec, AutoScalingGroupSpec, InstanceMaintenancePolicySpec, InstancesDistributionSpec, LaunchTemplateSpec,
     LifecycleHookSpec, Scenario, SpotSpec,
 };
-use crate::format::{MAX_GROUP_SIZE, TERMINATING_TRANSITION};
+use crate::format::{MAX_GROUP_SIZE, MAX_TIME_MS, TERMINATING_TRANSITION};
 
 /// The attributes every member has with one value (but the AMI, which each launch template
 /// version gives, and the zone's own ones), and the names of the others, which some member lacks
@@ -158,6 +158,8 @@ pub(super) struct AutoScalingCapture {
     /// `describe-instances`: whether each EC2 instance described is a Spot Instance
     /// (`InstanceLifecycle` `spot`).
     ec2_spot: BTreeMap<String, bool>,
+    /// `describe-instances`: when EC2 launched each instance described (`LaunchTime`, Unix seconds).
+    ec2_launch: BTreeMap<String, i64>,
 }
 
 fn template_of(o: &Obj<'_>) -> Result<Option<TemplateIn>, ImportError> {
@@ -374,12 +376,16 @@ impl AutoScalingCapture {
     }
 
     /// `aws ec2 describe-instances`: whether each instance is a Spot Instance (its
-    /// `InstanceLifecycle`; absent for On-Demand). The rest of EC2's description is not read.
+    /// `InstanceLifecycle`; absent for On-Demand) and when it was launched (`LaunchTime`, which
+    /// the termination policies of its group read). The rest of EC2's description is not read.
     pub(super) fn read_ec2_instances(&mut self, root: &Obj<'_>) -> Result<(), ImportError> {
         for r in root.objects("Reservations")? {
             for i in r.objects("Instances")? {
                 let id = i.str("InstanceId")?.to_string();
                 let spot = i.opt_str("InstanceLifecycle")? == Some("spot");
+                if let Some(launched) = i.opt_time("LaunchTime")? {
+                    self.ec2_launch.insert(id.clone(), launched);
+                }
                 i.leave_out();
                 self.ec2_spot.insert(id, spot);
             }
@@ -545,6 +551,8 @@ impl AutoScalingCapture {
         // notice, and members whose agent configuration their launch template's user data gives.
         let mut spot_members: Vec<(usize, bool)> = Vec::new();
         let mut member_agents: Vec<(usize, api::AgentConfig)> = Vec::new();
+        // Members with the time EC2 launched them, in ms from the capture (time 0).
+        let mut member_launches: Vec<(usize, i64)> = Vec::new();
         // The agent setup of each launch template version, read once (`None`: not in the capture).
         let mut setups: BTreeMap<(String, String), Option<AgentSetup>> = BTreeMap::new();
         let mut setup_of = |name: &str, version: &str, summary: &mut ImportSummary| {
@@ -819,6 +827,16 @@ impl AutoScalingCapture {
                      Rebalancing replaces Spot Instances only"
                 ));
             }
+            // When EC2 launched each member (its age decides scale-ins under the default
+            // termination policy): before the capture, or at it for one described as launched after.
+            if let Some(capture_s) = s.epoch_unix_seconds.and_then(|t| i64::try_from(t).ok()) {
+                for m in &in_service {
+                    if let Some(launched_s) = self.ec2_launch.get(&m.id) {
+                        let ms = launched_s.saturating_sub(capture_s).saturating_mul(1000);
+                        member_launches.push((index[m.id.as_str()], ms.clamp(-(MAX_TIME_MS as i64), 0)));
+                    }
+                }
+            }
             let lifecycle_hooks = self.hooks_of(name, summary);
             groups.push(AutoScalingGroupSpec {
                 auto_scaling_group_name: name.clone(),
@@ -882,6 +900,9 @@ impl AutoScalingCapture {
         }
         for (k, config) in member_agents {
             s.instances[k].agent_config = Some(config);
+        }
+        for (k, launched_at_ms) in member_launches {
+            s.instances[k].launched_at_ms = Some(launched_at_ms);
         }
         // The capacity providers of the groups imported that the cluster has.
         for (p, origin) in &self.providers {
