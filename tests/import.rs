@@ -1135,6 +1135,49 @@ fn agent_configuration_comes_from_the_launch_templates_user_data() {
     assert!(noted(&imported, "where the user data of their launch template version is not in the capture"));
 }
 
+/// A group's `MaxInstanceLifetime` is imported with it; one Auto Scaling would refuse (under a day)
+/// is an error at its path. The written scenario replaces the member launched longest ago first.
+#[test]
+fn max_instance_lifetime_is_imported_with_its_group() {
+    let inputs = edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+        assert_eq!(v["AutoScalingGroups"][0]["AutoScalingGroupName"], "prod-ecs-m5");
+        v["AutoScalingGroups"][0]["MaxInstanceLifetime"] = serde_json::json!(604_800);
+    });
+    let inputs = edited(&inputs, "describe-instances.json", |v| {
+        // i-…703 was launched 7 days less 10 minutes before the capture: due 10 minutes in.
+        let instances = &mut v["Reservations"][0]["Instances"];
+        assert_eq!(instances[2]["InstanceId"], "i-0a1c2e3f405a6b703");
+        instances[2]["LaunchTime"] = serde_json::json!("2025-11-20T00:25:00+00:00");
+        for k in [0, 1, 3] {
+            instances[k]["LaunchTime"] = serde_json::json!("2025-11-26T00:00:00+00:00");
+        }
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let s = &imported.scenario;
+    assert_eq!(s.auto_scaling_groups[0].max_instance_lifetime, Some(604_800));
+    assert_eq!(s.auto_scaling_groups[1].max_instance_lifetime, None);
+    let written = drainsim_scenario::write::to_ron(s);
+    assert!(written.contains("MaxInstanceLifetime: 604800"), "{written}");
+    let mut loaded = drainsim_scenario::load_str("lifetime.ron", &written).expect("loads");
+    loaded.scenario.end_time_ms = Some(3_600_000);
+    let outcome = drainsim_scenario::run(&loaded, &RunOptions::default()).expect("runs");
+    assert_eq!(outcome.invariant_violation, None);
+    let lifetime: Vec<(&str, u64)> = outcome
+        .group_terminations
+        .iter()
+        .filter(|t| t.cause == drainsim_scenario::outcome::TerminationCause::MaxInstanceLifetime)
+        .map(|t| (t.instance.as_str(), t.at_ms))
+        .collect();
+    assert_eq!(lifetime, [("i-0a1c2e3f405a6b703", 600_000)]);
+
+    let under_a_day = edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+        v["AutoScalingGroups"][0]["MaxInstanceLifetime"] = serde_json::json!(3600);
+    });
+    let refused = import(&under_a_day, &ImportOptions::default()).expect_err("under a day");
+    let text = refused.to_string();
+    assert!(text.contains("MaxInstanceLifetime") && text.contains("at least 86400 seconds"), "{text}");
+}
+
 /// EC2's `LaunchTime` of each group member comes in as its `launchedAtMs`, in ms before the
 /// capture (time 0), which the age-based termination policies read; a launch the capture's files
 /// place after it counts as at it; a member `describe-instances` does not describe keeps none (time

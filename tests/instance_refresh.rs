@@ -113,6 +113,7 @@ fn scenario(c: &Case) -> Scenario {
         instance_maintenance_policy: None,
         default_instance_warmup: None,
         termination_policies: Vec::new(),
+        max_instance_lifetime: None,
     };
     let task_definition = api::RegisterTaskDefinitionRequest {
         family: "web".into(),

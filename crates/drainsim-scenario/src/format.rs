@@ -1014,6 +1014,11 @@ pub struct AutoScalingGroupSpec {
     /// from, the instances to terminate (default `["Default"]`; [`TerminationPolicy`]).
     #[serde(rename = "TerminationPolicies", default, skip_serializing_if = "Vec::is_empty")]
     pub termination_policies: Vec<String>,
+    /// `MaxInstanceLifetime` (seconds; 0 or absent: none, else at least 86,400): the group
+    /// replaces a member in service that long (docs/rollouts.md#maximum-instance-lifetime;
+    /// [`Self::max_instance_lifetime_ms`]).
+    #[serde(rename = "MaxInstanceLifetime", default, skip_serializing_if = "Option::is_none")]
+    pub max_instance_lifetime: Option<u32>,
     /// The group's members at time 0 when they are instances the scenario's `instances` declare
     /// (Auto Scaling's `Instances`; how `drainsim import` writes a captured group): then exactly
     /// `DesiredCapacity` of them, and the group registers none of its own at time 0. Without it
@@ -1210,6 +1215,20 @@ impl AutoScalingGroupSpec {
             .or(policy.map(|p| p.max_healthy_percentage))
             .unwrap_or(DEFAULT_MAX_HEALTHY_PERCENTAGE);
         (min, max)
+    }
+
+    /// How long a member may be in service before the group replaces it (`MaxInstanceLifetime`),
+    /// in ms; `None` when it has none (absent or 0).
+    pub fn max_instance_lifetime_ms(&self) -> Option<u64> {
+        self.max_instance_lifetime.filter(|s| *s > 0).map(|s| u64::from(s) * 1000)
+    }
+
+    /// Whether the group launches a member's replacement before it terminates the member (its
+    /// `InstanceMaintenancePolicy`'s `MinHealthyPercentage` is 100: "launch before terminating"),
+    /// rather than terminating it first and launching the replacement meanwhile, Auto Scaling's
+    /// default (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html>).
+    pub fn launches_before_terminating(&self) -> bool {
+        self.instance_maintenance_policy.as_ref().is_some_and(|p| p.min_healthy_percentage >= 100)
     }
 
     /// The group's termination policies in the order they apply, `Default` expanded to what it

@@ -1146,6 +1146,15 @@ pub(crate) fn instance_maintenance_policy_refusal(min: u32, max: u32) -> Option<
     })
 }
 
+/// Why Auto Scaling refuses a `MaxInstanceLifetime` of `seconds`, if it does: "the value must be
+/// either 0 or a number equal to or greater than 86,400 seconds (1 day)"
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html>).
+/// `load` refuses such a group; `import` leaves it out.
+pub(crate) fn max_instance_lifetime_refusal(seconds: u32) -> Option<String> {
+    (seconds != 0 && seconds < 86_400)
+        .then(|| format!("MaxInstanceLifetime {seconds}: it is 0 (none) or at least 86400 seconds (one day)"))
+}
+
 pub(crate) fn launch_template_name_refusal(name: &str) -> Option<String> {
     let length = name.chars().count();
     if !(3..=128).contains(&length) {
@@ -1303,6 +1312,15 @@ fn check_auto_scaling(
         if let Some(refusal) = termination_policies_refusal(&g.termination_policies) {
             return Err(at(format!("Auto Scaling group '{name}': {refusal}")));
         }
+        if let Some(refusal) = g.max_instance_lifetime.and_then(max_instance_lifetime_refusal) {
+            let (line, column) = locate_after(&l.source, &format!("\"{name}\""), "MaxInstanceLifetime:").unwrap_or((1, 1));
+            return Err(ScenarioError {
+                file: l.file.clone(),
+                line,
+                column,
+                message: format!("Auto Scaling group '{name}': {refusal}"),
+            });
+        }
         if let Some(m) = &g.instance_maintenance_policy {
             if let Some(refusal) = instance_maintenance_policy_refusal(m.min_healthy_percentage, m.max_healthy_percentage) {
                 return Err(at(format!("Auto Scaling group '{name}': {refusal}")));
@@ -1387,10 +1405,22 @@ fn check_auto_scaling(
             c.auto_scaling_group_provider.group_name() == name && c.auto_scaling_group_provider.managed_scaling_enabled()
         });
         let scaled = if managed || g.spot.is_some() { g.max_size } else { 0 };
+        // A group with a maximum instance lifetime replaces its members once per lifetime (and its
+        // members of time 0 once more) within the run's end time: their names too, at most as
+        // many as the scenario's most instances.
+        let end_ms = s.end_time_ms.unwrap_or(crate::setup::DEFAULT_END_TIME_MS);
+        let renewed = g.max_instance_lifetime_ms().map_or(0, |lifetime_ms| {
+            let rounds = u32::try_from(end_ms / lifetime_ms).unwrap_or(u32::MAX).saturating_add(1);
+            g.desired_capacity.saturating_mul(rounds).min(MAX_INSTANCES as u32)
+        });
         // Its own members of time 0 take the first numbers; adopted ones take none.
         let own = if g.adopts_instances() { 0 } else { 1 };
-        let launches =
-            g.desired_capacity.saturating_mul(refreshes.saturating_add(own)).saturating_add(resized).saturating_add(scaled);
+        let launches = g
+            .desired_capacity
+            .saturating_mul(refreshes.saturating_add(own))
+            .saturating_add(resized)
+            .saturating_add(scaled)
+            .saturating_add(renewed);
         for n in 1..=launches {
             let member = g.member_name(n);
             if names.contains(&member) || groups_of_several.contains(&member) {

@@ -159,6 +159,8 @@ pub enum TerminationCause {
     /// Capacity Rebalancing replaced it, a Spot Instance EC2 signalled at risk (the signal it had
     /// when the group began to terminate it).
     CapacityRebalancing(drainsim_core::SpotSignal),
+    /// It had been in service for the group's `MaxInstanceLifetime`.
+    MaxInstanceLifetime,
 }
 
 impl TerminationCause {
@@ -169,6 +171,7 @@ impl TerminationCause {
             TerminationCause::SetDesiredCapacity => "a SetDesiredCapacity scale-in".into(),
             TerminationCause::ManagedScaling => "managed scaling's scale-in".into(),
             TerminationCause::CapacityRebalancing(signal) => format!("Capacity Rebalancing, on its {}", signal.as_str()),
+            TerminationCause::MaxInstanceLifetime => "its maximum instance lifetime".into(),
         }
     }
 }

@@ -31,7 +31,7 @@ use drainsim_core::managed_scaling::{
 use drainsim_core::Engine;
 
 use super::{alive, drained, finish_terminations, next_move_ms, register_due, resize, runs_non_daemon_task, wait_over};
-use super::{next_rebalancing_ms, rebalance_capacity};
+use super::{next_expiry_ms, next_rebalancing_ms, rebalance_capacity, replace_expired};
 use super::{AutoScaling, Group, Lifecycle};
 use crate::load::LoadedScenario;
 use crate::outcome::{ManagedScalingOutcome, ManagedScalingSample};
@@ -158,10 +158,11 @@ fn capacity_wanted(g: &Group, scaler: &Scaler, d: &Datapoint) -> u32 {
     }
 }
 
-/// Whether the group acts between steps: its capacity provider has managed scaling, or it
-/// launches Spot Instances, which EC2 may take away and the group then replaces.
+/// Whether the group acts between steps: its capacity provider has managed scaling, it
+/// launches Spot Instances, which EC2 may take away and the group then replaces, or it replaces
+/// its members at their maximum instance lifetime.
 pub(super) fn acts_in_background(g: &Group) -> bool {
-    g.scaler.is_some() || g.spec.spot.is_some()
+    g.scaler.is_some() || g.spec.spot.is_some() || g.spec.max_instance_lifetime_ms().is_some()
 }
 
 impl crate::driver::Background for AutoScaling {
@@ -218,6 +219,9 @@ impl AutoScaling {
             if let Some(t) = next_rebalancing_ms(g, engine, now) {
                 soonest(t);
             }
+            if let Some(t) = next_expiry_ms(g, engine, now) {
+                soonest(t);
+            }
             let mut moving = false;
             for m in &g.members {
                 // A wait its drain just ended is over now; else the member's own next move.
@@ -267,6 +271,7 @@ impl AutoScaling {
             // Capacity Rebalancing launches its replacements before a resize would launch them as
             // plain capacity.
             rebalance_capacity(g, engine, &caller, now, &mut error);
+            replace_expired(g, engine, &caller, now, &mut error);
             if datapoint_due || lost_members > 0 {
                 let desired = g.spec.desired_capacity;
                 let cause = crate::outcome::TerminationCause::ManagedScaling;

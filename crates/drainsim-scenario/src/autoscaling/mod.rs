@@ -63,17 +63,34 @@ struct Member {
     /// Its container instance, once the group registered it (the instances of time 0, which
     /// the setup registered, are found by name).
     instance: Option<drainsim_core::InstanceId>,
-    /// Capacity Rebalancing is replacing it ([`rebalance_capacity`]).
+    /// The group is replacing it: Capacity Rebalancing ([`rebalance_capacity`]) or its maximum
+    /// instance lifetime ([`replace_expired`]).
     rebalancing: Option<Rebalancing>,
 }
 
-/// A Spot Instance EC2 signalled at risk that the group's Capacity Rebalancing replaces: it no
-/// longer counts toward the group's capacity ([`counts_toward_capacity`]) and is no scale-in
-/// victim; it runs until the group begins to terminate it.
+/// A member the group replaces ahead of any scale-in — a Spot Instance EC2 signalled at risk
+/// (Capacity Rebalancing), or one in service for the group's `MaxInstanceLifetime`: it no longer
+/// counts toward the group's capacity ([`counts_toward_capacity`]) and is no scale-in victim; it
+/// runs until the group begins to terminate it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Rebalancing {
     /// The member launched to replace it, once the group launched one.
     replacement: Option<usize>,
+    /// Why the group replaces it.
+    reason: ReplacedFor,
+}
+
+/// Why a group replaces a member ([`Rebalancing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReplacedFor {
+    CapacityRebalancing,
+    MaxInstanceLifetime,
+}
+
+impl Rebalancing {
+    fn for_capacity_rebalancing(&self) -> bool {
+        self.reason == ReplacedFor::CapacityRebalancing
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -892,12 +909,15 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
                 && matches!(m.lifecycle, Lifecycle::InService { .. })
                 && spot_signal(engine, m).is_some()
             {
-                g.members[k].rebalancing = Some(Rebalancing { replacement: None });
+                g.members[k].rebalancing = Some(Rebalancing { replacement: None, reason: ReplacedFor::CapacityRebalancing });
             }
         }
     }
     let replaced: Vec<usize> = (0..g.members.len())
-        .filter(|&k| g.members[k].rebalancing.is_some() && matches!(g.members[k].lifecycle, Lifecycle::InService { .. }))
+        .filter(|&k| {
+            g.members[k].rebalancing.is_some_and(|r| r.for_capacity_rebalancing())
+                && matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
+        })
         .collect();
     if replaced.is_empty() {
         return;
@@ -910,7 +930,7 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
         if replacement.is_none() || lost_replacement {
             let launched = (alive_now < g.spec.desired_capacity)
                 .then(|| launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now));
-            g.members[k].rebalancing = Some(Rebalancing { replacement: launched });
+            g.members[k].rebalancing = Some(Rebalancing { replacement: launched, reason: ReplacedFor::CapacityRebalancing });
         }
     }
     for &k in &replaced {
@@ -941,12 +961,171 @@ fn next_rebalancing_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
     g.members
         .iter()
         .filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. }))
-        .filter_map(|m| m.rebalancing?.replacement)
+        .filter_map(|m| m.rebalancing.filter(Rebalancing::for_capacity_rebalancing)?.replacement)
         .filter_map(|n| match g.members[n].lifecycle {
             Lifecycle::InService { healthy_at_ms } => Some(healthy_at_ms.max(now)),
             _ => None,
         })
         .min()
+}
+
+/// Maximum instance lifetime (the group's `MaxInstanceLifetime`): "the maximum amount of time
+/// ... that an instance can be in service before it is terminated and replaced"
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-max-instance-lifetime.html>). At
+/// `now`, between steps (a step acting on the group, StartInstanceRefresh or SetDesiredCapacity,
+/// leaves it until it ends):
+/// 1. an InService member in service that long — since its launch: the group's, or a member of
+///    time 0's `launchedAtMs` — and not protected from scale in ("use instance scale-in protection
+///    to temporarily prevent individual instances from being terminated") begins to be replaced,
+///    the longest in service first, while fewer replacements than a tenth of the desired capacity
+///    (at least one) are under way: "Amazon EC2 Auto Scaling will usually replace instances one
+///    at a time ... up to 10% of the current capacity of the Auto Scaling group". drainsim
+///    replaces one at a time while one is due and up to a tenth when more are; a replacement
+///    is under way until the old instance is terminated and its replacement healthy (no further
+///    pause: the page gives no length);
+/// 2. the group launches its replacement while it holds fewer than its desired capacity without
+///    it, and terminates it through its termination path ([`begin_termination`]) at once — "creates
+///    a new scaling activity for terminating an instance and then terminates it. While the
+///    instance is terminating, another scaling activity launches a new instance" — or, with an
+///    `InstanceMaintenancePolicy` whose `MinHealthyPercentage` is 100, once the replacement is
+///    InService past the health check grace period (launch before terminating).
+///
+/// A refused ECS request is kept in `error`.
+fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) {
+    let Some(lifetime_ms) = g.spec.max_instance_lifetime_ms() else {
+        return;
+    };
+    let launch_first = g.spec.launches_before_terminating();
+    let mut under_way = g.members.iter().filter(|m| expiry_under_way(g, m, now)).count();
+    let limit = (g.spec.desired_capacity / 10).max(1) as usize;
+    let mut due: Vec<usize> = (0..g.members.len())
+        .filter(|&k| {
+            let m = &g.members[k];
+            m.rebalancing.is_none()
+                && matches!(m.lifecycle, Lifecycle::InService { .. })
+                && expires_at_ms(m, lifetime_ms) <= i128::from(now)
+        })
+        .collect();
+    due.sort_by_key(|&k| (g.members[k].launch_time_ms, k));
+    let template = g.template.clone();
+    let (mut zones, mut on_demand, mut alive_now) = (alive_per_zone(g), on_demand_alive(g), alive(g));
+    for k in due {
+        if under_way >= limit {
+            break;
+        }
+        if protected_from_scale_in(g, k, engine) {
+            continue;
+        }
+        under_way += 1;
+        // It counts no more: the replacement takes its place.
+        alive_now -= 1;
+        on_demand -= u32::from(!g.members[k].spot);
+        if let Some(zone) = zones.iter_mut().find(|(z, _)| *z == g.members[k].zone) {
+            zone.1 -= 1;
+        }
+        g.members[k].rebalancing = Some(Rebalancing { replacement: None, reason: ReplacedFor::MaxInstanceLifetime });
+        let launched =
+            (alive_now < g.spec.desired_capacity).then(|| launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now));
+        g.members[k].rebalancing = Some(Rebalancing { replacement: launched, reason: ReplacedFor::MaxInstanceLifetime });
+        if !launch_first {
+            if let Err(e) = begin_termination(g, k, engine, caller, now, TerminationCause::MaxInstanceLifetime) {
+                error.get_or_insert(e);
+            }
+        }
+    }
+    if !launch_first {
+        return;
+    }
+    // Launch before terminating: each member whose replacement is healthy (or that needed none) is
+    // terminated; one whose replacement EC2 took before it was healthy gets another.
+    for k in 0..g.members.len() {
+        let Some(r) = g.members[k].rebalancing.filter(|r| !r.for_capacity_rebalancing()) else { continue };
+        if !matches!(g.members[k].lifecycle, Lifecycle::InService { .. }) {
+            continue;
+        }
+        if r.replacement.is_some_and(|n| g.members[n].lifecycle == Lifecycle::Terminated) {
+            let (mut zones, mut on_demand, mut alive_now) = (alive_per_zone(g), on_demand_alive(g), alive(g));
+            let launched = (alive_now < g.spec.desired_capacity)
+                .then(|| launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now));
+            g.members[k].rebalancing = Some(Rebalancing { replacement: launched, reason: ReplacedFor::MaxInstanceLifetime });
+            continue;
+        }
+        let replaced_now = r
+            .replacement
+            .is_none_or(|n| matches!(g.members[n].lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
+        if replaced_now {
+            if let Err(e) = begin_termination(g, k, engine, caller, now, TerminationCause::MaxInstanceLifetime) {
+                error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+/// When member `m` has been in service for `lifetime_ms`, in ms from time 0 (before it, for a
+/// member of time 0 launched long before the run).
+fn expires_at_ms(m: &Member, lifetime_ms: u64) -> i128 {
+    i128::from(m.launch_time_ms) + i128::from(lifetime_ms)
+}
+
+/// Whether the replacement of member `m` for its lifetime is under way at `now`
+/// ([`replace_expired`]): it is not terminated yet, or its replacement is not healthy yet.
+fn expiry_under_way(g: &Group, m: &Member, now: u64) -> bool {
+    let Some(r) = m.rebalancing.filter(|r| !r.for_capacity_rebalancing()) else {
+        return false;
+    };
+    m.lifecycle != Lifecycle::Terminated
+        || r.replacement.is_some_and(|n| match g.members[n].lifecycle {
+            Lifecycle::Pending { .. } => true,
+            Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
+            _ => false,
+        })
+}
+
+/// When the maximum instance lifetime next moves by itself ([`replace_expired`]): while a
+/// replacement may begin, when the next member's lifetime ends (now for one past it, unless it is
+/// protected from scale in: it is replaced at the group's first move after its protection ends);
+/// and when a replacement under way becomes healthy (which may end it, or let its member be
+/// terminated). Registrations and terminations are the members' own moves.
+fn next_expiry_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
+    let lifetime_ms = g.spec.max_instance_lifetime_ms()?;
+    let healthy = g
+        .members
+        .iter()
+        .filter_map(|m| Some((m, m.rebalancing.filter(|r| !r.for_capacity_rebalancing())?.replacement?)))
+        .filter_map(|(m, n)| {
+            // A member still InService waits for its replacement (launch before terminating);
+            // one already terminating or gone, only to end its replacement's count.
+            let waiting = matches!(m.lifecycle, Lifecycle::InService { .. });
+            match g.members[n].lifecycle {
+                Lifecycle::InService { healthy_at_ms } if waiting => Some(healthy_at_ms.max(now)),
+                Lifecycle::InService { healthy_at_ms } => (healthy_at_ms > now).then_some(healthy_at_ms),
+                // EC2 took the replacement: another is launched.
+                Lifecycle::Terminated if waiting => Some(now),
+                _ => None,
+            }
+        })
+        .min();
+    let limit = (g.spec.desired_capacity / 10).max(1) as usize;
+    let room = g.members.iter().filter(|m| expiry_under_way(g, m, now)).count() < limit;
+    let expiry = room
+        .then(|| {
+            (0..g.members.len())
+                .filter(|&k| {
+                    let m = &g.members[k];
+                    m.rebalancing.is_none() && matches!(m.lifecycle, Lifecycle::InService { .. })
+                })
+                .filter_map(|k| {
+                    let t = expires_at_ms(&g.members[k], lifetime_ms);
+                    match t > i128::from(now) {
+                        true => Some(t),
+                        false => (!protected_from_scale_in(g, k, engine)).then_some(i128::from(now)),
+                    }
+                })
+                .min()
+        })
+        .flatten()
+        .map(|t| u64::try_from(t).unwrap_or(u64::MAX));
+    healthy.into_iter().chain(expiry).min()
 }
 
 /// The signal EC2 gave a member of a coming Spot interruption, if any.

@@ -94,6 +94,8 @@ pub(super) struct GroupIn {
     default_warmup_s: Option<u32>,
     /// `TerminationPolicies`, as listed.
     termination_policies: Vec<String>,
+    /// `MaxInstanceLifetime` (seconds), when set and not 0.
+    max_instance_lifetime_s: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,6 +228,16 @@ impl AutoScalingCapture {
             let termination_policies: Vec<String> = g.strings("TerminationPolicies")?.iter().map(|p| p.to_string()).collect();
             let default_warmup_s =
                 g.opt_int("DefaultInstanceWarmup", -1..=i64::from(i32::MAX))?.filter(|w| *w >= 0).map(|w| w as u32);
+            let max_instance_lifetime_s = match g.opt_int("MaxInstanceLifetime", 0..=i64::from(i32::MAX))? {
+                Some(s) => {
+                    let s = s as u32;
+                    if let Some(refusal) = crate::load::max_instance_lifetime_refusal(s) {
+                        return Err(g.error(Some("MaxInstanceLifetime"), refusal));
+                    }
+                    Some(s).filter(|s| *s > 0)
+                }
+                None => None,
+            };
             let mut spot = Share::None;
             let mut distribution = None;
             let template = match (g.opt_obj("LaunchTemplate")?, g.opt_obj("MixedInstancesPolicy")?) {
@@ -319,6 +331,7 @@ impl AutoScalingCapture {
                 maintenance,
                 default_warmup_s,
                 termination_policies,
+                max_instance_lifetime_s,
                 spot,
                 distribution,
             });
@@ -865,6 +878,7 @@ impl AutoScalingCapture {
                     .map(|(min, max)| InstanceMaintenancePolicySpec { min_healthy_percentage: min, max_healthy_percentage: max }),
                 default_instance_warmup: g.default_warmup_s,
                 termination_policies: self.termination_policies_of(g, summary),
+                max_instance_lifetime: g.max_instance_lifetime_s,
                 instances,
             });
         }
