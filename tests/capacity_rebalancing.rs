@@ -281,3 +281,34 @@ fn a_recommendation_during_set_desired_capacity_is_acted_on_in_the_step() {
     let step_ended_at = out.steps[0].at_ms;
     assert!(step_ended_at >= 150_000, "the step waited for the replacement: ended at {step_ended_at}");
 }
+
+/// A StartInstanceRefresh while Capacity Rebalancing replaces an at-risk instance does not take
+/// that instance for a victim (it no longer counts toward the group's capacity; taking it once
+/// panicked): the refresh replaces the replacement, which runs the old configuration, and when the
+/// step ends the group terminates the at-risk instance, its capacity held by the refresh's launch.
+#[test]
+fn a_refresh_during_capacity_rebalancing_leaves_the_at_risk_instance_to_it() {
+    let text = r#"Scenario(
+    name: "refresh-during-rebalancing",
+    autoScalingGroups: [(AutoScalingGroupName: "g0", MinSize: 1, MaxSize: 1, DesiredCapacity: 1,
+        LaunchTemplate: (LaunchTemplateName: "lt-g0", Version: "1"),
+        instanceType: "c5.xlarge", cpu: 2048, memory: 2048, imageIds: {"1": "ami-01x"},
+        HealthCheckGracePeriod: 600, spot: (), CapacityRebalance: true)],
+    faults: (pinned: [(atMs: 60000, fault: SpotRebalanceRecommendation("g0-1"))]),
+    steps: [(atMs: 300000, do: StartInstanceRefresh((AutoScalingGroupName: "g0")), expect: Success)],
+    expectations: [InstanceStatus("g0-1", "INACTIVE"), InstanceStatus("g0-2", "INACTIVE"), InstanceStatus("g0-3", "ACTIVE")],
+)"#;
+    let loaded = load_str("refresh-during-rebalancing.ron", text).expect("loads");
+    let out = run(&loaded, &RunOptions::default()).expect("runs");
+    assert_eq!(out.invariant_violation, None);
+    let failed: Vec<_> = out.expectations.iter().filter(|r| !r.passed).map(|r| (&r.name, &r.detail)).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let causes: Vec<(&str, TerminationCause)> = out.group_terminations.iter().map(|t| (t.instance.as_str(), t.cause)).collect();
+    assert_eq!(
+        causes,
+        [
+            ("g0-2", TerminationCause::InstanceRefresh),
+            ("g0-1", TerminationCause::CapacityRebalancing(SpotSignal::RebalanceRecommendation))
+        ]
+    );
+}

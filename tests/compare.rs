@@ -201,7 +201,7 @@ fn a_bad_override_is_refused_naming_it_without_a_position() {
         ("web.desiredCount=-1", "desiredCount must be between 0 and 1000000; -1 given."),
         (
             "web.desiredCount=abc",
-            "--set web.desiredCount=abc: the scenario no longer reads: invalid type: string \"abc\", expected an integer",
+            "--set web.desiredCount=abc: the scenario no longer reads: invalid type: string \"abc\", expected a whole number",
         ),
         ("seed=5", "--set seed: every run of both plans takes its seed from --seeds"),
     ] {

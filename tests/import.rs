@@ -243,6 +243,10 @@ fn bad_input_names_the_file_and_the_json_path() {
         .expect_err("refused")
         .to_string();
     assert!(e.contains("--drain: $: i-0nothere is not an imported"), "{e}");
+
+    let twice = DrainSelection::parse("i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702,i-0a1c2e3f405a6b701");
+    let e = import(&inputs, &ImportOptions { drain: twice, ..Default::default() }).expect_err("refused").to_string();
+    assert!(e.contains("--drain: $: i-0a1c2e3f405a6b701 is named twice"), "{e}");
 }
 
 /// A JSON value with one change somewhere: a field removed, or a value replaced by another type.

@@ -334,11 +334,28 @@ fn merge_refuses_counts_that_cannot_be_right() {
     wide.seeds = sweep::SeedRange { start: 0, end: u64::MAX };
     let err = sweep::parse_report("wide.json", &sweep::render_json(&wide).unwrap()).expect_err("refused");
     assert!(err.contains("more than 10000000 seeds"), "{err}");
-    let mut failures = report;
+    let mut failures = report.clone();
     failures.distribution.services[0].placement_failures =
         vec![sweep::ReasonCount { reason: "RESOURCE:CPU".into(), count: u64::MAX }];
     let err = sweep::parse_report("pf.json", &sweep::render_json(&failures).unwrap()).expect_err("refused");
     assert!(err.contains("placement failures for RESOURCE:CPU"), "{err}");
+    // Two buckets of one time add up, but a merge would keep one of them: refused, as are a drain
+    // time past the end of simulated time and a service listed twice.
+    let mut split = report.clone();
+    let d = &mut split.distribution.all_drains_completed_at_ms;
+    assert!(d.histogram.len() >= 2, "{:?}", d.histogram);
+    d.histogram[1].0 = d.histogram[0].0;
+    let err = sweep::parse_report("split.json", &sweep::render_json(&split).unwrap()).expect_err("refused");
+    assert!(err.starts_with("split.json: the drain histogram's times are not increasing"), "{err}");
+    let mut late = report.clone();
+    late.distribution.all_drains_completed_at_ms.histogram.last_mut().unwrap().0 = u64::MAX;
+    let err = sweep::parse_report("late.json", &sweep::render_json(&late).unwrap()).expect_err("refused");
+    assert!(err.starts_with("late.json: the drain histogram's times are not increasing simulated times"), "{err}");
+    let mut twice = report;
+    let first = twice.distribution.services[0].clone();
+    twice.distribution.services.push(first);
+    let err = sweep::parse_report("twice.json", &sweep::render_json(&twice).unwrap()).expect_err("refused");
+    assert!(err.contains("is listed twice"), "{err}");
 }
 
 /// A sweep of a drain onto instances whose tasks fail their health checks counts the unhealthy

@@ -59,7 +59,7 @@ pub use placement::PlacementFailureReason;
 pub use rules::capacity_providers::{validate_capacity_provider, FARGATE_CAPACITY_PROVIDERS};
 pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};
 pub use rules::transitions::{TransitionGraph, Transitions};
-pub use rules::versions::CURRENT_AGENT_VERSION;
+pub use rules::versions::{is_agent_version, CURRENT_AGENT_VERSION};
 pub use state::service::{AgentWaitTally, BreachCause, Episode, SeriesPoint, StallReason, MAX_SERIES_POINTS};
 pub use state::task::{AgentWaitCause, StoppingEnd, AGENT_DEFAULT_STOP_TIMEOUT_MS, MAX_TASK_DEFINITION_REVISION};
 pub use state::trace::{Change, Subject, Trace, TraceRecord, UpdatedFields};

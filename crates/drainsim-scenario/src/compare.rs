@@ -299,18 +299,9 @@ fn set_flags(overrides: &[(String, String)]) -> String {
     overrides.iter().map(|(k, v)| format!("--set {k}={v}")).collect::<Vec<_>>().join(" ")
 }
 
-/// serde's message without Rust's type names (`expected i64` → `expected an integer`).
+/// serde's message without Rust's type names ([`crate::load::plain_serde_message`]).
 fn plain_serde_error(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let words = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize"];
-    let mut out = text.clone();
-    for w in words {
-        out = out.replace(&format!("expected {w}"), "expected an integer");
-    }
-    match out.find("expected struct ") {
-        Some(at) => format!("{}expected a structure of fields", &out[..at]),
-        None => out,
-    }
+    crate::load::plain_serde_message(&e.to_string())
 }
 
 /// Applies one `--set PATH=VALUE` to the scenario's JSON value.

@@ -587,13 +587,48 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
     })
 }
 
+/// serde's message without Rust's type names: `expected u32` becomes `expected a whole number
+/// from 0 to 4294967295` (the range the field takes), `expected u64` `expected a whole number, 0
+/// or more`, `expected struct …` `expected a structure of fields`.
+pub(crate) fn plain_serde_message(text: &str) -> String {
+    let ranges = [
+        ("i8", format!("a whole number from {} to {}", i8::MIN, i8::MAX)),
+        ("i16", format!("a whole number from {} to {}", i16::MIN, i16::MAX)),
+        ("i32", format!("a whole number from {} to {}", i32::MIN, i32::MAX)),
+        ("i64", "a whole number".to_string()),
+        ("u8", format!("a whole number from 0 to {}", u8::MAX)),
+        ("u16", format!("a whole number from 0 to {}", u16::MAX)),
+        ("u32", format!("a whole number from 0 to {}", u32::MAX)),
+        ("u64", "a whole number, 0 or more".to_string()),
+        ("usize", "a whole number, 0 or more".to_string()),
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("expected ") {
+        let (before, after) = rest.split_at(at + "expected ".len());
+        let word_len = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
+        let (word, tail) = after.split_at(word_len);
+        out.push_str(before);
+        match ranges.iter().find(|(name, _)| *name == word) {
+            Some((_, words)) => out.push_str(words),
+            None => out.push_str(word),
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    match out.find("expected struct ") {
+        Some(at) => format!("{}expected a structure of fields", &out[..at]),
+        None => out,
+    }
+}
+
 /// A JSON parse error at the place it is about. serde_json's message ends with the position, which
 /// the error carries apart, and the position counts bytes (a scenario error's column counts
 /// characters); an unknown field or variant, and a value of the wrong type, are reported after
 /// them, so the error points at the name's quote or the value's start instead.
 fn json_error(file: &str, source: &str, e: &serde_json::Error) -> ScenarioError {
     let text = e.to_string();
-    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m).to_string();
+    let message = plain_serde_message(text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m));
     let line_start: usize = source.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum();
     let line = source[line_start..].lines().next().unwrap_or_default();
     let reported = char_boundary(line, e.column());
@@ -664,6 +699,15 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     let s = &l.scenario;
     if s.name.trim().is_empty() {
         return Err(l.error_at("name", "the scenario needs a non-empty name"));
+    }
+    if let Some(v) = s.latest_agent_version.as_deref().filter(|v| !drainsim_core::is_agent_version(v)) {
+        let (line, column) = locate(&l.source, "latestAgentVersion", 0).unwrap_or((1, 1));
+        return Err(ScenarioError {
+            file: l.file.clone(),
+            line,
+            column,
+            message: format!("latestAgentVersion '{v}' is not an agent version (dotted numbers, as 1.89.2)"),
+        });
     }
     // Sizes.
     let mut total: u64 = 0;

@@ -19,6 +19,12 @@ pub(crate) fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
     }
 }
 
+/// Whether `version` is a container agent version drainsim can compare with others: dotted
+/// decimal numbers (`1.89.2`), after an optional `v` ([`compare_versions`]).
+pub fn is_agent_version(version: &str) -> bool {
+    compare_versions(version, version).is_some()
+}
+
 /// The numbers of a dotted version, read in place (a registration compares several versions).
 struct VersionParts<'a> {
     rest: &'a [u8],

@@ -319,10 +319,13 @@ impl AutoScaling {
         let max_instances = capacity_share(desired, max_pct, false).max(desired);
         let floor = min_healthy.min(max_instances.saturating_sub(1));
         let start = engine.now_ms();
+        // Not the members the group is already replacing (Capacity Rebalancing, a maximum
+        // instance lifetime): they count toward its capacity no more, their replacements do, and
+        // the group terminates them once the step ends.
         let to_update: Vec<usize> = (0..g.members.len())
             .filter(|&k| {
                 let m = &g.members[k];
-                matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
+                counts_toward_capacity(m)
                     && (!skip_matching || m.template != target)
                     && !(protected_from_scale_in(g, k, engine) && protected_mode == "Ignore")
             })
@@ -949,8 +952,9 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
 }
 
 /// When Capacity Rebalancing next moves by itself ([`rebalance_capacity`]): now, when EC2 gave a
-/// signal since the group last looked; else when the replacement of a member being replaced is
-/// past its health check grace period (its registration is a Pending member's own move).
+/// signal since the group last looked, or for a member being replaced without a replacement (or
+/// whose replacement EC2 took); else when the replacement of a member being replaced is past its
+/// health check grace period (its registration is a Pending member's own move).
 fn next_rebalancing_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
     if !g.spec.capacity_rebalance {
         return None;
@@ -961,9 +965,12 @@ fn next_rebalancing_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
     g.members
         .iter()
         .filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. }))
-        .filter_map(|m| m.rebalancing.filter(Rebalancing::for_capacity_rebalancing)?.replacement)
-        .filter_map(|n| match g.members[n].lifecycle {
-            Lifecycle::InService { healthy_at_ms } => Some(healthy_at_ms.max(now)),
+        .filter_map(|m| m.rebalancing.filter(Rebalancing::for_capacity_rebalancing))
+        .filter_map(|r| match r.replacement.map(|n| g.members[n].lifecycle) {
+            Some(Lifecycle::InService { healthy_at_ms }) => Some(healthy_at_ms.max(now)),
+            // None launched (the group held its capacity without it, or a step acting on the group
+            // kept it from launching one), or EC2 took it: the group moves now.
+            None | Some(Lifecycle::Terminated) => Some(now),
             _ => None,
         })
         .min()

@@ -1647,9 +1647,14 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions, summary: &mut ImportSu
         DrainSelection::Ids(ids) => {
             // A set, so that naming thousands of instances costs no scan of the cluster per name.
             let imported: std::collections::BTreeSet<&str> = s.instances.iter().map(|g| g.name.as_str()).collect();
+            let mut named = std::collections::BTreeSet::new();
             for id in ids {
                 if !imported.contains(id.as_str()) {
                     return Err(refuse(format!("{id} is not an imported ACTIVE or DRAINING container instance")));
+                }
+                // A drain step names each instance once (ECS refuses a repeated one).
+                if !named.insert(id.as_str()) {
+                    return Err(refuse(format!("{id} is named twice")));
                 }
             }
             (ids.clone(), None)

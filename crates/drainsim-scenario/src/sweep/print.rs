@@ -189,6 +189,29 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
             ));
         }
     }
+    // A histogram has one bucket per value, in increasing order (a merge adds bucket to bucket;
+    // two of one value would drop runs), and a drain time is a simulated time.
+    let increasing = |values: &mut dyn Iterator<Item = u64>| {
+        let values: Vec<u64> = values.collect();
+        values.windows(2).all(|w| w[0] < w[1])
+    };
+    if !increasing(&mut d.histogram.iter().map(|(v, _)| *v))
+        || d.histogram.last().is_some_and(|(v, _)| *v > drainsim_core::time::MAX_SIM_TIME_MS)
+    {
+        return Err(format!("{name}: the drain histogram's times are not increasing simulated times (an edited file?)"));
+    }
+    let mut services = std::collections::BTreeSet::new();
+    for sv in &r.distribution.services {
+        if !services.insert(sv.service_name.as_str()) {
+            return Err(format!("{name}: service {} is listed twice (an edited file?)", sv.service_name));
+        }
+        if !increasing(&mut sv.min_healthy_observed.histogram.iter().map(|(v, _)| u64::from(*v))) {
+            return Err(format!(
+                "{name}: {}: the minHealthyObserved histogram's values are not increasing (an edited file?)",
+                sv.service_name
+            ));
+        }
+    }
     // Sums of at most `runs` each: checked, so a histogram of many entries cannot wrap.
     let sums = [
         d.histogram.iter().try_fold(0u64, |a, (_, c)| a.checked_add(*c)),
