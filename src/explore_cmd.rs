@@ -100,6 +100,13 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     if !(1..=MAX_TIME_LIMIT_S).contains(&args.time_limit) {
         return bad_input(&format!("--time-limit {}: 1 to {MAX_TIME_LIMIT_S} seconds", args.time_limit));
     }
+    // A counterexample is written under --out: a path that is a file is refused before the search.
+    if args.out.exists() && !args.out.is_dir() {
+        return bad_input(&format!(
+            "--out {}: it is a file; give the directory counterexamples are written in",
+            args.out.display()
+        ));
+    }
     let loaded = match load_file(&args.file) {
         Ok(l) => l,
         Err(e) => return bad_input(&e.to_string()),

@@ -715,6 +715,13 @@ fn run(args: RunArgs) -> ExitCode {
     if report_warnings(&loaded, args.strict) {
         return ExitCode::from(2);
     }
+    // The chart is written after the trace: one path for both would leave the chart alone.
+    if let (Some(trace), Some(svg)) = (&args.trace, &args.svg) {
+        if trace == svg {
+            eprintln!("error: --trace and --svg both name {}: give each its own file", trace.display());
+            return ExitCode::from(2);
+        }
+    }
 
     let opts = RunOptions {
         seed: args.seed,

@@ -111,3 +111,17 @@ fn the_series_counts_the_tasks_not_stopped() {
     let text = svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "not-stopped.svg");
     assert!(text.to_lowercase().contains("#9467bd"), "the purple series is drawn");
 }
+
+/// `--trace` and `--svg` naming one file is refused before the run: the chart, written last,
+/// would replace the trace.
+#[test]
+fn trace_and_chart_to_one_file_are_refused() {
+    let dir = TempDir::new("chart-one-file");
+    let path = dir.join("out");
+    let p = path.to_str().unwrap();
+    let out = common::drainsim(&["run", "scenarios/demo.ron", "--trace", p, "--svg", p]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--trace and --svg both name"), "{err}");
+    assert!(!path.exists(), "nothing written");
+}

@@ -423,6 +423,12 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
     let (code, _, stderr) = run(&["explore", "scenarios/drain/seed-min50-max100.ron", "--dot", refused_dot.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(!refused_dot.exists(), "a refused scenario leaves no DOT file");
+    // An --out that is a file is refused before the search.
+    let file_out = dir.join("a-file");
+    std::fs::write(&file_out, "").unwrap();
+    let (code, stdout, stderr) = run(&["explore", PROVED, "--out", file_out.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stdout.is_empty() && stderr.contains("it is a file; give the directory"), "{stderr}");
 
     let (code, stdout, _) = run(&["explore", PROVED, "--max-states", "5", "--out", dir_arg]);
     assert_eq!(code, Some(3), "{stdout}");
