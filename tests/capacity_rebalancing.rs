@@ -16,22 +16,13 @@ use drainsim_scenario::runner::{check_determinism, run};
 use drainsim_scenario::{load_str, RunOptions};
 use proptest::prelude::*;
 
+#[path = "common/asg_case.rs"]
+mod asg_case;
+use asg_case::{run_case, Path};
+
 /// Cases: `PROPTEST_CASES` when set, else 32 (each case is a whole run).
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(32)
-}
-
-/// How the group terminates an instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Path {
-    /// A termination hook whose handler drains the instance.
-    HookDrain,
-    /// A termination hook nothing handles: it holds the instance until it times out.
-    HookWait,
-    /// The capacity provider's managed draining.
-    ManagedDraining,
-    /// No hook: terminated at once.
-    Immediate,
 }
 
 /// What EC2 signals to one member of time 0.
@@ -109,20 +100,8 @@ fn case() -> impl Strategy<Value = Case> {
 
 /// The case's scenario file.
 fn scenario(c: &Case) -> String {
-    let hook = match c.path {
-        Path::HookDrain | Path::HookWait => format!(
-            r#"LifecycleHooks: [(LifecycleHookName: "h", LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
-                HeartbeatTimeout: 300, DefaultResult: "CONTINUE", drainOnTermination: {})],"#,
-            c.path == Path::HookDrain
-        ),
-        _ => String::new(),
-    };
-    let providers = if c.path == Path::ManagedDraining {
-        r#"capacityProviders: [(name: "spot-cp", autoScalingGroupProvider: (autoScalingGroupArn: "spot", managedDraining: "ENABLED"))],
-    clusterCapacityProviders: [(cluster: "prod", capacityProviders: ["spot-cp"], defaultCapacityProviderStrategy: [])],"#
-    } else {
-        ""
-    };
+    let hook = c.path.hook();
+    let providers = c.path.providers("spot-cp", "spot");
     let mut pinned = Vec::new();
     for s in &c.signals {
         let name = format!("spot-{}", s.member);
@@ -187,12 +166,7 @@ fn scenario(c: &Case) -> String {
 
 fn check(c: &Case) -> Result<(), TestCaseError> {
     let text = scenario(c);
-    let loaded = load_str("case.ron", &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-    let out = run(&loaded, &RunOptions { keep_records: true, ..Default::default() })
-        .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-    prop_assert!(out.invariant_violation.is_none(), "{:?}\n{text}", out.invariant_violation);
-    let refused: Vec<_> = out.expectations.iter().filter(|r| !r.passed).map(|r| (&r.name, &r.detail)).collect();
-    prop_assert!(refused.is_empty(), "{refused:?}\n{text}");
+    let (loaded, out) = run_case(&text)?;
     let e = &out.engine;
     // Every instance EC2 signalled is gone, and the group holds its desired capacity.
     for s in &c.signals {

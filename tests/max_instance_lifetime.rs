@@ -13,9 +13,13 @@
 
 use drainsim_core::InstanceStatus;
 use drainsim_scenario::outcome::TerminationCause;
-use drainsim_scenario::runner::{check_determinism, run};
-use drainsim_scenario::{load_str, RunOptions};
+use drainsim_scenario::runner::check_determinism;
+use drainsim_scenario::RunOptions;
 use proptest::prelude::*;
+
+#[path = "common/asg_case.rs"]
+mod asg_case;
+use asg_case::{run_case, Path};
 
 /// Cases: `PROPTEST_CASES` when set, else 24 (each case is a run of days).
 fn cases() -> u32 {
@@ -23,15 +27,6 @@ fn cases() -> u32 {
 }
 
 const DAY_MS: u64 = 86_400_000;
-
-/// How the group terminates an instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Path {
-    HookDrain,
-    HookWait,
-    ManagedDraining,
-    Immediate,
-}
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -85,20 +80,8 @@ fn scenario(c: &Case) -> String {
         })
         .collect();
     let adopted: Vec<String> = (1..=n).map(|k| format!(r#"(InstanceId: "old-{k}")"#)).collect();
-    let hook = match c.path {
-        Path::HookDrain | Path::HookWait => format!(
-            r#"LifecycleHooks: [(LifecycleHookName: "h", LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
-                HeartbeatTimeout: 300, DefaultResult: "CONTINUE", drainOnTermination: {})],"#,
-            c.path == Path::HookDrain
-        ),
-        _ => String::new(),
-    };
-    let providers = if c.path == Path::ManagedDraining {
-        r#"capacityProviders: [(name: "cp", autoScalingGroupProvider: (autoScalingGroupArn: "nodes", managedDraining: "ENABLED"))],
-    clusterCapacityProviders: [(cluster: "prod", capacityProviders: ["cp"], defaultCapacityProviderStrategy: [])],"#
-    } else {
-        ""
-    };
+    let hook = c.path.hook();
+    let providers = c.path.providers("cp", "nodes");
     let policy =
         if c.launch_first { "InstanceMaintenancePolicy: (MinHealthyPercentage: 100, MaxHealthyPercentage: 200)," } else { "" };
     format!(
@@ -136,12 +119,7 @@ fn scenario(c: &Case) -> String {
 
 fn check(c: &Case) -> Result<(), TestCaseError> {
     let text = scenario(c);
-    let loaded = load_str("case.ron", &text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-    let out = run(&loaded, &RunOptions { keep_records: true, ..Default::default() })
-        .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-    prop_assert!(out.invariant_violation.is_none(), "{:?}\n{text}", out.invariant_violation);
-    let refused: Vec<_> = out.expectations.iter().filter(|r| !r.passed).map(|r| (&r.name, &r.detail)).collect();
-    prop_assert!(refused.is_empty(), "{refused:?}\n{text}");
+    let (loaded, out) = run_case(&text)?;
     let e = &out.engine;
     let lifetime_ms = c.lifetime_days * DAY_MS;
     // When each instance was launched, in ms from time 0: a member of time 0's launchedAtMs, else
