@@ -338,3 +338,21 @@ fn capacity_rebalancing_is_compared_by_what_it_spares_and_what_it_replaces() {
     assert_eq!(median("web-b: deepest dip below floor"), (Some(2), Some(0), Some("B".into())));
     assert_eq!(median("Spot Instances replaced by Capacity Rebalancing"), (Some(1), Some(2), Some("A".into())));
 }
+
+/// A longer maximum instance lifetime on one of two groups (`--set
+/// terminate-first.MaxInstanceLifetime=172800`, two days): within the hour only the other group's
+/// two instances come due, so the measure of lifetime replacements counts 4 against 2.
+#[test]
+fn max_instance_lifetime_replacements_are_counted() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/rollouts/max-instance-lifetime-replaces-one-at-a-time.ron",
+        "--set",
+        "terminate-first.MaxInstanceLifetime=172800",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    let m = measure(&report, "instances replaced at their maximum instance lifetime");
+    assert_eq!((m["a"]["median"].as_u64(), m["b"]["median"].as_u64(), m["better"].as_str()), (Some(4), Some(2), Some("B")));
+}

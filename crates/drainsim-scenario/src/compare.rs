@@ -72,6 +72,8 @@ pub struct RunNumbers {
     pub spot_interruptions: u64,
     /// Spot Instances an Auto Scaling group's Capacity Rebalancing began to replace.
     pub capacity_rebalancing_replacements: u64,
+    /// Instances an Auto Scaling group began to replace at their maximum instance lifetime.
+    pub max_instance_lifetime_replacements: u64,
     /// Whether the run started an instance refresh.
     pub refreshed: bool,
     /// From the first instance refresh's start to the end of the last, when every refresh ended
@@ -138,6 +140,7 @@ struct PlanRuns {
     instances_launched: Counts,
     spot_interruptions: Counts,
     capacity_rebalancing_replacements: Counts,
+    max_instance_lifetime_replacements: Counts,
     /// Runs that started an instance refresh.
     refreshed_runs: u64,
     instance_refresh_ms: Counts,
@@ -167,6 +170,7 @@ impl PlanRuns {
                 count(&mut self.instances_launched, Some(n.instances_launched_by_managed_scaling));
                 count(&mut self.spot_interruptions, Some(n.spot_interruptions));
                 count(&mut self.capacity_rebalancing_replacements, Some(n.capacity_rebalancing_replacements));
+                count(&mut self.max_instance_lifetime_replacements, Some(n.max_instance_lifetime_replacements));
                 if n.refreshed {
                     self.refreshed_runs += 1;
                     count(&mut self.instance_refresh_ms, n.instance_refresh_ms);
@@ -192,6 +196,7 @@ impl PlanRuns {
         add_counts(&mut self.instances_launched, o.instances_launched);
         add_counts(&mut self.spot_interruptions, o.spot_interruptions);
         add_counts(&mut self.capacity_rebalancing_replacements, o.capacity_rebalancing_replacements);
+        add_counts(&mut self.max_instance_lifetime_replacements, o.max_instance_lifetime_replacements);
         self.refreshed_runs += o.refreshed_runs;
         add_counts(&mut self.instance_refresh_ms, o.instance_refresh_ms);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
@@ -440,6 +445,9 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         .iter()
         .filter(|t| matches!(t.cause, crate::outcome::TerminationCause::CapacityRebalancing(_)))
         .count() as u64;
+    n.max_instance_lifetime_replacements =
+        outcome.group_terminations.iter().filter(|t| t.cause == crate::outcome::TerminationCause::MaxInstanceLifetime).count()
+            as u64;
     let refreshes = &outcome.instance_refreshes;
     n.refreshed = !refreshes.is_empty();
     if refreshes.iter().all(|r| r.status == "Successful") {
@@ -573,6 +581,7 @@ pub fn compare(
         ("instances launched by managed scaling", |p| &p.instances_launched),
         ("Spot Instances interrupted", |p| &p.spot_interruptions),
         ("Spot Instances replaced by Capacity Rebalancing", |p| &p.capacity_rebalancing_replacements),
+        ("instances replaced at their maximum instance lifetime", |p| &p.max_instance_lifetime_replacements),
     ] {
         if any(f) {
             let at = measures.len() - 1;
