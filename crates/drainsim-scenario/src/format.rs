@@ -123,7 +123,15 @@ pub struct Scenario {
     pub max_events: Option<u64>,
 }
 
+/// Default simulated-time bound of a run (`endTimeMs`).
+pub const DEFAULT_END_TIME_MS: u64 = 24 * drainsim_core::time::HOUR_MS;
+
 impl Scenario {
+    /// The run's simulated-time bound: `endTimeMs`, else [`DEFAULT_END_TIME_MS`].
+    pub fn end_time_or_default_ms(&self) -> u64 {
+        self.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS)
+    }
+
     /// The capacity provider (from `capacityProviders`) of an Auto Scaling group, when the
     /// scenario associates it with the group's cluster (`clusterCapacityProviders`): the
     /// `capacityProviderName` its instances register with.

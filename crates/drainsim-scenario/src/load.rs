@@ -1452,7 +1452,7 @@ fn check_auto_scaling(
         // A group with a maximum instance lifetime replaces its members once per lifetime (and its
         // members of time 0 once more) within the run's end time: their names too, at most as
         // many as the scenario's most instances.
-        let end_ms = s.end_time_ms.unwrap_or(crate::setup::DEFAULT_END_TIME_MS);
+        let end_ms = s.end_time_or_default_ms();
         let renewed = g.max_instance_lifetime_ms().map_or(0, |lifetime_ms| {
             let rounds = u32::try_from(end_ms / lifetime_ms).unwrap_or(u32::MAX).saturating_add(1);
             g.desired_capacity.saturating_mul(rounds).min(MAX_INSTANCES as u32)

@@ -79,7 +79,7 @@ fn run_inner<'s>(
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
     let (mut engine, fault_profile) = prepare(loaded, opts, prebuilt, spare)?;
-    let end_time_ms = s.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS);
+    let end_time_ms = s.end_time_or_default_ms();
     let max_events = s.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
     let mut driver = Driver::new(loaded, sink, end_time_ms, max_events, prebuilt, AutoScaling::new(loaded));
 

@@ -3,7 +3,6 @@
 //! happens at one simulated instant; moving time is the driver's job (`driver.rs`).
 
 use drainsim_core::api::{self, Request};
-use drainsim_core::time::HOUR_MS;
 use drainsim_core::AgentUpdateStatus;
 use drainsim_core::{EcsError, Engine, EngineConfig};
 use drainsim_core::{FaultProfile, PinnedFault, SpotInterruptionBehavior};
@@ -12,8 +11,7 @@ use std::borrow::Cow;
 use crate::format::{InstanceGroup, PinnedFaultKind};
 use crate::load::{group_member_name, group_member_names, LoadedScenario, ScenarioError};
 
-/// Default simulated-time bound of a run (`endTimeMs`).
-pub const DEFAULT_END_TIME_MS: u64 = 24 * HOUR_MS;
+pub use crate::format::DEFAULT_END_TIME_MS;
 /// Default event bound of a run (`maxEvents`).
 pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
 

@@ -34,7 +34,7 @@ use crate::autoscaling::AutoScaling;
 use crate::driver::Driver;
 use crate::format::{Action, ExploreFault, ExploreSpec, Scenario, MAX_EXPLORE_FAULTS};
 use crate::load::{LoadedScenario, ScenarioError};
-use crate::setup::{prepare, ResultText, RunOptions, DEFAULT_END_TIME_MS, DEFAULT_MAX_EVENTS};
+use crate::setup::{prepare, ResultText, RunOptions, DEFAULT_MAX_EVENTS};
 use crate::step::{run_step, StepResults};
 use properties::Finding;
 
@@ -685,7 +685,7 @@ pub fn explore(
 ) -> Result<ExploreReport, ScenarioError> {
     let (loaded, spec) = explorable(loaded, opts)?;
     let x = Explored {
-        end_time_ms: loaded.scenario.end_time_ms.unwrap_or(DEFAULT_END_TIME_MS),
+        end_time_ms: loaded.scenario.end_time_or_default_ms(),
         max_events: loaded.scenario.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
         loaded,
     };
