@@ -65,6 +65,13 @@ impl LoadedScenario {
         ScenarioError { file: self.file.clone(), line, column, message: message.into() }
     }
 
+    /// An error at the first `needle` after the first `anchor` in the source (a field of the item
+    /// `anchor` names), else at 1:1.
+    pub(crate) fn error_after(&self, anchor: &str, needle: &str, message: impl Into<String>) -> ScenarioError {
+        let (line, column) = locate_after(&self.source, anchor, needle).unwrap_or((1, 1));
+        ScenarioError { file: self.file.clone(), line, column, message: message.into() }
+    }
+
     /// The logical names of every instance the scenario declares, in declaration order.
     pub fn instance_names(&self) -> Vec<String> {
         expand_instance_names(&self.scenario)
@@ -735,17 +742,15 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             ));
         }
         if let Some(launched) = g.launched_at_ms.filter(|t| i128::from(*t) > i128::from(g.register_at_ms)) {
-            let (line, column) = locate_after(&l.source, &format!("\"{}\"", g.name), "launchedAtMs:").unwrap_or((1, 1));
-            return Err(ScenarioError {
-                file: l.file.clone(),
-                line,
-                column,
-                message: format!(
+            return Err(l.error_after(
+                &format!("\"{}\"", g.name),
+                "launchedAtMs:",
+                format!(
                     "instance group '{}': launchedAtMs {launched} is after its registerAtMs {}: EC2 launches an instance \
                      before it registers",
                     g.name, g.register_at_ms
                 ),
-            });
+            ));
         }
     }
     // Standalone tasks count too (RunTask steps).
@@ -1357,13 +1362,11 @@ fn check_auto_scaling(
             return Err(at(format!("Auto Scaling group '{name}': {refusal}")));
         }
         if let Some(refusal) = g.max_instance_lifetime.and_then(max_instance_lifetime_refusal) {
-            let (line, column) = locate_after(&l.source, &format!("\"{name}\""), "MaxInstanceLifetime:").unwrap_or((1, 1));
-            return Err(ScenarioError {
-                file: l.file.clone(),
-                line,
-                column,
-                message: format!("Auto Scaling group '{name}': {refusal}"),
-            });
+            return Err(l.error_after(
+                &format!("\"{name}\""),
+                "MaxInstanceLifetime:",
+                format!("Auto Scaling group '{name}': {refusal}"),
+            ));
         }
         if let Some(m) = &g.instance_maintenance_policy {
             if let Some(refusal) = instance_maintenance_policy_refusal(m.min_healthy_percentage, m.max_healthy_percentage) {
