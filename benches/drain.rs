@@ -787,6 +787,58 @@ fn auto_scaling(c: &mut Criterion) {
     g.finish();
 }
 
+/// A group of 3,000 instances with a `MaxInstanceLifetime` of one day, launched one after another
+/// over the day before the run (as `scenarios/rollouts/max-instance-lifetime-replaces-one-at-a-time.ron`
+/// launches its four), each replaced through a draining termination hook, over three days: about
+/// 9,000 replacements, up to 300 under way at once, and 6,000 tasks moved off each instance
+/// replaced. Each move of the group costs what it touches, not the members it launched so far.
+fn max_instance_lifetime(c: &mut Criterion) {
+    let mut g = c.benchmark_group("autoscaling");
+    g.sample_size(10);
+    let n = 3_000u64;
+    let day_ms = 86_400_000u64;
+    let instances: Vec<String> = (1..=n)
+        .map(|i| {
+            let zone = if i % 2 == 0 { "us-east-1a" } else { "us-east-1b" };
+            format!(
+                r#"(name: "o-{i}", cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["{zone}"], cpu: 4096, memory: 8192, launchedAtMs: -{})"#,
+                i * day_ms / n
+            )
+        })
+        .collect();
+    let members: Vec<String> = (1..=n).map(|i| format!(r#"(InstanceId: "o-{i}")"#)).collect();
+    let text = format!(
+        r#"Scenario(name: "lifetime-3k", clusters: ["prod"], endTimeMs: {end},
+    instances: [{instances}],
+    autoScalingGroups: [(AutoScalingGroupName: "nodes", MinSize: 0, MaxSize: {max}, DesiredCapacity: {n},
+        LaunchTemplate: (LaunchTemplateName: "ecs-node", Version: "1"),
+        AvailabilityZones: ["us-east-1a", "us-east-1b"], HealthCheckGracePeriod: 60, MaxInstanceLifetime: 86400,
+        LifecycleHooks: [(LifecycleHookName: "h", LifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+            HeartbeatTimeout: 300, DefaultResult: "CONTINUE", drainOnTermination: true)],
+        cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192, imageIds: {{"1": "ami-0"}},
+        Instances: [{members}])],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 512, memory: 1024, exitAfterSigtermMs: 2000)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: {tasks},
+        deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200))],
+)"#,
+        end = 3 * day_ms,
+        instances = instances.join(",\n"),
+        members = members.join(", "),
+        max = 2 * n,
+        tasks = 2 * n,
+    );
+    let loaded = drainsim_scenario::load_str("lifetime-3k.ron", &text).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    let replaced = run.engine.instances().count() as u64 - n;
+    assert!(replaced > 2 * n, "the group replaces its members every day ({replaced} replaced)");
+    g.throughput(Throughput::Elements(replaced));
+    g.bench_function("max_instance_lifetime_i3k_3d", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
+    g.finish();
+}
+
 /// `scenarios/rollouts/zone-rebalancing-after-zone-drain.ron` grown: 1,000 instances in each of
 /// three zones, a service of 6,000 tasks with `availabilityZoneRebalancing` ENABLED beside one
 /// without; zone us-east-1c is drained and deregistered, and 1,000 new instances register there
@@ -935,6 +987,7 @@ criterion_group!(
     full_pool,
     constraint_class,
     auto_scaling,
+    max_instance_lifetime,
     zone_rebalancing,
     api,
     list_tasks_pages,

@@ -1301,13 +1301,13 @@ impl AutoScalingGroupSpec {
         }
     }
 
-    /// Whether the member of time 0 named `name` is protected from scale in: its
-    /// `ProtectedFromScaleIn`, or for the group's own members `protectedInstances`.
-    pub fn initially_protected(&self, name: &str) -> bool {
+    /// The members of time 0 protected from scale in, by name: those whose
+    /// `ProtectedFromScaleIn` is set, or for the group's own members `protectedInstances`.
+    pub fn initially_protected(&self) -> std::collections::BTreeSet<&str> {
         if self.adopts_instances() {
-            self.instances.iter().any(|i| i.instance_id == name && i.protected_from_scale_in)
+            self.instances.iter().filter(|i| i.protected_from_scale_in).map(|i| i.instance_id.as_str()).collect()
         } else {
-            self.protected_instances.iter().any(|p| p == name)
+            self.protected_instances.iter().map(String::as_str).collect()
         }
     }
 

@@ -30,7 +30,9 @@ use drainsim_core::managed_scaling::{
 };
 use drainsim_core::Engine;
 
-use super::{alive, drained, finish_terminations, next_move_ms, register_due, resize, runs_non_daemon_task, wait_over};
+use super::{
+    alive, drained, finish_terminations, next_move_ms, next_timeout, register_due, resize, runs_non_daemon_task, wait_over,
+};
 use super::{next_expiry_ms, next_rebalancing_ms, rebalance_capacity, replace_expired};
 use super::{AutoScaling, Group, Lifecycle};
 use crate::load::LoadedScenario;
@@ -105,8 +107,13 @@ struct Datapoint {
 /// The group's datapoint now: N, M and the tasks of its provider waiting PROVISIONING in its
 /// cluster (at most [`MAX_PROVISIONING_TASKS_PER_CLUSTER`], counted in service order).
 fn datapoint(g: &Group, scaler: &Scaler, engine: &Engine) -> Datapoint {
-    let in_service: Vec<&str> =
-        g.members.iter().filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. })).map(|m| m.name.as_str()).collect();
+    let in_service: Vec<&str> = g
+        .members
+        .live()
+        .map(|k| &g.members[k])
+        .filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. }))
+        .map(|m| m.name.as_str())
+        .collect();
     let running = u32::try_from(in_service.len()).expect("a group holds fewer than 2^32 instances");
     let occupied = in_service.iter().filter(|n| runs_non_daemon_task(engine, n)).count() as u32;
     let provider = scaler.record.capacity_provider_name.as_str();
@@ -136,7 +143,7 @@ fn datapoint(g: &Group, scaler: &Scaler, engine: &Engine) -> Datapoint {
 /// scale-out).
 fn warming_up(g: &Group, scaler: &Scaler, now: u64) -> bool {
     let warmup = scaler.settings.instance_warmup_period_ms();
-    g.members.iter().any(|m| {
+    g.members.live().map(|k| &g.members[k]).any(|m| {
         matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. })
             && m.launched_at_ms.is_some_and(|t| t.saturating_add(warmup) > now)
     })
@@ -195,7 +202,7 @@ impl crate::driver::Background for AutoScaling {
             !g.busy
                 && acts_in_background(g)
                 && super::drains_on_termination(g)
-                && g.members.iter().any(|m| matches!(m.lifecycle, Lifecycle::TerminatingWait { .. }))
+                && g.members.moving().any(|k| matches!(g.members[k].lifecycle, Lifecycle::TerminatingWait { .. }))
         })
     }
 }
@@ -222,21 +229,23 @@ impl AutoScaling {
             if let Some(t) = next_expiry_ms(g, engine, now) {
                 soonest(t);
             }
-            let mut moving = false;
-            for m in &g.members {
-                // A wait its drain just ended is over now; else the member's own next move.
+            let moving = g.members.any_moving();
+            for m in g.members.moving().map(|k| &g.members[k]) {
+                // A wait its drain just ended is over now; else the member's own next move
+                // ([`next_move_ms`]: its registration, or a hook's next timeout).
                 match m.lifecycle {
-                    Lifecycle::Pending { .. } => moving = true,
                     Lifecycle::TerminatingWait { since_ms } => {
-                        moving = true;
-                        if wait_over(g, since_ms, drained(g, engine, &m.name), now) {
-                            soonest(now);
+                        let drained = drained(g, engine, m);
+                        let over = wait_over(g, since_ms, drained, now).then_some(now);
+                        if let Some(t) = over.or_else(|| next_timeout(g, since_ms, drained, now)) {
+                            soonest(t.max(now));
                         }
                     }
-                    _ => {}
-                }
-                if let Some(t) = next_move_ms(g, m, engine, now) {
-                    soonest(t.max(now));
+                    _ => {
+                        if let Some(t) = next_move_ms(g, m, engine, now) {
+                            soonest(t.max(now));
+                        }
+                    }
                 }
             }
             let Some(scaler) = &g.scaler else { continue };
@@ -281,6 +290,8 @@ impl AutoScaling {
                     scaler.record.instances_terminated += down;
                 }
             }
+            #[cfg(debug_assertions)]
+            g.members.check_indexes();
             if let Some(e) = error {
                 if let Some(scaler) = g.scaler.as_mut() {
                     scaler.record.error.get_or_insert_with(|| e.to_string());
@@ -372,5 +383,5 @@ fn settled(g: &Group, scaler: &Scaler, engine: &Engine) -> bool {
     if alive < desired {
         return false;
     }
-    alive == desired || (0..g.members.len()).all(|k| !super::may_terminate(g, k, engine))
+    alive == desired || g.members.live().all(|k| !super::may_terminate(g, k, engine))
 }

@@ -27,6 +27,9 @@ use crate::outcome::{GroupTermination, InstanceRefreshOutcome, RefreshCapacitySa
 use crate::setup::registration_request;
 
 mod managed_scaling;
+mod members;
+
+use members::{counts_toward_capacity, Members};
 
 /// Where an instance of a group is in its Auto Scaling lifecycle (`LifecycleState`, the states
 /// drainsim models).
@@ -100,9 +103,12 @@ struct Group {
     template: LaunchTemplateSpec,
     /// Instances launched so far (the next one is `launched + 1`).
     launched: u32,
-    members: Vec<Member>,
+    members: Members,
     /// The ECS capacity provider of the group, if the scenario gives one.
     provider: Option<api::AutoScalingGroupProvider>,
+    /// Its termination lifecycle hook ([`AutoScalingGroupSpec::termination_hook`]), found once:
+    /// every instant of a wait reads it.
+    termination_hook: Option<crate::format::LifecycleHookSpec>,
     /// A step (StartInstanceRefresh, SetDesiredCapacity) is acting on the group: managed scaling
     /// leaves it alone meanwhile.
     busy: bool,
@@ -135,8 +141,9 @@ pub(crate) struct AutoScaling {
 /// them), or the instances of the scenario's `instances` it adopts (`declared`: by name, with
 /// their zone; `load` checked that each is one).
 fn initial_members(spec: &AutoScalingGroupSpec, declared: &BTreeMap<String, (&InstanceGroup, String)>) -> Vec<Member> {
+    let protected = spec.initially_protected();
     let member = |name: String, zone: String, template: LaunchTemplateSpec, spot: bool, launch_time_ms: i64| Member {
-        protected: spec.initially_protected(&name),
+        protected: protected.contains(name.as_str()),
         spot,
         zone,
         name,
@@ -205,9 +212,10 @@ impl AutoScaling {
                 template: spec.launch_template.clone(),
                 // Its own members of time 0 took the first numbers; adopted ones take none.
                 launched: if spec.adopts_instances() { 0 } else { spec.desired_capacity },
-                members: initial_members(spec, &declared),
+                members: Members::new(initial_members(spec, &declared)),
                 spec: spec.clone(),
                 provider: provider_of(loaded, spec).map(|c| c.auto_scaling_group_provider.clone()),
+                termination_hook: spec.termination_hook().cloned(),
                 busy: false,
                 inactive_seen: 0,
                 spot_signals_seen: 0,
@@ -322,7 +330,9 @@ impl AutoScaling {
         // Not the members the group is already replacing (Capacity Rebalancing, a maximum
         // instance lifetime): they count toward its capacity no more, their replacements do, and
         // the group terminates them once the step ends.
-        let to_update: Vec<usize> = (0..g.members.len())
+        let to_update: Vec<usize> = g
+            .members
+            .live()
             .filter(|&k| {
                 let m = &g.members[k];
                 counts_toward_capacity(m)
@@ -384,11 +394,7 @@ impl AutoScaling {
             // refresh pauses for CheckpointDelay before it goes on to the next one they have not
             // reached (one pause for all the checkpoints reached together).
             let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
-            let warming = g.members.iter().any(|m| match m.lifecycle {
-                Lifecycle::Pending { .. } => true,
-                Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
-                _ => false,
-            });
+            let warming = warming_up(g, now);
             if paused_until.is_some_and(|t| t <= now) {
                 paused_until = None;
             }
@@ -437,9 +443,8 @@ impl AutoScaling {
             let mut alive = alive(g);
             let mut alive_kept = g
                 .members
-                .iter()
-                .enumerate()
-                .filter(|(k, m)| !in_update.get(*k).copied().unwrap_or(false) && counts_toward_capacity(m))
+                .live()
+                .filter(|&k| !in_update.get(k).copied().unwrap_or(false) && counts_toward_capacity(&g.members[k]))
                 .count() as u32;
             let mut zones = alive_per_zone(g);
             let mut on_demand = on_demand_alive(g);
@@ -451,6 +456,8 @@ impl AutoScaling {
                 alive_kept += 1;
                 launched_by_refresh += 1;
             }
+            #[cfg(debug_assertions)]
+            g.members.check_indexes();
             // Observations.
             let sample = RefreshCapacitySample {
                 at_ms: now,
@@ -488,11 +495,7 @@ impl AutoScaling {
                 record.status_reason = Some("an ECS request the group made was refused".into());
                 break;
             }
-            let warming = g.members.iter().any(|m| match m.lifecycle {
-                Lifecycle::Pending { .. } => true,
-                Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
-                _ => false,
-            });
+            let warming = warming_up(g, now);
             // A checkpoint reached by this moment's terminations pauses too, unless they reach the
             // last checkpoint as well: the refresh then ends without a pause.
             reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, replaced, warming, now, checkpoint_delay_ms);
@@ -506,7 +509,8 @@ impl AutoScaling {
             // timeout, or a drain completing.
             let next = g
                 .members
-                .iter()
+                .live()
+                .map(|k| &g.members[k])
                 .filter_map(|m| match m.lifecycle {
                     Lifecycle::InService { healthy_at_ms } if healthy_at_ms > now => Some(healthy_at_ms),
                     _ => next_move_ms(g, m, engine, now),
@@ -543,14 +547,14 @@ impl AutoScaling {
                 timed_out = true;
                 break;
             };
-            let draining = ended_by_drain(g, now);
+            let draining = ended_by_drain(g, engine, now);
             let end = driver.end_time_ms();
             if now >= end {
                 timed_out = true;
                 break;
             }
             let until = next.min(end);
-            driver.wait_until(engine, until - now, |e| draining.iter().any(|n| drain_complete(e, n)))?;
+            driver.wait_until(engine, until - now, |e| draining.iter().any(|&i| drain_complete(e, i)))?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
                 break;
@@ -621,25 +625,31 @@ impl AutoScaling {
             rebalance_capacity(g, engine, caller, now, &mut error);
             let (up, down) = resize(g, engine, caller, now, desired, TerminationCause::SetDesiredCapacity, &mut error);
             (launched, terminated) = (launched + up, terminated + down);
+            #[cfg(debug_assertions)]
+            g.members.check_indexes();
             if error.is_some() {
                 break;
             }
-            let next =
-                g.members.iter().filter_map(|m| next_move_ms(g, m, engine, now)).chain(next_rebalancing_ms(g, engine, now)).min();
+            let next = g
+                .members
+                .moving()
+                .filter_map(|k| next_move_ms(g, &g.members[k], engine, now))
+                .chain(next_rebalancing_ms(g, engine, now))
+                .min();
             let Some(next) = next else {
                 held_by_protection = alive(g).saturating_sub(desired);
                 break;
             };
             // A Spot signal wakes a group with Capacity Rebalancing at once.
             let (rebalancing, signals) = (g.spec.capacity_rebalance, engine.spot_signals());
-            let draining = ended_by_drain(g, now);
+            let draining = ended_by_drain(g, engine, now);
             let end = driver.end_time_ms();
             if now >= end {
                 timed_out = true;
                 break;
             }
             driver.wait_until(engine, next.min(end) - now, |e| {
-                draining.iter().any(|n| drain_complete(e, n)) || (rebalancing && e.spot_signals() != signals)
+                draining.iter().any(|&i| drain_complete(e, i)) || (rebalancing && e.spot_signals() != signals)
             })?;
             if engine.bound_reached().is_some() {
                 timed_out = true;
@@ -691,9 +701,9 @@ fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
         return 0;
     }
     g.inactive_seen = deregistered;
-    let lost_members: Vec<usize> = (0..g.members.len()).filter(|&k| lost(g, k, engine)).collect();
+    let lost_members: Vec<usize> = g.members.live().filter(|&k| lost(g, k, engine)).collect();
     for &k in &lost_members {
-        g.members[k].lifecycle = Lifecycle::Terminated;
+        g.members.set_lifecycle(k, Lifecycle::Terminated);
     }
     lost_members.len()
 }
@@ -703,7 +713,7 @@ fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
 fn next_move_ms(g: &Group, m: &Member, engine: &Engine, now: u64) -> Option<u64> {
     match m.lifecycle {
         Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
-        Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, &m.name), now),
+        Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, m), now),
         _ => None,
     }
 }
@@ -714,22 +724,16 @@ fn may_terminate(g: &Group, k: usize, engine: &Engine) -> bool {
     counts_toward_capacity(&g.members[k]) && !protected_from_scale_in(g, k, engine)
 }
 
-/// Whether a member counts toward the group's capacity: Pending or InService, and not being
-/// replaced by Capacity Rebalancing (its replacement counts instead).
-fn counts_toward_capacity(m: &Member) -> bool {
-    matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. }) && m.rebalancing.is_none()
-}
-
 /// The members that count toward the group's capacity ([`counts_toward_capacity`]).
 fn alive(g: &Group) -> u32 {
-    g.members.iter().filter(|m| counts_toward_capacity(m)).count() as u32
+    g.members.alive()
 }
 
 /// The members [`alive`] counts that are On-Demand Instances: with [`alive`], what
 /// [`AutoScalingGroupSpec::launches_spot`] weighs a launch by. A loop of launches counts them
 /// once and moves the count with each launch.
 fn on_demand_alive(g: &Group) -> u32 {
-    g.members.iter().filter(|m| !m.spot && counts_toward_capacity(m)).count() as u32
+    g.members.on_demand_alive()
 }
 
 /// The group moves toward `desired` at `now`: while more members are alive (Pending or
@@ -764,7 +768,9 @@ fn resize(
         options
             .iter()
             .map(|spot| {
-                let mut members: Vec<usize> = (0..g.members.len())
+                let mut members: Vec<usize> = g
+                    .members
+                    .live()
                     .filter(|&k| may_terminate(g, k, engine) && spot.is_none_or(|s| g.members[k].spot == s))
                     .collect();
                 members.sort_by_cached_key(|&k| termination_key(g, &policies, k, now));
@@ -870,8 +876,7 @@ fn launch(
         launch_time_ms: i64::try_from(now).expect("simulated times are bounded"),
         instance: None,
         rebalancing: None,
-    });
-    g.members.len() - 1
+    })
 }
 
 /// Capacity Rebalancing (the group's `CapacityRebalance`): "Amazon EC2 Auto Scaling attempts to
@@ -902,21 +907,24 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
     if !g.spec.capacity_rebalance {
         return;
     }
+    g.members.forget_finished_replacements(now);
     let signals = engine.spot_signals();
     if g.spot_signals_seen != signals {
         g.spot_signals_seen = signals;
-        for k in 0..g.members.len() {
-            let m = &g.members[k];
-            if m.spot
-                && m.rebalancing.is_none()
-                && matches!(m.lifecycle, Lifecycle::InService { .. })
-                && spot_signal(engine, m).is_some()
-            {
-                g.members[k].rebalancing = Some(Rebalancing { replacement: None, reason: ReplacedFor::CapacityRebalancing });
-            }
+        let signalled: Vec<usize> = g
+            .members
+            .in_service_oldest_first()
+            .filter(|&k| g.members[k].spot && spot_signal(engine, &g.members[k]).is_some())
+            .collect();
+        // In launch order, as the group looks them over.
+        let signalled: std::collections::BTreeSet<usize> = signalled.into_iter().collect();
+        for k in signalled {
+            g.members.set_rebalancing(k, Rebalancing { replacement: None, reason: ReplacedFor::CapacityRebalancing });
         }
     }
-    let replaced: Vec<usize> = (0..g.members.len())
+    let replaced: Vec<usize> = g
+        .members
+        .replacing()
         .filter(|&k| {
             g.members[k].rebalancing.is_some_and(|r| r.for_capacity_rebalancing())
                 && matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
@@ -933,7 +941,7 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
         if replacement.is_none() || lost_replacement {
             let launched = (alive_now < g.spec.desired_capacity)
                 .then(|| launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now));
-            g.members[k].rebalancing = Some(Rebalancing { replacement: launched, reason: ReplacedFor::CapacityRebalancing });
+            g.members.set_rebalancing(k, Rebalancing { replacement: launched, reason: ReplacedFor::CapacityRebalancing });
         }
     }
     for &k in &replaced {
@@ -963,7 +971,8 @@ fn next_rebalancing_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
         return Some(now);
     }
     g.members
-        .iter()
+        .replacing()
+        .map(|k| &g.members[k])
         .filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. }))
         .filter_map(|m| m.rebalancing.filter(Rebalancing::for_capacity_rebalancing))
         .filter_map(|r| match r.replacement.map(|n| g.members[n].lifecycle) {
@@ -1003,17 +1012,15 @@ fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, e
         return;
     };
     let launch_first = g.spec.launches_before_terminating();
-    let mut under_way = g.members.iter().filter(|m| expiry_under_way(g, m, now)).count();
-    let limit = (g.spec.desired_capacity / 10).max(1) as usize;
-    let mut due: Vec<usize> = (0..g.members.len())
-        .filter(|&k| {
-            let m = &g.members[k];
-            m.rebalancing.is_none()
-                && matches!(m.lifecycle, Lifecycle::InService { .. })
-                && expires_at_ms(m, lifetime_ms) <= i128::from(now)
-        })
+    g.members.forget_finished_replacements(now);
+    let mut under_way = expiries_under_way(g, now);
+    let limit = expiry_limit(g);
+    // The InService members not being replaced whose lifetime is over, longest in service first.
+    let due: Vec<usize> = g
+        .members
+        .in_service_oldest_first()
+        .take_while(|&k| expires_at_ms(&g.members[k], lifetime_ms) <= i128::from(now))
         .collect();
-    due.sort_by_key(|&k| (g.members[k].launch_time_ms, k));
     let template = g.template.clone();
     let (mut zones, mut on_demand, mut alive_now) = (alive_per_zone(g), on_demand_alive(g), alive(g));
     for k in due {
@@ -1030,10 +1037,10 @@ fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, e
         if let Some(zone) = zones.iter_mut().find(|(z, _)| *z == g.members[k].zone) {
             zone.1 -= 1;
         }
-        g.members[k].rebalancing = Some(Rebalancing { replacement: None, reason: ReplacedFor::MaxInstanceLifetime });
+        g.members.set_rebalancing(k, Rebalancing { replacement: None, reason: ReplacedFor::MaxInstanceLifetime });
         let launched =
             (alive_now < g.spec.desired_capacity).then(|| launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now));
-        g.members[k].rebalancing = Some(Rebalancing { replacement: launched, reason: ReplacedFor::MaxInstanceLifetime });
+        g.members.set_rebalancing(k, Rebalancing { replacement: launched, reason: ReplacedFor::MaxInstanceLifetime });
         if !launch_first {
             if let Err(e) = begin_termination(g, k, engine, caller, now, TerminationCause::MaxInstanceLifetime) {
                 error.get_or_insert(e);
@@ -1045,7 +1052,8 @@ fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, e
     }
     // Launch before terminating: each member whose replacement is healthy (or that needed none) is
     // terminated; one whose replacement EC2 took before it was healthy gets another.
-    for k in 0..g.members.len() {
+    let replacing: Vec<usize> = g.members.replacing().collect();
+    for k in replacing {
         let Some(r) = g.members[k].rebalancing.filter(|r| !r.for_capacity_rebalancing()) else { continue };
         if !matches!(g.members[k].lifecycle, Lifecycle::InService { .. }) {
             continue;
@@ -1054,7 +1062,7 @@ fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, e
             let (mut zones, mut on_demand, mut alive_now) = (alive_per_zone(g), on_demand_alive(g), alive(g));
             let launched = (alive_now < g.spec.desired_capacity)
                 .then(|| launch(g, now, &template, &mut zones, &mut on_demand, &mut alive_now));
-            g.members[k].rebalancing = Some(Rebalancing { replacement: launched, reason: ReplacedFor::MaxInstanceLifetime });
+            g.members.set_rebalancing(k, Rebalancing { replacement: launched, reason: ReplacedFor::MaxInstanceLifetime });
             continue;
         }
         let replaced_now = r
@@ -1072,6 +1080,18 @@ fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, e
 /// member of time 0 launched long before the run).
 fn expires_at_ms(m: &Member, lifetime_ms: u64) -> i128 {
     i128::from(m.launch_time_ms) + i128::from(lifetime_ms)
+}
+
+/// How many replacements for a maximum instance lifetime are under way at `now`
+/// ([`expiry_under_way`]).
+fn expiries_under_way(g: &Group, now: u64) -> usize {
+    g.members.replacing().filter(|&k| expiry_under_way(g, &g.members[k], now)).count()
+}
+
+/// How many replacements for a maximum instance lifetime may be under way at once: a tenth of the
+/// desired capacity, at least one.
+fn expiry_limit(g: &Group) -> usize {
+    (g.spec.desired_capacity / 10).max(1) as usize
 }
 
 /// Whether the replacement of member `m` for its lifetime is under way at `now`
@@ -1097,7 +1117,8 @@ fn next_expiry_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
     let lifetime_ms = g.spec.max_instance_lifetime_ms()?;
     let healthy = g
         .members
-        .iter()
+        .replacing()
+        .map(|k| &g.members[k])
         .filter_map(|m| Some((m, m.rebalancing.filter(|r| !r.for_capacity_rebalancing())?.replacement?)))
         .filter_map(|(m, n)| {
             // A member still InService waits for its replacement (launch before terminating);
@@ -1112,23 +1133,18 @@ fn next_expiry_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
             }
         })
         .min();
-    let limit = (g.spec.desired_capacity / 10).max(1) as usize;
-    let room = g.members.iter().filter(|m| expiry_under_way(g, m, now)).count() < limit;
+    let room = expiries_under_way(g, now) < expiry_limit(g);
+    // The InService members not being replaced, longest in service first: now for the first one
+    // due that is not protected, else when the first one not due yet is.
     let expiry = room
         .then(|| {
-            (0..g.members.len())
-                .filter(|&k| {
-                    let m = &g.members[k];
-                    m.rebalancing.is_none() && matches!(m.lifecycle, Lifecycle::InService { .. })
-                })
-                .filter_map(|k| {
-                    let t = expires_at_ms(&g.members[k], lifetime_ms);
-                    match t > i128::from(now) {
-                        true => Some(t),
-                        false => (!protected_from_scale_in(g, k, engine)).then_some(i128::from(now)),
-                    }
-                })
-                .min()
+            g.members.in_service_oldest_first().find_map(|k| {
+                let t = expires_at_ms(&g.members[k], lifetime_ms);
+                match t > i128::from(now) {
+                    true => Some(t),
+                    false => (!protected_from_scale_in(g, k, engine)).then_some(i128::from(now)),
+                }
+            })
         })
         .flatten()
         .map(|t| u64::try_from(t).unwrap_or(u64::MAX));
@@ -1151,45 +1167,46 @@ fn register_due(
     warmup_ms: u64,
     error: &mut Option<EcsError>,
 ) {
-    for k in 0..g.members.len() {
-        if let Lifecycle::Pending { register_at_ms } = g.members[k].lifecycle {
-            if register_at_ms <= now {
-                let m = &g.members[k];
-                let shape = loaded
-                    .scenario
-                    .asg_members_with_provider(&g.spec, vec![g.spec.member(&m.name, &m.zone, &m.template, m.spot)]);
-                let reg = registration_request(&shape[0], 0, &m.name);
-                match engine.submit_as(caller, Request::RegisterContainerInstance(reg)) {
-                    Ok(_) => {
-                        // A pinned trunk failure applies to an instance the group launches, too.
-                        let pinned = loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(&m.name));
-                        let id = engine.instance_named(&m.name).map(|i| i.id());
-                        if let Some(id) = id.filter(|_| pinned) {
-                            engine.pin_trunk_failure(id);
-                        }
-                        // So is Spot: the instances of a Spot group can be interrupted.
-                        if let (Some(id), Some(spot)) = (id, g.spec.spot.as_ref().filter(|_| m.spot)) {
-                            engine.mark_spot_instance(id, spot.spot_instance_draining);
-                        }
-                        g.members[k].instance = id;
-                    }
-                    Err(e) => *error = Some(e),
+    let due: Vec<usize> = g
+        .members
+        .moving()
+        .filter(|&k| matches!(g.members[k].lifecycle, Lifecycle::Pending { register_at_ms } if register_at_ms <= now))
+        .collect();
+    for k in due {
+        let m = &g.members[k];
+        let shape =
+            loaded.scenario.asg_members_with_provider(&g.spec, vec![g.spec.member(&m.name, &m.zone, &m.template, m.spot)]);
+        let reg = registration_request(&shape[0], 0, &m.name);
+        match engine.submit_as(caller, Request::RegisterContainerInstance(reg)) {
+            Ok(_) => {
+                // A pinned trunk failure applies to an instance the group launches, too.
+                let pinned = loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(&m.name));
+                let id = engine.instance_named(&m.name).map(|i| i.id());
+                if let Some(id) = id.filter(|_| pinned) {
+                    engine.pin_trunk_failure(id);
                 }
-                g.members[k].lifecycle = Lifecycle::InService { healthy_at_ms: now.saturating_add(warmup_ms) };
+                // So is Spot: the instances of a Spot group can be interrupted.
+                if let (Some(id), Some(spot)) = (id, g.spec.spot.as_ref().filter(|_| m.spot)) {
+                    engine.mark_spot_instance(id, spot.spot_instance_draining);
+                }
+                g.members.set_instance(k, id);
             }
+            Err(e) => *error = Some(e),
         }
+        g.members.set_lifecycle(k, Lifecycle::InService { healthy_at_ms: now.saturating_add(warmup_ms) });
     }
 }
 
 /// Instances in `Terminating:Wait` whose wait is over ([`wait_over`]) are terminated.
 fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) {
-    for k in 0..g.members.len() {
+    let waiting: Vec<usize> = g.members.moving().collect();
+    for k in waiting {
         if let Lifecycle::TerminatingWait { since_ms } = g.members[k].lifecycle {
-            if wait_over(g, since_ms, drained(g, engine, &g.members[k].name), now) {
+            if wait_over(g, since_ms, drained(g, engine, &g.members[k]), now) {
                 if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
                     *error = Some(e);
                 }
-                g.members[k].lifecycle = Lifecycle::Terminated;
+                g.members.set_lifecycle(k, Lifecycle::Terminated);
             }
         }
     }
@@ -1200,7 +1217,7 @@ fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u6
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>),
 /// or by the operator's tooling of the termination hook (`drainOnTermination`).
 fn drains_on_termination(g: &Group) -> bool {
-    managed_draining(g) || g.spec.termination_hook().is_some_and(|h| h.drain_on_termination)
+    managed_draining(g) || g.termination_hook.as_ref().is_some_and(|h| h.drain_on_termination)
 }
 
 /// Whether ECS's managed draining holds the instances the group terminates in a lifecycle hook of
@@ -1212,7 +1229,7 @@ fn managed_draining(g: &Group) -> bool {
 /// Whether a lifecycle hook holds the instances the group terminates in `Terminating:Wait` (the
 /// group's own termination hook, ECS's managed draining); without one they are terminated at once.
 fn held_on_termination(g: &Group) -> bool {
-    managed_draining(g) || g.spec.termination_hook().is_some()
+    managed_draining(g) || g.termination_hook.as_ref().is_some()
 }
 
 /// Whether the wait of an instance in `Terminating:Wait` since `since_ms` is over at `now`, its
@@ -1230,7 +1247,7 @@ fn held_on_termination(g: &Group) -> bool {
 /// hook alone both results terminate at its timeout; the result matters only next to ECS's hook.
 /// The group's hook lasts at most 48 hours, so ECS's hook never times out while it waits.
 fn wait_over(g: &Group, since_ms: u64, drained: bool, now: u64) -> bool {
-    let own = g.spec.termination_hook().map(|h| {
+    let own = g.termination_hook.as_ref().map(|h| {
         let completed = h.drain_on_termination && drained;
         let timed_out = !completed && since_ms.saturating_add(h.wait_limit_ms()) <= now;
         (completed || timed_out, timed_out && h.default_result == "ABANDON")
@@ -1248,7 +1265,7 @@ fn wait_over(g: &Group, since_ms: u64, drained: bool, now: u64) -> bool {
 /// hook that ignores the drain times out while ECS's waits for it). A timeout that changes
 /// nothing is no time to wake at.
 fn next_timeout(g: &Group, since_ms: u64, drained: bool, now: u64) -> Option<u64> {
-    let own = g.spec.termination_hook().map(|h| since_ms.saturating_add(h.wait_limit_ms()));
+    let own = g.termination_hook.as_ref().map(|h| since_ms.saturating_add(h.wait_limit_ms()));
     let managed = managed_draining(g).then(|| since_ms.saturating_add(MANAGED_DRAINING_LIMIT_MS));
     let drain_ends_it_now = wait_over(g, since_ms, true, now);
     own.into_iter()
@@ -1259,21 +1276,22 @@ fn next_timeout(g: &Group, since_ms: u64, drained: bool, now: u64) -> Option<u64
 
 /// Whether the drain of member `name` counts for its lifecycle hooks: complete, and started by
 /// the group's termination (managed draining or the tooling of its hook).
-fn drained(g: &Group, engine: &Engine, name: &str) -> bool {
-    drains_on_termination(g) && drain_complete(engine, name)
+fn drained(g: &Group, engine: &Engine, m: &Member) -> bool {
+    drains_on_termination(g) && container_instance(engine, m).is_some_and(|i| drain_complete(engine, i.id()))
 }
 
 /// The instances in `Terminating:Wait` whose wait their drain's completion would end, at `now`: a
 /// run waits for those drains (a drain that would end no wait, as one the group's own hook
 /// ignores, wakes nothing).
-fn ended_by_drain(g: &Group, now: u64) -> Vec<String> {
+fn ended_by_drain(g: &Group, engine: &Engine, now: u64) -> Vec<drainsim_core::InstanceId> {
     g.members
-        .iter()
+        .moving()
+        .map(|k| &g.members[k])
         .filter(|m| match m.lifecycle {
             Lifecycle::TerminatingWait { since_ms } => drains_on_termination(g) && wait_over(g, since_ms, true, now),
             _ => false,
         })
-        .map(|m| m.name.clone())
+        .filter_map(|m| container_instance(engine, m).map(|i| i.id()))
         .collect()
 }
 
@@ -1299,10 +1317,10 @@ fn begin_termination(
     };
     g.terminations.push((k, now, cause, path));
     if path == TerminationPath::Immediate {
-        g.members[k].lifecycle = Lifecycle::Terminated;
+        g.members.set_lifecycle(k, Lifecycle::Terminated);
         return terminate(engine, caller, &g.spec, &name);
     }
-    g.members[k].lifecycle = Lifecycle::TerminatingWait { since_ms: now };
+    g.members.set_lifecycle(k, Lifecycle::TerminatingWait { since_ms: now });
     if matches!(path, TerminationPath::ManagedDraining | TerminationPath::LifecycleHookDrain) {
         let req = api::UpdateContainerInstancesStateRequest {
             cluster: g.spec.cluster.clone(),
@@ -1370,8 +1388,18 @@ fn capacity_share(capacity: u32, percent: u32, round_up: bool) -> u32 {
     u32::try_from(share).expect("at most 200 % of MAX_GROUP_SIZE")
 }
 
+/// Whether a member is Pending, or InService within its warmup, at `now`.
+fn warming_up(g: &Group, now: u64) -> bool {
+    g.members.live().any(|k| match g.members[k].lifecycle {
+        Lifecycle::Pending { .. } => true,
+        Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
+        _ => false,
+    })
+}
+
+/// The members not Terminated whose lifecycle `f` accepts.
 fn count(g: &Group, f: impl Fn(Lifecycle) -> bool) -> u32 {
-    g.members.iter().filter(|m| f(m.lifecycle)).count() as u32
+    g.members.live().filter(|&k| f(g.members[k].lifecycle)).count() as u32
 }
 
 /// Alive (Pending or InService) members per zone, in the group's zone order.
@@ -1381,7 +1409,7 @@ fn alive_per_zone(g: &Group) -> Vec<(String, usize)> {
     zones
         .into_iter()
         .map(|z| {
-            let n = g.members.iter().filter(|m| m.zone == z && counts_toward_capacity(m)).count();
+            let n = g.members.alive_in_zone(&z) as usize;
             (z, n)
         })
         .collect()
@@ -1468,8 +1496,9 @@ fn instance_arn(engine: &Engine, name: &str) -> String {
     engine.instance_named(name).map_or_else(|| name.to_string(), |i| i.arn())
 }
 
-fn drain_complete(engine: &Engine, name: &str) -> bool {
-    engine.instance_named(name).is_some_and(|i| i.drain().completed_at_ms().is_some())
+/// Whether the drain of container instance `id` is complete.
+fn drain_complete(engine: &Engine, id: drainsim_core::InstanceId) -> bool {
+    engine.instance(id).drain().completed_at_ms().is_some()
 }
 
 /// The EC2 instance goes away: its container instance is deregistered — with `force` when tasks
@@ -1644,7 +1673,9 @@ mod tests {
         ) {
             let mut g = group();
             let zones = ["us-east-1a", "us-east-1b", "us-east-1c", "eu-west-1a"];
-            g.members = members
+            // Each pushed Pending, then moved to its state (every state is reachable from Pending).
+            g.members = Members::new(Vec::new());
+            for m in members
                 .iter()
                 .enumerate()
                 .map(|(n, (zone, state, _))| Member {
@@ -1664,7 +1695,13 @@ mod tests {
                     instance: None,
                     rebalancing: None,
                 })
-                .collect();
+            {
+                let state = m.lifecycle;
+                let k = g.members.push(Member { lifecycle: Lifecycle::Pending { register_at_ms: 0 }, ..m });
+                if !matches!(state, Lifecycle::Pending { .. }) {
+                    g.members.set_lifecycle(k, state);
+                }
+            }
             let alive = |m: &Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
             let mut eligible: Vec<usize> = (0..g.members.len()).filter(|&k| members[k].2 && alive(&g.members[k])).collect();
             let mut victims = Victims::new(&g, eligible.iter().copied());
@@ -1673,7 +1710,7 @@ mod tests {
                 prop_assert_eq!(victims.pick(), expected);
                 let Some(victim) = expected else { break };
                 victims.remove(&g, victim);
-                g.members[victim].lifecycle = Lifecycle::TerminatingWait { since_ms: 0 };
+                g.members.set_lifecycle(victim, Lifecycle::TerminatingWait { since_ms: 0 });
                 eligible.retain(|k| *k != victim);
             }
         }

@@ -1,0 +1,307 @@
+//! A group's members, and the indexes its moves read instead of scanning every member it ever
+//! had: the members still there (not Terminated), those that move by themselves (Pending or in
+//! `Terminating:Wait`), the InService ones by launch time (the order a maximum instance lifetime
+//! makes them due in), those being replaced, and the counts of the members that count toward the
+//! group's capacity — in all, by purchase option and by zone. A move of a group then costs what
+//! it touches, not what the group launched over the run (issue 17: no operation's cost may grow
+//! with the cluster beyond a logarithm).
+//!
+//! The table owns its members: they are read through `Deref` (as a slice, in launch order) and
+//! changed only through its mutators, which check each change and keep every index with it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Deref;
+
+use super::{Lifecycle, Member, Rebalancing};
+
+/// A group's members in launch order (a member's index never changes) and their indexes.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Members {
+    all: Vec<Member>,
+    /// Members not Terminated.
+    live: BTreeSet<usize>,
+    /// Members Pending or in `Terminating:Wait`: those with a move of their own to make.
+    moving: BTreeSet<usize>,
+    /// InService members not being replaced, by launch time then index: oldest first.
+    in_service_by_launch: BTreeSet<(i64, usize)>,
+    /// Members being replaced ([`Member::rebalancing`]) whose replacement may still matter: one is
+    /// forgotten ([`Self::forget_finished_replacements`]) once it is Terminated and its
+    /// replacement is healthy, gone or was never launched — which nothing undoes.
+    replacing: BTreeSet<usize>,
+    /// Members counting toward the group's capacity ([`counts_toward_capacity`]).
+    alive: u32,
+    /// Of them, On-Demand Instances.
+    on_demand_alive: u32,
+    /// Of them, per zone (every zone a member is in, listed by the group or not).
+    alive_by_zone: BTreeMap<String, u32>,
+}
+
+/// Whether a member counts toward the group's capacity: Pending or InService, and not being
+/// replaced (its replacement counts instead).
+pub(super) fn counts_toward_capacity(m: &Member) -> bool {
+    matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. }) && m.rebalancing.is_none()
+}
+
+/// Whether a member may go from lifecycle `from` to `to`: Pending → InService when it registers;
+/// Pending or InService → `Terminating:Wait` or Terminated when the group terminates it (or EC2
+/// takes it); `Terminating:Wait` → Terminated. Terminated is final.
+fn legal_transition(from: Lifecycle, to: Lifecycle) -> bool {
+    use Lifecycle::*;
+    matches!(
+        (from, to),
+        (Pending { .. }, InService { .. })
+            | (Pending { .. } | InService { .. }, TerminatingWait { .. } | Terminated)
+            | (TerminatingWait { .. }, Terminated)
+    )
+}
+
+impl Deref for Members {
+    type Target = [Member];
+
+    fn deref(&self) -> &[Member] {
+        &self.all
+    }
+}
+
+impl Members {
+    /// The table of the members a group holds when the run begins.
+    pub(super) fn new(initial: Vec<Member>) -> Members {
+        let mut members = Members::default();
+        for m in initial {
+            members.push(m);
+        }
+        members
+    }
+
+    /// Adds a member (a launch, or one of time 0): not Terminated, not being replaced. Returns its
+    /// index.
+    pub(super) fn push(&mut self, m: Member) -> usize {
+        assert!(m.lifecycle != Lifecycle::Terminated && m.rebalancing.is_none(), "a new member is in the group");
+        self.all.push(m);
+        let k = self.all.len() - 1;
+        self.index(k);
+        k
+    }
+
+    /// Member `k` moves to lifecycle `to` (a [`legal_transition`]).
+    pub(super) fn set_lifecycle(&mut self, k: usize, to: Lifecycle) {
+        let from = self.all[k].lifecycle;
+        assert!(legal_transition(from, to), "member {} cannot go from {from:?} to {to:?}", self.all[k].name);
+        self.change(k, |m| m.lifecycle = to);
+    }
+
+    /// Member `k`, InService, is being replaced (`r`); a member already being replaced keeps its
+    /// reason and changes only its replacement.
+    pub(super) fn set_rebalancing(&mut self, k: usize, r: Rebalancing) {
+        let m = &self.all[k];
+        assert!(matches!(m.lifecycle, Lifecycle::InService { .. }), "member {} being replaced is InService", m.name);
+        assert!(m.rebalancing.is_none_or(|old| old.reason == r.reason), "member {} is replaced for one reason", m.name);
+        assert!(r.replacement.is_none_or(|n| n != k && n < self.all.len()), "member {} is replaced by another", m.name);
+        self.change(k, |m| m.rebalancing = Some(r));
+        self.replacing.insert(k);
+    }
+
+    /// Member `k` registered as container instance `id`.
+    pub(super) fn set_instance(&mut self, k: usize, id: Option<drainsim_core::InstanceId>) {
+        self.all[k].instance = id;
+    }
+
+    /// Forgets the replacements that can matter no more at `now` (nor later): the member is
+    /// Terminated, and its replacement InService past its health check grace period, Terminated,
+    /// or never launched.
+    pub(super) fn forget_finished_replacements(&mut self, now: u64) {
+        let all = &self.all;
+        self.replacing.retain(|&k| {
+            let m = &all[k];
+            let replacement = m.rebalancing.and_then(|r| r.replacement).map(|n| all[n].lifecycle);
+            let finished = m.lifecycle == Lifecycle::Terminated
+                && match replacement {
+                    None | Some(Lifecycle::Terminated) => true,
+                    Some(Lifecycle::InService { healthy_at_ms }) => healthy_at_ms <= now,
+                    Some(_) => false,
+                };
+            !finished
+        });
+    }
+
+    /// The members not Terminated, in launch order.
+    pub(super) fn live(&self) -> impl Iterator<Item = usize> + '_ {
+        self.live.iter().copied()
+    }
+
+    /// The members Pending or in `Terminating:Wait`, in launch order.
+    pub(super) fn moving(&self) -> impl Iterator<Item = usize> + '_ {
+        self.moving.iter().copied()
+    }
+
+    /// Whether a member is Pending or in `Terminating:Wait`.
+    pub(super) fn any_moving(&self) -> bool {
+        !self.moving.is_empty()
+    }
+
+    /// The members being replaced whose replacement may still matter, in launch order (a
+    /// superset: each reader tests what it needs).
+    pub(super) fn replacing(&self) -> impl Iterator<Item = usize> + '_ {
+        self.replacing.iter().copied()
+    }
+
+    /// The InService members not being replaced, oldest launch first (of one launch time, in
+    /// launch order).
+    pub(super) fn in_service_oldest_first(&self) -> impl Iterator<Item = usize> + '_ {
+        self.in_service_by_launch.iter().map(|&(_, k)| k)
+    }
+
+    /// How many members count toward the group's capacity ([`counts_toward_capacity`]).
+    pub(super) fn alive(&self) -> u32 {
+        self.alive
+    }
+
+    /// How many of them are On-Demand Instances.
+    pub(super) fn on_demand_alive(&self) -> u32 {
+        self.on_demand_alive
+    }
+
+    /// How many of them are in `zone`.
+    pub(super) fn alive_in_zone(&self, zone: &str) -> u32 {
+        self.alive_by_zone.get(zone).copied().unwrap_or(0)
+    }
+
+    /// Changes member `k` with `f`, its index entries with it.
+    fn change(&mut self, k: usize, f: impl FnOnce(&mut Member)) {
+        self.unindex(k);
+        f(&mut self.all[k]);
+        self.index(k);
+    }
+
+    /// Adds member `k`'s entries (the `replacing` set is kept apart: see its field).
+    fn index(&mut self, k: usize) {
+        let m = &self.all[k];
+        if m.lifecycle != Lifecycle::Terminated {
+            self.live.insert(k);
+        }
+        if matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::TerminatingWait { .. }) {
+            self.moving.insert(k);
+        }
+        if matches!(m.lifecycle, Lifecycle::InService { .. }) && m.rebalancing.is_none() {
+            self.in_service_by_launch.insert((m.launch_time_ms, k));
+        }
+        if counts_toward_capacity(m) {
+            self.alive = self.alive.checked_add(1).expect("a group holds fewer than 2^32 members");
+            self.on_demand_alive += u32::from(!m.spot);
+            *self.alive_by_zone.entry(m.zone.clone()).or_insert(0) += 1;
+        }
+    }
+
+    /// Removes member `k`'s entries.
+    fn unindex(&mut self, k: usize) {
+        let m = &self.all[k];
+        self.live.remove(&k);
+        self.moving.remove(&k);
+        self.in_service_by_launch.remove(&(m.launch_time_ms, k));
+        if counts_toward_capacity(m) {
+            self.alive = self.alive.checked_sub(1).expect("an alive member was counted");
+            self.on_demand_alive = self.on_demand_alive.checked_sub(u32::from(!m.spot)).expect("an On-Demand member was counted");
+            let zone = self.alive_by_zone.get_mut(&m.zone).expect("an alive member's zone was counted");
+            *zone = zone.checked_sub(1).expect("an alive member was counted in its zone");
+        }
+    }
+
+    /// Every index against a scan of the members (the global net of this table; debug builds run
+    /// it after each move of a group).
+    #[cfg(any(test, debug_assertions))]
+    pub(super) fn check_indexes(&self) {
+        let scan =
+            |f: &dyn Fn(&Member) -> bool| -> BTreeSet<usize> { (0..self.all.len()).filter(|&k| f(&self.all[k])).collect() };
+        assert_eq!(self.live, scan(&|m| m.lifecycle != Lifecycle::Terminated), "live members");
+        assert_eq!(
+            self.moving,
+            scan(&|m| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::TerminatingWait { .. })),
+            "moving members"
+        );
+        let in_service: BTreeSet<(i64, usize)> =
+            scan(&|m| matches!(m.lifecycle, Lifecycle::InService { .. }) && m.rebalancing.is_none())
+                .into_iter()
+                .map(|k| (self.all[k].launch_time_ms, k))
+                .collect();
+        assert_eq!(self.in_service_by_launch, in_service, "InService members by launch time");
+        assert!(self.replacing.iter().all(|&k| self.all[k].rebalancing.is_some()), "members being replaced");
+        assert!(
+            scan(&|m| m.rebalancing.is_some() && m.lifecycle != Lifecycle::Terminated).is_subset(&self.replacing),
+            "every member being replaced that is still there is indexed"
+        );
+        let alive = scan(&counts_toward_capacity);
+        assert_eq!(self.alive as usize, alive.len(), "alive members");
+        assert_eq!(self.on_demand_alive as usize, alive.iter().filter(|&&k| !self.all[k].spot).count(), "On-Demand members");
+        for (zone, n) in &self.alive_by_zone {
+            assert_eq!(*n as usize, alive.iter().filter(|&&k| self.all[k].zone == *zone).count(), "alive members in {zone}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ReplacedFor;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn member(n: usize, zone: usize, spot: bool, launch_time_ms: i64) -> Member {
+        Member {
+            name: format!("asg-{n}"),
+            zone: ["a", "b", "c"][zone].to_string(),
+            template: crate::format::LaunchTemplateSpec { launch_template_name: "node".into(), version: "1".into() },
+            lifecycle: Lifecycle::Pending { register_at_ms: 0 },
+            protected: false,
+            spot,
+            launched_at_ms: None,
+            launch_time_ms,
+            instance: None,
+            rebalancing: None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Whatever legal changes the members go through, every index is what a scan finds, and
+        /// an illegal lifecycle change is refused.
+        #[test]
+        fn indexes_follow_every_change(
+            ops in prop::collection::vec((0u8..6, 0usize..64, 0usize..3, any::<bool>(), -5i64..5), 1..120),
+        ) {
+            let mut members = Members::new(vec![member(0, 0, false, 0)]);
+            let mut now = 0u64;
+            for (op, pick, zone, spot, launch) in ops {
+                let k = pick % members.len();
+                let lifecycle = members[k].lifecycle;
+                match op {
+                    0 => { members.push(member(members.len(), zone, spot, launch)); }
+                    1 if matches!(lifecycle, Lifecycle::Pending { .. }) => {
+                        members.set_lifecycle(k, Lifecycle::InService { healthy_at_ms: now + launch.unsigned_abs() });
+                    }
+                    2 if lifecycle != Lifecycle::Terminated => {
+                        let to = if spot { Lifecycle::Terminated } else { Lifecycle::TerminatingWait { since_ms: now } };
+                        if legal_transition(lifecycle, to) { members.set_lifecycle(k, to); }
+                    }
+                    3 if matches!(lifecycle, Lifecycle::InService { .. }) => {
+                        let reason = members[k].rebalancing.map_or(
+                            if spot { ReplacedFor::CapacityRebalancing } else { ReplacedFor::MaxInstanceLifetime },
+                            |r| r.reason,
+                        );
+                        let replacement = (pick % 2 == 0).then(|| members.push(member(members.len(), zone, spot, launch)));
+                        members.set_rebalancing(k, Rebalancing { replacement, reason });
+                    }
+                    4 => {
+                        now += 1;
+                        members.forget_finished_replacements(now);
+                    }
+                    5 if lifecycle == Lifecycle::Terminated => {
+                        let back = [Lifecycle::Pending { register_at_ms: 0 }, Lifecycle::InService { healthy_at_ms: 0 }, Lifecycle::TerminatingWait { since_ms: 0 }];
+                        prop_assert!(back.iter().all(|&to| !legal_transition(lifecycle, to)), "a Terminated member stays Terminated");
+                    }
+                    _ => {}
+                }
+                members.check_indexes();
+            }
+        }
+    }
+}
