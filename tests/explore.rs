@@ -259,6 +259,78 @@ fn a_distinct_instance_service_needs_an_instance_of_room_per_task() {
     }
 }
 
+/// Room the drain's services cannot use is no room: the instances of another capacity provider
+/// than a service's one, and what standalone tasks hold. In both clusters the drain stalls for
+/// memory, and the explorer (no fault) finds no violation; with room where the service may go,
+/// the drain completes and room is claimed. Nor is room claimed while the scenario's own
+/// `failingHealthChecks` (a fault that never stops) are in force.
+#[test]
+fn room_the_services_cannot_use_is_not_claimed() {
+    // `batch` runs on provider `spot` only: `spot-1` and `spot-2` full, `od` (on-demand) empty.
+    let providers = |od_provider: &str| {
+        format!(
+            r#"Scenario(name: "providers", seed: 11, clusters: ["prod"],
+            clusterCapacityProviders: [(cluster: "prod", capacityProviders: ["on-demand", "spot"], defaultCapacityProviderStrategy: [])],
+            instances: [
+                (name: "od", cluster: "prod", instanceType: "m5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 4096, capacityProviderName: "{od_provider}"),
+                (name: "spot", count: 2, cluster: "prod", instanceType: "m5.large", availabilityZones: ["us-east-1a", "us-east-1b"], cpu: 2048, memory: 4096, capacityProviderName: "spot"),
+            ],
+            taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 256, memory: 1024)])],
+            services: [(cluster: "prod", serviceName: "batch", taskDefinition: "app", desiredCount: 8,
+                        capacityProviderStrategy: [(capacityProvider: "spot", weight: 1)])],
+            explore: (),
+            steps: [(atMs: 300000, do: DrainInstances((cluster: "prod", instances: ["spot-2"])))],
+            expectations: [], endTimeMs: 1800000)"#
+        )
+    };
+    // `app` (distinctInstance) runs on `a`; `b`'s memory is held by a standalone task, or not.
+    let standalone = |hog_memory: u32| {
+        format!(
+            r#"Scenario(name: "standalone", seed: 29, clusters: ["prod"],
+            instances: [
+                (name: "a", cluster: "prod", instanceType: "m5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 4096),
+                (name: "b", cluster: "prod", instanceType: "m5.large", availabilityZones: ["us-east-1b"], cpu: 2048, memory: 4096),
+            ],
+            taskDefinitions: [
+                (family: "app", containerDefinitions: [(name: "app", cpu: 1024, memory: 2048)]),
+                (family: "hog", containerDefinitions: [(name: "hog", cpu: 256, memory: {hog_memory})]),
+            ],
+            services: [(cluster: "prod", serviceName: "app", taskDefinition: "app", desiredCount: 1,
+                        deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200),
+                        placementConstraints: [(type: "distinctInstance")])],
+            explore: (),
+            steps: [
+                (atMs: 10000, do: StartTask((cluster: "prod", taskDefinition: "hog", containerInstances: ["b"]))),
+                (atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["a"]))),
+            ],
+            expectations: [], endTimeMs: 600000)"#
+        )
+    };
+    let cases = [
+        (providers("on-demand"), "spot-2", false),
+        (providers("spot"), "spot-2", true),
+        (standalone(3584), "a", false),
+        (standalone(512), "a", true),
+    ];
+    for (text, drained, room) in cases {
+        let loaded = load_str("room.ron", &text).expect("valid");
+        let outcome = runner::run(&loaded, &RunOptions::default()).expect("runs");
+        let e = &outcome.engine;
+        let i = e.instance_named(drained).expect("registered");
+        assert_eq!(properties::drain_has_capacity(e, &i), room, "{}: {drained}", loaded.scenario.name);
+        assert_eq!(i.drain().completed_at_ms().is_some(), room, "{}: the drain completes only with room", loaded.scenario.name);
+        let report = explore_with(&loaded, &ExploreOptions::default(), 1);
+        assert_eq!(report.violation.as_ref().map(|v| v.finding.property), None, "{}: no violation", loaded.scenario.name);
+    }
+    // The scenario's own failing health checks never stop: no claim while they fail.
+    let mut loaded = load("scenarios/faults/failing-health-checks-hold-a-drain.ron");
+    loaded.scenario.end_time_ms = Some(loaded.scenario.end_time_ms.unwrap_or(3_600_000));
+    let outcome = runner::run(&loaded, &RunOptions::default()).expect("runs");
+    let e = &outcome.engine;
+    assert!(e.health_checks_failing());
+    assert!(e.instances().all(|i| !properties::drain_has_capacity(e, &i)));
+}
+
 #[test]
 fn the_canonical_digest_ignores_the_ids_drawn() {
     let loaded = load(PROVED);

@@ -250,8 +250,9 @@ pub struct CompareReport {
 /// service of `services`, then its fields as the format spells them:
 /// `web.deploymentConfiguration.maximumPercent`, `web.desiredCount`,
 /// `web.targetGroup.deregistrationDelaySeconds`), an Auto Scaling group's (`GROUP.MaxSize`; with
-/// `GROUP.Preferences.FIELD`, the preferences of the group's StartInstanceRefresh steps) or a
-/// top-level field path (`timings.jitterPercent`). `VALUE` is JSON (`150`, `true`, `"binpack"`) or else a string. The
+/// `GROUP.Preferences.FIELD`, the preferences of the group's StartInstanceRefresh steps; of a
+/// group and a service of one name, a PascalCase field is the group's) or a top-level field path
+/// (`timings.jitterPercent`). `VALUE` is JSON (`150`, `true`, `"binpack"`) or else a string. The
 /// result is loaded again, so every check of the format applies to it.
 pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) -> Result<LoadedScenario, String> {
     if overrides.len() > MAX_OVERRIDES {
@@ -336,7 +337,10 @@ fn set_one(v: &mut Value, path: &str, value: &str) -> Result<(), String> {
         .is_some_and(|groups| groups.iter().any(|g| g["AutoScalingGroupName"] == first));
     let is_service =
         v.get("services").and_then(Value::as_array).is_some_and(|list| list.iter().any(|s| s["serviceName"] == first));
-    if is_group && !is_service && rest[0] == "Preferences" {
+    // A service and a group may share a name: a field in Auto Scaling's spelling (PascalCase:
+    // `MaxSize`, `Preferences`) is the group's, one in ECS's (camelCase) the service's.
+    let to_group = is_group && (!is_service || rest[0].starts_with(|c: char| c.is_ascii_uppercase()));
+    if to_group && rest[0] == "Preferences" {
         // The Preferences of the group's StartInstanceRefresh steps.
         let steps = v.get_mut("steps").and_then(Value::as_array_mut);
         let mut refreshes: Vec<&mut Value> = steps
@@ -353,12 +357,12 @@ fn set_one(v: &mut Value, path: &str, value: &str) -> Result<(), String> {
         }
         return Ok(());
     }
-    let target: &mut Value = if is_service {
-        let services = v.get_mut("services").and_then(Value::as_array_mut).expect("the service was found above");
-        services.iter_mut().find(|s| s["serviceName"] == first).expect("the service was found above")
-    } else if is_group {
+    let target: &mut Value = if to_group {
         let groups = v.get_mut("autoScalingGroups").and_then(Value::as_array_mut).expect("the group was found above");
         groups.iter_mut().find(|g| g["AutoScalingGroupName"] == first).expect("the group was found above")
+    } else if is_service {
+        let services = v.get_mut("services").and_then(Value::as_array_mut).expect("the service was found above");
+        services.iter_mut().find(|s| s["serviceName"] == first).expect("the service was found above")
     } else {
         let top = v.as_object_mut().expect("a scenario serializes to an object");
         if !TOP_OBJECTS.contains(&first) {
@@ -654,6 +658,20 @@ pub fn render_text(r: &CompareReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A service and an Auto Scaling group may share a name: a PascalCase field is the group's,
+    /// a camelCase one the service's.
+    #[test]
+    fn a_group_and_a_service_of_one_name_take_their_own_fields() {
+        let mut v = serde_json::json!({
+            "services": [{"serviceName": "web", "desiredCount": 2}],
+            "autoScalingGroups": [{"AutoScalingGroupName": "web", "MaxSize": 4}],
+        });
+        set_one(&mut v, "web.MaxSize", "8").unwrap();
+        set_one(&mut v, "web.desiredCount", "3").unwrap();
+        assert_eq!((&v["autoScalingGroups"][0]["MaxSize"], &v["services"][0]["desiredCount"]), (&8.into(), &3.into()));
+        assert!(v["services"][0].get("MaxSize").is_none() && v["autoScalingGroups"][0].get("desiredCount").is_none());
+    }
 
     #[test]
     fn stats_by_nearest_rank() {

@@ -871,6 +871,40 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             services.insert(r.service_name.clone());
         }
     }
+    // One cluster per service name. ECS allows a name in several clusters, but expectations,
+    // `--set`, `explain` and the reports name a service by its name alone, so two clusters' services
+    // of one name would be read as one. Reported at the later declaration.
+    let created = s.steps.iter().filter_map(|step| match &step.action {
+        Action::Ecs(Request::CreateService(r)) => Some(r),
+        _ => None,
+    });
+    let mut cluster_of: BTreeMap<&str, &str> = BTreeMap::new();
+    for (n, r) in s.services.iter().chain(created).enumerate() {
+        let cluster = r.cluster.as_deref().unwrap_or("default");
+        match cluster_of.get(r.service_name.as_str()) {
+            Some(other) if *other != cluster => {
+                // The nth `serviceName` of the file (services come before steps).
+                let needle = format!("\"{}\"", r.service_name);
+                let (line, column) = locate_nth_value(&l.source, "serviceName", "serviceName", n, &needle)
+                    .or_else(|| locate(&l.source, &needle, 0))
+                    .unwrap_or((1, 1));
+                return Err(ScenarioError {
+                    file: l.file.clone(),
+                    line,
+                    column,
+                    message: format!(
+                        "service '{}' is in clusters '{other}' and '{cluster}'; drainsim names a service by its name alone \
+                         (expectations, --set, the reports), so a service name may be used in one cluster only",
+                        r.service_name
+                    ),
+                });
+            }
+            Some(_) => {}
+            None => {
+                cluster_of.insert(&r.service_name, cluster);
+            }
+        }
+    }
     for g in &s.instances {
         match g.status.as_deref() {
             None | Some("ACTIVE") => {}

@@ -122,6 +122,12 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether health checks fail on some instances now ([`Engine::fail_health_checks_on`] in
+    /// force, not yet ended by [`Engine::pass_health_checks`]).
+    pub fn health_checks_failing(&self) -> bool {
+        self.failing_health_checks.is_some()
+    }
+
     /// From now on, health checks pass again (the end of [`Engine::fail_health_checks_on`]). A
     /// task already found UNHEALTHY stays so until its service replaces it: ECS replaces an
     /// unhealthy task rather than wait for it to recover.

@@ -175,7 +175,8 @@ impl std::fmt::Debug for InstanceView<'_> {
     }
 }
 
-/// What one task of a task definition reserves on an instance ([`ServiceView::task_size`]).
+/// What one task of a task definition reserves on an instance ([`ServiceView::task_size`],
+/// [`TaskView::size`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaskSize {
     /// CPU units.
@@ -538,6 +539,12 @@ impl<'a> TaskView<'a> {
     /// `stopCode`, once it was told to stop.
     pub fn stop_code(&self) -> Option<&'static str> {
         self.state().stop_code().map(|c| c.as_str())
+    }
+
+    /// What it reserves on its instance (its task definition's requirements).
+    pub fn size(&self) -> TaskSize {
+        let r = self.engine.requirements_of(self.engine.task_origin(self.id).task_def);
+        TaskSize { cpu: r.cpu, memory: r.memory, host_port: r.has_host_ports(), awsvpc: r.awsvpc }
     }
 
     /// `taskDefinitionArn`.

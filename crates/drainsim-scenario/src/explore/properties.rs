@@ -107,19 +107,27 @@ pub fn check_always(e: &Engine) -> Option<Finding> {
 
 /// Whether the drain of a DRAINING instance can complete: its live tasks all belong to ACTIVE
 /// services that have a legal move (the floor below or the ceiling above the desired count), and
-/// the ACTIVE instances with a connected agent in its cluster have room, in slots of the largest
-/// task (and of task ENIs, for `awsvpc` tasks; one per instance for a host port), for every
-/// service's desired count, and as many of them big enough for one task as the desired count of
-/// each service with a `distinctInstance` constraint (one task an instance). A cluster with a `memberOf` constraint is
-/// not judged (its room is not a count of slots).
+/// the instances those services may use have room for them ([`room_for`]). The instances a
+/// service may use are the ACTIVE ones with a connected agent in its cluster: all of them when no
+/// service there has a capacity provider strategy; those of its one capacity provider when every
+/// service's strategy names exactly one (each provider's services are then judged against that
+/// provider's instances alone). No claim is made — the drain is not judged — for a cluster with a
+/// `memberOf` constraint, with a strategy of several providers (its base and weights decide where
+/// each task goes, not the room), or with services with and without a strategy, nor while health
+/// checks fail (a fault in force: the scenario's own `failingHealthChecks` never stops).
 pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
+    if e.health_checks_failing() {
+        return false;
+    }
     let live = |s: TaskStatus| s != TaskStatus::Stopped;
+    let mut moved: Vec<drainsim_core::ServiceId> = Vec::new();
     for t in drained.tasks().filter(|t| live(t.last_status())) {
         let Some(s) = t.service() else { return false };
         let desired = s.desired_count();
         if s.status() != ServiceStatus::Active || !(s.healthy_floor() < desired || s.task_ceiling() > desired) {
             return false;
         }
+        moved.push(s.id());
     }
     let cluster = drained.cluster();
     let services: Vec<_> = e.services().filter(|s| s.cluster() == cluster && s.status() == ServiceStatus::Active).collect();
@@ -127,9 +135,45 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
     if services.iter().any(|s| s.member_of_expressions().next().is_some()) {
         return false;
     }
+    // Each service's one capacity provider, or none for a service without a strategy.
+    let mut provider_of: Vec<Option<&str>> = Vec::with_capacity(services.len());
+    for s in &services {
+        let mut providers = s.capacity_providers();
+        let first = providers.next();
+        if providers.next().is_some() {
+            return false;
+        }
+        provider_of.push(first);
+    }
+    if provider_of.iter().any(Option::is_some) && provider_of.iter().any(Option::is_none) {
+        return false;
+    }
+    // The services that share instances, judged together: those of the provider of each service
+    // with a task on the drained instance (all of them, without strategies).
+    let mut judged: Vec<Option<&str>> =
+        services.iter().zip(&provider_of).filter(|(s, _)| moved.contains(&s.id())).map(|(_, p)| *p).collect();
+    judged.sort_unstable();
+    judged.dedup();
+    judged.into_iter().all(|provider| {
+        let sharing: Vec<_> = services.iter().zip(&provider_of).filter(|(_, p)| **p == provider).map(|(s, _)| *s).collect();
+        let takers: Vec<_> = e
+            .instances()
+            .filter(|i| i.cluster() == cluster && i.status() == InstanceStatus::Active && i.agent_connected())
+            .filter(|i| provider.is_none_or(|p| i.capacity_provider() == Some(p)))
+            .collect();
+        room_for(&sharing, &takers)
+    })
+}
+
+/// Whether `takers` have room for the desired count of every one of `services` (the services that
+/// share them): counted in slots of the largest task (CPU, memory, task ENIs for `awsvpc` tasks,
+/// one per instance for a host port) after what standalone tasks (RunTask, StartTask), which no
+/// drain moves, hold on each; and as many of them with room for one task as the desired count of
+/// each service with a `distinctInstance` constraint (one task an instance).
+fn room_for(services: &[drainsim_core::ServiceView], takers: &[InstanceView]) -> bool {
     let (mut cpu, mut memory, mut port, mut awsvpc) = (0i64, 0i64, false, false);
     let mut wanted: u64 = 0;
-    for s in &services {
+    for s in services {
         let size = s.task_size();
         cpu = cpu.max(size.cpu);
         memory = memory.max(size.memory);
@@ -137,17 +181,27 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
         awsvpc |= size.awsvpc;
         wanted += s.desired_count() as u64;
     }
-    let takers: Vec<_> =
-        e.instances().filter(|i| i.cluster() == cluster && i.status() == InstanceStatus::Active && i.agent_connected()).collect();
-    // A `distinctInstance` service needs as many instances as its desired count, each big enough
-    // for one of its tasks.
+    // What an instance has left once its standalone tasks hold theirs: CPU, memory, task ENIs,
+    // and whether a host port is taken.
+    let free = |i: &InstanceView| {
+        let (mut c, mut m) = i.registered_cpu_memory();
+        let (mut enis, mut port_taken) = (i64::from(i.task_eni_limit().unwrap_or(0)), false);
+        for t in i.tasks().filter(|t| t.last_status() != TaskStatus::Stopped && t.service().is_none()) {
+            let size = t.size();
+            c -= size.cpu;
+            m -= size.memory;
+            enis -= i64::from(size.awsvpc);
+            port_taken |= size.host_port;
+        }
+        (c, m, enis.max(0) as u64, port_taken)
+    };
     for s in services.iter().filter(|s| s.distinct_instance()) {
         let size = s.task_size();
         let fit = takers
             .iter()
             .filter(|i| {
-                let (c, m) = i.registered_cpu_memory();
-                c >= size.cpu && m >= size.memory && (!size.awsvpc || i.task_eni_limit().unwrap_or(0) > 0)
+                let (c, m, enis, port_taken) = free(i);
+                c >= size.cpu && m >= size.memory && (!size.awsvpc || enis > 0) && !(size.host_port && port_taken)
             })
             .count();
         if s.desired_count() as usize > fit {
@@ -156,13 +210,28 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
     }
     let mut slots: u64 = 0;
     for i in takers {
-        let (c, m) = i.registered_cpu_memory();
-        let by_cpu = if cpu > 0 { (c / cpu).max(0) as u64 } else { u64::MAX };
-        let by_memory = if memory > 0 { (m / memory).max(0) as u64 } else { u64::MAX };
-        let standalone = i.tasks().filter(|t| live(t.last_status()) && t.service().is_none()).count() as u64;
-        let by_eni = if awsvpc { i.task_eni_limit().unwrap_or(0) as u64 } else { u64::MAX };
-        let fit = by_cpu.min(by_memory).min(by_eni).min(if port { 1 } else { u64::MAX }).saturating_sub(standalone);
-        slots = slots.saturating_add(fit);
+        let (c, m, enis, port_taken) = free(i);
+        let by_cpu = if cpu > 0 {
+            (c / cpu).max(0) as u64
+        } else if c < 0 {
+            0
+        } else {
+            u64::MAX
+        };
+        let by_memory = if memory > 0 {
+            (m / memory).max(0) as u64
+        } else if m < 0 {
+            0
+        } else {
+            u64::MAX
+        };
+        let by_eni = if awsvpc { enis } else { u64::MAX };
+        let by_port = match (port, port_taken) {
+            (false, _) => u64::MAX,
+            (true, false) => 1,
+            (true, true) => 0,
+        };
+        slots = slots.saturating_add(by_cpu.min(by_memory).min(by_eni).min(by_port));
     }
     slots >= wanted
 }
