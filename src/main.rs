@@ -481,6 +481,9 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool) -> Exi
 
 fn compare_command(args: CompareArgs) -> ExitCode {
     use drainsim_scenario::compare;
+    if let Err(e) = drainsim_scenario::setup::check_account_default_flags(&args.account_defaults) {
+        return invalid(&e);
+    }
     let load = |f: &PathBuf| load_file(f);
     let a_loaded = match load(&args.files[0]) {
         Ok(l) => l,
@@ -1128,6 +1131,9 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
             eprintln!("error: sweep runs one scenario file (several files only with --merge)");
             return ExitCode::from(2);
         };
+        if let Err(e) = drainsim_scenario::setup::check_account_default_flags(&args.modifiers.account_defaults) {
+            return invalid(&e);
+        }
         let loaded = match load_file(file) {
             Ok(l) => l,
             Err(e) => return invalid(&e),

@@ -125,3 +125,28 @@ fn trace_and_chart_to_one_file_are_refused() {
     assert!(err.contains("--trace and --svg both name"), "{err}");
     assert!(!path.exists(), "nothing written");
 }
+
+/// A name holding a control character (which the format accepts) cannot reach the chart as it
+/// is: XML does not allow it, so the document would not be well-formed. It is drawn as U+FFFD.
+#[test]
+fn control_characters_in_names_keep_the_chart_well_formed() {
+    let dir = TempDir::new("chart-control");
+    let file = dir.join("bell.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(name: "bell\u{1b}[31m", seed: 1, clusters: ["prod"],
+        instances: [
+            (name: "o\u{7}", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 4096),
+            (name: "n", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 4096),
+        ],
+        taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 256, memory: 512)])],
+        services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 2)],
+        steps: [(atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["o\u{7}"])))],
+        expectations: [])"#,
+    )
+    .unwrap();
+    let text = svg(file.to_str().unwrap(), "bell.svg");
+    let forbidden = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    assert!(!text.chars().any(forbidden), "no control character in the SVG");
+    assert!(text.contains("o\u{FFFD}") && text.contains("bell\u{FFFD}[31m"), "{text}");
+}

@@ -356,3 +356,20 @@ fn max_instance_lifetime_replacements_are_counted() {
     let m = measure(&report, "instances replaced at their maximum instance lifetime");
     assert_eq!((m["a"]["median"].as_u64(), m["b"]["median"].as_u64(), m["better"].as_str()), (Some(4), Some(2), Some("B")));
 }
+
+/// A `--account-default` ECS refuses is refused once, at its flag, before any run: by compare and
+/// by sweep alike (not as a run's failure).
+#[test]
+fn a_refused_account_default_is_an_error_at_its_flag() {
+    for args in [
+        &["compare", "scenarios/demo.ron", "--seeds", "0..2", "--account-default", "awsvpcTrunking=maybe"][..],
+        &["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--account-default", "awsvpcTrunking=maybe"][..],
+    ] {
+        let out = common::drainsim(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.starts_with("error: --account-default awsvpcTrunking=maybe: "), "{err}");
+        assert_eq!(err.matches("--account-default").count(), 1, "{err}");
+        assert!(!err.contains("seed 0"), "{err}");
+    }
+}

@@ -351,11 +351,27 @@ fn merge_refuses_counts_that_cannot_be_right() {
     late.distribution.all_drains_completed_at_ms.histogram.last_mut().unwrap().0 = u64::MAX;
     let err = sweep::parse_report("late.json", &sweep::render_json(&late).unwrap()).expect_err("refused");
     assert!(err.starts_with("late.json: the drain histogram's times are not increasing simulated times"), "{err}");
-    let mut twice = report;
+    let mut twice = report.clone();
     let first = twice.distribution.services[0].clone();
     twice.distribution.services.push(first);
     let err = sweep::parse_report("twice.json", &sweep::render_json(&twice).unwrap()).expect_err("refused");
     assert!(err.contains("is listed twice"), "{err}");
+    // Every run of one scenario names the same services: shards whose lists differ are not one
+    // sweep (a merge would count a service over some of the runs only).
+    let mut later = report.clone();
+    later.seeds = sweep::SeedRange { start: 4, end: 8 };
+    let mut none = later.clone();
+    none.distribution.services.clear();
+    let err = sweep::merge(&[("a.json".into(), report.clone()), ("b.json".into(), none)]).expect_err("refused");
+    assert!(err.starts_with("a.json and b.json are sweeps of different runs: services web vs none"), "{err}");
+    assert!(sweep::merge(&[("a.json".into(), report), ("b.json".into(), later)]).is_ok());
+    // A file that is not a sweep's output is refused without Rust's type names.
+    for (text, says) in
+        [("[]", "expected a structure of fields at line 1 column 2"), (r#"{"sweepVersion": 1.5}"#, "expected a whole number")]
+    {
+        let err = sweep::parse_report("x.json", text).expect_err("refused");
+        assert!(err.contains(says) && !err.contains("u64") && !err.contains("u32") && !err.contains("struct "), "{err}");
+    }
 }
 
 /// A sweep of a drain onto instances whose tasks fail their health checks counts the unhealthy

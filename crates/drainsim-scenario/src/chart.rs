@@ -168,7 +168,18 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
         }
         root.present().map_err(err)?;
     }
-    Ok(svg)
+    Ok(xml_text_only(svg))
+}
+
+/// The SVG with every character XML 1.0 does not allow replaced by U+FFFD: a name given in the
+/// scenario may hold a control character (`"o\u{7}"`), which plotters writes as it is (it escapes
+/// `<` and `&` only), and a document holding one is not well-formed.
+fn xml_text_only(svg: String) -> String {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || !(c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}');
+    if svg.chars().all(allowed) {
+        return svg;
+    }
+    svg.chars().map(|c| if allowed(c) { c } else { '\u{FFFD}' }).collect()
 }
 
 /// Where the service panels mark drain starts, in minutes: the earliest start in each of the

@@ -624,7 +624,10 @@ pub(crate) fn plain_serde_message(text: &str) -> String {
     }
     out.push_str(rest);
     match out.find("expected struct ") {
-        Some(at) => format!("{}expected a structure of fields", &out[..at]),
+        Some(at) => {
+            let position = out[at..].find(" at line ").map_or("", |i| &out[at + i..]);
+            format!("{}expected a structure of fields{position}", &out[..at])
+        }
         None => out,
     }
 }

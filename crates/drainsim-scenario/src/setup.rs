@@ -106,11 +106,7 @@ pub(crate) fn prepare(
     for (name, value) in &s.account_defaults {
         engine.override_account_default(name, value).map_err(|e| setup_err(&format!("\"{name}\""), "accountDefaults", e))?;
     }
-    for (name, value) in &opts.account_defaults {
-        engine
-            .override_account_default(name, value)
-            .map_err(|e| ScenarioError::flag(&format!("--account-default {name}={value}"), e.to_string()))?;
-    }
+    apply_account_default_flags(&mut engine, &opts.account_defaults)?;
     if let Some(f) = &s.faults {
         let p = FaultProfile {
             trunk_provisioning_failure_per_mille: f.trunk_provisioning_failure_per_mille,
@@ -311,6 +307,23 @@ fn malformed_expression<'a>(
         return None;
     }
     crate::load::locate_in_literal(&loaded.source, (section, 0), expression, 0, error.column())
+}
+
+/// The `--account-default NAME=VALUE` flags, applied to `engine`; a refused one is an error at
+/// its flag.
+fn apply_account_default_flags(engine: &mut Engine, defaults: &[(String, String)]) -> Result<(), ScenarioError> {
+    for (name, value) in defaults {
+        engine
+            .override_account_default(name, value)
+            .map_err(|e| ScenarioError::flag(&format!("--account-default {name}={value}"), e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Whether ECS accepts the `--account-default NAME=VALUE` flags, checked once before the runs of a
+/// sweep or a comparison (each run would refuse them alike).
+pub fn check_account_default_flags(defaults: &[(String, String)]) -> Result<(), ScenarioError> {
+    apply_account_default_flags(&mut Engine::new(EngineConfig::default()), defaults)
 }
 
 /// The fault profile a run reports (`RunOutcome::fault_profile`, the text report's head): the one

@@ -424,6 +424,18 @@ pub fn merge(inputs: &[(String, SweepReport)]) -> Result<SweepReport, String> {
         if r.faults != first.faults {
             return differ("faults", faults(&first.faults), faults(&r.faults));
         }
+        // Every run of one scenario names the same services.
+        let services = |r: &SweepReport| {
+            let names: Vec<&str> = r.distribution.services.iter().map(|s| s.service_name.as_str()).collect();
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        if services(r) != services(first) {
+            return differ("services", services(first), services(r));
+        }
     }
     // Each range must be covered by one unsharded sweep or by every shard of one count.
     let mut by_range: BTreeMap<SeedRange, Vec<(&str, Option<Shard>)>> = BTreeMap::new();

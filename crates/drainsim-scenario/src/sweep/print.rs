@@ -33,8 +33,10 @@ pub fn read_report(path: &std::path::Path) -> Result<SweepReport, String> {
 
 /// Parses a sweep's JSON output; `name` is used in errors.
 pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
-    let r: SweepReport =
-        serde_json::from_str(text).map_err(|e| format!("{name}: not the JSON output of `drainsim sweep --json` ({e})"))?;
+    let r: SweepReport = serde_json::from_str(text).map_err(|e| {
+        let plain = crate::load::plain_serde_message(&e.to_string());
+        format!("{name}: not the JSON output of `drainsim sweep --json` ({plain})")
+    })?;
     if r.sweep_version != SWEEP_VERSION {
         return Err(format!("{name}: sweepVersion {} (this drainsim reads {SWEEP_VERSION})", r.sweep_version));
     }
