@@ -61,15 +61,19 @@ pub struct LoadedScenario {
 impl LoadedScenario {
     /// An error at the first occurrence of `needle` in the source (or at 1:1).
     pub fn error_at(&self, needle: &str, message: impl Into<String>) -> ScenarioError {
-        let (line, column) = locate(&self.source, needle, 0).unwrap_or((1, 1));
+        self.error_at_position(locate(&self.source, needle, 0), message)
+    }
+
+    /// An error at `position` (line and column) in the source, else at 1:1.
+    pub(crate) fn error_at_position(&self, position: Option<(usize, usize)>, message: impl Into<String>) -> ScenarioError {
+        let (line, column) = position.unwrap_or((1, 1));
         ScenarioError { file: self.file.clone(), line, column, message: message.into() }
     }
 
     /// An error at the first `needle` after the first `anchor` in the source (a field of the item
     /// `anchor` names), else at 1:1.
     pub(crate) fn error_after(&self, anchor: &str, needle: &str, message: impl Into<String>) -> ScenarioError {
-        let (line, column) = locate_after(&self.source, anchor, needle).unwrap_or((1, 1));
-        ScenarioError { file: self.file.clone(), line, column, message: message.into() }
+        self.error_at_position(locate_after(&self.source, anchor, needle), message)
     }
 
     /// The logical names of every instance the scenario declares, in declaration order.
@@ -725,18 +729,12 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         total += g.count as u64;
         if total > MAX_INSTANCES {
             let _ = n;
-            let (line, column) = locate_after(&l.source, &format!("\"{}\"", g.name), "count:")
-                .or_else(|| locate(&l.source, &format!("\"{}\"", g.name), 0))
-                .unwrap_or((1, 1));
-            return Err(ScenarioError {
-                file: l.file.clone(),
-                line,
-                column,
-                message: format!(
-                    "the scenario declares more than {MAX_INSTANCES} instances (group '{}' brings it to {total})",
-                    g.name
-                ),
-            });
+            let at = locate_after(&l.source, &format!("\"{}\"", g.name), "count:")
+                .or_else(|| locate(&l.source, &format!("\"{}\"", g.name), 0));
+            return Err(l.error_at_position(
+                at,
+                format!("the scenario declares more than {MAX_INSTANCES} instances (group '{}' brings it to {total})", g.name),
+            ));
         }
         if g.cpu < 0 || g.memory <= 0 || g.cpu > 10_000_000 || g.memory > 100_000_000 {
             return Err(l.error_at(
@@ -888,19 +886,16 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             Some(other) if *other != cluster => {
                 // The nth `serviceName` of the file (services come before steps).
                 let needle = format!("\"{}\"", r.service_name);
-                let (line, column) = locate_nth_value(&l.source, "serviceName", "serviceName", n, &needle)
-                    .or_else(|| locate(&l.source, &needle, 0))
-                    .unwrap_or((1, 1));
-                return Err(ScenarioError {
-                    file: l.file.clone(),
-                    line,
-                    column,
-                    message: format!(
+                let at = locate_nth_value(&l.source, "serviceName", "serviceName", n, &needle)
+                    .or_else(|| locate(&l.source, &needle, 0));
+                return Err(l.error_at_position(
+                    at,
+                    format!(
                         "service '{}' is in clusters '{other}' and '{cluster}'; drainsim names a service by its name alone \
                          (expectations, --set, the reports), so a service name may be used in one cluster only",
                         r.service_name
                     ),
-                });
+                ));
             }
             Some(_) => {}
             None => {
