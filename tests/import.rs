@@ -242,11 +242,11 @@ fn bad_input_names_the_file_and_the_json_path() {
     let e = import(&inputs, &ImportOptions { drain: DrainSelection::Ids(vec!["i-0nothere".into()]), ..Default::default() })
         .expect_err("refused")
         .to_string();
-    assert!(e.contains("--drain: $: i-0nothere is not an imported"), "{e}");
+    assert!(e.contains("--drain: i-0nothere is not an imported"), "{e}");
 
     let twice = DrainSelection::parse("i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702,i-0a1c2e3f405a6b701");
     let e = import(&inputs, &ImportOptions { drain: twice, ..Default::default() }).expect_err("refused").to_string();
-    assert!(e.contains("--drain: $: i-0a1c2e3f405a6b701 is named twice"), "{e}");
+    assert!(e.contains("--drain: i-0a1c2e3f405a6b701 is named twice"), "{e}");
 }
 
 /// A JSON value with one change somewhere: a field removed, or a value replaced by another type.
@@ -303,7 +303,7 @@ proptest! {
                 }
             }
             Err(e) => {
-                prop_assert!(!e.file.is_empty() && e.path.starts_with('$'), "{e}");
+                prop_assert!(!e.file.is_empty() && (e.path.starts_with('$') || e.file.starts_with("--") && e.path.is_empty()), "{e}");
             }
         }
     }
@@ -332,7 +332,7 @@ proptest! {
                 prop_assert!(drainsim_scenario::runner::check_setup(&loaded.unwrap()).is_ok());
             }
             Err(e) => {
-                prop_assert!(!e.file.is_empty() && e.path.starts_with('$'), "{e}");
+                prop_assert!(!e.file.is_empty() && (e.path.starts_with('$') || e.file.starts_with("--") && e.path.is_empty()), "{e}");
             }
         }
     }
@@ -365,7 +365,7 @@ fn a_drain_plan_selected_by_query() {
     assert!(e.contains("selects no ACTIVE or DRAINING instance"), "{e}");
     let bad = ImportOptions { drain: DrainSelection::parse("attribute:ecs.ami-id =="), ..Default::default() };
     let e = import(&fixture_inputs(), &bad).expect_err("does not parse").to_string();
-    assert!(e.contains("--drain: $: 'attribute:ecs.ami-id ==' is not a valid cluster query"), "{e}");
+    assert!(e.contains("--drain: 'attribute:ecs.ami-id ==' is not a valid cluster query"), "{e}");
 }
 
 /// The fixture's files, with the JSON of the one named `file` changed by `edit`.
@@ -947,6 +947,38 @@ fn a_classic_load_balancer_service_is_noted_and_gets_the_classic_defaults() {
 /// describe-clusters that lists it), as `drainsim import three-zones asg` reads them.
 fn asg_inputs() -> Vec<(String, String)> {
     read_inputs(&[PathBuf::from(FIXTURE), PathBuf::from("tests/data/aws/asg")]).expect("the fixtures read")
+}
+
+/// A refusal of an imported Auto Scaling group (its lifecycle hook's `DefaultResult`, an instance
+/// in two groups) is an error at the group in the Auto Scaling file, not at the container
+/// instance that completes it.
+#[test]
+fn a_refused_group_is_an_error_at_the_group() {
+    let inputs = asg_inputs();
+    let with = |file: &str, edit: &dyn Fn(&mut Value)| -> String {
+        let mut changed = inputs.clone();
+        let entry = changed.iter_mut().find(|(n, _)| n.ends_with(file)).expect("fixture file");
+        let mut v: Value = serde_json::from_str(&entry.1).unwrap();
+        edit(&mut v);
+        entry.1 = v.to_string();
+        import(&changed, &ImportOptions::default()).expect_err("refused").to_string()
+    };
+    let e = with("describe-lifecycle-hooks.json", &|v| v["LifecycleHooks"][0]["DefaultResult"] = "abandon".into());
+    assert!(e.contains("describe-auto-scaling-groups.json: $.AutoScalingGroups[0]: the imported cluster does not set up"), "{e}");
+    assert!(e.contains("DefaultResult 'abandon' must be CONTINUE or ABANDON"), "{e}");
+    // batch-c5 (the second group imported) lists one of prod-ecs-m5's instances too.
+    let e = with("describe-auto-scaling-groups.json", &|v| {
+        let taken = v["AutoScalingGroups"][0]["Instances"][0].clone();
+        let batch =
+            v["AutoScalingGroups"].as_array_mut().unwrap().iter_mut().find(|g| g["AutoScalingGroupName"] == "batch-c5").unwrap();
+        batch["Instances"].as_array_mut().unwrap().push(taken);
+    });
+    assert!(e.contains("describe-auto-scaling-groups.json: $.AutoScalingGroups["), "{e}");
+    assert!(e.contains("is already a member of 'prod-ecs-m5'"), "{e}");
+    // A flag's error names the flag, with no JSON path, and quotes the name it was given.
+    let opts = ImportOptions { instance_refresh: Some(String::new()), ..Default::default() };
+    let e = import(&inputs, &opts).expect_err("refused").to_string();
+    assert!(e.starts_with("--instance-refresh: '' is not an imported Auto Scaling group"), "{e}");
 }
 
 /// Each captured Auto Scaling group that holds imported instances becomes one of the scenario's

@@ -639,7 +639,8 @@ fn import_json() {
         let opts = ImportOptions { drain: DrainSelection::parse(drains[drain]), wave_size: wave, ..Default::default() };
         let outcome = std::panic::catch_unwind(|| -> Result<(), String> {
             match import(&inputs, &opts) {
-                Err(e) if e.file.is_empty() || !e.path.starts_with('$') => {
+                // An error names its file and JSON path, or its command-line flag (no path).
+                Err(e) if e.file.is_empty() || !(e.path.starts_with('$') || e.file.starts_with("--") && e.path.is_empty()) => {
                     Err(format!("an error without a file and a path: {e}"))
                 }
                 Err(_) => Ok(()),

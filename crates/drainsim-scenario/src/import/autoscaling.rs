@@ -555,11 +555,13 @@ impl AutoScalingCapture {
         kept: &[String],
         registered_at: &BTreeMap<&str, i64>,
         summary: &mut ImportSummary,
-    ) -> Result<(), ImportError> {
+    ) -> Result<Vec<Origin>, ImportError> {
         let at = |path: &Origin, message: String| ImportError::new(path.0.clone(), path.1.clone(), message);
         let index: BTreeMap<&str, usize> = s.instances.iter().enumerate().map(|(k, g)| (g.name.as_str(), k)).collect();
         let cluster = s.clusters.first().cloned().unwrap_or_else(|| "default".to_string());
         let mut groups = Vec::new();
+        // Where each group built was read, in the same order.
+        let mut group_origins: Vec<Origin> = Vec::new();
         // Members that are Spot Instances, with whether their agent drains them on an interruption
         // notice, and members whose agent configuration their launch template's user data gives.
         let mut spot_members: Vec<(usize, bool)> = Vec::new();
@@ -851,6 +853,7 @@ impl AutoScalingCapture {
                 }
             }
             let lifecycle_hooks = self.hooks_of(name, summary);
+            group_origins.push(g.path.clone());
             groups.push(AutoScalingGroupSpec {
                 auto_scaling_group_name: name.clone(),
                 min_size,
@@ -928,7 +931,7 @@ impl AutoScalingCapture {
             s.capacity_providers.push(p.clone());
         }
         s.auto_scaling_groups = groups;
-        Ok(())
+        Ok(group_origins)
     }
 
     /// The group's termination hook, as drainsim models it: ECS's managed-draining hook is the

@@ -24,6 +24,11 @@ pub struct ImportError {
 }
 
 impl ImportError {
+    /// An error at command-line flag `flag` (no JSON path).
+    pub fn flag(flag: &str, message: impl Into<String>) -> Self {
+        ImportError { file: flag.into(), path: String::new(), message: message.into(), summary: None }
+    }
+
     /// An error at `path` of `file`.
     pub fn new(file: impl Into<String>, path: impl Into<String>, message: impl Into<String>) -> Self {
         ImportError { file: file.into(), path: path.into(), message: message.into(), summary: None }
@@ -32,6 +37,10 @@ impl ImportError {
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            // A command-line flag has no JSON path.
+            return write!(f, "{}: {}", self.file, self.message);
+        }
         write!(f, "{}: {}: {}", self.file, self.path, self.message)
     }
 }

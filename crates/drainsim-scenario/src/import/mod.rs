@@ -1003,21 +1003,16 @@ fn import_inputs<T: AsRef<str>>(
     opts: &ImportOptions,
 ) -> Result<Imported, ImportError> {
     if opts.instance_refresh.is_some() && opts.drain != DrainSelection::None {
-        return Err(ImportError::new(
+        return Err(ImportError::flag(
             "--instance-refresh",
-            "$",
             "one plan per import: a drain plan (--drain) or an instance refresh (--instance-refresh), not both",
         ));
     }
     if opts.skip_matching && opts.instance_refresh.is_none() {
-        return Err(ImportError::new("--skip-matching", "$", "--skip-matching is a preference of --instance-refresh"));
+        return Err(ImportError::flag("--skip-matching", "--skip-matching is a preference of --instance-refresh"));
     }
     if opts.wave_size == 0 || opts.wave_size > MAX_WAVE {
-        return Err(ImportError::new(
-            "--wave",
-            "$",
-            format!("{} instances per wave; a wave has 1 to {MAX_WAVE}", opts.wave_size),
-        ));
+        return Err(ImportError::flag("--wave", format!("{} instances per wave; a wave has 1 to {MAX_WAVE}", opts.wave_size)));
     }
     let notes = Notes::default();
     let mut summary = ImportSummary::default();
@@ -1025,9 +1020,8 @@ fn import_inputs<T: AsRef<str>>(
     let (mut first_file, mut files) = (None, 0usize);
     for input in inputs {
         let (file, text) = input?;
-        let value: Value = serde_json::from_str(text.as_ref()).map_err(|e| {
-            ImportError::new(file.clone(), "$", format!("not valid JSON: {e} (line {}, column {})", e.line(), e.column()))
-        })?;
+        let value: Value = serde_json::from_str(text.as_ref())
+            .map_err(|e| ImportError::new(file.clone(), "$", format!("not valid JSON: {e}")))?;
         cap.read_document(&file, &value, &notes, &mut summary)?;
         files += 1;
         first_file.get_or_insert(file);
@@ -1054,13 +1048,15 @@ fn import_inputs<T: AsRef<str>>(
 }
 
 /// Where each item of a built scenario was read, in the order the setup applies the items
-/// (`setup.rs`): account settings, task definitions, instances, services, then the running tasks
-/// one by one. `None`: an item the import adds itself.
+/// (`setup.rs`): account settings, task definitions, instances, the Auto Scaling groups adopting
+/// them (with their capacity providers), services, then the running tasks one by one. `None`: an
+/// item the import adds itself.
 #[derive(Default)]
 struct Origins {
     settings: Vec<Option<Origin>>,
     task_definitions: Vec<Origin>,
     instances: Vec<Origin>,
+    groups: Vec<Origin>,
     services: Vec<Origin>,
     /// Each `runningTasks` entry's tasks.
     running_tasks: Vec<Vec<Origin>>,
@@ -1072,6 +1068,7 @@ impl Origins {
         self.settings.len()
             + self.task_definitions.len()
             + self.instances.len()
+            + self.groups.len()
             + self.services.len()
             + self.running_tasks.iter().map(Vec::len).sum::<usize>()
     }
@@ -1082,7 +1079,7 @@ impl Origins {
             return self.settings.get(n).and_then(Option::as_ref);
         }
         n -= self.settings.len();
-        for list in [&self.task_definitions, &self.instances, &self.services] {
+        for list in [&self.task_definitions, &self.instances, &self.groups, &self.services] {
             if n < list.len() {
                 return list.get(n);
             }
@@ -1315,7 +1312,7 @@ fn build(
     // When each imported instance registered: a group's members are ordered by it, oldest first.
     let registered_at: BTreeMap<&str, i64> =
         cap.instances.iter().filter_map(|i| Some((i.group.name.as_str(), i.registered_at?))).collect();
-    cap.autoscaling.build(&mut s, &providers, &registered_at, summary)?;
+    origins.groups = cap.autoscaling.build(&mut s, &providers, &registered_at, summary)?;
     for (p, _) in &cap.autoscaling.providers {
         let imported = s.capacity_providers.iter().any(|c| c.name == p.name);
         if providers.contains(&p.name) && !imported && p.auto_scaling_group_provider.managed_scaling_enabled() {
@@ -1585,6 +1582,7 @@ fn first_items(s: &Scenario, mut n: usize) -> Scenario {
     keep(&mut t.account_settings, &mut n);
     keep(&mut t.task_definitions, &mut n);
     keep(&mut t.instances, &mut n);
+    keep(&mut t.auto_scaling_groups, &mut n);
     keep(&mut t.services, &mut n);
     let mut running = Vec::new();
     for rt in std::mem::take(&mut t.running_tasks) {
@@ -1618,7 +1616,7 @@ fn add_refresh_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Import
         } else {
             crate::load::did_you_mean(group, imported)
         };
-        return Err(ImportError::new("--instance-refresh", "$", format!("{group} is not an imported Auto Scaling group{known}")));
+        return Err(ImportError::flag("--instance-refresh", format!("'{group}' is not an imported Auto Scaling group{known}")));
     }
     let preferences = RefreshPreferencesSpec { skip_matching: opts.skip_matching.then_some(true), ..Default::default() };
     s.steps.push(Step {
@@ -1641,7 +1639,7 @@ fn add_refresh_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Import
 /// fits one wave, the steps carry the filter itself, else the waves name their instances.
 fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions, summary: &mut ImportSummary) -> Result<(), ImportError> {
     let cluster = s.clusters.first().cloned().unwrap_or_else(|| "default".into());
-    let refuse = |message: String| ImportError::new("--drain", "$", message);
+    let refuse = |message: String| ImportError::flag("--drain", message);
     let (selected, filter) = match &opts.drain {
         DrainSelection::None => return Ok(()),
         DrainSelection::Ids(ids) => {
