@@ -373,3 +373,13 @@ fn a_refused_account_default_is_an_error_at_its_flag() {
         assert!(!err.contains("seed 0"), "{err}");
     }
 }
+
+/// A `--set` that leaves an expectation naming nothing says which expectation: the rewritten
+/// scenario has no file for a position to point into.
+#[test]
+fn a_set_that_orphans_an_expectation_names_it() {
+    let out = common::drainsim(&["compare", "scenarios/demo.ron", "--seeds", "0..2", "--set", "web.serviceName=x"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown service 'web' in expectation ") && err.contains(" of `expectations`"), "{err}");
+}

@@ -1041,15 +1041,15 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 check_instance_refs(l, &p.instances, &names, &groups)?;
             }
             Action::Check(list) => {
-                for e in list {
-                    check_expectation(l, e, &names, &services)?;
+                for (k, e) in list.iter().enumerate() {
+                    check_expectation(l, e, &names, &services, &format!("expectation {} of step {}'s Check", k + 1, n + 1))?;
                 }
             }
             _ => {}
         }
     }
-    for e in &s.expectations {
-        check_expectation(l, e, &names, &services)?;
+    for (k, e) in s.expectations.iter().enumerate() {
+        check_expectation(l, e, &names, &services, &format!("expectation {} of `expectations`", k + 1))?;
     }
     if let Some(f) = &s.faults {
         for (field, value) in [
@@ -1726,11 +1726,14 @@ fn check_instance_refs(
     Ok(())
 }
 
+/// Checks expectation `e`, which `place` names in errors ("expectation 2 of `expectations`": the
+/// position alone says nothing when `compare --set` rewrote the scenario).
 fn check_expectation(
     l: &LoadedScenario,
     e: &Expectation,
     names: &BTreeSet<String>,
     services: &BTreeSet<String>,
+    place: &str,
 ) -> Result<(), ScenarioError> {
     use Expectation::*;
     let inst = |n: &String| -> Result<(), ScenarioError> {
@@ -1738,7 +1741,7 @@ fn check_expectation(
             Ok(())
         } else {
             let hint = did_you_mean(n, names.iter().map(String::as_str));
-            Err(l.error_at(&format!("\"{n}\""), format!("unknown instance '{n}' in an expectation{hint}")))
+            Err(l.error_at(&format!("\"{n}\""), format!("unknown instance '{n}' in {place}{hint}")))
         }
     };
     let svc = |n: &String| -> Result<(), ScenarioError> {
@@ -1746,7 +1749,7 @@ fn check_expectation(
             Ok(())
         } else {
             let hint = did_you_mean(n, services.iter().map(String::as_str));
-            Err(l.error_at(&format!("\"{n}\""), format!("unknown service '{n}' in an expectation{hint}")))
+            Err(l.error_at(&format!("\"{n}\""), format!("unknown service '{n}' in {place}{hint}")))
         }
     };
     // A value ECS spells one of a few ways is checked here, so `check` refuses a misspelling.
@@ -1825,7 +1828,7 @@ fn check_expectation(
         | UnhealthyTasks(s, _)
         | AzRebalancingMoves(s, _)
         | SteadyState(s, _) => svc(s),
-        Named(_, inner) => check_expectation(l, inner, names, services),
+        Named(_, inner) => check_expectation(l, inner, names, services, place),
         StopReason(reason) => {
             let known: Vec<&str> = drainsim_core::StopReason::ALL.iter().map(|r| r.as_str()).collect();
             one_of("stop reason", reason, &known)
