@@ -911,13 +911,13 @@ fn rebalance_capacity(g: &mut Group, engine: &mut Engine, caller: &str, now: u64
     let signals = engine.spot_signals();
     if g.spot_signals_seen != signals {
         g.spot_signals_seen = signals;
+        // The InService Spot members not being replaced that EC2 signalled (marked in any order:
+        // marking launches nothing).
         let signalled: Vec<usize> = g
             .members
             .in_service_oldest_first()
             .filter(|&k| g.members[k].spot && spot_signal(engine, &g.members[k]).is_some())
             .collect();
-        // In launch order, as the group looks them over.
-        let signalled: std::collections::BTreeSet<usize> = signalled.into_iter().collect();
         for k in signalled {
             g.members.set_rebalancing(k, Rebalancing { replacement: None, reason: ReplacedFor::CapacityRebalancing });
         }
