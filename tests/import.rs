@@ -192,17 +192,21 @@ fn an_imported_cluster_with_a_drain_plan_runs_to_the_end() {
     assert_eq!(web["deploymentConfiguration"]["minimumHealthyPercent"].as_u64(), Some(100));
 }
 
+/// The error importing `inputs` with the JSON of the one whose name ends with `file` changed by
+/// `edit` (the import must refuse it).
+fn refused_with(inputs: &[(String, String)], file: &str, edit: &dyn Fn(&mut Value)) -> String {
+    let mut changed = inputs.to_vec();
+    let entry = changed.iter_mut().find(|(n, _)| n.ends_with(file)).expect("fixture file");
+    let mut v: Value = serde_json::from_str(&entry.1).unwrap();
+    edit(&mut v);
+    entry.1 = v.to_string();
+    import(&changed, &ImportOptions::default()).expect_err("refused").to_string()
+}
+
 #[test]
 fn bad_input_names_the_file_and_the_json_path() {
     let inputs = fixture_inputs();
-    let with = |file: &str, edit: &dyn Fn(&mut Value)| -> String {
-        let mut changed = inputs.clone();
-        let entry = changed.iter_mut().find(|(n, _)| n.ends_with(file)).expect("fixture file");
-        let mut v: Value = serde_json::from_str(&entry.1).unwrap();
-        edit(&mut v);
-        entry.1 = v.to_string();
-        import(&changed, &ImportOptions::default()).expect_err("refused").to_string()
-    };
+    let with = |file: &str, edit: &dyn Fn(&mut Value)| refused_with(&inputs, file, edit);
     let e = with("describe-container-instances.json", &|v| {
         v["containerInstances"][2]["registeredResources"] = serde_json::json!([]);
     });
@@ -955,14 +959,7 @@ fn asg_inputs() -> Vec<(String, String)> {
 #[test]
 fn a_refused_group_is_an_error_at_the_group() {
     let inputs = asg_inputs();
-    let with = |file: &str, edit: &dyn Fn(&mut Value)| -> String {
-        let mut changed = inputs.clone();
-        let entry = changed.iter_mut().find(|(n, _)| n.ends_with(file)).expect("fixture file");
-        let mut v: Value = serde_json::from_str(&entry.1).unwrap();
-        edit(&mut v);
-        entry.1 = v.to_string();
-        import(&changed, &ImportOptions::default()).expect_err("refused").to_string()
-    };
+    let with = |file: &str, edit: &dyn Fn(&mut Value)| refused_with(&inputs, file, edit);
     let e = with("describe-lifecycle-hooks.json", &|v| v["LifecycleHooks"][0]["DefaultResult"] = "abandon".into());
     assert!(e.contains("describe-auto-scaling-groups.json: $.AutoScalingGroups[0]: the imported cluster does not set up"), "{e}");
     assert!(e.contains("DefaultResult 'abandon' must be CONTINUE or ABANDON"), "{e}");
