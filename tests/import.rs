@@ -350,6 +350,9 @@ fn a_drain_plan_selected_by_query() {
     let query = "attribute:ecs.ami-id == ami-0old4ce5ee1a01234";
     assert_eq!(DrainSelection::parse(query), DrainSelection::Filter(query.into()));
     assert_eq!(DrainSelection::parse("i-01,i-02"), DrainSelection::Ids(vec!["i-01".into(), "i-02".into()]));
+    // A trailing or doubled comma separates nothing: still instance IDs, not a query.
+    assert_eq!(DrainSelection::parse("i-01, ,i-02,"), DrainSelection::Ids(vec!["i-01".into(), "i-02".into()]));
+    assert_eq!(DrainSelection::parse(","), DrainSelection::Filter(",".into()));
     let with = |wave: u32| {
         let opts = ImportOptions { drain: DrainSelection::parse(query), wave_size: wave, ..Default::default() };
         let text = drainsim_scenario::write::to_ron(&import(&fixture_inputs(), &opts).expect("imports").scenario);

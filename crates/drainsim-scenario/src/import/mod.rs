@@ -55,10 +55,11 @@ pub enum DrainSelection {
 }
 
 impl DrainSelection {
-    /// `--drain`'s value: comma-separated EC2 instance IDs (`i-…`), or else a cluster query.
+    /// `--drain`'s value: comma-separated EC2 instance IDs (`i-…`; an empty item, as after a
+    /// trailing comma, is none), or else a cluster query.
     pub fn parse(value: &str) -> DrainSelection {
-        let ids: Vec<&str> = value.split(',').map(str::trim).collect();
-        if ids.iter().all(|id| id.starts_with("i-") && !id.contains(char::is_whitespace) && id.len() > 2) {
+        let ids: Vec<&str> = value.split(',').map(str::trim).filter(|id| !id.is_empty()).collect();
+        if !ids.is_empty() && ids.iter().all(|id| id.starts_with("i-") && !id.contains(char::is_whitespace) && id.len() > 2) {
             DrainSelection::Ids(ids.into_iter().map(str::to_string).collect())
         } else {
             DrainSelection::Filter(value.to_string())
