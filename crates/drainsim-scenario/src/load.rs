@@ -866,21 +866,18 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         }
     }
     let groups: BTreeSet<String> = s.instances.iter().map(|g| g.name.clone()).collect();
-    let mut services: BTreeSet<String> = s.services.iter().map(|sv| sv.service_name.clone()).collect();
-    for step in &s.steps {
-        if let Action::Ecs(Request::CreateService(r)) = &step.action {
-            services.insert(r.service_name.clone());
-        }
-    }
-    // One cluster per service name. ECS allows a name in several clusters, but expectations,
-    // `--set`, `explain` and the reports name a service by its name alone, so two clusters' services
-    // of one name would be read as one. Reported at the later declaration.
+    // The services the scenario declares or creates in a step, by name. One cluster per service
+    // name: ECS allows a name in several clusters, but expectations, `--set`, `explain` and the
+    // reports name a service by its name alone, so two clusters' services of one name would be
+    // read as one. Reported at the later declaration.
     let created = s.steps.iter().filter_map(|step| match &step.action {
         Action::Ecs(Request::CreateService(r)) => Some(r),
         _ => None,
     });
+    let mut services: BTreeSet<String> = BTreeSet::new();
     let mut cluster_of: BTreeMap<&str, &str> = BTreeMap::new();
     for (n, r) in s.services.iter().chain(created).enumerate() {
+        services.insert(r.service_name.clone());
         let cluster = r.cluster.as_deref().unwrap_or("default");
         match cluster_of.get(r.service_name.as_str()) {
             Some(other) if *other != cluster => {
