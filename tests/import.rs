@@ -231,6 +231,21 @@ fn bad_input_names_the_file_and_the_json_path() {
         v["taskDefinition"]["containerDefinitions"][0]["healthCheck"]["timeout"] = serde_json::json!(90)
     });
     assert!(e.contains("$.taskDefinition.containerDefinitions[0].healthCheck.timeout: 90 is out of range (2 to 60)"), "{e}");
+    // A control character drainsim would print to the terminal is refused where it is read (the
+    // instance IDs and an array's strings alike).
+    let e = with("describe-container-instances.json", &|v| {
+        let id = v["containerInstances"][1]["ec2InstanceId"].as_str().unwrap().to_string();
+        v["containerInstances"][1]["ec2InstanceId"] = Value::String(format!("{id}\u{1b}[2J"));
+    });
+    assert!(
+        e.contains("$.containerInstances[1].ec2InstanceId: \"") && e.contains("\\u{1b}[2J\" holds the control character U+001B"),
+        "{e}"
+    );
+    assert!(!e.contains('\u{1b}'), "the error prints the character escaped: {e}");
+    let e = with("describe-clusters.json", &|v| {
+        v["clusters"][0]["capacityProviders"] = serde_json::json!(["ok", "bell\u{7}"]);
+    });
+    assert!(e.contains("$.clusters[0].capacityProviders[1]: \"bell\\u{7}\" holds the control character U+0007"), "{e}");
 
     let mut truncated = inputs.clone();
     let entry = truncated.iter_mut().find(|(n, _)| n.ends_with("describe-tasks.json")).unwrap();

@@ -230,6 +230,41 @@ fn string_literal_spelled(source: &str, at: usize, mut offsets: Option<&mut Vec<
     Some((rest.len(), value))
 }
 
+/// Why a string is refused, if it is: it holds a control character other than tab, line feed
+/// and carriage return. drainsim prints names and descriptions as they are, and a terminal acts on
+/// such a character: an escape sequence in an instance name would recolour or rewrite the output
+/// around it, a bell ring. The names ECS and Auto Scaling check refuse them too
+/// (`AutoScalingGroupName` takes tab, line feed and carriage return and no other control
+/// character: <https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html>),
+/// so the rule is the same for every string of a scenario and of an imported document. The
+/// refusal quotes the string (escaped, at most 60 characters) and names the character.
+pub(crate) fn control_character_refusal(value: &str) -> Option<String> {
+    let c = value.chars().find(|c| is_refused_control(*c))?;
+    let shown = value.chars().take(60).collect::<String>().escape_debug().to_string();
+    let ellipsis = if value.chars().count() > 60 { "…" } else { "" };
+    Some(format!(
+        "\"{shown}{ellipsis}\" holds the control character U+{:04X}; a string may hold tab, line feed and carriage \
+         return but no other control character (drainsim prints it to a terminal)",
+        c as u32
+    ))
+}
+
+fn is_refused_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The first string of the scenario that [`control_character_refusal`] refuses, if one is
+/// there: the byte offset where the refused character is spelled (`\u{1b}`, or the character
+/// itself) and the refusal.
+fn control_character(source: &str) -> Option<(usize, String)> {
+    let scanned = scan(source);
+    let (at, refusal) = scanned.strings.iter().find_map(|(at, _, value)| Some((*at, control_character_refusal(value)?)))?;
+    let mut offsets = Vec::new();
+    let (_, value) = string_literal_spelled(source, at, Some(&mut offsets)).expect("a string literal starts here");
+    let k = value.chars().position(is_refused_control).expect("refused for it");
+    Some((at + offsets.get(k).copied().unwrap_or(0), format!("the string {refusal}")))
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 fn position(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset];
@@ -711,6 +746,9 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
 
 fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     let s = &l.scenario;
+    if let Some((at, message)) = control_character(&l.source) {
+        return Err(l.error_at_position(Some(position(&l.source, at)), message));
+    }
     if s.name.trim().is_empty() {
         return Err(l.error_at("name", "the scenario needs a non-empty name"));
     }

@@ -115,7 +115,10 @@ impl<'a> Obj<'a> {
     pub(crate) fn opt_str(&self, key: &'a str) -> Result<Option<&'a str>, ImportError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::String(s)) => match crate::load::control_character_refusal(s) {
+                Some(refusal) => Err(self.error(Some(key), refusal)),
+                None => Ok(Some(s)),
+            },
             Some(v) => Err(self.wrong(key, "a string", v)),
         }
     }
@@ -203,7 +206,10 @@ impl<'a> Obj<'a> {
         self.array(key)?
             .into_iter()
             .map(|item| match item.value {
-                Value::String(s) => Ok(s.as_str()),
+                Value::String(s) => match crate::load::control_character_refusal(s) {
+                    Some(refusal) => Err(ImportError::new(self.file, item.path, refusal)),
+                    None => Ok(s.as_str()),
+                },
                 v => Err(ImportError::new(self.file, item.path, format!("expected a string, found {}", type_name(v)))),
             })
             .collect()
