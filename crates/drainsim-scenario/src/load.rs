@@ -623,14 +623,51 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
         return serde_json::from_str(source).map_err(|e| json_error(file, source, &e));
     }
     ron_options().from_str(source).map_err(|e| {
-        let (line, column) = skip_blanks(source, e.span.start.line, e.span.start.col);
+        let (line, mut column) = skip_blanks(source, e.span.start.line, e.span.start.col);
         // The library's own advice on its recursion limit speaks to Rust programmers.
         let message = match e.code {
             ron::Error::ExceededRecursionLimit => "values nested too deeply".to_string(),
+            ron::Error::IntegerOutOfBounds => {
+                let (at, message) = out_of_range(source, line, column);
+                column = at;
+                message
+            }
             code => code.to_string(),
         };
         ScenarioError { file: file.to_string(), line, column, message }
     })
+}
+
+/// RON's "Integer is out of bounds" (a number outside its field's type: `seed: -1`), at its
+/// `line` and `column` (RON points past a minus sign): the column of the number's first
+/// character, and a message with the number and what it was written for — the field (`seed`),
+/// else the variant whose argument it is (`AtLeast(-1)`). RON does not say which type it wanted;
+/// the scenario format gives each field's range.
+fn out_of_range(source: &str, line: usize, column: usize) -> (usize, String) {
+    let Some(text) = source.lines().nth(line.saturating_sub(1)) else {
+        return (column, "a number is out of range".to_string());
+    };
+    let mut at = text.char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(i, _)| i);
+    let mut column = column;
+    if at > 0 && matches!(text.as_bytes()[at - 1], b'-' | b'+') {
+        at -= 1;
+        column -= 1;
+    }
+    let number: String = text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || "+-_.".contains(*c)).collect();
+    let number = if number.is_empty() { "the number".to_string() } else { number };
+    let line_start: usize = source.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let before = source[..line_start + at].trim_end();
+    let ident = |rest: &str| -> Option<String> {
+        let rest = rest.trim_end();
+        let start = rest.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
+        Some(rest[start..].to_string()).filter(|name| !name.is_empty())
+    };
+    let of = before.strip_suffix(':').or_else(|| before.strip_suffix('(')).and_then(ident);
+    let message = match of {
+        Some(name) => format!("{number} is out of range for `{name}`"),
+        None => format!("{number} is out of range here"),
+    };
+    (column, message)
 }
 
 /// serde's message without Rust's type names: `expected u32` becomes `expected a whole number
