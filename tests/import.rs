@@ -905,25 +905,56 @@ fn an_unknown_instance_type_needs_a_task_eni_limit_for_awsvpc_tasks() {
     assert!(std::fs::read_to_string(&out).unwrap().contains("taskEniLimit: 2"));
 }
 
-/// registeredAt is not carried (every imported instance registers at time 0): a drain plan whose
-/// query reads it is noted, and one that selects nothing says why.
+/// registeredAt is carried (a negative `registerAtMs`: before time 0, the capture): a drain plan's
+/// query on it selects the instances ECS would, and the run describes each instance with the
+/// `registeredAt` ECS gave it. An instance the capture gives none registers at time 0, noted.
 #[test]
-fn a_drain_query_on_registered_at_is_noted() {
-    let all = ImportOptions { drain: DrainSelection::parse("registeredAt > 2000-01-01"), ..Default::default() };
-    let imported = import(&fixture_inputs(), &all).expect("imports");
-    assert!(noted(&imported, "--drain 'registeredAt > 2000-01-01' reads registeredAt, which drainsim import does not carry: every imported instance registers at time 0 (2025-"), "{:?}", imported.summary.notes);
-    let none = ImportOptions { drain: DrainSelection::parse("registeredAt < 2025-11-20T00:00:00Z"), ..Default::default() };
-    let e = import(&fixture_inputs(), &none).expect_err("selects nothing").to_string();
-    assert!(e.contains("selects no ACTIVE or DRAINING instance") && e.contains("registers at time 0"), "{e}");
-    let plain = import(&fixture_inputs(), &ImportOptions::default()).expect("imports");
-    assert!(!noted(&plain, "registeredAt"));
-    // A memberOf constraint that reads it is noted too.
-    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
-        v["services"][0]["placementConstraints"] =
-            serde_json::json!([{"type": "memberOf", "expression": "registeredAt >= 2025-01-01"}]);
+fn registered_at_is_carried_and_a_query_on_it_selects_as_in_ecs() {
+    // The fixture's instances registered an hour apart, the newest at 2025-11-20T00:00:00Z.
+    let oldest =
+        ImportOptions { drain: DrainSelection::parse("registeredAt < 2025-11-19T22:00:00Z"), wave_size: 1, ..Default::default() };
+    let imported = import(&fixture_inputs(), &oldest).expect("imports");
+    assert!(!noted(&imported, "registeredAt"), "{:?}", imported.summary.notes);
+    let mut drained: Vec<String> = imported
+        .scenario
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            drainsim_scenario::format::Action::DrainInstances(p) => Some(p.instances.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    drained.sort();
+    assert_eq!(drained, ["i-0a1c2e3f405a6b704", "i-0a1c2e3f405a6b705", "i-0a1c2e3f405a6b706"]);
+
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    let loaded = drainsim_scenario::load_str("cluster.ron", &text).expect("loads");
+    let mut engine = drainsim_scenario::runner::setup_engine(&loaded, &Default::default()).expect("sets up");
+    let arn = engine.instance_named("i-0a1c2e3f405a6b703").expect("imported").arn();
+    match engine.handle(drainsim_core::api::Request::DescribeContainerInstances(
+        drainsim_core::api::DescribeContainerInstancesRequest {
+            cluster: Some(loaded.scenario.clusters[0].clone()),
+            container_instances: vec![arn],
+            ..Default::default()
+        },
+    )) {
+        // 2025-11-19T22:00:00Z.
+        Ok(drainsim_core::api::Response::ContainerInstances { container_instances, .. }) => {
+            assert_eq!(container_instances[0].registered_at, 1_763_589_600.0)
+        }
+        other => panic!("unexpected response {other:?}"),
+    }
+
+    let inputs = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        v["containerInstances"][1].as_object_mut().unwrap().remove("registeredAt");
     });
     let imported = import(&inputs, &ImportOptions::default()).expect("imports");
-    assert!(noted(&imported, "service web: its memberOf constraint reads registeredAt"), "{:?}", imported.summary.notes);
+    assert!(
+        noted(&imported, "instance i-0a1c2e3f405a6b702: no registeredAt in the capture: registered at time 0 (2025-"),
+        "{:?}",
+        imported.summary.notes
+    );
 }
 
 /// drainsim writes ARNs of the aws partition only: a capture of the China or GovCloud Regions is

@@ -239,6 +239,12 @@ pub struct InstanceIdentity {
     /// the cluster's capacity providers ([`crate::Engine::put_cluster_capacity_providers`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_provider_name: Option<String>,
+    /// When the instance registered, in simulated ms: negative for an instance that registered
+    /// before the run began (captured from a real cluster, where ECS set its `registeredAt`), at
+    /// most the time of this request and at least -2^50; the time of this request when absent.
+    /// Only `registeredAt` reads it: the describe responses and the cluster query language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at_ms: Option<i64>,
 }
 
 /// drainsim extension, for clusters captured from ECS (`drainsim import`): a task that already runs

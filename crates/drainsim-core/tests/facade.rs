@@ -812,3 +812,61 @@ fn a_refused_update_leaves_the_service_unchanged() {
     assert!(describe(&mut e).placement_strategy.is_empty());
     assert!(drainsim_core::check_invariants(&e).is_ok());
 }
+
+/// `registeredAtMs` (a drainsim extension of the instance identity) dates a registration before
+/// the run, as a captured cluster's instances registered: DescribeContainerInstances and the
+/// cluster query language read it. A time after the request is refused, and nothing changes.
+#[test]
+fn a_registration_before_the_run_keeps_its_registered_at() {
+    let mut e = Engine::new(drainsim_core::EngineConfig { epoch_unix_s: 1_763_596_800, ..Default::default() });
+    e.create_cluster("prod").expect("a valid name");
+    let register = |e: &mut Engine, name: &str, registered_at_ms: Option<i64>| {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "c5.large".into(),
+                availability_zone: "us-east-1a".into(),
+                registered_at_ms,
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+    };
+    register(&mut e, "old", Some(-86_400_000)).expect("a day before the run");
+    e.advance_to(60_000, 1_000);
+    register(&mut e, "now", None).expect("registers");
+    let before = e.state_digest();
+    let refused = register(&mut e, "future", Some(60_001)).expect_err("after the request");
+    assert_eq!(refused.kind, drainsim_core::EcsErrorKind::InvalidParameterException);
+    assert!(
+        refused.message.contains("registeredAtMs 60001 must be at most the time of the registration (60000 ms)"),
+        "{refused}"
+    );
+    register(&mut e, "ancient", Some(-(1 << 50) - 1)).expect_err("before the earliest time");
+    assert_eq!(e.state_digest(), before, "a refused registration changes nothing");
+
+    let arns: Vec<String> = ["old", "now"].iter().map(|n| e.instance_named(n).expect("registered").arn()).collect();
+    match e.handle(Request::DescribeContainerInstances(DescribeContainerInstancesRequest {
+        cluster: Some("prod".into()),
+        container_instances: arns,
+        include: vec![],
+    })) {
+        Ok(Response::ContainerInstances { container_instances, .. }) => {
+            let at: Vec<f64> = container_instances.iter().map(|i| i.registered_at).collect();
+            assert_eq!(at, [1_763_596_800.0 - 86_400.0, 1_763_596_800.0 + 60.0]);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    match e.handle(Request::ListContainerInstances(ListContainerInstancesRequest {
+        cluster: Some("prod".into()),
+        filter: Some("registeredAt < 2025-11-20".into()),
+        ..Default::default()
+    })) {
+        Ok(Response::ContainerInstanceArns { container_instance_arns, .. }) => {
+            assert_eq!(container_instance_arns, [e.instance_named("old").expect("registered").arn()]);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

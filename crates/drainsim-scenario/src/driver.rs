@@ -98,7 +98,7 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
         background: B,
     ) -> Self {
         let mut later: Vec<(usize, &InstanceGroup)> =
-            loaded.scenario.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms != 0).collect();
+            loaded.scenario.instances.iter().enumerate().filter(|(_, g)| !g.at_time_zero()).collect();
         later.sort_by_key(|(_, g)| g.register_at_ms);
         Driver { loaded, pending: later.into(), prebuilt, sink, first_failure_at_ms: None, end_time_ms, max_events, background }
     }
@@ -137,7 +137,7 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
     }
 
     fn next_time(&self) -> Option<u64> {
-        self.pending.front().map(|(_, g)| g.register_at_ms)
+        self.pending.front().map(|(_, g)| g.registers_at_ms())
     }
 
     /// When the background next acts.

@@ -218,9 +218,12 @@ pub struct InstanceGroup {
     /// `runningTasks`); default `ACTIVE`. Only for groups registered at time 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// When the group registers (default 0).
-    #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
-    pub register_at_ms: u64,
+    /// When the group registers, in ms from time 0 (default 0): during the run when positive (the
+    /// runner registers it then); when negative, before the run — the instances are there at time
+    /// 0, and only their `registeredAt` (describe responses, the cluster query language) says how
+    /// long ago they registered. `drainsim import` takes it from ECS's `registeredAt`.
+    #[serde(default, deserialize_with = "bounded_signed_time", skip_serializing_if = "is_zero_i64")]
+    pub register_at_ms: i64,
     /// When EC2 launched the instances (EC2's `LaunchTime`), in ms from time 0: negative for an
     /// instance launched before the run; at most `registerAtMs`, when they register, which is the
     /// default. What Auto Scaling's `OldestInstance`, `NewestInstance` and
@@ -293,19 +296,41 @@ impl InstanceGroup {
 
     /// When EC2 launched its instances, in ms from time 0: `launchedAtMs`, else when they register.
     pub fn launch_time_ms(&self) -> i64 {
-        self.launched_at_ms.unwrap_or_else(|| i64::try_from(self.register_at_ms).expect("registerAtMs is bounded"))
+        self.launched_at_ms.unwrap_or(self.register_at_ms)
+    }
+
+    /// Whether its instances are there at time 0 (`registerAtMs` 0, or negative: registered before
+    /// the run), registered by the setup; else the runner registers them during the run.
+    pub fn at_time_zero(&self) -> bool {
+        self.register_at_ms <= 0
+    }
+
+    /// When the runner registers its instances: `registerAtMs`, or 0 for instances of time 0.
+    pub fn registers_at_ms(&self) -> u64 {
+        u64::try_from(self.register_at_ms).unwrap_or(0)
     }
 }
 
-/// A time in ms from time 0 that may be negative (before the run): at most
-/// [`MAX_TIME_MS`] either way.
+/// A time in ms from time 0 that may be negative (before the run): at most [`MAX_TIME_MS`] either
+/// way.
+fn bounded_signed_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    signed_time_in_range(i64::deserialize(d)?)
+}
+
+/// [`bounded_signed_time`], optional.
 fn bounded_signed_time_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    match Option::<i64>::deserialize(d)? {
-        Some(ms) if ms.unsigned_abs() > MAX_TIME_MS => Err(serde::de::Error::custom(format!(
-            "{ms} ms is out of range: times from time 0 are at most {MAX_TIME_MS} ms either way"
-        ))),
-        v => Ok(v),
+    Option::<i64>::deserialize(d)?.map(signed_time_in_range).transpose()
+}
+
+fn signed_time_in_range<E: serde::de::Error>(ms: i64) -> Result<i64, E> {
+    if ms.unsigned_abs() > MAX_TIME_MS {
+        return Err(E::custom(format!("{ms} ms is out of range: times from time 0 are at most {MAX_TIME_MS} ms either way")));
     }
+    Ok(ms)
+}
+
+fn is_zero_i64(v: &i64) -> bool {
+    *v == 0
 }
 
 fn is_true(b: &bool) -> bool {

@@ -417,7 +417,7 @@ pub fn group_member_name(name: &str, count: u32, k: u32) -> String {
 /// in and the instance's Availability Zone.
 pub(crate) fn instances_at_time_zero(s: &Scenario) -> BTreeMap<String, (&InstanceGroup, String)> {
     let mut by_name = BTreeMap::new();
-    for g in s.instances.iter().filter(|g| g.register_at_ms == 0) {
+    for g in s.instances.iter().filter(|g| g.at_time_zero()) {
         for k in 0..g.count {
             by_name.insert(group_member_name(&g.name, g.count, k), (g, g.zone_of(k)));
         }
@@ -817,14 +817,18 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 format!("instance group '{}': cpu must be 0..10000000 and memory 1..100000000", g.name),
             ));
         }
-        if let Some(launched) = g.launched_at_ms.filter(|t| i128::from(*t) > i128::from(g.register_at_ms)) {
+        // An instance registered before the run may have been launched again since it registered
+        // (EC2 stopped and started it: a new `LaunchTime`) and kept its container instance: it
+        // launched at time 0 at the latest.
+        if let Some(launched) = g.launched_at_ms.filter(|t| *t > g.register_at_ms.max(0)) {
+            let when = if g.register_at_ms < 0 { "time 0".to_string() } else { format!("its registerAtMs {}", g.register_at_ms) };
             return Err(l.error_after(
                 &format!("\"{}\"", g.name),
                 "launchedAtMs:",
                 format!(
-                    "instance group '{}': launchedAtMs {launched} is after its registerAtMs {}: EC2 launches an instance \
-                     before it registers",
-                    g.name, g.register_at_ms
+                    "instance group '{}': launchedAtMs {launched} is after {when}: EC2 launches an instance before it \
+                     registers",
+                    g.name
                 ),
             ));
         }
@@ -922,7 +926,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     let at_time_zero: BTreeSet<String> = s
         .instances
         .iter()
-        .filter(|g| g.register_at_ms == 0)
+        .filter(|g| g.at_time_zero())
         .flat_map(|g| group_member_names(&g.name, g.count))
         .chain(s.auto_scaling_groups.iter().flat_map(AutoScalingGroupSpec::initial_member_names))
         .collect();
@@ -978,7 +982,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     for g in &s.instances {
         match g.status.as_deref() {
             None | Some("ACTIVE") => {}
-            Some("DRAINING") if g.register_at_ms == 0 => {}
+            Some("DRAINING") if g.at_time_zero() => {}
             Some(other) => {
                 return Err(l.error_at(
                     &format!("\"{other}\""),
@@ -1000,7 +1004,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         }
     }
     let at_zero: BTreeSet<String> =
-        s.instances.iter().filter(|g| g.register_at_ms == 0).flat_map(|g| group_member_names(&g.name, g.count)).collect();
+        s.instances.iter().filter(|g| g.at_time_zero()).flat_map(|g| group_member_names(&g.name, g.count)).collect();
     let mut adopted: u64 = 0;
     for rt in &s.running_tasks {
         if !at_zero.contains(&rt.instance) {

@@ -201,7 +201,7 @@ pub fn check_setup_of(loaded: LoadedScenario) -> Result<(), ScenarioError> {
     dry.scenario.end_time_ms = Some(0);
     // Later groups register at once, so their refusals surface too.
     for g in &mut dry.scenario.instances {
-        g.register_at_ms = 0;
+        g.register_at_ms = g.register_at_ms.min(0);
     }
     run(&dry, &RunOptions::default()).map(|_| ())
 }

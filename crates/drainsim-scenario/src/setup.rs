@@ -158,7 +158,7 @@ pub(crate) fn prepare(
             }
         })?;
     }
-    for (n, g) in s.instances.iter().enumerate().filter(|(_, g)| g.register_at_ms == 0) {
+    for (n, g) in s.instances.iter().enumerate().filter(|(_, g)| g.at_time_zero()) {
         register_group(&mut engine, loaded, g, prebuilt.map(|p| p.of_group(n)))?;
     }
     // Auto Scaling groups' instances at time 0 (`DesiredCapacity` of them), after the instance groups.
@@ -210,7 +210,7 @@ pub(crate) fn prepare(
             })?;
         }
     }
-    for g in s.instances.iter().filter(|g| g.register_at_ms == 0 && g.status.as_deref() == Some("DRAINING")) {
+    for g in s.instances.iter().filter(|g| g.at_time_zero() && g.status.as_deref() == Some("DRAINING")) {
         let arns: Vec<String> = group_member_names(&g.name, g.count)
             .iter()
             .map(|n| engine.instance_named(n).expect("registered at time 0").arn())
@@ -367,6 +367,7 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
             task_eni_limit: g.task_eni_limit,
             container_instance_id: g.container_instance_id.clone(),
             capacity_provider_name: g.capacity_provider_name.clone(),
+            registered_at_ms: (g.register_at_ms < 0).then_some(g.register_at_ms),
         },
         agent_config: g.agent_config,
     }

@@ -560,6 +560,7 @@ mod tests {
                     task_eni_limit: None,
                     container_instance_id: None,
                     capacity_provider_name: None,
+                    registered_at_ms: None,
                 },
                 agent_config: None,
             })

@@ -10,7 +10,7 @@ use crate::format::{Action, DrainPlan, Expectation, InstanceGroup, Scenario, Ste
 /// by memory, half spread by Availability Zone, min 50 / max 200). The tasks start on the first
 /// half; the second half registers at 10 minutes; the first half is drained at 11 minutes.
 pub fn large_drain_scenario_spec(instances: usize, services: usize) -> Scenario {
-    let group = |name: &str, register_at_ms: u64| InstanceGroup {
+    let group = |name: &str, register_at_ms: i64| InstanceGroup {
         count: (instances / 2) as u32,
         cluster: Some("bench".into()),
         availability_zones: vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()],

@@ -53,13 +53,8 @@ impl InstanceFacts for QueryFacts<'_> {
         self.engine.ec2_instance_id(self.id).into()
     }
     fn registered_at_unix_ms(&self) -> i64 {
-        let ms = self
-            .engine
-            .config
-            .epoch_unix_s
-            .saturating_mul(1000)
-            .saturating_add(self.engine.instances[self.id.index()].registered_at_ms);
-        i64::try_from(ms).unwrap_or(i64::MAX)
+        let epoch_ms = i64::try_from(self.engine.config.epoch_unix_s).unwrap_or(i64::MAX).saturating_mul(1000);
+        epoch_ms.saturating_add(self.engine.instances[self.id.index()].registered_at_ms)
     }
     fn running_tasks_count(&self) -> u64 {
         match self.ignoring {
@@ -440,6 +435,14 @@ impl Engine {
                 "The instance identity must give the instance's name, instanceType and availabilityZone.",
             ));
         }
+        let now_ms = i64::try_from(self.now_ms).expect("simulated times are below 2^50");
+        let registered_at_ms = ident.registered_at_ms.unwrap_or(now_ms);
+        let earliest_ms = -i64::try_from(crate::time::MAX_SIM_TIME_MS).expect("2^50");
+        if !(earliest_ms..=now_ms).contains(&registered_at_ms) {
+            return Err(EcsError::invalid_parameter(format!(
+                "registeredAtMs {registered_at_ms} must be at most the time of the registration ({now_ms} ms) and at least {earliest_ms}."
+            )));
+        }
         if self.instance_by_name(&ident.name).is_some() {
             return Err(EcsError::invalid_parameter(format!(
                 "An instance named '{}' is already registered (logical names are unique).",
@@ -612,7 +615,7 @@ impl Engine {
             agent_update: None,
             agent_update_epoch: 0,
             agent_update_fail_at: None,
-            registered_at_ms: self.now_ms,
+            registered_at_ms,
             tasks: Vec::new(),
             indexed: false,
             forgotten: false,

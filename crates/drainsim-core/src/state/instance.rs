@@ -156,7 +156,9 @@ pub struct InstanceState {
     pub agent_update_epoch: u16,
     /// A scenario-injected failure of the next agent update, at this stage.
     pub agent_update_fail_at: Option<AgentUpdateStatus>,
-    pub registered_at_ms: SimTimeMs,
+    /// When it registered, in simulated ms: negative when before the run began
+    /// ([`crate::api::InstanceIdentity::registered_at_ms`]).
+    pub registered_at_ms: i64,
     /// Tasks on the instance that have not reached STOPPED (and are not orphaned).
     pub tasks: Vec<TaskId>,
     /// Whether the instance is in its cluster's placement index.
@@ -898,9 +900,11 @@ impl Instances {
         self.sequenced_stops.get(&id).into_iter().flat_map(|s| s.iter().copied())
     }
 
-    /// When the instance's `agentConnected` last changed (its registration, if never since).
+    /// When the instance's `agentConnected` last changed (its registration, or the run's start for
+    /// an instance registered before it, if never since).
     pub(crate) fn connection_changed_at_ms(&self, id: Id) -> SimTimeMs {
-        self.connection_changed_at.get(&id).copied().unwrap_or(self.records[id.index()].registered_at_ms)
+        let registered = SimTimeMs::try_from(self.records[id.index()].registered_at_ms).unwrap_or(0);
+        self.connection_changed_at.get(&id).copied().unwrap_or(registered)
     }
 
     /// Whether the agent of the instance was told to stop a task whose containers still run.

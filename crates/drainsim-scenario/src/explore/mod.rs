@@ -286,7 +286,7 @@ fn explorable(loaded: &LoadedScenario, opts: &ExploreOptions) -> Result<(LoadedS
     if let Some(message) = crate::format::too_big_to_explore(s) {
         return refuse("instances", message);
     }
-    if let Some(g) = s.instances.iter().find(|g| g.register_at_ms != 0) {
+    if let Some(g) = s.instances.iter().find(|g| !g.at_time_zero()) {
         // At the group's name: the first `registerAtMs` of the file may be another group's (`0`).
         let (line, column) = crate::load::locate_field_value(&loaded.source, "name", &g.name)
             .or_else(|| crate::load::locate(&loaded.source, "registerAtMs", 0))

@@ -231,7 +231,7 @@ struct InstanceIn {
     status: String,
     agent_connected: bool,
     trunked: bool,
-    /// `registeredAt` (ms since the epoch), when given.
+    /// `registeredAt` (Unix seconds), when given.
     registered_at: Option<i64>,
 }
 
@@ -1042,7 +1042,7 @@ fn import_inputs<T: AsRef<str>>(
         e.summary = Some(Box::new(summary));
         return Err(e);
     }
-    add_drain_plan(&mut scenario, opts, &mut summary)?;
+    add_drain_plan(&mut scenario, opts)?;
     add_refresh_plan(&mut scenario, opts)?;
     summary.auto_scaling_groups = scenario.auto_scaling_groups.len();
     Ok(Imported { scenario, summary })
@@ -1268,6 +1268,7 @@ fn build(
     let mut imported_ids: BTreeMap<String, String> = BTreeMap::new();
     let mut type_paths = Vec::new();
     let mut disconnected = Vec::new();
+    let mut undated = Vec::new();
     for i in &cap.instances {
         match i.status.as_str() {
             "ACTIVE" | "DRAINING" => {}
@@ -1278,6 +1279,15 @@ fn build(
         }
         let mut g = i.group.clone();
         g.cluster = Some(cluster.clone());
+        // When it registered with ECS: before the capture, which is time 0, so a negative
+        // `registerAtMs` (its `registeredAt`, which the cluster query language reads).
+        match (i.registered_at, cap.latest_time) {
+            (Some(registered_s), Some(capture_s)) => {
+                let ms = registered_s.saturating_sub(capture_s).saturating_mul(1000);
+                g.register_at_ms = ms.clamp(-i64::try_from(crate::format::MAX_TIME_MS).expect("2^50"), 0);
+            }
+            _ => undated.push(g.name.clone()),
+        }
         if let Some(p) = g.capacity_provider_name.take() {
             if providers.contains(&p) {
                 g.capacity_provider_name = Some(p);
@@ -1308,6 +1318,9 @@ fn build(
         s.instances.push(g);
         origins.instances.push(i.path.clone());
         type_paths.push(&i.type_path);
+    }
+    if !undated.is_empty() {
+        summary.notes.push(undated_note(&s, &undated));
     }
     // The Auto Scaling groups holding the instances, adopting them, and their capacity providers.
     // When each imported instance registered: a group's members are ordered by it, oldest first.
@@ -1476,21 +1489,6 @@ fn build(
         }
     }
 
-    // registeredAt is not carried: every instance registers at time 0.
-    fn reads_registered_at<'a>(mut expressions: impl Iterator<Item = Option<&'a String>>) -> bool {
-        expressions.any(|e| e.is_some_and(|e| drainsim_core::query::Query::parse(e).is_ok_and(|q| q.reads_registered_at())))
-    }
-    for r in &s.services {
-        if reads_registered_at(r.placement_constraints.iter().map(|c| c.expression.as_ref())) {
-            summary.notes.push(format!("service {}: its memberOf constraint {}", r.service_name, registered_at_caveat(&s)));
-        }
-    }
-    for td in &s.task_definitions {
-        if reads_registered_at(td.placement_constraints.iter().map(|c| c.expression.as_ref())) {
-            note_once(summary, format!("task definition {}: its memberOf constraint {}", td.family, registered_at_caveat(&s)));
-        }
-    }
-
     if !disconnected.is_empty() {
         let pinned = disconnected
             .iter()
@@ -1502,16 +1500,20 @@ fn build(
     Ok((s, origins))
 }
 
-/// What a cluster query reading `registeredAt` is told: drainsim registers every imported instance
-/// at time 0, the capture.
-fn registered_at_caveat(s: &Scenario) -> String {
+/// The note on imported instances without a `registeredAt` (AWS CLI output always has one; a
+/// hand-edited capture may not): they register at time 0, the capture, which is what a cluster
+/// query on `registeredAt` then reads of them.
+fn undated_note(s: &Scenario, undated: &[String]) -> String {
     let when = s.epoch_unix_seconds.map_or_else(
         || "the capture".to_string(),
         |t| format!("{}, the capture", json::format_iso8601(i64::try_from(t).unwrap_or(i64::MAX))),
     );
+    let shown: Vec<&str> = undated.iter().take(5).map(String::as_str).collect();
+    let more = if undated.len() > shown.len() { format!(" and {} more", undated.len() - shown.len()) } else { String::new() };
     format!(
-        "reads registeredAt, which drainsim import does not carry: every imported instance registers at time 0 \
-         ({when}), not when it registered with ECS, so the expression may select other instances than in ECS"
+        "instance {}{more}: no registeredAt in the capture: registered at time 0 ({when}), which a cluster query on \
+         registeredAt (a --drain query, a memberOf constraint) reads",
+        shown.join(", ")
     )
 }
 
@@ -1638,7 +1640,7 @@ fn add_refresh_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Import
 /// before the next. A filter is evaluated on the imported cluster at time 0 (ListContainerInstances
 /// with the filter, ACTIVE and DRAINING instances, in the order ECS lists them); when the selection
 /// fits one wave, the steps carry the filter itself, else the waves name their instances.
-fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions, summary: &mut ImportSummary) -> Result<(), ImportError> {
+fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportError> {
     let cluster = s.clusters.first().cloned().unwrap_or_else(|| "default".into());
     let refuse = |message: String| ImportError::flag("--drain", message);
     let (selected, filter) = match &opts.drain {
@@ -1659,14 +1661,8 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions, summary: &mut ImportSu
             (ids.clone(), None)
         }
         DrainSelection::Filter(f) => {
-            let query = drainsim_core::query::Query::parse(f)
+            drainsim_core::query::Query::parse(f)
                 .map_err(|e| refuse(format!("{} is not a valid cluster query: {e}", crate::load::quoted_query(f))))?;
-            // Every imported instance registers at time 0: a query on registeredAt selects as if
-            // they had all just registered.
-            let caveat = query.reads_registered_at().then(|| format!("--drain '{f}' {}", registered_at_caveat(s)));
-            if let Some(c) = &caveat {
-                summary.notes.push(c.clone());
-            }
             let text = crate::write::to_ron(s);
             let loaded =
                 crate::load_str("(import)", &text).map_err(|e| refuse(format!("the imported cluster does not load: {e}")))?;
@@ -1700,8 +1696,7 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions, summary: &mut ImportSu
                 }
             }
             if names.is_empty() {
-                let why = caveat.map(|c| format!(" ({c})")).unwrap_or_default();
-                return Err(refuse(format!("'{f}' selects no ACTIVE or DRAINING instance of the imported cluster{why}")));
+                return Err(refuse(format!("'{f}' selects no ACTIVE or DRAINING instance of the imported cluster")));
             }
             (names, Some(f.clone()))
         }

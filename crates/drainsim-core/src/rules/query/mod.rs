@@ -67,12 +67,6 @@ impl Query {
         self.tests(&ast::Subject::RunningTasksCount)
     }
 
-    /// Whether the expression tests `registeredAt` (`drainsim import` cannot carry it: its
-    /// instances register at time 0).
-    pub fn reads_registered_at(&self) -> bool {
-        self.tests(&ast::Subject::RegisteredAt)
-    }
-
     /// The attribute names the expression reads (`attribute:<name>`), in the order written, each
     /// once.
     pub fn attributes_read(&self) -> Vec<&str> {

@@ -479,16 +479,3 @@ fn an_expression_lists_the_attributes_it_reads() {
     assert_eq!(q.attributes_read(), vec!["ecs.os-family", "team"]);
     assert!(Query::parse("agentConnected == true").expect("parses").attributes_read().is_empty());
 }
-
-/// Whether an expression tests registeredAt, however deep; an attribute of that name is not it.
-#[test]
-fn an_expression_says_whether_it_reads_registered_at() {
-    for (text, reads) in [
-        ("registeredAt < 2025-11-20T00:00:00Z", true),
-        ("attribute:team == a and not(registeredAt >= 2025-11-20)", true),
-        ("attribute:registeredAt == x or agentConnected == true", false),
-        ("attribute:team == registeredAt", false),
-    ] {
-        assert_eq!(Query::parse(text).expect("parses").reads_registered_at(), reads, "{text}");
-    }
-}
