@@ -1089,7 +1089,10 @@ impl Engine {
         }
         let work_left = self.work_left(id);
         let in_flight = self.in_flight(id);
-        let stalled_reason: Option<StallReason> = if work_left && !out.progress && !in_flight {
+        // A deleted (DRAINING) service places nothing: it cannot stall (its episodes ended when it
+        // was deleted).
+        let active = self.services[id.index()].status == ServiceStatus::Active;
+        let stalled_reason: Option<StallReason> = if active && work_left && !out.progress && !in_flight {
             if provisioning {
                 Some(StallReason::Provisioning)
             } else if let Some(f) = &out.placement_failure {
@@ -1150,6 +1153,9 @@ impl Engine {
             s.breach_watch = true;
             s.observations.steady_state_at_ms = Some(now);
             self.service_event(id, ServiceEventKind::SteadyState);
+            // Sampled from its steady state on: at the end of this instant too, even when nothing
+            // else touched it (a service created with desiredCount 0 has no task to).
+            self.touched_services.insert(id);
         } else if !steady {
             self.services.schedule_mut(id).steady = false;
         }

@@ -417,6 +417,8 @@ impl Engine {
         }
         self.services.set_desired_count(id, 0);
         self.services.set_status(id, ServiceStatus::Draining);
+        let now = self.now_ms;
+        self.services.schedule_mut(id).observations.end_open_episodes(now);
         // It places no more tasks: its room order (if any) frees its place among the cluster's.
         self.services.drop_room_order(id);
         self.clusters.forget_room_ordered(cluster, crate::placement::Owner::Service(id));

@@ -257,6 +257,22 @@ pub struct SeriesPoint {
 }
 
 impl ServiceObservations {
+    /// Ends the open stall and the open floor breach, if any, at `now_ms`: a deleted service has no
+    /// work left, which ends a stall, and its desired count is 0, so its floor is 0 and no
+    /// healthy count is below it, which ends a breach (docs/draining.md, "Stalls and the deadlock
+    /// event" and "Observations").
+    pub(crate) fn end_open_episodes(&mut self, now_ms: SimTimeMs) {
+        for end in
+            [self.stalls.last_mut().map(|e| &mut e.ended_at_ms), self.floor_breaches.last_mut().map(|e| &mut e.ended_at_ms)]
+                .into_iter()
+                .flatten()
+        {
+            if end.is_none() {
+                *end = Some(now_ms);
+            }
+        }
+    }
+
     /// Notes the counts at the end of an instant, if they changed since the last point.
     pub(crate) fn note_counts(&mut self, at_ms: SimTimeMs, counts: ServiceCounts) {
         let ServiceCounts { running, healthy, pending, live } = counts;
