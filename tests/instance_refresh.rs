@@ -295,6 +295,63 @@ fn checkpoints_pause_the_refresh() {
     assert_eq!(seen, vec![0, 20, 40, 50, 70, 90, 100]);
 }
 
+/// (`Status`, `InstancesToUpdate`, `PercentageComplete`) of each refresh of a run. A `Successful`
+/// refresh (without checkpoints) has updated every instance to update: 100 % and 0 to update
+/// (docs/rollouts.md, "End."), also when the group held more than its desired capacity when it
+/// began, so that some old instances needed no new one of their own.
+fn refresh_ends(outcome: &drainsim_scenario::RunOutcome) -> Vec<(String, u32, u32)> {
+    outcome.instance_refreshes.iter().map(|r| (r.status.clone(), r.instances_to_update, r.percentage_complete)).collect()
+}
+
+/// The `Refresh` refresh of instance-refresh-protected-instance.ron finds asg-2's replacement
+/// (asg-12) already there: the `Wait` refresh before it launched asg-12 into the room above the
+/// desired capacity, then failed. Terminating asg-2 completes the refresh, 100 % done. (drainsim
+/// counted only the refresh's own launches, and reported it `Successful` at 0 % with 1 instance
+/// still to update.)
+#[test]
+fn a_replacement_an_earlier_refresh_launched_counts_as_done() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rollouts/instance-refresh-protected-instance.ron");
+    let loaded = drainsim_scenario::load_file(&path).expect("loads");
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed(), "{:?}", outcome.expectations.iter().filter(|x| !x.passed).collect::<Vec<_>>());
+    assert_eq!(
+        refresh_ends(&outcome),
+        vec![("Successful".to_string(), 0, 100), ("Failed".to_string(), 1, 0), ("Successful".to_string(), 0, 100)]
+    );
+    let last = &outcome.instance_refreshes[2];
+    assert_eq!(last.percentage_complete_over_time.last().map(|p| p.1), Some(100), "{:?}", last.percentage_complete_over_time);
+}
+
+/// A group that protection from scale in keeps above a lower desired capacity (5 protected
+/// instances, desired 4) refreshes all 5 with 4 launches: the fifth old instance needs no new one,
+/// and the refresh is `Successful` at 100 % with none to update (drainsim said 80 %, 1 to update).
+#[test]
+fn a_group_held_above_its_desired_capacity_refreshes_to_100_percent() {
+    let text = r#"Scenario(
+        name: "refresh-of-a-group-held-above-desired",
+        seed: 7,
+        clusters: ["prod"],
+        autoScalingGroups: [(AutoScalingGroupName: "asg", MinSize: 1, MaxSize: 12, DesiredCapacity: 6,
+            LaunchTemplate: (LaunchTemplateName: "ecs-node", Version: "1"),
+            cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192,
+            imageIds: {"1": "ami-0old", "2": "ami-0new"}, launchToRegisterMs: 60000,
+            protectedInstances: ["asg-1", "asg-2", "asg-3", "asg-4", "asg-5"])],
+        steps: [
+            (atMs: 1000, do: SetDesiredCapacity((AutoScalingGroupName: "asg", DesiredCapacity: 4))),
+            (do: StartInstanceRefresh((AutoScalingGroupName: "asg",
+                DesiredConfiguration: (LaunchTemplate: (LaunchTemplateName: "ecs-node", Version: "2")),
+                Preferences: (MinHealthyPercentage: 50, MaxHealthyPercentage: 150, ScaleInProtectedInstances: "Refresh"))),
+             expect: InstanceRefreshStatus("Successful")),
+        ],
+        expectations: [InstanceStatus("asg-5", "INACTIVE"), InstanceStatus("asg-10", "ACTIVE")],
+    )"#;
+    let loaded = load_str("held-above-desired.ron", text).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed(), "{:?}", outcome.expectations.iter().filter(|x| !x.passed).collect::<Vec<_>>());
+    assert_eq!(refresh_ends(&outcome), vec![("Successful".to_string(), 0, 100)]);
+}
+
 /// A pinned fault may name an instance an Auto Scaling group registers at time 0, as it may name
 /// any instance registered then.
 #[test]

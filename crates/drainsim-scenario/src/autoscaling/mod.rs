@@ -347,6 +347,10 @@ impl AutoScaling {
             in_update[k] = true;
         }
         let instances_to_update = u32::try_from(to_update.len()).expect("a group holds at most MAX_GROUP_SIZE");
+        // The instances the group holds above its desired capacity: the refresh launches up to the
+        // desired capacity only (step 4), so as many old instances get no new one of their own
+        // ([`instances_updated`]).
+        let held_above_desired = alive(g).saturating_sub(desired);
         // Checkpoints as counts of instances to update (rounded up); without checkpoints, one at
         // 100 %. The last one is how many the refresh replaces.
         let checkpoints: Vec<u32> = match &prefs.checkpoint_percentages {
@@ -473,18 +477,13 @@ impl AutoScaling {
                 record.capacity.push(sample);
             }
             let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
-            // DescribeInstanceRefreshes' progress: for each replacement an instance counts as
-            // updated "when the instance's health status changes to healthy and the specified
-            // warm-up time passes"
-            // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html):
-            // a replacement is done when its old instance is terminated and its new one is past
-            // its warmup, so the updated ones are the fewer of the two. `InstancesToUpdate` is
-            // "the number of instances remaining to update". Neither goes back.
+            // DescribeInstanceRefreshes' progress ([`instances_updated`]); neither
+            // `PercentageComplete` nor `InstancesToUpdate` goes back.
             let warm_launches = g.members[first_launch..]
                 .iter()
                 .filter(|m| matches!(m.lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now))
                 .count() as u32;
-            let updated = warm_launches.min(replaced).min(instances_to_update);
+            let updated = instances_updated(replaced, warm_launches, held_above_desired, instances_to_update);
             let percent = (updated * 100).checked_div(instances_to_update).unwrap_or(100).max(record.percentage_complete);
             record.instances_to_update = record.instances_to_update.min(instances_to_update - updated);
             if percent != record.percentage_complete {
@@ -1386,6 +1385,28 @@ fn capacity_share(capacity: u32, percent: u32, round_up: bool) -> u32 {
     let scaled = u64::from(capacity) * u64::from(percent);
     let share = if round_up { scaled.div_ceil(100) } else { scaled / 100 };
     u32::try_from(share).expect("at most 200 % of MAX_GROUP_SIZE")
+}
+
+/// How many of a refresh's `instances_to_update` are updated, as DescribeInstanceRefreshes counts
+/// them (`PercentageComplete` is their share, `InstancesToUpdate` "the number of instances
+/// remaining to update"): an instance counts as updated "when the instance's health status
+/// changes to healthy and the specified warm-up time passes"
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html>), so a
+/// replacement is done when its old instance is terminated (`replaced` of them) and its new one is
+/// past its warmup: the updated ones are the fewer of the two (docs/rollouts.md, "End.").
+///
+/// The new ones are the refresh's own launches past their warmup (`warm_launches`) and the
+/// instances the group held above its desired capacity when the refresh began
+/// (`held_above_desired`): the refresh launches only while fewer than the desired capacity of
+/// instances not to update are alive, so that many old instances are replaced by instances already
+/// there — one an earlier refresh launched into the room above the desired capacity before it
+/// failed, or instances protection from scale in kept above a lower desired capacity. Counting
+/// the refresh's own launches alone, such a refresh ended `Successful`, every instance to update
+/// terminated and every instance warm, with fewer than all of them updated (`Successful` at 0 %,
+/// one instance still to update). A `Successful` refresh has updated all it replaces: 100 % and
+/// none to update, or its last checkpoint's share.
+fn instances_updated(replaced: u32, warm_launches: u32, held_above_desired: u32, instances_to_update: u32) -> u32 {
+    warm_launches.saturating_add(held_above_desired).min(replaced).min(instances_to_update)
 }
 
 /// Whether a member is Pending, or InService within its warmup, at `now`.
