@@ -532,3 +532,86 @@ fn a_bad_account_default_names_the_flag_without_a_position() {
     assert!(err.contains("--account-default bogus=1: InvalidParameterException: Invalid setting name 'bogus'"), "{err}");
     assert!(!err.contains(":1:1:"), "{err}");
 }
+
+/// `web` is deleted at 200 s and created again under its name at once (legal: the old one is
+/// INACTIVE). The first `web` (one 3-vCPU task per instance) dips to 1 healthy when `a` is drained
+/// and fails to place its replacement; the second (three small tasks) holds 3.
+const RECREATED_SERVICE: &str = r#"Scenario(
+    name: "recreated-service",
+    seed: 1,
+    clusters: ["prod"],
+    instances: [
+        (name: "a", cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a"], cpu: 4096, memory: 7680),
+        (name: "b", cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1b"], cpu: 4096, memory: 7680),
+    ],
+    taskDefinitions: [
+        (family: "app", containerDefinitions: [(name: "app", cpu: 256, memory: 512)]),
+        (family: "big", containerDefinitions: [(name: "big", cpu: 3072, memory: 512)]),
+    ],
+    services: [
+        (cluster: "prod", serviceName: "web", taskDefinition: "big", desiredCount: 2,
+         deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 100), availabilityZoneRebalancing: "DISABLED"),
+    ],
+    steps: [
+        (atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["a"]))),
+        (atMs: 200000, do: DeleteService((cluster: "prod", service: "web", force: true))),
+        (atMs: 200001, do: CreateService((cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 3))),
+        (do: RunUntilQuiet),
+    ],
+    expectations: [],
+)
+"#;
+
+/// A service created again under its name counts once per run, as `compare` folds it: the run
+/// report lists both `web`s, and the sweep counted both (`unobservedRuns` 20 of 10 runs for
+/// scenarios/fidelity/deleted-service-inactive-at-stopping.ron), so `--merge` refused the sweep's
+/// own shards as edited files. `minHealthyObserved` is the latest `web`'s (the one the expectations
+/// read); the placement failures are those of both.
+#[test]
+fn a_service_created_again_under_its_name_counts_once_per_run() {
+    let dir = temp_dir("recreated");
+    let file = dir.join("recreated-service.ron");
+    std::fs::write(&file, RECREATED_SERVICE).unwrap();
+    let file = file.display().to_string();
+    // What each run's report says of its services named web: (minHealthyObserved, placement failures).
+    let mut latest = std::collections::BTreeMap::<u64, u64>::new();
+    let mut placement_failures = 0u64;
+    for seed in 0..4 {
+        let out = drainsim(&["run", &file, "--seed", &seed.to_string(), "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report = json(&out);
+        let webs: Vec<&serde_json::Value> =
+            report["services"].as_array().unwrap().iter().filter(|s| s["serviceName"] == "web").collect();
+        assert_eq!(webs.len(), 2, "the report lists both: {webs:?}");
+        let (first, last) = (webs[0]["minHealthyObserved"].as_u64(), webs[1]["minHealthyObserved"].as_u64());
+        assert_eq!((first, last), (Some(1), Some(3)), "two different figures, so which one counts shows");
+        *latest.entry(last.unwrap()).or_insert(0) += 1;
+        for w in &webs {
+            placement_failures +=
+                w["placementFailures"].as_array().unwrap().iter().map(|p| p["count"].as_u64().unwrap()).sum::<u64>();
+        }
+    }
+    assert!(placement_failures > 0);
+    let base = ["sweep", file.as_str(), "--seeds", "0..4", "--json"];
+    let whole = drainsim(&base);
+    assert_eq!(whole.status.code(), Some(0), "{}", stderr(&whole));
+    let v = json(&whole);
+    let services = v["distribution"]["services"].as_array().unwrap();
+    assert_eq!(services.len(), 1, "{services:?}");
+    let web = &services[0];
+    let m = &web["minHealthyObserved"];
+    assert_eq!((m["observedRuns"].as_u64(), m["unobservedRuns"].as_u64()), (Some(4), Some(0)), "one value per run: {web}");
+    let histogram: Vec<(u64, u64)> = latest.into_iter().collect();
+    assert_eq!(m["histogram"], serde_json::json!(histogram), "the latest web's: {web}");
+    assert_eq!(m["min"], 3, "{web}");
+    assert_eq!(web["runsWithPlacementFailures"], 4, "{web}");
+    assert_eq!(web["placementFailures"], serde_json::json!([{"reason": "RESOURCE:CPU", "count": placement_failures}]), "{web}");
+    // Its own shards merge into it byte for byte.
+    shards_merge_as_the_whole_and_an_edit_is_refused(
+        &dir,
+        &base,
+        &whole,
+        |r| each_service(r, |s| s["minHealthyObserved"]["unobservedRuns"] = serde_json::json!(3)),
+        "unobservedRuns counts 3 runs, more than the 2 it made",
+    );
+}

@@ -26,6 +26,39 @@ pub(super) struct ServiceFact<'a> {
     pub(super) floor_breaches: Vec<&'static str>,
 }
 
+impl ServiceFact<'_> {
+    /// Folds in the figures of a later service of the same name: the service deleted and created
+    /// again under its name in the run (a name is used in one cluster only, so the services of a
+    /// name are its incarnations, in creation order). A sweep counts each run once per service
+    /// name. The latest incarnation's `minHealthyObserved` is the one counted, as `compare`'s
+    /// deepest dip and the expectations (`Engine::service_named`) read it; its placement failures,
+    /// unhealthy tasks and floor breaches are those of every incarnation, as `compare`'s totals
+    /// count them: all of them happened, in that run, to the service of that name.
+    fn absorb(&mut self, later: Self) {
+        self.min_healthy_observed = later.min_healthy_observed;
+        self.placement_failures.extend(later.placement_failures);
+        self.unhealthy_tasks = self.unhealthy_tasks.saturating_add(later.unhealthy_tasks);
+        self.floor_breaches.extend(later.floor_breaches);
+    }
+}
+
+/// A run's service facts, one per name ([`ServiceFact::absorb`]), in the order each name first
+/// appears.
+fn one_per_name(facts: Vec<ServiceFact<'_>>) -> Vec<ServiceFact<'_>> {
+    let mut out: Vec<ServiceFact<'_>> = Vec::with_capacity(facts.len());
+    let mut at: BTreeMap<&str, usize> = BTreeMap::new();
+    for fact in facts {
+        match at.get(fact.name).copied() {
+            Some(k) => out[k].absorb(fact),
+            None => {
+                at.insert(fact.name, out.len());
+                out.push(fact);
+            }
+        }
+    }
+    out
+}
+
 /// A capacity provider's managed scaling in one run, borrowed from the run's record.
 pub(super) struct ScalingFact<'a> {
     pub(super) name: &'a str,
@@ -55,6 +88,8 @@ pub(super) struct RunFacts<'a> {
     /// Empty when the run passed.
     pub(super) failed: Vec<String>,
     pub(super) drain: DrainFact,
+    /// Every service of the run, in creation order (a name deleted and created again appears once
+    /// per incarnation; [`Aggregate::add`] counts the run once per name).
     pub(super) services: Vec<ServiceFact<'a>>,
     pub(super) managed_scaling: Vec<ScalingFact<'a>>,
 }
@@ -175,7 +210,8 @@ impl Aggregate {
             agg.max = max_opt(agg.max, Some((u64::from(m.instances_launched), f.seed)));
             agg.runs_ending_with_tasks_provisioning += u64::from(m.ended_with_tasks_provisioning);
         }
-        for s in f.services {
+        // One value per run per service name, whatever the run deleted and created again.
+        for s in one_per_name(f.services) {
             // Every seed names the same services: the name is copied for the first seed only.
             let agg = match self.services.get_mut(s.name) {
                 Some(agg) => agg,
