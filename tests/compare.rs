@@ -383,3 +383,61 @@ fn a_set_that_orphans_an_expectation_names_it() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("unknown service 'web' in expectation ") && err.contains(" of `expectations`"), "{err}");
 }
+
+/// `a` is drained at 60 s and set ACTIVE again at 65 s (its drain is cancelled and never
+/// completes); `b` is drained at 300 s and completes at 412 s.
+const CANCEL_FIRST: &str = r#"Scenario(
+    name: "cancel-first",
+    seed: 5,
+    clusters: ["prod"],
+    instances: [
+        (name: "a", cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a"], cpu: 4096, memory: 7680),
+        (name: "b", cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1b"], cpu: 4096, memory: 7680),
+        (name: "c", cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1c"], cpu: 4096, memory: 7680),
+    ],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 256, memory: 256, stopTimeout: 60, exitAfterSigtermMs: 120000)])],
+    services: [
+        (cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 3,
+         deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200), availabilityZoneRebalancing: "DISABLED"),
+    ],
+    steps: [
+        (atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["a"]))),
+        (atMs: 65000, do: ActivateInstances((cluster: "prod", instances: ["a"]))),
+        (atMs: 300000, do: DrainInstances((cluster: "prod", instances: ["b"]))),
+        (do: RunUntilQuiet),
+    ],
+    expectations: [],
+)
+"#;
+
+/// A cancelled drain (the instance set ACTIVE again before its drain completed) is no drain, in
+/// `compare` as in `run`'s headline, `explain`'s `totalDrainMs` and a sweep's `noDrainRuns`: the
+/// total drain time ran from the cancelled drain's start (5m52s where `explain` says 1m52s), and a
+/// plan whose only drain was cancelled counted as one whose drain never completed.
+#[test]
+fn a_cancelled_drain_is_no_drain() {
+    let dir = TempDir::new("compare-cancelled");
+    let file = dir.join("cancel-first.ron");
+    std::fs::write(&file, CANCEL_FIRST).unwrap();
+    let file = file.to_str().unwrap();
+    let report = compare_json(&["compare", file, "scenarios/drain/drain-then-reactivate.ron", "--seeds", "0..2", "--json"]);
+    let total = measure(&report, "total drain time");
+    // Each run measures what `explain` says of it: from b's drain to its end.
+    let explained: Vec<u64> = (0..2)
+        .map(|seed: u64| {
+            let out = common::drainsim(&["explain", file, "--seed", &seed.to_string(), "--json"]);
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            v["totalDrainMs"].as_u64().expect("every drain that counts completed")
+        })
+        .collect();
+    assert_eq!(explained, [112_000, 112_000]);
+    assert_eq!(
+        (total["a"]["runs"].as_u64(), total["a"]["min"].as_u64(), total["a"]["max"].as_u64()),
+        (Some(2), Some(112_000), Some(112_000)),
+        "{total}"
+    );
+    // drain-then-reactivate cancels its only drain: it drains nothing, 0 (a sweep's noDrainRuns).
+    assert_eq!((total["b"]["runs"].as_u64(), total["b"]["max"].as_u64()), (Some(2), Some(0)), "{total}");
+    assert_eq!(total["better"], "B", "{total}");
+}

@@ -50,7 +50,8 @@ pub struct Plan {
 /// completed).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunNumbers {
-    /// From the first drain's start to the moment every drain was complete; 0 when nothing was
+    /// From the first drain's start to the moment every drain was complete
+    /// ([`crate::outcome::total_drain_ms`]: a cancelled drain is no drain); 0 when nothing was
     /// drained (nothing to wait for).
     pub total_drain_ms: Option<u64>,
     /// Per service: its deepest dip below its floor (0 when it never dipped, or its observation
@@ -421,13 +422,13 @@ fn numbers(
 
 fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     let e = &outcome.engine;
-    let first_drain = e.instances().filter_map(|i| i.drain().started_at_ms()).min();
-    // A plan that drains nothing (Spot capacity made On-Demand, say) waits for nothing: 0, not a
-    // run without a value, which would count against it.
-    let total_drain_ms = match (first_drain, crate::outcome::all_drains_completed_at(e)) {
-        (None, _) => Some(0),
-        (Some(start), Some(end)) => Some(end.saturating_sub(start)),
-        (Some(_), None) => None,
+    // The total drain time of `run`'s headline and `explain`, where a cancelled drain (the instance
+    // set ACTIVE again before it completed) is no drain. A plan that drains nothing (Spot capacity
+    // made On-Demand, say, or every drain cancelled) waits for nothing: 0, not a run without a
+    // value, which would count against it.
+    let total_drain_ms = match crate::outcome::first_drain_started_at(e) {
+        None => Some(0),
+        Some(_) => crate::outcome::total_drain_ms(e),
     };
     let mut n = RunNumbers { total_drain_ms, ..Default::default() };
     for s in e.services() {

@@ -16,7 +16,7 @@ use drainsim_core::{
 use serde::Serialize;
 
 use crate::load::{LoadedScenario, ScenarioError};
-use crate::outcome::{all_drains_completed_at, drain_cancelled, RunOutcome};
+use crate::outcome::{drain_cancelled, first_drain_started_at, RunOutcome};
 use crate::setup::RunOptions;
 use crate::timeline::duration_text;
 
@@ -881,11 +881,8 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
         .filter(|i| !drain_cancelled(i))
         .filter_map(|i| i.drain().started_at_ms().map(|s| (i.name().to_string(), s, i.drain().completed_at_ms())))
         .collect();
-    let first = drained.iter().map(|(_, s, _)| *s).min();
-    let total_drain_ms = match (first, all_drains_completed_at(e)) {
-        (Some(f), Some(end)) => Some(end.saturating_sub(f)),
-        _ => None,
-    };
+    let first = first_drain_started_at(e);
+    let total_drain_ms = crate::outcome::total_drain_ms(e);
     let slowest = drained
         .iter()
         .filter_map(|(n, s, c)| c.map(|c| (c - s, n.clone())))

@@ -255,6 +255,24 @@ pub fn drain_cancelled(i: &drainsim_core::InstanceView) -> bool {
     i.drain().started_at_ms().is_some() && i.drain().completed_at_ms().is_none() && i.status() == InstanceStatus::Active
 }
 
+/// When the first drain that counts began: the earliest start of a drain that was not cancelled
+/// ([`drain_cancelled`]). None when the run drained nothing, or set every instance it drained
+/// ACTIVE again before its drain completed. `run`'s headline, `drainsim explain`, a sweep's
+/// `noDrainRuns` and `compare`'s total drain time all count drains by it.
+pub fn first_drain_started_at(e: &Engine) -> Option<u64> {
+    e.instances().filter(|i| !drain_cancelled(i)).filter_map(|i| i.drain().started_at_ms()).min()
+}
+
+/// The run's total drain time: from the first drain's start ([`first_drain_started_at`]) to the
+/// moment every drain was complete ([`all_drains_completed_at`]), a cancelled drain counting
+/// neither as complete nor as open: `run`'s headline, `drainsim explain`'s `totalDrainMs` and
+/// `compare`'s total drain time. None when a drain never completed, and when nothing counts as
+/// drained (tell the two apart with [`first_drain_started_at`]).
+pub fn total_drain_ms(e: &Engine) -> Option<u64> {
+    let first = first_drain_started_at(e)?;
+    all_drains_completed_at(e).map(|end| end.saturating_sub(first))
+}
+
 /// When the last of the drains that were started completed; None if any did not complete (or none
 /// started).
 pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {

@@ -92,11 +92,8 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
         failed.push(format!("invariant: {v}"));
     }
     let e = &outcome.engine;
-    // The instances `allDrainsCompletedAtMs` counts: drained, and not re-activated before completing.
-    let drained = e.instances().any(|i| {
-        let d = i.drain();
-        d.started_at_ms().is_some() && !(i.status() == drainsim_core::InstanceStatus::Active && d.completed_at_ms().is_none())
-    });
+    // A drain `allDrainsCompletedAtMs` counts: not re-activated before completing.
+    let drained = crate::outcome::first_drain_started_at(e).is_some();
     let drain = match (crate::outcome::all_drains_completed_at(e), drained) {
         (Some(t), _) => DrainFact::Completed(t),
         (None, true) => DrainFact::Incomplete,
