@@ -46,6 +46,51 @@ fn assert_replays(path: &Path, property: &str) {
     assert!(stdout.contains(&format!("FAIL {property}")), "{stdout}");
 }
 
+/// When the replay of a counterexample file ends (`runEndedAtMs` of `drainsim run --json`).
+fn replay_end_ms(path: &Path) -> u64 {
+    let out = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(["run", path.to_str().unwrap(), "--json"])
+        .current_dir(workspace())
+        .output()
+        .expect("the binary runs");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    report["runEndedAtMs"].as_u64().expect("runEndedAtMs")
+}
+
+/// A violation of "every drain completes" is found at a terminal state, whose last change may be
+/// long before the run ends: its time, and the time its detail says the run ended at, are when
+/// the replay ends (`endTimeMs`, 100 s here, with the agents' reconnections past it), not the
+/// state's last change (62 s).
+#[test]
+fn a_violation_at_the_runs_end_is_reported_when_the_replay_ends() {
+    let loaded = drainsim_scenario::load_str(
+        "ended.ron",
+        r#"Scenario(name: "ended", seed: 1,
+        timings: (schedulerRetryIntervalMs: 1000, taskProvisioningMs: 100, taskPendingMs: 100, taskActivatingMs: 100, healthyAfterRunningMs: 0),
+        clusters: ["prod"],
+        instances: [
+            (name: "a", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 3840),
+            (name: "b", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1b"], cpu: 2048, memory: 3840),
+            (name: "c", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1c"], cpu: 1024, memory: 1900),
+        ],
+        taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 512, memory: 900, exitAfterSigtermMs: 2000)])],
+        services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 2,
+                    deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200))],
+        explore: (faults: [TaskExit, AgentDisconnect], maxFaults: 2),
+        steps: [(atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["a"])))],
+        endTimeMs: 100000)"#,
+    )
+    .expect("loads");
+    let report = explore_with(&loaded, &ExploreOptions::default(), 1);
+    let v = report.violation.as_ref().expect("a violation");
+    assert_eq!(v.finding.property, properties::DRAINS_COMPLETE);
+    assert_eq!(v.at_ms, 100_000);
+    assert!(v.finding.detail.contains("when the run ended at 100000 ms"), "{}", v.finding.detail);
+    let path = explore::write_counterexample(&out_dir("ended"), "ended", &loaded.scenario, &report, v).expect("written");
+    assert_replays(&path, properties::DRAINS_COMPLETE);
+    assert_eq!(replay_end_ms(&path), v.at_ms);
+}
+
 #[test]
 fn three_instances_with_start_failures_are_proved_on_every_path() {
     let loaded = load(PROVED);

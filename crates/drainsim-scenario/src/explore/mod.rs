@@ -172,7 +172,9 @@ pub struct Violation {
     pub finding: Finding,
     /// Transitions from the start.
     pub depth: u32,
-    /// Simulated time of the violating state.
+    /// Simulated time of the violation: the violating state's, or for a property of the run's end
+    /// (every drain completes), when the run ends (at `endTimeMs` when its next event lies past
+    /// it), as the counterexample's replay ends.
     pub at_ms: u64,
     /// The path's choices, in the order the choice points came.
     pub choices: Vec<u32>,
@@ -427,6 +429,17 @@ impl Explored {
             && (e.is_quiet() || e.next_event_time().is_none_or(|t| t > self.end_time_ms) || e.bound_reached().is_some())
     }
 
+    /// When the run of a terminal state ends, as its replay (`drainsim run`) ends it: now when
+    /// nothing is left to happen or a bound stopped it, else at `endTimeMs` (its next event lies
+    /// past it, and nothing changes until then).
+    fn run_end_ms(&self, e: &Engine) -> u64 {
+        if e.is_quiet() || e.bound_reached().is_some() {
+            e.now_ms()
+        } else {
+            self.end_time_ms.max(e.now_ms())
+        }
+    }
+
     /// The digest a state is merged by: the engine's canonical digest, the next step, and how far
     /// away that step's time is.
     fn digest(&self, e: &Engine, next_step: usize) -> u64 {
@@ -613,13 +626,14 @@ impl Search<'_> {
         report.states_visited += 1;
         report.largest_state_bytes = report.largest_state_bytes.max(o.bytes);
         let terminal = self.x.is_terminal(&o.engine, o.next_step);
-        let finding = properties::check_always(&o.engine).or_else(|| {
-            if terminal {
-                properties::check_eventually(&o.engine, self.x.end_time_ms)
-            } else {
-                None
-            }
-        });
+        let run_end_ms = self.x.run_end_ms(&o.engine);
+        let always = properties::check_always(&o.engine);
+        // A property of the run's end is violated when the run ends, not at its last change.
+        let (finding, at_ms) = match always {
+            Some(f) => (Some(f), o.engine.now_ms()),
+            None if terminal => (properties::check_eventually(&o.engine, self.x.end_time_ms, run_end_ms), run_end_ms),
+            None => (None, o.engine.now_ms()),
+        };
         for p in report.properties.iter_mut() {
             if p.kind == properties::Kind::Always || terminal {
                 p.checked += 1;
@@ -634,7 +648,7 @@ impl Search<'_> {
             report.violation = Some(Violation {
                 finding,
                 depth,
-                at_ms: o.engine.now_ms(),
+                at_ms,
                 choices: points.iter().map(|c| c.chosen).collect(),
                 choice_points: points,
             });

@@ -245,8 +245,9 @@ pub fn stuck_drain(e: &Engine) -> Option<String> {
         .map(|i| i.name().to_string())
 }
 
-/// At a terminal state: the first DRAINING instance with capacity whose drain has not completed.
-pub fn check_eventually(e: &Engine, end_time_ms: u64) -> Option<Finding> {
+/// At a terminal state, whose run ends at `run_end_ms`: the first DRAINING instance with capacity
+/// whose drain has not completed.
+pub fn check_eventually(e: &Engine, end_time_ms: u64, run_end_ms: u64) -> Option<Finding> {
     for i in e.instances().filter(|i| i.status() == InstanceStatus::Draining) {
         if i.drain().completed_at_ms().is_some() || !drain_has_capacity(e, &i) {
             continue;
@@ -258,7 +259,7 @@ pub fn check_eventually(e: &Engine, end_time_ms: u64) -> Option<Finding> {
                 "{}: DRAINING since {} ms, {left} task(s) running or pending when the run ended at {} ms, with room elsewhere",
                 i.name(),
                 i.drain().started_at_ms().unwrap_or(0),
-                e.now_ms()
+                run_end_ms
             ),
             expectation: Some(named(DRAINS_COMPLETE, Expectation::DrainCompletedBy(i.name().into(), end_time_ms))),
         });
