@@ -32,18 +32,38 @@ fn deleting_a_service_ends_its_stall() {
 }
 
 /// A deleted service's desired count is 0, so its floor is: a floor breach open when it is deleted
-/// ends then. Here `web` (min 100 %) is scaled to 2 at 100 s (healthy 1 below the new floor 2) and
-/// deleted at 101 s.
+/// ends then. Here `web`'s task (min 100 %) is stopped at 100 s (userStoppedTask) and the service
+/// deleted at 101 s, before the replacement is healthy.
 #[test]
 fn deleting_a_service_ends_its_floor_breach() {
     let out = outcome(
         100,
-        r#"(atMs: 100000, do: UpdateService((cluster: "prod", service: "web", desiredCount: 2))),
+        r#"(atMs: 100000, do: StopTasksOn((cluster: "prod", instance: "a", standaloneOnly: false))),
            (atMs: 101000, do: DeleteService((cluster: "prod", service: "web", force: true))),"#,
     );
     let web = out.engine.service_named("web").expect("web");
     let breaches: Vec<(u64, Option<u64>)> = web.floor_breaches().iter().map(|e| (e.started_at_ms, e.ended_at_ms)).collect();
     assert_eq!(breaches, [(100_000, Some(101_000))]);
+    assert_eq!(web.floor_breaches()[0].reason, drainsim_core::BreachCause::UserStoppedTask);
+}
+
+/// A scale-up is not a breach: the tasks it adds are starting, not lost, and until the service is
+/// steady again it is watched against the floor of the count it was steady at. A task lost during
+/// the scale-up still breaches that floor. Here `web` (min 100 %, 1 task) is scaled to 2 at 100 s:
+/// no breach; then to 3 at 200 s with its tasks stopped at the same time: a breach, from 200 s.
+#[test]
+fn a_scale_up_is_watched_against_the_floor_it_was_steady_at() {
+    let out = outcome(
+        100,
+        r#"(atMs: 100000, do: UpdateService((cluster: "prod", service: "web", desiredCount: 2))),
+           (atMs: 200000, do: UpdateService((cluster: "prod", service: "web", desiredCount: 3))),
+           (atMs: 200000, do: StopTasksOn((cluster: "prod", instance: "a", standaloneOnly: false))),"#,
+    );
+    let web = out.engine.service_named("web").expect("web");
+    let breaches: Vec<(u64, drainsim_core::BreachCause)> =
+        web.floor_breaches().iter().map(|e| (e.started_at_ms, e.reason)).collect();
+    assert_eq!(breaches, [(200_000, drainsim_core::BreachCause::UserStoppedTask)]);
+    assert_eq!(web.running_count(), 3);
 }
 
 /// A service is sampled from its first steady state on; one created with desiredCount 0 during a

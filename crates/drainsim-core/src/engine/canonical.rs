@@ -169,6 +169,7 @@ impl Engine {
                 sch.last_health_loss.map_or(u64::MAX, |b| b as u64),
                 sch.steady as u64,
                 sch.breach_watch as u64,
+                sch.steady_desired_count.map_or(u64::MAX, u64::from),
                 sch.failed_starts as u64,
                 sch.start_backoff_until_ms.saturating_sub(now),
             ] {

@@ -1148,7 +1148,9 @@ impl Engine {
         let s = &self.services[id.index()];
         let steady = !work_left && !in_flight && s.counts.running == s.desired_count && s.counts.live == s.desired_count;
         if steady && !s.schedule.steady {
+            let desired_count = s.desired_count;
             let s = self.services.schedule_mut(id);
+            s.steady_desired_count = Some(desired_count);
             s.steady = true;
             s.breach_watch = true;
             s.observations.steady_state_at_ms = Some(now);
@@ -1188,6 +1190,7 @@ impl Engine {
             }
             let (healthy, live, floor, ceiling) =
                 (service.counts.healthy, service.counts.live, service.floor(), service.ceiling());
+            let watched_floor = service.watched_floor();
             let s = self.services.schedule_mut(id);
             // The extremes are watched like the floor: a service created during a drain is not
             // below its floor while it first deploys, so its ramp-up from 0 is not its minimum.
@@ -1208,7 +1211,7 @@ impl Engine {
                 continue;
             }
             let open = s.observations.floor_breaches.last_mut().filter(|e| e.ended_at_ms.is_none());
-            if healthy < floor {
+            if healthy < watched_floor {
                 if open.is_none() {
                     let cause = s.last_health_loss.take().unwrap_or(BreachCause::PreExistingDeficit);
                     s.observations.floor_breaches.push(Episode { started_at_ms: now, ended_at_ms: None, reason: cause });

@@ -1476,6 +1476,9 @@ pub struct ServiceSchedule {
     /// Whether floor breaches are being recorded: from the service's first steady state, or from its
     /// cluster's first drain if the service existed then (a service still deploying is not breaching).
     pub breach_watch: bool,
+    /// The desired count at the service's latest steady state (None before its first): what a
+    /// scale-up is watched against until the service is steady again ([`ServiceState::watched_floor`]).
+    pub steady_desired_count: Option<u32>,
     /// Consecutive tasks that failed to start, and the back-off until the next start attempt.
     pub failed_starts: u32,
     /// No start is attempted before this time (the failed-start back-off).
@@ -1508,7 +1511,21 @@ impl ServiceState {
 
     /// ceil(desired × min / 100): healthy tasks never fall below this (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>).
     pub fn floor(&self) -> u32 {
-        ((self.desired_count as u64 * self.minimum_healthy_percent as u64).div_ceil(100)) as u32
+        self.floor_of(self.desired_count)
+    }
+
+    fn floor_of(&self, desired_count: u32) -> u32 {
+        ((u64::from(desired_count) * u64::from(self.minimum_healthy_percent)).div_ceil(100)) as u32
+    }
+
+    /// The floor a floor breach is judged against: the floor of the desired count, or, after a
+    /// scale-up (UpdateService raising `desiredCount`, a DAEMON's new instance) and until the
+    /// service is steady again, of the desired count it was steady at. The tasks a scale-up adds
+    /// are starting, not lost: the service is short of its new floor, as one deploying for the
+    /// first time is (docs/draining.md, "Observations"). A lower desired count counts at once.
+    pub(crate) fn watched_floor(&self) -> u32 {
+        let steady = self.schedule.steady_desired_count.unwrap_or(self.desired_count);
+        self.floor_of(self.desired_count.min(steady))
     }
 
     /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>);
