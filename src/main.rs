@@ -10,6 +10,34 @@ use clap::{Parser, Subcommand, ValueEnum};
 use drainsim_core::time::format_sim_time;
 use drainsim_scenario::{load_file, load_str, report, runner, timeline, LoadedScenario, RunOptions, ScenarioError};
 
+/// Every line drainsim writes to standard error goes through this `eprintln!` (it shadows the
+/// standard one in this crate, so no message can forget it): a control character other than line
+/// feed and tab — from a file name, a command-line value, or the text of a file refused for
+/// holding one — is written escaped (`\u{1b}`), so an error message cannot recolour or rewrite the
+/// terminal (load and import refuse such strings: docs/scenario-format.md). drainsim's own colours
+/// are on standard output only.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {
+        ::std::eprintln!("{}", $crate::printable(&format!($($arg)*)))
+    };
+}
+
+/// [`eprintln!`] without the line end.
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        ::std::eprint!("{}", $crate::printable(&format!($($arg)*)))
+    };
+}
+
+/// `text` with each control character other than line feed and tab escaped ([`eprintln!`]).
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let escaped = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| if escaped(c) { c.escape_debug().to_string() } else { c.to_string() }).collect())
+}
+
 mod explore_cmd;
 
 /// Prints a line to stdout. When the reader has gone (`drainsim run … | head`), the program ends
@@ -661,8 +689,13 @@ fn report_problem(kind: &str, e: &ScenarioError) {
     }
     let number = e.line.to_string();
     let pad = " ".repeat(number.len());
-    // The caret goes under the column's character; tabs keep their width.
-    let lead: String = line.chars().take(e.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    // The caret goes under the column's character; tabs keep their width, and a control character
+    // the line is printed with escaped (`printable`) that of its escape.
+    let lead: String = line
+        .chars()
+        .take(e.column.saturating_sub(1))
+        .map(|c| if c == '\t' { "\t".to_string() } else { " ".repeat(printable(&c.to_string()).chars().count()) })
+        .collect();
     eprintln!("{pad} |\n{number} | {line}\n{pad} | {lead}^");
 }
 

@@ -29,6 +29,35 @@ fn an_error_shows_its_line_and_a_caret() {
     assert_eq!(lines[3].find('^'), Some("11 | ".len() + 41), "{err}");
 }
 
+/// Nothing drainsim writes to standard error holds a raw control character: the source line of
+/// an error (here a raw ESC in a comment, then one in a string, which load refuses), a JSON
+/// field's name, a command-line value are written with it escaped, and the caret stays under
+/// its column.
+#[test]
+fn errors_write_control_characters_escaped() {
+    let dir = TempDir::new("diagnostics-control");
+    let comment = write(&dir, "comment.ron", "Scenario(name: \"c\", bogus: 1, // \u{1b}[31mred\n)");
+    let string = write(&dir, "string.ron", "Scenario(name: \"x\u{1b}[31mred\")");
+    let json = write(&dir, "field.json", "{\"name\": \"j\", \"bo\\u001b[31mgus\": 1}");
+    for args in [
+        vec!["check", comment.as_str()],
+        vec!["check", string.as_str()],
+        vec!["check", json.as_str()],
+        vec!["compare", "scenarios/demo.ron", "--set", "web.desiredCount=4\u{1b}[2J", "--seeds", "0..1"],
+    ] {
+        let out = drainsim(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}"), "{args:?}: {err}");
+    }
+    let out = drainsim(&["check", string.as_str()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[2], "1 | Scenario(name: \"x\\u{1b}[31mred\")", "{err}");
+    // The caret is under the escape, where the refused character is.
+    assert_eq!(lines[3].find('^'), lines[2].find('\\'), "{err}");
+}
+
 #[test]
 fn an_unknown_instance_type_warns_with_a_suggestion_and_strict_refuses_it() {
     let dir = TempDir::new("diag-typo");

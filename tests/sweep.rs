@@ -330,6 +330,16 @@ fn merge_refuses_counts_that_cannot_be_right() {
     huge.distribution.all_drains_completed_at_ms.histogram = vec![(1, u64::MAX), (2, u64::MAX)];
     let err = sweep::parse_report("huge.json", &sweep::render_json(&huge).unwrap()).expect_err("refused");
     assert!(err.starts_with("huge.json: the drain histogram counts 18446744073709551615 runs, more than the 4"), "{err}");
+    // A control character in a name would reach the terminal with the merged report.
+    let mut named = report.clone();
+    named.distribution.services[0].service_name = "web\u{1b}[31m".into();
+    let err = sweep::parse_report("named.json", &sweep::render_json(&named).unwrap()).expect_err("refused");
+    assert!(
+        err.starts_with(
+            "named.json: $.distribution.services[0].serviceName: \"web\\u{1b}[31m\" holds the control character U+001B"
+        ),
+        "{err}"
+    );
     let mut wide = report.clone();
     wide.seeds = sweep::SeedRange { start: 0, end: u64::MAX };
     let err = sweep::parse_report("wide.json", &sweep::render_json(&wide).unwrap()).expect_err("refused");

@@ -31,12 +31,34 @@ pub fn read_report(path: &std::path::Path) -> Result<SweepReport, String> {
     parse_report(&name, &text)
 }
 
+/// The JSON path of the first string (or key) of `value` that holds a control character, with
+/// why it is refused ([`crate::load::control_character_refusal`]).
+fn control_character_in(value: &serde_json::Value, path: String) -> Option<(String, String)> {
+    match value {
+        serde_json::Value::String(s) => crate::load::control_character_refusal(s).map(|r| (path, r)),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(k, v)| control_character_in(v, format!("{path}[{k}]")))
+        }
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, v)| match crate::load::control_character_refusal(key) {
+            Some(r) => Some((path.clone(), format!("a key {r}"))),
+            None => control_character_in(v, format!("{path}.{key}")),
+        }),
+        _ => None,
+    }
+}
+
 /// Parses a sweep's JSON output; `name` is used in errors.
 pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     let r: SweepReport = serde_json::from_str(text).map_err(|e| {
         let plain = crate::load::plain_serde_message(&e.to_string());
         format!("{name}: not the JSON output of `drainsim sweep --json` ({plain})")
     })?;
+    // No sweep writes a control character (its names come from a loaded scenario, which refuses
+    // them), and the merged report prints the shard's names to the terminal.
+    let value: serde_json::Value = serde_json::from_str(text).expect("parsed above");
+    if let Some((path, refusal)) = control_character_in(&value, "$".to_string()) {
+        return Err(format!("{name}: {path}: {refusal} (an edited file?)"));
+    }
     if r.sweep_version != SWEEP_VERSION {
         return Err(format!("{name}: sweepVersion {} (this drainsim reads {SWEEP_VERSION})", r.sweep_version));
     }
