@@ -257,6 +257,19 @@ fn is_refused_control(c: char) -> bool {
 /// there: the byte offset where the refused character is spelled (`\u{1b}`, or the character
 /// itself) and the refusal.
 fn control_character(source: &str) -> Option<(usize, String)> {
+    // A string holds one only if the source does, or spells one with an escape: a source with
+    // neither (almost every scenario) needs no scan of its strings.
+    let bytes = source.as_bytes();
+    let raw_control = |k: usize| match bytes[k] {
+        b'\t' | b'\n' | b'\r' => false,
+        b if b < 0x20 || b == 0x7f => true,
+        // U+0080..U+009F in UTF-8.
+        0xc2 => bytes.get(k + 1).is_some_and(|b| (0x80..=0x9f).contains(b)),
+        _ => false,
+    };
+    if !(0..bytes.len()).any(|k| bytes[k] == b'\\' || raw_control(k)) {
+        return None;
+    }
     let scanned = scan(source);
     let (at, refusal) = scanned.strings.iter().find_map(|(at, _, value)| Some((*at, control_character_refusal(value)?)))?;
     let mut offsets = Vec::new();
