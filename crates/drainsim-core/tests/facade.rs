@@ -12,19 +12,25 @@ fn register(e: &mut drainsim_core::Engine, name: &str) {
 
 /// Registers a c5.large in `prod`, reporting `agent_version` when given.
 fn register_with_agent(e: &mut drainsim_core::Engine, name: &str, agent_version: Option<&str>) {
-    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+    e.handle(registration(name, agent_version, None)).expect("registers");
+}
+
+/// The registration of a c5.large named `name` in `prod`, reporting `agent_version` and dated
+/// `registered_at_ms` when given.
+fn registration(name: &str, agent_version: Option<&str>, registered_at_ms: Option<i64>) -> Request {
+    Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
         cluster: Some("prod".into()),
         total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
         instance_identity: InstanceIdentity {
             name: name.into(),
             instance_type: "c5.large".into(),
             availability_zone: "us-east-1a".into(),
+            registered_at_ms,
             ..Default::default()
         },
         version_info: agent_version.map(|v| VersionInfo { agent_version: Some(v.into()), ..Default::default() }),
         ..Default::default()
-    }))
-    .expect("registers");
+    })
 }
 
 /// A standalone task of `family`, run until it is RUNNING and counted as healthy.
@@ -820,20 +826,8 @@ fn a_refused_update_leaves_the_service_unchanged() {
 fn a_registration_before_the_run_keeps_its_registered_at() {
     let mut e = Engine::new(drainsim_core::EngineConfig { epoch_unix_s: 1_763_596_800, ..Default::default() });
     e.create_cluster("prod").expect("a valid name");
-    let register = |e: &mut Engine, name: &str, registered_at_ms: Option<i64>| {
-        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-            cluster: Some("prod".into()),
-            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
-            instance_identity: InstanceIdentity {
-                name: name.into(),
-                instance_type: "c5.large".into(),
-                availability_zone: "us-east-1a".into(),
-                registered_at_ms,
-                ..Default::default()
-            },
-            ..Default::default()
-        }))
-    };
+    let register =
+        |e: &mut Engine, name: &str, registered_at_ms: Option<i64>| e.handle(registration(name, None, registered_at_ms));
     register(&mut e, "old", Some(-86_400_000)).expect("a day before the run");
     e.advance_to(60_000, 1_000);
     register(&mut e, "now", None).expect("registers");
