@@ -638,10 +638,15 @@ pub enum Action {
     /// terminates instances (through its termination path) until it holds the new capacity, or
     /// only instances protected from scale in are left above it.
     SetDesiredCapacity(SetDesiredCapacitySpec),
+    /// Auto Scaling's TerminateInstanceInAutoScalingGroup on a member of a group of
+    /// `autoScalingGroups`: the group begins to terminate it (through its termination path) and,
+    /// unless the desired capacity is decremented, launches a replacement; the step returns at
+    /// once and the group goes on between steps.
+    TerminateInstanceInAutoScalingGroup(TerminateInstanceSpec),
 }
 
 /// The names of the plan steps, in the order of [`Action`]'s variants.
-pub const PLAN_STEPS: [&str; 11] = [
+pub const PLAN_STEPS: [&str; 12] = [
     "DrainInstances",
     "ActivateInstances",
     "WaitForDrain",
@@ -653,6 +658,7 @@ pub const PLAN_STEPS: [&str; 11] = [
     "RolloutInstances",
     "StartInstanceRefresh",
     "SetDesiredCapacity",
+    "TerminateInstanceInAutoScalingGroup",
 ];
 
 impl Action {
@@ -672,6 +678,7 @@ impl Action {
             Action::RolloutInstances(_) => PLAN_STEPS[8],
             Action::StartInstanceRefresh(_) => PLAN_STEPS[9],
             Action::SetDesiredCapacity(_) => PLAN_STEPS[10],
+            Action::TerminateInstanceInAutoScalingGroup(_) => PLAN_STEPS[11],
         }
     }
 
@@ -700,6 +707,7 @@ impl Serialize for Action {
             Action::RolloutInstances(p) => s.serialize_newtype_variant("Action", index(name), name, p),
             Action::StartInstanceRefresh(r) => s.serialize_newtype_variant("Action", index(name), name, r),
             Action::SetDesiredCapacity(r) => s.serialize_newtype_variant("Action", index(name), name, r),
+            Action::TerminateInstanceInAutoScalingGroup(r) => s.serialize_newtype_variant("Action", index(name), name, r),
         }
     }
 }
@@ -840,6 +848,7 @@ mod action_serde {
                 Some(8) => Action::RolloutInstances(v.newtype_variant()?),
                 Some(9) => Action::StartInstanceRefresh(v.newtype_variant()?),
                 Some(10) => Action::SetDesiredCapacity(v.newtype_variant()?),
+                Some(11) => Action::TerminateInstanceInAutoScalingGroup(v.newtype_variant()?),
                 _ => Action::Ecs(api::Request::deserialize(Replay { name, access: v })?),
             })
         }
@@ -1202,6 +1211,16 @@ impl AutoScalingGroupSpec {
         format!("{}-{n}", self.auto_scaling_group_name)
     }
 
+    /// Whether an instance of this name may be a member of the group some time in a run: one it
+    /// adopts (`instances`), or one it launches ([`Self::member_name`]).
+    pub fn may_hold(&self, instance_id: &str) -> bool {
+        let launched = instance_id
+            .strip_prefix(self.auto_scaling_group_name.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|n| n.parse::<u32>().ok().filter(|k| *k >= 1 && k.to_string() == n));
+        launched.is_some() || self.instances.iter().any(|i| i.instance_id == instance_id)
+    }
+
     /// The AMI of a launch template version: `imageIds` at `LaunchTemplateName:Version`, or for
     /// the group's own template at `Version` alone. (A template name has no `:`, so the two
     /// spellings never meet:
@@ -1501,6 +1520,22 @@ pub struct SetDesiredCapacitySpec {
     /// The capacity it should hold (within its MinSize and MaxSize).
     #[serde(rename = "DesiredCapacity")]
     pub desired_capacity: u32,
+}
+
+/// TerminateInstanceInAutoScalingGroup's request, as the Auto Scaling API spells it
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TerminateInstanceInAutoScalingGroup.html>);
+/// both members are required, as in the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminateInstanceSpec {
+    /// The instance: a member of one of the scenario's groups, by its name (`GROUP-N` for those
+    /// the group launches, the `instanceId` of an adopted one).
+    #[serde(rename = "InstanceId")]
+    pub instance_id: String,
+    /// Whether the group's desired capacity goes down by one (no replacement); else the group
+    /// launches a replacement at once.
+    #[serde(rename = "ShouldDecrementDesiredCapacity")]
+    pub should_decrement_desired_capacity: bool,
 }
 
 /// The ceiling of ECS's managed-draining wait: 48 hours

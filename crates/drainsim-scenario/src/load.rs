@@ -1567,6 +1567,16 @@ fn check_auto_scaling(
                 _ => None,
             })
             .fold(0u32, u32::saturating_add);
+        // A TerminateInstanceInAutoScalingGroup step that keeps the capacity launches one.
+        let replaced = s
+            .steps
+            .iter()
+            .filter(|st| {
+                matches!(&st.action, Action::TerminateInstanceInAutoScalingGroup(r)
+                    if !r.should_decrement_desired_capacity && g.may_hold(&r.instance_id))
+            })
+            .count();
+        let replaced = u32::try_from(replaced).unwrap_or(u32::MAX);
         // Managed scaling, and a Spot group's replacements, launch as the run goes: the names of a
         // group's full MaxSize more are known (and checked against the scenario's own).
         let managed = s.capacity_providers.iter().any(|c| {
@@ -1587,6 +1597,7 @@ fn check_auto_scaling(
             .desired_capacity
             .saturating_mul(refreshes.saturating_add(own))
             .saturating_add(resized)
+            .saturating_add(replaced)
             .saturating_add(scaled)
             .saturating_add(renewed);
         for n in 1..=launches {
@@ -1722,6 +1733,34 @@ fn check_auto_scaling(
                 r.desired_capacity, g.max_size
             ));
         }
+    }
+    for (n, step) in s.steps.iter().enumerate() {
+        let Action::TerminateInstanceInAutoScalingGroup(r) = &step.action else { continue };
+        if s.auto_scaling_groups.iter().any(|g| g.may_hold(&r.instance_id)) {
+            continue;
+        }
+        let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::TerminateInstanceInAutoScalingGroup(_))).count();
+        // At the value when the file spells it plainly, else at the field.
+        let at = |needle: &str| locate_in_item(&l.source, "steps", "TerminateInstanceInAutoScalingGroup", nth, needle);
+        let (line, column) = at(&format!("\"{}\"", r.instance_id)).or_else(|| at("InstanceId")).unwrap_or((1, 1));
+        let known: Vec<String> = s
+            .auto_scaling_groups
+            .iter()
+            .flat_map(|g| {
+                let adopted = g.instances.iter().map(|i| i.instance_id.clone());
+                (1..=g.desired_capacity.min(1000)).map(|k| g.member_name(k)).chain(adopted).collect::<Vec<_>>()
+            })
+            .collect();
+        let hint = did_you_mean(&r.instance_id, known.iter().map(String::as_str));
+        return Err(ScenarioError {
+            file: l.file.clone(),
+            line,
+            column,
+            message: format!(
+                "TerminateInstanceInAutoScalingGroup: '{}' is no instance of any Auto Scaling group of the scenario{hint}",
+                r.instance_id
+            ),
+        });
     }
     check_capacity_providers(l)
 }

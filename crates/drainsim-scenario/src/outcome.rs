@@ -161,6 +161,8 @@ pub enum TerminationCause {
     CapacityRebalancing(drainsim_core::SpotSignal),
     /// It had been in service for the group's `MaxInstanceLifetime`.
     MaxInstanceLifetime,
+    /// A TerminateInstanceInAutoScalingGroup step named it.
+    TerminateInstanceInAutoScalingGroup,
 }
 
 impl TerminationCause {
@@ -172,6 +174,7 @@ impl TerminationCause {
             TerminationCause::ManagedScaling => "managed scaling's scale-in".into(),
             TerminationCause::CapacityRebalancing(signal) => format!("Capacity Rebalancing, on its {}", signal.as_str()),
             TerminationCause::MaxInstanceLifetime => "its maximum instance lifetime".into(),
+            TerminationCause::TerminateInstanceInAutoScalingGroup => "a TerminateInstanceInAutoScalingGroup request".into(),
         }
     }
 }

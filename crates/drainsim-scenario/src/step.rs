@@ -5,7 +5,7 @@
 use drainsim_core::api::{self, Request, Response};
 use drainsim_core::{EcsError, Engine};
 
-use crate::autoscaling::{AutoScaling, ScenarioDriver};
+use crate::autoscaling::{AutoScaling, ScenarioDriver, TerminateEnd};
 use crate::expect::evaluate;
 use crate::format::{Action, RolloutPlan, Step, StepExpect};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
@@ -167,6 +167,11 @@ enum Outcome {
         error: Option<EcsError>,
         note: String,
     },
+    /// Auto Scaling refused the step's request: its error code (`ValidationError`) and message.
+    AutoScalingError {
+        code: &'static str,
+        message: String,
+    },
 }
 
 /// The request with its instance references resolved (logical names become ARNs).
@@ -315,6 +320,14 @@ pub(crate) fn run_step(
                 let end = AutoScaling::set_desired_capacity(engine, driver, loaded, &caller, r)?;
                 Outcome::Refresh { status: end.status, timed_out: end.timed_out, error: end.error, note: end.note }
             }
+            Action::TerminateInstanceInAutoScalingGroup(r) => {
+                match AutoScaling::terminate_instance_in_auto_scaling_group(engine, driver, &caller, r) {
+                    TerminateEnd::Began { error, note } => {
+                        Outcome::Plan { failures: vec![], timed_out: false, error, note: Some(note) }
+                    }
+                    TerminateEnd::Refused { code, message } => Outcome::AutoScalingError { code, message },
+                }
+            }
             Action::RunUntilQuiet => {
                 driver.run_until_quiet(engine)?;
                 Outcome::Checked
@@ -406,11 +419,14 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
         Outcome::Checked => "ok".into(),
         Outcome::Refresh { error: Some(e), .. } => e.to_string(),
         Outcome::Refresh { note, .. } => note.clone(),
+        Outcome::AutoScalingError { code, message } => format!("{code}: {message}"),
     };
-    let error = match outcome {
-        Outcome::Error(e) => Some(e),
-        Outcome::Plan { error: Some(e), .. } => Some(e),
-        Outcome::Refresh { error: Some(e), .. } => Some(e),
+    // The error's code (an ECS exception, or Auto Scaling's) and message.
+    let error: Option<(&str, &str)> = match outcome {
+        Outcome::Error(e) | Outcome::Plan { error: Some(e), .. } | Outcome::Refresh { error: Some(e), .. } => {
+            Some((e.kind.name(), e.message.as_str()))
+        }
+        Outcome::AutoScalingError { code, message } => Some((code, message.as_str())),
         _ => None,
     };
     let timed_out = matches!(outcome, Outcome::Plan { timed_out: true, .. } | Outcome::Refresh { timed_out: true, .. });
@@ -421,8 +437,8 @@ fn judge(engine: &Engine, outcome: &Outcome, expect: &StepExpect) -> (bool, Stri
     let passed = match expect {
         StepExpect::Success => error.is_none() && !timed_out && refresh_status.is_none_or(|s| s == "Successful"),
         StepExpect::NoFailures => error.is_none() && !timed_out && failures_of(outcome).is_empty(),
-        StepExpect::Error(k) => error.is_some_and(|e| e.kind.name() == k),
-        StepExpect::ErrorContaining(k, t) => error.is_some_and(|e| e.kind.name() == k && e.message.contains(t.as_str())),
+        StepExpect::Error(k) => error.is_some_and(|(code, _)| code == k),
+        StepExpect::ErrorContaining(k, t) => error.is_some_and(|(code, message)| code == k && message.contains(t.as_str())),
         StepExpect::Failures(want) => error.is_none() && failures_of(outcome) == *want,
         StepExpect::Listed(names, more) => match outcome {
             Outcome::Response(Response::ContainerInstanceArns { container_instance_arns, next_token }) => {

@@ -166,10 +166,11 @@ fn capacity_wanted(g: &Group, scaler: &Scaler, d: &Datapoint) -> u32 {
 }
 
 /// Whether the group acts between steps: its capacity provider has managed scaling, it
-/// launches Spot Instances, which EC2 may take away and the group then replaces, or it replaces
-/// its members at their maximum instance lifetime.
+/// launches Spot Instances, which EC2 may take away and the group then replaces, it replaces
+/// its members at their maximum instance lifetime, or a TerminateInstanceInAutoScalingGroup
+/// request left it terminating and launching.
 pub(super) fn acts_in_background(g: &Group) -> bool {
-    g.scaler.is_some() || g.spec.spot.is_some() || g.spec.max_instance_lifetime_ms().is_some()
+    g.scaler.is_some() || g.spec.spot.is_some() || g.spec.max_instance_lifetime_ms().is_some() || g.acts_on_requests
 }
 
 impl crate::driver::Background for AutoScaling {

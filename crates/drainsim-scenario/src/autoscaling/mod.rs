@@ -20,7 +20,7 @@ use crate::driver::Driver;
 pub(crate) type ScenarioDriver<'a, 's> = Driver<'a, 's, AutoScaling>;
 use crate::format::{
     AutoScalingGroupSpec, InstanceGroup, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
-    DEFAULT_CHECKPOINT_DELAY_S, MANAGED_DRAINING_LIMIT_MS, PROTECTED_INSTANCES_WAIT_MS,
+    TerminateInstanceSpec, DEFAULT_CHECKPOINT_DELAY_S, MANAGED_DRAINING_LIMIT_MS, PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{GroupTermination, InstanceRefreshOutcome, RefreshCapacitySample, TerminationCause, TerminationPath};
@@ -121,6 +121,9 @@ struct Group {
     spot_signals_seen: u64,
     /// The members it began to terminate: member, when, why and how.
     terminations: Vec<(usize, u64, TerminationCause, TerminationPath)>,
+    /// A TerminateInstanceInAutoScalingGroup request acted on it: from then on it goes on between
+    /// steps (registers its replacements, ends the lifecycle waits of those it terminates).
+    acts_on_requests: bool,
 }
 
 /// The scenario's Auto Scaling groups as a run goes on.
@@ -220,6 +223,7 @@ impl AutoScaling {
                 inactive_seen: 0,
                 spot_signals_seen: 0,
                 terminations: Vec::new(),
+                acts_on_requests: false,
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
@@ -667,6 +671,127 @@ impl AutoScaling {
         }
         let status = if error.is_some() || timed_out { "InProgress" } else { "Successful" };
         Ok(RefreshEnd { timed_out, error, note, status: status.into() })
+    }
+}
+
+/// How a TerminateInstanceInAutoScalingGroup step ended.
+pub(crate) enum TerminateEnd {
+    /// Auto Scaling took the request: what it began (the `Activity` it answers with, in words).
+    Began {
+        /// An ECS request the group made was refused.
+        error: Option<EcsError>,
+        /// One line on what the group began.
+        note: String,
+    },
+    /// Auto Scaling refused the request (its error code and message); nothing changed.
+    Refused { code: &'static str, message: String },
+}
+
+impl AutoScaling {
+    /// TerminateInstanceInAutoScalingGroup
+    /// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TerminateInstanceInAutoScalingGroup.html>):
+    /// "This call simply makes a termination request. The instance is not terminated
+    /// immediately." The step returns at once; the group goes on between steps.
+    /// 1. The instance is found among the groups' members by name; one that no group holds, or
+    ///    that is Terminated, is refused (`ValidationError`, "Instance Id not found"); one already
+    ///    in `Terminating:Wait` is refused with `ScalingActivityInProgress` (drainsim's choice: the
+    ///    API's error for "scaling activities in progress").
+    /// 2. `ShouldDecrementDesiredCapacity` lowers the desired capacity by one, refused
+    ///    (`ValidationError`) when it equals `MinSize`; else the group keeps its capacity: "If you
+    ///    do not specify the option to decrement the desired capacity, Amazon EC2 Auto Scaling
+    ///    launches instances to replace the ones that are terminated".
+    /// 3. The group begins to terminate the instance through its termination path
+    ///    ([`begin_termination`]: ECS's managed draining or its termination hook hold it in
+    ///    `Terminating:Wait` and drain it; else it goes at once). Scale-in protection does not keep
+    ///    it: protection keeps instances "from being terminated during automatic scale in"
+    ///    (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-instance-termination.html>),
+    ///    and this request names its instance. A Pending instance, not yet registered, goes at
+    ///    once.
+    /// 4. While fewer members count toward the capacity than the desired capacity, the group
+    ///    launches into the zone with the fewest, at once: the instance in `Terminating:Wait` no
+    ///    longer counts.
+    ///
+    /// The rebalancing across zones a decrement may lead to is not modelled.
+    pub(crate) fn terminate_instance_in_auto_scaling_group(
+        engine: &mut Engine,
+        driver: &mut ScenarioDriver,
+        caller: &str,
+        req: &TerminateInstanceSpec,
+    ) -> TerminateEnd {
+        let now = engine.now_ms();
+        let id = req.instance_id.as_str();
+        let not_found = || TerminateEnd::Refused {
+            code: "ValidationError",
+            message: format!("Instance Id not found - No managed instance found for instance ID: {id}"),
+        };
+        let found = driver
+            .background
+            .groups
+            .iter()
+            .enumerate()
+            .find_map(|(gi, g)| g.members.iter().rposition(|m| m.name == id).map(|k| (gi, k)));
+        let Some((gi, k)) = found else { return not_found() };
+        let g = &mut driver.background.groups[gi];
+        match g.members[k].lifecycle {
+            Lifecycle::Pending { .. } | Lifecycle::InService { .. } => {}
+            Lifecycle::TerminatingWait { .. } => {
+                return TerminateEnd::Refused {
+                    code: "ScalingActivityInProgress",
+                    message: format!("instance {id} is already Terminating:Wait"),
+                }
+            }
+            Lifecycle::Terminated => return not_found(),
+        }
+        let before = g.spec.desired_capacity;
+        if req.should_decrement_desired_capacity {
+            if before <= g.spec.min_size {
+                return TerminateEnd::Refused {
+                    code: "ValidationError",
+                    message: format!(
+                        "Currently, desiredSize equals minSize ({}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.",
+                        g.spec.min_size
+                    ),
+                };
+            }
+            g.spec.desired_capacity = before - 1;
+        }
+        let mut error = None;
+        if let Err(e) = begin_termination(g, k, engine, caller, now, TerminationCause::TerminateInstanceInAutoScalingGroup) {
+            error = Some(e);
+        }
+        let path = g.terminations.last().map(|t| t.3).expect("the termination just begun");
+        let desired = g.spec.desired_capacity;
+        let first_launch = g.launched + 1;
+        let (launched, _) = if error.is_none() && alive(g) < desired {
+            resize(g, engine, caller, now, desired, TerminationCause::TerminateInstanceInAutoScalingGroup, &mut error)
+        } else {
+            (0, 0)
+        };
+        #[cfg(debug_assertions)]
+        g.members.check_indexes();
+        g.acts_on_requests = true;
+        driver.background.any_in_background = true;
+        let capacity = if desired < before {
+            format!("shrinking the capacity from {before} to {desired}")
+        } else {
+            format!("keeping the capacity at {desired}")
+        };
+        let replacements = match launched {
+            0 => String::new(),
+            1 => format!("; launched {}", g.spec.member_name(first_launch)),
+            n => format!("; launched {} to {}", g.spec.member_name(first_launch), g.spec.member_name(first_launch + n - 1)),
+        };
+        let how = match path {
+            TerminationPath::ManagedDraining => "Terminating:Wait, ECS managed draining drains it",
+            TerminationPath::LifecycleHookDrain => "Terminating:Wait, its lifecycle hook's handler drains it",
+            TerminationPath::LifecycleHookWait => "Terminating:Wait until its lifecycle hook times out",
+            TerminationPath::Immediate => "terminated at once",
+        };
+        let note = format!(
+            "Terminating EC2 instance: {id} of {} ({how}): taken out of service in response to a user request, {capacity}{replacements}",
+            g.spec.auto_scaling_group_name
+        );
+        TerminateEnd::Began { error, note }
     }
 }
 
@@ -1305,7 +1430,9 @@ fn begin_termination(
     cause: TerminationCause,
 ) -> Result<(), EcsError> {
     let name = g.members[k].name.clone();
-    let path = if !held_on_termination(g) {
+    // A Pending instance has not registered: no container instance to drain, it goes at once.
+    let registered = !matches!(g.members[k].lifecycle, Lifecycle::Pending { .. });
+    let path = if !held_on_termination(g) || !registered {
         TerminationPath::Immediate
     } else if managed_draining(g) {
         TerminationPath::ManagedDraining
