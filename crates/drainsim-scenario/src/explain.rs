@@ -694,6 +694,16 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                     "STOPPING: a container does not exit on SIGTERM, so it is killed at its stopTimeout of {}",
                     duration_text(stop_timeout_ms)
                 ),
+                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: true }
+                    if !instance.honours_container_stop_timeout() =>
+                {
+                    format!(
+                        "STOPPING: a container does not exit on SIGTERM, so it is killed at the agent's stop timeout of {} \
+                         (an agent older than 1.26.0 applies its ECS_CONTAINER_STOP_TIMEOUT, 30s unless set, to every container, \
+                         whatever stopTimeout it gives)",
+                        duration_text(stop_timeout_ms)
+                    )
+                }
                 StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: true } => format!(
                     "STOPPING: a container does not exit on SIGTERM, so it is killed at the agent's stop timeout of {} \
                      (it gives no stopTimeout; the agent's ECS_CONTAINER_STOP_TIMEOUT, 30s unless set)",

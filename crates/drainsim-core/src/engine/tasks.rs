@@ -1124,10 +1124,13 @@ impl Engine {
     }
 
     /// How a task's STOPPING goes on its instance: its task definition's containers, with the stop
-    /// timeout of its instance's agent for those that give none ([`TaskDefinition::stopping`]).
+    /// timeout of its instance's agent for those that give none — or for all of them on an agent
+    /// older than 1.26.0 ([`TaskDefinition::stopping`]).
     pub(crate) fn task_stopping(&self, id: TaskId) -> Stopping {
-        let agent_stop_timeout_ms = self.instance_profile(self.tasks[id.index()].instance).agent_stop_timeout_ms;
-        self.task_defs[self.task_origin(id).task_def.index()].stopping(agent_stop_timeout_ms)
+        let profile = self.instance_profile(self.tasks[id.index()].instance);
+        let container_timeouts =
+            crate::rules::versions::agent_honours_container_stop_timeout(profile.agent_version.map(|v| self.strings.resolve(v)));
+        self.task_defs[self.task_origin(id).task_def.index()].stopping(profile.agent_stop_timeout_ms, container_timeouts)
     }
 
     /// Notes that a task waits for its disconnected agent (docs/ecs-choices.md: tasks on an

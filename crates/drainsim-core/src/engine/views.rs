@@ -112,6 +112,12 @@ impl<'a> InstanceView<'a> {
         self.engine.instance_profile(self.id).agent_version.map(|v| self.engine.strings.resolve(v))
     }
 
+    /// Whether its agent applies a container's own `stopTimeout` (1.26.0 or later); an older one
+    /// stops every container at its own `ECS_CONTAINER_STOP_TIMEOUT`.
+    pub fn honours_container_stop_timeout(&self) -> bool {
+        crate::rules::versions::agent_honours_container_stop_timeout(self.agent_version())
+    }
+
     /// When its drain started, when `runningTasksCount` reached 0, and when its last task stopped.
     pub fn drain(&self) -> DrainTimes {
         self.state().drain

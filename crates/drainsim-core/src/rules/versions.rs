@@ -117,6 +117,18 @@ pub(crate) fn agent_reports_instance_health(agent_version: Option<&str>) -> bool
     agent_at_least(agent_version, MIN_INSTANCE_HEALTH_AGENT_VERSION)
 }
 
+/// The oldest container agent that applies a container's own `stopTimeout`: "Container instances
+/// require at least version 1.26.0 of the container agent to enable a container stop timeout
+/// value" (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_timeout>).
+/// An older agent stops every container at its own `ECS_CONTAINER_STOP_TIMEOUT`.
+pub(crate) const MIN_CONTAINER_STOP_TIMEOUT_AGENT_VERSION: &str = "1.26.0";
+
+/// Whether an agent reporting `agent_version` applies a container's `stopTimeout` (1.26.0 or
+/// later; no version: a current agent; not dotted numbers: an older one).
+pub(crate) fn agent_honours_container_stop_timeout(agent_version: Option<&str>) -> bool {
+    agent_at_least(agent_version, MIN_CONTAINER_STOP_TIMEOUT_AGENT_VERSION)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{agent_supports_trunking, agent_waits_only_for_needed_resources, compare_versions};

@@ -166,9 +166,10 @@ impl TaskDefinition {
 
     /// How STOPPING goes for a task of this definition on an instance whose agent's
     /// `ECS_CONTAINER_STOP_TIMEOUT` is `agent_stop_timeout_ms` ([`AGENT_DEFAULT_STOP_TIMEOUT_MS`]
-    /// when not set): see [`Stopping`].
-    pub fn stopping(&self, agent_stop_timeout_ms: SimTimeMs) -> Stopping {
-        stopping_of(&self.container_stops, agent_stop_timeout_ms)
+    /// when not set), and which applies the containers' own `stopTimeout` when
+    /// `container_timeouts` (an agent of 1.26.0 or later): see [`Stopping`].
+    pub fn stopping(&self, agent_stop_timeout_ms: SimTimeMs, container_timeouts: bool) -> Stopping {
+        stopping_of(&self.container_stops, agent_stop_timeout_ms, container_timeouts)
     }
 }
 
@@ -243,18 +244,21 @@ impl StoppingEnd {
 /// SIGTERM and its stop timeout — its own `stopTimeout`, else the agent's `ECS_CONTAINER_STOP_TIMEOUT`
 /// (the agent uses the container's timeout when it has one, its own otherwise: `stopContainer` in
 /// <https://github.com/aws/amazon-ecs-agent/blob/master/agent/engine/docker_task_engine.go>) — and
-/// the task is STOPPED once the last one has.
-fn stopping_of(containers: &[ContainerStop], agent_stop_timeout_ms: SimTimeMs) -> Stopping {
+/// the task is STOPPED once the last one has. An agent older than 1.26.0 (`container_timeouts`
+/// false) applies its own timeout to every container
+/// ([`crate::rules::versions::agent_honours_container_stop_timeout`]).
+fn stopping_of(containers: &[ContainerStop], agent_stop_timeout_ms: SimTimeMs, container_timeouts: bool) -> Stopping {
     let mut last_container = StoppingEnd::Exits { after_sigterm_ms: 0 };
     let (mut floor_ms, mut ceiling_ms) = (0, 0);
     for c in containers {
-        let timeout_ms = c.stop_timeout_ms.unwrap_or(agent_stop_timeout_ms);
+        let own_ms = c.stop_timeout_ms.filter(|_| container_timeouts);
+        let timeout_ms = own_ms.unwrap_or(agent_stop_timeout_ms);
         ceiling_ms = ceiling_ms.max(timeout_ms);
         let end = match c.exit_after_sigterm_ms {
             Some(exit_ms) if exit_ms < timeout_ms => StoppingEnd::Exits { after_sigterm_ms: exit_ms },
             _ => {
                 floor_ms = floor_ms.max(timeout_ms);
-                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: timeout_ms, agent_default: c.stop_timeout_ms.is_none() }
+                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: timeout_ms, agent_default: own_ms.is_none() }
             }
         };
         let (end_ms, last_ms) = (end.after_sigterm_ms(), last_container.after_sigterm_ms());
@@ -972,24 +976,28 @@ mod tests {
         let killed = |ms, agent| StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: ms, agent_default: agent };
         // A container without a timeout takes the agent's (30 s by default, 5 s when set).
         let plain = [container(None, None)];
-        assert_eq!(stopping_of(&plain, AGENT_DEFAULT_STOP_TIMEOUT_MS).duration_ms(), 30_000);
-        assert_eq!(stopping_of(&plain, 5_000).last_container, killed(5_000, true));
-        assert_eq!(stopping_of(&plain, 5_000).bounds_ms, 5_000..=5_000);
+        assert_eq!(stopping_of(&plain, AGENT_DEFAULT_STOP_TIMEOUT_MS, true).duration_ms(), 30_000);
+        assert_eq!(stopping_of(&plain, 5_000, true).last_container, killed(5_000, true));
+        assert_eq!(stopping_of(&plain, 5_000, true).bounds_ms, 5_000..=5_000);
         // Its own timeout wins over the agent's.
-        assert_eq!(stopping_of(&[container(Some(20), None)], 5_000).last_container, killed(20_000, false));
+        assert_eq!(stopping_of(&[container(Some(20), None)], 5_000, true).last_container, killed(20_000, false));
         // The sidecar ignoring SIGTERM is killed at its 3 s while the app exited at 1 s.
         let mixed = [container(Some(5), Some(1_000)), container(Some(3), None)];
-        let s = stopping_of(&mixed, AGENT_DEFAULT_STOP_TIMEOUT_MS);
+        let s = stopping_of(&mixed, AGENT_DEFAULT_STOP_TIMEOUT_MS, true);
         assert_eq!((s.duration_ms(), s.last_container, s.bounds_ms), (3_000, killed(3_000, false), 3_000..=5_000));
         // An exit after a kill decides.
         let late_exit = [container(None, None), container(Some(60), Some(8_000))];
-        let s = stopping_of(&late_exit, 5_000);
+        let s = stopping_of(&late_exit, 5_000, true);
         assert_eq!((s.duration_ms(), s.last_container), (8_000, StoppingEnd::Exits { after_sigterm_ms: 8_000 }));
         assert_eq!(s.bounds_ms, 5_000..=60_000);
         // An exit that would come after the timeout is a kill; a tie is told as the kill.
-        assert_eq!(stopping_of(&[container(Some(5), Some(9_000))], 30_000).last_container, killed(5_000, false));
+        assert_eq!(stopping_of(&[container(Some(5), Some(9_000))], 30_000, true).last_container, killed(5_000, false));
         let tie = [container(Some(10), Some(4_000)), container(Some(4), None)];
-        assert_eq!(stopping_of(&tie, 30_000).last_container, killed(4_000, false));
+        assert_eq!(stopping_of(&tie, 30_000, true).last_container, killed(4_000, false));
+        // An agent older than 1.26.0 applies its own timeout to every container.
+        assert_eq!(stopping_of(&[container(Some(120), None)], 30_000, false).last_container, killed(30_000, true));
+        assert_eq!(stopping_of(&[container(Some(120), None)], 30_000, false).bounds_ms, 30_000..=30_000);
+        assert_eq!(stopping_of(&[container(Some(120), Some(45_000))], 30_000, false).last_container, killed(30_000, true));
     }
 
     proptest! {
@@ -1000,17 +1008,19 @@ mod tests {
         fn stopping_ends_when_the_last_container_has_stopped(
             containers in proptest::collection::vec((proptest::option::of(1u64..=120), proptest::option::of(0u64..=130_000)), 1..5),
             agent_s in 1u64..=300,
+            container_timeouts in proptest::bool::ANY,
         ) {
             let stops: Vec<ContainerStop> = containers.iter().map(|&(t, e)| container(t, e)).collect();
-            let s = stopping_of(&stops, agent_s * 1000);
+            let s = stopping_of(&stops, agent_s * 1000, container_timeouts);
+            // An agent older than 1.26.0 reads no container's timeout.
+            let timeout_of = |c: &ContainerStop| c.stop_timeout_ms.filter(|_| container_timeouts).unwrap_or(agent_s * 1000);
             let stopped_by = |at_ms: u64| stops.iter().all(|c| {
-                let timeout = c.stop_timeout_ms.unwrap_or(agent_s * 1000);
-                at_ms >= timeout || c.exit_after_sigterm_ms.is_some_and(|e| at_ms >= e)
+                at_ms >= timeout_of(c) || c.exit_after_sigterm_ms.is_some_and(|e| at_ms >= e)
             });
             prop_assert!(stopped_by(s.duration_ms()));
             prop_assert!(s.duration_ms() == 0 || !stopped_by(s.duration_ms() - 1));
             prop_assert!(s.bounds_ms.contains(&s.duration_ms()));
-            let largest_timeout = stops.iter().map(|c| c.stop_timeout_ms.unwrap_or(agent_s * 1000)).max().unwrap();
+            let largest_timeout = stops.iter().map(timeout_of).max().unwrap();
             prop_assert_eq!(*s.bounds_ms.end(), largest_timeout);
         }
     }
