@@ -1532,3 +1532,36 @@ fn the_command_line_plans_an_instance_refresh() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// A group's `NewInstancesProtectedFromScaleIn` is carried; under a capacity provider with managed
+/// termination protection it is written on (as CreateCapacityProvider requires), with a note, when
+/// the capture has it off (turned off after the provider was created).
+#[test]
+fn new_instances_protected_from_scale_in_is_carried() {
+    let protects = |imported: &drainsim_scenario::import::Imported, group: &str| {
+        imported
+            .scenario
+            .auto_scaling_groups
+            .iter()
+            .find(|g| g.auto_scaling_group_name == group)
+            .map(|g| g.new_instances_protected_from_scale_in)
+    };
+    let imported = import(&asg_inputs(), &ImportOptions::default()).expect("imports");
+    assert_eq!((protects(&imported, "prod-ecs-m5"), protects(&imported, "batch-c5")), (Some(false), Some(true)));
+    assert!(
+        !imported.summary.notes.iter().any(|n| n.contains("NewInstancesProtectedFromScaleIn")),
+        "{:?}",
+        imported.summary.notes
+    );
+    let mut inputs = asg_inputs();
+    let (_, text) = inputs.iter_mut().find(|(f, _)| f.ends_with("describe-auto-scaling-groups.json")).expect("captured");
+    let mut v: Value = serde_json::from_str(text).unwrap();
+    let batch =
+        v["AutoScalingGroups"].as_array_mut().unwrap().iter_mut().find(|g| g["AutoScalingGroupName"] == "batch-c5").unwrap();
+    batch["NewInstancesProtectedFromScaleIn"] = false.into();
+    *text = v.to_string();
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert_eq!(protects(&imported, "batch-c5"), Some(true));
+    let note = imported.summary.notes.iter().find(|n| n.contains("NewInstancesProtectedFromScaleIn")).expect("noted");
+    assert!(note.contains("batch-c5") && note.contains("batch-cp"), "{note}");
+}

@@ -107,6 +107,7 @@ fn scenario(c: &Case) -> Scenario {
         image_ids: BTreeMap::from([("1".into(), "ami-0old".into()), ("2".into(), "ami-0new".into())]),
         launch_to_register_ms: c.launch_ms,
         protected_instances: vec![],
+        new_instances_protected_from_scale_in: false,
         spot: None,
         instances_distribution: None,
         capacity_rebalance: false,

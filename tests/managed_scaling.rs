@@ -25,7 +25,7 @@ const BASE: &str = r#"Scenario(
     seed: 3,
     clusters: ["prod"],
     autoScalingGroups: [
-        (AutoScalingGroupName: "workers", MinSize: 1, MaxSize: 6, DesiredCapacity: 3,
+        (AutoScalingGroupName: "workers", NewInstancesProtectedFromScaleIn: true, MinSize: 1, MaxSize: 6, DesiredCapacity: 3,
          LaunchTemplate: (LaunchTemplateName: "ecs-node", Version: "1"),
          cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 4096,
          AvailabilityZones: ["us-east-1a", "us-east-1b"], imageIds: {"1": "ami-0node"}),

@@ -1027,6 +1027,12 @@ pub struct AutoScalingGroupSpec {
     /// per-instance `ProtectedFromScaleIn`, as SetInstanceProtection would set it.
     #[serde(rename = "protectedInstances", default, skip_serializing_if = "Vec::is_empty")]
     pub protected_instances: Vec<String>,
+    /// The group's `NewInstancesProtectedFromScaleIn` (default `false`): each instance it launches
+    /// is protected from scale in ("the instance inherits the instance scale-in protection setting
+    /// of the Auto Scaling group"). Required with the capacity provider's managed termination
+    /// protection, which then decides each instance's protection itself (docs/rollouts.md).
+    #[serde(rename = "NewInstancesProtectedFromScaleIn", default, skip_serializing_if = "is_false")]
+    pub new_instances_protected_from_scale_in: bool,
     /// drainsim: the group launches Spot Instances (default: On-Demand), which EC2 may interrupt
     /// as it interrupts an instance group's (docs/rollouts.md#spot-interruptions). An instance EC2
     /// terminates leaves the group, which launches a replacement to keep its desired capacity.

@@ -1800,6 +1800,16 @@ fn check_capacity_providers(l: &LoadedScenario) -> Result<(), ScenarioError> {
         if s.capacity_providers[..k].iter().any(|o| o.auto_scaling_group_provider.group_name() == group) {
             return refuse(format!("Auto Scaling group '{group}' already has a capacity provider"));
         }
+        // "Managed termination protection can only be enabled if the Auto Scaling group also has
+        // instance protection from scale in enabled" (CreateCapacityProvider's
+        // `managedTerminationProtection`).
+        let protects_new =
+            s.auto_scaling_groups.iter().any(|g| g.auto_scaling_group_name == group && g.new_instances_protected_from_scale_in);
+        if c.auto_scaling_group_provider.managed_termination_protection_enabled() && !protects_new {
+            return refuse(format!(
+                "managedTerminationProtection ENABLED needs instance protection from scale in on Auto Scaling group '{group}' (NewInstancesProtectedFromScaleIn: true)"
+            ));
+        }
     }
     Ok(())
 }

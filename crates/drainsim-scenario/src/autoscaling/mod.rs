@@ -989,11 +989,14 @@ fn launch(
     *on_demand += u32::from(!spot);
     *alive += 1;
     g.launched = g.launched.checked_add(1).expect("launches are bounded by MAX_GROUP_SIZE per step or action");
+    // It inherits the group's `NewInstancesProtectedFromScaleIn`; with managed termination
+    // protection ECS decides its protection instead ([`protected_from_scale_in`]).
+    let protected = g.spec.new_instances_protected_from_scale_in && !protection_follows_tasks(g);
     g.members.push(Member {
         name: g.spec.member_name(g.launched),
         zone,
         template: template.clone(),
-        protected: false,
+        protected,
         spot,
         lifecycle: Lifecycle::Pending { register_at_ms: now.saturating_add(g.spec.launch_to_register_ms) },
         launched_at_ms: Some(now),

@@ -88,6 +88,8 @@ pub(super) struct GroupIn {
     distribution: Option<(u32, u32)>,
     /// `CapacityRebalance`.
     capacity_rebalance: bool,
+    /// `NewInstancesProtectedFromScaleIn`.
+    new_instances_protected: bool,
     /// `InstanceMaintenancePolicy`: MinHealthyPercentage and MaxHealthyPercentage, when set.
     maintenance: Option<(u32, u32)>,
     /// `DefaultInstanceWarmup` (seconds), when set.
@@ -205,6 +207,7 @@ impl AutoScalingCapture {
             let zones = g.strings("AvailabilityZones")?.iter().map(|z| z.to_string()).collect();
             let grace_period_s = g.opt_int("HealthCheckGracePeriod", size.clone())?.unwrap_or(0) as u32;
             let capacity_rebalance = g.opt_bool("CapacityRebalance")?.unwrap_or(false);
+            let new_instances_protected = g.opt_bool("NewInstancesProtectedFromScaleIn")?.unwrap_or(false);
             // -1 is how the API clears either value: none. A policy `load` would refuse (the API
             // would not have taken it) is an error at its path.
             let maintenance = match g.opt_obj("InstanceMaintenancePolicy")? {
@@ -313,7 +316,6 @@ impl AutoScalingCapture {
                 "VPCZoneIdentifier",
                 "ServiceLinkedRoleARN",
                 "EnabledMetrics",
-                "NewInstancesProtectedFromScaleIn",
             ]);
             let path = (file.to_string(), g.path().to_string());
             g.finish();
@@ -328,6 +330,7 @@ impl AutoScalingCapture {
                 grace_period_s,
                 members,
                 capacity_rebalance,
+                new_instances_protected,
                 maintenance,
                 default_warmup_s,
                 termination_policies,
@@ -873,6 +876,7 @@ impl AutoScalingCapture {
                 image_ids,
                 launch_to_register_ms: 60_000,
                 protected_instances: Vec::new(),
+                new_instances_protected_from_scale_in: g.new_instances_protected,
                 spot,
                 instances_distribution,
                 capacity_rebalance,
@@ -928,6 +932,19 @@ impl AutoScalingCapture {
                 continue;
             }
             drainsim_core::validate_capacity_provider(p).map_err(|e| at(origin, format!("capacity provider {}: {e}", p.name)))?;
+            // CreateCapacityProvider takes managed termination protection only over a group that
+            // protects its new instances; the group's setting may have been turned off since. ECS
+            // then decides each instance's protection either way, so the scenario says it is on.
+            let unprotected =
+                groups.iter_mut().find(|g| g.auto_scaling_group_name == group && !g.new_instances_protected_from_scale_in);
+            if let Some(g) = unprotected.filter(|_| p.auto_scaling_group_provider.managed_termination_protection_enabled()) {
+                g.new_instances_protected_from_scale_in = true;
+                summary.notes.push(format!(
+                    "Auto Scaling group {group}: NewInstancesProtectedFromScaleIn is false under capacity provider {}'s managed \
+                     termination protection, which needs it on; written true (ECS decides each instance's protection)",
+                    p.name
+                ));
+            }
             s.capacity_providers.push(p.clone());
         }
         s.auto_scaling_groups = groups;
