@@ -308,3 +308,11 @@ fn instance_refreshes_are_explained() {
     assert!(done.contains("ecs-asg: instance refresh ") && done.contains(" Successful at 100% after "), "{done}");
     assert!(!explain("scenarios/demo.ron").contains("instance refreshes:"));
 }
+
+/// A task still STOPPING when a forced deregistration took its instance was not killed at its
+/// stop timeout: its last stretch says it was orphaned, and by what.
+#[test]
+fn a_task_orphaned_while_stopping_is_not_said_to_be_killed() {
+    let text = explain("tests/data/explain/orphaned-while-stopping.ron");
+    assert!(text.contains("still STOPPING when DeregisterContainerInstance force orphaned it"), "{text}");
+}

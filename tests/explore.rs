@@ -711,3 +711,45 @@ fn an_unwritable_out_still_prints_the_result() {
     assert!(!stdout.contains("replay:"), "{stdout}");
     assert!(stderr.starts_with("error: cannot write the counterexample under "), "{stderr}");
 }
+
+/// A scale-up during a drain is no dip below the floor (docs/draining.md, "Observations"): the
+/// floor recorded beside the lowest healthy count is the one the breach watch judges, that of the
+/// count the service was steady at, so neither the explorer's floor property nor the run's report
+/// sees `web` (min 100 %, 1 task, scaled to 2 while `a` drains) below a floor of 2.
+#[test]
+fn a_scale_up_during_a_drain_is_no_dip_below_the_floor() {
+    let loaded = load("tests/data/explore/scale-up-during-a-drain.ron");
+    let report = explore_with(&loaded, &ExploreOptions::default(), 2);
+    assert_eq!(report.violation, None, "{report:?}");
+    let outcome = runner::run(&loaded, &RunOptions::default()).unwrap();
+    let web = outcome.engine.service_named("web").expect("declared");
+    assert_eq!((web.min_healthy_observed(), web.floor_at_min_healthy_observed()), (Some(1), Some(1)));
+    assert_eq!(web.desired_count(), 2);
+}
+
+/// The explorer injects faults from the end of the setup on: a drain or an agent disconnect it
+/// injected during the setup made the setup refuse its own `runningTasks` (adopted only on an
+/// ACTIVE instance with a connected agent), and a valid file was reported as bad input.
+#[test]
+fn faults_are_injected_only_after_the_setup() {
+    let loaded = load("tests/data/explore/adopted-task-and-injected-drains.ron");
+    for faults in ["DrainRequest", "AgentDisconnect"] {
+        let opts = ExploreOptions { faults: Some(explore::parse_faults(faults).unwrap()), ..Default::default() };
+        let report = explore::explore(&loaded, &opts, &|| false).unwrap_or_else(|e| panic!("{faults}: {e}"));
+        assert_eq!(report.bound, None, "{faults}: explored completely");
+    }
+}
+
+/// Room for a distinctInstance service's task counts what stays on each instance: `a` is full of
+/// another service's tasks (256 CPU units left for a 512-unit task) and is the only instance
+/// without an `api` task, so draining `b` has no room and the stall is no violation.
+#[test]
+fn a_distinct_instance_service_counts_what_stays_on_each_instance() {
+    let loaded = load("tests/data/explore/distinct-instance-room-taken-by-another-service.ron");
+    let report = explore_with(&loaded, &ExploreOptions::default(), 2);
+    assert_eq!(report.violation, None, "{report:?}");
+    let outcome = runner::run(&loaded, &RunOptions::default()).unwrap();
+    let b = outcome.engine.instance_named("b").expect("registered");
+    assert!(b.drain().completed_at_ms().is_none(), "api's task on b has nowhere to go");
+    assert!(!properties::drain_has_capacity(&outcome.engine, &b));
+}

@@ -638,6 +638,9 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         ix.records.stop_statuses(t.id(), t.created_at_ms()).filter(|(at, _)| orphaned.is_none_or(|(o, _)| *at < o)).collect();
     for (k, (at, status)) in statuses.iter().enumerate() {
         let end = statuses.get(k + 1).map(|(next, _)| *next).or(orphaned.map(|(o, _)| o));
+        // The last stage of a task orphaned while it stopped ends at the orphaning, not as the
+        // stage would have ended: its stretch says so.
+        let cut_by = orphaned.filter(|_| statuses.get(k + 1).is_none()).map(|(_, reason)| reason);
         let on_path = *at >= cursor || matches!(status, TaskStatus::Deactivating | TaskStatus::Stopping);
         let start = (*at).max(from_ms);
         // A stage that waited for the agent to come back ends at its reconnection: the wait is
@@ -712,6 +715,12 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
             },
             TaskStatus::Deprovisioning => "DEPROVISIONING: its task ENI is detached".to_string(),
             _ => continue,
+        };
+        let why = match cut_by {
+            Some(reason) => {
+                format!("{why}; still {} when {reason} orphaned it (the drain ended without it stopping)", status.as_str())
+            }
+            None => why,
         };
         if end_of_stage > start {
             path.push(Stretch { from_ms: start, to_ms: end_of_stage, why });

@@ -100,6 +100,9 @@ pub(crate) fn prepare(
     // (unless `--faults swarm` asks for the seeded fault draws).
     if let Some(x) = s.explore.as_ref().filter(|_| !opts.swarm_faults) {
         engine.script_choices(x.engine_choices(), x.choices.clone());
+        // Faults are injected from the end of the setup on: the setup's own requests must all
+        // succeed as `check` and `run` find them.
+        engine.pause_injections(true);
     }
     let setup_err = |needle: &str, what: &str, e: EcsError| loaded.error_at(needle, format!("{what}: {e}"));
 
@@ -289,6 +292,7 @@ pub(crate) fn prepare(
         }
     }
 
+    engine.pause_injections(false);
     Ok((engine, fault_profile))
 }
 

@@ -291,6 +291,14 @@ impl Engine {
         self.rng.script.as_ref().map_or(&[], |s| s.taken())
     }
 
+    /// Under a script: whether injections are offered (off while a scenario's setup runs). Without
+    /// a script it does nothing.
+    pub fn pause_injections(&mut self, paused: bool) {
+        if let Some(script) = self.rng.script.as_mut() {
+            script.injections_paused = paused;
+        }
+    }
+
     /// How many faults the script may still take (0 without a script).
     pub fn faults_left(&self) -> u32 {
         self.rng.script.as_ref().map_or(0, |s| s.faults_left)
@@ -365,7 +373,7 @@ impl Engine {
         let Some(script) = self.rng.script.as_mut() else { return };
         let config = script.config;
         let changed = std::mem::replace(&mut script.records_seen, records) != records;
-        if !changed || script.faults_left == 0 || !config.faults.any_injection() {
+        if !changed || script.injections_paused || script.faults_left == 0 || !config.faults.any_injection() {
             return;
         }
         let candidates = self.injection_candidates(&config);

@@ -1188,8 +1188,7 @@ impl Engine {
             if service.status != ServiceStatus::Active || !(drain_window || service.schedule.breach_watch) {
                 continue;
             }
-            let (healthy, live, floor, ceiling) =
-                (service.counts.healthy, service.counts.live, service.floor(), service.ceiling());
+            let (healthy, live, ceiling) = (service.counts.healthy, service.counts.live, service.ceiling());
             let watched_floor = service.watched_floor();
             let s = self.services.schedule_mut(id);
             // The extremes are watched like the floor: a service created during a drain is not
@@ -1197,10 +1196,13 @@ impl Engine {
             if drain_window && s.breach_watch {
                 let o = &mut s.observations;
                 // Each extreme is kept with the bound of its instant: a DAEMON's (or an updated
-                // service's) floor and ceiling follow its desired count.
+                // service's) floor and ceiling follow its desired count. The floor is the one the
+                // breach watch judges (`watched_floor`): after a scale-up, until the service is
+                // steady again, that of the count it was steady at, so a scale-up is no dip below
+                // the floor here either (docs/draining.md, "Observations").
                 if o.min_healthy_observed.is_none_or(|m| healthy <= m) {
                     o.min_healthy_observed = Some(healthy);
-                    o.floor_at_min_healthy = Some(floor);
+                    o.floor_at_min_healthy = Some(watched_floor);
                 }
                 if o.max_tasks_observed.is_none_or(|m| live >= m) {
                     o.max_tasks_observed = Some(live);

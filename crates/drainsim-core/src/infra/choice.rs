@@ -109,11 +109,23 @@ pub(crate) struct ChoiceScript {
     /// The trace's length at the last injection point: an instant that recorded nothing since
     /// (a retry that found nothing to do) offers no injection.
     pub(crate) records_seen: u64,
+    /// While the scenario's setup runs no fault is injected: an injected drain or disconnect there
+    /// would make the setup itself refuse what comes after it (a `runningTasks` entry on an
+    /// instance no longer ACTIVE with a connected agent).
+    pub(crate) injections_paused: bool,
 }
 
 impl ChoiceScript {
     pub(crate) fn new(config: ExploreChoices, pending: Vec<u32>) -> Self {
-        ChoiceScript { config, pending, next: 0, taken: Vec::new(), faults_left: config.max_faults, records_seen: 0 }
+        ChoiceScript {
+            config,
+            pending,
+            next: 0,
+            taken: Vec::new(),
+            faults_left: config.max_faults,
+            records_seen: 0,
+            injections_paused: false,
+        }
     }
 
     /// Replaces the choices still to take and clears the log.

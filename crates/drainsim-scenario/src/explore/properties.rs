@@ -195,13 +195,34 @@ fn room_for(services: &[drainsim_core::ServiceView], takers: &[InstanceView]) ->
         }
         (c, m, enis.max(0) as u64, port_taken)
     };
+    // What an instance has left once every task on it that stays (not STOPPED, not told to stop)
+    // holds its share: another service's tasks there are not moved by the drain either.
+    let left = |i: &InstanceView| {
+        let (mut c, mut m) = i.registered_cpu_memory();
+        let (mut enis, mut port_taken) = (i64::from(i.task_eni_limit().unwrap_or(0)), false);
+        for t in i.tasks().filter(|t| t.last_status() != TaskStatus::Stopped && !t.desired_stopped()) {
+            let size = t.size();
+            c -= size.cpu;
+            m -= size.memory;
+            enis -= i64::from(size.awsvpc);
+            port_taken |= size.host_port;
+        }
+        (c, m, enis.max(0) as u64, port_taken)
+    };
     for s in services.iter().filter(|s| s.distinct_instance()) {
         let size = s.task_size();
+        // An instance takes one of its tasks if it holds one already (wanted RUNNING), or has room
+        // for one beside what stays on it.
         let fit = takers
             .iter()
             .filter(|i| {
-                let (c, m, enis, port_taken) = free(i);
-                c >= size.cpu && m >= size.memory && (!size.awsvpc || enis > 0) && !(size.host_port && port_taken)
+                let holds_one = i.tasks().any(|t| {
+                    t.last_status() != TaskStatus::Stopped
+                        && !t.desired_stopped()
+                        && t.service().is_some_and(|ts| ts.id() == s.id())
+                });
+                let (c, m, enis, port_taken) = left(i);
+                holds_one || (c >= size.cpu && m >= size.memory && (!size.awsvpc || enis > 0) && !(size.host_port && port_taken))
             })
             .count();
         if s.desired_count() as usize > fit {
