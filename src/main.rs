@@ -299,6 +299,15 @@ struct ImportArgs {
     /// The instance refresh skips instances already on the group's launch template version.
     #[arg(long = "skip-matching", requires = "instance_refresh")]
     skip_matching: bool,
+    /// Plan TerminateInstanceInAutoScalingGroup of these EC2 instance IDs (comma-separated), all at
+    /// once, each through its imported Auto Scaling group (instead of a drain plan); each group
+    /// launches a replacement unless --decrement.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', conflicts_with_all = ["drain", "instance_refresh"])]
+    terminate: Vec<String>,
+    /// The terminations lower their groups' desired capacity (ShouldDecrementDesiredCapacity): no
+    /// replacements.
+    #[arg(long, requires = "terminate")]
+    decrement: bool,
 }
 
 fn parse_task_eni_limit(s: &str) -> Result<(String, u16), String> {
@@ -599,6 +608,8 @@ fn import_command(args: ImportArgs) -> ExitCode {
         task_eni_limits,
         instance_refresh: args.instance_refresh,
         skip_matching: args.skip_matching,
+        terminate: args.terminate.into_iter().map(|id| id.trim().to_string()).filter(|id| !id.is_empty()).collect(),
+        decrement: args.decrement,
         ..Default::default()
     };
     let not_written = match &args.output {

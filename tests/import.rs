@@ -1565,3 +1565,46 @@ fn new_instances_protected_from_scale_in_is_carried() {
     let note = imported.summary.notes.iter().find(|n| n.contains("NewInstancesProtectedFromScaleIn")).expect("noted");
     assert!(note.contains("batch-c5") && note.contains("batch-cp"), "{note}");
 }
+
+/// `--terminate` plans a TerminateInstanceInAutoScalingGroup of each instance, all at time 0, then
+/// the run until quiet; each group replaces its instance (`--decrement`: not). An instance of no
+/// imported group, one named twice, a decrement below `MinSize` and a second plan are refused.
+#[test]
+fn a_termination_plan_terminates_through_the_groups() {
+    let (spot, m5) = ("i-0a1c2e3f405a6b705", "i-0a1c2e3f405a6b701");
+    let opts = ImportOptions { terminate: vec![spot.into(), m5.into()], ..Default::default() };
+    let imported = import(&asg_inputs(), &opts).expect("imports");
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    let loaded = drainsim_scenario::load_str("terminate.ron", &text).expect("loads");
+    let outcome = drainsim_scenario::runner::run(&loaded, &RunOptions::default()).expect("runs");
+    let e = &outcome.engine;
+    // Each is replaced (batch-c5's managed scaling later scales its idle group in, the
+    // replacement with it).
+    for (gone, replacement) in [(spot, "batch-c5-1"), (m5, "prod-ecs-m5-1")] {
+        assert_eq!(e.instance_named(gone).map(|i| i.status().as_str()), Some("INACTIVE"), "{gone}");
+        assert!(e.instance_named(replacement).is_some(), "{replacement} registered");
+    }
+    assert_eq!(e.instance_named("prod-ecs-m5-1").map(|i| i.status().as_str()), Some("ACTIVE"));
+    assert!(outcome.expectations.iter().all(|r| r.passed), "{:?}", outcome.expectations);
+    // With --decrement nothing replaces them.
+    let opts = ImportOptions { terminate: vec![spot.into()], decrement: true, ..Default::default() };
+    let imported = import(&asg_inputs(), &opts).expect("imports");
+    let loaded = drainsim_scenario::load_str("decrement.ron", &drainsim_scenario::write::to_ron(&imported.scenario)).unwrap();
+    let outcome = drainsim_scenario::runner::run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.engine.instance_named("batch-c5-1").is_none(), "no replacement");
+    let refused = |opts: ImportOptions| import(&asg_inputs(), &opts).expect_err("refused").to_string();
+    let e = refused(ImportOptions { terminate: vec!["i-0000000000000000f".into()], ..Default::default() });
+    assert_eq!(e, "--terminate: i-0000000000000000f is not an instance of an imported Auto Scaling group");
+    let e = refused(ImportOptions { terminate: vec![spot.into(), spot.into()], ..Default::default() });
+    assert_eq!(e, format!("--terminate: {spot} is named twice"));
+    // prod-ecs-m5 holds 4 with MinSize 3: one may go without replacement, not two.
+    let two = vec![m5.to_string(), "i-0a1c2e3f405a6b702".to_string()];
+    let e = refused(ImportOptions { terminate: two, decrement: true, ..Default::default() });
+    assert_eq!(
+        e,
+        "--decrement: terminating 2 instance(s) of prod-ecs-m5 without replacement would take its desired capacity 4 below its MinSize 3"
+    );
+    let e =
+        refused(ImportOptions { terminate: vec![spot.into()], instance_refresh: Some("batch-c5".into()), ..Default::default() });
+    assert!(e.contains("one plan per import"), "{e}");
+}

@@ -86,6 +86,12 @@ pub struct ImportOptions {
     /// The refresh skips the instances already on the group's launch template version
     /// (`SkipMatching`; Auto Scaling's default is to replace every instance).
     pub skip_matching: bool,
+    /// The plan terminates these EC2 instances through their imported Auto Scaling groups (instead
+    /// of a drain plan): one TerminateInstanceInAutoScalingGroup each, all at once.
+    pub terminate: Vec<String>,
+    /// The terminations lower their groups' desired capacity (`ShouldDecrementDesiredCapacity`):
+    /// no replacements.
+    pub decrement: bool,
 }
 
 impl Default for ImportOptions {
@@ -97,6 +103,8 @@ impl Default for ImportOptions {
             task_eni_limits: BTreeMap::new(),
             instance_refresh: None,
             skip_matching: false,
+            terminate: Vec::new(),
+            decrement: false,
         }
     }
 }
@@ -1009,6 +1017,16 @@ fn import_inputs<T: AsRef<str>>(
             "one plan per import: a drain plan (--drain) or an instance refresh (--instance-refresh), not both",
         ));
     }
+    let plans = [opts.drain != DrainSelection::None, opts.instance_refresh.is_some(), !opts.terminate.is_empty()];
+    if plans.iter().filter(|p| **p).count() > 1 {
+        return Err(ImportError::flag(
+            "--terminate",
+            "one plan per import: a drain plan (--drain), an instance refresh (--instance-refresh) or terminations (--terminate)",
+        ));
+    }
+    if opts.decrement && opts.terminate.is_empty() {
+        return Err(ImportError::flag("--decrement", "--decrement is an option of --terminate"));
+    }
     if opts.skip_matching && opts.instance_refresh.is_none() {
         return Err(ImportError::flag("--skip-matching", "--skip-matching is a preference of --instance-refresh"));
     }
@@ -1044,6 +1062,7 @@ fn import_inputs<T: AsRef<str>>(
     }
     add_drain_plan(&mut scenario, opts)?;
     add_refresh_plan(&mut scenario, opts)?;
+    add_terminate_plan(&mut scenario, opts)?;
     summary.auto_scaling_groups = scenario.auto_scaling_groups.len();
     Ok(Imported { scenario, summary })
 }
@@ -1632,6 +1651,56 @@ fn add_refresh_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Import
         }),
         expect: Some(StepExpect::InstanceRefreshStatus("Successful".into())),
     });
+    s.steps.push(Step { at_ms: None, caller: None, action: Action::RunUntilQuiet, expect: None });
+    Ok(())
+}
+
+/// Adds the termination plan: a TerminateInstanceInAutoScalingGroup of each named instance, all at
+/// the start of the run (each call returns at once, so the groups replace them side by side), then
+/// the run until quiet. Each instance must be a member of an imported group, named once; with
+/// `decrement`, no group may be taken below its `MinSize` (Auto Scaling would refuse the call).
+fn add_terminate_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportError> {
+    if opts.terminate.is_empty() {
+        return Ok(());
+    }
+    let refuse = |message: String| ImportError::flag("--terminate", message);
+    if s.auto_scaling_groups.is_empty() {
+        return Err(refuse(
+            "no Auto Scaling group was imported (add the output of aws autoscaling describe-auto-scaling-groups)".into(),
+        ));
+    }
+    let mut taken: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut named = BTreeSet::new();
+    for id in &opts.terminate {
+        let Some(g) = s.auto_scaling_groups.iter().find(|g| g.instances.iter().any(|i| &i.instance_id == id)) else {
+            return Err(refuse(format!("{id} is not an instance of an imported Auto Scaling group")));
+        };
+        if !named.insert(id.as_str()) {
+            return Err(refuse(format!("{id} is named twice")));
+        }
+        let n = taken.entry(g.auto_scaling_group_name.as_str()).or_default();
+        *n += 1;
+        if opts.decrement && g.desired_capacity.saturating_sub(*n) < g.min_size {
+            return Err(ImportError::flag(
+                "--decrement",
+                format!(
+                    "terminating {n} instance(s) of {} without replacement would take its desired capacity {} below its MinSize {}",
+                    g.auto_scaling_group_name, g.desired_capacity, g.min_size
+                ),
+            ));
+        }
+    }
+    for id in &opts.terminate {
+        s.steps.push(Step {
+            at_ms: None,
+            caller: None,
+            action: Action::TerminateInstanceInAutoScalingGroup(crate::format::TerminateInstanceSpec {
+                instance_id: id.clone(),
+                should_decrement_desired_capacity: opts.decrement,
+            }),
+            expect: None,
+        });
+    }
     s.steps.push(Step { at_ms: None, caller: None, action: Action::RunUntilQuiet, expect: None });
     Ok(())
 }
