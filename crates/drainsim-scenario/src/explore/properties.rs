@@ -4,7 +4,9 @@
 //! nothing but background retries is pending). Each violation carries the expectation that states
 //! it in a scenario file, so a counterexample replays to the same failed expectation.
 
-use drainsim_core::{check_invariants, Engine, InstanceStatus, InstanceView, SchedulingStrategy, ServiceStatus, TaskStatus};
+use drainsim_core::{
+    check_invariants, Engine, InstanceStatus, InstanceView, SchedulingStrategy, ServiceStatus, TaskStatus, TaskView,
+};
 
 use crate::format::{Cmp, Expectation};
 use crate::generate::named;
@@ -168,8 +170,9 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
 /// Whether `takers` have room for the desired count of every one of `services` (the services that
 /// share them): counted in slots of the largest task (CPU, memory, task ENIs for `awsvpc` tasks,
 /// one per instance for a host port) after what standalone tasks (RunTask, StartTask), which no
-/// drain moves, hold on each; and as many of them with room for one task as the desired count of
-/// each service with a `distinctInstance` constraint (one task an instance).
+/// drain moves, hold on each; and as many of them as the desired count of each service with a
+/// `distinctInstance` constraint (one task an instance) that hold one of its tasks or have room
+/// for one beside every task that stays on them.
 fn room_for(services: &[drainsim_core::ServiceView], takers: &[InstanceView]) -> bool {
     let (mut cpu, mut memory, mut port, mut awsvpc) = (0i64, 0i64, false, false);
     let mut wanted: u64 = 0;
@@ -181,12 +184,12 @@ fn room_for(services: &[drainsim_core::ServiceView], takers: &[InstanceView]) ->
         awsvpc |= size.awsvpc;
         wanted += s.desired_count() as u64;
     }
-    // What an instance has left once its standalone tasks hold theirs: CPU, memory, task ENIs,
-    // and whether a host port is taken.
-    let free = |i: &InstanceView| {
+    // What an instance has left once the tasks not STOPPED that `stays` keeps hold theirs: CPU,
+    // memory, task ENIs, and whether a host port is taken.
+    let remaining = |i: &InstanceView, stays: &dyn Fn(&TaskView) -> bool| {
         let (mut c, mut m) = i.registered_cpu_memory();
         let (mut enis, mut port_taken) = (i64::from(i.task_eni_limit().unwrap_or(0)), false);
-        for t in i.tasks().filter(|t| t.last_status() != TaskStatus::Stopped && t.service().is_none()) {
+        for t in i.tasks().filter(|t| t.last_status() != TaskStatus::Stopped && stays(t)) {
             let size = t.size();
             c -= size.cpu;
             m -= size.memory;
@@ -195,20 +198,11 @@ fn room_for(services: &[drainsim_core::ServiceView], takers: &[InstanceView]) ->
         }
         (c, m, enis.max(0) as u64, port_taken)
     };
-    // What an instance has left once every task on it that stays (not STOPPED, not told to stop)
-    // holds its share: another service's tasks there are not moved by the drain either.
-    let left = |i: &InstanceView| {
-        let (mut c, mut m) = i.registered_cpu_memory();
-        let (mut enis, mut port_taken) = (i64::from(i.task_eni_limit().unwrap_or(0)), false);
-        for t in i.tasks().filter(|t| t.last_status() != TaskStatus::Stopped && !t.desired_stopped()) {
-            let size = t.size();
-            c -= size.cpu;
-            m -= size.memory;
-            enis -= i64::from(size.awsvpc);
-            port_taken |= size.host_port;
-        }
-        (c, m, enis.max(0) as u64, port_taken)
-    };
+    // Beside its standalone tasks, which no drain moves.
+    let free = |i: &InstanceView| remaining(i, &|t| t.service().is_none());
+    // Beside every task that stays (not told to stop): another service's tasks there are not moved
+    // by the drain either.
+    let left = |i: &InstanceView| remaining(i, &|t| !t.desired_stopped());
     for s in services.iter().filter(|s| s.distinct_instance()) {
         let size = s.task_size();
         // An instance takes one of its tasks if it holds one already (wanted RUNNING), or has room
