@@ -1076,17 +1076,17 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                     });
                 }
                 check_selection(l, n, &p.instances, p.filter.as_deref(), p.status.is_some())?;
-                check_instance_refs(l, &p.instances, &names, &groups)?;
+                check_instance_refs(l, n, &p.instances, &names, &groups)?;
             }
             Action::WaitForDrain(w) => {
                 check_selection(l, n, &w.instances, w.filter.as_deref(), w.status.is_some())?;
-                check_instance_refs(l, &w.instances, &names, &groups)?
+                check_instance_refs(l, n, &w.instances, &names, &groups)?
             }
             Action::DeregisterInstances(p) => {
                 check_selection(l, n, &p.instances, p.filter.as_deref(), p.status.is_some())?;
-                check_instance_refs(l, &p.instances, &names, &groups)?
+                check_instance_refs(l, n, &p.instances, &names, &groups)?
             }
-            Action::StopTasksOn(p) => check_instance_refs(l, std::slice::from_ref(&p.instance), &names, &groups)?,
+            Action::StopTasksOn(p) => check_instance_refs(l, n, std::slice::from_ref(&p.instance), &names, &groups)?,
             Action::RolloutInstances(p) => {
                 let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::RolloutInstances(_))).count();
                 let at = |field: &str| {
@@ -1127,18 +1127,19 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                     return refuse("RolloutInstances", "RolloutInstances needs `instances` or a `filter`".into());
                 }
                 check_selection(l, n, &p.instances, p.filter.as_deref(), p.status.is_some())?;
-                check_instance_refs(l, &p.instances, &names, &groups)?;
+                check_instance_refs(l, n, &p.instances, &names, &groups)?;
             }
             Action::Check(list) => {
                 for (k, e) in list.iter().enumerate() {
-                    check_expectation(l, e, &names, &services, &format!("expectation {} of step {}'s Check", k + 1, n + 1))?;
+                    let place = format!("expectation {} of step {}'s Check", k + 1, n + 1);
+                    check_expectation(l, e, &names, &services, &place, ("do:", n))?;
                 }
             }
             _ => {}
         }
     }
     for (k, e) in s.expectations.iter().enumerate() {
-        check_expectation(l, e, &names, &services, &format!("expectation {} of `expectations`", k + 1))?;
+        check_expectation(l, e, &names, &services, &format!("expectation {} of `expectations`", k + 1), ("expectations", 0))?;
     }
     if let Some(f) = &s.faults {
         for (field, value) in [
@@ -1849,8 +1850,12 @@ fn check_selection(
     }
 }
 
+/// The names step `step` (from 0) refers to are instances or groups of the scenario; an unknown one
+/// is reported at its literal in that step (an earlier step may spell the same name legally: a
+/// TerminateInstanceInAutoScalingGroup may name any `GROUP-N`), else at its first occurrence.
 fn check_instance_refs(
     l: &LoadedScenario,
+    step: usize,
     refs: &[String],
     names: &BTreeSet<String>,
     groups: &BTreeSet<String>,
@@ -1858,28 +1863,39 @@ fn check_instance_refs(
     for r in refs {
         if !names.contains(r) && !groups.contains(r) {
             let hint = did_you_mean(r, names.iter().chain(groups.iter()).map(String::as_str));
-            return Err(l.error_at(&format!("\"{r}\""), format!("unknown instance or instance group '{r}'{hint}")));
+            let message = format!("unknown instance or instance group '{r}'{hint}");
+            return Err(match locate_in_literal(&l.source, ("do:", step), r, 0, 0) {
+                Some(position) => l.error_at_position(Some(position), message),
+                None => l.error_at(&format!("\"{r}\""), message),
+            });
         }
     }
     Ok(())
 }
 
 /// Checks expectation `e`, which `place` names in errors ("expectation 2 of `expectations`": the
-/// position alone says nothing when `compare --set` rewrote the scenario).
+/// position alone says nothing when `compare --set` rewrote the scenario). A refused value is
+/// reported at its literal after `anchor` (the `nth` occurrence of the text that opens the list
+/// or step holding it: an earlier step may spell the same name legally), else at its first one.
 fn check_expectation(
     l: &LoadedScenario,
     e: &Expectation,
     names: &BTreeSet<String>,
     services: &BTreeSet<String>,
     place: &str,
+    anchor: (&str, usize),
 ) -> Result<(), ScenarioError> {
     use Expectation::*;
+    let refuse = |value: &str, message: String| match locate_in_literal(&l.source, anchor, value, 0, 0) {
+        Some(position) => l.error_at_position(Some(position), message),
+        None => l.error_at(&format!("\"{value}\""), message),
+    };
     let inst = |n: &String| -> Result<(), ScenarioError> {
         if names.contains(n) {
             Ok(())
         } else {
             let hint = did_you_mean(n, names.iter().map(String::as_str));
-            Err(l.error_at(&format!("\"{n}\""), format!("unknown instance '{n}' in {place}{hint}")))
+            Err(refuse(n, format!("unknown instance '{n}' in {place}{hint}")))
         }
     };
     let svc = |n: &String| -> Result<(), ScenarioError> {
@@ -1887,7 +1903,7 @@ fn check_expectation(
             Ok(())
         } else {
             let hint = did_you_mean(n, services.iter().map(String::as_str));
-            Err(l.error_at(&format!("\"{n}\""), format!("unknown service '{n}' in {place}{hint}")))
+            Err(refuse(n, format!("unknown service '{n}' in {place}{hint}")))
         }
     };
     // A value ECS spells one of a few ways is checked here, so `check` refuses a misspelling.
@@ -1897,7 +1913,7 @@ fn check_expectation(
         }
         let hint = did_you_mean(value, known.iter().copied());
         let hint = if hint.is_empty() { format!(" (one of {})", known.join(", ")) } else { hint };
-        Err(l.error_at(&format!("\"{value}\""), format!("unknown {what} '{value}'{hint}")))
+        Err(refuse(value, format!("unknown {what} '{value}'{hint}")))
     };
     let placement: Vec<&str> = drainsim_core::PlacementFailureReason::ALL.iter().map(|r| r.as_str()).collect();
     match e {
@@ -1966,7 +1982,7 @@ fn check_expectation(
         | UnhealthyTasks(s, _)
         | AzRebalancingMoves(s, _)
         | SteadyState(s, _) => svc(s),
-        Named(_, inner) => check_expectation(l, inner, names, services, place),
+        Named(_, inner) => check_expectation(l, inner, names, services, place, anchor),
         StopReason(reason) => {
             let known: Vec<&str> = drainsim_core::StopReason::ALL.iter().map(|r| r.as_str()).collect();
             one_of("stop reason", reason, &known)

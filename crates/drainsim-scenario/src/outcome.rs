@@ -163,6 +163,9 @@ pub enum TerminationCause {
     MaxInstanceLifetime,
     /// A TerminateInstanceInAutoScalingGroup step named it.
     TerminateInstanceInAutoScalingGroup,
+    /// A TerminateInstanceInAutoScalingGroup step lowered the desired capacity while the instance
+    /// it named no longer counted toward it (being replaced), and the group scaled in to meet it.
+    DesiredCapacityDecremented,
 }
 
 impl TerminationCause {
@@ -175,6 +178,9 @@ impl TerminationCause {
             TerminationCause::CapacityRebalancing(signal) => format!("Capacity Rebalancing, on its {}", signal.as_str()),
             TerminationCause::MaxInstanceLifetime => "its maximum instance lifetime".into(),
             TerminationCause::TerminateInstanceInAutoScalingGroup => "a TerminateInstanceInAutoScalingGroup request".into(),
+            TerminationCause::DesiredCapacityDecremented => {
+                "the scale-in to the desired capacity a TerminateInstanceInAutoScalingGroup request lowered".into()
+            }
         }
     }
 }

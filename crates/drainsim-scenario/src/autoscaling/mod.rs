@@ -762,11 +762,38 @@ impl AutoScaling {
         let path = g.terminations.last().map(|t| t.3).expect("the termination just begun");
         let desired = g.spec.desired_capacity;
         let first_launch = g.launched + 1;
-        let (launched, _) = if error.is_none() && alive(g) < desired {
+        let (launched, scaled_in) = if error.is_none() && alive(g) < desired {
             resize(g, engine, caller, now, desired, TerminationCause::TerminateInstanceInAutoScalingGroup, &mut error)
+        } else if error.is_none() && req.should_decrement_desired_capacity && alive(g) > desired {
+            // The named instance no longer counted toward the capacity (Capacity Rebalancing or its
+            // maximum instance lifetime had already launched its replacement), so terminating it
+            // left the group as large as before: the lower desired capacity is met by a scale-in,
+            // as a SetDesiredCapacity to it would (protected instances stay).
+            resize(g, engine, caller, now, desired, TerminationCause::DesiredCapacityDecremented, &mut error)
         } else {
             (0, 0)
         };
+        // The instance named was the replacement of a member the group is replacing (Capacity
+        // Rebalancing, a maximum instance lifetime that launches first): the instance launched in
+        // its place replaces that member now, which waits for it to be healthy as it waited for
+        // the first — as when EC2 takes a replacement and the group launches it again. Without
+        // this the member found its replacement Terminated, no launch to make (the group already
+        // held its capacity), and was terminated at once.
+        if launched > 0 {
+            let new = g.members.len() - launched as usize;
+            let waiting: Vec<usize> = g
+                .members
+                .replacing()
+                .filter(|&j| {
+                    matches!(g.members[j].lifecycle, Lifecycle::InService { .. })
+                        && g.members[j].rebalancing.and_then(|r| r.replacement) == Some(k)
+                })
+                .collect();
+            for j in waiting {
+                let reason = g.members[j].rebalancing.expect("a member being replaced").reason;
+                g.members.set_rebalancing(j, Rebalancing { replacement: Some(new), reason });
+            }
+        }
         #[cfg(debug_assertions)]
         g.members.check_indexes();
         g.acts_on_requests = true;
@@ -777,6 +804,7 @@ impl AutoScaling {
             format!("keeping the capacity at {desired}")
         };
         let replacements = match launched {
+            0 if scaled_in > 0 => format!("; scaled in {scaled_in} more to meet it"),
             0 => String::new(),
             1 => format!("; launched {}", g.spec.member_name(first_launch)),
             n => format!("; launched {} to {}", g.spec.member_name(first_launch), g.spec.member_name(first_launch + n - 1)),
