@@ -102,7 +102,7 @@ impl Engine {
         }
         if next == AgentUpdateStatus::Updated {
             let v = self.strings.intern(&self.config.latest_agent_version.clone());
-            self.update_instance_profile(id, |p| p.agent_version = Some(v));
+            self.set_agent_version(id, v);
             self.record(Subject::Instance(id), Change::AgentVersion(v), "UpdateContainerAgent");
         }
         self.set_agent_update(id, next, "UpdateContainerAgent");

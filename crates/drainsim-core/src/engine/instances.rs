@@ -116,6 +116,16 @@ impl Engine {
         self.instances.profile(id)
     }
 
+    /// Its agent reports version `v` (re-registration, UpdateContainerAgent): the profile's
+    /// `agent_version` and what is derived from it change together.
+    pub(crate) fn set_agent_version(&mut self, id: InstanceId, v: Sym) {
+        let honours = crate::rules::versions::agent_honours_container_stop_timeout(Some(self.strings.resolve(v)));
+        self.update_instance_profile(id, |p| {
+            p.agent_version = Some(v);
+            p.honours_container_stop_timeout = honours;
+        });
+    }
+
     /// Changes an instance's profile (copy-on-write: other instances keep theirs).
     pub(crate) fn update_instance_profile(&mut self, id: InstanceId, f: impl FnOnce(&mut InstanceProfile)) {
         self.change_attributes(id, |e| e.instances.update_profile(id, f));
@@ -580,7 +590,9 @@ impl Engine {
         }
         attributes.sort();
         let vi = req.version_info.as_ref();
+        let agent_version = vi.and_then(|v| v.agent_version.as_deref());
         let profile = InstanceProfile {
+            honours_container_stop_timeout: crate::rules::versions::agent_honours_container_stop_timeout(agent_version),
             registered_by: intern(self, caller_arn),
             agent_version: vi.and_then(|v| v.agent_version.as_deref()).map(|v| intern(self, v)),
             agent_hash: vi.and_then(|v| v.agent_hash.as_deref()).map(|v| intern(self, v)),
@@ -655,7 +667,9 @@ impl Engine {
     ) -> Result<Reply, EcsError> {
         if let Some(vi) = &req.version_info {
             let av = vi.agent_version.as_deref().map(|v| self.strings.intern(v));
-            self.update_instance_profile(id, |p| p.agent_version = av.or(p.agent_version));
+            if let Some(v) = av {
+                self.set_agent_version(id, v);
+            }
         }
         self.bump_version(id);
         Ok(Reply::Instance { id, tags: true })

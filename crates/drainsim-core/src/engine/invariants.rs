@@ -831,6 +831,17 @@ fn check_daemon_candidates(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
+    // What a profile derives from its agent version is that version's.
+    for n in 0..e.instances.len() {
+        let p = e.instance_profile(crate::infra::ids::InstanceId(n as u32));
+        let version = p.agent_version.map(|v| e.strings.resolve(v));
+        if p.honours_container_stop_timeout != crate::rules::versions::agent_honours_container_stop_timeout(version) {
+            return fail(
+                "instance-profile",
+                format!("instance {n}: its stop-timeout rule does not follow agent version {}", version.unwrap_or("none")),
+            );
+        }
+    }
     // The instance table's ACTIVE count of each cluster (a daemon's desired count) is a recount.
     for (n, c) in e.clusters.iter().enumerate() {
         let active = c.instances.iter().filter(|i| e.instances[i.index()].status == InstanceStatus::Active).count();

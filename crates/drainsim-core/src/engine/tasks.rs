@@ -1129,12 +1129,7 @@ impl Engine {
     pub(crate) fn task_stopping(&self, id: TaskId) -> Stopping {
         let profile = self.instance_profile(self.tasks[id.index()].instance);
         let td = &self.task_defs[self.task_origin(id).task_def.index()];
-        // The agent's version matters only to a definition that gives a timeout of its own.
-        let container_timeouts = !td.gives_stop_timeouts()
-            || crate::rules::versions::agent_honours_container_stop_timeout(
-                profile.agent_version.map(|v| self.strings.resolve(v)),
-            );
-        td.stopping(profile.agent_stop_timeout_ms, container_timeouts)
+        td.stopping(profile.agent_stop_timeout_ms, profile.honours_container_stop_timeout)
     }
 
     /// Notes that a task waits for its disconnected agent (docs/ecs-choices.md: tasks on an

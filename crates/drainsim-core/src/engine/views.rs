@@ -115,7 +115,7 @@ impl<'a> InstanceView<'a> {
     /// Whether its agent applies a container's own `stopTimeout` (1.26.0 or later); an older one
     /// stops every container at its own `ECS_CONTAINER_STOP_TIMEOUT`.
     pub fn honours_container_stop_timeout(&self) -> bool {
-        crate::rules::versions::agent_honours_container_stop_timeout(self.agent_version())
+        self.engine.instance_profile(self.id).honours_container_stop_timeout
     }
 
     /// When its drain started, when `runningTasksCount` reached 0, and when its last task stopped.

@@ -35,6 +35,11 @@ pub struct InstanceProfile {
     /// `stopTimeout`: its `ECS_CONTAINER_STOP_TIMEOUT`, else the agent's 30 s default
     /// ([`crate::state::task::AGENT_DEFAULT_STOP_TIMEOUT_MS`]).
     pub agent_stop_timeout_ms: SimTimeMs,
+    /// Whether its agent applies a container's own `stopTimeout` (1.26.0 or later): derived from
+    /// `agent_version` ([`crate::rules::versions::agent_honours_container_stop_timeout`]) and set
+    /// with it (`Engine::set_agent_version`), so that a stop does not compare versions;
+    /// `check_invariants` compares the two.
+    pub honours_container_stop_timeout: bool,
     /// `capacityProviderName`: the capacity provider of the Auto Scaling group that launched it
     /// (one of its cluster's providers when it registered).
     pub capacity_provider: Option<Sym>,

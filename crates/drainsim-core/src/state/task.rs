@@ -171,11 +171,6 @@ impl TaskDefinition {
     pub fn stopping(&self, agent_stop_timeout_ms: SimTimeMs, container_timeouts: bool) -> Stopping {
         stopping_of(&self.container_stops, agent_stop_timeout_ms, container_timeouts)
     }
-
-    /// Whether a container of this definition gives a `stopTimeout` of its own.
-    pub fn gives_stop_timeouts(&self) -> bool {
-        self.container_stops.iter().any(|c| c.stop_timeout_ms.is_some())
-    }
 }
 
 /// The agent's stop timeout when `ECS_CONTAINER_STOP_TIMEOUT` is not set: 30 s
