@@ -643,10 +643,13 @@ pub enum Action {
     /// unless the desired capacity is decremented, launches a replacement; the step returns at
     /// once and the group goes on between steps.
     TerminateInstanceInAutoScalingGroup(TerminateInstanceSpec),
+    /// Auto Scaling's SetInstanceProtection: members of a group of `autoScalingGroups` are
+    /// protected from scale in, or no longer; the step returns at once.
+    SetInstanceProtection(SetInstanceProtectionSpec),
 }
 
 /// The names of the plan steps, in the order of [`Action`]'s variants.
-pub const PLAN_STEPS: [&str; 12] = [
+pub const PLAN_STEPS: [&str; 13] = [
     "DrainInstances",
     "ActivateInstances",
     "WaitForDrain",
@@ -659,6 +662,7 @@ pub const PLAN_STEPS: [&str; 12] = [
     "StartInstanceRefresh",
     "SetDesiredCapacity",
     "TerminateInstanceInAutoScalingGroup",
+    "SetInstanceProtection",
 ];
 
 impl Action {
@@ -679,6 +683,7 @@ impl Action {
             Action::StartInstanceRefresh(_) => PLAN_STEPS[9],
             Action::SetDesiredCapacity(_) => PLAN_STEPS[10],
             Action::TerminateInstanceInAutoScalingGroup(_) => PLAN_STEPS[11],
+            Action::SetInstanceProtection(_) => PLAN_STEPS[12],
         }
     }
 
@@ -708,6 +713,7 @@ impl Serialize for Action {
             Action::StartInstanceRefresh(r) => s.serialize_newtype_variant("Action", index(name), name, r),
             Action::SetDesiredCapacity(r) => s.serialize_newtype_variant("Action", index(name), name, r),
             Action::TerminateInstanceInAutoScalingGroup(r) => s.serialize_newtype_variant("Action", index(name), name, r),
+            Action::SetInstanceProtection(r) => s.serialize_newtype_variant("Action", index(name), name, r),
         }
     }
 }
@@ -849,6 +855,7 @@ mod action_serde {
                 Some(9) => Action::StartInstanceRefresh(v.newtype_variant()?),
                 Some(10) => Action::SetDesiredCapacity(v.newtype_variant()?),
                 Some(11) => Action::TerminateInstanceInAutoScalingGroup(v.newtype_variant()?),
+                Some(12) => Action::SetInstanceProtection(v.newtype_variant()?),
                 _ => Action::Ecs(api::Request::deserialize(Replay { name, access: v })?),
             })
         }
@@ -1543,6 +1550,28 @@ pub struct TerminateInstanceSpec {
     #[serde(rename = "ShouldDecrementDesiredCapacity")]
     pub should_decrement_desired_capacity: bool,
 }
+
+/// SetInstanceProtection's request, as the Auto Scaling API spells it
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetInstanceProtection.html>);
+/// every member is required, as in the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetInstanceProtectionSpec {
+    /// The members (1 to [`MAX_PROTECTION_INSTANCE_IDS`]), by name as
+    /// [`TerminateInstanceSpec::instance_id`] names one.
+    #[serde(rename = "InstanceIds")]
+    pub instance_ids: Vec<String>,
+    /// Their group.
+    #[serde(rename = "AutoScalingGroupName")]
+    pub auto_scaling_group_name: String,
+    /// Protected from scale in, or no longer.
+    #[serde(rename = "ProtectedFromScaleIn")]
+    pub protected_from_scale_in: bool,
+}
+
+/// The most instances one SetInstanceProtection names: "You can specify up to 50 instances"
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetInstanceProtection.html>).
+pub const MAX_PROTECTION_INSTANCE_IDS: usize = 50;
 
 /// The ceiling of ECS's managed-draining wait: 48 hours
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>).

@@ -1763,6 +1763,31 @@ fn check_auto_scaling(
             ),
         });
     }
+    for (n, step) in s.steps.iter().enumerate() {
+        let Action::SetInstanceProtection(r) = &step.action else { continue };
+        let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::SetInstanceProtection(_))).count();
+        // At a value of this step when the file spells it plainly, else at the field.
+        let refuse = |value: Option<&str>, field: &str, message: String| {
+            let at = |needle: &str| locate_in_item(&l.source, "steps", "SetInstanceProtection", nth, needle);
+            let (line, column) = value.and_then(|v| at(&format!("\"{v}\""))).or_else(|| at(field)).unwrap_or((1, 1));
+            Err(ScenarioError { file: l.file.clone(), line, column, message: format!("SetInstanceProtection: {message}") })
+        };
+        let Some(g) = s.auto_scaling_groups.iter().find(|g| g.auto_scaling_group_name == r.auto_scaling_group_name) else {
+            let known = s.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str());
+            let hint = did_you_mean(&r.auto_scaling_group_name, known);
+            let name = &r.auto_scaling_group_name;
+            return refuse(Some(name), "AutoScalingGroupName", format!("unknown Auto Scaling group '{name}'{hint}"));
+        };
+        let count = r.instance_ids.len();
+        if count == 0 || count > crate::format::MAX_PROTECTION_INSTANCE_IDS {
+            let max = crate::format::MAX_PROTECTION_INSTANCE_IDS;
+            return refuse(None, "InstanceIds", format!("InstanceIds lists {count} instances; 1 to {max} may be given"));
+        }
+        if let Some(id) = r.instance_ids.iter().find(|id| !g.may_hold(id)) {
+            let name = &g.auto_scaling_group_name;
+            return refuse(Some(id), "InstanceIds", format!("'{id}' is no instance of Auto Scaling group '{name}'"));
+        }
+    }
     check_capacity_providers(l)
 }
 

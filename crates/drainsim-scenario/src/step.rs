@@ -5,7 +5,7 @@
 use drainsim_core::api::{self, Request, Response};
 use drainsim_core::{EcsError, Engine};
 
-use crate::autoscaling::{AutoScaling, ScenarioDriver, TerminateEnd};
+use crate::autoscaling::{AutoScaling, RequestEnd, ScenarioDriver};
 use crate::expect::evaluate;
 use crate::format::{Action, RolloutPlan, Step, StepExpect};
 use crate::load::{group_member_names, LoadedScenario, ScenarioError};
@@ -322,12 +322,18 @@ pub(crate) fn run_step(
             }
             Action::TerminateInstanceInAutoScalingGroup(r) => {
                 match AutoScaling::terminate_instance_in_auto_scaling_group(engine, driver, &caller, r) {
-                    TerminateEnd::Began { error, note } => {
+                    RequestEnd::Began { error, note } => {
                         Outcome::Plan { failures: vec![], timed_out: false, error, note: Some(note) }
                     }
-                    TerminateEnd::Refused { code, message } => Outcome::AutoScalingError { code, message },
+                    RequestEnd::Refused { code, message } => Outcome::AutoScalingError { code, message },
                 }
             }
+            Action::SetInstanceProtection(r) => match AutoScaling::set_instance_protection(driver, r) {
+                RequestEnd::Began { error, note } => {
+                    Outcome::Plan { failures: vec![], timed_out: false, error, note: Some(note) }
+                }
+                RequestEnd::Refused { code, message } => Outcome::AutoScalingError { code, message },
+            },
             Action::RunUntilQuiet => {
                 driver.run_until_quiet(engine)?;
                 Outcome::Checked

@@ -101,6 +101,13 @@ impl Members {
         self.replacing.insert(k);
     }
 
+    /// Member `k`'s own scale-in protection (`ProtectedFromScaleIn`) becomes `protected`: no index
+    /// reads it, since whether a member may go is asked at each scale-in.
+    pub(super) fn set_protected(&mut self, k: usize, protected: bool) {
+        assert!(self.all[k].lifecycle != Lifecycle::Terminated, "member {} is in the group", self.all[k].name);
+        self.all[k].protected = protected;
+    }
+
     /// Member `k` registered as container instance `id`.
     pub(super) fn set_instance(&mut self, k: usize, id: Option<drainsim_core::InstanceId>) {
         self.all[k].instance = id;

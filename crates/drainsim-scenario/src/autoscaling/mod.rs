@@ -19,8 +19,9 @@ use crate::driver::Driver;
 /// events.
 pub(crate) type ScenarioDriver<'a, 's> = Driver<'a, 's, AutoScaling>;
 use crate::format::{
-    AutoScalingGroupSpec, InstanceGroup, LaunchTemplateSpec, SetDesiredCapacitySpec, StartInstanceRefreshSpec,
-    TerminateInstanceSpec, DEFAULT_CHECKPOINT_DELAY_S, MANAGED_DRAINING_LIMIT_MS, PROTECTED_INSTANCES_WAIT_MS,
+    AutoScalingGroupSpec, InstanceGroup, LaunchTemplateSpec, SetDesiredCapacitySpec, SetInstanceProtectionSpec,
+    StartInstanceRefreshSpec, TerminateInstanceSpec, DEFAULT_CHECKPOINT_DELAY_S, MANAGED_DRAINING_LIMIT_MS,
+    PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
 use crate::outcome::{GroupTermination, InstanceRefreshOutcome, RefreshCapacitySample, TerminationCause, TerminationPath};
@@ -674,8 +675,9 @@ impl AutoScaling {
     }
 }
 
-/// How a TerminateInstanceInAutoScalingGroup step ended.
-pub(crate) enum TerminateEnd {
+/// How an Auto Scaling request step that returns at once (TerminateInstanceInAutoScalingGroup,
+/// SetInstanceProtection) ended.
+pub(crate) enum RequestEnd {
     /// Auto Scaling took the request: what it began (the `Activity` it answers with, in words).
     Began {
         /// An ECS request the group made was refused.
@@ -717,10 +719,10 @@ impl AutoScaling {
         driver: &mut ScenarioDriver,
         caller: &str,
         req: &TerminateInstanceSpec,
-    ) -> TerminateEnd {
+    ) -> RequestEnd {
         let now = engine.now_ms();
         let id = req.instance_id.as_str();
-        let not_found = || TerminateEnd::Refused {
+        let not_found = || RequestEnd::Refused {
             code: "ValidationError",
             message: format!("Instance Id not found - No managed instance found for instance ID: {id}"),
         };
@@ -735,7 +737,7 @@ impl AutoScaling {
         match g.members[k].lifecycle {
             Lifecycle::Pending { .. } | Lifecycle::InService { .. } => {}
             Lifecycle::TerminatingWait { .. } => {
-                return TerminateEnd::Refused {
+                return RequestEnd::Refused {
                     code: "ScalingActivityInProgress",
                     message: format!("instance {id} is already Terminating:Wait"),
                 }
@@ -745,7 +747,7 @@ impl AutoScaling {
         let before = g.spec.desired_capacity;
         if req.should_decrement_desired_capacity {
             if before <= g.spec.min_size {
-                return TerminateEnd::Refused {
+                return RequestEnd::Refused {
                     code: "ValidationError",
                     message: format!(
                         "Currently, desiredSize equals minSize ({}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.",
@@ -819,7 +821,43 @@ impl AutoScaling {
             "Terminating EC2 instance: {id} of {} ({how}): taken out of service in response to a user request, {capacity}{replacements}",
             g.spec.auto_scaling_group_name
         );
-        TerminateEnd::Began { error, note }
+        RequestEnd::Began { error, note }
+    }
+}
+
+impl AutoScaling {
+    /// SetInstanceProtection
+    /// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetInstanceProtection.html>):
+    /// each named member of the group (Pending, InService or in `Terminating:Wait`) is protected
+    /// from scale in, or no longer, from now on; a scale-in already under way, or a later one, reads
+    /// it. Under managed termination protection a member running a non-daemon task stays protected
+    /// whatever this says (ECS protects it: [`protected_from_scale_in`]). A name that is not a
+    /// member of the group now (never launched, or Terminated) refuses the whole call with
+    /// `ValidationError` ("The instance … is not part of Auto Scaling group …"), and nothing changes;
+    /// `load` checked the group and the number of names.
+    pub(crate) fn set_instance_protection(driver: &mut ScenarioDriver, req: &SetInstanceProtectionSpec) -> RequestEnd {
+        let group = req.auto_scaling_group_name.as_str();
+        let Some(g) = driver.background.groups.iter_mut().find(|g| g.spec.auto_scaling_group_name == group) else {
+            return RequestEnd::Refused { code: "ValidationError", message: format!("Group {group} not found") };
+        };
+        let mut members = Vec::with_capacity(req.instance_ids.len());
+        for id in &req.instance_ids {
+            match g.members.live().find(|&k| g.members[k].name == *id) {
+                Some(k) => members.push(k),
+                None => {
+                    return RequestEnd::Refused {
+                        code: "ValidationError",
+                        message: format!("The instance {id} is not part of Auto Scaling group {group}."),
+                    }
+                }
+            }
+        }
+        for &k in &members {
+            g.members.set_protected(k, req.protected_from_scale_in);
+        }
+        let how = if req.protected_from_scale_in { "protected from scale in" } else { "no longer protected from scale in" };
+        let note = format!("{} instance(s) of {group} {how}", members.len());
+        RequestEnd::Began { error: None, note }
     }
 }
 
