@@ -602,13 +602,21 @@ fn import_command(args: ImportArgs) -> ExitCode {
     use drainsim_scenario::import;
     let drain = args.drain.as_deref().map_or(import::DrainSelection::None, import::DrainSelection::parse);
     let task_eni_limits = args.task_eni_limits.into_iter().collect();
+    // Blanks around the IDs and empty items (a trailing comma) are dropped; a --terminate that
+    // names no instance at all is refused, as --drain '' and --instance-refresh '' are, rather
+    // than read as no --terminate (a scenario without the plan asked for).
+    let terminate: Vec<String> = args.terminate.iter().map(|id| id.trim().to_string()).filter(|id| !id.is_empty()).collect();
+    if !args.terminate.is_empty() && terminate.is_empty() {
+        eprintln!("error: --terminate: no instance ID given: IDS is a comma-separated list of EC2 instance IDs");
+        return ExitCode::from(2);
+    }
     let opts = import::ImportOptions {
         drain,
         wave_size: args.wave,
         task_eni_limits,
         instance_refresh: args.instance_refresh,
         skip_matching: args.skip_matching,
-        terminate: args.terminate.into_iter().map(|id| id.trim().to_string()).filter(|id| !id.is_empty()).collect(),
+        terminate,
         decrement: args.decrement,
         ..Default::default()
     };

@@ -279,3 +279,15 @@ fn a_json_scenario_file_runs_like_its_ron() {
     );
     assert!(err.contains("\"seed\": \"one\""), "the offending line is shown: {err}");
 }
+
+/// `import --terminate` that names no instance (an empty value, blanks, commas) is refused at the
+/// flag, as `--drain ''` is, instead of writing a scenario without the plan asked for.
+#[test]
+fn an_import_termination_plan_of_no_instance_is_refused() {
+    for value in ["--terminate=", "--terminate= ", "--terminate=,"] {
+        let out = drainsim(&["import", "tests/data/aws/three-zones", "tests/data/aws/asg", value]);
+        assert_eq!(out.status.code(), Some(2), "{value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: --terminate: no instance ID given"), "{value}: {stderr}");
+    }
+}

@@ -1553,13 +1553,11 @@ fn new_instances_protected_from_scale_in_is_carried() {
         "{:?}",
         imported.summary.notes
     );
-    let mut inputs = asg_inputs();
-    let (_, text) = inputs.iter_mut().find(|(f, _)| f.ends_with("describe-auto-scaling-groups.json")).expect("captured");
-    let mut v: Value = serde_json::from_str(text).unwrap();
-    let batch =
-        v["AutoScalingGroups"].as_array_mut().unwrap().iter_mut().find(|g| g["AutoScalingGroupName"] == "batch-c5").unwrap();
-    batch["NewInstancesProtectedFromScaleIn"] = false.into();
-    *text = v.to_string();
+    let inputs = edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+        let batch =
+            v["AutoScalingGroups"].as_array_mut().unwrap().iter_mut().find(|g| g["AutoScalingGroupName"] == "batch-c5").unwrap();
+        batch["NewInstancesProtectedFromScaleIn"] = false.into();
+    });
     let imported = import(&inputs, &ImportOptions::default()).expect("imports");
     assert_eq!(protects(&imported, "batch-c5"), Some(true));
     let note = imported.summary.notes.iter().find(|n| n.contains("NewInstancesProtectedFromScaleIn")).expect("noted");
@@ -1607,4 +1605,22 @@ fn a_termination_plan_terminates_through_the_groups() {
     let e =
         refused(ImportOptions { terminate: vec![spot.into()], instance_refresh: Some("batch-c5".into()), ..Default::default() });
     assert!(e.contains("one plan per import"), "{e}");
+    // A member already past its group's MaxInstanceLifetime is the group's to replace from the
+    // start of the run: a request naming it would find it terminating.
+    let lifetime = edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+        let m5 = v["AutoScalingGroups"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|g| g["AutoScalingGroupName"] == "prod-ecs-m5")
+            .unwrap();
+        m5["MaxInstanceLifetime"] = 86_400.into();
+    });
+    let e = import(&lifetime, &ImportOptions { terminate: vec!["i-0a1c2e3f405a6b703".into()], ..Default::default() })
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.starts_with("--terminate: i-0a1c2e3f405a6b703 has been in service longer than the MaxInstanceLifetime of prod-ecs-m5"),
+        "{e}"
+    );
 }

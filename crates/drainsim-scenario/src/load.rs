@@ -358,6 +358,16 @@ fn locate_in_item(source: &str, anchor: &str, item: &str, nth: usize, needle: &s
     occurrences(&scanned, needle, item_at).first().map(|at| position(source, *at))
 }
 
+/// [`locate_in_item`], the needle looked for after the item's `field` (a value of that field: an
+/// instance ID of `InstanceIds` is not the same string as the item's `AutoScalingGroupName`).
+fn locate_in_item_field(source: &str, anchor: &str, item: &str, nth: usize, field: &str, needle: &str) -> Option<(usize, usize)> {
+    let scanned = scan(source);
+    let start = *occurrences(&scanned, anchor, 0).first()?;
+    let item_at = *occurrences(&scanned, item, start).get(nth)?;
+    let field_at = *occurrences(&scanned, field, item_at).first()?;
+    occurrences(&scanned, needle, field_at).first().map(|at| position(source, *at))
+}
+
 /// [`locate_after`] for the `nth` occurrence after the anchor.
 pub fn locate_nth_after(source: &str, anchor: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
     let scanned = scan(source);
@@ -1769,7 +1779,11 @@ fn check_auto_scaling(
         // At a value of this step when the file spells it plainly, else at the field.
         let refuse = |value: Option<&str>, field: &str, message: String| {
             let at = |needle: &str| locate_in_item(&l.source, "steps", "SetInstanceProtection", nth, needle);
-            let (line, column) = value.and_then(|v| at(&format!("\"{v}\""))).or_else(|| at(field)).unwrap_or((1, 1));
+            // The value in its own field: an instance ID spelled like the group name is found in
+            // `InstanceIds`, not at `AutoScalingGroupName`.
+            let in_field =
+                |v: &str| locate_in_item_field(&l.source, "steps", "SetInstanceProtection", nth, field, &format!("\"{v}\""));
+            let (line, column) = value.and_then(in_field).or_else(|| at(field)).unwrap_or((1, 1));
             Err(ScenarioError { file: l.file.clone(), line, column, message: format!("SetInstanceProtection: {message}") })
         };
         let Some(g) = s.auto_scaling_groups.iter().find(|g| g.auto_scaling_group_name == r.auto_scaling_group_name) else {

@@ -843,6 +843,8 @@ impl AutoScaling {
         let mut members = Vec::with_capacity(req.instance_ids.len());
         for id in &req.instance_ids {
             match g.members.live().find(|&k| g.members[k].name == *id) {
+                // An instance named twice is one instance (the note counts instances).
+                Some(k) if members.contains(&k) => {}
                 Some(k) => members.push(k),
                 None => {
                     return RequestEnd::Refused {

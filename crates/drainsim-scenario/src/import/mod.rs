@@ -1678,6 +1678,22 @@ fn add_terminate_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Impo
         if !named.insert(id.as_str()) {
             return Err(refuse(format!("{id} is named twice")));
         }
+        // A member already past its group's maximum instance lifetime is replaced by the group
+        // itself from the start of the run (terminate first: it is in Terminating:Wait before the
+        // plan's first step), and a request naming it would then be refused
+        // (ScalingActivityInProgress): refused here, as a decrement below MinSize is.
+        if let Some(lifetime_ms) = g.max_instance_lifetime_ms() {
+            let launched = s.instances.iter().find(|i| i.name == *id).map_or(0, |i| i.launch_time_ms());
+            if i128::from(launched) + i128::from(lifetime_ms) <= 0 {
+                return Err(refuse(format!(
+                    "{id} has been in service longer than the MaxInstanceLifetime of {} ({} s): the group replaces it \
+                     itself from the start of the run, and a TerminateInstanceInAutoScalingGroup of it would find it \
+                     terminating (ScalingActivityInProgress)",
+                    g.auto_scaling_group_name,
+                    lifetime_ms / 1000
+                )));
+            }
+        }
         let n = taken.entry(g.auto_scaling_group_name.as_str()).or_default();
         *n += 1;
         if opts.decrement && g.desired_capacity.saturating_sub(*n) < g.min_size {
