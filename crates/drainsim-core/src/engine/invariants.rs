@@ -831,14 +831,14 @@ fn check_daemon_candidates(e: &Engine) -> Result<(), InvariantViolation> {
 }
 
 fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
-    // What a profile derives from its agent version is that version's.
-    for n in 0..e.instances.len() {
-        let p = e.instance_profile(crate::infra::ids::InstanceId(n as u32));
+    // What a profile derives from its agent version is that version's (each distinct profile once).
+    for p in e.instances.profiles() {
         let version = p.agent_version.map(|v| e.strings.resolve(v));
         if p.honours_container_stop_timeout != crate::rules::versions::agent_honours_container_stop_timeout(version) {
+            let version = version.unwrap_or("none");
             return fail(
                 "instance-profile",
-                format!("instance {n}: its stop-timeout rule does not follow agent version {}", version.unwrap_or("none")),
+                format!("a profile's stop-timeout rule does not follow its agent version {version}"),
             );
         }
     }

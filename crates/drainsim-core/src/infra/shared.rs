@@ -104,6 +104,11 @@ impl<T: Ord + Clone, Id: SharedId> SharedTable<T, Id> {
         self.intern_owned(value)
     }
 
+    /// Every distinct value, in first-seen order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.values.iter()
+    }
+
     /// Distinct values.
     #[cfg(test)]
     pub fn len(&self) -> usize {

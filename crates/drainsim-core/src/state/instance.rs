@@ -711,6 +711,11 @@ impl Instances {
         self.profile(id).attributes.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
 
+    /// Every distinct profile (a handful: instances registered alike share one).
+    pub(crate) fn profiles(&self) -> impl Iterator<Item = &InstanceProfile> {
+        self.profiles.values()
+    }
+
     /// Interns a profile for a new registration.
     pub(crate) fn intern_profile(&mut self, profile: InstanceProfile) -> ProfileId {
         self.profiles.intern_owned(profile)
