@@ -1024,8 +1024,11 @@ fn print_text(
         }
         if !outcome.steps.is_empty() {
             writeln!(out, "\nsteps:")?;
+            // The names' column: 30 wide, or as wide as the longest name of this run
+            // (TerminateInstanceInAutoScalingGroup is 35).
+            let width = outcome.steps.iter().map(|s| s.operation.len()).max().unwrap_or(0).max(30);
             for s in &outcome.steps {
-                writeln!(out, "  {:>3}. {}  {:<30} {}", s.index + 1, format_sim_time(s.at_ms), s.operation, s.summary)?;
+                writeln!(out, "  {:>3}. {}  {:<width$} {}", s.index + 1, format_sim_time(s.at_ms), s.operation, s.summary)?;
             }
         }
         // One report row at a time, printed and dropped: the text output holds no row of the whole
