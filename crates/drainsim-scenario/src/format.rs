@@ -1288,6 +1288,13 @@ impl AutoScalingGroupSpec {
         self.max_instance_lifetime.filter(|s| *s > 0).map(|s| u64::from(s) * 1000)
     }
 
+    /// When an instance launched at `launch_time_ms` (from time 0; negative before the run) has
+    /// been in service for the group's `MaxInstanceLifetime` of `lifetime_ms`: the group replaces it
+    /// from then on (at or before 0: from the start of the run).
+    pub fn lifetime_ends_at_ms(launch_time_ms: i64, lifetime_ms: u64) -> i128 {
+        i128::from(launch_time_ms) + i128::from(lifetime_ms)
+    }
+
     /// Whether the group launches a member's replacement before it terminates the member (its
     /// `InstanceMaintenancePolicy`'s `MinHealthyPercentage` is 100: "launch before terminating"),
     /// rather than terminating it first and launching the replacement meanwhile, Auto Scaling's

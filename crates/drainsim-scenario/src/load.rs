@@ -70,6 +70,15 @@ impl LoadedScenario {
         ScenarioError { file: self.file.clone(), line, column, message: message.into() }
     }
 
+    /// An error at the string literal `value` after the `nth` `anchor` (the step or list that holds
+    /// it: an earlier one may spell the same string legally), else at its first occurrence.
+    pub(crate) fn error_at_literal(&self, anchor: (&str, usize), value: &str, message: impl Into<String>) -> ScenarioError {
+        match locate_in_literal(&self.source, anchor, value, 0, 0) {
+            Some(position) => self.error_at_position(Some(position), message),
+            None => self.error_at(&format!("\"{value}\""), message),
+        }
+    }
+
     /// An error at the first `needle` after the first `anchor` in the source (a field of the item
     /// `anchor` names), else at 1:1.
     pub(crate) fn error_after(&self, anchor: &str, needle: &str, message: impl Into<String>) -> ScenarioError {
@@ -358,14 +367,17 @@ fn locate_in_item(source: &str, anchor: &str, item: &str, nth: usize, needle: &s
     occurrences(&scanned, needle, item_at).first().map(|at| position(source, *at))
 }
 
-/// [`locate_in_item`], the needle looked for after the item's `field` (a value of that field: an
-/// instance ID of `InstanceIds` is not the same string as the item's `AutoScalingGroupName`).
-fn locate_in_item_field(source: &str, anchor: &str, item: &str, nth: usize, field: &str, needle: &str) -> Option<(usize, usize)> {
+/// Where the `nth` step `action` of the file spells `field`'s `value`: the string literal after the
+/// field (an instance ID of `InstanceIds` is not the same string as the step's
+/// `AutoScalingGroupName`), else the field itself (a value spelled with escapes), else 1:1.
+fn step_field_position(source: &str, action: &str, nth: usize, field: &str, value: Option<&str>) -> (usize, usize) {
     let scanned = scan(source);
-    let start = *occurrences(&scanned, anchor, 0).first()?;
-    let item_at = *occurrences(&scanned, item, start).get(nth)?;
-    let field_at = *occurrences(&scanned, field, item_at).first()?;
-    occurrences(&scanned, needle, field_at).first().map(|at| position(source, *at))
+    let field_at = occurrences(&scanned, "steps", 0)
+        .first()
+        .and_then(|start| occurrences(&scanned, action, *start).get(nth).copied())
+        .and_then(|step_at| occurrences(&scanned, field, step_at).first().copied());
+    let value_at = field_at.zip(value).and_then(|(at, v)| occurrences(&scanned, &format!("\"{v}\""), at).first().copied());
+    value_at.or(field_at).map_or((1, 1), |at| position(source, at))
 }
 
 /// [`locate_after`] for the `nth` occurrence after the anchor.
@@ -1751,9 +1763,8 @@ fn check_auto_scaling(
             continue;
         }
         let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::TerminateInstanceInAutoScalingGroup(_))).count();
-        // At the value when the file spells it plainly, else at the field.
-        let at = |needle: &str| locate_in_item(&l.source, "steps", "TerminateInstanceInAutoScalingGroup", nth, needle);
-        let (line, column) = at(&format!("\"{}\"", r.instance_id)).or_else(|| at("InstanceId")).unwrap_or((1, 1));
+        let (line, column) =
+            step_field_position(&l.source, "TerminateInstanceInAutoScalingGroup", nth, "InstanceId", Some(&r.instance_id));
         let known: Vec<String> = s
             .auto_scaling_groups
             .iter()
@@ -1776,14 +1787,8 @@ fn check_auto_scaling(
     for (n, step) in s.steps.iter().enumerate() {
         let Action::SetInstanceProtection(r) = &step.action else { continue };
         let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::SetInstanceProtection(_))).count();
-        // At a value of this step when the file spells it plainly, else at the field.
         let refuse = |value: Option<&str>, field: &str, message: String| {
-            let at = |needle: &str| locate_in_item(&l.source, "steps", "SetInstanceProtection", nth, needle);
-            // The value in its own field: an instance ID spelled like the group name is found in
-            // `InstanceIds`, not at `AutoScalingGroupName`.
-            let in_field =
-                |v: &str| locate_in_item_field(&l.source, "steps", "SetInstanceProtection", nth, field, &format!("\"{v}\""));
-            let (line, column) = value.and_then(in_field).or_else(|| at(field)).unwrap_or((1, 1));
+            let (line, column) = step_field_position(&l.source, "SetInstanceProtection", nth, field, value);
             Err(ScenarioError { file: l.file.clone(), line, column, message: format!("SetInstanceProtection: {message}") })
         };
         let Some(g) = s.auto_scaling_groups.iter().find(|g| g.auto_scaling_group_name == r.auto_scaling_group_name) else {
@@ -1902,11 +1907,7 @@ fn check_instance_refs(
     for r in refs {
         if !names.contains(r) && !groups.contains(r) {
             let hint = did_you_mean(r, names.iter().chain(groups.iter()).map(String::as_str));
-            let message = format!("unknown instance or instance group '{r}'{hint}");
-            return Err(match locate_in_literal(&l.source, ("do:", step), r, 0, 0) {
-                Some(position) => l.error_at_position(Some(position), message),
-                None => l.error_at(&format!("\"{r}\""), message),
-            });
+            return Err(l.error_at_literal(("do:", step), r, format!("unknown instance or instance group '{r}'{hint}")));
         }
     }
     Ok(())
@@ -1925,10 +1926,7 @@ fn check_expectation(
     anchor: (&str, usize),
 ) -> Result<(), ScenarioError> {
     use Expectation::*;
-    let refuse = |value: &str, message: String| match locate_in_literal(&l.source, anchor, value, 0, 0) {
-        Some(position) => l.error_at_position(Some(position), message),
-        None => l.error_at(&format!("\"{value}\""), message),
-    };
+    let refuse = |value: &str, message: String| l.error_at_literal(anchor, value, message);
     let inst = |n: &String| -> Result<(), ScenarioError> {
         if names.contains(n) {
             Ok(())

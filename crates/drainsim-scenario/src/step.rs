@@ -174,6 +174,17 @@ enum Outcome {
     },
 }
 
+impl From<RequestEnd> for Outcome {
+    /// An Auto Scaling request that returns at once: what it began (a plan step's result with its
+    /// note), or Auto Scaling's refusal.
+    fn from(end: RequestEnd) -> Outcome {
+        match end {
+            RequestEnd::Began { error, note } => Outcome::Plan { failures: vec![], timed_out: false, error, note: Some(note) },
+            RequestEnd::Refused { code, message } => Outcome::AutoScalingError { code, message },
+        }
+    }
+}
+
 /// The request with its instance references resolved (logical names become ARNs).
 fn resolve_request(engine: &Engine, request: &Request) -> Request {
     let r = |s: &String| resolve_ref(engine, s);
@@ -321,19 +332,9 @@ pub(crate) fn run_step(
                 Outcome::Refresh { status: end.status, timed_out: end.timed_out, error: end.error, note: end.note }
             }
             Action::TerminateInstanceInAutoScalingGroup(r) => {
-                match AutoScaling::terminate_instance_in_auto_scaling_group(engine, driver, &caller, r) {
-                    RequestEnd::Began { error, note } => {
-                        Outcome::Plan { failures: vec![], timed_out: false, error, note: Some(note) }
-                    }
-                    RequestEnd::Refused { code, message } => Outcome::AutoScalingError { code, message },
-                }
+                AutoScaling::terminate_instance_in_auto_scaling_group(engine, driver, &caller, r).into()
             }
-            Action::SetInstanceProtection(r) => match AutoScaling::set_instance_protection(driver, r) {
-                RequestEnd::Began { error, note } => {
-                    Outcome::Plan { failures: vec![], timed_out: false, error, note: Some(note) }
-                }
-                RequestEnd::Refused { code, message } => Outcome::AutoScalingError { code, message },
-            },
+            Action::SetInstanceProtection(r) => AutoScaling::set_instance_protection(driver, r).into(),
             Action::RunUntilQuiet => {
                 driver.run_until_quiet(engine)?;
                 Outcome::Checked

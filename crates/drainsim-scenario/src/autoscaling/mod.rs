@@ -1274,7 +1274,7 @@ fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, e
 /// When member `m` has been in service for `lifetime_ms`, in ms from time 0 (before it, for a
 /// member of time 0 launched long before the run).
 fn expires_at_ms(m: &Member, lifetime_ms: u64) -> i128 {
-    i128::from(m.launch_time_ms) + i128::from(lifetime_ms)
+    AutoScalingGroupSpec::lifetime_ends_at_ms(m.launch_time_ms, lifetime_ms)
 }
 
 /// How many replacements for a maximum instance lifetime are under way at `now`

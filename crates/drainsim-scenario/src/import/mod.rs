@@ -1684,7 +1684,7 @@ fn add_terminate_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Impo
         // (ScalingActivityInProgress): refused here, as a decrement below MinSize is.
         if let Some(lifetime_ms) = g.max_instance_lifetime_ms() {
             let launched = s.instances.iter().find(|i| i.name == *id).map_or(0, |i| i.launch_time_ms());
-            if i128::from(launched) + i128::from(lifetime_ms) <= 0 {
+            if crate::format::AutoScalingGroupSpec::lifetime_ends_at_ms(launched, lifetime_ms) <= 0 {
                 return Err(refuse(format!(
                     "{id} has been in service longer than the MaxInstanceLifetime of {} ({} s): the group replaces it \
                      itself from the start of the run, and a TerminateInstanceInAutoScalingGroup of it would find it \
