@@ -957,6 +957,57 @@ fn registered_at_is_carried_and_a_query_on_it_selects_as_in_ecs() {
     );
 }
 
+/// A `registeredAt` with a fraction of a second keeps it to the millisecond, as the CLI's ISO 8601
+/// (microseconds) or as the JSON protocol's epoch seconds: DescribeContainerInstances gives it
+/// back, to the millisecond.
+#[test]
+fn a_registered_at_keeps_its_fraction_of_a_second() {
+    let inputs = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        v["containerInstances"][2]["registeredAt"] = Value::String("2025-11-19T22:00:00.250000+00:00".into());
+        v["containerInstances"][3]["registeredAt"] = serde_json::json!(1_763_589_599.875);
+    });
+    let after =
+        ImportOptions { drain: DrainSelection::parse("registeredAt > 2025-11-19T22:00:00Z"), wave_size: 1, ..Default::default() };
+    let imported = import(&inputs, &after).expect("imports");
+    let group = |name: &str| imported.scenario.instances.iter().find(|g| g.name == name).expect("imported");
+    // Against i-0a1c2e3f405a6b702, registered at 2025-11-19T23:00:00Z (time 0 is the capture,
+    // the latest time the files mention).
+    let from_702 = |name: &str| group(name).register_at_ms - group("i-0a1c2e3f405a6b702").register_at_ms;
+    assert_eq!(from_702("i-0a1c2e3f405a6b703"), -3_600_000 + 250);
+    assert_eq!(from_702("i-0a1c2e3f405a6b704"), -3_600_000 - 125);
+    let mut drained: Vec<String> = imported
+        .scenario
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            drainsim_scenario::format::Action::DrainInstances(p) => Some(p.instances.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    drained.sort();
+    // A date compares at its own precision, here the second (ecs-choices.md § 8): i-0a1c2e3f405a6b703,
+    // registered within that second, is not after it.
+    assert_eq!(drained, ["i-0a1c2e3f405a6b701", "i-0a1c2e3f405a6b702"]);
+
+    let mut engine = engine_of(&imported);
+    for (name, unix_seconds) in [("i-0a1c2e3f405a6b703", 1_763_589_600.25), ("i-0a1c2e3f405a6b704", 1_763_589_599.875)] {
+        let arn = engine.instance_named(name).expect("imported").arn();
+        match engine.handle(drainsim_core::api::Request::DescribeContainerInstances(
+            drainsim_core::api::DescribeContainerInstancesRequest {
+                cluster: Some(imported.scenario.clusters[0].clone()),
+                container_instances: vec![arn],
+                ..Default::default()
+            },
+        )) {
+            Ok(drainsim_core::api::Response::ContainerInstances { container_instances, .. }) => {
+                assert_eq!(container_instances[0].registered_at, unix_seconds, "{name}")
+            }
+            other => panic!("unexpected response {other:?}"),
+        }
+    }
+}
+
 /// drainsim writes ARNs of the aws partition only: a capture of the China or GovCloud Regions is
 /// refused at the first ARN read.
 #[test]

@@ -162,8 +162,8 @@ pub(super) struct AutoScalingCapture {
     /// `describe-instances`: whether each EC2 instance described is a Spot Instance
     /// (`InstanceLifecycle` `spot`).
     ec2_spot: BTreeMap<String, bool>,
-    /// `describe-instances`: when EC2 launched each instance described (`LaunchTime`, Unix seconds).
-    ec2_launch: BTreeMap<String, i64>,
+    /// `describe-instances`: when EC2 launched each instance described (`LaunchTime`, Unix ms).
+    ec2_launch_ms: BTreeMap<String, i64>,
 }
 
 fn template_of(o: &Obj<'_>) -> Result<Option<TemplateIn>, ImportError> {
@@ -399,8 +399,8 @@ impl AutoScalingCapture {
             for i in r.objects("Instances")? {
                 let id = i.str("InstanceId")?.to_string();
                 let spot = i.opt_str("InstanceLifecycle")? == Some("spot");
-                if let Some(launched) = i.opt_time("LaunchTime")? {
-                    self.ec2_launch.insert(id.clone(), launched);
+                if let Some(launched_ms) = i.opt_time_ms("LaunchTime")? {
+                    self.ec2_launch_ms.insert(id.clone(), launched_ms);
                 }
                 i.leave_out();
                 self.ec2_spot.insert(id, spot);
@@ -550,13 +550,13 @@ impl AutoScalingCapture {
 
     /// Adds each captured group that holds imported instances to `s` (after its instances), with
     /// its hooks, and the capacity providers of the groups added that the cluster has (`kept`).
-    /// The groups that hold imported container instances, adopting them (`registered_at`: when
-    /// each container instance registered, by name).
+    /// The groups that hold imported container instances, adopting them (`registered_at_ms`: when
+    /// each container instance registered, in Unix ms, by name).
     pub(super) fn build(
         &self,
         s: &mut Scenario,
         kept: &[String],
-        registered_at: &BTreeMap<&str, i64>,
+        registered_at_ms: &BTreeMap<&str, i64>,
         summary: &mut ImportSummary,
     ) -> Result<Vec<Origin>, ImportError> {
         let at = |path: &Origin, message: String| ImportError::new(path.0.clone(), path.1.clone(), message);
@@ -606,7 +606,7 @@ impl AutoScalingCapture {
             // in launch order, which a refresh's victims (oldest first) and a scale-in's last ties
             // follow. describe-auto-scaling-groups lists them in no such order. A stable sort: those
             // without a registeredAt keep their place after the others.
-            in_service.sort_by_key(|m| registered_at.get(m.id.as_str()).copied().unwrap_or(i64::MAX));
+            in_service.sort_by_key(|m| registered_at_ms.get(m.id.as_str()).copied().unwrap_or(i64::MAX));
             for m in &other_state {
                 summary.notes.push(format!(
                     "instance {} of Auto Scaling group {name} is {}: imported outside the group (drainsim's members \
@@ -849,8 +849,8 @@ impl AutoScalingCapture {
             // termination policy): before the capture, or at it for one described as launched after.
             if let Some(capture_s) = s.epoch_unix_seconds.and_then(|t| i64::try_from(t).ok()) {
                 for m in &in_service {
-                    if let Some(launched_s) = self.ec2_launch.get(&m.id) {
-                        let ms = launched_s.saturating_sub(capture_s).saturating_mul(1000);
+                    if let Some(launched_ms) = self.ec2_launch_ms.get(&m.id) {
+                        let ms = launched_ms.saturating_sub(capture_s.saturating_mul(1000));
                         member_launches.push((index[m.id.as_str()], ms.clamp(-(MAX_TIME_MS as i64), 0)));
                     }
                 }

@@ -152,16 +152,19 @@ impl<'a> Obj<'a> {
         }
     }
 
-    /// An optional timestamp, in Unix seconds: the AWS CLI v2 prints ISO 8601
-    /// (`2025-11-27T00:01:00.000000+00:00`), the JSON protocol epoch seconds (`1764201660.0`).
-    pub(crate) fn opt_time(&self, key: &'a str) -> Result<Option<i64>, ImportError> {
+    /// An optional timestamp, in Unix milliseconds: the AWS CLI v2 prints ISO 8601
+    /// (`2025-11-27T00:01:00.123456+00:00`), the JSON protocol epoch seconds (`1764201660.123`).
+    /// A fraction of a second is kept to the millisecond (truncated), drainsim's unit of time.
+    pub(crate) fn opt_time_ms(&self, key: &'a str) -> Result<Option<i64>, ImportError> {
         match self.get(key) {
             None => Ok(None),
+            // Below 1e12 seconds, so the milliseconds fit an i64 exactly enough: an f64 holds
+            // integers to 2^53 (9e15) exactly.
             Some(Value::Number(n)) => match n.as_f64() {
-                Some(f) if f.is_finite() && f.abs() < 1e12 => Ok(Some(f.floor() as i64)),
+                Some(f) if f.is_finite() && f.abs() < 1e12 => Ok(Some((f * 1000.0).floor() as i64)),
                 _ => Err(self.error(Some(key), format!("{n} is not a timestamp in Unix seconds"))),
             },
-            Some(Value::String(s)) => parse_iso8601(s)
+            Some(Value::String(s)) => parse_iso8601_ms(s)
                 .map(Some)
                 .ok_or_else(|| self.error(Some(key), format!("'{s}' is not an ISO 8601 timestamp (2025-11-27T00:01:00+00:00)"))),
             Some(v) => Err(self.wrong(key, "a timestamp", v)),
@@ -267,8 +270,9 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` as Unix seconds (the fraction dropped).
-pub(crate) fn parse_iso8601(s: &str) -> Option<i64> {
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` as Unix milliseconds (the fraction's digits past
+/// the millisecond dropped).
+pub(crate) fn parse_iso8601_ms(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let t = s.get(r)?;
@@ -283,11 +287,19 @@ pub(crate) fn parse_iso8601(s: &str) -> Option<i64> {
         return None;
     }
     let mut rest = &s[19..];
+    let mut millis = 0;
     if let Some(frac) = rest.strip_prefix('.') {
         let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
             return None;
         }
+        // The first three digits, as milliseconds ("5" is 500 ms, "123456" is 123 ms).
+        millis = frac
+            .bytes()
+            .take(digits.min(3))
+            .chain(std::iter::repeat(b'0'))
+            .take(3)
+            .fold(0, |ms, d| ms * 10 + i64::from(d - b'0'));
         rest = &frac[digits..];
     }
     let offset = match rest {
@@ -310,7 +322,7 @@ pub(crate) fn parse_iso8601(s: &str) -> Option<i64> {
         }
     };
     let days = drainsim_core::time::days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+    Some((days * 86_400 + hour * 3600 + minute * 60 + second - offset) * 1000 + millis)
 }
 
 /// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC): how the summary names a moment of the capture.
@@ -330,7 +342,7 @@ pub(crate) fn format_iso8601(t: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{format_iso8601, parse_iso8601};
+    use super::{format_iso8601, parse_iso8601_ms};
 
     #[test]
     fn a_moment_prints_as_it_parses() {
@@ -338,21 +350,26 @@ mod tests {
         assert_eq!(format_iso8601(1_709_227_800), "2024-02-29T17:30:00Z");
         assert_eq!(format_iso8601(-1), "1969-12-31T23:59:59Z");
         for t in [0, 951_782_400, 1_764_202_500, 4_102_444_799] {
-            assert_eq!(parse_iso8601(&format_iso8601(t)), Some(t), "{t}");
+            assert_eq!(parse_iso8601_ms(&format_iso8601(t)), Some(t * 1000), "{t}");
         }
     }
 
     #[test]
     fn iso8601_as_the_cli_prints_it() {
-        assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_iso8601("2025-11-30T00:00:00.000000+00:00"), Some(1_764_460_800));
-        assert_eq!(parse_iso8601("2025-11-30T01:00:00+01:00"), Some(1_764_460_800));
-        assert_eq!(parse_iso8601("2024-02-29T12:00:00-05:30"), Some(1_709_227_800));
-        assert_eq!(parse_iso8601("1969-12-31T23:59:59Z"), Some(-1));
+        assert_eq!(parse_iso8601_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_iso8601_ms("2025-11-30T00:00:00.000000+00:00"), Some(1_764_460_800_000));
+        assert_eq!(parse_iso8601_ms("2025-11-30T01:00:00+01:00"), Some(1_764_460_800_000));
+        assert_eq!(parse_iso8601_ms("2024-02-29T12:00:00-05:30"), Some(1_709_227_800_000));
+        assert_eq!(parse_iso8601_ms("1969-12-31T23:59:59Z"), Some(-1000));
+        // A fraction of a second, to the millisecond: the CLI prints microseconds.
+        assert_eq!(parse_iso8601_ms("2025-11-30T00:00:00.123456+00:00"), Some(1_764_460_800_123));
+        assert_eq!(parse_iso8601_ms("2025-11-30T00:00:00.5Z"), Some(1_764_460_800_500));
+        assert_eq!(parse_iso8601_ms("2025-11-30T00:00:00.09Z"), Some(1_764_460_800_090));
+        assert_eq!(parse_iso8601_ms("1969-12-31T23:59:59.250Z"), Some(-750));
         for bad in
             ["2025-13-01T00:00:00Z", "2025-11-30", "2025-11-30T00:00:00", "2025-11-30T00:00:00.+00:00", "x025-11-30T00:00:00Z"]
         {
-            assert_eq!(parse_iso8601(bad), None, "{bad}");
+            assert_eq!(parse_iso8601_ms(bad), None, "{bad}");
         }
     }
 }

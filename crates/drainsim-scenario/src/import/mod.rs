@@ -226,7 +226,8 @@ struct Capture {
     target_groups: BTreeMap<String, TargetGroupIn>,
     /// `(file, attributes)` of describe-target-group-attributes outputs, matched afterwards.
     tg_attributes: Vec<(String, Option<u32>)>,
-    latest_time: Option<i64>,
+    /// The latest time the files mention, in Unix ms: the capture.
+    latest_time_ms: Option<i64>,
 }
 
 struct InstanceIn {
@@ -239,8 +240,8 @@ struct InstanceIn {
     status: String,
     agent_connected: bool,
     trunked: bool,
-    /// `registeredAt` (Unix seconds), when given.
-    registered_at: Option<i64>,
+    /// `registeredAt` (Unix ms), when given.
+    registered_at_ms: Option<i64>,
 }
 
 struct ServiceIn {
@@ -320,9 +321,9 @@ fn note_once(summary: &mut ImportSummary, note: String) {
 }
 
 impl Capture {
-    fn note_time(&mut self, t: Option<i64>) {
-        if let Some(t) = t {
-            self.latest_time = Some(self.latest_time.map_or(t, |l| l.max(t)));
+    fn note_time(&mut self, t_ms: Option<i64>) {
+        if let Some(t) = t_ms {
+            self.latest_time_ms = Some(self.latest_time_ms.map_or(t, |l| l.max(t)));
         }
     }
 
@@ -638,8 +639,8 @@ impl Capture {
         let memory = memory.ok_or_else(|| ci.error(Some("registeredResources"), "no MEMORY resource"))?;
         let status = ci.str("status")?.to_string();
         let agent_connected = ci.opt_bool("agentConnected")?.unwrap_or(true);
-        let registered_at = ci.opt_time("registeredAt")?;
-        self.note_time(registered_at);
+        let registered_at_ms = ci.opt_time_ms("registeredAt")?;
+        self.note_time(registered_at_ms);
         let (mut instance_type, mut zone, mut trunk) = (None, None, None);
         let mut attributes = BTreeMap::new();
         for a in ci.objects("attributes")? {
@@ -700,7 +701,7 @@ impl Capture {
             status,
             agent_connected,
             trunked,
-            registered_at,
+            registered_at_ms,
         });
         Ok(())
     }
@@ -795,7 +796,7 @@ impl Capture {
         self.note_arn(region, account);
         let status = s.str("status")?;
         let launch = s.opt_str("launchType")?;
-        self.note_time(s.opt_time("createdAt")?);
+        self.note_time(s.opt_time_ms("createdAt")?);
         let mut capacity_provider_strategy = Vec::new();
         for cp in s.objects("capacityProviderStrategy")? {
             capacity_provider_strategy.push(read_strategy_item(&cp)?);
@@ -947,8 +948,8 @@ impl Capture {
         self.note_arn(region, account);
         let last = t.str("lastStatus")?;
         let desired = t.opt_str("desiredStatus")?.unwrap_or("RUNNING");
-        self.note_time(t.opt_time("startedAt")?);
-        self.note_time(t.opt_time("createdAt")?);
+        self.note_time(t.opt_time_ms("startedAt")?);
+        self.note_time(t.opt_time_ms("createdAt")?);
         let td_text = t.str("taskDefinitionArn")?;
         aws_partition(&t, "taskDefinitionArn", td_text)?;
         let task_def = task_def_ref(td_text)
@@ -1178,9 +1179,10 @@ fn build(
         s.region = Some(region.clone());
         s.account_id = Some(account.clone());
     }
-    // Time 0 is the capture: the latest time the files mention.
-    if let Some(t) = cap.latest_time {
-        s.epoch_unix_seconds = Some(u64::try_from(t).unwrap_or(0));
+    // Time 0 is the capture: the latest time the files mention (its whole second: the scenario's
+    // epoch is in seconds).
+    if let Some(t) = cap.latest_time_ms {
+        s.epoch_unix_seconds = Some(u64::try_from(t.div_euclid(1000)).unwrap_or(0));
     }
     s.end_time_ms = Some(7 * 24 * 3_600_000);
 
@@ -1300,9 +1302,10 @@ fn build(
         g.cluster = Some(cluster.clone());
         // When it registered with ECS: before the capture, which is time 0, so a negative
         // `registerAtMs` (its `registeredAt`, which the cluster query language reads).
-        match (i.registered_at, cap.latest_time) {
-            (Some(registered_s), Some(capture_s)) => {
-                let ms = registered_s.saturating_sub(capture_s).saturating_mul(1000);
+        match (i.registered_at_ms, cap.latest_time_ms) {
+            (Some(registered_ms), Some(capture_ms)) => {
+                // From time 0, the capture's whole second: to the millisecond.
+                let ms = registered_ms.saturating_sub(capture_ms.div_euclid(1000).saturating_mul(1000));
                 g.register_at_ms = ms.clamp(-i64::try_from(crate::format::MAX_TIME_MS).expect("2^50"), 0);
             }
             _ => undated.push(g.name.clone()),
@@ -1343,9 +1346,9 @@ fn build(
     }
     // The Auto Scaling groups holding the instances, adopting them, and their capacity providers.
     // When each imported instance registered: a group's members are ordered by it, oldest first.
-    let registered_at: BTreeMap<&str, i64> =
-        cap.instances.iter().filter_map(|i| Some((i.group.name.as_str(), i.registered_at?))).collect();
-    origins.groups = cap.autoscaling.build(&mut s, &providers, &registered_at, summary)?;
+    let registered_at_ms: BTreeMap<&str, i64> =
+        cap.instances.iter().filter_map(|i| Some((i.group.name.as_str(), i.registered_at_ms?))).collect();
+    origins.groups = cap.autoscaling.build(&mut s, &providers, &registered_at_ms, summary)?;
     for (p, _) in &cap.autoscaling.providers {
         let imported = s.capacity_providers.iter().any(|c| c.name == p.name);
         if providers.contains(&p.name) && !imported && p.auto_scaling_group_provider.managed_scaling_enabled() {
