@@ -407,6 +407,22 @@ fn engine_of(imported: &drainsim_scenario::import::Imported) -> drainsim_core::E
     setup_engine(&loaded, &RunOptions::default()).expect("sets up")
 }
 
+/// The instances an imported drain plan's steps drain, sorted.
+fn drained_instances(imported: &drainsim_scenario::import::Imported) -> Vec<String> {
+    let mut drained: Vec<String> = imported
+        .scenario
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            drainsim_scenario::format::Action::DrainInstances(p) => Some(p.instances.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    drained.sort();
+    drained
+}
+
 fn noted(imported: &drainsim_scenario::import::Imported, text: &str) -> bool {
     imported.summary.notes.iter().any(|n| n.contains(text))
 }
@@ -915,17 +931,7 @@ fn registered_at_is_carried_and_a_query_on_it_selects_as_in_ecs() {
         ImportOptions { drain: DrainSelection::parse("registeredAt < 2025-11-19T22:00:00Z"), wave_size: 1, ..Default::default() };
     let imported = import(&fixture_inputs(), &oldest).expect("imports");
     assert!(!noted(&imported, "registeredAt"), "{:?}", imported.summary.notes);
-    let mut drained: Vec<String> = imported
-        .scenario
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            drainsim_scenario::format::Action::DrainInstances(p) => Some(p.instances.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    drained.sort();
+    let drained = drained_instances(&imported);
     assert_eq!(drained, ["i-0a1c2e3f405a6b704", "i-0a1c2e3f405a6b705", "i-0a1c2e3f405a6b706"]);
 
     let text = drainsim_scenario::write::to_ron(&imported.scenario);
@@ -975,17 +981,7 @@ fn a_registered_at_keeps_its_fraction_of_a_second() {
     let from_702 = |name: &str| group(name).register_at_ms - group("i-0a1c2e3f405a6b702").register_at_ms;
     assert_eq!(from_702("i-0a1c2e3f405a6b703"), -3_600_000 + 250);
     assert_eq!(from_702("i-0a1c2e3f405a6b704"), -3_600_000 - 125);
-    let mut drained: Vec<String> = imported
-        .scenario
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            drainsim_scenario::format::Action::DrainInstances(p) => Some(p.instances.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    drained.sort();
+    let drained = drained_instances(&imported);
     // A date compares at its own precision, here the second (ecs-choices.md § 8): i-0a1c2e3f405a6b703,
     // registered within that second, is not after it.
     assert_eq!(drained, ["i-0a1c2e3f405a6b701", "i-0a1c2e3f405a6b702"]);
