@@ -285,8 +285,8 @@ struct ImportArgs {
     /// order, or a cluster query ('attribute:ecs.ami-id == ami-0old').
     #[arg(long, value_name = "IDS|QUERY")]
     drain: Option<String>,
-    /// Instances per wave of the drain plan (1 to 1000).
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Instances per wave of the drain plan (1 to 1000); only with --drain.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "drain", conflicts_with_all = ["instance_refresh", "terminate"], value_parser = clap::value_parser!(u32).range(1..=1000))]
     wave: u32,
     /// The task ENI limit of an instance type drainsim's table lacks, e.g. m7i.large=3: needed when
     /// the cluster runs awsvpc tasks on such instances (repeatable).

@@ -291,3 +291,20 @@ fn an_import_termination_plan_of_no_instance_is_refused() {
         assert!(stderr.starts_with("error: --terminate: no instance ID given"), "{value}: {stderr}");
     }
 }
+
+/// `--wave` groups the instances of a `--drain` plan only: with another plan, or none, it is
+/// refused (as `--decrement` without `--terminate` is), not quietly ignored.
+#[test]
+fn an_import_wave_without_a_drain_plan_is_refused() {
+    for plan in [&["--terminate", "i-0a1c2e3f405a6b705"][..], &["--instance-refresh", "prod-ecs-m5"][..], &[][..]] {
+        let mut args = vec!["import", "tests/data/aws/three-zones", "tests/data/aws/asg", "--wave", "1"];
+        args.extend_from_slice(plan);
+        let out = drainsim(&args);
+        assert_eq!(out.status.code(), Some(2), "{plan:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // "cannot be used with" another plan's flag, or "--drain" not provided.
+        assert!(stderr.starts_with("error: ") && stderr.contains("--drain <IDS|QUERY>"), "{plan:?}: {stderr}");
+    }
+    let out = drainsim(&["import", "tests/data/aws/three-zones", "--drain", "i-0a1c2e3f405a6b705", "--wave", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -316,3 +316,15 @@ fn a_task_orphaned_while_stopping_is_not_said_to_be_killed() {
     let text = explain("tests/data/explain/orphaned-while-stopping.ron");
     assert!(text.contains("still STOPPING when DeregisterContainerInstance force orphaned it"), "{text}");
 }
+
+/// Tasks adopted at time 0 on an instance drained at time 0 (every plan `drainsim import` writes
+/// begins so) were on it when its drain began: the floor that held them is explained, as it is
+/// for a drain that begins a millisecond later.
+#[test]
+fn tasks_on_an_instance_drained_at_time_0_are_explained() {
+    let text = explain("tests/data/explain/adopted-tasks-drained-at-time-0.ron");
+    assert!(
+        text.contains("its 4 tasks on draining instances waited up to 52s (median 52s) to be told to stop: the floor keeps them"),
+        "{text}"
+    );
+}

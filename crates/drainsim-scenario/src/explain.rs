@@ -958,7 +958,10 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     for t in ix.by_service.get(s.id().index()).iter().map(|t| e.task(*t)) {
         let Some(started) = t.instance().drain().started_at_ms() else { continue };
         let told = t.stopping_at_ms();
-        if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() < started) {
+        // `<=`: a task adopted or placed at the instant the drain began (time 0 for every plan
+        // `drainsim import` writes) was on the instance when it began; nothing is placed on a
+        // DRAINING instance afterwards.
+        if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() <= started) {
             waits.push(told - started);
         }
     }
