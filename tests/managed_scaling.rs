@@ -227,3 +227,17 @@ fn a_provisioning_stall_begins_when_the_tasks_began_to_wait() {
     assert_eq!(stall.reason, drainsim_core::StallReason::Provisioning);
     assert_eq!((stall.started_at_ms, stall.ended_at_ms), (300_000, Some(360_000)), "{stall:?}");
 }
+
+/// A PROVISIONING stall lasts while its tasks still find no room, whatever else the service's
+/// passes do meanwhile: a second drain at 6:40 makes the service stop tasks elsewhere, and the
+/// wait that began at 6:00 still ends only when the scale-out's instance registers (7:00).
+#[test]
+fn a_provisioning_stall_outlasts_progress_elsewhere() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/regressions/provisioning-stall-outlasts-other-progress.ron");
+    let loaded = drainsim_scenario::load_file(std::path::Path::new(file)).expect("loads");
+    let out = run(&loaded, &RunOptions::default()).expect("runs");
+    let web = out.engine.service_named("web").expect("web");
+    let stall = &web.stalls()[0];
+    assert_eq!(stall.reason, drainsim_core::StallReason::Provisioning);
+    assert_eq!((stall.started_at_ms, stall.ended_at_ms), (360_000, Some(420_000)), "{:?}", web.stalls());
+}

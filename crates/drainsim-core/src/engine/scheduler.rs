@@ -1137,7 +1137,11 @@ impl Engine {
                 s.observations.stalls.push(Episode { started_at_ms: started, ended_at_ms: None, reason: r });
                 s.observations.stall_details.push(StallDetail { unmet, capacity_provider: provider });
             }
-            (Some(e), None) if out.progress || !work_left => e.ended_at_ms = Some(now),
+            // Progress elsewhere (stopping tasks of another draining instance) does not end a
+            // PROVISIONING episode while this pass still found no room: its tasks still wait.
+            (Some(e), None) if !work_left || (out.progress && !(e.reason == StallReason::Provisioning && provisioning)) => {
+                e.ended_at_ms = Some(now)
+            }
             _ => {}
         }
         if work_left && !s.retry_pending {
