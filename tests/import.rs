@@ -1004,6 +1004,25 @@ fn a_registered_at_keeps_its_fraction_of_a_second() {
     }
 }
 
+/// A captured `maximumPercent` is carried as ECS gives it, up to its type's bound (a 32-bit
+/// Integer), as a scenario takes it: import capped it at 100,000, which `drainsim check` accepts
+/// past.
+#[test]
+fn a_maximum_percent_far_above_200_imports() {
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        v["services"][0]["deploymentConfiguration"]["maximumPercent"] = serde_json::json!(150_000);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let max = imported.scenario.services[0].deployment_configuration.as_ref().and_then(|d| d.maximum_percent);
+    assert_eq!(max, Some(150_000));
+    engine_of(&imported);
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        v["services"][0]["deploymentConfiguration"]["maximumPercent"] = serde_json::json!(2_147_483_648_u64);
+    });
+    let e = import(&inputs, &ImportOptions::default()).expect_err("refused").to_string();
+    assert!(e.contains("$.services[0].deploymentConfiguration.maximumPercent: 2147483648 is out of range"), "{e}");
+}
+
 /// drainsim writes ARNs of the aws partition only: a capture of the China or GovCloud Regions is
 /// refused at the first ARN read.
 #[test]

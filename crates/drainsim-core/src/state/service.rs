@@ -1553,7 +1553,10 @@ pub fn deployment_configuration(
     // No documented cap above: the API reference gives 200 as the REPLICA default, not a limit
     // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html);
     // the member is a 32-bit Integer.
-    if !(100..=i64::from(i32::MAX)).contains(&max) && scheduling == SchedulingStrategy::Replica {
+    if max > i64::from(i32::MAX) {
+        return Err(EcsError::invalid_parameter(format!("maximumPercent must be at most {}; {max} given.", i32::MAX)));
+    }
+    if max < 100 && scheduling == SchedulingStrategy::Replica {
         return Err(EcsError::invalid_parameter(format!("maximumPercent must be at least 100; {max} given.")));
     }
     // A DAEMON service's maximumPercent "must be 100"

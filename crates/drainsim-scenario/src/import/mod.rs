@@ -846,7 +846,7 @@ impl Capture {
         let deployment_configuration = match s.opt_obj("deploymentConfiguration")? {
             Some(d) => {
                 let dc = api::DeploymentConfiguration {
-                    maximum_percent: d.opt_int("maximumPercent", 0..=100_000)?,
+                    maximum_percent: d.opt_int("maximumPercent", 0..=i64::from(i32::MAX))?,
                     minimum_healthy_percent: d.opt_int("minimumHealthyPercent", 0..=100)?,
                 };
                 d.finish();
