@@ -1275,6 +1275,18 @@ fn write_managed_scaling(out: &mut dyn std::io::Write, outcome: &drainsim_scenar
         )?;
         let mut desired_before = m.initial_desired_capacity;
         for p in m.samples.iter().take(MANAGED_SCALING_TEXT_ROWS) {
+            // Only the datapoint's own change is shown as one; a change between datapoints was
+            // another actor's (a step, a request).
+            if desired_before != p.desired_capacity_before {
+                writeln!(
+                    out,
+                    "  {:<16} by {}  desired {desired_before} -> {} (set between datapoints by a step or request, not managed scaling)",
+                    "",
+                    format_sim_time(p.at_ms),
+                    p.desired_capacity_before
+                )?;
+            }
+            desired_before = p.desired_capacity_before;
             let desired = if desired_before != p.desired_capacity {
                 format!("desired {desired_before} -> {}", p.desired_capacity)
             } else {

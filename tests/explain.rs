@@ -328,3 +328,29 @@ fn tasks_on_an_instance_drained_at_time_0_are_explained() {
         "{text}"
     );
 }
+
+/// A change of a managed-scaling group's desired capacity between datapoints (here a
+/// TerminateInstanceInAutoScalingGroup decrement) is named as not managed scaling's, and the
+/// datapoint after it, at the target, is not said to have scaled in: explain and the text report
+/// judged each datapoint by the previous one's capacity.
+#[test]
+fn a_desired_capacity_set_between_datapoints_is_not_credited_to_managed_scaling() {
+    let file = "tests/data/explain/decrement-between-datapoints.ron";
+    let text = explain(file);
+    assert!(
+        text.contains(
+            "    - by +00:02:00.000 desired capacity 4 -> 3: set between datapoints by a step or request, not managed scaling"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("datapoints in a row below the target"), "{text}");
+    let run = String::from_utf8(common::drainsim(&["run", file]).stdout).expect("UTF-8");
+    assert!(
+        run.contains("by +00:02:00.000  desired 4 -> 3 (set between datapoints by a step or request, not managed scaling)"),
+        "{run}"
+    );
+    assert!(run.contains("+00:02:00.000  CapacityProviderReservation 100.00% (M 3 / N 3)  PROVISIONING 0  desired 3\n"), "{run}");
+    let report: serde_json::Value = serde_json::from_slice(&common::drainsim(&["run", file, "--json"]).stdout).unwrap();
+    let point = &report["managedScaling"][0]["datapoints"][0];
+    assert_eq!((point["desiredCapacityBefore"].as_u64(), point["desiredCapacity"].as_u64()), (Some(3), Some(3)), "{point}");
+}

@@ -193,7 +193,20 @@ fn explain_scaling(m: &crate::outcome::ManagedScalingOutcome) -> ScalingExplanat
     let mut desired = m.initial_desired_capacity;
     let mut changes = 0usize;
     for p in &m.samples {
-        let before = desired;
+        // A change between datapoints (TerminateInstanceInAutoScalingGroup with a decrement,
+        // SetDesiredCapacity, …) is not managed scaling's: say so, and judge the datapoint by its
+        // own change only.
+        if desired != p.desired_capacity_before {
+            changes += 1;
+            if changes <= SCALING_CHANGES_LISTED {
+                findings.push(format!(
+                    "by {} desired capacity {desired} -> {}: set between datapoints by a step or request, not managed scaling",
+                    when(p.at_ms),
+                    p.desired_capacity_before
+                ));
+            }
+        }
+        let before = p.desired_capacity_before;
         if before != p.desired_capacity {
             changes += 1;
             if changes <= SCALING_CHANGES_LISTED {

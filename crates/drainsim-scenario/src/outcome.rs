@@ -63,6 +63,10 @@ pub struct ManagedScalingSample {
     pub tasks_provisioning: u32,
     /// The group's desired capacity after the datapoint.
     pub desired_capacity: u32,
+    /// The group's desired capacity when the datapoint was taken: a difference with the previous
+    /// sample's `desired_capacity` is someone else's doing (a step, a request, a refresh), only
+    /// `desired_capacity_before` -> `desired_capacity` is the datapoint's.
+    pub desired_capacity_before: u32,
 }
 
 /// What the managed scaling of one capacity provider did over a run (ECS cluster auto scaling).

@@ -96,6 +96,10 @@ pub struct ManagedScalingPoint {
     pub capacity_provider_reservation: f64,
     /// Tasks of the provider waiting PROVISIONING.
     pub tasks_provisioning: u32,
+    /// The group's desired capacity when the datapoint was taken: a change from the previous
+    /// datapoint's `desired_capacity` was made between them by something else (a step, a
+    /// request).
+    pub desired_capacity_before: u32,
     /// The group's desired capacity after the datapoint.
     pub desired_capacity: u32,
 }
@@ -123,6 +127,7 @@ fn managed_scaling_rows(outcome: &RunOutcome) -> Vec<ManagedScalingReport> {
                     instances_needed: p.instances_needed,
                     capacity_provider_reservation: p.capacity_provider_reservation_hundredths as f64 / 100.0,
                     tasks_provisioning: p.tasks_provisioning,
+                    desired_capacity_before: p.desired_capacity_before,
                     desired_capacity: p.desired_capacity,
                 })
                 .collect(),

@@ -359,6 +359,7 @@ fn take_datapoint(g: &mut Group, engine: &Engine, now: u64) {
         capacity_provider_reservation_hundredths: d.reservation.hundredths_of_percent(target),
         tasks_provisioning: d.tasks_provisioning,
         desired_capacity: new_desired,
+        desired_capacity_before: desired,
     };
     let record = &mut scaler.record;
     let changed = record.samples.last().is_none_or(|last| ManagedScalingSample { at_ms: now, ..*last } != sample);
