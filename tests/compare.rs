@@ -315,6 +315,27 @@ fn a_plan_that_drains_nothing_measures_zero() {
     assert_eq!(interrupted["better"], "B");
 }
 
+/// A dip below the floor outside any drain (an instance refresh terminating instances undrained)
+/// is measured: the plan at MinHealthyPercentage 25 takes `web` 8 below its floor, the one at 75
+/// only 3, and compare calls the second better, though it breaches twice as often. Before, no
+/// drain opened the observation window, both dips read 0, and the breaches' count made the
+/// deeper plan look better.
+#[test]
+fn a_dip_outside_a_drain_is_compared() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/regressions/undrained-refresh-dips-below-the-floor.ron",
+        "--set",
+        "nodes.Preferences.MinHealthyPercentage=75",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    let dip = measure(&report, "web: deepest dip below floor");
+    assert_eq!((dip["a"]["median"].as_u64(), dip["b"]["median"].as_u64()), (Some(8), Some(3)), "{dip}");
+    assert_eq!(dip["better"], "B", "{dip}");
+}
+
 /// Capacity Rebalancing against none, on the same group (`--set b.CapacityRebalance=true`): the
 /// plan with it interrupts no Spot Instance and breaches no floor, and pays for it with a
 /// replacement, which the measure of Capacity Rebalancing's replacements counts.

@@ -1197,7 +1197,10 @@ impl Engine {
             let s = self.services.schedule_mut(id);
             // The extremes are watched like the floor: a service created during a drain is not
             // below its floor while it first deploys, so its ramp-up from 0 is not its minimum.
-            if drain_window && s.breach_watch {
+            // Outside a drain's window the lowest healthy count is watched while the service is
+            // below its floor (an instance terminated undrained, a Spot Instance taken): a plan
+            // that breaches deeper shows the deeper dip. The most tasks are a drain's alone.
+            if s.breach_watch && (drain_window || healthy < watched_floor) {
                 let o = &mut s.observations;
                 // Each extreme is kept with the bound of its instant: a DAEMON's (or an updated
                 // service's) floor and ceiling follow its desired count. The floor is the one the
@@ -1208,7 +1211,7 @@ impl Engine {
                     o.min_healthy_observed = Some(healthy);
                     o.floor_at_min_healthy = Some(watched_floor);
                 }
-                if o.max_tasks_observed.is_none_or(|m| live >= m) {
+                if drain_window && o.max_tasks_observed.is_none_or(|m| live >= m) {
                     o.max_tasks_observed = Some(live);
                     o.ceiling_at_max_tasks = Some(ceiling);
                 }
