@@ -308,7 +308,8 @@ impl<'a> ServiceView<'a> {
     }
 
     /// The fewest healthy tasks seen since the observation window opened (its cluster's first drain,
-    /// or the service's first steady state).
+    /// or the service's first steady state), or while the service was below its floor before that
+    /// (a breach outside a drain: docs/draining.md, "Observations").
     pub fn min_healthy_observed(&self) -> Option<u32> {
         self.state().schedule.observations.min_healthy_observed
     }
