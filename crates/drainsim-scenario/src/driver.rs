@@ -82,6 +82,11 @@ pub(crate) struct Driver<'a, 's, B> {
     first_failure_at_ms: Option<u64>,
     end_time_ms: u64,
     max_events: u64,
+    /// Whether an event bound (`maxEvents`, or the bound per instant) stopped the clock inside a
+    /// step that runs it (`WaitForDrain`, `RunUntilQuiet`, a wave of `RolloutInstances`, an
+    /// instance refresh or `SetDesiredCapacity`): the run is over, and the steps after it are
+    /// skipped as the ones the bound stops before are.
+    pub(crate) bounded: bool,
     /// What acts between the engine's events (the scenario's Auto Scaling groups; the steps that
     /// act on them reach them here too).
     pub(crate) background: B,
@@ -100,7 +105,17 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
         let mut later: Vec<(usize, &InstanceGroup)> =
             loaded.scenario.instances.iter().enumerate().filter(|(_, g)| !g.at_time_zero()).collect();
         later.sort_by_key(|(_, g)| g.register_at_ms);
-        Driver { loaded, pending: later.into(), prebuilt, sink, first_failure_at_ms: None, end_time_ms, max_events, background }
+        Driver {
+            loaded,
+            pending: later.into(),
+            prebuilt,
+            sink,
+            first_failure_at_ms: None,
+            end_time_ms,
+            max_events,
+            bounded: false,
+            background,
+        }
     }
 
     /// Hands the kept records to the sink (all of them when `all`, else when a batch is full).
@@ -274,7 +289,10 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
                 return Ok(false);
             }
             if e.bound_reached().is_some() || !self.step(e, deadline)? {
-                self.advance_to(e, deadline)?;
+                // An event bound cuts the wait short: it did not time out, the run is over.
+                if !self.advance_to(e, deadline)? {
+                    self.bounded = true;
+                }
                 return Ok(!done(e));
             }
         }
@@ -295,17 +313,20 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
                 return Ok(natural(e, StopReason::Quiet));
             }
             if let Some(bound) = e.bound_reached() {
+                self.bounded = true;
                 return Ok(bound);
             }
             let before = (e.now_ms(), e.events_processed(), self.pending.len(), self.background.acts());
             if !self.step(e, end_time)? {
                 if let Some(bound) = e.bound_reached() {
+                    self.bounded = true;
                     return Ok(bound);
                 }
                 if e.is_quiet() && self.pending.is_empty() && self.background_time(e).is_none() {
                     return Ok(natural(e, StopReason::Quiet));
                 }
                 if !self.advance_engine(e, end_time.max(e.now_ms())) {
+                    self.bounded = true;
                     return Ok(e.bound_reached().unwrap_or(StopReason::MaxEvents));
                 }
                 return Ok(natural(e, StopReason::EndTime));

@@ -101,7 +101,18 @@ fn run_inner<'s>(
             run_step(&mut engine, &mut driver, loaded, n, step, StepResults { text: opts.result_text, into: &mut results })?;
         driver.note_results(&results[judged_before..]);
         driver.after_step(&mut engine);
+        // Said at the step the bound cut short, which reads "timed out" or its progress.
+        let summary = match engine.bound_reached().filter(|_| driver.bounded) {
+            Some(bound) => format!("{summary}; the run's bound ({}) stopped it here", bound.as_str()),
+            None => summary,
+        };
         outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name(), summary });
+        // A bound that stopped the clock inside the step ends the run there, as one before a
+        // step does (docs/scenario-format.md, "endTimeMs and maxEvents").
+        if driver.bounded {
+            bounded_out = true;
+            break;
+        }
     }
     let stop_reason = if bounded_out {
         engine.bound_reached().unwrap_or(StopReason::MaxEvents)
