@@ -1978,6 +1978,14 @@ fn check_expectation(
             let known: Vec<&str> = drainsim_core::AgentWaitCause::ALL.iter().map(|x| x.as_str()).collect();
             one_of("agent wait cause", cause, &known)?;
         }
+        // ListContainerInstances' status filter: every instance status but INACTIVE, as the
+        // request checks it (engine/instances.rs); a misspelling is refused here, not at the end
+        // of the run as a failed expectation.
+        ListedInstances(_, Some(status), _) => {
+            let known: Vec<&str> =
+                drainsim_core::InstanceStatus::ALL.iter().map(|x| x.as_str()).filter(|s| *s != "INACTIVE").collect();
+            one_of("ListContainerInstances status", status, &known)?;
+        }
         _ => {}
     }
     match e {

@@ -130,13 +130,20 @@ impl Engine {
                     NetworkMode::Bridge | NetworkMode::None => pm.host_port.unwrap_or(0),
                     NetworkMode::Host | NetworkMode::Awsvpc => pm.host_port.or(pm.container_port).unwrap_or(0),
                 };
+                // The protocol is checked on every mapping, as RegisterTaskDefinition checks it:
+                // a dynamic or awsvpc mapping reserves nothing, but "sctp" is no more valid there.
+                let udp = match pm.protocol.as_deref().unwrap_or("tcp") {
+                    "tcp" => false,
+                    "udp" => true,
+                    p => return Err(EcsError::client(format!("protocol '{p}' is not valid; valid values are [tcp, udp]."))),
+                };
                 if network_mode == NetworkMode::Awsvpc || host == 0 {
                     continue; // awsvpc tasks and dynamic host ports reserve no host port
                 }
-                match pm.protocol.as_deref().unwrap_or("tcp") {
-                    "tcp" => ports_tcp.push(host),
-                    "udp" => ports_udp.push(host),
-                    p => return Err(EcsError::client(format!("protocol '{p}' is not valid; valid values are [tcp, udp]."))),
+                if udp {
+                    ports_udp.push(host);
+                } else {
+                    ports_tcp.push(host);
                 }
             }
             if let Some(h) = &c.health_check {
