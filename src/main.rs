@@ -1101,11 +1101,17 @@ fn print_text(
         if drained.peek().is_some() {
             writeln!(out, "\ndrains:")?;
             let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
+            let orphaned = drainsim_scenario::outcome::orphaned_tasks_by_instance(e);
             for i in drained {
                 let d = i.drain();
+                // A drain that ended because the instance went with tasks still running says so.
+                let cut_short = match orphaned.get(i.name()) {
+                    Some(n) => format!("  ({n} task(s) never stopped: orphaned when the instance was deregistered)"),
+                    None => String::new(),
+                };
                 writeln!(
                     out,
-                    "  {:<16} started {}  runningTasksCount 0 at {}  completed {}  status {}",
+                    "  {:<16} started {}  runningTasksCount 0 at {}  completed {}  status {}{cut_short}",
                     i.name(),
                     t(d.started_at_ms()),
                     t(d.no_running_at_ms()),

@@ -115,7 +115,24 @@ fn every_critical_path_covers_its_whole_drain() {
 /// deregistration: the explanation follows that task, not the last one that stopped.
 #[test]
 fn a_drain_ended_by_a_forced_deregistration_follows_the_task_it_cut_off() {
-    let text = explain("scenarios/rollouts/managed-draining-hook-timeout.ron");
+    let file = "scenarios/rollouts/managed-draining-hook-timeout.ron";
+    // The report says the drain ended because the instance went with a task still running, not
+    // because its tasks stopped: its row, the text's drains line and the headline.
+    let report: serde_json::Value = serde_json::from_slice(&common::drainsim(&["run", file, "--json"]).stdout).unwrap();
+    let orphaned: Vec<(&str, u64)> = report["containerInstances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap(), i["orphanedTasks"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(orphaned, [("ecs-1", 1), ("ecs-2", 0), ("ecs-3", 0)]);
+    let run = String::from_utf8(common::drainsim(&["run", file]).stdout).unwrap();
+    assert!(run.contains("status INACTIVE  (1 task(s) never stopped: orphaned when the instance was deregistered)"), "{run}");
+    assert!(
+        run.contains("ecs-1 went with 1 task(s) still running, orphaned: its drain ended so, not by their stopping"),
+        "{run}"
+    );
+    let text = explain(file);
     assert!(text.contains("the last task to stop was standalone:task/"), "{text}");
     assert!(
         text.contains("a standalone task: ECS does not stop it for a drain; still RUNNING when DeregisterContainerInstance force orphaned it"),

@@ -935,6 +935,18 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
     if first.is_some() && !reactivated.is_empty() {
         text.push_str(&format!("; drain cancelled: {} set ACTIVE again", names_listed(&reactivated_names, HEADLINE_NAMES)));
     }
+    // Drains that completed only because the instance went with tasks still running.
+    let orphaned = crate::outcome::orphaned_tasks_by_instance(e);
+    let cut_short: Vec<&str> =
+        drained.iter().filter(|(n, _, c)| c.is_some() && orphaned.contains_key(n.as_str())).map(|(n, _, _)| n.as_str()).collect();
+    if !cut_short.is_empty() {
+        let tasks: u32 = cut_short.iter().map(|n| orphaned[*n]).sum();
+        text.push_str(&format!(
+            "; {} went with {tasks} task(s) still running, orphaned: {} so, not by their stopping",
+            names_listed(&cut_short, HEADLINE_NAMES),
+            if cut_short.len() == 1 { "its drain ended" } else { "their drains ended" }
+        ));
+    }
     if let Some((d, n)) = &slowest {
         text.push_str(&format!("; slowest {n} ({})", duration_text(*d)));
     }

@@ -2,6 +2,8 @@
 //! sweep read, with the verdicts of its steps and expectations. This module depends on nothing else
 //! of the crate, so the runner, the expectations and the report never need each other's types.
 
+use std::collections::BTreeMap;
+
 use drainsim_core::{Engine, FaultProfile, InstanceStatus, StopReason};
 
 /// The verdict of one expectation.
@@ -284,6 +286,18 @@ pub fn first_drain_started_at(e: &Engine) -> Option<u64> {
 pub fn total_drain_ms(e: &Engine) -> Option<u64> {
     let first = first_drain_started_at(e)?;
     all_drains_completed_at(e).map(|end| end.saturating_sub(first))
+}
+
+/// How many tasks a forced deregistration of each instance left behind before they reached
+/// STOPPED (only instances that have some): a drain that "completed" so ended because its instance
+/// went, with those tasks still running or stopping, not because they stopped. One pass over the
+/// tasks.
+pub fn orphaned_tasks_by_instance(e: &Engine) -> BTreeMap<String, u32> {
+    let mut orphaned = BTreeMap::new();
+    for t in e.tasks().filter(|t| t.orphaned()) {
+        *orphaned.entry(t.instance().name().to_string()).or_insert(0u32) += 1;
+    }
+    orphaned
 }
 
 /// When the last of the drains that were started completed; None if any did not complete (or none

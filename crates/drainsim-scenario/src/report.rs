@@ -6,7 +6,7 @@ use serde::Serialize;
 use drainsim_core::api;
 use drainsim_core::{Engine, InstanceView, PlacementFailureReason, ServiceView, StallReason};
 
-use crate::outcome::{all_drains_completed_at, ExpectationResult, RunOutcome};
+use crate::outcome::{all_drains_completed_at, orphaned_tasks_by_instance, ExpectationResult, RunOutcome};
 
 /// Bumped whenever a field changes meaning or disappears. Version 2 renamed `endTimeMs` (when the
 /// run stopped) to `runEndedAtMs`, so that it is not mistaken for the scenario's `endTimeMs` bound.
@@ -323,6 +323,11 @@ pub struct ContainerInstanceReport {
     pub no_running_tasks_at_ms: Option<u64>,
     /// When its (last) drain completed.
     pub drain_completed_at_ms: Option<u64>,
+    /// Tasks its forced deregistration left behind before they reached STOPPED (its Auto Scaling
+    /// group terminated it, or DeregisterContainerInstance with `force`, with them still running
+    /// or stopping): a drain that completed so ended because the instance went, not because its
+    /// tasks stopped.
+    pub orphaned_tasks: u32,
     /// Its task ENI limit, if it has one.
     pub task_eni_limit: Option<u16>,
     /// Task ENIs in use on it.
@@ -513,8 +518,9 @@ pub struct ServiceReport {
 /// Service events a report keeps per service.
 pub const REPORT_EVENTS_KEPT: usize = 100;
 
-/// The report row of one container instance.
-pub fn instance_row(i: InstanceView) -> ContainerInstanceReport {
+/// The report row of one container instance; `orphaned_tasks` as
+/// [`orphaned_tasks_by_instance`](crate::outcome::orphaned_tasks_by_instance) counts them.
+pub fn instance_row(i: InstanceView, orphaned_tasks: u32) -> ContainerInstanceReport {
     let drain = i.drain();
     let described = i.describe();
     ContainerInstanceReport {
@@ -537,6 +543,7 @@ pub fn instance_row(i: InstanceView) -> ContainerInstanceReport {
         drain_started_at_ms: drain.started_at_ms(),
         no_running_tasks_at_ms: drain.no_running_at_ms(),
         drain_completed_at_ms: drain.completed_at_ms(),
+        orphaned_tasks,
         task_eni_limit: i.task_eni_limit(),
         task_enis_in_use: i.task_enis_in_use(),
         trunked: i.trunked(),
@@ -689,7 +696,10 @@ pub fn build(outcome: &RunOutcome) -> Report {
         fault_profile: h.fault_profile,
         expectations: h.expectations,
         invariant_violation: h.invariant_violation,
-        container_instances: e.instances().map(instance_row).collect(),
+        container_instances: {
+            let orphaned = orphaned_tasks_by_instance(e);
+            e.instances().map(|i| instance_row(i, orphaned.get(i.name()).copied().unwrap_or(0))).collect()
+        },
         services: e.services().map(service_row).collect(),
         all_drains_completed_at_ms: h.all_drains_completed_at_ms,
         instance_refreshes: refresh_rows(outcome),
@@ -712,7 +722,8 @@ struct ServiceRows<'a>(&'a Engine);
 
 impl Serialize for InstanceRows<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.instances().map(instance_row))
+        let orphaned = orphaned_tasks_by_instance(self.0);
+        s.collect_seq(self.0.instances().map(|i| instance_row(i, orphaned.get(i.name()).copied().unwrap_or(0))))
     }
 }
 

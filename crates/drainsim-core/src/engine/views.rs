@@ -498,6 +498,12 @@ impl<'a> TaskView<'a> {
         self.state().last_status
     }
 
+    /// Whether a forced deregistration of its instance left it behind before it reached STOPPED
+    /// (ECS no longer accounts for it; its instance went with it still running or stopping).
+    pub fn orphaned(&self) -> bool {
+        self.state().orphaned()
+    }
+
     /// Whether `desiredStatus` is STOPPED.
     pub fn desired_stopped(&self) -> bool {
         self.state().desired_stopped()
