@@ -10,7 +10,9 @@ use crate::outcome::{all_drains_completed_at, orphaned_tasks_by_instance, Expect
 
 /// Bumped whenever a field changes meaning or disappears. Version 2 renamed `endTimeMs` (when the
 /// run stopped) to `runEndedAtMs`, so that it is not mistaken for the scenario's `endTimeMs` bound.
-pub const REPORT_VERSION: u32 = 2;
+/// Version 3: a service's `minHealthyObserved` also counts the instants it was below its floor
+/// before its cluster's first drain (a run that drains nothing may have one).
+pub const REPORT_VERSION: u32 = 3;
 
 /// The JSON report of one run (`drainsim run --json`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
