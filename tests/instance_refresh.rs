@@ -414,3 +414,15 @@ fn adopted_members_refresh_as_the_groups_own() {
     assert_eq!(status(&b, "ecs-asg-30"), Some(InstanceStatus::Active));
     assert_eq!(status(&b, "ecs-asg-31"), None);
 }
+
+/// Two refreshes of one group that start in the same instant (the first ends at once: every
+/// instance matches) get two IDs, as StartInstanceRefresh gives "A unique ID".
+#[test]
+fn refreshes_started_in_one_instant_have_their_own_ids() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/regressions/two-refreshes-one-instant.ron");
+    let loaded = drainsim_scenario::load_file(std::path::Path::new(file)).expect("loads");
+    let out = run(&loaded, &RunOptions::default()).expect("runs");
+    let ids: Vec<&str> = out.instance_refreshes.iter().map(|r| r.instance_refresh_id.as_str()).collect();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1]);
+}

@@ -241,3 +241,44 @@ fn a_provisioning_stall_outlasts_progress_elsewhere() {
     assert_eq!(stall.reason, drainsim_core::StallReason::Provisioning);
     assert_eq!((stall.started_at_ms, stall.ended_at_ms), (360_000, Some(420_000)), "{:?}", web.stalls());
 }
+
+/// The datapoints at the target between two runs of datapoints below it end the first run: the
+/// scale-in comes 15 datapoints after the second began (35 min), not 10 (30 min), and a second,
+/// unrelated group in the run (whose activity made the datapoints at the target be taken) changes
+/// nothing about it.
+#[test]
+fn a_scale_in_needs_15_datapoints_in_a_row_below_the_target() {
+    let file =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/regressions/managed-scaling-scale-in-needs-15-datapoints-in-a-row.ron");
+    let scale_ins = |loaded: &drainsim_scenario::LoadedScenario| -> Vec<(u64, u32, u32)> {
+        let out = run(loaded, &RunOptions::default()).expect("runs");
+        let asg = out.managed_scaling.iter().find(|m| m.auto_scaling_group_name == "asg").expect("asg is managed");
+        asg.samples
+            .iter()
+            .filter(|p| p.desired_capacity < p.desired_capacity_before)
+            .map(|p| (p.at_ms, p.desired_capacity_before, p.desired_capacity))
+            .collect()
+    };
+    let mut loaded = drainsim_scenario::load_file(std::path::Path::new(file)).expect("loads");
+    assert_eq!(scale_ins(&loaded), [(35 * 60_000, 4, 2)]);
+    // The same with an unrelated managed group in another cluster, scaling itself in.
+    let text = std::fs::read_to_string(file).expect("reads");
+    let with_idle = text
+        .replace(r#"clusters: ["prod"],"#, r#"clusters: ["prod", "other"],"#)
+        .replace(
+            "    capacityProviders: [",
+            r#"    capacityProviders: [
+        (name: "idle-cp", autoScalingGroupProvider: (autoScalingGroupArn: "idle",
+            managedScaling: (status: "ENABLED", targetCapacity: 100))),"#,
+        )
+        .replace(
+            "    autoScalingGroups: [",
+            r#"    autoScalingGroups: [
+        (AutoScalingGroupName: "idle", MinSize: 1, MaxSize: 8, DesiredCapacity: 8,
+         LaunchTemplate: (LaunchTemplateName: "ecs-node", Version: "1"),
+         cluster: "other", instanceType: "c5.xlarge", cpu: 4096, memory: 8192,
+         imageIds: {"1": "ami-0old"}),"#,
+        );
+    loaded = drainsim_scenario::load_str("with-idle.ron", &with_idle).expect("loads");
+    assert_eq!(scale_ins(&loaded), [(35 * 60_000, 4, 2)]);
+}

@@ -377,6 +377,11 @@ fn take_datapoint(g: &mut Group, engine: &Engine, now: u64) {
 /// the group at it, or above it with nothing it may terminate.
 fn settled(g: &Group, scaler: &Scaler, engine: &Engine) -> bool {
     let d = datapoint(g, scaler, engine);
+    // A datapoint at or above the target ends a run of datapoints below it: skipping it would let
+    // the run go on, and a later scale-in come after fewer than 15 datapoints in a row below.
+    if scaler.below > 0 && !d.reservation.below(scaler.settings.target_capacity) {
+        return false;
+    }
     if capacity_wanted(g, scaler, &d) != g.spec.desired_capacity {
         return false;
     }

@@ -312,6 +312,13 @@ impl AutoScaling {
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name, the version and the percentages.
         let gi = driver.background.begin_step(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
+        // Refreshes of the group that started (and ended) in this same instant: each ID is unique.
+        let earlier = driver
+            .background
+            .refreshes
+            .iter()
+            .filter(|r| r.auto_scaling_group_name == req.auto_scaling_group_name && r.start_time_ms == engine.now_ms())
+            .count();
         let g = &mut driver.background.groups[gi];
         let prefs = &req.preferences;
         // The desired launch template, name and version: `SkipMatching` keeps the instances that
@@ -370,7 +377,7 @@ impl AutoScaling {
         // Members are only ever appended: the refresh's launches are those from here on.
         let first_launch = g.members.len();
         let mut record = InstanceRefreshOutcome {
-            instance_refresh_id: refresh_id(&g.spec.auto_scaling_group_name, start),
+            instance_refresh_id: refresh_id(&g.spec.auto_scaling_group_name, start, earlier),
             auto_scaling_group_name: g.spec.auto_scaling_group_name.clone(),
             status: "InProgress".into(),
             status_reason: None,
@@ -559,7 +566,10 @@ impl AutoScaling {
             }
             let until = next.min(end);
             driver.wait_until(engine, until - now, |e| draining.iter().any(|&i| drain_complete(e, i)))?;
-            if engine.bound_reached().is_some() {
+            // Only a bound that cut the wait short ends the step (`Driver::bounded`, which ends the
+            // run too): `bound_reached` also holds when the count is at the bound with an event
+            // pending later, which the wait did not need.
+            if driver.bounded {
                 timed_out = true;
                 break;
             }
@@ -655,7 +665,10 @@ impl AutoScaling {
             driver.wait_until(engine, next.min(end) - now, |e| {
                 draining.iter().any(|&i| drain_complete(e, i)) || (rebalancing && e.spot_signals() != signals)
             })?;
-            if engine.bound_reached().is_some() {
+            // Only a bound that cut the wait short ends the step (`Driver::bounded`, which ends the
+            // run too): `bound_reached` also holds when the count is at the bound with an event
+            // pending later, which the wait did not need.
+            if driver.bounded {
                 timed_out = true;
                 break;
             }
@@ -1736,10 +1749,13 @@ fn terminate(engine: &mut Engine, caller: &str, spec: &AutoScalingGroupSpec, nam
     engine.submit_as(caller, Request::DeregisterContainerInstance(req)).map(|_| ())
 }
 
-/// A UUID-shaped `InstanceRefreshId` from the group's name and the start time (the same every run).
-fn refresh_id(group: &str, start_ms: u64) -> String {
-    let a = drainsim_core::fnv1a(format!("{group}@{start_ms}").as_bytes());
-    let b = drainsim_core::fnv1a(format!("{start_ms}@{group}").as_bytes());
+/// A UUID-shaped `InstanceRefreshId` from the group's name and the start time (the same every run),
+/// and, for a refresh of the group that is not the first to start at that time, how many did
+/// before it (the first keeps the ID it always had).
+fn refresh_id(group: &str, start_ms: u64, earlier: usize) -> String {
+    let nth = if earlier == 0 { String::new() } else { format!("#{earlier}") };
+    let a = drainsim_core::fnv1a(format!("{group}@{start_ms}{nth}").as_bytes());
+    let b = drainsim_core::fnv1a(format!("{start_ms}@{group}{nth}").as_bytes());
     let hex = format!("{a:016x}{b:016x}");
     format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
