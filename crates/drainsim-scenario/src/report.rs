@@ -476,8 +476,8 @@ pub struct ServiceReport {
     pub healthy_floor: u32,
     /// floor(desired × max / 100) at the end of the run.
     pub task_ceiling: u32,
-    /// The lowest healthy count once its cluster's observation window opened (its first drain);
-    /// null if the window never opened.
+    /// The lowest healthy count once its cluster's observation window opened (its first drain), or
+    /// while it was below its floor before that; null if neither happened.
     pub min_healthy_observed: Option<u32>,
     /// The floor at the instant of `minHealthyObserved` (a DAEMON's, or an updated service's, floor
     /// follows its desired count; `healthyFloor` is the one at the end).
