@@ -45,6 +45,11 @@ pub const TRUNK_FAILURE_REASON: &str =
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Attachments {
     records: Vec<AttachmentState>,
+    /// Each record's position by its 128-bit ID (drawn from the seed, so not derivable from the
+    /// position): SubmitAttachmentStateChanges resolves an ARN in a logarithm instead of a scan of
+    /// every attachment ever created (each trunk acknowledgment scanned them all: a trunked
+    /// fleet's registration was quadratic).
+    by_uuid: std::collections::BTreeMap<u128, AttachmentId>,
 }
 
 impl std::ops::Index<usize> for Attachments {
@@ -56,8 +61,10 @@ impl std::ops::Index<usize> for Attachments {
 
 impl crate::infra::recycle::Recycle for Attachments {
     fn reset_to(&mut self, fresh: Self) {
-        let Attachments { records } = fresh;
+        let Attachments { records, by_uuid } = fresh;
         self.records.reset_to(records);
+        self.by_uuid.clear();
+        self.by_uuid.extend(by_uuid);
     }
 }
 
@@ -73,6 +80,8 @@ impl Attachments {
     ) -> AttachmentId {
         let id = AttachmentId(u32::try_from(self.records.len()).expect("fewer than 2^32 attachments"));
         self.records.push(AttachmentState { uuid, kind, instance, task, status: AttachmentStatus::Precreated, eni_id });
+        // The first record of a (astronomically unlikely) repeated ID keeps it, as the scan found.
+        self.by_uuid.entry(uuid).or_insert(id);
         id
     }
 
@@ -83,6 +92,35 @@ impl Attachments {
 
     /// The attachment with this 128-bit ID.
     pub(crate) fn by_uuid(&self, uuid: u128) -> Option<AttachmentId> {
-        self.records.iter().position(|a| a.uuid == uuid).map(|p| AttachmentId(p as u32))
+        let found = self.by_uuid.get(&uuid).copied();
+        debug_assert!(found.is_none_or(|id| self.records[id.0 as usize].uuid == uuid), "the index names a record of another ID");
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AttachmentKind, Attachments};
+    use crate::infra::recycle::Recycle;
+    use crate::{AttachmentId, InstanceId};
+
+    /// Each attachment is found by its ID through the index, as a scan of the records finds it;
+    /// an unknown ID is found nowhere; a table recycled to a fresh one forgets the old IDs.
+    #[test]
+    fn attachments_are_found_by_their_ids_as_a_scan_finds_them() {
+        let mut table = Attachments::default();
+        let uuids: Vec<u128> = (0..1_000u128).map(|k| k.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)).collect();
+        for (k, &uuid) in uuids.iter().enumerate() {
+            let kind = if k % 7 == 0 { AttachmentKind::Trunk } else { AttachmentKind::TaskEni };
+            assert_eq!(table.push(uuid, kind, InstanceId(k as u32 / 7), None, k as u64), AttachmentId(k as u32));
+        }
+        for (k, &uuid) in uuids.iter().enumerate() {
+            let scanned = table.records.iter().position(|a| a.uuid == uuid).map(|p| AttachmentId(p as u32));
+            assert_eq!(table.by_uuid(uuid), scanned);
+            assert_eq!(scanned, Some(AttachmentId(k as u32)));
+        }
+        assert_eq!(table.by_uuid(1), None);
+        table.reset_to(Attachments::default());
+        assert_eq!(table.by_uuid(uuids[5]), None);
     }
 }
