@@ -13,24 +13,24 @@ use crate::Engine;
 
 impl Engine {
     pub(crate) fn attachment_arn(&self, id: AttachmentId) -> String {
-        let a = &self.attachments[id.index()];
-        self.arn("attachment", None, crate::state::instance::id_text(a.uuid, false).as_str())
+        self.arn("attachment", None, crate::state::instance::id_text(self.attachments.uuid(id), false).as_str())
     }
 
     pub(crate) fn render_attachment(&self, id: AttachmentId) -> api::Attachment {
         let a = &self.attachments[id.index()];
-        let eni = format!("eni-0{:016x}", a.eni_id);
+        let eni_id = self.attachments.eni_id(id);
+        let eni = format!("eni-0{eni_id:016x}");
         let mac = format!(
             "0a:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            (a.eni_id >> 32) as u8,
-            (a.eni_id >> 24) as u8,
-            (a.eni_id >> 16) as u8,
-            (a.eni_id >> 8) as u8,
-            a.eni_id as u8
+            (eni_id >> 32) as u8,
+            (eni_id >> 24) as u8,
+            (eni_id >> 16) as u8,
+            (eni_id >> 8) as u8,
+            eni_id as u8
         );
-        let ip = format!("10.0.{}.{}", (a.eni_id >> 8) as u8, (a.eni_id as u8).max(4));
+        let ip = format!("10.0.{}.{}", (eni_id >> 8) as u8, (eni_id as u8).max(4));
         api::Attachment {
-            id: crate::state::instance::render_id(a.uuid, false),
+            id: crate::state::instance::render_id(self.attachments.uuid(id), false),
             attachment_type: "ElasticNetworkInterface".into(),
             status: a.status.as_str().into(),
             details: vec![
@@ -43,9 +43,7 @@ impl Engine {
     }
 
     fn new_attachment(&mut self, kind: AttachmentKind, instance: InstanceId, task: Option<TaskId>) -> AttachmentId {
-        let uuid = self.rng.next_id128();
-        let eni_id = self.rng.next_id64();
-        let id = self.attachments.push(uuid, kind, instance, task, eni_id);
+        let id = self.attachments.push(kind, instance, task);
         self.record(
             Subject::Attachment(id),
             Change::AttachmentStatus { from: None, to: AttachmentStatus::Precreated },
@@ -216,7 +214,7 @@ impl Engine {
             let a = &self.attachments[id.index()];
             let instance = a.instance;
             if a.kind == AttachmentKind::Trunk && self.instances[instance.index()].status == InstanceStatus::Registering {
-                let value = self.strings.intern(&format!("eni-0{:016x}", a.eni_id));
+                let value = self.strings.intern(&format!("eni-0{:016x}", self.attachments.eni_id(id)));
                 self.set_trunk_id_attribute(instance, Some(value));
                 self.set_instance_status(instance, InstanceStatus::Active, "SubmitAttachmentStateChanges");
                 self.relay_spot_notice(instance);

@@ -286,7 +286,7 @@ impl Engine {
             pass_due: Default::default(),
             touched_services: Default::default(),
             triggers: Vec::new(),
-            attachments: Default::default(),
+            attachments: crate::state::attachment::Attachments::new(0),
             faults: Default::default(),
             pinned_faults: Vec::new(),
             failing_health_checks: None,
@@ -372,7 +372,7 @@ impl Engine {
         *pass_due = Default::default();
         touched_services.reset_to(Default::default());
         triggers.clear();
-        attachments.reset_to(Default::default());
+        attachments.reset_to(crate::state::attachment::Attachments::new(RngStreams::attachment_id_key(config.seed)));
         *faults = Default::default();
         pinned_faults.clear();
         *failing_health_checks = None;
@@ -909,7 +909,7 @@ impl Engine {
             Subject::Instance(i) => self.instance_uuid(i),
             Subject::Task(t) => self.task_uuid(t),
             Subject::Service(s) => self.services[s.index()].uuid,
-            Subject::Attachment(a) => self.attachments[a.index()].uuid,
+            Subject::Attachment(a) => self.attachments.uuid(a),
             Subject::Principal(p) => crate::infra::fnv::fnv1a(self.strings.resolve(p).as_bytes()) as u128,
         };
         let payload_key = match change {

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 /// The named random streams. Each is an independent ChaCha8 stream of the same seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum StreamName {
-    /// Resource IDs (container instance, task, attachment UUIDs, EC2 instance IDs).
+    /// Resource IDs drawn as they are made (a service's; container instance, task and attachment IDs are keyed bijections of their positions, each keyed from a stream of its own).
     Ids = 1,
     /// Duration jitter of AWS-side processes.
     Jitter = 2,
@@ -21,6 +21,8 @@ pub enum StreamName {
     TaskIds = 5,
     /// The key of the container instance ID bijection (one draw at engine start).
     InstanceIds = 6,
+    /// The key of the attachment ID bijection (one draw at engine start).
+    AttachmentIds = 7,
 }
 
 /// One generator per named stream, all derived from the scenario seed.
@@ -62,6 +64,11 @@ impl RngStreams {
         Self::key_of(seed, StreamName::InstanceIds)
     }
 
+    /// The key attachment IDs (and their ENI IDs) are derived with, from its own stream.
+    pub fn attachment_id_key(seed: u64) -> u128 {
+        Self::key_of(seed, StreamName::AttachmentIds)
+    }
+
     fn key_of(seed: u64, name: StreamName) -> u128 {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(name as u64);
@@ -75,8 +82,8 @@ impl RngStreams {
             StreamName::Jitter => &mut self.jitter,
             StreamName::Faults => &mut self.faults,
             StreamName::Placement => &mut self.placement,
-            StreamName::TaskIds | StreamName::InstanceIds => {
-                unreachable!("ID keys are drawn once, by task_id_key and instance_id_key")
+            StreamName::TaskIds | StreamName::InstanceIds | StreamName::AttachmentIds => {
+                unreachable!("ID keys are drawn once, by task_id_key, instance_id_key and attachment_id_key")
             }
         }
     }
@@ -86,11 +93,6 @@ impl RngStreams {
         let hi = self.ids.next_u64() as u128;
         let lo = self.ids.next_u64() as u128;
         (hi << 64) | lo
-    }
-
-    /// A fresh 64-bit identifier (EC2 instance IDs, ENI IDs).
-    pub fn next_id64(&mut self) -> u64 {
-        self.ids.next_u64()
     }
 
     /// Applies ±`jitter_percent` uniform jitter to `duration_ms`, kept within `bounds` (which hold

@@ -27,12 +27,10 @@ impl AttachmentKind {
 /// One attachment.
 #[derive(Debug, Clone)]
 pub struct AttachmentState {
-    pub uuid: u128,
     pub kind: AttachmentKind,
     pub instance: InstanceId,
     pub task: Option<TaskId>,
     pub status: AttachmentStatus,
-    pub eni_id: u64,
 }
 
 /// The statusReason of a trunk provisioning failure (the form of <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>'s example).
@@ -42,14 +40,13 @@ pub const TRUNK_FAILURE_REASON: &str =
 /// The attachment table: every trunk and task ENI attachment ever created, in creation order. It
 /// owns the records: outside this module an attachment is read through `Index` and changed only
 /// through the methods below.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Attachments {
     records: Vec<AttachmentState>,
-    /// Each record's position by its 128-bit ID (drawn from the seed, so not derivable from the
-    /// position): SubmitAttachmentStateChanges resolves an ARN in a logarithm instead of a scan of
-    /// every attachment ever created (each trunk acknowledgment scanned them all: a trunked
-    /// fleet's registration was quadratic).
-    by_uuid: std::collections::BTreeMap<u128, AttachmentId>,
+    /// An attachment's 128-bit ID and its ENI's 64-bit ID are keyed bijections of its position:
+    /// nothing is stored, and SubmitAttachmentStateChanges finds an attachment by its ID in O(1)
+    /// (a scan of every attachment ever created made registering a trunked fleet quadratic).
+    ids: crate::infra::ids::IdScrambler,
 }
 
 impl std::ops::Index<usize> for Attachments {
@@ -61,27 +58,22 @@ impl std::ops::Index<usize> for Attachments {
 
 impl crate::infra::recycle::Recycle for Attachments {
     fn reset_to(&mut self, fresh: Self) {
-        let Attachments { records, by_uuid } = fresh;
+        let Attachments { records, ids } = fresh;
         self.records.reset_to(records);
-        self.by_uuid.clear();
-        self.by_uuid.extend(by_uuid);
+        self.ids = ids;
     }
 }
 
 impl Attachments {
+    /// An empty table whose IDs are scrambled with `id_key`.
+    pub(crate) fn new(id_key: u128) -> Self {
+        Attachments { records: Vec::new(), ids: crate::infra::ids::IdScrambler::new(id_key) }
+    }
+
     /// A new attachment, PRECREATED.
-    pub(crate) fn push(
-        &mut self,
-        uuid: u128,
-        kind: AttachmentKind,
-        instance: InstanceId,
-        task: Option<TaskId>,
-        eni_id: u64,
-    ) -> AttachmentId {
+    pub(crate) fn push(&mut self, kind: AttachmentKind, instance: InstanceId, task: Option<TaskId>) -> AttachmentId {
         let id = AttachmentId(u32::try_from(self.records.len()).expect("fewer than 2^32 attachments"));
-        self.records.push(AttachmentState { uuid, kind, instance, task, status: AttachmentStatus::Precreated, eni_id });
-        // The first record of a (astronomically unlikely) repeated ID keeps it, as the scan found.
-        self.by_uuid.entry(uuid).or_insert(id);
+        self.records.push(AttachmentState { kind, instance, task, status: AttachmentStatus::Precreated });
         id
     }
 
@@ -90,11 +82,19 @@ impl Attachments {
         std::mem::replace(&mut self.records[id.index()].status, to)
     }
 
+    /// The attachment's 128-bit ID.
+    pub(crate) fn uuid(&self, id: AttachmentId) -> u128 {
+        self.ids.scramble(id.0)
+    }
+
+    /// The 64 bits its ENI's ID, MAC and address are made of.
+    pub(crate) fn eni_id(&self, id: AttachmentId) -> u64 {
+        self.ids.scramble64(id.0)
+    }
+
     /// The attachment with this 128-bit ID.
     pub(crate) fn by_uuid(&self, uuid: u128) -> Option<AttachmentId> {
-        let found = self.by_uuid.get(&uuid).copied();
-        debug_assert!(found.is_none_or(|id| self.records[id.0 as usize].uuid == uuid), "the index names a record of another ID");
-        found
+        self.ids.unscramble(uuid, self.records.len()).map(AttachmentId)
     }
 }
 
@@ -104,23 +104,27 @@ mod tests {
     use crate::infra::recycle::Recycle;
     use crate::{AttachmentId, InstanceId};
 
-    /// Each attachment is found by its ID through the index, as a scan of the records finds it;
-    /// an unknown ID is found nowhere; a table recycled to a fresh one forgets the old IDs.
+    /// Each attachment is found by its own ID, no ID is shared, an ID no attachment has is found
+    /// nowhere (nor one of an attachment not created yet), and a table recycled to a fresh one
+    /// forgets the old IDs.
     #[test]
-    fn attachments_are_found_by_their_ids_as_a_scan_finds_them() {
-        let mut table = Attachments::default();
-        let uuids: Vec<u128> = (0..1_000u128).map(|k| k.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)).collect();
-        for (k, &uuid) in uuids.iter().enumerate() {
+    fn attachments_are_found_by_their_ids() {
+        let mut table = Attachments::new(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210);
+        for k in 0..1_000u32 {
             let kind = if k % 7 == 0 { AttachmentKind::Trunk } else { AttachmentKind::TaskEni };
-            assert_eq!(table.push(uuid, kind, InstanceId(k as u32 / 7), None, k as u64), AttachmentId(k as u32));
+            assert_eq!(table.push(kind, InstanceId(k / 7), None), AttachmentId(k));
         }
-        for (k, &uuid) in uuids.iter().enumerate() {
-            let scanned = table.records.iter().position(|a| a.uuid == uuid).map(|p| AttachmentId(p as u32));
-            assert_eq!(table.by_uuid(uuid), scanned);
-            assert_eq!(scanned, Some(AttachmentId(k as u32)));
+        let mut seen = std::collections::BTreeSet::new();
+        for k in 0..1_000u32 {
+            let uuid = table.uuid(AttachmentId(k));
+            assert!(seen.insert(uuid), "attachment {k} shares its ID");
+            assert_eq!(table.by_uuid(uuid), Some(AttachmentId(k)));
         }
+        assert_eq!(table.by_uuid(table.ids.scramble(1_000)), None, "not created yet");
         assert_eq!(table.by_uuid(1), None);
-        table.reset_to(Attachments::default());
-        assert_eq!(table.by_uuid(uuids[5]), None);
+        let fresh = Attachments::new(7);
+        let old = table.uuid(AttachmentId(5));
+        table.reset_to(fresh);
+        assert_eq!(table.by_uuid(old), None);
     }
 }
