@@ -107,15 +107,10 @@ struct Datapoint {
 /// The group's datapoint now: N, M and the tasks of its provider waiting PROVISIONING in its
 /// cluster (at most [`MAX_PROVISIONING_TASKS_PER_CLUSTER`], counted in service order).
 fn datapoint(g: &Group, scaler: &Scaler, engine: &Engine) -> Datapoint {
-    let in_service: Vec<&str> = g
-        .members
-        .live()
-        .map(|k| &g.members[k])
-        .filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. }))
-        .map(|m| m.name.as_str())
-        .collect();
+    let in_service: Vec<&super::Member> =
+        g.members.live().map(|k| &g.members[k]).filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. })).collect();
     let running = u32::try_from(in_service.len()).expect("a group holds fewer than 2^32 instances");
-    let occupied = in_service.iter().filter(|n| runs_non_daemon_task(engine, n)).count() as u32;
+    let occupied = in_service.iter().filter(|m| runs_non_daemon_task(engine, m)).count() as u32;
     let provider = scaler.record.capacity_provider_name.as_str();
     let cluster = g.spec.cluster.as_deref().unwrap_or("default");
     let mut waiting: Vec<ProvisioningTasks> = Vec::new();

@@ -1550,12 +1550,13 @@ fn begin_termination(
 fn protected_from_scale_in(g: &Group, k: usize, engine: &Engine) -> bool {
     let m = &g.members[k];
     m.protected
-        || (g.provider.as_ref().is_some_and(|p| p.managed_termination_protection_enabled())
-            && runs_non_daemon_task(engine, &m.name))
+        || (g.provider.as_ref().is_some_and(|p| p.managed_termination_protection_enabled()) && runs_non_daemon_task(engine, m))
 }
 
-fn runs_non_daemon_task(engine: &Engine, name: &str) -> bool {
-    engine.instance_named(name).is_some_and(|i| {
+/// Whether the member's container instance runs a task that is not a daemon service's (found by
+/// its ID once the group registered it: no lookup by name each minute for every member).
+fn runs_non_daemon_task(engine: &Engine, m: &Member) -> bool {
+    container_instance(engine, m).is_some_and(|i| {
         i.tasks().any(|t| {
             t.last_status() != drainsim_core::TaskStatus::Stopped
                 && t.service().is_none_or(|s| s.scheduling_strategy() != drainsim_core::SchedulingStrategy::Daemon)
