@@ -520,6 +520,13 @@ pub struct ServiceReport {
 /// Service events a report keeps per service.
 pub const REPORT_EVENTS_KEPT: usize = 100;
 
+/// Every container instance's report row, in registration order, each built as it is taken (the
+/// tasks are counted for `orphanedTasks` once, first).
+fn instance_rows(e: &Engine) -> impl Iterator<Item = ContainerInstanceReport> + '_ {
+    let orphaned = orphaned_tasks_by_instance(e);
+    e.instances().map(move |i| instance_row(i, orphaned.get(i.name()).copied().unwrap_or(0)))
+}
+
 /// The report row of one container instance; `orphaned_tasks` as
 /// [`orphaned_tasks_by_instance`](crate::outcome::orphaned_tasks_by_instance) counts them.
 pub fn instance_row(i: InstanceView, orphaned_tasks: u32) -> ContainerInstanceReport {
@@ -698,10 +705,7 @@ pub fn build(outcome: &RunOutcome) -> Report {
         fault_profile: h.fault_profile,
         expectations: h.expectations,
         invariant_violation: h.invariant_violation,
-        container_instances: {
-            let orphaned = orphaned_tasks_by_instance(e);
-            e.instances().map(|i| instance_row(i, orphaned.get(i.name()).copied().unwrap_or(0))).collect()
-        },
+        container_instances: instance_rows(e).collect(),
         services: e.services().map(service_row).collect(),
         all_drains_completed_at_ms: h.all_drains_completed_at_ms,
         instance_refreshes: refresh_rows(outcome),
@@ -724,8 +728,7 @@ struct ServiceRows<'a>(&'a Engine);
 
 impl Serialize for InstanceRows<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let orphaned = orphaned_tasks_by_instance(self.0);
-        s.collect_seq(self.0.instances().map(|i| instance_row(i, orphaned.get(i.name()).copied().unwrap_or(0))))
+        s.collect_seq(instance_rows(self.0))
     }
 }
 

@@ -19,7 +19,7 @@ impl Engine {
     pub(crate) fn render_attachment(&self, id: AttachmentId) -> api::Attachment {
         let a = &self.attachments[id.index()];
         let eni_id = self.attachments.eni_id(id);
-        let eni = format!("eni-0{eni_id:016x}");
+        let eni = self.attachments.network_interface_id(id);
         let mac = format!(
             "0a:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
             (eni_id >> 32) as u8,
@@ -214,7 +214,7 @@ impl Engine {
             let a = &self.attachments[id.index()];
             let instance = a.instance;
             if a.kind == AttachmentKind::Trunk && self.instances[instance.index()].status == InstanceStatus::Registering {
-                let value = self.strings.intern(&format!("eni-0{:016x}", self.attachments.eni_id(id)));
+                let value = self.strings.intern(&self.attachments.network_interface_id(id));
                 self.set_trunk_id_attribute(instance, Some(value));
                 self.set_instance_status(instance, InstanceStatus::Active, "SubmitAttachmentStateChanges");
                 self.relay_spot_notice(instance);

@@ -594,7 +594,7 @@ impl Engine {
         let profile = InstanceProfile {
             honours_container_stop_timeout: crate::rules::versions::agent_honours_container_stop_timeout(agent_version),
             registered_by: intern(self, caller_arn),
-            agent_version: vi.and_then(|v| v.agent_version.as_deref()).map(|v| intern(self, v)),
+            agent_version: agent_version.map(|v| intern(self, v)),
             agent_hash: vi.and_then(|v| v.agent_hash.as_deref()).map(|v| intern(self, v)),
             docker_version: vi.and_then(|v| v.docker_version.as_deref()).map(|v| intern(self, v)),
             attributes,

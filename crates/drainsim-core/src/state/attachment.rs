@@ -92,6 +92,12 @@ impl Attachments {
         self.ids.scramble64(id.0)
     }
 
+    /// Its ENI's ID (`eni-0` and 16 hex digits): the attachment's `networkInterfaceId`, and a
+    /// trunk's `ecs.awsvpc-trunk-id` attribute.
+    pub(crate) fn network_interface_id(&self, id: AttachmentId) -> String {
+        format!("eni-0{:016x}", self.eni_id(id))
+    }
+
     /// The attachment with this 128-bit ID.
     pub(crate) fn by_uuid(&self, uuid: u128) -> Option<AttachmentId> {
         self.ids.unscramble(uuid, self.records.len()).map(AttachmentId)
