@@ -407,6 +407,21 @@ fn engine_of(imported: &drainsim_scenario::import::Imported) -> drainsim_core::E
     setup_engine(&loaded, &RunOptions::default()).expect("sets up")
 }
 
+/// The `registeredAt` DescribeContainerInstances gives an imported instance (Unix seconds).
+fn described_registered_at(engine: &mut drainsim_core::Engine, cluster: &str, name: &str) -> f64 {
+    let arn = engine.instance_named(name).expect("imported").arn();
+    match engine.handle(drainsim_core::api::Request::DescribeContainerInstances(
+        drainsim_core::api::DescribeContainerInstancesRequest {
+            cluster: Some(cluster.to_string()),
+            container_instances: vec![arn],
+            ..Default::default()
+        },
+    )) {
+        Ok(drainsim_core::api::Response::ContainerInstances { container_instances, .. }) => container_instances[0].registered_at,
+        other => panic!("unexpected response {other:?}"),
+    }
+}
+
 /// The instances an imported drain plan's steps drain, sorted.
 fn drained_instances(imported: &drainsim_scenario::import::Imported) -> Vec<String> {
     let mut drained: Vec<String> = imported
@@ -937,20 +952,8 @@ fn registered_at_is_carried_and_a_query_on_it_selects_as_in_ecs() {
     let text = drainsim_scenario::write::to_ron(&imported.scenario);
     let loaded = drainsim_scenario::load_str("cluster.ron", &text).expect("loads");
     let mut engine = drainsim_scenario::runner::setup_engine(&loaded, &Default::default()).expect("sets up");
-    let arn = engine.instance_named("i-0a1c2e3f405a6b703").expect("imported").arn();
-    match engine.handle(drainsim_core::api::Request::DescribeContainerInstances(
-        drainsim_core::api::DescribeContainerInstancesRequest {
-            cluster: Some(loaded.scenario.clusters[0].clone()),
-            container_instances: vec![arn],
-            ..Default::default()
-        },
-    )) {
-        // 2025-11-19T22:00:00Z.
-        Ok(drainsim_core::api::Response::ContainerInstances { container_instances, .. }) => {
-            assert_eq!(container_instances[0].registered_at, 1_763_589_600.0)
-        }
-        other => panic!("unexpected response {other:?}"),
-    }
+    // 2025-11-19T22:00:00Z.
+    assert_eq!(described_registered_at(&mut engine, &loaded.scenario.clusters[0], "i-0a1c2e3f405a6b703"), 1_763_589_600.0);
 
     let inputs = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
         v["containerInstances"][1].as_object_mut().unwrap().remove("registeredAt");
@@ -988,19 +991,7 @@ fn a_registered_at_keeps_its_fraction_of_a_second() {
 
     let mut engine = engine_of(&imported);
     for (name, unix_seconds) in [("i-0a1c2e3f405a6b703", 1_763_589_600.25), ("i-0a1c2e3f405a6b704", 1_763_589_599.875)] {
-        let arn = engine.instance_named(name).expect("imported").arn();
-        match engine.handle(drainsim_core::api::Request::DescribeContainerInstances(
-            drainsim_core::api::DescribeContainerInstancesRequest {
-                cluster: Some(imported.scenario.clusters[0].clone()),
-                container_instances: vec![arn],
-                ..Default::default()
-            },
-        )) {
-            Ok(drainsim_core::api::Response::ContainerInstances { container_instances, .. }) => {
-                assert_eq!(container_instances[0].registered_at, unix_seconds, "{name}")
-            }
-            other => panic!("unexpected response {other:?}"),
-        }
+        assert_eq!(described_registered_at(&mut engine, &imported.scenario.clusters[0], name), unix_seconds, "{name}");
     }
 }
 
