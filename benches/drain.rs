@@ -839,6 +839,50 @@ fn max_instance_lifetime(c: &mut Criterion) {
     g.finish();
 }
 
+/// A capacity provider with managed scaling grows its Auto Scaling group from 2 instances to
+/// about 5,000 for 200 services of 100 tasks (each instance holds four), all waiting PROVISIONING
+/// meanwhile. Every registration runs a pass in which each waiting service fails a placement, and
+/// a failed placement names the provider's closest instance: found from the placement index, not
+/// by a walk of the provider's instances.
+fn managed_scaling_growth(c: &mut Criterion) {
+    let mut g = c.benchmark_group("autoscaling");
+    g.sample_size(10);
+    let services: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                r#"(cluster: "bench", serviceName: "svc{i}", taskDefinition: "app", desiredCount: 100,
+        deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200))"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"Scenario(name: "managed-scaling-5k", seed: 1, clusters: ["bench"], endTimeMs: 36000000,
+    autoScalingGroups: [(AutoScalingGroupName: "ecs-asg", MinSize: 1, MaxSize: 10000, DesiredCapacity: 2,
+        AvailabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+        LaunchTemplate: (LaunchTemplateName: "node", Version: "1"), NewInstancesProtectedFromScaleIn: true,
+        cluster: "bench", instanceType: "m5.xlarge", cpu: 4096, memory: 16384, imageIds: {{"1": "ami-0"}},
+        launchToRegisterMs: 60000)],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 1024, memory: 4096, exitAfterSigtermMs: 2000)])],
+    services: [{services}],
+    capacityProviders: [(name: "cp", autoScalingGroupProvider: (autoScalingGroupArn: "ecs-asg",
+        managedScaling: (status: "ENABLED", targetCapacity: 100), managedTerminationProtection: "ENABLED"))],
+    clusterCapacityProviders: [(cluster: "bench", capacityProviders: ["cp"],
+        defaultCapacityProviderStrategy: [(capacityProvider: "cp", weight: 1)])],
+)"#,
+        services = services.join(",\n    "),
+    );
+    let loaded = drainsim_scenario::load_str("managed-scaling-5k.ron", &text).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    let launched = run.engine.instances().count() as u64;
+    assert!(launched >= 5_000, "managed scaling grows the group to hold every task ({launched} instances)");
+    g.throughput(Throughput::Elements(launched));
+    g.bench_function("managed_scaling_grow_i5k_200svc", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
+    g.finish();
+}
+
 /// `scenarios/rollouts/zone-rebalancing-after-zone-drain.ron` grown: 1,000 instances in each of
 /// three zones, a service of 6,000 tasks with `availabilityZoneRebalancing` ENABLED beside one
 /// without; zone us-east-1c is drained and deregistered, and 1,000 new instances register there
@@ -988,6 +1032,7 @@ criterion_group!(
     constraint_class,
     auto_scaling,
     max_instance_lifetime,
+    managed_scaling_growth,
     zone_rebalancing,
     api,
     list_tasks_pages,

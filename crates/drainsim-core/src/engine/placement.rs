@@ -1470,36 +1470,34 @@ impl Engine {
                 },
             };
         }
-        let closest = self.closest_placeable(cluster, req);
+        let closest = self.closest_placeable(cluster, req, |_, _| true).expect("the cluster has a placeable instance");
         let unmet = unmet_requirements(self, closest, req, owner, constraints);
         let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
         PlacementFailure { reason, closest: Some(closest), unmet }
     }
 
     /// Why a task of a capacity provider could not be placed: its closest instance among the
-    /// provider's placeable ones, chosen as [`Self::closest_placeable`] chooses (fewest of CPU,
-    /// memory and host ports missed, then the most free memory, then the later-registered); with
-    /// none, an ACTIVE one with its agent disconnected (`AGENT`), else `NO_INSTANCES` (ECS: "No
-    /// Container Instances were found in your capacity provider"). A walk of the cluster's
-    /// instances, paid only when a task of a capacity provider strategy finds no room.
+    /// provider's placeable ones, chosen by [`Self::closest_placeable`] (fewest of CPU, memory and
+    /// host ports missed, then the most free memory, then the later-registered); with none, an
+    /// ACTIVE one with its agent disconnected (`AGENT`), else `NO_INSTANCES` (ECS: "No Container
+    /// Instances were found in your capacity provider"). The search walks the index as for a task
+    /// without a provider, passing over other providers' instances, so a provider that holds the
+    /// cluster's instances does not pay a walk of them on every failing placement; the walk for a
+    /// disconnected agent runs only when the provider has no placeable instance.
     fn placement_failure_in_provider(
-        &self,
+        &mut self,
         cluster: ClusterId,
         req: &Requirements,
         owner: Owner,
         constraints: &Constraints,
         provider: Sym,
     ) -> PlacementFailure {
-        let of_provider = |id: &InstanceId| self.instance_profile(*id).capacity_provider == Some(provider);
-        let instances = &self.clusters[cluster.index()].instances;
-        let closest = instances
-            .iter()
-            .filter(|id| of_provider(id) && self.instances[id.index()].indexed)
-            .min_by_key(|id| {
-                let i = &self.instances[id.index()];
-                (unmet_count(self, **id, req), std::cmp::Reverse(i.remaining.memory), std::cmp::Reverse(id.0))
-            })
-            .copied();
+        let of_provider = |e: &Engine, id: InstanceId| e.instance_profile(id).capacity_provider == Some(provider);
+        let closest = if self.clusters[cluster.index()].placement.is_empty() {
+            None
+        } else {
+            self.closest_placeable(cluster, req, of_provider)
+        };
         match closest {
             Some(closest) => {
                 let unmet = unmet_requirements(self, closest, req, owner, constraints);
@@ -1507,9 +1505,9 @@ impl Engine {
                 PlacementFailure { reason, closest: Some(closest), unmet }
             }
             None => {
-                let disconnected = instances.iter().copied().find(|id| {
+                let disconnected = self.clusters[cluster.index()].instances.iter().copied().find(|id| {
                     let i = &self.instances[id.index()];
-                    of_provider(id) && i.status == crate::rules::lifecycle::InstanceStatus::Active && !i.agent_connected
+                    of_provider(self, *id) && i.status == crate::rules::lifecycle::InstanceStatus::Active && !i.agent_connected
                 });
                 let reason =
                     if disconnected.is_some() { PlacementFailureReason::Agent } else { PlacementFailureReason::NoInstances };
@@ -1518,9 +1516,10 @@ impl Engine {
         }
     }
 
-    /// The placeable instance of a cluster (which has one) that misses the fewest of the task's
-    /// CPU, memory and host ports (`unmet_count`); ties: the most free memory, then the
-    /// later-registered instance.
+    /// The placeable instance of a cluster (which has one) among those `of` takes (all, or a
+    /// capacity provider's) that misses the fewest of the task's CPU, memory and host ports
+    /// (`unmet_count`); ties: the most free memory, then the later-registered instance. None when
+    /// `of` takes no placeable instance.
     ///
     /// Found from the index rather than by scoring every placeable instance, so that a stall does
     /// not cost a scan of the cluster on every pass of every waiting service. Instances are taken
@@ -1540,14 +1539,19 @@ impl Engine {
     ///   misses no more than two.
     ///
     /// What is still visited one by one: members that lack a host port, when no port class is
-    /// kept for the task's ports.
+    /// kept for the task's ports, and instances `of` leaves out.
     ///
     /// The first failure orders the class of every size (`EVERY_SIZE`), and one that needs the
     /// class of the task's CPU orders that too; the index then keeps both through every resource
     /// change of the cluster: up to two more ordered classes, paid only by runs that fail a
     /// placement. At the index's class limit the CPU class is not built and the instances below
     /// the task's memory are walked instead.
-    fn closest_placeable(&mut self, cluster: ClusterId, req: &Requirements) -> InstanceId {
+    fn closest_placeable(
+        &mut self,
+        cluster: ClusterId,
+        req: &Requirements,
+        of: impl Fn(&Engine, InstanceId) -> bool,
+    ) -> Option<InstanceId> {
         let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0));
         let instances = &self.instances;
         let every_size =
@@ -1558,8 +1562,9 @@ impl Engine {
         // The fewest misses an instance not yet visited can have.
         let mut floor = 0;
         if let Some(class) = index.classes.get(&narrowed.unwrap_or(own_class)) {
-            if let Some(id) = class.all.by_memory.iter().rev().map(|(_, id)| *id).find(|id| unmet_count(self, *id, req) == 0) {
-                return id;
+            let mut members = class.all.by_memory.iter().rev().map(|(_, id)| *id);
+            if let Some(id) = members.find(|id| of(self, *id) && unmet_count(self, *id, req) == 0) {
+                return Some(id);
             }
             floor = 1;
         }
@@ -1569,7 +1574,10 @@ impl Engine {
         let mut best: Option<(usize, InstanceId)> = None;
         for &(_, id) in with_memory.rev() {
             if settled(best, floor) {
-                return best.expect("settled on an instance").1;
+                return best.map(|(_, id)| id);
+            }
+            if !of(self, id) {
+                continue;
             }
             let misses = unmet_count(self, id, req);
             if best.is_none_or(|(fewest, _)| misses < fewest) {
@@ -1578,7 +1586,7 @@ impl Engine {
         }
         // Every instance not yet visited misses memory.
         if settled(best, 1) {
-            return best.expect("settled on an instance").1;
+            return best.map(|(_, id)| id);
         }
         let instances = &self.instances;
         let cpu_class = self
@@ -1589,12 +1597,12 @@ impl Engine {
         if cpu_class != EVERY_SIZE || req.cpu <= 0 {
             // The members of the CPU class lack only memory, and maybe a port.
             let (_, below) = split_at_memory(&index.classes[&cpu_class].all.by_memory, req.memory);
-            if let Some(&(_, id)) = below.rev().find(|(_, id)| unmet_count(self, *id, req) == 1) {
-                return id;
+            if let Some(&(_, id)) = below.rev().find(|(_, id)| of(self, *id) && unmet_count(self, *id, req) == 1) {
+                return Some(id);
             }
             // Nothing misses only one: the rest miss at least two.
             if settled(best, 2) {
-                return best.expect("settled on an instance").1;
+                return best.map(|(_, id)| id);
             }
             floor = 2;
         } else {
@@ -1605,12 +1613,15 @@ impl Engine {
             if settled(best, floor) {
                 break;
             }
+            if !of(self, id) {
+                continue;
+            }
             let misses = unmet_count(self, id, req);
             if best.is_none_or(|(fewest, _)| misses < fewest) {
                 best = Some((misses, id));
             }
         }
-        best.expect("the cluster has a placeable instance").1
+        best.map(|(_, id)| id)
     }
 }
 
@@ -1684,7 +1695,8 @@ mod tests {
         /// later-registered instance. Sizes come from a few values so that ties are common; the
         /// task's size class is built first in some cases (a placement of that size ran) and not
         /// in others (with the port class of its size and port, in some), and in some the index is
-        /// at its class limit, so the class of the task's CPU cannot be built.
+        /// at its class limit, so the class of the task's CPU cannot be built. Some searches take
+        /// only some instances (as a capacity provider's takes its own), and may find none.
         #[test]
         fn the_closest_instance_is_the_best_scored(
             totals in prop::collection::vec((0i64..4, 0i64..4, prop::option::of(0u16..2)), 1..40),
@@ -1693,6 +1705,7 @@ mod tests {
             class_built in any::<bool>(),
             port_class_built in any::<bool>(),
             classes_full in any::<bool>(),
+            only_some in prop::option::of(1u32..4),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m, p)| (c * 256, m * 512, p.map(|p| 8000 + p))).collect();
             let mut e = cluster_of(&totals);
@@ -1721,17 +1734,20 @@ mod tests {
                     }
                 }
             }
+            // Some searches take only some instances, as a capacity provider's does: every
+            // `modulus`-th.
+            let of = |_: &Engine, id: InstanceId| only_some.is_none_or(|modulus| id.0 % modulus == 0);
             let scored = e.clusters[cluster.index()]
                 .placement
                 .placeable
                 .iter()
                 .copied()
+                .filter(|id| of(&e, *id))
                 .max_by_key(|id| {
                     let memory = e.instances[id.index()].index_key(*id).memory;
                     (std::cmp::Reverse(unmet_count(&e, *id, &req)), memory, *id)
-                })
-                .expect("instances registered");
-            prop_assert_eq!(e.closest_placeable(cluster, &req), scored);
+                });
+            prop_assert_eq!(e.closest_placeable(cluster, &req, of), scored);
             prop_assert!(crate::engine::invariants::check_invariants(&e).is_ok());
         }
     }
