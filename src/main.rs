@@ -1035,12 +1035,22 @@ fn print_text(
         // report (JSON streams the same way, `report::write_json`).
         if e.services().next().is_some() {
             writeln!(out, "\nservices:")?;
-            for s in e.services().map(report::service_row) {
+            for view in e.services() {
+                let daemon = view.scheduling_strategy() == drainsim_core::SchedulingStrategy::Daemon;
+                let s = report::service_row(view);
                 let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
                 // An extreme is judged against the bound of its own instant: when the desired count
                 // changed since (a DAEMON's follows its ACTIVE instances), say what the bound was then.
                 let then = |bound_then: Option<u32>, bound_now: u32, what: &str| match bound_then {
                     Some(b) if b != bound_now => format!(" ({what} then {b})"),
+                    _ => String::new(),
+                };
+                // A DAEMON's ceiling is its ACTIVE instances' count: its tasks on DRAINING ones,
+                // which stop last, are above it and not bound by it.
+                let daemon_above = match (daemon, s.max_tasks_observed, s.ceiling_at_max_tasks_observed) {
+                    (true, Some(most), Some(ceiling)) if most > ceiling => {
+                        format!(" ({} on DRAINING instances, stopped last)", most - ceiling)
+                    }
                     _ => String::new(),
                 };
                 writeln!(
@@ -1055,7 +1065,7 @@ fn print_text(
                     opt(s.min_healthy_observed),
                     then(s.floor_at_min_healthy_observed, s.healthy_floor, "floor"),
                     opt(s.max_tasks_observed),
-                    then(s.ceiling_at_max_tasks_observed, s.task_ceiling, "ceiling"),
+                    then(s.ceiling_at_max_tasks_observed, s.task_ceiling, "ceiling") + &daemon_above,
                     s.stalls.len(),
                     s.floor_breaches.len()
                 )?;
@@ -1101,7 +1111,7 @@ fn print_text(
         if drained.peek().is_some() {
             writeln!(out, "\ndrains:")?;
             let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
-            let orphaned = drainsim_scenario::outcome::orphaned_tasks_by_instance(e);
+            let orphaned = drainsim_scenario::outcome::orphaned_tasks_ending_drains(e);
             for i in drained {
                 let d = i.drain();
                 // A drain that ended because the instance went with tasks still running says so.
@@ -1109,13 +1119,17 @@ fn print_text(
                     Some(n) => format!("  ({n} task(s) never stopped: orphaned when the instance was deregistered)"),
                     None => String::new(),
                 };
+                // A drain still open at the end says so, not "at never".
+                let no_running = d.no_running_at_ms().map_or("runningTasksCount never 0".to_string(), |at| {
+                    format!("runningTasksCount 0 at {}", format_sim_time(at))
+                });
+                let completed =
+                    d.completed_at_ms().map_or("not completed".to_string(), |at| format!("completed {}", format_sim_time(at)));
                 writeln!(
                     out,
-                    "  {:<16} started {}  runningTasksCount 0 at {}  completed {}  status {}{cut_short}",
+                    "  {:<16} started {}  {no_running}  {completed}  status {}{cut_short}",
                     i.name(),
                     t(d.started_at_ms()),
-                    t(d.no_running_at_ms()),
-                    t(d.completed_at_ms()),
                     i.status().as_str()
                 )?;
             }

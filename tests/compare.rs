@@ -336,6 +336,37 @@ fn a_dip_outside_a_drain_is_compared() {
     assert_eq!(dip["better"], "B", "{dip}");
 }
 
+/// A plan that lowers `minimumHealthyPercent` lowers its own floor: the demo at 0 % takes every
+/// healthy `web` task at once and never dips below that floor, so only the row measured against the
+/// desired count shows the outage (4 short of 4 against 2 short at 50 %), and its run's headline
+/// names it.
+#[test]
+fn a_plan_that_lowers_the_floor_is_compared_by_what_it_leaves_healthy() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/demo.ron",
+        "--set",
+        "web.deploymentConfiguration.minimumHealthyPercent=0",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    let dip = measure(&report, "web: deepest dip below floor");
+    assert_eq!((dip["a"]["median"].as_u64(), dip["b"]["median"].as_u64(), &dip["better"]), (Some(0), Some(0), &"same".into()));
+    let short = measure(&report, "web: healthy tasks short of desired");
+    assert_eq!((short["a"]["median"].as_u64(), short["b"]["median"].as_u64()), (Some(2), Some(4)), "{short}");
+    assert_eq!(short["better"], "A", "{short}");
+    let text =
+        std::fs::read_to_string("scenarios/demo.ron").unwrap().replace("minimumHealthyPercent: 50", "minimumHealthyPercent: 0");
+    assert!(text.contains("minimumHealthyPercent: 0"), "the demo's web has a floor to lower");
+    let dir = TempDir::new("compare-floor");
+    let file = dir.join("min0.ron");
+    std::fs::write(&file, text).unwrap();
+    let out = common::drainsim(&["run", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("no service dipped below its floor, but web had 0 healthy of 4 desired at its lowest"), "{stdout}");
+}
+
 /// Capacity Rebalancing against none, on the same group (`--set b.CapacityRebalance=true`): the
 /// plan with it interrupts no Spot Instance and breaches no floor, and pays for it with a
 /// replacement, which the measure of Capacity Rebalancing's replacements counts.

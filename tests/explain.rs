@@ -168,9 +168,28 @@ fn what_drained_an_instance_and_what_took_it_away_are_named() {
         text.contains("mixed-3: drained in 1m22s (from +01:00:00.000 to +01:01:22.000)\n  set DRAINING by Spot Instance interruption notice; INACTIVE at +01:02:00.000 (Spot Instance terminated)"),
         "{text}"
     );
+    // A trunked instance goes INACTIVE when its trunk is deleted, the last step of a
+    // deregistration the Spot termination began: what took it away is the termination.
+    let json = explain_json("scenarios/rollouts/spot-notice-relayed-when-the-agent-reconnects.ron");
+    let spot_b = json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == "spot-b").expect("drained");
+    assert_eq!(spot_b["deregistered"], serde_json::json!({"atMs": 131_000, "by": "Spot Instance terminated"}));
     let json = explain_json("scenarios/drain/drain-then-reactivate.ron");
     assert_eq!(json["instances"][0]["drainStartedBy"], "UpdateContainerInstancesState");
     assert_eq!(json["instances"][0]["deregistered"], serde_json::Value::Null, "set ACTIVE again, never deregistered");
+}
+
+/// A drain that completed by its tasks stopping is not blamed for tasks a later forced
+/// deregistration orphaned: w-1's drain completes at +1:02, w-1 is set ACTIVE again at +1:40 and
+/// takes new tasks, which the forced deregistration at +4:20 leaves behind.
+#[test]
+fn tasks_orphaned_after_a_drain_completed_are_not_its_end() {
+    let text = explain("scenarios/format/drain-plans.ron");
+    let headline = text.lines().find(|l| l.starts_with("headline:")).expect("a headline");
+    assert!(!headline.contains("w-1 went with"), "{headline}");
+    let out = common::drainsim(&["run", "scenarios/format/drain-plans.ron"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let w1 = stdout.lines().find(|l| l.trim_start().starts_with("w-1 ") && l.contains("started")).expect("w-1's drain line");
+    assert!(!w1.contains("never stopped"), "{w1}");
 }
 
 /// An instance an Auto Scaling group terminated says which group began to terminate it, why and

@@ -57,6 +57,10 @@ pub struct RunNumbers {
     /// Per service: its deepest dip below its floor (0 when it never dipped, or its observation
     /// window never opened: no drain, no steady state).
     pub dips: BTreeMap<String, u64>,
+    /// Per service: how many healthy tasks short of its desired count it was at its lowest (0 when
+    /// it never fell short or nothing was observed): what a plan that lowers the floor itself
+    /// (`minimumHealthyPercent`) costs, which no dip below that lower floor shows.
+    pub shortfalls: BTreeMap<String, u64>,
     /// Stall episodes, all services.
     pub stalls: u64,
     /// Tasks moved more than once, all services.
@@ -133,6 +137,8 @@ struct PlanRuns {
     total_drain_ms: Counts,
     /// Per service (every service some run had, even one that never measured a dip).
     dips: BTreeMap<String, Counts>,
+    /// Per service: healthy tasks short of desired at the lowest.
+    shortfalls: BTreeMap<String, Counts>,
     stalls: Counts,
     tasks_moved_more_than_once: Counts,
     unhealthy_tasks: Counts,
@@ -163,6 +169,9 @@ impl PlanRuns {
                 for (service, dip) in n.dips {
                     count(self.dips.entry(service).or_default(), Some(dip));
                 }
+                for (service, short) in n.shortfalls {
+                    count(self.shortfalls.entry(service).or_default(), Some(short));
+                }
                 count(&mut self.stalls, Some(n.stalls));
                 count(&mut self.tasks_moved_more_than_once, Some(n.tasks_moved_more_than_once));
                 count(&mut self.unhealthy_tasks, Some(n.unhealthy_tasks));
@@ -188,6 +197,9 @@ impl PlanRuns {
         add_counts(&mut self.total_drain_ms, o.total_drain_ms);
         for (service, counts) in o.dips {
             add_counts(self.dips.entry(service).or_default(), counts);
+        }
+        for (service, counts) in o.shortfalls {
+            add_counts(self.shortfalls.entry(service).or_default(), counts);
         }
         add_counts(&mut self.stalls, o.stalls);
         add_counts(&mut self.tasks_moved_more_than_once, o.tasks_moved_more_than_once);
@@ -437,6 +449,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
             _ => 0,
         };
         n.dips.insert(s.name().to_string(), dip);
+        n.shortfalls.insert(s.name().to_string(), u64::from(s.healthy_shortfall_observed().unwrap_or(0)));
         n.stalls += s.stalls().len() as u64;
         n.tasks_moved_more_than_once += u64::from(s.tasks_moved_more_than_once());
         n.unhealthy_tasks += u64::from(s.unhealthy_tasks());
@@ -566,6 +579,10 @@ pub fn compare(
     for s in services {
         let (a, b) = (ra.dips.get(s).unwrap_or(&none), rb.dips.get(s).unwrap_or(&none));
         measures.push(measure(format!("{s}: deepest dip below floor"), "count", runs, a, b));
+        // Against the desired count, not the floor: a plan that lowers minimumHealthyPercent
+        // dips below its own lower floor less, or not at all, and is no more available for it.
+        let (a, b) = (ra.shortfalls.get(s).unwrap_or(&none), rb.shortfalls.get(s).unwrap_or(&none));
+        measures.push(measure(format!("{s}: healthy tasks short of desired"), "count", runs, a, b));
     }
     for (name, f) in [
         ("stalls", (|p: &PlanRuns| &p.stalls) as fn(&PlanRuns) -> &Counts),

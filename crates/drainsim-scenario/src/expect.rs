@@ -347,7 +347,10 @@ mod drain {
         let drain = i.drain();
         let took = drain.completed_at_ms().zip(drain.started_at_ms()).map(|(c, s)| c - s);
         verdict(took.is_some_and(|t| t <= d), move || {
-            (format!("{n} drain completed within {d} ms"), format!("took {}", show(took)))
+            (
+                format!("{n} drain completed within {d} ms"),
+                took.map_or_else(|| format!("took {}", show(None)), |t| format!("took {t} ms")),
+            )
         })
     }
 

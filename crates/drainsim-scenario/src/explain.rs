@@ -287,6 +287,9 @@ pub struct TaskHistory {
     drain_cause: BTreeMap<InstanceId, &'static str>,
     /// When each deregistered instance went INACTIVE, and what did it.
     deregistered: BTreeMap<InstanceId, (u64, &'static str)>,
+    /// What set each instance DEREGISTERING (a trunked instance goes INACTIVE only when its trunk
+    /// is deleted: the record of that says `trunk deleted`, not what deregistered it).
+    deregistering_cause: BTreeMap<InstanceId, &'static str>,
     /// The Spot signals EC2 gave each instance that had one, in order: when, and which.
     spot_signals: BTreeMap<InstanceId, Vec<(u64, drainsim_core::SpotSignal)>>,
 }
@@ -341,8 +344,12 @@ impl TaskHistory {
                     InstanceStatus::Draining => {
                         self.drain_cause.insert(i, r.reason);
                     }
+                    InstanceStatus::Deregistering => {
+                        self.deregistering_cause.insert(i, r.reason);
+                    }
                     InstanceStatus::Inactive => {
-                        self.deregistered.insert(i, (r.time_ms, r.reason));
+                        let by = self.deregistering_cause.remove(&i).unwrap_or(r.reason);
+                        self.deregistered.insert(i, (r.time_ms, by));
                     }
                     _ => {}
                 }
@@ -936,7 +943,7 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
         text.push_str(&format!("; drain cancelled: {} set ACTIVE again", names_listed(&reactivated_names, HEADLINE_NAMES)));
     }
     // Drains that completed only because the instance went with tasks still running.
-    let orphaned = crate::outcome::orphaned_tasks_by_instance(e);
+    let orphaned = crate::outcome::orphaned_tasks_ending_drains(e);
     let cut_short: Vec<&str> =
         drained.iter().filter(|(n, _, c)| c.is_some() && orphaned.contains_key(n.as_str())).map(|(n, _, _)| n.as_str()).collect();
     if !cut_short.is_empty() {
@@ -952,7 +959,23 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
     }
     match deepest {
         Some((by, name, h, f)) => text.push_str(&format!("; deepest dip: {name} at {h} healthy, {by} below its floor of {f}")),
-        None if first.is_some() || !reactivated.is_empty() => text.push_str("; no service dipped below its floor"),
+        None if first.is_some() || !reactivated.is_empty() => {
+            text.push_str("; no service dipped below its floor");
+            // A floor of 0 (minimumHealthyPercent 0, or one a plan lowered) holds nothing up: a
+            // service that lost every healthy task is named all the same.
+            let emptied: Vec<(String, u32)> = e
+                .services()
+                .filter(|s| s.min_healthy_observed() == Some(0))
+                .filter_map(|s| s.desired_count_at_min_healthy_observed().filter(|d| *d > 0).map(|d| (s.name().to_string(), d)))
+                .collect();
+            if let Some((name, desired)) = emptied.first() {
+                let more = match emptied.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more)", n - 1),
+                };
+                text.push_str(&format!(", but {name}{more} had 0 healthy of {desired} desired at its lowest"));
+            }
+        }
         None => {}
     }
     (text, total_drain_ms)
@@ -975,7 +998,13 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         summary.push_str(&format!("; lowest healthy {h} (floor then {f})"));
     }
     if let (Some(m), Some(c)) = (s.max_tasks_observed(), s.ceiling_at_max_tasks_observed()) {
-        summary.push_str(&format!("; most tasks {m} (ceiling then {c})"));
+        summary.push_str(&format!("; most tasks {m} (ceiling then {c}"));
+        // A DAEMON's ceiling is its ACTIVE instances' count: its tasks on DRAINING ones, which
+        // stop last, are above it and not bound by it.
+        if s.scheduling_strategy() == SchedulingStrategy::Daemon && m > c {
+            summary.push_str(&format!("; {} on DRAINING instances, stopped last", m - c));
+        }
+        summary.push(')');
     }
     let mut findings = Vec::new();
     // How long the floor held its tasks on draining instances before they were told to stop.

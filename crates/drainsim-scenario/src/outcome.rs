@@ -300,6 +300,23 @@ pub fn orphaned_tasks_by_instance(e: &Engine) -> BTreeMap<String, u32> {
     orphaned
 }
 
+/// Of [`orphaned_tasks_by_instance`], the tasks that were on the instance when its (last) drain
+/// completed: only those made the drain end by the instance going rather than by their stopping.
+/// A task placed after the drain completed — the instance set ACTIVE again, then deregistered with
+/// `force` — orphaned by a later deregistration says nothing about the drain.
+pub fn orphaned_tasks_ending_drains(e: &Engine) -> BTreeMap<String, u32> {
+    let mut orphaned = BTreeMap::new();
+    for t in e.tasks().filter(|t| t.orphaned()) {
+        let drain = t.instance().drain();
+        let ended_drain =
+            matches!((drain.started_at_ms(), drain.completed_at_ms()), (Some(_), Some(c)) if t.created_at_ms() <= c);
+        if ended_drain {
+            *orphaned.entry(t.instance().name().to_string()).or_insert(0u32) += 1;
+        }
+    }
+    orphaned
+}
+
 /// When the last of the drains that were started completed; None if any did not complete (or none
 /// started).
 pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {

@@ -482,6 +482,10 @@ pub struct ServiceReport {
     /// The floor at the instant of `minHealthyObserved` (a DAEMON's, or an updated service's, floor
     /// follows its desired count; `healthyFloor` is the one at the end).
     pub floor_at_min_healthy_observed: Option<u32>,
+    /// The desired count at the instant of `minHealthyObserved`, the one its floor was of (after a
+    /// scale-up, until steady, the count it was steady at): how far short of it the service fell
+    /// does not depend on `minimumHealthyPercent`.
+    pub desired_count_at_min_healthy_observed: Option<u32>,
     /// The most tasks it had at once.
     pub max_tasks_observed: Option<u32>,
     /// The ceiling at the instant of `maxTasksObserved`.
@@ -590,6 +594,7 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
         task_ceiling: s.task_ceiling(),
         min_healthy_observed: s.min_healthy_observed(),
         floor_at_min_healthy_observed: s.floor_at_min_healthy_observed(),
+        desired_count_at_min_healthy_observed: s.desired_count_at_min_healthy_observed(),
         max_tasks_observed: s.max_tasks_observed(),
         ceiling_at_max_tasks_observed: s.ceiling_at_max_tasks_observed(),
         placement_failures: s.placement_failures().map(|(r, count)| CountByReason { reason: r.to_string(), count }).collect(),

@@ -214,6 +214,7 @@ impl Engine {
                         self.request_pass(s);
                     }
                 }
+                Trigger::RoomFreed(cluster) => self.wake_waiting_daemons(cluster),
                 Trigger::HealthyTaskLost(s, cause) => self.note_health_loss(s, cause),
                 Trigger::TaskFailedToStart(s) => self.note_failed_start(s),
                 Trigger::TaskPlaced(t) => self.wake_task_group_readers(t),
@@ -247,6 +248,27 @@ impl Engine {
     /// not place a task try again.
     fn wake_waiting_services(&mut self, cluster: ClusterId) {
         for s in self.clusters.take_capacity_waiters(cluster) {
+            self.request_pass(s);
+        }
+    }
+
+    /// Room was freed in the cluster before the task holding it stopped: the DAEMON services that
+    /// could not place a task try again, before the replica passes of the instant (due passes run
+    /// DAEMON services first) or a later retry take it. ECS "reserves container instance compute
+    /// resources including CPU, memory and network interfaces for the daemon tasks", so that
+    /// "resources are not used by pending replica tasks and are available for the daemon tasks",
+    /// and where they are short it "continues to try and schedule the task on the instance by
+    /// waiting for resources to become available"
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service-options.html>).
+    fn wake_waiting_daemons(&mut self, cluster: ClusterId) {
+        let waiting = &self.clusters[cluster.index()].capacity_waiters;
+        if waiting.is_empty() {
+            return;
+        }
+        let daemons: Vec<ServiceId> =
+            waiting.iter().copied().filter(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon).collect();
+        for s in daemons {
+            self.clusters.stop_waiting(cluster, s);
             self.request_pass(s);
         }
     }
@@ -922,7 +944,16 @@ impl Engine {
         let constraints = &self.services[id.index()].constraints;
         let i = &self.instances[inst.index()];
         let runs_there = self.daemon_tasks_on(id, inst).next().is_some();
+        // A task of this daemon told to stop but not yet STOPPED still counts toward its
+        // maximumPercent of 100 (tasks "in the RUNNING, STOPPING, or PENDING state",
+        // <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html>):
+        // its successor on this instance waits for it to be STOPPED, a record that makes the
+        // instance a candidate again. (An instance set ACTIVE again while the daemon's task there
+        // still stops placed a second one beside it.)
+        let stopping_there =
+            !runs_there && i.tasks.iter().any(|t| self.task_origin(*t).service == Some(id) && self.tasks[t.index()].is_live());
         match i.status {
+            InstanceStatus::Active if stopping_there => DaemonAction::Nothing,
             // A daemon runs only on the instances its memberOf expressions select (they are not
             // in its desired count either); the others are not failures.
             InstanceStatus::Active if !runs_there => {
@@ -973,6 +1004,7 @@ impl Engine {
         let group = self.services[id.index()].group;
         let mut started = Vec::new();
         let mut stopped = Vec::new();
+        let mut unhealthy_stop_begun = false;
         for inst in self.services.take_daemon_candidates(id) {
             match self.daemon_action(id, inst) {
                 DaemonAction::Nothing => {}
@@ -1010,6 +1042,17 @@ impl Engine {
                     }
                 }
                 DaemonAction::ReplaceUnhealthy => {
+                    // maximumPercent 100 never leaves room to start a replacement first, so ECS
+                    // "will stop an unhealthy task one at a time at random to free up capacity, and
+                    // then start a replacement task" (developer guide, Amazon ECS services;
+                    // DeploymentConfiguration: "stops the unhealthy tasks one-by-one"). One stop at a
+                    // time: while one is under way the others wait, and the instance stays a
+                    // candidate so the pass after its STOPPED takes the next.
+                    if unhealthy_stop_begun || self.stop_in_flight(id) {
+                        self.services.note_daemon_candidate(id, inst);
+                        continue;
+                    }
+                    unhealthy_stop_begun = true;
                     let unhealthy: Vec<TaskId> =
                         self.daemon_tasks_on(id, inst).filter(|t| self.services.is_unhealthy(id, *t)).collect();
                     for t in unhealthy {
@@ -1193,7 +1236,7 @@ impl Engine {
                 continue;
             }
             let (healthy, live, ceiling) = (service.counts.healthy, service.counts.live, service.ceiling());
-            let watched_floor = service.watched_floor();
+            let (watched_floor, watched_desired) = (service.watched_floor(), service.watched_desired_count());
             let s = self.services.schedule_mut(id);
             // The extremes are watched like the floor: a service created during a drain is not
             // below its floor while it first deploys, so its ramp-up from 0 is not its minimum.
@@ -1209,7 +1252,8 @@ impl Engine {
                 // the floor here either (docs/draining.md, "Observations").
                 if o.min_healthy_observed.is_none_or(|m| healthy <= m) {
                     o.min_healthy_observed = Some(healthy);
-                    o.floor_at_min_healthy = Some(watched_floor);
+                    o.floor_at_min_healthy = watched_floor;
+                    o.desired_at_min_healthy = watched_desired;
                 }
                 if drain_window && o.max_tasks_observed.is_none_or(|m| live >= m) {
                     o.max_tasks_observed = Some(live);

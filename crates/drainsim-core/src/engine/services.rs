@@ -528,7 +528,7 @@ impl Engine {
                     (_, None) if self.services[id.index()].capacity.is_some() => {
                         " Reason: No Container Instances were found in your capacity provider.".to_string()
                     }
-                    (_, None) => " Reason: No ACTIVE container instances with a connected agent were found in your cluster.".to_string(),
+                    (_, None) => " Reason: No Container Instances were found in your cluster.".to_string(),
                     (PlacementFailureReason::Cpu, Some(i)) => format!(
                         " The closest matching container-instance {} has insufficient CPU units available. For more information, see the Troubleshooting section.",
                         self.instance_short_id(*i)

@@ -692,6 +692,7 @@ impl Engine {
             if !self.tasks.keeps_room(id) {
                 self.reserve(instance, td, false);
                 self.tasks.release_reservation(id);
+                self.triggers.push(Trigger::RoomFreed(self.instances[instance.index()].cluster));
             }
             self.agent_told_to_stop(instance, id);
         }

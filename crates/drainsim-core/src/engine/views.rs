@@ -314,6 +314,23 @@ impl<'a> ServiceView<'a> {
         self.state().schedule.observations.min_healthy_observed
     }
 
+    /// The desired count at the (last) instant [`Self::min_healthy_observed`] was seen, the one
+    /// its floor is of (after a scale-up, until the service is steady again, the count it was
+    /// steady at): how many healthy tasks the service was short of then does not depend on its
+    /// `minimumHealthyPercent`.
+    pub fn desired_count_at_min_healthy_observed(&self) -> Option<u32> {
+        let o = &self.state().schedule.observations;
+        o.min_healthy_observed.map(|_| o.desired_at_min_healthy)
+    }
+
+    /// How many healthy tasks short of its desired count the service was at
+    /// [`Self::min_healthy_observed`] (0 when it never fell short, None when nothing was
+    /// observed). Two plans that differ in `minimumHealthyPercent` are compared by it.
+    pub fn healthy_shortfall_observed(&self) -> Option<u32> {
+        let o = &self.state().schedule.observations;
+        Some(o.desired_at_min_healthy.saturating_sub(o.min_healthy_observed?))
+    }
+
     /// The most tasks not STOPPED seen at once.
     pub fn max_tasks_observed(&self) -> Option<u32> {
         self.state().schedule.observations.max_tasks_observed
@@ -322,7 +339,8 @@ impl<'a> ServiceView<'a> {
     /// The floor at the (last) instant [`Self::min_healthy_observed`] was seen: a DAEMON's, or an
     /// updated service's, floor follows its desired count.
     pub fn floor_at_min_healthy_observed(&self) -> Option<u32> {
-        self.state().schedule.observations.floor_at_min_healthy
+        let o = &self.state().schedule.observations;
+        o.min_healthy_observed.map(|_| o.floor_at_min_healthy)
     }
 
     /// The ceiling at the (last) instant [`Self::max_tasks_observed`] was seen.

@@ -207,8 +207,13 @@ pub struct StallDetail {
 pub struct ServiceObservations {
     pub min_healthy_observed: Option<u32>,
     /// The floor when `min_healthy_observed` was last seen (a DAEMON's, or an updated service's,
-    /// floor follows its desired count).
-    pub floor_at_min_healthy: Option<u32>,
+    /// floor follows its desired count). Set with `min_healthy_observed` and read only when that
+    /// is, as is `desired_at_min_healthy`: not `Option`s of their own, so the record stays small.
+    pub floor_at_min_healthy: u32,
+    /// The desired count that floor was of (the watched one: after a scale-up, until steady, the
+    /// count the service was steady at). With it a plan that lowers `minimumHealthyPercent` shows
+    /// what it costs, which no dip below its own lower floor does.
+    pub desired_at_min_healthy: u32,
     pub max_tasks_observed: Option<u32>,
     /// The ceiling when `max_tasks_observed` was last seen.
     pub ceiling_at_max_tasks: Option<u32>,
@@ -1524,8 +1529,14 @@ impl ServiceState {
     /// are starting, not lost: the service is short of its new floor, as one deploying for the
     /// first time is (docs/draining.md, "Observations"). A lower desired count counts at once.
     pub(crate) fn watched_floor(&self) -> u32 {
+        self.floor_of(self.watched_desired_count())
+    }
+
+    /// The desired count [`Self::watched_floor`] is the floor of: after a scale-up, until the
+    /// service is steady again, the count it was steady at.
+    pub(crate) fn watched_desired_count(&self) -> u32 {
         let steady = self.schedule.steady_desired_count.unwrap_or(self.desired_count);
-        self.floor_of(self.desired_count.min(steady))
+        self.desired_count.min(steady)
     }
 
     /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>);

@@ -18,6 +18,9 @@ pub(crate) enum Trigger {
     TaskStopped(TaskId),
     /// A task of a service reached STOPPING (a deleted service may now be INACTIVE).
     TaskStopping(ServiceId),
+    /// A task's room on an instance of a cluster was freed before it stopped (at STOPPING): the
+    /// cluster's DAEMON services waiting for room try again before a replica can take it.
+    RoomFreed(ClusterId),
     /// A task of a service turned healthy (it now counts toward minimumHealthyPercent).
     TaskHealthy(ServiceId),
     /// A task of a service failed its health checks (its service replaces it).
