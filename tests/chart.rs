@@ -35,6 +35,39 @@ fn a_chart_has_a_panel_per_service_and_a_lane_per_drained_instance() {
     assert_eq!(text, committed, "regenerate docs/images/rollout-paced-by-stop-timeout.svg with drainsim run … --svg");
 }
 
+/// Past six services the chart shows those a drain troubled first: the one-task service held by
+/// its deployment configuration (min 100 / max 100) gets a panel although seven larger ones exist,
+/// and the title says that the two left out neither stalled nor fell below their floor. Axis
+/// labels are whole numbers.
+#[test]
+fn a_troubled_small_service_is_shown_before_larger_ones() {
+    let dir = TempDir::new("chart-troubled");
+    let services: Vec<String> =
+        (1..=7).map(|k| format!(r#"(cluster: "prod", serviceName: "s{k}", taskDefinition: "app", desiredCount: 4)"#)).collect();
+    let text = format!(
+        r#"Scenario(name: "many", clusters: ["prod"], endTimeMs: 600000,
+    instances: [
+        (name: "old", cluster: "prod", instanceType: "c5.4xlarge", cpu: 16384, memory: 32768),
+        (name: "new", cluster: "prod", instanceType: "c5.4xlarge", cpu: 16384, memory: 32768, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 128, memory: 256, exitAfterSigtermMs: 1000)])],
+    services: [{}, (cluster: "prod", serviceName: "tiny", taskDefinition: "app", desiredCount: 1,
+        deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 100))],
+    steps: [(atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"])))],
+)"#,
+        services.join(", ")
+    );
+    let file = dir.join("many.ron");
+    std::fs::write(&file, text).unwrap();
+    let chart = svg(file.to_str().unwrap(), "many.svg");
+    assert!(chart.contains("tiny: running (blue)"), "the stalled service has a panel");
+    assert!(chart.contains("2 more services not shown, none of them stalled or below its floor"), "{chart}");
+    // The y axes' labels (right-aligned) are whole counts: no tick at half a task.
+    let y_labels: Vec<&str> = chart.split("text-anchor=\"end\"").skip(1).filter_map(|rest| rest.split('\n').nth(1)).collect();
+    assert!(y_labels.contains(&"4"), "{y_labels:?}");
+    assert!(y_labels.iter().all(|l| l.parse::<f64>().map_or(true, |v| v.fract() == 0.0)), "{y_labels:?}");
+}
+
 /// A capacity provider with managed scaling gets a panel of its group's instances over time; a
 /// run without one gets none.
 #[test]

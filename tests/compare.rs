@@ -63,6 +63,52 @@ fn two_imported_plans_compare_side_by_side() {
     assert_eq!(report, again);
 }
 
+/// The same plans with the fixture's instance captured DRAINING kept so (a standalone task holds it,
+/// and ECS never stops one): no run of either plan has a total drain time, and the plans' own drains
+/// are told apart by the last completed one (two at a time finish in half the time).
+#[test]
+fn plans_with_a_drain_that_never_completes_compare_their_completed_drains() {
+    let dir = TempDir::new("compare-open");
+    let plan = |wave: &str| {
+        let out = dir.join(format!("wave{wave}.ron"));
+        let o = common::command()
+            .args([
+                "import",
+                "tests/data/aws/three-zones",
+                "--drain",
+                "i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b703",
+                "--wave",
+                wave,
+                "-o",
+            ])
+            .arg(&out)
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        out.to_str().unwrap().to_string()
+    };
+    let (one, two) = (plan("1"), plan("2"));
+    let report = compare_json(&["compare", &one, &two, "--seeds", "0..3", "--json"]);
+    let total = measure(&report, "total drain time");
+    assert_eq!((total["a"]["runs"].as_u64(), total["b"]["runs"].as_u64()), (Some(0), Some(0)), "{total}");
+    let open = measure(&report, "drains not completed");
+    assert_eq!((open["a"]["median"].as_u64(), open["b"]["median"].as_u64(), &open["better"]), (Some(1), Some(1), &"same".into()));
+    let last = measure(&report, "time to the last completed drain");
+    assert_eq!(last["better"], "B", "{last}");
+    assert!(last["a"]["median"].as_u64() > last["b"]["median"].as_u64(), "{last}");
+    // Plans whose drains all complete show neither row.
+    let report = compare_json(&[
+        "compare",
+        "scenarios/demo.ron",
+        "--set",
+        "web.deploymentConfiguration.maximumPercent=150",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    assert!(report["measures"].as_array().unwrap().iter().all(|m| m["name"] != "drains not completed"));
+}
+
 #[test]
 fn one_plan_against_itself_with_overrides() {
     let report = compare_json(&[

@@ -82,6 +82,10 @@ fn an_unknown_instance_type_warns_with_a_suggestion_and_strict_refuses_it() {
     }
     let run = drainsim(&["run", &file, "--timeline", "none"]);
     assert_eq!(run.status.code(), Some(0));
+    // A real family the table has no row for (g4dn) is not called a misspelling of another (g4ad).
+    let check = drainsim(&["check", "scenarios/query/member-of-daemon.ron"]);
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(err.contains("instance type 'g4dn.xlarge' is not in drainsim's task ENI table; its awsvpc tasks need"), "{err}");
 }
 
 /// Placement strategy rules drainsim does not apply (those after the rule that picks, which in

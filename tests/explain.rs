@@ -192,6 +192,19 @@ fn tasks_orphaned_after_a_drain_completed_are_not_its_end() {
     assert!(!w1.contains("never stopped"), "{w1}");
 }
 
+/// A task held by a deployment-configuration deadlock (min 100 / max 100, one task) until an
+/// UpdateService lowered the floor to 0 was held by the deadlock, not by "the floor" (whose figure
+/// at the end of the run, 0, holds nothing): the critical path names the deadlock and its end.
+#[test]
+fn a_task_held_by_a_deadlock_names_the_deadlock_not_the_floor() {
+    let text = explain("scenarios/format/drain-plans.ron");
+    assert!(
+        text.contains("api's minimumHealthyPercent and maximumPercent left no legal stop or start (deploymentConfiguration) until +00:06:00.000, when it was told to stop"),
+        "{text}"
+    );
+    assert!(!text.contains("api's floor held it"), "{text}");
+}
+
 /// An instance an Auto Scaling group terminated says which group began to terminate it, why and
 /// how it was drained: Capacity Rebalancing on a rebalance recommendation, its termination hook's
 /// handler draining it; an instance EC2 took from a group without Capacity Rebalancing has none.

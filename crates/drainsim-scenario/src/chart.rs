@@ -1,6 +1,7 @@
 //! `drainsim run FILE --svg OUT.svg`: a timeline of the run as an SVG chart (plotters' SVG backend).
 //!
-//! Top: one panel per service (the largest [`MAX_SERVICE_PANELS`] by desired count) with its running,
+//! Top: one panel per service (up to [`MAX_SERVICE_PANELS`]: those that stalled or fell below their
+//! floor first, then the largest by desired count) with its running,
 //! healthy and pending tasks over simulated time, its tasks not STOPPED (what the ceiling bounds),
 //! its floor and ceiling as dashed lines, and a
 //! vertical mark at each drain start (one per column of the chart). Bottom: one lane per drained
@@ -51,8 +52,14 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
     let end_ms = e.now_ms().max(1);
     let x_max = minutes(end_ms) * 1.02;
     let mut services: Vec<_> = e.services().collect();
-    services.sort_by_key(|s| std::cmp::Reverse(s.desired_count().max(s.max_tasks_observed().unwrap_or(0))));
+    // The services a drain troubled first (a floor breach or a stall), then the largest; ties in
+    // creation order. A small service that breached its floor is not the one left out.
+    let troubled = |s: &drainsim_core::ServiceView| !s.floor_breaches().is_empty() || !s.stalls().is_empty();
+    services.sort_by_key(|s| {
+        (std::cmp::Reverse(troubled(s)), std::cmp::Reverse(s.desired_count().max(s.max_tasks_observed().unwrap_or(0))))
+    });
     let omitted = services.len().saturating_sub(MAX_SERVICE_PANELS);
+    let omitted_troubled = services.iter().skip(MAX_SERVICE_PANELS).filter(|s| troubled(s)).count();
     services.truncate(MAX_SERVICE_PANELS);
     let drained: Vec<Drained> = e
         .instances()
@@ -88,7 +95,11 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             outcome.scenario_name,
             outcome.seed,
             crate::timeline::duration_text(end_ms),
-            if omitted > 0 { format!("; {omitted} smaller services not shown") } else { String::new() }
+            match (omitted, omitted_troubled) {
+                (0, _) => String::new(),
+                (n, 0) => format!("; {n} more services not shown, none of them stalled or below its floor"),
+                (n, k) => format!("; {n} more services not shown, {k} of them stalled or below its floor"),
+            }
         );
         let (top, rest) = root.split_vertically(40);
         top.draw(&Text::new(title, (10, 12), ("sans-serif", 18).into_font())).map_err(err)?;
@@ -343,6 +354,12 @@ fn draw_scaling<DB: DrawingBackend>(
 }
 
 /// The axes of a panel over simulated minutes, with `y_desc` up the side.
+/// Whether an axis position in minutes is printed without a decimal: whole, or on a long axis
+/// where a tenth of a minute says nothing.
+fn x_whole(v: f64) -> bool {
+    v.fract() == 0.0 || v.abs() >= 100.0
+}
+
 fn draw_mesh<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
     y_desc: &str,
@@ -351,6 +368,10 @@ fn draw_mesh<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("minutes")
         .y_desc(y_desc)
+        // Counts of tasks and instances: whole numbers only (a tick at 0.5 tasks reads as one), and
+        // minutes without a decimal (a 50-hour run's axis reads 3000, not 3000.0).
+        .y_label_formatter(&|v| if v.fract() == 0.0 { format!("{v:.0}") } else { String::new() })
+        .x_label_formatter(&|v| if x_whole(*v) { format!("{v:.0}") } else { format!("{v:.1}") })
         .label_style(("sans-serif", 12))
         .axis_desc_style(("sans-serif", 12))
         .light_line_style(WHITE.mix(0.0))

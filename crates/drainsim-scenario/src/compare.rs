@@ -54,6 +54,11 @@ pub struct RunNumbers {
     /// ([`crate::outcome::total_drain_ms`]: a cancelled drain is no drain); 0 when nothing was
     /// drained (nothing to wait for).
     pub total_drain_ms: Option<u64>,
+    /// From the first drain's start to the last completion among the drains that completed, and how
+    /// many did not ([`crate::outcome::completed_drains`]).
+    pub completed_drains_ms: Option<u64>,
+    /// Drains that did not complete (a cancelled one is no drain).
+    pub open_drains: u64,
     /// Per service: its deepest dip below its floor (0 when it never dipped, or its observation
     /// window never opened: no drain, no steady state).
     pub dips: BTreeMap<String, u64>,
@@ -135,6 +140,8 @@ impl Stats {
 #[derive(Debug, Default)]
 struct PlanRuns {
     total_drain_ms: Counts,
+    completed_drains_ms: Counts,
+    open_drains: Counts,
     /// Per service (every service some run had, even one that never measured a dip).
     dips: BTreeMap<String, Counts>,
     /// Per service: healthy tasks short of desired at the lowest.
@@ -166,6 +173,8 @@ impl PlanRuns {
         match run {
             Ok(n) => {
                 count(&mut self.total_drain_ms, n.total_drain_ms);
+                count(&mut self.completed_drains_ms, n.completed_drains_ms);
+                count(&mut self.open_drains, Some(n.open_drains));
                 for (service, dip) in n.dips {
                     count(self.dips.entry(service).or_default(), Some(dip));
                 }
@@ -195,6 +204,8 @@ impl PlanRuns {
     /// Exactly associative and commutative, so rayon's split of the seeds changes nothing.
     fn merge(mut self, o: PlanRuns) -> PlanRuns {
         add_counts(&mut self.total_drain_ms, o.total_drain_ms);
+        add_counts(&mut self.completed_drains_ms, o.completed_drains_ms);
+        add_counts(&mut self.open_drains, o.open_drains);
         for (service, counts) in o.dips {
             add_counts(self.dips.entry(service).or_default(), counts);
         }
@@ -442,7 +453,8 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         None => Some(0),
         Some(_) => crate::outcome::total_drain_ms(e),
     };
-    let mut n = RunNumbers { total_drain_ms, ..Default::default() };
+    let (completed_drains_ms, open_drains) = crate::outcome::completed_drains(e);
+    let mut n = RunNumbers { total_drain_ms, completed_drains_ms, open_drains, ..Default::default() };
     for s in e.services() {
         let dip = match (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
             (Some(min), Some(floor)) => u64::from(floor.saturating_sub(min)),
@@ -569,6 +581,20 @@ pub fn compare(
         .map_err(|e| format!("cannot start the worker threads: {e}"))?;
     let (ra, rb, runs) = run_plans(a, b, seeds, &pool, progress, interrupt)?;
     let mut measures = vec![measure("total drain time".into(), "ms", runs, &ra.total_drain_ms, &rb.total_drain_ms)];
+    // Where some drain never completed (an instance captured DRAINING that a standalone task
+    // holds, say), the total drain time is undefined for those runs: the drains that did complete,
+    // and how many did not, still tell the plans apart.
+    let any_open = |p: &PlanRuns| p.open_drains.keys().any(|open| *open > 0);
+    if any_open(&ra) || any_open(&rb) {
+        measures.push(measure("drains not completed".into(), "count", runs, &ra.open_drains, &rb.open_drains));
+        measures.push(measure(
+            "time to the last completed drain".into(),
+            "ms",
+            runs,
+            &ra.completed_drains_ms,
+            &rb.completed_drains_ms,
+        ));
+    }
     // A plan that refreshes an Auto Scaling group: how long until every refresh succeeded (a run
     // whose refresh failed, or did not end, measures none).
     if ra.refreshed_runs + rb.refreshed_runs > 0 {

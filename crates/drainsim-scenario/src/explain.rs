@@ -542,6 +542,26 @@ fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, fr
     if s.scheduling_strategy() == SchedulingStrategy::Daemon {
         return format!("a {} daemon task stops after every other task on {}", s.name(), instance.name());
     }
+    // A deployment-configuration deadlock that lasted until the task was told to stop held it, not
+    // the floor: no replacement started, and the UpdateService that ended it may have lowered the
+    // floor (to 0, even), so "the floor held it" with the end-of-run floor would contradict itself.
+    let deadlock_until = s
+        .stalls()
+        .iter()
+        .filter(|x| x.reason.as_str() == "deploymentConfiguration")
+        .filter(|x| x.started_at_ms < told_ms && x.ended_at_ms.is_none_or(|end| end >= told_ms))
+        .map(|x| x.ended_at_ms)
+        .next();
+    if let Some(end) = deadlock_until {
+        return format!(
+            "{}'s minimumHealthyPercent and maximumPercent left no legal stop or start (deploymentConfiguration){}",
+            s.name(),
+            match end {
+                Some(end) => format!(" until {}, when it was told to stop", when(end)),
+                None => " to the end of the run".to_string(),
+            }
+        );
+    }
     // The floor's figures are the service's at the end of the run: an UpdateService during the
     // run may have changed them.
     let mut why =

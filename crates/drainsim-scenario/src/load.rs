@@ -501,7 +501,10 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
         if known.contains(t) || !seen.insert(t) {
             continue;
         }
-        let hint = did_you_mean(t, known.iter().copied());
+        // Only a type of the same family is suggested (a misspelled size): a family the table has
+        // no row for is most often a real one (g4dn, say), not a misspelling of a neighbour.
+        let family = |t: &str| t.split('.').next().unwrap_or_default().to_string();
+        let hint = did_you_mean(t, known.iter().copied().filter(|k| family(k) == family(t)));
         out.push(l.error_at(
             &format!("\"{t}\""),
             format!("instance type '{t}' is not in drainsim's task ENI table{hint}; its awsvpc tasks need a taskEniLimit"),

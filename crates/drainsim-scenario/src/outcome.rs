@@ -317,6 +317,24 @@ pub fn orphaned_tasks_ending_drains(e: &Engine) -> BTreeMap<String, u32> {
     orphaned
 }
 
+/// From the first drain's start ([`first_drain_started_at`]) to the last completion among the
+/// drains that completed (a cancelled drain counting as none), and how many drains did not
+/// complete: what `compare` measures where a drain never completes in any run (an instance
+/// captured DRAINING with a standalone task, which ECS never stops), so that the total drain time
+/// is undefined for every plan and the plans' own drains still differ. The time is None when no
+/// drain completed; (Some(0), 0) when nothing was drained.
+pub fn completed_drains(e: &Engine) -> (Option<u64>, u64) {
+    let Some(first) = first_drain_started_at(e) else { return (Some(0), 0) };
+    let (mut last, mut open) = (None, 0u64);
+    for i in e.instances().filter(|i| i.drain().started_at_ms().is_some() && !drain_cancelled(i)) {
+        match i.drain().completed_at_ms() {
+            Some(c) => last = Some(last.map_or(c, |l: u64| l.max(c))),
+            None => open += 1,
+        }
+    }
+    (last.map(|l| l.saturating_sub(first)), open)
+}
+
 /// When the last of the drains that were started completed; None if any did not complete (or none
 /// started).
 pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
