@@ -1055,7 +1055,7 @@ fn print_text(
                 };
                 writeln!(
                     out,
-                    "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}{}  maxTasksObserved {:>4}{}  stalls {}  floorBreaches {}",
+                    "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}{}  maxTasksObserved {:>4}{}  stalls {}  floorBreaches {}{}",
                     s.service_name,
                     s.desired_count,
                     s.running_count,
@@ -1067,7 +1067,10 @@ fn print_text(
                     opt(s.max_tasks_observed),
                     then(s.ceiling_at_max_tasks_observed, s.task_ceiling, "ceiling") + &daemon_above,
                     s.stalls.len(),
-                    s.floor_breaches.len()
+                    s.floor_breaches.len(),
+                    // A deleted service keeps its row (DRAINING, then INACTIVE): one re-created
+                    // under its name would otherwise read as a twin.
+                    if s.status == "ACTIVE" { String::new() } else { format!("  status {}", s.status) },
                 )?;
                 // Why a service got stuck, and when: the answer a drain plan needs.
                 let t = |v: Option<u64>| v.map_or("still".to_string(), format_sim_time);

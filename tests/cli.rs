@@ -308,3 +308,15 @@ fn an_import_wave_without_a_drain_plan_is_refused() {
     let out = drainsim(&["import", "tests/data/aws/three-zones", "--drain", "i-0a1c2e3f405a6b705", "--wave", "1"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A deleted service keeps its row in the text report with its status, so one re-created under
+/// its name is not read as a twin; ACTIVE rows say nothing more.
+#[test]
+fn a_deleted_service_row_says_its_status() {
+    let out = drainsim(&["run", "scenarios/fidelity/deleted-service-inactive-at-stopping.ron", "--timeline", "none"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("  slow ")).collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(rows[0].ends_with("  status INACTIVE"), "{}", rows[0]);
+    assert!(rows[1].ends_with("floorBreaches 0"), "{}", rows[1]);
+}

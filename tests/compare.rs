@@ -22,30 +22,37 @@ fn measure<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["measures"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap_or_else(|| panic!("no measure {name}"))
 }
 
+/// The imported fixture cluster with two of its instances drained in waves of `wave`, written
+/// into `dir`; the file's path.
+fn imported_plan(dir: &TempDir, wave: &str) -> String {
+    let out = dir.join(format!("wave{wave}.ron"));
+    let o = common::command()
+        .args([
+            "import",
+            "tests/data/aws/three-zones",
+            "--drain",
+            "i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b703",
+            "--wave",
+            wave,
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    out.to_str().unwrap().to_string()
+}
+
 #[test]
 fn two_imported_plans_compare_side_by_side() {
     let dir = TempDir::new("compare");
     let plan = |wave: &str| {
-        let out = dir.join(format!("wave{wave}.ron"));
-        let o = common::command()
-            .args([
-                "import",
-                "tests/data/aws/three-zones",
-                "--drain",
-                "i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b703",
-                "--wave",
-                wave,
-                "-o",
-            ])
-            .arg(&out)
-            .output()
-            .expect("runs");
-        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = imported_plan(&dir, wave);
         // The instance captured DRAINING never completes (a standalone task holds it), so no run
         // would have a total drain time: start it ACTIVE for this comparison.
         let text = std::fs::read_to_string(&out).unwrap().replace(", status: \"DRAINING\"", "");
         std::fs::write(&out, text).unwrap();
-        out.to_str().unwrap().to_string()
+        out
     };
     let (one, two) = (plan("1"), plan("2"));
     let report = compare_json(&["compare", &one, &two, "--seeds", "0..4", "--json"]);
@@ -69,25 +76,7 @@ fn two_imported_plans_compare_side_by_side() {
 #[test]
 fn plans_with_a_drain_that_never_completes_compare_their_completed_drains() {
     let dir = TempDir::new("compare-open");
-    let plan = |wave: &str| {
-        let out = dir.join(format!("wave{wave}.ron"));
-        let o = common::command()
-            .args([
-                "import",
-                "tests/data/aws/three-zones",
-                "--drain",
-                "i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b703",
-                "--wave",
-                wave,
-                "-o",
-            ])
-            .arg(&out)
-            .output()
-            .expect("runs");
-        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-        out.to_str().unwrap().to_string()
-    };
-    let (one, two) = (plan("1"), plan("2"));
+    let (one, two) = (imported_plan(&dir, "1"), imported_plan(&dir, "2"));
     let report = compare_json(&["compare", &one, &two, "--seeds", "0..3", "--json"]);
     let total = measure(&report, "total drain time");
     assert_eq!((total["a"]["runs"].as_u64(), total["b"]["runs"].as_u64()), (Some(0), Some(0)), "{total}");

@@ -96,6 +96,15 @@ impl Engine {
         }
         if let Some(lb) = req.load_balancers.first() {
             self.check_load_balancer(lb, task_def)?;
+            // "The daemon service scheduler does not support the use of Classic Load Balancers"
+            // (developer guide, daemon scheduling strategy,
+            // <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service-options.html>).
+            // ECS's exact wording is not published: drainsim's message quotes the guide.
+            if scheduling == SchedulingStrategy::Daemon && lb.is_classic() {
+                return Err(EcsError::invalid_parameter(
+                    "The daemon service scheduler does not support the use of Classic Load Balancers (loadBalancerName); use a target group (targetGroupArn).",
+                ));
+            }
         }
         // `healthCheckGracePeriodSeconds` also covers container health checks, so a service
         // without a load balancer may give it ("If you don't use any of the health checks, then
