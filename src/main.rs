@@ -958,7 +958,10 @@ fn stall_explanation(reason: &str, member_of: &[String], capacity_provider: Opti
     }
     if !member_of.is_empty() {
         let expressions: Vec<String> = member_of.iter().map(|e| format!("memberOf({e})")).collect();
-        return format!("no instance with room satisfies {} ({reason})", expressions.join(" and "));
+        return match expressions.as_slice() {
+            [one] => format!("no instance with room satisfies {one} ({reason})"),
+            _ => format!("no instance with room satisfies all of {} together ({reason})", expressions.join(", ")),
+        };
     }
     let what = match reason {
         "RESOURCE:CPU" => "no instance has the CPU",

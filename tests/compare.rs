@@ -402,6 +402,25 @@ fn a_plan_that_lowers_the_floor_is_compared_by_what_it_leaves_healthy() {
     assert!(stdout.contains("no service dipped below its floor, but web had 0 healthy of 4 desired at its lowest"), "{stdout}");
 }
 
+/// Stalls count from the first drain on: with trunking, the drain never stalls, and the service's
+/// wait while the trunked instance registers (before any drain) is no cost of that plan; without,
+/// the drain stalls on RESOURCE:ENI. Counting every stall called them the same.
+#[test]
+fn stalls_before_the_first_drain_are_no_cost_of_the_plan() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/eni/mixed-cluster-drain-time.ron",
+        "--account-default",
+        "awsvpcTrunking=enabled",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    let stalls = measure(&report, "stalls");
+    assert_eq!((stalls["a"]["median"].as_u64(), stalls["b"]["median"].as_u64()), (Some(1), Some(0)), "{stalls}");
+    assert_eq!(stalls["better"], "B", "{stalls}");
+}
+
 /// Capacity Rebalancing against none, on the same group (`--set b.CapacityRebalance=true`): the
 /// plan with it interrupts no Spot Instance and breaches no floor, and pays for it with a
 /// replacement, which the measure of Capacity Rebalancing's replacements counts.

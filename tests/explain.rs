@@ -205,6 +205,42 @@ fn a_task_held_by_a_deadlock_names_the_deadlock_not_the_floor() {
     assert!(!text.contains("api's floor held it"), "{text}");
 }
 
+/// A stall on two memberOf expressions (the task definition's and the service's) does not say the
+/// closest instance lacked each: it fails at least one of them (here only the zone).
+#[test]
+fn a_stall_on_two_member_of_expressions_does_not_blame_each() {
+    let dir = temp::TempDir::new("explain-member-of");
+    let file = dir.join("two-member-of.ron");
+    std::fs::write(&file, r#"Scenario(
+    name: "s4-memberof-memory",
+    seed: 4,
+    clusters: ["prod"],
+    instances: [
+        (name: "a", count: 2, cluster: "prod", instanceType: "r5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 2048, attributes: {"tier": "gold"}),
+        (name: "b", count: 2, cluster: "prod", instanceType: "r5.large", availabilityZones: ["us-east-1b"], cpu: 2048, memory: 16000, attributes: {"tier": "gold"}),
+    ],
+    taskDefinitions: [
+        (family: "db", containerDefinitions: [(name: "d", cpu: 256, memory: 1500, exitAfterSigtermMs: 1000)],
+         placementConstraints: [(type: "memberOf", expression: "attribute:tier == gold")]),
+    ],
+    services: [
+        (cluster: "prod", serviceName: "db", taskDefinition: "db", desiredCount: 2, deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200),
+         placementConstraints: [(type: "memberOf", expression: "attribute:ecs.availability-zone == us-east-1a")]),
+    ],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["a-1"]))),
+        (do: WaitForDrain((instances: ["a-1"], timeoutMs: 300000))),
+    ],
+    expectations: [],
+)
+"#).unwrap();
+    let text = explain(file.to_str().unwrap());
+    assert!(
+        text.contains("the closest instance lacked what one or more of memberOf(attribute:tier == gold), memberOf(attribute:ecs.availability-zone == us-east-1a) asks (not necessarily each)"),
+        "{text}"
+    );
+}
+
 /// An instance an Auto Scaling group terminated says which group began to terminate it, why and
 /// how it was drained: Capacity Rebalancing on a rebalance recommendation, its termination hook's
 /// handler draining it; an instance EC2 took from a group without Capacity Rebalancing has none.

@@ -454,6 +454,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         Some(_) => crate::outcome::total_drain_ms(e),
     };
     let (completed_drains_ms, open_drains) = crate::outcome::completed_drains(e);
+    let first_drain = crate::outcome::first_drain_started_at(e);
     let mut n = RunNumbers { total_drain_ms, completed_drains_ms, open_drains, ..Default::default() };
     for s in e.services() {
         let dip = match (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
@@ -462,7 +463,12 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         };
         n.dips.insert(s.name().to_string(), dip);
         n.shortfalls.insert(s.name().to_string(), u64::from(s.healthy_shortfall_observed().unwrap_or(0)));
-        n.stalls += s.stalls().len() as u64;
+        // Only the stalls of the drain: one that ended before the first drain began (a service
+        // waiting for trunked instances to finish REGISTERING at start-up, say) is no cost of the
+        // plan, and counting it made a plan whose drain never stalls look as bad as one whose
+        // drain stalled for minutes.
+        let drain_start = first_drain.unwrap_or(0);
+        n.stalls += s.stalls().iter().filter(|st| st.ended_at_ms.is_none_or(|end| end > drain_start)).count() as u64;
         n.tasks_moved_more_than_once += u64::from(s.tasks_moved_more_than_once());
         n.unhealthy_tasks += u64::from(s.unhealthy_tasks());
         n.floor_breaches += s.floor_breaches().len() as u64;

@@ -625,7 +625,12 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
         let words: Vec<String> = unmet
             .iter()
             .map(|r| match r.as_str() {
-                "CONSTRAINT:memberOf" if !member_of.is_empty() => format!("what {} asks", member_of.join(" and ")),
+                // The closest instance fails at least one of them, not necessarily each: name them as
+                // a conjunction it does not satisfy, never as requirements it lacked one by one.
+                "CONSTRAINT:memberOf" if member_of.len() == 1 => format!("what {} asks", member_of[0]),
+                "CONSTRAINT:memberOf" if !member_of.is_empty() => {
+                    format!("what one or more of {} asks (not necessarily each)", member_of.join(", "))
+                }
                 other => requirement_words(other).to_string(),
             })
             .collect();

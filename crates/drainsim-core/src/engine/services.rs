@@ -550,6 +550,14 @@ impl Engine {
                         " The closest matching container-instance {} is already using a port required by your task. For more information, see the Troubleshooting section.",
                         self.instance_short_id(*i)
                     ),
+                    // ECS's own words for an unmet memberOf constraint, as its service events show them:
+                    // `encountered error "memberOf constraint unsatisfied"`
+                    // (https://github.com/convox/rack/issues/2956). The report's reason code stays
+                    // CONSTRAINT:memberOf.
+                    (PlacementFailureReason::MemberOf, Some(i)) => format!(
+                        " The closest matching container-instance {} encountered error \"memberOf constraint unsatisfied\". For more information, see the Troubleshooting section.",
+                        self.instance_short_id(*i)
+                    ),
                     (reason, Some(i)) => format!(
                         " The closest matching container-instance {} encountered error \"{reason}\". For more information, see the Troubleshooting section.",
                         self.instance_short_id(*i)
