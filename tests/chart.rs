@@ -59,13 +59,34 @@ fn a_troubled_small_service_is_shown_before_larger_ones() {
     );
     let file = dir.join("many.ron");
     std::fs::write(&file, text).unwrap();
-    let chart = svg(file.to_str().unwrap(), "many.svg");
+    let chart = svg(file.to_str().unwrap(), "troubled.svg");
     assert!(chart.contains("tiny: running (blue)"), "the stalled service has a panel");
     assert!(chart.contains("2 more services not shown, none of them stalled or below its floor"), "{chart}");
     // The y axes' labels (right-aligned) are whole counts: no tick at half a task.
     let y_labels: Vec<&str> = chart.split("text-anchor=\"end\"").skip(1).filter_map(|rest| rest.split('\n').nth(1)).collect();
     assert!(y_labels.contains(&"4"), "{y_labels:?}");
     assert!(y_labels.iter().all(|l| l.parse::<f64>().map_or(true, |v| v.fract() == 0.0)), "{y_labels:?}");
+}
+
+/// A run longer than six hours is drawn over hours, every panel alike (a multi-day run in minutes
+/// read 3000, 6000, …); a shorter one over minutes.
+#[test]
+fn a_long_run_is_drawn_over_hours() {
+    let axis_names = |chart: &str| -> Vec<String> {
+        let mut names: Vec<String> = chart
+            .split("text-anchor=\"middle\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('\n').nth(1))
+            .filter(|l| *l == "hours" || *l == "minutes")
+            .map(str::to_string)
+            .collect();
+        names.dedup();
+        names
+    };
+    let long = svg("scenarios/rollouts/managed-draining-hook-timeout.ron", "long.svg");
+    assert_eq!(axis_names(&long), ["hours"]);
+    let short = svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "short.svg");
+    assert_eq!(axis_names(&short), ["minutes"]);
 }
 
 /// A capacity provider with managed scaling gets a panel of its group's instances over time; a

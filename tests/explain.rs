@@ -203,6 +203,10 @@ fn a_task_held_by_a_deadlock_names_the_deadlock_not_the_floor() {
         "{text}"
     );
     assert!(!text.contains("api's floor held it"), "{text}");
+    assert!(
+        text.contains("to be told to stop: minimumHealthyPercent and maximumPercent left no legal stop or start for a while (deploymentConfiguration, below)"),
+        "{text}"
+    );
 }
 
 /// A stall on two memberOf expressions (the task definition's and the service's) does not say the

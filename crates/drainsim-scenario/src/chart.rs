@@ -42,15 +42,34 @@ struct Drained {
     completed: Option<u64>,
 }
 
-fn minutes(ms: u64) -> f64 {
-    ms as f64 / 60_000.0
+/// The time axis every panel shares: simulated minutes, or hours for a run longer than six hours
+/// (a multi-day run in minutes reads 3000, 6000, …), from 0 to a little past the run's end.
+#[derive(Debug, Clone, Copy)]
+struct TimeAxis {
+    ms_per_unit: f64,
+    unit: &'static str,
+    end_ms: u64,
+    x_max: f64,
+}
+
+impl TimeAxis {
+    fn of_run(end_ms: u64) -> TimeAxis {
+        let (ms_per_unit, unit) = if end_ms > 6 * 3_600_000 { (3_600_000.0, "hours") } else { (60_000.0, "minutes") };
+        TimeAxis { ms_per_unit, unit, end_ms, x_max: end_ms as f64 / ms_per_unit * 1.02 }
+    }
+
+    /// Where a simulated instant sits on the axis.
+    fn at(self, ms: u64) -> f64 {
+        ms as f64 / self.ms_per_unit
+    }
 }
 
 /// Draws the run as an SVG document.
 pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
     let e = &outcome.engine;
     let end_ms = e.now_ms().max(1);
-    let x_max = minutes(end_ms) * 1.02;
+    let axis = TimeAxis::of_run(end_ms);
+    let x_max = axis.x_max;
     let mut services: Vec<_> = e.services().collect();
     // The services a drain troubled first (a floor breach or a stall), then the largest; ties in
     // creation order. A small service that breached its floor is not the one left out.
@@ -73,7 +92,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             })
         })
         .collect();
-    let start_marks = drain_start_marks(&drained, x_max);
+    let start_marks = drain_start_marks(&drained, axis);
     let lanes_height = if drained.is_empty() {
         0
     } else if drained.len() <= MAX_LANES {
@@ -130,17 +149,17 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
                 .y_label_area_size(44)
                 .build_cartesian_2d(0f64..x_max, 0f64..y_max)
                 .map_err(err)?;
-            draw_mesh(&mut chart, "tasks").map_err(err)?;
+            draw_mesh(&mut chart, "tasks", axis).map_err(err)?;
             let step = |f: fn(&drainsim_core::SeriesPoint) -> u32| {
                 let mut line = Vec::with_capacity(points.len() * 2 + 1);
                 let mut last = 0.0;
                 for p in points.clone() {
-                    let x = minutes(p.at_ms);
+                    let x = axis.at(p.at_ms);
                     line.push((x, last));
                     last = f(&p) as f64;
                     line.push((x, last));
                 }
-                line.push((minutes(end_ms), last));
+                line.push((axis.at(end_ms), last));
                 line
             };
             for (color, f) in [
@@ -169,13 +188,13 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
         }
         if !scaling.is_empty() {
             for (m, area) in scaling.iter().zip(scaling_area.split_evenly((scaling.len(), 1)).iter()) {
-                draw_scaling(area, m, x_max, end_ms).map_err(err)?;
+                draw_scaling(area, m, axis).map_err(err)?;
             }
         }
         if drained.len() > MAX_LANES {
-            draw_aggregate(&lanes, &drained, x_max, end_ms).map_err(err)?;
+            draw_aggregate(&lanes, &drained, axis).map_err(err)?;
         } else if !drained.is_empty() {
-            draw_lanes(&lanes, &drained, x_max).map_err(err)?;
+            draw_lanes(&lanes, &drained, axis).map_err(err)?;
         }
         root.present().map_err(err)?;
     }
@@ -193,13 +212,14 @@ fn xml_text_only(svg: String) -> String {
     svg.chars().map(|c| if allowed(c) { c } else { '\u{FFFD}' }).collect()
 }
 
-/// Where the service panels mark drain starts, in minutes: the earliest start in each of the
+/// Where the service panels mark drain starts, on the time axis: the earliest start in each of the
 /// chart's [`WIDTH`] columns. Marks closer than a column would be drawn over each other: a drain
 /// of 10,000 instances in one call is one mark, not 10,000 lines in every panel.
-fn drain_start_marks(drained: &[Drained], x_max: f64) -> Vec<f64> {
+fn drain_start_marks(drained: &[Drained], axis: TimeAxis) -> Vec<f64> {
+    let x_max = axis.x_max;
     let mut by_column: std::collections::BTreeMap<u64, f64> = std::collections::BTreeMap::new();
     for d in drained {
-        let x = minutes(d.started);
+        let x = axis.at(d.started);
         let column = (x / x_max * f64::from(WIDTH)) as u64;
         let first = by_column.entry(column).or_insert(x);
         *first = first.min(x);
@@ -210,8 +230,9 @@ fn drain_start_marks(drained: &[Drained], x_max: f64) -> Vec<f64> {
 fn draw_lanes<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     drained: &[Drained],
-    x_max: f64,
+    axis: TimeAxis,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (x_max, at) = (axis.x_max, |ms: u64| axis.at(ms));
     let n = drained.len() as f64;
     let mut chart = ChartBuilder::on(area)
         .caption("drained instances: tasks running (orange), last tasks stopping (yellow), complete (|)", ("sans-serif", 14))
@@ -222,7 +243,7 @@ fn draw_lanes<DB: DrawingBackend>(
     let names: Vec<String> = drained.iter().map(|d| d.name.clone()).collect();
     chart
         .configure_mesh()
-        .x_desc("minutes")
+        .x_desc(axis.unit)
         .label_style(("sans-serif", 12))
         .axis_desc_style(("sans-serif", 12))
         .y_labels(drained.len() + 1)
@@ -238,20 +259,14 @@ fn draw_lanes<DB: DrawingBackend>(
         .draw()?;
     for (k, d) in drained.iter().enumerate() {
         let y = n - 1.0 - k as f64;
-        let end = d.completed.unwrap_or((x_max / 1.02 * 60_000.0) as u64);
+        let end = d.completed.unwrap_or(axis.end_ms);
         let running_until = d.no_running.unwrap_or(end).min(end);
-        chart.draw_series([Rectangle::new(
-            [(minutes(d.started), y - 0.35), (minutes(running_until), y + 0.35)],
-            DRAINING.filled(),
-        )])?;
+        chart.draw_series([Rectangle::new([(at(d.started), y - 0.35), (at(running_until), y + 0.35)], DRAINING.filled())])?;
         if end > running_until {
-            chart.draw_series([Rectangle::new(
-                [(minutes(running_until), y - 0.35), (minutes(end), y + 0.35)],
-                STOPPING.filled(),
-            )])?;
+            chart.draw_series([Rectangle::new([(at(running_until), y - 0.35), (at(end), y + 0.35)], STOPPING.filled())])?;
         }
         if let Some(c) = d.completed {
-            chart.draw_series([PathElement::new(vec![(minutes(c), y - 0.45), (minutes(c), y + 0.45)], BLACK.stroke_width(2))])?;
+            chart.draw_series([PathElement::new(vec![(at(c), y - 0.45), (at(c), y + 0.45)], BLACK.stroke_width(2))])?;
         }
     }
     Ok(())
@@ -260,9 +275,9 @@ fn draw_lanes<DB: DrawingBackend>(
 fn draw_aggregate<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     drained: &[Drained],
-    x_max: f64,
-    end_ms: u64,
+    axis: TimeAxis,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (x_max, end_ms, at) = (axis.x_max, axis.end_ms, |ms: u64| axis.at(ms));
     // Instances draining (started, not complete) and drained (complete) over time, as step lines.
     let mut changes: Vec<(u64, i64, i64)> = Vec::with_capacity(drained.len() * 2);
     for d in drained {
@@ -276,7 +291,7 @@ fn draw_aggregate<DB: DrawingBackend>(
     let (mut draining, mut done) = (0i64, 0i64);
     let (mut a, mut b) = (vec![(0.0, 0.0)], vec![(0.0, 0.0)]);
     for instant in changes.chunk_by(|x, y| x.0 == y.0) {
-        let x = minutes(instant[0].0);
+        let x = at(instant[0].0);
         a.push((x, draining as f64));
         b.push((x, done as f64));
         for (_, dd, dc) in instant {
@@ -286,15 +301,15 @@ fn draw_aggregate<DB: DrawingBackend>(
         a.push((x, draining as f64));
         b.push((x, done as f64));
     }
-    a.push((minutes(end_ms), draining as f64));
-    b.push((minutes(end_ms), done as f64));
+    a.push((at(end_ms), draining as f64));
+    b.push((at(end_ms), done as f64));
     let mut chart = ChartBuilder::on(area)
         .caption(format!("{} drained instances: draining (orange), drain complete (black)", drained.len()), ("sans-serif", 14))
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(44)
         .build_cartesian_2d(0f64..x_max, 0f64..(drained.len() as f64 * 1.1))?;
-    draw_mesh(&mut chart, "instances")?;
+    draw_mesh(&mut chart, "instances", axis)?;
     chart.draw_series(LineSeries::new(a, DRAINING.stroke_width(2)))?;
     chart.draw_series(LineSeries::new(b, BLACK.stroke_width(2)))?;
     Ok(())
@@ -305,9 +320,9 @@ fn draw_aggregate<DB: DrawingBackend>(
 fn draw_scaling<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     m: &crate::outcome::ManagedScalingOutcome,
-    x_max: f64,
-    end_ms: u64,
+    axis: TimeAxis,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (x_max, end_ms, at) = (axis.x_max, axis.end_ms, |ms: u64| axis.at(ms));
     let y_max =
         m.samples.iter().map(|p| p.instances_running.max(p.instances_needed).max(p.desired_capacity)).max().unwrap_or(1).max(1)
             as f64
@@ -324,12 +339,12 @@ fn draw_scaling<DB: DrawingBackend>(
         .x_label_area_size(24)
         .y_label_area_size(44)
         .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
-    draw_mesh(&mut chart, "instances")?;
+    draw_mesh(&mut chart, "instances", axis)?;
     let step = |f: fn(&crate::outcome::ManagedScalingSample) -> u32| {
         let mut line = Vec::with_capacity(m.samples.len() * 2 + 1);
         let mut last: Option<f64> = None;
         for p in &m.samples {
-            let x = minutes(p.at_ms);
+            let x = at(p.at_ms);
             if let Some(y) = last {
                 line.push((x, y));
             }
@@ -337,7 +352,7 @@ fn draw_scaling<DB: DrawingBackend>(
             line.push((x, y));
             last = Some(y);
         }
-        line.push((minutes(end_ms), last.unwrap_or(0.0)));
+        line.push((at(end_ms), last.unwrap_or(0.0)));
         line
     };
     for (color, f) in [
@@ -353,23 +368,24 @@ fn draw_scaling<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The axes of a panel over simulated minutes, with `y_desc` up the side.
-/// Whether an axis position in minutes is printed without a decimal: whole, or on a long axis
-/// where a tenth of a minute says nothing.
+/// Whether an axis position is printed without a decimal: whole, or on a long axis where a tenth
+/// of a unit says nothing.
 fn x_whole(v: f64) -> bool {
     v.fract() == 0.0 || v.abs() >= 100.0
 }
 
+/// The axes of a panel over simulated time (`axis`), with `y_desc` up the side.
 fn draw_mesh<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>,
     y_desc: &str,
+    axis: TimeAxis,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     chart
         .configure_mesh()
-        .x_desc("minutes")
+        .x_desc(axis.unit)
         .y_desc(y_desc)
         // Counts of tasks and instances: whole numbers only (a tick at 0.5 tasks reads as one), and
-        // minutes without a decimal (a 50-hour run's axis reads 3000, not 3000.0).
+        // long axes without a decimal.
         .y_label_formatter(&|v| if v.fract() == 0.0 { format!("{v:.0}") } else { String::new() })
         .x_label_formatter(&|v| if x_whole(*v) { format!("{v:.0}") } else { format!("{v:.1}") })
         .label_style(("sans-serif", 12))

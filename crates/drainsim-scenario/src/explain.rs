@@ -1052,12 +1052,23 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             duration_text(*max)
         ));
     } else if let Some(max) = waits.last().filter(|m| **m > 0) {
+        // A deadlock of minimumHealthyPercent and maximumPercent (no replacement can start, no
+        // task may stop) holds them too, whatever the floor at the end of the run (an UpdateService
+        // that ended the deadlock may have lowered it to 0, which holds nothing).
+        let deadlocked = s.stalls().iter().any(|x| x.reason.as_str() == "deploymentConfiguration");
         findings.push(format!(
-            "its {} on draining instances waited up to {} (median {}) to be told to stop: the floor keeps them until replacements are healthy (at the end of the run it is {})",
+            "its {} on draining instances waited up to {} (median {}) to be told to stop: {}",
             tasks_text(waits.len() as u32, "task"),
             duration_text(*max),
             duration_text(waits[(waits.len() - 1) / 2]),
-            s.healthy_floor()
+            if deadlocked {
+                format!(
+                    "minimumHealthyPercent and maximumPercent left no legal stop or start for a while (deploymentConfiguration, below), and the floor keeps them until replacements are healthy (the floor at the end of the run: {})",
+                    s.healthy_floor()
+                )
+            } else {
+                format!("the floor keeps them until replacements are healthy (at the end of the run it is {})", s.healthy_floor())
+            }
         ));
     }
     if let Some(f) = ix.records.unhealthy_at.get(&s.id()) {
