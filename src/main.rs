@@ -1039,21 +1039,14 @@ fn print_text(
         if e.services().next().is_some() {
             writeln!(out, "\nservices:")?;
             for view in e.services() {
-                let daemon = view.scheduling_strategy() == drainsim_core::SchedulingStrategy::Daemon;
+                let daemon_above = drainsim_scenario::outcome::daemon_tasks_above_ceiling(&view)
+                    .map_or(String::new(), |n| format!(" ({n} on DRAINING instances, stopped last)"));
                 let s = report::service_row(view);
                 let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
                 // An extreme is judged against the bound of its own instant: when the desired count
                 // changed since (a DAEMON's follows its ACTIVE instances), say what the bound was then.
                 let then = |bound_then: Option<u32>, bound_now: u32, what: &str| match bound_then {
                     Some(b) if b != bound_now => format!(" ({what} then {b})"),
-                    _ => String::new(),
-                };
-                // A DAEMON's ceiling is its ACTIVE instances' count: its tasks on DRAINING ones,
-                // which stop last, are above it and not bound by it.
-                let daemon_above = match (daemon, s.max_tasks_observed, s.ceiling_at_max_tasks_observed) {
-                    (true, Some(most), Some(ceiling)) if most > ceiling => {
-                        format!(" ({} on DRAINING instances, stopped last)", most - ceiling)
-                    }
                     _ => String::new(),
                 };
                 writeln!(

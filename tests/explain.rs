@@ -443,3 +443,15 @@ fn a_desired_capacity_set_between_datapoints_is_not_credited_to_managed_scaling(
     let point = &report["managedScaling"][0]["datapoints"][0];
     assert_eq!((point["desiredCapacityBefore"].as_u64(), point["desiredCapacity"].as_u64()), (Some(3), Some(3)), "{point}");
 }
+
+/// A DAEMON's most tasks above its ceiling are its tasks on DRAINING instances (its ceiling counts
+/// its ACTIVE instances; those stop last): the text report and explain say so, from one rule
+/// (`outcome::daemon_tasks_above_ceiling`), so the figure does not read as a ceiling crossed.
+#[test]
+fn a_daemon_above_its_ceiling_names_its_tasks_on_draining_instances() {
+    let file = "scenarios/query/member-of-daemon.ron";
+    let text = explain(file);
+    assert!(text.contains("most tasks 3 (ceiling then 1; 2 on DRAINING instances, stopped last)"), "{text}");
+    let run = String::from_utf8(common::drainsim(&["run", file, "--timeline", "none"]).stdout).unwrap();
+    assert!(run.contains("maxTasksObserved    3 (2 on DRAINING instances, stopped last)"), "{run}");
+}

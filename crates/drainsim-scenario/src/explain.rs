@@ -1024,10 +1024,8 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     }
     if let (Some(m), Some(c)) = (s.max_tasks_observed(), s.ceiling_at_max_tasks_observed()) {
         summary.push_str(&format!("; most tasks {m} (ceiling then {c}"));
-        // A DAEMON's ceiling is its ACTIVE instances' count: its tasks on DRAINING ones, which
-        // stop last, are above it and not bound by it.
-        if s.scheduling_strategy() == SchedulingStrategy::Daemon && m > c {
-            summary.push_str(&format!("; {} on DRAINING instances, stopped last", m - c));
+        if let Some(above) = crate::outcome::daemon_tasks_above_ceiling(s) {
+            summary.push_str(&format!("; {above} on DRAINING instances, stopped last"));
         }
         summary.push(')');
     }

@@ -270,6 +270,19 @@ pub fn drain_cancelled(i: &drainsim_core::InstanceView) -> bool {
     i.drain().started_at_ms().is_some() && i.drain().completed_at_ms().is_none() && i.status() == InstanceStatus::Active
 }
 
+/// How many of a DAEMON service's tasks at its `maxTasksObserved` were above the ceiling of that
+/// instant (None for a REPLICA service, or none above): a DAEMON's ceiling is its ACTIVE
+/// instances' count, and its tasks on DRAINING instances, which stop last, are above it and not
+/// bound by it. What the text report and `explain` add to the figure, so that it does not read as
+/// a ceiling crossed.
+pub fn daemon_tasks_above_ceiling(s: &drainsim_core::ServiceView) -> Option<u32> {
+    if s.scheduling_strategy() != drainsim_core::SchedulingStrategy::Daemon {
+        return None;
+    }
+    let above = s.max_tasks_observed()?.checked_sub(s.ceiling_at_max_tasks_observed()?)?;
+    (above > 0).then_some(above)
+}
+
 /// When the first drain that counts began: the earliest start of a drain that was not cancelled
 /// ([`drain_cancelled`]). None when the run drained nothing, or set every instance it drained
 /// ACTIVE again before its drain completed. `run`'s headline, `drainsim explain`, a sweep's
@@ -293,11 +306,7 @@ pub fn total_drain_ms(e: &Engine) -> Option<u64> {
 /// went, with those tasks still running or stopping, not because they stopped. One pass over the
 /// tasks.
 pub fn orphaned_tasks_by_instance(e: &Engine) -> BTreeMap<String, u32> {
-    let mut orphaned = BTreeMap::new();
-    for t in e.tasks().filter(|t| t.orphaned()) {
-        *orphaned.entry(t.instance().name().to_string()).or_insert(0u32) += 1;
-    }
-    orphaned
+    orphaned_tasks_where(e, |_| true)
 }
 
 /// Of [`orphaned_tasks_by_instance`], the tasks that were on the instance when its (last) drain
@@ -305,14 +314,17 @@ pub fn orphaned_tasks_by_instance(e: &Engine) -> BTreeMap<String, u32> {
 /// A task placed after the drain completed — the instance set ACTIVE again, then deregistered with
 /// `force` — orphaned by a later deregistration says nothing about the drain.
 pub fn orphaned_tasks_ending_drains(e: &Engine) -> BTreeMap<String, u32> {
-    let mut orphaned = BTreeMap::new();
-    for t in e.tasks().filter(|t| t.orphaned()) {
+    orphaned_tasks_where(e, |t| {
         let drain = t.instance().drain();
-        let ended_drain =
-            matches!((drain.started_at_ms(), drain.completed_at_ms()), (Some(_), Some(c)) if t.created_at_ms() <= c);
-        if ended_drain {
-            *orphaned.entry(t.instance().name().to_string()).or_insert(0u32) += 1;
-        }
+        matches!((drain.started_at_ms(), drain.completed_at_ms()), (Some(_), Some(c)) if t.created_at_ms() <= c)
+    })
+}
+
+/// The orphaned tasks `keep` takes, counted by their instance's name.
+fn orphaned_tasks_where(e: &Engine, keep: impl Fn(&drainsim_core::TaskView) -> bool) -> BTreeMap<String, u32> {
+    let mut orphaned = BTreeMap::new();
+    for t in e.tasks().filter(|t| t.orphaned() && keep(t)) {
+        *orphaned.entry(t.instance().name().to_string()).or_insert(0u32) += 1;
     }
     orphaned
 }
@@ -325,6 +337,14 @@ pub fn orphaned_tasks_ending_drains(e: &Engine) -> BTreeMap<String, u32> {
 /// drain completed; (Some(0), 0) when nothing was drained.
 pub fn completed_drains(e: &Engine) -> (Option<u64>, u64) {
     let Some(first) = first_drain_started_at(e) else { return (Some(0), 0) };
+    let (last, open) = drain_ends(e);
+    (last.map(|l| l.saturating_sub(first)), open)
+}
+
+/// Over the drains that were started and not cancelled ([`drain_cancelled`]: an instance
+/// re-activated or deregistered after its drain keeps its record): the last completion among
+/// those that completed, and how many did not complete.
+fn drain_ends(e: &Engine) -> (Option<u64>, u64) {
     let (mut last, mut open) = (None, 0u64);
     for i in e.instances().filter(|i| i.drain().started_at_ms().is_some() && !drain_cancelled(i)) {
         match i.drain().completed_at_ms() {
@@ -332,33 +352,15 @@ pub fn completed_drains(e: &Engine) -> (Option<u64>, u64) {
             None => open += 1,
         }
     }
-    (last.map(|l| l.saturating_sub(first)), open)
+    (last, open)
 }
 
 /// When the last of the drains that were started completed; None if any did not complete (or none
 /// started).
 pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
-    let mut latest = None;
-    let mut any = false;
-    for i in e.instances() {
-        let drain = i.drain();
-        if drain.started_at_ms().is_none() {
-            continue;
-        }
-        // An instance re-activated or deregistered after its drain keeps its record.
-        if drain_cancelled(&i) {
-            continue;
-        }
-        any = true;
-        match drain.completed_at_ms() {
-            None => return None,
-            Some(c) => latest = Some(latest.map_or(c, |l: u64| l.max(c))),
-        }
-    }
-    if any {
-        latest
-    } else {
-        None
+    match drain_ends(e) {
+        (last, 0) => last,
+        _ => None,
     }
 }
 

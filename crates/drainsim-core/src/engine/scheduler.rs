@@ -261,13 +261,17 @@ impl Engine {
     /// waiting for resources to become available"
     /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service-options.html>).
     fn wake_waiting_daemons(&mut self, cluster: ClusterId) {
+        self.wake_capacity_waiters_where(cluster, |_, s| s.scheduling == SchedulingStrategy::Daemon);
+    }
+
+    /// The services of the cluster waiting for room that `wake` picks stop waiting and try again.
+    fn wake_capacity_waiters_where(&mut self, cluster: ClusterId, wake: impl Fn(ServiceId, &ServiceState) -> bool) {
         let waiting = &self.clusters[cluster.index()].capacity_waiters;
         if waiting.is_empty() {
             return;
         }
-        let daemons: Vec<ServiceId> =
-            waiting.iter().copied().filter(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon).collect();
-        for s in daemons {
+        let woken: Vec<ServiceId> = waiting.iter().copied().filter(|s| wake(*s, &self.services[s.index()])).collect();
+        for s in woken {
             self.clusters.stop_waiting(cluster, s);
             self.request_pass(s);
         }
@@ -281,20 +285,9 @@ impl Engine {
         let t = &self.tasks[placed.index()];
         let cluster = self.instances[t.instance.index()].cluster;
         let own = self.origin(t.origin).service;
-        self.wake_daemons_reading(cluster, |id, s| Some(id) != own && s.constraints.reads_task_groups());
-        if self.clusters[cluster.index()].capacity_waiters.is_empty() {
-            return;
-        }
-        let readers: Vec<ServiceId> = self.clusters[cluster.index()]
-            .capacity_waiters
-            .iter()
-            .copied()
-            .filter(|s| Some(*s) != own && self.services[s.index()].constraints.reads_task_groups())
-            .collect();
-        for s in readers {
-            self.clusters.stop_waiting(cluster, s);
-            self.request_pass(s);
-        }
+        let reads = |id: ServiceId, s: &ServiceState| Some(id) != own && s.constraints.reads_task_groups();
+        self.wake_daemons_reading(cluster, reads);
+        self.wake_capacity_waiters_where(cluster, reads);
     }
 
     /// The daemon services of a cluster that `read` picks re-count and re-evaluate their
