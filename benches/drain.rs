@@ -22,7 +22,8 @@
 //!   zone's instances are replaced, one move at a time.
 //! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
 //!   time (the cost of a stop must not grow with the service).
-//! - `placement/*`: placing N tasks into M instances per strategy; `spread_instance_mixed_fleet_*`:
+//! - `placement/*`: placing N tasks into M instances per strategy (`spread_rack_400_values_*`: by
+//!   a custom attribute with a value per five instances); `spread_instance_mixed_fleet_*`:
 //!   10,000 more tasks of a service spread by instance that holds one on each of 10,000 big
 //!   instances, onto 10,000 empty small ones.
 //! - `scenario/parse_large`: parsing a 20,000-instance, 1,000-service scenario file;
@@ -69,6 +70,23 @@ fn register(e: &mut Engine, name: String, az: usize) {
     e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
         cluster: Some("bench".into()),
         total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 16384)],
+        instance_identity: InstanceIdentity {
+            name,
+            instance_type: "m5.xlarge".into(),
+            availability_zone: ["us-east-1a", "us-east-1b", "us-east-1c"][az % 3].into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }))
+    .expect("valid registration");
+}
+
+/// Registers an instance as [`register`] does, with the custom attribute `rack`.
+fn register_in_rack(e: &mut Engine, name: String, az: usize, rack: String) {
+    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        cluster: Some("bench".into()),
+        total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 16384)],
+        attributes: vec![Attribute { name: "rack".into(), value: Some(rack), target_type: None, target_id: None }],
         instance_identity: InstanceIdentity {
             name,
             instance_type: "m5.xlarge".into(),
@@ -385,7 +403,7 @@ fn placement(c: &mut Criterion) {
             b.iter_batched(mixed_fleet, |mut e| black_box(scale_up_mixed(&mut e)), BatchSize::PerIteration)
         });
     }
-    let cases: [(&str, Vec<PlacementStrategy>); 5] = [
+    let cases: [(&str, Vec<PlacementStrategy>); 6] = [
         ("binpack_memory", vec![PlacementStrategy { strategy_type: "binpack".into(), field: Some("memory".into()) }]),
         (
             "spread_az",
@@ -398,9 +416,16 @@ fn placement(c: &mut Criterion) {
             "spread_instance_type",
             vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:ecs.instance-type".into()) }],
         ),
+        // Spread by a custom attribute of 400 values (a rack per five instances): the owner
+        // keeps its values in the order it visits them, not sorted at each placement.
+        (
+            "spread_rack_400_values",
+            vec![PlacementStrategy { strategy_type: "spread".into(), field: Some("attribute:rack".into()) }],
+        ),
     ];
     let (tasks, instances) = (10_000usize, 2_000usize);
     for (name, strat) in cases {
+        let racks = name.starts_with("spread_rack");
         g.throughput(Throughput::Elements(tasks as u64));
         g.bench_function(format!("{name}_t10k_i2k"), |b| {
             b.iter_batched(
@@ -414,7 +439,11 @@ fn placement(c: &mut Criterion) {
                     e.create_cluster("bench").expect("valid");
                     task_definition(&mut e);
                     for i in 0..instances {
-                        register(&mut e, format!("i{i}"), i);
+                        if racks {
+                            register_in_rack(&mut e, format!("i{i}"), i, format!("rack-{:03}", i / 5));
+                        } else {
+                            register(&mut e, format!("i{i}"), i);
+                        }
                     }
                     e
                 },

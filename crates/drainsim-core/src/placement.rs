@@ -357,6 +357,70 @@ pub type ValueMembers = BTreeMap<Option<Sym>, CapacitySets>;
 pub struct ValueSamples {
     pub by_value: BTreeMap<Option<Sym>, Vec<InstanceId>>,
     pub at: Vec<u32>,
+    /// The values' text order, which spread by the attribute visits values of equal counts in.
+    pub ranks: ValueRanks,
+}
+
+/// The text order of one tracked attribute's values (`None`, lacking the attribute, first), as
+/// ranks: spread by an attribute visits the values with the fewest of the owner's tasks first,
+/// ties in this order, and keeps its order by these ranks
+/// ([`crate::state::service::ValueOrder`]) instead of sorting every value by its text at each
+/// placement. The ranks are given anew ([`PlacementIndex::rank_values`]) when a spread reads them
+/// after an unranked value became placeable; each giving has its own `epoch`, so an order kept by
+/// older ranks is known to be stale.
+#[derive(Debug, Clone, Default)]
+pub struct ValueRanks {
+    /// Each ranked value's place in the text order.
+    rank_of: BTreeMap<Option<Sym>, u32>,
+    /// The ranked values in text order.
+    by_rank: Vec<Option<Sym>>,
+    /// Whether a value without a rank has become placeable since the ranks were given.
+    unranked: bool,
+    /// Which giving of ranks these are: unique within the cluster's index, 0 before the first.
+    pub epoch: u64,
+}
+
+impl ValueRanks {
+    /// The rank of `value` (none for a value that was not placeable when the ranks were given).
+    pub fn rank(&self, value: Option<Sym>) -> Option<u32> {
+        self.rank_of.get(&value).copied()
+    }
+    /// The value of rank `rank`.
+    pub fn value(&self, rank: u32) -> Option<Sym> {
+        self.by_rank[rank as usize]
+    }
+    /// How many values are ranked.
+    pub fn ranked(&self) -> usize {
+        self.by_rank.len()
+    }
+    /// Whether every placeable value has a rank, from a giving of ranks (epoch above 0).
+    pub fn current(&self) -> bool {
+        self.epoch > 0 && !self.unranked
+    }
+    /// Bit words with a bit per rank, all clear.
+    fn no_bits(&self) -> Vec<u64> {
+        vec![0; self.by_rank.len().div_ceil(64)]
+    }
+}
+
+/// One bit per rank of an attribute's values ([`ValueRanks`]), for the ranks of epoch `epoch`:
+/// the values a size class has members of. Words past the end read as clear.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RankBits {
+    pub epoch: u64,
+    pub words: Vec<u64>,
+}
+
+impl RankBits {
+    fn set(&mut self, rank: u32, on: bool) {
+        let (word, bit) = (rank as usize / 64, rank % 64);
+        let w = &mut self.words[word];
+        *w = if on { *w | (1 << bit) } else { *w & !(1 << bit) };
+    }
+    /// Whether rank `rank`'s bit is set.
+    pub fn get(&self, rank: u32) -> bool {
+        self.words.get(rank as usize / 64).is_some_and(|w| w & (1 << (rank % 64)) != 0)
+    }
 }
 
 impl ValueSamples {
@@ -365,6 +429,9 @@ impl ValueSamples {
         self.by_value.get(&value).map_or(&[], Vec::as_slice)
     }
     fn insert(&mut self, id: InstanceId, value: Option<Sym>) {
+        if !self.by_value.contains_key(&value) && self.ranks.rank(value).is_none() {
+            self.ranks.unranked = true;
+        }
         let list = self.by_value.entry(value).or_default();
         if self.at.len() <= id.index() {
             self.at.resize(id.index() + 1, u32::MAX);
@@ -397,6 +464,10 @@ pub struct ClassIndex {
     /// (`None`: the instance lacks the attribute or it has no value), ordered by free memory as
     /// `by_memory` is. Values no member has are absent.
     pub by_value: BTreeMap<Sym, ValueMembers>,
+    /// Per attribute in `by_value`: the ranks of the values it holds, kept while they are of
+    /// the attribute's current ranks (`RankBits::epoch`), rebuilt from `by_value` otherwise
+    /// ([`PlacementIndex::rank_values`]).
+    pub value_bits: BTreeMap<Sym, RankBits>,
 }
 
 impl ClassIndex {
@@ -411,21 +482,46 @@ impl ClassIndex {
         }
     }
     /// Files a member (key `k`) under its value of `attribute`.
-    fn insert_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey, track_cpu: bool) {
-        let members = self.by_value.entry(attribute).or_default().entry(value).or_default();
+    /// `ranks` are the attribute's: a value the class had no member of gets its bit.
+    fn insert_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey, track_cpu: bool, ranks: &ValueRanks) {
+        let values = self.by_value.entry(attribute).or_default();
+        let new_value = !values.contains_key(&value);
+        let members = values.entry(value).or_default();
         debug_assert!(!members.by_memory.contains(&(k.memory, k.id)), "an instance is filed once under an attribute");
         members.insert(k, track_cpu);
+        if new_value {
+            self.note_value(attribute, value, ranks, true);
+        }
     }
-    /// Takes a member (key `k`) out of its value of `attribute`, dropping the value when no
-    /// member has it.
-    fn remove_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey, track_cpu: bool) {
+    /// Takes a member (key `k`) out of its value of `attribute`, dropping the value (and its bit)
+    /// when no member has it.
+    fn remove_value(&mut self, attribute: Sym, value: Option<Sym>, k: IndexKey, track_cpu: bool, ranks: &ValueRanks) {
         let values = self.by_value.get_mut(&attribute).expect("a tracked attribute has a value map");
         let members = values.get_mut(&value).expect("a member is filed under its value");
         assert!(members.by_memory.contains(&(k.memory, k.id)), "a member is filed under its value");
         members.remove(k, track_cpu);
         if members.by_memory.is_empty() {
             values.remove(&value);
+            self.note_value(attribute, value, ranks, false);
         }
+    }
+    /// The class came to hold (`on`) or no longer holds a value of `attribute`: its bit follows
+    /// while the bits are of the current ranks (else they are rebuilt when next read).
+    fn note_value(&mut self, attribute: Sym, value: Option<Sym>, ranks: &ValueRanks, on: bool) {
+        if !ranks.current() {
+            return;
+        }
+        let Some(bits) = self.value_bits.get_mut(&attribute).filter(|b| b.epoch == ranks.epoch) else { return };
+        let rank = ranks.rank(value).expect("a placeable value has a current rank");
+        bits.set(rank, on);
+    }
+    /// Rebuilds the bits of `attribute` from the values the class holds, for `ranks`.
+    fn rebuild_value_bits(&mut self, attribute: Sym, ranks: &ValueRanks) {
+        let mut bits = RankBits { epoch: ranks.epoch, words: ranks.no_bits() };
+        for value in self.by_value.get(&attribute).into_iter().flat_map(|v| v.keys()) {
+            bits.set(ranks.rank(*value).expect("a placeable value has a current rank"), true);
+        }
+        self.value_bits.insert(attribute, bits);
     }
 }
 
@@ -495,6 +591,8 @@ pub struct PlacementIndex {
     /// an instance's answers when it joins the index and when its attributes change
     /// ([`PlacementIndex::insert`], [`PlacementIndex::resatisfy`]).
     pub satisfying: BTreeMap<MemberOfId, BTreeSet<InstanceId>>,
+    /// How many times values were ranked ([`ValueRanks::epoch`]). Only grows.
+    rank_epochs: u64,
 }
 
 /// Whether an instance with key `k` is a member of class `key`: room and ports, and for a
@@ -546,8 +644,8 @@ impl PlacementIndex {
         for (key, class) in self.classes.iter_mut() {
             if admitted(&self.satisfying, key, &k, ports) {
                 class.insert(k, self.track_cpu);
-                for (attribute, values) in &self.attribute_values {
-                    class.insert_value(*attribute, values[&k.id], k, self.track_cpu);
+                for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
+                    class.insert_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
                 }
             }
         }
@@ -564,8 +662,8 @@ impl PlacementIndex {
         for (key, class) in self.classes.iter_mut() {
             if admitted(&self.satisfying, key, &k, ports) {
                 class.remove(k, self.track_cpu);
-                for (attribute, values) in &self.attribute_values {
-                    class.remove_value(*attribute, values[&k.id], k, self.track_cpu);
+                for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
+                    class.remove_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
                 }
             }
         }
@@ -604,11 +702,11 @@ impl PlacementIndex {
                 } else {
                     class.remove(k, self.track_cpu);
                 }
-                for (attribute, values) in &self.attribute_values {
+                for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
                     if *now {
-                        class.insert_value(*attribute, values[&k.id], k, self.track_cpu);
+                        class.insert_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
                     } else {
-                        class.remove_value(*attribute, values[&k.id], k, self.track_cpu);
+                        class.remove_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
                     }
                 }
             }
@@ -633,13 +731,13 @@ impl PlacementIndex {
                     self.joins = self.joins.checked_add(1).expect("fewer than 2^64 joins");
                 }
             }
-            for (attribute, values) in &self.attribute_values {
+            for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
                 let value = values[&after.id];
                 if was {
-                    class.remove_value(*attribute, value, before, self.track_cpu);
+                    class.remove_value(*attribute, value, before, self.track_cpu, &samples.ranks);
                 }
                 if is {
-                    class.insert_value(*attribute, value, after, self.track_cpu);
+                    class.insert_value(*attribute, value, after, self.track_cpu, &samples.ranks);
                 }
             }
         }
@@ -669,8 +767,8 @@ impl PlacementIndex {
             samples.insert(k.id, new);
             for (key, class) in self.classes.iter_mut() {
                 if admitted(&self.satisfying, key, &k, ports) {
-                    class.remove_value(*attribute, old, k, self.track_cpu);
-                    class.insert_value(*attribute, new, k, self.track_cpu);
+                    class.remove_value(*attribute, old, k, self.track_cpu, &samples.ranks);
+                    class.insert_value(*attribute, new, k, self.track_cpu, &samples.ranks);
                 }
             }
         }
@@ -688,10 +786,12 @@ impl PlacementIndex {
         }
         let values: BTreeMap<InstanceId, Option<Sym>> = self.placeable.iter().map(|id| (*id, value_of(*id))).collect();
         let keys = self.all_keys(key_of);
+        // No ranks yet: the classes' bits are built when a spread first reads them.
+        let unranked = ValueRanks::default();
         for (key, class) in self.classes.iter_mut() {
             for k in &keys {
                 if admitted(&self.satisfying, key, k, ports) {
-                    class.insert_value(attribute, values[&k.id], *k, self.track_cpu);
+                    class.insert_value(attribute, values[&k.id], *k, self.track_cpu, &unranked);
                 }
             }
         }
@@ -705,6 +805,27 @@ impl PlacementIndex {
     /// Whether members are filed by their value of `attribute`.
     pub fn tracks_attribute(&self, attribute: Sym) -> bool {
         self.attribute_values.contains_key(&attribute)
+    }
+    /// Makes the ranks of tracked `attribute`'s values current and class `class`'s bits of them
+    /// ([`ValueRanks`], [`ClassIndex::value_bits`]): the ranks are given anew (in the text order
+    /// `text` gives) when a placeable value has none, which costs a sort of the values, and a
+    /// class's bits are rebuilt when they are of older ranks. Returns the ranks.
+    pub fn rank_values<'a>(&mut self, attribute: Sym, class: SizeClass, text: impl Fn(Sym) -> &'a str) -> &ValueRanks {
+        let samples = self.value_samples.get_mut(&attribute).expect("a tracked attribute is sampled");
+        if !samples.ranks.current() {
+            let mut by_rank: Vec<Option<Sym>> = samples.by_value.keys().copied().collect();
+            by_rank.sort_unstable_by_key(|v| v.map(&text));
+            let rank_of =
+                by_rank.iter().enumerate().map(|(n, v)| (*v, u32::try_from(n).expect("fewer than 2^32 values"))).collect();
+            self.rank_epochs = self.rank_epochs.checked_add(1).expect("fewer than 2^64 rankings");
+            samples.ranks = ValueRanks { rank_of, by_rank, unranked: false, epoch: self.rank_epochs };
+        }
+        let ranks = &samples.ranks;
+        let class = self.classes.get_mut(&class).expect("a class read is kept");
+        if class.value_bits.get(&attribute).is_none_or(|b| b.epoch != ranks.epoch) {
+            class.rebuild_value_bits(attribute, ranks);
+        }
+        ranks
     }
     /// The keys of every placeable instance (`key_of` reads an instance's current key).
     fn all_keys(&self, key_of: impl Fn(InstanceId) -> IndexKey) -> Vec<IndexKey> {
@@ -744,8 +865,8 @@ impl PlacementIndex {
         for k in self.all_keys(key_of) {
             if admitted(&self.satisfying, &key, &k, ports) {
                 class.insert(k, self.track_cpu);
-                for (attribute, values) in &self.attribute_values {
-                    class.insert_value(*attribute, values[&k.id], k, self.track_cpu);
+                for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
+                    class.insert_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
                 }
             }
         }
@@ -1093,5 +1214,85 @@ mod tests {
         let mut by_variant = all;
         by_variant.sort();
         assert_eq!(by_variant, by_text);
+    }
+
+    /// Ranks of `values` in text order, as [`super::PlacementIndex::rank_values`] gives them.
+    fn ranks_of(
+        values: &std::collections::BTreeSet<Option<crate::infra::intern::Sym>>,
+        strings: &crate::infra::intern::Interner,
+        epoch: u64,
+    ) -> super::ValueRanks {
+        let mut by_rank: Vec<_> = values.iter().copied().collect();
+        by_rank.sort_unstable_by_key(|v| v.map(|s| strings.resolve(s)));
+        let rank_of = by_rank.iter().enumerate().map(|(n, v)| (*v, n as u32)).collect();
+        super::ValueRanks { rank_of, by_rank, unranked: false, epoch }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// An owner's kept order of values (`ValueOrder`), synced after any counts change, values
+        /// joining (ranked anew, as the index does when an unranked value becomes placeable) and
+        /// a class coming to hold values or not, visits the class's values as a sort of them by
+        /// (the owner's staying tasks, text) does — the order spread by an attribute visits them
+        /// in. Values are interned out of text order, and more changes than the order notes
+        /// between two syncs make it rebuild.
+        #[test]
+        fn the_kept_order_of_values_is_the_sorted_one(
+            ops in proptest::collection::vec((0u8..5, 0usize..41, 0usize..6, -3i32..4), 1..300)
+        ) {
+            use crate::infra::ids::InstanceId;
+            use crate::state::service::SpreadCounts;
+            use std::collections::BTreeSet;
+            let mut strings = crate::infra::intern::Interner::with_capacity(64, 1024);
+            let attr = strings.intern("rack");
+            let syms: Vec<_> = (0..40).map(|n| strings.intern(&format!("rack-{:02}", (n * 17) % 40))).collect();
+            let value_of = |a: usize| (a < 40).then(|| syms[a]);
+            let az = strings.intern("us-east-1a");
+            let mut spread = SpreadCounts { value_attribute: Some(attr), ..SpreadCounts::new(true) };
+            let (mut placeable, mut present) = (BTreeSet::new(), BTreeSet::new());
+            let mut ranks = super::ValueRanks::default();
+            for (op, a, b, delta) in ops {
+                let value = value_of(a);
+                match op {
+                    // Staying tasks come or go on an instance (each has one value).
+                    0 | 1 => {
+                        let instance = InstanceId((a * 6 + b) as u32);
+                        let on = spread.per_instance.get(instance) as i32;
+                        spread.adjust_valued(instance, az, value, delta.max(-on));
+                    }
+                    // A value becomes placeable (unranked until the next spread reads the ranks).
+                    2 => {
+                        placeable.insert(value);
+                    }
+                    // The class comes to hold a placeable value, or no longer holds it.
+                    3 => {
+                        if placeable.contains(&value) && !present.remove(&value) {
+                            present.insert(value);
+                        }
+                    }
+                    // A spread reads the order.
+                    _ => {
+                        if ranks.epoch == 0 || placeable.iter().any(|v| ranks.rank(*v).is_none()) {
+                            ranks = ranks_of(&placeable, &strings, ranks.epoch + 1);
+                        }
+                        spread.sync_value_order(&ranks);
+                        proptest::prop_assert_eq!(spread.value_order_fault(Some(&ranks)), None);
+                        let mut bits = super::RankBits { epoch: ranks.epoch, words: ranks.no_bits() };
+                        for v in &present {
+                            bits.set(ranks.rank(*v).expect("ranked"), true);
+                        }
+                        let visited: Vec<_> = spread.value_order.as_deref().expect("synced").visit(&bits, &ranks).collect();
+                        let mut sorted: Vec<_> = present
+                            .iter()
+                            .map(|v| (spread.per_value.get(v).copied().unwrap_or(0), v.map(|s| strings.resolve(s)), *v))
+                            .collect();
+                        sorted.sort_unstable();
+                        let sorted: Vec<_> = sorted.into_iter().map(|(_, _, v)| v).collect();
+                        proptest::prop_assert_eq!(visited, sorted);
+                    }
+                }
+            }
+        }
     }
 }

@@ -486,8 +486,30 @@ fn owner_key(owner: &Owner) -> (u8, usize) {
     }
 }
 
+/// An owner's kept order of the values it counts by files every ranked value at its count,
+/// unless noted as changed since its last spread ([`crate::state::service::ValueOrder`]).
+fn check_value_orders(e: &Engine) -> Result<(), InvariantViolation> {
+    let ranks = |c: usize, spread: &crate::state::service::SpreadCounts| {
+        spread.value_attribute.and_then(|a| e.clusters[c].placement.value_samples.get(&a)).map(|s| &s.ranks)
+    };
+    for s in e.services.iter() {
+        if let Some(fault) = s.spread.value_order_fault(ranks(s.cluster.index(), &s.spread)) {
+            return fail("spread-counts", format!("service {}: {fault}", e.strings.resolve(s.name)));
+        }
+    }
+    for (c, cluster) in e.clusters.iter().enumerate() {
+        for (group, spread) in &cluster.group_spread {
+            if let Some(fault) = spread.value_order_fault(ranks(c, spread)) {
+                return fail("spread-counts", format!("task group {}: {fault}", e.strings.resolve(*group)));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_spread_counts(e: &Engine) -> Result<(), InvariantViolation> {
     check_group_spread_counts(e)?;
+    check_value_orders(e)?;
     check_room_orders(e)?;
     check_full_pool_notes(e)?;
     for s in e.services.iter() {
@@ -1122,6 +1144,37 @@ fn check_attribute_values(e: &Engine, index: &crate::placement::PlacementIndex) 
                 return fail(
                     "placement-index",
                     format!("size class {key}: members filed under the wrong values of attribute {name}"),
+                );
+            }
+        }
+    }
+    for (attr, samples) in &index.value_samples {
+        let name = e.strings.resolve(*attr);
+        let ranks = &samples.ranks;
+        if !ranks.current() {
+            continue;
+        }
+        // Ranked in text order, every placeable value among them.
+        let by_rank: Vec<Option<Sym>> = (0..ranks.ranked() as u32).map(|r| ranks.value(r)).collect();
+        let in_text_order = by_rank.windows(2).all(|w| w[0].map(|s| e.strings.resolve(s)) < w[1].map(|s| e.strings.resolve(s)));
+        let ranked_back = by_rank.iter().enumerate().all(|(n, v)| ranks.rank(*v) == Some(n as u32));
+        if !in_text_order || !ranked_back || samples.by_value.keys().any(|v| ranks.rank(*v).is_none()) {
+            return fail(
+                "placement-index",
+                format!("attribute {name}: values ranked out of text order, or placeable ones unranked"),
+            );
+        }
+        for (key, class) in &index.classes {
+            let Some(bits) = class.value_bits.get(attr).filter(|b| b.epoch == ranks.epoch) else { continue };
+            let held: Vec<u32> =
+                class.by_value.get(attr).into_iter().flat_map(|v| v.keys()).filter_map(|v| ranks.rank(*v)).collect();
+            let set: Vec<u32> = (0..ranks.ranked() as u32).filter(|r| bits.get(*r)).collect();
+            let mut held = held;
+            held.sort_unstable();
+            if held != set {
+                return fail(
+                    "placement-index",
+                    format!("size class {key}: bits of the values of attribute {name} it holds are wrong"),
                 );
             }
         }

@@ -1168,21 +1168,16 @@ impl Engine {
                 self.clusters.count_group_by_value(cluster, group, attr, &values);
             }
         }
-        let spread = self.owner_spread(cluster, owner);
-        debug_assert!(spread.is_none_or(|s| s.tracks_instances), "spread by an attribute keeps per-instance counts");
         // A service spreading by this attribute, and a task group (which counts by the last
         // attribute it spread by, switched above), keep their tasks' counts per value as they
-        // change; an owner without counts by it (a group with no staying task yet) is counted
-        // here.
+        // change, and the values in the order they are visited in; an owner without counts by
+        // it (a group with no staying task yet) is counted here.
+        if self.owner_spread(cluster, owner).is_some_and(|s| s.value_attribute == Some(attr)) {
+            self.ready_value_order(cluster, owner, class, attr);
+        }
+        let spread = self.owner_spread(cluster, owner);
+        debug_assert!(spread.is_none_or(|s| s.tracks_instances), "spread by an attribute keeps per-instance counts");
         let kept = spread.filter(|s| s.value_attribute == Some(attr));
-        let walked;
-        let counts = match kept {
-            Some(s) => &s.per_value,
-            None => {
-                walked = self.owner_tasks_by_value(cluster, owner, attr);
-                &walked
-            }
-        };
         let placement = &self.clusters[cluster.index()].placement;
         let values = placement.classes[&class].by_value.get(&attr)?;
         // The members of a value to walk: those of the narrower class when one is kept.
@@ -1191,14 +1186,36 @@ impl Engine {
             Some(narrowed_values) => narrowed_values.and_then(|m| m.get(v)).unwrap_or(&NO_MEMBERS),
             None => &values[v],
         };
-        let mut order: Vec<(u32, Option<&str>, Option<Sym>)> =
-            values.keys().map(|v| (counts.get(v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), *v)).collect();
-        order.sort_unstable();
+        // The class's values, the fewest of the owner's tasks first (ties: the value's text, a
+        // value lacking the attribute first): from the owner's kept order, read as far as the
+        // search goes, or sorted here.
+        let by_text = |counts: &BTreeMap<Option<Sym>, u32>| {
+            let mut order: Vec<(u32, Option<&str>, Option<Sym>)> =
+                values.keys().map(|v| (counts.get(v).copied().unwrap_or(0), v.map(|s| self.strings.resolve(s)), *v)).collect();
+            order.sort_unstable();
+            order.into_iter().map(|(_, _, v)| v)
+        };
+        let order: Box<dyn Iterator<Item = Option<Sym>> + '_> = match kept {
+            Some(s) => {
+                let ranks = &placement.value_samples[&attr].ranks;
+                let present = &placement.classes[&class].value_bits[&attr];
+                let kept_order = s.value_order.as_deref().expect("an owner counting by value keeps its order");
+                #[cfg(debug_assertions)]
+                if values.len() <= 512 {
+                    assert!(
+                        kept_order.visit(present, ranks).eq(by_text(&s.per_value)),
+                        "the kept order of values is the sorted one"
+                    );
+                }
+                Box::new(kept_order.visit(present, ranks))
+            }
+            None => Box::new(by_text(&self.owner_tasks_by_value(cluster, owner, attr))),
+        };
         let staying_on = |id: InstanceId| spread.map_or(0, |s| s.per_instance.get(id));
         let in_zone = |id: InstanceId| az.is_none_or(|z| self.instances[id.index()].availability_zone == z);
         let fits = |id: InstanceId| ask.fits(self, id);
-        let order: Vec<Option<Sym>> = order.into_iter().map(|(_, _, v)| v).collect();
         if within == Strategy::Random {
+            let order: Vec<Option<Sym>> = order.collect();
             return self.random_within_values(ask, az, attr, &order);
         }
         // How many of the owner's instances the walks by count passed over (no room, or another
@@ -1214,7 +1231,8 @@ impl Engine {
         let pool_of = |v: Option<Sym>| (narrowed.unwrap_or(class), az, Some((attr, v)));
         let known_full = |v: Option<Sym>| spread.is_some_and(|s| s.knows_no_free_member(pool_of(v), joins));
         let found_full = std::cell::RefCell::new(Vec::new());
-        let chosen = order.into_iter().find_map(|v| {
+        let mut order = order;
+        let chosen = order.find_map(|v| {
             let members = &values[&v].by_memory;
             let walked_sets = walked_members(&v);
             let walked = &walked_sets.by_memory;
@@ -1326,6 +1344,7 @@ impl Engine {
                 None => spread?.by_count.iter().map(|(_, id)| *id).find(|id| member_in_zone(id) && fits(*id)),
             }
         });
+        drop(order);
         for v in found_full.into_inner() {
             self.note_no_free_member(cluster, owner, pool_of(v), joins);
         }
@@ -1336,6 +1355,21 @@ impl Engine {
             self.start_room_order(cluster, owner, class, RoomPools::Value, (free, Some(SpreadTie::Own)));
         }
         chosen
+    }
+
+    /// Makes `owner`'s order of the values of `attr`, the attribute it counts by, ready for a
+    /// spread among the members of `class`: the attribute's ranks current, the class's bits of
+    /// them, and the values whose counts changed filed again ([`crate::state::service::ValueOrder`]).
+    fn ready_value_order(&mut self, cluster: ClusterId, owner: Owner, class: SizeClass, attr: Sym) {
+        let strings = &self.strings;
+        self.clusters.placement_mut(cluster).rank_values(attr, class, |s| strings.resolve(s));
+        match owner {
+            Owner::Service(s) => {
+                let ranks = &self.clusters[cluster.index()].placement.value_samples[&attr].ranks;
+                self.services.sync_value_order(s, ranks);
+            }
+            Owner::Group(g) => self.clusters.sync_group_value_order(cluster, g, attr),
+        }
     }
 
     /// `random` after a spread by an attribute: uniform among the members that fit of the first

@@ -378,6 +378,15 @@ impl Clusters {
         self.any_group_value_spread = true;
     }
 
+    /// A task group's order of values of `attribute` (the one it counts by) is synced with the
+    /// index's ranks ([`crate::state::service::SpreadCounts::sync_value_order`]), which
+    /// [`crate::placement::PlacementIndex::rank_values`] made current.
+    pub(crate) fn sync_group_value_order(&mut self, id: Id, group: Sym, attribute: Sym) {
+        let record = &mut self.records[id.index()];
+        let ranks = &record.placement.value_samples[&attribute].ranks;
+        record.group_spread.get_mut(&group).expect("the group has counts").sync_value_order(ranks);
+    }
+
     /// Whether any task group ever counted its tasks by an attribute's value.
     pub(crate) fn any_group_value_spread(&self) -> bool {
         self.any_group_value_spread

@@ -671,6 +671,98 @@ pub struct SpreadCounts {
     /// The pools whose every member searches found occupied by the owner since the last change
     /// that could free one ([`NoFreeMembers`]). Not part of [`SpreadCounts::same_counts`].
     pub no_free_members: Option<Box<NoFreeMembers>>,
+    /// The counted values in the order spread by `value_attribute` visits them, once a spread
+    /// read it ([`ValueOrder`]). Derived from `per_value` and the attribute's ranks: not part of
+    /// [`SpreadCounts::same_counts`].
+    pub value_order: Option<Box<ValueOrder>>,
+}
+
+/// Most changes of counts by value an owner notes for its [`ValueOrder`] between two spreads
+/// beyond the values it counts: past them it rebuilds the order from its counts instead.
+pub const VALUE_CHANGES_NOTED: usize = 64;
+
+/// An owner's values of `value_attribute` with staying tasks, ordered by (count, rank): with the
+/// placement index's bits of the values a size class holds ([`crate::placement::RankBits`]),
+/// the order spread by an attribute visits values in — the fewest of the owner's tasks first,
+/// ties in the values' text order — without sorting every value at each placement
+/// ([`ValueOrder::visit`]). Counts change through [`SpreadCounts::adjust_at`], which notes the
+/// value; [`SpreadCounts::sync_value_order`] files the noted values again before a spread reads
+/// the order, and rebuilds it when the ranks were given anew.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValueOrder {
+    /// The epoch of the ranks the order is filed by ([`crate::placement::ValueRanks::epoch`]).
+    epoch: u64,
+    /// (count, rank) of each filed value.
+    by_count: std::collections::BTreeSet<(u32, u32)>,
+    /// A bit per rank of the filed values.
+    counted: Vec<u64>,
+    /// The count each value is filed with: the values with a rank and staying tasks.
+    filed: BTreeMap<Option<Sym>, u32>,
+    /// Values whose count changed since the order was last synced (at most
+    /// [`VALUE_CHANGES_NOTED`] beyond the values counted).
+    changed: Vec<Option<Sym>>,
+    /// Whether more changes came than `changed` keeps: the order is rebuilt.
+    stale: bool,
+}
+
+impl ValueOrder {
+    fn note_change(&mut self, value: Option<Sym>, values_counted: usize) {
+        if self.stale {
+            return;
+        }
+        if self.changed.len() >= values_counted.saturating_add(VALUE_CHANGES_NOTED) {
+            self.stale = true;
+            self.changed = Vec::new();
+        } else {
+            self.changed.push(value);
+        }
+    }
+    fn set_bit(&mut self, rank: u32, on: bool) {
+        let word = rank as usize / 64;
+        if self.counted.len() <= word {
+            self.counted.resize(word + 1, 0);
+        }
+        let bit = 1u64 << (rank % 64);
+        self.counted[word] = if on { self.counted[word] | bit } else { self.counted[word] & !bit };
+    }
+    /// Files `value` with its count `now` (unfiled at 0, or without a rank).
+    fn refile(&mut self, value: Option<Sym>, now: u32, ranks: &crate::placement::ValueRanks) {
+        let Some(rank) = ranks.rank(value) else {
+            assert!(!self.filed.contains_key(&value), "a filed value has a rank");
+            return;
+        };
+        if let Some(old) = self.filed.remove(&value) {
+            assert!(self.by_count.remove(&(old, rank)), "a filed value is ordered by its filed count");
+            self.set_bit(rank, false);
+        }
+        if now > 0 {
+            self.filed.insert(value, now);
+            self.by_count.insert((now, rank));
+            self.set_bit(rank, true);
+        }
+    }
+    /// The values of a size class (`present`: its bits of the values it holds, of the same ranks)
+    /// in the order spread visits them: those without a staying task of the owner in rank order,
+    /// then the rest by (count, rank). Synced first ([`SpreadCounts::sync_value_order`]).
+    pub(crate) fn visit<'a>(
+        &'a self,
+        present: &'a crate::placement::RankBits,
+        ranks: &'a crate::placement::ValueRanks,
+    ) -> impl Iterator<Item = Option<Sym>> + 'a {
+        debug_assert!(self.epoch == ranks.epoch && present.epoch == ranks.epoch && !self.stale && self.changed.is_empty());
+        let unoccupied = present.words.iter().enumerate().flat_map(move |(n, word)| {
+            let mut left = word & !self.counted.get(n).copied().unwrap_or(0);
+            std::iter::from_fn(move || {
+                (left != 0).then(|| {
+                    let bit = left.trailing_zeros();
+                    left &= left - 1;
+                    (n * 64) as u32 + bit
+                })
+            })
+        });
+        let occupied = self.by_count.iter().map(|(_, rank)| *rank).filter(|rank| present.get(*rank));
+        unoccupied.chain(occupied).map(|rank| ranks.value(rank))
+    }
 }
 
 /// A pool a spread search looks for a member the owner does not occupy in: the members of a
@@ -945,6 +1037,7 @@ impl SpreadCounts {
             walked_past: _,
             vacated: _,
             no_free_members: _,
+            value_order: _,
         } = self;
         *tracks_instances == other.tracks_instances
             && *per_instance == other.per_instance
@@ -1009,6 +1102,7 @@ impl SpreadCounts {
             }
         }
         self.value_attribute = Some(attribute);
+        self.value_order = None;
         for (instance, value) in values {
             let tasks = self.per_instance.get(*instance);
             assert!(tasks > 0, "each instance given is occupied");
@@ -1138,6 +1232,70 @@ impl SpreadCounts {
         room.file_free(after, keys, instance);
     }
 
+    /// What is wrong with the kept [`ValueOrder`], if anything, given the current ranks of the
+    /// counted attribute (`None`: not tracked): an order of the current ranks, not stale, files
+    /// every ranked value with staying tasks at its count, by (count, rank) and by bit, except
+    /// values noted as changed. What `check_invariants` asks.
+    pub(crate) fn value_order_fault(&self, ranks: Option<&crate::placement::ValueRanks>) -> Option<&'static str> {
+        let order = self.value_order.as_deref()?;
+        if self.value_attribute.is_none() {
+            return Some("an order of values kept without counts by value");
+        }
+        let ranks = ranks.filter(|r| r.current() && r.epoch == order.epoch && !order.stale)?;
+        let noted = |v: &Option<Sym>| order.changed.contains(v);
+        let counted = self.per_value.iter().filter(|(v, n)| **n > 0 && ranks.rank(**v).is_some());
+        if counted.clone().any(|(v, n)| order.filed.get(v) != Some(n) && !noted(v))
+            || order.filed.iter().any(|(v, n)| self.per_value.get(v) != Some(n) && !noted(v))
+        {
+            return Some("a value filed at another count than its staying tasks, not noted as changed");
+        }
+        let by_count: std::collections::BTreeSet<(u32, u32)> =
+            order.filed.iter().map(|(v, n)| (*n, ranks.rank(*v).expect("filed values are ranked"))).collect();
+        if by_count != order.by_count {
+            return Some("the order by count is not the filed counts");
+        }
+        let mut bits = vec![0u64; order.counted.len()];
+        for (_, rank) in &by_count {
+            let word = *rank as usize / 64;
+            if word >= bits.len() {
+                return Some("a filed value past the bits");
+            }
+            bits[word] |= 1 << (rank % 64);
+        }
+        if bits != order.counted {
+            return Some("the bits are not the filed values'");
+        }
+        None
+    }
+
+    /// Files the values whose counts changed since the last spread in the [`ValueOrder`] (built
+    /// on the first spread, and again when `ranks` — the `value_attribute`'s — were given anew or
+    /// too many changes came in between).
+    pub(crate) fn sync_value_order(&mut self, ranks: &crate::placement::ValueRanks) {
+        assert!(self.value_attribute.is_some(), "only counts by value keep an order of values");
+        assert!(ranks.current(), "the order is filed by current ranks");
+        let per_value = &self.per_value;
+        let order = self.value_order.get_or_insert_with(|| Box::new(ValueOrder { stale: true, ..Default::default() }));
+        if order.stale || order.epoch != ranks.epoch {
+            **order = ValueOrder { epoch: ranks.epoch, counted: vec![0; ranks.ranked().div_ceil(64)], ..Default::default() };
+            for (value, count) in per_value {
+                order.refile(*value, *count, ranks);
+            }
+        } else {
+            let changed = std::mem::take(&mut order.changed);
+            for value in &changed {
+                order.refile(*value, per_value.get(value).copied().unwrap_or(0), ranks);
+            }
+            // Its room kept for the next changes.
+            order.changed = changed;
+            order.changed.clear();
+        }
+        debug_assert!(
+            order.filed.iter().eq(per_value.iter().filter(|(v, n)| **n > 0 && ranks.rank(**v).is_some())),
+            "the order files every ranked value with staying tasks, at its count"
+        );
+    }
+
     /// Adds `delta` staying tasks on `instance` (in zone `az`, and with `value` of the
     /// `value_attribute`, when there is one).
     pub fn adjust_valued(&mut self, instance: InstanceId, az: Sym, value: Option<Sym>, delta: i32) {
@@ -1191,6 +1349,9 @@ impl SpreadCounts {
         let tasks = self.per_value.entry(value).or_insert(0);
         *tasks =
             tasks.checked_add_signed(delta).unwrap_or_else(|| panic!("a value's staying tasks would be {} + {delta}", *tasks));
+        if let Some(order) = self.value_order.as_deref_mut() {
+            order.note_change(value, self.per_value.len());
+        }
         if old > 0 {
             let removed = self.by_value_count.remove(&(value, old, instance));
             assert!(removed, "an occupied instance is counted under the value it was counted in with");
@@ -2058,6 +2219,11 @@ impl Services {
         let s = &mut self.records[id.index()];
         s.spread.adjust_at(place, delta);
         s.note_staying_change();
+    }
+
+    /// The service's order of values is synced ([`SpreadCounts::sync_value_order`]).
+    pub(crate) fn sync_value_order(&mut self, id: ServiceId, ranks: &crate::placement::ValueRanks) {
+        self.records[id.index()].spread.sync_value_order(ranks);
     }
 
     /// The service starts keeping a room order ([`SpreadCounts::keep_room_order`]).
