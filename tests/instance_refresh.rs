@@ -170,7 +170,9 @@ proptest! {
         let r = &outcome.instance_refreshes[0];
         let desired = u64::from(c.desired);
         let min_healthy = (desired * u64::from(c.min_pct)).div_ceil(100) as u32;
-        let max_instances = ((desired * u64::from(c.max_pct)) / 100).max(desired) as u32;
+        let share = ((desired * u64::from(c.max_pct)) / 100).max(desired) as u32;
+        // A maximum above 100 % leaves room for at least one instance (launch before terminating).
+        let max_instances = if c.max_pct > 100 && desired > 0 && u64::from(share) == desired { share + 1 } else { share };
         prop_assert_eq!((r.min_healthy_instances, r.max_instances), (min_healthy, max_instances));
         // With no room between the two (one instance at 90 %/100 %), one instance at a time.
         let floor = min_healthy.min(max_instances - 1);

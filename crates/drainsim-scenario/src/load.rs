@@ -1495,6 +1495,11 @@ fn check_auto_scaling(
                 .unwrap_or((1, 1));
             ScenarioError { file: l.file.clone(), line, column, message }
         };
+        // AutoScalingGroupName: 1 to 255 characters (the model's XmlStringMaxLen255).
+        let name_length = name.chars().count();
+        if !(1..=255).contains(&name_length) {
+            return Err(at(format!("AutoScalingGroupName '{name}' has {name_length} characters; it takes 1 to 255")));
+        }
         if s.auto_scaling_groups[..k].iter().any(|h| &h.auto_scaling_group_name == name) {
             return Err(at(format!("Auto Scaling group '{name}' is declared twice")));
         }
@@ -1564,6 +1569,15 @@ fn check_auto_scaling(
             )));
         }
         for h in &g.lifecycle_hooks {
+            // PutLifecycleHook's LifecycleHookName: 1 to 255 of [A-Za-z0-9\-_\/] (AsciiStringMaxLen255).
+            let hook = &h.lifecycle_hook_name;
+            let hook_ok = (1..=255).contains(&hook.len()) && hook.chars().all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c));
+            if !hook_ok {
+                return Err(at(format!(
+                    "Auto Scaling group '{name}': LifecycleHookName '{hook}' must be 1 to 255 letters, digits, hyphens, \
+                     underscores and slashes"
+                )));
+            }
             if h.lifecycle_transition != TERMINATING_TRANSITION {
                 return Err(at(format!(
                     "Auto Scaling group '{name}': lifecycle hook '{}' has LifecycleTransition '{}'; drainsim models {TERMINATING_TRANSITION} only",

@@ -284,7 +284,8 @@ impl AutoScaling {
     ///    instances, oldest first — into `Terminating:Wait` and drained when the group has a
     ///    termination hook, else at once;
     /// 4. new instances are launched while Pending + InService stay at or below
-    ///    MaxHealthyPercentage (rounded down, at least the desired capacity), into the zone with
+    ///    MaxHealthyPercentage (rounded down, at least the desired capacity, and one above it
+    ///    when the percentage is above 100), into the zone with
     ///    the fewest — so with a maximum above 100% new instances launch before old ones go.
     ///
     /// When the two percentages leave no room at all (one instance at 90%/100%), one instance at a
@@ -336,7 +337,13 @@ impl AutoScaling {
         let mut protection_wait_until: Option<u64> = None;
         let desired = g.spec.desired_capacity;
         let min_healthy = capacity_share(desired, min_pct, true);
-        let max_instances = capacity_share(desired, max_pct, false).max(desired);
+        // A maximum above 100 % leaves room for at least one instance above the desired capacity:
+        // with MinHealthyPercentage 100 that is "launch before terminating" ("A new instance must
+        // be provisioned first before an existing instance can be terminated",
+        // https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-maintenance-policy-overview-and-considerations.html),
+        // which 110 % of a group under 10 instances, rounded down, would otherwise turn into
+        // terminate-then-launch below the minimum.
+        let max_instances = max_refresh_instances(desired, max_pct);
         let floor = min_healthy.min(max_instances.saturating_sub(1));
         let start = engine.now_ms();
         // Not the members the group is already replacing (Capacity Rebalancing, a maximum
@@ -1589,6 +1596,18 @@ fn reach_checkpoint(
     }
     if checkpoints.get(*current).is_some_and(|c| replaced < *c) {
         *paused_until = Some(now.saturating_add(delay_ms));
+    }
+}
+
+/// The most Pending + InService instances a refresh of a group of `desired` allows at
+/// MaxHealthyPercentage `max_pct`: rounded down, at least the desired capacity, and at least one
+/// above it when the percentage is above 100.
+pub(crate) fn max_refresh_instances(desired: u32, max_pct: u32) -> u32 {
+    let share = capacity_share(desired, max_pct, false).max(desired);
+    if max_pct > 100 && desired > 0 && share == desired {
+        desired + 1
+    } else {
+        share
     }
 }
 
