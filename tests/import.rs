@@ -1681,3 +1681,40 @@ fn a_termination_plan_terminates_through_the_groups() {
         "{e}"
     );
 }
+
+/// A capture that is not one whole cluster is refused at the place that shows it, not imported
+/// as a wrong cluster: a task described twice (overlapping describe-tasks outputs), an output of
+/// another Region or account (two captures of clusters named alike in one directory), a file
+/// holding two commands' outputs (`jq -s add`), and one page of a paginated output. What ECS
+/// could not describe (`failures`) is noted.
+#[test]
+fn a_capture_that_is_not_one_whole_cluster_is_refused_where_it_shows() {
+    let inputs = fixture_inputs();
+    let e = refused_with(&inputs, "describe-tasks.json", &|v| {
+        let first = v["tasks"][0].clone();
+        v["tasks"].as_array_mut().unwrap().push(first);
+    });
+    assert!(e.contains("describe-tasks.json: $.tasks[15].taskArn") && e.contains("appears twice"), "{e}");
+    let e = refused_with(&inputs, "describe-tasks.json", &|v| {
+        let arn = v["tasks"][1]["clusterArn"].as_str().unwrap().replace("eu-west-1", "us-east-1");
+        v["tasks"][1]["clusterArn"] = Value::String(arn);
+    });
+    assert!(
+        e.contains("$.tasks[1].clusterArn") && e.contains("Region us-east-1") && e.contains("import one cluster at a time"),
+        "{e}"
+    );
+    let e = refused_with(&inputs, "describe-tasks.json", &|v| v["containerInstances"] = serde_json::json!([]));
+    assert!(e.contains("describe-tasks.json: $: holds the outputs of two commands"), "{e}");
+    let e = refused_with(&inputs, "describe-services.json", &|v| v["nextToken"] = Value::String("eyJ2IjoxfQ==".into()));
+    assert!(e.contains("describe-services.json: $.nextToken") && e.contains("one page of several"), "{e}");
+    let failed = edited(&inputs, "describe-tasks.json", |v| {
+        v["failures"] =
+            serde_json::json!([{"arn": "arn:aws:ecs:eu-west-1:111122223333:task/prod/0badc0de", "reason": "MISSING"}]);
+    });
+    let imported = import(&failed, &ImportOptions::default()).expect("imports");
+    assert!(
+        noted(&imported, "did not describe arn:aws:ecs:eu-west-1:111122223333:task/prod/0badc0de (MISSING)"),
+        "{:?}",
+        imported.summary.notes
+    );
+}

@@ -208,7 +208,8 @@ type Origin = (String, String);
 /// What the input files say, gathered before the scenario is built.
 #[derive(Default)]
 struct Capture {
-    clusters: Vec<(String, String)>,
+    /// Each described cluster's name, ARN and where it was read.
+    clusters: Vec<(String, String, Origin)>,
     /// Each described cluster's capacity providers and default strategy, as PutClusterCapacityProviders
     /// would set them.
     cluster_providers: Vec<(api::PutClusterCapacityProvidersRequest, Origin)>,
@@ -216,10 +217,15 @@ struct Capture {
     /// providers over them.
     autoscaling: autoscaling::AutoScalingCapture,
     arn_context: Option<(String, String)>,
+    /// Where the first ARN (the one `arn_context` is from) was read, `FILE: PATH`.
+    arn_origin: String,
     instances: Vec<InstanceIn>,
     task_defs: BTreeMap<(String, u32), (api::RegisterTaskDefinitionRequest, Origin)>,
     services: Vec<ServiceIn>,
     tasks: Vec<TaskIn>,
+    /// Where each task was read, by its ARN: a task described twice (overlapping describe-tasks
+    /// outputs) is refused, as an instance described twice is, rather than counted twice.
+    task_arns: BTreeMap<String, Origin>,
     settings: Vec<(api::PutAccountSettingRequest, Origin)>,
     /// Settings AWS manages (type aws_managed), `(name, value)`: carried as account defaults.
     managed_settings: Vec<(String, String)>,
@@ -327,9 +333,26 @@ impl Capture {
         }
     }
 
-    fn note_arn(&mut self, region: &str, account: &str) {
-        if self.arn_context.is_none() {
-            self.arn_context = Some((region.to_string(), account.to_string()));
+    /// Notes the Region and account of an ARN read at `field` of `o`: the first gives the
+    /// scenario's; an ARN of another Region or account is of another cluster (outputs of two
+    /// captures in one directory, both of a cluster named `prod`), refused at its path.
+    fn note_arn(&mut self, o: &Obj<'_>, field: &str, region: &str, account: &str) -> Result<(), ImportError> {
+        match &self.arn_context {
+            None => {
+                self.arn_context = Some((region.to_string(), account.to_string()));
+                let at = o.error(Some(field), String::new());
+                self.arn_origin = format!("{}: {}", at.file, at.path);
+                Ok(())
+            }
+            Some((r, a)) if r == region && a == account => Ok(()),
+            Some((r, a)) => Err(o.error(
+                Some(field),
+                format!(
+                    "an ARN of Region {region}, account {account}, where {} gives Region {r}, account {a}: \
+                     the files are of two clusters; import one cluster at a time",
+                    self.arn_origin
+                ),
+            )),
         }
     }
 
@@ -341,7 +364,7 @@ impl Capture {
         summary: &mut ImportSummary,
     ) -> Result<(), ImportError> {
         let keys: BTreeSet<&str> = value.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
-        let kind = [
+        let kinds = [
             ("containerInstances", "describe-container-instances"),
             ("containerInstanceArns", "list-container-instances"),
             ("clusters", "describe-clusters"),
@@ -360,11 +383,24 @@ impl Capture {
             ("LaunchTemplateVersions", "describe-launch-template-versions"),
             ("AutoScalingInstances", "describe-auto-scaling-instances"),
             ("Reservations", "describe-instances"),
-        ]
-        .into_iter()
-        .find(|(key, _)| keys.contains(key))
-        .map(|(_, kind)| kind)
-        .ok_or_else(|| {
+        ];
+        // One output per file: a file holding two (`jq -s add a.json b.json`) would be read as the
+        // first kind, the other's items listed as fields drainsim does not model.
+        let found: Vec<(&str, &str)> = kinds.iter().copied().filter(|(key, _)| keys.contains(key)).collect();
+        if let [(k1, kind1), (k2, kind2), ..] = found.as_slice() {
+            return Err(ImportError::new(
+                file,
+                "$",
+                format!(
+                    "holds the outputs of two commands ({k1}: {kind1}, {k2}: {kind2}): give each command's output as \
+                     a file of its own"
+                ),
+            ));
+        }
+        let kind = found
+            .first()
+            .map(|(_, kind)| *kind)
+            .ok_or_else(|| {
             ImportError::new(
                 file,
                 "$",
@@ -376,6 +412,33 @@ impl Capture {
             )
         })?;
         summary.files.push((file.to_string(), kind));
+        // A page token means the output is one page of several (the CLI prints one after
+        // --max-items or --no-paginate, https://docs.aws.amazon.com/cli/latest/userguide/pagination.html):
+        // what the other pages hold would be missing without a word.
+        for token in ["nextToken", "NextToken", "NextMarker"] {
+            if value.get(token).is_some_and(|v| !v.is_null()) {
+                return Err(ImportError::new(
+                    file,
+                    format!("$.{token}"),
+                    format!(
+                        "the {kind} output is one page of several: capture it again without --max-items or \
+                         --no-paginate (the AWS CLI then reads every page)"
+                    ),
+                ));
+            }
+        }
+        // What ECS could not describe is not in the capture: say so, rather than let its tasks be
+        // left out as if the instance had been.
+        if let Some(Value::Array(failures)) = value.get("failures") {
+            for (n, f) in failures.iter().enumerate() {
+                let field = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("?").escape_debug().to_string();
+                summary.notes.push(format!(
+                    "{file}: $.failures[{n}]: {kind} did not describe {} ({}): it is not in the capture",
+                    field("arn"),
+                    field("reason")
+                ));
+            }
+        }
         let root = Obj::root(value, file, kind, notes)?;
         match kind {
             "describe-container-instances" => {
@@ -391,11 +454,15 @@ impl Capture {
                     let name = c.str("clusterName")?;
                     let (region, account, _) =
                         split_arn(arn, "cluster").ok_or_else(|| c.error(Some("clusterArn"), "not a cluster ARN"))?;
-                    self.note_arn(region, account);
+                    self.note_arn(&c, "clusterArn", region, account)?;
                     if c.opt_str("status")?.is_some_and(|s| s != "ACTIVE") {
                         return Err(c.error(Some("status"), "the cluster is not ACTIVE"));
                     }
-                    self.clusters.push((name.to_string(), arn.to_string()));
+                    self.clusters.push((
+                        name.to_string(),
+                        arn.to_string(),
+                        (file.to_string(), format!("{}.clusterName", c.path())),
+                    ));
                     let capacity_providers: Vec<String> = c.strings("capacityProviders")?.iter().map(|p| p.to_string()).collect();
                     let mut default_capacity_provider_strategy = Vec::new();
                     for item in c.objects("defaultCapacityProviderStrategy")? {
@@ -582,7 +649,7 @@ impl Capture {
         aws_partition(&ci, "containerInstanceArn", arn)?;
         let (region, account, rest) = split_arn(arn, "container-instance")
             .ok_or_else(|| ci.error(Some("containerInstanceArn"), "not a container instance ARN"))?;
-        self.note_arn(region, account);
+        self.note_arn(&ci, "containerInstanceArn", region, account)?;
         let (cluster, id) = match rest.split_once('/') {
             Some((c, id)) => (Some(c.to_string()), id),
             None => (None, rest),
@@ -710,7 +777,7 @@ impl Capture {
         let arn = td.str("taskDefinitionArn")?;
         aws_partition(&td, "taskDefinitionArn", arn)?;
         if let Some((region, account, _)) = split_arn(arn, "task-definition") {
-            self.note_arn(region, account);
+            self.note_arn(&td, "taskDefinitionArn", region, account)?;
         }
         let family = td.str("family")?.to_string();
         let revision = td.int("revision", 1..=i64::from(drainsim_core::MAX_TASK_DEFINITION_REVISION))? as u32;
@@ -793,7 +860,7 @@ impl Capture {
         aws_partition(&s, "clusterArn", cluster_arn)?;
         let (region, account, cluster) =
             split_arn(cluster_arn, "cluster").ok_or_else(|| s.error(Some("clusterArn"), "not a cluster ARN"))?;
-        self.note_arn(region, account);
+        self.note_arn(&s, "clusterArn", region, account)?;
         let status = s.str("status")?;
         let launch = s.opt_str("launchType")?;
         self.note_time(s.opt_time_ms("createdAt")?);
@@ -941,11 +1008,18 @@ impl Capture {
 
     fn read_task(&mut self, t: Obj<'_>, file: &str, summary: &mut ImportSummary) -> Result<(), ImportError> {
         let arn = t.str("taskArn")?;
+        if let Some((first_file, first_path)) = self.task_arns.get(arn) {
+            return Err(t.error(
+                Some("taskArn"),
+                format!("task {arn} appears twice (first at {first_file}: {first_path}): describe each task once"),
+            ));
+        }
+        self.task_arns.insert(arn.to_string(), (file.to_string(), t.path().to_string()));
         let cluster_arn = t.str("clusterArn")?;
         aws_partition(&t, "clusterArn", cluster_arn)?;
         let (region, account, cluster) =
             split_arn(cluster_arn, "cluster").ok_or_else(|| t.error(Some("clusterArn"), "not a cluster ARN"))?;
-        self.note_arn(region, account);
+        self.note_arn(&t, "clusterArn", region, account)?;
         let last = t.str("lastStatus")?;
         let desired = t.opt_str("desiredStatus")?.unwrap_or("RUNNING");
         self.note_time(t.opt_time_ms("startedAt")?);
@@ -956,7 +1030,7 @@ impl Capture {
             .ok_or_else(|| t.error(Some("taskDefinitionArn"), format!("'{td_text}' is not a task definition ARN")))?;
         let Some(ci_arn) = t.opt_str("containerInstanceArn")? else {
             summary.notes.push(format!("task {arn} left out: it has no container instance (Fargate)"));
-            t.finish();
+            t.leave_out();
             return Ok(());
         };
         aws_partition(&t, "containerInstanceArn", ci_arn)?;
@@ -970,8 +1044,8 @@ impl Capture {
                 "task {} left out: it is {last} (desired {desired}); its resources are free within its stopTimeout",
                 arn.rsplit('/').next().unwrap_or(arn)
             ));
-            t.touch(&["group", "startedBy", "healthStatus"]);
-            t.finish();
+            // Left out, with a note: none of its fields is one drainsim does not model.
+            t.leave_out();
             return Ok(());
         }
         if starting {
@@ -1150,22 +1224,36 @@ fn build(
 ) -> Result<(Scenario, Origins), ImportError> {
     let at = |path: &Origin, message: String| ImportError::new(path.0.clone(), path.1.clone(), message);
     let whole = |message: String| ImportError::new(first_file.unwrap_or("(none)"), "$", message);
-    // The one cluster.
-    let mut names: BTreeSet<String> = cap.clusters.iter().map(|(n, _)| n.clone()).collect();
-    names.extend(cap.services.iter().map(|s| s.cluster.clone()));
-    names.extend(cap.tasks.iter().map(|t| t.cluster.clone()));
-    names.extend(cap.instances.iter().filter_map(|i| i.cluster.clone()));
-    let mut names = names.into_iter();
-    let cluster = match (names.next(), names.len()) {
-        (Some(one), 0) => one,
-        (None, _) => return Err(whole("no cluster named: add the output of aws ecs describe-clusters".into())),
-        (Some(first), more) => {
-            let all: Vec<String> = std::iter::once(first).chain(names).collect();
-            return Err(whole(format!(
-                "the files describe {} clusters ({}); import one cluster at a time",
-                more + 1,
-                all.join(", ")
-            )));
+    // The one cluster. Where each cluster name was first read: a second one is refused there.
+    let mut named: Vec<(String, Origin)> = Vec::new();
+    let described = cap.clusters.iter().map(|(n, _, o)| (n.clone(), o.clone()));
+    let services = cap.services.iter().map(|s| (s.cluster.clone(), (s.path.0.clone(), format!("{}.clusterArn", s.path.1))));
+    let task_clusters = cap.tasks.iter().map(|t| (t.cluster.clone(), (t.path.0.clone(), format!("{}.clusterArn", t.path.1))));
+    let instances = cap
+        .instances
+        .iter()
+        .filter_map(|i| Some((i.cluster.clone()?, (i.path.0.clone(), format!("{}.containerInstanceArn", i.path.1)))));
+    for (name, origin) in described.chain(services).chain(task_clusters).chain(instances) {
+        if !named.iter().any(|(n, _)| *n == name) {
+            named.push((name, origin));
+        }
+    }
+    let cluster = match named.as_slice() {
+        [] => return Err(whole("no cluster named: add the output of aws ecs describe-clusters".into())),
+        [(one, _)] => one.clone(),
+        [(first, first_at), (second, second_at), ..] => {
+            let all: BTreeSet<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(at(
+                second_at,
+                format!(
+                    "cluster {second}, where {}: {} names cluster {first}: the files describe {} clusters ({}); \
+                     import one cluster at a time",
+                    first_at.0,
+                    first_at.1,
+                    all.len(),
+                    all.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            ));
         }
     };
     let mut s = Scenario {
