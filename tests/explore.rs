@@ -402,6 +402,14 @@ fn bounds_and_bad_input_are_refused_or_reported() {
     let loaded = load(PROVED);
     let bounded = explore_with(&loaded, &ExploreOptions { max_states: 10, ..Default::default() }, 1);
     assert_eq!(bounded.bound, Some(Bound::States));
+    // The bound holds every distinct state, terminal ones included.
+    assert_eq!(bounded.distinct_states, 10);
+    let whole = explore_with(&loaded, &ExploreOptions::default(), 1);
+    assert_eq!(whole.bound, None, "explored completely");
+    let exact = explore_with(&loaded, &ExploreOptions { max_states: whole.distinct_states, ..Default::default() }, 1);
+    assert_eq!((exact.bound, exact.distinct_states), (None, whole.distinct_states), "a bound of exactly its states explores it");
+    let short = explore_with(&loaded, &ExploreOptions { max_states: whole.distinct_states - 1, ..Default::default() }, 1);
+    assert_eq!((short.bound, short.distinct_states), (Some(Bound::States), whole.distinct_states - 1));
     assert_eq!(bounded.violation, None);
     let shallow = explore_with(&loaded, &ExploreOptions { max_depth: 3, ..Default::default() }, 1);
     assert_eq!(shallow.bound, Some(Bound::Depth));

@@ -344,6 +344,13 @@ fn merge_refuses_counts_that_cannot_be_right() {
     wide.seeds = sweep::SeedRange { start: 0, end: u64::MAX };
     let err = sweep::parse_report("wide.json", &sweep::render_json(&wide).unwrap()).expect_err("refused");
     assert!(err.contains("more than 10000000 seeds"), "{err}");
+    // Unhealthy tasks are bounded as placement failures are: a merge of two such files wrapped
+    // the sum (and a debug build panicked on it).
+    let mut unhealthy = report.clone();
+    unhealthy.distribution.services[0].runs_with_unhealthy_tasks = 1;
+    unhealthy.distribution.services[0].unhealthy_tasks = u64::MAX;
+    let err = sweep::parse_report("unhealthy.json", &sweep::render_json(&unhealthy).unwrap()).expect_err("refused");
+    assert!(err.contains("unhealthy tasks in 1 runs with some"), "{err}");
     let mut failures = report.clone();
     failures.distribution.services[0].placement_failures =
         vec![sweep::ReasonCount { reason: "RESOURCE:CPU".into(), count: u64::MAX }];

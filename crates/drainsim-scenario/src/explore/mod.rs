@@ -661,6 +661,12 @@ impl Search<'_> {
             }
             return Merged::Kept;
         }
+        // The bound on distinct states: a new one past it ends the search (terminal or not: each
+        // is kept in `metas` and `seen`), so a graph of exactly `max_states` states is explored
+        // completely and none of more is.
+        if report.distinct_states >= self.opts.max_states {
+            return Merged::Full;
+        }
         let index = self.metas.len() as u32;
         self.seen.insert(digest, index);
         if let Some(from) = parent {
@@ -674,9 +680,6 @@ impl Search<'_> {
         } else {
             next.push(Node { engine: o.engine, next_step: o.next_step, index });
             self.next_bytes = self.next_bytes.saturating_add(o.bytes);
-        }
-        if report.distinct_states >= self.opts.max_states && !next.is_empty() {
-            return Merged::Full;
         }
         if self.held_bytes() > self.max_bytes {
             return Merged::Memory;

@@ -117,7 +117,7 @@ impl ServiceAgg {
         self.runs_with_placement_failures += o.runs_with_placement_failures;
         add_counts(&mut self.placement_failures, o.placement_failures);
         self.runs_with_unhealthy_tasks += o.runs_with_unhealthy_tasks;
-        self.unhealthy_tasks += o.unhealthy_tasks;
+        self.unhealthy_tasks = self.unhealthy_tasks.saturating_add(o.unhealthy_tasks);
         self.runs_with_floor_breaches += o.runs_with_floor_breaches;
         add_counts(&mut self.floor_breaches, o.floor_breaches);
     }
@@ -146,9 +146,12 @@ pub(super) struct Aggregate {
 }
 
 /// Adds one histogram's counts into another (a merge of distributions; `compare` folds with it too).
+/// Saturating: `--merge` bounds each file's counts (runs by `MAX_SEEDS`, placement failures and
+/// floor breaches by 2^53), but not how many files it folds, and 2,049 files of 2^53 each pass u64.
 pub(crate) fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) {
     for (k, c) in from {
-        *into.entry(k).or_insert(0) += c;
+        let n = into.entry(k).or_insert(0);
+        *n = n.saturating_add(c);
     }
 }
 

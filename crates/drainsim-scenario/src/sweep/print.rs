@@ -181,6 +181,7 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
         at_most_runs("runsWithUnhealthyTasks", sv.runs_with_unhealthy_tasks)?;
         if sv.runs_with_unhealthy_tasks > 0 && sv.unhealthy_tasks < sv.runs_with_unhealthy_tasks
             || sv.runs_with_unhealthy_tasks == 0 && sv.unhealthy_tasks > 0
+            || sv.unhealthy_tasks > MAX_PLACEMENT_FAILURE_COUNT
         {
             return Err(format!(
                 "{name}: {}: {} unhealthy tasks in {} runs with some (an edited file?)",
