@@ -248,6 +248,11 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
         per_second,
         elapsed.as_secs_f64()
     );
+    if report.time_left_kept {
+        println!(
+            "states alike but for the clock kept apart: a later arrival at a state merged by the first search could end at endTimeMs with a drain incomplete"
+        );
+    }
     for p in &report.properties {
         println!("  {:<80} {}", p.name, verdict_text(report, p));
     }
@@ -323,6 +328,7 @@ fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second:
         "faults": report.spec.faults.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         "maxFaults": report.spec.max_faults,
         "largestStateBytes": report.largest_state_bytes,
+        "timeLeftKept": report.time_left_kept,
         "properties": properties,
     });
     if let Some(v) = &report.violation {

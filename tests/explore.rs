@@ -761,3 +761,29 @@ fn a_distinct_instance_service_counts_what_stays_on_each_instance() {
     assert!(b.drain().completed_at_ms().is_none(), "api's task on b has nowhere to go");
     assert!(!properties::drain_has_capacity(&outcome.engine, &b));
 }
+
+/// A drain that completes on the path reaching a state first, and would be cut by `endTimeMs` on a
+/// path reaching the same state later (`scenarios/explore/drain-cut-by-the-end-on-a-later-path.ron`):
+/// the first search merges the two (states alike but for the clock) and expands the earlier one
+/// only; explore sees that a later arrival could end with the drain incomplete, searches again
+/// keeping the time left until `endTimeMs` apart, and reports the later path, whose replay fails.
+#[test]
+fn a_drain_cut_by_the_end_on_a_later_path_is_found() {
+    let loaded = load("scenarios/explore/drain-cut-by-the-end-on-a-later-path.ron");
+    let report = explore_with(&loaded, &ExploreOptions::default(), 2);
+    assert!(report.time_left_kept, "searched again with the time left kept");
+    let v = report.violation.as_ref().expect("a violation");
+    assert_eq!(v.finding.property, properties::DRAINS_COMPLETE);
+    assert!(
+        v.finding.detail.starts_with("b: DRAINING") && v.finding.detail.contains("ended at 54000 ms"),
+        "{}",
+        v.finding.detail
+    );
+    let path = explore::write_counterexample(&out_dir("cut-later"), "cut-later", &loaded.scenario, &report, v).expect("written");
+    assert_replays(&path, properties::DRAINS_COMPLETE);
+    // The same drain with time to finish on every path: one search, every property holds.
+    let text = std::fs::read_to_string("scenarios/explore/drain-cut-by-the-end-on-a-later-path.ron").unwrap();
+    let roomy = drainsim_scenario::load_str("roomy.ron", &text.replace("endTimeMs: 54000", "endTimeMs: 60000")).expect("loads");
+    let report = explore_with(&roomy, &ExploreOptions::default(), 2);
+    assert!(!report.time_left_kept && report.violation.is_none() && report.bound.is_none(), "{:?}", report.violation);
+}

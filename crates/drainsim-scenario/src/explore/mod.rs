@@ -210,6 +210,10 @@ pub struct ExploreReport {
     pub spec: ExploreSpec,
     /// The largest [`estimated_state_bytes`] of a state reached (the start's when none was).
     pub largest_state_bytes: u64,
+    /// Whether states were merged only when alike in the time left until `endTimeMs` too: a first
+    /// search, which merges states alike but for the clock, found a state that a later arrival
+    /// could leave cut by `endTimeMs` with a drain incomplete ([`explore`]).
+    pub time_left_kept: bool,
 }
 
 /// One state on the frontier.
@@ -229,6 +233,10 @@ struct Meta {
     at_ms: u64,
     /// A DRAINING instance whose drain has not completed though it has room (its name).
     stuck_drain: Option<String>,
+    /// Whether the state is past every step with such a drain: a copy of it reached later (merged
+    /// into this one: the digest leaves the clock out) whose transitions run past `endTimeMs`
+    /// ends there with the drain incomplete ([`cut_by_a_later_arrival`]).
+    open_drain_past_steps: bool,
 }
 
 /// The choices of the path to a state: its parents' transitions in order, then its own.
@@ -262,6 +270,9 @@ struct Explored {
     loaded: LoadedScenario,
     end_time_ms: u64,
     max_events: u64,
+    /// Whether states are merged only when alike in the time left until `endTimeMs` too (the
+    /// second search of [`explore`]).
+    keep_time_left: bool,
 }
 
 /// Checks that a scenario can be explored and returns it with its `explore:` settings (the options'
@@ -441,14 +452,17 @@ impl Explored {
     }
 
     /// The digest a state is merged by: the engine's canonical digest, the next step, and how far
-    /// away that step's time is.
+    /// away that step's time is; in the second search, how far away `endTimeMs` is too.
     fn digest(&self, e: &Engine, next_step: usize) -> u64 {
         let until_step =
             self.loaded.scenario.steps.get(next_step).and_then(|s| s.at_ms).map_or(0, |t| t.saturating_sub(e.now_ms()));
-        let mut bytes = Vec::with_capacity(24);
+        let mut bytes = Vec::with_capacity(32);
         bytes.extend_from_slice(&e.canonical_digest().to_le_bytes());
         bytes.extend_from_slice(&(next_step as u64).to_le_bytes());
         bytes.extend_from_slice(&until_step.to_le_bytes());
+        if self.keep_time_left {
+            bytes.extend_from_slice(&self.end_time_ms.saturating_sub(e.now_ms()).to_le_bytes());
+        }
         drainsim_core::fnv1a(&bytes)
     }
 }
@@ -560,7 +574,8 @@ enum Merged {
 /// [`Edges::FIRST_COMPACTION`]). What reads them does not depend on their order.
 #[derive(Default)]
 struct Edges {
-    pairs: Vec<(u32, u32)>,
+    /// (from, to, how much later `to` was reached than `from`).
+    pairs: Vec<(u32, u32, u64)>,
     compact_at: usize,
 }
 
@@ -568,21 +583,22 @@ impl Edges {
     /// The length at which the pairs are first deduplicated.
     const FIRST_COMPACTION: usize = 1 << 16;
 
-    fn push(&mut self, from: u32, to: u32) {
-        self.pairs.push((from, to));
+    fn push(&mut self, from: u32, to: u32, later_ms: u64) {
+        self.pairs.push((from, to, later_ms));
         if self.pairs.len() >= self.compact_at.max(Self::FIRST_COMPACTION) {
             self.compact();
             self.compact_at = self.pairs.len().saturating_mul(2);
         }
     }
 
+    /// Keeps each pair once, with the longest time between its states.
     fn compact(&mut self) {
-        self.pairs.sort_unstable();
-        self.pairs.dedup();
+        self.pairs.sort_unstable_by_key(|(a, b, later)| (*a, *b, std::cmp::Reverse(*later)));
+        self.pairs.dedup_by_key(|(a, b, _)| (*a, *b));
     }
 
-    /// The distinct pairs, sorted.
-    fn into_distinct(mut self) -> Vec<(u32, u32)> {
+    /// The distinct pairs, sorted, each with the longest time between its states.
+    fn into_distinct(mut self) -> Vec<(u32, u32, u64)> {
         self.compact();
         self.pairs
     }
@@ -655,9 +671,10 @@ impl Search<'_> {
             return Merged::Violation;
         }
         let digest = self.x.digest(&o.engine, o.next_step);
+        let later_ms = |metas: &[Meta], from: u32| o.engine.now_ms().saturating_sub(metas[from as usize].at_ms);
         if let Some(i) = self.seen.get(&digest) {
             if let Some(from) = parent {
-                self.edges.push(from, *i);
+                self.edges.push(from, *i, later_ms(&self.metas, from));
             }
             return Merged::Kept;
         }
@@ -670,11 +687,13 @@ impl Search<'_> {
         let index = self.metas.len() as u32;
         self.seen.insert(digest, index);
         if let Some(from) = parent {
-            self.edges.push(from, index);
+            self.edges.push(from, index, later_ms(&self.metas, from));
         }
         report.distinct_states += 1;
         let stuck_drain = if terminal { None } else { properties::stuck_drain(&o.engine) };
-        self.metas.push(Meta { parent, taken: o.taken, depth, terminal, at_ms: o.engine.now_ms(), stuck_drain });
+        let open_drain_past_steps = stuck_drain.is_some() && o.next_step >= self.x.loaded.scenario.steps.len();
+        let at_ms = o.engine.now_ms();
+        self.metas.push(Meta { parent, taken: o.taken, depth, terminal, at_ms, stuck_drain, open_drain_past_steps });
         if terminal {
             report.terminal_states += 1;
         } else {
@@ -695,16 +714,43 @@ pub const EXPANSION_CHUNK: usize = 256;
 
 /// Explores a scenario. `stop` (the caller's time bound or Ctrl-C) is polled before every
 /// transition is run.
+///
+/// The search merges states alike but for the clock (the digest leaves the absolute time out, so
+/// a stuck drain closes a cycle). The run ends at `endTimeMs`, though, so a copy of a state
+/// reached later than the one kept is cut sooner: when a complete search finds a state, with a
+/// drain that has room and is not complete, that some path reaches late enough for its next event
+/// to fall past `endTimeMs` ([`cut_by_a_later_arrival`]), the scenario is explored again with the
+/// time left until `endTimeMs` in the digest, and that search's report is returned
+/// ([`ExploreReport::time_left_kept`]).
 pub fn explore(
     loaded: &LoadedScenario,
     opts: &ExploreOptions,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<ExploreReport, ScenarioError> {
+    let (report, cut_later) = explore_merging(loaded, opts, stop, false)?;
+    if !cut_later {
+        return Ok(report);
+    }
+    let (mut report, _) = explore_merging(loaded, opts, stop, true)?;
+    report.time_left_kept = true;
+    Ok(report)
+}
+
+/// One search; `keep_time_left`: states are merged only when alike in the time left until
+/// `endTimeMs` too. Also returns whether a later arrival at a kept state could be cut by
+/// `endTimeMs` with a drain incomplete (asked only of a complete search that found no violation).
+fn explore_merging(
+    loaded: &LoadedScenario,
+    opts: &ExploreOptions,
+    stop: &(dyn Fn() -> bool + Sync),
+    keep_time_left: bool,
+) -> Result<(ExploreReport, bool), ScenarioError> {
     let (loaded, spec) = explorable(loaded, opts)?;
     let x = Explored {
         end_time_ms: loaded.scenario.end_time_or_default_ms(),
         max_events: loaded.scenario.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
         loaded,
+        keep_time_left,
     };
     let run_opts = RunOptions::default();
     let file = x.loaded.file.clone();
@@ -765,6 +811,7 @@ pub fn explore(
             graph: None,
             spec,
             largest_state_bytes: start_bytes.load(Ordering::Relaxed),
+            time_left_kept: false,
         },
         seen: BTreeMap::new(),
         metas: Vec::new(),
@@ -887,7 +934,8 @@ pub fn explore(
         search.next_level();
     };
     let Search { mut report, metas, edges, .. } = search;
-    let edges = edges.into_distinct();
+    let timed = edges.into_distinct();
+    let edges: Vec<(u32, u32)> = timed.iter().map(|(a, b, _)| (*a, *b)).collect();
     report.bound = bound;
     // Liveness over cycles: a cycle of states in which a drain with room never completes (and
     // never reaches a terminal state) is a counterexample too. Only a complete graph has them all.
@@ -917,10 +965,68 @@ pub fn explore(
             }
         }
     }
+    let cut_later =
+        !keep_time_left && bound.is_none() && report.violation.is_none() && cut_by_a_later_arrival(&metas, &timed, x.end_time_ms);
     if bound.is_none() && report.violation.is_none() {
         report.paths = count_paths(&metas, &edges);
     }
-    Ok(finish(report, opts, &metas, &edges))
+    Ok((finish(report, opts, &metas, &edges), cut_later))
+}
+
+/// Whether some path may reach a kept state with a drain that has room and is not complete
+/// (`open_drain_past_steps`) later than the state was kept at, late enough that one of its
+/// transitions runs past `end_time_ms`: that copy's run may end there with the drain incomplete,
+/// which the search did not see (it expanded the earliest copy only; a transition folds the moves
+/// that change nothing, so the time it takes is what counts, not the next event's). `edges` carry
+/// the longest time between their states. The latest arrival at each state is a longest path over
+/// the graph's strongly connected components in topological order; a component whose cycle takes
+/// time has no latest arrival (a path may go round it until `endTimeMs`). Erring towards yes
+/// costs a second search, not a wrong verdict.
+fn cut_by_a_later_arrival(metas: &[Meta], edges: &[(u32, u32, u64)], end_time_ms: u64) -> bool {
+    if metas.iter().all(|m| !m.open_drain_past_steps) {
+        return false;
+    }
+    let mut g: petgraph::graph::DiGraph<(), u64> = petgraph::graph::DiGraph::with_capacity(metas.len(), edges.len());
+    for _ in metas {
+        g.add_node(());
+    }
+    for (a, b, later) in edges {
+        g.add_edge(petgraph::graph::NodeIndex::new(*a as usize), petgraph::graph::NodeIndex::new(*b as usize), *later);
+    }
+    let mut latest: Vec<u64> = metas.iter().map(|m| m.at_ms).collect();
+    // Tarjan's components come in reverse topological order.
+    let mut components = petgraph::algo::tarjan_scc(&g);
+    components.reverse();
+    let mut component_of = vec![0usize; metas.len()];
+    for (n, c) in components.iter().enumerate() {
+        for v in c {
+            component_of[v.index()] = n;
+        }
+    }
+    for (n, c) in components.iter().enumerate() {
+        let timed_cycle = c
+            .iter()
+            .any(|v| g.edges(*v).any(|e| component_of[petgraph::visit::EdgeRef::target(&e).index()] == n && *e.weight() > 0));
+        let most = if timed_cycle { u64::MAX } else { c.iter().map(|v| latest[v.index()]).max().unwrap_or(0) };
+        for v in c {
+            latest[v.index()] = most;
+        }
+        for v in c {
+            for e in g.edges(*v) {
+                let to = petgraph::visit::EdgeRef::target(&e).index();
+                latest[to] = latest[to].max(most.saturating_add(*e.weight()));
+            }
+        }
+    }
+    // The longest transition out of each state.
+    let mut longest_out = vec![0u64; metas.len()];
+    for (a, _, later) in edges {
+        longest_out[*a as usize] = longest_out[*a as usize].max(*later);
+    }
+    metas
+        .iter()
+        .enumerate()
+        .any(|(n, m)| m.open_drain_past_steps && latest[n] > m.at_ms && latest[n].saturating_add(longest_out[n]) > end_time_ms)
 }
 
 /// The number of paths from a start state to a terminal state (saturating), if the graph has no
@@ -1050,7 +1156,15 @@ mod tests {
     use super::*;
 
     fn meta(parent: Option<u32>, stuck: Option<&str>) -> Meta {
-        Meta { parent, taken: Vec::new(), depth: 0, terminal: false, at_ms: 0, stuck_drain: stuck.map(str::to_string) }
+        Meta {
+            parent,
+            taken: Vec::new(),
+            depth: 0,
+            terminal: false,
+            at_ms: 0,
+            stuck_drain: stuck.map(str::to_string),
+            open_drain_past_steps: false,
+        }
     }
 
     #[test]
@@ -1074,25 +1188,50 @@ mod tests {
         let mut longest = 0;
         for visit in 0..10_000_000u32 {
             let pair = visit.wrapping_mul(2_654_435_761) % 1_000;
-            edges.push(pair / 10, pair);
+            edges.push(pair / 10, pair, u64::from(visit % 7));
             longest = longest.max(edges.pairs.len());
         }
         assert!(longest <= Edges::FIRST_COMPACTION, "{longest}");
         let distinct = edges.into_distinct();
         assert_eq!(distinct.len(), 1_000);
-        assert!(distinct.windows(2).all(|w| w[0] < w[1]));
+        assert!(distinct.windows(2).all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
+        assert!(distinct.iter().all(|(_, _, later)| *later == 6), "each pair keeps its longest time");
         // Distinct pairs past the first compaction, each reached ten times (3,000,000 visits):
         // at most twice the distinct ones are held.
         let mut edges = Edges::default();
         let mut longest = 0;
         for n in 0..300_000u32 {
             for _ in 0..10 {
-                edges.push(n, n + 1);
+                edges.push(n, n + 1, 0);
             }
             longest = longest.max(edges.pairs.len());
         }
         assert!(longest <= 2 * 300_000, "{longest}");
         assert_eq!(edges.into_distinct().len(), 300_000);
+    }
+
+    /// A state with an incomplete drain kept at the time it was first reached is reached later by
+    /// another path: whether that copy's next event falls past the end decides. A cycle that takes
+    /// time reaches its states as late as the end; one that takes none does not.
+    #[test]
+    fn a_later_arrival_cut_by_the_end_is_found() {
+        // 0 -> 1 (2 ms) -> 3 (1 ms), 0 -> 2 (6 ms) -> 3 (1 ms), 3 -> 4 (7 ms): 3 is kept at 3 ms,
+        // reached at 7 ms too; its transition ends at 10 ms (14 ms for the later copy).
+        let mut metas: Vec<Meta> = (0..5).map(|n| meta(if n == 0 { None } else { Some(0) }, None)).collect();
+        for (n, at) in [(1, 2), (2, 6), (3, 3), (4, 10)] {
+            metas[n].at_ms = at;
+        }
+        metas[3].open_drain_past_steps = true;
+        let edges = [(0, 1, 2), (0, 2, 6), (1, 3, 1), (2, 3, 1), (3, 4, 7)];
+        assert!(cut_by_a_later_arrival(&metas, &edges, 12), "the later copy's transition ends at 14 ms, past the end");
+        assert!(!cut_by_a_later_arrival(&metas, &edges, 14), "at the end exactly, the copy still moves");
+        assert!(!cut_by_a_later_arrival(&metas, &[(0, 1, 2), (1, 3, 1), (3, 4, 7)], 12), "reached only at 3 ms");
+        // 0 -> 1 (1 ms), 1 -> 1 (5 ms): 1 can be reached as late as the end.
+        let mut metas: Vec<Meta> = (0..2).map(|n| meta(if n == 0 { None } else { Some(0) }, None)).collect();
+        metas[1].at_ms = 1;
+        metas[1].open_drain_past_steps = true;
+        assert!(cut_by_a_later_arrival(&metas, &[(0, 1, 1), (1, 1, 5)], 1_000_000));
+        assert!(!cut_by_a_later_arrival(&metas, &[(0, 1, 1), (1, 1, 0)], 1_000_000), "a cycle taking no time");
     }
 
     #[test]
@@ -1104,9 +1243,10 @@ mod tests {
         // (2, 4) reached twice counts once.
         let mut edges = Edges::default();
         for (from, to) in [(0, 1), (0, 2), (1, 3), (2, 3), (2, 4), (2, 4)] {
-            edges.push(from, to);
+            edges.push(from, to, 0);
         }
-        assert_eq!(count_paths(&metas, &edges.into_distinct()), Some(3));
+        let distinct: Vec<(u32, u32)> = edges.into_distinct().iter().map(|(a, b, _)| (*a, *b)).collect();
+        assert_eq!(count_paths(&metas, &distinct), Some(3));
         assert_eq!(count_paths(&metas, &[(0, 1), (1, 2), (2, 1)]), None, "a cycle");
     }
 
