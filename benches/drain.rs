@@ -67,26 +67,19 @@ fn kernel(c: &mut Criterion) {
 }
 
 fn register(e: &mut Engine, name: String, az: usize) {
-    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-        cluster: Some("bench".into()),
-        total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 16384)],
-        instance_identity: InstanceIdentity {
-            name,
-            instance_type: "m5.xlarge".into(),
-            availability_zone: ["us-east-1a", "us-east-1b", "us-east-1c"][az % 3].into(),
-            ..Default::default()
-        },
-        ..Default::default()
-    }))
-    .expect("valid registration");
+    register_with(e, name, az, Vec::new());
 }
 
 /// Registers an instance as [`register`] does, with the custom attribute `rack`.
 fn register_in_rack(e: &mut Engine, name: String, az: usize, rack: String) {
+    register_with(e, name, az, vec![Attribute { name: "rack".into(), value: Some(rack), target_type: None, target_id: None }]);
+}
+
+fn register_with(e: &mut Engine, name: String, az: usize, attributes: Vec<Attribute>) {
     e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
         cluster: Some("bench".into()),
         total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 16384)],
-        attributes: vec![Attribute { name: "rack".into(), value: Some(rack), target_type: None, target_id: None }],
+        attributes,
         instance_identity: InstanceIdentity {
             name,
             instance_type: "m5.xlarge".into(),

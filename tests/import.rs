@@ -1705,6 +1705,12 @@ fn a_capture_that_is_not_one_whole_cluster_is_refused_where_it_shows() {
     );
     let e = refused_with(&inputs, "describe-tasks.json", &|v| v["containerInstances"] = serde_json::json!([]));
     assert!(e.contains("describe-tasks.json: $: holds the outputs of two commands"), "{e}");
+    // A describe-container-instances batch not run: its instances' tasks are not left out as if
+    // the import had dropped the instance, which would start their services below their floors.
+    let e = refused_with(&inputs, "describe-container-instances.json", &|v| {
+        v["containerInstances"].as_array_mut().unwrap().remove(0);
+    });
+    assert!(e.contains(".containerInstanceArn: container instance 5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c01 was not described"), "{e}");
     let e = refused_with(&inputs, "describe-services.json", &|v| v["nextToken"] = Value::String("eyJ2IjoxfQ==".into()));
     assert!(e.contains("describe-services.json: $.nextToken") && e.contains("one page of several"), "{e}");
     let failed = edited(&inputs, "describe-tasks.json", |v| {

@@ -220,6 +220,8 @@ struct Capture {
     /// Where the first ARN (the one `arn_context` is from) was read, `FILE: PATH`.
     arn_origin: String,
     instances: Vec<InstanceIn>,
+    /// The container-instance ID of every described instance, imported or left out (`id_key`).
+    described_ids: BTreeSet<String>,
     task_defs: BTreeMap<(String, u32), (api::RegisterTaskDefinitionRequest, Origin)>,
     services: Vec<ServiceIn>,
     tasks: Vec<TaskIn>,
@@ -654,6 +656,7 @@ impl Capture {
             Some((c, id)) => (Some(c.to_string()), id),
             None => (None, rest),
         };
+        self.described_ids.insert(id_key(id));
         let ec2 = ci.str("ec2InstanceId")?;
         if ec2.starts_with("mi-") {
             // An external instance (ECS Anywhere): its ec2InstanceId is its Systems Manager managed
@@ -1509,6 +1512,19 @@ fn build(
     let mut of_left_out: BTreeMap<String, u32> = BTreeMap::new();
     for t in &cap.tasks {
         let Some(instance) = imported_ids.get(&id_key(&t.instance_id)) else {
+            if !cap.described_ids.contains(&id_key(&t.instance_id)) {
+                // Not left out: never described. The capture misses it (a describe-container-instances
+                // batch not run), as a task definition can be missing.
+                let path = (t.path.0.clone(), format!("{}.containerInstanceArn", t.path.1));
+                return Err(at(
+                    &path,
+                    format!(
+                        "container instance {} was not described: add the output of aws ecs \
+                         describe-container-instances --container-instances {}",
+                        t.instance_id, t.instance_id
+                    ),
+                ));
+            }
             summary.notes.push(format!("a task on container instance {} left out: the instance was not imported", t.instance_id));
             continue;
         };
