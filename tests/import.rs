@@ -1055,6 +1055,16 @@ fn a_classic_load_balancer_service_is_noted_and_gets_the_classic_defaults() {
 /// The three-zones capture with its Auto Scaling outputs (tests/data/aws/asg: the groups, their
 /// lifecycle hooks, a launch template's versions, the capacity provider of the Spot group and a
 /// describe-clusters that lists it), as `drainsim import three-zones asg` reads them.
+/// The capture without its services' events: its newest moment (time 0) is then the last task
+/// start, 2025-11-27T00:15:00Z, not the last steady-state event, 2025-11-29T23:50:00Z.
+fn without_service_events(inputs: Vec<(String, String)>) -> Vec<(String, String)> {
+    edited(&inputs, "describe-services.json", |v| {
+        for s in v["services"].as_array_mut().unwrap() {
+            s["events"] = serde_json::json!([]);
+        }
+    })
+}
+
 fn asg_inputs() -> Vec<(String, String)> {
     read_inputs(&[PathBuf::from(FIXTURE), PathBuf::from("tests/data/aws/asg")]).expect("the fixtures read")
 }
@@ -1278,7 +1288,7 @@ fn agent_configuration_comes_from_the_launch_templates_user_data() {
 /// is an error at its path. The written scenario replaces the member launched longest ago first.
 #[test]
 fn max_instance_lifetime_is_imported_with_its_group() {
-    let inputs = edited(&asg_inputs(), "describe-auto-scaling-groups.json", |v| {
+    let inputs = edited(&without_service_events(asg_inputs()), "describe-auto-scaling-groups.json", |v| {
         assert_eq!(v["AutoScalingGroups"][0]["AutoScalingGroupName"], "prod-ecs-m5");
         v["AutoScalingGroups"][0]["MaxInstanceLifetime"] = serde_json::json!(604_800);
     });
@@ -1323,7 +1333,7 @@ fn max_instance_lifetime_is_imported_with_its_group() {
 /// 0). The written scenario reads back the same.
 #[test]
 fn group_members_keep_when_ec2_launched_them() {
-    let inputs = edited(&asg_inputs(), "describe-instances.json", |v| {
+    let inputs = edited(&without_service_events(asg_inputs()), "describe-instances.json", |v| {
         let instances = &mut v["Reservations"][0]["Instances"];
         assert_eq!(instances[0]["InstanceId"], "i-0a1c2e3f405a6b701");
         instances[0]["LaunchTime"] = serde_json::json!("2025-11-26T23:20:00+00:00");
@@ -1723,4 +1733,31 @@ fn a_capture_that_is_not_one_whole_cluster_is_refused_where_it_shows() {
         "{:?}",
         imported.summary.notes
     );
+}
+
+/// Time 0 is the latest timestamp the files mention, a service's events and deployments included:
+/// a quiet cluster's newest moment is often its last steady-state event, hours or days after the
+/// last task started, and every age the import derives (`registerAtMs`, when a maximum instance
+/// lifetime makes a member due) counts from it.
+#[test]
+fn time_zero_counts_a_services_events_and_deployments() {
+    let inputs = fixture_inputs();
+    let before = import(&inputs, &ImportOptions::default()).expect("imports");
+    let later = |at: &str| {
+        edited(&inputs, "describe-services.json", |v| {
+            let event =
+                serde_json::json!({"id": "late", "createdAt": at, "message": "(service web) has reached a steady state."});
+            v["services"][0]["events"].as_array_mut().unwrap().push(event);
+        })
+    };
+    // A day after everything else the fixture mentions.
+    let day_after = import(&later("2025-12-01T00:00:00.000000+00:00"), &ImportOptions::default()).expect("imports");
+    let shift = |a: &drainsim_scenario::import::Imported, b: &drainsim_scenario::import::Imported| -> Vec<i64> {
+        a.scenario.instances.iter().zip(&b.scenario.instances).map(|(x, y)| x.register_at_ms - y.register_at_ms).collect()
+    };
+    let shifts = shift(&before, &day_after);
+    assert!(!shifts.is_empty() && shifts.iter().all(|d| *d == shifts[0] && *d > 0), "{shifts:?}");
+    // An event older than the capture's newest moment changes nothing.
+    let old = import(&later("2025-11-01T00:00:00.000000+00:00"), &ImportOptions::default()).expect("imports");
+    assert!(shift(&before, &old).iter().all(|d| *d == 0));
 }

@@ -867,6 +867,17 @@ impl Capture {
         let status = s.str("status")?;
         let launch = s.opt_str("launchType")?;
         self.note_time(s.opt_time_ms("createdAt")?);
+        // The service's events and deployments are the latest moments a capture of a quiet cluster
+        // mentions: ECS posts a steady-state event every few hours, long after the last task start.
+        for e in s.objects("events")? {
+            self.note_time(e.opt_time_ms("createdAt")?);
+            e.leave_out();
+        }
+        for d in s.objects("deployments")? {
+            self.note_time(d.opt_time_ms("updatedAt")?);
+            self.note_time(d.opt_time_ms("createdAt")?);
+            d.leave_out();
+        }
         let mut capacity_provider_strategy = Vec::new();
         for cp in s.objects("capacityProviderStrategy")? {
             capacity_provider_strategy.push(read_strategy_item(&cp)?);
