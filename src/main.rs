@@ -945,12 +945,12 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
 
 /// A stall reason in words (a memberOf stall names the expressions, a stall of a task of a
 /// capacity provider strategy its provider).
-fn stall_explanation(reason: &str, member_of: &[String], capacity_provider: Option<&str>) -> String {
+fn stall_explanation(reason: &str, member_of: &[String], allowed_lack: &[String], capacity_provider: Option<&str>) -> String {
     if let Some(p) = capacity_provider {
         if reason == "NO_INSTANCES" {
             return format!("capacity provider {p} has no ACTIVE instance with a connected agent ({reason})");
         }
-        let base = stall_explanation(reason, member_of, None);
+        let base = stall_explanation(reason, member_of, allowed_lack, None);
         return match base.strip_prefix("no instance ") {
             Some(rest) => format!("no instance of capacity provider {p} {rest}"),
             None => format!("{base} (capacity provider {p})"),
@@ -958,9 +958,26 @@ fn stall_explanation(reason: &str, member_of: &[String], capacity_provider: Opti
     }
     if !member_of.is_empty() {
         let expressions: Vec<String> = member_of.iter().map(|e| format!("memberOf({e})")).collect();
-        return match expressions.as_slice() {
+        let stall = match expressions.as_slice() {
             [one] => format!("no instance with room satisfies {one} ({reason})"),
             _ => format!("no instance with room satisfies all of {} together ({reason})", expressions.join(", ")),
+        };
+        // What the instances the expressions allow are short of: the capacity a plan must add.
+        let lack: Vec<&str> = allowed_lack
+            .iter()
+            .map(|r| match r.as_str() {
+                "RESOURCE:CPU" => "CPU",
+                "RESOURCE:MEMORY" => "memory",
+                "RESOURCE:PORTS" => "free host ports",
+                "RESOURCE:ENI" => "a free task ENI",
+                "AGENT" => "a connected agent",
+                "CONSTRAINT:distinctInstance" => "room beside the service's own task (distinctInstance)",
+                other => other,
+            })
+            .collect();
+        return match lack.as_slice() {
+            [] => stall,
+            _ => format!("{stall}; the instances it allows lack {} ({})", lack.join(" and "), allowed_lack.join(", ")),
         };
     }
     let what = match reason {
@@ -1077,7 +1094,12 @@ fn print_text(
                         "",
                         format_sim_time(stall.started_at_ms),
                         t(stall.ended_at_ms),
-                        stall_explanation(&stall.reason, &stall.member_of, stall.capacity_provider.as_deref())
+                        stall_explanation(
+                            &stall.reason,
+                            &stall.member_of,
+                            &stall.member_of_instances_lack,
+                            stall.capacity_provider.as_deref()
+                        )
                     )?;
                 }
                 if s.unhealthy_tasks > 0 {

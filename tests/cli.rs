@@ -239,17 +239,20 @@ fn a_member_of_stall_names_its_expression() {
     let stall = &pinned["stalls"][0];
     assert_eq!(stall["reason"], "CONSTRAINT:memberOf");
     assert_eq!(stall["memberOf"], serde_json::json!(["attribute:ecs.availability-zone == us-east-1a"]));
+    // Behind the constraint: the zone's instances are out of memory.
+    assert_eq!(stall["memberOfInstancesLack"], serde_json::json!(["RESOURCE:MEMORY"]));
     let failures = pinned["placementFailures"].as_array().unwrap();
     assert!(failures.iter().any(|f| f["reason"] == "CONSTRAINT:memberOf" && f["count"].as_u64() > Some(0)), "{failures:?}");
     let text = String::from_utf8_lossy(&drainsim(&["run", "scenarios/query/member-of-zone-stall.ron"]).stdout).to_string();
     assert!(
         text.contains(
-            "no instance with room satisfies memberOf(attribute:ecs.availability-zone == us-east-1a) (CONSTRAINT:memberOf)"
+            "no instance with room satisfies memberOf(attribute:ecs.availability-zone == us-east-1a) (CONSTRAINT:memberOf); the instances it allows lack memory (RESOURCE:MEMORY)"
         ),
         "{text}"
     );
     let other = json(&["run", "scenarios/drain/stall-no-capacity.ron", "--json"]);
     assert!(other["services"][0]["stalls"][0].get("memberOf").is_none());
+    assert!(other["services"][0]["stalls"][0].get("memberOfInstancesLack").is_none());
 }
 
 /// A JSON scenario file (docs/scenario-format.md, "JSON") runs as its RON does, and a broken one is

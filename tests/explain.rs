@@ -58,7 +58,7 @@ fn a_member_of_stall_names_the_expression() {
     let text = explain("scenarios/query/member-of-zone-stall.ron");
     assert!(
         text.contains(
-            "pinned stalled on CONSTRAINT:memberOf for 28m00s from +00:02:00.000 to +00:30:00.000: the closest instance lacked what memberOf(attribute:ecs.availability-zone == us-east-1a) asks (CONSTRAINT:memberOf)"
+            "pinned stalled on CONSTRAINT:memberOf for 28m00s from +00:02:00.000 to +00:30:00.000: the closest instance lacked what memberOf(attribute:ecs.availability-zone == us-east-1a) asks (CONSTRAINT:memberOf); the closest instance its memberOf expressions allow lacked memory (RESOURCE:MEMORY)"
         ),
         "{text}"
     );
@@ -210,7 +210,8 @@ fn a_task_held_by_a_deadlock_names_the_deadlock_not_the_floor() {
 }
 
 /// A stall on two memberOf expressions (the task definition's and the service's) does not say the
-/// closest instance lacked each: it fails at least one of them (here only the zone).
+/// closest instance lacked each: it fails at least one of them (here only the zone); what the
+/// instances both allow (zone a's) lack is memory.
 #[test]
 fn a_stall_on_two_member_of_expressions_does_not_blame_each() {
     let dir = temp::TempDir::new("explain-member-of");
@@ -240,7 +241,7 @@ fn a_stall_on_two_member_of_expressions_does_not_blame_each() {
 "#).unwrap();
     let text = explain(file.to_str().unwrap());
     assert!(
-        text.contains("the closest instance lacked what one or more of memberOf(attribute:tier == gold), memberOf(attribute:ecs.availability-zone == us-east-1a) asks (not necessarily each)"),
+        text.contains("the closest instance lacked what one or more of memberOf(attribute:tier == gold), memberOf(attribute:ecs.availability-zone == us-east-1a) asks (not necessarily each) (CONSTRAINT:memberOf); the closest instance its memberOf expressions allow lacked memory (RESOURCE:MEMORY)"),
         "{text}"
     );
 }

@@ -993,6 +993,11 @@ pub struct PlacementFailure {
     pub closest: Option<InstanceId>,
     /// Every requirement the closest instance does not meet, in ECS's order (`reason` first).
     pub unmet: Vec<PlacementFailureReason>,
+    /// When the closest instance fails a `memberOf` expression: what the closest of the instances
+    /// that satisfy every expression lacks (its resources, in ECS's order), so a stall says what
+    /// the instances the constraints allow are short of; empty when no placeable instance
+    /// satisfies them, or the closest does not fail one.
+    pub allowed_unmet: Vec<PlacementFailureReason>,
 }
 
 /// Parses placement strategies (at most 5 rules; <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>).

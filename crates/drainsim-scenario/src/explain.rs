@@ -660,7 +660,16 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
             s.name()
         );
     }
-    format!("{} stalled on {reason} {span}{detail}", s.name())
+    // Behind a memberOf stall, what the instances the constraints allow lacked.
+    let allowed = s.stall_allowed_instances_lack(n);
+    let behind = if allowed.is_empty() {
+        String::new()
+    } else {
+        let words: Vec<&str> = allowed.iter().map(|r| requirement_words(r.as_str())).collect();
+        let codes: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+        format!("; the closest instance its memberOf expressions allow lacked {} ({})", words.join(" and "), codes.join(", "))
+    };
+    format!("{} stalled on {reason} {span}{detail}{behind}", s.name())
 }
 
 /// A stretch of a task told to stop on an instance whose agent was away (docs/ecs-choices.md).

@@ -423,6 +423,11 @@ pub struct EpisodeReport {
     /// ECS's order (`reason` is the first); absent for other stalls.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmet_requirements: Vec<String>,
+    /// For a `CONSTRAINT:memberOf` stall, what the closest instance satisfying every `memberOf`
+    /// expression lacked when it began (`RESOURCE:MEMORY`, …); absent when none was placeable,
+    /// and for other stalls.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub member_of_instances_lack: Vec<String>,
 }
 
 /// A time a service spent below its healthy floor.
@@ -613,6 +618,7 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
             .enumerate()
             .map(|(n, x)| EpisodeReport {
                 unmet_requirements: s.stall_unmet_requirements(n).iter().map(|r| r.to_string()).collect(),
+                member_of_instances_lack: s.stall_allowed_instances_lack(n).iter().map(|r| r.to_string()).collect(),
                 started_at_ms: x.started_at_ms,
                 ended_at_ms: x.ended_at_ms,
                 reason: x.reason.to_string(),

@@ -1496,18 +1496,46 @@ impl Engine {
                     reason: PlacementFailureReason::Agent,
                     closest: Some(i),
                     unmet: vec![PlacementFailureReason::Agent],
+                    allowed_unmet: Vec::new(),
                 },
                 None => PlacementFailure {
                     reason: PlacementFailureReason::NoInstances,
                     closest: None,
                     unmet: vec![PlacementFailureReason::NoInstances],
+                    allowed_unmet: Vec::new(),
                 },
             };
         }
         let closest = self.closest_placeable(cluster, req, |_, _| true).expect("the cluster has a placeable instance");
         let unmet = unmet_requirements(self, closest, req, owner, constraints);
         let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
-        PlacementFailure { reason, closest: Some(closest), unmet }
+        let allowed_unmet = self.allowed_unmet(cluster, req, owner, constraints, &unmet);
+        PlacementFailure { reason, closest: Some(closest), unmet, allowed_unmet }
+    }
+
+    /// When the closest instance fails a `memberOf` expression (`unmet`): what the closest of the
+    /// placeable instances that satisfy every expression misses, from the index's walk with that
+    /// filter ([`Self::closest_placeable`]) — the shortfall a plan must fix (ECS filters by
+    /// resources before constraints, so the closest instance may be one the constraints rule out,
+    /// and "CONSTRAINT:memberOf" alone hides that the allowed instances lack, say, memory).
+    fn allowed_unmet(
+        &mut self,
+        cluster: ClusterId,
+        req: &Requirements,
+        owner: Owner,
+        constraints: &Constraints,
+        unmet: &[PlacementFailureReason],
+    ) -> Vec<PlacementFailureReason> {
+        if !unmet.contains(&PlacementFailureReason::MemberOf) {
+            return Vec::new();
+        }
+        let allowed = |e: &Engine, id: InstanceId| {
+            !unmet_requirements(e, id, req, owner, constraints).contains(&PlacementFailureReason::MemberOf)
+        };
+        match self.closest_placeable(cluster, req, allowed) {
+            Some(id) => unmet_requirements(self, id, req, owner, constraints),
+            None => Vec::new(),
+        }
     }
 
     /// Why a task of a capacity provider could not be placed: its closest instance among the
@@ -1536,7 +1564,8 @@ impl Engine {
             Some(closest) => {
                 let unmet = unmet_requirements(self, closest, req, owner, constraints);
                 let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
-                PlacementFailure { reason, closest: Some(closest), unmet }
+                let allowed_unmet = self.allowed_unmet(cluster, req, owner, constraints, &unmet);
+                PlacementFailure { reason, closest: Some(closest), unmet, allowed_unmet }
             }
             None => {
                 let disconnected = self.clusters[cluster.index()].instances.iter().copied().find(|id| {
@@ -1545,7 +1574,7 @@ impl Engine {
                 });
                 let reason =
                     if disconnected.is_some() { PlacementFailureReason::Agent } else { PlacementFailureReason::NoInstances };
-                PlacementFailure { reason, closest: disconnected, unmet: vec![reason] }
+                PlacementFailure { reason, closest: disconnected, unmet: vec![reason], allowed_unmet: Vec::new() }
             }
         }
     }

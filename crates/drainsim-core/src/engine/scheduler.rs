@@ -1021,7 +1021,8 @@ impl Engine {
                             Owner::Service(id),
                             &Constraints::default(),
                         );
-                        out.placement_failure = Some(PlacementFailure { reason, closest: Some(inst), unmet });
+                        out.placement_failure =
+                            Some(PlacementFailure { reason, closest: Some(inst), unmet, allowed_unmet: Vec::new() });
                         // Still wanting a task: the next pass tries it again.
                         self.services.note_daemon_candidate(id, inst);
                     }
@@ -1144,9 +1145,9 @@ impl Engine {
         } else {
             None
         };
-        let unmet = match (&stalled_reason, &out.placement_failure) {
-            (Some(StallReason::Placement(_) | StallReason::Provisioning), Some(f)) => f.unmet.clone(),
-            _ => Vec::new(),
+        let (unmet, allowed_unmet) = match (&stalled_reason, &out.placement_failure) {
+            (Some(StallReason::Placement(_) | StallReason::Provisioning), Some(f)) => (f.unmet.clone(), f.allowed_unmet.clone()),
+            _ => (Vec::new(), Vec::new()),
         };
         // The provider of the task that could not be placed: the failed task was not launched, so
         // the strategy chooses the same one again.
@@ -1165,13 +1166,13 @@ impl Engine {
             (Some(e), Some(r)) => {
                 e.ended_at_ms = Some(now);
                 s.observations.stalls.push(Episode { started_at_ms: now, ended_at_ms: None, reason: r });
-                s.observations.stall_details.push(StallDetail { unmet, capacity_provider: provider });
+                s.observations.stall_details.push(StallDetail { unmet, allowed_unmet, capacity_provider: provider });
             }
             (None, Some(r)) => {
                 let after_last = s.observations.stalls.last().and_then(|e| e.ended_at_ms).unwrap_or(0);
                 let started = if r == StallReason::Provisioning { waited_since.max(after_last) } else { now };
                 s.observations.stalls.push(Episode { started_at_ms: started, ended_at_ms: None, reason: r });
-                s.observations.stall_details.push(StallDetail { unmet, capacity_provider: provider });
+                s.observations.stall_details.push(StallDetail { unmet, allowed_unmet, capacity_provider: provider });
             }
             // Progress elsewhere (stopping tasks of another draining instance) does not end a
             // PROVISIONING episode while this pass still found no room: its tasks still wait.

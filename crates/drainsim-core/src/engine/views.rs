@@ -393,6 +393,13 @@ impl<'a> ServiceView<'a> {
         self.state().schedule.observations.stall_details.get(n).map_or(&[], |d| d.unmet.as_slice())
     }
 
+    /// For a `CONSTRAINT:memberOf` stall `n`, what the closest of the instances satisfying every
+    /// `memberOf` expression lacked when it began (in ECS's order): the shortfall behind the
+    /// constraint; empty when no placeable instance satisfied them, and for other stalls.
+    pub fn stall_allowed_instances_lack(&self, n: usize) -> &'a [PlacementFailureReason] {
+        self.state().schedule.observations.stall_details.get(n).map_or(&[], |d| d.allowed_unmet.as_slice())
+    }
+
     /// For stall `n` (an index into [`Self::stalls`]), the capacity provider whose instances the
     /// task that could not be placed could run on: a placement stall of a service with a capacity
     /// provider strategy; None for the others.

@@ -197,6 +197,9 @@ impl<R: std::fmt::Display> std::fmt::Display for Episode<R> {
 pub struct StallDetail {
     /// Every requirement the closest instance did not meet.
     pub unmet: Vec<crate::placement::PlacementFailureReason>,
+    /// For a `memberOf` stall, what the closest instance the constraints allow lacked
+    /// ([`crate::placement::PlacementFailure::allowed_unmet`]).
+    pub allowed_unmet: Vec<crate::placement::PlacementFailureReason>,
     /// The capacity provider whose instances the task could run on (a service with a capacity
     /// provider strategy; None otherwise).
     pub capacity_provider: Option<Sym>,
