@@ -1757,6 +1757,16 @@ fn time_zero_counts_a_services_events_and_deployments() {
     };
     let shifts = shift(&before, &day_after);
     assert!(!shifts.is_empty() && shifts.iter().all(|d| *d == shifts[0] && *d > 0), "{shifts:?}");
+    // An instance's health check, updated by its agent every few minutes, is dated too.
+    let checked = edited(&inputs, "describe-container-instances.json", |v| {
+        v["containerInstances"][0]["healthStatus"] = serde_json::json!({
+            "overallStatus": "OK",
+            "details": [{"type": "CONTAINER_RUNTIME", "status": "OK", "lastUpdated": "2025-12-01T00:00:00.000000+00:00",
+                         "lastStatusChange": "2025-11-01T00:00:00.000000+00:00"}]
+        });
+    });
+    let checked = import(&checked, &ImportOptions::default()).expect("imports");
+    assert_eq!(shift(&before, &checked), shifts, "the health check's lastUpdated is the newest moment");
     // An event older than the capture's newest moment changes nothing.
     let old = import(&later("2025-11-01T00:00:00.000000+00:00"), &ImportOptions::default()).expect("imports");
     assert!(shift(&before, &old).iter().all(|d| *d == 0));

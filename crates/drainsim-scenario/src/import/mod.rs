@@ -711,6 +711,16 @@ impl Capture {
         let agent_connected = ci.opt_bool("agentConnected")?.unwrap_or(true);
         let registered_at_ms = ci.opt_time_ms("registeredAt")?;
         self.note_time(registered_at_ms);
+        // The instance's health checks are not modelled, but they are dated: the agent updates
+        // them every few minutes, so on a quiet cluster the newest is the capture's last moment.
+        if let Some(health) = ci.opt_obj("healthStatus")? {
+            for check in health.objects("details")? {
+                self.note_time(check.opt_time_ms("lastUpdated")?);
+                self.note_time(check.opt_time_ms("lastStatusChange")?);
+                check.finish();
+            }
+            health.finish();
+        }
         let (mut instance_type, mut zone, mut trunk) = (None, None, None);
         let mut attributes = BTreeMap::new();
         for a in ci.objects("attributes")? {
