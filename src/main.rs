@@ -963,18 +963,7 @@ fn stall_explanation(reason: &str, member_of: &[String], allowed_lack: &[String]
             _ => format!("no instance with room satisfies all of {} together ({reason})", expressions.join(", ")),
         };
         // What the instances the expressions allow are short of: the capacity a plan must add.
-        let lack: Vec<&str> = allowed_lack
-            .iter()
-            .map(|r| match r.as_str() {
-                "RESOURCE:CPU" => "CPU",
-                "RESOURCE:MEMORY" => "memory",
-                "RESOURCE:PORTS" => "free host ports",
-                "RESOURCE:ENI" => "a free task ENI",
-                "AGENT" => "a connected agent",
-                "CONSTRAINT:distinctInstance" => "room beside the service's own task (distinctInstance)",
-                other => other,
-            })
-            .collect();
+        let lack: Vec<&str> = allowed_lack.iter().map(|r| drainsim_scenario::explain::requirement_words(r)).collect();
         return match lack.as_slice() {
             [] => stall,
             _ => format!("{stall}; the instances it allows lack {} ({})", lack.join(" and "), allowed_lack.join(", ")),

@@ -364,7 +364,7 @@ pub struct ValueSamples {
 /// The text order of one tracked attribute's values (`None`, lacking the attribute, first), as
 /// ranks: spread by an attribute visits the values with the fewest of the owner's tasks first,
 /// ties in this order, and keeps its order by these ranks
-/// ([`crate::state::service::ValueOrder`]) instead of sorting every value by its text at each
+/// (the services' and task groups' spread counts keep them) instead of sorting every value by its text at each
 /// placement. The ranks are given anew ([`PlacementIndex::rank_values`]) when a spread reads them
 /// after an unranked value became placeable; each giving has its own `epoch`, so an order kept by
 /// older ranks is known to be stale.
@@ -381,6 +381,11 @@ pub struct ValueRanks {
 }
 
 impl ValueRanks {
+    /// The ranks of `by_rank`, values already in text order, as giving `epoch`.
+    pub fn in_order(by_rank: Vec<Option<Sym>>, epoch: u64) -> ValueRanks {
+        let rank_of = by_rank.iter().enumerate().map(|(n, v)| (*v, u32::try_from(n).expect("fewer than 2^32 values"))).collect();
+        ValueRanks { rank_of, by_rank, unranked: false, epoch }
+    }
     /// The rank of `value` (none for a value that was not placeable when the ranks were given).
     pub fn rank(&self, value: Option<Sym>) -> Option<u32> {
         self.rank_of.get(&value).copied()
@@ -397,9 +402,9 @@ impl ValueRanks {
     pub fn current(&self) -> bool {
         self.epoch > 0 && !self.unranked
     }
-    /// Bit words with a bit per rank, all clear.
-    fn no_bits(&self) -> Vec<u64> {
-        vec![0; self.by_rank.len().div_ceil(64)]
+    /// A bit per rank of these ranks, all clear.
+    pub fn no_bits(&self) -> RankBits {
+        RankBits { epoch: self.epoch, words: vec![0; self.by_rank.len().div_ceil(64)] }
     }
 }
 
@@ -412,7 +417,8 @@ pub struct RankBits {
 }
 
 impl RankBits {
-    fn set(&mut self, rank: u32, on: bool) {
+    /// Sets or clears rank `rank`'s bit (one of the ranks the bits were made for).
+    pub fn set(&mut self, rank: u32, on: bool) {
         let (word, bit) = (rank as usize / 64, rank % 64);
         let w = &mut self.words[word];
         *w = if on { *w | (1 << bit) } else { *w & !(1 << bit) };
@@ -517,7 +523,7 @@ impl ClassIndex {
     }
     /// Rebuilds the bits of `attribute` from the values the class holds, for `ranks`.
     fn rebuild_value_bits(&mut self, attribute: Sym, ranks: &ValueRanks) {
-        let mut bits = RankBits { epoch: ranks.epoch, words: ranks.no_bits() };
+        let mut bits = ranks.no_bits();
         for value in self.by_value.get(&attribute).into_iter().flat_map(|v| v.keys()) {
             bits.set(ranks.rank(*value).expect("a placeable value has a current rank"), true);
         }
@@ -575,7 +581,7 @@ pub struct PlacementIndex {
     /// How many times an instance became a member of a class (joined the index, gained the room
     /// or the ports for one, or came to satisfy a constraint class's expressions) or moved to
     /// another value of a tracked attribute: a search that found no free member can trust its
-    /// finding while this is unchanged ([`crate::state::service::NoFreeMembers`]). Only grows.
+    /// finding while this is unchanged (the spread counts' notes of full pools). Only grows.
     joins: u64,
     /// The `memberOf` lists of the constraint classes, `MemberOfId(n)` at `n - 1` (at most
     /// [`MAX_CONSTRAINT_CLASSES`]); each reads only what changes with an instance's attributes,
@@ -815,10 +821,8 @@ impl PlacementIndex {
         if !samples.ranks.current() {
             let mut by_rank: Vec<Option<Sym>> = samples.by_value.keys().copied().collect();
             by_rank.sort_unstable_by_key(|v| v.map(&text));
-            let rank_of =
-                by_rank.iter().enumerate().map(|(n, v)| (*v, u32::try_from(n).expect("fewer than 2^32 values"))).collect();
             self.rank_epochs = self.rank_epochs.checked_add(1).expect("fewer than 2^64 rankings");
-            samples.ranks = ValueRanks { rank_of, by_rank, unranked: false, epoch: self.rank_epochs };
+            samples.ranks = ValueRanks::in_order(by_rank, self.rank_epochs);
         }
         let ranks = &samples.ranks;
         let class = self.classes.get_mut(&class).expect("a class read is kept");
@@ -1219,85 +1223,5 @@ mod tests {
         let mut by_variant = all;
         by_variant.sort();
         assert_eq!(by_variant, by_text);
-    }
-
-    /// Ranks of `values` in text order, as [`super::PlacementIndex::rank_values`] gives them.
-    fn ranks_of(
-        values: &std::collections::BTreeSet<Option<crate::infra::intern::Sym>>,
-        strings: &crate::infra::intern::Interner,
-        epoch: u64,
-    ) -> super::ValueRanks {
-        let mut by_rank: Vec<_> = values.iter().copied().collect();
-        by_rank.sort_unstable_by_key(|v| v.map(|s| strings.resolve(s)));
-        let rank_of = by_rank.iter().enumerate().map(|(n, v)| (*v, n as u32)).collect();
-        super::ValueRanks { rank_of, by_rank, unranked: false, epoch }
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
-
-        /// An owner's kept order of values (`ValueOrder`), synced after any counts change, values
-        /// joining (ranked anew, as the index does when an unranked value becomes placeable) and
-        /// a class coming to hold values or not, visits the class's values as a sort of them by
-        /// (the owner's staying tasks, text) does — the order spread by an attribute visits them
-        /// in. Values are interned out of text order, and more changes than the order notes
-        /// between two syncs make it rebuild.
-        #[test]
-        fn the_kept_order_of_values_is_the_sorted_one(
-            ops in proptest::collection::vec((0u8..5, 0usize..41, 0usize..6, -3i32..4), 1..300)
-        ) {
-            use crate::infra::ids::InstanceId;
-            use crate::state::service::SpreadCounts;
-            use std::collections::BTreeSet;
-            let mut strings = crate::infra::intern::Interner::with_capacity(64, 1024);
-            let attr = strings.intern("rack");
-            let syms: Vec<_> = (0..40).map(|n| strings.intern(&format!("rack-{:02}", (n * 17) % 40))).collect();
-            let value_of = |a: usize| (a < 40).then(|| syms[a]);
-            let az = strings.intern("us-east-1a");
-            let mut spread = SpreadCounts { value_attribute: Some(attr), ..SpreadCounts::new(true) };
-            let (mut placeable, mut present) = (BTreeSet::new(), BTreeSet::new());
-            let mut ranks = super::ValueRanks::default();
-            for (op, a, b, delta) in ops {
-                let value = value_of(a);
-                match op {
-                    // Staying tasks come or go on an instance (each has one value).
-                    0 | 1 => {
-                        let instance = InstanceId((a * 6 + b) as u32);
-                        let on = spread.per_instance.get(instance) as i32;
-                        spread.adjust_valued(instance, az, value, delta.max(-on));
-                    }
-                    // A value becomes placeable (unranked until the next spread reads the ranks).
-                    2 => {
-                        placeable.insert(value);
-                    }
-                    // The class comes to hold a placeable value, or no longer holds it.
-                    3 => {
-                        if placeable.contains(&value) && !present.remove(&value) {
-                            present.insert(value);
-                        }
-                    }
-                    // A spread reads the order.
-                    _ => {
-                        if ranks.epoch == 0 || placeable.iter().any(|v| ranks.rank(*v).is_none()) {
-                            ranks = ranks_of(&placeable, &strings, ranks.epoch + 1);
-                        }
-                        spread.sync_value_order(&ranks);
-                        proptest::prop_assert_eq!(spread.value_order_fault(Some(&ranks)), None);
-                        let mut bits = super::RankBits { epoch: ranks.epoch, words: ranks.no_bits() };
-                        for v in &present {
-                            bits.set(ranks.rank(*v).expect("ranked"), true);
-                        }
-                        let visited: Vec<_> = spread.value_order.as_deref().expect("synced").visit(&bits, &ranks).collect();
-                        let mut sorted: Vec<_> = present
-                            .iter()
-                            .map(|v| (spread.per_value.get(v).copied().unwrap_or(0), v.map(|s| strings.resolve(s)), *v))
-                            .collect();
-                        sorted.sort_unstable();
-                        let sorted: Vec<_> = sorted.into_iter().map(|(_, _, v)| v).collect();
-                        proptest::prop_assert_eq!(visited, sorted);
-                    }
-                }
-            }
-        }
     }
 }

@@ -593,7 +593,8 @@ fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, fr
     why
 }
 
-fn requirement_words(reason: &str) -> &'static str {
+/// What a placement requirement (`RESOURCE:MEMORY`, …) asks, in words (`memory`).
+pub fn requirement_words(reason: &str) -> &'static str {
     match reason {
         "RESOURCE:CPU" => "CPU",
         "RESOURCE:MEMORY" => "memory",

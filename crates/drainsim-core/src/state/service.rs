@@ -698,7 +698,7 @@ pub struct ValueOrder {
     /// (count, rank) of each filed value.
     by_count: std::collections::BTreeSet<(u32, u32)>,
     /// A bit per rank of the filed values.
-    counted: Vec<u64>,
+    counted: crate::placement::RankBits,
     /// The count each value is filed with: the values with a rank and staying tasks.
     filed: BTreeMap<Option<Sym>, u32>,
     /// Values whose count changed since the order was last synced (at most
@@ -720,14 +720,6 @@ impl ValueOrder {
             self.changed.push(value);
         }
     }
-    fn set_bit(&mut self, rank: u32, on: bool) {
-        let word = rank as usize / 64;
-        if self.counted.len() <= word {
-            self.counted.resize(word + 1, 0);
-        }
-        let bit = 1u64 << (rank % 64);
-        self.counted[word] = if on { self.counted[word] | bit } else { self.counted[word] & !bit };
-    }
     /// Files `value` with its count `now` (unfiled at 0, or without a rank).
     fn refile(&mut self, value: Option<Sym>, now: u32, ranks: &crate::placement::ValueRanks) {
         let Some(rank) = ranks.rank(value) else {
@@ -736,12 +728,12 @@ impl ValueOrder {
         };
         if let Some(old) = self.filed.remove(&value) {
             assert!(self.by_count.remove(&(old, rank)), "a filed value is ordered by its filed count");
-            self.set_bit(rank, false);
+            self.counted.set(rank, false);
         }
         if now > 0 {
             self.filed.insert(value, now);
             self.by_count.insert((now, rank));
-            self.set_bit(rank, true);
+            self.counted.set(rank, true);
         }
     }
     /// The values of a size class (`present`: its bits of the values it holds, of the same ranks)
@@ -754,7 +746,7 @@ impl ValueOrder {
     ) -> impl Iterator<Item = Option<Sym>> + 'a {
         debug_assert!(self.epoch == ranks.epoch && present.epoch == ranks.epoch && !self.stale && self.changed.is_empty());
         let unoccupied = present.words.iter().enumerate().flat_map(move |(n, word)| {
-            let mut left = word & !self.counted.get(n).copied().unwrap_or(0);
+            let mut left = word & !self.counted.words.get(n).copied().unwrap_or(0);
             std::iter::from_fn(move || {
                 (left != 0).then(|| {
                     let bit = left.trailing_zeros();
@@ -1257,13 +1249,12 @@ impl SpreadCounts {
         if by_count != order.by_count {
             return Some("the order by count is not the filed counts");
         }
-        let mut bits = vec![0u64; order.counted.len()];
+        let mut bits = ranks.no_bits();
         for (_, rank) in &by_count {
-            let word = *rank as usize / 64;
-            if word >= bits.len() {
-                return Some("a filed value past the bits");
+            if *rank as usize >= ranks.ranked() {
+                return Some("a filed value past the ranks");
             }
-            bits[word] |= 1 << (rank % 64);
+            bits.set(*rank, true);
         }
         if bits != order.counted {
             return Some("the bits are not the filed values'");
@@ -1280,7 +1271,7 @@ impl SpreadCounts {
         let per_value = &self.per_value;
         let order = self.value_order.get_or_insert_with(|| Box::new(ValueOrder { stale: true, ..Default::default() }));
         if order.stale || order.epoch != ranks.epoch {
-            **order = ValueOrder { epoch: ranks.epoch, counted: vec![0; ranks.ranked().div_ceil(64)], ..Default::default() };
+            **order = ValueOrder { epoch: ranks.epoch, counted: ranks.no_bits(), ..Default::default() };
             for (value, count) in per_value {
                 order.refile(*value, *count, ranks);
             }
@@ -2346,5 +2337,87 @@ impl Services {
     #[cfg(test)]
     pub(crate) fn record_mut_for_test(&mut self, id: ServiceId) -> &mut ServiceState {
         &mut self.records[id.index()]
+    }
+}
+
+#[cfg(test)]
+mod value_order_tests {
+    /// Ranks of `values` in text order, as `PlacementIndex::rank_values` gives them.
+    fn ranks_of(
+        values: &std::collections::BTreeSet<Option<crate::infra::intern::Sym>>,
+        strings: &crate::infra::intern::Interner,
+        epoch: u64,
+    ) -> crate::placement::ValueRanks {
+        let mut by_rank: Vec<_> = values.iter().copied().collect();
+        by_rank.sort_unstable_by_key(|v| v.map(|s| strings.resolve(s)));
+        crate::placement::ValueRanks::in_order(by_rank, epoch)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// An owner's kept order of values (`ValueOrder`), synced after any counts change, values
+        /// joining (ranked anew, as the index does when an unranked value becomes placeable) and
+        /// a class coming to hold values or not, visits the class's values as a sort of them by
+        /// (the owner's staying tasks, text) does — the order spread by an attribute visits them
+        /// in. Values are interned out of text order, and more changes than the order notes
+        /// between two syncs make it rebuild.
+        #[test]
+        fn the_kept_order_of_values_is_the_sorted_one(
+            ops in proptest::collection::vec((0u8..5, 0usize..41, 0usize..6, -3i32..4), 1..300)
+        ) {
+            use crate::infra::ids::InstanceId;
+            use crate::state::service::SpreadCounts;
+            use std::collections::BTreeSet;
+            let mut strings = crate::infra::intern::Interner::with_capacity(64, 1024);
+            let attr = strings.intern("rack");
+            let syms: Vec<_> = (0..40).map(|n| strings.intern(&format!("rack-{:02}", (n * 17) % 40))).collect();
+            let value_of = |a: usize| (a < 40).then(|| syms[a]);
+            let az = strings.intern("us-east-1a");
+            let mut spread = SpreadCounts { value_attribute: Some(attr), ..SpreadCounts::new(true) };
+            let (mut placeable, mut present) = (BTreeSet::new(), BTreeSet::new());
+            let mut ranks = crate::placement::ValueRanks::default();
+            for (op, a, b, delta) in ops {
+                let value = value_of(a);
+                match op {
+                    // Staying tasks come or go on an instance (each has one value).
+                    0 | 1 => {
+                        let instance = InstanceId((a * 6 + b) as u32);
+                        let on = spread.per_instance.get(instance) as i32;
+                        spread.adjust_valued(instance, az, value, delta.max(-on));
+                    }
+                    // A value becomes placeable (unranked until the next spread reads the ranks).
+                    2 => {
+                        placeable.insert(value);
+                    }
+                    // The class comes to hold a placeable value, or no longer holds it.
+                    3 => {
+                        if placeable.contains(&value) && !present.remove(&value) {
+                            present.insert(value);
+                        }
+                    }
+                    // A spread reads the order.
+                    _ => {
+                        if ranks.epoch == 0 || placeable.iter().any(|v| ranks.rank(*v).is_none()) {
+                            ranks = ranks_of(&placeable, &strings, ranks.epoch + 1);
+                        }
+                        spread.sync_value_order(&ranks);
+                        proptest::prop_assert_eq!(spread.value_order_fault(Some(&ranks)), None);
+                        let mut bits = ranks.no_bits();
+                        for v in &present {
+                            bits.set(ranks.rank(*v).expect("ranked"), true);
+                        }
+                        let visited: Vec<_> = spread.value_order.as_deref().expect("synced").visit(&bits, &ranks).collect();
+                        let mut sorted: Vec<_> = present
+                            .iter()
+                            .map(|v| (spread.per_value.get(v).copied().unwrap_or(0), v.map(|s| strings.resolve(s)), *v))
+                            .collect();
+                        sorted.sort_unstable();
+                        let sorted: Vec<_> = sorted.into_iter().map(|(_, _, v)| v).collect();
+                        proptest::prop_assert_eq!(visited, sorted);
+                    }
+                }
+            }
+        }
     }
 }
