@@ -23,7 +23,8 @@
 //! - `scale_in/svc50k_*`: a spread service of 50,000 tasks scaled in by 200, at once and one at a
 //!   time (the cost of a stop must not grow with the service).
 //! - `placement/*`: placing N tasks into M instances per strategy (`spread_rack_400_values_*`: by
-//!   a custom attribute with a value per five instances); `spread_instance_mixed_fleet_*`:
+//!   a custom attribute with a value per five instances; `member_of_400_pools_*`: 400 services,
+//!   each pinned to the five instances of one such value by a `memberOf` expression); `spread_instance_mixed_fleet_*`:
 //!   10,000 more tasks of a service spread by instance that holds one on each of 10,000 big
 //!   instances, onto 10,000 empty small ones.
 //! - `scenario/parse_large`: parsing a 20,000-instance, 1,000-service scenario file;
@@ -460,6 +461,53 @@ fn placement(c: &mut Criterion) {
             )
         });
     }
+    // 400 services of 25 tasks, each pinned to one pool of five instances by a `memberOf`
+    // expression of its own (`attribute:rack == rack-NNN`): 400 lists, each keyed by its value,
+    // so a placement walks its pool's constraint class, not the cluster.
+    let pools = instances / 5;
+    g.throughput(Throughput::Elements(tasks as u64));
+    g.bench_function("member_of_400_pools_t10k_i2k", |b| {
+        b.iter_batched(
+            || {
+                let mut e = Engine::new(EngineConfig {
+                    seed: 2,
+                    keep_trace_records: false,
+                    check_invariants_every_event: false,
+                    ..Default::default()
+                });
+                e.create_cluster("bench").expect("valid");
+                task_definition(&mut e);
+                for i in 0..instances {
+                    register_in_rack(&mut e, format!("i{i}"), i, format!("rack-{:03}", i / 5));
+                }
+                e
+            },
+            |mut e| {
+                for pool in 0..pools {
+                    e.handle(Request::CreateService(CreateServiceRequest {
+                        cluster: Some("bench".into()),
+                        service_name: format!("svc{pool}"),
+                        task_definition: "app".into(),
+                        desired_count: Some((tasks / pools) as i64),
+                        placement_constraints: vec![PlacementConstraint {
+                            constraint_type: "memberOf".into(),
+                            expression: Some(format!("attribute:rack == rack-{pool:03}")),
+                        }],
+                        ..Default::default()
+                    }))
+                    .expect("valid service");
+                }
+                // Every service's pass is an event at the current instant: together they place
+                // every task.
+                e.advance_to(e.now_ms(), u64::MAX);
+                let placed: u64 =
+                    (0..pools).map(|p| e.service_named(&format!("svc{p}")).expect("created").pending_count() as u64).sum();
+                assert_eq!(placed as usize, tasks);
+                black_box(placed)
+            },
+            BatchSize::PerIteration,
+        )
+    });
     g.finish();
 }
 

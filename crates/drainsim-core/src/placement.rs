@@ -269,13 +269,37 @@ pub struct MemberOfId(pub u32);
 /// `memory` (a *size class*) and, for a *port class*, with every host port of `ports_tcp` and
 /// `ports_udp` (interned sets) free as well; for a *constraint class*, those of a size class (or
 /// of a port class: a class may be both) that satisfy the `memberOf` expressions `member_of`.
+/// Ordered by `member_of` first, so that the classes of one list are a range of the index's
+/// classes ([`list_classes`]) and the size and port classes come before every constraint class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SizeClass {
+    pub member_of: MemberOfId,
     pub cpu: i64,
     pub memory: i64,
     pub ports_tcp: PortSetId,
     pub ports_udp: PortSetId,
-    pub member_of: MemberOfId,
+}
+
+/// The classes of `memberOf` list `list` in the index's order (list 0: the size and port
+/// classes).
+pub fn list_classes(list: MemberOfId) -> std::ops::Range<SizeClass> {
+    let first =
+        |member_of| SizeClass { member_of, cpu: i64::MIN, memory: i64::MIN, ports_tcp: PortSetId(0), ports_udp: PortSetId(0) };
+    first(list)..first(MemberOfId(list.0.checked_add(1).expect("fewer than 2^32 memberOf lists")))
+}
+
+/// Calls `f` with each class an instance satisfying exactly the lists `lists` may be a member of:
+/// every size and port class, and the classes of those lists.
+fn member_classes(
+    classes: &mut BTreeMap<SizeClass, ClassIndex>,
+    lists: &[MemberOfId],
+    mut f: impl FnMut(&SizeClass, &mut ClassIndex),
+) {
+    for list in std::iter::once(&MemberOfId(0)).chain(lists) {
+        for (key, class) in classes.range_mut(list_classes(*list)) {
+            f(key, class);
+        }
+    }
 }
 
 impl SizeClass {
@@ -583,10 +607,33 @@ pub struct PlacementIndex {
     /// another value of a tracked attribute: a search that found no free member can trust its
     /// finding while this is unchanged (the spread counts' notes of full pools). Only grows.
     joins: u64,
-    /// The `memberOf` lists of the constraint classes, `MemberOfId(n)` at `n - 1` (at most
-    /// [`MAX_CONSTRAINT_CLASSES`]); each reads only what changes with an instance's attributes,
-    /// profile or tasks' groups ([`Constraints::indexable`]).
+    /// The `memberOf` lists of the constraint classes, `MemberOfId(n)` at `n - 1`; each reads
+    /// only what changes with an instance's attributes, profile or tasks' groups
+    /// ([`Constraints::indexable`]). A list is *keyed* when one of its expressions requires an
+    /// attribute to hold one of a few values ([`list_key`]: `attribute:pool == 'team-a'`): only
+    /// the instances with such a value may satisfy it, so its answers are read from them alone
+    /// and there may be any number of keyed lists (their classes' members are bounded,
+    /// [`KEYED_MEMBERS_PER_PLACEABLE`]). At most [`MAX_CONSTRAINT_CLASSES`] lists are not keyed.
     pub member_of_lists: Vec<std::sync::Arc<[MemberOf]>>,
+    /// Per kept list (`MemberOfId(n)` at `n - 1`): its key (None: not keyed).
+    list_keys: Vec<Option<ListKey>>,
+    /// The kept lists by the digest of their expressions ([`list_digest`]): a placement finds its
+    /// list without comparing it with every kept list.
+    list_ids: BTreeMap<u64, Vec<MemberOfId>>,
+    /// The keyed lists, by their key's attribute and each of its values.
+    keyed_lists: BTreeMap<Box<str>, BTreeMap<Box<str>, Vec<MemberOfId>>>,
+    /// The kept lists that are not keyed, ascending.
+    unkeyed_lists: Vec<MemberOfId>,
+    /// Per placeable instance that satisfies a kept list: the lists it satisfies, ascending (it
+    /// is a member of no other list's classes).
+    lists_of: BTreeMap<InstanceId, Vec<MemberOfId>>,
+    /// Per attribute a keyed list's key names: the placeable instances by their value of it,
+    /// which a new keyed list's members are read from. Kept apart from `attribute_values`, whose
+    /// samples' order a spread's random choice reads: keying a list changes no choice.
+    pub keyed_values: BTreeMap<Sym, KeyedValues>,
+    /// The members the keyed lists' classes had when each was built, summed: another is built
+    /// while it is below [`KEYED_MEMBERS_PER_PLACEABLE`] per placeable instance.
+    keyed_class_members: usize,
     /// Whether one of `member_of_lists` reads `task:group`: then every task that joins or leaves
     /// an instance's task list may change its answers.
     pub lists_read_task_groups: bool,
@@ -601,14 +648,76 @@ pub struct PlacementIndex {
     rank_epochs: u64,
 }
 
-/// Whether an instance with key `k` is a member of class `key`: room and ports, and for a
-/// constraint class, one of the instances satisfying its list.
-fn admitted(satisfying: &BTreeMap<MemberOfId, BTreeSet<InstanceId>>, key: &SizeClass, k: &IndexKey, ports: &PortSets) -> bool {
-    key.admits(k, ports) && (!key.has_member_of() || satisfying.get(&key.member_of).is_some_and(|s| s.contains(&k.id)))
+/// The instances that may be members of class `key`: every placeable instance, or for a
+/// constraint class those satisfying its list (a member also has the room and ports,
+/// [`SizeClass::admits`]).
+fn candidates<'a>(
+    placeable: &'a BTreeSet<InstanceId>,
+    satisfying: &'a BTreeMap<MemberOfId, BTreeSet<InstanceId>>,
+    key: &SizeClass,
+) -> impl Iterator<Item = InstanceId> + 'a {
+    let set = if key.has_member_of() { satisfying.get(&key.member_of) } else { Some(placeable) };
+    set.into_iter().flatten().copied()
 }
 
-/// Most constraint classes a cluster keeps.
+/// Most constraint classes of lists that are not keyed a cluster keeps, and most such lists.
 pub const MAX_CONSTRAINT_CLASSES: usize = 16;
+
+/// The keyed lists' classes are built while the members they had when built sum to fewer than
+/// this many per placeable instance: as many as that many classes of every instance would hold.
+pub const KEYED_MEMBERS_PER_PLACEABLE: usize = 16;
+
+/// The placeable instances by their value of one attribute a keyed list names (instances without
+/// a value are not filed).
+#[derive(Debug, Clone, Default)]
+pub struct KeyedValues {
+    pub of: BTreeMap<InstanceId, Sym>,
+    pub by_value: BTreeMap<Sym, BTreeSet<InstanceId>>,
+}
+
+impl KeyedValues {
+    /// Files instance `id` under `value` (None: under none), out of the value it was filed under.
+    fn set(&mut self, id: InstanceId, value: Option<Sym>) {
+        let old = match value {
+            Some(v) => self.of.insert(id, v),
+            None => self.of.remove(&id),
+        };
+        if old == value {
+            return;
+        }
+        if let Some(old) = old {
+            let holders = self.by_value.get_mut(&old).expect("a filed value has its holders");
+            assert!(holders.remove(&id), "filed under its value");
+            if holders.is_empty() {
+                self.by_value.remove(&old);
+            }
+        }
+        if let Some(v) = value {
+            self.by_value.entry(v).or_default().insert(id);
+        }
+    }
+}
+
+/// What a keyed `memberOf` list requires: `attribute` holds one of `values` (texts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListKey {
+    pub attribute: Box<str>,
+    pub values: Vec<Box<str>>,
+}
+
+/// The key of a `memberOf` list: the first of its expressions that requires an attribute to hold
+/// one of a few values ([`crate::rules::query::Query::required_values`]); None if none does.
+pub fn list_key(list: &[MemberOf]) -> Option<ListKey> {
+    let (attribute, values) = list.iter().find_map(|m| m.query.required_values())?;
+    Some(ListKey { attribute: attribute.into(), values: values.into_iter().map(Box::from).collect() })
+}
+
+/// The digest of a list's expressions (FNV-1a over their texts, each closed by a byte no text
+/// holds), by which the index finds a kept list.
+fn list_digest(list: &[MemberOf]) -> u64 {
+    use crate::infra::fnv::{fnv1a_extend, FNV_OFFSET};
+    list.iter().fold(FNV_OFFSET, |h, m| fnv1a_extend(fnv1a_extend(h, m.expression.as_bytes()), &[0xff]))
+}
 
 /// A constraint class is built once a placement passed over more than this many members whose
 /// instance does not satisfy its `memberOf` expressions.
@@ -622,15 +731,21 @@ pub const EVERY_SIZE: SizeClass = SizeClass::of_size(0, 0);
 
 impl PlacementIndex {
     /// A placeable instance joins the index. `value_of` gives its value of each attribute in
-    /// [`PlacementIndex::attribute_values`], `satisfied` whether it satisfies each list of
-    /// [`PlacementIndex::member_of_lists`]; `ports` resolves port sets.
-    pub fn insert(&mut self, k: IndexKey, ports: &PortSets, value_of: impl Fn(Sym) -> Option<Sym>, satisfied: &[bool]) {
-        assert_eq!(satisfied.len(), self.member_of_lists.len(), "an answer for every memberOf list");
+    /// [`PlacementIndex::attribute_values`], `satisfied` the lists of
+    /// [`PlacementIndex::member_of_lists`] it satisfies (ascending); `ports` resolves port sets.
+    pub fn insert(&mut self, k: IndexKey, ports: &PortSets, value_of: impl Fn(Sym) -> Option<Sym>, satisfied: &[MemberOfId]) {
+        self.assert_lists(satisfied);
         self.note_join();
-        for (n, yes) in satisfied.iter().enumerate() {
-            if *yes {
-                self.satisfying.entry(MemberOfId(n as u32 + 1)).or_default().insert(k.id);
-            }
+        for list in satisfied {
+            self.satisfying.entry(*list).or_default().insert(k.id);
+        }
+        if satisfied.is_empty() {
+            self.lists_of.remove(&k.id);
+        } else {
+            self.lists_of.insert(k.id, satisfied.to_vec());
+        }
+        for (attribute, values) in self.keyed_values.iter_mut() {
+            values.set(k.id, value_of(*attribute));
         }
         if self.placeable.insert(k.id) {
             *self.placeable_per_zone.entry(k.az).or_insert(0) += 1;
@@ -647,14 +762,40 @@ impl PlacementIndex {
                 Some(_) => {}
             }
         }
-        for (key, class) in self.classes.iter_mut() {
-            if admitted(&self.satisfying, key, &k, ports) {
-                class.insert(k, self.track_cpu);
-                for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
-                    class.insert_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
+        let (values, samples, track_cpu) = (&self.attribute_values, &self.value_samples, self.track_cpu);
+        member_classes(&mut self.classes, satisfied, |key, class| {
+            if key.admits(&k, ports) {
+                class.insert(k, track_cpu);
+                for ((attribute, values), samples) in values.iter().zip(samples.values()) {
+                    class.insert_value(*attribute, values[&k.id], k, track_cpu, &samples.ranks);
                 }
             }
-        }
+        });
+    }
+    /// `lists` are ids of kept lists, ascending.
+    fn assert_lists(&self, lists: &[MemberOfId]) {
+        assert!(lists.windows(2).all(|w| w[0] < w[1]), "memberOf lists ascending");
+        assert!(lists.iter().all(|l| l.0 >= 1 && l.0 as usize <= self.member_of_lists.len()), "kept memberOf lists");
+    }
+    /// The kept lists an indexed instance satisfies, ascending.
+    pub fn lists_of(&self, id: InstanceId) -> &[MemberOfId] {
+        self.lists_of.get(&id).map_or(&[], Vec::as_slice)
+    }
+    /// The kept lists that are not keyed, ascending.
+    pub fn unkeyed_lists(&self) -> &[MemberOfId] {
+        &self.unkeyed_lists
+    }
+    /// The keyed lists, by their key's attribute and each of its values.
+    pub fn keyed_lists(&self) -> &BTreeMap<Box<str>, BTreeMap<Box<str>, Vec<MemberOfId>>> {
+        &self.keyed_lists
+    }
+    /// A kept list's expressions.
+    pub fn list(&self, list: MemberOfId) -> &[MemberOf] {
+        &self.member_of_lists[list.0 as usize - 1]
+    }
+    /// A kept list's key (None: not keyed).
+    pub fn key_of_list(&self, list: MemberOfId) -> Option<&ListKey> {
+        self.list_keys[list.0 as usize - 1].as_ref()
     }
     /// An instance leaves the index.
     pub fn remove(&mut self, k: IndexKey, ports: &PortSets) {
@@ -665,51 +806,77 @@ impl PlacementIndex {
                 self.placeable_per_zone.remove(&k.az);
             }
         }
-        for (key, class) in self.classes.iter_mut() {
-            if admitted(&self.satisfying, key, &k, ports) {
-                class.remove(k, self.track_cpu);
-                for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
-                    class.remove_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
+        let lists = self.lists_of.remove(&k.id).unwrap_or_default();
+        let (values, samples, track_cpu) = (&self.attribute_values, &self.value_samples, self.track_cpu);
+        member_classes(&mut self.classes, &lists, |key, class| {
+            if key.admits(&k, ports) {
+                class.remove(k, track_cpu);
+                for ((attribute, values), samples) in values.iter().zip(samples.values()) {
+                    class.remove_value(*attribute, values[&k.id], k, track_cpu, &samples.ranks);
                 }
             }
-        }
+        });
         for (attribute, values) in self.attribute_values.iter_mut() {
             if let Some(value) = values.remove(&k.id) {
                 self.value_samples.get_mut(attribute).expect("a tracked attribute is sampled").remove(k.id, value);
             }
         }
-        for set in self.satisfying.values_mut() {
-            set.remove(&k.id);
+        for list in &lists {
+            let set = self.satisfying.get_mut(list).expect("a satisfied list has its instances");
+            assert!(set.remove(&k.id), "an instance is filed under the lists it satisfies");
+        }
+        for values in self.keyed_values.values_mut() {
+            values.set(k.id, None);
         }
     }
-    /// A placeable instance's attributes, profile or tasks' groups changed: `satisfied` says whether it now
-    /// satisfies each list of [`PlacementIndex::member_of_lists`], and it joins or leaves the
-    /// constraint classes whose answer changed (where it has the room and ports).
-    pub fn resatisfy(&mut self, k: IndexKey, ports: &PortSets, satisfied: &[bool]) {
-        assert_eq!(satisfied.len(), self.member_of_lists.len(), "an answer for every memberOf list");
-        for (n, now) in satisfied.iter().enumerate() {
-            let list = MemberOfId(n as u32 + 1);
+    /// Starts filing the placeable instances by their value of `attribute` (`value_of` reads an
+    /// instance's), which a keyed list's key names.
+    pub fn index_keyed_attribute(&mut self, attribute: Sym, value_of: impl Fn(InstanceId) -> Option<Sym>) {
+        if self.keyed_values.contains_key(&attribute) {
+            return;
+        }
+        let mut values = KeyedValues::default();
+        for id in &self.placeable {
+            values.set(*id, value_of(*id));
+        }
+        self.keyed_values.insert(attribute, values);
+    }
+    /// A placeable instance's attributes, profile or tasks' groups changed: `satisfied` are the
+    /// lists of [`PlacementIndex::member_of_lists`] it now satisfies (ascending), and it joins or
+    /// leaves the constraint classes whose answer changed (where it has the room and ports).
+    pub fn resatisfy(&mut self, k: IndexKey, ports: &PortSets, satisfied: &[MemberOfId]) {
+        self.assert_lists(satisfied);
+        let before = self.lists_of(k.id).to_vec();
+        if before == satisfied {
+            return;
+        }
+        let left = before.iter().filter(|l| !satisfied.contains(l)).map(|l| (*l, false));
+        let joined = satisfied.iter().filter(|l| !before.contains(l)).map(|l| (*l, true));
+        let changes: Vec<(MemberOfId, bool)> = left.chain(joined).collect();
+        if satisfied.is_empty() {
+            self.lists_of.remove(&k.id);
+        } else {
+            self.lists_of.insert(k.id, satisfied.to_vec());
+        }
+        for (list, now) in changes {
             let set = self.satisfying.entry(list).or_default();
-            if set.contains(&k.id) == *now {
-                continue;
-            }
-            if *now {
-                set.insert(k.id);
+            if now {
+                assert!(set.insert(k.id), "a list it did not satisfy");
             } else {
-                set.remove(&k.id);
+                assert!(set.remove(&k.id), "a list it satisfied");
             }
-            for (key, class) in self.classes.iter_mut().filter(|(key, _)| key.member_of == list) {
+            for (key, class) in self.classes.range_mut(list_classes(list)) {
                 if !key.admits(&k, ports) {
                     continue;
                 }
-                if *now {
+                if now {
                     class.insert(k, self.track_cpu);
                     self.joins = self.joins.checked_add(1).expect("fewer than 2^64 joins");
                 } else {
                     class.remove(k, self.track_cpu);
                 }
                 for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
-                    if *now {
+                    if now {
                         class.insert_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
                     } else {
                         class.remove_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
@@ -722,31 +889,33 @@ impl PlacementIndex {
     /// orders changes, and it joins or leaves the classes it now has room, or no more room, for.
     pub fn rekey(&mut self, before: IndexKey, after: IndexKey, ports: &PortSets) {
         debug_assert_eq!((before.id, before.az), (after.id, after.az), "a rekey keeps the instance and its zone");
-        for (key, class) in self.classes.iter_mut() {
-            let (was, is) = (admitted(&self.satisfying, key, &before, ports), admitted(&self.satisfying, key, &after, ports));
+        let lists = self.lists_of.get(&after.id).map_or(&[][..], Vec::as_slice);
+        let (values, samples, track_cpu, joins) = (&self.attribute_values, &self.value_samples, self.track_cpu, &mut self.joins);
+        member_classes(&mut self.classes, lists, |key, class| {
+            let (was, is) = (key.admits(&before, ports), key.admits(&after, ports));
             if !was && !is {
                 // Not a member before or after: nothing to move, no value to look up.
-                continue;
+                return;
             }
             if was {
-                class.remove(before, self.track_cpu);
+                class.remove(before, track_cpu);
             }
             if is {
-                class.insert(after, self.track_cpu);
+                class.insert(after, track_cpu);
                 if !was {
-                    self.joins = self.joins.checked_add(1).expect("fewer than 2^64 joins");
+                    *joins = joins.checked_add(1).expect("fewer than 2^64 joins");
                 }
             }
-            for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
+            for ((attribute, values), samples) in values.iter().zip(samples.values()) {
                 let value = values[&after.id];
                 if was {
-                    class.remove_value(*attribute, value, before, self.track_cpu, &samples.ranks);
+                    class.remove_value(*attribute, value, before, track_cpu, &samples.ranks);
                 }
                 if is {
-                    class.insert_value(*attribute, value, after, self.track_cpu, &samples.ranks);
+                    class.insert_value(*attribute, value, after, track_cpu, &samples.ranks);
                 }
             }
-        }
+        });
     }
     /// How many times an instance joined a class or moved to another value (see the field of
     /// this name): while it is unchanged, no class has gained a member.
@@ -758,8 +927,11 @@ impl PlacementIndex {
     }
     /// A placeable instance's values of the tracked attributes may have changed (`value_of` gives
     /// the current ones; `k` is its current key): it moves to its new value in each class it is a
-    /// member of.
+    /// member of, and in the keyed lists' values.
     pub fn revalue(&mut self, k: IndexKey, ports: &PortSets, value_of: impl Fn(Sym) -> Option<Sym>) {
+        for (attribute, values) in self.keyed_values.iter_mut() {
+            values.set(k.id, value_of(*attribute));
+        }
         for (attribute, values) in self.attribute_values.iter_mut() {
             let slot = values.get_mut(&k.id).expect("a placeable instance has a value of each tracked attribute");
             let (old, new) = (*slot, value_of(*attribute));
@@ -771,12 +943,14 @@ impl PlacementIndex {
             let samples = self.value_samples.get_mut(attribute).expect("a tracked attribute is sampled");
             samples.remove(k.id, old);
             samples.insert(k.id, new);
-            for (key, class) in self.classes.iter_mut() {
-                if admitted(&self.satisfying, key, &k, ports) {
-                    class.remove_value(*attribute, old, k, self.track_cpu, &samples.ranks);
-                    class.insert_value(*attribute, new, k, self.track_cpu, &samples.ranks);
+            let lists = self.lists_of.get(&k.id).map_or(&[][..], Vec::as_slice);
+            let track_cpu = self.track_cpu;
+            member_classes(&mut self.classes, lists, |key, class| {
+                if key.admits(&k, ports) {
+                    class.remove_value(*attribute, old, k, track_cpu, &samples.ranks);
+                    class.insert_value(*attribute, new, k, track_cpu, &samples.ranks);
                 }
-            }
+            });
         }
     }
     /// Starts filing the members of every class by their value of `attribute` (a spread by it).
@@ -791,13 +965,12 @@ impl PlacementIndex {
             return;
         }
         let values: BTreeMap<InstanceId, Option<Sym>> = self.placeable.iter().map(|id| (*id, value_of(*id))).collect();
-        let keys = self.all_keys(key_of);
         // No ranks yet: the classes' bits are built when a spread first reads them.
         let unranked = ValueRanks::default();
         for (key, class) in self.classes.iter_mut() {
-            for k in &keys {
-                if admitted(&self.satisfying, key, k, ports) {
-                    class.insert_value(attribute, values[&k.id], *k, self.track_cpu, &unranked);
+            for k in candidates(&self.placeable, &self.satisfying, key).map(&key_of) {
+                if key.admits(&k, ports) {
+                    class.insert_value(attribute, values[&k.id], k, self.track_cpu, &unranked);
                 }
             }
         }
@@ -831,21 +1004,15 @@ impl PlacementIndex {
         }
         ranks
     }
-    /// The keys of every placeable instance (`key_of` reads an instance's current key).
-    fn all_keys(&self, key_of: impl Fn(InstanceId) -> IndexKey) -> Vec<IndexKey> {
-        self.placeable.iter().map(|id| key_of(*id)).collect()
-    }
-
     /// Starts keeping the by-CPU order (binpack by CPU).
     pub fn track_cpu(&mut self, ports: &PortSets, key_of: impl Fn(InstanceId) -> IndexKey) {
         if self.track_cpu {
             return;
         }
         self.track_cpu = true;
-        let keys = self.all_keys(key_of);
         for (key, class) in self.classes.iter_mut() {
-            for k in &keys {
-                if admitted(&self.satisfying, key, k, ports) {
+            for k in candidates(&self.placeable, &self.satisfying, key).map(&key_of) {
+                if key.admits(&k, ports) {
                     class.all.by_cpu.insert((k.cpu, k.id));
                     class.by_az.entry(k.az).or_default().by_cpu.insert((k.cpu, k.id));
                     for (attribute, values) in &self.attribute_values {
@@ -866,8 +1033,8 @@ impl PlacementIndex {
     /// Builds a class's ordered sets from the placeable instances and keeps them from now on.
     fn build_class(&mut self, key: SizeClass, ports: &PortSets, key_of: impl Fn(InstanceId) -> IndexKey) {
         let mut class = ClassIndex::default();
-        for k in self.all_keys(key_of) {
-            if admitted(&self.satisfying, &key, &k, ports) {
+        for k in candidates(&self.placeable, &self.satisfying, &key).map(key_of) {
+            if key.admits(&k, ports) {
                 class.insert(k, self.track_cpu);
                 for ((attribute, values), samples) in self.attribute_values.iter().zip(self.value_samples.values()) {
                     class.insert_value(*attribute, values[&k.id], k, self.track_cpu, &samples.ranks);
@@ -900,8 +1067,8 @@ impl PlacementIndex {
     }
     /// The id of the kept `memberOf` list with the same expressions as `list`.
     fn member_of_id(&self, list: &[MemberOf]) -> Option<MemberOfId> {
-        let n = self.member_of_lists.iter().position(|kept| same_expressions(kept, list))?;
-        Some(MemberOfId(n as u32 + 1))
+        let ids = self.list_ids.get(&list_digest(list))?;
+        ids.iter().copied().find(|id| same_expressions(self.list(*id), list))
     }
     /// Whether `list` is one of the kept `memberOf` lists (else building its class files every
     /// placeable instance's answer to it).
@@ -920,14 +1087,20 @@ impl PlacementIndex {
         self.classes.contains_key(&key).then_some(key)
     }
     /// Whether the constraint class of `list`, with host ports when `with_ports`, is kept or may
-    /// be built: its list is kept or fewer than [`MAX_CONSTRAINT_CLASSES`] lists are, fewer than
-    /// [`MAX_CONSTRAINT_CLASSES`] constraint classes are kept, and, for one with host ports (a port
-    /// class as well), fewer than [`MAX_PORT_CLASSES`] port classes.
+    /// be built. For one with host ports (a port class as well), fewer than [`MAX_PORT_CLASSES`]
+    /// port classes are kept. For a keyed list ([`list_key`]), the keyed lists' classes had fewer
+    /// than [`KEYED_MEMBERS_PER_PLACEABLE`] members per placeable instance when built; for
+    /// another, its list is kept or fewer than [`MAX_CONSTRAINT_CLASSES`] such lists are, and
+    /// fewer than [`MAX_CONSTRAINT_CLASSES`] classes of such lists are kept.
     pub fn may_keep_constraint_class(&self, list: &[MemberOf], with_ports: bool) -> bool {
-        let list_room = self.keeps_member_of_list(list) || self.member_of_lists.len() < MAX_CONSTRAINT_CLASSES;
-        let constraint_room = self.classes.keys().filter(|k| k.has_member_of()).count() < MAX_CONSTRAINT_CLASSES;
         let port_room = !with_ports || self.classes.keys().filter(|k| k.has_ports()).count() < MAX_PORT_CLASSES;
-        list_room && constraint_room && port_room
+        if list_key(list).is_some() {
+            let budget = KEYED_MEMBERS_PER_PLACEABLE.saturating_mul(self.placeable.len().max(1));
+            return port_room && self.keyed_class_members < budget;
+        }
+        let list_room = self.keeps_member_of_list(list) || self.unkeyed_lists.len() < MAX_CONSTRAINT_CLASSES;
+        let classes = self.unkeyed_lists.iter().map(|l| self.classes.range(list_classes(*l)).count()).sum::<usize>();
+        list_room && classes < MAX_CONSTRAINT_CLASSES && port_room
     }
     /// Builds the constraint class of size class `size`, the host ports `ports` ([`NO_PORTS`] for
     /// none) and the `memberOf` expressions `list`, unless
@@ -953,18 +1126,46 @@ impl PlacementIndex {
         }
         let member_of = match self.member_of_id(list) {
             Some(id) => id,
-            None => {
-                debug_assert!(satisfying.is_subset(&self.placeable), "only placeable instances are filed");
-                self.lists_read_task_groups |= reads_task_groups(list);
-                self.lists_read_running_count |= reads_running_tasks_count(list);
-                self.member_of_lists.push(list.clone());
-                let id = MemberOfId(self.member_of_lists.len() as u32);
-                self.satisfying.insert(id, satisfying);
-                id
-            }
+            None => self.keep_list(list, satisfying),
         };
-        self.build_class(SizeClass { ports_tcp, ports_udp, member_of, ..size }, ports, key_of);
+        let key = SizeClass { ports_tcp, ports_udp, member_of, ..size };
+        self.build_class(key, ports, key_of);
+        if self.key_of_list(member_of).is_some() {
+            let members = self.classes[&key].all.by_memory.len();
+            self.keyed_class_members = self.keyed_class_members.checked_add(members).expect("fewer than 2^64 members");
+        }
         true
+    }
+    /// Keeps a new list, which the placeable instances `satisfying` satisfy: files them under it
+    /// and it under its key. Returns its id.
+    fn keep_list(&mut self, list: &std::sync::Arc<[MemberOf]>, satisfying: BTreeSet<InstanceId>) -> MemberOfId {
+        debug_assert!(satisfying.is_subset(&self.placeable), "only placeable instances are filed");
+        self.lists_read_task_groups |= reads_task_groups(list);
+        self.lists_read_running_count |= reads_running_tasks_count(list);
+        self.member_of_lists.push(list.clone());
+        let id = MemberOfId(u32::try_from(self.member_of_lists.len()).expect("fewer than 2^32 memberOf lists"));
+        let key = list_key(list);
+        match &key {
+            Some(key) => {
+                let by_value = self.keyed_lists.entry(key.attribute.clone()).or_default();
+                for value in &key.values {
+                    let ids = by_value.entry(value.clone()).or_default();
+                    if ids.last() != Some(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+            None => self.unkeyed_lists.push(id),
+        }
+        self.list_keys.push(key);
+        self.list_ids.entry(list_digest(list)).or_default().push(id);
+        for instance in &satisfying {
+            let lists = self.lists_of.entry(*instance).or_default();
+            debug_assert!(lists.last().is_none_or(|l| *l < id), "a new list has the greatest id");
+            lists.push(id);
+        }
+        self.satisfying.insert(id, satisfying);
+        id
     }
     /// Builds the port class of size class `size` and those host ports, unless the cluster keeps
     /// [`MAX_PORT_CLASSES`] already; returns whether it exists now.

@@ -995,9 +995,14 @@ fn check_spot_signals(e: &Engine) -> Result<(), InvariantViolation> {
     Ok(())
 }
 
+/// Up to how many kept `memberOf` lists the placement index's check asks an instance every list.
+const LISTS_EVALUATED_IN_FULL: usize = 64;
+
 fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
     for (c, cluster) in e.clusters.iter().enumerate() {
         let mut expect = 0usize;
+        let mut satisfied_total = 0usize;
+        let mut members: BTreeMap<crate::placement::SizeClass, usize> = BTreeMap::new();
         for id in &cluster.instances {
             let i = &e.instances[id.index()];
             if i.indexed != i.is_placeable() {
@@ -1009,34 +1014,55 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
             if i.indexed {
                 expect += 1;
                 let k = i.index_key(*id);
-                // Its answers to the constraint classes' `memberOf` lists, evaluated afresh.
-                let answers = e.member_of_answers(ClusterId(c as u32), *id);
-                for (n, answer) in answers.iter().enumerate() {
-                    let list = crate::placement::MemberOfId(n as u32 + 1);
-                    let filed = cluster.placement.satisfying.get(&list).is_some_and(|s| s.contains(id));
-                    if filed != *answer {
-                        return fail(
-                            "placement-index",
-                            format!(
-                                "{}: filed as {} memberOf list {} but {}",
-                                e.strings.resolve(i.name),
-                                if filed { "satisfying" } else { "not satisfying" },
-                                n + 1,
-                                if *answer { "satisfies it" } else { "does not" }
-                            ),
-                        );
-                    }
+                // Its answers to the constraint classes' `memberOf` lists, evaluated afresh: they
+                // are the lists it is filed under. While the lists are few, every list is asked,
+                // which checks that the keys find them all; past that, the lists its keys find
+                // are asked (the keys' soundness is `required_values`'s property test), so the
+                // check stays linear in the instances.
+                let keyed = e.member_of_answers(ClusterId(c as u32), *id);
+                let answers = if cluster.placement.member_of_lists.len() <= LISTS_EVALUATED_IN_FULL {
+                    e.member_of_answers_of_every_list(ClusterId(c as u32), *id)
+                } else {
+                    keyed.clone()
+                };
+                let filed = cluster.placement.lists_of(*id);
+                let listed =
+                    |lists: &[crate::placement::MemberOfId]| lists.iter().map(|l| l.0.to_string()).collect::<Vec<_>>().join(", ");
+                if filed != answers.as_slice() || keyed != answers {
+                    return fail(
+                        "placement-index",
+                        format!(
+                            "{}: filed as satisfying memberOf lists [{}], its keys find [{}], but it satisfies [{}]",
+                            e.strings.resolve(i.name),
+                            listed(filed),
+                            listed(&keyed),
+                            listed(&answers)
+                        ),
+                    );
                 }
-                for (key, class) in &cluster.placement.classes {
+                satisfied_total += answers.len();
+                if let Some(list) = answers.iter().find(|l| !cluster.placement.satisfying.get(l).is_some_and(|s| s.contains(id)))
+                {
+                    return fail(
+                        "placement-index",
+                        format!("{}: not among the instances of memberOf list {}", e.strings.resolve(i.name), list.0),
+                    );
+                }
+                // The classes it may be a member of (the size and port classes, and those of the
+                // lists it satisfies); the members counted here are all of each class's.
+                let lists = std::iter::once(crate::placement::MemberOfId(0)).chain(answers.iter().copied());
+                for (key, class) in lists.flat_map(|l| cluster.placement.classes.range(crate::placement::list_classes(l))) {
                     let tracked = !cluster.placement.track_cpu || class.all.by_cpu.contains(&(k.cpu, *id));
                     let member = class.all.by_memory.contains(&(k.memory, *id)) && tracked;
                     let in_az = class.by_az.get(&k.az).is_some_and(|s| s.by_memory.contains(&(k.memory, *id)));
-                    let selected = !key.has_member_of() || answers[key.member_of.0 as usize - 1];
-                    if member != (key.admits(&k, e.instances.port_sets()) && selected) || member != in_az {
+                    if member != key.admits(&k, e.instances.port_sets()) || member != in_az {
                         return fail(
                             "placement-index",
                             format!("{}: wrong membership in size class {key}", e.strings.resolve(i.name)),
                         );
+                    }
+                    if member {
+                        *members.entry(*key).or_insert(0) += 1;
                     }
                 }
                 // Every placeable instance is a member of the class (0, 0), ordered or not.
@@ -1047,6 +1073,17 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
                 if !cluster.placement.placeable.contains(id) || !k.has_room_for(0, 0) || !ordered_everywhere {
                     return fail("placement-index", format!("{}: stale index key", e.strings.resolve(i.name)));
                 }
+            }
+        }
+        for (key, class) in &cluster.placement.classes {
+            let counted = members.get(key).copied().unwrap_or(0);
+            let in_zones = class.by_az.values().map(|s| s.by_memory.len()).sum::<usize>();
+            let by_cpu = if cluster.placement.track_cpu { class.all.by_cpu.len() } else { counted };
+            if class.all.by_memory.len() != counted || in_zones != counted || by_cpu != counted {
+                return fail(
+                    "placement-index",
+                    format!("cluster {c}: size class {key} holds {} members, {counted} belong", class.all.by_memory.len()),
+                );
             }
         }
         let mut per_zone: BTreeMap<Sym, u32> = BTreeMap::new();
@@ -1066,6 +1103,7 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
         let filed_lists = cluster.placement.satisfying.keys().map(|m| m.0 as usize).collect::<Vec<_>>();
         if filed_lists.iter().any(|n| *n == 0 || *n > lists)
             || cluster.placement.satisfying.values().any(|s| !s.is_subset(&cluster.placement.placeable))
+            || cluster.placement.satisfying.values().map(BTreeSet::len).sum::<usize>() != satisfied_total
         {
             return fail(
                 "placement-index",
@@ -1073,6 +1111,33 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
         check_attribute_values(e, &cluster.placement)?;
+        check_keyed_values(e, &cluster.placement)?;
+    }
+    Ok(())
+}
+
+/// The placement index's values of the attributes keyed `memberOf` lists name: every placeable
+/// instance with a value filed under it, and nothing else.
+fn check_keyed_values(e: &Engine, index: &crate::placement::PlacementIndex) -> Result<(), InvariantViolation> {
+    for (attr, values) in &index.keyed_values {
+        let expected: BTreeMap<InstanceId, Sym> =
+            index.placeable.iter().filter_map(|id| Some((*id, e.instance_attribute(*id, *attr).flatten()?))).collect();
+        let filed = values.by_value.iter().flat_map(|(v, ids)| ids.iter().map(move |id| (*id, *v)));
+        let by_value: BTreeMap<InstanceId, Sym> = filed.collect();
+        let holders = values.by_value.values().map(BTreeSet::len).sum::<usize>();
+        if values.of != expected
+            || by_value != expected
+            || holders != expected.len()
+            || values.by_value.values().any(BTreeSet::is_empty)
+        {
+            return fail(
+                "placement-index",
+                format!(
+                    "the instances filed by their value of {} are not the placeable ones with a value",
+                    e.strings.resolve(*attr)
+                ),
+            );
+        }
     }
     Ok(())
 }

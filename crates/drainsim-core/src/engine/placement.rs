@@ -268,11 +268,31 @@ impl Engine {
         }
     }
 
-    /// Whether instance `id` satisfies each `memberOf` list its cluster's constraint classes keep
-    /// (what the placement index files it under).
-    pub(crate) fn member_of_answers(&self, cluster: ClusterId, id: InstanceId) -> Vec<bool> {
-        let lists = &self.clusters[cluster.index()].placement.member_of_lists;
-        lists.iter().map(|list| satisfies_all(self, id, list)).collect()
+    /// The `memberOf` lists its cluster's constraint classes keep that instance `id` satisfies,
+    /// ascending (what the placement index files it under). Only the lists that are not keyed,
+    /// and the keyed lists of the instance's values ([`crate::placement::list_key`]), are asked:
+    /// an instance without a keyed list's value does not satisfy it.
+    pub(crate) fn member_of_answers(&self, cluster: ClusterId, id: InstanceId) -> Vec<MemberOfId> {
+        let index = &self.clusters[cluster.index()].placement;
+        let mut yes: Vec<MemberOfId> =
+            index.unkeyed_lists().iter().copied().filter(|list| satisfies_all(self, id, index.list(*list))).collect();
+        for (attribute, by_value) in index.keyed_lists() {
+            let value = self.strings.get(attribute).and_then(|name| self.instance_attribute(id, name)).flatten();
+            let lists = value.and_then(|v| by_value.get(self.strings.resolve(v)));
+            yes.extend(lists.into_iter().flatten().copied().filter(|list| satisfies_all(self, id, index.list(*list))));
+        }
+        yes.sort_unstable();
+        debug_assert!(yes.windows(2).all(|w| w[0] < w[1]), "a list is keyed by one attribute");
+        yes
+    }
+
+    /// The same, every kept list asked (the invariants' check of the keys).
+    pub(crate) fn member_of_answers_of_every_list(&self, cluster: ClusterId, id: InstanceId) -> Vec<MemberOfId> {
+        let index = &self.clusters[cluster.index()].placement;
+        (1..=index.member_of_lists.len())
+            .map(|n| MemberOfId(u32::try_from(n).expect("fewer than 2^32 lists")))
+            .filter(|list| satisfies_all(self, id, index.list(*list)))
+            .collect()
     }
 
     /// A task joined or left `instance`'s task list: when a constraint class's `memberOf`
@@ -685,9 +705,36 @@ impl Engine {
         }
         let satisfying: BTreeSet<InstanceId> = if index.keeps_member_of_list(&constraints.member_of) {
             BTreeSet::new()
+        } else if let Some(key) = list_key(&constraints.member_of) {
+            // Only the instances with one of the key's values may satisfy the list: they are read
+            // from the attribute's values, which the index files from now on.
+            let Some(attribute) = self.strings.get(&key.attribute) else {
+                // No instance has ever had the attribute; one that gets it is asked then.
+                return self.keep_constraint_class(cluster, class, ports, constraints, BTreeSet::new());
+            };
+            let (instances, trunk_id) = (&self.instances, self.builtin.trunk_id);
+            self.clusters
+                .placement_mut(cluster)
+                .index_keyed_attribute(attribute, |id| instances.attribute(id, attribute, trunk_id).flatten());
+            let values = &self.clusters[cluster.index()].placement.keyed_values[&attribute];
+            let holders = key.values.iter().filter_map(|v| self.strings.get(v)).filter_map(|v| values.by_value.get(&v));
+            holders.flatten().copied().filter(|id| satisfies_member_of(self, *id, constraints)).collect()
         } else {
             index.placeable.iter().copied().filter(|id| satisfies_member_of(self, *id, constraints)).collect()
         };
+        self.keep_constraint_class(cluster, class, ports, constraints, satisfying)
+    }
+
+    /// Builds the constraint class of `build_constraint_class` from the placeable instances that
+    /// satisfy its list (`satisfying`, read only when the list is new to the cluster).
+    fn keep_constraint_class(
+        &mut self,
+        cluster: ClusterId,
+        class: SizeClass,
+        ports: (PortSetId, PortSetId),
+        constraints: &Constraints,
+        satisfying: BTreeSet<InstanceId>,
+    ) -> bool {
         let instances = &self.instances;
         let built = self.clusters.placement_mut(cluster).build_constraint_class(
             class,
@@ -2072,6 +2119,81 @@ mod tests {
         .expect("creates");
         e.run_until_quiet(600_000, 1_000_000);
         assert_web_spread_over_one_class_of_every_third_instance(&e, "r0");
+    }
+
+    /// Services pinned to one of many node pools (`attribute:pool == pN`, one value per five
+    /// instances) get a constraint class each, past the 16 classes of lists that are not keyed:
+    /// each list is keyed by its pool, so an instance's answers and the new list's members are
+    /// read from its pool alone. Lists keyed by a value every instance has fill their budget of
+    /// members after 16 classes. A pool instance moved to another pool leaves its old pool's
+    /// class and joins the new one's.
+    #[test]
+    fn keyed_member_of_lists_get_classes_past_the_unkeyed_limit() {
+        const POOLS: usize = 40;
+        // 100 instances of no pool with less free memory, which each binpack walk passes over
+        // first, then five instances of each pool (with the CPU for every task on one).
+        let mut totals = vec![(4096, 2048, None); 100];
+        totals.extend(vec![(16384, 16384, None); POOLS * 5]);
+        let mut e = cluster_of(&totals);
+        // Checked where asserted: after every event, the check of 60 lists' answers of 300
+        // instances would take most of a minute in a debug build.
+        e.config.check_invariants_every_event = false;
+        let (pool, everyone, yes) = (e.strings.intern("pool"), e.strings.intern("everyone"), e.strings.intern("yes"));
+        let pool_of = |n: usize| (n - 100) % POOLS;
+        for n in 100..totals.len() {
+            let value = e.strings.intern(&format!("p{}", pool_of(n)));
+            e.update_instance_profile(InstanceId(n as u32), |p| {
+                p.attributes.push((pool, Some(value)));
+                p.attributes.push((everyone, Some(yes)));
+            });
+        }
+        register_sized(&mut e, "web", 128, 256);
+        for p in 0..POOLS {
+            e.handle(run_member_of("web", 2, 0, &format!("attribute:pool == p{p}"))).expect("runs");
+        }
+        e.run_until_quiet(600_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let index = &e.clusters[cluster.index()].placement;
+        assert_eq!(index.member_of_lists.len(), POOLS, "a list per pool, past MAX_CONSTRAINT_CLASSES");
+        assert!(index.unkeyed_lists().is_empty());
+        let classes: Vec<_> = index.classes.keys().filter(|k| k.has_member_of()).collect();
+        assert_eq!(classes.len(), POOLS, "a class per pool");
+        assert!(classes.iter().all(|k| index.classes[k].all.by_memory.len() == 5), "each of its pool's five instances");
+        let group = Owner::Group(e.strings.get("family:web").expect("the group"));
+        let mut per_pool = vec![0; POOLS];
+        for n in 100..totals.len() {
+            per_pool[pool_of(n)] += owner_tasks_on(&e, InstanceId(n as u32), group);
+        }
+        assert_eq!(per_pool, vec![2; POOLS], "each RunTask's two tasks in its pool");
+        crate::engine::invariants::check_invariants(&e).expect("the classes are exact");
+
+        // Instance 100 moves from pool p0 to p1: out of p0's class, into p1's.
+        let p1 = e.strings.intern("p1");
+        e.update_instance_profile(InstanceId(100), |p| {
+            p.attributes.retain(|(name, _)| *name != pool);
+            p.attributes.push((pool, Some(p1)));
+        });
+        let index = &e.clusters[cluster.index()].placement;
+        let members =
+            |list: MemberOfId| index.classes.range(list_classes(list)).map(|(_, c)| c.all.by_memory.len()).sum::<usize>();
+        let (p0_list, p1_list) = (index.lists_of(InstanceId(140))[0], index.lists_of(InstanceId(101))[0]);
+        assert_eq!(index.lists_of(InstanceId(100)), [p1_list]);
+        assert_eq!((members(p0_list), members(p1_list)), (4, 6), "instance 100 moved");
+        crate::engine::invariants::check_invariants(&e).expect("the classes follow the move");
+
+        // Lists keyed by a value every pool instance has: their classes of 200 members are built
+        // until the budget of members is spent, and the later lists walk their size class.
+        for n in 0..30 {
+            e.handle(run_member_of("web", 1, 0, &format!("attribute:everyone == yes and runningTasksCount < {}", 100 + n)))
+                .expect("runs");
+        }
+        e.run_until_quiet(600_000, 1_000_000);
+        let index = &e.clusters[cluster.index()].placement;
+        let wide = index.classes.iter().filter(|(k, c)| k.has_member_of() && c.all.by_memory.len() == POOLS * 5).count();
+        let budget = KEYED_MEMBERS_PER_PLACEABLE * totals.len();
+        assert_eq!(wide, (budget - POOLS * 5).div_ceil(POOLS * 5), "classes of every pool instance until the budget is spent");
+        assert_eq!(index.member_of_lists.len(), POOLS + wide, "the lists of classes not built are not kept");
+        crate::engine::invariants::check_invariants(&e).expect("the classes are exact");
     }
 
     /// Service `web` of cluster `prod` (spread by instance, 150 tasks over 300 instances) ran in

@@ -67,6 +67,33 @@ impl Query {
         self.tests(&ast::Subject::RunningTasksCount)
     }
 
+    /// The attribute the expression requires to hold one of a few values, and those values:
+    /// `attribute:A == 'v'` or `attribute:A in ['v', …]`, alone or as an operand of the top
+    /// `and` (the first such operand). None otherwise, and when a value is empty (an attribute
+    /// without a value reads as the empty text). Only an instance whose value of `A` is one of
+    /// them satisfies the expression, so the placement index files the instances that may
+    /// satisfy a list of expressions by that value instead of asking every instance.
+    pub(crate) fn required_values(&self) -> Option<(&str, Vec<&str>)> {
+        fn of(c: &ast::Condition) -> Option<(&str, Vec<&str>)> {
+            let ast::Subject::Attribute(name) = &c.subject else { return None };
+            let values: Vec<&ast::Value> = match &c.test {
+                ast::Test::Compare { op: ast::CompareOp::Eq, value } => vec![value],
+                ast::Test::In { negated: false, values } => values.iter().collect(),
+                _ => return None,
+            };
+            let texts = values.iter().all(|v| v.typed == ast::Typed::Text && !v.text.is_empty());
+            texts.then(|| (name.as_str(), values.iter().map(|v| v.text.as_str()).collect()))
+        }
+        match &self.expr {
+            ast::Expr::Condition(c) => of(c),
+            ast::Expr::And(list) => list.iter().find_map(|e| match e {
+                ast::Expr::Condition(c) => of(c),
+                _ => None,
+            }),
+            ast::Expr::Or(_) | ast::Expr::Not(_) => None,
+        }
+    }
+
     /// The attribute names the expression reads (`attribute:<name>`), in the order written, each
     /// once.
     pub fn attributes_read(&self) -> Vec<&str> {

@@ -479,3 +479,67 @@ fn an_expression_lists_the_attributes_it_reads() {
     assert_eq!(q.attributes_read(), vec!["ecs.os-family", "team"]);
     assert!(Query::parse("agentConnected == true").expect("parses").attributes_read().is_empty());
 }
+
+/// A condition on an attribute the fixtures have, with values some of them hold (and the empty
+/// text, which an attribute without a value reads as).
+fn fixture_condition() -> impl Strategy<Value = Condition> {
+    let name = prop::sample::select(vec!["ecs.instance-type", "ecs.availability-zone", "stack", "absent"]);
+    let value = prop::sample::select(vec!["t2.small", "t2.medium", "us-east-1a", "us-east-1b", "prod", "dev", ""])
+        .prop_map(|v| Value { text: v.to_string(), typed: Typed::Text });
+    let op = prop::sample::select(vec![CompareOp::Eq, CompareOp::Ne, CompareOp::Lt]);
+    prop_oneof![
+        (name.clone(), op, value.clone())
+            .prop_map(|(n, op, value)| Condition { subject: Subject::Attribute(n.into()), test: Test::Compare { op, value } }),
+        (name.clone(), any::<bool>(), prop::collection::vec(value, 1..3)).prop_map(|(n, negated, values)| Condition {
+            subject: Subject::Attribute(n.into()),
+            test: Test::In { negated, values }
+        }),
+        (name, any::<bool>())
+            .prop_map(|(n, negated)| Condition { subject: Subject::Attribute(n.into()), test: Test::Exists { negated } }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// An expression's required values are required: an instance satisfies it only when its
+    /// value of the attribute is one of them (the placement index asks only such instances about
+    /// a keyed `memberOf` list).
+    #[test]
+    fn an_instance_without_a_required_value_does_not_match(
+        e in fixture_condition().prop_map(Expr::Condition).prop_recursive(3, 12, 3, |inner| prop_oneof![
+            inner.clone().prop_map(|e| Expr::Not(Box::new(e))),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::And),
+            prop::collection::vec(inner, 2..4).prop_map(Expr::Or),
+        ])
+    ) {
+        let q = Query { expr: e };
+        let Some((attribute, values)) = q.required_values() else { return Ok(()) };
+        prop_assert!(!values.is_empty());
+        for f in &FIXTURES {
+            if q.matches(f) {
+                let held = f.attribute(attribute).flatten();
+                prop_assert!(held.is_some_and(|v| values.contains(&v)), "{} matches {} holding {:?}", q, f.name, held);
+            }
+        }
+    }
+}
+
+/// The values an expression requires: `==` and `in` at the top or in its top `and`, never a
+/// negated, ordered or empty test.
+#[test]
+fn required_values_are_read_from_the_top_and() {
+    let required = |text: &str| {
+        let q = Query::parse(text).expect("parses");
+        q.required_values().map(|(a, v)| (a.to_string(), v.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+    };
+    let of = |a: &str, v: &[&str]| Some((a.to_string(), v.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+    assert_eq!(required("attribute:pool == team-a"), of("pool", &["team-a"]));
+    assert_eq!(required("runningTasksCount < 3 and attribute:pool in [a, b]"), of("pool", &["a", "b"]));
+    assert_eq!(required("attribute:pool != a"), None);
+    assert_eq!(required("attribute:pool !in [a]"), None);
+    assert_eq!(required("attribute:pool == a or attribute:pool == b"), None);
+    assert_eq!(required("not(attribute:pool == a)"), None);
+    assert_eq!(required("attribute:pool == ''"), None);
+    assert_eq!(required("attribute:pool > a"), None);
+}
