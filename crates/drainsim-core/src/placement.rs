@@ -295,7 +295,11 @@ fn member_classes(
     lists: &[MemberOfId],
     mut f: impl FnMut(&SizeClass, &mut ClassIndex),
 ) {
-    for list in std::iter::once(&MemberOfId(0)).chain(lists) {
+    // The size and port classes come first: read in order, with no search for where they end.
+    for (key, class) in classes.iter_mut().take_while(|(key, _)| !key.has_member_of()) {
+        f(key, class);
+    }
+    for list in lists {
         for (key, class) in classes.range_mut(list_classes(*list)) {
             f(key, class);
         }
