@@ -323,3 +323,21 @@ fn a_deleted_service_row_says_its_status() {
     assert!(rows[0].ends_with("  status INACTIVE"), "{}", rows[0]);
     assert!(rows[1].ends_with("floorBreaches 0"), "{}", rows[1]);
 }
+
+/// A step whose `filter` selects no instance says so in its result (most often a typo).
+#[test]
+fn a_filter_that_selects_no_instance_says_so() {
+    let out = common::drainsim(&["run", "scenarios/format/filter-selecting-no-instance.ron"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let steps: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).collect();
+    assert_eq!(steps.len(), 3, "{text}");
+    assert!(steps.iter().all(|l| l.ends_with("ok (no instance selected: the filter matches none)")), "{text}");
+}
+
+/// With a drain still open at the end, the headline names the slowest *completed* drain as such.
+#[test]
+fn the_headline_calls_the_slowest_of_the_completed_drains_so() {
+    let out = common::drainsim(&["run", "scenarios/drain/headline-names-the-slowest-completed-drain.ron"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("not every drain completed (b still draining at the end); slowest completed drain a (1s)"), "{text}");
+}

@@ -47,6 +47,31 @@ fn a_rollout_names_the_stop_timeout_that_sets_its_pace() {
     assert_eq!(json["instances"][0]["criticalPath"][1]["fromMs"], 172_000);
 }
 
+/// The daemon task stops last, after every other task: its path goes through the api task it
+/// waited for, naming api's floor and stop timeout, not "the daemon stops last" alone.
+#[test]
+fn a_daemon_task_stopping_last_follows_the_task_it_waited_for() {
+    let file = "scenarios/drain/daemon-stops-after-the-replica-that-held-the-drain.ron";
+    let json = explain_json(file);
+    let old = &json["instances"][0];
+    assert!(old["lastTask"].as_str().unwrap().starts_with("logs:task/"), "{old}");
+    let path: Vec<(u64, u64, &str)> = old["criticalPath"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["fromMs"].as_u64().unwrap(), s["toMs"].as_u64().unwrap(), s["why"].as_str().unwrap()))
+        .collect();
+    assert_eq!(path.len(), 3, "{path:?}");
+    assert_eq!((path[0].0, path[0].1), (120_000, 172_000), "{path:?}");
+    assert!(path[0].2.starts_with("api:task/") && path[0].2.contains("api's floor held it"), "{path:?}");
+    assert_eq!((path[1].0, path[1].1), (172_000, 202_000), "{path:?}");
+    assert!(path[1].2.starts_with("api:task/") && path[1].2.contains("stop timeout of 30s"), "{path:?}");
+    assert_eq!((path[2].0, path[2].1), (202_000, 203_000), "{path:?}");
+    assert!(path[2].2.starts_with("STOPPING: its containers exit 1s after SIGTERM"), "{path:?}");
+    let text = explain(file);
+    assert!(!text.contains("a logs daemon task"), "{text}");
+}
+
 #[test]
 fn an_incomplete_drain_names_what_holds_it() {
     let text = explain("scenarios/drain/example07-standalone-task-blocks-drain.ron");

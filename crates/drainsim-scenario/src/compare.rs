@@ -472,7 +472,9 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         n.tasks_moved_more_than_once += u64::from(s.tasks_moved_more_than_once());
         n.unhealthy_tasks += u64::from(s.unhealthy_tasks());
         n.floor_breaches += s.floor_breaches().len() as u64;
-        n.placement_failures += s.placement_failures().map(|(_, c)| c).sum::<u64>();
+        // Like the stalls, only the failures of the drain: a start-up failure is no cost of the plan.
+        let all: u64 = s.placement_failures().map(|(_, c)| c).sum();
+        n.placement_failures += if first_drain.is_some() { all - s.placement_failures_before_first_drain() } else { all };
     }
     n.instances_launched_by_managed_scaling = outcome.managed_scaling.iter().map(|m| u64::from(m.instances_launched)).sum();
     n.spot_interruptions = e.spot_interruptions();

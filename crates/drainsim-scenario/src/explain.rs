@@ -527,6 +527,35 @@ fn dip(s: &ServiceView) -> Option<(u32, u32)> {
     }
 }
 
+/// For a DAEMON's task told to stop at `told_ms`: the last task of another service (or a
+/// standalone one) on the instance to end (stop, or be orphaned) between the drain's start
+/// `from_ms` and then, whose end let the daemon's task stop (None for any other task, or when no
+/// such task ended in the drain).
+fn last_other_task_before_daemon<'e>(
+    t: &TaskView,
+    ix: &Index,
+    instance: &InstanceView,
+    e: &'e Engine,
+    from_ms: u64,
+    told_ms: u64,
+) -> Option<TaskView<'e>> {
+    let is_daemon = |v: &TaskView| v.service().is_some_and(|s| s.scheduling_strategy() == SchedulingStrategy::Daemon);
+    if !is_daemon(t) {
+        return None;
+    }
+    ix.by_instance
+        .get(instance.id().index())
+        .iter()
+        .map(|id| e.task(*id))
+        .filter(|o| !is_daemon(o))
+        .filter_map(|o| {
+            let ended = o.stopped_at_ms().or_else(|| ix.records.orphaned.get(&o.id()).map(|(at, _)| *at))?;
+            (ended >= from_ms && ended <= told_ms).then_some((ended, o.id(), o))
+        })
+        .max_by_key(|(ended, id, _)| (*ended, *id))
+        .map(|(_, _, o)| o)
+}
+
 /// Why a task was told to stop only at `told_ms`, `started_ms` after its instance's drain began.
 fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, told_ms: u64) -> String {
     let Some(s) = t.service() else {
@@ -540,7 +569,7 @@ fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, fr
         );
     };
     if s.scheduling_strategy() == SchedulingStrategy::Daemon {
-        return format!("a {} daemon task stops after every other task on {}", s.name(), instance.name());
+        return format!("the {} daemon task stops after every other task on {}", s.name(), instance.name());
     }
     // A deployment-configuration deadlock that lasted until the task was told to stop held it, not
     // the floor: no replacement started, and the UpdateService that ended it may have lowered the
@@ -686,7 +715,18 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
     let told = t.stopping_at_ms().filter(|told| orphaned.is_none_or(|(at, _)| *told < at));
     let mut cursor = from_ms;
     if let Some(told) = told.filter(|t| *t > from_ms) {
-        path.push(Stretch { from_ms, to_ms: told, why: wait_reason(e, ix, t, instance, from_ms, told) });
+        // A DAEMON task is told to stop once every other task on the instance has stopped: what
+        // held it is the path of the last of them, which a plan can change (its floor, its
+        // deregistration delay, its stop timeout); its own wait says nothing more.
+        if let Some(other) = last_other_task_before_daemon(t, ix, instance, e, from_ms, told) {
+            let label = task_label(&other);
+            let before = critical_path(&other, ix, instance, e, from_ms);
+            path.extend(before.into_iter().map(|s| Stretch { why: format!("{label}: {}", s.why), ..s }));
+        }
+        let covered = path.last().map_or(from_ms, |s: &Stretch| s.to_ms);
+        if told > covered {
+            path.push(Stretch { from_ms: covered, to_ms: told, why: wait_reason(e, ix, t, instance, from_ms, told) });
+        }
         cursor = told;
     }
     let statuses: Vec<(u64, TaskStatus)> =
@@ -730,15 +770,13 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         });
         let end_of_stage = outage.map_or(end, |(_, split)| split);
         let why = match status {
-            // The delay of a target group, or a Classic Load Balancer's connection draining; jitter
-            // may lengthen it (never shorten it).
+            // The delay of a target group, or a Classic Load Balancer's connection draining (jitter
+            // leaves it as it is).
             TaskStatus::Deactivating => {
                 let delay_ms = t.service().and_then(|s| s.deregistration_delay_ms());
-                let longer = delay_ms.is_some_and(|d| end_of_stage.saturating_sub(*at) > d);
                 format!(
-                    "DEACTIVATING: the load balancer's deregistration delay of {}{}",
-                    delay_ms.map_or("?".into(), duration_text),
-                    if longer { ", lengthened by jitter" } else { "" }
+                    "DEACTIVATING: the load balancer's deregistration delay of {}",
+                    delay_ms.map_or("?".into(), duration_text)
                 )
             }
             TaskStatus::Stopping => match t.stopping_end() {
@@ -879,7 +917,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                             "a standalone task: ECS does not stop it for a drain; stop it (StopTask) or let it finish".to_string()
                         }
                         Some(s) if s.scheduling_strategy() == SchedulingStrategy::Daemon => {
-                            format!("a {} daemon task: it stops after every other task here", s.name())
+                            format!("the {} daemon task: it stops after every other task here", s.name())
                         }
                         Some(s) if ix.records.unhealthy_at.get(&s.id()).is_some_and(|f| f.last_ms >= started) => {
                             format!(
@@ -990,7 +1028,9 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
         ));
     }
     if let Some((d, n)) = &slowest {
-        text.push_str(&format!("; slowest {n} ({})", duration_text(*d)));
+        // With a drain still open, the slowest is that one: name this one for what it is.
+        let which = if total_drain_ms.is_none() && first.is_some() { "slowest completed drain" } else { "slowest" };
+        text.push_str(&format!("; {which} {n} ({})", duration_text(*d)));
     }
     match deepest {
         Some((by, name, h, f)) => text.push_str(&format!("; deepest dip: {name} at {h} healthy, {by} below its floor of {f}")),

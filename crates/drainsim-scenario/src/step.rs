@@ -185,6 +185,15 @@ impl From<RequestEnd> for Outcome {
     }
 }
 
+/// What a step's `filter` selected, for its result: `ok (2 instances selected)`.
+fn selected_note(n: usize) -> String {
+    match n {
+        0 => "no instance selected: the filter matches none".to_string(),
+        1 => "1 instance selected".to_string(),
+        n => format!("{n} instances selected"),
+    }
+}
+
 /// The request with its instance references resolved (logical names become ARNs).
 fn resolve_request(engine: &Engine, request: &Request) -> Request {
     let r = |s: &String| resolve_ref(engine, s);
@@ -255,6 +264,8 @@ pub(crate) fn run_step(
                     Ok(names) => (names, None),
                     Err(e) => (Vec::new(), Some(e)),
                 };
+                // A filter that selects nothing is most often a typo: say how many it selected.
+                let note = p.filter.as_ref().filter(|_| error.is_none()).map(|_| selected_note(names.len()));
                 for chunk in names.chunks(wave) {
                     let req = api::UpdateContainerInstancesStateRequest {
                         cluster: p.cluster.clone(),
@@ -269,13 +280,14 @@ pub(crate) fn run_step(
                         }
                     }
                 }
-                Outcome::Plan { failures, timed_out: false, error, note: None }
+                Outcome::Plan { failures, timed_out: false, error, note }
             }
             Action::DeregisterInstances(p) => {
                 let (names, mut error) = match select(engine, loaded, &p.cluster, &p.instances, &p.filter, &p.status) {
                     Ok(names) => (names, None),
                     Err(e) => (Vec::new(), Some(e)),
                 };
+                let note = p.filter.as_ref().filter(|_| error.is_none()).map(|_| selected_note(names.len()));
                 for name in names {
                     let req = api::DeregisterContainerInstanceRequest {
                         cluster: p.cluster.clone(),
@@ -287,7 +299,7 @@ pub(crate) fn run_step(
                         break;
                     }
                 }
-                Outcome::Plan { failures: vec![], timed_out: false, error, note: None }
+                Outcome::Plan { failures: vec![], timed_out: false, error, note }
             }
             Action::StopTasksOn(p) => {
                 let mut error = None;
@@ -306,6 +318,7 @@ pub(crate) fn run_step(
             }
             Action::WaitForDrain(w) => match select(engine, loaded, &w.cluster, &w.instances, &w.filter, &w.status) {
                 Ok(selected) => {
+                    let note = w.filter.as_ref().map(|_| selected_note(selected.len()));
                     // An instance that has not registered yet has no drain, let alone a complete one:
                     // the wait goes on (it may register, be drained and complete meanwhile) or times out.
                     let targets: Vec<Result<_, String>> =
@@ -318,7 +331,7 @@ pub(crate) fn run_step(
                         })
                     };
                     let timed_out = driver.wait_until(engine, w.timeout_ms, done)?;
-                    Outcome::Plan { failures: vec![], timed_out, error: None, note: None }
+                    Outcome::Plan { failures: vec![], timed_out, error: None, note }
                 }
                 Err(e) => Outcome::Plan { failures: vec![], timed_out: false, error: Some(e), note: None },
             },

@@ -317,6 +317,8 @@ impl Engine {
             let services = self.clusters[cluster.index()].services.clone();
             for s in &services {
                 self.services.schedule_mut(*s).breach_watch = true;
+                let obs = &mut self.services.schedule_mut(*s).observations;
+                obs.placement_failures_before_first_drain = obs.placement_failures.values().sum();
             }
             for s in services {
                 self.touched_services.insert(s);

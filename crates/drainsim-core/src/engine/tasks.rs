@@ -665,15 +665,16 @@ impl Engine {
         self.schedule(d, EventKind::TaskStageEnds, id.0, epoch);
     }
 
-    /// How long DEACTIVATING may last under jitter: never less than the deregistration delay. ECS
-    /// waits for the target to be unused ("the amount of time that the load balancer waits to move
-    /// the target to the UNUSED state is the deregistration delay",
-    /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/load-balancer-connection-draining.html>),
-    /// and the load balancer shows a target draining "until the deregistration delay timeout
-    /// expires" even when its connections closed sooner
-    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html>).
+    /// How long DEACTIVATING may last under jitter: exactly the deregistration delay. ECS waits
+    /// for the target to be unused, and "the amount of time that the load balancer waits to move
+    /// the target to the UNUSED state is the deregistration delay"
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/load-balancer-connection-draining.html>):
+    /// the load balancer shows a target draining "until the deregistration delay timeout expires"
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html>)
+    /// and no longer. Jitter that could only lengthen it would shift every drain behind a load
+    /// balancer later (a ±30 % jitter on a 300 s delay added 1 min to the median drain).
     fn deactivating_bounds_ms(delay_ms: SimTimeMs) -> std::ops::RangeInclusive<SimTimeMs> {
-        delay_ms..=SimTimeMs::MAX
+        delay_ms..=delay_ms
     }
 
     /// The one place a task's `lastStatus` changes: checks the legal graph, keeps counters,

@@ -359,6 +359,11 @@ impl<'a> ServiceView<'a> {
         self.state().schedule.observations.placement_failures.iter().map(|(r, c)| (*r, *c))
     }
 
+    /// Failed placement attempts, all reasons, made before its cluster's first drain began.
+    pub fn placement_failures_before_first_drain(&self) -> u64 {
+        self.state().schedule.observations.placement_failures_before_first_drain
+    }
+
     /// Failed placement attempts for one reason.
     pub fn placement_failures_for(&self, reason: PlacementFailureReason) -> u64 {
         self.state().schedule.observations.placement_failures.get(&reason).copied().unwrap_or(0)

@@ -226,6 +226,9 @@ pub struct ServiceObservations {
     pub highest_ceiling: u32,
     /// Failed placement attempts by reason.
     pub placement_failures: BTreeMap<crate::placement::PlacementFailureReason, u64>,
+    /// Failed placement attempts, all reasons, made before its cluster's first drain began
+    /// (start-up: trunked instances still REGISTERING, say): no cost of a drain plan.
+    pub placement_failures_before_first_drain: u64,
     /// Tasks whose agent held them in PENDING after placement, by the cause at the start of the wait.
     pub agent_waits: BTreeMap<crate::state::task::AgentWaitCause, AgentWaitTally>,
     pub stalls: Vec<Episode<StallReason>>,
