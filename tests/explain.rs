@@ -154,7 +154,7 @@ fn a_drain_ended_by_a_forced_deregistration_follows_the_task_it_cut_off() {
     let run = String::from_utf8(common::drainsim(&["run", file]).stdout).unwrap();
     assert!(run.contains("status INACTIVE  (1 task(s) never stopped: orphaned when the instance was deregistered)"), "{run}");
     assert!(
-        run.contains("ecs-1 went with 1 task(s) still running, orphaned: its drain ended so, not by their stopping"),
+        run.contains("ecs-1 went with 1 task(s) not yet STOPPED, orphaned: its drain ended so, not by their stopping"),
         "{run}"
     );
     let text = explain(file);

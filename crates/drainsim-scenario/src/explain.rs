@@ -1022,7 +1022,7 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
     if !cut_short.is_empty() {
         let tasks: u32 = cut_short.iter().map(|n| orphaned[*n]).sum();
         text.push_str(&format!(
-            "; {} went with {tasks} task(s) still running, orphaned: {} so, not by their stopping",
+            "; {} went with {tasks} task(s) not yet STOPPED, orphaned: {} so, not by their stopping",
             names_listed(&cut_short, HEADLINE_NAMES),
             if cut_short.len() == 1 { "its drain ended" } else { "their drains ended" }
         ));

@@ -413,15 +413,19 @@ impl AutoScaling {
                 record.status_reason = Some("an ECS request the group made was refused".into());
                 break;
             }
-            // Checkpoints: once the instances replaced (and every new one warmed up) reach one, the
-            // refresh pauses for CheckpointDelay before it goes on to the next one they have not
-            // reached (one pause for all the checkpoints reached together).
-            let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
+            // Checkpoints: a checkpoint "is reached when 20 percent of instances are new"
+            // (asg-adding-checkpoints-instance-refresh.html): once the new instances past their
+            // warmup, each standing for an old instance the refresh began to terminate, reach one,
+            // the refresh pauses for CheckpointDelay before it goes on to the next one they have
+            // not reached (one pause for all the checkpoints reached together). An old instance a
+            // lifecycle hook (or ECS managed draining) still holds in Terminating:Wait does not
+            // hold the checkpoint back.
             let warming = warming_up(g, now);
             if paused_until.is_some_and(|t| t <= now) {
                 paused_until = None;
             }
-            reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, replaced, warming, now, checkpoint_delay_ms);
+            let new_instances = refreshed_instances(g, &to_update, first_launch, held_above_desired, instances_to_update, now);
+            reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, new_instances, warming, now, checkpoint_delay_ms);
             let paused = paused_until.is_some();
             let allowed = checkpoints[checkpoint];
             // 3. Terminate old instances within the minimum (and the current checkpoint).
@@ -496,13 +500,13 @@ impl AutoScaling {
                 record.capacity.push(sample);
             }
             let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
-            // DescribeInstanceRefreshes' progress ([`instances_updated`]); neither
+            // DescribeInstanceRefreshes' progress ([`refreshed_instances`]): "When the instance's
+            // health status changes to healthy and the specified warm-up time passes, the instance
+            // is considered updated and is added to the percentage complete"
+            // (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html>),
+            // even while the old instance it stands for waits in Terminating:Wait. Neither
             // `PercentageComplete` nor `InstancesToUpdate` goes back.
-            let warm_launches = g.members[first_launch..]
-                .iter()
-                .filter(|m| matches!(m.lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now))
-                .count() as u32;
-            let updated = instances_updated(replaced, warm_launches, held_above_desired, instances_to_update);
+            let updated = refreshed_instances(g, &to_update, first_launch, held_above_desired, instances_to_update, now);
             let percent = (updated * 100).checked_div(instances_to_update).unwrap_or(100).max(record.percentage_complete);
             record.instances_to_update = record.instances_to_update.min(instances_to_update - updated);
             if percent != record.percentage_complete {
@@ -516,7 +520,7 @@ impl AutoScaling {
             let warming = warming_up(g, now);
             // A checkpoint reached by this moment's terminations pauses too, unless they reach the
             // last checkpoint as well: the refresh then ends without a pause.
-            reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, replaced, warming, now, checkpoint_delay_ms);
+            reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, updated, warming, now, checkpoint_delay_ms);
             if replaced >= target_total && !warming && paused_until.is_none() {
                 record.status = "Successful".into();
                 record.end_time_ms = Some(now);
@@ -1571,8 +1575,8 @@ fn runs_non_daemon_task(engine: &Engine, m: &Member) -> bool {
     })
 }
 
-/// If the instances replaced (with none warming up) reach the current checkpoint and it is not the
-/// last, every checkpoint they reach is passed at once and the first one not reached becomes
+/// If the instances updated (new instances past their warmup, [`refreshed_instances`], with none
+/// warming up) reach the current checkpoint and it is not the last, every checkpoint they reach is passed at once and the first one not reached becomes
 /// current: the refresh pauses for the delay once, at the highest checkpoint reached — Auto Scaling
 /// "skips" the lower ones ("Because 50 percent is higher than the first two checkpoints, it skips
 /// the first checkpoint (`10`)",
@@ -1582,21 +1586,45 @@ fn reach_checkpoint(
     checkpoints: &[u32],
     current: &mut usize,
     paused_until: &mut Option<u64>,
-    replaced: u32,
+    updated: u32,
     warming: bool,
     now: u64,
     delay_ms: u64,
 ) {
     let last = checkpoints.len().saturating_sub(1);
-    if paused_until.is_some() || warming || *current >= last || checkpoints.get(*current).is_none_or(|c| replaced < *c) {
+    if paused_until.is_some() || warming || *current >= last || checkpoints.get(*current).is_none_or(|c| updated < *c) {
         return;
     }
-    while *current < last && checkpoints.get(*current).is_some_and(|c| replaced >= *c) {
+    while *current < last && checkpoints.get(*current).is_some_and(|c| updated >= *c) {
         *current += 1;
     }
-    if checkpoints.get(*current).is_some_and(|c| replaced < *c) {
+    if checkpoints.get(*current).is_some_and(|c| updated < *c) {
         *paused_until = Some(now.saturating_add(delay_ms));
     }
+}
+
+/// How many of the instances to update have a new instance past its warmup standing for them:
+/// the refresh's warm launches (and the instances held above the desired capacity when it began),
+/// at most one per old instance the refresh began to terminate (`Terminating:Wait` or
+/// `Terminated`) — what a checkpoint counts ("the minimum percentage of instances in the Auto
+/// Scaling group that must be new instances before the checkpoint is considered reached").
+fn refreshed_instances(
+    g: &Group,
+    to_update: &[usize],
+    first_launch: usize,
+    held_above_desired: u32,
+    instances_to_update: u32,
+    now: u64,
+) -> u32 {
+    let begun = to_update
+        .iter()
+        .filter(|&&k| matches!(g.members[k].lifecycle, Lifecycle::Terminated | Lifecycle::TerminatingWait { .. }))
+        .count() as u32;
+    let warm_launches = g.members[first_launch..]
+        .iter()
+        .filter(|m| matches!(m.lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now))
+        .count() as u32;
+    instances_updated(begun, warm_launches, held_above_desired, instances_to_update)
 }
 
 /// The most Pending + InService instances a refresh of a group of `desired` allows at
@@ -1623,7 +1651,8 @@ fn capacity_share(capacity: u32, percent: u32, round_up: bool) -> u32 {
 /// remaining to update"): an instance counts as updated "when the instance's health status
 /// changes to healthy and the specified warm-up time passes"
 /// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html>), so a
-/// replacement is done when its old instance is terminated (`replaced` of them) and its new one is
+/// replacement is done when its old instance's termination has begun (`begun` of them: it may
+/// still wait in Terminating:Wait for a lifecycle hook or ECS managed draining) and its new one is
 /// past its warmup: the updated ones are the fewer of the two (docs/rollouts.md, "End.").
 ///
 /// The new ones are the refresh's own launches past their warmup (`warm_launches`) and the
@@ -1636,8 +1665,8 @@ fn capacity_share(capacity: u32, percent: u32, round_up: bool) -> u32 {
 /// terminated and every instance warm, with fewer than all of them updated (`Successful` at 0 %,
 /// one instance still to update). A `Successful` refresh has updated all it replaces: 100 % and
 /// none to update, or its last checkpoint's share.
-fn instances_updated(replaced: u32, warm_launches: u32, held_above_desired: u32, instances_to_update: u32) -> u32 {
-    warm_launches.saturating_add(held_above_desired).min(replaced).min(instances_to_update)
+fn instances_updated(begun: u32, warm_launches: u32, held_above_desired: u32, instances_to_update: u32) -> u32 {
+    warm_launches.saturating_add(held_above_desired).min(begun).min(instances_to_update)
 }
 
 /// Whether a member is Pending, or InService within its warmup, at `now`.
