@@ -553,3 +553,26 @@ fn a_cancelled_drain_is_no_drain() {
     assert_eq!((total["b"]["runs"].as_u64(), total["b"]["max"].as_u64()), (Some(2), Some(0)), "{total}");
     assert_eq!(total["better"], "B", "{total}");
 }
+
+/// Drains in waves do not run side by side, so the total drain time spans the waves: the slowest
+/// single drain, the longest of a run's drains from start to completion, is shown beside it, and
+/// equals what the run's report gives. A single drain shows no such row.
+#[test]
+fn drains_apart_compare_their_slowest_single_drain() {
+    let file = "scenarios/rollouts/ami-rollout-waves-of-10-percent.ron";
+    let report = compare_json(&["compare", file, file, "--seeds", "0..1", "--json"]);
+    let slowest = measure(&report, "slowest single drain");
+    let run: Value = serde_json::from_slice(&common::drainsim(&["run", file, "--json"]).stdout).unwrap();
+    let longest = run["containerInstances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| Some(i["drainCompletedAtMs"].as_u64()? - i["drainStartedAtMs"].as_u64()?))
+        .max()
+        .unwrap();
+    assert_eq!(slowest["a"]["median"].as_u64(), Some(longest), "{slowest}");
+    let total = measure(&report, "total drain time");
+    assert!(total["a"]["median"].as_u64().unwrap() > longest, "{total}");
+    let single = compare_json(&["compare", "scenarios/demo.ron", "scenarios/demo.ron", "--seeds", "0..1", "--json"]);
+    assert!(single["measures"].as_array().unwrap().iter().all(|m| m["name"] != "slowest single drain"), "{single}");
+}

@@ -59,6 +59,9 @@ pub struct RunNumbers {
     pub completed_drains_ms: Option<u64>,
     /// Drains that did not complete (a cancelled one is no drain).
     pub open_drains: u64,
+    /// The slowest single drain that completed, from its start to its completion
+    /// ([`crate::outcome::slowest_completed_drain`]); None when none completed.
+    pub slowest_drain_ms: Option<u64>,
     /// Per service: its deepest dip below its floor (0 when it never dipped, or its observation
     /// window never opened: no drain, no steady state).
     pub dips: BTreeMap<String, u64>,
@@ -142,6 +145,10 @@ struct PlanRuns {
     total_drain_ms: Counts,
     completed_drains_ms: Counts,
     open_drains: Counts,
+    slowest_drain_ms: Counts,
+    /// Runs whose slowest drain is shorter than their total drain time (or whose total drain time
+    /// is undefined): drains that did not run side by side.
+    drains_apart_runs: u64,
     /// Per service (every service some run had, even one that never measured a dip).
     dips: BTreeMap<String, Counts>,
     /// Per service: healthy tasks short of desired at the lowest.
@@ -175,6 +182,10 @@ impl PlanRuns {
                 count(&mut self.total_drain_ms, n.total_drain_ms);
                 count(&mut self.completed_drains_ms, n.completed_drains_ms);
                 count(&mut self.open_drains, Some(n.open_drains));
+                count(&mut self.slowest_drain_ms, n.slowest_drain_ms);
+                if n.slowest_drain_ms.is_some() && n.total_drain_ms.is_none_or(|total| n.slowest_drain_ms < Some(total)) {
+                    self.drains_apart_runs += 1;
+                }
                 for (service, dip) in n.dips {
                     count(self.dips.entry(service).or_default(), Some(dip));
                 }
@@ -206,6 +217,8 @@ impl PlanRuns {
         add_counts(&mut self.total_drain_ms, o.total_drain_ms);
         add_counts(&mut self.completed_drains_ms, o.completed_drains_ms);
         add_counts(&mut self.open_drains, o.open_drains);
+        add_counts(&mut self.slowest_drain_ms, o.slowest_drain_ms);
+        self.drains_apart_runs += o.drains_apart_runs;
         for (service, counts) in o.dips {
             add_counts(self.dips.entry(service).or_default(), counts);
         }
@@ -455,7 +468,8 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     };
     let (completed_drains_ms, open_drains) = crate::outcome::completed_drains(e);
     let first_drain = crate::outcome::first_drain_started_at(e);
-    let mut n = RunNumbers { total_drain_ms, completed_drains_ms, open_drains, ..Default::default() };
+    let slowest_drain_ms = crate::outcome::slowest_completed_drain(e).map(|(ms, _)| ms);
+    let mut n = RunNumbers { total_drain_ms, completed_drains_ms, open_drains, slowest_drain_ms, ..Default::default() };
     for s in e.services() {
         let dip = match (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
             (Some(min), Some(floor)) => u64::from(floor.saturating_sub(min)),
@@ -589,6 +603,11 @@ pub fn compare(
         .map_err(|e| format!("cannot start the worker threads: {e}"))?;
     let (ra, rb, runs) = run_plans(a, b, seeds, &pool, progress, interrupt)?;
     let mut measures = vec![measure("total drain time".into(), "ms", runs, &ra.total_drain_ms, &rb.total_drain_ms)];
+    // Where drains did not run side by side (waves, Spot interruptions an hour apart), the total
+    // drain time spans the gaps between them: the slowest single drain is what each one cost.
+    if ra.drains_apart_runs + rb.drains_apart_runs > 0 {
+        measures.push(measure("slowest single drain".into(), "ms", runs, &ra.slowest_drain_ms, &rb.slowest_drain_ms));
+    }
     // Where some drain never completed (an instance captured DRAINING that a standalone task
     // holds, say), the total drain time is undefined for those runs: the drains that did complete,
     // and how many did not, still tell the plans apart.

@@ -995,10 +995,7 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
         .collect();
     let first = first_drain_started_at(e);
     let total_drain_ms = crate::outcome::total_drain_ms(e);
-    let slowest = drained
-        .iter()
-        .filter_map(|(n, s, c)| c.map(|c| (c - s, n.clone())))
-        .max_by_key(|(d, n)| (*d, std::cmp::Reverse(n.clone())));
+    let slowest = crate::outcome::slowest_completed_drain(e);
     let deepest = e.services().filter_map(|s| dip(&s).map(|(h, f)| (f - h, s.name().to_string(), h, f))).max_by_key(|x| x.0);
     let reactivated_names: Vec<&str> = reactivated.iter().map(String::as_str).collect();
     let mut text = match (first, total_drain_ms) {

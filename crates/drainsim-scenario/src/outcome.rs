@@ -283,6 +283,20 @@ pub fn daemon_tasks_above_ceiling(s: &drainsim_core::ServiceView) -> Option<u32>
     (above > 0).then_some(above)
 }
 
+/// The slowest of the drains that completed (not cancelled, [`drain_cancelled`]): its duration,
+/// from its start to its completion, and its instance (ties: the first name). `run`'s headline
+/// names it; `compare` measures it, which tells plans apart where the total drain time spans
+/// drains far apart (Spot interruptions an hour apart, waves).
+pub fn slowest_completed_drain(e: &Engine) -> Option<(u64, String)> {
+    e.instances()
+        .filter(|i| !drain_cancelled(i))
+        .filter_map(|i| {
+            let (start, end) = (i.drain().started_at_ms()?, i.drain().completed_at_ms()?);
+            Some((end.saturating_sub(start), i.name().to_string()))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)))
+}
+
 /// When the first drain that counts began: the earliest start of a drain that was not cancelled
 /// ([`drain_cancelled`]). None when the run drained nothing, or set every instance it drained
 /// ACTIVE again before its drain completed. `run`'s headline, `drainsim explain`, a sweep's
