@@ -335,14 +335,7 @@ fn scale_ins(c: &mut Criterion) {
 /// A mixed fleet: 10,000 big instances (four times the memory) each run one task of a service
 /// spread by instance, and 10,000 small ones are empty; the service is scaled to 20,000.
 fn mixed_fleet() -> Engine {
-    let mut e = Engine::new(EngineConfig {
-        seed: 2,
-        keep_trace_records: false,
-        check_invariants_every_event: false,
-        ..Default::default()
-    });
-    e.create_cluster("bench").expect("valid");
-    task_definition(&mut e);
+    let mut e = bench_cluster();
     for (prefix, cpu, memory) in [("big", 16_384, 65_536), ("small", 4_096, 16_384)] {
         for i in 0..10_000 {
             e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
@@ -423,24 +416,7 @@ fn placement(c: &mut Criterion) {
         g.throughput(Throughput::Elements(tasks as u64));
         g.bench_function(format!("{name}_t10k_i2k"), |b| {
             b.iter_batched(
-                || {
-                    let mut e = Engine::new(EngineConfig {
-                        seed: 2,
-                        keep_trace_records: false,
-                        check_invariants_every_event: false,
-                        ..Default::default()
-                    });
-                    e.create_cluster("bench").expect("valid");
-                    task_definition(&mut e);
-                    for i in 0..instances {
-                        if racks {
-                            register_in_rack(&mut e, format!("i{i}"), i, format!("rack-{:03}", i / 5));
-                        } else {
-                            register(&mut e, format!("i{i}"), i);
-                        }
-                    }
-                    e
-                },
+                || placement_cluster(instances, racks),
                 |mut e| {
                     e.handle(Request::CreateService(CreateServiceRequest {
                         cluster: Some("bench".into()),
@@ -468,20 +444,7 @@ fn placement(c: &mut Criterion) {
     g.throughput(Throughput::Elements(tasks as u64));
     g.bench_function("member_of_400_pools_t10k_i2k", |b| {
         b.iter_batched(
-            || {
-                let mut e = Engine::new(EngineConfig {
-                    seed: 2,
-                    keep_trace_records: false,
-                    check_invariants_every_event: false,
-                    ..Default::default()
-                });
-                e.create_cluster("bench").expect("valid");
-                task_definition(&mut e);
-                for i in 0..instances {
-                    register_in_rack(&mut e, format!("i{i}"), i, format!("rack-{:03}", i / 5));
-                }
-                e
-            },
+            || placement_cluster(instances, true),
             |mut e| {
                 for pool in 0..pools {
                     e.handle(Request::CreateService(CreateServiceRequest {
@@ -509,6 +472,34 @@ fn placement(c: &mut Criterion) {
         )
     });
     g.finish();
+}
+
+/// An engine with the cluster `bench` and the task definition `app` (no trace records kept, no
+/// invariant check after each event).
+fn bench_cluster() -> Engine {
+    let mut e = Engine::new(EngineConfig {
+        seed: 2,
+        keep_trace_records: false,
+        check_invariants_every_event: false,
+        ..Default::default()
+    });
+    e.create_cluster("bench").expect("valid");
+    task_definition(&mut e);
+    e
+}
+
+/// The placement benches' cluster: `instances` instances, each on a rack of five
+/// (`rack-000`, …) when `racks`, and the task definition `app`.
+fn placement_cluster(instances: usize, racks: bool) -> Engine {
+    let mut e = bench_cluster();
+    for i in 0..instances {
+        if racks {
+            register_in_rack(&mut e, format!("i{i}"), i, format!("rack-{:03}", i / 5));
+        } else {
+            register(&mut e, format!("i{i}"), i);
+        }
+    }
+    e
 }
 
 fn scenario(c: &mut Criterion) {
