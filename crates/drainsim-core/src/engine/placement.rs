@@ -559,6 +559,23 @@ impl Engine {
         owner: Owner,
         constraints: &Constraints,
     ) -> Result<InstanceId, PlacementFailure> {
+        let chosen = self.try_choose_instance(cluster, req, strategies, owner, constraints);
+        chosen.ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
+    }
+
+    /// [`Self::choose_instance`] without naming the failure: for a caller that drops it (a zone
+    /// rebalancing move, whose event names only the zone). The failure's diagnosis searches for
+    /// the closest instance, and, when the closest fails a `memberOf` expression, for the closest
+    /// allowed one, passing over every instance the expression leaves out one by one: a move into
+    /// a full zone would pay a walk of the other zones' instances, once per rebalancing service.
+    pub(crate) fn try_choose_instance(
+        &mut self,
+        cluster: ClusterId,
+        req: &Requirements,
+        strategies: &[Strategy],
+        owner: Owner,
+        constraints: &Constraints,
+    ) -> Option<InstanceId> {
         let instances = &self.instances;
         let class = self
             .clusters
@@ -596,7 +613,7 @@ impl Engine {
             None => self.pick_within(ask, None, strategies),
         };
         self.narrow_after_misses(cluster, class, narrowed, req, constraints, (port_misses.get(), member_of_misses.get()));
-        chosen.ok_or_else(|| self.placement_failure(cluster, req, owner, constraints))
+        chosen
     }
 
     /// The narrowest class the cluster keeps within size class `class` for a task with these

@@ -229,14 +229,16 @@ impl Engine {
         constraints.distinct = s.constraints.distinct;
         let constraints = self.constraints_within(&constraints, self.next_task_provider(id), &mut Vec::new());
         let req = self.requirements_of(task_def);
-        match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
-            Ok(instance) => {
+        // The failure's diagnosis is not wanted (the event names the zone only), and costs a walk
+        // of the instances outside the zone when the zone is full: see `try_choose_instance`.
+        match self.try_choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
+            Some(instance) => {
                 let task = self.launch_task(instance, task_def, Some(id), group, None, false);
                 self.services.schedule_mut(id).rebalance_move = Some(RebalanceMove { started: task });
                 self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::Started(to_zone, task)));
                 true
             }
-            Err(_) => {
+            None => {
                 self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::UnableToPlace(to_zone)));
                 false
             }

@@ -640,6 +640,12 @@ impl Engine {
         self.instances.became_inactive()
     }
 
+    /// The container instances that became INACTIVE after the first `seen`
+    /// ([`Self::instances_deregistered`] when the caller last looked), in that order.
+    pub fn instances_deregistered_since(&self, seen: u64) -> &[InstanceId] {
+        self.instances.became_inactive_since(seen)
+    }
+
     /// How many drains have completed so far (every task of a DRAINING instance STOPPED; an
     /// instance drained twice counts twice). It only grows: a caller waiting for some drains to
     /// complete looks at them again only when it moved.

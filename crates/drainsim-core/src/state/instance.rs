@@ -482,6 +482,9 @@ pub(crate) struct Instances {
     disconnected_active: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
     /// How many instances have become INACTIVE (deregistered, or terminated by EC2) so far.
     became_inactive: u64,
+    /// The instances that became INACTIVE, in that order (`became_inactive` of them): a watcher
+    /// of a set of instances (a Spot group) reads those since it last looked, not its whole set.
+    inactive_order: Vec<Id>,
     /// How many drains have completed so far (an instance drained twice counts twice).
     drains_completed: u64,
 }
@@ -523,6 +526,7 @@ impl crate::infra::recycle::Recycle for Instances {
             unknown_eni_limit,
             disconnected_active,
             became_inactive,
+            inactive_order,
             drains_completed,
         } = fresh;
         self.records.reset_to(records);
@@ -541,6 +545,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.unknown_eni_limit = unknown_eni_limit;
         self.disconnected_active = disconnected_active;
         self.became_inactive = became_inactive;
+        self.inactive_order = inactive_order;
         self.drains_completed = drains_completed;
     }
 }
@@ -568,6 +573,7 @@ impl Instances {
             unknown_eni_limit: Default::default(),
             disconnected_active: Default::default(),
             became_inactive: 0,
+            inactive_order: Vec::new(),
             drains_completed: 0,
         }
     }
@@ -580,6 +586,11 @@ impl Instances {
     /// How many instances have become INACTIVE so far.
     pub(crate) fn became_inactive(&self) -> u64 {
         self.became_inactive
+    }
+
+    /// The instances that became INACTIVE after the first `seen`, in that order.
+    pub(crate) fn became_inactive_since(&self, seen: u64) -> &[Id] {
+        &self.inactive_order[usize::try_from(seen).expect("fewer than 2^64 instances").min(self.inactive_order.len())..]
     }
 
     /// Every instance, not INACTIVE, without a known task ENI limit, by cluster then registration.
@@ -774,6 +785,7 @@ impl Instances {
             self.unknown_eni_limit.remove(&(cluster, id));
             if from != InstanceStatus::Inactive {
                 self.became_inactive = self.became_inactive.checked_add(1).expect("fewer than 2^64 instances");
+                self.inactive_order.push(id);
             }
         }
         let i = &mut self.records[id.index()];

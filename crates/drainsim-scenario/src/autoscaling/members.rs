@@ -34,6 +34,9 @@ pub(super) struct Members {
     on_demand_alive: u32,
     /// Of them, per zone (every zone a member is in, listed by the group or not).
     alive_by_zone: BTreeMap<String, u32>,
+    /// Every member by name (a container instance's name is its member's): a Spot group finds the
+    /// members among the instances that became INACTIVE without a walk of its members.
+    by_name: BTreeMap<String, usize>,
 }
 
 /// Whether a member counts toward the group's capacity: Pending or InService, and not being
@@ -79,8 +82,14 @@ impl Members {
         assert!(m.lifecycle != Lifecycle::Terminated && m.rebalancing.is_none(), "a new member is in the group");
         self.all.push(m);
         let k = self.all.len() - 1;
+        self.by_name.insert(self.all[k].name.clone(), k);
         self.index(k);
         k
+    }
+
+    /// The member named `name` (its container instance's name), if the group has one.
+    pub(super) fn named(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
     }
 
     /// Member `k` moves to lifecycle `to` (a [`legal_transition`]).
