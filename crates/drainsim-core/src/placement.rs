@@ -1074,6 +1074,10 @@ impl PlacementIndex {
         let ids = self.list_ids.get(&list_digest(list))?;
         ids.iter().copied().find(|id| same_expressions(self.list(*id), list))
     }
+    /// The placeable instances that satisfy `list`, if it is one of the kept `memberOf` lists.
+    pub fn satisfying_list(&self, list: &[MemberOf]) -> Option<&BTreeSet<InstanceId>> {
+        self.satisfying.get(&self.member_of_id(list)?)
+    }
     /// Whether `list` is one of the kept `memberOf` lists (else building its class files every
     /// placeable instance's answer to it).
     pub fn keeps_member_of_list(&self, list: &[MemberOf]) -> bool {

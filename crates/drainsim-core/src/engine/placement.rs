@@ -1593,13 +1593,37 @@ impl Engine {
         if !unmet.contains(&PlacementFailureReason::MemberOf) {
             return Vec::new();
         }
-        let allowed = |e: &Engine, id: InstanceId| {
-            !unmet_requirements(e, id, req, owner, constraints).contains(&PlacementFailureReason::MemberOf)
-        };
-        match self.closest_placeable(cluster, req, allowed) {
+        match self.closest_allowed(cluster, req, owner, constraints) {
             Some(id) => unmet_requirements(self, id, req, owner, constraints),
             None => Vec::new(),
         }
+    }
+
+    /// The closest placeable instance that satisfies the task's `memberOf` expressions (None:
+    /// none does), by [`Self::closest_placeable`]'s order.
+    fn closest_allowed(
+        &mut self,
+        cluster: ClusterId,
+        req: &Requirements,
+        owner: Owner,
+        constraints: &Constraints,
+    ) -> Option<InstanceId> {
+        // A kept list knows the instances it allows: the closest of them by the walk's order
+        // (fewest of CPU, memory and host ports missed, then the most free memory, then the
+        // later-registered), without passing over every instance the expressions leave out one
+        // by one (a stalled service pinned to one of many pools paid a walk of the cluster at
+        // each failing placement). While they are at most half the placeable instances.
+        let index = &self.clusters[cluster.index()].placement;
+        if let Some(allowed) = index.satisfying_list(&constraints.member_of).filter(|s| s.len() <= index.len() / 2) {
+            return allowed.iter().copied().min_by_key(|id| {
+                let memory = self.instances[id.index()].index_key(*id).memory;
+                (unmet_count(self, *id, req), std::cmp::Reverse(memory), std::cmp::Reverse(*id))
+            });
+        }
+        let allowed = |e: &Engine, id: InstanceId| {
+            !unmet_requirements(e, id, req, owner, constraints).contains(&PlacementFailureReason::MemberOf)
+        };
+        self.closest_placeable(cluster, req, allowed)
     }
 
     /// Why a task of a capacity provider could not be placed: its closest instance among the
@@ -2211,6 +2235,50 @@ mod tests {
         assert_eq!(wide, (budget - POOLS * 5).div_ceil(POOLS * 5), "classes of every pool instance until the budget is spent");
         assert_eq!(index.member_of_lists.len(), POOLS + wide, "the lists of classes not built are not kept");
         crate::engine::invariants::check_invariants(&e).expect("the classes are exact");
+    }
+
+    /// Behind a `memberOf` failure of a kept list, the closest allowed instance is read from the
+    /// list's instances, not from a walk past every instance it leaves out: the two agree. Pool
+    /// p0's five instances are filled to their memory; the next task of p0 fails, and what the
+    /// allowed instances lack (memory) is named alike both ways.
+    #[test]
+    fn the_closest_allowed_instance_of_a_kept_list_is_the_walks() {
+        const POOLS: usize = 40;
+        let mut totals = vec![(4096, 2048, None); 100];
+        totals.extend(vec![(16384, 2048, None); POOLS * 5]);
+        let mut e = cluster_of(&totals);
+        e.config.check_invariants_every_event = false;
+        let pool = e.strings.intern("pool");
+        for n in 100..totals.len() {
+            let value = e.strings.intern(&format!("p{}", (n - 100) % POOLS));
+            e.update_instance_profile(InstanceId(n as u32), |p| p.attributes.push((pool, Some(value))));
+        }
+        register_sized(&mut e, "web", 128, 512);
+        register_sized(&mut e, "big", 128, 1536);
+        // 18 tasks of 512 MiB by binpack: four fill each of four of p0's instances, two leave
+        // 1,024 MiB on the fifth, the one a task of 1,536 MiB comes closest to.
+        for count in [10, 8] {
+            e.handle(run_member_of("web", count, 0, "attribute:pool == p0")).expect("runs");
+        }
+        e.run_until_quiet(600_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let constraints = crate::placement::parse_constraints(
+            &[],
+            &[PlacementConstraint { constraint_type: "memberOf".into(), expression: Some("attribute:pool == p0".into()) }],
+        )
+        .expect("valid");
+        assert!(e.clusters[cluster.index()].placement.satisfying_list(&constraints.member_of).is_some(), "the list is kept");
+        let req = e.requirements_of(e.resolve_task_def("big").expect("registered"));
+        let owner = Owner::Group(e.strings.intern("family:big"));
+        let read = e.closest_allowed(cluster, &req, owner, &constraints).expect("p0 has instances");
+        let allowed = |e: &Engine, id: InstanceId| {
+            !unmet_requirements(e, id, &req, owner, &constraints).contains(&PlacementFailureReason::MemberOf)
+        };
+        let walked = e.closest_placeable(cluster, &req, allowed).expect("p0's instances are placeable");
+        assert_eq!(read, walked);
+        assert_eq!(e.instances[read.index()].remaining.memory, 1024, "the instance with the most free memory");
+        assert_eq!(unmet_requirements(&e, read, &req, owner, &constraints), vec![PlacementFailureReason::Memory]);
+        crate::engine::invariants::check_invariants(&e).expect("the index is exact");
     }
 
     /// Service `web` of cluster `prod` (spread by instance, 150 tasks over 300 instances) ran in
