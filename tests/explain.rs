@@ -481,3 +481,14 @@ fn a_daemon_above_its_ceiling_names_its_tasks_on_draining_instances() {
     let run = String::from_utf8(common::drainsim(&["run", file, "--timeline", "none"]).stdout).unwrap();
     assert!(run.contains("maxTasksObserved    3 (2 on DRAINING instances, stopped last)"), "{run}");
 }
+
+/// A Spot task orphaned while still RUNNING: its service had the room to stop it, and spent it on
+/// tasks on other draining instances; explain says so rather than only "not yet told to stop".
+#[test]
+fn an_orphaned_running_task_names_where_its_services_room_went() {
+    let text = explain("scenarios/rollouts/spot-notice-during-a-refresh-drain.ron");
+    assert!(
+        text.contains("not yet told to stop by web; meanwhile web told 4 of its tasks on other draining instances (asg-11, asg-12, asg-14, asg-17) to stop; still RUNNING when Spot Instance terminated orphaned it"),
+        "{text}"
+    );
+}

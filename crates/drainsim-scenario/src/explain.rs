@@ -839,20 +839,57 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                 t.last_status().as_str()
             ),
             Some(s) if s.scheduling_strategy() == SchedulingStrategy::Daemon => format!(
-                "a {} daemon task, waiting for every other task on {}; still {} when {reason} orphaned it",
+                "the {} daemon task, waiting for every other task on {}; still {} when {reason} orphaned it",
                 s.name(),
                 instance.name(),
                 t.last_status().as_str()
             ),
             Some(s) => format!(
-                "not yet told to stop by {}; still {} when {reason} orphaned it (the drain ended without it stopping)",
+                "not yet told to stop by {}{}; still {} when {reason} orphaned it (the drain ended without it stopping)",
                 s.name(),
+                stopped_elsewhere_meanwhile(e, ix, &s, instance, (covered_to, at)),
                 t.last_status().as_str()
             ),
         };
         path.push(Stretch { from_ms: covered_to, to_ms: at, why });
     }
     path
+}
+
+/// Where a service's room to stop went while a task of it on `instance` waited to be told to stop
+/// (`from_ms` to `to_ms`, when the instance was taken away): its tasks on other draining instances
+/// it told to stop meanwhile — the scheduler stops the oldest first, whichever instance goes
+/// sooner (docs/ecs-choices.md) — as "; meanwhile web told 4 of its tasks on other draining
+/// instances (asg-12, asg-14) to stop"; empty when there were none.
+fn stopped_elsewhere_meanwhile(
+    e: &Engine,
+    ix: &Index,
+    s: &ServiceView,
+    instance: &InstanceView,
+    (from_ms, to_ms): (u64, u64),
+) -> String {
+    let mut names: Vec<String> = Vec::new();
+    let mut tasks = 0usize;
+    for o in ix.by_service.get(s.id().index()).iter().map(|id| e.task(*id)) {
+        let other = o.instance();
+        let Some(told) = o.stopping_at_ms().filter(|told| (from_ms..to_ms).contains(told)) else { continue };
+        if other.id() == instance.id() || other.drain().started_at_ms().is_none_or(|d| d > told) {
+            continue;
+        }
+        tasks += 1;
+        names.push(other.name().to_string());
+    }
+    if tasks == 0 {
+        return String::new();
+    }
+    names.sort();
+    names.dedup();
+    let listed: Vec<&str> = names.iter().map(String::as_str).collect();
+    format!(
+        "; meanwhile {} told {tasks} of its tasks on other draining instances ({}) to stop",
+        s.name(),
+        names_listed(&listed, HEADLINE_NAMES)
+    )
 }
 
 /// Explains a run made with its trace records kept.
