@@ -619,8 +619,6 @@ pub struct PlacementIndex {
     /// and there may be any number of keyed lists (their classes' members are bounded,
     /// [`KEYED_MEMBERS_PER_PLACEABLE`]). At most [`MAX_CONSTRAINT_CLASSES`] lists are not keyed.
     pub member_of_lists: Vec<std::sync::Arc<[MemberOf]>>,
-    /// Per kept list (`MemberOfId(n)` at `n - 1`): its key (None: not keyed).
-    list_keys: Vec<Option<ListKey>>,
     /// The kept lists by the digest of their expressions ([`list_digest`]): a placement finds its
     /// list without comparing it with every kept list.
     list_ids: BTreeMap<u64, Vec<MemberOfId>>,
@@ -797,9 +795,9 @@ impl PlacementIndex {
     pub fn list(&self, list: MemberOfId) -> &[MemberOf] {
         &self.member_of_lists[list.0 as usize - 1]
     }
-    /// A kept list's key (None: not keyed).
-    pub fn key_of_list(&self, list: MemberOfId) -> Option<&ListKey> {
-        self.list_keys[list.0 as usize - 1].as_ref()
+    /// Whether a kept list is keyed (every list not among the few unkeyed ones).
+    pub fn is_keyed(&self, list: MemberOfId) -> bool {
+        !self.unkeyed_lists.contains(&list)
     }
     /// An instance leaves the index.
     pub fn remove(&mut self, k: IndexKey, ports: &PortSets) {
@@ -1138,7 +1136,7 @@ impl PlacementIndex {
         };
         let key = SizeClass { ports_tcp, ports_udp, member_of, ..size };
         self.build_class(key, ports, key_of);
-        if self.key_of_list(member_of).is_some() {
+        if self.is_keyed(member_of) {
             let members = self.classes[&key].all.by_memory.len();
             self.keyed_class_members = self.keyed_class_members.checked_add(members).expect("fewer than 2^64 members");
         }
@@ -1152,8 +1150,7 @@ impl PlacementIndex {
         self.lists_read_running_count |= reads_running_tasks_count(list);
         self.member_of_lists.push(list.clone());
         let id = MemberOfId(u32::try_from(self.member_of_lists.len()).expect("fewer than 2^32 memberOf lists"));
-        let key = list_key(list);
-        match &key {
+        match list_key(list) {
             Some(key) => {
                 let by_value = self.keyed_lists.entry(key.attribute.clone()).or_default();
                 for value in &key.values {
@@ -1165,7 +1162,6 @@ impl PlacementIndex {
             }
             None => self.unkeyed_lists.push(id),
         }
-        self.list_keys.push(key);
         self.list_ids.entry(list_digest(list)).or_default().push(id);
         for instance in &satisfying {
             let lists = self.lists_of.entry(*instance).or_default();

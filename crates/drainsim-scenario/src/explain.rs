@@ -484,6 +484,9 @@ struct Index {
     by_service: Grouped,
     /// When each service's tasks became healthy, in time order.
     healthy_at: BTreeMap<ServiceId, Vec<u64>>,
+    /// Per service: when it told each of its tasks on a draining instance to stop, and the
+    /// instance, in time order (what `stopped_elsewhere_meanwhile` reads a window of).
+    stops_on_draining: BTreeMap<ServiceId, Vec<(u64, InstanceId)>>,
 }
 
 impl Index {
@@ -494,7 +497,18 @@ impl Index {
         for times in healthy_at.values_mut() {
             times.sort_unstable();
         }
-        Index { records, by_instance, by_service, healthy_at }
+        let mut stops_on_draining: BTreeMap<ServiceId, Vec<(u64, InstanceId)>> = BTreeMap::new();
+        for t in e.tasks() {
+            let (Some(s), Some(told)) = (t.service(), t.stopping_at_ms()) else { continue };
+            let instance = t.instance();
+            if instance.drain().started_at_ms().is_some_and(|d| d <= told) {
+                stops_on_draining.entry(s.id()).or_default().push((told, instance.id()));
+            }
+        }
+        for stops in stops_on_draining.values_mut() {
+            stops.sort_unstable();
+        }
+        Index { records, by_instance, by_service, healthy_at, stops_on_draining }
     }
 }
 
@@ -860,7 +874,8 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
 /// (`from_ms` to `to_ms`, when the instance was taken away): its tasks on other draining instances
 /// it told to stop meanwhile — the scheduler stops the oldest first, whichever instance goes
 /// sooner (docs/ecs-choices.md) — as "; meanwhile web told 4 of its tasks on other draining
-/// instances (asg-12, asg-14) to stop"; empty when there were none.
+/// instances (asg-12, asg-14) to stop"; empty when there were none. Reads a window of the
+/// service's stops ([`Index`]), not its every task: explain runs it once per drained instance.
 fn stopped_elsewhere_meanwhile(
     e: &Engine,
     ix: &Index,
@@ -868,23 +883,17 @@ fn stopped_elsewhere_meanwhile(
     instance: &InstanceView,
     (from_ms, to_ms): (u64, u64),
 ) -> String {
-    let mut names: Vec<String> = Vec::new();
-    let mut tasks = 0usize;
-    for o in ix.by_service.get(s.id().index()).iter().map(|id| e.task(*id)) {
-        let other = o.instance();
-        let Some(told) = o.stopping_at_ms().filter(|told| (from_ms..to_ms).contains(told)) else { continue };
-        if other.id() == instance.id() || other.drain().started_at_ms().is_none_or(|d| d > told) {
-            continue;
-        }
-        tasks += 1;
-        names.push(other.name().to_string());
-    }
+    let stops = ix.stops_on_draining.get(&s.id()).map_or(&[][..], Vec::as_slice);
+    let window = &stops[stops.partition_point(|(told, _)| *told < from_ms)..stops.partition_point(|(told, _)| *told < to_ms)];
+    let elsewhere: Vec<InstanceId> = window.iter().map(|(_, i)| *i).filter(|i| *i != instance.id()).collect();
+    let tasks = elsewhere.len();
     if tasks == 0 {
         return String::new();
     }
-    names.sort();
+    let mut names: Vec<&str> = elsewhere.iter().map(|i| e.instance(*i).name()).collect();
+    names.sort_unstable();
     names.dedup();
-    let listed: Vec<&str> = names.iter().map(String::as_str).collect();
+    let listed = names;
     format!(
         "; meanwhile {} told {tasks} of its tasks on other draining instances ({}) to stop",
         s.name(),

@@ -158,6 +158,15 @@ pub(crate) fn satisfies_member_of_without(
     constraints.member_of.iter().all(|m| engine.instance_matches_without(id, &m.query, service))
 }
 
+/// How close an instance comes to taking a task, greatest closest: the fewest of CPU, memory and
+/// host ports it misses, then the most free memory, then the later-registered. What a placement
+/// failure names ([`Engine::closest_placeable`] searches the index for the greatest; a kept
+/// `memberOf` list's few instances are compared by it directly, [`Engine::closest_allowed`]).
+pub(crate) fn closeness(engine: &Engine, id: InstanceId, req: &Requirements) -> (std::cmp::Reverse<usize>, i32, InstanceId) {
+    let memory = engine.instances[id.index()].index_key(id).memory;
+    (std::cmp::Reverse(unmet_count(engine, id, req)), memory, id)
+}
+
 fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
     let r = &engine.instances[id.index()].remaining;
     (r.cpu < req.cpu) as usize + (r.memory < req.memory) as usize + !instance_ports_fit(engine, r, req) as usize
@@ -1608,17 +1617,13 @@ impl Engine {
         owner: Owner,
         constraints: &Constraints,
     ) -> Option<InstanceId> {
-        // A kept list knows the instances it allows: the closest of them by the walk's order
-        // (fewest of CPU, memory and host ports missed, then the most free memory, then the
-        // later-registered), without passing over every instance the expressions leave out one
-        // by one (a stalled service pinned to one of many pools paid a walk of the cluster at
-        // each failing placement). While they are at most half the placeable instances.
+        // A kept list knows the instances it allows: the closest of them ([`closeness`]),
+        // without passing over every instance the expressions leave out one by one (a stalled
+        // service pinned to one of many pools paid a walk of the cluster at each failing
+        // placement). While they are at most half the placeable instances.
         let index = &self.clusters[cluster.index()].placement;
         if let Some(allowed) = index.satisfying_list(&constraints.member_of).filter(|s| s.len() <= index.len() / 2) {
-            return allowed.iter().copied().min_by_key(|id| {
-                let memory = self.instances[id.index()].index_key(*id).memory;
-                (unmet_count(self, *id, req), std::cmp::Reverse(memory), std::cmp::Reverse(*id))
-            });
+            return allowed.iter().copied().max_by_key(|id| closeness(self, *id, req));
         }
         let allowed = |e: &Engine, id: InstanceId| {
             !unmet_requirements(e, id, req, owner, constraints).contains(&PlacementFailureReason::MemberOf)
@@ -1668,9 +1673,9 @@ impl Engine {
     }
 
     /// The placeable instance of a cluster (which has one) among those `of` takes (all, or a
-    /// capacity provider's) that misses the fewest of the task's CPU, memory and host ports
-    /// (`unmet_count`); ties: the most free memory, then the later-registered instance. None when
-    /// `of` takes no placeable instance.
+    /// capacity provider's) that comes closest to taking the task ([`closeness`]: the fewest of
+    /// its CPU, memory and host ports missed; ties: the most free memory, then the
+    /// later-registered instance). None when `of` takes no placeable instance.
     ///
     /// Found from the index rather than by scoring every placeable instance, so that a stall does
     /// not cost a scan of the cluster on every pass of every waiting service. Instances are taken
@@ -1894,10 +1899,7 @@ mod tests {
                 .iter()
                 .copied()
                 .filter(|id| of(&e, *id))
-                .max_by_key(|id| {
-                    let memory = e.instances[id.index()].index_key(*id).memory;
-                    (std::cmp::Reverse(unmet_count(&e, *id, &req)), memory, *id)
-                });
+                .max_by_key(|id| closeness(&e, *id, &req));
             prop_assert_eq!(e.closest_placeable(cluster, &req, of), scored);
             prop_assert!(crate::engine::invariants::check_invariants(&e).is_ok());
         }
@@ -2162,6 +2164,27 @@ mod tests {
         assert_web_spread_over_one_class_of_every_third_instance(&e, "r0");
     }
 
+    /// Node pools of the `memberOf` tests.
+    const POOLS: usize = 40;
+
+    /// 100 instances of no pool with less free memory than any pool instance, which each binpack
+    /// walk passes over first (more than 64: a constraint class is built), then five instances
+    /// of `pool_totals` in each of [`POOLS`] pools (`attribute:pool` p0 to p39, in turn); the
+    /// invariants are checked where a test asserts, not after every event (the check of dozens
+    /// of lists' answers would take most of a minute in a debug build). Returns the totals too.
+    fn pool_cluster(pool_totals: (i64, i64, Option<u16>)) -> (Engine, Vec<(i64, i64, Option<u16>)>) {
+        let mut totals = vec![(4096, 2048, None); 100];
+        totals.extend(vec![pool_totals; POOLS * 5]);
+        let mut e = cluster_of(&totals);
+        e.config.check_invariants_every_event = false;
+        let pool = e.strings.intern("pool");
+        for n in 100..totals.len() {
+            let value = e.strings.intern(&format!("p{}", (n - 100) % POOLS));
+            e.update_instance_profile(InstanceId(n as u32), |p| p.attributes.push((pool, Some(value))));
+        }
+        (e, totals)
+    }
+
     /// Services pinned to one of many node pools (`attribute:pool == pN`, one value per five
     /// instances) get a constraint class each, past the 16 classes of lists that are not keyed:
     /// each list is keyed by its pool, so an instance's answers and the new list's members are
@@ -2170,23 +2193,12 @@ mod tests {
     /// class and joins the new one's.
     #[test]
     fn keyed_member_of_lists_get_classes_past_the_unkeyed_limit() {
-        const POOLS: usize = 40;
-        // 100 instances of no pool with less free memory, which each binpack walk passes over
-        // first, then five instances of each pool (with the CPU for every task on one).
-        let mut totals = vec![(4096, 2048, None); 100];
-        totals.extend(vec![(16384, 16384, None); POOLS * 5]);
-        let mut e = cluster_of(&totals);
-        // Checked where asserted: after every event, the check of 60 lists' answers of 300
-        // instances would take most of a minute in a debug build.
-        e.config.check_invariants_every_event = false;
+        // The pool instances have the CPU and memory for every task of the test on one.
+        let (mut e, totals) = pool_cluster((16384, 16384, None));
         let (pool, everyone, yes) = (e.strings.intern("pool"), e.strings.intern("everyone"), e.strings.intern("yes"));
         let pool_of = |n: usize| (n - 100) % POOLS;
         for n in 100..totals.len() {
-            let value = e.strings.intern(&format!("p{}", pool_of(n)));
-            e.update_instance_profile(InstanceId(n as u32), |p| {
-                p.attributes.push((pool, Some(value)));
-                p.attributes.push((everyone, Some(yes)));
-            });
+            e.update_instance_profile(InstanceId(n as u32), |p| p.attributes.push((everyone, Some(yes))));
         }
         register_sized(&mut e, "web", 128, 256);
         for p in 0..POOLS {
@@ -2239,20 +2251,11 @@ mod tests {
 
     /// Behind a `memberOf` failure of a kept list, the closest allowed instance is read from the
     /// list's instances, not from a walk past every instance it leaves out: the two agree. Pool
-    /// p0's five instances are filled to their memory; the next task of p0 fails, and what the
-    /// allowed instances lack (memory) is named alike both ways.
+    /// p0's instances are filled but one, which keeps 1,024 MiB: a task of 1,536 MiB comes
+    /// closest to it, by either search, and lacks memory there.
     #[test]
     fn the_closest_allowed_instance_of_a_kept_list_is_the_walks() {
-        const POOLS: usize = 40;
-        let mut totals = vec![(4096, 2048, None); 100];
-        totals.extend(vec![(16384, 2048, None); POOLS * 5]);
-        let mut e = cluster_of(&totals);
-        e.config.check_invariants_every_event = false;
-        let pool = e.strings.intern("pool");
-        for n in 100..totals.len() {
-            let value = e.strings.intern(&format!("p{}", (n - 100) % POOLS));
-            e.update_instance_profile(InstanceId(n as u32), |p| p.attributes.push((pool, Some(value))));
-        }
+        let (mut e, _) = pool_cluster((16384, 2048, None));
         register_sized(&mut e, "web", 128, 512);
         register_sized(&mut e, "big", 128, 1536);
         // 18 tasks of 512 MiB by binpack: four fill each of four of p0's instances, two leave

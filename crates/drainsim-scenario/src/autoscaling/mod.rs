@@ -430,10 +430,7 @@ impl AutoScaling {
             let allowed = checkpoints[checkpoint];
             // 3. Terminate old instances within the minimum (and the current checkpoint).
             let mut healthy = count(g, |l| matches!(l, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
-            let mut begun = to_update
-                .iter()
-                .filter(|&&k| matches!(g.members[k].lifecycle, Lifecycle::Terminated | Lifecycle::TerminatingWait { .. }))
-                .count() as u32;
+            let mut begun = terminations_begun(g, &to_update);
             // The InService members to update that may go, in launch order (read again before each
             // pick while whether one is protected follows the tasks it runs).
             let protection_moves = protected_mode != "Refresh" && protection_follows_tasks(g);
@@ -1618,6 +1615,16 @@ fn reach_checkpoint(
     }
 }
 
+/// How many of the instances to update the refresh began to terminate (`Terminating:Wait` or
+/// `Terminated`).
+fn terminations_begun(g: &Group, to_update: &[usize]) -> u32 {
+    let begun = to_update
+        .iter()
+        .filter(|&&k| matches!(g.members[k].lifecycle, Lifecycle::Terminated | Lifecycle::TerminatingWait { .. }))
+        .count();
+    u32::try_from(begun).expect("at most MAX_GROUP_SIZE members")
+}
+
 /// How many of the instances to update have a new instance past its warmup standing for them:
 /// the refresh's warm launches (and the instances held above the desired capacity when it began),
 /// at most one per old instance the refresh began to terminate (`Terminating:Wait` or
@@ -1631,10 +1638,7 @@ fn refreshed_instances(
     instances_to_update: u32,
     now: u64,
 ) -> u32 {
-    let begun = to_update
-        .iter()
-        .filter(|&&k| matches!(g.members[k].lifecycle, Lifecycle::Terminated | Lifecycle::TerminatingWait { .. }))
-        .count() as u32;
+    let begun = terminations_begun(g, to_update);
     let warm_launches = g.members[first_launch..]
         .iter()
         .filter(|m| matches!(m.lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now))
