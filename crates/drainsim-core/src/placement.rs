@@ -606,6 +606,11 @@ pub struct PlacementIndex {
     /// Placeable instances per Availability Zone (zones without one are absent): the zones zone
     /// rebalancing balances over, without a scan of the cluster's instances.
     pub placeable_per_zone: BTreeMap<Sym, u32>,
+    /// How many times a zone joined or left `placeable_per_zone`: zone rebalancing's note that a
+    /// service was balanced over the zones holds while this is unchanged
+    /// (`Engine::wake_rebalancing_services`). A zone that leaves and comes back counts twice, so
+    /// an equal count means the same zones. Only grows.
+    zone_set_changes: u64,
     /// How many times an instance became a member of a class (joined the index, gained the room
     /// or the ports for one, or came to satisfy a constraint class's expressions) or moved to
     /// another value of a tracked attribute: a search that found no free member can trust its
@@ -750,7 +755,11 @@ impl PlacementIndex {
             values.set(k.id, value_of(*attribute));
         }
         if self.placeable.insert(k.id) {
-            *self.placeable_per_zone.entry(k.az).or_insert(0) += 1;
+            let n = self.placeable_per_zone.entry(k.az).or_insert(0);
+            if *n == 0 {
+                self.zone_set_changes = self.zone_set_changes.checked_add(1).expect("fewer than 2^64 zone changes");
+            }
+            *n = n.checked_add(1).expect("fewer than 2^32 instances in a zone");
         }
         for (attribute, values) in self.attribute_values.iter_mut() {
             let value = value_of(*attribute);
@@ -799,13 +808,19 @@ impl PlacementIndex {
     pub fn is_keyed(&self, list: MemberOfId) -> bool {
         !self.unkeyed_lists.contains(&list)
     }
+    /// How many times a zone joined or left the zones of the placeable instances
+    /// (`placeable_per_zone`): equal counts mean the same zones.
+    pub fn zone_set_changes(&self) -> u64 {
+        self.zone_set_changes
+    }
     /// An instance leaves the index.
     pub fn remove(&mut self, k: IndexKey, ports: &PortSets) {
         if self.placeable.remove(&k.id) {
             let n = self.placeable_per_zone.get_mut(&k.az).expect("an indexed instance's zone is counted");
-            *n -= 1;
+            *n = n.checked_sub(1).expect("a counted zone has an instance");
             if *n == 0 {
                 self.placeable_per_zone.remove(&k.az);
+                self.zone_set_changes = self.zone_set_changes.checked_add(1).expect("fewer than 2^64 zone changes");
             }
         }
         let lists = self.lists_of.remove(&k.id).unwrap_or_default();

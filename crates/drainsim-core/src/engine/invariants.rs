@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::engine::rebalance::ZoneCheck;
 use crate::infra::faults::SpotSignal;
 use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::infra::intern::Sym;
@@ -751,8 +752,44 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 format!("cluster {}: its rebalancing services are not those with rebalancing ENABLED", e.strings.resolve(c.name)),
             );
         }
+        // A service the cluster's wakes pass by was found balanced over the zones they are for.
+        let passed_by =
+            |s: &ServiceId| e.services[s.index()].schedule.zones_balanced_over.map(u64::from) == Some(c.rebalancing_zone_set);
+        if !c.rebalancing_unsettled.is_subset(&c.rebalancing_services)
+            || c.rebalancing_services.iter().any(|s| !c.rebalancing_unsettled.contains(s) && !passed_by(s))
+        {
+            return fail(
+                "rebalancing-unsettled",
+                format!(
+                    "cluster {}: a rebalancing service a placeable instance would not wake was not found balanced over its zones",
+                    e.strings.resolve(c.name)
+                ),
+            );
+        }
+        // A service found balanced over the zones the cluster has now, whose pass is not due,
+        // would find nothing to do in one: wakes may pass it by.
+        let zone_set = c.placement.zone_set_changes();
+        for s in &c.rebalancing_services {
+            if e.services[s.index()].schedule.zones_balanced_over.map(u64::from) != Some(zone_set) || e.pass_due_now(*s) {
+                continue;
+            }
+            let found = match e.zone_check(*s, false) {
+                ZoneCheck::Unsettled => "it not settled",
+                ZoneCheck::NotBalanced(_) => "its zones not balanced",
+                ZoneCheck::Balanced(_) if e.services[s.index()].schedule.rebalancing => "an \"AZ balanced\" event to send",
+                ZoneCheck::Balanced(_) => continue,
+            };
+            return fail(
+                "rebalancing-unsettled",
+                format!(
+                    "cluster {}: service {} is noted balanced over its zones, and a pass would find {found}",
+                    e.strings.resolve(c.name),
+                    e.strings.resolve(e.services[s.index()].name)
+                ),
+            );
+        }
         if let Some(due_at_ms) = c.rebalancing_passes_due_at_ms {
-            if due_at_ms == e.now_ms && c.rebalancing_services.iter().any(|s| !e.pass_due_now(*s)) {
+            if due_at_ms == e.now_ms && c.rebalancing_services.iter().any(|s| !e.pass_due_now(*s) && !passed_by(s)) {
                 return fail(
                     "rebalancing-passes-due",
                     format!(
@@ -1701,11 +1738,34 @@ pub(crate) mod tests {
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         let cluster = e.services[0].cluster;
         assert_eq!(e.services[0].schedule.pass_event_at_ms, None, "no pass event is due once quiet");
+        // A balanced service is passed by (no claim is made of it); one that is not is woken.
+        e.clusters.note_rebalancing_passes_due(cluster, e.now_ms);
+        assert_eq!(check_invariants(&e), Ok(()), "the service's last pass found it balanced");
+        e.services.schedule_mut(ServiceId(0)).zones_balanced_over = None;
+        assert_eq!(violated(&e), "rebalancing-passes-due");
         // A note of an instant past is no claim.
         e.clusters.note_rebalancing_passes_due(cluster, e.now_ms - 1);
         assert_eq!(check_invariants(&e), Ok(()));
         e.clusters.note_rebalancing_passes_due(cluster, e.now_ms);
         assert_eq!(violated(&e), "rebalancing-passes-due");
+    }
+
+    #[test]
+    fn a_rebalancing_service_passed_by_without_reason_is_caught() {
+        let mut e = steady_engine();
+        enable_rebalancing(&mut e, "one");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let (cluster, one) = (e.services[0].cluster, ServiceId(0));
+        assert!(e.services[0].schedule.zones_balanced_over.is_some(), "its last pass found it balanced");
+        // Wakes may pass it by, but it must not miss an operation's "AZ balanced".
+        e.services.schedule_mut(one).rebalancing = true;
+        assert_eq!(violated(&e), "rebalancing-unsettled");
+        e.services.schedule_mut(one).rebalancing = false;
+        // Passed by (out of the cluster's services to wake) while not found balanced.
+        e.clusters.settle_rebalancing_services(cluster, &[one]);
+        assert_eq!(check_invariants(&e), Ok(()));
+        e.services.schedule_mut(one).zones_balanced_over = None;
+        assert_eq!(violated(&e), "rebalancing-unsettled");
     }
 
     #[test]

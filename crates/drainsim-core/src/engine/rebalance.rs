@@ -31,7 +31,9 @@
 //! - Once balanced after a move, "is AZ balanced".
 //!
 //! Whether the zones are balanced is read from the service's spread counts (staying tasks per
-//! zone). A move costs no read of the service's tasks: the service's first rebalancing operation
+//! zone). An instance that becomes placeable (a registration, an agent reconnecting) wakes the
+//! rebalancing services but those whose last pass found them balanced over the same zones
+//! ([`Engine::wake_rebalancing_services`]). A move costs no read of the service's tasks: the service's first rebalancing operation
 //! lists them once into a zone stop order (`state::service::ZoneStopOrder`), kept up to date while
 //! rebalancing stays ENABLED, so a service whose zones stay balanced keeps none, and one that
 //! rebalances again does not list its tasks again.
@@ -52,6 +54,20 @@ use crate::state::instance::AVAILABILITY_ZONE_ATTRIBUTE as ZONE_ATTRIBUTE;
 use crate::state::service::{RebalanceMove, RebalancingEvent, SchedulingStrategy, ServiceEventKind, ServiceStatus};
 use crate::state::task::StopCode;
 use crate::Engine;
+
+/// What a rebalancing service's zones call for after a pass ([`Engine::zone_check`]), with its
+/// staying tasks per zone of the cluster's placeable instances when it is settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ZoneCheck {
+    /// Nothing to look at yet: the pass did something else, a move is under way, the service
+    /// is not ACTIVE or has not reached a steady state, its tasks are not `desiredCount` or not
+    /// all healthy and staying, or the cluster has no placeable instance.
+    Unsettled,
+    /// The most and the fewest tasks per zone differ by at most one.
+    Balanced(BTreeMap<Sym, u32>),
+    /// They differ by more: a move is due (room under `maximumPercent` permitting).
+    NotBalanced(BTreeMap<Sym, u32>),
+}
 
 impl Engine {
     /// `availabilityZoneRebalancing` as CreateService or UpdateService leaves it: the given value
@@ -119,27 +135,67 @@ impl Engine {
     }
 
     /// An instance became placeable: the cluster's services with rebalancing ENABLED look at their
-    /// zones again (ECS "continuously monitors the distribution of tasks"). A service whose pass
-    /// is already due at this instant (its pass event, or among the instant's due passes) will
-    /// look then: 10,000 instances registering at one instant under 500 such services would
-    /// otherwise request five million passes. Once every such service is seen due, the cluster
-    /// notes it, and later instances of the instant look no further
-    /// ([`ClusterState::rebalancing_passes_due_at_ms`]); the note goes when one of those passes is
-    /// taken, as an event (`on_scheduler_event`) or from the due passes (`next_due_pass`).
+    /// zones again (ECS "continuously monitors the distribution of tasks"), but for those whose
+    /// last pass found them balanced over the same zones: an instance in a zone that already had
+    /// one changes no service's counts per zone, and such a service has no move to place. The
+    /// cluster keeps the others ([`ClusterState::rebalancing_unsettled`]) for the zones of its
+    /// placeable instances; when those zones changed (a zone's first instance, or its last one
+    /// gone before), every rebalancing service looks again. 16,000 instances under 80 services,
+    /// their agents reconnecting twice an hour each, would otherwise run a pass of every service
+    /// at each reconnect.
     ///
+    /// A service whose pass is already due at this instant (its pass event, or among the instant's
+    /// due passes) will look then: 10,000 instances registering at one instant under 500 such
+    /// services would otherwise request five million passes. Once every service to wake is seen
+    /// due, the cluster notes it, and later instances of the instant look no further
+    /// ([`ClusterState::rebalancing_passes_due_at_ms`]); the note goes when one of those passes is
+    /// taken, as an event (`on_scheduler_event`) or from the due passes (`next_due_pass`), and
+    /// when the zones change.
+    ///
+    /// [`ClusterState::rebalancing_unsettled`]: crate::state::cluster::ClusterState::rebalancing_unsettled
     /// [`ClusterState::rebalancing_passes_due_at_ms`]: crate::state::cluster::ClusterState::rebalancing_passes_due_at_ms
     pub(crate) fn wake_rebalancing_services(&mut self, cluster: crate::infra::ids::ClusterId) {
+        let zone_set = self.clusters[cluster.index()].placement.zone_set_changes();
+        if self.clusters[cluster.index()].rebalancing_zone_set != zone_set {
+            self.clusters.unsettle_rebalancing_services(cluster, zone_set);
+        }
         if self.clusters[cluster.index()].rebalancing_passes_due_at_ms == Some(self.now_ms) {
             return;
         }
+        let (mut settled, mut not_due) = (Vec::new(), Vec::new());
+        for &s in &self.clusters[cluster.index()].rebalancing_unsettled {
+            if self.services[s.index()].schedule.zones_balanced_over.map(u64::from) == Some(zone_set) {
+                settled.push(s);
+            } else if !self.pass_due_now(s) {
+                not_due.push(s);
+            }
+        }
+        self.clusters.settle_rebalancing_services(cluster, &settled);
         // Most often none: the first registration of an instant made every pass due.
-        let not_due: Vec<ServiceId> =
-            self.clusters[cluster.index()].rebalancing_services.iter().copied().filter(|s| !self.pass_due_now(*s)).collect();
         if not_due.is_empty() {
             self.clusters.note_rebalancing_passes_due(cluster, self.now_ms);
         }
         for s in not_due {
             self.request_pass(s);
+        }
+    }
+
+    /// After a rebalancing service's pass: notes whether it found the service balanced over the
+    /// cluster's zones with nothing to announce (`balanced`), and a service the cluster's wakes
+    /// pass by for that reason that no longer is joins the services they wake.
+    fn note_zones_balanced(&mut self, id: ServiceId, balanced: bool) {
+        let cluster = self.services[id.index()].cluster;
+        let c = &self.clusters[cluster.index()];
+        // A balanced service has a zone, so the zones changed at least once.
+        let now = balanced.then(|| std::num::NonZeroU64::new(c.placement.zone_set_changes()).expect("a zone exists"));
+        let before = self.services[id.index()].schedule.zones_balanced_over;
+        if now == before {
+            return;
+        }
+        let passed_by = before.map(u64::from) == Some(c.rebalancing_zone_set);
+        self.services.schedule_mut(id).zones_balanced_over = now;
+        if passed_by {
+            self.clusters.unsettle_rebalancing_service(cluster, id);
         }
     }
 
@@ -181,28 +237,24 @@ impl Engine {
     /// move (starts a task in the zone with the fewest); when they are after an operation, sends
     /// "is AZ balanced". Returns whether it started a task.
     pub(crate) fn rebalance_after_pass(&mut self, id: ServiceId, progress: bool) -> bool {
-        let s = &self.services[id.index()];
-        if !s.az_rebalancing()
-            || s.status != ServiceStatus::Active
-            || s.scheduling != SchedulingStrategy::Replica
-            || progress
-            || s.schedule.rebalance_move.is_some()
-            || s.schedule.observations.steady_state_at_ms.is_none()
-            || s.counts.live != s.desired_count
-            || s.desired_count == 0
-        {
+        if !self.services[id.index()].az_rebalancing() {
             return false;
         }
-        let Some(per_zone) = self.settled_zone_counts(id) else { return false };
-        let (Some(most), Some(fewest)) = (per_zone.values().max(), per_zone.values().min()) else { return false };
-        if most - fewest <= 1 {
-            if self.services[id.index()].schedule.rebalancing {
-                self.services.schedule_mut(id).rebalancing = false;
-                let counts = self.zone_list(&per_zone);
-                self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::Balanced(counts)));
+        let check = self.zone_check(id, progress);
+        self.note_zones_balanced(id, matches!(check, ZoneCheck::Balanced(_)));
+        let per_zone = match check {
+            ZoneCheck::Unsettled => return false,
+            ZoneCheck::Balanced(per_zone) => {
+                if self.services[id.index()].schedule.rebalancing {
+                    self.services.schedule_mut(id).rebalancing = false;
+                    let counts = self.zone_list(&per_zone);
+                    self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::Balanced(counts)));
+                }
+                return false;
             }
-            return false;
-        }
+            ZoneCheck::NotBalanced(per_zone) => per_zone,
+        };
+        let s = &self.services[id.index()];
         if s.counts.live >= s.ceiling() {
             return false;
         }
@@ -242,6 +294,31 @@ impl Engine {
                 self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::UnableToPlace(to_zone)));
                 false
             }
+        }
+    }
+
+    /// What a rebalancing service's zones call for after a pass (`progress`: whether the pass did
+    /// anything else), read without a change: see [`ZoneCheck`].
+    pub(crate) fn zone_check(&self, id: ServiceId, progress: bool) -> ZoneCheck {
+        let s = &self.services[id.index()];
+        if s.status != ServiceStatus::Active
+            || s.scheduling != SchedulingStrategy::Replica
+            || progress
+            || s.schedule.rebalance_move.is_some()
+            || s.schedule.observations.steady_state_at_ms.is_none()
+            || s.counts.live != s.desired_count
+            || s.desired_count == 0
+        {
+            return ZoneCheck::Unsettled;
+        }
+        let Some(per_zone) = self.settled_zone_counts(id) else { return ZoneCheck::Unsettled };
+        let (Some(most), Some(fewest)) = (per_zone.values().max(), per_zone.values().min()) else {
+            return ZoneCheck::Unsettled;
+        };
+        if most - fewest <= 1 {
+            ZoneCheck::Balanced(per_zone)
+        } else {
+            ZoneCheck::NotBalanced(per_zone)
         }
     }
 
@@ -424,6 +501,15 @@ mod tests {
         let (mut e, cluster, web) = quiet_rebalancing_web();
         let noted = |e: &Engine| e.clusters[cluster.index()].rebalancing_passes_due_at_ms == Some(e.now_ms);
         assert!(e.pass_due.is_empty() && !noted(&e));
+        // Its last pass found it balanced over the one zone: a wake passes it by, and so does the
+        // note (every service to wake is due: none).
+        e.wake_rebalancing_services(cluster);
+        assert!(e.pass_due.is_empty() && noted(&e));
+        check_invariants(&e).expect("the note holds: no service to wake");
+        // A pass that finds it otherwise (here: told so) makes it one to wake.
+        e.note_zones_balanced(web, false);
+        e.clusters.note_rebalancing_pass_taken(cluster);
+        check_invariants(&e).expect("a service to wake again");
 
         // The first instance's wake asks for the pass; it waits among the due passes.
         e.wake_rebalancing_services(cluster);
@@ -490,6 +576,66 @@ mod tests {
         // An instance placeable after the pass, at the same instant, wakes the service again.
         register(&mut e, "f", "us-east-1c");
         assert!(due_now(&e), "the service looks at the new instance's zone");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(&e).expect("every invariant holds once quiet");
+    }
+
+    /// An agent that disconnects and reconnects makes its instance placeable again. While its zone
+    /// kept another placeable instance, the zones are those a balanced service was found balanced
+    /// over, and the wake passes it by; when its zone had no other, the zone left and came back —
+    /// the same names, but not the same zones since the service looked — and the service looks.
+    #[test]
+    fn a_reconnect_wakes_a_balanced_service_only_when_the_zones_changed() {
+        let mut e = steady_cluster(
+            &[("a", "us-east-1a", 4096, 8192), ("b", "us-east-1a", 4096, 8192), ("c", "us-east-1b", 4096, 8192)],
+            (256, 512),
+            &[("web", 2)],
+        );
+        enable_rebalancing(&mut e, "web");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let (web, cluster) = (ServiceId(0), ClusterId(0));
+        assert!(e.services[web.index()].schedule.zones_balanced_over.is_some(), "balanced over us-east-1a and us-east-1b");
+        let flap = |e: &mut Engine, name: &str| {
+            let id = e.instance_by_name(name).expect("registered");
+            e.set_agent_connected(id, false);
+            e.react();
+            e.set_agent_connected(id, true);
+            e.react();
+            check_invariants(e).expect("every invariant holds after a reconnect");
+        };
+        flap(&mut e, "a");
+        assert!(!e.pass_due_now(web), "us-east-1a kept b: the same zones");
+        assert!(!e.clusters[cluster.index()].rebalancing_unsettled.contains(&web));
+        // c is us-east-1b's only instance: the zone left with its agent and came back.
+        flap(&mut e, "c");
+        assert!(e.pass_due_now(web), "the zones changed since the service looked");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(&e).expect("every invariant holds once quiet");
+        assert!(e.services[web.index()].schedule.zones_balanced_over.is_some(), "balanced again");
+    }
+
+    /// A service whose zones are not balanced and whose move found no room in the zone with the
+    /// fewest tasks is not passed by: any instance that becomes placeable may have the room.
+    #[test]
+    fn a_reconnect_wakes_a_service_whose_move_found_no_room() {
+        // c, the one instance of us-east-1b, is too small for a task of web.
+        let mut e = steady_cluster(
+            &[("a", "us-east-1a", 4096, 8192), ("b", "us-east-1a", 4096, 8192), ("c", "us-east-1b", 128, 256)],
+            (256, 512),
+            &[("web", 2)],
+        );
+        enable_rebalancing(&mut e, "web");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let web = ServiceId(0);
+        assert!(e.services[web.index()].schedule.rebalancing, "not AZ balanced, and no move under way");
+        assert!(e.services[web.index()].schedule.rebalance_move.is_none());
+        assert_eq!(e.services[web.index()].schedule.zones_balanced_over, None);
+        let a = e.instance_by_name("a").expect("registered");
+        e.set_agent_connected(a, false);
+        e.react();
+        e.set_agent_connected(a, true);
+        e.react();
+        assert!(e.pass_due_now(web), "the service looks for room again");
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         check_invariants(&e).expect("every invariant holds once quiet");
     }

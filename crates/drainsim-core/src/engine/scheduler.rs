@@ -242,6 +242,13 @@ impl Engine {
             }
         }
         self.triggers.clear();
+        // Rebalancing services no longer known balanced over their zones: an instance becoming
+        // placeable wakes them again (`engine/rebalance.rs::wake_rebalancing_services`).
+        for s in self.services.take_unbalanced() {
+            if self.services[s.index()].az_rebalancing() {
+                self.clusters.unsettle_rebalancing_service(self.services[s.index()].cluster, s);
+            }
+        }
     }
 
     /// Capacity appeared (an instance became placeable, or a task stopped): the services that could

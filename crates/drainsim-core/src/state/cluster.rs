@@ -33,8 +33,18 @@ pub struct ClusterState {
     /// Services with `availabilityZoneRebalancing` ENABLED: an instance that becomes placeable
     /// wakes them (kept here so that it does not scan every service of the cluster).
     pub rebalancing_services: std::collections::BTreeSet<ServiceId>,
-    /// An instant at which every service in `rebalancing_services` was seen with its pass event
-    /// due (`ServiceSchedule::pass_event_at_ms`), and none has run or joined since: another
+    /// The rebalancing services an instance becoming placeable wakes while the zones of the
+    /// placeable instances are `rebalancing_zone_set`: all but those whose last pass found them
+    /// balanced over those zones (`ServiceSchedule::zones_balanced_over`). A service leaves when a
+    /// wake finds it so, and joins when its pass no longer does; a change of the zones makes every
+    /// rebalancing service a member again. A superset is allowed (a member found balanced is
+    /// dropped at the next wake); `check_invariants` holds it to the services.
+    pub rebalancing_unsettled: std::collections::BTreeSet<ServiceId>,
+    /// The zones (`PlacementIndex::zone_set_changes`) `rebalancing_unsettled` is for.
+    pub rebalancing_zone_set: u64,
+    /// An instant at which every service in `rebalancing_services` but those wakes pass by (see
+    /// `rebalancing_unsettled`) was seen with its pass event due
+    /// (`ServiceSchedule::pass_event_at_ms`), and none has run or joined since: another
     /// instance becoming placeable at that instant has no service to wake
     /// (`Engine::wake_rebalancing_services`), so 50,000 instances registering at one instant under
     /// 2,500 such services cost a check each, not 125 million. A cache of what the services say:
@@ -138,6 +148,8 @@ impl Clusters {
             daemon_services: Vec::new(),
             capacity_waiters: Default::default(),
             rebalancing_services: Default::default(),
+            rebalancing_unsettled: Default::default(),
+            rebalancing_zone_set: 0,
             rebalancing_passes_due_at_ms: None,
             group_spread: Default::default(),
             room_ordered: Vec::new(),
@@ -213,9 +225,38 @@ impl Clusters {
             if c.rebalancing_services.insert(service) {
                 c.rebalancing_passes_due_at_ms = None;
             }
+            c.rebalancing_unsettled.insert(service);
         } else {
             c.rebalancing_services.remove(&service);
+            c.rebalancing_unsettled.remove(&service);
         }
+    }
+
+    /// The zones of the cluster's placeable instances are now `zone_set`, no longer those its
+    /// rebalancing services were found balanced over: every one of them is woken again, and no
+    /// instant's note of passes due holds for the new zones.
+    pub(crate) fn unsettle_rebalancing_services(&mut self, id: Id, zone_set: u64) {
+        let c = &mut self.records[id.index()];
+        c.rebalancing_unsettled = c.rebalancing_services.clone();
+        c.rebalancing_zone_set = zone_set;
+        c.rebalancing_passes_due_at_ms = None;
+    }
+
+    /// Rebalancing services a wake found balanced over the cluster's zones: later wakes pass them
+    /// by.
+    pub(crate) fn settle_rebalancing_services(&mut self, id: Id, settled: &[ServiceId]) {
+        let c = &mut self.records[id.index()];
+        for s in settled {
+            c.rebalancing_unsettled.remove(s);
+        }
+    }
+
+    /// A rebalancing service's pass no longer found it balanced over the zones the cluster's
+    /// wakes pass it by for: wakes look at it again.
+    pub(crate) fn unsettle_rebalancing_service(&mut self, id: Id, service: ServiceId) {
+        let c = &mut self.records[id.index()];
+        debug_assert!(c.rebalancing_services.contains(&service), "a rebalancing service of the cluster");
+        c.rebalancing_unsettled.insert(service);
     }
 
     /// Every rebalancing service of the cluster was seen with its pass event due at `now_ms`

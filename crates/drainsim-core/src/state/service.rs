@@ -1651,6 +1651,13 @@ pub struct ServiceSchedule {
     /// An Availability Zone rebalancing operation is under way (its "not AZ balanced" event was
     /// sent and its "AZ balanced" event was not yet).
     pub rebalancing: bool,
+    /// The zones (`PlacementIndex::zone_set_changes`, never 0 once a zone exists) over which the
+    /// service's last pass found its tasks settled and balanced, with no rebalancing to do or announce, if it did: while the
+    /// zones stay those, an instance becoming placeable gives it nothing to look at
+    /// (`Engine::wake_rebalancing_services`). A change of its staying tasks (one joined or left
+    /// them, or one's health changed) or of its status drops it. Derived bookkeeping: not part of
+    /// the canonical state.
+    pub zones_balanced_over: Option<std::num::NonZeroU64>,
 }
 
 impl ServiceState {
@@ -1659,8 +1666,12 @@ impl ServiceState {
         self.availability_zone_rebalancing
     }
 
-    fn note_staying_change(&mut self) {
+    /// Counts a change of its staying tasks, which ends any finding that it is balanced over its
+    /// zones: returns whether there was one.
+    #[must_use]
+    fn note_staying_change(&mut self) -> bool {
         self.staying_changes = self.staying_changes.checked_add(1).expect("fewer than 2^64 changes");
+        self.schedule.zones_balanced_over.take().is_some()
     }
 }
 
@@ -1872,6 +1883,11 @@ pub(crate) struct Services {
     /// carry the set). The scheduler replaces them (`engine/scheduler.rs::replace_unhealthy`); a
     /// task leaves as it leaves its service's list, in logarithmic time however many fail at once.
     unhealthy: BTreeMap<ServiceId, std::collections::BTreeSet<TaskId>>,
+    /// Services found balanced over their zones (`ServiceSchedule::zones_balanced_over`) whose
+    /// staying tasks changed since, in the order they changed: the finding is dropped, and the
+    /// engine takes them (`take_unbalanced`) so that an instance becoming placeable wakes them
+    /// again. Empty whenever the engine has reacted to a change.
+    unbalanced: Vec<ServiceId>,
 }
 
 impl std::ops::Index<usize> for Services {
@@ -1883,8 +1899,9 @@ impl std::ops::Index<usize> for Services {
 
 impl crate::infra::recycle::Recycle for Services {
     fn reset_to(&mut self, fresh: Self) {
-        let Services { records, target_changes, list_positions, value_spreaders, unhealthy } = fresh;
+        let Services { records, target_changes, list_positions, value_spreaders, unhealthy, unbalanced } = fresh;
         self.records.reset_to(records);
+        self.unbalanced = unbalanced;
         self.target_changes = target_changes;
         self.list_positions.reset_to(list_positions);
         self.value_spreaders = value_spreaders;
@@ -1893,6 +1910,12 @@ impl crate::infra::recycle::Recycle for Services {
 }
 
 impl Services {
+    /// The services whose finding that they were balanced over their zones a change of their
+    /// staying tasks dropped since the last call (see `unbalanced`).
+    pub(crate) fn take_unbalanced(&mut self) -> Vec<ServiceId> {
+        std::mem::take(&mut self.unbalanced)
+    }
+
     /// Services ever created.
     pub(crate) fn len(&self) -> usize {
         self.records.len()
@@ -1947,6 +1970,10 @@ impl Services {
             status.as_str()
         );
         s.status = status;
+        // Only an ACTIVE service rebalances: a deleted one is not balanced over anything.
+        if s.schedule.zones_balanced_over.take().is_some() {
+            self.unbalanced.push(id);
+        }
     }
 
     /// `deploymentConfiguration` (already validated) and `desiredCount` together, as one
@@ -1987,7 +2014,9 @@ impl Services {
         s.constraints = constraints;
         s.constraint_specs = constraint_specs;
         s.spread = spread;
-        s.note_staying_change();
+        if s.note_staying_change() {
+            self.unbalanced.push(id);
+        }
         self.value_spreaders |= s.spread.value_attribute.is_some();
     }
 
@@ -2004,6 +2033,7 @@ impl Services {
         s.availability_zone_rebalancing = enabled;
         if !enabled {
             s.zone_stop_order = None;
+            s.schedule.zones_balanced_over = None;
         }
     }
 
@@ -2215,7 +2245,9 @@ impl Services {
     pub(crate) fn adjust_spread(&mut self, id: ServiceId, place: SpreadPlace, delta: i32) {
         let s = &mut self.records[id.index()];
         s.spread.adjust_at(place, delta);
-        s.note_staying_change();
+        if s.note_staying_change() {
+            self.unbalanced.push(id);
+        }
     }
 
     /// The service's order of values is synced ([`SpreadCounts::sync_value_order`]).
@@ -2294,7 +2326,9 @@ impl Services {
     /// healthy task joins or leaves the staying ones, or a staying task gains or loses its health.
     pub(crate) fn adjust_staying_healthy(&mut self, id: ServiceId, delta: i32) {
         let s = &mut self.records[id.index()];
-        s.note_staying_change();
+        if s.note_staying_change() {
+            self.unbalanced.push(id);
+        }
         s.staying_healthy = s
             .staying_healthy
             .checked_add_signed(delta)
