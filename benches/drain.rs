@@ -982,6 +982,36 @@ fn zone_rebalancing(c: &mut Criterion) {
     g.bench_function("zone_t6k_i4k", |b| {
         b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
     });
+    // Agents reconnecting all over a cluster whose services rebalance (the default): 4,000
+    // instances, 100 services of 70 tasks, every agent disconnecting twice an hour for 6 hours
+    // (about 48,000 reconnects) while a tenth of the instances drain. Each reconnect makes an
+    // instance placeable again in a zone that has others: no service's zones change.
+    let services: String = (0..100)
+        .map(|k| format!("(cluster: \"prod\", serviceName: \"s{k}\", taskDefinition: \"app\", desiredCount: 70),\n"))
+        .collect();
+    let text = format!(
+        r#"Scenario(name: "agent-reconnects", seed: 54, endTimeMs: 21700000, clusters: ["prod"],
+    faults: (agentDisconnectsPerHour: 2),
+    instances: [
+        (name: "old", count: 400, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 4096, memory: 7680),
+        (name: "web", count: 3600, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 4096, memory: 7680),
+    ],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 512, memory: 1024, exitAfterSigtermMs: 2000)])],
+    services: [{services}],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))),
+        (do: WaitForDrain((instances: ["old"], timeoutMs: 36000000))),
+        (atMs: 21600000, do: Advance),
+    ],
+)"#
+    );
+    let loaded = drainsim_scenario::load_str("agent-reconnects.ron", &text).expect("valid");
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    assert!(run.passed() && run.engine.now_ms() >= 21_600_000, "the drain completes and the run lasts 6 hours");
+    g.throughput(Throughput::Elements(4_000));
+    g.bench_function("agent_reconnects_i4k_100svc", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
     g.finish();
 }
 

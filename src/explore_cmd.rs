@@ -127,20 +127,25 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return bad_input(&format!("cannot start the worker threads: {e}")),
     };
-    // The DOT file is created before the search, so a path that cannot be written is refused at
-    // once (as `run --trace` is), not after an exploration that may take an hour.
+    // The DOT file is opened before the search, so a path that cannot be written is refused at
+    // once (as `run --trace` is), not after an exploration that may take an hour. An existing
+    // file is not truncated until the graph is written: a refused flag, a scenario explore
+    // refuses or a graph too big to draw leaves it as it was.
+    let dot_existed = args.dot.as_deref().is_some_and(Path::exists);
     let mut dot_file = match &args.dot {
         None => None,
-        Some(path) => match std::fs::File::create(path) {
+        Some(path) => match std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path) {
             Ok(f) => Some(f),
             Err(e) => return bad_input(&format!("--dot {}: cannot write it: {e}", path.display())),
         },
     };
-    // Closes and removes the DOT file when none is written.
+    // Closes the DOT file when none is written, and removes it if this run created it.
     let forget_dot = |dot_file: Option<std::fs::File>| {
         if let (Some(path), Some(file)) = (&args.dot, dot_file) {
             drop(file);
-            let _ = std::fs::remove_file(path);
+            if !dot_existed {
+                let _ = std::fs::remove_file(path);
+            }
         }
     };
     // Ctrl-C stops the search before the next transition: what was explored is printed, with exit 3 (a bound)
@@ -181,7 +186,7 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     if let (Some(path), Some(mut file)) = (&args.dot, dot_file.take()) {
         match &report.graph {
             Some(g) => {
-                if let Err(e) = file.write_all(g.to_dot().as_bytes()).and_then(|()| file.flush()) {
+                if let Err(e) = file.set_len(0).and_then(|()| file.write_all(g.to_dot().as_bytes())).and_then(|()| file.flush()) {
                     dot_unwritten = Some(format!("--dot {}: cannot write it: {e}", path.display()));
                 }
             }
@@ -232,14 +237,14 @@ fn verdict_text(report: &ExploreReport, p: &explore::PropertyVerdict) -> String 
 
 fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>, per_second: f64, elapsed: Duration) {
     let faults: Vec<&str> = report.spec.faults.iter().map(|f| f.as_str()).collect();
-    println!(
+    say!(
         "explore {}: faults [{}], at most {} per path, {} jitter value(s)",
         file.display(),
         faults.join(", "),
         report.spec.max_faults,
         report.spec.jitter_values
     );
-    println!(
+    say!(
         "states visited {}, distinct states {}, terminal states {}, depth reached {}, {:.0} states/s ({:.2} s)",
         report.states_visited,
         report.distinct_states,
@@ -249,21 +254,21 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
         elapsed.as_secs_f64()
     );
     if report.time_left_kept {
-        println!(
+        say!(
             "states alike but for the clock kept apart: a later arrival at a state merged by the first search could end at endTimeMs with a drain incomplete"
         );
     }
     for p in &report.properties {
-        println!("  {:<80} {}", p.name, verdict_text(report, p));
+        say!("  {:<80} {}", p.name, verdict_text(report, p));
     }
     if let Some(v) = &report.violation {
-        println!(
+        say!(
             "VIOLATED: {} after {} transitions (a shortest path), at {}",
             v.finding.property,
             v.depth,
             drainsim_core::time::format_sim_time(v.at_ms)
         );
-        println!("  {}", v.finding.detail);
+        say!("  {}", v.finding.detail);
         let faults: Vec<String> = v
             .choice_points
             .iter()
@@ -281,25 +286,25 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
                 kind => kind.as_str().to_string(),
             })
             .collect();
-        println!(
+        say!(
             "  {} choice points on the path; faults taken: {}",
             v.choices.len(),
             if faults.is_empty() { "none".into() } else { faults.join(", ") }
         );
         if let Some(p) = counterexample {
-            println!("counterexample: {}", p.display());
-            println!("replay: drainsim run {}", p.display());
+            say!("counterexample: {}", p.display());
+            say!("replay: drainsim run {}", p.display());
         }
     } else if let Some(b) = report.bound {
-        println!("bound reached ({}) with no violation: the properties hold in what was explored", b.as_str());
+        say!("bound reached ({}) with no violation: the properties hold in what was explored", b.as_str());
         if b == explore::Bound::Memory {
-            println!(
+            say!(
                 "  the states held at once, or the process, reached --max-memory (a state is about {} KiB by the estimate, which leaves out task definitions, clusters and long attribute values): explore a smaller cluster, fewer fault classes or fewer jitter values, or raise --max-memory",
                 report.largest_state_bytes.div_ceil(1024)
             );
         }
     } else {
-        println!("explored completely: every property holds");
+        say!("explored completely: every property holds");
     }
 }
 
@@ -343,7 +348,7 @@ fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second:
     if let Some(p) = counterexample {
         out["counterexample"] = serde_json::Value::String(p.display().to_string());
     }
-    println!("{}", serde_json::to_string_pretty(&out).expect("a JSON value serializes"));
+    say!("{}", serde_json::to_string_pretty(&out).expect("a JSON value serializes"));
 }
 
 #[cfg(test)]

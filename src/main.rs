@@ -38,22 +38,23 @@ fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(text.chars().map(|c| if escaped(c) { c.escape_debug().to_string() } else { c.to_string() }).collect())
 }
 
-mod explore_cmd;
-
 /// Prints a line to stdout. When the reader has gone (`drainsim run … | head`), the program ends
 /// quietly with status 141, as a Unix tool killed by SIGPIPE does, instead of panicking.
 macro_rules! say {
     ($($arg:tt)*) => {
-        emit(format_args!($($arg)*), "\n")
+        $crate::emit(format_args!($($arg)*), "\n")
     };
 }
 
 /// `say!` without the line end.
 macro_rules! say_raw {
     ($($arg:tt)*) => {
-        emit(format_args!($($arg)*), "")
+        $crate::emit(format_args!($($arg)*), "")
     };
 }
+
+// After the macros: its output goes through `say!` too.
+mod explore_cmd;
 
 fn emit(text: std::fmt::Arguments, end: &str) {
     let mut out = std::io::stdout().lock();
@@ -787,6 +788,7 @@ fn run(args: RunArgs) -> ExitCode {
         skip_trace_digest: false,
         // Debug builds check every invariant after every event; a release run checks at its end.
         check_invariants_every_event: cfg!(debug_assertions),
+        note_invariant_violations: false,
         swarm_faults: args.modifiers.faults == Some(Faults::Swarm),
         // The report lists every expectation, passed or not.
         result_text: drainsim_scenario::ResultText::All,

@@ -86,6 +86,16 @@ fn an_unknown_instance_type_warns_with_a_suggestion_and_strict_refuses_it() {
     let check = drainsim(&["check", "scenarios/query/member-of-daemon.ron"]);
     let err = String::from_utf8_lossy(&check.stderr);
     assert!(err.contains("instance type 'g4dn.xlarge' is not in drainsim's task ENI table; its awsvpc tasks need"), "{err}");
+    // A group that gives its taskEniLimit has what the table would give: no warning, and
+    // --strict accepts it.
+    let given = write(
+        &dir,
+        "given.ron",
+        "Scenario(\n    name: \"given\",\n    clusters: [\"prod\"],\n    instances: [(name: \"gpu\", cluster: \"prod\", instanceType: \"g4dn.xlarge\", cpu: 4096, memory: 16384, taskEniLimit: 3)],\n)\n",
+    );
+    let strict = drainsim(&["check", "--strict", &given]);
+    assert_eq!(strict.status.code(), Some(0), "{}", String::from_utf8_lossy(&strict.stderr));
+    assert!(!String::from_utf8_lossy(&strict.stderr).contains("warning"), "{}", String::from_utf8_lossy(&strict.stderr));
 }
 
 /// Placement strategy rules drainsim does not apply (those after the rule that picks, which in

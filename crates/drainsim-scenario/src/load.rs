@@ -498,7 +498,9 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     let mut out = Vec::new();
     for g in &l.scenario.instances {
         let t = g.instance_type.as_str();
-        if known.contains(t) || !seen.insert(t) {
+        // A group that gives its own taskEniLimit has what the table would give it: nothing to
+        // warn of (a real type the table lacks, g4dn say, is most often why it gives one).
+        if known.contains(t) || g.task_eni_limit.is_some() || !seen.insert(t) {
             continue;
         }
         // Only a type of the same family is suggested (a misspelled size): a family the table has

@@ -78,6 +78,15 @@ fn run_inner<'s>(
 ) -> Result<RunOutcome, ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
+    // A scenario written for exploration is small, and its replay must show an invariant broken
+    // mid-run (an explored counterexample's): its invariants are checked throughout.
+    let noting;
+    let opts = if s.explore.is_some() && !opts.note_invariant_violations {
+        noting = RunOptions { note_invariant_violations: true, ..opts.clone() };
+        &noting
+    } else {
+        opts
+    };
     let (mut engine, fault_profile) = prepare(loaded, opts, prebuilt, spare)?;
     let end_time_ms = s.end_time_or_default_ms();
     let max_events = s.max_events.unwrap_or(DEFAULT_MAX_EVENTS);
@@ -120,7 +129,10 @@ fn run_inner<'s>(
         driver.run_until_quiet(&mut engine)?
     };
     driver.finish(&mut engine);
-    let invariant_violation = drainsim_core::check_invariants(&engine).err().map(|v| v.to_string());
+    let invariant_violation = match engine.first_invariant_violation() {
+        Some((at_ms, v)) => Some(format!("{v} (first found at {})", drainsim_core::time::format_sim_time(at_ms))),
+        None => drainsim_core::check_invariants(&engine).err().map(|v| v.to_string()),
+    };
     results.extend(driver.background.take_background_failures());
     for e in &s.expectations {
         results.push(evaluate(&engine, e, Some(stop_reason), opts.result_text));

@@ -29,6 +29,11 @@ pub struct RunOptions {
     pub skip_trace_digest: bool,
     /// Check invariants after every event (tests); a release run checks at the end.
     pub check_invariants_every_event: bool,
+    /// Check invariants after every event too, but report the first violation and when it was
+    /// found instead of panicking. A run of a scenario with an `explore` section (an explored
+    /// counterexample's replay: the violation may be gone by the run's end) does so whatever this
+    /// says.
+    pub note_invariant_violations: bool,
     /// Draw a fault profile from the seed (`--faults swarm`).
     pub swarm_faults: bool,
     /// Which expectation results get their text (name and observation).
@@ -72,6 +77,7 @@ pub(crate) fn prepare(
         keep_trace_records: opts.keep_records,
         digest_trace: !opts.skip_trace_digest,
         check_invariants_every_event: opts.check_invariants_every_event,
+        note_invariant_violations: opts.note_invariant_violations,
         // The engine enforces the bound itself, inside an instant too.
         max_events: s.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
         ..EngineConfig::default()

@@ -1750,6 +1750,39 @@ pub(crate) mod tests {
         assert_eq!(violated(&e), "rebalancing-passes-due");
     }
 
+    /// An engine that notes violations (an explored counterexample's replay) keeps the first one
+    /// and its time, found after a request as after an event, and keeps it once the state is
+    /// whole again; it does not panic.
+    #[test]
+    fn an_engine_noting_violations_keeps_the_first_and_when() {
+        let mut e = steady_engine();
+        enable_rebalancing(&mut e, "one");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        e.config.check_invariants_every_event = false;
+        e.config.note_invariant_violations = true;
+        let (cluster, one) = (e.services[0].cluster, ServiceId(0));
+        let list = |e: &mut Engine| {
+            e.handle(Request::ListContainerInstances(ListContainerInstancesRequest {
+                cluster: Some("prod".into()),
+                ..Default::default()
+            }))
+            .expect("lists");
+        };
+        list(&mut e);
+        assert!(e.first_invariant_violation().is_none());
+        e.clusters.settle_rebalancing_services(cluster, &[one]);
+        e.services.schedule_mut(one).zones_balanced_over = None;
+        let broken_at = e.now_ms;
+        list(&mut e);
+        let (at, v) = e.first_invariant_violation().expect("noted");
+        assert_eq!((at, v.invariant), (broken_at, "rebalancing-unsettled"));
+        // Whole again (its next pass finds it balanced, and a wake looks at it): still the first.
+        e.clusters.unsettle_rebalancing_service(cluster, one);
+        assert_eq!(check_invariants(&e), Ok(()));
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        assert_eq!(e.first_invariant_violation().map(|(at, v)| (at, v.invariant)), Some((broken_at, "rebalancing-unsettled")));
+    }
+
     #[test]
     fn a_rebalancing_service_passed_by_without_reason_is_caught() {
         let mut e = steady_engine();

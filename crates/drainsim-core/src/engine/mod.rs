@@ -82,6 +82,10 @@ pub struct EngineConfig {
     pub digest_trace: bool,
     /// Run `check_invariants` after every event and request (tests and debug builds).
     pub check_invariants_every_event: bool,
+    /// Run `check_invariants` where [`Self::check_invariants_every_event`] does, but keep the first
+    /// violation, with its time ([`Engine::first_invariant_violation`]), instead of panicking: a
+    /// replay of an explored counterexample shows a violation the run's end no longer holds.
+    pub note_invariant_violations: bool,
     /// The event bound of the engine: no event past this many is processed, even in the middle of
     /// an instant (the instant is left open, [`StepPart::Bounded`]). `u64::MAX` by default; the
     /// `max_events` of [`Engine::advance_to`] and [`Engine::run_until_quiet`] can only lower it.
@@ -104,6 +108,7 @@ impl Default for EngineConfig {
             keep_trace_records: true,
             digest_trace: true,
             check_invariants_every_event: cfg!(debug_assertions),
+            note_invariant_violations: false,
             max_events: u64::MAX,
             max_events_per_instant: MAX_EVENTS_PER_INSTANT,
         }
@@ -216,6 +221,9 @@ pub struct Engine {
     pub(crate) services: crate::state::service::Services,
     pub(crate) trace: Trace,
     pub(crate) events_processed: u64,
+    /// The first invariant violation found, with its time, when the engine notes them
+    /// ([`EngineConfig::note_invariant_violations`]).
+    pub(crate) first_invariant_violation: Option<(SimTimeMs, crate::engine::invariants::InvariantViolation)>,
     /// Events and scheduling passes processed in the current (or open) instant.
     pub(crate) instant_work: u64,
     /// Set when an instant reached its bound of events and passes: the engine takes no more events.
@@ -279,6 +287,7 @@ impl Engine {
             services: Default::default(),
             trace: Trace::new(false, false),
             events_processed: 0,
+            first_invariant_violation: None,
             instant_work: 0,
             instant_bound_hit: false,
             time_limit_reached: false,
@@ -331,6 +340,7 @@ impl Engine {
             services,
             trace,
             events_processed,
+            first_invariant_violation,
             instant_work,
             instant_bound_hit,
             time_limit_reached,
@@ -365,6 +375,7 @@ impl Engine {
         task_defs.reset_to(Default::default());
         services.reset_to(Default::default());
         *events_processed = 0;
+        *first_invariant_violation = None;
         *instant_work = 0;
         *instant_bound_hit = false;
         *time_limit_reached = false;
@@ -549,9 +560,7 @@ impl Engine {
                         self.dispatch(event);
                         self.react();
                         progressed = true;
-                        if self.config.check_invariants_every_event {
-                            self.assert_invariants("after event");
-                        }
+                        self.check_invariants_here("after event");
                         if self.trace.records().len() >= max_kept_records {
                             self.open_instant = Some(phase);
                             return StepPart::Partial;
@@ -573,9 +582,7 @@ impl Engine {
                         progressed = true;
                     }
                     None => {
-                        if self.config.check_invariants_every_event {
-                            self.assert_invariants("after scheduling passes");
-                        }
+                        self.check_invariants_here("after scheduling passes");
                         phase = InstantPhase::Events;
                     }
                 },
@@ -584,6 +591,7 @@ impl Engine {
         self.end_instant();
         // Under a script of choices, a fault may be injected as the instant ends (engine/faults.rs).
         self.inject_scripted_fault();
+        self.check_invariants_here("after the instant");
         StepPart::InstantDone
     }
 
@@ -759,9 +767,7 @@ impl Engine {
         self.end_instant();
         // Under a script of choices, a fault may be injected after a request too (engine/faults.rs).
         self.inject_scripted_fault();
-        if self.config.check_invariants_every_event {
-            self.assert_invariants("after request");
-        }
+        self.check_invariants_here("after request");
         result
     }
 
@@ -1022,6 +1028,25 @@ impl Engine {
                 format!("setting {} deleted", crate::rules::settings::SettingName::ALL[name as usize].as_str())
             }
         }
+    }
+
+    /// Checks the invariants as the configuration asks: panics on a violation
+    /// ([`EngineConfig::check_invariants_every_event`]), or keeps the first one
+    /// ([`EngineConfig::note_invariant_violations`]).
+    fn check_invariants_here(&mut self, when: &str) {
+        if self.config.check_invariants_every_event {
+            self.assert_invariants(when);
+        } else if self.config.note_invariant_violations && self.first_invariant_violation.is_none() {
+            if let Err(v) = crate::engine::invariants::check_invariants(self) {
+                self.first_invariant_violation = Some((self.now_ms, v));
+            }
+        }
+    }
+
+    /// The first invariant violation found and its time (simulated ms), when the engine notes
+    /// them ([`EngineConfig::note_invariant_violations`]).
+    pub fn first_invariant_violation(&self) -> Option<(SimTimeMs, &crate::engine::invariants::InvariantViolation)> {
+        self.first_invariant_violation.as_ref().map(|(at, v)| (*at, v))
     }
 
     /// Panics with the violated invariant (tests and debug builds).

@@ -1142,7 +1142,7 @@ pub fn write_counterexample(
         text.push_str(&format!("// {line}\n"));
     }
     if violation.finding.expectation.is_none() {
-        text.push_str("// No expectation can state this property; the run's invariant check shows it.\n");
+        text.push_str("// No expectation can state this property; the run's invariant check, made throughout, shows it.\n");
     }
     text.push_str(&format!("// Replay: drainsim run {}\n", path.display()));
     text.push_str(&crate::write::to_ron(&scenario));

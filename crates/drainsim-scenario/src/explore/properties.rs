@@ -267,11 +267,12 @@ pub fn check_eventually(e: &Engine, end_time_ms: u64, run_end_ms: u64) -> Option
         if i.drain().completed_at_ms().is_some() || !drain_has_capacity(e, &i) {
             continue;
         }
-        let left = i.running_tasks_count() + i.pending_tasks_count();
+        // A drain is complete when every task on the instance is STOPPED: count what keeps it open.
+        let left = i.tasks().filter(|t| t.last_status() != TaskStatus::Stopped).count();
         return Some(Finding {
             property: DRAINS_COMPLETE,
             detail: format!(
-                "{}: DRAINING since {} ms, {left} task(s) running or pending when the run ended at {} ms, with room elsewhere",
+                "{}: DRAINING since {} ms, {left} task(s) not yet STOPPED when the run ended at {} ms, with room elsewhere",
                 i.name(),
                 i.drain().started_at_ms().unwrap_or(0),
                 run_end_ms

@@ -170,6 +170,7 @@ pub fn sweep(
         // Nothing in a sweep's result reads a seed's trace digest.
         skip_trace_digest: true,
         check_invariants_every_event: false,
+        note_invariant_violations: false,
         swarm_faults: opts.swarm_faults,
         // The aggregate reads the names of failed expectations only.
         result_text: ResultText::FailuresOnly,
