@@ -693,7 +693,9 @@ fn states_with_many_outcomes_are_expanded_a_few_at_a_time() {
     let stop = || transitions.fetch_add(1, Ordering::SeqCst) > most;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
     let err = pool.install(|| explore::explore(&loaded, &ExploreOptions::default(), &stop)).expect_err("refused");
-    assert!(err.message.contains("one transition has more than 65536 outcomes"), "{err}");
+    assert!(err.message.contains("one transition has more than 65536 outcomes ("), "{err}");
+    // It names what multiplies: the choice points of the outcome past the bound, by kind.
+    assert!(err.message.contains(" choice(s) of "), "{err}");
     assert!(!err.to_string().contains(":1:1:"), "no made-up position: {err}");
     let ran = transitions.load(Ordering::SeqCst);
     assert!(ran <= most, "{ran} transitions run before the refusal");

@@ -78,10 +78,11 @@ fn run_inner<'s>(
 ) -> Result<RunOutcome, ScenarioError> {
     let s = &loaded.scenario;
     let seed = opts.seed.unwrap_or(s.seed);
-    // A scenario written for exploration is small, and its replay must show an invariant broken
-    // mid-run (an explored counterexample's): its invariants are checked throughout.
+    // An explored counterexample's replay must show an invariant broken mid-run: its invariants
+    // are checked where the explorer checked its states.
     let noting;
-    let opts = if s.explore.is_some() && !opts.note_invariant_violations {
+    let replay = s.explore.as_ref().is_some_and(|x| !x.choices.is_empty());
+    let opts = if replay && !opts.note_invariant_violations {
         noting = RunOptions { note_invariant_violations: true, ..opts.clone() };
         &noting
     } else {

@@ -29,10 +29,10 @@ pub struct RunOptions {
     pub skip_trace_digest: bool,
     /// Check invariants after every event (tests); a release run checks at the end.
     pub check_invariants_every_event: bool,
-    /// Check invariants after every event too, but report the first violation and when it was
-    /// found instead of panicking. A run of a scenario with an `explore` section (an explored
-    /// counterexample's replay: the violation may be gone by the run's end) does so whatever this
-    /// says.
+    /// Check invariants after every instant and request too, and report the first violation and
+    /// when it was found instead of panicking. The replay of an explored counterexample (a
+    /// scenario whose `explore` section pins `choices`: the violation may be gone by the run's
+    /// end) does so whatever this says.
     pub note_invariant_violations: bool,
     /// Draw a fault profile from the seed (`--faults swarm`).
     pub swarm_faults: bool,

@@ -753,8 +753,7 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
         // A service the cluster's wakes pass by was found balanced over the zones they are for.
-        let passed_by =
-            |s: &ServiceId| e.services[s.index()].schedule.zones_balanced_over.map(u64::from) == Some(c.rebalancing_zone_set);
+        let passed_by = |s: &ServiceId| e.services.zones_balanced_over(*s).map(u64::from) == Some(c.rebalancing_zone_set);
         if !c.rebalancing_unsettled.is_subset(&c.rebalancing_services)
             || c.rebalancing_services.iter().any(|s| !c.rebalancing_unsettled.contains(s) && !passed_by(s))
         {
@@ -770,7 +769,7 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         // would find nothing to do in one: wakes may pass it by.
         let zone_set = c.placement.zone_set_changes();
         for s in &c.rebalancing_services {
-            if e.services[s.index()].schedule.zones_balanced_over.map(u64::from) != Some(zone_set) || e.pass_due_now(*s) {
+            if e.services.zones_balanced_over(*s).map(u64::from) != Some(zone_set) || e.pass_due_now(*s) {
                 continue;
             }
             let found = match e.zone_check(*s, false) {
@@ -1741,7 +1740,7 @@ pub(crate) mod tests {
         // A balanced service is passed by (no claim is made of it); one that is not is woken.
         e.clusters.note_rebalancing_passes_due(cluster, e.now_ms);
         assert_eq!(check_invariants(&e), Ok(()), "the service's last pass found it balanced");
-        e.services.schedule_mut(ServiceId(0)).zones_balanced_over = None;
+        e.services.set_zones_balanced_over(ServiceId(0), None);
         assert_eq!(violated(&e), "rebalancing-passes-due");
         // A note of an instant past is no claim.
         e.clusters.note_rebalancing_passes_due(cluster, e.now_ms - 1);
@@ -1771,7 +1770,7 @@ pub(crate) mod tests {
         list(&mut e);
         assert!(e.first_invariant_violation().is_none());
         e.clusters.settle_rebalancing_services(cluster, &[one]);
-        e.services.schedule_mut(one).zones_balanced_over = None;
+        e.services.set_zones_balanced_over(one, None);
         let broken_at = e.now_ms;
         list(&mut e);
         let (at, v) = e.first_invariant_violation().expect("noted");
@@ -1789,7 +1788,7 @@ pub(crate) mod tests {
         enable_rebalancing(&mut e, "one");
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         let (cluster, one) = (e.services[0].cluster, ServiceId(0));
-        assert!(e.services[0].schedule.zones_balanced_over.is_some(), "its last pass found it balanced");
+        assert!(e.services.zones_balanced_over(ServiceId(0)).is_some(), "its last pass found it balanced");
         // Wakes may pass it by, but it must not miss an operation's "AZ balanced".
         e.services.schedule_mut(one).rebalancing = true;
         assert_eq!(violated(&e), "rebalancing-unsettled");
@@ -1797,7 +1796,7 @@ pub(crate) mod tests {
         // Passed by (out of the cluster's services to wake) while not found balanced.
         e.clusters.settle_rebalancing_services(cluster, &[one]);
         assert_eq!(check_invariants(&e), Ok(()));
-        e.services.schedule_mut(one).zones_balanced_over = None;
+        e.services.set_zones_balanced_over(one, None);
         assert_eq!(violated(&e), "rebalancing-unsettled");
     }
 

@@ -164,7 +164,7 @@ impl Engine {
         }
         let (mut settled, mut not_due) = (Vec::new(), Vec::new());
         for &s in &self.clusters[cluster.index()].rebalancing_unsettled {
-            if self.services[s.index()].schedule.zones_balanced_over.map(u64::from) == Some(zone_set) {
+            if self.services.zones_balanced_over(s).map(u64::from) == Some(zone_set) {
                 settled.push(s);
             } else if !self.pass_due_now(s) {
                 not_due.push(s);
@@ -188,12 +188,12 @@ impl Engine {
         let c = &self.clusters[cluster.index()];
         // A balanced service has a zone, so the zones changed at least once.
         let now = balanced.then(|| std::num::NonZeroU64::new(c.placement.zone_set_changes()).expect("a zone exists"));
-        let before = self.services[id.index()].schedule.zones_balanced_over;
+        let before = self.services.zones_balanced_over(id);
         if now == before {
             return;
         }
         let passed_by = before.map(u64::from) == Some(c.rebalancing_zone_set);
-        self.services.schedule_mut(id).zones_balanced_over = now;
+        self.services.set_zones_balanced_over(id, now);
         if passed_by {
             self.clusters.unsettle_rebalancing_service(cluster, id);
         }
@@ -241,7 +241,11 @@ impl Engine {
             return false;
         }
         let check = self.zone_check(id, progress);
-        self.note_zones_balanced(id, matches!(check, ZoneCheck::Balanced(_)));
+        let balanced = matches!(check, ZoneCheck::Balanced(_));
+        // Most passes find a service unsettled that was not found balanced: nothing to note.
+        if balanced || self.services.zones_balanced_over(id).is_some() {
+            self.note_zones_balanced(id, balanced);
+        }
         let per_zone = match check {
             ZoneCheck::Unsettled => return false,
             ZoneCheck::Balanced(per_zone) => {
@@ -594,7 +598,7 @@ mod tests {
         enable_rebalancing(&mut e, "web");
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         let (web, cluster) = (ServiceId(0), ClusterId(0));
-        assert!(e.services[web.index()].schedule.zones_balanced_over.is_some(), "balanced over us-east-1a and us-east-1b");
+        assert!(e.services.zones_balanced_over(web).is_some(), "balanced over us-east-1a and us-east-1b");
         let flap = |e: &mut Engine, name: &str| {
             let id = e.instance_by_name(name).expect("registered");
             e.set_agent_connected(id, false);
@@ -611,7 +615,7 @@ mod tests {
         assert!(e.pass_due_now(web), "the zones changed since the service looked");
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         check_invariants(&e).expect("every invariant holds once quiet");
-        assert!(e.services[web.index()].schedule.zones_balanced_over.is_some(), "balanced again");
+        assert!(e.services.zones_balanced_over(web).is_some(), "balanced again");
     }
 
     /// A service whose zones are not balanced and whose move found no room in the zone with the
@@ -629,7 +633,7 @@ mod tests {
         let web = ServiceId(0);
         assert!(e.services[web.index()].schedule.rebalancing, "not AZ balanced, and no move under way");
         assert!(e.services[web.index()].schedule.rebalance_move.is_none());
-        assert_eq!(e.services[web.index()].schedule.zones_balanced_over, None);
+        assert_eq!(e.services.zones_balanced_over(web), None);
         let a = e.instance_by_name("a").expect("registered");
         e.set_agent_connected(a, false);
         e.react();

@@ -244,11 +244,12 @@ impl Engine {
         self.triggers.clear();
         // Rebalancing services no longer known balanced over their zones: an instance becoming
         // placeable wakes them again (`engine/rebalance.rs::wake_rebalancing_services`).
-        for s in self.services.take_unbalanced() {
-            if self.services[s.index()].az_rebalancing() {
-                self.clusters.unsettle_rebalancing_service(self.services[s.index()].cluster, s);
+        let clusters = &mut self.clusters;
+        self.services.drain_unbalanced(|id, s| {
+            if s.az_rebalancing() {
+                clusters.unsettle_rebalancing_service(s.cluster, id);
             }
-        }
+        });
     }
 
     /// Capacity appeared (an instance became placeable, or a task stopped): the services that could

@@ -35,7 +35,7 @@ pub struct ClusterState {
     pub rebalancing_services: std::collections::BTreeSet<ServiceId>,
     /// The rebalancing services an instance becoming placeable wakes while the zones of the
     /// placeable instances are `rebalancing_zone_set`: all but those whose last pass found them
-    /// balanced over those zones (`ServiceSchedule::zones_balanced_over`). A service leaves when a
+    /// balanced over those zones (`Services::zones_balanced_over`). A service leaves when a
     /// wake finds it so, and joins when its pass no longer does; a change of the zones makes every
     /// rebalancing service a member again. A superset is allowed (a member found balanced is
     /// dropped at the next wake); `check_invariants` holds it to the services.

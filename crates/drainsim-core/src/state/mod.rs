@@ -30,10 +30,8 @@ mod tests {
         // of points, for a fifth of the points' memory). Its capacity provider strategy is boxed
         // too (8 bytes, 16 with the record's alignment). A spread by an attribute's order of
         // values is boxed too (16 bytes with the alignment): only services spreading so keep one.
-        // The zones its last pass found it balanced over (zone rebalancing's wakes) take 16 with
-        // the schedule's alignment: 16 KB for a thousand services.
         let service = std::mem::size_of::<super::service::ServiceState>();
-        assert!(service <= 976, "ServiceState is {service} bytes");
+        assert!(service <= 960, "ServiceState is {service} bytes");
         // Every service event is kept (expectations search them all); with jittered timings a
         // drain makes one or more per service at most instants.
         let event = std::mem::size_of::<(crate::infra::time::SimTimeMs, super::service::ServiceEventKind)>();

@@ -1651,13 +1651,6 @@ pub struct ServiceSchedule {
     /// An Availability Zone rebalancing operation is under way (its "not AZ balanced" event was
     /// sent and its "AZ balanced" event was not yet).
     pub rebalancing: bool,
-    /// The zones (`PlacementIndex::zone_set_changes`, never 0 once a zone exists) over which the
-    /// service's last pass found its tasks settled and balanced, with no rebalancing to do or announce, if it did: while the
-    /// zones stay those, an instance becoming placeable gives it nothing to look at
-    /// (`Engine::wake_rebalancing_services`). A change of its staying tasks (one joined or left
-    /// them, or one's health changed) or of its status drops it. Derived bookkeeping: not part of
-    /// the canonical state.
-    pub zones_balanced_over: Option<std::num::NonZeroU64>,
 }
 
 impl ServiceState {
@@ -1666,12 +1659,8 @@ impl ServiceState {
         self.availability_zone_rebalancing
     }
 
-    /// Counts a change of its staying tasks, which ends any finding that it is balanced over its
-    /// zones: returns whether there was one.
-    #[must_use]
-    fn note_staying_change(&mut self) -> bool {
+    fn note_staying_change(&mut self) {
         self.staying_changes = self.staying_changes.checked_add(1).expect("fewer than 2^64 changes");
-        self.schedule.zones_balanced_over.take().is_some()
     }
 }
 
@@ -1883,9 +1872,16 @@ pub(crate) struct Services {
     /// carry the set). The scheduler replaces them (`engine/scheduler.rs::replace_unhealthy`); a
     /// task leaves as it leaves its service's list, in logarithmic time however many fail at once.
     unhealthy: BTreeMap<ServiceId, std::collections::BTreeSet<TaskId>>,
-    /// Services found balanced over their zones (`ServiceSchedule::zones_balanced_over`) whose
-    /// staying tasks changed since, in the order they changed: the finding is dropped, and the
-    /// engine takes them (`take_unbalanced`) so that an instance becoming placeable wakes them
+    /// By service, the zones (`PlacementIndex::zone_set_changes`, never 0 once a zone exists)
+    /// over which its last pass found it settled and balanced, with no rebalancing to do or
+    /// announce, if it did: while the zones stay those, an instance becoming placeable gives it
+    /// nothing to look at (`Engine::wake_rebalancing_services`). A change of its staying tasks (one
+    /// joined or left them, or one's health changed) or of its status drops it. Kept apart from
+    /// the records: the staying tasks change at every task move, and this small table stays in
+    /// the cache. Derived bookkeeping: not part of the canonical state.
+    zones_balanced_over: Vec<Option<std::num::NonZeroU64>>,
+    /// Services whose finding `zones_balanced_over` a change dropped, in the order it was dropped:
+    /// the engine takes them (`take_unbalanced`) so that an instance becoming placeable wakes them
     /// again. Empty whenever the engine has reacted to a change.
     unbalanced: Vec<ServiceId>,
 }
@@ -1899,8 +1895,10 @@ impl std::ops::Index<usize> for Services {
 
 impl crate::infra::recycle::Recycle for Services {
     fn reset_to(&mut self, fresh: Self) {
-        let Services { records, target_changes, list_positions, value_spreaders, unhealthy, unbalanced } = fresh;
+        let Services { records, target_changes, list_positions, value_spreaders, unhealthy, zones_balanced_over, unbalanced } =
+            fresh;
         self.records.reset_to(records);
+        self.zones_balanced_over = zones_balanced_over;
         self.unbalanced = unbalanced;
         self.target_changes = target_changes;
         self.list_positions.reset_to(list_positions);
@@ -1910,10 +1908,31 @@ impl crate::infra::recycle::Recycle for Services {
 }
 
 impl Services {
-    /// The services whose finding that they were balanced over their zones a change of their
-    /// staying tasks dropped since the last call (see `unbalanced`).
-    pub(crate) fn take_unbalanced(&mut self) -> Vec<ServiceId> {
-        std::mem::take(&mut self.unbalanced)
+    /// The zones the service's last pass found it balanced over, if it did (see
+    /// `zones_balanced_over`).
+    pub(crate) fn zones_balanced_over(&self, id: ServiceId) -> Option<std::num::NonZeroU64> {
+        self.zones_balanced_over[id.index()]
+    }
+
+    /// The service's pass found it balanced over the zones `zones` (`Some`), or not (`None`).
+    pub(crate) fn set_zones_balanced_over(&mut self, id: ServiceId, zones: Option<std::num::NonZeroU64>) {
+        self.zones_balanced_over[id.index()] = zones;
+    }
+
+    /// A change that ends the finding that the service is balanced over its zones, if there is
+    /// one: it joins `unbalanced`.
+    fn drop_zone_balance(&mut self, id: ServiceId) {
+        if self.zones_balanced_over[id.index()].take().is_some() {
+            self.unbalanced.push(id);
+        }
+    }
+
+    /// Hands each service whose finding of balance a change dropped since the last call (see
+    /// `unbalanced`) to `f`, in order, with its record; the list's room is kept.
+    pub(crate) fn drain_unbalanced(&mut self, mut f: impl FnMut(ServiceId, &ServiceState)) {
+        for id in self.unbalanced.drain(..) {
+            f(id, &self.records[id.index()]);
+        }
     }
 
     /// Services ever created.
@@ -1931,6 +1950,7 @@ impl Services {
         let id = ServiceId(u32::try_from(self.records.len()).expect("fewer than 2^32 services"));
         self.value_spreaders |= state.spread.value_attribute.is_some();
         self.records.push(state);
+        self.zones_balanced_over.push(None);
         self.note_ceiling(id);
         id
     }
@@ -1971,9 +1991,7 @@ impl Services {
         );
         s.status = status;
         // Only an ACTIVE service rebalances: a deleted one is not balanced over anything.
-        if s.schedule.zones_balanced_over.take().is_some() {
-            self.unbalanced.push(id);
-        }
+        self.drop_zone_balance(id);
     }
 
     /// `deploymentConfiguration` (already validated) and `desiredCount` together, as one
@@ -2014,10 +2032,9 @@ impl Services {
         s.constraints = constraints;
         s.constraint_specs = constraint_specs;
         s.spread = spread;
-        if s.note_staying_change() {
-            self.unbalanced.push(id);
-        }
+        s.note_staying_change();
         self.value_spreaders |= s.spread.value_attribute.is_some();
+        self.drop_zone_balance(id);
     }
 
     /// `healthCheckGracePeriodSeconds` (UpdateService; already validated).
@@ -2033,7 +2050,7 @@ impl Services {
         s.availability_zone_rebalancing = enabled;
         if !enabled {
             s.zone_stop_order = None;
-            s.schedule.zones_balanced_over = None;
+            self.zones_balanced_over[id.index()] = None;
         }
     }
 
@@ -2245,9 +2262,8 @@ impl Services {
     pub(crate) fn adjust_spread(&mut self, id: ServiceId, place: SpreadPlace, delta: i32) {
         let s = &mut self.records[id.index()];
         s.spread.adjust_at(place, delta);
-        if s.note_staying_change() {
-            self.unbalanced.push(id);
-        }
+        s.note_staying_change();
+        self.drop_zone_balance(id);
     }
 
     /// The service's order of values is synced ([`SpreadCounts::sync_value_order`]).
@@ -2325,10 +2341,9 @@ impl Services {
     /// One more (`+1`) or one fewer (`-1`) healthy task among the service's staying ones: a
     /// healthy task joins or leaves the staying ones, or a staying task gains or loses its health.
     pub(crate) fn adjust_staying_healthy(&mut self, id: ServiceId, delta: i32) {
+        self.drop_zone_balance(id);
         let s = &mut self.records[id.index()];
-        if s.note_staying_change() {
-            self.unbalanced.push(id);
-        }
+        s.note_staying_change();
         s.staying_healthy = s
             .staying_healthy
             .checked_add_signed(delta)

@@ -529,12 +529,20 @@ fn outcomes(
         let bytes = estimated_state_bytes(&engine);
         out.push(Outcome { engine, next_step, taken: taken.clone(), bytes });
         if out.len() > MAX_OUTCOMES_PER_TRANSITION {
+            // What multiplies: the choice points of the last outcome, by kind and arity.
+            let mut points: BTreeMap<(&str, u32), usize> = BTreeMap::new();
+            for c in taken.iter().filter(|c| c.arity > 1) {
+                *points.entry((c.kind.as_str(), c.arity)).or_default() += 1;
+            }
+            let points: Vec<String> =
+                points.iter().map(|((kind, arity), n)| format!("{n} {kind} choice(s) of {arity}")).collect();
             return cut(Cut::Error(ScenarioError {
                 file: file.into(),
                 line: 0,
                 column: 0,
                 message: format!(
-                    "{file}: one transition has more than {MAX_OUTCOMES_PER_TRANSITION} outcomes; explore a smaller cluster, fewer fault classes or fewer jitter values"
+                    "{file}: one transition has more than {MAX_OUTCOMES_PER_TRANSITION} outcomes ({}); explore a smaller cluster, fewer fault classes, fewer jitter values, or fewer tasks placed by a `random` strategy at one instant (RunTask's default)",
+                    points.join(", ")
                 ),
             }));
         }
