@@ -1881,7 +1881,7 @@ pub(crate) struct Services {
     /// the cache. Derived bookkeeping: not part of the canonical state.
     zones_balanced_over: Vec<Option<std::num::NonZeroU64>>,
     /// Services whose finding `zones_balanced_over` a change dropped, in the order it was dropped:
-    /// the engine takes them (`take_unbalanced`) so that an instance becoming placeable wakes them
+    /// the engine takes them (`drain_unbalanced`) so that an instance becoming placeable wakes them
     /// again. Empty whenever the engine has reacted to a change.
     unbalanced: Vec<ServiceId>,
 }
