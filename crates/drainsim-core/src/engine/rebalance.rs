@@ -486,6 +486,17 @@ mod tests {
         check_invariants(e).expect("every invariant holds after a registration");
     }
 
+    /// The agent of instance `name` disconnects and reconnects at this instant: the instance leaves
+    /// the placeable ones and comes back.
+    fn flap(e: &mut Engine, name: &str) {
+        let id = e.instance_by_name(name).expect("registered");
+        e.set_agent_connected(id, false);
+        e.react();
+        e.set_agent_connected(id, true);
+        e.react();
+        check_invariants(e).expect("every invariant holds after a reconnect");
+    }
+
     /// A quiet cluster of one instance in us-east-1a and the service `web` (two tasks) with
     /// rebalancing ENABLED: `ServiceId(0)` of `ClusterId(0)`.
     fn quiet_rebalancing_web() -> (Engine, ClusterId, ServiceId) {
@@ -599,14 +610,6 @@ mod tests {
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         let (web, cluster) = (ServiceId(0), ClusterId(0));
         assert!(e.services.zones_balanced_over(web).is_some(), "balanced over us-east-1a and us-east-1b");
-        let flap = |e: &mut Engine, name: &str| {
-            let id = e.instance_by_name(name).expect("registered");
-            e.set_agent_connected(id, false);
-            e.react();
-            e.set_agent_connected(id, true);
-            e.react();
-            check_invariants(e).expect("every invariant holds after a reconnect");
-        };
         flap(&mut e, "a");
         assert!(!e.pass_due_now(web), "us-east-1a kept b: the same zones");
         assert!(!e.clusters[cluster.index()].rebalancing_unsettled.contains(&web));
@@ -634,11 +637,7 @@ mod tests {
         assert!(e.services[web.index()].schedule.rebalancing, "not AZ balanced, and no move under way");
         assert!(e.services[web.index()].schedule.rebalance_move.is_none());
         assert_eq!(e.services.zones_balanced_over(web), None);
-        let a = e.instance_by_name("a").expect("registered");
-        e.set_agent_connected(a, false);
-        e.react();
-        e.set_agent_connected(a, true);
-        e.react();
+        flap(&mut e, "a");
         assert!(e.pass_due_now(web), "the service looks for room again");
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         check_invariants(&e).expect("every invariant holds once quiet");

@@ -1658,10 +1658,6 @@ impl ServiceState {
     pub fn az_rebalancing(&self) -> bool {
         self.availability_zone_rebalancing
     }
-
-    fn note_staying_change(&mut self) {
-        self.staying_changes = self.staying_changes.checked_add(1).expect("fewer than 2^64 changes");
-    }
 }
 
 impl ServiceState {
@@ -1919,6 +1915,14 @@ impl Services {
         self.zones_balanced_over[id.index()] = zones;
     }
 
+    /// The service's staying tasks changed (`staying_changes`), which ends any finding that it is
+    /// balanced over its zones.
+    fn note_staying_change(&mut self, id: ServiceId) {
+        let s = &mut self.records[id.index()];
+        s.staying_changes = s.staying_changes.checked_add(1).expect("fewer than 2^64 changes");
+        self.drop_zone_balance(id);
+    }
+
     /// A change that ends the finding that the service is balanced over its zones, if there is
     /// one: it joins `unbalanced`.
     fn drop_zone_balance(&mut self, id: ServiceId) {
@@ -2032,9 +2036,8 @@ impl Services {
         s.constraints = constraints;
         s.constraint_specs = constraint_specs;
         s.spread = spread;
-        s.note_staying_change();
         self.value_spreaders |= s.spread.value_attribute.is_some();
-        self.drop_zone_balance(id);
+        self.note_staying_change(id);
     }
 
     /// `healthCheckGracePeriodSeconds` (UpdateService; already validated).
@@ -2262,8 +2265,7 @@ impl Services {
     pub(crate) fn adjust_spread(&mut self, id: ServiceId, place: SpreadPlace, delta: i32) {
         let s = &mut self.records[id.index()];
         s.spread.adjust_at(place, delta);
-        s.note_staying_change();
-        self.drop_zone_balance(id);
+        self.note_staying_change(id);
     }
 
     /// The service's order of values is synced ([`SpreadCounts::sync_value_order`]).
@@ -2341,9 +2343,8 @@ impl Services {
     /// One more (`+1`) or one fewer (`-1`) healthy task among the service's staying ones: a
     /// healthy task joins or leaves the staying ones, or a staying task gains or loses its health.
     pub(crate) fn adjust_staying_healthy(&mut self, id: ServiceId, delta: i32) {
-        self.drop_zone_balance(id);
+        self.note_staying_change(id);
         let s = &mut self.records[id.index()];
-        s.note_staying_change();
         s.staying_healthy = s
             .staying_healthy
             .checked_add_signed(delta)
