@@ -9,7 +9,8 @@
 //! yet STOPPED as a tuple (instance, service, task definition, statuses, health and agent flags,
 //! its age), the tasks sorted so that the order they were created in does not matter; every
 //! service's status, counts, deployment bounds, rebalancing setting, grace period and placement
-//! lists, spread and scheduler bookkeeping (times relative to now); the pending
+//! lists, spread and scheduler bookkeeping (times relative to now), whether it waits for room and
+//! for which task; the pending
 //! events in firing order, each with its time relative to now and its target (a task by its rank in
 //! the sorted tuples, a stale task event marked stale); pinned trunk failures; Spot Instances and their notices; the faults a script
 //! may still take, and whether anything was recorded since the last injection point. What it leaves out is history: the trace, the observations (fewest healthy,
@@ -174,6 +175,11 @@ impl Engine {
                 sch.start_backoff_until_ms.saturating_sub(now),
             ] {
                 h.eat(x);
+            }
+            // Whether it waits for room, and for which task: which wakes retry it.
+            match self.clusters.capacity_wait(s.cluster, crate::infra::ids::ServiceId(n as u32)) {
+                Some(w) => [1, w.cpu as u64, w.memory as u64].iter().for_each(|x| h.eat(*x)),
+                None => h.eat(0),
             }
             // The last event's kind: an event equal to the last one is not recorded again.
             if let Some((_, last)) = s.events.last() {

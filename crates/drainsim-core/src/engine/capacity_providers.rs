@@ -251,7 +251,7 @@ impl Engine {
     /// staying tasks, ceiling − its tasks not STOPPED).
     pub(crate) fn tasks_provisioning(&self, id: ServiceId) -> Option<(Sym, u32)> {
         let s = &self.services[id.index()];
-        if s.status != ServiceStatus::Active || !self.clusters[s.cluster.index()].capacity_waiters.contains(&id) {
+        if s.status != ServiceStatus::Active || !self.clusters.is_waiting(s.cluster, id) {
             return None;
         }
         let provider = self.next_task_provider(id).filter(|p| self.clusters.managed_scaling(*p))?;

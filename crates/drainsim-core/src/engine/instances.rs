@@ -391,9 +391,9 @@ impl Engine {
             let (before, after) = if placeable { (None, Some(key)) } else { (Some(key), None) };
             self.relay_room_change(id, before, after);
             if placeable {
-                // New room: services waiting for capacity, and daemon services (one task per
-                // instance, e.g. a trunked instance that just became ACTIVE), try again.
-                self.triggers.push(Trigger::InstancePlaceable(cluster));
+                // New room: services waiting for capacity it can hold, and daemon services (one
+                // task per instance, e.g. a trunked instance that just became ACTIVE), try again.
+                self.triggers.push(Trigger::InstancePlaceable(id));
             }
         }
     }

@@ -752,6 +752,34 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 format!("cluster {}: its rebalancing services are not those with rebalancing ENABLED", e.strings.resolve(c.name)),
             );
         }
+        // The services waiting for room are the cluster's, filed by what their next pass would
+        // try to place (a wake by an instance's room reads it).
+        if !c.capacity_waiters.indexes_agree() {
+            return fail(
+                "capacity-waiters",
+                format!(
+                    "cluster {}: the services waiting for room are not filed by what they wait for",
+                    e.strings.resolve(c.name)
+                ),
+            );
+        }
+        for (id, wait) in c.capacity_waiters.iter() {
+            let s = &e.services[id.index()];
+            let req = e.requirements_of(s.task_def);
+            let current = (wait.cpu, wait.memory) == (req.cpu, req.memory)
+                && wait.daemon == (s.scheduling == SchedulingStrategy::Daemon)
+                && wait.reads_task_groups == s.constraints.reads_task_groups();
+            if s.cluster.index() != n || (s.status == ServiceStatus::Active && !current && !e.pass_due_now(id)) {
+                return fail(
+                    "capacity-waiters",
+                    format!(
+                        "cluster {}: service {} waits for room for a task its next pass would not place",
+                        e.strings.resolve(c.name),
+                        e.strings.resolve(s.name)
+                    ),
+                );
+            }
+        }
         // A service the cluster's wakes pass by was found balanced over the zones they are for.
         let passed_by = |s: &ServiceId| e.services.zones_balanced_over(*s).map(u64::from) == Some(c.rebalancing_zone_set);
         if !c.rebalancing_unsettled.is_subset(&c.rebalancing_services)

@@ -20,6 +20,7 @@ use crate::infra::queue::EventKind;
 use crate::infra::time::MINUTE_MS;
 use crate::placement::{Constraints, Owner, PlacementFailure};
 use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
+use crate::state::cluster::{CapacityWait, WaiterPick};
 use crate::state::service::{
     BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceState, ServiceStatus, StallDetail, StallReason,
 };
@@ -84,6 +85,8 @@ pub(crate) enum DaemonAction {
 struct PassOutcome {
     progress: bool,
     placement_failure: Option<PlacementFailure>,
+    /// The CPU and memory of the task it could not place (with `placement_failure`).
+    unplaced: Option<(i64, i64)>,
     /// The task that found no room waits PROVISIONING for its provider's managed scaling.
     provisioning: bool,
     blocked_by_bounds: bool,
@@ -172,7 +175,6 @@ impl Engine {
         Some(id)
     }
 
-    /// Runs every due pass (passes may make further passes due; each converges).
     /// Turns the passes a request made due into pass events at the current time.
     pub(crate) fn defer_due_passes(&mut self) {
         for id in self.pass_due.take() {
@@ -218,8 +220,9 @@ impl Engine {
                 Trigger::HealthyTaskLost(s, cause) => self.note_health_loss(s, cause),
                 Trigger::TaskFailedToStart(s) => self.note_failed_start(s),
                 Trigger::TaskPlaced(t) => self.wake_task_group_readers(t),
-                Trigger::InstancePlaceable(cluster) => {
-                    self.wake_waiting_services(cluster);
+                Trigger::InstancePlaceable(instance) => {
+                    let cluster = self.instances[instance.index()].cluster;
+                    self.wake_services_with_room_on(instance);
                     self.wake_daemon_services(cluster);
                     self.wake_rebalancing_services(cluster);
                 }
@@ -252,12 +255,27 @@ impl Engine {
         });
     }
 
-    /// Capacity appeared (an instance became placeable, or a task stopped): the services that could
-    /// not place a task try again.
+    /// A task stopped in the cluster: the services that could not place a task try again.
     fn wake_waiting_services(&mut self, cluster: ClusterId) {
-        for s in self.clusters.take_capacity_waiters(cluster) {
-            self.request_pass(s);
+        self.wake_capacity_waiters(cluster, WaiterPick::All);
+    }
+
+    /// An instance became placeable (registered, re-activated, its agent reconnected, its trunk
+    /// attached): the services waiting for room try again if its free CPU and memory hold the task
+    /// each could not place. One that it cannot hold would fail its pass again, for no instance
+    /// gained room since its last: every room that a STOPPED task frees wakes every waiting
+    /// service, and an instance becoming placeable wakes those it has room for. So a stalled
+    /// service is not retried, and does not count another placement failure, each time an agent
+    /// that has no room for it reconnects (docs/ecs-choices.md, "When a service that could not
+    /// place a task tries again"). Ports, ENIs and `memberOf` are left to the pass.
+    fn wake_services_with_room_on(&mut self, instance: InstanceId) {
+        let i = &self.instances[instance.index()];
+        if !i.indexed {
+            return;
         }
+        let key = i.index_key(instance);
+        let pick = WaiterPick::FittingIn { cpu: i64::from(key.cpu), memory: i64::from(key.memory) };
+        self.wake_capacity_waiters(i.cluster, pick);
     }
 
     /// Room was freed in the cluster before the task holding it stopped: the DAEMON services that
@@ -269,18 +287,12 @@ impl Engine {
     /// waiting for resources to become available"
     /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service-options.html>).
     fn wake_waiting_daemons(&mut self, cluster: ClusterId) {
-        self.wake_capacity_waiters_where(cluster, |_, s| s.scheduling == SchedulingStrategy::Daemon);
+        self.wake_capacity_waiters(cluster, WaiterPick::Daemons);
     }
 
-    /// The services of the cluster waiting for room that `wake` picks stop waiting and try again.
-    fn wake_capacity_waiters_where(&mut self, cluster: ClusterId, wake: impl Fn(ServiceId, &ServiceState) -> bool) {
-        let waiting = &self.clusters[cluster.index()].capacity_waiters;
-        if waiting.is_empty() {
-            return;
-        }
-        let woken: Vec<ServiceId> = waiting.iter().copied().filter(|s| wake(*s, &self.services[s.index()])).collect();
-        for s in woken {
-            self.clusters.stop_waiting(cluster, s);
+    /// The services of the cluster waiting for room that `pick` selects stop waiting and try again.
+    fn wake_capacity_waiters(&mut self, cluster: ClusterId, pick: WaiterPick) {
+        for s in self.clusters.take_capacity_waiters(cluster, pick) {
             self.request_pass(s);
         }
     }
@@ -295,7 +307,7 @@ impl Engine {
         let own = self.origin(t.origin).service;
         let reads = |id: ServiceId, s: &ServiceState| Some(id) != own && s.constraints.reads_task_groups();
         self.wake_daemons_reading(cluster, reads);
-        self.wake_capacity_waiters_where(cluster, reads);
+        self.wake_capacity_waiters(cluster, WaiterPick::TaskGroupReadersBut(own));
     }
 
     /// The daemon services of a cluster that `read` picks re-count and re-evaluate their
@@ -834,6 +846,7 @@ impl Engine {
                         *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
                     }
                     out.placement_failure = Some(f);
+                    out.unplaced = Some((req.cpu, req.memory));
                     break;
                 }
             }
@@ -1033,6 +1046,7 @@ impl Engine {
                         );
                         out.placement_failure =
                             Some(PlacementFailure { reason, closest: Some(inst), unmet, allowed_unmet: Vec::new() });
+                        out.unplaced = Some((req.cpu, req.memory));
                         // Still wanting a task: the next pass tries it again.
                         self.services.note_daemon_candidate(id, inst);
                     }
@@ -1130,9 +1144,15 @@ impl Engine {
         if let Some(f) = out.placement_failure.as_ref().filter(|_| !provisioning) {
             self.service_event(id, ServiceEventKind::UnableToPlace { reason: f.reason, closest: f.closest });
         }
-        if out.placement_failure.is_some() {
-            let cluster = self.services[id.index()].cluster;
-            self.clusters.wait_for_capacity(cluster, id);
+        let cluster = self.services[id.index()].cluster;
+        match out.unplaced {
+            Some((cpu, memory)) => {
+                let s = &self.services[id.index()];
+                let daemon = s.scheduling == SchedulingStrategy::Daemon;
+                let wait = CapacityWait { cpu, memory, daemon, reads_task_groups: s.constraints.reads_task_groups() };
+                self.clusters.wait_for_capacity(cluster, id, wait);
+            }
+            None => self.clusters.stop_waiting(cluster, id),
         }
         let work_left = self.work_left(id);
         let in_flight = self.in_flight(id);
@@ -1287,7 +1307,90 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::DuePasses;
-    use crate::infra::ids::ServiceId;
+    use crate::api::{InstanceIdentity, RegisterContainerInstanceRequest, Request, Resource, UpdateServiceRequest};
+    use crate::engine::invariants::check_invariants;
+    use crate::engine::invariants::tests::steady_cluster;
+    use crate::infra::ids::{ClusterId, ServiceId};
+    use crate::Engine;
+
+    fn register(e: &mut Engine, name: &str, cpu: i64, memory: i64) {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "m5.large".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(e).expect("every invariant holds after a registration");
+    }
+
+    /// The agent of instance `name` disconnects and reconnects: it leaves the placeable instances
+    /// and comes back.
+    fn flap(e: &mut Engine, name: &str) {
+        let id = e.instance_by_name(name).expect("registered");
+        e.set_agent_connected(id, false);
+        e.react();
+        e.set_agent_connected(id, true);
+        e.react();
+        // The passes the reconnect asked for run as an event's would.
+        e.defer_due_passes();
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(e).expect("every invariant holds after a reconnect");
+    }
+
+    /// A service that could not place a task tries again when an instance with the free CPU and
+    /// memory for it becomes placeable, not when one without them does: a full instance's agent
+    /// reconnecting, or an instance with the memory but not the CPU registering, leaves it waiting
+    /// (no pass, no placement failure counted); an instance with room places its tasks and ends the
+    /// wait.
+    #[test]
+    fn a_waiting_service_is_retried_by_an_instance_with_room_for_its_task_only() {
+        // Two instances of room for four tasks each, full with `web`'s eight.
+        let mut e =
+            steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 8)]);
+        let (cluster, web) = (ClusterId(0), ServiceId(0));
+        let failures = |e: &Engine| -> u64 { e.services[web.index()].schedule.observations.placement_failures.values().sum() };
+        e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "web".into(),
+            desired_count: Some(10),
+            ..Default::default()
+        }))
+        .expect("updates");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(&e).expect("every invariant holds while the service waits");
+        assert!(e.clusters.is_waiting(cluster, web), "two tasks found no room");
+        let failed = failures(&e);
+        assert!(failed >= 2, "the two unplaced tasks count as failures");
+
+        // A full instance comes back: no retry.
+        flap(&mut e, "a");
+        assert_eq!(failures(&e), failed, "no pass at a full instance's reconnect");
+        assert!(e.clusters.is_waiting(cluster, web));
+        // An instance with the memory for a task but not its CPU: no retry either.
+        register(&mut e, "c", 128, 4096);
+        assert_eq!(failures(&e), failed, "no pass at an instance short of CPU");
+        assert!(e.clusters.is_waiting(cluster, web));
+
+        // An instance with room for one task: the pass places it and fails the other (and so do
+        // the passes its new task's progress asks for).
+        register(&mut e, "d", 256, 512);
+        assert_eq!(e.services[web.index()].counts.running, 9);
+        let failed_after = failures(&e);
+        assert!(failed_after > failed, "the passes count the unplaced task");
+        assert!(e.clusters.is_waiting(cluster, web));
+        // One with room for the last: placed, and the wait is over.
+        register(&mut e, "f", 1024, 2048);
+        assert_eq!(e.services[web.index()].counts.running, 10);
+        assert!(!e.clusters.is_waiting(cluster, web), "a pass that placed its tasks ends the wait");
+        assert_eq!(failures(&e), failed_after);
+    }
 
     #[test]
     fn due_passes_run_daemons_first_then_in_creation_order_each_once() {

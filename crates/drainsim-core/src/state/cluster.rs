@@ -28,8 +28,9 @@ pub struct ClusterState {
     pub drain_observed: bool,
     /// DAEMON services of the cluster (they re-evaluate on every instance change).
     pub daemon_services: Vec<ServiceId>,
-    /// Services whose last pass could not place a task: freed or new capacity wakes them.
-    pub capacity_waiters: std::collections::BTreeSet<ServiceId>,
+    /// Services whose last pass could not place a task, by what they wait for: freed or new
+    /// capacity wakes them.
+    pub capacity_waiters: CapacityWaiters,
     /// Services with `availabilityZoneRebalancing` ENABLED: an instance that becomes placeable
     /// wakes them (kept here so that it does not scan every service of the cluster).
     pub rebalancing_services: std::collections::BTreeSet<ServiceId>,
@@ -443,19 +444,135 @@ impl Clusters {
         !std::mem::replace(&mut self.records[id.index()].drain_observed, true)
     }
 
-    /// A service whose last pass could not place a task waits for room.
-    pub(crate) fn wait_for_capacity(&mut self, id: Id, service: ServiceId) {
-        self.records[id.index()].capacity_waiters.insert(service);
+    /// A service whose last pass could not place a task waits for room (again, for `wait`'s
+    /// task if it waited for another).
+    pub(crate) fn wait_for_capacity(&mut self, id: Id, service: ServiceId, wait: CapacityWait) {
+        self.records[id.index()].capacity_waiters.insert(service, wait);
     }
 
-    /// One service stops waiting for room.
+    /// One service stops waiting for room (its last pass placed what it could, or a wake took it).
     pub(crate) fn stop_waiting(&mut self, id: Id, service: ServiceId) {
-        self.records[id.index()].capacity_waiters.remove(&service);
+        self.records[id.index()].capacity_waiters.remove(service);
     }
 
-    /// The services waiting for room, which stop waiting.
-    pub(crate) fn take_capacity_waiters(&mut self, id: Id) -> std::collections::BTreeSet<ServiceId> {
-        std::mem::take(&mut self.records[id.index()].capacity_waiters)
+    /// Whether the service waits for room in its cluster.
+    pub(crate) fn is_waiting(&self, id: Id, service: ServiceId) -> bool {
+        self.records[id.index()].capacity_waiters.waiting.contains_key(&service)
+    }
+
+    /// What the service waits for, if it waits for room in its cluster.
+    pub(crate) fn capacity_wait(&self, id: Id, service: ServiceId) -> Option<CapacityWait> {
+        self.records[id.index()].capacity_waiters.waiting.get(&service).copied()
+    }
+
+    /// The services waiting for room that `pick` selects, in ID order, which stop waiting.
+    pub(crate) fn take_capacity_waiters(&mut self, id: Id, pick: WaiterPick) -> Vec<ServiceId> {
+        self.records[id.index()].capacity_waiters.take(pick)
+    }
+}
+
+/// What a service waiting for room could not place: its task's size, and what else wakes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CapacityWait {
+    /// The CPU units of the task it could not place.
+    pub cpu: i64,
+    /// The memory (MiB) of the task it could not place.
+    pub memory: i64,
+    /// A DAEMON service: room freed by a task told to stop wakes it before the task is STOPPED.
+    pub daemon: bool,
+    /// Its `memberOf` expressions read `task:group`: another task placed in the cluster wakes it.
+    pub reads_task_groups: bool,
+}
+
+/// Which waiting services a change wakes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum WaiterPick {
+    /// All of them (a task STOPPED in the cluster).
+    All,
+    /// Those whose task fits in this much free CPU and memory (an instance with this room became
+    /// placeable).
+    FittingIn { cpu: i64, memory: i64 },
+    /// The DAEMON services.
+    Daemons,
+    /// Those whose expressions read `task:group`, but this one.
+    TaskGroupReadersBut(Option<ServiceId>),
+}
+
+/// The services of a cluster whose last pass could not place a task, kept so that a wake finds the
+/// ones it concerns without visiting the others: by the size of the task each waits for, and the
+/// DAEMON services and readers of `task:group` apart. The sets mirror `waiting`
+/// (`check_invariants` holds them to it).
+#[derive(Debug, Clone, Default)]
+pub struct CapacityWaiters {
+    waiting: std::collections::BTreeMap<ServiceId, CapacityWait>,
+    /// By the task's memory, then CPU.
+    by_size: std::collections::BTreeMap<i64, std::collections::BTreeSet<(i64, ServiceId)>>,
+    daemons: std::collections::BTreeSet<ServiceId>,
+    task_group_readers: std::collections::BTreeSet<ServiceId>,
+}
+
+impl CapacityWaiters {
+    fn insert(&mut self, service: ServiceId, wait: CapacityWait) {
+        if self.waiting.get(&service) == Some(&wait) {
+            return;
+        }
+        self.remove(service);
+        self.waiting.insert(service, wait);
+        assert!(self.by_size.entry(wait.memory).or_default().insert((wait.cpu, service)), "a waiter is filed once");
+        if wait.daemon {
+            self.daemons.insert(service);
+        }
+        if wait.reads_task_groups {
+            self.task_group_readers.insert(service);
+        }
+    }
+
+    fn remove(&mut self, service: ServiceId) {
+        let Some(wait) = self.waiting.remove(&service) else { return };
+        let sizes = self.by_size.get_mut(&wait.memory).expect("a waiter is filed by its memory");
+        assert!(sizes.remove(&(wait.cpu, service)), "a waiter is filed by its size");
+        if sizes.is_empty() {
+            self.by_size.remove(&wait.memory);
+        }
+        self.daemons.remove(&service);
+        self.task_group_readers.remove(&service);
+    }
+
+    fn take(&mut self, pick: WaiterPick) -> Vec<ServiceId> {
+        let mut taken: Vec<ServiceId> = match pick {
+            WaiterPick::All => self.waiting.keys().copied().collect(),
+            WaiterPick::FittingIn { cpu, memory } => self
+                .by_size
+                .range(..=memory)
+                .flat_map(|(_, sizes)| sizes.range(..=(cpu, ServiceId(u32::MAX))).map(|&(_, s)| s))
+                .collect(),
+            WaiterPick::Daemons => self.daemons.iter().copied().collect(),
+            WaiterPick::TaskGroupReadersBut(own) => self.task_group_readers.iter().copied().filter(|s| Some(*s) != own).collect(),
+        };
+        taken.sort_unstable();
+        for &s in &taken {
+            self.remove(s);
+        }
+        taken
+    }
+
+    /// Whether the size, DAEMON and `task:group` sets file exactly the waiting services, each as
+    /// its wait says.
+    pub(crate) fn indexes_agree(&self) -> bool {
+        let filed: usize = self.by_size.values().map(|s| s.len()).sum();
+        filed == self.waiting.len()
+            && self.by_size.values().all(|s| !s.is_empty())
+            && self.waiting.iter().all(|(s, w)| {
+                self.by_size.get(&w.memory).is_some_and(|sizes| sizes.contains(&(w.cpu, *s)))
+                    && self.daemons.contains(s) == w.daemon
+                    && self.task_group_readers.contains(s) == w.reads_task_groups
+            })
+            && self.daemons.iter().chain(&self.task_group_readers).all(|s| self.waiting.contains_key(s))
+    }
+
+    /// The waiting services and what each waits for, in ID order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (ServiceId, CapacityWait)> + '_ {
+        self.waiting.iter().map(|(s, w)| (*s, *w))
     }
 }
 
@@ -463,6 +580,40 @@ impl Clusters {
 mod tests {
     use super::*;
     use crate::placement::Owner;
+
+    /// A wake by an instance's room takes the waiters whose task fits in it, whatever the other
+    /// waiters' sizes; the DAEMON and `task:group` picks take only theirs; a service waiting again
+    /// for another task is filed anew; every take leaves the sets mirroring what is left.
+    #[test]
+    fn capacity_waiters_are_taken_by_what_they_wait_for() {
+        let wait = |cpu, memory| CapacityWait { cpu, memory, daemon: false, reads_task_groups: false };
+        let mut w = CapacityWaiters::default();
+        w.insert(ServiceId(4), wait(256, 512));
+        w.insert(ServiceId(1), wait(1024, 512));
+        w.insert(ServiceId(7), wait(256, 4096));
+        w.insert(ServiceId(2), CapacityWait { daemon: true, ..wait(128, 128) });
+        w.insert(ServiceId(9), CapacityWait { reads_task_groups: true, ..wait(2048, 8192) });
+        assert!(w.indexes_agree());
+        // 512 CPU units and 1 GiB free: the two tasks within both.
+        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 512, memory: 1024 }), [ServiceId(2), ServiceId(4)]);
+        assert!(w.indexes_agree());
+        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 512, memory: 1024 }), []);
+        assert_eq!(w.take(WaiterPick::Daemons), []);
+        // Exactly the room asked for fits.
+        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 1024, memory: 512 }), [ServiceId(1)]);
+        // Service 7 now waits for a smaller task: filed by that size only.
+        w.insert(ServiceId(7), wait(64, 64));
+        assert!(w.indexes_agree());
+        assert_eq!(w.take(WaiterPick::TaskGroupReadersBut(Some(ServiceId(9)))), []);
+        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 64, memory: 64 }), [ServiceId(7)]);
+        assert_eq!(w.take(WaiterPick::TaskGroupReadersBut(None)), [ServiceId(9)]);
+        assert!(w.indexes_agree() && w.iter().next().is_none());
+        w.insert(ServiceId(3), wait(1, 1));
+        w.remove(ServiceId(3));
+        w.remove(ServiceId(3));
+        assert_eq!(w.take(WaiterPick::All), []);
+        assert!(w.indexes_agree());
+    }
 
     /// A cluster notes at most `ROOM_ORDERS_PER_CLUSTER` owners keeping a room order; an owner
     /// already noted is noted again without counting twice, and a forgotten one frees its place.

@@ -37,8 +37,9 @@ pub(crate) enum Trigger {
     /// The count of RUNNING tasks on an instance of a cluster with DAEMON services changed: those
     /// whose `memberOf` expressions read `runningTasksCount` re-evaluate.
     RunningTasksChanged(InstanceId),
-    /// An instance became placeable: services waiting for room, and daemon services, try again.
-    InstancePlaceable(ClusterId),
+    /// An instance became placeable: services waiting for room its free CPU and memory can hold,
+    /// and daemon services, try again.
+    InstancePlaceable(InstanceId),
     /// An instance registered or deregistered: daemon services re-count their instances.
     ClusterInstancesChanged(ClusterId),
     /// An instance was set to DRAINING by a request.
