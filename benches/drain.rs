@@ -1072,6 +1072,41 @@ fn stalls(c: &mut Criterion) {
             b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").steps.len()))
         });
     }
+    // Stalled services and agents reconnecting all over the cluster: 4,000 instances with room for
+    // 7 tasks each, 268 services of 100 tasks, 400 instances drained so that the services stall
+    // for memory, every agent disconnecting twice an hour for 2 hours (about 16,000 reconnects).
+    // Each reconnect makes an instance placeable again with no room for a task.
+    let services: String = (0..268)
+        .map(|k| {
+            format!(
+                "(cluster: \"prod\", serviceName: \"s{k}\", taskDefinition: \"app\", desiredCount: 100, availabilityZoneRebalancing: \"DISABLED\"),\n"
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"Scenario(name: "stall-reconnects", seed: 54, endTimeMs: 7200000, clusters: ["prod"],
+    faults: (agentDisconnectsPerHour: 2),
+    instances: [
+        (name: "old", count: 400, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 4096, memory: 7680),
+        (name: "web", count: 3600, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 4096, memory: 7680),
+    ],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 512, memory: 1024, exitAfterSigtermMs: 2000)])],
+    services: [{services}],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))),
+        (atMs: 7100000, do: Advance),
+    ],
+)"#
+    );
+    let loaded = drainsim_scenario::load_str("stall-reconnects.ron", &text).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    let stalled = run.engine.services().filter(|s| !s.stalls().is_empty()).count();
+    assert!(stalled > 10, "services stall for room ({stalled})");
+    g.throughput(Throughput::Elements(4_000));
+    g.bench_function("agent_reconnects_i4k_268svc", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
     // A service of 10,000 tasks with a fixed host port, one per instance: its 1,000 drained tasks
     // wait 30 minutes for new instances, and each pass's failed placement (binpack by memory)
     // meets only instances that hold the port.

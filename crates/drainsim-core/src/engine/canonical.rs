@@ -10,7 +10,7 @@
 //! its age), the tasks sorted so that the order they were created in does not matter; every
 //! service's status, counts, deployment bounds, rebalancing setting, grace period and placement
 //! lists, spread and scheduler bookkeeping (times relative to now), whether it waits for room and
-//! for which task; the pending
+//! for which task; whether each cluster has room no wake announced to its waiting services; the pending
 //! events in firing order, each with its time relative to now and its target (a task by its rank in
 //! the sorted tuples, a stale task event marked stale); pinned trunk failures; Spot Instances and their notices; the faults a script
 //! may still take, and whether anything was recorded since the last injection point. What it leaves out is history: the trace, the observations (fewest healthy,
@@ -190,6 +190,11 @@ impl Engine {
                 h.eat(i.0 as u64);
                 h.eat(k as u64);
             }
+        }
+
+        // Room no wake has told every waiting service of (see `state/cluster.rs::CapacityWaiters`).
+        for c in 0..self.clusters.len() {
+            h.eat(self.clusters.has_unannounced_room(crate::infra::ids::ClusterId(c as u32)) as u64);
         }
 
         // Pending events in firing order.

@@ -75,6 +75,8 @@ impl Engine {
         let strategy =
             by_place.iter().map(|i| StrategyItem { provider: providers[i.provider], base: i.base, weight: i.weight }).collect();
         self.clusters.put_capacity_providers(cluster, providers, strategy);
+        // A service placed by the default strategy may now find room where it found none.
+        self.clusters.note_unannounced_room(cluster);
         Ok(())
     }
 

@@ -635,6 +635,7 @@ impl Engine {
             trunk_failed: false,
             task_eni_limit,
             task_enis_in_use: 0,
+            daemon_tasks: 0,
             drain: DrainTimes::default(),
             stops_in_progress: 0,
         };

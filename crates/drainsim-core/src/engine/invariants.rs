@@ -123,6 +123,7 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         running: u32,
         pending: u32,
         enis: u16,
+        daemon_tasks: u16,
         stopping: u32,
         agent_cpu: i64,
         agent_memory: i64,
@@ -140,13 +141,15 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
                 running,
                 pending,
                 enis,
+                daemon_tasks,
                 stopping,
                 agent_cpu,
                 agent_memory,
                 agent_tcp,
                 agent_udp,
             } = self;
-            (*cpu, *memory, *running, *pending, *enis, *stopping, *agent_cpu, *agent_memory) = (0, 0, 0, 0, 0, 0, 0, 0);
+            (*cpu, *memory, *running, *pending, *enis, *daemon_tasks, *stopping, *agent_cpu, *agent_memory) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0);
             for ports in [tcp, udp, agent_tcp, agent_udp] {
                 ports.clear();
             }
@@ -189,6 +192,9 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
             if td.network_mode == NetworkMode::Awsvpc {
                 r.enis += 1;
             }
+            let daemon =
+                e.origin(t.origin).service.is_some_and(|s| e.services[s.index()].scheduling == SchedulingStrategy::Daemon);
+            r.daemon_tasks += u16::from(daemon);
             r.stopping += u32::from(t.last_status == TaskStatus::Stopping);
         }
         // The agent's stops in progress are its STOPPING tasks; those kept in sequence (begun
@@ -265,6 +271,9 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
                     i.running_tasks_count, i.pending_tasks_count, r.running, r.pending
                 ),
             );
+        }
+        if i.daemon_tasks != r.daemon_tasks {
+            return fail("daemon-tasks", format!("{name}: {} DAEMON tasks counted, {} listed", i.daemon_tasks, r.daemon_tasks));
         }
         if i.task_enis_in_use != r.enis {
             return fail("enis-in-use", format!("{name}: taskEnisInUse {} but {} awsvpc tasks", i.task_enis_in_use, r.enis));
@@ -1620,6 +1629,33 @@ pub(crate) mod tests {
         assert!(e.services[agent.index()].daemon_members.contains(&a));
     }
 
+    /// An instance counts its DAEMON tasks as they come and go: it runs another task (managed
+    /// scaling's "not empty") while it lists more, and a miscount is caught.
+    #[test]
+    fn an_instance_running_only_daemon_tasks_runs_no_other_task() {
+        let mut e = engine_with_new_daemon();
+        e.run_until_quiet(e.now_ms() + 600_000, 100_000);
+        let a = e.instance_by_name("a").expect("registered");
+        assert_eq!(e.instances[a.index()].daemon_tasks, 1);
+        assert!(e.instance(a).runs_non_daemon_task(), "`one` and `two` run tasks on both instances");
+        for service in ["one", "two"] {
+            e.handle(Request::UpdateService(UpdateServiceRequest {
+                cluster: Some("prod".into()),
+                service: service.into(),
+                desired_count: Some(0),
+                ..Default::default()
+            }))
+            .expect("updates");
+        }
+        e.run_until_quiet(e.now_ms() + 600_000, 100_000);
+        check_invariants(&e).expect("counted as the tasks stopped");
+        assert_eq!(e.instances[a.index()].tasks.len(), 1, "the daemon's task is left");
+        assert!(!e.instance(a).runs_non_daemon_task());
+        e.instances.record_mut_for_test(a).daemon_tasks = 0;
+        assert!(e.instance(a).runs_non_daemon_task());
+        assert_eq!(violated(&e), "daemon-tasks");
+    }
+
     #[test]
     fn a_settled_daemon_needs_no_candidates() {
         let mut e = engine_with_new_daemon();
@@ -1717,7 +1753,7 @@ pub(crate) mod tests {
 
     /// Turns `availabilityZoneRebalancing` on for a service of the steady cluster.
     pub(crate) fn enable_rebalancing(e: &mut Engine, service: &str) {
-        e.handle(Request::UpdateService(crate::api::UpdateServiceRequest {
+        e.handle(Request::UpdateService(UpdateServiceRequest {
             cluster: Some("prod".into()),
             service: service.into(),
             availability_zone_rebalancing: Some("ENABLED".into()),
@@ -1730,7 +1766,7 @@ pub(crate) mod tests {
     /// (their containers have 30 seconds to stop), so their instances' agents have stops in
     /// progress.
     pub(crate) fn scale_to_zero_and_stop(e: &mut Engine, name: &str) {
-        e.handle(Request::UpdateService(crate::api::UpdateServiceRequest {
+        e.handle(Request::UpdateService(UpdateServiceRequest {
             cluster: Some("prod".into()),
             service: name.into(),
             desired_count: Some(0),

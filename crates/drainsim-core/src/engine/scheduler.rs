@@ -215,8 +215,14 @@ impl Engine {
                     if self.services[s.index()].status == ServiceStatus::Draining {
                         self.request_pass(s);
                     }
+                    // Placement counts the task's room free: no REPLICA service is woken until it is
+                    // STOPPED, but an instance becoming placeable meanwhile wakes them all.
+                    self.clusters.note_unannounced_room(self.services[s.index()].cluster);
                 }
-                Trigger::RoomFreed(cluster) => self.wake_waiting_daemons(cluster),
+                Trigger::RoomFreed(cluster) => {
+                    self.wake_waiting_daemons(cluster);
+                    self.clusters.note_unannounced_room(cluster);
+                }
                 Trigger::HealthyTaskLost(s, cause) => self.note_health_loss(s, cause),
                 Trigger::TaskFailedToStart(s) => self.note_failed_start(s),
                 Trigger::TaskPlaced(t) => self.wake_task_group_readers(t),
@@ -263,18 +269,24 @@ impl Engine {
     /// An instance became placeable (registered, re-activated, its agent reconnected, its trunk
     /// attached): the services waiting for room try again if its free CPU and memory hold the task
     /// each could not place. One that it cannot hold would fail its pass again, for no instance
-    /// gained room since its last: every room that a STOPPED task frees wakes every waiting
-    /// service, and an instance becoming placeable wakes those it has room for. So a stalled
-    /// service is not retried, and does not count another placement failure, each time an agent
-    /// that has no room for it reconnects (docs/ecs-choices.md, "When a service that could not
-    /// place a task tries again"). Ports, ENIs and `memberOf` are left to the pass.
+    /// gained room since its last without a wake: a STOPPED task wakes every waiting service, an
+    /// instance becoming placeable those it has room for, and room that wakes no REPLICA service
+    /// when it appears (a task STOPPING frees its room for placement; the capacity providers
+    /// changed) makes the next instance wake every one. So a stalled service is not retried, and
+    /// does not count another placement failure, each time an agent that has no room for it
+    /// reconnects (docs/ecs-choices.md, "When a service that could not place a task tries
+    /// again"). Ports, ENIs and `memberOf` are left to the pass.
     fn wake_services_with_room_on(&mut self, instance: InstanceId) {
         let i = &self.instances[instance.index()];
         if !i.indexed {
             return;
         }
         let key = i.index_key(instance);
-        let pick = WaiterPick::FittingIn { cpu: i64::from(key.cpu), memory: i64::from(key.memory) };
+        let pick = if self.clusters.has_unannounced_room(i.cluster) {
+            WaiterPick::All
+        } else {
+            WaiterPick::FittingIn { cpu: i64::from(key.cpu), memory: i64::from(key.memory) }
+        };
         self.wake_capacity_waiters(i.cluster, pick);
     }
 
@@ -1366,6 +1378,9 @@ mod tests {
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         check_invariants(&e).expect("every invariant holds while the service waits");
         assert!(e.clusters.is_waiting(cluster, web), "two tasks found no room");
+        let waiting = |e: &Engine| e.services_waiting_for_room("prod").map(|s| s.name().to_string()).collect::<Vec<_>>();
+        assert_eq!(waiting(&e), ["web"]);
+        assert_eq!(e.services_waiting_for_room("nowhere").count(), 0);
         let failed = failures(&e);
         assert!(failed >= 2, "the two unplaced tasks count as failures");
 
@@ -1389,6 +1404,7 @@ mod tests {
         register(&mut e, "f", 1024, 2048);
         assert_eq!(e.services[web.index()].counts.running, 10);
         assert!(!e.clusters.is_waiting(cluster, web), "a pass that placed its tasks ends the wait");
+        assert!(waiting(&e).is_empty());
         assert_eq!(failures(&e), failed_after);
     }
 

@@ -16,7 +16,7 @@ use crate::rules::lifecycle::InstanceStatus;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::settings::SettingName;
 use crate::rules::transitions::LegalChanges;
-use crate::state::service::{BreachCause, SpreadPlace};
+use crate::state::service::{BreachCause, SchedulingStrategy, SpreadPlace};
 use crate::state::task::*;
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
@@ -566,7 +566,8 @@ impl Engine {
         let id = self.tasks.push(instance, &origin, self.now_ms, replaces_drained_task, fails_to_start);
         self.reserve(instance, task_def, true);
         let awsvpc = self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc;
-        self.instances.add_task(instance, id, awsvpc);
+        let daemon = service.is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon);
+        self.instances.add_task(instance, id, awsvpc, daemon);
         self.refresh_task_group_answers(instance);
         if let Some(s) = service {
             let provider = self.provider_counted_by(s, instance);
@@ -736,7 +737,8 @@ impl Engine {
             self.tasks.release_reservation(id);
         }
         let held_eni = eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc;
-        self.instances.remove_task(instance, id, held_eni);
+        let daemon = service.is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon);
+        self.instances.remove_task(instance, id, held_eni, daemon);
         self.refresh_task_group_answers(instance);
         if let Some(s) = service {
             // A task told to stop is no drain candidate: only an orphaned one may be (its key is

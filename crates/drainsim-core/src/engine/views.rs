@@ -162,6 +162,17 @@ impl<'a> InstanceView<'a> {
         self.engine.strings.get(name).is_some_and(|n| self.engine.instance_attribute(self.id, n).is_some())
     }
 
+    /// Whether a task that is not a DAEMON service's (a REPLICA service's, or one RunTask or
+    /// StartTask started) is on it and has not reached STOPPED: managed scaling counts such an
+    /// instance as not empty ("A container instance is considered empty even when daemon tasks
+    /// are running",
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-scaling-behavior.html>).
+    /// From counts kept as tasks come and go, without a visit of its tasks.
+    pub fn runs_non_daemon_task(&self) -> bool {
+        let i = self.state();
+        i.tasks.len() > usize::from(i.daemon_tasks)
+    }
+
     /// Its tasks that have not reached STOPPED.
     pub fn tasks(&self) -> impl Iterator<Item = TaskView<'a>> + 'a {
         let engine = self.engine;
@@ -690,6 +701,15 @@ impl Engine {
     /// Every service, in creation order.
     pub fn services(&self) -> impl Iterator<Item = ServiceView<'_>> + '_ {
         (0..self.services.len() as u32).map(|n| ServiceView { engine: self, id: ServiceId(n) })
+    }
+
+    /// The services of the cluster named `cluster` whose last scheduling pass could not place a
+    /// task and that wait for room (or, on a capacity provider with managed scaling, wait
+    /// PROVISIONING: [`ServiceView::tasks_provisioning`]), in creation order; none for an unknown
+    /// cluster. Kept as they come and go: no visit of the cluster's other services.
+    pub fn services_waiting_for_room(&self, cluster: &str) -> impl Iterator<Item = ServiceView<'_>> + '_ {
+        let waiters = self.clusters.by_name(cluster).map(|c| self.clusters[c.index()].capacity_waiters.iter());
+        waiters.into_iter().flatten().map(|(id, _)| ServiceView { engine: self, id })
     }
 
     /// The service with this `serviceName`, in any cluster: the one not INACTIVE if there is one

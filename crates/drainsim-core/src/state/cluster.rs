@@ -469,6 +469,22 @@ impl Clusters {
     pub(crate) fn take_capacity_waiters(&mut self, id: Id, pick: WaiterPick) -> Vec<ServiceId> {
         self.records[id.index()].capacity_waiters.take(pick)
     }
+
+    /// Room may have appeared in the cluster that wakes nobody now (a task STOPPING frees its
+    /// CPU, memory and ports for placement; the capacity providers changed): the next instance
+    /// that becomes placeable wakes every waiting service, not only those it has room for.
+    pub(crate) fn note_unannounced_room(&mut self, id: Id) {
+        let waiters = &mut self.records[id.index()].capacity_waiters;
+        if !waiters.waiting.is_empty() {
+            waiters.unannounced_room = true;
+        }
+    }
+
+    /// Whether room may have appeared since some waiting service last tried that no wake told it
+    /// of ([`Self::note_unannounced_room`]).
+    pub(crate) fn has_unannounced_room(&self, id: Id) -> bool {
+        self.records[id.index()].capacity_waiters.unannounced_room
+    }
 }
 
 /// What a service waiting for room could not place: its task's size, and what else wakes it.
@@ -509,6 +525,9 @@ pub struct CapacityWaiters {
     by_size: std::collections::BTreeMap<i64, std::collections::BTreeSet<(i64, ServiceId)>>,
     daemons: std::collections::BTreeSet<ServiceId>,
     task_group_readers: std::collections::BTreeSet<ServiceId>,
+    /// Room may have appeared since some waiting service last tried that no wake told it of: a
+    /// wake by an instance's room then wakes them all. Cleared when all are woken.
+    unannounced_room: bool,
 }
 
 impl CapacityWaiters {
@@ -529,6 +548,9 @@ impl CapacityWaiters {
 
     fn remove(&mut self, service: ServiceId) {
         let Some(wait) = self.waiting.remove(&service) else { return };
+        if self.waiting.is_empty() {
+            self.unannounced_room = false;
+        }
         let sizes = self.by_size.get_mut(&wait.memory).expect("a waiter is filed by its memory");
         assert!(sizes.remove(&(wait.cpu, service)), "a waiter is filed by its size");
         if sizes.is_empty() {
@@ -553,6 +575,9 @@ impl CapacityWaiters {
         for &s in &taken {
             self.remove(s);
         }
+        if self.waiting.is_empty() {
+            self.unannounced_room = false;
+        }
         taken
     }
 
@@ -568,6 +593,7 @@ impl CapacityWaiters {
                     && self.task_group_readers.contains(s) == w.reads_task_groups
             })
             && self.daemons.iter().chain(&self.task_group_readers).all(|s| self.waiting.contains_key(s))
+            && (!self.unannounced_room || !self.waiting.is_empty())
     }
 
     /// The waiting services and what each waits for, in ID order.
@@ -613,6 +639,17 @@ mod tests {
         w.remove(ServiceId(3));
         assert_eq!(w.take(WaiterPick::All), []);
         assert!(w.indexes_agree());
+
+        // Room no wake announced lasts while a service waits, and goes when the last one stops.
+        w.insert(ServiceId(5), wait(1, 1));
+        w.insert(ServiceId(6), wait(8, 8));
+        w.unannounced_room = true;
+        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 4, memory: 4 }), [ServiceId(5)]);
+        assert!(w.unannounced_room && w.indexes_agree());
+        assert_eq!(w.take(WaiterPick::All), [ServiceId(6)]);
+        assert!(!w.unannounced_room && w.indexes_agree());
+        w.unannounced_room = true;
+        assert!(!w.indexes_agree(), "no room is unannounced to nobody");
     }
 
     /// A cluster notes at most `ROOM_ORDERS_PER_CLUSTER` owners keeping a room order; an owner

@@ -177,6 +177,9 @@ pub struct InstanceState {
     /// Task ENI limit fixed at registration (None: type not in the table and no explicit limit).
     pub task_eni_limit: Option<u16>,
     pub task_enis_in_use: u16,
+    /// How many of `tasks` are a DAEMON service's: the instance runs another task while `tasks`
+    /// holds more (managed scaling counts it as not empty).
+    pub daemon_tasks: u16,
     pub drain: DrainTimes,
     /// How many of its tasks its agent was told to stop whose containers have not stopped yet:
     /// exactly its STOPPING tasks (the `stops-in-progress` invariant). Which stops an agent before
@@ -853,13 +856,17 @@ impl Instances {
         self.records[id.index()].trunk_id_attribute = value;
     }
 
-    /// A task placed on the instance (it holds a task ENI if `awsvpc`).
-    pub(crate) fn add_task(&mut self, id: Id, task: TaskId, awsvpc: bool) {
+    /// A task placed on the instance (it holds a task ENI if `awsvpc`; `daemon`: a DAEMON
+    /// service's).
+    pub(crate) fn add_task(&mut self, id: Id, task: TaskId, awsvpc: bool, daemon: bool) {
         let i = &mut self.records[id.index()];
         debug_assert!(i.is_placeable(), "a task placed on an instance that is not placeable");
         self.list_positions.push(&mut i.tasks, task);
         if awsvpc {
             i.task_enis_in_use = i.task_enis_in_use.checked_add(1).expect("task ENIs in use overflow");
+        }
+        if daemon {
+            i.daemon_tasks = i.daemon_tasks.checked_add(1).expect("fewer than 2^16 DAEMON tasks on an instance");
         }
     }
 
@@ -967,9 +974,12 @@ impl Instances {
 
     /// A task leaves the instance (STOPPED or orphaned), with its task ENI if it held one: in
     /// constant time, however many tasks the instance runs.
-    pub(crate) fn remove_task(&mut self, id: Id, task: TaskId, held_eni: bool) {
+    pub(crate) fn remove_task(&mut self, id: Id, task: TaskId, held_eni: bool, daemon: bool) {
         let i = &mut self.records[id.index()];
         self.list_positions.remove(&mut i.tasks, task);
+        if daemon {
+            i.daemon_tasks = i.daemon_tasks.checked_sub(1).expect("a DAEMON task on the instance to remove");
+        }
         if i.tasks.is_empty() {
             // A drained instance keeps no capacity for tasks it will not get back.
             i.tasks = Vec::new();

@@ -107,15 +107,17 @@ struct Datapoint {
 /// The group's datapoint now: N, M and the tasks of its provider waiting PROVISIONING in its
 /// cluster (at most [`MAX_PROVISIONING_TASKS_PER_CLUSTER`], counted in service order).
 fn datapoint(g: &Group, scaler: &Scaler, engine: &Engine) -> Datapoint {
-    let in_service: Vec<&super::Member> =
-        g.members.live().map(|k| &g.members[k]).filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. })).collect();
-    let running = u32::try_from(in_service.len()).expect("a group holds fewer than 2^32 instances");
-    let occupied = in_service.iter().filter(|m| runs_non_daemon_task(engine, m)).count() as u32;
+    let (mut running, mut occupied) = (0u32, 0u32);
+    for m in g.members.live().map(|k| &g.members[k]).filter(|m| matches!(m.lifecycle, Lifecycle::InService { .. })) {
+        running = running.checked_add(1).expect("a group holds fewer than 2^32 instances");
+        occupied += u32::from(runs_non_daemon_task(engine, m));
+    }
     let provider = scaler.record.capacity_provider_name.as_str();
     let cluster = g.spec.cluster.as_deref().unwrap_or("default");
     let mut waiting: Vec<ProvisioningTasks> = Vec::new();
     let mut total = 0u32;
-    for s in engine.services().filter(|s| s.cluster() == cluster) {
+    // Only a service waiting for room has tasks waiting PROVISIONING.
+    for s in engine.services_waiting_for_room(cluster) {
         let Some((p, n)) = s.tasks_provisioning() else { continue };
         if p != provider || total >= MAX_PROVISIONING_TASKS_PER_CLUSTER {
             continue;
@@ -325,6 +327,7 @@ impl AutoScaling {
 /// A datapoint at minute `now`: the group's desired capacity follows it (see the module's
 /// documentation), and the record notes it when something changed.
 fn take_datapoint(g: &mut Group, engine: &Engine, now: u64) {
+    g.members.resolve_instances(|name| engine.instance_named(name).map(|i| i.id()));
     let scaler = g.scaler.as_ref().expect("a managed group");
     let d = datapoint(g, scaler, engine);
     let target = scaler.settings.target_capacity;

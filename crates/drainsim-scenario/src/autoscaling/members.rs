@@ -117,6 +117,18 @@ impl Members {
         self.all[k].protected = protected;
     }
 
+    /// The live members not yet known by their container instance's ID (those of time 0, which
+    /// setup registered) are found by name once, as `find` gives them: a datapoint each minute
+    /// then reads each member's instance without a lookup by name.
+    pub(super) fn resolve_instances(&mut self, find: impl Fn(&str) -> Option<drainsim_core::InstanceId>) {
+        for &k in &self.live {
+            let m = &mut self.all[k];
+            if m.instance.is_none() && matches!(m.lifecycle, Lifecycle::InService { .. }) {
+                m.instance = find(&m.name);
+            }
+        }
+    }
+
     /// Member `k` registered as container instance `id`.
     pub(super) fn set_instance(&mut self, k: usize, id: Option<drainsim_core::InstanceId>) {
         self.all[k].instance = id;

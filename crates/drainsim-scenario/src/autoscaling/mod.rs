@@ -1579,12 +1579,7 @@ fn protected_from_scale_in(g: &Group, k: usize, engine: &Engine) -> bool {
 /// Whether the member's container instance runs a task that is not a daemon service's (found by
 /// its ID once the group registered it: no lookup by name each minute for every member).
 fn runs_non_daemon_task(engine: &Engine, m: &Member) -> bool {
-    container_instance(engine, m).is_some_and(|i| {
-        i.tasks().any(|t| {
-            t.last_status() != drainsim_core::TaskStatus::Stopped
-                && t.service().is_none_or(|s| s.scheduling_strategy() != drainsim_core::SchedulingStrategy::Daemon)
-        })
-    })
+    container_instance(engine, m).is_some_and(|i| i.runs_non_daemon_task())
 }
 
 /// If the instances updated (new instances past their warmup, [`refreshed_instances`], with none
