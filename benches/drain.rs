@@ -1107,6 +1107,47 @@ fn stalls(c: &mut Criterion) {
     g.bench_function("agent_reconnects_i4k_268svc", |b| {
         b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
     });
+    // A capacity provider strategy that overfills one provider of three: 8,000 instances, 200
+    // services of 200 tasks by base 20 on `od` and weights 1 : 3 : 1 over `od`, `spot` and `arm`;
+    // a tenth of each provider drained, `spot` runs out of room and its services stall for an hour.
+    // Each failing pass names the closest instance of `spot`, among a third of the cluster.
+    let strategy = r#"[(capacityProvider: "od", base: 20, weight: 1), (capacityProvider: "spot", weight: 3), (capacityProvider: "arm", weight: 1)]"#;
+    let services: String = (0..200)
+        .map(|k| {
+            format!(
+                "(cluster: \"prod\", serviceName: \"s{k}\", taskDefinition: \"app\", desiredCount: 200, capacityProviderStrategy: {strategy}),\n"
+            )
+        })
+        .collect();
+    let instances: String = ["od", "spot", "arm"]
+        .iter()
+        .flat_map(|p| [("old", 266), ("web", 2_400)].map(|(gen, count)| (p, gen, count)))
+        .map(|(p, gen, count)| {
+            format!(
+                "(name: \"{gen}{p}\", count: {count}, cluster: \"prod\", instanceType: \"c5.xlarge\", availabilityZones: [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"], cpu: 4096, memory: 7680, capacityProviderName: \"{p}\"),\n"
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"Scenario(name: "provider-skew", seed: 54, clusters: ["prod"],
+    clusterCapacityProviders: [(cluster: "prod", capacityProviders: ["od", "spot", "arm"], defaultCapacityProviderStrategy: [])],
+    instances: [{instances}],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 512, memory: 1024, exitAfterSigtermMs: 2000)])],
+    services: [{services}],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["oldod", "oldspot", "oldarm"]))),
+        (do: WaitForDrain((instances: ["oldspot"], timeoutMs: 3600000)), expect: TimedOut),
+    ],
+)"#
+    );
+    let loaded = drainsim_scenario::load_str("provider-skew.ron", &text).expect("valid");
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    let stalled = run.engine.services().filter(|s| !s.stalls().is_empty()).count();
+    assert!(run.passed() && stalled > 10, "services of the overfilled provider stall ({stalled})");
+    g.throughput(Throughput::Elements(8_000));
+    g.bench_function("provider_skew_i8k_200svc", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
     // A service of 10,000 tasks with a fixed host port, one per instance: its 1,000 drained tasks
     // wait 30 minutes for new instances, and each pass's failed placement (binpack by memory)
     // meets only instances that hold the port.
