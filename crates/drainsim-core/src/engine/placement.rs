@@ -1804,14 +1804,21 @@ impl Engine {
     /// the task's size (with its host ports when kept), the task's CPU. A stalled service of a
     /// provider that holds a part of the cluster then does not pass over every other provider's
     /// instance on each failing pass (a strategy that overfilled one provider of three cost a
-    /// walk of the cluster per failure: 19 s at 16,000 instances). Where the index keeps no more
-    /// constraint classes, the cluster's classes are walked, passing over the other providers'
-    /// instances, with the same result.
+    /// walk of the cluster per failure: 19 s at 16,000 instances). While the provider holds more
+    /// than half of the placeable instances, or where the index keeps no more constraint classes,
+    /// the cluster's classes are walked, passing over the other providers' instances, with the
+    /// same result.
     fn closest_of_provider(&mut self, cluster: ClusterId, req: &Requirements, provider: Sym) -> Option<InstanceId> {
         let name = self.strings.resolve(provider).to_string();
         let within = Constraints::default().within_capacity_provider(provider, &name);
         let of_provider = |e: &Engine, id: InstanceId| e.instance_profile(id).capacity_provider == Some(provider);
-        if !self.build_constraint_class(cluster, EVERY_SIZE, NO_PORTS, &within) {
+        // While the provider holds most of the placeable instances (or placement never passed over
+        // enough of another's to keep its list), the cluster's classes are walked: few instances
+        // are passed over, and the provider's classes would cost their upkeep at every change of
+        // room (a cluster of one provider would keep every class twice).
+        let index = &self.clusters[cluster.index()].placement;
+        let few = index.satisfying_list(&within.member_of).is_some_and(|s| s.len() <= index.len() / 2);
+        if !few || !self.build_constraint_class(cluster, EVERY_SIZE, NO_PORTS, &within) {
             return self.closest_placeable(cluster, req, of_provider);
         }
         let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0));

@@ -562,11 +562,11 @@ impl Engine {
         let long_arn = self.task_long_arn_format();
         let fails_to_start = self.draw_task_start_failure();
         let in_target_group = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
-        let origin = TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group };
+        let daemon = service.is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon);
+        let origin = TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group, daemon };
         let id = self.tasks.push(instance, &origin, self.now_ms, replaces_drained_task, fails_to_start);
         self.reserve(instance, task_def, true);
         let awsvpc = self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc;
-        let daemon = service.is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon);
         self.instances.add_task(instance, id, awsvpc, daemon);
         self.refresh_task_group_answers(instance);
         if let Some(s) = service {
@@ -731,13 +731,12 @@ impl Engine {
     /// ENI, and removes it from its instance and service.
     fn release_task(&mut self, id: TaskId) {
         let (instance, eni) = (self.tasks[id.index()].instance, self.task_eni(id));
-        let TaskOrigin { task_def: td, service, .. } = *self.task_origin(id);
+        let TaskOrigin { task_def: td, service, daemon, .. } = *self.task_origin(id);
         if !self.tasks[id.index()].reservation_released() {
             self.reserve(instance, td, false);
             self.tasks.release_reservation(id);
         }
         let held_eni = eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc;
-        let daemon = service.is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon);
         self.instances.remove_task(instance, id, held_eni, daemon);
         self.refresh_task_group_answers(instance);
         if let Some(s) = service {

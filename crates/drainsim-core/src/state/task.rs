@@ -346,6 +346,9 @@ pub struct TaskOrigin {
     pub long_arn: bool,
     /// Registered with the service's target group (goes through DEACTIVATING when stopped).
     pub in_target_group: bool,
+    /// A DAEMON service's task (its instance counts them, `InstanceState::daemon_tasks`, without
+    /// reading the service when the task leaves).
+    pub daemon: bool,
 }
 
 /// The moments of a task after its creation, as `DescribeTasks` reports them.
@@ -1034,6 +1037,7 @@ mod tests {
             started_by: None,
             long_arn: true,
             in_target_group: false,
+            daemon: false,
         };
         for _ in 0..tasks {
             t.push(InstanceId(0), &origin, 0, false, false);
