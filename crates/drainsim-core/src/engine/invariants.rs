@@ -1391,24 +1391,40 @@ pub(crate) mod tests {
         e
     }
 
+    /// Registers an m5.large named `name` in zone `zone` of cluster `prod` with `cpu` and `memory`.
+    pub(crate) fn register_instance(e: &mut Engine, name: &str, zone: &str, cpu: i64, memory: i64) {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "m5.large".into(),
+                availability_zone: zone.into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
+    }
+
+    /// The agent of instance `name` disconnects and reconnects at this instant: the instance leaves
+    /// the placeable ones and comes back (the passes it asks for are due, not run).
+    pub(crate) fn flap(e: &mut Engine, name: &str) {
+        let id = e.instance_by_name(name).expect("registered");
+        e.set_agent_connected(id, false);
+        e.react();
+        e.set_agent_connected(id, true);
+        e.react();
+        check_invariants(e).expect("every invariant holds after a reconnect");
+    }
+
     /// A cluster of `instances` (name, zone, CPU, memory) running `services` (name, desired count)
     /// of one task definition of (CPU, memory), once quiet; it keeps every invariant.
     pub(crate) fn steady_cluster(instances: &[(&str, &str, i64, i64)], task: (u32, u32), services: &[(&str, i64)]) -> Engine {
         let mut e = Engine::new(crate::EngineConfig::default());
         e.create_cluster("prod").expect("valid name");
         for (name, az, cpu, memory) in instances {
-            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-                cluster: Some("prod".into()),
-                total_resources: vec![Resource::integer("CPU", *cpu), Resource::integer("MEMORY", *memory)],
-                instance_identity: InstanceIdentity {
-                    name: (*name).into(),
-                    instance_type: "m5.large".into(),
-                    availability_zone: (*az).into(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            }))
-            .expect("registers");
+            register_instance(&mut e, name, az, *cpu, *memory);
         }
         e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
             family: "app".into(),

@@ -466,35 +466,13 @@ impl Engine {
 mod tests {
     use crate::api::*;
     use crate::engine::invariants::check_invariants;
-    use crate::engine::invariants::tests::{enable_rebalancing, steady_cluster};
+    use crate::engine::invariants::tests::{enable_rebalancing, flap, register_instance, steady_cluster};
     use crate::engine::Engine;
     use crate::infra::ids::{ClusterId, ServiceId};
 
     fn register(e: &mut Engine, name: &str, zone: &str) {
-        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-            cluster: Some("prod".into()),
-            total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 8192)],
-            instance_identity: InstanceIdentity {
-                name: name.into(),
-                instance_type: "m5.large".into(),
-                availability_zone: zone.into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        }))
-        .expect("registers");
+        register_instance(e, name, zone, 4096, 8192);
         check_invariants(e).expect("every invariant holds after a registration");
-    }
-
-    /// The agent of instance `name` disconnects and reconnects at this instant: the instance leaves
-    /// the placeable ones and comes back.
-    fn flap(e: &mut Engine, name: &str) {
-        let id = e.instance_by_name(name).expect("registered");
-        e.set_agent_connected(id, false);
-        e.react();
-        e.set_agent_connected(id, true);
-        e.react();
-        check_invariants(e).expect("every invariant holds after a reconnect");
     }
 
     /// A quiet cluster of one instance in us-east-1a and the service `web` (two tasks) with

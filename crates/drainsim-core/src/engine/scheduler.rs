@@ -1319,41 +1319,25 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::DuePasses;
-    use crate::api::{InstanceIdentity, RegisterContainerInstanceRequest, Request, Resource, UpdateServiceRequest};
+    use crate::api::{Request, UpdateServiceRequest};
     use crate::engine::invariants::check_invariants;
-    use crate::engine::invariants::tests::steady_cluster;
+    use crate::engine::invariants::tests::{flap, register_instance, steady_cluster};
     use crate::infra::ids::{ClusterId, ServiceId};
     use crate::Engine;
 
     fn register(e: &mut Engine, name: &str, cpu: i64, memory: i64) {
-        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-            cluster: Some("prod".into()),
-            total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)],
-            instance_identity: InstanceIdentity {
-                name: name.into(),
-                instance_type: "m5.large".into(),
-                availability_zone: "us-east-1a".into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        }))
-        .expect("registers");
+        register_instance(e, name, "us-east-1a", cpu, memory);
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         check_invariants(e).expect("every invariant holds after a registration");
     }
 
-    /// The agent of instance `name` disconnects and reconnects: it leaves the placeable instances
-    /// and comes back.
-    fn flap(e: &mut Engine, name: &str) {
-        let id = e.instance_by_name(name).expect("registered");
-        e.set_agent_connected(id, false);
-        e.react();
-        e.set_agent_connected(id, true);
-        e.react();
-        // The passes the reconnect asked for run as an event's would.
+    /// The agent of instance `name` disconnects and reconnects, and the passes it asked for run as
+    /// an event's would.
+    fn flap_and_settle(e: &mut Engine, name: &str) {
+        flap(e, name);
         e.defer_due_passes();
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
-        check_invariants(e).expect("every invariant holds after a reconnect");
+        check_invariants(e).expect("every invariant holds once settled");
     }
 
     /// A service that could not place a task tries again when an instance with the free CPU and
@@ -1385,7 +1369,7 @@ mod tests {
         assert!(failed >= 2, "the two unplaced tasks count as failures");
 
         // A full instance comes back: no retry.
-        flap(&mut e, "a");
+        flap_and_settle(&mut e, "a");
         assert_eq!(failures(&e), failed, "no pass at a full instance's reconnect");
         assert!(e.clusters.is_waiting(cluster, web));
         // An instance with the memory for a task but not its CPU: no retry either.
