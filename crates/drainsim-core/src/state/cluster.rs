@@ -457,7 +457,7 @@ impl Clusters {
 
     /// Whether the service waits for room in its cluster.
     pub(crate) fn is_waiting(&self, id: Id, service: ServiceId) -> bool {
-        self.records[id.index()].capacity_waiters.waiting.contains_key(&service)
+        self.capacity_wait(id, service).is_some()
     }
 
     /// What the service waits for, if it waits for room in its cluster.
@@ -572,11 +572,9 @@ impl CapacityWaiters {
             WaiterPick::TaskGroupReadersBut(own) => self.task_group_readers.iter().copied().filter(|s| Some(*s) != own).collect(),
         };
         taken.sort_unstable();
+        // The last one removed ends any unannounced room (`remove`).
         for &s in &taken {
             self.remove(s);
-        }
-        if self.waiting.is_empty() {
-            self.unannounced_room = false;
         }
         taken
     }
