@@ -1148,6 +1148,39 @@ fn stalls(c: &mut Criterion) {
     g.bench_function("provider_skew_i8k_200svc", |b| {
         b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
     });
+    // Stalled for task ENIs: 4,000 trunked c5.large (10 task ENIs each, room for 32 tasks by
+    // CPU), 100 awsvpc services of 401 tasks (40,100 against 40,000 ENIs), 40 instances drained
+    // at 5 minutes, every agent disconnecting once an hour for the 30 minutes of the run. Each
+    // reconnect retries the stalled services, and each try meets instances with CPU and memory
+    // free and no task ENI.
+    let services: String = (0..100)
+        .map(|k| {
+            format!(
+                "(cluster: \"prod\", serviceName: \"s{k}\", taskDefinition: \"api\", desiredCount: 401, deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200)),\n"
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"Scenario(name: "eni-stall", seed: 7, endTimeMs: 1800000, clusters: ["prod"],
+    accountDefaults: {{"awsvpcTrunking": "enabled"}},
+    faults: (agentDisconnectsPerHour: 1),
+    instances: [
+        (name: "old", count: 40, cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 2048, memory: 3788),
+        (name: "c", count: 3960, cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 2048, memory: 3788),
+    ],
+    taskDefinitions: [(family: "api", networkMode: "awsvpc", containerDefinitions: [(name: "api", cpu: 64, memory: 128, exitAfterSigtermMs: 1000)])],
+    services: [{services}],
+    steps: [(atMs: 300000, do: DrainInstances((cluster: "prod", instances: ["old"])))],
+)"#
+    );
+    let loaded = drainsim_scenario::load_str("eni-stall.ron", &text).expect("valid");
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    let stalled = run.engine.services().filter(|s| s.stalls().iter().any(|st| st.reason.to_string() == "RESOURCE:ENI")).count();
+    assert!(stalled > 10, "services stall for task ENIs ({stalled})");
+    g.throughput(Throughput::Elements(4_000));
+    g.bench_function("eni_reconnects_i4k_100svc", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
     // A service of 10,000 tasks with a fixed host port, one per instance: its 1,000 drained tasks
     // wait 30 minutes for new instances, and each pass's failed placement (binpack by memory)
     // meets only instances that hold the port.

@@ -216,7 +216,8 @@ pub(crate) fn applied_rules(strategies: &[Strategy], az_attribute: Sym) -> usize
 
 /// The key of an instance in the index. Free CPU and memory are `i32`: registration caps
 /// resources at `i32::MAX` and remaining resources never go below zero, and 8-byte set entries
-/// halve the index on a big cluster. The ports in use decide its membership in port classes.
+/// halve the index on a big cluster. The ports in use decide its membership in port classes;
+/// whether it has a task ENI free, its membership in the classes of awsvpc tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexKey {
     pub id: InstanceId,
@@ -225,6 +226,8 @@ pub struct IndexKey {
     pub az: Sym,
     pub ports_tcp: PortSetId,
     pub ports_udp: PortSetId,
+    /// Fewer task ENIs in use than its task ENI limit (an instance without a known limit has none).
+    pub task_eni_free: bool,
 }
 
 /// An amount as an index key (saturating: the caller checks the fit of every candidate).
@@ -243,8 +246,9 @@ impl IndexKey {
         self.cpu as i64 >= cpu && self.memory as i64 >= memory
     }
 
-    /// The key of an instance with `remaining` resources in zone `az`.
-    pub fn of(id: InstanceId, remaining: &Resources, az: Sym) -> Self {
+    /// The key of an instance with `remaining` resources in zone `az`, with a task ENI free or
+    /// not.
+    pub fn of(id: InstanceId, remaining: &Resources, az: Sym, task_eni_free: bool) -> Self {
         IndexKey {
             id,
             cpu: index_amount(remaining.cpu),
@@ -252,6 +256,7 @@ impl IndexKey {
             az,
             ports_tcp: remaining.ports_tcp,
             ports_udp: remaining.ports_udp,
+            task_eni_free,
         }
     }
 }
@@ -266,7 +271,8 @@ pub type PortSets = crate::infra::shared::SharedTable<Vec<u16>, PortSetId>;
 pub struct MemberOfId(pub u32);
 
 /// A class of the placement index: the placeable instances with room for a task of `cpu` and
-/// `memory` (a *size class*) and, for a *port class*, with every host port of `ports_tcp` and
+/// `memory` — and, for an awsvpc task (`task_eni`), a task ENI free — (a *size class*) and, for a
+/// *port class*, with every host port of `ports_tcp` and
 /// `ports_udp` (interned sets) free as well; for a *constraint class*, those of a size class (or
 /// of a port class: a class may be both) that satisfy the `memberOf` expressions `member_of`.
 /// Ordered by `member_of` first, so that the classes of one list are a range of the index's
@@ -278,13 +284,22 @@ pub struct SizeClass {
     pub memory: i64,
     pub ports_tcp: PortSetId,
     pub ports_udp: PortSetId,
+    /// Its members have a task ENI free: the class of an awsvpc task, which takes one (an awsvpc
+    /// task has no host ports, so no class has both).
+    pub task_eni: bool,
 }
 
 /// The classes of `memberOf` list `list` in the index's order (list 0: the size and port
 /// classes).
 pub fn list_classes(list: MemberOfId) -> std::ops::Range<SizeClass> {
-    let first =
-        |member_of| SizeClass { member_of, cpu: i64::MIN, memory: i64::MIN, ports_tcp: PortSetId(0), ports_udp: PortSetId(0) };
+    let first = |member_of| SizeClass {
+        member_of,
+        cpu: i64::MIN,
+        memory: i64::MIN,
+        ports_tcp: PortSetId(0),
+        ports_udp: PortSetId(0),
+        task_eni: false,
+    };
     first(list)..first(MemberOfId(list.0.checked_add(1).expect("fewer than 2^32 memberOf lists")))
 }
 
@@ -307,9 +322,19 @@ fn member_classes(
 }
 
 impl SizeClass {
-    /// The size class of a task of this CPU and memory (no host ports).
+    /// The size class of a task of this CPU and memory (no host ports) that takes no task ENI.
     pub const fn of_size(cpu: i64, memory: i64) -> Self {
-        SizeClass { cpu, memory, ports_tcp: PortSetId(0), ports_udp: PortSetId(0), member_of: MemberOfId(0) }
+        SizeClass::of_task(cpu, memory, false)
+    }
+    /// The size class of a task of this CPU and memory that takes a task ENI (`task_eni`: an
+    /// awsvpc task) or not.
+    pub const fn of_task(cpu: i64, memory: i64, task_eni: bool) -> Self {
+        SizeClass { cpu, memory, ports_tcp: PortSetId(0), ports_udp: PortSetId(0), member_of: MemberOfId(0), task_eni }
+    }
+    /// Whether an instance with key `k` has the room of the class: its CPU, its memory and, for
+    /// an awsvpc task's class, a task ENI.
+    pub fn has_room(&self, k: &IndexKey) -> bool {
+        k.has_room_for(self.cpu, self.memory) && (!self.task_eni || k.task_eni_free)
     }
     /// Whether this is a port class.
     pub fn has_ports(&self) -> bool {
@@ -328,7 +353,7 @@ impl SizeClass {
     /// sets). A constraint class's members must also satisfy its expressions
     /// ([`PlacementIndex`] keeps which instances do).
     pub fn admits(&self, k: &IndexKey, ports: &PortSets) -> bool {
-        k.has_room_for(self.cpu, self.memory)
+        self.has_room(k)
             && (!self.has_ports()
                 || ports_fit(
                     (ports.get(k.ports_tcp), ports.get(k.ports_udp)),
@@ -340,6 +365,9 @@ impl SizeClass {
 impl std::fmt::Display for SizeClass {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "({}, {})", self.cpu, self.memory)?;
+        if self.task_eni {
+            write!(f, " with a free task ENI")?;
+        }
         if self.has_ports() {
             write!(f, " with port sets {} and {}", self.ports_tcp.0, self.ports_udp.0)?;
         }
@@ -593,6 +621,11 @@ pub const PORT_CLASS_AFTER_MISSES: usize = 64;
 #[derive(Debug, Clone, Default)]
 pub struct PlacementIndex {
     pub classes: BTreeMap<SizeClass, ClassIndex>,
+    /// Tests only: no class is of a task ENI, so an awsvpc task's walks pass over the members
+    /// without one, as before such classes were kept (the reference of the property test
+    /// `a_task_eni_class_changes_no_placement`).
+    #[cfg(test)]
+    pub without_task_eni_classes: bool,
     /// Whether the `by_cpu` sets are maintained.
     pub track_cpu: bool,
     /// The attributes spread placement reads through `ClassIndex::by_value`, with every placeable
@@ -1060,10 +1093,17 @@ impl PlacementIndex {
         }
         self.classes.insert(key, class);
     }
-    /// The class for a task size, built on first use from the placeable instances; `(0, 0)` when the
-    /// class limit is reached.
-    pub fn class_for(&mut self, cpu: i64, memory: i64, ports: &PortSets, key_of: impl Fn(InstanceId) -> IndexKey) -> SizeClass {
-        let key = SizeClass::of_size(cpu.max(0), memory.max(0));
+    /// The class for a task size (of an awsvpc task when `task_eni`), built on first use from the
+    /// placeable instances; `(0, 0)` when the class limit is reached.
+    pub fn class_for(
+        &mut self,
+        (cpu, memory, task_eni): (i64, i64, bool),
+        ports: &PortSets,
+        key_of: impl Fn(InstanceId) -> IndexKey,
+    ) -> SizeClass {
+        #[cfg(test)]
+        let task_eni = task_eni && !self.without_task_eni_classes;
+        let key = SizeClass::of_task(cpu.max(0), memory.max(0), task_eni);
         if self.classes.contains_key(&key) {
             return key;
         }

@@ -114,7 +114,7 @@ fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
     if !instance_ports_fit(engine, r, req) && !unmet(R::Ports) {
         return;
     }
-    if req.awsvpc && i.task_eni_limit.is_none_or(|limit| i.task_enis_in_use >= limit) && !unmet(R::Eni) {
+    if req.awsvpc && !i.has_free_task_eni() && !unmet(R::Eni) {
         return;
     }
     if constraints.distinct && owner_tasks_on(engine, id, owner) > 0 && !unmet(R::DistinctInstance) {
@@ -258,10 +258,21 @@ fn room_keys(k: &IndexKey) -> RoomKeys {
     RoomKeys { memory: k.memory, cpu: k.cpu }
 }
 
+/// Whether a task is placed in the size class of a task ENI ([`SizeClass::task_eni`]): an awsvpc
+/// task, unless a rule of its strategy is `random`. Its walks then never meet an instance whose
+/// task ENIs are all taken (a cluster stalled for them otherwise walks every instance at each try,
+/// as every instance still has the CPU and memory). Which members a random draw samples within a
+/// zone or an attribute's value, and so how much of the placement stream it spends, depends on
+/// the class's members, those without a free task ENI included: a task placed at random keeps the
+/// plain size class, and the choices stay those of the rule.
+fn in_task_eni_class(req: &Requirements, strategies: &[Strategy]) -> bool {
+    req.awsvpc && !strategies.contains(&Strategy::Random)
+}
+
 /// Whether an instance whose index key is `k` has room for size class `class` (the index's own
 /// membership test for a class without ports).
 fn key_in_class(k: &IndexKey, class: SizeClass) -> bool {
-    k.has_room_for(class.cpu, class.memory)
+    class.has_room(k)
 }
 
 impl Engine {
@@ -275,6 +286,21 @@ impl Engine {
             self.clusters.placement_mut(cluster).rekey(before, after, self.instances.port_sets());
             self.relay_room_change(id, Some(before), Some(after));
         }
+    }
+
+    /// An instance's key changed from `before` by a task ENI taken or given back (its
+    /// `task_eni_free`): the placement index and the room orders follow, as for a change of its
+    /// remaining resources.
+    pub(crate) fn rekey_after_task_eni_change(&mut self, id: InstanceId, before: IndexKey) {
+        let i = &self.instances[id.index()];
+        let after = i.index_key(id);
+        if !i.indexed || before == after {
+            return;
+        }
+        debug_assert_eq!(IndexKey { task_eni_free: after.task_eni_free, ..before }, after, "only the task ENI changed");
+        let cluster = i.cluster;
+        self.clusters.placement_mut(cluster).rekey(before, after, self.instances.port_sets());
+        self.relay_room_change(id, Some(before), Some(after));
     }
 
     /// The `memberOf` lists its cluster's constraint classes keep that instance `id` satisfies,
@@ -586,10 +612,11 @@ impl Engine {
         constraints: &Constraints,
     ) -> Option<InstanceId> {
         let instances = &self.instances;
-        let class = self
-            .clusters
-            .placement_mut(cluster)
-            .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let class = self.clusters.placement_mut(cluster).class_for(
+            (req.cpu, req.memory, in_task_eni_class(req, strategies)),
+            instances.port_sets(),
+            |id| instances[id.index()].index_key(id),
+        );
         debug_assert!(class.is_size_only(), "a task is placed in a size class");
         let narrowed = self.narrowed_class(cluster, class, req, constraints);
         let (port_misses, member_of_misses) = (Cell::new(0), Cell::new(0));
@@ -1710,8 +1737,10 @@ impl Engine {
     ) -> Option<InstanceId> {
         let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0));
         let instances = &self.instances;
-        let every_size =
-            self.clusters.placement_mut(cluster).class_for(0, 0, instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let every_size = self
+            .clusters
+            .placement_mut(cluster)
+            .class_for((0, 0, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
         debug_assert_eq!(every_size, EVERY_SIZE, "the class of every size is always available");
         let own = self.port_class_of(cluster, own_class, req).unwrap_or(own_class);
         let cpu_class = |e: &mut Engine| {
@@ -1719,7 +1748,7 @@ impl Engine {
             let cpu_class = e
                 .clusters
                 .placement_mut(cluster)
-                .class_for(req.cpu, 0, instances.port_sets(), |id| instances[id.index()].index_key(id));
+                .class_for((req.cpu, 0, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
             (cpu_class != EVERY_SIZE || req.cpu <= 0).then_some(cpu_class)
         };
         self.closest_in_classes(cluster, req, ClosestClasses { every: EVERY_SIZE, own }, cpu_class, of)
@@ -1950,7 +1979,7 @@ mod tests {
             let instances = &e.instances;
             let index = e.clusters.placement_mut(cluster);
             if class_built {
-                let class = index.class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+                let class = index.class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
                 if port_class_built && port.is_some() {
                     index.build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id));
                 }
@@ -1958,7 +1987,7 @@ mod tests {
             if classes_full {
                 // Sizes no task here asks for, until the index refuses more classes.
                 for n in 0.. {
-                    if index.class_for(10_000 + n, 10_000, instances.port_sets(), |id| instances[id.index()].index_key(id)) == EVERY_SIZE {
+                    if index.class_for((10_000 + n, 10_000, false), instances.port_sets(), |id| instances[id.index()].index_key(id)) == EVERY_SIZE {
                         break;
                     }
                 }
@@ -2049,7 +2078,7 @@ mod tests {
                 let ports = (with.instances.intern_port_set(&req.ports_tcp), with.instances.intern_port_set(&req.ports_udp));
                 let instances = &with.instances;
                 let index = with.clusters.placement_mut(cluster);
-                let class = index.class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+                let class = index.class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
                 prop_assert!(index.build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id)));
                 prop_assert!(with.port_class_of(cluster, class, &req).is_some());
                 let run = Request::RunTask(RunTaskRequest {
@@ -2070,6 +2099,139 @@ mod tests {
                 }
                 prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
             }
+        }
+    }
+
+    /// Registers instance `e{n}` in cluster `prod` of (CPU, memory) `totals` with an explicit task
+    /// ENI limit, in zone `us-east-1a` or `-1b` and on rack `r0`–`r2` by `n`.
+    fn register_eni_instance(e: &mut Engine, n: usize, (cpu, memory): (i64, i64), task_eni_limit: u16) {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)],
+            attributes: vec![Attribute {
+                name: "rack".into(),
+                value: Some(format!("r{}", n % 3)),
+                target_type: None,
+                target_id: None,
+            }],
+            instance_identity: InstanceIdentity {
+                name: format!("e{n}"),
+                instance_type: "m5.large".into(),
+                availability_zone: ["us-east-1a", "us-east-1b"][n % 2].into(),
+                task_eni_limit: Some(task_eni_limit),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
+    }
+
+    /// A cluster `prod` of instances of these (CPU, memory, task ENI limit), with the awsvpc task
+    /// definitions `v{cpu}_{memory}` (1–2 × 256 CPU, 1–2 × 512 MiB); `without`: its index keeps no
+    /// class of a task ENI.
+    fn eni_cluster(totals: &[(i64, i64, u16)], without: bool) -> Engine {
+        let mut e = Engine::new(crate::EngineConfig::default());
+        e.create_cluster("prod").expect("valid name");
+        let cluster = e.clusters.by_name("prod").expect("created");
+        e.clusters.placement_mut(cluster).without_task_eni_classes = without;
+        for (n, (cpu, memory, limit)) in totals.iter().enumerate() {
+            register_eni_instance(&mut e, n, (*cpu, *memory), *limit);
+        }
+        for cpu in 1..3u32 {
+            for memory in 1..3u32 {
+                e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+                    family: format!("v{cpu}_{memory}"),
+                    network_mode: Some("awsvpc".into()),
+                    container_definitions: vec![ContainerDefinition {
+                        name: "app".into(),
+                        cpu: Some(cpu * 256),
+                        memory: Some(memory * 512),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }))
+                .expect("registers");
+            }
+        }
+        e
+    }
+
+    #[test]
+    fn an_awsvpc_task_walks_only_the_instances_with_a_task_eni_free() {
+        // 40 instances with room for 8 tasks each and 2 task ENIs: 30 tasks fill 15 of them.
+        let mut e = eni_cluster(&[(4096, 8192, 2); 40], false);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        create_service(&mut e, "api", "v1_1", 30, vec![rule("binpack", "memory")]);
+        e.run_until_quiet(600_000, 100_000);
+        let class = SizeClass::of_task(256, 512, true);
+        let members = |e: &Engine| e.clusters[cluster.index()].placement.classes[&class].all.by_memory.len();
+        assert_eq!(members(&e), 25, "the 15 instances whose two task ENIs are taken are no members");
+        assert!(!e.clusters[cluster.index()].placement.classes.contains_key(&SizeClass::of_size(256, 512)));
+        // Scaled in to 10: 20 tasks give their ENIs back as they reach STOPPED, not before.
+        e.handle(scale("api", 10)).expect("scales");
+        e.advance_to(e.now_ms() + 1, 10_000);
+        assert_eq!(members(&e), 25, "a task told to stop holds its task ENI");
+        e.run_until_quiet(1_200_000, 100_000);
+        let full = (0..40usize).filter(|k| !e.instances[*k].has_free_task_eni()).count();
+        assert!(full < 15, "scale-in freed task ENIs on {} instances", 15 - full);
+        assert_eq!(members(&e), 40 - full, "every instance with a task ENI free is a member again");
+        crate::engine::invariants::check_invariants(&e).expect("the class is exact");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// A class of a task ENI changes no choice: awsvpc tasks placed by each strategy (RunTask
+        /// and a service scaled up and down), on instances of task ENI limits 0 to 3, some drained
+        /// and some stopped, make the same responses and trace as with an index that keeps no
+        /// such class and whose walks pass over the instances without a free task ENI one by one
+        /// (engine `without`). The class only leaves out members the task does not fit.
+        #[test]
+        fn a_task_eni_class_changes_no_placement(
+            totals in prop::collection::vec((1i64..4, 1i64..4, 0u16..4), 1..24),
+            service in (0usize..10, 1u32..3, 1u32..3),
+            steps in prop::collection::vec((0usize..10, 1u32..3, 1u32..3, 1i64..4, 0i64..12, prop::option::of(0usize..24)), 1..10),
+        ) {
+            let totals: Vec<_> = totals.iter().map(|(c, m, l)| (c * 256, m * 512, *l)).collect();
+            let (mut with, mut without) = (eni_cluster(&totals, false), eni_cluster(&totals, true));
+            let create = Request::CreateService(CreateServiceRequest {
+                cluster: Some("prod".into()),
+                service_name: "api".into(),
+                task_definition: format!("v{}_{}", service.1, service.2),
+                desired_count: Some(1),
+                placement_strategy: strategy_of(service.0),
+                ..Default::default()
+            });
+            prop_assert_eq!(with.handle(create.clone()), without.handle(create));
+            for (strategy, cpu, memory, count, desired, drain) in steps {
+                let mut requests = vec![
+                    Request::RunTask(RunTaskRequest {
+                        cluster: Some("prod".into()),
+                        task_definition: format!("v{cpu}_{memory}"),
+                        count: Some(count),
+                        placement_strategy: strategy_of(strategy),
+                        ..Default::default()
+                    }),
+                    scale("api", desired),
+                ];
+                if let Some(k) = drain.filter(|k| *k < totals.len()) {
+                    requests.push(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+                        cluster: Some("prod".into()),
+                        container_instances: vec![with.instance_arn(InstanceId(k as u32))],
+                        status: "DRAINING".into(),
+                    }));
+                }
+                for request in requests {
+                    prop_assert_eq!(with.handle(request.clone()), without.handle(request));
+                }
+                let until = with.now_ms() + 120_000;
+                for e in [&mut with, &mut without] {
+                    e.advance_to(until, 100_000);
+                }
+                prop_assert!(crate::engine::invariants::check_invariants(&with).is_ok());
+            }
+            prop_assert!(with.trace().digest().is_some());
+            prop_assert_eq!(with.trace().digest(), without.trace().digest());
         }
     }
 
@@ -2117,7 +2279,7 @@ mod tests {
         let class = e
             .clusters
             .placement_mut(cluster)
-            .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+            .class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
         let ports = if req.has_host_ports() { e.intern_host_ports(&req) } else { NO_PORTS };
         assert!(e.build_constraint_class(cluster, class, ports, &constraints), "few enough classes");
         let narrowed = e.narrowed_class(cluster, class, &req, &constraints).expect("kept");
@@ -2463,7 +2625,8 @@ mod tests {
         let ports = (e.instances.intern_port_set(&req.ports_tcp), e.instances.intern_port_set(&req.ports_udp));
         let instances = &e.instances;
         let index = e.clusters.placement_mut(cluster);
-        let class = index.class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let class =
+            index.class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
         assert!(index.build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id)));
     }
 
@@ -2598,7 +2761,7 @@ mod tests {
         let class = e
             .clusters
             .placement_mut(cluster)
-            .class_for(req.cpu, req.memory, instances.port_sets(), |id| instances[id.index()].index_key(id));
+            .class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
         assert!(e.start_room_order(cluster, owner, class, pools, (free, Some(tie))), "the cluster has room for one more");
     }
 

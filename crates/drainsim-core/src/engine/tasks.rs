@@ -567,7 +567,9 @@ impl Engine {
         let id = self.tasks.push(instance, &origin, self.now_ms, replaces_drained_task, fails_to_start);
         self.reserve(instance, task_def, true);
         let awsvpc = self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc;
+        let key_before = self.instances[instance.index()].index_key(instance);
         self.instances.add_task(instance, id, awsvpc, daemon);
+        self.rekey_after_task_eni_change(instance, key_before);
         self.refresh_task_group_answers(instance);
         if let Some(s) = service {
             let provider = self.provider_counted_by(s, instance);
@@ -737,7 +739,9 @@ impl Engine {
             self.tasks.release_reservation(id);
         }
         let held_eni = eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc;
+        let key_before = self.instances[instance.index()].index_key(instance);
         self.instances.remove_task(instance, id, held_eni, daemon);
+        self.rekey_after_task_eni_change(instance, key_before);
         self.refresh_task_group_answers(instance);
         if let Some(s) = service {
             // A task told to stop is no drain candidate: only an orphaned one may be (its key is

@@ -190,7 +190,13 @@ pub struct InstanceState {
 impl InstanceState {
     /// This instance's key in its cluster's placement index.
     pub fn index_key(&self, id: crate::infra::ids::InstanceId) -> crate::placement::IndexKey {
-        crate::placement::IndexKey::of(id, &self.remaining, self.availability_zone)
+        crate::placement::IndexKey::of(id, &self.remaining, self.availability_zone, self.has_free_task_eni())
+    }
+
+    /// Whether an awsvpc task could take a task ENI here: fewer in use than the limit (`RESOURCE:ENI`
+    /// otherwise, and always without a known limit; <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html>).
+    pub fn has_free_task_eni(&self) -> bool {
+        self.task_eni_limit.is_some_and(|limit| self.task_enis_in_use < limit)
     }
 
     /// Applies the change of one of its tasks' contribution to `runningTasksCount` and
