@@ -820,7 +820,43 @@ fn constraint_class(c: &mut Criterion) {
             b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
         });
     }
+    // Sidecars pinned to their main service (`task:group == service:bN`), 24 pairs on 8,000
+    // instances, each service of 333 tasks, a tenth of the instances drained: past 16 such lists
+    // the index kept no class of the others, and each of their placements walked the cluster.
+    let loaded = drainsim_scenario::load_str("sidecars.ron", &sidecar_scenario(8_000, 24)).expect("valid");
+    let opts = drainsim_scenario::RunOptions::default();
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    assert!(run.engine.services().all(|s| s.running_count() == 333), "every service runs its tasks");
+    g.throughput(Throughput::Elements(8_000));
+    g.bench_function("sidecars_24_pairs_i8k", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
     g.finish();
+}
+
+/// `instances` instances and `pairs` pairs of services of `instances / pairs` tasks: `bN` spread
+/// by instance, its sidecar `aN` pinned to where `bN` runs; a tenth of the instances drained at 5
+/// minutes.
+fn sidecar_scenario(instances: usize, pairs: usize) -> String {
+    let per = instances / pairs;
+    let services: String = (0..pairs)
+        .map(|k| {
+            format!(
+                "(cluster: \"prod\", serviceName: \"b{k}\", taskDefinition: \"app\", desiredCount: {per}, placementStrategy: [(type: \"spread\", field: \"instanceId\")]),
+        (cluster: \"prod\", serviceName: \"a{k}\", taskDefinition: \"app\", desiredCount: {per}, placementConstraints: [(type: \"memberOf\", expression: \"task:group == service:b{k}\")]),\n"
+            )
+        })
+        .collect();
+    let drained: Vec<String> = (1..=instances / 10).map(|n| format!("\"c-{n}\"")).collect();
+    format!(
+        r#"Scenario(name: "sidecars", seed: 7, clusters: ["prod"],
+    instances: [(name: "c", count: {instances}, cluster: "prod", instanceType: "m5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"], cpu: 4096, memory: 16384)],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 256, memory: 512, exitAfterSigtermMs: 1000)])],
+    services: [{services}],
+    steps: [(atMs: 300000, do: DrainInstances((cluster: "prod", instances: [{}])))],
+)"#,
+        drained.join(", ")
+    )
 }
 
 /// `scenarios/rollouts/instance-refresh-30-instances.ron` grown to an Auto Scaling group of 5,000
@@ -1175,8 +1211,14 @@ fn stalls(c: &mut Criterion) {
     );
     let loaded = drainsim_scenario::load_str("eni-stall.ron", &text).expect("valid");
     let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
-    let stalled = run.engine.services().filter(|s| s.stalls().iter().any(|st| st.reason.to_string() == "RESOURCE:ENI")).count();
-    assert!(stalled > 10, "services stall for task ENIs ({stalled})");
+    let failures: u64 = run
+        .engine
+        .services()
+        .flat_map(|s| s.placement_failures())
+        .filter(|(reason, _)| reason.to_string() == "RESOURCE:ENI")
+        .map(|(_, n)| n)
+        .sum();
+    assert!(failures > 100_000, "services stall for task ENIs ({failures} failed placements)");
     g.throughput(Throughput::Elements(4_000));
     g.bench_function("eni_reconnects_i4k_100svc", |b| {
         b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))

@@ -652,9 +652,10 @@ pub struct PlacementIndex {
     /// The `memberOf` lists of the constraint classes, `MemberOfId(n)` at `n - 1`; each reads
     /// only what changes with an instance's attributes, profile or tasks' groups
     /// ([`Constraints::indexable`]). A list is *keyed* when one of its expressions requires an
-    /// attribute to hold one of a few values ([`list_key`]: `attribute:pool == 'team-a'`): only
-    /// the instances with such a value may satisfy it, so its answers are read from them alone
-    /// and there may be any number of keyed lists (their classes' members are bounded,
+    /// attribute to hold one of a few values ([`list_key`]: `attribute:pool == 'team-a'`), or
+    /// a task of one of a few groups on the instance (`task:group == service:web`): only the
+    /// instances with such a value, or such a task, may satisfy it, so its answers are read from
+    /// them alone and there may be any number of keyed lists (their classes' members are bounded,
     /// [`KEYED_MEMBERS_PER_PLACEABLE`]). At most [`MAX_CONSTRAINT_CLASSES`] lists are not keyed.
     pub member_of_lists: Vec<std::sync::Arc<[MemberOf]>>,
     /// The kept lists by the digest of their expressions ([`list_digest`]): a placement finds its
@@ -662,6 +663,8 @@ pub struct PlacementIndex {
     list_ids: BTreeMap<u64, Vec<MemberOfId>>,
     /// The keyed lists, by their key's attribute and each of its values.
     keyed_lists: BTreeMap<Box<str>, BTreeMap<Box<str>, Vec<MemberOfId>>>,
+    /// The lists keyed by task groups, by each group of their key.
+    group_keyed_lists: BTreeMap<Box<str>, Vec<MemberOfId>>,
     /// The kept lists that are not keyed, ascending.
     unkeyed_lists: Vec<MemberOfId>,
     /// Per placeable instance that satisfies a kept list: the lists it satisfies, ascending (it
@@ -738,18 +741,34 @@ impl KeyedValues {
     }
 }
 
-/// What a keyed `memberOf` list requires: `attribute` holds one of `values` (texts).
+/// What a keyed `memberOf` list requires: its subject holds one of `values` (texts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListKey {
-    pub attribute: Box<str>,
+    pub subject: KeySubject,
     pub values: Vec<Box<str>>,
 }
 
+/// What a keyed list's key reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySubject {
+    /// An attribute's value: only the instances with one of the key's values may satisfy it.
+    Attribute(Box<str>),
+    /// `task:group`: only the instances running a task of one of the key's groups may.
+    TaskGroup,
+}
+
 /// The key of a `memberOf` list: the first of its expressions that requires an attribute to hold
-/// one of a few values ([`crate::rules::query::Query::required_values`]); None if none does.
+/// one of a few values ([`crate::rules::query::Query::required_values`]), else the first that
+/// requires a task of one of a few groups on the instance
+/// ([`crate::rules::query::Query::required_task_groups`]: a sidecar's `task:group ==
+/// service:web`); None if none does.
 pub fn list_key(list: &[MemberOf]) -> Option<ListKey> {
-    let (attribute, values) = list.iter().find_map(|m| m.query.required_values())?;
-    Some(ListKey { attribute: attribute.into(), values: values.into_iter().map(Box::from).collect() })
+    let texts = |values: Vec<&str>| values.into_iter().map(Box::from).collect();
+    if let Some((attribute, values)) = list.iter().find_map(|m| m.query.required_values()) {
+        return Some(ListKey { subject: KeySubject::Attribute(attribute.into()), values: texts(values) });
+    }
+    let groups = list.iter().find_map(|m| m.query.required_task_groups())?;
+    Some(ListKey { subject: KeySubject::TaskGroup, values: texts(groups) })
 }
 
 /// The digest of a list's expressions (FNV-1a over their texts, each closed by a byte no text
@@ -832,6 +851,10 @@ impl PlacementIndex {
     /// The keyed lists, by their key's attribute and each of its values.
     pub fn keyed_lists(&self) -> &BTreeMap<Box<str>, BTreeMap<Box<str>, Vec<MemberOfId>>> {
         &self.keyed_lists
+    }
+    /// The lists keyed by task groups, by each group of their key.
+    pub fn group_keyed_lists(&self) -> &BTreeMap<Box<str>, Vec<MemberOfId>> {
+        &self.group_keyed_lists
     }
     /// A kept list's expressions.
     pub fn list(&self, list: MemberOfId) -> &[MemberOf] {
@@ -1206,10 +1229,13 @@ impl PlacementIndex {
         self.member_of_lists.push(list.clone());
         let id = MemberOfId(u32::try_from(self.member_of_lists.len()).expect("fewer than 2^32 memberOf lists"));
         match list_key(list) {
-            Some(key) => {
-                let by_value = self.keyed_lists.entry(key.attribute.clone()).or_default();
-                for value in &key.values {
-                    let ids = by_value.entry(value.clone()).or_default();
+            Some(ListKey { subject, values }) => {
+                let by_value = match subject {
+                    KeySubject::Attribute(attribute) => self.keyed_lists.entry(attribute).or_default(),
+                    KeySubject::TaskGroup => &mut self.group_keyed_lists,
+                };
+                for value in values {
+                    let ids = by_value.entry(value).or_default();
                     if ids.last() != Some(&id) {
                         ids.push(id);
                     }

@@ -305,8 +305,9 @@ impl Engine {
 
     /// The `memberOf` lists its cluster's constraint classes keep that instance `id` satisfies,
     /// ascending (what the placement index files it under). Only the lists that are not keyed,
-    /// and the keyed lists of the instance's values ([`crate::placement::list_key`]), are asked:
-    /// an instance without a keyed list's value does not satisfy it.
+    /// the keyed lists of the instance's values and those of the groups of its tasks
+    /// ([`crate::placement::list_key`]), are asked: an instance without a keyed list's value, or
+    /// without a task of one of its groups, does not satisfy it.
     pub(crate) fn member_of_answers(&self, cluster: ClusterId, id: InstanceId) -> Vec<MemberOfId> {
         let index = &self.clusters[cluster.index()].placement;
         let mut yes: Vec<MemberOfId> =
@@ -316,8 +317,25 @@ impl Engine {
             let lists = value.and_then(|v| by_value.get(self.strings.resolve(v)));
             yes.extend(lists.into_iter().flatten().copied().filter(|list| satisfies_all(self, id, index.list(*list))));
         }
+        let by_group = index.group_keyed_lists();
+        if !by_group.is_empty() {
+            // A list of several groups is found once per group the instance runs a task of.
+            let mut asked: Vec<MemberOfId> = Vec::new();
+            let mut last_group = None;
+            for task in &self.instances[id.index()].tasks {
+                let group = self.task_origin(*task).group;
+                if last_group == Some(group) {
+                    continue; // a service's tasks often sit side by side
+                }
+                last_group = Some(group);
+                asked.extend(by_group.get(self.strings.resolve(group)).into_iter().flatten().copied());
+            }
+            asked.sort_unstable();
+            asked.dedup();
+            yes.extend(asked.into_iter().filter(|list| satisfies_all(self, id, index.list(*list))));
+        }
         yes.sort_unstable();
-        debug_assert!(yes.windows(2).all(|w| w[0] < w[1]), "a list is keyed by one attribute");
+        debug_assert!(yes.windows(2).all(|w| w[0] < w[1]), "a list has one key");
         yes
     }
 
@@ -758,10 +776,14 @@ impl Engine {
         }
         let satisfying: BTreeSet<InstanceId> = if index.keeps_member_of_list(&constraints.member_of) {
             BTreeSet::new()
-        } else if let Some(key) = list_key(&constraints.member_of) {
+        } else if let Some(ListKey { subject: KeySubject::Attribute(attribute), values: key_values }) =
+            list_key(&constraints.member_of)
+        {
             // Only the instances with one of the key's values may satisfy the list: they are read
-            // from the attribute's values, which the index files from now on.
-            let Some(attribute) = self.strings.get(&key.attribute) else {
+            // from the attribute's values, which the index files from now on. (A list keyed by
+            // task groups is answered by every placeable instance once, below, as a list not
+            // keyed is: then only by instances running a task of its groups.)
+            let Some(attribute) = self.strings.get(&attribute) else {
                 // No instance has ever had the attribute; one that gets it is asked then.
                 return self.keep_constraint_class(cluster, class, ports, constraints, BTreeSet::new());
             };
@@ -770,7 +792,7 @@ impl Engine {
                 .placement_mut(cluster)
                 .index_keyed_attribute(attribute, |id| instances.attribute(id, attribute, trunk_id).flatten());
             let values = &self.clusters[cluster.index()].placement.keyed_values[&attribute];
-            let holders = key.values.iter().filter_map(|v| self.strings.get(v)).filter_map(|v| values.by_value.get(&v));
+            let holders = key_values.iter().filter_map(|v| self.strings.get(v)).filter_map(|v| values.by_value.get(&v));
             holders.flatten().copied().filter(|id| satisfies_member_of(self, *id, constraints)).collect()
         } else {
             index.placeable.iter().copied().filter(|id| satisfies_member_of(self, *id, constraints)).collect()
@@ -2236,7 +2258,7 @@ mod tests {
     }
 
     /// The `memberOf` expressions the constraint-class tests place by.
-    const MEMBER_OF: [&str; 8] = [
+    const MEMBER_OF: [&str; 10] = [
         "attribute:rack == r0",
         "attribute:rack in [r0, r1]",
         "attribute:rack != r2 and attribute:ecs.availability-zone == us-east-1a",
@@ -2245,6 +2267,8 @@ mod tests {
         "task:group == family:c or attribute:rack == r2",
         "runningTasksCount < 2",
         "agentConnected == true and runningTasksCount == 0",
+        "task:group == family:c",
+        "runningTasksCount < 3 and task:group in [family:c, family:t0_1_1]",
     ];
 
     /// A RunTask of `count` tasks of `family` in `prod`, placed by strategy shape `strategy` with
@@ -2297,11 +2321,11 @@ mod tests {
         /// drain and come back, their agents disconnect and reconnect, they move between racks (a
         /// change of the attribute the expressions read), and tasks stop after the engines run
         /// until quiet (a change of the task groups on their instance and of its running tasks,
-        /// which four of the expressions read), in both engines alike.
+        /// which six of the expressions read), in both engines alike.
         #[test]
         fn a_constraint_class_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            steps in prop::collection::vec((0usize..8, 0usize..10, 0usize..8, 1i64..4, 0usize..30), 1..16),
+            steps in prop::collection::vec((0usize..8, 0usize..10, 0usize..10, 1i64..4, 0usize..30), 1..16),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
@@ -2482,6 +2506,60 @@ mod tests {
         assert_eq!(wide, (budget - POOLS * 5).div_ceil(POOLS * 5), "classes of every pool instance until the budget is spent");
         assert_eq!(index.member_of_lists.len(), POOLS + wide, "the lists of classes not built are not kept");
         crate::engine::invariants::check_invariants(&e).expect("the classes are exact");
+    }
+
+    /// Sidecar services pinned to where their main service runs (`task:group == service:bN`, 24
+    /// pairs) get a constraint class each, past the 16 classes of lists that are not keyed: each
+    /// list is keyed by its task group, so an instance's answers are asked only of the lists of
+    /// the groups it runs tasks of. A main service scaled in to nothing takes its instances out
+    /// of its sidecar's class, and scaled out again brings them back.
+    #[test]
+    fn member_of_lists_keyed_by_task_group_get_classes_past_the_unkeyed_limit() {
+        const PAIRS: usize = 24;
+        let mut e = cluster_of(&vec![(4096, 16384, None); 300]);
+        e.config.check_invariants_every_event = false;
+        register_sized(&mut e, "app", 128, 256);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        for k in 0..PAIRS {
+            create_service(&mut e, &format!("b{k}"), "app", 5, vec![rule("spread", "instanceId")]);
+            e.run_until_quiet(600_000, 1_000_000);
+            let sidecar = PlacementConstraint {
+                constraint_type: "memberOf".into(),
+                expression: Some(format!("task:group == service:b{k}")),
+            };
+            create_constrained_service(&mut e, &format!("a{k}"), "app", 10, vec![], vec![sidecar]);
+            e.run_until_quiet(600_000, 1_000_000);
+        }
+        let index = &e.clusters[cluster.index()].placement;
+        assert_eq!(index.member_of_lists.len(), PAIRS, "a list per sidecar, past MAX_CONSTRAINT_CLASSES");
+        assert!(index.unkeyed_lists().is_empty(), "every list is keyed by its group");
+        assert_eq!(index.group_keyed_lists().len(), PAIRS);
+        let main_instances = |e: &Engine, k: usize| -> BTreeSet<InstanceId> {
+            let s = e.resolve_service(cluster, &format!("b{k}")).expect("created");
+            e.services[s.index()].spread.per_instance.sorted().into_iter().map(|(i, _)| i).collect()
+        };
+        let members = |e: &Engine, list: MemberOfId| -> BTreeSet<InstanceId> {
+            let index = &e.clusters[cluster.index()].placement;
+            index.classes.range(list_classes(list)).flat_map(|(_, c)| c.all.by_memory.iter().map(|(_, id)| *id)).collect()
+        };
+        for k in 0..PAIRS {
+            let list = MemberOfId(k as u32 + 1);
+            assert_eq!(members(&e, list), main_instances(&e, k), "a{k}'s class holds b{k}'s instances");
+            let a = e.resolve_service(cluster, &format!("a{k}")).expect("created");
+            let on: BTreeSet<InstanceId> =
+                e.services[a.index()].spread.per_instance.sorted().into_iter().map(|(i, _)| i).collect();
+            assert!(on.is_subset(&main_instances(&e, k)), "a{k} runs where b{k} runs");
+        }
+        crate::engine::invariants::check_invariants(&e).expect("the classes are exact");
+
+        e.handle(scale("b0", 0)).expect("scales");
+        e.run_until_quiet(1_200_000, 1_000_000);
+        assert!(members(&e, MemberOfId(1)).is_empty(), "no instance runs a task of b0");
+        crate::engine::invariants::check_invariants(&e).expect("the class follows the stops");
+        e.handle(scale("b0", 3)).expect("scales");
+        e.run_until_quiet(1_800_000, 1_000_000);
+        assert_eq!(members(&e, MemberOfId(1)).len(), 3, "b0's three new instances");
+        crate::engine::invariants::check_invariants(&e).expect("the class follows the placements");
     }
 
     /// Behind a `memberOf` failure of a kept list, the closest allowed instance is read from the

@@ -74,16 +74,34 @@ impl Query {
     /// them satisfies the expression, so the placement index files the instances that may
     /// satisfy a list of expressions by that value instead of asking every instance.
     pub(crate) fn required_values(&self) -> Option<(&str, Vec<&str>)> {
-        fn of(c: &ast::Condition) -> Option<(&str, Vec<&str>)> {
-            let ast::Subject::Attribute(name) = &c.subject else { return None };
+        self.required(|subject| match subject {
+            ast::Subject::Attribute(name) => Some(name.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The task groups the expression requires an instance to run a task of: `task:group ==
+    /// 'g'` or `task:group in ['g', …]`, alone or as an operand of the top `and` (the first such
+    /// operand), as [`Query::required_values`] reads an attribute's. Only an instance running a
+    /// task of one of them satisfies the expression.
+    pub(crate) fn required_task_groups(&self) -> Option<Vec<&str>> {
+        self.required(|subject| matches!(subject, ast::Subject::TaskGroup).then_some(())).map(|((), groups)| groups)
+    }
+
+    /// The first condition of the top `and` (or the expression itself) whose subject `subject`
+    /// picks, when it requires that subject to equal one of a few non-empty texts: what the
+    /// subject picked and those texts.
+    fn required<'a, S>(&'a self, subject: impl Fn(&'a ast::Subject) -> Option<S>) -> Option<(S, Vec<&'a str>)> {
+        let of = |c: &'a ast::Condition| -> Option<(S, Vec<&'a str>)> {
+            let picked = subject(&c.subject)?;
             let values: Vec<&ast::Value> = match &c.test {
                 ast::Test::Compare { op: ast::CompareOp::Eq, value } => vec![value],
                 ast::Test::In { negated: false, values } => values.iter().collect(),
                 _ => return None,
             };
             let texts = values.iter().all(|v| v.typed == ast::Typed::Text && !v.text.is_empty());
-            texts.then(|| (name.as_str(), values.iter().map(|v| v.text.as_str()).collect()))
-        }
+            texts.then(|| (picked, values.iter().map(|v| v.text.as_str()).collect()))
+        };
         match &self.expr {
             ast::Expr::Condition(c) => of(c),
             ast::Expr::And(list) => list.iter().find_map(|e| match e {

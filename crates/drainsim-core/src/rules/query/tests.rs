@@ -542,4 +542,24 @@ fn required_values_are_read_from_the_top_and() {
     assert_eq!(required("not(attribute:pool == a)"), None);
     assert_eq!(required("attribute:pool == ''"), None);
     assert_eq!(required("attribute:pool > a"), None);
+    assert_eq!(required("task:group == service:web"), None, "a task group is no attribute");
+}
+
+/// The task groups an expression requires, read as an attribute's values are: `task:group ==`
+/// and `in` at the top or in its top `and`, never negated, ordered, empty or in an `or`.
+#[test]
+fn required_task_groups_are_read_from_the_top_and() {
+    let required = |text: &str| {
+        let q = Query::parse(text).expect("parses");
+        q.required_task_groups().map(|v| v.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    };
+    let of = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(required("task:group == service:web"), of(&["service:web"]));
+    assert_eq!(required("attribute:pool == a and task:group in [service:web, family:db]"), of(&["service:web", "family:db"]));
+    assert_eq!(required("task:group != service:web"), None);
+    assert_eq!(required("not(task:group == service:web)"), None);
+    assert_eq!(required("task:group == service:web or attribute:pool == a"), None);
+    assert_eq!(required("task:group exists"), None);
+    assert_eq!(required("task:group =~ service:.*"), None);
+    assert_eq!(required("attribute:pool == a"), None);
 }
