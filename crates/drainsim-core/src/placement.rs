@@ -665,6 +665,10 @@ pub struct PlacementIndex {
     keyed_lists: BTreeMap<Box<str>, BTreeMap<Box<str>, Vec<MemberOfId>>>,
     /// The lists keyed by task groups, by each group of their key.
     group_keyed_lists: BTreeMap<Box<str>, Vec<MemberOfId>>,
+    /// Once a list keyed by task groups is kept (None before): per task group, the cluster's
+    /// instances (placeable or not) whose task list holds a task of it, with how many. A new
+    /// such list's members are read from them, not from every placeable instance's answer.
+    task_group_holders: Option<BTreeMap<Sym, BTreeMap<InstanceId, u32>>>,
     /// The kept lists that are not keyed, ascending.
     unkeyed_lists: Vec<MemberOfId>,
     /// Per placeable instance that satisfies a kept list: the lists it satisfies, ascending (it
@@ -855,6 +859,37 @@ impl PlacementIndex {
     /// The lists keyed by task groups, by each group of their key.
     pub fn group_keyed_lists(&self) -> &BTreeMap<Box<str>, Vec<MemberOfId>> {
         &self.group_keyed_lists
+    }
+    /// Per task group, the instances with a task of it (None until the index keeps them,
+    /// [`PlacementIndex::keep_task_group_holders`]).
+    pub fn task_group_holders(&self) -> Option<&BTreeMap<Sym, BTreeMap<InstanceId, u32>>> {
+        self.task_group_holders.as_ref()
+    }
+    /// Starts keeping the instances of each task group, counted by the engine from every
+    /// instance's task list (`holders`); from now on it reports each task that joins or leaves one
+    /// ([`PlacementIndex::note_task_group`]).
+    pub fn keep_task_group_holders(&mut self, holders: BTreeMap<Sym, BTreeMap<InstanceId, u32>>) {
+        debug_assert!(self.task_group_holders.is_none(), "counted once");
+        debug_assert!(holders.values().all(|h| !h.is_empty() && h.values().all(|n| *n > 0)), "no empty entry");
+        self.task_group_holders = Some(holders);
+    }
+    /// A task of `group` joined (`joined`) or left instance `id`'s task list, while the index
+    /// keeps the groups' instances.
+    pub fn note_task_group(&mut self, id: InstanceId, group: Sym, joined: bool) {
+        let Some(holders) = self.task_group_holders.as_mut() else { return };
+        let of_group = holders.entry(group).or_default();
+        let n = of_group.entry(id).or_insert(0);
+        *n = if joined {
+            n.checked_add(1).expect("fewer than 2^32 tasks on an instance")
+        } else {
+            n.checked_sub(1).expect("a counted task leaves")
+        };
+        if *n == 0 {
+            of_group.remove(&id);
+            if of_group.is_empty() {
+                holders.remove(&group);
+            }
+        }
     }
     /// A kept list's expressions.
     pub fn list(&self, list: MemberOfId) -> &[MemberOf] {

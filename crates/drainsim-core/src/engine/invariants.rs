@@ -1185,6 +1185,9 @@ fn check_placement_index(e: &Engine) -> Result<(), InvariantViolation> {
         }
         check_attribute_values(e, &cluster.placement)?;
         check_keyed_values(e, &cluster.placement)?;
+        if cluster.placement.task_group_holders().is_some_and(|h| *h != e.count_task_group_holders(ClusterId(c as u32))) {
+            return fail("placement-index", format!("cluster {c}: the instances kept per task group are not a recount"));
+        }
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! [`crate::placement`]).
 
 use crate::errors::EcsError;
-use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId};
+use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskDefId, TaskId};
 use crate::infra::intern::Sym;
 use crate::infra::shared::PortSetId;
 use crate::placement::*;
@@ -348,14 +348,30 @@ impl Engine {
             .collect()
     }
 
-    /// A task joined or left `instance`'s task list: when a constraint class's `memberOf`
-    /// expressions read `task:group`, the instance's answers may have changed, and the index
-    /// files it under the new ones (one flag check otherwise).
+    /// Task `task` joined (`joined`) or left `instance`'s task list: when a constraint class's
+    /// `memberOf` expressions read `task:group`, the instance's answers may have changed, and the
+    /// index files it under the new ones and counts the task under its group's instances (one
+    /// flag check otherwise).
     #[inline]
-    pub(crate) fn refresh_task_group_answers(&mut self, instance: InstanceId) {
+    pub(crate) fn refresh_task_group_answers(&mut self, instance: InstanceId, task: TaskId, joined: bool) {
         if self.clusters.any_lists_reading_task_groups() {
+            let (cluster, group) = (self.instances[instance.index()].cluster, self.task_origin(task).group);
+            self.clusters.placement_mut(cluster).note_task_group(instance, group, joined);
             self.refile_member_of_answers(instance, |p| p.lists_read_task_groups);
         }
+    }
+
+    /// Every task group's instances in `cluster`, counted from their task lists: what the
+    /// placement index keeps once a list keyed by task groups is kept.
+    pub(crate) fn count_task_group_holders(&self, cluster: ClusterId) -> BTreeMap<Sym, BTreeMap<InstanceId, u32>> {
+        let mut holders: BTreeMap<Sym, BTreeMap<InstanceId, u32>> = BTreeMap::new();
+        for id in &self.clusters[cluster.index()].instances {
+            for task in &self.instances[id.index()].tasks {
+                let n = holders.entry(self.task_origin(*task).group).or_default().entry(*id).or_insert(0);
+                *n = n.checked_add(1).expect("fewer than 2^32 tasks on an instance");
+            }
+        }
+        holders
     }
 
     /// An instance's `runningTasksCount` changed: the same, for expressions that read it.
@@ -794,6 +810,20 @@ impl Engine {
             let values = &self.clusters[cluster.index()].placement.keyed_values[&attribute];
             let holders = key_values.iter().filter_map(|v| self.strings.get(v)).filter_map(|v| values.by_value.get(&v));
             holders.flatten().copied().filter(|id| satisfies_member_of(self, *id, constraints)).collect()
+        } else if let Some(ListKey { subject: KeySubject::TaskGroup, values: groups }) = list_key(&constraints.member_of) {
+            // Only the instances running a task of one of the key's groups may satisfy the list:
+            // they are read from the groups' instances, which the index keeps from now on.
+            if index.task_group_holders().is_none() {
+                let holders = self.count_task_group_holders(cluster);
+                self.clusters.placement_mut(cluster).keep_task_group_holders(holders);
+            }
+            let index = &self.clusters[cluster.index()].placement;
+            let all_holders = index.task_group_holders().expect("kept");
+            let holders = groups.iter().filter_map(|g| self.strings.get(g)).filter_map(|g| all_holders.get(&g));
+            holders
+                .flat_map(|h| h.keys().copied())
+                .filter(|id| index.placeable.contains(id) && satisfies_member_of(self, *id, constraints))
+                .collect()
         } else {
             index.placeable.iter().copied().filter(|id| satisfies_member_of(self, *id, constraints)).collect()
         };
@@ -2549,6 +2579,10 @@ mod tests {
             let on: BTreeSet<InstanceId> =
                 e.services[a.index()].spread.per_instance.sorted().into_iter().map(|(i, _)| i).collect();
             assert!(on.is_subset(&main_instances(&e, k)), "a{k} runs where b{k} runs");
+            // The new list's members were read from the instances kept for its group.
+            let holders = e.clusters[cluster.index()].placement.task_group_holders().expect("kept since the first such list");
+            let group = e.strings.get(&format!("service:b{k}")).expect("interned");
+            assert!(holders[&group].keys().copied().eq(main_instances(&e, k)), "b{k}'s instances, each with one task");
         }
         crate::engine::invariants::check_invariants(&e).expect("the classes are exact");
 

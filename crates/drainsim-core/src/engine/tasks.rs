@@ -570,7 +570,7 @@ impl Engine {
         let key_before = self.instances[instance.index()].index_key(instance);
         self.instances.add_task(instance, id, awsvpc, daemon);
         self.rekey_after_task_eni_change(instance, key_before);
-        self.refresh_task_group_answers(instance);
+        self.refresh_task_group_answers(instance, id, true);
         if let Some(s) = service {
             let provider = self.provider_counted_by(s, instance);
             self.services.add_task(s, id, provider);
@@ -742,7 +742,7 @@ impl Engine {
         let key_before = self.instances[instance.index()].index_key(instance);
         self.instances.remove_task(instance, id, held_eni, daemon);
         self.rekey_after_task_eni_change(instance, key_before);
-        self.refresh_task_group_answers(instance);
+        self.refresh_task_group_answers(instance, id, false);
         if let Some(s) = service {
             // A task told to stop is no drain candidate: only an orphaned one may be (its key is
             // as it was filed: orphaning leaves its health).
