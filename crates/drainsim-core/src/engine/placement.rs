@@ -1780,7 +1780,10 @@ impl Engine {
     /// class of the task's CPU orders that too; the index then keeps both through every resource
     /// change of the cluster: up to two more ordered classes, paid only by runs that fail a
     /// placement. At the index's class limit the CPU class is not built and the instances below
-    /// the task's memory are walked instead.
+    /// the task's memory are walked instead. An awsvpc task is placed in the class of its size
+    /// with a task ENI free ([`in_task_eni_class`]), which leaves out instances that miss nothing
+    /// here (closeness does not count task ENIs): its failure orders the class of its size
+    /// without one as well, or a cluster stalled on CPU would be walked at every failure.
     fn closest_placeable(
         &mut self,
         cluster: ClusterId,
@@ -1789,11 +1792,13 @@ impl Engine {
     ) -> Option<InstanceId> {
         let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0));
         let instances = &self.instances;
-        let every_size = self
-            .clusters
-            .placement_mut(cluster)
-            .class_for((0, 0, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let index = self.clusters.placement_mut(cluster);
+        let every_size = index.class_for((0, 0, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
         debug_assert_eq!(every_size, EVERY_SIZE, "the class of every size is always available");
+        if req.awsvpc {
+            // Kept unless at the class limit (then the walk goes on without it, as for any task).
+            index.class_for((req.cpu, req.memory, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
+        }
         let own = self.port_class_of(cluster, own_class, req).unwrap_or(own_class);
         let cpu_class = |e: &mut Engine| {
             let instances = &e.instances;
@@ -1903,6 +1908,11 @@ impl Engine {
             return self.closest_placeable(cluster, req, of_provider);
         }
         let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0));
+        if req.awsvpc {
+            // As in `closest_placeable`: the provider's class of the size without a task ENI
+            // (placement's narrowed class of an awsvpc task is of the size with one).
+            self.build_constraint_class(cluster, own_class, NO_PORTS, &within);
+        }
         let ports = self.interned_host_ports(req);
         let index = &self.clusters[cluster.index()].placement;
         let list = &within.member_of;
@@ -2228,6 +2238,34 @@ mod tests {
         assert!(full < 15, "scale-in freed task ENIs on {} instances", 15 - full);
         assert_eq!(members(&e), 40 - full, "every instance with a task ENI free is a member again");
         crate::engine::invariants::check_invariants(&e).expect("the class is exact");
+    }
+
+    /// An awsvpc task that fits nowhere is placed in the class of its size with a task ENI free,
+    /// which holds none of the instances that have its CPU and memory but no task ENI. Its
+    /// failure names the closest instance from the class of its size without one, which it keeps
+    /// (without it, every failure of a cluster stalled on CPU walked every instance: h62).
+    #[test]
+    fn an_awsvpc_failure_keeps_the_class_of_its_size_without_a_task_eni() {
+        // Two instances lack CPU, one lacks memory; `e2` has the room and no task ENI.
+        let mut e = eni_cluster(&[(256, 2048, 2), (256, 2048, 2), (512, 2048, 0), (1024, 512, 2)], false);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let failed = e.handle(Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: "v2_2".into(),
+            count: Some(1),
+            // RunTask's default strategy is `random`, which keeps the plain size class.
+            placement_strategy: vec![rule("binpack", "memory")],
+            ..Default::default()
+        }));
+        let Ok(Response::Tasks { tasks, failures }) = failed else { panic!("RunTask answers: {failed:?}") };
+        assert!(tasks.is_empty());
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].reason, "RESOURCE:ENI", "the closest instance, e2, misses only a task ENI");
+        let index = &e.clusters[cluster.index()].placement;
+        assert!(index.classes[&SizeClass::of_task(512, 1024, true)].all.by_memory.is_empty(), "no instance has it all");
+        let without = &index.classes[&SizeClass::of_size(512, 1024)];
+        let members: Vec<InstanceId> = without.all.by_memory.iter().map(|(_, id)| *id).collect();
+        assert_eq!(members, [InstanceId(2)], "the class of its size without a task ENI holds e2");
     }
 
     proptest! {
