@@ -194,7 +194,12 @@ impl Engine {
 
         // Room no wake has told every waiting service of (see `state/cluster.rs::CapacityWaiters`).
         for c in 0..self.clusters.len() {
-            h.eat(self.clusters.has_unannounced_room(crate::infra::ids::ClusterId(c as u32)) as u64);
+            let (everywhere, on) = self.clusters.unannounced_room(crate::infra::ids::ClusterId(c as u32));
+            h.eat(everywhere as u64);
+            h.eat(on.len() as u64);
+            for i in on {
+                h.eat(i.0 as u64);
+            }
         }
 
         // Pending events in firing order.

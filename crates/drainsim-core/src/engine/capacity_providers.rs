@@ -76,7 +76,7 @@ impl Engine {
             by_place.iter().map(|i| StrategyItem { provider: providers[i.provider], base: i.base, weight: i.weight }).collect();
         self.clusters.put_capacity_providers(cluster, providers, strategy);
         // A service placed by the default strategy may now find room where it found none.
-        self.clusters.note_unannounced_room(cluster);
+        self.clusters.note_unannounced_room(cluster, None);
         Ok(())
     }
 

@@ -15,6 +15,7 @@
 //!    for lack of CPU/memory/ports/ENIs, or because the min/max arithmetic leaves no legal move
 //!    (ECS's deployment-configuration event).
 
+use crate::engine::placement::{satisfies_member_of, satisfies_member_of_without};
 use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
 use crate::infra::queue::EventKind;
 use crate::infra::time::MINUTE_MS;
@@ -210,18 +211,18 @@ impl Engine {
             match trigger {
                 Trigger::TaskStopped(id) => self.on_task_stopped(id),
                 Trigger::TaskHealthy(s) | Trigger::TaskUnhealthy(s) | Trigger::TaskLeft(s) => self.request_pass(s),
-                Trigger::TaskStopping(s) => {
+                Trigger::TaskStopping(s, instance) => {
                     // Only a deleted service waits for its tasks to reach STOPPING.
                     if self.services[s.index()].status == ServiceStatus::Draining {
                         self.request_pass(s);
                     }
                     // Placement counts the task's room free: no REPLICA service is woken until it is
-                    // STOPPED, but an instance becoming placeable meanwhile wakes them all.
-                    self.clusters.note_unannounced_room(self.services[s.index()].cluster);
+                    // STOPPED, but an instance becoming placeable meanwhile wakes those it may serve.
+                    self.clusters.note_unannounced_room(self.services[s.index()].cluster, Some(instance));
                 }
-                Trigger::RoomFreed(cluster) => {
+                Trigger::RoomFreed(cluster, instance) => {
                     self.wake_waiting_daemons(cluster);
-                    self.clusters.note_unannounced_room(cluster);
+                    self.clusters.note_unannounced_room(cluster, Some(instance));
                 }
                 Trigger::HealthyTaskLost(s, cause) => self.note_health_loss(s, cause),
                 Trigger::TaskFailedToStart(s) => self.note_failed_start(s),
@@ -268,26 +269,52 @@ impl Engine {
 
     /// An instance became placeable (registered, re-activated, its agent reconnected, its trunk
     /// attached): the services waiting for room try again if its free CPU and memory hold the task
-    /// each could not place. One that it cannot hold would fail its pass again, for no instance
-    /// gained room since its last without a wake: a STOPPED task wakes every waiting service, an
-    /// instance becoming placeable those it has room for, and room that wakes no REPLICA service
-    /// when it appears (a task STOPPING frees its room for placement; the capacity providers
-    /// changed) makes the next instance wake every one. So a stalled service is not retried, and
-    /// does not count another placement failure, each time an agent that has no room for it
-    /// reconnects (docs/ecs-choices.md, "When a service that could not place a task tries
-    /// again"). Ports, ENIs and `memberOf` are left to the pass.
+    /// each could not place, and whose `memberOf` expressions it satisfies. Another would fail its
+    /// pass again, for no instance gained room since its last without a wake: a STOPPED task
+    /// wakes every waiting service, an instance becoming placeable those it may serve, and room
+    /// that wakes no REPLICA service when it appears is announced by the next instance that
+    /// becomes placeable: a task STOPPING frees its room for placement on its instance, which
+    /// then wakes the services it may serve too (none while it is not placeable: a DRAINING
+    /// instance's), and a change of the capacity providers wakes every one. So a stalled service
+    /// is not retried, and does not count another placement failure, each time an agent that
+    /// cannot take its task reconnects (docs/ecs-choices.md, "When a service that could not place
+    /// a task tries again"). Ports and ENIs are left to the pass.
     fn wake_services_with_room_on(&mut self, instance: InstanceId) {
         let i = &self.instances[instance.index()];
         if !i.indexed {
             return;
         }
-        let key = i.index_key(instance);
-        let pick = if self.clusters.has_unannounced_room(i.cluster) {
-            WaiterPick::All
-        } else {
-            WaiterPick::FittingIn { cpu: i64::from(key.cpu), memory: i64::from(key.memory) }
-        };
-        self.wake_capacity_waiters(i.cluster, pick);
+        let cluster = i.cluster;
+        let (everywhere, noted) = self.clusters.take_unannounced_room(cluster);
+        if everywhere {
+            self.wake_capacity_waiters(cluster, WaiterPick::All);
+            return;
+        }
+        // The room now announced: this instance's, and that of the instances noted since (those
+        // still placeable: a DRAINING instance's freed room serves nobody).
+        let mut woken: Vec<ServiceId> = Vec::new();
+        for on in noted.into_iter().filter(|on| *on != instance).chain([instance]) {
+            let i = &self.instances[on.index()];
+            if !i.indexed {
+                continue;
+            }
+            let key = i.index_key(on);
+            for s in self.clusters.capacity_waiters_fitting_in(cluster, i64::from(key.cpu), i64::from(key.memory)) {
+                let service = &self.services[s.index()];
+                let selected = match service.scheduling {
+                    SchedulingStrategy::Daemon => satisfies_member_of_without(self, on, &service.constraints, s),
+                    SchedulingStrategy::Replica => satisfies_member_of(self, on, &service.constraints),
+                };
+                if selected {
+                    self.clusters.stop_waiting(cluster, s);
+                    woken.push(s);
+                }
+            }
+        }
+        woken.sort_unstable();
+        for s in woken {
+            self.request_pass(s);
+        }
     }
 
     /// Room was freed in the cluster before the task holding it stopped: the DAEMON services that
@@ -1390,6 +1417,89 @@ mod tests {
         assert!(!e.clusters.is_waiting(cluster, web), "a pass that placed its tasks ends the wait");
         assert!(waiting(&e).is_empty());
         assert_eq!(failures(&e), failed_after);
+    }
+
+    /// Nor does an instance with the room whose attributes the service's `memberOf` expressions
+    /// do not select: nothing else changed, so the try would fail again. `web`, pinned to zone
+    /// us-east-1a, waits for room; an instance with room in us-east-1b registering, and its agent
+    /// reconnecting, leave it waiting (no pass, no failure counted); one in us-east-1a places it.
+    #[test]
+    fn a_waiting_service_is_not_retried_by_an_instance_its_member_of_does_not_select() {
+        let mut e =
+            steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 8)]);
+        let (cluster, web) = (ClusterId(0), ServiceId(0));
+        let failures = |e: &Engine| -> u64 { e.services[web.index()].schedule.observations.placement_failures.values().sum() };
+        e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "web".into(),
+            desired_count: Some(10),
+            placement_constraints: Some(vec![crate::api::PlacementConstraint {
+                constraint_type: "memberOf".into(),
+                expression: Some("attribute:ecs.availability-zone == us-east-1a".into()),
+            }]),
+            ..Default::default()
+        }))
+        .expect("updates");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        assert!(e.clusters.is_waiting(cluster, web), "two tasks found no room");
+        let failed = failures(&e);
+        assert!(failed >= 2, "the two unplaced tasks count as failures");
+
+        register_instance(&mut e, "c", "us-east-1b", 1024, 2048);
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        assert_eq!(failures(&e), failed, "no pass at an instance outside the zone");
+        flap_and_settle(&mut e, "c");
+        assert_eq!(failures(&e), failed, "nor at its agent's reconnect");
+        assert!(e.clusters.is_waiting(cluster, web));
+        assert_eq!(e.services[web.index()].counts.running, 8);
+
+        register(&mut e, "d", 512, 1024);
+        assert_eq!(e.services[web.index()].counts.running, 10, "placed in the zone");
+        assert!(!e.clusters.is_waiting(cluster, web));
+        assert_eq!(failures(&e), failed);
+        check_invariants(&e).expect("every invariant holds");
+    }
+
+    /// Room a task entering STOPPING frees is announced by the next instance that becomes
+    /// placeable, for the services it may serve: none when its instance is DRAINING (placement
+    /// takes nothing there). `web` waits for room; `b` is set DRAINING and room is noted on it (as
+    /// one of its tasks entering STOPPING notes it); `a`'s agent reconnecting, full, retries
+    /// nobody, and the note is spent. (Room noted on a placeable instance reaches the service:
+    /// `regressions/room-freed-at-stopping-reaches-a-waiting-service.ron`.)
+    #[test]
+    fn room_left_on_a_draining_instance_wakes_nobody() {
+        let mut e =
+            steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 8)]);
+        let (cluster, web) = (ClusterId(0), ServiceId(0));
+        let failures = |e: &Engine| -> u64 { e.services[web.index()].schedule.observations.placement_failures.values().sum() };
+        e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "web".into(),
+            desired_count: Some(10),
+            ..Default::default()
+        }))
+        .expect("updates");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        assert!(e.clusters.is_waiting(cluster, web));
+        let failed = failures(&e);
+
+        let b = crate::infra::ids::InstanceId(1); // registered second
+        e.handle(Request::UpdateContainerInstancesState(crate::api::UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: vec![e.instance_arn(b)],
+            status: "DRAINING".into(),
+        }))
+        .expect("drains");
+        // Its tasks cannot be replaced (no room): the drain's passes fail, then all is quiet.
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        assert!(e.clusters.is_waiting(cluster, web));
+        let failed = failures(&e).max(failed);
+        e.clusters.note_unannounced_room(cluster, Some(b));
+        flap_and_settle(&mut e, "a");
+        assert_eq!(failures(&e), failed, "no pass: the noted room is on a DRAINING instance");
+        assert!(e.clusters.is_waiting(cluster, web));
+        assert_eq!(e.clusters.unannounced_room(cluster), (false, &std::collections::BTreeSet::new()), "the note is spent");
+        check_invariants(&e).expect("every invariant holds");
     }
 
     #[test]

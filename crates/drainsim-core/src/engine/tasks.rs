@@ -696,7 +696,7 @@ impl Engine {
             if !self.tasks.keeps_room(id) {
                 self.reserve(instance, td, false);
                 self.tasks.release_reservation(id);
-                self.triggers.push(Trigger::RoomFreed(self.instances[instance.index()].cluster));
+                self.triggers.push(Trigger::RoomFreed(self.instances[instance.index()].cluster, instance));
             }
             self.agent_told_to_stop(instance, id);
         }
@@ -724,7 +724,7 @@ impl Engine {
         }
         if to == TaskStatus::Stopping {
             if let Some(s) = self.tasks.origin(id).service {
-                self.triggers.push(Trigger::TaskStopping(s));
+                self.triggers.push(Trigger::TaskStopping(s, self.tasks[id.index()].instance));
             }
         }
     }

@@ -470,20 +470,42 @@ impl Clusters {
         self.records[id.index()].capacity_waiters.take(pick)
     }
 
-    /// Room may have appeared in the cluster that wakes nobody now (a task STOPPING frees its
-    /// CPU, memory and ports for placement; the capacity providers changed): the next instance
-    /// that becomes placeable wakes every waiting service, not only those it has room for.
-    pub(crate) fn note_unannounced_room(&mut self, id: Id) {
+    /// The services waiting for room whose task fits in this much free CPU and memory, in ID
+    /// order; they go on waiting (the caller ends the wait of those it wakes,
+    /// [`Self::stop_waiting`]).
+    pub(crate) fn capacity_waiters_fitting_in(&self, id: Id, cpu: i64, memory: i64) -> Vec<ServiceId> {
+        self.records[id.index()].capacity_waiters.fitting_in(cpu, memory)
+    }
+
+    /// Room may have appeared in the cluster that wakes nobody now: on instance `on` (a task
+    /// STOPPING there frees its CPU, memory and ports for placement), or anywhere (None: the
+    /// capacity providers changed). The next instance that becomes placeable wakes the waiting
+    /// services that room may serve as well as those it has room for (every one, for room
+    /// anywhere).
+    pub(crate) fn note_unannounced_room(&mut self, id: Id, on: Option<InstanceId>) {
         let waiters = &mut self.records[id.index()].capacity_waiters;
-        if !waiters.waiting.is_empty() {
-            waiters.unannounced_room = true;
+        if waiters.waiting.is_empty() {
+            return;
+        }
+        match on {
+            Some(instance) => {
+                waiters.unannounced_on.insert(instance);
+            }
+            None => waiters.unannounced_everywhere = true,
         }
     }
 
-    /// Whether room may have appeared since some waiting service last tried that no wake told it
-    /// of ([`Self::note_unannounced_room`]).
-    pub(crate) fn has_unannounced_room(&self, id: Id) -> bool {
-        self.records[id.index()].capacity_waiters.unannounced_room
+    /// The room noted since some waiting service last tried that no wake told it of
+    /// ([`Self::note_unannounced_room`]): anywhere, and on which instances.
+    pub(crate) fn unannounced_room(&self, id: Id) -> (bool, &std::collections::BTreeSet<InstanceId>) {
+        let waiters = &self.records[id.index()].capacity_waiters;
+        (waiters.unannounced_everywhere, &waiters.unannounced_on)
+    }
+
+    /// The same, which an instance becoming placeable announces now: the notes are cleared.
+    pub(crate) fn take_unannounced_room(&mut self, id: Id) -> (bool, std::collections::BTreeSet<InstanceId>) {
+        let waiters = &mut self.records[id.index()].capacity_waiters;
+        (std::mem::take(&mut waiters.unannounced_everywhere), std::mem::take(&mut waiters.unannounced_on))
     }
 }
 
@@ -505,9 +527,6 @@ pub(crate) struct CapacityWait {
 pub(crate) enum WaiterPick {
     /// All of them (a task STOPPED in the cluster).
     All,
-    /// Those whose task fits in this much free CPU and memory (an instance with this room became
-    /// placeable).
-    FittingIn { cpu: i64, memory: i64 },
     /// The DAEMON services.
     Daemons,
     /// Those whose expressions read `task:group`, but this one.
@@ -525,9 +544,13 @@ pub struct CapacityWaiters {
     by_size: std::collections::BTreeMap<i64, std::collections::BTreeSet<(i64, ServiceId)>>,
     daemons: std::collections::BTreeSet<ServiceId>,
     task_group_readers: std::collections::BTreeSet<ServiceId>,
-    /// Room may have appeared since some waiting service last tried that no wake told it of: a
-    /// wake by an instance's room then wakes them all. Cleared when all are woken.
-    unannounced_room: bool,
+    /// Room may have appeared anywhere since some waiting service last tried that no wake told it
+    /// of (the capacity providers changed): a wake by an instance's room then wakes them all.
+    /// Cleared by that wake, or when no service waits.
+    unannounced_everywhere: bool,
+    /// The instances where room appeared so (a task STOPPING): a wake by an instance's room also
+    /// wakes the services their room may serve. Cleared likewise.
+    unannounced_on: std::collections::BTreeSet<InstanceId>,
 }
 
 impl CapacityWaiters {
@@ -549,7 +572,8 @@ impl CapacityWaiters {
     fn remove(&mut self, service: ServiceId) {
         let Some(wait) = self.waiting.remove(&service) else { return };
         if self.waiting.is_empty() {
-            self.unannounced_room = false;
+            self.unannounced_everywhere = false;
+            self.unannounced_on.clear();
         }
         let sizes = self.by_size.get_mut(&wait.memory).expect("a waiter is filed by its memory");
         assert!(sizes.remove(&(wait.cpu, service)), "a waiter is filed by its size");
@@ -560,14 +584,20 @@ impl CapacityWaiters {
         self.task_group_readers.remove(&service);
     }
 
+    /// The waiting services whose task fits in this much free CPU and memory, in ID order.
+    fn fitting_in(&self, cpu: i64, memory: i64) -> Vec<ServiceId> {
+        let mut fitting: Vec<ServiceId> = self
+            .by_size
+            .range(..=memory)
+            .flat_map(|(_, sizes)| sizes.range(..=(cpu, ServiceId(u32::MAX))).map(|&(_, s)| s))
+            .collect();
+        fitting.sort_unstable();
+        fitting
+    }
+
     fn take(&mut self, pick: WaiterPick) -> Vec<ServiceId> {
         let mut taken: Vec<ServiceId> = match pick {
             WaiterPick::All => self.waiting.keys().copied().collect(),
-            WaiterPick::FittingIn { cpu, memory } => self
-                .by_size
-                .range(..=memory)
-                .flat_map(|(_, sizes)| sizes.range(..=(cpu, ServiceId(u32::MAX))).map(|&(_, s)| s))
-                .collect(),
             WaiterPick::Daemons => self.daemons.iter().copied().collect(),
             WaiterPick::TaskGroupReadersBut(own) => self.task_group_readers.iter().copied().filter(|s| Some(*s) != own).collect(),
         };
@@ -591,7 +621,7 @@ impl CapacityWaiters {
                     && self.task_group_readers.contains(s) == w.reads_task_groups
             })
             && self.daemons.iter().chain(&self.task_group_readers).all(|s| self.waiting.contains_key(s))
-            && (!self.unannounced_room || !self.waiting.is_empty())
+            && ((!self.unannounced_everywhere && self.unannounced_on.is_empty()) || !self.waiting.is_empty())
     }
 
     /// The waiting services and what each waits for, in ID order.
@@ -608,6 +638,16 @@ mod tests {
     /// A wake by an instance's room takes the waiters whose task fits in it, whatever the other
     /// waiters' sizes; the DAEMON and `task:group` picks take only theirs; a service waiting again
     /// for another task is filed anew; every take leaves the sets mirroring what is left.
+    /// What a wake by an instance with this much room takes: the waiters whose task fits in it
+    /// (the engine asks their `memberOf` expressions too).
+    fn take_fitting(w: &mut CapacityWaiters, cpu: i64, memory: i64) -> Vec<ServiceId> {
+        let fitting = w.fitting_in(cpu, memory);
+        for s in &fitting {
+            w.remove(*s);
+        }
+        fitting
+    }
+
     #[test]
     fn capacity_waiters_are_taken_by_what_they_wait_for() {
         let wait = |cpu, memory| CapacityWait { cpu, memory, daemon: false, reads_task_groups: false };
@@ -619,17 +659,17 @@ mod tests {
         w.insert(ServiceId(9), CapacityWait { reads_task_groups: true, ..wait(2048, 8192) });
         assert!(w.indexes_agree());
         // 512 CPU units and 1 GiB free: the two tasks within both.
-        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 512, memory: 1024 }), [ServiceId(2), ServiceId(4)]);
+        assert_eq!(take_fitting(&mut w, 512, 1024), [ServiceId(2), ServiceId(4)]);
         assert!(w.indexes_agree());
-        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 512, memory: 1024 }), []);
+        assert_eq!(take_fitting(&mut w, 512, 1024), []);
         assert_eq!(w.take(WaiterPick::Daemons), []);
         // Exactly the room asked for fits.
-        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 1024, memory: 512 }), [ServiceId(1)]);
+        assert_eq!(take_fitting(&mut w, 1024, 512), [ServiceId(1)]);
         // Service 7 now waits for a smaller task: filed by that size only.
         w.insert(ServiceId(7), wait(64, 64));
         assert!(w.indexes_agree());
         assert_eq!(w.take(WaiterPick::TaskGroupReadersBut(Some(ServiceId(9)))), []);
-        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 64, memory: 64 }), [ServiceId(7)]);
+        assert_eq!(take_fitting(&mut w, 64, 64), [ServiceId(7)]);
         assert_eq!(w.take(WaiterPick::TaskGroupReadersBut(None)), [ServiceId(9)]);
         assert!(w.indexes_agree() && w.iter().next().is_none());
         w.insert(ServiceId(3), wait(1, 1));
@@ -641,12 +681,13 @@ mod tests {
         // Room no wake announced lasts while a service waits, and goes when the last one stops.
         w.insert(ServiceId(5), wait(1, 1));
         w.insert(ServiceId(6), wait(8, 8));
-        w.unannounced_room = true;
-        assert_eq!(w.take(WaiterPick::FittingIn { cpu: 4, memory: 4 }), [ServiceId(5)]);
-        assert!(w.unannounced_room && w.indexes_agree());
+        w.unannounced_everywhere = true;
+        w.unannounced_on.insert(InstanceId(3));
+        assert_eq!(take_fitting(&mut w, 4, 4), [ServiceId(5)]);
+        assert!(w.unannounced_everywhere && w.indexes_agree());
         assert_eq!(w.take(WaiterPick::All), [ServiceId(6)]);
-        assert!(!w.unannounced_room && w.indexes_agree());
-        w.unannounced_room = true;
+        assert!(!w.unannounced_everywhere && w.unannounced_on.is_empty() && w.indexes_agree());
+        w.unannounced_on.insert(InstanceId(3));
         assert!(!w.indexes_agree(), "no room is unannounced to nobody");
     }
 

@@ -16,11 +16,12 @@ pub(crate) enum Trigger {
     /// A task reached STOPPED: its service re-plans; freed room wakes services waiting for it; on a
     /// DRAINING instance, daemon services check whether only their task is left.
     TaskStopped(TaskId),
-    /// A task of a service reached STOPPING (a deleted service may now be INACTIVE).
-    TaskStopping(ServiceId),
+    /// A task of a service on an instance reached STOPPING (a deleted service may now be
+    /// INACTIVE).
+    TaskStopping(ServiceId, InstanceId),
     /// A task's room on an instance of a cluster was freed before it stopped (at STOPPING): the
     /// cluster's DAEMON services waiting for room try again before a replica can take it.
-    RoomFreed(ClusterId),
+    RoomFreed(ClusterId, InstanceId),
     /// A task of a service turned healthy (it now counts toward minimumHealthyPercent).
     TaskHealthy(ServiceId),
     /// A task of a service failed its health checks (its service replaces it).
