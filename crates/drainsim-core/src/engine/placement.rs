@@ -1987,7 +1987,13 @@ mod tests {
         if let Some(p) = port {
             total_resources.push(Resource::string_set("PORTS", vec![p.to_string()]));
         }
-        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        e.handle(rack_registration(format!("i{n}"), n, total_resources, None)).expect("registers");
+    }
+
+    /// The registration of instance `name` in cluster `prod` (an m5.large) with these resources,
+    /// in zone `us-east-1a` or `-1b` and on rack `r0`–`r2` by `n`, and the task ENI limit if given.
+    fn rack_registration(name: String, n: usize, total_resources: Vec<Resource>, task_eni_limit: Option<u16>) -> Request {
+        Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
             cluster: Some("prod".into()),
             total_resources,
             attributes: vec![Attribute {
@@ -1997,14 +2003,14 @@ mod tests {
                 target_id: None,
             }],
             instance_identity: InstanceIdentity {
-                name: format!("i{n}"),
+                name,
                 instance_type: "m5.large".into(),
                 availability_zone: ["us-east-1a", "us-east-1b"][n % 2].into(),
+                task_eni_limit,
                 ..Default::default()
             },
             ..Default::default()
-        }))
-        .expect("registers");
+        })
     }
 
     proptest! {
@@ -2167,25 +2173,8 @@ mod tests {
     /// Registers instance `e{n}` in cluster `prod` of (CPU, memory) `totals` with an explicit task
     /// ENI limit, in zone `us-east-1a` or `-1b` and on rack `r0`–`r2` by `n`.
     fn register_eni_instance(e: &mut Engine, n: usize, (cpu, memory): (i64, i64), task_eni_limit: u16) {
-        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-            cluster: Some("prod".into()),
-            total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)],
-            attributes: vec![Attribute {
-                name: "rack".into(),
-                value: Some(format!("r{}", n % 3)),
-                target_type: None,
-                target_id: None,
-            }],
-            instance_identity: InstanceIdentity {
-                name: format!("e{n}"),
-                instance_type: "m5.large".into(),
-                availability_zone: ["us-east-1a", "us-east-1b"][n % 2].into(),
-                task_eni_limit: Some(task_eni_limit),
-                ..Default::default()
-            },
-            ..Default::default()
-        }))
-        .expect("registers");
+        let total_resources = vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory)];
+        e.handle(rack_registration(format!("e{n}"), n, total_resources, Some(task_eni_limit))).expect("registers");
     }
 
     /// A cluster `prod` of instances of these (CPU, memory, task ENI limit), with the awsvpc task

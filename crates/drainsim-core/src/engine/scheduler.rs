@@ -1367,6 +1367,28 @@ mod tests {
         check_invariants(e).expect("every invariant holds once settled");
     }
 
+    /// `web`'s eight tasks fill `a` and `b` (room for four each, zone us-east-1a); scaled to 10
+    /// (with `memberOf` constraints, if given), its pass cannot place two and it waits for room.
+    fn web_waiting_for_room(placement_constraints: Option<Vec<crate::api::PlacementConstraint>>) -> Engine {
+        let mut e =
+            steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 8)]);
+        e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: "web".into(),
+            desired_count: Some(10),
+            placement_constraints,
+            ..Default::default()
+        }))
+        .expect("updates");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        e
+    }
+
+    /// The placement failures `web` (the first service) counted.
+    fn web_failures(e: &Engine) -> u64 {
+        e.services[0].schedule.observations.placement_failures.values().sum()
+    }
+
     /// A service that could not place a task tries again when an instance with the free CPU and
     /// memory for it becomes placeable, not when one without them does: a full instance's agent
     /// reconnecting, or an instance with the memory but not the CPU registering, leaves it waiting
@@ -1375,18 +1397,9 @@ mod tests {
     #[test]
     fn a_waiting_service_is_retried_by_an_instance_with_room_for_its_task_only() {
         // Two instances of room for four tasks each, full with `web`'s eight.
-        let mut e =
-            steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 8)]);
+        let mut e = web_waiting_for_room(None);
         let (cluster, web) = (ClusterId(0), ServiceId(0));
-        let failures = |e: &Engine| -> u64 { e.services[web.index()].schedule.observations.placement_failures.values().sum() };
-        e.handle(Request::UpdateService(UpdateServiceRequest {
-            cluster: Some("prod".into()),
-            service: "web".into(),
-            desired_count: Some(10),
-            ..Default::default()
-        }))
-        .expect("updates");
-        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let failures = web_failures;
         check_invariants(&e).expect("every invariant holds while the service waits");
         assert!(e.clusters.is_waiting(cluster, web), "two tasks found no room");
         let waiting = |e: &Engine| e.services_waiting_for_room("prod").map(|s| s.name().to_string()).collect::<Vec<_>>();
@@ -1425,22 +1438,12 @@ mod tests {
     /// reconnecting, leave it waiting (no pass, no failure counted); one in us-east-1a places it.
     #[test]
     fn a_waiting_service_is_not_retried_by_an_instance_its_member_of_does_not_select() {
-        let mut e =
-            steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 8)]);
+        let mut e = web_waiting_for_room(Some(vec![crate::api::PlacementConstraint {
+            constraint_type: "memberOf".into(),
+            expression: Some("attribute:ecs.availability-zone == us-east-1a".into()),
+        }]));
         let (cluster, web) = (ClusterId(0), ServiceId(0));
-        let failures = |e: &Engine| -> u64 { e.services[web.index()].schedule.observations.placement_failures.values().sum() };
-        e.handle(Request::UpdateService(UpdateServiceRequest {
-            cluster: Some("prod".into()),
-            service: "web".into(),
-            desired_count: Some(10),
-            placement_constraints: Some(vec![crate::api::PlacementConstraint {
-                constraint_type: "memberOf".into(),
-                expression: Some("attribute:ecs.availability-zone == us-east-1a".into()),
-            }]),
-            ..Default::default()
-        }))
-        .expect("updates");
-        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let failures = web_failures;
         assert!(e.clusters.is_waiting(cluster, web), "two tasks found no room");
         let failed = failures(&e);
         assert!(failed >= 2, "the two unplaced tasks count as failures");
@@ -1468,18 +1471,9 @@ mod tests {
     /// `regressions/room-freed-at-stopping-reaches-a-waiting-service.ron`.)
     #[test]
     fn room_left_on_a_draining_instance_wakes_nobody() {
-        let mut e =
-            steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 8)]);
+        let mut e = web_waiting_for_room(None);
         let (cluster, web) = (ClusterId(0), ServiceId(0));
-        let failures = |e: &Engine| -> u64 { e.services[web.index()].schedule.observations.placement_failures.values().sum() };
-        e.handle(Request::UpdateService(UpdateServiceRequest {
-            cluster: Some("prod".into()),
-            service: "web".into(),
-            desired_count: Some(10),
-            ..Default::default()
-        }))
-        .expect("updates");
-        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let failures = web_failures;
         assert!(e.clusters.is_waiting(cluster, web));
         let failed = failures(&e);
 
