@@ -635,9 +635,6 @@ mod tests {
     use super::*;
     use crate::placement::Owner;
 
-    /// A wake by an instance's room takes the waiters whose task fits in it, whatever the other
-    /// waiters' sizes; the DAEMON and `task:group` picks take only theirs; a service waiting again
-    /// for another task is filed anew; every take leaves the sets mirroring what is left.
     /// What a wake by an instance with this much room takes: the waiters whose task fits in it
     /// (the engine asks their `memberOf` expressions too).
     fn take_fitting(w: &mut CapacityWaiters, cpu: i64, memory: i64) -> Vec<ServiceId> {
@@ -648,6 +645,9 @@ mod tests {
         fitting
     }
 
+    /// A wake by an instance's room takes the waiters whose task fits in it, whatever the other
+    /// waiters' sizes; the DAEMON and `task:group` picks take only theirs; a service waiting again
+    /// for another task is filed anew; every take leaves the sets mirroring what is left.
     #[test]
     fn capacity_waiters_are_taken_by_what_they_wait_for() {
         let wait = |cpu, memory| CapacityWait { cpu, memory, daemon: false, reads_task_groups: false };
