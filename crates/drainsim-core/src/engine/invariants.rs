@@ -788,6 +788,18 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                     ),
                 );
             }
+            // The rebalancing wakes pass a waiting service by (`wake_rebalancing_services`): it
+            // must have no move to make.
+            if s.az_rebalancing() && !e.pass_due_now(id) && !matches!(e.zone_check(id, false), ZoneCheck::Unsettled) {
+                return fail(
+                    "capacity-waiters",
+                    format!(
+                        "cluster {}: service {} waits for room and its zones call for a rebalancing move or event",
+                        e.strings.resolve(c.name),
+                        e.strings.resolve(s.name)
+                    ),
+                );
+            }
         }
         // A service the cluster's wakes pass by was found balanced over the zones they are for.
         let passed_by = |s: &ServiceId| e.services.zones_balanced_over(*s).map(u64::from) == Some(c.rebalancing_zone_set);
@@ -825,7 +837,8 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
         if let Some(due_at_ms) = c.rebalancing_passes_due_at_ms {
-            if due_at_ms == e.now_ms && c.rebalancing_services.iter().any(|s| !e.pass_due_now(*s) && !passed_by(s)) {
+            let woken = |s: &ServiceId| !e.pass_due_now(*s) && !passed_by(s) && !e.clusters.is_waiting(ClusterId(n as u32), *s);
+            if due_at_ms == e.now_ms && c.rebalancing_services.iter().any(woken) {
                 return fail(
                     "rebalancing-passes-due",
                     format!(

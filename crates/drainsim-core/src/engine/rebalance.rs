@@ -144,6 +144,13 @@ impl Engine {
     /// their agents reconnecting twice an hour each, would otherwise run a pass of every service
     /// at each reconnect.
     ///
+    /// A service waiting for room is not woken either: its last pass could not place a task, so
+    /// it has no move to make (its zone check is unsettled until a pass places what it lacks),
+    /// and the waiting services' own wakes (`Engine::wake_services_with_room_on`, which ran
+    /// first for this instance) decide when it tries its placement again. Waking it here retried
+    /// that placement at every agent reconnect of the cluster, each failing again and searching
+    /// the cluster for the instance closest to taking its task.
+    ///
     /// A service whose pass is already due at this instant (its pass event, or among the instant's
     /// due passes) will look then: 10,000 instances registering at one instant under 500 such
     /// services would otherwise request five million passes. Once every service to wake is seen
@@ -166,7 +173,7 @@ impl Engine {
         for &s in &self.clusters[cluster.index()].rebalancing_unsettled {
             if self.services.zones_balanced_over(s).map(u64::from) == Some(zone_set) {
                 settled.push(s);
-            } else if !self.pass_due_now(s) {
+            } else if !self.pass_due_now(s) && !self.clusters.is_waiting(cluster, s) {
                 not_due.push(s);
             }
         }

@@ -1463,6 +1463,36 @@ mod tests {
         check_invariants(&e).expect("every invariant holds");
     }
 
+    /// Nor does an instance's agent reconnecting wake it as a service with zone rebalancing
+    /// ENABLED: its last pass could not place a task, so it has no move to make, and only the
+    /// waiting services' wakes retry that placement. `web` rebalances and waits for room; the full
+    /// `a` reconnecting (in a second zone, which unsettles every rebalancing service) leaves it
+    /// waiting with no failure counted; an instance with room for one task, in a new zone, places
+    /// one, and neither its reconnect nor `b`'s retries the other.
+    #[test]
+    fn a_waiting_service_is_not_retried_by_the_rebalancing_wake() {
+        let mut e = web_waiting_for_room(None);
+        let (cluster, web) = (ClusterId(0), ServiceId(0));
+        crate::engine::invariants::tests::enable_rebalancing(&mut e, "web");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        assert!(e.services[web.index()].az_rebalancing());
+        assert!(e.clusters.is_waiting(cluster, web), "the update's pass found no room either");
+        let failed = web_failures(&e);
+
+        flap_and_settle(&mut e, "a");
+        assert_eq!(web_failures(&e), failed, "no pass at a full instance's reconnect");
+        register_instance(&mut e, "c", "us-east-1b", 256, 512);
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        assert_eq!(e.services[web.index()].counts.running, 9, "one task placed in the new zone");
+        assert!(web_failures(&e) > failed, "the other still found no room");
+        let failed = web_failures(&e);
+        flap_and_settle(&mut e, "c");
+        flap_and_settle(&mut e, "b");
+        assert_eq!(web_failures(&e), failed, "no reconnect of a full instance retried it");
+        assert!(e.clusters.is_waiting(cluster, web));
+        check_invariants(&e).expect("every invariant holds");
+    }
+
     /// Room a task entering STOPPING frees is announced by the next instance that becomes
     /// placeable, for the services it may serve: none when its instance is DRAINING (placement
     /// takes nothing there). `web` waits for room; `b` is set DRAINING and room is noted on it (as
