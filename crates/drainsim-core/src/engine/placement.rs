@@ -2315,7 +2315,7 @@ mod tests {
     }
 
     /// The `memberOf` expressions the constraint-class tests place by.
-    const MEMBER_OF: [&str; 10] = [
+    const MEMBER_OF: [&str; 11] = [
         "attribute:rack == r0",
         "attribute:rack in [r0, r1]",
         "attribute:rack != r2 and attribute:ecs.availability-zone == us-east-1a",
@@ -2326,6 +2326,8 @@ mod tests {
         "agentConnected == true and runningTasksCount == 0",
         "task:group == family:c",
         "runningTasksCount < 3 and task:group in [family:c, family:t0_1_1]",
+        // Keyed by the union of the `or`'s values: r1 and r2.
+        "attribute:rack == r1 or (attribute:rack == r2 and runningTasksCount < 2)",
     ];
 
     /// A RunTask of `count` tasks of `family` in `prod`, placed by strategy shape `strategy` with
@@ -2378,11 +2380,11 @@ mod tests {
         /// drain and come back, their agents disconnect and reconnect, they move between racks (a
         /// change of the attribute the expressions read), and tasks stop after the engines run
         /// until quiet (a change of the task groups on their instance and of its running tasks,
-        /// which six of the expressions read), in both engines alike.
+        /// which seven of the expressions read), in both engines alike.
         #[test]
         fn a_constraint_class_changes_no_placement(
             totals in prop::collection::vec((1i64..5, 1i64..5), 2..30),
-            steps in prop::collection::vec((0usize..8, 0usize..10, 0usize..10, 1i64..4, 0usize..30), 1..16),
+            steps in prop::collection::vec((0usize..8, 0usize..10, 0usize..MEMBER_OF.len(), 1i64..4, 0usize..30), 1..16),
         ) {
             let totals: Vec<_> = totals.iter().map(|(c, m)| (c * 256, m * 512, None)).collect();
             let (mut with, mut without) = (cluster_of(&totals), cluster_of(&totals));
@@ -2499,6 +2501,32 @@ mod tests {
             e.update_instance_profile(InstanceId(n as u32), |p| p.attributes.push((pool, Some(value))));
         }
         (e, totals)
+    }
+
+    /// Lists that pin tasks to either of two pools with `or` (`attribute:pool == pN or
+    /// attribute:pool == pN+1`) are keyed by both values as `in [pN, pN+1]` would be, so they too
+    /// get a class each past the 16 classes of lists that are not keyed, holding the ten
+    /// instances of their two pools.
+    #[test]
+    fn member_of_lists_joined_by_or_are_keyed_by_the_union_of_their_values() {
+        let (mut e, totals) = pool_cluster((16384, 16384, None));
+        register_sized(&mut e, "web", 128, 256);
+        for p in 0..POOLS {
+            let expression = format!("attribute:pool == p{p} or attribute:pool == p{}", (p + 1) % POOLS);
+            e.handle(run_member_of("web", 2, 0, &expression)).expect("runs");
+        }
+        e.run_until_quiet(600_000, 1_000_000);
+        let cluster = e.clusters.by_name("prod").expect("created");
+        let index = &e.clusters[cluster.index()].placement;
+        assert_eq!(index.member_of_lists.len(), POOLS, "a list per pair, past MAX_CONSTRAINT_CLASSES");
+        assert!(index.unkeyed_lists().is_empty(), "every list is keyed by its two pools");
+        let classes: Vec<_> = index.classes.keys().filter(|k| k.has_member_of()).collect();
+        assert_eq!(classes.len(), POOLS, "a class per list");
+        assert!(classes.iter().all(|k| index.classes[k].all.by_memory.len() == 10), "its two pools' ten instances");
+        let group = Owner::Group(e.strings.get("family:web").expect("the group"));
+        let placed: usize = (100..totals.len()).map(|n| owner_tasks_on(&e, InstanceId(n as u32), group)).sum();
+        assert_eq!(placed, 2 * POOLS, "every task placed in a pool");
+        crate::engine::invariants::check_invariants(&e).expect("the classes are exact");
     }
 
     /// Services pinned to one of many node pools (`attribute:pool == pN`, one value per five

@@ -68,9 +68,10 @@ impl Query {
     }
 
     /// The attribute the expression requires to hold one of a few values, and those values:
-    /// `attribute:A == 'v'` or `attribute:A in ['v', …]`, alone or as an operand of the top
-    /// `and` (the first such operand). None otherwise, and when a value is empty (an attribute
-    /// without a value reads as the empty text). Only an instance whose value of `A` is one of
+    /// `attribute:A == 'v'` or `attribute:A in ['v', …]`, alone, as an operand of an `and` (the
+    /// first operand that requires values), or joined by `or` with such tests of the same
+    /// attribute (the union of their values). None otherwise, and when a value is empty (an
+    /// attribute without a value reads as the empty text). Only an instance whose value of `A` is one of
     /// them satisfies the expression, so the placement index files the instances that may
     /// satisfy a list of expressions by that value instead of asking every instance.
     pub(crate) fn required_values(&self) -> Option<(&str, Vec<&str>)> {
@@ -81,35 +82,56 @@ impl Query {
     }
 
     /// The task groups the expression requires an instance to run a task of: `task:group ==
-    /// 'g'` or `task:group in ['g', …]`, alone or as an operand of the top `and` (the first such
-    /// operand), as [`Query::required_values`] reads an attribute's. Only an instance running a
+    /// 'g'` or `task:group in ['g', …]`, alone, in an `and` or joined by `or`, as
+    /// [`Query::required_values`] reads an attribute's. Only an instance running a
     /// task of one of them satisfies the expression.
     pub(crate) fn required_task_groups(&self) -> Option<Vec<&str>> {
         self.required(|subject| matches!(subject, ast::Subject::TaskGroup).then_some(())).map(|((), groups)| groups)
     }
 
-    /// The first condition of the top `and` (or the expression itself) whose subject `subject`
-    /// picks, when it requires that subject to equal one of a few non-empty texts: what the
-    /// subject picked and those texts.
-    fn required<'a, S>(&'a self, subject: impl Fn(&'a ast::Subject) -> Option<S>) -> Option<(S, Vec<&'a str>)> {
-        let of = |c: &'a ast::Condition| -> Option<(S, Vec<&'a str>)> {
-            let picked = subject(&c.subject)?;
-            let values: Vec<&ast::Value> = match &c.test {
-                ast::Test::Compare { op: ast::CompareOp::Eq, value } => vec![value],
-                ast::Test::In { negated: false, values } => values.iter().collect(),
-                _ => return None,
-            };
-            let texts = values.iter().all(|v| v.typed == ast::Typed::Text && !v.text.is_empty());
-            texts.then(|| (picked, values.iter().map(|v| v.text.as_str()).collect()))
-        };
-        match &self.expr {
-            ast::Expr::Condition(c) => of(c),
-            ast::Expr::And(list) => list.iter().find_map(|e| match e {
-                ast::Expr::Condition(c) => of(c),
-                _ => None,
-            }),
-            ast::Expr::Or(_) | ast::Expr::Not(_) => None,
+    /// What the expression requires of the subject `subject` picks, when it requires that
+    /// subject to equal one of a few non-empty texts: what the subject picked and those texts. A
+    /// condition requires so with `==` or `in`; an `and`, what its first operand that requires
+    /// anything requires; an `or`, the union of its operands' texts when every operand requires
+    /// texts of the same subject (`attribute:A == 'a' or attribute:A in ['b', 'c']` requires `A`
+    /// to be `a`, `b` or `c`); a `not`, nothing.
+    fn required<'a, S: PartialEq>(&'a self, subject: impl Fn(&'a ast::Subject) -> Option<S>) -> Option<(S, Vec<&'a str>)> {
+        fn of_expr<'a, S: PartialEq>(
+            e: &'a ast::Expr,
+            subject: &dyn Fn(&'a ast::Subject) -> Option<S>,
+        ) -> Option<(S, Vec<&'a str>)> {
+            match e {
+                ast::Expr::Condition(c) => {
+                    let picked = subject(&c.subject)?;
+                    let values: Vec<&ast::Value> = match &c.test {
+                        ast::Test::Compare { op: ast::CompareOp::Eq, value } => vec![value],
+                        ast::Test::In { negated: false, values } => values.iter().collect(),
+                        _ => return None,
+                    };
+                    let texts = values.iter().all(|v| v.typed == ast::Typed::Text && !v.text.is_empty());
+                    texts.then(|| (picked, values.iter().map(|v| v.text.as_str()).collect()))
+                }
+                ast::Expr::And(list) => list.iter().find_map(|e| of_expr(e, subject)),
+                ast::Expr::Or(list) => {
+                    let mut operands = list.iter().map(|e| of_expr(e, subject));
+                    let (picked, mut texts) = operands.next()??;
+                    for operand in operands {
+                        let (other, more) = operand?;
+                        if other != picked {
+                            return None;
+                        }
+                        for text in more {
+                            if !texts.contains(&text) {
+                                texts.push(text);
+                            }
+                        }
+                    }
+                    Some((picked, texts))
+                }
+                ast::Expr::Not(_) => None,
+            }
         }
+        of_expr(&self.expr, &subject)
     }
 
     /// The attribute names the expression reads (`attribute:<name>`), in the order written, each

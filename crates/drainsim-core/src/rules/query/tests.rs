@@ -525,10 +525,11 @@ proptest! {
     }
 }
 
-/// The values an expression requires: `==` and `in` at the top or in its top `and`, never a
-/// negated, ordered or empty test.
+/// The values an expression requires: `==` and `in`, alone, in an `and` (its first operand that
+/// requires any) or joined by `or` on the same attribute (their union), never a negated, ordered or
+/// empty test.
 #[test]
-fn required_values_are_read_from_the_top_and() {
+fn required_values_are_read_through_and_and_or() {
     let required = |text: &str| {
         let q = Query::parse(text).expect("parses");
         q.required_values().map(|(a, v)| (a.to_string(), v.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
@@ -538,7 +539,18 @@ fn required_values_are_read_from_the_top_and() {
     assert_eq!(required("runningTasksCount < 3 and attribute:pool in [a, b]"), of("pool", &["a", "b"]));
     assert_eq!(required("attribute:pool != a"), None);
     assert_eq!(required("attribute:pool !in [a]"), None);
-    assert_eq!(required("attribute:pool == a or attribute:pool == b"), None);
+    assert_eq!(required("attribute:pool == a or attribute:pool == b"), of("pool", &["a", "b"]));
+    assert_eq!(required("attribute:pool == a or attribute:pool in [b, a]"), of("pool", &["a", "b"]));
+    assert_eq!(required("(attribute:pool == a or attribute:pool == b) and runningTasksCount < 3"), of("pool", &["a", "b"]));
+    assert_eq!(required("(attribute:pool == a and attribute:team == x) or attribute:pool == b"), of("pool", &["a", "b"]));
+    assert_eq!(
+        required("runningTasksCount < 3 and (attribute:pool == a or attribute:team == b) and attribute:team == c"),
+        of("team", &["c"])
+    );
+    assert_eq!(required("attribute:pool == a or attribute:team == b"), None, "two attributes");
+    assert_eq!(required("attribute:pool == a or runningTasksCount < 3"), None, "an operand requiring nothing");
+    assert_eq!(required("attribute:pool == a or attribute:pool == ''"), None);
+    assert_eq!(required("not(attribute:pool == a or attribute:pool == b)"), None);
     assert_eq!(required("not(attribute:pool == a)"), None);
     assert_eq!(required("attribute:pool == ''"), None);
     assert_eq!(required("attribute:pool > a"), None);
@@ -546,9 +558,10 @@ fn required_values_are_read_from_the_top_and() {
 }
 
 /// The task groups an expression requires, read as an attribute's values are: `task:group ==`
-/// and `in` at the top or in its top `and`, never negated, ordered, empty or in an `or`.
+/// and `in` alone, in an `and` or joined by `or`, never negated, ordered, empty or in an `or` with
+/// another subject.
 #[test]
-fn required_task_groups_are_read_from_the_top_and() {
+fn required_task_groups_are_read_through_and_and_or() {
     let required = |text: &str| {
         let q = Query::parse(text).expect("parses");
         q.required_task_groups().map(|v| v.iter().map(|s| s.to_string()).collect::<Vec<_>>())
@@ -559,6 +572,7 @@ fn required_task_groups_are_read_from_the_top_and() {
     assert_eq!(required("task:group != service:web"), None);
     assert_eq!(required("not(task:group == service:web)"), None);
     assert_eq!(required("task:group == service:web or attribute:pool == a"), None);
+    assert_eq!(required("task:group == service:web or task:group == service:api"), of(&["service:web", "service:api"]));
     assert_eq!(required("task:group exists"), None);
     assert_eq!(required("task:group =~ service:.*"), None);
     assert_eq!(required("attribute:pool == a"), None);
