@@ -1143,6 +1143,47 @@ fn stalls(c: &mut Criterion) {
     g.bench_function("agent_reconnects_i4k_268svc", |b| {
         b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
     });
+    // Services pinned by `memberOf` (`agentVersion >= 1.X.0`, which no index key serves) stalled
+    // for CPU, with zone rebalancing at its default (ENABLED): 3,984 m5.xlarge in 24 groups of
+    // 166 (agent versions 1.60.0 to 1.83.0), 24 services of 500 tasks of 2,048 CPU (12,000 tasks
+    // for room of 7,968), a tenth of each group drained at 10 minutes, every agent disconnecting
+    // once an hour for 30 simulated minutes. A reconnect retries no stalled service: it has no
+    // room for one, and a waiting service has no rebalancing move to make.
+    let groups: String = (0..24)
+        .map(|g| {
+            format!(
+                "(name: \"c{g}\", count: 166, cluster: \"prod\", instanceType: \"m5.xlarge\", availabilityZones: [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"], cpu: 4096, memory: 16384, agentVersion: \"1.{}.0\"),\n",
+                60 + g
+            )
+        })
+        .collect();
+    let services: String = (0..24)
+        .map(|k| {
+            format!(
+                "(cluster: \"prod\", serviceName: \"s{k}\", taskDefinition: \"app\", desiredCount: 500, placementConstraints: [(type: \"memberOf\", expression: \"agentVersion >= 1.{}.0\")]),\n",
+                60 + k % 20
+            )
+        })
+        .collect();
+    let drained: Vec<String> = (0..24).flat_map(|g| (1..=16).map(move |i| format!("\"c{g}-{i}\""))).collect();
+    let text = format!(
+        r#"Scenario(name: "member-of-stall-reconnects", seed: 7, endTimeMs: 1800000, clusters: ["prod"],
+    faults: (agentDisconnectsPerHour: 1),
+    instances: [{groups}],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 2048, memory: 512, exitAfterSigtermMs: 1000)])],
+    services: [{services}],
+    steps: [(atMs: 600000, do: DrainInstances((cluster: "prod", instances: [{}])))],
+)"#,
+        drained.join(", ")
+    );
+    let loaded = drainsim_scenario::load_str("member-of-stall-reconnects.ron", &text).expect("valid");
+    let run = drainsim_scenario::run(&loaded, &opts).expect("runs");
+    let stalled = run.engine.services().filter(|s| !s.stalls().is_empty() && s.az_rebalancing_enabled()).count();
+    assert!(stalled > 10, "rebalancing services stall for room ({stalled})");
+    g.throughput(Throughput::Elements(3_984));
+    g.bench_function("member_of_reconnects_rebalancing_i4k_24svc", |b| {
+        b.iter(|| black_box(drainsim_scenario::run(&loaded, &opts).expect("runs").engine.events_processed()))
+    });
     // A capacity provider strategy that overfills one provider of three: 8,000 instances, 200
     // services of 200 tasks by base 20 on `od` and weights 1 : 3 : 1 over `od`, `spot` and `arm`;
     // a tenth of each provider drained, `spot` runs out of room and its services stall for an hour.
