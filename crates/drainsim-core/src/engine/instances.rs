@@ -46,8 +46,8 @@ impl InstanceFacts for QueryFacts<'_> {
     fn agent_connected(&self) -> bool {
         self.engine.instances[self.id.index()].agent_connected
     }
-    fn agent_version(&self) -> Option<&str> {
-        self.engine.instance_profile(self.id).agent_version.map(|v| self.engine.strings.resolve(v))
+    fn agent_version_key(&self) -> Option<std::borrow::Cow<'_, [u64]>> {
+        self.engine.instance_profile(self.id).agent_version_key.as_deref().map(std::borrow::Cow::Borrowed)
     }
     fn ec2_instance_id(&self) -> std::borrow::Cow<'_, str> {
         self.engine.ec2_instance_id(self.id).into()
@@ -120,9 +120,11 @@ impl Engine {
     /// `agent_version` and what is derived from it change together.
     pub(crate) fn set_agent_version(&mut self, id: InstanceId, v: Sym) {
         let honours = crate::rules::versions::agent_honours_container_stop_timeout(Some(self.strings.resolve(v)));
+        let key = crate::rules::query::version_key(self.strings.resolve(v)).map(Vec::into_boxed_slice);
         self.update_instance_profile(id, |p| {
             p.agent_version = Some(v);
             p.honours_container_stop_timeout = honours;
+            p.agent_version_key = key;
         });
     }
 
@@ -593,6 +595,7 @@ impl Engine {
         let agent_version = vi.and_then(|v| v.agent_version.as_deref());
         let profile = InstanceProfile {
             honours_container_stop_timeout: crate::rules::versions::agent_honours_container_stop_timeout(agent_version),
+            agent_version_key: agent_version.and_then(crate::rules::query::version_key).map(Vec::into_boxed_slice),
             registered_by: intern(self, caller_arn),
             agent_version: agent_version.map(|v| intern(self, v)),
             agent_hash: vi.and_then(|v| v.agent_hash.as_deref()).map(|v| intern(self, v)),

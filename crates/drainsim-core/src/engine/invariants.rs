@@ -942,6 +942,11 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
     // What a profile derives from its agent version is that version's (each distinct profile once).
     for p in e.instances.profiles() {
         let version = p.agent_version.map(|v| e.strings.resolve(v));
+        let key = version.and_then(crate::rules::query::version_key);
+        if p.agent_version_key.as_deref() != key.as_deref() {
+            let version = version.unwrap_or("none");
+            return fail("instance-profile", format!("a profile's version key does not follow its agent version {version}"));
+        }
         if p.honours_container_stop_timeout != crate::rules::versions::agent_honours_container_stop_timeout(version) {
             let version = version.unwrap_or("none");
             return fail(
@@ -1471,6 +1476,19 @@ pub(crate) mod tests {
 
     fn violated(e: &Engine) -> &'static str {
         check_invariants(e).expect_err("the corruption is caught").invariant
+    }
+
+    /// A profile's version key follows its agent version: set with it (the query language reads
+    /// it for `agentVersion`), and one out of step is caught.
+    #[test]
+    fn a_profile_version_key_out_of_step_is_caught() {
+        let mut e = steady_cluster(&[("a", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 1)]);
+        let v = e.strings.intern("1.70.0");
+        e.set_agent_version(InstanceId(0), v);
+        assert_eq!(e.instance_profile(InstanceId(0)).agent_version_key.as_deref(), Some(&[1, 70][..]));
+        check_invariants(&e).expect("set with its version");
+        e.update_instance_profile(InstanceId(0), |p| p.agent_version_key = Some(vec![1, 69].into()));
+        assert_eq!(violated(&e), "instance-profile");
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub struct InstanceProfile {
     /// with it (`Engine::set_agent_version`), so that a stop does not compare versions;
     /// `check_invariants` compares the two.
     pub honours_container_stop_timeout: bool,
+    /// `agent_version` as the cluster query language orders it
+    /// ([`crate::rules::query::version_key`]; None without a version or for one that is not
+    /// dotted numbers): derived and set with it, so that evaluating `agentVersion >= 1.60.0` over
+    /// a big cluster parses no version; `check_invariants` compares the two.
+    pub agent_version_key: Option<Box<[u64]>>,
     /// `capacityProviderName`: the capacity provider of the Auto Scaling group that launched it
     /// (one of its cluster's providers when it registered).
     pub capacity_provider: Option<Sym>,

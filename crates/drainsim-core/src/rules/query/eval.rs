@@ -25,8 +25,10 @@ use super::values::version_key;
 pub(crate) trait InstanceFacts {
     /// `agentConnected`.
     fn agent_connected(&self) -> bool;
-    /// `versionInfo.agentVersion`, if the agent reported one.
-    fn agent_version(&self) -> Option<&str>;
+    /// `versionInfo.agentVersion` as a [`version_key`], if the agent reported one that is dotted
+    /// numbers (an instance keeps it parsed: evaluating `agentVersion >= 1.60.0` over a big
+    /// cluster then parses no version).
+    fn agent_version_key(&self) -> Option<std::borrow::Cow<'_, [u64]>>;
     /// `ec2InstanceId`.
     fn ec2_instance_id(&self) -> std::borrow::Cow<'_, str>;
     /// `registeredAt` in Unix milliseconds.
@@ -139,7 +141,7 @@ fn condition(c: &Condition, facts: &dyn InstanceFacts) -> bool {
     match &c.subject {
         Subject::AgentConnected => single(&c.test, Some(Fact::Bool(facts.agent_connected()))),
         Subject::AgentVersion => {
-            let key = facts.agent_version().and_then(version_key);
+            let key = facts.agent_version_key();
             single(&c.test, key.as_deref().map(Fact::Version))
         }
         Subject::Ec2InstanceId => single(&c.test, Some(Fact::Text(&facts.ec2_instance_id()))),

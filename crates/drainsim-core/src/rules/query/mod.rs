@@ -15,6 +15,7 @@ mod values;
 mod tests;
 
 pub(crate) use eval::InstanceFacts;
+pub(crate) use values::version_key;
 
 use std::fmt;
 

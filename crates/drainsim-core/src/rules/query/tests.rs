@@ -26,8 +26,8 @@ impl InstanceFacts for Fixture {
     fn agent_connected(&self) -> bool {
         self.connected
     }
-    fn agent_version(&self) -> Option<&str> {
-        self.agent_version
+    fn agent_version_key(&self) -> Option<std::borrow::Cow<'_, [u64]>> {
+        self.agent_version.and_then(super::values::version_key).map(std::borrow::Cow::Owned)
     }
     fn ec2_instance_id(&self) -> std::borrow::Cow<'_, str> {
         self.ec2_instance_id.into()
