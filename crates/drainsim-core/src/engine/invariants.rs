@@ -778,26 +778,19 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             let current = (wait.cpu, wait.memory) == (req.cpu, req.memory)
                 && wait.daemon == (s.scheduling == SchedulingStrategy::Daemon)
                 && wait.reads_task_groups == s.constraints.reads_task_groups();
-            if s.cluster.index() != n || (s.status == ServiceStatus::Active && !current && !e.pass_due_now(id)) {
-                return fail(
-                    "capacity-waiters",
-                    format!(
-                        "cluster {}: service {} waits for room for a task its next pass would not place",
-                        e.strings.resolve(c.name),
-                        e.strings.resolve(s.name)
-                    ),
-                );
-            }
+            let stale = s.cluster.index() != n || (s.status == ServiceStatus::Active && !current && !e.pass_due_now(id));
             // The rebalancing wakes pass a waiting service by (`wake_rebalancing_services`): it
             // must have no move to make.
-            if s.az_rebalancing() && !e.pass_due_now(id) && !matches!(e.zone_check(id, false), ZoneCheck::Unsettled) {
+            let move_due = s.az_rebalancing() && !e.pass_due_now(id) && !matches!(e.zone_check(id, false), ZoneCheck::Unsettled);
+            if stale || move_due {
+                let what = if stale {
+                    "waits for room for a task its next pass would not place"
+                } else {
+                    "waits for room and its zones call for a rebalancing move or event"
+                };
                 return fail(
                     "capacity-waiters",
-                    format!(
-                        "cluster {}: service {} waits for room and its zones call for a rebalancing move or event",
-                        e.strings.resolve(c.name),
-                        e.strings.resolve(s.name)
-                    ),
+                    format!("cluster {}: service {} {what}", e.strings.resolve(c.name), e.strings.resolve(s.name)),
                 );
             }
         }
@@ -1476,6 +1469,23 @@ pub(crate) mod tests {
 
     fn violated(e: &Engine) -> &'static str {
         check_invariants(e).expect_err("the corruption is caught").invariant
+    }
+
+    /// A service waiting for room whose zones call for a rebalancing move or event is caught:
+    /// the rebalancing wakes pass a waiting service by, so nothing would wake it for them.
+    #[test]
+    fn a_waiting_service_with_a_rebalancing_move_due_is_caught() {
+        let mut e =
+            steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1b", 1024, 2048)], (256, 512), &[("web", 2)]);
+        enable_rebalancing(&mut e, "web");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(&e).expect("steady and balanced");
+        let (cluster, web) = (ClusterId(0), ServiceId(0));
+        let req = e.requirements_of(e.services[web.index()].task_def);
+        let wait =
+            crate::state::cluster::CapacityWait { cpu: req.cpu, memory: req.memory, daemon: false, reads_task_groups: false };
+        e.clusters.wait_for_capacity(cluster, web, wait);
+        assert_eq!(violated(&e), "capacity-waiters");
     }
 
     /// A profile's version key follows its agent version: set with it (the query language reads
