@@ -1,10 +1,11 @@
 //! A group's members, and the indexes its moves read instead of scanning every member it ever
 //! had: the members still there (not Terminated), those that move by themselves (Pending or in
 //! `Terminating:Wait`), the InService ones by launch time (the order a maximum instance lifetime
-//! makes them due in), those being replaced, and the counts of the members that count toward the
-//! group's capacity — in all, by purchase option and by zone. A move of a group then costs what
-//! it touches, not what the group launched over the run (issue 17: no operation's cost may grow
-//! with the cluster beyond a logarithm).
+//! makes them due in) and by the end of their warmup, those being replaced, the Pending count, and
+//! the counts of the members that count toward the group's capacity — in all, by purchase option
+//! and by zone — and a log of the members changed, from which a refresh keeps counts of its own.
+//! A move of a group then costs what it touches, not what the group launched over the run (issue
+//! 17: no operation's cost may grow with the cluster beyond a logarithm).
 //!
 //! The table owns its members: they are read through `Deref` (as a slice, in launch order) and
 //! changed only through its mutators, which check each change and keep every index with it.
@@ -37,6 +38,16 @@ pub(super) struct Members {
     /// Every member by name (a container instance's name is its member's): a Spot group finds the
     /// members among the instances that became INACTIVE without a walk of its members.
     by_name: BTreeMap<String, usize>,
+    /// How many members are Pending.
+    pending: u32,
+    /// InService members (being replaced or not) by the end of their warmup
+    /// (`Lifecycle::InService::healthy_at_ms`), then index: how many are healthy at a moment,
+    /// whether any is still warming up and when the next one is done read from it.
+    in_service_by_warmup: BTreeSet<(u64, usize)>,
+    /// Every member added or changed, in the order of the changes (a member once per change): a
+    /// reader that keeps counts of its own over the members (a refresh's,
+    /// `RefreshCounts`) reads the changes since it last looked instead of every member.
+    changes: Vec<usize>,
 }
 
 /// Whether a member counts toward the group's capacity: Pending or InService, and not being
@@ -84,6 +95,7 @@ impl Members {
         let k = self.all.len() - 1;
         self.by_name.insert(self.all[k].name.clone(), k);
         self.index(k);
+        self.changes.push(k);
         k
     }
 
@@ -111,10 +123,12 @@ impl Members {
     }
 
     /// Member `k`'s own scale-in protection (`ProtectedFromScaleIn`) becomes `protected`: no index
-    /// reads it, since whether a member may go is asked at each scale-in.
+    /// reads it, since whether a member may go is asked at each scale-in, but it is a change (a
+    /// refresh's kept victims read it).
     pub(super) fn set_protected(&mut self, k: usize, protected: bool) {
         assert!(self.all[k].lifecycle != Lifecycle::Terminated, "member {} is in the group", self.all[k].name);
         self.all[k].protected = protected;
+        self.changes.push(k);
     }
 
     /// The live members not yet known by their container instance's ID (those of time 0, which
@@ -179,6 +193,40 @@ impl Members {
         self.in_service_by_launch.iter().map(|&(_, k)| k)
     }
 
+    /// How many members are Pending.
+    pub(super) fn pending(&self) -> u32 {
+        self.pending
+    }
+
+    /// How many members are InService.
+    pub(super) fn in_service(&self) -> u32 {
+        u32::try_from(self.in_service_by_warmup.len()).expect("a group holds fewer than 2^32 members")
+    }
+
+    /// The InService members still warming up at `now` (healthy only after it), soonest done
+    /// first.
+    pub(super) fn warming_after(&self, now: u64) -> impl Iterator<Item = (u64, usize)> + '_ {
+        use std::ops::Bound::{Excluded, Unbounded};
+        self.in_service_by_warmup.range((Excluded((now, usize::MAX)), Unbounded)).copied()
+    }
+
+    /// How many members are InService and past their warmup at `now`.
+    pub(super) fn healthy_at(&self, now: u64) -> u32 {
+        let warming = u32::try_from(self.warming_after(now).count()).expect("fewer than 2^32 members");
+        self.in_service().checked_sub(warming).expect("the members warming up are InService")
+    }
+
+    /// Whether a member is Pending, or InService within its warmup, at `now`.
+    pub(super) fn warming_up(&self, now: u64) -> bool {
+        self.pending > 0 || self.in_service_by_warmup.last().is_some_and(|&(t, _)| t > now)
+    }
+
+    /// The members added or changed since the reader had read `seen` of the changes, and how many
+    /// changes there are now (what it has read once it reads these).
+    pub(super) fn changes_since(&self, seen: usize) -> (&[usize], usize) {
+        (&self.changes[seen..], self.changes.len())
+    }
+
     /// How many members count toward the group's capacity ([`counts_toward_capacity`]).
     pub(super) fn alive(&self) -> u32 {
         self.alive
@@ -199,6 +247,7 @@ impl Members {
         self.unindex(k);
         f(&mut self.all[k]);
         self.index(k);
+        self.changes.push(k);
     }
 
     /// Adds member `k`'s entries (the `replacing` set is kept apart: see its field).
@@ -213,6 +262,13 @@ impl Members {
         if matches!(m.lifecycle, Lifecycle::InService { .. }) && m.rebalancing.is_none() {
             self.in_service_by_launch.insert((m.launch_time_ms, k));
         }
+        match m.lifecycle {
+            Lifecycle::Pending { .. } => self.pending = self.pending.checked_add(1).expect("fewer than 2^32 members"),
+            Lifecycle::InService { healthy_at_ms } => {
+                assert!(self.in_service_by_warmup.insert((healthy_at_ms, k)), "indexed once")
+            }
+            _ => {}
+        }
         if counts_toward_capacity(m) {
             self.alive = self.alive.checked_add(1).expect("a group holds fewer than 2^32 members");
             self.on_demand_alive += u32::from(!m.spot);
@@ -226,6 +282,13 @@ impl Members {
         self.live.remove(&k);
         self.moving.remove(&k);
         self.in_service_by_launch.remove(&(m.launch_time_ms, k));
+        match m.lifecycle {
+            Lifecycle::Pending { .. } => self.pending = self.pending.checked_sub(1).expect("a Pending member was counted"),
+            Lifecycle::InService { healthy_at_ms } => {
+                assert!(self.in_service_by_warmup.remove(&(healthy_at_ms, k)), "an InService member was indexed")
+            }
+            _ => {}
+        }
         if counts_toward_capacity(m) {
             self.alive = self.alive.checked_sub(1).expect("an alive member was counted");
             self.on_demand_alive = self.on_demand_alive.checked_sub(u32::from(!m.spot)).expect("an On-Demand member was counted");
@@ -252,6 +315,15 @@ impl Members {
                 .map(|k| (self.all[k].launch_time_ms, k))
                 .collect();
         assert_eq!(self.in_service_by_launch, in_service, "InService members by launch time");
+        let by_warmup: BTreeSet<(u64, usize)> = (0..self.all.len())
+            .filter_map(|k| match self.all[k].lifecycle {
+                Lifecycle::InService { healthy_at_ms } => Some((healthy_at_ms, k)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(self.in_service_by_warmup, by_warmup, "InService members by the end of their warmup");
+        assert_eq!(self.pending as usize, scan(&|m| matches!(m.lifecycle, Lifecycle::Pending { .. })).len(), "Pending members");
+        assert!(self.changes.len() >= self.all.len(), "every member added is a change");
         assert!(self.replacing.iter().all(|&k| self.all[k].rebalancing.is_some()), "members being replaced");
         assert!(
             scan(&|m| m.rebalancing.is_some() && m.lifecycle != Lifecycle::Terminated).is_subset(&self.replacing),
@@ -329,6 +401,11 @@ mod tests {
                     _ => {}
                 }
                 members.check_indexes();
+                let in_service = |f: &dyn Fn(u64) -> bool| members.iter().any(|m| matches!(m.lifecycle, Lifecycle::InService { healthy_at_ms } if f(healthy_at_ms)));
+                let pending = members.iter().any(|m| matches!(m.lifecycle, Lifecycle::Pending { .. }));
+                prop_assert_eq!(members.warming_up(now), pending || in_service(&|t| t > now));
+                let healthy = members.iter().filter(|m| matches!(m.lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now)).count();
+                prop_assert_eq!(members.healthy_at(now) as usize, healthy);
             }
         }
     }

@@ -313,6 +313,9 @@ impl AutoScaling {
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name, the version and the percentages.
         let gi = driver.background.begin_step(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
+        // The members of time 0 are found by name once: each moment then reads whether a
+        // member's drain is complete without a lookup by name ([`container_instance`]).
+        driver.background.groups[gi].members.resolve_instances(|name| engine.instance_named(name).map(|i| i.id()));
         // Refreshes of the group that started (and ended) in this same instant: each ID is unique.
         let earlier = driver
             .background
@@ -400,6 +403,14 @@ impl AutoScaling {
         };
         let mut error = None;
         let mut timed_out = false;
+        // Which members to update may go is fixed for the refresh unless managed termination
+        // protection makes it follow their tasks: then the victims are read again before each pick.
+        let protection_moves = protected_mode != "Refresh" && protection_follows_tasks(g);
+        let may_go = |g: &Group, engine: &Engine, k: usize| {
+            matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
+                && (protected_mode == "Refresh" || !protected_from_scale_in(g, k, engine))
+        };
+        let mut counts = RefreshCounts::new(g, !protection_moves);
         loop {
             let g = &mut driver.background.groups[gi];
             let now = engine.now_ms();
@@ -420,28 +431,30 @@ impl AutoScaling {
             // not reached (one pause for all the checkpoints reached together). An old instance a
             // lifecycle hook (or ECS managed draining) still holds in Terminating:Wait does not
             // hold the checkpoint back.
+            counts.update(g, engine, &in_update, first_launch, &may_go);
             let warming = warming_up(g, now);
             if paused_until.is_some_and(|t| t <= now) {
                 paused_until = None;
             }
-            let new_instances = refreshed_instances(g, &to_update, first_launch, held_above_desired, instances_to_update, now);
+            let new_instances = refreshed_instances(&counts, g, first_launch, held_above_desired, instances_to_update, now);
             reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, new_instances, warming, now, checkpoint_delay_ms);
             let paused = paused_until.is_some();
             let allowed = checkpoints[checkpoint];
             // 3. Terminate old instances within the minimum (and the current checkpoint).
-            let mut healthy = count(g, |l| matches!(l, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now));
-            let mut begun = terminations_begun(g, &to_update);
-            // The InService members to update that may go, in launch order (read again before each
-            // pick while whether one is protected follows the tasks it runs).
-            let protection_moves = protected_mode != "Refresh" && protection_follows_tasks(g);
-            let eligible = |g: &Group, engine: &Engine| {
-                let may_go = |k: usize| {
-                    matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
-                        && (protected_mode == "Refresh" || !protected_from_scale_in(g, k, engine))
-                };
-                Victims::new(g, to_update.iter().copied().filter(|&k| may_go(k)))
+            let mut healthy = g.members.healthy_at(now);
+            let mut begun = counts.begun;
+            // The InService members to update that may go, in launch order: kept from the
+            // member changes, or read again before each pick while whether one is protected
+            // follows the tasks it runs.
+            let eligible =
+                |g: &Group, engine: &Engine| Victims::new(g, to_update.iter().copied().filter(|&k| may_go(g, engine, k)));
+            let mut victims = match counts.victims.take() {
+                Some(mut kept) => {
+                    kept.recount_alive(g);
+                    kept
+                }
+                None => eligible(g, engine),
             };
-            let mut victims = eligible(g, engine);
             // While paused at a checkpoint nothing is terminated.
             while !paused && begun < allowed {
                 if protection_moves {
@@ -461,15 +474,15 @@ impl AutoScaling {
                     error = Some(e);
                 }
             }
+            if !protection_moves {
+                counts.victims = Some(victims);
+            }
+            counts.update(g, engine, &in_update, first_launch, &may_go);
             // 4. Launch new instances within the maximum (and the current checkpoint). Each launch
             // is a Pending member not to update, in the zone with the fewest alive members: the
             // counts are taken once and moved with each launch.
             let mut alive = alive(g);
-            let mut alive_kept = g
-                .members
-                .live()
-                .filter(|&k| !in_update.get(k).copied().unwrap_or(false) && counts_toward_capacity(&g.members[k]))
-                .count() as u32;
+            let mut alive_kept = alive.checked_sub(counts.alive_to_update).expect("the alive members to update are alive");
             let mut zones = alive_per_zone(g);
             let mut on_demand = on_demand_alive(g);
             while !paused && launched_by_refresh < allowed {
@@ -483,12 +496,8 @@ impl AutoScaling {
             #[cfg(debug_assertions)]
             g.members.check_indexes();
             // Observations.
-            let sample = RefreshCapacitySample {
-                at_ms: now,
-                pending: count(g, |l| matches!(l, Lifecycle::Pending { .. })),
-                in_service: count(g, |l| matches!(l, Lifecycle::InService { .. })),
-                healthy,
-            };
+            let sample =
+                RefreshCapacitySample { at_ms: now, pending: g.members.pending(), in_service: g.members.in_service(), healthy };
             if record
                 .capacity
                 .last()
@@ -496,14 +505,15 @@ impl AutoScaling {
             {
                 record.capacity.push(sample);
             }
-            let replaced = to_update.iter().filter(|&&k| g.members[k].lifecycle == Lifecycle::Terminated).count() as u32;
+            counts.update(g, engine, &in_update, first_launch, &may_go);
+            let replaced = counts.replaced;
             // DescribeInstanceRefreshes' progress ([`refreshed_instances`]): "When the instance's
             // health status changes to healthy and the specified warm-up time passes, the instance
             // is considered updated and is added to the percentage complete"
             // (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html>),
             // even while the old instance it stands for waits in Terminating:Wait. Neither
             // `PercentageComplete` nor `InstancesToUpdate` goes back.
-            let updated = refreshed_instances(g, &to_update, first_launch, held_above_desired, instances_to_update, now);
+            let updated = refreshed_instances(&counts, g, first_launch, held_above_desired, instances_to_update, now);
             let percent = (updated * 100).checked_div(instances_to_update).unwrap_or(100).max(record.percentage_complete);
             record.instances_to_update = record.instances_to_update.min(instances_to_update - updated);
             if percent != record.percentage_complete {
@@ -526,14 +536,13 @@ impl AutoScaling {
             }
             // Wait for the next moment something changes: a registration, a warmup's end, a hook's
             // timeout, or a drain completing.
+            // (A live member's next move: the end of an InService member's warmup, or a Pending or
+            // Terminating:Wait member's own.)
             let next = g
                 .members
-                .live()
-                .map(|k| &g.members[k])
-                .filter_map(|m| match m.lifecycle {
-                    Lifecycle::InService { healthy_at_ms } if healthy_at_ms > now => Some(healthy_at_ms),
-                    _ => next_move_ms(g, m, engine, now),
-                })
+                .moving()
+                .filter_map(|k| next_move_ms(g, &g.members[k], engine, now))
+                .chain(g.members.warming_after(now).next().map(|(healthy_at_ms, _)| healthy_at_ms))
                 .chain(paused_until)
                 .min();
             // `Wait`: only protected instances are left to replace and nothing else is under way;
@@ -627,6 +636,7 @@ impl AutoScaling {
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name and the capacity.
         let gi = driver.background.begin_step(loaded, "SetDesiredCapacity", &req.auto_scaling_group_name)?;
+        driver.background.groups[gi].members.resolve_instances(|name| engine.instance_named(name).map(|i| i.id()));
         let g = &mut driver.background.groups[gi];
         let desired = req.desired_capacity;
         g.spec.desired_capacity = desired;
@@ -1610,35 +1620,157 @@ fn reach_checkpoint(
     }
 }
 
-/// How many of the instances to update the refresh began to terminate (`Terminating:Wait` or
-/// `Terminated`).
-fn terminations_begun(g: &Group, to_update: &[usize]) -> u32 {
-    let begun = to_update
-        .iter()
-        .filter(|&&k| matches!(g.members[k].lifecycle, Lifecycle::Terminated | Lifecycle::TerminatingWait { .. }))
-        .count();
-    u32::try_from(begun).expect("at most MAX_GROUP_SIZE members")
-}
-
 /// How many of the instances to update have a new instance past its warmup standing for them:
 /// the refresh's warm launches (and the instances held above the desired capacity when it began),
 /// at most one per old instance the refresh began to terminate (`Terminating:Wait` or
 /// `Terminated`) — what a checkpoint counts ("the minimum percentage of instances in the Auto
-/// Scaling group that must be new instances before the checkpoint is considered reached").
+/// Scaling group that must be new instances before the checkpoint is considered reached"). Read
+/// from the refresh's counts and the members still warming up, not from the members.
 fn refreshed_instances(
+    counts: &RefreshCounts,
     g: &Group,
-    to_update: &[usize],
     first_launch: usize,
     held_above_desired: u32,
     instances_to_update: u32,
     now: u64,
 ) -> u32 {
-    let begun = terminations_begun(g, to_update);
-    let warm_launches = g.members[first_launch..]
-        .iter()
-        .filter(|m| matches!(m.lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now))
-        .count() as u32;
-    instances_updated(begun, warm_launches, held_above_desired, instances_to_update)
+    let warming_launches = g.members.warming_after(now).filter(|&(_, k)| k >= first_launch).count() as u32;
+    let warm_launches = counts.launches_in_service.checked_sub(warming_launches).expect("the launches warming up are InService");
+    instances_updated(counts.begun, warm_launches, held_above_desired, instances_to_update)
+}
+
+/// What a refresh reads at every moment of its instances to update and of its own launches —
+/// how many it began to terminate (`Terminating:Wait` or `Terminated`), how many are
+/// Terminated, how many count toward the group's capacity, how many of its launches are
+/// InService — and, while which may go is fixed, the victims it may pick: kept from the group's
+/// member changes ([`members::Members::changes_since`]), so that a moment costs the changes since
+/// the last one, not walks of the instances to update (a refresh of 10,000 instances one at a
+/// time has tens of thousands of moments).
+struct RefreshCounts {
+    /// The member changes read.
+    seen: usize,
+    /// Per member, what it was last counted as ([`Self::BEGUN`] and the other bits).
+    counted: Vec<u8>,
+    begun: u32,
+    replaced: u32,
+    alive_to_update: u32,
+    launches_in_service: u32,
+    /// The InService members to update that may go, kept while that is fixed (taken out for a
+    /// moment's picks and put back); None while it follows the tasks (read before each pick).
+    victims: Option<Victims>,
+}
+
+impl RefreshCounts {
+    const BEGUN: u8 = 1;
+    const TERMINATED: u8 = 2;
+    const ALIVE: u8 = 4;
+    const ELIGIBLE: u8 = 8;
+    const LAUNCH_IN_SERVICE: u8 = 16;
+
+    /// Counts of nothing yet: the first [`Self::update`] reads every member (each is a change).
+    fn new(g: &Group, keep_victims: bool) -> RefreshCounts {
+        RefreshCounts {
+            seen: 0,
+            counted: Vec::new(),
+            begun: 0,
+            replaced: 0,
+            alive_to_update: 0,
+            launches_in_service: 0,
+            victims: keep_victims.then(|| Victims::new(g, std::iter::empty())),
+        }
+    }
+
+    /// Reads the member changes since the last update: `in_update` says which members are to
+    /// update, members from `first_launch` on are the refresh's launches, and `may_go` whether
+    /// an InService member may go.
+    fn update(
+        &mut self,
+        g: &Group,
+        engine: &Engine,
+        in_update: &[bool],
+        first_launch: usize,
+        may_go: &dyn Fn(&Group, &Engine, usize) -> bool,
+    ) {
+        let (changed, seen) = g.members.changes_since(self.seen);
+        if self.counted.len() < g.members.len() {
+            self.counted.resize(g.members.len(), 0);
+        }
+        for &k in changed {
+            let m = &g.members[k];
+            let mut now = 0;
+            if in_update.get(k).copied().unwrap_or(false) {
+                if matches!(m.lifecycle, Lifecycle::TerminatingWait { .. } | Lifecycle::Terminated) {
+                    now |= Self::BEGUN;
+                }
+                if m.lifecycle == Lifecycle::Terminated {
+                    now |= Self::TERMINATED;
+                }
+                if counts_toward_capacity(m) {
+                    now |= Self::ALIVE;
+                }
+                if may_go(g, engine, k) {
+                    now |= Self::ELIGIBLE;
+                }
+            }
+            if k >= first_launch && matches!(m.lifecycle, Lifecycle::InService { .. }) {
+                now |= Self::LAUNCH_IN_SERVICE;
+            }
+            let before = std::mem::replace(&mut self.counted[k], now);
+            let moved = |bit: u8| (before & bit != 0, now & bit != 0);
+            for (bit, count) in [
+                (Self::BEGUN, &mut self.begun),
+                (Self::TERMINATED, &mut self.replaced),
+                (Self::ALIVE, &mut self.alive_to_update),
+                (Self::LAUNCH_IN_SERVICE, &mut self.launches_in_service),
+            ] {
+                match moved(bit) {
+                    (false, true) => *count = count.checked_add(1).expect("fewer than 2^32 members"),
+                    (true, false) => *count = count.checked_sub(1).expect("a member counted before"),
+                    _ => {}
+                }
+            }
+            if let Some(victims) = &mut self.victims {
+                match moved(Self::ELIGIBLE) {
+                    (false, true) => victims.insert(g, k),
+                    (true, false) => victims.drop_member(g, k),
+                    _ => {}
+                }
+            }
+        }
+        self.seen = seen;
+        #[cfg(debug_assertions)]
+        self.check(g, engine, in_update, first_launch, may_go);
+    }
+
+    /// The counts and kept victims against a walk of the members (debug builds, after each
+    /// update: the net under every refresh the tests run).
+    #[cfg(debug_assertions)]
+    fn check(
+        &self,
+        g: &Group,
+        engine: &Engine,
+        in_update: &[bool],
+        first_launch: usize,
+        may_go: &dyn Fn(&Group, &Engine, usize) -> bool,
+    ) {
+        let to_update = || (0..g.members.len()).filter(|&k| in_update.get(k).copied().unwrap_or(false));
+        let lifecycles = |f: &dyn Fn(Lifecycle) -> bool| to_update().filter(|&k| f(g.members[k].lifecycle)).count() as u32;
+        let begun = lifecycles(&|l| matches!(l, Lifecycle::TerminatingWait { .. } | Lifecycle::Terminated));
+        assert_eq!(self.begun, begun, "terminations begun");
+        assert_eq!(self.replaced, lifecycles(&|l| l == Lifecycle::Terminated), "instances to update terminated");
+        let alive = to_update().filter(|&k| counts_toward_capacity(&g.members[k])).count() as u32;
+        assert_eq!(self.alive_to_update, alive, "alive instances to update");
+        let launches = (first_launch..g.members.len())
+            .filter(|&k| matches!(g.members[k].lifecycle, Lifecycle::InService { .. }))
+            .count() as u32;
+        assert_eq!(self.launches_in_service, launches, "the refresh's launches InService");
+        if let Some(victims) = &self.victims {
+            let kept: std::collections::BTreeSet<usize> =
+                victims.zones.iter().flat_map(|(_, q)| q.iter().map(|&(_, k)| k)).collect();
+            let eligible: std::collections::BTreeSet<usize> = to_update().filter(|&k| may_go(g, engine, k)).collect();
+            assert_eq!(kept, eligible, "the kept victims are the members to update that may go");
+        }
+    }
 }
 
 /// The most Pending + InService instances a refresh of a group of `desired` allows at
@@ -1685,16 +1817,7 @@ fn instances_updated(begun: u32, warm_launches: u32, held_above_desired: u32, in
 
 /// Whether a member is Pending, or InService within its warmup, at `now`.
 fn warming_up(g: &Group, now: u64) -> bool {
-    g.members.live().any(|k| match g.members[k].lifecycle {
-        Lifecycle::Pending { .. } => true,
-        Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
-        _ => false,
-    })
-}
-
-/// The members not Terminated whose lifecycle `f` accepts.
-fn count(g: &Group, f: impl Fn(Lifecycle) -> bool) -> u32 {
-    g.members.live().filter(|&k| f(g.members[k].lifecycle)).count() as u32
+    g.members.warming_up(now)
 }
 
 /// Alive (Pending or InService) members per zone, in the group's zone order.
@@ -1737,19 +1860,19 @@ struct Victims {
     /// Per zone of [`alive_per_zone`], then one for members of a zone not listed (counted as
     /// having none alive): the zone's alive members, and its eligible members with their place
     /// in the order given (launch order).
-    zones: Vec<(usize, std::collections::VecDeque<(usize, usize)>)>,
+    zones: Vec<(usize, std::collections::BTreeSet<(usize, usize)>)>,
     names: Vec<String>,
 }
 
 impl Victims {
     fn new(g: &Group, eligible: impl Iterator<Item = usize>) -> Victims {
         let (names, mut zones): (Vec<String>, Vec<_>) =
-            alive_per_zone(g).into_iter().map(|(z, n)| (z, (n, std::collections::VecDeque::new()))).unzip();
-        zones.push((0, std::collections::VecDeque::new()));
+            alive_per_zone(g).into_iter().map(|(z, n)| (z, (n, std::collections::BTreeSet::new()))).unzip();
+        zones.push((0, std::collections::BTreeSet::new()));
         let mut victims = Victims { zones, names };
         for (place, k) in eligible.enumerate() {
             let zone = victims.zone_of(g, k);
-            victims.zones[zone].1.push_back((place, k));
+            victims.zones[zone].1.insert((place, k));
         }
         victims
     }
@@ -1762,7 +1885,7 @@ impl Victims {
     /// given).
     fn pick(&self) -> Option<usize> {
         let fronts =
-            self.zones.iter().filter_map(|(alive, q)| q.front().map(|(place, k)| (*alive, std::cmp::Reverse(*place), *k)));
+            self.zones.iter().filter_map(|(alive, q)| q.first().map(|(place, k)| (*alive, std::cmp::Reverse(*place), *k)));
         fronts.max().map(|(_, _, k)| k)
     }
 
@@ -1775,11 +1898,32 @@ impl Victims {
         }
     }
 
+    /// Member `k` became eligible, in a set kept across moments (a refresh's, [`RefreshCounts`]),
+    /// whose members are placed by their index: launch order.
+    fn insert(&mut self, g: &Group, k: usize) {
+        let zone = self.zone_of(g, k);
+        self.zones[zone].1.insert((k, k));
+    }
+
+    /// Member `k` is eligible no more (if it was: a pick already took it out), in a set kept
+    /// across moments; the alive counts are recounted at the next moment ([`Self::recount_alive`]).
+    fn drop_member(&mut self, g: &Group, k: usize) {
+        let zone = self.zone_of(g, k);
+        self.zones[zone].1.remove(&(k, k));
+    }
+
+    /// The alive members per zone now, for a set kept across moments.
+    fn recount_alive(&mut self, g: &Group) {
+        for (n, (_, alive)) in alive_per_zone(g).into_iter().enumerate() {
+            self.zones[n].0 = alive;
+        }
+    }
+
     /// The last pick, `victim`, is no longer alive nor eligible.
     fn remove(&mut self, g: &Group, victim: usize) {
         let zone = self.zone_of(g, victim);
         let (alive, eligible) = &mut self.zones[zone];
-        let front = eligible.pop_front();
+        let front = eligible.pop_first();
         debug_assert_eq!(front.map(|(_, k)| k), Some(victim), "the victim is the last pick");
         if zone < self.names.len() {
             *alive = alive.checked_sub(1).expect("the victim was alive");
