@@ -262,6 +262,7 @@ impl AutoScaling {
         let now = engine.now_ms();
         let caller = engine.default_caller_arn().to_string();
         for g in self.groups.iter_mut().filter(|g| !g.busy && acts_in_background(g)) {
+            g.resolve_instances_once(engine);
             let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
             let mut error = None;
             // Spot Instances EC2 terminated leave the group, which replaces them at once to keep

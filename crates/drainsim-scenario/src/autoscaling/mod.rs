@@ -125,6 +125,22 @@ struct Group {
     /// A TerminateInstanceInAutoScalingGroup request acted on it: from then on it goes on between
     /// steps (registers its replacements, ends the lifecycle waits of those it terminates).
     acts_on_requests: bool,
+    /// Its members of time 0 were found by their container instance's ID
+    /// ([`Group::resolve_instances_once`]).
+    instances_resolved: bool,
+}
+
+impl Group {
+    /// The members of time 0 (which the setup registered) are found by name once, the first time
+    /// the group moves: from then on whether a member's drain is complete, asked for every member
+    /// in `Terminating:Wait` at every moment, is read without a lookup by name
+    /// ([`container_instance`]). Later members get their ID when they register.
+    fn resolve_instances_once(&mut self, engine: &Engine) {
+        if !self.instances_resolved {
+            self.members.resolve_instances(|name| engine.instance_named(name).map(|i| i.id()));
+            self.instances_resolved = true;
+        }
+    }
 }
 
 /// The scenario's Auto Scaling groups as a run goes on.
@@ -225,6 +241,7 @@ impl AutoScaling {
                 spot_signals_seen: 0,
                 terminations: Vec::new(),
                 acts_on_requests: false,
+                instances_resolved: false,
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
@@ -313,9 +330,7 @@ impl AutoScaling {
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name, the version and the percentages.
         let gi = driver.background.begin_step(loaded, "StartInstanceRefresh", &req.auto_scaling_group_name)?;
-        // The members of time 0 are found by name once: each moment then reads whether a
-        // member's drain is complete without a lookup by name ([`container_instance`]).
-        driver.background.groups[gi].members.resolve_instances(|name| engine.instance_named(name).map(|i| i.id()));
+        driver.background.groups[gi].resolve_instances_once(engine);
         // Refreshes of the group that started (and ended) in this same instant: each ID is unique.
         let earlier = driver
             .background
@@ -636,7 +651,7 @@ impl AutoScaling {
     ) -> Result<RefreshEnd, ScenarioError> {
         // `load` checked the group name and the capacity.
         let gi = driver.background.begin_step(loaded, "SetDesiredCapacity", &req.auto_scaling_group_name)?;
-        driver.background.groups[gi].members.resolve_instances(|name| engine.instance_named(name).map(|i| i.id()));
+        driver.background.groups[gi].resolve_instances_once(engine);
         let g = &mut driver.background.groups[gi];
         let desired = req.desired_capacity;
         g.spec.desired_capacity = desired;
