@@ -328,7 +328,8 @@ impl AutoScaling {
 /// A datapoint at minute `now`: the group's desired capacity follows it (see the module's
 /// documentation), and the record notes it when something changed.
 fn take_datapoint(g: &mut Group, engine: &Engine, now: u64) {
-    g.members.resolve_instances(|name| engine.instance_named(name).map(|i| i.id()));
+    // Each member's instance is read by its ID: the group resolved its members of time 0 before
+    // its first move (`Group::resolve_instances_once`), and later ones get it when they register.
     let scaler = g.scaler.as_ref().expect("a managed group");
     let d = datapoint(g, scaler, engine);
     let target = scaler.settings.target_capacity;

@@ -447,7 +447,7 @@ impl AutoScaling {
             // lifecycle hook (or ECS managed draining) still holds in Terminating:Wait does not
             // hold the checkpoint back.
             counts.update(g, engine, &in_update, first_launch, &may_go);
-            let warming = warming_up(g, now);
+            let warming = g.members.warming_up(now);
             if paused_until.is_some_and(|t| t <= now) {
                 paused_until = None;
             }
@@ -539,7 +539,7 @@ impl AutoScaling {
                 record.status_reason = Some("an ECS request the group made was refused".into());
                 break;
             }
-            let warming = warming_up(g, now);
+            let warming = g.members.warming_up(now);
             // A checkpoint reached by this moment's terminations pauses too, unless they reach the
             // last checkpoint as well: the refresh then ends without a pause.
             reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, updated, warming, now, checkpoint_delay_ms);
@@ -1828,11 +1828,6 @@ fn capacity_share(capacity: u32, percent: u32, round_up: bool) -> u32 {
 /// none to update, or its last checkpoint's share.
 fn instances_updated(begun: u32, warm_launches: u32, held_above_desired: u32, instances_to_update: u32) -> u32 {
     warm_launches.saturating_add(held_above_desired).min(begun).min(instances_to_update)
-}
-
-/// Whether a member is Pending, or InService within its warmup, at `now`.
-fn warming_up(g: &Group, now: u64) -> bool {
-    g.members.warming_up(now)
 }
 
 /// Alive (Pending or InService) members per zone, in the group's zone order.
