@@ -35,8 +35,10 @@ const SINK_BATCH: usize = 4096;
 /// Scaling groups (`autoscaling`: managed scaling, Spot replacements). The driver defines it and
 /// the layer above implements it, so the driver calls nothing above it.
 pub(crate) trait Background {
-    /// When it next acts (not before the engine's clock), or None while nothing would change.
-    fn next_time(&self, e: &Engine) -> Option<u64>;
+    /// When it next acts (not before the engine's clock), or None while nothing would change. It
+    /// may first take in what the engine logged since it last asked (the drains completed), so
+    /// that asking costs what changed.
+    fn next_time(&mut self, e: &Engine) -> Option<u64>;
     /// Acts at the engine's clock (a time `next_time` gave).
     fn act(&mut self, e: &mut Engine, loaded: &LoadedScenario);
     /// How many times it acted: the driver's measure of progress.
@@ -156,7 +158,7 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
     }
 
     /// When the background next acts.
-    fn background_time(&self, e: &Engine) -> Option<u64> {
+    fn background_time(&mut self, e: &Engine) -> Option<u64> {
         self.background.next_time(e)
     }
 

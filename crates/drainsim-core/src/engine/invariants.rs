@@ -1009,13 +1009,20 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
         }
     }
     check_spot_signals(e)?;
-    // A drain completes once per start, so the completions counted are at least the instances whose
-    // last drain is complete.
-    let completed = e.instances.iter().filter(|i| i.drain.completed_at_ms().is_some()).count() as u64;
-    if e.instances.drains_completed() < completed {
+    // A drain completes once per start, so every instance whose last drain is complete is in the
+    // log of completions (which a watcher of some drains reads instead of its instances).
+    let logged: std::collections::BTreeSet<InstanceId> = e.instances.drains_completed_since(0).iter().copied().collect();
+    let unlogged = (0..e.instances.len())
+        .map(|n| InstanceId(n as u32))
+        .find(|id| e.instances[id.index()].drain.completed_at_ms().is_some() && !logged.contains(id));
+    if let Some(id) = unlogged {
         return fail(
             "drains-completed",
-            format!("{} drains counted complete, {completed} instances drained", e.instances.drains_completed()),
+            format!(
+                "{}: its drain is complete and not in the {} completions logged",
+                e.strings.resolve(e.instances[id.index()].name),
+                e.instances.drains_completed()
+            ),
         );
     }
     for i in e.instances.iter() {
@@ -1499,6 +1506,28 @@ pub(crate) mod tests {
         check_invariants(&e).expect("set with its version");
         e.update_instance_profile(InstanceId(0), |p| p.agent_version_key = Some(vec![1, 69].into()));
         assert_eq!(violated(&e), "instance-profile");
+    }
+
+    #[test]
+    fn a_completed_drain_missing_from_the_log_is_caught() {
+        // The empty instance's drain completes as it starts; a group watching its lifecycle waits
+        // reads the log, so a completion missing from it would keep an instance waiting.
+        let mut e =
+            steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 1)]);
+        let empty =
+            (0..2).map(|n| InstanceId(n as u32)).find(|id| e.instances[id.index()].tasks.is_empty()).expect("one is empty");
+        let arn = e.instance_arn(empty);
+        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: vec![arn],
+            status: "DRAINING".into(),
+        }))
+        .expect("drains");
+        assert!(e.instances[empty.index()].drain.completed_at_ms().is_some(), "an empty instance's drain completes");
+        assert_eq!(e.instances.drains_completed_since(0), &[empty]);
+        check_invariants(&e).expect("logged");
+        e.instances.drained_order_mut_for_test().clear();
+        assert_eq!(violated(&e), "drains-completed");
     }
 
     #[test]

@@ -664,6 +664,13 @@ impl Engine {
         self.instances.drains_completed()
     }
 
+    /// The container instances whose drain completed after the first `seen`
+    /// ([`Self::drains_completed`] when the caller last looked), in that order; an instance
+    /// drained twice is there twice.
+    pub fn drains_completed_since(&self, seen: u64) -> &[InstanceId] {
+        self.instances.drains_completed_since(seen)
+    }
+
     /// How many signals EC2 has given Spot Instances so far (each rebalance recommendation and
     /// each interruption notice once). It only grows: a caller watching the instances' signals
     /// ([`InstanceView::spot_signal`]) looks at them again only when it moved.

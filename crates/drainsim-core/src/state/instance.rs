@@ -499,8 +499,10 @@ pub(crate) struct Instances {
     /// The instances that became INACTIVE, in that order (`became_inactive` of them): a watcher
     /// of a set of instances (a Spot group) reads those since it last looked, not its whole set.
     inactive_order: Vec<Id>,
-    /// How many drains have completed so far (an instance drained twice counts twice).
-    drains_completed: u64,
+    /// The instances whose drain completed, in that order (an instance drained twice is there
+    /// twice): a watcher of some drains (an Auto Scaling group's lifecycle waits) reads those
+    /// since it last looked, not every instance it watches.
+    drained_order: Vec<Id>,
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -541,7 +543,7 @@ impl crate::infra::recycle::Recycle for Instances {
             disconnected_active,
             became_inactive,
             inactive_order,
-            drains_completed,
+            drained_order,
         } = fresh;
         self.records.reset_to(records);
         self.uuids = uuids;
@@ -560,7 +562,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.disconnected_active = disconnected_active;
         self.became_inactive = became_inactive;
         self.inactive_order = inactive_order;
-        self.drains_completed = drains_completed;
+        self.drained_order = drained_order;
     }
 }
 
@@ -588,13 +590,18 @@ impl Instances {
             disconnected_active: Default::default(),
             became_inactive: 0,
             inactive_order: Vec::new(),
-            drains_completed: 0,
+            drained_order: Vec::new(),
         }
     }
 
     /// How many drains have completed so far.
     pub(crate) fn drains_completed(&self) -> u64 {
-        self.drains_completed
+        self.drained_order.len() as u64
+    }
+
+    /// The instances whose drain completed after the first `seen` completions, in that order.
+    pub(crate) fn drains_completed_since(&self, seen: u64) -> &[Id] {
+        &self.drained_order[usize::try_from(seen).expect("fewer than 2^64 drains").min(self.drained_order.len())..]
     }
 
     /// How many instances have become INACTIVE so far.
@@ -965,6 +972,12 @@ impl Instances {
         unsequenced == 0 && sequenced.and_then(|s| s.front()).is_none_or(|(seq, _)| *seq >= barrier)
     }
 
+    /// The log of drain completions to corrupt, for the tests of the invariant checker.
+    #[cfg(test)]
+    pub(crate) fn drained_order_mut_for_test(&mut self) -> &mut Vec<Id> {
+        &mut self.drained_order
+    }
+
     /// An instance record to corrupt, for the tests of the invariant checker.
     #[cfg(test)]
     pub(crate) fn record_mut_for_test(&mut self, id: Id) -> &mut InstanceState {
@@ -1012,19 +1025,15 @@ impl Instances {
         let i = &mut self.records[id.index()];
         i.apply_contribution(old, new);
         if i.note_drain_progress(now_ms) {
-            self.count_drain_completed();
+            self.drained_order.push(id);
         }
     }
 
     /// Notes the progress of the instance's drain at `now_ms`.
     pub(crate) fn note_drain_progress(&mut self, id: Id, now_ms: SimTimeMs) {
         if self.records[id.index()].note_drain_progress(now_ms) {
-            self.count_drain_completed();
+            self.drained_order.push(id);
         }
-    }
-
-    fn count_drain_completed(&mut self) {
-        self.drains_completed = self.drains_completed.checked_add(1).expect("one completion per drain");
     }
 
     /// Changes the remaining resources; returns the instance's placement key before and after.

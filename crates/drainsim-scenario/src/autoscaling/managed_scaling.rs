@@ -31,7 +31,7 @@ use drainsim_core::managed_scaling::{
 use drainsim_core::Engine;
 
 use super::{
-    alive, drained, finish_terminations, next_move_ms, next_timeout, register_due, resize, runs_non_daemon_task, wait_over,
+    alive, finish_terminations, next_member_move_ms, note_drains, register_due, resize, runs_non_daemon_task, waits_over,
 };
 use super::{next_expiry_ms, next_rebalancing_ms, rebalance_capacity, replace_expired};
 use super::{AutoScaling, Group, Lifecycle};
@@ -171,7 +171,7 @@ pub(super) fn acts_in_background(g: &Group) -> bool {
 }
 
 impl crate::driver::Background for AutoScaling {
-    fn next_time(&self, engine: &Engine) -> Option<u64> {
+    fn next_time(&mut self, engine: &Engine) -> Option<u64> {
         if !self.any_in_background {
             return None;
         }
@@ -196,12 +196,7 @@ impl crate::driver::Background for AutoScaling {
     /// drain that ends its wait is complete (the tooling of its hook, or ECS's managed draining,
     /// completes the lifecycle action then).
     fn wakes_on_drain_completion(&self) -> bool {
-        self.groups.iter().any(|g| {
-            !g.busy
-                && acts_in_background(g)
-                && super::drains_on_termination(g)
-                && g.members.moving().any(|k| matches!(g.members[k].lifecycle, Lifecycle::TerminatingWait { .. }))
-        })
+        self.groups.iter().any(|g| !g.busy && acts_in_background(g) && super::drains_on_termination(g) && g.members.any_waiting())
     }
 }
 
@@ -210,7 +205,7 @@ impl AutoScaling {
     /// over of a managed group (now, for a wait its drain just ended), and the next datapoint
     /// while the engine is busy or a datapoint now would change something. None once every managed
     /// group is settled and the engine quiet: nothing would change.
-    fn background_next_time(&self, engine: &Engine) -> Option<u64> {
+    fn background_next_time(&mut self, engine: &Engine) -> Option<u64> {
         let now = engine.now_ms();
         let mut next: Option<u64> = None;
         let mut soonest = |t: u64| next = Some(next.map_or(t, |n: u64| n.min(t)));
@@ -220,7 +215,7 @@ impl AutoScaling {
         if self.groups.iter().any(|g| !g.busy && g.spec.spot.is_some() && g.inactive_seen != deregistered) {
             soonest(now);
         }
-        for g in self.groups.iter().filter(|g| !g.busy && acts_in_background(g)) {
+        for g in self.groups.iter_mut().filter(|g| !g.busy && acts_in_background(g)) {
             if let Some(t) = next_rebalancing_ms(g, engine, now) {
                 soonest(t);
             }
@@ -228,23 +223,15 @@ impl AutoScaling {
                 soonest(t);
             }
             let moving = g.members.any_moving();
-            for m in g.members.moving().map(|k| &g.members[k]) {
-                // A wait its drain just ended is over now; else the member's own next move
-                // ([`next_move_ms`]: its registration, or a hook's next timeout).
-                match m.lifecycle {
-                    Lifecycle::TerminatingWait { since_ms } => {
-                        let drained = drained(g, engine, m);
-                        let over = wait_over(g, since_ms, drained, now).then_some(now);
-                        if let Some(t) = over.or_else(|| next_timeout(g, since_ms, drained, now)) {
-                            soonest(t.max(now));
-                        }
-                    }
-                    _ => {
-                        if let Some(t) = next_move_ms(g, m, engine, now) {
-                            soonest(t.max(now));
-                        }
-                    }
-                }
+            // A wait over (its drain just ended it) is over now; else the members' own next move
+            // ([`next_member_move_ms`]: a registration, or a hook's next timeout). The drains
+            // completed since the group last looked are taken in first.
+            note_drains(g, engine);
+            if g.members.any_waiting() && !waits_over(g, engine, now).is_empty() {
+                soonest(now);
+            }
+            if let Some(t) = next_member_move_ms(g, now) {
+                soonest(t.max(now));
             }
             let Some(scaler) = &g.scaler else { continue };
             if moving || !engine.is_quiet() || !settled(g, scaler, engine) {

@@ -1,8 +1,8 @@
 //! A group's members, and the indexes its moves read instead of scanning every member it ever
-//! had: the members still there (not Terminated), those that move by themselves (Pending or in
-//! `Terminating:Wait`), the InService ones by launch time (the order a maximum instance lifetime
-//! makes them due in) and by the end of their warmup, those being replaced, the Pending count, and
-//! the counts of the members that count toward the group's capacity — in all, by purchase option
+//! had: the members still there (not Terminated), those that move by themselves (Pending by their
+//! registration, in `Terminating:Wait` by the start of their wait, and of those the ones whose
+//! drain the group saw complete), the InService ones by launch time (the order a maximum instance
+//! lifetime makes them due in) and by the end of their warmup, those being replaced, and the counts of the members that count toward the group's capacity — in all, by purchase option
 //! and by zone — and a log of the members changed, from which a refresh keeps counts of its own.
 //! A move of a group then costs what it touches, not what the group launched over the run (issue
 //! 17: no operation's cost may grow with the cluster beyond a logarithm).
@@ -21,8 +21,17 @@ pub(super) struct Members {
     all: Vec<Member>,
     /// Members not Terminated.
     live: BTreeSet<usize>,
-    /// Members Pending or in `Terminating:Wait`: those with a move of their own to make.
-    moving: BTreeSet<usize>,
+    /// Pending members by when they register (`Lifecycle::Pending::register_at_ms`), then index:
+    /// those due at a moment are a prefix, and how many are Pending its length.
+    registering: BTreeSet<(u64, usize)>,
+    /// Members in `Terminating:Wait` by the start of their wait
+    /// (`Lifecycle::TerminatingWait::since_ms`), then index: a hook's timeout ends the waits of a
+    /// prefix, and the next timeout is the first after a cut.
+    waiting: BTreeSet<(u64, usize)>,
+    /// Of them, those marked drained ([`Self::mark_drained`]: the group saw their drain complete),
+    /// by the same key: a superset of those whose drain is complete now (a drain restarted after
+    /// it completed stays marked), so each reader asks the engine again.
+    drained_waiting: BTreeSet<(u64, usize)>,
     /// InService members not being replaced, by launch time then index: oldest first.
     in_service_by_launch: BTreeSet<(i64, usize)>,
     /// Members being replaced ([`Member::rebalancing`]) whose replacement may still matter: one is
@@ -38,8 +47,6 @@ pub(super) struct Members {
     /// Every member by name (a container instance's name is its member's): a Spot group finds the
     /// members among the instances that became INACTIVE without a walk of its members.
     by_name: BTreeMap<String, usize>,
-    /// How many members are Pending.
-    pending: u32,
     /// InService members (being replaced or not) by the end of their warmup
     /// (`Lifecycle::InService::healthy_at_ms`), then index: how many are healthy at a moment,
     /// whether any is still warming up and when the next one is done read from it.
@@ -171,14 +178,63 @@ impl Members {
         self.live.iter().copied()
     }
 
-    /// The members Pending or in `Terminating:Wait`, in launch order.
-    pub(super) fn moving(&self) -> impl Iterator<Item = usize> + '_ {
-        self.moving.iter().copied()
-    }
-
     /// Whether a member is Pending or in `Terminating:Wait`.
     pub(super) fn any_moving(&self) -> bool {
-        !self.moving.is_empty()
+        !self.registering.is_empty() || !self.waiting.is_empty()
+    }
+
+    /// The Pending members due to register at `now`, in launch order.
+    pub(super) fn registrations_due(&self, now: u64) -> Vec<usize> {
+        let mut due: Vec<usize> = self.registering.range(..=(now, usize::MAX)).map(|&(_, k)| k).collect();
+        due.sort_unstable();
+        due
+    }
+
+    /// When the next Pending member registers.
+    pub(super) fn next_registration_ms(&self) -> Option<u64> {
+        self.registering.first().map(|&(t, _)| t)
+    }
+
+    /// Whether a member is in `Terminating:Wait`.
+    pub(super) fn any_waiting(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
+    /// The members in `Terminating:Wait` since `cut` or before, earliest first.
+    pub(super) fn waiting_since_at_most(&self, cut: u64) -> impl Iterator<Item = usize> + '_ {
+        self.waiting.range(..=(cut, usize::MAX)).map(|&(_, k)| k)
+    }
+
+    /// When the first member in `Terminating:Wait` since after `cut` (any, with None) began its
+    /// wait.
+    pub(super) fn first_waiting_since_after(&self, cut: Option<u64>) -> Option<u64> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        match cut {
+            Some(cut) => self.waiting.range((Excluded((cut, usize::MAX)), Unbounded)).next(),
+            None => self.waiting.first(),
+        }
+        .map(|&(since, _)| since)
+    }
+
+    /// The members in `Terminating:Wait` marked drained since `cut` or before, earliest first.
+    pub(super) fn drained_waiting_since_at_most(&self, cut: u64) -> impl Iterator<Item = usize> + '_ {
+        self.drained_waiting.range(..=(cut, usize::MAX)).map(|&(_, k)| k)
+    }
+
+    /// Member `k`, in `Terminating:Wait`, is marked drained: the group saw its drain complete.
+    pub(super) fn mark_drained(&mut self, k: usize) {
+        let Lifecycle::TerminatingWait { since_ms } = self.all[k].lifecycle else {
+            panic!("member {} marked drained is in Terminating:Wait", self.all[k].name)
+        };
+        self.drained_waiting.insert((since_ms, k));
+    }
+
+    /// Member `k`, marked drained, is drained no more (its drain restarted).
+    pub(super) fn unmark_drained(&mut self, k: usize) {
+        let Lifecycle::TerminatingWait { since_ms } = self.all[k].lifecycle else {
+            panic!("member {} unmarked is in Terminating:Wait", self.all[k].name)
+        };
+        assert!(self.drained_waiting.remove(&(since_ms, k)), "member {} was marked drained", self.all[k].name);
     }
 
     /// The members being replaced whose replacement may still matter, in launch order (a
@@ -195,7 +251,7 @@ impl Members {
 
     /// How many members are Pending.
     pub(super) fn pending(&self) -> u32 {
-        self.pending
+        u32::try_from(self.registering.len()).expect("a group holds fewer than 2^32 members")
     }
 
     /// How many members are InService.
@@ -218,7 +274,7 @@ impl Members {
 
     /// Whether a member is Pending, or InService within its warmup, at `now`.
     pub(super) fn warming_up(&self, now: u64) -> bool {
-        self.pending > 0 || self.in_service_by_warmup.last().is_some_and(|&(t, _)| t > now)
+        !self.registering.is_empty() || self.in_service_by_warmup.last().is_some_and(|&(t, _)| t > now)
     }
 
     /// The members added or changed since the reader had read `seen` of the changes, and how many
@@ -256,19 +312,16 @@ impl Members {
         if m.lifecycle != Lifecycle::Terminated {
             self.live.insert(k);
         }
-        if matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::TerminatingWait { .. }) {
-            self.moving.insert(k);
-        }
         if matches!(m.lifecycle, Lifecycle::InService { .. }) && m.rebalancing.is_none() {
             self.in_service_by_launch.insert((m.launch_time_ms, k));
         }
-        match m.lifecycle {
-            Lifecycle::Pending { .. } => self.pending = self.pending.checked_add(1).expect("fewer than 2^32 members"),
-            Lifecycle::InService { healthy_at_ms } => {
-                assert!(self.in_service_by_warmup.insert((healthy_at_ms, k)), "indexed once")
-            }
-            _ => {}
-        }
+        let indexed = match m.lifecycle {
+            Lifecycle::Pending { register_at_ms } => self.registering.insert((register_at_ms, k)),
+            Lifecycle::InService { healthy_at_ms } => self.in_service_by_warmup.insert((healthy_at_ms, k)),
+            Lifecycle::TerminatingWait { since_ms } => self.waiting.insert((since_ms, k)),
+            Lifecycle::Terminated => true,
+        };
+        assert!(indexed, "member {} indexed once", m.name);
         if counts_toward_capacity(m) {
             self.alive = self.alive.checked_add(1).expect("a group holds fewer than 2^32 members");
             self.on_demand_alive += u32::from(!m.spot);
@@ -280,15 +333,17 @@ impl Members {
     fn unindex(&mut self, k: usize) {
         let m = &self.all[k];
         self.live.remove(&k);
-        self.moving.remove(&k);
         self.in_service_by_launch.remove(&(m.launch_time_ms, k));
-        match m.lifecycle {
-            Lifecycle::Pending { .. } => self.pending = self.pending.checked_sub(1).expect("a Pending member was counted"),
-            Lifecycle::InService { healthy_at_ms } => {
-                assert!(self.in_service_by_warmup.remove(&(healthy_at_ms, k)), "an InService member was indexed")
+        let unindexed = match m.lifecycle {
+            Lifecycle::Pending { register_at_ms } => self.registering.remove(&(register_at_ms, k)),
+            Lifecycle::InService { healthy_at_ms } => self.in_service_by_warmup.remove(&(healthy_at_ms, k)),
+            Lifecycle::TerminatingWait { since_ms } => {
+                self.drained_waiting.remove(&(since_ms, k));
+                self.waiting.remove(&(since_ms, k))
             }
-            _ => {}
-        }
+            Lifecycle::Terminated => true,
+        };
+        assert!(unindexed, "member {} was indexed", m.name);
         if counts_toward_capacity(m) {
             self.alive = self.alive.checked_sub(1).expect("an alive member was counted");
             self.on_demand_alive = self.on_demand_alive.checked_sub(u32::from(!m.spot)).expect("an On-Demand member was counted");
@@ -304,11 +359,20 @@ impl Members {
         let scan =
             |f: &dyn Fn(&Member) -> bool| -> BTreeSet<usize> { (0..self.all.len()).filter(|&k| f(&self.all[k])).collect() };
         assert_eq!(self.live, scan(&|m| m.lifecycle != Lifecycle::Terminated), "live members");
-        assert_eq!(
-            self.moving,
-            scan(&|m| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::TerminatingWait { .. })),
-            "moving members"
-        );
+        let by_time = |f: &dyn Fn(Lifecycle) -> Option<u64>| -> BTreeSet<(u64, usize)> {
+            (0..self.all.len()).filter_map(|k| f(self.all[k].lifecycle).map(|t| (t, k))).collect()
+        };
+        let registering = by_time(&|l| match l {
+            Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
+            _ => None,
+        });
+        assert_eq!(self.registering, registering, "Pending members by registration");
+        let waiting = by_time(&|l| match l {
+            Lifecycle::TerminatingWait { since_ms } => Some(since_ms),
+            _ => None,
+        });
+        assert_eq!(self.waiting, waiting, "members in Terminating:Wait by the start of their wait");
+        assert!(self.drained_waiting.is_subset(&self.waiting), "members marked drained are in Terminating:Wait");
         let in_service: BTreeSet<(i64, usize)> =
             scan(&|m| matches!(m.lifecycle, Lifecycle::InService { .. }) && m.rebalancing.is_none())
                 .into_iter()
@@ -322,7 +386,6 @@ impl Members {
             })
             .collect();
         assert_eq!(self.in_service_by_warmup, by_warmup, "InService members by the end of their warmup");
-        assert_eq!(self.pending as usize, scan(&|m| matches!(m.lifecycle, Lifecycle::Pending { .. })).len(), "Pending members");
         assert!(self.changes.len() >= self.all.len(), "every member added is a change");
         assert!(self.replacing.iter().all(|&k| self.all[k].rebalancing.is_some()), "members being replaced");
         assert!(
@@ -349,7 +412,7 @@ mod tests {
             name: format!("asg-{n}"),
             zone: ["a", "b", "c"][zone].to_string(),
             template: crate::format::LaunchTemplateSpec { launch_template_name: "node".into(), version: "1".into() },
-            lifecycle: Lifecycle::Pending { register_at_ms: 0 },
+            lifecycle: Lifecycle::Pending { register_at_ms: launch_time_ms.unsigned_abs() },
             protected: false,
             spot,
             launched_at_ms: None,
@@ -366,7 +429,7 @@ mod tests {
         /// an illegal lifecycle change is refused.
         #[test]
         fn indexes_follow_every_change(
-            ops in prop::collection::vec((0u8..6, 0usize..64, 0usize..3, any::<bool>(), -5i64..5), 1..120),
+            ops in prop::collection::vec((0u8..8, 0usize..64, 0usize..3, any::<bool>(), -5i64..5), 1..120),
         ) {
             let mut members = Members::new(vec![member(0, 0, false, 0)]);
             let mut now = 0u64;
@@ -394,6 +457,8 @@ mod tests {
                         now += 1;
                         members.forget_finished_replacements(now);
                     }
+                    6 if matches!(lifecycle, Lifecycle::TerminatingWait { .. }) => members.mark_drained(k),
+                    7 if members.drained_waiting_since_at_most(u64::MAX).any(|d| d == k) => members.unmark_drained(k),
                     5 if lifecycle == Lifecycle::Terminated => {
                         let back = [Lifecycle::Pending { register_at_ms: 0 }, Lifecycle::InService { healthy_at_ms: 0 }, Lifecycle::TerminatingWait { since_ms: 0 }];
                         prop_assert!(back.iter().all(|&to| !legal_transition(lifecycle, to)), "a Terminated member stays Terminated");
@@ -406,6 +471,19 @@ mod tests {
                 prop_assert_eq!(members.warming_up(now), pending || in_service(&|t| t > now));
                 let healthy = members.iter().filter(|m| matches!(m.lifecycle, Lifecycle::InService { healthy_at_ms } if healthy_at_ms <= now)).count();
                 prop_assert_eq!(members.healthy_at(now) as usize, healthy);
+                // The moving members' ranges are what a scan finds.
+                let scan = |f: &dyn Fn(Lifecycle) -> bool| -> Vec<usize> { (0..members.len()).filter(|&k| f(members[k].lifecycle)).collect() };
+                let due = scan(&|l| matches!(l, Lifecycle::Pending { register_at_ms } if register_at_ms <= now));
+                prop_assert_eq!(members.registrations_due(now), due);
+                let next_registration = members.iter().filter_map(|m| match m.lifecycle { Lifecycle::Pending { register_at_ms } => Some(register_at_ms), _ => None }).min();
+                prop_assert_eq!(members.next_registration_ms(), next_registration);
+                let cut = now.saturating_sub(1);
+                let mut waited: Vec<usize> = members.waiting_since_at_most(cut).collect();
+                waited.sort_unstable();
+                prop_assert_eq!(waited, scan(&|l| matches!(l, Lifecycle::TerminatingWait { since_ms } if since_ms <= cut)));
+                let after = members.iter().filter_map(|m| match m.lifecycle { Lifecycle::TerminatingWait { since_ms } if since_ms > cut => Some(since_ms), _ => None }).min();
+                prop_assert_eq!(members.first_waiting_since_after(Some(cut)), after);
+                prop_assert_eq!(members.any_waiting(), !scan(&|l| matches!(l, Lifecycle::TerminatingWait { .. })).is_empty());
             }
         }
     }

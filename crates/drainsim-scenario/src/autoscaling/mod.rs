@@ -128,6 +128,9 @@ struct Group {
     /// Its members of time 0 were found by their container instance's ID
     /// ([`Group::resolve_instances_once`]).
     instances_resolved: bool,
+    /// `Engine::drains_completed` when it last looked for members in `Terminating:Wait` whose
+    /// drain completed ([`note_drains`]).
+    drains_seen: u64,
 }
 
 impl Group {
@@ -242,6 +245,7 @@ impl AutoScaling {
                 terminations: Vec::new(),
                 acts_on_requests: false,
                 instances_resolved: false,
+                drains_seen: 0,
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
@@ -451,7 +455,7 @@ impl AutoScaling {
             if paused_until.is_some_and(|t| t <= now) {
                 paused_until = None;
             }
-            let new_instances = refreshed_instances(&counts, g, first_launch, held_above_desired, instances_to_update, now);
+            let new_instances = refreshed_instances(&mut counts, g, first_launch, held_above_desired, instances_to_update, now);
             reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, new_instances, warming, now, checkpoint_delay_ms);
             let paused = paused_until.is_some();
             let allowed = checkpoints[checkpoint];
@@ -528,7 +532,7 @@ impl AutoScaling {
             // (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html>),
             // even while the old instance it stands for waits in Terminating:Wait. Neither
             // `PercentageComplete` nor `InstancesToUpdate` goes back.
-            let updated = refreshed_instances(&counts, g, first_launch, held_above_desired, instances_to_update, now);
+            let updated = refreshed_instances(&mut counts, g, first_launch, held_above_desired, instances_to_update, now);
             let percent = (updated * 100).checked_div(instances_to_update).unwrap_or(100).max(record.percentage_complete);
             record.instances_to_update = record.instances_to_update.min(instances_to_update - updated);
             if percent != record.percentage_complete {
@@ -553,10 +557,8 @@ impl AutoScaling {
             // timeout, or a drain completing.
             // (A live member's next move: the end of an InService member's warmup, or a Pending or
             // Terminating:Wait member's own.)
-            let next = g
-                .members
-                .moving()
-                .filter_map(|k| next_move_ms(g, &g.members[k], engine, now))
+            let next = next_member_move_ms(g, now)
+                .into_iter()
                 .chain(g.members.warming_after(now).next().map(|(healthy_at_ms, _)| healthy_at_ms))
                 .chain(paused_until)
                 .min();
@@ -590,14 +592,12 @@ impl AutoScaling {
                 timed_out = true;
                 break;
             };
-            let draining = ended_by_drain(g, engine, now);
             let end = driver.end_time_ms();
             if now >= end {
                 timed_out = true;
                 break;
             }
-            let until = next.min(end);
-            driver.wait_until(engine, until - now, |e| draining.iter().any(|&i| drain_complete(e, i)))?;
+            wait_for_moment(driver, gi, engine, now, next.min(end), |_| false)?;
             // Only a bound that cut the wait short ends the step (`Driver::bounded`, which ends the
             // run too): `bound_reached` also holds when the count is at the bound with an event
             // pending later, which the wait did not need.
@@ -677,27 +677,19 @@ impl AutoScaling {
             if error.is_some() {
                 break;
             }
-            let next = g
-                .members
-                .moving()
-                .filter_map(|k| next_move_ms(g, &g.members[k], engine, now))
-                .chain(next_rebalancing_ms(g, engine, now))
-                .min();
+            let next = next_member_move_ms(g, now).into_iter().chain(next_rebalancing_ms(g, engine, now)).min();
             let Some(next) = next else {
                 held_by_protection = alive(g).saturating_sub(desired);
                 break;
             };
             // A Spot signal wakes a group with Capacity Rebalancing at once.
             let (rebalancing, signals) = (g.spec.capacity_rebalance, engine.spot_signals());
-            let draining = ended_by_drain(g, engine, now);
             let end = driver.end_time_ms();
             if now >= end {
                 timed_out = true;
                 break;
             }
-            driver.wait_until(engine, next.min(end) - now, |e| {
-                draining.iter().any(|&i| drain_complete(e, i)) || (rebalancing && e.spot_signals() != signals)
-            })?;
+            wait_for_moment(driver, gi, engine, now, next.min(end), |e| rebalancing && e.spot_signals() != signals)?;
             // Only a bound that cut the wait short ends the step (`Driver::bounded`, which ends the
             // run too): `bound_reached` also holds when the count is at the bound with an event
             // pending later, which the wait did not need.
@@ -956,14 +948,10 @@ fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
     lost_members.len()
 }
 
-/// When member `m` next moves by itself: its registration (Pending), or the next timeout of a
-/// hook holding it that changes something (`Terminating:Wait`, [`next_timeout`]).
-fn next_move_ms(g: &Group, m: &Member, engine: &Engine, now: u64) -> Option<u64> {
-    match m.lifecycle {
-        Lifecycle::Pending { register_at_ms } => Some(register_at_ms),
-        Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, drained(g, engine, m), now),
-        _ => None,
-    }
+/// When a member next moves by itself: the first registration due (Pending), or the next timeout
+/// of a hook holding one in `Terminating:Wait` that changes something ([`next_wait_timeout`]).
+fn next_member_move_ms(g: &Group, now: u64) -> Option<u64> {
+    g.members.next_registration_ms().into_iter().chain(next_wait_timeout(g, now)).min()
 }
 
 /// Whether the group may terminate member `k` in a scale in: alive ([`counts_toward_capacity`])
@@ -1423,12 +1411,7 @@ fn register_due(
     warmup_ms: u64,
     error: &mut Option<EcsError>,
 ) {
-    let due: Vec<usize> = g
-        .members
-        .moving()
-        .filter(|&k| matches!(g.members[k].lifecycle, Lifecycle::Pending { register_at_ms } if register_at_ms <= now))
-        .collect();
-    for k in due {
+    for k in g.members.registrations_due(now) {
         let m = &g.members[k];
         let shape =
             loaded.scenario.asg_members_with_provider(&g.spec, vec![g.spec.member(&m.name, &m.zone, &m.template, m.spot)]);
@@ -1453,19 +1436,91 @@ fn register_due(
     }
 }
 
-/// Instances in `Terminating:Wait` whose wait is over ([`wait_over`]) are terminated.
+/// Instances in `Terminating:Wait` whose wait is over ([`waits_over`]) are terminated, in launch
+/// order.
 fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) {
-    let waiting: Vec<usize> = g.members.moving().collect();
-    for k in waiting {
-        if let Lifecycle::TerminatingWait { since_ms } = g.members[k].lifecycle {
-            if wait_over(g, since_ms, drained(g, engine, &g.members[k]), now) {
-                if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
-                    *error = Some(e);
-                }
-                g.members.set_lifecycle(k, Lifecycle::Terminated);
+    note_drains(g, engine);
+    for k in waits_over(g, engine, now) {
+        if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
+            *error = Some(e);
+        }
+        g.members.set_lifecycle(k, Lifecycle::Terminated);
+    }
+}
+
+/// The group takes in the drains completed since it last looked: each member in
+/// `Terminating:Wait` whose drain counts for its hooks ([`drained`]) is marked drained, so that
+/// which waits a drain ends is read from the marks, not asked of every member at every moment (a
+/// member that enters the wait already drained is marked by [`begin_termination`]). A mark whose
+/// drain restarted is dropped when read ([`drained_waits`]).
+fn note_drains(g: &mut Group, engine: &Engine) {
+    let completed = engine.drains_completed();
+    if g.drains_seen == completed {
+        return;
+    }
+    if drains_on_termination(g) && g.members.any_waiting() {
+        for &id in engine.drains_completed_since(g.drains_seen) {
+            let Some(k) = g.members.named(engine.instance(id).name()) else { continue };
+            if matches!(g.members[k].lifecycle, Lifecycle::TerminatingWait { .. }) && drained(g, engine, &g.members[k]) {
+                g.members.mark_drained(k);
             }
         }
     }
+    g.drains_seen = completed;
+}
+
+/// The least time a member has been in `Terminating:Wait` from which its wait is over
+/// ([`wait_over`]), its drain complete or not (`drained`); None if it never is. Whether a wait is
+/// over depends on how long it has lasted alone and changes only when a hook times out, so the
+/// waits over at a moment are those begun at or before a cut.
+fn wait_over_after_ms(g: &Group, drained: bool) -> Option<u64> {
+    let own = g.termination_hook.as_ref().map(|h| h.wait_limit_ms());
+    let managed = managed_draining(g).then_some(MANAGED_DRAINING_LIMIT_MS);
+    let mut lasted: Vec<u64> = [Some(0), own, managed].into_iter().flatten().collect();
+    lasted.sort_unstable();
+    lasted.into_iter().find(|&t| wait_over(g, 0, drained, t))
+}
+
+/// The members marked drained ([`note_drains`]) in `Terminating:Wait` since `cut` or before whose
+/// drain still counts ([`drained`]); a mark whose drain restarted is dropped.
+fn drained_waits(g: &mut Group, engine: &Engine, cut: u64) -> Vec<usize> {
+    let marked: Vec<usize> = g.members.drained_waiting_since_at_most(cut).collect();
+    let (still, restarted): (Vec<usize>, Vec<usize>) = marked.into_iter().partition(|&k| drained(g, engine, &g.members[k]));
+    for k in restarted {
+        g.members.unmark_drained(k);
+    }
+    still
+}
+
+/// The members in `Terminating:Wait` whose wait is over at `now`, in launch order: those that have
+/// waited long enough for it to be over undrained, and of those marked drained, those that have
+/// waited long enough for it to be over drained ([`wait_over_after_ms`]).
+fn waits_over(g: &mut Group, engine: &Engine, now: u64) -> Vec<usize> {
+    let cut = |g: &Group, drained: bool| wait_over_after_ms(g, drained).and_then(|t| now.checked_sub(t));
+    let mut over: Vec<usize> = cut(g, false).map(|c| g.members.waiting_since_at_most(c).collect()).unwrap_or_default();
+    if let Some(c) = cut(g, true) {
+        over.extend(drained_waits(g, engine, c));
+    }
+    over.sort_unstable();
+    over.dedup();
+    #[cfg(debug_assertions)]
+    {
+        // Every drained member is marked: the same as asking each member.
+        let asked: Vec<usize> = (0..g.members.len())
+            .filter(|&k| match g.members[k].lifecycle {
+                Lifecycle::TerminatingWait { since_ms } => wait_over(g, since_ms, drained(g, engine, &g.members[k]), now),
+                _ => false,
+            })
+            .collect();
+        assert_eq!(over, asked, "the waits over at {now} are those each member's hooks end");
+    }
+    over
+}
+
+/// Whether a member's wait would be over at `now` from its drain's completion, it having waited
+/// since `since_ms`: the drains a step waits for are those of the members for which this holds.
+fn drain_ends_wait(g: &Group, since_ms: u64, now: u64) -> bool {
+    drains_on_termination(g) && wait_over_after_ms(g, true).and_then(|t| now.checked_sub(t)).is_some_and(|cut| since_ms <= cut)
 }
 
 /// The instance is drained when the group terminates it: by ECS when the group's capacity
@@ -1517,7 +1572,7 @@ fn wait_over(g: &Group, since_ms: u64, drained: bool, now: u64) -> bool {
 
 /// The next time after `now` a hook of an instance in `Terminating:Wait` since `since_ms` times out
 /// and that changes something: it ends the wait, its drain complete or not (`drained`), or from
-/// then on the drain's completion would end it ([`ended_by_drain`]: the group's own `CONTINUE`
+/// then on the drain's completion would end it ([`drain_ends_wait`]: the group's own `CONTINUE`
 /// hook that ignores the drain times out while ECS's waits for it). A timeout that changes
 /// nothing is no time to wake at.
 fn next_timeout(g: &Group, since_ms: u64, drained: bool, now: u64) -> Option<u64> {
@@ -1530,25 +1585,96 @@ fn next_timeout(g: &Group, since_ms: u64, drained: bool, now: u64) -> Option<u64
         .min()
 }
 
+/// The next time after `now` a hook of a member in `Terminating:Wait` times out and that changes
+/// something ([`next_timeout`]), over every such member, read from the members by the start of
+/// their wait. For each hook's limit the members for which its timeout changes something are those
+/// begun after a cut: its timeout is after `now`; and it ends the wait (whether it does depends on
+/// the limit alone), or the drain's completion would end the wait from then on but not before
+/// (which holds for the members that have not yet waited [`wait_over_after_ms`] drained). The
+/// members' drains are taken as not complete: a member whose completed drain does not end its
+/// wait now has the same next timeout either way (a timeout that ends a drained wait is one after
+/// which the drain's completion would end it), and one whose drain ends it now is terminated at
+/// this moment, or, having entered the wait at this moment, ends the step's wait at once.
+fn next_wait_timeout(g: &Group, now: u64) -> Option<u64> {
+    let own = g.termination_hook.as_ref().map(|h| h.wait_limit_ms());
+    let managed = managed_draining(g).then_some(MANAGED_DRAINING_LIMIT_MS);
+    let drained_over_after = wait_over_after_ms(g, true);
+    let next = own
+        .into_iter()
+        .chain(managed)
+        .filter_map(|limit| {
+            // Members since after `now - limit` time out after `now`.
+            let times_out_later = now.checked_sub(limit);
+            let cut = if wait_over(g, 0, false, limit) {
+                times_out_later
+            } else if wait_over(g, 0, true, limit) {
+                // …and have not waited long enough for the drain to end the wait now.
+                let drain_ends_it_now = drained_over_after.and_then(|t| now.checked_sub(t));
+                times_out_later.max(drain_ends_it_now)
+            } else {
+                return None;
+            };
+            g.members.first_waiting_since_after(cut).map(|since| since.saturating_add(limit))
+        })
+        .min();
+    #[cfg(debug_assertions)]
+    {
+        let asked = (0..g.members.len())
+            .filter_map(|k| match g.members[k].lifecycle {
+                Lifecycle::TerminatingWait { since_ms } => next_timeout(g, since_ms, false, now),
+                _ => None,
+            })
+            .min();
+        assert_eq!(next, asked, "the next hook timeout after {now} is each member's soonest");
+    }
+    next
+}
+
 /// Whether the drain of member `name` counts for its lifecycle hooks: complete, and started by
 /// the group's termination (managed draining or the tooling of its hook).
 fn drained(g: &Group, engine: &Engine, m: &Member) -> bool {
     drains_on_termination(g) && container_instance(engine, m).is_some_and(|i| drain_complete(engine, i.id()))
 }
 
-/// The instances in `Terminating:Wait` whose wait their drain's completion would end, at `now`: a
-/// run waits for those drains (a drain that would end no wait, as one the group's own hook
-/// ignores, wakes nothing).
-fn ended_by_drain(g: &Group, engine: &Engine, now: u64) -> Vec<drainsim_core::InstanceId> {
-    g.members
-        .moving()
-        .map(|k| &g.members[k])
-        .filter(|m| match m.lifecycle {
-            Lifecycle::TerminatingWait { since_ms } => drains_on_termination(g) && wait_over(g, since_ms, true, now),
-            _ => false,
-        })
-        .filter_map(|m| container_instance(engine, m).map(|i| i.id()))
-        .collect()
+/// A step acting on the group waits until `until` for the next moment something changes: it also
+/// ends at the completion of a drain that ends a member's wait ([`drain_ends_wait`] at `now`, the
+/// moment the wait begins; a drain that would end no wait, as one the group's own hook ignores,
+/// wakes nothing), or when `also` holds. Such a drain already complete (a member that entered the
+/// wait at this moment, its instance empty) ends it at once. The drains are read from the engine's
+/// log of completions: a completion that ends no wait goes on waiting.
+fn wait_for_moment(
+    driver: &mut ScenarioDriver,
+    gi: usize,
+    engine: &mut Engine,
+    now: u64,
+    until: u64,
+    also: impl Fn(&Engine) -> bool,
+) -> Result<(), ScenarioError> {
+    let g = &mut driver.background.groups[gi];
+    note_drains(g, engine);
+    let cut = wait_over_after_ms(g, true).and_then(|t| now.checked_sub(t));
+    if drains_on_termination(g) && cut.is_some_and(|c| !drained_waits(g, engine, c).is_empty()) {
+        return Ok(());
+    }
+    loop {
+        let seen = engine.drains_completed();
+        driver.wait_until(engine, until.saturating_sub(engine.now_ms()), |e| e.drains_completed() != seen || also(e))?;
+        if driver.bounded || engine.now_ms() >= until || also(engine) {
+            return Ok(());
+        }
+        let g = &driver.background.groups[gi];
+        let ends_a_wait = engine.drains_completed_since(seen).iter().any(|&id| {
+            g.members.named(engine.instance(id).name()).is_some_and(|k| {
+                let m = &g.members[k];
+                matches!(m.lifecycle, Lifecycle::TerminatingWait { since_ms } if drain_ends_wait(g, since_ms, now))
+                    && container_instance(engine, m).is_some_and(|i| i.id() == id)
+                    && drain_complete(engine, id)
+            })
+        });
+        if ends_a_wait {
+            return Ok(());
+        }
+    }
 }
 
 /// The group begins to terminate member `k`: into `Terminating:Wait` (set DRAINING when the group
@@ -1579,15 +1705,21 @@ fn begin_termination(
         return terminate(engine, caller, &g.spec, &name);
     }
     g.members.set_lifecycle(k, Lifecycle::TerminatingWait { since_ms: now });
+    let mut drain = Ok(());
     if matches!(path, TerminationPath::ManagedDraining | TerminationPath::LifecycleHookDrain) {
         let req = api::UpdateContainerInstancesStateRequest {
             cluster: g.spec.cluster.clone(),
             container_instances: vec![instance_arn(engine, &name)],
             status: "DRAINING".into(),
         };
-        engine.submit_as(caller, Request::UpdateContainerInstancesState(req))?;
+        drain = engine.submit_as(caller, Request::UpdateContainerInstancesState(req)).map(|_| ());
     }
-    Ok(())
+    // A drain that completed before the group last looked (an empty instance, or one drained
+    // before the group terminated it) is marked now ([`note_drains`]).
+    if drained(g, engine, &g.members[k]) {
+        g.members.mark_drained(k);
+    }
+    drain
 }
 
 /// Member `k` is protected from scale in: set so in the scenario (`protectedInstances`), or, with
@@ -1642,14 +1774,19 @@ fn reach_checkpoint(
 /// Scaling group that must be new instances before the checkpoint is considered reached"). Read
 /// from the refresh's counts and the members still warming up, not from the members.
 fn refreshed_instances(
-    counts: &RefreshCounts,
+    counts: &mut RefreshCounts,
     g: &Group,
     first_launch: usize,
     held_above_desired: u32,
     instances_to_update: u32,
     now: u64,
 ) -> u32 {
-    let warming_launches = g.members.warming_after(now).filter(|&(_, k)| k >= first_launch).count() as u32;
+    let warming_launches = counts.launches_warming_after(now);
+    debug_assert_eq!(
+        warming_launches as usize,
+        g.members.warming_after(now).filter(|&(_, k)| k >= first_launch).count(),
+        "the refresh's launches warming up at {now}"
+    );
     let warm_launches = counts.launches_in_service.checked_sub(warming_launches).expect("the launches warming up are InService");
     instances_updated(counts.begun, warm_launches, held_above_desired, instances_to_update)
 }
@@ -1670,6 +1807,11 @@ struct RefreshCounts {
     replaced: u32,
     alive_to_update: u32,
     launches_in_service: u32,
+    /// Of the refresh's launches InService, those not yet seen past their warmup, by its end
+    /// ([`Self::launches_warming_after`]), with the end of each one's warmup by member: a moment
+    /// reads how many are warming up without a walk of every member warming up.
+    launches_warming: std::collections::BTreeSet<(u64, usize)>,
+    launch_warmup_ends: BTreeMap<usize, u64>,
     /// The InService members to update that may go, kept while that is fixed (taken out for a
     /// moment's picks and put back); None while it follows the tasks (read before each pick).
     victims: Option<Victims>,
@@ -1691,6 +1833,8 @@ impl RefreshCounts {
             replaced: 0,
             alive_to_update: 0,
             launches_in_service: 0,
+            launches_warming: Default::default(),
+            launch_warmup_ends: BTreeMap::new(),
             victims: keep_victims.then(|| Victims::new(g, std::iter::empty())),
         }
     }
@@ -1744,6 +1888,18 @@ impl RefreshCounts {
                     _ => {}
                 }
             }
+            match (moved(Self::LAUNCH_IN_SERVICE), m.lifecycle) {
+                ((false, true), Lifecycle::InService { healthy_at_ms }) => {
+                    self.launches_warming.insert((healthy_at_ms, k));
+                    self.launch_warmup_ends.insert(k, healthy_at_ms);
+                }
+                ((true, false), _) => {
+                    if let Some(t) = self.launch_warmup_ends.remove(&k) {
+                        self.launches_warming.remove(&(t, k));
+                    }
+                }
+                _ => {}
+            }
             if let Some(victims) = &mut self.victims {
                 match moved(Self::ELIGIBLE) {
                     (false, true) => victims.insert(g, k),
@@ -1755,6 +1911,16 @@ impl RefreshCounts {
         self.seen = seen;
         #[cfg(debug_assertions)]
         self.check(g, engine, in_update, first_launch, may_go);
+    }
+
+    /// How many of the refresh's launches InService are still warming up at `now` (healthy only
+    /// after it). Those past their warmup leave the set for good: the clock only goes on.
+    fn launches_warming_after(&mut self, now: u64) -> u32 {
+        while let Some(&(t, k)) = self.launches_warming.first().filter(|&&(t, _)| t <= now) {
+            self.launches_warming.remove(&(t, k));
+            self.launch_warmup_ends.remove(&k);
+        }
+        u32::try_from(self.launches_warming.len()).expect("fewer than 2^32 members")
     }
 
     /// The counts and kept victims against a walk of the members (debug builds, after each
