@@ -423,7 +423,8 @@ impl AutoScaling {
         let mut error = None;
         let mut timed_out = false;
         // Which members to update may go is fixed for the refresh unless managed termination
-        // protection makes it follow their tasks: then the victims are read again before each pick.
+        // protection makes it follow their tasks: then the victims are read at each moment, and
+        // those protected since leave before each pick ([`Victims::drop_protected`]).
         let protection_moves = protected_mode != "Refresh" && protection_follows_tasks(g);
         let may_go = |g: &Group, engine: &Engine, k: usize| {
             matches!(g.members[k].lifecycle, Lifecycle::InService { .. })
@@ -463,7 +464,8 @@ impl AutoScaling {
             let mut healthy = g.members.healthy_at(now);
             let mut begun = counts.begun;
             // The InService members to update that may go, in launch order: kept from the
-            // member changes, or read again before each pick while whether one is protected
+            // member changes, or read at each moment (those protected since leaving before each
+            // pick, [`Victims::drop_protected`]) while whether one is protected
             // follows the tasks it runs.
             let eligible =
                 |g: &Group, engine: &Engine| Victims::new(g, to_update.iter().copied().filter(|&k| may_go(g, engine, k)));
@@ -477,7 +479,8 @@ impl AutoScaling {
             // While paused at a checkpoint nothing is terminated.
             while !paused && begun < allowed {
                 if protection_moves {
-                    victims = eligible(g, engine);
+                    victims.drop_protected(g, engine);
+                    debug_assert_eq!(victims.pick(), eligible(g, engine).pick(), "the victims pick as those read again would");
                 }
                 let Some(victim) = victims.pick() else { break };
                 let victim_healthy =
@@ -976,7 +979,8 @@ fn on_demand_alive(g: &Group) -> u32 {
 /// InService), one more is terminated — through the group's termination path (ECS's managed
 /// draining, or its termination hook) — chosen among those not protected from scale in
 /// (`protectedInstances`, and with managed termination protection those running non-daemon tasks,
-/// read again before each pick): from the zone with the most instances, by the group's termination
+/// read once per move, those protected since leaving before each pick,
+/// [`Victims::drop_protected`]): from the zone with the most instances, by the group's termination
 /// policies ([`termination_key`]). A group with an `InstancesDistribution` first chooses the purchase option, as Auto
 /// Scaling's default termination policy does for a mixed instances group ("first it identifies
 /// which of the two types (Spot or On-Demand) should be terminated",
@@ -995,8 +999,7 @@ fn resize(
     error: &mut Option<EcsError>,
 ) -> (u32, u32) {
     let (mut launched, mut terminated) = (0u32, 0u32);
-    // The alive members that may go, in the order of the group's termination policies (read
-    // again before each pick while whether one is protected follows the tasks it runs): for a
+    // The alive members that may go, in the order of the group's termination policies: for a
     // mixed group one set per purchase option (On-Demand, Spot), else one set.
     let options: &[Option<bool>] = if g.spec.instances_distribution.is_some() { &[Some(false), Some(true)] } else { &[None] };
     let policies = g.spec.termination_order();
@@ -1021,10 +1024,18 @@ fn resize(
     let mut victims: Option<Vec<Victims>> = None;
     let mut on_demand = on_demand_alive(g);
     while error.is_none() && alive_now > desired {
-        if victims.is_none() || protection_follows_tasks(g) {
-            victims = Some(eligible(g, engine));
+        let victims = victims.get_or_insert_with(|| eligible(g, engine));
+        // While whether a member is protected follows the tasks it runs, the tasks of each member
+        // terminated move to others, which may be protected now ([`Victims::drop_protected`]).
+        if protection_follows_tasks(g) {
+            for v in victims.iter_mut() {
+                v.drop_protected(g, engine);
+            }
+            #[cfg(debug_assertions)]
+            for (kept, read) in victims.iter().zip(eligible(g, engine)) {
+                assert_eq!(kept.pick(), read.pick(), "the kept victims pick as the members read again would");
+            }
         }
-        let victims = victims.as_mut().expect("ordered above");
         let order = match victims.len() {
             1 => [0, 0],
             _ if on_demand > g.spec.on_demand_of(alive_now - 1) => [0, 1],
@@ -1813,7 +1824,7 @@ struct RefreshCounts {
     launches_warming: std::collections::BTreeSet<(u64, usize)>,
     launch_warmup_ends: BTreeMap<usize, u64>,
     /// The InService members to update that may go, kept while that is fixed (taken out for a
-    /// moment's picks and put back); None while it follows the tasks (read before each pick).
+    /// moment's picks and put back); None while it follows the tasks (read at each moment).
     victims: Option<Victims>,
 }
 
@@ -2095,6 +2106,27 @@ impl Victims {
         }
     }
 
+    /// The members at the front of each zone that are protected from scale in now leave the set,
+    /// so that the next pick is the one a set read again would make. A set ordered at the start
+    /// of a group's move is kept through the move's picks this way, instead of being read and
+    /// ordered again before each pick: within one instant protection only grows (ECS protects an
+    /// instance once a non-daemon task is placed on it, and the tasks of a member terminated are
+    /// placed at once, while a task stops on its instance only after its stop timeout, later), so
+    /// a member that left stays protected until the move ends. Only the fronts are looked at: a
+    /// pick reads nothing else.
+    fn drop_protected(&mut self, g: &Group, engine: &Engine) {
+        self.drop_fronts(|k| protected_from_scale_in(g, k, engine));
+    }
+
+    /// The members at the front of each zone for which `gone` holds leave the set.
+    fn drop_fronts(&mut self, gone: impl Fn(usize) -> bool) {
+        for (_, eligible) in &mut self.zones {
+            while eligible.first().is_some_and(|&(_, k)| gone(k)) {
+                eligible.pop_first();
+            }
+        }
+    }
+
     /// The last pick, `victim`, is no longer alive nor eligible.
     fn remove(&mut self, g: &Group, victim: usize) {
         let zone = self.zone_of(g, victim);
@@ -2288,6 +2320,7 @@ mod tests {
         fn victims_by_zone_are_the_scanned_victims(
             members in prop::collection::vec((0usize..4, 0usize..4, any::<bool>()), 1..40),
             picks in 1usize..40,
+            protections in prop::collection::vec(prop::option::of(0usize..40), 40),
         ) {
             let mut g = group();
             let zones = ["us-east-1a", "us-east-1b", "us-east-1c", "eu-west-1a"];
@@ -2323,7 +2356,14 @@ mod tests {
             let alive = |m: &Member| matches!(m.lifecycle, Lifecycle::Pending { .. } | Lifecycle::InService { .. });
             let mut eligible: Vec<usize> = (0..g.members.len()).filter(|&k| members[k].2 && alive(&g.members[k])).collect();
             let mut victims = Victims::new(&g, eligible.iter().copied());
-            for _ in 0..picks {
+            for protect in protections.iter().take(picks) {
+                // Protection only grows between picks (managed termination protection, as the
+                // tasks of the members terminated move): the members protected leave the fronts.
+                if let Some(k) = protect.filter(|k| *k < g.members.len() && g.members[*k].lifecycle != Lifecycle::Terminated) {
+                    g.members.set_protected(k, true);
+                    eligible.retain(|e| *e != k);
+                }
+                victims.drop_fronts(|k| g.members[k].protected);
                 let expected = scanned_victim(&g, &eligible);
                 prop_assert_eq!(victims.pick(), expected);
                 let Some(victim) = expected else { break };
