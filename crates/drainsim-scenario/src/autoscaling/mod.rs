@@ -1585,7 +1585,9 @@ fn wait_over(g: &Group, since_ms: u64, drained: bool, now: u64) -> bool {
 /// and that changes something: it ends the wait, its drain complete or not (`drained`), or from
 /// then on the drain's completion would end it ([`drain_ends_wait`]: the group's own `CONTINUE`
 /// hook that ignores the drain times out while ECS's waits for it). A timeout that changes
-/// nothing is no time to wake at.
+/// nothing is no time to wake at. The rule for one member: a group reads it for all of them at
+/// once from their order ([`next_wait_timeout`]), which debug builds check against this.
+#[cfg(any(test, debug_assertions))]
 fn next_timeout(g: &Group, since_ms: u64, drained: bool, now: u64) -> Option<u64> {
     let own = g.termination_hook.as_ref().map(|h| since_ms.saturating_add(h.wait_limit_ms()));
     let managed = managed_draining(g).then(|| since_ms.saturating_add(MANAGED_DRAINING_LIMIT_MS));

@@ -252,6 +252,152 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// One input file's JSON, its big array (a describe-tasks output's `tasks`) left as the text of
+/// each element, parsed as the reader reaches it and dropped after ([`Obj::for_each_object`]): a
+/// `serde_json::Value` of a whole file costs 4 to 9 times its text (a map node per small object),
+/// which at 16,000 instances was 340 MB for 65 MB of JSON.
+pub(crate) struct Document<'t> {
+    /// The top level, an empty array in the place of the streamed one.
+    pub(crate) root: Value,
+    /// The streamed array: its key and its elements' text.
+    streamed: Option<(String, Vec<&'t serde_json::value::RawValue>)>,
+}
+
+impl<'t> Document<'t> {
+    /// Parses `text`, leaving the first of `stream_keys` at the top level that holds an array as
+    /// text. A file is refused for exactly what a parse into one `Value` refuses (the same
+    /// messages, at the same places): the whole text is first checked by the same deserializer
+    /// without building anything ([`Checked`]).
+    pub(crate) fn parse(text: &'t str, stream_keys: &[&str]) -> Result<Document<'t>, serde_json::Error> {
+        use serde_json::value::RawValue;
+        serde_json::from_str::<Checked>(text)?;
+        let Ok(top) = serde_json::from_str::<BTreeMap<String, &RawValue>>(text) else {
+            // Not an object at the top: read whole (the reader refuses it).
+            return Ok(Document { root: serde_json::from_str(text)?, streamed: None });
+        };
+        let key =
+            top.iter().find(|(k, raw)| stream_keys.contains(&k.as_str()) && raw.get().starts_with('[')).map(|(k, _)| k.clone());
+        let mut root = Map::new();
+        let mut streamed = None;
+        for (k, raw) in top {
+            if key.as_ref() == Some(&k) {
+                streamed = Some((k.clone(), serde_json::from_str::<Vec<&RawValue>>(raw.get())?));
+                root.insert(k, Value::Array(Vec::new()));
+            } else {
+                root.insert(k, serde_json::from_str(raw.get())?);
+            }
+        }
+        Ok(Document { root: Value::Object(root), streamed })
+    }
+}
+
+/// Any JSON value, checked as a parse into a `Value` checks it (syntax, nesting depth, numbers in
+/// range, string escapes: the deserializer does each, whatever it builds) and dropped.
+struct Checked;
+
+impl<'de> serde::Deserialize<'de> for Checked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_key::<Checked>()?.is_some() {
+            map.next_value::<Checked>()?;
+        }
+        Ok(Checked)
+    }
+}
+
+impl<'a> Obj<'a> {
+    /// Each element of array `key` as an object, in order, handed to `read`: from `doc`'s streamed
+    /// elements when it streamed this array (each parsed just before and dropped after), else as
+    /// [`Self::objects`] gives them. As there, an element that is not an object is refused before
+    /// any is read.
+    pub(crate) fn for_each_object(
+        &self,
+        key: &'a str,
+        doc: &Document<'_>,
+        mut read: impl FnMut(Obj<'_>) -> Result<(), ImportError>,
+    ) -> Result<(), ImportError> {
+        let Some((_, elements)) = doc.streamed.as_ref().filter(|(k, _)| k == key) else {
+            for obj in self.objects(key)? {
+                read(obj)?;
+            }
+            return Ok(());
+        };
+        let _ = self.get(key);
+        let path = |n: usize| format!("{}.{key}[{n}]", self.path);
+        // The type of each element from its first character (the text of a value, checked).
+        let refused = elements.iter().enumerate().find_map(|(n, raw)| {
+            let found = match raw.get().as_bytes().first() {
+                Some(b'{') => return None,
+                Some(b'[') => "an array",
+                Some(b'"') => "a string",
+                Some(b't' | b'f') => "a boolean",
+                Some(b'n') => "null",
+                _ => "a number",
+            };
+            Some(ImportError::new(self.file, path(n), format!("expected an object, found {found}")))
+        });
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        let pattern = format!("{}.{key}[]", self.pattern);
+        for (n, raw) in elements.iter().enumerate() {
+            let value: Value = serde_json::from_str(raw.get()).expect("an element of a checked document parses");
+            let Value::Object(map) = &value else { unreachable!("checked to be an object") };
+            read(Obj {
+                map,
+                path: path(n),
+                file: self.file,
+                pattern: pattern.clone(),
+                notes: self.notes,
+                read: RefCell::new(BTreeSet::new()),
+            })?;
+        }
+        Ok(())
+    }
+}
+
 /// An array element with its path.
 pub(crate) struct Item<'a> {
     pub(crate) value: &'a Value,
@@ -342,7 +488,101 @@ pub(crate) fn format_iso8601(t: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{format_iso8601, parse_iso8601_ms};
+    use super::{format_iso8601, parse_iso8601_ms, Document, Notes, Obj};
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// What a reader read: each object's path and `name`, and the fields left unread.
+    type Read = (Vec<(String, String)>, Vec<String>);
+
+    /// Every object of `key` a reader is handed, with the fields it left unread, reading the
+    /// document whole (`stream`: false) or streamed.
+    fn read_all(text: &str, key: &'static str, stream: bool) -> Result<Read, String> {
+        let keys: &[&str] = if stream { &[key] } else { &[] };
+        let doc = Document::parse(text, keys).map_err(|e| e.to_string())?;
+        let notes = Notes::default();
+        let root = Obj::root(&doc.root, "f.json", "kind", &notes).map_err(|e| e.to_string())?;
+        let mut seen = Vec::new();
+        root.for_each_object(key, &doc, |o| {
+            // Read one field, so that the others are noted unread.
+            let name = o.opt_str("name")?.unwrap_or("").to_string();
+            seen.push((o.path().to_string(), name));
+            o.finish();
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        root.finish();
+        let skipped = notes.skipped.borrow().iter().map(|(k, n)| format!("{k} {n}")).collect();
+        Ok((seen, skipped))
+    }
+
+    #[test]
+    fn a_file_is_refused_as_a_whole_parse_refuses_it() {
+        let deep = format!("{{\"tasks\": [{}{}]}}", "[".repeat(126), "]".repeat(126));
+        let deeper = format!("{{\"tasks\": [{}{}]}}", "[".repeat(127), "]".repeat(127));
+        for text in [
+            "",
+            "{",
+            "{\"tasks\": [1,]}",
+            "{\"tasks\": [{\"a\": 1e400}]}",
+            "{\"tasks\": [{\"a\": \"\\ud800\"}]}",
+            "{\"tasks\": []} x",
+            "[1, 2]",
+            "{\"tasks\": 5}",
+            deep.as_str(),
+            deeper.as_str(),
+        ] {
+            let whole = serde_json::from_str::<Value>(text).map(|_| ()).map_err(|e| e.to_string());
+            let streamed = Document::parse(text, &["tasks"]).map(|_| ()).map_err(|e| e.to_string());
+            assert_eq!(streamed, whole, "{text:.40}");
+        }
+    }
+
+    #[test]
+    fn an_element_not_an_object_is_refused_before_any_is_read() {
+        for (text, found) in [
+            ("{\"tasks\": [{\"name\": \"a\"}, 3, {\"name\": \"b\"}]}", "a number"),
+            ("{\"tasks\": [{}, {}, null]}", "null"),
+            ("{\"tasks\": [\"x\"]}", "a string"),
+            ("{\"tasks\": [[]]}", "an array"),
+            ("{\"tasks\": [ true ]}", "a boolean"),
+        ] {
+            let whole = read_all(text, "tasks", false);
+            assert_eq!(read_all(text, "tasks", true), whole);
+            assert!(whole.is_err_and(|e| e.ends_with(&format!("expected an object, found {found}"))), "{text}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// A streamed array is read as the whole document would be: the same objects, paths and
+        /// fields left unread.
+        #[test]
+        fn a_streamed_array_reads_as_the_whole_document(
+            tasks in prop::collection::vec((prop::option::of("[a-z]{0,3}"), any::<bool>(), 0u8..3), 0..8),
+            other in any::<bool>(),
+        ) {
+            let items: Vec<String> = tasks
+                .iter()
+                .map(|(name, extra, nested)| {
+                    let mut fields: Vec<String> = name.iter().map(|n| format!("\"name\": \"{n}\"")).collect();
+                    if *extra {
+                        fields.push("\"lastStatus\": \"RUNNING\"".into());
+                    }
+                    let depth = usize::from(*nested) + 1;
+                    fields.push(format!("\"containers\": {}{}", "[".repeat(depth), "]".repeat(depth)));
+                    format!("{{{}}}", fields.join(", "))
+                })
+                .collect();
+            let text = format!(
+                "{{{}\"tasks\": [\n  {}\n]}}",
+                if other { "\"failures\": [], " } else { "" },
+                items.join(",\n  ")
+            );
+            prop_assert_eq!(read_all(&text, "tasks", true), read_all(&text, "tasks", false));
+        }
+    }
 
     #[test]
     fn a_moment_prints_as_it_parses() {

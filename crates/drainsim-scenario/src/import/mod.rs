@@ -39,6 +39,10 @@ use json::{Notes, Obj};
 pub const MAX_FILES: usize = 100_000;
 /// The largest input file, in bytes.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The arrays of a file read one element at a time ([`json::Document`]): the outputs that grow with
+/// the cluster (describe-container-instances, describe-tasks).
+const STREAMED_ARRAYS: [&str; 2] = ["containerInstances", "tasks"];
 /// The most instances a drain plan's wave may hold.
 pub const MAX_WAVE: u32 = 1_000;
 
@@ -361,10 +365,11 @@ impl Capture {
     fn read_document(
         &mut self,
         file: &str,
-        value: &Value,
+        doc: &json::Document<'_>,
         notes: &Notes,
         summary: &mut ImportSummary,
     ) -> Result<(), ImportError> {
+        let value = &doc.root;
         let keys: BTreeSet<&str> = value.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
         let kinds = [
             ("containerInstances", "describe-container-instances"),
@@ -444,9 +449,7 @@ impl Capture {
         let root = Obj::root(value, file, kind, notes)?;
         match kind {
             "describe-container-instances" => {
-                for ci in root.objects("containerInstances")? {
-                    self.read_instance(ci, file, summary)?;
-                }
+                root.for_each_object("containerInstances", doc, |ci| self.read_instance(ci, file, summary))?;
                 root.touch(&["failures"]);
             }
             "describe-clusters" => {
@@ -496,9 +499,7 @@ impl Capture {
                 root.touch(&["tags"]);
             }
             "describe-tasks" => {
-                for t in root.objects("tasks")? {
-                    self.read_task(t, file, summary)?;
-                }
+                root.for_each_object("tasks", doc, |t| self.read_task(t, file, summary))?;
                 root.touch(&["failures"]);
             }
             "list-account-settings" => {
@@ -1138,14 +1139,16 @@ fn import_inputs<T: AsRef<str>>(
     let (mut first_file, mut files) = (None, 0usize);
     for input in inputs {
         let (file, text) = input?;
-        let value: Value = serde_json::from_str(text.as_ref())
+        let doc = json::Document::parse(text.as_ref(), &STREAMED_ARRAYS)
             .map_err(|e| ImportError::new(file.clone(), "$", format!("not valid JSON: {e}")))?;
-        cap.read_document(&file, &value, &notes, &mut summary)?;
+        cap.read_document(&file, &doc, &notes, &mut summary)?;
         files += 1;
         first_file.get_or_insert(file);
     }
     match_tg_attributes(&mut cap)?;
     let (mut scenario, origins) = build(&cap, first_file.as_deref(), files, opts, &mut summary)?;
+    // What was read is in the scenario now: its memory goes before the setup check's.
+    drop(cap);
     summary.skipped_fields = notes.skipped.into_inner().into_iter().collect();
     summary.counts = [
         scenario.instances.len(),
