@@ -215,6 +215,7 @@ impl AutoScaling {
         if self.groups.iter().any(|g| !g.busy && g.spec.spot.is_some() && g.inactive_seen != deregistered) {
             soonest(now);
         }
+        let completed = engine.drains_completed();
         for g in self.groups.iter_mut().filter(|g| !g.busy && acts_in_background(g)) {
             if let Some(t) = next_rebalancing_ms(g, engine, now) {
                 soonest(t);
@@ -225,13 +226,18 @@ impl AutoScaling {
             let moving = g.members.any_moving();
             // A wait over (its drain just ended it) is over now; else the members' own next move
             // ([`next_member_move_ms`]: a registration, or a hook's next timeout). The drains
-            // completed since the group last looked are taken in first.
-            note_drains(g, engine);
-            if g.members.any_waiting() && !waits_over(g, engine, now).is_empty() {
-                soonest(now);
-            }
-            if let Some(t) = next_member_move_ms(g, now) {
-                soonest(t.max(now));
+            // completed since the group last looked are taken in first; with no member moving
+            // they can end no wait, and are passed over at once (most groups, most of the time).
+            if moving {
+                note_drains(g, engine);
+                if g.members.any_waiting() && !waits_over(g, engine, now).is_empty() {
+                    soonest(now);
+                }
+                if let Some(t) = next_member_move_ms(g, now) {
+                    soonest(t.max(now));
+                }
+            } else {
+                g.drains_seen = completed;
             }
             let Some(scaler) = &g.scaler else { continue };
             if moving || !engine.is_quiet() || !settled(g, scaler, engine) {

@@ -953,6 +953,7 @@ fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
 
 /// When a member next moves by itself: the first registration due (Pending), or the next timeout
 /// of a hook holding one in `Terminating:Wait` that changes something ([`next_wait_timeout`]).
+#[inline]
 fn next_member_move_ms(g: &Group, now: u64) -> Option<u64> {
     g.members.next_registration_ms().into_iter().chain(next_wait_timeout(g, now)).min()
 }
@@ -1464,11 +1465,16 @@ fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u6
 /// which waits a drain ends is read from the marks, not asked of every member at every moment (a
 /// member that enters the wait already drained is marked by [`begin_termination`]). A mark whose
 /// drain restarted is dropped when read ([`drained_waits`]).
+#[inline]
 fn note_drains(g: &mut Group, engine: &Engine) {
     let completed = engine.drains_completed();
-    if g.drains_seen == completed {
-        return;
+    if g.drains_seen != completed {
+        note_drains_since_seen(g, engine, completed);
     }
+}
+
+/// [`note_drains`] once some drains completed since the group last looked (`completed` now).
+fn note_drains_since_seen(g: &mut Group, engine: &Engine, completed: u64) {
     if drains_on_termination(g) && g.members.any_waiting() {
         for &id in engine.drains_completed_since(g.drains_seen) {
             let Some(k) = g.members.named(engine.instance(id).name()) else { continue };
@@ -1485,9 +1491,9 @@ fn note_drains(g: &mut Group, engine: &Engine) {
 /// over depends on how long it has lasted alone and changes only when a hook times out, so the
 /// waits over at a moment are those begun at or before a cut.
 fn wait_over_after_ms(g: &Group, drained: bool) -> Option<u64> {
-    let own = g.termination_hook.as_ref().map(|h| h.wait_limit_ms());
-    let managed = managed_draining(g).then_some(MANAGED_DRAINING_LIMIT_MS);
-    let mut lasted: Vec<u64> = [Some(0), own, managed].into_iter().flatten().collect();
+    let own = g.termination_hook.as_ref().map_or(0, |h| h.wait_limit_ms());
+    let managed = if managed_draining(g) { MANAGED_DRAINING_LIMIT_MS } else { 0 };
+    let mut lasted = [0, own, managed];
     lasted.sort_unstable();
     lasted.into_iter().find(|&t| wait_over(g, 0, drained, t))
 }
@@ -1608,7 +1614,18 @@ fn next_timeout(g: &Group, since_ms: u64, drained: bool, now: u64) -> Option<u64
 /// wait now has the same next timeout either way (a timeout that ends a drained wait is one after
 /// which the drain's completion would end it), and one whose drain ends it now is terminated at
 /// this moment, or, having entered the wait at this moment, ends the step's wait at once.
+#[inline]
 fn next_wait_timeout(g: &Group, now: u64) -> Option<u64> {
+    // Asked of every group each time the driver asks when the groups next act: most have no
+    // member waiting.
+    if !g.members.any_waiting() {
+        return None;
+    }
+    next_wait_timeout_of_waiting(g, now)
+}
+
+/// [`next_wait_timeout`] of a group with members waiting.
+fn next_wait_timeout_of_waiting(g: &Group, now: u64) -> Option<u64> {
     let own = g.termination_hook.as_ref().map(|h| h.wait_limit_ms());
     let managed = managed_draining(g).then_some(MANAGED_DRAINING_LIMIT_MS);
     let drained_over_after = wait_over_after_ms(g, true);
