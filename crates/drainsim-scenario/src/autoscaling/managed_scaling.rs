@@ -33,7 +33,7 @@ use drainsim_core::Engine;
 use super::{
     alive, finish_terminations, next_member_move_ms, note_drains, register_due, resize, runs_non_daemon_task, waits_over,
 };
-use super::{next_expiry_ms, next_rebalancing_ms, rebalance_capacity, replace_expired};
+use super::{next_expiry_ms_kept, next_rebalancing_ms, rebalance_capacity, replace_expired};
 use super::{AutoScaling, Group, Lifecycle};
 use crate::load::LoadedScenario;
 use crate::outcome::{ManagedScalingOutcome, ManagedScalingSample};
@@ -220,7 +220,7 @@ impl AutoScaling {
             if let Some(t) = next_rebalancing_ms(g, engine, now) {
                 soonest(t);
             }
-            if let Some(t) = next_expiry_ms(g, engine, now) {
+            if let Some(t) = next_expiry_ms_kept(g, engine, now) {
                 soonest(t);
             }
             let moving = g.members.any_moving();

@@ -283,6 +283,12 @@ impl Members {
         (&self.changes[seen..], self.changes.len())
     }
 
+    /// How many changes there are: a reader that keeps something computed from the members knows
+    /// it is still right while this has not moved.
+    pub(super) fn changes_count(&self) -> usize {
+        self.changes.len()
+    }
+
     /// How many members count toward the group's capacity ([`counts_toward_capacity`]).
     pub(super) fn alive(&self) -> u32 {
         self.alive

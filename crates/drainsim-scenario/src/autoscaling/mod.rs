@@ -131,6 +131,19 @@ struct Group {
     /// `Engine::drains_completed` when it last looked for members in `Terminating:Wait` whose
     /// drain completed ([`note_drains`]).
     drains_seen: u64,
+    /// Its maximum instance lifetime's next move, kept while nothing it reads has changed
+    /// ([`next_expiry_ms_kept`]).
+    expiry_kept: Option<ExpiryKept>,
+}
+
+/// [`next_expiry_ms`] as computed at `at_ms`, with what it read that can change: the member
+/// changes so far and the desired capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ExpiryKept {
+    changes: usize,
+    desired: u32,
+    at_ms: u64,
+    next: Option<u64>,
 }
 
 impl Group {
@@ -246,6 +259,7 @@ impl AutoScaling {
                 acts_on_requests: false,
                 instances_resolved: false,
                 drains_seen: 0,
+                expiry_kept: None,
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
@@ -1405,6 +1419,29 @@ fn next_expiry_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
         .flatten()
         .map(|t| u64::try_from(t).unwrap_or(u64::MAX));
     healthy.into_iter().chain(expiry).min()
+}
+
+/// [`next_expiry_ms`], asked each time the driver asks when the groups next act (at every instant
+/// of a jittered drain), without a walk of the replacements under way while nothing it reads has
+/// changed: the members (their change count), the desired capacity, and the clock up to the time
+/// it gave. Until then each part of it stands: a replacement's warmup that ends later is still
+/// the soonest, the count of replacements under way moves only when one ends (a time it gives),
+/// and the next lifetime to end is the same. Not kept when whether a member is protected follows
+/// its tasks (managed termination protection: the engine's state), nor when it gave the clock
+/// itself (the group acts now).
+fn next_expiry_ms_kept(g: &mut Group, engine: &Engine, now: u64) -> Option<u64> {
+    g.spec.max_instance_lifetime_ms()?;
+    let (changes, desired) = (g.members.changes_count(), g.spec.desired_capacity);
+    let kept = g.expiry_kept.filter(|k| {
+        (k.changes, k.desired) == (changes, desired) && now >= k.at_ms && k.next.is_none_or(|t| t > k.at_ms && now < t)
+    });
+    if let Some(k) = kept {
+        debug_assert_eq!(k.next, next_expiry_ms(g, engine, now), "the kept next move of the lifetime at {now}");
+        return k.next;
+    }
+    let next = next_expiry_ms(g, engine, now);
+    g.expiry_kept = (!protection_follows_tasks(g)).then_some(ExpiryKept { changes, desired, at_ms: now, next });
+    next
 }
 
 /// The signal EC2 gave a member of a coming Spot interruption, if any.
