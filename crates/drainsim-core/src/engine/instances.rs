@@ -77,6 +77,16 @@ impl InstanceFacts for QueryFacts<'_> {
     }
 }
 
+/// What an instance profile derives from its agent version, set with it (registration,
+/// `Engine::set_agent_version`) and compared with it by `check_invariants`: whether the agent
+/// honours a container's `stopTimeout`, and the version as the cluster query language orders it.
+pub(crate) fn derived_from_agent_version(version: Option<&str>) -> (bool, Option<Box<[u64]>>) {
+    (
+        crate::rules::versions::agent_honours_container_stop_timeout(version),
+        version.and_then(crate::rules::query::version_key).map(Vec::into_boxed_slice),
+    )
+}
+
 impl Engine {
     // ----- rendering -----
 
@@ -119,8 +129,7 @@ impl Engine {
     /// Its agent reports version `v` (re-registration, UpdateContainerAgent): the profile's
     /// `agent_version` and what is derived from it change together.
     pub(crate) fn set_agent_version(&mut self, id: InstanceId, v: Sym) {
-        let honours = crate::rules::versions::agent_honours_container_stop_timeout(Some(self.strings.resolve(v)));
-        let key = crate::rules::query::version_key(self.strings.resolve(v)).map(Vec::into_boxed_slice);
+        let (honours, key) = derived_from_agent_version(Some(self.strings.resolve(v)));
         self.update_instance_profile(id, |p| {
             p.agent_version = Some(v);
             p.honours_container_stop_timeout = honours;
@@ -593,9 +602,10 @@ impl Engine {
         attributes.sort();
         let vi = req.version_info.as_ref();
         let agent_version = vi.and_then(|v| v.agent_version.as_deref());
+        let (honours_container_stop_timeout, agent_version_key) = derived_from_agent_version(agent_version);
         let profile = InstanceProfile {
-            honours_container_stop_timeout: crate::rules::versions::agent_honours_container_stop_timeout(agent_version),
-            agent_version_key: agent_version.and_then(crate::rules::query::version_key).map(Vec::into_boxed_slice),
+            honours_container_stop_timeout,
+            agent_version_key,
             registered_by: intern(self, caller_arn),
             agent_version: agent_version.map(|v| intern(self, v)),
             agent_hash: vi.and_then(|v| v.agent_hash.as_deref()).map(|v| intern(self, v)),

@@ -935,12 +935,12 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
     // What a profile derives from its agent version is that version's (each distinct profile once).
     for p in e.instances.profiles() {
         let version = p.agent_version.map(|v| e.strings.resolve(v));
-        let key = version.and_then(crate::rules::query::version_key);
+        let (honours, key) = super::instances::derived_from_agent_version(version);
         if p.agent_version_key.as_deref() != key.as_deref() {
             let version = version.unwrap_or("none");
             return fail("instance-profile", format!("a profile's version key does not follow its agent version {version}"));
         }
-        if p.honours_container_stop_timeout != crate::rules::versions::agent_honours_container_stop_timeout(version) {
+        if p.honours_container_stop_timeout != honours {
             let version = version.unwrap_or("none");
             return fail(
                 "instance-profile",
@@ -1474,6 +1474,17 @@ pub(crate) mod tests {
         e
     }
 
+    /// Sets instance `id` of cluster `prod` DRAINING, as UpdateContainerInstancesState does.
+    fn drain(e: &mut Engine, id: InstanceId) {
+        let arn = e.instance_arn(id);
+        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: vec![arn],
+            status: "DRAINING".into(),
+        }))
+        .expect("drains");
+    }
+
     fn violated(e: &Engine) -> &'static str {
         check_invariants(e).expect_err("the corruption is caught").invariant
     }
@@ -1516,13 +1527,7 @@ pub(crate) mod tests {
             steady_cluster(&[("a", "us-east-1a", 1024, 2048), ("b", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 1)]);
         let empty =
             (0..2).map(|n| InstanceId(n as u32)).find(|id| e.instances[id.index()].tasks.is_empty()).expect("one is empty");
-        let arn = e.instance_arn(empty);
-        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
-            cluster: Some("prod".into()),
-            container_instances: vec![arn],
-            status: "DRAINING".into(),
-        }))
-        .expect("drains");
+        drain(&mut e, empty);
         assert!(e.instances[empty.index()].drain.completed_at_ms().is_some(), "an empty instance's drain completes");
         assert_eq!(e.instances.drains_completed_since(0), &[empty]);
         check_invariants(&e).expect("logged");
@@ -1758,13 +1763,7 @@ pub(crate) mod tests {
         // Draining an instance gives the daemon work there once its replica tasks are gone, and
         // the drain itself made the instance a candidate.
         let a = e.instance_by_name("a").expect("registered");
-        let arn = e.instance_arn(a);
-        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
-            cluster: Some("prod".into()),
-            container_instances: vec![arn],
-            status: "DRAINING".into(),
-        }))
-        .expect("drains");
+        drain(&mut e, a);
         assert!(e.services[agent.index()].daemon_candidates.contains(a), "the drained instance is a candidate");
         e.run_until_quiet(e.now_ms() + 600_000, 100_000);
         check_invariants(&e).expect("settled again");

@@ -31,7 +31,8 @@ use drainsim_core::managed_scaling::{
 use drainsim_core::Engine;
 
 use super::{
-    alive, finish_terminations, next_member_move_ms, note_drains, register_due, resize, runs_non_daemon_task, waits_over,
+    alive, finish_terminations, next_member_move_ms, note_drains, pass_over_drains, register_due, resize, runs_non_daemon_task,
+    waits_over,
 };
 use super::{next_expiry_ms_kept, next_rebalancing_ms, rebalance_capacity, replace_expired};
 use super::{AutoScaling, Group, Lifecycle};
@@ -237,7 +238,7 @@ impl AutoScaling {
                     soonest(t.max(now));
                 }
             } else {
-                g.drains_seen = completed;
+                pass_over_drains(g, completed);
             }
             let Some(scaler) = &g.scaler else { continue };
             if moving || !engine.is_quiet() || !settled(g, scaler, engine) {

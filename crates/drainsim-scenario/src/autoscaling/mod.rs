@@ -1510,6 +1510,13 @@ fn note_drains(g: &mut Group, engine: &Engine) {
     }
 }
 
+/// [`note_drains`] for a group with no member moving: the drains completed so far (`completed`)
+/// can end no wait, and are passed over without a look (asked of every group at every instant).
+fn pass_over_drains(g: &mut Group, completed: u64) {
+    debug_assert!(!g.members.any_moving(), "no member waits");
+    g.drains_seen = completed;
+}
+
 /// [`note_drains`] once some drains completed since the group last looked (`completed` now).
 fn note_drains_since_seen(g: &mut Group, engine: &Engine, completed: u64) {
     if drains_on_termination(g) && g.members.any_waiting() {
@@ -1571,10 +1578,11 @@ fn waits_over(g: &mut Group, engine: &Engine, now: u64) -> Vec<usize> {
     over
 }
 
-/// Whether a member's wait would be over at `now` from its drain's completion, it having waited
-/// since `since_ms`: the drains a step waits for are those of the members for which this holds.
-fn drain_ends_wait(g: &Group, since_ms: u64, now: u64) -> bool {
-    drains_on_termination(g) && wait_over_after_ms(g, true).and_then(|t| now.checked_sub(t)).is_some_and(|cut| since_ms <= cut)
+/// The members in `Terminating:Wait` whose wait their drain's completion would end at `now` are
+/// those since this cut or before (None: no drain ends a wait, as when the group's own hook
+/// ignores the drain): the drains a step waits for.
+fn drain_ends_waits_since_at_most(g: &Group, now: u64) -> Option<u64> {
+    wait_over_after_ms(g, true).and_then(|t| now.checked_sub(t)).filter(|_| drains_on_termination(g))
 }
 
 /// The instance is drained when the group terminates it: by ECS when the group's capacity
@@ -1626,7 +1634,7 @@ fn wait_over(g: &Group, since_ms: u64, drained: bool, now: u64) -> bool {
 
 /// The next time after `now` a hook of an instance in `Terminating:Wait` since `since_ms` times out
 /// and that changes something: it ends the wait, its drain complete or not (`drained`), or from
-/// then on the drain's completion would end it ([`drain_ends_wait`]: the group's own `CONTINUE`
+/// then on the drain's completion would end it ([`drain_ends_waits_since_at_most`]: the group's own `CONTINUE`
 /// hook that ignores the drain times out while ECS's waits for it). A timeout that changes
 /// nothing is no time to wake at. The rule for one member: a group reads it for all of them at
 /// once from their order ([`next_wait_timeout`]), which debug builds check against this.
@@ -1704,9 +1712,9 @@ fn drained(g: &Group, engine: &Engine, m: &Member) -> bool {
 }
 
 /// A step acting on the group waits until `until` for the next moment something changes: it also
-/// ends at the completion of a drain that ends a member's wait ([`drain_ends_wait`] at `now`, the
-/// moment the wait begins; a drain that would end no wait, as one the group's own hook ignores,
-/// wakes nothing), or when `also` holds. Such a drain already complete (a member that entered the
+/// ends at the completion of a drain that ends a member's wait ([`drain_ends_waits_since_at_most`]
+/// at `now`, the moment the wait begins; a drain that would end no wait, as one the group's own
+/// hook ignores, wakes nothing), or when `also` holds. Such a drain already complete (a member that entered the
 /// wait at this moment, its instance empty) ends it at once. The drains are read from the engine's
 /// log of completions: a completion that ends no wait goes on waiting.
 fn wait_for_moment(
@@ -1719,8 +1727,11 @@ fn wait_for_moment(
 ) -> Result<(), ScenarioError> {
     let g = &mut driver.background.groups[gi];
     note_drains(g, engine);
-    let cut = wait_over_after_ms(g, true).and_then(|t| now.checked_sub(t));
-    if drains_on_termination(g) && cut.is_some_and(|c| !drained_waits(g, engine, c).is_empty()) {
+    let Some(cut) = drain_ends_waits_since_at_most(g, now) else {
+        driver.wait_until(engine, until - now, also)?;
+        return Ok(());
+    };
+    if !drained_waits(g, engine, cut).is_empty() {
         return Ok(());
     }
     loop {
@@ -1733,7 +1744,7 @@ fn wait_for_moment(
         let ends_a_wait = engine.drains_completed_since(seen).iter().any(|&id| {
             g.members.named(engine.instance(id).name()).is_some_and(|k| {
                 let m = &g.members[k];
-                matches!(m.lifecycle, Lifecycle::TerminatingWait { since_ms } if drain_ends_wait(g, since_ms, now))
+                matches!(m.lifecycle, Lifecycle::TerminatingWait { since_ms } if since_ms <= cut)
                     && container_instance(engine, m).is_some_and(|i| i.id() == id)
                     && drain_complete(engine, id)
             })
