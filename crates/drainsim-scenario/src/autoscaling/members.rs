@@ -2,8 +2,10 @@
 //! had: the members still there (not Terminated), those that move by themselves (Pending by their
 //! registration, in `Terminating:Wait` by the start of their wait, and of those the ones whose
 //! drain the group saw complete), the InService ones by launch time (the order a maximum instance
-//! lifetime makes them due in) and by the end of their warmup, those being replaced, and the counts of the members that count toward the group's capacity — in all, by purchase option
-//! and by zone — and a log of the members changed, from which a refresh keeps counts of its own.
+//! lifetime makes them due in) and by the end of their warmup, those being replaced (by their
+//! replacement, and by when what they wait for can change), and the counts of the members that
+//! count toward the group's capacity — in all, by purchase option and by zone — and a log of the
+//! members changed, from which a refresh keeps counts of its own.
 //! A move of a group then costs what it touches, not what the group launched over the run (issue
 //! 17: no operation's cost may grow with the cluster beyond a logarithm).
 //!
@@ -13,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Deref;
 
-use super::{Lifecycle, Member, Rebalancing};
+use super::{Lifecycle, Member, Rebalancing, ReplacedFor};
 
 /// A group's members in launch order (a member's index never changes) and their indexes.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +40,26 @@ pub(super) struct Members {
     /// forgotten ([`Self::forget_finished_replacements`]) once it is Terminated and its
     /// replacement is healthy, gone or was never launched — which nothing undoes.
     replacing: BTreeSet<usize>,
+    /// Of them (here and below: members in `replacing`), those whose replacement is launched, by
+    /// replacement then member: a change of the replacement changes what its member waits for.
+    replaced_by: BTreeSet<(usize, usize)>,
+    /// The Terminated ones by when they can be forgotten
+    /// ([`Self::forget_finished_replacements`]): at once (0) when their replacement was never
+    /// launched or is Terminated, when it is healthy when it is InService; none not listed can be.
+    finished_at: BTreeSet<(u64, usize)>,
+    /// How many are replaced for a maximum instance lifetime.
+    lifetime_replacing: usize,
+    /// Of those, how many are Terminated with a replacement never launched, Terminated or in
+    /// `Terminating:Wait`: no longer under way whatever the time ([`Self::lifetime_under_way`]).
+    lifetime_over: usize,
+    /// Of those, the InService ones by when the group can move on them (launch before
+    /// terminating): at once (0) when their replacement was never launched or is Terminated, when
+    /// it is healthy when it is InService; those whose replacement is Pending or leaving are not
+    /// listed.
+    lifetime_awaiting: BTreeSet<(u64, usize)>,
+    /// Of those, the ones in `Terminating:Wait` or Terminated whose replacement is InService, by
+    /// when it is healthy (which ends a replacement under way).
+    lifetime_leaving_warming: BTreeSet<(u64, usize)>,
     /// Members counting toward the group's capacity ([`counts_toward_capacity`]).
     alive: u32,
     /// Of them, On-Demand Instances.
@@ -74,6 +96,56 @@ fn legal_transition(from: Lifecycle, to: Lifecycle) -> bool {
             | (Pending { .. } | InService { .. }, TerminatingWait { .. } | Terminated)
             | (TerminatingWait { .. }, Terminated)
     )
+}
+
+/// The index entries of member `k`, being replaced, read from its lifecycle and its
+/// replacement's (each goes in the field of its name).
+#[derive(Debug, Clone, Copy)]
+struct ReplacementEntries {
+    replacement: Option<usize>,
+    finished_at: Option<u64>,
+    lifetime: bool,
+    lifetime_over: bool,
+    lifetime_awaiting: Option<u64>,
+    lifetime_leaving_warming: Option<u64>,
+}
+
+fn replacement_entries(all: &[Member], k: usize) -> ReplacementEntries {
+    let m = &all[k];
+    let r = m.rebalancing.unwrap_or_else(|| panic!("member {} is being replaced", m.name));
+    let replacement = r.replacement.map(|n| all[n].lifecycle);
+    let gone = matches!(replacement, None | Some(Lifecycle::Terminated));
+    let healthy_at = match replacement {
+        Some(Lifecycle::InService { healthy_at_ms }) => Some(healthy_at_ms),
+        _ => None,
+    };
+    let at_once_or_healthy = if gone { Some(0) } else { healthy_at };
+    let lifetime = r.reason == ReplacedFor::MaxInstanceLifetime;
+    let in_service = matches!(m.lifecycle, Lifecycle::InService { .. });
+    let terminated = m.lifecycle == Lifecycle::Terminated;
+    ReplacementEntries {
+        replacement: r.replacement,
+        finished_at: if terminated { at_once_or_healthy } else { None },
+        lifetime,
+        lifetime_over: lifetime && terminated && (gone || matches!(replacement, Some(Lifecycle::TerminatingWait { .. }))),
+        lifetime_awaiting: if lifetime && in_service { at_once_or_healthy } else { None },
+        lifetime_leaving_warming: if lifetime && !in_service { healthy_at } else { None },
+    }
+}
+
+/// Adds `entry` to `set` (`add`) or takes it out; false when it was (not) there.
+fn toggle<T: Ord>(set: &mut BTreeSet<T>, entry: T, add: bool) -> bool {
+    if add {
+        set.insert(entry)
+    } else {
+        set.remove(&entry)
+    }
+}
+
+/// Counts one more (`add`) or one fewer in `count` when `counted`.
+fn step(count: &mut usize, counted: bool, add: bool) {
+    let by = usize::from(counted);
+    *count = if add { count.checked_add(by) } else { count.checked_sub(by) }.expect("a count of members in range");
 }
 
 impl Deref for Members {
@@ -125,8 +197,12 @@ impl Members {
         assert!(matches!(m.lifecycle, Lifecycle::InService { .. }), "member {} being replaced is InService", m.name);
         assert!(m.rebalancing.is_none_or(|old| old.reason == r.reason), "member {} is replaced for one reason", m.name);
         assert!(r.replacement.is_none_or(|n| n != k && n < self.all.len()), "member {} is replaced by another", m.name);
+        let newly = !self.replacing.contains(&k);
         self.change(k, |m| m.rebalancing = Some(r));
-        self.replacing.insert(k);
+        if newly {
+            self.replacing.insert(k);
+            self.replacing_entries(k, true);
+        }
     }
 
     /// Member `k`'s own scale-in protection (`ProtectedFromScaleIn`) becomes `protected`: no index
@@ -158,19 +234,59 @@ impl Members {
     /// Forgets the replacements that can matter no more at `now` (nor later): the member is
     /// Terminated, and its replacement InService past its health check grace period, Terminated,
     /// or never launched.
+    /// Read from `finished_at`: what it forgets is a prefix.
     pub(super) fn forget_finished_replacements(&mut self, now: u64) {
-        let all = &self.all;
-        self.replacing.retain(|&k| {
-            let m = &all[k];
-            let replacement = m.rebalancing.and_then(|r| r.replacement).map(|n| all[n].lifecycle);
-            let finished = m.lifecycle == Lifecycle::Terminated
-                && match replacement {
-                    None | Some(Lifecycle::Terminated) => true,
-                    Some(Lifecycle::InService { healthy_at_ms }) => healthy_at_ms <= now,
-                    Some(_) => false,
-                };
-            !finished
-        });
+        while let Some(&(_, k)) = self.finished_at.first().filter(|&&(t, _)| t <= now) {
+            self.replacing_entries(k, false);
+            assert!(self.replacing.remove(&k), "member {} forgotten was being replaced", self.all[k].name);
+        }
+    }
+
+    /// The members being replaced whose replacement is member `n`.
+    pub(super) fn replaced_by(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
+        self.replaced_by.range((n, 0)..=(n, usize::MAX)).map(|&(_, k)| k)
+    }
+
+    /// How many replacements for a maximum instance lifetime are under way at `now`: the member
+    /// is not Terminated yet, or its replacement is Pending or InService within its health check
+    /// grace period. The members being replaced less those over whatever the time
+    /// (`lifetime_over`) less the Terminated ones whose replacement is healthy at `now` (listed
+    /// in `finished_at` until forgotten).
+    pub(super) fn lifetime_under_way(&self, now: u64) -> usize {
+        let healthy = self
+            .finished_at
+            .range(..=(now, usize::MAX))
+            .filter(|&&(_, k)| {
+                let r = self.all[k].rebalancing.expect("a member being replaced");
+                r.reason == ReplacedFor::MaxInstanceLifetime
+                    && r.replacement.is_some_and(|n| matches!(self.all[n].lifecycle, Lifecycle::InService { .. }))
+            })
+            .count();
+        self.lifetime_replacing.checked_sub(self.lifetime_over + healthy).expect("the replacements over are among those counted")
+    }
+
+    /// The InService members replaced for a maximum instance lifetime that the group can move
+    /// on at `now` (launch before terminating): their replacement was never launched, is
+    /// Terminated, or is InService past its grace period. In launch order.
+    pub(super) fn lifetime_awaiting_at(&self, now: u64) -> Vec<usize> {
+        let mut due: Vec<usize> = self.lifetime_awaiting.range(..=(now, usize::MAX)).map(|&(_, k)| k).collect();
+        due.sort_unstable();
+        due
+    }
+
+    /// When a replacement for a maximum instance lifetime next matters at `now` or later: for an
+    /// InService member, when its replacement is healthy (now if it is already, or if it is
+    /// Terminated; one never launched is not waited for); for one leaving, when its InService
+    /// replacement becomes healthy after `now`.
+    pub(super) fn next_lifetime_replacement_healthy_ms(&self, now: u64) -> Option<u64> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let awaiting = self
+            .lifetime_awaiting
+            .iter()
+            .find(|&&(_, k)| self.all[k].rebalancing.is_some_and(|r| r.replacement.is_some()))
+            .map(|&(t, _)| t.max(now));
+        let leaving = self.lifetime_leaving_warming.range((Excluded((now, usize::MAX)), Unbounded)).next().map(|&(t, _)| t);
+        awaiting.into_iter().chain(leaving).min()
     }
 
     /// The members not Terminated, in launch order.
@@ -249,6 +365,16 @@ impl Members {
         self.in_service_by_launch.iter().map(|&(_, k)| k)
     }
 
+    /// The first of [`Self::in_service_oldest_first`] after the one keyed `after` (launch time,
+    /// member), with its key: a walk that changes members as it goes.
+    pub(super) fn in_service_oldest_after(&self, after: Option<(i64, usize)>) -> Option<(i64, usize)> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        match after {
+            Some(key) => self.in_service_by_launch.range((Excluded(key), Unbounded)).next().copied(),
+            None => self.in_service_by_launch.first().copied(),
+        }
+    }
+
     /// How many members are Pending.
     pub(super) fn pending(&self) -> u32 {
         u32::try_from(self.registering.len()).expect("a group holds fewer than 2^32 members")
@@ -306,10 +432,40 @@ impl Members {
 
     /// Changes member `k` with `f`, its index entries with it.
     fn change(&mut self, k: usize, f: impl FnOnce(&mut Member)) {
+        // The members `k` replaces wait on its lifecycle (none for most changes: no allocation).
+        let dependents: Vec<usize> = self.replaced_by(k).collect();
+        let replacing = self.replacing.contains(&k);
+        for &j in dependents.iter().chain(replacing.then_some(&k)) {
+            self.replacing_entries(j, false);
+        }
         self.unindex(k);
         f(&mut self.all[k]);
         self.index(k);
+        for &j in dependents.iter().chain(replacing.then_some(&k)) {
+            self.replacing_entries(j, true);
+        }
         self.changes.push(k);
+    }
+
+    /// Adds (`add`) or takes out member `k`'s entries as a member being replaced.
+    fn replacing_entries(&mut self, k: usize, add: bool) {
+        let e = replacement_entries(&self.all, k);
+        let mut kept = true;
+        if let Some(n) = e.replacement {
+            kept &= toggle(&mut self.replaced_by, (n, k), add);
+        }
+        if let Some(t) = e.finished_at {
+            kept &= toggle(&mut self.finished_at, (t, k), add);
+        }
+        if let Some(t) = e.lifetime_awaiting {
+            kept &= toggle(&mut self.lifetime_awaiting, (t, k), add);
+        }
+        if let Some(t) = e.lifetime_leaving_warming {
+            kept &= toggle(&mut self.lifetime_leaving_warming, (t, k), add);
+        }
+        assert!(kept, "member {} being replaced is indexed once", self.all[k].name);
+        step(&mut self.lifetime_replacing, e.lifetime, add);
+        step(&mut self.lifetime_over, e.lifetime_over, add);
     }
 
     /// Adds member `k`'s entries (the `replacing` set is kept apart: see its field).
@@ -398,6 +554,25 @@ impl Members {
             scan(&|m| m.rebalancing.is_some() && m.lifecycle != Lifecycle::Terminated).is_subset(&self.replacing),
             "every member being replaced that is still there is indexed"
         );
+        let mut expected = Members::default();
+        for &k in &self.replacing {
+            let e = replacement_entries(&self.all, k);
+            e.replacement.map(|n| expected.replaced_by.insert((n, k)));
+            e.finished_at.map(|t| expected.finished_at.insert((t, k)));
+            e.lifetime_awaiting.map(|t| expected.lifetime_awaiting.insert((t, k)));
+            e.lifetime_leaving_warming.map(|t| expected.lifetime_leaving_warming.insert((t, k)));
+            expected.lifetime_replacing += usize::from(e.lifetime);
+            expected.lifetime_over += usize::from(e.lifetime_over);
+        }
+        assert_eq!(self.replaced_by, expected.replaced_by, "members being replaced by their replacement");
+        assert_eq!(self.finished_at, expected.finished_at, "Terminated members being replaced by when they are done");
+        assert_eq!(self.lifetime_awaiting, expected.lifetime_awaiting, "InService members awaiting their replacement");
+        assert_eq!(
+            self.lifetime_leaving_warming, expected.lifetime_leaving_warming,
+            "members leaving by their replacement's warmup"
+        );
+        assert_eq!(self.lifetime_replacing, expected.lifetime_replacing, "members replaced for their lifetime");
+        assert_eq!(self.lifetime_over, expected.lifetime_over, "replacements for a lifetime that are over");
         let alive = scan(&counts_toward_capacity);
         assert_eq!(self.alive as usize, alive.len(), "alive members");
         assert_eq!(self.on_demand_alive as usize, alive.iter().filter(|&&k| !self.all[k].spot).count(), "On-Demand members");
@@ -490,6 +665,39 @@ mod tests {
                 let after = members.iter().filter_map(|m| match m.lifecycle { Lifecycle::TerminatingWait { since_ms } if since_ms > cut => Some(since_ms), _ => None }).min();
                 prop_assert_eq!(members.first_waiting_since_after(Some(cut)), after);
                 prop_assert_eq!(members.any_waiting(), !scan(&|l| matches!(l, Lifecycle::TerminatingWait { .. })).is_empty());
+                // The replacements' queries are what a walk of the members being replaced finds
+                // (the rules of `replace_expired` and `next_expiry_ms`, restated member by member).
+                let replaced: Vec<(usize, Option<Lifecycle>)> = members
+                    .replacing()
+                    .filter(|&k| members[k].rebalancing.is_some_and(|r| r.reason == ReplacedFor::MaxInstanceLifetime))
+                    .map(|k| (k, members[k].rebalancing.and_then(|r| r.replacement).map(|n| members[n].lifecycle)))
+                    .collect();
+                let in_service = |k: usize| matches!(members[k].lifecycle, Lifecycle::InService { .. });
+                let under_way = replaced.iter().filter(|&&(k, r)| {
+                    members[k].lifecycle != Lifecycle::Terminated
+                        || matches!(r, Some(Lifecycle::Pending { .. }))
+                        || matches!(r, Some(Lifecycle::InService { healthy_at_ms }) if healthy_at_ms > now)
+                }).count();
+                prop_assert_eq!(members.lifetime_under_way(now), under_way);
+                let awaiting: Vec<usize> = replaced.iter().filter(|&&(k, r)| {
+                    in_service(k) && match r {
+                        None | Some(Lifecycle::Terminated) => true,
+                        Some(Lifecycle::InService { healthy_at_ms }) => healthy_at_ms <= now,
+                        Some(_) => false,
+                    }
+                }).map(|&(k, _)| k).collect();
+                prop_assert_eq!(members.lifetime_awaiting_at(now), awaiting);
+                let healthy = replaced.iter().filter_map(|&(k, r)| match r {
+                    Some(Lifecycle::InService { healthy_at_ms }) if in_service(k) => Some(healthy_at_ms.max(now)),
+                    Some(Lifecycle::InService { healthy_at_ms }) => (healthy_at_ms > now).then_some(healthy_at_ms),
+                    Some(Lifecycle::Terminated) if in_service(k) => Some(now),
+                    _ => None,
+                }).min();
+                prop_assert_eq!(members.next_lifetime_replacement_healthy_ms(now), healthy);
+                for n in 0..members.len() {
+                    let by: Vec<usize> = members.replacing().filter(|&k| members[k].rebalancing.and_then(|r| r.replacement) == Some(n)).collect();
+                    prop_assert_eq!(members.replaced_by(n).collect::<Vec<_>>(), by);
+                }
             }
         }
     }

@@ -838,14 +838,8 @@ impl AutoScaling {
         // held its capacity), and was terminated at once.
         if launched > 0 {
             let new = g.members.len() - launched as usize;
-            let waiting: Vec<usize> = g
-                .members
-                .replacing()
-                .filter(|&j| {
-                    matches!(g.members[j].lifecycle, Lifecycle::InService { .. })
-                        && g.members[j].rebalancing.and_then(|r| r.replacement) == Some(k)
-                })
-                .collect();
+            let waiting: Vec<usize> =
+                g.members.replaced_by(k).filter(|&j| matches!(g.members[j].lifecycle, Lifecycle::InService { .. })).collect();
             for j in waiting {
                 let reason = g.members[j].rebalancing.expect("a member being replaced").reason;
                 g.members.set_rebalancing(j, Rebalancing { replacement: Some(new), reason });
@@ -1285,18 +1279,18 @@ fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, e
     g.members.forget_finished_replacements(now);
     let mut under_way = expiries_under_way(g, now);
     let limit = expiry_limit(g);
-    // The InService members not being replaced whose lifetime is over, longest in service first.
-    let due: Vec<usize> = g
-        .members
-        .in_service_oldest_first()
-        .take_while(|&k| expires_at_ms(&g.members[k], lifetime_ms) <= i128::from(now))
-        .collect();
     let template = g.template.clone();
     let (mut zones, mut on_demand, mut alive_now) = (alive_per_zone(g), on_demand_alive(g), alive(g));
-    for k in due {
-        if under_way >= limit {
+    // The InService members not being replaced whose lifetime is over, longest in service first,
+    // read one at a time while there is room (a member taken leaves the order; a protected one
+    // stays, and the walk goes past it).
+    let mut after = None;
+    while under_way < limit {
+        let Some((launch_time_ms, k)) = g.members.in_service_oldest_after(after) else { break };
+        if expires_at_ms(&g.members[k], lifetime_ms) > i128::from(now) {
             break;
         }
+        after = Some((launch_time_ms, k));
         if protected_from_scale_in(g, k, engine) {
             continue;
         }
@@ -1322,8 +1316,28 @@ fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, e
     }
     // Launch before terminating: each member whose replacement is healthy (or that needed none) is
     // terminated; one whose replacement EC2 took before it was healthy gets another.
-    let replacing: Vec<usize> = g.members.replacing().collect();
-    for k in replacing {
+    let awaiting = g.members.lifetime_awaiting_at(now);
+    #[cfg(debug_assertions)]
+    {
+        let scanned: Vec<usize> = g
+            .members
+            .replacing()
+            .filter(|&k| {
+                let m = &g.members[k];
+                let r = m.rebalancing.filter(|r| !r.for_capacity_rebalancing());
+                matches!(m.lifecycle, Lifecycle::InService { .. })
+                    && r.is_some_and(|r| {
+                        r.replacement.is_none_or(|n| match g.members[n].lifecycle {
+                            Lifecycle::Terminated => true,
+                            Lifecycle::InService { healthy_at_ms } => healthy_at_ms <= now,
+                            _ => false,
+                        })
+                    })
+            })
+            .collect();
+        assert_eq!(awaiting, scanned, "the members awaiting their replacement at {now}");
+    }
+    for k in awaiting {
         let Some(r) = g.members[k].rebalancing.filter(|r| !r.for_capacity_rebalancing()) else { continue };
         if !matches!(g.members[k].lifecycle, Lifecycle::InService { .. }) {
             continue;
@@ -1353,9 +1367,16 @@ fn expires_at_ms(m: &Member, lifetime_ms: u64) -> i128 {
 }
 
 /// How many replacements for a maximum instance lifetime are under way at `now`
-/// ([`expiry_under_way`]).
+/// (the rule for one member: `expiry_under_way`).
 fn expiries_under_way(g: &Group, now: u64) -> usize {
-    g.members.replacing().filter(|&k| expiry_under_way(g, &g.members[k], now)).count()
+    let under_way = g.members.lifetime_under_way(now);
+    #[cfg(debug_assertions)]
+    assert_eq!(
+        under_way,
+        g.members.replacing().filter(|&k| expiry_under_way(g, &g.members[k], now)).count(),
+        "replacements for a lifetime under way at {now}"
+    );
+    under_way
 }
 
 /// How many replacements for a maximum instance lifetime may be under way at once: a tenth of the
@@ -1365,7 +1386,10 @@ fn expiry_limit(g: &Group) -> usize {
 }
 
 /// Whether the replacement of member `m` for its lifetime is under way at `now`
-/// ([`replace_expired`]): it is not terminated yet, or its replacement is not healthy yet.
+/// ([`replace_expired`]): it is not terminated yet, or its replacement is not healthy yet. The
+/// rule for one member; the group counts them from its members' indexes
+/// (`Members::lifetime_under_way`), checked against this in debug builds.
+#[cfg(debug_assertions)]
 fn expiry_under_way(g: &Group, m: &Member, now: u64) -> bool {
     let Some(r) = m.rebalancing.filter(|r| !r.for_capacity_rebalancing()) else {
         return false;
@@ -1385,24 +1409,29 @@ fn expiry_under_way(g: &Group, m: &Member, now: u64) -> bool {
 /// terminated). Registrations and terminations are the members' own moves.
 fn next_expiry_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
     let lifetime_ms = g.spec.max_instance_lifetime_ms()?;
-    let healthy = g
-        .members
-        .replacing()
-        .map(|k| &g.members[k])
-        .filter_map(|m| Some((m, m.rebalancing.filter(|r| !r.for_capacity_rebalancing())?.replacement?)))
-        .filter_map(|(m, n)| {
-            // A member still InService waits for its replacement (launch before terminating);
-            // one already terminating or gone, only to end its replacement's count.
-            let waiting = matches!(m.lifecycle, Lifecycle::InService { .. });
-            match g.members[n].lifecycle {
-                Lifecycle::InService { healthy_at_ms } if waiting => Some(healthy_at_ms.max(now)),
-                Lifecycle::InService { healthy_at_ms } => (healthy_at_ms > now).then_some(healthy_at_ms),
-                // EC2 took the replacement: another is launched.
-                Lifecycle::Terminated if waiting => Some(now),
-                _ => None,
-            }
-        })
-        .min();
+    // A member still InService waits for its replacement (launch before terminating), or for
+    // another when EC2 took it; one already terminating or gone, only to end its replacement's
+    // count.
+    let healthy = g.members.next_lifetime_replacement_healthy_ms(now);
+    #[cfg(debug_assertions)]
+    {
+        let scanned = g
+            .members
+            .replacing()
+            .map(|k| &g.members[k])
+            .filter_map(|m| Some((m, m.rebalancing.filter(|r| !r.for_capacity_rebalancing())?.replacement?)))
+            .filter_map(|(m, n)| {
+                let waiting = matches!(m.lifecycle, Lifecycle::InService { .. });
+                match g.members[n].lifecycle {
+                    Lifecycle::InService { healthy_at_ms } if waiting => Some(healthy_at_ms.max(now)),
+                    Lifecycle::InService { healthy_at_ms } => (healthy_at_ms > now).then_some(healthy_at_ms),
+                    Lifecycle::Terminated if waiting => Some(now),
+                    _ => None,
+                }
+            })
+            .min();
+        assert_eq!(healthy, scanned, "the next replacement for a lifetime to matter at {now}");
+    }
     let room = expiries_under_way(g, now) < expiry_limit(g);
     // The InService members not being replaced, longest in service first: now for the first one
     // due that is not protected, else when the first one not due yet is.
