@@ -262,7 +262,13 @@ impl Members {
                     && r.replacement.is_some_and(|n| matches!(self.all[n].lifecycle, Lifecycle::InService { .. }))
             })
             .count();
-        self.lifetime_replacing.checked_sub(self.lifetime_over + healthy).expect("the replacements over are among those counted")
+        let under_way = self
+            .lifetime_replacing
+            .checked_sub(self.lifetime_over + healthy)
+            .expect("the replacements over are among those counted");
+        #[cfg(debug_assertions)]
+        assert_eq!(under_way, self.scanned_lifetime_under_way(now), "replacements for a lifetime under way at {now}");
+        under_way
     }
 
     /// The InService members replaced for a maximum instance lifetime that the group can move
@@ -271,6 +277,8 @@ impl Members {
     pub(super) fn lifetime_awaiting_at(&self, now: u64) -> Vec<usize> {
         let mut due: Vec<usize> = self.lifetime_awaiting.range(..=(now, usize::MAX)).map(|&(_, k)| k).collect();
         due.sort_unstable();
+        #[cfg(debug_assertions)]
+        assert_eq!(due, self.scanned_lifetime_awaiting_at(now), "members awaiting their replacement at {now}");
         due
     }
 
@@ -286,7 +294,67 @@ impl Members {
             .find(|&&(_, k)| self.all[k].rebalancing.is_some_and(|r| r.replacement.is_some()))
             .map(|&(t, _)| t.max(now));
         let leaving = self.lifetime_leaving_warming.range((Excluded((now, usize::MAX)), Unbounded)).next().map(|&(t, _)| t);
-        awaiting.into_iter().chain(leaving).min()
+        let next = awaiting.into_iter().chain(leaving).min();
+        #[cfg(debug_assertions)]
+        assert_eq!(next, self.scanned_next_lifetime_replacement_healthy_ms(now), "next replacement to matter at {now}");
+        next
+    }
+
+    /// The members being replaced for a maximum instance lifetime with their replacement's
+    /// lifecycle: what the rules below read, member by member.
+    #[cfg(any(test, debug_assertions))]
+    fn lifetime_replaced(&self) -> impl Iterator<Item = (usize, Lifecycle, Option<Lifecycle>)> + '_ {
+        self.replacing().filter_map(|k| {
+            let r = self.all[k].rebalancing.filter(|r| r.reason == ReplacedFor::MaxInstanceLifetime)?;
+            Some((k, self.all[k].lifecycle, r.replacement.map(|n| self.all[n].lifecycle)))
+        })
+    }
+
+    /// [`Self::lifetime_under_way`], by its rule: a replacement for a maximum instance lifetime
+    /// is under way while its member is not Terminated, or its replacement is Pending or InService
+    /// within its health check grace period.
+    #[cfg(any(test, debug_assertions))]
+    pub(super) fn scanned_lifetime_under_way(&self, now: u64) -> usize {
+        self.lifetime_replaced()
+            .filter(|&(_, m, r)| {
+                m != Lifecycle::Terminated
+                    || matches!(r, Some(Lifecycle::Pending { .. }))
+                    || matches!(r, Some(Lifecycle::InService { healthy_at_ms }) if healthy_at_ms > now)
+            })
+            .count()
+    }
+
+    /// [`Self::lifetime_awaiting_at`], by its rule: the InService members whose replacement was
+    /// never launched, is Terminated, or is InService past its grace period.
+    #[cfg(any(test, debug_assertions))]
+    pub(super) fn scanned_lifetime_awaiting_at(&self, now: u64) -> Vec<usize> {
+        self.lifetime_replaced()
+            .filter(|&(_, m, r)| {
+                matches!(m, Lifecycle::InService { .. })
+                    && match r {
+                        None | Some(Lifecycle::Terminated) => true,
+                        Some(Lifecycle::InService { healthy_at_ms }) => healthy_at_ms <= now,
+                        Some(_) => false,
+                    }
+            })
+            .map(|(k, _, _)| k)
+            .collect()
+    }
+
+    /// [`Self::next_lifetime_replacement_healthy_ms`], by its rule.
+    #[cfg(any(test, debug_assertions))]
+    pub(super) fn scanned_next_lifetime_replacement_healthy_ms(&self, now: u64) -> Option<u64> {
+        self.lifetime_replaced()
+            .filter_map(|(_, m, r)| {
+                let waiting = matches!(m, Lifecycle::InService { .. });
+                match r? {
+                    Lifecycle::InService { healthy_at_ms } if waiting => Some(healthy_at_ms.max(now)),
+                    Lifecycle::InService { healthy_at_ms } => (healthy_at_ms > now).then_some(healthy_at_ms),
+                    Lifecycle::Terminated if waiting => Some(now),
+                    _ => None,
+                }
+            })
+            .min()
     }
 
     /// The members not Terminated, in launch order.
@@ -665,35 +733,11 @@ mod tests {
                 let after = members.iter().filter_map(|m| match m.lifecycle { Lifecycle::TerminatingWait { since_ms } if since_ms > cut => Some(since_ms), _ => None }).min();
                 prop_assert_eq!(members.first_waiting_since_after(Some(cut)), after);
                 prop_assert_eq!(members.any_waiting(), !scan(&|l| matches!(l, Lifecycle::TerminatingWait { .. })).is_empty());
-                // The replacements' queries are what a walk of the members being replaced finds
-                // (the rules of `replace_expired` and `next_expiry_ms`, restated member by member).
-                let replaced: Vec<(usize, Option<Lifecycle>)> = members
-                    .replacing()
-                    .filter(|&k| members[k].rebalancing.is_some_and(|r| r.reason == ReplacedFor::MaxInstanceLifetime))
-                    .map(|k| (k, members[k].rebalancing.and_then(|r| r.replacement).map(|n| members[n].lifecycle)))
-                    .collect();
-                let in_service = |k: usize| matches!(members[k].lifecycle, Lifecycle::InService { .. });
-                let under_way = replaced.iter().filter(|&&(k, r)| {
-                    members[k].lifecycle != Lifecycle::Terminated
-                        || matches!(r, Some(Lifecycle::Pending { .. }))
-                        || matches!(r, Some(Lifecycle::InService { healthy_at_ms }) if healthy_at_ms > now)
-                }).count();
-                prop_assert_eq!(members.lifetime_under_way(now), under_way);
-                let awaiting: Vec<usize> = replaced.iter().filter(|&&(k, r)| {
-                    in_service(k) && match r {
-                        None | Some(Lifecycle::Terminated) => true,
-                        Some(Lifecycle::InService { healthy_at_ms }) => healthy_at_ms <= now,
-                        Some(_) => false,
-                    }
-                }).map(|&(k, _)| k).collect();
-                prop_assert_eq!(members.lifetime_awaiting_at(now), awaiting);
-                let healthy = replaced.iter().filter_map(|&(k, r)| match r {
-                    Some(Lifecycle::InService { healthy_at_ms }) if in_service(k) => Some(healthy_at_ms.max(now)),
-                    Some(Lifecycle::InService { healthy_at_ms }) => (healthy_at_ms > now).then_some(healthy_at_ms),
-                    Some(Lifecycle::Terminated) if in_service(k) => Some(now),
-                    _ => None,
-                }).min();
-                prop_assert_eq!(members.next_lifetime_replacement_healthy_ms(now), healthy);
+                // The replacements' queries are what their rules find member by member (debug
+                // builds check each use too; this also runs them where nothing else would).
+                prop_assert_eq!(members.lifetime_under_way(now), members.scanned_lifetime_under_way(now));
+                prop_assert_eq!(members.lifetime_awaiting_at(now), members.scanned_lifetime_awaiting_at(now));
+                prop_assert_eq!(members.next_lifetime_replacement_healthy_ms(now), members.scanned_next_lifetime_replacement_healthy_ms(now));
                 for n in 0..members.len() {
                     let by: Vec<usize> = members.replacing().filter(|&k| members[k].rebalancing.and_then(|r| r.replacement) == Some(n)).collect();
                     prop_assert_eq!(members.replaced_by(n).collect::<Vec<_>>(), by);

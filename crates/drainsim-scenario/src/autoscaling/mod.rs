@@ -1317,26 +1317,6 @@ fn replace_expired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, e
     // Launch before terminating: each member whose replacement is healthy (or that needed none) is
     // terminated; one whose replacement EC2 took before it was healthy gets another.
     let awaiting = g.members.lifetime_awaiting_at(now);
-    #[cfg(debug_assertions)]
-    {
-        let scanned: Vec<usize> = g
-            .members
-            .replacing()
-            .filter(|&k| {
-                let m = &g.members[k];
-                let r = m.rebalancing.filter(|r| !r.for_capacity_rebalancing());
-                matches!(m.lifecycle, Lifecycle::InService { .. })
-                    && r.is_some_and(|r| {
-                        r.replacement.is_none_or(|n| match g.members[n].lifecycle {
-                            Lifecycle::Terminated => true,
-                            Lifecycle::InService { healthy_at_ms } => healthy_at_ms <= now,
-                            _ => false,
-                        })
-                    })
-            })
-            .collect();
-        assert_eq!(awaiting, scanned, "the members awaiting their replacement at {now}");
-    }
     for k in awaiting {
         let Some(r) = g.members[k].rebalancing.filter(|r| !r.for_capacity_rebalancing()) else { continue };
         if !matches!(g.members[k].lifecycle, Lifecycle::InService { .. }) {
@@ -1367,39 +1347,15 @@ fn expires_at_ms(m: &Member, lifetime_ms: u64) -> i128 {
 }
 
 /// How many replacements for a maximum instance lifetime are under way at `now`
-/// (the rule for one member: `expiry_under_way`).
+/// ([`Members::lifetime_under_way`], where the rule is).
 fn expiries_under_way(g: &Group, now: u64) -> usize {
-    let under_way = g.members.lifetime_under_way(now);
-    #[cfg(debug_assertions)]
-    assert_eq!(
-        under_way,
-        g.members.replacing().filter(|&k| expiry_under_way(g, &g.members[k], now)).count(),
-        "replacements for a lifetime under way at {now}"
-    );
-    under_way
+    g.members.lifetime_under_way(now)
 }
 
 /// How many replacements for a maximum instance lifetime may be under way at once: a tenth of the
 /// desired capacity, at least one.
 fn expiry_limit(g: &Group) -> usize {
     (g.spec.desired_capacity / 10).max(1) as usize
-}
-
-/// Whether the replacement of member `m` for its lifetime is under way at `now`
-/// ([`replace_expired`]): it is not terminated yet, or its replacement is not healthy yet. The
-/// rule for one member; the group counts them from its members' indexes
-/// (`Members::lifetime_under_way`), checked against this in debug builds.
-#[cfg(debug_assertions)]
-fn expiry_under_way(g: &Group, m: &Member, now: u64) -> bool {
-    let Some(r) = m.rebalancing.filter(|r| !r.for_capacity_rebalancing()) else {
-        return false;
-    };
-    m.lifecycle != Lifecycle::Terminated
-        || r.replacement.is_some_and(|n| match g.members[n].lifecycle {
-            Lifecycle::Pending { .. } => true,
-            Lifecycle::InService { healthy_at_ms } => healthy_at_ms > now,
-            _ => false,
-        })
 }
 
 /// When the maximum instance lifetime next moves by itself ([`replace_expired`]): while a
@@ -1413,25 +1369,6 @@ fn next_expiry_ms(g: &Group, engine: &Engine, now: u64) -> Option<u64> {
     // another when EC2 took it; one already terminating or gone, only to end its replacement's
     // count.
     let healthy = g.members.next_lifetime_replacement_healthy_ms(now);
-    #[cfg(debug_assertions)]
-    {
-        let scanned = g
-            .members
-            .replacing()
-            .map(|k| &g.members[k])
-            .filter_map(|m| Some((m, m.rebalancing.filter(|r| !r.for_capacity_rebalancing())?.replacement?)))
-            .filter_map(|(m, n)| {
-                let waiting = matches!(m.lifecycle, Lifecycle::InService { .. });
-                match g.members[n].lifecycle {
-                    Lifecycle::InService { healthy_at_ms } if waiting => Some(healthy_at_ms.max(now)),
-                    Lifecycle::InService { healthy_at_ms } => (healthy_at_ms > now).then_some(healthy_at_ms),
-                    Lifecycle::Terminated if waiting => Some(now),
-                    _ => None,
-                }
-            })
-            .min();
-        assert_eq!(healthy, scanned, "the next replacement for a lifetime to matter at {now}");
-    }
     let room = expiries_under_way(g, now) < expiry_limit(g);
     // The InService members not being replaced, longest in service first: now for the first one
     // due that is not protected, else when the first one not due yet is.
