@@ -13,29 +13,53 @@ use drainsim_scenario::{load_file, load_str, report, runner, timeline, LoadedSce
 /// Every line drainsim writes to standard error goes through this `eprintln!` (it shadows the
 /// standard one in this crate, so no message can forget it): a control character other than line
 /// feed and tab — from a file name, a command-line value, or the text of a file refused for
-/// holding one — is written escaped (`\u{1b}`), so an error message cannot recolour or rewrite the
-/// terminal (load and import refuse such strings: docs/scenario-format.md). drainsim's own colours
-/// are on standard output only.
+/// holding one — and a bidirectional formatting character (U+202E reverses what follows it) are
+/// written escaped (`\u{1b}`), so an error message cannot recolour, rewrite or reorder the
+/// terminal (load and import refuse control characters: docs/scenario-format.md). drainsim's own
+/// colours are on standard output only. A standard error that cannot be written (its reader gone:
+/// `drainsim check bad.ron 2>&1 >/dev/null | head -c 10`) loses the message, not the exit status:
+/// the standard macro would panic there.
 macro_rules! eprintln {
     ($($arg:tt)*) => {
-        ::std::eprintln!("{}", $crate::printable(&format!($($arg)*)))
+        $crate::complain(format_args!($($arg)*), "\n")
     };
 }
 
 /// [`eprintln!`] without the line end.
 macro_rules! eprint {
     ($($arg:tt)*) => {
-        ::std::eprint!("{}", $crate::printable(&format!($($arg)*)))
+        $crate::complain(format_args!($($arg)*), "")
     };
 }
 
-/// `text` with each control character other than line feed and tab escaped ([`eprintln!`]).
+/// Writes a message and `end` to standard error ([`eprintln!`]).
+fn complain(text: std::fmt::Arguments, end: &str) {
+    let text = text.to_string();
+    let mut err = std::io::stderr().lock();
+    // Nothing is left to tell a failure to: the exit status still tells it.
+    let _ = err.write_all(printable(&text).as_bytes()).and_then(|()| err.write_all(end.as_bytes()));
+}
+
+/// Whether `c` is written escaped to standard error ([`eprintln!`]): a control character but line
+/// feed and tab, or a bidirectional formatting character (the embeddings, overrides and isolates
+/// U+202A–U+202E and U+2066–U+2069, and the marks U+200E, U+200F and U+061C).
+fn escaped_on_stderr(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// `text` with each character [`escaped_on_stderr`] escaped ([`eprintln!`]).
 fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let escaped = |c: char| c.is_control() && c != '\n' && c != '\t';
+    let escaped = escaped_on_stderr;
     if !text.chars().any(escaped) {
         return std::borrow::Cow::Borrowed(text);
     }
-    std::borrow::Cow::Owned(text.chars().map(|c| if escaped(c) { c.escape_debug().to_string() } else { c.to_string() }).collect())
+    let shown = |c: char| match escaped(c) {
+        true if c.is_control() => c.escape_debug().to_string(),
+        true => c.escape_unicode().to_string(),
+        false => c.to_string(),
+    };
+    std::borrow::Cow::Owned(text.chars().map(shown).collect())
 }
 
 /// Prints a line to stdout. When the reader has gone (`drainsim run … | head`), the program ends

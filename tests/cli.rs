@@ -154,6 +154,23 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
 
+/// A standard error whose reader is gone (`drainsim check bad.ron 2>&1 >/dev/null | head -c 10`)
+/// loses the message, not the exit status: no panic (status 101).
+#[test]
+fn a_closed_standard_error_loses_the_message_not_the_exit_status() {
+    // A pipe whose only reader has ended: a child that never reads its standard input and has
+    // exited holds it.
+    let mut reader = common::command().arg("--version").stdin(std::process::Stdio::piped()).spawn().expect("drainsim starts");
+    let closed = reader.stdin.take().expect("piped");
+    assert!(reader.wait().expect("it ends").success());
+    let out = common::command()
+        .args(["check", "scenarios/invalid/misspelled_status.ron"])
+        .stderr(std::process::Stdio::from(closed))
+        .output()
+        .expect("drainsim runs");
+    assert_eq!(out.status.code(), Some(2), "refused, as with a reader");
+}
+
 /// An extreme is reported with the bound of its own instant: `spreadi` ran 4 tasks while its
 /// ceiling was 6 (desired 3), and was later scaled in to 1 (ceiling 2).
 #[test]

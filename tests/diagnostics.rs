@@ -58,6 +58,21 @@ fn errors_write_control_characters_escaped() {
     assert_eq!(lines[3].find('^'), lines[2].find('\\'), "{err}");
 }
 
+/// A bidirectional override (U+202E shows what follows it right to left) in the source line of an
+/// error is written escaped, as a control character is, and the caret stays under its column.
+#[test]
+fn errors_write_bidirectional_overrides_escaped() {
+    let dir = TempDir::new("diagnostics-bidi");
+    let file = write(&dir, "bidi.ron", "Scenario(name: \"c\", bogus: 1, // \u{202E}der\n)");
+    let out = drainsim(&["check", &file]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains('\u{202E}') && err.contains("\\u{202e}"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[2], "1 | Scenario(name: \"c\", bogus: 1, // \\u{202e}der", "{err}");
+    assert_eq!(lines[3].find('^'), Some("1 | Scenario(name: \"c\", ".len()), "{err}");
+}
+
 #[test]
 fn an_unknown_instance_type_warns_with_a_suggestion_and_strict_refuses_it() {
     let dir = TempDir::new("diag-typo");
@@ -227,17 +242,30 @@ fn a_constraint_on_an_attribute_no_instance_has_is_a_warning() {
 fn a_long_query_is_quoted_short() {
     let dir = TempDir::new("long-query");
     let query = "x".repeat(20_000);
-    let text = format!(
-        "Scenario(name: \"long\", instances: [(name: \"a\", instanceType: \"c5.large\", cpu: 2048, memory: 3840)], faults: (pinned: [(atMs: 1000, fault: HealthChecksFail(\"{query}\"))]))"
+    // The first line of `check`'s refusal of `text`, written as `name`.
+    let refusal = |name: &str, text: String| {
+        let out = drainsim(&["check", &write(&dir, name, &text)]);
+        assert_eq!(out.status.code(), Some(2));
+        let first = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default().to_string();
+        assert!(first.len() < 400, "{first}");
+        first
+    };
+    let shown = format!("'{}…' (20000 characters) is not a valid cluster query", "x".repeat(80));
+    let first = refusal(
+        "long.ron",
+        format!(
+            "Scenario(name: \"long\", instances: [(name: \"a\", instanceType: \"c5.large\", cpu: 2048, memory: 3840)], faults: (pinned: [(atMs: 1000, fault: HealthChecksFail(\"{query}\"))]))"
+        ),
     );
-    let out = drainsim(&["check", &write(&dir, "long.ron", &text)]);
-    assert_eq!(out.status.code(), Some(2));
-    let first = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default().to_string();
-    assert!(
-        first.contains(&format!("HealthChecksFail '{}…' (20000 characters) is not a valid cluster query", "x".repeat(80))),
-        "{first}"
+    assert!(first.contains(&format!("HealthChecksFail {shown}")) && first.contains("at most 2000 are allowed"), "{first}");
+    // The engine's refusal of a service's memberOf expression quotes it short too.
+    let first = refusal(
+        "member-of.ron",
+        format!(
+            "Scenario(name: \"long\", clusters: [\"prod\"], instances: [(name: \"a\", cluster: \"prod\", instanceType: \"c5.large\", cpu: 2048, memory: 3840)], taskDefinitions: [(family: \"app\", containerDefinitions: [(name: \"app\", cpu: 128, memory: 256)])], services: [(cluster: \"prod\", serviceName: \"web\", taskDefinition: \"app\", desiredCount: 1, placementConstraints: [(type: \"memberOf\", expression: \"{query}\")])])"
+        ),
     );
-    assert!(first.contains("at most 2000 are allowed") && first.len() < 400, "{first}");
+    assert!(first.contains(&format!("memberOf expression {shown}")), "{first}");
 }
 
 /// A capacity provider with managed scaling ENABLED scales its Auto Scaling group out for the

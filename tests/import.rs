@@ -124,6 +124,30 @@ fn an_imported_cluster_starts_as_it_was_captured() {
 /// A big cluster's capture is many files (the AWS CLI describes 100 tasks per call): more than
 /// 1,000 of them import as the same capture in a few files does. Past `MAX_FILES` the import is
 /// refused before any file is read, naming the directory.
+/// A capture written by Windows PowerShell: UTF-8 with a byte order mark imports as without one;
+/// UTF-16 (what its `>` writes) is refused naming the file and what to do.
+#[test]
+fn a_byte_order_mark_is_read_past_and_utf16_is_refused_with_a_way_out() {
+    use drainsim_scenario::import::import_paths;
+    let opts = ImportOptions::default();
+    let dir = TempDir::new("import-bom");
+    for (name, text) in fixture_inputs() {
+        let file = std::path::Path::new(&name).file_name().expect("a file").to_str().unwrap().to_string();
+        std::fs::write(dir.join(&file), [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat()).unwrap();
+    }
+    let with_marks = import_paths(&[dir.to_path_buf()], &opts).expect("imports").scenario;
+    let mut plain = import(&fixture_inputs(), &opts).expect("imports").scenario;
+    plain.description.clone_from(&with_marks.description);
+    assert_eq!(drainsim_scenario::write::to_ron(&with_marks), drainsim_scenario::write::to_ron(&plain));
+
+    let utf16 = dir.join("describe-clusters.json");
+    let text = std::fs::read_to_string(format!("{FIXTURE}/describe-clusters.json")).unwrap();
+    let units: Vec<u8> = [0xFFFE_u16.swap_bytes()].into_iter().chain(text.encode_utf16()).flat_map(u16::to_le_bytes).collect();
+    std::fs::write(&utf16, units).unwrap();
+    let err = import_paths(&[dir.to_path_buf()], &opts).expect_err("refused").to_string();
+    assert!(err.contains("describe-clusters.json") && err.contains("UTF-16") && err.contains("Out-File -Encoding utf8"), "{err}");
+}
+
 #[test]
 fn a_capture_of_many_files_imports_and_too_many_are_refused() {
     use drainsim_scenario::import::{import_paths, MAX_FILES};

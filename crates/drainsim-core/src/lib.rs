@@ -111,5 +111,5 @@ pub mod managed_scaling {
 /// the choices the documentation leaves open are in docs/ecs-choices.md §8): parse an expression to
 /// check it or to see its canonical text.
 pub mod query {
-    pub use crate::rules::query::{Query, QueryError, MAX_QUERY_CHARS, MAX_QUERY_DEPTH};
+    pub use crate::rules::query::{quoted, Query, QueryError, MAX_QUERY_CHARS, MAX_QUERY_DEPTH};
 }

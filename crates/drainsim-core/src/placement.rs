@@ -1458,7 +1458,8 @@ pub(crate) fn parse_member_of(expression: Option<&str>) -> Result<MemberOf, EcsE
         return Err(EcsError::invalid_parameter("A memberOf constraint needs an expression."));
     };
     let query = crate::rules::query::Query::parse(expression).map_err(|e| {
-        EcsError::invalid_parameter(format!("memberOf expression '{expression}' is not a valid cluster query: {e}."))
+        let quoted = crate::rules::query::quoted(expression);
+        EcsError::invalid_parameter(format!("memberOf expression {quoted} is not a valid cluster query: {e}."))
     })?;
     Ok(MemberOf { expression: expression.to_string(), query })
 }

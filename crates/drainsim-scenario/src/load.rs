@@ -1286,18 +1286,8 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-/// A cluster query as an error message quotes it: whole up to 80 characters, else its first 80 and
-/// how long it is (a file may hold a query of any length; the parser refuses one past 2,000
-/// characters, and a message should not repeat it all).
-pub(crate) fn quoted_query(text: &str) -> String {
-    const SHOWN: usize = 80;
-    let length = text.chars().count();
-    if length <= SHOWN {
-        format!("'{text}'")
-    } else {
-        format!("'{}…' ({length} characters)", text.chars().take(SHOWN).collect::<String>())
-    }
-}
+/// A cluster query as an error message quotes it (the engine's rule, which its own refusals use).
+pub(crate) use drainsim_core::query::quoted as quoted_query;
 
 /// The instance a pinned fault names, if it names one.
 fn pinned_instance(p: &PinnedFaultSpec) -> Option<&String> {

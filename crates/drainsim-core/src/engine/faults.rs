@@ -115,8 +115,10 @@ impl Engine {
     /// tasks' checks begin or stop failing gets a [`Change::HealthChecksFailing`] record. Refused,
     /// changing nothing, when `filter` is not a valid cluster query.
     pub fn fail_health_checks_on(&mut self, filter: &str) -> Result<(), crate::errors::EcsError> {
-        let query = crate::rules::query::Query::parse(filter)
-            .map_err(|e| crate::errors::EcsError::invalid_parameter(format!("'{filter}' is not a valid cluster query: {e}.")))?;
+        let query = crate::rules::query::Query::parse(filter).map_err(|e| {
+            let quoted = crate::rules::query::quoted(filter);
+            crate::errors::EcsError::invalid_parameter(format!("{quoted} is not a valid cluster query: {e}."))
+        })?;
         self.finish_open_instant();
         self.set_failing_health_checks(Some(query));
         Ok(())

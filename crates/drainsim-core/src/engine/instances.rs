@@ -799,10 +799,10 @@ impl Engine {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let filter = match &req.filter {
             None => None,
-            Some(f) => Some(
-                Query::parse(f)
-                    .map_err(|e| EcsError::invalid_parameter(format!("filter '{f}' is not a valid cluster query: {e}.")))?,
-            ),
+            Some(f) => Some(Query::parse(f).map_err(|e| {
+                let quoted = crate::rules::query::quoted(f);
+                EcsError::invalid_parameter(format!("filter {quoted} is not a valid cluster query: {e}."))
+            })?),
         };
         let status = match &req.status {
             None => None,

@@ -198,10 +198,20 @@ fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     Ok(files)
 }
 
-/// One input file's name and contents.
+/// One input file's name and contents. A UTF-8 byte order mark is not part of the text: Windows
+/// PowerShell writes one (`aws ecs describe-tasks ... | Out-File -Encoding utf8`), as it writes
+/// UTF-16 with `>`, which is refused with what to do instead.
 fn read_input(f: &Path) -> Result<(String, String), ImportError> {
     let err = |m: String| ImportError::new(f.display().to_string(), "$", m);
-    let bytes = crate::input::read_bounded(f, MAX_FILE_BYTES).map_err(|e| err(format!("cannot read: {e}")))?;
+    let mut bytes = crate::input::read_bounded(f, MAX_FILE_BYTES).map_err(|e| err(format!("cannot read: {e}")))?;
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(err("UTF-16 text (Windows PowerShell's `>` writes it); write the AWS CLI's output as UTF-8 (in \
+             PowerShell: `| Out-File -Encoding utf8`)"
+            .into()));
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
     let text = String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())))?;
     Ok((f.display().to_string(), text))
 }

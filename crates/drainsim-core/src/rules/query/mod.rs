@@ -27,6 +27,21 @@ pub const MAX_QUERY_CHARS: usize = 2_000;
 /// Deepest nesting of parentheses and `not`s.
 pub const MAX_QUERY_DEPTH: usize = 64;
 
+/// Characters of an expression an error message quotes ([`quoted`]).
+const QUOTED_CHARS: usize = 80;
+
+/// An expression as an error message quotes it: whole up to 80 characters, else its first 80 and
+/// how long it is (a file may hold an expression of any length; the parser refuses one past
+/// [`MAX_QUERY_CHARS`], and a message should not repeat it all).
+pub fn quoted(text: &str) -> String {
+    let length = text.chars().count();
+    if length <= QUOTED_CHARS {
+        format!("'{text}'")
+    } else {
+        format!("'{}…' ({length} characters)", text.chars().take(QUOTED_CHARS).collect::<String>())
+    }
+}
+
 /// A parsed cluster query language expression, ready to be evaluated. Its `Display` is the
 /// canonical text: every value quoted, operators as symbols, `and`/`or`/`not` as words, and
 /// parentheses only where they are needed; parsing it gives the same expression.
