@@ -1343,10 +1343,15 @@ pub(crate) fn parse_strategies(
             ("spread", Some(f)) if f.starts_with("attribute:") && f.len() > "attribute:".len() => {
                 Ok(Strategy::SpreadAttribute(strings.intern(&f["attribute:".len()..])))
             }
-            (t, f) => Err(EcsError::invalid_parameter(format!(
-                "Invalid placement strategy {{type: {t}, field: {}}}: use random, binpack with cpu or memory, or spread with instanceId, host or attribute:<name>.",
-                f.unwrap_or("none")
-            ))),
+            (t, f) => {
+                let rule = match f {
+                    Some(f) => format!("{{type: {t}, field: {f}}}"),
+                    None => format!("{{type: {t}}} (no field)"),
+                };
+                Err(EcsError::invalid_parameter(format!(
+                    "Invalid placement strategy {rule}: use random, binpack with cpu or memory, or spread with instanceId, host or attribute:<name>."
+                )))
+            }
         })
         .collect()
 }
