@@ -233,8 +233,7 @@ impl Members {
 
     /// Forgets the replacements that can matter no more at `now` (nor later): the member is
     /// Terminated, and its replacement InService past its health check grace period, Terminated,
-    /// or never launched.
-    /// Read from `finished_at`: what it forgets is a prefix.
+    /// or never launched — a prefix of `finished_at`.
     pub(super) fn forget_finished_replacements(&mut self, now: u64) {
         while let Some(&(_, k)) = self.finished_at.first().filter(|&&(t, _)| t <= now) {
             self.replacing_entries(k, false);
