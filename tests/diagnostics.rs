@@ -73,6 +73,44 @@ fn errors_write_bidirectional_overrides_escaped() {
     assert_eq!(lines[3].find('^'), Some("1 | Scenario(name: \"c\", ".len()), "{err}");
 }
 
+/// A `WaitForDrain` that times out says which instances have no complete drain and what holds
+/// each: one still DRAINING its `runningTasksCount`, one never set DRAINING its status (an
+/// instance ECS refused to drain is waited for in vain), one not registered yet that.
+#[test]
+fn a_wait_that_times_out_names_what_it_waited_for() {
+    let dir = TempDir::new("diag-wait");
+    let file = write(
+        &dir,
+        "wait.ron",
+        r#"Scenario(
+    name: "wait",
+    clusters: ["prod"],
+    instances: [
+        (name: "a", cluster: "prod", instanceType: "c5.large", cpu: 2048, memory: 3840),
+        (name: "b", cluster: "prod", instanceType: "c5.large", cpu: 2048, memory: 3840),
+        (name: "late", cluster: "prod", instanceType: "c5.large", cpu: 2048, memory: 3840, registerAtMs: 600000),
+    ],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 2048, memory: 512)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 2,
+        deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200))],
+    steps: [
+        (atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["a"]))),
+        (do: WaitForDrain((instances: ["a", "b", "late"], timeoutMs: 60000)), expect: TimedOut),
+    ],
+)
+"#,
+    );
+    let out = drainsim(&["run", &file]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "timed out (3 of 3 not drained: a (DRAINING, runningTasksCount 1), b (ACTIVE, never set DRAINING), late (not registered))"
+        ),
+        "{text}"
+    );
+}
+
 #[test]
 fn an_unknown_instance_type_warns_with_a_suggestion_and_strict_refuses_it() {
     let dir = TempDir::new("diag-typo");

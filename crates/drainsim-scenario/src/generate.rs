@@ -943,7 +943,7 @@ pub fn settle_step_expects(case: &ScenarioCase) -> Result<Vec<Option<StepExpect>
         if passed {
             continue;
         }
-        out[s.index] = if s.summary == "timed out" {
+        out[s.index] = if s.summary == "timed out" || s.summary.starts_with("timed out (") {
             Some(StepExpect::TimedOut)
         } else {
             let kind = s.summary.split_once(": ").map(|(k, _)| k).filter(|k| EcsErrorKind::from_name(k).is_some());

@@ -186,6 +186,42 @@ impl From<RequestEnd> for Outcome {
 }
 
 /// What a step's `filter` selected, for its result: `ok (2 instances selected)`.
+/// Why a `WaitForDrain` timed out: how many of its instances (`targets`, by ID or, not registered
+/// when the step began, by name) have no complete drain, and the first five with what holds each:
+/// one never set DRAINING names its status (an instance ECS refused to drain — REGISTRATION_FAILED
+/// — is waited for in vain), one DRAINING its `runningTasksCount`.
+fn undrained_note(engine: &Engine, targets: &[Result<drainsim_core::InstanceId, String>]) -> String {
+    const SHOWN: usize = 5;
+    let undrained: Vec<String> = targets
+        .iter()
+        .filter_map(|t| {
+            let view = match t {
+                Ok(id) => Some(engine.instance(*id)),
+                Err(name) => engine.instance_named(name),
+            };
+            let Some(i) = view else {
+                let name = t.as_ref().err().cloned().unwrap_or_default();
+                return Some(format!("{name} (not registered)"));
+            };
+            if i.drain().completed_at_ms().is_some() {
+                return None;
+            }
+            let status = i.status().as_str();
+            Some(match i.drain().started_at_ms() {
+                None => format!("{} ({status}, never set DRAINING)", i.name()),
+                Some(_) => format!("{} ({status}, runningTasksCount {})", i.name(), i.running_tasks_count()),
+            })
+        })
+        .collect();
+    let more = if undrained.len() > SHOWN { ", …" } else { "" };
+    format!(
+        "{} of {} not drained: {}{more}",
+        undrained.len(),
+        targets.len(),
+        undrained.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ")
+    )
+}
+
 fn selected_note(n: usize) -> String {
     match n {
         0 => "no instance selected: the filter matches none".to_string(),
@@ -331,6 +367,11 @@ pub(crate) fn run_step(
                         })
                     };
                     let timed_out = driver.wait_until(engine, w.timeout_ms, done)?;
+                    let note = match (timed_out, note) {
+                        (true, Some(selected)) => Some(format!("{selected}; {}", undrained_note(engine, &targets))),
+                        (true, None) => Some(undrained_note(engine, &targets)),
+                        (false, note) => note,
+                    };
                     Outcome::Plan { failures: vec![], timed_out, error: None, note }
                 }
                 Err(e) => Outcome::Plan { failures: vec![], timed_out: false, error: Some(e), note: None },
