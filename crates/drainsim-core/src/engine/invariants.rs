@@ -10,6 +10,7 @@ use crate::infra::intern::Sym;
 use crate::placement::Owner;
 use crate::rules::lifecycle::TaskStatus;
 use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
+use crate::state::service::ZoneFinding;
 use crate::state::service::{SchedulingStrategy, ServiceCounts, ServiceStatus};
 use crate::state::task::NetworkMode;
 use crate::Engine;
@@ -794,36 +795,50 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 );
             }
         }
-        // A service the cluster's wakes pass by was found balanced over the zones they are for.
-        let passed_by = |s: &ServiceId| e.services.zones_balanced_over(*s).map(u64::from) == Some(c.rebalancing_zone_set);
+        // A service the cluster's wakes pass by was found balanced, or unsettled with no move, over
+        // the zones they are for.
+        let passed_by = |s: &ServiceId| e.services.zones_noted_over(*s).map(u64::from) == Some(c.rebalancing_zone_set);
         if !c.rebalancing_unsettled.is_subset(&c.rebalancing_services)
             || c.rebalancing_services.iter().any(|s| !c.rebalancing_unsettled.contains(s) && !passed_by(s))
         {
             return fail(
                 "rebalancing-unsettled",
                 format!(
-                    "cluster {}: a rebalancing service a placeable instance would not wake was not found balanced over its zones",
+                    "cluster {}: a rebalancing service a placeable instance would not wake has no finding of its zones",
                     e.strings.resolve(c.name)
                 ),
             );
         }
-        // A service found balanced over the zones the cluster has now, whose pass is not due,
-        // would find nothing to do in one: wakes may pass it by.
+        // A service with a finding of the zones the cluster has now, whose pass is not due, would
+        // find nothing to do in its zones in one: wakes may pass it by. Found balanced, it still
+        // is; found unsettled, it still is, with no move under way (its own change runs its pass
+        // or drops the finding before it settles).
         let zone_set = c.placement.zone_set_changes();
         for s in &c.rebalancing_services {
-            if e.services.zones_balanced_over(*s).map(u64::from) != Some(zone_set) || e.pass_due_now(*s) {
+            let Some(note) = e.services.zone_note(*s) else { continue };
+            if u64::from(note.over) != zone_set || e.pass_due_now(*s) {
                 continue;
             }
-            let found = match e.zone_check(*s, false) {
-                ZoneCheck::Unsettled => "it not settled",
-                ZoneCheck::NotBalanced(_) => "its zones not balanced",
-                ZoneCheck::Balanced(_) if e.services[s.index()].schedule.rebalancing => "an \"AZ balanced\" event to send",
-                ZoneCheck::Balanced(_) => continue,
+            let check = e.zone_check(*s, false);
+            let found = match (note.found, &check) {
+                (ZoneFinding::Unsettled, _) if e.services[s.index()].schedule.rebalance_move.is_some() => "a move under way",
+                (ZoneFinding::Unsettled, ZoneCheck::Unsettled) => continue,
+                (_, ZoneCheck::Unsettled) => "it not settled",
+                (_, ZoneCheck::NotBalanced(_)) => "its zones not balanced",
+                (ZoneFinding::Unsettled, ZoneCheck::Balanced(_)) => "its zones settled",
+                (ZoneFinding::Balanced, ZoneCheck::Balanced(_)) if e.services[s.index()].schedule.rebalancing => {
+                    "an \"AZ balanced\" event to send"
+                }
+                (ZoneFinding::Balanced, ZoneCheck::Balanced(_)) => continue,
+            };
+            let noted = match note.found {
+                ZoneFinding::Balanced => "balanced over its zones",
+                ZoneFinding::Unsettled => "unsettled in its zones",
             };
             return fail(
                 "rebalancing-unsettled",
                 format!(
-                    "cluster {}: service {} is noted balanced over its zones, and a pass would find {found}",
+                    "cluster {}: service {} is noted {noted}, and a pass would find {found}",
                     e.strings.resolve(c.name),
                     e.strings.resolve(e.services[s.index()].name)
                 ),
@@ -1892,7 +1907,7 @@ pub(crate) mod tests {
         // A balanced service is passed by (no claim is made of it); one that is not is woken.
         e.clusters.note_rebalancing_passes_due(cluster, e.now_ms);
         assert_eq!(check_invariants(&e), Ok(()), "the service's last pass found it balanced");
-        e.services.set_zones_balanced_over(ServiceId(0), None);
+        e.services.set_zone_note(ServiceId(0), None);
         assert_eq!(violated(&e), "rebalancing-passes-due");
         // A note of an instant past is no claim.
         e.clusters.note_rebalancing_passes_due(cluster, e.now_ms - 1);
@@ -1922,7 +1937,7 @@ pub(crate) mod tests {
         list(&mut e);
         assert!(e.first_invariant_violation().is_none());
         e.clusters.settle_rebalancing_services(cluster, &[one]);
-        e.services.set_zones_balanced_over(one, None);
+        e.services.set_zone_note(one, None);
         let broken_at = e.now_ms;
         list(&mut e);
         let (at, v) = e.first_invariant_violation().expect("noted");
@@ -1945,10 +1960,16 @@ pub(crate) mod tests {
         e.services.schedule_mut(one).rebalancing = true;
         assert_eq!(violated(&e), "rebalancing-unsettled");
         e.services.schedule_mut(one).rebalancing = false;
+        // Noted unsettled, so passed by, while its zones are settled: a move or an event missed.
+        let balanced = e.services.zone_note(one).expect("a finding");
+        let unsettled = crate::state::service::ZoneNote { found: ZoneFinding::Unsettled, ..balanced };
+        e.services.set_zone_note(one, Some(unsettled));
+        assert_eq!(violated(&e), "rebalancing-unsettled");
+        e.services.set_zone_note(one, Some(balanced));
         // Passed by (out of the cluster's services to wake) while not found balanced.
         e.clusters.settle_rebalancing_services(cluster, &[one]);
         assert_eq!(check_invariants(&e), Ok(()));
-        e.services.set_zones_balanced_over(one, None);
+        e.services.set_zone_note(one, None);
         assert_eq!(violated(&e), "rebalancing-unsettled");
     }
 

@@ -51,7 +51,9 @@ use crate::infra::ids::{ServiceId, TaskId};
 use crate::infra::intern::Sym;
 use crate::placement::{Owner, Strategy};
 use crate::state::instance::AVAILABILITY_ZONE_ATTRIBUTE as ZONE_ATTRIBUTE;
-use crate::state::service::{RebalanceMove, RebalancingEvent, SchedulingStrategy, ServiceEventKind, ServiceStatus};
+use crate::state::service::{
+    RebalanceMove, RebalancingEvent, SchedulingStrategy, ServiceEventKind, ServiceStatus, ZoneFinding, ZoneNote,
+};
 use crate::state::task::StopCode;
 use crate::Engine;
 
@@ -171,7 +173,7 @@ impl Engine {
         }
         let (mut settled, mut not_due) = (Vec::new(), Vec::new());
         for &s in &self.clusters[cluster.index()].rebalancing_unsettled {
-            if self.services.zones_balanced_over(s).map(u64::from) == Some(zone_set) {
+            if self.services.zones_noted_over(s).map(u64::from) == Some(zone_set) {
                 settled.push(s);
             } else if !self.pass_due_now(s) && !self.clusters.is_waiting(cluster, s) {
                 not_due.push(s);
@@ -187,22 +189,46 @@ impl Engine {
         }
     }
 
-    /// After a rebalancing service's pass: notes whether it found the service balanced over the
-    /// cluster's zones with nothing to announce (`balanced`), and a service the cluster's wakes
-    /// pass by for that reason that no longer is joins the services they wake.
-    fn note_zones_balanced(&mut self, id: ServiceId, balanced: bool) {
+    /// After a rebalancing service's pass: notes what it found of the service's zones (`note`,
+    /// over the cluster's zones, or nothing), and a service the cluster's wakes passed by for
+    /// its last finding that no longer is joins the services they wake.
+    fn note_zones(&mut self, id: ServiceId, found: Option<ZoneFinding>) {
         let cluster = self.services[id.index()].cluster;
         let c = &self.clusters[cluster.index()];
-        // A balanced service has a zone, so the zones changed at least once.
-        let now = balanced.then(|| std::num::NonZeroU64::new(c.placement.zone_set_changes()).expect("a zone exists"));
-        let before = self.services.zones_balanced_over(id);
-        if now == before {
+        // A zone is noted only once one exists (a balanced service has one).
+        let note = found
+            .and_then(|found| std::num::NonZeroU64::new(c.placement.zone_set_changes()).map(|over| ZoneNote { over, found }));
+        debug_assert!(
+            found != Some(ZoneFinding::Balanced) || note.is_some(),
+            "a balanced service has a zone, so the zones changed at least once"
+        );
+        let before = self.services.zone_note(id);
+        if note == before {
             return;
         }
-        let passed_by = before.map(u64::from) == Some(c.rebalancing_zone_set);
-        self.services.set_zones_balanced_over(id, now);
-        if passed_by {
+        let passed_by = |n: Option<ZoneNote>| n.map(|n| u64::from(n.over)) == Some(c.rebalancing_zone_set);
+        let rejoins = passed_by(before) && !passed_by(note);
+        self.services.set_zone_note(id, note);
+        if rejoins {
             self.clusters.unsettle_rebalancing_service(cluster, id);
+        }
+    }
+
+    /// After a REPLICA pass of a rebalancing service, its steady state noted (`after_pass`):
+    /// when its zones are not settled and no move is under way, the cluster's wakes may pass it
+    /// by until the service changes ([`ZoneFinding::Unsettled`]); a service noted so that now has
+    /// a move under way or settled zones is noted so no longer. During an instance refresh most
+    /// services are not settled, and each agent reconnect of the cluster ran a pass of every
+    /// one, which found nothing to do (docs/performance.md, "Unsettled services passed by").
+    pub(crate) fn note_zones_after_pass(&mut self, id: ServiceId) {
+        if !self.services[id.index()].az_rebalancing() {
+            return;
+        }
+        let idle = self.services[id.index()].schedule.rebalance_move.is_none() && self.zones_unsettled(id);
+        if idle {
+            self.note_zones(id, Some(ZoneFinding::Unsettled));
+        } else if self.services.zone_note(id).is_some_and(|n| n.found == ZoneFinding::Unsettled) {
+            self.note_zones(id, None);
         }
     }
 
@@ -249,9 +275,10 @@ impl Engine {
         }
         let check = self.zone_check(id, progress);
         let balanced = matches!(check, ZoneCheck::Balanced(_));
-        // Most passes find a service unsettled that was not found balanced: nothing to note.
+        // Most passes find a service unsettled that was not found balanced: nothing to note here
+        // (`note_zones_after_pass` notes what is unsettled).
         if balanced || self.services.zones_balanced_over(id).is_some() {
-            self.note_zones_balanced(id, balanced);
+            self.note_zones(id, balanced.then_some(ZoneFinding::Balanced));
         }
         let per_zone = match check {
             ZoneCheck::Unsettled => return false,
@@ -311,15 +338,7 @@ impl Engine {
     /// What a rebalancing service's zones call for after a pass (`progress`: whether the pass did
     /// anything else), read without a change: see [`ZoneCheck`].
     pub(crate) fn zone_check(&self, id: ServiceId, progress: bool) -> ZoneCheck {
-        let s = &self.services[id.index()];
-        if s.status != ServiceStatus::Active
-            || s.scheduling != SchedulingStrategy::Replica
-            || progress
-            || s.schedule.rebalance_move.is_some()
-            || s.schedule.observations.steady_state_at_ms.is_none()
-            || s.counts.live != s.desired_count
-            || s.desired_count == 0
-        {
+        if progress || self.zones_unsettled(id) {
             return ZoneCheck::Unsettled;
         }
         let Some(per_zone) = self.settled_zone_counts(id) else { return ZoneCheck::Unsettled };
@@ -331,6 +350,29 @@ impl Engine {
         } else {
             ZoneCheck::NotBalanced(per_zone)
         }
+    }
+
+    /// Whether a rebalancing service has nothing to look at in its zones whatever the pass did:
+    /// [`ZoneCheck::Unsettled`] for a reason of the service's own state — not ACTIVE or not
+    /// REPLICA, a move under way, no steady state yet, not `desiredCount` tasks alive (or none
+    /// desired), a task not healthy or not staying — or because the cluster has no placeable
+    /// instance.
+    pub(crate) fn zones_unsettled(&self, id: ServiceId) -> bool {
+        let s = &self.services[id.index()];
+        if s.status != ServiceStatus::Active
+            || s.scheduling != SchedulingStrategy::Replica
+            || s.schedule.rebalance_move.is_some()
+            || s.schedule.observations.steady_state_at_ms.is_none()
+            || s.counts.live != s.desired_count
+            || s.desired_count == 0
+        {
+            return true;
+        }
+        // Every task is staying and healthy exactly when the healthy staying tasks are as many as
+        // the listed ones.
+        let unsettled = s.staying_healthy as usize != s.tasks.len();
+        debug_assert_eq!(unsettled, self.settled_zone_counts_read(id).is_none(), "the counter agrees with the tasks");
+        unsettled || self.clusters[s.cluster.index()].placement.placeable_per_zone.is_empty()
     }
 
     /// The end of a move: the zone with the most of the service's staying tasks (ties: the zone
@@ -507,7 +549,7 @@ mod tests {
         assert!(e.pass_due.is_empty() && noted(&e));
         check_invariants(&e).expect("the note holds: no service to wake");
         // A pass that finds it otherwise (here: told so) makes it one to wake.
-        e.note_zones_balanced(web, false);
+        e.note_zones(web, None);
         e.clusters.note_rebalancing_pass_taken(cluster);
         check_invariants(&e).expect("a service to wake again");
 
@@ -626,5 +668,63 @@ mod tests {
         assert!(e.pass_due_now(web), "the service looks for room again");
         e.run_until_quiet(e.now_ms + 600_000, 100_000);
         check_invariants(&e).expect("every invariant holds once quiet");
+    }
+
+    /// A service whose pass found its zones unsettled with no move under way (here: a task to
+    /// replace on a DRAINING instance whose agent is away, so its stop waits for the reconnect)
+    /// is passed by at other instances' reconnects, which change nothing of its zones; its own
+    /// change (the task stopped once its agent is back) runs its pass, and it settles balanced.
+    /// Before, each reconnect of the cluster ran a pass of every such service.
+    #[test]
+    fn a_reconnect_passes_by_a_service_unsettled_with_no_move() {
+        use crate::state::service::ZoneFinding;
+        let mut e = steady_cluster(
+            &[
+                ("a", "us-east-1a", 4096, 8192),
+                ("b", "us-east-1a", 4096, 8192),
+                ("c", "us-east-1b", 4096, 8192),
+                ("d", "us-east-1b", 4096, 8192),
+            ],
+            (256, 512),
+            &[("web", 2)],
+        );
+        enable_rebalancing(&mut e, "web");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        let (web, cluster) = (ServiceId(0), ClusterId(0));
+        assert!(e.services.zones_balanced_over(web).is_some());
+        // The instance of web's task in us-east-1a loses its agent and is set DRAINING.
+        let held = e.services[web.index()]
+            .tasks
+            .iter()
+            .map(|t| e.tasks[t.index()].instance)
+            .find(|i| e.strings.resolve(e.instances[i.index()].availability_zone) == "us-east-1a")
+            .expect("a task in us-east-1a");
+        e.set_agent_connected(held, false);
+        e.react();
+        e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: vec![e.instance_arn(held)],
+            status: "DRAINING".into(),
+        }))
+        .expect("drains");
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(&e).expect("every invariant holds while the stop waits");
+        let note = e.services.zone_note(web).expect("a finding");
+        assert_eq!(note.found, ZoneFinding::Unsettled, "its task on the DRAINING instance is not stopped yet");
+        // Agents of us-east-1b, which keeps a placeable instance while each is away, reconnect:
+        // the zones stay the same, and the service is not woken. (The other instance of
+        // us-east-1a is its zone's only placeable one: its reconnect would bring a zone back.)
+        for name in ["c", "d", "c"] {
+            flap(&mut e, name);
+            assert!(!e.pass_due_now(web), "a reconnect of {name} passes the service by");
+        }
+        assert!(!e.clusters[cluster.index()].rebalancing_unsettled.contains(&web));
+        // Its agent back, the stop goes out: the task's end runs the pass, and it settles.
+        e.set_agent_connected(held, true);
+        e.react();
+        e.run_until_quiet(e.now_ms + 600_000, 100_000);
+        check_invariants(&e).expect("every invariant holds once quiet");
+        assert!(e.services.zones_balanced_over(web).is_some(), "balanced again");
+        assert_eq!(e.services[web.index()].counts.healthy, 2);
     }
 }

@@ -495,6 +495,8 @@ impl Engine {
             (ServiceStatus::Active, SchedulingStrategy::Daemon) => self.daemon_pass(id),
         };
         self.after_pass(id, outcome);
+        // What the pass leaves of the service's zones, its steady state noted.
+        self.note_zones_after_pass(id);
     }
 
     /// A deleted (DRAINING) service stops every task, and is INACTIVE once all of them are

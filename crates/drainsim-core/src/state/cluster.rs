@@ -36,10 +36,11 @@ pub struct ClusterState {
     pub rebalancing_services: std::collections::BTreeSet<ServiceId>,
     /// The rebalancing services an instance becoming placeable wakes while the zones of the
     /// placeable instances are `rebalancing_zone_set`: all but those whose last pass found them
-    /// balanced over those zones (`Services::zones_balanced_over`). A service leaves when a
-    /// wake finds it so, and joins when its pass no longer does; a change of the zones makes every
-    /// rebalancing service a member again. A superset is allowed (a member found balanced is
-    /// dropped at the next wake); `check_invariants` holds it to the services.
+    /// balanced, or unsettled with no move under way, over those zones (`Services::zone_note`). A
+    /// service leaves when a wake finds it so, and joins when its pass no longer does or a change
+    /// drops the finding; a change of the zones makes every rebalancing service a member again. A
+    /// superset is allowed (a member with a finding is dropped at the next wake);
+    /// `check_invariants` holds it to the services.
     pub rebalancing_unsettled: std::collections::BTreeSet<ServiceId>,
     /// The zones (`PlacementIndex::zone_set_changes`) `rebalancing_unsettled` is for.
     pub rebalancing_zone_set: u64,

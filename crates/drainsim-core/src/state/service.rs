@@ -1849,6 +1849,29 @@ mod tests {
     }
 }
 
+/// What a rebalancing service's last pass found of its zones that lets an instance becoming
+/// placeable pass it by, while the cluster's placeable instances stay in the zones `over`
+/// (`PlacementIndex::zone_set_changes`, never 0 once a zone exists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ZoneNote {
+    /// The zones the finding is for.
+    pub(crate) over: std::num::NonZeroU64,
+    /// What the pass found.
+    pub(crate) found: ZoneFinding,
+}
+
+/// See [`ZoneNote`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ZoneFinding {
+    /// Settled and balanced, with no rebalancing to do or announce.
+    Balanced,
+    /// Not settled (`Engine::zones_unsettled`), with no move under way: what would settle it (a
+    /// task healthy or gone, a steady state, its count) is the service's own change, which runs
+    /// its pass or drops the note, and an instance in a zone the cluster already has changes no
+    /// count of its zones.
+    Unsettled,
+}
+
 /// The service table: every service ever created, in creation order. It owns the records: outside
 /// this module a service is read through `Index`, its ECS state changes only through the methods
 /// below, and the scheduler changes its own bookkeeping through [`Services::schedule_mut`].
@@ -1868,15 +1891,15 @@ pub(crate) struct Services {
     /// carry the set). The scheduler replaces them (`engine/scheduler.rs::replace_unhealthy`); a
     /// task leaves as it leaves its service's list, in logarithmic time however many fail at once.
     unhealthy: BTreeMap<ServiceId, std::collections::BTreeSet<TaskId>>,
-    /// By service, the zones (`PlacementIndex::zone_set_changes`, never 0 once a zone exists)
-    /// over which its last pass found it settled and balanced, with no rebalancing to do or
-    /// announce, if it did: while the zones stay those, an instance becoming placeable gives it
-    /// nothing to look at (`Engine::wake_rebalancing_services`). A change of its staying tasks (one
-    /// joined or left them, or one's health changed) or of its status drops it. Kept apart from
-    /// the records: the staying tasks change at every task move, and this small table stays in
-    /// the cache. Derived bookkeeping: not part of the canonical state.
-    zones_balanced_over: Vec<Option<std::num::NonZeroU64>>,
-    /// Services whose finding `zones_balanced_over` a change dropped, in the order it was dropped:
+    /// By service, what its last pass found of its zones ([`ZoneNote`]), over which zones, if it
+    /// found it settled and balanced or unsettled with nothing an instance could change: while
+    /// the zones stay those, an instance becoming placeable gives it nothing to look at
+    /// (`Engine::wake_rebalancing_services`). A change of its staying tasks (one joined or left
+    /// them, or one's health changed) or of its status drops it. Kept apart from the records: the
+    /// staying tasks change at every task move, and this small table stays in the cache. Derived
+    /// bookkeeping: not part of the canonical state.
+    zone_notes: Vec<Option<ZoneNote>>,
+    /// Services whose `zone_notes` finding a change dropped, in the order it was dropped:
     /// the engine takes them (`drain_unbalanced`) so that an instance becoming placeable wakes them
     /// again. Empty whenever the engine has reacted to a change.
     unbalanced: Vec<ServiceId>,
@@ -1891,10 +1914,9 @@ impl std::ops::Index<usize> for Services {
 
 impl crate::infra::recycle::Recycle for Services {
     fn reset_to(&mut self, fresh: Self) {
-        let Services { records, target_changes, list_positions, value_spreaders, unhealthy, zones_balanced_over, unbalanced } =
-            fresh;
+        let Services { records, target_changes, list_positions, value_spreaders, unhealthy, zone_notes, unbalanced } = fresh;
         self.records.reset_to(records);
-        self.zones_balanced_over = zones_balanced_over;
+        self.zone_notes = zone_notes;
         self.unbalanced = unbalanced;
         self.target_changes = target_changes;
         self.list_positions.reset_to(list_positions);
@@ -1904,34 +1926,44 @@ impl crate::infra::recycle::Recycle for Services {
 }
 
 impl Services {
-    /// The zones the service's last pass found it balanced over, if it did (see
-    /// `zones_balanced_over`).
+    /// The zones the service's last pass found it balanced over, if it did (see `zone_notes`).
     pub(crate) fn zones_balanced_over(&self, id: ServiceId) -> Option<std::num::NonZeroU64> {
-        self.zones_balanced_over[id.index()]
+        self.zone_notes[id.index()].filter(|n| n.found == ZoneFinding::Balanced).map(|n| n.over)
     }
 
-    /// The service's pass found it balanced over the zones `zones` (`Some`), or not (`None`).
-    pub(crate) fn set_zones_balanced_over(&mut self, id: ServiceId, zones: Option<std::num::NonZeroU64>) {
-        self.zones_balanced_over[id.index()] = zones;
+    /// The zones over which the service's last pass found it with nothing an instance becoming
+    /// placeable could give it to do, balanced or unsettled, if it did (see `zone_notes`).
+    pub(crate) fn zones_noted_over(&self, id: ServiceId) -> Option<std::num::NonZeroU64> {
+        self.zone_notes[id.index()].map(|n| n.over)
     }
 
-    /// The service's staying tasks changed (`staying_changes`), which ends any finding that it is
-    /// balanced over its zones.
+    /// What the service's last pass found of its zones, if it noted anything (see `zone_notes`).
+    pub(crate) fn zone_note(&self, id: ServiceId) -> Option<ZoneNote> {
+        self.zone_notes[id.index()]
+    }
+
+    /// The service's pass found `note` of its zones (`None`: nothing to note).
+    pub(crate) fn set_zone_note(&mut self, id: ServiceId, note: Option<ZoneNote>) {
+        self.zone_notes[id.index()] = note;
+    }
+
+    /// The service's staying tasks changed (`staying_changes`), which ends any finding of its
+    /// zones (`zone_notes`).
     fn note_staying_change(&mut self, id: ServiceId) {
         let s = &mut self.records[id.index()];
         s.staying_changes = s.staying_changes.checked_add(1).expect("fewer than 2^64 changes");
         self.drop_zone_balance(id);
     }
 
-    /// A change that ends the finding that the service is balanced over its zones, if there is
-    /// one: it joins `unbalanced`.
+    /// A change that ends the finding of the service's zones (`zone_notes`), if there is one: it
+    /// joins `unbalanced`.
     fn drop_zone_balance(&mut self, id: ServiceId) {
-        if self.zones_balanced_over[id.index()].take().is_some() {
+        if self.zone_notes[id.index()].take().is_some() {
             self.unbalanced.push(id);
         }
     }
 
-    /// Hands each service whose finding of balance a change dropped since the last call (see
+    /// Hands each service whose finding of its zones a change dropped since the last call (see
     /// `unbalanced`) to `f`, in order, with its record; the list's room is kept.
     pub(crate) fn drain_unbalanced(&mut self, mut f: impl FnMut(ServiceId, &ServiceState)) {
         for id in self.unbalanced.drain(..) {
@@ -1954,7 +1986,7 @@ impl Services {
         let id = ServiceId(u32::try_from(self.records.len()).expect("fewer than 2^32 services"));
         self.value_spreaders |= state.spread.value_attribute.is_some();
         self.records.push(state);
-        self.zones_balanced_over.push(None);
+        self.zone_notes.push(None);
         self.note_ceiling(id);
         id
     }
@@ -2053,7 +2085,7 @@ impl Services {
         s.availability_zone_rebalancing = enabled;
         if !enabled {
             s.zone_stop_order = None;
-            self.zones_balanced_over[id.index()] = None;
+            self.zone_notes[id.index()] = None;
         }
     }
 
