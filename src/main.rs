@@ -706,6 +706,15 @@ fn paint(word: &str, good: bool) -> String {
     }
 }
 
+/// `n` of `noun`, in the plural unless one: `1 finding`, `2 findings`.
+fn count_text(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn invalid(e: &ScenarioError) -> ExitCode {
     report_problem("error", e);
     ExitCode::from(2)
@@ -935,7 +944,7 @@ fn run(args: RunArgs) -> ExitCode {
         if let Some(path) = &args.trace {
             say!("timeline: {} records written to {}", outcome.engine.trace().len(), path.display());
         }
-        print_text(&outcome, &loaded, mode, &collected, wall, &reproduce, &warnings);
+        print_text(&outcome, &loaded, mode, &collected, wall, &reproduce, Findings { warnings: &warnings, strict: args.strict });
     }
     if args.json {
         for w in &warnings {
@@ -946,7 +955,13 @@ fn run(args: RunArgs) -> ExitCode {
     if passed && !strict_failure {
         ExitCode::SUCCESS
     } else if passed {
-        eprintln!("error: --strict: {} finding(s) no expectation mentions", warnings.len());
+        // The text report's last line says so; the JSON report's reader gets it here.
+        if args.json {
+            eprintln!(
+                "error: --strict: {} no expectation mentions; reproduce with: {reproduce} --strict",
+                count_text(warnings.len(), "finding")
+            );
+        }
         ExitCode::from(1)
     } else {
         if args.json {
@@ -1016,6 +1031,14 @@ fn stall_explanation(reason: &str, member_of: &[String], allowed_lack: &[String]
 
 /// Prints a run's text report, buffered (a report of thousands of lines is written in a few
 /// system calls, not one per line).
+/// A run's findings no expectation mentions (floor breaches, stalls), and whether `--strict`
+/// makes them fail the run.
+#[derive(Clone, Copy)]
+struct Findings<'a> {
+    warnings: &'a [String],
+    strict: bool,
+}
+
 fn print_text(
     outcome: &drainsim_scenario::RunOutcome,
     loaded: &LoadedScenario,
@@ -1023,8 +1046,9 @@ fn print_text(
     collected: &TimelineText,
     wall: std::time::Duration,
     reproduce: &str,
-    warnings: &[String],
+    findings: Findings<'_>,
 ) {
+    let Findings { warnings, strict } = findings;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut write = || -> std::io::Result<()> {
         let e = &outcome.engine;
@@ -1204,13 +1228,25 @@ fn print_text(
         )?;
         writeln!(out, "headline: {}", drainsim_scenario::explain::headline(e).0)?;
         for w in warnings {
-            writeln!(out, "{}: {w}", paint("warning", false))?;
+            writeln!(out, "{}: {w}", paint(if strict { "error" } else { "warning" }, false))?;
         }
         let failed = outcome.expectations.iter().filter(|x| !x.passed).count();
-        if outcome.passed() {
-            writeln!(out, "result: all {} expectations hold", outcome.expectations.len())?;
-        } else {
+        let held = match outcome.expectations.len() {
+            0 => "no expectation to check".to_string(),
+            1 => "the 1 expectation holds".to_string(),
+            n => format!("all {n} expectations hold"),
+        };
+        if !outcome.passed() {
             writeln!(out, "result: {failed} of {} expectations failed; reproduce with: {reproduce}", outcome.expectations.len())?;
+        } else if strict && !warnings.is_empty() {
+            // The exit status is 1: the last line says why, as it does for a failed expectation.
+            writeln!(
+                out,
+                "result: {held}, but --strict fails the run on {} above that no expectation mentions; reproduce with: {reproduce} --strict",
+                count_text(warnings.len(), "finding")
+            )?;
+        } else {
+            writeln!(out, "result: {held}")?;
         }
         Ok(())
     };

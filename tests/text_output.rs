@@ -43,12 +43,27 @@ fn the_timeline_fits_the_run() {
 fn unmentioned_breaches_warn_and_strict_fails() {
     let text = stdout(&["run", "scenarios/drain/example06-pending-task-stopped.ron", "--timeline", "none"]);
     assert!(text.contains("warning: service web fell below its floor 1 time(s), first at +00:02:00.000 (preExistingDeficit), and no expectation mentions it"), "{text}");
+    // With --strict the finding is an error, and the last line says why the run fails (exit 1),
+    // with the command that reproduces it, as it does for a failed expectation.
     let strict = drainsim(&["run", "scenarios/drain/example06-pending-task-stopped.ron", "--timeline", "none", "--strict"]);
     assert_eq!(strict.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&strict.stderr).contains("--strict"));
+    let text = String::from_utf8_lossy(&strict.stdout);
+    assert!(text.contains("\nerror: service web fell below its floor"), "{text}");
+    assert_eq!(
+        text.lines().last(),
+        Some(
+            "result: all 23 expectations hold, but --strict fails the run on 2 findings above that no expectation mentions; \
+             reproduce with: drainsim run scenarios/drain/example06-pending-task-stopped.ron --seed 106 --strict"
+        ),
+        "{text}"
+    );
     let json = drainsim(&["run", "scenarios/drain/example06-pending-task-stopped.ron", "--json"]);
     assert_eq!(json.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&json.stderr).contains("warning: service web fell below its floor"));
+    let json = drainsim(&["run", "scenarios/drain/example06-pending-task-stopped.ron", "--json", "--strict"]);
+    assert_eq!(json.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&json.stderr);
+    assert!(err.contains("error: --strict: 2 findings no expectation mentions; reproduce with: drainsim run"), "{err}");
     // A run whose expectations speak of its stalls has nothing to warn about.
     let quiet = drainsim(&["run", "scenarios/drain/stall-no-capacity.ron", "--timeline", "none", "--strict"]);
     assert_eq!(quiet.status.code(), Some(0), "{}", String::from_utf8_lossy(&quiet.stdout));
