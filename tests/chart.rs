@@ -30,9 +30,39 @@ fn a_chart_has_a_panel_per_service_and_a_lane_per_drained_instance() {
         assert!(text.contains(&format!(">\n{lane}\n</text>")), "lane {lane}");
     }
     assert_eq!(text, svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "again.svg"), "the same bytes every run");
+    assert_time_axes_aligned(&text);
     // The chart in docs/ is this one.
     let committed = std::fs::read_to_string("docs/images/rollout-paced-by-stop-timeout.svg").expect("docs/images chart");
     assert_eq!(text, committed, "regenerate docs/images/rollout-paced-by-stop-timeout.svg with drainsim run … --svg");
+}
+
+/// Every panel of a chart puts an instant at one horizontal position, and labels it alike: each
+/// time axis tick (a label centred under its panel, `text-anchor="middle"` with `dy="0.76em"`)
+/// that appears in several panels is at the same `x` and written the same way in each. The
+/// lanes of the drained instances once had a wider label area for their names than the service
+/// panels above them, so a drain's start sat 116 pixels further right in its lane, and their ticks
+/// read `0.0` where the panels read `0`.
+fn assert_time_axes_aligned(svg: &str) {
+    let mut ticks: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    let mut panels_with_ticks = std::collections::BTreeSet::new();
+    let mut lines = svg.lines();
+    while let Some(line) = lines.next() {
+        if !(line.starts_with("<text ") && line.contains("text-anchor=\"middle\"") && line.contains("dy=\"0.76em\"")) {
+            continue;
+        }
+        let attr = |name: &str| line.split(&format!(" {name}=\"")).nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+        let label = lines.next().unwrap_or_default().trim().to_string();
+        let Ok(value) = label.parse::<f64>() else { continue };
+        let (x, y) = (attr("x").expect("an x"), attr("y").expect("a y"));
+        panels_with_ticks.insert(y.clone());
+        ticks.entry(format!("{value}")).or_default().push((x, label));
+    }
+    assert!(panels_with_ticks.len() >= 2, "ticks of several panels: {panels_with_ticks:?}");
+    let zero = ticks.get("0").expect("a tick at 0");
+    assert_eq!(zero.len(), panels_with_ticks.len(), "every panel has a tick at 0: {zero:?}");
+    for (value, at) in &ticks {
+        assert!(at.windows(2).all(|w| w[0] == w[1]), "the tick at {value} is not alike in every panel: {at:?}");
+    }
 }
 
 /// Past six services the chart shows those a drain troubled first: the one-task service held by
@@ -94,6 +124,7 @@ fn a_long_run_is_drawn_over_hours() {
 #[test]
 fn managed_scaling_has_a_panel_of_its_instances() {
     let text = svg("scenarios/rollouts/spot-capacity-provider-replaces-interrupted-instances.ron", "spot.svg");
+    assert_time_axes_aligned(&text);
     assert!(
         text.contains(
             "spot-cp (group spot, targetCapacity 100%): instances running N (blue), needed M (green), desired capacity (orange)"

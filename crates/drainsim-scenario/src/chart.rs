@@ -43,19 +43,27 @@ struct Drained {
 }
 
 /// The time axis every panel shares: simulated minutes, or hours for a run longer than six hours
-/// (a multi-day run in minutes reads 3000, 6000, …), from 0 to a little past the run's end.
+/// (a multi-day run in minutes reads 3000, 6000, …), from 0 to a little past the run's end, and
+/// the width of the labels left of every panel (`y_label_area`), so that an instant sits at one
+/// horizontal position in all of them.
 #[derive(Debug, Clone, Copy)]
 struct TimeAxis {
     ms_per_unit: f64,
     unit: &'static str,
     end_ms: u64,
     x_max: f64,
+    y_label_area: u32,
 }
 
+/// The width of the labels left of a panel of counts.
+const COUNT_LABELS: u32 = 44;
+/// The width of the labels left of the drained instances' lanes: their names.
+const NAME_LABELS: u32 = 160;
+
 impl TimeAxis {
-    fn of_run(end_ms: u64) -> TimeAxis {
+    fn of_run(end_ms: u64, y_label_area: u32) -> TimeAxis {
         let (ms_per_unit, unit) = if end_ms > 6 * 3_600_000 { (3_600_000.0, "hours") } else { (60_000.0, "minutes") };
-        TimeAxis { ms_per_unit, unit, end_ms, x_max: end_ms as f64 / ms_per_unit * 1.02 }
+        TimeAxis { ms_per_unit, unit, end_ms, x_max: end_ms as f64 / ms_per_unit * 1.02, y_label_area }
     }
 
     /// Where a simulated instant sits on the axis.
@@ -68,8 +76,6 @@ impl TimeAxis {
 pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
     let e = &outcome.engine;
     let end_ms = e.now_ms().max(1);
-    let axis = TimeAxis::of_run(end_ms);
-    let x_max = axis.x_max;
     let mut services: Vec<_> = e.services().collect();
     // The services a drain troubled first (a floor breach or a stall), then the largest; ties in
     // creation order. A small service that breached its floor is not the one left out.
@@ -92,6 +98,9 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             })
         })
         .collect();
+    let lanes_drawn = !drained.is_empty() && drained.len() <= MAX_LANES;
+    let axis = TimeAxis::of_run(end_ms, if lanes_drawn { NAME_LABELS } else { COUNT_LABELS });
+    let x_max = axis.x_max;
     let start_marks = drain_start_marks(&drained, axis);
     let lanes_height = if drained.is_empty() {
         0
@@ -146,7 +155,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
                 )
                 .margin(8)
                 .x_label_area_size(24)
-                .y_label_area_size(44)
+                .y_label_area_size(axis.y_label_area)
                 .build_cartesian_2d(0f64..x_max, 0f64..y_max)
                 .map_err(err)?;
             draw_mesh(&mut chart, "tasks", axis).map_err(err)?;
@@ -238,7 +247,7 @@ fn draw_lanes<DB: DrawingBackend>(
         .caption("drained instances: tasks running (orange), last tasks stopping (yellow), complete (|)", ("sans-serif", 14))
         .margin(8)
         .x_label_area_size(24)
-        .y_label_area_size(160)
+        .y_label_area_size(axis.y_label_area)
         .build_cartesian_2d(0f64..x_max, -0.6f64..(n - 0.4))?;
     let names: Vec<String> = drained.iter().map(|d| d.name.clone()).collect();
     chart
@@ -246,6 +255,7 @@ fn draw_lanes<DB: DrawingBackend>(
         .x_desc(axis.unit)
         .label_style(("sans-serif", 12))
         .axis_desc_style(("sans-serif", 12))
+        .x_label_formatter(&x_label)
         .y_labels(drained.len() + 1)
         .y_label_formatter(&|y| {
             let k = *y as usize;
@@ -307,7 +317,7 @@ fn draw_aggregate<DB: DrawingBackend>(
         .caption(format!("{} drained instances: draining (orange), drain complete (black)", drained.len()), ("sans-serif", 14))
         .margin(8)
         .x_label_area_size(24)
-        .y_label_area_size(44)
+        .y_label_area_size(axis.y_label_area)
         .build_cartesian_2d(0f64..x_max, 0f64..(drained.len() as f64 * 1.1))?;
     draw_mesh(&mut chart, "instances", axis)?;
     chart.draw_series(LineSeries::new(a, DRAINING.stroke_width(2)))?;
@@ -337,7 +347,7 @@ fn draw_scaling<DB: DrawingBackend>(
         )
         .margin(8)
         .x_label_area_size(24)
-        .y_label_area_size(44)
+        .y_label_area_size(axis.y_label_area)
         .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
     draw_mesh(&mut chart, "instances", axis)?;
     let step = |f: fn(&crate::outcome::ManagedScalingSample) -> u32| {
@@ -368,10 +378,14 @@ fn draw_scaling<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Whether an axis position is printed without a decimal: whole, or on a long axis where a tenth
-/// of a unit says nothing.
-fn x_whole(v: f64) -> bool {
-    v.fract() == 0.0 || v.abs() >= 100.0
+/// A time axis position as every panel labels it: without a decimal when whole, or on a long
+/// axis where a tenth of a unit says nothing.
+fn x_label(v: &f64) -> String {
+    if v.fract() == 0.0 || v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 /// The axes of a panel over simulated time (`axis`), with `y_desc` up the side.
@@ -387,7 +401,7 @@ fn draw_mesh<DB: DrawingBackend>(
         // Counts of tasks and instances: whole numbers only (a tick at 0.5 tasks reads as one), and
         // long axes without a decimal.
         .y_label_formatter(&|v| if v.fract() == 0.0 { format!("{v:.0}") } else { String::new() })
-        .x_label_formatter(&|v| if x_whole(*v) { format!("{v:.0}") } else { format!("{v:.1}") })
+        .x_label_formatter(&x_label)
         .label_style(("sans-serif", 12))
         .axis_desc_style(("sans-serif", 12))
         .light_line_style(WHITE.mix(0.0))
