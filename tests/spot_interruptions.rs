@@ -233,3 +233,22 @@ fn a_pinned_interruption_before_a_drawn_notice_is_the_one_notice() {
     assert_eq!(signal_times(&outcome, "spot-2"), (vec![3_600_000], vec![4_200_000]), "the drawn one, 10 minutes on");
     assert_eq!(outcome.engine.instance_named("spot-1").expect("known").status(), InstanceStatus::Inactive);
 }
+
+/// `--faults swarm` draws the four fault classes' rates for each seed; the Spot rates are the
+/// fleet's and stay the scenario's, so a swarm run of a Spot plan still loses its Spot Instances
+/// (the draw once set them to 0, and a swarm sweep of a Spot plan tested no Spot interruption).
+#[test]
+fn swarm_keeps_the_scenarios_spot_rates() {
+    let src = scenario("(spotInterruptionPerMillePerHour: 1000, spotRebalanceRecommendationPerMillePerHour: 250)", true);
+    let loaded = load_str("spot.ron", &src).expect("loads");
+    for seed in 0..4 {
+        let opts = RunOptions { seed: Some(seed), swarm_faults: true, ..Default::default() };
+        let outcome = run(&loaded, &opts).expect("runs");
+        let profile = outcome.fault_profile.as_ref().expect("a drawn profile is reported");
+        assert_eq!(profile.spot_interruption_per_mille_per_hour, 1000, "seed {seed}");
+        assert_eq!(profile.spot_rebalance_recommendation_per_mille_per_hour, 250, "seed {seed}");
+        // Every Spot Instance gets its notice at the first hourly draw, whatever the drawn agent
+        // flaps do to its drain.
+        assert_eq!(outcome.engine.spot_interruptions(), 3, "seed {seed}");
+    }
+}

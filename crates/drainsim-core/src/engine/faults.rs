@@ -240,9 +240,18 @@ impl Engine {
 }
 
 impl Engine {
-    /// Swarm testing: this seed's own fault profile — which faults are on, and at what rates —
-    /// drawn from the fault stream only.
+    /// Swarm testing: this seed's own fault profile — which of the four fault classes (trunk
+    /// provisioning failures, ENI attach latency, task start failures, agent disconnects) are on,
+    /// and at what rates — drawn from the fault stream only. The Spot rates are the fleet's, not
+    /// a fault class: they stay those of the profile in force (the scenario's), so that a swarm
+    /// sweep of a Spot plan still loses Spot Instances.
     pub fn draw_swarm_fault_profile(&mut self) -> FaultProfile {
+        let kept = &self.faults.profile;
+        let (spot_interruption, spot_lead_ms, spot_recommendation) = (
+            kept.spot_interruption_per_mille_per_hour,
+            kept.spot_rebalance_recommendation_lead_ms,
+            kept.spot_rebalance_recommendation_per_mille_per_hour,
+        );
         let rng = self.rng.stream(StreamName::Faults);
         let on = |rng: &mut rand_chacha::ChaCha8Rng| rng.random_range(0..2u32) == 1;
         let trunk = if on(rng) { rng.random_range(1..=200u32) } else { 0 };
@@ -254,9 +263,9 @@ impl Engine {
             eni_attach_latency_ms: latency,
             task_start_failure_per_mille: start,
             agent_disconnects_per_hour: flaps,
-            spot_interruption_per_mille_per_hour: 0,
-            spot_rebalance_recommendation_lead_ms: 0,
-            spot_rebalance_recommendation_per_mille_per_hour: 0,
+            spot_interruption_per_mille_per_hour: spot_interruption,
+            spot_rebalance_recommendation_lead_ms: spot_lead_ms,
+            spot_rebalance_recommendation_per_mille_per_hour: spot_recommendation,
         }
     }
 }
