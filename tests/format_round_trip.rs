@@ -54,7 +54,7 @@ fn an_unknown_timings_field_is_refused_at_its_position() {
     let text = "Scenario(\n    name: \"t\",\n    timings: (agentUpdateStageMs: 5000, colour: 3),\n)\n";
     let err = load_str("t.ron", text).expect_err("an unknown field is refused");
     assert_eq!((err.line, err.column), (3, 41), "{err}");
-    assert!(err.message.contains("Unexpected field named `colour` in `Timings`"), "{err}");
+    assert!(err.message.starts_with("unknown field `colour`; expected one of `"), "{err}");
 }
 
 #[test]
@@ -149,6 +149,39 @@ fn a_json_scenario_replays_to_the_same_digest_and_report_as_its_ron() {
         let (a, b) = (run(&loaded, &RunOptions::default()).expect("runs"), run(&json, &RunOptions::default()).expect("runs"));
         assert_eq!(a.engine.trace().digest(), b.engine.trace().digest(), "{rel}");
         assert!(a.passed() && b.passed(), "{rel}");
+    }
+}
+
+/// A misspelled field or variant is refused in one wording whether the scenario is RON or JSON,
+/// with the closest name the format has there (or the one name it cut short), every name it has,
+/// and no Rust type name (RON's own message named `InstanceGroup`, `CreateServiceRequest`,
+/// `enum Action`).
+#[test]
+fn a_misspelled_name_is_refused_with_the_closest_one_in_ron_and_json_alike() {
+    let cases = [
+        (
+            r#"Scenario(name: "t", instances: [(name: "a", instanceTyp: "c5.large", cpu: 2048, memory: 4096)])"#,
+            r#"{"name": "t", "instances": [{"name": "a", "instanceTyp": "c5.large", "cpu": 2048, "memory": 4096}]}"#,
+            "unknown field `instanceTyp` (did you mean 'instanceType'?); expected one of `name`, `count`, `cluster`, `instanceType`,",
+        ),
+        (
+            r#"Scenario(name: "t", services: [(serviceName: "w", taskDefinitio: "x")])"#,
+            r#"{"name": "t", "services": [{"serviceName": "w", "taskDefinitio": "x"}]}"#,
+            "unknown field `taskDefinitio` (did you mean 'taskDefinition'?); expected one of `cluster`, `serviceName`,",
+        ),
+        (
+            r#"Scenario(name: "t", steps: [(do: TerminateInstance((InstanceId: "a")))])"#,
+            r#"{"name": "t", "steps": [{"do": {"TerminateInstance": {"InstanceId": "a"}}}]}"#,
+            "unknown variant `TerminateInstance` (did you mean 'TerminateInstanceInAutoScalingGroup'?); expected one of `CreateCluster`,",
+        ),
+    ];
+    for (ron, json, message) in cases {
+        let (r, j) = (load_str("t.ron", ron).expect_err("refused"), load_str("t.json", json).expect_err("refused"));
+        assert!(r.message.starts_with(message), "{r}");
+        assert_eq!(r.message, j.message, "RON and JSON alike");
+        for rust in ["InstanceGroup", "Request", "enum", "Unexpected"] {
+            assert!(!r.message.contains(rust), "{r}");
+        }
     }
 }
 

@@ -672,10 +672,48 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
                 column = at;
                 message
             }
+            ron::Error::NoSuchStructField { expected, found, .. } => unknown_name("field", &found, expected),
+            ron::Error::NoSuchEnumVariant { expected, found, .. } => unknown_name("variant", &found, expected),
+            ron::Error::MissingStructField { field, .. } => format!("missing field `{field}`"),
+            ron::Error::DuplicateStructField { field, .. } => format!("duplicate field `{field}`"),
             code => code.to_string(),
         };
         ScenarioError { file: file.to_string(), line, column, message }
     })
+}
+
+/// A name the format does not have where it was written — a field, or a variant (a step's action,
+/// an expectation, a fault) — in one wording for RON and JSON, without the Rust type it was read
+/// into: the name, the closest one the format has there ([`did_you_mean`]) and every one it has.
+fn unknown_name(kind: &str, found: &str, expected: &[&str]) -> String {
+    let mut closest = did_you_mean(found, expected.iter().copied());
+    // A name cut short (`TerminateInstance` for `TerminateInstanceInAutoScalingGroup`): the one
+    // name it begins, if only one.
+    let lower = found.to_lowercase();
+    let begun: Vec<&&str> = expected.iter().filter(|e| lower.len() >= 4 && e.to_lowercase().starts_with(&lower)).collect();
+    if let ([only], true) = (begun.as_slice(), closest.is_empty()) {
+        closest = format!(" (did you mean '{only}'?)");
+    }
+    let allowed = match expected {
+        [] => format!("no {kind} is allowed here"),
+        [one] => format!("expected `{one}`"),
+        _ => format!("expected one of {}", expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")),
+    };
+    format!("unknown {kind} `{found}`{closest}; {allowed}")
+}
+
+/// serde_json's refusal of an unknown field or variant (``unknown field `x`, expected one of `a`,
+/// `b` ``, ``… expected `a` or `b` ``, ``… there are no fields``) in [`unknown_name`]'s words;
+/// any other message as it is.
+fn with_closest_name(message: String) -> String {
+    for kind in ["field", "variant"] {
+        let Some(rest) = message.strip_prefix(&format!("unknown {kind} `")) else { continue };
+        let Some((found, rest)) = rest.split_once('`') else { break };
+        // The names the message lists are every other piece between backquotes.
+        let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        return unknown_name(kind, found, &expected);
+    }
+    message
 }
 
 /// RON's "Integer is out of bounds" (a number outside its field's type: `seed: -1`), at its
@@ -766,7 +804,7 @@ fn json_error(file: &str, source: &str, e: &serde_json::Error) -> ScenarioError 
     let value = (e.classify() == serde_json::error::Category::Data).then(|| token_start(line, reported));
     let at = named.or(value).unwrap_or_else(|| char_boundary(line, e.column().saturating_sub(1)));
     let (line, column) = position(source, line_start + at);
-    ScenarioError { file: file.to_string(), line, column, message }
+    ScenarioError { file: file.to_string(), line, column, message: with_closest_name(message) }
 }
 
 /// Where the JSON token that ends at byte `end` of a line starts: a string's opening quote, or the
