@@ -414,6 +414,50 @@ fn a_drain_plan_selected_by_query() {
     assert!(e.contains("--drain: 'attribute:ecs.ami-id ==' is not a valid cluster query"), "{e}");
 }
 
+/// An AMI rollout by query selects `i-0a1c2e3f405a6b706`, captured DRAINING with a standalone
+/// task of `batch` on it, which no drain stops: the import says so, naming that instance only and
+/// the step that stops the task. The plan as written times out its wait and fails; with the step
+/// the note gives, every drain completes and every expectation holds.
+#[test]
+fn a_drained_instance_held_by_a_standalone_task_is_noted_with_the_step_that_frees_it() {
+    let opts = ImportOptions {
+        drain: DrainSelection::parse("attribute:ecs.ami-id == ami-0old4ce5ee1a01234"),
+        wave_size: 5,
+        ..Default::default()
+    };
+    let imported = import(&fixture_inputs(), &opts).expect("imports");
+    let held: Vec<&String> = imported.summary.notes.iter().filter(|n| n.contains("no service owns")).collect();
+    assert_eq!(held.len(), 1, "{:?}", imported.summary.notes);
+    assert!(
+        held[0].starts_with("drained instance i-0a1c2e3f405a6b706 runs 1 task no service owns (task definition batch:2)")
+            && held[0].contains(r#"StopTasksOn((cluster: "prod", instance: "i-0a1c2e3f405a6b706"))"#),
+        "{}",
+        held[0]
+    );
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    let outcome = |text: &str| {
+        let loaded = drainsim_scenario::load_str("plan.ron", text).expect("loads");
+        drainsim_scenario::runner::run(&loaded, &RunOptions::default()).expect("runs")
+    };
+    assert!(!outcome(&text).passed(), "the wait times out and the deregistration is refused");
+    let drain_step = "(do: DrainInstances(";
+    let at = text.find(drain_step).expect("a drain step");
+    let end = at + text[at..].find("\n").expect("one line");
+    let advised = format!(
+        "{}\n    (do: StopTasksOn((cluster: \"prod\", instance: \"i-0a1c2e3f405a6b706\"))),{}",
+        &text[..end],
+        &text[end..]
+    );
+    let freed = outcome(&advised);
+    assert!(freed.passed(), "{:?}", freed.expectations.iter().filter(|x| !x.passed).collect::<Vec<_>>());
+    let i = freed.engine.instance_named("i-0a1c2e3f405a6b706").expect("imported");
+    assert!(i.drain().completed_at_ms().is_some(), "its drain completes once the task is stopped");
+    // A plan of instances without standalone tasks gets no such note.
+    let plain = ImportOptions { drain: DrainSelection::parse("i-0a1c2e3f405a6b701"), ..Default::default() };
+    let notes = import(&fixture_inputs(), &plain).expect("imports").summary.notes;
+    assert!(notes.iter().all(|n| !n.contains("no service owns")), "{notes:?}");
+}
+
 /// The fixture's files, with the JSON of the one named `file` changed by `edit`.
 fn edited(inputs: &[(String, String)], file: &str, edit: impl FnOnce(&mut Value)) -> Vec<(String, String)> {
     let mut changed = inputs.to_vec();

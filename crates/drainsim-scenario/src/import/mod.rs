@@ -1172,7 +1172,8 @@ fn import_inputs<T: AsRef<str>>(
         e.summary = Some(Box::new(summary));
         return Err(e);
     }
-    add_drain_plan(&mut scenario, opts)?;
+    let drained = add_drain_plan(&mut scenario, opts)?;
+    summary.notes.extend(standalone_task_notes(&scenario, &drained));
     add_refresh_plan(&mut scenario, opts)?;
     add_terminate_plan(&mut scenario, opts)?;
     summary.auto_scaling_groups = scenario.auto_scaling_groups.len();
@@ -1865,12 +1866,13 @@ fn add_terminate_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Impo
 /// Adds the drain plan: the selected instances in waves, each drained, waited for and deregistered
 /// before the next. A filter is evaluated on the imported cluster at time 0 (ListContainerInstances
 /// with the filter, ACTIVE and DRAINING instances, in the order ECS lists them); when the selection
-/// fits one wave, the steps carry the filter itself, else the waves name their instances.
-fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportError> {
+/// fits one wave, the steps carry the filter itself, else the waves name their instances. Returns
+/// the instances it drains, in drain order.
+fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>, ImportError> {
     let cluster = s.clusters.first().cloned().unwrap_or_else(|| "default".into());
     let refuse = |message: String| ImportError::flag("--drain", message);
     let (selected, filter) = match &opts.drain {
-        DrainSelection::None => return Ok(()),
+        DrainSelection::None => return Ok(Vec::new()),
         DrainSelection::Ids(ids) => {
             // A set, so that naming thousands of instances costs no scan of the cluster per name.
             let imported: std::collections::BTreeSet<&str> = s.instances.iter().map(|g| g.name.as_str()).collect();
@@ -1963,7 +1965,56 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportEr
             opts.wave_size
         ));
     }
-    Ok(())
+    Ok(selected)
+}
+
+/// A note for each drained instance (`drained`) that runs tasks no service owns (RunTask,
+/// StartTask): a drain does not stop them — "Service tasks on the container instance that are in
+/// the `RUNNING` state are stopped and replaced" only
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerInstancesState.html>)
+/// — so the instance's drain does not complete until they stop: the plan's `WaitForDrain` waits
+/// its whole timeout and the `DeregisterInstances` after it is refused. The note says how to stop
+/// them. At most ten instances are named, then the rest counted.
+fn standalone_task_notes(s: &Scenario, drained: &[String]) -> Vec<String> {
+    const NAMED: usize = 10;
+    if drained.is_empty() {
+        return Vec::new();
+    }
+    let drained_set: std::collections::BTreeSet<&str> = drained.iter().map(String::as_str).collect();
+    // By instance: the standalone tasks, and their groups (or task definitions) in first-seen order.
+    let mut held: std::collections::BTreeMap<&str, (u64, Vec<String>)> = std::collections::BTreeMap::new();
+    for r in s.running_tasks.iter().filter(|r| r.service.is_none() && drained_set.contains(r.instance.as_str())) {
+        let (n, groups) = held.entry(r.instance.as_str()).or_default();
+        *n += u64::from(r.count);
+        let group = match &r.group {
+            Some(g) => format!("group {g}"),
+            None => format!("task definition {}", r.task_definition),
+        };
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    let cluster = s.clusters.first().map_or("default", String::as_str);
+    let in_order: Vec<(&str, &(u64, Vec<String>))> =
+        drained.iter().filter_map(|d| held.get_key_value(d.as_str()).map(|(k, v)| (*k, v))).collect();
+    let mut notes: Vec<String> = in_order
+        .iter()
+        .take(NAMED)
+        .map(|(instance, (n, groups))| {
+            let (tasks, them) = if *n == 1 { ("1 task".to_string(), "it stops") } else { (format!("{n} tasks"), "they stop") };
+            format!(
+                "drained instance {instance} runs {tasks} no service owns ({}): a drain does not stop such tasks, \
+                 so its drain does not complete until {them}, and the plan's WaitForDrain waits its whole timeout; \
+                 add a step StopTasksOn((cluster: \"{cluster}\", instance: \"{instance}\")) after the DrainInstances \
+                 step to stop them, or leave the instance out of --drain",
+                groups.join(", ")
+            )
+        })
+        .collect();
+    if in_order.len() > NAMED {
+        notes.push(format!("{} more drained instances run tasks no service owns", in_order.len() - NAMED));
+    }
+    notes
 }
 
 /// Alike running tasks: instance, task definition, service, group, startedBy, healthy.
