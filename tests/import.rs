@@ -439,7 +439,16 @@ fn a_drained_instance_held_by_a_standalone_task_is_noted_with_the_step_that_free
         let loaded = drainsim_scenario::load_str("plan.ron", text).expect("loads");
         drainsim_scenario::runner::run(&loaded, &RunOptions::default()).expect("runs")
     };
-    assert!(!outcome(&text).passed(), "the wait times out and the deregistration is refused");
+    let as_written = outcome(&text);
+    assert!(!as_written.passed(), "the wait times out and the deregistration is refused");
+    // The refusal (ECS's message names the container instance by its ID) says which instance.
+    let deregister = as_written.steps.iter().find(|s| s.operation == "DeregisterInstances").expect("a deregistration step");
+    assert!(
+        deregister.summary.starts_with("InvalidParameterException: Found running tasks on the instance.")
+            && deregister.summary.ends_with("(3 instances selected; refused for i-0a1c2e3f405a6b706)"),
+        "{}",
+        deregister.summary
+    );
     let drain_step = "(do: DrainInstances(";
     let at = text.find(drain_step).expect("a drain step");
     let end = at + text[at..].find("\n").expect("one line");

@@ -323,14 +323,23 @@ pub(crate) fn run_step(
                     Ok(names) => (names, None),
                     Err(e) => (Vec::new(), Some(e)),
                 };
-                let note = p.filter.as_ref().filter(|_| error.is_none()).map(|_| selected_note(names.len()));
-                for name in names {
+                let mut note = p.filter.as_ref().filter(|_| error.is_none()).map(|_| selected_note(names.len()));
+                for name in &names {
                     let req = api::DeregisterContainerInstanceRequest {
                         cluster: p.cluster.clone(),
-                        container_instance: resolve_ref(engine, &name),
+                        container_instance: resolve_ref(engine, name),
                         force: Some(p.force),
                     };
                     if let Err(e) = engine.submit_as(&caller, Request::DeregisterContainerInstance(req)) {
+                        // ECS's message names the container instance by its ID: say which of the
+                        // step's instances it was, and that those after it were not tried.
+                        // (A filter selects ARNs: the instance's name is written.)
+                        let shown = engine.instance_by_arn(name).map_or_else(|| name.clone(), |i| i.name().to_string());
+                        let refused = match names.iter().position(|n| n == name).map(|k| names.len() - k - 1) {
+                            Some(0) | None => format!("refused for {shown}"),
+                            Some(left) => format!("refused for {shown}; the {left} after it not tried"),
+                        };
+                        note = Some(note.map_or(refused.clone(), |n| format!("{n}; {refused}")));
                         error = Some(e);
                         break;
                     }
