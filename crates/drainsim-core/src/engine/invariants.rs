@@ -812,7 +812,7 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         // A service with a finding of the zones the cluster has now, whose pass is not due, would
         // find nothing to do in its zones in one: wakes may pass it by. Found balanced, it still
         // is; found unsettled, it still is, with no move under way (its own change runs its pass
-        // or drops the finding before it settles).
+        // before it settles).
         let zone_set = c.placement.zone_set_changes();
         for s in &c.rebalancing_services {
             let Some(note) = e.services.zone_note(*s) else { continue };

@@ -38,7 +38,7 @@ pub struct ClusterState {
     /// placeable instances are `rebalancing_zone_set`: all but those whose last pass found them
     /// balanced, or unsettled with no move under way, over those zones (`Services::zone_note`). A
     /// service leaves when a wake finds it so, and joins when its pass no longer does or a change
-    /// drops the finding; a change of the zones makes every rebalancing service a member again. A
+    /// drops the balanced finding; a change of the zones makes every rebalancing service a member again. A
     /// superset is allowed (a member with a finding is dropped at the next wake);
     /// `check_invariants` holds it to the services.
     pub rebalancing_unsettled: std::collections::BTreeSet<ServiceId>,
