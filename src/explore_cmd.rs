@@ -220,9 +220,11 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
 }
 
 fn verdict_text(report: &ExploreReport, p: &explore::PropertyVerdict) -> String {
+    // A property is checked at every state reached, a state reached by several paths each time:
+    // these are visits, where the header's terminal states are distinct ones.
     let what = match p.kind {
-        explore::properties::Kind::Always => "states",
-        explore::properties::Kind::Eventually => "terminal states",
+        explore::properties::Kind::Always => "states visited",
+        explore::properties::Kind::Eventually => "terminal states visited",
     };
     if p.violated {
         "violated".to_string()
@@ -245,7 +247,7 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
         report.spec.jitter_values
     );
     say!(
-        "states visited {}, distinct states {}, terminal states {}, depth reached {}, {:.0} states/s ({:.2} s)",
+        "states visited {}, distinct states {}, distinct terminal states {}, depth reached {}, {:.0} states/s ({:.2} s)",
         report.states_visited,
         report.distinct_states,
         report.terminal_states,

@@ -836,3 +836,39 @@ fn a_drain_cut_by_the_end_on_a_later_path_is_found() {
     let report = explore_with(&roomy, &ExploreOptions::default(), 2);
     assert!(!report.time_left_kept && report.violation.is_none() && report.bound.is_none(), "{:?}", report.violation);
 }
+
+/// The text's header counts distinct terminal states (the JSON's `terminalStates`); a property's
+/// count is of visits, a state reached by several paths checked at each. `services.ron` with
+/// drain requests reaches its 13 terminal states 45 times: both counts say what they count
+/// (the text once wrote "terminal states" for both).
+#[test]
+fn the_text_says_distinct_terminal_states_and_visits_apart() {
+    let dir = out_dir("terminal-visits");
+    std::fs::create_dir_all(&dir).unwrap();
+    let args = ["explore", "scenarios/format/services.ron", "--faults", "DrainRequest", "--out", dir.to_str().unwrap()];
+    let run = |json: bool| {
+        let mut all = args.to_vec();
+        if json {
+            all.push("--json");
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_drainsim")).args(&all).current_dir(workspace()).output().expect("runs");
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let text = run(false);
+    let number_after = |what: &str| -> u64 {
+        let at = text.find(what).unwrap_or_else(|| panic!("{what} in {text}")) + what.len();
+        text[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().expect("a number")
+    };
+    let distinct = number_after("distinct terminal states ");
+    let eventually = text.lines().find(|l| l.contains("eventually:")).expect("an eventually property");
+    let visits: u64 = eventually
+        .rsplit_once('(')
+        .and_then(|(_, r)| r.strip_suffix(" terminal states visited)"))
+        .unwrap_or_else(|| panic!("{eventually}"))
+        .parse()
+        .expect("a count");
+    assert!(visits > distinct, "some terminal state is reached by several paths: {text}");
+    let json: serde_json::Value = serde_json::from_str(&run(true)).expect("JSON");
+    assert_eq!(json["terminalStates"].as_u64(), Some(distinct), "{json}");
+}

@@ -42,7 +42,7 @@ fn the_timeline_fits_the_run() {
 #[test]
 fn unmentioned_breaches_warn_and_strict_fails() {
     let text = stdout(&["run", "scenarios/drain/example06-pending-task-stopped.ron", "--timeline", "none"]);
-    assert!(text.contains("warning: service web fell below its floor 1 time(s), first at +00:02:00.000 (preExistingDeficit), and no expectation mentions it"), "{text}");
+    assert!(text.contains("warning: service web fell below its floor once, first at +00:02:00.000 (preExistingDeficit), and no expectation mentions it"), "{text}");
     // With --strict the finding is an error, and the last line says why the run fails (exit 1),
     // with the command that reproduces it, as it does for a failed expectation.
     let strict = drainsim(&["run", "scenarios/drain/example06-pending-task-stopped.ron", "--timeline", "none", "--strict"]);

@@ -408,8 +408,8 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
         if let Some(first) = s.floor_breaches().first() {
             if !breaches.contains(&name) {
                 out.push(format!(
-                    "service {name} fell below its floor {} time(s), first at {} ({}), and no expectation mentions it",
-                    s.floor_breaches().len(),
+                    "service {name} fell below its floor {}, first at {} ({}), and no expectation mentions it",
+                    times(s.floor_breaches().len()),
                     drainsim_core::time::format_sim_time(first.started_at_ms),
                     first.reason.as_str()
                 ));
@@ -418,8 +418,8 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
         if let Some(first) = s.stalls().first() {
             if !stalls.contains(&name) {
                 out.push(format!(
-                    "service {name} stalled {} time(s), first at {} ({}), and no expectation mentions it",
-                    s.stalls().len(),
+                    "service {name} stalled {}, first at {} ({}), and no expectation mentions it",
+                    times(s.stalls().len()),
                     drainsim_core::time::format_sim_time(first.started_at_ms),
                     first.reason.as_str()
                 ));
@@ -427,4 +427,13 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
         }
     }
     out
+}
+
+/// How many times: `once`, `twice`, `3 times`.
+fn times(n: usize) -> String {
+    match n {
+        1 => "once".into(),
+        2 => "twice".into(),
+        n => format!("{n} times"),
+    }
 }
