@@ -958,7 +958,7 @@ fn run(args: RunArgs) -> ExitCode {
         // The text report's last line says so; the JSON report's reader gets it here.
         if args.json {
             eprintln!(
-                "error: --strict: {} no expectation mentions; reproduce with: {reproduce} --strict",
+                "error: --strict: {} no expectation mentions; reproduce with: {reproduce}",
                 count_text(warnings.len(), "finding")
             );
         }
@@ -980,6 +980,10 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
     }
     if args.modifiers.faults == Some(Faults::Swarm) {
         cmd.push_str(" --faults swarm");
+    }
+    // `--strict` decides the exit status of a run whose findings no expectation mentions.
+    if args.strict {
+        cmd.push_str(" --strict");
     }
     cmd
 }
@@ -1029,8 +1033,6 @@ fn stall_explanation(reason: &str, member_of: &[String], allowed_lack: &[String]
     }
 }
 
-/// Prints a run's text report, buffered (a report of thousands of lines is written in a few
-/// system calls, not one per line).
 /// A run's findings no expectation mentions (floor breaches, stalls), and whether `--strict`
 /// makes them fail the run.
 #[derive(Clone, Copy)]
@@ -1039,6 +1041,8 @@ struct Findings<'a> {
     strict: bool,
 }
 
+/// Prints a run's text report, buffered (a report of thousands of lines is written in a few
+/// system calls, not one per line).
 fn print_text(
     outcome: &drainsim_scenario::RunOutcome,
     loaded: &LoadedScenario,
@@ -1242,7 +1246,7 @@ fn print_text(
             // The exit status is 1: the last line says why, as it does for a failed expectation.
             writeln!(
                 out,
-                "result: {held}, but --strict fails the run on {} above that no expectation mentions; reproduce with: {reproduce} --strict",
+                "result: {held}, but --strict fails the run on {} above that no expectation mentions; reproduce with: {reproduce}",
                 count_text(warnings.len(), "finding")
             )?;
         } else {

@@ -104,7 +104,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
     let start_marks = drain_start_marks(&drained, axis);
     let lanes_height = if drained.is_empty() {
         0
-    } else if drained.len() <= MAX_LANES {
+    } else if lanes_drawn {
         90 + LANE * drained.len() as u32
     } else {
         SERVICE_PANEL

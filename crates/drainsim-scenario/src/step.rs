@@ -185,7 +185,6 @@ impl From<RequestEnd> for Outcome {
     }
 }
 
-/// What a step's `filter` selected, for its result: `ok (2 instances selected)`.
 /// Why a `WaitForDrain` timed out: how many of its instances (`targets`, by ID or, not registered
 /// when the step began, by name) have no complete drain, and the first five with what holds each:
 /// one never set DRAINING names its status (an instance ECS refused to drain — REGISTRATION_FAILED
@@ -222,6 +221,7 @@ fn undrained_note(engine: &Engine, targets: &[Result<drainsim_core::InstanceId, 
     )
 }
 
+/// What a step's `filter` selected, for its result: `ok (2 instances selected)`.
 fn selected_note(n: usize) -> String {
     match n {
         0 => "no instance selected: the filter matches none".to_string(),
@@ -324,7 +324,7 @@ pub(crate) fn run_step(
                     Err(e) => (Vec::new(), Some(e)),
                 };
                 let mut note = p.filter.as_ref().filter(|_| error.is_none()).map(|_| selected_note(names.len()));
-                for name in &names {
+                for (k, name) in names.iter().enumerate() {
                     let req = api::DeregisterContainerInstanceRequest {
                         cluster: p.cluster.clone(),
                         container_instance: resolve_ref(engine, name),
@@ -335,11 +335,14 @@ pub(crate) fn run_step(
                         // step's instances it was, and that those after it were not tried.
                         // (A filter selects ARNs: the instance's name is written.)
                         let shown = engine.instance_by_arn(name).map_or_else(|| name.clone(), |i| i.name().to_string());
-                        let refused = match names.iter().position(|n| n == name).map(|k| names.len() - k - 1) {
-                            Some(0) | None => format!("refused for {shown}"),
-                            Some(left) => format!("refused for {shown}; the {left} after it not tried"),
+                        let refused = match names.len() - k - 1 {
+                            0 => format!("refused for {shown}"),
+                            left => format!("refused for {shown}; the {left} after it not tried"),
                         };
-                        note = Some(note.map_or(refused.clone(), |n| format!("{n}; {refused}")));
+                        note = Some(match note {
+                            Some(selected) => format!("{selected}; {refused}"),
+                            None => refused,
+                        });
                         error = Some(e);
                         break;
                     }

@@ -1894,7 +1894,8 @@ pub(crate) struct Services {
     /// found it settled and balanced or unsettled with nothing an instance could change: while
     /// the zones stay those, an instance becoming placeable gives it nothing to look at
     /// (`Engine::wake_rebalancing_services`). A change of its staying tasks (one joined or left
-    /// them, or one's health changed) or of its status drops it. Kept apart from the records: the
+    /// them, or one's health changed) or of its status drops a balanced finding; the next pass
+    /// replaces an unsettled one (`drop_zone_balance`). Kept apart from the records: the
     /// staying tasks change at every task move, and this small table stays in the cache. Derived
     /// bookkeeping: not part of the canonical state.
     zone_notes: Vec<Option<ZoneNote>>,
@@ -1946,8 +1947,8 @@ impl Services {
         self.zone_notes[id.index()] = note;
     }
 
-    /// The service's staying tasks changed (`staying_changes`), which ends any finding of its
-    /// zones (`zone_notes`).
+    /// The service's staying tasks changed (`staying_changes`), which ends a finding that it is
+    /// balanced over its zones (`zone_notes`).
     fn note_staying_change(&mut self, id: ServiceId) {
         let s = &mut self.records[id.index()];
         s.staying_changes = s.staying_changes.checked_add(1).expect("fewer than 2^64 changes");
