@@ -286,7 +286,8 @@ fn the_group_that_terminated_an_instance_and_why_are_named() {
             "autoScalingGroupName": "a",
             "atMs": 360_000,
             "cause": "Capacity Rebalancing, on its rebalance recommendation",
-            "path": "its termination lifecycle hook's handler drained it"
+            "path": "its termination lifecycle hook's handler drained it",
+            "waitEnded": {"atMs": 494_000, "drainCompleted": true, "timedOut": null}
         })
     );
     assert_eq!(by_name("b-1").expect("drained")["terminatedBy"], serde_json::Value::Null, "EC2 took it");
@@ -491,4 +492,62 @@ fn an_orphaned_running_task_names_where_its_services_room_went() {
         text.contains("not yet told to stop by web; meanwhile web told 4 of its tasks on other draining instances (asg-11, asg-12, asg-14, asg-17) to stop; still RUNNING when Spot Instance terminated orphaned it"),
         "{text}"
     );
+}
+
+/// A lifecycle hook that timed out is named with its instance: which hook, when, why then
+/// (HeartbeatTimeout without a heartbeat, the global timeout with heartbeats, ECS managed
+/// draining's 48 hours) and whether the drain had completed; a wait the drain ended names none.
+#[test]
+fn a_lifecycle_hook_that_timed_out_is_named_with_its_instance() {
+    let file = "scenarios/rollouts/instance-refresh-hook-timeout.ron";
+    let json = explain_json(file);
+    let ended = |name: &str| {
+        let i = json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == name).expect(name);
+        i["terminatedBy"]["waitEnded"].clone()
+    };
+    assert_eq!(
+        ended("plain-1"),
+        serde_json::json!({
+            "atMs": 660_000,
+            "drainCompleted": false,
+            "timedOut": {
+                "hook": "lifecycle hook drain",
+                "atMs": 660_000,
+                "why": "HeartbeatTimeout 600 s passed without a heartbeat; DefaultResult CONTINUE"
+            }
+        })
+    );
+    // Heartbeats: 100 × 60 s from its termination at 11 min.
+    assert_eq!(ended("beating-1")["timedOut"]["atMs"], 660_000 + 6_000_000);
+    assert!(ended("beating-1")["timedOut"]["why"]
+        .as_str()
+        .unwrap()
+        .starts_with("heartbeats kept it waiting to the global timeout"));
+    // The drain completed and the handler completed the hook: no timeout.
+    assert_eq!(ended("plain-2"), serde_json::json!({"atMs": 122_000, "drainCompleted": true, "timedOut": null}));
+    let text = explain(file);
+    assert!(
+        text.contains(
+            "  lifecycle hook drain timed out at +00:11:00.000 (HeartbeatTimeout 600 s passed without a heartbeat; \
+             DefaultResult CONTINUE) before its drain completed: the group terminated it then\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches(" timed out at ").count(), 2, "{text}");
+
+    // Beside ECS managed draining: the group's CONTINUE hook times out after the drain completed;
+    // ABANDON ends both hooks at its timeout; after CONTINUE, ECS's hook runs its 48 hours.
+    let json = explain_json("scenarios/rollouts/lifecycle-hook-default-result.ron");
+    let timed_out = |name: &str| {
+        let i = json["instances"].as_array().expect("instances").iter().find(|i| i["name"] == name).expect(name);
+        let w = &i["terminatedBy"]["waitEnded"];
+        (
+            w["drainCompleted"].as_bool().unwrap(),
+            w["timedOut"]["hook"].as_str().unwrap().to_string(),
+            w["timedOut"]["atMs"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(timed_out("keeps-1"), (true, "lifecycle hook audit".into(), 180_000));
+    assert_eq!(timed_out("abandons-1"), (false, "lifecycle hook audit".into(), 240_000));
+    assert_eq!(timed_out("continues-1"), (false, "ECS managed draining's lifecycle hook".into(), 240_000 + 48 * 3_600_000));
 }

@@ -78,6 +78,36 @@ pub struct TerminatedBy {
     pub cause: String,
     /// How the termination went on in ECS, in words (`ECS managed draining drained it`).
     pub path: String,
+    /// How the lifecycle hook's wait that held it ended (null when it was terminated at once, or
+    /// still waited at the end of the run).
+    pub wait_ended: Option<WaitEnded>,
+}
+
+/// How the lifecycle hook's wait of an instance in `Terminating:Wait` ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitEnded {
+    /// When the wait ended and the group terminated the instance.
+    pub at_ms: u64,
+    /// Whether its drain was complete then (false for an instance nothing drained).
+    pub drain_completed: bool,
+    /// The hook whose timeout ended the wait, or that timed out before the drain ended it (null
+    /// when the drain's completion ended every hook in time).
+    pub timed_out: Option<HookTimedOut>,
+}
+
+/// A lifecycle hook that timed out while it held an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HookTimedOut {
+    /// The hook: `lifecycle hook drain` (the group's own, by its `LifecycleHookName`) or `ECS
+    /// managed draining's lifecycle hook`.
+    pub hook: String,
+    /// When it timed out.
+    pub at_ms: u64,
+    /// Why then, in words (`HeartbeatTimeout 600 s passed without a heartbeat; DefaultResult
+    /// CONTINUE`).
+    pub why: String,
 }
 
 /// A Spot signal EC2 gave an instance.
@@ -998,6 +1028,15 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                     at_ms: t.at_ms,
                     cause: t.cause.describe(),
                     path: t.path.describe().to_string(),
+                    wait_ended: t.wait.as_ref().map(|w| WaitEnded {
+                        at_ms: w.ended_at_ms,
+                        drain_completed: w.drain_completed,
+                        timed_out: w.timed_out.as_ref().map(|h| HookTimedOut {
+                            hook: h.hook(),
+                            at_ms: h.at_ms(),
+                            why: h.describe(),
+                        }),
+                    }),
                 }),
             spot_signals: ix
                 .records
@@ -1239,6 +1278,15 @@ pub fn render_text(x: &Explanation) -> String {
                 t.cause,
                 t.path
             ));
+            if let Some((w, h)) = t.wait_ended.as_ref().and_then(|w| Some((w, w.timed_out.as_ref()?))) {
+                let then = if w.at_ms == h.at_ms {
+                    "the group terminated it then".to_string()
+                } else {
+                    format!("the group terminated it at {}", when(w.at_ms))
+                };
+                let drain = if w.drain_completed { "after its drain completed" } else { "before its drain completed" };
+                out.push_str(&format!("  {} timed out at {} ({}) {drain}: {then}\n", h.hook, when(h.at_ms), h.why));
+            }
         }
         if let Some(t) = &i.last_task {
             out.push_str(&format!("  the last task to stop was {t}:\n"));

@@ -151,6 +151,78 @@ pub struct GroupTermination {
     pub cause: TerminationCause,
     /// How its termination went on in ECS.
     pub path: TerminationPath,
+    /// How its `Terminating:Wait` ended, when a lifecycle hook held it and the wait ended in the
+    /// run (None when it was terminated at once, or still waited at the end).
+    pub wait: Option<TerminationWait>,
+}
+
+/// How a lifecycle hook's wait of an instance in `Terminating:Wait` ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminationWait {
+    /// When the wait ended and the group terminated the instance (simulated ms).
+    pub ended_at_ms: u64,
+    /// Whether its drain was complete then (false for an instance nothing drained).
+    pub drain_completed: bool,
+    /// The hook whose timeout ended the wait, or that timed out before a drain ended it (None
+    /// when the drain's completion ended every hook in time).
+    pub timed_out: Option<HookTimeout>,
+}
+
+/// A lifecycle hook that timed out while it held an instance in `Terminating:Wait`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookTimeout {
+    /// The group's own termination hook, after its `HeartbeatTimeout` with no heartbeat, or with
+    /// heartbeats recorded after its global timeout (the smaller of 48 hours and 100 ×
+    /// `HeartbeatTimeout`; <https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html>).
+    LifecycleHook {
+        /// `LifecycleHookName`.
+        lifecycle_hook_name: String,
+        /// When it timed out (simulated ms).
+        at_ms: u64,
+        /// `HeartbeatTimeout`, in seconds.
+        heartbeat_timeout_s: u32,
+        /// Whether heartbeats were recorded (`recordHeartbeats`): then it ran to the global timeout.
+        heartbeats_recorded: bool,
+        /// `DefaultResult`: `CONTINUE` or `ABANDON`.
+        default_result: String,
+    },
+    /// ECS managed draining's hook, after 48 hours
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/managed-instance-draining.html>).
+    ManagedDraining {
+        /// When it timed out (simulated ms).
+        at_ms: u64,
+    },
+}
+
+impl HookTimeout {
+    /// When it timed out (simulated ms).
+    pub fn at_ms(&self) -> u64 {
+        match self {
+            HookTimeout::LifecycleHook { at_ms, .. } | HookTimeout::ManagedDraining { at_ms } => *at_ms,
+        }
+    }
+
+    /// The hook, as `explain` names it: `lifecycle hook drain`, `ECS managed draining's lifecycle
+    /// hook`.
+    pub fn hook(&self) -> String {
+        match self {
+            HookTimeout::LifecycleHook { lifecycle_hook_name, .. } => format!("lifecycle hook {lifecycle_hook_name}"),
+            HookTimeout::ManagedDraining { .. } => "ECS managed draining's lifecycle hook".into(),
+        }
+    }
+
+    /// Why it timed out then, in words, as `explain` writes it.
+    pub fn describe(&self) -> String {
+        match self {
+            HookTimeout::LifecycleHook { heartbeat_timeout_s, heartbeats_recorded: false, default_result, .. } => {
+                format!("HeartbeatTimeout {heartbeat_timeout_s} s passed without a heartbeat; DefaultResult {default_result}")
+            }
+            HookTimeout::LifecycleHook { heartbeat_timeout_s, heartbeats_recorded: true, default_result, .. } => format!(
+                "heartbeats kept it waiting to the global timeout, the smaller of 48 hours and 100 × HeartbeatTimeout {heartbeat_timeout_s} s; DefaultResult {default_result}"
+            ),
+            HookTimeout::ManagedDraining { .. } => "ECS waits at most 48 hours for a drain".into(),
+        }
+    }
 }
 
 /// What made an Auto Scaling group terminate an instance.

@@ -24,7 +24,10 @@ use crate::format::{
     PROTECTED_INSTANCES_WAIT_MS,
 };
 use crate::load::{LoadedScenario, ScenarioError};
-use crate::outcome::{GroupTermination, InstanceRefreshOutcome, RefreshCapacitySample, TerminationCause, TerminationPath};
+use crate::outcome::{
+    GroupTermination, HookTimeout, InstanceRefreshOutcome, RefreshCapacitySample, TerminationCause, TerminationPath,
+    TerminationWait,
+};
 use crate::setup::registration_request;
 
 mod managed_scaling;
@@ -122,6 +125,9 @@ struct Group {
     spot_signals_seen: u64,
     /// The members it began to terminate: member, when, why and how.
     terminations: Vec<(usize, u64, TerminationCause, TerminationPath)>,
+    /// How the waits of the members it terminated after a lifecycle hook held them ended, by
+    /// member, in the order they ended.
+    wait_ends: Vec<(usize, TerminationWait)>,
     /// A TerminateInstanceInAutoScalingGroup request acted on it: from then on it goes on between
     /// steps (registers its replacements, ends the lifecycle waits of those it terminates).
     acts_on_requests: bool,
@@ -256,6 +262,7 @@ impl AutoScaling {
                 inactive_seen: 0,
                 spot_signals_seen: 0,
                 terminations: Vec::new(),
+                wait_ends: Vec::new(),
                 acts_on_requests: false,
                 instances_resolved: false,
                 drains_seen: 0,
@@ -280,12 +287,15 @@ impl AutoScaling {
             .flat_map(|g| {
                 let name = g.spec.auto_scaling_group_name.clone();
                 let members = &g.members;
+                // A member is terminated once: its wait, if it had one, is the one it ended.
+                let mut waits: BTreeMap<usize, TerminationWait> = std::mem::take(&mut g.wait_ends).into_iter().collect();
                 std::mem::take(&mut g.terminations).into_iter().map(move |(k, at_ms, cause, path)| GroupTermination {
                     instance: members[k].name.clone(),
                     auto_scaling_group_name: name.clone(),
                     at_ms,
                     cause,
                     path,
+                    wait: waits.remove(&k),
                 })
             })
             .collect();
@@ -1456,11 +1466,43 @@ fn register_due(
 fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) {
     note_drains(g, engine);
     for k in waits_over(g, engine, now) {
+        let ended = wait_ended(g, engine, k, now);
+        g.wait_ends.push((k, ended));
         if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
             *error = Some(e);
         }
         g.members.set_lifecycle(k, Lifecycle::Terminated);
     }
+}
+
+/// How the wait of member `k`, over at `now` ([`wait_over`]), ended: whether its drain was
+/// complete, and the hook that timed out, if one did. `ABANDON` ends the wait at its timeout;
+/// otherwise, of two hooks that timed out, ECS's managed-draining hook (48 hours) is the later,
+/// since the group's own lasts at most 48 hours.
+fn wait_ended(g: &Group, engine: &Engine, k: usize, now: u64) -> TerminationWait {
+    let m = &g.members[k];
+    let Lifecycle::TerminatingWait { since_ms } = m.lifecycle else {
+        panic!("member {} whose wait ended is in Terminating:Wait", m.name)
+    };
+    let drain_completed = drained(g, engine, m);
+    let own = g.termination_hook.as_ref().and_then(|h| {
+        let at_ms = since_ms.saturating_add(h.wait_limit_ms());
+        let completed = h.drain_on_termination && drain_completed;
+        (!completed && at_ms <= now).then(|| HookTimeout::LifecycleHook {
+            lifecycle_hook_name: h.lifecycle_hook_name.clone(),
+            at_ms,
+            heartbeat_timeout_s: h.heartbeat_timeout,
+            heartbeats_recorded: h.record_heartbeats,
+            default_result: h.default_result.clone(),
+        })
+    });
+    let abandoned = matches!(&own, Some(HookTimeout::LifecycleHook { default_result, .. }) if default_result == "ABANDON");
+    let managed = (managed_draining(g) && !drain_completed)
+        .then(|| since_ms.saturating_add(MANAGED_DRAINING_LIMIT_MS))
+        .filter(|&at_ms| at_ms <= now)
+        .map(|at_ms| HookTimeout::ManagedDraining { at_ms });
+    let timed_out = if abandoned { own } else { managed.or(own) };
+    TerminationWait { ended_at_ms: now, drain_completed, timed_out }
 }
 
 /// The group takes in the drains completed since it last looked: each member in
