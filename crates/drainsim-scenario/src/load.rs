@@ -664,6 +664,7 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
     }
     ron_options().from_str(source).map_err(|e| {
         let (line, mut column) = skip_blanks(source, e.span.start.line, e.span.start.col);
+        let trailing = e.code == ron::Error::TrailingCharacters;
         // The library's own advice on its recursion limit speaks to Rust programmers.
         let message = match e.code {
             ron::Error::ExceededRecursionLimit => "values nested too deeply".to_string(),
@@ -676,7 +677,29 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
             ron::Error::NoSuchEnumVariant { expected, found, .. } => unknown_name("variant", &found, expected),
             ron::Error::MissingStructField { field, .. } => format!("missing field `{field}`"),
             ron::Error::DuplicateStructField { field, .. } => format!("duplicate field `{field}`"),
-            code => code.to_string(),
+            ron::Error::ExpectedNamedStructLike("Scenario") if source.trim().is_empty() => {
+                "the file is empty: a scenario is `Scenario(…)` (docs/scenario-format.md)".to_string()
+            }
+            ron::Error::ExpectedNamedStructLike("Scenario") => "expected `Scenario(`".to_string(),
+            ron::Error::ExpectedNamedStructLike(_) => "expected `(`, opening a structure of fields".to_string(),
+            ron::Error::ExpectedDifferentStructName { expected: "Scenario", found } => {
+                format!("expected `Scenario(`, found `{found}(`")
+            }
+            ron::Error::ExpectedDifferentStructName { found, .. } => {
+                format!("unexpected name `{found}` before `(`: the structure of fields here takes no name")
+            }
+            ron::Error::SuggestRawIdentifier(found) => format!("expected a name or a value, found `{found}`"),
+            code => sentence_start(without_type_names(&code.to_string())),
+        };
+        // A file cut short: RON reports what it expected at the end of the text.
+        let rest_blank = source.lines().skip(line.saturating_sub(1)).enumerate().all(|(n, text)| {
+            let from = if n == 0 { text.char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(i, _)| i) } else { 0 };
+            text[from..].trim().is_empty()
+        });
+        let message = if rest_blank && !source.trim().is_empty() && !trailing {
+            format!("the file ends before the scenario does: {message}")
+        } else {
+            message
         };
         ScenarioError { file: file.to_string(), line, column, message }
     })
@@ -777,13 +800,74 @@ pub(crate) fn plain_serde_message(text: &str) -> String {
         rest = tail;
     }
     out.push_str(rest);
-    match out.find("expected struct ") {
-        Some(at) => {
-            let position = out[at..].find(" at line ").map_or("", |i| &out[at + i..]);
-            format!("{}expected a structure of fields{position}", &out[..at])
+    without_type_names(&out)
+}
+
+/// A serde or RON message with the Rust types it names in the scenario format's words: a struct
+/// (`struct InstanceGroup`, ``struct `WaitSpec` ``) is `a structure of fields`, a variant of an
+/// enum (`tuple variant Expectation::InstanceStatus`) is the variant's name as the format writes
+/// it, an enum (`enum Comparison`) `a name`.
+pub(crate) fn without_type_names(text: &str) -> String {
+    // Longest first: `struct ` is also the end of `tuple struct ` and the start of `struct variant `.
+    let kinds: [(&str, fn(&str) -> String); 7] = [
+        ("tuple variant ", |path| format!("a list of values for `{}`", last_segment(path))),
+        ("struct variant ", |path| format!("the fields of `{}`", last_segment(path))),
+        ("newtype variant ", |path| format!("the value of `{}`", last_segment(path))),
+        ("unit variant ", |path| format!("`{}`", last_segment(path))),
+        ("tuple struct ", |_| "a list of values".to_string()),
+        ("struct ", |_| "a structure of fields".to_string()),
+        ("enum ", |_| "a name".to_string()),
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for (kind, words) in &kinds {
+            let at_word = out.is_empty() || out.ends_with(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+            let Some(after) = rest.strip_prefix(kind).filter(|_| at_word) else { continue };
+            let quoted = after.starts_with('`');
+            let body = after.trim_start_matches('`');
+            let len = body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).unwrap_or(body.len());
+            let path = &body[..len];
+            // A Rust type's name begins with a capital (`struct fields` is English).
+            if !path.starts_with(|c: char| c.is_ascii_uppercase()) {
+                continue;
+            }
+            out.push_str(&words(path));
+            rest = &body[len..];
+            if quoted {
+                rest = rest.strip_prefix('`').unwrap_or(rest);
+            }
+            // A struct read from a list counts its fields as elements (`struct SweepReport with
+            // 14 elements`): fields are named in the format, not counted.
+            if *kind == "struct " {
+                let counted = rest.strip_prefix(" with ").map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
+                if let Some(after) = counted.and_then(|r| r.strip_prefix(" elements").or_else(|| r.strip_prefix(" element"))) {
+                    rest = after;
+                }
+            }
+            continue 'scan;
         }
-        None => out,
+        let mut chars = rest.chars();
+        out.extend(chars.next());
+        rest = chars.as_str();
     }
+    out
+}
+
+/// RON's messages begin with a capital (`Expected comma`); drainsim's, after the place, do not.
+fn sentence_start(message: String) -> String {
+    let mut chars = message.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_ascii_uppercase() && second.is_ascii_lowercase() => {
+            first.to_ascii_lowercase().to_string() + &message[1..]
+        }
+        _ => message,
+    }
+}
+
+/// The last segment of a path (`InstanceStatus` of `Expectation::InstanceStatus`).
+fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
 }
 
 /// A JSON parse error at the place it is about. serde_json's message ends with the position, which
@@ -2117,6 +2201,57 @@ mod tests {
         let e = load_str("x.ron", "Scenario(\n  name: \"a\",\n  colour: 1,\n)").unwrap_err();
         assert_eq!(e.line, 3, "{e}");
         assert!(e.message.contains("colour"), "{e}");
+    }
+
+    /// What RON and serde say of a value of the wrong shape is said in the format's words, without
+    /// the Rust types it is read into (`InstanceGroup`, `Expectation::InstanceStatus`), and a file
+    /// cut short or empty says so.
+    #[test]
+    fn a_value_of_the_wrong_shape_is_named_without_rust_types() {
+        let cases = [
+            ("x.ron", r#"Scenario(name: "x", instances: ["a"])"#, (1, 33), "expected `(`, opening a structure of fields"),
+            (
+                "x.ron",
+                r#"Scenario(name: "x", expectations: [InstanceStatus("a")])"#,
+                (1, 54),
+                "expected a list of values for `InstanceStatus` with 2 elements but found one element instead",
+            ),
+            (
+                "x.json",
+                r#"{"name": "x", "expectations": [{"InstanceRunningTasks": "a"}]}"#,
+                (1, 57),
+                r#"invalid type: string "a", expected a list of values for `InstanceRunningTasks`"#,
+            ),
+            (
+                "x.ron",
+                r#"Scenario(name: "x", clusters: ["c"], instances: [Foo(name: "a", cluster: "c")])"#,
+                (1, 50),
+                "unexpected name `Foo` before `(`: the structure of fields here takes no name",
+            ),
+            ("x.ron", r#"Foo(name: "x")"#, (1, 1), "expected `Scenario(`, found `Foo(`"),
+            (
+                "x.ron",
+                r#"Scenario(name: "x", expectations: [ServiceRunningCount("a", 3)])"#,
+                (1, 61),
+                "expected a name or a value, found `3`",
+            ),
+            ("x.ron", "", (1, 1), "the file is empty: a scenario is `Scenario(…)`"),
+            ("x.ron", "Scenario(name: \"x\", instances: [\n", (1, 33), "the file ends before the scenario does: "),
+        ];
+        for (file, text, at, message) in cases {
+            let e = load_str(file, text).expect_err(text);
+            assert_eq!((e.line, e.column), at, "{text}: {e}");
+            assert!(e.message.starts_with(message), "{text}: {e}");
+        }
+        // Words are left alone: only a capitalised name after the kind is a type.
+        assert_eq!(
+            without_type_names("a struct field, struct X and enum `Y`"),
+            "a struct field, a structure of fields and a name"
+        );
+        assert_eq!(
+            without_type_names("invalid length 0, expected struct SweepReport with 14 elements at line 1"),
+            "invalid length 0, expected a structure of fields at line 1"
+        );
     }
 
     #[test]
