@@ -1146,16 +1146,38 @@ fn asg_inputs() -> Vec<(String, String)> {
     read_inputs(&[PathBuf::from(FIXTURE), PathBuf::from("tests/data/aws/asg")]).expect("the fixtures read")
 }
 
-/// A refusal of an imported Auto Scaling group (its lifecycle hook's `DefaultResult`, an instance
-/// in two groups) is an error at the group in the Auto Scaling file, not at the container
-/// instance that completes it.
+/// A refusal of an imported Auto Scaling group (an instance in two groups) is an error at the
+/// group in the Auto Scaling file, not at the container instance that completes it; one of its
+/// lifecycle hook (its `DefaultResult`) is an error at the hook in the hooks' file; one of what is
+/// set up before any item (a cluster's capacity provider, an account default AWS manages) at
+/// where it was read, not at the first file with "what the import derives itself".
 #[test]
 fn a_refused_group_is_an_error_at_the_group() {
     let inputs = asg_inputs();
     let with = |file: &str, edit: &dyn Fn(&mut Value)| refused_with(&inputs, file, edit);
     let e = with("describe-lifecycle-hooks.json", &|v| v["LifecycleHooks"][0]["DefaultResult"] = "abandon".into());
-    assert!(e.contains("describe-auto-scaling-groups.json: $.AutoScalingGroups[0]: the imported cluster does not set up"), "{e}");
-    assert!(e.contains("DefaultResult 'abandon' must be CONTINUE or ABANDON"), "{e}");
+    assert!(
+        e.contains(
+            "describe-lifecycle-hooks.json: $.LifecycleHooks[0].DefaultResult: lifecycle hook 'drain-before-terminate' \
+             DefaultResult 'abandon' must be CONTINUE or ABANDON"
+        ),
+        "{e}"
+    );
+    let e = with("asg/describe-clusters.json", &|v| v["clusters"][0]["capacityProviders"][0] = "$Default".into());
+    assert!(e.contains("asg/describe-clusters.json: $.clusters[0]: the imported cluster does not set up"), "{e}");
+    assert!(e.contains("Capacity provider name '$Default' must be 1-255 letters"), "{e}");
+    assert!(!e.contains("what the import derives itself"), "{e}");
+    let e = with("list-account-settings.json", &|v| {
+        let managed = v["settings"].as_array_mut().unwrap().iter_mut().find(|s| s["type"] == "aws_managed").unwrap();
+        managed["name"] = "fooBar".into();
+    });
+    assert!(e.contains("list-account-settings.json: $.settings["), "{e}");
+    assert!(
+        e.contains(
+            "].name: an account default AWS manages does not set up: InvalidParameterException: Invalid setting name 'fooBar'"
+        ),
+        "{e}"
+    );
     // batch-c5 (the second group imported) lists one of prod-ecs-m5's instances too.
     let e = with("describe-auto-scaling-groups.json", &|v| {
         let taken = v["AutoScalingGroups"][0]["Instances"][0].clone();

@@ -1451,6 +1451,37 @@ fn default_result() -> String {
 }
 
 impl LifecycleHookSpec {
+    /// What PutLifecycleHook refuses in the hook, its transition apart: the field and why (None
+    /// when it takes it). `LifecycleHookName` is 1 to 255 of `[A-Za-z0-9\-_\/]`
+    /// (AsciiStringMaxLen255), `HeartbeatTimeout` 30 to 7200 seconds, `DefaultResult` CONTINUE or
+    /// ABANDON (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutLifecycleHook.html>).
+    pub(crate) fn refusal(&self) -> Option<(&'static str, String)> {
+        let hook = &self.lifecycle_hook_name;
+        let hook_ok = (1..=255).contains(&hook.len()) && hook.chars().all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c));
+        if !hook_ok {
+            return Some((
+                "LifecycleHookName",
+                format!("LifecycleHookName '{hook}' must be 1 to 255 letters, digits, hyphens, underscores and slashes"),
+            ));
+        }
+        if !(30..=7200).contains(&self.heartbeat_timeout) {
+            return Some((
+                "HeartbeatTimeout",
+                format!(
+                    "lifecycle hook '{hook}' HeartbeatTimeout {} is out of range: 30 to 7200 seconds",
+                    self.heartbeat_timeout
+                ),
+            ));
+        }
+        if self.default_result != "CONTINUE" && self.default_result != "ABANDON" {
+            return Some((
+                "DefaultResult",
+                format!("lifecycle hook '{hook}' DefaultResult '{}' must be CONTINUE or ABANDON", self.default_result),
+            ));
+        }
+        None
+    }
+
     /// How long an instance may wait in `Terminating:Wait`, in ms: the heartbeat timeout, or with
     /// heartbeats recorded the global timeout (the smaller of 48 hours and 100 × the heartbeat
     /// timeout).

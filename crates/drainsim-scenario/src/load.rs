@@ -1683,31 +1683,13 @@ fn check_auto_scaling(
             )));
         }
         for h in &g.lifecycle_hooks {
-            // PutLifecycleHook's LifecycleHookName: 1 to 255 of [A-Za-z0-9\-_\/] (AsciiStringMaxLen255).
-            let hook = &h.lifecycle_hook_name;
-            let hook_ok = (1..=255).contains(&hook.len()) && hook.chars().all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c));
-            if !hook_ok {
-                return Err(at(format!(
-                    "Auto Scaling group '{name}': LifecycleHookName '{hook}' must be 1 to 255 letters, digits, hyphens, \
-                     underscores and slashes"
-                )));
+            if let Some((_, why)) = h.refusal() {
+                return Err(at(format!("Auto Scaling group '{name}': {why}")));
             }
             if h.lifecycle_transition != TERMINATING_TRANSITION {
                 return Err(at(format!(
                     "Auto Scaling group '{name}': lifecycle hook '{}' has LifecycleTransition '{}'; drainsim models {TERMINATING_TRANSITION} only",
                     h.lifecycle_hook_name, h.lifecycle_transition
-                )));
-            }
-            if !(30..=7200).contains(&h.heartbeat_timeout) {
-                return Err(at(format!(
-                    "Auto Scaling group '{name}': lifecycle hook '{}' HeartbeatTimeout {} is out of range: 30 to 7200 seconds",
-                    h.lifecycle_hook_name, h.heartbeat_timeout
-                )));
-            }
-            if h.default_result != "CONTINUE" && h.default_result != "ABANDON" {
-                return Err(at(format!(
-                    "Auto Scaling group '{name}': lifecycle hook '{}' DefaultResult '{}' must be CONTINUE or ABANDON",
-                    h.lifecycle_hook_name, h.default_result
                 )));
             }
         }

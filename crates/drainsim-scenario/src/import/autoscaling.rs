@@ -347,13 +347,19 @@ impl AutoScalingCapture {
     pub(super) fn read_hooks(&mut self, root: &Obj<'_>) -> Result<(), ImportError> {
         self.hooks_read = true;
         for h in root.objects("LifecycleHooks")? {
-            self.hooks.push(HookIn {
+            let hook = HookIn {
                 group: h.str("AutoScalingGroupName")?.to_string(),
                 name: h.str("LifecycleHookName")?.to_string(),
                 transition: h.str("LifecycleTransition")?.to_string(),
                 heartbeat_timeout_s: h.opt_int("HeartbeatTimeout", 30..=7200)?.unwrap_or(3600) as u32,
                 default_result: h.opt_str("DefaultResult")?.unwrap_or("ABANDON").to_string(),
-            });
+            };
+            // Refused here, at its place in this file: a hook the setup refused would be named by
+            // its group's place in describe-auto-scaling-groups.
+            if let Some((field, why)) = hook.spec().refusal() {
+                return Err(h.error(Some(field), why));
+            }
+            self.hooks.push(hook);
             // Where its notices go is the handler's business; its global timeout follows from the
             // heartbeat timeout.
             h.touch(&["NotificationTargetARN", "RoleARN", "NotificationMetadata", "GlobalTimeout"]);
@@ -980,15 +986,23 @@ impl AutoScalingCapture {
                  false if nothing handles the hook, and recordHeartbeats: true if the handler records heartbeats",
                 h.name
             ));
-            hooks.push(LifecycleHookSpec {
-                lifecycle_hook_name: h.name.clone(),
-                lifecycle_transition: h.transition.clone(),
-                heartbeat_timeout: h.heartbeat_timeout_s,
-                default_result: h.default_result.clone(),
-                drain_on_termination: true,
-                record_heartbeats: false,
-            });
+            hooks.push(h.spec());
         }
         hooks
+    }
+}
+
+impl HookIn {
+    /// The hook as a scenario writes it: one whose handler drains the instance and completes the
+    /// lifecycle action once the drain is complete, without heartbeats.
+    fn spec(&self) -> LifecycleHookSpec {
+        LifecycleHookSpec {
+            lifecycle_hook_name: self.name.clone(),
+            lifecycle_transition: self.transition.clone(),
+            heartbeat_timeout: self.heartbeat_timeout_s,
+            default_result: self.default_result.clone(),
+            drain_on_termination: true,
+            record_heartbeats: false,
+        }
     }
 }

@@ -538,6 +538,12 @@ impl Capture {
                         continue;
                     }
                     if s.opt_str("type")? == Some("aws_managed") {
+                        // Refused here, at its place: an account default the setup refuses has no
+                        // file of its own to be named by.
+                        let mut probe = drainsim_core::Engine::new(drainsim_core::EngineConfig::default());
+                        if let Err(e) = probe.override_account_default(name, value) {
+                            return Err(s.error(Some("name"), format!("an account default AWS manages does not set up: {e}")));
+                        }
                         note_once(
                             summary,
                             format!(
@@ -1193,6 +1199,9 @@ struct Origins {
     services: Vec<Origin>,
     /// Each `runningTasks` entry's tasks.
     running_tasks: Vec<Vec<Origin>>,
+    /// Each `clusterCapacityProviders` entry's cluster (set up before the items, with what the
+    /// import derives).
+    cluster_providers: Vec<Origin>,
 }
 
 impl Origins {
@@ -1389,7 +1398,7 @@ fn build(
     // every provider it names is one of them.
     let providers: Vec<String> = match cap.cluster_providers.iter().rev().find(|(p, _)| p.cluster == cluster) {
         None => Vec::new(),
-        Some((put, _)) => {
+        Some((put, origin)) => {
             let kept: Vec<String> = put.capacity_providers.iter().filter(|p| !is_fargate_provider(p)).cloned().collect();
             let default_ok = put.default_capacity_provider_strategy.iter().all(|i| kept.contains(&i.capacity_provider));
             if !default_ok {
@@ -1406,6 +1415,7 @@ fn build(
                     capacity_providers: kept.clone(),
                     default_capacity_provider_strategy,
                 });
+                origins.cluster_providers.push(origin.clone());
             }
             kept
         }
@@ -1702,6 +1712,19 @@ fn check_setup(s: &Scenario, origins: &Origins, first_file: Option<&str>) -> Res
     let culprit = match probe(Some(0)) {
         Err(e) => {
             refusal = e;
+            // Of what is set up before the items, the clusters' capacity providers were read at a
+            // place: the first cluster's entry without which the rest sets up.
+            let providers = &s.cluster_capacity_providers;
+            let refused_at = (0..providers.len()).find(|&k| {
+                let mut cut = first_items(s, 0);
+                cut.cluster_capacity_providers = providers[..k].iter().chain(&providers[k + 1..]).cloned().collect();
+                let loaded = crate::load_str(SETUP_CHECK_FILE, &crate::write::to_ron(&cut));
+                loaded.and_then(crate::runner::check_setup_of).is_ok()
+            });
+            if let Some(origin) = refused_at.and_then(|k| origins.cluster_providers.get(k)) {
+                let message = format!("the imported cluster does not set up: {}", refusal.message);
+                return Err(ImportError::new(origin.0.clone(), origin.1.clone(), message));
+            }
             None
         }
         Ok(()) => {
