@@ -275,7 +275,7 @@ struct CompareArgs {
     seeds: drainsim_scenario::sweep::SeedRange,
     /// Change plan B: SERVICE.FIELD…=VALUE (web.deploymentConfiguration.maximumPercent=150),
     /// GROUP.FIELD=VALUE or GROUP.Preferences.FIELD=VALUE (an Auto Scaling group, or its refresh
-    /// steps' preferences), or timings.FIELD=VALUE.
+    /// steps' preferences), or timings.FIELD=VALUE. VALUE is JSON, or else a string.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
     sets: Vec<(String, String)>,
     /// Override an AWS default account setting in plan B's runs, e.g. awsvpcTrunking=enabled.

@@ -347,9 +347,29 @@ fn plain_serde_error(e: &serde_json::Error) -> String {
     crate::load::plain_serde_message(&e.to_string())
 }
 
+/// An override's `VALUE`: JSON, or else a string. A value that begins as JSON's lists, objects and
+/// strings do (`[`, `{`, `"`) is meant as JSON and must be JSON; a whole number must fit a whole
+/// number (JSON would read `18446744073709551616` as a fraction).
+fn override_value(path: &str, value: &str) -> Result<Value, String> {
+    let trimmed = value.trim_start();
+    match serde_json::from_str::<Value>(value) {
+        Ok(Value::Number(n)) if n.is_f64() && !trimmed.contains(['.', 'e', 'E']) => Err(format!(
+            "--set {path}={value}: {trimmed} is out of range: a whole number here is from {} to {}",
+            i64::MIN,
+            u64::MAX
+        )),
+        Ok(parsed) => Ok(parsed),
+        Err(e) if trimmed.starts_with(['[', '{', '"']) => Err(format!(
+            "--set {path}={value}: not JSON: {} (a list, an object or a quoted string is written as JSON)",
+            plain_serde_error(&e)
+        )),
+        Err(_) => Ok(Value::String(value.to_string())),
+    }
+}
+
 /// Applies one `--set PATH=VALUE` to the scenario's JSON value.
 fn set_one(v: &mut Value, path: &str, value: &str) -> Result<(), String> {
-    let parsed: Value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+    let parsed = override_value(path, value)?;
     let mut parts = path.split('.');
     let first = parts.next().unwrap_or_default();
     let rest: Vec<&str> = parts.collect();
@@ -824,6 +844,21 @@ mod tests {
         assert!(err.contains("'nosuch' is neither a service"), "{err}");
         let err = apply_overrides(&loaded, &[("web".into(), "3".into())]).expect_err("refused");
         assert!(err.contains("name a service and a field"), "{err}");
+        // A list cut short is not taken for a string, and a number too big for any field is not
+        // taken for a fraction.
+        let strategy = r#"[{"type":"binpack","field":"memory""#;
+        let err = apply_overrides(&loaded, &[("web.placementStrategy".into(), strategy.into())]).expect_err("refused");
+        assert!(err.starts_with(&format!("--set web.placementStrategy={strategy}: not JSON: EOF while parsing")), "{err}");
+        assert!(!err.contains("\\\""), "no escaped quotes: {err}");
+        let err = apply_overrides(&loaded, &[("web.desiredCount".into(), "18446744073709551616".into())]).expect_err("refused");
+        assert!(
+            err.ends_with(
+                "18446744073709551616 is out of range: a whole number here is from -9223372036854775808 to 18446744073709551615"
+            ),
+            "{err}"
+        );
+        let fixed = r#"[{"type":"binpack","field":"memory"}]"#;
+        assert!(apply_overrides(&loaded, &[("web.placementStrategy".into(), fixed.into())]).is_ok());
     }
 
     /// Plan B keeps plan A's instances and running tasks, which the overrides' JSON leaves out.
