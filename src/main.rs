@@ -282,8 +282,8 @@ struct CompareArgs {
     #[arg(long = "account-default", value_name = "NAME=VALUE", value_parser = runner::parse_account_default)]
     account_defaults: Vec<(String, String)>,
     /// Worker threads (default: the machine's; never more than the seeds, at most 256).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
-    jobs: Option<u16>,
+    #[arg(long, value_name = "N", value_parser = |s: &str| drainsim_scenario::sweep::parse_jobs_of(s, "a comparison"))]
+    jobs: Option<usize>,
     /// Print the comparison as JSON.
     #[arg(long)]
     json: bool,
@@ -595,9 +595,8 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         rewritten: !args.sets.is_empty(),
     };
     stop_on_ctrl_c("comparison");
-    let compared = with_seed_progress(args.seeds.len(), |progress| {
-        compare::compare(&a, &b, args.seeds, args.jobs.map(usize::from), progress, &INTERRUPTED)
-    });
+    let compared =
+        with_seed_progress(args.seeds.len(), |progress| compare::compare(&a, &b, args.seeds, args.jobs, progress, &INTERRUPTED));
     let r = match compared {
         Ok(r) => r,
         Err(e) => {

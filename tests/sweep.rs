@@ -330,6 +330,11 @@ fn merge_refuses_counts_that_cannot_be_right() {
     huge.distribution.all_drains_completed_at_ms.histogram = vec![(1, u64::MAX), (2, u64::MAX)];
     let err = sweep::parse_report("huge.json", &sweep::render_json(&huge).unwrap()).expect_err("refused");
     assert!(err.starts_with("huge.json: the drain histogram counts 18446744073709551615 runs, more than the 4"), "{err}");
+    // A minHealthyObserved histogram must count the runs that observed it.
+    let mut emptied = report.clone();
+    emptied.distribution.services[0].min_healthy_observed.histogram.clear();
+    let err = sweep::parse_report("emptied.json", &sweep::render_json(&emptied).unwrap()).expect_err("refused");
+    assert!(err.starts_with("emptied.json: web: a minHealthyObserved distribution that does not add up"), "{err}");
     // A control character in a name would reach the terminal with the merged report.
     let mut named = report.clone();
     named.distribution.services[0].service_name = "web\u{1b}[31m".into();

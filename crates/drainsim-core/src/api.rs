@@ -410,6 +410,9 @@ fn parse_go_duration(text: &str) -> Result<i64, String> {
         let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
         let (number, after) = rest.split_at(digits);
         let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if number.is_empty() {
+            return Err(format!("expected a number where '{rest}' begins (write it as the agent reads it: \"30s\", \"2m\")"));
+        }
         if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
             return Err(format!("'{number}' is not a number (write it as the agent reads it: \"30s\", \"2m\")"));
         }

@@ -1345,8 +1345,8 @@ pub(crate) fn parse_strategies(
             }
             (t, f) => {
                 let rule = match f {
-                    Some(f) => format!("{{type: {t}, field: {f}}}"),
-                    None => format!("{{type: {t}}} (no field)"),
+                    Some(f) => format!("of type '{t}' with field '{f}'"),
+                    None => format!("of type '{t}' without a field"),
                 };
                 Err(EcsError::invalid_parameter(format!(
                     "Invalid placement strategy {rule}: use random, binpack with cpu or memory, or spread with instanceId, host or attribute:<name>."

@@ -771,7 +771,7 @@ fn a_refused_update_leaves_the_service_unchanged() {
         ),
         (
             update(&|r| r.placement_strategy = Some(vec![PlacementStrategy { strategy_type: "spread".into(), field: None }])),
-            "Invalid placement strategy {type: spread} (no field)",
+            "Invalid placement strategy of type 'spread' without a field",
         ),
         // Rebalancing stays ENABLED, which a constraint on the zone attribute does not allow.
         (

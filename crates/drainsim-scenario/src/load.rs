@@ -763,7 +763,22 @@ fn out_of_range(source: &str, line: usize, column: usize) -> (usize, String) {
         let start = rest.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
         Some(rest[start..].to_string()).filter(|name| !name.is_empty())
     };
-    let of = before.strip_suffix(':').or_else(|| before.strip_suffix('(')).and_then(ident);
+    let of = before.strip_suffix(':').or_else(|| before.strip_suffix('(')).and_then(ident).or_else(|| {
+        // A later argument of a variant (`DrainCompletedWithin("old", 18446744073709551616)`):
+        // the name before the `(` the argument list opens.
+        let args = before.strip_suffix(',')?;
+        let mut depth = 0usize;
+        for (i, c) in args.char_indices().rev() {
+            match c {
+                ')' | ']' => depth += 1,
+                '(' | '[' if depth > 0 => depth -= 1,
+                '(' => return ident(&args[..i]),
+                '[' => return None,
+                _ => {}
+            }
+        }
+        None
+    });
     let message = match of {
         Some(name) => format!("{number} is out of range for `{name}`"),
         None => format!("{number} is out of range here"),
@@ -887,8 +902,34 @@ fn json_error(file: &str, source: &str, e: &serde_json::Error) -> ScenarioError 
         .and_then(|(name, _)| line[..reported].rfind(&format!("\"{name}\"")));
     let value = (e.classify() == serde_json::error::Category::Data).then(|| token_start(line, reported));
     let at = named.or(value).unwrap_or_else(|| char_boundary(line, e.column().saturating_sub(1)));
+    let message = match value {
+        Some(start) => json_out_of_range(&source[..line_start + start], &line[start..], &message).unwrap_or(message),
+        None => message,
+    };
     let (line, column) = position(source, line_start + at);
     ScenarioError { file: file.to_string(), line, column, message: with_closest_name(message) }
+}
+
+/// serde_json's refusal of a whole number too big for its field (``invalid value: integer
+/// `18446744073709551615`, expected a whole number``), or past every whole number, which JSON
+/// reads as a fraction (``invalid type: floating point `1.8446744073709552e+19` ``): the number as
+/// written, out of range for the field it was written for (``"memory": `` in `before`), as RON's
+/// is said ([`out_of_range`]). None for any other message.
+fn json_out_of_range(before: &str, token: &str, message: &str) -> Option<String> {
+    let number: String = token.chars().take_while(|c| c.is_ascii_digit() || *c == '-' || *c == '+').collect();
+    let whole = !number.is_empty() && !token[number.len()..].starts_with(['.', 'e', 'E']);
+    let expected = message.split_once(", expected ").map(|(_, e)| e);
+    let too_big = message.starts_with("invalid value: integer `") || message.starts_with("invalid type: floating point `");
+    if !(whole && too_big) {
+        return None;
+    }
+    let field = before.trim_end().strip_suffix(':').map(str::trim_end).and_then(|b| b.strip_suffix('"'));
+    let field = field.and_then(|b| b.rfind('"').map(|q| &b[q + 1..]));
+    let of = field.map_or_else(|| "here".to_string(), |f| format!("for `{f}`"));
+    Some(match expected {
+        Some(range) => format!("{number} is out of range {of}: expected {range}"),
+        None => format!("{number} is out of range {of}"),
+    })
 }
 
 /// Where the JSON token that ends at byte `end` of a line starts: a string's opening quote, or the
@@ -990,11 +1031,17 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 format!("the scenario declares more than {MAX_INSTANCES} instances (group '{}' brings it to {total})", g.name),
             ));
         }
-        if g.cpu < 0 || g.memory <= 0 || g.cpu > 10_000_000 || g.memory > 100_000_000 {
-            return Err(l.error_at(
-                &format!("\"{}\"", g.name),
-                format!("instance group '{}': cpu must be 0..10000000 and memory 1..100000000", g.name),
-            ));
+        let out_of_range = if !(0..=10_000_000).contains(&g.cpu) {
+            Some(("cpu:", format!("cpu {} is out of range: 0 to 10000000", g.cpu)))
+        } else if !(1..=100_000_000).contains(&g.memory) {
+            Some(("memory:", format!("memory {} is out of range: 1 to 100000000 MiB", g.memory)))
+        } else {
+            None
+        };
+        if let Some((field, why)) = out_of_range {
+            let name = format!("\"{}\"", g.name);
+            let at = locate_after(&l.source, &name, field).or_else(|| locate(&l.source, &name, 0));
+            return Err(l.error_at_position(at, format!("instance group '{}': {why}", g.name)));
         }
         // An instance registered before the run may have been launched again since it registered
         // (EC2 stopped and started it: a new `LaunchTime`) and kept its container instance: it
@@ -2221,6 +2268,32 @@ mod tests {
             ("x.ron", "Scenario(name: \"x\", instances: [\n", (1, 33), "the file ends before the scenario does: "),
         ];
         for (file, text, at, message) in cases {
+            let e = load_str(file, text).expect_err(text);
+            assert_eq!((e.line, e.column), at, "{text}: {e}");
+            assert!(e.message.starts_with(message), "{text}: {e}");
+        }
+        // Numbers out of range name what they were written for, in RON and JSON alike.
+        let out_of_range = [
+            (
+                "x.ron",
+                r#"Scenario(name: "x", expectations: [DrainCompletedWithin("old", 18446744073709551616)])"#,
+                (1, 64),
+                "18446744073709551616 is out of range for `DrainCompletedWithin`",
+            ),
+            (
+                "x.json",
+                r#"{"name": "x", "endTimeMs": 18446744073709551616}"#,
+                (1, 28),
+                "18446744073709551616 is out of range for `endTimeMs`",
+            ),
+            (
+                "x.json",
+                r#"{"name": "x", "seed": -1}"#,
+                (1, 23),
+                "-1 is out of range for `seed`: expected a whole number, 0 or more",
+            ),
+        ];
+        for (file, text, at, message) in out_of_range {
             let e = load_str(file, text).expect_err(text);
             assert_eq!((e.line, e.column), at, "{text}: {e}");
             assert!(e.message.starts_with(message), "{text}: {e}");

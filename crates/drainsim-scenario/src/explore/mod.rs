@@ -384,6 +384,9 @@ pub fn parse_faults(text: &str) -> Result<Vec<ExploreFault>, String> {
     let mut out = Vec::new();
     for part in text.split(',') {
         let want = norm(part);
+        if want == "none" {
+            return Err(format!("'{}': none means no fault class and is given alone, not with others", part.trim()));
+        }
         match ExploreFault::ALL.iter().find(|f| norm(f.as_str()) == want) {
             Some(f) => out.push(*f),
             None => {

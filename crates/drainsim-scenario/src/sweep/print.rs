@@ -177,6 +177,19 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
         let m = &sv.min_healthy_observed;
         at_most_runs("observedRuns", m.observed_runs)?;
         at_most_runs("unobservedRuns", m.unobserved_runs)?;
+        // Its histogram counts the runs that observed it, by increasing value, the lowest `min`
+        // (a run that ended in an error observed nothing and is in neither count).
+        let counted = m.histogram.iter().try_fold(0u64, |a, (_, c)| a.checked_add(*c));
+        if counted != Some(m.observed_runs)
+            || m.histogram.windows(2).any(|w| w[0].0 >= w[1].0)
+            || m.histogram.first().map(|(v, _)| *v) != m.min
+            || m.min.is_some() != m.min_seed.is_some()
+        {
+            return Err(format!(
+                "{name}: {}: a minHealthyObserved distribution that does not add up to {runs} runs (an edited file?)",
+                sv.service_name
+            ));
+        }
         at_most_runs("runsWithPlacementFailures", sv.runs_with_placement_failures)?;
         at_most_runs("runsWithUnhealthyTasks", sv.runs_with_unhealthy_tasks)?;
         if sv.runs_with_unhealthy_tasks > 0 && sv.unhealthy_tasks < sv.runs_with_unhealthy_tasks
