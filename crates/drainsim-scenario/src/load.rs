@@ -824,7 +824,9 @@ pub(crate) fn plain_serde_message(text: &str) -> String {
 /// it, an enum (`enum Comparison`) `a name`.
 pub(crate) fn without_type_names(text: &str) -> String {
     // Longest first: `struct ` is also the end of `tuple struct ` and the start of `struct variant `.
-    let kinds: [(&str, fn(&str) -> String); 7] = [
+    /// A kind of Rust type as serde and RON name it, and its words given the type's path.
+    type Kind = (&'static str, fn(&str) -> String);
+    let kinds: [Kind; 7] = [
         ("tuple variant ", |path| format!("a list of values for `{}`", last_segment(path))),
         ("struct variant ", |path| format!("the fields of `{}`", last_segment(path))),
         ("newtype variant ", |path| format!("the value of `{}`", last_segment(path))),
