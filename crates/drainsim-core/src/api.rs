@@ -1580,7 +1580,8 @@ mod tests {
         refused("5 s", "unknown unit");
         refused("5sec", "unknown unit");
         refused("1.2.3s", "not a number");
-        refused("s", "not a number");
+        refused("s", "expected a number where 's' begins");
+        refused("own", "expected a number where 'own' begins");
         refused("300000000h", "too long");
         refused("99999999999999999999999999999999999999999s", "too long");
         // Written back as whole seconds, and read again alike.
