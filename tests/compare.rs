@@ -576,3 +576,64 @@ fn drains_apart_compare_their_slowest_single_drain() {
     let single = compare_json(&["compare", "scenarios/demo.ron", "scenarios/demo.ron", "--seeds", "0..1", "--json"]);
     assert!(single["measures"].as_array().unwrap().iter().all(|m| m["name"] != "slowest single drain"), "{single}");
 }
+
+/// A plan's failed runs are counted, the smallest seed named, and its command reproduces that
+/// run: `drainsim run` for a plan that is a file (exit 1, as a failed run exits), the comparison
+/// of that one seed for a plan written from `--set` overrides. The comparison still exits 0: its
+/// expectations were written for plan A.
+#[test]
+fn a_plans_failed_runs_name_the_command_that_reproduces_the_smallest_seed() {
+    let args = |seeds: &str| {
+        [
+            "compare",
+            "scenarios/faults/health-checks-fail-in-one-zone.ron",
+            "--set",
+            "web.deploymentConfiguration.minimumHealthyPercent=50",
+            "--seeds",
+            seeds,
+            "--json",
+        ]
+        .map(String::from)
+    };
+    let report = compare_json(&args("3..6").each_ref().map(String::as_str));
+    let (a, b) = (&report["failedRuns"]["a"], &report["failedRuns"]["b"]);
+    assert_eq!(a, &serde_json::json!({"runs": 0}), "plan A holds its expectations: {report}");
+    assert_eq!((b["runs"].as_u64(), b["smallestSeed"].as_u64()), (Some(3), Some(3)), "{report}");
+    let reproduce = b["reproduce"].as_str().expect("a command");
+    let mut want = args("3..4").join(" ");
+    want.truncate(want.len() - " --json".len());
+    assert_eq!(reproduce, format!("drainsim {want}"));
+    // Reproduced: that one seed's comparison fails plan B's run.
+    let words: Vec<&str> = reproduce.split(' ').skip(1).chain(["--json"]).collect();
+    let again = compare_json(&words);
+    assert_eq!(again["failedRuns"]["b"]["runs"], 1, "{again}");
+    // The text ends with the plan's line.
+    let text_args = args("3..5");
+    let out = common::drainsim(&text_args[..6].iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("plan B: 2 of 2 runs failed an expectation; the smallest seed's, 3, reproduces with: drainsim compare "),
+        "{text}"
+    );
+
+    // A plan that is a file with an account default: `drainsim run`, which fails that seed.
+    let report = compare_json(&[
+        "compare",
+        "scenarios/eni/mixed-cluster-drain-time.ron",
+        "--account-default",
+        "awsvpcTrunking=enabled",
+        "--seeds",
+        "1..3",
+        "--json",
+    ]);
+    let reproduce = report["failedRuns"]["b"]["reproduce"].as_str().expect("a command");
+    assert_eq!(
+        reproduce,
+        "drainsim run scenarios/eni/mixed-cluster-drain-time.ron --account-default awsvpcTrunking=enabled --seed 1"
+    );
+    let words: Vec<&str> = reproduce.split(' ').skip(1).collect();
+    let run = common::drainsim(&words);
+    assert_eq!(run.status.code(), Some(1), "the run fails: {}", String::from_utf8_lossy(&run.stdout));
+}

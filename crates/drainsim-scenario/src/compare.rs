@@ -44,6 +44,9 @@ pub struct Plan {
     /// The scenario was written from `--set` overrides ([`apply_overrides`]): a line and column
     /// in it point into text no file holds, so its errors are reported without them.
     pub rewritten: bool,
+    /// The command that reproduces this plan's run of a seed, as the user would type it (the
+    /// report's [`PlanFailures::reproduce`]).
+    pub reproduce: Box<dyn Fn(u64) -> String + Sync>,
 }
 
 /// What one run of a plan measured. `None` where the run measured nothing (a drain never
@@ -166,6 +169,10 @@ struct PlanRuns {
     refreshed_runs: u64,
     instance_refresh_ms: Counts,
     failed_expectations: Counts,
+    /// Runs that failed an expectation or broke an invariant.
+    failed_runs: u64,
+    /// The smallest seed among them.
+    smallest_failed_seed: Option<u64>,
     error: Option<(u64, String)>,
 }
 
@@ -206,6 +213,10 @@ impl PlanRuns {
                     count(&mut self.instance_refresh_ms, n.instance_refresh_ms);
                 }
                 count(&mut self.failed_expectations, Some(n.failed_expectations));
+                if n.failed_expectations > 0 {
+                    self.failed_runs += 1;
+                    self.smallest_failed_seed = Some(self.smallest_failed_seed.map_or(seed, |s| s.min(seed)));
+                }
             }
             Err(e) => self.error = smaller_seed_error(self.error, Some((seed, e))),
         }
@@ -237,6 +248,11 @@ impl PlanRuns {
         self.refreshed_runs += o.refreshed_runs;
         add_counts(&mut self.instance_refresh_ms, o.instance_refresh_ms);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
+        self.failed_runs += o.failed_runs;
+        self.smallest_failed_seed = match (self.smallest_failed_seed, o.smallest_failed_seed) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
         self.error = smaller_seed_error(self.error, o.error);
         self
     }
@@ -281,6 +297,54 @@ pub struct CompareReport {
     pub partial: bool,
     /// The measures.
     pub measures: Vec<MeasureReport>,
+    /// The runs of each plan that failed an expectation (or broke an invariant), and the command
+    /// that reproduces the smallest seed's.
+    pub failed_runs: FailedRuns,
+}
+
+/// Both plans' failed runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedRuns {
+    /// Plan A's.
+    pub a: PlanFailures,
+    /// Plan B's.
+    pub b: PlanFailures,
+}
+
+/// One plan's runs that failed an expectation (or broke an invariant).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanFailures {
+    /// How many.
+    pub runs: u64,
+    /// The smallest seed among them (absent when none failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smallest_seed: Option<u64>,
+    /// The command that reproduces that seed's run of the plan: `drainsim run FILE --seed N` for a
+    /// plan that is a file, `drainsim compare … --seeds N..N+1` for one written from `--set`
+    /// overrides (absent when none failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reproduce: Option<String>,
+}
+
+impl PlanFailures {
+    fn of(runs: &PlanRuns, plan: &Plan) -> PlanFailures {
+        PlanFailures {
+            runs: runs.failed_runs,
+            smallest_seed: runs.smallest_failed_seed,
+            reproduce: runs.smallest_failed_seed.map(|seed| (plan.reproduce)(seed)),
+        }
+    }
+
+    /// The line the text ends with for a plan some of whose runs failed, naming it `A` or `B`.
+    pub fn line(&self, plan: &str, runs: u64) -> Option<String> {
+        let reproduce = self.reproduce.as_deref()?;
+        Some(format!(
+            "plan {plan}: {} of {runs} runs failed an expectation; the smallest seed's, {}, reproduces with: {reproduce}",
+            self.runs,
+            self.smallest_seed.unwrap_or_default()
+        ))
+    }
 }
 
 /// Applies `--set PATH=VALUE` overrides to a scenario. `PATH` is `SERVICE.FIELD[.FIELD…]` (a
@@ -691,6 +755,7 @@ pub fn compare(
         runs,
         partial: runs < seeds.len(),
         measures,
+        failed_runs: FailedRuns { a: PlanFailures::of(&ra, a), b: PlanFailures::of(&rb, b) },
     })
 }
 
@@ -742,6 +807,15 @@ pub fn render_text(r: &CompareReport) -> String {
         let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
+    }
+    let failures: Vec<String> =
+        [("A", &r.failed_runs.a), ("B", &r.failed_runs.b)].iter().filter_map(|(p, f)| f.line(p, r.runs)).collect();
+    if !failures.is_empty() {
+        out.push('\n');
+        for line in failures {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     out
 }
@@ -803,7 +877,14 @@ mod tests {
             }
             let mut dips = BTreeMap::new();
             dips.insert("web".to_string(), seed % 2);
-            Ok(RunNumbers { total_drain_ms: Some(1000 + seed * 37 % 11), dips, stalls: seed % 4, ..Default::default() })
+            let failed_expectations = u64::from(seed % 4 == 0 && seed > 0) + u64::from(seed == 11 || seed == 19) * 2;
+            Ok(RunNumbers {
+                total_drain_ms: Some(1000 + seed * 37 % 11),
+                dips,
+                stalls: seed % 4,
+                failed_expectations,
+                ..Default::default()
+            })
         };
         let whole = (0..20).fold(PlanRuns::default(), |p, s| p.add(s, run(s)));
         let halves = (0..20).rev().fold(PlanRuns::default(), |p, s| p.add(s, run(s)));
@@ -815,7 +896,9 @@ mod tests {
             assert_eq!(whole.dips, other.dips);
             assert_eq!(whole.stalls, other.stalls);
             assert_eq!(whole.error, other.error);
+            assert_eq!((whole.failed_runs, whole.smallest_failed_seed), (other.failed_runs, other.smallest_failed_seed));
         }
+        assert_eq!((whole.failed_runs, whole.smallest_failed_seed), (6, Some(4)), "seeds 4, 8, 11, 12, 16 and 19 failed");
         assert_eq!(whole.error, Some((3, "seed 3 failed".to_string())), "the smallest seed's error");
         assert_eq!(whole.total_drain_ms.values().sum::<u64>(), 18);
     }
