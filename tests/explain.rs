@@ -551,3 +551,19 @@ fn a_lifecycle_hook_that_timed_out_is_named_with_its_instance() {
     assert_eq!(timed_out("abandons-1"), (false, "lifecycle hook audit".into(), 240_000));
     assert_eq!(timed_out("continues-1"), (false, "ECS managed draining's lifecycle hook".into(), 240_000 + 48 * 3_600_000));
 }
+
+/// A drain ended by a forced deregistration while its service could place no replacement: the
+/// task orphaned was never told to stop because the service stalled, and the stall is named on
+/// its critical path with what the closest instance lacked.
+#[test]
+fn an_orphaned_task_names_the_stall_that_kept_it_from_being_told_to_stop() {
+    let text = explain("scenarios/drain/forced-deregistration-of-a-drain-whose-replacements-stall.ron");
+    assert!(
+        text.contains(
+            "not yet told to stop by web; meanwhile web stalled on RESOURCE:MEMORY from +00:01:00.000 to the end of the run: \
+             the closest instance lacked memory (RESOURCE:MEMORY); still RUNNING when DeregisterContainerInstance force \
+             orphaned it (the drain ended without it stopping)"
+        ),
+        "{text}"
+    );
+}

@@ -652,18 +652,24 @@ fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, fr
         s.minimum_healthy_percent(),
         s.desired_count()
     ));
+    why.push_str(&stalls_meanwhile(e, &s, (from_ms, told_ms)));
+    why
+}
+
+/// The service's stalls that overlapped `from_ms..to_ms`, as `; meanwhile web stalled on …`
+/// (empty when none did): what kept its replacements from starting while a task waited.
+fn stalls_meanwhile(e: &Engine, s: &ServiceView, (from_ms, to_ms): (u64, u64)) -> String {
     let stalls: Vec<String> = s
         .stalls()
         .iter()
         .enumerate()
-        .filter(|(_, x)| x.started_at_ms < told_ms && x.ended_at_ms.is_none_or(|end| end > from_ms))
-        .map(|(n, x)| stall_text(e, &s, n, x.reason.as_str(), x.started_at_ms, x.ended_at_ms))
+        .filter(|(_, x)| x.started_at_ms < to_ms && x.ended_at_ms.is_none_or(|end| end > from_ms))
+        .map(|(n, x)| stall_text(e, s, n, x.reason.as_str(), x.started_at_ms, x.ended_at_ms))
         .collect();
-    if !stalls.is_empty() {
-        why.push_str("; meanwhile ");
-        why.push_str(&stalls.join("; "));
+    if stalls.is_empty() {
+        return String::new();
     }
-    why
+    format!("; meanwhile {}", stalls.join("; "))
 }
 
 /// What a placement requirement (`RESOURCE:MEMORY`, …) asks, in words (`memory`).
@@ -888,10 +894,12 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                 instance.name(),
                 t.last_status().as_str()
             ),
+            // What kept its replacement from starting (a stall) is why it was not told to stop.
             Some(s) => format!(
-                "not yet told to stop by {}{}; still {} when {reason} orphaned it (the drain ended without it stopping)",
+                "not yet told to stop by {}{}{}; still {} when {reason} orphaned it (the drain ended without it stopping)",
                 s.name(),
                 stopped_elsewhere_meanwhile(e, ix, &s, instance, (covered_to, at)),
+                stalls_meanwhile(e, &s, (covered_to, at)),
                 t.last_status().as_str()
             ),
         };
