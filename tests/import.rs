@@ -236,7 +236,15 @@ fn bad_input_names_the_file_and_the_json_path() {
     });
     assert!(e.contains("describe-container-instances.json: $.containerInstances[2].registeredResources: no CPU resource"), "{e}");
     let e = with("describe-services.json", &|v| v["services"][1]["desiredCount"] = Value::String("two".into()));
-    assert!(e.contains("$.services[1].desiredCount: expected an integer, found a string"), "{e}");
+    assert!(e.contains("$.services[1].desiredCount: expected an integer, found the string \"two\""), "{e}");
+    // A number that is not written as an integer is shown as written; a whole one past an i64 is
+    // out of range.
+    let e = with("describe-services.json", &|v| v["services"][1]["desiredCount"] = serde_json::json!(-0.0));
+    assert!(e.contains("$.services[1].desiredCount: expected an integer, found -0.0, which is not written as one"), "{e}");
+    let e = with("describe-services.json", &|v| v["services"][1]["desiredCount"] = serde_json::json!(u64::MAX));
+    assert!(e.contains("$.services[1].desiredCount: 18446744073709551615 is out of range"), "{e}");
+    let e = with("describe-services.json", &|v| v["services"][1]["serviceName"] = serde_json::json!(true));
+    assert!(e.contains("$.services[1].serviceName: expected a string, found true"), "{e}");
     let e = with("describe-tasks.json", &|v| {
         v["tasks"][0]["taskDefinitionArn"] = Value::String("arn:aws:ecs:eu-west-1:111122223333:task-definition/gone:4".into())
     });

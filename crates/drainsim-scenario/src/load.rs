@@ -815,6 +815,8 @@ pub(crate) fn plain_serde_message(text: &str) -> String {
         rest = tail;
     }
     out.push_str(rest);
+    // serde's name for a JSON number with a fraction or an exponent (`1e10` reads as one).
+    let out = out.replace("invalid type: floating point `", "invalid type: a number written with a fraction or an exponent, `");
     without_type_names(&out)
 }
 
@@ -902,7 +904,10 @@ fn json_error(file: &str, source: &str, e: &serde_json::Error) -> ScenarioError 
         .find_map(|p| message.strip_prefix(p))
         .and_then(|rest| rest.split_once('`'))
         .and_then(|(name, _)| line[..reported].rfind(&format!("\"{name}\"")));
-    let value = (e.classify() == serde_json::error::Category::Data).then(|| token_start(line, reported));
+    // A number past every float (`1e400`) is refused as the parser reads it, not as a value of
+    // its field; it is said as one too big for its field all the same.
+    let past_every_float = message == "number out of range";
+    let value = (e.classify() == serde_json::error::Category::Data || past_every_float).then(|| token_start(line, reported));
     let at = named.or(value).unwrap_or_else(|| char_boundary(line, e.column().saturating_sub(1)));
     let message = match value {
         Some(start) => json_out_of_range(&source[..line_start + start], &line[start..], &message).unwrap_or(message),
@@ -918,11 +923,17 @@ fn json_error(file: &str, source: &str, e: &serde_json::Error) -> ScenarioError 
 /// written, out of range for the field it was written for (``"memory": `` in `before`), as RON's
 /// is said ([`out_of_range`]). None for any other message.
 fn json_out_of_range(before: &str, token: &str, message: &str) -> Option<String> {
-    let number: String = token.chars().take_while(|c| c.is_ascii_digit() || *c == '-' || *c == '+').collect();
+    let past_every_float = message == "number out of range";
+    let number: String = if past_every_float {
+        token.chars().take_while(|c| c.is_ascii_alphanumeric() || "+-.".contains(*c)).collect()
+    } else {
+        token.chars().take_while(|c| c.is_ascii_digit() || *c == '-' || *c == '+').collect()
+    };
     let whole = !number.is_empty() && !token[number.len()..].starts_with(['.', 'e', 'E']);
     let expected = message.split_once(", expected ").map(|(_, e)| e);
-    let too_big = message.starts_with("invalid value: integer `") || message.starts_with("invalid type: floating point `");
-    if !(whole && too_big) {
+    let too_big = message.starts_with("invalid value: integer `")
+        || message.starts_with("invalid type: a number written with a fraction or an exponent, `");
+    if !(whole && too_big || past_every_float && !number.is_empty()) {
         return None;
     }
     let field = before.trim_end().strip_suffix(':').map(str::trim_end).and_then(|b| b.strip_suffix('"'));
@@ -2294,6 +2305,15 @@ mod tests {
                 (1, 23),
                 "-1 is out of range for `seed`: expected a whole number, 0 or more",
             ),
+            (
+                "x.json",
+                r#"{"name": "x", "endTimeMs": 1e10}"#,
+                (1, 28),
+                "invalid type: a number written with a fraction or an exponent, `10000000000.0`, expected a whole number, 0 or more",
+            ),
+            // Past every float: refused by the parser, said as the others.
+            ("x.json", r#"{"name": "x", "endTimeMs": 1e400}"#, (1, 28), "1e400 is out of range for `endTimeMs`"),
+            ("x.json", "{\"name\": \"x\",\n \"maxEvents\": -2.5E+999 }", (2, 15), "-2.5E+999 is out of range for `maxEvents`"),
         ];
         for (file, text, at, message) in out_of_range {
             let e = load_str(file, text).expect_err(text);

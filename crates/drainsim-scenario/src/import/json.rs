@@ -70,7 +70,7 @@ impl<'a> Obj<'a> {
     pub(crate) fn root(value: &'a Value, file: &'a str, kind: &str, notes: &'a Notes) -> Result<Self, ImportError> {
         let map = value
             .as_object()
-            .ok_or_else(|| ImportError::new(file, "$", format!("expected a JSON object, found {}", type_name(value))))?;
+            .ok_or_else(|| ImportError::new(file, "$", format!("expected a JSON object, found {}", found(value))))?;
         Ok(Obj { map, path: "$".into(), file, pattern: format!("{kind} $"), notes, read: RefCell::new(BTreeSet::new()) })
     }
 
@@ -103,7 +103,7 @@ impl<'a> Obj<'a> {
     }
 
     fn wrong(&self, key: &str, want: &str, v: &Value) -> ImportError {
-        self.error(Some(key), format!("expected {want}, found {}", type_name(v)))
+        self.error(Some(key), format!("expected {want}, found {}", found(v)))
     }
 
     /// A required string.
@@ -127,8 +127,14 @@ impl<'a> Obj<'a> {
     pub(crate) fn opt_int(&self, key: &'a str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ImportError> {
         match self.get(key) {
             None => Ok(None),
-            Some(v @ Value::Number(n)) => {
-                let n = n.as_i64().ok_or_else(|| self.wrong(key, "an integer", v))?;
+            Some(Value::Number(n)) => {
+                let n = n.as_i64().ok_or_else(|| match n.as_f64() {
+                    // A whole number past an i64 (JSON reads it as a u64, or as a float past a u64).
+                    Some(f) if n.is_u64() || (f.fract() == 0.0 && f.abs() >= 9.2e18) => {
+                        self.error(Some(key), format!("{n} is out of range ({} to {})", range.start(), range.end()))
+                    }
+                    _ => self.error(Some(key), format!("expected an integer, found {n}, which is not written as one")),
+                })?;
                 if !range.contains(&n) {
                     return Err(self.error(Some(key), format!("{n} is out of range ({} to {})", range.start(), range.end())));
                 }
@@ -213,7 +219,7 @@ impl<'a> Obj<'a> {
                     Some(refusal) => Err(ImportError::new(self.file, item.path, refusal)),
                     None => Ok(s.as_str()),
                 },
-                v => Err(ImportError::new(self.file, item.path, format!("expected a string, found {}", type_name(v)))),
+                v => Err(ImportError::new(self.file, item.path, format!("expected a string, found {}", found(v)))),
             })
             .collect()
     }
@@ -222,6 +228,7 @@ impl<'a> Obj<'a> {
     pub(crate) fn item_obj(&self, item: Item<'a>) -> Result<Obj<'a>, ImportError> {
         match item.value {
             Value::Object(map) => Ok(self.child(map, item.path, item.pattern)),
+            // By its kind, as the streamed reader of a big array names it (it reads no value).
             v => Err(ImportError::new(self.file, item.path, format!("expected an object, found {}", type_name(v)))),
         }
     }
@@ -403,6 +410,20 @@ pub(crate) struct Item<'a> {
     pub(crate) value: &'a Value,
     pub(crate) path: String,
     pattern: String,
+}
+
+/// What a value of the wrong type is, for an error: a scalar as written (`the number 1.5`,
+/// `the string "abc"`, truncated past 40 characters), else its kind (`an array`).
+fn found(v: &Value) -> String {
+    match v {
+        Value::Number(n) => format!("the number {n}"),
+        Value::Bool(b) => format!("{b}"),
+        Value::String(s) if s.chars().count() > 40 => {
+            format!("the string {}…", serde_json::Value::String(s.chars().take(40).collect()))
+        }
+        Value::String(_) => format!("the string {v}"),
+        _ => type_name(v).to_string(),
+    }
 }
 
 fn type_name(v: &Value) -> &'static str {
