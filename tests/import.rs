@@ -1820,6 +1820,11 @@ fn a_capture_that_is_not_one_whole_cluster_is_refused_where_it_shows() {
         e.contains("$.tasks[1].clusterArn") && e.contains("Region us-east-1") && e.contains("import one cluster at a time"),
         "{e}"
     );
+    // Two cluster names, one of them empty: each is quoted, so the empty one shows.
+    let e = refused_with(&inputs, "describe-clusters.json", &|v| v["clusters"][0]["clusterName"] = Value::String(String::new()));
+    assert!(e.contains("$.services[0].clusterArn: cluster 'prod', where "), "{e}");
+    assert!(e.contains("describe-clusters.json: $.clusters[0].clusterName names cluster '': "), "{e}");
+    assert!(e.contains("the files describe 2 clusters ('', 'prod'); import one cluster at a time"), "{e}");
     let e = refused_with(&inputs, "describe-tasks.json", &|v| v["containerInstances"] = serde_json::json!([]));
     assert!(e.contains("describe-tasks.json: $: holds the outputs of two commands"), "{e}");
     // A describe-container-instances batch not run: its instances' tasks are not left out as if

@@ -1293,12 +1293,12 @@ fn build(
             return Err(at(
                 second_at,
                 format!(
-                    "cluster {second}, where {}: {} names cluster {first}: the files describe {} clusters ({}); \
+                    "cluster '{second}', where {}: {} names cluster '{first}': the files describe {} clusters ({}); \
                      import one cluster at a time",
                     first_at.0,
                     first_at.1,
                     all.len(),
-                    all.into_iter().collect::<Vec<_>>().join(", ")
+                    all.into_iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
