@@ -1044,14 +1044,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 format!("the scenario declares more than {MAX_INSTANCES} instances (group '{}' brings it to {total})", g.name),
             ));
         }
-        let out_of_range = if !(0..=10_000_000).contains(&g.cpu) {
-            Some(("cpu:", format!("cpu {} is out of range: 0 to 10000000", g.cpu)))
-        } else if !(1..=100_000_000).contains(&g.memory) {
-            Some(("memory:", format!("memory {} is out of range: 1 to 100000000 MiB", g.memory)))
-        } else {
-            None
-        };
-        if let Some((field, why)) = out_of_range {
+        if let Some((field, why)) = registered_size_refusal(g.cpu, g.memory) {
             let name = format!("\"{}\"", g.name);
             let at = locate_after(&l.source, &name, field).or_else(|| locate(&l.source, &name, 0));
             return Err(l.error_at_position(at, format!("instance group '{}': {why}", g.name)));
@@ -1646,6 +1639,18 @@ fn check_adopted_instances(
     Ok(())
 }
 
+/// What an instance registers, out of range: the field (as `cpu:` or `memory:`, to point at) and
+/// why. One rule for an instance group's instances and an Auto Scaling group's.
+fn registered_size_refusal(cpu: i64, memory: i64) -> Option<(&'static str, String)> {
+    if !(0..=10_000_000).contains(&cpu) {
+        Some(("cpu:", format!("cpu {cpu} is out of range: 0 to 10000000")))
+    } else if !(1..=100_000_000).contains(&memory) {
+        Some(("memory:", format!("memory {memory} is out of range: 1 to 100000000 MiB")))
+    } else {
+        None
+    }
+}
+
 /// Auto Scaling groups and StartInstanceRefresh steps: sizes, versions, hooks and percentages
 /// within the API's ranges, each refused at its member; the names of the instances a group may
 /// launch (its `DesiredCapacity` at time 0 and as many per refresh of it) join `names`.
@@ -1659,6 +1664,9 @@ fn check_auto_scaling(
     // adopted each so far.
     let mut declared = None;
     let mut adopted: BTreeMap<String, String> = BTreeMap::new();
+    // The instances the scenario may hold at once: its instance groups', and each Auto Scaling
+    // group's up to its MaxSize (those it adopts from `instances` are counted there already).
+    let mut total: u64 = s.instances.iter().map(|g| u64::from(g.count)).sum();
     for (k, g) in s.auto_scaling_groups.iter().enumerate() {
         let name = &g.auto_scaling_group_name;
         let needle = format!("\"{name}\"");
@@ -1679,6 +1687,24 @@ fn check_auto_scaling(
         }
         if g.max_size > MAX_GROUP_SIZE {
             return Err(at(format!("Auto Scaling group '{name}': MaxSize {} is above {MAX_GROUP_SIZE}", g.max_size)));
+        }
+        total = total.saturating_add(u64::from(g.max_size).saturating_sub(g.instances.len() as u64));
+        if total > MAX_INSTANCES {
+            return Err(at(format!(
+                "the scenario may hold more than {MAX_INSTANCES} instances (Auto Scaling group '{name}', counted at its \
+                 MaxSize {}, brings it to {total})",
+                g.max_size
+            )));
+        }
+        if let Some((field, why)) = registered_size_refusal(g.cpu, g.memory) {
+            // At the field: the first after the group's name (its own; `cpu` and `memory` are
+            // required), else at the group.
+            let mut e = at(format!("Auto Scaling group '{name}': {why}"));
+            let offset: usize = l.source.lines().take(e.line - 1).map(|t| t.len() + 1).sum();
+            if let Some((dl, dc)) = l.source.get(offset..).and_then(|rest| locate(rest, field, 0)) {
+                (e.line, e.column) = (e.line + dl - 1, dc);
+            }
+            return Err(e);
         }
         if !(g.min_size <= g.desired_capacity && g.desired_capacity <= g.max_size) {
             return Err(at(format!(
@@ -1842,6 +1868,7 @@ fn check_auto_scaling(
                     let (dl, dc) = locate(l.source.get(offset..)?, field, 0)?;
                     Some((line + dl - 1, dc))
                 })
+                .or_else(|| locate(&l.source, "StartInstanceRefresh", nth))
                 .unwrap_or((1, 1));
             Err(ScenarioError { file: l.file.clone(), line, column, message })
         };
@@ -1890,8 +1917,14 @@ fn check_auto_scaling(
         // what its preferences leave out.
         let (min, max) = g.refresh_healthy_percentages(p);
         if max.saturating_sub(min) > 100 {
+            // At the percentage the step gives (the other came from the policy), else the step.
+            let field = match (p.max_healthy_percentage, p.min_healthy_percentage) {
+                (Some(_), _) => "MaxHealthyPercentage",
+                (None, Some(_)) => "MinHealthyPercentage",
+                (None, None) => "StartInstanceRefresh",
+            };
             return refuse(
-                "MaxHealthyPercentage",
+                field,
                 format!(
                     "MaxHealthyPercentage {max} and MinHealthyPercentage {min} are more than 100 apart (with Auto Scaling \
                      group '{}''s InstanceMaintenancePolicy filling in what the preferences leave out)",
