@@ -537,7 +537,7 @@ fn instance_rows(e: &Engine) -> impl Iterator<Item = ContainerInstanceReport> + 
 }
 
 /// The report row of one container instance; `orphaned_tasks` as
-/// [`orphaned_tasks_by_instance`](crate::outcome::orphaned_tasks_by_instance) counts them.
+/// [`crate::outcome::orphaned_tasks_by_instance`] counts them.
 pub fn instance_row(i: InstanceView, orphaned_tasks: u32) -> ContainerInstanceReport {
     let drain = i.drain();
     let described = i.describe();

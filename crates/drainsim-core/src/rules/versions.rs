@@ -20,7 +20,7 @@ pub(crate) fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
 }
 
 /// Whether `version` is a container agent version drainsim can compare with others: dotted
-/// decimal numbers (`1.89.2`), after an optional `v` ([`compare_versions`]).
+/// decimal numbers (`1.89.2`), after an optional `v`, which `compare_versions` reads.
 pub fn is_agent_version(version: &str) -> bool {
     compare_versions(version, version).is_some()
 }

@@ -730,7 +730,7 @@ pub const EXPANSION_CHUNK: usize = 256;
 /// a stuck drain closes a cycle). The run ends at `endTimeMs`, though, so a copy of a state
 /// reached later than the one kept is cut sooner: when a complete search finds a state, with a
 /// drain that has room and is not complete, that some path reaches late enough for its next event
-/// to fall past `endTimeMs` ([`cut_by_a_later_arrival`]), the scenario is explored again with the
+/// to fall past `endTimeMs` (`cut_by_a_later_arrival`), the scenario is explored again with the
 /// time left until `endTimeMs` in the digest, and that search's report is returned
 /// ([`ExploreReport::time_left_kept`]).
 pub fn explore(

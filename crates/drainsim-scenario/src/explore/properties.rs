@@ -109,7 +109,7 @@ pub fn check_always(e: &Engine) -> Option<Finding> {
 
 /// Whether the drain of a DRAINING instance can complete: its live tasks all belong to ACTIVE
 /// services that have a legal move (the floor below or the ceiling above the desired count), and
-/// the instances those services may use have room for them ([`room_for`]). The instances a
+/// the instances those services may use have room for them (`room_for`). The instances a
 /// service may use are the ACTIVE ones with a connected agent in its cluster: all of them when no
 /// service there has a capacity provider strategy; those of its one capacity provider when every
 /// service's strategy names exactly one (each provider's services are then judged against that
