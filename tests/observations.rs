@@ -80,3 +80,21 @@ fn a_service_created_empty_during_a_drain_is_sampled_from_its_steady_state() {
     assert_eq!(late.steady_state_at_ms(), Some(110_000));
     assert_eq!((late.min_healthy_observed(), late.max_tasks_observed()), (Some(0), Some(0)));
 }
+
+/// A service event that repeats the last one is omitted for six hours, then sent again
+/// ("duplicate event messages are omitted until either the cause is resolved or six hours passes",
+/// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html): a
+/// stalled replacement's failure, retried all along and again when smaller instances register at
+/// 3 and 7 hours, is reported at the drain and at the first try six hours after it, and not again.
+#[test]
+fn a_repeated_service_event_is_sent_again_after_six_hours() {
+    let loaded =
+        drainsim_scenario::load_file(std::path::Path::new("scenarios/fidelity/duplicate-service-event-after-six-hours.ron"))
+            .expect("loads");
+    let out = run(&loaded, &RunOptions::default()).expect("runs");
+    let web = out.engine.service_named("web").expect("web");
+    let unable: Vec<(u64, String)> = web.events().filter(|(_, m)| m.contains("was unable to place a task")).collect();
+    let times: Vec<u64> = unable.iter().map(|(at, _)| *at).collect();
+    assert_eq!(times, [60_000, 21_660_000], "{unable:?}");
+    assert_eq!(unable[0].1, unable[1].1, "the same message, sent again");
+}

@@ -80,6 +80,13 @@ impl ServiceCounts {
     }
 }
 
+/// How long a service event that repeats the service's last one is omitted: "duplicate event
+/// messages are omitted until either the cause is resolved or six hours passes. If the cause is not
+/// resolved within six hours, you will receive another service event message for that cause"
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html>). A
+/// different event in between is the cause resolved.
+pub(crate) const DUPLICATE_EVENT_OMITTED_MS: SimTimeMs = 6 * 60 * 60 * 1000;
+
 /// The deployment-configuration deadlock event (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html>).
 pub const DEADLOCK_EVENT_SUFFIX: &str = "was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.";
 
@@ -2399,11 +2406,13 @@ impl Services {
         self.value_spreaders
     }
 
-    /// Appends a service event at `at_ms`, unless it repeats the last one; returns its index when
-    /// it was appended.
+    /// Appends a service event at `at_ms`, unless it repeats the last one within
+    /// [`DUPLICATE_EVENT_OMITTED_MS`]; returns its index when it was appended.
     pub(crate) fn push_event(&mut self, id: ServiceId, at_ms: SimTimeMs, event: ServiceEventKind) -> Option<u32> {
         let events = &mut self.records[id.index()].events;
-        if events.last().is_some_and(|(_, last)| *last == event) {
+        if events.last().is_some_and(|(last_at, last)| {
+            *last == event && at_ms.checked_sub(*last_at).expect("events in time order") < DUPLICATE_EVENT_OMITTED_MS
+        }) {
             return None;
         }
         events.push((at_ms, event));
