@@ -567,3 +567,17 @@ fn an_orphaned_task_names_the_stall_that_kept_it_from_being_told_to_stop() {
         "{text}"
     );
 }
+
+/// A drain with nothing to wait for (no task on the instance but STOPPED ones) says so, instead of
+/// a bare "drained in 0s".
+#[test]
+fn an_empty_instance_drained_says_nothing_was_left_to_stop() {
+    let text = explain("scenarios/query/filter-draining-by-attribute.ron");
+    assert!(
+        text.contains(
+            "blue-1: drained in 0s (from +00:00:01.000 to +00:00:01.000)\n  set DRAINING by UpdateContainerInstancesState\n  \
+             no task on it was left to stop: its drain was complete as it began\n"
+        ),
+        "{text}"
+    );
+}

@@ -1296,8 +1296,13 @@ pub fn render_text(x: &Explanation) -> String {
                 out.push_str(&format!("  {} timed out at {} ({}) {drain}: {then}\n", h.hook, when(h.at_ms), h.why));
             }
         }
-        if let Some(t) = &i.last_task {
-            out.push_str(&format!("  the last task to stop was {t}:\n"));
+        match (&i.last_task, i.drain_completed_at_ms) {
+            (Some(t), _) => out.push_str(&format!("  the last task to stop was {t}:\n")),
+            // Nothing to wait for: no task was on it when it was set DRAINING.
+            (None, Some(done)) if done == i.drain_started_at_ms => {
+                out.push_str("  no task on it was left to stop: its drain was complete as it began\n")
+            }
+            _ => {}
         }
         for s in &i.critical_path {
             out.push_str(&format!("    {:>8}  {}\n", duration_text(s.to_ms - s.from_ms), s.why));
