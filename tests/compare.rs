@@ -599,6 +599,15 @@ fn a_plans_failed_runs_name_the_command_that_reproduces_the_smallest_seed() {
     let (a, b) = (&report["failedRuns"]["a"], &report["failedRuns"]["b"]);
     assert_eq!(a, &serde_json::json!({"runs": 0}), "plan A holds its expectations: {report}");
     assert_eq!((b["runs"].as_u64(), b["smallestSeed"].as_u64()), (Some(3), Some(3)), "{report}");
+    // Which expectations failed, and in how many runs, the most failed first (ties by name).
+    assert_eq!(
+        b["expectations"],
+        serde_json::json!([
+            {"name": "web floor breach caused by healthCheckFailed", "count": 3},
+            {"name": "web floorBreaches = 1", "count": 3},
+        ]),
+        "{report}"
+    );
     let reproduce = b["reproduce"].as_str().expect("a command");
     let mut want = args("3..4").join(" ");
     want.truncate(want.len() - " --json".len());
@@ -614,7 +623,10 @@ fn a_plans_failed_runs_name_the_command_that_reproduces_the_smallest_seed() {
     let text = String::from_utf8_lossy(&out.stdout);
     let last = text.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("plan B: 2 of 2 runs failed an expectation; the smallest seed's, 3, reproduces with: drainsim compare "),
+        last.starts_with(
+            "plan B: 2 of 2 runs failed an expectation (most often 'web floor breach caused by healthCheckFailed', in all 2; \
+             one other expectation failed too); the smallest seed's, 3, reproduces with: drainsim compare "
+        ),
         "{text}"
     );
 

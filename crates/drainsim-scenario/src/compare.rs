@@ -97,7 +97,13 @@ pub struct RunNumbers {
     pub instance_refresh_ms: Option<u64>,
     /// Failed expectations (and a violated invariant).
     pub failed_expectations: u64,
+    /// Their names, each once (a violated invariant as [`INVARIANT_VIOLATED`]).
+    pub failed_names: Vec<String>,
 }
+
+/// The name a violated invariant is counted under among a plan's failed expectations: one name,
+/// whatever the violation, so the count per name stays bounded by the scenario's expectations.
+pub const INVARIANT_VIOLATED: &str = "the engine's invariants";
 
 /// min / median / p95 / max of one measure over the runs that measured it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -171,6 +177,8 @@ struct PlanRuns {
     failed_expectations: Counts,
     /// Runs that failed an expectation or broke an invariant.
     failed_runs: u64,
+    /// Those runs per expectation name.
+    expectation_failures: BTreeMap<String, u64>,
     /// The smallest seed among them.
     smallest_failed_seed: Option<u64>,
     error: Option<(u64, String)>,
@@ -213,6 +221,9 @@ impl PlanRuns {
                     count(&mut self.instance_refresh_ms, n.instance_refresh_ms);
                 }
                 count(&mut self.failed_expectations, Some(n.failed_expectations));
+                for name in n.failed_names {
+                    *self.expectation_failures.entry(name).or_insert(0) += 1;
+                }
                 if n.failed_expectations > 0 {
                     self.failed_runs += 1;
                     self.smallest_failed_seed = Some(self.smallest_failed_seed.map_or(seed, |s| s.min(seed)));
@@ -249,6 +260,7 @@ impl PlanRuns {
         add_counts(&mut self.instance_refresh_ms, o.instance_refresh_ms);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
         self.failed_runs += o.failed_runs;
+        add_counts(&mut self.expectation_failures, o.expectation_failures);
         self.smallest_failed_seed = match (self.smallest_failed_seed, o.smallest_failed_seed) {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, y) => x.or(y),
@@ -325,6 +337,10 @@ pub struct PlanFailures {
     /// overrides (absent when none failed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reproduce: Option<String>,
+    /// Each expectation that failed and in how many runs, the most failed first (absent when none
+    /// failed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<crate::sweep::NamedCount>,
 }
 
 impl PlanFailures {
@@ -333,14 +349,25 @@ impl PlanFailures {
             runs: runs.failed_runs,
             smallest_seed: runs.smallest_failed_seed,
             reproduce: runs.smallest_failed_seed.map(|seed| (plan.reproduce)(seed)),
+            expectations: crate::sweep::NamedCount::most_first(runs.expectation_failures.clone()),
         }
     }
 
     /// The line the text ends with for a plan some of whose runs failed, naming it `A` or `B`.
     pub fn line(&self, plan: &str, runs: u64) -> Option<String> {
         let reproduce = self.reproduce.as_deref()?;
+        // The most failed expectation names what went wrong without a run of its own.
+        let most = self.expectations.first().map_or_else(String::new, |e| {
+            let how_many = if e.count == self.runs { format!("all {}", e.count) } else { format!("{} of them", e.count) };
+            let others = match self.expectations.len() - 1 {
+                0 => String::new(),
+                1 => "; one other expectation failed too".to_string(),
+                n => format!("; {n} other expectations failed too"),
+            };
+            format!(" (most often '{}', in {how_many}{others})", e.name)
+        });
         Some(format!(
-            "plan {plan}: {} of {runs} runs failed an expectation; the smallest seed's, {}, reproduces with: {reproduce}",
+            "plan {plan}: {} of {runs} runs failed an expectation{most}; the smallest seed's, {}, reproduces with: {reproduce}",
             self.runs,
             self.smallest_seed.unwrap_or_default()
         ))
@@ -593,6 +620,14 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     }
     n.failed_expectations =
         outcome.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(outcome.invariant_violation.is_some());
+    let failed: std::collections::BTreeSet<&str> = outcome
+        .expectations
+        .iter()
+        .filter(|x| !x.passed)
+        .map(|x| x.name.as_str())
+        .chain(outcome.invariant_violation.as_ref().map(|_| INVARIANT_VIOLATED))
+        .collect();
+    n.failed_names = failed.into_iter().map(String::from).collect();
     n
 }
 
@@ -883,6 +918,7 @@ mod tests {
                 dips,
                 stalls: seed % 4,
                 failed_expectations,
+                failed_names: (0..failed_expectations).map(|k| format!("check {k}")).collect(),
                 ..Default::default()
             })
         };
@@ -897,7 +933,10 @@ mod tests {
             assert_eq!(whole.stalls, other.stalls);
             assert_eq!(whole.error, other.error);
             assert_eq!((whole.failed_runs, whole.smallest_failed_seed), (other.failed_runs, other.smallest_failed_seed));
+            assert_eq!(whole.expectation_failures, other.expectation_failures);
         }
+        let per_name: Vec<(&str, u64)> = whole.expectation_failures.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+        assert_eq!(per_name, [("check 0", 6), ("check 1", 2)], "each failing run counts once per name");
         assert_eq!((whole.failed_runs, whole.smallest_failed_seed), (6, Some(4)), "seeds 4, 8, 11, 12, 16 and 19 failed");
         assert_eq!(whole.error, Some((3, "seed 3 failed".to_string())), "the smallest seed's error");
         assert_eq!(whole.total_drain_ms.values().sum::<u64>(), 18);

@@ -336,9 +336,7 @@ impl Aggregate {
     pub(super) fn finish(mut self, header: Header) -> SweepReport {
         self.trim_failures(MAX_FAILURES_LISTED);
         self.failures.sort_by_key(|f| f.seed);
-        let mut expectation_failures: Vec<NamedCount> =
-            self.expectation_failures.into_iter().map(|(name, count)| NamedCount { name, count }).collect();
-        expectation_failures.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        let expectation_failures = NamedCount::most_first(self.expectation_failures);
         let completed: u64 = self.drain_completed.values().sum();
         let drains = DrainDistribution {
             completed_runs: completed,

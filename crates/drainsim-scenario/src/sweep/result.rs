@@ -70,6 +70,16 @@ pub struct NamedCount {
     pub count: u64,
 }
 
+impl NamedCount {
+    /// Runs per expectation name, the most failed first (ties by name): how a sweep and a
+    /// comparison list them.
+    pub fn most_first(counts: std::collections::BTreeMap<String, u64>) -> Vec<NamedCount> {
+        let mut v: Vec<NamedCount> = counts.into_iter().map(|(name, count)| NamedCount { name, count }).collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        v
+    }
+}
+
 /// The distributions of a sweep's outcomes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
