@@ -587,10 +587,11 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     // Plan B from `--set` overrides is no file `run` reads: its seed is reproduced by the
     // comparison of that seed alone.
     let b_reproduce: Box<dyn Fn(u64) -> String + Sync> = if args.sets.is_empty() {
-        let mut cmd = format!("drainsim run {}", shell_word(&args.files.last().expect("one or two files").display().to_string()));
-        for (k, v) in &args.account_defaults {
-            cmd.push_str(&format!(" --account-default {}", shell_word(&format!("{k}={v}"))));
-        }
+        let cmd = format!(
+            "drainsim run {}{}",
+            shell_word(&args.files.last().expect("one or two files").display().to_string()),
+            drainsim_scenario::sweep::account_default_flags(&args.account_defaults)
+        );
         Box::new(move |seed| format!("{cmd} --seed {seed}"))
     } else {
         let mut cmd = String::from("drainsim compare");
@@ -600,9 +601,7 @@ fn compare_command(args: CompareArgs) -> ExitCode {
         for (k, v) in &args.sets {
             cmd.push_str(&format!(" --set {}", shell_word(&format!("{k}={v}"))));
         }
-        for (k, v) in &args.account_defaults {
-            cmd.push_str(&format!(" --account-default {}", shell_word(&format!("{k}={v}"))));
-        }
+        cmd.push_str(&drainsim_scenario::sweep::account_default_flags(&args.account_defaults));
         Box::new(move |seed| format!("{cmd} --seeds {seed}..{}", seed.saturating_add(1)))
     };
     let a = compare::Plan {
@@ -1001,9 +1000,7 @@ fn reproduce_command(args: &RunArgs, loaded: &LoadedScenario, seed: u64) -> Stri
     use drainsim_scenario::sweep::shell_word;
     let file = args.file.as_ref().map_or(loaded.file.clone(), |f| f.display().to_string());
     let mut cmd = format!("drainsim run {} --seed {seed}", shell_word(&file));
-    for (name, value) in &args.modifiers.account_defaults {
-        cmd.push_str(&format!(" --account-default {}", shell_word(&format!("{name}={value}"))));
-    }
+    cmd.push_str(&drainsim_scenario::sweep::account_default_flags(&args.modifiers.account_defaults));
     if args.modifiers.faults == Some(Faults::Swarm) {
         cmd.push_str(" --faults swarm");
     }

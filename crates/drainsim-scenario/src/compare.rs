@@ -175,9 +175,7 @@ struct PlanRuns {
     refreshed_runs: u64,
     instance_refresh_ms: Counts,
     failed_expectations: Counts,
-    /// Runs that failed an expectation or broke an invariant.
-    failed_runs: u64,
-    /// Those runs per expectation name.
+    /// The runs that failed an expectation or broke an invariant, per expectation name.
     expectation_failures: BTreeMap<String, u64>,
     /// The smallest seed among them.
     smallest_failed_seed: Option<u64>,
@@ -225,7 +223,6 @@ impl PlanRuns {
                     *self.expectation_failures.entry(name).or_insert(0) += 1;
                 }
                 if n.failed_expectations > 0 {
-                    self.failed_runs += 1;
                     self.smallest_failed_seed = Some(self.smallest_failed_seed.map_or(seed, |s| s.min(seed)));
                 }
             }
@@ -259,7 +256,6 @@ impl PlanRuns {
         self.refreshed_runs += o.refreshed_runs;
         add_counts(&mut self.instance_refresh_ms, o.instance_refresh_ms);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
-        self.failed_runs += o.failed_runs;
         add_counts(&mut self.expectation_failures, o.expectation_failures);
         self.smallest_failed_seed = match (self.smallest_failed_seed, o.smallest_failed_seed) {
             (Some(x), Some(y)) => Some(x.min(y)),
@@ -346,7 +342,8 @@ pub struct PlanFailures {
 impl PlanFailures {
     fn of(runs: &PlanRuns, plan: &Plan) -> PlanFailures {
         PlanFailures {
-            runs: runs.failed_runs,
+            // The runs whose failed expectations number one or more.
+            runs: runs.failed_expectations.range(1..).map(|(_, runs)| runs).sum(),
             smallest_seed: runs.smallest_failed_seed,
             reproduce: runs.smallest_failed_seed.map(|seed| (plan.reproduce)(seed)),
             expectations: crate::sweep::NamedCount::most_first(runs.expectation_failures.clone()),
@@ -932,12 +929,13 @@ mod tests {
             assert_eq!(whole.dips, other.dips);
             assert_eq!(whole.stalls, other.stalls);
             assert_eq!(whole.error, other.error);
-            assert_eq!((whole.failed_runs, whole.smallest_failed_seed), (other.failed_runs, other.smallest_failed_seed));
+            assert_eq!(whole.smallest_failed_seed, other.smallest_failed_seed);
             assert_eq!(whole.expectation_failures, other.expectation_failures);
         }
         let per_name: Vec<(&str, u64)> = whole.expectation_failures.iter().map(|(n, c)| (n.as_str(), *c)).collect();
         assert_eq!(per_name, [("check 0", 6), ("check 1", 2)], "each failing run counts once per name");
-        assert_eq!((whole.failed_runs, whole.smallest_failed_seed), (6, Some(4)), "seeds 4, 8, 11, 12, 16 and 19 failed");
+        let failed_runs: u64 = whole.failed_expectations.range(1..).map(|(_, runs)| runs).sum();
+        assert_eq!((failed_runs, whole.smallest_failed_seed), (6, Some(4)), "seeds 4, 8, 11, 12, 16 and 19 failed");
         assert_eq!(whole.error, Some((3, "seed 3 failed".to_string())), "the smallest seed's error");
         assert_eq!(whole.total_drain_ms.values().sum::<u64>(), 18);
     }

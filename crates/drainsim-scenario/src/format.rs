@@ -1450,6 +1450,10 @@ fn default_result() -> String {
     "ABANDON".into()
 }
 
+/// PutLifecycleHook's `HeartbeatTimeout` range, in seconds
+/// (<https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutLifecycleHook.html>).
+pub(crate) const HEARTBEAT_TIMEOUT_S: std::ops::RangeInclusive<u32> = 30..=7200;
+
 impl LifecycleHookSpec {
     /// What PutLifecycleHook refuses in the hook, its transition apart: the field and why (None
     /// when it takes it). `LifecycleHookName` is 1 to 255 of `[A-Za-z0-9\-_\/]`
@@ -1464,7 +1468,7 @@ impl LifecycleHookSpec {
                 format!("LifecycleHookName '{hook}' must be 1 to 255 letters, digits, hyphens, underscores and slashes"),
             ));
         }
-        if !(30..=7200).contains(&self.heartbeat_timeout) {
+        if !HEARTBEAT_TIMEOUT_S.contains(&self.heartbeat_timeout) {
             return Some((
                 "HeartbeatTimeout",
                 format!(

@@ -358,6 +358,13 @@ pub fn locate_after(source: &str, anchor: &str, needle: &str) -> Option<(usize, 
     locate_nth_after(source, anchor, needle, 0)
 }
 
+/// 1-based line and column of the first `needle` on or after 1-based `line` (a field of the item
+/// that starts on that line).
+fn locate_from_line(source: &str, line: usize, needle: &str) -> Option<(usize, usize)> {
+    let offset: usize = source.lines().take(line.saturating_sub(1)).map(|t| t.len() + 1).sum();
+    locate(source.get(offset..)?, needle, 0).map(|(dl, dc)| (line + dl - 1, dc))
+}
+
 /// 1-based line and column of the first `needle` after the `nth` `item` after the first
 /// `anchor` (all outside comments; see `occurrences`): a value inside the nth item of a list.
 fn locate_in_item(source: &str, anchor: &str, item: &str, nth: usize, needle: &str) -> Option<(usize, usize)> {
@@ -1310,11 +1317,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::RolloutInstances(_))).count();
                 let at = |field: &str| {
                     let (line, column) = locate(&l.source, "RolloutInstances", nth)
-                        .and_then(|(line, _)| {
-                            let offset: usize = l.source.lines().take(line - 1).map(|t| t.len() + 1).sum();
-                            let tail = l.source.get(offset..)?;
-                            locate(tail, field, 0).map(|(dl, dc)| (line + dl - 1, dc))
-                        })
+                        .and_then(|(line, _)| locate_from_line(&l.source, line, field))
                         .or_else(|| locate(&l.source, "RolloutInstances", nth))
                         .unwrap_or((1, 1));
                     (line, column)
@@ -1700,9 +1703,8 @@ fn check_auto_scaling(
             // At the field: the first after the group's name (its own; `cpu` and `memory` are
             // required), else at the group.
             let mut e = at(format!("Auto Scaling group '{name}': {why}"));
-            let offset: usize = l.source.lines().take(e.line - 1).map(|t| t.len() + 1).sum();
-            if let Some((dl, dc)) = l.source.get(offset..).and_then(|rest| locate(rest, field, 0)) {
-                (e.line, e.column) = (e.line + dl - 1, dc);
+            if let Some(position) = locate_from_line(&l.source, e.line, field) {
+                (e.line, e.column) = position;
             }
             return Err(e);
         }
@@ -1863,11 +1865,7 @@ fn check_auto_scaling(
         let nth = s.steps[..n].iter().filter(|st| matches!(st.action, Action::StartInstanceRefresh(_))).count();
         let refuse = |field: &str, message: String| {
             let (line, column) = locate(&l.source, "StartInstanceRefresh", nth)
-                .and_then(|(line, _)| {
-                    let offset: usize = l.source.lines().take(line - 1).map(|t| t.len() + 1).sum();
-                    let (dl, dc) = locate(l.source.get(offset..)?, field, 0)?;
-                    Some((line + dl - 1, dc))
-                })
+                .and_then(|(line, _)| locate_from_line(&l.source, line, field))
                 .or_else(|| locate(&l.source, "StartInstanceRefresh", nth))
                 .unwrap_or((1, 1));
             Err(ScenarioError { file: l.file.clone(), line, column, message })

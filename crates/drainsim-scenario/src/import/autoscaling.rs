@@ -21,7 +21,7 @@ use crate::format::{
     AsgInstanceSpec, AutoScalingGroupSpec, InstanceMaintenancePolicySpec, InstancesDistributionSpec, LaunchTemplateSpec,
     LifecycleHookSpec, Scenario, SpotSpec,
 };
-use crate::format::{MAX_GROUP_SIZE, MAX_TIME_MS, TERMINATING_TRANSITION};
+use crate::format::{HEARTBEAT_TIMEOUT_S, MAX_GROUP_SIZE, MAX_TIME_MS, TERMINATING_TRANSITION};
 
 /// The attributes every member has with one value (but the AMI, which each launch template
 /// version gives, and the zone's own ones), and the names of the others, which some member lacks
@@ -351,7 +351,10 @@ impl AutoScalingCapture {
                 group: h.str("AutoScalingGroupName")?.to_string(),
                 name: h.str("LifecycleHookName")?.to_string(),
                 transition: h.str("LifecycleTransition")?.to_string(),
-                heartbeat_timeout_s: h.opt_int("HeartbeatTimeout", 30..=7200)?.unwrap_or(3600) as u32,
+                // Read within the range the hook's rule (`LifecycleHookSpec::refusal`) takes.
+                heartbeat_timeout_s: h
+                    .opt_int("HeartbeatTimeout", i64::from(*HEARTBEAT_TIMEOUT_S.start())..=i64::from(*HEARTBEAT_TIMEOUT_S.end()))?
+                    .unwrap_or(3600) as u32,
                 default_result: h.opt_str("DefaultResult")?.unwrap_or("ABANDON").to_string(),
             };
             // Refused here, at its place in this file: a hook the setup refused would be named by

@@ -30,6 +30,7 @@ pub use aggregate::{merge, nearest_rank};
 pub use print::{parse_report, read_report, render_json, render_text, MAX_REPORT_BYTES, TEXT_FAILURES_LISTED};
 pub use result::*;
 pub use run::{
-    parse_jobs, parse_jobs_of, reproduce_command, shell_word, sweep, worker_threads, SweepOptions, SweepRun, MAX_JOBS,
+    account_default_flags, parse_jobs, parse_jobs_of, reproduce_command, shell_word, sweep, worker_threads, SweepOptions,
+    SweepRun, MAX_JOBS,
 };
 pub use seeds::{parse_seed_range, parse_seeds, parse_shard, shard_len, SeedRange, Shard, MAX_SEEDS};

@@ -135,12 +135,17 @@ pub fn shell_word(s: &str) -> String {
     }
 }
 
+/// `--account-default NAME=VALUE` for each override, as a command line gives them back: each
+/// with a leading space, quoted for the shell where it must be. Every reproduce command (a sweep's,
+/// a run's, a comparison's) writes them so.
+pub fn account_default_flags(overrides: &[(String, String)]) -> String {
+    overrides.iter().map(|(name, value)| format!(" --account-default {}", shell_word(&format!("{name}={value}")))).collect()
+}
+
 /// The `drainsim run` command that reproduces one seed of a sweep.
 pub fn reproduce_command(opts: &SweepOptions, seed: u64) -> String {
     let mut cmd = format!("drainsim run {} --seed {seed}", shell_word(&opts.file));
-    for (k, v) in &opts.account_defaults {
-        cmd.push_str(&format!(" --account-default {}", shell_word(&format!("{k}={v}"))));
-    }
+    cmd.push_str(&account_default_flags(&opts.account_defaults));
     if opts.swarm_faults {
         cmd.push_str(" --faults swarm");
     }
