@@ -1171,6 +1171,12 @@ fn a_refused_group_is_an_error_at_the_group() {
         ),
         "{e}"
     );
+    // The hook's HeartbeatTimeout is read within PutLifecycleHook's range, the one load's rule holds.
+    let e = with("describe-lifecycle-hooks.json", &|v| v["LifecycleHooks"][0]["HeartbeatTimeout"] = 29.into());
+    assert!(
+        e.contains("describe-lifecycle-hooks.json: $.LifecycleHooks[0].HeartbeatTimeout: 29 is out of range (30 to 7200)"),
+        "{e}"
+    );
     let e = with("asg/describe-clusters.json", &|v| v["clusters"][0]["capacityProviders"][0] = "$Default".into());
     assert!(e.contains("asg/describe-clusters.json: $.clusters[0]: the imported cluster does not set up"), "{e}");
     assert!(e.contains("Capacity provider name '$Default' must be 1-255 letters"), "{e}");
