@@ -1040,6 +1040,7 @@ fn stall_explanation(reason: &str, member_of: &[String], allowed_lack: &[String]
     let what = match reason {
         "RESOURCE:CPU" => "no instance has the CPU",
         "RESOURCE:MEMORY" => "no instance has the memory",
+        "RESOURCE:GPU" => "no instance has the GPUs free",
         "RESOURCE:PORTS" => "no instance has the host ports free",
         "RESOURCE:ENI" => "no instance has a free task ENI",
         "AGENT" => "no instance with room has a connected agent",

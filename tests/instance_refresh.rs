@@ -102,6 +102,7 @@ fn scenario(c: &Case) -> Scenario {
         instance_type: "c5.xlarge".into(),
         cpu: 4096,
         memory: 8192,
+        gpus: 0,
         agent_version: None,
         agent_config: None,
         image_ids: BTreeMap::from([("1".into(), "ami-0old".into()), ("2".into(), "ami-0new".into())]),

@@ -110,6 +110,9 @@ fn responses_and_requests_use_the_models_names_and_enums() {
                     availability_zone: "us-east-1a".into(),
                     ..Default::default()
                 },
+                platform_devices: (0..2)
+                    .map(|g| PlatformDevice { id: format!("GPU-{n}-{g}"), device_type: "GPU".into() })
+                    .collect(),
                 ..Default::default()
             }),
             &mut errors,
@@ -127,6 +130,7 @@ fn responses_and_requests_use_the_models_names_and_enums() {
                 memory: Some(512),
                 port_mappings: vec![PortMapping { container_port: Some(80), host_port: None, protocol: Some("tcp".into()) }],
                 health_check: None,
+                resource_requirements: vec![ResourceRequirement { requirement_type: "GPU".into(), value: "1".into() }],
                 essential: Some(true),
                 stop_timeout: Some(10),
                 exit_after_sigterm_ms: None,

@@ -296,12 +296,40 @@ pub struct RegisterContainerInstanceRequest {
     /// `tags`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
+    /// `platformDevices`: the instance's GPUs (the agent sends them when `ECS_ENABLE_GPU_SUPPORT`
+    /// is on); ECS lists them as the instance's `GPU` resource.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform_devices: Vec<PlatformDevice>,
     /// drainsim extension: the identity document's content.
     pub instance_identity: InstanceIdentity,
     /// drainsim extension: the container agent's configuration on the instance, which ECS never
     /// sees but which changes what the agent does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_config: Option<AgentConfig>,
+}
+
+/// `PlatformDevice`: a device of a container instance
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PlatformDevice.html>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlatformDevice {
+    /// `id`: the GPU's ID, as the instance's `nvidia_gpu_info.json` gives it.
+    pub id: String,
+    /// `type`: `GPU` (drainsim models no `NEURON_DEVICE`).
+    #[serde(rename = "type")]
+    pub device_type: String,
+}
+
+/// `ResourceRequirement` of a container: `type` `GPU` and `value` the number of GPUs the agent
+/// pins to it (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ResourceRequirement.html>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceRequirement {
+    /// `type`: `GPU` (drainsim models no `InferenceAccelerator` or `NeuronDevice`).
+    #[serde(rename = "type")]
+    pub requirement_type: String,
+    /// `value`: for `GPU`, a whole number of GPUs.
+    pub value: String,
 }
 
 /// drainsim extension of RegisterContainerInstance: the container agent's configuration on the
@@ -996,6 +1024,9 @@ pub struct ContainerDefinition {
     /// `healthCheck`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
+    /// `resourceRequirements`: the GPUs the container needs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_requirements: Vec<ResourceRequirement>,
     /// `essential`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub essential: Option<bool>,

@@ -15,6 +15,9 @@ use crate::infra::intern::Sym;
 use crate::infra::shared::PortSetId;
 
 /// The port sets are shared ([`PortSetId`]): instances registered alike reserve the same ports.
+/// GPUs are counted apart, in the instance's record (`InstanceState::gpus_free`), and which they
+/// are in the instance table ([`crate::state::instance::GpuDevices`]): a count here would make
+/// every instance record 8 bytes bigger for the few instances that have GPUs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Resources {
     pub cpu: i64,
@@ -24,7 +27,7 @@ pub struct Resources {
 }
 
 /// Why a task could not be placed: the first requirement the closest instance does not meet, in
-/// ECS's order (agent, CPU, memory, ports, task ENI, then constraints). [`Display`](std::fmt::Display)
+/// ECS's order (agent, CPU, GPU, memory, ports, task ENI, then constraints). [`Display`](std::fmt::Display)
 /// gives ECS's `reason` text (RunTask and StartTask `failures[].reason`; see
 /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html>).
 ///
@@ -44,6 +47,8 @@ pub enum PlacementFailureReason {
     Cpu,
     /// `RESOURCE:ENI`: no task ENI free (or the instance type's limit is unknown).
     Eni,
+    /// `RESOURCE:GPU`: fewer GPUs free than the task's containers reserve.
+    Gpu,
     /// `RESOURCE:MEMORY`: not enough memory free.
     Memory,
     /// `RESOURCE:PORTS`: a host port the task needs is in use.
@@ -52,13 +57,14 @@ pub enum PlacementFailureReason {
 
 impl PlacementFailureReason {
     /// Every reason, in the order of their text.
-    pub const ALL: [PlacementFailureReason; 8] = [
+    pub const ALL: [PlacementFailureReason; 9] = [
         PlacementFailureReason::Agent,
         PlacementFailureReason::DistinctInstance,
         PlacementFailureReason::MemberOf,
         PlacementFailureReason::NoInstances,
         PlacementFailureReason::Cpu,
         PlacementFailureReason::Eni,
+        PlacementFailureReason::Gpu,
         PlacementFailureReason::Memory,
         PlacementFailureReason::Ports,
     ];
@@ -72,6 +78,7 @@ impl PlacementFailureReason {
             PlacementFailureReason::NoInstances => "NO_INSTANCES",
             PlacementFailureReason::Cpu => "RESOURCE:CPU",
             PlacementFailureReason::Eni => "RESOURCE:ENI",
+            PlacementFailureReason::Gpu => "RESOURCE:GPU",
             PlacementFailureReason::Memory => "RESOURCE:MEMORY",
             PlacementFailureReason::Ports => "RESOURCE:PORTS",
         }
@@ -92,6 +99,8 @@ pub struct Requirements {
     pub ports_tcp: Vec<u16>,
     pub ports_udp: Vec<u16>,
     pub awsvpc: bool,
+    /// The GPUs its containers reserve (`resourceRequirements` of type `GPU`, summed).
+    pub gpu: u32,
 }
 
 impl Requirements {
@@ -228,6 +237,8 @@ pub struct IndexKey {
     pub ports_udp: PortSetId,
     /// Fewer task ENIs in use than its task ENI limit (an instance without a known limit has none).
     pub task_eni_free: bool,
+    /// GPUs free.
+    pub gpu: u32,
 }
 
 /// An amount as an index key (saturating: the caller checks the fit of every candidate).
@@ -246,9 +257,9 @@ impl IndexKey {
         self.cpu as i64 >= cpu && self.memory as i64 >= memory
     }
 
-    /// The key of an instance with `remaining` resources in zone `az`, with a task ENI free or
-    /// not.
-    pub fn of(id: InstanceId, remaining: &Resources, az: Sym, task_eni_free: bool) -> Self {
+    /// The key of an instance with `remaining` resources and `gpus_free` GPUs in zone `az`, with a
+    /// task ENI free or not.
+    pub fn of(id: InstanceId, remaining: &Resources, gpus_free: u8, az: Sym, task_eni_free: bool) -> Self {
         IndexKey {
             id,
             cpu: index_amount(remaining.cpu),
@@ -257,6 +268,7 @@ impl IndexKey {
             ports_tcp: remaining.ports_tcp,
             ports_udp: remaining.ports_udp,
             task_eni_free,
+            gpu: u32::from(gpus_free),
         }
     }
 }
@@ -270,8 +282,9 @@ pub type PortSets = crate::infra::shared::SharedTable<Vec<u16>, PortSetId>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct MemberOfId(pub u32);
 
-/// A class of the placement index: the placeable instances with room for a task of `cpu` and
-/// `memory` — and, for an awsvpc task (`task_eni`), a task ENI free — (a *size class*) and, for a
+/// A class of the placement index: the placeable instances with room for a task of `cpu`,
+/// `memory` and `gpu` GPUs — and, for an awsvpc task (`task_eni`), a task ENI free — (a *size
+/// class*) and, for a
 /// *port class*, with every host port of `ports_tcp` and
 /// `ports_udp` (interned sets) free as well; for a *constraint class*, those of a size class (or
 /// of a port class: a class may be both) that satisfy the `memberOf` expressions `member_of`.
@@ -287,6 +300,8 @@ pub struct SizeClass {
     /// Its members have a task ENI free: the class of an awsvpc task, which takes one (an awsvpc
     /// task has no host ports, so no class has both).
     pub task_eni: bool,
+    /// Its members have at least this many GPUs free.
+    pub gpu: u32,
 }
 
 /// The classes of `memberOf` list `list` in the index's order (list 0: the size and port
@@ -299,6 +314,7 @@ pub fn list_classes(list: MemberOfId) -> std::ops::Range<SizeClass> {
         ports_tcp: PortSetId(0),
         ports_udp: PortSetId(0),
         task_eni: false,
+        gpu: 0,
     };
     first(list)..first(MemberOfId(list.0.checked_add(1).expect("fewer than 2^32 memberOf lists")))
 }
@@ -329,12 +345,16 @@ impl SizeClass {
     /// The size class of a task of this CPU and memory that takes a task ENI (`task_eni`: an
     /// awsvpc task) or not.
     pub const fn of_task(cpu: i64, memory: i64, task_eni: bool) -> Self {
-        SizeClass { cpu, memory, ports_tcp: PortSetId(0), ports_udp: PortSetId(0), member_of: MemberOfId(0), task_eni }
+        SizeClass { cpu, memory, ports_tcp: PortSetId(0), ports_udp: PortSetId(0), member_of: MemberOfId(0), task_eni, gpu: 0 }
     }
-    /// Whether an instance with key `k` has the room of the class: its CPU, its memory and, for
-    /// an awsvpc task's class, a task ENI.
+    /// The class of a task of this size that needs `gpu` GPUs as well.
+    pub const fn with_gpu(self, gpu: u32) -> Self {
+        SizeClass { gpu, ..self }
+    }
+    /// Whether an instance with key `k` has the room of the class: its CPU, its memory, its GPUs
+    /// and, for an awsvpc task's class, a task ENI.
     pub fn has_room(&self, k: &IndexKey) -> bool {
-        k.has_room_for(self.cpu, self.memory) && (!self.task_eni || k.task_eni_free)
+        k.has_room_for(self.cpu, self.memory) && k.gpu >= self.gpu && (!self.task_eni || k.task_eni_free)
     }
     /// Whether this is a port class.
     pub fn has_ports(&self) -> bool {
@@ -365,6 +385,9 @@ impl SizeClass {
 impl std::fmt::Display for SizeClass {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "({}, {})", self.cpu, self.memory)?;
+        if self.gpu > 0 {
+            write!(f, " with {} GPUs free", self.gpu)?;
+        }
         if self.task_eni {
             write!(f, " with a free task ENI")?;
         }
@@ -1155,13 +1178,13 @@ impl PlacementIndex {
     /// placeable instances; `(0, 0)` when the class limit is reached.
     pub fn class_for(
         &mut self,
-        (cpu, memory, task_eni): (i64, i64, bool),
+        (cpu, memory, gpu, task_eni): (i64, i64, u32, bool),
         ports: &PortSets,
         key_of: impl Fn(InstanceId) -> IndexKey,
     ) -> SizeClass {
         #[cfg(test)]
         let task_eni = task_eni && !self.without_task_eni_classes;
-        let key = SizeClass::of_task(cpu.max(0), memory.max(0), task_eni);
+        let key = SizeClass::of_task(cpu.max(0), memory.max(0), task_eni).with_gpu(gpu);
         if self.classes.contains_key(&key) {
             return key;
         }

@@ -563,7 +563,7 @@ fn stop_timeout_of_a_container_without_one_is_its_agents() {
 #[test]
 fn custom_resources_are_kept_as_registered() {
     let mut e = new_engine(11);
-    let gpu = Resource { name: "GPU".into(), resource_type: "DOUBLE".into(), double_value: Some(1.5), ..Default::default() };
+    let fpga = Resource { name: "FPGA".into(), resource_type: "DOUBLE".into(), double_value: Some(1.5), ..Default::default() };
     let zones = Resource::string_set("ZONES", vec!["blue".into(), "green".into()]);
     let register = |e: &mut Engine, name: &str, resource_type: &str| {
         e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
@@ -571,7 +571,7 @@ fn custom_resources_are_kept_as_registered() {
             total_resources: vec![
                 Resource::integer("CPU", 2048),
                 Resource::integer("MEMORY", 4096),
-                Resource { resource_type: resource_type.into(), ..gpu.clone() },
+                Resource { resource_type: resource_type.into(), ..fpga.clone() },
                 zones.clone(),
             ],
             instance_identity: InstanceIdentity {
@@ -585,7 +585,7 @@ fn custom_resources_are_kept_as_registered() {
     };
     let Ok(Response::ContainerInstance { container_instance }) = register(&mut e, "g1", "DOUBLE") else { panic!("registers") };
     for listed in [&container_instance.registered_resources, &container_instance.remaining_resources] {
-        assert!(listed.contains(&gpu), "{listed:?}");
+        assert!(listed.contains(&fpga), "{listed:?}");
         assert!(listed.contains(&zones), "{listed:?}");
     }
     register(&mut e, "g2", "DOUBLE").expect("registers");

@@ -677,6 +677,7 @@ pub fn requirement_words(reason: &str) -> &'static str {
     match reason {
         "RESOURCE:CPU" => "CPU",
         "RESOURCE:MEMORY" => "memory",
+        "RESOURCE:GPU" => "a free GPU",
         "RESOURCE:PORTS" => "a free host port",
         "RESOURCE:ENI" => "a free task ENI",
         "AGENT" => "a connected agent",

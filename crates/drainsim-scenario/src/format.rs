@@ -190,6 +190,10 @@ pub struct InstanceGroup {
     pub cpu: i64,
     /// Memory in MiB.
     pub memory: i64,
+    /// GPUs each instance registers (its agent's `ECS_ENABLE_GPU_SUPPORT`: they go to ECS as
+    /// `platformDevices`, with IDs `GPU-<instance name>-<n>`); default 0.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub gpus: u32,
     /// Host ports the agent reserves (default 22, 2375, 2376, 51678, 51679).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_ports: Option<Vec<u16>>,
@@ -277,6 +281,7 @@ impl InstanceGroup {
             availability_zones: vec![],
             cpu,
             memory,
+            gpus: 0,
             reserved_ports: None,
             attributes: BTreeMap::new(),
             tags: BTreeMap::new(),
@@ -1007,6 +1012,9 @@ pub struct AutoScalingGroupSpec {
     pub cpu: i64,
     /// drainsim: memory (MiB) each instance registers.
     pub memory: i64,
+    /// drainsim: GPUs each instance registers, as in [`InstanceGroup::gpus`] (default 0).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub gpus: u32,
     /// drainsim: the container agent version of its instances (default
     /// [`drainsim_core::CURRENT_AGENT_VERSION`]).
     #[serde(rename = "agentVersion", default, skip_serializing_if = "Option::is_none")]
@@ -1337,6 +1345,7 @@ impl AutoScalingGroupSpec {
     /// a Spot Instance when `spot` (with the group's Spot settings).
     pub fn member(&self, name: &str, zone: &str, template: &LaunchTemplateSpec, spot: bool) -> InstanceGroup {
         let mut g = InstanceGroup::new(name, &self.instance_type, self.cpu, self.memory);
+        g.gpus = self.gpus;
         g.cluster = self.cluster.clone();
         g.availability_zones = vec![zone.to_string()];
         g.agent_version = self.agent_version.clone();

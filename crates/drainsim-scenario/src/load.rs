@@ -1051,7 +1051,7 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                 format!("the scenario declares more than {MAX_INSTANCES} instances (group '{}' brings it to {total})", g.name),
             ));
         }
-        if let Some((field, why)) = registered_size_refusal(g.cpu, g.memory) {
+        if let Some((field, why)) = registered_size_refusal(g.cpu, g.memory, g.gpus) {
             let name = format!("\"{}\"", g.name);
             let at = locate_after(&l.source, &name, field).or_else(|| locate(&l.source, &name, 0));
             return Err(l.error_at_position(at, format!("instance group '{}': {why}", g.name)));
@@ -1642,13 +1642,15 @@ fn check_adopted_instances(
     Ok(())
 }
 
-/// What an instance registers, out of range: the field (as `cpu:` or `memory:`, to point at) and
-/// why. One rule for an instance group's instances and an Auto Scaling group's.
-fn registered_size_refusal(cpu: i64, memory: i64) -> Option<(&'static str, String)> {
+/// What an instance registers, out of range: the field (as `cpu:`, `memory:` or `gpus:`, to
+/// point at) and why. One rule for an instance group's instances and an Auto Scaling group's.
+fn registered_size_refusal(cpu: i64, memory: i64, gpus: u32) -> Option<(&'static str, String)> {
     if !(0..=10_000_000).contains(&cpu) {
         Some(("cpu:", format!("cpu {cpu} is out of range: 0 to 10000000")))
     } else if !(1..=100_000_000).contains(&memory) {
         Some(("memory:", format!("memory {memory} is out of range: 1 to 100000000 MiB")))
+    } else if gpus as usize > drainsim_core::MAX_GPUS_PER_INSTANCE {
+        Some(("gpus:", format!("gpus {gpus} is out of range: 0 to {}", drainsim_core::MAX_GPUS_PER_INSTANCE)))
     } else {
         None
     }
@@ -1699,7 +1701,7 @@ fn check_auto_scaling(
                 g.max_size
             )));
         }
-        if let Some((field, why)) = registered_size_refusal(g.cpu, g.memory) {
+        if let Some((field, why)) = registered_size_refusal(g.cpu, g.memory, g.gpus) {
             // At the field: the first after the group's name (its own; `cpu` and `memory` are
             // required), else at the group.
             let mut e = at(format!("Auto Scaling group '{name}': {why}"));

@@ -379,6 +379,9 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
             capacity_provider_name: g.capacity_provider_name.clone(),
             registered_at_ms: (g.register_at_ms < 0).then_some(g.register_at_ms),
         },
+        platform_devices: (0..g.gpus)
+            .map(|n| api::PlatformDevice { id: format!("GPU-{name}-{n}"), device_type: "GPU".into() })
+            .collect(),
         agent_config: g.agent_config,
     }
 }

@@ -651,6 +651,7 @@ mod tests {
                     capacity_provider_name: None,
                     registered_at_ms: None,
                 },
+                platform_devices: vec![],
                 agent_config: None,
             })
         };

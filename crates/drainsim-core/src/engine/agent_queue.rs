@@ -34,6 +34,8 @@ struct AgentHeld {
     memory: i64,
     ports_tcp: Vec<u16>,
     ports_udp: Vec<u16>,
+    /// The GPUs pinned to its tasks (bits of the instance's).
+    gpus: u64,
 }
 
 impl Engine {
@@ -65,9 +67,11 @@ impl Engine {
         held.memory = held.memory.checked_add(td.memory).expect("agent-held memory fits in i64");
         held.ports_tcp.extend(&td.ports_tcp);
         held.ports_udp.extend(&td.ports_udp);
+        held.gpus |= self.tasks.gpus(task);
     }
 
-    /// The first resource the agent lacks to start `task` (CPU, memory, then ports), if any.
+    /// The first resource the agent lacks to start `task` (CPU, memory, ports, then the GPUs ECS
+    /// pinned to it, which the agent tracks by ID as it tracks ports), if any.
     fn agent_lacks(&self, instance: InstanceId, held: &AgentHeld, task: TaskId) -> Option<AgentWaitCause> {
         let registered = &self.instance_profile(instance).registered;
         let td = &self.task_defs[self.task_origin(task).task_def.index()];
@@ -80,6 +84,9 @@ impl Engine {
         let taken = |used: &[u16], wanted: &[u16]| wanted.iter().any(|p| used.contains(p));
         if taken(&held.ports_tcp, &td.ports_tcp) || taken(&held.ports_udp, &td.ports_udp) {
             return Some(AgentWaitCause::Ports);
+        }
+        if held.gpus & self.tasks.gpus(task) != 0 {
+            return Some(AgentWaitCause::Gpu);
         }
         None
     }

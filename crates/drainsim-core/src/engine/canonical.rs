@@ -7,7 +7,7 @@
 //! whether its drain started and completed, the stops its agent still tracks and what its tasks
 //! wait for from its agent while it is disconnected; every task not
 //! yet STOPPED as a tuple (instance, service, task definition, statuses, health and agent flags,
-//! its age), the tasks sorted so that the order they were created in does not matter; every
+//! its age, the GPUs pinned to it), the tasks sorted so that the order they were created in does not matter; every
 //! service's status, counts, deployment bounds, rebalancing setting, grace period and placement
 //! lists, spread and scheduler bookkeeping (times relative to now), whether it waits for room and
 //! for which task; whether each cluster has room no wake announced to its waiting services; the pending
@@ -52,7 +52,7 @@ impl Engine {
         let mut h = Hasher(FNV_OFFSET);
 
         // Live tasks, sorted by what they are rather than by when they were created.
-        let mut live: Vec<([u64; 7], TaskId)> = Vec::new();
+        let mut live: Vec<([u64; 8], TaskId)> = Vec::new();
         for n in 0..self.tasks.len() {
             let t = &self.tasks[n];
             if t.last_status == TaskStatus::Stopped {
@@ -80,6 +80,8 @@ impl Engine {
                 flags,
                 t.stop_code().map_or(u64::MAX, |c| c as u64),
                 now.saturating_sub(self.tasks.created_at_ms(id)),
+                // Which of its instance's GPUs it holds (what its agent waits for by ID).
+                self.tasks.gpus(id),
             ];
             live.push((key, id));
         }

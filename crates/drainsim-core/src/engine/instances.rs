@@ -241,13 +241,20 @@ impl Engine {
         let i = &self.instances[id.index()];
         let p = self.instance_profile(id);
         let s = |sym: Sym| self.strings.resolve(sym).to_string();
-        let resources = |r: &Resources| {
+        let gpus = self.instances.gpu_devices(id);
+        // GPUs show as a STRINGSET of their IDs, as PORTS do: all of them registered, those no
+        // task holds remaining.
+        let resources = |r: &Resources, gpu_mask: u64| {
             let mut v = vec![
                 api::Resource::integer("CPU", r.cpu),
                 api::Resource::integer("MEMORY", r.memory),
                 api::Resource::string_set("PORTS", self.port_set(r.ports_tcp).iter().map(|p| p.to_string()).collect()),
                 api::Resource::string_set("PORTS_UDP", self.port_set(r.ports_udp).iter().map(|p| p.to_string()).collect()),
             ];
+            if let Some(d) = gpus {
+                let ids = crate::state::instance::gpus_of(d, gpu_mask).map(|g| self.strings.resolve(g).to_string()).collect();
+                v.push(api::Resource::string_set("GPU", ids));
+            }
             v.extend(p.custom_resources.iter().map(|c| c.0.clone()));
             v
         };
@@ -261,8 +268,8 @@ impl Engine {
                 agent_hash: p.agent_hash.map(s),
                 docker_version: p.docker_version.map(s),
             },
-            remaining_resources: resources(&i.remaining),
-            registered_resources: resources(&p.registered),
+            remaining_resources: resources(&i.remaining, gpus.map_or(0, |d| d.free())),
+            registered_resources: resources(&p.registered, u64::MAX),
             status: i.status.as_str().into(),
             status_reason: i.status_reason.map(s),
             agent_connected: i.agent_connected,
@@ -471,6 +478,7 @@ impl Engine {
             )));
         }
         let parsed = parse_total_resources(&req.total_resources)?;
+        let gpu_ids = crate::state::instance::parse_platform_devices(&req.platform_devices)?;
         let custom_attrs = req.attributes.iter().filter(|a| !a.name.starts_with("ecs.")).count();
         if custom_attrs > MAX_CUSTOM_ATTRIBUTES {
             return Err(EcsError::invalid_parameter(format!(
@@ -632,6 +640,7 @@ impl Engine {
             profile,
             trunk_id_attribute: None,
             remaining: resources,
+            gpus_free: u8::try_from(gpu_ids.len()).expect("at most MAX_GPUS_PER_INSTANCE"),
             status: if trunked && attached_trunk.is_none() { InstanceStatus::Registering } else { InstanceStatus::Active },
             status_reason: None,
             agent_connected: true,
@@ -656,6 +665,8 @@ impl Engine {
         let status = state.status;
         let pushed = self.instances.push(state);
         debug_assert_eq!(pushed, id);
+        let gpu_ids: Box<[Sym]> = gpu_ids.iter().map(|g| self.strings.intern(g)).collect();
+        self.instances.set_gpu_devices(id, gpu_ids);
         if let Some(uuid) = given_uuid {
             self.instances.give_uuid(id, uuid);
         }

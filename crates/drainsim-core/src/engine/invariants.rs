@@ -57,6 +57,17 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
     {
         return fail("unhealthy-tasks", format!("task {} noted UNHEALTHY as standalone has a service or is healthy", t.0));
     }
+    // GPUs stay pinned to a task only while it is on its instance (the recount below checks
+    // those that are), and only instances that registered GPUs keep any.
+    if let Some((t, _)) = e.tasks.pinned_gpus().find(|(t, _)| {
+        let task = &e.tasks[t.index()];
+        task.orphaned() || task.last_status == TaskStatus::Stopped
+    }) {
+        return fail("gpus-pinned", format!("task {} keeps GPUs pinned after it left its instance", t.0));
+    }
+    if let Some((i, _)) = e.instances.all_gpu_devices().find(|(_, d)| d.ids.is_empty()) {
+        return fail("gpus-conserved", format!("instance {} keeps an empty list of GPUs", i.0));
+    }
     // Each live task on its own, and at its place in its instance's list.
     for (n, t) in e.tasks.iter().enumerate() {
         let id = TaskId(n as u32);
@@ -130,6 +141,11 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         agent_memory: i64,
         agent_tcp: Vec<u16>,
         agent_udp: Vec<u16>,
+        /// The GPUs pinned to tasks that hold their reservation, and to tasks the agent admitted;
+        /// whether two such tasks share one.
+        gpus: u64,
+        agent_gpus: u64,
+        gpu_shared: bool,
     }
     impl Recount {
         /// Zero, keeping the port lists' room.
@@ -148,9 +164,13 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
                 agent_memory,
                 agent_tcp,
                 agent_udp,
+                gpus,
+                agent_gpus,
+                gpu_shared,
             } = self;
             (*cpu, *memory, *running, *pending, *enis, *daemon_tasks, *stopping, *agent_cpu, *agent_memory) =
                 (0, 0, 0, 0, 0, 0, 0, 0, 0);
+            (*gpus, *agent_gpus, *gpu_shared) = (0, 0, false);
             for ports in [tcp, udp, agent_tcp, agent_udp] {
                 ports.clear();
             }
@@ -175,17 +195,33 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
                 );
             }
             let td = &e.task_defs[e.origin(t.origin).task_def.index()];
+            let pinned = e.tasks.gpus(*task);
+            if pinned.count_ones() != td.gpu {
+                return fail(
+                    "gpus-pinned",
+                    format!(
+                        "{name}: task {} has {} GPUs pinned, its task definition reserves {}",
+                        task.0,
+                        pinned.count_ones(),
+                        td.gpu
+                    ),
+                );
+            }
             if !t.reservation_released() {
                 r.cpu += td.cpu;
                 r.memory += td.memory;
                 r.tcp.extend(&td.ports_tcp);
                 r.udp.extend(&td.ports_udp);
+                r.gpu_shared |= r.gpus & pinned != 0;
+                r.gpus |= pinned;
             }
             if t.agent_admitted() {
                 r.agent_cpu += td.cpu;
                 r.agent_memory += td.memory;
                 r.agent_tcp.extend(&td.ports_tcp);
                 r.agent_udp.extend(&td.ports_udp);
+                r.gpu_shared |= r.agent_gpus & pinned != 0;
+                r.agent_gpus |= pinned;
             }
             let c = t.contribution();
             r.running += c.running as u32;
@@ -232,6 +268,28 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
         }
         if i.remaining.cpu < 0 || i.remaining.memory < 0 {
             return fail("remaining-within-registered", format!("{name}: negative remaining resources"));
+        }
+        // GPUs: one task's each (ECS pins a GPU to one container; the agent runs no two tasks on
+        // one), the instance's held ones exactly those of the tasks holding their reservation,
+        // and its remaining count the registered ones no task holds.
+        let devices = e.instances.gpu_devices(id);
+        let (registered_gpus, held) = devices.map_or((0, 0), |d| (d.ids.len() as u32, d.held));
+        if r.gpu_shared
+            || held != r.gpus
+            || u32::from(i.gpus_free) != registered_gpus - held.count_ones()
+            || r.agent_gpus & !devices.map_or(0, |d| d.free() | d.held) != 0
+        {
+            return fail(
+                "gpus-conserved",
+                format!(
+                    "{name}: {} of {} GPUs remaining, {} held by the instance's account and {} by its tasks'{}",
+                    i.gpus_free,
+                    registered_gpus,
+                    held.count_ones(),
+                    r.gpus.count_ones(),
+                    if r.gpu_shared { ", one GPU pinned to two tasks" } else { "" }
+                ),
+            );
         }
         // The agent never starts more than the instance has, nor two tasks on one host port.
         if r.agent_cpu > registered.cpu || r.agent_memory > registered.memory {
@@ -776,7 +834,7 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         for (id, wait) in c.capacity_waiters.iter() {
             let s = &e.services[id.index()];
             let req = e.requirements_of(s.task_def);
-            let current = (wait.cpu, wait.memory) == (req.cpu, req.memory)
+            let current = (wait.cpu, wait.memory, wait.gpu) == (req.cpu, req.memory, req.gpu)
                 && wait.daemon == (s.scheduling == SchedulingStrategy::Daemon)
                 && wait.reads_task_groups == s.constraints.reads_task_groups();
             let stale = s.cluster.index() != n || (s.status == ServiceStatus::Active && !current && !e.pass_due_now(id));
@@ -1515,8 +1573,13 @@ pub(crate) mod tests {
         check_invariants(&e).expect("steady and balanced");
         let (cluster, web) = (ClusterId(0), ServiceId(0));
         let req = e.requirements_of(e.services[web.index()].task_def);
-        let wait =
-            crate::state::cluster::CapacityWait { cpu: req.cpu, memory: req.memory, daemon: false, reads_task_groups: false };
+        let wait = crate::state::cluster::CapacityWait {
+            cpu: req.cpu,
+            memory: req.memory,
+            gpu: 0,
+            daemon: false,
+            reads_task_groups: false,
+        };
         e.clusters.wait_for_capacity(cluster, web, wait);
         assert_eq!(violated(&e), "capacity-waiters");
     }
@@ -2251,6 +2314,64 @@ pub(crate) mod tests {
         let (id, _, _) = busy_instance(&e);
         e.instances.record_mut_for_test(id).tasks.pop();
         assert_eq!(violated(&e), "tasks-on-instance");
+    }
+
+    /// An instance with two GPUs running two tasks of one GPU each.
+    fn gpu_engine() -> Engine {
+        let mut e = Engine::new(crate::EngineConfig::default());
+        e.create_cluster("prod").expect("a valid name");
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", 8192)],
+            instance_identity: InstanceIdentity {
+                name: "g".into(),
+                instance_type: "g5.xlarge".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            platform_devices: (0..2).map(|n| PlatformDevice { id: format!("GPU-{n}"), device_type: "GPU".into() }).collect(),
+            ..Default::default()
+        }))
+        .expect("registers");
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: "gpu".into(),
+            container_definitions: vec![ContainerDefinition {
+                name: "c".into(),
+                memory: Some(256),
+                resource_requirements: vec![ResourceRequirement { requirement_type: "GPU".into(), value: "1".into() }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+        .expect("registers");
+        let run =
+            RunTaskRequest { cluster: Some("prod".into()), task_definition: "gpu".into(), count: Some(2), ..Default::default() };
+        e.handle(Request::RunTask(run)).expect("runs");
+        e.advance_to(120_000, 100_000);
+        check_invariants(&e).expect("steady");
+        e
+    }
+
+    #[test]
+    fn gpus_unaccounted_or_pinned_twice_are_caught() {
+        let instance = InstanceId(0);
+        let mut e = gpu_engine();
+        e.instances.record_mut_for_test(instance).gpus_free += 1;
+        assert_eq!(violated(&e), "gpus-conserved");
+        // The instance forgets that a task holds its GPU.
+        let mut e = gpu_engine();
+        let mask = e.tasks.gpus(TaskId(0));
+        e.instances.give_back_gpus(instance, mask);
+        assert_eq!(violated(&e), "gpus-conserved");
+        // A task loses its GPU, or holds one it did not reserve.
+        let mut e = gpu_engine();
+        e.tasks.unpin_gpus(TaskId(1));
+        assert_eq!(violated(&e), "gpus-pinned");
+        // Both tasks hold the first GPU.
+        let mut e = gpu_engine();
+        e.tasks.unpin_gpus(TaskId(1));
+        e.tasks.pin_gpus(TaskId(1), mask);
+        assert_eq!(violated(&e), "gpus-conserved");
     }
 
     #[test]

@@ -88,7 +88,9 @@ pub(crate) fn unmet_requirements(
     all
 }
 
-/// The placement checks, in ECS's order (agent, CPU, memory, ports, task ENI, then constraints):
+/// The placement checks, in ECS's order (agent, CPU, GPU, memory, ports, task ENI, then
+/// constraints: "CPU, GPU, memory, and port requirements" come first,
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>):
 /// each unmet requirement goes to `unmet`, which says whether to go on checking. Generic, so the
 /// first-only check on the placement path compiles to plain early returns.
 fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
@@ -106,6 +108,9 @@ fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
         return;
     }
     if r.cpu < req.cpu && !unmet(R::Cpu) {
+        return;
+    }
+    if u32::from(i.gpus_free) < req.gpu && !unmet(R::Gpu) {
         return;
     }
     if r.memory < req.memory && !unmet(R::Memory) {
@@ -158,8 +163,8 @@ pub(crate) fn satisfies_member_of_without(
     constraints.member_of.iter().all(|m| engine.instance_matches_without(id, &m.query, service))
 }
 
-/// How close an instance comes to taking a task, greatest closest: the fewest of CPU, memory and
-/// host ports it misses, then the most free memory, then the later-registered. What a placement
+/// How close an instance comes to taking a task, greatest closest: the fewest of CPU, GPUs, memory
+/// and host ports it misses, then the most free memory, then the later-registered. What a placement
 /// failure names ([`Engine::closest_placeable`] searches the index for the greatest; a kept
 /// `memberOf` list's few instances are compared by it directly, [`Engine::closest_allowed`]).
 pub(crate) fn closeness(engine: &Engine, id: InstanceId, req: &Requirements) -> (std::cmp::Reverse<usize>, i32, InstanceId) {
@@ -168,8 +173,12 @@ pub(crate) fn closeness(engine: &Engine, id: InstanceId, req: &Requirements) -> 
 }
 
 fn unmet_count(engine: &Engine, id: InstanceId, req: &Requirements) -> usize {
-    let r = &engine.instances[id.index()].remaining;
-    (r.cpu < req.cpu) as usize + (r.memory < req.memory) as usize + !instance_ports_fit(engine, r, req) as usize
+    let i = &engine.instances[id.index()];
+    let r = &i.remaining;
+    (r.cpu < req.cpu) as usize
+        + (u32::from(i.gpus_free) < req.gpu) as usize
+        + (r.memory < req.memory) as usize
+        + !instance_ports_fit(engine, r, req) as usize
 }
 
 /// Whether the task's host ports fit the instance's remaining resources ([`ports_fit`]).
@@ -277,7 +286,7 @@ fn key_in_class(k: &IndexKey, class: SizeClass) -> bool {
 
 impl Engine {
     /// Changes an instance's remaining resources, keeping the placement index in step.
-    pub(crate) fn update_instance_resources(&mut self, id: InstanceId, f: impl FnOnce(&mut Resources)) {
+    pub(crate) fn update_instance_resources(&mut self, id: InstanceId, f: impl FnOnce(&mut Resources, &mut u8)) {
         let indexed = self.instances[id.index()].indexed;
         let cluster = self.instances[id.index()].cluster;
         let (before, after) = self.instances.update_remaining(id, f);
@@ -647,7 +656,7 @@ impl Engine {
     ) -> Option<InstanceId> {
         let instances = &self.instances;
         let class = self.clusters.placement_mut(cluster).class_for(
-            (req.cpu, req.memory, in_task_eni_class(req, strategies)),
+            (req.cpu, req.memory, req.gpu, in_task_eni_class(req, strategies)),
             instances.port_sets(),
             |id| instances[id.index()].index_key(id),
         );
@@ -907,6 +916,7 @@ impl Engine {
                         && in_sets
                         && i.remaining.cpu >= class.cpu
                         && i.remaining.memory >= class.memory
+                        && u32::from(i.gpus_free) >= class.gpu
                         && fits(self, id)
                     {
                         return Some(id);
@@ -1112,7 +1122,11 @@ impl Engine {
                 let had_room = room.is_some();
                 let candidate = |e: &Engine, id: InstanceId| {
                     let i = &e.instances[id.index()];
-                    i.indexed && i.remaining.cpu >= class.cpu && i.remaining.memory >= class.memory && in_az(e, id)
+                    i.indexed
+                        && i.remaining.cpu >= class.cpu
+                        && i.remaining.memory >= class.memory
+                        && u32::from(i.gpus_free) >= class.gpu
+                        && in_az(e, id)
                 };
                 let fewest_first = match room {
                     Some(room) => room.in_pool(az).map(|(_, id)| id).take(256).find(|id| fits(self, *id)),
@@ -1545,7 +1559,12 @@ impl Engine {
                 let Some(k) = self.rng.placement_sample(len) else { break };
                 let id = self.clusters[cluster.index()].placement.value_samples[&attr].of(*v)[k];
                 let i = &self.instances[id.index()];
-                if i.remaining.cpu >= class.cpu && i.remaining.memory >= class.memory && in_zone(self, id) && ask.fits(self, id) {
+                if i.remaining.cpu >= class.cpu
+                    && i.remaining.memory >= class.memory
+                    && u32::from(i.gpus_free) >= class.gpu
+                    && in_zone(self, id)
+                    && ask.fits(self, id)
+                {
                     return Some(id);
                 }
             }
@@ -1790,14 +1809,16 @@ impl Engine {
         req: &Requirements,
         of: impl Fn(&Engine, InstanceId) -> bool,
     ) -> Option<InstanceId> {
-        let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0));
+        let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0)).with_gpu(req.gpu);
         let instances = &self.instances;
         let index = self.clusters.placement_mut(cluster);
-        let every_size = index.class_for((0, 0, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let every_size = index.class_for((0, 0, 0, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
         debug_assert_eq!(every_size, EVERY_SIZE, "the class of every size is always available");
         if req.awsvpc {
             // Kept unless at the class limit (then the walk goes on without it, as for any task).
-            index.class_for((req.cpu, req.memory, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
+            index.class_for((req.cpu, req.memory, req.gpu, false), instances.port_sets(), |id| {
+                instances[id.index()].index_key(id)
+            });
         }
         let own = self.port_class_of(cluster, own_class, req).unwrap_or(own_class);
         let cpu_class = |e: &mut Engine| {
@@ -1805,7 +1826,7 @@ impl Engine {
             let cpu_class = e
                 .clusters
                 .placement_mut(cluster)
-                .class_for((req.cpu, 0, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
+                .class_for((req.cpu, 0, 0, false), instances.port_sets(), |id| instances[id.index()].index_key(id));
             (cpu_class != EVERY_SIZE || req.cpu <= 0).then_some(cpu_class)
         };
         self.closest_in_classes(cluster, req, ClosestClasses { every: EVERY_SIZE, own }, cpu_class, of)
@@ -1855,7 +1876,7 @@ impl Engine {
         let cpu_class = cpu_class(self);
         let index = &self.clusters[cluster.index()].placement;
         if let Some(cpu_class) = cpu_class {
-            // The members of the CPU class lack only memory, and maybe a port.
+            // The members of the CPU class lack only memory, and maybe GPUs or a port.
             let (_, below) = split_at_memory(&index.classes[&cpu_class].all.by_memory, req.memory);
             if let Some(&(_, id)) = below.rev().find(|(_, id)| of(self, *id) && unmet_count(self, *id, req) == 1) {
                 return Some(id);
@@ -1907,7 +1928,7 @@ impl Engine {
         if !few || !self.build_constraint_class(cluster, EVERY_SIZE, NO_PORTS, &within) {
             return self.closest_placeable(cluster, req, of_provider);
         }
-        let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0));
+        let own_class = SizeClass::of_size(req.cpu.max(0), req.memory.max(0)).with_gpu(req.gpu);
         if req.awsvpc {
             // As in `closest_placeable`: the provider's class of the size without a task ENI
             // (placement's narrowed class of an awsvpc task is of the size with one).
@@ -1972,10 +1993,26 @@ mod tests {
     /// A cluster of instances registered with these (CPU, memory, reserved TCP port) totals, in
     /// two zones and on three racks (attribute `rack`).
     fn cluster_of(totals: &[(i64, i64, Option<u16>)]) -> Engine {
+        let with_gpus: Vec<_> = totals.iter().map(|(c, m, p)| (*c, *m, *p, 0)).collect();
+        cluster_with_gpus_of(&with_gpus)
+    }
+
+    /// [`cluster_of`] with the number of GPUs each instance registers.
+    fn cluster_with_gpus_of(totals: &[(i64, i64, Option<u16>, u32)]) -> Engine {
         let mut e = Engine::new(crate::EngineConfig::default());
         e.create_cluster("prod").expect("valid name");
-        for (n, (cpu, memory, port)) in totals.iter().enumerate() {
-            register_instance(&mut e, n, (*cpu, *memory, *port));
+        for (n, (cpu, memory, port, gpus)) in totals.iter().enumerate() {
+            let mut total_resources = vec![Resource::integer("CPU", *cpu), Resource::integer("MEMORY", *memory)];
+            if let Some(p) = port {
+                total_resources.push(Resource::string_set("PORTS", vec![p.to_string()]));
+            }
+            let mut registration = rack_registration(format!("i{n}"), n, total_resources, None);
+            if let Request::RegisterContainerInstance(r) = &mut registration {
+                r.platform_devices = (0..*gpus)
+                    .map(|g| crate::api::PlatformDevice { id: format!("GPU-{n}-{g}"), device_type: "GPU".into() })
+                    .collect();
+            }
+            e.handle(registration).expect("registers");
         }
         e
     }
@@ -2017,7 +2054,7 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
         /// The closest instance found from the index is the one scoring every placeable instance
-        /// finds: the fewest of CPU, memory and ports missed, then the most free memory, then the
+        /// finds: the fewest of CPU, GPUs, memory and ports missed, then the most free memory, then the
         /// later-registered instance. Sizes come from a few values so that ties are common; the
         /// task's size class is built first in some cases (a placement of that size ran) and not
         /// in others (with the port class of its size and port, in some), and in some the index is
@@ -2025,16 +2062,16 @@ mod tests {
         /// only some instances (as a capacity provider's takes its own), and may find none.
         #[test]
         fn the_closest_instance_is_the_best_scored(
-            totals in prop::collection::vec((0i64..4, 0i64..4, prop::option::of(0u16..2)), 1..40),
-            (cpu, memory) in (0i64..5, 0i64..5),
+            totals in prop::collection::vec((0i64..4, 0i64..4, prop::option::of(0u16..2), prop::sample::select(vec![0u32, 0, 1, 2])), 1..40),
+            (cpu, memory, gpu) in (0i64..5, 0i64..5, prop::sample::select(vec![0u32, 0, 1, 2])),
             port in prop::option::of(0u16..2),
             class_built in any::<bool>(),
             port_class_built in any::<bool>(),
             classes_full in any::<bool>(),
             only_some in prop::option::of(1u32..4),
         ) {
-            let totals: Vec<_> = totals.iter().map(|(c, m, p)| (c * 256, m * 512, p.map(|p| 8000 + p))).collect();
-            let mut e = cluster_of(&totals);
+            let totals: Vec<_> = totals.iter().map(|(c, m, p, g)| (c * 256, m * 512, p.map(|p| 8000 + p), *g)).collect();
+            let mut e = cluster_with_gpus_of(&totals);
             let cluster = e.clusters.by_name("prod").expect("created");
             let req = Requirements {
                 cpu: cpu * 256,
@@ -2042,12 +2079,13 @@ mod tests {
                 ports_tcp: port.map(|p| 8000 + p).into_iter().collect(),
                 ports_udp: Vec::new(),
                 awsvpc: false,
+                gpu,
             };
             let ports = (e.instances.intern_port_set(&req.ports_tcp), e.instances.intern_port_set(&req.ports_udp));
             let instances = &e.instances;
             let index = e.clusters.placement_mut(cluster);
             if class_built {
-                let class = index.class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
+                let class = index.class_for((req.cpu, req.memory, req.gpu, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
                 if port_class_built && port.is_some() {
                     index.build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id));
                 }
@@ -2055,7 +2093,7 @@ mod tests {
             if classes_full {
                 // Sizes no task here asks for, until the index refuses more classes.
                 for n in 0.. {
-                    if index.class_for((10_000 + n, 10_000, false), instances.port_sets(), |id| instances[id.index()].index_key(id)) == EVERY_SIZE {
+                    if index.class_for((10_000 + n, 10_000, 0, false), instances.port_sets(), |id| instances[id.index()].index_key(id)) == EVERY_SIZE {
                         break;
                     }
                 }
@@ -2146,7 +2184,7 @@ mod tests {
                 let ports = (with.instances.intern_port_set(&req.ports_tcp), with.instances.intern_port_set(&req.ports_udp));
                 let instances = &with.instances;
                 let index = with.clusters.placement_mut(cluster);
-                let class = index.class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
+                let class = index.class_for((req.cpu, req.memory, req.gpu, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
                 prop_assert!(index.build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id)));
                 prop_assert!(with.port_class_of(cluster, class, &req).is_some());
                 let run = Request::RunTask(RunTaskRequest {
@@ -2359,10 +2397,11 @@ mod tests {
         .expect("valid");
         assert!(constraints.indexable());
         let instances = &e.instances;
-        let class = e
-            .clusters
-            .placement_mut(cluster)
-            .class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let class = e.clusters.placement_mut(cluster).class_for(
+            (req.cpu, req.memory, req.gpu, req.awsvpc),
+            instances.port_sets(),
+            |id| instances[id.index()].index_key(id),
+        );
         let ports = if req.has_host_ports() { e.intern_host_ports(&req) } else { NO_PORTS };
         assert!(e.build_constraint_class(cluster, class, ports, &constraints), "few enough classes");
         let narrowed = e.narrowed_class(cluster, class, &req, &constraints).expect("kept");
@@ -2792,8 +2831,9 @@ mod tests {
         let ports = (e.instances.intern_port_set(&req.ports_tcp), e.instances.intern_port_set(&req.ports_udp));
         let instances = &e.instances;
         let index = e.clusters.placement_mut(cluster);
-        let class =
-            index.class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let class = index.class_for((req.cpu, req.memory, req.gpu, req.awsvpc), instances.port_sets(), |id| {
+            instances[id.index()].index_key(id)
+        });
         assert!(index.build_port_class(class, ports, instances.port_sets(), |id| instances[id.index()].index_key(id)));
     }
 
@@ -2925,10 +2965,11 @@ mod tests {
         let cluster = e.clusters.by_name("prod").expect("created");
         let req = e.requirements_of(e.resolve_task_def(family).expect("registered"));
         let instances = &e.instances;
-        let class = e
-            .clusters
-            .placement_mut(cluster)
-            .class_for((req.cpu, req.memory, req.awsvpc), instances.port_sets(), |id| instances[id.index()].index_key(id));
+        let class = e.clusters.placement_mut(cluster).class_for(
+            (req.cpu, req.memory, req.gpu, req.awsvpc),
+            instances.port_sets(),
+            |id| instances[id.index()].index_key(id),
+        );
         assert!(e.start_room_order(cluster, owner, class, pools, (free, Some(tie))), "the cluster has room for one more");
     }
 
@@ -3448,7 +3489,7 @@ mod tests {
     fn a_cluster_without_placeable_instances_names_its_first_disconnected_one() {
         let mut e = cluster_of(&[(1024, 2048, None), (1024, 2048, None), (1024, 2048, None)]);
         let cluster = e.clusters.by_name("prod").expect("created");
-        let req = Requirements { cpu: 256, memory: 512, ports_tcp: Vec::new(), ports_udp: Vec::new(), awsvpc: false };
+        let req = Requirements { cpu: 256, memory: 512, ports_tcp: Vec::new(), ports_udp: Vec::new(), awsvpc: false, gpu: 0 };
         let none = Constraints::default();
         let owner = Owner::Group(e.builtin.availability_zone);
         let (first, second, third) = (InstanceId(0), InstanceId(1), InstanceId(2));

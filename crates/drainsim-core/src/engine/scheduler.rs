@@ -87,7 +87,7 @@ struct PassOutcome {
     progress: bool,
     placement_failure: Option<PlacementFailure>,
     /// The CPU and memory of the task it could not place (with `placement_failure`).
-    unplaced: Option<(i64, i64)>,
+    unplaced: Option<(i64, i64, u32)>,
     /// The task that found no room waits PROVISIONING for its provider's managed scaling.
     provisioning: bool,
     blocked_by_bounds: bool,
@@ -268,7 +268,7 @@ impl Engine {
     }
 
     /// An instance became placeable (registered, re-activated, its agent reconnected, its trunk
-    /// attached): the services waiting for room try again if its free CPU and memory hold the task
+    /// attached): the services waiting for room try again if its free CPU, memory and GPUs hold the task
     /// each could not place, and whose `memberOf` expressions it satisfies. Another would fail its
     /// pass again, for no instance gained room since its last without a wake: a STOPPED task
     /// wakes every waiting service, an instance becoming placeable those it may serve, and room
@@ -299,7 +299,7 @@ impl Engine {
                 continue;
             }
             let key = i.index_key(on);
-            for s in self.clusters.capacity_waiters_fitting_in(cluster, i64::from(key.cpu), i64::from(key.memory)) {
+            for s in self.clusters.capacity_waiters_fitting_in(cluster, i64::from(key.cpu), i64::from(key.memory), key.gpu) {
                 let service = &self.services[s.index()];
                 let selected = match service.scheduling {
                     SchedulingStrategy::Daemon => satisfies_member_of_without(self, on, &service.constraints, s),
@@ -887,7 +887,7 @@ impl Engine {
                         *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
                     }
                     out.placement_failure = Some(f);
-                    out.unplaced = Some((req.cpu, req.memory));
+                    out.unplaced = Some((req.cpu, req.memory, req.gpu));
                     break;
                 }
             }
@@ -1087,7 +1087,7 @@ impl Engine {
                         );
                         out.placement_failure =
                             Some(PlacementFailure { reason, closest: Some(inst), unmet, allowed_unmet: Vec::new() });
-                        out.unplaced = Some((req.cpu, req.memory));
+                        out.unplaced = Some((req.cpu, req.memory, req.gpu));
                         // Still wanting a task: the next pass tries it again.
                         self.services.note_daemon_candidate(id, inst);
                     }
@@ -1187,10 +1187,10 @@ impl Engine {
         }
         let cluster = self.services[id.index()].cluster;
         match out.unplaced {
-            Some((cpu, memory)) => {
+            Some((cpu, memory, gpu)) => {
                 let s = &self.services[id.index()];
                 let daemon = s.scheduling == SchedulingStrategy::Daemon;
-                let wait = CapacityWait { cpu, memory, daemon, reads_task_groups: s.constraints.reads_task_groups() };
+                let wait = CapacityWait { cpu, memory, gpu, daemon, reads_task_groups: s.constraints.reads_task_groups() };
                 self.clusters.wait_for_capacity(cluster, id, wait);
             }
             None => self.clusters.stop_waiting(cluster, id),

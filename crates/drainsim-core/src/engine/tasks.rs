@@ -22,6 +22,58 @@ use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
 
+/// The most GPUs one container, or one task, may reserve: no instance registers more
+/// ([`crate::state::instance::MAX_GPUS_PER_INSTANCE`]).
+const MAX_TASK_GPUS: u32 = crate::state::instance::MAX_GPUS_PER_INSTANCE as u32;
+
+/// The GPUs a task definition's containers reserve (their `resourceRequirements` of type `GPU`,
+/// summed): "the number of physical GPUs the Amazon ECS container agent reserves for the
+/// container", and "the number of GPUs reserved for all containers in a task cannot exceed the
+/// number of available GPUs on the container instance the task is launched on"
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-gpu-specifying.html>).
+/// A whole number of GPUs, once per container; `ALL`, fractions and GPU sharing, Elastic Inference
+/// and Neuron devices are refused as not modelled.
+fn task_gpus(containers: &[api::ContainerDefinition]) -> Result<u32, EcsError> {
+    let mut total: u32 = 0;
+    for c in containers {
+        let mut gpu_given = false;
+        for r in &c.resource_requirements {
+            match r.requirement_type.as_str() {
+                "GPU" => {}
+                "InferenceAccelerator" | "NeuronDevice" => {
+                    return Err(EcsError::client(format!(
+                        "Container {}: drainsim does not model {} resource requirements, only GPU.",
+                        c.name, r.requirement_type
+                    )))
+                }
+                other => {
+                    return Err(EcsError::client(format!(
+                        "Container {}: resource requirement type '{other}' is not valid; valid values are [GPU, InferenceAccelerator, NeuronDevice].",
+                        c.name
+                    )))
+                }
+            }
+            if gpu_given {
+                return Err(EcsError::client(format!("Container {} gives its GPU resource requirement twice.", c.name)));
+            }
+            gpu_given = true;
+            let count = r.value.parse::<u32>().ok().filter(|n| (1..=MAX_TASK_GPUS).contains(n)).ok_or_else(|| {
+                EcsError::client(format!(
+                    "Container {}: GPU value '{}' is not a whole number of GPUs from 1 to {MAX_TASK_GPUS} (drainsim does not model ALL, fractional GPUs or GPU sharing).",
+                    c.name, r.value
+                ))
+            })?;
+            total = total.saturating_add(count);
+        }
+    }
+    if total > MAX_TASK_GPUS {
+        return Err(EcsError::client(format!(
+            "The containers reserve {total} GPUs; no container instance has more than {MAX_TASK_GPUS}."
+        )));
+    }
+    Ok(total)
+}
+
 impl Engine {
     // ----- task definitions -----
 
@@ -200,6 +252,7 @@ impl Engine {
                 return Err(EcsError::client("A host port is mapped more than once."));
             }
         }
+        let gpu = task_gpus(&req.container_definitions)?;
         // At most 10 in all, and only memberOf (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskDefinitionPlacementConstraint.html>).
         if req.placement_constraints.len() > crate::placement::MAX_PLACEMENT_CONSTRAINTS {
             return Err(EcsError::invalid_parameter(format!(
@@ -259,6 +312,7 @@ impl Engine {
             container_stops: container_stops.into(),
             member_of: member_of.into(),
             containers,
+            gpu,
         });
         Ok(Reply::TaskDefinition(id))
     }
@@ -313,6 +367,7 @@ impl Engine {
             ports_tcp: t.ports_tcp.clone(),
             ports_udp: t.ports_udp.clone(),
             awsvpc: t.network_mode == NetworkMode::Awsvpc,
+            gpu: t.gpu,
         }
     }
 
@@ -565,7 +620,7 @@ impl Engine {
         let daemon = service.is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon);
         let origin = TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group, daemon };
         let id = self.tasks.push(instance, &origin, self.now_ms, replaces_drained_task, fails_to_start);
-        self.reserve(instance, task_def, true);
+        self.reserve(id, true);
         let awsvpc = self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc;
         let key_before = self.instances[instance.index()].index_key(instance);
         self.instances.add_task(instance, id, awsvpc, daemon);
@@ -591,11 +646,15 @@ impl Engine {
         id
     }
 
-    /// Adds (`take`) or returns a task definition's reservation on an instance, keeping the
-    /// placement index in step. The one place remaining resources change.
-    fn reserve(&mut self, instance: InstanceId, task_def: TaskDefId, take: bool) {
-        let td = &self.task_defs[task_def.index()];
-        let (cpu, mem) = (td.cpu, td.memory);
+    /// Adds (`take`) or returns a task's reservation on its instance, keeping the placement index
+    /// in step. The one place remaining resources change. GPUs are pinned to the task when it
+    /// takes its reservation (the lowest-numbered free ones) and freed from the instance when it
+    /// returns it; the task keeps which they were until it leaves its instance, since its agent
+    /// holds them until its containers stop.
+    fn reserve(&mut self, task: TaskId, take: bool) {
+        let instance = self.tasks[task.index()].instance;
+        let td = &self.task_defs[self.task_origin(task).task_def.index()];
+        let (cpu, mem, gpu) = (td.cpu, td.memory, td.gpu);
         let (tcp, udp) = (td.ports_tcp.clone(), td.ports_udp.clone());
         let mut remaining = self.instances[instance.index()].remaining;
         for (set, list) in [(&mut remaining.ports_tcp, &tcp), (&mut remaining.ports_udp, &udp)] {
@@ -614,10 +673,21 @@ impl Engine {
                 }
             });
         }
-        self.update_instance_resources(instance, |r| {
+        if gpu > 0 {
+            if take {
+                let mask = self.instances.take_gpus(instance, gpu);
+                self.tasks.pin_gpus(task, mask);
+            } else {
+                self.instances.give_back_gpus(instance, self.tasks.gpus(task));
+            }
+        }
+        let gpu = u8::try_from(gpu).expect("a task reserves at most MAX_GPUS_PER_INSTANCE GPUs");
+        self.update_instance_resources(instance, |r, gpus_free| {
             let sign = if take { -1 } else { 1 };
             r.cpu += sign * cpu;
             r.memory += sign * mem;
+            *gpus_free = if take { gpus_free.checked_sub(gpu) } else { gpus_free.checked_add(gpu) }
+                .expect("GPUs free stay within those registered");
             r.ports_tcp = remaining.ports_tcp;
             r.ports_udp = remaining.ports_udp;
         });
@@ -692,9 +762,9 @@ impl Engine {
             // Placement counts a STOPPING task's CPU, memory and ports as free, but a DAEMON task
             // being replaced keeps them for its replacement until STOPPED (docs/ecs-choices.md § 6);
             // the agent tracks its stop until the containers exit (engine/agent_queue.rs).
-            let (instance, td) = (self.tasks[id.index()].instance, self.task_origin(id).task_def);
+            let instance = self.tasks[id.index()].instance;
             if !self.tasks.keeps_room(id) {
-                self.reserve(instance, td, false);
+                self.reserve(id, false);
                 self.tasks.release_reservation(id);
                 self.triggers.push(Trigger::RoomFreed(self.instances[instance.index()].cluster, instance));
             }
@@ -735,9 +805,10 @@ impl Engine {
         let (instance, eni) = (self.tasks[id.index()].instance, self.task_eni(id));
         let TaskOrigin { task_def: td, service, daemon, .. } = *self.task_origin(id);
         if !self.tasks[id.index()].reservation_released() {
-            self.reserve(instance, td, false);
+            self.reserve(id, false);
             self.tasks.release_reservation(id);
         }
+        self.tasks.unpin_gpus(id);
         let held_eni = eni.is_some() || self.task_defs[td.index()].network_mode == NetworkMode::Awsvpc;
         let key_before = self.instances[instance.index()].index_key(instance);
         self.instances.remove_task(instance, id, held_eni, daemon);

@@ -36,6 +36,17 @@ impl<'a> InstanceView<'a> {
         (r.cpu, r.memory)
     }
 
+    /// The IDs of the GPUs it registered (its `platformDevices`), in the order given.
+    pub fn gpu_ids(&self) -> Vec<&'a str> {
+        let devices = self.engine.instances.gpu_devices(self.id);
+        devices.map_or_else(Vec::new, |d| d.ids.iter().map(|g| self.engine.strings.resolve(*g)).collect())
+    }
+
+    /// How many of its GPUs no task holds (for placement).
+    pub fn gpus_free(&self) -> u32 {
+        u32::from(self.state().gpus_free)
+    }
+
     /// Its id in this engine.
     pub fn id(&self) -> InstanceId {
         self.id
@@ -204,6 +215,8 @@ pub struct TaskSize {
     pub host_port: bool,
     /// Whether it uses the `awsvpc` network mode (then it takes one of the instance's task ENIs).
     pub awsvpc: bool,
+    /// The GPUs its containers reserve (`resourceRequirements` of type `GPU`).
+    pub gpu: u32,
 }
 
 /// A service and what drainsim observed of it, read-only.
@@ -221,7 +234,7 @@ impl<'a> ServiceView<'a> {
     /// What one of its tasks reserves on an instance (its task definition's requirements).
     pub fn task_size(&self) -> TaskSize {
         let r = self.engine.requirements_of(self.state().task_def);
-        TaskSize { cpu: r.cpu, memory: r.memory, host_port: r.has_host_ports(), awsvpc: r.awsvpc }
+        TaskSize { cpu: r.cpu, memory: r.memory, host_port: r.has_host_ports(), awsvpc: r.awsvpc, gpu: r.gpu }
     }
 
     /// Its id in this engine.
@@ -598,7 +611,18 @@ impl<'a> TaskView<'a> {
     /// What it reserves on its instance (its task definition's requirements).
     pub fn size(&self) -> TaskSize {
         let r = self.engine.requirements_of(self.engine.task_origin(self.id).task_def);
-        TaskSize { cpu: r.cpu, memory: r.memory, host_port: r.has_host_ports(), awsvpc: r.awsvpc }
+        TaskSize { cpu: r.cpu, memory: r.memory, host_port: r.has_host_ports(), awsvpc: r.awsvpc, gpu: r.gpu }
+    }
+
+    /// The IDs of the GPUs pinned to it, from its placement until it leaves its instance (its
+    /// containers' `gpuIds`); empty for a task that reserves none, and once it left.
+    pub fn gpu_ids(&self) -> Vec<&'a str> {
+        let instance = self.state().instance;
+        let mask = self.engine.tasks.gpus(self.id);
+        match self.engine.instances.gpu_devices(instance) {
+            Some(d) if mask != 0 => crate::state::instance::gpus_of(d, mask).map(|g| self.engine.strings.resolve(g)).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// `taskDefinitionArn`.

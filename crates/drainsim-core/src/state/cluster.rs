@@ -471,11 +471,11 @@ impl Clusters {
         self.records[id.index()].capacity_waiters.take(pick)
     }
 
-    /// The services waiting for room whose task fits in this much free CPU and memory, in ID
-    /// order; they go on waiting (the caller ends the wait of those it wakes,
+    /// The services waiting for room whose task fits in this much free CPU, memory and GPUs, in
+    /// ID order; they go on waiting (the caller ends the wait of those it wakes,
     /// [`Self::stop_waiting`]).
-    pub(crate) fn capacity_waiters_fitting_in(&self, id: Id, cpu: i64, memory: i64) -> Vec<ServiceId> {
-        self.records[id.index()].capacity_waiters.fitting_in(cpu, memory)
+    pub(crate) fn capacity_waiters_fitting_in(&self, id: Id, cpu: i64, memory: i64, gpu: u32) -> Vec<ServiceId> {
+        self.records[id.index()].capacity_waiters.fitting_in(cpu, memory, gpu)
     }
 
     /// Room may have appeared in the cluster that wakes nobody now: on instance `on` (a task
@@ -517,6 +517,8 @@ pub(crate) struct CapacityWait {
     pub cpu: i64,
     /// The memory (MiB) of the task it could not place.
     pub memory: i64,
+    /// The GPUs of the task it could not place.
+    pub gpu: u32,
     /// A DAEMON service: room freed by a task told to stop wakes it before the task is STOPPED.
     pub daemon: bool,
     /// Its `memberOf` expressions read `task:group`: another task placed in the cluster wakes it.
@@ -585,12 +587,14 @@ impl CapacityWaiters {
         self.task_group_readers.remove(&service);
     }
 
-    /// The waiting services whose task fits in this much free CPU and memory, in ID order.
-    fn fitting_in(&self, cpu: i64, memory: i64) -> Vec<ServiceId> {
+    /// The waiting services whose task fits in this much free CPU, memory and GPUs, in ID order
+    /// (filed by memory and CPU: the few that need GPUs are passed over here).
+    fn fitting_in(&self, cpu: i64, memory: i64, gpu: u32) -> Vec<ServiceId> {
         let mut fitting: Vec<ServiceId> = self
             .by_size
             .range(..=memory)
             .flat_map(|(_, sizes)| sizes.range(..=(cpu, ServiceId(u32::MAX))).map(|&(_, s)| s))
+            .filter(|s| self.waiting[s].gpu <= gpu)
             .collect();
         fitting.sort_unstable();
         fitting
@@ -639,7 +643,11 @@ mod tests {
     /// What a wake by an instance with this much room takes: the waiters whose task fits in it
     /// (the engine asks their `memberOf` expressions too).
     fn take_fitting(w: &mut CapacityWaiters, cpu: i64, memory: i64) -> Vec<ServiceId> {
-        let fitting = w.fitting_in(cpu, memory);
+        take_fitting_gpus(w, cpu, memory, 0)
+    }
+
+    fn take_fitting_gpus(w: &mut CapacityWaiters, cpu: i64, memory: i64, gpu: u32) -> Vec<ServiceId> {
+        let fitting = w.fitting_in(cpu, memory, gpu);
         for s in &fitting {
             w.remove(*s);
         }
@@ -651,7 +659,7 @@ mod tests {
     /// for another task is filed anew; every take leaves the sets mirroring what is left.
     #[test]
     fn capacity_waiters_are_taken_by_what_they_wait_for() {
-        let wait = |cpu, memory| CapacityWait { cpu, memory, daemon: false, reads_task_groups: false };
+        let wait = |cpu, memory| CapacityWait { cpu, memory, gpu: 0, daemon: false, reads_task_groups: false };
         let mut w = CapacityWaiters::default();
         w.insert(ServiceId(4), wait(256, 512));
         w.insert(ServiceId(1), wait(1024, 512));
@@ -672,6 +680,12 @@ mod tests {
         assert_eq!(w.take(WaiterPick::TaskGroupReadersBut(Some(ServiceId(9)))), []);
         assert_eq!(take_fitting(&mut w, 64, 64), [ServiceId(7)]);
         assert_eq!(w.take(WaiterPick::TaskGroupReadersBut(None)), [ServiceId(9)]);
+        assert!(w.indexes_agree() && w.iter().next().is_none());
+        // A task that needs GPUs is woken only by an instance with that many free.
+        w.insert(ServiceId(5), CapacityWait { gpu: 2, ..wait(256, 512) });
+        assert_eq!(take_fitting(&mut w, 4096, 8192), []);
+        assert_eq!(take_fitting_gpus(&mut w, 4096, 8192, 1), []);
+        assert_eq!(take_fitting_gpus(&mut w, 4096, 8192, 2), [ServiceId(5)]);
         assert!(w.indexes_agree() && w.iter().next().is_none());
         w.insert(ServiceId(3), wait(1, 1));
         w.remove(ServiceId(3));

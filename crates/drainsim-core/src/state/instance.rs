@@ -157,6 +157,8 @@ pub struct InstanceState {
     /// the instance, so not part of its profile).
     pub trunk_id_attribute: Option<Sym>,
     pub remaining: Resources,
+    /// GPUs no task holds, of those it registered ([`Instances::gpu_devices`]).
+    pub gpus_free: u8,
     pub status: InstanceStatus,
     pub status_reason: Option<Sym>,
     pub agent_connected: bool,
@@ -195,7 +197,7 @@ pub struct InstanceState {
 impl InstanceState {
     /// This instance's key in its cluster's placement index.
     pub fn index_key(&self, id: crate::infra::ids::InstanceId) -> crate::placement::IndexKey {
-        crate::placement::IndexKey::of(id, &self.remaining, self.availability_zone, self.has_free_task_eni())
+        crate::placement::IndexKey::of(id, &self.remaining, self.gpus_free, self.availability_zone, self.has_free_task_eni())
     }
 
     /// Whether an awsvpc task could take a task ENI here: fewer in use than the limit (`RESOURCE:ENI`
@@ -370,6 +372,12 @@ pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<ParsedReso
             "MEMORY" => mem = Some(integer()?),
             "PORTS" => res.ports_tcp = ports()?,
             "PORTS_UDP" => res.ports_udp = ports()?,
+            // The agent sends GPUs as `platformDevices`, from which ECS makes the GPU resource.
+            "GPU" => {
+                return Err(EcsError::invalid_parameter(
+                    "Resource GPU is not given in totalResources: a container instance registers its GPUs as platformDevices.",
+                ))
+            }
             _ => {
                 if !matches!(r.resource_type.as_str(), "INTEGER" | "DOUBLE" | "LONG" | "STRINGSET") {
                     return Err(EcsError::invalid_parameter(format!(
@@ -385,6 +393,41 @@ pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<ParsedReso
     res.memory = mem.ok_or_else(|| EcsError::invalid_parameter("totalResources must include MEMORY."))?;
     res.custom = custom;
     Ok(res)
+}
+
+/// Reads `platformDevices`: the IDs of the instance's GPUs, in the order given. Each device is a
+/// `GPU` with a non-empty ID given once, and an instance has at most [`MAX_GPUS_PER_INSTANCE`].
+pub(crate) fn parse_platform_devices(list: &[api::PlatformDevice]) -> Result<Vec<&str>, EcsError> {
+    if list.len() > MAX_GPUS_PER_INSTANCE {
+        return Err(EcsError::invalid_parameter(format!(
+            "platformDevices lists {} GPUs; drainsim models at most {MAX_GPUS_PER_INSTANCE} per container instance.",
+            list.len()
+        )));
+    }
+    let mut ids: Vec<&str> = Vec::with_capacity(list.len());
+    for (n, d) in list.iter().enumerate() {
+        match d.device_type.as_str() {
+            "GPU" => {}
+            "NEURON_DEVICE" => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "platformDevices[{n}]: drainsim does not model NEURON_DEVICE devices, only GPU."
+                )))
+            }
+            other => {
+                return Err(EcsError::invalid_parameter(format!(
+                    "platformDevices[{n}]: type '{other}' is not valid; valid values are [GPU, NEURON_DEVICE]."
+                )))
+            }
+        }
+        if d.id.is_empty() || d.id.len() > 255 {
+            return Err(EcsError::invalid_parameter(format!("platformDevices[{n}]: a GPU's id is 1-255 characters.")));
+        }
+        if ids.contains(&d.id.as_str()) {
+            return Err(EcsError::invalid_parameter(format!("platformDevices[{n}]: GPU '{}' is listed twice.", d.id)));
+        }
+        ids.push(&d.id);
+    }
+    Ok(ids)
 }
 
 /// Validates `maxResults` (1..=limit) and returns the page size.
@@ -503,6 +546,36 @@ pub(crate) struct Instances {
     /// twice): a watcher of some drains (an Auto Scaling group's lifecycle waits) reads those
     /// since it last looked, not every instance it watches.
     drained_order: Vec<Id>,
+    /// The GPUs of each instance that registered any ([`GpuDevices`]): few instances have them,
+    /// so the others keep no word for them.
+    gpu_devices: std::collections::BTreeMap<Id, GpuDevices>,
+}
+
+/// The most GPUs one instance may register: one bit each in [`GpuDevices::held`]. The largest GPU
+/// instance types have 8 (p4d, p5) or 16 (p2.16xlarge).
+pub const MAX_GPUS_PER_INSTANCE: usize = 64;
+
+/// The GPUs an instance registered (its `platformDevices` of type `GPU`, in the order given) and
+/// which of them tasks hold: bit `n` of `held` is `ids[n]`. ECS pins GPUs to a task's containers
+/// when it places the task; drainsim gives a task the lowest-numbered free ones
+/// (docs/ecs-choices.md, "GPUs").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpuDevices {
+    pub ids: Box<[Sym]>,
+    pub held: u64,
+}
+
+impl GpuDevices {
+    /// The bits of the GPUs no task holds.
+    pub fn free(&self) -> u64 {
+        let all = if self.ids.len() == 64 { u64::MAX } else { (1u64 << self.ids.len()) - 1 };
+        all & !self.held
+    }
+}
+
+/// The IDs of the GPUs whose bits `mask` sets, in registration order.
+pub(crate) fn gpus_of(devices: &GpuDevices, mask: u64) -> impl Iterator<Item = Sym> + '_ {
+    devices.ids.iter().enumerate().filter(move |(n, _)| mask >> n & 1 == 1).map(|(_, id)| *id)
 }
 
 impl std::ops::Index<usize> for Instances {
@@ -544,6 +617,7 @@ impl crate::infra::recycle::Recycle for Instances {
             became_inactive,
             inactive_order,
             drained_order,
+            gpu_devices,
         } = fresh;
         self.records.reset_to(records);
         self.uuids = uuids;
@@ -563,6 +637,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.became_inactive = became_inactive;
         self.inactive_order = inactive_order;
         self.drained_order = drained_order;
+        self.gpu_devices = gpu_devices;
     }
 }
 
@@ -591,6 +666,7 @@ impl Instances {
             became_inactive: 0,
             inactive_order: Vec::new(),
             drained_order: Vec::new(),
+            gpu_devices: Default::default(),
         }
     }
 
@@ -1037,14 +1113,64 @@ impl Instances {
     }
 
     /// Changes the remaining resources; returns the instance's placement key before and after.
+    /// Records the GPUs a newly registered instance gave (none held yet).
+    pub(crate) fn set_gpu_devices(&mut self, id: Id, ids: Box<[Sym]>) {
+        assert!(ids.len() <= MAX_GPUS_PER_INSTANCE, "registration bounds the GPUs");
+        assert_eq!(ids.len(), usize::from(self.records[id.index()].gpus_free), "the GPUs registered are all free");
+        if !ids.is_empty() {
+            let before = self.gpu_devices.insert(id, GpuDevices { ids, held: 0 });
+            assert!(before.is_none(), "an instance registers its GPUs once");
+        }
+    }
+
+    /// The GPUs of an instance, if it registered any.
+    pub(crate) fn gpu_devices(&self, id: Id) -> Option<&GpuDevices> {
+        self.gpu_devices.get(&id)
+    }
+
+    /// Every instance's GPUs, in instance order.
+    pub(crate) fn all_gpu_devices(&self) -> impl Iterator<Item = (Id, &GpuDevices)> {
+        self.gpu_devices.iter().map(|(id, d)| (*id, d))
+    }
+
+    /// Pins the `count` lowest-numbered free GPUs of an instance to a task and returns their bits
+    /// (0 for none). The caller takes `count` from the instance's remaining GPUs with them.
+    pub(crate) fn take_gpus(&mut self, id: Id, count: u32) -> u64 {
+        if count == 0 {
+            return 0;
+        }
+        let d = self.gpu_devices.get_mut(&id).expect("placement gives GPUs only on an instance that has them");
+        let mut free = d.free();
+        assert!(free.count_ones() >= count, "placement found {count} GPUs free");
+        let mut taken = 0u64;
+        for _ in 0..count {
+            let lowest = free & free.wrapping_neg();
+            taken |= lowest;
+            free &= !lowest;
+        }
+        d.held |= taken;
+        debug_assert_eq!(taken.count_ones(), count);
+        taken
+    }
+
+    /// Frees the GPUs whose bits `mask` sets, which a task held.
+    pub(crate) fn give_back_gpus(&mut self, id: Id, mask: u64) {
+        if mask == 0 {
+            return;
+        }
+        let d = self.gpu_devices.get_mut(&id).expect("a task held GPUs of its instance");
+        assert_eq!(d.held & mask, mask, "a task gives back only the GPUs it held");
+        d.held &= !mask;
+    }
+
     pub(crate) fn update_remaining(
         &mut self,
         id: Id,
-        f: impl FnOnce(&mut Resources),
+        f: impl FnOnce(&mut Resources, &mut u8),
     ) -> (crate::placement::IndexKey, crate::placement::IndexKey) {
         let i = &mut self.records[id.index()];
         let before = i.index_key(id);
-        f(&mut i.remaining);
+        f(&mut i.remaining, &mut i.gpus_free);
         (before, i.index_key(id))
     }
 }

@@ -54,6 +54,9 @@ pub enum AgentWaitCause {
     QueuedBehind,
     /// `RESOURCE:CPU`: CPU still held by a task whose containers have not stopped.
     Cpu,
+    /// `RESOURCE:GPU`: a GPU pinned to the task is still held by a task whose containers have
+    /// not stopped.
+    Gpu,
     /// `RESOURCE:MEMORY`: memory still held by a task whose containers have not stopped.
     Memory,
     /// `RESOURCE:PORTS`: a host port still held by a task whose containers have not stopped.
@@ -64,9 +67,10 @@ pub enum AgentWaitCause {
 
 impl AgentWaitCause {
     /// Every cause, in order.
-    pub const ALL: [AgentWaitCause; 5] = [
+    pub const ALL: [AgentWaitCause; 6] = [
         AgentWaitCause::QueuedBehind,
         AgentWaitCause::Cpu,
+        AgentWaitCause::Gpu,
         AgentWaitCause::Memory,
         AgentWaitCause::Ports,
         AgentWaitCause::StoppingTasks,
@@ -77,6 +81,7 @@ impl AgentWaitCause {
         match self {
             AgentWaitCause::QueuedBehind => "QUEUED_BEHIND",
             AgentWaitCause::Cpu => "RESOURCE:CPU",
+            AgentWaitCause::Gpu => "RESOURCE:GPU",
             AgentWaitCause::Memory => "RESOURCE:MEMORY",
             AgentWaitCause::Ports => "RESOURCE:PORTS",
             AgentWaitCause::StoppingTasks => "STOPPING_TASKS",
@@ -144,6 +149,8 @@ pub struct TaskDefinition {
     /// Each container's name and the `containerPort`s it maps, which a service's load balancer
     /// must name.
     pub containers: Box<[ContainerPorts]>,
+    /// The GPUs its containers reserve, summed (`resourceRequirements` of type `GPU`).
+    pub gpu: u32,
 }
 
 /// A container of a task definition as a load balancer sees it: its name and its mapped ports.
@@ -620,6 +627,9 @@ pub(crate) struct Tasks {
     /// DAEMON tasks being replaced on an ACTIVE instance: their CPU, memory and ports stay reserved
     /// through STOPPING, for the replacement, until they are STOPPED (docs/ecs-choices.md § 6).
     room_kept: std::collections::BTreeSet<crate::infra::ids::TaskId>,
+    /// The GPUs pinned to each task that reserves any, as bits of its instance's GPUs
+    /// ([`crate::state::instance::GpuDevices`]), from its placement until it leaves its instance.
+    gpus: std::collections::BTreeMap<crate::infra::ids::TaskId, u64>,
 }
 
 impl std::ops::Index<usize> for Tasks {
@@ -644,6 +654,7 @@ impl crate::infra::recycle::Recycle for Tasks {
             rare_reasons,
             unhealthy_standalone,
             room_kept,
+            gpus,
         } = fresh;
         self.records.reset_to(records);
         self.origins.reset_to(origins);
@@ -657,6 +668,7 @@ impl crate::infra::recycle::Recycle for Tasks {
         self.rare_reasons = rare_reasons;
         self.unhealthy_standalone = unhealthy_standalone;
         self.room_kept = room_kept;
+        self.gpus = gpus;
     }
 }
 
@@ -676,6 +688,7 @@ impl Tasks {
             rare_reasons: Default::default(),
             unhealthy_standalone: Default::default(),
             room_kept: Default::default(),
+            gpus: Default::default(),
         }
     }
 
@@ -933,6 +946,28 @@ impl Tasks {
 
     /// The task's CPU, memory and ports are handed back to placement (once); a task whose room was
     /// kept for its replacement no longer keeps it.
+    /// Pins GPUs (bits of its instance's) to a task that was just placed.
+    pub(crate) fn pin_gpus(&mut self, id: crate::infra::ids::TaskId, mask: u64) {
+        assert!(mask != 0, "a task pins GPUs only when it reserves some");
+        let before = self.gpus.insert(id, mask);
+        assert!(before.is_none(), "GPUs are pinned to a task once");
+    }
+
+    /// The GPUs pinned to a task (0 for none, or once it left its instance).
+    pub(crate) fn gpus(&self, id: crate::infra::ids::TaskId) -> u64 {
+        self.gpus.get(&id).copied().unwrap_or(0)
+    }
+
+    /// Every task's pinned GPUs, in task order.
+    pub(crate) fn pinned_gpus(&self) -> impl Iterator<Item = (crate::infra::ids::TaskId, u64)> + '_ {
+        self.gpus.iter().map(|(t, m)| (*t, *m))
+    }
+
+    /// A task left its instance: its containers no longer hold its GPUs.
+    pub(crate) fn unpin_gpus(&mut self, id: crate::infra::ids::TaskId) {
+        self.gpus.remove(&id);
+    }
+
     pub(crate) fn release_reservation(&mut self, id: crate::infra::ids::TaskId) {
         let t = &mut self.records[id.index()];
         assert!(!t.reservation_released(), "a reservation is released once");

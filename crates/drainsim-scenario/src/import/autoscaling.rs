@@ -879,6 +879,7 @@ impl AutoScalingCapture {
                 instance_type: shape.instance_type.clone(),
                 cpu: shape.cpu,
                 memory: shape.memory,
+                gpus: shape.gpus,
                 agent_version: shape.agent_version.clone(),
                 agent_config: own_setup.and_then(|s| s.config),
                 attributes,

@@ -697,9 +697,21 @@ impl Capture {
             }
             None => None,
         };
-        let (mut cpu, mut memory, mut ports) = (None, None, None);
+        let (mut cpu, mut memory, mut ports, mut gpus) = (None, None, None, 0u32);
         for r in ci.objects("registeredResources")? {
             match r.str("name")? {
+                // The GPUs it registered (its platformDevices), a STRINGSET of their IDs: the
+                // written group registers as many.
+                "GPU" => {
+                    let ids = r.strings("stringSetValue")?;
+                    if ids.len() > drainsim_core::MAX_GPUS_PER_INSTANCE {
+                        return Err(r.error(
+                            Some("stringSetValue"),
+                            format!("{} GPUs; drainsim models at most {}", ids.len(), drainsim_core::MAX_GPUS_PER_INSTANCE),
+                        ));
+                    }
+                    gpus = ids.len() as u32;
+                }
                 "CPU" => cpu = Some(r.int("integerValue", 0..=10_000_000)?),
                 "MEMORY" => memory = Some(r.int("integerValue", 1..=100_000_000)?),
                 "PORTS" => {
@@ -708,7 +720,7 @@ impl Capture {
                     ports = Some(parsed.map_err(|_| r.error(Some("stringSetValue"), "expected port numbers"))?);
                 }
                 other => {
-                    // PORTS_UDP (the agent's reserved UDP ports), GPU, …: drainsim reserves none of
+                    // PORTS_UDP (the agent's reserved UDP ports), …: drainsim reserves none of
                     // them. An empty one reserves nothing, so nothing is lost; one that reserves
                     // something is listed as not modelled.
                     let reserves = !r.strings("stringSetValue")?.is_empty()
@@ -779,6 +791,7 @@ impl Capture {
         let mut group = InstanceGroup::new(ec2, &instance_type, cpu, memory);
         group.availability_zones = vec![zone];
         group.reserved_ports = ports.filter(|p| *p != [22, 2375, 2376, 51678, 51679]);
+        group.gpus = gpus;
         group.attributes = attributes;
         group.tags = tags;
         group.agent_version = agent_version;
@@ -848,12 +861,23 @@ impl Capture {
                 }
                 None => None,
             };
+            // GPUs are kept as written; ECS's own checks (RegisterTaskDefinition's) refuse what
+            // drainsim does not model when the scenario loads.
+            let mut resource_requirements = Vec::new();
+            for r in c.objects("resourceRequirements")? {
+                resource_requirements.push(api::ResourceRequirement {
+                    requirement_type: r.str("type")?.to_string(),
+                    value: r.str("value")?.to_string(),
+                });
+                r.finish();
+            }
             containers.push(api::ContainerDefinition {
                 name: c.str("name")?.to_string(),
                 cpu,
                 memory,
                 port_mappings,
                 health_check,
+                resource_requirements,
                 essential: c.opt_bool("essential")?,
                 stop_timeout: c.opt_int("stopTimeout", 0..=120)?.map(|n| n as u32),
                 exit_after_sigterm_ms: None,
