@@ -305,7 +305,8 @@ fn a_distinct_instance_service_needs_an_instance_of_room_per_task() {
 }
 
 /// Room the drain's services cannot use is no room: the instances of another capacity provider
-/// than a service's one, and what standalone tasks hold. In both clusters the drain stalls for
+/// than a service's one, what standalone tasks hold, and an instance without the GPUs a task
+/// reserves. In both clusters the drain stalls for
 /// memory, and the explorer (no fault) finds no violation; with room where the service may go,
 /// the drain completes and room is claimed. Nor is room claimed while the scenario's own
 /// `failingHealthChecks` (a fault that never stops) are in force.
@@ -351,11 +352,31 @@ fn room_the_services_cannot_use_is_not_claimed() {
             expectations: [], endTimeMs: 600000)"#
         )
     };
+    // `infer` (a GPU a task) runs on `gpu-1` and `gpu-2`, one GPU each; `spare` has room for many
+    // tasks, and a GPU or none.
+    let gpus = |spare_gpus: u32| {
+        format!(
+            r#"Scenario(name: "gpus", seed: 5, clusters: ["prod"],
+            instances: [
+                (name: "gpu", count: 2, cluster: "prod", instanceType: "g5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b"], cpu: 4096, memory: 15600, gpus: 1),
+                (name: "spare", cluster: "prod", instanceType: "g5.xlarge", availabilityZones: ["us-east-1a"], cpu: 16384, memory: 60000, gpus: {spare_gpus}),
+            ],
+            taskDefinitions: [(family: "infer", containerDefinitions: [(name: "model", cpu: 1024, memory: 4096, resourceRequirements: [(type: "GPU", value: "1")])])],
+            services: [(cluster: "prod", serviceName: "infer", taskDefinition: "infer", desiredCount: 2,
+                        deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200),
+                        placementConstraints: [(type: "distinctInstance")])],
+            explore: (),
+            steps: [(atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["gpu-1"])))],
+            expectations: [], endTimeMs: 600000)"#
+        )
+    };
     let cases = [
         (providers("on-demand"), "spot-2", false),
         (providers("spot"), "spot-2", true),
         (standalone(3584), "a", false),
         (standalone(512), "a", true),
+        (gpus(0), "gpu-1", false),
+        (gpus(1), "gpu-1", true),
     ];
     for (text, drained, room) in cases {
         let loaded = load_str("room.ron", &text).expect("valid");

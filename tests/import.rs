@@ -587,6 +587,43 @@ fn a_container_of_more_than_ten_vcpus_imports() {
     assert!(runs_batch);
 }
 
+/// A GPU instance keeps its GPUs (the `GPU` resource's IDs, counted) and a container its GPU
+/// requirement: the captured task that reserves a GPU runs on the instance that has it, holding it.
+/// More GPUs than an instance may register are refused at the resource.
+#[test]
+fn gpu_instances_and_gpu_requirements_import() {
+    let gpu =
+        |ids: Vec<String>| serde_json::json!({"name": "GPU", "type": "STRINGSET", "integerValue": 0, "stringSetValue": ids});
+    let inputs = edited(&fixture_inputs(), "task-definition-batch.json", |v| {
+        v["taskDefinition"]["containerDefinitions"][0]["resourceRequirements"] =
+            serde_json::json!([{"type": "GPU", "value": "1"}]);
+    });
+    let with_gpus = |n: usize| {
+        edited(&inputs, "describe-container-instances.json", |v| {
+            let ci = &mut v["containerInstances"][5];
+            assert_eq!(ci["ec2InstanceId"], "i-0a1c2e3f405a6b706");
+            ci["registeredResources"].as_array_mut().unwrap().push(gpu((0..n).map(|g| format!("GPU-{g:08x}")).collect()));
+        })
+    };
+    let imported = import(&with_gpus(1), &ImportOptions::default()).expect("imports");
+    let batch = imported.scenario.task_definitions.iter().find(|t| t.family == "batch").expect("batch");
+    assert_eq!(
+        batch.container_definitions[0].resource_requirements,
+        [drainsim_core::api::ResourceRequirement { requirement_type: "GPU".into(), value: "1".into() }]
+    );
+    let group = imported.scenario.instances.iter().find(|g| g.name == "i-0a1c2e3f405a6b706").expect("imported");
+    assert_eq!(group.gpus, 1);
+    let engine = engine_of(&imported);
+    let instance = engine.instance_named("i-0a1c2e3f405a6b706").expect("imported");
+    assert_eq!(instance.gpus_free(), 0, "the batch task holds the GPU");
+    let batch_task = instance.tasks().find(|t| t.task_definition_arn().ends_with("/batch:2")).expect("runs batch");
+    assert_eq!(batch_task.gpu_ids(), ["GPU-i-0a1c2e3f405a6b706-0"]);
+
+    let Err(refused) = import(&with_gpus(65), &ImportOptions::default()) else { panic!("65 GPUs are refused") };
+    let refused = refused.to_string();
+    assert!(refused.contains("registeredResources[") && refused.contains("65 GPUs; drainsim models at most 64"), "{refused}");
+}
+
 /// A Graviton or Windows instance keeps its captured ecs.cpu-architecture and ecs.os-type (the
 /// engine gives x86_64 and linux only to an instance that names none), so a query on them selects
 /// what it selects in ECS.
@@ -733,7 +770,7 @@ fn target_group_health_check_settings_are_read() {
 /// What is dropped is listed: a service's capacity provider strategy that names a provider the
 /// cluster's description does not list (noted: drainsim places its tasks on any instance), reserved
 /// UDP ports and other registered resources drainsim does not
-/// reserve.
+/// reserve (a GPU it does: the instance keeps it).
 #[test]
 fn dropped_fields_are_listed() {
     let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
@@ -758,10 +795,14 @@ fn dropped_fields_are_listed() {
         imported.summary.notes
     );
     let skipped: Vec<&str> = imported.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();
-    for resource in ["PORTS_UDP", "GPU"] {
-        let listed = format!("describe-container-instances $.containerInstances[].registeredResources[] ({resource})");
-        assert!(skipped.contains(&listed.as_str()), "{skipped:?}");
-    }
+    let field =
+        |resource: &str| format!("describe-container-instances $.containerInstances[].registeredResources[] ({resource})");
+    assert!(skipped.contains(&field("PORTS_UDP").as_str()), "{skipped:?}");
+    // GPUs are modelled: the instance registers as many.
+    assert!(!skipped.contains(&field("GPU").as_str()), "{skipped:?}");
+    let gpus: Vec<u32> = imported.scenario.instances.iter().map(|g| g.gpus).collect();
+    assert_eq!(gpus.iter().filter(|n| **n == 1).count(), 1, "{gpus:?}");
+    assert!(gpus.iter().all(|n| *n <= 1), "{gpus:?}");
     // An empty PORTS_UDP reserves nothing: the other instances' are not listed.
     let udp = imported.summary.skipped_fields.iter().find(|(f, _)| f.ends_with("(PORTS_UDP)")).expect("listed");
     assert_eq!(udp.1, 1);

@@ -168,35 +168,38 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
 }
 
 /// Whether `takers` have room for the desired count of every one of `services` (the services that
-/// share them): counted in slots of the largest task (CPU, memory, task ENIs for `awsvpc` tasks,
+/// share them): counted in slots of the largest task (CPU, memory, GPUs, task ENIs for `awsvpc` tasks,
 /// one per instance for a host port) after what standalone tasks (RunTask, StartTask), which no
 /// drain moves, hold on each; and as many of them as the desired count of each service with a
 /// `distinctInstance` constraint (one task an instance) that hold one of its tasks or have room
 /// for one beside every task that stays on them.
 fn room_for(services: &[drainsim_core::ServiceView], takers: &[InstanceView]) -> bool {
-    let (mut cpu, mut memory, mut port, mut awsvpc) = (0i64, 0i64, false, false);
+    let (mut cpu, mut memory, mut gpu, mut port, mut awsvpc) = (0i64, 0i64, 0u32, false, false);
     let mut wanted: u64 = 0;
     for s in services {
         let size = s.task_size();
         cpu = cpu.max(size.cpu);
         memory = memory.max(size.memory);
+        gpu = gpu.max(size.gpu);
         port |= size.host_port;
         awsvpc |= size.awsvpc;
         wanted += s.desired_count() as u64;
     }
     // What an instance has left once the tasks not STOPPED that `stays` keeps hold theirs: CPU,
-    // memory, task ENIs, and whether a host port is taken.
+    // memory, GPUs, task ENIs, and whether a host port is taken.
     let remaining = |i: &InstanceView, stays: &dyn Fn(&TaskView) -> bool| {
         let (mut c, mut m) = i.registered_cpu_memory();
+        let mut g = i.gpu_ids().len() as i64;
         let (mut enis, mut port_taken) = (i64::from(i.task_eni_limit().unwrap_or(0)), false);
         for t in i.tasks().filter(|t| t.last_status() != TaskStatus::Stopped && stays(t)) {
             let size = t.size();
             c -= size.cpu;
             m -= size.memory;
+            g -= i64::from(size.gpu);
             enis -= i64::from(size.awsvpc);
             port_taken |= size.host_port;
         }
-        (c, m, enis.max(0) as u64, port_taken)
+        (c, m, g.max(0) as u64, enis.max(0) as u64, port_taken)
     };
     // Beside its standalone tasks, which no drain moves.
     let free = |i: &InstanceView| remaining(i, &|t| t.service().is_none());
@@ -215,8 +218,13 @@ fn room_for(services: &[drainsim_core::ServiceView], takers: &[InstanceView]) ->
                         && !t.desired_stopped()
                         && t.service().is_some_and(|ts| ts.id() == s.id())
                 });
-                let (c, m, enis, port_taken) = left(i);
-                holds_one || (c >= size.cpu && m >= size.memory && (!size.awsvpc || enis > 0) && !(size.host_port && port_taken))
+                let (c, m, g, enis, port_taken) = left(i);
+                holds_one
+                    || (c >= size.cpu
+                        && m >= size.memory
+                        && g >= u64::from(size.gpu)
+                        && (!size.awsvpc || enis > 0)
+                        && !(size.host_port && port_taken))
             })
             .count();
         if s.desired_count() as usize > fit {
@@ -225,7 +233,7 @@ fn room_for(services: &[drainsim_core::ServiceView], takers: &[InstanceView]) ->
     }
     let mut slots: u64 = 0;
     for i in takers {
-        let (c, m, enis, port_taken) = free(i);
+        let (c, m, g, enis, port_taken) = free(i);
         let by_cpu = if cpu > 0 {
             (c / cpu).max(0) as u64
         } else if c < 0 {
@@ -240,13 +248,14 @@ fn room_for(services: &[drainsim_core::ServiceView], takers: &[InstanceView]) ->
         } else {
             u64::MAX
         };
+        let by_gpu = if gpu > 0 { g / u64::from(gpu) } else { u64::MAX };
         let by_eni = if awsvpc { enis } else { u64::MAX };
         let by_port = match (port, port_taken) {
             (false, _) => u64::MAX,
             (true, false) => 1,
             (true, true) => 0,
         };
-        slots = slots.saturating_add(by_cpu.min(by_memory).min(by_eni).min(by_port));
+        slots = slots.saturating_add(by_cpu.min(by_memory).min(by_gpu).min(by_eni).min(by_port));
     }
     slots >= wanted
 }
