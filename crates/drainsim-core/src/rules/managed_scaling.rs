@@ -75,26 +75,35 @@ pub struct ProvisioningTasks {
     pub memory: i64,
     /// Whether it reserves a host port (then one task per instance).
     pub host_port: bool,
+    /// GPUs one task reserves.
+    pub gpu: u32,
     /// How many.
     pub count: u32,
 }
 
-/// How many instances of the group's size (`instance_cpu`, `instance_memory`: what one registers)
+/// How many instances of the group's size (`instance_cpu`, `instance_memory`, `instance_gpus`: what one registers)
 /// the waiting tasks need: "Group all of the provisioning tasks for this capacity provider so that
 /// each group has the same exact resource requirements. For each group of tasks, Amazon ECS
 /// calculates the number of instances that are required to run the unplaced tasks. This
 /// calculation uses a binpack strategy"; tasks that fit no instance are left out; the scale-out
 /// goes by "the maximum calculated instance count" (the page above). So: for each size, the tasks
 /// divided by how many fit on an empty instance (one with a host port), rounded up; the largest of
-/// those. drainsim's choices: sizes are given already grouped, an instance is taken empty, and
-/// task ENIs are not counted.
-pub fn instances_for_provisioning_tasks(tasks: &[ProvisioningTasks], instance_cpu: i64, instance_memory: i64) -> u32 {
+/// those. GPUs are counted as CPU and memory are: a task that reserves more GPUs than an instance
+/// registers fits none. drainsim's choices: sizes are given already grouped, an instance is taken
+/// empty, and task ENIs are not counted.
+pub fn instances_for_provisioning_tasks(
+    tasks: &[ProvisioningTasks],
+    instance_cpu: i64,
+    instance_memory: i64,
+    instance_gpus: u32,
+) -> u32 {
     tasks
         .iter()
         .filter_map(|t| {
             let by_cpu = if t.cpu > 0 { instance_cpu.max(0) / t.cpu } else { i64::MAX };
             let by_memory = if t.memory > 0 { instance_memory.max(0) / t.memory } else { i64::MAX };
-            let mut fit = by_cpu.min(by_memory);
+            let by_gpu = instance_gpus.checked_div(t.gpu).map_or(i64::MAX, i64::from);
+            let mut fit = by_cpu.min(by_memory).min(by_gpu);
             if t.host_port {
                 fit = fit.min(1);
             }
@@ -247,16 +256,21 @@ mod tests {
 
     #[test]
     fn waiting_tasks_need_the_most_instances_any_size_needs() {
-        let t = |cpu, memory, host_port, count| ProvisioningTasks { cpu, memory, host_port, count };
+        let t = |cpu, memory, host_port, count| ProvisioningTasks { cpu, memory, host_port, count, gpu: 0 };
         // 4 of 512 MiB fit an 2,048-MiB instance: 9 tasks need 3; 2 with a host port need 2.
-        assert_eq!(instances_for_provisioning_tasks(&[t(256, 512, false, 9)], 2048, 2048), 3);
-        assert_eq!(instances_for_provisioning_tasks(&[t(256, 512, false, 9), t(10, 10, true, 4)], 2048, 2048), 4);
+        assert_eq!(instances_for_provisioning_tasks(&[t(256, 512, false, 9)], 2048, 2048, 0), 3);
+        assert_eq!(instances_for_provisioning_tasks(&[t(256, 512, false, 9), t(10, 10, true, 4)], 2048, 2048, 0), 4);
         // CPU binds before memory.
-        assert_eq!(instances_for_provisioning_tasks(&[t(1024, 10, false, 5)], 2048, 8192), 3);
+        assert_eq!(instances_for_provisioning_tasks(&[t(1024, 10, false, 5)], 2048, 8192, 0), 3);
         // A task bigger than an instance is left out; no task, no instance.
-        assert_eq!(instances_for_provisioning_tasks(&[t(4096, 512, false, 9)], 2048, 2048), 0);
-        assert_eq!(instances_for_provisioning_tasks(&[], 2048, 2048), 0);
-        assert_eq!(instances_for_provisioning_tasks(&[t(0, 0, false, 7)], 2048, 2048), 1);
+        assert_eq!(instances_for_provisioning_tasks(&[t(4096, 512, false, 9)], 2048, 2048, 0), 0);
+        assert_eq!(instances_for_provisioning_tasks(&[], 2048, 2048, 0), 0);
+        assert_eq!(instances_for_provisioning_tasks(&[t(0, 0, false, 7)], 2048, 2048, 0), 1);
+        // GPUs bind like CPU: 5 tasks of 2 GPUs on instances of 4 need 3; none fit without GPUs.
+        let gpu = |gpu, count| ProvisioningTasks { gpu, ..t(256, 512, false, count) };
+        assert_eq!(instances_for_provisioning_tasks(&[gpu(2, 5)], 16384, 65536, 4), 3);
+        assert_eq!(instances_for_provisioning_tasks(&[gpu(2, 5)], 16384, 65536, 0), 0);
+        assert_eq!(instances_for_provisioning_tasks(&[gpu(2, 5), t(256, 512, false, 1)], 16384, 65536, 1), 1);
     }
 
     #[test]

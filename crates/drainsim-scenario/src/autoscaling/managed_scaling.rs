@@ -126,12 +126,22 @@ fn datapoint(g: &Group, scaler: &Scaler, engine: &Engine) -> Datapoint {
         let n = n.min(MAX_PROVISIONING_TASKS_PER_CLUSTER - total);
         total += n;
         let size = s.task_size();
-        match waiting.iter_mut().find(|w| (w.cpu, w.memory, w.host_port) == (size.cpu, size.memory, size.host_port)) {
+        match waiting
+            .iter_mut()
+            .find(|w| (w.cpu, w.memory, w.host_port, w.gpu) == (size.cpu, size.memory, size.host_port, size.gpu))
+        {
             Some(w) => w.count += n,
-            None => waiting.push(ProvisioningTasks { cpu: size.cpu, memory: size.memory, host_port: size.host_port, count: n }),
+            None => waiting.push(ProvisioningTasks {
+                cpu: size.cpu,
+                memory: size.memory,
+                host_port: size.host_port,
+                gpu: size.gpu,
+                count: n,
+            }),
         }
     }
-    let step = scale_out_step(instances_for_provisioning_tasks(&waiting, g.spec.cpu, g.spec.memory), &scaler.settings);
+    let step =
+        scale_out_step(instances_for_provisioning_tasks(&waiting, g.spec.cpu, g.spec.memory, g.spec.gpus), &scaler.settings);
     let reservation =
         if total > 0 && step == 0 { Reservation::held(running, occupied) } else { Reservation::of(running, occupied, step) };
     Datapoint { reservation, tasks_provisioning: total }
