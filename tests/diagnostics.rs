@@ -383,3 +383,26 @@ fn managed_scaling_of_a_group_at_its_max_size_is_a_warning() {
     let fine = drainsim(&["check", "--strict", "scenarios/drain/managed-scaling-scales-out-for-a-drain.ron"]);
     assert_eq!(fine.status.code(), Some(0), "{}", String::from_utf8_lossy(&fine.stderr));
 }
+
+/// A task definition that reserves more GPUs than any instance registers is a warning at its
+/// family (most often a group of GPU instances written without `gpus`): its tasks would never be
+/// placed. `--strict` refuses it.
+#[test]
+fn a_task_definition_reserving_more_gpus_than_any_instance_has_is_a_warning() {
+    let dir = TempDir::new("diag-gpus");
+    let original = "scenarios/drain/gpu-replacements-wait-for-a-free-gpu.ron";
+    let text =
+        std::fs::read_to_string(original).expect("the scenario").replace(", gpus: 1", "").replace("\n         gpus: 1,", "");
+    assert!(!text.contains("gpus:"), "every gpus field removed");
+    let file = write(&dir, "no-gpus.ron", &text);
+    let check = drainsim(&["check", &file]);
+    assert_eq!(check.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.contains("task definition 'infer' reserves 1 GPUs, but no instance group or Auto Scaling group registers that many (`gpus`, 0 at most)"),
+        "{err}"
+    );
+    assert_eq!(drainsim(&["check", "--strict", &file]).status.code(), Some(2));
+    let fine = drainsim(&["check", "--strict", original]);
+    assert_eq!(fine.status.code(), Some(0), "{}", String::from_utf8_lossy(&fine.stderr));
+}

@@ -498,7 +498,8 @@ const UNKNOWABLE_ATTRIBUTES: [&str; 4] = ["ecs.ami-id", "ecs.os-family", "ecs.vp
 /// a service's placement strategy rules that drainsim does not apply, as created or as an
 /// UpdateService step replaces them ([`drainsim_core::placement_rules_applied`]); a `memberOf` expression reading a built-in
 /// attribute drainsim cannot know that no instance is given; a capacity provider with managed
-/// scaling, used by a strategy, whose group starts at its MaxSize. `--strict` makes these errors.
+/// scaling, used by a strategy, whose group starts at its MaxSize; a task definition reserving
+/// more GPUs than any instance registers. `--strict` makes these errors.
 pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     let known: std::collections::BTreeSet<&str> = drainsim_core::known_instance_types().collect();
     let mut seen = BTreeSet::new();
@@ -607,6 +608,32 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
         }
         _ => None,
     });
+    // A task definition whose containers reserve more GPUs than any instance registers: a group
+    // of GPU instances given without its `gpus` (the most likely cause) leaves its tasks unplaced.
+    let most_gpus =
+        l.scenario.instances.iter().map(|g| g.gpus).chain(l.scenario.auto_scaling_groups.iter().map(|g| g.gpus)).max();
+    for td in &l.scenario.task_definitions {
+        let reserved: u32 = td
+            .container_definitions
+            .iter()
+            .flat_map(|c| &c.resource_requirements)
+            .filter(|r| r.requirement_type == "GPU")
+            .filter_map(|r| r.value.parse::<u32>().ok())
+            .fold(0, u32::saturating_add);
+        if reserved > 0 && most_gpus.is_none_or(|most| reserved > most) {
+            let (line, column) = locate_field_value(&l.source, "family", &td.family).unwrap_or((1, 1));
+            out.push(ScenarioError {
+                file: l.file.clone(),
+                line,
+                column,
+                message: format!(
+                    "task definition '{}' reserves {reserved} GPUs, but no instance group or Auto Scaling group registers that many (`gpus`, {} at most): its tasks cannot be placed (RESOURCE:GPU)",
+                    td.family,
+                    most_gpus.unwrap_or(0)
+                ),
+            });
+        }
+    }
     for (service, rules, place) in setup.chain(steps) {
         // An invalid list is refused when the service is created; only a valid one is warned of.
         let Ok(applied) = drainsim_core::placement_rules_applied(rules) else { continue };
