@@ -399,10 +399,19 @@ fn a_task_definition_reserving_more_gpus_than_any_instance_has_is_a_warning() {
     assert_eq!(check.status.code(), Some(0));
     let err = String::from_utf8_lossy(&check.stderr);
     assert!(
-        err.contains("task definition 'infer' reserves 1 GPUs, but no instance group or Auto Scaling group registers that many (`gpus`, 0 at most)"),
+        err.contains("task definition 'infer' reserves 1 GPU, but no instance group, Auto Scaling group or RegisterContainerInstance step registers that many (`gpus`, 0 at most)"),
         "{err}"
     );
     assert_eq!(drainsim(&["check", "--strict", &file]).status.code(), Some(2));
     let fine = drainsim(&["check", "--strict", original]);
     assert_eq!(fine.status.code(), Some(0), "{}", String::from_utf8_lossy(&fine.stderr));
+    // GPUs a RegisterContainerInstance step registers count too.
+    let step = r#"steps: [
+        (atMs: 30000, do: RegisterContainerInstance((cluster: "ml",
+            totalResources: [(name: "CPU", type: "INTEGER", integerValue: 4096), (name: "MEMORY", type: "INTEGER", integerValue: 15600)],
+            platformDevices: [(id: "GPU-late-0", type: "GPU")],
+            instanceIdentity: (name: "late", instanceType: "g5.xlarge", availabilityZone: "us-east-1a")))),"#;
+    let with_step = write(&dir, "step-gpus.ron", &text.replacen("steps: [", step, 1));
+    let check = drainsim(&["check", "--strict", &with_step]);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
 }

@@ -1,4 +1,4 @@
-//! Task placement in ECS's order (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>): (1) instances whose resources fit — CPU, memory,
+//! Task placement in ECS's order (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>): (1) instances whose resources fit — CPU, GPUs, memory,
 //! ports, task ENIs — among ACTIVE instances with a connected agent, (2) placement constraints,
 //! (3) strategies, (4) selection.
 //!

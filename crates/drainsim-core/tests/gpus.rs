@@ -248,3 +248,94 @@ fn gpu_requests_drainsim_does_not_model_or_ecs_refuses_change_nothing() {
     assert!(e.handle(Request::RunTask(RunTaskRequest { task_definition: "t".into(), ..Default::default() })).is_err());
     check_invariants(&e).expect("invariants hold");
 }
+
+/// A DAEMON task replaced for failing its health checks keeps its room, its GPU included, for its
+/// replacement until it is STOPPED (no replica task takes the GPU meanwhile), and the replacement is
+/// pinned that GPU; every event keeps each GPU one task's.
+#[test]
+fn a_daemon_task_being_replaced_keeps_its_gpu_for_its_replacement() {
+    let mut e = common::engine_with_app(12);
+    let mut in_zone = |name: &str, zone: &str| {
+        let Request::RegisterContainerInstance(mut r) = registration(name, gpus(name, 1)) else { unreachable!() };
+        r.instance_identity.availability_zone = zone.into();
+        e.handle(Request::RegisterContainerInstance(r)).expect("registers");
+    };
+    in_zone("g1", "us-east-1a");
+    in_zone("g2", "us-east-1b");
+    let Request::RegisterTaskDefinition(mut checked) = gpu_task_definition("agent", &["1"]) else { unreachable!() };
+    checked.container_definitions[0].health_check = Some(HealthCheck {
+        command: vec!["CMD-SHELL".into(), "true".into()],
+        interval: Some(5),
+        timeout: None,
+        retries: None,
+        start_period: None,
+    });
+    e.handle(Request::RegisterTaskDefinition(checked)).expect("a valid task definition");
+    e.handle(gpu_task_definition("batch", &["1"])).expect("a valid task definition");
+    e.fail_health_checks_on("attribute:ecs.availability-zone == us-east-1b").expect("a valid query");
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "agent".into(),
+        task_definition: "agent".into(),
+        scheduling_strategy: Some("DAEMON".into()),
+        ..Default::default()
+    }))
+    .expect("a valid daemon service");
+    // A replica service that wants every GPU it can get.
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "batch".into(),
+        task_definition: "batch".into(),
+        desired_count: Some(2),
+        ..Default::default()
+    }))
+    .expect("a valid service");
+    let _ = e.run_until_quiet(600_000, 1_000_000);
+    let agent = e.service_named("agent").expect("created");
+    assert!(agent.unhealthy_tasks() >= 2, "the daemon task on g2 failed and was replaced, more than once");
+    let on_g2: Vec<_> = agent.tasks().filter(|t| t.instance().name() == "g2" && t.last_status() != TaskStatus::Stopped).collect();
+    assert_eq!(on_g2.len(), 1);
+    assert_eq!(on_g2[0].gpu_ids(), ["GPU-g2-0"], "the replacement holds the GPU its predecessor kept for it");
+    let batch = e.service_named("batch").expect("created");
+    assert!(batch.tasks().all(|t| t.last_status() == TaskStatus::Stopped || t.gpu_ids().is_empty()), "batch got no GPU");
+    check_invariants(&e).expect("invariants hold");
+}
+
+/// A forced deregistration orphans a GPU instance's tasks: they leave it, holding no GPU, and
+/// their service's replacements go where a GPU is free.
+#[test]
+fn tasks_orphaned_by_a_forced_deregistration_hold_no_gpu() {
+    let mut e = common::engine_with_app(9);
+    e.handle(registration("g1", gpus("g1", 2))).expect("registers");
+    e.handle(registration("g2", gpus("g2", 2))).expect("registers");
+    e.handle(gpu_task_definition("trainer", &["1"])).expect("a valid task definition");
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "trainer".into(),
+        task_definition: "trainer".into(),
+        desired_count: Some(2),
+        ..Default::default()
+    }))
+    .expect("creates");
+    e.advance_to(e.now_ms() + 120_000, 1_000_000);
+    let g1 = e.instance_named("g1").expect("registered");
+    let on_g1: Vec<String> = g1.tasks().map(|t| t.arn()).collect();
+    assert!(!on_g1.is_empty(), "spread puts a task on each instance");
+    let arn = g1.arn();
+    e.handle(Request::DeregisterContainerInstance(DeregisterContainerInstanceRequest {
+        cluster: Some("prod".into()),
+        container_instance: arn,
+        force: Some(true),
+    }))
+    .expect("deregisters");
+    for t in &on_g1 {
+        let t = e.task_by_arn(t).expect("describable");
+        assert!(t.orphaned());
+        assert!(t.gpu_ids().is_empty(), "an orphaned task holds no GPU");
+    }
+    e.advance_to(e.now_ms() + 300_000, 1_000_000);
+    let g2 = e.instance_named("g2").expect("registered");
+    assert_eq!(g2.gpus_free(), 0, "the replacement took g2's other GPU");
+    assert_eq!(e.service_named("trainer").expect("created").running_count(), 2);
+    check_invariants(&e).expect("invariants hold");
+}

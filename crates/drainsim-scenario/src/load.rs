@@ -610,8 +610,18 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     });
     // A task definition whose containers reserve more GPUs than any instance registers: a group
     // of GPU instances given without its `gpus` (the most likely cause) leaves its tasks unplaced.
-    let most_gpus =
-        l.scenario.instances.iter().map(|g| g.gpus).chain(l.scenario.auto_scaling_groups.iter().map(|g| g.gpus)).max();
+    let registered_by_steps = l.scenario.steps.iter().filter_map(|step| match &step.action {
+        Action::Ecs(Request::RegisterContainerInstance(r)) => Some(r.platform_devices.len() as u32),
+        _ => None,
+    });
+    let most_gpus = l
+        .scenario
+        .instances
+        .iter()
+        .map(|g| g.gpus)
+        .chain(l.scenario.auto_scaling_groups.iter().map(|g| g.gpus))
+        .chain(registered_by_steps)
+        .max();
     for td in &l.scenario.task_definitions {
         let reserved: u32 = td
             .container_definitions
@@ -627,8 +637,9 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
                 line,
                 column,
                 message: format!(
-                    "task definition '{}' reserves {reserved} GPUs, but no instance group or Auto Scaling group registers that many (`gpus`, {} at most): its tasks cannot be placed (RESOURCE:GPU)",
+                    "task definition '{}' reserves {reserved} GPU{}, but no instance group, Auto Scaling group or RegisterContainerInstance step registers that many (`gpus`, {} at most): its tasks cannot be placed (RESOURCE:GPU)",
                     td.family,
+                    if reserved == 1 { "" } else { "s" },
                     most_gpus.unwrap_or(0)
                 ),
             });

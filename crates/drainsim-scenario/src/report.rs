@@ -390,7 +390,7 @@ pub struct DeploymentConfigurationReport {
 #[serde(rename_all = "camelCase")]
 pub struct AgentWaitReport {
     /// `STOPPING_TASKS` (an agent before 1.73.0 waits for every earlier stop), `RESOURCE:CPU`,
-    /// `RESOURCE:MEMORY`, `RESOURCE:PORTS` (1.73.0 or later waits for what the task needs) or
+    /// `RESOURCE:MEMORY`, `RESOURCE:PORTS`, `RESOURCE:GPU` (1.73.0 or later waits for what the task needs) or
     /// `QUEUED_BEHIND` (behind such a task in the agent's first-in, first-out queue).
     pub cause: String,
     /// Tasks that waited.

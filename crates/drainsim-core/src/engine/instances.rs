@@ -242,8 +242,8 @@ impl Engine {
         let p = self.instance_profile(id);
         let s = |sym: Sym| self.strings.resolve(sym).to_string();
         let gpus = self.instances.gpu_devices(id);
-        // GPUs show as a STRINGSET of their IDs, as PORTS do: all of them registered, those no
-        // task holds remaining.
+        // GPUs show as a STRINGSET of their IDs: all of them registered, and remaining the free
+        // ones (where remaining PORTS lists the ports in use).
         let resources = |r: &Resources, gpu_mask: u64| {
             let mut v = vec![
                 api::Resource::integer("CPU", r.cpu),

@@ -759,7 +759,7 @@ impl Engine {
         self.tasks.set_last_status(id, to, self.now_ms);
         self.record(Subject::Task(id), Change::TaskStatus { from: Some(from), to }, reason);
         if to == TaskStatus::Stopping {
-            // Placement counts a STOPPING task's CPU, memory and ports as free, but a DAEMON task
+            // Placement counts a STOPPING task's CPU, memory, ports and GPUs as free, but a DAEMON task
             // being replaced keeps them for its replacement until STOPPED (docs/ecs-choices.md § 6);
             // the agent tracks its stop until the containers exit (engine/agent_queue.rs).
             let instance = self.tasks[id.index()].instance;

@@ -1112,7 +1112,6 @@ impl Instances {
         }
     }
 
-    /// Changes the remaining resources; returns the instance's placement key before and after.
     /// Records the GPUs a newly registered instance gave (none held yet).
     pub(crate) fn set_gpu_devices(&mut self, id: Id, ids: Box<[Sym]>) {
         assert!(ids.len() <= MAX_GPUS_PER_INSTANCE, "registration bounds the GPUs");
@@ -1163,6 +1162,8 @@ impl Instances {
         d.held &= !mask;
     }
 
+    /// Changes the remaining resources and the free GPU count; returns the instance's placement
+    /// key before and after.
     pub(crate) fn update_remaining(
         &mut self,
         id: Id,
