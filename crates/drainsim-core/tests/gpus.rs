@@ -55,6 +55,20 @@ fn gpu_task_definition(family: &str, gpus: &[&str]) -> Request {
     })
 }
 
+/// Registers task definition `trainer` (one container reserving one GPU) and creates service
+/// `trainer` of `desired` tasks.
+fn trainer_service(e: &mut Engine, desired: i64) {
+    e.handle(gpu_task_definition("trainer", &["1"])).expect("a valid task definition");
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "trainer".into(),
+        task_definition: "trainer".into(),
+        desired_count: Some(desired),
+        ..Default::default()
+    }))
+    .expect("creates");
+}
+
 fn run(e: &mut Engine, family: &str, count: u32) -> (Vec<String>, Vec<String>) {
     let Response::Tasks { tasks, failures } = e
         .handle(Request::RunTask(RunTaskRequest {
@@ -134,15 +148,7 @@ fn placement_needs_free_gpus_and_a_service_reports_resource_gpu() {
     let mut e = common::engine_with_app(5);
     common::register_instance(&mut e, "plain", "us-east-1a", 2048, 8192);
     e.handle(registration("g1", gpus("g1", 1))).expect("registers");
-    e.handle(gpu_task_definition("trainer", &["1"])).expect("a valid task definition");
-    e.handle(Request::CreateService(CreateServiceRequest {
-        cluster: Some("prod".into()),
-        service_name: "trainer".into(),
-        task_definition: "trainer".into(),
-        desired_count: Some(2),
-        ..Default::default()
-    }))
-    .expect("creates");
+    trainer_service(&mut e, 2);
     e.advance_to(e.now_ms() + 300_000, 1_000_000);
     let trainer = e.service_named("trainer").expect("created");
     let placed: Vec<&str> = trainer.tasks().filter(|t| !t.desired_stopped()).map(|t| t.instance().name()).collect();
@@ -165,15 +171,7 @@ fn placement_needs_free_gpus_and_a_service_reports_resource_gpu() {
 fn the_agent_waits_for_a_gpu_still_held_by_a_stopping_task() {
     let mut e = common::engine_with_app(8);
     e.handle(registration("g1", gpus("g1", 1))).expect("registers");
-    e.handle(gpu_task_definition("trainer", &["1"])).expect("a valid task definition");
-    e.handle(Request::CreateService(CreateServiceRequest {
-        cluster: Some("prod".into()),
-        service_name: "trainer".into(),
-        task_definition: "trainer".into(),
-        desired_count: Some(1),
-        ..Default::default()
-    }))
-    .expect("creates");
+    trainer_service(&mut e, 1);
     e.advance_to(e.now_ms() + 300_000, 1_000_000);
     let old = e.service_named("trainer").expect("created").tasks().next().expect("placed").arn();
     e.handle(Request::StopTask(StopTaskRequest { cluster: Some("prod".into()), task: old.clone(), reason: None }))
@@ -308,15 +306,7 @@ fn tasks_orphaned_by_a_forced_deregistration_hold_no_gpu() {
     let mut e = common::engine_with_app(9);
     e.handle(registration("g1", gpus("g1", 2))).expect("registers");
     e.handle(registration("g2", gpus("g2", 2))).expect("registers");
-    e.handle(gpu_task_definition("trainer", &["1"])).expect("a valid task definition");
-    e.handle(Request::CreateService(CreateServiceRequest {
-        cluster: Some("prod".into()),
-        service_name: "trainer".into(),
-        task_definition: "trainer".into(),
-        desired_count: Some(2),
-        ..Default::default()
-    }))
-    .expect("creates");
+    trainer_service(&mut e, 2);
     e.advance_to(e.now_ms() + 120_000, 1_000_000);
     let g1 = e.instance_named("g1").expect("registered");
     let on_g1: Vec<String> = g1.tasks().map(|t| t.arn()).collect();
