@@ -551,8 +551,8 @@ pub(crate) struct Instances {
     gpu_devices: std::collections::BTreeMap<Id, GpuDevices>,
 }
 
-/// The most GPUs one instance may register: one bit each in [`GpuDevices::held`]. The largest GPU
-/// instance types have 8 (p4d, p5) or 16 (p2.16xlarge).
+/// The most GPUs one instance may register: the instance table keeps which of them tasks hold as
+/// one bit each of a `u64`. The largest GPU instance types have 8 (p4d, p5) or 16 (p2.16xlarge).
 pub const MAX_GPUS_PER_INSTANCE: usize = 64;
 
 /// The GPUs an instance registered (its `platformDevices` of type `GPU`, in the order given) and
