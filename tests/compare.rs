@@ -305,7 +305,10 @@ fn instance_refresh_time_compares_refresh_preferences() {
     // or field is refused.
     for (set, says) in [
         ("plain.Preferences.MinHealthyPercentage=50", "Auto Scaling group 'plain' has no StartInstanceRefresh step"),
-        ("asg.Preferences.MinHealthyPercentage=50", "'asg' is neither a service nor an Auto Scaling group of the scenario"),
+        (
+            "asg.Preferences.MinHealthyPercentage=50",
+            "'asg' is neither a service, an instance group nor an Auto Scaling group of the scenario",
+        ),
     ] {
         let out = common::drainsim(&[
             "compare",
@@ -648,4 +651,31 @@ fn a_plans_failed_runs_name_the_command_that_reproduces_the_smallest_seed() {
     let words: Vec<&str> = reproduce.split(' ').skip(1).collect();
     let run = common::drainsim(&words);
     assert_eq!(run.status.code(), Some(1), "the run fails: {}", String::from_utf8_lossy(&run.stdout));
+}
+
+/// `--set GROUP.FIELD` changes an instance group of `instances`: the GPU fleet given a fourth
+/// instance drains at once (the replacement finds a GPU free there) instead of waiting for the
+/// spare that registers at 10 minutes; a name an instance group shares with a service is refused as
+/// ambiguous, and a field instance groups do not have is refused when the changed scenario loads.
+#[test]
+fn an_instance_group_override_compares_a_fleet_of_another_shape() {
+    let gpu = "scenarios/drain/gpu-replacements-wait-for-a-free-gpu.ron";
+    let report = compare_json(&["compare", gpu, "--set", "gpu.count=4", "--seeds", "0..3", "--json"]);
+    let total = measure(&report, "total drain time");
+    assert_eq!(total["better"], "B", "{total}");
+    assert!(total["a"]["median"].as_u64() > Some(540_000), "A waits for the instance at 10 min: {total}");
+    assert!(total["b"]["median"].as_u64() < Some(120_000), "B replaces at once: {total}");
+    let dir = TempDir::new("compare-instance-group");
+    let shared = dir.join("shared.ron");
+    let text = std::fs::read_to_string(gpu).expect("the scenario").replace("\"cpu-1\"", "\"infer\"");
+    std::fs::write(&shared, text).expect("writes");
+    for (file, set, says) in [
+        (shared.to_str().unwrap(), "infer.memory=60000", "'infer' names an instance group and service alike"),
+        (gpu, "gpu.gpuCount=2", "gpuCount"),
+    ] {
+        let out = common::drainsim(&["compare", file, "--set", set, "--seeds", "0..2"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+    }
 }

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::format::Scenario;
+use crate::format::{InstanceGroup, Scenario};
 use crate::load::LoadedScenario;
 use crate::runner::{self, RunOptions};
 use crate::sweep::{add_counts, nearest_rank, smaller_seed_error, SeedRange, MAX_JOBS, MAX_SEEDS};
@@ -395,16 +395,21 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
     let base = serde_json::to_value(&b).map_err(|e| e.to_string())?;
     drop(b);
     let mut v = base.clone();
-    for (path, value) in overrides {
-        set_one(&mut v, path, value)?;
+    let mut instances = instances;
+    let mut on_json: Vec<&(String, String)> = Vec::with_capacity(overrides.len());
+    for o in overrides {
+        if !set_instance_group(&mut instances, &v, &o.0, &o.1)? {
+            set_one(&mut v, &o.0, &o.1)?;
+            on_json.push(o);
+        }
     }
     let mut scenario: Scenario = match serde_json::from_value(v) {
         Ok(s) => s,
         Err(e) => {
             // Name the first override after which the scenario no longer reads.
             let mut v = base;
-            let mut culprit = overrides.last().expect("not empty");
-            for o in overrides {
+            let mut culprit = *on_json.last().expect("an override of the JSON made it unreadable");
+            for o in on_json {
                 set_one(&mut v, &o.0, &o.1)?;
                 if serde_json::from_value::<Scenario>(v.clone()).is_err() {
                     culprit = o;
@@ -453,6 +458,31 @@ fn override_value(path: &str, value: &str) -> Result<Value, String> {
         )),
         Err(_) => Ok(Value::String(value.to_string())),
     }
+}
+
+/// Applies one `--set GROUP.FIELD=VALUE` to an instance group of `instances` (kept out of the
+/// scenario's JSON value `v`, since an imported cluster holds thousands), when `GROUP` names one:
+/// what its instances register (`gpu.gpus=2`), how many (`old.count=20`), when. False when `GROUP`
+/// names none. A name a service or an Auto Scaling group of `v` shares is refused as ambiguous.
+fn set_instance_group(instances: &mut [InstanceGroup], v: &Value, path: &str, value: &str) -> Result<bool, String> {
+    let Some((first, rest)) = path.split_once('.') else { return Ok(false) };
+    let Some(group) = instances.iter_mut().find(|g| g.name == first) else { return Ok(false) };
+    let named = |list: &str, key: &str| v.get(list).and_then(Value::as_array).is_some_and(|l| l.iter().any(|x| x[key] == first));
+    if let Some(other) =
+        [("services", "serviceName", "service"), ("autoScalingGroups", "AutoScalingGroupName", "Auto Scaling group")]
+            .iter()
+            .find(|(list, key, _)| named(list, key))
+            .map(|(_, _, what)| what)
+    {
+        return Err(format!("--set {path}: '{first}' names an instance group and {other} alike; rename one to change it"));
+    }
+    let parsed = override_value(path, value)?;
+    let mut as_json = serde_json::to_value(&*group).map_err(|e| e.to_string())?;
+    let fields: Vec<&str> = rest.split('.').collect();
+    set_fields(&mut as_json, path, &fields, &parsed)?;
+    *group = serde_json::from_value(as_json)
+        .map_err(|e| format!("--set {path}={value}: instance group '{first}' no longer reads: {}", plain_serde_error(&e)))?;
+    Ok(true)
 }
 
 /// Applies one `--set PATH=VALUE` to the scenario's JSON value.
@@ -512,7 +542,7 @@ fn set_one(v: &mut Value, path: &str, value: &str) -> Result<(), String> {
         let top = v.as_object_mut().expect("a scenario serializes to an object");
         if !TOP_OBJECTS.contains(&first) {
             return Err(format!(
-                "--set {path}: '{first}' is neither a service nor an Auto Scaling group of the scenario, nor a scenario field"
+                "--set {path}: '{first}' is neither a service, an instance group nor an Auto Scaling group of the scenario, nor a scenario field"
             ));
         }
         top.entry(first.to_string()).or_insert_with(|| Value::Object(Default::default()))
