@@ -237,8 +237,8 @@ pub struct IndexKey {
     pub ports_udp: PortSetId,
     /// Fewer task ENIs in use than its task ENI limit (an instance without a known limit has none).
     pub task_eni_free: bool,
-    /// GPUs free.
-    pub gpu: u32,
+    /// GPUs free (a byte, in what would be padding: at most 64 are registered).
+    pub gpu: u8,
 }
 
 /// An amount as an index key (saturating: the caller checks the fit of every candidate).
@@ -268,7 +268,7 @@ impl IndexKey {
             ports_tcp: remaining.ports_tcp,
             ports_udp: remaining.ports_udp,
             task_eni_free,
-            gpu: u32::from(gpus_free),
+            gpu: gpus_free,
         }
     }
 }
@@ -354,7 +354,7 @@ impl SizeClass {
     /// Whether an instance with key `k` has the room of the class: its CPU, its memory, its GPUs
     /// and, for an awsvpc task's class, a task ENI.
     pub fn has_room(&self, k: &IndexKey) -> bool {
-        k.has_room_for(self.cpu, self.memory) && k.gpu >= self.gpu && (!self.task_eni || k.task_eni_free)
+        k.has_room_for(self.cpu, self.memory) && u32::from(k.gpu) >= self.gpu && (!self.task_eni || k.task_eni_free)
     }
     /// Whether this is a port class.
     pub fn has_ports(&self) -> bool {

@@ -299,7 +299,9 @@ impl Engine {
                 continue;
             }
             let key = i.index_key(on);
-            for s in self.clusters.capacity_waiters_fitting_in(cluster, i64::from(key.cpu), i64::from(key.memory), key.gpu) {
+            for s in
+                self.clusters.capacity_waiters_fitting_in(cluster, i64::from(key.cpu), i64::from(key.memory), u32::from(key.gpu))
+            {
                 let service = &self.services[s.index()];
                 let selected = match service.scheduling {
                     SchedulingStrategy::Daemon => satisfies_member_of_without(self, on, &service.constraints, s),

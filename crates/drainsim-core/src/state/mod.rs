@@ -25,6 +25,10 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::task::TaskState>(), 24);
         let instance = std::mem::size_of::<super::instance::InstanceState>();
         assert!(instance <= 160, "InstanceState is {instance} bytes");
+        // The placement index key, made at every change of an instance's room: its free GPUs are
+        // a byte in what was padding.
+        let key = std::mem::size_of::<crate::placement::IndexKey>();
+        assert!(key <= 28, "IndexKey is {key} bytes");
         // A service's load balancer settings are boxed: most services have none. Its time series
         // keeps its two newest points whole beside the encoded ones (64 bytes more than a `Vec`
         // of points, for a fifth of the points' memory). Its capacity provider strategy is boxed
