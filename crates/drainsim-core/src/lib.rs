@@ -87,6 +87,13 @@ pub fn placement_rules_applied(strategies: &[api::PlacementStrategy]) -> Result<
     Ok(if rules[..applied].last() == Some(&placement::Strategy::Random) { rules.len() } else { applied })
 }
 
+/// The GPUs a task of these containers reserves (their `resourceRequirements` of type `GPU`,
+/// summed), checked as RegisterTaskDefinition checks them: the one rule, for callers that reason
+/// about task definitions before an engine registers them (docs/ecs-choices.md, "GPUs").
+pub fn task_definition_gpus(containers: &[api::ContainerDefinition]) -> Result<u32, EcsError> {
+    engine::tasks::task_gpus(containers)
+}
+
 /// FNV-1a, 64 bits: the stable hash behind the trace digest (the same for the same bytes on every
 /// platform, run and Rust version), for callers that digest their own outputs alike.
 pub fn fnv1a(bytes: &[u8]) -> u64 {

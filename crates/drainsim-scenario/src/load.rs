@@ -623,13 +623,8 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
         .chain(registered_by_steps)
         .max();
     for td in &l.scenario.task_definitions {
-        let reserved: u32 = td
-            .container_definitions
-            .iter()
-            .flat_map(|c| &c.resource_requirements)
-            .filter(|r| r.requirement_type == "GPU")
-            .filter_map(|r| r.value.parse::<u32>().ok())
-            .fold(0, u32::saturating_add);
+        // A definition RegisterTaskDefinition refuses is refused when the scenario sets up.
+        let Ok(reserved) = drainsim_core::task_definition_gpus(&td.container_definitions) else { continue };
         if reserved > 0 && most_gpus.is_none_or(|most| reserved > most) {
             let (line, column) = locate_field_value(&l.source, "family", &td.family).unwrap_or((1, 1));
             out.push(ScenarioError {

@@ -284,6 +284,12 @@ fn key_in_class(k: &IndexKey, class: SizeClass) -> bool {
     class.has_room(k)
 }
 
+/// Whether an instance's record has the CPU, memory and GPUs of size class `class` free: the
+/// walks' cheap test before [`Ask::fits`], read from the record without making its index key.
+fn record_has_size(i: &crate::state::instance::InstanceState, class: SizeClass) -> bool {
+    i.remaining.cpu >= class.cpu && i.remaining.memory >= class.memory && u32::from(i.gpus_free) >= class.gpu
+}
+
 impl Engine {
     /// Changes an instance's remaining resources, keeping the placement index in step.
     pub(crate) fn update_instance_resources(&mut self, id: InstanceId, f: impl FnOnce(&mut Resources, &mut u8)) {
@@ -912,13 +918,7 @@ impl Engine {
                         None => true,
                         Some(z) => i.availability_zone == z,
                     };
-                    if i.indexed
-                        && in_sets
-                        && i.remaining.cpu >= class.cpu
-                        && i.remaining.memory >= class.memory
-                        && u32::from(i.gpus_free) >= class.gpu
-                        && fits(self, id)
-                    {
+                    if i.indexed && in_sets && record_has_size(i, class) && fits(self, id) {
                         return Some(id);
                     }
                 }
@@ -1122,11 +1122,7 @@ impl Engine {
                 let had_room = room.is_some();
                 let candidate = |e: &Engine, id: InstanceId| {
                     let i = &e.instances[id.index()];
-                    i.indexed
-                        && i.remaining.cpu >= class.cpu
-                        && i.remaining.memory >= class.memory
-                        && u32::from(i.gpus_free) >= class.gpu
-                        && in_az(e, id)
+                    i.indexed && record_has_size(i, class) && in_az(e, id)
                 };
                 let fewest_first = match room {
                     Some(room) => room.in_pool(az).map(|(_, id)| id).take(256).find(|id| fits(self, *id)),
@@ -1559,12 +1555,7 @@ impl Engine {
                 let Some(k) = self.rng.placement_sample(len) else { break };
                 let id = self.clusters[cluster.index()].placement.value_samples[&attr].of(*v)[k];
                 let i = &self.instances[id.index()];
-                if i.remaining.cpu >= class.cpu
-                    && i.remaining.memory >= class.memory
-                    && u32::from(i.gpus_free) >= class.gpu
-                    && in_zone(self, id)
-                    && ask.fits(self, id)
-                {
+                if record_has_size(i, class) && in_zone(self, id) && ask.fits(self, id) {
                     return Some(id);
                 }
             }

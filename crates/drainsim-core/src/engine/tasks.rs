@@ -33,7 +33,7 @@ const MAX_TASK_GPUS: u32 = crate::state::instance::MAX_GPUS_PER_INSTANCE as u32;
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-gpu-specifying.html>).
 /// A whole number of GPUs, once per container; `ALL`, fractions and GPU sharing, Elastic Inference
 /// and Neuron devices are refused as not modelled.
-fn task_gpus(containers: &[api::ContainerDefinition]) -> Result<u32, EcsError> {
+pub(crate) fn task_gpus(containers: &[api::ContainerDefinition]) -> Result<u32, EcsError> {
     let mut total: u32 = 0;
     for c in containers {
         let mut gpu_given = false;
