@@ -414,4 +414,20 @@ fn a_task_definition_reserving_more_gpus_than_any_instance_has_is_a_warning() {
     let with_step = write(&dir, "step-gpus.ron", &text.replacen("steps: [", step, 1));
     let check = drainsim(&["check", "--strict", &with_step]);
     assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    // ... counted as RegisterContainerInstance counts them: a device that is no GPU, or a list
+    // ECS refuses (the same GPU twice), registers none.
+    for (what, devices) in [
+        ("a Neuron device", r#"[(id: "nd-0", type: "NEURON_DEVICE"), (id: "nd-1", type: "NEURON_DEVICE")]"#),
+        ("the same GPU twice", r#"[(id: "GPU-late-0", type: "GPU"), (id: "GPU-late-0", type: "GPU")]"#),
+    ] {
+        let refused = write(
+            &dir,
+            "step-refused-devices.ron",
+            &text.replacen("steps: [", &step.replace(r#"[(id: "GPU-late-0", type: "GPU")]"#, devices), 1),
+        );
+        let check = drainsim(&["check", "--strict", &refused]);
+        assert_eq!(check.status.code(), Some(2), "{what}: {}", String::from_utf8_lossy(&check.stderr));
+        let err = String::from_utf8_lossy(&check.stderr);
+        assert!(err.contains("task definition 'infer' reserves 1 GPU"), "{what}: {err}");
+    }
 }

@@ -622,6 +622,33 @@ fn gpu_instances_and_gpu_requirements_import() {
     let Err(refused) = import(&with_gpus(65), &ImportOptions::default()) else { panic!("65 GPUs are refused") };
     let refused = refused.to_string();
     assert!(refused.contains("registeredResources[") && refused.contains("65 GPUs; drainsim models at most 64"), "{refused}");
+
+    // GPU IDs RegisterContainerInstance would refuse, a GPU resource without its IDs and a second
+    // GPU resource are refused at their path, not counted.
+    let with_resources = |resources: Vec<serde_json::Value>| {
+        edited(&inputs, "describe-container-instances.json", |v| {
+            v["containerInstances"][5]["registeredResources"].as_array_mut().unwrap().extend(resources.iter().cloned());
+        })
+    };
+    for (resources, path, why) in [
+        (
+            vec![gpu(vec!["GPU-aaa".into(), "GPU-aaa".into()])],
+            "stringSetValue",
+            "RegisterContainerInstance would refuse these GPUs: platformDevices[1]: GPU 'GPU-aaa' is listed twice",
+        ),
+        (vec![gpu(vec![String::new()])], "stringSetValue", "a GPU's id is 1-255 characters"),
+        (
+            vec![serde_json::json!({"name": "GPU", "type": "INTEGER", "integerValue": 4})],
+            "stringSetValue",
+            "a GPU resource lists its GPU IDs (type STRINGSET)",
+        ),
+        (vec![gpu(vec!["a".into()]), gpu(vec!["b".into(), "c".into()])], "name", "a second GPU resource"),
+    ] {
+        let Err(refused) = import(&with_resources(resources), &ImportOptions::default()) else { panic!("{why}: refused") };
+        let refused = refused.to_string();
+        assert!(refused.contains(&format!("containerInstances[5].registeredResources[")), "{refused}");
+        assert!(refused.contains(&format!("].{path}: ")) && refused.contains(why), "{why}: {refused}");
+    }
 }
 
 /// A Graviton or Windows instance keeps its captured ecs.cpu-architecture and ecs.os-type (the

@@ -94,6 +94,16 @@ pub fn task_definition_gpus(containers: &[api::ContainerDefinition]) -> Result<u
     engine::tasks::task_gpus(containers)
 }
 
+/// The GPUs a container instance registers with these `platformDevices`, checked as
+/// RegisterContainerInstance checks them (type `GPU` only, IDs distinct, at most
+/// [`MAX_GPUS_PER_INSTANCE`]): the one rule, for callers that reason about registrations before an
+/// engine runs them. A list RegisterContainerInstance refuses registers no instance, and is the
+/// error it would give.
+pub fn platform_device_gpus(devices: &[api::PlatformDevice]) -> Result<u32, EcsError> {
+    let ids = state::instance::parse_platform_devices(devices)?;
+    Ok(u32::try_from(ids.len()).expect("at most MAX_GPUS_PER_INSTANCE GPUs"))
+}
+
 /// FNV-1a, 64 bits: the stable hash behind the trace digest (the same for the same bytes on every
 /// platform, run and Rust version), for callers that digest their own outputs alike.
 pub fn fnv1a(bytes: &[u8]) -> u64 {

@@ -610,8 +610,10 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     });
     // A task definition whose containers reserve more GPUs than any instance registers: a group
     // of GPU instances given without its `gpus` (the most likely cause) leaves its tasks unplaced.
+    // A step's `platformDevices` count as RegisterContainerInstance counts them; a list it refuses
+    // registers nothing.
     let registered_by_steps = l.scenario.steps.iter().filter_map(|step| match &step.action {
-        Action::Ecs(Request::RegisterContainerInstance(r)) => Some(r.platform_devices.len() as u32),
+        Action::Ecs(Request::RegisterContainerInstance(r)) => drainsim_core::platform_device_gpus(&r.platform_devices).ok(),
         _ => None,
     });
     let most_gpus = l

@@ -697,12 +697,17 @@ impl Capture {
             }
             None => None,
         };
-        let (mut cpu, mut memory, mut ports, mut gpus) = (None, None, None, 0u32);
+        let (mut cpu, mut memory, mut ports, mut gpus) = (None, None, None, None);
         for r in ci.objects("registeredResources")? {
             match r.str("name")? {
                 // The GPUs it registered (its platformDevices), a STRINGSET of their IDs: the
-                // written group registers as many.
+                // written group registers as many. The IDs are checked as RegisterContainerInstance
+                // checks its platformDevices (distinct, not empty, at most 64), and one GPU
+                // resource is all an instance has.
                 "GPU" => {
+                    if gpus.is_some() {
+                        return Err(r.error(Some("name"), "a second GPU resource: an instance registers its GPUs once"));
+                    }
                     let ids = r.strings("stringSetValue")?;
                     if ids.len() > drainsim_core::MAX_GPUS_PER_INSTANCE {
                         return Err(r.error(
@@ -710,7 +715,20 @@ impl Capture {
                             format!("{} GPUs; drainsim models at most {}", ids.len(), drainsim_core::MAX_GPUS_PER_INSTANCE),
                         ));
                     }
-                    gpus = ids.len() as u32;
+                    if ids.is_empty() && r.opt_str("type")? != Some("STRINGSET") {
+                        return Err(r.error(Some("stringSetValue"), "a GPU resource lists its GPU IDs (type STRINGSET)"));
+                    }
+                    let devices: Vec<api::PlatformDevice> = ids
+                        .iter()
+                        .map(|id| api::PlatformDevice { id: (*id).to_string(), device_type: "GPU".to_string() })
+                        .collect();
+                    let count = drainsim_core::platform_device_gpus(&devices).map_err(|e| {
+                        r.error(
+                            Some("stringSetValue"),
+                            format!("RegisterContainerInstance would refuse these GPUs: {}", e.message.trim_end_matches('.')),
+                        )
+                    })?;
+                    gpus = Some(count);
                 }
                 "CPU" => cpu = Some(r.int("integerValue", 0..=10_000_000)?),
                 "MEMORY" => memory = Some(r.int("integerValue", 1..=100_000_000)?),
@@ -791,7 +809,7 @@ impl Capture {
         let mut group = InstanceGroup::new(ec2, &instance_type, cpu, memory);
         group.availability_zones = vec![zone];
         group.reserved_ports = ports.filter(|p| *p != [22, 2375, 2376, 51678, 51679]);
-        group.gpus = gpus;
+        group.gpus = gpus.unwrap_or(0);
         group.attributes = attributes;
         group.tags = tags;
         group.agent_version = agent_version;
