@@ -390,8 +390,8 @@ proptest! {
 }
 
 /// `--drain` takes a cluster query too: evaluated on the imported cluster, it selects the old-AMI
-/// instances (the DRAINING one included); one wave keeps the filter in the steps, several name the
-/// instances of each wave.
+/// instances (the DRAINING one included), and each wave's steps name the instances it selected
+/// (the description keeps the query).
 #[test]
 fn a_drain_plan_selected_by_query() {
     let query = "attribute:ecs.ami-id == ami-0old4ce5ee1a01234";
@@ -405,8 +405,10 @@ fn a_drain_plan_selected_by_query() {
         let text = drainsim_scenario::write::to_ron(&import(&fixture_inputs(), &opts).expect("imports").scenario);
         drainsim_scenario::load_str("plan.ron", &text).expect("loads").scenario.steps
     };
-    let one_wave = format!("{:?}", with(10));
-    assert!(one_wave.contains(query) && !one_wave.contains("i-0a1c2e3f405a6b701"), "{one_wave}");
+    let one_wave = with(10);
+    assert_eq!(one_wave.len(), 3, "one wave of three steps");
+    let one_wave = format!("{one_wave:?}");
+    assert!(!one_wave.contains(query) && one_wave.contains("i-0a1c2e3f405a6b701"), "{one_wave}");
     let waves = with(2);
     assert_eq!(waves.len(), 6, "two waves of three steps");
     let text = format!("{waves:?}");
@@ -420,6 +422,33 @@ fn a_drain_plan_selected_by_query() {
     let bad = ImportOptions { drain: DrainSelection::parse("attribute:ecs.ami-id =="), ..Default::default() };
     let e = import(&fixture_inputs(), &bad).expect_err("does not parse").to_string();
     assert!(e.contains("--drain: 'attribute:ecs.ami-id ==' is not a valid cluster query"), "{e}");
+}
+
+/// A query the drain itself changes the answer to (`runningTasksCount`: a drained instance's
+/// tasks stop) selects its instances once, at time 0: in one wave as in several, the plan waits for
+/// and deregisters the instances it drained (a step carrying the query would select none of them
+/// by then, and its wait and deregistration would pass doing nothing). The instance held by a
+/// standalone task is left out: its drain never completes.
+#[test]
+fn a_drain_plan_by_a_query_the_drain_changes_waits_for_what_it_selected() {
+    let query = "runningTasksCount >= 3 and ec2InstanceId != i-0a1c2e3f405a6b706";
+    for wave in [1, 10] {
+        let opts = ImportOptions { drain: DrainSelection::parse(query), wave_size: wave, ..Default::default() };
+        let imported = import(&fixture_inputs(), &opts).expect("imports");
+        let drained = drained_instances(&imported);
+        assert!(!drained.is_empty(), "{query} selects instances");
+        let text = drainsim_scenario::write::to_ron(&imported.scenario);
+        let loaded = drainsim_scenario::load_str("plan.ron", &text).expect("loads");
+        let outcome = drainsim_scenario::runner::run(&loaded, &RunOptions::default()).expect("runs");
+        for step in outcome.steps.iter().filter(|s| s.operation != "DrainInstances") {
+            assert!(!step.summary.contains("no instance selected"), "wave {wave}: {}: {}", step.operation, step.summary);
+        }
+        for name in &drained {
+            let i = outcome.engine.instance_named(name).expect("imported");
+            assert!(i.drain().completed_at_ms().is_some(), "wave {wave}: {name}'s drain is waited for");
+            assert_eq!(i.status(), drainsim_core::InstanceStatus::Inactive, "wave {wave}: {name} is deregistered");
+        }
+    }
 }
 
 /// An AMI rollout by query selects `i-0a1c2e3f405a6b706`, captured DRAINING with a standalone

@@ -1930,13 +1930,15 @@ fn add_terminate_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Impo
 
 /// Adds the drain plan: the selected instances in waves, each drained, waited for and deregistered
 /// before the next. A filter is evaluated on the imported cluster at time 0 (ListContainerInstances
-/// with the filter, ACTIVE and DRAINING instances, in the order ECS lists them); when the selection
-/// fits one wave, the steps carry the filter itself, else the waves name their instances. Returns
-/// the instances it drains, in drain order.
+/// with the filter, ACTIVE and DRAINING instances, in the order ECS lists them), and the waves name
+/// the instances it selected: a step carrying the filter would evaluate it again when it runs, and
+/// a drain changes what a query on `runningTasksCount`, `task:group` or `agentConnected` selects,
+/// so the wait and the deregistration after it would miss the drained instances. Returns the
+/// instances it drains, in drain order.
 fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>, ImportError> {
     let cluster = s.clusters.first().cloned().unwrap_or_else(|| "default".into());
     let refuse = |message: String| ImportError::flag("--drain", message);
-    let (selected, filter) = match &opts.drain {
+    let selected = match &opts.drain {
         DrainSelection::None => return Ok(Vec::new()),
         DrainSelection::Ids(ids) => {
             // A set, so that naming thousands of instances costs no scan of the cluster per name.
@@ -1951,7 +1953,7 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>,
                     return Err(refuse(format!("{id} is named twice")));
                 }
             }
-            (ids.clone(), None)
+            ids.clone()
         }
         DrainSelection::Filter(f) => {
             drainsim_core::query::Query::parse(f)
@@ -1991,34 +1993,30 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>,
             if names.is_empty() {
                 return Err(refuse(format!("'{f}' selects no ACTIVE or DRAINING instance of the imported cluster")));
             }
-            (names, Some(f.clone()))
+            names
         }
     };
-    let one_wave = selected.len() <= opts.wave_size as usize;
     for wave in selected.chunks(opts.wave_size as usize) {
-        let (instances, filter) = match (&filter, one_wave) {
-            (Some(f), true) => (Vec::new(), Some(f.clone())),
-            _ => (wave.to_vec(), None),
-        };
+        let instances = wave.to_vec();
         let step = |action| Step { at_ms: None, caller: None, action, expect: None };
         s.steps.push(step(Action::DrainInstances(DrainPlan {
             cluster: Some(cluster.clone()),
             instances: instances.clone(),
-            filter: filter.clone(),
+            filter: None,
             status: None,
             wave_size: None,
         })));
         s.steps.push(step(Action::WaitForDrain(WaitSpec {
-            cluster: filter.is_some().then(|| cluster.clone()),
+            cluster: None,
             instances: instances.clone(),
-            filter: filter.clone(),
+            filter: None,
             status: None,
             timeout_ms: opts.wave_timeout_ms,
         })));
         s.steps.push(step(Action::DeregisterInstances(DeregisterPlan {
             cluster: Some(cluster.clone()),
             instances,
-            filter,
+            filter: None,
             status: None,
             force: false,
         })));
