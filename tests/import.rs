@@ -249,6 +249,27 @@ fn bad_input_names_the_file_and_the_json_path() {
         v["tasks"][0]["taskDefinitionArn"] = Value::String("arn:aws:ecs:eu-west-1:111122223333:task-definition/gone:4".into())
     });
     assert!(e.contains("$.tasks[0].taskDefinitionArn: task definition gone:4 was not imported"), "{e}");
+    // A service its tasks name (`group: service:NAME`) that the capture never describes (a
+    // describe-services batch not run) is refused at the first such task, with the command that
+    // captures it: its tasks would otherwise run as standalone tasks that nothing replaces.
+    let e = with("describe-services.json", &|v| {
+        v["services"].as_array_mut().unwrap().retain(|s| s["serviceName"] != "web");
+    });
+    assert!(
+        e.contains("describe-tasks.json: $.tasks[")
+            && e.contains("].group: service web was not described: add the output of aws ecs describe-services --cluster prod --services web"),
+        "{e}"
+    );
+    // A service describe-services could not describe (deleted: a failure, MISSING) is in the
+    // capture: its tasks are standalone, noted.
+    let mut deleted = inputs.clone();
+    let entry = deleted.iter_mut().find(|(n, _)| n.ends_with("describe-services.json")).unwrap();
+    let mut v: Value = serde_json::from_str(&entry.1).unwrap();
+    v["services"].as_array_mut().unwrap().retain(|s| s["serviceName"] != "web");
+    v["failures"] = serde_json::json!([{"arn": "arn:aws:ecs:eu-west-1:111122223333:service/prod/web", "reason": "MISSING"}]);
+    entry.1 = v.to_string();
+    let imported = import(&deleted, &ImportOptions::default()).expect("a deleted service's tasks import");
+    assert!(noted(&imported, "of service web imported as standalone tasks (group service:web)"), "{:?}", imported.summary.notes);
     let e = with("task-definition-web.json", &|v| {
         v["taskDefinition"].as_object_mut().unwrap().remove("family");
     });
@@ -482,7 +503,7 @@ fn a_drained_instance_held_by_a_standalone_task_is_noted_with_the_step_that_free
     let deregister = as_written.steps.iter().find(|s| s.operation == "DeregisterInstances").expect("a deregistration step");
     assert!(
         deregister.summary.starts_with("InvalidParameterException: Found running tasks on the instance.")
-            && deregister.summary.ends_with("(3 instances selected; refused for i-0a1c2e3f405a6b706)"),
+            && deregister.summary.ends_with("(refused for i-0a1c2e3f405a6b706)"),
         "{}",
         deregister.summary
     );

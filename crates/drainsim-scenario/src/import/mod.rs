@@ -236,6 +236,9 @@ struct Capture {
     instances: Vec<InstanceIn>,
     /// The container-instance ID of every described instance, imported or left out (`id_key`).
     described_ids: BTreeSet<String>,
+    /// The name of every service the capture describes, imported or left out, or that
+    /// describe-services reported as a failure (a deleted service, `MISSING`).
+    described_services: BTreeSet<String>,
     task_defs: BTreeMap<(String, u32), (api::RegisterTaskDefinitionRequest, Origin)>,
     services: Vec<ServiceIn>,
     tasks: Vec<TaskIn>,
@@ -449,6 +452,13 @@ impl Capture {
         if let Some(Value::Array(failures)) = value.get("failures") {
             for (n, f) in failures.iter().enumerate() {
                 let field = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("?").escape_debug().to_string();
+                if kind == "describe-services" {
+                    // A service ECS could not describe (deleted): its tasks, if any still run, are
+                    // standalone tasks, not tasks of a service the capture misses.
+                    if let Some(name) = f.get("arn").and_then(Value::as_str).and_then(|arn| arn.rsplit('/').next()) {
+                        self.described_services.insert(name.to_string());
+                    }
+                }
                 summary.notes.push(format!(
                     "{file}: $.failures[{n}]: {kind} did not describe {} ({}): it is not in the capture",
                     field("arn"),
@@ -928,6 +938,7 @@ impl Capture {
 
     fn read_service(&mut self, s: Obj<'_>, file: &str, summary: &mut ImportSummary) -> Result<(), ImportError> {
         let name = s.str("serviceName")?.to_string();
+        self.described_services.insert(name.clone());
         let cluster_arn = s.str("clusterArn")?;
         aws_partition(&s, "clusterArn", cluster_arn)?;
         let (region, account, cluster) =
@@ -1617,6 +1628,18 @@ fn build(
         };
         let td = td_name(&t.td_path, &t.task_def)?;
         let named = t.group.as_deref().and_then(|g| g.strip_prefix("service:"));
+        if let Some(missing) = named.filter(|n| !cap.described_services.contains(*n)) {
+            // Not left out: never described. The capture misses it (a describe-services batch not
+            // run), and its tasks would run as standalone tasks nothing replaces.
+            let path = (t.path.0.clone(), format!("{}.group", t.path.1));
+            return Err(at(
+                &path,
+                format!(
+                    "service {missing} was not described: add the output of aws ecs describe-services --cluster {cluster} \
+                     --services {missing}"
+                ),
+            ));
+        }
         let service = named.filter(|n| service_tds.contains_key(*n)).map(str::to_string);
         match (&service, named) {
             (Some(sv), _) if service_tds.get(sv) != Some(&td) => *older.entry((sv.clone(), td.clone())).or_insert(0) += 1,
