@@ -35,7 +35,7 @@ fn a_rollout_names_the_stop_timeout_that_sets_its_pace() {
     let text = explain("scenarios/drain/rollout-paced-by-stop-timeout.ron");
     insta::assert_snapshot!("explain_rollout", text);
     assert_eq!(
-        text.matches("a container does not exit on SIGTERM, so it is killed at its stopTimeout of 2m00s").count(),
+        text.matches("a container is assumed not to exit on SIGTERM (it gives no exitAfterSigtermMs), so it is killed at its stopTimeout of 2m00s").count(),
         2,
         "{text}"
     );
@@ -580,4 +580,81 @@ fn an_empty_instance_drained_says_nothing_was_left_to_stop() {
         ),
         "{text}"
     );
+}
+
+/// A drain that took no time still says what ended its last task: a task stopped before it was
+/// RUNNING as the drain began, and a RUNNING task orphaned at once by a Spot Instance that its
+/// Auto Scaling group terminated on the notice (Capacity Rebalancing without a termination
+/// lifecycle hook). Neither path is left empty.
+#[test]
+fn a_drain_of_no_time_says_what_ended_its_last_task() {
+    let path = critical_path_of("scenarios/drain/example06-pending-task-stopped.ron", "old");
+    assert_eq!(path.len(), 1, "{path:?}");
+    assert_eq!((path[0].0, path[0].1), (120_000, 120_000), "{path:?}");
+    assert!(
+        path[0].2.starts_with("told to stop as the drain began, before it was RUNNING, and STOPPED in the same instant"),
+        "{path:?}"
+    );
+
+    let dir = temp::TempDir::new("explain-at-once");
+    let original = std::fs::read_to_string("scenarios/rollouts/spot-capacity-rebalance-on-the-notice.ron").expect("scenario");
+    let hook = "         LifecycleHooks: [(LifecycleHookName: \"drain\", LifecycleTransition: \"autoscaling:EC2_INSTANCE_TERMINATING\",\n                           HeartbeatTimeout: 900, DefaultResult: \"CONTINUE\", drainOnTermination: true)],\n";
+    assert!(original.contains(hook), "the scenario's hook");
+    let steps = original.find("    steps: [").expect("steps");
+    let text = format!(
+        "{}    steps: [(do: RunUntilQuiet)],\n)\n",
+        original[..steps].replacen(hook, "", 1).replacen(
+            "spot: (spotInstanceDraining: false), CapacityRebalance",
+            "spot: (spotInstanceDraining: true), CapacityRebalance",
+            1
+        )
+    );
+    let file = dir.join("at-once.ron");
+    std::fs::write(&file, text).expect("written");
+    let explained = explain(file.to_str().expect("UTF-8 path"));
+    assert!(
+        explained.contains("began to terminate it at +00:05:00.000 (Capacity Rebalancing, on its interruption notice): terminated at once, with whatever ran on it\n  the last task to stop was web-c:task/"),
+        "{explained}"
+    );
+    let path = critical_path_of(file.to_str().unwrap(), "c-1");
+    assert_eq!(path.len(), 1, "{path:?}");
+    assert_eq!((path[0].0, path[0].1), (300_000, 300_000), "{path:?}");
+    assert_eq!(
+        path[0].2,
+        "told to stop as c-1 was taken away; still STOPPING when DeregisterContainerInstance force orphaned it in the same instant (the drain ended without it stopping)",
+        "{path:?}"
+    );
+    // With a floor of 100 %, no task of c-1 was told to stop before the group took it away.
+    let floor_held = file.with_file_name("floor-held.ron");
+    let text =
+        std::fs::read_to_string(&file).expect("written").replacen("minimumHealthyPercent: 75", "minimumHealthyPercent: 100", 1);
+    std::fs::write(&floor_held, text).expect("written");
+    let path = critical_path_of(floor_held.to_str().unwrap(), "c-1");
+    assert_eq!(path.len(), 1, "{path:?}");
+    assert_eq!((path[0].0, path[0].1), (300_000, 300_000), "{path:?}");
+    assert!(
+        path[0].2.starts_with("not yet told to stop by web-c; still RUNNING when DeregisterContainerInstance force orphaned it"),
+        "{path:?}"
+    );
+}
+
+/// A container killed at its stop timeout is said to be assumed not to exit on SIGTERM only when
+/// the scenario gives no `exitAfterSigtermMs` (drainsim's conservative default); one whose given
+/// exit comes after its stop timeout is said to exit too late.
+#[test]
+fn a_kill_at_the_stop_timeout_says_whether_the_exit_was_assumed() {
+    let file = "scenarios/drain/rollout-paced-by-stop-timeout.ron";
+    assert!(explain(file).contains("a container is assumed not to exit on SIGTERM (it gives no exitAfterSigtermMs), so it is killed at its stopTimeout of 2m00s"));
+    let dir = temp::TempDir::new("explain-exit-given");
+    let text = std::fs::read_to_string(file).expect("scenario");
+    let given = text.replacen("stopTimeout: 120)", "stopTimeout: 120, exitAfterSigtermMs: 300000)", 1);
+    assert_ne!(given, text, "the container's exit given");
+    let edited = dir.join("exit-given.ron");
+    std::fs::write(&edited, given).expect("written");
+    let explained = explain(edited.to_str().expect("UTF-8 path"));
+    assert!(
+        explained.contains("STOPPING: a container does not exit on SIGTERM before its stop timeout (its exitAfterSigtermMs), so it is killed at its stopTimeout of 2m00s"),
+        "{explained}"
+    );
+    assert!(!explained.contains("assumed"), "{explained}");
 }

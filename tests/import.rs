@@ -580,6 +580,18 @@ fn noted(imported: &drainsim_scenario::import::Imported, text: &str) -> bool {
 /// `list-account-settings --effective-settings` lists guardDutyActivate, which AWS manages
 /// (type aws_managed): PutAccountSetting refuses it, so it is left out, with a note. Another
 /// setting marked aws_managed is what AWS applies to every principal: an account default.
+/// How long a container takes to exit after SIGTERM is in no capture: the import says once what
+/// drainsim assumes (killed at its stop timeout), and writes no `exitAfterSigtermMs`.
+#[test]
+fn the_sigterm_exit_drainsim_assumes_is_noted_once() {
+    let imported = import(&fixture_inputs(), &ImportOptions::default()).expect("imports");
+    let notes: Vec<&String> = imported.summary.notes.iter().filter(|n| n.contains("exitAfterSigtermMs")).collect();
+    assert_eq!(notes.len(), 1, "{:?}", imported.summary.notes);
+    assert!(notes[0].contains("killed at its stop timeout"), "{}", notes[0]);
+    let containers = imported.scenario.task_definitions.iter().flat_map(|t| &t.container_definitions);
+    assert!(containers.clone().count() > 0 && containers.clone().all(|c| c.exit_after_sigterm_ms.is_none()));
+}
+
 #[test]
 fn an_aws_managed_setting_is_left_out_with_a_note() {
     let settings = fixture_json("list-account-settings.json");

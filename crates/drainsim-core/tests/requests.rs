@@ -544,7 +544,11 @@ fn stop_timeout_of_a_container_without_one_is_its_agents() {
             stop_timeouts.push((instance, family, task.stop_timeout_ms(), task.stopping_end()));
         }
     }
-    let killed = |ms, agent_default| drainsim_core::StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: ms, agent_default };
+    let killed = |ms, agent_default| drainsim_core::StoppingEnd::KilledAtStopTimeout {
+        stop_timeout_ms: ms,
+        agent_default,
+        exit_assumed: true,
+    };
     assert_eq!(
         stop_timeouts,
         [

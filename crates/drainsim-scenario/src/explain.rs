@@ -837,23 +837,26 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                     // Jitter may lengthen the exit (never past the stop timeout).
                     if end_of_stage.saturating_sub(*at) > after_sigterm_ms { ", lengthened by jitter" } else { "" }
                 ),
-                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: false } => format!(
-                    "STOPPING: a container does not exit on SIGTERM, so it is killed at its stopTimeout of {}",
+                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: false, exit_assumed } => format!(
+                    "STOPPING: {}, so it is killed at its stopTimeout of {}",
+                    not_exiting(exit_assumed),
                     duration_text(stop_timeout_ms)
                 ),
-                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: true }
+                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: true, exit_assumed }
                     if !instance.honours_container_stop_timeout() =>
                 {
                     format!(
-                        "STOPPING: a container does not exit on SIGTERM, so it is killed at the agent's stop timeout of {} \
+                        "STOPPING: {}, so it is killed at the agent's stop timeout of {} \
                          (an agent older than 1.26.0 applies its ECS_CONTAINER_STOP_TIMEOUT, 30s unless set, to every container, \
                          whatever stopTimeout it gives)",
+                        not_exiting(exit_assumed),
                         duration_text(stop_timeout_ms)
                     )
                 }
-                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: true } => format!(
-                    "STOPPING: a container does not exit on SIGTERM, so it is killed at the agent's stop timeout of {} \
+                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: true, exit_assumed } => format!(
+                    "STOPPING: {}, so it is killed at the agent's stop timeout of {} \
                      (it gives no stopTimeout; the agent's ECS_CONTAINER_STOP_TIMEOUT, 30s unless set)",
+                    not_exiting(exit_assumed),
                     duration_text(stop_timeout_ms)
                 ),
             },
@@ -882,9 +885,19 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         }
     }
     let covered_to = path.last().map_or(cursor, |s| s.to_ms);
-    if let Some((at, reason)) = orphaned.filter(|(at, _)| *at > covered_to) {
+    // Taken away as the drain began (a Spot instance terminated at once), the task's path is that
+    // moment alone: said, not left empty.
+    if let Some((at, reason)) = orphaned.filter(|(at, _)| *at > covered_to || (path.is_empty() && *at == covered_to)) {
         // Nothing stopped it: it ran (or waited) until the instance was taken away.
         let why = match t.service() {
+            // Told to stop in the instant the instance was taken away (a Spot Instance's drain
+            // and its termination at once): nothing had time to happen.
+            _ if t.stopping_at_ms() == Some(at) => format!(
+                "told to stop as {} was taken away; still {} when {reason} orphaned it in the same instant (the drain ended \
+                 without it stopping)",
+                instance.name(),
+                t.last_status().as_str()
+            ),
             None => format!(
                 "a standalone task: ECS does not stop it for a drain; still {} when {reason} orphaned it (the drain ended without it stopping)",
                 t.last_status().as_str()
@@ -906,7 +919,30 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         };
         path.push(Stretch { from_ms: covered_to, to_ms: at, why });
     }
+    if path.is_empty() && t.last_status() == TaskStatus::Stopped && told == Some(from_ms) {
+        // Nothing took time: told to stop as the drain began, it STOPPED in the same instant
+        // (a task not yet RUNNING on a DRAINING instance stops at once). Said, not left empty.
+        let before_running = !statuses.iter().any(|(_, s)| matches!(s, TaskStatus::Deactivating | TaskStatus::Stopping));
+        let why = if before_running {
+            "told to stop as the drain began, before it was RUNNING, and STOPPED in the same instant (a task not yet \
+             RUNNING on a DRAINING instance stops at once)"
+        } else {
+            "told to stop as the drain began, and STOPPED in the same instant"
+        };
+        path.push(Stretch { from_ms, to_ms: from_ms, why: why.to_string() });
+    }
     path
+}
+
+/// Why a container killed at its stop timeout did not exit first: what the scenario says of it
+/// (`exitAfterSigtermMs` at or past the timeout), or drainsim's assumption when it says nothing
+/// (docs/scenario-format.md: a container without `exitAfterSigtermMs` never exits on its own).
+fn not_exiting(exit_assumed: bool) -> &'static str {
+    if exit_assumed {
+        "a container is assumed not to exit on SIGTERM (it gives no exitAfterSigtermMs)"
+    } else {
+        "a container does not exit on SIGTERM before its stop timeout (its exitAfterSigtermMs)"
+    }
 }
 
 /// Where a service's room to stop went while a task of it on `instance` waited to be told to stop

@@ -234,6 +234,9 @@ pub enum StoppingEnd {
         /// Whether that is the agent's (`ECS_CONTAINER_STOP_TIMEOUT`, or its 30 s default), the
         /// container giving no `stopTimeout` of its own.
         agent_default: bool,
+        /// Whether the container gives no `exitAfterSigtermMs`, so that its not exiting on SIGTERM
+        /// is drainsim's assumption (the conservative case), not what the scenario says of it.
+        exit_assumed: bool,
     },
 }
 
@@ -265,7 +268,11 @@ fn stopping_of(containers: &[ContainerStop], agent_stop_timeout_ms: SimTimeMs, c
             Some(exit_ms) if exit_ms < timeout_ms => StoppingEnd::Exits { after_sigterm_ms: exit_ms },
             _ => {
                 floor_ms = floor_ms.max(timeout_ms);
-                StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: timeout_ms, agent_default: own_ms.is_none() }
+                StoppingEnd::KilledAtStopTimeout {
+                    stop_timeout_ms: timeout_ms,
+                    agent_default: own_ms.is_none(),
+                    exit_assumed: c.exit_after_sigterm_ms.is_none(),
+                }
             }
         };
         let (end_ms, last_ms) = (end.after_sigterm_ms(), last_container.after_sigterm_ms());
@@ -1011,7 +1018,8 @@ mod tests {
     /// largest of the task's; an exit before the timeout ends it sooner.
     #[test]
     fn each_container_stops_at_its_own_timeout_or_exit() {
-        let killed = |ms, agent| StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: ms, agent_default: agent };
+        let killed =
+            |ms, agent| StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: ms, agent_default: agent, exit_assumed: true };
         // A container without a timeout takes the agent's (30 s by default, 5 s when set).
         let plain = [container(None, None)];
         assert_eq!(stopping_of(&plain, AGENT_DEFAULT_STOP_TIMEOUT_MS, true).duration_ms(), 30_000);
@@ -1029,13 +1037,16 @@ mod tests {
         assert_eq!((s.duration_ms(), s.last_container), (8_000, StoppingEnd::Exits { after_sigterm_ms: 8_000 }));
         assert_eq!(s.bounds_ms, 5_000..=60_000);
         // An exit that would come after the timeout is a kill; a tie is told as the kill.
-        assert_eq!(stopping_of(&[container(Some(5), Some(9_000))], 30_000, true).last_container, killed(5_000, false));
+        // (Its exit is given, so the kill is no assumption.)
+        let killed_given =
+            |ms, agent| StoppingEnd::KilledAtStopTimeout { stop_timeout_ms: ms, agent_default: agent, exit_assumed: false };
+        assert_eq!(stopping_of(&[container(Some(5), Some(9_000))], 30_000, true).last_container, killed_given(5_000, false));
         let tie = [container(Some(10), Some(4_000)), container(Some(4), None)];
         assert_eq!(stopping_of(&tie, 30_000, true).last_container, killed(4_000, false));
         // An agent older than 1.26.0 applies its own timeout to every container.
         assert_eq!(stopping_of(&[container(Some(120), None)], 30_000, false).last_container, killed(30_000, true));
         assert_eq!(stopping_of(&[container(Some(120), None)], 30_000, false).bounds_ms, 30_000..=30_000);
-        assert_eq!(stopping_of(&[container(Some(120), Some(45_000))], 30_000, false).last_container, killed(30_000, true));
+        assert_eq!(stopping_of(&[container(Some(120), Some(45_000))], 30_000, false).last_container, killed_given(30_000, true));
     }
 
     proptest! {

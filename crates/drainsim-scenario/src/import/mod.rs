@@ -1602,6 +1602,17 @@ fn build(
         origins.services.push(svc.path.clone());
     }
 
+    // How long a container takes to exit after SIGTERM is in no AWS response, and it often sets a
+    // drain's pace: say what drainsim assumes, once, where services will stop tasks.
+    if !s.services.is_empty() {
+        summary.notes.push(
+            "no capture says how long a container takes to exit after SIGTERM: drainsim assumes every container \
+             ignores it and is killed at its stop timeout (its stopTimeout, else the agent's), the slowest case; \
+             give exitAfterSigtermMs to the written containers that exit sooner"
+                .to_string(),
+        );
+    }
+
     // Tasks where they run, each with the task definition it runs: during a deployment a
     // service's older tasks run an older revision, with its reservation.
     let mut running: BTreeMap<RunKey, Vec<Origin>> = BTreeMap::new();
