@@ -452,6 +452,36 @@ fn capacity_rebalancing_is_compared_by_what_it_spares_and_what_it_replaces() {
     assert_eq!(median("floor breaches"), (Some(1), Some(0), Some("B".into())));
     assert_eq!(median("web-b: deepest dip below floor"), (Some(2), Some(0), Some("B".into())));
     assert_eq!(median("Spot Instances replaced by Capacity Rebalancing"), (Some(1), Some(2), Some("A".into())));
+    // The tasks EC2's termination took with the instance in A, which B moved first.
+    let orphaned = median("tasks orphaned with their instance");
+    assert!(orphaned.0 > Some(0) && orphaned.1 == Some(0) && orphaned.2.as_deref() == Some("B"), "{orphaned:?}");
+    let plain = compare_json(&["compare", "scenarios/demo.ron", "--set", "web.desiredCount=6", "--seeds", "0..2", "--json"]);
+    assert!(plain["measures"].as_array().unwrap().iter().all(|m| m["name"] != "tasks orphaned with their instance"), "{plain}");
+}
+
+/// A run a bound stopped before it was quiet measures no drain time: with `maxEvents` 0 plan B
+/// never reaches its drain, and is not the faster plan for it (its drain time is missing, and the
+/// runs cut short are counted).
+#[test]
+fn a_run_cut_short_by_a_bound_measures_no_drain_time() {
+    let report = compare_json(&["compare", "scenarios/demo.ron", "--set", "maxEvents=0", "--seeds", "0..2", "--json"]);
+    let total = measure(&report, "total drain time");
+    assert_eq!(
+        (total["a"]["runs"].as_u64(), total["b"]["runs"].as_u64(), total["better"].as_str()),
+        (Some(2), Some(0), Some("A")),
+        "{total}"
+    );
+    let cut = measure(&report, "runs cut short by a bound (maxEvents)");
+    assert_eq!(
+        (cut["a"]["max"].as_u64(), cut["b"]["min"].as_u64(), cut["better"].as_str()),
+        (Some(0), Some(1), Some("A")),
+        "{cut}"
+    );
+    let plain = compare_json(&["compare", "scenarios/demo.ron", "--set", "web.desiredCount=6", "--seeds", "0..2", "--json"]);
+    assert!(
+        plain["measures"].as_array().unwrap().iter().all(|m| m["name"] != "runs cut short by a bound (maxEvents)"),
+        "{plain}"
+    );
 }
 
 /// A longer maximum instance lifetime on one of two groups (`--set

@@ -10,6 +10,7 @@
 //! neither on the number of threads nor on the order runs finish in.
 
 use crate::setup::SetupRequests;
+use drainsim_core::StopReason;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -90,6 +91,12 @@ pub struct RunNumbers {
     pub capacity_rebalancing_replacements: u64,
     /// Instances an Auto Scaling group began to replace at their maximum instance lifetime.
     pub max_instance_lifetime_replacements: u64,
+    /// Tasks orphaned: still on their instance when it went away (a forced deregistration, a Spot
+    /// Instance terminated, a lifecycle hook that timed out), so never stopped by the plan.
+    pub tasks_orphaned: u64,
+    /// Whether a bound of the run (`maxEvents`, the events of one instant, the end of simulated
+    /// time) stopped it before it was quiet: its drain times are then no measure of the plan.
+    pub cut_short: bool,
     /// Whether the run started an instance refresh.
     pub refreshed: bool,
     /// From the first instance refresh's start to the end of the last, when every refresh ended
@@ -171,6 +178,8 @@ struct PlanRuns {
     spot_interruptions: Counts,
     capacity_rebalancing_replacements: Counts,
     max_instance_lifetime_replacements: Counts,
+    tasks_orphaned: Counts,
+    runs_cut_short: Counts,
     /// Runs that started an instance refresh.
     refreshed_runs: u64,
     instance_refresh_ms: Counts,
@@ -214,6 +223,8 @@ impl PlanRuns {
                 count(&mut self.spot_interruptions, Some(n.spot_interruptions));
                 count(&mut self.capacity_rebalancing_replacements, Some(n.capacity_rebalancing_replacements));
                 count(&mut self.max_instance_lifetime_replacements, Some(n.max_instance_lifetime_replacements));
+                count(&mut self.tasks_orphaned, Some(n.tasks_orphaned));
+                count(&mut self.runs_cut_short, Some(u64::from(n.cut_short)));
                 if n.refreshed {
                     self.refreshed_runs += 1;
                     count(&mut self.instance_refresh_ms, n.instance_refresh_ms);
@@ -253,6 +264,8 @@ impl PlanRuns {
         add_counts(&mut self.spot_interruptions, o.spot_interruptions);
         add_counts(&mut self.capacity_rebalancing_replacements, o.capacity_rebalancing_replacements);
         add_counts(&mut self.max_instance_lifetime_replacements, o.max_instance_lifetime_replacements);
+        add_counts(&mut self.tasks_orphaned, o.tasks_orphaned);
+        add_counts(&mut self.runs_cut_short, o.runs_cut_short);
         self.refreshed_runs += o.refreshed_runs;
         add_counts(&mut self.instance_refresh_ms, o.instance_refresh_ms);
         add_counts(&mut self.failed_expectations, o.failed_expectations);
@@ -600,14 +613,29 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     // set ACTIVE again before it completed) is no drain. A plan that drains nothing (Spot capacity
     // made On-Demand, say, or every drain cancelled) waits for nothing: 0, not a run without a
     // value, which would count against it.
+    // A run a bound stopped before it was quiet (`maxEvents`, say) measures no drain time: what it
+    // did not run (a drain step never reached, a drain not finished) is not the plan's speed.
+    let cut_short =
+        matches!(outcome.stop_reason, StopReason::MaxEvents | StopReason::MaxEventsPerInstant | StopReason::TimeLimit);
     let total_drain_ms = match crate::outcome::first_drain_started_at(e) {
+        _ if cut_short => None,
         None => Some(0),
         Some(_) => crate::outcome::total_drain_ms(e),
     };
     let (completed_drains_ms, open_drains) = crate::outcome::completed_drains(e);
+    let completed_drains_ms = completed_drains_ms.filter(|_| !cut_short);
     let first_drain = crate::outcome::first_drain_started_at(e);
-    let slowest_drain_ms = crate::outcome::slowest_completed_drain(e).map(|(ms, _)| ms);
-    let mut n = RunNumbers { total_drain_ms, completed_drains_ms, open_drains, slowest_drain_ms, ..Default::default() };
+    let slowest_drain_ms = crate::outcome::slowest_completed_drain(e).map(|(ms, _)| ms).filter(|_| !cut_short);
+    let tasks_orphaned = e.tasks().filter(|t| t.orphaned()).count() as u64;
+    let mut n = RunNumbers {
+        total_drain_ms,
+        completed_drains_ms,
+        open_drains,
+        slowest_drain_ms,
+        tasks_orphaned,
+        cut_short,
+        ..Default::default()
+    };
     for s in e.services() {
         let dip = match (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
             (Some(min), Some(floor)) => u64::from(floor.saturating_sub(min)),
@@ -803,6 +831,8 @@ pub fn compare(
         ("Spot Instances interrupted", |p| &p.spot_interruptions),
         ("Spot Instances replaced by Capacity Rebalancing", |p| &p.capacity_rebalancing_replacements),
         ("instances replaced at their maximum instance lifetime", |p| &p.max_instance_lifetime_replacements),
+        ("tasks orphaned with their instance", |p| &p.tasks_orphaned),
+        ("runs cut short by a bound (maxEvents)", |p| &p.runs_cut_short),
     ] {
         if any(f) {
             let at = measures.len() - 1;
