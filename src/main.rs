@@ -520,6 +520,8 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool) -> Exi
         Ok(l) => l,
         Err(e) => return invalid(&e),
     };
+    // The scenario's warnings, as `run` prints them (on standard error: the explanation is unchanged).
+    report_warnings(&loaded, false);
     // The task records the explanation reads are gathered as they stream by; the trace is not kept.
     let opts = RunOptions { seed, ..Default::default() };
     let (outcome, x) = match drainsim_scenario::explain::run_explained(&loaded, &opts) {
@@ -581,6 +583,21 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     }
     for (k, v) in &args.account_defaults {
         b_label.push_str(&format!(" --account-default {k}={v}"));
+    }
+    // Each plan's warnings, as `run` prints them: plan A's at their place in its file, plan B's
+    // that A does not share (an override that leaves a GPU task no instance with GPUs, say), at
+    // their place in B's own file, or naming plan B when overrides made it (its text is in no file).
+    let a_warnings = drainsim_scenario::load::warnings(&a_loaded);
+    report_warning_list(&a_warnings, false);
+    for w in drainsim_scenario::load::warnings(&b_loaded) {
+        if a_warnings.iter().any(|a| a.message == w.message) {
+            continue;
+        }
+        if args.sets.is_empty() {
+            report_problem("warning", &w);
+        } else {
+            eprintln!("warning: plan B ({b_label}): {}", w.message);
+        }
     }
     use drainsim_scenario::sweep::shell_word;
     let a_file = shell_word(&args.files[0].display().to_string());
@@ -1313,6 +1330,8 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
             Ok(l) => l,
             Err(e) => return invalid(&e),
         };
+        // The scenario's warnings, once, as `run` prints them.
+        report_warnings(&loaded, false);
         let opts = sweep::SweepOptions {
             file: file.display().to_string(),
             seeds: args.seeds.expect("clap requires --seeds without --merge"),

@@ -403,6 +403,22 @@ fn a_task_definition_reserving_more_gpus_than_any_instance_has_is_a_warning() {
         "{err}"
     );
     assert_eq!(drainsim(&["check", "--strict", &file]).status.code(), Some(2));
+    // `explain`, `sweep` and `compare` print it as `run` does, on standard error; compare names plan
+    // B where its overrides brought it.
+    let warned = "task definition 'infer' reserves 1 GPU, but no instance group";
+    for args in [
+        vec!["explain", &file],
+        vec!["sweep", &file, "--seeds", "0..1"],
+        vec!["compare", &file, "--set", "infer.desiredCount=2", "--seeds", "0..1"],
+    ] {
+        let out = drainsim(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("warning: {file}:")) && err.contains(warned), "{args:?}: {err}");
+        assert_eq!(err.matches(warned).count(), 1, "once: {args:?}: {err}");
+    }
+    let b_only = drainsim(&["compare", original, "--set", "gpu.gpus=0", "--set", "gpu-spare.gpus=0", "--seeds", "0..1"]);
+    let err = String::from_utf8_lossy(&b_only.stderr);
+    assert!(err.contains(&format!("warning: plan B ({original} --set gpu.gpus=0 --set gpu-spare.gpus=0): {warned}")), "{err}");
     let fine = drainsim(&["check", "--strict", original]);
     assert_eq!(fine.status.code(), Some(0), "{}", String::from_utf8_lossy(&fine.stderr));
     // GPUs a RegisterContainerInstance step registers count too.
