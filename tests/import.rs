@@ -708,7 +708,7 @@ fn gpu_instances_and_gpu_requirements_import() {
     ] {
         let Err(refused) = import(&with_resources(resources), &ImportOptions::default()) else { panic!("{why}: refused") };
         let refused = refused.to_string();
-        assert!(refused.contains(&format!("containerInstances[5].registeredResources[")), "{refused}");
+        assert!(refused.contains("containerInstances[5].registeredResources["), "{refused}");
         assert!(refused.contains(&format!("].{path}: ")) && refused.contains(why), "{why}: {refused}");
     }
 }

@@ -605,10 +605,12 @@ pub fn summarize(engine: &Engine, r: &Response) -> String {
         Response::Service { service } => {
             format!("service {} {} desired {}", service.service_name, service.status, service.desired_count)
         }
-        Response::Services { services, failures } => format!("{} services, {} failures", services.len(), failures.len()),
+        Response::Services { services, failures } => {
+            format!("{}, {}", counted(services.len(), "service"), counted(failures.len(), "failure"))
+        }
         Response::Tasks { tasks, failures } => {
             let bad: Vec<String> = failures.iter().map(|f| f.reason.clone()).collect();
-            format!("{} tasks, failures [{}]", tasks.len(), bad.join(", "))
+            format!("{}, failures [{}]", counted(tasks.len(), "task"), bad.join(", "))
         }
         Response::Task { task } => format!(
             "task {} {} desired {}",
@@ -619,6 +621,15 @@ pub fn summarize(engine: &Engine, r: &Response) -> String {
         Response::TaskArns { task_arns, next_token } => {
             format!("{} tasks{}", task_arns.len(), if next_token.is_some() { " +nextToken" } else { "" })
         }
+    }
+}
+
+/// A count with its noun, singular for one: `1 service`, `2 services`, `0 failures`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -635,11 +635,11 @@ impl AutoScaling {
         }
         let note = match record.end_time_ms.filter(|_| record.status == "Successful") {
             Some(end) => format!(
-                "instance refresh {} Successful: {} of {} instances replaced in {} ms",
+                "instance refresh {} Successful: {} of {} instances replaced in {}",
                 record.instance_refresh_id,
                 target_total,
                 instances_to_update,
-                end - start
+                crate::timeline::duration_text(end - start)
             ),
             None => format!(
                 "instance refresh {} {} at {}%{}",
