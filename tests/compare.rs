@@ -527,6 +527,22 @@ fn a_set_that_orphans_an_expectation_names_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("unknown service 'web' in expectation ") && err.contains(" of `expectations`"), "{err}");
+    // Plan B's text is in no file: the error quotes its line, the expectation naming `web`.
+    assert!(err.contains(" (at `") && err.contains("\"web\"") && err.contains("` in plan B)"), "{err}");
+    // One value per field: the same path twice is refused, not the last one kept.
+    let twice = common::drainsim(&[
+        "compare",
+        "scenarios/demo.ron",
+        "--seeds",
+        "0..2",
+        "--set",
+        "web.desiredCount=3",
+        "--set",
+        "web.desiredCount=5",
+    ]);
+    let err = String::from_utf8_lossy(&twice.stderr);
+    assert_eq!(twice.status.code(), Some(2), "{err}");
+    assert!(err.contains("--set web.desiredCount is given twice"), "{err}");
 }
 
 /// `a` is drained at 60 s and set ACTIVE again at 65 s (its drain is cancelled and never

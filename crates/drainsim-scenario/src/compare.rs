@@ -400,6 +400,11 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
         // Nothing to change: the scenario as loaded, its text (where errors point) included.
         return Ok(loaded.clone());
     }
+    // One value per field: a second `--set` of a path would silently win over the first.
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some((path, _)) = overrides.iter().find(|(path, _)| !seen.insert(path.as_str())) {
+        return Err(format!("--set {path} is given twice: give each field one value"));
+    }
     // Plan B starts as a copy of the scenario. Its instances and running tasks — most of an
     // imported cluster, and no override reaches them — stay out of the JSON the overrides edit.
     let mut b = loaded.scenario.clone();
@@ -440,7 +445,16 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
     drop(scenario);
     // The text is written here, not the user's file: a line and column in it would point into the
     // user's file at the wrong place, so the error says which overrides made it and what is wrong.
-    crate::load::load_string(&loaded.file, text).map_err(|e| format!("{}: {}", set_flags(overrides), e.message))
+    crate::load::load_string_keeping_text(&loaded.file, text).map_err(|(e, text)| {
+        // Where in plan B: the line of its text the error is at (a step, an expectation), quoted.
+        let line = text.lines().nth(e.line.saturating_sub(1)).map(str::trim).filter(|l| !l.is_empty() && e.line > 0);
+        let at = match line {
+            Some(l) if l.chars().count() > 160 => format!(" (at `{}…` in plan B)", l.chars().take(160).collect::<String>()),
+            Some(l) => format!(" (at `{l}` in plan B)"),
+            None => String::new(),
+        };
+        format!("{}: {}{at}", set_flags(overrides), e.message)
+    })
 }
 
 /// `--set A=1 --set B=2`, as the command line gave them.

@@ -680,16 +680,27 @@ pub fn load_str(file: &str, source: &str) -> Result<LoadedScenario, ScenarioErro
 
 /// [`load_str`] of a text the loaded scenario keeps (a file's text, or a scenario written by
 /// `compare --set`, is not copied).
-pub(crate) fn load_string(file: &str, mut source: String) -> Result<LoadedScenario, ScenarioError> {
+pub(crate) fn load_string(file: &str, source: String) -> Result<LoadedScenario, ScenarioError> {
+    load_string_keeping_text(file, source).map_err(|(e, _)| e)
+}
+
+/// [`load_string`], giving the text back with an error (for a caller whose text is in no file, to
+/// quote the line the error is at).
+pub(crate) fn load_string_keeping_text(file: &str, mut source: String) -> Result<LoadedScenario, (ScenarioError, String)> {
     // A byte order mark (some editors write one) is not part of the text: columns are counted
     // without it, as the editor shows them.
     if source.starts_with('\u{feff}') {
         source.drain(..'\u{feff}'.len_utf8());
     }
-    let scenario = parse(file, &source)?;
+    let scenario = match parse(file, &source) {
+        Ok(s) => s,
+        Err(e) => return Err((e, source)),
+    };
     let loaded = LoadedScenario { file: file.to_string(), source, scenario };
-    check(&loaded)?;
-    Ok(loaded)
+    match check(&loaded) {
+        Ok(()) => Ok(loaded),
+        Err(e) => Err((e, loaded.source)),
+    }
 }
 
 /// Whether a scenario text is JSON: its first character that is not white space is `{` (a RON
