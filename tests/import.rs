@@ -306,6 +306,39 @@ fn bad_input_names_the_file_and_the_json_path() {
     let e = import(&truncated, &ImportOptions::default()).expect_err("refused").to_string();
     assert!(e.contains("describe-tasks.json: $: not valid JSON"), "{e}");
 
+    // drainsim's own outputs and scenarios put among the captured files are said to be what they
+    // are, not read as the AWS outputs whose keys they share.
+    let report = r#"{"reportVersion": 3, "scenario": "x", "containerInstances": [], "services": []}"#;
+    for (name, text, said) in [
+        ("report.json", report, "a drainsim report (drainsim run --json), not an AWS CLI output"),
+        ("sweep.json", r#"{"sweepVersion": 3, "scenario": "x"}"#, "a drainsim report (of compare, sweep or explain --json)"),
+        ("plan.json", r#"{"name": "x", "clusters": ["prod"], "instances": []}"#, "a drainsim scenario, not an AWS CLI output"),
+    ] {
+        let mut with = inputs.clone();
+        with.push((name.into(), text.into()));
+        let e = import(&with, &ImportOptions::default()).expect_err("refused").to_string();
+        assert!(e.contains(&format!("{name}: $: {said}")), "{e}");
+    }
+    // Attributes of a target group, with no target group described: the capture misses
+    // describe-target-groups (the file's name is not at fault).
+    let no_groups: Vec<(String, String)> =
+        inputs.iter().filter(|(n, _)| !n.ends_with("describe-target-groups.json")).cloned().collect();
+    let e = import(&no_groups, &ImportOptions::default()).expect_err("refused").to_string();
+    assert!(e.contains("no target group is described, so these attributes belong to none: add the output of aws elbv2 describe-target-groups"), "{e}");
+    // The list-* outputs are recognised and not needed.
+    let mut listed = inputs.clone();
+    for (name, text) in [
+        (
+            "list-task-definitions.json",
+            r#"{"taskDefinitionArns": ["arn:aws:ecs:eu-west-1:111122223333:task-definition/web:12"]}"#,
+        ),
+        ("list-task-definition-families.json", r#"{"families": ["web"]}"#),
+        ("list-clusters.json", r#"{"clusterArns": ["arn:aws:ecs:eu-west-1:111122223333:cluster/prod"]}"#),
+    ] {
+        listed.push((name.into(), text.into()));
+    }
+    import(&listed, &ImportOptions::default()).expect("list outputs are accepted");
+
     let mut unknown = inputs.clone();
     unknown.push(("notes.json".into(), "{\"hello\": 1}".into()));
     let e = import(&unknown, &ImportOptions::default()).expect_err("refused").to_string();

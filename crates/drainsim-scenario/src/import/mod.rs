@@ -393,6 +393,9 @@ impl Capture {
             ("taskDefinition", "describe-task-definition"),
             ("tasks", "describe-tasks"),
             ("taskArns", "list-tasks"),
+            ("taskDefinitionArns", "list-task-definitions"),
+            ("families", "list-task-definition-families"),
+            ("clusterArns", "list-clusters"),
             ("settings", "list-account-settings"),
             ("TargetGroups", "describe-target-groups"),
             ("Attributes", "describe-target-group-attributes"),
@@ -404,6 +407,29 @@ impl Capture {
             ("AutoScalingInstances", "describe-auto-scaling-instances"),
             ("Reservations", "describe-instances"),
         ];
+        // drainsim's own outputs and scenarios are no capture: said, rather than read as the AWS
+        // outputs whose keys they share (a report's `containerInstances` and `services`).
+        if keys.contains("reportVersion") {
+            return Err(ImportError::new(
+                file,
+                "$",
+                "a drainsim report (drainsim run --json), not an AWS CLI output: leave it out of the capture",
+            ));
+        }
+        if ["compareVersion", "sweepVersion", "totalDrainMs"].iter().any(|k| keys.contains(k)) {
+            return Err(ImportError::new(
+                file,
+                "$",
+                "a drainsim report (of compare, sweep or explain --json), not an AWS CLI output: leave it out of the capture",
+            ));
+        }
+        if ["taskDefinitions", "steps", "expectations", "instances"].iter().any(|k| keys.contains(k)) {
+            return Err(ImportError::new(
+                file,
+                "$",
+                "a drainsim scenario, not an AWS CLI output: leave it out of the capture (drainsim run reads it)",
+            ));
+        }
         // One output per file: a file holding two (`jq -s add a.json b.json`) would be read as the
         // first kind, the other's items listed as fields drainsim does not model.
         let found: Vec<(&str, &str)> = kinds.iter().copied().filter(|(key, _)| keys.contains(key)).collect();
@@ -2135,6 +2161,15 @@ fn match_tg_attributes(cap: &mut Capture) -> Result<(), ImportError> {
         let only = (cap.target_groups.len() == 1).then(|| cap.target_groups.keys().next().cloned()).flatten();
         let arn = match by_name.or(only) {
             Some(arn) => arn,
+            // No target group at all: the file is fine, the capture misses what it belongs to.
+            None if cap.target_groups.is_empty() => {
+                return Err(ImportError::new(
+                    file,
+                    "$",
+                    "no target group is described, so these attributes belong to none: add the output of aws elbv2 \
+                     describe-target-groups",
+                ))
+            }
             None => {
                 return Err(ImportError::new(
                     file,
