@@ -358,3 +358,31 @@ fn the_headline_calls_the_slowest_of_the_completed_drains_so() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("not every drain completed (b still draining at the end); slowest completed drain a (1s)"), "{text}");
 }
+
+/// A JSON file that is no scenario but something else a user has at hand — an AWS CLI output,
+/// which `drainsim import` reads, or a report of drainsim's own — is said to be that, at its start,
+/// rather than refused at its first field a scenario does not have.
+#[test]
+fn an_aws_output_or_a_report_given_as_a_scenario_is_named_for_what_it_is() {
+    let aws = "tests/data/aws/three-zones/describe-services.json";
+    let out = drainsim(&["run", aws]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "error: {aws}:1:1: the output of the AWS CLI's describe-services, not a scenario: `drainsim import DIR -o cluster.ron`"
+        )),
+        "{err}"
+    );
+    let dir = TempDir::new("cli-not-a-scenario");
+    let report = dir.join("report.json");
+    std::fs::write(&report, drainsim(&["run", "scenarios/demo.ron", "--json"]).stdout).unwrap();
+    let path = report.to_str().unwrap();
+    let err = String::from_utf8_lossy(&drainsim(&["check", path]).stderr).to_string();
+    assert!(
+        err.starts_with(&format!(
+            "error: {path}:1:1: a drainsim report (of run, sweep, compare or explain --json), not a scenario"
+        )),
+        "{err}"
+    );
+}

@@ -709,11 +709,33 @@ pub fn is_json(source: &str) -> bool {
     source.trim_start().starts_with('{')
 }
 
+/// A JSON file that does not read as a scenario because it is something else a user has at hand:
+/// the output of an AWS CLI command (`drainsim import` reads those) or a report of drainsim's own,
+/// said as such at its start rather than as its first field a scenario does not have. None for
+/// anything else (read only when the scenario did not parse).
+fn not_a_scenario(file: &str, source: &str) -> Option<ScenarioError> {
+    let top: serde_json::Map<String, serde_json::Value> = serde_json::from_str(source).ok()?;
+    let error = |message: String| Some(ScenarioError { file: file.to_string(), line: 1, column: 1, message });
+    if ["reportVersion", "sweepVersion", "compareVersion", "totalDrainMs"].iter().any(|k| top.contains_key(*k)) {
+        return error("a drainsim report (of run, sweep, compare or explain --json), not a scenario".to_string());
+    }
+    // Every scenario has a `name`; no AWS CLI output has one at its top.
+    if top.contains_key("name") {
+        return None;
+    }
+    let (_, command) = crate::import::CLI_OUTPUTS.iter().find(|(key, _)| top.contains_key(*key))?;
+    error(format!(
+        "the output of the AWS CLI's {command}, not a scenario: `drainsim import DIR -o cluster.ron` writes a scenario \
+         from a directory of such outputs (docs/import.md)"
+    ))
+}
+
 /// Parses a scenario, RON or JSON ([`is_json`]): the same fields, read by the same derived
 /// `Deserialize` (docs/scenario-format.md, "JSON").
 fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
     if is_json(source) {
-        return serde_json::from_str(source).map_err(|e| json_error(file, source, &e));
+        return serde_json::from_str(source)
+            .map_err(|e| not_a_scenario(file, source).unwrap_or_else(|| json_error(file, source, &e)));
     }
     ron_options().from_str(source).map_err(|e| {
         let (line, mut column) = skip_blanks(source, e.span.start.line, e.span.start.col);

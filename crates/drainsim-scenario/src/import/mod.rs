@@ -345,6 +345,32 @@ fn note_once(summary: &mut ImportSummary, note: String) {
     }
 }
 
+/// The AWS CLI outputs drainsim recognises, by the top-level key that tells each apart: the key,
+/// and the command that prints it.
+pub(crate) const CLI_OUTPUTS: [(&str, &str); 21] = [
+    ("containerInstances", "describe-container-instances"),
+    ("containerInstanceArns", "list-container-instances"),
+    ("clusters", "describe-clusters"),
+    ("services", "describe-services"),
+    ("serviceArns", "list-services"),
+    ("taskDefinition", "describe-task-definition"),
+    ("tasks", "describe-tasks"),
+    ("taskArns", "list-tasks"),
+    ("taskDefinitionArns", "list-task-definitions"),
+    ("families", "list-task-definition-families"),
+    ("clusterArns", "list-clusters"),
+    ("settings", "list-account-settings"),
+    ("TargetGroups", "describe-target-groups"),
+    ("Attributes", "describe-target-group-attributes"),
+    ("TargetHealthDescriptions", "describe-target-health"),
+    ("capacityProviders", "describe-capacity-providers"),
+    ("AutoScalingGroups", "describe-auto-scaling-groups"),
+    ("LifecycleHooks", "describe-lifecycle-hooks"),
+    ("LaunchTemplateVersions", "describe-launch-template-versions"),
+    ("AutoScalingInstances", "describe-auto-scaling-instances"),
+    ("Reservations", "describe-instances"),
+];
+
 impl Capture {
     fn note_time(&mut self, t_ms: Option<i64>) {
         if let Some(t) = t_ms {
@@ -384,29 +410,6 @@ impl Capture {
     ) -> Result<(), ImportError> {
         let value = &doc.root;
         let keys: BTreeSet<&str> = value.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
-        let kinds = [
-            ("containerInstances", "describe-container-instances"),
-            ("containerInstanceArns", "list-container-instances"),
-            ("clusters", "describe-clusters"),
-            ("services", "describe-services"),
-            ("serviceArns", "list-services"),
-            ("taskDefinition", "describe-task-definition"),
-            ("tasks", "describe-tasks"),
-            ("taskArns", "list-tasks"),
-            ("taskDefinitionArns", "list-task-definitions"),
-            ("families", "list-task-definition-families"),
-            ("clusterArns", "list-clusters"),
-            ("settings", "list-account-settings"),
-            ("TargetGroups", "describe-target-groups"),
-            ("Attributes", "describe-target-group-attributes"),
-            ("TargetHealthDescriptions", "describe-target-health"),
-            ("capacityProviders", "describe-capacity-providers"),
-            ("AutoScalingGroups", "describe-auto-scaling-groups"),
-            ("LifecycleHooks", "describe-lifecycle-hooks"),
-            ("LaunchTemplateVersions", "describe-launch-template-versions"),
-            ("AutoScalingInstances", "describe-auto-scaling-instances"),
-            ("Reservations", "describe-instances"),
-        ];
         // drainsim's own outputs and scenarios are no capture: said, rather than read as the AWS
         // outputs whose keys they share (a report's `containerInstances` and `services`).
         if keys.contains("reportVersion") {
@@ -432,7 +435,7 @@ impl Capture {
         }
         // One output per file: a file holding two (`jq -s add a.json b.json`) would be read as the
         // first kind, the other's items listed as fields drainsim does not model.
-        let found: Vec<(&str, &str)> = kinds.iter().copied().filter(|(key, _)| keys.contains(key)).collect();
+        let found: Vec<(&str, &str)> = CLI_OUTPUTS.iter().copied().filter(|(key, _)| keys.contains(key)).collect();
         if let [(k1, kind1), (k2, kind2), ..] = found.as_slice() {
             return Err(ImportError::new(
                 file,
