@@ -306,8 +306,9 @@ struct ImportArgs {
     /// Write the scenario here (default: standard output).
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// What to drain, wait for and deregister, in waves: EC2 instance IDs, comma-separated, in this
-    /// order, or a cluster query ('attribute:ecs.ami-id == ami-0old').
+    /// What to drain, wait for and deregister, in waves: EC2 instance IDs (or container instance
+    /// IDs or ARNs), comma-separated, in this order, or a cluster query
+    /// ('attribute:ecs.ami-id == ami-0old').
     #[arg(long, value_name = "IDS|QUERY")]
     drain: Option<String>,
     /// Instances per wave of the drain plan (1 to 1000); only with --drain.

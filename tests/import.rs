@@ -348,6 +348,37 @@ fn bad_input_names_the_file_and_the_json_path() {
         .expect_err("refused")
         .to_string();
     assert!(e.contains("--drain: i-0nothere is not an imported"), "{e}");
+    // A typo of an imported instance's ID is answered with the closest one.
+    let e = import(&inputs, &ImportOptions { drain: DrainSelection::parse("i-0a1c2e3f405a6b7O1"), ..Default::default() })
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains(
+            "i-0a1c2e3f405a6b7O1 is not an imported ACTIVE or DRAINING container instance (did you mean 'i-0a1c2e3f405a6b701'?)"
+        ),
+        "{e}"
+    );
+    // A container instance, by its ID or ARN as ListContainerInstances prints them, is drained as
+    // its EC2 instance; named with it, it is named twice.
+    let arn = "arn:aws:ecs:eu-west-1:111122223333:container-instance/prod/5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c02";
+    let by_container = DrainSelection::parse(&format!("5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c01,{arn}"));
+    assert!(matches!(by_container, DrainSelection::Ids(_)), "{by_container:?}");
+    let imported = import(&inputs, &ImportOptions { drain: by_container, ..Default::default() }).expect("imports");
+    assert_eq!(drained_instances(&imported), ["i-0a1c2e3f405a6b701", "i-0a1c2e3f405a6b702"]);
+    let e = import(
+        &inputs,
+        &ImportOptions { drain: DrainSelection::parse(&format!("i-0a1c2e3f405a6b702,{arn}")), ..Default::default() },
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(e.contains(&format!("--drain: {arn} (i-0a1c2e3f405a6b702) is named twice")), "{e}");
+    let e = import(
+        &inputs,
+        &ImportOptions { drain: DrainSelection::parse("00000000000000000000000000000000"), ..Default::default() },
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(e.contains("00000000000000000000000000000000 is not the container instance of an imported"), "{e}");
 
     let twice = DrainSelection::parse("i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702,i-0a1c2e3f405a6b701");
     let e = import(&inputs, &ImportOptions { drain: twice, ..Default::default() }).expect_err("refused").to_string();

@@ -52,22 +52,41 @@ pub enum DrainSelection {
     /// No drain plan.
     #[default]
     None,
-    /// These EC2 instance IDs, in this order.
+    /// These instances, in this order: EC2 instance IDs, or container instance IDs or ARNs (each
+    /// drained as its EC2 instance).
     Ids(Vec<String>),
     /// The instances a cluster query selects (`attribute:ecs.ami-id == ami-0old`).
     Filter(String),
 }
 
 impl DrainSelection {
-    /// `--drain`'s value: comma-separated EC2 instance IDs (`i-…`; an empty item, as after a
-    /// trailing comma, is none), or else a cluster query.
+    /// `--drain`'s value: comma-separated instances — EC2 instance IDs (`i-…`), or container
+    /// instance IDs or ARNs, as ListContainerInstances prints them (an empty item, as after a
+    /// trailing comma, is none) —, or else a cluster query.
     pub fn parse(value: &str) -> DrainSelection {
         let ids: Vec<&str> = value.split(',').map(str::trim).filter(|id| !id.is_empty()).collect();
-        if !ids.is_empty() && ids.iter().all(|id| id.starts_with("i-") && !id.contains(char::is_whitespace) && id.len() > 2) {
+        let names_an_instance = |id: &&str| {
+            !id.contains(char::is_whitespace)
+                && ((id.starts_with("i-") && id.len() > 2)
+                    || is_container_instance_id(id)
+                    || (id.starts_with("arn:") && id.contains(":container-instance/")))
+        };
+        if !ids.is_empty() && ids.iter().all(names_an_instance) {
             DrainSelection::Ids(ids.into_iter().map(str::to_string).collect())
         } else {
             DrainSelection::Filter(value.to_string())
         }
+    }
+}
+
+/// Whether `id` is a container instance ID: 32 hexadecimal digits, or a UUID (the old format).
+fn is_container_instance_id(id: &str) -> bool {
+    let hex = |part: &str, len: usize| part.len() == len && part.chars().all(|c| c.is_ascii_hexdigit());
+    let parts: Vec<&str> = id.split('-').collect();
+    match parts.as_slice() {
+        [one] => hex(one, 32),
+        [a, b, c, d, e] => hex(a, 8) && hex(b, 4) && hex(c, 4) && hex(d, 4) && hex(e, 12),
+        _ => false,
     }
 }
 
@@ -2004,19 +2023,39 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>,
     let selected = match &opts.drain {
         DrainSelection::None => return Ok(Vec::new()),
         DrainSelection::Ids(ids) => {
-            // A set, so that naming thousands of instances costs no scan of the cluster per name.
+            // Sets, so that naming thousands of instances costs no scan of the cluster per name.
             let imported: std::collections::BTreeSet<&str> = s.instances.iter().map(|g| g.name.as_str()).collect();
+            // A container instance (its ID, or the ID that ends its ARN) is drained as its EC2
+            // instance, the name the import gives it.
+            let by_container_id: BTreeMap<&str, &str> =
+                s.instances.iter().filter_map(|g| Some((g.container_instance_id.as_deref()?, g.name.as_str()))).collect();
             let mut named = std::collections::BTreeSet::new();
+            let mut selected = Vec::with_capacity(ids.len());
             for id in ids {
-                if !imported.contains(id.as_str()) {
-                    return Err(refuse(format!("{id} is not an imported ACTIVE or DRAINING container instance")));
-                }
+                let name = if id.starts_with("i-") {
+                    imported.get(id.as_str()).copied().ok_or_else(|| {
+                        refuse(format!(
+                            "{id} is not an imported ACTIVE or DRAINING container instance{}",
+                            crate::load::did_you_mean(id, imported.iter().copied())
+                        ))
+                    })?
+                } else {
+                    let container_id = id.rsplit('/').next().unwrap_or(id);
+                    by_container_id.get(container_id).copied().ok_or_else(|| {
+                        refuse(format!("{id} is not the container instance of an imported ACTIVE or DRAINING instance"))
+                    })?
+                };
                 // A drain step names each instance once (ECS refuses a repeated one).
-                if !named.insert(id.as_str()) {
-                    return Err(refuse(format!("{id} is named twice")));
+                if !named.insert(name) {
+                    return Err(refuse(if name == id {
+                        format!("{id} is named twice")
+                    } else {
+                        format!("{id} ({name}) is named twice")
+                    }));
                 }
+                selected.push(name.to_string());
             }
-            ids.clone()
+            selected
         }
         DrainSelection::Filter(f) => {
             drainsim_core::query::Query::parse(f)
