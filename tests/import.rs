@@ -1348,6 +1348,48 @@ fn asg_inputs() -> Vec<(String, String)> {
     read_inputs(&[PathBuf::from(FIXTURE), PathBuf::from("tests/data/aws/asg")]).expect("the fixtures read")
 }
 
+/// An instance refresh or a termination that takes an instance running a task no service owns
+/// says so, as a drain plan does: the group terminates the instance with the task (its drain
+/// never completes), unless a step stops it first. With SkipMatching, an instance the refresh
+/// keeps gets no note.
+#[test]
+fn a_refresh_or_termination_of_an_instance_held_by_a_standalone_task_is_noted() {
+    let held = "instance i-0a1c2e3f405a6b706, which the instance refresh of prod-ecs-m5 replaces, runs 1 task no service owns (task definition batch:2)";
+    let refresh = ImportOptions { instance_refresh: Some("prod-ecs-m5".into()), ..Default::default() };
+    let imported = import(&asg_inputs(), &refresh).expect("imports");
+    let notes: Vec<&String> = imported.summary.notes.iter().filter(|n| n.contains("no service owns")).collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with(held)
+            && notes[0].contains("the group terminates the instance with it running")
+            && notes[0].contains(
+                r#"add a step StopTasksOn((cluster: "prod", instance: "i-0a1c2e3f405a6b706")) before the plan's first step"#
+            ),
+        "{}",
+        notes[0]
+    );
+    let terminate = ImportOptions { terminate: vec!["i-0a1c2e3f405a6b706".into()], ..Default::default() };
+    let imported = import(&asg_inputs(), &terminate).expect("imports");
+    assert!(
+        noted(&imported, "instance i-0a1c2e3f405a6b706, which --terminate terminates, runs 1 task no service owns"),
+        "{:?}",
+        imported.summary.notes
+    );
+    let elsewhere = ImportOptions { terminate: vec!["i-0a1c2e3f405a6b701".into()], ..Default::default() };
+    assert!(!noted(&import(&asg_inputs(), &elsewhere).expect("imports"), "no service owns"));
+    // With SkipMatching, the instances already on the group's launch template version are kept.
+    let skip = ImportOptions { instance_refresh: Some("prod-ecs-m5".into()), skip_matching: true, ..Default::default() };
+    let imported = import(&asg_inputs(), &skip).expect("imports");
+    let group =
+        imported.scenario.auto_scaling_groups.iter().find(|g| g.auto_scaling_group_name == "prod-ecs-m5").expect("imported");
+    let kept_706 = group
+        .instances
+        .iter()
+        .find(|m| m.instance_id == "i-0a1c2e3f405a6b706")
+        .is_some_and(|m| m.launch_template.as_ref().is_none_or(|t| *t == group.launch_template));
+    assert_eq!(noted(&imported, held), !kept_706, "{:?}", imported.summary.notes);
+}
+
 /// A refusal of an imported Auto Scaling group (an instance in two groups) is an error at the
 /// group in the Auto Scaling file, not at the container instance that completes it; one of its
 /// lifecycle hook (its `DefaultResult`) is an error at the hook in the hooks' file; one of what is

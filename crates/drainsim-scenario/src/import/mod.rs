@@ -1280,9 +1280,13 @@ fn import_inputs<T: AsRef<str>>(
         return Err(e);
     }
     let drained = add_drain_plan(&mut scenario, opts)?;
-    summary.notes.extend(standalone_task_notes(&scenario, &drained));
-    add_refresh_plan(&mut scenario, opts)?;
+    summary.notes.extend(standalone_task_notes(&scenario, &drained, TakenBy::Drain));
+    let refreshed = add_refresh_plan(&mut scenario, opts)?;
+    if let Some(group) = &opts.instance_refresh {
+        summary.notes.extend(standalone_task_notes(&scenario, &refreshed, TakenBy::Refresh(group)));
+    }
     add_terminate_plan(&mut scenario, opts)?;
+    summary.notes.extend(standalone_task_notes(&scenario, &opts.terminate, TakenBy::Terminate));
     summary.auto_scaling_groups = scenario.auto_scaling_groups.len();
     Ok(Imported { scenario, summary })
 }
@@ -1918,8 +1922,8 @@ fn first_items(s: &Scenario, mut n: usize) -> Scenario {
 
 /// Adds the instance refresh plan: one StartInstanceRefresh of the named imported group to its
 /// own launch template, with Auto Scaling's default preferences (and `SkipMatching` when asked).
-fn add_refresh_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), ImportError> {
-    let Some(group) = &opts.instance_refresh else { return Ok(()) };
+fn add_refresh_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>, ImportError> {
+    let Some(group) = &opts.instance_refresh else { return Ok(Vec::new()) };
     if !s.auto_scaling_groups.iter().any(|g| &g.auto_scaling_group_name == group) {
         let imported = s.auto_scaling_groups.iter().map(|g| g.auto_scaling_group_name.as_str());
         let known = if s.auto_scaling_groups.is_empty() {
@@ -1929,6 +1933,15 @@ fn add_refresh_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Import
         };
         return Err(ImportError::flag("--instance-refresh", format!("'{group}' is not an imported Auto Scaling group{known}")));
     }
+    // The members the refresh replaces: every one, or with SkipMatching those launched from
+    // another launch template version than the group's.
+    let spec = s.auto_scaling_groups.iter().find(|g| &g.auto_scaling_group_name == group).expect("found above");
+    let replaced: Vec<String> = spec
+        .instances
+        .iter()
+        .filter(|m| !opts.skip_matching || m.launch_template.as_ref().is_some_and(|t| *t != spec.launch_template))
+        .map(|m| m.instance_id.clone())
+        .collect();
     let preferences = RefreshPreferencesSpec { skip_matching: opts.skip_matching.then_some(true), ..Default::default() };
     s.steps.push(Step {
         at_ms: None,
@@ -1941,7 +1954,7 @@ fn add_refresh_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Import
         expect: Some(StepExpect::InstanceRefreshStatus("Successful".into())),
     });
     s.steps.push(Step { at_ms: None, caller: None, action: Action::RunUntilQuiet, expect: None });
-    Ok(())
+    Ok(replaced)
 }
 
 /// Adds the termination plan: a TerminateInstanceInAutoScalingGroup of each named instance, all at
@@ -2133,14 +2146,27 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>,
     Ok(selected)
 }
 
-/// A note for each drained instance (`drained`) that runs tasks no service owns (RunTask,
+/// Which plan takes the instances a standalone-task note is about.
+#[derive(Clone, Copy)]
+enum TakenBy<'a> {
+    /// `--drain`: drained, waited for and deregistered.
+    Drain,
+    /// `--instance-refresh`: replaced by the refresh of this group.
+    Refresh(&'a str),
+    /// `--terminate`: terminated by TerminateInstanceInAutoScalingGroup.
+    Terminate,
+}
+
+/// A note for each instance the plan takes (`drained`) that runs tasks no service owns (RunTask,
 /// StartTask): a drain does not stop them — "Service tasks on the container instance that are in
 /// the `RUNNING` state are stopped and replaced" only
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateContainerInstancesState.html>)
-/// — so the instance's drain does not complete until they stop: the plan's `WaitForDrain` waits
-/// its whole timeout and the `DeregisterInstances` after it is refused. The note says how to stop
-/// them. At most ten instances are named, then the rest counted.
-fn standalone_task_notes(s: &Scenario, drained: &[String]) -> Vec<String> {
+/// — so the instance's drain does not complete until they stop: a drain plan's `WaitForDrain`
+/// waits its whole timeout and the `DeregisterInstances` after it is refused; an Auto Scaling
+/// group terminates the instance with them (after its termination lifecycle hook times out, when
+/// it has one). The note says how to stop them. At most ten instances are named, then the rest
+/// counted.
+fn standalone_task_notes(s: &Scenario, drained: &[String], taken_by: TakenBy<'_>) -> Vec<String> {
     const NAMED: usize = 10;
     if drained.is_empty() {
         return Vec::new();
@@ -2167,17 +2193,34 @@ fn standalone_task_notes(s: &Scenario, drained: &[String]) -> Vec<String> {
         .take(NAMED)
         .map(|(instance, (n, groups))| {
             let (tasks, them) = if *n == 1 { ("1 task".to_string(), "it stops") } else { (format!("{n} tasks"), "they stop") };
-            format!(
-                "drained instance {instance} runs {tasks} no service owns ({}): a drain does not stop such tasks, \
-                 so its drain does not complete until {them}, and the plan's WaitForDrain waits its whole timeout; \
-                 add a step StopTasksOn((cluster: \"{cluster}\", instance: \"{instance}\")) after the DrainInstances \
-                 step to stop them, or leave the instance out of --drain",
-                groups.join(", ")
-            )
+            let stop = format!("StopTasksOn((cluster: \"{cluster}\", instance: \"{instance}\"))");
+            let groups = groups.join(", ");
+            match taken_by {
+                TakenBy::Drain => format!(
+                    "drained instance {instance} runs {tasks} no service owns ({groups}): a drain does not stop such tasks, \
+                     so its drain does not complete until {them}, and the plan's WaitForDrain waits its whole timeout; \
+                     add a step {stop} after the DrainInstances step to stop them, or leave the instance out of --drain"
+                ),
+                TakenBy::Refresh(_) | TakenBy::Terminate => format!(
+                    "instance {instance}, which {}, runs {tasks} no service owns ({groups}): a drain does not stop such \
+                     tasks, so the group terminates the instance with {} running (after its termination lifecycle hook \
+                     times out, when it has one); add a step {stop} before the plan's first step to stop them first",
+                    match taken_by {
+                        TakenBy::Refresh(group) => format!("the instance refresh of {group} replaces"),
+                        _ => "--terminate terminates".to_string(),
+                    },
+                    if *n == 1 { "it" } else { "them" }
+                ),
+            }
         })
         .collect();
     if in_order.len() > NAMED {
-        notes.push(format!("{} more drained instances run tasks no service owns", in_order.len() - NAMED));
+        let taken = match taken_by {
+            TakenBy::Drain => "drained instances",
+            TakenBy::Refresh(_) => "instances the refresh replaces",
+            TakenBy::Terminate => "instances --terminate terminates",
+        };
+        notes.push(format!("{} more {taken} run tasks no service owns", in_order.len() - NAMED));
     }
     notes
 }
