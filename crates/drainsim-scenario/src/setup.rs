@@ -357,10 +357,12 @@ pub fn registration_request(g: &InstanceGroup, index: u32, name: &str) -> api::R
             api::Resource::string_set("PORTS", ports),
             api::Resource::string_set("PORTS_UDP", vec![]),
         ],
+        // The agent's version only: its build hash and the Docker version are nothing a scenario
+        // (or a capture drainsim imports) says, and would be made up.
         version_info: Some(api::VersionInfo {
             agent_version: Some(g.agent_version.clone().unwrap_or_else(|| drainsim_core::CURRENT_AGENT_VERSION.into())),
-            agent_hash: Some("4023248".into()),
-            docker_version: Some("DockerVersion: 18.06.1-ce".into()),
+            agent_hash: None,
+            docker_version: None,
         }),
         container_instance_arn: None,
         attributes: g
