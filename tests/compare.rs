@@ -256,6 +256,21 @@ fn a_bad_override_is_refused_naming_it_without_a_position() {
         assert!(!err.contains(&format!("{file}:")), "{set}: a position in text no file holds: {err}");
         assert!(!err.contains("i64"), "{set}: {err}");
     }
+    // A number an instance group's field cannot hold is out of range for that field, not "expected
+    // a whole number" (it is one) nor the type's range (gpus: 0 to 4294967295).
+    let gpus = "scenarios/drain/gpu-replacements-wait-for-a-free-gpu.ron";
+    for (set, says) in [
+        (
+            "gpu.registerAtMs=18446744073709551615",
+            "--set gpu.registerAtMs=18446744073709551615: 18446744073709551615 is out of range for `registerAtMs`",
+        ),
+        ("gpu.gpus=-1", "--set gpu.gpus=-1: -1 is out of range for `gpus`"),
+    ] {
+        let out = common::drainsim(&["compare", gpus, "--set", set, "--seeds", "0..1"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{set}: {err}");
+        assert!(err.contains(says) && !err.contains("expected"), "{set}: {err}");
+    }
     // compare has no --merge to advise.
     let out = common::drainsim(&["compare", file, "--set", "web.desiredCount=6", "--seeds", "0..10000001"]);
     let err = String::from_utf8_lossy(&out.stderr);

@@ -416,8 +416,9 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
     let mut instances = instances;
     let mut on_json: Vec<&(String, String)> = Vec::with_capacity(overrides.len());
     for o in overrides {
-        if !set_instance_group(&mut instances, &v, &o.0, &o.1)? {
-            set_one(&mut v, &o.0, &o.1)?;
+        let (first, rest) = split_target(&instances, &v, &o.0)?;
+        if !set_instance_group(&mut instances, &v, &o.0, (first, &rest), &o.1)? {
+            set_one(&mut v, &o.0, (first, &rest), &o.1)?;
             on_json.push(o);
         }
     }
@@ -428,7 +429,8 @@ pub fn apply_overrides(loaded: &LoadedScenario, overrides: &[(String, String)]) 
             let mut v = base;
             let mut culprit = *on_json.last().expect("an override of the JSON made it unreadable");
             for o in on_json {
-                set_one(&mut v, &o.0, &o.1)?;
+                let (first, rest) = split_target(&[], &v, &o.0)?;
+                set_one(&mut v, &o.0, (first, &rest), &o.1)?;
                 if serde_json::from_value::<Scenario>(v.clone()).is_err() {
                     culprit = o;
                     break;
@@ -487,12 +489,56 @@ fn override_value(path: &str, value: &str) -> Result<Value, String> {
     }
 }
 
+/// What `--set PATH` names first, and the fields after it: the longest name of an instance group,
+/// a service, an Auto Scaling group or a scenario field (`timings`) that `PATH` starts with,
+/// followed by a dot (a name may hold dots: `sp.are.count`), else the part before the first dot.
+/// A scenario field that a service or a group is named after is refused as ambiguous.
+fn split_target<'p>(instances: &[InstanceGroup], v: &Value, path: &'p str) -> Result<(&'p str, Vec<&'p str>), String> {
+    let named = |list: &str, key: &str| -> Vec<String> {
+        v.get(list)
+            .and_then(Value::as_array)
+            .map_or(Vec::new(), |l| l.iter().filter_map(|x| x[key].as_str().map(str::to_string)).collect())
+    };
+    let entities: Vec<String> = instances
+        .iter()
+        .map(|g| g.name.clone())
+        .chain(named("services", "serviceName"))
+        .chain(named("autoScalingGroups", "AutoScalingGroupName"))
+        .collect();
+    let prefix_of = |name: &str| path.len() > name.len() + 1 && path.starts_with(name) && path.as_bytes()[name.len()] == b'.';
+    let first = entities
+        .iter()
+        .map(String::as_str)
+        .chain(TOP_OBJECTS)
+        .filter(|n| !n.is_empty() && prefix_of(n))
+        .max_by_key(|n| n.len())
+        .map(|n| &path[..n.len()])
+        .unwrap_or_else(|| path.split_once('.').map_or(path, |(first, _)| first));
+    if TOP_OBJECTS.contains(&first) && entities.iter().any(|e| e == first) {
+        return Err(format!(
+            "--set {path}: '{first}' names the scenario's field and a service or group alike; rename the service or group to \
+             change it"
+        ));
+    }
+    let rest = if first.len() < path.len() { path[first.len() + 1..].split('.').collect() } else { Vec::new() };
+    Ok((first, rest))
+}
+
 /// Applies one `--set GROUP.FIELD=VALUE` to an instance group of `instances` (kept out of the
-/// scenario's JSON value `v`, since an imported cluster holds thousands), when `GROUP` names one:
-/// what its instances register (`gpu.gpus=2`), how many (`old.count=20`), when. False when `GROUP`
-/// names none. A name a service or an Auto Scaling group of `v` shares is refused as ambiguous.
-fn set_instance_group(instances: &mut [InstanceGroup], v: &Value, path: &str, value: &str) -> Result<bool, String> {
-    let Some((first, rest)) = path.split_once('.') else { return Ok(false) };
+/// scenario's JSON value `v`, since an imported cluster holds thousands), when `GROUP` (`first`,
+/// with the fields `rest` after it: [`split_target`]) names one: what its instances register
+/// (`gpu.gpus=2`), how many (`old.count=20`), when. False when `GROUP` names none. A name a
+/// service or an Auto Scaling group of `v` shares is refused as ambiguous.
+fn set_instance_group(
+    instances: &mut [InstanceGroup],
+    v: &Value,
+    path: &str,
+    (first, rest): (&str, &[&str]),
+    value: &str,
+) -> Result<bool, String> {
+    if rest.is_empty() {
+        return Ok(false);
+    }
     let Some(group) = instances.iter_mut().find(|g| g.name == first) else { return Ok(false) };
     let named = |list: &str, key: &str| v.get(list).and_then(Value::as_array).is_some_and(|l| l.iter().any(|x| x[key] == first));
     if let Some(other) =
@@ -505,19 +551,24 @@ fn set_instance_group(instances: &mut [InstanceGroup], v: &Value, path: &str, va
     }
     let parsed = override_value(path, value)?;
     let mut as_json = serde_json::to_value(&*group).map_err(|e| e.to_string())?;
-    let fields: Vec<&str> = rest.split('.').collect();
-    set_fields(&mut as_json, path, &fields, &parsed)?;
-    *group = serde_json::from_value(as_json)
-        .map_err(|e| format!("--set {path}={value}: instance group '{first}' no longer reads: {}", plain_serde_error(&e)))?;
+    set_fields(&mut as_json, path, rest, &parsed)?;
+    *group = serde_json::from_value(as_json).map_err(|e| {
+        // A number the field's type cannot hold is out of range for the field, whatever range the
+        // type has (`count` is 1 to 100,000, `gpus` 0 to 64: docs/scenario-format.md).
+        let message = plain_serde_error(&e);
+        let number = message.strip_prefix("invalid value: integer `").and_then(|m| m.split_once('`')).map(|(n, _)| n);
+        match (number, rest.last()) {
+            (Some(n), Some(field)) => format!("--set {path}={value}: {n} is out of range for `{field}`"),
+            _ => format!("--set {path}={value}: instance group '{first}' no longer reads: {message}"),
+        }
+    })?;
     Ok(true)
 }
 
-/// Applies one `--set PATH=VALUE` to the scenario's JSON value.
-fn set_one(v: &mut Value, path: &str, value: &str) -> Result<(), String> {
+/// Applies one `--set PATH=VALUE` to the scenario's JSON value (`first` and `rest`: what `PATH`
+/// names, [`split_target`]).
+fn set_one(v: &mut Value, path: &str, (first, rest): (&str, &[&str]), value: &str) -> Result<(), String> {
     let parsed = override_value(path, value)?;
-    let mut parts = path.split('.');
-    let first = parts.next().unwrap_or_default();
-    let rest: Vec<&str> = parts.collect();
     if rest.is_empty() {
         if first == "seed" {
             return Err(format!(
@@ -555,7 +606,7 @@ fn set_one(v: &mut Value, path: &str, value: &str) -> Result<(), String> {
             return Err(format!("--set {path}: Auto Scaling group '{first}' has no StartInstanceRefresh step"));
         }
         for r in refreshes.iter_mut() {
-            set_fields(r, path, &rest, &parsed)?;
+            set_fields(r, path, rest, &parsed)?;
         }
         return Ok(());
     }
@@ -574,7 +625,7 @@ fn set_one(v: &mut Value, path: &str, value: &str) -> Result<(), String> {
         }
         top.entry(first.to_string()).or_insert_with(|| Value::Object(Default::default()))
     };
-    set_fields(target, path, &rest, &parsed)
+    set_fields(target, path, rest, &parsed)
 }
 
 /// Sets the field at `fields` (object members, created when absent) of `target` to `value`.
@@ -938,10 +989,30 @@ mod tests {
             "services": [{"serviceName": "web", "desiredCount": 2}],
             "autoScalingGroups": [{"AutoScalingGroupName": "web", "MaxSize": 4}],
         });
-        set_one(&mut v, "web.MaxSize", "8").unwrap();
-        set_one(&mut v, "web.desiredCount", "3").unwrap();
+        let set = |v: &mut Value, path: &str, value: &str| {
+            let (first, rest) = split_target(&[], v, path).unwrap();
+            set_one(v, path, (first, &rest), value)
+        };
+        set(&mut v, "web.MaxSize", "8").unwrap();
+        set(&mut v, "web.desiredCount", "3").unwrap();
         assert_eq!((&v["autoScalingGroups"][0]["MaxSize"], &v["services"][0]["desiredCount"]), (&8.into(), &3.into()));
         assert!(v["services"][0].get("MaxSize").is_none() && v["autoScalingGroups"][0].get("desiredCount").is_none());
+    }
+
+    /// `--set` names the longest service, group or scenario field its path starts with (a name
+    /// may hold dots), and refuses a scenario field a service is named after.
+    #[test]
+    fn a_path_names_the_longest_known_name_and_a_field_shared_with_a_service_is_ambiguous() {
+        let v = serde_json::json!({
+            "services": [{"serviceName": "sp.are", "desiredCount": 2}, {"serviceName": "sp", "desiredCount": 1}],
+        });
+        assert_eq!(split_target(&[], &v, "sp.are.desiredCount").unwrap(), ("sp.are", vec!["desiredCount"]));
+        assert_eq!(split_target(&[], &v, "sp.desiredCount").unwrap(), ("sp", vec!["desiredCount"]));
+        assert_eq!(split_target(&[], &v, "timings.jitterPercent").unwrap(), ("timings", vec!["jitterPercent"]));
+        assert_eq!(split_target(&[], &v, "endTimeMs").unwrap(), ("endTimeMs", vec![]));
+        let clash = serde_json::json!({"services": [{"serviceName": "timings", "desiredCount": 2}]});
+        let e = split_target(&[], &clash, "timings.jitterPercent").unwrap_err();
+        assert!(e.contains("'timings' names the scenario's field and a service or group alike"), "{e}");
     }
 
     #[test]
