@@ -1646,8 +1646,11 @@ pub struct ServiceSchedule {
     /// Whether floor breaches are being recorded: from the service's first steady state, or from its
     /// cluster's first drain if the service existed then (a service still deploying is not breaching).
     pub breach_watch: bool,
-    /// The desired count at the service's latest steady state (None before its first): what a
-    /// scale-up is watched against until the service is steady again ([`ServiceState::watched_floor`]).
+    /// The desired count at the service's latest steady state, or the lowest one asked for since
+    /// (None before its first steady state): what a scale-up is watched against until the service
+    /// is steady again ([`ServiceState::watched_floor`]). A scale-in lowers it, so that a scale-up
+    /// after it is not judged against the floor of the count before the scale-in, which the
+    /// scheduler's stops of the scale-in were free to go below.
     pub steady_desired_count: Option<u32>,
     /// Consecutive tasks that failed to start, and the back-off until the next start attempt.
     pub failed_starts: u32,
@@ -1686,7 +1689,8 @@ impl ServiceState {
 
     /// The floor a floor breach is judged against: the floor of the desired count, or, after a
     /// scale-up (UpdateService raising `desiredCount`, a DAEMON's new instance) and until the
-    /// service is steady again, of the desired count it was steady at. The tasks a scale-up adds
+    /// service is steady again, of the desired count it was steady at (or the lowest asked for
+    /// since: a scale-in's stops may go below the old floor). The tasks a scale-up adds
     /// are starting, not lost: the service is short of its new floor, as one deploying for the
     /// first time is (docs/draining.md, "Observations"). A lower desired count counts at once.
     pub(crate) fn watched_floor(&self) -> u32 {
@@ -1694,7 +1698,7 @@ impl ServiceState {
     }
 
     /// The desired count [`Self::watched_floor`] is the floor of: after a scale-up, until the
-    /// service is steady again, the count it was steady at.
+    /// service is steady again, the count it was steady at, or the lowest asked for since.
     pub(crate) fn watched_desired_count(&self) -> u32 {
         let steady = self.schedule.steady_desired_count.unwrap_or(self.desired_count);
         self.desired_count.min(steady)
@@ -2017,10 +2021,19 @@ impl Services {
         &mut self.records[id.index()].schedule
     }
 
-    /// `desiredCount`.
+    /// `desiredCount`. A lower count also lowers the count a later scale-up is watched against
+    /// until the service is steady again ([`ServiceSchedule::steady_desired_count`]).
     pub(crate) fn set_desired_count(&mut self, id: ServiceId, n: u32) {
-        self.records[id.index()].desired_count = n;
+        let s = &mut self.records[id.index()];
+        s.desired_count = n;
+        if let Some(steady) = s.schedule.steady_desired_count.as_mut() {
+            *steady = (*steady).min(n);
+        }
         self.note_ceiling(id);
+        debug_assert!(
+            self.records[id.index()].watched_desired_count() <= n,
+            "a service is never watched against more than its desired count"
+        );
     }
 
     /// `status`.
@@ -2057,6 +2070,10 @@ impl Services {
         s.minimum_healthy_percent = minimum_healthy_percent;
         s.maximum_percent = maximum_percent;
         s.desired_count = desired_count;
+        // As `set_desired_count`: a lower count is what a later scale-up is watched against.
+        if let Some(steady) = s.schedule.steady_desired_count.as_mut() {
+            *steady = (*steady).min(desired_count);
+        }
         self.note_ceiling(id);
     }
 
