@@ -658,3 +658,15 @@ fn a_kill_at_the_stop_timeout_says_whether_the_exit_was_assumed() {
     );
     assert!(!explained.contains("assumed"), "{explained}");
 }
+
+/// The headline names the services the run left short of their desired count, with the stall
+/// that holds each: a floor below the desired count shows no dip for them.
+#[test]
+fn the_headline_names_services_left_short_of_desired() {
+    let out = common::drainsim(&["run", "scenarios/drain/stall-no-capacity.ron", "--timeline", "none"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let headline = text.lines().find(|l| l.starts_with("headline: ")).expect("a headline");
+    assert!(headline.ends_with("; short of desired at the end: web (2 of 4 running, stalled on RESOURCE:MEMORY)"), "{headline}");
+    let demo = common::drainsim(&["run", "scenarios/demo.ron", "--timeline", "none"]);
+    assert!(!String::from_utf8_lossy(&demo.stdout).contains("short of desired"), "a service at its desired count is not named");
+}

@@ -1180,6 +1180,26 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
         }
         None => {}
     }
+    // Services the run left short of their desired count (a replacement that never found room):
+    // no dip below a floor says it when the floor is below the desired count.
+    let short: Vec<String> = e
+        .services()
+        .filter(|s| s.status() == drainsim_core::ServiceStatus::Active && s.running_count() < s.desired_count())
+        .map(|s| {
+            let stalled = s.stalls().last().filter(|st| st.ended_at_ms.is_none()).map(|st| st.reason.as_str());
+            format!(
+                "{} ({} of {} running{})",
+                s.name(),
+                s.running_count(),
+                s.desired_count(),
+                stalled.map_or(String::new(), |r| format!(", stalled on {r}"))
+            )
+        })
+        .collect();
+    if !short.is_empty() {
+        let named: Vec<&str> = short.iter().map(String::as_str).collect();
+        text.push_str(&format!("; short of desired at the end: {}", names_listed(&named, HEADLINE_NAMES)));
+    }
     (text, total_drain_ms)
 }
 
