@@ -447,3 +447,59 @@ fn a_task_definition_reserving_more_gpus_than_any_instance_has_is_a_warning() {
         assert!(err.contains("task definition 'infer' reserves 1 GPU"), "{what}: {err}");
     }
 }
+
+/// A step that cannot reach the instances it names is a warning at the step (`--strict` refuses
+/// it): one that names no cluster while its instances are in another (ECS takes `default`), and
+/// one at a fixed time before an instance it names registers (ECS answers MISSING for it, and the
+/// step passes doing nothing to it). A step that names its cluster, after the registration, is not.
+#[test]
+fn a_step_that_cannot_reach_its_instances_is_a_warning() {
+    let dir = TempDir::new("diag-unreachable");
+    let scenario = |step: &str| {
+        format!(
+            r#"Scenario(
+    name: "unreachable",
+    clusters: ["prod"],
+    instances: [
+        (name: "node", count: 2, cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 7680),
+        (name: "late", cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 7680, registerAtMs: 300000),
+    ],
+    steps: [
+        {step}
+    ],
+)
+"#
+        )
+    };
+    for (name, step, says) in [
+        (
+            "no-cluster.ron",
+            r#"(atMs: 120000, do: DrainInstances((instances: ["node-1", "node-2"]))),"#,
+            "the step drains node-1 of cluster 'prod' but names no cluster, so ECS takes the `default` cluster, which does not hold it: give `cluster: \"prod\"`",
+        ),
+        (
+            "too-early.ron",
+            r#"(atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["late"]))),"#,
+            "the step at +00:02:00.000 drains late, which registers at +00:05:00.000: ECS does not know it yet",
+        ),
+        (
+            "group-too-early.ron",
+            r#"(atMs: 60000, do: DeregisterInstances((cluster: "prod", instances: ["late"], force: true))),"#,
+            "the step at +00:01:00.000 deregisters late, which registers at +00:05:00.000",
+        ),
+    ] {
+        let file = write(&dir, name, &scenario(step));
+        let check = drainsim(&["check", &file]);
+        let err = String::from_utf8_lossy(&check.stderr);
+        assert_eq!(check.status.code(), Some(0), "{name}: {err}");
+        assert!(err.contains(&format!("warning: {file}:9:")) && err.contains(says), "{name}: {err}");
+        assert_eq!(drainsim(&["check", "--strict", &file]).status.code(), Some(2), "{name}");
+    }
+    let fine = write(
+        &dir,
+        "fine.ron",
+        &scenario(r#"(atMs: 360000, do: DrainInstances((cluster: "prod", instances: ["node", "late"]))),"#),
+    );
+    let check = drainsim(&["check", "--strict", &fine]);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+}

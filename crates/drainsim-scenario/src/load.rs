@@ -608,6 +608,62 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
         }
         _ => None,
     });
+    // Steps that name instance-group instances the step cannot reach: one that names no cluster
+    // (ECS then takes `default`) while its instances are in another, and one at a fixed time
+    // before an instance it names registers (ECS answers MISSING, and the step passes doing
+    // nothing to it). A group's name stands for its members.
+    let groups: BTreeMap<&str, &InstanceGroup> = l.scenario.instances.iter().map(|g| (g.name.as_str(), g)).collect();
+    // An instance named in a step (a group of one's name, or `GROUP-K` of a bigger group), or a
+    // bigger group's name (its members): each with its cluster and registration time.
+    let of = |name: &str| -> Vec<(String, &str, i64)> {
+        fn at(g: &InstanceGroup) -> (&str, i64) {
+            (g.cluster.as_deref().unwrap_or("default"), g.register_at_ms)
+        }
+        if let Some(g) = groups.get(name) {
+            let (cluster, registers) = at(g);
+            return group_member_names(&g.name, g.count).into_iter().map(|n| (n, cluster, registers)).collect();
+        }
+        let member_of = name.rsplit_once('-').and_then(|(group, k)| {
+            let g = groups.get(group)?;
+            k.parse::<u32>().ok().filter(|k| g.count > 1 && (1..=g.count).contains(k)).map(|_| *g)
+        });
+        member_of.map_or(Vec::new(), |g| {
+            let (cluster, registers) = at(g);
+            vec![(name.to_string(), cluster, registers)]
+        })
+    };
+    for (n, step) in l.scenario.steps.iter().enumerate() {
+        let (cluster, named, what): (Option<&str>, &[String], &str) = match &step.action {
+            Action::DrainInstances(p) if p.filter.is_none() => (p.cluster.as_deref(), &p.instances, "drains"),
+            Action::ActivateInstances(p) if p.filter.is_none() => (p.cluster.as_deref(), &p.instances, "activates"),
+            Action::DeregisterInstances(p) if p.filter.is_none() => (p.cluster.as_deref(), &p.instances, "deregisters"),
+            _ => continue,
+        };
+        let resolved: Vec<(String, &str, i64)> = named.iter().flat_map(|i| of(i)).collect();
+        let Some((first, its_cluster, _)) = resolved.first() else { continue };
+        if cluster.is_none() && *its_cluster != "default" && resolved.iter().all(|(_, c, _)| c == its_cluster) {
+            out.push(l.error_at_position(
+                locate(&l.source, "do:", n),
+                format!(
+                    "the step {what} {first} of cluster '{its_cluster}' but names no cluster, so ECS takes the `default` \
+                     cluster, which does not hold it: give `cluster: \"{its_cluster}\"`"
+                ),
+            ));
+        }
+        if let Some(at) = step.at_ms {
+            if let Some((late, _, registers)) = resolved.iter().find(|(_, _, r)| *r > 0 && (*r as u64) > at) {
+                out.push(l.error_at_position(
+                    locate(&l.source, "do:", n),
+                    format!(
+                        "the step at {} {what} {late}, which registers at {}: ECS does not know it yet, so the call \
+                         answers MISSING for it and the step does nothing to it",
+                        drainsim_core::time::format_sim_time(at),
+                        drainsim_core::time::format_sim_time(*registers as u64)
+                    ),
+                ));
+            }
+        }
+    }
     // A task definition whose containers reserve more GPUs than any instance registers: a group
     // of GPU instances given without its `gpus` (the most likely cause) leaves its tasks unplaced.
     // A step's `platformDevices` count as RegisterContainerInstance counts them; a list it refuses
