@@ -670,3 +670,41 @@ fn the_headline_names_services_left_short_of_desired() {
     let demo = common::drainsim(&["run", "scenarios/demo.ron", "--timeline", "none"]);
     assert!(!String::from_utf8_lossy(&demo.stdout).contains("short of desired"), "a service at its desired count is not named");
 }
+
+/// A service deleted during a drain: its tasks on the draining instance waited for DeleteService,
+/// not for healthy replacements, and `explain` says so.
+#[test]
+fn tasks_a_deletion_stopped_are_said_to_have_waited_for_it() {
+    let dir = temp::TempDir::new("explain-deleted");
+    let file = dir.join("deleted.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "deleted-during-drain",
+    seed: 9,
+    clusters: ["prod"],
+    instances: [
+        (name: "old", cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 7680),
+        (name: "new", count: 2, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b"], cpu: 4096, memory: 7680, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 256, memory: 512, exitAfterSigtermMs: 2000)])],
+    services: [
+        (cluster: "prod", serviceName: "tmp", taskDefinition: "web", desiredCount: 3,
+         deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200)),
+    ],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))),
+        (atMs: 150000, do: DeleteService((cluster: "prod", service: "tmp", force: true))),
+        (do: WaitForDrain((instances: ["old"], timeoutMs: 600000))),
+    ],
+)
+"#,
+    )
+    .expect("written");
+    let explained = explain(file.to_str().expect("UTF-8 path"));
+    assert!(
+        explained.contains("to be told to stop: the floor kept them until DeleteService stopped them (the service was deleted)"),
+        "{explained}"
+    );
+    assert!(!explained.contains("until replacements are healthy"), "{explained}");
+}

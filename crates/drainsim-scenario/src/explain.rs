@@ -1229,6 +1229,8 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     let mut findings = Vec::new();
     // How long the floor held its tasks on draining instances before they were told to stop.
     let mut waits: Vec<u64> = Vec::new();
+    // Those DeleteService stopped (the floor no longer held them then: the service went).
+    let mut deleted = 0u32;
     for t in ix.by_service.get(s.id().index()).iter().map(|t| e.task(*t)) {
         let Some(started) = t.instance().drain().started_at_ms() else { continue };
         let told = t.stopping_at_ms();
@@ -1237,6 +1239,9 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         // DRAINING instance afterwards.
         if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() <= started) {
             waits.push(told - started);
+            if told > started && t.stopped_reason() == Some("Service deleted") {
+                deleted += 1;
+            }
         }
     }
     waits.sort_unstable();
@@ -1256,13 +1261,23 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             tasks_text(waits.len() as u32, "task"),
             duration_text(*max),
             duration_text(waits[(waits.len() - 1) / 2]),
-            if deadlocked {
+            if deleted > 0 && deleted as usize == waits.iter().filter(|w| **w > 0).count() {
+                "the floor kept them until DeleteService stopped them (the service was deleted)".to_string()
+            } else if deadlocked {
                 format!(
                     "minimumHealthyPercent and maximumPercent left no legal stop or start for a while (deploymentConfiguration, below), and the floor keeps them until replacements are healthy (the floor at the end of the run: {})",
                     s.healthy_floor()
                 )
             } else {
-                format!("the floor keeps them until replacements are healthy (at the end of the run it is {})", s.healthy_floor())
+                let by_deletion = if deleted > 0 {
+                    format!("; {} until DeleteService stopped them", tasks_text(deleted, "task"))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "the floor keeps them until replacements are healthy (at the end of the run it is {}){by_deletion}",
+                    s.healthy_floor()
+                )
             }
         ));
     }

@@ -819,7 +819,27 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
             ron::Error::ExpectedDifferentStructName { found, .. } => {
                 format!("unexpected name `{found}` before `(`: the structure of fields here takes no name")
             }
+            // A bare number where the format takes a name: most often a comparison written
+            // without its variant (`FloorBreaches("web", 0)`).
+            ron::Error::SuggestRawIdentifier(found) if found.parse::<f64>().is_ok() => format!(
+                "expected a name or a value, found `{found}` (a comparison is written `Eq({found})`, `AtLeast({found})`, \
+                 `AtMost({found})` or `Null`)"
+            ),
             ron::Error::SuggestRawIdentifier(found) => format!("expected a name or a value, found `{found}`"),
+            // A value of the wrong kind: said with the field it was written for (`cpu: "256"`,
+            // where a container's `cpu` is a number and a task definition's a string).
+            code @ (ron::Error::ExpectedInteger
+            | ron::Error::ExpectedFloat
+            | ron::Error::ExpectedBoolean
+            | ron::Error::ExpectedString
+            | ron::Error::ExpectedArray
+            | ron::Error::ExpectedMap) => {
+                let message = sentence_start(without_type_names(&code.to_string()));
+                match field_before(source, line, column) {
+                    Some(field) => format!("{message} for `{field}`"),
+                    None => message,
+                }
+            }
             code => sentence_start(without_type_names(&code.to_string())),
         };
         // A file cut short: RON reports what it expected at the end of the text.
@@ -834,6 +854,16 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
         };
         ScenarioError { file: file.to_string(), line, column, message }
     })
+}
+
+/// The field whose value starts at `line` and `column` (`cpu` for `cpu: "256"`), if a field name
+/// and a colon come right before it.
+fn field_before(source: &str, line: usize, column: usize) -> Option<String> {
+    let text = source.lines().nth(line.checked_sub(1)?)?;
+    let at = text.char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(i, _)| i);
+    let before = text[..at].trim_end().strip_suffix(':')?.trim_end();
+    let start = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
+    Some(before[start..].to_string()).filter(|name| !name.is_empty())
 }
 
 /// A name the format does not have where it was written — a field, or a variant (a step's action,
@@ -2432,7 +2462,14 @@ mod tests {
                 "x.ron",
                 r#"Scenario(name: "x", expectations: [ServiceRunningCount("a", 3)])"#,
                 (1, 61),
-                "expected a name or a value, found `3`",
+                "expected a name or a value, found `3` (a comparison is written `Eq(3)`, `AtLeast(3)`, `AtMost(3)` or `Null`)",
+            ),
+            // A value of the wrong kind names its field.
+            (
+                "x.ron",
+                r#"Scenario(name: "x", taskDefinitions: [(family: "f", containerDefinitions: [(name: "c", cpu: "256", memory: 512)])])"#,
+                (1, 93),
+                "expected integer for `cpu`",
             ),
             ("x.ron", "", (1, 1), "the file is empty: a scenario is `Scenario(…)`"),
             ("x.ron", "Scenario(name: \"x\", instances: [\n", (1, 33), "the file ends before the scenario does: "),
