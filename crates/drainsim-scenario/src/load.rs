@@ -1346,6 +1346,23 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
         Action::Ecs(Request::CreateService(r)) => Some(r),
         _ => None,
     });
+    // A service of the setup is created before any step registers a task definition: the family
+    // it names (`web`, `web:3`, or an ARN's) must be one of `taskDefinitions`. ECS's own refusal
+    // ("Unable to describe task definition") says less: which field, and the closest family.
+    let families: BTreeSet<&str> = s.task_definitions.iter().map(|t| t.family.as_str()).collect();
+    for (k, r) in s.services.iter().enumerate() {
+        let reference = r.task_definition.as_str();
+        let family = reference.rsplit('/').next().unwrap_or(reference);
+        let family = family.split(':').next().unwrap_or(family);
+        if !reference.is_empty() && !families.contains(family) {
+            let hint = did_you_mean(family, families.iter().copied());
+            return Err(l.error_at_literal(
+                ("serviceName", k),
+                reference,
+                format!("service '{}' runs task definition '{reference}', which is not in taskDefinitions{hint}", r.service_name),
+            ));
+        }
+    }
     let mut services: BTreeSet<String> = BTreeSet::new();
     let mut cluster_of: BTreeMap<&str, &str> = BTreeMap::new();
     for (n, r) in s.services.iter().chain(created).enumerate() {
