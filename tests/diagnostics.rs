@@ -503,3 +503,40 @@ fn a_step_that_cannot_reach_its_instances_is_a_warning() {
     let check = drainsim(&["check", "--strict", &fine]);
     assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
 }
+
+/// An instance group that starts DRAINING at time 0, while a service of its cluster has not
+/// deployed yet (no runningTasks for it), is a warning at its status: the service's first
+/// deployment would count as a floor breach of the drain. With the service's tasks given as
+/// runningTasks, it is not.
+#[test]
+fn a_group_draining_before_its_services_deployed_is_a_warning() {
+    let dir = TempDir::new("diag-draining-at-zero");
+    let scenario = |running: &str| {
+        format!(
+            r#"Scenario(
+    name: "draining-at-zero",
+    clusters: ["prod"],
+    instances: [
+        (name: "a", cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 7680),
+        (name: "z", cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 7680, status: "DRAINING"),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 256, memory: 512)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 2)],
+    runningTasks: [{running}],
+)
+"#
+        )
+    };
+    let file = write(&dir, "deploying.ron", &scenario(""));
+    let check = drainsim(&["check", &file]);
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("warning: {file}:6:"))
+            && err.contains("instance group 'z' starts DRAINING at time 0, before service 'web' has deployed (its runningTasks give 0 of its 2 tasks)"),
+        "{err}"
+    );
+    let deployed = write(&dir, "deployed.ron", &scenario(r#"(instance: "a", taskDefinition: "web", service: "web", count: 2)"#));
+    let check = drainsim(&["check", "--strict", &deployed]);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+}

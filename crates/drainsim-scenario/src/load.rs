@@ -664,6 +664,40 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
             }
         }
     }
+    // A group that starts DRAINING at time 0 opens its cluster's drain window before a service
+    // that has not deployed yet (its runningTasks short of its desired count) is steady: that
+    // service's first deployment then counts as a floor breach of the drain (preExistingDeficit,
+    // docs/draining.md "Observations"). One warning per group, naming the first such service.
+    for g in l.scenario.instances.iter().filter(|g| g.status.as_deref() == Some("DRAINING") && g.at_time_zero()) {
+        let cluster = g.cluster.as_deref().unwrap_or("default");
+        let deploying = l.scenario.services.iter().find_map(|sv| {
+            let desired = u64::try_from(sv.desired_count?).ok().filter(|d| *d > 0)?;
+            if sv.cluster.as_deref().unwrap_or("default") != cluster {
+                return None;
+            }
+            let running: u64 = l
+                .scenario
+                .running_tasks
+                .iter()
+                .filter(|r| r.service.as_deref() == Some(sv.service_name.as_str()))
+                .map(|r| u64::from(r.count))
+                .sum();
+            (running < desired).then_some((sv.service_name.as_str(), running, desired))
+        });
+        if let Some((service, running, desired)) = deploying {
+            out.push(l.error_after(
+                &format!("\"{}\"", g.name),
+                "\"DRAINING\"",
+                format!(
+                    "instance group '{}' starts DRAINING at time 0, before service '{service}' has deployed (its runningTasks \
+                     give {running} of its {desired} tasks): its first deployment's shortfall counts as a floor breach of the \
+                     drain (preExistingDeficit); give its tasks as runningTasks, or drain the group with a DrainInstances \
+                     step once the services are steady",
+                    g.name
+                ),
+            ));
+        }
+    }
     // A task definition whose containers reserve more GPUs than any instance registers: a group
     // of GPU instances given without its `gpus` (the most likely cause) leaves its tasks unplaced.
     // A step's `platformDevices` count as RegisterContainerInstance counts them; a list it refuses
