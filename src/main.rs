@@ -1132,8 +1132,18 @@ fn print_text(
             // The names' column: 30 wide, or as wide as the longest name of this run
             // (TerminateInstanceInAutoScalingGroup is 35).
             let width = outcome.steps.iter().map(|s| s.operation.len()).max().unwrap_or(0).max(30);
+            // When each step began; one that took time (a wait, a refresh) says when it ended.
             for s in &outcome.steps {
-                writeln!(out, "  {:>3}. {}  {:<width$} {}", s.index + 1, format_sim_time(s.at_ms), s.operation, s.summary)?;
+                let until =
+                    if s.at_ms > s.started_at_ms { format!(" (until {})", format_sim_time(s.at_ms)) } else { String::new() };
+                writeln!(
+                    out,
+                    "  {:>3}. {}  {:<width$} {}{until}",
+                    s.index + 1,
+                    format_sim_time(s.started_at_ms),
+                    s.operation,
+                    s.summary
+                )?;
             }
         }
         // One report row at a time, printed and dropped: the text output holds no row of the whole

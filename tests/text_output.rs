@@ -170,3 +170,18 @@ fn a_streamed_timeline_prints_what_the_collected_one_does() {
     assert!(changes.iter().any(|l| l.starts_with("  ---- first failed expectation")), "{changes:?}");
     assert!(!changes.iter().any(|l| l.contains("lastStatus")), "{changes:?}");
 }
+
+/// The steps list says when each step began, and when one that took time ended: a refresh that
+/// began at 5 minutes is listed at 5 minutes, until it ended 12m35s later.
+#[test]
+fn a_step_is_listed_when_it_began_and_until_it_ended() {
+    let text = stdout(&["run", "scenarios/rollouts/instance-refresh-30-instances.ron", "--timeline", "none"]);
+    let step = text.lines().find(|l| l.contains("StartInstanceRefresh")).expect("the refresh step");
+    assert!(
+        step.trim_start().starts_with("1. +00:05:00.000  StartInstanceRefresh")
+            && step.ends_with("replaced in 12m35s (until +00:17:35.000)"),
+        "{step}"
+    );
+    let list = text.lines().find(|l| l.contains("ListContainerInstances")).expect("an instant step");
+    assert!(!list.contains("until"), "a step of no time says no end: {list}");
+}

@@ -27,6 +27,8 @@ pub struct ExpectationResult {
 pub struct StepOutcome {
     /// The step's position in the scenario's `steps` (from 0).
     pub index: usize,
+    /// Simulated time when the step began (its `atMs`, or when the step before it finished).
+    pub started_at_ms: u64,
     /// Simulated time when the step finished.
     pub at_ms: u64,
     /// The action's name (`DrainInstances`, `UpdateContainerInstancesState`, ...).

@@ -106,6 +106,7 @@ fn run_inner<'s>(
             bounded_out = true;
             break;
         }
+        let started_at_ms = engine.now_ms();
         let judged_before = results.len();
         let summary =
             run_step(&mut engine, &mut driver, loaded, n, step, StepResults { text: opts.result_text, into: &mut results })?;
@@ -116,7 +117,13 @@ fn run_inner<'s>(
             Some(bound) => format!("{summary}; the run's bound ({}) stopped it here", bound.as_str()),
             None => summary,
         };
-        outcome_steps.push(StepOutcome { index: n, at_ms: engine.now_ms(), operation: step.action.name(), summary });
+        outcome_steps.push(StepOutcome {
+            index: n,
+            started_at_ms,
+            at_ms: engine.now_ms(),
+            operation: step.action.name(),
+            summary,
+        });
         // A bound that stopped the clock inside the step ends the run there, as one before a
         // step does (docs/scenario-format.md, "endTimeMs and maxEvents").
         if driver.bounded {
