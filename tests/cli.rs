@@ -386,3 +386,12 @@ fn an_aws_output_or_a_report_given_as_a_scenario_is_named_for_what_it_is() {
         "{err}"
     );
 }
+
+/// An instance group registers its agent version alone: no agent hash or Docker version that
+/// nothing in the scenario gives (an imported cluster's report showed made-up ones).
+#[test]
+fn an_instance_group_registers_its_agent_version_alone() {
+    let report = json(&["run", "scenarios/demo.ron", "--json"]);
+    let version_info = &report["containerInstances"][0]["versionInfo"];
+    assert_eq!(version_info, &serde_json::json!({"agentVersion": drainsim_core::CURRENT_AGENT_VERSION}), "{report}");
+}

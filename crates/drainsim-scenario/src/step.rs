@@ -635,6 +635,15 @@ fn counted(n: usize, noun: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// A count reads singular for one, plural otherwise (zero included).
+    #[test]
+    fn a_count_is_singular_for_one() {
+        assert_eq!(
+            [super::counted(0, "failure"), super::counted(1, "service"), super::counted(2, "task")],
+            ["0 failures", "1 service", "2 tasks"]
+        );
+    }
+
     use super::*;
 
     /// The container instance calls summarized from the views say what `summarize` says of their
