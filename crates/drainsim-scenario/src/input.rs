@@ -65,6 +65,33 @@ pub fn read_bounded(path: &Path, limit_bytes: u64) -> Result<Vec<u8>, ReadError>
     Ok(bytes)
 }
 
+/// The AWS CLI outputs drainsim recognises, by the top-level key that tells each apart: the key,
+/// and the command that prints it. Here, below both readers: `import` reads them, and `load`
+/// names one given as a scenario.
+pub(crate) const CLI_OUTPUTS: [(&str, &str); 21] = [
+    ("containerInstances", "describe-container-instances"),
+    ("containerInstanceArns", "list-container-instances"),
+    ("clusters", "describe-clusters"),
+    ("services", "describe-services"),
+    ("serviceArns", "list-services"),
+    ("taskDefinition", "describe-task-definition"),
+    ("tasks", "describe-tasks"),
+    ("taskArns", "list-tasks"),
+    ("taskDefinitionArns", "list-task-definitions"),
+    ("families", "list-task-definition-families"),
+    ("clusterArns", "list-clusters"),
+    ("settings", "list-account-settings"),
+    ("TargetGroups", "describe-target-groups"),
+    ("Attributes", "describe-target-group-attributes"),
+    ("TargetHealthDescriptions", "describe-target-health"),
+    ("capacityProviders", "describe-capacity-providers"),
+    ("AutoScalingGroups", "describe-auto-scaling-groups"),
+    ("LifecycleHooks", "describe-lifecycle-hooks"),
+    ("LaunchTemplateVersions", "describe-launch-template-versions"),
+    ("AutoScalingInstances", "describe-auto-scaling-instances"),
+    ("Reservations", "describe-instances"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

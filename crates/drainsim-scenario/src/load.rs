@@ -813,7 +813,7 @@ fn not_a_scenario(file: &str, source: &str) -> Option<ScenarioError> {
     if top.contains_key("name") {
         return None;
     }
-    let (_, command) = crate::import::CLI_OUTPUTS.iter().find(|(key, _)| top.contains_key(*key))?;
+    let (_, command) = crate::input::CLI_OUTPUTS.iter().find(|(key, _)| top.contains_key(*key))?;
     error(format!(
         "the output of the AWS CLI's {command}, not a scenario: `drainsim import DIR -o cluster.ron` writes a scenario \
          from a directory of such outputs (docs/import.md)"

@@ -364,32 +364,6 @@ fn note_once(summary: &mut ImportSummary, note: String) {
     }
 }
 
-/// The AWS CLI outputs drainsim recognises, by the top-level key that tells each apart: the key,
-/// and the command that prints it.
-pub(crate) const CLI_OUTPUTS: [(&str, &str); 21] = [
-    ("containerInstances", "describe-container-instances"),
-    ("containerInstanceArns", "list-container-instances"),
-    ("clusters", "describe-clusters"),
-    ("services", "describe-services"),
-    ("serviceArns", "list-services"),
-    ("taskDefinition", "describe-task-definition"),
-    ("tasks", "describe-tasks"),
-    ("taskArns", "list-tasks"),
-    ("taskDefinitionArns", "list-task-definitions"),
-    ("families", "list-task-definition-families"),
-    ("clusterArns", "list-clusters"),
-    ("settings", "list-account-settings"),
-    ("TargetGroups", "describe-target-groups"),
-    ("Attributes", "describe-target-group-attributes"),
-    ("TargetHealthDescriptions", "describe-target-health"),
-    ("capacityProviders", "describe-capacity-providers"),
-    ("AutoScalingGroups", "describe-auto-scaling-groups"),
-    ("LifecycleHooks", "describe-lifecycle-hooks"),
-    ("LaunchTemplateVersions", "describe-launch-template-versions"),
-    ("AutoScalingInstances", "describe-auto-scaling-instances"),
-    ("Reservations", "describe-instances"),
-];
-
 impl Capture {
     fn note_time(&mut self, t_ms: Option<i64>) {
         if let Some(t) = t_ms {
@@ -454,7 +428,7 @@ impl Capture {
         }
         // One output per file: a file holding two (`jq -s add a.json b.json`) would be read as the
         // first kind, the other's items listed as fields drainsim does not model.
-        let found: Vec<(&str, &str)> = CLI_OUTPUTS.iter().copied().filter(|(key, _)| keys.contains(key)).collect();
+        let found: Vec<(&str, &str)> = crate::input::CLI_OUTPUTS.iter().copied().filter(|(key, _)| keys.contains(key)).collect();
         if let [(k1, kind1), (k2, kind2), ..] = found.as_slice() {
             return Err(ImportError::new(
                 file,
