@@ -99,11 +99,13 @@ struct TraceFile<W: Write> {
     written_records: u64,
     /// The first write error, or the bound reached.
     error: Option<String>,
+    /// The reader went away (a closed pipe: `--trace - | head`).
+    broken_pipe: bool,
 }
 
 impl<W: Write> TraceFile<W> {
     fn new(out: W, max_bytes: u64) -> Self {
-        TraceFile { out, max_bytes, written_bytes: 0, written_records: 0, error: None }
+        TraceFile { out, max_bytes, written_bytes: 0, written_records: 0, error: None, broken_pipe: false }
     }
 
     /// Writes records until an error or the bound; after that, records are dropped.
@@ -133,7 +135,10 @@ impl<W: Write> TraceFile<W> {
                     self.written_bytes += line.len() as u64;
                     self.written_records += 1;
                 }
-                Err(err) => self.error = Some(err.to_string()),
+                Err(err) => {
+                    self.broken_pipe = err.kind() == std::io::ErrorKind::BrokenPipe;
+                    self.error = Some(err.to_string());
+                }
             }
         }
     }
@@ -141,8 +146,14 @@ impl<W: Write> TraceFile<W> {
     /// Flushes; the first error, if any.
     fn finish(mut self) -> Result<(), String> {
         match self.error.take() {
+            Some(_) if self.broken_pipe => exit_on_write_error(&std::io::ErrorKind::BrokenPipe.into()),
             Some(e) => Err(e),
-            None => self.out.flush().map_err(|e| e.to_string()),
+            None => self.out.flush().map_err(|e| {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    exit_on_write_error(&e);
+                }
+                e.to_string()
+            }),
         }
     }
 }
@@ -454,7 +465,8 @@ struct RunArgs {
     #[command(flatten)]
     modifiers: RunModifiers,
     /// Write every trace record to this file as JSON Lines, one object per record (docs/trace.md;
-    /// at most 8 GiB: past it the run is refused and the file holds the records that fit).
+    /// at most 8 GiB: past it the run is refused and the file holds the records that fit). `-`
+    /// writes them to standard output, in place of the report.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
     /// How much of the timeline the text output prints (default: full up to 300 records, else summary).
@@ -463,7 +475,8 @@ struct RunArgs {
     /// Fail the run (exit 1) when it finds a floor breach or a stall that no expectation mentions.
     #[arg(long)]
     strict: bool,
-    /// Draw the run as an SVG chart: tasks per service over time with floor and ceiling, and a lane per drained instance.
+    /// Draw the run as an SVG chart (docs/chart.md): tasks per service over time with floor and ceiling, and a lane
+    /// per drained instance. `-` writes it to standard output, in place of the report.
     #[arg(long, value_name = "OUT.svg")]
     svg: Option<PathBuf>,
 }
@@ -849,11 +862,29 @@ fn run(args: RunArgs) -> ExitCode {
     }
     // The chart is written after the trace: one path for both would leave the chart alone.
     if let (Some(trace), Some(svg)) = (&args.trace, &args.svg) {
+        if trace.as_os_str() == "-" && svg.as_os_str() == "-" {
+            eprintln!("error: --trace - and --svg - both write to standard output: give one of them a file");
+            return ExitCode::from(2);
+        }
         if trace == svg {
             eprintln!("error: --trace and --svg both name {}: give each its own file", trace.display());
             return ExitCode::from(2);
         }
     }
+    // `-` puts the chart or the trace on standard output, which then carries it alone: the text
+    // report is not printed, and what the JSON report's reader gets on standard error (warnings, a
+    // failure and its reproduction) goes there too, with the headline.
+    let to_stdout = |p: &Option<PathBuf>| p.as_deref() == Some(std::path::Path::new("-"));
+    let stdout_document = match (to_stdout(&args.svg), to_stdout(&args.trace)) {
+        (true, _) => Some("--svg -"),
+        (_, true) => Some("--trace -"),
+        _ => None,
+    };
+    if let (Some(flag), true) = (stdout_document, args.json) {
+        eprintln!("error: --json and {flag} both write to standard output: give the other one a file");
+        return ExitCode::from(2);
+    }
+    let quiet_report = args.json || stdout_document.is_some();
 
     let opts = RunOptions {
         seed: args.seed,
@@ -871,7 +902,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let started = Instant::now();
     let mut collected = TimelineText::default();
-    let collect = !args.json && args.trace.is_none() && args.timeline != Some(TimelineMode::None);
+    let collect = !quiet_report && args.trace.is_none() && args.timeline != Some(TimelineMode::None);
     let stream = collect && matches!(args.timeline, Some(TimelineMode::Full | TimelineMode::Changes));
     let result = match &args.trace {
         None if stream => {
@@ -935,11 +966,15 @@ fn run(args: RunArgs) -> ExitCode {
         }
         None => runner::run(&loaded, &opts),
         Some(path) => {
-            let file = match std::fs::File::create(path) {
-                Ok(f) => f,
-                Err(e) => {
-                    eprintln!("error: cannot write the trace to {}: {e}", path.display());
-                    return ExitCode::from(2);
+            let file: Box<dyn Write> = if to_stdout(&args.trace) {
+                Box::new(std::io::stdout().lock())
+            } else {
+                match std::fs::File::create(path) {
+                    Ok(f) => Box::new(f),
+                    Err(e) => {
+                        eprintln!("error: cannot write the trace to {}: {e}", path.display());
+                        return ExitCode::from(2);
+                    }
                 }
             };
             let mut out = TraceFile::new(std::io::BufWriter::new(file), MAX_TRACE_BYTES);
@@ -958,8 +993,14 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let wall = started.elapsed();
     if let Some(path) = &args.svg {
-        let written =
-            drainsim_scenario::chart::render_svg(&outcome).and_then(|svg| std::fs::write(path, svg).map_err(|e| e.to_string()));
+        let written = drainsim_scenario::chart::render_svg(&outcome).and_then(|svg| {
+            if to_stdout(&args.svg) {
+                let mut out = std::io::stdout().lock();
+                out.write_all(svg.as_bytes()).and_then(|()| out.flush()).map_err(|e| e.to_string())
+            } else {
+                std::fs::write(path, svg).map_err(|e| e.to_string())
+            }
+        });
         if let Err(e) = written {
             eprintln!("error: cannot write the chart to {}: {e}", path.display());
             return ExitCode::from(2);
@@ -977,6 +1018,8 @@ fn run(args: RunArgs) -> ExitCode {
         {
             exit_on_write_error(&e);
         }
+    } else if stdout_document.is_some() {
+        eprintln!("headline: {}", drainsim_scenario::explain::headline(&outcome.engine).0);
     } else {
         let mode = match (args.trace.is_some(), args.timeline) {
             (true, _) => TimelineMode::None,
@@ -989,7 +1032,7 @@ fn run(args: RunArgs) -> ExitCode {
         }
         print_text(&outcome, &loaded, mode, &collected, wall, &reproduce, Findings { warnings: &warnings, strict: args.strict });
     }
-    if args.json {
+    if quiet_report {
         for w in &warnings {
             eprintln!("warning: {w}");
         }
@@ -999,7 +1042,7 @@ fn run(args: RunArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else if passed {
         // The text report's last line says so; the JSON report's reader gets it here.
-        if args.json {
+        if quiet_report {
             eprintln!(
                 "error: --strict: {} no expectation mentions; reproduce with: {reproduce}",
                 count_text(warnings.len(), "finding")
@@ -1007,7 +1050,7 @@ fn run(args: RunArgs) -> ExitCode {
         }
         ExitCode::from(1)
     } else {
-        if args.json {
+        if quiet_report {
             eprintln!("expectations failed; reproduce with: {reproduce}");
         }
         ExitCode::from(1)

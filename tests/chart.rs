@@ -25,7 +25,12 @@ fn a_chart_has_a_panel_per_service_and_a_lane_per_drained_instance() {
         ),
         "{text}"
     );
-    assert!(text.contains("drained instances: tasks running (orange)"));
+    // Lanes do not use the panels' orange (pending tasks) for tasks still running: light blue.
+    assert!(
+        text.contains("drained instances: tasks running (light blue), last tasks stopping (yellow), drain complete (black |)")
+    );
+    assert!(text.contains(r##"fill="#9ECAE1""##), "a lane's running stretch in light blue");
+    assert!(!text.contains("orphaned"), "no instance went away with tasks");
     for lane in ["old-1", "old-2"] {
         assert!(text.contains(&format!(">\n{lane}\n</text>")), "lane {lane}");
     }
@@ -158,7 +163,7 @@ fn many_drained_instances_are_drawn_as_one_aggregate_panel() {
     )
     .unwrap();
     let text = svg(file.to_str().unwrap(), "many.svg");
-    assert!(text.contains("50 drained instances: draining (orange), drain complete (black)"), "{text}");
+    assert!(text.contains("50 drained instances: draining (brown), drain complete (black)"), "{text}");
     assert!(!text.contains(">\nold-17\n</text>"), "no lane of its own past 40 instances");
     // The 50 drains start in one call: the service panel marks that once (a mark per drain made a
     // 20,000-instance run's chart 7 MB of lines drawn over each other).
@@ -166,9 +171,70 @@ fn many_drained_instances_are_drawn_as_one_aggregate_panel() {
     assert_eq!(marks, 1, "one drain-start mark");
     // The draining line steps up once at the start, not once per instance.
     let draining =
-        text.lines().find(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#FFAA3C""##)).expect("the draining line");
+        text.lines().find(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#8C564B""##)).expect("the draining line");
     let steps = draining.split(' ').filter(|p| p.contains(',')).count();
     assert!(steps <= 2 * 51 + 2, "one step per instant at most: {steps} points");
+}
+
+/// An instance that went away with tasks on it gets a lane, drained or not, ending in a red mark
+/// that says how many tasks ECS orphaned: here EC2 terminates two Spot Instances at the end of
+/// their notice, `spot-a` drained (Spot Instance draining on) with both its old tasks still
+/// running, and `spot-b` undrained (it is off). Neither drain is drawn as complete.
+#[test]
+fn an_instance_gone_with_its_tasks_has_a_lane_with_its_orphans() {
+    let text = svg("scenarios/rollouts/spot-interruption-min100-max200.ron", "spot.svg");
+    assert!(
+        text.contains(
+            "instances drained or gone with tasks: tasks running (light blue), last tasks stopping (yellow), drain complete \
+             (black |), gone with tasks orphaned (red |)"
+        ),
+        "{text}"
+    );
+    for lane in ["spot-a", "spot-b"] {
+        assert!(text.contains(&format!(">\n{lane}\n</text>")), "lane {lane}");
+    }
+    assert!(!text.contains(">\nod-a\n</text>"), "an instance that neither drained nor went away has no lane");
+    let labels: Vec<&str> = text.lines().filter(|l| l.contains("orphaned") && !l.contains("(red")).collect();
+    assert_eq!(labels, ["2 tasks orphaned", "2 tasks orphaned, not drained"], "{text}");
+    let red_marks = text.lines().filter(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#D62728""##)).count();
+    assert_eq!(red_marks, 2, "one red mark per instance gone with its tasks");
+    let black_marks =
+        text.lines().filter(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#000000" stroke-width="2""##)).count();
+    assert_eq!(black_marks, 0, "no drain drawn as complete");
+}
+
+/// Past 40 lanes, the aggregate panel counts the instances gone with tasks orphaned in red: 50
+/// instances deregistered with `force` while their tasks run.
+#[test]
+fn the_aggregate_panel_counts_instances_gone_with_tasks() {
+    let dir = TempDir::new("chart-many-gone");
+    let file = dir.join("gone.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "fifty-gone",
+    seed: 3,
+    clusters: ["prod"],
+    instances: [
+        (name: "old", count: 50, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192),
+        (name: "new", count: 50, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 512, memory: 1024)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 100)],
+    steps: [(atMs: 120000, do: DeregisterInstances((cluster: "prod", instances: ["old"], force: true)))],
+)"#,
+    )
+    .unwrap();
+    let text = svg(file.to_str().unwrap(), "gone.svg");
+    assert!(
+        text.contains(
+            "50 instances drained or gone with tasks: draining (brown), drain complete (black), gone with tasks orphaned (red)"
+        ),
+        "{text}"
+    );
+    let gone = text.lines().find(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#D62728""##)).expect("the gone line");
+    let points: Vec<&str> = gone.split(' ').filter(|p| p.contains(',')).collect();
+    assert_eq!(points.len(), 4, "from 0, one step up at the deregistration, to the end: {gone}");
 }
 
 /// Each point of a service's series has its tasks not STOPPED (what `maximumPercent` bounds): at
@@ -209,6 +275,35 @@ fn trace_and_chart_to_one_file_are_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--trace and --svg both name"), "{err}");
     assert!(!path.exists(), "nothing written");
+}
+
+/// `--svg -` writes the chart to standard output, alone (the text report is not printed; the
+/// headline goes to standard error), the same bytes as a file gets, and no file named `-`.
+/// Standard output takes one document: with `--json` or `--trace -` beside it, the run is refused.
+#[test]
+fn a_chart_to_standard_output_is_alone_there() {
+    let dir = TempDir::new("chart-stdout");
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/drain/rollout-paced-by-stop-timeout.ron");
+    let out = common::command()
+        .current_dir(&*dir)
+        .args(["run", scenario.to_str().unwrap(), "--svg", "-"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text, svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "to-file.svg"), "the bytes a file gets");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("headline: "), "{err}");
+    assert!(!dir.join("-").exists(), "no file named -");
+    for other in [["--json", ""], ["--trace", "-"]] {
+        let mut args = vec!["run", "scenarios/demo.ron", "--svg", "-", other[0]];
+        args.extend(other[1..].iter().filter(|a| !a.is_empty()));
+        let out = common::drainsim(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("both write to standard output"), "{err}");
+    }
 }
 
 /// A name holding a control character cannot reach the chart as it is: XML does not allow it, so

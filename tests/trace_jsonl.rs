@@ -77,6 +77,20 @@ fn the_trace_is_json_lines_with_the_documented_fields() {
 
 /// An UpdateService request that gives fields besides `desiredCount` leaves a `serviceUpdated`
 /// record naming them as the API spells them, and the timeline says so.
+/// `--trace -` writes the trace to standard output in place of the report: the lines a file gets.
+#[test]
+fn the_trace_to_standard_output_is_the_file_s_lines() {
+    let dir = TempDir::new("jsonl-stdout");
+    let path = dir.join("trace.jsonl");
+    let to_file = common::drainsim(&["run", "scenarios/demo.ron", "--trace", path.to_str().unwrap()]);
+    assert_eq!(to_file.status.code(), Some(0), "{}", String::from_utf8_lossy(&to_file.stderr));
+    let out = common::drainsim(&["run", "scenarios/demo.ron", "--trace", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), std::fs::read_to_string(&path).unwrap());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("headline: every drain complete"), "{err}");
+}
+
 #[test]
 fn an_update_of_placement_is_a_service_updated_record() {
     let dir = TempDir::new("jsonl-update");

@@ -5,14 +5,18 @@
 //! healthy and pending tasks over simulated time, its tasks not STOPPED (what the ceiling bounds),
 //! its floor and ceiling as dashed lines, and a
 //! vertical mark at each drain start (one per column of the chart). Bottom: one lane per drained
-//! instance (up to [`MAX_LANES`]) from its drain's start — orange while tasks still run on it,
-//! yellow while the last ones stop — to its completion; past that many instances, one panel counts
-//! instances draining and drained over time instead, so a 20,000-instance run stays readable.
+//! instance, and per instance that went away with tasks on it (up to [`MAX_LANES`]): from its
+//! drain's start — light blue while tasks still run on it, yellow while the last ones stop — to its
+//! completion (a black mark), or to the instant it went away with tasks still on it (a red mark,
+//! with how many ECS orphaned: a forced deregistration, EC2 terminating a Spot Instance or a group
+//! terminating one undrained); past that many instances, one panel counts instances draining,
+//! drained and gone with tasks over time instead, so a 20,000-instance run stays readable.
 //! Between them, one panel per capacity provider with managed scaling (up to
 //! [`MAX_SCALING_PANELS`]): its group's running instances (N), the instances its tasks need (M)
 //! and its desired capacity, datapoint by datapoint.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::outcome::RunOutcome;
 
@@ -32,14 +36,21 @@ const PENDING: RGBColor = RGBColor(255, 127, 14);
 const BOUND: RGBColor = RGBColor(120, 120, 120);
 /// Tasks not STOPPED: what the ceiling bounds.
 const NOT_STOPPED: RGBColor = RGBColor(148, 103, 189);
-const DRAINING: RGBColor = RGBColor(255, 170, 60);
+/// A lane's stretch while tasks still run on the instance: the service panels' running tasks, lighter.
+const LANE_RUNNING: RGBColor = RGBColor(158, 202, 225);
 const STOPPING: RGBColor = RGBColor(240, 220, 80);
+/// The aggregate panel's instances draining.
+const DRAINING: RGBColor = RGBColor(140, 86, 75);
+/// An instance that went away with tasks on it.
+const ORPHANED: RGBColor = RGBColor(214, 39, 40);
 
-struct Drained {
+/// An instance the chart gives a lane: one that drained, or went away with tasks on it.
+struct Lane {
     name: String,
-    started: u64,
-    no_running: Option<u64>,
-    completed: Option<u64>,
+    /// Its drain: when it started, when no task ran any more, when the last one stopped.
+    drain: Option<(u64, Option<u64>, Option<u64>)>,
+    /// When it went away with tasks on it, and how many ECS orphaned then.
+    gone: Option<(u64, usize)>,
 }
 
 /// The time axis every panel shares: simulated minutes, or hours for a run longer than six hours
@@ -86,26 +97,15 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
     let omitted = services.len().saturating_sub(MAX_SERVICE_PANELS);
     let omitted_troubled = services.iter().skip(MAX_SERVICE_PANELS).filter(|s| troubled(s)).count();
     services.truncate(MAX_SERVICE_PANELS);
-    let drained: Vec<Drained> = e
-        .instances()
-        .filter_map(|i| {
-            let d = i.drain();
-            d.started_at_ms().map(|started| Drained {
-                name: i.name().to_string(),
-                started,
-                no_running: d.no_running_at_ms(),
-                completed: d.completed_at_ms(),
-            })
-        })
-        .collect();
-    let lanes_drawn = !drained.is_empty() && drained.len() <= MAX_LANES;
+    let instance_lanes = lanes_of(e);
+    let lanes_drawn = !instance_lanes.is_empty() && instance_lanes.len() <= MAX_LANES;
     let axis = TimeAxis::of_run(end_ms, if lanes_drawn { NAME_LABELS } else { COUNT_LABELS });
     let x_max = axis.x_max;
-    let start_marks = drain_start_marks(&drained, axis);
-    let lanes_height = if drained.is_empty() {
+    let start_marks = drain_start_marks(&instance_lanes, axis);
+    let lanes_height = if instance_lanes.is_empty() {
         0
     } else if lanes_drawn {
-        90 + LANE * drained.len() as u32
+        90 + LANE * instance_lanes.len() as u32
     } else {
         SERVICE_PANEL
     };
@@ -200,10 +200,10 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
                 draw_scaling(area, m, axis).map_err(err)?;
             }
         }
-        if drained.len() > MAX_LANES {
-            draw_aggregate(&lanes, &drained, axis).map_err(err)?;
-        } else if !drained.is_empty() {
-            draw_lanes(&lanes, &drained, axis).map_err(err)?;
+        if instance_lanes.len() > MAX_LANES {
+            draw_aggregate(&lanes, &instance_lanes, axis).map_err(err)?;
+        } else if !instance_lanes.is_empty() {
+            draw_lanes(&lanes, &instance_lanes, axis).map_err(err)?;
         }
         root.present().map_err(err)?;
     }
@@ -221,14 +221,32 @@ fn xml_text_only(svg: String) -> String {
     svg.chars().map(|c| if allowed(c) { c } else { '\u{FFFD}' }).collect()
 }
 
+/// The instances that get a lane, in registration order: those whose drain started, and those
+/// that went away (INACTIVE) with tasks ECS orphaned. One pass over the run's tasks counts the
+/// orphans.
+fn lanes_of(e: &drainsim_core::Engine) -> Vec<Lane> {
+    let mut orphans: std::collections::BTreeMap<drainsim_core::InstanceId, usize> = std::collections::BTreeMap::new();
+    for t in e.tasks().filter(|t| t.orphaned()) {
+        *orphans.entry(t.instance().id()).or_insert(0) += 1;
+    }
+    e.instances()
+        .filter_map(|i| {
+            let d = i.drain();
+            let drain = d.started_at_ms().map(|started| (started, d.no_running_at_ms(), d.completed_at_ms()));
+            let gone = orphans.get(&i.id()).map(|n| (i.inactive_at_ms().unwrap_or_else(|| e.now_ms()), *n));
+            (drain.is_some() || gone.is_some()).then(|| Lane { name: i.name().to_string(), drain, gone })
+        })
+        .collect()
+}
+
 /// Where the service panels mark drain starts, on the time axis: the earliest start in each of the
 /// chart's [`WIDTH`] columns. Marks closer than a column would be drawn over each other: a drain
 /// of 10,000 instances in one call is one mark, not 10,000 lines in every panel.
-fn drain_start_marks(drained: &[Drained], axis: TimeAxis) -> Vec<f64> {
+fn drain_start_marks(drained: &[Lane], axis: TimeAxis) -> Vec<f64> {
     let x_max = axis.x_max;
     let mut by_column: std::collections::BTreeMap<u64, f64> = std::collections::BTreeMap::new();
-    for d in drained {
-        let x = axis.at(d.started);
+    for started in drained.iter().filter_map(|d| d.drain.map(|(started, _, _)| started)) {
+        let x = axis.at(started);
         let column = (x / x_max * f64::from(WIDTH)) as u64;
         let first = by_column.entry(column).or_insert(x);
         *first = first.min(x);
@@ -238,13 +256,19 @@ fn drain_start_marks(drained: &[Drained], axis: TimeAxis) -> Vec<f64> {
 
 fn draw_lanes<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
-    drained: &[Drained],
+    drained: &[Lane],
     axis: TimeAxis,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (x_max, at) = (axis.x_max, |ms: u64| axis.at(ms));
     let n = drained.len() as f64;
+    let caption = if drained.iter().any(|d| d.gone.is_some()) {
+        "instances drained or gone with tasks: tasks running (light blue), last tasks stopping (yellow), drain complete (black |), \
+         gone with tasks orphaned (red |)"
+    } else {
+        "drained instances: tasks running (light blue), last tasks stopping (yellow), drain complete (black |)"
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption("drained instances: tasks running (orange), last tasks stopping (yellow), complete (|)", ("sans-serif", 14))
+        .caption(caption, ("sans-serif", 14))
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(axis.y_label_area)
@@ -269,14 +293,35 @@ fn draw_lanes<DB: DrawingBackend>(
         .draw()?;
     for (k, d) in drained.iter().enumerate() {
         let y = n - 1.0 - k as f64;
-        let end = d.completed.unwrap_or(axis.end_ms);
-        let running_until = d.no_running.unwrap_or(end).min(end);
-        chart.draw_series([Rectangle::new([(at(d.started), y - 0.35), (at(running_until), y + 0.35)], DRAINING.filled())])?;
-        if end > running_until {
-            chart.draw_series([Rectangle::new([(at(running_until), y - 0.35), (at(end), y + 0.35)], STOPPING.filled())])?;
+        if let Some((started, no_running, completed)) = d.drain {
+            // A drain ends at its completion, or where its instance went away with tasks on it.
+            let end = completed.or(d.gone.map(|(at, _)| at)).unwrap_or(axis.end_ms).max(started);
+            let running_until = no_running.unwrap_or(end).min(end);
+            chart
+                .draw_series([Rectangle::new([(at(started), y - 0.35), (at(running_until), y + 0.35)], LANE_RUNNING.filled())])?;
+            if end > running_until {
+                chart.draw_series([Rectangle::new([(at(running_until), y - 0.35), (at(end), y + 0.35)], STOPPING.filled())])?;
+            }
+            if let (Some(c), None) = (completed, d.gone) {
+                chart.draw_series([PathElement::new(vec![(at(c), y - 0.45), (at(c), y + 0.45)], BLACK.stroke_width(2))])?;
+            }
         }
-        if let Some(c) = d.completed {
-            chart.draw_series([PathElement::new(vec![(at(c), y - 0.45), (at(c), y + 0.45)], BLACK.stroke_width(2))])?;
+        if let Some((gone_at, orphaned)) = d.gone {
+            chart.draw_series([PathElement::new(
+                vec![(at(gone_at), y - 0.45), (at(gone_at), y + 0.45)],
+                ORPHANED.stroke_width(3),
+            )])?;
+            let count = if orphaned == 1 { "1 task".to_string() } else { format!("{orphaned} tasks") };
+            let label = if d.drain.is_some() { format!("{count} orphaned") } else { format!("{count} orphaned, not drained") };
+            // Right of the mark, or left of it when the mark is in the last fifth of the axis.
+            let x = at(gone_at);
+            let (pos, x) = if x > x_max * 0.8 {
+                (Pos::new(HPos::Right, VPos::Center), x - x_max * 0.006)
+            } else {
+                (Pos::new(HPos::Left, VPos::Center), x + x_max * 0.006)
+            };
+            let style = TextStyle::from(("sans-serif", 13).into_font()).color(&ORPHANED).pos(pos);
+            chart.draw_series([Text::new(label, (x, y), style)])?;
         }
     }
     Ok(())
@@ -284,44 +329,69 @@ fn draw_lanes<DB: DrawingBackend>(
 
 fn draw_aggregate<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
-    drained: &[Drained],
+    drained: &[Lane],
     axis: TimeAxis,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (x_max, end_ms, at) = (axis.x_max, axis.end_ms, |ms: u64| axis.at(ms));
-    // Instances draining (started, not complete) and drained (complete) over time, as step lines.
-    let mut changes: Vec<(u64, i64, i64)> = Vec::with_capacity(drained.len() * 2);
+    // Instances draining (started, not ended), drained (complete) and gone with tasks orphaned over
+    // time, as step lines. A drain that ended with its instance gone counts as gone, not complete.
+    let mut changes: Vec<(u64, [i64; 3])> = Vec::with_capacity(drained.len() * 2);
     for d in drained {
-        changes.push((d.started, 1, 0));
-        if let Some(c) = d.completed {
-            changes.push((c, -1, 1));
+        if let Some((started, _, completed)) = d.drain {
+            changes.push((started, [1, 0, 0]));
+            match (completed, d.gone) {
+                (_, Some((gone_at, _))) => changes.push((gone_at.max(started), [-1, 0, 0])),
+                (Some(c), None) => changes.push((c, [-1, 1, 0])),
+                (None, None) => {}
+            }
+        }
+        if let Some((gone_at, _)) = d.gone {
+            changes.push((gone_at, [0, 0, 1]));
         }
     }
     changes.sort_unstable();
-    // One step per instant: the drains that start or complete together move the lines once.
-    let (mut draining, mut done) = (0i64, 0i64);
-    let (mut a, mut b) = (vec![(0.0, 0.0)], vec![(0.0, 0.0)]);
+    // One step per instant: what starts, completes or goes together moves the lines once.
+    let mut counts = [0i64; 3];
+    let mut lines: [Vec<(f64, f64)>; 3] = [vec![(0.0, 0.0)], vec![(0.0, 0.0)], vec![(0.0, 0.0)]];
     for instant in changes.chunk_by(|x, y| x.0 == y.0) {
         let x = at(instant[0].0);
-        a.push((x, draining as f64));
-        b.push((x, done as f64));
-        for (_, dd, dc) in instant {
-            draining += dd;
-            done += dc;
+        for (line, count) in lines.iter_mut().zip(counts) {
+            line.push((x, count as f64));
         }
-        a.push((x, draining as f64));
-        b.push((x, done as f64));
+        for (_, delta) in instant {
+            for (count, d) in counts.iter_mut().zip(delta) {
+                *count += d;
+            }
+        }
+        for (line, count) in lines.iter_mut().zip(counts) {
+            line.push((x, count as f64));
+        }
     }
-    a.push((at(end_ms), draining as f64));
-    b.push((at(end_ms), done as f64));
+    for (line, count) in lines.iter_mut().zip(counts) {
+        line.push((at(end_ms), count as f64));
+    }
+    let gone = drained.iter().filter(|d| d.gone.is_some()).count();
+    let caption = if gone == 0 {
+        format!("{} drained instances: draining (brown), drain complete (black)", drained.len())
+    } else {
+        format!(
+            "{} instances drained or gone with tasks: draining (brown), drain complete (black), gone with tasks orphaned (red)",
+            drained.len()
+        )
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(format!("{} drained instances: draining (orange), drain complete (black)", drained.len()), ("sans-serif", 14))
+        .caption(caption, ("sans-serif", 14))
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(axis.y_label_area)
         .build_cartesian_2d(0f64..x_max, 0f64..(drained.len() as f64 * 1.1))?;
     draw_mesh(&mut chart, "instances", axis)?;
-    chart.draw_series(LineSeries::new(a, DRAINING.stroke_width(2)))?;
-    chart.draw_series(LineSeries::new(b, BLACK.stroke_width(2)))?;
+    let [draining, done, orphaned] = lines;
+    chart.draw_series(LineSeries::new(draining, DRAINING.stroke_width(2)))?;
+    chart.draw_series(LineSeries::new(done, BLACK.stroke_width(2)))?;
+    if gone > 0 {
+        chart.draw_series(LineSeries::new(orphaned, ORPHANED.stroke_width(2)))?;
+    }
     Ok(())
 }
 

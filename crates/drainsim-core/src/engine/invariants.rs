@@ -1040,6 +1040,18 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
             format!("{} instances counted as become INACTIVE, {inactive} recounted", e.instances.became_inactive()),
         );
     }
+    // Exactly the INACTIVE instances know when they became so, and not after now.
+    for n in 0..e.instances.len() {
+        let id = InstanceId(n as u32);
+        let at = e.instances.inactive_at_ms(id);
+        if (e.instances[n].status == InstanceStatus::Inactive) != at.is_some() || at.is_some_and(|at| at > e.now_ms()) {
+            let since = at.map_or("no time".to_string(), |at| format!("{at} ms"));
+            return fail(
+                "inactive-count",
+                format!("instance {n}: {} with INACTIVE since {since}", e.instances[n].status.as_str()),
+            );
+        }
+    }
     // The instances without a known task ENI limit that awsvpc requests look for are exactly those.
     let mut unknown: Vec<_> = (0..e.instances.len())
         .map(|n| (e.instances[n].cluster, InstanceId(n as u32)))

@@ -139,6 +139,11 @@ impl<'a> InstanceView<'a> {
         self.state().task_eni_limit
     }
 
+    /// When it became INACTIVE (its deregistration, or EC2 terminating it), if it is.
+    pub fn inactive_at_ms(&self) -> Option<SimTimeMs> {
+        self.engine.instances.inactive_at_ms(self.id)
+    }
+
     /// Task ENIs in use.
     pub fn task_enis_in_use(&self) -> u16 {
         self.state().task_enis_in_use

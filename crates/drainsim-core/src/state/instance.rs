@@ -542,6 +542,9 @@ pub(crate) struct Instances {
     /// The instances that became INACTIVE, in that order (`became_inactive` of them): a watcher
     /// of a set of instances (a Spot group) reads those since it last looked, not its whole set.
     inactive_order: Vec<Id>,
+    /// When each INACTIVE instance became INACTIVE (kept for those only: a chart's lane of an
+    /// instance that went away with its tasks, [`InstanceView::inactive_at_ms`](crate::InstanceView::inactive_at_ms)).
+    inactive_at_ms: std::collections::BTreeMap<Id, SimTimeMs>,
     /// The instances whose drain completed, in that order (an instance drained twice is there
     /// twice): a watcher of some drains (an Auto Scaling group's lifecycle waits) reads those
     /// since it last looked, not every instance it watches.
@@ -616,6 +619,7 @@ impl crate::infra::recycle::Recycle for Instances {
             disconnected_active,
             became_inactive,
             inactive_order,
+            inactive_at_ms,
             drained_order,
             gpu_devices,
         } = fresh;
@@ -636,6 +640,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.disconnected_active = disconnected_active;
         self.became_inactive = became_inactive;
         self.inactive_order = inactive_order;
+        self.inactive_at_ms = inactive_at_ms;
         self.drained_order = drained_order;
         self.gpu_devices = gpu_devices;
     }
@@ -665,6 +670,7 @@ impl Instances {
             disconnected_active: Default::default(),
             became_inactive: 0,
             inactive_order: Vec::new(),
+            inactive_at_ms: Default::default(),
             drained_order: Vec::new(),
             gpu_devices: Default::default(),
         }
@@ -688,6 +694,11 @@ impl Instances {
     /// The instances that became INACTIVE after the first `seen`, in that order.
     pub(crate) fn became_inactive_since(&self, seen: u64) -> &[Id] {
         &self.inactive_order[usize::try_from(seen).expect("fewer than 2^64 instances").min(self.inactive_order.len())..]
+    }
+
+    /// When the instance became INACTIVE, if it is.
+    pub(crate) fn inactive_at_ms(&self, id: Id) -> Option<SimTimeMs> {
+        self.inactive_at_ms.get(&id).copied()
     }
 
     /// Every instance, not INACTIVE, without a known task ENI limit, by cluster then registration.
@@ -883,6 +894,8 @@ impl Instances {
             if from != InstanceStatus::Inactive {
                 self.became_inactive = self.became_inactive.checked_add(1).expect("fewer than 2^64 instances");
                 self.inactive_order.push(id);
+                let first = self.inactive_at_ms.insert(id, now_ms);
+                debug_assert!(first.is_none(), "an instance becomes INACTIVE once");
             }
         }
         let i = &mut self.records[id.index()];
