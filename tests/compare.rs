@@ -70,6 +70,55 @@ fn two_imported_plans_compare_side_by_side() {
     assert_eq!(report, again);
 }
 
+/// A plan that leaves drains not completed is not faster for the drains it did complete: plan B
+/// (`pinned` at minimumHealthyPercent 100 and maximumPercent 100 can neither start nor stop a
+/// task) leaves the 2 instances its tasks are on DRAINING, and its other drains take as long as
+/// A's. The times of completed drains say `n/a`, not `same` (or `B` when they were quicker), and
+/// the table says why.
+#[test]
+fn times_of_completed_drains_do_not_compare_when_the_plans_complete_different_numbers() {
+    let dir = TempDir::new("compare-n-a");
+    let file = dir.join("plan.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "some-drains-never-complete",
+    seed: 5,
+    clusters: ["prod"],
+    instances: [
+        (name: "old", count: 4, cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 7680),
+        (name: "new", count: 4, cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 7680, registerAtMs: 60000),
+    ],
+    taskDefinitions: [
+        (family: "web", containerDefinitions: [(name: "app", cpu: 256, memory: 512, exitAfterSigtermMs: 20000)]),
+        (family: "pinned", containerDefinitions: [(name: "app", cpu: 256, memory: 512, exitAfterSigtermMs: 2000)]),
+    ],
+    services: [
+        (cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 8),
+        (cluster: "prod", serviceName: "pinned", taskDefinition: "pinned", desiredCount: 2,
+         deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200)),
+    ],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))),
+        (do: WaitForDrain((instances: ["old"], timeoutMs: 1200000))),
+    ],
+)"#,
+    )
+    .unwrap();
+    let args =
+        ["compare", file.to_str().unwrap(), "--set", "pinned.deploymentConfiguration.maximumPercent=100", "--seeds", "0..3"];
+    let report = compare_json(&[&args[..], &["--json"]].concat());
+    let open = measure(&report, "drains not completed");
+    assert_eq!((open["a"]["median"].as_u64(), open["b"]["median"].as_u64(), &open["better"]), (Some(0), Some(2), &"A".into()));
+    for name in ["slowest single drain", "time to the last completed drain"] {
+        let m = measure(&report, name);
+        assert_eq!(m["better"], "n/a", "{m}");
+        assert!(m["b"]["runs"].as_u64() > Some(0), "B completed some drains: {m}");
+    }
+    let text = String::from_utf8(common::drainsim(&args).stdout).unwrap();
+    assert!(text.contains("\nn/a: the plans leave different numbers of drains not completed"), "{text}");
+}
+
 /// The same plans with the fixture's instance captured DRAINING kept so (a standalone task holds it,
 /// and ECS never stops one): no run of either plan has a total drain time, and the plans' own drains
 /// are told apart by the last completed one (two at a time finish in half the time).

@@ -228,6 +228,24 @@ fn a_provisioning_stall_begins_when_the_tasks_began_to_wait() {
     assert_eq!((stall.started_at_ms, stall.ended_at_ms), (300_000, Some(360_000)), "{stall:?}");
 }
 
+/// Managed scaling counts what it launched to raise the capacity: the scale-out of 3 to 5 at the
+/// Spot notice launches 2; the group's replacements of spot-1 and spot-2, which EC2 terminated
+/// (spot-6 and spot-7), are the group keeping its desired capacity, not managed scaling's launches
+/// (they were counted, 4). Its scale-in terminates those 2.
+#[test]
+fn replacements_of_spot_instances_are_not_managed_scaling_launches() {
+    let file =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/rollouts/spot-capacity-provider-replaces-interrupted-instances.ron");
+    let loaded = drainsim_scenario::load_file(std::path::Path::new(file)).expect("loads");
+    let out = run(&loaded, &RunOptions::default()).expect("runs");
+    let m = &out.managed_scaling[0];
+    assert_eq!((m.scale_outs, m.instances_launched), (1, 2), "{m:?}");
+    assert_eq!((m.scale_ins, m.instances_terminated), (1, 2), "{m:?}");
+    for replacement in ["spot-6", "spot-7"] {
+        assert!(out.engine.instance_named(replacement).is_some(), "the group launched {replacement}");
+    }
+}
+
 /// A PROVISIONING stall lasts while its tasks still find no room, whatever else the service's
 /// passes do meanwhile: a second drain at 6:40 makes the service stop tasks elsewhere, and the
 /// wait that began at 6:00 still ends only when the scale-out's instance registers (7:00).

@@ -294,7 +294,9 @@ pub struct MeasureReport {
     /// B's median minus A's (null if either has none).
     pub median_difference: Option<i128>,
     /// `A`, `B` or `same`: the lower median, then p95, then max; fewer runs without a value wins
-    /// first (a plan whose drains do not complete is worse).
+    /// first (a plan whose drains do not complete is worse). `n/a` for a time of the drains that
+    /// completed ([`ONLY_COMPLETED_DRAINS`]) when the plans leave different numbers of drains not
+    /// completed: a plan that finishes fewer drains is not faster for it.
     pub better: &'static str,
 }
 
@@ -793,6 +795,12 @@ fn run_plans(
     }
 }
 
+/// The measures that time only the drains that completed.
+pub const ONLY_COMPLETED_DRAINS: [&str; 2] = ["slowest single drain", "time to the last completed drain"];
+
+/// What [`MeasureReport::better`] says of a measure the plans' open drains make meaningless.
+const NOT_COMPARABLE: &str = "n/a";
+
 fn better(a: &Stats, b: &Stats, a_missing: u64, b_missing: u64) -> &'static str {
     if a_missing != b_missing {
         return if a_missing < b_missing { "A" } else { "B" };
@@ -851,6 +859,8 @@ pub fn compare(
     // holds, say), the total drain time is undefined for those runs: the drains that did complete,
     // and how many did not, still tell the plans apart.
     let any_open = |p: &PlanRuns| p.open_drains.keys().any(|open| *open > 0);
+    let open_total =
+        |p: &PlanRuns| p.open_drains.iter().map(|(open, runs)| open.saturating_mul(*runs)).fold(0u64, u64::saturating_add);
     if any_open(&ra) || any_open(&rb) {
         measures.push(measure("drains not completed".into(), "count", runs, &ra.open_drains, &rb.open_drains));
         measures.push(measure(
@@ -860,6 +870,11 @@ pub fn compare(
             &ra.completed_drains_ms,
             &rb.completed_drains_ms,
         ));
+    }
+    if open_total(&ra) != open_total(&rb) {
+        for m in measures.iter_mut().filter(|m| ONLY_COMPLETED_DRAINS.contains(&m.name.as_str())) {
+            m.better = NOT_COMPARABLE;
+        }
     }
     // A plan that refreshes an Auto Scaling group: how long until every refresh succeeded (a run
     // whose refresh failed, or did not end, measures none).
@@ -964,6 +979,12 @@ pub fn render_text(r: &CompareReport) -> String {
         let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
+    }
+    if r.measures.iter().any(|m| m.better == NOT_COMPARABLE) {
+        out.push_str(
+            "\nn/a: the plans leave different numbers of drains not completed, so the times of the drains that did complete \
+             do not compare (a plan that finishes fewer drains is not faster for it)\n",
+        );
     }
     let failures: Vec<String> =
         [("A", &r.failed_runs.a), ("B", &r.failed_runs.b)].iter().filter_map(|(p, f)| f.line(p, r.runs)).collect();

@@ -96,7 +96,8 @@ pub struct ManagedScalingOutcome {
     pub scale_outs: u32,
     /// Datapoints that lowered it.
     pub scale_ins: u32,
-    /// Instances it launched.
+    /// Instances it launched to raise the group's capacity (not the group's replacements of Spot
+    /// Instances EC2 terminated).
     pub instances_launched: u32,
     /// Instances it began to terminate.
     pub instances_terminated: u32,

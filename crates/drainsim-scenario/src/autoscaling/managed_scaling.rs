@@ -271,7 +271,11 @@ impl AutoScaling {
             let mut error = None;
             // Spot Instances EC2 terminated leave the group, which replaces them at once to keep
             // its desired capacity ("Amazon EC2 Auto Scaling ... launches a replacement").
+            let alive_before = super::alive(g);
             let lost_members = super::note_lost_members(g, engine);
+            // What the resize below launches to stand in for members that counted toward the
+            // capacity and were lost is the group's replacement, not managed scaling's launch.
+            let replacements = alive_before.saturating_sub(super::alive(g));
             // The minute's datapoint is of the state the instant found: the instances registering
             // now have had no task placed yet.
             let datapoint_due = g.scaler.as_ref().is_some_and(|s| s.next_datapoint_ms(now) == now && now % METRIC_PERIOD_MS == 0);
@@ -289,7 +293,7 @@ impl AutoScaling {
                 let cause = crate::outcome::TerminationCause::ManagedScaling;
                 let (up, down) = resize(g, engine, &caller, now, desired, cause, &mut error);
                 if let Some(scaler) = g.scaler.as_mut() {
-                    scaler.record.instances_launched += up;
+                    scaler.record.instances_launched += up.saturating_sub(replacements);
                     scaler.record.instances_terminated += down;
                 }
             }
