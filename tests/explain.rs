@@ -445,6 +445,26 @@ fn tasks_on_an_instance_drained_at_time_0_are_explained() {
     );
 }
 
+/// Tasks on draining instances that were never told to stop are counted, not left out: on the
+/// Spot Instances drained while the capacity provider strategy keeps the service's tasks on Spot,
+/// one of web's three tasks there was told to stop after 52 s and two never were, and all four of
+/// batch's were held to the end of the run (the finding was once "its 1 task … waited up to 52s",
+/// and batch had none).
+#[test]
+fn tasks_never_told_to_stop_are_counted() {
+    let text = explain("scenarios/drain/capacity-provider-strategy-keeps-tasks-on-spot.ron");
+    assert!(
+        text.contains(
+            "its 1 task on draining instances waited up to 52s (median 52s) to be told to stop, and 2 more were never told to stop (held up to 25m00s, to the end of the run): "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("its 4 tasks on draining instances were never told to stop (held up to 25m00s, to the end of the run): "),
+        "{text}"
+    );
+}
+
 /// A change of a managed-scaling group's desired capacity between datapoints (here a
 /// TerminateInstanceInAutoScalingGroup decrement) is named as not managed scaling's, and the
 /// datapoint after it, at the target, is not said to have scaled in: explain and the text report

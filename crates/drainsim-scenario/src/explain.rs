@@ -1231,6 +1231,9 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     let mut waits: Vec<u64> = Vec::new();
     // Those DeleteService stopped (the floor no longer held them then: the service went).
     let mut deleted = 0u32;
+    // Those never told to stop: still on their draining instance at the end of the run, and how
+    // long the longest was held there.
+    let (mut never_told, mut never_told_held_ms) = (0u32, 0u64);
     for t in ix.by_service.get(s.id().index()).iter().map(|t| e.task(*t)) {
         let Some(started) = t.instance().drain().started_at_ms() else { continue };
         let told = t.stopping_at_ms();
@@ -1242,25 +1245,54 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             if told > started && t.stopped_reason() == Some("Service deleted") {
                 deleted += 1;
             }
+        } else if told.is_none() && t.created_at_ms() <= started && t.stopped_at_ms().is_none() && !t.orphaned() {
+            // A drain cancelled since does not hold it: its instance is ACTIVE again.
+            if t.instance().status() == drainsim_core::InstanceStatus::Draining {
+                never_told += 1;
+                never_told_held_ms = never_told_held_ms.max(e.now_ms().saturating_sub(started));
+            }
         }
     }
     waits.sort_unstable();
+    // Tasks told to stop at once (a wait of 0) need no word.
+    let waited = waits.last().is_some_and(|longest| *longest > 0);
+    let never_told_text = match (never_told, !waited) {
+        (0, _) => String::new(),
+        (n, true) => format!(
+            "its {} on draining instances {} never told to stop (held up to {}, to the end of the run)",
+            tasks_text(n, "task"),
+            if n == 1 { "was" } else { "were" },
+            duration_text(never_told_held_ms)
+        ),
+        (n, false) => format!(
+            ", and {n} more {} never told to stop (held up to {}, to the end of the run)",
+            if n == 1 { "was" } else { "were" },
+            duration_text(never_told_held_ms)
+        ),
+    };
     if let (Some(max), SchedulingStrategy::Daemon) = (waits.last(), s.scheduling_strategy()) {
         findings.push(format!(
             "its {} on draining instances stopped last there, up to {} after their drains began",
             tasks_text(waits.len() as u32, "daemon task"),
             duration_text(*max)
         ));
-    } else if let Some(max) = waits.last().filter(|m| **m > 0) {
+    } else if waited || never_told > 0 {
         // A deadlock of minimumHealthyPercent and maximumPercent (no replacement can start, no
         // task may stop) holds them too, whatever the floor at the end of the run (an UpdateService
         // that ended the deadlock may have lowered it to 0, which holds nothing).
         let deadlocked = s.stalls().iter().any(|x| x.reason.as_str() == "deploymentConfiguration");
+        let head = if !waited {
+            never_told_text
+        } else {
+            format!(
+                "its {} on draining instances waited up to {} (median {}) to be told to stop{never_told_text}",
+                tasks_text(waits.len() as u32, "task"),
+                duration_text(*waits.last().expect("a wait")),
+                duration_text(waits[(waits.len() - 1) / 2]),
+            )
+        };
         findings.push(format!(
-            "its {} on draining instances waited up to {} (median {}) to be told to stop: {}",
-            tasks_text(waits.len() as u32, "task"),
-            duration_text(*max),
-            duration_text(waits[(waits.len() - 1) / 2]),
+            "{head}: {}",
             if deleted > 0 && deleted as usize == waits.iter().filter(|w| **w > 0).count() {
                 "the floor kept them until DeleteService stopped them (the service was deleted)".to_string()
             } else if deadlocked {
