@@ -36,9 +36,28 @@ fn a_chart_has_a_panel_per_service_and_a_lane_per_drained_instance() {
     }
     assert_eq!(text, svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "again.svg"), "the same bytes every run");
     assert_time_axes_aligned(&text);
+    assert_axis_unit_below_ticks(&text);
     // The chart in docs/ is this one.
     let committed = std::fs::read_to_string("docs/images/rollout-paced-by-stop-timeout.svg").expect("docs/images chart");
     assert_eq!(text, committed, "regenerate docs/images/rollout-paced-by-stop-timeout.svg with drainsim run … --svg");
+}
+
+/// The unit under a panel's time axis (`minutes`) sits below its ticks, not over the one nearest
+/// the middle (24 pixels of labels drew them 14 pixels apart, glyphs of 9.7 overlapping).
+fn assert_axis_unit_below_ticks(svg: &str) {
+    let lines: Vec<&str> = svg.lines().collect();
+    let y_of = |line: &str| -> f64 { line.split(" y=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap() };
+    let ticks: Vec<f64> = (1..lines.len())
+        .filter(|&k| lines[k - 1].contains(r#"dy="0.76em" text-anchor="middle""#) && lines[k].trim().parse::<f64>().is_ok())
+        .map(|k| y_of(lines[k - 1]))
+        .collect();
+    let units: Vec<f64> =
+        (1..lines.len()).filter(|&k| matches!(lines[k].trim(), "minutes" | "hours")).map(|k| y_of(lines[k - 1])).collect();
+    assert!(!units.is_empty());
+    for unit in units {
+        let above = ticks.iter().filter(|t| **t < unit).fold(f64::MIN, |a, t| a.max(*t));
+        assert!(unit - above >= 20.0, "the unit at y {unit} is {} pixels below the ticks at {above}", unit - above);
+    }
 }
 
 /// Every panel of a chart puts an instant at one horizontal position, and labels it alike: each
@@ -138,6 +157,27 @@ fn managed_scaling_has_a_panel_of_its_instances() {
     );
     let plain = svg("scenarios/drain/rollout-paced-by-stop-timeout.ron", "plain.svg");
     assert!(!plain.contains("targetCapacity"), "{plain}");
+    // The desired capacity is drawn from time 0, at the group's own before the first datapoint
+    // that changed it: the scale-out from 3 to 5 for the drain shows as a step, where the line
+    // once began at the datapoint, already at 5.
+    let text = svg("scenarios/drain/managed-scaling-scales-out-for-a-drain.ron", "scale-out.svg");
+    let desired = text.lines().find(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#FF7F0E""##)).expect("desired");
+    let points: Vec<(f64, f64)> = desired
+        .split("points=\"")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|p| p.split_once(',').map(|(x, y)| (x.parse().unwrap(), y.trim_end_matches('"').parse().unwrap())))
+        .collect();
+    let origin = text
+        .lines()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .find(|w| w[1].trim() == "0" && w[0].contains(r#"dy="0.76em" text-anchor="middle""#))
+        .map(|w| w[0].split(" x=\"").nth(1).unwrap().split('"').next().unwrap().parse::<f64>().unwrap())
+        .expect("the tick at 0");
+    assert_eq!(points[0].0, origin, "from time 0: {desired}");
+    assert!(points.iter().any(|p| p.1 < points[0].1), "a step up from the first value: {desired}");
 }
 
 #[test]
@@ -201,6 +241,55 @@ fn an_instance_gone_with_its_tasks_has_a_lane_with_its_orphans() {
     let black_marks =
         text.lines().filter(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#000000" stroke-width="2""##)).count();
     assert_eq!(black_marks, 0, "no drain drawn as complete");
+}
+
+/// A drain cancelled (the instance set ACTIVE again before the drain completed) ends at the
+/// cancellation with a grey mark and a note, not at the right edge of the chart as if still open:
+/// `old` is drained at 2:00 and set ACTIVE again at 10:00 in a run that ends at 10:52.
+#[test]
+fn a_cancelled_drain_ends_where_it_was_cancelled() {
+    let text = svg("scenarios/drain/drain-then-reactivate.ron", "cancelled.svg");
+    assert!(text.contains(">\ndrain cancelled (ACTIVE again)\n</text>"), "{text}");
+    assert!(!text.contains("still draining at the end of the run"), "{text}");
+    // The lane's bar ends at 10:00: where the axis puts 10 minutes.
+    let tick_x = |label: &str| -> f64 {
+        let lines: Vec<&str> = text.lines().collect();
+        let k = lines.iter().position(|l| l.trim() == label).expect("a tick");
+        let attr = lines[k - 1].split(" x=\"").nth(1).unwrap().split('"').next().unwrap();
+        attr.parse().unwrap()
+    };
+    let ten = tick_x("10");
+    let bar =
+        text.lines().find(|l| l.starts_with("<rect") && l.contains(r##"fill="#9ECAE1""##)).expect("the lane's running stretch");
+    let field =
+        |name: &str| -> f64 { bar.split(&format!(" {name}=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap() };
+    let end = field("x") + field("width");
+    assert!((end - ten).abs() <= 2.0, "the bar ends at {end}, 10 minutes is at {ten}: {bar}");
+}
+
+/// A drain still open when the run ends says so, also when the run ends the instant it began (a
+/// drain that stalls at once drew nothing at all): here `old`'s only task is a standalone one,
+/// which ECS does not stop for a drain.
+#[test]
+fn a_drain_open_at_the_end_says_so() {
+    let dir = TempDir::new("chart-open");
+    let file = dir.join("open.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "open-drain",
+    clusters: ["prod"],
+    instances: [(name: "a-container-instance-with-a-rather-long-name-7", cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192)],
+    taskDefinitions: [(family: "job", containerDefinitions: [(name: "job", cpu: 512, memory: 1024)])],
+    runningTasks: [(instance: "a-container-instance-with-a-rather-long-name-7", taskDefinition: "job")],
+    steps: [(atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["a-container-instance-with-a-rather-long-name-7"])))],
+)"#,
+    )
+    .unwrap();
+    let text = svg(file.to_str().unwrap(), "open.svg");
+    assert!(text.contains(">\nstill draining at the end of the run\n</text>"), "{text}");
+    // A name longer than the label area holds keeps its start and its end.
+    assert!(text.contains(">\na-container-…long-name-7\n</text>"), "{text}");
 }
 
 /// Past 40 lanes, the aggregate panel counts the instances gone with tasks orphaned in red: 50

@@ -51,6 +51,10 @@ struct Lane {
     drain: Option<(u64, Option<u64>, Option<u64>)>,
     /// When it went away with tasks on it, and how many ECS orphaned then.
     gone: Option<(u64, usize)>,
+    /// When its drain was cancelled (set ACTIVE again before it completed).
+    cancelled: Option<u64>,
+    /// Its drain is still open at the end of the run (the instance still DRAINING).
+    open: bool,
 }
 
 /// The time axis every panel shares: simulated minutes, or hours for a run longer than six hours
@@ -66,6 +70,9 @@ struct TimeAxis {
     y_label_area: u32,
 }
 
+/// The height of the time axis's labels under a panel: its ticks, and below them its unit (24
+/// pixels drew the unit over the tick nearest the middle).
+const X_LABELS: u32 = 36;
 /// The width of the labels left of a panel of counts.
 const COUNT_LABELS: u32 = 44;
 /// The width of the labels left of the drained instances' lanes: their names.
@@ -154,7 +161,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
                     ("sans-serif", 14),
                 )
                 .margin(8)
-                .x_label_area_size(24)
+                .x_label_area_size(X_LABELS)
                 .y_label_area_size(axis.y_label_area)
                 .build_cartesian_2d(0f64..x_max, 0f64..y_max)
                 .map_err(err)?;
@@ -234,9 +241,26 @@ fn lanes_of(e: &drainsim_core::Engine) -> Vec<Lane> {
             let d = i.drain();
             let drain = d.started_at_ms().map(|started| (started, d.no_running_at_ms(), d.completed_at_ms()));
             let gone = orphans.get(&i.id()).map(|n| (i.inactive_at_ms().unwrap_or_else(|| e.now_ms()), *n));
-            (drain.is_some() || gone.is_some()).then(|| Lane { name: i.name().to_string(), drain, gone })
+            let cancelled = drain.and(i.drain_cancelled_at_ms());
+            let open = i.status() == drainsim_core::InstanceStatus::Draining && d.completed_at_ms().is_none();
+            (drain.is_some() || gone.is_some()).then(|| Lane { name: lane_name(i.name()), drain, gone, cancelled, open })
         })
         .collect()
+}
+
+/// The most characters of a lane's name: the label area left of the lanes holds about that many.
+const LANE_NAME_CHARS: usize = 24;
+
+/// An instance's name as its lane shows it: a longer one keeps its start and its end (where an
+/// Auto Scaling group's numbering is) around an ellipsis.
+fn lane_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= LANE_NAME_CHARS {
+        return name.to_string();
+    }
+    let tail = (LANE_NAME_CHARS - 1) / 2;
+    let head = LANE_NAME_CHARS - 1 - tail;
+    chars[..head].iter().chain(['…'].iter()).chain(&chars[chars.len() - tail..]).collect()
 }
 
 /// Where the service panels mark drain starts, on the time axis: the earliest start in each of the
@@ -270,7 +294,7 @@ fn draw_lanes<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 14))
         .margin(8)
-        .x_label_area_size(24)
+        .x_label_area_size(X_LABELS)
         .y_label_area_size(axis.y_label_area)
         .build_cartesian_2d(0f64..x_max, -0.6f64..(n - 0.4))?;
     let names: Vec<String> = drained.iter().map(|d| d.name.clone()).collect();
@@ -294,8 +318,9 @@ fn draw_lanes<DB: DrawingBackend>(
     for (k, d) in drained.iter().enumerate() {
         let y = n - 1.0 - k as f64;
         if let Some((started, no_running, completed)) = d.drain {
-            // A drain ends at its completion, or where its instance went away with tasks on it.
-            let end = completed.or(d.gone.map(|(at, _)| at)).unwrap_or(axis.end_ms).max(started);
+            // A drain ends at its completion, where its instance went away with tasks on it, or
+            // where it was cancelled.
+            let end = completed.or(d.gone.map(|(at, _)| at)).or(d.cancelled).unwrap_or(axis.end_ms).max(started);
             let running_until = no_running.unwrap_or(end).min(end);
             chart
                 .draw_series([Rectangle::new([(at(started), y - 0.35), (at(running_until), y + 0.35)], LANE_RUNNING.filled())])?;
@@ -305,6 +330,12 @@ fn draw_lanes<DB: DrawingBackend>(
             if let (Some(c), None) = (completed, d.gone) {
                 chart.draw_series([PathElement::new(vec![(at(c), y - 0.45), (at(c), y + 0.45)], BLACK.stroke_width(2))])?;
             }
+            if let (Some(c), None, None) = (d.cancelled, completed, d.gone) {
+                chart.draw_series([PathElement::new(vec![(at(c), y - 0.45), (at(c), y + 0.45)], BOUND.stroke_width(2))])?;
+                chart.draw_series([lane_note("drain cancelled (ACTIVE again)", at(c), y, &BOUND, x_max)])?;
+            } else if d.open && d.gone.is_none() {
+                chart.draw_series([lane_note("still draining at the end of the run", at(end), y, &BLACK, x_max)])?;
+            }
         }
         if let Some((gone_at, orphaned)) = d.gone {
             chart.draw_series([PathElement::new(
@@ -313,18 +344,22 @@ fn draw_lanes<DB: DrawingBackend>(
             )])?;
             let count = if orphaned == 1 { "1 task".to_string() } else { format!("{orphaned} tasks") };
             let label = if d.drain.is_some() { format!("{count} orphaned") } else { format!("{count} orphaned, not drained") };
-            // Right of the mark, or left of it when the mark is in the last fifth of the axis.
-            let x = at(gone_at);
-            let (pos, x) = if x > x_max * 0.8 {
-                (Pos::new(HPos::Right, VPos::Center), x - x_max * 0.006)
-            } else {
-                (Pos::new(HPos::Left, VPos::Center), x + x_max * 0.006)
-            };
-            let style = TextStyle::from(("sans-serif", 13).into_font()).color(&ORPHANED).pos(pos);
-            chart.draw_series([Text::new(label, (x, y), style)])?;
+            chart.draw_series([lane_note(&label, at(gone_at), y, &ORPHANED, x_max)])?;
         }
     }
     Ok(())
+}
+
+/// A note beside a mark in a lane (at `x`, `y` in the lanes' coordinates): right of it, or left
+/// of it when the mark is in the last fifth of the axis, where the text would leave the chart.
+fn lane_note(text: &str, x: f64, y: f64, color: &'static RGBColor, x_max: f64) -> Text<'static, (f64, f64), String> {
+    let (pos, x) = if x > x_max * 0.8 {
+        (Pos::new(HPos::Right, VPos::Center), x - x_max * 0.006)
+    } else {
+        (Pos::new(HPos::Left, VPos::Center), x + x_max * 0.006)
+    };
+    let style = TextStyle::from(("sans-serif", 13).into_font()).color(color).pos(pos);
+    Text::new(text.to_string(), (x, y), style)
 }
 
 fn draw_aggregate<DB: DrawingBackend>(
@@ -382,7 +417,7 @@ fn draw_aggregate<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 14))
         .margin(8)
-        .x_label_area_size(24)
+        .x_label_area_size(X_LABELS)
         .y_label_area_size(axis.y_label_area)
         .build_cartesian_2d(0f64..x_max, 0f64..(drained.len() as f64 * 1.1))?;
     draw_mesh(&mut chart, "instances", axis)?;
@@ -403,10 +438,14 @@ fn draw_scaling<DB: DrawingBackend>(
     axis: TimeAxis,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (x_max, end_ms, at) = (axis.x_max, axis.end_ms, |ms: u64| axis.at(ms));
-    let y_max =
-        m.samples.iter().map(|p| p.instances_running.max(p.instances_needed).max(p.desired_capacity)).max().unwrap_or(1).max(1)
-            as f64
-            * 1.15;
+    let y_max = m
+        .samples
+        .iter()
+        .map(|p| p.instances_running.max(p.instances_needed).max(p.desired_capacity).max(p.desired_capacity_before))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        * 1.15;
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!(
@@ -416,13 +455,18 @@ fn draw_scaling<DB: DrawingBackend>(
             ("sans-serif", 14),
         )
         .margin(8)
-        .x_label_area_size(24)
+        .x_label_area_size(X_LABELS)
         .y_label_area_size(axis.y_label_area)
         .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
     draw_mesh(&mut chart, "instances", axis)?;
-    let step = |f: fn(&crate::outcome::ManagedScalingSample) -> u32| {
-        let mut line = Vec::with_capacity(m.samples.len() * 2 + 1);
-        let mut last: Option<f64> = None;
+    // The desired capacity is known from time 0 (the group's, before the first datapoint that
+    // changed it); N and M from the first datapoint that changed something.
+    let step = |f: fn(&crate::outcome::ManagedScalingSample) -> u32, from_0: Option<u32>| {
+        let mut line = Vec::with_capacity(m.samples.len() * 2 + 2);
+        let mut last: Option<f64> = from_0.map(f64::from);
+        if let Some(y) = last {
+            line.push((0.0, y));
+        }
         for p in &m.samples {
             let x = at(p.at_ms);
             if let Some(y) = last {
@@ -435,15 +479,17 @@ fn draw_scaling<DB: DrawingBackend>(
         line.push((at(end_ms), last.unwrap_or(0.0)));
         line
     };
-    for (color, f) in [
+    let desired_from_0 = m.samples.first().map(|p| p.desired_capacity_before);
+    for (color, f, from_0) in [
         (
             PENDING,
             (|p: &crate::outcome::ManagedScalingSample| p.desired_capacity) as fn(&crate::outcome::ManagedScalingSample) -> u32,
+            desired_from_0,
         ),
-        (RUNNING, |p| p.instances_running),
-        (HEALTHY, |p| p.instances_needed),
+        (RUNNING, |p| p.instances_running, None),
+        (HEALTHY, |p| p.instances_needed, None),
     ] {
-        chart.draw_series(LineSeries::new(step(f), color.stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(step(f, from_0), color.stroke_width(2)))?;
     }
     Ok(())
 }

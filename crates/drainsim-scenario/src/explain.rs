@@ -304,9 +304,6 @@ pub struct TaskHistory {
     /// The tasks orphaned (a forced deregistration, EC2 terminating the instance), with when and
     /// the record's reason: a drain such a task held ended when it was orphaned, not stopped.
     orphaned: BTreeMap<TaskId, (u64, &'static str)>,
-    /// When each re-activated instance last went from DRAINING back to ACTIVE (its drain
-    /// cancelled).
-    reactivated_at: BTreeMap<InstanceId, u64>,
     /// Each instance's agent outages, `(disconnected at, reconnected at)`, keyed by reconnection
     /// (an outage not over has none and is not listed): a task waits for its agent to start, to
     /// get SIGTERM and to report its containers stopped.
@@ -362,13 +359,6 @@ impl TaskHistory {
     /// that recorded them, for a task's creation and service).
     pub fn note(&mut self, e: &Engine, records: &[TraceRecord]) {
         for r in records {
-            if let (
-                Subject::Instance(i),
-                Change::InstanceStatus { from: Some(InstanceStatus::Draining), to: InstanceStatus::Active },
-            ) = (r.subject, r.change)
-            {
-                self.reactivated_at.insert(i, r.time_ms);
-            }
             if let (Subject::Instance(i), Change::InstanceStatus { to, .. }) = (r.subject, r.change) {
                 match to {
                     InstanceStatus::Draining => {
@@ -1009,7 +999,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
         let Some(started) = drain.started_at_ms() else { continue };
         let completed = drain.completed_at_ms();
         // A drain that did not complete on an instance ACTIVE again was cancelled, not stuck.
-        let cancelled = drain_cancelled(&i).then(|| ix.records.reactivated_at.get(&i.id()).copied().unwrap_or(started));
+        let cancelled = drain_cancelled(&i).then(|| i.drain_cancelled_at_ms().unwrap_or(started));
         let on_it: Vec<TaskView> = ix.by_instance.get(i.id().index()).iter().map(|t| e.task(*t)).collect();
         // The task whose end completed the drain: the last to stop, or one orphaned then (a forced
         // deregistration, EC2 terminating the instance), which ended the drain without stopping.

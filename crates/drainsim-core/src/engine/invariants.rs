@@ -1051,6 +1051,22 @@ fn check_instances(e: &Engine) -> Result<(), InvariantViolation> {
                 format!("instance {n}: {} with INACTIVE since {since}", e.instances[n].status.as_str()),
             );
         }
+        // A cancelled drain started before it was cancelled, did not complete, and the instance
+        // has not drained again since.
+        if let Some(cancelled) = e.instances.drain_cancelled_at_ms(id) {
+            let i = &e.instances[n];
+            let started = i.drain.started_at_ms();
+            if i.status == InstanceStatus::Draining
+                || i.drain.completed_at_ms().is_some()
+                || started.is_none_or(|s| s > cancelled)
+                || cancelled > e.now_ms()
+            {
+                return fail(
+                    "drain-cancelled",
+                    format!("instance {n}: {} with a drain cancelled at {cancelled} ms, started {started:?}", i.status.as_str()),
+                );
+            }
+        }
     }
     // The instances without a known task ENI limit that awsvpc requests look for are exactly those.
     let mut unknown: Vec<_> = (0..e.instances.len())

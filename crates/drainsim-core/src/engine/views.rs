@@ -139,6 +139,12 @@ impl<'a> InstanceView<'a> {
         self.state().task_eni_limit
     }
 
+    /// When its last drain was cancelled: it was set ACTIVE again before the drain completed (None
+    /// when its last drain was not cancelled, or it never drained).
+    pub fn drain_cancelled_at_ms(&self) -> Option<SimTimeMs> {
+        self.engine.instances.drain_cancelled_at_ms(self.id)
+    }
+
     /// When it became INACTIVE (its deregistration, or EC2 terminating it), if it is.
     pub fn inactive_at_ms(&self) -> Option<SimTimeMs> {
         self.engine.instances.inactive_at_ms(self.id)

@@ -545,6 +545,9 @@ pub(crate) struct Instances {
     /// When each INACTIVE instance became INACTIVE (kept for those only: a chart's lane of an
     /// instance that went away with its tasks, [`InstanceView::inactive_at_ms`](crate::InstanceView::inactive_at_ms)).
     inactive_at_ms: std::collections::BTreeMap<Id, SimTimeMs>,
+    /// When each instance whose last drain was cancelled (set ACTIVE again before it completed)
+    /// was set ACTIVE: kept for those only, dropped when it drains again.
+    drain_cancelled_at_ms: std::collections::BTreeMap<Id, SimTimeMs>,
     /// The instances whose drain completed, in that order (an instance drained twice is there
     /// twice): a watcher of some drains (an Auto Scaling group's lifecycle waits) reads those
     /// since it last looked, not every instance it watches.
@@ -620,6 +623,7 @@ impl crate::infra::recycle::Recycle for Instances {
             became_inactive,
             inactive_order,
             inactive_at_ms,
+            drain_cancelled_at_ms,
             drained_order,
             gpu_devices,
         } = fresh;
@@ -641,6 +645,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.became_inactive = became_inactive;
         self.inactive_order = inactive_order;
         self.inactive_at_ms = inactive_at_ms;
+        self.drain_cancelled_at_ms = drain_cancelled_at_ms;
         self.drained_order = drained_order;
         self.gpu_devices = gpu_devices;
     }
@@ -671,6 +676,7 @@ impl Instances {
             became_inactive: 0,
             inactive_order: Vec::new(),
             inactive_at_ms: Default::default(),
+            drain_cancelled_at_ms: Default::default(),
             drained_order: Vec::new(),
             gpu_devices: Default::default(),
         }
@@ -694,6 +700,12 @@ impl Instances {
     /// The instances that became INACTIVE after the first `seen`, in that order.
     pub(crate) fn became_inactive_since(&self, seen: u64) -> &[Id] {
         &self.inactive_order[usize::try_from(seen).expect("fewer than 2^64 instances").min(self.inactive_order.len())..]
+    }
+
+    /// When the instance's last drain was cancelled (it was set ACTIVE again before the drain
+    /// completed), if it was and has not drained since.
+    pub(crate) fn drain_cancelled_at_ms(&self, id: Id) -> Option<SimTimeMs> {
+        self.drain_cancelled_at_ms.get(&id).copied()
     }
 
     /// When the instance became INACTIVE, if it is.
@@ -902,6 +914,9 @@ impl Instances {
         i.status = to;
         if to == InstanceStatus::Draining {
             i.drain = DrainTimes::starting_at(now_ms);
+            self.drain_cancelled_at_ms.remove(&id);
+        } else if from == InstanceStatus::Draining && to == InstanceStatus::Active && i.drain.completed_at_ms().is_none() {
+            self.drain_cancelled_at_ms.insert(id, now_ms);
         }
         self.refile_disconnected(id);
     }
