@@ -415,10 +415,21 @@ proptest! {
                 let named: Vec<_> = e.services().filter(|o| o.name() == s.name()).collect();
                 let want = named.iter().rfind(|o| o.status() != ServiceStatus::Inactive).or(named.last()).map(|o| o.id());
                 prop_assert_eq!(e.service_named(s.name()).map(|o| o.id()), want, "{}: found by name", s.name());
-                // Found by ARN: the first created with that ARN.
+                // Found by ARN as by name: of those created with that ARN (a name used again after
+                // its service became INACTIVE gives the same ARN), the one not INACTIVE if there
+                // is one, else the last created.
                 let arn = s.arn();
-                let first = e.services().find(|o| o.arn() == arn).map(|o| o.id());
-                prop_assert_eq!(e.service_by_arn(&arn).map(|o| o.id()), first, "{}: found by ARN", arn);
+                let same: Vec<_> = e.services().filter(|o| o.arn() == arn).collect();
+                let want = same.iter().rfind(|o| o.status() != ServiceStatus::Inactive).or(same.last()).map(|o| o.id());
+                prop_assert_eq!(e.service_by_arn(&arn).map(|o| o.id()), want, "{}: found by ARN", arn);
+                // A REPLICA service never starts a task above its ceiling: the most tasks it had
+                // is within the ceiling it is paired with (after a scale-in, the highest since the
+                // service was last steady).
+                if let (Some(most), Some(ceiling), SchedulingStrategy::Replica) =
+                    (s.max_tasks_observed(), s.ceiling_at_max_tasks_observed(), s.scheduling_strategy())
+                {
+                    prop_assert!(most <= ceiling, "{}: most tasks {} above the ceiling then, {}", s.name(), most, ceiling);
+                }
             }
             Ok(())
         };

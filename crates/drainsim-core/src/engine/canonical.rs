@@ -173,6 +173,7 @@ impl Engine {
                 sch.steady as u64,
                 sch.breach_watch as u64,
                 sch.steady_desired_count.map_or(u64::MAX, u64::from),
+                u64::from(sch.ceiling_since_steady),
                 sch.failed_starts as u64,
                 sch.start_backoff_until_ms.saturating_sub(now),
             ] {

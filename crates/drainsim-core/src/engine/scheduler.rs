@@ -1262,9 +1262,10 @@ impl Engine {
         let s = &self.services[id.index()];
         let steady = !work_left && !in_flight && s.counts.running == s.desired_count && s.counts.live == s.desired_count;
         if steady && !s.schedule.steady {
-            let desired_count = s.desired_count;
+            let (desired_count, ceiling) = (s.desired_count, s.ceiling());
             let s = self.services.schedule_mut(id);
             s.steady_desired_count = Some(desired_count);
+            s.ceiling_since_steady = ceiling;
             s.steady = true;
             s.breach_watch = true;
             s.observations.steady_state_at_ms = Some(now);
@@ -1302,7 +1303,7 @@ impl Engine {
             if service.status != ServiceStatus::Active || !(drain_window || service.schedule.breach_watch) {
                 continue;
             }
-            let (healthy, live, ceiling) = (service.counts.healthy, service.counts.live, service.ceiling());
+            let (healthy, live, ceiling) = (service.counts.healthy, service.counts.live, service.watched_ceiling());
             let (watched_floor, watched_desired) = (service.watched_floor(), service.watched_desired_count());
             let s = self.services.schedule_mut(id);
             // The extremes are watched like the floor: a service created during a drain is not
@@ -1316,7 +1317,9 @@ impl Engine {
                 // service's) floor and ceiling follow its desired count. The floor is the one the
                 // breach watch judges (`watched_floor`): after a scale-up, until the service is
                 // steady again, that of the count it was steady at, so a scale-up is no dip below
-                // the floor here either (docs/draining.md, "Observations").
+                // the floor here either (docs/draining.md, "Observations"); the ceiling, after a
+                // scale-in, the highest since then (`watched_ceiling`), so a scale-in's tasks
+                // still stopping are not above it.
                 if o.min_healthy_observed.is_none_or(|m| healthy <= m) {
                     o.min_healthy_observed = Some(healthy);
                     o.floor_at_min_healthy = watched_floor;

@@ -770,17 +770,19 @@ impl Engine {
         live.or(last).map(|id| ServiceView { engine: self, id })
     }
 
-    /// A service by its `serviceArn`, exactly as ECS returned it (either ARN format): the first
-    /// created with that ARN (a name used again after its service became INACTIVE may give the
-    /// same ARN twice). Only the services of the ARN's name are compared.
+    /// A service by its `serviceArn`, exactly as ECS returned it (either ARN format). A name used
+    /// again after its service became INACTIVE gives the same ARN twice: as DescribeServices does,
+    /// this finds the one not INACTIVE if there is one, else the last created (each cluster's
+    /// latest service of a name is its only one that may not be INACTIVE). Only the services of
+    /// the ARN's name are compared.
     pub fn service_by_arn(&self, arn: &str) -> Option<ServiceView<'_>> {
         let name = arn.rsplit('/').next().unwrap_or(arn);
         let sym = self.strings.get(name)?;
         self.clusters
             .iter()
             .filter_map(|c| c.services_by_name.get(&sym))
-            .filter_map(|named| named.iter().copied().find(|id| self.service_arn(*id) == arn))
-            .min()
+            .filter_map(|named| named.iter().rev().copied().find(|id| self.service_arn(*id) == arn))
+            .max()
             .map(|id| ServiceView { engine: self, id })
     }
 

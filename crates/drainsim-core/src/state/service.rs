@@ -1652,6 +1652,11 @@ pub struct ServiceSchedule {
     /// after it is not judged against the floor of the count before the scale-in, which the
     /// scheduler's stops of the scale-in were free to go below.
     pub steady_desired_count: Option<u32>,
+    /// The highest ceiling since the service was last steady: its ceiling then, raised by every
+    /// later change of `desiredCount` or `maximumPercent` (never lowered by one). Tasks started
+    /// under it may still be live after a scale-in lowered the ceiling; the most tasks observed is
+    /// paired with it ([`ServiceState::watched_ceiling`]).
+    pub ceiling_since_steady: u32,
     /// Consecutive tasks that failed to start, and the back-off until the next start attempt.
     pub failed_starts: u32,
     /// No start is attempted before this time (the failed-start back-off).
@@ -1702,6 +1707,19 @@ impl ServiceState {
     pub(crate) fn watched_desired_count(&self) -> u32 {
         let steady = self.schedule.steady_desired_count.unwrap_or(self.desired_count);
         self.desired_count.min(steady)
+    }
+
+    /// The ceiling the most tasks observed is paired with (`ceilingAtMaxTasksObserved`): for a
+    /// REPLICA service, the highest since it was last steady ([`ServiceSchedule::ceiling_since_steady`]):
+    /// a scale-in (or a lower `maximumPercent`) lowers the ceiling at once, but the tasks above
+    /// it were started under the old one and are being stopped, not started above the new one. A
+    /// DAEMON's ceiling follows its ACTIVE instances at once: its tasks on DRAINING instances, which
+    /// stop last, are above it, and the report says so (`daemon_tasks_above_ceiling`).
+    pub(crate) fn watched_ceiling(&self) -> u32 {
+        match self.scheduling {
+            SchedulingStrategy::Replica => self.ceiling().max(self.schedule.ceiling_since_steady),
+            SchedulingStrategy::Daemon => self.ceiling(),
+        }
     }
 
     /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>);
@@ -2008,12 +2026,15 @@ impl Services {
         id
     }
 
-    /// Raises the service's highest ceiling to its ceiling now.
+    /// Raises the service's highest ceiling, of the run and since it was last steady, to its
+    /// ceiling now.
     fn note_ceiling(&mut self, id: ServiceId) {
         let s = &mut self.records[id.index()];
         let ceiling = s.ceiling();
         let highest = &mut s.schedule.observations.highest_ceiling;
         *highest = (*highest).max(ceiling);
+        let since_steady = &mut s.schedule.ceiling_since_steady;
+        *since_steady = (*since_steady).max(ceiling);
     }
 
     /// The scheduler's bookkeeping of a service.
