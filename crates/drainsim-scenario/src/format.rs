@@ -24,6 +24,21 @@ fn bounded_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     Ok(n as u32)
 }
 
+/// The most events a scenario may let its run process (`maxEvents`): ten times the default. A
+/// run's memory grows with its events where tasks keep failing and being replaced (every stopped
+/// task stays describable, about 9 bytes an event), so this bounds it at a few GB.
+pub const MAX_MAX_EVENTS: u64 = 500_000_000;
+
+fn bounded_max_events<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let n = u64::deserialize(d)?;
+    if n > MAX_MAX_EVENTS {
+        return Err(serde::de::Error::custom(format!(
+            "maxEvents {n} is out of range: a run processes at most {MAX_MAX_EVENTS} events (the default is 50000000)"
+        )));
+    }
+    Ok(Some(n))
+}
+
 /// The latest simulated time a scenario may name: 2^50 ms, about 35,000 years.
 pub const MAX_TIME_MS: u64 = drainsim_core::time::MAX_SIM_TIME_MS;
 
@@ -118,8 +133,8 @@ pub struct Scenario {
     /// Simulated-time bound of the run (default 24 h).
     #[serde(default, deserialize_with = "bounded_time_opt", skip_serializing_if = "Option::is_none")]
     pub end_time_ms: Option<u64>,
-    /// Event bound of the run (default 50,000,000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Event bound of the run (default 50,000,000; at most [`MAX_MAX_EVENTS`]).
+    #[serde(default, deserialize_with = "bounded_max_events", skip_serializing_if = "Option::is_none")]
     pub max_events: Option<u64>,
 }
 

@@ -11,15 +11,53 @@ use super::seeds::{in_shard, shard_len, MAX_SEEDS};
 /// [`MAX_FAILURES_LISTED`] seeds).
 pub const TEXT_FAILURES_LISTED: usize = 20;
 
-/// The JSON output of `drainsim sweep --json`.
+/// The JSON output of `drainsim sweep --json`: pretty-printed, each histogram bucket
+/// (`[value, runs]`) on one line ([`inline_number_pairs`]).
 pub fn render_json(r: &SweepReport) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(r)
+    serde_json::to_string_pretty(r).map(|pretty| inline_number_pairs(&pretty))
 }
 
-/// The largest sweep report `--merge` reads, in bytes (64 MiB). A report lists at most
-/// [`MAX_FAILURES_LISTED`] failing runs and one histogram bucket per distinct value, so real ones
-/// are kilobytes to a few megabytes.
-pub const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
+/// `serde_json`'s pretty text with every array of two numbers on one line: a histogram bucket
+/// took four lines and 52 bytes, so a sweep of a million seeds with a distinct drain time each
+/// wrote 52 MB of them; now about 21 bytes a bucket. Only whitespace changes.
+fn inline_number_pairs(pretty: &str) -> String {
+    let is_number = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'));
+    let lines: Vec<&str> = pretty.lines().collect();
+    let mut out = String::with_capacity(pretty.len());
+    let mut k = 0;
+    while k < lines.len() {
+        let line = lines[k];
+        if line.trim() == "[" && k + 3 < lines.len() {
+            let (a, b, end) = (lines[k + 1].trim(), lines[k + 2].trim(), lines[k + 3].trim());
+            if let Some(a) = a.strip_suffix(',').filter(|a| is_number(a)) {
+                if is_number(b) && (end == "]" || end == "],") {
+                    out.push_str(line);
+                    out.push_str(a);
+                    out.push_str(", ");
+                    out.push_str(b);
+                    out.push_str(end);
+                    out.push('\n');
+                    k += 4;
+                    continue;
+                }
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        k += 1;
+    }
+    if !pretty.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+/// The largest sweep report `--merge` reads, in bytes (1 GiB). A report lists at most
+/// [`MAX_FAILURES_LISTED`] failing runs and one histogram bucket per distinct value (about 21
+/// bytes each), so real ones are kilobytes to a few megabytes, and a sweep of the most seeds one
+/// sweep runs, each with a distinct drain time, about 210 MB: what any sweep or `--merge` writes
+/// is read back.
+pub const MAX_REPORT_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Reads and parses the sweep JSON output in the file at `path` (at most [`MAX_REPORT_BYTES`]).
 pub fn read_report(path: &std::path::Path) -> Result<SweepReport, String> {
@@ -54,10 +92,17 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
         format!("{name}: not the JSON output of `drainsim sweep --json` ({plain})")
     })?;
     // No sweep writes a control character (its names come from a loaded scenario, which refuses
-    // them), and the merged report prints the shard's names to the terminal.
-    let value: serde_json::Value = serde_json::from_str(text).expect("parsed above");
-    if let Some((path, refusal)) = control_character_in(&value, "$".to_string()) {
-        return Err(format!("{name}: {path}: {refusal} (an edited file?)"));
+    // them), and the merged report prints the shard's names to the terminal. JSON writes one below
+    // U+0020 only escaped (`\u0007`, `\b`, `\f`; `\t`, `\n` and `\r` are allowed), and DEL and the
+    // C1 controls as they are: a text with neither is searched no further (a second parse into a
+    // `Value` of a 200 MB report took GBs).
+    let may_hold_control = ["\\u", "\\b", "\\f"].iter().any(|escape| text.contains(escape))
+        || text.chars().any(|c| c.is_control() && !c.is_ascii_whitespace());
+    if may_hold_control {
+        let value: serde_json::Value = serde_json::from_str(text).expect("parsed above");
+        if let Some((path, refusal)) = control_character_in(&value, "$".to_string()) {
+            return Err(format!("{name}: {path}: {refusal} (an edited file?)"));
+        }
     }
     if r.sweep_version != SWEEP_VERSION {
         return Err(format!("{name}: sweepVersion {} (this drainsim reads {SWEEP_VERSION})", r.sweep_version));
@@ -381,4 +426,30 @@ pub fn render_text(r: &SweepReport) -> String {
         let _ = writeln!(out, "\nresult: {} of {} runs failed{partial}", r.failed_runs, r.runs);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_number_pairs;
+
+    /// Pairs of numbers go on one line, with their comma; anything else is left as it was, and the
+    /// text parses to the same value.
+    #[test]
+    fn number_pairs_go_on_one_line_and_nothing_else_changes() {
+        let value = serde_json::json!({
+            "histogram": [[171857, 1], [-3, 2.5]],
+            "names": ["a", "b"],
+            "triple": [1, 2, 3],
+            "nested": [[1, [2]], ["1", 2]],
+            "empty": [],
+        });
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let inlined = inline_number_pairs(&pretty);
+        assert!(inlined.contains("\n    [171857, 1],\n    [-3, 2.5]\n  ]"), "{inlined}");
+        assert!(inlined.contains("\"names\": [\n    \"a\",\n    \"b\"\n  ]"), "{inlined}");
+        assert!(inlined.contains("\"triple\": [\n    1,\n    2,\n    3\n  ]"), "{inlined}");
+        assert!(!inlined.ends_with('\n'));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&inlined).unwrap(), value);
+        assert!(inlined.len() < pretty.len());
+    }
 }
