@@ -185,3 +185,21 @@ fn a_step_is_listed_when_it_began_and_until_it_ended() {
     let list = text.lines().find(|l| l.contains("ListContainerInstances")).expect("an instant step");
     assert!(!list.contains("until"), "a step of no time says no end: {list}");
 }
+
+/// A library user's test gets what failed in the report's words from `RunOutcome::failures_text`
+/// (its `Debug` holds the whole engine): the demo with an expectation it cannot meet.
+#[test]
+fn failures_text_says_what_failed_as_the_report_does() {
+    let text = drainsim_scenario::DEMO_SCENARIO
+        .replace("expectations: [", "expectations: [\n        ServiceRunningCount(\"web\", Eq(5)),");
+    let loaded = drainsim_scenario::load_str("demo.ron", &text).expect("loads");
+    let outcome = drainsim_scenario::runner::run(&loaded, &drainsim_scenario::RunOptions::default()).expect("runs");
+    assert!(!outcome.passed());
+    let failures = outcome.failures_text();
+    assert_eq!(failures.lines().count(), 1, "{failures}");
+    assert!(failures.starts_with("FAIL web runningCount = 5 (at +00:"), "{failures}");
+    assert!(failures.trim_end().ends_with("(observed 4)"), "{failures}");
+    let passing = drainsim_scenario::load_str("demo.ron", drainsim_scenario::DEMO_SCENARIO).expect("loads");
+    let outcome = drainsim_scenario::runner::run(&passing, &drainsim_scenario::RunOptions::default()).expect("runs");
+    assert_eq!(outcome.failures_text(), "");
+}

@@ -38,6 +38,30 @@
 
 #![deny(missing_docs)]
 
+/// `Display` of a closed enum: its `as_str`, ECS's text (`DRAINING`, `REPLICA`).
+macro_rules! display_as_str {
+    ($($t:ty),* $(,)?) => {
+        $(impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        })*
+    };
+}
+
+display_as_str!(
+    InstanceStatus,
+    TaskStatus,
+    AttachmentStatus,
+    AgentUpdateStatus,
+    ServiceStatus,
+    SchedulingStrategy,
+    SpotInterruptionBehavior,
+    SpotSignal,
+    StopReason,
+    ChoiceKind,
+);
+
 pub mod api;
 mod engine;
 mod errors;
@@ -55,6 +79,7 @@ pub use errors::{EcsError, EcsErrorKind};
 pub use infra::choice::{ChoiceKind, ChoiceTaken, ExploreChoices, InjectableFaults, AGENT_RECONNECT_AFTER_MS, MAX_JITTER_VALUES};
 pub use infra::faults::{FaultProfile, SpotInterruptionBehavior, SpotSignal};
 pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
+pub use infra::intern::Sym;
 pub use placement::PlacementFailureReason;
 pub use rules::capacity_providers::{validate_capacity_provider, FARGATE_CAPACITY_PROVIDERS};
 pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};

@@ -107,30 +107,71 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D:
         .ok_or_else(|| serde::de::Error::custom("None is not a timing; leave the field out to keep its default"))
 }
 
-/// A bounded duration of [`Timings`].
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Error> {
-    let ms: u64 = present(d)?;
+/// The rule of a duration of [`Timings`]: at most [`MAX_SIM_TIME_MS`].
+fn check_duration(ms: SimTimeMs) -> Result<SimTimeMs, String> {
     if ms > MAX_SIM_TIME_MS {
-        return Err(serde::de::Error::custom(format!(
-            "{ms} ms is out of range: simulated times are at most {MAX_SIM_TIME_MS} ms"
-        )));
+        return Err(format!("{ms} ms is out of range: simulated times are at most {MAX_SIM_TIME_MS} ms"));
     }
     Ok(ms)
 }
 
-/// A bounded period of at least 1 ms (a retry interval of 0 would retry at the same instant
-/// forever); 0 is refused.
-fn at_least_one_ms<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Error> {
-    match duration(d)? {
-        0 => Err(serde::de::Error::custom("0 ms is out of range: a retry interval is at least 1 ms")),
+/// The rule of a period: a bounded duration of at least 1 ms (a retry interval of 0 would retry
+/// at the same instant forever).
+fn check_period(ms: SimTimeMs) -> Result<SimTimeMs, String> {
+    match check_duration(ms)? {
+        0 => Err("0 ms is out of range: a retry interval is at least 1 ms".to_string()),
         ms => Ok(ms),
     }
 }
 
+/// The rule of a percentage: 0 to 100.
+fn check_percent(p: u32) -> Result<u32, String> {
+    if p > 100 {
+        return Err(format!("{p} % is out of range: a percentage is 0 to 100"));
+    }
+    Ok(p)
+}
+
+/// A bounded duration of [`Timings`].
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Error> {
+    check_duration(present(d)?).map_err(serde::de::Error::custom)
+}
+
+/// A bounded period of at least 1 ms; 0 is refused.
+fn at_least_one_ms<'de, D: Deserializer<'de>>(d: D) -> Result<SimTimeMs, D::Error> {
+    check_period(present(d)?).map_err(serde::de::Error::custom)
+}
+
 /// A percentage, 0 to 100; a larger one is refused.
 fn percent<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    match present::<D, u32>(d)? {
-        p if p > 100 => Err(serde::de::Error::custom(format!("{p} % is out of range: a percentage is 0 to 100"))),
-        p => Ok(p),
+    check_percent(present(d)?).map_err(serde::de::Error::custom)
+}
+
+impl Timings {
+    /// Checks every field as a scenario's `timings:` is checked when it is read (the same rules):
+    /// timings built in Rust skip that, and [`Engine::new`](crate::Engine::new) takes them as
+    /// they are ([`Engine::try_new`](crate::Engine::try_new) checks them). The error names the
+    /// first field out of range, as the scenario spells it.
+    pub fn validate(&self) -> Result<(), String> {
+        let durations = [
+            ("agentUpdateStageMs", self.agent_update_stage_ms),
+            ("inactiveDescribableMs", self.inactive_describable_ms),
+            ("taskProvisioningMs", self.task_provisioning_ms),
+            ("taskPendingMs", self.task_pending_ms),
+            ("taskActivatingMs", self.task_activating_ms),
+            ("taskDeprovisioningMs", self.task_deprovisioning_ms),
+            ("healthyAfterRunningMs", self.healthy_after_running_ms),
+            ("trunkProvisioningMs", self.trunk_provisioning_ms),
+            ("trunkAttachMs", self.trunk_attach_ms),
+            ("trunkAcknowledgeMs", self.trunk_acknowledge_ms),
+            ("trunkDetachStageMs", self.trunk_detach_stage_ms),
+        ];
+        let field = |name: &str, e: String| format!("timings.{name}: {e}");
+        for (name, ms) in durations {
+            check_duration(ms).map_err(|e| field(name, e))?;
+        }
+        check_period(self.scheduler_retry_interval_ms).map_err(|e| field("schedulerRetryIntervalMs", e))?;
+        check_percent(self.jitter_percent).map_err(|e| field("jitterPercent", e))?;
+        Ok(())
     }
 }

@@ -105,3 +105,52 @@ fn an_instant_stops_at_its_bound_of_events_and_passes() {
     assert_eq!(e.run_until_quiet(3_600_000, u64::MAX), StopReason::MaxEventsPerInstant);
     assert_eq!(e.events_processed(), 1 + 3);
 }
+
+/// A resource's `integerValue` is a 32-bit Integer in the ECS API model: one past it is refused
+/// saying the range and what was given (it said "needs a non-negative integerValue" of
+/// `i64::MAX`), and the refusal registers nothing.
+#[test]
+fn a_resource_past_32_bits_is_refused_with_its_range() {
+    let mut e = Engine::new(EngineConfig::default());
+    e.create_cluster("prod").expect("a valid name");
+    for (cpu, said) in [
+        (i64::MAX, "Resource CPU needs an integerValue from 0 to 2147483647; 9223372036854775807 given."),
+        (-1, "Resource CPU needs an integerValue from 0 to 2147483647; -1 given."),
+    ] {
+        let err = e
+            .handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+                cluster: Some("prod".into()),
+                total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", 4096)],
+                instance_identity: InstanceIdentity {
+                    name: "a".into(),
+                    instance_type: "c5.xlarge".into(),
+                    availability_zone: "us-east-1a".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }))
+            .expect_err("refused");
+        assert_eq!(err.message, said);
+        assert_eq!(e.instances().count(), 0);
+    }
+}
+
+/// Timings built in Rust are held to a scenario's ranges by `Engine::try_new`, which names the
+/// field (`Engine::new` takes them as they are: a retry interval of 0 ms ran until the bound of
+/// events per instant stopped it).
+#[test]
+fn timings_out_of_range_are_refused_by_try_new() {
+    use drainsim_core::Timings;
+    let with = |timings: Timings| Engine::try_new(EngineConfig { timings, ..Default::default() }).map(|_| ());
+    assert_eq!(
+        with(Timings { scheduler_retry_interval_ms: 0, ..Default::default() }),
+        Err("timings.schedulerRetryIntervalMs: 0 ms is out of range: a retry interval is at least 1 ms".to_string())
+    );
+    let err = with(Timings { task_pending_ms: u64::MAX, ..Default::default() }).expect_err("past the end of time");
+    assert!(err.starts_with("timings.taskPendingMs: 18446744073709551615 ms is out of range"), "{err}");
+    assert_eq!(
+        with(Timings { jitter_percent: 101, ..Default::default() }),
+        Err("timings.jitterPercent: 101 % is out of range: a percentage is 0 to 100".to_string())
+    );
+    assert_eq!(with(Timings::default()), Ok(()));
+}

@@ -1196,10 +1196,7 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
 fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanation {
     let mut summary = format!(
         "{}, desired {}, floor {} (minimumHealthyPercent {}), ceiling {} (maximumPercent {})",
-        match s.scheduling_strategy() {
-            SchedulingStrategy::Daemon => "DAEMON",
-            SchedulingStrategy::Replica => "REPLICA",
-        },
+        s.scheduling_strategy().as_str(),
         s.desired_count(),
         s.healthy_floor(),
         s.minimum_healthy_percent(),

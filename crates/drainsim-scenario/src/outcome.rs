@@ -327,6 +327,25 @@ impl RunOutcome {
         self.invariant_violation.is_none() && self.expectations.iter().all(|e| e.passed)
     }
 
+    /// What failed, one line each, as the text report writes it (`FAIL step 2 at +00:01:00.000:
+    /// web runningCount = 4  (observed 3)`, `FAIL invariant: …`); empty when the run passed. For
+    /// a test: `assert!(outcome.passed(), "{}", outcome.failures_text())`.
+    pub fn failures_text(&self) -> String {
+        let mut text = String::new();
+        for x in self.expectations.iter().filter(|x| !x.passed) {
+            let when = drainsim_core::time::format_sim_time(x.at_ms);
+            let name = match x.step {
+                Some(n) if !x.name.starts_with("step ") => format!("step {n} at {when}: {}", x.name),
+                _ => format!("{} (at {when})", x.name),
+            };
+            text.push_str(&format!("FAIL {name}  ({})\n", x.detail));
+        }
+        if let Some(v) = &self.invariant_violation {
+            text.push_str(&format!("FAIL invariant: {v}\n"));
+        }
+        text
+    }
+
     /// The simulated time of the first failed expectation.
     pub fn first_failure_at_ms(&self) -> Option<u64> {
         first_failure_at_ms(&self.expectations)

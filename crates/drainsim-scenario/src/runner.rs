@@ -211,7 +211,12 @@ pub fn instance_names(engine: &Engine) -> BTreeMap<u32, String> {
 
 /// The engine a scenario describes with its time-0 setup applied and nothing run yet: the state
 /// a run starts from (for a scenario `drainsim import` wrote, the captured cluster). Library users
-/// can drive it with [`drainsim_core::Engine`]'s own requests from there.
+/// can drive it with [`drainsim_core::Engine`]'s own requests from there. What the scenario does
+/// after time 0 is not in the engine but in the run's driver, and does not happen here: its steps,
+/// instance groups with a later `registerAtMs`, Auto Scaling groups (their launches, instance
+/// refreshes, lifecycle hooks and managed scaling) and Spot interruptions. For those, run the
+/// scenario ([`run`]); its [`RunOutcome::engine`](crate::RunOutcome::engine) is the engine as the
+/// run left it.
 pub fn setup_engine(loaded: &LoadedScenario, opts: &RunOptions) -> Result<drainsim_core::Engine, ScenarioError> {
     crate::setup::prepare(loaded, opts, None, None).map(|(engine, _)| *engine)
 }

@@ -133,7 +133,8 @@ pub struct RecordText {
 /// Why a bounded run stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
-    /// Nothing but background retries is pending.
+    /// Nothing but background retries is pending. A stalled drain is quiet too: see
+    /// [`Engine::run_until_quiet`].
     Quiet,
     /// The simulated-time bound was reached.
     EndTime,
@@ -268,7 +269,17 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Builds an engine. No randomness is drawn until something needs it.
+    /// Builds an engine, after checking `config.timings` as a scenario's are checked
+    /// ([`Timings::validate`](crate::Timings::validate)): the error names the field out of range.
+    pub fn try_new(config: EngineConfig) -> Result<Self, String> {
+        config.timings.validate()?;
+        Ok(Engine::new(config))
+    }
+
+    /// Builds an engine. No randomness is drawn until something needs it. `config.timings` is
+    /// taken as it is: timings built in Rust rather than read from a scenario may be out of the
+    /// ranges a scenario is held to (a retry interval of 0 ms retries at one instant until the
+    /// bound of events per instant stops the run); [`Engine::try_new`] refuses them.
     pub fn new(config: EngineConfig) -> Self {
         // Every table empty; what `reset_state` writes from the configuration (the one place an
         // engine's starting state is written) is a placeholder here. The built-in attribute names
@@ -612,6 +623,9 @@ impl Engine {
     /// Processes events up to and including `time_ms`, then moves the clock to `time_ms`.
     /// Returns false if an event bound (`max_events`, the engine's own, or the instant's) was hit
     /// first, even in the middle of an instant; the clock then stays where the bound stopped it.
+    /// `max_events` counts the engine's events in total, from its creation
+    /// ([`Engine::events_processed`]), not this call's: a loop of calls passes
+    /// `events_processed() + n` to let each process `n` more.
     pub fn advance_to(&mut self, time_ms: SimTimeMs, max_events: u64) -> bool {
         if self.open_instant.is_some() && self.run_instant(usize::MAX, max_events) == StepPart::Bounded {
             return false;
@@ -630,7 +644,12 @@ impl Engine {
 
     /// Runs until quiet, until `end_time_ms`, or until `max_events` events have been processed
     /// (or the engine's own bounds stop it); [`StopReason::TimeLimit`] replaces `Quiet` and
-    /// `EndTime` once the run reached the end of simulated time.
+    /// `EndTime` once the run reached the end of simulated time. Both bounds are absolute: a
+    /// simulated time, and a count of the engine's events in total ([`Engine::events_processed`]),
+    /// not of this call's. `Quiet` does not mean every drain completed: a drain that can never
+    /// progress (a service at minimumHealthyPercent 100 and maximumPercent 100) leaves nothing
+    /// but background retries pending; its service's [`ServiceView::stalls`](crate::ServiceView::stalls)
+    /// and the instance's [`InstanceView::drain`](crate::InstanceView::drain) say so.
     pub fn run_until_quiet(&mut self, end_time_ms: SimTimeMs, max_events: u64) -> StopReason {
         if self.open_instant.is_some() && self.run_instant(usize::MAX, max_events) == StepPart::Bounded {
             return self.bound_reached().unwrap_or(StopReason::MaxEvents);
@@ -932,6 +951,14 @@ impl Engine {
             _ => 0,
         };
         (subject_key, payload_key)
+    }
+
+    /// The text of a string this engine interned: a trace record's principal
+    /// ([`Subject::Principal`](crate::Subject::Principal)), agent version
+    /// ([`Change::AgentVersion`](crate::Change::AgentVersion)) or setting value. A `Sym` of
+    /// another engine reads as another string, or panics past this engine's strings.
+    pub fn text(&self, sym: crate::Sym) -> &str {
+        self.strings.resolve(sym)
     }
 
     /// A trace record in words: its subject's name (the scenario's logical name, or its ARN when it

@@ -67,14 +67,11 @@ impl Engine {
             )));
         }
         let task_def = self.resolve_task_def(&req.task_definition)?;
-        let scheduling = match req.scheduling_strategy.as_deref().unwrap_or("REPLICA") {
-            "REPLICA" => SchedulingStrategy::Replica,
-            "DAEMON" => SchedulingStrategy::Daemon,
-            other => {
-                return Err(EcsError::invalid_parameter(format!(
-                    "schedulingStrategy '{other}' is not valid; valid values are [REPLICA, DAEMON]."
-                )))
-            }
+        let given = req.scheduling_strategy.as_deref().unwrap_or(SchedulingStrategy::Replica.as_str());
+        let Some(scheduling) = SchedulingStrategy::parse(given) else {
+            return Err(EcsError::invalid_parameter(format!(
+                "schedulingStrategy '{given}' is not valid; valid values are [REPLICA, DAEMON]."
+            )));
         };
         let desired = match (scheduling, req.desired_count) {
             (SchedulingStrategy::Daemon, Some(_)) => return Err(EcsError::invalid_parameter(DAEMON_DESIRED_COUNT_REFUSED)),
@@ -483,11 +480,7 @@ impl Engine {
             placement_constraints: s.constraint_specs.clone(),
             load_balancers: s.load_balancer.iter().map(|lb| lb.spec.clone()).collect(),
             health_check_grace_period_seconds: s.health_check_grace_seconds,
-            scheduling_strategy: match s.scheduling {
-                SchedulingStrategy::Replica => "REPLICA",
-                SchedulingStrategy::Daemon => "DAEMON",
-            }
-            .into(),
+            scheduling_strategy: s.scheduling.as_str().into(),
             availability_zone_rebalancing: if s.az_rebalancing() { "ENABLED" } else { "DISABLED" }.into(),
             events: s
                 .events

@@ -8,7 +8,9 @@
 
 use std::num::NonZeroU32;
 
-/// An interned string (4 bytes; `Option<Sym>` is 4 bytes too).
+/// An interned string of one engine (4 bytes; `Option<Sym>` is 4 bytes too): trace records carry
+/// a principal, an agent version or a setting's value so, and
+/// [`Engine::text`](crate::Engine::text) gives its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sym(NonZeroU32);
 

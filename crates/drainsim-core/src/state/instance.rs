@@ -63,7 +63,7 @@ pub(crate) struct ParsedResources {
 
 /// When an instance's drain started and ended (docs/ecs-choices.md), in 24 bytes (`NOT_YET` for a
 /// moment that has not come).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct DrainTimes {
     /// started, no running tasks, completed
     moments_ms: [SimTimeMs; 3],
@@ -74,6 +74,17 @@ const NOT_YET: SimTimeMs = SimTimeMs::MAX;
 impl Default for DrainTimes {
     fn default() -> Self {
         DrainTimes { moments_ms: [NOT_YET; 3] }
+    }
+}
+
+/// The three moments, each `None` until it comes (the record's `NOT_YET` is no time to show).
+impl std::fmt::Debug for DrainTimes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DrainTimes")
+            .field("started_at_ms", &self.started_at_ms())
+            .field("no_running_at_ms", &self.no_running_at_ms())
+            .field("completed_at_ms", &self.completed_at_ms())
+            .finish()
     }
 }
 
@@ -348,7 +359,13 @@ pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<ParsedReso
             }
             match r.integer_value {
                 Some(v) if v >= 0 && v <= i32::MAX as i64 => Ok(v),
-                _ => Err(EcsError::invalid_parameter(format!("Resource {} needs a non-negative integerValue.", r.name))),
+                // `integerValue` is a 32-bit Integer in the ECS API model (the Rust field is wider).
+                Some(v) => Err(EcsError::invalid_parameter(format!(
+                    "Resource {} needs an integerValue from 0 to {}; {v} given.",
+                    r.name,
+                    i32::MAX
+                ))),
+                None => Err(EcsError::invalid_parameter(format!("Resource {} needs a non-negative integerValue.", r.name))),
             }
         };
         let ports = || -> Result<Vec<u16>, EcsError> {

@@ -20,6 +20,21 @@ pub enum SchedulingStrategy {
     Daemon,
 }
 
+impl SchedulingStrategy {
+    /// `REPLICA` or `DAEMON`, as ECS spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchedulingStrategy::Replica => "REPLICA",
+            SchedulingStrategy::Daemon => "DAEMON",
+        }
+    }
+
+    /// The strategy ECS spells `text`, if one.
+    pub fn parse(text: &str) -> Option<Self> {
+        [SchedulingStrategy::Replica, SchedulingStrategy::Daemon].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
 /// Service `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceStatus {
