@@ -728,3 +728,21 @@ fn tasks_a_deletion_stopped_are_said_to_have_waited_for_it() {
     );
     assert!(!explained.contains("until replacements are healthy"), "{explained}");
 }
+
+/// Instances whose explanation is the same but for their name and their tasks are written once,
+/// the others named after it: twenty instances drained together under eight services take five
+/// paths (the JSON still explains each of them).
+#[test]
+fn instances_explained_alike_are_written_once() {
+    let file = "tests/data/explain/twenty-instances-eight-services.ron";
+    let text = explain(file);
+    assert_eq!(text.matches(": drained in ").count(), 5, "{text}");
+    assert!(
+        text.contains("  and 8 more alike (the same path, with their own tasks): old-2, old-4, old-6, old-8, old-13, old-15, old-17, old-19\n"),
+        "{text}"
+    );
+    let alike: usize =
+        text.lines().filter_map(|l| l.strip_prefix("  and ")?.split_once(" more alike")?.0.parse::<usize>().ok()).sum();
+    assert_eq!(alike + 5, 20, "every instance is written or named: {text}");
+    assert_eq!(explain_json(file)["instances"].as_array().map(Vec::len), Some(20));
+}
