@@ -542,6 +542,10 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool) -> Exi
         Ok(run) => run,
         Err(e) => return invalid(&e),
     };
+    // The run's findings no expectation mentions, as `run --json` prints them.
+    for w in drainsim_scenario::outcome::unmentioned_findings(&loaded.scenario, &outcome) {
+        eprintln!("warning: {w}");
+    }
     if json {
         match serde_json::to_string_pretty(&x) {
             Ok(text) => say!("{text}"),
