@@ -595,7 +595,7 @@ fn engine_events(c: &mut Criterion) {
                         let start = e.now_ms();
                         for _ in 0..pending {
                             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                            e.pin_fault(start + 1 + (x >> 40), PinnedFault::AgentReconnect(id));
+                            e.pin_fault(start + 1 + (x >> 40), PinnedFault::AgentReconnect(id)).expect("pinned");
                         }
                         let before = e.events_processed();
                         while e.step() {}

@@ -302,7 +302,7 @@ fn describe_container_instances_includes_container_instance_health() {
     assert_eq!(json["healthStatus"]["overallStatus"], "OK");
 
     let new_id = e.instance_named("new").expect("registered").id();
-    e.pin_fault(90_000, drainsim_core::PinnedFault::AgentDisconnect(new_id));
+    e.pin_fault(90_000, drainsim_core::PinnedFault::AgentDisconnect(new_id)).expect("pinned");
     e.advance_to(120_000, 1_000);
     let new =
         describe(&mut e, vec!["CONTAINER_INSTANCE_HEALTH".into(), "TAGS".into()])[0].health_status.clone().expect("included");
@@ -863,4 +863,36 @@ fn a_registration_before_the_run_keeps_its_registered_at() {
         }
         other => panic!("unexpected {other:?}"),
     }
+}
+
+/// Faults and marks naming an instance this engine does not have (an id of another engine, or
+/// built by hand) are refused naming it, and change nothing: they were accepted and the run
+/// panicked later ("index out of bounds"), far from the cause. So is a fault pinned in the past.
+#[test]
+fn faults_on_an_instance_the_engine_does_not_have_are_refused() {
+    use drainsim_core::{AgentUpdateStatus, InstanceId, PinnedFault, SpotInterruptionBehavior};
+    let mut e = Engine::new(Default::default());
+    e.create_cluster("prod").expect("a valid name");
+    register(&mut e, "a");
+    let unknown = InstanceId(99);
+    let said = "no container instance 99 in this engine (it has 1)";
+    for fault in [
+        PinnedFault::AgentDisconnect(unknown),
+        PinnedFault::AgentReconnect(unknown),
+        PinnedFault::SpotInterruption(unknown, SpotInterruptionBehavior::Terminate),
+        PinnedFault::SpotRebalanceRecommendation(unknown),
+    ] {
+        assert_eq!(e.pin_fault(1_000, fault), Err(format!("pin_fault: {said}")));
+    }
+    assert_eq!(
+        e.inject_agent_update_failure(unknown, AgentUpdateStatus::Staging),
+        Err(format!("inject_agent_update_failure: {said}"))
+    );
+    assert_eq!(e.mark_spot_instance(unknown, true), Err(format!("mark_spot_instance: {said}")));
+    e.advance_to(5_000, u64::MAX);
+    assert_eq!(e.pin_fault(1_000, PinnedFault::HealthChecksPass), Err("pin_fault: 1000 ms is before now (5000 ms)".to_string()));
+    let digest = e.state_digest();
+    assert_eq!(e.run_until_quiet(3_600_000, u64::MAX), drainsim_core::StopReason::Quiet);
+    assert_eq!(e.state_digest(), digest, "nothing was pinned");
+    assert!(e.instance_named("a").expect("registered").agent_connected());
 }

@@ -438,7 +438,7 @@ fn a_healthy_task_turns_unhealthy_after_its_containers_retries_and_its_service_b
     let mut e = checked_and_healthy(None, None, None);
     // Pinned, as a scenario's `HealthChecksFail` is: from 200 s, 3 retries of a 5 s check.
     let zone_b = drainsim_core::query::Query::parse(ZONE_B).unwrap();
-    e.pin_fault(200_000, drainsim_core::PinnedFault::HealthChecksFail(zone_b));
+    e.pin_fault(200_000, drainsim_core::PinnedFault::HealthChecksFail(zone_b)).expect("pinned");
     assert_eq!(checked_at(&mut e, 214_999), (3, 0));
     assert_eq!(checked_at(&mut e, 215_000), (2, 1), "found UNHEALTHY after interval × retries");
     let failed: Vec<_> = e.tasks().filter(|t| t.instance().name() == "i1" && !t.healthy()).map(|t| t.arn()).collect();
@@ -531,8 +531,8 @@ proptest! {
         })).expect("valid bounds");
         let start = e.now_ms();
         let query = drainsim_core::query::Query::parse(zones).unwrap();
-        e.pin_fault(start + fail_at, drainsim_core::PinnedFault::HealthChecksFail(query));
-        e.pin_fault(start + fail_at + pass_after, drainsim_core::PinnedFault::HealthChecksPass);
+        e.pin_fault(start + fail_at, drainsim_core::PinnedFault::HealthChecksFail(query)).expect("pinned");
+        e.pin_fault(start + fail_at + pass_after, drainsim_core::PinnedFault::HealthChecksPass).expect("pinned");
         if drain {
             let arn = e.instance_named("i0").unwrap().arn();
             e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {

@@ -250,26 +250,29 @@ pub(crate) fn prepare(
                 }
             })
         };
+        // The engine refuses a fault on an instance it does not have, or before now: neither can
+        // happen here (the instances were looked up in it, and setup runs at time 0).
+        let pinned = |r: Result<(), String>| r.map_err(|e| loaded.error_at("pinned", e));
         for p in &f.pinned {
             match &p.fault {
                 PinnedFaultKind::AgentDisconnect(n) => {
                     let i = instance(&engine, n)?;
-                    engine.pin_fault(p.at_ms, PinnedFault::AgentDisconnect(i));
+                    pinned(engine.pin_fault(p.at_ms, PinnedFault::AgentDisconnect(i)))?;
                 }
                 PinnedFaultKind::AgentReconnect(n) => {
                     let i = instance(&engine, n)?;
-                    engine.pin_fault(p.at_ms, PinnedFault::AgentReconnect(i));
+                    pinned(engine.pin_fault(p.at_ms, PinnedFault::AgentReconnect(i)))?;
                 }
                 PinnedFaultKind::SpotInterruption(n, behavior) => {
                     let i = instance(&engine, n)?;
                     // `load` checked the behaviour and that the instance is a Spot Instance.
                     let behavior = SpotInterruptionBehavior::parse(behavior).unwrap_or(SpotInterruptionBehavior::Terminate);
-                    engine.pin_fault(p.at_ms, PinnedFault::SpotInterruption(i, behavior));
+                    pinned(engine.pin_fault(p.at_ms, PinnedFault::SpotInterruption(i, behavior)))?;
                 }
                 PinnedFaultKind::SpotRebalanceRecommendation(n) => {
                     // `load` checked that the instance is a Spot Instance.
                     let i = instance(&engine, n)?;
-                    engine.pin_fault(p.at_ms, PinnedFault::SpotRebalanceRecommendation(i));
+                    pinned(engine.pin_fault(p.at_ms, PinnedFault::SpotRebalanceRecommendation(i)))?;
                 }
                 PinnedFaultKind::AgentUpdateFailure(n, stage) => {
                     let i = instance(&engine, n)?;
@@ -281,7 +284,7 @@ pub(crate) fn prepare(
                                 "AgentUpdateFailure stage must be STAGING, STAGED, UPDATING or UPDATED",
                             )
                         })?;
-                    engine.inject_agent_update_failure(i, st);
+                    pinned(engine.inject_agent_update_failure(i, st))?;
                 }
                 PinnedFaultKind::HealthChecksFail(x) => {
                     // `load` checked the query.
@@ -291,9 +294,9 @@ pub(crate) fn prepare(
                             format!("{} is not a valid cluster query: {e}", crate::load::quoted_query(x)),
                         )
                     })?;
-                    engine.pin_fault(p.at_ms, PinnedFault::HealthChecksFail(query));
+                    pinned(engine.pin_fault(p.at_ms, PinnedFault::HealthChecksFail(query)))?;
                 }
-                PinnedFaultKind::HealthChecksPass => engine.pin_fault(p.at_ms, PinnedFault::HealthChecksPass),
+                PinnedFaultKind::HealthChecksPass => pinned(engine.pin_fault(p.at_ms, PinnedFault::HealthChecksPass))?,
             }
         }
     }
@@ -471,7 +474,7 @@ pub(crate) fn register_group(
         }
         if let Some(spot) = &g.spot {
             let id = engine.instance_named(name).expect("just registered").id();
-            engine.mark_spot_instance(id, spot.spot_instance_draining);
+            engine.mark_spot_instance(id, spot.spot_instance_draining).expect("an instance of this engine");
         }
     }
     Ok(())

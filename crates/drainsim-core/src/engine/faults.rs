@@ -87,13 +87,35 @@ impl Engine {
         &self.faults.profile
     }
 
-    /// Pins a fault at `at_ms` (absolute simulated time, not before now).
-    pub fn pin_fault(&mut self, at_ms: SimTimeMs, fault: PinnedFault) {
+    /// Pins a fault at `at_ms` (absolute simulated time, not before now). Refused, changing
+    /// nothing, when `at_ms` is before now or the fault names an instance this engine does not
+    /// have (an id of another engine, or one built by hand).
+    pub fn pin_fault(&mut self, at_ms: SimTimeMs, fault: PinnedFault) -> Result<(), String> {
+        if at_ms < self.now_ms {
+            return Err(format!("pin_fault: {at_ms} ms is before now ({} ms)", self.now_ms));
+        }
+        match &fault {
+            PinnedFault::AgentDisconnect(id)
+            | PinnedFault::AgentReconnect(id)
+            | PinnedFault::SpotInterruption(id, _)
+            | PinnedFault::SpotRebalanceRecommendation(id) => self.known_instance(*id, "pin_fault")?,
+            PinnedFault::HealthChecksFail(_) | PinnedFault::HealthChecksPass => {}
+        }
         self.finish_open_instant();
         let idx = self.pinned_faults.len() as u32;
         self.pinned_faults.push(fault);
         let delay = at_ms.saturating_sub(self.now_ms);
         self.schedule(delay, EventKind::Fault, idx, 0);
+        Ok(())
+    }
+
+    /// `Ok` for an instance of this engine; else the refusal of `what`, naming the id.
+    pub(crate) fn known_instance(&self, id: InstanceId, what: &str) -> Result<(), String> {
+        if id.index() < self.instances.len() {
+            Ok(())
+        } else {
+            Err(format!("{what}: no container instance {} in this engine (it has {})", id.0, self.instances.len()))
+        }
     }
 
     /// From now on, tasks on the container instances that `filter` selects (a cluster query, as

@@ -42,10 +42,12 @@ impl Engine {
     /// Marks a registered instance as a Spot Instance, with Spot Instance draining turned on in its
     /// agent (`ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`) or not. Only Spot Instances can be
     /// interrupted; the profile's hourly draw covers every one marked so far.
-    pub fn mark_spot_instance(&mut self, id: InstanceId, spot_instance_draining: bool) {
+    /// Refused for an instance this engine does not have.
+    pub fn mark_spot_instance(&mut self, id: InstanceId, spot_instance_draining: bool) -> Result<(), String> {
+        self.known_instance(id, "mark_spot_instance")?;
         self.finish_open_instant();
-        assert!(id.index() < self.instances.len(), "mark_spot_instance: unknown instance");
         self.faults.spot_instances.insert(id, spot_instance_draining);
+        Ok(())
     }
 
     /// Schedules the first hourly draw of Spot interruptions (once per run).

@@ -513,6 +513,10 @@ impl<'a> ServiceView<'a> {
     }
 
     /// Service event `n` (0 is the oldest): when, and ECS's message.
+    ///
+    /// # Panics
+    ///
+    /// For `n` at or past [`ServiceView::events_total`].
     pub fn event(&self, n: usize) -> (SimTimeMs, String) {
         (self.state().events[n].0, self.engine.service_event_message(self.id, n))
     }
@@ -669,6 +673,10 @@ impl std::fmt::Debug for TaskView<'_> {
 
 impl Engine {
     /// A container instance by id.
+    ///
+    /// # Panics
+    ///
+    /// For an id this engine never gave (of another engine, or built by hand).
     pub fn instance(&self, id: InstanceId) -> InstanceView<'_> {
         assert!(id.index() < self.instances.len(), "no instance {id:?} in this engine");
         InstanceView { engine: self, id }
@@ -735,6 +743,10 @@ impl Engine {
     }
 
     /// A service by id.
+    ///
+    /// # Panics
+    ///
+    /// For an id this engine never gave (of another engine, or built by hand).
     pub fn service(&self, id: ServiceId) -> ServiceView<'_> {
         assert!(id.index() < self.services.len(), "no service {id:?} in this engine");
         ServiceView { engine: self, id }
@@ -787,6 +799,10 @@ impl Engine {
     }
 
     /// A task by id.
+    ///
+    /// # Panics
+    ///
+    /// For an id this engine never gave (of another engine, or built by hand).
     pub fn task(&self, id: TaskId) -> TaskView<'_> {
         assert!(id.index() < self.tasks.len(), "no task {id:?} in this engine");
         TaskView { engine: self, id }

@@ -1451,7 +1451,7 @@ fn register_due(
                 }
                 // So is Spot: the instances of a Spot group can be interrupted.
                 if let (Some(id), Some(spot)) = (id, g.spec.spot.as_ref().filter(|_| m.spot)) {
-                    engine.mark_spot_instance(id, spot.spot_instance_draining);
+                    engine.mark_spot_instance(id, spot.spot_instance_draining).expect("an instance of this engine");
                 }
                 g.members.set_instance(k, id);
             }
