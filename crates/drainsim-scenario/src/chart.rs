@@ -22,6 +22,8 @@ use crate::outcome::RunOutcome;
 
 /// The most service panels a chart draws.
 pub const MAX_SERVICE_PANELS: usize = 6;
+/// The most services the title names of those without a panel.
+const OMITTED_NAMES: usize = 4;
 /// The most drained instances drawn as lanes of their own.
 pub const MAX_LANES: usize = 40;
 /// The most capacity providers whose managed scaling gets a panel.
@@ -103,6 +105,12 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
     });
     let omitted = services.len().saturating_sub(MAX_SERVICE_PANELS);
     let omitted_troubled = services.iter().skip(MAX_SERVICE_PANELS).filter(|s| troubled(s)).count();
+    let omitted_names: Vec<&str> = services.iter().skip(MAX_SERVICE_PANELS).map(|s| s.name()).collect();
+    let omitted_named = match omitted_names.len() {
+        0 => String::new(),
+        n if n <= OMITTED_NAMES => format!(" ({})", omitted_names.join(", ")),
+        n => format!(" ({}, and {} more)", omitted_names[..OMITTED_NAMES].join(", "), n - OMITTED_NAMES),
+    };
     services.truncate(MAX_SERVICE_PANELS);
     let instance_lanes = lanes_of(e);
     let lanes_drawn = !instance_lanes.is_empty() && instance_lanes.len() <= MAX_LANES;
@@ -132,8 +140,8 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             crate::timeline::duration_text(end_ms),
             match (omitted, omitted_troubled) {
                 (0, _) => String::new(),
-                (n, 0) => format!("; {n} more services not shown, none of them stalled or below its floor"),
-                (n, k) => format!("; {n} more services not shown, {k} of them stalled or below its floor"),
+                (n, 0) => format!("; {n} more services not shown{omitted_named}, none of them stalled or below its floor"),
+                (n, k) => format!("; {n} more services not shown{omitted_named}, {k} of them stalled or below its floor"),
             }
         );
         let (top, rest) = root.split_vertically(40);
@@ -153,7 +161,7 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             let mut chart = ChartBuilder::on(area)
                 .caption(
                     format!(
-                        "{}: running (blue), healthy (green), pending (orange), not STOPPED (purple); floor {} and ceiling {} at the end of the run dashed",
+                        "{}: running (blue), healthy (green), pending (orange), not STOPPED (purple); floor {} (green) and ceiling {} (purple) at the end of the run dashed",
                         s.name(),
                         s.healthy_floor(),
                         s.task_ceiling()
@@ -186,12 +194,14 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             ] {
                 chart.draw_series(LineSeries::new(step(f), color.stroke_width(2))).map_err(err)?;
             }
-            for bound in [s.healthy_floor(), s.task_ceiling()] {
+            // Each bound dashed in the colour of what it bounds: the floor the healthy tasks, the
+            // ceiling the tasks not STOPPED.
+            for (bound, color) in [(s.healthy_floor(), HEALTHY), (s.task_ceiling(), NOT_STOPPED)] {
                 let y = bound as f64;
                 let dashes: Vec<_> = (0..60)
                     .map(|k| {
                         let a = x_max * k as f64 / 60.0;
-                        PathElement::new(vec![(a, y), (a + x_max / 120.0, y)], BOUND.stroke_width(1))
+                        PathElement::new(vec![(a, y), (a + x_max / 120.0, y)], color.mix(0.7).stroke_width(1))
                     })
                     .collect();
                 chart.draw_series(dashes).map_err(err)?;
