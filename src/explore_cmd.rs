@@ -228,6 +228,10 @@ fn verdict_text(report: &ExploreReport, p: &explore::PropertyVerdict) -> String 
     };
     if p.violated {
         "violated".to_string()
+    } else if p.checked == 0 {
+        // Nothing was checked: no word of it holding (a search a bound stopped before any path
+        // ended holds an `eventually` property nowhere).
+        format!("not checked: no {what} before the search stopped")
     } else if report.violation.is_some() || report.bound.is_some() {
         format!("holds in the {} {what} checked (search incomplete)", p.checked)
     } else if let Some(paths) = report.paths {

@@ -789,3 +789,31 @@ fn an_instance_group_override_compares_a_fleet_of_another_shape() {
         assert!(err.contains(says), "{err}");
     }
 }
+
+/// The text table leaves out the rows of services that never dipped below their floor nor fell
+/// short of their desired count in either plan, and counts them; the JSON keeps every row. Of
+/// eight services, the four at minimumHealthyPercent 100 never lose a healthy task.
+#[test]
+fn quiet_services_rows_are_counted_not_printed() {
+    let args = [
+        "compare",
+        "tests/data/explain/twenty-instances-eight-services.ron",
+        "--set",
+        "svc0.deploymentConfiguration.maximumPercent=150",
+        "--seeds",
+        "0..2",
+    ];
+    let out = common::drainsim(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for quiet in ["svc1", "svc3", "svc5", "svc7"] {
+        assert!(!text.contains(&format!("{quiet}: deepest dip")), "{text}");
+    }
+    assert!(text.contains("svc0: healthy tasks short of desired"), "{text}");
+    assert!(
+        text.contains("\n4 services' rows left out: no dip below the floor and no healthy task short of desired in either plan (--json lists them)\n"),
+        "{text}"
+    );
+    let report = compare_json(&[&args[..], &["--json"]].concat());
+    measure(&report, "svc1: deepest dip below floor");
+}

@@ -579,6 +579,10 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
     let (code, stdout, _) = run(&["explore", PROVED, "--max-states", "5", "--out", dir_arg]);
     assert_eq!(code, Some(3), "{stdout}");
     assert!(stdout.contains("bound reached (maxStates)"), "{stdout}");
+    // A property no state reached before the bound was checked nowhere, and says so: it once
+    // read "holds in the 0 terminal states visited checked".
+    assert!(!stdout.contains("holds in the 0 "), "{stdout}");
+    assert!(stdout.contains("not checked: no terminal states visited before the search stopped"), "{stdout}");
     let too_big = dir.join("too-big.ron");
     std::fs::write(&too_big, TOO_BIG_TO_EXPLORE).unwrap();
     let too_big = too_big.to_str().unwrap();

@@ -6,13 +6,11 @@ use drainsim_core::api::*;
 use drainsim_core::time::MAX_SIM_TIME_MS;
 use drainsim_core::{Engine, EngineConfig, StepPart, StopReason};
 
-/// Cluster `prod` with one instance of `memory_mib` and task definition `app` (1024 MiB).
-fn engine(config: EngineConfig, memory_mib: i64) -> Engine {
-    let mut e = Engine::new(EngineConfig { check_invariants_every_event: true, ..config });
-    e.create_cluster("prod").expect("a valid name");
-    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+/// The registration of instance `a` in `prod`, a c5.xlarge of `cpu` units and `memory_mib`.
+fn registration(cpu: i64, memory_mib: i64) -> Request {
+    Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
         cluster: Some("prod".into()),
-        total_resources: vec![Resource::integer("CPU", 4096), Resource::integer("MEMORY", memory_mib)],
+        total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", memory_mib)],
         instance_identity: InstanceIdentity {
             name: "a".into(),
             instance_type: "c5.xlarge".into(),
@@ -20,8 +18,14 @@ fn engine(config: EngineConfig, memory_mib: i64) -> Engine {
             ..Default::default()
         },
         ..Default::default()
-    }))
-    .expect("registers");
+    })
+}
+
+/// Cluster `prod` with one instance of `memory_mib` and task definition `app` (1024 MiB).
+fn engine(config: EngineConfig, memory_mib: i64) -> Engine {
+    let mut e = Engine::new(EngineConfig { check_invariants_every_event: true, ..config });
+    e.create_cluster("prod").expect("a valid name");
+    e.handle(registration(4096, memory_mib)).expect("registers");
     e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
         family: "app".into(),
         container_definitions: vec![ContainerDefinition {
@@ -117,19 +121,7 @@ fn a_resource_past_32_bits_is_refused_with_its_range() {
         (i64::MAX, "Resource CPU needs an integerValue from 0 to 2147483647; 9223372036854775807 given."),
         (-1, "Resource CPU needs an integerValue from 0 to 2147483647; -1 given."),
     ] {
-        let err = e
-            .handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-                cluster: Some("prod".into()),
-                total_resources: vec![Resource::integer("CPU", cpu), Resource::integer("MEMORY", 4096)],
-                instance_identity: InstanceIdentity {
-                    name: "a".into(),
-                    instance_type: "c5.xlarge".into(),
-                    availability_zone: "us-east-1a".into(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            }))
-            .expect_err("refused");
+        let err = e.handle(registration(cpu, 4096)).expect_err("refused");
         assert_eq!(err.message, said);
         assert_eq!(e.instances().count(), 0);
     }

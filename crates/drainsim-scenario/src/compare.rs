@@ -795,6 +795,9 @@ fn run_plans(
     }
 }
 
+/// The ends of the names of a service's rows (`web: deepest dip below floor`).
+const SERVICE_ROWS: [&str; 2] = [": deepest dip below floor", ": healthy tasks short of desired"];
+
 /// The measures that time only the drains that completed.
 pub const ONLY_COMPLETED_DRAINS: [&str; 2] = ["slowest single drain", "time to the last completed drain"];
 
@@ -885,11 +888,11 @@ pub fn compare(
     let none = Counts::new();
     for s in services {
         let (a, b) = (ra.dips.get(s).unwrap_or(&none), rb.dips.get(s).unwrap_or(&none));
-        measures.push(measure(format!("{s}: deepest dip below floor"), "count", runs, a, b));
+        measures.push(measure(format!("{s}{}", SERVICE_ROWS[0]), "count", runs, a, b));
         // Against the desired count, not the floor: a plan that lowers minimumHealthyPercent
         // dips below its own lower floor less, or not at all, and is no more available for it.
         let (a, b) = (ra.shortfalls.get(s).unwrap_or(&none), rb.shortfalls.get(s).unwrap_or(&none));
-        measures.push(measure(format!("{s}: healthy tasks short of desired"), "count", runs, a, b));
+        measures.push(measure(format!("{s}{}", SERVICE_ROWS[1]), "count", runs, a, b));
     }
     for (name, f) in [
         ("stalls", (|p: &PlanRuns| &p.stalls) as fn(&PlanRuns) -> &Counts),
@@ -958,9 +961,31 @@ pub fn render_text(r: &CompareReport) -> String {
         }
         c
     };
+    // A service's rows where neither plan ever dipped below its floor or fell short of its desired
+    // count say nothing: a cluster of 1,000 services, one of them changed, printed 2,000 rows of
+    // zeros. They are counted instead (the JSON has them).
+    let quiet_service_row = |m: &MeasureReport| {
+        let zero = |x: &Stats| x.max.is_none_or(|max| max == 0);
+        SERVICE_ROWS.iter().any(|suffix| m.name.ends_with(suffix)) && zero(&m.a) && zero(&m.b)
+    };
+    let mut quiet_services: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let mut loud_services: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for m in &r.measures {
+        if let Some(service) = SERVICE_ROWS.iter().find_map(|suffix| m.name.strip_suffix(suffix)) {
+            if quiet_service_row(m) {
+                quiet_services.insert(service);
+            } else {
+                loud_services.insert(service);
+            }
+        }
+    }
     let rows: Vec<[String; 5]> = r
         .measures
         .iter()
+        .filter(|m| {
+            let service = SERVICE_ROWS.iter().find_map(|suffix| m.name.strip_suffix(suffix));
+            !service.is_some_and(|s| quiet_services.contains(s) && !loud_services.contains(s))
+        })
         .map(|m| {
             let diff = match m.median_difference {
                 None => "-".to_string(),
@@ -979,6 +1004,13 @@ pub fn render_text(r: &CompareReport) -> String {
         let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
+    }
+    let fully_quiet = quiet_services.difference(&loud_services).count();
+    if fully_quiet > 0 {
+        out.push_str(&format!(
+            "\n{} left out: no dip below the floor and no healthy task short of desired in either plan (--json lists them)\n",
+            if fully_quiet == 1 { "1 service's rows".to_string() } else { format!("{fully_quiet} services' rows") }
+        ));
     }
     if r.measures.iter().any(|m| m.better == NOT_COMPARABLE) {
         out.push_str(
