@@ -158,7 +158,7 @@ fn a_drain_ended_by_a_forced_deregistration_follows_the_task_it_cut_off() {
         "{run}"
     );
     let text = explain(file);
-    assert!(text.contains("the last task to stop was standalone:task/"), "{text}");
+    assert!(text.contains("the last task on it was standalone:task/"), "{text}");
     assert!(
         text.contains("a standalone task: ECS does not stop it for a drain; still RUNNING when DeregisterContainerInstance force orphaned it"),
         "{text}"
@@ -633,7 +633,7 @@ fn a_drain_of_no_time_says_what_ended_its_last_task() {
     std::fs::write(&file, text).expect("written");
     let explained = explain(file.to_str().expect("UTF-8 path"));
     assert!(
-        explained.contains("began to terminate it at +00:05:00.000 (Capacity Rebalancing, on its interruption notice): terminated at once, with whatever ran on it\n  the last task to stop was web-c:task/"),
+        explained.contains("began to terminate it at +00:05:00.000 (Capacity Rebalancing, on its interruption notice): terminated at once, with whatever ran on it\n  the last task on it was web-c:task/"),
         "{explained}"
     );
     let path = critical_path_of(file.to_str().unwrap(), "c-1");
@@ -799,4 +799,20 @@ fn written_stretches_add_up_to_the_written_drain_time() {
             .sum();
         assert!((stretches - seconds(drained)).abs() < 1e-9, "seed {seed}: {stretches} s of stretches in {drained}: {text}");
     }
+}
+
+/// A drain ended by its instance going away with a task on it names that task as the last on
+/// it, orphaned, not as "the last task to stop" (it never stopped), and the JSON says so: the
+/// refresh's hook timed out with a standalone task running on `plain-1`.
+#[test]
+fn an_orphaned_last_task_is_not_said_to_have_stopped() {
+    let file = "scenarios/rollouts/instance-refresh-hook-timeout.ron";
+    let text = explain(file);
+    assert!(text.contains("  the last task on it was standalone:task/"), "{text}");
+    assert!(text.contains(", orphaned with the instance, not stopped:\n"), "{text}");
+    let json = explain_json(file);
+    let plain = json["instances"].as_array().unwrap().iter().find(|i| i["name"] == "plain-1").expect("plain-1");
+    assert_eq!(plain["lastTaskOrphaned"], true);
+    let other = json["instances"].as_array().unwrap().iter().find(|i| i["name"] == "plain-2").expect("plain-2");
+    assert!(other.get("lastTaskOrphaned").is_none(), "absent when false: {other}");
 }

@@ -60,6 +60,10 @@ pub struct InstanceExplanation {
     pub spot_signals: Vec<SpotSignalAt>,
     /// The task whose stop completed the drain (`web:task/47bd5ad9`).
     pub last_task: Option<String>,
+    /// Whether that task did not stop but was orphaned with the instance (a forced
+    /// deregistration, EC2 terminating it), which ended the drain (absent when false).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub last_task_orphaned: bool,
     /// That task's path from the drain's start to STOPPED: the critical path.
     pub critical_path: Vec<Stretch>,
     /// For a drain that did not complete: each task still on the instance, and why.
@@ -1018,6 +1022,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
             Some(t) => (Some(task_label(t)), critical_path(t, &ix, &i, e, started)),
             None => (None, Vec::new()),
         };
+        let last_task_orphaned = last.is_some_and(|t| ix.records.orphaned.contains_key(&t.id()) && t.stopped_at_ms().is_none());
         let holding = if completed.is_some() || cancelled.is_some() {
             Vec::new()
         } else {
@@ -1080,6 +1085,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                 .map(|s| s.iter().map(|(at_ms, signal)| SpotSignalAt { at_ms: *at_ms, signal: signal.as_str().into() }).collect())
                 .unwrap_or_default(),
             last_task,
+            last_task_orphaned,
             critical_path,
             holding,
         });
@@ -1438,6 +1444,9 @@ fn instance_text(i: &InstanceExplanation) -> String {
             }
         }
         match (&i.last_task, i.drain_completed_at_ms) {
+            (Some(t), _) if i.last_task_orphaned => {
+                out.push_str(&format!("  the last task on it was {t}, orphaned with the instance, not stopped:\n"))
+            }
             (Some(t), _) => out.push_str(&format!("  the last task to stop was {t}:\n")),
             // Nothing to wait for: no task was on it when it was set DRAINING.
             (None, Some(done)) if done == i.drain_started_at_ms => {

@@ -433,6 +433,15 @@ pub(super) struct Header {
     pub(super) faults: Option<String>,
 }
 
+/// A file name as `--merge` compares it: without `.` segments and repeated separators, so that
+/// `seed.ron`, `./seed.ron` and `scenarios//./seed.ron`'s kin name one file as they were typed on
+/// different machines (an absolute and a relative path still differ: no directory is read).
+fn lexical_path(file: &str) -> String {
+    let absolute = file.starts_with('/');
+    let parts: Vec<&str> = file.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    format!("{}{}", if absolute { "/" } else { "" }, parts.join("/"))
+}
+
 /// Combines the outputs of sweeps that together cover one range of seeds exactly once (the shards
 /// 1/N … N/N of a range, and/or adjacent ranges) into the report one sweep of it gives.
 pub fn merge(inputs: &[(String, SweepReport)]) -> Result<SweepReport, String> {
@@ -449,7 +458,7 @@ pub fn merge(inputs: &[(String, SweepReport)]) -> Result<SweepReport, String> {
         if r.scenario != first.scenario {
             return differ("scenario", quoted(&first.scenario), quoted(&r.scenario));
         }
-        if r.file != first.file {
+        if lexical_path(&r.file) != lexical_path(&first.file) {
             return differ("file", quoted(&first.file), quoted(&r.file));
         }
         if r.scenario_digest != first.scenario_digest {
@@ -539,6 +548,18 @@ const MISSING_SHARDS_NAMED: usize = 10;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Shards of one file typed differently on two machines merge; two files do not.
+    #[test]
+    fn file_names_compare_without_dot_segments_and_repeated_slashes() {
+        for alike in ["seed.ron", "./seed.ron", "././seed.ron"] {
+            assert_eq!(lexical_path(alike), "seed.ron");
+        }
+        assert_eq!(lexical_path("scenarios//./drain/seed.ron"), lexical_path("./scenarios/drain/seed.ron"));
+        assert_eq!(lexical_path("/tmp/./seed.ron"), "/tmp/seed.ron");
+        assert_ne!(lexical_path("/tmp/seed.ron"), lexical_path("tmp/seed.ron"));
+        assert_ne!(lexical_path("../seed.ron"), lexical_path("seed.ron"));
+    }
     #[test]
     fn nearest_rank_percentiles() {
         let h: BTreeMap<u64, u64> = (1..=20).map(|v| (v, 1)).collect();
