@@ -1132,6 +1132,60 @@ struct Findings<'a> {
 
 /// Prints a run's text report, buffered (a report of thousands of lines is written in a few
 /// system calls, not one per line).
+/// The most drains the text report lists one by one; past it, a summary line and the drains worth
+/// a look (a 100,000-instance run printed 50,000 lines here, also with `--timeline summary`).
+const MAX_DRAIN_LINES: usize = 50;
+
+/// The drains the text report lists: every one up to [`MAX_DRAIN_LINES`]; past it, those not
+/// completed (open, cancelled), those its instance's going ended with tasks orphaned, and the
+/// slowest completed ones, up to the bound, in registration order.
+fn drains_listed<'e>(
+    drained: &[drainsim_core::InstanceView<'e>],
+    orphaned: &std::collections::BTreeMap<String, u32>,
+) -> Vec<drainsim_core::InstanceView<'e>> {
+    if drained.len() <= MAX_DRAIN_LINES {
+        return drained.to_vec();
+    }
+    let took = |i: &drainsim_core::InstanceView| {
+        let d = i.drain();
+        d.completed_at_ms().zip(d.started_at_ms()).map(|(c, s)| c.saturating_sub(s))
+    };
+    // Worth a look first (not completed, or cut short), then the slowest; ties in registration order.
+    let mut order: Vec<usize> = (0..drained.len()).collect();
+    order.sort_by_key(|&k| {
+        let i = &drained[k];
+        let notable = took(i).is_none() || orphaned.contains_key(i.name());
+        (!notable, std::cmp::Reverse(took(i).unwrap_or(u64::MAX)), k)
+    });
+    let mut chosen: Vec<usize> = order.into_iter().take(MAX_DRAIN_LINES).collect();
+    chosen.sort_unstable();
+    chosen.into_iter().map(|k| drained[k]).collect()
+}
+
+/// The line above a shortened drains list: how many drains, how many completed and in how long.
+fn drains_summary(drained: &[drainsim_core::InstanceView], listed: usize) -> String {
+    let mut took: Vec<(u64, &str)> = drained
+        .iter()
+        .filter_map(|i| {
+            let d = i.drain();
+            Some((d.completed_at_ms()?.saturating_sub(d.started_at_ms()?), i.name()))
+        })
+        .collect();
+    took.sort_unstable_by_key(|(ms, _)| *ms);
+    let duration = drainsim_scenario::timeline::duration_text;
+    let completed = match (took.get((took.len().saturating_sub(1)) / 2), took.last()) {
+        (Some((p50, _)), Some((max, slowest))) => {
+            format!("{} completed in {} (median) to {} ({slowest})", took.len(), duration(*p50), duration(*max))
+        }
+        _ => "none completed".to_string(),
+    };
+    format!(
+        "{} drains, {completed}, {} not completed; listed: {listed} of them, those not completed or cut short first, then the slowest (--json has every instance)",
+        drained.len(),
+        drained.len() - took.len()
+    )
+}
+
 fn print_text(
     outcome: &drainsim_scenario::RunOutcome,
     loaded: &LoadedScenario,
@@ -1270,12 +1324,16 @@ fn print_text(
                 }
             }
         }
-        let mut drained = e.instances().filter(|i| i.drain().started_at_ms().is_some()).peekable();
-        if drained.peek().is_some() {
+        let drained: Vec<_> = e.instances().filter(|i| i.drain().started_at_ms().is_some()).collect();
+        if !drained.is_empty() {
             writeln!(out, "\ndrains:")?;
             let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
             let orphaned = drainsim_scenario::outcome::orphaned_tasks_ending_drains(e);
-            for i in drained {
+            let listed = drains_listed(&drained, &orphaned);
+            if listed.len() < drained.len() {
+                writeln!(out, "  {}", drains_summary(&drained, listed.len()))?;
+            }
+            for i in listed {
                 let d = i.drain();
                 // A drain that ended because the instance went with tasks still running says so.
                 let cut_short = match orphaned.get(i.name()) {

@@ -203,3 +203,38 @@ fn failures_text_says_what_failed_as_the_report_does() {
     let outcome = drainsim_scenario::runner::run(&passing, &drainsim_scenario::RunOptions::default()).expect("runs");
     assert_eq!(outcome.failures_text(), "");
 }
+
+/// Past 50 drains the text report lists 50, those not completed or cut short first, then the
+/// slowest, under a summary line (a 100,000-instance run listed 50,000, also with `--timeline
+/// summary`): of 60 drains, `old-7`'s never completes (a standalone task holds it) and is listed.
+#[test]
+fn a_long_drains_list_is_summarised() {
+    let dir = TempDir::new("drains-summary");
+    let file = dir.join("sixty.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "sixty-drains",
+    seed: 3,
+    clusters: ["prod"],
+    instances: [
+        (name: "old", count: 60, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192),
+        (name: "new", count: 60, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 512, memory: 1024, exitAfterSigtermMs: 5000)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 120)],
+    runningTasks: [(instance: "old-7", taskDefinition: "web")],
+    steps: [(atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"])))],
+)"#,
+    )
+    .unwrap();
+    let text = stdout(&["run", file.to_str().unwrap(), "--timeline", "none"]);
+    let drains: Vec<&str> =
+        text.split("\ndrains:\n").nth(1).expect("a drains section").lines().take_while(|l| !l.is_empty()).collect();
+    assert!(
+        drains[0].starts_with("  60 drains, 59 completed in ") && drains[0].contains(", 1 not completed; listed: 50 of them"),
+        "{text}"
+    );
+    assert_eq!(drains.len(), 51, "{text}");
+    assert!(drains.iter().any(|l| l.starts_with("  old-7 ") && l.contains("not completed")), "{text}");
+}
