@@ -1376,9 +1376,22 @@ pub fn render_text(x: &Explanation) -> String {
 const ALIKE_NAMES: usize = 10;
 
 /// What two instances' explanations share when they are alike: the text with the instance's name
+/// (where it stands as a whole name, not inside a word: an instance `a` leaves `drained` alone)
 /// and every task ID (`task/1578f98e…`) masked.
 fn alike_key(block: &str, name: &str) -> String {
-    let named = block.replace(name, "\u{0}");
+    let part_of_a_name = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut named = String::with_capacity(block.len());
+    let mut from = 0;
+    for (at, _) in block.match_indices(name) {
+        let before = block[..at].chars().next_back();
+        let after = block[at + name.len()..].chars().next();
+        if at >= from && !before.is_some_and(part_of_a_name) && !after.is_some_and(part_of_a_name) {
+            named.push_str(&block[from..at]);
+            named.push('\u{0}');
+            from = at + name.len();
+        }
+    }
+    named.push_str(&block[from..]);
     let mut key = String::with_capacity(named.len());
     let mut rest = named.as_str();
     while let Some(at) = rest.find("task/") {
@@ -1503,6 +1516,22 @@ fn render_rest(x: &Explanation, mut out: String) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Two instances' explanations are alike when they differ only in the instance's name, as a
+    /// whole name, and their tasks' IDs: instances `a` and `b` whose paths are the same group (the
+    /// `a` of `drained` was once masked too, so they did not), and `old-1` is not `old-10`.
+    #[test]
+    fn alike_keys_mask_whole_names_and_task_ids() {
+        let block = |name: &str, task: &str| {
+            format!("{name}: drained in 52s\n  the last task to stop was web:task/{task}:\n    52s  waited on {name}\n")
+        };
+        assert_eq!(super::alike_key(&block("a", "1578f98e"), "a"), super::alike_key(&block("b", "0d2c44aa"), "b"));
+        assert!(super::alike_key(&block("a", "1578f98e"), "a").contains("dr\u{61}ined"), "a word keeps its letters");
+        assert_ne!(
+            super::alike_key(&block("old-1", "1"), "old-1"),
+            super::alike_key(&block("old-1", "1").replace("waited on old-1", "waited on old-10"), "old-1")
+        );
+    }
+
     use super::*;
 
     #[test]

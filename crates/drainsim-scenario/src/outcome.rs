@@ -361,7 +361,9 @@ pub(crate) fn first_failure_at_ms(results: &[ExpectationResult]) -> Option<u64> 
 /// Such a drain counts neither as complete nor as open (here, in `drainsim explain`'s headline and
 /// in a sweep's `noDrainRuns`).
 pub fn drain_cancelled(i: &drainsim_core::InstanceView) -> bool {
-    i.drain().started_at_ms().is_some() && i.drain().completed_at_ms().is_none() && i.status() == InstanceStatus::Active
+    // The instance table notes a cancellation (its drain not complete when it was set ACTIVE, and
+    // no drain since): what is left to ask is whether it is still ACTIVE.
+    i.drain_cancelled_at_ms().is_some() && i.status() == InstanceStatus::Active
 }
 
 /// How many of a DAEMON service's tasks at its `maxTasksObserved` were above the ceiling of that
