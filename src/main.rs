@@ -1179,8 +1179,10 @@ fn drains_summary(drained: &[drainsim_core::InstanceView], listed: usize) -> Str
         }
         _ => "none completed".to_string(),
     };
+    let cancelled = drained.iter().filter(|i| drainsim_scenario::outcome::drain_cancelled(i)).count();
+    let cancelled = if cancelled > 0 { format!(" ({cancelled} of them cancelled)") } else { String::new() };
     format!(
-        "{} drains, {completed}, {} not completed; listed: {listed} of them, those not completed or cut short first, then the slowest (--json has every instance)",
+        "{} drains, {completed}, {} not completed{cancelled}; listed: {listed} of them, those not completed or cut short first, then the slowest (--json has every instance)",
         drained.len(),
         drained.len() - took.len()
     )
@@ -1344,8 +1346,13 @@ fn print_text(
                 let no_running = d.no_running_at_ms().map_or("runningTasksCount never 0".to_string(), |at| {
                     format!("runningTasksCount 0 at {}", format_sim_time(at))
                 });
-                let completed =
-                    d.completed_at_ms().map_or("not completed".to_string(), |at| format!("completed {}", format_sim_time(at)));
+                // A drain cancelled by setting the instance ACTIVE again says so, not "not completed".
+                let cancelled = i.drain_cancelled_at_ms().filter(|_| drainsim_scenario::outcome::drain_cancelled(&i));
+                let completed = match (d.completed_at_ms(), cancelled) {
+                    (Some(at), _) => format!("completed {}", format_sim_time(at)),
+                    (None, Some(at)) => format!("cancelled {} (set ACTIVE again)", format_sim_time(at)),
+                    (None, None) => "not completed".to_string(),
+                };
                 writeln!(
                     out,
                     "  {:<16} started {}  {no_running}  {completed}  status {}{cut_short}",

@@ -816,3 +816,56 @@ fn an_orphaned_last_task_is_not_said_to_have_stopped() {
     let other = json["instances"].as_array().unwrap().iter().find(|i| i["name"] == "plain-2").expect("plain-2");
     assert!(other.get("lastTaskOrphaned").is_none(), "absent when false: {other}");
 }
+
+/// An instance that went away with tasks on it and no drain is named, with what ECS orphaned by
+/// service (it was left out: the explanation spoke of drained instances only). Here 20 instances
+/// are deregistered with `force` while each runs two `web` tasks and `old-3` also a standalone one:
+/// one block for `old-3`, one for the other 19 alike, and the headline counts the 41 tasks lost.
+#[test]
+fn instances_gone_without_a_drain_are_named_with_their_orphans() {
+    let dir = temp::TempDir::new("explain-gone");
+    let file = dir.join("gone.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "gone-undrained",
+    seed: 3,
+    clusters: ["prod"],
+    instances: [
+        (name: "old", count: 20, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192),
+        (name: "new", count: 20, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 512, memory: 1024)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 40,
+                placementStrategy: [(type: "spread", field: "instanceId")])],
+    runningTasks: [(instance: "old-3", taskDefinition: "web")],
+    steps: [(atMs: 120000, do: DeregisterInstances((cluster: "prod", instances: ["old"], force: true)))],
+)"#,
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let text = explain(file);
+    let section = text.split("gone without a drain:\n").nth(1).unwrap_or_else(|| panic!("no section:\n{text}"));
+    assert!(
+        section.contains(
+            "old-3: INACTIVE at +00:02:00.000 (DeregisterContainerInstance), never set DRAINING: 3 tasks orphaned \
+             with it, never told to stop (2 of web, 1 standalone)\n"
+        ),
+        "{text}"
+    );
+    assert!(section.contains("and 18 more alike (the same, with their own counts): "), "{text}");
+    assert!(
+        text.contains("; gone without a drain: old-1, old-2, old-3, old-4, old-5 and 15 more, with 41 tasks orphaned"),
+        "{text}"
+    );
+    let json = explain_json(file);
+    let gone = json["goneUndrained"].as_array().expect("goneUndrained");
+    assert_eq!(gone.len(), 20, "{json}");
+    assert_eq!(gone[2]["name"], "old-3");
+    assert_eq!(gone[2]["orphanedTasks"], 3);
+    assert_eq!(
+        gone[2]["orphanedByService"],
+        serde_json::json!([{"serviceName": "web", "tasks": 2}, {"serviceName": null, "tasks": 1}])
+    );
+    assert_eq!(json["instances"], serde_json::json!([]), "nothing was drained");
+}

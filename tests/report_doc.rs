@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-const FILES: [&str; 10] = [
+const FILES: [&str; 12] = [
     "scenarios/demo.ron",
     "scenarios/format/faults.ron",
     "scenarios/format/load-balancer.ron",
@@ -19,6 +19,8 @@ const FILES: [&str; 10] = [
     "scenarios/rollouts/spot-capacity-rebalance-replaces-before-the-notice.ron",
     "scenarios/rollouts/managed-draining-hook-timeout.ron",
     "scenarios/faults/failing-health-checks-hold-a-drain.ron",
+    "scenarios/rollouts/spot-interruption-min100-max200.ron",
+    "scenarios/drain/drain-then-reactivate.ron",
 ];
 
 /// Every key of every object in `v`, except inside the members that are ECS's own objects.
@@ -54,7 +56,18 @@ fn every_field_the_reports_print_is_documented() {
     assert!(missing.is_empty(), "fields printed but not in docs/report.md: {missing:?}");
     // Fields of every kind of object were seen (a scenario that stopped printing them would make
     // the check above weaker).
-    for k in ["faultProfile", "instanceRefreshes", "managedScaling", "stalls", "floorBreaches", "spotSignals", "orphanedTasks"] {
+    for k in [
+        "faultProfile",
+        "instanceRefreshes",
+        "managedScaling",
+        "stalls",
+        "floorBreaches",
+        "spotSignals",
+        "orphanedTasks",
+        "goneUndrained",
+        "orphanedByService",
+        "drainCancelledAtMs",
+    ] {
         assert!(printed.contains(k), "no scenario printed {k}");
     }
 }

@@ -238,3 +238,25 @@ fn a_long_drains_list_is_summarised() {
     assert_eq!(drains.len(), 51, "{text}");
     assert!(drains.iter().any(|l| l.starts_with("  old-7 ") && l.contains("not completed")), "{text}");
 }
+
+/// A drain cancelled by setting the instance ACTIVE again says so in the text report's drains
+/// line and in `--json` (`drainCancelledAtMs`), as the chart and `explain` do; it read "not
+/// completed" like a drain still open. `old` is drained at 2 minutes and set ACTIVE at 10.
+#[test]
+fn a_cancelled_drain_says_so_in_the_report() {
+    let text = stdout(&["run", "scenarios/drain/drain-then-reactivate.ron", "--timeline", "none"]);
+    let line = text
+        .split("\ndrains:\n")
+        .nth(1)
+        .and_then(|d| d.lines().find(|l| l.starts_with("  old ")))
+        .unwrap_or_else(|| panic!("no drains line for old:\n{text}"));
+    assert!(line.contains("cancelled +00:10:00.000 (set ACTIVE again)") && !line.contains("not completed"), "{line}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&["run", "scenarios/drain/drain-then-reactivate.ron", "--json"])).expect("a JSON report");
+    let rows = json["containerInstances"].as_array().expect("instances");
+    let row = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("no {name}"));
+    assert_eq!(row("old")["drainCancelledAtMs"], 600000);
+    assert_eq!(row("old")["drainCompletedAtMs"], serde_json::Value::Null);
+    // Nothing cancelled, nothing written.
+    assert!(row("spare").get("drainCancelledAtMs").is_none());
+}

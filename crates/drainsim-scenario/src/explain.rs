@@ -70,6 +70,39 @@ pub struct InstanceExplanation {
     pub holding: Vec<String>,
 }
 
+/// An instance that went away (INACTIVE) with tasks on it and no drain: EC2 took a Spot Instance
+/// without its interruption notice draining it, an Auto Scaling group terminated it without
+/// managed draining or a lifecycle hook, or DeregisterContainerInstance with `force`. ECS orphaned
+/// its tasks: they were never told to stop, and their services counted them gone at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoneUndrained {
+    /// The instance.
+    pub name: String,
+    /// When it went INACTIVE, and what did it (null for an instance whose EC2 instance was
+    /// terminated but which is still registered, its agent disconnected).
+    pub deregistered: Option<Deregistration>,
+    /// The Auto Scaling group that terminated it, if one did.
+    pub terminated_by: Option<TerminatedBy>,
+    /// The Spot signals EC2 gave it, in order (absent for an instance that had none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spot_signals: Vec<SpotSignalAt>,
+    /// How many of its tasks ECS orphaned with it.
+    pub orphaned_tasks: u32,
+    /// Those tasks by service, in the services' creation order; standalone tasks last.
+    pub orphaned_by_service: Vec<OrphanedTasks>,
+}
+
+/// A count of one service's tasks orphaned with an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrphanedTasks {
+    /// The service (null for standalone tasks: RunTask or StartTask, which no scheduler replaces).
+    pub service_name: Option<String>,
+    /// How many.
+    pub tasks: u32,
+}
+
 /// An Auto Scaling group's termination of an instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -157,6 +190,10 @@ pub struct Explanation {
     pub total_drain_ms: Option<u64>,
     /// Each drained instance, in registration order.
     pub instances: Vec<InstanceExplanation>,
+    /// Each instance that went away with tasks on it and no drain, in registration order (absent
+    /// when none did).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gone_undrained: Vec<GoneUndrained>,
     /// Each service, in creation order.
     pub services: Vec<ServiceExplanation>,
     /// Each capacity provider with managed scaling: what its group did, in words (absent without
@@ -993,7 +1030,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     let ix = Index::of(e, history);
     // The groups' terminations of each instance, in time order: looked up per drained instance,
     // not scanned (a refresh of a big group terminates thousands).
-    let mut terminations: BTreeMap<&str, Vec<&crate::outcome::GroupTermination>> = BTreeMap::new();
+    let mut terminations: Terminations = BTreeMap::new();
     for t in &outcome.group_terminations {
         terminations.entry(t.instance.as_str()).or_default().push(t);
     }
@@ -1060,41 +1097,85 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                 .get(&i.id())
                 .map(|(at_ms, by)| Deregistration { at_ms: *at_ms, by: by.to_string() }),
             // The group's last termination of it that began by the end of this drain.
-            terminated_by: terminations
-                .get(i.name())
-                .and_then(|ts| ts.iter().rev().find(|t| t.at_ms <= completed.unwrap_or(u64::MAX)))
-                .map(|t| TerminatedBy {
-                    auto_scaling_group_name: t.auto_scaling_group_name.clone(),
-                    at_ms: t.at_ms,
-                    cause: t.cause.describe(),
-                    path: t.path.describe().to_string(),
-                    wait_ended: t.wait.as_ref().map(|w| WaitEnded {
-                        at_ms: w.ended_at_ms,
-                        drain_completed: w.drain_completed,
-                        timed_out: w.timed_out.as_ref().map(|h| HookTimedOut {
-                            hook: h.hook(),
-                            at_ms: h.at_ms(),
-                            why: h.describe(),
-                        }),
-                    }),
-                }),
-            spot_signals: ix
-                .records
-                .spot_signals
-                .get(&i.id())
-                .map(|s| s.iter().map(|(at_ms, signal)| SpotSignalAt { at_ms: *at_ms, signal: signal.as_str().into() }).collect())
-                .unwrap_or_default(),
+            terminated_by: terminated_by(&terminations, i.name(), completed.unwrap_or(u64::MAX)),
+            spot_signals: spot_signals(&ix, &i),
             last_task,
             last_task_orphaned,
             critical_path,
             holding,
         });
     }
+    let gone_undrained = gone_undrained(e, &ix, &terminations);
     let services = e.services().map(|s| explain_service(e, &s, &ix)).collect();
     let (headline, total_drain_ms) = headline(e);
     let managed_scaling = outcome.managed_scaling.iter().map(explain_scaling).collect();
     let instance_refreshes = outcome.instance_refreshes.iter().map(explain_refresh).collect();
-    Explanation { headline, total_drain_ms, instances, services, managed_scaling, instance_refreshes }
+    Explanation { headline, total_drain_ms, instances, gone_undrained, services, managed_scaling, instance_refreshes }
+}
+
+/// The Auto Scaling groups' terminations of each instance, in time order.
+type Terminations<'o> = BTreeMap<&'o str, Vec<&'o crate::outcome::GroupTermination>>;
+
+/// The group's last termination of `instance` that began by `until_ms`.
+fn terminated_by(terminations: &Terminations, instance: &str, until_ms: u64) -> Option<TerminatedBy> {
+    let t = terminations.get(instance)?.iter().rev().find(|t| t.at_ms <= until_ms)?;
+    Some(TerminatedBy {
+        auto_scaling_group_name: t.auto_scaling_group_name.clone(),
+        at_ms: t.at_ms,
+        cause: t.cause.describe(),
+        path: t.path.describe().to_string(),
+        wait_ended: t.wait.as_ref().map(|w| WaitEnded {
+            at_ms: w.ended_at_ms,
+            drain_completed: w.drain_completed,
+            timed_out: w.timed_out.as_ref().map(|h| HookTimedOut { hook: h.hook(), at_ms: h.at_ms(), why: h.describe() }),
+        }),
+    })
+}
+
+/// The Spot signals EC2 gave an instance, in order.
+fn spot_signals(ix: &Index, i: &InstanceView) -> Vec<SpotSignalAt> {
+    ix.records
+        .spot_signals
+        .get(&i.id())
+        .map(|s| s.iter().map(|(at_ms, signal)| SpotSignalAt { at_ms: *at_ms, signal: signal.as_str().into() }).collect())
+        .unwrap_or_default()
+}
+
+/// The instances that went away with tasks ECS orphaned and no drain (the chart's lanes of
+/// instances gone undrained): one pass over the run's tasks counts the orphans by instance and
+/// service.
+fn gone_undrained(e: &Engine, ix: &Index, terminations: &Terminations) -> Vec<GoneUndrained> {
+    // Per instance, per service (keyed so that services come in creation order, standalone tasks
+    // last): the service's name and its count.
+    type ByService = BTreeMap<(bool, usize), (Option<String>, u32)>;
+    let mut orphans: BTreeMap<drainsim_core::InstanceId, ByService> = BTreeMap::new();
+    for t in e.tasks().filter(|t| t.orphaned() && t.instance().drain().started_at_ms().is_none()) {
+        let service = t.service();
+        let key = (service.is_none(), service.as_ref().map_or(0, |s| s.id().index()));
+        let entry =
+            orphans.entry(t.instance().id()).or_default().entry(key).or_insert((service.map(|s| s.name().to_string()), 0));
+        entry.1 += 1;
+    }
+    orphans
+        .into_iter()
+        .map(|(id, by_service)| {
+            let i = e.instance(id);
+            let orphaned_by_service: Vec<OrphanedTasks> =
+                by_service.into_values().map(|(service_name, tasks)| OrphanedTasks { service_name, tasks }).collect();
+            GoneUndrained {
+                name: i.name().to_string(),
+                deregistered: ix
+                    .records
+                    .deregistered
+                    .get(&i.id())
+                    .map(|(at_ms, by)| Deregistration { at_ms: *at_ms, by: by.to_string() }),
+                terminated_by: terminated_by(terminations, i.name(), u64::MAX),
+                spot_signals: spot_signals(ix, &i),
+                orphaned_tasks: orphaned_by_service.iter().map(|o| o.tasks).sum(),
+                orphaned_by_service,
+            }
+        })
+        .collect()
 }
 
 /// The most instance names a headline lists; the report's `instances` has every one.
@@ -1148,6 +1229,21 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
             "; {} went with {tasks} task(s) not yet STOPPED, orphaned: {} so, not by their stopping",
             names_listed(&cut_short, HEADLINE_NAMES),
             if cut_short.len() == 1 { "its drain ended" } else { "their drains ended" }
+        ));
+    }
+    // Instances that went with tasks and no drain (Spot, a group's termination, a forced
+    // deregistration): their tasks were lost, not moved.
+    let mut undrained: BTreeMap<drainsim_core::InstanceId, u32> = BTreeMap::new();
+    for t in e.tasks().filter(|t| t.orphaned() && t.instance().drain().started_at_ms().is_none()) {
+        *undrained.entry(t.instance().id()).or_insert(0) += 1;
+    }
+    if !undrained.is_empty() {
+        let names: Vec<String> = undrained.keys().map(|id| e.instance(*id).name().to_string()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        text.push_str(&format!(
+            "; gone without a drain: {}, with {} orphaned",
+            names_listed(&names, HEADLINE_NAMES),
+            tasks_text(undrained.values().sum(), "task")
         ));
     }
     if let Some((d, n)) = &slowest {
@@ -1343,13 +1439,25 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
 /// The explanation as text a person reads.
 pub fn render_text(x: &Explanation) -> String {
     let mut out = String::new();
-    // Instances whose explanation is the same but for their name and their tasks' IDs (a drain of
-    // a uniform fleet explained 40 or 40,000 times over) are written once, with the others named.
+    let names: Vec<&str> = x.instances.iter().map(|i| i.name.as_str()).collect();
     let blocks: Vec<String> = x.instances.iter().map(instance_text).collect();
+    write_alike_once(&mut out, &names, &blocks, "the same path, with their own tasks");
+    if !x.gone_undrained.is_empty() {
+        out.push_str("gone without a drain:\n");
+        let names: Vec<&str> = x.gone_undrained.iter().map(|g| g.name.as_str()).collect();
+        let blocks: Vec<String> = x.gone_undrained.iter().map(gone_undrained_text).collect();
+        write_alike_once(&mut out, &names, &blocks, "the same, with their own counts");
+    }
+    render_rest(x, out)
+}
+
+/// Writes each block, those the same but for their instance's name and their tasks' IDs (a drain
+/// of a uniform fleet explained 40 or 40,000 times over) once, with the others named.
+fn write_alike_once(out: &mut String, names: &[&str], blocks: &[String], alike: &str) {
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     let mut group_of: BTreeMap<String, usize> = BTreeMap::new();
-    for (k, (i, block)) in x.instances.iter().zip(&blocks).enumerate() {
-        let key = alike_key(block, &i.name);
+    for (k, (name, block)) in names.iter().zip(blocks).enumerate() {
+        let key = alike_key(block, name);
         match group_of.get(&key) {
             Some(g) => groups[*g].1.push(k),
             None => {
@@ -1361,15 +1469,52 @@ pub fn render_text(x: &Explanation) -> String {
     for (_, members) in &groups {
         out.push_str(&blocks[members[0]]);
         if members.len() > 1 {
-            let names: Vec<&str> = members[1..].iter().map(|k| x.instances[*k].name.as_str()).collect();
-            out.push_str(&format!(
-                "  and {} more alike (the same path, with their own tasks): {}\n",
-                names.len(),
-                names_listed(&names, ALIKE_NAMES)
-            ));
+            let others: Vec<&str> = members[1..].iter().map(|k| names[*k]).collect();
+            out.push_str(&format!("  and {} more alike ({alike}): {}\n", others.len(), names_listed(&others, ALIKE_NAMES)));
         }
     }
-    render_rest(x, out)
+}
+
+/// An instance gone with its tasks and no drain, in words: when and how it went, and what ECS
+/// orphaned with it.
+fn gone_undrained_text(g: &GoneUndrained) -> String {
+    let went = match &g.deregistered {
+        Some(d) => format!("INACTIVE at {} ({})", when(d.at_ms), d.by),
+        None => "its EC2 instance terminated, still registered at the end of the run".to_string(),
+    };
+    let by_service: Vec<String> = g
+        .orphaned_by_service
+        .iter()
+        .map(|o| match &o.service_name {
+            Some(name) => format!("{} of {name}", o.tasks),
+            None => format!("{} standalone", o.tasks),
+        })
+        .collect();
+    let mut out = format!(
+        "{}: {went}, never set DRAINING: {} orphaned with it, never told to stop ({})\n",
+        g.name,
+        tasks_text(g.orphaned_tasks, "task"),
+        by_service.join(", ")
+    );
+    if !g.spot_signals.is_empty() {
+        let told: Vec<String> = g.spot_signals.iter().map(|s| format!("{} at {}", s.signal, when(s.at_ms))).collect();
+        out.push_str(&format!("  EC2 gave it a Spot {}\n", told.join(", then an ")));
+    }
+    if let Some(t) = &g.terminated_by {
+        out.push_str(&format!(
+            "  Auto Scaling group {} began to terminate it at {} ({}): {}\n",
+            t.auto_scaling_group_name,
+            when(t.at_ms),
+            t.cause,
+            t.path
+        ));
+    }
+    if g.orphaned_by_service.iter().any(|o| o.service_name.is_some()) {
+        out.push_str(
+            "  their services lost them at once and started replacements (no floor holds a task on an instance that goes)\n",
+        );
+    }
+    out
 }
 
 /// The most names `explain`'s text lists of the instances explained alike.

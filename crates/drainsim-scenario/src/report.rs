@@ -325,6 +325,10 @@ pub struct ContainerInstanceReport {
     pub no_running_tasks_at_ms: Option<u64>,
     /// When its (last) drain completed.
     pub drain_completed_at_ms: Option<u64>,
+    /// When its (last) drain was cancelled: the instance set ACTIVE again before its drain
+    /// completed, and ACTIVE at the end of the run (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drain_cancelled_at_ms: Option<u64>,
     /// Tasks its forced deregistration left behind before they reached STOPPED (its Auto Scaling
     /// group terminated it, or DeregisterContainerInstance with `force`, with them still running
     /// or stopping): a drain that completed so ended because the instance went, not because its
@@ -561,6 +565,7 @@ pub fn instance_row(i: InstanceView, orphaned_tasks: u32) -> ContainerInstanceRe
         drain_started_at_ms: drain.started_at_ms(),
         no_running_tasks_at_ms: drain.no_running_at_ms(),
         drain_completed_at_ms: drain.completed_at_ms(),
+        drain_cancelled_at_ms: i.drain_cancelled_at_ms().filter(|_| crate::outcome::drain_cancelled(&i)),
         orphaned_tasks,
         task_eni_limit: i.task_eni_limit(),
         task_enis_in_use: i.task_enis_in_use(),
