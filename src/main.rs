@@ -1162,22 +1162,35 @@ fn drains_listed<'e>(
     chosen.into_iter().map(|k| drained[k]).collect()
 }
 
-/// The line above a shortened drains list: how many drains, how many completed and in how long.
-fn drains_summary(drained: &[drainsim_core::InstanceView], listed: usize) -> String {
-    let mut took: Vec<(u64, &str)> = drained
+/// The line above a shortened drains list: how many drains, how many completed and in how long
+/// (the slowest as the headline names it, [`drainsim_scenario::outcome::slowest_completed_drain`]),
+/// how many of those the instance's going cut short, and how many did not complete.
+fn drains_summary(
+    e: &drainsim_core::Engine,
+    drained: &[drainsim_core::InstanceView],
+    orphaned: &std::collections::BTreeMap<String, u32>,
+    listed: usize,
+) -> String {
+    let mut took: Vec<u64> = drained
         .iter()
         .filter_map(|i| {
             let d = i.drain();
-            Some((d.completed_at_ms()?.saturating_sub(d.started_at_ms()?), i.name()))
+            Some(d.completed_at_ms()?.saturating_sub(d.started_at_ms()?))
         })
         .collect();
-    took.sort_unstable_by_key(|(ms, _)| *ms);
+    took.sort_unstable();
     let duration = drainsim_scenario::timeline::duration_text;
-    let completed = match (took.get((took.len().saturating_sub(1)) / 2), took.last()) {
-        (Some((p50, _)), Some((max, slowest))) => {
-            format!("{} completed in {} (median) to {} ({slowest})", took.len(), duration(*p50), duration(*max))
+    let completed = match (took.get((took.len().saturating_sub(1)) / 2), drainsim_scenario::outcome::slowest_completed_drain(e)) {
+        (Some(p50), Some((max, slowest))) => {
+            format!("{} completed in {} (median) to {} ({slowest})", took.len(), duration(*p50), duration(max))
         }
         _ => "none completed".to_string(),
+    };
+    // Drains that completed only because the instance went with tasks still on it.
+    let cut_short = drained.iter().filter(|i| i.drain().completed_at_ms().is_some() && orphaned.contains_key(i.name())).count();
+    let completed = match cut_short {
+        0 => completed,
+        n => format!("{completed}, {n} of them cut short: the instance went with tasks not yet STOPPED, orphaned"),
     };
     let cancelled = drained.iter().filter(|i| drainsim_scenario::outcome::drain_cancelled(i)).count();
     let cancelled = if cancelled > 0 { format!(" ({cancelled} of them cancelled)") } else { String::new() };
@@ -1333,7 +1346,7 @@ fn print_text(
             let orphaned = drainsim_scenario::outcome::orphaned_tasks_ending_drains(e);
             let listed = drains_listed(&drained, &orphaned);
             if listed.len() < drained.len() {
-                writeln!(out, "  {}", drains_summary(&drained, listed.len()))?;
+                writeln!(out, "  {}", drains_summary(e, &drained, &orphaned, listed.len()))?;
             }
             for i in listed {
                 let d = i.drain();

@@ -817,3 +817,22 @@ fn quiet_services_rows_are_counted_not_printed() {
     let report = compare_json(&[&args[..], &["--json"]].concat());
     measure(&report, "svc1: deepest dip below floor");
 }
+
+/// A plan that refreshes a group against one that does not: the refresh time does not make the
+/// plan that refreshes the better (it was "B" on the 50 runs "without" of the plan that drained by
+/// hand), it is `n/a`, with a note under the table.
+#[test]
+fn instance_refresh_time_against_a_plan_without_a_refresh_is_not_compared() {
+    let refresh = "scenarios/rollouts/instance-refresh-30-instances.ron";
+    let report = compare_json(&["compare", "scenarios/demo.ron", refresh, "--seeds", "0..2", "--json"]);
+    let m = measure(&report, "instance refresh time");
+    assert_eq!((m["a"]["runs"].as_u64(), m["b"]["runs"].as_u64()), (Some(0), Some(2)), "{m}");
+    assert_eq!(m["better"], "n/a", "{m}");
+    let out = common::drainsim(&["compare", "scenarios/demo.ron", refresh, "--seeds", "0..2"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("n/a: instance refresh time: the plans start an instance refresh in different numbers of runs"),
+        "{text}"
+    );
+    assert!(!text.contains("n/a: the plans leave different numbers of drains"), "{text}");
+}

@@ -260,3 +260,42 @@ fn a_cancelled_drain_says_so_in_the_report() {
     // Nothing cancelled, nothing written.
     assert!(row("spare").get("drainCancelledAtMs").is_none());
 }
+
+/// The summary above a shortened drains list names the slowest drain as the headline does (ties:
+/// the first name; it named another of the tied drains), and counts the drains that completed
+/// only because the instance went with tasks on it (it said "60 completed … 0 not completed" of
+/// a drain a forced deregistration ended).
+#[test]
+fn the_drains_summary_agrees_with_the_headline_and_counts_drains_cut_short() {
+    let dir = TempDir::new("drains-summary-cut-short");
+    let file = dir.join("sixty.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "sixty-drains-one-cut-short",
+    seed: 3,
+    clusters: ["prod"],
+    instances: [
+        (name: "old", count: 60, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192),
+        (name: "new", count: 60, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 512, memory: 1024, exitAfterSigtermMs: 5000)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 120)],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))),
+        (atMs: 121000, do: DeregisterInstances((cluster: "prod", instances: ["old-9"], force: true))),
+    ],
+)"#,
+    )
+    .unwrap();
+    let text = stdout(&["run", file.to_str().unwrap(), "--timeline", "none"]);
+    let summary = text.split("\ndrains:\n").nth(1).and_then(|d| d.lines().next()).expect("a drains section");
+    assert!(
+        summary.starts_with("  60 drains, 60 completed in ")
+            && summary.contains(", 1 of them cut short: the instance went with tasks not yet STOPPED, orphaned, 0 not completed"),
+        "{summary}"
+    );
+    let headline = text.lines().find(|l| l.starts_with("headline: ")).expect("a headline");
+    let slowest = headline.split("; slowest ").nth(1).and_then(|s| s.split(' ').next()).expect("the slowest named");
+    assert!(summary.contains(&format!(" ({slowest})")), "{summary}\n{headline}");
+}
