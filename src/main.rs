@@ -1023,7 +1023,7 @@ fn run(args: RunArgs) -> ExitCode {
             exit_on_write_error(&e);
         }
     } else if stdout_document.is_some() {
-        eprintln!("headline: {}", drainsim_scenario::explain::headline(&outcome.engine).0);
+        eprintln!("headline: {}", drainsim_scenario::explain::headline(&outcome.engine, &outcome.drain_scope()).0);
     } else {
         let mode = match (args.trace.is_some(), args.timeline) {
             (true, _) => TimelineMode::None,
@@ -1167,6 +1167,7 @@ fn drains_listed<'e>(
 /// how many of those the instance's going cut short, and how many did not complete.
 fn drains_summary(
     e: &drainsim_core::Engine,
+    scope: &drainsim_scenario::outcome::DrainScope,
     drained: &[drainsim_core::InstanceView],
     orphaned: &std::collections::BTreeMap<String, u32>,
     listed: usize,
@@ -1180,12 +1181,13 @@ fn drains_summary(
         .collect();
     took.sort_unstable();
     let duration = drainsim_scenario::timeline::duration_text;
-    let completed = match (took.get((took.len().saturating_sub(1)) / 2), drainsim_scenario::outcome::slowest_completed_drain(e)) {
-        (Some(p50), Some((max, slowest))) => {
-            format!("{} completed in {} (median) to {} ({slowest})", took.len(), duration(*p50), duration(max))
-        }
-        _ => "none completed".to_string(),
-    };
+    let completed =
+        match (took.get((took.len().saturating_sub(1)) / 2), drainsim_scenario::outcome::slowest_completed_drain(e, scope)) {
+            (Some(p50), Some((max, slowest))) => {
+                format!("{} completed in {} (median) to {} ({slowest})", took.len(), duration(*p50), duration(max))
+            }
+            _ => "none completed".to_string(),
+        };
     // Drains that completed only because the instance went with tasks still on it.
     let cut_short = drained.iter().filter(|i| i.drain().completed_at_ms().is_some() && orphaned.contains_key(i.name())).count();
     let completed = match cut_short {
@@ -1344,17 +1346,22 @@ fn print_text(
             writeln!(out, "\ndrains:")?;
             let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
             let orphaned = drainsim_scenario::outcome::orphaned_tasks_ending_drains(e);
+            let scope = outcome.drain_scope();
             let listed = drains_listed(&drained, &orphaned);
             if listed.len() < drained.len() {
-                writeln!(out, "  {}", drains_summary(e, &drained, &orphaned, listed.len()))?;
+                writeln!(out, "  {}", drains_summary(e, &scope, &drained, &orphaned, listed.len()))?;
             }
             for i in listed {
                 let d = i.drain();
                 // A drain that ended because the instance went with tasks still running says so.
-                let cut_short = match orphaned.get(i.name()) {
+                let mut cut_short = match orphaned.get(i.name()) {
                     Some(n) => format!("  ({n} task(s) never stopped: orphaned when the instance was deregistered)"),
                     None => String::new(),
                 };
+                // The group shrinking after the plan: not in the headline's drain times.
+                if scope.begun_by_scale_in(&i) {
+                    cut_short.push_str("  (begun by managed scaling's scale-in: not in the drain times)");
+                }
                 // A drain still open at the end says so, not "at never".
                 let no_running = d.no_running_at_ms().map_or("runningTasksCount never 0".to_string(), |at| {
                     format!("runningTasksCount 0 at {}", format_sim_time(at))
@@ -1407,7 +1414,7 @@ fn print_text(
             if secs > 0.0 { events as f64 / secs } else { 0.0 },
             drainsim_scenario::report::digest_text(e.trace().digest())
         )?;
-        writeln!(out, "headline: {}", drainsim_scenario::explain::headline(e).0)?;
+        writeln!(out, "headline: {}", drainsim_scenario::explain::headline(e, &outcome.drain_scope()).0)?;
         for w in warnings {
             writeln!(out, "{}: {w}", paint(if strict { "error" } else { "warning" }, false))?;
         }

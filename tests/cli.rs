@@ -32,7 +32,7 @@ fn json_is_identical_across_runs_and_seed_changes_ids_and_digest() {
     let b = drainsim(&["run", "scenarios/demo.ron", "--json"]);
     assert_eq!(a.stdout, b.stdout);
     let base: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
-    assert_eq!(base["reportVersion"], 3);
+    assert_eq!(base["reportVersion"], 4);
     // When the run stopped; the scenario's `endTimeMs` is the bound it ran under, not this.
     assert_eq!(base["runEndedAtMs"], 174_000);
     assert!(base.get("endTimeMs").is_none());

@@ -24,7 +24,7 @@ use crate::runner::{self, RunOptions};
 use crate::sweep::{add_counts, nearest_rank, smaller_seed_error, SeedRange, MAX_JOBS, MAX_SEEDS};
 
 /// Bumped whenever a field of [`CompareReport`] changes meaning or disappears.
-pub const COMPARE_VERSION: u32 = 1;
+pub const COMPARE_VERSION: u32 = 2;
 /// The most `--set` overrides.
 pub const MAX_OVERRIDES: usize = 64;
 
@@ -85,6 +85,9 @@ pub struct RunNumbers {
     pub placement_failures: u64,
     /// Instances managed scaling launched, all capacity providers.
     pub instances_launched_by_managed_scaling: u64,
+    /// Drains managed scaling's scale-in began ([`crate::outcome::DrainScope`]), which the drain
+    /// times leave out.
+    pub scale_in_drains: u64,
     /// Spot Instances EC2 interrupted.
     pub spot_interruptions: u64,
     /// Spot Instances an Auto Scaling group's Capacity Rebalancing began to replace.
@@ -175,6 +178,7 @@ struct PlanRuns {
     floor_breaches: Counts,
     placement_failures: Counts,
     instances_launched: Counts,
+    scale_in_drains: Counts,
     spot_interruptions: Counts,
     capacity_rebalancing_replacements: Counts,
     max_instance_lifetime_replacements: Counts,
@@ -220,6 +224,7 @@ impl PlanRuns {
                 count(&mut self.floor_breaches, Some(n.floor_breaches));
                 count(&mut self.placement_failures, Some(n.placement_failures));
                 count(&mut self.instances_launched, Some(n.instances_launched_by_managed_scaling));
+                count(&mut self.scale_in_drains, Some(n.scale_in_drains));
                 count(&mut self.spot_interruptions, Some(n.spot_interruptions));
                 count(&mut self.capacity_rebalancing_replacements, Some(n.capacity_rebalancing_replacements));
                 count(&mut self.max_instance_lifetime_replacements, Some(n.max_instance_lifetime_replacements));
@@ -261,6 +266,7 @@ impl PlanRuns {
         add_counts(&mut self.floor_breaches, o.floor_breaches);
         add_counts(&mut self.placement_failures, o.placement_failures);
         add_counts(&mut self.instances_launched, o.instances_launched);
+        add_counts(&mut self.scale_in_drains, o.scale_in_drains);
         add_counts(&mut self.spot_interruptions, o.spot_interruptions);
         add_counts(&mut self.capacity_rebalancing_replacements, o.capacity_rebalancing_replacements);
         add_counts(&mut self.max_instance_lifetime_replacements, o.max_instance_lifetime_replacements);
@@ -684,15 +690,19 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     // did not run (a drain step never reached, a drain not finished) is not the plan's speed.
     let cut_short =
         matches!(outcome.stop_reason, StopReason::MaxEvents | StopReason::MaxEventsPerInstant | StopReason::TimeLimit);
-    let total_drain_ms = match crate::outcome::first_drain_started_at(e) {
+    // Drains managed scaling's scale-in began are the group shrinking after the plan, not the
+    // plan's drains: counted apart.
+    let scope = outcome.drain_scope();
+    let total_drain_ms = match crate::outcome::first_drain_started_at(e, &scope) {
         _ if cut_short => None,
         None => Some(0),
-        Some(_) => crate::outcome::total_drain_ms(e),
+        Some(_) => crate::outcome::total_drain_ms(e, &scope),
     };
-    let (completed_drains_ms, open_drains) = crate::outcome::completed_drains(e);
+    let (completed_drains_ms, open_drains) = crate::outcome::completed_drains(e, &scope);
     let completed_drains_ms = completed_drains_ms.filter(|_| !cut_short);
-    let first_drain = crate::outcome::first_drain_started_at(e);
-    let slowest_drain_ms = crate::outcome::slowest_completed_drain(e).map(|(ms, _)| ms).filter(|_| !cut_short);
+    let first_drain = crate::outcome::first_drain_started_at(e, &scope);
+    let slowest_drain_ms = crate::outcome::slowest_completed_drain(e, &scope).map(|(ms, _)| ms).filter(|_| !cut_short);
+    let scale_in_drains = scope.scale_in_drains(e).len() as u64;
     let tasks_orphaned = e.tasks().filter(|t| t.orphaned()).count() as u64;
     let mut n = RunNumbers {
         total_drain_ms,
@@ -701,6 +711,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         slowest_drain_ms,
         tasks_orphaned,
         cut_short,
+        scale_in_drains,
         ..Default::default()
     };
     for s in e.services() {
@@ -800,6 +811,9 @@ const SERVICE_ROWS: [&str; 2] = [": deepest dip below floor", ": healthy tasks s
 
 /// The measures that time only the drains that completed.
 pub const ONLY_COMPLETED_DRAINS: [&str; 2] = ["slowest single drain", "time to the last completed drain"];
+
+/// The count of the drains the drain times leave out ([`crate::outcome::DrainScope`]).
+const SCALE_IN_DRAINS: &str = "drains begun by managed scaling's scale-in (not in the drain times)";
 
 /// The measure of how long the instance refreshes took: `n/a` when the plans refresh in
 /// different numbers of runs.
@@ -923,6 +937,7 @@ pub fn compare(
         ("floor breaches", (|p: &PlanRuns| &p.floor_breaches) as fn(&PlanRuns) -> &Counts),
         ("unhealthy tasks replaced", |p| &p.unhealthy_tasks),
         ("instances launched by managed scaling", |p| &p.instances_launched),
+        (SCALE_IN_DRAINS, |p| &p.scale_in_drains),
         ("Spot Instances interrupted", |p| &p.spot_interruptions),
         ("Spot Instances replaced by Capacity Rebalancing", |p| &p.capacity_rebalancing_replacements),
         ("instances replaced at their maximum instance lifetime", |p| &p.max_instance_lifetime_replacements),

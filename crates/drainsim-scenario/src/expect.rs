@@ -4,8 +4,8 @@ use drainsim_core::api;
 use drainsim_core::{Engine, InstanceView, ServiceView, StopReason};
 
 use crate::format::{Cmp, Expectation};
-use crate::outcome::all_drains_completed_at;
 use crate::outcome::ExpectationResult;
+use crate::outcome::{all_drains_completed_at, DrainScope};
 use crate::setup::ResultText;
 
 impl Cmp {
@@ -52,8 +52,14 @@ fn show(v: Option<u64>) -> Shown {
 /// Evaluates one expectation now. `stop` is the run's stop reason when evaluated at the end.
 /// `text` says whose name and observation are written: every result's, or (a sweep, which reads
 /// only what failed) a failed one's alone, a passed result keeping empty text.
-pub fn evaluate(e: &Engine, exp: &Expectation, stop: Option<StopReason>, text: ResultText) -> ExpectationResult {
-    let verdict = judge(e, exp, stop);
+pub fn evaluate(
+    e: &Engine,
+    exp: &Expectation,
+    stop: Option<StopReason>,
+    scope: &DrainScope,
+    text: ResultText,
+) -> ExpectationResult {
+    let verdict = judge(e, exp, stop, scope);
     let passed = verdict.passed;
     let (name, detail) = if text.written(passed) { (name_of(exp), (verdict.observed)()) } else { Default::default() };
     ExpectationResult { name, passed, detail, at_ms: e.now_ms(), step: None }
@@ -147,11 +153,11 @@ fn on_service<'a>(e: &'a Engine, n: &'a str, check: impl FnOnce(ServiceView<'a>)
 }
 
 /// Dispatches an expectation to the function that judges its kind.
-fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>) -> Verdict<'a> {
+fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scope: &DrainScope) -> Verdict<'a> {
     use Expectation as X;
     let count = |v: usize| Some(v as u64);
     match exp {
-        X::Named(_, inner) => judge(e, inner, stop),
+        X::Named(_, inner) => judge(e, inner, stop, scope),
         X::InstanceStatus(n, want) => on_instance(e, n, |i| {
             let got = i.status().as_str();
             verdict(got == want, move || format!("status {got}"))
@@ -268,7 +274,7 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>) -> V
             })
         }),
         X::AllDrainsCompletedBy(t) => {
-            let all = all_drains_completed_at(e);
+            let all = all_drains_completed_at(e, scope);
             verdict(all.is_some_and(|a| a <= *t), move || format!("allDrainsCompletedAtMs {}", show(all)))
         }
         X::StopReason(want) => {
@@ -326,15 +332,24 @@ mod tests {
             ]
         };
         for (there, missing) in on("a").iter().zip(on("b").iter()) {
-            let (x, y) = (evaluate(&e, there, None, ResultText::All), evaluate(&e, missing, None, ResultText::All));
+            let (x, y) = (
+                evaluate(&e, there, None, &DrainScope::default(), ResultText::All),
+                evaluate(&e, missing, None, &DrainScope::default(), ResultText::All),
+            );
             assert!(!x.passed && !y.passed);
             assert_eq!(x.name.replacen("a", "b", 1), y.name, "{} / {}", x.detail, y.detail);
             assert!(y.detail.starts_with("no instance named b") || y.detail.starts_with("no service named b"), "{}", y.detail);
         }
         // A failed result's text is the same for a sweep, which writes no passed one's.
-        let failed = evaluate(&e, &on("b")[0], None, ResultText::FailuresOnly);
+        let failed = evaluate(&e, &on("b")[0], None, &DrainScope::default(), ResultText::FailuresOnly);
         assert_eq!((failed.name.as_str(), failed.detail.as_str()), ("b status DRAINING", "no instance named b was registered"));
-        let held = evaluate(&e, &Expectation::InstanceStatus("a".into(), "ACTIVE".into()), None, ResultText::FailuresOnly);
+        let held = evaluate(
+            &e,
+            &Expectation::InstanceStatus("a".into(), "ACTIVE".into()),
+            None,
+            &DrainScope::default(),
+            ResultText::FailuresOnly,
+        );
         assert!(held.passed && held.name.is_empty() && held.detail.is_empty());
     }
 }

@@ -16,7 +16,7 @@ use drainsim_core::{
 use serde::Serialize;
 
 use crate::load::{LoadedScenario, ScenarioError};
-use crate::outcome::{drain_cancelled, first_drain_started_at, RunOutcome};
+use crate::outcome::{drain_cancelled, first_drain_started_at, DrainScope, RunOutcome};
 use crate::setup::RunOptions;
 use crate::timeline::duration_text;
 
@@ -582,6 +582,14 @@ fn task_label(t: &TaskView) -> String {
 }
 
 /// A count with its noun: `1 healthy task`, `2 healthy tasks`.
+fn count_instances(n: usize) -> String {
+    if n == 1 {
+        "1 more instance".to_string()
+    } else {
+        format!("{n} more instances")
+    }
+}
+
 fn tasks_text(n: u32, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
@@ -1107,7 +1115,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     }
     let gone_undrained = gone_undrained(e, &ix, &terminations);
     let services = e.services().map(|s| explain_service(e, &s, &ix)).collect();
-    let (headline, total_drain_ms) = headline(e);
+    let (headline, total_drain_ms) = headline(e, &outcome.drain_scope());
     let managed_scaling = outcome.managed_scaling.iter().map(explain_scaling).collect();
     let instance_refreshes = outcome.instance_refreshes.iter().map(explain_refresh).collect();
     Explanation { headline, total_drain_ms, instances, gone_undrained, services, managed_scaling, instance_refreshes }
@@ -1192,17 +1200,19 @@ fn names_listed(names: &[&str], most: usize) -> String {
 
 /// The run's headline — total drain time, slowest instance, deepest dip below a floor — and the
 /// total drain time (from the first drain's start until every drain was complete).
-pub fn headline(e: &Engine) -> (String, Option<u64>) {
-    // A cancelled drain counts neither as complete nor as open.
+pub fn headline(e: &Engine, scope: &DrainScope) -> (String, Option<u64>) {
+    // A cancelled drain counts neither as complete nor as open; one managed scaling's scale-in
+    // began is named apart.
     let reactivated: Vec<String> = e.instances().filter(drain_cancelled).map(|i| i.name().to_string()).collect();
     let drained: Vec<(String, u64, Option<u64>)> = e
         .instances()
-        .filter(|i| !drain_cancelled(i))
+        .filter(|i| scope.counts(i))
         .filter_map(|i| i.drain().started_at_ms().map(|s| (i.name().to_string(), s, i.drain().completed_at_ms())))
         .collect();
-    let first = first_drain_started_at(e);
-    let total_drain_ms = crate::outcome::total_drain_ms(e);
-    let slowest = crate::outcome::slowest_completed_drain(e);
+    let first = first_drain_started_at(e, scope);
+    let total_drain_ms = crate::outcome::total_drain_ms(e, scope);
+    let slowest = crate::outcome::slowest_completed_drain(e, scope);
+    let scaled_in = scope.scale_in_drains(e);
     let deepest = e.services().filter_map(|s| dip(&s).map(|(h, f)| (f - h, s.name().to_string(), h, f))).max_by_key(|x| x.0);
     let reactivated_names: Vec<&str> = reactivated.iter().map(String::as_str).collect();
     let mut text = match (first, total_drain_ms) {
@@ -1218,6 +1228,15 @@ pub fn headline(e: &Engine) -> (String, Option<u64>) {
     };
     if first.is_some() && !reactivated.is_empty() {
         text.push_str(&format!("; drain cancelled: {} set ACTIVE again", names_listed(&reactivated_names, HEADLINE_NAMES)));
+    }
+    if let Some(from) = scaled_in.iter().filter_map(|i| i.drain().started_at_ms()).min() {
+        let open = scaled_in.iter().filter(|i| i.drain().completed_at_ms().is_none()).count();
+        text.push_str(&format!(
+            "; managed scaling's scale-in drained {} from {}, not counted above{}",
+            count_instances(scaled_in.len()),
+            when(from),
+            if open > 0 { format!(" ({open} still draining at the end)") } else { String::new() }
+        ));
     }
     // Drains that completed only because the instance went with tasks still running.
     let orphaned = crate::outcome::orphaned_tasks_ending_drains(e);

@@ -322,6 +322,11 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
+    /// The drains the run's drain times count ([`DrainScope`]).
+    pub fn drain_scope(&self) -> DrainScope {
+        DrainScope::of(&self.engine, self.group_terminations.iter().map(|t| (t.instance.as_str(), t.at_ms, t.cause)))
+    }
+
     /// Whether every expectation held and no invariant was violated.
     pub fn passed(&self) -> bool {
         self.invariant_violation.is_none() && self.expectations.iter().all(|e| e.passed)
@@ -379,13 +384,71 @@ pub fn daemon_tasks_above_ceiling(s: &drainsim_core::ServiceView) -> Option<u32>
     (above > 0).then_some(above)
 }
 
-/// The slowest of the drains that completed (not cancelled, [`drain_cancelled`]): its duration,
+/// Which drains a run's drain times count: every drain that was not cancelled
+/// ([`drain_cancelled`]), but those managed scaling's scale-in began. A capacity provider's
+/// managed scaling shrinks its group once the cluster is below its target for 15 minutes, through
+/// managed draining: after an instance refresh that launched more than it terminated, say, it
+/// drains the group's spare instances half an hour after the plan. Counted, those drains made
+/// the plan's own drains (its steps', its refreshes', Spot's) look 20 minutes longer, and
+/// `compare` called the slower of two plans the faster. An instance the plan had set DRAINING
+/// before managed scaling took it is the plan's drain. A run whose only drains managed scaling
+/// began (a scenario of the scale-in itself) counts them: they are the drains then. `run`'s
+/// headline and drains section name the drains left out; `compare` counts them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DrainScope {
+    /// The instances managed scaling began to terminate, by name: when it did.
+    scaled_in_at_ms: BTreeMap<String, u64>,
+}
+
+impl DrainScope {
+    /// From the Auto Scaling groups' terminations so far: (instance, when, why).
+    pub fn of<'a>(e: &Engine, terminations: impl IntoIterator<Item = (&'a str, u64, TerminationCause)>) -> Self {
+        let mut scope = DrainScope::default();
+        for (instance, at_ms, cause) in terminations {
+            if cause == TerminationCause::ManagedScaling {
+                scope.scaled_in_at_ms.entry(instance.to_string()).or_insert(at_ms);
+            }
+        }
+        // No other drain: the scale-in's are the run's drains.
+        if !scope.scaled_in_at_ms.is_empty()
+            && !e.instances().any(|i| i.drain().started_at_ms().is_some() && !drain_cancelled(&i) && !scope.begun_by_scale_in(&i))
+        {
+            scope.scaled_in_at_ms.clear();
+        }
+        scope
+    }
+
+    /// Whether managed scaling's scale-in began this instance's (last) drain: it began to
+    /// terminate the instance before anything else set it DRAINING.
+    pub fn begun_by_scale_in(&self, i: &drainsim_core::InstanceView) -> bool {
+        match (self.scaled_in_at_ms.get(i.name()), i.drain().started_at_ms()) {
+            (Some(at), Some(started)) => started >= *at,
+            _ => false,
+        }
+    }
+
+    /// Whether the run's drain times count this instance's drain: it started, was not cancelled,
+    /// and managed scaling's scale-in did not begin it.
+    pub fn counts(&self, i: &drainsim_core::InstanceView) -> bool {
+        i.drain().started_at_ms().is_some() && !drain_cancelled(i) && !self.begun_by_scale_in(i)
+    }
+
+    /// The drains managed scaling's scale-in began (not cancelled), in registration order.
+    pub fn scale_in_drains<'e>(&self, e: &'e Engine) -> Vec<drainsim_core::InstanceView<'e>> {
+        if self.scaled_in_at_ms.is_empty() {
+            return Vec::new();
+        }
+        e.instances().filter(|i| !drain_cancelled(i) && self.begun_by_scale_in(i)).collect()
+    }
+}
+
+/// The slowest of the drains that count ([`DrainScope::counts`]) and completed: its duration,
 /// from its start to its completion, and its instance (ties: the first name). `run`'s headline
 /// names it; `compare` measures it, which tells plans apart where the total drain time spans
 /// drains far apart (Spot interruptions an hour apart, waves).
-pub fn slowest_completed_drain(e: &Engine) -> Option<(u64, String)> {
+pub fn slowest_completed_drain(e: &Engine, scope: &DrainScope) -> Option<(u64, String)> {
     e.instances()
-        .filter(|i| !drain_cancelled(i))
+        .filter(|i| scope.counts(i))
         .filter_map(|i| {
             let (start, end) = (i.drain().started_at_ms()?, i.drain().completed_at_ms()?);
             Some((end.saturating_sub(start), i.name().to_string()))
@@ -393,12 +456,12 @@ pub fn slowest_completed_drain(e: &Engine) -> Option<(u64, String)> {
         .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)))
 }
 
-/// When the first drain that counts began: the earliest start of a drain that was not cancelled
-/// ([`drain_cancelled`]). None when the run drained nothing, or set every instance it drained
-/// ACTIVE again before its drain completed. `run`'s headline, `drainsim explain`, a sweep's
-/// `noDrainRuns` and `compare`'s total drain time all count drains by it.
-pub fn first_drain_started_at(e: &Engine) -> Option<u64> {
-    e.instances().filter(|i| !drain_cancelled(i)).filter_map(|i| i.drain().started_at_ms()).min()
+/// When the first drain that counts began ([`DrainScope::counts`]: not cancelled, not begun by
+/// managed scaling's scale-in). None when the run drained nothing, or set every instance it
+/// drained ACTIVE again before its drain completed. `run`'s headline, `drainsim explain`, a
+/// sweep's `noDrainRuns` and `compare`'s total drain time all count drains by it.
+pub fn first_drain_started_at(e: &Engine, scope: &DrainScope) -> Option<u64> {
+    e.instances().filter(|i| scope.counts(i)).filter_map(|i| i.drain().started_at_ms()).min()
 }
 
 /// The run's total drain time: from the first drain's start ([`first_drain_started_at`]) to the
@@ -406,9 +469,9 @@ pub fn first_drain_started_at(e: &Engine) -> Option<u64> {
 /// neither as complete nor as open: `run`'s headline, `drainsim explain`'s `totalDrainMs` and
 /// `compare`'s total drain time. None when a drain never completed, and when nothing counts as
 /// drained (tell the two apart with [`first_drain_started_at`]).
-pub fn total_drain_ms(e: &Engine) -> Option<u64> {
-    let first = first_drain_started_at(e)?;
-    all_drains_completed_at(e).map(|end| end.saturating_sub(first))
+pub fn total_drain_ms(e: &Engine, scope: &DrainScope) -> Option<u64> {
+    let first = first_drain_started_at(e, scope)?;
+    all_drains_completed_at(e, scope).map(|end| end.saturating_sub(first))
 }
 
 /// How many tasks a forced deregistration of each instance left behind before they reached
@@ -445,18 +508,18 @@ fn orphaned_tasks_where(e: &Engine, keep: impl Fn(&drainsim_core::TaskView) -> b
 /// captured DRAINING with a standalone task, which ECS never stops), so that the total drain time
 /// is undefined for every plan and the plans' own drains still differ. The time is None when no
 /// drain completed; (Some(0), 0) when nothing was drained.
-pub fn completed_drains(e: &Engine) -> (Option<u64>, u64) {
-    let Some(first) = first_drain_started_at(e) else { return (Some(0), 0) };
-    let (last, open) = drain_ends(e);
+pub fn completed_drains(e: &Engine, scope: &DrainScope) -> (Option<u64>, u64) {
+    let Some(first) = first_drain_started_at(e, scope) else { return (Some(0), 0) };
+    let (last, open) = drain_ends(e, scope);
     (last.map(|l| l.saturating_sub(first)), open)
 }
 
-/// Over the drains that were started and not cancelled ([`drain_cancelled`]: an instance
-/// re-activated or deregistered after its drain keeps its record): the last completion among
-/// those that completed, and how many did not complete.
-fn drain_ends(e: &Engine) -> (Option<u64>, u64) {
+/// Over the drains that count ([`DrainScope::counts`]; an instance re-activated or deregistered
+/// after its drain keeps its record): the last completion among those that completed, and how
+/// many did not complete.
+fn drain_ends(e: &Engine, scope: &DrainScope) -> (Option<u64>, u64) {
     let (mut last, mut open) = (None, 0u64);
-    for i in e.instances().filter(|i| i.drain().started_at_ms().is_some() && !drain_cancelled(i)) {
+    for i in e.instances().filter(|i| scope.counts(i)) {
         match i.drain().completed_at_ms() {
             Some(c) => last = Some(last.map_or(c, |l: u64| l.max(c))),
             None => open += 1,
@@ -465,10 +528,10 @@ fn drain_ends(e: &Engine) -> (Option<u64>, u64) {
     (last, open)
 }
 
-/// When the last of the drains that were started completed; None if any did not complete (or none
-/// started).
-pub fn all_drains_completed_at(e: &Engine) -> Option<u64> {
-    match drain_ends(e) {
+/// When the last of the drains that count ([`DrainScope::counts`]) completed; None if any did not
+/// complete (or none started).
+pub fn all_drains_completed_at(e: &Engine, scope: &DrainScope) -> Option<u64> {
+    match drain_ends(e, scope) {
         (last, 0) => last,
         _ => None,
     }

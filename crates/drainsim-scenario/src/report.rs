@@ -12,7 +12,7 @@ use crate::outcome::{all_drains_completed_at, orphaned_tasks_by_instance, Expect
 /// run stopped) to `runEndedAtMs`, so that it is not mistaken for the scenario's `endTimeMs` bound.
 /// Version 3: a service's `minHealthyObserved` also counts the instants it was below its floor
 /// before its cluster's first drain (a run that drains nothing may have one).
-pub const REPORT_VERSION: u32 = 3;
+pub const REPORT_VERSION: u32 = 4;
 
 /// The JSON report of one run (`drainsim run --json`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -43,7 +43,9 @@ pub struct Report {
     pub container_instances: Vec<ContainerInstanceReport>,
     /// Every service, in creation order.
     pub services: Vec<ServiceReport>,
-    /// When the last drain that was started completed (null if one did not, or none started).
+    /// When the last drain that counts completed (null if one did not, or none started): a drain
+    /// cancelled by setting the instance ACTIVE again is none, nor is one managed scaling's
+    /// scale-in began while the run has others ([`crate::outcome::DrainScope`]).
     pub all_drains_completed_at_ms: Option<u64>,
     /// The instance refreshes the run's StartInstanceRefresh steps ran, in order (absent when
     /// there were none).
@@ -702,7 +704,7 @@ fn header(outcome: &RunOutcome) -> Header {
             })
             .collect(),
         invariant_violation: outcome.invariant_violation.clone(),
-        all_drains_completed_at_ms: all_drains_completed_at(e),
+        all_drains_completed_at_ms: all_drains_completed_at(e, &outcome.drain_scope()),
     }
 }
 

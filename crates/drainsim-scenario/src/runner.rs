@@ -142,8 +142,9 @@ fn run_inner<'s>(
         None => drainsim_core::check_invariants(&engine).err().map(|v| v.to_string()),
     };
     results.extend(driver.background.take_background_failures());
+    let scope = driver.background.drain_scope(&engine);
     for e in &s.expectations {
-        results.push(evaluate(&engine, e, Some(stop_reason), opts.result_text));
+        results.push(evaluate(&engine, e, Some(stop_reason), &scope, opts.result_text));
     }
     Ok(RunOutcome {
         engine,

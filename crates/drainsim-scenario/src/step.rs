@@ -407,7 +407,10 @@ pub(crate) fn run_step(
             }
             Action::Advance => Outcome::Checked,
             Action::Check(list) => {
-                results.extend(list.iter().map(|e| ExpectationResult { step: Some(n + 1), ..evaluate(engine, e, None, text) }));
+                let scope = driver.background.drain_scope(engine);
+                results.extend(
+                    list.iter().map(|e| ExpectationResult { step: Some(n + 1), ..evaluate(engine, e, None, &scope, text) }),
+                );
                 return Ok(format!("checked {} expectations", list.len()));
             }
             Action::Ecs(_) => unreachable!("handled above"),

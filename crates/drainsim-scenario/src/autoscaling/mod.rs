@@ -279,6 +279,18 @@ impl AutoScaling {
         std::mem::take(&mut self.refreshes)
     }
 
+    /// The drains the run's drain times count so far, from the groups' terminations so far (what
+    /// an expectation checked during the run reads; [`crate::outcome::RunOutcome::drain_scope`]
+    /// at the end).
+    pub(crate) fn drain_scope(&self, e: &drainsim_core::Engine) -> crate::outcome::DrainScope {
+        crate::outcome::DrainScope::of(
+            e,
+            self.groups
+                .iter()
+                .flat_map(|g| g.terminations.iter().map(|(k, at_ms, cause, _)| (g.members[*k].name.as_str(), *at_ms, *cause))),
+        )
+    }
+
     /// The instances the groups began to terminate, in the order they did (taken).
     pub(crate) fn take_terminations(&mut self) -> Vec<GroupTermination> {
         let mut all: Vec<GroupTermination> = self

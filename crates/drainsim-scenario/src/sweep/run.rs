@@ -93,8 +93,9 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
     }
     let e = &outcome.engine;
     // A drain `allDrainsCompletedAtMs` counts: not re-activated before completing.
-    let drained = crate::outcome::first_drain_started_at(e).is_some();
-    let drain = match (crate::outcome::all_drains_completed_at(e), drained) {
+    let scope = outcome.drain_scope();
+    let drained = crate::outcome::first_drain_started_at(e, &scope).is_some();
+    let drain = match (crate::outcome::all_drains_completed_at(e, &scope), drained) {
         (Some(t), _) => DrainFact::Completed(t),
         (None, true) => DrainFact::Incomplete,
         (None, false) => DrainFact::NoDrain,
