@@ -85,6 +85,22 @@ impl PlacementFailureReason {
     }
 }
 
+impl PlacementFailureReason {
+    /// The reason ECS gives for it in a RunTask or StartTask `failures` entry, and quotes in a
+    /// service's "encountered error" event: for a placement constraint a sentence
+    /// (`MemberOf placement constraint unsatisfied.`, listed as a stopped reason at
+    /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html>;
+    /// `DistinctInstance placement constraint unsatisfied.` as RunTask answers), for the rest the
+    /// code [`Self::as_str`] gives. drainsim's reports and expectations count by the code.
+    pub fn failure_reason(self) -> &'static str {
+        match self {
+            PlacementFailureReason::DistinctInstance => "DistinctInstance placement constraint unsatisfied.",
+            PlacementFailureReason::MemberOf => "MemberOf placement constraint unsatisfied.",
+            other => other.as_str(),
+        }
+    }
+}
+
 impl std::fmt::Display for PlacementFailureReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

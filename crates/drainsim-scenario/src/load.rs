@@ -2059,6 +2059,24 @@ fn check_auto_scaling(
         }
     }
     for (n, step) in s.steps.iter().enumerate() {
+        // A step's failures are ECS's answer, which spells a constraint's reason as a sentence:
+        // drainsim's own code for it (what `PlacementFailures` counts by) never matches.
+        if let Some(StepExpect::Failures(failures)) = &step.expect {
+            for (_, reason) in failures {
+                if let Some(r) = drainsim_core::PlacementFailureReason::ALL
+                    .iter()
+                    .find(|r| r.as_str() == reason && r.failure_reason() != reason)
+                {
+                    return Err(l.error_at(
+                        &format!("\"{reason}\""),
+                        format!(
+                            "a failure's reason is ECS's: '{}' for {reason} (drainsim's code for it, which PlacementFailures counts by)",
+                            r.failure_reason()
+                        ),
+                    ));
+                }
+            }
+        }
         if let Some(StepExpect::InstanceRefreshStatus(status)) = &step.expect {
             if !INSTANCE_REFRESH_STATUSES.contains(&status.as_str()) {
                 let hint = did_you_mean(status, INSTANCE_REFRESH_STATUSES.iter().copied());

@@ -543,17 +543,14 @@ impl Engine {
                         " The closest matching container-instance {} is already using a port required by your task. For more information, see the Troubleshooting section.",
                         self.instance_short_id(*i)
                     ),
-                    // ECS's own words for an unmet memberOf constraint, as its service events show them:
-                    // `encountered error "memberOf constraint unsatisfied"`
-                    // (https://github.com/convox/rack/issues/2956). The report's reason code stays
+                    // The reason as RunTask gives it: for an unmet constraint ECS's sentence
+                    // (`encountered error "MemberOf placement constraint unsatisfied."`, as a
+                    // service's events show it), otherwise its code. The report's reason code stays
                     // CONSTRAINT:memberOf.
-                    (PlacementFailureReason::MemberOf, Some(i)) => format!(
-                        " The closest matching container-instance {} encountered error \"memberOf constraint unsatisfied\". For more information, see the Troubleshooting section.",
-                        self.instance_short_id(*i)
-                    ),
                     (reason, Some(i)) => format!(
-                        " The closest matching container-instance {} encountered error \"{reason}\". For more information, see the Troubleshooting section.",
-                        self.instance_short_id(*i)
+                        " The closest matching container-instance {} encountered error \"{}\". For more information, see the Troubleshooting section.",
+                        self.instance_short_id(*i),
+                        reason.failure_reason()
                     ),
                 };
                 format!("{label} was unable to place a task because no container instance met all of its requirements.{detail}")

@@ -1335,7 +1335,7 @@ impl Engine {
                 }
                 Err(f) => failures.push(Failure {
                     arn: f.closest.map(|i| self.instance_arn(i)),
-                    reason: f.reason.to_string(),
+                    reason: f.reason.failure_reason().into(),
                     detail: None,
                 }),
             }
@@ -1394,9 +1394,11 @@ impl Engine {
                 crate::placement::Owner::Group(group),
                 &crate::placement::Constraints::default(),
             ) {
-                Some(reason) => {
-                    failures.push(Failure { arn: Some(self.instance_arn(i)), reason: reason.as_str().into(), detail: None })
-                }
+                Some(reason) => failures.push(Failure {
+                    arn: Some(self.instance_arn(i)),
+                    reason: reason.failure_reason().into(),
+                    detail: None,
+                }),
                 None => {
                     let t = self.launch_task(i, td, None, group, started_by, false);
                     tasks.push(t);
