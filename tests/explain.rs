@@ -869,3 +869,26 @@ fn instances_gone_without_a_drain_are_named_with_their_orphans() {
     );
     assert_eq!(json["instances"], serde_json::json!([]), "nothing was drained");
 }
+
+/// What set an instance DRAINING names who sent the request when an Auto Scaling group's
+/// termination did: it read `set DRAINING by UpdateContainerInstancesState`, as if a plan had
+/// called the API, and only the next line said ECS managed draining had.
+#[test]
+fn a_drain_a_groups_termination_began_names_its_sender() {
+    let managed = explain("scenarios/rollouts/managed-draining-hook-timeout.ron");
+    assert!(
+        managed.contains(
+            "set DRAINING by UpdateContainerInstancesState from ECS managed draining, for the Auto Scaling group's termination"
+        ),
+        "{managed}"
+    );
+    let hook = explain("scenarios/rollouts/instance-refresh-hook-timeout.ron");
+    assert!(
+        hook.contains(
+            "set DRAINING by UpdateContainerInstancesState from the Auto Scaling group's termination lifecycle hook handler"
+        ),
+        "{hook}"
+    );
+    // A plan's own drain names the request alone.
+    assert!(explain("scenarios/demo.ron").contains("set DRAINING by UpdateContainerInstancesState;"));
+}

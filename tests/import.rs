@@ -2125,3 +2125,24 @@ fn time_zero_counts_a_services_events_and_deployments() {
     let old = import(&later("2025-11-01T00:00:00.000000+00:00"), &ImportOptions::default()).expect("imports");
     assert!(shift(&before, &old).iter().all(|d| *d == 0));
 }
+
+/// A drain plan over members of an Auto Scaling group whose capacity provider has managed scaling
+/// says the group may scale them in before the plan deregisters them (which ECS then refuses as
+/// inactive, failing the plan), and how to retire them through the group; members of a group
+/// without managed scaling get no such note.
+#[test]
+fn a_drain_plan_over_a_managed_scaling_group_is_noted() {
+    let opts = ImportOptions { drain: DrainSelection::parse("i-0a1c2e3f405a6b704"), ..Default::default() };
+    let imported = import(&asg_inputs(), &opts).expect("imports");
+    assert!(
+        noted(
+            &imported,
+            "1 drained instance(s) (i-0a1c2e3f405a6b704) are members of Auto Scaling group batch-c5, whose capacity provider \
+             batch-cp has managed scaling"
+        ),
+        "{:?}",
+        imported.summary.notes
+    );
+    let elsewhere = ImportOptions { drain: DrainSelection::parse("i-0a1c2e3f405a6b701"), ..Default::default() };
+    assert!(!noted(&import(&asg_inputs(), &elsewhere).expect("imports"), "has managed scaling"));
+}

@@ -46,8 +46,10 @@ pub struct InstanceExplanation {
     /// and is ACTIVE at the end of the run (null otherwise).
     pub drain_cancelled_at_ms: Option<u64>,
     /// What set it DRAINING (its last move to DRAINING), as the trace records it: the request
-    /// (`UpdateContainerInstancesState`, which a plan, an Auto Scaling group's termination hook or
-    /// ECS's managed draining sends) or ECS's own reaction (`Spot Instance interruption notice`).
+    /// (`UpdateContainerInstancesState`, which a plan sends; `… from ECS managed draining, for the
+    /// Auto Scaling group's termination` or `… from the Auto Scaling group's termination
+    /// lifecycle hook handler` when a group's termination did) or ECS's own reaction (`Spot
+    /// Instance interruption notice`).
     pub drain_started_by: String,
     /// When it was deregistered (INACTIVE), if it was, and what did it (`DeregisterContainerInstance`,
     /// `Spot Instance terminated`).
@@ -1098,7 +1100,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
             drain_started_at_ms: started,
             drain_completed_at_ms: completed,
             drain_cancelled_at_ms: cancelled,
-            drain_started_by: ix.records.drain_cause.get(&i.id()).copied().unwrap_or("its registration as DRAINING").to_string(),
+            drain_started_by: drain_started_by(&ix, &i, &terminations, started),
             deregistered: ix
                 .records
                 .deregistered
@@ -1123,6 +1125,24 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
 
 /// The Auto Scaling groups' terminations of each instance, in time order.
 type Terminations<'o> = BTreeMap<&'o str, Vec<&'o crate::outcome::GroupTermination>>;
+
+/// What set an instance DRAINING, as the trace records it, and who sent the request when an Auto
+/// Scaling group's termination did (ECS managed draining, the termination hook's handler): the
+/// request alone read as if a plan had called the API.
+fn drain_started_by(ix: &Index, i: &InstanceView, terminations: &Terminations, started_ms: u64) -> String {
+    use crate::outcome::TerminationPath;
+    let cause = ix.records.drain_cause.get(&i.id()).copied().unwrap_or("its registration as DRAINING");
+    let sender =
+        terminations.get(i.name()).and_then(|ts| ts.iter().rev().find(|t| t.at_ms <= started_ms)).and_then(|t| match t.path {
+            TerminationPath::ManagedDraining => Some("ECS managed draining, for the Auto Scaling group's termination"),
+            TerminationPath::LifecycleHookDrain => Some("the Auto Scaling group's termination lifecycle hook handler"),
+            TerminationPath::LifecycleHookWait | TerminationPath::Immediate => None,
+        });
+    match sender {
+        Some(sender) if cause == "UpdateContainerInstancesState" => format!("{cause} from {sender}"),
+        _ => cause.to_string(),
+    }
+}
 
 /// The group's last termination of `instance` that began by `until_ms`.
 fn terminated_by(terminations: &Terminations, instance: &str, until_ms: u64) -> Option<TerminatedBy> {

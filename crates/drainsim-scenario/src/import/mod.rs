@@ -1255,6 +1255,7 @@ fn import_inputs<T: AsRef<str>>(
     }
     let drained = add_drain_plan(&mut scenario, opts)?;
     summary.notes.extend(standalone_task_notes(&scenario, &drained, TakenBy::Drain));
+    summary.notes.extend(managed_scaling_drain_notes(&scenario, &drained));
     let refreshed = add_refresh_plan(&mut scenario, opts)?;
     if let Some(group) = &opts.instance_refresh {
         summary.notes.extend(standalone_task_notes(&scenario, &refreshed, TakenBy::Refresh(group)));
@@ -2118,6 +2119,44 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>,
         ));
     }
     Ok(selected)
+}
+
+/// A note for each Auto Scaling group some of whose members a `--drain` plan drains while its
+/// capacity provider has managed scaling: once the drained instances are empty and the cluster
+/// has been below its target capacity for 15 minutes, managed scaling may scale the group in and
+/// terminate them before the plan's `DeregisterInstances` step, which ECS then refuses
+/// (`Container instance … is inactive.`), failing the plan. A group's instances are retired
+/// through the group: `--terminate` or `--instance-refresh`.
+fn managed_scaling_drain_notes(s: &Scenario, drained: &[String]) -> Vec<String> {
+    const NAMED: usize = 5;
+    let drained: std::collections::BTreeSet<&str> = drained.iter().map(String::as_str).collect();
+    let mut notes = Vec::new();
+    for g in &s.auto_scaling_groups {
+        let members: Vec<&str> = g.instances.iter().map(|m| m.instance_id.as_str()).filter(|m| drained.contains(m)).collect();
+        let Some(provider) = s.capacity_providers.iter().find(|c| {
+            c.auto_scaling_group_provider.group_name() == g.auto_scaling_group_name
+                && c.auto_scaling_group_provider.managed_scaling_enabled()
+        }) else {
+            continue;
+        };
+        if members.is_empty() {
+            continue;
+        }
+        let named = match members.len() {
+            n if n <= NAMED => members.join(", "),
+            n => format!("{} and {} more", members[..NAMED].join(", "), n - NAMED),
+        };
+        notes.push(format!(
+            "{} drained instance(s) ({named}) are members of Auto Scaling group {}, whose capacity provider {} has managed \
+             scaling: once they are empty and the cluster has been below its target capacity for 15 minutes, it may scale the \
+             group in and terminate them before the plan's DeregisterInstances step, which ECS then refuses (Container \
+             instance … is inactive.); to retire a group's instances, import with --terminate or --instance-refresh",
+            members.len(),
+            g.auto_scaling_group_name,
+            provider.name
+        ));
+    }
+    notes
 }
 
 /// Which plan takes the instances a standalone-task note is about.
