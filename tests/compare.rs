@@ -869,3 +869,17 @@ fn drains_begun_by_managed_scaling_scale_in_are_not_in_the_drain_times() {
     let json: Value = serde_json::from_slice(&only.stdout).expect("JSON");
     assert!(json["allDrainsCompletedAtMs"].is_u64(), "{}", json["allDrainsCompletedAtMs"]);
 }
+
+/// A plan whose every run measured the same says so: 50 equal runs read as a spread of 50 (a
+/// dogfooding helper compared two imported plans over 50 seeds and got one value per row). A plan
+/// whose seed changes its figures gets no such line.
+#[test]
+fn runs_that_all_measured_the_same_are_said_to() {
+    let out = common::drainsim(&["compare", "scenarios/demo.ron", "scenarios/demo.ron", "--seeds", "0..4"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\nevery run of both plans measured the same on every row: nothing drawn from the seed"), "{text}");
+    let file = "scenarios/drain/seed-min50-max200.ron";
+    let out = common::drainsim(&["compare", file, file, "--seeds", "0..4"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("measured the same on every row"), "{text}");
+}

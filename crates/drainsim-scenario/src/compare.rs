@@ -1046,6 +1046,29 @@ pub fn render_text(r: &CompareReport) -> String {
              do not compare (a plan that finishes fewer drains is not faster for it)\n",
         );
     }
+    // A plan whose every run measured the same on every row draws nothing from its seed that
+    // changes them (no fault profile, no timing jitter): its distribution is one run's, and more
+    // seeds add nothing. Said, so that 50 equal runs do not read as a spread of 50.
+    if r.runs > 1 {
+        let same = |side: fn(&MeasureReport) -> &Stats| {
+            r.measures.iter().all(|m| {
+                let s = side(m);
+                s.runs == 0 || (s.runs == r.runs && s.min == s.max)
+            })
+        };
+        let plans: Vec<&str> =
+            [("A", same(|m| &m.a)), ("B", same(|m| &m.b))].into_iter().filter_map(|(plan, same)| same.then_some(plan)).collect();
+        if !plans.is_empty() {
+            let which = match plans.as_slice() {
+                [one] => format!("plan {one}"),
+                _ => "both plans".to_string(),
+            };
+            out.push_str(&format!(
+                "\nevery run of {which} measured the same on every row: nothing drawn from the seed (a fault profile, \
+                 timing jitter) changed these figures, and more seeds add nothing\n"
+            ));
+        }
+    }
     if r.measures.iter().filter(not_comparable).any(|m| m.name == REFRESH_TIME) {
         out.push_str(&format!(
             "\nn/a: {REFRESH_TIME}: the plans start an instance refresh in different numbers of runs, so their refresh \
