@@ -1015,7 +1015,7 @@ fn run(args: RunArgs) -> ExitCode {
     let warnings = drainsim_scenario::outcome::unmentioned_findings(&loaded.scenario, &outcome);
     if args.json {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        if let Err(e) = report::write_json(&outcome, &mut out)
+        if let Err(e) = report::write_json_with_findings(&outcome, &warnings, &mut out)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
             .and_then(|()| out.flush())

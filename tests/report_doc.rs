@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-const FILES: [&str; 12] = [
+const FILES: [&str; 13] = [
     "scenarios/demo.ron",
     "scenarios/format/faults.ron",
     "scenarios/format/load-balancer.ron",
@@ -21,6 +21,7 @@ const FILES: [&str; 12] = [
     "scenarios/faults/failing-health-checks-hold-a-drain.ron",
     "scenarios/rollouts/spot-interruption-min100-max200.ron",
     "scenarios/drain/drain-then-reactivate.ron",
+    "scenarios/drain/example06-pending-task-stopped.ron",
 ];
 
 /// Every key of every object in `v`, except inside the members that are ECS's own objects.

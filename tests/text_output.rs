@@ -64,6 +64,11 @@ fn unmentioned_breaches_warn_and_strict_fails() {
     assert_eq!(json.status.code(), Some(1));
     let err = String::from_utf8_lossy(&json.stderr);
     assert!(err.contains("error: --strict: 2 findings no expectation mentions; reproduce with: drainsim run"), "{err}");
+    // The JSON names them too: a script told by the exit status that the run failed reads why.
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("a JSON report");
+    let findings = report["unmentionedFindings"].as_array().expect("unmentionedFindings");
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings[0].as_str().is_some_and(|f| f.starts_with("service web fell below its floor once")), "{findings:?}");
     // A run whose expectations speak of its stalls has nothing to warn about.
     let quiet = drainsim(&["run", "scenarios/drain/stall-no-capacity.ron", "--timeline", "none", "--strict"]);
     assert_eq!(quiet.status.code(), Some(0), "{}", String::from_utf8_lossy(&quiet.stdout));

@@ -54,6 +54,13 @@ pub struct Report {
     /// The managed scaling of each capacity provider that has it ENABLED (absent when none has).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub managed_scaling: Vec<ManagedScalingReport>,
+    /// What the run found that no expectation of the scenario mentions (a floor breach, a stall),
+    /// as the text report warns of them and as `--strict` fails the run on them
+    /// ([`crate::outcome::unmentioned_findings`]); absent when there is none. `drainsim run
+    /// --json` writes them ([`write_json_with_findings`]); [`build`] and [`write_json`] leave them
+    /// out, having no scenario to read the expectations of.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmentioned_findings: Vec<String>,
 }
 
 /// What one capacity provider's managed scaling did (ECS cluster auto scaling): its datapoints
@@ -728,6 +735,7 @@ pub fn build(outcome: &RunOutcome) -> Report {
         all_drains_completed_at_ms: h.all_drains_completed_at_ms,
         instance_refreshes: refresh_rows(outcome),
         managed_scaling: managed_scaling_rows(outcome),
+        unmentioned_findings: Vec::new(),
     }
 }
 
@@ -735,10 +743,17 @@ pub fn build(outcome: &RunOutcome) -> Report {
 /// (a 40,000-instance report never exists in memory at once). The bytes equal those of
 /// `serde_json::to_writer_pretty(w, &build(outcome))`.
 pub fn write_json<W: std::io::Write>(outcome: &RunOutcome, w: W) -> serde_json::Result<()> {
-    serde_json::to_writer_pretty(w, &Streamed(outcome))
+    serde_json::to_writer_pretty(w, &Streamed(outcome, &[]))
 }
 
-struct Streamed<'a>(&'a RunOutcome);
+/// [`write_json`] with the run's findings no expectation mentions
+/// ([`crate::outcome::unmentioned_findings`]) as `unmentionedFindings`: what `drainsim run --json`
+/// prints, so that a script told by `--strict`'s exit status that the run failed reads why.
+pub fn write_json_with_findings<W: std::io::Write>(outcome: &RunOutcome, findings: &[String], w: W) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(w, &Streamed(outcome, findings))
+}
+
+struct Streamed<'a>(&'a RunOutcome, &'a [String]);
 /// The instance rows, each built as it is written.
 struct InstanceRows<'a>(&'a Engine);
 /// The service rows, each built as it is written.
@@ -786,6 +801,11 @@ impl Serialize for Streamed<'_> {
             st.skip_field("managedScaling")?;
         } else {
             st.serialize_field("managedScaling", &scaling)?;
+        }
+        if self.1.is_empty() {
+            st.skip_field("unmentionedFindings")?;
+        } else {
+            st.serialize_field("unmentionedFindings", self.1)?;
         }
         st.end()
     }
