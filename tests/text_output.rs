@@ -209,16 +209,16 @@ fn failures_text_says_what_failed_as_the_report_does() {
     assert_eq!(outcome.failures_text(), "");
 }
 
-/// Past 50 drains the text report lists 50, those not completed or cut short first, then the
-/// slowest, under a summary line (a 100,000-instance run listed 50,000, also with `--timeline
-/// summary`): of 60 drains, `old-7`'s never completes (a standalone task holds it) and is listed.
-#[test]
-fn a_long_drains_list_is_summarised() {
-    let dir = TempDir::new("drains-summary");
+/// The drains section of a run of 60 instances drained at 2 minutes (`old-1` … `old-60`, two
+/// `web` tasks each, room for them on `new-*`), with `extra` written into the scenario after its
+/// services (a running task, more steps): its lines, from the summary on.
+fn sixty_drains(dir: &str, extra: &str) -> (Vec<String>, String) {
+    let dir = TempDir::new(dir);
     let file = dir.join("sixty.ron");
     std::fs::write(
         &file,
-        r#"Scenario(
+        format!(
+            r#"Scenario(
     name: "sixty-drains",
     seed: 3,
     clusters: ["prod"],
@@ -228,14 +228,26 @@ fn a_long_drains_list_is_summarised() {
     ],
     taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 512, memory: 1024, exitAfterSigtermMs: 5000)])],
     services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 120)],
-    runningTasks: [(instance: "old-7", taskDefinition: "web")],
-    steps: [(atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"])))],
-)"#,
+    {extra}
+)"#
+        ),
     )
     .unwrap();
     let text = stdout(&["run", file.to_str().unwrap(), "--timeline", "none"]);
-    let drains: Vec<&str> =
-        text.split("\ndrains:\n").nth(1).expect("a drains section").lines().take_while(|l| !l.is_empty()).collect();
+    let drains = text.split("\ndrains:\n").nth(1).expect("a drains section").lines().take_while(|l| !l.is_empty());
+    (drains.map(str::to_string).collect(), text)
+}
+
+/// Past 50 drains the text report lists 50, those not completed or cut short first, then the
+/// slowest, under a summary line (a 100,000-instance run listed 50,000, also with `--timeline
+/// summary`): of 60 drains, `old-7`'s never completes (a standalone task holds it) and is listed.
+#[test]
+fn a_long_drains_list_is_summarised() {
+    let (drains, text) = sixty_drains(
+        "drains-summary",
+        r#"runningTasks: [(instance: "old-7", taskDefinition: "web")],
+    steps: [(atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"])))],"#,
+    );
     assert!(
         drains[0].starts_with("  60 drains, 59 completed in ") && drains[0].contains(", 1 not completed; listed: 50 of them"),
         "{text}"
@@ -272,29 +284,14 @@ fn a_cancelled_drain_says_so_in_the_report() {
 /// a drain a forced deregistration ended).
 #[test]
 fn the_drains_summary_agrees_with_the_headline_and_counts_drains_cut_short() {
-    let dir = TempDir::new("drains-summary-cut-short");
-    let file = dir.join("sixty.ron");
-    std::fs::write(
-        &file,
-        r#"Scenario(
-    name: "sixty-drains-one-cut-short",
-    seed: 3,
-    clusters: ["prod"],
-    instances: [
-        (name: "old", count: 60, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192),
-        (name: "new", count: 60, cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 8192, registerAtMs: 60000),
-    ],
-    taskDefinitions: [(family: "web", containerDefinitions: [(name: "web", cpu: 512, memory: 1024, exitAfterSigtermMs: 5000)])],
-    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 120)],
-    steps: [
+    let (drains, text) = sixty_drains(
+        "drains-summary-cut-short",
+        r#"steps: [
         (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))),
         (atMs: 121000, do: DeregisterInstances((cluster: "prod", instances: ["old-9"], force: true))),
-    ],
-)"#,
-    )
-    .unwrap();
-    let text = stdout(&["run", file.to_str().unwrap(), "--timeline", "none"]);
-    let summary = text.split("\ndrains:\n").nth(1).and_then(|d| d.lines().next()).expect("a drains section");
+    ],"#,
+    );
+    let summary = &drains[0];
     assert!(
         summary.starts_with("  60 drains, 60 completed in ")
             && summary.contains(", 1 of them cut short: the instance went with tasks not yet STOPPED, orphaned, 0 not completed"),
