@@ -1132,6 +1132,38 @@ struct Findings<'a> {
 
 /// Prints a run's text report, buffered (a report of thousands of lines is written in a few
 /// system calls, not one per line).
+/// The most services the text report lists one by one; past it, a summary line and the services
+/// worth a look first (a cluster of 1,000 services printed a line for each).
+const MAX_SERVICE_LINES: usize = 50;
+
+/// The most stalls the text report lists for one service: the first and last half of them.
+const MAX_STALL_LINES: usize = 10;
+
+/// Whether a service is worth a look in the text report's services section: it stalled, fell
+/// below its floor, failed a placement, had a task found UNHEALTHY, or ended short of its desired
+/// count.
+fn service_is_notable(s: &drainsim_core::ServiceView) -> bool {
+    !s.stalls().is_empty()
+        || !s.floor_breaches().is_empty()
+        || s.placement_failures().next().is_some()
+        || s.unhealthy_tasks() > 0
+        || s.running_count() < s.desired_count()
+}
+
+/// The services the text report lists: every one up to [`MAX_SERVICE_LINES`]; past it, the
+/// notable ones ([`service_is_notable`]) first, then the others, up to the bound, in creation
+/// order.
+fn services_listed<'e>(all: &[drainsim_core::ServiceView<'e>]) -> Vec<drainsim_core::ServiceView<'e>> {
+    if all.len() <= MAX_SERVICE_LINES {
+        return all.to_vec();
+    }
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_by_key(|&k| (!service_is_notable(&all[k]), k));
+    let mut chosen: Vec<usize> = order.into_iter().take(MAX_SERVICE_LINES).collect();
+    chosen.sort_unstable();
+    chosen.into_iter().map(|k| all[k]).collect()
+}
+
 /// The most drains the text report lists one by one; past it, a summary line and the drains worth
 /// a look (a 100,000-instance run printed 50,000 lines here, also with `--timeline summary`).
 const MAX_DRAIN_LINES: usize = 50;
@@ -1268,7 +1300,19 @@ fn print_text(
         // report (JSON streams the same way, `report::write_json`).
         if e.services().next().is_some() {
             writeln!(out, "\nservices:")?;
-            for view in e.services() {
+            let all: Vec<_> = e.services().collect();
+            let listed = services_listed(&all);
+            if listed.len() < all.len() {
+                let notable = all.iter().filter(|s| service_is_notable(s)).count();
+                writeln!(
+                    out,
+                    "  {} services, {notable} with a stall, a floor breach, a placement failure, an UNHEALTHY task or fewer running \
+                     than desired; listed: {} of them, those first (--json has every service)",
+                    all.len(),
+                    listed.len()
+                )?;
+            }
+            for view in listed {
                 let daemon_above = drainsim_scenario::outcome::daemon_tasks_above_ceiling(&view)
                     .map_or(String::new(), |n| format!(" ({n} on DRAINING instances, stopped last)"));
                 let s = report::service_row(view);
@@ -1298,9 +1342,17 @@ fn print_text(
                     // under its name would otherwise read as a twin.
                     if s.status == "ACTIVE" { String::new() } else { format!("  status {}", s.status) },
                 )?;
-                // Why a service got stuck, and when: the answer a drain plan needs.
+                // Why a service got stuck, and when: the answer a drain plan needs. A service that
+                // stalled again and again (a retry every 30 s for an hour) lists its first and
+                // last stalls and counts the rest.
                 let t = |v: Option<u64>| v.map_or("still".to_string(), format_sim_time);
-                for stall in &s.stalls {
+                let (first, last) = s.stalls.split_at(s.stalls.len().min(MAX_STALL_LINES / 2));
+                let skipped = last.len().saturating_sub(MAX_STALL_LINES / 2);
+                let last = &last[skipped..];
+                for (k, stall) in first.iter().chain(last).enumerate() {
+                    if k == first.len() && skipped > 0 {
+                        writeln!(out, "  {:<16} … {skipped} more stalls (--json lists every one)", "")?;
+                    }
                     writeln!(
                         out,
                         "  {:<16} stalled {} .. {}: {}",

@@ -301,3 +301,66 @@ fn the_drains_summary_agrees_with_the_headline_and_counts_drains_cut_short() {
     let slowest = headline.split("; slowest ").nth(1).and_then(|s| s.split(' ').next()).expect("the slowest named");
     assert!(summary.contains(&format!(" ({slowest})")), "{summary}\n{headline}");
 }
+
+/// Past 50 services the text report lists 50, those with a stall, a breach or a placement failure
+/// first, under a summary line (1,000 services printed a line each); a service that stalled again
+/// and again lists its first and last five stalls and counts the rest. Here 60 one-task services
+/// fit, and `late` (13 tasks, room for one) stalls until each of 12 instances registers, a minute
+/// apart: 13 stalls, the last still open.
+#[test]
+fn a_long_services_list_and_a_long_stalls_list_are_summarised() {
+    let dir = TempDir::new("services-summary");
+    let file = dir.join("many.ron");
+    let late: Vec<String> = (1..=12)
+        .map(|k| {
+            format!(
+                r#"(name: "late-{k}", cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 1024, registerAtMs: {})"#,
+                60_000 * k
+            )
+        })
+        .collect();
+    let services: Vec<String> = (1..=60)
+        .map(|k| format!(r#"(cluster: "prod", serviceName: "s{k:02}", taskDefinition: "small", desiredCount: 1)"#))
+        .collect();
+    std::fs::write(
+        &file,
+        format!(
+            r#"Scenario(
+    name: "many-services",
+    seed: 3,
+    clusters: ["prod"],
+    instances: [
+        (name: "big", count: 4, cluster: "prod", instanceType: "m5.4xlarge", cpu: 1024, memory: 65536),
+        {},
+    ],
+    taskDefinitions: [
+        (family: "small", containerDefinitions: [(name: "c", cpu: 64, memory: 64)]),
+        (family: "fat", containerDefinitions: [(name: "c", cpu: 2048, memory: 1024)]),
+    ],
+    services: [
+        {},
+        (cluster: "prod", serviceName: "late", taskDefinition: "fat", desiredCount: 13),
+    ],
+    endTimeMs: 1200000,
+)"#,
+            late.join(",\n        "),
+            services.join(",\n        ")
+        ),
+    )
+    .unwrap();
+    let text = stdout(&["run", file.to_str().unwrap(), "--timeline", "none"]);
+    let section: Vec<&str> =
+        text.split("\nservices:\n").nth(1).expect("a services section").lines().take_while(|l| !l.is_empty()).collect();
+    assert!(
+        section[0].starts_with("  61 services, 1 with a stall, a floor breach, a placement failure")
+            && section[0].ends_with("listed: 50 of them, those first (--json has every service)"),
+        "{text}"
+    );
+    let rows = section.iter().filter(|l| l.contains(" desired ")).count();
+    assert_eq!(rows, 50, "{text}");
+    assert!(section.iter().any(|l| l.starts_with("  late ")), "{text}");
+    let stalls: Vec<&&str> = section.iter().filter(|l| l.trim_start().starts_with("stalled ")).collect();
+    assert_eq!(stalls.len(), 10, "{text}");
+    assert!(section.iter().any(|l| l.trim_start() == "… 3 more stalls (--json lists every one)"), "{text}");
+    assert!(stalls.last().is_some_and(|l| l.contains(".. still:")), "{text}");
+}
