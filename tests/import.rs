@@ -2146,3 +2146,31 @@ fn a_drain_plan_over_a_managed_scaling_group_is_noted() {
     let elsewhere = ImportOptions { drain: DrainSelection::parse("i-0a1c2e3f405a6b701"), ..Default::default() };
     assert!(!noted(&import(&asg_inputs(), &elsewhere).expect("imports"), "has managed scaling"));
 }
+
+/// A service captured with `availabilityZoneRebalancing` ENABLED where the guide says
+/// rebalancing is not supported (here `maximumPercent` 100) is written DISABLED, with a note: the
+/// import refused the whole capture (CreateService refuses ENABLED for such a service).
+#[test]
+fn rebalancing_a_service_cannot_do_is_written_disabled_with_a_note() {
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        let s = &mut v["services"][0];
+        s["availabilityZoneRebalancing"] = serde_json::json!("ENABLED");
+        s["deploymentConfiguration"]["maximumPercent"] = serde_json::json!(100);
+        s["deploymentConfiguration"]["minimumHealthyPercent"] = serde_json::json!(50);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let name = imported.scenario.services[0].service_name.clone();
+    assert!(
+        noted(
+            &imported,
+            &format!(
+                "service {name}: availabilityZoneRebalancing ENABLED written as DISABLED: Availability Zone rebalancing is \
+                 not supported when maximumPercent is 100"
+            )
+        ),
+        "{:?}",
+        imported.summary.notes
+    );
+    assert_eq!(imported.scenario.services[0].availability_zone_rebalancing.as_deref(), Some("DISABLED"));
+    engine_of(&imported);
+}

@@ -83,6 +83,7 @@ pub use infra::intern::Sym;
 pub use placement::PlacementFailureReason;
 pub use rules::capacity_providers::{validate_capacity_provider, FARGATE_CAPACITY_PROVIDERS};
 pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};
+pub use rules::rebalancing::az_rebalancing_unsupported;
 pub use rules::transitions::{TransitionGraph, Transitions};
 pub use rules::versions::{is_agent_version, CURRENT_AGENT_VERSION};
 pub use state::instance::MAX_GPUS_PER_INSTANCE;

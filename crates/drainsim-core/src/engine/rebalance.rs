@@ -92,7 +92,11 @@ impl Engine {
         constraints: &[api::PlacementConstraint],
         strategies: &[Strategy],
     ) -> Result<bool, EcsError> {
-        let unsupported = Self::az_rebalancing_unsupported(scheduling, maximum_percent, constraints);
+        let unsupported = crate::rules::rebalancing::az_rebalancing_unsupported(
+            scheduling == SchedulingStrategy::Daemon,
+            maximum_percent,
+            constraints,
+        );
         let enabled = match (given, current) {
             (None, Some(current)) => current,
             (None, None) => {
@@ -111,29 +115,6 @@ impl Engine {
             Some(why) if enabled => Err(EcsError::invalid_parameter(why)),
             _ => Ok(enabled),
         }
-    }
-
-    /// Why a service cannot rebalance across zones, if it cannot: the cases the guide lists as
-    /// unsupported.
-    fn az_rebalancing_unsupported(
-        scheduling: SchedulingStrategy,
-        maximum_percent: u32,
-        constraints: &[api::PlacementConstraint],
-    ) -> Option<&'static str> {
-        if scheduling == SchedulingStrategy::Daemon {
-            return Some("Availability Zone rebalancing is not supported for a DAEMON service.");
-        }
-        if maximum_percent == 100 {
-            return Some(
-                "Availability Zone rebalancing is not supported when maximumPercent is 100: it starts a task before it stops one.",
-            );
-        }
-        if constraints.iter().any(|c| c.expression.as_deref().is_some_and(|e| e.contains(ZONE_ATTRIBUTE))) {
-            return Some(
-                "Availability Zone rebalancing is not supported for a service with a placement constraint on attribute:ecs.availability-zone.",
-            );
-        }
-        None
     }
 
     /// An instance became placeable: the cluster's services with rebalancing ENABLED look at their

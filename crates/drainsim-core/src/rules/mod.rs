@@ -3,7 +3,8 @@
 //! names, defaults and precedence (`settings`), and agent versions (`versions`: how they compare,
 //! and which features need which), capacity provider strategies (`capacity_providers`: their limits,
 //! and which provider a service's next task runs on), managed scaling (`managed_scaling`: the
-//! CapacityProviderReservation metric and the capacity it asks for), and the cluster query language (`query`: the parser and the
+//! CapacityProviderReservation metric and the capacity it asks for), which services zone rebalancing
+//! does not support (`rebalancing`), and the cluster query language (`query`: the parser and the
 //! evaluation of `filter` and `memberOf` expressions over an instance's facts). Plain data and pure
 //! functions; no engine state. `transitions` builds its graphs from `lifecycle`'s tables (the one
 //! reference inside the folder).
@@ -13,6 +14,7 @@ pub(crate) mod eni_limits;
 pub(crate) mod lifecycle;
 pub(crate) mod managed_scaling;
 pub(crate) mod query;
+pub(crate) mod rebalancing;
 pub(crate) mod settings;
 pub(crate) mod transitions;
 pub(crate) mod versions;

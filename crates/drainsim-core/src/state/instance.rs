@@ -251,8 +251,7 @@ impl InstanceState {
 
 /// The attribute naming an instance's trunk ENI once it is attached.
 pub const TRUNK_ID_ATTRIBUTE: &str = "ecs.awsvpc-trunk-id";
-/// The attribute of an instance's Availability Zone (spread strategies and zone rebalancing read it).
-pub const AVAILABILITY_ZONE_ATTRIBUTE: &str = "ecs.availability-zone";
+pub use crate::rules::rebalancing::AVAILABILITY_ZONE_ATTRIBUTE;
 
 /// The attribute names every container instance gets from ECS, and the values drainsim gives the
 /// fixed ones (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html#attributes>),

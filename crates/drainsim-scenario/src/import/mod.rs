@@ -1095,6 +1095,25 @@ impl Capture {
                 ))
             }
         };
+        // ENABLED on a service the guide says rebalancing does not support (CreateService refuses
+        // it): what ECS holds is carried as what it does, no rebalancing, rather than refusing the
+        // whole capture.
+        let maximum_percent = deployment_configuration.as_ref().and_then(|d| d.maximum_percent).unwrap_or(200);
+        let unsupported = drainsim_core::az_rebalancing_unsupported(
+            scheduling == "DAEMON",
+            u32::try_from(maximum_percent).unwrap_or(u32::MAX),
+            &placement_constraints,
+        );
+        let availability_zone_rebalancing = match (availability_zone_rebalancing, unsupported) {
+            (Some(v), Some(why)) if v == "ENABLED" => {
+                summary.notes.push(format!(
+                    "service {name}: availabilityZoneRebalancing ENABLED written as DISABLED: {why} \
+                     (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html)"
+                ));
+                Some("DISABLED".to_string())
+            }
+            (v, _) => v,
+        };
         let request = api::CreateServiceRequest {
             cluster: Some(cluster.to_string()),
             service_name: name,
