@@ -242,13 +242,20 @@ enum Command {
     )]
     Sweep(SweepArgs),
     /// Explain why each drain took as long as it did, and what held each service back.
-    #[command(after_help = "Examples:\n  drainsim explain scenarios/demo.ron\n  drainsim explain plan.ron --seed 7 --json")]
+    #[command(
+        after_help = "Examples:\n  drainsim explain scenarios/demo.ron\n  drainsim explain plan.ron --seed 7 --json\n  drainsim explain plan.ron --instance i-0a1c2e3f405a6b701"
+    )]
     Explain {
         /// The scenario file (RON, or JSON when it starts with `{`)
         file: PathBuf,
         /// Replace the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// Explain only this instance, by its name in the scenario (an imported one's is its EC2
+        /// instance ID); repeat it for several (at most 1,000). The services and the headline stay
+        /// whole.
+        #[arg(long = "instance", value_name = "NAME")]
+        instances: Vec<String>,
         /// Print the explanation as JSON.
         #[arg(long)]
         json: bool,
@@ -515,7 +522,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import_command(args),
         Command::Compare(args) => compare_command(args),
         Command::Explore(args) => explore_cmd::explore_command(args),
-        Command::Explain { file, seed, json } => explain_command(&file, seed, json),
+        Command::Explain { file, seed, json, instances } => explain_command(&file, seed, json, &instances),
         Command::Graph { which } => {
             let graphs = drainsim_core::Transitions::default();
             let dot = match which {
@@ -529,7 +536,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool) -> ExitCode {
+/// The most `--instance` names `explain` takes.
+const MAX_EXPLAIN_INSTANCES: usize = 1_000;
+
+fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: &[String]) -> ExitCode {
+    if only.len() > MAX_EXPLAIN_INSTANCES {
+        eprintln!("error: --instance is given {} times; at most {MAX_EXPLAIN_INSTANCES}", only.len());
+        return ExitCode::from(2);
+    }
     let loaded = match load_file(file) {
         Ok(l) => l,
         Err(e) => return invalid(&e),
@@ -546,6 +560,27 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool) -> Exi
     for w in drainsim_scenario::outcome::unmentioned_findings(&loaded.scenario, &outcome) {
         eprintln!("warning: {w}");
     }
+    let mut x = x;
+    let mut unexplained = Vec::new();
+    if !only.is_empty() {
+        let e = &outcome.engine;
+        for name in only {
+            if e.instance_named(name).is_none() {
+                let hint = drainsim_scenario::load::did_you_mean(name, e.instances().map(|i| i.name()));
+                eprintln!("error: --instance {name}: the run has no instance of that name{hint}");
+                return ExitCode::from(2);
+            }
+        }
+        x.instances.retain(|i| only.contains(&i.name));
+        x.gone_undrained.retain(|g| only.contains(&g.name));
+        // An instance asked for that was neither drained nor gone with tasks has nothing to explain.
+        for name in only {
+            let explained = x.instances.iter().any(|i| &i.name == name) || x.gone_undrained.iter().any(|g| &g.name == name);
+            if !explained && !unexplained.contains(name) {
+                unexplained.push(name.clone());
+            }
+        }
+    }
     if json {
         match serde_json::to_string_pretty(&x) {
             Ok(text) => say!("{text}"),
@@ -556,6 +591,9 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool) -> Exi
         }
     } else {
         say!("drainsim explain: scenario '{}', seed {}\n", outcome.scenario_name, outcome.seed);
+        for name in &unexplained {
+            say!("{name}: neither drained nor gone with tasks in this run: nothing to explain");
+        }
         say_raw!("{}", drainsim_scenario::explain::render_text(&x));
     }
     ExitCode::SUCCESS

@@ -892,3 +892,31 @@ fn a_drain_a_groups_termination_began_names_its_sender() {
     // A plan's own drain names the request alone.
     assert!(explain("scenarios/demo.ron").contains("set DRAINING by UpdateContainerInstancesState;"));
 }
+
+/// `--instance` explains the instances named only (the services and the headline stay whole): a
+/// 300-instance plan explained every one. An instance that was neither drained nor gone says so;
+/// a name the run does not have is refused, with the closest.
+#[test]
+fn explain_takes_the_instances_to_explain() {
+    let file = "scenarios/rollouts/spot-interruption-min100-max200.ron";
+    let text = explain_with(&["explain", file, "--instance", "spot-b"]);
+    assert!(text.contains("gone without a drain:\nspot-b: "), "{text}");
+    assert!(!text.contains("\nspot-a: "), "{text}");
+    assert!(text.contains("\nheadline: ") && text.contains("\nservices:\n"), "{text}");
+    let json = common::drainsim(&["explain", file, "--instance", "spot-a", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(json["instances"].as_array().map(Vec::len), Some(1), "{json}");
+    assert!(json.get("goneUndrained").is_none(), "{json}");
+    let quiet = explain_with(&["explain", "scenarios/demo.ron", "--instance", "new-1"]);
+    assert!(quiet.contains("new-1: neither drained nor gone with tasks in this run: nothing to explain"), "{quiet}");
+    let unknown = common::drainsim(&["explain", file, "--instance", "spot-c"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("error: --instance spot-c: the run has no instance of that name (did you mean 'spot-a'?)"), "{err}");
+}
+
+fn explain_with(args: &[&str]) -> String {
+    let out = common::drainsim(args);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
