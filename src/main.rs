@@ -1168,8 +1168,6 @@ struct Findings<'a> {
     strict: bool,
 }
 
-/// Prints a run's text report, buffered (a report of thousands of lines is written in a few
-/// system calls, not one per line).
 /// The most services the text report lists one by one; past it, a summary line and the services
 /// worth a look first (a cluster of 1,000 services printed a line for each).
 const MAX_SERVICE_LINES: usize = 50;
@@ -1273,6 +1271,8 @@ fn drains_summary(
     )
 }
 
+/// Prints a run's text report, buffered (a report of thousands of lines is written in a few
+/// system calls, not one per line).
 fn print_text(
     outcome: &drainsim_scenario::RunOutcome,
     loaded: &LoadedScenario,
@@ -1283,6 +1283,8 @@ fn print_text(
     findings: Findings<'_>,
 ) {
     let Findings { warnings, strict } = findings;
+    // Which drains the drain times count: the drains section and the headline read the same.
+    let scope = outcome.drain_scope();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut write = || -> std::io::Result<()> {
         let e = &outcome.engine;
@@ -1436,7 +1438,6 @@ fn print_text(
             writeln!(out, "\ndrains:")?;
             let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
             let orphaned = drainsim_scenario::outcome::orphaned_tasks_ending_drains(e);
-            let scope = outcome.drain_scope();
             let listed = drains_listed(&drained, &orphaned);
             if listed.len() < drained.len() {
                 writeln!(out, "  {}", drains_summary(e, &scope, &drained, &orphaned, listed.len()))?;
@@ -1457,8 +1458,7 @@ fn print_text(
                     format!("runningTasksCount 0 at {}", format_sim_time(at))
                 });
                 // A drain cancelled by setting the instance ACTIVE again says so, not "not completed".
-                let cancelled = i.drain_cancelled_at_ms().filter(|_| drainsim_scenario::outcome::drain_cancelled(&i));
-                let completed = match (d.completed_at_ms(), cancelled) {
+                let completed = match (d.completed_at_ms(), drainsim_scenario::outcome::drain_cancelled_at(&i)) {
                     (Some(at), _) => format!("completed {}", format_sim_time(at)),
                     (None, Some(at)) => format!("cancelled {} (set ACTIVE again)", format_sim_time(at)),
                     (None, None) => "not completed".to_string(),
@@ -1504,7 +1504,7 @@ fn print_text(
             if secs > 0.0 { events as f64 / secs } else { 0.0 },
             drainsim_scenario::report::digest_text(e.trace().digest())
         )?;
-        writeln!(out, "headline: {}", drainsim_scenario::explain::headline(e, &outcome.drain_scope()).0)?;
+        writeln!(out, "headline: {}", drainsim_scenario::explain::headline(e, &scope).0)?;
         for w in warnings {
             writeln!(out, "{}: {w}", paint(if strict { "error" } else { "warning" }, false))?;
         }

@@ -83,9 +83,7 @@ impl PlacementFailureReason {
             PlacementFailureReason::Ports => "RESOURCE:PORTS",
         }
     }
-}
 
-impl PlacementFailureReason {
     /// The reason ECS gives for it in a RunTask or StartTask `failures` entry, and quotes in a
     /// service's "encountered error" event: for a placement constraint a sentence
     /// (`MemberOf placement constraint unsatisfied.`, listed as a stopped reason at

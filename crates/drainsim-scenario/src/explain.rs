@@ -584,14 +584,6 @@ fn task_label(t: &TaskView) -> String {
 }
 
 /// A count with its noun: `1 healthy task`, `2 healthy tasks`.
-fn count_instances(n: usize) -> String {
-    if n == 1 {
-        "1 more instance".to_string()
-    } else {
-        format!("{n} more instances")
-    }
-}
-
 fn tasks_text(n: u32, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
@@ -1050,7 +1042,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
         let Some(started) = drain.started_at_ms() else { continue };
         let completed = drain.completed_at_ms();
         // A drain that did not complete on an instance ACTIVE again was cancelled, not stuck.
-        let cancelled = drain_cancelled(&i).then(|| i.drain_cancelled_at_ms().unwrap_or(started));
+        let cancelled = crate::outcome::drain_cancelled_at(&i);
         let on_it: Vec<TaskView> = ix.by_instance.get(i.id().index()).iter().map(|t| e.task(*t)).collect();
         // The task whose end completed the drain: the last to stop, or one orphaned then (a forced
         // deregistration, EC2 terminating the instance), which ended the drain without stopping.
@@ -1177,7 +1169,7 @@ fn gone_undrained(e: &Engine, ix: &Index, terminations: &Terminations) -> Vec<Go
     // last): the service's name and its count.
     type ByService = BTreeMap<(bool, usize), (Option<String>, u32)>;
     let mut orphans: BTreeMap<drainsim_core::InstanceId, ByService> = BTreeMap::new();
-    for t in e.tasks().filter(|t| t.orphaned() && t.instance().drain().started_at_ms().is_none()) {
+    for t in e.tasks().filter(crate::outcome::orphaned_undrained) {
         let service = t.service();
         let key = (service.is_none(), service.as_ref().map_or(0, |s| s.id().index()));
         let entry =
@@ -1253,7 +1245,7 @@ pub fn headline(e: &Engine, scope: &DrainScope) -> (String, Option<u64>) {
         let open = scaled_in.iter().filter(|i| i.drain().completed_at_ms().is_none()).count();
         text.push_str(&format!(
             "; managed scaling's scale-in drained {} from {}, not counted above{}",
-            count_instances(scaled_in.len()),
+            tasks_text(u32::try_from(scaled_in.len()).unwrap_or(u32::MAX), "more instance"),
             when(from),
             if open > 0 { format!(" ({open} still draining at the end)") } else { String::new() }
         ));
@@ -1272,13 +1264,10 @@ pub fn headline(e: &Engine, scope: &DrainScope) -> (String, Option<u64>) {
     }
     // Instances that went with tasks and no drain (Spot, a group's termination, a forced
     // deregistration): their tasks were lost, not moved.
-    let mut undrained: BTreeMap<drainsim_core::InstanceId, u32> = BTreeMap::new();
-    for t in e.tasks().filter(|t| t.orphaned() && t.instance().drain().started_at_ms().is_none()) {
-        *undrained.entry(t.instance().id()).or_insert(0) += 1;
-    }
+    let undrained = crate::outcome::orphaned_tasks_gone_undrained(e);
     if !undrained.is_empty() {
-        let names: Vec<String> = undrained.keys().map(|id| e.instance(*id).name().to_string()).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        // In registration order, as the other names of the headline.
+        let names: Vec<&str> = e.instances().map(|i| i.name()).filter(|n| undrained.contains_key(*n)).collect();
         text.push_str(&format!(
             "; gone without a drain: {}, with {} orphaned",
             names_listed(&names, HEADLINE_NAMES),

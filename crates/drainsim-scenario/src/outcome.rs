@@ -366,9 +366,15 @@ pub(crate) fn first_failure_at_ms(results: &[ExpectationResult]) -> Option<u64> 
 /// Such a drain counts neither as complete nor as open (here, in `drainsim explain`'s headline and
 /// in a sweep's `noDrainRuns`).
 pub fn drain_cancelled(i: &drainsim_core::InstanceView) -> bool {
+    drain_cancelled_at(i).is_some()
+}
+
+/// When an instance's drain was cancelled ([`drain_cancelled`]), if it was: what the text report,
+/// `--json` and `explain` say of it.
+pub fn drain_cancelled_at(i: &drainsim_core::InstanceView) -> Option<u64> {
     // The instance table notes a cancellation (its drain not complete when it was set ACTIVE, and
     // no drain since): what is left to ask is whether it is still ACTIVE.
-    i.drain_cancelled_at_ms().is_some() && i.status() == InstanceStatus::Active
+    i.drain_cancelled_at_ms().filter(|_| i.status() == InstanceStatus::Active)
 }
 
 /// How many of a DAEMON service's tasks at its `maxTasksObserved` were above the ceiling of that
@@ -491,6 +497,19 @@ pub fn orphaned_tasks_ending_drains(e: &Engine) -> BTreeMap<String, u32> {
         let drain = t.instance().drain();
         matches!((drain.started_at_ms(), drain.completed_at_ms()), (Some(_), Some(c)) if t.created_at_ms() <= c)
     })
+}
+
+/// Whether a task was orphaned with an instance that went away undrained (a Spot Instance
+/// terminated without its notice draining it, a group's termination without managed draining, a
+/// forced deregistration): `explain`'s `gone without a drain`, and the headline's.
+pub fn orphaned_undrained(t: &drainsim_core::TaskView) -> bool {
+    t.orphaned() && t.instance().drain().started_at_ms().is_none()
+}
+
+/// Of [`orphaned_tasks_by_instance`], those of instances that went away undrained
+/// ([`orphaned_undrained`]).
+pub fn orphaned_tasks_gone_undrained(e: &Engine) -> BTreeMap<String, u32> {
+    orphaned_tasks_where(e, |t| t.instance().drain().started_at_ms().is_none())
 }
 
 /// The orphaned tasks `keep` takes, counted by their instance's name.

@@ -11,7 +11,9 @@ use crate::outcome::{all_drains_completed_at, orphaned_tasks_by_instance, Expect
 /// Bumped whenever a field changes meaning or disappears. Version 2 renamed `endTimeMs` (when the
 /// run stopped) to `runEndedAtMs`, so that it is not mistaken for the scenario's `endTimeMs` bound.
 /// Version 3: a service's `minHealthyObserved` also counts the instants it was below its floor
-/// before its cluster's first drain (a run that drains nothing may have one).
+/// before its cluster's first drain (a run that drains nothing may have one). Version 4:
+/// `allDrainsCompletedAtMs` leaves out the drains managed scaling's scale-in began, when the run
+/// has others ([`crate::outcome::DrainScope`]).
 pub const REPORT_VERSION: u32 = 4;
 
 /// The JSON report of one run (`drainsim run --json`).
@@ -574,7 +576,7 @@ pub fn instance_row(i: InstanceView, orphaned_tasks: u32) -> ContainerInstanceRe
         drain_started_at_ms: drain.started_at_ms(),
         no_running_tasks_at_ms: drain.no_running_at_ms(),
         drain_completed_at_ms: drain.completed_at_ms(),
-        drain_cancelled_at_ms: i.drain_cancelled_at_ms().filter(|_| crate::outcome::drain_cancelled(&i)),
+        drain_cancelled_at_ms: crate::outcome::drain_cancelled_at(&i),
         orphaned_tasks,
         task_eni_limit: i.task_eni_limit(),
         task_enis_in_use: i.task_enis_in_use(),

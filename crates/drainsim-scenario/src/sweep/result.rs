@@ -6,7 +6,9 @@ use super::seeds::{SeedRange, Shard};
 
 /// Bumped whenever a field of [`SweepReport`] changes meaning or disappears (2: `failures` lists
 /// at most [`MAX_FAILURES_LISTED`] runs; 3: `minHealthyObserved` counts the runs' dips below the
-/// floor outside a drain too, so a result of version 2 does not merge with one of 3).
+/// floor outside a drain too, so a result of version 2 does not merge with one of 3; 4:
+/// `allDrainsCompletedAtMs` leaves out the drains managed scaling's scale-in began, when a run has
+/// others).
 pub const SWEEP_VERSION: u32 = 4;
 /// The most failing runs a result lists: those of the smallest seeds. `failedRuns` and
 /// `expectationFailures` count every failing run; the list is bounded so that a sweep's memory and

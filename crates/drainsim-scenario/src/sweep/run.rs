@@ -92,7 +92,8 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
         failed.push(format!("invariant: {v}"));
     }
     let e = &outcome.engine;
-    // A drain `allDrainsCompletedAtMs` counts: not re-activated before completing.
+    // The drains `allDrainsCompletedAtMs` counts ([`crate::outcome::DrainScope`]): not re-activated
+    // before completing, not begun by managed scaling's scale-in while the run has others.
     let scope = outcome.drain_scope();
     let drained = crate::outcome::first_drain_started_at(e, &scope).is_some();
     let drain = match (crate::outcome::all_drains_completed_at(e, &scope), drained) {
