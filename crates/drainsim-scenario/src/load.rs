@@ -1284,6 +1284,43 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
             });
         }
     }
+    // CreateService and UpdateService steps count too, each service at the largest desiredCount
+    // it is ever given (a bound, not the peak: a service scaled down before another scales up
+    // counts both): without them one step could ask a service for 1,000,000 tasks beside others.
+    let mut largest: BTreeMap<&str, u64> =
+        s.services.iter().map(|sv| (sv.service_name.as_str(), sv.desired_count.unwrap_or(0).max(0) as u64)).collect();
+    let (mut creates, mut updates) = (0usize, 0usize);
+    for st in &s.steps {
+        let (name, desired, action, nth) = match &st.action {
+            Action::Ecs(Request::CreateService(r)) => {
+                creates += 1;
+                (r.service_name.as_str(), r.desired_count, "CreateService", creates - 1)
+            }
+            Action::Ecs(Request::UpdateService(r)) => {
+                updates += 1;
+                (r.service.rsplit('/').next().unwrap_or(&r.service), r.desired_count, "UpdateService", updates - 1)
+            }
+            _ => continue,
+        };
+        let Some(desired) = desired.map(|d| d.max(0) as u64) else { continue };
+        let was = largest.entry(name).or_insert(0);
+        if desired > *was {
+            tasks = tasks.saturating_add(desired - *was);
+            *was = desired;
+        }
+        if tasks > MAX_TASKS {
+            let (line, column) = step_field_position(&l.source, action, nth, "desiredCount", None);
+            return Err(ScenarioError {
+                file: l.file.clone(),
+                line,
+                column,
+                message: format!(
+                    "the scenario asks for up to {tasks} tasks, each service counted at the largest desiredCount it is \
+                     given (this {action} of '{name}' crosses the limit); at most {MAX_TASKS} are supported"
+                ),
+            });
+        }
+    }
     // Unique names: no two instances share a logical name, and the name of a group of several
     // instances is no instance's name (a drain plan names groups and instances alike, so
     // `DrainInstances(["new"])` must mean one thing). Reported at the later declaration.

@@ -132,6 +132,14 @@ impl Engine {
                 )));
             }
         }
+        // ECS's ClientException, word for word, as public captures of RegisterTaskDefinition
+        // quote it (<https://github.com/Shippable/support/issues/2946>,
+        // <https://github.com/metaps/genova/issues/291>); names compare exactly.
+        let mut names: Vec<&str> = req.container_definitions.iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        if names.windows(2).any(|w| w[0] == w[1]) {
+            return Err(EcsError::client("Container names must be unique within a Task Definition."));
+        }
         // The containers' memory fits in the task's, and without a task memory each container
         // reserves its own ("you must specify either a task-level memory value or a
         // container-level memory value", ContainerDefinition API reference).
