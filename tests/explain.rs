@@ -165,6 +165,56 @@ fn a_drain_ended_by_a_forced_deregistration_follows_the_task_it_cut_off() {
     );
 }
 
+/// A floor an UpdateService changed after the drain: each drained task's wait quotes the floor in
+/// force when it was told to stop (50 % of 4), the service's line the one at the end (100 % of 6).
+#[test]
+fn a_task_held_by_the_floor_quotes_the_floor_then() {
+    let text = explain("scenarios/drain/update-service-after-the-floor-held-a-task.ron");
+    assert_eq!(text.matches("(the floor then: 2 healthy tasks, minimumHealthyPercent 50 of 4 desired)").count(), 1, "{text}");
+    assert!(!text.contains("minimumHealthyPercent 100 of 6 desired"), "{text}");
+    assert!(text.contains("desired 6, floor 6 (minimumHealthyPercent 100)"), "{text}");
+}
+
+/// A run its bound stopped mid-drain (the demo cut at 2m05s by `endTimeMs`, at 2m01s by
+/// `maxEvents`): the headline and each held task say the bound stopped it, not that the service
+/// could not replace the task, and a task already STOPPING is held by its stop, not its service.
+#[test]
+fn a_drain_a_bound_stopped_is_not_blamed_on_the_service() {
+    let dir = temp::TempDir::new("explain-bound");
+    let demo = std::fs::read_to_string("scenarios/demo.ron").expect("demo");
+    let expectations = demo.find("    expectations: [").expect("expectations");
+    let demo = format!(
+        "{}    expectations: [],
+)
+",
+        &demo[..expectations]
+    )
+    .replacen("timeoutMs: 600000", "timeoutMs: 1000", 1);
+    for (name, bound, stopped_at) in
+        [("end-time", "endTimeMs: 125000,", "+00:02:05.000"), ("max-events", "maxEvents: 20,", "+00:02:01.000")]
+    {
+        let file = dir.join(format!("{name}.ron"));
+        std::fs::write(&file, demo.replacen("    seed: 42,", &format!("    seed: 42,\n    {bound}"), 1)).expect("written");
+        let text = explain(file.to_str().expect("UTF-8 path"));
+        let reason = if name == "end-time" { "endTime" } else { "maxEvents" };
+        assert!(
+            text.contains(&format!("headline: not every drain completed (old still draining when the run's bound ({reason}) stopped it at {stopped_at})")),
+            "{text}"
+        );
+        assert!(!text.contains("could not replace it within its bounds"), "{text}");
+        assert!(
+            text.contains(&format!("web had not replaced it when the run's bound ({reason}) stopped the run (see web below)")),
+            "{text}"
+        );
+        if name == "max-events" {
+            assert!(
+                text.contains(&format!("(STOPPING): told to stop at +00:02:00.000; not STOPPED by the end of the run (the run's bound, {reason}, stopped it)")),
+                "{text}"
+            );
+        }
+    }
+}
+
 /// A drain cancelled by setting the instance ACTIVE again is neither complete nor stuck: the
 /// headline and the instance say it was cancelled, and no task is said to hold it.
 #[test]

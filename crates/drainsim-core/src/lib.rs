@@ -87,7 +87,9 @@ pub use rules::rebalancing::az_rebalancing_unsupported;
 pub use rules::transitions::{TransitionGraph, Transitions};
 pub use rules::versions::{is_agent_version, CURRENT_AGENT_VERSION};
 pub use state::instance::MAX_GPUS_PER_INSTANCE;
-pub use state::service::{AgentWaitTally, BreachCause, Episode, SeriesPoint, StallReason, MAX_SERIES_POINTS};
+pub use state::service::{
+    AgentWaitTally, BreachCause, DeploymentSettings, Episode, FloorDip, SeriesPoint, StallReason, MAX_SERIES_POINTS,
+};
 pub use state::task::{AgentWaitCause, StoppingEnd, AGENT_DEFAULT_STOP_TIMEOUT_MS, MAX_TASK_DEFINITION_REVISION};
 pub use state::trace::{Change, Subject, Trace, TraceRecord, UpdatedFields};
 pub use timings::Timings;

@@ -715,10 +715,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         ..Default::default()
     };
     for s in e.services() {
-        let dip = match (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
-            (Some(min), Some(floor)) => u64::from(floor.saturating_sub(min)),
-            _ => 0,
-        };
+        let dip = s.deepest_dip_below_floor().map_or(0, |d| u64::from(d.depth()));
         n.dips.insert(s.name().to_string(), dip);
         n.shortfalls.insert(s.name().to_string(), u64::from(s.healthy_shortfall_observed().unwrap_or(0)));
         // Only the stalls of the drain: one that ended before the first drain began (a service

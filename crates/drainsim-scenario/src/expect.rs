@@ -99,6 +99,7 @@ pub(crate) fn name_of(exp: &Expectation) -> String {
         X::MinHealthyObserved(n, c) => format!("{n} minHealthyObserved {c}"),
         X::MaxTasksObserved(n, c) => format!("{n} maxTasksObserved {c}"),
         X::FloorAtMinHealthyObserved(n, c) => format!("{n} floorAtMinHealthyObserved {c}"),
+        X::DeepestDipBelowFloor(n, c) => format!("{n} deepest dip below its floor {c}"),
         X::CeilingAtMaxTasksObserved(n, c) => format!("{n} ceilingAtMaxTasksObserved {c}"),
         X::PlacementFailures(n, reason, c) => format!("{n} placementFailures {reason} {c}"),
         X::AgentWaits(n, cause, c) => format!("{n} agentWaits {cause} {c}"),
@@ -208,6 +209,9 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
         X::MaxTasksObserved(n, c) => on_service(e, n, |s| num(s.max_tasks_observed().map(u64::from), *c)),
         X::FloorAtMinHealthyObserved(n, c) => on_service(e, n, |s| num(s.floor_at_min_healthy_observed().map(u64::from), *c)),
         X::CeilingAtMaxTasksObserved(n, c) => on_service(e, n, |s| num(s.ceiling_at_max_tasks_observed().map(u64::from), *c)),
+        X::DeepestDipBelowFloor(n, c) => {
+            on_service(e, n, |s| num(Some(s.deepest_dip_below_floor().map_or(0, |d| u64::from(d.depth()))), *c))
+        }
         X::PlacementFailures(n, reason, c) => {
             on_service(e, n, |s| num(Some(s.placement_failures().find(|(r, _)| r.as_str() == reason).map_or(0, |(_, c)| c)), *c))
         }

@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use drainsim_core::{
-    Change, Engine, InstanceId, InstanceStatus, InstanceView, SchedulingStrategy, ServiceId, ServiceView, StoppingEnd, Subject,
-    TaskId, TaskStatus, TaskView, TraceRecord,
+    Change, Engine, InstanceId, InstanceStatus, InstanceView, SchedulingStrategy, ServiceId, ServiceView, StopReason,
+    StoppingEnd, Subject, TaskId, TaskStatus, TaskView, TraceRecord,
 };
 use serde::Serialize;
 
@@ -598,10 +598,7 @@ fn when(ms: u64) -> String {
 
 /// The deepest dip of a service below its floor: (healthy, floor then).
 fn dip(s: &ServiceView) -> Option<(u32, u32)> {
-    match (s.min_healthy_observed(), s.floor_at_min_healthy_observed()) {
-        (Some(h), Some(f)) if h < f => Some((h, f)),
-        _ => None,
-    }
+    s.deepest_dip_below_floor().map(|d| (d.healthy, d.floor))
 }
 
 /// For a DAEMON's task told to stop at `told_ms`: the last task of another service (or a
@@ -668,8 +665,8 @@ fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, fr
             }
         );
     }
-    // The floor's figures are the service's at the end of the run: an UpdateService during the
-    // run may have changed them.
+    // The floor's figures are those in force when the task was told to stop: an UpdateService
+    // during the wait may have changed them since (the end of the run's are in the service's line).
     let mut why =
         format!("{}'s floor held it: it was told to stop once enough replacements were healthy to keep the floor", s.name());
     let healthy = ix.healthy_at.get(&s.id()).and_then(|times| {
@@ -679,11 +676,12 @@ fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, fr
     if let Some(h) = healthy {
         why.push_str(&format!(", the last of them at {}", when(h)));
     }
+    let then = s.settings_at(told_ms);
     why.push_str(&format!(
-        " (the floor at the end of the run: {}, minimumHealthyPercent {} of {} desired)",
-        tasks_text(s.healthy_floor(), "healthy task"),
-        s.minimum_healthy_percent(),
-        s.desired_count()
+        " (the floor then: {}, minimumHealthyPercent {} of {} desired)",
+        tasks_text(then.healthy_floor(), "healthy task"),
+        then.minimum_healthy_percent,
+        then.desired_count
     ));
     why.push_str(&stalls_meanwhile(e, &s, (from_ms, told_ms)));
     why
@@ -1030,6 +1028,8 @@ pub fn run_explained(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(RunO
 pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     let e = &outcome.engine;
     let ix = Index::of(e, history);
+    // A bound (endTimeMs, maxEvents, the end of simulated time) that stopped the run, not quiet.
+    let stopped_by_bound = Some(outcome.stop_reason).filter(|r| *r != StopReason::Quiet);
     // The groups' terminations of each instance, in time order: looked up per drained instance,
     // not scanned (a refresh of a big group terminates thousands).
     let mut terminations: Terminations = BTreeMap::new();
@@ -1068,6 +1068,12 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
             i.tasks()
                 .map(|t| {
                     let why = match t.service() {
+                        // Told to stop already: its containers, not its service, hold it.
+                        _ if t.stopping_at_ms().is_some() => format!(
+                            "told to stop at {}; not STOPPED by the end of the run{}",
+                            when(t.stopping_at_ms().unwrap_or(0)),
+                            stopped_by_bound.map_or(String::new(), |b| format!(" (the run's bound, {}, stopped it)", b.as_str()))
+                        ),
                         None => {
                             "a standalone task: ECS does not stop it for a drain; stop it (StopTask) or let it finish".to_string()
                         }
@@ -1078,6 +1084,16 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                             format!(
                                 "{} replaced it with tasks that failed their health checks (see {} below)",
                                 s.name(),
+                                s.name()
+                            )
+                        }
+                        // A run a bound stopped may have stopped it mid-replacement: no open stall
+                        // says the service could not go on.
+                        Some(s) if stopped_by_bound.is_some() && s.stalls().last().is_none_or(|x| x.ended_at_ms.is_some()) => {
+                            format!(
+                                "{} had not replaced it when the run's bound ({}) stopped the run (see {} below)",
+                                s.name(),
+                                stopped_by_bound.map_or("", |b| b.as_str()),
                                 s.name()
                             )
                         }
@@ -1109,7 +1125,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     }
     let gone_undrained = gone_undrained(e, &ix, &terminations);
     let services = e.services().map(|s| explain_service(e, &s, &ix)).collect();
-    let (headline, total_drain_ms) = headline(e, &outcome.drain_scope());
+    let (headline, total_drain_ms) = headline(e, &outcome.drain_scope(), outcome.stop_reason);
     let managed_scaling = outcome.managed_scaling.iter().map(explain_scaling).collect();
     let instance_refreshes = outcome.instance_refreshes.iter().map(explain_refresh).collect();
     Explanation { headline, total_drain_ms, instances, gone_undrained, services, managed_scaling, instance_refreshes }
@@ -1211,8 +1227,9 @@ fn names_listed(names: &[&str], most: usize) -> String {
 }
 
 /// The run's headline — total drain time, slowest instance, deepest dip below a floor — and the
-/// total drain time (from the first drain's start until every drain was complete).
-pub fn headline(e: &Engine, scope: &DrainScope) -> (String, Option<u64>) {
+/// total drain time (from the first drain's start until every drain was complete). A drain still
+/// open when a bound stopped the run (`stop_reason` other than `Quiet`) is said to be open then.
+pub fn headline(e: &Engine, scope: &DrainScope, stop_reason: StopReason) -> (String, Option<u64>) {
     // A cancelled drain counts neither as complete nor as open; one managed scaling's scale-in
     // began is named apart.
     let reactivated: Vec<String> = e.instances().filter(drain_cancelled).map(|i| i.name().to_string()).collect();
@@ -1235,7 +1252,11 @@ pub fn headline(e: &Engine, scope: &DrainScope) -> (String, Option<u64>) {
         (Some(_), Some(total)) => format!("every drain complete {} after the first began", duration_text(total)),
         (Some(_), None) => {
             let open: Vec<&str> = drained.iter().filter(|(_, _, c)| c.is_none()).map(|(n, _, _)| n.as_str()).collect();
-            format!("not every drain completed ({} still draining at the end)", names_listed(&open, HEADLINE_NAMES))
+            let end = match stop_reason {
+                StopReason::Quiet => "at the end".to_string(),
+                bound => format!("when the run's bound ({}) stopped it at {}", bound.as_str(), when(e.now_ms())),
+            };
+            format!("not every drain completed ({} still draining {end})", names_listed(&open, HEADLINE_NAMES))
         }
     };
     if first.is_some() && !reactivated.is_empty() {
@@ -1344,8 +1365,9 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         summary.push(')');
     }
     let mut findings = Vec::new();
-    // How long the floor held its tasks on draining instances before they were told to stop.
-    let mut waits: Vec<u64> = Vec::new();
+    // How long the floor held its tasks on draining instances before they were told to stop, and
+    // when they were told.
+    let mut waits: Vec<(u64, u64)> = Vec::new();
     // Those DeleteService stopped (the floor no longer held them then: the service went).
     let mut deleted = 0u32;
     // Those never told to stop: still on their draining instance at the end of the run, and how
@@ -1358,7 +1380,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         // `drainsim import` writes) was on the instance when it began; nothing is placed on a
         // DRAINING instance afterwards.
         if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() <= started) {
-            waits.push(told - started);
+            waits.push((told - started, told));
             if told > started && t.stopped_reason() == Some("Service deleted") {
                 deleted += 1;
             }
@@ -1372,7 +1394,13 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     }
     waits.sort_unstable();
     // Tasks told to stop at once (a wait of 0) need no word.
-    let waited = waits.last().is_some_and(|longest| *longest > 0);
+    let waited = waits.last().is_some_and(|(longest, _)| *longest > 0);
+    // The floor quoted: the one in force when the longest wait ended, or, while some are held
+    // to the end of the run, the one then (an UpdateService during the run may have changed it).
+    let floor_text = match (never_told, waits.last()) {
+        (0, Some((_, told))) => format!("it was {} when the longest wait ended", s.settings_at(*told).healthy_floor()),
+        _ => format!("at the end of the run it is {}", s.healthy_floor()),
+    };
     let never_told_text = match (never_told, !waited) {
         (0, _) => String::new(),
         (n, true) => format!(
@@ -1387,7 +1415,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             duration_text(never_told_held_ms)
         ),
     };
-    if let (Some(max), SchedulingStrategy::Daemon) = (waits.last(), s.scheduling_strategy()) {
+    if let (Some((max, _)), SchedulingStrategy::Daemon) = (waits.last(), s.scheduling_strategy()) {
         findings.push(format!(
             "its {} on draining instances stopped last there, up to {} after their drains began",
             tasks_text(waits.len() as u32, "daemon task"),
@@ -1404,18 +1432,17 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             format!(
                 "its {} on draining instances waited up to {} (median {}) to be told to stop{never_told_text}",
                 tasks_text(waits.len() as u32, "task"),
-                duration_text(*waits.last().expect("a wait")),
-                duration_text(waits[(waits.len() - 1) / 2]),
+                duration_text(waits.last().expect("a wait").0),
+                duration_text(waits[(waits.len() - 1) / 2].0),
             )
         };
         findings.push(format!(
             "{head}: {}",
-            if deleted > 0 && deleted as usize == waits.iter().filter(|w| **w > 0).count() {
+            if deleted > 0 && deleted as usize == waits.iter().filter(|(w, _)| *w > 0).count() {
                 "the floor kept them until DeleteService stopped them (the service was deleted)".to_string()
             } else if deadlocked {
                 format!(
-                    "minimumHealthyPercent and maximumPercent left no legal stop or start for a while (deploymentConfiguration, below), and the floor keeps them until replacements are healthy (the floor at the end of the run: {})",
-                    s.healthy_floor()
+                    "minimumHealthyPercent and maximumPercent left no legal stop or start for a while (deploymentConfiguration, below), and the floor keeps them until replacements are healthy ({floor_text})"
                 )
             } else {
                 let by_deletion = if deleted > 0 {
@@ -1423,10 +1450,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
                 } else {
                     String::new()
                 };
-                format!(
-                    "the floor keeps them until replacements are healthy (at the end of the run it is {}){by_deletion}",
-                    s.healthy_floor()
-                )
+                format!("the floor keeps them until replacements are healthy ({floor_text}){by_deletion}")
             }
         ));
     }

@@ -1796,6 +1796,9 @@ pub enum Expectation {
     FloorAtMinHealthyObserved(String, Cmp),
     /// The ceiling at the instant of `maxTasksObserved` (null if never observed).
     CeilingAtMaxTasksObserved(String, Cmp),
+    /// How many healthy tasks the service was below its floor at its deepest dip (0 if it never
+    /// fell below its floor).
+    DeepestDipBelowFloor(String, Cmp),
     /// Failed placement attempts of a service for a reason.
     PlacementFailures(String, String, Cmp),
     /// Tasks of a service that waited in PENDING for their agent, for a cause.

@@ -2504,6 +2504,7 @@ fn check_expectation(
         | MaxTasksObserved(s, _)
         | FloorAtMinHealthyObserved(s, _)
         | CeilingAtMaxTasksObserved(s, _)
+        | DeepestDipBelowFloor(s, _)
         | PlacementFailures(s, _, _)
         | AgentWaits(s, _, _)
         | ServiceEventSeen(s, _)

@@ -566,7 +566,8 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
             X::FloorBreaches(s, _)
             | X::FloorBreachCause(s, _)
             | X::MinHealthyObserved(s, _)
-            | X::FloorAtMinHealthyObserved(s, _) => breaches.push(s),
+            | X::FloorAtMinHealthyObserved(s, _)
+            | X::DeepestDipBelowFloor(s, _) => breaches.push(s),
             X::Stalled(s, _) | X::NoStalls(s) => stalls.push(s),
             X::Named(_, inner) => collect(inner, breaches, stalls),
             _ => {}

@@ -364,6 +364,21 @@ pub struct ContainerInstanceReport {
     pub version_info: api::VersionInfo,
 }
 
+/// An instant a service was below its floor.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FloorDipReport {
+    /// Tasks that counted toward `minimumHealthyPercent` then.
+    pub healthy: u32,
+    /// The floor then (after a scale-up, until the service is steady again, the floor of the count
+    /// it was steady at).
+    pub floor: u32,
+    /// `floor` minus `healthy`.
+    pub below_by: u32,
+    /// When (simulated milliseconds).
+    pub at_ms: u64,
+}
+
 /// A count of one reason.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -506,6 +521,10 @@ pub struct ServiceReport {
     /// scale-up, until steady, the count it was steady at): how far short of it the service fell
     /// does not depend on `minimumHealthyPercent`.
     pub desired_count_at_min_healthy_observed: Option<u32>,
+    /// The instant it was furthest below its floor (the first of equal dips), the depth of its
+    /// `floorBreaches`; null if it never fell below its floor. The lowest healthy count
+    /// (`minHealthyObserved`) may be another instant, under a lower floor.
+    pub deepest_dip_below_floor: Option<FloorDipReport>,
     /// The most tasks it had at once.
     pub max_tasks_observed: Option<u32>,
     /// The ceiling at the instant of `maxTasksObserved`.
@@ -616,6 +635,12 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
         min_healthy_observed: s.min_healthy_observed(),
         floor_at_min_healthy_observed: s.floor_at_min_healthy_observed(),
         desired_count_at_min_healthy_observed: s.desired_count_at_min_healthy_observed(),
+        deepest_dip_below_floor: s.deepest_dip_below_floor().map(|d| FloorDipReport {
+            healthy: d.healthy,
+            floor: d.floor,
+            below_by: d.depth(),
+            at_ms: d.at_ms,
+        }),
         max_tasks_observed: s.max_tasks_observed(),
         ceiling_at_max_tasks_observed: s.ceiling_at_max_tasks_observed(),
         placement_failures: s.placement_failures().map(|(r, count)| CountByReason { reason: r.to_string(), count }).collect(),

@@ -23,7 +23,7 @@ use crate::placement::{Constraints, Owner, PlacementFailure};
 use crate::rules::lifecycle::{InstanceStatus, TaskStatus};
 use crate::state::cluster::{CapacityWait, WaiterPick};
 use crate::state::service::{
-    BreachCause, Episode, SchedulingStrategy, ServiceEventKind, ServiceState, ServiceStatus, StallDetail, StallReason,
+    BreachCause, Episode, FloorDip, SchedulingStrategy, ServiceEventKind, ServiceState, ServiceStatus, StallDetail, StallReason,
 };
 use crate::state::task::{StopCode, StopKey};
 use crate::state::trace::{Change, Subject};
@@ -1332,6 +1332,13 @@ impl Engine {
             }
             if !s.breach_watch {
                 continue;
+            }
+            if healthy < watched_floor {
+                let dip = FloorDip { healthy, floor: watched_floor, at_ms: now };
+                let o = &mut s.observations;
+                if o.deepest_dip.is_none_or(|d| dip.depth() > d.depth()) {
+                    o.deepest_dip = Some(dip);
+                }
             }
             let open = s.observations.floor_breaches.last_mut().filter(|e| e.ended_at_ms.is_none());
             if healthy < watched_floor {

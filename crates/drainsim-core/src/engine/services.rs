@@ -211,6 +211,7 @@ impl Engine {
             daemon_members_stale,
             staying_changes: 0,
             capacity: (!capacity_strategy.is_empty()).then(|| Box::new(ServiceCapacity::new(capacity_strategy))),
+            replaced_settings: Vec::new(),
         });
         debug_assert_eq!(pushed, id);
         self.clusters.add_service(cluster, id, name, scheduling == SchedulingStrategy::Daemon);
@@ -291,7 +292,12 @@ impl Engine {
             capacity_provider_strategy: req.capacity_provider_strategy.is_some(),
         };
         let old_desired = self.services[id.index()].desired_count;
-        self.services.set_deployment_configuration(id, min, max, desired.unwrap_or(old_desired));
+        let settings = crate::state::service::DeploymentSettings {
+            desired_count: desired.unwrap_or(old_desired),
+            minimum_healthy_percent: min,
+            maximum_percent: max,
+        };
+        self.services.set_deployment_configuration(id, settings, self.now_ms);
         if strategies.is_some() || constraints.is_some() {
             let strategies = strategies.zip(req.placement_strategy);
             let constraints = constraints.zip(req.placement_constraints);

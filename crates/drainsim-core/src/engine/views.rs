@@ -10,7 +10,7 @@ use crate::infra::time::SimTimeMs;
 use crate::placement::PlacementFailureReason;
 use crate::rules::lifecycle::{AgentUpdateStatus, InstanceStatus, TaskStatus};
 use crate::state::service::{AgentWaitTally, SeriesPoint};
-use crate::state::service::{BreachCause, Episode, StallReason};
+use crate::state::service::{BreachCause, DeploymentSettings, Episode, FloorDip, StallReason};
 use crate::state::task::TaskMoment;
 use crate::state::task::{AgentWaitCause, StoppingEnd};
 use crate::Engine;
@@ -337,6 +337,14 @@ impl<'a> ServiceView<'a> {
         self.state().floor()
     }
 
+    /// `desiredCount` and `deploymentConfiguration` as they were at `at_ms` (simulated
+    /// milliseconds), with the floor and ceiling they made then: an UpdateService after `at_ms`
+    /// does not change them (at the instant of an update, the update's). A DAEMON's desired count
+    /// follows its instances; this gives its count now.
+    pub fn settings_at(&self, at_ms: u64) -> DeploymentSettings {
+        self.state().settings_at(at_ms)
+    }
+
     /// The task ceiling, floor(desiredCount × maximumPercent / 100).
     pub fn task_ceiling(&self) -> u32 {
         self.state().ceiling()
@@ -364,6 +372,13 @@ impl<'a> ServiceView<'a> {
     pub fn healthy_shortfall_observed(&self) -> Option<u32> {
         let o = &self.state().schedule.observations;
         Some(o.desired_at_min_healthy.saturating_sub(o.min_healthy_observed?))
+    }
+
+    /// The instant the service was furthest below its floor (the first of equal dips): the depth of
+    /// its [`Self::floor_breaches`]. `None` when it never fell below its floor. The lowest healthy
+    /// count ([`Self::min_healthy_observed`]) may be another instant, under a lower floor.
+    pub fn deepest_dip_below_floor(&self) -> Option<FloorDip> {
+        self.state().schedule.observations.deepest_dip
     }
 
     /// The most tasks not STOPPED seen at once.

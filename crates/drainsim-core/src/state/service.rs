@@ -227,6 +227,26 @@ pub struct StallDetail {
     pub capacity_provider: Option<Sym>,
 }
 
+/// An instant a service was below its healthy floor: how many tasks were healthy, the floor it
+/// was judged against then, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloorDip {
+    /// Tasks that counted toward `minimumHealthyPercent` then.
+    pub healthy: u32,
+    /// The floor then (after a scale-up, until the service is steady again, the floor of the count
+    /// it was steady at: docs/draining.md, "Observations").
+    pub floor: u32,
+    /// When, in simulated milliseconds.
+    pub at_ms: SimTimeMs,
+}
+
+impl FloorDip {
+    /// How many healthy tasks it was below the floor.
+    pub fn depth(&self) -> u32 {
+        self.floor - self.healthy
+    }
+}
+
 /// What drainsim observed of a service during the run (the report's service section).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServiceObservations {
@@ -239,6 +259,11 @@ pub struct ServiceObservations {
     /// count the service was steady at). With it a plan that lowers `minimumHealthyPercent` shows
     /// what it costs, which no dip below its own lower floor does.
     pub desired_at_min_healthy: u32,
+    /// The instant the service was furthest below its floor (the floor a breach is judged
+    /// against), the first of equal dips: the depth of its floor breaches, which the lowest healthy
+    /// count alone does not give (a later instant as low, under a floor an UpdateService lowered,
+    /// is no dip). `None` when it never fell below its floor.
+    pub deepest_dip: Option<FloorDip>,
     pub max_tasks_observed: Option<u32>,
     /// The ceiling when `max_tasks_observed` was last seen.
     pub ceiling_at_max_tasks: Option<u32>,
@@ -1530,6 +1555,38 @@ pub struct ServiceState {
     /// Its capacity provider strategy and where its tasks run by it (boxed: most services have
     /// none).
     pub capacity: Option<Box<ServiceCapacity>>,
+    /// The deployment settings UpdateService replaced, oldest first, each with when it was
+    /// replaced ([`Services::set_deployment_configuration`]): what was in force at an earlier
+    /// time ([`ServiceState::settings_at`]). Empty for a service never updated; a DAEMON's desired
+    /// count, which follows its instances, is not kept here.
+    pub replaced_settings: Vec<(SimTimeMs, DeploymentSettings)>,
+}
+
+/// A REPLICA service's `desiredCount` and `deploymentConfiguration`, and the floor and ceiling
+/// they make: the one place ECS's rounding of the two bounds is written
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>:
+/// "rounded up to the nearest integer" for the floor, "rounded down" for the ceiling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeploymentSettings {
+    /// `desiredCount`.
+    pub desired_count: u32,
+    /// `deploymentConfiguration.minimumHealthyPercent`.
+    pub minimum_healthy_percent: u32,
+    /// `deploymentConfiguration.maximumPercent`.
+    pub maximum_percent: u32,
+}
+
+impl DeploymentSettings {
+    /// ceil(desiredCount × minimumHealthyPercent / 100): healthy tasks never fall below this.
+    pub fn healthy_floor(&self) -> u32 {
+        ((u64::from(self.desired_count) * u64::from(self.minimum_healthy_percent)).div_ceil(100)) as u32
+    }
+
+    /// floor(desiredCount × maximumPercent / 100): tasks that are not STOPPED never exceed this;
+    /// at most `u32::MAX` (maximumPercent has no documented cap).
+    pub fn task_ceiling(&self) -> u32 {
+        u32::try_from(u64::from(self.desired_count) * u64::from(self.maximum_percent) / 100).unwrap_or(u32::MAX)
+    }
 }
 
 /// A service's capacity provider strategy (its own, or its cluster's default when it was created),
@@ -1698,13 +1755,29 @@ impl ServiceState {
         self.counts.healthy.saturating_sub(self.floor())
     }
 
-    /// ceil(desired × min / 100): healthy tasks never fall below this (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>).
+    /// ceil(desired × min / 100): healthy tasks never fall below this ([`DeploymentSettings::healthy_floor`]).
     pub fn floor(&self) -> u32 {
         self.floor_of(self.desired_count)
     }
 
     fn floor_of(&self, desired_count: u32) -> u32 {
-        ((u64::from(desired_count) * u64::from(self.minimum_healthy_percent)).div_ceil(100)) as u32
+        DeploymentSettings { desired_count, ..self.settings() }.healthy_floor()
+    }
+
+    /// Its `desiredCount` and `deploymentConfiguration` now.
+    pub fn settings(&self) -> DeploymentSettings {
+        DeploymentSettings {
+            desired_count: self.desired_count,
+            minimum_healthy_percent: self.minimum_healthy_percent,
+            maximum_percent: self.maximum_percent,
+        }
+    }
+
+    /// Its `desiredCount` and `deploymentConfiguration` in force at `at_ms`: those an UpdateService
+    /// replaced after `at_ms`, else today's (at the instant of an update, the update's).
+    pub fn settings_at(&self, at_ms: SimTimeMs) -> DeploymentSettings {
+        let later = self.replaced_settings.partition_point(|(until, _)| *until <= at_ms);
+        self.replaced_settings.get(later).map_or_else(|| self.settings(), |(_, settings)| *settings)
     }
 
     /// The floor a floor breach is judged against: the floor of the desired count, or, after a
@@ -1737,10 +1810,10 @@ impl ServiceState {
         }
     }
 
-    /// floor(desired × max / 100): tasks that are not STOPPED never exceed this (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html>);
-    /// at most `u32::MAX` (maximumPercent has no documented cap).
+    /// floor(desired × max / 100): tasks that are not STOPPED never exceed this
+    /// ([`DeploymentSettings::task_ceiling`]).
     pub fn ceiling(&self) -> u32 {
-        u32::try_from(self.desired_count as u64 * self.maximum_percent as u64 / 100).unwrap_or(u32::MAX)
+        self.settings().task_ceiling()
     }
 }
 
@@ -2093,16 +2166,28 @@ impl Services {
     }
 
     /// `deploymentConfiguration` (already validated) and `desiredCount` together, as one
-    /// UpdateService sets them: the highest ceiling is noted once, for the pair (a new percentage
-    /// with the old count never existed).
-    pub(crate) fn set_deployment_configuration(
-        &mut self,
-        id: ServiceId,
-        minimum_healthy_percent: u32,
-        maximum_percent: u32,
-        desired_count: u32,
-    ) {
+    /// UpdateService sets them at `now_ms`: the highest ceiling is noted once, for the pair (a new
+    /// percentage with the old count never existed), and the settings replaced are kept, with
+    /// `now_ms`, in [`ServiceState::replaced_settings`].
+    pub(crate) fn set_deployment_configuration(&mut self, id: ServiceId, settings: DeploymentSettings, now_ms: SimTimeMs) {
+        let DeploymentSettings { desired_count, minimum_healthy_percent, maximum_percent } = settings;
         let s = &mut self.records[id.index()];
+        let was = s.settings();
+        if was != settings {
+            // Settings replaced in the instant they were set were never in force: the ones before
+            // them stay the ones replaced at this instant.
+            match s.replaced_settings.last() {
+                // Set back, in the same instant, to what was in force before it: nothing replaced.
+                Some((until, before)) if *until == now_ms && *before == settings => {
+                    s.replaced_settings.pop();
+                }
+                Some((until, _)) if *until == now_ms => {}
+                last => {
+                    assert!(last.is_none_or(|(until, _)| *until < now_ms), "settings are replaced in time order");
+                    s.replaced_settings.push((now_ms, was));
+                }
+            }
+        }
         s.minimum_healthy_percent = minimum_healthy_percent;
         s.maximum_percent = maximum_percent;
         s.desired_count = desired_count;
