@@ -1096,7 +1096,8 @@ fn run(args: RunArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         if quiet_report {
-            eprintln!("expectations failed; reproduce with: {reproduce}");
+            let what = if outcome.invariant_violation.is_some() { "the engine's invariants" } else { "expectations" };
+            eprintln!("{what} failed; reproduce with: {reproduce}");
         }
         ExitCode::from(1)
     }
@@ -1518,7 +1519,8 @@ fn print_text(
             n => format!("all {n} expectations hold"),
         };
         if !outcome.passed() {
-            writeln!(out, "result: {failed} of {} expectations failed; reproduce with: {reproduce}", outcome.expectations.len())?;
+            let what = what_failed(outcome.invariant_violation.is_some(), failed, outcome.expectations.len(), &held);
+            writeln!(out, "result: {what}; reproduce with: {reproduce}")?;
         } else if strict && !warnings.is_empty() {
             // The exit status is 1: the last line says why, as it does for a failed expectation.
             writeln!(
@@ -1691,8 +1693,28 @@ fn write_managed_scaling(out: &mut dyn std::io::Write, outcome: &drainsim_scenar
     Ok(())
 }
 
+/// What failed in a run that did not pass, for its last line: an invariant violation fails the
+/// run whatever its expectations say (it read "0 of 1 expectations failed" under its FAIL line).
+fn what_failed(invariant_violated: bool, failed: usize, expectations: usize, held: &str) -> String {
+    match (invariant_violated, failed) {
+        (true, 0) => format!("the engine's invariants failed ({held})"),
+        (true, _) => format!("the engine's invariants failed, and {failed} of {expectations} expectations"),
+        (false, _) => format!("{failed} of {expectations} expectations failed"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_run_whose_invariants_failed_says_so_beside_its_expectations() {
+        assert_eq!(
+            super::what_failed(true, 0, 1, "the 1 expectation holds"),
+            "the engine's invariants failed (the 1 expectation holds)"
+        );
+        assert_eq!(super::what_failed(true, 2, 4, "-"), "the engine's invariants failed, and 2 of 4 expectations");
+        assert_eq!(super::what_failed(false, 2, 4, "-"), "2 of 4 expectations failed");
+    }
+
     use super::*;
 
     #[test]

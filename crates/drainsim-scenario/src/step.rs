@@ -3,7 +3,7 @@
 //! against the step's `expect:`.
 
 use drainsim_core::api::{self, Request, Response};
-use drainsim_core::{EcsError, Engine};
+use drainsim_core::{EcsError, Engine, StopReason};
 
 use crate::autoscaling::{AutoScaling, RequestEnd, ScenarioDriver};
 use crate::expect::evaluate;
@@ -401,10 +401,14 @@ pub(crate) fn run_step(
                 AutoScaling::terminate_instance_in_auto_scaling_group(engine, driver, &caller, r).into()
             }
             Action::SetInstanceProtection(r) => AutoScaling::set_instance_protection(driver, r).into(),
-            Action::RunUntilQuiet => {
-                driver.run_until_quiet(engine)?;
-                Outcome::Checked
-            }
+            // Not quiet when the run's event bound stopped it: timed out, as a wait cut short is
+            // (docs/scenario-format.md, `maxEvents`; it said "ok").
+            Action::RunUntilQuiet => match driver.run_until_quiet(engine)? {
+                StopReason::MaxEvents | StopReason::MaxEventsPerInstant => {
+                    Outcome::Plan { failures: Vec::new(), timed_out: true, error: None, note: None }
+                }
+                _ => Outcome::Checked,
+            },
             Action::Advance => Outcome::Checked,
             Action::Check(list) => {
                 let scope = driver.background.drain_scope(engine);

@@ -50,7 +50,9 @@ pub struct ClusterState {
     /// instance becoming placeable at that instant has no service to wake
     /// (`Engine::wake_rebalancing_services`), so 50,000 instances registering at one instant under
     /// 2,500 such services cost a check each, not 125 million. A cache of what the services say:
-    /// `check_invariants` holds it to them, and the canonical digest leaves it out.
+    /// `check_invariants` holds it to them, and the canonical digest leaves it out. It goes when
+    /// a service may be woken again: one joins `rebalancing_unsettled`, or one stops waiting for
+    /// room ([`Clusters::forget_rebalancing_passes_due`]).
     pub rebalancing_passes_due_at_ms: Option<SimTimeMs>,
     /// Where the staying standalone tasks (RunTask, StartTask) of each task group are, as a
     /// service's spread counts say where its tasks are: spread placement of a group's next task
@@ -259,6 +261,19 @@ impl Clusters {
         let c = &mut self.records[id.index()];
         debug_assert!(c.rebalancing_services.contains(&service), "a rebalancing service of the cluster");
         c.rebalancing_unsettled.insert(service);
+        self.forget_rebalancing_passes_due(id, &[service]);
+    }
+
+    /// `services` may be woken by the cluster's next wake (one joined the unsettled services, or
+    /// stopped waiting for room) with no pass due: an instant's note that every service to wake
+    /// has its pass due no longer holds if one of them is a rebalancing service (a task that
+    /// exited at the instant an agent reconnected made a service passed by at the reconnect
+    /// unsettled, and the note stayed: found by `drainsim explore`).
+    fn forget_rebalancing_passes_due(&mut self, id: Id, services: &[ServiceId]) {
+        let c = &mut self.records[id.index()];
+        if c.rebalancing_passes_due_at_ms.is_some() && services.iter().any(|s| c.rebalancing_services.contains(s)) {
+            c.rebalancing_passes_due_at_ms = None;
+        }
     }
 
     /// Every rebalancing service of the cluster was seen with its pass event due at `now_ms`
@@ -454,6 +469,7 @@ impl Clusters {
     /// One service stops waiting for room (its last pass placed what it could, or a wake took it).
     pub(crate) fn stop_waiting(&mut self, id: Id, service: ServiceId) {
         self.records[id.index()].capacity_waiters.remove(service);
+        self.forget_rebalancing_passes_due(id, &[service]);
     }
 
     /// Whether the service waits for room in its cluster.
@@ -468,7 +484,9 @@ impl Clusters {
 
     /// The services waiting for room that `pick` selects, in ID order, which stop waiting.
     pub(crate) fn take_capacity_waiters(&mut self, id: Id, pick: WaiterPick) -> Vec<ServiceId> {
-        self.records[id.index()].capacity_waiters.take(pick)
+        let taken = self.records[id.index()].capacity_waiters.take(pick);
+        self.forget_rebalancing_passes_due(id, &taken);
+        taken
     }
 
     /// The services waiting for room whose task fits in this much free CPU, memory and GPUs, in
