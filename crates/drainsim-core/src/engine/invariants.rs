@@ -719,13 +719,14 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         // The deepest dip below the floor is within the breaches: there is one exactly when the
         // service breached, below its floor, inside a breach episode.
         let o = &s.schedule.observations;
+        let deepest_dip = e.services.deepest_dip(ServiceId(n as u32));
         let dip_within_breach = |d: &crate::state::service::FloorDip| {
             d.healthy < d.floor
                 && d.at_ms <= e.now_ms
                 && o.floor_breaches.iter().any(|b| b.started_at_ms <= d.at_ms && b.ended_at_ms.is_none_or(|end| d.at_ms < end))
         };
         let breached = !o.floor_breaches.is_empty();
-        if o.deepest_dip.is_some() != breached || o.deepest_dip.is_some_and(|d| !dip_within_breach(&d)) {
+        if deepest_dip.is_some() != breached || deepest_dip.is_some_and(|d| !dip_within_breach(&d)) {
             return fail(
                 "service-dip",
                 format!(
@@ -736,7 +737,7 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         }
         // The settings UpdateService replaced: one per instant, in time order, none in the future,
         // and none the same as the settings that replaced it.
-        let replaced = &s.replaced_settings;
+        let replaced = e.services.replaced_settings(ServiceId(n as u32));
         let next_settings = replaced.iter().skip(1).map(|(_, x)| *x).chain(std::iter::once(s.settings()));
         if replaced.windows(2).any(|w| w[0].0 >= w[1].0)
             || replaced.last().is_some_and(|(until, _)| *until > e.now_ms)

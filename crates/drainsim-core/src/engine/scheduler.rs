@@ -1333,19 +1333,13 @@ impl Engine {
             if !s.breach_watch {
                 continue;
             }
-            if healthy < watched_floor {
-                let dip = FloorDip { healthy, floor: watched_floor, at_ms: now };
-                let o = &mut s.observations;
-                if o.deepest_dip.is_none_or(|d| dip.depth() > d.depth()) {
-                    o.deepest_dip = Some(dip);
-                }
-            }
             let open = s.observations.floor_breaches.last_mut().filter(|e| e.ended_at_ms.is_none());
             if healthy < watched_floor {
                 if open.is_none() {
                     let cause = s.last_health_loss.take().unwrap_or(BreachCause::PreExistingDeficit);
                     s.observations.floor_breaches.push(Episode { started_at_ms: now, ended_at_ms: None, reason: cause });
                 }
+                self.services.note_floor_dip(id, FloorDip { healthy, floor: watched_floor, at_ms: now });
             } else {
                 if let Some(e) = open {
                     e.ended_at_ms = Some(now);

@@ -211,7 +211,6 @@ impl Engine {
             daemon_members_stale,
             staying_changes: 0,
             capacity: (!capacity_strategy.is_empty()).then(|| Box::new(ServiceCapacity::new(capacity_strategy))),
-            replaced_settings: Vec::new(),
         });
         debug_assert_eq!(pushed, id);
         self.clusters.add_service(cluster, id, name, scheduling == SchedulingStrategy::Daemon);

@@ -342,7 +342,7 @@ impl<'a> ServiceView<'a> {
     /// does not change them (at the instant of an update, the update's). A DAEMON's desired count
     /// follows its instances; this gives its count now.
     pub fn settings_at(&self, at_ms: u64) -> DeploymentSettings {
-        self.state().settings_at(at_ms)
+        self.engine.services.settings_at(self.id, at_ms)
     }
 
     /// The task ceiling, floor(desiredCount × maximumPercent / 100).
@@ -378,7 +378,7 @@ impl<'a> ServiceView<'a> {
     /// its [`Self::floor_breaches`]. `None` when it never fell below its floor. The lowest healthy
     /// count ([`Self::min_healthy_observed`]) may be another instant, under a lower floor.
     pub fn deepest_dip_below_floor(&self) -> Option<FloorDip> {
-        self.state().schedule.observations.deepest_dip
+        self.engine.services.deepest_dip(self.id)
     }
 
     /// The most tasks not STOPPED seen at once.

@@ -259,11 +259,6 @@ pub struct ServiceObservations {
     /// count the service was steady at). With it a plan that lowers `minimumHealthyPercent` shows
     /// what it costs, which no dip below its own lower floor does.
     pub desired_at_min_healthy: u32,
-    /// The instant the service was furthest below its floor (the floor a breach is judged
-    /// against), the first of equal dips: the depth of its floor breaches, which the lowest healthy
-    /// count alone does not give (a later instant as low, under a floor an UpdateService lowered,
-    /// is no dip). `None` when it never fell below its floor.
-    pub deepest_dip: Option<FloorDip>,
     pub max_tasks_observed: Option<u32>,
     /// The ceiling when `max_tasks_observed` was last seen.
     pub ceiling_at_max_tasks: Option<u32>,
@@ -1555,11 +1550,6 @@ pub struct ServiceState {
     /// Its capacity provider strategy and where its tasks run by it (boxed: most services have
     /// none).
     pub capacity: Option<Box<ServiceCapacity>>,
-    /// The deployment settings UpdateService replaced, oldest first, each with when it was
-    /// replaced ([`Services::set_deployment_configuration`]): what was in force at an earlier
-    /// time ([`ServiceState::settings_at`]). Empty for a service never updated; a DAEMON's desired
-    /// count, which follows its instances, is not kept here.
-    pub replaced_settings: Vec<(SimTimeMs, DeploymentSettings)>,
 }
 
 /// A REPLICA service's `desiredCount` and `deploymentConfiguration`, and the floor and ceiling
@@ -1771,13 +1761,6 @@ impl ServiceState {
             minimum_healthy_percent: self.minimum_healthy_percent,
             maximum_percent: self.maximum_percent,
         }
-    }
-
-    /// Its `desiredCount` and `deploymentConfiguration` in force at `at_ms`: those an UpdateService
-    /// replaced after `at_ms`, else today's (at the instant of an update, the update's).
-    pub fn settings_at(&self, at_ms: SimTimeMs) -> DeploymentSettings {
-        let later = self.replaced_settings.partition_point(|(until, _)| *until <= at_ms);
-        self.replaced_settings.get(later).map_or_else(|| self.settings(), |(_, settings)| *settings)
     }
 
     /// The floor a floor breach is judged against: the floor of the desired count, or, after a
@@ -2020,6 +2003,17 @@ pub(crate) struct Services {
     /// the engine takes them (`drain_unbalanced`) so that an instance becoming placeable wakes them
     /// again. Empty whenever the engine has reacted to a change.
     unbalanced: Vec<ServiceId>,
+    /// By service, the deployment settings UpdateService replaced, oldest first, each with when it
+    /// was replaced ([`Services::set_deployment_configuration`]): what was in force at an earlier
+    /// time ([`Services::settings_at`]). Services never updated are absent (most are; a record
+    /// does not carry the list). A DAEMON's desired count, which follows its instances, is not
+    /// kept here.
+    replaced_settings: BTreeMap<ServiceId, Vec<(SimTimeMs, DeploymentSettings)>>,
+    /// By service, the instant it was furthest below its floor (the floor a breach is judged
+    /// against), the first of equal dips: the depth of its floor breaches, which the lowest
+    /// healthy count alone does not give (a later instant as low, under a floor an UpdateService
+    /// lowered, is no dip). Services that never fell below their floor are absent.
+    deepest_dips: BTreeMap<ServiceId, FloorDip>,
 }
 
 impl std::ops::Index<usize> for Services {
@@ -2031,8 +2025,20 @@ impl std::ops::Index<usize> for Services {
 
 impl crate::infra::recycle::Recycle for Services {
     fn reset_to(&mut self, fresh: Self) {
-        let Services { records, target_changes, list_positions, value_spreaders, unhealthy, zone_notes, unbalanced } = fresh;
+        let Services {
+            records,
+            target_changes,
+            list_positions,
+            value_spreaders,
+            unhealthy,
+            zone_notes,
+            unbalanced,
+            replaced_settings,
+            deepest_dips,
+        } = fresh;
         self.records.reset_to(records);
+        self.replaced_settings = replaced_settings;
+        self.deepest_dips = deepest_dips;
         self.zone_notes = zone_notes;
         self.unbalanced = unbalanced;
         self.target_changes = target_changes;
@@ -2043,6 +2049,42 @@ impl crate::infra::recycle::Recycle for Services {
 }
 
 impl Services {
+    /// The service's `desiredCount` and `deploymentConfiguration` in force at `at_ms`: those an
+    /// UpdateService replaced after `at_ms`, else today's (at the instant of an update, the
+    /// update's).
+    pub(crate) fn settings_at(&self, id: ServiceId, at_ms: SimTimeMs) -> DeploymentSettings {
+        let replaced = self.replaced_settings(id);
+        let later = replaced.partition_point(|(until, _)| *until <= at_ms);
+        replaced.get(later).map_or_else(|| self.records[id.index()].settings(), |(_, settings)| *settings)
+    }
+
+    /// The instant the service was furthest below its floor, if it ever was (see `deepest_dips`).
+    pub(crate) fn deepest_dip(&self, id: ServiceId) -> Option<FloorDip> {
+        self.deepest_dips.get(&id).copied()
+    }
+
+    /// The service was below its floor now: `dip` is its deepest if no earlier one was as deep.
+    pub(crate) fn note_floor_dip(&mut self, id: ServiceId, dip: FloorDip) {
+        assert!(dip.healthy < dip.floor, "a dip is below the floor");
+        match self.deepest_dips.entry(id) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(dip);
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                assert!(o.get().at_ms <= dip.at_ms, "dips are noted in time order");
+                if dip.depth() > o.get().depth() {
+                    o.insert(dip);
+                }
+            }
+        }
+    }
+
+    /// The deployment settings UpdateService replaced, oldest first, with when (see
+    /// `replaced_settings`).
+    pub(crate) fn replaced_settings(&self, id: ServiceId) -> &[(SimTimeMs, DeploymentSettings)] {
+        self.replaced_settings.get(&id).map_or(&[], Vec::as_slice)
+    }
+
     /// The zones the service's last pass found it balanced over, if it did (see `zone_notes`).
     pub(crate) fn zones_balanced_over(&self, id: ServiceId) -> Option<std::num::NonZeroU64> {
         self.zone_notes[id.index()].filter(|n| n.found == ZoneFinding::Balanced).map(|n| n.over)
@@ -2168,26 +2210,30 @@ impl Services {
     /// `deploymentConfiguration` (already validated) and `desiredCount` together, as one
     /// UpdateService sets them at `now_ms`: the highest ceiling is noted once, for the pair (a new
     /// percentage with the old count never existed), and the settings replaced are kept, with
-    /// `now_ms`, in [`ServiceState::replaced_settings`].
+    /// `now_ms` ([`Services::settings_at`]).
     pub(crate) fn set_deployment_configuration(&mut self, id: ServiceId, settings: DeploymentSettings, now_ms: SimTimeMs) {
         let DeploymentSettings { desired_count, minimum_healthy_percent, maximum_percent } = settings;
-        let s = &mut self.records[id.index()];
-        let was = s.settings();
+        let was = self.records[id.index()].settings();
         if was != settings {
+            let replaced = self.replaced_settings.entry(id).or_default();
             // Settings replaced in the instant they were set were never in force: the ones before
             // them stay the ones replaced at this instant.
-            match s.replaced_settings.last() {
+            match replaced.last() {
                 // Set back, in the same instant, to what was in force before it: nothing replaced.
                 Some((until, before)) if *until == now_ms && *before == settings => {
-                    s.replaced_settings.pop();
+                    replaced.pop();
+                    if replaced.is_empty() {
+                        self.replaced_settings.remove(&id);
+                    }
                 }
                 Some((until, _)) if *until == now_ms => {}
                 last => {
                     assert!(last.is_none_or(|(until, _)| *until < now_ms), "settings are replaced in time order");
-                    s.replaced_settings.push((now_ms, was));
+                    replaced.push((now_ms, was));
                 }
             }
         }
+        let s = &mut self.records[id.index()];
         s.minimum_healthy_percent = minimum_healthy_percent;
         s.maximum_percent = maximum_percent;
         s.desired_count = desired_count;
