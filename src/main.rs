@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use drainsim_core::time::format_sim_time;
+use drainsim_scenario::outcome::{listed_first, service_is_notable, MAX_SERVICE_LINES};
 use drainsim_scenario::{load_file, load_str, report, runner, timeline, LoadedScenario, RunOptions, ScenarioError};
 
 /// Every line drainsim writes to standard error goes through this `eprintln!` (it shadows the
@@ -1172,36 +1173,14 @@ struct Findings<'a> {
     strict: bool,
 }
 
-/// The most services the text report lists one by one; past it, a summary line and the services
-/// worth a look first (a cluster of 1,000 services printed a line for each).
-const MAX_SERVICE_LINES: usize = 50;
-
 /// The most stalls the text report lists for one service: the first and last half of them.
 const MAX_STALL_LINES: usize = 10;
-
-/// Whether a service is worth a look in the text report's services section: it stalled, fell
-/// below its floor, failed a placement, had a task found UNHEALTHY, or ended short of its desired
-/// count.
-fn service_is_notable(s: &drainsim_core::ServiceView) -> bool {
-    !s.stalls().is_empty()
-        || !s.floor_breaches().is_empty()
-        || s.placement_failures().next().is_some()
-        || s.unhealthy_tasks() > 0
-        || s.running_count() < s.desired_count()
-}
 
 /// The services the text report lists: every one up to [`MAX_SERVICE_LINES`]; past it, the
 /// notable ones ([`service_is_notable`]) first, then the others, up to the bound, in creation
 /// order.
 fn services_listed<'e>(all: &[drainsim_core::ServiceView<'e>]) -> Vec<drainsim_core::ServiceView<'e>> {
-    if all.len() <= MAX_SERVICE_LINES {
-        return all.to_vec();
-    }
-    let mut order: Vec<usize> = (0..all.len()).collect();
-    order.sort_by_key(|&k| (!service_is_notable(&all[k]), k));
-    let mut chosen: Vec<usize> = order.into_iter().take(MAX_SERVICE_LINES).collect();
-    chosen.sort_unstable();
-    chosen.into_iter().map(|k| all[k]).collect()
+    listed_first(all.len(), MAX_SERVICE_LINES, |k| service_is_notable(&all[k])).into_iter().map(|k| all[k]).collect()
 }
 
 /// The most drains the text report lists one by one; past it, a summary line and the drains worth

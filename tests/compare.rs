@@ -883,3 +883,68 @@ fn runs_that_all_measured_the_same_are_said_to() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("measured the same on every row"), "{text}");
 }
+
+/// Sixty services drained from one instance, each of one task at minimumHealthyPercent 0, so each
+/// falls one healthy task short of desired; plan B gives the last a floor of 100 % and adds a
+/// service plan A does not have. The text lists 50 services' rows, those the plans differ on
+/// first, and counts the rest (1,000 services printed 2,000 rows); the added service's rows are
+/// `n/a`, not better for the plan without it.
+#[test]
+fn many_services_rows_are_capped_and_a_service_of_one_plan_does_not_compare() {
+    let dir = TempDir::new("compare-many-services");
+    let plan = |extra: &str, last_min: u32| {
+        let services: Vec<String> = (1..=60)
+            .map(|k| {
+                let min = if k == 60 { last_min } else { 0 };
+                format!(
+                    r#"(cluster: "prod", serviceName: "s{k:02}", taskDefinition: "small", desiredCount: 1, availabilityZoneRebalancing: "DISABLED",
+         deploymentConfiguration: (minimumHealthyPercent: {min}, maximumPercent: 200))"#
+                )
+            })
+            .collect();
+        format!(
+            r#"Scenario(
+    name: "many-services",
+    seed: 3,
+    clusters: ["prod"],
+    instances: [
+        (name: "old", cluster: "prod", instanceType: "m5.4xlarge", cpu: 16384, memory: 65536),
+        (name: "new", count: 2, cluster: "prod", instanceType: "m5.4xlarge", cpu: 16384, memory: 65536, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "small", containerDefinitions: [(name: "c", cpu: 64, memory: 64, exitAfterSigtermMs: 1000)])],
+    services: [
+        {}{extra}
+    ],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))),
+        (do: WaitForDrain((instances: ["old"], timeoutMs: 600000))),
+    ],
+)"#,
+            services.join(",\n        ")
+        )
+    };
+    let (a, b) = (dir.join("a.ron"), dir.join("b.ron"));
+    std::fs::write(&a, plan("", 0)).unwrap();
+    let extra = r#",
+        (cluster: "prod", serviceName: "added", taskDefinition: "small", desiredCount: 1, availabilityZoneRebalancing: "DISABLED",
+         deploymentConfiguration: (minimumHealthyPercent: 0, maximumPercent: 200))"#;
+    std::fs::write(&b, plan(extra, 100)).unwrap();
+    let out = common::drainsim(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--seeds", "0..2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let service_rows = text.lines().filter(|l| l.contains(": healthy tasks short of desired")).count();
+    assert_eq!(service_rows, 50, "{text}");
+    assert!(
+        text.contains("\n11 more services' rows left out: 50 listed, those the plans differ on first (--json lists them all)\n"),
+        "{text}"
+    );
+    let row =
+        |name: &str| text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no row {name}: {text}")).to_string();
+    assert!(row("s60: healthy tasks short of desired").ends_with(" B"), "{text}");
+    assert!(row("added: healthy tasks short of desired").ends_with(" n/a"), "{text}");
+    assert!(text.contains("\nn/a: added: only one plan has the service, so its rows do not compare\n"), "{text}");
+    let json = compare_json(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--seeds", "0..2", "--json"]);
+    let listed =
+        json["measures"].as_array().unwrap().iter().filter(|m| m["name"].as_str().unwrap().ends_with("short of desired")).count();
+    assert_eq!(listed, 61, "{json}");
+}

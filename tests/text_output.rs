@@ -363,4 +363,25 @@ fn a_long_services_list_and_a_long_stalls_list_are_summarised() {
     assert_eq!(stalls.len(), 10, "{text}");
     assert!(section.iter().any(|l| l.trim_start() == "… 3 more stalls (--json lists every one)"), "{text}");
     assert!(stalls.last().is_some_and(|l| l.contains(".. still:")), "{text}");
+
+    // explain and sweep list as many, `late` first, and say so.
+    let explained = stdout(&["explain", file.to_str().unwrap()]);
+    let section: Vec<&str> = explained.split("\nservices:\n").nth(1).expect("services").lines().collect();
+    assert!(
+        section[0].starts_with("  61 services, 1 with a stall, a floor breach, a placement failure")
+            && section[0].ends_with("explained: 50 of them, those first (--json explains every service)"),
+        "{explained}"
+    );
+    assert_eq!(section.iter().filter(|l| l.starts_with("  s") || l.starts_with("  late:")).count(), 50, "{explained}");
+    assert!(section.iter().any(|l| l.starts_with("  late: ")), "{explained}");
+    let swept = stdout(&["sweep", file.to_str().unwrap(), "--seeds", "0..2"]);
+    let section: Vec<&str> =
+        swept.split("\nservices:\n").nth(1).expect("services").lines().take_while(|l| !l.is_empty()).collect();
+    assert!(
+        section[0].starts_with("  61 services, 1 with a floor breach, a placement failure or an UNHEALTHY task in some run")
+            && section[0].ends_with("listed: 50 of them, those first (--json has every service)"),
+        "{swept}"
+    );
+    assert_eq!(section.iter().filter(|l| l.contains("minHealthyObserved")).count(), 50, "{swept}");
+    assert!(section.iter().any(|l| l.starts_with("  late ")), "{swept}");
 }

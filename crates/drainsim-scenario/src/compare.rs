@@ -820,6 +820,9 @@ const REFRESH_TIME: &str = "instance refresh time";
 /// different runs) make meaningless.
 const NOT_COMPARABLE: &str = "n/a";
 
+/// What [`MeasureReport::better`] says when neither plan is better on a measure.
+const SAME: &str = "same";
+
 fn better(a: &Stats, b: &Stats, a_missing: u64, b_missing: u64) -> &'static str {
     if a_missing != b_missing {
         return if a_missing < b_missing { "A" } else { "B" };
@@ -831,7 +834,7 @@ fn better(a: &Stats, b: &Stats, a_missing: u64, b_missing: u64) -> &'static str 
             _ => {}
         }
     }
-    "same"
+    SAME
 }
 
 fn measure(name: String, unit: &'static str, runs: u64, a: &Counts, b: &Counts) -> MeasureReport {
@@ -910,12 +913,19 @@ pub fn compare(
     let services: std::collections::BTreeSet<&String> = ra.dips.keys().chain(rb.dips.keys()).collect();
     let none = Counts::new();
     for s in services {
+        // A service of one plan only has no runs in the other, which is not worse for it.
+        let in_one_plan = ra.dips.contains_key(s) != rb.dips.contains_key(s);
         let (a, b) = (ra.dips.get(s).unwrap_or(&none), rb.dips.get(s).unwrap_or(&none));
-        measures.push(measure(format!("{s}{}", SERVICE_ROWS[0]), "count", runs, a, b));
+        let mut dip = measure(format!("{s}{}", SERVICE_ROWS[0]), "count", runs, a, b);
         // Against the desired count, not the floor: a plan that lowers minimumHealthyPercent
         // dips below its own lower floor less, or not at all, and is no more available for it.
         let (a, b) = (ra.shortfalls.get(s).unwrap_or(&none), rb.shortfalls.get(s).unwrap_or(&none));
-        measures.push(measure(format!("{s}{}", SERVICE_ROWS[1]), "count", runs, a, b));
+        let mut short = measure(format!("{s}{}", SERVICE_ROWS[1]), "count", runs, a, b);
+        if in_one_plan {
+            dip.better = NOT_COMPARABLE;
+            short.better = NOT_COMPARABLE;
+        }
+        measures.extend([dip, short]);
     }
     for (name, f) in [
         ("stalls", (|p: &PlanRuns| &p.stalls) as fn(&PlanRuns) -> &Counts),
@@ -1003,12 +1013,35 @@ pub fn render_text(r: &CompareReport) -> String {
             }
         }
     }
+    // Past the bound, the services whose rows the plans differ on first, then the others, in the
+    // measures' order; the rest are counted (a cluster of 1,000 services printed 2,000 rows).
+    let shown_services: Vec<&str> = {
+        let mut order: Vec<&str> = Vec::new();
+        for m in &r.measures {
+            if let Some(s) = SERVICE_ROWS.iter().find_map(|suffix| m.name.strip_suffix(suffix)) {
+                if loud_services.contains(s) && order.last() != Some(&s) {
+                    order.push(s);
+                }
+            }
+        }
+        let differs: std::collections::BTreeSet<&str> = r
+            .measures
+            .iter()
+            .filter(|m| m.better != SAME)
+            .filter_map(|m| SERVICE_ROWS.iter().find_map(|suffix| m.name.strip_suffix(suffix)))
+            .collect();
+        crate::outcome::listed_first(order.len(), crate::outcome::MAX_SERVICE_LINES, |k| differs.contains(order[k]))
+            .into_iter()
+            .map(|k| order[k])
+            .collect()
+    };
+    let shown: std::collections::BTreeSet<&str> = shown_services.iter().copied().collect();
     let rows: Vec<[String; 5]> = r
         .measures
         .iter()
         .filter(|m| {
             let service = SERVICE_ROWS.iter().find_map(|suffix| m.name.strip_suffix(suffix));
-            !service.is_some_and(|s| quiet_services.contains(s) && !loud_services.contains(s))
+            service.is_none_or(|s| shown.contains(s))
         })
         .map(|m| {
             let diff = match m.median_difference {
@@ -1028,6 +1061,13 @@ pub fn render_text(r: &CompareReport) -> String {
         let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
+    }
+    let unshown = loud_services.len() - shown.len();
+    if unshown > 0 {
+        out.push_str(&format!(
+            "\n{unshown} more services' rows left out: {} listed, those the plans differ on first (--json lists them all)\n",
+            shown.len()
+        ));
     }
     let fully_quiet = quiet_services.difference(&loud_services).count();
     if fully_quiet > 0 {
@@ -1065,6 +1105,20 @@ pub fn render_text(r: &CompareReport) -> String {
                  timing jitter) changed these figures, and more seeds add nothing\n"
             ));
         }
+    }
+    let in_one_plan: Vec<&str> = r
+        .measures
+        .iter()
+        .filter(not_comparable)
+        .filter_map(|m| m.name.strip_suffix(SERVICE_ROWS[0]))
+        .filter(|s| shown.contains(s))
+        .collect();
+    if !in_one_plan.is_empty() {
+        out.push_str(&format!(
+            "\nn/a: {}: only one plan has {}, so its rows do not compare\n",
+            in_one_plan.join(", "),
+            if in_one_plan.len() == 1 { "the service" } else { "each of these services" }
+        ));
     }
     if r.measures.iter().filter(not_comparable).any(|m| m.name == REFRESH_TIME) {
         out.push_str(&format!(

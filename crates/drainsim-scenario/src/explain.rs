@@ -180,6 +180,10 @@ pub struct ServiceExplanation {
     /// Each finding (stalls with every unmet requirement, floor breaches, agent waits, how long the
     /// floor held its tasks on draining instances).
     pub findings: Vec<String>,
+    /// Worth a look first ([`crate::outcome::service_is_notable`]): the text lists such services
+    /// first when it cannot list them all. Not in the JSON, which lists every service.
+    #[serde(skip)]
+    pub notable: bool,
 }
 
 /// The explanation of one run.
@@ -1485,7 +1489,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     if !failures.is_empty() {
         findings.push(format!("failed placement attempts: {}", failures.join(", ")));
     }
-    ServiceExplanation { name: s.name().to_string(), summary, findings }
+    ServiceExplanation { name: s.name().to_string(), summary, findings, notable: crate::outcome::service_is_notable(s) }
 }
 
 /// The explanation as text a person reads.
@@ -1686,7 +1690,17 @@ fn render_rest(x: &Explanation, mut out: String) -> String {
     if !x.services.is_empty() {
         out.push_str("services:\n");
     }
-    for s in &x.services {
+    let listed = crate::outcome::listed_first(x.services.len(), crate::outcome::MAX_SERVICE_LINES, |k| x.services[k].notable);
+    if listed.len() < x.services.len() {
+        out.push_str(&format!(
+            "  {} services, {} with a stall, a floor breach, a placement failure, an UNHEALTHY task or fewer running than \
+             desired; explained: {} of them, those first (--json explains every service)\n",
+            x.services.len(),
+            x.services.iter().filter(|s| s.notable).count(),
+            listed.len()
+        ));
+    }
+    for s in listed.into_iter().map(|k| &x.services[k]) {
         out.push_str(&format!("  {}: {}\n", s.name, s.summary));
         for f in &s.findings {
             out.push_str(&format!("    - {f}\n"));

@@ -362,6 +362,35 @@ pub(crate) fn first_failure_at_ms(results: &[ExpectationResult]) -> Option<u64> 
     results.iter().filter(|e| !e.passed).map(|e| e.at_ms).min()
 }
 
+/// The most services a text report lists one by one (`run`, `explain`, `sweep`, `compare`); past
+/// it, the ones worth a look first and a line that counts the rest (a cluster of 1,000 services
+/// printed a line, or two rows, for each). The JSON outputs list every one.
+pub const MAX_SERVICE_LINES: usize = 50;
+
+/// Whether a service is worth a look in a text report: it stalled, fell below its floor, failed a
+/// placement, had a task found UNHEALTHY, or ended short of its desired count.
+pub fn service_is_notable(s: &drainsim_core::ServiceView) -> bool {
+    !s.stalls().is_empty()
+        || !s.floor_breaches().is_empty()
+        || s.placement_failures().next().is_some()
+        || s.unhealthy_tasks() > 0
+        || s.running_count() < s.desired_count()
+}
+
+/// Which of `len` items a text report lists when it lists at most `bound`: every one up to the
+/// bound; past it, those `notable` picks first, then the others, up to the bound, each kept in
+/// its place (indices in increasing order).
+pub fn listed_first(len: usize, bound: usize, notable: impl Fn(usize) -> bool) -> Vec<usize> {
+    if len <= bound {
+        return (0..len).collect();
+    }
+    let mut order: Vec<usize> = (0..len).collect();
+    order.sort_by_key(|&k| (!notable(k), k));
+    let mut chosen: Vec<usize> = order.into_iter().take(bound).collect();
+    chosen.sort_unstable();
+    chosen
+}
+
 /// Whether an instance's drain was cancelled: started, not complete, and the instance ACTIVE again.
 /// Such a drain counts neither as complete nor as open (here, in `drainsim explain`'s headline and
 /// in a sweep's `noDrainRuns`).

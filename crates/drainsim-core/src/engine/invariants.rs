@@ -717,13 +717,14 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
             );
         }
         // The deepest dip below the floor is within the breaches: there is one exactly when the
-        // service breached, below its floor, inside a breach episode.
+        // service breached, below its floor, inside a breach episode (its end included: an instant
+        // the scheduler ends twice, after a request at the same time, may open and close one).
         let o = &s.schedule.observations;
         let deepest_dip = e.services.deepest_dip(ServiceId(n as u32));
         let dip_within_breach = |d: &crate::state::service::FloorDip| {
             d.healthy < d.floor
                 && d.at_ms <= e.now_ms
-                && o.floor_breaches.iter().any(|b| b.started_at_ms <= d.at_ms && b.ended_at_ms.is_none_or(|end| d.at_ms < end))
+                && o.floor_breaches.iter().any(|b| b.started_at_ms <= d.at_ms && b.ended_at_ms.is_none_or(|end| d.at_ms <= end))
         };
         let breached = !o.floor_breaches.is_empty();
         if deepest_dip.is_some() != breached || deepest_dip.is_some_and(|d| !dip_within_breach(&d)) {

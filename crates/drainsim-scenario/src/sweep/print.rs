@@ -344,7 +344,24 @@ pub fn render_text(r: &SweepReport) -> String {
     );
     if !r.distribution.services.is_empty() {
         let _ = writeln!(out, "\nservices:");
-        for s in &r.distribution.services {
+        let all = &r.distribution.services;
+        // Past the bound, the services with a floor breach, a placement failure or an UNHEALTHY
+        // task in some run first (a sweep of 10,000 services printed 10,000 lines).
+        let notable = |k: usize| {
+            all[k].runs_with_floor_breaches > 0 || !all[k].placement_failures.is_empty() || all[k].runs_with_unhealthy_tasks > 0
+        };
+        let listed = crate::outcome::listed_first(all.len(), crate::outcome::MAX_SERVICE_LINES, notable);
+        if listed.len() < all.len() {
+            let _ = writeln!(
+                out,
+                "  {} services, {} with a floor breach, a placement failure or an UNHEALTHY task in some run; listed: {} of \
+                 them, those first (--json has every service)",
+                all.len(),
+                (0..all.len()).filter(|k| notable(*k)).count(),
+                listed.len()
+            );
+        }
+        for s in listed.into_iter().map(|k| &all[k]) {
             let m = &s.min_healthy_observed;
             let o = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
             let pf = if s.placement_failures.is_empty() {
