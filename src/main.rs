@@ -1523,18 +1523,16 @@ fn sweep_command(args: SweepArgs) -> ExitCode {
     let started = Instant::now();
     let mut workers = None;
     let result = if args.merge {
-        let mut inputs = Vec::new();
+        // One input at a time, checked and folded in as it is read, then dropped.
+        let mut merger = sweep::Merger::default();
         for f in &args.files {
             let name = f.display().to_string();
-            match sweep::read_report(f) {
-                Ok(r) => inputs.push((name, r)),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
-                }
+            if let Err(e) = sweep::read_report(f).and_then(|r| merger.add(&name, &r)) {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
             }
         }
-        sweep::merge(&inputs)
+        merger.finish()
     } else {
         let [file] = args.files.as_slice() else {
             eprintln!("error: sweep runs one scenario file (several files only with --merge)");

@@ -117,6 +117,12 @@ fn merged_shards_equal_the_unsharded_sweep_byte_for_byte() {
         assert_eq!(out.status.code(), Some(2), "{names:?}");
         assert!(stderr(&out).contains(says), "{names:?}: {}", stderr(&out));
     }
+    // Inputs are folded in one at a time: one that does not fit is refused as it is read, before
+    // the files after it (here one that does not exist) are read at all.
+    let missing = dir.join("never-written.json");
+    let out = merge(&[&files[2], &files[2], missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("both shard 3/3"), "{}", stderr(&out));
     let other = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "40..50", "--json"]);
     let f = dir.join("other.json");
     std::fs::write(&f, &other.stdout).unwrap();

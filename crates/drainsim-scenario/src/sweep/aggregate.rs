@@ -445,33 +445,33 @@ fn lexical_path(file: &str) -> String {
 /// Combines the outputs of sweeps that together cover one range of seeds exactly once (the shards
 /// 1/N … N/N of a range, and/or adjacent ranges) into the report one sweep of it gives.
 pub fn merge(inputs: &[(String, SweepReport)]) -> Result<SweepReport, String> {
-    let Some((first_name, first)) = inputs.first() else {
-        return Err("--merge needs at least one sweep JSON file".into());
-    };
-    for (name, r) in &inputs[1..] {
-        let differ = |what: &str, a: String, b: String| {
-            Err(format!("{first_name} and {name} are sweeps of different runs: {what} {a} vs {b}"))
-        };
-        let quoted = |s: &str| format!("'{s}'");
-        let defaults = |d: &[String]| if d.is_empty() { "none".to_string() } else { d.join(", ") };
-        let faults = |f: &Option<String>| f.as_deref().map_or("none".to_string(), quoted);
-        if r.scenario != first.scenario {
-            return differ("scenario", quoted(&first.scenario), quoted(&r.scenario));
-        }
-        if lexical_path(&r.file) != lexical_path(&first.file) {
-            return differ("file", quoted(&first.file), quoted(&r.file));
-        }
-        if r.scenario_digest != first.scenario_digest {
-            return differ("scenarioDigest (the scenario file's text)", first.scenario_digest.clone(), r.scenario_digest.clone());
-        }
-        if r.account_defaults != first.account_defaults {
-            return differ("accountDefaults", defaults(&first.account_defaults), defaults(&r.account_defaults));
-        }
-        if r.faults != first.faults {
-            return differ("faults", faults(&first.faults), faults(&r.faults));
-        }
+    let mut merger = Merger::default();
+    for (name, r) in inputs {
+        merger.add(name, r)?;
+    }
+    merger.finish()
+}
+
+/// A merge of sweep outputs one at a time ([`merge`]): each is checked against the first as it
+/// comes and folded in, so a merge of 1,000 shards holds one of them and their sum, not all of
+/// them (it held every file: 147 MB for 1,000 shards), and an input that does not fit is refused
+/// when it is read, not after every other one.
+#[derive(Default)]
+pub struct Merger {
+    /// The first input's name and header, and its services' names: every other must match.
+    first: Option<(String, Header, String)>,
+    /// Each range's inputs: their names and shards.
+    by_range: BTreeMap<SeedRange, Vec<(String, Option<Shard>)>>,
+    agg: Aggregate,
+}
+
+impl Merger {
+    /// Folds in one sweep's output, `name` being how the errors call it; refused if it is of
+    /// another scenario, file, set of flags or services than the first, or runs seeds another
+    /// input ran.
+    pub fn add(&mut self, name: &str, r: &SweepReport) -> Result<(), String> {
         // Every run of one scenario names the same services.
-        let services = |r: &SweepReport| {
+        let services = {
             let names: Vec<&str> = r.distribution.services.iter().map(|s| s.service_name.as_str()).collect();
             if names.is_empty() {
                 "none".to_string()
@@ -479,67 +479,108 @@ pub fn merge(inputs: &[(String, SweepReport)]) -> Result<SweepReport, String> {
                 names.join(", ")
             }
         };
-        if services(r) != services(first) {
-            return differ("services", services(first), services(r));
-        }
-    }
-    // Each range must be covered by one unsharded sweep or by every shard of one count.
-    let mut by_range: BTreeMap<SeedRange, Vec<(&str, Option<Shard>)>> = BTreeMap::new();
-    for (name, r) in inputs {
-        by_range.entry(r.seeds).or_default().push((name, r.shard));
-    }
-    for (range, parts) in &by_range {
-        if parts.len() > 1 && parts.iter().any(|(_, s)| s.is_none()) {
-            let names: Vec<&str> = parts.iter().map(|(n, _)| *n).collect();
-            return Err(format!("{} overlap: they all run seeds of {range}", names.join(", ")));
-        }
-        let Some(count) = parts[0].1.map(|s| s.count) else { continue };
-        let mut seen: BTreeMap<u64, &str> = BTreeMap::new();
-        for (name, s) in parts {
-            let s = s.expect("checked above");
-            if s.count != count {
-                return Err(format!("{} and {name} split seeds {range} into {count} and {} shards", parts[0].0, s.count));
+        match &self.first {
+            None => {
+                let header = Header {
+                    scenario: r.scenario.clone(),
+                    file: r.file.clone(),
+                    scenario_digest: r.scenario_digest.clone(),
+                    seeds: r.seeds,
+                    shard: None,
+                    account_defaults: r.account_defaults.clone(),
+                    faults: r.faults.clone(),
+                };
+                self.first = Some((name.to_string(), header, services));
             }
-            if let Some(other) = seen.insert(s.index, name) {
-                return Err(format!("{other} and {name} are both shard {s} of seeds {range}"));
+            Some((first_name, first, first_services)) => {
+                let differ = |what: &str, a: String, b: String| {
+                    Err(format!("{first_name} and {name} are sweeps of different runs: {what} {a} vs {b}"))
+                };
+                let quoted = |s: &str| format!("'{s}'");
+                let defaults = |d: &[String]| if d.is_empty() { "none".to_string() } else { d.join(", ") };
+                let faults = |f: &Option<String>| f.as_deref().map_or("none".to_string(), quoted);
+                if r.scenario != first.scenario {
+                    return differ("scenario", quoted(&first.scenario), quoted(&r.scenario));
+                }
+                if lexical_path(&r.file) != lexical_path(&first.file) {
+                    return differ("file", quoted(&first.file), quoted(&r.file));
+                }
+                if r.scenario_digest != first.scenario_digest {
+                    return differ(
+                        "scenarioDigest (the scenario file's text)",
+                        first.scenario_digest.clone(),
+                        r.scenario_digest.clone(),
+                    );
+                }
+                if r.account_defaults != first.account_defaults {
+                    return differ("accountDefaults", defaults(&first.account_defaults), defaults(&r.account_defaults));
+                }
+                if r.faults != first.faults {
+                    return differ("faults", faults(&first.faults), faults(&r.faults));
+                }
+                if services != *first_services {
+                    return differ("services", first_services.clone(), services);
+                }
             }
         }
-        // Shards past the range's length run no seed (the sweep refuses them): only the others
-        // are needed. A few missing ones are named, and how many more.
-        let needed = count.min(range.len());
-        let missing = needed - seen.range(1..=needed).count() as u64;
-        if missing > 0 {
-            let named: Vec<String> = (1..=needed)
-                .filter(|k| !seen.contains_key(k))
-                .take(MISSING_SHARDS_NAMED)
-                .map(|k| format!("{k}/{count}"))
-                .collect();
-            let more = missing - named.len() as u64;
-            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
-            return Err(format!("seeds {range}: shard {}{more} missing", named.join(", ")));
+        // Each range must be covered by one unsharded sweep or by every shard of one count: an
+        // input that runs seeds another ran is refused now.
+        let parts = self.by_range.entry(r.seeds).or_default();
+        if let Some((other, _)) = parts.iter().find(|(_, s)| s.is_none() || r.shard.is_none()) {
+            return Err(format!("{other}, {name} overlap: they all run seeds of {}", r.seeds));
         }
+        if let (Some((other, Some(theirs))), Some(mine)) = (parts.first(), r.shard) {
+            if theirs.count != mine.count {
+                return Err(format!(
+                    "{other} and {name} split seeds {} into {} and {} shards",
+                    r.seeds, theirs.count, mine.count
+                ));
+            }
+        }
+        if let Some((other, _)) = parts.iter().find(|(_, s)| *s == r.shard) {
+            let shard = r.shard.expect("an unsharded input was refused above");
+            return Err(format!("{other} and {name} are both shard {shard} of seeds {}", r.seeds));
+        }
+        parts.push((name.to_string(), r.shard));
+        self.agg = std::mem::take(&mut self.agg).merge(Aggregate::from_report(r));
+        Ok(())
     }
-    let ranges: Vec<SeedRange> = by_range.keys().copied().collect();
-    for w in ranges.windows(2) {
-        if w[0].end > w[1].start {
-            return Err(format!("seeds {} and {} overlap", w[0], w[1]));
+
+    /// The merged report, once every shard of every range is in and the ranges are adjacent.
+    pub fn finish(self) -> Result<SweepReport, String> {
+        let Some((_, mut header, _)) = self.first else {
+            return Err("--merge needs at least one sweep JSON file".into());
+        };
+        for (range, parts) in &self.by_range {
+            let Some(count) = parts[0].1.map(|s| s.count) else { continue };
+            // Shards past the range's length run no seed (the sweep refuses them): only the others
+            // are needed. A few missing ones are named, and how many more.
+            let seen: std::collections::BTreeSet<u64> = parts.iter().filter_map(|(_, s)| s.map(|s| s.index)).collect();
+            let needed = count.min(range.len());
+            let missing = needed - seen.range(1..=needed).count() as u64;
+            if missing > 0 {
+                let named: Vec<String> = (1..=needed)
+                    .filter(|k| !seen.contains(k))
+                    .take(MISSING_SHARDS_NAMED)
+                    .map(|k| format!("{k}/{count}"))
+                    .collect();
+                let more = missing - named.len() as u64;
+                let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+                return Err(format!("seeds {range}: shard {}{more} missing", named.join(", ")));
+            }
         }
-        if w[0].end < w[1].start {
-            return Err(format!("seeds {}..{} are in no input (between {} and {})", w[0].end, w[1].start, w[0], w[1]));
+        let ranges: Vec<SeedRange> = self.by_range.keys().copied().collect();
+        for w in ranges.windows(2) {
+            if w[0].end > w[1].start {
+                return Err(format!("seeds {} and {} overlap", w[0], w[1]));
+            }
+            if w[0].end < w[1].start {
+                return Err(format!("seeds {}..{} are in no input (between {} and {})", w[0].end, w[1].start, w[0], w[1]));
+            }
         }
+        header.seeds = SeedRange { start: ranges[0].start, end: ranges[ranges.len() - 1].end };
+        Ok(self.agg.finish(header))
     }
-    let seeds = SeedRange { start: ranges[0].start, end: ranges[ranges.len() - 1].end };
-    let agg = inputs.iter().map(|(_, r)| Aggregate::from_report(r)).fold(Aggregate::default(), Aggregate::merge);
-    let header = Header {
-        scenario: first.scenario.clone(),
-        file: first.file.clone(),
-        scenario_digest: first.scenario_digest.clone(),
-        seeds,
-        shard: None,
-        account_defaults: first.account_defaults.clone(),
-        faults: first.faults.clone(),
-    };
-    Ok(agg.finish(header))
 }
 
 /// How many missing shards a refused merge names (it counts the rest).

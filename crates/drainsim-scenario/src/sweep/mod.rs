@@ -26,7 +26,7 @@ pub mod run;
 pub mod seeds;
 
 pub(crate) use aggregate::{add_counts, smaller_seed_error};
-pub use aggregate::{merge, nearest_rank};
+pub use aggregate::{merge, nearest_rank, Merger};
 pub use print::{parse_report, read_report, render_json, render_text, MAX_REPORT_BYTES, TEXT_FAILURES_LISTED};
 pub use result::*;
 pub use run::{
