@@ -118,6 +118,12 @@ fn failing_expectations_exit_1_and_name_them() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("FAIL web minHealthyObserved >= 3"), "{text}");
     assert!(text.contains("reproduce with: drainsim run"), "{text}");
+    // The JSON says whether the run passed, so a script need not recompute it.
+    let out = drainsim(&["run", f.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["passed"], false, "{report}");
+    assert_eq!(json(&["run", "scenarios/demo.ron", "--json"])["passed"], true);
 }
 
 #[test]
@@ -385,6 +391,13 @@ fn an_aws_output_or_a_report_given_as_a_scenario_is_named_for_what_it_is() {
         )),
         "{err}"
     );
+    let explored = dir.join("explore.json");
+    let out =
+        drainsim(&["explore", "scenarios/explore/three-instances-start-failures.ron", "--json", "--out", dir.to_str().unwrap()]);
+    std::fs::write(&explored, out.stdout).unwrap();
+    let path = explored.to_str().unwrap();
+    let err = String::from_utf8_lossy(&drainsim(&["run", path]).stderr).to_string();
+    assert!(err.starts_with(&format!("error: {path}:1:1: a drainsim explore report (explore --json), not a scenario")), "{err}");
 }
 
 /// An instance group registers its agent version alone: no agent hash or Docker version that

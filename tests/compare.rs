@@ -581,6 +581,18 @@ fn a_refused_account_default_is_an_error_at_its_flag() {
         assert_eq!(err.matches("--account-default").count(), 1, "{err}");
         assert!(!err.contains("seed 0"), "{err}");
     }
+    // A setting given twice is refused (the last value was kept silently).
+    let twice = ["--account-default", "awsvpcTrunking=enabled", "--account-default", "awsvpcTrunking=disabled"];
+    for head in [&["run", "scenarios/demo.ron"][..], &["sweep", "scenarios/demo.ron", "--seeds", "0..2"][..]] {
+        let args: Vec<&str> = head.iter().chain(twice.iter()).copied().collect();
+        let out = common::drainsim(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with("error: --account-default awsvpcTrunking=disabled: awsvpcTrunking is given twice (=enabled before)"),
+            "{err}"
+        );
+    }
 }
 
 /// A `--set` that leaves an expectation naming nothing says which expectation: the rewritten

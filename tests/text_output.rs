@@ -348,39 +348,40 @@ fn a_long_services_list_and_a_long_stalls_list_are_summarised() {
         ),
     )
     .unwrap();
+    // The services section's lines, and whether its first line counts them and ends as `tail`.
+    let services = |text: &str, head: &str, tail: &str| -> Vec<String> {
+        let section: Vec<String> = text
+            .split("\nservices:\n")
+            .nth(1)
+            .expect("a services section")
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        assert!(section[0].starts_with(head) && section[0].ends_with(tail), "{text}");
+        section
+    };
     let text = stdout(&["run", file.to_str().unwrap(), "--timeline", "none"]);
-    let section: Vec<&str> =
-        text.split("\nservices:\n").nth(1).expect("a services section").lines().take_while(|l| !l.is_empty()).collect();
-    assert!(
-        section[0].starts_with("  61 services, 1 with a stall, a floor breach, a placement failure")
-            && section[0].ends_with("listed: 50 of them, those first (--json has every service)"),
-        "{text}"
-    );
+    let stalled = "  61 services, 1 with a stall, a floor breach, a placement failure";
+    let section = services(&text, stalled, "listed: 50 of them, those first (--json has every service)");
     let rows = section.iter().filter(|l| l.contains(" desired ")).count();
     assert_eq!(rows, 50, "{text}");
     assert!(section.iter().any(|l| l.starts_with("  late ")), "{text}");
-    let stalls: Vec<&&str> = section.iter().filter(|l| l.trim_start().starts_with("stalled ")).collect();
+    let stalls: Vec<&String> = section.iter().filter(|l| l.trim_start().starts_with("stalled ")).collect();
     assert_eq!(stalls.len(), 10, "{text}");
     assert!(section.iter().any(|l| l.trim_start() == "… 3 more stalls (--json lists every one)"), "{text}");
     assert!(stalls.last().is_some_and(|l| l.contains(".. still:")), "{text}");
 
     // explain and sweep list as many, `late` first, and say so.
     let explained = stdout(&["explain", file.to_str().unwrap()]);
-    let section: Vec<&str> = explained.split("\nservices:\n").nth(1).expect("services").lines().collect();
-    assert!(
-        section[0].starts_with("  61 services, 1 with a stall, a floor breach, a placement failure")
-            && section[0].ends_with("explained: 50 of them, those first (--json explains every service)"),
-        "{explained}"
-    );
+    let section = services(&explained, stalled, "explained: 50 of them, those first (--json explains every service)");
     assert_eq!(section.iter().filter(|l| l.starts_with("  s") || l.starts_with("  late:")).count(), 50, "{explained}");
     assert!(section.iter().any(|l| l.starts_with("  late: ")), "{explained}");
     let swept = stdout(&["sweep", file.to_str().unwrap(), "--seeds", "0..2"]);
-    let section: Vec<&str> =
-        swept.split("\nservices:\n").nth(1).expect("services").lines().take_while(|l| !l.is_empty()).collect();
-    assert!(
-        section[0].starts_with("  61 services, 1 with a floor breach, a placement failure or an UNHEALTHY task in some run")
-            && section[0].ends_with("listed: 50 of them, those first (--json has every service)"),
-        "{swept}"
+    let section = services(
+        &swept,
+        "  61 services, 1 with a floor breach, a placement failure or an UNHEALTHY task in some run",
+        "listed: 50 of them, those first (--json has every service)",
     );
     assert_eq!(section.iter().filter(|l| l.contains("minHealthyObserved")).count(), 50, "{swept}");
     assert!(section.iter().any(|l| l.starts_with("  late ")), "{swept}");

@@ -809,6 +809,13 @@ fn not_a_scenario(file: &str, source: &str) -> Option<ScenarioError> {
     if ["reportVersion", "sweepVersion", "compareVersion", "totalDrainMs"].iter().any(|k| top.contains_key(*k)) {
         return error("a drainsim report (of run, sweep, compare or explain --json), not a scenario".to_string());
     }
+    if ["statesVisited", "distinctStates"].iter().all(|k| top.contains_key(*k)) {
+        return error(
+            "a drainsim explore report (explore --json), not a scenario: a counterexample's scenario is the file \
+             explore writes under --out (target/counterexamples by default)"
+                .to_string(),
+        );
+    }
     // Every scenario has a `name`; no AWS CLI output has one at its top.
     if top.contains_key("name") {
         return None;
@@ -876,16 +883,35 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
             }
             code => sentence_start(without_type_names(&code.to_string())),
         };
-        // A file cut short: RON reports what it expected at the end of the text.
-        let rest_blank = source.lines().skip(line.saturating_sub(1)).enumerate().all(|(n, text)| {
+        // A file cut short: RON reports what it expected at the end of the text, or inside a
+        // comment that ends the file without a line break (`// only a comment`): nothing but
+        // blanks and comments follows. The comments are blanked in `code`, which keeps every
+        // character's line and column.
+        let code = scan(source).code;
+        let rest_blank = code.lines().skip(line.saturating_sub(1)).enumerate().all(|(n, text)| {
             let from = if n == 0 { text.char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(i, _)| i) } else { 0 };
             text[from..].trim().is_empty()
         });
-        let message = if rest_blank && !source.trim().is_empty() && !trailing {
+        let in_comment = code.lines().nth(line.saturating_sub(1)).and_then(|t| t.chars().nth(column.saturating_sub(1)))
+            == Some(' ')
+            && source
+                .lines()
+                .nth(line.saturating_sub(1))
+                .and_then(|t| t.chars().nth(column.saturating_sub(1)))
+                .is_some_and(|c| c != ' ');
+        let (mut line, mut column) = (line, column);
+        let message = if rest_blank && !code.trim().is_empty() && !trailing {
             format!("the file ends before the scenario does: {message}")
+        } else if rest_blank && !trailing && !source.trim().is_empty() {
+            "the file has no scenario: only comments".to_string()
         } else {
             message
         };
+        if rest_blank && in_comment {
+            // Said at the end of the file, not inside the comment.
+            line = source.lines().count().max(1);
+            column = source.lines().last().map_or(0, |t| t.chars().count()) + 1;
+        }
         ScenarioError { file: file.to_string(), line, column, message }
     })
 }
@@ -2580,6 +2606,9 @@ mod tests {
             ),
             ("x.ron", "", (1, 1), "the file is empty: a scenario is `Scenario(…)`"),
             ("x.ron", "Scenario(name: \"x\", instances: [\n", (1, 33), "the file ends before the scenario does: "),
+            // A comment that ends the file without a line break: at the end, not inside it.
+            ("x.ron", "// only a comment", (1, 18), "the file has no scenario: only comments"),
+            ("x.ron", "Scenario(name: \"x\", // cut here", (1, 32), "the file ends before the scenario does: "),
         ];
         for (file, text, at, message) in cases {
             let e = load_str(file, text).expect_err(text);

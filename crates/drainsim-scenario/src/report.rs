@@ -41,6 +41,9 @@ pub struct Report {
     pub expectations: Vec<ExpectationReport>,
     /// The invariant violation found at the end of the run, if any.
     pub invariant_violation: Option<String>,
+    /// Every expectation held and no invariant was violated: the run passed. (`drainsim run
+    /// --strict` also fails a run on `unmentionedFindings`; its exit status says so.)
+    pub passed: bool,
     /// Every container instance, in registration order.
     pub container_instances: Vec<ContainerInstanceReport>,
     /// Every service, in creation order.
@@ -705,6 +708,7 @@ struct Header {
     fault_profile: Option<FaultProfileReport>,
     expectations: Vec<ExpectationReport>,
     invariant_violation: Option<String>,
+    passed: bool,
     all_drains_completed_at_ms: Option<u64>,
 }
 
@@ -738,6 +742,7 @@ fn header(outcome: &RunOutcome) -> Header {
             })
             .collect(),
         invariant_violation: outcome.invariant_violation.clone(),
+        passed: outcome.passed(),
         all_drains_completed_at_ms: all_drains_completed_at(e, &outcome.drain_scope()),
     }
 }
@@ -757,6 +762,7 @@ pub fn build(outcome: &RunOutcome) -> Report {
         fault_profile: h.fault_profile,
         expectations: h.expectations,
         invariant_violation: h.invariant_violation,
+        passed: h.passed,
         container_instances: instance_rows(e).collect(),
         services: e.services().map(service_row).collect(),
         all_drains_completed_at_ms: h.all_drains_completed_at_ms,
@@ -803,7 +809,7 @@ impl Serialize for Streamed<'_> {
         use serde::ser::SerializeStruct;
         let e = &self.0.engine;
         let h = header(self.0);
-        let mut st = s.serialize_struct("Report", 15)?;
+        let mut st = s.serialize_struct("Report", 16)?;
         st.serialize_field("reportVersion", &REPORT_VERSION)?;
         st.serialize_field("scenario", &h.scenario)?;
         st.serialize_field("seed", &h.seed)?;
@@ -814,6 +820,7 @@ impl Serialize for Streamed<'_> {
         st.serialize_field("faultProfile", &h.fault_profile)?;
         st.serialize_field("expectations", &h.expectations)?;
         st.serialize_field("invariantViolation", &h.invariant_violation)?;
+        st.serialize_field("passed", &h.passed)?;
         st.serialize_field("containerInstances", &InstanceRows(e))?;
         st.serialize_field("services", &ServiceRows(e))?;
         st.serialize_field("allDrainsCompletedAtMs", &h.all_drains_completed_at_ms)?;

@@ -325,6 +325,16 @@ fn malformed_expression<'a>(
 /// The `--account-default NAME=VALUE` flags, applied to `engine`; a refused one is an error at
 /// its flag.
 fn apply_account_default_flags(engine: &mut Engine, defaults: &[(String, String)]) -> Result<(), ScenarioError> {
+    // One setting given twice is refused, as `compare --set` refuses a path given twice: the last
+    // value was kept silently.
+    for (n, (name, value)) in defaults.iter().enumerate() {
+        if let Some((_, first)) = defaults[..n].iter().find(|(earlier, _)| earlier == name) {
+            return Err(ScenarioError::flag(
+                &format!("--account-default {name}={value}"),
+                format!("{name} is given twice (={first} before); give each setting once"),
+            ));
+        }
+    }
     for (name, value) in defaults {
         engine
             .override_account_default(name, value)
