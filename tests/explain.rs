@@ -173,6 +173,22 @@ fn a_task_held_by_the_floor_quotes_the_floor_then() {
     assert_eq!(text.matches("(the floor then: 2 healthy tasks, minimumHealthyPercent 50 of 4 desired)").count(), 1, "{text}");
     assert!(!text.contains("minimumHealthyPercent 100 of 6 desired"), "{text}");
     assert!(text.contains("desired 6, floor 6 (minimumHealthyPercent 100)"), "{text}");
+    // Deleted after the drain instead: the floor then is still 2 of 4, not 0 of 0.
+    let dir = temp::TempDir::new("explain-floor-then-deleted");
+    let file = dir.join("deleted.ron");
+    let original = std::fs::read_to_string("scenarios/drain/update-service-after-the-floor-held-a-task.ron").unwrap();
+    let update = "(do: UpdateService((cluster: \"prod\", service: \"web\", desiredCount: 6,\n            deploymentConfiguration: (minimumHealthyPercent: 100)))),";
+    assert!(original.contains(update), "the scenario's last step");
+    let expectations = original.find("    expectations: [").expect("expectations");
+    let text = format!("{}    expectations: [],\n)\n", &original[..expectations]).replacen(
+        update,
+        "(do: DeleteService((cluster: \"prod\", service: \"web\", force: true))),",
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    let text = explain(file.to_str().unwrap());
+    assert!(text.contains("(the floor then: 2 healthy tasks, minimumHealthyPercent 50 of 4 desired)"), "{text}");
+    assert!(text.contains("(it was 2 when the longest wait ended)"), "{text}");
 }
 
 /// A run its bound stopped mid-drain (the demo cut at 2m05s by `endTimeMs`, at 2m01s by

@@ -123,6 +123,10 @@ fn merged_shards_equal_the_unsharded_sweep_byte_for_byte() {
     let out = merge(&[&files[2], &files[2], missing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("both shard 3/3"), "{}", stderr(&out));
+    // So is a range that overlaps another in part.
+    let out = merge(&[&halves[0], &files[0], missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(" overlap"), "{}", stderr(&out));
     let other = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "40..50", "--json"]);
     let f = dir.join("other.json");
     std::fs::write(&f, &other.stdout).unwrap();

@@ -100,12 +100,16 @@ struct Scanned {
     code: String,
     /// (offset, length in bytes, value) of each string literal.
     strings: Vec<(usize, usize, String)>,
+    /// The byte ranges of the comments (`code` keeps their non-ASCII characters, so that offsets
+    /// match the source's).
+    comments: Vec<std::ops::Range<usize>>,
 }
 
 fn scan(source: &str) -> Scanned {
     let bytes = source.as_bytes();
     let mut code = String::with_capacity(source.len());
     let mut strings = Vec::new();
+    let mut comments = Vec::new();
     // Blanks `source[from..to]` into `code`: ASCII becomes a space, newlines and other characters stay.
     let blank = |code: &mut String, text: &str| {
         for c in text.chars() {
@@ -118,6 +122,7 @@ fn scan(source: &str) -> Scanned {
         if rest.starts_with("//") {
             let end = rest.find('\n').map_or(source.len(), |n| i + n);
             blank(&mut code, &source[i..end]);
+            comments.push(i..end);
             i = end;
         } else if rest.starts_with("/*") {
             let mut depth = 0usize;
@@ -137,6 +142,7 @@ fn scan(source: &str) -> Scanned {
                 }
             }
             blank(&mut code, &source[i..j]);
+            comments.push(i..j);
             i = j;
         } else if let Some((len, value)) = string_literal(source, i) {
             code.push_str(&source[i..i + len]);
@@ -148,7 +154,7 @@ fn scan(source: &str) -> Scanned {
             i += c.len_utf8();
         }
     }
-    Scanned { json: is_json(source), code, strings }
+    Scanned { json: is_json(source), code, strings, comments }
 }
 
 /// The string literal starting at byte `at` (`"…"`, or raw `r"…"`, `r#"…"#`), if one does: its
@@ -885,22 +891,23 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
         };
         // A file cut short: RON reports what it expected at the end of the text, or inside a
         // comment that ends the file without a line break (`// only a comment`): nothing but
-        // blanks and comments follows. The comments are blanked in `code`, which keeps every
-        // character's line and column.
-        let code = scan(source).code;
-        let rest_blank = code.lines().skip(line.saturating_sub(1)).enumerate().all(|(n, text)| {
-            let from = if n == 0 { text.char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(i, _)| i) } else { 0 };
-            text[from..].trim().is_empty()
-        });
-        let in_comment = code.lines().nth(line.saturating_sub(1)).and_then(|t| t.chars().nth(column.saturating_sub(1)))
-            == Some(' ')
-            && source
-                .lines()
-                .nth(line.saturating_sub(1))
-                .and_then(|t| t.chars().nth(column.saturating_sub(1)))
-                .is_some_and(|c| c != ' ');
+        // blanks and comments follows.
+        let comments = scan(source).comments;
+        let at = byte_offset(source, line, column);
+        let in_comment = comments.iter().any(|c| c.contains(&at));
+        let blank_outside_comments = |from: usize| {
+            let mut i = from;
+            let mut blank = true;
+            for c in comments.iter().filter(|c| c.end > from) {
+                blank &= source[i..c.start.max(i)].trim().is_empty();
+                i = i.max(c.end);
+            }
+            blank && source[i.min(source.len())..].trim().is_empty()
+        };
+        let rest_blank = blank_outside_comments(at);
+        let code_is_blank = blank_outside_comments(0);
         let (mut line, mut column) = (line, column);
-        let message = if rest_blank && !code.trim().is_empty() && !trailing {
+        let message = if rest_blank && !code_is_blank && !trailing {
             format!("the file ends before the scenario does: {message}")
         } else if rest_blank && !trailing && !source.trim().is_empty() {
             "the file has no scenario: only comments".to_string()
@@ -914,6 +921,18 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
         }
         ScenarioError { file: file.to_string(), line, column, message }
     })
+}
+
+/// The byte offset of 1-based `line` and `column` (in characters) in `source`, or its end.
+fn byte_offset(source: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (n, text) in source.split_inclusive('\n').enumerate() {
+        if n + 1 == line {
+            return offset + text.char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(i, _)| i);
+        }
+        offset += text.len();
+    }
+    source.len()
 }
 
 /// The field whose value starts at `line` and `column` (`cpu` for `cpu: "256"`), if a field name
@@ -2609,6 +2628,9 @@ mod tests {
             // A comment that ends the file without a line break: at the end, not inside it.
             ("x.ron", "// only a comment", (1, 18), "the file has no scenario: only comments"),
             ("x.ron", "Scenario(name: \"x\", // cut here", (1, 32), "the file ends before the scenario does: "),
+            // … whatever the comment's characters.
+            ("x.ron", "// a scenario — to be written", (1, 30), "the file has no scenario: only comments"),
+            ("x.ron", "Scenario(name: \"x\", // cut — here", (1, 34), "the file ends before the scenario does: "),
         ];
         for (file, text, at, message) in cases {
             let e = load_str(file, text).expect_err(text);

@@ -736,9 +736,12 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
                 ),
             );
         }
-        // The settings UpdateService replaced: one per instant, in time order, none in the future,
-        // and none the same as the settings that replaced it.
+        // The settings UpdateService or DeleteService replaced: a REPLICA's alone, one per instant,
+        // in time order, none in the future, and none the same as the settings that replaced it.
         let replaced = e.services.replaced_settings(ServiceId(n as u32));
+        if s.scheduling == SchedulingStrategy::Daemon && !replaced.is_empty() {
+            return fail("service-settings", format!("{}: a DAEMON with a history of settings", e.strings.resolve(s.name)));
+        }
         let next_settings = replaced.iter().skip(1).map(|(_, x)| *x).chain(std::iter::once(s.settings()));
         if replaced.windows(2).any(|w| w[0].0 >= w[1].0)
             || replaced.last().is_some_and(|(until, _)| *until > e.now_ms)

@@ -426,7 +426,16 @@ impl Engine {
         if s.scheduling == SchedulingStrategy::Replica && s.desired_count > 0 && !req.force.unwrap_or(false) {
             return Err(EcsError::invalid_parameter("The service cannot be stopped while it is scaled above 0."));
         }
-        self.services.set_desired_count(id, 0);
+        let (scheduling, settings_now) = (s.scheduling, s.settings());
+        match scheduling {
+            // Kept in the settings' history: a task the floor held before the deletion is
+            // explained with the floor then, not 0 (`Services::settings_at`).
+            SchedulingStrategy::Replica => {
+                let settings = crate::state::service::DeploymentSettings { desired_count: 0, ..settings_now };
+                self.services.set_deployment_configuration(id, settings, self.now_ms);
+            }
+            SchedulingStrategy::Daemon => self.services.set_desired_count(id, 0),
+        }
         self.services.set_status(id, ServiceStatus::Draining);
         let now = self.now_ms;
         self.services.schedule_mut(id).observations.end_open_episodes(now);

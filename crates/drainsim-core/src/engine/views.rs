@@ -339,8 +339,8 @@ impl<'a> ServiceView<'a> {
 
     /// `desiredCount` and `deploymentConfiguration` as they were at `at_ms` (simulated
     /// milliseconds), with the floor and ceiling they made then: an UpdateService after `at_ms`
-    /// does not change them (at the instant of an update, the update's). A DAEMON's desired count
-    /// follows its instances; this gives its count now.
+    /// or DeleteService does not change them (at the instant of an update, the update's). A
+    /// DAEMON's desired count follows its instances; its settings are given as they are now.
     pub fn settings_at(&self, at_ms: u64) -> DeploymentSettings {
         self.engine.services.settings_at(self.id, at_ms)
     }

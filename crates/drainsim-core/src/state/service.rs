@@ -2003,11 +2003,11 @@ pub(crate) struct Services {
     /// the engine takes them (`drain_unbalanced`) so that an instance becoming placeable wakes them
     /// again. Empty whenever the engine has reacted to a change.
     unbalanced: Vec<ServiceId>,
-    /// By service, the deployment settings UpdateService replaced, oldest first, each with when it
-    /// was replaced ([`Services::set_deployment_configuration`]): what was in force at an earlier
-    /// time ([`Services::settings_at`]). Services never updated are absent (most are; a record
-    /// does not carry the list). A DAEMON's desired count, which follows its instances, is not
-    /// kept here.
+    /// By REPLICA service, the deployment settings UpdateService or DeleteService replaced, oldest
+    /// first, each with when it was replaced ([`Services::set_deployment_configuration`]): what
+    /// was in force at an earlier time ([`Services::settings_at`]). Services never updated are
+    /// absent (most are; a record does not carry the list). A DAEMON, whose desired count follows
+    /// its instances, has none.
     replaced_settings: BTreeMap<ServiceId, Vec<(SimTimeMs, DeploymentSettings)>>,
     /// By service, the instant it was furthest below its floor (the floor a breach is judged
     /// against), the first of equal dips: the depth of its floor breaches, which the lowest
@@ -2050,8 +2050,8 @@ impl crate::infra::recycle::Recycle for Services {
 
 impl Services {
     /// The service's `desiredCount` and `deploymentConfiguration` in force at `at_ms`: those an
-    /// UpdateService replaced after `at_ms`, else today's (at the instant of an update, the
-    /// update's).
+    /// UpdateService or DeleteService replaced after `at_ms`, else today's (at the instant of an
+    /// update, the update's). A DAEMON's are today's.
     pub(crate) fn settings_at(&self, id: ServiceId, at_ms: SimTimeMs) -> DeploymentSettings {
         let replaced = self.replaced_settings(id);
         let later = replaced.partition_point(|(until, _)| *until <= at_ms);
@@ -2176,6 +2176,8 @@ impl Services {
     /// until the service is steady again ([`ServiceSchedule::steady_desired_count`]).
     pub(crate) fn set_desired_count(&mut self, id: ServiceId, n: u32) {
         let s = &mut self.records[id.index()];
+        // A REPLICA's count changes with its settings' history (`set_deployment_configuration`).
+        assert_eq!(s.scheduling, SchedulingStrategy::Daemon, "only a DAEMON's desired count is set alone");
         s.desired_count = n;
         if let Some(steady) = s.schedule.steady_desired_count.as_mut() {
             *steady = (*steady).min(n);
@@ -2214,7 +2216,9 @@ impl Services {
     pub(crate) fn set_deployment_configuration(&mut self, id: ServiceId, settings: DeploymentSettings, now_ms: SimTimeMs) {
         let DeploymentSettings { desired_count, minimum_healthy_percent, maximum_percent } = settings;
         let was = self.records[id.index()].settings();
-        if was != settings {
+        // A DAEMON's desired count follows its instances (`set_desired_count`): no history is kept
+        // of its settings, which `settings_at` gives as they are now.
+        if was != settings && self.records[id.index()].scheduling == SchedulingStrategy::Replica {
             let replaced = self.replaced_settings.entry(id).or_default();
             // Settings replaced in the instant they were set were never in force: the ones before
             // them stay the ones replaced at this instant.

@@ -524,7 +524,16 @@ impl Merger {
             }
         }
         // Each range must be covered by one unsharded sweep or by every shard of one count: an
-        // input that runs seeds another ran is refused now.
+        // input that runs seeds another ran is refused now, also one whose range overlaps
+        // another's in part.
+        let before = self.by_range.range(..r.seeds).next_back().map(|(k, _)| *k);
+        let after = self.by_range.range((std::ops::Bound::Excluded(r.seeds), std::ops::Bound::Unbounded)).next().map(|(k, _)| *k);
+        for other in [before, after].into_iter().flatten() {
+            if other.start < r.seeds.end && r.seeds.start < other.end {
+                let (first, second) = if other < r.seeds { (other, r.seeds) } else { (r.seeds, other) };
+                return Err(format!("seeds {first} and {second} overlap"));
+            }
+        }
         let parts = self.by_range.entry(r.seeds).or_default();
         if let Some((other, _)) = parts.iter().find(|(_, s)| s.is_none() || r.shard.is_none()) {
             return Err(format!("{other}, {name} overlap: they all run seeds of {}", r.seeds));
