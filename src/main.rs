@@ -562,7 +562,6 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: 
         eprintln!("warning: {w}");
     }
     let mut x = x;
-    let mut unexplained = Vec::new();
     if !only.is_empty() {
         let e = &outcome.engine;
         for name in only {
@@ -577,8 +576,8 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: 
         // An instance asked for that was neither drained nor gone with tasks has nothing to explain.
         for name in only {
             let explained = x.instances.iter().any(|i| &i.name == name) || x.gone_undrained.iter().any(|g| &g.name == name);
-            if !explained && !unexplained.contains(name) {
-                unexplained.push(name.clone());
+            if !explained && !x.not_drained.contains(name) {
+                x.not_drained.push(name.clone());
             }
         }
     }
@@ -592,7 +591,7 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: 
         }
     } else {
         say!("drainsim explain: scenario '{}', seed {}\n", outcome.scenario_name, outcome.seed);
-        for name in &unexplained {
+        for name in &x.not_drained {
             say!("{name}: neither drained nor gone with tasks in this run: nothing to explain");
         }
         say_raw!("{}", drainsim_scenario::explain::render_text(&x));

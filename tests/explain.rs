@@ -975,6 +975,10 @@ fn explain_takes_the_instances_to_explain() {
     assert!(json.get("goneUndrained").is_none(), "{json}");
     let quiet = explain_with(&["explain", "scenarios/demo.ron", "--instance", "new-1"]);
     assert!(quiet.contains("new-1: neither drained nor gone with tasks in this run: nothing to explain"), "{quiet}");
+    // The JSON says so too (it gave `instances: []` alone).
+    let json = common::drainsim(&["explain", "scenarios/demo.ron", "--instance", "new-1", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(json["notDrained"], serde_json::json!(["new-1"]), "{json}");
     let unknown = common::drainsim(&["explain", file, "--instance", "spot-c"]);
     assert_eq!(unknown.status.code(), Some(2));
     let err = String::from_utf8_lossy(&unknown.stderr);

@@ -210,6 +210,10 @@ pub struct Explanation {
     /// without one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub instance_refreshes: Vec<String>,
+    /// The instances `drainsim explain --instance` asked for that were neither drained nor gone
+    /// with tasks: nothing to explain (absent when none; [`explain`] leaves it empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_drained: Vec<String>,
 }
 
 /// How an instance refresh ended, in words: its status, how far it got and how long it took, and
@@ -1132,7 +1136,16 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     let (headline, total_drain_ms) = headline(e, &outcome.drain_scope(), outcome.stop_reason);
     let managed_scaling = outcome.managed_scaling.iter().map(explain_scaling).collect();
     let instance_refreshes = outcome.instance_refreshes.iter().map(explain_refresh).collect();
-    Explanation { headline, total_drain_ms, instances, gone_undrained, services, managed_scaling, instance_refreshes }
+    Explanation {
+        headline,
+        total_drain_ms,
+        instances,
+        gone_undrained,
+        services,
+        managed_scaling,
+        instance_refreshes,
+        not_drained: Vec::new(),
+    }
 }
 
 /// The Auto Scaling groups' terminations of each instance, in time order.
