@@ -85,20 +85,27 @@ pub struct EcsError {
     pub message: String,
 }
 
+// The constructors are `#[cold]`: a request's validation builds an error only on a path it
+// rarely takes, and a cold call moves that path (its message formatting) out of the hot code,
+// which a sweep seed runs through once per request (docs/performance.md, "Instruction cache").
 impl EcsError {
     /// An error of this kind with this message.
+    #[cold]
     pub fn new(kind: EcsErrorKind, message: impl Into<String>) -> Self {
         EcsError { kind, message: message.into() }
     }
     /// `InvalidParameterException` with this message.
+    #[cold]
     pub fn invalid_parameter(message: impl Into<String>) -> Self {
         Self::new(EcsErrorKind::InvalidParameterException, message)
     }
     /// `ClientException` with this message.
+    #[cold]
     pub fn client(message: impl Into<String>) -> Self {
         Self::new(EcsErrorKind::ClientException, message)
     }
     /// `ClusterNotFoundException: Cluster not found.` (the text ECS returns).
+    #[cold]
     pub fn cluster_not_found() -> Self {
         Self::new(EcsErrorKind::ClusterNotFoundException, "Cluster not found.")
     }

@@ -30,6 +30,9 @@ impl std::fmt::Display for InvariantViolation {
     }
 }
 
+// Cold: the check runs once per sweep seed, and its failure paths (each formatting a message)
+// are kept out of its hot code.
+#[cold]
 fn fail(invariant: &'static str, detail: String) -> Result<(), InvariantViolation> {
     Err(InvariantViolation { invariant, detail })
 }

@@ -371,7 +371,7 @@ pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<ParsedReso
             if r.resource_type != "STRINGSET" {
                 return Err(EcsError::invalid_parameter(format!("Resource {} must have type STRINGSET.", r.name)));
             }
-            let mut ps = Vec::new();
+            let mut ps = Vec::with_capacity(r.string_set_value.as_ref().map_or(0, Vec::len));
             for p in r.string_set_value.iter().flatten() {
                 let v: u16 =
                     p.parse().ok().filter(|v| *v > 0).ok_or_else(|| {
