@@ -549,6 +549,16 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: 
         Ok(l) => l,
         Err(e) => return invalid(&e),
     };
+    // A name no instance of the run can have is refused before the run (a typo cost a whole
+    // simulation first): without Auto Scaling groups, the run's instances are those the scenario
+    // declares and those its steps register.
+    if let Some(known) = names_a_run_can_have(&loaded) {
+        if let Some(name) = only.iter().find(|n| !known.contains(*n)) {
+            let hint = drainsim_scenario::load::did_you_mean(name, known.iter().map(String::as_str));
+            eprintln!("error: --instance {name}: the scenario has no instance of that name{hint}");
+            return ExitCode::from(2);
+        }
+    }
     // The scenario's warnings, as `run` prints them (on standard error: the explanation is unchanged).
     report_warnings(&loaded, false);
     // The task records the explanation reads are gathered as they stream by; the trace is not kept.
@@ -597,6 +607,23 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: 
         say_raw!("{}", drainsim_scenario::explain::render_text(&x));
     }
     ExitCode::SUCCESS
+}
+
+/// Every instance name a run of the scenario can have, when they are known before it runs: the
+/// instances it declares and those its steps register. `None` when it has Auto Scaling groups,
+/// whose launches are named as the run goes.
+fn names_a_run_can_have(loaded: &LoadedScenario) -> Option<std::collections::BTreeSet<String>> {
+    let s = &loaded.scenario;
+    if !s.auto_scaling_groups.is_empty() {
+        return None;
+    }
+    let registered_by_steps = s.steps.iter().filter_map(|step| match &step.action {
+        drainsim_scenario::format::Action::Ecs(drainsim_core::api::Request::RegisterContainerInstance(r)) => {
+            Some(r.instance_identity.name.clone())
+        }
+        _ => None,
+    });
+    Some(loaded.instance_names().into_iter().chain(registered_by_steps).collect())
 }
 
 fn compare_command(args: CompareArgs) -> ExitCode {

@@ -961,7 +961,7 @@ fn a_drain_a_groups_termination_began_names_its_sender() {
 
 /// `--instance` explains the instances named only (the services and the headline stay whole): a
 /// 300-instance plan explained every one. An instance that was neither drained nor gone says so;
-/// a name the run does not have is refused, with the closest.
+/// a name the run does not have is refused, with the closest (before the run when it can be).
 #[test]
 fn explain_takes_the_instances_to_explain() {
     let file = "scenarios/rollouts/spot-interruption-min100-max200.ron";
@@ -982,7 +982,29 @@ fn explain_takes_the_instances_to_explain() {
     let unknown = common::drainsim(&["explain", file, "--instance", "spot-c"]);
     assert_eq!(unknown.status.code(), Some(2));
     let err = String::from_utf8_lossy(&unknown.stderr);
-    assert!(err.contains("error: --instance spot-c: the run has no instance of that name (did you mean 'spot-a'?)"), "{err}");
+    assert!(
+        err.contains("error: --instance spot-c: the scenario has no instance of that name (did you mean 'spot-a'?)"),
+        "{err}"
+    );
+    // An Auto Scaling group names its launches as the run goes: a name is refused after the run.
+    let later =
+        common::drainsim(&["explain", "scenarios/drain/managed-scaling-scales-out-for-a-drain.ron", "--instance", "workers-9"]);
+    assert_eq!(later.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&later.stderr);
+    assert!(
+        err.contains("error: --instance workers-9: the run has no instance of that name (did you mean 'workers-1'?)"),
+        "{err}"
+    );
+    // Without Auto Scaling groups every name the run can have is known before it runs: a typo is
+    // refused at once, before the run (its output and warnings never start).
+    let typo = common::drainsim(&["explain", "scenarios/demo.ron", "--instance", "new-1", "--instance", "nwe-2"]);
+    assert_eq!(typo.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&typo.stderr);
+    assert_eq!(err, "error: --instance nwe-2: the scenario has no instance of that name (did you mean 'new-2'?)\n");
+    assert!(typo.stdout.is_empty());
+    // An instance a step registers is one the run can have.
+    let registered = explain_with(&["explain", "scenarios/instances/register_container_instance.ron", "--instance", "extra"]);
+    assert!(registered.contains("extra: neither drained nor gone"), "{registered}");
 }
 
 fn explain_with(args: &[&str]) -> String {
