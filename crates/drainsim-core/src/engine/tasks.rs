@@ -661,11 +661,12 @@ impl Engine {
     /// holds them until its containers stop.
     fn reserve(&mut self, task: TaskId, take: bool) {
         let instance = self.tasks[task.index()].instance;
-        let td = &self.task_defs[self.task_origin(task).task_def.index()];
+        // The task definition's port lists are read where they are (the tables are apart): no
+        // copy of them per reservation.
+        let td = &self.task_defs[self.tasks.origin(task).task_def.index()];
         let (cpu, mem, gpu) = (td.cpu, td.memory, td.gpu);
-        let (tcp, udp) = (td.ports_tcp.clone(), td.ports_udp.clone());
         let mut remaining = self.instances[instance.index()].remaining;
-        for (set, list) in [(&mut remaining.ports_tcp, &tcp), (&mut remaining.ports_udp, &udp)] {
+        for (set, list) in [(&mut remaining.ports_tcp, &td.ports_tcp), (&mut remaining.ports_udp, &td.ports_udp)] {
             if list.is_empty() {
                 continue;
             }
