@@ -47,17 +47,21 @@ impl<'a> VersionParts<'a> {
             Some((_, after_dot)) => self.rest = after_dot,
             None => self.done = true,
         }
-        let digits = part.strip_prefix(b"+").unwrap_or(part);
-        if digits.is_empty() {
-            return None;
-        }
-        let mut n: u64 = 0;
-        for c in digits {
-            let d = c.checked_sub(b'0').filter(|d| *d < 10)?;
-            n = n.checked_mul(10)?.checked_add(u64::from(d))?;
-        }
-        Some(Some(n))
+        decimal(part.strip_prefix(b"+").unwrap_or(part)).map(Some)
     }
+}
+
+/// A version part's decimal digits as a number: None if there are none, if one is not a digit,
+/// or past `u64`. The one reader of a version's numbers ([`compare_versions`] and the cluster
+/// query language's `version_key`).
+pub(crate) fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, c| {
+        let d = c.checked_sub(b'0').filter(|d| *d < 10)?;
+        n.checked_mul(10)?.checked_add(u64::from(d))
+    })
 }
 
 /// The container agent a scenario's instances run unless they say otherwise, and the version

@@ -74,15 +74,7 @@ pub(crate) fn version_key(text: &str) -> Option<Vec<u64>> {
     let body = text.strip_prefix('v').unwrap_or(text).as_bytes();
     let mut parts: Vec<u64> = Vec::with_capacity(body.iter().filter(|b| **b == b'.').count() + 1);
     for part in body.split(|b| *b == b'.') {
-        if part.is_empty() {
-            return None;
-        }
-        let mut n: u64 = 0;
-        for b in part {
-            let digit = b.checked_sub(b'0').filter(|d| *d < 10)?;
-            n = n.checked_mul(10)?.checked_add(u64::from(digit))?;
-        }
-        parts.push(n);
+        parts.push(crate::rules::versions::decimal(part)?);
     }
     while parts.last() == Some(&0) {
         parts.pop();
