@@ -111,6 +111,13 @@ impl EcsError {
     }
 }
 
+/// The exception's name, as [`EcsErrorKind::name`] gives it (`InvalidParameterException`).
+impl fmt::Display for EcsErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl fmt::Display for EcsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind.name(), self.message)
@@ -118,3 +125,19 @@ impl fmt::Display for EcsError {
 }
 
 impl std::error::Error for EcsError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_error<E: std::error::Error>(_: &E) {}
+
+    #[test]
+    fn errors_print_ecs_names_and_are_std_errors() {
+        assert_eq!(EcsErrorKind::ServiceNotFoundException.to_string(), "ServiceNotFoundException");
+        let e = EcsError::invalid_parameter("desiredCount must be between 0 and 1000000.");
+        assert_eq!(e.to_string(), "InvalidParameterException: desiredCount must be between 0 and 1000000.");
+        is_error(&e);
+        is_error(&crate::InvariantViolation { invariant: "tasks-on-instance", detail: String::new() });
+    }
+}

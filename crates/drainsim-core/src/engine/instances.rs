@@ -80,6 +80,10 @@ impl InstanceFacts for QueryFacts<'_> {
 /// What an instance profile derives from its agent version, set with it (registration,
 /// `Engine::set_agent_version`) and compared with it by `check_invariants`: whether the agent
 /// honours a container's `stopTimeout`, and the version as the cluster query language orders it.
+/// The longest logical instance name RegisterContainerInstance accepts (`instanceIdentity.name`,
+/// drainsim's extension): an EC2 instance ID, an imported name or a group member's fits many times.
+pub(crate) const MAX_INSTANCE_NAME_CHARS: usize = 255;
+
 pub(crate) fn derived_from_agent_version(version: Option<&str>) -> (bool, Option<Box<[u64]>>) {
     (
         crate::rules::versions::agent_honours_container_stop_timeout(version),
@@ -462,6 +466,21 @@ impl Engine {
             return Err(EcsError::invalid_parameter(
                 "The instance identity must give the instance's name, instanceType and availabilityZone.",
             ));
+        }
+        // The logical name is drainsim's own and appears on every line about the instance: a
+        // control character (a line feed) or a name of pages would break them.
+        if let Some(c) = ident.name.chars().find(|c| c.is_control()) {
+            return Err(EcsError::invalid_parameter(format!(
+                "The instance name '{}' holds the control character U+{:04X}; a name is 1-{MAX_INSTANCE_NAME_CHARS} characters without control characters.",
+                ident.name.escape_debug(),
+                u32::from(c)
+            )));
+        }
+        let name_chars = ident.name.chars().count();
+        if name_chars > MAX_INSTANCE_NAME_CHARS {
+            return Err(EcsError::invalid_parameter(format!(
+                "The instance name is {name_chars} characters; a name is 1-{MAX_INSTANCE_NAME_CHARS} characters without control characters."
+            )));
         }
         let now_ms = i64::try_from(self.now_ms).expect("simulated times are below 2^50");
         let registered_at_ms = ident.registered_at_ms.unwrap_or(now_ms);
@@ -972,5 +991,36 @@ mod tests {
         let profile = |name: &str| e.instances[e.instance_by_name(name).expect("registered").index()].profile;
         assert_eq!(profile("a"), profile("b"));
         assert_ne!(profile("a"), profile("c"));
+    }
+
+    /// A logical name holds no control character and at most 255 characters; a refused
+    /// registration changes nothing.
+    #[test]
+    fn instance_names_are_bounded_and_printable() {
+        let mut e = Engine::new(EngineConfig::default());
+        e.create_cluster("prod").expect("valid name");
+        let before = e.state_digest();
+        let attempt = |e: &mut Engine, name: &str| {
+            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+                cluster: Some("prod".into()),
+                total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+                instance_identity: InstanceIdentity {
+                    name: name.into(),
+                    instance_type: "m5.large".into(),
+                    availability_zone: "us-east-1a".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            }))
+        };
+        let err = attempt(&mut e, "bad\nname").expect_err("a line feed");
+        assert_eq!(
+            err.message,
+            "The instance name 'bad\\nname' holds the control character U+000A; a name is 1-255 characters without control characters."
+        );
+        let err = attempt(&mut e, &"a".repeat(256)).expect_err("too long");
+        assert_eq!(err.message, "The instance name is 256 characters; a name is 1-255 characters without control characters.");
+        assert_eq!(e.state_digest(), before, "refused registrations change nothing");
+        attempt(&mut e, &"é".repeat(255)).expect("255 characters, 510 bytes");
     }
 }

@@ -30,6 +30,10 @@ impl std::fmt::Display for InvariantViolation {
     }
 }
 
+/// So that `check_invariants(&engine)?` works in a function returning `Box<dyn Error>`, as an
+/// [`crate::EcsError`] does.
+impl std::error::Error for InvariantViolation {}
+
 // Cold: the check runs once per sweep seed, and its failure paths (each formatting a message)
 // are kept out of its hot code.
 #[cold]

@@ -108,6 +108,12 @@ impl DrainTimes {
     pub fn completed_at_ms(&self) -> Option<SimTimeMs> {
         self.get(2)
     }
+    /// How long the drain took, from its (last) start to its completion (`None` until it
+    /// completes): a report's `drainCompletedAtMs` less its `drainStartedAtMs`.
+    pub fn duration_ms(&self) -> Option<SimTimeMs> {
+        let (started, completed) = (self.started_at_ms()?, self.completed_at_ms()?);
+        Some(completed.checked_sub(started).expect("a drain completes after it starts"))
+    }
     pub(crate) fn set_no_running_at(&mut self, now_ms: SimTimeMs) {
         self.moments_ms[1] = now_ms;
     }
@@ -1223,6 +1229,17 @@ impl Instances {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_drain_lasts_from_its_start_to_its_completion() {
+        let mut d = DrainTimes::starting_at(30_000);
+        assert_eq!(d.duration_ms(), None, "not complete yet");
+        d.set_no_running_at(50_000);
+        assert_eq!(d.duration_ms(), None);
+        d.set_completed_at(82_000);
+        assert_eq!(d.duration_ms(), Some(52_000));
+        assert_eq!(DrainTimes::default().duration_ms(), None, "never started");
+    }
 
     /// What `parse_id` accepts, said the slow way: the hyphens dropped, 32 ASCII hex digits left.
     fn parse_id_reference(s: &str) -> Option<u128> {
