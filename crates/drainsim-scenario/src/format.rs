@@ -198,8 +198,9 @@ pub struct InstanceGroup {
     pub cluster: Option<String>,
     /// The EC2 instance type (it decides the task ENI limit).
     pub instance_type: String,
-    /// One zone, or several to deal the instances round-robin.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// One zone, or several to deal the instances round-robin (left out: `us-east-1a`; an empty
+    /// list is refused).
+    #[serde(default, deserialize_with = "some_zones", skip_serializing_if = "Vec::is_empty")]
     pub availability_zones: Vec<String>,
     /// CPU units (1,024 per vCPU).
     pub cpu: i64,
@@ -1003,8 +1004,9 @@ pub struct AutoScalingGroupSpec {
     /// The instances the group holds at time 0 (they register with the instance groups).
     #[serde(rename = "DesiredCapacity")]
     pub desired_capacity: u32,
-    /// The zones it launches into, balanced (default `us-east-1a`).
-    #[serde(rename = "AvailabilityZones", default, skip_serializing_if = "Vec::is_empty")]
+    /// The zones it launches into, balanced (left out: `us-east-1a`; an empty list is refused, as
+    /// Auto Scaling needs at least one zone or subnet).
+    #[serde(rename = "AvailabilityZones", default, deserialize_with = "some_zones", skip_serializing_if = "Vec::is_empty")]
     pub availability_zones: Vec<String>,
     /// The launch template and the version the group launches.
     #[serde(rename = "LaunchTemplate")]
@@ -1838,6 +1840,18 @@ pub enum Expectation {
     StopReason(String),
     /// A deliberately named expectation: (name, inner).
     Named(String, Box<Expectation>),
+}
+
+/// A list of zones that names at least one: an empty list would put every instance in the default
+/// zone without a word (the field is left out for that).
+fn some_zones<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let zones = Vec::<String>::deserialize(d)?;
+    if zones.is_empty() {
+        return Err(serde::de::Error::custom(
+            "the list of Availability Zones is empty: give at least one zone, or leave the field out for us-east-1a",
+        ));
+    }
+    Ok(zones)
 }
 
 #[cfg(test)]

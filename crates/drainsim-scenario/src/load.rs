@@ -2250,8 +2250,9 @@ fn check_auto_scaling(
             }
         }
         if let Some(delay) = p.checkpoint_delay {
-            if p.checkpoint_percentages.is_none() {
-                return refuse("CheckpointDelay", "CheckpointDelay needs CheckpointPercentages".into());
+            // An empty list is no checkpoint: a delay has nothing to wait at.
+            if p.checkpoint_percentages.as_ref().is_none_or(Vec::is_empty) {
+                return refuse("CheckpointDelay", "CheckpointDelay needs CheckpointPercentages (at least one)".into());
             }
             if delay > 172_800 {
                 return refuse("CheckpointDelay", format!("CheckpointDelay {delay} is out of range: 0 to 172800 seconds"));

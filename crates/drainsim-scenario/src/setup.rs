@@ -148,9 +148,26 @@ pub(crate) fn prepare(
         engine.create_capacity_provider(c).map_err(|e| setup_err(&format!("\"{}\"", c.name), "capacityProviders", e))?;
     }
     for put in &s.cluster_capacity_providers {
-        engine
-            .put_cluster_capacity_providers(put)
-            .map_err(|e| setup_err(&format!("\"{}\"", put.cluster), "clusterCapacityProviders", e))?;
+        engine.put_cluster_capacity_providers(put).map_err(|e| {
+            // ECS's text names no provider: the one at fault is named, and the error placed at
+            // it — a provider the scenario never creates, or a default strategy's provider the
+            // entry does not associate.
+            let created = |p: &String| s.capacity_providers.iter().any(|c| &c.name == p);
+            let culprit = put.capacity_providers.iter().find(|p| !created(p)).or_else(|| {
+                put.default_capacity_provider_strategy
+                    .iter()
+                    .map(|i| &i.capacity_provider)
+                    .find(|p| !put.capacity_providers.contains(p))
+            });
+            match culprit.filter(|_| e.message.contains("capacity provider")) {
+                Some(p) => loaded.error_at_literal(
+                    ("clusterCapacityProviders", 0),
+                    p,
+                    format!("clusterCapacityProviders: capacity provider '{p}': {e}"),
+                ),
+                None => setup_err(&format!("\"{}\"", put.cluster), "clusterCapacityProviders", e),
+            }
+        })?;
     }
     // The engine reads each request where it is: a prebuilt one, or one built for this run.
     let caller = engine.default_caller_arn().to_string();
@@ -187,6 +204,17 @@ pub(crate) fn prepare(
             let expressions = svc.placement_constraints.iter().filter_map(|c| c.expression.as_deref());
             if let Some((line, column)) = malformed_expression(loaded, "services:", expressions, &e) {
                 return ScenarioError { file: loaded.file.clone(), line, column, message: format!("services: {e}") };
+            }
+            // A strategy's provider its cluster does not have: named, and the error placed at it
+            // (ECS's text names none).
+            let cluster = svc.cluster.as_deref().unwrap_or("default");
+            let associated = |p: &String| {
+                s.cluster_capacity_providers.iter().any(|c| c.cluster == cluster && c.capacity_providers.contains(p))
+            };
+            let culprit = svc.capacity_provider_strategy.iter().map(|i| &i.capacity_provider).find(|p| !associated(p));
+            if let Some(p) = culprit.filter(|_| e.message.contains("capacity provider")) {
+                let at = crate::load::locate_nth_value(&loaded.source, "services:", "capacityProvider", 0, &format!("\"{p}\""));
+                return loaded.error_at_position(at, format!("services: capacity provider '{p}': {e}"));
             }
             let name = format!("\"{}\"", svc.service_name);
             match crate::load::locate_nth_value(&loaded.source, "services:", "serviceName", n, &name) {
