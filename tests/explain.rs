@@ -1007,6 +1007,18 @@ fn explain_takes_the_instances_to_explain() {
     assert!(registered.contains("extra: neither drained nor gone"), "{registered}");
 }
 
+/// Tasks PROVISIONING while an instance refresh acts on their capacity provider's group waited for
+/// the refresh's launches: managed scaling leaves the group alone then, so the wait is not its.
+#[test]
+fn a_provisioning_wait_during_an_instance_refresh_names_the_refresh() {
+    let text = explain("scenarios/rollouts/instance-refresh-holds-managed-scaling-off.ron");
+    assert!(
+        text.contains("web waited with tasks PROVISIONING for capacity provider cp for 1m30s from +00:05:00.000 to +00:06:30.000, while Auto Scaling group nodes's instance refresh (from +00:05:00.000) held managed scaling off (only the refresh's own launches added instances): the closest instance"),
+        "{text}"
+    );
+    assert!(!text.contains("cp's managed scaling"), "{text}");
+}
+
 fn explain_with(args: &[&str]) -> String {
     let out = common::drainsim(args);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

@@ -558,10 +558,21 @@ struct Index {
     /// Per service: when it told each of its tasks on a draining instance to stop, and the
     /// instance, in time order (what `stopped_elsewhere_meanwhile` reads a window of).
     stops_on_draining: BTreeMap<ServiceId, Vec<(u64, InstanceId)>>,
+    /// Per capacity provider with managed scaling: its group's instance refreshes (the group, when
+    /// each started and ended), during which managed scaling leaves the group alone.
+    refreshes_by_provider: BTreeMap<String, Vec<(String, u64, Option<u64>)>>,
 }
 
 impl Index {
-    fn of(e: &Engine, mut records: TaskHistory) -> Index {
+    fn of(e: &Engine, mut records: TaskHistory, outcome: &RunOutcome) -> Index {
+        let mut refreshes_by_provider: BTreeMap<String, Vec<(String, u64, Option<u64>)>> = BTreeMap::new();
+        for m in &outcome.managed_scaling {
+            let windows = outcome.instance_refreshes.iter().filter(|r| r.auto_scaling_group_name == m.auto_scaling_group_name);
+            let windows: Vec<_> = windows.map(|r| (r.auto_scaling_group_name.clone(), r.start_time_ms, r.end_time_ms)).collect();
+            if !windows.is_empty() {
+                refreshes_by_provider.insert(m.capacity_provider_name.clone(), windows);
+            }
+        }
         let by_instance = Grouped::of(|| e.tasks().map(|t| (t.instance().id().index(), t.id())));
         let by_service = Grouped::of(|| e.tasks().filter_map(|t| Some((t.service()?.id().index(), t.id()))));
         let mut healthy_at = std::mem::take(&mut records.healthy_at);
@@ -579,7 +590,7 @@ impl Index {
         for stops in stops_on_draining.values_mut() {
             stops.sort_unstable();
         }
-        Index { records, by_instance, by_service, healthy_at, stops_on_draining }
+        Index { records, by_instance, by_service, healthy_at, stops_on_draining, refreshes_by_provider }
     }
 }
 
@@ -639,7 +650,7 @@ fn last_other_task_before_daemon<'e>(
 }
 
 /// Why a task was told to stop only at `told_ms`, `started_ms` after its instance's drain began.
-fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, told_ms: u64) -> String {
+fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, told_ms: u64) -> String {
     let Some(s) = t.service() else {
         return format!(
             "a standalone task: ECS does not stop it for a drain; it ran until {} ({})",
@@ -691,19 +702,19 @@ fn wait_reason(e: &Engine, ix: &Index, t: &TaskView, instance: &InstanceView, fr
         then.minimum_healthy_percent,
         then.desired_count
     ));
-    why.push_str(&stalls_meanwhile(e, &s, (from_ms, told_ms)));
+    why.push_str(&stalls_meanwhile(ix, &s, (from_ms, told_ms)));
     why
 }
 
 /// The service's stalls that overlapped `from_ms..to_ms`, as `; meanwhile web stalled on …`
 /// (empty when none did): what kept its replacements from starting while a task waited.
-fn stalls_meanwhile(e: &Engine, s: &ServiceView, (from_ms, to_ms): (u64, u64)) -> String {
+fn stalls_meanwhile(ix: &Index, s: &ServiceView, (from_ms, to_ms): (u64, u64)) -> String {
     let stalls: Vec<String> = s
         .stalls()
         .iter()
         .enumerate()
         .filter(|(_, x)| x.started_at_ms < to_ms && x.ended_at_ms.is_none_or(|end| end > from_ms))
-        .map(|(n, x)| stall_text(e, s, n, x.reason.as_str(), x.started_at_ms, x.ended_at_ms))
+        .map(|(n, x)| stall_text(ix, s, n, x.reason.as_str(), x.started_at_ms, x.ended_at_ms))
         .collect();
     if stalls.is_empty() {
         return String::new();
@@ -727,7 +738,7 @@ pub fn requirement_words(reason: &str) -> &'static str {
     }
 }
 
-fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, to: Option<u64>) -> String {
+fn stall_text(ix: &Index, s: &ServiceView, n: usize, reason: &str, from: u64, to: Option<u64>) -> String {
     let span = match to {
         Some(end) => format!("for {} from {} to {}", duration_text(end - from), when(from), when(end)),
         None => format!("from {} to the end of the run", when(from)),
@@ -775,6 +786,19 @@ fn stall_text(_e: &Engine, s: &ServiceView, n: usize, reason: &str, from: u64, t
         // Tasks of a provider with managed scaling wait for the group to scale out: a wait, not a
         // failure, unless the group can grow no further.
         let provider = s.stall_capacity_provider(n).unwrap_or("its capacity provider");
+        // While an instance refresh acts on the provider's group, managed scaling leaves the
+        // group alone (docs/rollouts.md): the room came from the refresh's launches, not from a
+        // scale-out.
+        let refresh = ix.refreshes_by_provider.get(provider).and_then(|windows| {
+            windows.iter().find(|(_, start, end)| *start <= to.unwrap_or(u64::MAX) && end.is_none_or(|end| end >= from))
+        });
+        if let Some((group, start, _)) = refresh {
+            return format!(
+                "{} waited with tasks PROVISIONING for capacity provider {provider} {span}, while Auto Scaling group {group}'s instance refresh (from {}) held managed scaling off (only the refresh's own launches added instances){detail}",
+                s.name(),
+                when(*start)
+            );
+        }
         return format!(
             "{} waited with tasks PROVISIONING for capacity provider {provider}'s managed scaling {span}{detail}",
             s.name()
@@ -815,7 +839,7 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
         }
         let covered = path.last().map_or(from_ms, |s: &Stretch| s.to_ms);
         if told > covered {
-            path.push(Stretch { from_ms: covered, to_ms: told, why: wait_reason(e, ix, t, instance, from_ms, told) });
+            path.push(Stretch { from_ms: covered, to_ms: told, why: wait_reason(ix, t, instance, from_ms, told) });
         }
         cursor = told;
     }
@@ -952,7 +976,7 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                 "not yet told to stop by {}{}{}; still {} when {reason} orphaned it (the drain ended without it stopping)",
                 s.name(),
                 stopped_elsewhere_meanwhile(e, ix, &s, instance, (covered_to, at)),
-                stalls_meanwhile(e, &s, (covered_to, at)),
+                stalls_meanwhile(ix, &s, (covered_to, at)),
                 t.last_status().as_str()
             ),
         };
@@ -1035,7 +1059,7 @@ pub fn run_explained(loaded: &LoadedScenario, opts: &RunOptions) -> Result<(RunO
 /// Explains a run from its end state and the task records gathered during it.
 pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     let e = &outcome.engine;
-    let ix = Index::of(e, history);
+    let ix = Index::of(e, history, outcome);
     // A bound (endTimeMs, maxEvents, the end of simulated time) that stopped the run, not quiet.
     let stopped_by_bound = Some(outcome.stop_reason).filter(|r| *r != StopReason::Quiet);
     // The groups' terminations of each instance, in time order: looked up per drained instance,
@@ -1480,7 +1504,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         ));
     }
     for (n, x) in s.stalls().iter().enumerate() {
-        findings.push(stall_text(e, s, n, x.reason.as_str(), x.started_at_ms, x.ended_at_ms));
+        findings.push(stall_text(ix, s, n, x.reason.as_str(), x.started_at_ms, x.ended_at_ms));
     }
     for b in s.floor_breaches() {
         let span = match b.ended_at_ms {
