@@ -464,6 +464,45 @@ fn managed_scaling_is_counted_over_the_runs_and_merges() {
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("managedScaling"));
 }
 
+/// How each run's instance refreshes ended and how long they took, by group, over the runs (what a
+/// platform engineer asks of a refresh: "how long will it take?"); shards merge exactly, and an
+/// edited distribution is refused.
+#[test]
+fn instance_refreshes_are_counted_over_the_runs_and_merge() {
+    let dir = temp_dir("instance-refreshes");
+    let base =
+        ["sweep", "scenarios/rollouts/instance-refresh-30-instances.ron", "--seeds", "0..4", "--faults", "swarm", "--json"];
+    let whole = drainsim(&base);
+    assert_eq!(whole.status.code(), Some(0), "{}", stderr(&whole));
+    let v = json(&whole);
+    let x = &v["distribution"]["instanceRefreshes"][0];
+    assert_eq!(x["autoScalingGroupName"], "ecs-asg", "{x}");
+    assert_eq!(x["statuses"], serde_json::json!([{"name": "Successful", "count": 4}]), "{x}");
+    assert_eq!(x["endedRefreshes"], 4, "{x}");
+    let histogram = x["histogram"].as_array().expect("pairs");
+    assert_eq!(histogram.iter().map(|p| p[1].as_u64().unwrap()).sum::<u64>(), 4, "{x}");
+    assert_eq!(histogram.last().map(|p| p[0].clone()), Some(x["durationMaxMs"].clone()), "{x}");
+    // Each run's refresh as its own report gives it: EndTime - StartTime.
+    let seed = x["durationMaxSeed"].as_u64().expect("a seed").to_string();
+    let run = drainsim(&["run", base[1], "--seed", &seed, "--faults", "swarm", "--json"]);
+    let r = json(&run);
+    let refresh = &r["instanceRefreshes"][0];
+    let took = refresh["endTimeMs"].as_u64().unwrap() - refresh["startTimeMs"].as_u64().unwrap();
+    assert_eq!(Some(took), x["durationMaxMs"].as_u64(), "{refresh}");
+    let text = drainsim(&base[..6]);
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(text.contains("instance refreshes (how each ended; how long the ended ones took, nearest rank):\n  ecs-asg          Successful 4   took p50 "), "{text}");
+    shards_merge_as_the_whole_and_an_edit_is_refused(
+        &dir,
+        &base,
+        &whole,
+        |r| r["distribution"]["instanceRefreshes"][0]["endedRefreshes"] = serde_json::json!(9),
+        "instance refreshes of ecs-asg: a distribution that does not add up",
+    );
+    let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("instanceRefreshes"));
+}
+
 /// `edit` applied to every service of a sweep result.
 fn each_service(result: &mut serde_json::Value, edit: impl Fn(&mut serde_json::Value)) {
     for s in result["distribution"]["services"].as_array_mut().unwrap() {

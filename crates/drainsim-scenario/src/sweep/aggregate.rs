@@ -83,6 +83,30 @@ impl ScalingAgg {
     }
 }
 
+/// An instance refresh of one run, borrowed from the run's record.
+pub(super) struct RefreshFact<'a> {
+    pub(super) group: &'a str,
+    pub(super) status: &'a str,
+    /// `EndTime` − `StartTime`, when it ended.
+    pub(super) duration_ms: Option<u64>,
+}
+
+#[derive(Debug, Default)]
+struct RefreshAgg {
+    statuses: BTreeMap<String, u64>,
+    durations: BTreeMap<u64, u64>,
+    /// (value, seed): the longest, then the smallest seed.
+    max: Option<(u64, u64)>,
+}
+
+impl RefreshAgg {
+    fn merge(&mut self, o: RefreshAgg) {
+        add_counts(&mut self.statuses, o.statuses);
+        add_counts(&mut self.durations, o.durations);
+        self.max = max_opt(self.max, o.max);
+    }
+}
+
 pub(super) struct RunFacts<'a> {
     pub(super) seed: u64,
     /// Empty when the run passed.
@@ -92,6 +116,7 @@ pub(super) struct RunFacts<'a> {
     /// per incarnation; [`Aggregate::add`] counts the run once per name).
     pub(super) services: Vec<ServiceFact<'a>>,
     pub(super) managed_scaling: Vec<ScalingFact<'a>>,
+    pub(super) instance_refreshes: Vec<RefreshFact<'a>>,
 }
 
 #[derive(Debug, Default)]
@@ -141,6 +166,7 @@ pub(super) struct Aggregate {
     no_drain: u64,
     services: BTreeMap<String, ServiceAgg>,
     managed_scaling: BTreeMap<String, ScalingAgg>,
+    instance_refreshes: BTreeMap<String, RefreshAgg>,
     /// The smallest seed whose run could not be set up, and why.
     pub(super) error: Option<(u64, String)>,
 }
@@ -213,6 +239,22 @@ impl Aggregate {
             agg.max = max_opt(agg.max, Some((u64::from(m.instances_launched), f.seed)));
             agg.runs_ending_with_tasks_provisioning += u64::from(m.ended_with_tasks_provisioning);
         }
+        for r in f.instance_refreshes {
+            let agg = match self.instance_refreshes.get_mut(r.group) {
+                Some(agg) => agg,
+                None => self.instance_refreshes.entry(r.group.to_string()).or_default(),
+            };
+            match agg.statuses.get_mut(r.status) {
+                Some(n) => *n += 1,
+                None => {
+                    agg.statuses.insert(r.status.to_string(), 1);
+                }
+            }
+            if let Some(d) = r.duration_ms {
+                *agg.durations.entry(d).or_insert(0) += 1;
+                agg.max = max_opt(agg.max, Some((d, f.seed)));
+            }
+        }
         // One value per run per service name, whatever the run deleted and created again.
         for s in one_per_name(f.services) {
             // Every seed names the same services: the name is copied for the first seed only.
@@ -280,6 +322,9 @@ impl Aggregate {
         for (name, m) in o.managed_scaling {
             self.managed_scaling.entry(name).or_default().merge(m);
         }
+        for (name, r) in o.instance_refreshes {
+            self.instance_refreshes.entry(name).or_default().merge(r);
+        }
         self.error = smaller_seed_error(self.error, o.error);
         self
     }
@@ -327,6 +372,19 @@ impl Aggregate {
                         runs_ending_with_tasks_provisioning: m.runs_ending_with_tasks_provisioning,
                     };
                     (m.capacity_provider_name.clone(), agg)
+                })
+                .collect(),
+            instance_refreshes: r
+                .distribution
+                .instance_refreshes
+                .iter()
+                .map(|x| {
+                    let agg = RefreshAgg {
+                        statuses: x.statuses.iter().map(|c| (c.name.clone(), c.count)).collect(),
+                        durations: x.histogram.iter().copied().collect(),
+                        max: x.duration_max_ms.zip(x.duration_max_seed),
+                    };
+                    (x.auto_scaling_group_name.clone(), agg)
                 })
                 .collect(),
             error: None,
@@ -386,6 +444,20 @@ impl Aggregate {
                 histogram: m.launched.into_iter().collect(),
             })
             .collect();
+        let instance_refreshes = self
+            .instance_refreshes
+            .into_iter()
+            .map(|(name, x)| InstanceRefreshDistribution {
+                auto_scaling_group_name: name,
+                statuses: NamedCount::most_first(x.statuses),
+                ended_refreshes: x.durations.values().sum(),
+                duration_p50_ms: nearest_rank(&x.durations, 50),
+                duration_p95_ms: nearest_rank(&x.durations, 95),
+                duration_max_ms: x.max.map(|m| m.0),
+                duration_max_seed: x.max.map(|m| m.1),
+                histogram: x.durations.into_iter().collect(),
+            })
+            .collect();
         SweepReport {
             sweep_version: SWEEP_VERSION,
             scenario: header.scenario,
@@ -400,7 +472,7 @@ impl Aggregate {
             failed_runs: self.failed_runs,
             failures: self.failures,
             expectation_failures,
-            distribution: Distribution { all_drains_completed_at_ms: drains, services, managed_scaling },
+            distribution: Distribution { all_drains_completed_at_ms: drains, services, managed_scaling, instance_refreshes },
         }
     }
 }
@@ -640,6 +712,11 @@ mod tests {
                 instances_launched: (seed % 4) as u32,
                 ended_with_tasks_provisioning: seed % 10 == 0,
             }],
+            instance_refreshes: vec![RefreshFact {
+                group: "asg",
+                status: if seed % 3 == 0 { "InProgress" } else { "Successful" },
+                duration_ms: (seed % 3 != 0).then_some(60_000 + seed % 11),
+            }],
         };
         let header = || Header {
             scenario: "s".into(),
@@ -676,6 +753,12 @@ mod tests {
         assert_eq!((m.instances_launched_max, m.instances_launched_max_seed), (Some(3), Some(3)));
         assert_eq!((m.instances_launched_p50, m.runs_ending_with_tasks_provisioning), (Some(1), 500));
         assert_eq!(m.histogram, [(0, 1250), (1, 1250), (2, 1250), (3, 1250)]);
+        let x = &forward.distribution.instance_refreshes[0];
+        let statuses: Vec<(&str, u64)> = x.statuses.iter().map(|c| (c.name.as_str(), c.count)).collect();
+        assert_eq!(statuses, [("Successful", 3333), ("InProgress", 1667)], "most first");
+        assert_eq!(x.ended_refreshes, 3333);
+        // The longest, 60,010 ms (seed % 11 == 10, seed % 3 != 0): seed 10 first.
+        assert_eq!((x.duration_max_ms, x.duration_max_seed), (Some(60_010), Some(10)));
         // Read back and merged with nothing, the report is the same.
         assert_eq!(Aggregate::from_report(&forward).finish(header()), forward);
     }

@@ -162,7 +162,8 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     // The seeds that reproduce the extremes are seeds the file ran.
     let extremes = std::iter::once(("maxSeed", r.distribution.all_drains_completed_at_ms.max_seed))
         .chain(r.distribution.services.iter().map(|sv| ("minSeed", sv.min_healthy_observed.min_seed)))
-        .chain(r.distribution.managed_scaling.iter().map(|m| ("instancesLaunchedMaxSeed", m.instances_launched_max_seed)));
+        .chain(r.distribution.managed_scaling.iter().map(|m| ("instancesLaunchedMaxSeed", m.instances_launched_max_seed)))
+        .chain(r.distribution.instance_refreshes.iter().map(|x| ("durationMaxSeed", x.duration_max_seed)));
     for (what, seed) in extremes {
         if let Some(seed) = seed.filter(|s| !in_shard(r.seeds, r.shard, *s)) {
             return Err(format!("{name}: {what} {seed} is not in seeds {}{part} (an edited file?)", r.seeds));
@@ -190,8 +191,30 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
             ));
         }
     }
+    // A group's ended refreshes are those its histogram counts, each with a status; the longest is
+    // the histogram's last value, with its seed. A run starts at most MAX refreshes of a group.
+    for x in &r.distribution.instance_refreshes {
+        let counted = x.histogram.iter().try_fold(0u64, |a, (_, c)| a.checked_add(*c));
+        let statuses = x.statuses.iter().try_fold(0u64, |a, c| a.checked_add(c.count));
+        let most = r.runs.checked_mul(MAX_REFRESHES_PER_GROUP_AND_RUN);
+        if counted != Some(x.ended_refreshes)
+            || statuses.is_none_or(|n| n < x.ended_refreshes || most.is_none_or(|m| n > m))
+            || x.histogram.windows(2).any(|w| w[0].0 >= w[1].0)
+            || x.histogram.last().map(|(v, _)| *v) != x.duration_max_ms
+            || x.duration_max_ms.is_some() != x.duration_max_seed.is_some()
+        {
+            return Err(format!(
+                "{name}: instance refreshes of {}: a distribution that does not add up (an edited file?)",
+                x.auto_scaling_group_name
+            ));
+        }
+    }
     Ok(r)
 }
+
+/// The most instance refreshes a merged result may count per run for a group: a bound on edited
+/// files (a run's steps start each refresh, and a scenario has at most a few thousand steps).
+const MAX_REFRESHES_PER_GROUP_AND_RUN: u64 = 1 << 20;
 
 /// The most placement failures one result may count for a reason: 2^53, the largest integer a
 /// JSON number holds exactly (so merging any plausible number of results cannot overflow).
@@ -412,6 +435,23 @@ pub fn render_text(r: &SweepReport) -> String {
                 o(m.instances_launched_max),
                 m.instances_launched_max_seed.map_or(String::new(), |s| format!(" (seed {s})")),
                 m.runs_ending_with_tasks_provisioning
+            );
+        }
+    }
+    if !r.distribution.instance_refreshes.is_empty() {
+        let _ = writeln!(out, "\ninstance refreshes (how each ended; how long the ended ones took, nearest rank):");
+        for x in &r.distribution.instance_refreshes {
+            let d = |v: Option<u64>| v.map_or("-".to_string(), crate::timeline::duration_text);
+            let statuses: Vec<String> = x.statuses.iter().map(|c| format!("{} {}", c.name, c.count)).collect();
+            let _ = writeln!(
+                out,
+                "  {:<16} {}   took p50 {}  p95 {}  max {}{}",
+                x.auto_scaling_group_name,
+                statuses.join(", "),
+                d(x.duration_p50_ms),
+                d(x.duration_p95_ms),
+                d(x.duration_max_ms),
+                x.duration_max_seed.map_or(String::new(), |s| format!(" (seed {s})"))
             );
         }
     }

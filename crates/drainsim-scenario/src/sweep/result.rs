@@ -8,8 +8,9 @@ use super::seeds::{SeedRange, Shard};
 /// at most [`MAX_FAILURES_LISTED`] runs; 3: `minHealthyObserved` counts the runs' dips below the
 /// floor outside a drain too, so a result of version 2 does not merge with one of 3; 4:
 /// `allDrainsCompletedAtMs` leaves out the drains managed scaling's scale-in began, when a run has
-/// others).
-pub const SWEEP_VERSION: u32 = 4;
+/// others; 5: `instanceRefreshes`, so that a result without them does not merge with one that has
+/// them).
+pub const SWEEP_VERSION: u32 = 5;
 /// The most failing runs a result lists: those of the smallest seeds. `failedRuns` and
 /// `expectationFailures` count every failing run; the list is bounded so that a sweep's memory and
 /// output do not grow with the number of seeds that fail (up to 10,000,000).
@@ -93,6 +94,33 @@ pub struct Distribution {
     /// By capacity provider with managed scaling (absent without one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managed_scaling: Vec<ManagedScalingDistribution>,
+    /// By Auto Scaling group an instance refresh ran on (absent without one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_refreshes: Vec<InstanceRefreshDistribution>,
+}
+
+/// The instance refreshes of one Auto Scaling group over the runs (the run report's
+/// `instanceRefreshes`): how each ended and how long the ended ones took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceRefreshDistribution {
+    /// `AutoScalingGroupName`.
+    pub auto_scaling_group_name: String,
+    /// Refreshes by their `Status` at the end of the run (`Successful`, `Failed`, `InProgress`:
+    /// the run ended first), most first; a run that started two counts both.
+    pub statuses: Vec<NamedCount>,
+    /// Refreshes that ended (the durations are over these).
+    pub ended_refreshes: u64,
+    /// How long an ended refresh took (`EndTime` − `StartTime`, simulated ms): nearest-rank median.
+    pub duration_p50_ms: Option<u64>,
+    /// Nearest-rank 95th percentile.
+    pub duration_p95_ms: Option<u64>,
+    /// The longest.
+    pub duration_max_ms: Option<u64>,
+    /// The smallest seed whose refresh took `durationMaxMs`.
+    pub duration_max_seed: Option<u64>,
+    /// `[duration ms, refreshes]` pairs, by value.
+    pub histogram: Vec<(u64, u64)>,
 }
 
 /// What a capacity provider's managed scaling did over the runs.

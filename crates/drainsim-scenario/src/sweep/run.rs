@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use super::aggregate::{Aggregate, DrainFact, Header, RunFacts, ScalingFact, ServiceFact};
+use super::aggregate::{Aggregate, DrainFact, Header, RefreshFact, RunFacts, ScalingFact, ServiceFact};
 use super::result::SweepReport;
 use super::seeds::{nth_seed, shard_len, SeedRange, Shard, MAX_SEEDS};
 use crate::load::LoadedScenario;
@@ -120,7 +120,16 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
             ended_with_tasks_provisioning: m.samples.last().is_some_and(|p| p.tasks_provisioning > 0),
         })
         .collect();
-    RunFacts { seed, failed, drain, services, managed_scaling }
+    let instance_refreshes = outcome
+        .instance_refreshes
+        .iter()
+        .map(|r| RefreshFact {
+            group: &r.auto_scaling_group_name,
+            status: &r.status,
+            duration_ms: r.end_time_ms.map(|end| end.checked_sub(r.start_time_ms).expect("a refresh ends after it starts")),
+        })
+        .collect();
+    RunFacts { seed, failed, drain, services, managed_scaling, instance_refreshes }
 }
 
 /// FNV-1a 64 of a text, as 16 hex digits.
