@@ -1644,6 +1644,25 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
                     check_expectation(l, e, &names, &services, &place, ("do:", n))?;
                 }
             }
+            // A service no scenario service or step creates is a typo, unless the step expects
+            // ECS's error (a scenario may show ServiceNotFoundException on purpose): refused here,
+            // so that `check` finds it, not the run.
+            Action::Ecs(Request::UpdateService(drainsim_core::api::UpdateServiceRequest { service, .. }))
+            | Action::Ecs(Request::DeleteService(drainsim_core::api::DeleteServiceRequest { service, .. })) => {
+                let name = service.rsplit('/').next().unwrap_or(service);
+                let expects_error = matches!(step.expect, Some(StepExpect::Error(_) | StepExpect::ErrorContaining(..)));
+                if !services.contains(name) && !expects_error {
+                    let hint = did_you_mean(name, services.iter().map(String::as_str));
+                    return Err(l.error_at_literal(
+                        ("do:", n),
+                        service,
+                        format!(
+                            "unknown service '{name}' in step {}: no service of `services` or a CreateService step has it{hint} (a step that means ECS's ServiceNotFoundException says expect: Error(\"ServiceNotFoundException\"))",
+                            n + 1
+                        ),
+                    ));
+                }
+            }
             _ => {}
         }
     }
