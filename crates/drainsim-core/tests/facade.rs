@@ -131,6 +131,30 @@ fn a_service_view_reports_its_bounds_and_outcome() {
     assert!(web.tasks().all(|t| t.service().map(|s| s.id()) == Some(web.id())));
 }
 
+/// Two clusters may each have a service of one name: `service_in_cluster` finds each, and neither
+/// an unknown cluster nor an unknown name finds one.
+#[test]
+fn services_of_one_name_in_two_clusters_are_found_by_cluster() {
+    let mut e = common::engine_with_app(5);
+    e.create_cluster("staging").expect("valid name");
+    for (cluster, count) in [("prod", 2), ("staging", 1)] {
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some(cluster.into()),
+            service_name: "api".into(),
+            task_definition: "app".into(),
+            desired_count: Some(count),
+            ..Default::default()
+        }))
+        .expect("creates");
+    }
+    let prod = e.service_in_cluster("prod", "api").expect("prod's");
+    let staging = e.service_in_cluster("staging", "api").expect("staging's");
+    assert_ne!(prod.id(), staging.id());
+    assert_eq!((prod.desired_count(), staging.desired_count()), (2, 1));
+    assert!(prod.arn().contains("/prod/api") || prod.arn().ends_with("/api"), "{}", prod.arn());
+    assert!(e.service_in_cluster("dev", "api").is_none() && e.service_in_cluster("prod", "web").is_none());
+}
+
 /// Every change of a service's `desiredCount` and status is in the trace: a daemon service's
 /// desired count follows its cluster's ACTIVE instances, and a deleted service goes INACTIVE once
 /// its last task stopped.

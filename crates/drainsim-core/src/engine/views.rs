@@ -797,6 +797,18 @@ impl Engine {
         live.or(last).map(|id| ServiceView { engine: self, id })
     }
 
+    /// The service with this `serviceName` in the cluster named `cluster`: the one not INACTIVE if
+    /// there is one, else the last one created; `None` for an unknown cluster or name. Two clusters
+    /// may each have a service of one name ([`Engine::service_named`] gives one of them); this
+    /// gives the one asked for.
+    pub fn service_in_cluster(&self, cluster: &str, name: &str) -> Option<ServiceView<'_>> {
+        let c = self.clusters.by_name(cluster)?;
+        let sym = self.strings.get(name)?;
+        // A cluster's latest service of a name is its only one that may not be INACTIVE.
+        let id = *self.clusters[c.index()].services_by_name.get(&sym)?.last()?;
+        Some(ServiceView { engine: self, id })
+    }
+
     /// A service by its `serviceArn`, exactly as ECS returned it (either ARN format). A name used
     /// again after its service became INACTIVE gives the same ARN twice: as DescribeServices does,
     /// this finds the one not INACTIVE if there is one, else the last created (each cluster's
