@@ -748,6 +748,20 @@ fn compare_command(args: CompareArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The input (a file, or a directory whose `.json` files the import reads) that writing the scenario
+/// to `out` would overwrite, if any: `drainsim import capture/ -o capture/describe-tasks.json`
+/// replaced a capture file with the scenario.
+fn output_overwrites_input(out: &Path, inputs: &[PathBuf]) -> Option<PathBuf> {
+    // A file that does not exist yet is none of the inputs.
+    let out = std::fs::canonicalize(out).ok()?;
+    inputs.iter().find_map(|p| {
+        let input = std::fs::canonicalize(p).ok()?;
+        let read_from_dir =
+            input.is_dir() && out.parent() == Some(input.as_path()) && out.extension().is_some_and(|e| e == "json");
+        (input == out || read_from_dir).then(|| p.clone())
+    })
+}
+
 fn import_command(args: ImportArgs) -> ExitCode {
     use drainsim_scenario::import;
     let drain = args.drain.as_deref().map_or(import::DrainSelection::None, import::DrainSelection::parse);
@@ -770,6 +784,14 @@ fn import_command(args: ImportArgs) -> ExitCode {
         decrement: args.decrement,
         ..Default::default()
     };
+    if let Some(input) = args.output.as_deref().and_then(|out| output_overwrites_input(out, &args.paths)) {
+        eprintln!(
+            "error: --output {}: it is one of the capture's files (read from {}): the scenario would overwrite it; write it elsewhere",
+            args.output.as_deref().map_or_else(String::new, |o| o.display().to_string()),
+            input.display()
+        );
+        return ExitCode::from(2);
+    }
     let not_written = match &args.output {
         Some(path) => format!("{} was not written", path.display()),
         None => "no scenario was written".to_string(),

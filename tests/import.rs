@@ -641,6 +641,32 @@ fn noted(imported: &drainsim_scenario::import::Imported, text: &str) -> bool {
     imported.summary.notes.iter().any(|n| n.contains(text))
 }
 
+/// A capture that misses tasks (a describe-tasks batch not run) would import a cluster running
+/// fewer tasks than it does, and the services would start theirs again at time 0: the instances'
+/// runningTasksCount + pendingTasksCount say how many there are, and the import says which
+/// instances are short. A complete capture says nothing; a stopping task left out is described.
+#[test]
+fn a_capture_missing_tasks_is_noted_with_the_instances_short_of_them() {
+    let inputs = fixture_inputs();
+    let complete = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(!noted(&complete, "describe-tasks describes"), "{:?}", complete.summary.notes);
+    let partial = edited(&inputs, "describe-tasks.json", |v| {
+        let tasks = v["tasks"].as_array_mut().expect("tasks");
+        tasks.truncate(10);
+    });
+    let imported = import(&partial, &ImportOptions::default()).expect("imports");
+    let note = imported.summary.notes.iter().find(|n| n.contains("describe-tasks describes")).expect("noted");
+    assert!(note.starts_with("describe-tasks describes 10 of the 15 tasks the container instances report"), "{note}");
+    assert!(note.contains("i-0a1c2e3f405a6b706 1 of 3"), "{note}");
+    let none: Vec<(String, String)> = inputs.iter().filter(|(n, _)| !n.ends_with("/describe-tasks.json")).cloned().collect();
+    let imported = import(&none, &ImportOptions::default()).expect("imports");
+    assert!(noted(&imported, "describe-tasks describes 0 of the 15 tasks"), "{:?}", imported.summary.notes);
+    // A task stopping (desired STOPPED) is left out, but it was described: no note.
+    let stopping = edited(&inputs, "describe-tasks.json", |v| v["tasks"][0]["desiredStatus"] = "STOPPED".into());
+    let imported = import(&stopping, &ImportOptions::default()).expect("imports");
+    assert!(!noted(&imported, "describe-tasks describes"), "{:?}", imported.summary.notes);
+}
+
 /// `list-account-settings --effective-settings` lists guardDutyActivate, which AWS manages
 /// (type aws_managed): PutAccountSetting refuses it, so it is left out, with a note. Another
 /// setting marked aws_managed is what AWS applies to every principal: an account default.
@@ -1098,6 +1124,32 @@ fn tasks_of_an_older_revision_keep_it() {
     assert_eq!(web.len(), 6);
     assert!(web.iter().all(|arn| arn.ends_with("/web:11")), "{web:?}");
     assert_eq!(engine.service_named("web").expect("web").running_count(), 6);
+}
+
+/// `-o` naming one of the capture's files is refused before anything is read or written: the
+/// scenario replaced the capture file it named.
+#[test]
+fn the_output_may_not_overwrite_a_capture_file() {
+    let dir = TempDir::new("import-overwrite");
+    for f in std::fs::read_dir(FIXTURE).expect("the fixture") {
+        let f = f.expect("an entry").path();
+        std::fs::copy(&f, dir.join(f.file_name().expect("a name"))).expect("copies");
+    }
+    let tasks = dir.join("describe-tasks.json");
+    let before = std::fs::read(&tasks).expect("reads");
+    let capture_dir = dir.join("");
+    let capture = capture_dir.to_str().expect("UTF-8");
+    let out = common::drainsim(&["import", capture, "-o", tasks.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("it is one of the capture's files") && err.contains("write it elsewhere"), "{err}");
+    assert_eq!(std::fs::read(&tasks).expect("reads"), before, "the capture file is untouched");
+    let elsewhere = dir.join("cluster.ron");
+    let ok = common::drainsim(&["import", capture, "-o", elsewhere.to_str().expect("UTF-8")]);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    // Written next to the capture, and imported again with it: a .ron file is not read as capture.
+    let again = common::drainsim(&["import", capture, "-o", elsewhere.to_str().expect("UTF-8")]);
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
 }
 
 /// What does not set up is refused at the file and JSON path of the item refused (here a task

@@ -241,6 +241,9 @@ type Origin = (String, String);
 /// What the input files say, gathered before the scenario is built.
 #[derive(Default)]
 struct Capture {
+    /// Per container instance (its [`id_key`]), the tasks described on it but left out as stopping:
+    /// described all the same, for [`missing_tasks_note`].
+    stopping_tasks_on: BTreeMap<String, u64>,
     /// Each described cluster's name, ARN and where it was read.
     clusters: Vec<(String, String, Origin)>,
     /// Each described cluster's capacity providers and default strategy, as PutClusterCapacityProviders
@@ -286,6 +289,10 @@ struct InstanceIn {
     trunked: bool,
     /// `registeredAt` (Unix ms), when given.
     registered_at_ms: Option<i64>,
+    /// `runningTasksCount` + `pendingTasksCount`, when given: the tasks describe-tasks should
+    /// describe on it (checked against them: a capture missing a describe-tasks batch imports
+    /// a cluster with fewer tasks than it runs).
+    reported_tasks: Option<u64>,
 }
 
 struct ServiceIn {
@@ -849,7 +856,14 @@ impl Capture {
         group.container_instance_id = Some(id.to_string());
         group.cluster = cluster.clone();
         group.capacity_provider_name = ci.opt_str("capacityProviderName")?.map(str::to_string);
-        ci.touch(&["remainingResources", "runningTasksCount", "pendingTasksCount", "version", "attachments", "statusReason"]);
+        let reported_tasks = match (
+            ci.opt_int("runningTasksCount", 0..=i64::from(u32::MAX))?,
+            ci.opt_int("pendingTasksCount", 0..=i64::from(u32::MAX))?,
+        ) {
+            (None, None) => None,
+            (running, pending) => Some(running.unwrap_or(0).unsigned_abs() + pending.unwrap_or(0).unsigned_abs()),
+        };
+        ci.touch(&["remainingResources", "version", "attachments", "statusReason"]);
         let path = (file.to_string(), ci.path().to_string());
         ci.finish();
         self.instances.push(InstanceIn {
@@ -862,6 +876,7 @@ impl Capture {
             agent_connected,
             trunked,
             registered_at_ms,
+            reported_tasks,
         });
         Ok(())
     }
@@ -1180,6 +1195,7 @@ impl Capture {
                 arn.rsplit('/').next().unwrap_or(arn)
             ));
             // Left out, with a note: none of its fields is one drainsim does not model.
+            *self.stopping_tasks_on.entry(id_key(&instance_id)).or_insert(0) += 1;
             t.leave_out();
             return Ok(());
         }
@@ -1716,6 +1732,7 @@ fn build(
             }
         }
     }
+    summary.notes.extend(missing_tasks_note(cap, &imported_ids));
     for ((sv, td), n) in older {
         let own = service_tds.get(&sv).cloned().unwrap_or_default();
         summary.notes.push(format!(
@@ -1791,6 +1808,50 @@ fn build(
     }
 
     Ok((s, origins))
+}
+
+/// A note when the imported instances report more tasks (`runningTasksCount` +
+/// `pendingTasksCount`) than describe-tasks describes on them: the capture misses tasks (a
+/// describe-tasks batch not run, a file left out), and the services would start them again at time
+/// 0. Counts can drift by a task or two between the calls of a live cluster, so this is a note
+/// naming the instances, not a refusal.
+fn missing_tasks_note(cap: &Capture, imported_ids: &BTreeMap<String, String>) -> Option<String> {
+    let mut described: BTreeMap<&str, u64> = BTreeMap::new();
+    let on_instances =
+        cap.tasks.iter().map(|t| (id_key(&t.instance_id), 1)).chain(cap.stopping_tasks_on.iter().map(|(k, n)| (k.clone(), *n)));
+    for (key, n) in on_instances {
+        if let Some(name) = imported_ids.get(&key) {
+            let d = described.entry(name.as_str()).or_insert(0);
+            *d = d.saturating_add(n);
+        }
+    }
+    let (mut reported_total, mut described_total) = (0u64, 0u64);
+    let mut short: Vec<String> = Vec::new();
+    for i in &cap.instances {
+        let Some(reported) = i.reported_tasks else { continue };
+        if !imported_ids.values().any(|n| *n == i.group.name) {
+            continue;
+        }
+        let got = described.get(i.group.name.as_str()).copied().unwrap_or(0);
+        reported_total = reported_total.saturating_add(reported);
+        described_total = described_total.saturating_add(got.min(reported));
+        if got < reported {
+            short.push(format!("{} {got} of {reported}", i.group.name));
+        }
+    }
+    if short.is_empty() {
+        return None;
+    }
+    const NAMED: usize = 5;
+    let more = match short.len().saturating_sub(NAMED) {
+        0 => String::new(),
+        1 => ", and 1 more instance".to_string(),
+        n => format!(", and {n} more instances"),
+    };
+    Some(format!(
+        "describe-tasks describes {described_total} of the {reported_total} tasks the container instances report (runningTasksCount + pendingTasksCount; {}{more}): the capture misses tasks (a describe-tasks batch of at most 100 not run, or its file left out), and the services will start theirs again at time 0; add aws ecs describe-tasks for every ARN aws ecs list-tasks gives (docs/import.md)",
+        short.iter().take(NAMED).cloned().collect::<Vec<_>>().join(", ")
+    ))
 }
 
 /// The note on imported instances without a `registeredAt` (AWS CLI output always has one; a
