@@ -920,3 +920,34 @@ fn faults_on_an_instance_the_engine_does_not_have_are_refused() {
     assert_eq!(e.state_digest(), digest, "nothing was pinned");
     assert!(e.instance_named("a").expect("registered").agent_connected());
 }
+
+/// With awsvpc or host networking a port mapping's hostPort is left out or equal to its
+/// containerPort; another is refused with ECS's text, naming the mode, and registers nothing.
+#[test]
+fn host_and_awsvpc_port_mappings_keep_the_container_port() {
+    let mut e = Engine::new(drainsim_core::EngineConfig::default());
+    let td = |mode: &str, host_port: Option<u16>| {
+        Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: format!("app-{mode}"),
+            network_mode: Some(mode.into()),
+            container_definitions: vec![ContainerDefinition {
+                name: "app".into(),
+                cpu: Some(256),
+                memory: Some(512),
+                port_mappings: vec![PortMapping { container_port: Some(8443), host_port, protocol: None }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+    };
+    for mode in ["awsvpc", "host"] {
+        let err = e.handle(td(mode, Some(9000))).expect_err("a different host port");
+        assert_eq!(
+            err.to_string(),
+            format!("ClientException: When networkMode={mode}, the host ports and container ports in port mappings must match.")
+        );
+        e.handle(td(mode, Some(8443))).expect("the same port");
+        e.handle(td(mode, None)).expect("no host port");
+    }
+    e.handle(td("bridge", Some(9000))).expect("bridge maps any host port");
+}

@@ -103,6 +103,26 @@ impl Engine {
         if network_mode == NetworkMode::None && req.container_definitions.iter().any(|c| !c.port_mappings.is_empty()) {
             return Err(EcsError::client("Port mappings are not allowed when the network mode is none."));
         }
+        // "If you use containers in a task with the awsvpc or host network mode, the hostPort can
+        // either be left blank or set to the same value as the containerPort"
+        // (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html>); ECS
+        // refuses another with "When networkMode=awsvpc, the host ports and container ports in
+        // port mappings must match." (as public captures quote it, e.g.
+        // <https://github.com/pulumi/pulumi-awsx/issues/935>).
+        if matches!(network_mode, NetworkMode::Awsvpc | NetworkMode::Host) {
+            let mismatched = req.container_definitions.iter().flat_map(|c| &c.port_mappings).any(|pm| {
+                match (pm.host_port, pm.container_port) {
+                    (Some(host), Some(container)) => host != 0 && host != container,
+                    _ => false,
+                }
+            });
+            if mismatched {
+                let mode = if network_mode == NetworkMode::Awsvpc { "awsvpc" } else { "host" };
+                return Err(EcsError::client(format!(
+                    "When networkMode={mode}, the host ports and container ports in port mappings must match."
+                )));
+            }
+        }
         let task_cpu = match req.cpu.as_deref() {
             None => None,
             Some(text) => Some(parse_task_size(text, "vcpu").filter(|n| TASK_CPU_UNITS.contains(n)).ok_or_else(|| {
