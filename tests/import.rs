@@ -661,6 +661,18 @@ fn a_capture_missing_tasks_is_noted_with_the_instances_short_of_them() {
     let none: Vec<(String, String)> = inputs.iter().filter(|(n, _)| !n.ends_with("/describe-tasks.json")).cloned().collect();
     let imported = import(&none, &ImportOptions::default()).expect("imports");
     assert!(noted(&imported, "describe-tasks describes 0 of the 15 tasks"), "{:?}", imported.summary.notes);
+    // An instance whose agent was disconnected when captured is imported so, and said to be.
+    let away =
+        edited(&inputs, "describe-container-instances.json", |v| v["containerInstances"][2]["agentConnected"] = false.into());
+    let imported = import(&away, &ImportOptions::default()).expect("imports");
+    assert!(
+        noted(
+            &imported,
+            "instance i-0a1c2e3f405a6b703: agentConnected false in the capture, imported with its agent disconnected from time 0"
+        ),
+        "{:?}",
+        imported.summary.notes
+    );
     // A task stopping (desired STOPPED) is left out, but it was described: no note.
     let stopping = edited(&inputs, "describe-tasks.json", |v| v["tasks"][0]["desiredStatus"] = "STOPPED".into());
     let imported = import(&stopping, &ImportOptions::default()).expect("imports");
@@ -1127,7 +1139,7 @@ fn tasks_of_an_older_revision_keep_it() {
 }
 
 /// `-o` naming one of the capture's files is refused before anything is read or written: the
-/// scenario replaced the capture file it named.
+/// scenario replaced the capture file it named. A file of the directory not read is named.
 #[test]
 fn the_output_may_not_overwrite_a_capture_file() {
     let dir = TempDir::new("import-overwrite");
@@ -1150,6 +1162,17 @@ fn the_output_may_not_overwrite_a_capture_file() {
     // Written next to the capture, and imported again with it: a .ron file is not read as capture.
     let again = common::drainsim(&["import", capture, "-o", elsewhere.to_str().expect("UTF-8")]);
     assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    // A capture file saved under another ending is not read, and the summary says so (with the
+    // tasks it would have described).
+    std::fs::rename(&tasks, dir.join("tasks.txt")).expect("renames");
+    let renamed = common::drainsim(&["import", capture, "-o", elsewhere.to_str().expect("UTF-8")]);
+    assert_eq!(renamed.status.code(), Some(0), "{}", String::from_utf8_lossy(&renamed.stderr));
+    let summary = String::from_utf8_lossy(&renamed.stderr);
+    assert!(
+        summary.contains("note: not read: ") && summary.contains("tasks.txt (of a directory, the .json files are read"),
+        "{summary}"
+    );
+    assert!(summary.contains("describe-tasks describes 0 of the 15 tasks"), "{summary}");
 }
 
 /// What does not set up is refused at the file and JSON path of the item refused (here a task

@@ -184,21 +184,23 @@ impl fmt::Display for ImportSummary {
 /// Reads the input: each path is a JSON file, or a directory whose `*.json` files are read in
 /// name order. Returns `(name, contents)` pairs.
 pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, ImportError> {
-    input_files(paths)?.iter().map(|f| read_input(f)).collect()
+    input_files(paths)?.0.iter().map(|f| read_input(f)).collect()
 }
 
 /// The input files: each path is a JSON file, or a directory whose `*.json` files are taken in
 /// name order.
-fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+/// The files to read, and the other files of the directories given (not read: named in a note).
+fn input_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), ImportError> {
     let err = |p: &Path, m: String| ImportError::new(p.display().to_string(), "$", m);
-    let mut files = Vec::new();
+    let (mut files, mut not_read) = (Vec::new(), Vec::new());
     for p in paths {
         if p.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+            let (mut entries, others): (Vec<PathBuf>, Vec<PathBuf>) = std::fs::read_dir(p)
                 .map_err(|e| err(p, format!("cannot read the directory: {e}")))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|q| q.extension().is_some_and(|x| x == "json") && q.is_file())
-                .collect();
+                .filter(|q| q.is_file())
+                .partition(|q| q.extension().is_some_and(|x| x == "json"));
+            not_read.extend(others);
             entries.sort();
             if entries.is_empty() {
                 return Err(err(p, "the directory has no .json files".into()));
@@ -214,7 +216,8 @@ fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     if files.is_empty() {
         return Err(ImportError::new("(none)", "$", "no input files"));
     }
-    Ok(files)
+    not_read.sort();
+    Ok((files, not_read))
 }
 
 /// One input file's name and contents. A UTF-8 byte order mark is not part of the text: Windows
@@ -1229,7 +1232,18 @@ pub fn import(inputs: &[(String, String)], opts: &ImportOptions) -> Result<Impor
 /// at a time: a capture of a big cluster is never all in memory at once, only what drainsim keeps
 /// of it. The same scenario as [`import`] of the files read first.
 pub fn import_paths(paths: &[PathBuf], opts: &ImportOptions) -> Result<Imported, ImportError> {
-    import_inputs(input_files(paths)?.iter().map(|f| read_input(f)), opts)
+    let (files, not_read) = input_files(paths)?;
+    let mut imported = import_inputs(files.iter().map(|f| read_input(f)), opts)?;
+    if !not_read.is_empty() {
+        const NAMED: usize = 5;
+        let names: Vec<String> = not_read.iter().take(NAMED).map(|p| p.display().to_string()).collect();
+        let more = if not_read.len() > NAMED { format!(" and {} more", not_read.len() - NAMED) } else { String::new() };
+        imported.summary.notes.push(format!(
+            "not read: {}{more} (of a directory, the .json files are read; give another file by name to read it)",
+            names.join(", ")
+        ));
+    }
+    Ok(imported)
 }
 
 /// Imports files as `(name, contents)` pairs come, each dropped once read.
@@ -1800,6 +1814,17 @@ fn build(
     }
 
     if !disconnected.is_empty() {
+        // Said at import: a drain of such an instance waits for its agent, which no step brings back.
+        const NAMED: usize = 5;
+        let more = if disconnected.len() > NAMED { format!(" and {} more", disconnected.len() - NAMED) } else { String::new() };
+        summary.notes.push(format!(
+            "{} {}{more}: agentConnected false in the capture, imported with {} agent disconnected from time 0 \
+             (faults.pinned AgentDisconnect): it takes no placements, and a drain of it stops no task until an \
+             AgentReconnect the scenario does not have",
+            if disconnected.len() == 1 { "instance" } else { "instances" },
+            disconnected.iter().take(NAMED).cloned().collect::<Vec<_>>().join(", "),
+            if disconnected.len() == 1 { "its" } else { "their" }
+        ));
         let pinned = disconnected
             .iter()
             .map(|n| PinnedFaultSpec { at_ms: 0, fault: PinnedFaultKind::AgentDisconnect(n.clone()) })
