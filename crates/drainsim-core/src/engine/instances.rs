@@ -469,11 +469,12 @@ impl Engine {
         }
         // The logical name is drainsim's own and appears on every line about the instance: a
         // control character (a line feed) or a name of pages would break them.
-        if let Some(c) = ident.name.chars().find(|c| c.is_control()) {
+        // The name is not echoed: it would carry the character to the terminal (or Rust's escape).
+        if let Some((at, c)) = ident.name.chars().enumerate().find(|(_, c)| c.is_control()) {
             return Err(EcsError::invalid_parameter(format!(
-                "The instance name '{}' holds the control character U+{:04X}; a name is 1-{MAX_INSTANCE_NAME_CHARS} characters without control characters.",
-                ident.name.escape_debug(),
-                u32::from(c)
+                "The instance name holds the control character U+{:04X} (character {}); a name is 1-{MAX_INSTANCE_NAME_CHARS} characters without control characters.",
+                u32::from(c),
+                at + 1
             )));
         }
         let name_chars = ident.name.chars().count();
@@ -965,11 +966,15 @@ mod tests {
     use crate::api::{Attribute, InstanceIdentity, RegisterContainerInstanceRequest, Request, Resource};
     use crate::{Engine, EngineConfig};
 
-    fn register(e: &mut Engine, name: &str, attribute: &str) {
-        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+    /// A registration of an m5.large named `name` into `prod`, with these custom attributes.
+    fn registration(name: &str, attributes: &[&str]) -> Request {
+        Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
             cluster: Some("prod".into()),
             total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
-            attributes: vec![Attribute { name: attribute.into(), value: None, target_type: None, target_id: None }],
+            attributes: attributes
+                .iter()
+                .map(|a| Attribute { name: (*a).into(), value: None, target_type: None, target_id: None })
+                .collect(),
             instance_identity: InstanceIdentity {
                 name: name.into(),
                 instance_type: "m5.large".into(),
@@ -977,8 +982,11 @@ mod tests {
                 ..Default::default()
             },
             ..Default::default()
-        }))
-        .expect("registers");
+        })
+    }
+
+    fn register(e: &mut Engine, name: &str, attribute: &str) {
+        e.handle(registration(name, &[attribute])).expect("registers");
     }
 
     #[test]
@@ -1000,23 +1008,11 @@ mod tests {
         let mut e = Engine::new(EngineConfig::default());
         e.create_cluster("prod").expect("valid name");
         let before = e.state_digest();
-        let attempt = |e: &mut Engine, name: &str| {
-            e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-                cluster: Some("prod".into()),
-                total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
-                instance_identity: InstanceIdentity {
-                    name: name.into(),
-                    instance_type: "m5.large".into(),
-                    availability_zone: "us-east-1a".into(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            }))
-        };
+        let attempt = |e: &mut Engine, name: &str| e.handle(registration(name, &[]));
         let err = attempt(&mut e, "bad\nname").expect_err("a line feed");
         assert_eq!(
             err.message,
-            "The instance name 'bad\\nname' holds the control character U+000A; a name is 1-255 characters without control characters."
+            "The instance name holds the control character U+000A (character 4); a name is 1-255 characters without control characters."
         );
         let err = attempt(&mut e, &"a".repeat(256)).expect_err("too long");
         assert_eq!(err.message, "The instance name is 256 characters; a name is 1-255 characters without control characters.");
