@@ -313,6 +313,7 @@ fn bad_input_names_the_file_and_the_json_path() {
         ("report.json", report, "a drainsim report (drainsim run --json), not an AWS CLI output"),
         ("sweep.json", r#"{"sweepVersion": 3, "scenario": "x"}"#, "a drainsim report (of compare, sweep or explain --json)"),
         ("plan.json", r#"{"name": "x", "clusters": ["prod"], "instances": []}"#, "a drainsim scenario, not an AWS CLI output"),
+        ("plan.ron", "// a plan\nScenario (\n    name: \"x\",\n)\n", "a drainsim scenario (RON), not an AWS CLI capture"),
     ] {
         let mut with = inputs.clone();
         with.push((name.into(), text.into()));

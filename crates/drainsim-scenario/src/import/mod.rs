@@ -189,6 +189,13 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, ImportErr
 
 /// The input files: each path is a JSON file, or a directory whose `*.json` files are taken in
 /// name order.
+/// Whether a text that is not JSON opens as a drainsim scenario in RON: `Scenario(` after blanks
+/// and `//` comments.
+fn looks_like_ron_scenario(text: &str) -> bool {
+    let code = text.lines().map(str::trim_start).find(|l| !l.is_empty() && !l.starts_with("//"));
+    code.is_some_and(|l| l.strip_prefix("Scenario").is_some_and(|rest| rest.trim_start().starts_with('(')))
+}
+
 /// The files to read, and the other files of the directories given (not read: named in a note).
 fn input_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), ImportError> {
     let err = |p: &Path, m: String| ImportError::new(p.display().to_string(), "$", m);
@@ -1279,8 +1286,17 @@ fn import_inputs<T: AsRef<str>>(
     let (mut first_file, mut files) = (None, 0usize);
     for input in inputs {
         let (file, text) = input?;
-        let doc = json::Document::parse(text.as_ref(), &STREAMED_ARRAYS)
-            .map_err(|e| ImportError::new(file.clone(), "$", format!("not valid JSON: {e}")))?;
+        let doc = json::Document::parse(text.as_ref(), &STREAMED_ARRAYS).map_err(|e| {
+            // A drainsim scenario in RON is refused as what it is (one in JSON is, when read).
+            let message = if looks_like_ron_scenario(text.as_ref()) {
+                "a drainsim scenario (RON), not an AWS CLI capture: import reads the JSON the AWS CLI writes \
+                     (docs/import.md); run the scenario with drainsim run"
+                    .to_string()
+            } else {
+                format!("not valid JSON: {e}")
+            };
+            ImportError::new(file.clone(), "$", message)
+        })?;
         cap.read_document(&file, &doc, &notes, &mut summary)?;
         files += 1;
         first_file.get_or_insert(file);
