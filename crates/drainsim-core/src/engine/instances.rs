@@ -1001,8 +1001,8 @@ mod tests {
         assert_ne!(profile("a"), profile("c"));
     }
 
-    /// A logical name holds no control character and at most 255 characters; a refused
-    /// registration changes nothing.
+    /// A logical name holds no control character and at most 255 characters, and a resource is
+    /// given once; a refused registration changes nothing.
     #[test]
     fn instance_names_are_bounded_and_printable() {
         let mut e = Engine::new(EngineConfig::default());
@@ -1016,6 +1016,12 @@ mod tests {
         );
         let err = attempt(&mut e, &"a".repeat(256)).expect_err("too long");
         assert_eq!(err.message, "The instance name is 256 characters; a name is 1-255 characters without control characters.");
+        let mut twice = registration("twice", &[]);
+        if let Request::RegisterContainerInstance(r) = &mut twice {
+            r.total_resources.push(Resource::integer("CPU", 4096));
+        }
+        let err = e.handle(twice).expect_err("CPU twice");
+        assert_eq!(err.message, "Resource CPU is given twice in totalResources.");
         assert_eq!(e.state_digest(), before, "refused registrations change nothing");
         attempt(&mut e, &"é".repeat(255)).expect("255 characters, 510 bytes");
     }

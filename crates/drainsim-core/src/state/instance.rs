@@ -357,7 +357,16 @@ pub(crate) fn parse_total_resources(list: &[api::Resource]) -> Result<ParsedReso
     let mut res = ParsedResources::default();
     let (mut cpu, mut mem) = (None, None);
     let mut custom = Vec::new();
+    // CPU, MEMORY, PORTS and PORTS_UDP given twice are refused: which one ECS would keep is not
+    // documented, and the agent sends each once (drainsim kept the last, silently). Flags, not a
+    // set: a registration allocates nothing more for it.
+    let mut given = [false; 4];
     for r in list {
+        if let Some(k) = ["CPU", "MEMORY", "PORTS", "PORTS_UDP"].iter().position(|n| *n == r.name) {
+            if std::mem::replace(&mut given[k], true) {
+                return Err(EcsError::invalid_parameter(format!("Resource {} is given twice in totalResources.", r.name)));
+            }
+        }
         let integer = || {
             if r.resource_type != "INTEGER" {
                 return Err(EcsError::invalid_parameter(format!("Resource {} must have type INTEGER.", r.name)));
