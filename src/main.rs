@@ -1245,10 +1245,7 @@ fn drains_listed<'e>(
     if drained.len() <= MAX_DRAIN_LINES {
         return drained.to_vec();
     }
-    let took = |i: &drainsim_core::InstanceView| {
-        let d = i.drain();
-        d.completed_at_ms().zip(d.started_at_ms()).map(|(c, s)| c.saturating_sub(s))
-    };
+    let took = |i: &drainsim_core::InstanceView| i.drain().duration_ms();
     // Worth a look first (not completed, or cut short), then the slowest; ties in registration order.
     let mut order: Vec<usize> = (0..drained.len()).collect();
     order.sort_by_key(|&k| {

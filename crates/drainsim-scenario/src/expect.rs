@@ -261,7 +261,7 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
         }),
         X::DrainCompletedWithin(n, d) => on_instance(e, n, |i| {
             let drain = i.drain();
-            let took = drain.completed_at_ms().zip(drain.started_at_ms()).map(|(c, s)| c - s);
+            let took = drain.duration_ms();
             verdict(took.is_some_and(|t| t <= *d), move || {
                 took.map_or_else(|| format!("took {}", show(None)), |t| format!("took {t} ms"))
             })

@@ -45,8 +45,9 @@ impl Engine {
     }
 
     /// The latest service of a cluster created under the name a reference (name or ARN) gives,
-    /// whatever its status.
-    fn latest_service_named(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
+    /// whatever its status: a cluster's latest service of a name is its only one that may not be
+    /// INACTIVE.
+    pub(crate) fn latest_service_named(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
         let name = reference.rsplit('/').next().unwrap_or(reference);
         let sym = self.strings.get(name)?;
         self.clusters[cluster.index()].services_by_name.get(&sym).and_then(|named| named.last()).copied()

@@ -802,10 +802,7 @@ impl Engine {
     /// may each have a service of one name ([`Engine::service_named`] gives one of them); this
     /// gives the one asked for.
     pub fn service_in_cluster(&self, cluster: &str, name: &str) -> Option<ServiceView<'_>> {
-        let c = self.clusters.by_name(cluster)?;
-        let sym = self.strings.get(name)?;
-        // A cluster's latest service of a name is its only one that may not be INACTIVE.
-        let id = *self.clusters[c.index()].services_by_name.get(&sym)?.last()?;
+        let id = self.latest_service_named(self.clusters.by_name(cluster)?, name)?;
         Some(ServiceView { engine: self, id })
     }
 

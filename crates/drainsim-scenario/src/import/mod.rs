@@ -1870,14 +1870,16 @@ fn missing_tasks_note(cap: &Capture, imported_ids: &BTreeMap<String, String>) ->
     let mut short: Vec<String> = Vec::new();
     for i in &cap.instances {
         let Some(reported) = i.reported_tasks else { continue };
-        if !imported_ids.values().any(|n| *n == i.group.name) {
+        // Imported (an instance left out reports tasks left out with it): looked up by its ID, as
+        // its tasks were.
+        let Some(name) = imported_ids.get(&id_key(i.group.container_instance_id.as_deref().unwrap_or_default())) else {
             continue;
-        }
-        let got = described.get(i.group.name.as_str()).copied().unwrap_or(0);
+        };
+        let got = described.get(name.as_str()).copied().unwrap_or(0);
         reported_total = reported_total.saturating_add(reported);
         described_total = described_total.saturating_add(got.min(reported));
         if got < reported {
-            short.push(format!("{} {got} of {reported}", i.group.name));
+            short.push(format!("{name} {got} of {reported}"));
         }
     }
     if short.is_empty() {
