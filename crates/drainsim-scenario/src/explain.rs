@@ -219,8 +219,8 @@ pub struct Explanation {
 /// How an instance refresh ended, in words: its status, how far it got and how long it took, and
 /// the reason Auto Scaling gives when it did not succeed.
 fn explain_refresh(r: &crate::outcome::InstanceRefreshOutcome) -> String {
-    let took = match r.end_time_ms {
-        Some(end) => format!("after {}", crate::timeline::duration_text(end.saturating_sub(r.start_time_ms))),
+    let took = match r.duration_ms() {
+        Some(ms) => format!("after {}", crate::timeline::duration_text(ms)),
         None => "when the run ended".to_string(),
     };
     let mut text = format!(

@@ -140,6 +140,14 @@ pub struct InstanceRefreshOutcome {
     pub capacity: Vec<RefreshCapacitySample>,
 }
 
+impl InstanceRefreshOutcome {
+    /// How long it took, `EndTime` − `StartTime` (`None` while it had not ended): what `explain`
+    /// says of it and a sweep's `instanceRefreshes` count.
+    pub fn duration_ms(&self) -> Option<u64> {
+        self.end_time_ms.map(|end| end.checked_sub(self.start_time_ms).expect("a refresh ends after it starts"))
+    }
+}
+
 /// An instance an Auto Scaling group began to terminate, and why (what `drainsim explain` says of
 /// an instance a group drained and deregistered).
 #[derive(Debug, Clone, PartialEq, Eq)]

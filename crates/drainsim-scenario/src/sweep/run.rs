@@ -123,11 +123,7 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
     let instance_refreshes = outcome
         .instance_refreshes
         .iter()
-        .map(|r| RefreshFact {
-            group: &r.auto_scaling_group_name,
-            status: &r.status,
-            duration_ms: r.end_time_ms.map(|end| end.checked_sub(r.start_time_ms).expect("a refresh ends after it starts")),
-        })
+        .map(|r| RefreshFact { group: &r.auto_scaling_group_name, status: &r.status, duration_ms: r.duration_ms() })
         .collect();
     RunFacts { seed, failed, drain, services, managed_scaling, instance_refreshes }
 }
