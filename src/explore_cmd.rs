@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use drainsim_scenario::explore::{self, ExploreOptions, ExploreReport};
 use drainsim_scenario::format::ExploreFault;
+use drainsim_scenario::input::io_error_text;
 use drainsim_scenario::load_file;
 
 /// The largest `--time-limit` in seconds (one hour).
@@ -136,7 +137,7 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         None => None,
         Some(path) => match std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path) {
             Ok(f) => Some(f),
-            Err(e) => return bad_input(&format!("--dot {}: cannot write it: {e}", path.display())),
+            Err(e) => return bad_input(&format!("--dot {}: cannot write it: {}", path.display(), io_error_text(&e))),
         },
     };
     // Closes the DOT file when none is written, and removes it if this run created it.
@@ -176,7 +177,9 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     let (counterexample, unwritten) = match &report.violation {
         Some(v) => match explore::write_counterexample(&args.out, &stem, &loaded.scenario, &report, v) {
             Ok(p) => (Some(p), None),
-            Err(e) => (None, Some(format!("cannot write the counterexample under {}: {e}", args.out.display()))),
+            Err(e) => {
+                (None, Some(format!("cannot write the counterexample under {}: {}", args.out.display(), io_error_text(&e))))
+            }
         },
         None => (None, None),
     };
@@ -187,7 +190,7 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         match &report.graph {
             Some(g) => {
                 if let Err(e) = file.set_len(0).and_then(|()| file.write_all(g.to_dot().as_bytes())).and_then(|()| file.flush()) {
-                    dot_unwritten = Some(format!("--dot {}: cannot write it: {e}", path.display()));
+                    dot_unwritten = Some(format!("--dot {}: cannot write it: {}", path.display(), io_error_text(&e)));
                 }
             }
             None => {

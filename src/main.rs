@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use drainsim_core::time::format_sim_time;
+use drainsim_scenario::input::io_error_text;
 use drainsim_scenario::outcome::{listed_first, service_is_notable, MAX_SERVICE_LINES};
 use drainsim_scenario::{load_file, load_str, report, runner, timeline, LoadedScenario, RunOptions, ScenarioError};
 
@@ -138,7 +139,7 @@ impl<W: Write> TraceFile<W> {
                 }
                 Err(err) => {
                     self.broken_pipe = err.kind() == std::io::ErrorKind::BrokenPipe;
-                    self.error = Some(err.to_string());
+                    self.error = Some(io_error_text(&err));
                 }
             }
         }
@@ -153,7 +154,7 @@ impl<W: Write> TraceFile<W> {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
                     exit_on_write_error(&e);
                 }
-                e.to_string()
+                io_error_text(&e)
             }),
         }
     }
@@ -208,7 +209,7 @@ fn exit_on_write_error(e: &std::io::Error) -> ! {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(141);
     }
-    eprintln!("error: cannot write the output: {e}");
+    eprintln!("error: cannot write the output: {}", io_error_text(e));
     std::process::exit(2);
 }
 
@@ -826,7 +827,7 @@ fn import_command(args: ImportArgs) -> ExitCode {
     match &args.output {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &text) {
-                eprintln!("error: cannot write {}: {e}", path.display());
+                eprintln!("error: cannot write {}: {}", path.display(), io_error_text(&e));
                 return ExitCode::from(2);
             }
         }
@@ -1063,7 +1064,7 @@ fn run(args: RunArgs) -> ExitCode {
                 match std::fs::File::create(path) {
                     Ok(f) => Box::new(f),
                     Err(e) => {
-                        eprintln!("error: cannot write the trace to {}: {e}", path.display());
+                        eprintln!("error: cannot write the trace to {}: {}", path.display(), io_error_text(&e));
                         return ExitCode::from(2);
                     }
                 }
@@ -1087,9 +1088,9 @@ fn run(args: RunArgs) -> ExitCode {
         let written = drainsim_scenario::chart::render_svg(&outcome).and_then(|svg| {
             if to_stdout(&args.svg) {
                 let mut out = std::io::stdout().lock();
-                out.write_all(svg.as_bytes()).and_then(|()| out.flush()).map_err(|e| e.to_string())
+                out.write_all(svg.as_bytes()).and_then(|()| out.flush()).map_err(|e| io_error_text(&e))
             } else {
-                std::fs::write(path, svg).map_err(|e| e.to_string())
+                std::fs::write(path, svg).map_err(|e| io_error_text(&e))
             }
         });
         if let Err(e) = written {

@@ -313,7 +313,7 @@ fn a_bad_override_is_refused_naming_it_without_a_position() {
             "gpu.registerAtMs=18446744073709551615",
             "--set gpu.registerAtMs=18446744073709551615: 18446744073709551615 is out of range for `registerAtMs`",
         ),
-        ("gpu.gpus=-1", "--set gpu.gpus=-1: -1 is out of range for `gpus`"),
+        ("gpu.gpus=-1", "--set gpu.gpus=-1: -1 is out of range for `gpus`: it is never negative"),
     ] {
         let out = common::drainsim(&["compare", gpus, "--set", set, "--seeds", "0..1"]);
         let err = String::from_utf8_lossy(&out.stderr);

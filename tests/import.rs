@@ -146,6 +146,16 @@ fn a_byte_order_mark_is_read_past_and_utf16_is_refused_with_a_way_out() {
     std::fs::write(&utf16, units).unwrap();
     let err = import_paths(&[dir.to_path_buf()], &opts).expect_err("refused").to_string();
     assert!(err.contains("describe-clusters.json") && err.contains("UTF-16") && err.contains("Out-File -Encoding utf8"), "{err}");
+
+    // Latin-1 text (a byte that is not UTF-8) is refused at the line and column an editor shows,
+    // for the file as a whole (no JSON path: the text was never parsed).
+    let latin1: Vec<u8> = text.replacen("\"clusters\"", "\"clust\u{e9}rs\"", 1).chars().map(|c| c as u8).collect();
+    let line = text.lines().position(|l| l.contains("\"clusters\"")).expect("the key") + 1;
+    let column = text.lines().nth(line - 1).unwrap().find("\"clusters\"").unwrap() + 7;
+    std::fs::write(&utf16, latin1).unwrap();
+    let err = import_paths(&[dir.to_path_buf()], &opts).expect_err("refused").to_string();
+    let expected = format!("describe-clusters.json: not UTF-8: byte 0xE9 at line {line}, column {column}");
+    assert!(err.contains(&expected), "{err}\nexpected: {expected}");
 }
 
 #[test]

@@ -568,7 +568,9 @@ fn set_instance_group(
         let message = plain_serde_error(&e);
         let number = message.strip_prefix("invalid value: integer `").and_then(|m| m.split_once('`')).map(|(n, _)| n);
         match (number, rest.last()) {
-            (Some(n), Some(field)) => format!("--set {path}={value}: {n} is out of range for `{field}`"),
+            (Some(n), Some(field)) => {
+                format!("--set {path}={value}: {n} is out of range for `{field}`{}", crate::load::never_negative(n))
+            }
             _ => format!("--set {path}={value}: instance group '{first}' no longer reads: {message}"),
         }
     })?;

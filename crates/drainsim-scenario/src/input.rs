@@ -31,7 +31,7 @@ pub enum ReadError {
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ReadError::Io(e) => write!(f, "{e}"),
+            ReadError::Io(e) => f.write_str(&io_error_text(e)),
             ReadError::TooLarge { limit_bytes, size_bytes: Some(size) } => {
                 write!(f, "the file has {size} bytes; drainsim reads at most {limit_bytes}")
             }
@@ -43,6 +43,33 @@ impl std::fmt::Display for ReadError {
 }
 
 impl std::error::Error for ReadError {}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub(crate) fn position(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Where the first byte of `bytes` that is not UTF-8 is, as a text editor shows it (line and
+/// column, counted in the valid text before it), and that byte.
+pub(crate) fn first_byte_not_utf8(e: &std::string::FromUtf8Error) -> (usize, usize, u8) {
+    let valid = e.utf8_error().valid_up_to();
+    let text = std::str::from_utf8(&e.as_bytes()[..valid]).expect("valid up to here");
+    let (line, column) = position(text, valid);
+    (line, column, e.as_bytes()[valid])
+}
+
+/// What the operating system said of a failed read or write, as a user reads it: the system's
+/// own text (`No such file or directory`) without the `(os error 2)` Rust's `io::Error` appends.
+pub fn io_error_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match (e.raw_os_error(), text.rfind(" (os error ")) {
+        (Some(_), Some(at)) => text[..at].to_string(),
+        _ => text,
+    }
+}
 
 /// The whole of the file at `path`, when it holds at most `limit_bytes` bytes.
 pub fn read_bounded(path: &Path, limit_bytes: u64) -> Result<Vec<u8>, ReadError> {

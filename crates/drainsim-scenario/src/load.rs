@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
+use crate::input::position;
 use drainsim_core::api::Request;
 use ron::extensions::Extensions;
 
@@ -19,7 +20,8 @@ use crate::format::{
 pub struct ScenarioError {
     /// The file name, as given.
     pub file: String,
-    /// 1-based line of the offending text; 0 for an error in a command-line flag (no position).
+    /// 1-based line of the offending text; 0 for an error in a command-line flag or a file that
+    /// cannot be read (no position).
     pub line: usize,
     /// 1-based column (in characters) of the offending text.
     pub column: usize,
@@ -30,7 +32,8 @@ pub struct ScenarioError {
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
-            // No position: an error in a command-line flag, whose message names it ([`ScenarioError::flag`]).
+            // No position: an error in a command-line flag ([`ScenarioError::flag`]) or a file that
+            // cannot be read, whose message names it.
             return f.write_str(&self.message);
         }
         write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
@@ -291,14 +294,6 @@ fn control_character(source: &str) -> Option<(usize, String)> {
     let (_, value) = string_literal_spelled(source, at, Some(&mut offsets)).expect("a string literal starts here");
     let k = value.chars().position(is_refused_control).expect("refused for it");
     Some((at + offsets.get(k).copied().unwrap_or(0), format!("the string {refusal}")))
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn position(source: &str, offset: usize) -> (usize, usize) {
-    let before = &source[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 /// The byte offsets where `needle` occurs as code, after byte `from`: a quoted needle (`"web"`)
@@ -1019,11 +1014,22 @@ fn out_of_range(source: &str, line: usize, column: usize) -> (usize, String) {
         }
         None
     });
-    let message = match of {
+    let mut message = match of {
         Some(name) => format!("{number} is out of range for `{name}`"),
         None => format!("{number} is out of range here"),
     };
+    message.push_str(never_negative(&number));
     (column, message)
+}
+
+/// What to add to "N is out of range" when N is a small negative number: no signed field refuses
+/// one (each holds at least an `i8`), so the field takes no negative number at all.
+pub(crate) fn never_negative(number: &str) -> &'static str {
+    if number.replace('_', "").parse::<i64>().is_ok_and(|n| (-128..0).contains(&n)) {
+        ": it is never negative"
+    } else {
+        ""
+    }
 }
 
 /// serde's message without Rust's type names: `expected u32` becomes `expected a whole number
@@ -1216,23 +1222,16 @@ fn char_boundary(line: &str, at: usize) -> usize {
 /// Reads, parses and checks a scenario file.
 pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
     let file = path.display().to_string();
+    // A file that cannot be read has no place in it to point at: no line or column.
     let bytes = crate::input::read_bounded(path, crate::input::MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
         file: file.clone(),
-        line: 1,
-        column: 1,
-        message: format!("cannot read the file: {e}"),
+        line: 0,
+        column: 0,
+        message: format!("{file}: cannot read the file: {e}"),
     })?;
     let source = String::from_utf8(bytes).map_err(|e| {
-        // Where the first byte that is not UTF-8 is (the valid text before it counts the columns).
-        let valid = e.utf8_error().valid_up_to();
-        let text = std::str::from_utf8(&e.as_bytes()[..valid]).expect("valid up to here");
-        let (line, column) = position(text, valid);
-        ScenarioError {
-            file: file.clone(),
-            line,
-            column,
-            message: format!("the file is not valid UTF-8 (byte 0x{:02X} at byte offset {valid})", e.as_bytes()[valid]),
-        }
+        let (line, column, byte) = crate::input::first_byte_not_utf8(&e);
+        ScenarioError { file: file.clone(), line, column, message: format!("the file is not valid UTF-8 (byte 0x{byte:02X})") }
     })?;
     load_string(&file, source)
 }
@@ -2671,6 +2670,7 @@ mod tests {
                 (1, 28),
                 "18446744073709551616 is out of range for `endTimeMs`",
             ),
+            ("x.ron", r#"Scenario(name: "x", seed: -1)"#, (1, 27), "-1 is out of range for `seed`: it is never negative"),
             (
                 "x.json",
                 r#"{"name": "x", "seed": -1}"#,

@@ -29,6 +29,12 @@ impl ImportError {
         ImportError { file: flag.into(), path: String::new(), message: message.into(), summary: None }
     }
 
+    /// An error of file `file` as a whole (it cannot be read, or its bytes are not text): no
+    /// JSON path, as for a flag.
+    pub fn whole_file(file: impl Into<String>, message: impl Into<String>) -> Self {
+        ImportError { file: file.into(), path: String::new(), message: message.into(), summary: None }
+    }
+
     /// An error at `path` of `file`.
     pub fn new(file: impl Into<String>, path: impl Into<String>, message: impl Into<String>) -> Self {
         ImportError { file: file.into(), path: path.into(), message: message.into(), summary: None }
@@ -38,7 +44,7 @@ impl ImportError {
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
-            // A command-line flag has no JSON path.
+            // A command-line flag, or a file as a whole, has no JSON path.
             return write!(f, "{}: {}", self.file, self.message);
         }
         write!(f, "{}: {}: {}", self.file, self.path, self.message)

@@ -198,12 +198,12 @@ fn looks_like_ron_scenario(text: &str) -> bool {
 
 /// The files to read, and the other files of the directories given (not read: named in a note).
 fn input_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), ImportError> {
-    let err = |p: &Path, m: String| ImportError::new(p.display().to_string(), "$", m);
+    let err = |p: &Path, m: String| ImportError::whole_file(p.display().to_string(), m);
     let (mut files, mut not_read) = (Vec::new(), Vec::new());
     for p in paths {
         if p.is_dir() {
             let (mut entries, others): (Vec<PathBuf>, Vec<PathBuf>) = std::fs::read_dir(p)
-                .map_err(|e| err(p, format!("cannot read the directory: {e}")))?
+                .map_err(|e| err(p, format!("cannot read the directory: {}", crate::input::io_error_text(&e))))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|q| q.is_file())
                 .partition(|q| q.extension().is_some_and(|x| x == "json"));
@@ -221,7 +221,7 @@ fn input_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Import
         }
     }
     if files.is_empty() {
-        return Err(ImportError::new("(none)", "$", "no input files"));
+        return Err(ImportError::whole_file("(none)", "no input files"));
     }
     not_read.sort();
     Ok((files, not_read))
@@ -231,7 +231,7 @@ fn input_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Import
 /// PowerShell writes one (`aws ecs describe-tasks ... | Out-File -Encoding utf8`), as it writes
 /// UTF-16 with `>`, which is refused with what to do instead.
 fn read_input(f: &Path) -> Result<(String, String), ImportError> {
-    let err = |m: String| ImportError::new(f.display().to_string(), "$", m);
+    let err = |m: String| ImportError::whole_file(f.display().to_string(), m);
     let mut bytes = crate::input::read_bounded(f, MAX_FILE_BYTES).map_err(|e| err(format!("cannot read: {e}")))?;
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(err("UTF-16 text (Windows PowerShell's `>` writes it); write the AWS CLI's output as UTF-8 (in \
@@ -241,7 +241,10 @@ fn read_input(f: &Path) -> Result<(String, String), ImportError> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
-    let text = String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column, byte) = crate::input::first_byte_not_utf8(&e);
+        err(format!("not UTF-8: byte 0x{byte:02X} at line {line}, column {column}"))
+    })?;
     Ok((f.display().to_string(), text))
 }
 

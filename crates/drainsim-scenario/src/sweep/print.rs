@@ -64,7 +64,8 @@ pub fn read_report(path: &std::path::Path) -> Result<SweepReport, String> {
     let name = path.display().to_string();
     let bytes = crate::input::read_bounded(path, MAX_REPORT_BYTES).map_err(|e| format!("cannot read {name}: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        format!("{name}: not the JSON output of `drainsim sweep --json` (not UTF-8 at byte {})", e.utf8_error().valid_up_to())
+        let (line, column, byte) = crate::input::first_byte_not_utf8(&e);
+        format!("{name}: not the JSON output of `drainsim sweep --json` (byte 0x{byte:02X} at line {line}, column {column} is not UTF-8)")
     })?;
     parse_report(&name, &text)
 }
