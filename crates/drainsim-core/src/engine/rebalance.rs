@@ -27,7 +27,9 @@
 //!   the most tasks whose agent is connected is stopped (within `minimumHealthyPercent`: the
 //!   healthy tasks stay at or above the floor), and the move is counted (`az_rebalancing_moves`).
 //!   When every other task of that zone is on a disconnected agent, the move waits for one to
-//!   reconnect. A move whose task stopped first is dropped uncounted.
+//!   reconnect. A move whose task stopped first is dropped uncounted, and so is one whose service
+//!   left its steady state meanwhile (a drain began, a task failed): its task stays as any other
+//!   ([`Engine::unsettled_beside_move`]).
 //! - Once balanced after a move, "is AZ balanced".
 //!
 //! Whether the zones are balanced is read from the service's spread counts (staying tasks per
@@ -223,7 +225,8 @@ impl Engine {
     }
 
     /// Before a REPLICA pass: ends the move under way once its task is healthy (stops the oldest
-    /// task of the zone with the most, within the floor), or drops it when its task was stopped.
+    /// task of the zone with the most, within the floor), or drops it when its task was stopped or
+    /// the service left its steady state meanwhile ([`Self::unsettled_beside_move`]).
     pub(crate) fn rebalance_before_pass(&mut self, id: ServiceId) {
         let Some(m) = self.services[id.index()].schedule.rebalance_move else { return };
         let started = &self.tasks[m.started.index()];
@@ -231,7 +234,17 @@ impl Engine {
             self.services.schedule_mut(id).rebalance_move = None;
             return;
         }
-        if !started.healthy() {
+        let started_healthy = started.healthy();
+        if self.unsettled_beside_move(id, started_healthy) {
+            // The move's task stays, one of the service's tasks like any other: a drain counts
+            // it among the staying tasks it replaces up to `desiredCount`, and scale-in may take
+            // it for a surplus. Stopping a task of the fullest zone now would stop one of the
+            // drain's replacements still starting (they are the zone's only staying tasks) and
+            // start another in its place, delaying the drain.
+            self.services.schedule_mut(id).rebalance_move = None;
+            return;
+        }
+        if !started_healthy {
             return;
         }
         let s = &self.services[id.index()];
@@ -245,6 +258,20 @@ impl Engine {
         schedule.rebalance_move = None;
         schedule.observations.az_rebalancing_moves =
             schedule.observations.az_rebalancing_moves.checked_add(1).expect("fewer than 2^32 moves");
+    }
+
+    /// Whether a service with a move under way has left the steady state the move began in: one
+    /// of its tasks other than the move's own is not staying and healthy — on a DRAINING instance
+    /// (a drain began), starting, stopping or UNHEALTHY. ECS "starts monitoring a service after it
+    /// reaches the steady state" (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html>);
+    /// drainsim drops the move then, uncounted, and looks at the zones again once the service is
+    /// settled (docs/rollouts.md, "Zone rebalancing").
+    fn unsettled_beside_move(&self, id: ServiceId, started_healthy: bool) -> bool {
+        let s = &self.services[id.index()];
+        // The move's task is listed and staying (not told to stop); it counts among the staying
+        // healthy tasks only once healthy.
+        let settled_others = s.staying_healthy as usize + usize::from(!started_healthy);
+        settled_others != s.tasks.len()
     }
 
     /// After a REPLICA pass that made no other progress: when the zones are not balanced, begins a
