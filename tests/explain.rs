@@ -1024,3 +1024,17 @@ fn explain_with(args: &[&str]) -> String {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("UTF-8")
 }
+
+/// A drain whose `maximumPercent` leaves little room above `desiredCount` is paced by the ceiling:
+/// replacements start only as old tasks stop, batch by batch. `explain` names the ceiling beside
+/// the floor, for the instance and the service (a helper's 40-instance drain at maximumPercent 110
+/// was explained by the floor alone, which pointed at the wrong setting). With maximumPercent 200
+/// every replacement starts at once and the ceiling paces nothing: not named.
+#[test]
+fn a_drain_paced_by_the_ceiling_names_it() {
+    let text = explain("scenarios/drain/seed-min50-max100.ron");
+    let paced = "and its ceiling paced the replacements: 2 of them started only as tasks stopped made room under it (4 tasks not STOPPED: maximumPercent 100 of 4 desired)";
+    assert_eq!(text.matches(paced).count(), 2, "the instance's path and the service's finding: {text}");
+    let roomy = explain("scenarios/drain/seed-min50-max200.ron");
+    assert!(!roomy.contains("ceiling paced"), "{roomy}");
+}

@@ -561,6 +561,58 @@ struct Index {
     /// Per capacity provider with managed scaling: its group's instance refreshes (the group, when
     /// each started and ended), during which managed scaling leaves the group alone.
     refreshes_by_provider: BTreeMap<String, Vec<(String, u64, Option<u64>)>>,
+    /// Per REPLICA service whose series was not cut: when each of its tasks was placed that had to
+    /// wait for room under `maximumPercent`, in time order ([`ceiling_bound_starts`]).
+    ceiling_bound_starts: BTreeMap<ServiceId, Vec<u64>>,
+}
+
+/// When the service's tasks were placed that waited for room under its ceiling: at the end of the
+/// last instant before a task's placement the service's tasks not STOPPED were at the ceiling
+/// (floor(desiredCount × maximumPercent / 100) then), so it could start only once tasks STOPPED
+/// in the instant of its placement made room. What paces a drain whose `maximumPercent` leaves
+/// little room above `desiredCount`: replacements start in batches, one batch per round of stops.
+/// In time order; `None` for a DAEMON service (no ceiling holds its tasks) and when the service's
+/// series was cut (the instants past the cut are not known).
+fn ceiling_bound_starts(e: &Engine, by_service: &Grouped, s: &ServiceView) -> Option<Vec<u64>> {
+    if s.series_truncated() || s.scheduling_strategy() == SchedulingStrategy::Daemon {
+        return None;
+    }
+    let points: Vec<drainsim_core::SeriesPoint> = s.series().collect();
+    let mut starts: Vec<u64> = by_service
+        .get(s.id().index())
+        .iter()
+        .map(|t| e.task(*t).created_at_ms())
+        .filter(|placed| {
+            let before = points.partition_point(|p| p.at_ms < *placed);
+            before.checked_sub(1).is_some_and(|i| points[i].not_stopped >= s.settings_at(points[i].at_ms).task_ceiling())
+        })
+        .collect();
+    starts.sort_unstable();
+    Some(starts)
+}
+
+/// How many of the service's tasks placed in `from_ms < placed ≤ to_ms` had waited for room
+/// under its ceiling ([`ceiling_bound_starts`]); 0 when that is not known.
+fn started_at_the_ceiling(ix: &Index, s: &ServiceView, (from_ms, to_ms): (u64, u64)) -> usize {
+    ix.ceiling_bound_starts
+        .get(&s.id())
+        .map_or(0, |starts| starts.partition_point(|at| *at <= to_ms) - starts.partition_point(|at| *at <= from_ms))
+}
+
+/// `; its ceiling paced the replacements: …` when some of the service's tasks placed in the
+/// window had waited for room under its ceiling (empty otherwise): the ceiling and what made it.
+fn ceiling_pace_text(ix: &Index, s: &ServiceView, (from_ms, to_ms): (u64, u64)) -> String {
+    let n = started_at_the_ceiling(ix, s, (from_ms, to_ms));
+    if n == 0 {
+        return String::new();
+    }
+    let then = s.settings_at(to_ms);
+    format!(
+        "; and its ceiling paced the replacements: {n} of them started only as tasks stopped made room under it ({} not STOPPED: maximumPercent {} of {} desired)",
+        tasks_text(then.task_ceiling(), "task"),
+        then.maximum_percent,
+        then.desired_count
+    )
 }
 
 impl Index {
@@ -590,7 +642,9 @@ impl Index {
         for stops in stops_on_draining.values_mut() {
             stops.sort_unstable();
         }
-        Index { records, by_instance, by_service, healthy_at, stops_on_draining, refreshes_by_provider }
+        let ceiling_bound_starts =
+            e.services().filter_map(|s| Some((s.id(), ceiling_bound_starts(e, &by_service, &s)?))).collect();
+        Index { records, by_instance, by_service, healthy_at, stops_on_draining, refreshes_by_provider, ceiling_bound_starts }
     }
 }
 
@@ -702,6 +756,7 @@ fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, 
         then.minimum_healthy_percent,
         then.desired_count
     ));
+    why.push_str(&ceiling_pace_text(ix, &s, (from_ms, told_ms)));
     why.push_str(&stalls_meanwhile(ix, &s, (from_ms, told_ms)));
     why
 }
@@ -1491,7 +1546,14 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
                 } else {
                     String::new()
                 };
-                format!("the floor keeps them until replacements are healthy ({floor_text}){by_deletion}")
+                // From the first wait's start to the last task told to stop.
+                let first_wait_began = waits.iter().map(|(wait, told)| told - wait).min();
+                let last_told = waits.iter().map(|(_, told)| *told).max();
+                let paced = match (first_wait_began, last_told) {
+                    (Some(from), Some(to)) => ceiling_pace_text(ix, s, (from, to)),
+                    _ => String::new(),
+                };
+                format!("the floor keeps them until replacements are healthy ({floor_text}){by_deletion}{paced}")
             }
         ));
     }
