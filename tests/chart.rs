@@ -7,7 +7,8 @@ mod temp;
 use temp::TempDir;
 
 fn svg(file: &str, out: &str) -> String {
-    // A directory per chart: the tests that call this run in parallel.
+    // A directory per chart: the tests that call this run in parallel, so each gives its own `out`
+    // (two tests with one name shared a directory, and the first to end removed it under the other).
     let dir = TempDir::new(&format!("chart-{out}"));
     let path = dir.join(out);
     let run = common::drainsim(&["run", file, "--svg", path.to_str().unwrap(), "--timeline", "none"]);
@@ -147,7 +148,7 @@ fn a_long_run_is_drawn_over_hours() {
 /// run without one gets none.
 #[test]
 fn managed_scaling_has_a_panel_of_its_instances() {
-    let text = svg("scenarios/rollouts/spot-capacity-provider-replaces-interrupted-instances.ron", "spot.svg");
+    let text = svg("scenarios/rollouts/spot-capacity-provider-replaces-interrupted-instances.ron", "spot-capacity-provider.svg");
     assert_time_axes_aligned(&text);
     assert!(
         text.contains(
@@ -222,7 +223,7 @@ fn many_drained_instances_are_drawn_as_one_aggregate_panel() {
 /// running, and `spot-b` undrained (it is off). Neither drain is drawn as complete.
 #[test]
 fn an_instance_gone_with_its_tasks_has_a_lane_with_its_orphans() {
-    let text = svg("scenarios/rollouts/spot-interruption-min100-max200.ron", "spot.svg");
+    let text = svg("scenarios/rollouts/spot-interruption-min100-max200.ron", "spot-interruption.svg");
     assert!(
         text.contains(
             "instances drained or gone with tasks: tasks running (light blue), last tasks stopping (yellow), drain complete \

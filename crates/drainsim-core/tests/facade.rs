@@ -474,14 +474,12 @@ fn captured_task_definition_revisions_keep_their_numbers() {
     };
     assert_eq!(register(&mut e, None), Ok(21));
     for (reference, found) in [("web:12", true), ("web:13", true), ("web:20", true), ("web:14", false), ("web:1", false)] {
-        let got = run(&mut e, reference);
-        match got {
-            Err(err) => {
-                assert!(!found, "{reference}: {}", err.message);
-                assert!(err.message.contains("Unable to describe task definition"), "{}", err.message);
-            }
-            Ok(_) => assert!(found, "{reference} should not be found"),
-        }
+        // The cluster has no instance: a revision found gets as far as placement, which ECS
+        // refuses for the whole call; one not found is refused before.
+        let err = run(&mut e, reference).expect_err("refused");
+        let expected =
+            if found { "No Container Instances were found in your cluster." } else { "Unable to describe task definition" };
+        assert!(err.message.contains(expected), "{reference}: {}", err.message);
     }
 }
 
@@ -950,4 +948,44 @@ fn host_and_awsvpc_port_mappings_keep_the_container_port() {
         e.handle(td(mode, None)).expect("no host port");
     }
     e.handle(td("bridge", Some(9000))).expect("bridge maps any host port");
+}
+
+/// RunTask in a cluster with no container instance to place on — none registered, or every one
+/// DRAINING — is refused whole, as ECS refuses it ("InvalidParameterException: No Container
+/// Instances were found in your cluster.", https://github.com/linz/geostore/issues/1687), leaving
+/// the state untouched; once an instance is ACTIVE again the call places its task.
+#[test]
+fn run_task_with_no_container_instances_is_refused_whole() {
+    let mut e = common::engine_with_app(3);
+    let run = |e: &mut Engine| {
+        e.handle(Request::RunTask(RunTaskRequest {
+            cluster: Some("prod".into()),
+            task_definition: "app".into(),
+            count: Some(2),
+            ..Default::default()
+        }))
+    };
+    for stage in ["no instance registered", "its only instance DRAINING"] {
+        if stage == "its only instance DRAINING" {
+            common::register_instance(&mut e, "only", "us-east-1a", 4096, 8192);
+            let arn = e.instance_named("only").expect("registered").arn();
+            common::drain_arns(&mut e, &[arn]);
+        }
+        let before = e.state_digest();
+        let err = run(&mut e).expect_err(stage);
+        assert_eq!(err.kind, drainsim_core::EcsErrorKind::InvalidParameterException, "{stage}");
+        assert_eq!(err.message, "No Container Instances were found in your cluster.", "{stage}");
+        assert_eq!(e.state_digest(), before, "{stage}: a refused RunTask changes nothing");
+    }
+    let arn = e.instance_named("only").expect("registered").arn();
+    e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+        cluster: Some("prod".into()),
+        container_instances: vec![arn],
+        status: "ACTIVE".into(),
+    }))
+    .expect("activates");
+    match run(&mut e).expect("placed") {
+        Response::Tasks { tasks, failures } => assert_eq!((tasks.len(), failures.len()), (2, 0)),
+        other => panic!("unexpected {other:?}"),
+    }
 }
