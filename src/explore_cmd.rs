@@ -151,7 +151,6 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     };
     // Ctrl-C stops the search before the next transition: what was explored is printed, with exit 3 (a bound)
     // unless a violation was found. A second Ctrl-C ends the process at once.
-    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
     if let Err(e) = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
@@ -305,7 +304,7 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
             say!("replay: drainsim run {}", p.display());
         }
     } else if let Some(b) = report.bound {
-        say!("bound reached ({}) with no violation: the properties hold in what was explored", b.as_str());
+        say!("bound reached ({}) with no violation: the properties hold in what was explored", bound_name(b));
         if b == explore::Bound::Memory {
             say!(
                 "  the states held at once, or the process, reached --max-memory (a state is about {} KiB by the estimate, which leaves out task definitions, clusters and long attribute values): explore a smaller cluster, fewer fault classes or fewer jitter values, or raise --max-memory",
@@ -314,6 +313,28 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
         }
     } else {
         say!("explored completely: every property holds");
+    }
+}
+
+/// Set by the first Ctrl-C: the search stops before its next transition.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// A bound's name in output: the search's own, but for a stop by the caller, which is named for
+/// what stopped it — `timeLimit` (`--time-limit` passed) or `stopped` (Ctrl-C).
+fn bound_name(b: explore::Bound) -> &'static str {
+    match b {
+        explore::Bound::Stopped if !INTERRUPTED.load(Ordering::SeqCst) => "timeLimit",
+        b => b.as_str(),
+    }
+}
+
+/// A property's verdict in the JSON output: `notChecked` when no state it is checked at was
+/// reached before the search stopped (as the text says), never `holds`.
+fn verdict_name(p: &explore::PropertyVerdict) -> &'static str {
+    match (p.violated, p.checked) {
+        (true, _) => "violated",
+        (false, 0) => "notChecked",
+        (false, _) => "holds",
     }
 }
 
@@ -326,7 +347,7 @@ fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second:
                 "name": p.name,
                 "kind": match p.kind { explore::properties::Kind::Always => "always", explore::properties::Kind::Eventually => "eventually" },
                 "checked": p.checked,
-                "verdict": if p.violated { "violated" } else { "holds" },
+                "verdict": verdict_name(p),
             })
         })
         .collect();
@@ -338,7 +359,7 @@ fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second:
         "statesPerSecond": per_second.round(),
         "complete": report.bound.is_none() && report.violation.is_none(),
         "paths": report.paths,
-        "bound": report.bound.map(|b| b.as_str()),
+        "bound": report.bound.map(bound_name),
         "faults": report.spec.faults.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         "maxFaults": report.spec.max_faults,
         "largestStateBytes": report.largest_state_bytes,

@@ -183,6 +183,9 @@ fn the_explorer_finds_what_a_sweep_of_10000_swarm_seeds_misses() {
     assert_eq!(v.depth, 10, "the shortest path");
     let injected = v.choice_points.iter().filter(|c| c.kind == drainsim_core::ChoiceKind::Injection && c.chosen > 0).count();
     assert_eq!(injected, 3, "three agent disconnects: {:?}", v.choice_points);
+    // The run ended in the violating state: it is a terminal state reached, and counted so (it was
+    // left out: "terminalStates 0" beside an `eventually` property checked once).
+    assert!(report.terminal_states >= 1, "{report:?}");
     // Explored with the classes `--faults swarm` draws.
     let names: Vec<&str> = report.spec.faults.iter().map(|f| f.as_str()).collect();
     assert_eq!(names, ["TaskStartFailure", "AgentDisconnect", "TrunkFailure"]);
@@ -583,6 +586,14 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
     // read "holds in the 0 terminal states visited checked".
     assert!(!stdout.contains("holds in the 0 "), "{stdout}");
     assert!(stdout.contains("not checked: no terminal states visited before the search stopped"), "{stdout}");
+    // … and so does the JSON, which said "holds" for it.
+    let (code, stdout, _) = run(&["explore", PROVED, "--max-states", "5", "--json", "--out", dir_arg]);
+    assert_eq!(code, Some(3), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let unchecked: Vec<&serde_json::Value> =
+        json["properties"].as_array().unwrap().iter().filter(|p| p["checked"] == 0).collect();
+    assert!(!unchecked.is_empty(), "{json}");
+    assert!(unchecked.iter().all(|p| p["verdict"] == "notChecked"), "{json}");
     let too_big = dir.join("too-big.ron");
     std::fs::write(&too_big, TOO_BIG_TO_EXPLORE).unwrap();
     let too_big = too_big.to_str().unwrap();
@@ -896,4 +907,42 @@ fn the_text_says_distinct_terminal_states_and_visits_apart() {
     assert!(visits > distinct, "some terminal state is reached by several paths: {text}");
     let json: serde_json::Value = serde_json::from_str(&run(true)).expect("JSON");
     assert_eq!(json["terminalStates"].as_u64(), Some(distinct), "{json}");
+}
+
+/// A search `--time-limit` stopped says so — `timeLimit`, in the text and the JSON — not `stopped`,
+/// which is Ctrl-C's: a user told which bound to raise (both read "stopped" before).
+#[test]
+fn a_search_stopped_by_its_time_limit_names_it() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_drainsim")).args(args).current_dir(workspace()).output().expect("runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let dir = out_dir("time-limit");
+    let args = |json: bool| {
+        let mut a = vec![
+            "explore",
+            "scenarios/format/services.ron",
+            "--time-limit",
+            "1",
+            "--faults",
+            "TaskStartFailure,TaskExit,AgentDisconnect,HealthCheckFailure",
+            "--max-faults",
+            "3",
+            "--jobs",
+            "1",
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        if json {
+            a.push("--json");
+        }
+        a
+    };
+    let (code, stdout, stderr) = run(&args(false));
+    assert_eq!(code, Some(3), "{stdout}{stderr}");
+    assert!(stdout.contains("bound reached (timeLimit) with no violation"), "{stdout}");
+    let (code, stdout, stderr) = run(&args(true));
+    assert_eq!(code, Some(3), "{stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(json["bound"], "timeLimit", "{json}");
 }

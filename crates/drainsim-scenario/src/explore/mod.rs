@@ -679,6 +679,16 @@ impl Search<'_> {
                 choices: points.iter().map(|c| c.chosen).collect(),
                 choice_points: points,
             });
+            // The violating state is a state reached (a new one: a state with its digest would
+            // have shown the violation first), and a terminal one when the run ended there, as
+            // an `eventually` property's violation is: counted as the others are, within the
+            // bound on distinct states.
+            if report.distinct_states < self.opts.max_states {
+                report.distinct_states += 1;
+                if terminal {
+                    report.terminal_states += 1;
+                }
+            }
             return Merged::Violation;
         }
         let digest = self.x.digest(&o.engine, o.next_step);
