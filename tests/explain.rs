@@ -295,7 +295,7 @@ fn a_task_held_by_a_deadlock_names_the_deadlock_not_the_floor() {
     );
     assert!(!text.contains("api's floor held it"), "{text}");
     assert!(
-        text.contains("to be told to stop: minimumHealthyPercent and maximumPercent left no legal stop or start for a while (deploymentConfiguration, below)"),
+        text.contains("to be told to stop: minimumHealthyPercent and maximumPercent left no legal stop or start for 1m00s (deploymentConfiguration, below)"),
         "{text}"
     );
 }
@@ -1037,4 +1037,32 @@ fn a_drain_paced_by_the_ceiling_names_it() {
     assert_eq!(text.matches(paced).count(), 2, "the instance's path and the service's finding: {text}");
     let roomy = explain("scenarios/drain/seed-min50-max200.ron");
     assert!(!roomy.contains("ceiling paced"), "{roomy}");
+}
+
+/// A drain ended by a forced deregistration names every task that went with the instance, not
+/// only the last: the service's other tasks there were never told to stop (a deadlock of its
+/// bounds held them), and its finding counts them (it said nothing of them, and a deadlock open
+/// to the end of the run read "for a while"). A drain held by a stall open to the end of the run
+/// names the stall, not "its bounds".
+#[test]
+fn tasks_orphaned_with_a_drained_instance_are_named() {
+    let file = "scenarios/drain/example13-deregister-force.ron";
+    let text = explain(file);
+    assert!(text.contains("  also orphaned with it, not STOPPED: 3 web tasks, never told to stop\n"), "{text}");
+    assert!(
+        text.contains("its 4 tasks on draining instances were orphaned with their instances before being told to stop: minimumHealthyPercent and maximumPercent left no legal stop or start for 10m00s"),
+        "{text}"
+    );
+    let json = explain_json(file);
+    let old = json["instances"].as_array().unwrap().iter().find(|i| i["name"] == "old").expect("old");
+    assert_eq!(old["alsoOrphaned"], serde_json::json!([{"serviceName": "web", "tasks": 3, "neverToldToStop": 3}]));
+
+    let stalled = explain("scenarios/drain/stall-no-capacity.ron");
+    assert!(
+        stalled.contains(
+            "web could not replace it: stalled on RESOURCE:MEMORY from +00:02:02.000 to the end of the run (see web below)"
+        ),
+        "{stalled}"
+    );
+    assert!(!stalled.contains("within its bounds"), "{stalled}");
 }

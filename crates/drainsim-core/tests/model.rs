@@ -460,6 +460,11 @@ impl Model {
         if !(1..=10).contains(&count) {
             return Err(INVALID);
         }
+        // No ACTIVE instance in the cluster: ECS refuses the call whole ("No Container Instances
+        // were found in your cluster."), where full ones answer with failures.
+        if !self.instances.values().any(|i| i.cluster == "prod" && i.status == Status::Active) {
+            return Err(INVALID);
+        }
         let room: u32 = self
             .instances
             .values()

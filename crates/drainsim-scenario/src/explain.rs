@@ -68,8 +68,26 @@ pub struct InstanceExplanation {
     pub last_task_orphaned: bool,
     /// That task's path from the drain's start to STOPPED: the critical path.
     pub critical_path: Vec<Stretch>,
+    /// The instance's other tasks not STOPPED when it went away with them (a forced
+    /// deregistration, EC2 terminating it), by service in the services' creation order, standalone
+    /// tasks last (absent when none): the drain ended without them stopping.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_orphaned: Vec<OrphanedDrainingTasks>,
     /// For a drain that did not complete: each task still on the instance, and why.
     pub holding: Vec<String>,
+}
+
+/// One service's tasks orphaned with a draining instance beside its last task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrphanedDrainingTasks {
+    /// The service (null for standalone tasks, which a drain does not stop).
+    pub service_name: Option<String>,
+    /// How many.
+    pub tasks: u32,
+    /// How many of them their service had not told to stop (its floor, or a deadlock of its
+    /// bounds, held them): they were RUNNING, or starting, when the instance went.
+    pub never_told_to_stop: u32,
 }
 
 /// An instance that went away (INACTIVE) with tasks on it and no drain: EC2 took a Spot Instance
@@ -703,6 +721,29 @@ fn last_other_task_before_daemon<'e>(
         .map(|(_, _, o)| o)
 }
 
+/// The tasks of `instance` beside `last` that were orphaned with it, not STOPPED (the instance
+/// went away with them), by service in creation order, standalone tasks last.
+fn also_orphaned(e: &Engine, ix: &Index, instance: &InstanceView, last: Option<TaskId>) -> Vec<OrphanedDrainingTasks> {
+    let mut by_service: BTreeMap<(bool, usize), OrphanedDrainingTasks> = BTreeMap::new();
+    for t in ix.by_instance.get(instance.id().index()).iter().map(|id| e.task(*id)) {
+        if Some(t.id()) == last || t.stopped_at_ms().is_some() || !ix.records.orphaned.contains_key(&t.id()) {
+            continue;
+        }
+        let service = t.service();
+        let key = (service.is_none(), service.as_ref().map_or(0, |s| s.id().index()));
+        let entry = by_service.entry(key).or_insert_with(|| OrphanedDrainingTasks {
+            service_name: service.map(|s| s.name().to_string()),
+            tasks: 0,
+            never_told_to_stop: 0,
+        });
+        entry.tasks += 1;
+        if t.stopping_at_ms().is_none() && t.service().is_some() {
+            entry.never_told_to_stop += 1;
+        }
+    }
+    by_service.into_values().collect()
+}
+
 /// Why a task was told to stop only at `told_ms`, `started_ms` after its instance's drain began.
 fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, told_ms: u64) -> String {
     let Some(s) = t.service() else {
@@ -1149,6 +1190,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
             None => (None, Vec::new()),
         };
         let last_task_orphaned = last.is_some_and(|t| ix.records.orphaned.contains_key(&t.id()) && t.stopped_at_ms().is_none());
+        let also_orphaned = also_orphaned(e, &ix, &i, last.as_ref().map(|t| t.id()));
         let holding = if completed.is_some() || cancelled.is_some() {
             Vec::new()
         } else {
@@ -1184,6 +1226,18 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                                 s.name()
                             )
                         }
+                        // Its replacements could not start: the stall open at the end of the run
+                        // says why (the finding below gives what the closest instance lacked).
+                        Some(s) if s.stalls().last().is_some_and(|x| x.ended_at_ms.is_none()) => {
+                            let x = s.stalls().last().expect("an open stall");
+                            format!(
+                                "{} could not replace it: stalled on {} from {} to the end of the run (see {} below)",
+                                s.name(),
+                                x.reason.as_str(),
+                                when(x.started_at_ms),
+                                s.name()
+                            )
+                        }
                         Some(s) => format!("{} could not replace it within its bounds (see {} below)", s.name(), s.name()),
                     };
                     format!("{} ({}): {why}", task_label(&t), t.last_status().as_str())
@@ -1207,6 +1261,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
             last_task,
             last_task_orphaned,
             critical_path,
+            also_orphaned,
             holding,
         });
     }
@@ -1469,6 +1524,9 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     // Those never told to stop: still on their draining instance at the end of the run, and how
     // long the longest was held there.
     let (mut never_told, mut never_told_held_ms) = (0u32, 0u64);
+    // Those orphaned with their instance before they were told to stop (a forced deregistration,
+    // EC2 terminating it): their drains ended without them.
+    let mut orphaned_untold = 0u32;
     for t in ix.by_service.get(s.id().index()).iter().map(|t| e.task(*t)) {
         let Some(started) = t.instance().drain().started_at_ms() else { continue };
         let told = t.stopping_at_ms();
@@ -1480,6 +1538,8 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             if told > started && t.stopped_reason() == Some("Service deleted") {
                 deleted += 1;
             }
+        } else if told.is_none() && t.created_at_ms() <= started && ix.records.orphaned.contains_key(&t.id()) {
+            orphaned_untold += 1;
         } else if told.is_none() && t.created_at_ms() <= started && t.stopped_at_ms().is_none() && !t.orphaned() {
             // A drain cancelled since does not hold it: its instance is ACTIVE again.
             if t.instance().status() == drainsim_core::InstanceStatus::Draining {
@@ -1496,6 +1556,14 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     let floor_text = match (never_told, waits.last()) {
         (0, Some((_, told))) => format!("it was {} when the longest wait ended", s.settings_at(*told).healthy_floor()),
         _ => format!("at the end of the run it is {}", s.healthy_floor()),
+    };
+    let orphaned_text = match orphaned_untold {
+        0 => String::new(),
+        n => format!(
+            ", and {n} {} orphaned with {} before being told to stop",
+            if n == 1 { "was" } else { "were" },
+            if n == 1 { "its instance" } else { "their instances" }
+        ),
     };
     let never_told_text = match (never_told, !waited) {
         (0, _) => String::new(),
@@ -1517,16 +1585,23 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             tasks_text(waits.len() as u32, "daemon task"),
             duration_text(*max)
         ));
-    } else if waited || never_told > 0 {
+    } else if waited || never_told > 0 || orphaned_untold > 0 {
         // A deadlock of minimumHealthyPercent and maximumPercent (no replacement can start, no
         // task may stop) holds them too, whatever the floor at the end of the run (an UpdateService
         // that ended the deadlock may have lowered it to 0, which holds nothing).
         let deadlocked = s.stalls().iter().any(|x| x.reason.as_str() == "deploymentConfiguration");
-        let head = if !waited {
-            never_told_text
+        let head = if !waited && never_told == 0 {
+            format!(
+                "its {} on draining instances {} orphaned with {} before being told to stop",
+                tasks_text(orphaned_untold, "task"),
+                if orphaned_untold == 1 { "was" } else { "were" },
+                if orphaned_untold == 1 { "its instance" } else { "their instances" }
+            )
+        } else if !waited {
+            format!("{never_told_text}{orphaned_text}")
         } else {
             format!(
-                "its {} on draining instances waited up to {} (median {}) to be told to stop{never_told_text}",
+                "its {} on draining instances waited up to {} (median {}) to be told to stop{never_told_text}{orphaned_text}",
                 tasks_text(waits.len() as u32, "task"),
                 duration_text(waits.last().expect("a wait").0),
                 duration_text(waits[(waits.len() - 1) / 2].0),
@@ -1537,8 +1612,18 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             if deleted > 0 && deleted as usize == waits.iter().filter(|(w, _)| *w > 0).count() {
                 "the floor kept them until DeleteService stopped them (the service was deleted)".to_string()
             } else if deadlocked {
+                // How long: to the end of the run while the last deadlock is open, else the
+                // deadlocks' time in all.
+                let deadlocks = s.stalls().iter().filter(|x| x.reason.as_str() == "deploymentConfiguration");
+                let span = match deadlocks.clone().find(|x| x.ended_at_ms.is_none()) {
+                    Some(open) => format!("from {} to the end of the run", when(open.started_at_ms)),
+                    None => format!(
+                        "for {}",
+                        duration_text(deadlocks.filter_map(|x| Some(x.ended_at_ms? - x.started_at_ms)).sum::<u64>())
+                    ),
+                };
                 format!(
-                    "minimumHealthyPercent and maximumPercent left no legal stop or start for a while (deploymentConfiguration, below), and the floor keeps them until replacements are healthy ({floor_text})"
+                    "minimumHealthyPercent and maximumPercent left no legal stop or start {span} (deploymentConfiguration, below), and the floor keeps them until replacements are healthy ({floor_text})"
                 )
             } else {
                 let by_deletion = if deleted > 0 {
@@ -1776,6 +1861,26 @@ fn instance_text(i: &InstanceExplanation) -> String {
             let ms = s.to_ms - s.from_ms;
             let shown = if ms < 1000 { ms } else { (second_of(s.to_ms) - second_of(s.from_ms)) * 1000 };
             out.push_str(&format!("    {:>8}  {}\n", duration_text(shown), s.why));
+        }
+        if !i.also_orphaned.is_empty() {
+            let groups: Vec<String> = i
+                .also_orphaned
+                .iter()
+                .map(|o| {
+                    let noun = match &o.service_name {
+                        Some(name) => format!("{name} task"),
+                        None => "standalone task".to_string(),
+                    };
+                    let told = match (o.service_name.is_some(), o.never_told_to_stop) {
+                        (false, _) => String::new(),
+                        (true, 0) => ", told to stop".to_string(),
+                        (true, n) if n == o.tasks => ", never told to stop".to_string(),
+                        (true, n) => format!(", {n} never told to stop"),
+                    };
+                    format!("{}{told}", tasks_text(o.tasks, &noun))
+                })
+                .collect();
+            out.push_str(&format!("  also orphaned with it, not STOPPED: {}\n", groups.join("; ")));
         }
         for h in &i.holding {
             out.push_str(&format!("  held by {h}\n"));
