@@ -960,3 +960,25 @@ fn many_services_rows_are_capped_and_a_service_of_one_plan_does_not_compare() {
         json["measures"].as_array().unwrap().iter().filter(|m| m["name"].as_str().unwrap().ends_with("short of desired")).count();
     assert_eq!(listed, 61, "{json}");
 }
+
+/// A plan refused at its setup names its file once, in the error's place (it read `error:
+/// plan.ron: plan.ron:29:40: …`).
+#[test]
+fn a_plan_refused_at_setup_names_its_file_once() {
+    let dir = TempDir::new("compare-setup-refused");
+    let text = std::fs::read_to_string("scenarios/drain/seed-min50-max200.ron").unwrap();
+    let text = text.replacen(
+        "taskDefinition: \"web\", desiredCount: 4,",
+        "taskDefinition: \"web\", desiredCount: 4, launchType: \"FARGATE\",",
+        1,
+    );
+    assert!(text.contains("FARGATE"), "the service line was found");
+    let file = dir.join("fargate.ron");
+    std::fs::write(&file, text).unwrap();
+    let path = file.to_str().unwrap();
+    let out = common::drainsim(&["compare", path, "--set", "web.desiredCount=2", "--seeds", "0..2"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("launchType FARGATE is not modelled"), "{err}");
+    assert_eq!(err.matches(path).count(), 1, "the file named once: {err}");
+}

@@ -1066,3 +1066,27 @@ fn tasks_orphaned_with_a_drained_instance_are_named() {
     );
     assert!(!stalled.contains("within its bounds"), "{stalled}");
 }
+
+/// What `explain` says of orphaned tasks and of the ceiling holds only where it is true (a
+/// reviewer's cases): tasks orphaned after their drain was cancelled are no drain's; a DAEMON's
+/// task orphaned during a drain is explained as a daemon's, not by a floor; and tasks a scale-up
+/// placed at the ceiling (it rose) are not counted as paced by it — only the one a stop made room
+/// for.
+#[test]
+fn orphans_and_the_ceiling_are_named_only_where_true() {
+    let cancelled = explain("tests/data/explain/orphaned-after-a-cancelled-drain.ron");
+    assert!(!cancelled.contains("orphaned with their instances before being told"), "{cancelled}");
+    assert!(!cancelled.contains("also orphaned with it"), "{cancelled}");
+
+    let daemon = explain("tests/data/explain/daemon-orphaned-during-a-drain.ron");
+    assert!(
+        daemon.contains("its 1 daemon task on draining instances was orphaned with its instance before being told to stop: a daemon task stops only after every other task on its instance"),
+        "{daemon}"
+    );
+    let daemon_line = daemon.lines().find(|l| l.contains("daemon task on draining instances")).expect("the daemon's finding");
+    assert!(!daemon_line.contains("floor"), "{daemon_line}");
+
+    let scaled = explain("tests/data/explain/scale-up-during-a-drain-at-the-ceiling.ron");
+    assert!(scaled.contains("and its ceiling paced the replacements: 1 of them started only as tasks stopped"), "{scaled}");
+    assert!(!scaled.contains("3 of them"), "{scaled}");
+}

@@ -677,7 +677,12 @@ fn numbers(
     let outcome = runner::run_reusing(&plan.loaded, &opts, prebuilt, spare.take()).map_err(|e| {
         // A rewritten scenario's line and column point into text no file holds.
         let what = if plan.rewritten && e.file == plan.loaded.file { e.message } else { e.to_string() };
-        format!("{}: {what}", plan.label)
+        // A plan labelled by its file already names it in the error's place (`plan.ron:29:40: …`).
+        if what.starts_with(&format!("{}:", plan.label)) {
+            what
+        } else {
+            format!("{}: {what}", plan.label)
+        }
     })?;
     let numbers = numbers_of(&outcome);
     *spare = Some(outcome.engine);
@@ -980,6 +985,18 @@ fn show(v: Option<u64>, unit: &str) -> String {
     }
 }
 
+/// A duration to the millisecond, in the words of [`crate::timeline::duration_text`] (which rounds
+/// a second or more to the second): `1.440s`, `1m01.440s`, `52s` when whole. The difference of
+/// two medians is printed so: two plans 1.44 s apart read `+1s` otherwise.
+fn duration_to_the_ms(ms: u64) -> String {
+    let whole = crate::timeline::duration_text(ms - ms % 1000);
+    match ms % 1000 {
+        0 => whole,
+        _ if ms < 1000 => crate::timeline::duration_text(ms),
+        frac => format!("{}.{frac:03}s", whole.trim_end_matches('s')),
+    }
+}
+
 /// The comparison as a table a person reads.
 pub fn render_text(r: &CompareReport) -> String {
     let mut out =
@@ -1051,7 +1068,8 @@ pub fn render_text(r: &CompareReport) -> String {
             let diff = match m.median_difference {
                 None => "-".to_string(),
                 Some(d) if m.unit == "ms" => {
-                    format!("{}{}", if d < 0 { "-" } else { "+" }, show(Some(d.unsigned_abs() as u64), "ms"))
+                    let d_ms = u64::try_from(d.unsigned_abs()).unwrap_or(u64::MAX);
+                    format!("{}{}", if d < 0 { "-" } else { "+" }, duration_to_the_ms(d_ms))
                 }
                 Some(d) => format!("{d:+}"),
             };
@@ -1145,6 +1163,17 @@ pub fn render_text(r: &CompareReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The difference of two medians keeps its milliseconds past a second (docs/import.md: "the
+    /// difference of the medians to the millisecond"); it read `+1s` for 1,440 ms.
+    #[test]
+    fn a_difference_of_medians_is_shown_to_the_millisecond() {
+        for (ms, shown) in
+            [(1_440, "1.440s"), (61_440, "1m01.440s"), (52_000, "52s"), (276, "0.276s"), (0, "0s"), (3_600_001, "1h00m00.001s")]
+        {
+            assert_eq!(duration_to_the_ms(ms), shown, "{ms} ms");
+        }
+    }
 
     /// A service and an Auto Scaling group may share a name: a PascalCase field is the group's,
     /// a camelCase one the service's.

@@ -381,6 +381,9 @@ pub struct TaskHistory {
     agent_away: BTreeMap<InstanceId, u64>,
     /// What last set each instance DRAINING (the record's reason).
     drain_cause: BTreeMap<InstanceId, &'static str>,
+    /// When each instance was last set ACTIVE again after DRAINING (a cancelled drain): tasks
+    /// orphaned with it after that were not on a draining instance.
+    reactivated_at: BTreeMap<InstanceId, u64>,
     /// When each deregistered instance went INACTIVE, and what did it.
     deregistered: BTreeMap<InstanceId, (u64, &'static str)>,
     /// What set each instance DEREGISTERING (a trunked instance goes INACTIVE only when its trunk
@@ -432,6 +435,11 @@ impl TaskHistory {
                 match to {
                     InstanceStatus::Draining => {
                         self.drain_cause.insert(i, r.reason);
+                    }
+                    InstanceStatus::Active
+                        if matches!(r.change, Change::InstanceStatus { from: Some(InstanceStatus::Draining), .. }) =>
+                    {
+                        self.reactivated_at.insert(i, r.time_ms);
                     }
                     InstanceStatus::Deregistering => {
                         self.deregistering_cause.insert(i, r.reason);
@@ -586,8 +594,8 @@ struct Index {
 
 /// When the service's tasks were placed that waited for room under its ceiling: at the end of the
 /// last instant before a task's placement the service's tasks not STOPPED were at the ceiling
-/// (floor(desiredCount × maximumPercent / 100) then), so it could start only once tasks STOPPED
-/// in the instant of its placement made room. What paces a drain whose `maximumPercent` leaves
+/// (floor(desiredCount × maximumPercent / 100) then), the ceiling did not rise at the placement,
+/// and a task of the service STOPPED in that instant: the stop made the room it started in. What paces a drain whose `maximumPercent` leaves
 /// little room above `desiredCount`: replacements start in batches, one batch per round of stops.
 /// In time order; `None` for a DAEMON service (no ceiling holds its tasks) and when the service's
 /// series was cut (the instants past the cut are not known).
@@ -596,13 +604,22 @@ fn ceiling_bound_starts(e: &Engine, by_service: &Grouped, s: &ServiceView) -> Op
         return None;
     }
     let points: Vec<drainsim_core::SeriesPoint> = s.series().collect();
-    let mut starts: Vec<u64> = by_service
-        .get(s.id().index())
+    let tasks = by_service.get(s.id().index());
+    // The instants its tasks STOPPED at: the room a stop made.
+    let mut stopped_at: Vec<u64> = tasks.iter().filter_map(|t| e.task(*t).stopped_at_ms()).collect();
+    stopped_at.sort_unstable();
+    let mut starts: Vec<u64> = tasks
         .iter()
         .map(|t| e.task(*t).created_at_ms())
         .filter(|placed| {
             let before = points.partition_point(|p| p.at_ms < *placed);
-            before.checked_sub(1).is_some_and(|i| points[i].not_stopped >= s.settings_at(points[i].at_ms).task_ceiling())
+            let Some(prev) = before.checked_sub(1).map(|i| &points[i]) else { return false };
+            let ceiling_before = s.settings_at(prev.at_ms).task_ceiling();
+            // At the ceiling just before; not placed because the ceiling rose (a scale-up, a
+            // higher maximumPercent), but because a task STOPPED in the same instant.
+            prev.not_stopped >= ceiling_before
+                && s.settings_at(*placed).task_ceiling() <= ceiling_before
+                && stopped_at.binary_search(placed).is_ok()
         })
         .collect();
     starts.sort_unstable();
@@ -687,6 +704,19 @@ fn when(ms: u64) -> String {
     drainsim_core::time::format_sim_time(ms)
 }
 
+/// Whether the service's deepest dip below its floor was within a floor breach of cause
+/// `preExistingDeficit` (the service was already short, e.g. its first tasks were still starting
+/// when its cluster's first drain began), not one a drain or a fault caused: the headline says so
+/// beside the dip.
+fn already_short(s: &ServiceView) -> bool {
+    let Some(d) = s.deepest_dip_below_floor() else { return false };
+    s.floor_breaches().iter().any(|b| {
+        b.reason == drainsim_core::BreachCause::PreExistingDeficit
+            && b.started_at_ms <= d.at_ms
+            && b.ended_at_ms.is_none_or(|end| d.at_ms <= end)
+    })
+}
+
 /// The deepest dip of a service below its floor: (healthy, floor then).
 fn dip(s: &ServiceView) -> Option<(u32, u32)> {
     s.deepest_dip_below_floor().map(|d| (d.healthy, d.floor))
@@ -721,12 +751,28 @@ fn last_other_task_before_daemon<'e>(
         .map(|(_, _, o)| o)
 }
 
-/// The tasks of `instance` beside `last` that were orphaned with it, not STOPPED (the instance
-/// went away with them), by service in creation order, standalone tasks last.
-fn also_orphaned(e: &Engine, ix: &Index, instance: &InstanceView, last: Option<TaskId>) -> Vec<OrphanedDrainingTasks> {
+/// Whether task `t` was orphaned with its instance while the instance was draining, from the
+/// drain that began at `drain_started_ms`: not before it, and not after the drain was cancelled
+/// (the instance set ACTIVE again).
+fn orphaned_while_draining(ix: &Index, t: &TaskView, drain_started_ms: u64) -> bool {
+    let Some((at, _)) = ix.records.orphaned.get(&t.id()) else { return false };
+    let reactivated = ix.records.reactivated_at.get(&t.instance().id());
+    *at >= drain_started_ms && reactivated.is_none_or(|r| *r < drain_started_ms || *r > *at)
+}
+
+/// The tasks of `instance` beside `last` that were orphaned with it during its drain from
+/// `drain_started_ms`, not STOPPED (the instance went away with them), by service in creation
+/// order, standalone tasks last.
+fn also_orphaned(
+    e: &Engine,
+    ix: &Index,
+    instance: &InstanceView,
+    last: Option<TaskId>,
+    drain_started_ms: u64,
+) -> Vec<OrphanedDrainingTasks> {
     let mut by_service: BTreeMap<(bool, usize), OrphanedDrainingTasks> = BTreeMap::new();
     for t in ix.by_instance.get(instance.id().index()).iter().map(|id| e.task(*id)) {
-        if Some(t.id()) == last || t.stopped_at_ms().is_some() || !ix.records.orphaned.contains_key(&t.id()) {
+        if Some(t.id()) == last || t.stopped_at_ms().is_some() || !orphaned_while_draining(ix, &t, drain_started_ms) {
             continue;
         }
         let service = t.service();
@@ -1190,7 +1236,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
             None => (None, Vec::new()),
         };
         let last_task_orphaned = last.is_some_and(|t| ix.records.orphaned.contains_key(&t.id()) && t.stopped_at_ms().is_none());
-        let also_orphaned = also_orphaned(e, &ix, &i, last.as_ref().map(|t| t.id()));
+        let also_orphaned = also_orphaned(e, &ix, &i, last.as_ref().map(|t| t.id()), started);
         let holding = if completed.is_some() || cancelled.is_some() {
             Vec::new()
         } else {
@@ -1393,7 +1439,10 @@ pub fn headline(e: &Engine, scope: &DrainScope, stop_reason: StopReason) -> (Str
     let total_drain_ms = crate::outcome::total_drain_ms(e, scope);
     let slowest = crate::outcome::slowest_completed_drain(e, scope);
     let scaled_in = scope.scale_in_drains(e);
-    let deepest = e.services().filter_map(|s| dip(&s).map(|(h, f)| (f - h, s.name().to_string(), h, f))).max_by_key(|x| x.0);
+    let deepest = e
+        .services()
+        .filter_map(|s| dip(&s).map(|(h, f)| (f - h, s.name().to_string(), h, f, already_short(&s))))
+        .max_by_key(|x| x.0);
     let reactivated_names: Vec<&str> = reactivated.iter().map(String::as_str).collect();
     let mut text = match (first, total_drain_ms) {
         (None, _) if !reactivated.is_empty() => {
@@ -1452,7 +1501,10 @@ pub fn headline(e: &Engine, scope: &DrainScope, stop_reason: StopReason) -> (Str
         text.push_str(&format!("; {which} {n} ({})", duration_text(*d)));
     }
     match deepest {
-        Some((by, name, h, f)) => text.push_str(&format!("; deepest dip: {name} at {h} healthy, {by} below its floor of {f}")),
+        Some((by, name, h, f, already)) => text.push_str(&format!(
+            "; deepest dip: {name} at {h} healthy, {by} below its floor of {f}{}",
+            if already { ", a shortfall no drain caused (preExistingDeficit: the service was already short)" } else { "" }
+        )),
         None if first.is_some() || !reactivated.is_empty() => {
             text.push_str("; no service dipped below its floor");
             // A floor of 0 (minimumHealthyPercent 0, or one a plan lowered) holds nothing up: a
@@ -1538,7 +1590,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             if told > started && t.stopped_reason() == Some("Service deleted") {
                 deleted += 1;
             }
-        } else if told.is_none() && t.created_at_ms() <= started && ix.records.orphaned.contains_key(&t.id()) {
+        } else if told.is_none() && t.created_at_ms() <= started && orphaned_while_draining(ix, &t, started) {
             orphaned_untold += 1;
         } else if told.is_none() && t.created_at_ms() <= started && t.stopped_at_ms().is_none() && !t.orphaned() {
             // A drain cancelled since does not hold it: its instance is ACTIVE again.
@@ -1581,10 +1633,21 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     };
     if let (Some((max, _)), SchedulingStrategy::Daemon) = (waits.last(), s.scheduling_strategy()) {
         findings.push(format!(
-            "its {} on draining instances stopped last there, up to {} after their drains began",
+            "its {} on draining instances stopped last there, up to {} after their drains began{orphaned_text}",
             tasks_text(waits.len() as u32, "daemon task"),
             duration_text(*max)
         ));
+    } else if s.scheduling_strategy() == SchedulingStrategy::Daemon {
+        // A daemon task stops after every other task on its instance: one whose instance went
+        // away first was orphaned before its turn (no floor holds a daemon's task).
+        if orphaned_untold > 0 {
+            findings.push(format!(
+                "its {} on draining instances {} orphaned with {} before being told to stop: a daemon task stops only after every other task on its instance",
+                tasks_text(orphaned_untold, "daemon task"),
+                if orphaned_untold == 1 { "was" } else { "were" },
+                if orphaned_untold == 1 { "its instance" } else { "their instances" }
+            ));
+        }
     } else if waited || never_told > 0 || orphaned_untold > 0 {
         // A deadlock of minimumHealthyPercent and maximumPercent (no replacement can start, no
         // task may stop) holds them too, whatever the floor at the end of the run (an UpdateService

@@ -856,7 +856,15 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
             ron::Error::ExpectedNamedStructLike("Scenario") => "expected `Scenario(`".to_string(),
             ron::Error::ExpectedNamedStructLike(_) => "expected `(`, opening a structure of fields".to_string(),
             ron::Error::ExpectedDifferentStructName { expected: "Scenario", found } => {
-                format!("expected `Scenario(`, found `{found}(`")
+                // The name as the file spells it where the error points: `Foo(` when a `(`
+                // follows it, `hello` alone.
+                let at = source
+                    .lines()
+                    .nth(line.saturating_sub(1))
+                    .map_or("", |l| l.char_indices().nth(column.saturating_sub(1)).map_or("", |(i, _)| &l[i..]));
+                let paren =
+                    if at.strip_prefix(found.as_str()).is_some_and(|rest| rest.trim_start().starts_with('(')) { "(" } else { "" };
+                format!("expected `Scenario(`, found `{found}{paren}`")
             }
             ron::Error::ExpectedDifferentStructName { found, .. } => {
                 format!("unexpected name `{found}` before `(`: the structure of fields here takes no name")
@@ -2629,6 +2637,7 @@ mod tests {
                 "unexpected name `Foo` before `(`: the structure of fields here takes no name",
             ),
             ("x.ron", r#"Foo(name: "x")"#, (1, 1), "expected `Scenario(`, found `Foo(`"),
+            ("x.ron", "hello", (1, 1), "expected `Scenario(`, found `hello`"),
             (
                 "x.ron",
                 r#"Scenario(name: "x", expectations: [ServiceRunningCount("a", 3)])"#,

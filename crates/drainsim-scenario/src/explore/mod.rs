@@ -679,11 +679,12 @@ impl Search<'_> {
                 choices: points.iter().map(|c| c.chosen).collect(),
                 choice_points: points,
             });
-            // The violating state is a state reached (a new one: a state with its digest would
-            // have shown the violation first), and a terminal one when the run ended there, as
-            // an `eventually` property's violation is: counted as the others are, within the
-            // bound on distinct states.
-            if report.distinct_states < self.opts.max_states {
+            // The violating state is a state reached, and a terminal one when the run ended
+            // there, as an `eventually` property's violation is: counted as the others are, when
+            // it is new (the digest leaves time out, so a state seen before may end the run
+            // later) and within the bound on distinct states.
+            let new = !self.seen.contains_key(&self.x.digest(&o.engine, o.next_step));
+            if new && report.distinct_states < self.opts.max_states {
                 report.distinct_states += 1;
                 if terminal {
                     report.terminal_states += 1;

@@ -49,10 +49,12 @@ pub fn parse_seed_range(s: &str, most: &str, advice: &str) -> Result<SeedRange, 
     if b.starts_with('=') {
         return Err(format!("'{s}': inclusive ranges are not accepted; A..B is half-open (write {a}..B+1)"));
     }
-    let num = |x: &str, which: &str| {
-        x.trim().parse::<u64>().map_err(|_| format!("'{s}': {which} '{x}' is not a seed (an integer from 0 to {})", u64::MAX))
-    };
-    let (start, end) = (num(a, "start")?, num(b, "end")?);
+    let start =
+        a.trim().parse::<u64>().map_err(|_| format!("'{s}': start '{a}' is not a seed (an integer from 0 to {})", u64::MAX))?;
+    // The end is no seed but the one past the last: an integer up to the largest seed.
+    let end = b.trim().parse::<u64>().map_err(|_| {
+        format!("'{s}': end '{b}' is not an integer from 1 to {} (the end is excluded: A..B runs A to B-1)", u64::MAX)
+    })?;
     if start >= end {
         return Err(format!("'{s}': the range is empty; the start must be less than the end (A..B runs A to B-1)"));
     }
@@ -129,6 +131,14 @@ mod tests {
             assert!(parse_seeds(bad).is_err(), "{bad}");
         }
         assert!(parse_seeds("0..10000000").is_ok());
+        // The end is not a seed (it is excluded): its refusal says what it may be.
+        let e = parse_seeds("0..18446744073709551616").unwrap_err();
+        assert!(
+            e.contains("end '18446744073709551616' is not an integer from 1 to 18446744073709551615 (the end is excluded"),
+            "{e}"
+        );
+        let e = parse_seeds("x..5").unwrap_err();
+        assert!(e.contains("start 'x' is not a seed"), "{e}");
     }
 
     #[test]
