@@ -224,34 +224,38 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
 fn verdict_text(report: &ExploreReport, p: &explore::PropertyVerdict) -> String {
     // A property is checked at every state reached, a state reached by several paths each time:
     // these are visits, where the header's terminal states are distinct ones.
-    let what = match p.kind {
-        explore::properties::Kind::Always => "states visited",
-        explore::properties::Kind::Eventually => "terminal states visited",
+    let noun = match p.kind {
+        explore::properties::Kind::Always => "state",
+        explore::properties::Kind::Eventually => "terminal state",
     };
+    // `1 terminal state visited`, `45 terminal states visited`.
+    let visited = |n: u64| format!("{n} {noun}{} visited", if n == 1 { "" } else { "s" });
     if p.violated {
         "violated".to_string()
     } else if p.checked == 0 {
         // Nothing was checked: no word of it holding (a search a bound stopped before any path
         // ended holds an `eventually` property nowhere).
-        format!("not checked: no {what} before the search stopped")
+        format!("not checked: no {noun}s visited before the search stopped")
     } else if report.violation.is_some() || report.bound.is_some() {
-        format!("holds in the {} {what} checked (search incomplete)", p.checked)
+        format!("holds in the {} (search incomplete)", visited(p.checked))
     } else if let Some(paths) = report.paths {
-        format!("holds on all {paths} paths ({} {what})", p.checked)
+        match paths {
+            1 => format!("holds on the one path ({})", visited(p.checked)),
+            n => format!("holds on all {n} paths ({})", visited(p.checked)),
+        }
     } else {
-        format!("holds in all {} {what}", p.checked)
+        format!("holds in all {}", visited(p.checked))
     }
 }
 
 fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>, per_second: f64, elapsed: Duration) {
     let faults: Vec<&str> = report.spec.faults.iter().map(|f| f.as_str()).collect();
-    say!(
-        "explore {}: faults [{}], at most {} per path, {} jitter value(s)",
-        file.display(),
-        faults.join(", "),
-        report.spec.max_faults,
-        report.spec.jitter_values
-    );
+    let faults = if faults.is_empty() {
+        "faults none".to_string()
+    } else {
+        format!("faults [{}], at most {} per path", faults.join(", "), report.spec.max_faults)
+    };
+    say!("explore {}: {faults}, {} jitter value(s)", file.display(), report.spec.jitter_values);
     say!(
         "states visited {}, distinct states {}, distinct terminal states {}, depth reached {}, {:.0} states/s ({:.2} s)",
         report.states_visited,

@@ -982,3 +982,14 @@ fn a_plan_refused_at_setup_names_its_file_once() {
     assert!(err.contains("launchType FARGATE is not modelled"), "{err}");
     assert_eq!(err.matches(path).count(), 1, "the file named once: {err}");
 }
+
+/// A plan of one failed run names its expectation without "most often … in all 1", and says
+/// "1 of 1 run".
+#[test]
+fn one_failed_run_is_said_in_the_singular() {
+    let out =
+        common::drainsim(&["compare", "scenarios/drain/seed-min50-max200.ron", "--set", "endTimeMs=1000", "--seeds", "1..2"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("plan B: 1 of 1 run failed an expectation ('"), "{text}");
+    assert!(!text.contains("most often"), "{text}");
+}

@@ -946,3 +946,21 @@ fn a_search_stopped_by_its_time_limit_names_it() {
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(json["bound"], "timeLimit", "{json}");
 }
+
+/// The text counts in words that fit the number: a search without faults is one path, and says
+/// so (it read "faults [], at most 1 per path" and "holds on all 1 paths (1 terminal states
+/// visited)").
+#[test]
+fn a_single_path_is_said_in_the_singular() {
+    let dir = out_dir("single-path");
+    let out = Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(["explore", PROVED, "--faults", "none", "--out", dir.to_str().unwrap()])
+        .current_dir(workspace())
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(": faults none, "), "{stdout}");
+    assert!(stdout.contains("holds on the one path (1 terminal state visited)"), "{stdout}");
+    assert!(!stdout.contains("all 1 paths"), "{stdout}");
+}

@@ -378,17 +378,22 @@ impl PlanFailures {
         let reproduce = self.reproduce.as_deref()?;
         // The most failed expectation names what went wrong without a run of its own.
         let most = self.expectations.first().map_or_else(String::new, |e| {
-            let how_many = if e.count == self.runs { format!("all {}", e.count) } else { format!("{} of them", e.count) };
             let others = match self.expectations.len() - 1 {
                 0 => String::new(),
                 1 => "; one other expectation failed too".to_string(),
                 n => format!("; {n} other expectations failed too"),
             };
+            if self.runs == 1 {
+                // One failed run: its expectation, with no "most often".
+                return format!(" ('{}'{others})", e.name);
+            }
+            let how_many = if e.count == self.runs { format!("all {}", e.count) } else { format!("{} of them", e.count) };
             format!(" (most often '{}', in {how_many}{others})", e.name)
         });
         Some(format!(
-            "plan {plan}: {} of {runs} runs failed an expectation{most}; the smallest seed's, {}, reproduces with: {reproduce}",
+            "plan {plan}: {} of {runs} run{} failed an expectation{most}; the smallest seed's, {}, reproduces with: {reproduce}",
             self.runs,
+            if runs == 1 { "" } else { "s" },
             self.smallest_seed.unwrap_or_default()
         ))
     }
