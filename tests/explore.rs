@@ -28,6 +28,12 @@ fn explore_with(loaded: &LoadedScenario, opts: &ExploreOptions, threads: usize) 
     pool.install(|| explore::explore(loaded, opts, &|| false)).expect("explores")
 }
 
+/// Runs the binary from the workspace: its exit code, standard output and standard error.
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_drainsim")).args(args).current_dir(workspace()).output().expect("runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
 fn out_dir(name: &str) -> PathBuf {
     let dir = workspace().join("target").join("explore-tests").join(name);
     let _ = std::fs::remove_dir_all(&dir);
@@ -535,10 +541,6 @@ fn the_memory_bound_changes_how_states_are_expanded_not_what_is_found() {
 
 #[test]
 fn the_command_line_prints_json_and_exits_by_verdict() {
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_drainsim")).args(args).current_dir(workspace()).output().expect("runs");
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
-    };
     let dir = out_dir("cli");
     std::fs::create_dir_all(&dir).unwrap();
     let dir_arg = dir.to_str().unwrap();
@@ -913,10 +915,6 @@ fn the_text_says_distinct_terminal_states_and_visits_apart() {
 /// which is Ctrl-C's: a user told which bound to raise (both read "stopped" before).
 #[test]
 fn a_search_stopped_by_its_time_limit_names_it() {
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_drainsim")).args(args).current_dir(workspace()).output().expect("runs");
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
-    };
     let dir = out_dir("time-limit");
     let args = |json: bool| {
         let mut a = vec![
@@ -953,13 +951,8 @@ fn a_search_stopped_by_its_time_limit_names_it() {
 #[test]
 fn a_single_path_is_said_in_the_singular() {
     let dir = out_dir("single-path");
-    let out = Command::new(env!("CARGO_BIN_EXE_drainsim"))
-        .args(["explore", PROVED, "--faults", "none", "--out", dir.to_str().unwrap()])
-        .current_dir(workspace())
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (code, stdout, _) = run(&["explore", PROVED, "--faults", "none", "--out", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.contains(": faults none, "), "{stdout}");
     assert!(stdout.contains("holds on the one path (1 terminal state visited)"), "{stdout}");
     assert!(!stdout.contains("all 1 paths"), "{stdout}");
