@@ -957,3 +957,27 @@ fn a_single_path_is_said_in_the_singular() {
     assert!(stdout.contains("holds on the one path (1 terminal state visited)"), "{stdout}");
     assert!(!stdout.contains("all 1 paths"), "{stdout}");
 }
+
+/// A counterexample is never overwritten by another of the same scenario and property (an
+/// exploration with other faults wrote over the first); the same exploration run again writes
+/// the same file.
+#[test]
+fn a_counterexample_is_not_overwritten_by_another() {
+    let dir = out_dir("not-overwritten");
+    let out = dir.to_str().unwrap();
+    let written = |extra: &[&str]| {
+        let mut args = vec!["explore", WINDOW, "--out", out];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, Some(1), "{stdout}{stderr}");
+        let path = stdout.lines().find_map(|l| l.strip_prefix("counterexample: ")).expect("a counterexample").to_string();
+        (path.clone(), std::fs::read_to_string(&path).expect("written"))
+    };
+    let (first, first_text) = written(&[]);
+    assert_eq!(written(&[]), (first.clone(), first_text.clone()), "the same exploration, the same file");
+    let (other, other_text) = written(&["--faults", "AgentDisconnect", "--max-faults", "3"]);
+    assert_eq!(other, first.replace(".ron", "-2.ron"), "{other}");
+    assert_ne!(other_text, first_text);
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), first_text, "the first is kept");
+    assert_replays(Path::new(&other), properties::DRAINS_COMPLETE);
+}

@@ -1154,24 +1154,48 @@ pub fn write_counterexample(
     violation: &Violation,
 ) -> std::io::Result<std::path::PathBuf> {
     let scenario = counterexample_scenario(explored, report, violation);
-    let path = dir.join(format!("{stem}-{}.ron", crate::generate::slug(violation.finding.property)));
-    let mut text = String::new();
-    text.push_str(&format!(
-        "// Counterexample to `{}`, found by drainsim explore on a shortest path.\n",
-        violation.finding.property
-    ));
-    for line in violation.finding.detail.lines() {
-        text.push_str(&format!("// {line}\n"));
-    }
-    if violation.finding.expectation.is_none() {
-        text.push_str("// No expectation can state this property; the run's invariant check, made throughout, shows it.\n");
-    }
-    text.push_str(&format!("// Replay: drainsim run {}\n", path.display()));
-    text.push_str(&crate::write::to_ron(&scenario));
+    let body = crate::write::to_ron(&scenario);
+    let slug = crate::generate::slug(violation.finding.property);
     std::fs::create_dir_all(dir)?;
-    std::fs::write(&path, text)?;
-    Ok(path)
+    // `STEM-PROPERTY.ron`, or `STEM-PROPERTY-2.ron`, … when that file holds another counterexample
+    // (an exploration of the same file with other faults): one is never overwritten by another,
+    // and the same exploration run again writes the same file.
+    for n in 1..=MAX_COUNTEREXAMPLES_PER_NAME {
+        let path = match n {
+            1 => dir.join(format!("{stem}-{slug}.ron")),
+            n => dir.join(format!("{stem}-{slug}-{n}.ron")),
+        };
+        let mut text = String::new();
+        text.push_str(&format!(
+            "// Counterexample to `{}`, found by drainsim explore on a shortest path.\n",
+            violation.finding.property
+        ));
+        for line in violation.finding.detail.lines() {
+            text.push_str(&format!("// {line}\n"));
+        }
+        if violation.finding.expectation.is_none() {
+            text.push_str("// No expectation can state this property; the run's invariant check, made throughout, shows it.\n");
+        }
+        text.push_str(&format!("// Replay: drainsim run {}\n", path.display()));
+        text.push_str(&body);
+        match std::fs::read_to_string(&path) {
+            Ok(held) if held != text => continue,
+            Ok(_) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::write(&path, text)?;
+                return Ok(path);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "{MAX_COUNTEREXAMPLES_PER_NAME} counterexamples named {stem}-{slug} are there already; clear the directory or give another --out"
+    )))
 }
+
+/// The most counterexample files of one scenario and property `explore` writes into one
+/// directory before it asks for another (each a few KiB).
+pub const MAX_COUNTEREXAMPLES_PER_NAME: u32 = 1000;
 
 #[cfg(test)]
 mod tests {
