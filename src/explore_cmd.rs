@@ -230,13 +230,14 @@ fn verdict_text(report: &ExploreReport, p: &explore::PropertyVerdict) -> String 
     };
     // `1 terminal state visited`, `45 terminal states visited`.
     let visited = |n: u64| format!("{n} {noun}{} visited", if n == 1 { "" } else { "s" });
-    if p.violated {
-        "violated".to_string()
-    } else if p.checked == 0 {
-        // Nothing was checked: no word of it holding (a search a bound stopped before any path
-        // ended holds an `eventually` property nowhere).
-        format!("not checked: no {noun}s visited before the search stopped")
-    } else if report.violation.is_some() || report.bound.is_some() {
+    // Nothing checked: no word of it holding (a search a bound stopped before any path ended
+    // holds an `eventually` property nowhere).
+    match verdict_name(p) {
+        "violated" => return "violated".to_string(),
+        "notChecked" => return format!("not checked: no {noun}s visited before the search stopped"),
+        _ => {}
+    }
+    if report.violation.is_some() || report.bound.is_some() {
         format!("holds in the {} (search incomplete)", visited(p.checked))
     } else if let Some(paths) = report.paths {
         match paths {

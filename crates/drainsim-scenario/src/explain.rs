@@ -790,6 +790,15 @@ fn also_orphaned(
     by_service.into_values().collect()
 }
 
+/// `was orphaned with its instance before being told to stop` (`were … their instances` for
+/// several): what happened to a service's `n` tasks on draining instances that went away first.
+fn orphaned_before_told(n: u32) -> String {
+    match n {
+        1 => "was orphaned with its instance before being told to stop".to_string(),
+        _ => "were orphaned with their instances before being told to stop".to_string(),
+    }
+}
+
 /// Why a task was told to stop only at `told_ms`, `started_ms` after its instance's drain began.
 fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, told_ms: u64) -> String {
     let Some(s) = t.service() else {
@@ -1611,11 +1620,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     };
     let orphaned_text = match orphaned_untold {
         0 => String::new(),
-        n => format!(
-            ", and {n} {} orphaned with {} before being told to stop",
-            if n == 1 { "was" } else { "were" },
-            if n == 1 { "its instance" } else { "their instances" }
-        ),
+        n => format!(", and {n} {}", orphaned_before_told(n)),
     };
     let never_told_text = match (never_told, !waited) {
         (0, _) => String::new(),
@@ -1642,10 +1647,9 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         // away first was orphaned before its turn (no floor holds a daemon's task).
         if orphaned_untold > 0 {
             findings.push(format!(
-                "its {} on draining instances {} orphaned with {} before being told to stop: a daemon task stops only after every other task on its instance",
+                "its {} on draining instances {}: a daemon task stops only after every other task on its instance",
                 tasks_text(orphaned_untold, "daemon task"),
-                if orphaned_untold == 1 { "was" } else { "were" },
-                if orphaned_untold == 1 { "its instance" } else { "their instances" }
+                orphaned_before_told(orphaned_untold)
             ));
         }
     } else if waited || never_told > 0 || orphaned_untold > 0 {
@@ -1654,12 +1658,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         // that ended the deadlock may have lowered it to 0, which holds nothing).
         let deadlocked = s.stalls().iter().any(|x| x.reason.as_str() == "deploymentConfiguration");
         let head = if !waited && never_told == 0 {
-            format!(
-                "its {} on draining instances {} orphaned with {} before being told to stop",
-                tasks_text(orphaned_untold, "task"),
-                if orphaned_untold == 1 { "was" } else { "were" },
-                if orphaned_untold == 1 { "its instance" } else { "their instances" }
-            )
+            format!("its {} on draining instances {}", tasks_text(orphaned_untold, "task"), orphaned_before_told(orphaned_untold))
         } else if !waited {
             format!("{never_told_text}{orphaned_text}")
         } else {

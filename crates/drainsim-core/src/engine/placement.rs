@@ -1638,6 +1638,19 @@ impl Engine {
             .map(|(_, _, _, v, id)| (v, id))
     }
 
+    /// Whether the cluster has no container instance to place on at all: none placeable (ACTIVE,
+    /// agent connected) and none ACTIVE with its agent disconnected. The one rule of ECS's "No
+    /// Container Instances were found in your cluster.": a service's placement failure then has
+    /// the reason `NO_INSTANCES` and that sentence in its event, and RunTask without a capacity
+    /// provider strategy is refused whole with it, an InvalidParameterException (a CloudTrail
+    /// record of it: <https://github.com/linz/geostore/issues/1687>; a cluster scaled to zero:
+    /// <https://github.com/boto/boto3/issues/2862>), where a cluster with instances that cannot
+    /// take the task answers with per-task `failures`. A call with a capacity provider strategy is
+    /// answered per task: its provider may scale out.
+    pub(crate) fn no_container_instances(&self, cluster: ClusterId) -> bool {
+        self.clusters[cluster.index()].placement.is_empty() && self.instances.first_disconnected_active(cluster).is_none()
+    }
+
     /// The failure of a placement that found nothing: the closest matching instance is the placeable
     /// one that misses the fewest resources (ties: most free memory, then the later-registered
     /// instance); with no placeable instance, the first registered ACTIVE one whose agent is
@@ -1652,20 +1665,21 @@ impl Engine {
         if let Some(provider) = constraints.capacity_provider {
             return self.placement_failure_in_provider(cluster, req, owner, constraints, provider);
         }
+        if self.no_container_instances(cluster) {
+            return PlacementFailure {
+                reason: PlacementFailureReason::NoInstances,
+                closest: None,
+                unmet: vec![PlacementFailureReason::NoInstances],
+                allowed_unmet: Vec::new(),
+            };
+        }
         if self.clusters[cluster.index()].placement.is_empty() {
-            return match self.instances.first_disconnected_active(cluster) {
-                Some(i) => PlacementFailure {
-                    reason: PlacementFailureReason::Agent,
-                    closest: Some(i),
-                    unmet: vec![PlacementFailureReason::Agent],
-                    allowed_unmet: Vec::new(),
-                },
-                None => PlacementFailure {
-                    reason: PlacementFailureReason::NoInstances,
-                    closest: None,
-                    unmet: vec![PlacementFailureReason::NoInstances],
-                    allowed_unmet: Vec::new(),
-                },
+            let i = self.instances.first_disconnected_active(cluster).expect("an ACTIVE instance, its agent disconnected");
+            return PlacementFailure {
+                reason: PlacementFailureReason::Agent,
+                closest: Some(i),
+                unmet: vec![PlacementFailureReason::Agent],
+                allowed_unmet: Vec::new(),
             };
         }
         let closest = self.closest_placeable(cluster, req, |_, _| true).expect("the cluster has a placeable instance");

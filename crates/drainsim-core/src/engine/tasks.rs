@@ -1375,18 +1375,6 @@ impl Engine {
         Ok(Reply::Tasks { ids: tasks, failures })
     }
 
-    /// Whether RunTask finds no container instance in the cluster at all: none placeable (ACTIVE,
-    /// agent connected) and none ACTIVE with its agent disconnected. ECS refuses the whole call
-    /// then, "InvalidParameterException: No Container Instances were found in your cluster." (a
-    /// CloudTrail record of it: <https://github.com/linz/geostore/issues/1687>; a cluster scaled to
-    /// zero: <https://github.com/boto/boto3/issues/2862>), where a cluster with instances that
-    /// cannot take the task answers with per-task `failures`. Its service event is the same
-    /// sentence (`NO_INSTANCES`, `engine/placement.rs::placement_failure`). A call with a capacity
-    /// provider strategy is answered per task as before: its provider may scale out.
-    fn no_container_instances(&self, cluster: ClusterId) -> bool {
-        self.clusters[cluster.index()].placement.is_empty() && self.instances.first_disconnected_active(cluster).is_none()
-    }
-
     pub(crate) fn start_task(&mut self, req: api::StartTaskRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
         let td = self.resolve_task_def(&req.task_definition)?;
