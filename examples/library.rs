@@ -49,17 +49,26 @@ fn main() -> Result<(), EcsError> {
 
     // Drain instance `a`: UpdateContainerInstancesState takes its ARN, found by its name.
     let a = engine.instance_named("a").expect("registered").arn();
-    engine.handle(Request::UpdateContainerInstancesState(api::UpdateContainerInstancesStateRequest {
+    let response = engine.handle(Request::UpdateContainerInstancesState(api::UpdateContainerInstancesStateRequest {
         cluster: Some("prod".into()),
         container_instances: vec![a],
         status: "DRAINING".into(),
     }))?;
+    // As in ECS, an instance the request names but cannot find is a failure in the response
+    // (`MISSING`), not an error: `?` alone would not see it.
+    if let api::Response::ContainerInstances { failures, .. } = &response {
+        assert!(
+            failures.is_empty(),
+            "not drained: {}",
+            failures.iter().map(|f| f.reason.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
     assert_eq!(engine.run_until_quiet(2 * hour_ms, 1_000_000), StopReason::Quiet);
 
     let web = engine.service_named("web").expect("created");
     assert_eq!(web.running_count(), 4);
     assert!(web.min_healthy_observed() >= Some(web.healthy_floor()), "web fell below its floor");
-    assert!(web.max_tasks_observed() <= Some(web.task_ceiling()), "web went above its ceiling");
+    assert!(web.max_tasks_observed().is_some_and(|most| most <= web.task_ceiling()), "web went above its ceiling");
     assert!(web.stalls().is_empty() && web.floor_breaches().is_empty());
     let drained = engine.instance_named("a").expect("registered");
     assert_eq!(drained.status(), InstanceStatus::Draining);

@@ -204,7 +204,10 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     }
     let per_second = report.states_visited as f64 / elapsed.as_secs_f64().max(1e-9);
     if args.json {
-        print_json(&report, counterexample.as_deref(), per_second);
+        // The JSON is the exploration's result alone, the same bytes for the same exploration:
+        // the machine's rate goes to standard error.
+        print_json(&report, counterexample.as_deref());
+        eprintln!("explored {} states in {:.2} s ({:.0} states/s)", report.states_visited, elapsed.as_secs_f64(), per_second);
     } else {
         print_text(&args.file, &report, counterexample.as_deref(), per_second, elapsed);
     }
@@ -343,7 +346,7 @@ fn verdict_name(p: &explore::PropertyVerdict) -> &'static str {
     }
 }
 
-fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second: f64) {
+fn print_json(report: &ExploreReport, counterexample: Option<&Path>) {
     let properties: Vec<serde_json::Value> = report
         .properties
         .iter()
@@ -361,7 +364,6 @@ fn print_json(report: &ExploreReport, counterexample: Option<&Path>, per_second:
         "distinctStates": report.distinct_states,
         "terminalStates": report.terminal_states,
         "depthReached": report.depth_reached,
-        "statesPerSecond": per_second.round(),
         "complete": report.bound.is_none() && report.violation.is_none(),
         "paths": report.paths,
         "bound": report.bound.map(bound_name),

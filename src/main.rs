@@ -245,7 +245,7 @@ enum Command {
     Sweep(SweepArgs),
     /// Explain why each drain took as long as it did, and what held each service back.
     #[command(
-        after_help = "Examples:\n  drainsim explain scenarios/demo.ron\n  drainsim explain plan.ron --seed 7 --json\n  drainsim explain plan.ron --instance i-0a1c2e3f405a6b701"
+        after_help = "Examples:\n  drainsim explain scenarios/demo.ron\n  drainsim explain plan.ron --seed 7 --json\n  drainsim explain plan.ron --instance i-0a1c2e3f405a6b701\n  drainsim explain plan.ron --seed 72 --faults swarm"
     )]
     Explain {
         /// The scenario file (RON, or JSON when it starts with `{`)
@@ -261,6 +261,10 @@ enum Command {
         /// Print the explanation as JSON.
         #[arg(long)]
         json: bool,
+        /// The run's account defaults and faults, as `run` takes them: the run a sweep's or a
+        /// comparison's reproduce command names is the one explained.
+        #[command(flatten)]
+        modifiers: RunModifiers,
     },
     /// Compare two plans over the same seeds: distributions of drain time, dips, stalls, side by side.
     #[command(
@@ -524,7 +528,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import_command(args),
         Command::Compare(args) => compare_command(args),
         Command::Explore(args) => explore_cmd::explore_command(args),
-        Command::Explain { file, seed, json, instances } => explain_command(&file, seed, json, &instances),
+        Command::Explain { file, seed, json, instances, modifiers } => explain_command(&file, seed, json, &instances, &modifiers),
         Command::Graph { which } => {
             let graphs = drainsim_core::Transitions::default();
             let dot = match which {
@@ -541,7 +545,7 @@ fn main() -> ExitCode {
 /// The most `--instance` names `explain` takes.
 const MAX_EXPLAIN_INSTANCES: usize = 1_000;
 
-fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: &[String]) -> ExitCode {
+fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: &[String], modifiers: &RunModifiers) -> ExitCode {
     if only.len() > MAX_EXPLAIN_INSTANCES {
         eprintln!("error: --instance is given {} times; at most {MAX_EXPLAIN_INSTANCES}", only.len());
         return ExitCode::from(2);
@@ -563,7 +567,12 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: 
     // The scenario's warnings, as `run` prints them (on standard error: the explanation is unchanged).
     report_warnings(&loaded, false);
     // The task records the explanation reads are gathered as they stream by; the trace is not kept.
-    let opts = RunOptions { seed, ..Default::default() };
+    let opts = RunOptions {
+        seed,
+        account_defaults: modifiers.account_defaults.clone(),
+        swarm_faults: modifiers.faults == Some(Faults::Swarm),
+        ..Default::default()
+    };
     let (outcome, x) = match drainsim_scenario::explain::run_explained(&loaded, &opts) {
         Ok(run) => run,
         Err(e) => return invalid(&e),
@@ -601,7 +610,15 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: 
             }
         }
     } else {
-        say!("drainsim explain: scenario '{}', seed {}\n", outcome.scenario_name, outcome.seed);
+        // The run's modifiers are named, so the header says which run of the seed this is.
+        let mut header = format!("drainsim explain: scenario '{}', seed {}", outcome.scenario_name, outcome.seed);
+        for (name, value) in &modifiers.account_defaults {
+            header.push_str(&format!(", account default {name}={value}"));
+        }
+        if modifiers.faults == Some(Faults::Swarm) {
+            header.push_str(", faults swarm");
+        }
+        say!("{header}\n");
         for name in &x.not_drained {
             say!("{name}: neither drained nor gone with tasks in this run: nothing to explain");
         }

@@ -876,6 +876,16 @@ fn an_orphaned_last_task_is_not_said_to_have_stopped() {
     let text = explain(file);
     assert!(text.contains("  the last task on it was standalone:task/"), "{text}");
     assert!(text.contains(", orphaned with the instance, not stopped:\n"), "{text}");
+    // Its headline does not say it drained: the instance went away with the task on it.
+    assert!(
+        text.contains(
+            "plain-1: drain ended undrained after 10m00s (from +00:01:00.000 to +00:11:00.000): the instance went away with \
+             tasks not yet STOPPED\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("plain-1: drained in"), "{text}");
+    assert!(text.contains("plain-2: drained in 2s"), "{text}");
     let json = explain_json(file);
     let plain = json["instances"].as_array().unwrap().iter().find(|i| i["name"] == "plain-1").expect("plain-1");
     assert_eq!(plain["lastTaskOrphaned"], true);
@@ -1089,4 +1099,111 @@ fn orphans_and_the_ceiling_are_named_only_where_true() {
     let scaled = explain("tests/data/explain/scale-up-during-a-drain-at-the-ceiling.ron");
     assert!(scaled.contains("and its ceiling paced the replacements: 1 of them started only as tasks stopped"), "{scaled}");
     assert!(!scaled.contains("3 of them"), "{scaled}");
+}
+
+/// An instance a group terminates because protection no longer keeps it above the desired
+/// capacity a step set is not managed scaling's scale-in, though managed scaling's datapoint let
+/// the group act: explain names the catching up, and managed scaling's record counts no
+/// termination (`mtp-2`, whose task stopped, so that managed termination protection let it go).
+#[test]
+fn a_scale_in_protection_lapse_is_not_managed_scalings_scale_in() {
+    let file = "scenarios/rollouts/protection-removed-resumes-the-scale-in.ron";
+    let text = explain(file);
+    assert!(
+        text.contains(
+            "Auto Scaling group mtp began to terminate it at +00:06:00.000 (a scale-in to its desired capacity, once \
+             scale-in protection no longer kept the instance)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("managed scaling's scale-in"), "{text}");
+    assert!(text.contains("0 scale-out(s), 0 scale-in(s); 0 instance(s) launched, 0 terminated"), "{text}");
+}
+
+/// A drained instance an Auto Scaling group terminated only after its drain completed (managed
+/// scaling's scale-in took the plan's drained instances away) says so: its deregistration was
+/// explained as the plan's `DeregisterContainerInstance`, no group named (a helper's finding).
+#[test]
+fn a_termination_after_the_drain_completed_is_named() {
+    let file = "scenarios/drain/managed-scaling-scales-out-for-a-drain.ron";
+    let text = explain(file);
+    assert!(
+        text.contains(
+            "workers-1: drained in 2m52s (from +00:05:30.000 to +00:08:22.000)\n  set DRAINING by \
+             UpdateContainerInstancesState; INACTIVE at +00:23:00.000 (DeregisterContainerInstance)\n  after its drain \
+             completed, Auto Scaling group workers began to terminate it at +00:23:00.000 (managed scaling's scale-in), \
+             and took the drained instance away\n"
+        ),
+        "{text}"
+    );
+    let json = explain_json(file);
+    let w1 = json["instances"].as_array().unwrap().iter().find(|i| i["name"] == "workers-1").expect("workers-1");
+    assert_eq!(w1["terminatedBy"]["atMs"], 1_380_000);
+    assert_eq!(w1["drainCompletedAtMs"], 502_000);
+}
+
+/// The agent's stop timeout is said where it came from: 30 s is the default "unless set", and a
+/// timeout an instance's agent configuration set is said to be set (a helper read "5s … 30s unless
+/// set" as if 30 s applied).
+#[test]
+fn the_agent_stop_timeout_says_where_it_came_from() {
+    let text = explain("scenarios/fidelity/agent-stop-timeout.ron");
+    assert!(
+        text.contains(
+            "killed at the agent's stop timeout of 30s (it gives no stopTimeout; the agent's ECS_CONTAINER_STOP_TIMEOUT, \
+             30s unless set)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "killed at the agent's stop timeout of 5s (it gives no stopTimeout; the agent's ECS_CONTAINER_STOP_TIMEOUT, set \
+             to 5s on this instance)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("(an agent older than 1.26.0 applies its ECS_CONTAINER_STOP_TIMEOUT, set to 5s on this instance, to every"),
+        "{text}"
+    );
+}
+
+/// `explain` takes `run`'s `--faults` and `--account-default`, so the run a sweep's reproduce
+/// command names (`drainsim run FILE --seed N --faults swarm`) is the one it explains: its
+/// completion is the run's, and its header names the faults (a scripting helper could not
+/// explain a failing swarm seed: the flags were refused, and without them another run was
+/// explained).
+#[test]
+fn explain_explains_the_run_of_the_same_flags() {
+    let file = "scenarios/drain/seed-min50-max200.ron";
+    let completed = |args: &[&str]| -> serde_json::Value {
+        let out = common::drainsim(&[&["run", file, "--json"], args].concat());
+        let run: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        run["allDrainsCompletedAtMs"].clone()
+    };
+    let explained = |args: &[&str]| -> serde_json::Value {
+        let out = common::drainsim(&[&["explain", file, "--json"], args].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let x: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        x["instances"][0]["drainCompletedAtMs"].clone()
+    };
+    let mut differed = false;
+    for seed in 0..12 {
+        let seed = seed.to_string();
+        let swarm = ["--seed", seed.as_str(), "--faults", "swarm"];
+        let plain = ["--seed", seed.as_str()];
+        assert_eq!(explained(&swarm), completed(&swarm), "seed {seed}");
+        assert_eq!(explained(&plain), completed(&plain), "seed {seed}");
+        differed |= completed(&swarm) != completed(&plain);
+    }
+    assert!(differed, "some seed's faults change the drain");
+    let out =
+        common::drainsim(&["explain", file, "--seed", "3", "--faults", "swarm", "--account-default", "awsvpcTrunking=enabled"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(
+            "drainsim explain: scenario 'seed-min50-max200', seed 3, account default awsvpcTrunking=enabled, faults swarm\n"
+        ),
+        "{text}"
+    );
 }

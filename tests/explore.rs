@@ -554,6 +554,12 @@ fn the_command_line_prints_json_and_exits_by_verdict() {
     assert_eq!(json["complete"], true);
     assert!(json["paths"].as_u64().unwrap() >= json["terminalStates"].as_u64().unwrap());
     assert!(json.get("counterexample").is_none());
+    // The JSON is the result alone, the same bytes run after run (it held the wall-clock rate,
+    // which a CI diff had to strip); the rate is on standard error.
+    let (_, again, stderr) = run(&["explore", PROVED, "--json", "--out", dir_arg]);
+    assert_eq!(again, stdout, "the same exploration writes the same JSON");
+    assert!(json.get("statesPerSecond").is_none(), "{stdout}");
+    assert!(stderr.contains(" states/s)"), "{stderr}");
 
     let too_big = dir.join("too-big.dot");
     let (code, stdout, stderr) = run(&["explore", WINDOW, "--json", "--out", dir_arg, "--dot", too_big.to_str().unwrap()]);

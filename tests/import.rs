@@ -315,6 +315,12 @@ fn bad_input_names_the_file_and_the_json_path() {
     entry.1.truncate(entry.1.len() / 2);
     let e = import(&truncated, &ImportOptions::default()).expect_err("refused").to_string();
     assert!(e.contains("describe-tasks.json: $: not valid JSON"), "{e}");
+    // An empty file is said to be empty, with no JSON path (a helper got "EOF while parsing").
+    let entry = truncated.iter_mut().find(|(n, _)| n.ends_with("describe-tasks.json")).unwrap();
+    entry.1 = " \n".into();
+    let e = import(&truncated, &ImportOptions::default()).expect_err("refused").to_string();
+    assert!(e.contains("describe-tasks.json: the file is empty: import reads the JSON an AWS CLI command printed"), "{e}");
+    assert!(!e.contains('$') && !e.contains("EOF"), "{e}");
 
     // drainsim's own outputs and scenarios put among the captured files are said to be what they
     // are, not read as the AWS outputs whose keys they share.
@@ -383,13 +389,35 @@ fn bad_input_names_the_file_and_the_json_path() {
     .expect_err("refused")
     .to_string();
     assert!(e.contains(&format!("--drain: {arn} (i-0a1c2e3f405a6b702) is named twice")), "{e}");
-    let e = import(
-        &inputs,
-        &ImportOptions { drain: DrainSelection::parse("00000000000000000000000000000000"), ..Default::default() },
-    )
-    .expect_err("refused")
-    .to_string();
+    let refused = |drain: &str| {
+        import(&inputs, &ImportOptions { drain: DrainSelection::parse(drain), ..Default::default() })
+            .expect_err("refused")
+            .to_string()
+    };
+    let e = refused("00000000000000000000000000000000");
     assert!(e.contains("00000000000000000000000000000000 is not the container instance of an imported"), "{e}");
+    // A container instance ID one digit off is answered with the closest.
+    let e = refused("5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c0f");
+    assert!(e.contains("(did you mean '5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c0"), "{e}");
+    // The ARN of another Region's, account's or cluster's container instance is none of this
+    // cluster's, whatever ID ends it (a helper's finding: it drained the instance of that ID).
+    for (other, why) in [
+        (
+            "arn:aws:ecs:eu-west-9:111122223333:container-instance/prod/5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c02",
+            "Region eu-west-9, not eu-west-1",
+        ),
+        (
+            "arn:aws:ecs:eu-west-1:999999999999:container-instance/prod/5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c02",
+            "account 999999999999, not 111122223333",
+        ),
+        (
+            "arn:aws:ecs:eu-west-1:111122223333:container-instance/staging/5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c02",
+            "cluster staging, not prod",
+        ),
+    ] {
+        let e = refused(other);
+        assert!(e.contains(&format!("--drain: {other} is the ARN of a container instance of another cluster ({why})")), "{e}");
+    }
 
     let twice = DrainSelection::parse("i-0a1c2e3f405a6b701,i-0a1c2e3f405a6b702,i-0a1c2e3f405a6b701");
     let e = import(&inputs, &ImportOptions { drain: twice, ..Default::default() }).expect_err("refused").to_string();
@@ -1377,6 +1405,24 @@ fn a_maximum_percent_far_above_200_imports() {
     });
     let e = import(&inputs, &ImportOptions::default()).expect_err("refused").to_string();
     assert!(e.contains("$.services[0].deploymentConfiguration.maximumPercent: 2147483648 is out of range"), "{e}");
+    // A capture without it (DescribeServices always gives it: edited or cut) imports with ECS's
+    // defaults, and says so (a helper's service imported at 100/200 silently).
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        v["services"][0].as_object_mut().unwrap().remove("deploymentConfiguration");
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let name = imported.scenario.services[0].service_name.clone();
+    assert!(
+        noted(
+            &imported,
+            &format!(
+                "service {name} has no deploymentConfiguration in the capture: imported with ECS's defaults, \
+                 minimumHealthyPercent 100 and maximumPercent 200"
+            )
+        ),
+        "{:?}",
+        imported.summary.notes
+    );
 }
 
 /// drainsim writes ARNs of the aws partition only: a capture of the China or GovCloud Regions is

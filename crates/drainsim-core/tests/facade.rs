@@ -72,6 +72,12 @@ fn lookups_by_name_and_arn_agree_and_refuse_near_misses() {
         }
         assert!(e.instance_by_arn(&format!("{arn}0")).is_none());
         assert!(e.instance_by_arn(&arn[..arn.len() - 1]).is_none());
+        // The container instance ID that ends the ARN finds it too, as requests take it; a
+        // prefix of it, or the ID with its case changed, does not.
+        let id = arn.rsplit('/').next().unwrap();
+        assert_eq!(e.instance_by_arn(id).map(|j| j.id()), Some(i.id()), "{id}");
+        assert!(e.instance_by_arn(&id[..id.len() - 1]).is_none());
+        assert!(e.instance_by_arn(&id.to_uppercase()).is_none());
     }
     assert_ne!(
         e.instance_named("old").unwrap().arn().matches('/').count(),
@@ -84,6 +90,8 @@ fn lookups_by_name_and_arn_agree_and_refuse_near_misses() {
     assert_eq!(task.last_status(), TaskStatus::Running);
     assert_eq!(e.task_by_arn(&task.arn()).map(|t| t.id()), Some(task.id()));
     assert!(e.task_by_arn(&task.arn().replace("task/", "task/x")).is_none());
+    let task_id = task.arn().rsplit('/').next().unwrap().to_string();
+    assert_eq!(e.task_by_arn(&task_id).map(|t| t.id()), Some(task.id()), "by its task ID");
     assert!(task.service().is_none(), "a RunTask task is standalone");
     let on = task.instance();
     assert!(on.tasks().any(|t| t.id() == task.id()));
@@ -911,6 +919,8 @@ fn faults_on_an_instance_the_engine_does_not_have_are_refused() {
         Err(format!("inject_agent_update_failure: {said}"))
     );
     assert_eq!(e.mark_spot_instance(unknown, true), Err(format!("mark_spot_instance: {said}")));
+    // It was accepted silently (a library helper's finding).
+    assert_eq!(e.pin_trunk_failure(unknown), Err(format!("pin_trunk_failure: {said}")));
     e.advance_to(5_000, u64::MAX);
     assert_eq!(e.pin_fault(1_000, PinnedFault::HealthChecksPass), Err("pin_fault: 1000 ms is before now (5000 ms)".to_string()));
     let digest = e.state_digest();

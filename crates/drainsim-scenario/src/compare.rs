@@ -387,8 +387,11 @@ impl PlanFailures {
                 // One failed run: its expectation, with no "most often".
                 return format!(" ('{}'{others})", e.name);
             }
-            let how_many = if e.count == self.runs { format!("all {}", e.count) } else { format!("{} of them", e.count) };
-            format!(" (most often '{}', in {how_many}{others})", e.name)
+            // Failed in every failed run: no "most often ... in all N".
+            if e.count == self.runs {
+                return format!(" (each failed '{}'{others})", e.name);
+            }
+            format!(" (most often '{}', in {} of them{others})", e.name, e.count)
         });
         Some(format!(
             "plan {plan}: {} of {runs} run{} failed an expectation{most}; the smallest seed's, {}, reproduces with: {reproduce}",
@@ -634,12 +637,27 @@ fn set_one(v: &mut Value, path: &str, (first, rest): (&str, &[&str]), value: &st
         let services = v.get_mut("services").and_then(Value::as_array_mut).expect("the service was found above");
         services.iter_mut().find(|s| s["serviceName"] == first).expect("the service was found above")
     } else {
-        let top = v.as_object_mut().expect("a scenario serializes to an object");
         if !TOP_OBJECTS.contains(&first) {
+            // The closest of the names a path may begin with: a service, an Auto Scaling group,
+            // a scenario field.
+            let names = |list: &str, key: &str| -> Vec<String> {
+                v.get(list)
+                    .and_then(Value::as_array)
+                    .map(|l| l.iter().filter_map(|x| x[key].as_str().map(str::to_string)).collect())
+                    .unwrap_or_default()
+            };
+            let known: Vec<String> = names("services", "serviceName")
+                .into_iter()
+                .chain(names("autoScalingGroups", "AutoScalingGroupName"))
+                .chain(TOP_OBJECTS.iter().map(|s| s.to_string()))
+                .collect();
             return Err(format!(
-                "--set {path}: '{first}' is neither a service, an instance group nor an Auto Scaling group of the scenario, nor a scenario field"
+                "--set {path}: '{first}' is neither a service, an instance group nor an Auto Scaling group of the scenario, \
+                 nor a scenario field{}",
+                crate::load::did_you_mean(first, known.iter().map(String::as_str))
             ));
         }
+        let top = v.as_object_mut().expect("a scenario serializes to an object");
         top.entry(first.to_string()).or_insert_with(|| Value::Object(Default::default()))
     };
     set_fields(target, path, rest, &parsed)
@@ -1110,26 +1128,34 @@ pub fn render_text(r: &CompareReport) -> String {
              do not compare (a plan that finishes fewer drains is not faster for it)\n",
         );
     }
-    // A plan whose every run measured the same on every row draws nothing from its seed that
-    // changes them (no fault profile, no timing jitter): its distribution is one run's, and more
-    // seeds add nothing. Said, so that 50 equal runs do not read as a spread of 50.
+    // A plan whose every run measured the same on every row, and failed the same expectations
+    // in every run (or none), draws nothing from its seed that changes them (no fault profile, no
+    // timing jitter, no tie its task IDs break): its distribution is one run's, and more seeds add
+    // nothing. Said, so that 50 equal runs do not read as a spread of 50; not said of a plan
+    // whose runs fail differently, whose seeds do matter.
     if r.runs > 1 {
-        let same = |side: fn(&MeasureReport) -> &Stats| {
-            r.measures.iter().all(|m| {
-                let s = side(m);
-                s.runs == 0 || (s.runs == r.runs && s.min == s.max)
-            })
+        let same = |side: fn(&MeasureReport) -> &Stats, failures: &PlanFailures| {
+            let verdicts_alike =
+                (failures.runs == 0 || failures.runs == r.runs) && failures.expectations.iter().all(|e| e.count == r.runs);
+            verdicts_alike
+                && r.measures.iter().all(|m| {
+                    let s = side(m);
+                    s.runs == 0 || (s.runs == r.runs && s.min == s.max)
+                })
         };
-        let plans: Vec<&str> =
-            [("A", same(|m| &m.a)), ("B", same(|m| &m.b))].into_iter().filter_map(|(plan, same)| same.then_some(plan)).collect();
+        let plans: Vec<&str> = [("A", same(|m| &m.a, &r.failed_runs.a)), ("B", same(|m| &m.b, &r.failed_runs.b))]
+            .into_iter()
+            .filter_map(|(plan, same)| same.then_some(plan))
+            .collect();
         if !plans.is_empty() {
             let which = match plans.as_slice() {
                 [one] => format!("plan {one}"),
                 _ => "both plans".to_string(),
             };
             out.push_str(&format!(
-                "\nevery run of {which} measured the same on every row: nothing drawn from the seed (a fault profile, \
-                 timing jitter) changed these figures, and more seeds add nothing\n"
+                "\nevery run of {which} measured the same on every row and failed the same expectations: nothing drawn \
+                 from the seed (a fault profile, timing jitter, the task IDs that break ties) changed them, and more \
+                 seeds add nothing\n"
             ));
         }
     }
@@ -1304,6 +1330,8 @@ mod tests {
         let err = apply_overrides(&loaded, &[("web.deploymentConfiguration.maximumPercent".into(), "\"lots\"".into())])
             .expect_err("refused");
         assert!(err.contains("--set"), "{err}");
+        let err = apply_overrides(&loaded, &[("webb.desiredCount".into(), "3".into())]).expect_err("refused");
+        assert!(err.contains("nor a scenario field (did you mean 'web'?)"), "{err}");
         let err = apply_overrides(&loaded, &[("nosuch.desiredCount".into(), "3".into())]).expect_err("refused");
         assert!(err.contains("'nosuch' is neither a service"), "{err}");
         let err = apply_overrides(&loaded, &[("web".into(), "3".into())]).expect_err("refused");

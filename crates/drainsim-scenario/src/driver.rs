@@ -163,7 +163,8 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
     }
 
     /// Moves the clock to `time`: events, due registrations and managed scaling in time order
-    /// (events of an instant first, then registrations, then managed scaling). Returns false if an
+    /// (events of an instant first, then every registration of the instant, then managed
+    /// scaling). Returns false if an
     /// event bound was hit (the engine enforces `maxEvents` and its bound per instant inside an
     /// instant, [`Engine::bound_reached`]).
     pub(crate) fn advance_to(&mut self, e: &mut Engine, time: u64) -> Result<bool, ScenarioError> {
@@ -174,9 +175,15 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
                 (Some(t), b) if b.is_none_or(|b| t <= b) => match self.advance_engine_watching(e, t.max(e.now_ms())) {
                     Advanced::Bounded => return Ok(false),
                     Advanced::Woken => {}
+                    // Every group due at this instant registers before its events run: instances
+                    // that register together are seen together (the scheduler's passes they wake,
+                    // a rebalancing service's count of the zones, run once, after all of them).
                     Advanced::Reached => {
-                        let (n, g) = self.pending.pop_front().expect("peeked");
-                        register_group(e, self.loaded, g, self.prebuilt.map(|p| p.of_group(n)))?;
+                        let now = e.now_ms();
+                        while let Some((n, g)) = self.pending.front().copied().filter(|(_, g)| g.registers_at_ms() <= now) {
+                            self.pending.pop_front();
+                            register_group(e, self.loaded, g, self.prebuilt.map(|p| p.of_group(n)))?;
+                        }
                     }
                 },
                 (_, Some(t)) => match self.advance_engine_watching(e, t.max(e.now_ms())) {

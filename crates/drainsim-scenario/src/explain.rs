@@ -54,8 +54,9 @@ pub struct InstanceExplanation {
     /// When it was deregistered (INACTIVE), if it was, and what did it (`DeregisterContainerInstance`,
     /// `Spot Instance terminated`).
     pub deregistered: Option<Deregistration>,
-    /// The Auto Scaling group that began to terminate it, if one did: when, why and how (null
-    /// otherwise).
+    /// The Auto Scaling group that began to terminate it, if one did — before its drain completed
+    /// or after (`at_ms` later than the completion: the group took the drained instance away) —:
+    /// when, why and how (null otherwise).
     pub terminated_by: Option<TerminatedBy>,
     /// The Spot signals EC2 gave it, in order (empty for an instance that had none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -210,7 +211,8 @@ pub struct ServiceExplanation {
 pub struct Explanation {
     /// The run's headline in one sentence.
     pub headline: String,
-    /// From the first drain's start until every drain was complete (null if one never was).
+    /// From the first drain's start until every drain was complete: null when a drain never
+    /// completed, and also when nothing counts as drained (none started, every one cancelled).
     pub total_drain_ms: Option<u64>,
     /// Each drained instance, in registration order.
     pub instances: Vec<InstanceExplanation>,
@@ -1061,17 +1063,19 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                 {
                     format!(
                         "STOPPING: {}, so it is killed at the agent's stop timeout of {} \
-                         (an agent older than 1.26.0 applies its ECS_CONTAINER_STOP_TIMEOUT, 30s unless set, to every container, \
+                         (an agent older than 1.26.0 applies its ECS_CONTAINER_STOP_TIMEOUT, {}, to every container, \
                          whatever stopTimeout it gives)",
                         not_exiting(exit_assumed),
-                        duration_text(stop_timeout_ms)
+                        duration_text(stop_timeout_ms),
+                        agent_stop_timeout_source(stop_timeout_ms)
                     )
                 }
                 StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: true, exit_assumed } => format!(
                     "STOPPING: {}, so it is killed at the agent's stop timeout of {} \
-                     (it gives no stopTimeout; the agent's ECS_CONTAINER_STOP_TIMEOUT, 30s unless set)",
+                     (it gives no stopTimeout; the agent's ECS_CONTAINER_STOP_TIMEOUT, {})",
                     not_exiting(exit_assumed),
-                    duration_text(stop_timeout_ms)
+                    duration_text(stop_timeout_ms),
+                    agent_stop_timeout_source(stop_timeout_ms)
                 ),
             },
             TaskStatus::Deprovisioning => "DEPROVISIONING: its task ENI is detached".to_string(),
@@ -1190,11 +1194,36 @@ fn stopped_elsewhere_meanwhile(
     )
 }
 
-/// Explains a run made with its trace records kept.
-pub fn explain(outcome: &RunOutcome) -> Explanation {
+/// [`explain`] was given a run made without its trace records (`RunOptions::keep_records` false,
+/// the default): what set each instance DRAINING, when each task started and stopped, are in the
+/// records, so its explanation would be wrong. Run with `keep_records: true`, or call
+/// [`run_explained`], which gathers them as they stream by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordsNotKept;
+
+impl std::fmt::Display for RecordsNotKept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the run kept no trace records, which an explanation reads: run it with RunOptions { keep_records: true, .. }, \
+             or call explain::run_explained",
+        )
+    }
+}
+
+impl std::error::Error for RecordsNotKept {}
+
+/// Explains a run made with its trace records kept; refuses one made without them
+/// ([`RecordsNotKept`]), whose explanation would be wrong (a drain's cause and every task's
+/// stretches are read from the records).
+pub fn explain(outcome: &RunOutcome) -> Result<Explanation, RecordsNotKept> {
+    // Every record the run appended is still there: none was left unkept, none handed to a sink.
+    let trace = outcome.engine.trace();
+    if trace.records().len() as u64 != trace.len() {
+        return Err(RecordsNotKept);
+    }
     let mut history = TaskHistory::default();
     history.note(&outcome.engine, outcome.engine.trace().records());
-    explain_with(outcome, history)
+    Ok(explain_with(outcome, history))
 }
 
 /// Runs a scenario and explains it, the task records gathered as they stream by (the trace is not
@@ -1310,8 +1339,9 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                 .deregistered
                 .get(&i.id())
                 .map(|(at_ms, by)| Deregistration { at_ms: *at_ms, by: by.to_string() }),
-            // The group's last termination of it that began by the end of this drain.
-            terminated_by: terminated_by(&terminations, i.name(), completed.unwrap_or(u64::MAX)),
+            // The group's last termination of it: one that began after the drain completed is
+            // what took the drained instance away (explain says it came after).
+            terminated_by: terminated_by(&terminations, i.name(), u64::MAX),
             spot_signals: spot_signals(&ix, &i),
             last_task,
             last_task_orphaned,
@@ -1803,13 +1833,7 @@ fn gone_undrained_text(g: &GoneUndrained) -> String {
         out.push_str(&format!("  EC2 gave it a Spot {}\n", told.join(", then an ")));
     }
     if let Some(t) = &g.terminated_by {
-        out.push_str(&format!(
-            "  Auto Scaling group {} began to terminate it at {} ({}): {}\n",
-            t.auto_scaling_group_name,
-            when(t.at_ms),
-            t.cause,
-            t.path
-        ));
+        out.push_str(&began_to_terminate(t));
     }
     if g.orphaned_by_service.iter().any(|o| o.service_name.is_some()) {
         out.push_str(
@@ -1850,11 +1874,42 @@ fn alike_key(block: &str, name: &str) -> String {
     key
 }
 
+/// The line naming the Auto Scaling group that began to terminate an instance: when, why, how.
+fn began_to_terminate(t: &TerminatedBy) -> String {
+    format!(
+        "  Auto Scaling group {} began to terminate it at {} ({}): {}\n",
+        t.auto_scaling_group_name,
+        when(t.at_ms),
+        t.cause,
+        t.path
+    )
+}
+
+/// Where the agent's stop timeout came from, by its value: the agent's default (30 s "unless
+/// set"), else the instance's own `ECS_CONTAINER_STOP_TIMEOUT` (its agent configuration, as a
+/// launch template's user data sets it): a 2-minute timeout is not read as 30 s.
+fn agent_stop_timeout_source(stop_timeout_ms: u64) -> String {
+    if stop_timeout_ms == drainsim_core::AGENT_DEFAULT_STOP_TIMEOUT_MS {
+        format!("{} unless set", duration_text(stop_timeout_ms))
+    } else {
+        format!("set to {} on this instance", duration_text(stop_timeout_ms))
+    }
+}
+
 /// One drained instance's explanation, as `render_text` writes it.
 fn instance_text(i: &InstanceExplanation) -> String {
     let mut out = String::new();
     {
         match i.drain_completed_at_ms {
+            // A drain the instance's going away ended, its last task orphaned rather than stopped,
+            // did not empty it: "drained in" would say it had.
+            Some(done) if i.last_task_orphaned => out.push_str(&format!(
+                "{}: drain ended undrained after {} (from {} to {}): the instance went away with tasks not yet STOPPED\n",
+                i.name,
+                duration_text(done - i.drain_started_at_ms),
+                when(i.drain_started_at_ms),
+                when(done)
+            )),
             Some(done) => out.push_str(&format!(
                 "{}: drained in {} (from {} to {})\n",
                 i.name,
@@ -1886,13 +1941,20 @@ fn instance_text(i: &InstanceExplanation) -> String {
             out.push_str(&format!("  EC2 gave it a Spot {}\n", told.join(", then an ")));
         }
         if let Some(t) = &i.terminated_by {
-            out.push_str(&format!(
-                "  Auto Scaling group {} began to terminate it at {} ({}): {}\n",
-                t.auto_scaling_group_name,
-                when(t.at_ms),
-                t.cause,
-                t.path
-            ));
+            // A termination begun after the drain completed did not drain it: it took the drained
+            // instance away.
+            let after = i.drain_completed_at_ms.is_some_and(|done| t.at_ms > done);
+            if after {
+                out.push_str(&format!(
+                    "  after its drain completed, Auto Scaling group {} began to terminate it at {} ({}), and took the \
+                     drained instance away\n",
+                    t.auto_scaling_group_name,
+                    when(t.at_ms),
+                    t.cause
+                ));
+            } else {
+                out.push_str(&began_to_terminate(t));
+            }
             if let Some((w, h)) = t.wait_ended.as_ref().and_then(|w| Some((w, w.timed_out.as_ref()?))) {
                 let then = if w.at_ms == h.at_ms {
                     "the group terminated it then".to_string()
@@ -2114,10 +2176,16 @@ mod tests {
             let loaded = crate::load_str(file, source).expect("loads");
             let kept = crate::runner::run(&loaded, &RunOptions { keep_records: true, ..Default::default() }).expect("runs");
             let (streamed_outcome, streamed) = run_explained(&loaded, &RunOptions::default()).expect("runs");
-            let from_kept = explain(&kept);
+            let from_kept = explain(&kept).expect("the records were kept");
             assert!(!from_kept.instances.is_empty(), "{file}: a drained instance is explained");
             assert_eq!(streamed, from_kept, "{file}");
             assert!(streamed_outcome.engine.trace().records().is_empty(), "{file}: the streamed run keeps no trace");
+            // A run without its records (the default), or whose records streamed away, is not
+            // explained wrongly: it is refused (a library user got "set DRAINING by its
+            // registration" for a drain a step began).
+            let unkept = crate::runner::run(&loaded, &RunOptions::default()).expect("runs");
+            assert_eq!(explain(&unkept), Err(RecordsNotKept), "{file}");
+            assert_eq!(explain(&streamed_outcome), Err(RecordsNotKept), "{file}");
         }
     }
 }

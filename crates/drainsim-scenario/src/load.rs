@@ -1048,7 +1048,8 @@ pub(crate) fn plain_serde_message(text: &str) -> String {
         ("i8", format!("a whole number from {} to {}", i8::MIN, i8::MAX)),
         ("i16", format!("a whole number from {} to {}", i16::MIN, i16::MAX)),
         ("i32", format!("a whole number from {} to {}", i32::MIN, i32::MAX)),
-        ("i64", "a whole number".to_string()),
+        // A number past i64's range was a whole number too: the range says why it is refused.
+        ("i64", format!("a whole number from {} to {}", i64::MIN, i64::MAX)),
         ("u8", format!("a whole number from 0 to {}", u8::MAX)),
         ("u16", format!("a whole number from 0 to {}", u16::MAX)),
         ("u32", format!("a whole number from 0 to {}", u32::MAX)),
@@ -2254,12 +2255,21 @@ fn check_auto_scaling(
                 (None, Some(_)) => "MinHealthyPercentage",
                 (None, None) => "StartInstanceRefresh",
             };
+            // Where each percentage came from: the preferences, else the group's policy (the
+            // defaults, 90 and 100, are never more than 100 apart).
+            let source = |given: Option<u32>| {
+                if given.is_some() {
+                    String::new()
+                } else {
+                    format!(" (from Auto Scaling group '{}' InstanceMaintenancePolicy)", g.auto_scaling_group_name)
+                }
+            };
             return refuse(
                 field,
                 format!(
-                    "MaxHealthyPercentage {max} and MinHealthyPercentage {min} are more than 100 apart (with Auto Scaling \
-                     group '{}''s InstanceMaintenancePolicy filling in what the preferences leave out)",
-                    g.auto_scaling_group_name
+                    "MaxHealthyPercentage {max}{} and MinHealthyPercentage {min}{} are more than 100 apart",
+                    source(p.max_healthy_percentage),
+                    source(p.min_healthy_percentage)
                 ),
             );
         }

@@ -255,6 +255,15 @@ pub enum TerminationCause {
     /// A TerminateInstanceInAutoScalingGroup step lowered the desired capacity while the instance
     /// it named no longer counted toward it (being replaced), and the group scaled in to meet it.
     DesiredCapacityDecremented,
+    /// The group scaled in to a desired capacity it had been kept above (its instances protected
+    /// from scale in) once protection no longer kept them: SetInstanceProtection removed it, or
+    /// ECS's managed termination protection did at a datapoint where managed scaling had not
+    /// lowered the desired capacity itself. Auto Scaling's activity says "in response to a
+    /// difference between desired and actual capacity"
+    /// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html>:
+    /// the group "can't terminate the required number of instances until their instance scale-in
+    /// protection settings are disabled").
+    CapacityDifference,
 }
 
 impl TerminationCause {
@@ -269,6 +278,9 @@ impl TerminationCause {
             TerminationCause::TerminateInstanceInAutoScalingGroup => "a TerminateInstanceInAutoScalingGroup request".into(),
             TerminationCause::DesiredCapacityDecremented => {
                 "the scale-in to the desired capacity a TerminateInstanceInAutoScalingGroup request lowered".into()
+            }
+            TerminationCause::CapacityDifference => {
+                "a scale-in to its desired capacity, once scale-in protection no longer kept the instance".into()
             }
         }
     }

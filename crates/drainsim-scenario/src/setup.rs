@@ -508,7 +508,7 @@ pub(crate) fn register_group(
         // A pinned trunk failure applies whenever the instance registers (its trunk is provisioned later).
         if trunk_failures.contains(name) {
             let id = engine.instance_named(name).expect("just registered").id();
-            engine.pin_trunk_failure(id);
+            engine.pin_trunk_failure(id).expect("an instance of this engine");
         }
         if let Some(spot) = &g.spot {
             let id = engine.instance_named(name).expect("just registered").id();

@@ -282,7 +282,7 @@ pub(crate) fn run_step(
                     let name = &reg.instance_identity.name;
                     if loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(name)) {
                         if let Some(id) = engine.instance_named(name).map(|i| i.id()) {
-                            engine.pin_trunk_failure(id);
+                            engine.pin_trunk_failure(id).expect("an instance of this engine");
                         }
                     }
                 }
@@ -400,7 +400,7 @@ pub(crate) fn run_step(
             Action::TerminateInstanceInAutoScalingGroup(r) => {
                 AutoScaling::terminate_instance_in_auto_scaling_group(engine, driver, &caller, r).into()
             }
-            Action::SetInstanceProtection(r) => AutoScaling::set_instance_protection(driver, r).into(),
+            Action::SetInstanceProtection(r) => AutoScaling::set_instance_protection(engine, driver, &caller, r).into(),
             // Not quiet when the run's event bound stopped it: timed out, as a wait cut short is
             // (docs/scenario-format.md, `maxEvents`; it said "ok").
             Action::RunUntilQuiet => match driver.run_until_quiet(engine)? {

@@ -183,10 +183,14 @@ impl Engine {
         self.begin_failing_health_checks();
     }
 
-    /// Makes the trunk provisioning of an instance fail (it must be REGISTERING).
-    pub fn pin_trunk_failure(&mut self, id: InstanceId) {
+    /// Makes the trunk provisioning of an instance fail: one REGISTERING now (an instance whose
+    /// trunk is provisioned already, or that needs none, is unaffected). An id this engine never
+    /// gave is refused, naming it, and nothing changes (as [`Engine::pin_fault`] refuses it).
+    pub fn pin_trunk_failure(&mut self, id: InstanceId) -> Result<(), String> {
+        self.known_instance(id, "pin_trunk_failure")?;
         self.finish_open_instant();
         self.faults.trunk_failures.push(id);
+        Ok(())
     }
 
     pub(crate) fn on_fault(&mut self, idx: u32) {

@@ -623,6 +623,8 @@ impl Engine {
     /// Processes events up to and including `time_ms`, then moves the clock to `time_ms`.
     /// Returns false if an event bound (`max_events`, the engine's own, or the instant's) was hit
     /// first, even in the middle of an instant; the clock then stays where the bound stopped it.
+    /// Time never goes back: a `time_ms` before [`Engine::now_ms`] processes nothing, leaves the
+    /// clock where it is and returns true (the events of an instant already open are finished).
     /// `max_events` counts the engine's events in total, from its creation
     /// ([`Engine::events_processed`]), not this call's: a loop of calls passes
     /// `events_processed() + n` to let each process `n` more.
@@ -963,6 +965,11 @@ impl Engine {
 
     /// A trace record in words: its subject's name (the scenario's logical name, or its ARN when it
     /// has none), its subject's ARN, and the change (a service event as ECS's message).
+    ///
+    /// # Panics
+    ///
+    /// For a record of another engine whose subject this engine never had (records name their
+    /// subjects by this engine's ids, as [`Engine::instance`] takes them).
     pub fn describe_record(&self, record: &TraceRecord) -> RecordText {
         let subject_arn = self.subject_arn(record.subject);
         let subject = self.subject_name(record.subject).unwrap_or_else(|| subject_arn.clone());

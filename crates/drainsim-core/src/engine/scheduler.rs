@@ -573,7 +573,13 @@ impl Engine {
         // The unhealthy tasks still waiting stay but are not counted: their replacements start.
         let awaiting = self.unhealthy_awaiting_replacement(id);
         let counted = kept.checked_sub(awaiting).expect("the unhealthy tasks waiting for replacements stay");
-        let (need, room) = self.start_missing(id, counted, on_draining, &mut out);
+        // The tasks step 3 starts first replace drained tasks: those stopped before a replacement
+        // started for them, and the drain candidates none was started ahead for.
+        let missing = (self.services[id.index()].desired_count as usize).saturating_sub(counted);
+        let ledger = &mut self.services.schedule_mut(id).drain_replacements;
+        ledger.bound(u32::try_from(on_draining).unwrap_or(u32::MAX), u32::try_from(missing).unwrap_or(u32::MAX));
+        let replacing = ledger.replacements_to_mark(u32::try_from(on_draining).unwrap_or(u32::MAX)) as usize;
+        let (need, room) = self.start_missing(id, counted, replacing, &mut out);
         if need > 0 && room == 0 && awaiting > 0 && !self.stop_in_flight(id) {
             // maximumPercent leaves no room for a replacement: one unhealthy task stops first.
             let first = self.unhealthy_staying(id)[0];
@@ -842,7 +848,8 @@ impl Engine {
     }
 
     /// Step 3: start what is missing, within the ceiling, unless the failed-start back-off holds
-    /// starts back; the first `replacing` started replace drained tasks. Returns how many were
+    /// starts back; the first `replacing` started replace drained tasks (each noted in the
+    /// service's [`DrainReplacements`](crate::state::service::DrainReplacements)). Returns how many were
     /// missing and how many the ceiling left room for.
     fn start_missing(&mut self, id: ServiceId, kept: usize, replacing: usize, out: &mut PassOutcome) -> (usize, usize) {
         let s = &self.services[id.index()];
@@ -879,6 +886,9 @@ impl Engine {
             match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), constraints) {
                 Ok(i) => {
                     started.push(self.launch_task(i, task_def, Some(id), group, None, k < replacing));
+                    if k < replacing {
+                        self.services.schedule_mut(id).drain_replacements.started();
+                    }
                     out.progress = true;
                 }
                 Err(f) => {
@@ -938,6 +948,7 @@ impl Engine {
             if self.tasks[t.index()].replaces_drained_task() {
                 self.services.schedule_mut(id).observations.tasks_moved_more_than_once += 1;
             }
+            self.services.schedule_mut(id).drain_replacements.drained_task_stopped();
             self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Task stopped because its container instance is DRAINING");
             stops.running.push(t);
             out.progress = true;

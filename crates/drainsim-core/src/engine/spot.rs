@@ -9,9 +9,13 @@
 //! until the instance is gone. Two minutes after the
 //! notice EC2 terminates the instance whatever still runs on it, and ECS deregisters it as it does
 //! every terminated instance: its remaining tasks are lost, and a service that falls below its
-//! floor records the breach with the cause `spotInterruption`. The `hibernate` behaviour gives ECS
-//! no notice ("It does not provide the two-minute notice for the hibernate action"): the instance
-//! hibernates at once, which ECS sees as an EC2 instance stopped. Its agent disconnects, the
+//! floor records the breach with the cause `spotInterruption`. The `hibernate` behaviour gives no
+//! two-minute warning ("you receive an interruption notice, but you do not receive a two-minute
+//! warning because the hibernation process begins immediately",
+//! <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-instance-termination-notices.html>):
+//! the agent's Spot draining poller would read its action as it reads the others, but the
+//! instance, its agent with it, hibernates at once, so drainsim records no notice and no drain;
+//! ECS sees an EC2 instance stopped. Its agent disconnects, the
 //! container instance stays registered (a stopped instance is not deregistered automatically) with
 //! no agent running (it never reconnects, and the instance is not interrupted again), and
 //! "when you stop a container instance, the tasks that are running on it are transitioned to the
@@ -156,7 +160,8 @@ impl Engine {
 
     /// EC2 interrupts a Spot Instance. `terminate`: the notice is recorded; with Spot Instance
     /// draining on, an ACTIVE instance whose agent is connected goes DRAINING at once; EC2
-    /// terminates it two minutes later (`on_spot_termination`). `hibernate`: no notice; the agent
+    /// terminates it two minutes later (`on_spot_termination`). `hibernate`: no warning, and no
+    /// notice recorded (the instance hibernates at once); the agent
     /// disconnects and the instance's tasks are lost (the module's doc). An instance that is not a Spot Instance, is already
     /// deregistered or already has its notice is left alone.
     pub(crate) fn spot_interruption(&mut self, id: InstanceId, behavior: SpotInterruptionBehavior) {

@@ -748,10 +748,16 @@ impl Engine {
     }
 
     /// A container instance by its `containerInstanceArn`, exactly as ECS returned it (either ARN
-    /// format), whatever its status: an instance INACTIVE for longer than ECS keeps it describable
-    /// is still found here.
+    /// format), or by the container instance ID that ends it, as requests take either, whatever
+    /// its status: an instance INACTIVE for longer than ECS keeps it describable is still found
+    /// here.
     pub fn instance_by_arn(&self, arn: &str) -> Option<InstanceView<'_>> {
-        let id_part = arn.strip_prefix("arn:")?.split_once(":container-instance/")?.1.rsplit('/').next()?;
+        let Some(rest) = arn.strip_prefix("arn:") else {
+            // A container instance ID, exactly as its ARN ends.
+            let id = self.instances.by_uuid(crate::state::instance::parse_id(arn)?)?;
+            return self.instance_arn(id).ends_with(&format!("/{arn}")).then_some(InstanceView { engine: self, id });
+        };
+        let id_part = rest.split_once(":container-instance/")?.1.rsplit('/').next()?;
         let uuid = crate::state::instance::parse_id(id_part)?;
         let id = self.instances.by_uuid(uuid)?;
         (self.instance_arn(id) == arn).then_some(InstanceView { engine: self, id })
@@ -837,9 +843,14 @@ impl Engine {
         (0..self.tasks.len() as u32).map(|n| TaskView { engine: self, id: TaskId(n) })
     }
 
-    /// A task by its `taskArn`, exactly as ECS returned it (either ARN format).
+    /// A task by its `taskArn`, exactly as ECS returned it (either ARN format), or by the task ID
+    /// that ends it, as StopTask and DescribeTasks take either.
     pub fn task_by_arn(&self, arn: &str) -> Option<TaskView<'_>> {
-        let id_part = arn.strip_prefix("arn:")?.split_once(":task/")?.1.rsplit('/').next()?;
+        let Some(rest) = arn.strip_prefix("arn:") else {
+            let id = self.tasks.by_uuid(crate::state::instance::parse_id(arn)?)?;
+            return self.task_arn(id).ends_with(&format!("/{arn}")).then_some(TaskView { engine: self, id });
+        };
+        let id_part = rest.split_once(":task/")?.1.rsplit('/').next()?;
         let uuid = crate::state::instance::parse_id(id_part)?;
         let id = self.tasks.by_uuid(uuid)?;
         (self.task_arn(id) == arn).then_some(TaskView { engine: self, id })

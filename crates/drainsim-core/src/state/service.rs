@@ -1728,6 +1728,60 @@ pub struct ServiceSchedule {
     /// An Availability Zone rebalancing operation is under way (its "not AZ balanced" event was
     /// sent and its "AZ balanced" event was not yet).
     pub rebalancing: bool,
+    /// The replacements of drained tasks the scheduler owes and has started ahead, for marking
+    /// the tasks it starts as replacements (`tasksMovedMoreThanOnce` counts those later stopped
+    /// on a draining instance in their turn).
+    pub drain_replacements: DrainReplacements,
+}
+
+/// The replacements of drained tasks a service owes, kept per pass (`engine/scheduler.rs`, steps
+/// 3 and 4). A drained task's replacement is started before it stops when `maximumPercent`
+/// leaves room (ahead), or after (owed): at `maximumPercent` 100 every replacement is started
+/// only once its drained task stopped, when the task is no longer on the draining instance to be
+/// counted; the ledger keeps those replacements marked as such. A replacement owed is paid before
+/// one is started ahead, and a stop takes a replacement ahead before it owes one, so the service
+/// never both owes replacements and has some ahead: one signed balance holds both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrainReplacements {
+    /// Drained tasks stopped before a replacement was started for them (positive), or
+    /// replacements started for drain candidates still RUNNING on their draining instances
+    /// (negative).
+    owed_or_ahead: i32,
+}
+
+impl DrainReplacements {
+    /// Drained tasks stopped before a replacement was started for them.
+    pub fn owed(self) -> u32 {
+        self.owed_or_ahead.max(0).unsigned_abs()
+    }
+
+    /// Replacements started for drain candidates still RUNNING.
+    pub fn ahead(self) -> u32 {
+        self.owed_or_ahead.min(0).unsigned_abs()
+    }
+
+    /// How many of the next tasks started replace drained tasks: those owed, and one for each
+    /// drain candidate (`on_draining`) no replacement was started ahead for.
+    pub fn replacements_to_mark(self, on_draining: u32) -> u32 {
+        self.owed().saturating_add(on_draining.saturating_sub(self.ahead()))
+    }
+
+    /// A task was started as a replacement: of a drained task stopped (owed), else ahead.
+    pub fn started(&mut self) {
+        self.owed_or_ahead = self.owed_or_ahead.checked_sub(1).expect("fewer than 2^31 replacements ahead");
+    }
+
+    /// A drain candidate was stopped: its replacement was started ahead, else it is owed.
+    pub fn drained_task_stopped(&mut self) {
+        self.owed_or_ahead = self.owed_or_ahead.checked_add(1).expect("fewer than 2^31 replacements owed");
+    }
+
+    /// At a pass's start: no more ahead than there are drain candidates (a cancelled drain's
+    /// tasks stay), no more owed than the service misses (a scale-in owes no replacement).
+    pub fn bound(&mut self, on_draining: u32, missing: u32) {
+        let clamp = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        self.owed_or_ahead = self.owed_or_ahead.clamp(-clamp(on_draining), clamp(missing));
+    }
 }
 
 impl ServiceState {

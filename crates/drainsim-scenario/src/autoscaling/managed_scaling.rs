@@ -290,11 +290,20 @@ impl AutoScaling {
             replace_expired(g, engine, &caller, now, &mut error);
             if datapoint_due || lost_members > 0 {
                 let desired = g.spec.desired_capacity;
-                let cause = crate::outcome::TerminationCause::ManagedScaling;
+                // A scale-in to a desired capacity a step or request set, which protection had
+                // kept the group above until now, is not managed scaling's.
+                let by_scaling = g.desired_set_by_managed_scaling;
+                let cause = if by_scaling {
+                    crate::outcome::TerminationCause::ManagedScaling
+                } else {
+                    crate::outcome::TerminationCause::CapacityDifference
+                };
                 let (up, down) = resize(g, engine, &caller, now, desired, cause, &mut error);
                 if let Some(scaler) = g.scaler.as_mut() {
                     scaler.record.instances_launched += up.saturating_sub(replacements);
-                    scaler.record.instances_terminated += down;
+                    if by_scaling {
+                        scaler.record.instances_terminated += down;
+                    }
                 }
             }
             #[cfg(debug_assertions)]
@@ -359,7 +368,10 @@ fn take_datapoint(g: &mut Group, engine: &Engine, now: u64) {
     } else {
         desired
     };
-    g.spec.desired_capacity = new_desired;
+    if new_desired != desired {
+        g.spec.desired_capacity = new_desired;
+        g.desired_set_by_managed_scaling = true;
+    }
     let sample = ManagedScalingSample {
         at_ms: now,
         instances_running: d.reservation.instances_running,

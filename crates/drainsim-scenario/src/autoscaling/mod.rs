@@ -140,6 +140,10 @@ struct Group {
     /// Its maximum instance lifetime's next move, kept while nothing it reads has changed
     /// ([`next_expiry_ms_kept`]).
     expiry_kept: Option<ExpiryKept>,
+    /// Managed scaling set the desired capacity last (a datapoint changed it; a step or request
+    /// since sets it false): a scale-in to it is managed scaling's, else the group catching up
+    /// with a capacity it had been kept above ([`TerminationCause::CapacityDifference`]).
+    desired_set_by_managed_scaling: bool,
 }
 
 /// [`next_expiry_ms`] as computed at `at_ms`, with what it read that can change: the member
@@ -267,6 +271,7 @@ impl AutoScaling {
                 instances_resolved: false,
                 drains_seen: 0,
                 expiry_kept: None,
+                desired_set_by_managed_scaling: false,
                 scaler: provider_of(loaded, spec).and_then(|c| managed_scaling::Scaler::new(c, spec)),
             })
             .collect();
@@ -694,6 +699,7 @@ impl AutoScaling {
         let g = &mut driver.background.groups[gi];
         let desired = req.desired_capacity;
         g.spec.desired_capacity = desired;
+        g.desired_set_by_managed_scaling = false;
         let warmup_ms = u64::from(g.spec.health_check_grace_period) * 1000;
         let start = engine.now_ms();
         let (mut launched, mut terminated) = (0u32, 0u32);
@@ -833,6 +839,7 @@ impl AutoScaling {
                 };
             }
             g.spec.desired_capacity = before - 1;
+            g.desired_set_by_managed_scaling = false;
         }
         let mut error = None;
         if let Err(e) = begin_termination(g, k, engine, caller, now, TerminationCause::TerminateInstanceInAutoScalingGroup) {
@@ -906,7 +913,20 @@ impl AutoScaling {
     /// member of the group now (never launched, or Terminated) refuses the whole call with
     /// `ValidationError` ("The instance … is not part of Auto Scaling group …"), and nothing changes;
     /// `load` checked the group and the number of names.
-    pub(crate) fn set_instance_protection(driver: &mut ScenarioDriver, req: &SetInstanceProtectionSpec) -> RequestEnd {
+    ///
+    /// Protection removed from a group that protection had kept above its desired capacity lets
+    /// the group scale in to it at once: it "can't terminate the required number of instances
+    /// until their instance scale-in protection settings are disabled"
+    /// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html>),
+    /// and then does ([`TerminationCause::CapacityDifference`]), by its termination policies, the
+    /// instances still protected staying; from then on it goes on between steps (ends the
+    /// lifecycle waits of those it terminates).
+    pub(crate) fn set_instance_protection(
+        engine: &mut Engine,
+        driver: &mut ScenarioDriver,
+        caller: &str,
+        req: &SetInstanceProtectionSpec,
+    ) -> RequestEnd {
         let group = req.auto_scaling_group_name.as_str();
         let Some(g) = driver.background.groups.iter_mut().find(|g| g.spec.auto_scaling_group_name == group) else {
             return RequestEnd::Refused { code: "ValidationError", message: format!("Group {group} not found") };
@@ -929,8 +949,25 @@ impl AutoScaling {
             g.members.set_protected(k, req.protected_from_scale_in);
         }
         let how = if req.protected_from_scale_in { "protected from scale in" } else { "no longer protected from scale in" };
-        let note = format!("{} instance(s) of {group} {how}", members.len());
-        RequestEnd::Began { error: None, note }
+        let mut note = format!("{} instance(s) of {group} {how}", members.len());
+        let mut error = None;
+        let desired = g.spec.desired_capacity;
+        if !req.protected_from_scale_in && !g.busy && alive(g) > desired {
+            g.resolve_instances_once(engine);
+            let (_, scaled_in) =
+                resize(g, engine, caller, engine.now_ms(), desired, TerminationCause::CapacityDifference, &mut error);
+            if scaled_in > 0 {
+                note.push_str(&format!(
+                    "; {scaled_in} terminated in response to a difference between desired and actual capacity \
+                     (DesiredCapacity {desired})"
+                ));
+                g.acts_on_requests = true;
+                driver.background.any_in_background = true;
+            }
+            #[cfg(debug_assertions)]
+            g.members.check_indexes();
+        }
+        RequestEnd::Began { error, note }
     }
 }
 
@@ -1459,7 +1496,7 @@ fn register_due(
                 let pinned = loaded.scenario.faults.as_ref().is_some_and(|f| f.trunk_failures.contains(&m.name));
                 let id = engine.instance_named(&m.name).map(|i| i.id());
                 if let Some(id) = id.filter(|_| pinned) {
-                    engine.pin_trunk_failure(id);
+                    engine.pin_trunk_failure(id).expect("an instance of this engine");
                 }
                 // So is Spot: the instances of a Spot group can be interrupted.
                 if let (Some(id), Some(spot)) = (id, g.spec.spot.as_ref().filter(|_| m.spot)) {

@@ -1063,7 +1063,18 @@ impl Capture {
                 d.finish();
                 Some(dc)
             }
-            None => None,
+            None => {
+                // DescribeServices always gives it: a capture without it was edited or cut, and
+                // the floor and ceiling every drain of the service is bounded by are ECS's
+                // defaults, which may not be the service's.
+                if scheduling == "REPLICA" {
+                    summary.notes.push(format!(
+                        "service {name} has no deploymentConfiguration in the capture: imported with ECS's defaults, \
+                         minimumHealthyPercent 100 and maximumPercent 200"
+                    ));
+                }
+                None
+            }
         };
         let mut placement_strategy = Vec::new();
         for p in s.objects("placementStrategy")? {
@@ -1289,6 +1300,14 @@ fn import_inputs<T: AsRef<str>>(
     let (mut first_file, mut files) = (None, 0usize);
     for input in inputs {
         let (file, text) = input?;
+        // An empty file (a capture command that failed, its output redirected) is said to be one,
+        // not "EOF while parsing a value at line 1 column 0".
+        if text.as_ref().trim().is_empty() {
+            return Err(ImportError::whole_file(
+                file,
+                "the file is empty: import reads the JSON an AWS CLI command printed (docs/import.md lists the commands)",
+            ));
+        }
         let doc = json::Document::parse(text.as_ref(), &STREAMED_ARRAYS).map_err(|e| {
             // A drainsim scenario in RON is refused as what it is (one in JSON is, when read).
             let message = if looks_like_ron_scenario(text.as_ref()) {
@@ -2124,6 +2143,25 @@ fn add_terminate_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<(), Impo
     Ok(())
 }
 
+/// Why a container instance ARN `id` given to `--drain` cannot be one of the imported cluster's
+/// (`None` for a bare ID, or an ARN that can): an ARN names its Region, account and (in the
+/// current format, `container-instance/CLUSTER/ID`) its cluster, and ECS finds no instance of
+/// another in this cluster, whatever ID ends it.
+fn arn_of_another_cluster(id: &str, s: &Scenario, cluster: &str) -> Option<String> {
+    let (region, account, rest) = split_arn(id, "container-instance")?;
+    let mut differs = Vec::new();
+    if s.region.as_deref().is_some_and(|r| r != region) {
+        differs.push(format!("Region {region}, not {}", s.region.as_deref().unwrap_or_default()));
+    }
+    if s.account_id.as_deref().is_some_and(|a| a != account) {
+        differs.push(format!("account {account}, not {}", s.account_id.as_deref().unwrap_or_default()));
+    }
+    if let Some((arn_cluster, _)) = rest.split_once('/').filter(|(c, _)| *c != cluster) {
+        differs.push(format!("cluster {arn_cluster}, not {cluster}"));
+    }
+    (!differs.is_empty()).then(|| format!("{id} is the ARN of a container instance of another cluster ({})", differs.join("; ")))
+}
+
 /// Adds the drain plan: the selected instances in waves, each drained, waited for and deregistered
 /// before the next. A filter is evaluated on the imported cluster at time 0 (ListContainerInstances
 /// with the filter, ACTIVE and DRAINING instances, in the order ECS lists them), and the waves name
@@ -2154,9 +2192,15 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>,
                         ))
                     })?
                 } else {
+                    if let Some(wrong) = arn_of_another_cluster(id, s, &cluster) {
+                        return Err(refuse(wrong));
+                    }
                     let container_id = id.rsplit('/').next().unwrap_or(id);
                     by_container_id.get(container_id).copied().ok_or_else(|| {
-                        refuse(format!("{id} is not the container instance of an imported ACTIVE or DRAINING instance"))
+                        refuse(format!(
+                            "{id} is not the container instance of an imported ACTIVE or DRAINING instance{}",
+                            crate::load::did_you_mean(container_id, by_container_id.keys().copied())
+                        ))
                     })?
                 };
                 // A drain step names each instance once (ECS refuses a repeated one).
@@ -2248,10 +2292,12 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>,
 }
 
 /// A note for each Auto Scaling group some of whose members a `--drain` plan drains while its
-/// capacity provider has managed scaling: once the drained instances are empty and the cluster
-/// has been below its target capacity for 15 minutes, managed scaling may scale the group in and
-/// terminate them before the plan's `DeregisterInstances` step, which ECS then refuses
-/// (`Container instance … is inactive.`), failing the plan. A group's instances are retired
+/// capacity provider has managed scaling: once the cluster has been below its target capacity
+/// for 15 minutes, managed scaling may scale the group in and terminate them — by the group's
+/// termination policies, a drained instance still running tasks too unless managed termination
+/// protection keeps it — before the plan's `DeregisterInstances` step, which ECS then refuses
+/// (`Container instance … is inactive.`, or `… is already deregistering.` while the group's
+/// termination holds it), failing the plan. A group's instances are retired
 /// through the group: `--terminate` or `--instance-refresh`.
 fn managed_scaling_drain_notes(s: &Scenario, drained: &[String]) -> Vec<String> {
     const NAMED: usize = 5;
@@ -2274,9 +2320,10 @@ fn managed_scaling_drain_notes(s: &Scenario, drained: &[String]) -> Vec<String> 
         };
         notes.push(format!(
             "{} drained instance(s) ({named}) are members of Auto Scaling group {}, whose capacity provider {} has managed \
-             scaling: once they are empty and the cluster has been below its target capacity for 15 minutes, it may scale the \
-             group in and terminate them before the plan's DeregisterInstances step, which ECS then refuses (Container \
-             instance … is inactive.); to retire a group's instances, import with --terminate or --instance-refresh",
+             scaling: once the cluster has been below its target capacity for 15 minutes, it may scale the group in and \
+             terminate them (one still draining too, unless managed termination protection keeps an instance with tasks) \
+             before the plan's DeregisterInstances step, which ECS then refuses (Container instance … is inactive., or … \
+             is already deregistering.); to retire a group's instances, import with --terminate or --instance-refresh",
             members.len(),
             g.auto_scaling_group_name,
             provider.name

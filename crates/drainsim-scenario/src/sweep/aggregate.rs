@@ -602,8 +602,11 @@ impl Merger {
         let after = self.by_range.range((std::ops::Bound::Excluded(r.seeds), std::ops::Bound::Unbounded)).next().map(|(k, _)| *k);
         for other in [before, after].into_iter().flatten() {
             if other.start < r.seeds.end && r.seeds.start < other.end {
-                let (first, second) = if other < r.seeds { (other, r.seeds) } else { (r.seeds, other) };
-                return Err(format!("seeds {first} and {second} overlap"));
+                // Named by file, as the other refusals are.
+                let theirs = self.by_range.get(&other).and_then(|parts| parts.first()).map_or("", |(file, _)| file.as_str());
+                let (first, second) =
+                    if other < r.seeds { ((theirs, other), (name, r.seeds)) } else { ((name, r.seeds), (theirs, other)) };
+                return Err(format!("{} (seeds {}) and {} (seeds {}) overlap", first.0, first.1, second.0, second.1));
             }
         }
         let parts = self.by_range.entry(r.seeds).or_default();
