@@ -109,6 +109,19 @@ fn lookups_by_name_and_arn_agree_and_refuse_near_misses() {
     assert!(e.advance_to(e.now_ms() + 2 * 3_600_000, 1_000_000));
     let old = e.instance_by_arn(&old_arn).expect("still found by ARN");
     assert_eq!((old.id(), old.status(), old.forgotten()), (old_id, InstanceStatus::Inactive, true));
+    // Its name stays its own: registering it again is refused, saying why (it read "is already
+    // registered" of an INACTIVE instance), and nothing changes.
+    let digest = e.state_digest();
+    let refused = e.handle(registration("old", None, None)).expect_err("a name taken for the engine's life").to_string();
+    assert!(
+        refused.contains(
+            "An instance named 'old' was registered before (now INACTIVE): logical names are unique for the engine's life"
+        ),
+        "{refused}"
+    );
+    let refused = e.handle(registration("new", None, None)).expect_err("registered").to_string();
+    assert!(refused.contains("An instance named 'new' is already registered in cluster prod"), "{refused}");
+    assert_eq!(e.state_digest(), digest);
 }
 
 #[test]

@@ -782,14 +782,14 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     }
     n.failed_expectations =
         outcome.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(outcome.invariant_violation.is_some());
-    let failed: std::collections::BTreeSet<&str> = outcome
+    let failed: std::collections::BTreeSet<String> = outcome
         .expectations
         .iter()
         .filter(|x| !x.passed)
-        .map(|x| x.name.as_str())
-        .chain(outcome.invariant_violation.as_ref().map(|_| INVARIANT_VIOLATED))
+        .map(|x| x.label())
+        .chain(outcome.invariant_violation.as_ref().map(|_| INVARIANT_VIOLATED.to_string()))
         .collect();
-    n.failed_names = failed.into_iter().map(String::from).collect();
+    n.failed_names = failed.into_iter().collect();
     n
 }
 

@@ -22,10 +22,25 @@ pub struct ExpectationResult {
     pub step: Option<usize>,
 }
 
+impl ExpectationResult {
+    /// Its name where runs of many seeds are counted together (a sweep's and a comparison's
+    /// failed expectations): a `Check` step's expectation is named with its step (`step 3: web
+    /// healthyCount = 4`), so that it is not counted with the same expectation at the end of the
+    /// run; a step's own `expect:` (`step 2 WaitForDrain: succeeds`) and an end-of-run
+    /// expectation keep their names.
+    pub fn label(&self) -> String {
+        match self.step {
+            Some(step) if !self.name.starts_with("step ") => format!("step {step}: {}", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
 /// The result of one step.
 #[derive(Debug, Clone)]
 pub struct StepOutcome {
-    /// The step's position in the scenario's `steps` (from 0).
+    /// The step's position in the scenario's `steps`, from 0 (the text, expectation names and
+    /// [`ExpectationResult::step`] number steps from 1: `step 1` is index 0).
     pub index: usize,
     /// Simulated time when the step began (its `atMs`, or when the step before it finished).
     pub started_at_ms: u64,
@@ -663,5 +678,28 @@ fn times(n: usize) -> String {
         1 => "once".into(),
         2 => "twice".into(),
         n => format!("{n} times"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExpectationResult;
+
+    /// Counted over many runs, a `Check` step's failed expectation is told apart from the same
+    /// expectation at the run's end by its step (a scripting helper found `web healthyCount = 4`
+    /// listed twice in a sweep's failures, with no step to tell which); a step's own `expect:`
+    /// already names its step.
+    #[test]
+    fn a_checked_expectation_is_labelled_with_its_step() {
+        let result = |name: &str, step: Option<usize>| ExpectationResult {
+            name: name.into(),
+            passed: false,
+            detail: String::new(),
+            at_ms: 0,
+            step,
+        };
+        assert_eq!(result("web healthyCount = 4", Some(3)).label(), "step 3: web healthyCount = 4");
+        assert_eq!(result("web healthyCount = 4", None).label(), "web healthyCount = 4");
+        assert_eq!(result("step 2 WaitForDrain: succeeds", Some(2)).label(), "step 2 WaitForDrain: succeeds");
     }
 }

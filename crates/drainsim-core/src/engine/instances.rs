@@ -491,11 +491,23 @@ impl Engine {
                 "registeredAtMs {registered_at_ms} must be at most the time of the registration ({now_ms} ms) and at least {earliest_ms}."
             )));
         }
-        if self.instance_by_name(&ident.name).is_some() {
-            return Err(EcsError::invalid_parameter(format!(
-                "An instance named '{}' is already registered (logical names are unique).",
-                ident.name
-            )));
+        if let Some(existing) = self.instance_by_name(&ident.name) {
+            // A name stays its instance's for the engine's life, in every cluster: a deregistered
+            // instance is still described (and named in the trace) by it.
+            let i = &self.instances[existing.index()];
+            let detail = if i.status.is_deregistered() {
+                format!(
+                    "was registered before (now {}): logical names are unique for the engine's life, in every cluster; \
+                     register it again under another name",
+                    i.status.as_str()
+                )
+            } else {
+                format!(
+                    "is already registered in cluster {}: logical names are unique in every cluster",
+                    self.cluster_name(i.cluster)
+                )
+            };
+            return Err(EcsError::invalid_parameter(format!("An instance named '{}' {detail}.", ident.name)));
         }
         let parsed = parse_total_resources(&req.total_resources)?;
         let gpu_ids = crate::state::instance::parse_platform_devices(&req.platform_devices)?;

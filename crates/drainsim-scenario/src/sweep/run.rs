@@ -87,7 +87,7 @@ fn run_seed(
 fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
     // Only the figures the aggregate needs, read from the engine's views: the full report (every
     // instance described, every service's time series) is not built per seed.
-    let mut failed: Vec<String> = outcome.expectations.iter().filter(|x| !x.passed).map(|x| x.name.clone()).collect();
+    let mut failed: Vec<String> = outcome.expectations.iter().filter(|x| !x.passed).map(|x| x.label()).collect();
     if let Some(v) = &outcome.invariant_violation {
         failed.push(format!("invariant: {v}"));
     }
