@@ -56,7 +56,7 @@ fn two_imported_plans_compare_side_by_side() {
     };
     let (one, two) = (plan("1"), plan("2"));
     let report = compare_json(&["compare", &one, &two, "--seeds", "0..4", "--json"]);
-    assert_eq!(report["compareVersion"], 3);
+    assert_eq!(report["compareVersion"], 4);
     let total = measure(&report, "total drain time");
     assert_eq!((total["a"]["runs"].as_u64(), total["b"]["runs"].as_u64()), (Some(4), Some(4)));
     assert!(total["a"]["median"].as_u64() > total["b"]["median"].as_u64(), "draining two at a time is faster: {total}");

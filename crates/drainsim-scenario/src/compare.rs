@@ -26,7 +26,7 @@ use crate::sweep::{add_counts, nearest_rank, smaller_seed_error, SeedRange, MAX_
 /// Bumped whenever a field of [`CompareReport`] changes meaning or disappears (3: a service's
 /// deepest dip below its floor is the depth of its floor breaches, and a service only one plan
 /// has is `n/a`; 2: the drain times leave out managed scaling's scale-in).
-pub const COMPARE_VERSION: u32 = 3;
+pub const COMPARE_VERSION: u32 = 4;
 /// The most `--set` overrides.
 pub const MAX_OVERRIDES: usize = 64;
 

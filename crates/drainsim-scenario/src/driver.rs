@@ -175,9 +175,9 @@ impl<'a, 's, B: Background> Driver<'a, 's, B> {
                 (Some(t), b) if b.is_none_or(|b| t <= b) => match self.advance_engine_watching(e, t.max(e.now_ms())) {
                     Advanced::Bounded => return Ok(false),
                     Advanced::Woken => {}
-                    // Every group due at this instant registers before its events run: instances
-                    // that register together are seen together (the scheduler's passes they wake,
-                    // a rebalancing service's count of the zones, run once, after all of them).
+                    // Every group due at this instant registers, all together, before the passes their
+                    // registrations wake: instances that register together are seen together (those
+                    // passes, a rebalancing service's count of the zones, run once, after all of them).
                     Advanced::Reached => {
                         let now = e.now_ms();
                         while let Some((n, g)) = self.pending.front().copied().filter(|(_, g)| g.registers_at_ms() <= now) {

@@ -30,7 +30,7 @@ impl ExpectationResult {
     /// expectation keep their names.
     pub fn label(&self) -> String {
         match self.step {
-            Some(step) if !self.name.starts_with("step ") => format!("step {step}: {}", self.name),
+            Some(step) if !self.name.starts_with(&format!("step {step} ")) => format!("step {step}: {}", self.name),
             _ => self.name.clone(),
         }
     }

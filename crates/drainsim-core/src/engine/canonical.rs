@@ -176,6 +176,8 @@ impl Engine {
                 u64::from(sch.ceiling_since_steady),
                 sch.failed_starts as u64,
                 sch.start_backoff_until_ms.saturating_sub(now),
+                // Which of its next tasks are marked as replacements of drained tasks.
+                sch.drain_replacements.balance() as u64,
             ] {
                 h.eat(x);
             }

@@ -1755,15 +1755,26 @@ impl DrainReplacements {
         self.owed_or_ahead.max(0).unsigned_abs()
     }
 
-    /// Replacements started for drain candidates still RUNNING.
+    /// Replacements started for drain candidates still RUNNING (what `bound` keeps under the
+    /// candidates; the marks do not read it).
+    #[cfg(test)]
     pub fn ahead(self) -> u32 {
         self.owed_or_ahead.min(0).unsigned_abs()
     }
 
-    /// How many of the next tasks started replace drained tasks: those owed, and one for each
-    /// drain candidate (`on_draining`) no replacement was started ahead for.
+    /// How many of the next tasks started replace drained tasks: one for each drain candidate
+    /// (`on_draining`), and those owed. The replacements started ahead are not subtracted: one that
+    /// stopped before its drained task (a failed start, an unhealthy task replaced, one whose own
+    /// instance was drained before it ran) has a successor that replaces the same drained task,
+    /// and no stop of the ledger's gives it back (`bound` drops what is left ahead once the
+    /// candidates are gone).
     pub fn replacements_to_mark(self, on_draining: u32) -> u32 {
-        self.owed().saturating_add(on_draining.saturating_sub(self.ahead()))
+        on_draining.saturating_add(self.owed())
+    }
+
+    /// The balance, for the state digest: replacements owed (positive) or started ahead (negative).
+    pub fn balance(self) -> i32 {
+        self.owed_or_ahead
     }
 
     /// A task was started as a replacement: of a drained task stopped (owed), else ahead.
@@ -2761,5 +2772,45 @@ mod value_order_tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod drain_replacement_tests {
+    use super::DrainReplacements;
+
+    /// The ledger's moves: started ahead then stopped (maximumPercent above 100), stopped then
+    /// owed (maximumPercent 100), the marks a pass makes, and the bounds a pass puts on it.
+    #[test]
+    fn the_ledger_owes_and_keeps_ahead() {
+        let mut l = DrainReplacements::default();
+        // Two candidates, replacements started ahead for both: none owed.
+        assert_eq!(l.replacements_to_mark(2), 2);
+        l.started();
+        l.started();
+        assert_eq!((l.owed(), l.ahead()), (0, 2));
+        // Their tasks stop: the replacements were ahead.
+        l.drained_task_stopped();
+        l.drained_task_stopped();
+        assert_eq!((l.owed(), l.ahead(), l.balance()), (0, 0, 0));
+        // At maximumPercent 100 a candidate stops first: its replacement is owed, and marked
+        // though no candidate is left on the draining instance.
+        l.drained_task_stopped();
+        assert_eq!(l.replacements_to_mark(0), 1);
+        l.started();
+        assert_eq!(l.balance(), 0);
+        // A replacement ahead that stopped early leaves the ledger ahead: its successor is still
+        // marked, for the candidate it replaces (not subtracted), and the pass's bound drops what
+        // is left ahead once the candidates are gone.
+        l.started();
+        assert_eq!(l.replacements_to_mark(1), 1);
+        l.bound(0, 5);
+        assert_eq!(l.ahead(), 0);
+        // A scale-in owes nothing past what the service misses.
+        for _ in 0..3 {
+            l.drained_task_stopped();
+        }
+        l.bound(0, 1);
+        assert_eq!(l.owed(), 1);
     }
 }

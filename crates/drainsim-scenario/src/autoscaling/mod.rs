@@ -954,8 +954,13 @@ impl AutoScaling {
         let desired = g.spec.desired_capacity;
         if !req.protected_from_scale_in && !g.busy && alive(g) > desired {
             g.resolve_instances_once(engine);
-            let (_, scaled_in) =
-                resize(g, engine, caller, engine.now_ms(), desired, TerminationCause::CapacityDifference, &mut error);
+            // Managed scaling's scale-in, if it lowered the desired capacity, as at its datapoint.
+            let by_scaling = g.desired_set_by_managed_scaling;
+            let cause = if by_scaling { TerminationCause::ManagedScaling } else { TerminationCause::CapacityDifference };
+            let (_, scaled_in) = resize(g, engine, caller, engine.now_ms(), desired, cause, &mut error);
+            if let Some(scaler) = g.scaler.as_mut().filter(|_| by_scaling) {
+                scaler.record.instances_terminated += scaled_in;
+            }
             if scaled_in > 0 {
                 note.push_str(&format!(
                     "; {scaled_in} terminated in response to a difference between desired and actual capacity \

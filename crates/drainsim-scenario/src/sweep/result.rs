@@ -10,7 +10,7 @@ use super::seeds::{SeedRange, Shard};
 /// `allDrainsCompletedAtMs` leaves out the drains managed scaling's scale-in began, when a run has
 /// others; 5: `instanceRefreshes`, so that a result without them does not merge with one that has
 /// them).
-pub const SWEEP_VERSION: u32 = 5;
+pub const SWEEP_VERSION: u32 = 6;
 /// The most failing runs a result lists: those of the smallest seeds. `failedRuns` and
 /// `expectationFailures` count every failing run; the list is bounded so that a sweep's memory and
 /// output do not grow with the number of seeds that fail (up to 10,000,000).
