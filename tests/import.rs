@@ -1411,18 +1411,18 @@ fn a_maximum_percent_far_above_200_imports() {
         v["services"][0].as_object_mut().unwrap().remove("deploymentConfiguration");
     });
     let imported = import(&inputs, &ImportOptions::default()).expect("imports");
-    let name = imported.scenario.services[0].service_name.clone();
-    assert!(
-        noted(
-            &imported,
-            &format!(
-                "service {name} has no deploymentConfiguration in the capture: imported with ECS's defaults, \
-                 minimumHealthyPercent 100 and maximumPercent 200"
-            )
-        ),
-        "{:?}",
-        imported.summary.notes
+    assert_first_service_noted(
+        &imported,
+        "has no deploymentConfiguration in the capture: imported with ECS's defaults, minimumHealthyPercent 100 and \
+         maximumPercent 200",
     );
+}
+
+/// The import noted `says` of its first service (`service NAME…`).
+fn assert_first_service_noted(imported: &drainsim_scenario::import::Imported, says: &str) {
+    let name = &imported.scenario.services[0].service_name;
+    let separator = if says.starts_with(':') { "" } else { " " };
+    assert!(noted(imported, &format!("service {name}{separator}{says}")), "{:?}", imported.summary.notes);
 }
 
 /// drainsim writes ARNs of the aws partition only: a capture of the China or GovCloud Regions is
@@ -2291,17 +2291,10 @@ fn rebalancing_a_service_cannot_do_is_written_disabled_with_a_note() {
         s["deploymentConfiguration"]["minimumHealthyPercent"] = serde_json::json!(50);
     });
     let imported = import(&inputs, &ImportOptions::default()).expect("imports");
-    let name = imported.scenario.services[0].service_name.clone();
-    assert!(
-        noted(
-            &imported,
-            &format!(
-                "service {name}: availabilityZoneRebalancing ENABLED written as DISABLED: Availability Zone rebalancing is \
-                 not supported when maximumPercent is 100"
-            )
-        ),
-        "{:?}",
-        imported.summary.notes
+    assert_first_service_noted(
+        &imported,
+        ": availabilityZoneRebalancing ENABLED written as DISABLED: Availability Zone rebalancing is not supported \
+         when maximumPercent is 100",
     );
     assert_eq!(imported.scenario.services[0].availability_zone_rebalancing.as_deref(), Some("DISABLED"));
     engine_of(&imported);
