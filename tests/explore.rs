@@ -50,6 +50,11 @@ fn assert_replays(path: &Path, property: &str) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains(&format!("FAIL {property}")), "{stdout}");
+    // Its detail says what the property judged, by name, before what was observed (it read
+    // `drainCompletedAtMs null`, naming no instance).
+    let line = stdout.lines().find(|l| l.contains(&format!("FAIL {property}"))).expect("the failed property");
+    let detail = line.split_once(&format!("FAIL {property}  (")).map(|(_, d)| d).expect("a detail");
+    assert!(detail.ends_with(')') && detail.contains(": "), "{line}");
 }
 
 /// When the replay of a counterexample file ends (`runEndedAtMs` of `drainsim run --json`).

@@ -158,7 +158,12 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
     use Expectation as X;
     let count = |v: usize| Some(v as u64);
     match exp {
-        X::Named(_, inner) => judge(e, inner, stop, scope),
+        // What was checked under the name, then what was observed: a property's name (an explored
+        // counterexample's) does not say which instance or service it judged.
+        X::Named(_, inner) => {
+            let judged = judge(e, inner, stop, scope);
+            verdict(judged.passed, move || format!("{}: {}", name_of(inner), (judged.observed)()))
+        }
         X::InstanceStatus(n, want) => on_instance(e, n, |i| {
             let got = i.status().as_str();
             verdict(got == want, move || format!("status {got}"))

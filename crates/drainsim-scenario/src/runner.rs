@@ -278,7 +278,7 @@ mod tests {
             }
         }
         let named = lean.iter().find(|r| r.name == "web holds 99").expect("the named expectation keeps its name");
-        assert_eq!(named.detail, "observed 4");
+        assert_eq!(named.detail, "web healthyCount >= 99: observed 4", "what was checked under the name, then what was observed");
     }
 
     /// A sweep sets each scenario up with requests built once ([`SetupRequests::prebuild`]) and
