@@ -1525,7 +1525,7 @@ fn print_text(
             let when = drainsim_core::time::format_sim_time(x.at_ms);
             let name = match (x.step, x.name.split_once(": ")) {
                 // A step's own result: `step 2 WaitForDrain at +00:01:01.000: succeeds`.
-                (Some(_), Some((head, tail))) if x.name.starts_with("step ") => format!("{head} at {when}: {tail}"),
+                (Some(_), Some((head, tail))) if x.is_steps_own() => format!("{head} at {when}: {tail}"),
                 // A Check step's expectation says which step, and when.
                 (Some(n), _) => format!("step {n} at {when}: {}", x.name),
                 (None, _) => x.name.clone(),

@@ -1341,7 +1341,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                 .map(|(at_ms, by)| Deregistration { at_ms: *at_ms, by: by.to_string() }),
             // The group's last termination of it: one that began after the drain completed is
             // what took the drained instance away (explain says it came after).
-            terminated_by: terminated_by(&terminations, i.name(), u64::MAX),
+            terminated_by: terminated_by(&terminations, i.name()),
             spot_signals: spot_signals(&ix, &i),
             last_task,
             last_task_orphaned,
@@ -1388,9 +1388,9 @@ fn drain_started_by(ix: &Index, i: &InstanceView, terminations: &Terminations, s
     }
 }
 
-/// The group's last termination of `instance` that began by `until_ms`.
-fn terminated_by(terminations: &Terminations, instance: &str, until_ms: u64) -> Option<TerminatedBy> {
-    let t = terminations.get(instance)?.iter().rev().find(|t| t.at_ms <= until_ms)?;
+/// The group's last termination of `instance`.
+fn terminated_by(terminations: &Terminations, instance: &str) -> Option<TerminatedBy> {
+    let t = terminations.get(instance)?.last()?;
     Some(TerminatedBy {
         auto_scaling_group_name: t.auto_scaling_group_name.clone(),
         at_ms: t.at_ms,
@@ -1441,7 +1441,7 @@ fn gone_undrained(e: &Engine, ix: &Index, terminations: &Terminations) -> Vec<Go
                     .deregistered
                     .get(&i.id())
                     .map(|(at_ms, by)| Deregistration { at_ms: *at_ms, by: by.to_string() }),
-                terminated_by: terminated_by(terminations, i.name(), u64::MAX),
+                terminated_by: terminated_by(terminations, i.name()),
                 spot_signals: spot_signals(ix, &i),
                 orphaned_tasks: orphaned_by_service.iter().map(|o| o.tasks).sum(),
                 orphaned_by_service,

@@ -23,6 +23,12 @@ pub struct ExpectationResult {
 }
 
 impl ExpectationResult {
+    /// Whether it is a step's own result (its `expect:`), named `step N Operation: …` for its
+    /// own step N, rather than an expectation a `Check` step evaluated, named as written.
+    pub fn is_steps_own(&self) -> bool {
+        self.step.is_some_and(|n| self.name.starts_with(&format!("step {n} ")))
+    }
+
     /// Its name where runs of many seeds are counted together (a sweep's and a comparison's
     /// failed expectations): a `Check` step's expectation is named with its step (`step 3: web
     /// healthyCount = 4`), so that it is not counted with the same expectation at the end of the
@@ -30,7 +36,7 @@ impl ExpectationResult {
     /// expectation keep their names.
     pub fn label(&self) -> String {
         match self.step {
-            Some(step) if !self.name.starts_with(&format!("step {step} ")) => format!("step {step}: {}", self.name),
+            Some(step) if !self.is_steps_own() => format!("step {step}: {}", self.name),
             _ => self.name.clone(),
         }
     }
@@ -375,7 +381,7 @@ impl RunOutcome {
         for x in self.expectations.iter().filter(|x| !x.passed) {
             let when = drainsim_core::time::format_sim_time(x.at_ms);
             let name = match x.step {
-                Some(n) if !x.name.starts_with("step ") => format!("step {n} at {when}: {}", x.name),
+                Some(n) if !x.is_steps_own() => format!("step {n} at {when}: {}", x.name),
                 _ => format!("{} (at {when})", x.name),
             };
             text.push_str(&format!("FAIL {name}  ({})\n", x.detail));
@@ -701,5 +707,27 @@ mod tests {
         assert_eq!(result("web healthyCount = 4", Some(3)).label(), "step 3: web healthyCount = 4");
         assert_eq!(result("web healthyCount = 4", None).label(), "web healthyCount = 4");
         assert_eq!(result("step 2 WaitForDrain: succeeds", Some(2)).label(), "step 2 WaitForDrain: succeeds");
+        // An expectation whose subject is named like a step is a Check's all the same, in the
+        // sweep's label as in the text's failures (the three had their own rules).
+        let odd = result("step 9 runningTasksCount = 5", Some(3));
+        assert!(!odd.is_steps_own());
+        assert_eq!(odd.label(), "step 3: step 9 runningTasksCount = 5");
+        let outcome_line = |x: ExpectationResult| {
+            let o = super::RunOutcome {
+                engine: Box::new(drainsim_core::Engine::new(drainsim_core::EngineConfig::default())),
+                scenario_name: String::new(),
+                seed: 0,
+                stop_reason: drainsim_core::StopReason::Quiet,
+                steps: Vec::new(),
+                expectations: vec![x],
+                invariant_violation: None,
+                fault_profile: None,
+                instance_refreshes: Vec::new(),
+                managed_scaling: Vec::new(),
+                group_terminations: Vec::new(),
+            };
+            o.failures_text()
+        };
+        assert!(outcome_line(odd).starts_with("FAIL step 3 at "), "a Check's expectation says its step");
     }
 }

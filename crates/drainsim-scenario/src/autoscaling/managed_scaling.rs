@@ -31,8 +31,8 @@ use drainsim_core::managed_scaling::{
 use drainsim_core::Engine;
 
 use super::{
-    alive, finish_terminations, next_member_move_ms, note_drains, pass_over_drains, register_due, resize, runs_non_daemon_task,
-    waits_over,
+    alive, finish_terminations, next_member_move_ms, note_drains, pass_over_drains, register_due, resize_to_desired,
+    runs_non_daemon_task, waits_over,
 };
 use super::{next_expiry_ms_kept, next_rebalancing_ms, rebalance_capacity, replace_expired};
 use super::{AutoScaling, Group, Lifecycle};
@@ -289,21 +289,11 @@ impl AutoScaling {
             rebalance_capacity(g, engine, &caller, now, &mut error);
             replace_expired(g, engine, &caller, now, &mut error);
             if datapoint_due || lost_members > 0 {
-                let desired = g.spec.desired_capacity;
                 // A scale-in to a desired capacity a step or request set, which protection had
                 // kept the group above until now, is not managed scaling's.
-                let by_scaling = g.desired_set_by_managed_scaling;
-                let cause = if by_scaling {
-                    crate::outcome::TerminationCause::ManagedScaling
-                } else {
-                    crate::outcome::TerminationCause::CapacityDifference
-                };
-                let (up, down) = resize(g, engine, &caller, now, desired, cause, &mut error);
+                let (up, _) = resize_to_desired(g, engine, &caller, now, &mut error);
                 if let Some(scaler) = g.scaler.as_mut() {
                     scaler.record.instances_launched += up.saturating_sub(replacements);
-                    if by_scaling {
-                        scaler.record.instances_terminated += down;
-                    }
                 }
             }
             #[cfg(debug_assertions)]

@@ -954,13 +954,7 @@ impl AutoScaling {
         let desired = g.spec.desired_capacity;
         if !req.protected_from_scale_in && !g.busy && alive(g) > desired {
             g.resolve_instances_once(engine);
-            // Managed scaling's scale-in, if it lowered the desired capacity, as at its datapoint.
-            let by_scaling = g.desired_set_by_managed_scaling;
-            let cause = if by_scaling { TerminationCause::ManagedScaling } else { TerminationCause::CapacityDifference };
-            let (_, scaled_in) = resize(g, engine, caller, engine.now_ms(), desired, cause, &mut error);
-            if let Some(scaler) = g.scaler.as_mut().filter(|_| by_scaling) {
-                scaler.record.instances_terminated += scaled_in;
-            }
+            let (_, scaled_in) = resize_to_desired(g, engine, caller, engine.now_ms(), &mut error);
             if scaled_in > 0 {
                 note.push_str(&format!(
                     "; {scaled_in} terminated in response to a difference between desired and actual capacity \
@@ -1021,6 +1015,20 @@ fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
         g.members.set_lifecycle(k, Lifecycle::Terminated);
     }
     lost_members.len()
+}
+
+/// The group moves to its desired capacity outside a step (managed scaling's datapoint, protection
+/// removed): a scale-in is managed scaling's when managed scaling set that capacity, counted in its
+/// record, else the group catching up with one a step or request set
+/// ([`TerminationCause::CapacityDifference`]). Returns what [`resize`] launched and terminated.
+fn resize_to_desired(g: &mut Group, engine: &mut Engine, caller: &str, now: u64, error: &mut Option<EcsError>) -> (u32, u32) {
+    let by_scaling = g.desired_set_by_managed_scaling;
+    let cause = if by_scaling { TerminationCause::ManagedScaling } else { TerminationCause::CapacityDifference };
+    let (launched, terminated) = resize(g, engine, caller, now, g.spec.desired_capacity, cause, error);
+    if let Some(scaler) = g.scaler.as_mut().filter(|_| by_scaling) {
+        scaler.record.instances_terminated += terminated;
+    }
+    (launched, terminated)
 }
 
 /// When a member next moves by itself: the first registration due (Pending), or the next timeout
