@@ -1499,9 +1499,13 @@ fn print_text(
                 if scope.begun_by_scale_in(&i) {
                     cut_short.push_str("  (begun by managed scaling's scale-in: not in the drain times)");
                 }
-                // A drain still open at the end says so, not "at never".
+                // A drain still open at the end says so, not "at never"; one whose count fell to 0
+                // only as the instance went with its tasks says so (a helper read "runningTasksCount
+                // 0 at" of a Spot instance terminated with its tasks RUNNING as the tasks stopped).
+                let went_with_tasks = orphaned.contains_key(i.name()) && d.no_running_at_ms() == d.completed_at_ms();
                 let no_running = d.no_running_at_ms().map_or("runningTasksCount never 0".to_string(), |at| {
-                    format!("runningTasksCount 0 at {}", format_sim_time(at))
+                    let when = if went_with_tasks { " (only as the instance went)" } else { "" };
+                    format!("runningTasksCount 0 at {}{when}", format_sim_time(at))
                 });
                 // A drain cancelled by setting the instance ACTIVE again says so, not "not completed".
                 let completed = match (d.completed_at_ms(), drainsim_scenario::outcome::drain_cancelled_at(&i)) {

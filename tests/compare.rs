@@ -287,6 +287,11 @@ fn a_bad_override_is_refused_naming_it_without_a_position() {
             "web.desiredCount=abc",
             "--set web.desiredCount=abc: the scenario no longer reads: invalid type: string \"abc\", expected a whole number",
         ),
+        // A 64-bit field's 19-digit range says nothing about text given for it.
+        (
+            "web.deploymentConfiguration.minimumHealthyPercent=abc",
+            "minimumHealthyPercent=abc: the scenario no longer reads: invalid type: string \"abc\", expected a whole number\n",
+        ),
         ("seed=5", "--set seed: every run of both plans takes its seed from --seeds"),
     ] {
         let out = common::drainsim(&[
@@ -1007,4 +1012,22 @@ fn one_failed_run_is_said_in_the_singular() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("plan B: 1 of 1 run failed an expectation ('"), "{text}");
     assert!(!text.contains("most often"), "{text}");
+}
+
+/// Plans that share no service are two clusters, not two plans for one: the text says so before
+/// its rows rank them (a helper compared the demo with a 300-instance cluster and was told which
+/// plan is better, with no word that they were unrelated); two plans of one cluster hear nothing.
+#[test]
+fn plans_that_share_no_service_are_called_two_clusters() {
+    let text = |args: &[&str]| {
+        let out = common::drainsim(args);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let unrelated =
+        text(&["compare", "scenarios/demo.ron", "scenarios/drain/rollout-paced-by-stop-timeout.ron", "--seeds", "0..2"]);
+    assert!(unrelated.contains("warning: the plans share no service"), "{unrelated}");
+    let related =
+        text(&["compare", "scenarios/demo.ron", "--set", "web.deploymentConfiguration.maximumPercent=150", "--seeds", "0..2"]);
+    assert!(!related.contains("share no service"), "{related}");
 }

@@ -571,6 +571,31 @@ fn floor_breaches_are_counted_by_cause_and_merge() {
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("loorBreaches"));
 }
 
+/// Stalls are counted per service and reason over the runs (a sweep said "every run's
+/// expectations hold" of a plan whose every run left a service stalled, with no field to show it:
+/// a dogfooding helper's finding), merge exactly from shards, and `--merge` refuses a reason the
+/// run report does not know; a sweep with none prints neither field.
+#[test]
+fn stalls_are_counted_by_reason_and_merge() {
+    let dir = temp_dir("stalls");
+    let base = ["sweep", "scenarios/eni/c5large-no-trunking.ron", "--seeds", "0..4", "--json"];
+    let whole = drainsim(&base);
+    assert_eq!(whole.status.code(), Some(0), "{}", stderr(&whole));
+    let v = json(&whole);
+    let api = v["distribution"]["services"].as_array().unwrap().iter().find(|s| s["serviceName"] == "api").unwrap();
+    // The scenario's own expectation: the service stalls on task ENIs in every run.
+    assert_eq!(api["runsWithStalls"].as_u64(), Some(4), "{api}");
+    assert_eq!(api["stalls"], serde_json::json!([{"reason": "RESOURCE:ENI", "count": 4}]), "{api}");
+    let text = drainsim(&base[..4]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("stalls 4 in 4 runs: RESOURCE:ENI 4"));
+    let edit = |r: &mut serde_json::Value| {
+        each_service(r, |s| s["stalls"] = serde_json::json!([{"reason": "RESOURCE:PATIENCE", "count": 4}]))
+    };
+    shards_merge_as_the_whole_and_an_edit_is_refused(&dir, &base, &whole, edit, "a stall reason 'RESOURCE:PATIENCE'");
+    let plain = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..2", "--json"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("talls"));
+}
+
 /// An edited result that says a run failed an expectation though none failed, or names as the
 /// seed of an extreme a seed it did not run, is refused by --merge: merged, it printed "failed
 /// expectations (runs): 400 x" above "every run's expectations hold", or sent the reader to

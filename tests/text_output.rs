@@ -380,7 +380,7 @@ fn a_long_services_list_and_a_long_stalls_list_are_summarised() {
     let swept = stdout(&["sweep", file.to_str().unwrap(), "--seeds", "0..2"]);
     let section = services(
         &swept,
-        "  61 services, 1 with a floor breach, a placement failure or an UNHEALTHY task in some run",
+        "  61 services, 1 with a stall, a floor breach, a placement failure or an UNHEALTHY task in some run",
         "listed: 50 of them, those first (--json has every service)",
     );
     assert_eq!(section.iter().filter(|l| l.contains("minHealthyObserved")).count(), 50, "{swept}");

@@ -176,6 +176,85 @@ fn services_of_one_name_in_two_clusters_are_found_by_cluster() {
     assert!(e.service_in_cluster("dev", "api").is_none() && e.service_in_cluster("prod", "web").is_none());
 }
 
+/// A request names a service, task, container instance or task definition by name, ID or its own
+/// ARN: an ARN of another cluster, Region or account names nothing, though a resource of its name
+/// or ID exists here (a dogfooding helper's UpdateService of staging's service ARN, sent to prod,
+/// scaled prod's service of the name to 0; StopTask of another Region's task ARN stopped the task
+/// of its ID).
+#[test]
+fn an_arn_of_another_cluster_region_or_account_names_nothing() {
+    let mut e = common::engine_with_app(5);
+    e.create_cluster("staging").expect("valid name");
+    for cluster in ["prod", "staging"] {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some(cluster.into()),
+            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+            instance_identity: InstanceIdentity {
+                name: format!("{cluster}-1"),
+                instance_type: "c5.large".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .expect("registers");
+        e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some(cluster.into()),
+            service_name: "api".into(),
+            task_definition: "app".into(),
+            desired_count: Some(1),
+            ..Default::default()
+        }))
+        .expect("creates");
+    }
+    e.run_until_quiet(600_000, 100_000);
+    let staging = e.service_in_cluster("staging", "api").expect("staging's").arn();
+    let prod = e.service_in_cluster("prod", "api").expect("prod's").arn();
+    let elsewhere = prod.replace("us-east-1", "eu-west-1");
+    for arn in [staging.as_str(), elsewhere.as_str(), "x/y/api"] {
+        let update = e.handle(Request::UpdateService(UpdateServiceRequest {
+            cluster: Some("prod".into()),
+            service: arn.into(),
+            desired_count: Some(0),
+            ..Default::default()
+        }));
+        assert!(update.is_err(), "UpdateService of {arn} in prod: {update:?}");
+    }
+    assert_eq!(e.service_in_cluster("prod", "api").unwrap().desired_count(), 1);
+    // Its own ARN and its name still name it.
+    for own in [prod.as_str(), "api"] {
+        let described = e.handle(Request::DescribeServices(DescribeServicesRequest {
+            cluster: Some("prod".into()),
+            services: vec![own.into()],
+        }));
+        assert!(matches!(described, Ok(Response::Services { ref services, .. }) if services.len() == 1), "{own}: {described:?}");
+    }
+    let staging_task = e.tasks().find(|t| t.arn().contains("/staging/")).expect("staging's task").arn();
+    let prod_task = e.tasks().find(|t| t.arn().contains("/prod/")).expect("prod's task").arn();
+    let prod_task_elsewhere = prod_task.replace("123456789012", "999999999999");
+    for arn in [staging_task.as_str(), prod_task_elsewhere.as_str()] {
+        let stopped =
+            e.handle(Request::StopTask(StopTaskRequest { cluster: Some("prod".into()), task: arn.into(), reason: None }));
+        assert!(stopped.is_err(), "StopTask of {arn} in prod: {stopped:?}");
+    }
+    assert!(e.tasks().all(|t| t.last_status() == TaskStatus::Running), "no task stopped");
+    let instance = e.instance_named("prod-1").expect("registered").arn();
+    let drained = e.handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+        cluster: Some("prod".into()),
+        container_instances: vec![instance.replace("us-east-1", "eu-west-1")],
+        status: "DRAINING".into(),
+    }));
+    assert!(matches!(drained, Ok(Response::ContainerInstances { ref failures, .. }) if failures.len() == 1), "{drained:?}");
+    let foreign_definition = e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "web".into(),
+        task_definition: "arn:aws:ecs:eu-west-1:999999999999:task-definition/app:1".into(),
+        desired_count: Some(1),
+        ..Default::default()
+    }));
+    assert!(foreign_definition.is_err(), "{foreign_definition:?}");
+}
+
 /// Every change of a service's `desiredCount` and status is in the trace: a daemon service's
 /// desired count follows its cluster's ACTIVE instances, and a deleted service goes INACTIVE once
 /// its last task stopped.

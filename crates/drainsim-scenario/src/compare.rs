@@ -1031,6 +1031,16 @@ pub fn render_text(r: &CompareReport) -> String {
             r.seeds.len()
         ));
     }
+    // Two plans for one cluster share their services; plans that share none are two clusters,
+    // whose cluster-wide rows a "better" would rank as if one were a plan for the other (a
+    // helper compared the demo with a 300-instance cluster and was told which plan is better).
+    let service_rows: Vec<&MeasureReport> = r.measures.iter().filter(|m| m.name.ends_with(SERVICE_ROWS[0])).collect();
+    if !service_rows.is_empty() && service_rows.iter().all(|m| m.better == NOT_COMPARABLE) {
+        out.push_str(
+            "warning: the plans share no service: they look like two clusters, not two plans for one, and \
+             their cluster-wide rows compare unrelated runs\n",
+        );
+    }
     out.push('\n');
     let cell = |s: &Stats, unit: &str, runs: u64| {
         let mut c = format!("{} / {} / {} / {}", show(s.min, unit), show(s.median, unit), show(s.p95, unit), show(s.max, unit));

@@ -388,6 +388,24 @@ fn step_field_position(source: &str, action: &str, nth: usize, field: &str, valu
     value_at.or(field_at).map_or((1, 1), |at| position(source, at))
 }
 
+/// Where the `nth` item after `anchor` (each item starting at its `item` key: `serviceName` in
+/// `services:`) spells its field `field` (`field:` in RON, `"field":` in JSON): only within that
+/// item, before the next item's key, so a field the item leaves out is not found in the next one.
+pub fn locate_field_in_item(source: &str, anchor: &str, item: &str, nth: usize, field: &str) -> Option<(usize, usize)> {
+    let scanned = scan(source);
+    let start = *occurrences(&scanned, anchor, 0).first()?;
+    let items = occurrences(&scanned, item, start);
+    let (at, next) = (*items.get(nth)?, items.get(nth + 1).copied().unwrap_or(usize::MAX));
+    // An item's fields may come before its key (`(cluster: "prod", serviceName: "web", ...)`): the
+    // item begins after the end of the one before.
+    let begin = if nth == 0 { start } else { items[nth - 1] };
+    let found = occurrences(&scanned, field, begin).into_iter().filter(|f| *f < next).collect::<Vec<_>>();
+    // The field closest to this item's key: the one after the key, else the last before it.
+    let after = found.iter().copied().find(|f| *f > at);
+    let before = found.iter().copied().rfind(|f| *f < at);
+    after.or(before).map(|f| position(source, f))
+}
+
 /// [`locate_after`] for the `nth` occurrence after the anchor.
 pub fn locate_nth_after(source: &str, anchor: &str, needle: &str, nth: usize) -> Option<(usize, usize)> {
     let scanned = scan(source);
@@ -1056,6 +1074,9 @@ pub(crate) fn plain_serde_message(text: &str) -> String {
         ("u64", "a whole number, 0 or more".to_string()),
         ("usize", "a whole number, 0 or more".to_string()),
     ];
+    // Text where a 64-bit number belongs: its range (19 digits each way) says nothing about why
+    // it is refused (`--set web.deploymentConfiguration.maximumPercent=abc`).
+    let text_given = text.contains("invalid type: string");
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("expected ") {
@@ -1064,6 +1085,7 @@ pub(crate) fn plain_serde_message(text: &str) -> String {
         let (word, tail) = after.split_at(word_len);
         out.push_str(before);
         match ranges.iter().find(|(name, _)| *name == word) {
+            Some(_) if text_given && word == "i64" => out.push_str("a whole number"),
             Some((_, words)) => out.push_str(words),
             None => out.push_str(word),
         }

@@ -216,6 +216,16 @@ pub(crate) fn prepare(
                 let at = crate::load::locate_nth_value(&loaded.source, "services:", "capacityProvider", 0, &format!("\"{p}\""));
                 return loaded.error_at_position(at, format!("services: capacity provider '{p}': {e}"));
             }
+            // At the field ECS's message names first (`minimumHealthyPercent must be between 0
+            // and 100`), when this service spells it.
+            let field = e.message.split(|c: char| !c.is_ascii_alphanumeric()).next().filter(|w| {
+                w.len() > 1 && w.starts_with(|c: char| c.is_ascii_lowercase()) && w.chars().any(|c| c.is_ascii_uppercase())
+            });
+            if let Some((line, column)) = field
+                .and_then(|f| crate::load::locate_field_in_item(&loaded.source, "services:", "serviceName", n, &format!("{f}:")))
+            {
+                return ScenarioError { file: loaded.file.clone(), line, column, message: format!("services: {e}") };
+            }
             let name = format!("\"{}\"", svc.service_name);
             match crate::load::locate_nth_value(&loaded.source, "services:", "serviceName", n, &name) {
                 Some((line, column)) => {

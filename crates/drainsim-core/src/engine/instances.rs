@@ -322,24 +322,14 @@ impl Engine {
 
     /// Finds an instance of `cluster` by container instance ID or ARN; forgotten instances are gone.
     pub(crate) fn resolve_instance(&self, cluster: ClusterId, reference: &str) -> Option<InstanceId> {
-        let id_part = if reference.starts_with("arn:") {
-            let rest = reference.split_once(":container-instance/")?.1;
-            match rest.split_once('/') {
-                Some((cluster_name, id)) => {
-                    if cluster_name != self.cluster_name(cluster) {
-                        return None;
-                    }
-                    id
-                }
-                None => rest,
-            }
-        } else {
-            reference
-        };
-        let uuid = parse_id(id_part)?;
+        let r = self.referenced(reference, "container-instance")?;
+        let uuid = parse_id(r.name)?;
         let id = self.instances.by_uuid(uuid)?;
         let i = &self.instances[id.index()];
-        (i.cluster == cluster && !i.forgotten && crate::state::instance::id_text(uuid, i.long_arn).as_str() == id_part)
+        (i.cluster == cluster
+            && !i.forgotten
+            && r.fits(self.cluster_name(cluster), i.long_arn)
+            && crate::state::instance::id_text(uuid, i.long_arn).as_str() == r.name)
             .then_some(id)
     }
 
@@ -503,7 +493,7 @@ impl Engine {
                 )
             } else {
                 format!(
-                    "is already registered in cluster {}: logical names are unique in every cluster",
+                    "is already registered in cluster {}: a logical name is unique across all clusters",
                     self.cluster_name(i.cluster)
                 )
             };

@@ -458,7 +458,12 @@ impl Engine {
         self.queue.peek_time()
     }
 
-    /// Whether only background retries are pending.
+    /// Whether only background events are pending: a stalled service's periodic retry, an
+    /// INACTIVE instance ceasing to be describable an hour after its deregistration, a random
+    /// agent disconnect or the hourly draw of Spot interruptions. None of them is progress of a
+    /// drain, so a run may end before them; [`Engine::advance_to`] runs them when their time comes
+    /// (a helper's `run_until_quiet` right after a DeregisterContainerInstance returned `Quiet`
+    /// at the same time, the instance still describable).
     pub fn is_quiet(&self) -> bool {
         self.queue.is_quiet()
     }
@@ -648,7 +653,9 @@ impl Engine {
     /// (or the engine's own bounds stop it); [`StopReason::TimeLimit`] replaces `Quiet` and
     /// `EndTime` once the run reached the end of simulated time. Both bounds are absolute: a
     /// simulated time, and a count of the engine's events in total ([`Engine::events_processed`]),
-    /// not of this call's. `Quiet` does not mean every drain completed: a drain that can never
+    /// not of this call's. `Quiet` is [`Engine::is_quiet`]: background events (an INACTIVE
+    /// instance's forgetting an hour on, say) may still be pending, and the clock stays where the
+    /// last foreground event left it. `Quiet` does not mean every drain completed: a drain that can never
     /// progress (a service at minimumHealthyPercent 100 and maximumPercent 100) leaves nothing
     /// but background retries pending; its service's [`ServiceView::stalls`](crate::ServiceView::stalls)
     /// and the instance's [`InstanceView::drain`](crate::InstanceView::drain) say so.
@@ -871,6 +878,29 @@ impl Engine {
 
     pub(crate) fn cluster_arn(&self, id: ClusterId) -> String {
         self.arn("cluster", None, self.cluster_name(id))
+    }
+
+    /// What a reference to a resource of `kind` names, as requests take it: a name or ID as it is,
+    /// and for an ARN the part after `KIND/` (`[CLUSTER/]NAME`), and whether the reference was an
+    /// ARN. `None` for an ARN of another partition, service, Region, account or kind: it names
+    /// nothing here, though a resource of its name or ID may exist (a dogfooding helper's
+    /// `UpdateService` of another cluster's service ARN scaled this cluster's service of the name).
+    pub(crate) fn referenced<'r>(&self, reference: &'r str, kind: &str) -> Option<Referenced<'r>> {
+        if !reference.starts_with("arn:") {
+            return Some(Referenced { cluster: None, name: reference, arn: false });
+        }
+        let rest = reference
+            .strip_prefix("arn:aws:ecs:")?
+            .strip_prefix(self.config.region.as_str())?
+            .strip_prefix(':')?
+            .strip_prefix(self.config.account_id.as_str())?
+            .strip_prefix(':')?
+            .strip_prefix(kind)?
+            .strip_prefix('/')?;
+        Some(match rest.split_once('/') {
+            Some((cluster, name)) => Referenced { cluster: Some(cluster), name, arn: true },
+            None => Referenced { cluster: None, name: rest, arn: true },
+        })
     }
 
     /// An ECS resource ARN of this engine's Region and account:
@@ -1141,5 +1171,25 @@ impl Engine {
             eat(s.constraint_specs.len() as u64);
         }
         h
+    }
+}
+
+/// A reference a request gives to a service, task or container instance ([`Engine::referenced`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Referenced<'r> {
+    /// The cluster an ARN in the long format names.
+    pub cluster: Option<&'r str>,
+    /// The name or ID.
+    pub name: &'r str,
+    /// Whether the reference was an ARN.
+    pub arn: bool,
+}
+
+impl Referenced<'_> {
+    /// Whether the reference can name a resource of cluster `cluster` whose ARN is in the long
+    /// format (with the cluster) or not: a name or ID always; an ARN in its own format, of its
+    /// own cluster.
+    pub(crate) fn fits(&self, cluster: &str, long_arn: bool) -> bool {
+        !self.arn || self.cluster.map_or(!long_arn, |c| long_arn && c == cluster)
     }
 }

@@ -583,6 +583,9 @@ impl Engine {
         if need > 0 && room == 0 && awaiting > 0 && !self.stop_in_flight(id) {
             // maximumPercent leaves no room for a replacement: one unhealthy task stops first.
             let first = self.unhealthy_staying(id)[0];
+            if self.tasks[first.index()].replaces_drained_task() {
+                self.services.schedule_mut(id).drain_replacements.replacement_stopped_early();
+            }
             self.stop_unhealthy(first, &mut stops, &mut out);
         }
         let remaining_candidates = if floor_holds_all {
@@ -656,6 +659,9 @@ impl Engine {
         // a task stopped before it started leaves it at once).
         stops.pending.sort_by_cached_key(|t| self.services.list_position(id, *t).expect("a drain candidate is listed"));
         for t in &stops.pending {
+            if self.tasks[t.index()].replaces_drained_task() {
+                self.services.schedule_mut(id).drain_replacements.replacement_stopped_early();
+            }
             self.stop_task_now(
                 *t,
                 StopCode::ServiceSchedulerInitiated,

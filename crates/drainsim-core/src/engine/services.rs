@@ -47,10 +47,13 @@ impl Engine {
     /// The latest service of a cluster created under the name a reference (name or ARN) gives,
     /// whatever its status: a cluster's latest service of a name is its only one that may not be
     /// INACTIVE.
+    /// An ARN must be the service's own (its Region, account, format and cluster): another
+    /// cluster's service of the name is not this one.
     pub(crate) fn latest_service_named(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
-        let name = reference.rsplit('/').next().unwrap_or(reference);
-        let sym = self.strings.get(name)?;
-        self.clusters[cluster.index()].services_by_name.get(&sym).and_then(|named| named.last()).copied()
+        let r = self.referenced(reference, "service")?;
+        let sym = self.strings.get(r.name)?;
+        let latest = self.clusters[cluster.index()].services_by_name.get(&sym).and_then(|named| named.last()).copied()?;
+        r.fits(self.cluster_name(cluster), self.services[latest.index()].long_arn).then_some(latest)
     }
 
     pub(crate) fn create_service(&mut self, req: &api::CreateServiceRequest) -> Result<Reply, EcsError> {

@@ -347,12 +347,19 @@ impl Engine {
 
     /// Resolves `family`, `family:revision` or an ARN to a registered revision (latest by default).
     pub(crate) fn resolve_task_def(&self, reference: &str) -> Result<TaskDefId, EcsError> {
+        // An ARN of another Region or account names no task definition here.
+        let own = self.referenced(reference, "task-definition").filter(|r| r.cluster.is_none());
+        let found = own.and_then(|r| self.task_def_named(r.name));
+        found.ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}.")))
+    }
+
+    /// A task definition by `family` (its latest revision) or `family:revision`.
+    fn task_def_named(&self, reference: &str) -> Option<TaskDefId> {
         let (family, rev) = parse_task_def_ref(reference);
-        let found = self.strings.get(family).and_then(|f| match rev {
+        self.strings.get(family).and_then(|f| match rev {
             None => self.task_defs.family(f).and_then(|revisions| revisions.last().copied()),
             Some(r) => self.task_defs.revision(f, r),
-        });
-        found.ok_or_else(|| EcsError::client(format!("Unable to describe task definition {reference}.")))
+        })
     }
 
     pub(crate) fn task_def_arn(&self, id: TaskDefId) -> String {
@@ -1519,11 +1526,17 @@ impl Engine {
     }
 
     /// Resolves a task ID or ARN in a cluster.
+    /// An ARN must be the task's own (its Region, account, format and cluster), and an ID the one
+    /// its ARN ends with: another Region's task ARN with this task's ID names nothing here.
     pub(crate) fn resolve_task(&self, cluster: ClusterId, reference: &str) -> Option<TaskId> {
-        let id_part = reference.rsplit('/').next().unwrap_or(reference);
-        let uuid = crate::state::instance::parse_id(id_part)?;
+        let r = self.referenced(reference, "task")?;
+        let uuid = crate::state::instance::parse_id(r.name)?;
         let id = self.tasks.by_uuid(uuid)?;
-        (self.task_cluster(id) == cluster).then_some(id)
+        let long = self.task_origin(id).long_arn;
+        (self.task_cluster(id) == cluster
+            && r.fits(self.cluster_name(cluster), long)
+            && crate::state::instance::id_text(uuid, long).as_str() == r.name)
+            .then_some(id)
     }
 
     pub(crate) fn stop_task(&mut self, req: api::StopTaskRequest) -> Result<Reply, EcsError> {

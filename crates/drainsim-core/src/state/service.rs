@@ -170,6 +170,15 @@ pub enum StallReason {
 }
 
 impl StallReason {
+    /// Every reason: each placement failure reason, then the three of the scheduler's own.
+    pub fn all() -> impl Iterator<Item = StallReason> {
+        crate::placement::PlacementFailureReason::ALL.into_iter().map(StallReason::Placement).chain([
+            StallReason::DeploymentConfiguration,
+            StallReason::StartThrottled,
+            StallReason::Provisioning,
+        ])
+    }
+
     /// The reason as drainsim reports it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -1787,6 +1796,16 @@ impl DrainReplacements {
         self.owed_or_ahead = self.owed_or_ahead.checked_add(1).expect("fewer than 2^31 replacements owed");
     }
 
+    /// A replacement stopped before the service started a task in its place (stopped while still
+    /// PENDING on an instance drained before it ran, or an UNHEALTHY one stopped first because
+    /// `maximumPercent` left no room): the task started next in its place replaces the same
+    /// drained task. At `maximumPercent` 100 its drained task is already gone, so only the ledger
+    /// keeps that successor marked; with room above 100 the drained task, still a candidate,
+    /// marks it, and this only gives back one started ahead.
+    pub fn replacement_stopped_early(&mut self) {
+        self.drained_task_stopped();
+    }
+
     /// At a pass's start: no more ahead than there are drain candidates (a cancelled drain's
     /// tasks stay), no more owed than the service misses (a scale-in owes no replacement).
     pub fn bound(&mut self, on_draining: u32, missing: u32) {
@@ -2812,5 +2831,16 @@ mod drain_replacement_tests {
         }
         l.bound(0, 1);
         assert_eq!(l.owed(), 1);
+        // At maximumPercent 100 the owed replacement starts, then is stopped before it ran (its
+        // own instance drained): the task started in its place is owed, with no candidate left.
+        l.started();
+        assert_eq!(l.replacements_to_mark(0), 0);
+        l.replacement_stopped_early();
+        assert_eq!(l.replacements_to_mark(0), 1);
+        // Above 100 the candidate still marks the successor: the stop only gives one back.
+        let mut above = DrainReplacements::default();
+        above.started();
+        above.replacement_stopped_early();
+        assert_eq!((above.replacements_to_mark(1), above.balance()), (1, 0));
     }
 }

@@ -24,6 +24,8 @@ pub(super) struct ServiceFact<'a> {
     pub(super) unhealthy_tasks: u32,
     /// Its floor breaches' causes, one entry per breach.
     pub(super) floor_breaches: Vec<&'static str>,
+    /// Its stalls' reasons, one entry per stall.
+    pub(super) stalls: Vec<&'static str>,
 }
 
 impl ServiceFact<'_> {
@@ -39,6 +41,7 @@ impl ServiceFact<'_> {
         self.placement_failures.extend(later.placement_failures);
         self.unhealthy_tasks = self.unhealthy_tasks.saturating_add(later.unhealthy_tasks);
         self.floor_breaches.extend(later.floor_breaches);
+        self.stalls.extend(later.stalls);
     }
 }
 
@@ -132,6 +135,9 @@ struct ServiceAgg {
     runs_with_floor_breaches: u64,
     /// Floor breaches by cause.
     floor_breaches: BTreeMap<String, u64>,
+    runs_with_stalls: u64,
+    /// Stalls by reason.
+    stalls: BTreeMap<String, u64>,
 }
 
 impl ServiceAgg {
@@ -145,6 +151,8 @@ impl ServiceAgg {
         self.unhealthy_tasks = self.unhealthy_tasks.saturating_add(o.unhealthy_tasks);
         self.runs_with_floor_breaches += o.runs_with_floor_breaches;
         add_counts(&mut self.floor_breaches, o.floor_breaches);
+        self.runs_with_stalls += o.runs_with_stalls;
+        add_counts(&mut self.stalls, o.stalls);
     }
 }
 
@@ -178,6 +186,16 @@ pub(crate) fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, 
     for (k, c) in from {
         let n = into.entry(k).or_insert(0);
         *n = n.saturating_add(c);
+    }
+}
+
+/// Counts one more of a reason, its text copied only the first time (every seed names the same).
+fn count_one(into: &mut BTreeMap<String, u64>, reason: &str) {
+    match into.get_mut(reason) {
+        Some(n) => *n += 1,
+        None => {
+            into.insert(reason.to_string(), 1);
+        }
     }
 }
 
@@ -280,12 +298,13 @@ impl Aggregate {
                 agg.runs_with_floor_breaches += 1;
             }
             for cause in s.floor_breaches {
-                match agg.floor_breaches.get_mut(cause) {
-                    Some(n) => *n += 1,
-                    None => {
-                        agg.floor_breaches.insert(cause.to_string(), 1);
-                    }
-                }
+                count_one(&mut agg.floor_breaches, cause);
+            }
+            if !s.stalls.is_empty() {
+                agg.runs_with_stalls += 1;
+            }
+            for reason in s.stalls {
+                count_one(&mut agg.stalls, reason);
             }
             for (reason, c) in s.placement_failures {
                 match agg.placement_failures.get_mut(reason) {
@@ -357,6 +376,8 @@ impl Aggregate {
                         unhealthy_tasks: s.unhealthy_tasks,
                         runs_with_floor_breaches: s.runs_with_floor_breaches,
                         floor_breaches: s.floor_breaches.iter().map(|c| (c.reason.clone(), c.count)).collect(),
+                        runs_with_stalls: s.runs_with_stalls,
+                        stalls: s.stalls.iter().map(|c| (c.reason.clone(), c.count)).collect(),
                     };
                     (s.service_name.clone(), agg)
                 })
@@ -429,6 +450,8 @@ impl Aggregate {
                 unhealthy_tasks: s.unhealthy_tasks,
                 runs_with_floor_breaches: s.runs_with_floor_breaches,
                 floor_breaches: s.floor_breaches.into_iter().map(|(reason, count)| ReasonCount { reason, count }).collect(),
+                runs_with_stalls: s.runs_with_stalls,
+                stalls: s.stalls.into_iter().map(|(reason, count)| ReasonCount { reason, count }).collect(),
             })
             .collect();
         let managed_scaling = self

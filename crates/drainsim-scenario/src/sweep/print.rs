@@ -288,6 +288,24 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
                 sv.service_name, c.reason, c.count
             ));
         }
+        at_most_runs("runsWithStalls", sv.runs_with_stalls)?;
+        let stalls = sv.stalls.iter().try_fold(0u64, |a, c| a.checked_add(c.count));
+        if stalls.is_none_or(|n| (n == 0) != (sv.runs_with_stalls == 0) || n < sv.runs_with_stalls) {
+            return Err(format!(
+                "{name}: {}: stalls that do not add up to the {} runs with some (an edited file?)",
+                sv.service_name, sv.runs_with_stalls
+            ));
+        }
+        if let Some(c) = sv.stalls.iter().find(|c| {
+            c.count == 0
+                || c.count > MAX_PLACEMENT_FAILURE_COUNT
+                || !drainsim_core::StallReason::all().any(|r| r.as_str() == c.reason)
+        }) {
+            return Err(format!(
+                "{name}: {}: a stall reason '{}' counted {} (an edited file?)",
+                sv.service_name, c.reason, c.count
+            ));
+        }
         m.histogram.iter().try_for_each(|(_, c)| at_most_runs("the minHealthyObserved histogram", *c))?;
         if let Some(c) = sv.placement_failures.iter().find(|c| c.count > MAX_PLACEMENT_FAILURE_COUNT) {
             return Err(format!(
@@ -369,17 +387,20 @@ pub fn render_text(r: &SweepReport) -> String {
     if !r.distribution.services.is_empty() {
         let _ = writeln!(out, "\nservices:");
         let all = &r.distribution.services;
-        // Past the bound, the services with a floor breach, a placement failure or an UNHEALTHY
+        // Past the bound, the services with a stall, a floor breach, a placement failure or an UNHEALTHY
         // task in some run first (a sweep of 10,000 services printed 10,000 lines).
         let notable = |k: usize| {
-            all[k].runs_with_floor_breaches > 0 || !all[k].placement_failures.is_empty() || all[k].runs_with_unhealthy_tasks > 0
+            all[k].runs_with_floor_breaches > 0
+                || all[k].runs_with_stalls > 0
+                || !all[k].placement_failures.is_empty()
+                || all[k].runs_with_unhealthy_tasks > 0
         };
         let listed = crate::outcome::listed_first(all.len(), crate::outcome::MAX_SERVICE_LINES, notable);
         if listed.len() < all.len() {
             let _ = writeln!(
                 out,
-                "  {} services, {} with a floor breach, a placement failure or an UNHEALTHY task in some run; listed: {} of \
-                 them, those first (--json has every service)",
+                "  {} services, {} with a stall, a floor breach, a placement failure or an UNHEALTHY task in some run; \
+                 listed: {} of them, those first (--json has every service)",
                 all.len(),
                 (0..all.len()).filter(|k| notable(*k)).count(),
                 listed.len()
@@ -420,6 +441,11 @@ pub fn render_text(r: &SweepReport) -> String {
                     s.runs_with_floor_breaches,
                     causes.join(", ")
                 );
+            }
+            if s.runs_with_stalls > 0 {
+                let reasons: Vec<String> = s.stalls.iter().map(|c| format!("{} {}", c.reason, c.count)).collect();
+                let total: u64 = s.stalls.iter().map(|c| c.count).sum();
+                let _ = writeln!(out, "  {:<16} stalls {total} in {} runs: {}", "", s.runs_with_stalls, reasons.join(", "));
             }
         }
     }

@@ -10,7 +10,7 @@ use super::seeds::{SeedRange, Shard};
 /// `allDrainsCompletedAtMs` leaves out the drains managed scaling's scale-in began, when a run has
 /// others; 5: `instanceRefreshes`, so that a result without them does not merge with one that has
 /// them).
-pub const SWEEP_VERSION: u32 = 6;
+pub const SWEEP_VERSION: u32 = 7;
 /// The most failing runs a result lists: those of the smallest seeds. `failedRuns` and
 /// `expectationFailures` count every failing run; the list is bounded so that a sweep's memory and
 /// output do not grow with the number of seeds that fail (up to 10,000,000).
@@ -191,6 +191,15 @@ pub struct ServiceDistribution {
     /// `healthCheckFailed`, ...; absent when none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub floor_breaches: Vec<ReasonCount>,
+    /// Runs in which the service stalled at least once: work left, nothing in flight, and its
+    /// last pass changed nothing (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub runs_with_stalls: u64,
+    /// Its stalls summed over every run, by reason (`reason`: ECS's placement failure reason such
+    /// as `RESOURCE:CPU`, `deploymentConfiguration`, `TaskFailedToStart` or `PROVISIONING`; absent
+    /// when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stalls: Vec<ReasonCount>,
 }
 
 /// The service's `minHealthyObserved` (lowest healthy count after its first steady state), per run.

@@ -109,6 +109,7 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
             placement_failures: s.placement_failures().map(|(r, c)| (r.as_str(), c)).collect(),
             unhealthy_tasks: s.unhealthy_tasks(),
             floor_breaches: s.floor_breaches().iter().map(|b| b.reason.as_str()).collect(),
+            stalls: s.stalls().iter().map(|st| st.reason.as_str()).collect(),
         })
         .collect();
     let managed_scaling = outcome
