@@ -253,6 +253,29 @@ fn an_arn_of_another_cluster_region_or_account_names_nothing() {
         ..Default::default()
     }));
     assert!(foreign_definition.is_err(), "{foreign_definition:?}");
+    // This account's task definition ARN, with its revision or without (the latest), names it.
+    for (name, own) in [
+        ("web", "arn:aws:ecs:us-east-1:123456789012:task-definition/app:1"),
+        ("web2", "arn:aws:ecs:us-east-1:123456789012:task-definition/app"),
+    ] {
+        let created = e.handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: name.into(),
+            task_definition: own.into(),
+            desired_count: Some(0),
+            ..Default::default()
+        }));
+        assert!(created.is_ok(), "{own}: {created:?}");
+    }
+    // A task's ID alone, and its cluster's ARN, still name it.
+    let id = prod_task.rsplit('/').next().unwrap().to_string();
+    let by_id = e.handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: vec![id] }));
+    assert!(matches!(by_id, Ok(Response::Tasks { ref tasks, .. }) if tasks.len() == 1), "{by_id:?}");
+    let by_cluster_arn = e.handle(Request::DescribeTasks(DescribeTasksRequest {
+        cluster: Some("arn:aws:ecs:us-east-1:123456789012:cluster/prod".into()),
+        tasks: vec![prod_task.clone()],
+    }));
+    assert!(matches!(by_cluster_arn, Ok(Response::Tasks { ref tasks, .. }) if tasks.len() == 1), "{by_cluster_arn:?}");
 }
 
 /// Every change of a service's `desiredCount` and status is in the trace: a daemon service's

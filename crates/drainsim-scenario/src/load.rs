@@ -388,22 +388,48 @@ fn step_field_position(source: &str, action: &str, nth: usize, field: &str, valu
     value_at.or(field_at).map_or((1, 1), |at| position(source, at))
 }
 
-/// Where the `nth` item after `anchor` (each item starting at its `item` key: `serviceName` in
+/// Where the `nth` item after `anchor` (each item found by its `item` key: `serviceName` in
 /// `services:`) spells its field `field` (`field:` in RON, `"field":` in JSON): only within that
-/// item, before the next item's key, so a field the item leaves out is not found in the next one.
+/// item's own brackets, so a field the item leaves out is not found in a neighbour.
 pub fn locate_field_in_item(source: &str, anchor: &str, item: &str, nth: usize, field: &str) -> Option<(usize, usize)> {
     let scanned = scan(source);
     let start = *occurrences(&scanned, anchor, 0).first()?;
-    let items = occurrences(&scanned, item, start);
-    let (at, next) = (*items.get(nth)?, items.get(nth + 1).copied().unwrap_or(usize::MAX));
-    // An item's fields may come before its key (`(cluster: "prod", serviceName: "web", ...)`): the
-    // item begins after the end of the one before.
-    let begin = if nth == 0 { start } else { items[nth - 1] };
-    let found = occurrences(&scanned, field, begin).into_iter().filter(|f| *f < next).collect::<Vec<_>>();
-    // The field closest to this item's key: the one after the key, else the last before it.
-    let after = found.iter().copied().find(|f| *f > at);
-    let before = found.iter().copied().rfind(|f| *f < at);
-    after.or(before).map(|f| position(source, f))
+    let at = *occurrences(&scanned, item, start).get(nth)?;
+    let (open, close) = enclosing_brackets(&scanned, at)?;
+    occurrences(&scanned, field, open).into_iter().find(|f| *f < close).map(|f| position(source, f))
+}
+
+/// The byte offsets of the brackets (`(`, `[` or `{` and its match) that enclose byte `at`,
+/// outside comments and strings.
+fn enclosing_brackets(scanned: &Scanned, at: usize) -> Option<(usize, usize)> {
+    let in_string = |i: usize| {
+        let k = scanned.strings.partition_point(|(start, _, _)| *start <= i);
+        k > 0 && scanned.strings[k - 1].0 + scanned.strings[k - 1].1 > i
+    };
+    let bytes = scanned.code.as_bytes();
+    let mut depth = 0usize;
+    let mut open = None;
+    for i in (0..at).rev().filter(|i| !in_string(*i)) {
+        match bytes[i] {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth == 0 => {
+                open = Some(i);
+                break;
+            }
+            b'(' | b'[' | b'{' => depth -= 1,
+            _ => {}
+        }
+    }
+    let mut depth = 0usize;
+    for i in (at..bytes.len()).filter(|i| !in_string(*i)) {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth == 0 => return open.map(|o| (o, i)),
+            b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// [`locate_after`] for the `nth` occurrence after the anchor.

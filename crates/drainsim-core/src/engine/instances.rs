@@ -338,13 +338,7 @@ impl Engine {
         if reference.starts_with("arn:") {
             reference.to_string()
         } else {
-            format!(
-                "arn:aws:ecs:{}:{}:container-instance/{}/{}",
-                self.config.region,
-                self.config.account_id,
-                self.cluster_name(cluster),
-                reference
-            )
+            self.arn("container-instance", Some(self.cluster_name(cluster)), reference)
         }
     }
 

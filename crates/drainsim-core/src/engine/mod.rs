@@ -857,16 +857,9 @@ impl Engine {
     pub(crate) fn resolve_cluster(&self, cluster: Option<&str>) -> Result<ClusterId, EcsError> {
         let name = match cluster {
             None => "default",
-            Some(s) => match s
-                .strip_prefix("arn:aws:ecs:")
-                .and_then(|r| r.strip_prefix(self.config.region.as_str()))
-                .and_then(|r| r.strip_prefix(':'))
-                .and_then(|r| r.strip_prefix(self.config.account_id.as_str()))
-                .and_then(|r| r.strip_prefix(":cluster/"))
-            {
-                Some(n) => n,
-                None if s.starts_with("arn:") => return Err(EcsError::cluster_not_found()),
-                None => s,
+            Some(s) => match self.referenced(s, "cluster") {
+                Some(r) if r.cluster.is_none() => r.name,
+                _ => return Err(EcsError::cluster_not_found()),
             },
         };
         self.clusters.by_name(name).ok_or_else(EcsError::cluster_not_found)

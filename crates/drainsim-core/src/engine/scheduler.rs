@@ -583,9 +583,7 @@ impl Engine {
         if need > 0 && room == 0 && awaiting > 0 && !self.stop_in_flight(id) {
             // maximumPercent leaves no room for a replacement: one unhealthy task stops first.
             let first = self.unhealthy_staying(id)[0];
-            if self.tasks[first.index()].replaces_drained_task() {
-                self.services.schedule_mut(id).drain_replacements.replacement_stopped_early();
-            }
+            self.replacement_lost(first);
             self.stop_unhealthy(first, &mut stops, &mut out);
         }
         let remaining_candidates = if floor_holds_all {
@@ -659,9 +657,7 @@ impl Engine {
         // a task stopped before it started leaves it at once).
         stops.pending.sort_by_cached_key(|t| self.services.list_position(id, *t).expect("a drain candidate is listed"));
         for t in &stops.pending {
-            if self.tasks[t.index()].replaces_drained_task() {
-                self.services.schedule_mut(id).drain_replacements.replacement_stopped_early();
-            }
+            self.replacement_lost(*t);
             self.stop_task_now(
                 *t,
                 StopCode::ServiceSchedulerInitiated,
@@ -914,6 +910,26 @@ impl Engine {
             self.service_event(id, ServiceEventKind::started(&started));
         }
         (need, room)
+    }
+
+    /// A task not yet told to stop is stopped or lost for a reason other than step 4's stop of a
+    /// drain candidate or its service's own scale-in or rebalancing move, and the service will
+    /// start a task in its place: still PENDING on an instance drained in its turn (step 1), an
+    /// UNHEALTHY one stopped before its replacement for lack of room, a user's StopTask, a failed
+    /// start, or orphaned with its instance. If it replaced a drained task, the task started in
+    /// its place replaces the same one
+    /// ([`DrainReplacements::replacement_stopped_early`](crate::state::service::DrainReplacements::replacement_stopped_early)):
+    /// the one place this rule is applied. Not here: an UNHEALTHY replacement stopped once the task
+    /// started for it (with room above `maximumPercent` 100) is healthy — that task was started
+    /// unmarked unless its drained task was still a candidate.
+    pub(crate) fn replacement_lost(&mut self, t: TaskId) {
+        let task = &self.tasks[t.index()];
+        if !task.replaces_drained_task() || task.desired_stopped() {
+            return;
+        }
+        if let Some(s) = self.task_origin(t).service {
+            self.services.schedule_mut(s).drain_replacements.replacement_stopped_early();
+        }
     }
 
     /// Step 4: stop RUNNING tasks on DRAINING instances, unhealthy ones always, healthy ones only

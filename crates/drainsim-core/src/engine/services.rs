@@ -48,12 +48,15 @@ impl Engine {
     /// whatever its status: a cluster's latest service of a name is its only one that may not be
     /// INACTIVE.
     /// An ARN must be the service's own (its Region, account, format and cluster): another
-    /// cluster's service of the name is not this one.
+    /// cluster's service of the name is not this one, and of the services of the name the latest
+    /// whose ARN it is (an INACTIVE one created before `serviceLongArnFormat` changed keeps its
+    /// short ARN, which names it and not its successor).
     pub(crate) fn latest_service_named(&self, cluster: ClusterId, reference: &str) -> Option<ServiceId> {
         let r = self.referenced(reference, "service")?;
         let sym = self.strings.get(r.name)?;
-        let latest = self.clusters[cluster.index()].services_by_name.get(&sym).and_then(|named| named.last()).copied()?;
-        r.fits(self.cluster_name(cluster), self.services[latest.index()].long_arn).then_some(latest)
+        let named = self.clusters[cluster.index()].services_by_name.get(&sym)?;
+        let cluster_name = self.cluster_name(cluster);
+        named.iter().rev().copied().find(|s| r.fits(cluster_name, self.services[s.index()].long_arn))
     }
 
     pub(crate) fn create_service(&mut self, req: &api::CreateServiceRequest) -> Result<Reply, EcsError> {

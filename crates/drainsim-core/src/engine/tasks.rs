@@ -364,13 +364,7 @@ impl Engine {
 
     pub(crate) fn task_def_arn(&self, id: TaskDefId) -> String {
         let td = &self.task_defs[id.index()];
-        format!(
-            "arn:aws:ecs:{}:{}:task-definition/{}:{}",
-            self.config.region,
-            self.config.account_id,
-            self.strings.resolve(td.family),
-            td.revision
-        )
+        self.arn("task-definition", None, &format!("{}:{}", self.strings.resolve(td.family), td.revision))
     }
 
     pub(crate) fn render_task_def(&self, id: TaskDefId) -> api::TaskDefinition {
@@ -1293,6 +1287,7 @@ impl Engine {
 
     /// A task that fails before RUNNING (fault): it stops with TaskFailedToStart.
     fn fail_task_start(&mut self, id: TaskId) {
+        self.replacement_lost(id);
         self.stop_task_now(id, StopCode::TaskFailedToStart, "Task failed to start");
         if let Some(s) = self.task_origin(id).service {
             self.triggers.push(Trigger::TaskFailedToStart(s));
@@ -1311,6 +1306,7 @@ impl Engine {
                 self.adjust_spread(id, -1);
             }
             let stopping = self.tasks[id.index()].last_status == TaskStatus::Stopping;
+            self.replacement_lost(id);
             self.tasks.orphan(id);
             self.record(Subject::Task(id), Change::TaskOrphaned, reason);
             self.agent_done_with(id, stopping, false);
@@ -1547,6 +1543,7 @@ impl Engine {
         let reason = req.reason.clone().unwrap_or_else(|| "Task stopped by user".into());
         if !self.tasks[id.index()].orphaned() {
             let was_healthy = self.tasks[id.index()].contribution().healthy;
+            self.replacement_lost(id);
             self.stop_task_now(id, StopCode::UserInitiated, &reason);
             if let Some(s) = self.task_origin(id).service {
                 if was_healthy {

@@ -1796,12 +1796,12 @@ impl DrainReplacements {
         self.owed_or_ahead = self.owed_or_ahead.checked_add(1).expect("fewer than 2^31 replacements owed");
     }
 
-    /// A replacement stopped before the service started a task in its place (stopped while still
-    /// PENDING on an instance drained before it ran, or an UNHEALTHY one stopped first because
-    /// `maximumPercent` left no room): the task started next in its place replaces the same
-    /// drained task. At `maximumPercent` 100 its drained task is already gone, so only the ledger
-    /// keeps that successor marked; with room above 100 the drained task, still a candidate,
-    /// marks it, and this only gives back one started ahead.
+    /// A replacement stopped or lost before the service started a task in its place
+    /// (`engine/scheduler.rs::replacement_lost` says when): the task started next in its place
+    /// replaces the same drained task. When that drained task is already gone (always at
+    /// `maximumPercent` 100; above, when the floor let it stop first) only the ledger keeps the
+    /// successor marked; while it is still a candidate it marks the successor itself, and this only
+    /// gives back one started ahead.
     pub fn replacement_stopped_early(&mut self) {
         self.drained_task_stopped();
     }
@@ -2791,6 +2791,36 @@ mod value_order_tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod stall_reason_tests {
+    use super::StallReason;
+    use crate::placement::PlacementFailureReason;
+
+    /// `all` lists every reason once (a sweep's `--merge` refuses a reason it does not list): a new
+    /// variant does not compile here until it is counted, and then the count fails until `all`
+    /// lists it.
+    #[test]
+    fn every_stall_reason_is_listed_once() {
+        let all: Vec<StallReason> = StallReason::all().collect();
+        let variants = |r: StallReason| match r {
+            StallReason::Placement(_) => PlacementFailureReason::ALL.len(),
+            StallReason::DeploymentConfiguration | StallReason::StartThrottled | StallReason::Provisioning => 1,
+        };
+        let expected: usize = [
+            StallReason::Placement(PlacementFailureReason::Cpu),
+            StallReason::DeploymentConfiguration,
+            StallReason::StartThrottled,
+            StallReason::Provisioning,
+        ]
+        .into_iter()
+        .map(variants)
+        .sum();
+        assert_eq!(all.len(), expected);
+        let texts: std::collections::BTreeSet<&str> = all.iter().map(|r| r.as_str()).collect();
+        assert_eq!(texts.len(), all.len(), "each reason's text once");
     }
 }
 

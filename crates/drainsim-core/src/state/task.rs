@@ -584,9 +584,9 @@ impl TaskState {
     }
 }
 
-/// Parses the `taskDefinition` member: `family`, `family:revision`, or a task definition ARN.
+/// Parses a `taskDefinition` reference without its ARN prefix (`Engine::referenced` strips an
+/// ARN's, checking it): `family` or `family:revision`.
 pub(crate) fn parse_task_def_ref(s: &str) -> (&str, Option<u32>) {
-    let s = s.rsplit_once(":task-definition/").map_or(s, |(_, r)| r);
     match s.rsplit_once(':') {
         Some((family, rev)) => match rev.parse() {
             Ok(r) => (family, Some(r)),

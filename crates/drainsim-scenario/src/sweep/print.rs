@@ -271,41 +271,19 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
             ));
         }
         at_most_runs("runsWithFloorBreaches", sv.runs_with_floor_breaches)?;
-        let breaches = sv.floor_breaches.iter().try_fold(0u64, |a, c| a.checked_add(c.count));
-        if breaches.is_none_or(|b| (b == 0) != (sv.runs_with_floor_breaches == 0) || b < sv.runs_with_floor_breaches) {
-            return Err(format!(
-                "{name}: {}: floor breaches that do not add up to the {} runs with some (an edited file?)",
-                sv.service_name, sv.runs_with_floor_breaches
-            ));
-        }
-        if let Some(c) = sv.floor_breaches.iter().find(|c| {
-            c.count == 0
-                || c.count > MAX_PLACEMENT_FAILURE_COUNT
-                || !drainsim_core::BreachCause::ALL.iter().any(|b| b.as_str() == c.reason)
-        }) {
-            return Err(format!(
-                "{name}: {}: a floor breach cause '{}' counted {} (an edited file?)",
-                sv.service_name, c.reason, c.count
-            ));
-        }
+        let breach_cause = |r: &str| drainsim_core::BreachCause::ALL.iter().any(|b| b.as_str() == r);
+        episodes_by_reason(
+            name,
+            sv,
+            "floor breaches",
+            "a floor breach cause",
+            sv.runs_with_floor_breaches,
+            &sv.floor_breaches,
+            breach_cause,
+        )?;
         at_most_runs("runsWithStalls", sv.runs_with_stalls)?;
-        let stalls = sv.stalls.iter().try_fold(0u64, |a, c| a.checked_add(c.count));
-        if stalls.is_none_or(|n| (n == 0) != (sv.runs_with_stalls == 0) || n < sv.runs_with_stalls) {
-            return Err(format!(
-                "{name}: {}: stalls that do not add up to the {} runs with some (an edited file?)",
-                sv.service_name, sv.runs_with_stalls
-            ));
-        }
-        if let Some(c) = sv.stalls.iter().find(|c| {
-            c.count == 0
-                || c.count > MAX_PLACEMENT_FAILURE_COUNT
-                || !drainsim_core::StallReason::all().any(|r| r.as_str() == c.reason)
-        }) {
-            return Err(format!(
-                "{name}: {}: a stall reason '{}' counted {} (an edited file?)",
-                sv.service_name, c.reason, c.count
-            ));
-        }
+        let stall_reason = |r: &str| drainsim_core::StallReason::all().any(|s| s.as_str() == r);
+        episodes_by_reason(name, sv, "stalls", "a stall reason", sv.runs_with_stalls, &sv.stalls, stall_reason)?;
         m.histogram.iter().try_for_each(|(_, c)| at_most_runs("the minHealthyObserved histogram", *c))?;
         if let Some(c) = sv.placement_failures.iter().find(|c| c.count > MAX_PLACEMENT_FAILURE_COUNT) {
             return Err(format!(
@@ -348,6 +326,31 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
     ];
     if sums.iter().any(Option::is_none) {
         return Err(format!("{name}: its counts do not add up to {runs} runs (an edited file?)"));
+    }
+    Ok(())
+}
+
+/// A service's episodes counted by reason (floor breaches by cause, stalls by reason) against the
+/// runs that had some: each count positive, bounded and of a reason the run report names, and
+/// their sum at least those runs (none when no run had one).
+fn episodes_by_reason(
+    name: &str,
+    sv: &super::result::ServiceDistribution,
+    what: &str,
+    one: &str,
+    runs_with_some: u64,
+    counts: &[super::result::ReasonCount],
+    known: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    let total = counts.iter().try_fold(0u64, |a, c| a.checked_add(c.count));
+    if total.is_none_or(|n| (n == 0) != (runs_with_some == 0) || n < runs_with_some) {
+        return Err(format!(
+            "{name}: {}: {what} that do not add up to the {runs_with_some} runs with some (an edited file?)",
+            sv.service_name
+        ));
+    }
+    if let Some(c) = counts.iter().find(|c| c.count == 0 || c.count > MAX_PLACEMENT_FAILURE_COUNT || !known(&c.reason)) {
+        return Err(format!("{name}: {}: {one} '{}' counted {} (an edited file?)", sv.service_name, c.reason, c.count));
     }
     Ok(())
 }

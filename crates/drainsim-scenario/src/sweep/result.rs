@@ -9,7 +9,8 @@ use super::seeds::{SeedRange, Shard};
 /// floor outside a drain too, so a result of version 2 does not merge with one of 3; 4:
 /// `allDrainsCompletedAtMs` leaves out the drains managed scaling's scale-in began, when a run has
 /// others; 5: `instanceRefreshes`, so that a result without them does not merge with one that has
-/// them).
+/// them; 6: a failed `Check` expectation is named with its step; 7: `stalls` and
+/// `runsWithStalls`).
 pub const SWEEP_VERSION: u32 = 7;
 /// The most failing runs a result lists: those of the smallest seeds. `failedRuns` and
 /// `expectationFailures` count every failing run; the list is bounded so that a sweep's memory and
