@@ -1411,7 +1411,7 @@ fn print_text(
                 };
                 writeln!(
                     out,
-                    "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}{}  maxTasksObserved {:>4}{}  stalls {}  floorBreaches {}{}",
+                    "  {:<16} desired {:>4}  running {:>4}  healthy {:>4}  floor {:>4}  ceiling {:>4}  minHealthyObserved {:>4}{}  maxTasksObserved {:>4}{}  stalls {}  floorBreaches {}{}{}",
                     s.service_name,
                     s.desired_count,
                     s.running_count,
@@ -1424,6 +1424,12 @@ fn print_text(
                     then(s.ceiling_at_max_tasks_observed, s.task_ceiling, "ceiling") + &daemon_above,
                     s.stalls.len(),
                     s.floor_breaches.len(),
+                    // Replacements moved again by a later drain: a cost of the plan's order (only
+                    // in the JSON before; a helper's four wasted replacements went unread).
+                    match s.tasks_moved_more_than_once {
+                        0 => String::new(),
+                        n => format!("  tasksMovedMoreThanOnce {n}"),
+                    },
                     // A deleted service keeps its row (DRAINING, then INACTIVE): one re-created
                     // under its name would otherwise read as a twin.
                     if s.status == "ACTIVE" { String::new() } else { format!("  status {}", s.status) },

@@ -870,7 +870,7 @@ fn drains_begun_by_managed_scaling_scale_in_are_not_in_the_drain_times() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(
-            "headline: every drain complete 2m00s after the first began; managed scaling's scale-in drained 2 more \
+            "headline: every drain ended 2m00s after the first began; managed scaling's scale-in drained 2 more \
              instances from +00:23:00.000, not counted above"
         ),
         "{text}"

@@ -1207,3 +1207,24 @@ fn explain_explains_the_run_of_the_same_flags() {
         "{text}"
     );
 }
+
+/// A task the floor held until something other than healthy replacements let it go says what
+/// did: an UpdateService that lowered the floor, or DeleteService (a helper read "told to stop
+/// once enough replacements were healthy" of tasks whose replacements had stalled for minutes).
+#[test]
+fn a_drain_released_by_an_update_or_a_deletion_says_so() {
+    let lowered = explain("scenarios/drain/floor-lowered-by-update-service-mid-drain.ron");
+    assert!(
+        lowered.contains(
+            "web's floor held it until +00:10:00.000, when an UpdateService lowered the floor from 4 healthy tasks to 2 \
+             (desiredCount 4 -> 2, minimumHealthyPercent 100 -> 100)"
+        ),
+        "{lowered}"
+    );
+    assert!(!lowered.contains("once enough replacements were healthy"), "{lowered}");
+    let deleted = explain("scenarios/drain/service-deleted-mid-drain.ron");
+    assert!(
+        deleted.contains("api's floor held it until +00:06:40.000, when DeleteService stopped it (the service was deleted): no replacement released it"),
+        "{deleted}"
+    );
+}

@@ -386,3 +386,19 @@ fn a_long_services_list_and_a_long_stalls_list_are_summarised() {
     assert_eq!(section.iter().filter(|l| l.contains("minHealthyObserved")).count(), 50, "{swept}");
     assert!(section.iter().any(|l| l.starts_with("  late ")), "{swept}");
 }
+
+/// The text report says what the JSON says a human would miss: a headline whose drains some
+/// instance's going cut short says so instead of "every drain complete" (a forced deregistration
+/// left its service at 0 of 2 running), and a service whose replacements a later drain moved again
+/// counts them on its row.
+#[test]
+fn cut_short_drains_and_tasks_moved_twice_are_in_the_text() {
+    let forced =
+        stdout(&["run", "scenarios/drain/forced-deregistration-of-a-drain-whose-replacements-stall.ron", "--timeline", "none"]);
+    assert!(forced.contains("headline: every drain ended"), "{forced}");
+    assert!(forced.contains("not yet STOPPED, orphaned: its drain ended so, not by their stopping"), "{forced}");
+    let demo = stdout(&["run", "scenarios/demo.ron", "--timeline", "none"]);
+    assert!(demo.contains("headline: every drain complete") && !demo.contains("tasksMovedMoreThanOnce"), "{demo}");
+    let moved = stdout(&["run", "scenarios/drain/tasks-moved-twice.ron", "--timeline", "none"]);
+    assert!(moved.contains("tasksMovedMoreThanOnce 2"), "{moved}");
+}

@@ -90,7 +90,9 @@ pub use state::instance::MAX_GPUS_PER_INSTANCE;
 pub use state::service::{
     AgentWaitTally, BreachCause, DeploymentSettings, Episode, FloorDip, SeriesPoint, StallReason, MAX_SERIES_POINTS,
 };
-pub use state::task::{AgentWaitCause, StoppingEnd, AGENT_DEFAULT_STOP_TIMEOUT_MS, MAX_TASK_DEFINITION_REVISION};
+pub use state::task::{
+    AgentWaitCause, StoppingEnd, AGENT_DEFAULT_STOP_TIMEOUT_MS, MAX_TASK_DEFINITION_REVISION, SERVICE_DELETED_STOPPED_REASON,
+};
 pub use state::trace::{Change, Subject, Trace, TraceRecord, UpdatedFields};
 pub use timings::Timings;
 

@@ -816,6 +816,19 @@ fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, 
     if s.scheduling_strategy() == SchedulingStrategy::Daemon {
         return format!("the {} daemon task stops after every other task on {}", s.name(), instance.name());
     }
+    // Stopped by its service's deletion, not released by the drain: the floor held it until then
+    // (a helper read "told to stop once enough replacements were healthy" of a task DeleteService
+    // stopped while its replacements stalled). A scale-in stops only staying tasks, never one on a
+    // DRAINING instance: a lower desiredCount releases one by lowering the floor (below).
+    if t.stopped_reason() == Some(drainsim_core::SERVICE_DELETED_STOPPED_REASON) {
+        return format!(
+            "{}'s floor held it until {}, when DeleteService stopped it (the service was deleted): no replacement \
+             released it{}",
+            s.name(),
+            when(told_ms),
+            stalls_meanwhile(ix, &s, (from_ms, told_ms))
+        );
+    }
     // A deployment-configuration deadlock that lasted until the task was told to stop held it, not
     // the floor: no replacement started, and the UpdateService that ended it may have lowered the
     // floor (to 0, even), so "the floor held it" with the end-of-run floor would contradict itself.
@@ -834,6 +847,25 @@ fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, 
                 Some(end) => format!(" until {}, when it was told to stop", when(end)),
                 None => " to the end of the run".to_string(),
             }
+        );
+    }
+    // Released by an UpdateService that lowered the floor in the instant it was told to stop (a
+    // lower desiredCount or minimumHealthyPercent), not by replacements turning healthy.
+    let (before, then) = (s.settings_at(told_ms.saturating_sub(1)), s.settings_at(told_ms));
+    if told_ms > from_ms && then.healthy_floor() < before.healthy_floor() {
+        return format!(
+            "{}'s floor held it until {}, when an UpdateService lowered the floor from {} to {} (desiredCount {} -> {}, \
+             minimumHealthyPercent {} -> {}){}{}",
+            s.name(),
+            when(told_ms),
+            tasks_text(before.healthy_floor(), "healthy task"),
+            then.healthy_floor(),
+            before.desired_count,
+            then.desired_count,
+            before.minimum_healthy_percent,
+            then.minimum_healthy_percent,
+            ceiling_pace_text(ix, &s, (from_ms, told_ms)),
+            stalls_meanwhile(ix, &s, (from_ms, told_ms))
         );
     }
     // The floor's figures are those in force when the task was told to stop: an UpdateService
@@ -1488,7 +1520,14 @@ pub fn headline(e: &Engine, scope: &DrainScope, stop_reason: StopReason) -> (Str
             format!("every drain was cancelled ({} set ACTIVE again)", names_listed(&reactivated_names, HEADLINE_NAMES))
         }
         (None, _) => "no instance was drained".to_string(),
-        (Some(_), Some(total)) => format!("every drain complete {} after the first began", duration_text(total)),
+        (Some(_), Some(total)) => {
+            // A drain ended by its instance's going with tasks not yet STOPPED is not said to have
+            // drained (a helper read "every drain complete" of a forced deregistration that left
+            // its service at 0 of 2 running); the headline's orphan clause below names them.
+            let orphaned = crate::outcome::orphaned_tasks_ending_drains(e);
+            let verb = if drained.iter().any(|(name, _, _)| orphaned.contains_key(name)) { "ended" } else { "complete" };
+            format!("every drain {verb} {} after the first began", duration_text(total))
+        }
         (Some(_), None) => {
             let open: Vec<&str> = drained.iter().filter(|(_, _, c)| c.is_none()).map(|(n, _, _)| n.as_str()).collect();
             let end = match stop_reason {
@@ -1626,7 +1665,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         // DRAINING instance afterwards.
         if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() <= started) {
             waits.push((told - started, told));
-            if told > started && t.stopped_reason() == Some("Service deleted") {
+            if told > started && t.stopped_reason() == Some(drainsim_core::SERVICE_DELETED_STOPPED_REASON) {
                 deleted += 1;
             }
         } else if told.is_none() && t.created_at_ms() <= started && orphaned_while_draining(ix, &t, started) {

@@ -661,7 +661,7 @@ mod tests {
                 prop_assert_eq!(order.len(), keep.len());
                 let want = reference_next(&e, &keep, strategy);
                 prop_assert_eq!(order.next(), Some(want));
-                e.stop_task_now(want, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
+                e.stop_task_now(want, StopCode::ServiceSchedulerInitiated, crate::state::task::SCALE_IN_STOPPED_REASON);
                 order.take_next(&e);
                 keep.retain(|t| *t != want);
             }

@@ -509,7 +509,7 @@ impl Engine {
     /// holds it DRAINING.
     fn deleted_service_pass(&mut self, id: ServiceId) {
         for t in self.services[id.index()].tasks.clone() {
-            self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, "Service deleted");
+            self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, crate::state::task::SERVICE_DELETED_STOPPED_REASON);
         }
         if self.services[id.index()].tasks.iter().all(|t| self.tasks[t.index()].last_status >= TaskStatus::Stopping) {
             self.services.set_status(id, ServiceStatus::Inactive);
@@ -840,7 +840,7 @@ impl Engine {
 
     fn stop_for_scale_in(&mut self, victim: TaskId, stops: &mut Stops, out: &mut PassOutcome) {
         let starting = self.tasks[victim.index()].last_status.is_starting();
-        self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, "Scaling activity initiated by (deployment)");
+        self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, crate::state::task::SCALE_IN_STOPPED_REASON);
         if starting {
             stops.pending.push(victim);
         } else {

@@ -187,6 +187,13 @@ impl TaskDefinition {
 /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_timeout>).
 pub const AGENT_DEFAULT_STOP_TIMEOUT_MS: SimTimeMs = 30_000;
 
+/// The `stoppedReason` of a task its service's scale-in stopped (a lower `desiredCount`), as ECS
+/// words it.
+pub(crate) const SCALE_IN_STOPPED_REASON: &str = "Scaling activity initiated by (deployment)";
+
+/// The `stoppedReason` of a task stopped because its service was deleted.
+pub const SERVICE_DELETED_STOPPED_REASON: &str = "Service deleted";
+
 /// How one container of a task definition stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContainerStop {
