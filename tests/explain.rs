@@ -1222,6 +1222,8 @@ fn a_drain_released_by_an_update_or_a_deletion_says_so() {
         "{lowered}"
     );
     assert!(!lowered.contains("once enough replacements were healthy"), "{lowered}");
+    // The service's finding agrees: two of its four waits ended with the update.
+    assert!(lowered.contains("; 2 tasks until an UpdateService lowered it"), "{lowered}");
     let deleted = explain("scenarios/drain/service-deleted-mid-drain.ron");
     assert!(
         deleted.contains("api's floor held it until +00:06:40.000, when DeleteService stopped it (the service was deleted): no replacement released it"),

@@ -801,6 +801,13 @@ fn orphaned_before_told(n: u32) -> String {
     }
 }
 
+/// Whether the scheduler stopped a task because its service was deleted: its stop code and reason
+/// both (a user's StopTask may give any reason, "Service deleted" too).
+fn stopped_by_deletion(t: &TaskView) -> bool {
+    t.stop_code() == Some("ServiceSchedulerInitiated")
+        && t.stopped_reason() == Some(drainsim_core::SERVICE_DELETED_STOPPED_REASON)
+}
+
 /// Why a task was told to stop only at `told_ms`, `started_ms` after its instance's drain began.
 fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, told_ms: u64) -> String {
     let Some(s) = t.service() else {
@@ -815,19 +822,6 @@ fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, 
     };
     if s.scheduling_strategy() == SchedulingStrategy::Daemon {
         return format!("the {} daemon task stops after every other task on {}", s.name(), instance.name());
-    }
-    // Stopped by its service's deletion, not released by the drain: the floor held it until then
-    // (a helper read "told to stop once enough replacements were healthy" of a task DeleteService
-    // stopped while its replacements stalled). A scale-in stops only staying tasks, never one on a
-    // DRAINING instance: a lower desiredCount releases one by lowering the floor (below).
-    if t.stopped_reason() == Some(drainsim_core::SERVICE_DELETED_STOPPED_REASON) {
-        return format!(
-            "{}'s floor held it until {}, when DeleteService stopped it (the service was deleted): no replacement \
-             released it{}",
-            s.name(),
-            when(told_ms),
-            stalls_meanwhile(ix, &s, (from_ms, told_ms))
-        );
     }
     // A deployment-configuration deadlock that lasted until the task was told to stop held it, not
     // the floor: no replacement started, and the UpdateService that ended it may have lowered the
@@ -847,6 +841,19 @@ fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, 
                 Some(end) => format!(" until {}, when it was told to stop", when(end)),
                 None => " to the end of the run".to_string(),
             }
+        );
+    }
+    // Stopped by its service's deletion, not released by the drain: the floor held it until then
+    // (a helper read "told to stop once enough replacements were healthy" of a task DeleteService
+    // stopped while its replacements stalled). A scale-in stops only staying tasks, never one on a
+    // DRAINING instance: a lower desiredCount releases one by lowering the floor (below).
+    if stopped_by_deletion(t) {
+        return format!(
+            "{}'s floor held it until {}, when DeleteService stopped it (the service was deleted): no replacement \
+             released it{}",
+            s.name(),
+            when(told_ms),
+            stalls_meanwhile(ix, &s, (from_ms, told_ms))
         );
     }
     // Released by an UpdateService that lowered the floor in the instant it was told to stop (a
@@ -1651,6 +1658,8 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     let mut waits: Vec<(u64, u64)> = Vec::new();
     // Those DeleteService stopped (the floor no longer held them then: the service went).
     let mut deleted = 0u32;
+    // Those an UpdateService released by lowering the floor in the instant they were told to stop.
+    let mut lowered = 0u32;
     // Those never told to stop: still on their draining instance at the end of the run, and how
     // long the longest was held there.
     let (mut never_told, mut never_told_held_ms) = (0u32, 0u64);
@@ -1665,8 +1674,10 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         // DRAINING instance afterwards.
         if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() <= started) {
             waits.push((told - started, told));
-            if told > started && t.stopped_reason() == Some(drainsim_core::SERVICE_DELETED_STOPPED_REASON) {
+            if told > started && stopped_by_deletion(&t) {
                 deleted += 1;
+            } else if told > started && s.settings_at(told).healthy_floor() < s.settings_at(told - 1).healthy_floor() {
+                lowered += 1;
             }
         } else if told.is_none() && t.created_at_ms() <= started && orphaned_while_draining(ix, &t, started) {
             orphaned_untold += 1;
@@ -1756,12 +1767,17 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
                 format!(
                     "minimumHealthyPercent and maximumPercent left no legal stop or start {span} (deploymentConfiguration, below), and the floor keeps them until replacements are healthy ({floor_text})"
                 )
+            } else if lowered > 0 && lowered as usize == waits.iter().filter(|(w, _)| *w > 0).count() {
+                "the floor kept them until an UpdateService lowered it (see each task's wait)".to_string()
             } else {
-                let by_deletion = if deleted > 0 {
+                let mut by_deletion = if deleted > 0 {
                     format!("; {} until DeleteService stopped them", tasks_text(deleted, "task"))
                 } else {
                     String::new()
                 };
+                if lowered > 0 {
+                    by_deletion.push_str(&format!("; {} until an UpdateService lowered it", tasks_text(lowered, "task")));
+                }
                 // From the first wait's start to the last task told to stop.
                 let first_wait_began = waits.iter().map(|(wait, told)| told - wait).min();
                 let last_told = waits.iter().map(|(_, told)| *told).max();

@@ -423,6 +423,7 @@ impl Engine {
         match candidates[k as usize - 1] {
             Injection::TaskExit(id) => {
                 let was_healthy = self.tasks[id.index()].healthy();
+                self.replacement_lost(id);
                 self.stop_task_now(id, StopCode::EssentialContainerExited, "Essential container in task exited");
                 if let Some(s) = self.task_origin(id).service {
                     if was_healthy {
