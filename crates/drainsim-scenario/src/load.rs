@@ -393,7 +393,11 @@ fn step_field_position(source: &str, action: &str, nth: usize, field: &str, valu
 /// item's own brackets, so a field the item leaves out is not found in a neighbour.
 pub fn locate_field_in_item(source: &str, anchor: &str, item: &str, nth: usize, field: &str) -> Option<(usize, usize)> {
     let scanned = scan(source);
-    let start = *occurrences(&scanned, anchor, 0).first()?;
+    // The scenario's own section (`services:` of the outermost brackets), not a step's field of
+    // the name (`DescribeServices((services: [...]))`) written before it.
+    let top_level =
+        |at: &usize| enclosing_brackets(&scanned, *at).is_some_and(|(open, _)| enclosing_brackets(&scanned, open).is_none());
+    let start = occurrences(&scanned, anchor, 0).into_iter().find(top_level)?;
     let at = *occurrences(&scanned, item, start).get(nth)?;
     let (open, close) = enclosing_brackets(&scanned, at)?;
     occurrences(&scanned, field, open).into_iter().find(|f| *f < close).map(|f| position(source, f))

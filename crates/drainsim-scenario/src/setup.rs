@@ -222,7 +222,7 @@ pub(crate) fn prepare(
                 w.len() > 1 && w.starts_with(|c: char| c.is_ascii_lowercase()) && w.chars().any(|c| c.is_ascii_uppercase())
             });
             if let Some((line, column)) = field
-                .and_then(|f| crate::load::locate_field_in_item(&loaded.source, "services:", "serviceName", n, &format!("{f}:")))
+                .and_then(|f| crate::load::locate_field_in_item(&loaded.source, "services:", "serviceName:", n, &format!("{f}:")))
             {
                 return ScenarioError { file: loaded.file.clone(), line, column, message: format!("services: {e}") };
             }
