@@ -801,6 +801,13 @@ fn orphaned_before_told(n: u32) -> String {
     }
 }
 
+/// Whether an UpdateService lowered the service's floor (its desiredCount or
+/// minimumHealthyPercent) in the instant `at_ms`, `at_ms` > 0: what released a task told to stop
+/// then, rather than replacements turning healthy.
+fn floor_lowered_at(s: &ServiceView, at_ms: u64) -> bool {
+    s.settings_at(at_ms).healthy_floor() < s.settings_at(at_ms - 1).healthy_floor()
+}
+
 /// Whether the scheduler stopped a task because its service was deleted: its stop code and reason
 /// both (a user's StopTask may give any reason, "Service deleted" too).
 fn stopped_by_deletion(t: &TaskView) -> bool {
@@ -858,8 +865,8 @@ fn wait_reason(ix: &Index, t: &TaskView, instance: &InstanceView, from_ms: u64, 
     }
     // Released by an UpdateService that lowered the floor in the instant it was told to stop (a
     // lower desiredCount or minimumHealthyPercent), not by replacements turning healthy.
-    let (before, then) = (s.settings_at(told_ms.saturating_sub(1)), s.settings_at(told_ms));
-    if told_ms > from_ms && then.healthy_floor() < before.healthy_floor() {
+    if told_ms > from_ms && floor_lowered_at(&s, told_ms) {
+        let (before, then) = (s.settings_at(told_ms - 1), s.settings_at(told_ms));
         return format!(
             "{}'s floor held it until {}, when an UpdateService lowered the floor from {} to {} (desiredCount {} -> {}, \
              minimumHealthyPercent {} -> {}){}{}",
@@ -1676,7 +1683,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
             waits.push((told - started, told));
             if told > started && stopped_by_deletion(&t) {
                 deleted += 1;
-            } else if told > started && s.settings_at(told).healthy_floor() < s.settings_at(told - 1).healthy_floor() {
+            } else if told > started && floor_lowered_at(s, told) {
                 lowered += 1;
             }
         } else if told.is_none() && t.created_at_ms() <= started && orphaned_while_draining(ix, &t, started) {

@@ -916,8 +916,8 @@ impl Engine {
     /// drain candidate or its service's own scale-in or rebalancing move, and the service will
     /// start a task in its place: still PENDING on an instance drained in its turn (step 1), an
     /// UNHEALTHY one stopped before its replacement for lack of room, a user's StopTask, a failed
-    /// start, an essential container's exit (explore's injection), or orphaned with its instance. If it replaced a drained task, the task started in
-    /// its place replaces the same one
+    /// start, an essential container's exit (explore's injection), or orphaned with its instance.
+    /// If it replaced a drained task, the task started in its place replaces the same one
     /// ([`DrainReplacements::replacement_stopped_early`](crate::state::service::DrainReplacements::replacement_stopped_early)):
     /// the one place this rule is applied. Not here: an UNHEALTHY replacement stopped once the task
     /// started for it (with room above `maximumPercent` 100) is healthy — that task was started
