@@ -1498,7 +1498,7 @@ fn print_text(
                 let d = i.drain();
                 // A drain that ended because the instance went with tasks still running says so.
                 let mut cut_short = match orphaned.get(i.name()) {
-                    Some(n) => format!("  ({n} task(s) never stopped: orphaned when the instance was deregistered)"),
+                    Some(n) => format!("  ({n} task(s) never stopped: orphaned when the instance went away)"),
                     None => String::new(),
                 };
                 // The group shrinking after the plan: not in the headline's drain times.

@@ -152,7 +152,7 @@ fn a_drain_ended_by_a_forced_deregistration_follows_the_task_it_cut_off() {
         .collect();
     assert_eq!(orphaned, [("ecs-1", 1), ("ecs-2", 0), ("ecs-3", 0)]);
     let run = String::from_utf8(common::drainsim(&["run", file]).stdout).unwrap();
-    assert!(run.contains("status INACTIVE  (1 task(s) never stopped: orphaned when the instance was deregistered)"), "{run}");
+    assert!(run.contains("status INACTIVE  (1 task(s) never stopped: orphaned when the instance went away)"), "{run}");
     assert!(
         run.contains("ecs-1 went with 1 task(s) not yet STOPPED, orphaned: its drain ended so, not by their stopping"),
         "{run}"
@@ -1228,5 +1228,97 @@ fn a_drain_released_by_an_update_or_a_deletion_says_so() {
     assert!(
         deleted.contains("api's floor held it until +00:06:40.000, when DeleteService stopped it (the service was deleted): no replacement released it"),
         "{deleted}"
+    );
+}
+
+/// A service whose drained tasks were told to stop at once but whose replacements waited for room
+/// under `maximumPercent` 100 says so (the floor had nothing to hold): the tasks told to stop
+/// count toward the ceiling, DEACTIVATING for the load balancer's deregistration delay, until the
+/// Spot Instance went (a helper planning a Spot reclaim found no word of it).
+#[test]
+fn replacements_held_by_the_ceiling_are_named() {
+    let text = explain("scenarios/rollouts/spot-interruption-max100-replacements-wait-for-the-ceiling.ron");
+    assert!(
+        text.contains(
+            "its 2 tasks on draining instances were told to stop at once, but 2 of its tasks placed meanwhile waited for room under its ceiling \
+             (8 tasks not STOPPED: maximumPercent 100 of 8 desired), the first until +00:12:00.000, 2m00s after the first was told: \
+             a task told to stop counts toward the ceiling until it is STOPPED (DEACTIVATING first, for its load balancer's deregistration delay of 5m00s)"
+        ),
+        "{text}"
+    );
+    // A drain at maximumPercent 200 starts its replacements at once: nothing to say.
+    let roomy = explain("scenarios/demo.ron");
+    assert!(!roomy.contains("waited for room under its ceiling"), "{roomy}");
+}
+
+/// The ceiling a paced replacement waited under is the one in force when it was placed, not the
+/// one when the held task was told to stop: an UpdateService raising `maximumPercent` 100 → 200
+/// between the two read "8 tasks not STOPPED: maximumPercent 200" of starts the ceiling of 4 had
+/// paced.
+#[test]
+fn a_paced_start_quotes_the_ceiling_it_waited_under() {
+    let dir = temp::TempDir::new("explain-ceiling-raised");
+    let file = dir.join("raised.ron");
+    let original = std::fs::read_to_string("scenarios/drain/seed-min50-max100.ron").unwrap();
+    let (steps, expectations) =
+        (original.find("    steps: [").expect("steps"), original.find("    expectations: [").expect("expectations"));
+    let text = format!(
+        "{}    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: \"prod\", instances: [\"old\"]))),
+        (atMs: 200000, do: UpdateService((cluster: \"prod\", service: \"web\", deploymentConfiguration: (maximumPercent: 200)))),
+        (do: WaitForDrain((instances: [\"old\"], timeoutMs: 600000))),
+    ],
+    expectations: [],
+)
+",
+        &original[..steps]
+    )
+    .replace("exitAfterSigtermMs: 2000", "exitAfterSigtermMs: 60000");
+    assert!(steps < expectations);
+    std::fs::write(&file, text).unwrap();
+    let text = explain(file.to_str().unwrap());
+    let paced = "and its ceiling paced the replacements: 2 of them started only as tasks stopped made room under it (4 tasks not STOPPED: maximumPercent 100 of 4 desired)";
+    assert_eq!(text.matches(paced).count(), 2, "the task's wait and the service's finding: {text}");
+    assert!(!text.contains("8 tasks not STOPPED"), "{text}");
+}
+
+/// The replacements the ceiling held are counted at most one a drained task: starts in the window
+/// that replaced tasks a StopTask stopped between two drains are paced alike, and read "8 of its
+/// tasks" of 5 drained ones (a reviewer's finding).
+#[test]
+fn replacements_held_by_the_ceiling_are_at_most_the_drained_tasks() {
+    let dir = temp::TempDir::new("explain-ceiling-between-drains");
+    let file = dir.join("between.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "between",
+    seed: 5010,
+    clusters: ["prod"],
+    instances: [
+        (name: "a", cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a"], cpu: 4096, memory: 7680),
+        (name: "b", cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1b"], cpu: 4096, memory: 7680),
+        (name: "c", cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1c"], cpu: 4096, memory: 7680),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 512, memory: 1024, exitAfterSigtermMs: 2000)])],
+    services: [
+        (cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 6, availabilityZoneRebalancing: "DISABLED",
+         deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 100)),
+    ],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["a"]))),
+        (atMs: 1800000, do: StopTasksOn((cluster: "prod", instance: "c", standaloneOnly: false, reason: "ops"))),
+        (atMs: 3600000, do: DrainInstances((cluster: "prod", instances: ["b"]))),
+        (do: RunUntilQuiet),
+    ],
+    expectations: [],
+)
+"#,
+    )
+    .unwrap();
+    let text = explain(file.to_str().unwrap());
+    assert!(
+        text.contains("its 5 tasks on draining instances were told to stop at once, but 5 of its tasks placed meanwhile waited for room under its ceiling"),
+        "{text}"
     );
 }

@@ -1215,7 +1215,7 @@ fn the_output_may_not_overwrite_a_capture_file() {
 }
 
 /// What does not set up is refused at the file and JSON path of the item refused (here a task
-/// that does not fit its instance, as a RunTask override of its reservation can make it), with
+/// that does not fit its instance: it reports 100,000 MiB, its task definition's), with
 /// the summary; the command line says nothing was written and names no file it did not write.
 #[test]
 fn a_setup_refusal_names_where_the_item_was_read() {
@@ -1226,7 +1226,10 @@ fn a_setup_refusal_names_where_the_item_was_read() {
         .position(|t| t["taskDefinitionArn"].as_str().unwrap().ends_with("/batch:2"))
         .expect("the fixture runs batch");
     let edit = |v: &mut Value| v["taskDefinition"]["containerDefinitions"][0]["memory"] = serde_json::json!(100_000);
-    let inputs = edited(&fixture_inputs(), "task-definition-batch.json", edit);
+    // The task reports its task definition's size (a task whose size differs from it is written
+    // with a RunTask override: `a_standalone_task_with_an_override_keeps_its_size`).
+    let task_edit = |v: &mut Value| v["tasks"][batch_task]["memory"] = "100000".into();
+    let inputs = edited(&edited(&fixture_inputs(), "task-definition-batch.json", edit), "describe-tasks.json", task_edit);
     let e = import(&inputs, &ImportOptions::default()).expect_err("the batch task does not fit");
     assert!(e.file.ends_with("describe-tasks.json"), "{e}");
     assert_eq!(e.path, format!("$.tasks[{batch_task}]"), "{e}");
@@ -1235,7 +1238,7 @@ fn a_setup_refusal_names_where_the_item_was_read() {
     assert_eq!(summary.counts, [6, 4, 3, 15]);
     // The same with the Auto Scaling groups imported too: the bisection keeps a group (and its
     // capacity provider) only with all its instances, and still finds the task.
-    let with_groups = edited(&asg_inputs(), "task-definition-batch.json", edit);
+    let with_groups = edited(&edited(&asg_inputs(), "task-definition-batch.json", edit), "describe-tasks.json", task_edit);
     let e = import(&with_groups, &ImportOptions::default()).expect_err("the batch task does not fit");
     assert_eq!((e.file.ends_with("describe-tasks.json"), e.path.clone()), (true, format!("$.tasks[{batch_task}]")), "{e}");
 
@@ -2298,4 +2301,152 @@ fn rebalancing_a_service_cannot_do_is_written_disabled_with_a_note() {
     );
     assert_eq!(imported.scenario.services[0].availability_zone_rebalancing.as_deref(), Some("DISABLED"));
     engine_of(&imported);
+}
+
+/// A standalone task that RunTask gave its own size (`overrides.cpu`, `overrides.memory`, which ECS
+/// reports as the task's `cpu` and `memory`: <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskOverride.html>)
+/// is written with that override, noted, and reserves it: its instance's room is the captured
+/// `remainingResources`, not its task definition's size more. A size RunTask would refuse is
+/// refused at the task.
+#[test]
+fn a_standalone_task_with_an_override_keeps_its_size() {
+    // batch:2 is 1,024 units and 2,048 MiB; its task ran with 1,536 and 4,096, and its instance
+    // has 512 units and 2,048 MiB less left.
+    let inputs = edited(&fixture_inputs(), "describe-tasks.json", |v| {
+        let task = &mut v["tasks"][14];
+        assert_eq!(task["group"], "family:batch");
+        task["cpu"] = "1536".into();
+        task["memory"] = "4096".into();
+        task["overrides"]["cpu"] = "1536".into();
+        task["overrides"]["memory"] = "4096".into();
+    });
+    let inputs = edited(&inputs, "describe-container-instances.json", |v| {
+        for r in v["containerInstances"][5]["remainingResources"].as_array_mut().unwrap() {
+            match r["name"].as_str() {
+                Some("CPU") => r["integerValue"] = (640 - 512).into(),
+                Some("MEMORY") => r["integerValue"] = (4992 - 2048).into(),
+                _ => {}
+            }
+        }
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let batch: Vec<_> = imported.scenario.running_tasks.iter().filter(|t| t.task_definition == "batch:2").collect();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(
+        batch[0].overrides,
+        Some(drainsim_core::api::TaskOverride { cpu: Some("1536".into()), memory: Some("4096".into()) })
+    );
+    assert!(imported.scenario.running_tasks.iter().filter(|t| t.service.is_some()).all(|t| t.overrides.is_none()));
+    assert!(noted(&imported, "standalone task"), "{:?}", imported.summary.notes);
+    assert!(noted(&imported, "(batch:2, cpu 1536, memory 4096) runs with a size other than its task definition's"));
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    assert!(text.contains(r#"overrides: (cpu: "1536", memory: "4096")"#), "{text}");
+    let engine = engine_of(&imported);
+    let captured: Value =
+        serde_json::from_str(&inputs.iter().find(|(n, _)| n.ends_with("describe-container-instances.json")).unwrap().1).unwrap();
+    for ci in captured["containerInstances"].as_array().unwrap() {
+        let name = ci["ec2InstanceId"].as_str().unwrap();
+        let described = serde_json::to_value(engine.instance_named(name).expect("imported").describe()).unwrap();
+        assert_eq!(instance_state(&described), instance_state(ci), "{name}: the room ECS reported");
+    }
+    // The container overrides are not modelled: listed as skipped; the size is read.
+    let skipped: Vec<&str> = imported.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();
+    assert!(skipped.contains(&"describe-tasks $.tasks[].overrides.containerOverrides"), "{skipped:?}");
+    assert!(!skipped.iter().any(|f| f.ends_with(".cpu") || f.ends_with(".memory")), "{skipped:?}");
+    // The fixture as captured: no override written, no note.
+    let plain = import(&fixture_inputs(), &ImportOptions::default()).expect("imports");
+    assert!(plain.scenario.running_tasks.iter().all(|t| t.overrides.is_none()));
+    assert!(!noted(&plain, "RunTask override"));
+    // A size a task definition could not have is refused at the task, as RunTask refuses it.
+    let err = refused_with(&fixture_inputs(), "describe-tasks.json", &|v| v["tasks"][14]["memory"] = "1024".into());
+    assert!(
+        err.contains("$.tasks[14]") && err.contains("The containers reserve 2048 MiB of memory, more than the task's 1024 MiB"),
+        "{err}"
+    );
+}
+
+/// The note of instances captured with their agent disconnected speaks of one instance as "it"
+/// and of several as "they", all through the sentence.
+#[test]
+fn the_disconnected_agent_note_agrees_in_number() {
+    let one = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        v["containerInstances"][2]["agentConnected"] = false.into();
+    });
+    let imported = import(&one, &ImportOptions::default()).expect("imports");
+    let note = imported.summary.notes.iter().find(|n| n.contains("agentConnected false")).expect("noted");
+    assert_eq!(
+        note,
+        "instance i-0a1c2e3f405a6b703: agentConnected false in the capture, imported with its agent disconnected from \
+         time 0 (faults.pinned AgentDisconnect): it takes no placements, and a drain of it stops no task until an \
+         AgentReconnect the scenario does not have"
+    );
+    let two = edited(&one, "describe-container-instances.json", |v| v["containerInstances"][3]["agentConnected"] = false.into());
+    let imported = import(&two, &ImportOptions::default()).expect("imports");
+    let note = imported.summary.notes.iter().find(|n| n.contains("agentConnected false")).expect("noted");
+    assert_eq!(
+        note,
+        "instances i-0a1c2e3f405a6b703, i-0a1c2e3f405a6b704: agentConnected false in the capture, imported with their \
+         agent disconnected from time 0 (faults.pinned AgentDisconnect): they take no placements, and a drain of them \
+         stops no task until an AgentReconnect the scenario does not have"
+    );
+}
+
+/// A group's `InstanceLifecyclePolicy` that retains an instance whose termination lifecycle hook
+/// is abandoned or times out (`RetentionTriggers.TerminateHookAbandon: retain`,
+/// <https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-lifecycle-policy.html>) is not
+/// modelled: the import says so, and what drainsim does instead, rather than listing it among the
+/// skipped fields only. `terminate`, what drainsim does, is read without a note.
+#[test]
+fn a_retaining_instance_lifecycle_policy_is_noted_as_not_modelled() {
+    let with_policy = |action: &'static str| {
+        let mut inputs = asg_inputs();
+        let entry =
+            inputs.iter_mut().find(|(_, text)| text.contains("\"AutoScalingGroups\"")).expect("the fixture describes its groups");
+        let mut v: Value = serde_json::from_str(&entry.1).unwrap();
+        v["AutoScalingGroups"][0]["InstanceLifecyclePolicy"] =
+            serde_json::json!({"RetentionTriggers": {"TerminateHookAbandon": action}});
+        entry.1 = v.to_string();
+        let name = v["AutoScalingGroups"][0]["AutoScalingGroupName"].as_str().unwrap().to_string();
+        (import(&inputs, &ImportOptions::default()).expect("imports"), name)
+    };
+    let (retained, name) = with_policy("retain");
+    let note = format!(
+        "Auto Scaling group {name}: InstanceLifecyclePolicy RetentionTriggers.TerminateHookAbandon retain is not modelled"
+    );
+    assert!(noted(&retained, &note), "{:?}", retained.summary.notes);
+    assert!(noted(&retained, "drainsim terminates such an instance when its hook times out"));
+    let skipped: Vec<&str> = retained.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();
+    assert!(!skipped.iter().any(|f| f.contains("InstanceLifecyclePolicy")), "read, not skipped: {skipped:?}");
+    let (terminated, _) = with_policy("terminate");
+    assert!(!noted(&terminated, "InstanceLifecyclePolicy"), "{:?}", terminated.summary.notes);
+}
+
+/// A captured container instance's tags that begin with AWS's reserved `aws:` (a key or a value,
+/// any case) are left out of the written scenario, with a note: RegisterContainerInstance refuses
+/// them, so the import would otherwise write a scenario its own setup refuses. The others are kept.
+#[test]
+fn reserved_aws_tags_are_left_out_with_a_note() {
+    let inputs = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        v["containerInstances"][0]["tags"] = serde_json::json!([
+            {"key": "team", "value": "payments"},
+            {"key": "aws:autoscaling:groupName", "value": "ecs-asg"},
+            {"key": "origin", "value": "AWS:managed"},
+        ]);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let ec2 = fixture_inputs()
+        .iter()
+        .find(|(name, _)| name.ends_with("describe-container-instances.json"))
+        .map(|(_, text)| {
+            serde_json::from_str::<Value>(text).unwrap()["containerInstances"][0]["ec2InstanceId"].as_str().unwrap().to_string()
+        })
+        .expect("the fixture's instances");
+    let note = format!(
+        "instance {ec2}: tags aws:autoscaling:groupName, origin left out: a tag whose key or value begins with aws: is AWS's own, and RegisterContainerInstance refuses it"
+    );
+    assert!(imported.summary.notes.contains(&note), "{:?}", imported.summary.notes);
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    assert!(text.contains("\"team\": \"payments\""), "{text}");
+    assert!(!text.contains("aws:autoscaling"), "{text}");
+    drainsim_scenario::load_str("imported.ron", &text).expect("the written scenario loads and sets up");
 }

@@ -85,6 +85,30 @@ pub struct Tag {
     pub value: String,
 }
 
+impl Tag {
+    /// Whether its key or its value starts with AWS's reserved prefix `aws:`, in any case — a tag
+    /// RegisterContainerInstance refuses (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html>;
+    /// the one rule, [`has_reserved_tag_prefix`]).
+    pub fn is_reserved(&self) -> bool {
+        has_reserved_tag_prefix(&self.key) || has_reserved_tag_prefix(&self.value)
+    }
+}
+
+/// The tag prefix reserved for AWS: "Do not use `aws:`, `AWS:`, or any upper or lowercase
+/// combination of such as a prefix for either keys or values as it is reserved for AWS use. You
+/// cannot edit or delete tag keys or values with this prefix"
+/// ([Tag](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html)). The container
+/// agent leaves out every EC2 tag whose key or value starts with it, in any case, before it
+/// registers an instance with its EC2 tags (`DescribeECSTagsForInstance`,
+/// <https://github.com/aws/amazon-ecs-agent/blob/master/agent/ec2/ec2_client.go>).
+pub(crate) const RESERVED_TAG_PREFIX: &str = "aws:";
+
+/// Whether a tag key or value starts with [`RESERVED_TAG_PREFIX`] in any case (`aws:`, `AWS:`,
+/// `Aws:`…).
+pub(crate) fn has_reserved_tag_prefix(text: &str) -> bool {
+    text.get(..RESERVED_TAG_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_TAG_PREFIX))
+}
+
 /// `KeyValuePair` (attachment details).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -269,6 +293,11 @@ pub struct AdoptTaskRequest {
     /// `startedBy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
+    /// A standalone task's `overrides`: the task-level size its RunTask or StartTask gave it
+    /// instead of its task definition's (what ECS reports as the task's `cpu` and `memory`).
+    /// Refused for a service's task: services give their tasks no overrides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<TaskOverride>,
     /// Whether it counts as healthy (false for a task ECS reports UNHEALTHY: a service's task is
     /// then replaced, docs/ecs-choices.md § "UNHEALTHY tasks are replaced").
     pub healthy: bool,
@@ -1392,6 +1421,32 @@ pub struct RunTaskRequest {
     /// (the base and weights apply to this call's tasks).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
+    /// `overrides`: the task-level `cpu` and `memory` the tasks have instead of their task
+    /// definition's (what they reserve, are placed by and report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<TaskOverride>,
+}
+
+/// `TaskOverride` (the members drainsim models): "The cpu override for the task" and "The memory
+/// override for the task", strings read as a task definition's task-level `cpu` and `memory` are
+/// (`"1024"`, `"1 vCPU"`; `"3072"`, `"3 GB"`), each in place of the task definition's
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskOverride.html>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaskOverride {
+    /// `cpu`: the task's CPU units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<String>,
+    /// `memory`: the task's MiB of memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+}
+
+impl TaskOverride {
+    /// Whether it overrides nothing.
+    pub fn is_empty(&self) -> bool {
+        self.cpu.is_none() && self.memory.is_none()
+    }
 }
 
 /// The request of [StartTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StartTask.html).
@@ -1411,6 +1466,9 @@ pub struct StartTaskRequest {
     /// `startedBy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
+    /// `overrides`: as RunTask's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<TaskOverride>,
 }
 
 /// The request of [StopTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html).
@@ -1544,10 +1602,14 @@ pub struct Task {
     pub last_status: String,
     /// `desiredStatus`.
     pub desired_status: String,
-    /// `cpu`.
+    /// `cpu`: the CPU units it reserves (its `overrides.cpu` when it has one).
     pub cpu: String,
-    /// `memory`.
+    /// `memory`: the MiB it reserves (its `overrides.memory` when it has one).
     pub memory: String,
+    /// `overrides`: the task-level size its RunTask or StartTask gave it (as CPU units and MiB);
+    /// absent when it has none.
+    #[serde(default, skip_serializing_if = "TaskOverride::is_empty")]
+    pub overrides: TaskOverride,
     /// `group`.
     pub group: String,
     /// `startedBy`.

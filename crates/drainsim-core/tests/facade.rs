@@ -1034,6 +1034,8 @@ fn faults_on_an_instance_the_engine_does_not_have_are_refused() {
         Err(format!("inject_agent_update_failure: {said}"))
     );
     assert_eq!(e.mark_spot_instance(unknown, true), Err(format!("mark_spot_instance: {said}")));
+    let refused = e.terminate_ec2_instance("arn:aws:iam::123456789012:root", unknown).expect_err("no such instance");
+    assert_eq!(refused.message, format!("terminate_ec2_instance: {said}"));
     // It was accepted silently (a library helper's finding).
     assert_eq!(e.pin_trunk_failure(unknown), Err(format!("pin_trunk_failure: {said}")));
     e.advance_to(5_000, u64::MAX);
@@ -1113,4 +1115,183 @@ fn run_task_with_no_container_instances_is_refused_whole() {
         Response::Tasks { tasks, failures } => assert_eq!((tasks.len(), failures.len()), (2, 0)),
         other => panic!("unexpected {other:?}"),
     }
+}
+
+/// StopTask's `reason` is at most 255 characters ("Up to 255 characters are allowed in this
+/// message", <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html>),
+/// counted as characters, not bytes: a longer one is refused whole — the task keeps running and
+/// neither the state nor the trace changes — and one of 255 characters stops the task with it.
+#[test]
+fn stop_task_refuses_a_reason_over_255_characters() {
+    let mut e = common::engine_with_app(0);
+    common::register_instance(&mut e, "a", "us-east-1a", 4096, 8192);
+    run_one_task(&mut e, "app");
+    let arn = e.tasks().next().expect("one task").arn();
+    let stop = |e: &mut Engine, reason: String| {
+        e.handle(Request::StopTask(StopTaskRequest { cluster: Some("prod".into()), task: arn.clone(), reason: Some(reason) }))
+    };
+    let (state, trace) = (e.state_digest(), e.trace().digest());
+    for refused in ["x".repeat(256), "é".repeat(256), "x".repeat(1_000)] {
+        let chars = refused.chars().count();
+        let err = stop(&mut e, refused).expect_err("a reason over 255 characters");
+        assert_eq!(err.kind, drainsim_core::EcsErrorKind::InvalidParameterException);
+        assert_eq!(err.message, format!("reason is {chars} characters; StopTask allows up to 255."));
+        assert_eq!(e.state_digest(), state, "a refused StopTask changes nothing");
+        assert_eq!(e.trace().digest(), trace, "a refused StopTask records nothing");
+        assert_eq!(e.tasks().next().expect("one task").last_status(), TaskStatus::Running);
+    }
+    // 255 two-byte characters are 510 bytes, and allowed.
+    let longest = "é".repeat(255);
+    stop(&mut e, longest.clone()).expect("a reason of 255 characters");
+    assert_eq!(e.tasks().next().expect("one task").stopped_reason(), Some(longest.as_str()));
+}
+
+/// "All tasks must have at least one essential container", and one whose `essential` is left out is
+/// essential (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html>):
+/// RegisterTaskDefinition refuses a task definition whose every container says `essential: false`,
+/// in ECS's words, and registers nothing; one container essential, or silent, is enough.
+#[test]
+fn a_task_definition_without_an_essential_container_is_refused() {
+    let mut e = common::engine_with_app(0);
+    let container = |name: &str, essential: Option<bool>| ContainerDefinition {
+        name: name.into(),
+        cpu: Some(128),
+        memory: Some(256),
+        essential,
+        ..Default::default()
+    };
+    let register = |e: &mut Engine, containers: Vec<ContainerDefinition>| {
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: "web".into(),
+            container_definitions: containers,
+            ..Default::default()
+        }))
+    };
+    let (state, trace) = (e.state_digest(), e.trace().digest());
+    for refused in [vec![container("app", Some(false))], vec![container("app", Some(false)), container("proxy", Some(false))]] {
+        let err = register(&mut e, refused).expect_err("no essential container");
+        assert_eq!(err.kind, drainsim_core::EcsErrorKind::ClientException);
+        assert_eq!(err.message, "Task definition doesn't have any essential container.");
+        assert_eq!(e.state_digest(), state, "a refused registration changes nothing");
+        assert_eq!(e.trace().digest(), trace, "a refused registration records nothing");
+    }
+    register(&mut e, vec![container("app", Some(false)), container("proxy", None)]).expect("an omitted essential is true");
+    register(&mut e, vec![container("app", Some(true)), container("proxy", Some(false))]).expect("one essential container");
+}
+
+/// A container health check's `command` is required and starts with `CMD` or `CMD-SHELL`
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html>):
+/// RegisterTaskDefinition refuses an empty one, naming the container, and registers nothing.
+#[test]
+fn a_health_check_without_a_command_is_refused() {
+    let mut e = common::engine_with_app(0);
+    let register = |e: &mut Engine, command: Vec<String>| {
+        e.handle(Request::RegisterTaskDefinition(RegisterTaskDefinitionRequest {
+            family: "web".into(),
+            container_definitions: vec![ContainerDefinition {
+                name: "web".into(),
+                cpu: Some(128),
+                memory: Some(256),
+                health_check: Some(HealthCheck { command, interval: Some(10), timeout: None, retries: None, start_period: None }),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }))
+    };
+    let (state, trace) = (e.state_digest(), e.trace().digest());
+    let err = register(&mut e, Vec::new()).expect_err("an empty command");
+    assert_eq!(err.kind, drainsim_core::EcsErrorKind::ClientException);
+    assert_eq!(err.message, "Container web: healthCheck command is empty; it must start with CMD or CMD-SHELL.");
+    assert_eq!(e.state_digest(), state, "a refused registration changes nothing");
+    assert_eq!(e.trace().digest(), trace, "a refused registration records nothing");
+    register(&mut e, vec!["CMD-SHELL".into(), "true".into()]).expect("a command");
+}
+
+/// RegisterContainerInstance's `tags` follow the Tag API reference
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html>): no key or value
+/// starts with `aws:` in any case ("reserved for AWS use"), at most 50 tags, keys 1-128 characters
+/// and values at most 256. A refused registration registers nothing and records nothing; the
+/// bounds themselves, and `aws` elsewhere than as the prefix, are accepted.
+#[test]
+fn tags_with_the_aws_prefix_or_past_the_bounds_are_refused() {
+    let mut e = common::engine_with_app(0);
+    let register = |e: &mut Engine, name: &str, tags: Vec<(String, String)>| {
+        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+            cluster: Some("prod".into()),
+            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+            instance_identity: InstanceIdentity {
+                name: name.into(),
+                instance_type: "c5.large".into(),
+                availability_zone: "us-east-1a".into(),
+                ..Default::default()
+            },
+            tags: tags.into_iter().map(|(key, value)| Tag { key, value }).collect(),
+            ..Default::default()
+        }))
+    };
+    let tag = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let (state, trace) = (e.state_digest(), e.trace().digest());
+    for (tags, expected) in [
+        (vec![tag("aws:owner", "me")], "tags[0].key 'aws:owner' starts with 'aws:'"),
+        (vec![tag("team", "web"), tag("AWS:Owner", "me")], "tags[1].key 'AWS:Owner' starts with 'AWS:'"),
+        (vec![tag("aWs:x", "")], "tags[0].key 'aWs:x' starts with 'aWs:'"),
+        (vec![tag("team", "Aws:web")], "tags[0].value 'Aws:web' starts with 'Aws:'"),
+        ((0..51).map(|n| tag(&format!("k{n}"), "v")).collect(), "At most 50 tags are allowed; 51 given."),
+        (vec![tag(&"k".repeat(129), "v")], "keys are 1-128 characters and values at most 256"),
+        (vec![tag("", "v")], "keys are 1-128 characters and values at most 256"),
+        (vec![tag("k", &"v".repeat(257))], "keys are 1-128 characters and values at most 256"),
+    ] {
+        let err = register(&mut e, "tagged", tags.clone()).expect_err("refused");
+        assert_eq!(err.kind, drainsim_core::EcsErrorKind::InvalidParameterException, "{tags:?}");
+        assert!(err.message.contains(expected), "{tags:?}: {}", err.message);
+        assert_eq!(e.state_digest(), state, "a refused registration changes nothing");
+        assert_eq!(e.trace().digest(), trace, "a refused registration records nothing");
+        assert!(e.instance_named("tagged").is_none());
+    }
+    let mut at_the_bounds: Vec<_> = (0..48).map(|n| tag(&format!("k{n}"), "v")).collect();
+    at_the_bounds.push(tag(&"é".repeat(128), &"é".repeat(256)));
+    at_the_bounds.push(tag("awsome", "my:aws:x aws"));
+    register(&mut e, "tagged", at_the_bounds).expect("50 tags, the longest key and value, aws not as a prefix");
+}
+
+/// UpdateContainerInstancesState acts on and reports each container instance once, however often
+/// the request names it — by its ARN, by its ID, or the same way twice — in the order of its first
+/// mention; a reference to no instance named twice is one MISSING failure (what ECS does is not
+/// documented: docs/ecs-choices.md §1). The instance moves, and its version is bumped, once.
+#[test]
+fn update_container_instances_state_reports_an_instance_named_twice_once() {
+    let mut e = common::engine_with_app(0);
+    common::register_instance(&mut e, "a", "us-east-1a", 4096, 8192);
+    common::register_instance(&mut e, "b", "us-east-1a", 4096, 8192);
+    e.run_until_quiet(600_000, 1_000_000);
+    let arn = |e: &Engine, name: &str| e.instance_named(name).expect("registered").arn();
+    let (a, b) = (arn(&e, "a"), arn(&e, "b"));
+    let id = |arn: &str| arn.rsplit('/').next().expect("an ID").to_string();
+    let versions = |e: &Engine| [e.instance_named("a").unwrap().version(), e.instance_named("b").unwrap().version()];
+    let update = |e: &mut Engine, refs: Vec<String>, status: &str| match e
+        .handle(Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: Some("prod".into()),
+            container_instances: refs,
+            status: status.into(),
+        }))
+        .expect("a valid call")
+    {
+        Response::ContainerInstances { container_instances, failures } => (
+            container_instances.into_iter().map(|ci| ci.container_instance_arn).collect::<Vec<_>>(),
+            failures.into_iter().map(|f| (f.arn.unwrap_or_default(), f.reason)).collect::<Vec<_>>(),
+        ),
+        other => panic!("unexpected {other:?}"),
+    };
+    let before = versions(&e);
+    let ghost = "0123456789abcdef0123456789abcdef".to_string();
+    let (listed, failures) =
+        update(&mut e, vec![id(&b), a.clone(), b.clone(), id(&a), a.clone(), ghost.clone(), ghost.clone()], "DRAINING");
+    assert_eq!(listed, vec![b.clone(), a.clone()], "each instance once, in the order first named");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].0.ends_with(&ghost) && failures[0].1 == "MISSING", "{failures:?}");
+    assert_eq!(versions(&e), [before[0] + 1, before[1] + 1], "each instance moved once");
+    assert!([a.as_str(), b.as_str()].iter().all(|n| e.instance_by_arn(n).unwrap().status() == InstanceStatus::Draining));
+    let (listed, failures) = update(&mut e, vec![a.clone(), id(&a)], "ACTIVE");
+    assert_eq!((listed, failures.len()), (vec![a.clone()], 0));
+    assert_eq!(e.instance_by_arn(&a).unwrap().status(), InstanceStatus::Active);
 }

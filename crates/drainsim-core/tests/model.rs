@@ -388,7 +388,13 @@ impl Model {
             return Err(INVALID);
         }
         let (mut updated, mut failures) = (Vec::new(), Vec::new());
+        // A target named twice is acted on and reported once, at its first mention: a found
+        // instance, or the one MISSING failure of its reference (docs/ecs-choices.md §1).
+        let mut named = BTreeSet::new();
         for t in targets {
+            if !named.insert(*t) {
+                continue;
+            }
             let name = format!("i{t}");
             let Some(from) = self.find(cluster, &name).map(|i| i.status) else {
                 let shown = if self.instances.contains_key(&name) { name } else { "?".into() };

@@ -40,6 +40,7 @@ fn adopted(desired: u32, min: u32, max: u32, healthy: u32, unhealthy: u32) -> En
             service: Some("web".into()),
             group: None,
             started_by: None,
+            overrides: None,
             healthy: n < healthy,
         })
         .expect("room for it");
@@ -122,6 +123,7 @@ fn a_task_only_its_target_group_judges_stops_in_the_load_balancers_words() {
             service: Some("web".into()),
             group: None,
             started_by: None,
+            overrides: None,
             healthy: false,
         })
         .expect("room for it");
@@ -662,6 +664,7 @@ fn an_adopted_standalone_task_reported_unhealthy_stays_so() {
             service: None,
             group: None,
             started_by: None,
+            overrides: None,
             healthy: false,
         })
         .expect("room for it");

@@ -597,18 +597,19 @@ struct Index {
 /// When the service's tasks were placed that waited for room under its ceiling: at the end of the
 /// last instant before a task's placement the service's tasks not STOPPED were at the ceiling
 /// (floor(desiredCount × maximumPercent / 100) then), the ceiling did not rise at the placement,
-/// and a task of the service STOPPED in that instant: the stop made the room it started in. What paces a drain whose `maximumPercent` leaves
+/// and a task of the service STOPPED in that instant, or was orphaned with its instance (it counts
+/// no more): the stop made the room it started in. What paces a drain whose `maximumPercent` leaves
 /// little room above `desiredCount`: replacements start in batches, one batch per round of stops.
 /// In time order; `None` for a DAEMON service (no ceiling holds its tasks) and when the service's
 /// series was cut (the instants past the cut are not known).
-fn ceiling_bound_starts(e: &Engine, by_service: &Grouped, s: &ServiceView) -> Option<Vec<u64>> {
+fn ceiling_bound_starts(e: &Engine, by_service: &Grouped, records: &TaskHistory, s: &ServiceView) -> Option<Vec<u64>> {
     if s.series_truncated() || s.scheduling_strategy() == SchedulingStrategy::Daemon {
         return None;
     }
     let points: Vec<drainsim_core::SeriesPoint> = s.series().collect();
     let tasks = by_service.get(s.id().index());
-    // The instants its tasks STOPPED at: the room a stop made.
-    let mut stopped_at: Vec<u64> = tasks.iter().filter_map(|t| e.task(*t).stopped_at_ms()).collect();
+    // The instants its tasks STOPPED, or were orphaned, at: the room a stop made.
+    let mut stopped_at: Vec<u64> = tasks.iter().filter_map(|t| gone_at_ms(records, &e.task(*t))).collect();
     stopped_at.sort_unstable();
     let mut starts: Vec<u64> = tasks
         .iter()
@@ -643,13 +644,71 @@ fn ceiling_pace_text(ix: &Index, s: &ServiceView, (from_ms, to_ms): (u64, u64)) 
     if n == 0 {
         return String::new();
     }
-    let then = s.settings_at(to_ms);
     format!(
-        "; and its ceiling paced the replacements: {n} of them started only as tasks stopped made room under it ({} not STOPPED: maximumPercent {} of {} desired)",
-        tasks_text(then.task_ceiling(), "task"),
-        then.maximum_percent,
-        then.desired_count
+        "; and its ceiling paced the replacements: {n} of them started only as tasks stopped made room under it ({})",
+        ceilings_text(ix, s, (from_ms, to_ms))
     )
+}
+
+/// The ceilings the service's starts in `from_ms < placed ≤ to_ms` that waited for room under it
+/// ([`ceiling_bound_starts`]) were held by, each as it was when such a start was placed
+/// (`4 tasks not STOPPED: maximumPercent 100 of 4 desired`), in time order, joined by `, then`
+/// when an UpdateService changed it between them; not the ceiling at the window's end, which a
+/// later UpdateService may have changed.
+fn ceilings_text(ix: &Index, s: &ServiceView, (from_ms, to_ms): (u64, u64)) -> String {
+    let starts = ix.ceiling_bound_starts.get(&s.id()).map_or(&[][..], Vec::as_slice);
+    let in_window = &starts[starts.partition_point(|at| *at <= from_ms)..starts.partition_point(|at| *at <= to_ms)];
+    let mut seen: Vec<(u32, u32, u32)> = Vec::new();
+    for at in in_window {
+        let then = s.settings_at(*at);
+        let ceiling = (then.task_ceiling(), then.maximum_percent, then.desired_count);
+        if seen.last() != Some(&ceiling) {
+            seen.push(ceiling);
+        }
+    }
+    let texts: Vec<String> = seen
+        .iter()
+        .map(|(ceiling, max, desired)| {
+            format!("{} not STOPPED: maximumPercent {max} of {desired} desired", tasks_text(*ceiling, "task"))
+        })
+        .collect();
+    texts.join(", then ")
+}
+
+/// When a task stopped counting toward its service's ceiling: STOPPED, or orphaned with its
+/// instance (it counts no more); None while it still counts.
+fn gone_at_ms(records: &TaskHistory, t: &TaskView) -> Option<u64> {
+    t.stopped_at_ms().or_else(|| records.orphaned.get(&t.id()).map(|(at, _)| *at))
+}
+
+/// When a service's `told` tasks on draining instances were all told to stop at once (the first
+/// at `first_told_ms`, the last gone at `last_gone_ms`) and some of its tasks placed in between
+/// had waited for room under its ceiling ([`ceiling_bound_starts`]): their replacements, counted
+/// at most one a drained task (a start in the window may have replaced another task). A task
+/// told to stop counts toward `maximumPercent` until
+/// it is STOPPED — DEACTIVATING first for its load balancer's deregistration delay — so the
+/// replacements wait for the drained tasks to be gone, or for the instance to go
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html#sd-deploymentconfiguration>).
+/// None when no start waited.
+fn ceiling_held_text(ix: &Index, s: &ServiceView, told: usize, (first_told_ms, last_gone_ms): (u64, u64)) -> Option<String> {
+    // At most one a drained task: the window may hold starts that replaced other tasks too (a
+    // StopTask's, a failed health check's), paced alike.
+    let n = started_at_the_ceiling(ix, s, (first_told_ms, last_gone_ms)).min(told);
+    if n == 0 {
+        return None;
+    }
+    let first_ms = *ix.ceiling_bound_starts.get(&s.id())?.iter().find(|at| **at > first_told_ms)?;
+    let delay = s.deregistration_delay_ms().map_or(String::new(), |d| {
+        format!(" (DEACTIVATING first, for its load balancer's deregistration delay of {})", duration_text(d))
+    });
+    Some(format!(
+        "its {} on draining instances {} told to stop at once, but {n} of its tasks placed meanwhile waited for room under its ceiling ({}), the first until {}, {} after the first was told: a task told to stop counts toward the ceiling until it is STOPPED{delay}",
+        tasks_text(told as u32, "task"),
+        if told == 1 { "was" } else { "were" },
+        ceilings_text(ix, s, (first_told_ms, last_gone_ms)),
+        when(first_ms),
+        duration_text(first_ms - first_told_ms),
+    ))
 }
 
 impl Index {
@@ -680,7 +739,7 @@ impl Index {
             stops.sort_unstable();
         }
         let ceiling_bound_starts =
-            e.services().filter_map(|s| Some((s.id(), ceiling_bound_starts(e, &by_service, &s)?))).collect();
+            e.services().filter_map(|s| Some((s.id(), ceiling_bound_starts(e, &by_service, &records, &s)?))).collect();
         Index { records, by_instance, by_service, healthy_at, stops_on_draining, refreshes_by_provider, ceiling_bound_starts }
     }
 }
@@ -1670,6 +1729,8 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     // Those never told to stop: still on their draining instance at the end of the run, and how
     // long the longest was held there.
     let (mut never_told, mut never_told_held_ms) = (0u32, 0u64);
+    // When the last of those told to stop was gone (STOPPED, or orphaned with its instance).
+    let mut last_told_gone_ms = 0u64;
     // Those orphaned with their instance before they were told to stop (a forced deregistration,
     // EC2 terminating it): their drains ended without them.
     let mut orphaned_untold = 0u32;
@@ -1681,6 +1742,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         // DRAINING instance afterwards.
         if let Some(told) = told.filter(|told| *told >= started && t.created_at_ms() <= started) {
             waits.push((told - started, told));
+            last_told_gone_ms = last_told_gone_ms.max(gone_at_ms(&ix.records, &t).unwrap_or(e.now_ms()));
             if told > started && stopped_by_deletion(&t) {
                 deleted += 1;
             } else if told > started && floor_lowered_at(s, told) {
@@ -1795,6 +1857,13 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
                 format!("the floor keeps them until replacements are healthy ({floor_text}){by_deletion}{paced}")
             }
         ));
+    }
+    // Told to stop at once, their replacements held by the ceiling instead: the floor has nothing
+    // to say, the ceiling does (at maximumPercent 100 no replacement starts before a task is gone).
+    if !waited && s.scheduling_strategy() != SchedulingStrategy::Daemon {
+        if let Some(first_told_ms) = waits.iter().map(|(_, told)| *told).min() {
+            findings.extend(ceiling_held_text(ix, s, waits.len(), (first_told_ms, last_told_gone_ms)));
+        }
     }
     if let Some(f) = ix.records.unhealthy_at.get(&s.id()) {
         findings.push(format!(

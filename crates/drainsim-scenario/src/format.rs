@@ -375,6 +375,11 @@ pub struct RunningTasks {
     /// `startedBy` of standalone tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
+    /// Standalone tasks' `overrides`: the task-level `cpu` and `memory` their RunTask gave them
+    /// instead of their task definition's, as a `RunTask` step's (`(cpu: "1024", memory: "3072")`);
+    /// a service's tasks have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<api::TaskOverride>,
     /// How many such tasks (1 to 10,000, default 1).
     #[serde(default = "default_count", skip_serializing_if = "is_one")]
     pub count: u32,

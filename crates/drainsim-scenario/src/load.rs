@@ -957,8 +957,34 @@ fn parse(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
         };
         let rest_blank = blank_outside_comments(at);
         let code_is_blank = blank_outside_comments(0);
+        // A file cut inside a name, within the scenario's parentheses: RON reads the part as a
+        // whole name (`unknown field `Availabili``), but nothing follows it.
+        let name_end = at
+            + source
+                .get(at..)
+                .map_or(0, |rest| rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len()));
+        let cut_in_name =
+            name_end > at && !trailing && !in_comment && source[..at].contains('(') && blank_outside_comments(name_end);
+        // A decimal where a whole number goes (`desiredCount: 12.5`): RON stops at the point
+        // (`expected comma`); the number is named, from its first digit.
+        // A plain decimal only: not `1_000.5`, `0x10.5`, `1.5e3` or `1.2.3`, which RON's message
+        // describes as well as any.
+        let digits_before = source[..at].bytes().rev().take_while(u8::is_ascii_digit).count();
+        let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+        let decimal = digits_before > 0
+            && source[at..].starts_with('.')
+            && source[at + 1..].starts_with(|c: char| c.is_ascii_digit())
+            && !source[..at - digits_before].bytes().next_back().is_some_and(word_byte)
+            && !source[at + 1..].bytes().find(|b| !b.is_ascii_digit()).is_some_and(word_byte);
         let (mut line, mut column) = (line, column);
-        let message = if rest_blank && !code_is_blank && !trailing {
+        let message = if decimal {
+            let start = at - digits_before - usize::from(source[..at - digits_before].ends_with('-'));
+            let end = at + 1 + source[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
+            column -= at - start;
+            format!("expected a whole number, found `{}`", &source[start..end])
+        } else if cut_in_name {
+            format!("the file ends before the scenario does, inside the name `{}`", &source[at..name_end])
+        } else if rest_blank && !code_is_blank && !trailing {
             format!("the file ends before the scenario does: {message}")
         } else if rest_blank && !trailing && !source.trim().is_empty() {
             "the file has no scenario: only comments".to_string()
@@ -2718,6 +2744,27 @@ mod tests {
             // A comment that ends the file without a line break: at the end, not inside it.
             ("x.ron", "// only a comment", (1, 18), "the file has no scenario: only comments"),
             ("x.ron", "Scenario(name: \"x\", // cut here", (1, 32), "the file ends before the scenario does: "),
+            // A decimal where a whole number goes: the number, not `expected comma` at its point.
+            (
+                "x.ron",
+                r#"Scenario(name: "x", services: [(cluster: "c", serviceName: "s", taskDefinition: "t", desiredCount: 12.5)])"#,
+                (1, 100),
+                "expected a whole number, found `12.5`",
+            ),
+            // Not a plain decimal: RON's own message (a reviewer's `found `000.5`` of `1_000.5`).
+            (
+                "x.ron",
+                r#"Scenario(name: "x", services: [(cluster: "c", serviceName: "s", taskDefinition: "t", desiredCount: 1_000.5)])"#,
+                (1, 105),
+                "expected comma",
+            ),
+            // Cut inside a name (a helper's file read `unknown field `Availabili` (did you mean …)`).
+            (
+                "x.ron",
+                "Scenario(name: \"x\", descri",
+                (1, 21),
+                "the file ends before the scenario does, inside the name `descri`",
+            ),
             // … whatever the comment's characters.
             ("x.ron", "// a scenario — to be written", (1, 30), "the file has no scenario: only comments"),
             ("x.ron", "Scenario(name: \"x\", // cut — here", (1, 34), "the file ends before the scenario does: "),

@@ -249,6 +249,7 @@ pub(crate) fn prepare(
             service: rt.service.clone(),
             group: rt.group.clone(),
             started_by: rt.started_by.clone(),
+            overrides: rt.overrides.clone(),
             healthy: rt.healthy,
         };
         for _ in 0..rt.count {

@@ -63,8 +63,9 @@ impl Engine {
 
     fn add_to_held(&self, held: &mut AgentHeld, task: TaskId) {
         let td = &self.task_defs[self.task_origin(task).task_def.index()];
-        held.cpu = held.cpu.checked_add(td.cpu).expect("agent-held CPU fits in i64");
-        held.memory = held.memory.checked_add(td.memory).expect("agent-held memory fits in i64");
+        let (cpu, memory) = self.task_size(task);
+        held.cpu = held.cpu.checked_add(cpu).expect("agent-held CPU fits in i64");
+        held.memory = held.memory.checked_add(memory).expect("agent-held memory fits in i64");
         held.ports_tcp.extend(&td.ports_tcp);
         held.ports_udp.extend(&td.ports_udp);
         held.gpus |= self.tasks.gpus(task);
@@ -75,10 +76,11 @@ impl Engine {
     fn agent_lacks(&self, instance: InstanceId, held: &AgentHeld, task: TaskId) -> Option<AgentWaitCause> {
         let registered = &self.instance_profile(instance).registered;
         let td = &self.task_defs[self.task_origin(task).task_def.index()];
-        if registered.cpu - held.cpu < td.cpu {
+        let (cpu, memory) = self.task_size(task);
+        if registered.cpu - held.cpu < cpu {
             return Some(AgentWaitCause::Cpu);
         }
-        if registered.memory - held.memory < td.memory {
+        if registered.memory - held.memory < memory {
             return Some(AgentWaitCause::Memory);
         }
         let taken = |used: &[u16], wanted: &[u16]| wanted.iter().any(|p| used.contains(p));

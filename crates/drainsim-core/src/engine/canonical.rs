@@ -52,7 +52,7 @@ impl Engine {
         let mut h = Hasher(FNV_OFFSET);
 
         // Live tasks, sorted by what they are rather than by when they were created.
-        let mut live: Vec<([u64; 8], TaskId)> = Vec::new();
+        let mut live: Vec<([u64; 9], TaskId)> = Vec::new();
         for n in 0..self.tasks.len() {
             let t = &self.tasks[n];
             if t.last_status == TaskStatus::Stopped {
@@ -82,6 +82,8 @@ impl Engine {
                 now.saturating_sub(self.tasks.created_at_ms(id)),
                 // Which of its instance's GPUs it holds (what its agent waits for by ID).
                 self.tasks.gpus(id),
+                // Its RunTask or StartTask override of its size (0: none).
+                origin.size.cpu.map_or(0, |c| u64::from(c.get())) << 32 | origin.size.memory.map_or(0, |m| u64::from(m.get())),
             ];
             live.push((key, id));
         }

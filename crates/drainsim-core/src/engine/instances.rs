@@ -2,7 +2,7 @@
 //! DescribeContainerInstances, ListContainerInstances, UpdateContainerInstancesState) and the
 //! instance status mutator, over the tables of [`crate::state::instance`].
 
-use crate::api::{self, Failure, Response};
+use crate::api::{self, has_reserved_tag_prefix, Failure, Response, RESERVED_TAG_PREFIX};
 use crate::engine::Reply;
 use crate::errors::EcsError;
 use crate::infra::ids::{ClusterId, InstanceId, ServiceId, TaskId};
@@ -520,12 +520,21 @@ impl Engine {
         if req.tags.len() > MAX_TAGS {
             return Err(EcsError::invalid_parameter(format!("At most {MAX_TAGS} tags are allowed; {} given.", req.tags.len())));
         }
-        for t in &req.tags {
+        for (n, t) in req.tags.iter().enumerate() {
             if !valid_tag_text(&t.key, 1..=128) || !valid_tag_text(&t.value, 0..=256) {
                 return Err(EcsError::invalid_parameter(format!(
                     "Tag '{}': keys are 1-128 characters and values at most 256, of letters, spaces, numbers and _ . : / = + - @.",
                     t.key
                 )));
+            }
+            // A user may not tag with the prefix AWS reserves, in a key or a value, in any case.
+            for (member, text) in [("key", &t.key), ("value", &t.value)] {
+                if has_reserved_tag_prefix(text) {
+                    return Err(EcsError::invalid_parameter(format!(
+                        "tags[{n}].{member} '{text}' starts with '{}': the aws: prefix, in any case, is reserved for AWS use in tag keys and values.",
+                        &text[..RESERVED_TAG_PREFIX.len()]
+                    )));
+                }
             }
         }
         self.settings.validate_principal(caller_arn)?;
@@ -919,16 +928,23 @@ impl Engine {
             return Err(EcsError::invalid_parameter("containerInstances must list at least one container instance."));
         }
         let mut updated = Vec::new();
-        let mut failures = Vec::new();
+        let mut failures: Vec<Failure> = Vec::new();
+        // Each instance is acted on and reported once, however often (by ID, by either ARN) the
+        // request names it: its first mention stands, in the request's order; a reference to no
+        // instance is one MISSING failure per ARN it builds (docs/ecs-choices.md §1).
+        let mut named: Vec<InstanceId> = Vec::with_capacity(req.container_instances.len());
         for r in &req.container_instances {
             let Some(id) = self.resolve_instance(cluster, r) else {
-                failures.push(Failure {
-                    arn: Some(self.missing_instance_arn(cluster, r)),
-                    reason: "MISSING".into(),
-                    detail: None,
-                });
+                let arn = self.missing_instance_arn(cluster, r);
+                if !failures.iter().any(|f| f.arn.as_deref() == Some(arn.as_str())) {
+                    failures.push(Failure { arn: Some(arn), reason: "MISSING".into(), detail: None });
+                }
                 continue;
             };
+            if named.contains(&id) {
+                continue;
+            }
+            named.push(id);
             let from = self.instances[id.index()].status;
             if from == target {
                 updated.push(id);

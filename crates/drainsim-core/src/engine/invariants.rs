@@ -214,17 +214,20 @@ fn check_tasks_and_resources(e: &Engine) -> Result<(), InvariantViolation> {
                     ),
                 );
             }
+            // Its size read as its reservation reads it (`Engine::task_size`: an override's, else
+            // its task definition's).
+            let (cpu, memory) = e.task_size(*task);
             if !t.reservation_released() {
-                r.cpu += td.cpu;
-                r.memory += td.memory;
+                r.cpu += cpu;
+                r.memory += memory;
                 r.tcp.extend(&td.ports_tcp);
                 r.udp.extend(&td.ports_udp);
                 r.gpu_shared |= r.gpus & pinned != 0;
                 r.gpus |= pinned;
             }
             if t.agent_admitted() {
-                r.agent_cpu += td.cpu;
-                r.agent_memory += td.memory;
+                r.agent_cpu += cpu;
+                r.agent_memory += memory;
                 r.agent_tcp.extend(&td.ports_tcp);
                 r.agent_udp.extend(&td.ports_udp);
                 r.gpu_shared |= r.agent_gpus & pinned != 0;

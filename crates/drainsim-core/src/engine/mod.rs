@@ -777,17 +777,25 @@ impl Engine {
         answer: impl FnOnce(&Engine, Reply) -> T,
     ) -> Result<T, EcsError> {
         use crate::api::Request as R;
-        // A request comes after the instant `step_part` left open, never inside it.
+        self.act_from_outside("after request", |e| {
+            let reply = match request {
+                // Read where they are (`submit_ref_as`).
+                Cow::Borrowed(R::RegisterContainerInstance(r)) => e.register_container_instance(caller_arn, r),
+                Cow::Borrowed(R::RegisterTaskDefinition(r)) => e.register_task_definition(r),
+                Cow::Borrowed(R::CreateService(r)) => e.create_service(r),
+                other => e.dispatch_owned(caller_arn, other.into_owned()),
+            };
+            // The answer shows the state the call left, before anything reacts to it.
+            reply.map(|reply| answer(e, reply))
+        })
+    }
+
+    /// A change from outside the engine's own events (a request, EC2 terminating an instance):
+    /// `change` runs after the instant `step_part` left open, never inside it; then the triggers,
+    /// the scheduler's deferred passes and the instant's end, as after any request.
+    pub(crate) fn act_from_outside<T>(&mut self, when: &str, change: impl FnOnce(&mut Engine) -> T) -> T {
         self.finish_open_instant();
-        let reply = match request {
-            // Read where they are (`submit_ref_as`).
-            Cow::Borrowed(R::RegisterContainerInstance(r)) => self.register_container_instance(caller_arn, r),
-            Cow::Borrowed(R::RegisterTaskDefinition(r)) => self.register_task_definition(r),
-            Cow::Borrowed(R::CreateService(r)) => self.create_service(r),
-            other => self.dispatch_owned(caller_arn, other.into_owned()),
-        };
-        // The answer shows the state the call left, before anything reacts to it.
-        let result = reply.map(|reply| answer(self, reply));
+        let result = change(self);
         // The state's triggers first (a rejected request pushed none: it changed nothing).
         self.react();
         // The scheduler reacts to a request asynchronously: its passes run as events at this same
@@ -798,7 +806,7 @@ impl Engine {
         self.end_instant();
         // Under a script of choices, a fault may be injected after a request too (engine/faults.rs).
         self.inject_scripted_fault();
-        self.check_invariants_here("after request");
+        self.check_invariants_here(when);
         result
     }
 

@@ -1684,9 +1684,53 @@ impl Engine {
         }
         let closest = self.closest_placeable(cluster, req, |_, _| true).expect("the cluster has a placeable instance");
         let unmet = unmet_requirements(self, closest, req, owner, constraints);
+        if let Some(failure) = self.agent_failure_with_room(cluster, req, owner, constraints, &unmet, |_, _| true) {
+            return failure;
+        }
         let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
         let allowed_unmet = self.allowed_unmet(cluster, req, owner, constraints, &unmet);
         PlacementFailure { reason, closest: Some(closest), unmet, allowed_unmet }
+    }
+
+    /// `AGENT` when the task fits an ACTIVE instance whose agent is disconnected and nothing
+    /// placeable (the closest misses `unmet`, not empty): that instance misses nothing but its
+    /// agent, so it is the closest match — ECS's event "The closest matching container-instance
+    /// … encountered error "AGENT"" (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages-list.html>),
+    /// and what a plan must fix is the agent, not the CPU or memory the connected instances lack
+    /// (docs/ecs-choices.md, "The closest matching instance"). Of several, the one
+    /// [`closeness`] ranks first (the most free memory, then the later-registered); not one whose
+    /// EC2 instance is gone (terminated with its agent disconnected: it never reconnects). Reads the
+    /// instance table's list of disconnected ACTIVE instances, empty in most runs, never a scan of
+    /// the cluster.
+    fn agent_failure_with_room(
+        &self,
+        cluster: ClusterId,
+        req: &Requirements,
+        owner: Owner,
+        constraints: &Constraints,
+        unmet: &[PlacementFailureReason],
+        of: impl Fn(&Engine, InstanceId) -> bool,
+    ) -> Option<PlacementFailure> {
+        if unmet.is_empty() {
+            return None;
+        }
+        let only_the_agent = |id: InstanceId| {
+            let mut missed = Vec::new();
+            check_requirements(self, id, req, owner, constraints, |r| {
+                missed.push(r);
+                r == PlacementFailureReason::Agent
+            });
+            missed == [PlacementFailureReason::Agent]
+        };
+        // An instance EC2 terminated while its agent was disconnected stays ACTIVE in ECS's eyes,
+        // but its room is no one's: its agent never comes back (`Engine::terminate_ec2_instance`).
+        let with_room = self
+            .instances
+            .disconnected_active_in(cluster)
+            .filter(|id| !self.faults.terminated_registered.contains(id) && of(self, *id) && only_the_agent(*id))
+            .max_by_key(|id| closeness(self, *id, req))?;
+        let reason = PlacementFailureReason::Agent;
+        Some(PlacementFailure { reason, closest: Some(with_room), unmet: vec![reason], allowed_unmet: Vec::new() })
     }
 
     /// When the closest instance fails a `memberOf` expression (`unmet`): what the closest of the
@@ -1759,6 +1803,9 @@ impl Engine {
         match closest {
             Some(closest) => {
                 let unmet = unmet_requirements(self, closest, req, owner, constraints);
+                if let Some(failure) = self.agent_failure_with_room(cluster, req, owner, constraints, &unmet, of_provider) {
+                    return failure;
+                }
                 let reason = unmet.first().copied().unwrap_or(PlacementFailureReason::Cpu);
                 let allowed_unmet = self.allowed_unmet(cluster, req, owner, constraints, &unmet);
                 PlacementFailure { reason, closest: Some(closest), unmet, allowed_unmet }

@@ -331,7 +331,15 @@ impl Engine {
         // of the instances outside the zone when the zone is full: see `try_choose_instance`.
         match self.try_choose_instance(cluster, &req, &strategies, Owner::Service(id), &constraints) {
             Some(instance) => {
-                let task = self.launch_task(instance, task_def, Some(id), group, None, false);
+                let task = self.launch_task(
+                    instance,
+                    task_def,
+                    Some(id),
+                    group,
+                    None,
+                    crate::state::task::SizeOverride::default(),
+                    false,
+                );
                 self.services.schedule_mut(id).rebalance_move = Some(RebalanceMove { started: task });
                 self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::Started(to_zone, task)));
                 true

@@ -25,7 +25,7 @@ use crate::state::cluster::{CapacityWait, WaiterPick};
 use crate::state::service::{
     BreachCause, Episode, FloorDip, SchedulingStrategy, ServiceEventKind, ServiceState, ServiceStatus, StallDetail, StallReason,
 };
-use crate::state::task::{StopCode, StopKey};
+use crate::state::task::{SizeOverride, StopCode, StopKey};
 use crate::state::trace::{Change, Subject};
 use crate::state::trigger::Trigger;
 use crate::Engine;
@@ -887,7 +887,7 @@ impl Engine {
             };
             match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), constraints) {
                 Ok(i) => {
-                    started.push(self.launch_task(i, task_def, Some(id), group, None, k < replacing));
+                    started.push(self.launch_task(i, task_def, Some(id), group, None, SizeOverride::default(), k < replacing));
                     if k < replacing {
                         self.services.schedule_mut(id).drain_replacements.started();
                     }
@@ -1108,7 +1108,7 @@ impl Engine {
                     &Constraints::default(),
                 ) {
                     None => {
-                        started.push(self.launch_task(inst, task_def, Some(id), group, None, false));
+                        started.push(self.launch_task(inst, task_def, Some(id), group, None, SizeOverride::default(), false));
                         out.progress = true;
                     }
                     Some(reason) => {

@@ -240,12 +240,65 @@ impl Engine {
         if self.instances[id.index()].agent_connected {
             self.remove_instance(id, BreachCause::SpotInterruption, "Spot Instance terminated", "Spot Instance terminated");
         } else {
-            self.faults.terminated_registered.insert(id);
-            self.orphan_tasks(
+            self.lose_with_disconnected_agent(
                 id,
                 BreachCause::SpotInterruption,
                 "Spot Instance terminated (agent disconnected: the instance stays registered)",
             );
         }
+    }
+
+    /// EC2 terminated the instance behind container instance `id` — an Auto Scaling group's
+    /// termination, or a user's; a Spot Instance's interruption is the engine's own
+    /// ([`PinnedFault::SpotInterruption`](crate::PinnedFault)). "If you terminate a running
+    /// container instance, Amazon ECS automatically deregisters the instance from your cluster
+    /// (stopped container instances or instances with disconnected agents aren't automatically
+    /// deregistered when terminated)"
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterContainerInstance.html>):
+    /// with its agent connected the instance is deregistered as by DeregisterContainerInstance
+    /// made as `caller_arn` (with `force` when tasks are still on it: they are orphaned, and their
+    /// services replace them, a healthy one lost counting as `forcedDeregistration`); with its
+    /// agent disconnected it stays registered, in its status, its agent never reconnects, and
+    /// its tasks are lost with the EC2 instance, orphaned the same way (the cause
+    /// `forcedDeregistration` too: the group terminated the instance under them). An instance
+    /// whose deregistration is under way (DEREGISTERING: its trunk detaching) or done (INACTIVE)
+    /// has nothing left to deregister, and one EC2 already terminated is not terminated twice:
+    /// nothing changes. Refused, changing nothing, for an instance this engine does not have.
+    /// Shown by
+    /// `scenarios/rollouts/group-terminates-an-instance-with-a-disconnected-agent.ron`.
+    pub fn terminate_ec2_instance(&mut self, caller_arn: &str, id: InstanceId) -> Result<(), crate::EcsError> {
+        self.known_instance(id, "terminate_ec2_instance").map_err(crate::EcsError::invalid_parameter)?;
+        let i = &self.instances[id.index()];
+        if i.status.is_deregistered() || self.faults.terminated_registered.contains(&id) {
+            return Ok(());
+        }
+        if i.agent_connected {
+            let req = crate::api::DeregisterContainerInstanceRequest {
+                cluster: Some(self.cluster_name(i.cluster).to_string()),
+                container_instance: self.instance_arn(id),
+                force: Some(!i.tasks.is_empty()),
+            };
+            return self.submit_as(caller_arn, crate::api::Request::DeregisterContainerInstance(req)).map(|_| ());
+        }
+        self.act_from_outside("after an EC2 termination", |e| {
+            e.lose_with_disconnected_agent(
+                id,
+                BreachCause::ForcedDeregistration,
+                "EC2 instance terminated (agent disconnected: the instance stays registered)",
+            );
+        });
+        Ok(())
+    }
+
+    /// The EC2 instance behind `id`, whose agent is disconnected, is gone while ECS keeps it
+    /// registered: its agent can never reconnect, and its tasks are orphaned with `cause`.
+    fn lose_with_disconnected_agent(&mut self, id: InstanceId, cause: BreachCause, reason: &'static str) {
+        debug_assert!(
+            !self.instances[id.index()].agent_connected,
+            "ECS deregisters a terminated instance whose agent is connected"
+        );
+        self.faults.terminated_registered.insert(id);
+        self.instances.note_gone_registered(id);
+        self.orphan_tasks(id, cause, reason);
     }
 }

@@ -123,22 +123,8 @@ impl Engine {
                 )));
             }
         }
-        let task_cpu = match req.cpu.as_deref() {
-            None => None,
-            Some(text) => Some(parse_task_size(text, "vcpu").filter(|n| TASK_CPU_UNITS.contains(n)).ok_or_else(|| {
-                EcsError::client(format!(
-                    "Invalid 'cpu' setting for task: '{text}'. Give {} to {} CPU units, or vCPUs (\"1 vCPU\").",
-                    TASK_CPU_UNITS.start(),
-                    TASK_CPU_UNITS.end()
-                ))
-            })?),
-        };
-        let task_mem = match req.memory.as_deref() {
-            None => None,
-            Some(text) => Some(parse_task_size(text, "gb").filter(|n| (1..=10_000_000).contains(n)).ok_or_else(|| {
-                EcsError::client(format!("Invalid 'memory' setting for task: '{text}'. Give MiB (\"2048\") or GB (\"2 GB\")."))
-            })?),
-        };
+        let task_cpu = req.cpu.as_deref().map(parse_task_cpu).transpose()?;
+        let task_mem = req.memory.as_deref().map(parse_task_memory).transpose()?;
         for c in &req.container_definitions {
             // "Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens"
             // (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html>).
@@ -160,16 +146,13 @@ impl Engine {
         if names.windows(2).any(|w| w[0] == w[1]) {
             return Err(EcsError::client("Container names must be unique within a Task Definition."));
         }
+        check_essential_container(&req.container_definitions)?;
         // The containers' memory fits in the task's, and without a task memory each container
         // reserves its own ("you must specify either a task-level memory value or a
         // container-level memory value", ContainerDefinition API reference).
         let containers_memory: i64 = req.container_definitions.iter().map(|c| c.memory.unwrap_or(0) as i64).sum();
         match task_mem {
-            Some(m) if containers_memory > m => {
-                return Err(EcsError::client(format!(
-                    "The containers reserve {containers_memory} MiB of memory, more than the task's {m} MiB."
-                )))
-            }
+            Some(m) => check_task_memory_holds_containers(m, containers_memory)?,
             None => {
                 if let Some(c) = req.container_definitions.iter().find(|c| c.memory.is_none()) {
                     return Err(EcsError::client(format!(
@@ -178,7 +161,6 @@ impl Engine {
                     )));
                 }
             }
-            _ => {}
         }
         let cpu = task_cpu.unwrap_or_else(|| req.container_definitions.iter().map(|c| c.cpu.unwrap_or(0) as i64).sum());
         let memory = task_mem.unwrap_or(containers_memory);
@@ -227,6 +209,7 @@ impl Engine {
                 }
             }
             if let Some(h) = &c.health_check {
+                check_health_check_command(&c.name, h)?;
                 // Only the interval changes a run; the others are checked so that a task definition
                 // ECS would refuse is refused here too.
                 let interval = h.interval_s();
@@ -331,6 +314,7 @@ impl Engine {
             memory,
             declared_cpu: task_cpu,
             declared_memory: task_mem,
+            containers_memory,
             ports_tcp,
             ports_udp,
             health_check_interval_ms: health,
@@ -388,16 +372,54 @@ impl Engine {
         }
     }
 
+    /// What a task of `td` without overrides needs of an instance (a service's task).
     pub(crate) fn requirements_of(&self, td: TaskDefId) -> Requirements {
+        self.requirements_with(td, SizeOverride::default())
+    }
+
+    /// What a task of `td` with the task-level size `size` needs of an instance.
+    pub(crate) fn requirements_with(&self, td: TaskDefId, size: SizeOverride) -> Requirements {
         let t = &self.task_defs[td.index()];
+        let (cpu, memory) = self.size_of(td, size);
         Requirements {
-            cpu: t.cpu,
-            memory: t.memory,
+            cpu,
+            memory,
             ports_tcp: t.ports_tcp.clone(),
             ports_udp: t.ports_udp.clone(),
             awsvpc: t.network_mode == NetworkMode::Awsvpc,
             gpu: t.gpu,
         }
+    }
+
+    /// The CPU units and MiB a task of `td` with the task-level size `size` reserves: the
+    /// override's where it gives one, else the task definition's (its task-level size, or its
+    /// containers' sums). The one place a task's size is read: placement, its reservation and
+    /// its release, its agent's accounting, the views, DescribeTasks and the invariants' recount
+    /// all come here (through [`Self::task_size`] for a task that exists).
+    pub(crate) fn size_of(&self, td: TaskDefId, size: SizeOverride) -> (i64, i64) {
+        let t = &self.task_defs[td.index()];
+        size.applied_to((t.cpu, t.memory))
+    }
+
+    /// The CPU units and MiB a task reserves ([`Self::size_of`] of its origin).
+    pub(crate) fn task_size(&self, id: TaskId) -> (i64, i64) {
+        let origin = self.task_origin(id);
+        self.size_of(origin.task_def, origin.size)
+    }
+
+    /// RunTask's or StartTask's `overrides` as the task-level size its tasks get: each value read
+    /// and checked as RegisterTaskDefinition reads and checks a task definition's task-level
+    /// `cpu` and `memory` (the same functions, the same messages), a memory override holding the
+    /// task definition's containers' memory as a task definition's must. Changes nothing.
+    pub(crate) fn size_override(&self, td: TaskDefId, overrides: Option<&api::TaskOverride>) -> Result<SizeOverride, EcsError> {
+        let Some(o) = overrides else { return Ok(SizeOverride::default()) };
+        let units = |n: i64| std::num::NonZeroU32::new(u32::try_from(n).expect("a checked task size fits in u32"));
+        let cpu = o.cpu.as_deref().map(parse_task_cpu).transpose()?;
+        let memory = o.memory.as_deref().map(parse_task_memory).transpose()?;
+        if let Some(m) = memory {
+            check_task_memory_holds_containers(m, self.task_defs[td.index()].containers_memory)?;
+        }
+        Ok(SizeOverride { cpu: cpu.and_then(units), memory: memory.and_then(units) })
     }
 
     // ----- rendering -----
@@ -466,8 +488,12 @@ impl Engine {
             container_instance_arn: Some(self.instance_arn(t.instance)),
             last_status: t.last_status.as_str().into(),
             desired_status: t.desired_status().into(),
-            cpu: td.cpu.to_string(),
-            memory: td.memory.to_string(),
+            cpu: self.task_size(id).0.to_string(),
+            memory: self.task_size(id).1.to_string(),
+            overrides: api::TaskOverride {
+                cpu: origin.size.cpu.map(|c| c.to_string()),
+                memory: origin.size.memory.map(|m| m.to_string()),
+            },
             group: self.strings.resolve(origin.group).into(),
             started_by: origin.started_by.map(|s| self.strings.resolve(s).to_string()),
             version: u64::from(t.version()),
@@ -629,7 +655,9 @@ impl Engine {
     // ----- lifecycle -----
 
     /// Launches a task on an instance that fits it (the caller placed it): reserves its resources
-    /// and ENI, and starts the lifecycle at PROVISIONING.
+    /// and ENI, and starts the lifecycle at PROVISIONING. `size` is the task-level size its
+    /// RunTask or StartTask gave it (none for a service's task).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn launch_task(
         &mut self,
         instance: InstanceId,
@@ -637,6 +665,7 @@ impl Engine {
         service: Option<ServiceId>,
         group: Sym,
         started_by: Option<Sym>,
+        size: SizeOverride,
         replaces_drained_task: bool,
     ) -> TaskId {
         assert!(
@@ -647,7 +676,7 @@ impl Engine {
         let fails_to_start = self.draw_task_start_failure();
         let in_target_group = service.is_some_and(|s| self.services[s.index()].load_balancer.is_some());
         let daemon = service.is_some_and(|s| self.services[s.index()].scheduling == SchedulingStrategy::Daemon);
-        let origin = TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group, daemon };
+        let origin = TaskOrigin { service, task_def, group, started_by, long_arn, in_target_group, daemon, size };
         let id = self.tasks.push(instance, &origin, self.now_ms, replaces_drained_task, fails_to_start);
         self.reserve(id, true);
         let awsvpc = self.task_defs[task_def.index()].network_mode == NetworkMode::Awsvpc;
@@ -685,7 +714,7 @@ impl Engine {
         // The task definition's port lists are read where they are (the tables are apart): no
         // copy of them per reservation.
         let td = &self.task_defs[self.tasks.origin(task).task_def.index()];
-        let (cpu, mem, gpu) = (td.cpu, td.memory, td.gpu);
+        let ((cpu, mem), gpu) = (self.task_size(task), td.gpu);
         let mut remaining = self.instances[instance.index()].remaining;
         for (set, list) in [(&mut remaining.ports_tcp, &td.ports_tcp), (&mut remaining.ports_udp, &td.ports_udp)] {
             if list.is_empty() {
@@ -1333,6 +1362,7 @@ impl Engine {
         if !(1..=10).contains(&count) {
             return Err(EcsError::invalid_parameter(format!("count must be between 1 and 10; {count} given.")));
         }
+        let size = self.size_override(td, req.overrides.as_ref())?;
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, false)?;
         let constraints = crate::placement::parse_constraints(&self.task_defs[td.index()].member_of, &req.placement_constraints)?;
         self.check_eni_limits_known(cluster, td)?;
@@ -1354,7 +1384,7 @@ impl Engine {
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
         let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
         let strategies = if strategies.is_empty() { vec![Strategy::Random] } else { strategies };
-        let req_res = self.requirements_of(td);
+        let req_res = self.requirements_with(td, size);
         let mut tasks = Vec::new();
         let mut failures = Vec::new();
         for _ in 0..count {
@@ -1365,7 +1395,7 @@ impl Engine {
                     if let Some(k) = item {
                         launched_on[k] += 1;
                     }
-                    let t = self.launch_task(i, td, None, group, started_by, false);
+                    let t = self.launch_task(i, td, None, group, started_by, size, false);
                     tasks.push(t);
                 }
                 Err(f) => failures.push(Failure {
@@ -1384,12 +1414,13 @@ impl Engine {
         if req.container_instances.is_empty() || req.container_instances.len() > 10 {
             return Err(EcsError::invalid_parameter("containerInstances must list 1 to 10 container instances."));
         }
+        let size = self.size_override(td, req.overrides.as_ref())?;
         self.check_eni_limits_known(cluster, td)?;
         check_started_by(req.started_by.as_deref())?;
         let family = self.task_defs[td.index()].family;
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
         let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
-        let req_res = self.requirements_of(td);
+        let req_res = self.requirements_with(td, size);
         let mut tasks = Vec::new();
         let mut failures = Vec::new();
         for r in &req.container_instances {
@@ -1435,7 +1466,7 @@ impl Engine {
                     detail: None,
                 }),
                 None => {
-                    let t = self.launch_task(i, td, None, group, started_by, false);
+                    let t = self.launch_task(i, td, None, group, started_by, size, false);
                     tasks.push(t);
                 }
             }
@@ -1475,6 +1506,13 @@ impl Engine {
                 Some(s)
             }
         };
+        if service.is_some() && req.overrides.as_ref().is_some_and(|o| !o.is_empty()) {
+            return Err(EcsError::invalid_parameter(format!(
+                "a task of service '{}' has no overrides: a service gives its tasks its task definition's size.",
+                req.service.as_deref().unwrap_or_default()
+            )));
+        }
+        let size = self.size_override(td, req.overrides.as_ref())?;
         let group = match (service, &req.group) {
             (Some(s), _) => self.services[s.index()].group,
             (None, Some(g)) => self.strings.intern(g),
@@ -1487,7 +1525,7 @@ impl Engine {
             Some(s) => crate::placement::Owner::Service(s),
             None => crate::placement::Owner::Group(group),
         };
-        let needs = self.requirements_of(td);
+        let needs = self.requirements_with(td, size);
         if let Some(reason) =
             crate::engine::placement::unmet_requirement(self, instance, &needs, owner, &crate::placement::Constraints::default())
         {
@@ -1498,7 +1536,7 @@ impl Engine {
             )));
         }
         let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
-        let id = self.launch_task(instance, td, service, group, started_by, false);
+        let id = self.launch_task(instance, td, service, group, started_by, size, false);
         if !self.tasks[id.index()].agent_admitted() {
             unreachable!("a task adopted on an ACTIVE instance before anything stops is admitted at once");
         }
@@ -1537,6 +1575,7 @@ impl Engine {
 
     pub(crate) fn stop_task(&mut self, req: api::StopTaskRequest) -> Result<Reply, EcsError> {
         let cluster = self.resolve_cluster(req.cluster.as_deref())?;
+        check_stop_reason(req.reason.as_deref())?;
         let id = self
             .resolve_task(cluster, &req.task)
             .ok_or_else(|| EcsError::invalid_parameter(format!("The referenced task was not found: {}.", req.task)))?;
@@ -1672,6 +1711,37 @@ impl Engine {
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html>).
 const TASK_CPU_UNITS: std::ops::RangeInclusive<i64> = 128..=196_608;
 
+/// A task-level `cpu` (a task definition's, or a RunTask or StartTask override's) in CPU units,
+/// or the refusal RegisterTaskDefinition gives.
+fn parse_task_cpu(text: &str) -> Result<i64, EcsError> {
+    parse_task_size(text, "vcpu").filter(|n| TASK_CPU_UNITS.contains(n)).ok_or_else(|| {
+        EcsError::client(format!(
+            "Invalid 'cpu' setting for task: '{text}'. Give {} to {} CPU units, or vCPUs (\"1 vCPU\").",
+            TASK_CPU_UNITS.start(),
+            TASK_CPU_UNITS.end()
+        ))
+    })
+}
+
+/// A task-level `memory` (a task definition's, or a RunTask or StartTask override's) in MiB, or
+/// the refusal RegisterTaskDefinition gives.
+fn parse_task_memory(text: &str) -> Result<i64, EcsError> {
+    parse_task_size(text, "gb").filter(|n| (1..=10_000_000).contains(n)).ok_or_else(|| {
+        EcsError::client(format!("Invalid 'memory' setting for task: '{text}'. Give MiB (\"2048\") or GB (\"2 GB\")."))
+    })
+}
+
+/// A task-level memory of `task_mib` holds the `containers_mib` its containers reserve, or the
+/// refusal RegisterTaskDefinition gives.
+fn check_task_memory_holds_containers(task_mib: i64, containers_mib: i64) -> Result<(), EcsError> {
+    if containers_mib > task_mib {
+        return Err(EcsError::client(format!(
+            "The containers reserve {containers_mib} MiB of memory, more than the task's {task_mib} MiB."
+        )));
+    }
+    Ok(())
+}
+
 /// A task-level `cpu` or `memory` as RegisterTaskDefinition reads it: an integer (CPU units, MiB),
 /// or a number with `unit` (`vcpu` or `gb`, any case, a space optional: "1 vCPU", "0.5 vcpu",
 /// "2GB"), of which one is 1,024 CPU units or MiB. None when it is neither, or not a whole number
@@ -1689,6 +1759,54 @@ fn parse_task_size(text: &str, unit: &str) -> Option<i64> {
             let units = number.parse::<f64>().ok()? * 1024.0;
             (units.fract() == 0.0 && units <= 1e12).then_some(units as i64)
         }
+    }
+}
+
+/// A task definition has at least one essential container: "All tasks must have at least one
+/// essential container", and a container whose `essential` is omitted is essential ("If this
+/// parameter is omitted, a container is assumed to be essential",
+/// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html>).
+/// RegisterTaskDefinition refuses one whose every container says `essential: false` with ECS's
+/// ClientException, word for word as public captures quote it
+/// (<https://github.com/eagletmt/hako/pull/68>; checked against ECS in
+/// <https://github.com/aws-cloudformation/cfn-lint/pull/4536>).
+fn check_essential_container(containers: &[api::ContainerDefinition]) -> Result<(), EcsError> {
+    if containers.iter().any(|c| c.essential != Some(false)) {
+        return Ok(());
+    }
+    Err(EcsError::client("Task definition doesn't have any essential container."))
+}
+
+/// A container health check's `command` is required and "must start with CMD to run the command
+/// arguments directly, or CMD-SHELL to run the command with the container's default shell"
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html>): an empty
+/// (or omitted) one, which the model's list shape alone would let through, is refused. Only
+/// emptiness is checked (what a non-empty command's first word may be is left to the agent and
+/// Docker). The message is drainsim's: no capture of ECS's own wording was found.
+fn check_health_check_command(container: &str, check: &api::HealthCheck) -> Result<(), EcsError> {
+    if check.command.is_empty() {
+        return Err(EcsError::client(format!(
+            "Container {container}: healthCheck command is empty; it must start with CMD or CMD-SHELL."
+        )));
+    }
+    Ok(())
+}
+
+/// The longest `reason` StopTask takes, in characters: "Up to 255 characters are allowed in this
+/// message" (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html>, as the
+/// SDKs generated from the ECS model quote it, e.g.
+/// <https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/ECS/TStopTaskRequest.html>).
+const MAX_STOP_REASON_CHARS: usize = 255;
+
+/// StopTask's `reason`: at most [`MAX_STOP_REASON_CHARS`] characters (Unicode scalar values, as
+/// the tag limits count them), checked once the cluster is found and before the task is looked
+/// up. The message is drainsim's: no capture of ECS's own wording for this refusal was found.
+fn check_stop_reason(reason: Option<&str>) -> Result<(), EcsError> {
+    match reason.map(|r| r.chars().count()) {
+        Some(chars) if chars > MAX_STOP_REASON_CHARS => Err(EcsError::invalid_parameter(format!(
+            "reason is {chars} characters; StopTask allows up to {MAX_STOP_REASON_CHARS}."
+        ))),
+        _ => Ok(()),
     }
 }
 

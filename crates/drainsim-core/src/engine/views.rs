@@ -113,6 +113,13 @@ impl<'a> InstanceView<'a> {
         self.state().agent_connected
     }
 
+    /// Whether EC2 terminated (or a Spot interruption hibernated) the instance while ECS keeps it
+    /// registered: its agent was disconnected, so ECS did not deregister it, and it never
+    /// reconnects (`Engine::terminate_ec2_instance`).
+    pub fn ec2_instance_gone(&self) -> bool {
+        self.engine.faults.terminated_registered.contains(&self.id)
+    }
+
     /// `agentUpdateStatus`, once an update was asked for.
     pub fn agent_update_status(&self) -> Option<AgentUpdateStatus> {
         self.state().agent_update
@@ -638,9 +645,11 @@ impl<'a> TaskView<'a> {
         self.state().stop_code().map(|c| c.as_str())
     }
 
-    /// What it reserves on its instance (its task definition's requirements).
+    /// What it reserves on its instance (its task definition's requirements, with the task-level
+    /// `cpu` and `memory` its RunTask or StartTask `overrides` gave it).
     pub fn size(&self) -> TaskSize {
-        let r = self.engine.requirements_of(self.engine.task_origin(self.id).task_def);
+        let origin = self.engine.task_origin(self.id);
+        let r = self.engine.requirements_with(origin.task_def, origin.size);
         TaskSize { cpu: r.cpu, memory: r.memory, host_port: r.has_host_ports(), awsvpc: r.awsvpc, gpu: r.gpu }
     }
 
@@ -702,17 +711,18 @@ impl Engine {
         (0..self.instances.len() as u32).map(|n| InstanceView { engine: self, id: InstanceId(n) })
     }
 
-    /// How many container instances have become INACTIVE so far, deregistered by a request or
-    /// terminated by EC2 (a Spot interruption). It only grows: a caller watching a set of
-    /// instances looks at them again only when it moved.
+    /// How many container instances have gone away so far: become INACTIVE (deregistered by a
+    /// request, or terminated by EC2), or been terminated by EC2 while their agent was
+    /// disconnected, which leaves them registered ([`InstanceView::ec2_instance_gone`]). It only
+    /// grows: a caller watching a set of instances looks at them again only when it moved.
     pub fn instances_deregistered(&self) -> u64 {
-        self.instances.became_inactive()
+        self.instances.gone()
     }
 
-    /// The container instances that became INACTIVE after the first `seen`
+    /// The container instances that went away after the first `seen`
     /// ([`Self::instances_deregistered`] when the caller last looked), in that order.
     pub fn instances_deregistered_since(&self, seen: u64) -> &[InstanceId] {
-        self.instances.became_inactive_since(seen)
+        self.instances.gone_since(seen)
     }
 
     /// How many drains have completed so far (every task of a DRAINING instance STOPPED; an

@@ -570,8 +570,10 @@ pub(crate) struct Instances {
     disconnected_active: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
     /// How many instances have become INACTIVE (deregistered, or terminated by EC2) so far.
     became_inactive: u64,
-    /// The instances that became INACTIVE, in that order (`became_inactive` of them): a watcher
-    /// of a set of instances (a Spot group) reads those since it last looked, not its whole set.
+    /// The instances that went away, in that order: those that became INACTIVE, and those EC2
+    /// terminated while ECS keeps them registered (their agent disconnected,
+    /// [`Instances::note_gone_registered`]). A watcher of a set of instances (a Spot group) reads
+    /// those since it last looked, not its whole set.
     inactive_order: Vec<Id>,
     /// When each INACTIVE instance became INACTIVE (kept for those only: a chart's lane of an
     /// instance that went away with its tasks, [`InstanceView::inactive_at_ms`](crate::InstanceView::inactive_at_ms)).
@@ -728,9 +730,22 @@ impl Instances {
         self.became_inactive
     }
 
-    /// The instances that became INACTIVE after the first `seen`, in that order.
-    pub(crate) fn became_inactive_since(&self, seen: u64) -> &[Id] {
+    /// How many instances have gone away so far: become INACTIVE, or been terminated by EC2 while
+    /// ECS keeps them registered.
+    pub(crate) fn gone(&self) -> u64 {
+        self.inactive_order.len() as u64
+    }
+
+    /// The instances that went away after the first `seen` ([`Self::gone`]), in that order.
+    pub(crate) fn gone_since(&self, seen: u64) -> &[Id] {
         &self.inactive_order[usize::try_from(seen).expect("fewer than 2^64 instances").min(self.inactive_order.len())..]
+    }
+
+    /// EC2 terminated the instance while its agent was disconnected: ECS keeps it registered, but
+    /// it is gone for whoever watches the instances that went away (a Spot group replaces it).
+    pub(crate) fn note_gone_registered(&mut self, id: Id) {
+        debug_assert!(self.records[id.index()].status != InstanceStatus::Inactive, "an INACTIVE instance went away once");
+        self.inactive_order.push(id);
     }
 
     /// When the instance's last drain was cancelled (it was set ACTIVE again before the drain
@@ -762,6 +777,12 @@ impl Instances {
     /// The cluster's first registered ACTIVE instance whose agent is disconnected.
     pub(crate) fn first_disconnected_active(&self, cluster: crate::infra::ids::ClusterId) -> Option<Id> {
         first_in_cluster(&self.disconnected_active, cluster)
+    }
+
+    /// The cluster's ACTIVE instances whose agent is disconnected, in registration order.
+    pub(crate) fn disconnected_active_in(&self, cluster: crate::infra::ids::ClusterId) -> impl Iterator<Item = Id> + '_ {
+        let first = crate::infra::ids::InstanceId(0);
+        self.disconnected_active.range((cluster, first)..).take_while(move |(c, _)| *c == cluster).map(|(_, id)| *id)
     }
 
     /// Files an instance in `disconnected_active`, or takes it out, by its status and agent now.

@@ -128,6 +128,9 @@ pub struct TaskDefinition {
     /// neither; `cpu` and `memory` above are then the containers' sums).
     pub declared_cpu: Option<i64>,
     pub declared_memory: Option<i64>,
+    /// The memory its containers reserve, summed (a task-level `memory`, its own or a RunTask
+    /// override's, is at least this).
+    pub containers_memory: i64,
     pub ports_tcp: Vec<u16>,
     pub ports_udp: Vec<u16>,
     /// When the task counts as healthy after RUNNING if an essential container has a health check:
@@ -370,6 +373,28 @@ pub struct TaskOrigin {
     /// A DAEMON service's task (its instance counts them, `InstanceState::daemon_tasks`, without
     /// reading the service when the task leaves).
     pub daemon: bool,
+    /// The task-level size its RunTask or StartTask `overrides` gave it (none for a service's
+    /// task); what it reserves is read through `Engine::task_size`.
+    pub size: SizeOverride,
+}
+
+/// A task's own task-level `cpu` and `memory` (RunTask's and StartTask's `overrides`,
+/// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskOverride.html>), each in
+/// place of its task definition's when given: CPU units and MiB, parsed and checked as
+/// RegisterTaskDefinition checks a task definition's. A task without one shares its origin with
+/// the other tasks of its group, so an override costs a task nothing; one with costs its origin
+/// 8 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct SizeOverride {
+    pub cpu: Option<std::num::NonZeroU32>,
+    pub memory: Option<std::num::NonZeroU32>,
+}
+
+impl SizeOverride {
+    /// The task's (CPU units, MiB) when its task definition's task-level size is `of_definition`.
+    pub fn applied_to(self, of_definition: (i64, i64)) -> (i64, i64) {
+        (self.cpu.map_or(of_definition.0, |c| i64::from(c.get())), self.memory.map_or(of_definition.1, |m| i64::from(m.get())))
+    }
 }
 
 /// The moments of a task after its creation, as `DescribeTasks` reports them.
@@ -1091,6 +1116,7 @@ mod tests {
             long_arn: true,
             in_target_group: false,
             daemon: false,
+            size: SizeOverride::default(),
         };
         for _ in 0..tasks {
             t.push(InstanceId(0), &origin, 0, false, false);

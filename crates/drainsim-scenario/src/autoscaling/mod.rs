@@ -2,7 +2,8 @@
 //! them: outside ECS. A group launches instances that register through RegisterContainerInstance
 //! like any other, and terminates instances through its termination lifecycle hook, during which
 //! the tooling drains them (UpdateContainerInstancesState) and completes the lifecycle action once
-//! their drain is complete; the EC2 instance then goes away (DeregisterContainerInstance). The
+//! their drain is complete; the EC2 instance then goes away (`Engine::terminate_ec2_instance`: ECS
+//! deregisters it unless its agent is disconnected). The
 //! engine never learns that a group exists. docs/rollouts.md describes the model and its sources
 //! (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html>,
 //! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-maintenance-policy.html>,
@@ -971,14 +972,16 @@ impl AutoScaling {
 }
 
 /// Whether member `k` is InService, or in `Terminating:Wait`, while EC2 has terminated it (a Spot
-/// interruption): its container instance is INACTIVE although the group never terminated it. An
-/// instance EC2 terminates during its lifecycle wait is gone: the wait ends with it.
+/// interruption): its container instance is INACTIVE although the group never terminated it, or,
+/// terminated with its agent disconnected, still registered but gone
+/// (`InstanceView::ec2_instance_gone`). An instance EC2 terminates during its lifecycle wait is
+/// gone: the wait ends with it.
 fn lost(g: &Group, k: usize, engine: &Engine) -> bool {
     let m = &g.members[k];
     if !matches!(m.lifecycle, Lifecycle::InService { .. } | Lifecycle::TerminatingWait { .. }) {
         return false;
     }
-    container_instance(engine, m).is_some_and(|i| i.status() == drainsim_core::InstanceStatus::Inactive)
+    container_instance(engine, m).is_some_and(|i| i.status() == drainsim_core::InstanceStatus::Inactive || i.ec2_instance_gone())
 }
 
 /// A member's container instance: by ID once the group registered it, else by name (the instances
@@ -1530,7 +1533,7 @@ fn finish_terminations(g: &mut Group, engine: &mut Engine, caller: &str, now: u6
     for k in waits_over(g, engine, now) {
         let ended = wait_ended(g, engine, k, now);
         g.wait_ends.push((k, ended));
-        if let Err(e) = terminate(engine, caller, &g.spec, &g.members[k].name) {
+        if let Err(e) = terminate(engine, caller, &g.members[k].name) {
             *error = Some(e);
         }
         g.members.set_lifecycle(k, Lifecycle::Terminated);
@@ -1850,7 +1853,7 @@ fn begin_termination(
     g.terminations.push((k, now, cause, path));
     if path == TerminationPath::Immediate {
         g.members.set_lifecycle(k, Lifecycle::Terminated);
-        return terminate(engine, caller, &g.spec, &name);
+        return terminate(engine, caller, &name);
     }
     g.members.set_lifecycle(k, Lifecycle::TerminatingWait { since_ms: now });
     let mut drain = Ok(());
@@ -2285,20 +2288,15 @@ fn drain_complete(engine: &Engine, id: drainsim_core::InstanceId) -> bool {
     engine.instance(id).drain().completed_at_ms().is_some()
 }
 
-/// The EC2 instance goes away: its container instance is deregistered — with `force` when tasks
-/// are still on it (their instance no longer exists).
-fn terminate(engine: &mut Engine, caller: &str, spec: &AutoScalingGroupSpec, name: &str) -> Result<(), EcsError> {
-    // An instance already gone (EC2 terminated a Spot Instance) has nothing left to deregister.
-    let Some(i) = engine.instance_named(name).filter(|i| i.status() != drainsim_core::InstanceStatus::Inactive) else {
+/// The EC2 instance goes away: ECS deregisters its container instance if its agent is connected
+/// (with `force` when tasks are still on it) and leaves it registered otherwise
+/// ([`Engine::terminate_ec2_instance`], the one place of that rule).
+fn terminate(engine: &mut Engine, caller: &str, name: &str) -> Result<(), EcsError> {
+    // An instance that never registered has nothing to deregister.
+    let Some(id) = engine.instance_named(name).map(|i| i.id()) else {
         return Ok(());
     };
-    let force = i.tasks().next().is_some();
-    let req = api::DeregisterContainerInstanceRequest {
-        cluster: spec.cluster.clone(),
-        container_instance: i.arn(),
-        force: Some(force),
-    };
-    engine.submit_as(caller, Request::DeregisterContainerInstance(req)).map(|_| ())
+    engine.terminate_ec2_instance(caller, id)
 }
 
 /// A UUID-shaped `InstanceRefreshId` from the group's name and the start time (the same every run),

@@ -98,6 +98,9 @@ pub(super) struct GroupIn {
     termination_policies: Vec<String>,
     /// `MaxInstanceLifetime` (seconds), when set and not 0.
     max_instance_lifetime_s: Option<u32>,
+    /// `InstanceLifecyclePolicy.RetentionTriggers.TerminateHookAbandon` (`retain` or `terminate`),
+    /// when captured: not modelled, noted.
+    terminate_hook_abandon: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +234,21 @@ impl AutoScalingCapture {
             let termination_policies: Vec<String> = g.strings("TerminationPolicies")?.iter().map(|p| p.to_string()).collect();
             let default_warmup_s =
                 g.opt_int("DefaultInstanceWarmup", -1..=i64::from(i32::MAX))?.filter(|w| *w >= 0).map(|w| w as u32);
+            let terminate_hook_abandon = match g.opt_obj("InstanceLifecyclePolicy")? {
+                Some(policy) => {
+                    let action = match policy.opt_obj("RetentionTriggers")? {
+                        Some(triggers) => {
+                            let action = triggers.opt_str("TerminateHookAbandon")?.map(str::to_string);
+                            triggers.finish();
+                            action
+                        }
+                        None => None,
+                    };
+                    policy.finish();
+                    action
+                }
+                None => None,
+            };
             let max_instance_lifetime_s = match g.opt_int("MaxInstanceLifetime", 0..=i64::from(i32::MAX))? {
                 Some(s) => {
                     let s = s as u32;
@@ -335,6 +353,7 @@ impl AutoScalingCapture {
                 default_warmup_s,
                 termination_policies,
                 max_instance_lifetime_s,
+                terminate_hook_abandon,
                 spot,
                 distribution,
             });
@@ -865,6 +884,7 @@ impl AutoScalingCapture {
                 }
             }
             let lifecycle_hooks = self.hooks_of(name, summary);
+            lifecycle_policy_note(g, summary);
             group_origins.push(g.path.clone());
             groups.push(AutoScalingGroupSpec {
                 auto_scaling_group_name: name.clone(),
@@ -1008,5 +1028,22 @@ impl HookIn {
             drain_on_termination: true,
             record_heartbeats: false,
         }
+    }
+}
+
+/// The note of a group whose `InstanceLifecyclePolicy` retains an instance whose termination
+/// lifecycle hook is abandoned or times out (`RetentionTriggers.TerminateHookAbandon: retain`:
+/// the instance is left Retained instead of terminated,
+/// <https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-lifecycle-policy.html>), which
+/// drainsim does not model. `terminate`, the default, is what drainsim does: no note.
+fn lifecycle_policy_note(g: &GroupIn, summary: &mut ImportSummary) {
+    if let Some(action) = g.terminate_hook_abandon.as_deref().filter(|a| *a != "terminate") {
+        summary.notes.push(format!(
+            "Auto Scaling group {}: InstanceLifecyclePolicy RetentionTriggers.TerminateHookAbandon {action} is not \
+             modelled (with retain, an instance whose termination lifecycle hook is abandoned or times out is left \
+             Retained instead of being terminated): drainsim terminates such an instance when its hook times out, as \
+             the default terminate does",
+            g.name
+        ));
     }
 }

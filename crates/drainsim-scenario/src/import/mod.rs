@@ -319,6 +319,8 @@ struct ServiceIn {
 
 struct TaskIn {
     path: Origin,
+    /// Its ID (the end of its ARN).
+    short_id: String,
     /// Where its `taskDefinitionArn` was read.
     td_path: Origin,
     cluster: String,
@@ -326,6 +328,9 @@ struct TaskIn {
     task_def: (String, u32),
     group: Option<String>,
     started_by: Option<String>,
+    /// Its task-level `cpu` and `memory` as ECS reports them (its own size: its RunTask
+    /// `overrides`' where it had some, else its task definition's).
+    size: SizeTexts,
     healthy: bool,
 }
 
@@ -854,9 +859,23 @@ impl Capture {
             attributes.insert("ecs.awsvpc-trunk-id".into(), t);
         }
         let mut tags = BTreeMap::new();
+        let mut reserved = Vec::new();
         for t in ci.objects("tags")? {
-            tags.insert(t.str("key")?.to_string(), t.str("value")?.to_string());
+            let tag = api::Tag { key: t.str("key")?.to_string(), value: t.str("value")?.to_string() };
             t.finish();
+            // AWS's own tags (`aws:` keys or values) are no one's to register: RegisterContainerInstance
+            // refuses them (`Tag::is_reserved`), so the written scenario leaves them out.
+            if tag.is_reserved() {
+                reserved.push(tag.key);
+            } else {
+                tags.insert(tag.key, tag.value);
+            }
+        }
+        if !reserved.is_empty() {
+            summary.notes.push(format!(
+                "instance {ec2}: tags {} left out: a tag whose key or value begins with aws: is AWS's own, and RegisterContainerInstance refuses it",
+                reserved.join(", ")
+            ));
         }
         let mut group = InstanceGroup::new(ec2, &instance_type, cpu, memory);
         group.availability_zones = vec![zone];
@@ -1227,17 +1246,26 @@ impl Capture {
             summary.notes.push(format!("task {} was {last}: imported as RUNNING", arn.rsplit('/').next().unwrap_or(arn)));
         }
         let healthy = t.opt_str("healthStatus")? != Some("UNHEALTHY");
+        let size = (t.opt_str("cpu")?.map(str::to_string), t.opt_str("memory")?.map(str::to_string));
+        // Its task-level size is read from `cpu` and `memory` (what it reserves, whether its
+        // RunTask overrode it or not); its container overrides are not modelled.
+        if let Some(o) = t.opt_obj("overrides")? {
+            o.touch(&["cpu", "memory"]);
+            o.finish();
+        }
         let task = TaskIn {
             path: (file.to_string(), t.path().to_string()),
+            short_id: arn.rsplit('/').next().unwrap_or(arn).to_string(),
             td_path: (file.to_string(), format!("{}.taskDefinitionArn", t.path())),
             cluster: cluster.to_string(),
             instance_id,
             task_def,
             group: t.opt_str("group")?.map(str::to_string),
             started_by: t.opt_str("startedBy")?.map(str::to_string),
+            size,
             healthy,
         };
-        t.touch(&["launchType", "cpu", "memory", "version", "availabilityZone"]);
+        t.touch(&["launchType", "version", "availabilityZone"]);
         t.finish();
         self.tasks.push(task);
         Ok(())
@@ -1733,6 +1761,7 @@ fn build(
     let mut order = Vec::new();
     let mut older: BTreeMap<(String, String), u32> = BTreeMap::new();
     let mut of_left_out: BTreeMap<String, u32> = BTreeMap::new();
+    let mut overridden: Vec<(String, String, SizeTexts)> = Vec::new();
     for t in &cap.tasks {
         let Some(instance) = imported_ids.get(&id_key(&t.instance_id)) else {
             if !cap.described_ids.contains(&id_key(&t.instance_id)) {
@@ -1775,7 +1804,17 @@ fn build(
             Some(_) => (None, None),
             None => (t.group.clone().filter(|g| !g.starts_with("family:")), t.started_by.clone()),
         };
-        let key = (instance.clone(), td, service, group, started_by, t.healthy);
+        // A standalone task whose own size is not its task definition's had a RunTask override:
+        // it is written with it, so it reserves what it reserves on ECS (a service's tasks have
+        // none).
+        let overrides = match &service {
+            Some(_) => (None, None),
+            None => size_override(&t.size, &cap.task_defs[&t.task_def].0),
+        };
+        if overrides != (None, None) {
+            overridden.push((t.short_id.clone(), td.clone(), overrides.clone()));
+        }
+        let key = (instance.clone(), td, service, group, started_by, overrides, t.healthy);
         match running.get_mut(&key) {
             Some(paths) => paths.push(t.path.clone()),
             None => {
@@ -1805,11 +1844,15 @@ fn build(
             if n == 1 { "it when it stops" } else { "them when they stop" },
         ));
     }
+    if !overridden.is_empty() {
+        summary.notes.push(overridden_note(&overridden));
+    }
     for key in order {
         let Some(paths) = running.remove(&key) else { continue };
-        let (instance, task_definition, service, group, started_by, healthy) = key;
+        let (instance, task_definition, service, group, started_by, (cpu, memory), healthy) = key;
         let count = paths.len() as u32;
-        s.running_tasks.push(RunningTasks { instance, task_definition, service, group, started_by, count, healthy });
+        let overrides = (cpu.is_some() || memory.is_some()).then_some(api::TaskOverride { cpu, memory });
+        s.running_tasks.push(RunningTasks { instance, task_definition, service, group, started_by, overrides, count, healthy });
         origins.running_tasks.push(paths);
     }
 
@@ -1855,13 +1898,17 @@ fn build(
         // Said at import: a drain of such an instance waits for its agent, which no step brings back.
         const NAMED: usize = 5;
         let more = if disconnected.len() > NAMED { format!(" and {} more", disconnected.len() - NAMED) } else { String::new() };
+        // One instance is "it", several are "they", all through the sentence.
+        let (noun, its, it_takes, of_it) = if disconnected.len() == 1 {
+            ("instance", "its", "it takes", "a drain of it")
+        } else {
+            ("instances", "their", "they take", "a drain of them")
+        };
         summary.notes.push(format!(
-            "{} {}{more}: agentConnected false in the capture, imported with {} agent disconnected from time 0 \
-             (faults.pinned AgentDisconnect): it takes no placements, and a drain of it stops no task until an \
+            "{noun} {}{more}: agentConnected false in the capture, imported with {its} agent disconnected from time 0 \
+             (faults.pinned AgentDisconnect): {it_takes} no placements, and {of_it} stops no task until an \
              AgentReconnect the scenario does not have",
-            if disconnected.len() == 1 { "instance" } else { "instances" },
             disconnected.iter().take(NAMED).cloned().collect::<Vec<_>>().join(", "),
-            if disconnected.len() == 1 { "its" } else { "their" }
         ));
         let pinned = disconnected
             .iter()
@@ -2412,7 +2459,62 @@ fn standalone_task_notes(s: &Scenario, drained: &[String], taken_by: TakenBy<'_>
 }
 
 /// Alike running tasks: instance, task definition, service, group, startedBy, healthy.
-type RunKey = (String, String, Option<String>, Option<String>, Option<String>, bool);
+/// A task's task-level `cpu` and `memory` texts (reported, or written as an override).
+type SizeTexts = (Option<String>, Option<String>);
+
+type RunKey = (String, String, Option<String>, Option<String>, Option<String>, SizeTexts, bool);
+
+/// The `overrides` a standalone task is written with: its reported task-level `cpu` and `memory`
+/// (`size`) where they differ from what its task definition as written reserves (its task-level
+/// value, else its containers' sum, as RegisterTaskDefinition computes it), so that it reserves
+/// what it does on ECS ("The cpu override for the task", "The memory override for the task":
+/// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TaskOverride.html>). A value
+/// that is not a whole number is written as captured, for RunTask's own check to refuse at the
+/// task.
+fn size_override(size: &SizeTexts, td: &api::RegisterTaskDefinitionRequest) -> SizeTexts {
+    let sum = |f: fn(&api::ContainerDefinition) -> Option<u32>| {
+        td.container_definitions.iter().map(|c| i64::from(f(c).unwrap_or(0))).sum::<i64>()
+    };
+    let own = |declared: &Option<String>, containers: i64| match declared {
+        Some(text) => text.trim().parse::<i64>().ok(),
+        None => Some(containers),
+    };
+    let of_definition = (own(&td.cpu, sum(|c| c.cpu)), own(&td.memory, sum(|c| c.memory)));
+    let differs = |reported: &Option<String>, defined: Option<i64>| {
+        reported.clone().filter(|r| defined.is_none_or(|d| r.trim().parse::<i64>() != Ok(d)))
+    };
+    (differs(&size.0, of_definition.0), differs(&size.1, of_definition.1))
+}
+
+/// The note of the standalone tasks imported with a RunTask override of their size (`tasks`: each
+/// one's ID, task definition and override).
+fn overridden_note(tasks: &[(String, String, SizeTexts)]) -> String {
+    const NAMED: usize = 5;
+    let said: Vec<String> = tasks
+        .iter()
+        .take(NAMED)
+        .map(|(id, td, (cpu, memory))| {
+            let parts: Vec<String> = [("cpu", cpu), ("memory", memory)]
+                .iter()
+                .filter_map(|(name, v)| v.as_ref().map(|v| format!("{name} {v}")))
+                .collect();
+            format!("{id} ({td}, {})", parts.join(", "))
+        })
+        .collect();
+    let more = if tasks.len() > NAMED { format!(" and {} more", tasks.len() - NAMED) } else { String::new() };
+    let said = format!("{}{more}", said.join(", "));
+    if tasks.len() == 1 {
+        format!(
+            "standalone task {said} runs with a size other than its task definition's (a RunTask override): \
+             imported with that override, so it reserves what ECS reports"
+        )
+    } else {
+        format!(
+            "standalone tasks {said} run with sizes other than their task definitions' (RunTask overrides): \
+             imported with those overrides, so they reserve what ECS reports"
+        )
+    }
+}
 
 /// Matches the target-group attribute files to their target groups: by a `-<target-group-name>.json`
 /// suffix of the file name, or to the only target group there is.
