@@ -235,12 +235,21 @@ pub(crate) fn prepare(
             }
         })?;
     }
-    for rt in &s.running_tasks {
+    for (n, rt) in s.running_tasks.iter().enumerate() {
+        // An entry's error points at its own `instance:` value, not at the first place the
+        // instance's name appears (its group's line).
+        let entry_error = |message: String| {
+            let name = format!("\"{}\"", rt.instance);
+            match crate::load::locate_nth_value(&loaded.source, "runningTasks:", "instance:", n, &name) {
+                Some(position) => loaded.error_at_position(Some(position), message),
+                None => loaded.error_at(&name, message),
+            }
+        };
         let Some(i) = engine.instance_named(&rt.instance) else {
-            return Err(loaded.error_at(
-                &format!("\"{}\"", rt.instance),
-                format!("unknown instance '{}' in runningTasks (it must be registered at time 0)", rt.instance),
-            ));
+            return Err(entry_error(format!(
+                "unknown instance '{}' in runningTasks (it must be registered at time 0)",
+                rt.instance
+            )));
         };
         let req = api::AdoptTaskRequest {
             cluster: Some(i.cluster().to_string()),
@@ -253,9 +262,7 @@ pub(crate) fn prepare(
             healthy: rt.healthy,
         };
         for _ in 0..rt.count {
-            engine.adopt_running_task(req.clone()).map_err(|e| {
-                loaded.error_at(&format!("\"{}\"", rt.instance), format!("runningTasks on '{}': {e}", rt.instance))
-            })?;
+            engine.adopt_running_task(req.clone()).map_err(|e| entry_error(format!("runningTasks on '{}': {e}", rt.instance)))?;
         }
     }
     for g in s.instances.iter().filter(|g| g.at_time_zero() && g.status.as_deref() == Some("DRAINING")) {

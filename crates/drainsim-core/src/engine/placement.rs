@@ -1651,10 +1651,31 @@ impl Engine {
         self.clusters[cluster.index()].placement.is_empty() && self.instances.first_disconnected_active(cluster).is_none()
     }
 
+    /// The closest of the cluster's ACTIVE instances whose agent is disconnected, among those `of`
+    /// takes, when no placeable instance is left to name: the one [`closeness`] ranks first (the
+    /// fewest of CPU, memory and host ports missed, then the most free memory, then the
+    /// later-registered), one whose EC2 instance is still there before one EC2 terminated (ECS
+    /// still lists it ACTIVE, so its `AGENT` is what ECS reports, but its agent never comes back:
+    /// `Engine::terminate_ec2_instance`). A plan must fix that instance's agent; naming the first
+    /// registered one, as drainsim did, could name a terminated instance or one the task does not
+    /// fit. Reads the instance table's list of disconnected ACTIVE instances, never a scan of the
+    /// cluster.
+    fn closest_disconnected(
+        &self,
+        cluster: ClusterId,
+        req: &Requirements,
+        of: impl Fn(&Engine, InstanceId) -> bool,
+    ) -> Option<InstanceId> {
+        self.instances
+            .disconnected_active_in(cluster)
+            .filter(|id| of(self, *id))
+            .max_by_key(|id| (!self.faults.terminated_registered.contains(id), closeness(self, *id, req)))
+    }
+
     /// The failure of a placement that found nothing: the closest matching instance is the placeable
     /// one that misses the fewest resources (ties: most free memory, then the later-registered
-    /// instance); with no placeable instance, the first registered ACTIVE one whose agent is
-    /// disconnected.
+    /// instance); with no placeable instance, the closest ACTIVE one whose agent is disconnected
+    /// ([`Self::closest_disconnected`]).
     fn placement_failure(
         &mut self,
         cluster: ClusterId,
@@ -1674,7 +1695,7 @@ impl Engine {
             };
         }
         if self.clusters[cluster.index()].placement.is_empty() {
-            let i = self.instances.first_disconnected_active(cluster).expect("an ACTIVE instance, its agent disconnected");
+            let i = self.closest_disconnected(cluster, req, |_, _| true).expect("an ACTIVE instance, its agent disconnected");
             return PlacementFailure {
                 reason: PlacementFailureReason::Agent,
                 closest: Some(i),
@@ -1811,10 +1832,7 @@ impl Engine {
                 PlacementFailure { reason, closest: Some(closest), unmet, allowed_unmet }
             }
             None => {
-                let disconnected = self.clusters[cluster.index()].instances.iter().copied().find(|id| {
-                    let i = &self.instances[id.index()];
-                    of_provider(self, *id) && i.status == crate::rules::lifecycle::InstanceStatus::Active && !i.agent_connected
-                });
+                let disconnected = self.closest_disconnected(cluster, req, of_provider);
                 let reason =
                     if disconnected.is_some() { PlacementFailureReason::Agent } else { PlacementFailureReason::NoInstances };
                 PlacementFailure { reason, closest: disconnected, unmet: vec![reason], allowed_unmet: Vec::new() }
