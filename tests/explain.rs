@@ -31,6 +31,29 @@ fn a_replacement_blocked_by_a_port_and_cpu_names_both() {
 }
 
 #[test]
+fn a_drain_held_by_an_agent_that_never_returns_names_the_agent_and_the_stall() {
+    // The drained task waits for its agent; its replacement cannot be placed (port 80): both are
+    // said, where explain said only "not STOPPED by the end of the run" and the service no stall.
+    let text = explain("scenarios/fidelity/stall-behind-a-task-held-by-a-disconnected-agent.ron");
+    assert!(
+        text.contains("told to stop at +00:02:00.000; not STOPPED by the end of the run: waiting for old's agent, disconnected at +00:01:40.000 and not back by the end of the run, to reconnect and send SIGTERM"),
+        "{text}"
+    );
+    assert!(text.contains("web stalled on RESOURCE:PORTS from +00:02:30.000 to the end of the run"), "{text}");
+    assert!(text.contains("short of desired at the end: web (1 of 2 running, stalled on RESOURCE:PORTS)"), "{text}");
+}
+
+#[test]
+fn a_distinct_instance_stall_says_the_closest_instance_already_ran_a_task() {
+    // It read "lacked no task of the service already there", which says the opposite.
+    let text = explain("scenarios/drain/binpack-and-spread.ron");
+    assert!(
+        text.contains("web stalled on CONSTRAINT:distinctInstance from +00:06:00.000 to the end of the run: the closest instance lacked a place free of the service's tasks (distinctInstance: one already runs there) (CONSTRAINT:distinctInstance)"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_rollout_names_the_stop_timeout_that_sets_its_pace() {
     let text = explain("scenarios/drain/rollout-paced-by-stop-timeout.ron");
     insta::assert_snapshot!("explain_rollout", text);

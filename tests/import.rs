@@ -1177,6 +1177,48 @@ fn tasks_of_an_older_revision_keep_it() {
     assert_eq!(engine.service_named("web").expect("web").running_count(), 6);
 }
 
+/// A capture taken while a deployment had started new tasks beside the old ones, up to
+/// maximumPercent: the service runs more tasks than desiredCount, which the import notes, and its
+/// first pass stops the older revision's tasks, not the new ones (the deployment would have).
+#[test]
+fn a_service_captured_over_its_desired_count_keeps_its_new_revision() {
+    let mut web11 = fixture_json("task-definition-web.json");
+    web11["taskDefinition"]["revision"] = serde_json::json!(11);
+    web11["taskDefinition"]["taskDefinitionArn"] =
+        Value::String("arn:aws:ecs:eu-west-1:111122223333:task-definition/web:11".into());
+    let mut inputs = edited(&fixture_inputs(), "describe-tasks.json", |v| {
+        // Two of web's six tasks still run web:11 (none on the DRAINING instance, whose task stops
+        // with its drain whatever it runs).
+        let web = v["tasks"].as_array_mut().unwrap().iter_mut().filter(|t| t["group"] == "service:web");
+        for t in web.take(2) {
+            t["taskDefinitionArn"] = Value::String("arn:aws:ecs:eu-west-1:111122223333:task-definition/web:11".into());
+        }
+    });
+    inputs = edited(&inputs, "describe-services.json", |v| {
+        let web = v["services"].as_array_mut().unwrap().iter_mut().find(|s| s["serviceName"] == "web").unwrap();
+        web["desiredCount"] = serde_json::json!(3);
+    });
+    inputs.push((format!("{FIXTURE}/task-definition-web-11.json"), web11.to_string()));
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(
+        noted(
+            &imported,
+            "service web: 5 tasks run on instances not DRAINING for a desiredCount of 3: its first scheduling pass, at time 0, stops the 2 beyond it"
+        ),
+        "{:?}",
+        imported.summary.notes
+    );
+    let mut engine = engine_of(&imported);
+    engine.advance_to(60_000, 1_000_000);
+    let web: Vec<String> = engine
+        .instances()
+        .flat_map(|i| i.tasks().filter(|t| !t.desired_stopped()).map(|t| t.task_definition_arn()).collect::<Vec<_>>())
+        .filter(|arn| arn.contains("/web:"))
+        .collect();
+    assert_eq!(web.len(), 3, "{web:?}");
+    assert!(web.iter().all(|arn| arn.ends_with("/web:12")), "the old revision's tasks were stopped first: {web:?}");
+}
+
 /// `-o` naming one of the capture's files is refused before anything is read or written: the
 /// scenario replaced the capture file it named. A file of the directory not read is named.
 #[test]
@@ -2189,6 +2231,29 @@ fn a_capture_that_is_not_one_whole_cluster_is_refused_where_it_shows() {
         v["tasks"].as_array_mut().unwrap().push(first);
     });
     assert!(e.contains("describe-tasks.json: $.tasks[15].taskArn") && e.contains("appears twice"), "{e}");
+    // A task definition revision described twice: alike, it is one revision; differently, the
+    // capture mixes in a file from elsewhere (its tasks' reservation cannot be told).
+    let mut twice = inputs.clone();
+    let web = twice.iter().find(|(n, _)| n.ends_with("task-definition-web.json")).expect("fixture file").clone();
+    twice.push(("task-definition-web-again.json".to_string(), web.1.clone()));
+    let alike = import(&twice, &ImportOptions::default()).expect("the same revision described twice is one revision");
+    let plain = import(&inputs, &ImportOptions::default()).expect("the fixture imports");
+    // The same scenario but for the count of files read, in its description.
+    let files = |n: usize| format!("from {n} AWS CLI output files");
+    assert_eq!(
+        drainsim_scenario::write::to_ron(&alike.scenario).replace(&files(inputs.len() + 1), &files(inputs.len())),
+        drainsim_scenario::write::to_ron(&plain.scenario)
+    );
+    let mut differing: Value = serde_json::from_str(&web.1).unwrap();
+    differing["taskDefinition"]["containerDefinitions"][0]["cpu"] = serde_json::json!(1024);
+    twice.last_mut().unwrap().1 = differing.to_string();
+    let e = import(&twice, &ImportOptions::default()).expect_err("refused").to_string();
+    assert!(
+        e.contains("task-definition-web-again.json: $.taskDefinition.taskDefinitionArn: task definition web:")
+            && e.contains("is described twice, differently (first at")
+            && e.contains("task-definition-web.json: $.taskDefinition)"),
+        "{e}"
+    );
     let e = refused_with(&inputs, "describe-tasks.json", &|v| {
         let arn = v["tasks"][1]["clusterArn"].as_str().unwrap().replace("eu-west-1", "us-east-1");
         v["tasks"][1]["clusterArn"] = Value::String(arn);

@@ -88,7 +88,7 @@ pub struct Tag {
 impl Tag {
     /// Whether its key or its value starts with AWS's reserved prefix `aws:`, in any case — a tag
     /// RegisterContainerInstance refuses (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Tag.html>;
-    /// the one rule, [`has_reserved_tag_prefix`]).
+    /// the one rule, `has_reserved_tag_prefix`).
     pub fn is_reserved(&self) -> bool {
         has_reserved_tag_prefix(&self.key) || has_reserved_tag_prefix(&self.value)
     }
@@ -1560,7 +1560,7 @@ pub struct Service {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_type: Option<String>,
     /// `capacityProviderStrategy` (absent for a service with a launch type).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
     /// `taskDefinition`.
     pub task_definition: String,

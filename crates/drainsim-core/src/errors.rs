@@ -126,6 +126,45 @@ impl fmt::Display for EcsError {
 
 impl std::error::Error for EcsError {}
 
+/// Why a call that steers the simulation rather than ECS — a pinned fault
+/// ([`Engine::pin_fault`](crate::Engine::pin_fault)), a Spot mark, an injected failure — was
+/// refused. It changed nothing. Its text names the call: `pin_fault: 1000 ms is before now (5000 ms)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ControlError {
+    /// The instance id is not one this engine gave (another engine's, or one built by hand).
+    UnknownInstance {
+        /// The refused call (`pin_fault`).
+        call: &'static str,
+        /// The id given.
+        id: crate::InstanceId,
+        /// How many instances the engine has (its ids are `0..instances`).
+        instances: usize,
+    },
+    /// The time given is before the engine's now.
+    BeforeNow {
+        /// The refused call.
+        call: &'static str,
+        /// The time given.
+        at_ms: crate::time::SimTimeMs,
+        /// The engine's now.
+        now_ms: crate::time::SimTimeMs,
+    },
+}
+
+impl fmt::Display for ControlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ControlError::UnknownInstance { call, id, instances } => {
+                write!(f, "{call}: no container instance {} in this engine (it has {instances})", id.0)
+            }
+            ControlError::BeforeNow { call, at_ms, now_ms } => write!(f, "{call}: {at_ms} ms is before now ({now_ms} ms)"),
+        }
+    }
+}
+
+impl std::error::Error for ControlError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

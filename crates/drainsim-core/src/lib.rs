@@ -33,7 +33,7 @@
 //! instance drained (the same program is `examples/library.rs`):
 //!
 //! ```
-#![doc = include_str!("../../../examples/library.rs")]
+#![doc = include_str!("library_example.rs")]
 //! ```
 
 #![deny(missing_docs)]
@@ -75,7 +75,7 @@ pub use engine::faults::PinnedFault;
 pub use engine::invariants::{check_invariants, InvariantViolation};
 pub use engine::views::{DrainTimes, InstanceView, SchedulingStrategy, ServiceStatus, ServiceView, TaskSize, TaskView};
 pub use engine::{Engine, EngineConfig, Receipt, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT};
-pub use errors::{EcsError, EcsErrorKind};
+pub use errors::{ControlError, EcsError, EcsErrorKind};
 pub use infra::choice::{ChoiceKind, ChoiceTaken, ExploreChoices, InjectableFaults, AGENT_RECONNECT_AFTER_MS, MAX_JITTER_VALUES};
 pub use infra::faults::{FaultProfile, SpotInterruptionBehavior, SpotSignal};
 pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};

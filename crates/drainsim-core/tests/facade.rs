@@ -1021,25 +1021,30 @@ fn faults_on_an_instance_the_engine_does_not_have_are_refused() {
     register(&mut e, "a");
     let unknown = InstanceId(99);
     let said = "no container instance 99 in this engine (it has 1)";
+    // Typed, so a caller tells the refusals apart without reading their text.
+    let refusal = |call: &'static str| drainsim_core::ControlError::UnknownInstance { call, id: unknown, instances: 1 };
+    assert_eq!(e.pin_fault(1_000, PinnedFault::AgentDisconnect(unknown)), Err(refusal("pin_fault")));
     for fault in [
         PinnedFault::AgentDisconnect(unknown),
         PinnedFault::AgentReconnect(unknown),
         PinnedFault::SpotInterruption(unknown, SpotInterruptionBehavior::Terminate),
         PinnedFault::SpotRebalanceRecommendation(unknown),
     ] {
-        assert_eq!(e.pin_fault(1_000, fault), Err(format!("pin_fault: {said}")));
+        assert_eq!(e.pin_fault(1_000, fault).map_err(|e| e.to_string()), Err(format!("pin_fault: {said}")));
     }
     assert_eq!(
-        e.inject_agent_update_failure(unknown, AgentUpdateStatus::Staging),
+        e.inject_agent_update_failure(unknown, AgentUpdateStatus::Staging).map_err(|e| e.to_string()),
         Err(format!("inject_agent_update_failure: {said}"))
     );
-    assert_eq!(e.mark_spot_instance(unknown, true), Err(format!("mark_spot_instance: {said}")));
+    assert_eq!(e.mark_spot_instance(unknown, true), Err(refusal("mark_spot_instance")));
     let refused = e.terminate_ec2_instance("arn:aws:iam::123456789012:root", unknown).expect_err("no such instance");
     assert_eq!(refused.message, format!("terminate_ec2_instance: {said}"));
     // It was accepted silently (a library helper's finding).
-    assert_eq!(e.pin_trunk_failure(unknown), Err(format!("pin_trunk_failure: {said}")));
+    assert_eq!(e.pin_trunk_failure(unknown).map_err(|e| e.to_string()), Err(format!("pin_trunk_failure: {said}")));
     e.advance_to(5_000, u64::MAX);
-    assert_eq!(e.pin_fault(1_000, PinnedFault::HealthChecksPass), Err("pin_fault: 1000 ms is before now (5000 ms)".to_string()));
+    let before_now = e.pin_fault(1_000, PinnedFault::HealthChecksPass).expect_err("before now");
+    assert_eq!(before_now, drainsim_core::ControlError::BeforeNow { call: "pin_fault", at_ms: 1_000, now_ms: 5_000 });
+    assert_eq!(before_now.to_string(), "pin_fault: 1000 ms is before now (5000 ms)");
     let digest = e.state_digest();
     assert_eq!(e.run_until_quiet(3_600_000, u64::MAX), drainsim_core::StopReason::Quiet);
     assert_eq!(e.state_digest(), digest, "nothing was pinned");
@@ -1294,4 +1299,59 @@ fn update_container_instances_state_reports_an_instance_named_twice_once() {
     let (listed, failures) = update(&mut e, vec![a.clone(), id(&a)], "ACTIVE");
     assert_eq!((listed, failures.len()), (vec![a.clone()], 0));
     assert_eq!(e.instance_by_arn(&a).unwrap().status(), InstanceStatus::Active);
+}
+
+/// Every response reads back as it was written: a user's script keeps drainsim's JSON and reads it
+/// again with the same types (a DescribeServices of a service with a launch type did not: its
+/// `capacityProviderStrategy`, left out when empty, was required when read).
+#[test]
+fn every_response_reads_back_as_it_was_written() {
+    let mut e = common::engine_with_app(7);
+    register(&mut e, "a");
+    register(&mut e, "b");
+    let mut responses = vec![e
+        .handle(Request::CreateService(CreateServiceRequest {
+            cluster: Some("prod".into()),
+            service_name: "web".into(),
+            task_definition: "app".into(),
+            desired_count: Some(2),
+            ..Default::default()
+        }))
+        .expect("creates")];
+    e.run_until_quiet(600_000, 1_000_000);
+    let instances: Vec<String> = e.instances().map(|i| i.arn()).collect();
+    let tasks: Vec<String> = e.instances().flat_map(|i| i.tasks().map(|t| t.arn()).collect::<Vec<_>>()).collect();
+    let cluster = || Some("prod".to_string());
+    let requests = vec![
+        Request::DescribeServices(DescribeServicesRequest { cluster: cluster(), services: vec!["web".into()] }),
+        Request::DescribeContainerInstances(DescribeContainerInstancesRequest {
+            cluster: cluster(),
+            container_instances: instances.clone(),
+            ..Default::default()
+        }),
+        Request::ListContainerInstances(ListContainerInstancesRequest { cluster: cluster(), ..Default::default() }),
+        Request::DescribeTasks(DescribeTasksRequest { cluster: cluster(), tasks: tasks.clone() }),
+        Request::ListTasks(ListTasksRequest { cluster: cluster(), ..Default::default() }),
+        Request::ListAccountSettings(ListAccountSettingsRequest::default()),
+        Request::UpdateService(UpdateServiceRequest {
+            cluster: cluster(),
+            service: "web".into(),
+            desired_count: Some(3),
+            ..Default::default()
+        }),
+        Request::UpdateContainerInstancesState(UpdateContainerInstancesStateRequest {
+            cluster: cluster(),
+            container_instances: vec![instances[0].clone()],
+            status: "DRAINING".into(),
+        }),
+        Request::StopTask(StopTaskRequest { cluster: cluster(), task: tasks[0].clone(), ..Default::default() }),
+    ];
+    for r in requests {
+        responses.push(e.handle(r).expect("succeeds"));
+    }
+    for response in responses {
+        let json = serde_json::to_string(&response).expect("writes");
+        let back: Response = serde_json::from_str(&json).unwrap_or_else(|err| panic!("{err}: {json}"));
+        assert_eq!(back, response, "{json}");
+    }
 }

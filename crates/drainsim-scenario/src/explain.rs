@@ -980,7 +980,9 @@ fn stalls_meanwhile(ix: &Index, s: &ServiceView, (from_ms, to_ms): (u64, u64)) -
     format!("; meanwhile {}", stalls.join("; "))
 }
 
-/// What a placement requirement (`RESOURCE:MEMORY`, …) asks, in words (`memory`).
+/// What a placement requirement (`RESOURCE:MEMORY`, …) asks, in words (`memory`), as the object
+/// of "lacked …" or "lack …" (every caller's sentence: "the closest instance lacked …", "the
+/// instances it allows lack …").
 pub fn requirement_words(reason: &str) -> &'static str {
     match reason {
         "RESOURCE:CPU" => "CPU",
@@ -989,8 +991,8 @@ pub fn requirement_words(reason: &str) -> &'static str {
         "RESOURCE:PORTS" => "a free host port",
         "RESOURCE:ENI" => "a free task ENI",
         "AGENT" => "a connected agent",
-        "CONSTRAINT:distinctInstance" => "no task of the service already there (distinctInstance)",
-        "CONSTRAINT:memberOf" => "to satisfy memberOf",
+        "CONSTRAINT:distinctInstance" => "a place free of the service's tasks (distinctInstance: one already runs there)",
+        "CONSTRAINT:memberOf" => "the attributes its memberOf expressions ask for",
         "NO_INSTANCES" => "an ACTIVE instance to place on",
         _ => "an unknown requirement",
     }
@@ -1072,6 +1074,31 @@ fn stall_text(ix: &Index, s: &ServiceView, n: usize, reason: &str, from: u64, to
         format!("; the closest instance its memberOf expressions allow lacked {} ({})", words.join(" and "), codes.join(", "))
     };
     format!("{} stalled on {reason} {span}{detail}{behind}", s.name())
+}
+
+/// `: waiting for X's agent, …` when a task told to stop is held by its instance's agent, away
+/// since then and not back by the end of the run: the agent sends SIGTERM and reports the
+/// containers stopped, so nothing else moves the task on (docs/ecs-choices.md, "Tasks on an
+/// instance whose agent is disconnected"). Empty otherwise, and for a task in DEACTIVATING (its
+/// load balancer's deregistration delay is ECS's, not the agent's).
+fn agent_still_away(ix: &Index, instance: &InstanceView, t: &TaskView) -> String {
+    // PROVISIONING and DEPROVISIONING (a task ENI attached or detached) and DEACTIVATING (the
+    // load balancer's deregistration delay) are ECS's stages, not the agent's.
+    let agents =
+        matches!(t.last_status(), TaskStatus::Pending | TaskStatus::Activating | TaskStatus::Running | TaskStatus::Stopping);
+    match ix.records.agent_away.get(&instance.id()) {
+        Some(since) if agents => format!(
+            ": waiting for {}'s agent, disconnected at {} and not back by the end of the run, to reconnect{}",
+            instance.name(),
+            when(*since),
+            match t.last_status() {
+                TaskStatus::Stopping => " and report the containers stopped",
+                TaskStatus::Running | TaskStatus::Activating => " and send SIGTERM",
+                _ => " and stop the task before it started",
+            }
+        ),
+        _ => String::new(),
+    }
 }
 
 /// A stretch of a task told to stop on an instance whose agent was away (docs/ecs-choices.md).
@@ -1388,8 +1415,9 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                     let why = match t.service() {
                         // Told to stop already: its containers, not its service, hold it.
                         _ if t.stopping_at_ms().is_some() => format!(
-                            "told to stop at {}; not STOPPED by the end of the run{}",
+                            "told to stop at {}; not STOPPED by the end of the run{}{}",
                             when(t.stopping_at_ms().unwrap_or(0)),
+                            agent_still_away(&ix, &i, &t),
                             stopped_by_bound.map_or(String::new(), |b| format!(" (the run's bound, {}, stopped it)", b.as_str()))
                         ),
                         None => {

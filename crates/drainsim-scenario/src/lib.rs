@@ -23,6 +23,27 @@
 //! - [`explain`](mod@explain): why a drain took as long as it did, from a run's trace;
 //! - [`synthetic`] and [`generate`]: scenarios made by code, written through [`write`](mod@write);
 //! - [`import`](mod@import): a scenario from the AWS CLI's JSON about a real cluster (`drainsim import`).
+//!
+//! # Example
+//!
+//! Load a scenario (here the built-in demo; [`load_file`] reads one from disk), run it, and read
+//! the verdicts and the engine it left:
+//!
+//! ```
+//! use drainsim_scenario::{load_str, run, RunOptions, DEMO_FILE, DEMO_SCENARIO};
+//!
+//! let loaded = load_str(DEMO_FILE, DEMO_SCENARIO).expect("the demo loads");
+//! let outcome = run(&loaded, &RunOptions { seed: Some(7), ..Default::default() }).expect("the demo runs");
+//! assert!(outcome.passed(), "every expectation holds");
+//! for instance in outcome.engine.instances() {
+//!     if let Some(done) = instance.drain().completed_at_ms() {
+//!         println!("{} drained at {done} ms", instance.name());
+//!     }
+//! }
+//! // The same seed runs the same way: the trace's digest is the same.
+//! let again = run(&loaded, &RunOptions { seed: Some(7), ..Default::default() }).expect("runs");
+//! assert_eq!(outcome.engine.trace().digest(), again.engine.trace().digest());
+//! ```
 
 #![deny(missing_docs)]
 
@@ -54,6 +75,6 @@ pub use runner::{run, RunOptions};
 pub use setup::ResultText;
 
 /// The demo scenario compiled into the binary (`drainsim` with no arguments).
-pub const DEMO_SCENARIO: &str = include_str!("../../../scenarios/demo.ron");
+pub const DEMO_SCENARIO: &str = include_str!("demo.ron");
 /// The file name the demo reports errors under.
 pub const DEMO_FILE: &str = "scenarios/demo.ron";

@@ -298,7 +298,7 @@ pub(crate) fn prepare(
         };
         // The engine refuses a fault on an instance it does not have, or before now: neither can
         // happen here (the instances were looked up in it, and setup runs at time 0).
-        let pinned = |r: Result<(), String>| r.map_err(|e| loaded.error_at("pinned", e));
+        let pinned = |r: Result<(), drainsim_core::ControlError>| r.map_err(|e| loaded.error_at("pinned", e.to_string()));
         for p in &f.pinned {
             match &p.fault {
                 PinnedFaultKind::AgentDisconnect(n) => {

@@ -120,7 +120,7 @@ impl Engine {
 
     /// Scenario fault: the next agent update of this instance fails when it would reach `stage`.
     /// Refused for an instance this engine does not have.
-    pub fn inject_agent_update_failure(&mut self, id: InstanceId, stage: AgentUpdateStatus) -> Result<(), String> {
+    pub fn inject_agent_update_failure(&mut self, id: InstanceId, stage: AgentUpdateStatus) -> Result<(), crate::ControlError> {
         self.known_instance(id, "inject_agent_update_failure")?;
         self.finish_open_instant();
         self.instances.set_agent_update_fail_at(id, Some(stage));

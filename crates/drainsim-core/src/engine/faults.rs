@@ -90,9 +90,9 @@ impl Engine {
     /// Pins a fault at `at_ms` (absolute simulated time, not before now). Refused, changing
     /// nothing, when `at_ms` is before now or the fault names an instance this engine does not
     /// have (an id of another engine, or one built by hand).
-    pub fn pin_fault(&mut self, at_ms: SimTimeMs, fault: PinnedFault) -> Result<(), String> {
+    pub fn pin_fault(&mut self, at_ms: SimTimeMs, fault: PinnedFault) -> Result<(), crate::ControlError> {
         if at_ms < self.now_ms {
-            return Err(format!("pin_fault: {at_ms} ms is before now ({} ms)", self.now_ms));
+            return Err(crate::ControlError::BeforeNow { call: "pin_fault", at_ms, now_ms: self.now_ms });
         }
         match &fault {
             PinnedFault::AgentDisconnect(id)
@@ -110,11 +110,11 @@ impl Engine {
     }
 
     /// `Ok` for an instance of this engine; else the refusal of `what`, naming the id.
-    pub(crate) fn known_instance(&self, id: InstanceId, what: &str) -> Result<(), String> {
+    pub(crate) fn known_instance(&self, id: InstanceId, call: &'static str) -> Result<(), crate::ControlError> {
         if id.index() < self.instances.len() {
             Ok(())
         } else {
-            Err(format!("{what}: no container instance {} in this engine (it has {})", id.0, self.instances.len()))
+            Err(crate::ControlError::UnknownInstance { call, id, instances: self.instances.len() })
         }
     }
 
@@ -186,7 +186,7 @@ impl Engine {
     /// Makes the trunk provisioning of an instance fail: one REGISTERING now (an instance whose
     /// trunk is provisioned already, or that needs none, is unaffected). An id this engine never
     /// gave is refused, naming it, and nothing changes (as [`Engine::pin_fault`] refuses it).
-    pub fn pin_trunk_failure(&mut self, id: InstanceId) -> Result<(), String> {
+    pub fn pin_trunk_failure(&mut self, id: InstanceId) -> Result<(), crate::ControlError> {
         self.known_instance(id, "pin_trunk_failure")?;
         self.finish_open_instant();
         self.faults.trunk_failures.push(id);

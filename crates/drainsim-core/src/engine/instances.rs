@@ -374,6 +374,7 @@ impl Engine {
         if to == InstanceStatus::Inactive {
             let window = self.config.timings.inactive_describable_ms;
             self.schedule(window, EventKind::InstanceForgotten, id.0, 0);
+            self.forget_agent_holds(id);
         }
     }
 

@@ -1652,9 +1652,10 @@ impl Engine {
     }
 
     /// The closest of the cluster's ACTIVE instances whose agent is disconnected, among those `of`
-    /// takes, when no placeable instance is left to name: the one [`closeness`] ranks first (the
-    /// fewest of CPU, memory and host ports missed, then the most free memory, then the
-    /// later-registered), one whose EC2 instance is still there before one EC2 terminated (ECS
+    /// takes, when no placeable instance is left to name: one whose EC2 instance is still there
+    /// before any EC2 terminated, and of those the one [`closeness`] ranks first (the fewest of
+    /// CPU, GPUs, memory and host ports missed, then the most free memory, then the
+    /// later-registered). An instance EC2 terminated comes last (ECS
     /// still lists it ACTIVE, so its `AGENT` is what ECS reports, but its agent never comes back:
     /// `Engine::terminate_ec2_instance`). A plan must fix that instance's agent; naming the first
     /// registered one, as drainsim did, could name a terminated instance or one the task does not
@@ -3553,11 +3554,12 @@ mod tests {
         assert_eq!(e.services[spread.index()].spread.per_instance.len(), 4, "the empty instance takes the fourth task");
     }
 
-    /// With no placeable instance, the failure names the first registered ACTIVE instance whose
-    /// agent is disconnected, from the instance table's list rather than a scan of the cluster.
+    /// With no placeable instance, the failure names the closest ACTIVE instance whose agent is
+    /// disconnected (the most free memory, then the later-registered), from the instance table's
+    /// list rather than a scan of the cluster.
     #[test]
-    fn a_cluster_without_placeable_instances_names_its_first_disconnected_one() {
-        let mut e = cluster_of(&[(1024, 2048, None), (1024, 2048, None), (1024, 2048, None)]);
+    fn a_cluster_without_placeable_instances_names_its_closest_disconnected_one() {
+        let mut e = cluster_of(&[(1024, 2048, None), (1024, 4096, None), (1024, 2048, None)]);
         let cluster = e.clusters.by_name("prod").expect("created");
         let req = Requirements { cpu: 256, memory: 512, ports_tcp: Vec::new(), ports_udp: Vec::new(), awsvpc: false, gpu: 0 };
         let none = Constraints::default();
@@ -3566,15 +3568,15 @@ mod tests {
         e.set_agent_connected(third, false);
         e.set_agent_connected(second, false);
         assert_eq!(e.placement_failure(cluster, &req, owner, &none).closest, Some(first), "the placeable one");
-        // Disconnected last, but registered first.
         e.set_agent_connected(first, false);
         assert!(e.clusters[cluster.index()].placement.is_empty());
-        assert_eq!(e.placement_failure(cluster, &req, owner, &none).closest, Some(first));
-        assert!(crate::engine::invariants::check_invariants(&e).is_ok());
-        // Not ACTIVE any more: the next registered disconnected instance.
-        e.instances.set_status(first, crate::rules::lifecycle::InstanceStatus::Draining, 0);
+        // The one with the most free memory, though registered neither first nor last.
         assert_eq!(e.placement_failure(cluster, &req, owner, &none).closest, Some(second));
-        e.set_agent_connected(second, true);
+        assert!(crate::engine::invariants::check_invariants(&e).is_ok());
+        // Not ACTIVE any more: of the two alike, the later-registered.
+        e.instances.set_status(second, crate::rules::lifecycle::InstanceStatus::Draining, 0);
+        assert_eq!(e.placement_failure(cluster, &req, owner, &none).closest, Some(third));
+        e.set_agent_connected(first, true);
         e.set_agent_connected(third, true);
         assert_eq!(e.instances.disconnected_active().count(), 0);
     }

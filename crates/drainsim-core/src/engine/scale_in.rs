@@ -2,7 +2,9 @@
 //! kept so that each stop costs a logarithm of the service's size instead of a pass over it.
 //!
 //! Scale-in stops, one at a time, the staying task with the greatest key
-//! `(unhealthy, group count, instance key, createdAt, task ID reversed)`:
+//! `(first to go, group count, instance key, createdAt, task ID reversed)`, where "first to go" is
+//! whether the task runs another revision than its service's, then whether it is unhealthy
+//! ([`FirstToGo`]):
 //! - binpack by memory (CPU): one group; the instance key is the instance's free memory and CPU
 //!   (CPU and memory), which a stop may change;
 //! - spread by instance: one group; the instance key is the instance's count of staying tasks;
@@ -11,7 +13,7 @@
 //!   count of staying tasks.
 //!
 //! Within an instance every task shares the group count and the instance key, so its best task
-//! is the greatest by `(unhealthy, createdAt, task ID reversed)`; within a group every instance
+//! is the greatest by `(first to go, createdAt, task ID reversed)`; within a group every instance
 //! shares the group count, so its best instance is the greatest by the rest of the key; the next
 //! task to stop is the best of the groups' bests. A stop changes only its own instance's key and
 //! its own group's count, so only that instance's and that group's entries move.
@@ -33,15 +35,19 @@ use std::collections::{BTreeMap, BinaryHeap};
 /// A task ID as two words, high first (so it orders as the 128-bit ID does, in 8-byte alignment:
 /// a [`TaskPart`] is 32 bytes, not 48).
 type IdWords = (u64, u64);
-/// What of a task's key is its own: unhealthy, createdAt, its ID reversed (unique: ties go to the
-/// task with the lower ID), and the task.
-type TaskPart = (bool, SimTimeMs, Reverse<IdWords>, TaskId);
-/// An instance's entry in its group: its best task's unhealthy flag, the instance key, the rest of
+/// Whether a task goes before the rest whatever the strategy says: it runs another revision than
+/// its service's (`Engine::runs_another_revision`: a deployment in progress would replace it), then
+/// it is unhealthy.
+type FirstToGo = (bool, bool);
+/// What of a task's key is its own: first to go, createdAt, its ID reversed (unique: ties go to
+/// the task with the lower ID), and the task.
+type TaskPart = (FirstToGo, SimTimeMs, Reverse<IdWords>, TaskId);
+/// An instance's entry in its group: its best task's [`FirstToGo`], the instance key, the rest of
 /// its best task's part, and the instance's place in [`ScaleInOrder::instances`].
-type InstanceEntry = (bool, (i64, i64), SimTimeMs, Reverse<IdWords>, TaskId, u32);
-/// A group's entry: its best instance's entry with the group count after the unhealthy flag, and
+type InstanceEntry = (FirstToGo, (i64, i64), SimTimeMs, Reverse<IdWords>, TaskId, u32);
+/// A group's entry: its best instance's entry with the group count after its [`FirstToGo`], and
 /// the group.
-type GroupEntry = (bool, i64, (i64, i64), SimTimeMs, Reverse<IdWords>, TaskId, u32, u32);
+type GroupEntry = (FirstToGo, i64, (i64, i64), SimTimeMs, Reverse<IdWords>, TaskId, u32, u32);
 
 /// An instance holding staying tasks: its tasks are `parts[start..end]`, sorted (best last) once
 /// one of them was taken; before that only their best is known.
@@ -215,7 +221,7 @@ impl ScaleInOrder {
         parts.extend(by_instance.iter().map(|&(_, t)| {
             let uuid = engine.task_uuid(t);
             let words = ((uuid >> 64) as u64, uuid as u64);
-            (!engine.tasks[t.index()].healthy(), engine.task_created_at_ms(t), Reverse(words), t)
+            (engine.first_to_go(t), engine.task_created_at_ms(t), Reverse(words), t)
         }));
         let mut order = ScaleInOrder {
             strategy,
@@ -345,23 +351,23 @@ impl ScaleInOrder {
         let tasks = &self.instances[place as usize];
         let here = &self.parts[tasks.start..tasks.end];
         let best = if tasks.sorted { here.last() } else { here.iter().max() };
-        let (unhealthy, created, uuid, task) = *best.expect("the instance holds staying tasks");
+        let (first, created, uuid, task) = *best.expect("the instance holds staying tasks");
         let remaining = &engine.instances[tasks.instance.index()].remaining;
         let key = match self.strategy {
             Some(Strategy::BinpackMemory) => (remaining.memory, remaining.cpu),
             Some(Strategy::BinpackCpu) => (remaining.cpu, remaining.memory),
             _ => (i64::try_from(here.len()).expect("fewer than 2^63 tasks"), 0),
         };
-        (unhealthy, key, created, uuid, task, place)
+        (first, key, created, uuid, task, place)
     }
 
     /// Puts a group's best into the overall order (nothing if no task of it stays).
     fn enter_group(&mut self, g: usize) {
         let group = &self.groups[g];
-        if let Some(&(unhealthy, key, created, uuid, task, place)) = group.instances.peek() {
+        if let Some(&(first, key, created, uuid, task, place)) = group.instances.peek() {
             let count = if self.by_value { group.staying } else { 0 };
             let g = u32::try_from(g).expect("fewer than 2^32 groups");
-            self.best.push((unhealthy, count, key, created, uuid, task, place, g));
+            self.best.push((first, count, key, created, uuid, task, place, g));
         }
     }
 }
@@ -407,7 +413,7 @@ mod tests {
                         (per_value[&value(t)], per_instance[&instance])
                     }
                 };
-                (!e.tasks[t.index()].healthy(), first, second, e.task_created_at_ms(t), Reverse(e.task_uuid(t)))
+                (e.first_to_go(t), first, second, e.task_created_at_ms(t), Reverse(e.task_uuid(t)))
             })
             .expect("keep is not empty")
     }

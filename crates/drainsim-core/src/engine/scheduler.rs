@@ -143,7 +143,7 @@ impl DuePasses {
 }
 
 /// A scale-in stops at most this many tasks beyond desiredCount by the placement strategy's order
-/// (rebalancing per stop); past it, the surplus stops first, unhealthy then newest.
+/// (rebalancing per stop); past it, the surplus stops first: another revision's, unhealthy, then newest.
 const SCALE_IN_REBALANCED_UP_TO: usize = 256;
 
 impl Engine {
@@ -517,6 +517,26 @@ impl Engine {
         }
     }
 
+    /// Whether a service's task runs another task definition revision than its service's: a task
+    /// adopted from a cluster captured while a deployment was in progress
+    /// (`Engine::adopt_running_task`). drainsim does not carry a deployment on, but a scale-in
+    /// stops these tasks before any other, as the deployment would have: ECS's rolling update
+    /// replaces the old deployment's tasks with the new task definition's and keeps the latter
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html>),
+    /// so a service captured with more tasks than `desiredCount` keeps its new revision's, not
+    /// whichever a tie-break by task ID picked (docs/ecs-choices.md, "A deployment in progress";
+    /// `fidelity/imported-deployment-keeps-the-new-revision.ron`).
+    pub(crate) fn runs_another_revision(&self, t: TaskId) -> bool {
+        let origin = self.tasks.origin(t);
+        origin.service.is_some_and(|s| self.services[s.index()].task_def != origin.task_def)
+    }
+
+    /// What puts a task before the others in a scale-in, whatever the placement strategy: running
+    /// another revision than its service's ([`Self::runs_another_revision`]), then being unhealthy.
+    pub(crate) fn first_to_go(&self, t: TaskId) -> (bool, bool) {
+        (self.runs_another_revision(t), !self.tasks[t.index()].healthy())
+    }
+
     /// A task's place in stop order: unhealthy first, then oldest, then by task ID (the order of
     /// task ARNs within a cluster; docs/ecs-choices.md). Keys are unique, so any sort gives one order.
     pub(crate) fn stop_key(&self, t: TaskId) -> StopKey {
@@ -667,15 +687,16 @@ impl Engine {
         }
     }
 
-    /// Step 2, scale-in: stop what exceeds desiredCount (not bound by the floor), unhealthy tasks
-    /// first, then as the service's placement strategy would choose
+    /// Step 2, scale-in: stop what exceeds desiredCount (not bound by the floor), tasks of another
+    /// revision than the service's first ([`Self::runs_another_revision`]), then unhealthy ones,
+    /// then as the service's placement strategy would choose
     /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-strategies.html>):
     /// binpack stops the task whose instance is left with the most free memory (or CPU); spread
     /// balances its field (by instance: the instance with the most of the service's tasks; by an
     /// attribute: the value with the most, then the instance with the most); with no strategy (and
     /// with `random`, which drainsim keeps deterministic) the Availability Zone with the most of the
     /// service's tasks, then the instance with the most (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>). Ties go to the newest
-    /// task. A very large scale-in (more than 256 at once) takes the unhealthy, then the newest,
+    /// task. A very large scale-in (more than 256 at once) takes another revision's, the unhealthy, then the newest,
     /// without rebalancing per stop. Each stop re-reads only what it changed
     /// ([`super::scale_in::ScaleInOrder`]); the order is kept for the service's next scale-in,
     /// which takes it up again if nothing it was built from changed in between
@@ -715,7 +736,7 @@ impl Engine {
 
     /// Lists the service's staying tasks into the engine's scale-in lists and orders them for a
     /// scale-in to [`Self::scale_in_target`]; more than [`SCALE_IN_REBALANCED_UP_TO`] over it,
-    /// the surplus stops first, unhealthy then newest. When no more stay than are wanted then,
+    /// the surplus stops first: another revision's, unhealthy, then newest. When no more stay than are wanted then,
     /// how many stay (the lists are given back).
     fn build_scale_in_order(
         &mut self,
@@ -730,8 +751,7 @@ impl Engine {
         let keep = &mut buffers.staying;
         if keep.len() > desired + SCALE_IN_REBALANCED_UP_TO {
             keep.sort_by_key(|t| {
-                let task = &self.tasks[t.index()];
-                (task.healthy(), std::cmp::Reverse(self.task_created_at_ms(*t)), self.task_uuid(*t))
+                (std::cmp::Reverse(self.first_to_go(*t)), std::cmp::Reverse(self.task_created_at_ms(*t)), self.task_uuid(*t))
             });
             for victim in keep.drain(..keep.len() - desired - SCALE_IN_REBALANCED_UP_TO).collect::<Vec<_>>() {
                 self.stop_for_scale_in(victim, stops, out);
@@ -1212,6 +1232,31 @@ impl Engine {
         c.healthy < c.live
     }
 
+    /// Whether what is in flight ([`Self::in_flight`]) hides a pass's failed placement: not when
+    /// every task in flight waits for a disconnected agent, which may never come back to move
+    /// it. A drained task told to stop on an instance whose agent went away stays RUNNING with
+    /// `desiredStatus` STOPPED until the agent is back (docs/ecs-choices.md, "Tasks on an
+    /// instance whose agent is disconnected"); a replacement that cannot be placed meanwhile is a
+    /// stall, with the placement's reason, as it is with the agent connected
+    /// (`fidelity/stall-behind-a-task-held-by-a-disconnected-agent.ron`). Only for a pass that
+    /// failed to place a task: one that tried no placement and is held back by its bounds while
+    /// the tasks wait for their agent is not in a deadlock of minimumHealthyPercent and
+    /// maximumPercent — it goes on once the agent is back — so it reports no
+    /// `deploymentConfiguration` stall (`fidelity/no-deadlock-while-replacements-wait-for-their-agent.ron`).
+    /// The held tasks are read only then: a failed placement, no progress, work left and
+    /// something in flight by the counters.
+    fn in_flight_hides_placement_failure(&self, id: ServiceId, failed_placement: bool) -> bool {
+        if !self.in_flight(id) {
+            return false;
+        }
+        if !failed_placement {
+            return true;
+        }
+        let c = &self.services[id.index()].counts;
+        let not_healthy = c.live.checked_sub(c.healthy).expect("healthy tasks are live");
+        not_healthy > self.service_tasks_held_for_agent(id)
+    }
+
     /// Stalls, the deadlock and placement events, retries and steady state after a pass.
     fn after_pass(&mut self, id: ServiceId, out: PassOutcome) {
         // A task of a provider with managed scaling that finds no room waits PROVISIONING for the
@@ -1235,22 +1280,24 @@ impl Engine {
         // A deleted (DRAINING) service places nothing: it cannot stall (its episodes ended when it
         // was deleted).
         let active = self.services[id.index()].status == ServiceStatus::Active;
-        let stalled_reason: Option<StallReason> = if active && work_left && !out.progress && !in_flight {
-            if provisioning {
-                Some(StallReason::Provisioning)
-            } else if let Some(f) = &out.placement_failure {
-                Some(StallReason::Placement(f.reason))
-            } else if out.throttled {
-                Some(StallReason::StartThrottled)
-            } else if out.blocked_by_bounds || self.services[id.index()].scheduling == SchedulingStrategy::Replica {
-                self.service_event(id, ServiceEventKind::DeploymentConfigurationDeadlock);
-                Some(StallReason::DeploymentConfiguration)
+        let failed_placement = out.placement_failure.is_some() && !provisioning;
+        let stalled_reason: Option<StallReason> =
+            if active && work_left && !out.progress && !self.in_flight_hides_placement_failure(id, failed_placement) {
+                if provisioning {
+                    Some(StallReason::Provisioning)
+                } else if let Some(f) = &out.placement_failure {
+                    Some(StallReason::Placement(f.reason))
+                } else if out.throttled {
+                    Some(StallReason::StartThrottled)
+                } else if out.blocked_by_bounds || self.services[id.index()].scheduling == SchedulingStrategy::Replica {
+                    self.service_event(id, ServiceEventKind::DeploymentConfigurationDeadlock);
+                    Some(StallReason::DeploymentConfiguration)
+                } else {
+                    None
+                }
             } else {
                 None
-            }
-        } else {
-            None
-        };
+            };
         let (unmet, allowed_unmet) = match (&stalled_reason, &out.placement_failure) {
             (Some(StallReason::Placement(_) | StallReason::Provisioning), Some(f)) => (f.unmet.clone(), f.allowed_unmet.clone()),
             _ => (Vec::new(), Vec::new()),

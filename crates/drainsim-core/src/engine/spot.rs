@@ -47,7 +47,7 @@ impl Engine {
     /// agent (`ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`) or not. Only Spot Instances can be
     /// interrupted; the profile's hourly draw covers every one marked so far.
     /// Refused for an instance this engine does not have.
-    pub fn mark_spot_instance(&mut self, id: InstanceId, spot_instance_draining: bool) -> Result<(), String> {
+    pub fn mark_spot_instance(&mut self, id: InstanceId, spot_instance_draining: bool) -> Result<(), crate::ControlError> {
         self.known_instance(id, "mark_spot_instance")?;
         self.finish_open_instant();
         self.faults.spot_instances.insert(id, spot_instance_draining);
@@ -267,7 +267,7 @@ impl Engine {
     /// Shown by
     /// `scenarios/rollouts/group-terminates-an-instance-with-a-disconnected-agent.ron`.
     pub fn terminate_ec2_instance(&mut self, caller_arn: &str, id: InstanceId) -> Result<(), crate::EcsError> {
-        self.known_instance(id, "terminate_ec2_instance").map_err(crate::EcsError::invalid_parameter)?;
+        self.known_instance(id, "terminate_ec2_instance").map_err(|e| crate::EcsError::invalid_parameter(e.to_string()))?;
         let i = &self.instances[id.index()];
         if i.status.is_deregistered() || self.faults.terminated_registered.contains(&id) {
             return Ok(());

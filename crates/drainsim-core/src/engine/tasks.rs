@@ -1298,6 +1298,33 @@ impl Engine {
         }
     }
 
+    /// An instance went INACTIVE: what its tasks waited for from its agent stands no more (they
+    /// are STOPPED or orphaned), so its held entries go, and the entries left are those of the
+    /// registered instances whose agent is away.
+    pub(crate) fn forget_agent_holds(&mut self, instance: InstanceId) {
+        self.faults.agent_held.remove(&instance);
+    }
+
+    /// How many of a service's live tasks wait for a disconnected agent (their held step still
+    /// stands): nothing but the agent's return moves them on. Reads the held entries, kept only
+    /// for registered instances whose agent is away ([`Self::forget_agent_holds`]): at most the
+    /// tasks on those instances, never the service's tasks. Called only for a pass that failed to
+    /// place a task with nothing else in flight.
+    pub(crate) fn service_tasks_held_for_agent(&self, service: ServiceId) -> u32 {
+        let mut held: Vec<TaskId> = self
+            .faults
+            .agent_held
+            .values()
+            .flatten()
+            .filter(|(t, step)| self.tasks.origin(*t).service == Some(service) && self.agent_hold_stands(*t, *step))
+            .map(|(t, _)| *t)
+            .collect();
+        // A task may wait for two steps (its start, then the stop it was told meanwhile).
+        held.sort_unstable();
+        held.dedup();
+        u32::try_from(held.len()).expect("fewer than 2^32 tasks")
+    }
+
     /// The agent of `instance` reconnected: it does what its tasks waited for, in the order they
     /// began to wait.
     pub(crate) fn release_held_for_agent(&mut self, instance: InstanceId) {

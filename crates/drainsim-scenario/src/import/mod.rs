@@ -1000,6 +1000,22 @@ impl Capture {
         };
         td.touch(&["revision", "status", "registeredAt"]);
         let origin = (file.to_string(), td.path().to_string());
+        // A revision is immutable (RegisterTaskDefinition makes a new one for any change), so two
+        // descriptions of it that differ mean the capture mixes in a file from elsewhere: which
+        // one its tasks reserve cannot be told. The same one described twice (a script that
+        // describes each service's task definition, two services sharing it) is one revision.
+        if let Some((first, (first_file, first_path))) = self.task_defs.get(&(family.clone(), revision)) {
+            if *first != request {
+                return Err(td.error(
+                    Some("taskDefinitionArn"),
+                    format!(
+                        "task definition {family}:{revision} is described twice, differently (first at {first_file}: {first_path}): a revision never changes, so one of the files is not of this capture"
+                    ),
+                ));
+            }
+            td.finish();
+            return Ok(());
+        }
         td.finish();
         self.task_defs.insert((family, revision), (request, origin));
         Ok(())
@@ -1618,6 +1634,8 @@ fn build(
 
     // Instances.
     let mut imported_ids: BTreeMap<String, String> = BTreeMap::new();
+    // The instances captured DRAINING: their tasks are not the ones a scale-in stops.
+    let mut draining: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let mut type_paths = Vec::new();
     let mut disconnected = Vec::new();
     let mut undated = Vec::new();
@@ -1654,6 +1672,7 @@ fn build(
         }
         if i.status == "DRAINING" {
             g.status = Some("DRAINING".into());
+            draining.insert(g.name.clone());
         }
         g.instance_role = role_of(i.trunked, i.long_arn);
         if let Some(role) = &g.instance_role {
@@ -1762,6 +1781,9 @@ fn build(
     let mut older: BTreeMap<(String, String), u32> = BTreeMap::new();
     let mut of_left_out: BTreeMap<String, u32> = BTreeMap::new();
     let mut overridden: Vec<(String, String, SizeTexts)> = Vec::new();
+    // Each service's imported tasks on instances not DRAINING (those a scale-in stops), against
+    // its desiredCount.
+    let mut of_service: BTreeMap<String, u32> = BTreeMap::new();
     for t in &cap.tasks {
         let Some(instance) = imported_ids.get(&id_key(&t.instance_id)) else {
             if !cap.described_ids.contains(&id_key(&t.instance_id)) {
@@ -1814,6 +1836,9 @@ fn build(
         if overrides != (None, None) {
             overridden.push((t.short_id.clone(), td.clone(), overrides.clone()));
         }
+        if let Some(sv) = service.as_ref().filter(|_| !draining.contains(instance)) {
+            *of_service.entry(sv.clone()).or_insert(0) += 1;
+        }
         let key = (instance.clone(), td, service, group, started_by, overrides, t.healthy);
         match running.get_mut(&key) {
             Some(paths) => paths.push(t.path.clone()),
@@ -1829,10 +1854,27 @@ fn build(
         summary.notes.push(format!(
             "service {sv}: {} {td}, not the service's {own} (a deployment in progress): imported as {}, with \
              {td}'s reservation; drainsim does not carry the deployment on, so the service starts tasks of {own} only \
-             and {} until stopped",
+             and {} until stopped (a scale-in stops {} before the service's own)",
             if n == 1 { "1 task runs".to_string() } else { format!("{n} tasks run") },
             if n == 1 { "it runs" } else { "they run" },
             if n == 1 { "it runs" } else { "these run" },
+            if n == 1 { "it" } else { "them" },
+        ));
+    }
+    // More tasks off DRAINING instances than desiredCount (a deployment's new tasks started beside
+    // the old ones, up to maximumPercent): the service's first pass scales in at time 0.
+    for sv in &cap.services {
+        let name = &sv.request.service_name;
+        let daemon = sv.request.scheduling_strategy.as_deref() == Some("DAEMON");
+        let (Some(desired), Some(&n)) = (sv.request.desired_count, of_service.get(name)) else { continue };
+        if daemon || i64::from(n) <= desired {
+            continue;
+        }
+        let surplus = i64::from(n) - desired;
+        summary.notes.push(format!(
+            "service {name}: {n} tasks run on instances not DRAINING for a desiredCount of {desired}: its first \
+             scheduling pass, at time 0, stops the {surplus} beyond it — tasks of another revision than the service's \
+             first (as the deployment would), then unhealthy ones, then by its placement strategy"
         ));
     }
     for (sv, n) in of_left_out {

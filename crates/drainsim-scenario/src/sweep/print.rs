@@ -12,7 +12,7 @@ use super::seeds::{in_shard, shard_len, MAX_SEEDS};
 pub const TEXT_FAILURES_LISTED: usize = 20;
 
 /// The JSON output of `drainsim sweep --json`: pretty-printed, each histogram bucket
-/// (`[value, runs]`) on one line ([`inline_number_pairs`]).
+/// (`[value, runs]`) on one line.
 pub fn render_json(r: &SweepReport) -> serde_json::Result<String> {
     serde_json::to_string_pretty(r).map(|pretty| inline_number_pairs(&pretty))
 }
