@@ -162,7 +162,8 @@ fn managed_scaling_has_a_panel_of_its_instances() {
     // that changed it: the scale-out from 3 to 5 for the drain shows as a step, where the line
     // once began at the datapoint, already at 5.
     let text = svg("scenarios/drain/managed-scaling-scales-out-for-a-drain.ron", "scale-out.svg");
-    let desired = text.lines().find(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#FF7F0E""##)).expect("desired");
+    // The last orange line: the service panels above draw their pending tasks in orange too.
+    let desired = text.lines().rfind(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#FF7F0E""##)).expect("desired");
     let points: Vec<(f64, f64)> = desired
         .split("points=\"")
         .nth(1)
@@ -179,6 +180,19 @@ fn managed_scaling_has_a_panel_of_its_instances() {
         .expect("the tick at 0");
     assert_eq!(points[0].0, origin, "from time 0: {desired}");
     assert!(points.iter().any(|p| p.1 < points[0].1), "a step up from the first value: {desired}");
+    // A request that decremented the group before the first datapoint (4 -> 3): the line begins
+    // at the group's own 4, where it once began at 3, the first datapoint's value before it.
+    let text = svg("tests/data/explain/decrement-between-datapoints.ron", "decrement.svg");
+    // The last orange line: the service panels above draw their pending tasks in orange too.
+    let desired = text.lines().rfind(|l| l.starts_with("<polyline") && l.contains(r##"stroke="#FF7F0E""##)).expect("desired");
+    let ys: Vec<f64> = desired
+        .split("points=\"")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .filter_map(|p| p.split_once(',').map(|(_, y)| y.trim_end_matches('"').parse().unwrap()))
+        .collect();
+    assert!(ys[0] < *ys.last().unwrap(), "from 4 down to 3 (higher up first): {desired}");
 }
 
 #[test]

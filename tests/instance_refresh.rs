@@ -429,3 +429,25 @@ fn refreshes_started_in_one_instant_have_their_own_ids() {
     assert_eq!(ids.len(), 2);
     assert_ne!(ids[0], ids[1]);
 }
+
+/// A Spot Instance EC2 takes during a refresh wakes it in that instant: its capacity record shows
+/// the drop when it happens (3 InService at 3:30), and the replacement is launched then
+/// (registered a minute later), where the refresh once saw the loss at its next move, 4:00, and
+/// its record, "at every change", never showed the group at 3.
+#[test]
+fn a_spot_instance_lost_during_a_refresh_is_seen_at_once() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rollouts/spot-instance-lost-during-a-refresh.ron");
+    let loaded = drainsim_scenario::load_file(&path).expect("loads");
+    let outcome = run(&loaded, &RunOptions { keep_records: true, ..Default::default() }).expect("runs");
+    assert!(outcome.passed(), "{}", outcome.failures_text());
+    let capacity = &outcome.instance_refreshes[0].capacity;
+    let at_loss = capacity.iter().find(|c| c.at_ms == 210_000).expect("a sample in the instant EC2 took asg-4");
+    assert_eq!((at_loss.pending, at_loss.in_service), (1, 3), "{capacity:?}");
+    let asg6 = outcome.engine.instance_named("asg-6").expect("the replacement registered");
+    let registered = outcome.engine.trace().records().iter().find(|r| {
+        r.subject == drainsim_core::Subject::Instance(asg6.id())
+            && matches!(r.change, drainsim_core::Change::InstanceStatus { from: None, .. })
+    });
+    assert_eq!(registered.map(|r| r.time_ms), Some(270_000), "launched at the loss, registered a minute later");
+}

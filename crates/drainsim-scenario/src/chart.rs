@@ -454,6 +454,7 @@ fn draw_scaling<DB: DrawingBackend>(
         .map(|p| p.instances_running.max(p.instances_needed).max(p.desired_capacity).max(p.desired_capacity_before))
         .max()
         .unwrap_or(1)
+        .max(m.initial_desired_capacity)
         .max(1) as f64
         * 1.15;
     let mut chart = ChartBuilder::on(area)
@@ -469,8 +470,10 @@ fn draw_scaling<DB: DrawingBackend>(
         .y_label_area_size(axis.y_label_area)
         .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
     draw_mesh(&mut chart, "instances", axis)?;
-    // The desired capacity is known from time 0 (the group's, before the first datapoint that
-    // changed it); N and M from the first datapoint that changed something.
+    // The desired capacity is known from time 0 (the group's own, `initial_desired_capacity`,
+    // until a datapoint saw it changed: by managed scaling at that datapoint, or by a request or
+    // step between datapoints, drawn at the datapoint that saw it); N and M from the first
+    // datapoint that changed something.
     let step = |f: fn(&crate::outcome::ManagedScalingSample) -> u32, from_0: Option<u32>| {
         let mut line = Vec::with_capacity(m.samples.len() * 2 + 2);
         let mut last: Option<f64> = from_0.map(f64::from);
@@ -489,7 +492,9 @@ fn draw_scaling<DB: DrawingBackend>(
         line.push((at(end_ms), last.unwrap_or(0.0)));
         line
     };
-    let desired_from_0 = m.samples.first().map(|p| p.desired_capacity_before);
+    // Not the first datapoint's `desiredCapacityBefore`: a request before it (a
+    // TerminateInstanceInAutoScalingGroup that decremented the group) changed the group's own.
+    let desired_from_0 = Some(m.initial_desired_capacity);
     for (color, f, from_0) in [
         (
             PENDING,

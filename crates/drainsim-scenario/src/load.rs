@@ -2109,7 +2109,12 @@ fn check_auto_scaling(
             )));
         }
         if let Some(refusal) = launch_template_name_refusal(&g.launch_template.launch_template_name) {
-            return Err(at(format!("Auto Scaling group '{name}': {refusal}")));
+            // At the name, which may be lines below the group's own.
+            let mut e = at(format!("Auto Scaling group '{name}': {refusal}"));
+            if let Some(position) = locate_from_line(&l.source, e.line, "LaunchTemplateName") {
+                (e.line, e.column) = position;
+            }
+            return Err(e);
         }
         if g.attributes.contains_key("ecs.ami-id") {
             return Err(at(format!(

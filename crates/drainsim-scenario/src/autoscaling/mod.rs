@@ -642,7 +642,12 @@ impl AutoScaling {
                 timed_out = true;
                 break;
             }
-            wait_for_moment(driver, gi, engine, now, next.min(end), |_| false)?;
+            // An instance EC2 takes meanwhile (a Spot interruption) wakes the refresh at once: the
+            // group sees it gone in that instant (step 0), its capacity record shows the drop then,
+            // and the refresh replaces it as soon as its own pacing allows — not at its next move,
+            // which a checkpoint's pause may put an hour away.
+            let gone = engine.instances_deregistered();
+            wait_for_moment(driver, gi, engine, now, next.min(end), |e| e.instances_deregistered() != gone)?;
             // Only a bound that cut the wait short ends the step (`Driver::bounded`, which ends the
             // run too): `bound_reached` also holds when the count is at the bound with an event
             // pending later, which the wait did not need.
