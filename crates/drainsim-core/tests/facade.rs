@@ -1221,18 +1221,11 @@ fn a_health_check_without_a_command_is_refused() {
 fn tags_with_the_aws_prefix_or_past_the_bounds_are_refused() {
     let mut e = common::engine_with_app(0);
     let register = |e: &mut Engine, name: &str, tags: Vec<(String, String)>| {
-        e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-            cluster: Some("prod".into()),
-            total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
-            instance_identity: InstanceIdentity {
-                name: name.into(),
-                instance_type: "c5.large".into(),
-                availability_zone: "us-east-1a".into(),
-                ..Default::default()
-            },
-            tags: tags.into_iter().map(|(key, value)| Tag { key, value }).collect(),
-            ..Default::default()
-        }))
+        let Request::RegisterContainerInstance(mut request) = registration(name, None, None) else {
+            unreachable!("a registration")
+        };
+        request.tags = tags.into_iter().map(|(key, value)| Tag { key, value }).collect();
+        e.handle(Request::RegisterContainerInstance(request))
     };
     let tag = |k: &str, v: &str| (k.to_string(), v.to_string());
     let (state, trace) = (e.state_digest(), e.trace().digest());

@@ -1746,11 +1746,9 @@ impl Engine {
         };
         // An instance EC2 terminated while its agent was disconnected stays ACTIVE in ECS's eyes,
         // but its room is no one's: its agent never comes back (`Engine::terminate_ec2_instance`).
-        let with_room = self
-            .instances
-            .disconnected_active_in(cluster)
-            .filter(|id| !self.faults.terminated_registered.contains(id) && of(self, *id) && only_the_agent(*id))
-            .max_by_key(|id| closeness(self, *id, req))?;
+        let with_room = self.closest_disconnected(cluster, req, |e, id| {
+            !e.faults.terminated_registered.contains(&id) && of(e, id) && only_the_agent(id)
+        })?;
         let reason = PlacementFailureReason::Agent;
         Some(PlacementFailure { reason, closest: Some(with_room), unmet: vec![reason], allowed_unmet: Vec::new() })
     }

@@ -481,6 +481,7 @@ impl Engine {
         let origin = self.task_origin(id);
         let td = &self.task_defs[origin.task_def.index()];
         let inst = &self.instances[t.instance.index()];
+        let (cpu, memory) = self.size_of(origin.task_def, origin.size);
         api::Task {
             task_arn: self.task_arn(id),
             cluster_arn: self.cluster_arn(self.task_cluster(id)),
@@ -488,8 +489,8 @@ impl Engine {
             container_instance_arn: Some(self.instance_arn(t.instance)),
             last_status: t.last_status.as_str().into(),
             desired_status: t.desired_status().into(),
-            cpu: self.task_size(id).0.to_string(),
-            memory: self.task_size(id).1.to_string(),
+            cpu: cpu.to_string(),
+            memory: memory.to_string(),
             overrides: api::TaskOverride {
                 cpu: origin.size.cpu.map(|c| c.to_string()),
                 memory: origin.size.memory.map(|m| m.to_string()),

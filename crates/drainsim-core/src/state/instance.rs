@@ -566,7 +566,8 @@ pub(crate) struct Instances {
     /// cluster has one, and this finds the first without a scan.
     unknown_eni_limit: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
     /// The ACTIVE instances whose agent is disconnected, by cluster then registration: a
-    /// placement that finds no placeable instance names the first of its cluster without a scan.
+    /// placement that finds no placeable instance, or room only behind a disconnected agent,
+    /// ranks them without a scan of the cluster (`engine/placement.rs::closest_disconnected`).
     disconnected_active: std::collections::BTreeSet<(crate::infra::ids::ClusterId, Id)>,
     /// How many instances have become INACTIVE (deregistered, or terminated by EC2) so far.
     became_inactive: u64,
