@@ -957,6 +957,11 @@ impl Tasks {
         assert!(self.agent_waits.insert(id, (now_ms, cause)).is_none(), "a task waits for its agent once");
     }
 
+    /// The tasks that reached PENDING and wait in their instance's agent queue, by ID.
+    pub(crate) fn waiting_for_agent(&self) -> impl Iterator<Item = crate::infra::ids::TaskId> + '_ {
+        self.agent_waits.keys().copied()
+    }
+
     /// The task's wait for its agent ends (it starts, or stops): since when it waited, and why;
     /// None if it was not waiting.
     pub(crate) fn end_agent_wait(&mut self, id: crate::infra::ids::TaskId) -> Option<(SimTimeMs, AgentWaitCause)> {
