@@ -2515,3 +2515,25 @@ fn reserved_aws_tags_are_left_out_with_a_note() {
     assert!(!text.contains("aws:autoscaling"), "{text}");
     drainsim_scenario::load_str("imported.ron", &text).expect("the written scenario loads and sets up");
 }
+
+/// A port mapping of a `containerPortRange` (no `containerPort`) is not modelled: the import leaves
+/// it out and lists the skipped field, and the written scenario sets up (RegisterTaskDefinition
+/// refuses a mapping without its container port, `invalid/port_mapping_without_container_port.ron`).
+#[test]
+fn a_container_port_range_mapping_is_left_out_and_noted() {
+    let inputs = edited(&fixture_inputs(), "task-definition-batch.json", |v| {
+        let batch = &mut v["taskDefinition"]["containerDefinitions"][0];
+        assert_eq!(batch["name"], "batch");
+        batch["portMappings"] = serde_json::json!([
+            {"containerPort": 8080, "hostPort": 0, "protocol": "tcp"},
+            {"containerPortRange": "9000-9099", "protocol": "tcp"},
+        ]);
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let skipped: Vec<&str> = imported.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();
+    assert!(skipped.iter().any(|f| f.ends_with("portMappings[].containerPortRange")), "{skipped:?}");
+    let batch = imported.scenario.task_definitions.iter().find(|t| t.family == "batch").expect("imported");
+    let mappings: Vec<_> = batch.container_definitions[0].port_mappings.iter().map(|m| m.container_port).collect();
+    assert_eq!(mappings, vec![Some(8080)], "the range's mapping is left out");
+    engine_of(&imported);
+}

@@ -103,6 +103,14 @@ impl Engine {
         if network_mode == NetworkMode::None && req.container_definitions.iter().any(|c| !c.port_mappings.is_empty()) {
             return Err(EcsError::client("Port mappings are not allowed when the network mode is none."));
         }
+        // A port mapping names its container port: ECS refuses one without it ("Invalid
+        // 'containerPort' setting for container 'container_1'." for a mapping of a `hostPort` alone,
+        // <https://github.com/aws/aws-cli/issues/7288>; the same for an empty mapping,
+        // <https://github.com/aws/aws-cdk/issues/8762>). ECS's other form, a `containerPortRange`,
+        // is not modelled.
+        if let Some(c) = req.container_definitions.iter().find(|c| c.port_mappings.iter().any(|pm| pm.container_port.is_none())) {
+            return Err(EcsError::client(format!("Invalid 'containerPort' setting for container '{}'.", c.name)));
+        }
         // "If you use containers in a task with the awsvpc or host network mode, the hostPort can
         // either be left blank or set to the same value as the containerPort"
         // (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html>); ECS
@@ -176,14 +184,8 @@ impl Engine {
         let mut container_stops = Vec::with_capacity(req.container_definitions.len());
         let mut containers = Vec::with_capacity(req.container_definitions.len());
         for c in &req.container_definitions {
-            let mut container_ports: Vec<u16> = c
-                .port_mappings
-                .iter()
-                .filter_map(|pm| match network_mode {
-                    NetworkMode::Bridge | NetworkMode::None => pm.container_port,
-                    NetworkMode::Host | NetworkMode::Awsvpc => pm.container_port.or(pm.host_port),
-                })
-                .collect();
+            // Every mapping names its container port (checked above).
+            let mut container_ports: Vec<u16> = c.port_mappings.iter().filter_map(|pm| pm.container_port).collect();
             container_ports.sort_unstable();
             container_ports.dedup();
             containers.push((c.name.as_str(), container_ports));

@@ -931,13 +931,19 @@ impl Capture {
             let memory = c.opt_int("memoryReservation", 1..=100_000_000)?.or(hard).map(|n| n as u32);
             let mut port_mappings = Vec::new();
             for p in c.objects("portMappings")? {
-                port_mappings.push(api::PortMapping {
+                let mapping = api::PortMapping {
                     container_port: p.opt_int("containerPort", 0..=65_535)?.map(|n| n as u16),
                     // hostPort 0 is a dynamic port: nothing reserved.
                     host_port: p.opt_int("hostPort", 0..=65_535)?.filter(|n| *n != 0).map(|n| n as u16),
                     protocol: p.opt_str("protocol")?.map(str::to_string),
-                });
+                };
                 p.finish();
+                // A mapping of a `containerPortRange` (no `containerPort`) is not modelled: left
+                // out, and the notes name the skipped field (RegisterTaskDefinition would refuse
+                // a mapping without its container port).
+                if mapping.container_port.is_some() {
+                    port_mappings.push(mapping);
+                }
             }
             let health_check = match c.opt_obj("healthCheck")? {
                 Some(h) => {
