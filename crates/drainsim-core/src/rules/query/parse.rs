@@ -158,6 +158,17 @@ impl<'a> Parser<'a> {
         QueryError::found(self.column(), expected.to_string(), found)
     }
 
+    /// The error for a bare pattern cut at a '(' or '[' (at `start`): it must be quoted.
+    fn unquoted_pattern(&self, start: usize) -> QueryError {
+        let word: String = self.text[start..].chars().take_while(|c| !c.is_whitespace()).take(40).collect();
+        let column = self.text[..start].chars().count() + 1;
+        QueryError::found(
+            column,
+            "a pattern with '(' or '[' in it must be quoted, '...' or \"...\"".to_string(),
+            format!("'{word}'"),
+        )
+    }
+
     fn skip_ws(&mut self) {
         let rest = self.rest();
         self.at += rest.len() - rest.trim_start().len();
@@ -303,7 +314,17 @@ impl<'a> Parser<'a> {
             Op::Matches { negated } => {
                 self.skip_ws();
                 let start = self.at;
+                let quoted = self.rest().starts_with(['\'', '"']);
+                // A bare value ends at a bracket or parenthesis (they group the expression), so a
+                // pattern with a character class or a group must be quoted: say so where it is cut.
+                let cut_at_bracket = |p: &Self| !quoted && p.rest().starts_with(['(', '[']);
+                if cut_at_bracket(self) {
+                    return Err(self.unquoted_pattern(start));
+                }
                 let text = self.raw_value()?;
+                if cut_at_bracket(self) {
+                    return Err(self.unquoted_pattern(start));
+                }
                 let (regex, bytes) = compile_pattern(&text, self.pattern_budget_bytes).map_err(|why| {
                     let column = self.text[..start].chars().count() + 1;
                     QueryError::new(column, format!("the pattern '{text}' is {why}"))

@@ -319,6 +319,21 @@ fn errors_name_the_column_and_what_was_expected() {
         error("memberOf(attribute:stack == prod) and runningTasksCount == 1"),
         "expected the end of the expression after memberOf(...) at column 35, found 'and'"
     );
+    // A bare pattern ends at a bracket or parenthesis: one with a class or a group must be quoted,
+    // and the error says so at the pattern (it read "expected 'and', 'or' …, found '[ab]'", and
+    // "expected a value …, found '(?i)…'" of the value it had found).
+    assert_eq!(
+        error("attribute:ecs.availability-zone =~ us-east-1[ab]"),
+        "a pattern with '(' or '[' in it must be quoted, '...' or \"...\" at column 36, found 'us-east-1[ab]'"
+    );
+    assert_eq!(
+        error("attribute:a !~ (?i)US-EAST-1A and attribute:b exists"),
+        "a pattern with '(' or '[' in it must be quoted, '...' or \"...\" at column 16, found '(?i)US-EAST-1A'"
+    );
+    assert_eq!(matching("ec2InstanceId =~ \"i-0[cd]\""), "c,d");
+    // A bare pattern may still close a group or the console form.
+    assert_eq!(matching("(ec2InstanceId =~ i-0c.*)"), "c");
+    assert!(Query::parse("memberOf(attribute:a =~ x.*)").is_ok());
     // Columns count characters, not bytes.
     assert_eq!(error("attribute:a == 'é' x"), "expected 'and', 'or' or the end of the expression at column 20, found 'x'");
 }
