@@ -1115,7 +1115,7 @@ impl Engine {
         let req = self.requirements_of(task_def);
         let group = self.services[id.index()].group;
         let mut started = Vec::new();
-        let mut stopped = Vec::new();
+        let mut stops = Stops::default();
         let mut unhealthy_stop_begun = false;
         for inst in self.services.take_daemon_candidates(id) {
             match self.daemon_action(id, inst) {
@@ -1150,8 +1150,14 @@ impl Engine {
                 DaemonAction::Stop(reason) => {
                     let daemon_tasks: Vec<TaskId> = self.daemon_tasks_on(id, inst).collect();
                     for t in daemon_tasks {
+                        // Its event counts it as pending or running, as a replica's does.
+                        let starting = self.tasks[t.index()].last_status.is_starting();
                         self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, reason);
-                        stopped.push(t);
+                        if starting {
+                            stops.pending.push(t);
+                        } else {
+                            stops.running.push(t);
+                        }
                         out.progress = true;
                     }
                 }
@@ -1178,7 +1184,7 @@ impl Engine {
                             self.tasks.keep_room(t);
                         }
                         self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, &reason);
-                        stopped.push(t);
+                        stops.running.push(t);
                         out.progress = true;
                     }
                 }
@@ -1187,8 +1193,11 @@ impl Engine {
         if !started.is_empty() {
             self.service_event(id, ServiceEventKind::started(&started));
         }
-        if !stopped.is_empty() {
-            self.service_event(id, ServiceEventKind::stopped(true, &stopped));
+        if !stops.pending.is_empty() {
+            self.service_event(id, ServiceEventKind::stopped(false, &stops.pending));
+        }
+        if !stops.running.is_empty() {
+            self.service_event(id, ServiceEventKind::stopped(true, &stops.running));
         }
         out
     }
