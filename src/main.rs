@@ -1486,7 +1486,8 @@ fn print_text(
             }
         }
         let drained: Vec<_> = e.instances().filter(|i| i.drain().started_at_ms().is_some()).collect();
-        if !drained.is_empty() {
+        let refused = drainsim_scenario::outcome::refused_drains(e);
+        if !drained.is_empty() || !refused.is_empty() {
             writeln!(out, "\ndrains:")?;
             let t = |v: Option<u64>| v.map_or("never".to_string(), format_sim_time);
             let orphaned = drainsim_scenario::outcome::orphaned_tasks_ending_drains(e);
@@ -1526,6 +1527,19 @@ fn print_text(
                     t(d.started_at_ms()),
                     i.status().as_str()
                 )?;
+            }
+            // Drains ECS refused (the instance's status could not move): asked for, never begun.
+            for r in refused.iter().take(MAX_DRAIN_LINES) {
+                writeln!(
+                    out,
+                    "  {:<16} refused {}: UpdateContainerInstancesState failed with {}; never DRAINING",
+                    r.instance,
+                    format_sim_time(r.at_ms),
+                    r.status.as_str()
+                )?;
+            }
+            if refused.len() > MAX_DRAIN_LINES {
+                writeln!(out, "  and {} more drains refused (--json lists every one)", refused.len() - MAX_DRAIN_LINES)?;
             }
         }
         write_managed_scaling(&mut out, outcome)?;

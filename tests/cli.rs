@@ -434,3 +434,35 @@ fn an_instance_group_registers_its_agent_version_alone() {
     let version_info = &report["containerInstances"][0]["versionInfo"];
     assert_eq!(version_info, &serde_json::json!({"agentVersion": drainsim_core::CURRENT_AGENT_VERSION}), "{report}");
 }
+
+/// A drain ECS refused (the instance REGISTRATION_FAILED) is no drain: the headline says "every
+/// drain that began completed" and names it, the text report lists it, `--json` has
+/// `drainsRefused`, and a sweep counts the runs with one. The headline said "every drain complete".
+#[test]
+fn a_refused_drain_is_named_not_counted_complete() {
+    let file = "scenarios/drain/drain-refused-is-named-not-complete.ron";
+    let out = drainsim(&["run", file]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "headline: every drain that began completed 1s after the first began; drain refused, never DRAINING: a-2 (REGISTRATION_FAILED);"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("a-2              refused +00:05:00.000: UpdateContainerInstancesState failed with REGISTRATION_FAILED; never DRAINING"),
+        "{text}"
+    );
+    let report = json(&["run", file, "--json"]);
+    assert_eq!(report["allDrainsCompletedAtMs"], 301_000, "the drain that began");
+    assert_eq!(
+        report["drainsRefused"],
+        serde_json::json!([{"instance": "a-2", "atMs": 300000, "status": "REGISTRATION_FAILED"}])
+    );
+    let sweep = json(&["sweep", file, "--seeds", "0..3", "--json"]);
+    assert_eq!(sweep["distribution"]["allDrainsCompletedAtMs"]["drainsRefusedRuns"], 3, "{sweep}");
+    // A run without one leaves the field out.
+    let plain = json(&["run", "scenarios/demo.ron", "--json"]);
+    assert!(plain.get("drainsRefused").is_none());
+}

@@ -1602,6 +1602,7 @@ pub fn headline(e: &Engine, scope: &DrainScope, stop_reason: StopReason) -> (Str
     // A cancelled drain counts neither as complete nor as open; one managed scaling's scale-in
     // began is named apart.
     let reactivated: Vec<String> = e.instances().filter(drain_cancelled).map(|i| i.name().to_string()).collect();
+    let refused = crate::outcome::refused_drains(e);
     let drained: Vec<(String, u64, Option<u64>)> = e
         .instances()
         .filter(|i| scope.counts(i))
@@ -1626,7 +1627,14 @@ pub fn headline(e: &Engine, scope: &DrainScope, stop_reason: StopReason) -> (Str
             // drained (a helper read "every drain complete" of a forced deregistration that left
             // its service at 0 of 2 running); the headline's orphan clause below names them.
             let orphaned = crate::outcome::orphaned_tasks_ending_drains(e);
-            let verb = if drained.iter().any(|(name, _, _)| orphaned.contains_key(name)) { "ended" } else { "complete" };
+            // A drain ECS refused is none: "every drain complete" is said only of the drains that
+            // began when some were refused (named below).
+            let verb = match (drained.iter().any(|(name, _, _)| orphaned.contains_key(name)), refused.is_empty()) {
+                (true, true) => "ended",
+                (false, true) => "complete",
+                (true, false) => "that began ended",
+                (false, false) => "that began completed",
+            };
             format!("every drain {verb} {} after the first began", duration_text(total))
         }
         (Some(_), None) => {
@@ -1640,6 +1648,11 @@ pub fn headline(e: &Engine, scope: &DrainScope, stop_reason: StopReason) -> (Str
     };
     if first.is_some() && !reactivated.is_empty() {
         text.push_str(&format!("; drain cancelled: {} set ACTIVE again", names_listed(&reactivated_names, HEADLINE_NAMES)));
+    }
+    if !refused.is_empty() {
+        let named: Vec<String> = refused.iter().map(|r| format!("{} ({})", r.instance, r.status.as_str())).collect();
+        let named: Vec<&str> = named.iter().map(String::as_str).collect();
+        text.push_str(&format!("; drain refused, never DRAINING: {}", names_listed(&named, HEADLINE_NAMES)));
     }
     if let Some(from) = scaled_in.iter().filter_map(|i| i.drain().started_at_ms()).min() {
         let open = scaled_in.iter().filter(|i| i.drain().completed_at_ms().is_none()).count();

@@ -617,6 +617,30 @@ fn drain_ends(e: &Engine, scope: &DrainScope) -> (Option<u64>, u64) {
     (last, open)
 }
 
+/// An instance a request asked to set DRAINING, which ECS refused (its status could not move:
+/// UpdateContainerInstancesState's per-instance failure), and which never drained in the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedDrain {
+    /// The instance's name.
+    pub instance: String,
+    /// When the first such request was refused.
+    pub at_ms: u64,
+    /// Its status then, the failure's reason (`REGISTERING`, `REGISTRATION_FAILED`,
+    /// `DEREGISTERING`, `INACTIVE`).
+    pub status: drainsim_core::InstanceStatus,
+}
+
+/// The drains a run asked for that ECS refused and that never began ([`RefusedDrain`]), in
+/// registration order: not drains, so no drain time counts them, but the headline, the text and
+/// JSON reports and a sweep name them — "every drain complete" must not be said of a plan ECS
+/// refused part of. Reads only the instances a drain was refused for.
+pub fn refused_drains(e: &Engine) -> Vec<RefusedDrain> {
+    e.instances_drain_refused()
+        .filter(|i| i.drain().started_at_ms().is_none())
+        .filter_map(|i| i.drain_refused().map(|(at_ms, status)| RefusedDrain { instance: i.name().to_string(), at_ms, status }))
+        .collect()
+}
+
 /// When the last of the drains that count ([`DrainScope::counts`]) completed; None if any did not
 /// complete (or none started).
 pub fn all_drains_completed_at(e: &Engine, scope: &DrainScope) -> Option<u64> {

@@ -52,6 +52,11 @@ pub struct Report {
     /// cancelled by setting the instance ACTIVE again is none, nor is one managed scaling's
     /// scale-in began while the run has others ([`crate::outcome::DrainScope`]).
     pub all_drains_completed_at_ms: Option<u64>,
+    /// The instances a request asked to set DRAINING that ECS refused (their status could not
+    /// move) and that never drained in the run, in registration order
+    /// ([`crate::outcome::refused_drains`]); absent when there is none. No drain time counts them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drains_refused: Vec<RefusedDrainReport>,
     /// The instance refreshes the run's StartInstanceRefresh steps ran, in order (absent when
     /// there were none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -66,6 +71,18 @@ pub struct Report {
     /// out, having no scenario to read the expectations of.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmentioned_findings: Vec<String>,
+}
+
+/// A drain ECS refused ([`crate::outcome::RefusedDrain`]).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RefusedDrainReport {
+    /// The instance's name.
+    pub instance: String,
+    /// When the first request to set it DRAINING was refused.
+    pub at_ms: u64,
+    /// Its status then (the failure's reason).
+    pub status: String,
 }
 
 /// What one capacity provider's managed scaling did (ECS cluster auto scaling): its datapoints
@@ -710,6 +727,7 @@ struct Header {
     invariant_violation: Option<String>,
     passed: bool,
     all_drains_completed_at_ms: Option<u64>,
+    drains_refused: Vec<RefusedDrainReport>,
 }
 
 fn header(outcome: &RunOutcome) -> Header {
@@ -744,6 +762,10 @@ fn header(outcome: &RunOutcome) -> Header {
         invariant_violation: outcome.invariant_violation.clone(),
         passed: outcome.passed(),
         all_drains_completed_at_ms: all_drains_completed_at(e, &outcome.drain_scope()),
+        drains_refused: crate::outcome::refused_drains(e)
+            .into_iter()
+            .map(|r| RefusedDrainReport { instance: r.instance, at_ms: r.at_ms, status: r.status.as_str().to_string() })
+            .collect(),
     }
 }
 
@@ -766,6 +788,7 @@ pub fn build(outcome: &RunOutcome) -> Report {
         container_instances: instance_rows(e).collect(),
         services: e.services().map(service_row).collect(),
         all_drains_completed_at_ms: h.all_drains_completed_at_ms,
+        drains_refused: h.drains_refused,
         instance_refreshes: refresh_rows(outcome),
         managed_scaling: managed_scaling_rows(outcome),
         unmentioned_findings: Vec::new(),
@@ -809,7 +832,7 @@ impl Serialize for Streamed<'_> {
         use serde::ser::SerializeStruct;
         let e = &self.0.engine;
         let h = header(self.0);
-        let mut st = s.serialize_struct("Report", 16)?;
+        let mut st = s.serialize_struct("Report", 17)?;
         st.serialize_field("reportVersion", &REPORT_VERSION)?;
         st.serialize_field("scenario", &h.scenario)?;
         st.serialize_field("seed", &h.seed)?;
@@ -824,6 +847,11 @@ impl Serialize for Streamed<'_> {
         st.serialize_field("containerInstances", &InstanceRows(e))?;
         st.serialize_field("services", &ServiceRows(e))?;
         st.serialize_field("allDrainsCompletedAtMs", &h.all_drains_completed_at_ms)?;
+        if h.drains_refused.is_empty() {
+            st.skip_field("drainsRefused")?;
+        } else {
+            st.serialize_field("drainsRefused", &h.drains_refused)?;
+        }
         let refreshes = refresh_rows(self.0);
         if refreshes.is_empty() {
             st.skip_field("instanceRefreshes")?;

@@ -952,6 +952,9 @@ impl Engine {
                 continue;
             }
             if !matches!(from, InstanceStatus::Active | InstanceStatus::Draining) {
+                if target == InstanceStatus::Draining {
+                    self.instances.note_drain_refused(id, self.now_ms, from);
+                }
                 failures.push(Failure {
                     arn: Some(self.instance_arn(id)),
                     reason: from.as_str().into(),

@@ -152,6 +152,14 @@ impl<'a> InstanceView<'a> {
         self.engine.instances.drain_cancelled_at_ms(self.id)
     }
 
+    /// The first request to set it DRAINING that ECS refused — UpdateContainerInstancesState's
+    /// per-instance failure for an instance in a status that cannot move (REGISTERING,
+    /// REGISTRATION_FAILED, DEREGISTERING, INACTIVE) — when, and that status; None if none was.
+    /// Whether it drained later is [`Self::drain`]'s.
+    pub fn drain_refused(&self) -> Option<(SimTimeMs, InstanceStatus)> {
+        self.engine.instances.drain_refused(self.id)
+    }
+
     /// When it became INACTIVE (its deregistration, or EC2 terminating it), if it is.
     pub fn inactive_at_ms(&self) -> Option<SimTimeMs> {
         self.engine.instances.inactive_at_ms(self.id)
@@ -709,6 +717,12 @@ impl Engine {
     /// Every container instance, in registration order.
     pub fn instances(&self) -> impl Iterator<Item = InstanceView<'_>> + '_ {
         (0..self.instances.len() as u32).map(|n| InstanceView { engine: self, id: InstanceId(n) })
+    }
+
+    /// The container instances a request to set DRAINING was refused for
+    /// ([`InstanceView::drain_refused`]), in registration order: without a walk of the others.
+    pub fn instances_drain_refused(&self) -> impl Iterator<Item = InstanceView<'_>> + '_ {
+        self.instances.drain_refused_ids().map(|id| InstanceView { engine: self, id })
     }
 
     /// How many container instances have gone away so far: become INACTIVE (deregistered by a

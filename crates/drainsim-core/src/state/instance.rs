@@ -582,6 +582,10 @@ pub(crate) struct Instances {
     /// When each instance whose last drain was cancelled (set ACTIVE again before it completed)
     /// was set ACTIVE: kept for those only, dropped when it drains again.
     drain_cancelled_at_ms: std::collections::BTreeMap<Id, SimTimeMs>,
+    /// The first request to set each instance DRAINING that ECS refused (the instance was in a
+    /// status that cannot move, `UpdateContainerInstancesState`'s per-instance failure): when, and
+    /// that status. Only for instances that had one.
+    drain_refused: std::collections::BTreeMap<Id, (SimTimeMs, InstanceStatus)>,
     /// The instances whose drain completed, in that order (an instance drained twice is there
     /// twice): a watcher of some drains (an Auto Scaling group's lifecycle waits) reads those
     /// since it last looked, not every instance it watches.
@@ -658,6 +662,7 @@ impl crate::infra::recycle::Recycle for Instances {
             inactive_order,
             inactive_at_ms,
             drain_cancelled_at_ms,
+            drain_refused,
             drained_order,
             gpu_devices,
         } = fresh;
@@ -680,6 +685,7 @@ impl crate::infra::recycle::Recycle for Instances {
         self.inactive_order = inactive_order;
         self.inactive_at_ms = inactive_at_ms;
         self.drain_cancelled_at_ms = drain_cancelled_at_ms;
+        self.drain_refused = drain_refused;
         self.drained_order = drained_order;
         self.gpu_devices = gpu_devices;
     }
@@ -711,6 +717,7 @@ impl Instances {
             inactive_order: Vec::new(),
             inactive_at_ms: Default::default(),
             drain_cancelled_at_ms: Default::default(),
+            drain_refused: Default::default(),
             drained_order: Vec::new(),
             gpu_devices: Default::default(),
         }
@@ -753,6 +760,23 @@ impl Instances {
     /// completed), if it was and has not drained since.
     pub(crate) fn drain_cancelled_at_ms(&self, id: Id) -> Option<SimTimeMs> {
         self.drain_cancelled_at_ms.get(&id).copied()
+    }
+
+    /// A request to set the instance DRAINING was refused at `now_ms`, its status `status` being
+    /// one that cannot move: the first refusal is kept.
+    pub(crate) fn note_drain_refused(&mut self, id: Id, now_ms: SimTimeMs, status: InstanceStatus) {
+        debug_assert!(!matches!(status, InstanceStatus::Active | InstanceStatus::Draining), "ACTIVE and DRAINING can move");
+        self.drain_refused.entry(id).or_insert((now_ms, status));
+    }
+
+    /// The first request to set the instance DRAINING that was refused: when, and its status then.
+    pub(crate) fn drain_refused(&self, id: Id) -> Option<(SimTimeMs, InstanceStatus)> {
+        self.drain_refused.get(&id).copied()
+    }
+
+    /// The instances a request to set DRAINING was refused for, in registration order.
+    pub(crate) fn drain_refused_ids(&self) -> impl Iterator<Item = Id> + '_ {
+        self.drain_refused.keys().copied()
     }
 
     /// When the instance became INACTIVE, if it is.

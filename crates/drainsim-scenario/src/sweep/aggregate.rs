@@ -115,6 +115,9 @@ pub(super) struct RunFacts<'a> {
     /// Empty when the run passed.
     pub(super) failed: Vec<String>,
     pub(super) drain: DrainFact,
+    /// ECS refused a request to set an instance DRAINING that never drained in the run
+    /// ([`crate::outcome::refused_drains`]).
+    pub(super) drains_refused: bool,
     /// Every service of the run, in creation order (a name deleted and created again appears once
     /// per incarnation; [`Aggregate::add`] counts the run once per name).
     pub(super) services: Vec<ServiceFact<'a>>,
@@ -172,6 +175,7 @@ pub(super) struct Aggregate {
     drain_max: Option<(u64, u64)>,
     drain_incomplete: u64,
     no_drain: u64,
+    drains_refused: u64,
     services: BTreeMap<String, ServiceAgg>,
     managed_scaling: BTreeMap<String, ScalingAgg>,
     instance_refreshes: BTreeMap<String, RefreshAgg>,
@@ -248,6 +252,7 @@ impl Aggregate {
             DrainFact::Incomplete => self.drain_incomplete += 1,
             DrainFact::NoDrain => self.no_drain += 1,
         }
+        self.drains_refused += u64::from(f.drains_refused);
         for m in f.managed_scaling {
             let agg = match self.managed_scaling.get_mut(m.name) {
                 Some(agg) => agg,
@@ -335,6 +340,7 @@ impl Aggregate {
         self.drain_max = max_opt(self.drain_max, o.drain_max);
         self.drain_incomplete += o.drain_incomplete;
         self.no_drain += o.no_drain;
+        self.drains_refused += o.drains_refused;
         for (name, s) in o.services {
             self.services.entry(name).or_default().merge(s);
         }
@@ -360,6 +366,7 @@ impl Aggregate {
             drain_max: d.max.zip(d.max_seed),
             drain_incomplete: d.incomplete_runs,
             no_drain: d.no_drain_runs,
+            drains_refused: d.drains_refused_runs,
             services: r
                 .distribution
                 .services
@@ -421,6 +428,7 @@ impl Aggregate {
             completed_runs: completed,
             incomplete_runs: self.drain_incomplete,
             no_drain_runs: self.no_drain,
+            drains_refused_runs: self.drains_refused,
             p50: nearest_rank(&self.drain_completed, 50),
             p95: nearest_rank(&self.drain_completed, 95),
             max: self.drain_max.map(|m| m.0),
@@ -732,6 +740,7 @@ mod tests {
                 _ => vec![],
             },
             drain: DrainFact::Completed(1000 + seed % 7),
+            drains_refused: seed % 50 == 0,
             services: vec![],
             managed_scaling: vec![ScalingFact {
                 name: "cp",
@@ -775,6 +784,7 @@ mod tests {
         assert_eq!(forward.failures.iter().map(|f| f.seed).collect::<Vec<_>>(), smallest);
         let counts: Vec<(&str, u64)> = forward.expectation_failures.iter().map(|x| (x.name.as_str(), x.count)).collect();
         assert_eq!(counts, [("a", 3000), ("b", 1000)], "every failing run counted once per name");
+        assert_eq!(forward.distribution.all_drains_completed_at_ms.drains_refused_runs, 100, "seeds 0, 50, …, 4950");
         let m = &forward.distribution.managed_scaling[0];
         assert_eq!((m.instances_launched_max, m.instances_launched_max_seed), (Some(3), Some(3)));
         assert_eq!((m.instances_launched_p50, m.runs_ending_with_tasks_provisioning), (Some(1), 500));

@@ -235,9 +235,12 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
         }
     };
     let d = &r.distribution.all_drains_completed_at_ms;
-    for (what, c) in
-        [("completedRuns", d.completed_runs), ("incompleteRuns", d.incomplete_runs), ("noDrainRuns", d.no_drain_runs)]
-    {
+    for (what, c) in [
+        ("completedRuns", d.completed_runs),
+        ("incompleteRuns", d.incomplete_runs),
+        ("noDrainRuns", d.no_drain_runs),
+        ("drainsRefusedRuns", d.drains_refused_runs),
+    ] {
         at_most_runs(what, c)?;
     }
     d.histogram.iter().try_for_each(|(_, c)| at_most_runs("the drain histogram", *c))?;
@@ -387,6 +390,13 @@ pub fn render_text(r: &SweepReport) -> String {
         d.incomplete_runs,
         d.no_drain_runs
     );
+    if d.drains_refused_runs > 0 {
+        let _ = writeln!(
+            out,
+            "  drain refused in {} runs: ECS refused to set an instance DRAINING that never drained (see a run's drainsRefused)",
+            d.drains_refused_runs
+        );
+    }
     if !r.distribution.services.is_empty() {
         let _ = writeln!(out, "\nservices:");
         let all = &r.distribution.services;

@@ -155,6 +155,12 @@ pub struct DrainDistribution {
     pub incomplete_runs: u64,
     /// Runs that drained no instance (or re-activated every one before it completed).
     pub no_drain_runs: u64,
+    /// Runs in which ECS refused a request to set an instance DRAINING (its status could not
+    /// move) and the instance never drained: the plan did not drain everything it asked for,
+    /// whichever of the three counts above the run is in. A report written before this count
+    /// existed reads 0.
+    #[serde(default)]
+    pub drains_refused_runs: u64,
     /// Nearest-rank median over the completed runs.
     pub p50: Option<u64>,
     /// Nearest-rank 95th percentile over the completed runs.

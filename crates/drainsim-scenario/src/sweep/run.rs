@@ -126,7 +126,8 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
         .iter()
         .map(|r| RefreshFact { group: &r.auto_scaling_group_name, status: &r.status, duration_ms: r.duration_ms() })
         .collect();
-    RunFacts { seed, failed, drain, services, managed_scaling, instance_refreshes }
+    let drains_refused = !crate::outcome::refused_drains(e).is_empty();
+    RunFacts { seed, failed, drain, drains_refused, services, managed_scaling, instance_refreshes }
 }
 
 /// FNV-1a 64 of a text, as 16 hex digits.
