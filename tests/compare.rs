@@ -56,7 +56,7 @@ fn two_imported_plans_compare_side_by_side() {
     };
     let (one, two) = (plan("1"), plan("2"));
     let report = compare_json(&["compare", &one, &two, "--seeds", "0..4", "--json"]);
-    assert_eq!(report["compareVersion"], 4);
+    assert_eq!(report["compareVersion"], 5);
     let total = measure(&report, "total drain time");
     assert_eq!((total["a"]["runs"].as_u64(), total["b"]["runs"].as_u64()), (Some(4), Some(4)));
     assert!(total["a"]["median"].as_u64() > total["b"]["median"].as_u64(), "draining two at a time is faster: {total}");
@@ -497,6 +497,45 @@ fn stalls_and_failures_before_the_first_drain_are_no_cost_of_the_plan() {
     let failures = measure(&report, "placement failures");
     assert_eq!(failures["b"]["median"].as_u64(), Some(0), "{failures}");
     assert!(failures["a"]["median"].as_u64().is_some_and(|n| n > 0), "A's drain stalls on RESOURCE:ENI: {failures}");
+    // Attempts are shown, not ranked; what the stall cost is, in time.
+    assert_eq!(failures["better"], "not ranked", "{failures}");
+    let stalled = measure(&report, "time stalled");
+    assert_eq!(stalled["unit"], "ms", "{stalled}");
+    assert_eq!(stalled["b"]["median"].as_u64(), Some(0), "B's start-up wait is before its drain: {stalled}");
+    assert!(stalled["a"]["median"].as_u64().is_some_and(|ms| ms > 0), "{stalled}");
+    assert_eq!(stalled["better"], "B", "{stalled}");
+}
+
+/// The same plan with stage jitter: its placement failures grow with the distinct moments tasks
+/// stop at (each retries the waiting service), which ranked the plan without jitter better on
+/// placement failures although nothing about placement differs. They are not ranked.
+#[test]
+fn placement_failures_are_shown_but_not_ranked() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/eni/mixed-cluster-drain-time.ron",
+        "--set",
+        "timings.jitterPercent=30",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    let failures = measure(&report, "placement failures");
+    assert_eq!(failures["better"], "not ranked", "{failures}");
+    let text = String::from_utf8_lossy(
+        &common::drainsim(&[
+            "compare",
+            "scenarios/eni/mixed-cluster-drain-time.ron",
+            "--set",
+            "timings.jitterPercent=30",
+            "--seeds",
+            "0..2",
+        ])
+        .stdout,
+    )
+    .to_string();
+    let row = text.lines().find(|l| l.starts_with("placement failures")).expect("the row");
+    assert!(row.trim_end().ends_with("not ranked"), "{text}");
 }
 
 /// Capacity Rebalancing against none, on the same group (`--set b.CapacityRebalance=true`): the
