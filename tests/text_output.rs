@@ -402,3 +402,39 @@ fn cut_short_drains_and_tasks_moved_twice_are_in_the_text() {
     let moved = stdout(&["run", "scenarios/drain/tasks-moved-twice.ron", "--timeline", "none"]);
     assert!(moved.contains("tasksMovedMoreThanOnce 2"), "{moved}");
 }
+
+/// The cluster settling at start-up is no finding: in a trunked cluster every service created by
+/// the setup waits (NO_INSTANCES) while its instances are REGISTERING, about 17 s. That stall
+/// warned ("no expectation mentions it") for every service and failed `--strict` on a clean
+/// drain; it is passed by now, as `compare` leaves it out. A stall during the drain still warns.
+#[test]
+fn a_start_up_stall_of_trunked_instances_is_no_finding() {
+    let dir = TempDir::new("text-output-start-up-stall");
+    let scenario = |drain: &str| {
+        format!(
+            r#"Scenario(
+    name: "start-up", seed: 1, clusters: ["prod"],
+    accountDefaults: {{"awsvpcTrunking": "enabled"}},
+    instances: [(name: "a", count: 2, cluster: "prod", instanceType: "m5.xlarge",
+                 availabilityZones: ["us-east-1a", "us-east-1b"], cpu: 1024, memory: 4096)],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 512, memory: 512, exitAfterSigtermMs: 1000)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 2,
+                deploymentConfiguration: (minimumHealthyPercent: 50, maximumPercent: 200))],
+    steps: [(atMs: 300000, do: DrainInstances((cluster: "prod", instances: [{drain}])))],
+)"#
+        )
+    };
+    let clean = dir.join("clean.ron");
+    std::fs::write(&clean, scenario(r#""a-1""#)).unwrap();
+    let out = drainsim(&["run", clean.to_str().unwrap(), "--timeline", "none", "--strict"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("stalled +00:00:00.000 .. +00:00:17.000"), "the report still lists it: {text}");
+    assert!(!text.contains("no expectation mentions"), "{text}");
+    // Both instances drained: the service has nowhere to go, a stall of the drain, which warns
+    // (counted without the start-up one).
+    let stuck = dir.join("stuck.ron");
+    std::fs::write(&stuck, scenario(r#""a-1", "a-2""#)).unwrap();
+    let text = String::from_utf8_lossy(&drainsim(&["run", stuck.to_str().unwrap(), "--timeline", "none"]).stdout).to_string();
+    assert!(text.contains("warning: service web stalled once, first at +00:05:01.000 (NO_INSTANCES)"), "{text}");
+}
