@@ -116,7 +116,7 @@ fn a_troubled_small_service_is_shown_before_larger_ones() {
     std::fs::write(&file, text).unwrap();
     let chart = svg(file.to_str().unwrap(), "troubled.svg");
     assert!(chart.contains("tiny: running (blue)"), "the stalled service has a panel");
-    assert!(chart.contains("2 more services not shown (s6, s7), none of them stalled or below its floor"), "{chart}");
+    assert!(chart.contains("2 more services not shown (s6, s7), none of them stalled or fell below its floor"), "{chart}");
     // The y axes' labels (right-aligned) are whole counts: no tick at half a task.
     let y_labels: Vec<&str> = chart.split("text-anchor=\"end\"").skip(1).filter_map(|rest| rest.split('\n').nth(1)).collect();
     assert!(y_labels.contains(&"4"), "{y_labels:?}");

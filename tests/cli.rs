@@ -466,3 +466,12 @@ fn a_refused_drain_is_named_not_counted_complete() {
     let plain = json(&["run", "scenarios/demo.ron", "--json"]);
     assert!(plain.get("drainsRefused").is_none());
 }
+
+/// A rollout's step result counts its waves in words that agree with their numbers ("waves of up
+/// to 1 instance", not "1 instances").
+#[test]
+fn a_rollout_of_one_instance_waves_says_instance() {
+    let out = drainsim(&["run", "scenarios/rollouts/rollout-wave-times-out.ron", "--timeline", "none"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ok (2 of 2 waves of up to 1 instance, 2 instances selected)"), "{text}");
+}

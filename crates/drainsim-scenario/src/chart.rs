@@ -144,8 +144,8 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
             crate::timeline::duration_text(end_ms),
             match (omitted, omitted_troubled) {
                 (0, _) => String::new(),
-                (n, 0) => format!("; {n} more services not shown{omitted_named}, none of them stalled or below its floor"),
-                (n, k) => format!("; {n} more services not shown{omitted_named}, {k} of them stalled or below its floor"),
+                (n, 0) => format!("; {n} more services not shown{omitted_named}, none of them stalled or fell below its floor"),
+                (n, k) => format!("; {n} more services not shown{omitted_named}, {k} of them stalled or fell below their floor"),
             }
         );
         let (top, rest) = root.split_vertically(40);

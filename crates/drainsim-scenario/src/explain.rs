@@ -1828,7 +1828,7 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     };
     if let (Some((max, _)), SchedulingStrategy::Daemon) = (waits.last(), s.scheduling_strategy()) {
         findings.push(format!(
-            "its {} on draining instances stopped last there, up to {} after their drains began{orphaned_text}",
+            "its {} on draining instances were told to stop last there, up to {} after their drains began{orphaned_text}",
             tasks_text(waits.len() as u32, "daemon task"),
             duration_text(*max)
         ));

@@ -102,7 +102,14 @@ fn rollout(
     let mut failures = Vec::new();
     let mut done = 0usize;
     let note = |done: usize| {
-        Some(format!("{done} of {waves} waves of up to {per_wave} instances, {} instances selected", selected.len()))
+        Some(format!(
+            "{done} of {waves} waves of up to {per_wave} {}, {} selected",
+            if per_wave == 1 { "instance" } else { "instances" },
+            match selected.len() {
+                1 => "1 instance".to_string(),
+                n => format!("{n} instances"),
+            }
+        ))
     };
     for wave in selected.chunks(per_wave) {
         let arns: Vec<String> = wave.iter().map(|c| resolve_ref(engine, c)).collect();
