@@ -446,3 +446,31 @@ fn control_characters_in_names_keep_the_chart_well_formed() {
     assert!(!text.chars().any(forbidden), "no control character in the SVG");
     assert!(text.contains("bell\u{FFFD}[31m"), "{text}");
 }
+
+/// The cluster settling at start-up is no trouble: in a trunked cluster every service waits
+/// (NO_INSTANCES) while its instances are REGISTERING, and the title called all of those left out
+/// "stalled" ("2 of them stalled …") although no drain stalled any of them.
+#[test]
+fn a_start_up_stall_does_not_make_a_service_troubled() {
+    let dir = TempDir::new("chart-start-up");
+    let services: Vec<String> =
+        (1..=8).map(|k| format!(r#"(cluster: "prod", serviceName: "s{k}", taskDefinition: "app", desiredCount: 2)"#)).collect();
+    let text = format!(
+        r#"Scenario(name: "trunked", clusters: ["prod"], accountDefaults: {{"awsvpcTrunking": "enabled"}},
+    instances: [(name: "a", count: 3, cluster: "prod", instanceType: "c5.4xlarge", availabilityZones: ["us-east-1a", "us-east-1b"],
+                 cpu: 16384, memory: 32768)],
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 128, memory: 256, exitAfterSigtermMs: 1000)])],
+    services: [{}],
+    steps: [(atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["a-1"])))],
+)"#,
+        services.join(", ")
+    );
+    let file = dir.join("trunked.ron");
+    std::fs::write(&file, text).unwrap();
+    let chart = svg(file.to_str().unwrap(), "start-up.svg");
+    let title = chart.lines().find(|l| l.starts_with("trunked (seed 0)")).expect("the title");
+    assert!(
+        title.contains("2 more services not shown (") && title.ends_with("), none of them stalled or fell below its floor"),
+        "{title}"
+    );
+}

@@ -1070,3 +1070,25 @@ fn plans_that_share_no_service_are_called_two_clusters() {
         text(&["compare", "scenarios/demo.ron", "--set", "web.deploymentConfiguration.maximumPercent=150", "--seeds", "0..2"]);
     assert!(!related.contains("share no service"), "{related}");
 }
+
+/// A plan in which ECS refused a drain it asked for (an instance REGISTRATION_FAILED) never
+/// drained what it asked for: it has no total drain time (a plan that leaves an instance undrained
+/// is not faster for it), and a row counts the refusals. It was ranked the faster plan.
+#[test]
+fn a_plan_with_a_refused_drain_is_not_the_faster_one() {
+    let report = compare_json(&[
+        "compare",
+        "scenarios/drain/drain-refused-is-named-not-complete.ron",
+        "--set",
+        "faults.trunkFailures=[]",
+        "--seeds",
+        "0..2",
+        "--json",
+    ]);
+    let total = measure(&report, "total drain time");
+    assert_eq!((total["a"]["runs"].as_u64(), total["b"]["runs"].as_u64()), (Some(0), Some(2)), "{total}");
+    assert_eq!(total["better"], "B", "{total}");
+    let refused = measure(&report, "drains ECS refused (never DRAINING)");
+    assert_eq!((refused["a"]["median"].as_u64(), refused["b"]["median"].as_u64()), (Some(1), Some(0)), "{refused}");
+    assert_eq!(refused["better"], "B", "{refused}");
+}

@@ -2531,9 +2531,21 @@ fn a_container_port_range_mapping_is_left_out_and_noted() {
     });
     let imported = import(&inputs, &ImportOptions::default()).expect("imports");
     let skipped: Vec<&str> = imported.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();
-    assert!(skipped.iter().any(|f| f.ends_with("portMappings[].containerPortRange")), "{skipped:?}");
+    assert!(
+        skipped
+            .iter()
+            .any(|f| f
+                .ends_with("portMappings[] (a mapping of a containerPortRange, left out whole: port ranges are not modelled)")),
+        "{skipped:?}"
+    );
     let batch = imported.scenario.task_definitions.iter().find(|t| t.family == "batch").expect("imported");
     let mappings: Vec<_> = batch.container_definitions[0].port_mappings.iter().map(|m| m.container_port).collect();
     assert_eq!(mappings, vec![Some(8080)], "the range's mapping is left out");
     engine_of(&imported);
+    // A mapping with neither (an edited capture) is no mapping ECS describes: refused at it.
+    let inputs = edited(&fixture_inputs(), "task-definition-batch.json", |v| {
+        v["taskDefinition"]["containerDefinitions"][0]["portMappings"] = serde_json::json!([{"hostPort": 80}]);
+    });
+    let err = import(&inputs, &ImportOptions::default()).expect_err("refused").to_string();
+    assert!(err.contains("portMappings[0].containerPort") && err.contains("needs containerPort or containerPortRange"), "{err}");
 }

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-const FILES: [&str; 13] = [
+const FILES: [&str; 14] = [
     "scenarios/demo.ron",
     "scenarios/format/faults.ron",
     "scenarios/format/load-balancer.ron",
@@ -22,6 +22,7 @@ const FILES: [&str; 13] = [
     "scenarios/rollouts/spot-interruption-min100-max200.ron",
     "scenarios/drain/drain-then-reactivate.ron",
     "scenarios/drain/example06-pending-task-stopped.ron",
+    "scenarios/drain/drain-refused-is-named-not-complete.ron",
 ];
 
 /// Every key of every object in `v`, except inside the members that are ECS's own objects.
@@ -68,6 +69,7 @@ fn every_field_the_reports_print_is_documented() {
         "goneUndrained",
         "orphanedByService",
         "drainCancelledAtMs",
+        "drainsRefused",
     ] {
         assert!(printed.contains(k), "no scenario printed {k}");
     }

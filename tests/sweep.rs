@@ -182,6 +182,16 @@ fn shards_of_a_short_range_merge_without_the_empty_ones() {
         assert!(stderr(&out).contains(says), "{says}: {}", stderr(&out));
     }
 
+    // A shard written by a drainsim of the version before (no `drainsRefusedRuns`) does not merge
+    // with this one's: the merged count would be part of the runs' printed as all of them.
+    let older = first.replacen(r#""sweepVersion": 8"#, r#""sweepVersion": 7"#, 1).replacen(r#""drainsRefusedRuns": 0,"#, "", 1);
+    assert_ne!(older, first);
+    let f = dir.join("older.json");
+    std::fs::write(&f, older).unwrap();
+    let out = drainsim(&["sweep", "--merge", f.to_str().unwrap(), files[1].to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("sweepVersion 7 (this drainsim reads 8)"), "{}", stderr(&out));
+
     // Shard 1 of 100,000 of seeds 0..100,000 alone: 99,999 shards missing, ten named.
     let one = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..100000", "--shard", "1/100000", "--json"]);
     assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));

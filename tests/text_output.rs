@@ -437,4 +437,12 @@ fn a_start_up_stall_of_trunked_instances_is_no_finding() {
     std::fs::write(&stuck, scenario(r#""a-1", "a-2""#)).unwrap();
     let text = String::from_utf8_lossy(&drainsim(&["run", stuck.to_str().unwrap(), "--timeline", "none"]).stdout).to_string();
     assert!(text.contains("warning: service web stalled once, first at +00:05:01.000 (NO_INSTANCES)"), "{text}");
+    // A cluster whose instances register only later is waited for: a finding, not its settling.
+    let later = dir.join("later.ron");
+    let text = scenario(r#""a-1""#)
+        .replace(r#"accountDefaults: {"awsvpcTrunking": "enabled"},"#, "")
+        .replace("cpu: 1024, memory: 4096)]", "cpu: 1024, memory: 4096, registerAtMs: 20000)]");
+    std::fs::write(&later, text).unwrap();
+    let text = String::from_utf8_lossy(&drainsim(&["run", later.to_str().unwrap(), "--timeline", "none"]).stdout).to_string();
+    assert!(text.contains("warning: service web stalled once, first at +00:00:00.000 (NO_INSTANCES)"), "{text}");
 }

@@ -99,11 +99,10 @@ pub fn render_svg(outcome: &RunOutcome) -> Result<String, String> {
     let mut services: Vec<_> = e.services().collect();
     // The services a drain troubled first (a floor breach or a stall), then the largest; ties in
     // creation order. A small service that breached its floor is not the one left out.
-    // A stall of the cluster settling at start-up is no trouble ([`crate::outcome::startup_stall`]).
-    let first_drain_ms = crate::outcome::first_drain_started_at(e, &outcome.drain_scope());
-    let troubled = |s: &drainsim_core::ServiceView| {
-        !s.floor_breaches().is_empty() || s.stalls().iter().any(|st| !crate::outcome::startup_stall(st, first_drain_ms))
-    };
+    // A stall of the cluster settling at start-up is no trouble ([`crate::outcome::StartupSettling`]).
+    let settling = crate::outcome::StartupSettling::of(outcome);
+    let troubled =
+        |s: &drainsim_core::ServiceView| !s.floor_breaches().is_empty() || s.stalls().iter().any(|st| !settling.passes_by(s, st));
     services.sort_by_key(|s| {
         (std::cmp::Reverse(troubled(s)), std::cmp::Reverse(s.desired_count().max(s.max_tasks_observed().unwrap_or(0))))
     });

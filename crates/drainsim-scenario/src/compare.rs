@@ -24,7 +24,8 @@ use crate::runner::{self, RunOptions};
 use crate::sweep::{add_counts, nearest_rank, smaller_seed_error, SeedRange, MAX_JOBS, MAX_SEEDS};
 
 /// Bumped whenever a field of [`CompareReport`] changes meaning or disappears (5: `placement
-/// failures` is `not ranked`, and `time stalled` is a measure; 3: a service's deepest dip below
+/// failures` is `not ranked`, `time stalled` is a measure, and a run with a drain ECS refused has
+/// no total drain time; 3: a service's deepest dip below
 /// its floor is the depth of its floor breaches, and a service only one plan has is `n/a`; 2: the
 /// drain times leave out managed scaling's scale-in).
 pub const COMPARE_VERSION: u32 = 5;
@@ -66,6 +67,8 @@ pub struct RunNumbers {
     pub completed_drains_ms: Option<u64>,
     /// Drains that did not complete (a cancelled one is no drain).
     pub open_drains: u64,
+    /// Drains ECS refused that never began ([`crate::outcome::refused_drains`]).
+    pub drains_refused: u64,
     /// The slowest single drain that completed, from its start to its completion
     /// ([`crate::outcome::slowest_completed_drain`]); None when none completed.
     pub slowest_drain_ms: Option<u64>,
@@ -79,8 +82,9 @@ pub struct RunNumbers {
     /// Stall episodes, all services.
     pub stalls: u64,
     /// How long services were stalled, summed over the services, from the first drain on (an
-    /// episode still open at the end counts up to the end of the run).
-    pub stalled_ms: u64,
+    /// episode still open at the end counts up to the end of the run); None for a run a bound cut
+    /// short, which measures no time (what it did not run is not the plan's).
+    pub stalled_ms: Option<u64>,
     /// Tasks moved more than once, all services.
     pub tasks_moved_more_than_once: u64,
     /// Tasks found UNHEALTHY (and replaced), all services.
@@ -180,6 +184,7 @@ struct PlanRuns {
     shortfalls: BTreeMap<String, Counts>,
     stalls: Counts,
     stalled_ms: Counts,
+    drains_refused: Counts,
     tasks_moved_more_than_once: Counts,
     unhealthy_tasks: Counts,
     floor_breaches: Counts,
@@ -226,7 +231,8 @@ impl PlanRuns {
                     count(self.shortfalls.entry(service).or_default(), Some(short));
                 }
                 count(&mut self.stalls, Some(n.stalls));
-                count(&mut self.stalled_ms, Some(n.stalled_ms));
+                count(&mut self.stalled_ms, n.stalled_ms);
+                count(&mut self.drains_refused, Some(n.drains_refused));
                 count(&mut self.tasks_moved_more_than_once, Some(n.tasks_moved_more_than_once));
                 count(&mut self.unhealthy_tasks, Some(n.unhealthy_tasks));
                 count(&mut self.floor_breaches, Some(n.floor_breaches));
@@ -270,6 +276,7 @@ impl PlanRuns {
         }
         add_counts(&mut self.stalls, o.stalls);
         add_counts(&mut self.stalled_ms, o.stalled_ms);
+        add_counts(&mut self.drains_refused, o.drains_refused);
         add_counts(&mut self.tasks_moved_more_than_once, o.tasks_moved_more_than_once);
         add_counts(&mut self.unhealthy_tasks, o.unhealthy_tasks);
         add_counts(&mut self.floor_breaches, o.floor_breaches);
@@ -311,7 +318,8 @@ pub struct MeasureReport {
     /// `A`, `B` or `same`: the lower median, then p95, then max; fewer runs without a value wins
     /// first (a plan whose drains do not complete is worse). `n/a` for a time of the drains that
     /// completed ([`ONLY_COMPLETED_DRAINS`]) when the plans leave different numbers of drains not
-    /// completed: a plan that finishes fewer drains is not faster for it.
+    /// completed: a plan that finishes fewer drains is not faster for it. `not ranked` for
+    /// `placement failures`, which counts attempts, not what the plan cost.
     pub better: &'static str,
 }
 
@@ -732,8 +740,11 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     // Drains managed scaling's scale-in began are the group shrinking after the plan, not the
     // plan's drains: counted apart.
     let scope = outcome.drain_scope();
+    // A drain ECS refused never drained what the plan asked for: the run has no total drain
+    // time, as when a drain never completes (the plan is not faster for it).
+    let drains_refused = crate::outcome::refused_drains(e).len() as u64;
     let total_drain_ms = match crate::outcome::first_drain_started_at(e, &scope) {
-        _ if cut_short => None,
+        _ if cut_short || drains_refused > 0 => None,
         None => Some(0),
         Some(_) => crate::outcome::total_drain_ms(e, &scope),
     };
@@ -751,6 +762,8 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         tasks_orphaned,
         cut_short,
         scale_in_drains,
+        drains_refused,
+        stalled_ms: (!cut_short).then_some(0),
         ..Default::default()
     };
     for s in e.services() {
@@ -764,9 +777,11 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         let drain_start = first_drain.unwrap_or(0);
         let of_drain = || s.stalls().iter().filter(|st| st.ended_at_ms.is_none_or(|end| end > drain_start));
         n.stalls += of_drain().count() as u64;
-        n.stalled_ms = of_drain().fold(n.stalled_ms, |sum, st| {
-            let (from, to) = (st.started_at_ms.max(drain_start), st.ended_at_ms.unwrap_or(e.now_ms()));
-            sum.saturating_add(to.saturating_sub(from))
+        n.stalled_ms = n.stalled_ms.map(|ms| {
+            of_drain().fold(ms, |sum, st| {
+                let (from, to) = (st.started_at_ms.max(drain_start), st.ended_at_ms.unwrap_or(e.now_ms()));
+                sum.saturating_add(to.saturating_sub(from))
+            })
         });
         n.tasks_moved_more_than_once += u64::from(s.tasks_moved_more_than_once());
         n.unhealthy_tasks += u64::from(s.unhealthy_tasks());
@@ -1000,7 +1015,8 @@ pub fn compare(
     // deregistration) shows in no dip, which only a drain's observation window measures.
     let any = |f: fn(&PlanRuns) -> &Counts| [&ra, &rb].iter().any(|p| f(p).keys().any(|n| *n > 0));
     for (name, f) in [
-        ("floor breaches", (|p: &PlanRuns| &p.floor_breaches) as fn(&PlanRuns) -> &Counts),
+        ("drains ECS refused (never DRAINING)", (|p: &PlanRuns| &p.drains_refused) as fn(&PlanRuns) -> &Counts),
+        ("floor breaches", |p| &p.floor_breaches),
         ("unhealthy tasks replaced", |p| &p.unhealthy_tasks),
         ("instances launched by managed scaling", |p| &p.instances_launched),
         (SCALE_IN_DRAINS, |p| &p.scale_in_drains),

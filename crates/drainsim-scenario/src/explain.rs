@@ -1828,8 +1828,9 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
     };
     if let (Some((max, _)), SchedulingStrategy::Daemon) = (waits.last(), s.scheduling_strategy()) {
         findings.push(format!(
-            "its {} on draining instances were told to stop last there, up to {} after their drains began{orphaned_text}",
+            "its {} on draining instances {} told to stop last there, up to {} after their drains began{orphaned_text}",
             tasks_text(waits.len() as u32, "daemon task"),
+            if waits.len() == 1 { "was" } else { "were" },
             duration_text(*max)
         ));
     } else if s.scheduling_strategy() == SchedulingStrategy::Daemon {

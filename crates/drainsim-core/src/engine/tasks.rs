@@ -1310,12 +1310,13 @@ impl Engine {
 
     /// How many of a service's live tasks wait for a disconnected agent: nothing but the agent's
     /// return moves them on. Two kinds: a task whose held step still stands (the held entries,
-    /// kept only for registered instances whose agent is away, [`Self::forget_agent_holds`]), and
-    /// a task in PENDING that waits in the agent queue of an instance whose agent is away — the
-    /// queue moves only when the agent admits it, which a disconnected agent never does
-    /// (`fidelity/stall-behind-a-task-queued-at-a-disconnected-agent.ron`). Reads at most the
-    /// tasks on those instances and the tasks waiting in agent queues, never the service's tasks.
-    /// Called only for a pass that failed to place a task with something in flight.
+    /// kept only for instances not INACTIVE whose agent is away, [`Self::forget_agent_holds`]),
+    /// and a task in PENDING that waits in the agent queue of such an instance — the queue moves
+    /// only when the agent admits it, which a disconnected agent never does
+    /// (`fidelity/stall-behind-a-task-queued-at-a-disconnected-agent.ron`). Reads only the
+    /// instances whose agent is away and what waits on them, never the service's tasks: nothing
+    /// in a run without a disconnect. Called only for a pass that failed to place a task with
+    /// something in flight.
     pub(crate) fn service_tasks_held_for_agent(&self, service: ServiceId) -> u32 {
         let of_service = |t: TaskId| self.tasks.origin(t).service == Some(service);
         let held_steps = self
@@ -1325,10 +1326,11 @@ impl Engine {
             .flatten()
             .filter(|(t, step)| of_service(*t) && self.agent_hold_stands(*t, *step))
             .map(|(t, _)| *t);
-        let queued_at_away_agent = self.tasks.waiting_for_agent().filter(|t| {
-            let instance = &self.instances[self.tasks[t.index()].instance.index()];
-            of_service(*t) && !instance.agent_connected && !instance.status.is_deregistered()
-        });
+        let queued_at_away_agent = self
+            .instances
+            .away_agents()
+            .flat_map(|i| self.instances.agent_queue(i).map(|(t, _)| t))
+            .filter(|t| of_service(*t) && self.tasks.waits_for_agent(*t));
         let mut held: Vec<TaskId> = held_steps.chain(queued_at_away_agent).collect();
         // A task may wait for two steps (its start, then the stop it was told meanwhile).
         held.sort_unstable();

@@ -176,6 +176,12 @@ impl<'a> InstanceView<'a> {
         self.state().forgotten
     }
 
+    /// Its `registeredAt`, simulated milliseconds: negative for an instance that registered before
+    /// the run (captured from a real cluster).
+    pub fn registered_at_ms(&self) -> i64 {
+        self.state().registered_at_ms
+    }
+
     /// Whether it is trunked: registered with a trunk ENI that is being provisioned, is attached or
     /// was (through deregistration), and did not fail. A REGISTRATION_FAILED instance is not, nor
     /// is it later (docs/ecs-choices.md).

@@ -1130,6 +1130,16 @@ impl Instances {
 
     /// When the instance's `agentConnected` last changed (its registration, or the run's start for
     /// an instance registered before it, if never since).
+    /// The instances not INACTIVE whose agent is disconnected, in registration order: read from
+    /// the instances whose connection ever changed (every instance registers connected), without
+    /// a walk of the others.
+    pub(crate) fn away_agents(&self) -> impl Iterator<Item = Id> + '_ {
+        self.connection_changed_at.keys().copied().filter(|id| {
+            let i = &self.records[id.index()];
+            !i.agent_connected && i.status != InstanceStatus::Inactive
+        })
+    }
+
     pub(crate) fn connection_changed_at_ms(&self, id: Id) -> SimTimeMs {
         let registered = SimTimeMs::try_from(self.records[id.index()].registered_at_ms).unwrap_or(0);
         self.connection_changed_at.get(&id).copied().unwrap_or(registered)

@@ -957,9 +957,9 @@ impl Tasks {
         assert!(self.agent_waits.insert(id, (now_ms, cause)).is_none(), "a task waits for its agent once");
     }
 
-    /// The tasks that reached PENDING and wait in their instance's agent queue, by ID.
-    pub(crate) fn waiting_for_agent(&self) -> impl Iterator<Item = crate::infra::ids::TaskId> + '_ {
-        self.agent_waits.keys().copied()
+    /// Whether the task reached PENDING and waits in its instance's agent queue.
+    pub(crate) fn waits_for_agent(&self, id: crate::infra::ids::TaskId) -> bool {
+        self.agent_waits.contains_key(&id)
     }
 
     /// The task's wait for its agent ends (it starts, or stops): since when it waited, and why;

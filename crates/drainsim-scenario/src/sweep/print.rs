@@ -393,8 +393,9 @@ pub fn render_text(r: &SweepReport) -> String {
     if d.drains_refused_runs > 0 {
         let _ = writeln!(
             out,
-            "  drain refused in {} runs: ECS refused to set an instance DRAINING that never drained (see a run's drainsRefused)",
-            d.drains_refused_runs
+            "  drain refused in {} {}: ECS refused to set an instance DRAINING that never drained (see a run's drainsRefused)",
+            d.drains_refused_runs,
+            if d.drains_refused_runs == 1 { "run" } else { "runs" }
         );
     }
     if !r.distribution.services.is_empty() {

@@ -10,8 +10,9 @@ use super::seeds::{SeedRange, Shard};
 /// `allDrainsCompletedAtMs` leaves out the drains managed scaling's scale-in began, when a run has
 /// others; 5: `instanceRefreshes`, so that a result without them does not merge with one that has
 /// them; 6: a failed `Check` expectation is named with its step; 7: `stalls` and
-/// `runsWithStalls`).
-pub const SWEEP_VERSION: u32 = 7;
+/// `runsWithStalls`; 8: `drainsRefusedRuns`, so that a result without the count does not merge
+/// with one that has it and print a part of it as the whole).
+pub const SWEEP_VERSION: u32 = 8;
 /// The most failing runs a result lists: those of the smallest seeds. `failedRuns` and
 /// `expectationFailures` count every failing run; the list is bounded so that a sweep's memory and
 /// output do not grow with the number of seeds that fail (up to 10,000,000).
@@ -157,8 +158,8 @@ pub struct DrainDistribution {
     pub no_drain_runs: u64,
     /// Runs in which ECS refused a request to set an instance DRAINING (its status could not
     /// move) and the instance never drained: the plan did not drain everything it asked for,
-    /// whichever of the three counts above the run is in. A report written before this count
-    /// existed reads 0.
+    /// whichever of the three counts above the run is in (since version 8; read as 0 when absent
+    /// only so that a file of an older version parses, and is then refused for its version).
     #[serde(default)]
     pub drains_refused_runs: u64,
     /// Nearest-rank median over the completed runs.
