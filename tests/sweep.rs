@@ -373,7 +373,7 @@ fn merge_refuses_counts_that_cannot_be_right() {
     let mut wide = report.clone();
     wide.seeds = sweep::SeedRange { start: 0, end: u64::MAX };
     let err = sweep::parse_report("wide.json", &sweep::render_json(&wide).unwrap()).expect_err("refused");
-    assert!(err.contains("more than 10000000 seeds"), "{err}");
+    assert!(err.contains("4 runs, but seeds 0..18446744073709551615 hold 18446744073709551615"), "{err}");
     // Unhealthy tasks are bounded as placement failures are: a merge of two such files wrapped
     // the sum (and a debug build panicked on it).
     let mut unhealthy = report.clone();
@@ -403,15 +403,22 @@ fn merge_refuses_counts_that_cannot_be_right() {
     twice.distribution.services.push(first);
     let err = sweep::parse_report("twice.json", &sweep::render_json(&twice).unwrap()).expect_err("refused");
     assert!(err.contains("is listed twice"), "{err}");
-    // Every run of one scenario names the same services: shards whose lists differ are not one
-    // sweep (a merge would count a service over some of the runs only).
+    // Runs of one scenario may have different services (a bound can end a run before the step
+    // that creates one): shards whose lists differ merge, each service counted over the runs that
+    // had it, as the unsharded sweep counts it.
     let mut later = report.clone();
     later.seeds = sweep::SeedRange { start: 4, end: 8 };
     let mut none = later.clone();
     none.distribution.services.clear();
-    let err = sweep::merge(&[("a.json".into(), report.clone()), ("b.json".into(), none)]).expect_err("refused");
-    assert!(err.starts_with("a.json and b.json are sweeps of different runs: services web vs none"), "{err}");
-    assert!(sweep::merge(&[("a.json".into(), report), ("b.json".into(), later)]).is_ok());
+    let merged = sweep::merge(&[("a.json".into(), report.clone()), ("b.json".into(), none)]).expect("merges");
+    let web = &merged.distribution.services[0].min_healthy_observed;
+    assert_eq!((merged.runs, web.observed_runs + web.unobserved_runs), (8, 4));
+    assert!(sweep::merge(&[("a.json".into(), report.clone()), ("b.json".into(), later)]).is_ok());
+    // But a service cannot have been in more runs than the result made (an edited file).
+    let mut over = report;
+    over.distribution.services[0].min_healthy_observed.unobserved_runs = 1;
+    let err = sweep::parse_report("over.json", &sweep::render_json(&over).unwrap()).expect_err("refused");
+    assert!(err.contains("observedRuns + unobservedRuns counts 5 runs, more than the 4"), "{err}");
     // A file that is not a sweep's output is refused without Rust's type names.
     for (text, says) in
         [("[]", "expected a structure of fields at line 1 column 2"), (r#"{"sweepVersion": 1.5}"#, "expected a whole number")]
@@ -726,4 +733,114 @@ fn a_service_created_again_under_its_name_counts_once_per_run() {
         |r| each_service(r, |s| s["minHealthyObserved"]["unobservedRuns"] = serde_json::json!(3)),
         "unobservedRuns counts 3 runs, more than the 2 it made",
     );
+}
+
+/// Seeds may differ in which services their runs had: a bound (`maxEvents`, with swarm faults)
+/// ends some runs before the step that creates `green`. Shards split so that one holds no run with
+/// `green` merged into the same result as the unsharded sweep; `--merge` refused them as "sweeps of
+/// different runs: services green, web vs web". A service's observed and unobserved runs count
+/// the runs that had it.
+#[test]
+fn shards_whose_runs_had_different_services_merge() {
+    let dir = temp_dir("different-services");
+    let seed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/drain/seed-min50-max200.ron")).unwrap();
+    let green = seed.replacen("    seed: 5020,", "    seed: 5020,\n    maxEvents: 55,", 1).replacen(
+        "        (do: RunUntilQuiet),",
+        "        (do: RunUntilQuiet),\n        (atMs: 3600000, do: CreateService((cluster: \"prod\", serviceName: \"green\", taskDefinition: \"web\", desiredCount: 2))),",
+        1,
+    );
+    assert_ne!(green, seed);
+    let file = dir.join("green.ron");
+    std::fs::write(&file, &green).unwrap();
+    let file = file.to_str().unwrap();
+    let whole = drainsim(&["sweep", file, "--seeds", "0..4", "--faults", "swarm", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&whole.stdout).expect("a sweep result");
+    let services = report["distribution"]["services"].as_array().expect("services");
+    let runs_of = |name: &str| {
+        let s = services.iter().find(|s| s["serviceName"] == name).unwrap_or_else(|| panic!("{name} in {report}"));
+        let m = &s["minHealthyObserved"];
+        m["observedRuns"].as_u64().unwrap() + m["unobservedRuns"].as_u64().unwrap()
+    };
+    assert_eq!(runs_of("web"), 4);
+    let green_runs = runs_of("green");
+    assert!(green_runs > 0 && green_runs < 4, "some seeds never created green: {green_runs} of 4");
+    let mut parts = Vec::new();
+    for k in 1..=4 {
+        let shard = format!("{k}/4");
+        let out = drainsim(&["sweep", file, "--seeds", "0..4", "--faults", "swarm", "--shard", &shard, "--json"]);
+        let f = dir.join(format!("part-{k}.json"));
+        std::fs::write(&f, &out.stdout).unwrap();
+        parts.push(f);
+    }
+    let mut args = vec!["sweep", "--merge", "--json"];
+    args.extend(parts.iter().map(|p| p.to_str().unwrap()));
+    let merged = drainsim(&args);
+    assert!(merged.status.code().is_some_and(|c| c <= 1), "{}", stderr(&merged));
+    assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout));
+}
+
+/// What a merge writes merges again, whatever its seeds: a merge of two results of 10,000,000
+/// seeds each (more than one sweep runs) was refused as "seeds 0..20000000 hold more than
+/// 10000000 seeds". Here a result's seeds and counts are scaled up to stand for such a merge.
+#[test]
+fn a_merge_of_more_seeds_than_one_sweep_runs_merges_again() {
+    let dir = temp_dir("merge-of-merges");
+    let out = drainsim(&["sweep", "scenarios/demo.ron", "--seeds", "0..1", "--json"]);
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a sweep result");
+    let n: u64 = 20_000_000;
+    // One run's result, as if every one of 20,000,000 seeds had run the same.
+    fn scale(v: &mut serde_json::Value, n: u64) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, x) in map.iter_mut() {
+                    match (k.as_str(), &x) {
+                        ("runs" | "completedRuns" | "observedRuns", serde_json::Value::Number(c)) if c.as_u64() == Some(1) => {
+                            *x = n.into()
+                        }
+                        ("histogram", _) => {
+                            for pair in x.as_array_mut().unwrap() {
+                                if pair[1] == 1 {
+                                    pair[1] = n.into();
+                                }
+                            }
+                        }
+                        _ => scale(x, n),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|x| scale(x, n)),
+            _ => {}
+        }
+    }
+    scale(&mut v, n);
+    v["seeds"] = serde_json::json!({"start": 0, "end": n});
+    let a = dir.join("a.json");
+    std::fs::write(&a, v.to_string()).unwrap();
+    v["seeds"] = serde_json::json!({"start": n, "end": 2 * n});
+    // The seeds a result names (the slowest run's, the lowest count's) are in its range.
+    fn shift(v: &mut serde_json::Value, by: u64) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, x) in map.iter_mut() {
+                    match (k.ends_with("Seed"), x.as_u64()) {
+                        (true, Some(seed)) => *x = (seed + by).into(),
+                        _ => shift(x, by),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|x| shift(x, by)),
+            _ => {}
+        }
+    }
+    shift(&mut v, n);
+    let b = dir.join("b.json");
+    std::fs::write(&b, v.to_string()).unwrap();
+    let merged = drainsim(&["sweep", "--merge", "--json", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(merged.status.code(), Some(0), "{}", stderr(&merged));
+    let ab = dir.join("ab.json");
+    std::fs::write(&ab, &merged.stdout).unwrap();
+    let again = drainsim(&["sweep", "--merge", "--json", ab.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let r: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!((r["runs"].as_u64(), r["seeds"]["end"].as_u64()), (Some(2 * n), Some(2 * n)));
 }

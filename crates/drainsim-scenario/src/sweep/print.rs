@@ -111,9 +111,9 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     if r.seeds.is_empty() {
         return Err(format!("{name}: seeds {} is empty", r.seeds));
     }
-    if r.seeds.len() > MAX_SEEDS {
-        return Err(format!("{name}: seeds {} hold more than {MAX_SEEDS} seeds, the most one sweep runs", r.seeds));
-    }
+    // No bound on the seeds of an unsharded result: one sweep runs at most MAX_SEEDS, but a merge
+    // of merges covers more, and what a merge writes is read back (a batch system's tree of
+    // merges). The counts below are checked against `runs`, which the seeds bound.
     if let Some(s) = r.shard {
         if s.index == 0 || s.count == 0 || s.index > s.count {
             return Err(format!("{name}: shard {s} is not K/N with 1 <= K <= N"));
@@ -221,8 +221,9 @@ const MAX_REFRESHES_PER_GROUP_AND_RUN: u64 = 1 << 20;
 /// JSON number holds exactly (so merging any plausible number of results cannot overflow).
 pub const MAX_PLACEMENT_FAILURE_COUNT: u64 = 1 << 53;
 
-/// Every count of runs in a result is at most its `runs` (which is at most [`MAX_SEEDS`]), so the
-/// sums `parse_report` and `merge` make cannot overflow; a placement failure count is at most
+/// Every count of runs in a result is at most its `runs` (the length of its seeds, disjoint from
+/// every other input's, so that the sums of a merge stay within `u64`), so the sums
+/// `parse_report` and `merge` make cannot overflow; a placement failure count is at most
 /// [`MAX_PLACEMENT_FAILURE_COUNT`], and so is a floor breach count per cause (a cause is one
 /// [`drainsim_core::BreachCause`] names). An edited or corrupt file is refused.
 fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
@@ -249,6 +250,9 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
         let m = &sv.min_healthy_observed;
         at_most_runs("observedRuns", m.observed_runs)?;
         at_most_runs("unobservedRuns", m.unobserved_runs)?;
+        // Each run counts once per service name it had (a run a bound ended before a step created
+        // the service has none).
+        at_most_runs("observedRuns + unobservedRuns", m.observed_runs.saturating_add(m.unobserved_runs))?;
         // Its histogram counts the runs that observed it, by increasing value, the lowest `min`
         // (a run that ended in an error observed nothing and is in neither count).
         let counted = m.histogram.iter().try_fold(0u64, |a, (_, c)| a.checked_add(*c));
