@@ -446,3 +446,35 @@ fn a_start_up_stall_of_trunked_instances_is_no_finding() {
     let text = String::from_utf8_lossy(&drainsim(&["run", later.to_str().unwrap(), "--timeline", "none"]).stdout).to_string();
     assert!(text.contains("warning: service web stalled once, first at +00:00:00.000 (NO_INSTANCES)"), "{text}");
 }
+
+/// Findings no expectation mentions are bounded in the text: 60 services that each stall print 50
+/// warnings and a line for the rest, which `--json` lists (a cluster of 100,000 services printed
+/// 105,007 lines).
+#[test]
+fn findings_past_fifty_are_counted_not_listed() {
+    let dir = TempDir::new("text-output-many-findings");
+    let services: Vec<String> =
+        (1..=60).map(|k| format!(r#"(cluster: "prod", serviceName: "s{k}", taskDefinition: "app", desiredCount: 1)"#)).collect();
+    let file = dir.join("many.ron");
+    std::fs::write(
+        &file,
+        format!(
+            r#"Scenario(name: "many", clusters: ["prod"], endTimeMs: 60000,
+    taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 128, memory: 256)])],
+    services: [{}],
+)"#,
+            services.join(", ")
+        ),
+    )
+    .unwrap();
+    let text = stdout(&["run", file.to_str().unwrap(), "--timeline", "none"]);
+    assert_eq!(text.lines().filter(|l| l.starts_with("warning: service ")).count(), 50, "{text}");
+    assert!(
+        text.contains("warning: and 10 more findings no expectation mentions (--json lists every one in unmentionedFindings)"),
+        "{text}"
+    );
+    let json = drainsim(&["run", file.to_str().unwrap(), "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("a JSON report");
+    assert_eq!(report["unmentionedFindings"].as_array().map(Vec::len), Some(60));
+    assert_eq!(String::from_utf8_lossy(&json.stderr).lines().filter(|l| l.starts_with("warning: ")).count(), 51);
+}
