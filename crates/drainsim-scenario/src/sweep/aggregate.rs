@@ -241,7 +241,15 @@ impl Aggregate {
             for name in f.failed.iter().collect::<BTreeSet<_>>() {
                 *self.expectation_failures.entry(name.clone()).or_insert(0) += 1;
             }
-            self.failures.push(FailureReport { seed: f.seed, failed_expectations: f.failed, reproduce: reproduce(f.seed) });
+            let mut failed = f.failed;
+            let more = failed.len().saturating_sub(MAX_EXPECTATIONS_LISTED_PER_RUN) as u64;
+            failed.truncate(MAX_EXPECTATIONS_LISTED_PER_RUN);
+            self.failures.push(FailureReport {
+                seed: f.seed,
+                failed_expectations: failed,
+                more_failed_expectations: more,
+                reproduce: reproduce(f.seed),
+            });
             self.trim_failures(2 * MAX_FAILURES_LISTED);
         }
         match f.drain {
@@ -716,6 +724,47 @@ mod tests {
         let one: BTreeMap<u64, u64> = [(5, 1)].into();
         assert_eq!(nearest_rank(&one, 95), Some(5));
         assert_eq!(nearest_rank(&BTreeMap::<u64, u64>::new(), 50), None);
+    }
+
+    /// A failing run names at most 20 of its failed expectations and counts the rest; every one is
+    /// counted in `expectationFailures`.
+    #[test]
+    fn a_failing_run_names_twenty_failed_expectations_and_counts_the_rest() {
+        let mut agg = Aggregate::default();
+        let failed: Vec<String> = (0..30).map(|k| format!("check {k:02}")).collect();
+        agg.add(
+            RunFacts {
+                seed: 7,
+                failed,
+                drain: DrainFact::NoDrain,
+                drains_refused: false,
+                services: vec![],
+                managed_scaling: vec![],
+                instance_refreshes: vec![],
+            },
+            |s| format!("drainsim run s.ron --seed {s}"),
+        );
+        let r = agg.finish(Header {
+            scenario: "s".into(),
+            file: "s.ron".into(),
+            scenario_digest: "0".into(),
+            seeds: SeedRange { start: 7, end: 8 },
+            shard: None,
+            account_defaults: vec![],
+            faults: None,
+        });
+        assert_eq!(r.failures[0].failed_expectations.len(), MAX_EXPECTATIONS_LISTED_PER_RUN);
+        assert_eq!(r.failures[0].failed_expectations.last().map(String::as_str), Some("check 19"));
+        assert_eq!(r.failures[0].more_failed_expectations, 10);
+        assert_eq!(r.expectation_failures.len(), 30);
+        // It reads back, and one listing more is refused.
+        let text = crate::sweep::render_json(&r).unwrap();
+        assert!(text.contains("\"moreFailedExpectations\": 10"), "{text}");
+        assert_eq!(crate::sweep::parse_report("r.json", &text).expect("reads back"), r);
+        let mut edited = r.clone();
+        edited.failures[0].failed_expectations.push("check 20".into());
+        let err = crate::sweep::parse_report("e.json", &crate::sweep::render_json(&edited).unwrap()).expect_err("refused");
+        assert!(err.contains("lists 21 failed expectations, more than the 20"), "{err}");
     }
 
     /// 5,000 runs of which 3,000 fail: the result lists the failures of the 1,000 smallest failing

@@ -4,7 +4,7 @@
 use drainsim_core::time::format_sim_time;
 
 use super::result::SweepReport;
-use super::result::{MAX_FAILURES_LISTED, SWEEP_VERSION};
+use super::result::{MAX_EXPECTATIONS_LISTED_PER_RUN, MAX_FAILURES_LISTED, SWEEP_VERSION};
 use super::seeds::{in_shard, shard_len, MAX_SEEDS};
 
 /// How many failing seeds the text output lists (the JSON lists those of the smallest
@@ -148,6 +148,13 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     }
     if let Some(f) = r.failures.iter().find(|f| !in_shard(r.seeds, r.shard, f.seed)) {
         return Err(format!("{name}: failing seed {} is not in seeds {}{part}", f.seed, r.seeds));
+    }
+    if let Some(f) = r.failures.iter().find(|f| f.failed_expectations.len() > MAX_EXPECTATIONS_LISTED_PER_RUN) {
+        return Err(format!(
+            "{name}: seed {} lists {} failed expectations, more than the {MAX_EXPECTATIONS_LISTED_PER_RUN} a run names (an edited file?)",
+            f.seed,
+            f.failed_expectations.len()
+        ));
     }
     if r.failures.windows(2).any(|w| w[0].seed >= w[1].seed) {
         return Err(format!("{name}: failures are not sorted by distinct seeds"));

@@ -11,8 +11,15 @@ use super::seeds::{SeedRange, Shard};
 /// others; 5: `instanceRefreshes`, so that a result without them does not merge with one that has
 /// them; 6: a failed `Check` expectation is named with its step; 7: `stalls` and
 /// `runsWithStalls`; 8: `drainsRefusedRuns`, so that a result without the count does not merge
-/// with one that has it and print a part of it as the whole).
+/// with one that has it and print a part of it as the whole, and a failing run lists at most
+/// [`MAX_EXPECTATIONS_LISTED_PER_RUN`] failed expectations, `moreFailedExpectations` counting
+/// the rest).
 pub const SWEEP_VERSION: u32 = 8;
+/// The most failed expectations a listed failing run names: a run of a scenario of thousands of
+/// expectations failing them all kept every name in each of up to 2,000 listed runs (476 MB for
+/// 2,000 a run); `expectationFailures` counts every one.
+pub const MAX_EXPECTATIONS_LISTED_PER_RUN: usize = 20;
+
 /// The most failing runs a result lists: those of the smallest seeds. `failedRuns` and
 /// `expectationFailures` count every failing run; the list is bounded so that a sweep's memory and
 /// output do not grow with the number of seeds that fail (up to 10,000,000).
@@ -59,8 +66,12 @@ pub struct SweepReport {
 pub struct FailureReport {
     /// The run's seed.
     pub seed: u64,
-    /// The names of its failed expectations (and `invariant: ...` for a violated invariant).
+    /// The names of its failed expectations (and `invariant: ...` for a violated invariant), the
+    /// first [`MAX_EXPECTATIONS_LISTED_PER_RUN`] of them.
     pub failed_expectations: Vec<String>,
+    /// How many more it failed than are listed (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub more_failed_expectations: u64,
     /// The `drainsim run` command that reproduces the run.
     pub reproduce: String,
 }
