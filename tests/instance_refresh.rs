@@ -451,3 +451,23 @@ fn a_spot_instance_lost_during_a_refresh_is_seen_at_once() {
     });
     assert_eq!(registered.map(|r| r.time_ms), Some(270_000), "launched at the loss, registered a minute later");
 }
+
+/// A Spot Instance EC2 takes while the refresh pauses at a checkpoint is replaced at once: asg-3,
+/// terminated at 22:00 in an hour's pause, has its replacement registered at 23:00 (a minute's
+/// launch), where it once waited for the pause to end (1:07:00) and registered at 1:08:00.
+#[test]
+fn a_spot_instance_lost_during_a_checkpoint_pause_is_replaced_at_once() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/rollouts/spot-instance-lost-during-a-checkpoint-pause.ron");
+    let loaded = drainsim_scenario::load_file(&path).expect("loads");
+    let outcome = run(&loaded, &RunOptions { keep_records: true, ..Default::default() }).expect("runs");
+    assert!(outcome.passed(), "{}", outcome.failures_text());
+    let asg7 = outcome.engine.instance_named("asg-7").expect("the replacement registered");
+    let registered = outcome.engine.trace().records().iter().find(|r| {
+        r.subject == drainsim_core::Subject::Instance(asg7.id())
+            && matches!(r.change, drainsim_core::Change::InstanceStatus { from: None, .. })
+    });
+    assert_eq!(registered.map(|r| r.time_ms), Some(1_380_000), "launched at the loss, in the pause");
+    let refresh = &outcome.instance_refreshes[0];
+    assert_eq!((refresh.status.as_str(), refresh.percentage_complete), ("Successful", 100));
+}

@@ -445,6 +445,9 @@ impl AutoScaling {
         let mut checkpoint = 0usize;
         let mut paused_until: Option<u64> = None;
         let mut launched_by_refresh = 0u32;
+        // Instances EC2 took during the refresh (Spot interruptions) whose replacements the group
+        // owes ([`health_replacements`]).
+        let mut lost_owed = 0u32;
         // Members are only ever appended: the refresh's launches are those from here on.
         let first_launch = g.members.len();
         let mut record = InstanceRefreshOutcome {
@@ -476,8 +479,15 @@ impl AutoScaling {
         loop {
             let g = &mut driver.background.groups[gi];
             let now = engine.now_ms();
-            // 0. Members EC2 terminated (a Spot group) are gone.
-            note_lost_members(g, engine);
+            // 0. Members EC2 terminated (a Spot group) are gone; the group owes their replacements.
+            let lost = note_lost_members_listed(g, engine);
+            lost_owed = lost_owed
+                .checked_add(u32::try_from(lost.len()).expect("a group holds at most MAX_GROUP_SIZE"))
+                .expect("a group holds at most MAX_GROUP_SIZE");
+            // A new instance EC2 took no longer stands for the old one it replaced: the refresh's
+            // launches count it no more (its replacement, the group's or the refresh's, will).
+            let lost_launches = u32::try_from(lost.iter().filter(|&&k| k >= first_launch).count()).expect("bounded");
+            launched_by_refresh = launched_by_refresh.saturating_sub(lost_launches);
             // 1. Registrations due.
             register_due(g, engine, loaded, caller, now, warmup_ms, &mut error);
             // 2. Terminations whose lifecycle action is complete or timed out.
@@ -549,6 +559,15 @@ impl AutoScaling {
             let mut alive_kept = alive.checked_sub(counts.alive_to_update).expect("the alive members to update are alive");
             let mut zones = alive_per_zone(g);
             let mut on_demand = on_demand_alive(g);
+            // The group replaces what EC2 took at once, paused or not and outside the refresh's
+            // own budget ([`health_replacements`]).
+            for _ in 0..health_replacements(&mut lost_owed, alive, desired) {
+                launch(g, now, &target, &mut zones, &mut on_demand, &mut alive);
+                alive_kept += 1;
+                // It stands for what EC2 took, an old instance (which the refresh counts as
+                // replaced) or one of its own launches (counted no more, above).
+                launched_by_refresh += 1;
+            }
             while !paused && launched_by_refresh < allowed {
                 if alive >= max_instances || alive_kept >= desired {
                     break;
@@ -592,7 +611,10 @@ impl AutoScaling {
             // A checkpoint reached by this moment's terminations pauses too, unless they reach the
             // last checkpoint as well: the refresh then ends without a pause.
             reach_checkpoint(&checkpoints, &mut checkpoint, &mut paused_until, updated, warming, now, checkpoint_delay_ms);
-            if replaced >= target_total && !warming && paused_until.is_none() {
+            // Every instance to update is gone (terminated by the refresh, or taken by EC2) and as
+            // many new ones stand in for them, past their warmup: a refresh whose new instances EC2
+            // took is not done until their replacements are.
+            if replaced >= target_total && updated >= target_total && !warming && paused_until.is_none() {
                 record.status = "Successful".into();
                 record.end_time_ms = Some(now);
                 g.template = target.clone();
@@ -1003,9 +1025,14 @@ fn container_instance<'e>(engine: &'e Engine, m: &Member) -> Option<drainsim_cor
 /// only when an instance became INACTIVE since the group last looked
 /// (`Engine::instances_deregistered`). Returns how many.
 fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
+    note_lost_members_listed(g, engine).len()
+}
+
+/// [`note_lost_members`], returning the members lost, by index.
+fn note_lost_members_listed(g: &mut Group, engine: &Engine) -> Vec<usize> {
     let deregistered = engine.instances_deregistered();
     if g.spec.spot.is_none() || g.inactive_seen == deregistered {
-        return 0;
+        return Vec::new();
     }
     // Only the instances that became INACTIVE since the group last looked: a walk of every live
     // member here cost O(members) per Spot termination, O(n²) for a group losing a tenth of n.
@@ -1022,7 +1049,7 @@ fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
     for &k in &lost_members {
         g.members.set_lifecycle(k, Lifecycle::Terminated);
     }
-    lost_members.len()
+    lost_members
 }
 
 /// The group moves to its desired capacity outside a step (managed scaling's datapoint, protection
@@ -1893,6 +1920,22 @@ fn protected_from_scale_in(g: &Group, k: usize, engine: &Engine) -> bool {
 /// its ID once the group registered it: no lookup by name each minute for every member).
 fn runs_non_daemon_task(engine: &Engine, m: &Member) -> bool {
     container_instance(engine, m).is_some_and(|i| i.runs_non_daemon_task())
+}
+
+/// How many replacements a refresh launches at once for the instances EC2 took (`owed`, which it
+/// clears): as many as were lost, up to the desired capacity (`alive` counts the group's members
+/// that count toward its capacity). Auto Scaling replaces an instance EC2 terminated to keep its
+/// desired capacity whatever else it is doing ("When Amazon EC2 Auto Scaling determines that an
+/// InService instance is unhealthy, it replaces it with a new instance to maintain the desired
+/// capacity of the group", <https://docs.aws.amazon.com/autoscaling/ec2/userguide/healthcheck.html>):
+/// also while the refresh pauses at a checkpoint, and not out of the refresh's own launches, which
+/// are paced by its checkpoints and percentages. A loss that leaves the group at its desired
+/// capacity or above (the refresh had launched ahead) needs none. The replacement is launched with
+/// the refresh's configuration (docs/rollouts.md, "Spot interruptions").
+fn health_replacements(owed: &mut u32, alive: u32, desired: u32) -> u32 {
+    let n = (*owed).min(desired.saturating_sub(alive));
+    *owed = 0;
+    n
 }
 
 /// If the instances updated (new instances past their warmup, [`refreshed_instances`], with none
