@@ -300,3 +300,20 @@ fn a_scale_in_needs_15_datapoints_in_a_row_below_the_target() {
     loaded = drainsim_scenario::load_str("with-idle.ron", &with_idle).expect("loads");
     assert_eq!(scale_ins(&loaded), [(35 * 60_000, 4, 2)]);
 }
+
+/// The datapoint that reads what changed is recorded, also once the group is settled: after the
+/// scale-out to 8 at 1:00 and the new instances' registration at 2:30, the record shows 3:00's
+/// M 4 / N 8 at 50 % (the target) and nothing after it; it stopped at 2:00's N 4 and 100 %.
+#[test]
+fn a_settled_group_records_the_datapoint_that_reads_its_new_instances() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/drain/managed-scaling-records-the-settled-datapoint.ron");
+    let loaded = drainsim_scenario::load_file(std::path::Path::new(path)).expect("loads");
+    let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.passed(), "{}", outcome.failures_text());
+    let samples: Vec<(u64, u32, u32, u64)> = outcome.managed_scaling[0]
+        .samples
+        .iter()
+        .map(|s| (s.at_ms, s.instances_running, s.instances_needed, s.capacity_provider_reservation_hundredths))
+        .collect();
+    assert_eq!(samples, [(60_000, 4, 4, 10_000), (120_000, 4, 4, 10_000), (180_000, 8, 4, 5_000)]);
+}

@@ -251,7 +251,10 @@ impl AutoScaling {
                 pass_over_drains(g, completed);
             }
             let Some(scaler) = &g.scaler else { continue };
-            if moving || !engine.is_quiet() || !settled(g, scaler, engine) {
+            // A settled group's datapoints change nothing, but the record shows the one that
+            // reads what changed since the last recorded (instances that registered since, say):
+            // it was left at N 4 and 100 % for 18 minutes while 8 instances ran at 50 %.
+            if moving || !engine.is_quiet() || !settled(g, scaler, engine) || record_behind(g, scaler, engine) {
                 soonest(scaler.next_datapoint_ms(now));
             }
         }
@@ -380,6 +383,27 @@ fn take_datapoint(g: &mut Group, engine: &Engine, now: u64) {
             record.samples_truncated = true;
         }
     }
+}
+
+/// Whether a datapoint now would be recorded: it reads another N, M, reservation, count of tasks
+/// waiting or desired capacity than the last datapoint recorded.
+fn record_behind(g: &Group, scaler: &Scaler, engine: &Engine) -> bool {
+    let Some(last) = scaler.record.samples.last() else { return false };
+    let d = datapoint(g, scaler, engine);
+    let now = (
+        d.reservation.instances_running,
+        d.reservation.instances_needed,
+        d.reservation.hundredths_of_percent(scaler.settings.target_capacity),
+        d.tasks_provisioning,
+        g.spec.desired_capacity,
+    );
+    now != (
+        last.instances_running,
+        last.instances_needed,
+        last.capacity_provider_reservation_hundredths,
+        last.tasks_provisioning,
+        last.desired_capacity,
+    )
 }
 
 /// Whether a datapoint now would change nothing in the group: nothing Pending or waiting to
