@@ -313,6 +313,21 @@ fn a_sweep_starts_no_more_threads_than_it_has_seeds_to_run() {
     assert!(run.report.partial && run.report.runs == 0, "{:?}", run.report);
 }
 
+/// SIGTERM, which a batch system sends at a job's time limit, stops a sweep as Ctrl-C does: what
+/// finished is printed, marked partial (it ended the process with nothing printed).
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_a_sweep_and_prints_what_finished_as_partial() {
+    let mut cmd = common::command();
+    cmd.args(["sweep", SEED_SCENARIO, "--seeds", "0..10000000", "--jobs", "2", "--json"]);
+    let out = interrupt::signalled(cmd, std::time::Duration::from_millis(1500), "TERM");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(130), "stdout:\n{text}\nstderr:\n{}", stderr(&out));
+    let v = json_value(&text);
+    assert_eq!(v["partial"], true);
+    assert!(v["runs"].as_u64().is_some_and(|runs| runs > 0 && runs < 10_000_000), "{}", v["runs"]);
+}
+
 /// Ctrl-C during a sweep: it stops promptly, prints what finished marked partial, and exits 130; a
 /// partial JSON result is refused by --merge.
 #[cfg(unix)]
