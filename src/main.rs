@@ -1144,10 +1144,7 @@ fn run(args: RunArgs) -> ExitCode {
             exit_on_write_error(&e);
         }
     } else if stdout_document.is_some() {
-        eprintln!(
-            "headline: {}",
-            drainsim_scenario::explain::headline(&outcome.engine, &outcome.drain_scope(), outcome.stop_reason).0
-        );
+        eprintln!("headline: {}", drainsim_scenario::explain::run_headline(&outcome).0);
     } else {
         let mode = match (args.trace.is_some(), args.timeline) {
             (true, _) => TimelineMode::None,
@@ -1590,7 +1587,7 @@ fn print_text(
             if secs > 0.0 { events as f64 / secs } else { 0.0 },
             drainsim_scenario::report::digest_text(e.trace().digest())
         )?;
-        writeln!(out, "headline: {}", drainsim_scenario::explain::headline(e, &scope, outcome.stop_reason).0)?;
+        writeln!(out, "headline: {}", drainsim_scenario::explain::run_headline(outcome).0)?;
         for w in finding_lines(warnings) {
             writeln!(out, "{}: {w}", paint(if strict { "error" } else { "warning" }, false))?;
         }

@@ -475,3 +475,22 @@ fn a_rollout_of_one_instance_waves_says_instance() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("ok (2 of 2 waves of up to 1 instance, 2 instances selected)"), "{text}");
 }
+
+/// The headline names a group whose last instance refresh did not succeed (it spoke of drains
+/// only: "no instance was drained" of a refresh that Failed), and not one whose failed refresh
+/// was followed by one that succeeded.
+#[test]
+fn the_headline_names_a_refresh_left_undone() {
+    let out = drainsim(&[
+        "run",
+        "scenarios/rollouts/instance-refresh-waits-for-managed-termination-protection.ron",
+        "--timeline",
+        "none",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("headline: no instance was drained; instance refresh of asg Failed at 0%"), "{text}");
+    let out = drainsim(&["run", "scenarios/rollouts/instance-refresh-protected-instance.ron", "--timeline", "none"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let headline = text.lines().find(|l| l.starts_with("headline: ")).expect("a headline");
+    assert!(!headline.contains("instance refresh"), "{headline}");
+}

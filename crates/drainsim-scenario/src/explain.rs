@@ -1485,7 +1485,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
     }
     let gone_undrained = gone_undrained(e, &ix, &terminations);
     let services = e.services().map(|s| explain_service(e, &s, &ix)).collect();
-    let (headline, total_drain_ms) = headline(e, &outcome.drain_scope(), outcome.stop_reason);
+    let (headline, total_drain_ms) = run_headline(outcome);
     let managed_scaling = outcome.managed_scaling.iter().map(explain_scaling).collect();
     let instance_refreshes = outcome.instance_refreshes.iter().map(explain_refresh).collect();
     Explanation {
@@ -1593,6 +1593,23 @@ fn names_listed(names: &[&str], most: usize) -> String {
         return names.join(", ");
     }
     format!("{} and {} more", names[..most].join(", "), names.len() - most)
+}
+
+/// [`headline`] of a run, with what its instance refreshes left undone: a group whose last
+/// instance refresh did not end `Successful` (still InProgress when the run ended, Failed,
+/// Cancelled) is named with its status and progress. A refresh that failed and was followed by one
+/// that succeeded left nothing undone. What `run`'s text, `run --json`'s standard error and
+/// `explain` print.
+pub fn run_headline(outcome: &crate::outcome::RunOutcome) -> (String, Option<u64>) {
+    let (mut text, total) = headline(&outcome.engine, &outcome.drain_scope(), outcome.stop_reason);
+    let mut last: BTreeMap<&str, &crate::outcome::InstanceRefreshOutcome> = BTreeMap::new();
+    for r in &outcome.instance_refreshes {
+        last.insert(r.auto_scaling_group_name.as_str(), r);
+    }
+    for r in last.values().filter(|r| r.status != "Successful") {
+        text.push_str(&format!("; instance refresh of {} {} at {}%", r.auto_scaling_group_name, r.status, r.percentage_complete));
+    }
+    (text, total)
 }
 
 /// The run's headline — total drain time, slowest instance, deepest dip below a floor — and the
