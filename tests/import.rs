@@ -2542,10 +2542,16 @@ fn a_container_port_range_mapping_is_left_out_and_noted() {
     let mappings: Vec<_> = batch.container_definitions[0].port_mappings.iter().map(|m| m.container_port).collect();
     assert_eq!(mappings, vec![Some(8080)], "the range's mapping is left out");
     engine_of(&imported);
-    // A mapping with neither (an edited capture) is no mapping ECS describes: refused at it.
+    // A mapping with neither (an edited capture) is no mapping ECS describes: RegisterTaskDefinition
+    // refuses it when the import sets up what it wrote, naming the task definition.
     let inputs = edited(&fixture_inputs(), "task-definition-batch.json", |v| {
         v["taskDefinition"]["containerDefinitions"][0]["portMappings"] = serde_json::json!([{"hostPort": 80}]);
     });
     let err = import(&inputs, &ImportOptions::default()).expect_err("refused").to_string();
-    assert!(err.contains("portMappings[0].containerPort") && err.contains("needs containerPort or containerPortRange"), "{err}");
+    assert!(
+        err.contains("task-definition-batch.json")
+            && err.contains("does not set up")
+            && err.contains("Invalid 'containerPort' setting for container 'batch'."),
+        "{err}"
+    );
 }

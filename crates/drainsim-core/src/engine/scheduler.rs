@@ -859,14 +859,20 @@ impl Engine {
     }
 
     fn stop_for_scale_in(&mut self, victim: TaskId, stops: &mut Stops, out: &mut PassOutcome) {
-        let starting = self.tasks[victim.index()].last_status.is_starting();
-        self.stop_task_now(victim, StopCode::ServiceSchedulerInitiated, crate::state::task::SCALE_IN_STOPPED_REASON);
-        if starting {
-            stops.pending.push(victim);
-        } else {
-            stops.running.push(victim);
-        }
+        self.stop_noted(victim, crate::state::task::SCALE_IN_STOPPED_REASON, stops);
         out.progress = true;
+    }
+
+    /// The service scheduler stops a task (`ServiceSchedulerInitiated`), noted for the pass's
+    /// events as pending (it had not reached RUNNING) or running.
+    fn stop_noted(&mut self, t: TaskId, reason: &str, stops: &mut Stops) {
+        let starting = self.tasks[t.index()].last_status.is_starting();
+        self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, reason);
+        if starting {
+            stops.pending.push(t);
+        } else {
+            stops.running.push(t);
+        }
     }
 
     /// Step 3: start what is missing, within the ceiling, unless the failed-start back-off holds
@@ -1150,14 +1156,7 @@ impl Engine {
                 DaemonAction::Stop(reason) => {
                     let daemon_tasks: Vec<TaskId> = self.daemon_tasks_on(id, inst).collect();
                     for t in daemon_tasks {
-                        // Its event counts it as pending or running, as a replica's does.
-                        let starting = self.tasks[t.index()].last_status.is_starting();
-                        self.stop_task_now(t, StopCode::ServiceSchedulerInitiated, reason);
-                        if starting {
-                            stops.pending.push(t);
-                        } else {
-                            stops.running.push(t);
-                        }
+                        self.stop_noted(t, reason, &mut stops);
                         out.progress = true;
                     }
                 }

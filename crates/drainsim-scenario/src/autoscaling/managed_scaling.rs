@@ -275,7 +275,7 @@ impl AutoScaling {
             // Spot Instances EC2 terminated leave the group, which replaces them at once to keep
             // its desired capacity ("Amazon EC2 Auto Scaling ... launches a replacement").
             let alive_before = super::alive(g);
-            let lost_members = super::note_lost_members(g, engine);
+            let lost_members = super::note_lost_members(g, engine).len();
             // What the resize below launches to stand in for members that counted toward the
             // capacity and were lost is the group's replacement, not managed scaling's launch.
             let replacements = alive_before.saturating_sub(super::alive(g));

@@ -480,7 +480,7 @@ impl AutoScaling {
             let g = &mut driver.background.groups[gi];
             let now = engine.now_ms();
             // 0. Members EC2 terminated (a Spot group) are gone; the group owes their replacements.
-            let lost = note_lost_members_listed(g, engine);
+            let lost = note_lost_members(g, engine);
             lost_owed = lost_owed
                 .checked_add(u32::try_from(lost.len()).expect("a group holds at most MAX_GROUP_SIZE"))
                 .expect("a group holds at most MAX_GROUP_SIZE");
@@ -1023,13 +1023,8 @@ fn container_instance<'e>(engine: &'e Engine, m: &Member) -> Option<drainsim_cor
 /// A Spot group's members EC2 terminated (Spot interruptions) leave it: Terminated, so that the
 /// group counts them no more and launches replacements to keep its desired capacity. Looked for
 /// only when an instance became INACTIVE since the group last looked
-/// (`Engine::instances_deregistered`). Returns how many.
-fn note_lost_members(g: &mut Group, engine: &Engine) -> usize {
-    note_lost_members_listed(g, engine).len()
-}
-
-/// [`note_lost_members`], returning the members lost, by index.
-fn note_lost_members_listed(g: &mut Group, engine: &Engine) -> Vec<usize> {
+/// (`Engine::instances_deregistered`). Returns the members lost, by index.
+fn note_lost_members(g: &mut Group, engine: &Engine) -> Vec<usize> {
     let deregistered = engine.instances_deregistered();
     if g.spec.spot.is_none() || g.inactive_seen == deregistered {
         return Vec::new();

@@ -931,23 +931,18 @@ impl Capture {
             let memory = c.opt_int("memoryReservation", 1..=100_000_000)?.or(hard).map(|n| n as u32);
             let mut port_mappings = Vec::new();
             for p in c.objects("portMappings")? {
-                let Some(container_port) = p.opt_int("containerPort", 0..=65_535)? else {
-                    // ECS's other form, a `containerPortRange`, is not modelled: the mapping is
-                    // left out whole, and the summary says so. One with neither is no mapping
-                    // ECS describes (RegisterTaskDefinition refuses it).
-                    if p.opt_str("containerPortRange")?.is_none() {
-                        return Err(p.error(
-                            Some("containerPort"),
-                            "a port mapping needs containerPort or containerPortRange (RegisterTaskDefinition refuses one without: \
-                             \"Invalid 'containerPort' setting for container\")",
-                        ));
-                    }
+                let container_port = p.opt_int("containerPort", 0..=65_535)?.map(|n| n as u16);
+                // ECS's other form, a `containerPortRange`, is not modelled: the mapping is left
+                // out whole, and the summary says so. One with neither is written as it is, and
+                // RegisterTaskDefinition's own rule refuses it when the import sets up what it
+                // wrote (`check_setup`, naming the task definition).
+                if container_port.is_none() && p.opt_str("containerPortRange")?.is_some() {
                     p.skipped("a mapping of a containerPortRange, left out whole: port ranges are not modelled");
                     p.leave_out();
                     continue;
-                };
+                }
                 port_mappings.push(api::PortMapping {
-                    container_port: Some(container_port as u16),
+                    container_port,
                     // hostPort 0 is a dynamic port: nothing reserved.
                     host_port: p.opt_int("hostPort", 0..=65_535)?.filter(|n| *n != 0).map(|n| n as u16),
                     protocol: p.opt_str("protocol")?.map(str::to_string),
