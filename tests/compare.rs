@@ -56,7 +56,7 @@ fn two_imported_plans_compare_side_by_side() {
     };
     let (one, two) = (plan("1"), plan("2"));
     let report = compare_json(&["compare", &one, &two, "--seeds", "0..4", "--json"]);
-    assert_eq!(report["compareVersion"], 5);
+    assert_eq!(report["compareVersion"], 6);
     let total = measure(&report, "total drain time");
     assert_eq!((total["a"]["runs"].as_u64(), total["b"]["runs"].as_u64()), (Some(4), Some(4)));
     assert!(total["a"]["median"].as_u64() > total["b"]["median"].as_u64(), "draining two at a time is faster: {total}");
@@ -1091,4 +1091,65 @@ fn a_plan_with_a_refused_drain_is_not_the_faster_one() {
     let refused = measure(&report, "drains ECS refused (never DRAINING)");
     assert_eq!((refused["a"]["median"].as_u64(), refused["b"]["median"].as_u64()), (Some(1), Some(0)), "{refused}");
     assert_eq!(refused["better"], "B", "{refused}");
+}
+
+/// A stall still open at the end of a run has no length: counted up to the end of the run, it
+/// measured how long the plan's steps waited (here plan A waits 20 minutes for a drain the stall
+/// holds, plan B an hour, and B read 40 minutes worse on the same stall). Both plans end every run
+/// stalled: `time stalled` is `n/a`, the row `stalls still open at the end` counts them, and the
+/// failed expectations of plans that judge different numbers of steps are not ranked.
+#[test]
+fn a_stall_still_open_at_the_end_has_no_time_and_different_judgements_are_not_ranked() {
+    let dir = TempDir::new("compare-open-stall");
+    let plan = |name: &str, timeout_ms: u64, extra_step: &str| {
+        let file = dir.join(name);
+        std::fs::write(
+            &file,
+            format!(
+                r#"Scenario(
+    name: "deadlocked-{name}",
+    seed: 5,
+    clusters: ["prod"],
+    instances: [
+        (name: "old", count: 2, cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 7680),
+        (name: "new", count: 2, cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 7680, registerAtMs: 60000),
+    ],
+    taskDefinitions: [(family: "pinned", containerDefinitions: [(name: "app", cpu: 256, memory: 512, exitAfterSigtermMs: 2000)])],
+    services: [
+        (cluster: "prod", serviceName: "pinned", taskDefinition: "pinned", desiredCount: 2,
+         deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 100)),
+    ],
+    steps: [
+        (atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["old"]))),
+        (do: WaitForDrain((instances: ["old"], timeoutMs: {timeout_ms}))),{extra_step}
+    ],
+)"#
+            ),
+        )
+        .unwrap();
+        file.to_str().unwrap().to_string()
+    };
+    let a = plan("a.ron", 1_200_000, "");
+    let b = plan("b.ron", 3_600_000, "\n        (do: Check([ServiceRunningCount(\"pinned\", Eq(3))])),");
+    let args = ["compare", a.as_str(), b.as_str(), "--seeds", "0..3"];
+    let report = compare_json(&[&args[..], &["--json"]].concat());
+    let stalled = measure(&report, "time stalled");
+    assert_eq!((stalled["a"]["runs"].as_u64(), stalled["b"]["runs"].as_u64()), (Some(0), Some(0)), "{stalled}");
+    assert_eq!(stalled["better"], "n/a", "{stalled}");
+    let open = measure(&report, "stalls still open at the end");
+    assert_eq!((open["a"]["median"].as_u64(), open["b"]["median"].as_u64(), &open["better"]), (Some(1), Some(1), &"same".into()));
+    let failed = measure(&report, "failed expectations");
+    assert_eq!(failed["better"], "not ranked", "{failed}");
+    let text = String::from_utf8(common::drainsim(&args).stdout).unwrap();
+    assert!(text.contains("\nn/a: time stalled: as many runs of each plan ended with a stall still open"), "{text}");
+    assert!(text.contains("\nnot ranked: failed expectations: the plans judge different numbers"), "{text}");
+    // Plans that judge as many are ranked on them.
+    let report =
+        compare_json(&["compare", &a, "--set", "pinned.deploymentConfiguration.maximumPercent=200", "--seeds", "0..3", "--json"]);
+    let failed = measure(&report, "failed expectations");
+    assert_eq!(failed["better"], "B", "{failed}");
+    // B's drain does not stall for good: the plan whose runs end stalled is the worse.
+    let open = measure(&report, "stalls still open at the end");
+    assert_eq!((open["b"]["median"].as_u64(), &open["better"]), (Some(0), &"B".into()), "{open}");
+    assert_eq!(measure(&report, "time stalled")["better"], "B");
 }

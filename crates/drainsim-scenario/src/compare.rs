@@ -23,12 +23,14 @@ use crate::load::LoadedScenario;
 use crate::runner::{self, RunOptions};
 use crate::sweep::{add_counts, nearest_rank, smaller_seed_error, SeedRange, MAX_JOBS, MAX_SEEDS};
 
-/// Bumped whenever a field of [`CompareReport`] changes meaning or disappears (5: `placement
+/// Bumped whenever a field of [`CompareReport`] changes meaning or disappears (6: a run that ended
+/// with a stall still open has no `time stalled`, counted in `stalls still open at the end`, and
+/// `failed expectations` is `not ranked` between plans that judge different numbers; 5: `placement
 /// failures` is `not ranked`, `time stalled` is a measure, and a run with a drain ECS refused has
 /// no total drain time; 3: a service's deepest dip below
 /// its floor is the depth of its floor breaches, and a service only one plan has is `n/a`; 2: the
 /// drain times leave out managed scaling's scale-in).
-pub const COMPARE_VERSION: u32 = 5;
+pub const COMPARE_VERSION: u32 = 6;
 /// The most `--set` overrides.
 pub const MAX_OVERRIDES: usize = 64;
 
@@ -81,10 +83,14 @@ pub struct RunNumbers {
     pub shortfalls: BTreeMap<String, u64>,
     /// Stall episodes, all services.
     pub stalls: u64,
-    /// How long services were stalled, summed over the services, from the first drain on (an
-    /// episode still open at the end counts up to the end of the run); None for a run a bound cut
-    /// short, which measures no time (what it did not run is not the plan's).
+    /// How long services were stalled, summed over the services, from the first drain on; None
+    /// for a run a bound cut short, which measures no time (what it did not run is not the plan's),
+    /// and for a run that ended with a stall still open, whose length is unknown (counted up to
+    /// the end of the run, it measured how long the plan's steps waited, not the stall).
     pub stalled_ms: Option<u64>,
+    /// Stalls of the drain still open when the run ended (a service that never got its tasks
+    /// placed again).
+    pub open_stalls: u64,
     /// Tasks moved more than once, all services.
     pub tasks_moved_more_than_once: u64,
     /// Tasks found UNHEALTHY (and replaced), all services.
@@ -184,6 +190,7 @@ struct PlanRuns {
     shortfalls: BTreeMap<String, Counts>,
     stalls: Counts,
     stalled_ms: Counts,
+    open_stalls: Counts,
     drains_refused: Counts,
     tasks_moved_more_than_once: Counts,
     unhealthy_tasks: Counts,
@@ -232,6 +239,7 @@ impl PlanRuns {
                 }
                 count(&mut self.stalls, Some(n.stalls));
                 count(&mut self.stalled_ms, n.stalled_ms);
+                count(&mut self.open_stalls, Some(n.open_stalls));
                 count(&mut self.drains_refused, Some(n.drains_refused));
                 count(&mut self.tasks_moved_more_than_once, Some(n.tasks_moved_more_than_once));
                 count(&mut self.unhealthy_tasks, Some(n.unhealthy_tasks));
@@ -276,6 +284,7 @@ impl PlanRuns {
         }
         add_counts(&mut self.stalls, o.stalls);
         add_counts(&mut self.stalled_ms, o.stalled_ms);
+        add_counts(&mut self.open_stalls, o.open_stalls);
         add_counts(&mut self.drains_refused, o.drains_refused);
         add_counts(&mut self.tasks_moved_more_than_once, o.tasks_moved_more_than_once);
         add_counts(&mut self.unhealthy_tasks, o.unhealthy_tasks);
@@ -318,8 +327,10 @@ pub struct MeasureReport {
     /// `A`, `B` or `same`: the lower median, then p95, then max; fewer runs without a value wins
     /// first (a plan whose drains do not complete is worse). `n/a` for a time of the drains that
     /// completed ([`ONLY_COMPLETED_DRAINS`]) when the plans leave different numbers of drains not
-    /// completed: a plan that finishes fewer drains is not faster for it. `not ranked` for
-    /// `placement failures`, which counts attempts, not what the plan cost.
+    /// completed: a plan that finishes fewer drains is not faster for it; for `time stalled` when as
+    /// many runs of each plan (and some) ended with a stall still open. `not ranked` for
+    /// `placement failures`, which counts attempts, not what the plan cost, and for `failed
+    /// expectations` between plans that judge different numbers of steps and expectations.
     pub better: &'static str,
 }
 
@@ -777,6 +788,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         let drain_start = first_drain.unwrap_or(0);
         let of_drain = || s.stalls().iter().filter(|st| st.ended_at_ms.is_none_or(|end| end > drain_start));
         n.stalls += of_drain().count() as u64;
+        n.open_stalls += of_drain().filter(|st| st.ended_at_ms.is_none()).count() as u64;
         n.stalled_ms = n.stalled_ms.map(|ms| {
             of_drain().fold(ms, |sum, st| {
                 let (from, to) = (st.started_at_ms.max(drain_start), st.ended_at_ms.unwrap_or(e.now_ms()));
@@ -806,6 +818,12 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         let start = refreshes.iter().map(|r| r.start_time_ms).min();
         let end = refreshes.iter().map(|r| r.end_time_ms).max().flatten();
         n.instance_refresh_ms = start.zip(end).map(|(s, e)| e.saturating_sub(s));
+    }
+    // A stall still open at the end has no length: counted up to the end of the run, it measured
+    // how long the plan's steps waited (a plan of four waves, each waiting an hour for a drain
+    // the stall holds, read three hours worse than one wave stuck on the same stall).
+    if n.open_stalls > 0 {
+        n.stalled_ms = None;
     }
     n.failed_expectations =
         outcome.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(outcome.invariant_violation.is_some());
@@ -885,6 +903,25 @@ const NOT_RANKED: &str = "not ranked";
 
 /// The measure of how long services were stalled during the drains.
 const TIME_STALLED: &str = "time stalled";
+
+/// The measure of the stalls still open when a run ended.
+const OPEN_STALLS: &str = "stalls still open at the end";
+
+/// The measure of the expectations that failed (steps and the scenario's expectations).
+const FAILED_EXPECTATIONS: &str = "failed expectations";
+
+/// The measure of failed placement attempts.
+const PLACEMENT_FAILURES: &str = "placement failures";
+
+/// How many results a run of the scenario judges: one per step (one per expectation of a
+/// `Check`), and one per expectation of the scenario. Two plans that judge different numbers
+/// count their failures out of different totals (a plan of four waves, each with a step that can
+/// time out, fails four where one wave fails one).
+fn judged(s: &Scenario) -> usize {
+    let steps: usize =
+        s.steps.iter().map(|st| if let crate::format::Action::Check(list) = &st.action { list.len() } else { 1 }).sum();
+    steps + s.expectations.len()
+}
 
 /// What [`MeasureReport::better`] says when neither plan is better on a measure.
 const SAME: &str = "same";
@@ -994,7 +1031,18 @@ pub fn compare(
         measures.extend([dip, short]);
     }
     measures.push(measure("stalls".into(), "count", runs, &ra.stalls, &rb.stalls));
-    measures.push(measure(TIME_STALLED.into(), "ms", runs, &ra.stalled_ms, &rb.stalled_ms));
+    let mut stalled = measure(TIME_STALLED.into(), "ms", runs, &ra.stalled_ms, &rb.stalled_ms);
+    // A run that ended stalled has no time stalled (the stall has no end): the plan with fewer
+    // such runs is better; with as many, the runs that did measure one are not the same seeds'.
+    let ended_stalled = |p: &PlanRuns| p.open_stalls.range(1..).map(|(_, runs)| runs).sum::<u64>();
+    let (open_a, open_b) = (ended_stalled(&ra), ended_stalled(&rb));
+    if open_a + open_b > 0 && open_a == open_b {
+        stalled.better = NOT_COMPARABLE;
+    }
+    measures.push(stalled);
+    if open_a + open_b > 0 {
+        measures.push(measure(OPEN_STALLS.into(), "count", runs, &ra.open_stalls, &rb.open_stalls));
+    }
     measures.push(measure(
         "tasks moved more than once".into(),
         "count",
@@ -1002,13 +1050,17 @@ pub fn compare(
         &ra.tasks_moved_more_than_once,
         &rb.tasks_moved_more_than_once,
     ));
-    let mut failures = measure("placement failures".into(), "count", runs, &ra.placement_failures, &rb.placement_failures);
+    let mut failures = measure(PLACEMENT_FAILURES.into(), "count", runs, &ra.placement_failures, &rb.placement_failures);
     // Counted per attempt: a waiting service tries again whenever a task stops anywhere in its
     // cluster, so the count follows how many distinct moments things happen at (stage jitter alone
     // quadrupled it), not the plan. Shown, not ranked: `time stalled` ranks what it costs.
     failures.better = NOT_RANKED;
     measures.push(failures);
-    measures.push(measure("failed expectations".into(), "count", runs, &ra.failed_expectations, &rb.failed_expectations));
+    let mut failed = measure(FAILED_EXPECTATIONS.into(), "count", runs, &ra.failed_expectations, &rb.failed_expectations);
+    if judged(&a.loaded.scenario) != judged(&b.loaded.scenario) {
+        failed.better = NOT_RANKED;
+    }
+    measures.push(failed);
     // Only plans that fell below a floor, found UNHEALTHY tasks (adopted so, or failing
     // health checks), launched instances through managed scaling or lost Spot Instances to EC2
     // show those measures: a breach outside a drain (a health check failing, a forced
@@ -1181,7 +1233,22 @@ pub fn render_text(r: &CompareReport) -> String {
              do not compare (a plan that finishes fewer drains is not faster for it)\n",
         );
     }
-    if r.measures.iter().any(|m| m.better == NOT_RANKED && m.median_difference.is_some_and(|d| d != 0)) {
+    let not_ranked = |name: &str| {
+        r.measures.iter().any(|m| m.name == name && m.better == NOT_RANKED && m.median_difference.is_some_and(|d| d != 0))
+    };
+    if r.measures.iter().any(|m| m.name == TIME_STALLED && m.better == NOT_COMPARABLE) {
+        out.push_str(
+            "\nn/a: time stalled: as many runs of each plan ended with a stall still open, which has no length (counted to \
+             the end of the run, it would measure how long the plan's steps waited, not the stall)\n",
+        );
+    }
+    if not_ranked(FAILED_EXPECTATIONS) {
+        out.push_str(
+            "\nnot ranked: failed expectations: the plans judge different numbers of steps and expectations, so their \
+             failures are counts out of different totals (the runs that failed one are counted below)\n",
+        );
+    }
+    if not_ranked(PLACEMENT_FAILURES) {
         out.push_str(
             "\nnot ranked: placement failures count attempts, and a waiting service tries again whenever a task stops \
              anywhere in its cluster, so the count follows how often things happen, not what the plan costs; \
