@@ -2555,3 +2555,87 @@ fn a_container_port_range_mapping_is_left_out_and_noted() {
         "{err}"
     );
 }
+
+/// A service captured DRAINING was deleted, and ECS is stopping its tasks: it is imported with them
+/// and deleted (force) at time 0, so a drain of an instance running one completes once ECS has
+/// stopped it. Until 2026-12-07 the service was left out and its tasks imported as standalone
+/// tasks, which no drain stops: the drain never completed, and `explain` advised a StopTask.
+#[test]
+fn a_draining_service_is_imported_and_deleted_at_time_0() {
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        assert_eq!(v["services"][1]["serviceName"], "api");
+        v["services"][1]["status"] = Value::String("DRAINING".into());
+    });
+    let opts = ImportOptions { drain: DrainSelection::parse("i-0a1c2e3f405a6b704"), ..Default::default() };
+    let imported = import(&inputs, &opts).expect("imports");
+    assert!(noted(&imported, "service api is DRAINING (deleted, ECS stopping its tasks)"), "{:?}", imported.summary.notes);
+    assert!(!noted(&imported, "imported as a standalone task"), "{:?}", imported.summary.notes);
+    let api = imported.scenario.services.iter().find(|s| s.service_name == "api").expect("api imported");
+    assert_eq!(api.desired_count, Some(0), "a deleted service wants no task");
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    assert!(text.contains(r#"DeleteService((cluster: "prod", service: "api", force: true))"#), "{text}");
+    let loaded = drainsim_scenario::load_str("cluster.ron", &text).expect("the written scenario loads");
+    let outcome = drainsim_scenario::runner::run(&loaded, &RunOptions::default()).expect("runs");
+    let e = &outcome.engine;
+    let drained = e.instance_named("i-0a1c2e3f405a6b704").expect("imported");
+    assert!(drained.drain().completed_at_ms().is_some(), "the drain completes once the deleted service's task stopped");
+    assert_eq!(e.service_named("api").expect("api").status(), drainsim_core::ServiceStatus::Inactive);
+
+    // A status ECS does not have is refused where it is.
+    let e = refused_with(&fixture_inputs(), "describe-services.json", &|v| v["services"][1]["status"] = "PAUSED".into());
+    assert!(e.contains("$.services[1].status: 'PAUSED' is not a service status (ACTIVE, DRAINING or INACTIVE)"), "{e}");
+}
+
+/// A describe-clusters of a name ECS does not know prints no cluster (and a failure): importing on
+/// would drop every capacity provider without a word, so it is refused at the file.
+#[test]
+fn a_describe_clusters_that_described_no_cluster_is_refused() {
+    let e = refused_with(&fixture_inputs(), "describe-clusters.json", &|v| {
+        v["clusters"] = serde_json::json!([]);
+        v["failures"] = serde_json::json!([{"arn": "arn:aws:ecs:eu-west-1:111122223333:cluster/prdo", "reason": "MISSING"}]);
+    });
+    assert!(
+        e.contains(
+            "describe-clusters.json: $.clusters: describe-clusters described no cluster (not found: \
+             arn:aws:ecs:eu-west-1:111122223333:cluster/prdo)"
+        ),
+        "{e}"
+    );
+}
+
+/// An instance status ECS does not have is refused at its path; instances left out for their
+/// status, and instances whose capacity provider the cluster does not have, are noted once per
+/// status or provider, naming a few (a cluster of 300 instances printed 274 alike lines).
+#[test]
+fn instance_notes_are_said_once_and_unknown_statuses_refused() {
+    let e = refused_with(&fixture_inputs(), "describe-container-instances.json", &|v| {
+        v["containerInstances"][3]["status"] = "SLEEPING".into();
+    });
+    assert!(e.contains("$.containerInstances[3].status: 'SLEEPING' is not a container instance status"), "{e}");
+    let inputs = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        for (n, ci) in v["containerInstances"].as_array_mut().unwrap().iter_mut().enumerate() {
+            match n {
+                0 | 1 => ci["status"] = "REGISTERING".into(),
+                _ => ci["capacityProviderName"] = "cp-general".into(),
+            }
+        }
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    let notes = &imported.summary.notes;
+    assert!(noted(&imported, "instances i-0a1c2e3f405a6b701, i-0a1c2e3f405a6b702 left out: they are REGISTERING"), "{notes:?}");
+    let provider: Vec<&String> = notes.iter().filter(|n| n.contains("capacity provider cp-general")).collect();
+    assert_eq!(provider.len(), 1, "{notes:?}");
+    assert!(provider[0].starts_with("instances i-0a1c2e3f405a6b703, i-0a1c2e3f405a6b704, "), "{provider:?}");
+    assert!(provider[0].contains(": their capacity provider cp-general is not one of"), "{provider:?}");
+}
+
+/// `--drain mi-…` names an external instance (ECS Anywhere), which the import leaves out: said so,
+/// not read as a cluster query that does not parse.
+#[test]
+fn draining_an_external_instance_is_refused_as_one() {
+    let e =
+        import(&fixture_inputs(), &ImportOptions { drain: DrainSelection::parse("mi-0123456789abcdef0"), ..Default::default() })
+            .expect_err("refused")
+            .to_string();
+    assert!(e.contains("--drain: mi-0123456789abcdef0 is an external instance (ECS Anywhere)"), "{e}");
+}

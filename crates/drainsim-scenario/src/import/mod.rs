@@ -60,7 +60,8 @@ pub enum DrainSelection {
 }
 
 impl DrainSelection {
-    /// `--drain`'s value: comma-separated instances — EC2 instance IDs (`i-…`), or container
+    /// `--drain`'s value: comma-separated instances — EC2 instance IDs (`i-…`; a managed instance
+    /// `mi-…` is refused when the plan is added: the import leaves external instances out), or container
     /// instance IDs or ARNs, as ListContainerInstances prints them (an empty item, as after a
     /// trailing comma, is none) —, or else a cluster query.
     pub fn parse(value: &str) -> DrainSelection {
@@ -68,6 +69,7 @@ impl DrainSelection {
         let names_an_instance = |id: &&str| {
             !id.contains(char::is_whitespace)
                 && ((id.starts_with("i-") && id.len() > 2)
+                    || (id.starts_with("mi-") && id.len() > 3)
                     || is_container_instance_id(id)
                     || (id.starts_with("arn:") && id.contains(":container-instance/")))
         };
@@ -315,6 +317,8 @@ struct ServiceIn {
     cluster: String,
     request: api::CreateServiceRequest,
     task_def: (String, u32),
+    /// Captured DRAINING: deleted (DeleteService), its tasks still being stopped.
+    deleted: bool,
 }
 
 struct TaskIn {
@@ -520,7 +524,28 @@ impl Capture {
                 root.touch(&["failures"]);
             }
             "describe-clusters" => {
-                for c in root.objects("clusters")? {
+                let clusters = root.objects("clusters")?;
+                // The AWS CLI prints an empty list (and a failure, MISSING) for a cluster name ECS
+                // does not know: importing on would drop every capacity provider without a word.
+                if clusters.is_empty() {
+                    let missing: Vec<&str> = match value.get("failures") {
+                        Some(Value::Array(failures)) => failures.iter().filter_map(|f| f.get("arn")?.as_str()).collect(),
+                        _ => Vec::new(),
+                    };
+                    let why = match missing.as_slice() {
+                        [] => String::new(),
+                        names => format!(" (not found: {})", names.join(", ")),
+                    };
+                    return Err(ImportError::new(
+                        file,
+                        "$.clusters",
+                        format!(
+                            "describe-clusters described no cluster{why}: capture it again with the name of the \
+                             cluster the container instances belong to"
+                        ),
+                    ));
+                }
+                for c in clusters {
                     let arn = c.str("clusterArn")?;
                     aws_partition(&c, "clusterArn", arn)?;
                     let name = c.str("clusterName")?;
@@ -812,6 +837,18 @@ impl Capture {
         let cpu = cpu.ok_or_else(|| ci.error(Some("registeredResources"), "no CPU resource"))?;
         let memory = memory.ok_or_else(|| ci.error(Some("registeredResources"), "no MEMORY resource"))?;
         let status = ci.str("status")?.to_string();
+        // ECS's container instance statuses (ListContainerInstances' `status` filter, and
+        // REGISTERING, REGISTRATION_FAILED, DEREGISTERING of trunked instances); anything else is
+        // no capture of ECS.
+        if drainsim_core::InstanceStatus::parse(&status).is_none() {
+            return Err(ci.error(
+                Some("status"),
+                format!(
+                    "'{status}' is not a container instance status (ACTIVE, DRAINING, REGISTERING, DEREGISTERING, \
+                     REGISTRATION_FAILED or INACTIVE)"
+                ),
+            ));
+        }
         let agent_connected = ci.opt_bool("agentConnected")?.unwrap_or(true);
         let registered_at_ms = ci.opt_time_ms("registeredAt")?;
         self.note_time(registered_at_ms);
@@ -1072,7 +1109,20 @@ impl Capture {
         // from its task sets, which drainsim does not model (CreateService needs a task
         // definition only for the ECS and CODE_DEPLOY controllers,
         // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
-        let left_out = if status != "ACTIVE" {
+        // A DRAINING service was deleted and ECS is stopping its tasks ("the service status moves
+        // from ACTIVE to DRAINING, ... the service scheduler stops its tasks", DeleteService,
+        // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteService.html): it is
+        // imported with its tasks and deleted at time 0, so that a drain waits for what ECS stops
+        // and no more. An INACTIVE one has no tasks left.
+        let deleted = match status {
+            "ACTIVE" => false,
+            "DRAINING" => true,
+            "INACTIVE" => false,
+            other => {
+                return Err(s.error(Some("status"), format!("'{other}' is not a service status (ACTIVE, DRAINING or INACTIVE)")))
+            }
+        };
+        let left_out = if status == "INACTIVE" {
             Some(format!("it is {status}"))
         } else if launch.is_some_and(|l| l != "EC2") || providers.iter().any(|p| is_fargate_provider(p)) {
             Some("it does not run on EC2 container instances".to_string())
@@ -1202,7 +1252,15 @@ impl Capture {
             cluster: Some(cluster.to_string()),
             service_name: name,
             task_definition: String::new(),
-            desired_count: if scheduling == "DAEMON" { None } else { Some(s.int("desiredCount", 0..=1_000_000)?) },
+            // A deleted service wants no task (DeleteService scales it to 0).
+            desired_count: match (scheduling.as_str(), deleted) {
+                ("DAEMON", _) => None,
+                (_, true) => {
+                    s.int("desiredCount", 0..=1_000_000)?;
+                    Some(0)
+                }
+                _ => Some(s.int("desiredCount", 0..=1_000_000)?),
+            },
             scheduling_strategy: Some(scheduling.clone()).filter(|s| s != "REPLICA"),
             deployment_configuration,
             placement_strategy,
@@ -1221,7 +1279,14 @@ impl Capture {
         let path = (file.to_string(), s.path().to_string());
         let td_path = (file.to_string(), format!("{}.taskDefinition", s.path()));
         s.finish();
-        self.services.push(ServiceIn { path, td_path, cluster: cluster.to_string(), request, task_def });
+        if deleted {
+            summary.notes.push(format!(
+                "service {} is DRAINING (deleted, ECS stopping its tasks): imported with its tasks and deleted at \
+                 time 0 (DeleteService, force), so the scheduler stops them as ECS does",
+                request.service_name
+            ));
+        }
+        self.services.push(ServiceIn { path, td_path, cluster: cluster.to_string(), request, task_def, deleted });
         Ok(())
     }
 
@@ -1649,11 +1714,15 @@ fn build(
     let mut type_paths = Vec::new();
     let mut disconnected = Vec::new();
     let mut undated = Vec::new();
+    // Notes that would repeat per instance, said once each with the instances they are about
+    // (a cluster of 300 instances printed 274 alike lines, burying the others).
+    let mut left_out_by_status: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut unknown_provider: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in &cap.instances {
         match i.status.as_str() {
             "ACTIVE" | "DRAINING" => {}
             other => {
-                summary.notes.push(format!("instance {} left out: it is {other}", i.group.name));
+                left_out_by_status.entry(other).or_default().push(i.group.name.clone());
                 continue;
             }
         }
@@ -1673,11 +1742,7 @@ fn build(
             if providers.contains(&p) {
                 g.capacity_provider_name = Some(p);
             } else {
-                summary.notes.push(format!(
-                    "instance {}: its capacity provider {p} is not one of the cluster's described capacity providers \
-                     (aws ecs describe-clusters): it is imported without one",
-                    g.name
-                ));
+                unknown_provider.entry(p).or_default().push(g.name.clone());
             }
         }
         if i.status == "DRAINING" {
@@ -1700,6 +1765,22 @@ fn build(
         s.instances.push(g);
         origins.instances.push(i.path.clone());
         type_paths.push(&i.type_path);
+    }
+    for (status, names) in left_out_by_status {
+        summary.notes.push(format!(
+            "{} left out: {} {status}",
+            instances_named(&names),
+            if names.len() == 1 { "it is" } else { "they are" }
+        ));
+    }
+    for (provider, names) in unknown_provider {
+        summary.notes.push(format!(
+            "{}: {} capacity provider {provider} is not one of the cluster's described capacity providers (aws ecs \
+             describe-clusters): {} imported without one",
+            instances_named(&names),
+            if names.len() == 1 { "its" } else { "their" },
+            if names.len() == 1 { "it is" } else { "they are" },
+        ));
     }
     if !undated.is_empty() {
         summary.notes.push(undated_note(&s, &undated));
@@ -1771,6 +1852,20 @@ fn build(
         service_tds.insert(r.service_name.clone(), r.task_definition.clone());
         s.services.push(r);
         origins.services.push(svc.path.clone());
+    }
+
+    // The services captured DRAINING are deleted first thing.
+    for svc in cap.services.iter().filter(|svc| svc.deleted) {
+        s.steps.push(Step {
+            at_ms: None,
+            caller: None,
+            action: Action::Ecs(api::Request::DeleteService(api::DeleteServiceRequest {
+                cluster: Some(cluster.clone()),
+                service: svc.request.service_name.clone(),
+                force: Some(true),
+            })),
+            expect: None,
+        });
     }
 
     // How long a container takes to exit after SIGTERM is in no AWS response, and it often sets a
@@ -1877,7 +1972,7 @@ fn build(
         let name = &sv.request.service_name;
         let daemon = sv.request.scheduling_strategy.as_deref() == Some("DAEMON");
         let (Some(desired), Some(&n)) = (sv.request.desired_count, of_service.get(name)) else { continue };
-        if daemon || i64::from(n) <= desired {
+        if daemon || sv.deleted || i64::from(n) <= desired {
             continue;
         }
         let surplus = i64::from(n) - desired;
@@ -1970,6 +2065,18 @@ fn build(
     }
 
     Ok((s, origins))
+}
+
+/// `instance i-1` or `instances i-1, i-2, … and N more` (at most five named): a note about many
+/// instances names a few and counts the rest.
+fn instances_named(names: &[String]) -> String {
+    const NAMED: usize = 5;
+    let listed = names.iter().take(NAMED).cloned().collect::<Vec<_>>().join(", ");
+    match names.len() {
+        1 => format!("instance {listed}"),
+        n if n > NAMED => format!("{n} instances ({listed} and {} more)", n - NAMED),
+        _ => format!("instances {listed}"),
+    }
 }
 
 /// A note when the imported instances report more tasks (`runningTasksCount` +
@@ -2283,6 +2390,13 @@ fn add_drain_plan(s: &mut Scenario, opts: &ImportOptions) -> Result<Vec<String>,
             let mut named = std::collections::BTreeSet::new();
             let mut selected = Vec::with_capacity(ids.len());
             for id in ids {
+                // A managed instance (ECS Anywhere) is an external instance, which the import
+                // leaves out (drainsim models EC2 container instances only).
+                if id.starts_with("mi-") {
+                    return Err(refuse(format!(
+                        "{id} is an external instance (ECS Anywhere): the import leaves those out, so it cannot be drained"
+                    )));
+                }
                 let name = if id.starts_with("i-") {
                     imported.get(id.as_str()).copied().ok_or_else(|| {
                         refuse(format!(
