@@ -293,6 +293,12 @@ fn a_bad_override_is_refused_naming_it_without_a_position() {
             "minimumHealthyPercent=abc: the scenario no longer reads: invalid type: string \"abc\", expected a whole number\n",
         ),
         ("seed=5", "--set seed: every run of both plans takes its seed from --seeds"),
+        // Nor about a number with an exponent (the message named i64's range).
+        (
+            "web.desiredCount=1e30",
+            "--set web.desiredCount=1e30: the scenario no longer reads: invalid type: a number written with a fraction or an \
+             exponent, `1e+30`, expected a whole number\n",
+        ),
     ] {
         let out = common::drainsim(&[
             "compare",

@@ -1130,9 +1130,10 @@ pub(crate) fn plain_serde_message(text: &str) -> String {
         ("u64", "a whole number, 0 or more".to_string()),
         ("usize", "a whole number, 0 or more".to_string()),
     ];
-    // Text where a 64-bit number belongs: its range (19 digits each way) says nothing about why
-    // it is refused (`--set web.deploymentConfiguration.maximumPercent=abc`).
-    let text_given = text.contains("invalid type: string");
+    // Text, or a number with a fraction or an exponent, where a 64-bit number belongs: its range
+    // (19 digits each way) says nothing about why it is refused
+    // (`--set web.deploymentConfiguration.maximumPercent=abc`, `--set web.desiredCount=1e30`).
+    let text_given = text.contains("invalid type: string") || text.contains("invalid type: floating point");
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("expected ") {

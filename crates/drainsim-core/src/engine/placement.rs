@@ -615,8 +615,10 @@ impl Engine {
         true
     }
 
-    /// An awsvpc task needs the task ENI limit of every instance type it could land on: an instance
-    /// type missing from the table without an explicit limit is a clear error (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>).
+    /// An awsvpc task needs the task ENI limit of every instance of its cluster, whatever its
+    /// placement constraints (which may change, and which every placement would otherwise have to
+    /// check against the limits): an instance type missing from the table without an explicit limit
+    /// is a clear error (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>).
     pub(crate) fn check_eni_limits_known(&self, cluster: ClusterId, td: TaskDefId) -> Result<(), EcsError> {
         if self.task_defs[td.index()].network_mode != crate::state::task::NetworkMode::Awsvpc {
             return Ok(());

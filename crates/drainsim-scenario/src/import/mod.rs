@@ -2003,8 +2003,9 @@ fn build(
         origins.running_tasks.push(paths);
     }
 
-    // An awsvpc task needs the task ENI limit of every instance it could run on: one of a type
-    // missing from drainsim's table needs it from the command line.
+    // An awsvpc task needs the task ENI limit of every instance of the cluster (the engine's rule,
+    // `engine/placement.rs::check_eni_limits_known`): one of a type missing from drainsim's table
+    // needs it from the command line.
     let awsvpc: BTreeSet<String> = cap
         .task_defs
         .iter()
@@ -2030,8 +2031,9 @@ fn build(
                 return Err(at(
                     type_path,
                     format!(
-                        "instance type {t} is not in drainsim's task ENI limit table, and awsvpc tasks need the limit of \
-                         every instance they could run on ({user}): give it with --task-eni-limit {t}=N, N the task \
+                        "instance type {t} is not in drainsim's task ENI limit table, and drainsim runs awsvpc tasks \
+                         ({user}) only in a cluster whose every instance's limit it knows, whatever the tasks' placement \
+                         constraints: give it with --task-eni-limit {t}=N, N the task \
                          ENIs an instance of the type takes (trunked: the ENI trunking table, \
                          https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html; \
                          untrunked: its EC2 network interface limit less the primary one)"
