@@ -2,70 +2,19 @@
 //! with invariants checked after every event, must agree record for record, and must meet their
 //! expectations; files under `scenarios/invalid/` must be refused at the position their first line
 //! names (`// expect-error: LINE:COLUMN text`).
+//!
+//! The checks are the library's own (`drainsim_scenario::testing`), which a user's crate calls
+//! for its own files. Paths are relative to the repository, where `cargo test` runs an integration
+//! test, so that a failure's reproduce command is the one to type there.
 
 use std::path::Path;
 
-use drainsim_scenario::runner::{check_determinism, run};
-use drainsim_scenario::{load_file, timeline, RunOptions};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn check_scenario(rel: &str) {
-    let path = root().join(rel);
-    let loaded = load_file(&path).unwrap_or_else(|e| panic!("{rel} does not load: {e}"));
-    let opts = RunOptions { keep_records: true, check_invariants_every_event: true, ..Default::default() };
-    let outcome = run(&loaded, &opts).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    if !outcome.passed() {
-        let fail_at = outcome.first_failure_at_ms().unwrap_or(u64::MAX);
-        let mut msg = format!("scenario {rel} failed.\n\ntimeline up to the first failure:\n");
-        for r in outcome.engine.trace().records().iter().filter(|r| r.time_ms <= fail_at) {
-            msg.push_str(&format!("  {}\n", timeline::render_record(&outcome.engine, r).to_line()));
-        }
-        msg.push_str("\nexpectations:\n");
-        for x in &outcome.expectations {
-            msg.push_str(&format!("  {} {} ({})\n", if x.passed { "PASS" } else { "FAIL" }, x.name, x.detail));
-        }
-        if let Some(v) = &outcome.invariant_violation {
-            msg.push_str(&format!("  FAIL invariant: {v}\n"));
-        }
-        msg.push_str(&format!("\nreproduce with: drainsim run {rel} --seed {}\n", outcome.seed));
-        panic!("{msg}");
-    }
-    let digest = check_determinism(&loaded, &RunOptions::default()).unwrap_or_else(|e| panic!("{rel} is not deterministic: {e}"));
-    assert_eq!(Some(digest), outcome.engine.trace().digest(), "{rel}: checking invariants changed the trace");
-    // The JSON report is byte-identical across runs.
-    let a = serde_json::to_string(&drainsim_scenario::report::build(&outcome)).expect("report serialises");
-    let again = run(&loaded, &opts).expect("second run");
-    let b = serde_json::to_string(&drainsim_scenario::report::build(&again)).expect("report serialises");
-    assert_eq!(a, b, "{rel}: two runs printed different reports");
+    drainsim_scenario::testing::check_scenario_file(Path::new(rel)).unwrap_or_else(|why| panic!("{why}"));
 }
 
 fn check_invalid_scenario(rel: &str) {
-    let path = root().join(rel);
-    let source = std::fs::read_to_string(&path).expect("readable");
-    let header = source
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("// expect-error: "))
-        .unwrap_or_else(|| panic!("{rel}: the first line must be `// expect-error: LINE:COLUMN text`"));
-    let (pos, text) = header.split_once(' ').unwrap_or((header, ""));
-    let (line, column) = pos.split_once(':').expect("LINE:COLUMN");
-    let err = match load_file(&path) {
-        Ok(l) => match run(&l, &RunOptions::default()) {
-            Err(e) => e,
-            Ok(_) => panic!("{rel} was accepted but must be refused"),
-        },
-        Err(e) => e,
-    };
-    assert_eq!(
-        (err.line.to_string(), err.column.to_string()),
-        (line.to_string(), column.to_string()),
-        "{rel}: wrong position: {err}"
-    );
-    assert!(err.message.contains(text), "{rel}: message `{}` does not contain `{text}`", err.message);
-    assert!(err.to_string().starts_with(&path.display().to_string()), "{rel}: the error must name the file: {err}");
+    drainsim_scenario::testing::check_invalid_scenario_file(Path::new(rel)).unwrap_or_else(|why| panic!("{why}"));
 }
 
 include!(concat!(env!("OUT_DIR"), "/scenario_tests.rs"));

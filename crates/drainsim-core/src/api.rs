@@ -1008,9 +1008,10 @@ impl HealthCheck {
     pub const RANGES: [(&'static str, std::ops::RangeInclusive<u32>); 4] =
         [("interval", 5..=300), ("timeout", 2..=60), ("retries", 1..=10), ("startPeriod", 0..=300)];
 
-    /// The values ECS accepts for `member`, one of [`HealthCheck::RANGES`]' names.
-    pub fn range_of(member: &str) -> std::ops::RangeInclusive<u32> {
-        Self::RANGES.iter().find(|(m, _)| *m == member).map(|(_, r)| r.clone()).expect("a HealthCheck member")
+    /// The values ECS accepts for `member`, one of [`HealthCheck::RANGES`]' names (`None` for
+    /// another name).
+    pub fn range_of(member: &str) -> Option<std::ops::RangeInclusive<u32>> {
+        Self::RANGES.iter().find(|(m, _)| *m == member).map(|(_, r)| r.clone())
     }
 
     /// `interval` when the definition gives none (seconds).

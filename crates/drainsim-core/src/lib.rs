@@ -25,7 +25,9 @@
 //!   observed, [`StallReason`]s, floor breaches and their [`BreachCause`]s, service events) and
 //!   [`TaskView`].
 //! - Rejected requests return an [`EcsError`] and change nothing; [`check_invariants`] checks the
-//!   whole state.
+//!   whole state. (A request made while [`Engine::step_part`] left an instant open first finishes
+//!   that instant, accepted or not: the request comes after the instant's events, and those
+//!   change the state as they would have.)
 //!
 //! # Example
 //!
@@ -74,7 +76,9 @@ mod timings;
 pub use engine::faults::PinnedFault;
 pub use engine::invariants::{check_invariants, InvariantViolation};
 pub use engine::views::{DrainTimes, InstanceView, SchedulingStrategy, ServiceStatus, ServiceView, TaskSize, TaskView};
-pub use engine::{Engine, EngineConfig, Receipt, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT};
+pub use engine::{
+    is_account_id, is_region_name, Engine, EngineConfig, Receipt, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT,
+};
 pub use errors::{ControlError, EcsError, EcsErrorKind};
 pub use infra::choice::{ChoiceKind, ChoiceTaken, ExploreChoices, InjectableFaults, AGENT_RECONNECT_AFTER_MS, MAX_JITTER_VALUES};
 pub use infra::faults::{FaultProfile, SpotInterruptionBehavior, SpotSignal};

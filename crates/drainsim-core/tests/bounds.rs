@@ -146,3 +146,29 @@ fn timings_out_of_range_are_refused_by_try_new() {
     );
     assert_eq!(with(Timings::default()), Ok(()));
 }
+
+/// What every ARN and agent update reads is held to a scenario's rules by `Engine::try_new` too:
+/// an empty account ID made ARNs like `arn:aws:ecs:::container-instance/prod/…`.
+#[test]
+fn an_account_region_or_agent_version_no_scenario_would_take_is_refused_by_try_new() {
+    let with = |config: EngineConfig| Engine::try_new(config).map(|_| ());
+    assert_eq!(
+        with(EngineConfig { account_id: String::new(), ..Default::default() }),
+        Err("accountId '' is not an AWS account ID (12 digits)".to_string())
+    );
+    assert_eq!(
+        with(EngineConfig { account_id: "12/456789012".into(), ..Default::default() }),
+        Err("accountId '12/456789012' is not an AWS account ID (12 digits)".to_string())
+    );
+    assert_eq!(
+        with(EngineConfig { region: "us:east".into(), ..Default::default() }),
+        Err("region 'us:east' is not a Region name (as us-east-1)".to_string())
+    );
+    assert_eq!(
+        with(EngineConfig { latest_agent_version: "not-a-version".into(), ..Default::default() }),
+        Err("latestAgentVersion 'not-a-version' is not an agent version (dotted numbers, as 1.89.2)".to_string())
+    );
+    assert_eq!(with(EngineConfig { region: "us-gov-west-1".into(), ..Default::default() }), Ok(()));
+    assert!(drainsim_core::api::HealthCheck::range_of("interval").is_some());
+    assert_eq!(drainsim_core::api::HealthCheck::range_of("foo"), None, "no panic for a name it does not have");
+}

@@ -1051,6 +1051,54 @@ fn faults_on_an_instance_the_engine_does_not_have_are_refused() {
     assert!(e.instance_named("a").expect("registered").agent_connected());
 }
 
+/// A lookup by an id the engine never gave: `get_*` answer `None`, and the panicking lookups name
+/// the id and how many the engine has, in words (they printed `no instance InstanceId(99)`, Rust's
+/// `Debug` text; a service event past the last, and a record of another engine, panicked on an
+/// index out of bounds).
+#[test]
+fn lookups_by_an_id_this_engine_never_gave() {
+    use drainsim_core::{InstanceId, ServiceId, TaskId};
+    let mut e = common::engine_with_app(13);
+    register(&mut e, "a");
+    run_one_task(&mut e, "app");
+    assert!(e.get_instance(InstanceId(0)).is_some() && e.get_task(TaskId(0)).is_some());
+    assert!(e.get_instance(InstanceId(99)).is_none() && e.get_service(ServiceId(0)).is_none() && e.get_task(TaskId(7)).is_none());
+    let message = |f: &dyn Fn()| {
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("panics");
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        message(&|| {
+            let _ = e.instance(InstanceId(99));
+        }),
+        "no container instance 99 in this engine (it has 1)"
+    );
+    assert_eq!(
+        message(&|| {
+            let _ = e.service(ServiceId(3));
+        }),
+        "no service 3 in this engine (it has 0)"
+    );
+    assert_eq!(
+        message(&|| {
+            let _ = e.task(TaskId(7));
+        }),
+        "no task 7 in this engine (it has 1)"
+    );
+    // A record of a bigger engine.
+    let mut big = Engine::new(Default::default());
+    big.create_cluster("prod").expect("a valid name");
+    for name in ["a", "b", "c"] {
+        register(&mut big, name);
+    }
+    let foreign = *big.trace().records().last().expect("records kept by default");
+    assert!(message(&|| drop(e.describe_record(&foreign))).starts_with("a record of another engine"));
+}
+
 /// With awsvpc or host networking a port mapping's hostPort is left out or equal to its
 /// containerPort; another is refused with ECS's text, naming the mode, and registers nothing.
 #[test]

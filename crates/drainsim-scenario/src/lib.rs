@@ -23,6 +23,7 @@
 //! - [`explain`](mod@explain): why a drain took as long as it did, from a run's trace;
 //! - [`synthetic`] and [`generate`]: scenarios made by code, written through [`write`](mod@write);
 //! - [`import`](mod@import): a scenario from the AWS CLI's JSON about a real cluster (`drainsim import`).
+//! - [`testing`]: scenario files as tests, checked as this repository's `cargo test` checks its own.
 //!
 //! # Example
 //!
@@ -66,6 +67,7 @@ pub mod setup;
 pub mod step;
 pub mod sweep;
 pub mod synthetic;
+pub mod testing;
 pub mod timeline;
 pub mod write;
 

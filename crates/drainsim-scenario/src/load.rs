@@ -1324,15 +1324,6 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
     load_string(&file, source)
 }
 
-/// A Region name as AWS spells them: lowercase words, then a number, joined by hyphens
-/// (`us-east-1`, `ap-southeast-3`, `us-gov-west-1`).
-fn is_region_name(r: &str) -> bool {
-    let parts: Vec<&str> = r.split('-').collect();
-    parts.len() >= 3
-        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts.last().is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()))
-}
-
 fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     let s = &l.scenario;
     if let Some((at, message)) = control_character(&l.source) {
@@ -1352,10 +1343,10 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     }
     // They go into every ARN: an account ID is 12 digits, a Region lowercase words and a number
     // joined by hyphens (us-east-1, us-gov-west-1).
-    if let Some(a) = s.account_id.as_deref().filter(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
+    if let Some(a) = s.account_id.as_deref().filter(|a| !drainsim_core::is_account_id(a)) {
         return Err(l.error_at("accountId", format!("accountId '{a}' is not an AWS account ID (12 digits)")));
     }
-    if let Some(r) = s.region.as_deref().filter(|r| !is_region_name(r)) {
+    if let Some(r) = s.region.as_deref().filter(|r| !drainsim_core::is_region_name(r)) {
         return Err(l.error_at("region", format!("region '{r}' is not a Region name (as us-east-1)")));
     }
     // Sizes.

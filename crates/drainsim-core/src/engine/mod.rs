@@ -124,6 +124,43 @@ impl Default for EngineConfig {
     }
 }
 
+impl EngineConfig {
+    /// Checks what the engine writes into every ARN and reads as a version, as a scenario's are
+    /// checked: `timings` ([`Timings::validate`]), `account_id` ([`is_account_id`]), `region`
+    /// ([`is_region_name`]) and `latest_agent_version` ([`crate::is_agent_version`]). The error
+    /// names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        self.timings.validate()?;
+        if !is_account_id(&self.account_id) {
+            return Err(format!("accountId '{}' is not an AWS account ID (12 digits)", self.account_id));
+        }
+        if !is_region_name(&self.region) {
+            return Err(format!("region '{}' is not a Region name (as us-east-1)", self.region));
+        }
+        if !crate::is_agent_version(&self.latest_agent_version) {
+            return Err(format!(
+                "latestAgentVersion '{}' is not an agent version (dotted numbers, as 1.89.2)",
+                self.latest_agent_version
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `id` is an AWS account ID as ARNs carry it: 12 digits.
+pub fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `r` is a Region name as AWS spells them: lowercase words, then a number of one or two
+/// digits, joined by hyphens (`us-east-1`, `ap-southeast-3`, `us-gov-west-1`).
+pub fn is_region_name(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts.last().is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// A trace record in words ([`Engine::describe_record`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordText {
@@ -277,10 +314,11 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Builds an engine, after checking `config.timings` as a scenario's are checked
-    /// ([`Timings::validate`](crate::Timings::validate)): the error names the field out of range.
+    /// Builds an engine, after checking `config` as a scenario's settings are checked
+    /// ([`EngineConfig::validate`]: the timings' ranges, the account ID, Region and latest agent
+    /// version every ARN and agent update reads): the error names the field.
     pub fn try_new(config: EngineConfig) -> Result<Self, String> {
-        config.timings.validate()?;
+        config.validate()?;
         Ok(Engine::new(config))
     }
 
@@ -1008,8 +1046,20 @@ impl Engine {
     /// # Panics
     ///
     /// For a record of another engine whose subject this engine never had (records name their
-    /// subjects by this engine's ids, as [`Engine::instance`] takes them).
+    /// subjects by this engine's ids, as [`Engine::instance`] takes them), or a service event it
+    /// never had. A record of another engine whose subject this one also has reads as this
+    /// engine's.
     pub fn describe_record(&self, record: &TraceRecord) -> RecordText {
+        let known = match record.subject {
+            Subject::Instance(i) => self.get_instance(i).is_some(),
+            Subject::Task(t) => self.get_task(t).is_some(),
+            Subject::Service(s) => self.get_service(s).is_some_and(|v| match record.change {
+                Change::ServiceEvent(n) => (n as usize) < v.events_total(),
+                _ => true,
+            }),
+            Subject::Attachment(_) | Subject::Principal(_) => true,
+        };
+        assert!(known, "a record of another engine: its subject, or its service event, is not one of this engine's");
         let subject_arn = self.subject_arn(record.subject);
         let subject = self.subject_name(record.subject).unwrap_or_else(|| subject_arn.clone());
         let container_instance = match record.subject {

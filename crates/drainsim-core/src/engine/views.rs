@@ -371,9 +371,11 @@ impl<'a> ServiceView<'a> {
         self.state().ceiling()
     }
 
-    /// The fewest healthy tasks seen since the observation window opened (its cluster's first drain,
-    /// or the service's first steady state), or while the service was below its floor before that
-    /// (a breach outside a drain: docs/draining.md, "Observations").
+    /// The fewest healthy tasks seen since the observation window opened, or while the service was
+    /// below its floor before that (a breach outside a drain: docs/draining.md, "Observations").
+    /// The window opens at the first drain of any instance of its cluster (for a service created
+    /// during a drain, at its first steady state after that): `None` for a service of a cluster no
+    /// drain ever touched that never fell below its floor, however long it ran.
     pub fn min_healthy_observed(&self) -> Option<u32> {
         self.state().schedule.observations.min_healthy_observed
     }
@@ -402,7 +404,8 @@ impl<'a> ServiceView<'a> {
         self.engine.services.deepest_dip(self.id)
     }
 
-    /// The most tasks not STOPPED seen at once.
+    /// The most tasks not STOPPED seen at once since the observation window opened (as
+    /// [`Self::min_healthy_observed`]: `None` before its cluster's first drain).
     pub fn max_tasks_observed(&self) -> Option<u32> {
         self.state().schedule.observations.max_tasks_observed
     }
@@ -554,6 +557,8 @@ impl<'a> ServiceView<'a> {
     ///
     /// For `n` at or past [`ServiceView::events_total`].
     pub fn event(&self, n: usize) -> (SimTimeMs, String) {
+        let total = self.events_total();
+        assert!(n < total, "service {} has {total} events: no event {n}", self.name());
         (self.state().events[n].0, self.engine.service_event_message(self.id, n))
     }
 
@@ -714,10 +719,17 @@ impl Engine {
     ///
     /// # Panics
     ///
-    /// For an id this engine never gave (of another engine, or built by hand).
+    /// For an id this engine never gave (of another engine, or built by hand):
+    /// [`Engine::get_instance`] answers `None` instead.
     pub fn instance(&self, id: InstanceId) -> InstanceView<'_> {
-        assert!(id.index() < self.instances.len(), "no instance {id:?} in this engine");
-        InstanceView { engine: self, id }
+        self.get_instance(id)
+            .unwrap_or_else(|| panic!("no container instance {} in this engine (it has {})", id.0, self.instances.len()))
+    }
+
+    /// A container instance by id, or `None` for an id this engine never gave. An id of another
+    /// engine that this one also gave names this engine's instance: ids are positions, not names.
+    pub fn get_instance(&self, id: InstanceId) -> Option<InstanceView<'_>> {
+        (id.index() < self.instances.len()).then_some(InstanceView { engine: self, id })
     }
 
     /// Every container instance, in registration order.
@@ -797,10 +809,15 @@ impl Engine {
     ///
     /// # Panics
     ///
-    /// For an id this engine never gave (of another engine, or built by hand).
+    /// For an id this engine never gave (of another engine, or built by hand):
+    /// [`Engine::get_service`] answers `None` instead.
     pub fn service(&self, id: ServiceId) -> ServiceView<'_> {
-        assert!(id.index() < self.services.len(), "no service {id:?} in this engine");
-        ServiceView { engine: self, id }
+        self.get_service(id).unwrap_or_else(|| panic!("no service {} in this engine (it has {})", id.0, self.services.len()))
+    }
+
+    /// A service by id, or `None` for an id this engine never gave (as [`Engine::get_instance`]).
+    pub fn get_service(&self, id: ServiceId) -> Option<ServiceView<'_>> {
+        (id.index() < self.services.len()).then_some(ServiceView { engine: self, id })
     }
 
     /// Every service, in creation order.
@@ -862,10 +879,15 @@ impl Engine {
     ///
     /// # Panics
     ///
-    /// For an id this engine never gave (of another engine, or built by hand).
+    /// For an id this engine never gave (of another engine, or built by hand):
+    /// [`Engine::get_task`] answers `None` instead.
     pub fn task(&self, id: TaskId) -> TaskView<'_> {
-        assert!(id.index() < self.tasks.len(), "no task {id:?} in this engine");
-        TaskView { engine: self, id }
+        self.get_task(id).unwrap_or_else(|| panic!("no task {} in this engine (it has {})", id.0, self.tasks.len()))
+    }
+
+    /// A task by id, or `None` for an id this engine never gave (as [`Engine::get_instance`]).
+    pub fn get_task(&self, id: TaskId) -> Option<TaskView<'_>> {
+        (id.index() < self.tasks.len()).then_some(TaskView { engine: self, id })
     }
 
     /// Every task ever placed, in placement order.

@@ -990,7 +990,7 @@ impl Capture {
                 Some(h) => {
                     // ECS's ranges, as RegisterTaskDefinition checks them.
                     let member = |name: &'static str| {
-                        let r = api::HealthCheck::range_of(name);
+                        let r = api::HealthCheck::range_of(name).expect("one of HealthCheck::RANGES");
                         h.opt_int(name, i64::from(*r.start())..=i64::from(*r.end())).map(|n| n.map(|n| n as u32))
                     };
                     let hc = api::HealthCheck {
