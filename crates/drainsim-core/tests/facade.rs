@@ -150,6 +150,16 @@ fn a_service_view_reports_its_bounds_and_outcome() {
     assert!(first.starts_with("(service web)"), "{first}");
     assert_eq!(web.tasks().count(), 3);
     assert!(web.tasks().all(|t| t.service().map(|s| s.id()) == Some(web.id())));
+    // The view describes it as DescribeServices does, without `&mut`.
+    let viewed = web.describe();
+    assert_eq!((viewed.service_name.as_str(), viewed.desired_count, viewed.running_count), ("web", 3, 3));
+    let described = e
+        .handle(Request::DescribeServices(DescribeServicesRequest { cluster: Some("prod".into()), services: vec!["web".into()] }))
+        .expect("describes");
+    match described {
+        Response::Services { services, .. } => assert_eq!(services, [viewed]),
+        other => panic!("unexpected response {other:?}"),
+    }
 }
 
 /// Two clusters may each have a service of one name: `service_in_cluster` finds each, and neither
@@ -345,11 +355,19 @@ fn a_task_without_container_health_checks_reports_unknown() {
     run_one_task(&mut e, "app");
     let task = e.tasks().next().expect("placed");
     assert!(task.healthy(), "counted as healthy 40 s after RUNNING");
+    // The view describes it as the request does, without `&mut`.
+    let viewed = task.describe();
     let described = e
-        .handle(Request::DescribeTasks(DescribeTasksRequest { cluster: Some("prod".into()), tasks: vec![task.arn()] }))
+        .handle(Request::DescribeTasks(DescribeTasksRequest {
+            cluster: Some("prod".into()),
+            tasks: vec![viewed.task_arn.clone()],
+        }))
         .expect("describes");
     match described {
-        Response::Tasks { tasks, .. } => assert_eq!(tasks[0].health_status, "UNKNOWN"),
+        Response::Tasks { tasks, .. } => {
+            assert_eq!(tasks[0].health_status, "UNKNOWN");
+            assert_eq!(tasks[0], viewed);
+        }
         other => panic!("unexpected response {other:?}"),
     }
 }

@@ -289,6 +289,12 @@ impl<'a> ServiceView<'a> {
         self.engine.service_arn(self.id)
     }
 
+    /// The service as DescribeServices returns it, read without a request (which needs the engine
+    /// mutably: a request first finishes an instant [`Engine::step_part`] left open).
+    pub fn describe(&self) -> crate::api::Service {
+        self.engine.render_service(self.id)
+    }
+
     /// `status`.
     pub fn status(&self) -> ServiceStatus {
         self.state().status
@@ -601,6 +607,11 @@ impl<'a> TaskView<'a> {
     /// `taskArn`.
     pub fn arn(&self) -> String {
         self.engine.task_arn(self.id)
+    }
+
+    /// The task as DescribeTasks returns it, read without a request (as [`ServiceView::describe`]).
+    pub fn describe(&self) -> crate::api::Task {
+        self.engine.render_task(self.id)
     }
 
     /// `lastStatus`.
