@@ -548,10 +548,12 @@ fn attributes_are_listed_by_name() {
         ..Default::default()
     }))
     .expect("registers");
+    // The trunking capability is the (current, Linux) agent's, though the account did not opt in.
     let want = [
         "a-stack",
         "ecs.availability-zone",
         "ecs.capability.task-eni",
+        "ecs.capability.task-eni-trunking",
         "ecs.cpu-architecture",
         "ecs.instance-type",
         "ecs.os-type",

@@ -574,11 +574,17 @@ impl Engine {
             _ => crate::rules::eni_limits::TypeLimits::of(&ident.instance_type),
         };
         let os_type = req.attributes.iter().find(|a| a.name == "ecs.os-type").and_then(|a| a.value.as_deref());
-        let trunk_capable = type_limits.supports_trunking()
-            && crate::rules::eni_limits::os_supports_trunking(os_type)
+        // The agent advertises `ecs.capability.task-eni-trunking` about itself — a Linux agent of
+        // 1.28.1 or newer, with ENI trunking on in its configuration, the default — whatever the
+        // account setting or the instance type (`appendENITrunkingCapabilities`, agent/app/
+        // agent_capability_unix.go, https://github.com/aws/amazon-ecs-agent): a trunked instance is
+        // the one with `ecs.awsvpc-trunk-id`, as the guide says to tell them
+        // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html).
+        let agent_capable = crate::rules::eni_limits::os_supports_trunking(os_type)
             && crate::rules::versions::agent_supports_trunking(
                 req.version_info.as_ref().and_then(|v| v.agent_version.as_deref()),
             );
+        let trunk_capable = type_limits.supports_trunking() && agent_capable;
         if let Some(eni) = &attached_trunk {
             if !eni.starts_with("eni-") || !trunk_capable {
                 return Err(EcsError::invalid_parameter(format!(
@@ -625,7 +631,8 @@ impl Engine {
                 attributes.push((name, value));
             }
         }
-        if trunked {
+        let trunking_capability = self.strings.resolve(b.task_eni_trunking);
+        if agent_capable && !req.attributes.iter().any(|a| a.name == trunking_capability) {
             attributes.push((b.task_eni_trunking, None));
         }
         for a in req.attributes.iter().filter(|a| a.name != crate::state::instance::TRUNK_ID_ATTRIBUTE) {
