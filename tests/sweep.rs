@@ -244,6 +244,29 @@ fn failing_seeds_exit_1_with_a_reproduce_command_each() {
     assert_eq!(merged.status.code(), Some(2));
     assert!(stderr(&merged).contains("the failure of seed 13 reproduces with something else"), "{}", stderr(&merged));
 
+    // Shards that spell the file differently (`DIR/./strict.ron`, `DIR/strict.ron`: one file)
+    // merge, in either order, into the unsharded sweep's result, whose commands name it one way
+    // (they mixed the two spellings, and a merge of that result was refused as edited).
+    let dotted = file.replace("/strict.ron", "/./strict.ron");
+    let shard = |name: &str, spelled: &str, k: &str| {
+        let out = drainsim(&["sweep", spelled, "--seeds", "10..20", "--shard", k, "--json"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let f = dir.join(name);
+        std::fs::write(&f, &out.stdout).unwrap();
+        f.display().to_string()
+    };
+    let (one, two) = (shard("one.json", &dotted, "1/2"), shard("two.json", &file, "2/2"));
+    let merged = drainsim(&["sweep", "--merge", "--json", &one, &two]);
+    assert_eq!(merged.status.code(), Some(1), "{}", stderr(&merged));
+    assert_eq!(merged.stdout, out.stdout, "the merge is the unsharded sweep's result");
+    let reversed = drainsim(&["sweep", "--merge", "--json", &two, &one]);
+    assert_eq!(reversed.stdout, out.stdout, "whatever the order of the inputs");
+    let again = dir.join("merged.json");
+    std::fs::write(&again, &merged.stdout).unwrap();
+    let remerged = drainsim(&["sweep", "--merge", "--json", again.to_str().unwrap()]);
+    assert_eq!(remerged.status.code(), Some(1), "{}", stderr(&remerged));
+    assert_eq!(remerged.stdout, out.stdout, "a merge merges again");
+
     // The text output lists the commands too.
     let text = drainsim(&["sweep", &file, "--seeds", "10..13"]);
     assert_eq!(text.status.code(), Some(1));

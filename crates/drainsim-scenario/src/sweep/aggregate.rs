@@ -583,7 +583,7 @@ impl Merger {
         // Runs of one scenario may name different services: a bound can end a run before the step
         // that creates one (the seed's jitter or faults decide where), so the inputs' service
         // lists need not match; the merge adds each service's runs by name.
-        match &self.first {
+        match &mut self.first {
             None => {
                 let header = Header {
                     scenario: r.scenario.clone(),
@@ -608,6 +608,14 @@ impl Merger {
                 }
                 if lexical_path(&r.file) != lexical_path(&first.file) {
                     return differ("file", quoted(&first.file), quoted(&r.file));
+                }
+                // One file, spelled as one of the inputs spells it — the shortest, then the first
+                // in byte order, whatever the order of the inputs — and every reproduce command
+                // written with it when the merge is finished: shards that spelled it
+                // `./seed.ron` and `seed.ron` merged into a result whose commands mixed the two,
+                // which a merge then refused as edited.
+                if (r.file.len(), &r.file) < (first.file.len(), &first.file) {
+                    first.file = r.file.clone();
                 }
                 if r.scenario_digest != first.scenario_digest {
                     return differ(
@@ -692,7 +700,12 @@ impl Merger {
             }
         }
         header.seeds = SeedRange { start: ranges[0].start, end: ranges[ranges.len() - 1].end };
-        Ok(self.agg.finish(header))
+        let mut agg = self.agg;
+        for f in &mut agg.failures {
+            f.reproduce =
+                super::run::reproduce_command_of(&header.file, &header.account_defaults, header.faults.as_deref(), f.seed);
+        }
+        Ok(agg.finish(header))
     }
 }
 

@@ -151,17 +151,8 @@ pub fn parse_report(name: &str, text: &str) -> Result<SweepReport, String> {
     }
     // A failure's reproduce command is the one the sweep writes for its seed, never a text the file
     // brings: the merged result prints it for the user to run.
-    let opts = super::run::SweepOptions {
-        file: r.file.clone(),
-        account_defaults: r
-            .account_defaults
-            .iter()
-            .map(|kv| kv.split_once('=').map_or((kv.clone(), String::new()), |(k, v)| (k.to_string(), v.to_string())))
-            .collect(),
-        swarm_faults: r.faults.as_deref() == Some("swarm"),
-        ..Default::default()
-    };
-    if let Some(f) = r.failures.iter().find(|f| f.reproduce != super::run::reproduce_command(&opts, f.seed)) {
+    let reproduce = |seed| super::run::reproduce_command_of(&r.file, &r.account_defaults, r.faults.as_deref(), seed);
+    if let Some(f) = r.failures.iter().find(|f| f.reproduce != reproduce(f.seed)) {
         return Err(format!(
             "{name}: the failure of seed {} reproduces with something else than `drainsim run` of its file and flags (an edited file?)",
             f.seed

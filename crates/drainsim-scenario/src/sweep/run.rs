@@ -151,6 +151,21 @@ pub fn account_default_flags(overrides: &[(String, String)]) -> String {
     overrides.iter().map(|(name, value)| format!(" --account-default {}", shell_word(&format!("{name}={value}")))).collect()
 }
 
+/// The `drainsim run` command that reproduces one seed of a sweep whose result names `file`, its
+/// `accountDefaults` (`NAME=VALUE`) and its `faults`, as a result file gives them back.
+pub(super) fn reproduce_command_of(file: &str, account_defaults: &[String], faults: Option<&str>, seed: u64) -> String {
+    let opts = SweepOptions {
+        file: file.to_string(),
+        account_defaults: account_defaults
+            .iter()
+            .map(|kv| kv.split_once('=').map_or((kv.clone(), String::new()), |(k, v)| (k.to_string(), v.to_string())))
+            .collect(),
+        swarm_faults: faults == Some("swarm"),
+        ..Default::default()
+    };
+    reproduce_command(&opts, seed)
+}
+
 /// The `drainsim run` command that reproduces one seed of a sweep.
 pub fn reproduce_command(opts: &SweepOptions, seed: u64) -> String {
     let mut cmd = format!("drainsim run {} --seed {seed}", shell_word(&opts.file));
