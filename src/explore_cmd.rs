@@ -150,14 +150,8 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
         }
     };
     // Ctrl-C stops the search before the next transition: what was explored is printed, with exit 3 (a bound)
-    // unless a violation was found. A second Ctrl-C ends the process at once.
-    if let Err(e) = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    }) {
-        eprintln!("warning: Ctrl-C will end the exploration without printing what was explored ({e})");
-    }
+    // unless a violation was found. A second Ctrl-C, a second or more after the first, ends the process at once.
+    crate::set_interrupt_flag(&INTERRUPTED, "Ctrl-C will end the exploration without printing what was explored");
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.time_limit);
     let stop = move || Instant::now() >= deadline || INTERRUPTED.load(Ordering::SeqCst);

@@ -192,15 +192,32 @@ fn with_seed_progress<T>(seeds: u64, work: impl FnOnce(&(dyn Fn() + Sync)) -> T)
 /// Set by the first Ctrl-C of a sweep or a comparison ([`stop_on_ctrl_c`]).
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// When the first Ctrl-C (or SIGTERM, SIGHUP) came.
+static FIRST_INTERRUPT: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// How long after the first signal another is the same interruption: `timeout` and a batch
+/// system signal the process and then its group, two signals at once, and the second ended a
+/// sweep with nothing printed, as a user's second Ctrl-C does (about one time in twenty).
+const REPEATED_SIGNAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Makes Ctrl-C stop a sweep or a comparison: no seed starts after it, the runs in progress finish,
-/// and what finished is printed marked partial. A second Ctrl-C ends the process at once.
+/// and what finished is printed marked partial. A second Ctrl-C, a second or more after the first,
+/// ends the process at once.
 fn stop_on_ctrl_c(what: &str) {
-    if let Err(e) = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+    set_interrupt_flag(&INTERRUPTED, &format!("Ctrl-C will end the {what} without printing what finished"));
+}
+
+/// Sets `flag` at the first Ctrl-C, SIGTERM or SIGHUP (the `ctrlc` crate's `termination`
+/// feature), and ends the process with exit code 130 at another a second or more after the first
+/// ([`REPEATED_SIGNAL_WINDOW`]); warns with `lost` when no handler can be set.
+pub(crate) fn set_interrupt_flag(flag: &'static AtomicBool, lost: &str) {
+    if let Err(e) = ctrlc::set_handler(move || {
+        let first = *FIRST_INTERRUPT.get_or_init(std::time::Instant::now);
+        if flag.swap(true, Ordering::SeqCst) && first.elapsed() >= REPEATED_SIGNAL_WINDOW {
             std::process::exit(EXIT_INTERRUPTED.into());
         }
     }) {
-        eprintln!("warning: Ctrl-C will end the {what} without printing what finished ({e})");
+        eprintln!("warning: {lost} ({e})");
     }
 }
 

@@ -19,3 +19,17 @@ pub fn signalled(mut cmd: Command, after: Duration, signal: &str) -> Output {
     assert!(kill.success(), "kill -{signal} {}", child.id());
     child.wait_with_output().expect("it ends")
 }
+
+/// [`signalled`], the signal sent twice at once, as `timeout` sends it (to the process, then to
+/// its group).
+#[allow(dead_code)] // not every test file that includes this module sends it twice
+pub fn signalled_twice(mut cmd: Command, after: Duration, signal: &str) -> Output {
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("starts");
+    std::thread::sleep(after);
+    let pid = child.id().to_string();
+    for _ in 0..2 {
+        let kill = Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("kill runs");
+        assert!(kill.success(), "kill -{signal} {pid}");
+    }
+    child.wait_with_output().expect("it ends")
+}
