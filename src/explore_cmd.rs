@@ -28,7 +28,8 @@ pub struct ExploreArgs {
     /// Most distinct states (1 to 1,000,000).
     #[arg(long, value_name = "N", default_value_t = explore::DEFAULT_MAX_STATES)]
     max_states: u64,
-    /// Most MiB the states held at once may take, and the process's resident size (64 to 1048576; docs/explore.md#bounds).
+    /// Most MiB the states held at once may take (the estimate: the same stop on every run), and
+    /// the process's resident size (which depends on the process) (64 to 1048576; docs/explore.md#bounds).
     #[arg(long, value_name = "MIB", default_value_t = explore::DEFAULT_MAX_MEMORY_MIB)]
     max_memory: u64,
     /// Wall-clock bound in seconds, checked before every transition (1 to 3600).
@@ -42,7 +43,8 @@ pub struct ExploreArgs {
     /// Most faults on one path (0 to 8); default: the scenario's explore.maxFaults (1).
     #[arg(long, value_name = "N")]
     max_faults: Option<u32>,
-    /// Worker threads, 1 to 256 (default: the machine's). The result does not depend on it.
+    /// Worker threads, 1 to 256 (default: the machine's). The result does not depend on it, unless
+    /// --time-limit, Ctrl-C or the process's resident size (--max-memory) stops the search.
     #[arg(long, value_name = "N", value_parser = |s: &str| drainsim_scenario::sweep::parse_jobs_of(s, "explore"))]
     jobs: Option<usize>,
     /// Where a counterexample scenario is written.
@@ -101,7 +103,15 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     if !(1..=MAX_TIME_LIMIT_S).contains(&args.time_limit) {
         return bad_input(&format!("--time-limit {}: 1 to {MAX_TIME_LIMIT_S} seconds", args.time_limit));
     }
-    // A counterexample is written under --out: a path that is a file is refused before the search.
+    // A counterexample is written under --out, and its path goes into a comment line of the file
+    // it writes (`// Replay: …`): a path with a control character (a line feed would end the
+    // comment) is refused, as a path that is a file is, before the search.
+    if args.out.to_string_lossy().chars().any(char::is_control) {
+        return bad_input(&format!(
+            "--out {}: the path holds a control character; give a directory whose name has none",
+            args.out.display().to_string().escape_debug()
+        ));
+    }
     if args.out.exists() && !args.out.is_dir() {
         return bad_input(&format!(
             "--out {}: it is a file; give the directory counterexamples are written in",
@@ -303,7 +313,7 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
         );
         if let Some(p) = counterexample {
             say!("counterexample: {}", p.display());
-            say!("replay: drainsim run {}", p.display());
+            say!("replay: drainsim run {}", drainsim_scenario::sweep::shell_word(&p.display().to_string()));
         }
     } else if let Some(b) = report.bound {
         say!("bound reached ({}) with no violation: the properties hold in what was explored", bound_name(b));

@@ -1008,9 +1008,26 @@ fn run(args: RunArgs) -> ExitCode {
             eprintln!("error: --trace - and --svg - both write to standard output: give one of them a file");
             return ExitCode::from(2);
         }
-        if trace == svg {
+        let same = trace == svg || output_overwrites_input(trace, std::slice::from_ref(svg)).is_some();
+        if same {
             eprintln!("error: --trace and --svg both name {}: give each its own file", trace.display());
             return ExitCode::from(2);
+        }
+    }
+    // Neither may be the scenario being run (a symlink to it included): it was overwritten, and the
+    // reproduce command printed named a file that was no longer a scenario.
+    if let Some(input) = &args.file {
+        for (flag, out) in [("--trace", &args.trace), ("--svg", &args.svg)] {
+            if let Some(out) = out.as_deref().filter(|o| o.as_os_str() != "-") {
+                if output_overwrites_input(out, std::slice::from_ref(input)).is_some() {
+                    eprintln!(
+                        "error: {flag} {}: it is the scenario file being run ({}), which it would overwrite; write it elsewhere",
+                        out.display(),
+                        input.display()
+                    );
+                    return ExitCode::from(2);
+                }
+            }
         }
     }
     // `-` puts the chart or the trace on standard output, which then carries it alone: the text

@@ -381,6 +381,35 @@ fn trace_and_chart_to_one_file_are_refused() {
     assert!(!path.exists(), "nothing written");
 }
 
+/// Neither `--trace` nor `--svg` may name the scenario being run, through a symlink either: it was
+/// overwritten, and the run's reproduce command then named a file that was no longer a scenario.
+#[cfg(unix)]
+#[test]
+fn trace_or_chart_over_the_scenario_is_refused() {
+    let dir = TempDir::new("chart-over-input");
+    let scenario = dir.join("plan.ron");
+    let text = std::fs::read_to_string("scenarios/demo.ron").unwrap();
+    std::fs::write(&scenario, &text).unwrap();
+    let link = dir.join("link.svg");
+    std::os::unix::fs::symlink(&scenario, &link).unwrap();
+    let s = scenario.to_str().unwrap();
+    for (flag, target) in [("--trace", s), ("--svg", s), ("--svg", link.to_str().unwrap())] {
+        let out = common::drainsim(&["run", s, flag, target]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {target}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("error: {flag} {target}: it is the scenario file being run")), "{err}");
+        assert_eq!(std::fs::read_to_string(&scenario).unwrap(), text, "the scenario is left as it was");
+    }
+    // Through a symlink, trace and chart are one file too.
+    let trace = dir.join("trace.jsonl");
+    std::fs::write(&trace, "").unwrap();
+    let other = dir.join("other.svg");
+    std::os::unix::fs::symlink(&trace, &other).unwrap();
+    let out = common::drainsim(&["run", s, "--trace", trace.to_str().unwrap(), "--svg", other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--trace and --svg both name"));
+}
+
 /// `--svg -` writes the chart to standard output, alone (the text report is not printed; the
 /// headline goes to standard error), the same bytes as a file gets, and no file named `-`.
 /// Standard output takes one document: with `--json` or `--trace -` beside it, the run is refused.

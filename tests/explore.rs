@@ -992,3 +992,28 @@ fn a_counterexample_is_not_overwritten_by_another() {
     assert_eq!(std::fs::read_to_string(&first).unwrap(), first_text, "the first is kept");
     assert_replays(Path::new(&other), properties::DRAINS_COMPLETE);
 }
+
+/// The replay command of a counterexample written under a directory whose name holds a space and
+/// a quote is quoted for a shell, on the terminal and in the file's comment (it was printed as
+/// typed, and pasted into a shell it failed); a directory whose name holds a control character (a
+/// line feed would end the file's comment) is refused.
+#[cfg(unix)]
+#[test]
+fn a_replay_command_is_quoted_for_a_shell() {
+    let dir = out_dir("quoted").join("o ut's");
+    let (code, stdout, stderr) = run(&["explore", WINDOW, "--out", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let replay = stdout.lines().find_map(|l| l.strip_prefix("replay: ")).expect("a replay command").to_string();
+    let path = stdout.lines().find_map(|l| l.strip_prefix("counterexample: ")).expect("a counterexample").to_string();
+    let text = std::fs::read_to_string(&path).expect("written");
+    assert!(text.contains(&format!("// Replay: {replay}\n")), "{text}");
+    // Pasted into a shell, it runs the counterexample (drainsim named by its path).
+    let pasted = replay.replacen("drainsim", env!("CARGO_BIN_EXE_drainsim"), 1);
+    let out = Command::new("sh").args(["-c", &pasted]).current_dir(workspace()).output().expect("sh runs");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL"), "the counterexample's expectation fails");
+
+    let (code, _, stderr) = run(&["explore", WINDOW, "--out", "target/explore-tests/line\nfeed"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("the path holds a control character"), "{stderr}");
+}

@@ -1176,7 +1176,8 @@ pub fn write_counterexample(
         if violation.finding.expectation.is_none() {
             text.push_str("// No expectation can state this property; the run's invariant check, made throughout, shows it.\n");
         }
-        text.push_str(&format!("// Replay: drainsim run {}\n", path.display()));
+        // Quoted for a shell, as every reproduce command is (a path with a space or a quote).
+        text.push_str(&format!("// Replay: drainsim run {}\n", crate::sweep::shell_word(&path.display().to_string())));
         text.push_str(&body);
         match std::fs::read_to_string(&path) {
             Ok(held) if held != text => continue,
