@@ -103,14 +103,29 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     if !(1..=MAX_TIME_LIMIT_S).contains(&args.time_limit) {
         return bad_input(&format!("--time-limit {}: 1 to {MAX_TIME_LIMIT_S} seconds", args.time_limit));
     }
-    // A counterexample is written under --out, and its path goes into a comment line of the file
-    // it writes (`// Replay: …`): a path with a control character (a line feed would end the
-    // comment) is refused, as a path that is a file is, before the search.
-    if args.out.to_string_lossy().chars().any(char::is_control) {
-        return bad_input(&format!(
-            "--out {}: the path holds a control character; give a directory whose name has none",
-            args.out.display().to_string().escape_debug()
-        ));
+    // A counterexample is written under --out, named after the scenario file, and its path goes
+    // into a comment line of the file it writes (`// Replay: …`) and into the replay command: a
+    // path with a control character (a line feed would end the comment) or that is not UTF-8
+    // (printed, it would name another file) is refused, as a path that is a file is, before the
+    // search. (`write_counterexample` checks the path it writes again.)
+    for (what, path) in [("--out", &args.out), ("the scenario file", &args.file)] {
+        match path.to_str() {
+            Some(text) if text.chars().any(char::is_control) => {
+                return bad_input(&format!(
+                    "{what} {}: the path holds a control character, which a counterexample's replay command cannot \
+                     name; give one without",
+                    path.display()
+                ))
+            }
+            None => {
+                return bad_input(&format!(
+                    "{what} {}: the path is not UTF-8, which a counterexample's replay command cannot name; give one \
+                     that is",
+                    path.display()
+                ))
+            }
+            Some(_) => {}
+        }
     }
     if args.out.exists() && !args.out.is_dir() {
         return bad_input(&format!(
@@ -142,6 +157,16 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     // once (as `run --trace` is), not after an exploration that may take an hour. An existing
     // file is not truncated until the graph is written: a refused flag, a scenario explore
     // refuses or a graph too big to draw leaves it as it was.
+    // Nor may it be the scenario file, which it would overwrite (`run`'s --trace and --svg alike).
+    if let Some(dot) =
+        args.dot.as_deref().filter(|d| crate::output_overwrites_input(d, std::slice::from_ref(&args.file)).is_some())
+    {
+        return bad_input(&format!(
+            "--dot {}: it is the scenario file being explored ({}), which it would overwrite; write it elsewhere",
+            dot.display(),
+            args.file.display()
+        ));
+    }
     let dot_existed = args.dot.as_deref().is_some_and(Path::exists);
     let mut dot_file = match &args.dot {
         None => None,

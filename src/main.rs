@@ -207,13 +207,20 @@ fn stop_on_ctrl_c(what: &str) {
     set_interrupt_flag(&INTERRUPTED, &format!("Ctrl-C will end the {what} without printing what finished"));
 }
 
+/// Whether a signal that comes `since_first` after the first interruption ends the process at
+/// once: a user's second Ctrl-C does; the same signal again within [`REPEATED_SIGNAL_WINDOW`] is
+/// the same interruption.
+fn ends_at_once(since_first: std::time::Duration) -> bool {
+    since_first >= REPEATED_SIGNAL_WINDOW
+}
+
 /// Sets `flag` at the first Ctrl-C, SIGTERM or SIGHUP (the `ctrlc` crate's `termination`
 /// feature), and ends the process with exit code 130 at another a second or more after the first
 /// ([`REPEATED_SIGNAL_WINDOW`]); warns with `lost` when no handler can be set.
 pub(crate) fn set_interrupt_flag(flag: &'static AtomicBool, lost: &str) {
     if let Err(e) = ctrlc::set_handler(move || {
         let first = *FIRST_INTERRUPT.get_or_init(std::time::Instant::now);
-        if flag.swap(true, Ordering::SeqCst) && first.elapsed() >= REPEATED_SIGNAL_WINDOW {
+        if flag.swap(true, Ordering::SeqCst) && ends_at_once(first.elapsed()) {
             std::process::exit(EXIT_INTERRUPTED.into());
         }
     }) {
@@ -1816,6 +1823,17 @@ fn what_failed(invariant_violated: bool, failed: usize, expectations: usize, hel
 
 #[cfg(test)]
 mod tests {
+    /// A signal within a second of the first is the same interruption (`timeout` signals the
+    /// process and then its group); one a second or more later ends the process at once.
+    #[test]
+    fn a_repeated_signal_ends_the_process_only_after_the_window() {
+        use std::time::Duration;
+        assert!(!super::ends_at_once(Duration::ZERO));
+        assert!(!super::ends_at_once(Duration::from_millis(999)));
+        assert!(super::ends_at_once(Duration::from_secs(1)));
+        assert!(super::ends_at_once(Duration::from_secs(30)));
+    }
+
     #[test]
     fn a_run_whose_invariants_failed_says_so_beside_its_expectations() {
         assert_eq!(

@@ -1016,4 +1016,14 @@ fn a_replay_command_is_quoted_for_a_shell() {
     let (code, _, stderr) = run(&["explore", WINDOW, "--out", "target/explore-tests/line\nfeed"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("the path holds a control character"), "{stderr}");
+    // --dot over the scenario being explored is refused, as run's --trace and --svg are.
+    let copy = out_dir("dot-over-input");
+    std::fs::create_dir_all(&copy).unwrap();
+    let scenario = copy.join("window.ron");
+    std::fs::copy(workspace().join(WINDOW), &scenario).unwrap();
+    let s = scenario.to_str().unwrap();
+    let (code, _, stderr) = run(&["explore", s, "--dot", s]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("it is the scenario file being explored"), "{stderr}");
+    assert_eq!(std::fs::read(&scenario).unwrap(), std::fs::read(workspace().join(WINDOW)).unwrap(), "left as it was");
 }

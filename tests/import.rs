@@ -2581,6 +2581,30 @@ fn a_draining_service_is_imported_and_deleted_at_time_0() {
     assert!(drained.drain().completed_at_ms().is_some(), "the drain completes once the deleted service's task stopped");
     assert_eq!(e.service_named("api").expect("api").status(), drainsim_core::ServiceStatus::Inactive);
 
+    // One the import leaves out (an EXTERNAL controller's task sets are not modelled): ECS is
+    // stopping its tasks, which are left out with it, not imported as standalone tasks no drain
+    // stops.
+    let inputs = edited(&fixture_inputs(), "describe-services.json", |v| {
+        let api = v["services"][1].as_object_mut().unwrap();
+        api.insert("status".into(), "DRAINING".into());
+        api.insert("deploymentController".into(), serde_json::json!({"type": "EXTERNAL"}));
+    });
+    let imported = import(&inputs, &opts).expect("imports");
+    assert!(
+        noted(&imported, "2 tasks of service api left out: the service is DRAINING (deleted) and ECS is stopping them"),
+        "{:?}",
+        imported.summary.notes
+    );
+    assert!(!noted(&imported, "imported as standalone tasks"), "{:?}", imported.summary.notes);
+    assert!(
+        imported.scenario.running_tasks.iter().all(|r| r.task_definition != "api:7" && r.group.is_none()),
+        "no api task kept"
+    );
+    let loaded =
+        drainsim_scenario::load_str("cluster.ron", &drainsim_scenario::write::to_ron(&imported.scenario)).expect("loads");
+    let outcome = drainsim_scenario::runner::run(&loaded, &RunOptions::default()).expect("runs");
+    assert!(outcome.engine.instance_named("i-0a1c2e3f405a6b704").expect("imported").drain().completed_at_ms().is_some());
+
     // A status ECS does not have is refused where it is.
     let e = refused_with(&fixture_inputs(), "describe-services.json", &|v| v["services"][1]["status"] = "PAUSED".into());
     assert!(e.contains("$.services[1].status: 'PAUSED' is not a service status (ACTIVE, DRAINING or INACTIVE)"), "{e}");

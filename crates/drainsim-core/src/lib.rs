@@ -76,9 +76,7 @@ mod timings;
 pub use engine::faults::PinnedFault;
 pub use engine::invariants::{check_invariants, InvariantViolation};
 pub use engine::views::{DrainTimes, InstanceView, SchedulingStrategy, ServiceStatus, ServiceView, TaskSize, TaskView};
-pub use engine::{
-    is_account_id, is_region_name, Engine, EngineConfig, Receipt, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT,
-};
+pub use engine::{Engine, EngineConfig, Receipt, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT};
 pub use errors::{ControlError, EcsError, EcsErrorKind};
 pub use infra::choice::{ChoiceKind, ChoiceTaken, ExploreChoices, InjectableFaults, AGENT_RECONNECT_AFTER_MS, MAX_JITTER_VALUES};
 pub use infra::faults::{FaultProfile, SpotInterruptionBehavior, SpotSignal};
@@ -87,6 +85,7 @@ pub use infra::intern::Sym;
 pub use placement::PlacementFailureReason;
 pub use rules::capacity_providers::{validate_capacity_provider, FARGATE_CAPACITY_PROVIDERS};
 pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};
+pub use rules::names::{account_id_refusal, is_account_id, is_region_name, latest_agent_version_refusal, region_refusal};
 pub use rules::rebalancing::az_rebalancing_unsupported;
 pub use rules::transitions::{TransitionGraph, Transitions};
 pub use rules::versions::{is_agent_version, CURRENT_AGENT_VERSION};

@@ -89,8 +89,8 @@ pub struct RunNumbers {
     /// the end of the run, it measured how long the plan's steps waited, not the stall).
     pub stalled_ms: Option<u64>,
     /// Stalls of the drain still open when the run ended (a service that never got its tasks
-    /// placed again).
-    pub open_stalls: u64,
+    /// placed again); None for a run a bound cut short, whose stalls may have ended after it.
+    pub open_stalls: Option<u64>,
     /// Tasks moved more than once, all services.
     pub tasks_moved_more_than_once: u64,
     /// Tasks found UNHEALTHY (and replaced), all services.
@@ -239,7 +239,7 @@ impl PlanRuns {
                 }
                 count(&mut self.stalls, Some(n.stalls));
                 count(&mut self.stalled_ms, n.stalled_ms);
-                count(&mut self.open_stalls, Some(n.open_stalls));
+                count(&mut self.open_stalls, n.open_stalls);
                 count(&mut self.drains_refused, Some(n.drains_refused));
                 count(&mut self.tasks_moved_more_than_once, Some(n.tasks_moved_more_than_once));
                 count(&mut self.unhealthy_tasks, Some(n.unhealthy_tasks));
@@ -765,6 +765,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     let slowest_drain_ms = crate::outcome::slowest_completed_drain(e, &scope).map(|(ms, _)| ms).filter(|_| !cut_short);
     let scale_in_drains = scope.scale_in_drains(e).len() as u64;
     let tasks_orphaned = e.tasks().filter(|t| t.orphaned()).count() as u64;
+    let mut open_stalls = 0u64;
     let mut n = RunNumbers {
         total_drain_ms,
         completed_drains_ms,
@@ -788,7 +789,7 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
         let drain_start = first_drain.unwrap_or(0);
         let of_drain = || s.stalls().iter().filter(|st| st.ended_at_ms.is_none_or(|end| end > drain_start));
         n.stalls += of_drain().count() as u64;
-        n.open_stalls += of_drain().filter(|st| st.ended_at_ms.is_none()).count() as u64;
+        open_stalls += of_drain().filter(|st| st.ended_at_ms.is_none()).count() as u64;
         n.stalled_ms = n.stalled_ms.map(|ms| {
             of_drain().fold(ms, |sum, st| {
                 let (from, to) = (st.started_at_ms.max(drain_start), st.ended_at_ms.unwrap_or(e.now_ms()));
@@ -822,9 +823,10 @@ fn numbers_of(outcome: &crate::outcome::RunOutcome) -> RunNumbers {
     // A stall still open at the end has no length: counted up to the end of the run, it measured
     // how long the plan's steps waited (a plan of four waves, each waiting an hour for a drain
     // the stall holds, read three hours worse than one wave stuck on the same stall).
-    if n.open_stalls > 0 {
+    if open_stalls > 0 {
         n.stalled_ms = None;
     }
+    n.open_stalls = (!cut_short).then_some(open_stalls);
     n.failed_expectations =
         outcome.expectations.iter().filter(|x| !x.passed).count() as u64 + u64::from(outcome.invariant_violation.is_some());
     let failed: std::collections::BTreeSet<String> = outcome
@@ -893,12 +895,14 @@ const SCALE_IN_DRAINS: &str = "drains begun by managed scaling's scale-in (not i
 /// different numbers of runs.
 const REFRESH_TIME: &str = "instance refresh time";
 
-/// What [`MeasureReport::better`] says of a measure the plans' open drains (or refreshes in
-/// different runs) make meaningless.
+/// What [`MeasureReport::better`] says of a measure the plans' open drains, refreshes in different
+/// runs, a service only one plan has, or as many runs of each ending with a stall still open make
+/// meaningless.
 const NOT_COMPARABLE: &str = "n/a";
 
 /// What [`MeasureReport::better`] says of a measure shown but not ranked: `placement failures`,
-/// which counts attempts (how often a waiting service tried again), not what the plan cost.
+/// which counts attempts (how often a waiting service tried again), not what the plan cost; and
+/// `failed expectations` between plans that judge different numbers of results.
 const NOT_RANKED: &str = "not ranked";
 
 /// The measure of how long services were stalled during the drains.
@@ -912,16 +916,6 @@ const FAILED_EXPECTATIONS: &str = "failed expectations";
 
 /// The measure of failed placement attempts.
 const PLACEMENT_FAILURES: &str = "placement failures";
-
-/// How many results a run of the scenario judges: one per step (one per expectation of a
-/// `Check`), and one per expectation of the scenario. Two plans that judge different numbers
-/// count their failures out of different totals (a plan of four waves, each with a step that can
-/// time out, fails four where one wave fails one).
-fn judged(s: &Scenario) -> usize {
-    let steps: usize =
-        s.steps.iter().map(|st| if let crate::format::Action::Check(list) = &st.action { list.len() } else { 1 }).sum();
-    steps + s.expectations.len()
-}
 
 /// What [`MeasureReport::better`] says when neither plan is better on a measure.
 const SAME: &str = "same";
@@ -938,6 +932,26 @@ fn better(a: &Stats, b: &Stats, a_missing: u64, b_missing: u64) -> &'static str 
         }
     }
     SAME
+}
+
+/// The runs of a plan that ended with a stall still open (a run a bound cut short is not one).
+fn ended_stalled(p: &PlanRuns) -> u64 {
+    p.open_stalls.range(1..).map(|(_, runs)| runs).sum()
+}
+
+/// `time stalled`: a run that ended stalled has none (the stall has no end), so the plan with
+/// fewer such runs is better; with as many (and some), the runs that did measure one are not the
+/// same seeds', `n/a`; with none, the usual ranking (a run a bound cut short has none either, and
+/// counts as a run without a value, as in every measure).
+fn time_stalled(runs: u64, ra: &PlanRuns, rb: &PlanRuns) -> MeasureReport {
+    let mut stalled = measure(TIME_STALLED.into(), "ms", runs, &ra.stalled_ms, &rb.stalled_ms);
+    let (open_a, open_b) = (ended_stalled(ra), ended_stalled(rb));
+    if open_a != open_b {
+        stalled.better = if open_a < open_b { "A" } else { "B" };
+    } else if open_a > 0 {
+        stalled.better = NOT_COMPARABLE;
+    }
+    stalled
 }
 
 fn measure(name: String, unit: &'static str, runs: u64, a: &Counts, b: &Counts) -> MeasureReport {
@@ -1031,16 +1045,9 @@ pub fn compare(
         measures.extend([dip, short]);
     }
     measures.push(measure("stalls".into(), "count", runs, &ra.stalls, &rb.stalls));
-    let mut stalled = measure(TIME_STALLED.into(), "ms", runs, &ra.stalled_ms, &rb.stalled_ms);
-    // A run that ended stalled has no time stalled (the stall has no end): the plan with fewer
-    // such runs is better; with as many, the runs that did measure one are not the same seeds'.
-    let ended_stalled = |p: &PlanRuns| p.open_stalls.range(1..).map(|(_, runs)| runs).sum::<u64>();
-    let (open_a, open_b) = (ended_stalled(&ra), ended_stalled(&rb));
-    if open_a + open_b > 0 && open_a == open_b {
-        stalled.better = NOT_COMPARABLE;
-    }
+    let stalled = time_stalled(runs, &ra, &rb);
     measures.push(stalled);
-    if open_a + open_b > 0 {
+    if ended_stalled(&ra) + ended_stalled(&rb) > 0 {
         measures.push(measure(OPEN_STALLS.into(), "count", runs, &ra.open_stalls, &rb.open_stalls));
     }
     measures.push(measure(
@@ -1057,7 +1064,9 @@ pub fn compare(
     failures.better = NOT_RANKED;
     measures.push(failures);
     let mut failed = measure(FAILED_EXPECTATIONS.into(), "count", runs, &ra.failed_expectations, &rb.failed_expectations);
-    if judged(&a.loaded.scenario) != judged(&b.loaded.scenario) {
+    // Two plans that judge different numbers count their failures out of different totals (a plan
+    // of four waves, each with a step that can time out, fails four where one wave fails one).
+    if runner::results_judged(&a.loaded.scenario) != runner::results_judged(&b.loaded.scenario) {
         failed.better = NOT_RANKED;
     }
     measures.push(failed);
@@ -1242,7 +1251,7 @@ pub fn render_text(r: &CompareReport) -> String {
              the end of the run, it would measure how long the plan's steps waited, not the stall)\n",
         );
     }
-    if not_ranked(FAILED_EXPECTATIONS) {
+    if r.measures.iter().any(|m| m.name == FAILED_EXPECTATIONS && m.better == NOT_RANKED) {
         out.push_str(
             "\nnot ranked: failed expectations: the plans judge different numbers of steps and expectations, so their \
              failures are counts out of different totals (the runs that failed one are counted below)\n",
@@ -1252,7 +1261,7 @@ pub fn render_text(r: &CompareReport) -> String {
         out.push_str(
             "\nnot ranked: placement failures count attempts, and a waiting service tries again whenever a task stops \
              anywhere in its cluster, so the count follows how often things happen, not what the plan costs; \
-             time stalled ranks that\n",
+             time stalled and stalls still open at the end measure that\n",
         );
     }
     // A plan whose every run measured the same on every row, and failed the same expectations
@@ -1396,6 +1405,47 @@ mod tests {
                 Stats { runs: len, min: values.first().copied(), median: rank(50), p95: rank(95), max: values.last().copied() };
             assert_eq!(s, want, "{values:?}");
         }
+    }
+
+    /// `time stalled` ranks first by the runs that ended stalled, and a run a bound cut short is
+    /// not one of them: plan A's 2 cut-short runs (no stall) and 2 of 10 min against plan B's 2
+    /// runs ending stalled and 2 of 30 s is A (both miss 2 runs, and the medians said B); as many
+    /// runs ending stalled is `n/a` whatever the cut-short runs.
+    #[test]
+    fn time_stalled_ranks_runs_ending_stalled_apart_from_runs_cut_short() {
+        let run = |stalled_ms: Option<u64>, open_stalls: Option<u64>, cut_short: bool| RunNumbers {
+            stalled_ms,
+            open_stalls,
+            cut_short,
+            ..Default::default()
+        };
+        let plan =
+            |runs: &[RunNumbers]| runs.iter().enumerate().fold(PlanRuns::default(), |p, (s, n)| p.add(s as u64, Ok(n.clone())));
+        let a = plan(&[
+            run(None, None, true),
+            run(None, None, true),
+            run(Some(600_000), Some(0), false),
+            run(Some(600_000), Some(0), false),
+        ]);
+        let b = plan(&[
+            run(None, Some(1), false),
+            run(None, Some(1), false),
+            run(Some(30_000), Some(0), false),
+            run(Some(30_000), Some(0), false),
+        ]);
+        assert_eq!(time_stalled(4, &a, &b).better, "A");
+        assert_eq!(time_stalled(4, &b, &a).better, "B");
+        let c =
+            plan(&[run(None, Some(1), false), run(None, Some(1), false), run(None, None, true), run(Some(1), Some(0), false)]);
+        assert_eq!(time_stalled(4, &b, &c).better, NOT_COMPARABLE);
+        // No run ended stalled: the usual ranking, the cut-short runs counting as runs without a value.
+        let d = plan(&[
+            run(Some(5), Some(0), false),
+            run(Some(5), Some(0), false),
+            run(Some(5), Some(0), false),
+            run(Some(5), Some(0), false),
+        ]);
+        assert_eq!(time_stalled(4, &a, &d).better, "B");
     }
 
     #[test]

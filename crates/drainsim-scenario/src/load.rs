@@ -1332,22 +1332,17 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     if s.name.trim().is_empty() {
         return Err(l.error_at("name", "the scenario needs a non-empty name"));
     }
-    if let Some(v) = s.latest_agent_version.as_deref().filter(|v| !drainsim_core::is_agent_version(v)) {
+    if let Some(message) = s.latest_agent_version.as_deref().and_then(drainsim_core::latest_agent_version_refusal) {
         let (line, column) = locate(&l.source, "latestAgentVersion", 0).unwrap_or((1, 1));
-        return Err(ScenarioError {
-            file: l.file.clone(),
-            line,
-            column,
-            message: format!("latestAgentVersion '{v}' is not an agent version (dotted numbers, as 1.89.2)"),
-        });
+        return Err(ScenarioError { file: l.file.clone(), line, column, message });
     }
     // They go into every ARN: an account ID is 12 digits, a Region lowercase words and a number
     // joined by hyphens (us-east-1, us-gov-west-1).
-    if let Some(a) = s.account_id.as_deref().filter(|a| !drainsim_core::is_account_id(a)) {
-        return Err(l.error_at("accountId", format!("accountId '{a}' is not an AWS account ID (12 digits)")));
+    if let Some(refusal) = s.account_id.as_deref().and_then(drainsim_core::account_id_refusal) {
+        return Err(l.error_at("accountId", refusal));
     }
-    if let Some(r) = s.region.as_deref().filter(|r| !drainsim_core::is_region_name(r)) {
-        return Err(l.error_at("region", format!("region '{r}' is not a Region name (as us-east-1)")));
+    if let Some(refusal) = s.region.as_deref().and_then(drainsim_core::region_refusal) {
+        return Err(l.error_at("region", refusal));
     }
     // Sizes.
     let mut total: u64 = 0;

@@ -69,6 +69,15 @@ pub fn run_streaming_with_failures<'s>(
     run_inner(loaded, &o, Some(sink), None, None)
 }
 
+/// How many results a run of the scenario judges: one per step (one per expectation of a `Check`),
+/// and one per expectation of the scenario: a run's `expectations` once it ran to its end.
+/// (`compare` ranks failed expectations only between plans that judge as many.)
+pub(crate) fn results_judged(s: &crate::format::Scenario) -> usize {
+    let steps: usize =
+        s.steps.iter().map(|st| if let crate::format::Action::Check(list) = &st.action { list.len() } else { 1 }).sum();
+    steps + s.expectations.len()
+}
+
 fn run_inner<'s>(
     loaded: &LoadedScenario,
     opts: &RunOptions,
@@ -95,9 +104,7 @@ fn run_inner<'s>(
 
     let mut outcome_steps = Vec::with_capacity(s.steps.len());
     // A result per step (a Check's per expectation) and per expectation: one allocation.
-    let step_results: usize =
-        s.steps.iter().map(|st| if let crate::format::Action::Check(list) = &st.action { list.len() } else { 1 }).sum();
-    let mut results = Vec::with_capacity(step_results + s.expectations.len());
+    let mut results = Vec::with_capacity(results_judged(s));
     let mut bounded_out = false;
     for (n, step) in s.steps.iter().enumerate() {
         // A step without atMs runs right after the one before it.
@@ -248,6 +255,16 @@ mod tests {
     use super::*;
     use crate::format::{Cmp, Expectation, StepExpect};
     use crate::setup::ResultText;
+
+    /// A run to its end judges as many results as `results_judged` counts (what `compare` reads).
+    #[test]
+    fn a_run_judges_the_results_counted() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/drain/seed-min50-max200.ron");
+        let loaded = crate::load_file(&path).expect("the scenario loads");
+        let outcome = run(&loaded, &RunOptions::default()).expect("runs");
+        assert!(loaded.scenario.steps.iter().any(|st| matches!(st.action, crate::format::Action::Check(_))));
+        assert_eq!(outcome.expectations.len(), results_judged(&loaded.scenario));
+    }
 
     #[test]
     fn failures_only_text_keeps_every_verdict_and_the_text_of_failures() {

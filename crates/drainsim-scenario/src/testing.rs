@@ -30,7 +30,8 @@ use crate::{load_file, timeline, RunOptions};
 /// reproduces the run.
 pub fn check_scenario_file(path: &Path) -> Result<(), String> {
     let shown = path.display();
-    let loaded = load_file(path).map_err(|e| format!("{shown} does not load: {e}"))?;
+    // The error names the file, its line and column.
+    let loaded = load_file(path).map_err(|e| e.to_string())?;
     let opts = RunOptions { keep_records: true, check_invariants_every_event: true, ..Default::default() };
     let outcome = run(&loaded, &opts).map_err(|e| format!("{shown}: {e}"))?;
     if !outcome.passed() {
@@ -46,7 +47,8 @@ pub fn check_scenario_file(path: &Path) -> Result<(), String> {
         if let Some(v) = &outcome.invariant_violation {
             msg.push_str(&format!("  FAIL invariant: {v}\n"));
         }
-        msg.push_str(&format!("\nreproduce with: drainsim run {shown} --seed {}\n", outcome.seed));
+        let file = crate::sweep::shell_word(&shown.to_string());
+        msg.push_str(&format!("\nreproduce with: drainsim run {file} --seed {}\n", outcome.seed));
         return Err(msg);
     }
     let digest = check_determinism(&loaded, &RunOptions::default()).map_err(|e| format!("{shown} is not deterministic: {e}"))?;

@@ -126,39 +126,22 @@ impl Default for EngineConfig {
 
 impl EngineConfig {
     /// Checks what the engine writes into every ARN and reads as a version, as a scenario's are
-    /// checked: `timings` ([`Timings::validate`]), `account_id` ([`is_account_id`]), `region`
-    /// ([`is_region_name`]) and `latest_agent_version` ([`crate::is_agent_version`]). The error
+    /// checked: `timings` ([`Timings::validate`]), `account_id` ([`crate::is_account_id`]), `region`
+    /// ([`crate::is_region_name`]) and `latest_agent_version` ([`crate::is_agent_version`]). The error
     /// names the field.
     pub fn validate(&self) -> Result<(), String> {
+        use crate::rules::names;
         self.timings.validate()?;
-        if !is_account_id(&self.account_id) {
-            return Err(format!("accountId '{}' is not an AWS account ID (12 digits)", self.account_id));
-        }
-        if !is_region_name(&self.region) {
-            return Err(format!("region '{}' is not a Region name (as us-east-1)", self.region));
-        }
-        if !crate::is_agent_version(&self.latest_agent_version) {
-            return Err(format!(
-                "latestAgentVersion '{}' is not an agent version (dotted numbers, as 1.89.2)",
-                self.latest_agent_version
-            ));
-        }
-        Ok(())
+        [
+            names::account_id_refusal(&self.account_id),
+            names::region_refusal(&self.region),
+            names::latest_agent_version_refusal(&self.latest_agent_version),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map_or(Ok(()), Err)
     }
-}
-
-/// Whether `id` is an AWS account ID as ARNs carry it: 12 digits.
-pub fn is_account_id(id: &str) -> bool {
-    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Whether `r` is a Region name as AWS spells them: lowercase words, then a number of one or two
-/// digits, joined by hyphens (`us-east-1`, `ap-southeast-3`, `us-gov-west-1`).
-pub fn is_region_name(r: &str) -> bool {
-    let parts: Vec<&str> = r.split('-').collect();
-    parts.len() >= 3
-        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts.last().is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A trace record in words ([`Engine::describe_record`]).
@@ -322,10 +305,12 @@ impl Engine {
         Ok(Engine::new(config))
     }
 
-    /// Builds an engine. No randomness is drawn until something needs it. `config.timings` is
-    /// taken as it is: timings built in Rust rather than read from a scenario may be out of the
-    /// ranges a scenario is held to (a retry interval of 0 ms retries at one instant until the
-    /// bound of events per instant stops the run); [`Engine::try_new`] refuses them.
+    /// Builds an engine. No randomness is drawn until something needs it. `config` is taken as it
+    /// is: timings built in Rust rather than read from a scenario may be out of the ranges a
+    /// scenario is held to (a retry interval of 0 ms retries at one instant until the bound of
+    /// events per instant stops the run), and an account ID, Region or latest agent version no
+    /// scenario would take goes into every ARN as given; [`Engine::try_new`] refuses them
+    /// ([`EngineConfig::validate`]).
     pub fn new(config: EngineConfig) -> Self {
         // Every table empty; what `reset_state` writes from the configuration (the one place an
         // engine's starting state is written) is a placeholder here. The built-in attribute names
@@ -1045,10 +1030,10 @@ impl Engine {
     ///
     /// # Panics
     ///
-    /// For a record of another engine whose subject this engine never had (records name their
-    /// subjects by this engine's ids, as [`Engine::instance`] takes them), or a service event it
-    /// never had. A record of another engine whose subject this one also has reads as this
-    /// engine's.
+    /// For a record of another engine whose subject (instance, task, service, attachment or
+    /// principal), service event or interned value this engine never had (records name them by
+    /// this engine's ids and symbols, as [`Engine::instance`] takes them). A record of another
+    /// engine whose subject this one also has reads as this engine's.
     pub fn describe_record(&self, record: &TraceRecord) -> RecordText {
         let known = match record.subject {
             Subject::Instance(i) => self.get_instance(i).is_some(),
@@ -1057,7 +1042,11 @@ impl Engine {
                 Change::ServiceEvent(n) => (n as usize) < v.events_total(),
                 _ => true,
             }),
-            Subject::Attachment(_) | Subject::Principal(_) => true,
+            Subject::Attachment(a) => a.index() < self.attachments.len(),
+            Subject::Principal(p) => self.strings.has(p),
+        } && match record.change {
+            Change::AgentVersion(v) | Change::SettingPut { value: v, .. } => self.strings.has(v),
+            _ => true,
         };
         assert!(known, "a record of another engine: its subject, or its service event, is not one of this engine's");
         let subject_arn = self.subject_arn(record.subject);

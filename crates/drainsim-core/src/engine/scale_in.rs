@@ -3,7 +3,8 @@
 //!
 //! Scale-in stops, one at a time, the staying task with the greatest key
 //! `(first to go, group count, instance key, createdAt, task ID reversed)`, where "first to go" is
-//! whether the task runs another revision than its service's, then whether it is unhealthy
+//! whether the task runs another revision than its service's, then whether it is not counted
+//! healthy — found UNHEALTHY, or still starting (docs/ecs-choices.md, "Scale-in order") —
 //! ([`FirstToGo`]):
 //! - binpack by memory (CPU): one group; the instance key is the instance's free memory and CPU
 //!   (CPU and memory), which a stop may change;
@@ -37,7 +38,8 @@ use std::collections::{BTreeMap, BinaryHeap};
 type IdWords = (u64, u64);
 /// Whether a task goes before the rest whatever the strategy says: it runs another revision than
 /// its service's (`Engine::runs_another_revision`: a deployment in progress would replace it), then
-/// it is unhealthy.
+/// it is not counted healthy (found UNHEALTHY, or still starting: docs/ecs-choices.md, "Scale-in
+/// order").
 type FirstToGo = (bool, bool);
 /// What of a task's key is its own: first to go, createdAt, its ID reversed (unique: ties go to
 /// the task with the lower ID), and the task.

@@ -532,7 +532,10 @@ impl Engine {
     }
 
     /// What puts a task before the others in a scale-in, whatever the placement strategy: running
-    /// another revision than its service's ([`Self::runs_another_revision`]), then being unhealthy.
+    /// another revision than its service's ([`Self::runs_another_revision`]), then not being counted
+    /// healthy — found UNHEALTHY, or still starting, a choice where ECS is silent
+    /// (docs/ecs-choices.md, "Scale-in order";
+    /// `drain/scale-in-after-a-cancelled-drain-stops-the-starting-tasks.ron`).
     pub(crate) fn first_to_go(&self, t: TaskId) -> (bool, bool) {
         (self.runs_another_revision(t), !self.tasks[t.index()].healthy())
     }

@@ -142,6 +142,12 @@ impl Interner {
         self.find(s, table_hash(s)).ok()
     }
 
+    /// Whether `sym` is one of this interner's symbols (one of another interner past its strings
+    /// is not).
+    pub(crate) fn has(&self, sym: Sym) -> bool {
+        sym.0.get() as usize <= self.ends.len()
+    }
+
     /// The string of a symbol.
     pub fn resolve(&self, sym: Sym) -> &str {
         &self.text[self.span(sym)]

@@ -13,6 +13,7 @@ pub(crate) mod capacity_providers;
 pub(crate) mod eni_limits;
 pub(crate) mod lifecycle;
 pub(crate) mod managed_scaling;
+pub(crate) mod names;
 pub(crate) mod query;
 pub(crate) mod rebalancing;
 pub(crate) mod settings;

@@ -65,6 +65,11 @@ impl crate::infra::recycle::Recycle for Attachments {
 }
 
 impl Attachments {
+    /// How many attachments there are (every one ever created stays).
+    pub(crate) fn len(&self) -> usize {
+        self.records.len()
+    }
+
     /// An empty table whose IDs are scrambled with `id_key`.
     pub(crate) fn new(id_key: u128) -> Self {
         Attachments { records: Vec::new(), ids: crate::infra::ids::IdScrambler::new(id_key) }

@@ -1156,6 +1156,15 @@ pub fn write_counterexample(
     let scenario = counterexample_scenario(explored, report, violation);
     let body = crate::write::to_ron(&scenario);
     let slug = crate::generate::slug(violation.finding.property);
+    // The path goes into the file's `// Replay:` comment: one that is not UTF-8, or holds a
+    // control character (a line feed would end the comment), cannot be named there.
+    let named = dir.join(stem);
+    if named.to_str().is_none_or(|p| p.chars().any(char::is_control)) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the path is not UTF-8 or holds a control character, which its replay command cannot name",
+        ));
+    }
     std::fs::create_dir_all(dir)?;
     // `STEM-PROPERTY.ron`, or `STEM-PROPERTY-2.ron`, … when that file holds another counterexample
     // (an exploration of the same file with other faults): one is never overwritten by another,

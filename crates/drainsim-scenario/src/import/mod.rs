@@ -276,6 +276,10 @@ struct Capture {
     /// The name of every service the capture describes, imported or left out, or that
     /// describe-services reported as a failure (a deleted service, `MISSING`).
     described_services: BTreeSet<String>,
+    /// Services captured DRAINING that are left out (an EXTERNAL controller, no task definition,
+    /// not on EC2): ECS is stopping their tasks, which are left out too rather than imported as
+    /// standalone tasks no drain stops.
+    stopping_left_out: BTreeSet<String>,
     task_defs: BTreeMap<(String, u32), (api::RegisterTaskDefinitionRequest, Origin)>,
     services: Vec<ServiceIn>,
     tasks: Vec<TaskIn>,
@@ -1136,6 +1140,9 @@ impl Capture {
             (why, _) => {
                 let why = why.unwrap_or_else(|| "it names no task definition".to_string());
                 summary.notes.push(format!("service {name} left out: {why}"));
+                if deleted {
+                    self.stopping_left_out.insert(name.clone());
+                }
                 s.leave_out();
                 return Ok(());
             }
@@ -1885,6 +1892,7 @@ fn build(
     let mut order = Vec::new();
     let mut older: BTreeMap<(String, String), u32> = BTreeMap::new();
     let mut of_left_out: BTreeMap<String, u32> = BTreeMap::new();
+    let mut of_stopping: BTreeMap<String, u32> = BTreeMap::new();
     let mut overridden: Vec<(String, String, SizeTexts)> = Vec::new();
     // Each service's imported tasks on instances not DRAINING (those a scale-in stops), against
     // its desiredCount.
@@ -1920,6 +1928,10 @@ fn build(
                      --services {missing}"
                 ),
             ));
+        }
+        if let Some(stopping) = named.filter(|n| cap.stopping_left_out.contains(*n)) {
+            *of_stopping.entry(stopping.to_string()).or_insert(0) += 1;
+            continue;
         }
         let service = named.filter(|n| service_tds.contains_key(*n)).map(str::to_string);
         match (&service, named) {
@@ -1980,6 +1992,13 @@ fn build(
             "service {name}: {n} tasks run on instances not DRAINING for a desiredCount of {desired}: its first \
              scheduling pass, at time 0, stops the {surplus} beyond it — tasks of another revision than the service's \
              first (as the deployment would), then unhealthy ones, then by its placement strategy"
+        ));
+    }
+    for (sv, n) in of_stopping {
+        summary.notes.push(format!(
+            "{} of service {sv} left out: the service is DRAINING (deleted) and ECS is stopping {}",
+            tasks(n),
+            if n == 1 { "it" } else { "them" }
         ));
     }
     for (sv, n) in of_left_out {
