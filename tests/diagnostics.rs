@@ -135,16 +135,26 @@ fn an_unknown_instance_type_warns_with_a_suggestion_and_strict_refuses_it() {
     }
     let run = drainsim(&["run", &file, "--timeline", "none"]);
     assert_eq!(run.status.code(), Some(0));
-    // A real family the table has no row for (g4dn) is not called a misspelling of another (g4ad).
-    let check = drainsim(&["check", "scenarios/query/member-of-daemon.ron"]);
+    // A real family the table has no row for (m7i, newer than the guide's last readable table) is
+    // not called a misspelling of another (m7g).
+    let newer = write(
+        &dir,
+        "newer.ron",
+        "Scenario(\n    name: \"newer\",\n    clusters: [\"prod\"],\n    instances: [(name: \"a\", cluster: \"prod\", instanceType: \"m7i.large\", cpu: 2048, memory: 7680)],\n)\n",
+    );
+    let check = drainsim(&["check", &newer]);
     let err = String::from_utf8_lossy(&check.stderr);
-    assert!(err.contains("instance type 'g4dn.xlarge' is not in drainsim's task ENI table; its awsvpc tasks need"), "{err}");
+    assert!(err.contains("instance type 'm7i.large' is not in drainsim's task ENI table; its awsvpc tasks need"), "{err}");
+    // g4dn, which the guide lists as not trunked, is known (its untrunked limit, from EC2's
+    // interface limits): no warning.
+    let check = drainsim(&["check", "--strict", "scenarios/query/member-of-daemon.ron"]);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
     // A group that gives its taskEniLimit has what the table would give: no warning, and
     // --strict accepts it.
     let given = write(
         &dir,
         "given.ron",
-        "Scenario(\n    name: \"given\",\n    clusters: [\"prod\"],\n    instances: [(name: \"gpu\", cluster: \"prod\", instanceType: \"g4dn.xlarge\", cpu: 4096, memory: 16384, taskEniLimit: 3)],\n)\n",
+        "Scenario(\n    name: \"given\",\n    clusters: [\"prod\"],\n    instances: [(name: \"gpu\", cluster: \"prod\", instanceType: \"m7i.large\", cpu: 2048, memory: 7680, taskEniLimit: 2)],\n)\n",
     );
     let strict = drainsim(&["check", "--strict", &given]);
     assert_eq!(strict.status.code(), Some(0), "{}", String::from_utf8_lossy(&strict.stderr));

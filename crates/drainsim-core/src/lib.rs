@@ -101,10 +101,11 @@ pub use timings::Timings;
 
 /// The EC2 instance types whose task ENI limits drainsim knows (the ENI trunking guide's table,
 /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>,
-/// and the `t2`, `t3`, `t3a` and `t4g` families, which have no trunking, from EC2's interface limits),
-/// sorted. A type outside it registers fine; its awsvpc tasks need an explicit task ENI limit.
+/// the `t2`, `t3`, `t3a` and `t4g` families, and the types and families the guide lists as not
+/// supporting trunking — `c5n`, `g4dn`, `i3`, `z1d`, … —, which have no trunking, from EC2's
+/// interface limits), sorted. A type outside it registers fine; its awsvpc tasks need an explicit task ENI limit.
 pub fn known_instance_types() -> impl Iterator<Item = &'static str> {
-    rules::eni_limits::TASK_ENI_LIMITS.iter().map(|r| r.instance_type)
+    rules::eni_limits::known_types().into_iter()
 }
 
 /// How many of a service's or RunTask's placement strategy rules drainsim applies, from the

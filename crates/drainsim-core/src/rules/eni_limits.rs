@@ -27,6 +27,9 @@
 //!    last public source <https://github.com/awsdocs/amazon-ec2-user-guide/blob/d289961421fa79447add68ca26e3ec5ae96fdf41/doc_source/using-eni.md>,
 //!    2023-05-11). Their trunked column is `0`: no trunking (see [`TypeLimits::supports_trunking`]).
 //!
+//! 3. **Types the guide lists as not supporting trunking, and their families' sizes, that its table
+//!    lacks** ([`UNTRUNKED_TYPE_LIMITS`]): their untrunked limit from the same EC2 interface data.
+//!
 //! **Not here, for want of a source.** Families that do support trunking but came after the guide's
 //! last readable table — `m7i`, `m7i-flex`, `m7a`, `c7i`, `c7i-flex`, `c7a`, `r7i`, `r7a`, `r7iz`,
 //! and sizes added later to older families (`i4i.12xlarge`, `i4i.24xlarge`) — need the guide's
@@ -561,6 +564,122 @@ pub static TASK_ENI_LIMITS: &[EniLimitRow] = &[
     r("x2iezn.metal",    14, 120),
 ];
 
+/// 3. The instance types the guide lists as not supporting trunking, and every size of the
+/// families it lists so, that its table has no row for (101 rows): ECS gives them no trunk, and an
+/// `awsvpc` task takes one of their ENIs but the primary. Their untrunked limit is the EC2 maximum
+/// number of network interfaces, summed over the type's network cards, minus one — the convention
+/// of the guide's table, which it reproduces for 453 of the 463 rows both have (the 10 others are
+/// `*6in`/`*6idn` sizes EC2 has since given more interfaces) — read from the `NetworkCards` of
+/// <https://github.com/aws/amazon-vpc-cni-k8s/blob/6152e01c83bb8f04fdc8690e99134ebe1445db29/pkg/vpc/vpc_ip_resource_limit.go>
+/// (the source of the burstable rows above). Their trunked column is `0`. Found by [`TypeLimits::of`]
+/// after the guide's table ([`lookup`] reads the guide's only). Without them a cluster with a
+/// `c5n.large`, a `g4dn.xlarge` or an `i3.large` ran no `awsvpc` task until given an explicit
+/// `taskEniLimit`.
+#[rustfmt::skip]
+pub static UNTRUNKED_TYPE_LIMITS: &[EniLimitRow] = &[
+    r("a1.metal",           7,   0),
+    r("c5.metal",          14,   0),
+    r("c5ad.8xlarge",       7,   0),
+    r("c5d.metal",         14,   0),
+    r("c5n.18xlarge",      14,   0),
+    r("c5n.2xlarge",        3,   0),
+    r("c5n.4xlarge",        7,   0),
+    r("c5n.9xlarge",        7,   0),
+    r("c5n.large",          2,   0),
+    r("c5n.metal",         14,   0),
+    r("c5n.xlarge",         3,   0),
+    r("d3.2xlarge",         3,   0),
+    r("d3.4xlarge",         3,   0),
+    r("d3.8xlarge",         2,   0),
+    r("d3.xlarge",          3,   0),
+    r("d3en.12xlarge",      2,   0),
+    r("d3en.2xlarge",       3,   0),
+    r("d3en.4xlarge",       3,   0),
+    r("d3en.6xlarge",       3,   0),
+    r("d3en.8xlarge",       3,   0),
+    r("d3en.xlarge",        3,   0),
+    r("g4dn.12xlarge",      7,   0),
+    r("g4dn.16xlarge",      3,   0),
+    r("g4dn.2xlarge",       2,   0),
+    r("g4dn.4xlarge",       2,   0),
+    r("g4dn.8xlarge",       3,   0),
+    r("g4dn.metal",        14,   0),
+    r("g4dn.xlarge",        2,   0),
+    r("i3.16xlarge",       14,   0),
+    r("i3.2xlarge",         3,   0),
+    r("i3.4xlarge",         7,   0),
+    r("i3.8xlarge",         7,   0),
+    r("i3.large",           2,   0),
+    r("i3.xlarge",          3,   0),
+    r("i3en.12xlarge",      7,   0),
+    r("i3en.24xlarge",     14,   0),
+    r("i3en.2xlarge",       3,   0),
+    r("i3en.3xlarge",       3,   0),
+    r("i3en.6xlarge",       7,   0),
+    r("i3en.large",         2,   0),
+    r("i3en.metal",        14,   0),
+    r("i3en.xlarge",        3,   0),
+    r("inf1.24xlarge",     10,   0),
+    r("inf1.2xlarge",       3,   0),
+    r("inf1.6xlarge",       7,   0),
+    r("inf1.xlarge",        3,   0),
+    r("m5.metal",          14,   0),
+    r("m5dn.12xlarge",      7,   0),
+    r("m5dn.16xlarge",     14,   0),
+    r("m5dn.24xlarge",     14,   0),
+    r("m5dn.2xlarge",       3,   0),
+    r("m5dn.4xlarge",       7,   0),
+    r("m5dn.8xlarge",       7,   0),
+    r("m5dn.large",         2,   0),
+    r("m5dn.metal",        14,   0),
+    r("m5dn.xlarge",        3,   0),
+    r("m5n.24xlarge",      14,   0),
+    r("m5n.metal",         14,   0),
+    r("m5zn.12xlarge",     14,   0),
+    r("m5zn.metal",        14,   0),
+    r("mac1.metal",         7,   0),
+    r("p3dn.24xlarge",     14,   0),
+    r("r5.8xlarge",         7,   0),
+    r("r5.metal",          14,   0),
+    r("r5b.12xlarge",       7,   0),
+    r("r5b.24xlarge",      14,   0),
+    r("r5b.2xlarge",        3,   0),
+    r("r5b.4xlarge",        7,   0),
+    r("r5b.8xlarge",        7,   0),
+    r("r5b.large",          2,   0),
+    r("r5b.metal",         14,   0),
+    r("r5b.xlarge",         3,   0),
+    r("r5d.metal",         14,   0),
+    r("r5dn.12xlarge",      7,   0),
+    r("r5dn.24xlarge",     14,   0),
+    r("r5dn.2xlarge",       3,   0),
+    r("r5dn.4xlarge",       7,   0),
+    r("r5dn.8xlarge",       7,   0),
+    r("r5dn.large",         2,   0),
+    r("r5dn.metal",        14,   0),
+    r("r5dn.xlarge",        3,   0),
+    r("r5n.12xlarge",       7,   0),
+    r("r5n.16xlarge",      14,   0),
+    r("r5n.24xlarge",      14,   0),
+    r("r5n.2xlarge",        3,   0),
+    r("r5n.4xlarge",        7,   0),
+    r("r5n.8xlarge",        7,   0),
+    r("r5n.large",          2,   0),
+    r("r5n.metal",         14,   0),
+    r("r5n.xlarge",         3,   0),
+    r("u-12tb1.metal",      4,   0),
+    r("u-6tb1.112xlarge",  14,   0),
+    r("u-6tb1.metal",       4,   0),
+    r("u-9tb1.metal",       4,   0),
+    r("z1d.12xlarge",      14,   0),
+    r("z1d.2xlarge",        3,   0),
+    r("z1d.3xlarge",        7,   0),
+    r("z1d.6xlarge",        7,   0),
+    r("z1d.large",          2,   0),
+    r("z1d.metal",         14,   0),
+    r("z1d.xlarge",         3,   0),
+];
+
 /// Instance types the guide lists as not supporting trunking (sorted, byte order).
 pub static TRUNKING_UNSUPPORTED_INSTANCE_TYPES: &[&str] = &[
     "a1.metal",
@@ -581,9 +700,21 @@ pub static TRUNKING_UNSUPPORTED_FAMILIES: &[&str] = &[
     "u-12tb1", "u-6tb1", "u-9tb1", "z1d",
 ];
 
-/// Looks up an instance type's row (binary search over [`TASK_ENI_LIMITS`]).
+/// Looks up an instance type's row in the guide's table (binary search over [`TASK_ENI_LIMITS`]).
 pub fn lookup(instance_type: &str) -> Option<&'static EniLimitRow> {
     TASK_ENI_LIMITS.binary_search_by(|row| row.instance_type.cmp(instance_type)).ok().map(|i| &TASK_ENI_LIMITS[i])
+}
+
+/// Looks up an instance type's row among [`UNTRUNKED_TYPE_LIMITS`].
+pub fn lookup_untrunked(instance_type: &str) -> Option<&'static EniLimitRow> {
+    UNTRUNKED_TYPE_LIMITS.binary_search_by(|row| row.instance_type.cmp(instance_type)).ok().map(|i| &UNTRUNKED_TYPE_LIMITS[i])
+}
+
+/// Every instance type either table has, sorted (byte order).
+pub fn known_types() -> Vec<&'static str> {
+    let mut types: Vec<&'static str> = TASK_ENI_LIMITS.iter().chain(UNTRUNKED_TYPE_LIMITS).map(|r| r.instance_type).collect();
+    types.sort_unstable();
+    types
 }
 
 /// The family of an instance type: the part before the first '.' ("c5.large" -> "c5", "u-6tb1.56xlarge" -> "u-6tb1").
@@ -604,7 +735,7 @@ pub struct TypeLimits {
 impl TypeLimits {
     /// Looks the type up in the limit table and the unsupported lists.
     pub fn of(instance_type: &str) -> TypeLimits {
-        let row = lookup(instance_type);
+        let row = lookup(instance_type).or_else(|| lookup_untrunked(instance_type));
         let unsupported = TRUNKING_UNSUPPORTED_INSTANCE_TYPES.binary_search(&instance_type).is_ok()
             || TRUNKING_UNSUPPORTED_FAMILIES.binary_search(&family(instance_type)).is_ok();
         TypeLimits { row, trunking: !unsupported && row.is_some_and(|r| r.task_enis_with_trunking > 0) }
@@ -663,6 +794,27 @@ mod tests {
     fn row(t: &str) -> (u16, i16) {
         let r = lookup(t).unwrap_or_else(|| panic!("{t} missing from table"));
         (r.task_enis_without_trunking, r.task_enis_with_trunking)
+    }
+
+    /// The untrunked rows are sorted and unique, none is in the guide's table, each is of a type
+    /// or family the guide lists as not supporting trunking, and none is trunked.
+    #[test]
+    fn untrunked_rows_are_of_unsupported_types_only() {
+        for w in UNTRUNKED_TYPE_LIMITS.windows(2) {
+            assert!(w[0].instance_type < w[1].instance_type, "{} before {}", w[0].instance_type, w[1].instance_type);
+        }
+        for r in UNTRUNKED_TYPE_LIMITS {
+            assert!(lookup(r.instance_type).is_none(), "{} is in the guide's table", r.instance_type);
+            let listed = TRUNKING_UNSUPPORTED_INSTANCE_TYPES.contains(&r.instance_type)
+                || TRUNKING_UNSUPPORTED_FAMILIES.contains(&family(r.instance_type));
+            assert!(listed, "{} is not listed as unsupported", r.instance_type);
+            assert_eq!(r.task_enis_with_trunking, 0, "{}", r.instance_type);
+            assert!(r.task_enis_without_trunking > 0, "{}", r.instance_type);
+            assert!(!supports_trunking(r.instance_type), "{}", r.instance_type);
+        }
+        let known = known_types();
+        assert!(known.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+        assert_eq!(known.len(), TASK_ENI_LIMITS.len() + UNTRUNKED_TYPE_LIMITS.len());
     }
 
     #[test]
@@ -854,7 +1006,11 @@ mod tests {
         assert_eq!(task_eni_limit("trn1n.32xlarge", true), Some(242));
         assert_eq!(task_eni_limit("zz9.large", false), None);
         assert_eq!(task_eni_limit("zz9.large", true), None);
-        assert_eq!(task_eni_limit("r5.8xlarge", false), None);
+        // An unsupported type the guide's table lacks: its untrunked limit, trunked or not.
+        assert_eq!(task_eni_limit("r5.8xlarge", false), Some(7));
+        assert_eq!(task_eni_limit("c5n.large", true), Some(2));
+        assert_eq!(task_eni_limit("g4dn.xlarge", false), Some(2));
+        assert_eq!(task_eni_limit("p3dn.24xlarge", true), Some(14));
         // No trunking: asked for the trunked limit, the untrunked one.
         assert_eq!(task_eni_limit("t3.large", false), Some(2));
         assert_eq!(task_eni_limit("t3.large", true), Some(2));
