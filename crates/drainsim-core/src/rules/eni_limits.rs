@@ -564,7 +564,7 @@ pub static TASK_ENI_LIMITS: &[EniLimitRow] = &[
     r("x2iezn.metal",    14, 120),
 ];
 
-/// 3. The instance types the guide lists as not supporting trunking, and every size of the
+/// The third kind of row (module docs): the instance types the guide lists as not supporting trunking, and every size of the
 /// families it lists so, that its table has no row for (101 rows): ECS gives them no trunk, and an
 /// `awsvpc` task takes one of their ENIs but the primary. Their untrunked limit is the EC2 maximum
 /// number of network interfaces, summed over the type's network cards, minus one — the convention
