@@ -108,7 +108,9 @@ pub fn explore_command(args: ExploreArgs) -> ExitCode {
     // path with a control character (a line feed would end the comment) or that is not UTF-8
     // (printed, it would name another file) is refused, as a path that is a file is, before the
     // search. (`write_counterexample` checks the path it writes again.)
-    for (what, path) in [("--out", &args.out), ("the scenario file", &args.file)] {
+    // Of the scenario's path, only its name (its stem) goes into the counterexample's.
+    let scenario_name = args.file.file_name().map(Path::new).unwrap_or(Path::new(""));
+    for (what, path) in [("--out", args.out.as_path()), ("the scenario file", scenario_name)] {
         match path.to_str() {
             Some(text) if text.chars().any(char::is_control) => {
                 return bad_input(&format!(

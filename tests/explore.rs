@@ -1016,6 +1016,11 @@ fn a_replay_command_is_quoted_for_a_shell() {
     let (code, _, stderr) = run(&["explore", WINDOW, "--out", "target/explore-tests/line\nfeed"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("the path holds a control character"), "{stderr}");
+    // So is a scenario whose name holds one (the counterexample is named after it), before it is
+    // read.
+    let (code, _, stderr) = run(&["explore", "target/explore-tests/tab\there.ron"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("the scenario file") && stderr.contains("the path holds a control character"), "{stderr}");
     // --dot over the scenario being explored is refused, as run's --trace and --svg are.
     let copy = out_dir("dot-over-input");
     std::fs::create_dir_all(&copy).unwrap();

@@ -1117,6 +1117,15 @@ fn lookups_by_an_id_this_engine_never_gave() {
     }
     let foreign = *big.trace().records().last().expect("records kept by default");
     assert!(message(&|| drop(e.describe_record(&foreign))).starts_with("a record of another engine"));
+    // An attachment, a setting or an interned value this engine never had.
+    use drainsim_core::{AttachmentId, Change, Subject, TraceRecord};
+    let record = |subject, change| TraceRecord { time_ms: 0, subject, change, reason: "test" };
+    let own = *big.trace().records().first().expect("a record");
+    for forged in
+        [record(Subject::Attachment(AttachmentId(500)), own.change), record(own.subject, Change::SettingDeleted { name: 250 })]
+    {
+        assert!(message(&|| drop(e.describe_record(&forged))).starts_with("a record of another engine"), "{forged:?}");
+    }
 }
 
 /// With awsvpc or host networking a port mapping's hostPort is left out or equal to its

@@ -939,19 +939,46 @@ fn ended_stalled(p: &PlanRuns) -> u64 {
     p.open_stalls.range(1..).map(|(_, runs)| runs).sum()
 }
 
-/// `time stalled`: a run that ended stalled has none (the stall has no end), so the plan with
-/// fewer such runs is better; with as many (and some), the runs that did measure one are not the
-/// same seeds', `n/a`; with none, the usual ranking (a run a bound cut short has none either, and
-/// counts as a run without a value, as in every measure).
+/// The runs of a plan a bound cut short.
+fn cut_short_runs(p: &PlanRuns) -> u64 {
+    p.runs_cut_short.get(&1).copied().unwrap_or(0)
+}
+
+/// How the runs that ended stalled rank two plans, when they do: `n/a` when the plans have
+/// different numbers of runs a bound cut short (whose stalls are unknown: a plan every run of
+/// which was cut short would otherwise beat one with a run ending stalled), else the plan with
+/// fewer runs ending stalled; `None` when both have as many.
+fn by_runs_ending_stalled(ra: &PlanRuns, rb: &PlanRuns) -> Option<&'static str> {
+    let (open_a, open_b) = (ended_stalled(ra), ended_stalled(rb));
+    if open_a + open_b > 0 && cut_short_runs(ra) != cut_short_runs(rb) {
+        return Some(NOT_COMPARABLE);
+    }
+    (open_a != open_b).then_some(if open_a < open_b { "A" } else { "B" })
+}
+
+/// `time stalled`: a run that ended stalled has none (the stall has no end), so the plans rank
+/// first by their runs ending stalled ([`by_runs_ending_stalled`]); with as many (and some), the
+/// runs that did measure one are not the same seeds', `n/a`; with none, the usual ranking (a run
+/// a bound cut short has none either, and counts as a run without a value, as in every measure).
 fn time_stalled(runs: u64, ra: &PlanRuns, rb: &PlanRuns) -> MeasureReport {
     let mut stalled = measure(TIME_STALLED.into(), "ms", runs, &ra.stalled_ms, &rb.stalled_ms);
-    let (open_a, open_b) = (ended_stalled(ra), ended_stalled(rb));
-    if open_a != open_b {
-        stalled.better = if open_a < open_b { "A" } else { "B" };
-    } else if open_a > 0 {
-        stalled.better = NOT_COMPARABLE;
+    match by_runs_ending_stalled(ra, rb) {
+        Some(better) => stalled.better = better,
+        None if ended_stalled(ra) > 0 => stalled.better = NOT_COMPARABLE,
+        None => {}
     }
     stalled
+}
+
+/// `stalls still open at the end`, ranked as [`time_stalled`] is: by the runs ending stalled (a
+/// run cut short, which has no count, does not make a plan better), then by the counts.
+fn open_stalls(runs: u64, ra: &PlanRuns, rb: &PlanRuns) -> MeasureReport {
+    let mut open = measure(OPEN_STALLS.into(), "count", runs, &ra.open_stalls, &rb.open_stalls);
+    open.better = match by_runs_ending_stalled(ra, rb) {
+        Some(better) => better,
+        None => better(&open.a, &open.b, 0, 0),
+    };
+    open
 }
 
 fn measure(name: String, unit: &'static str, runs: u64, a: &Counts, b: &Counts) -> MeasureReport {
@@ -1048,7 +1075,7 @@ pub fn compare(
     let stalled = time_stalled(runs, &ra, &rb);
     measures.push(stalled);
     if ended_stalled(&ra) + ended_stalled(&rb) > 0 {
-        measures.push(measure(OPEN_STALLS.into(), "count", runs, &ra.open_stalls, &rb.open_stalls));
+        measures.push(open_stalls(runs, &ra, &rb));
     }
     measures.push(measure(
         "tasks moved more than once".into(),
@@ -1261,7 +1288,7 @@ pub fn render_text(r: &CompareReport) -> String {
         out.push_str(
             "\nnot ranked: placement failures count attempts, and a waiting service tries again whenever a task stops \
              anywhere in its cluster, so the count follows how often things happen, not what the plan costs; \
-             time stalled and stalls still open at the end measure that\n",
+             time stalled measures that\n",
         );
     }
     // A plan whose every run measured the same on every row, and failed the same expectations
@@ -1433,10 +1460,17 @@ mod tests {
             run(Some(30_000), Some(0), false),
             run(Some(30_000), Some(0), false),
         ]);
+        // Runs cut short in different numbers: the runs ending stalled do not rank the plans.
+        assert_eq!(time_stalled(4, &a, &b).better, NOT_COMPARABLE);
+        assert_eq!(open_stalls(4, &a, &b).better, NOT_COMPARABLE);
+        // As many cut short: the plan with fewer runs ending stalled, on both rows (the medians
+        // said B; the runs without a value, as many on each side, did not tell them apart).
+        let b =
+            plan(&[run(None, None, true), run(None, Some(1), false), run(Some(30_000), Some(0), false), run(None, None, true)]);
         assert_eq!(time_stalled(4, &a, &b).better, "A");
         assert_eq!(time_stalled(4, &b, &a).better, "B");
-        let c =
-            plan(&[run(None, Some(1), false), run(None, Some(1), false), run(None, None, true), run(Some(1), Some(0), false)]);
+        assert_eq!(open_stalls(4, &a, &b).better, "A");
+        let c = plan(&[run(None, None, true), run(None, Some(1), false), run(None, None, true), run(Some(1), Some(0), false)]);
         assert_eq!(time_stalled(4, &b, &c).better, NOT_COMPARABLE);
         // No run ended stalled: the usual ranking, the cut-short runs counting as runs without a value.
         let d = plan(&[

@@ -556,12 +556,12 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
     for g in &l.scenario.instances {
         let t = g.instance_type.as_str();
         // A group that gives its own taskEniLimit has what the table would give it: nothing to
-        // warn of (a real type the table lacks, g4dn say, is most often why it gives one).
+        // warn of (a real type the table lacks, m7i say, is most often why it gives one).
         if known.contains(t) || g.task_eni_limit.is_some() || !seen.insert(t) {
             continue;
         }
         // Only a type of the same family is suggested (a misspelled size): a family the table has
-        // no row for is most often a real one (g4dn, say), not a misspelling of a neighbour.
+        // no row for is most often a real one (m7i, say), not a misspelling of a neighbour.
         let family = |t: &str| t.split('.').next().unwrap_or_default().to_string();
         let hint = did_you_mean(t, known.iter().copied().filter(|k| family(k) == family(t)));
         out.push(l.error_at(

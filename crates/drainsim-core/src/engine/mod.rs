@@ -1045,10 +1045,17 @@ impl Engine {
             Subject::Attachment(a) => a.index() < self.attachments.len(),
             Subject::Principal(p) => self.strings.has(p),
         } && match record.change {
-            Change::AgentVersion(v) | Change::SettingPut { value: v, .. } => self.strings.has(v),
+            Change::AgentVersion(v) => self.strings.has(v),
+            Change::SettingPut { name, value } => {
+                self.strings.has(value) && crate::rules::settings::SettingName::ALL.get(name as usize).is_some()
+            }
+            Change::SettingDeleted { name } => crate::rules::settings::SettingName::ALL.get(name as usize).is_some(),
             _ => true,
         };
-        assert!(known, "a record of another engine: its subject, or its service event, is not one of this engine's");
+        assert!(
+            known,
+            "a record of another engine: its subject, service event, setting or interned value is not one of this engine's"
+        );
         let subject_arn = self.subject_arn(record.subject);
         let subject = self.subject_name(record.subject).unwrap_or_else(|| subject_arn.clone());
         let container_instance = match record.subject {

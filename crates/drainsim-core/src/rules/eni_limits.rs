@@ -1,6 +1,6 @@
 //! ECS task ENI limits per EC2 instance type, with and without `awsvpcTrunking`.
 //!
-//! Two kinds of rows, from these public sources:
+//! Three kinds of rows, from these public sources:
 //!
 //! 1. **The ECS guide's table (435 rows).** The Amazon ECS Developer Guide's "supported instance
 //!    types" table, <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/eni-trunking-supported-instance-types.html>
@@ -96,7 +96,7 @@ pub const EC2_ONLY_FAMILIES: &[&str] = &["t2", "t3", "t3a", "t4g"];
 /// * `i4i.large` trunked `−2` stored as `-2`.
 ///
 /// Not in the table (and therefore `None` from [`lookup`]): e.g. `m5.metal`, `c5.metal`,
-/// `r5.8xlarge`, `r5.metal`, `c6gn.metal`.
+/// `r5.8xlarge`, `r5.metal` (their untrunked rows are in [`UNTRUNKED_TYPE_LIMITS`]), `c6gn.metal`.
 #[rustfmt::skip]
 pub static TASK_ENI_LIMITS: &[EniLimitRow] = &[
     r("a1.2xlarge",       3,  40),
@@ -565,7 +565,7 @@ pub static TASK_ENI_LIMITS: &[EniLimitRow] = &[
 ];
 
 /// The third kind of row (module docs): the instance types the guide lists as not supporting trunking, and every size of the
-/// families it lists so, that its table has no row for (101 rows): ECS gives them no trunk, and an
+/// families it lists so that EC2's interface limits below have (101 rows; `g3` and `g3s`, retired, have none there): ECS gives them no trunk, and an
 /// `awsvpc` task takes one of their ENIs but the primary. Their untrunked limit is the EC2 maximum
 /// number of network interfaces, summed over the type's network cards, minus one — the convention
 /// of the guide's table, which it reproduces for 453 of the 463 rows both have (the 10 others are
@@ -749,7 +749,7 @@ impl TypeLimits {
     }
 
     /// Task ENI limit for an instance registered with or without trunking; None when the type is
-    /// not in the table. `trunked` true on a type that does not support trunking yields the
+    /// in neither table. `trunked` true on a type that does not support trunking yields the
     /// untrunked limit.
     pub fn task_eni_limit(self, trunked: bool) -> Option<u16> {
         let row = self.row?;
@@ -812,6 +812,7 @@ mod tests {
             assert!(r.task_enis_without_trunking > 0, "{}", r.instance_type);
             assert!(!supports_trunking(r.instance_type), "{}", r.instance_type);
         }
+        assert_eq!(UNTRUNKED_TYPE_LIMITS.len(), 101);
         let known = known_types();
         assert!(known.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
         assert_eq!(known.len(), TASK_ENI_LIMITS.len() + UNTRUNKED_TYPE_LIMITS.len());

@@ -1,5 +1,6 @@
 //! Static ECS facts: the four status enums and their legal transition tables (`lifecycle`, drawn
-//! as graphs by `transitions`), the task ENI limit table (`eni_limits`), and the account-setting
+//! as graphs by `transitions`), the task ENI limit tables (`eni_limits`), the account ID, Region
+//! and agent version texts every ARN reads (`names`), and the account-setting
 //! names, defaults and precedence (`settings`), and agent versions (`versions`: how they compare,
 //! and which features need which), capacity provider strategies (`capacity_providers`: their limits,
 //! and which provider a service's next task runs on), managed scaling (`managed_scaling`: the
