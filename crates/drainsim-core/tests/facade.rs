@@ -1425,3 +1425,37 @@ fn every_response_reads_back_as_it_was_written() {
         assert_eq!(back, response, "{json}");
     }
 }
+
+/// A trunk attachment shows only the subnet it is for until its ENI exists (PRECREATED), then the
+/// interface's ID, MAC, private DNS name and address, in DescribeContainerInstances' order (it
+/// showed an ENI ID, a MAC and an address while PRECREATED, and never a DNS name).
+#[test]
+fn an_attachment_shows_its_interface_once_it_exists() {
+    let mut e = common::engine_with_app(3);
+    e.override_account_default("awsvpcTrunking", "enabled").expect("a setting");
+    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
+        cluster: Some("prod".into()),
+        total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
+        instance_identity: InstanceIdentity {
+            name: "t".into(),
+            instance_type: "c5.large".into(),
+            availability_zone: "us-east-1a".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }))
+    .expect("registers");
+    let names = |e: &Engine| -> (String, Vec<String>) {
+        let described = e.instance_named("t").expect("registered").describe();
+        let a = &described.attachments[0];
+        (a.status.clone(), a.details.iter().map(|d| d.name.clone()).collect())
+    };
+    assert_eq!(names(&e), ("PRECREATED".to_string(), vec!["subnetId".to_string()]));
+    e.run_until_quiet(600_000, 1_000_000);
+    let (status, details) = names(&e);
+    assert_eq!(status, "ATTACHED");
+    assert_eq!(details, ["subnetId", "networkInterfaceId", "macAddress", "privateDnsName", "privateIPv4Address"]);
+    let described = e.instance_named("t").expect("registered").describe();
+    let dns = &described.attachments[0].details[3].value;
+    assert!(dns.starts_with("ip-10-0-") && dns.ends_with(".ec2.internal"), "{dns}");
+}

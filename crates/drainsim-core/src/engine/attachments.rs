@@ -28,17 +28,32 @@ impl Engine {
             (eni_id >> 8) as u8,
             eni_id as u8
         );
-        let ip = format!("10.0.{}.{}", (eni_id >> 8) as u8, (eni_id as u8).max(4));
+        let (octet_3, octet_4) = ((eni_id >> 8) as u8, (eni_id as u8).max(4));
+        let ip = format!("10.0.{octet_3}.{octet_4}");
+        // EC2's private DNS name of the address: `ec2.internal` in us-east-1, else
+        // `REGION.compute.internal` (https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html).
+        let region = &self.config.region;
+        let domain = if region == "us-east-1" { "ec2.internal".to_string() } else { format!("{region}.compute.internal") };
+        let pair = |name: &str, value: String| api::KeyValuePair { name: name.into(), value };
+        let subnet = pair("subnetId", "subnet-0a1b2c3d".into());
+        // Before the ENI exists (PRECREATED), or when creating it failed (FAILED, from PRECREATED),
+        // ECS shows only the subnet it is for; once created, the interface's ID, MAC, private
+        // DNS name and address too, in the order DescribeTasks gives them.
+        let details = match a.status {
+            crate::AttachmentStatus::Precreated | crate::AttachmentStatus::Failed => vec![subnet],
+            _ => vec![
+                subnet,
+                pair("networkInterfaceId", eni),
+                pair("macAddress", mac),
+                pair("privateDnsName", format!("ip-10-0-{octet_3}-{octet_4}.{domain}")),
+                pair("privateIPv4Address", ip),
+            ],
+        };
         api::Attachment {
             id: crate::state::instance::render_id(self.attachments.uuid(id), false),
             attachment_type: "ElasticNetworkInterface".into(),
             status: a.status.as_str().into(),
-            details: vec![
-                api::KeyValuePair { name: "networkInterfaceId".into(), value: eni },
-                api::KeyValuePair { name: "macAddress".into(), value: mac },
-                api::KeyValuePair { name: "subnetId".into(), value: "subnet-0a1b2c3d".into() },
-                api::KeyValuePair { name: "privateIPv4Address".into(), value: ip },
-            ],
+            details,
         }
     }
 
