@@ -2663,3 +2663,19 @@ fn draining_an_external_instance_is_refused_as_one() {
             .to_string();
     assert!(e.contains("--drain: mi-0123456789abcdef0 is an external instance (ECS Anywhere)"), "{e}");
 }
+
+/// The import says which moment time 0 is, so that a date no capture could hold (an edited
+/// `registeredAt` of 9999-12-31 made every instance thousands of years old without a word) shows.
+#[test]
+fn time_0_is_said() {
+    let imported = import(&fixture_inputs(), &ImportOptions::default()).expect("imports");
+    let when = imported.scenario.epoch_unix_seconds.expect("dated");
+    let said: Vec<&String> = imported.summary.notes.iter().filter(|n| n.starts_with("time 0 is ")).collect();
+    assert_eq!(said.len(), 1, "{:?}", imported.summary.notes);
+    let inputs = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        v["containerInstances"][0]["registeredAt"] = "9999-12-31T23:59:59.999999+00:00".into();
+    });
+    let far = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(noted(&far, "time 0 is 9999-12-31T23:59:59"), "{:?}", far.summary.notes);
+    assert!(far.scenario.epoch_unix_seconds > Some(when));
+}

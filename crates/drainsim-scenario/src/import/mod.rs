@@ -1611,6 +1611,13 @@ fn build(
     // epoch is in seconds).
     if let Some(t) = cap.latest_time_ms {
         s.epoch_unix_seconds = Some(u64::try_from(t.div_euclid(1000)).unwrap_or(0));
+        // Said, so that a date no capture could hold (an edited `registeredAt` of 9999-12-31,
+        // which made every instance thousands of years old) shows where the run starts.
+        summary.notes.push(format!(
+            "time 0 is {}, the latest moment the files mention (when instances registered and their health checks ran, services' \
+             events and deployments): the capture",
+            json::format_iso8601(t.div_euclid(1000))
+        ));
     }
     s.end_time_ms = Some(7 * 24 * 3_600_000);
 
