@@ -1433,18 +1433,7 @@ fn every_response_reads_back_as_it_was_written() {
 fn an_attachment_shows_its_interface_once_it_exists() {
     let mut e = common::engine_with_app(3);
     e.override_account_default("awsvpcTrunking", "enabled").expect("a setting");
-    e.handle(Request::RegisterContainerInstance(RegisterContainerInstanceRequest {
-        cluster: Some("prod".into()),
-        total_resources: vec![Resource::integer("CPU", 2048), Resource::integer("MEMORY", 4096)],
-        instance_identity: InstanceIdentity {
-            name: "t".into(),
-            instance_type: "c5.large".into(),
-            availability_zone: "us-east-1a".into(),
-            ..Default::default()
-        },
-        ..Default::default()
-    }))
-    .expect("registers");
+    register(&mut e, "t");
     let names = |e: &Engine| -> (String, Vec<String>) {
         let described = e.instance_named("t").expect("registered").describe();
         let a = &described.attachments[0];
