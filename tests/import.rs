@@ -2679,3 +2679,64 @@ fn time_0_is_said() {
     assert!(noted(&far, "time 0 is 9999-12-31T23:59:59"), "{:?}", far.summary.notes);
     assert!(far.scenario.epoch_unix_seconds > Some(when));
 }
+
+/// An awsvpc service's subnets are imported with the zones the capture shows them in (its
+/// tasks' ENIs, its instances' `ecs.subnet-id`): its tasks stay in those zones, its ENIs in the
+/// subnet of their zone. A subnet the capture shows in no zone is left out with a note; a service
+/// left with none places in any zone; a subnet shown in two zones is refused where it is read.
+#[test]
+fn awsvpc_subnets_are_imported_with_their_zones() {
+    let imported = import(&fixture_inputs(), &ImportOptions::default()).expect("imports");
+    let zones: Vec<(&str, &str)> = imported.scenario.subnet_zones.iter().map(|(s, z)| (s.as_str(), z.as_str())).collect();
+    assert_eq!(
+        zones,
+        [
+            ("subnet-0a1b2c3d4e5f60718", "eu-west-1a"),
+            ("subnet-0b1b2c3d4e5f60718", "eu-west-1b"),
+            ("subnet-0c1b2c3d4e5f60718", "eu-west-1c")
+        ]
+    );
+    let api = imported.scenario.services.iter().find(|s| s.service_name == "api").expect("api imported");
+    let vpc = api.network_configuration.as_ref().and_then(|n| n.awsvpc_configuration.as_ref()).expect("its subnets");
+    assert_eq!(vpc.subnets.len(), 3);
+    assert_eq!(vpc.security_groups, ["sg-0a1b2c3d4e5f60718"]);
+    let e = engine_of(&imported);
+    assert_eq!(e.service_named("api").expect("set up").subnet_zones(), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+
+    // A subnet no task or instance of the capture is in: left out, said.
+    let unknown = edited(&fixture_inputs(), "describe-services.json", |v| {
+        for s in v["services"].as_array_mut().unwrap() {
+            if let Some(vpc) = s.get_mut("networkConfiguration").and_then(|n| n.get_mut("awsvpcConfiguration")) {
+                vpc["subnets"] = serde_json::json!(["subnet-0a1b2c3d4e5f60718", "subnet-0d1b2c3d4e5f60718"]);
+            }
+        }
+    });
+    let imported = import(&unknown, &ImportOptions::default()).expect("imports");
+    assert!(
+        noted(&imported, "subnets subnet-0d1b2c3d4e5f60718 left out of its networkConfiguration"),
+        "{:?}",
+        imported.summary.notes
+    );
+    assert_eq!(engine_of(&imported).service_named("api").unwrap().subnet_zones(), ["eu-west-1a"]);
+    let none_known = edited(&fixture_inputs(), "describe-services.json", |v| {
+        for s in v["services"].as_array_mut().unwrap() {
+            if let Some(vpc) = s.get_mut("networkConfiguration").and_then(|n| n.get_mut("awsvpcConfiguration")) {
+                vpc["subnets"] = serde_json::json!(["subnet-0d1b2c3d4e5f60718"]);
+            }
+        }
+    });
+    let imported = import(&none_known, &ImportOptions::default()).expect("imports");
+    assert!(noted(&imported, "its tasks are placed in any zone"), "{:?}", imported.summary.notes);
+    assert!(engine_of(&imported).service_named("api").unwrap().subnet_zones().is_empty());
+
+    // One subnet in two zones: refused at the place that contradicts the first.
+    let contradicting = edited(&fixture_inputs(), "describe-container-instances.json", |v| {
+        for a in v["containerInstances"][1]["attributes"].as_array_mut().unwrap() {
+            if a["name"] == "ecs.subnet-id" {
+                a["value"] = serde_json::json!("subnet-0a1b2c3d4e5f60718");
+            }
+        }
+    });
+    let err = import(&contradicting, &ImportOptions::default()).expect_err("refused").to_string();
+    assert!(err.contains("containerInstances[1]") && err.contains("a subnet is in one zone"), "{err}");
+}

@@ -1263,6 +1263,35 @@ impl TargetGroupSettings {
     }
 }
 
+/// `NetworkConfiguration` of CreateService, RunTask and StartTask
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_NetworkConfiguration.html>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkConfiguration {
+    /// `awsvpcConfiguration`: required for a task definition of network mode `awsvpc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awsvpc_configuration: Option<AwsVpcConfiguration>,
+}
+
+/// `AwsVpcConfiguration` (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AwsVpcConfiguration.html>):
+/// "The IDs of the subnets associated with the task or service. There's a limit of 16 subnets",
+/// "The IDs of the security groups associated with the task or service. ... There's a limit of 5
+/// security groups", and `assignPublicIp` (`ENABLED` or `DISABLED`; only `DISABLED` for tasks on
+/// EC2 instances). drainsim knows a subnet's Availability Zone from the engine's configuration
+/// ([`crate::EngineConfig::subnet_zones`]); security groups are kept and described, not modelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AwsVpcConfiguration {
+    /// `subnets`: 1 to 16 subnet IDs.
+    pub subnets: Vec<String>,
+    /// `securityGroups`: at most 5.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// `assignPublicIp`: `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign_public_ip: Option<String>,
+}
+
 /// The request of [CreateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -1310,6 +1339,11 @@ pub struct CreateServiceRequest {
     /// `capacityProviderStrategy`: which of the cluster's capacity providers its tasks run on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
+    /// `networkConfiguration`: for a task definition of network mode `awsvpc`, the subnets
+    /// its task ENIs are created in ([`NetworkConfiguration`]). A task is placed only on an
+    /// instance in the Availability Zone of one of them (docs/ecs-choices.md, "awsvpc subnets").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_configuration: Option<NetworkConfiguration>,
 }
 
 /// The request of [UpdateService](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html).
@@ -1426,6 +1460,11 @@ pub struct RunTaskRequest {
     /// definition's (what they reserve, are placed by and report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<TaskOverride>,
+    /// `networkConfiguration`: for a task definition of network mode `awsvpc`, the subnets
+    /// its task ENIs are created in ([`NetworkConfiguration`]). A task is placed only on an
+    /// instance in the Availability Zone of one of them (docs/ecs-choices.md, "awsvpc subnets").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_configuration: Option<NetworkConfiguration>,
 }
 
 /// `TaskOverride` (the members drainsim models): "The cpu override for the task" and "The memory
@@ -1470,6 +1509,11 @@ pub struct StartTaskRequest {
     /// `overrides`: as RunTask's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<TaskOverride>,
+    /// `networkConfiguration`: for a task definition of network mode `awsvpc`, the subnets
+    /// its task ENIs are created in ([`NetworkConfiguration`]). A task is placed only on an
+    /// instance in the Availability Zone of one of them (docs/ecs-choices.md, "awsvpc subnets").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_configuration: Option<NetworkConfiguration>,
 }
 
 /// The request of [StopTask](https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html).
@@ -1573,6 +1617,9 @@ pub struct Service {
     pub placement_constraints: Vec<PlacementConstraint>,
     /// `loadBalancers`.
     pub load_balancers: Vec<LoadBalancer>,
+    /// `networkConfiguration`, as CreateService gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_configuration: Option<NetworkConfiguration>,
     /// `healthCheckGracePeriodSeconds`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<i64>,

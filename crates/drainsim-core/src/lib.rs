@@ -85,7 +85,10 @@ pub use infra::intern::Sym;
 pub use placement::PlacementFailureReason;
 pub use rules::capacity_providers::{validate_capacity_provider, FARGATE_CAPACITY_PROVIDERS};
 pub use rules::lifecycle::{AgentUpdateStatus, AttachmentStatus, InstanceStatus, TaskStatus};
-pub use rules::names::{account_id_refusal, is_account_id, is_region_name, latest_agent_version_refusal, region_refusal};
+pub use rules::names::{
+    account_id_refusal, is_account_id, is_region_name, is_subnet_id, is_zone_name, latest_agent_version_refusal, region_refusal,
+    subnet_zone_refusal, MAX_SUBNET_ZONES,
+};
 pub use rules::rebalancing::az_rebalancing_unsupported;
 pub use rules::transitions::{TransitionGraph, Transitions};
 pub use rules::versions::{is_agent_version, CURRENT_AGENT_VERSION};

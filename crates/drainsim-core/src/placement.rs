@@ -27,7 +27,7 @@ pub struct Resources {
 }
 
 /// Why a task could not be placed: the first requirement the closest instance does not meet, in
-/// ECS's order (agent, CPU, GPU, memory, ports, task ENI, then constraints). [`Display`](std::fmt::Display)
+/// ECS's order (agent, CPU, GPU, memory, ports, task ENI, the awsvpc subnets' zone, then constraints). [`Display`](std::fmt::Display)
 /// gives ECS's `reason` text (RunTask and StartTask `failures[].reason`; see
 /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/api_failures_messages.html>).
 ///
@@ -41,6 +41,9 @@ pub enum PlacementFailureReason {
     DistinctInstance,
     /// `CONSTRAINT:memberOf`: the instance does not satisfy a `memberOf` expression.
     MemberOf,
+    /// `LOCATION`: the instance is not in the Availability Zone of any of the awsvpc task's
+    /// subnets (`crate::engine::subnets`).
+    Location,
     /// `NO_INSTANCES`: no ACTIVE instance with a connected agent exists.
     NoInstances,
     /// `RESOURCE:CPU`: not enough CPU units free.
@@ -57,10 +60,11 @@ pub enum PlacementFailureReason {
 
 impl PlacementFailureReason {
     /// Every reason, in the order of their text.
-    pub const ALL: [PlacementFailureReason; 9] = [
+    pub const ALL: [PlacementFailureReason; 10] = [
         PlacementFailureReason::Agent,
         PlacementFailureReason::DistinctInstance,
         PlacementFailureReason::MemberOf,
+        PlacementFailureReason::Location,
         PlacementFailureReason::NoInstances,
         PlacementFailureReason::Cpu,
         PlacementFailureReason::Eni,
@@ -69,12 +73,19 @@ impl PlacementFailureReason {
         PlacementFailureReason::Ports,
     ];
 
+    /// Whether the reason is a `memberOf` list's answer: a placement constraint's, or the test
+    /// of an awsvpc task's subnet zones (`LOCATION`).
+    pub(crate) fn is_member_of_test(self) -> bool {
+        matches!(self, PlacementFailureReason::MemberOf | PlacementFailureReason::Location)
+    }
+
     /// ECS's reason text.
     pub fn as_str(self) -> &'static str {
         match self {
             PlacementFailureReason::Agent => "AGENT",
             PlacementFailureReason::DistinctInstance => "CONSTRAINT:distinctInstance",
             PlacementFailureReason::MemberOf => "CONSTRAINT:memberOf",
+            PlacementFailureReason::Location => "LOCATION",
             PlacementFailureReason::NoInstances => "NO_INSTANCES",
             PlacementFailureReason::Cpu => "RESOURCE:CPU",
             PlacementFailureReason::Eni => "RESOURCE:ENI",
@@ -1398,6 +1409,10 @@ pub(crate) fn parse_strategies(
 pub struct MemberOf {
     pub expression: String,
     pub query: crate::rules::query::Query,
+    /// The test of the zones of an awsvpc task's subnets, which the engine adds
+    /// ([`Constraints::within_subnet_zones`]): an instance it rules out misses `LOCATION`, not
+    /// `CONSTRAINT:memberOf`.
+    pub subnet_zones: bool,
 }
 
 /// Whether an expression of a `memberOf` list tests `task:group`.
@@ -1434,9 +1449,27 @@ impl Constraints {
     /// a placement does not walk past the other providers' instances every time.
     pub(crate) fn within_capacity_provider(&self, provider: Sym, name: &str) -> Constraints {
         let query = crate::rules::query::Query::capacity_provider_is(name);
-        let member_of: Vec<MemberOf> =
-            self.member_of.iter().cloned().chain(std::iter::once(MemberOf { expression: query.to_string(), query })).collect();
+        let member_of: Vec<MemberOf> = self
+            .member_of
+            .iter()
+            .cloned()
+            .chain(std::iter::once(MemberOf { expression: query.to_string(), query, subnet_zones: false }))
+            .collect();
         Constraints { distinct: self.distinct, member_of: member_of.into(), capacity_provider: Some(provider) }
+    }
+
+    /// These constraints for an awsvpc task whose subnets are in `zones`: its `memberOf` list gains
+    /// the test `attribute:ecs.availability-zone in [zones]` (`crate::engine::subnets`), which the
+    /// placement index narrows by as by any list.
+    pub(crate) fn within_subnet_zones(&self, zones: &[&str]) -> Constraints {
+        assert!(!zones.is_empty(), "a networkConfiguration names at least one subnet");
+        let quoted: Vec<String> = zones.iter().map(|z| format!("'{z}'")).collect();
+        let expression =
+            format!("attribute:{} in [{}]", crate::rules::rebalancing::AVAILABILITY_ZONE_ATTRIBUTE, quoted.join(", "));
+        let query = crate::rules::query::Query::parse(&expression).expect("zone names checked as the language's values");
+        let member_of: Vec<MemberOf> =
+            self.member_of.iter().cloned().chain(std::iter::once(MemberOf { expression, query, subnet_zones: true })).collect();
+        Constraints { distinct: self.distinct, member_of: member_of.into(), capacity_provider: self.capacity_provider }
     }
 
     /// Whether a `memberOf` expression tests `task:group`, so that a task placed anywhere in the
@@ -1460,6 +1493,41 @@ impl Constraints {
     }
 }
 
+/// A request's `networkConfiguration`, checked (`crate::engine::subnets`): as given (what DescribeServices gives back), and
+/// its subnets with their zones, in the order given without repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TaskSubnets {
+    pub spec: api::NetworkConfiguration,
+    subnets: Vec<(Sym, Sym)>,
+}
+
+impl TaskSubnets {
+    /// `spec` checked, with its subnets and their zones in the order given, without repeats.
+    pub(crate) fn new(spec: api::NetworkConfiguration, subnets: Vec<(Sym, Sym)>) -> Self {
+        assert!(!subnets.is_empty(), "a networkConfiguration names at least one subnet");
+        TaskSubnets { spec, subnets }
+    }
+
+    /// The zones of the subnets, each once, in the order of their names' symbols (placement's
+    /// test reads them as a set).
+    pub(crate) fn zones(&self) -> Vec<Sym> {
+        let mut zones: Vec<Sym> = self.subnets.iter().map(|(_, z)| *z).collect();
+        zones.sort();
+        zones.dedup();
+        zones
+    }
+
+    /// The subnet a task ENI on an instance in `zone` is created in: the first given there.
+    pub(crate) fn subnet_in(&self, zone: Sym) -> Option<Sym> {
+        self.subnets.iter().find(|(_, z)| *z == zone).map(|(s, _)| *s)
+    }
+
+    /// Whether a task of these subnets may be placed in `zone`.
+    pub(crate) fn covers(&self, zone: Sym) -> bool {
+        self.subnets.iter().any(|(_, z)| *z == zone)
+    }
+}
+
 /// Most placement constraints of a task, task definition and service (or RunTask) together
 /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html>).
 pub const MAX_PLACEMENT_CONSTRAINTS: usize = 10;
@@ -1469,7 +1537,8 @@ pub const MAX_PLACEMENT_CONSTRAINTS: usize = 10;
 /// after `inherited` (the task definition's `memberOf` expressions): at most
 /// [`MAX_PLACEMENT_CONSTRAINTS`] in all.
 pub(crate) fn parse_constraints(inherited: &[MemberOf], list: &[api::PlacementConstraint]) -> Result<Constraints, EcsError> {
-    let total = inherited.len() + list.len();
+    // The test of an awsvpc task's subnet zones is the engine's, not one of the ten.
+    let total = inherited.iter().filter(|m| !m.subnet_zones).count() + list.len();
     if total > MAX_PLACEMENT_CONSTRAINTS {
         return Err(EcsError::invalid_parameter(format!(
             "At most {MAX_PLACEMENT_CONSTRAINTS} placement constraints are allowed (the task definition's and the request's together); {total} given."
@@ -1503,7 +1572,7 @@ pub(crate) fn parse_member_of(expression: Option<&str>) -> Result<MemberOf, EcsE
         let quoted = crate::rules::query::quoted(expression);
         EcsError::invalid_parameter(format!("memberOf expression {quoted} is not a valid cluster query: {e}."))
     })?;
-    Ok(MemberOf { expression: expression.to_string(), query })
+    Ok(MemberOf { expression: expression.to_string(), query, subnet_zones: false })
 }
 
 fn ports_free(in_use: &[u16], wanted: &[u16]) -> bool {
@@ -1581,7 +1650,7 @@ mod tests {
     /// were the text itself (the report's `placementFailures` order depends on it).
     #[test]
     fn reasons_order_as_their_text() {
-        let all = [R::Agent, R::DistinctInstance, R::MemberOf, R::NoInstances, R::Cpu, R::Eni, R::Memory, R::Ports];
+        let all = R::ALL;
         let mut by_text = all;
         by_text.sort_by_key(|r| r.as_str());
         let mut by_variant = all;

@@ -994,6 +994,7 @@ pub fn requirement_words(reason: &str) -> &'static str {
         "CONSTRAINT:distinctInstance" => "a place free of the service's tasks (distinctInstance: one already runs there)",
         "CONSTRAINT:memberOf" => "the attributes its memberOf expressions ask for",
         "NO_INSTANCES" => "an ACTIVE instance to place on",
+        "LOCATION" => "a place in the zone of one of its awsvpc subnets",
         _ => "an unknown requirement",
     }
 }
@@ -1013,6 +1014,7 @@ fn stall_text(ix: &Index, s: &ServiceView, n: usize, reason: &str, from: u64, to
     } else {
         // A memberOf requirement names the service's expressions.
         let member_of: Vec<String> = s.member_of_expressions().map(|e| format!("memberOf({e})")).collect();
+        let subnet_zones = s.subnet_zones();
         let words: Vec<String> = unmet
             .iter()
             .map(|r| match r.as_str() {
@@ -1021,6 +1023,10 @@ fn stall_text(ix: &Index, s: &ServiceView, n: usize, reason: &str, from: u64, to
                 "CONSTRAINT:memberOf" if member_of.len() == 1 => format!("what {} asks", member_of[0]),
                 "CONSTRAINT:memberOf" if !member_of.is_empty() => {
                     format!("what one or more of {} asks (not necessarily each)", member_of.join(", "))
+                }
+                // An awsvpc task goes only to the zones of its subnets: name them.
+                "LOCATION" if !subnet_zones.is_empty() => {
+                    format!("a place in the zones of its awsvpc subnets ({})", subnet_zones.join(", "))
                 }
                 other => requirement_words(other).to_string(),
             })

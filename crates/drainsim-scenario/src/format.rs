@@ -79,6 +79,12 @@ pub struct Scenario {
     /// [`drainsim_core::CURRENT_AGENT_VERSION`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_agent_version: Option<String>,
+    /// The Availability Zone of each subnet an awsvpc task's `networkConfiguration` may name
+    /// (`{"subnet-0a1b2c3d": "us-east-1a"}`): EC2 knows it, ECS's API does not say it. A task is
+    /// placed only on an instance in the zone of one of its subnets (docs/ecs-choices.md, "awsvpc
+    /// subnets"; [`drainsim_core::EngineConfig::subnet_zones`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subnet_zones: BTreeMap<String, String>,
     /// The engine's timings (an absent field keeps its documented default).
     #[serde(default, skip_serializing_if = "is_default")]
     pub timings: Timings,

@@ -1341,6 +1341,18 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     if let Some(refusal) = s.account_id.as_deref().and_then(drainsim_core::account_id_refusal) {
         return Err(l.error_at("accountId", refusal));
     }
+    if s.subnet_zones.len() > drainsim_core::MAX_SUBNET_ZONES {
+        return Err(l.error_at(
+            "subnetZones",
+            format!("subnetZones lists {} subnets; at most {}", s.subnet_zones.len(), drainsim_core::MAX_SUBNET_ZONES),
+        ));
+    }
+    if let Some((subnet, refusal)) =
+        s.subnet_zones.iter().find_map(|(subnet, zone)| drainsim_core::subnet_zone_refusal(subnet, zone).map(|r| (subnet, r)))
+    {
+        let (line, column) = locate(&l.source, subnet, 0).or_else(|| locate(&l.source, "subnetZones", 0)).unwrap_or((1, 1));
+        return Err(ScenarioError { file: l.file.clone(), line, column, message: refusal });
+    }
     if let Some(refusal) = s.region.as_deref().and_then(drainsim_core::region_refusal) {
         return Err(l.error_at("region", refusal));
     }

@@ -94,6 +94,7 @@ pub(crate) fn prepare(
     if let Some(v) = &s.latest_agent_version {
         config.latest_agent_version = v.clone();
     }
+    config.subnet_zones = s.subnet_zones.clone();
     // A spare engine (the last run's, on a sweep's worker) is reset to the state a new one has.
     let mut engine = match spare {
         Some(mut spare) => {

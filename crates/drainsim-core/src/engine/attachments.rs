@@ -4,6 +4,7 @@
 use crate::api::{self, Response};
 use crate::errors::EcsError;
 use crate::infra::ids::{AttachmentId, InstanceId, TaskId};
+use crate::infra::intern::Sym;
 use crate::infra::queue::EventKind;
 use crate::rules::lifecycle::{AttachmentStatus, InstanceStatus};
 use crate::rules::transitions::LegalChanges;
@@ -35,7 +36,9 @@ impl Engine {
         let region = &self.config.region;
         let domain = if region == "us-east-1" { "ec2.internal".to_string() } else { format!("{region}.compute.internal") };
         let pair = |name: &str, value: String| api::KeyValuePair { name: name.into(), value };
-        let subnet = pair("subnetId", "subnet-0a1b2c3d".into());
+        let subnet_id =
+            a.subnet.map_or(crate::engine::subnets::SUBNET_WITHOUT_NETWORK_CONFIGURATION, |s| self.strings.resolve(s));
+        let subnet = pair("subnetId", subnet_id.into());
         // Before the ENI exists (PRECREATED), or when creating it failed (FAILED, from PRECREATED),
         // ECS shows only the subnet it is for; once created, the interface's ID, MAC, private
         // DNS name and address too, in the order DescribeTasks gives them.
@@ -57,8 +60,14 @@ impl Engine {
         }
     }
 
-    fn new_attachment(&mut self, kind: AttachmentKind, instance: InstanceId, task: Option<TaskId>) -> AttachmentId {
-        let id = self.attachments.push(kind, instance, task);
+    fn new_attachment(
+        &mut self,
+        kind: AttachmentKind,
+        instance: InstanceId,
+        task: Option<TaskId>,
+        subnet: Option<Sym>,
+    ) -> AttachmentId {
+        let id = self.attachments.push(kind, instance, task, subnet);
         self.record(
             Subject::Attachment(id),
             Change::AttachmentStatus { from: None, to: AttachmentStatus::Precreated },
@@ -78,7 +87,7 @@ impl Engine {
     // ----- trunk ENI -----
 
     pub(crate) fn start_trunk_attachment(&mut self, instance: InstanceId) {
-        let a = self.new_attachment(AttachmentKind::Trunk, instance, None);
+        let a = self.new_attachment(AttachmentKind::Trunk, instance, None, None);
         self.instances.set_trunk(instance, a);
         let d = self.config.timings.trunk_provisioning_ms;
         self.schedule(d, EventKind::TrunkAttachmentStage, instance.0, 0);
@@ -87,7 +96,7 @@ impl Engine {
     /// An instance captured from ECS registers with its trunk ENI already attached: the attachment
     /// walks to ATTACHED at once and the instance keeps the `ecs.awsvpc-trunk-id` it had.
     pub(crate) fn adopt_attached_trunk(&mut self, instance: InstanceId, eni: &str) {
-        let a = self.new_attachment(AttachmentKind::Trunk, instance, None);
+        let a = self.new_attachment(AttachmentKind::Trunk, instance, None, None);
         self.instances.set_trunk(instance, a);
         self.set_attachment_status(a, AttachmentStatus::Attaching, "registered with its trunk attached");
         self.set_attachment_status(a, AttachmentStatus::Attached, "registered with its trunk attached");
@@ -248,9 +257,11 @@ impl Engine {
 
     // ----- task ENIs -----
 
-    pub(crate) fn create_task_eni(&mut self, task: TaskId) {
+    /// Creates a task's ENI attachment in `subnet` (None: the task's request named no subnet,
+    /// `crate::engine::subnets`).
+    pub(crate) fn create_task_eni(&mut self, task: TaskId, subnet: Option<Sym>) {
         let instance = self.tasks[task.index()].instance;
-        let a = self.new_attachment(AttachmentKind::TaskEni, instance, Some(task));
+        let a = self.new_attachment(AttachmentKind::TaskEni, instance, Some(task), subnet);
         self.set_attachment_status(a, AttachmentStatus::Attaching, "task provisioning");
         self.tasks.set_eni(task, a);
     }

@@ -41,6 +41,7 @@ pub(crate) mod scale_in;
 pub(crate) mod scheduler;
 pub(crate) mod services;
 pub(crate) mod spot;
+pub(crate) mod subnets;
 pub(crate) mod tasks;
 pub(crate) mod views;
 
@@ -102,6 +103,11 @@ pub struct EngineConfig {
     /// The most events and scheduling passes one instant may process before the engine stops with
     /// [`StopReason::MaxEventsPerInstant`]; [`MAX_EVENTS_PER_INSTANT`] by default.
     pub max_events_per_instant: u64,
+    /// The Availability Zone of each subnet a task ENI may be created in (EC2 knows it; ECS's
+    /// API does not say it): an awsvpc task whose `networkConfiguration` names subnets is placed
+    /// only on an instance in one of their zones. Empty by default: a `networkConfiguration`
+    /// naming a subnet not listed here is refused.
+    pub subnet_zones: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for EngineConfig {
@@ -120,6 +126,7 @@ impl Default for EngineConfig {
             note_invariant_violations: false,
             max_events: u64::MAX,
             max_events_per_instant: MAX_EVENTS_PER_INSTANT,
+            subnet_zones: Default::default(),
         }
     }
 }
@@ -127,7 +134,8 @@ impl Default for EngineConfig {
 impl EngineConfig {
     /// Checks what the engine writes into every ARN and reads as a version, as a scenario's are
     /// checked: `timings` ([`Timings::validate`]), `account_id` ([`crate::is_account_id`]), `region`
-    /// ([`crate::is_region_name`]) and `latest_agent_version` ([`crate::is_agent_version`]). The error
+    /// ([`crate::is_region_name`]), `latest_agent_version` ([`crate::is_agent_version`]) and
+    /// `subnet_zones` (subnet IDs and zone names, at most [`crate::MAX_SUBNET_ZONES`]). The error
     /// names the field.
     pub fn validate(&self) -> Result<(), String> {
         use crate::rules::names;
@@ -140,7 +148,11 @@ impl EngineConfig {
         .into_iter()
         .flatten()
         .next()
-        .map_or(Ok(()), Err)
+        .map_or(Ok(()), Err)?;
+        if self.subnet_zones.len() > names::MAX_SUBNET_ZONES {
+            return Err(format!("subnetZones: at most {} subnets; {} given", names::MAX_SUBNET_ZONES, self.subnet_zones.len()));
+        }
+        self.subnet_zones.iter().find_map(|(subnet, zone)| names::subnet_zone_refusal(subnet, zone)).map_or(Ok(()), Err)
     }
 }
 

@@ -88,7 +88,8 @@ pub(crate) fn unmet_requirements(
     all
 }
 
-/// The placement checks, in ECS's order (agent, CPU, GPU, memory, ports, task ENI, then
+/// The placement checks, in ECS's order (agent, CPU, GPU, memory, ports, task ENI, the awsvpc
+/// subnets' zone (`LOCATION`, `crate::engine::subnets`), then
 /// constraints: "CPU, GPU, memory, and port requirements" come first,
 /// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement.html>):
 /// each unmet requirement goes to `unmet`, which says whether to go on checking. Generic, so the
@@ -122,12 +123,29 @@ fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
     if req.awsvpc && !i.has_free_task_eni() && !unmet(R::Eni) {
         return;
     }
+    let (in_zone, others) = member_of_answers_by_kind(engine, id, &constraints.member_of);
+    if !in_zone && !unmet(R::Location) {
+        return;
+    }
     if constraints.distinct && owner_tasks_on(engine, id, owner) > 0 && !unmet(R::DistinctInstance) {
         return;
     }
-    if !satisfies_member_of(engine, id, constraints) {
+    if !others {
         unmet(R::MemberOf);
     }
+}
+
+/// Whether the instance is in the zone of one of the task's awsvpc subnets (true without them),
+/// and whether it satisfies every other `memberOf` expression.
+fn member_of_answers_by_kind(engine: &Engine, id: InstanceId, list: &[MemberOf]) -> (bool, bool) {
+    let (mut in_zone, mut others) = (true, true);
+    for m in list {
+        let answer = if m.subnet_zones { &mut in_zone } else { &mut others };
+        if *answer && !engine.instance_matches(id, &m.query) {
+            *answer = false;
+        }
+    }
+    (in_zone, others)
 }
 
 /// Whether an instance is a candidate for a task by its capacity provider: any instance when the
@@ -221,7 +239,10 @@ impl Ask<'_> {
             Some(reason) => {
                 match reason {
                     PlacementFailureReason::Ports => self.port_misses.set(self.port_misses.get() + 1),
-                    PlacementFailureReason::MemberOf => self.member_of_misses.set(self.member_of_misses.get() + 1),
+                    // The subnets' zone test is one of the task's `memberOf` lists.
+                    PlacementFailureReason::MemberOf | PlacementFailureReason::Location => {
+                        self.member_of_misses.set(self.member_of_misses.get() + 1)
+                    }
                     _ => {}
                 }
                 false
@@ -1768,7 +1789,7 @@ impl Engine {
         constraints: &Constraints,
         unmet: &[PlacementFailureReason],
     ) -> Vec<PlacementFailureReason> {
-        if !unmet.contains(&PlacementFailureReason::MemberOf) {
+        if !unmet.iter().any(|r| r.is_member_of_test()) {
             return Vec::new();
         }
         match self.closest_allowed(cluster, req, owner, constraints) {
@@ -1795,7 +1816,7 @@ impl Engine {
             return allowed.iter().copied().max_by_key(|id| closeness(self, *id, req));
         }
         let allowed = |e: &Engine, id: InstanceId| {
-            !unmet_requirements(e, id, req, owner, constraints).contains(&PlacementFailureReason::MemberOf)
+            !unmet_requirements(e, id, req, owner, constraints).iter().any(|r| r.is_member_of_test())
         };
         self.closest_placeable(cluster, req, allowed)
     }

@@ -8,7 +8,8 @@
 //! (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing-event-messages-list.html>).
 //!
 //! drainsim's model, one move at a time:
-//! - **Zones** are those of the cluster's placeable instances (ACTIVE, agent connected); a service's
+//! - **Zones** are those of the cluster's placeable instances (ACTIVE, agent connected) — of them,
+//!   those of its awsvpc subnets, when it names some (`crate::engine::subnets`); a service's
 //!   tasks per zone are its staying tasks there: not told to stop, on an instance that is not
 //!   DRAINING. A task whose agent is disconnected counts in its zone: ECS still counts it RUNNING,
 //!   and agents disconnect and reconnect several times an hour in normal operation
@@ -339,6 +340,7 @@ impl Engine {
                     None,
                     crate::state::task::SizeOverride::default(),
                     false,
+                    None,
                 );
                 self.services.schedule_mut(id).rebalance_move = Some(RebalanceMove { started: task });
                 self.service_event(id, ServiceEventKind::rebalancing(RebalancingEvent::Started(to_zone, task)));
@@ -388,7 +390,7 @@ impl Engine {
         // the listed ones.
         let unsettled = s.staying_healthy as usize != s.tasks.len();
         debug_assert_eq!(unsettled, self.settled_zone_counts_read(id).is_none(), "the counter agrees with the tasks");
-        unsettled || self.clusters[s.cluster.index()].placement.placeable_per_zone.is_empty()
+        unsettled || !self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().any(|z| rebalances_in(s, *z))
     }
 
     /// The end of a move: the zone with the most of the service's staying tasks (ties: the zone
@@ -453,7 +455,7 @@ impl Engine {
         let s = &self.services[id.index()];
         let counts = (s.staying_healthy as usize == s.tasks.len()).then(|| {
             let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
-            zones.keys().map(|z| (*z, s.spread.per_az.get(z).copied().unwrap_or(0))).collect()
+            zones.keys().filter(|z| rebalances_in(s, **z)).map(|z| (*z, s.spread.per_az.get(z).copied().unwrap_or(0))).collect()
         });
         debug_assert_eq!(counts, self.settled_zone_counts_read(id), "the zone order agrees with the tasks");
         counts
@@ -463,8 +465,13 @@ impl Engine {
     /// hold the counter and the order to.
     fn settled_zone_counts_read(&self, id: ServiceId) -> Option<BTreeMap<Sym, u32>> {
         let s = &self.services[id.index()];
-        let mut per_zone: BTreeMap<Sym, u32> =
-            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, 0)).collect();
+        let mut per_zone: BTreeMap<Sym, u32> = self.clusters[s.cluster.index()]
+            .placement
+            .placeable_per_zone
+            .keys()
+            .filter(|z| rebalances_in(s, **z))
+            .map(|z| (*z, 0))
+            .collect();
         for t in &s.tasks {
             if !self.counted_in_spread(*t) || !self.tasks[t.index()].healthy() {
                 return None;
@@ -525,6 +532,12 @@ impl Engine {
             ),
         }
     }
+}
+
+/// Whether a service balances its tasks over `zone`: a zone of its awsvpc subnets, or any zone
+/// when it names none (`crate::engine::subnets`): its tasks can go nowhere else.
+fn rebalances_in(s: &crate::state::service::ServiceState, zone: Sym) -> bool {
+    s.network.as_ref().is_none_or(|n| n.covers(zone))
 }
 
 #[cfg(test)]

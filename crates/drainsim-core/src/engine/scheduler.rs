@@ -916,7 +916,16 @@ impl Engine {
             };
             match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), constraints) {
                 Ok(i) => {
-                    started.push(self.launch_task(i, task_def, Some(id), group, None, SizeOverride::default(), k < replacing));
+                    started.push(self.launch_task(
+                        i,
+                        task_def,
+                        Some(id),
+                        group,
+                        None,
+                        SizeOverride::default(),
+                        k < replacing,
+                        None,
+                    ));
                     if k < replacing {
                         self.services.schedule_mut(id).drain_replacements.started();
                     }
@@ -1137,7 +1146,16 @@ impl Engine {
                     &Constraints::default(),
                 ) {
                     None => {
-                        started.push(self.launch_task(inst, task_def, Some(id), group, None, SizeOverride::default(), false));
+                        started.push(self.launch_task(
+                            inst,
+                            task_def,
+                            Some(id),
+                            group,
+                            None,
+                            SizeOverride::default(),
+                            false,
+                            None,
+                        ));
                         out.progress = true;
                     }
                     Some(reason) => {

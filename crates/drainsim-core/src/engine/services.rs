@@ -94,6 +94,8 @@ impl Engine {
         let (min, max) = deployment_configuration(scheduling, req.deployment_configuration.as_ref())?;
         Self::check_strategies_allowed(scheduling, &req.placement_strategy)?;
         let constraints = self.parse_service_constraints(task_def, &req.placement_constraints)?;
+        let network = self.parse_network_configuration(task_def, req.network_configuration.as_ref())?;
+        let constraints = self.constraints_in_subnets(constraints, network.as_deref());
         Self::check_health_check_grace_period(req.health_check_grace_period_seconds)?;
         if req.load_balancers.len() > 1 {
             return Err(EcsError::invalid_parameter("drainsim models at most one load balancer per service."));
@@ -190,6 +192,7 @@ impl Engine {
             strategy_specs: req.placement_strategy.clone(),
             constraint_specs: req.placement_constraints.clone(),
             constraints,
+            network,
             load_balancer: load_balancer.map(|(spec, settings, interval, threshold, delay)| {
                 let checks = Self::checks_to_healthy(&spec, threshold) as u64;
                 let failures = settings.unhealthy_threshold_in_force() as u64;
@@ -500,6 +503,7 @@ impl Engine {
             placement_strategy: s.strategy_specs.clone(),
             placement_constraints: s.constraint_specs.clone(),
             load_balancers: s.load_balancer.iter().map(|lb| lb.spec.clone()).collect(),
+            network_configuration: s.network.as_ref().map(|n| n.spec.clone()),
             health_check_grace_period_seconds: s.health_check_grace_seconds,
             scheduling_strategy: s.scheduling.as_str().into(),
             availability_zone_rebalancing: if s.az_rebalancing() { "ENABLED" } else { "DISABLED" }.into(),

@@ -670,6 +670,7 @@ impl Engine {
         started_by: Option<Sym>,
         size: SizeOverride,
         replaces_drained_task: bool,
+        subnets: Option<&crate::placement::TaskSubnets>,
     ) -> TaskId {
         assert!(
             self.instances[instance.index()].is_placeable(),
@@ -695,7 +696,15 @@ impl Engine {
             }
         }
         if awsvpc {
-            self.create_task_eni(id);
+            // The ENI's subnet: the request's (RunTask, StartTask) or its service's, in the
+            // instance's zone (`crate::engine::subnets`).
+            let zone = self.instances[instance.index()].availability_zone;
+            let subnet = match (subnets, service) {
+                (Some(n), _) => n.subnet_in(zone),
+                (None, Some(s)) => self.services[s.index()].network.as_ref().and_then(|n| n.subnet_in(zone)),
+                (None, None) => None,
+            };
+            self.create_task_eni(id, subnet);
         }
         self.apply_contribution(id, Contribution::default());
         self.adjust_spread(id, 1);
@@ -1405,6 +1414,8 @@ impl Engine {
         let size = self.size_override(td, req.overrides.as_ref())?;
         let strategies = crate::placement::parse_strategies(&mut self.strings, &req.placement_strategy, false)?;
         let constraints = crate::placement::parse_constraints(&self.task_defs[td.index()].member_of, &req.placement_constraints)?;
+        let network = self.parse_network_configuration(td, req.network_configuration.as_ref())?;
+        let constraints = self.constraints_in_subnets(constraints, network.as_deref());
         self.check_eni_limits_known(cluster, td)?;
         check_started_by(req.started_by.as_deref())?;
         // The call's tasks are dealt over its strategy's providers as a service's are, counting
@@ -1435,7 +1446,7 @@ impl Engine {
                     if let Some(k) = item {
                         launched_on[k] += 1;
                     }
-                    let t = self.launch_task(i, td, None, group, started_by, size, false);
+                    let t = self.launch_task(i, td, None, group, started_by, size, false, network.as_deref());
                     tasks.push(t);
                 }
                 Err(f) => failures.push(Failure {
@@ -1457,6 +1468,8 @@ impl Engine {
         let size = self.size_override(td, req.overrides.as_ref())?;
         self.check_eni_limits_known(cluster, td)?;
         check_started_by(req.started_by.as_deref())?;
+        let network = self.parse_network_configuration(td, req.network_configuration.as_ref())?;
+        let constraints = self.constraints_in_subnets(crate::placement::Constraints::default(), network.as_deref());
         let family = self.task_defs[td.index()].family;
         let group = self.strings.intern(&req.group.clone().unwrap_or_else(|| format!("family:{}", self.strings.resolve(family))));
         let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
@@ -1498,7 +1511,7 @@ impl Engine {
                 i,
                 &req_res,
                 crate::placement::Owner::Group(group),
-                &crate::placement::Constraints::default(),
+                &constraints,
             ) {
                 Some(reason) => failures.push(Failure {
                     arn: Some(self.instance_arn(i)),
@@ -1506,7 +1519,7 @@ impl Engine {
                     detail: None,
                 }),
                 None => {
-                    let t = self.launch_task(i, td, None, group, started_by, size, false);
+                    let t = self.launch_task(i, td, None, group, started_by, size, false, network.as_deref());
                     tasks.push(t);
                 }
             }
@@ -1576,7 +1589,7 @@ impl Engine {
             )));
         }
         let started_by = req.started_by.as_deref().map(|s| self.strings.intern(s));
-        let id = self.launch_task(instance, td, service, group, started_by, size, false);
+        let id = self.launch_task(instance, td, service, group, started_by, size, false, None);
         if !self.tasks[id.index()].agent_admitted() {
             unreachable!("a task adopted on an ACTIVE instance before anything stops is admitted at once");
         }

@@ -315,7 +315,20 @@ impl<'a> ServiceView<'a> {
     /// The expressions of its `memberOf` placement constraints, as written: an instance takes its
     /// tasks only if it satisfies every one (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-placement-constraints.html>).
     pub fn member_of_expressions(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.state().constraints.member_of.iter().map(|m| m.expression.as_str())
+        self.state().constraints.member_of.iter().filter(|m| !m.subnet_zones).map(|m| m.expression.as_str())
+    }
+
+    /// The Availability Zones of the subnets its awsvpc tasks' ENIs are created in (its
+    /// `networkConfiguration`), in name order; empty without one (its tasks go to any zone).
+    pub fn subnet_zones(&self) -> Vec<&'a str> {
+        let mut zones: Vec<&str> = self
+            .state()
+            .network
+            .as_ref()
+            .map(|n| n.zones().into_iter().map(|z| self.engine.strings.resolve(z)).collect())
+            .unwrap_or_default();
+        zones.sort_unstable();
+        zones
     }
 
     /// Whether a `distinctInstance` placement constraint puts each of its tasks on a different

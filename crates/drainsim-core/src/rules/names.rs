@@ -32,3 +32,30 @@ pub fn region_refusal(r: &str) -> Option<String> {
 pub fn latest_agent_version_refusal(v: &str) -> Option<String> {
     (!crate::is_agent_version(v)).then(|| format!("latestAgentVersion '{v}' is not an agent version (dotted numbers, as 1.89.2)"))
 }
+
+/// Whether `id` is an EC2 subnet ID: `subnet-` and 8 or 17 lowercase hexadecimal digits
+/// (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/resource-ids.html>).
+pub fn is_subnet_id(id: &str) -> bool {
+    id.strip_prefix("subnet-")
+        .is_some_and(|hex| matches!(hex.len(), 8 | 17) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+/// Whether `zone` can be an Availability Zone name: 1 to 64 lowercase letters, digits and hyphens
+/// (`us-east-1a`; a Local Zone's `us-west-2-lax-1a`).
+pub fn is_zone_name(zone: &str) -> bool {
+    (1..=64).contains(&zone.len()) && zone.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Why a subnet's entry in `subnetZones` is refused ([`is_subnet_id`], [`is_zone_name`]), if it is.
+pub fn subnet_zone_refusal(subnet: &str, zone: &str) -> Option<String> {
+    if !is_subnet_id(subnet) {
+        return Some(format!("subnetZones: '{subnet}' is not a subnet ID (subnet- and 8 or 17 hexadecimal digits)"));
+    }
+    (!is_zone_name(zone))
+        .then(|| format!("subnetZones: the zone of {subnet}, '{zone}', is not an Availability Zone name (as us-east-1a)"))
+}
+
+/// The most subnets whose zones an engine is told ([`crate::EngineConfig::subnet_zones`]): a VPC
+/// holds at most 200 by default (<https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html>),
+/// an account a few VPCs.
+pub const MAX_SUBNET_ZONES: usize = 10_000;

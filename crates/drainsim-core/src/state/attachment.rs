@@ -31,6 +31,8 @@ pub struct AttachmentState {
     pub instance: InstanceId,
     pub task: Option<TaskId>,
     pub status: AttachmentStatus,
+    /// A task ENI's subnet, when its request named subnets (`crate::engine::subnets`).
+    pub subnet: Option<crate::infra::intern::Sym>,
 }
 
 /// The statusReason of a trunk provisioning failure (the form of <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerInstance.html>'s example).
@@ -76,9 +78,16 @@ impl Attachments {
     }
 
     /// A new attachment, PRECREATED.
-    pub(crate) fn push(&mut self, kind: AttachmentKind, instance: InstanceId, task: Option<TaskId>) -> AttachmentId {
+    pub(crate) fn push(
+        &mut self,
+        kind: AttachmentKind,
+        instance: InstanceId,
+        task: Option<TaskId>,
+        subnet: Option<crate::infra::intern::Sym>,
+    ) -> AttachmentId {
+        assert!(subnet.is_none() || kind == AttachmentKind::TaskEni, "only a task ENI is created in a task's subnet");
         let id = AttachmentId(u32::try_from(self.records.len()).expect("fewer than 2^32 attachments"));
-        self.records.push(AttachmentState { kind, instance, task, status: AttachmentStatus::Precreated });
+        self.records.push(AttachmentState { kind, instance, task, status: AttachmentStatus::Precreated, subnet });
         id
     }
 
@@ -123,7 +132,7 @@ mod tests {
         let mut table = Attachments::new(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210);
         for k in 0..1_000u32 {
             let kind = if k % 7 == 0 { AttachmentKind::Trunk } else { AttachmentKind::TaskEni };
-            assert_eq!(table.push(kind, InstanceId(k / 7), None), AttachmentId(k));
+            assert_eq!(table.push(kind, InstanceId(k / 7), None, None), AttachmentId(k));
         }
         let mut seen = std::collections::BTreeSet::new();
         for k in 0..1_000u32 {

@@ -1507,6 +1507,9 @@ pub struct ServiceState {
     pub constraint_specs: Vec<api::PlacementConstraint>,
     /// `distinctInstance` and the `memberOf` expressions of its tasks.
     pub constraints: crate::placement::Constraints,
+    /// Its `networkConfiguration`: the subnets of its awsvpc tasks' ENIs, with their zones (None:
+    /// any zone, `crate::engine::subnets`).
+    pub network: Option<std::sync::Arc<crate::placement::TaskSubnets>>,
     /// Its target group (boxed: most services have none, and the settings take 112 bytes).
     pub load_balancer: Option<Box<LoadBalancerConfig>>,
     pub health_check_grace_seconds: Option<i64>,

@@ -294,6 +294,10 @@ struct Capture {
     tg_attributes: Vec<(String, Option<u32>)>,
     /// The latest time the files mention, in Unix ms: the capture.
     latest_time_ms: Option<i64>,
+    /// The Availability Zone of each subnet the capture shows one in (a task's ENI attachment
+    /// `subnetId` with the task's `availabilityZone`; an instance's `ecs.subnet-id` attribute
+    /// with its `ecs.availability-zone`), and where it was first read.
+    subnet_zones: BTreeMap<String, (String, Origin)>,
 }
 
 struct InstanceIn {
@@ -890,6 +894,9 @@ impl Capture {
         let (instance_type, type_path) =
             instance_type.ok_or_else(|| ci.error(Some("attributes"), "no ecs.instance-type attribute"))?;
         let zone = zone.ok_or_else(|| ci.error(Some("attributes"), "no ecs.availability-zone attribute"))?;
+        if let Some(subnet) = attributes.get("ecs.subnet-id").cloned() {
+            self.note_subnet_zone(&ci, "attributes", &subnet, &zone, file)?;
+        }
         if attributes.keys().filter(|k| !k.starts_with("ecs.")).count() > 10 {
             return Err(
                 ci.error(Some("attributes"), "more than 10 custom attributes (RegisterContainerInstance takes at most 10)")
@@ -1255,6 +1262,25 @@ impl Capture {
             }
             (v, _) => v,
         };
+        let network_configuration = match s.opt_obj("networkConfiguration")? {
+            None => None,
+            Some(nc) => {
+                let vpc = nc.opt_obj("awsvpcConfiguration")?;
+                let read = match vpc {
+                    None => None,
+                    Some(vpc) => {
+                        let subnets: Vec<String> = vpc.strings("subnets")?.into_iter().map(str::to_string).collect();
+                        let security_groups: Vec<String> =
+                            vpc.strings("securityGroups")?.into_iter().map(str::to_string).collect();
+                        vpc.touch(&["assignPublicIp"]);
+                        vpc.finish();
+                        Some(api::AwsVpcConfiguration { subnets, security_groups, assign_public_ip: None })
+                    }
+                };
+                nc.finish();
+                read.map(|v| api::NetworkConfiguration { awsvpc_configuration: Some(v) })
+            }
+        };
         let request = api::CreateServiceRequest {
             cluster: Some(cluster.to_string()),
             service_name: name,
@@ -1281,6 +1307,7 @@ impl Capture {
             // applies to an imported service.
             launch_type: if capacity_provider_strategy.is_empty() { Some("EC2".to_string()) } else { None },
             capacity_provider_strategy,
+            network_configuration,
         };
         s.touch(&["serviceArn", "desiredCount", "runningCount", "pendingCount", "status", "launchType", "events", "deployments"]);
         let path = (file.to_string(), s.path().to_string());
@@ -1295,6 +1322,27 @@ impl Capture {
         }
         self.services.push(ServiceIn { path, td_path, cluster: cluster.to_string(), request, task_def, deleted });
         Ok(())
+    }
+
+    /// Notes that `subnet` is in `zone` (read at `key` of `at`), refusing a capture that puts it
+    /// in two zones (a subnet is in one, <https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html>).
+    fn note_subnet_zone(&mut self, at: &Obj<'_>, key: &str, subnet: &str, zone: &str, file: &str) -> Result<(), ImportError> {
+        if let Some(refusal) = drainsim_core::subnet_zone_refusal(subnet, zone) {
+            return Err(at.error(Some(key), refusal));
+        }
+        match self.subnet_zones.get(subnet) {
+            Some((first, (first_file, first_path))) if first != zone => Err(at.error(
+                Some(key),
+                format!(
+                    "subnet {subnet} is in {zone} here but in {first} at {first_file}: {first_path}; a subnet is in one zone"
+                ),
+            )),
+            Some(_) => Ok(()),
+            None => {
+                self.subnet_zones.insert(subnet.to_string(), (zone.to_string(), (file.to_string(), at.path().to_string())));
+                Ok(())
+            }
+        }
     }
 
     fn read_task(&mut self, t: Obj<'_>, file: &str, summary: &mut ImportSummary) -> Result<(), ImportError> {
@@ -1363,10 +1411,61 @@ impl Capture {
             size,
             healthy,
         };
-        t.touch(&["launchType", "version", "availabilityZone"]);
+        // An awsvpc task's ENI tells its subnet's zone: the task's.
+        if let Some(zone) = t.opt_str("availabilityZone")? {
+            for a in t.objects("attachments")? {
+                if a.opt_str("type")? == Some("ElasticNetworkInterface") {
+                    for d in a.objects("details")? {
+                        if d.str("name")? == "subnetId" {
+                            if let Some(subnet) = d.opt_str("value")? {
+                                self.note_subnet_zone(&d, "value", subnet, zone, file)?;
+                            }
+                        }
+                        d.touch(&["value"]);
+                        d.finish();
+                    }
+                }
+                a.touch(&["id", "status", "details"]);
+                a.finish();
+            }
+        }
+        t.touch(&["launchType", "version", "availabilityZone", "attachments"]);
         t.finish();
         self.tasks.push(task);
         Ok(())
+    }
+}
+
+/// Keeps, of a service's awsvpc subnets, those whose zone the capture shows
+/// (`Capture::subnet_zones`), saying which it drops: the engine places a task only in its
+/// subnets' zones, and a subnet without one is refused. With none left, the service places its
+/// tasks in any zone, as a scenario without `networkConfiguration` does.
+fn keep_subnets_of_known_zones(
+    r: &mut api::CreateServiceRequest,
+    zones: &BTreeMap<String, (String, Origin)>,
+    summary: &mut ImportSummary,
+) {
+    let Some(vpc) = r.network_configuration.as_mut().and_then(|n| n.awsvpc_configuration.as_mut()) else { return };
+    let (known, unknown): (Vec<String>, Vec<String>) = vpc.subnets.drain(..).partition(|s| zones.contains_key(s));
+    vpc.subnets = known;
+    if unknown.is_empty() {
+        return;
+    }
+    let how = "no task ENI or instance of the capture is in it (describe a running task of the service, or give its zone in subnetZones)";
+    if vpc.subnets.is_empty() {
+        summary.notes.push(format!(
+            "service {}: the zones of its subnets {} are not known ({how}): its tasks are placed in any zone",
+            r.service_name,
+            unknown.join(", ")
+        ));
+        r.network_configuration = None;
+    } else {
+        summary.notes.push(format!(
+            "service {}: subnets {} left out of its networkConfiguration, their zones not known ({how}): its tasks are placed only in the zones of {}",
+            r.service_name,
+            unknown.join(", "),
+            vpc.subnets.join(", ")
+        ));
     }
 }
 
@@ -1602,6 +1701,7 @@ fn build(
         clusters: vec![cluster.clone()],
         ..Default::default()
     };
+    s.subnet_zones = cap.subnet_zones.iter().map(|(subnet, (zone, _))| (subnet.clone(), zone.clone())).collect();
     let mut origins = Origins::default();
     if let Some((region, account)) = &cap.arn_context {
         s.region = Some(region.clone());
@@ -1863,6 +1963,7 @@ fn build(
                 ));
             }
         }
+        keep_subnets_of_known_zones(&mut r, &cap.subnet_zones, summary);
         service_tds.insert(r.service_name.clone(), r.task_definition.clone());
         s.services.push(r);
         origins.services.push(svc.path.clone());
