@@ -195,7 +195,7 @@ fn unhealthy_tasks_replaced_show_only_where_there_were_some() {
         "--json",
     ]);
     let unhealthy = measure(&report, "unhealthy tasks replaced");
-    assert_eq!(unhealthy["a"]["min"], 186, "{unhealthy}");
+    assert_eq!(unhealthy["a"]["min"], 190, "{unhealthy}");
     assert!(unhealthy["b"]["min"].as_u64().unwrap() > 100, "{unhealthy}");
     let plain = compare_json(&["compare", "scenarios/demo.ron", "--set", "web.desiredCount=6", "--seeds", "0..2", "--json"]);
     assert!(plain["measures"].as_array().unwrap().iter().all(|m| m["name"] != "unhealthy tasks replaced"), "{plain}");

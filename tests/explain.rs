@@ -242,7 +242,7 @@ fn a_drain_a_bound_stopped_is_not_blamed_on_the_service() {
         );
         assert!(!text.contains("could not replace it within its bounds"), "{text}");
         assert!(
-            text.contains(&format!("web had not replaced it when the run's bound ({reason}) stopped the run (see web below)")),
+            text.contains(&format!("web had not replaced it when the run's bound ({reason}) stopped the run (see service web)")),
             "{text}"
         );
         if name == "max-events" {
@@ -1093,7 +1093,7 @@ fn tasks_orphaned_with_a_drained_instance_are_named() {
     let stalled = explain("scenarios/drain/stall-no-capacity.ron");
     assert!(
         stalled.contains(
-            "web could not replace it: stalled on RESOURCE:MEMORY from +00:02:02.000 to the end of the run (see web below)"
+            "web could not replace it: stalled on RESOURCE:MEMORY from +00:02:02.000 to the end of the run (see service web)"
         ),
         "{stalled}"
     );
@@ -1392,4 +1392,28 @@ fn explain_writes_fifty_groups_of_drains_and_counts_the_rest() {
     let json = common::drainsim(&["explain", file.to_str().unwrap(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
     assert_eq!(v["instances"].as_array().map(Vec::len), Some(60));
+}
+
+/// A group's own hook that timed out with CONTINUE while ECS managed draining still held the
+/// instance is named, with when and why: the wait the user set became managed draining's.
+#[test]
+fn a_continue_hook_that_handed_the_wait_to_managed_draining_is_named() {
+    let file = "scenarios/rollouts/lifecycle-hook-default-result.ron";
+    let json = explain_json(file);
+    let waits: Vec<serde_json::Value> = json["instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .filter(|i| i["terminatedBy"]["waitEnded"]["handedOver"].is_object())
+        .map(|i| i["terminatedBy"]["waitEnded"].clone())
+        .collect();
+    assert!(!waits.is_empty(), "the continues group's instance: {json}");
+    for w in &waits {
+        assert_eq!(w["handedOver"]["hook"], "lifecycle hook audit");
+        assert!(w["handedOver"]["why"].as_str().unwrap().contains("DefaultResult CONTINUE"), "{w}");
+        assert_eq!(w["timedOut"]["hook"], "ECS managed draining's lifecycle hook");
+        assert!(w["handedOver"]["atMs"].as_u64() < w["timedOut"]["atMs"].as_u64());
+    }
+    let text = explain(file);
+    assert!(text.contains("DefaultResult CONTINUE): the wait went on under ECS managed draining's lifecycle hook"), "{text}");
 }

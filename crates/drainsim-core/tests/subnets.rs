@@ -230,3 +230,35 @@ fn an_engine_config_with_a_bad_subnet_or_zone_is_refused() {
     assert!(with(SUBNET_A, "US East").validate().unwrap_err().contains("is not an Availability Zone name"));
     assert!(Engine::try_new(with("sg-01234567", "us-east-1a")).is_err());
 }
+
+/// UpdateService's placementConstraints replace the service's constraints, not its subnets: its
+/// next tasks still go only to the subnets' zones (and its ENIs to their subnets).
+#[test]
+fn an_update_of_placement_constraints_keeps_the_subnets() {
+    let mut e = engine();
+    e.handle(Request::CreateService(CreateServiceRequest {
+        cluster: Some("prod".into()),
+        service_name: "api".into(),
+        task_definition: "eni".into(),
+        desired_count: Some(2),
+        network_configuration: subnets(&[SUBNET_B]),
+        ..Default::default()
+    }))
+    .expect("a valid service");
+    e.run_until_quiet(600_000, 1_000_000);
+    e.handle(Request::UpdateService(UpdateServiceRequest {
+        cluster: Some("prod".into()),
+        service: "api".into(),
+        desired_count: Some(6),
+        placement_constraints: Some(Vec::new()),
+        ..Default::default()
+    }))
+    .expect("a valid update");
+    e.run_until_quiet(1_200_000, 1_000_000);
+    let a = e.instance_named("a").unwrap();
+    let b = e.instance_named("b").unwrap();
+    assert_eq!((a.running_tasks_count(), b.running_tasks_count()), (0, 4), "zone b's 4 task ENIs, none in zone a");
+    let api = e.service_named("api").unwrap();
+    assert_eq!(api.subnet_zones(), ["us-east-1b"]);
+    assert!(api.stalls().iter().any(|s| s.reason.as_str() == "LOCATION"), "the last 2 have nowhere to go");
+}

@@ -238,10 +238,20 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
                 format!("stalls [{}]", reasons.join(", "))
             })
         }),
+        // The cluster settling at start-up (services waiting for trunked instances still
+        // REGISTERING) is no stall of the service's ([`crate::outcome::StartupSettling`]).
         X::NoStalls(n) => on_service(e, n, |s| {
-            let stalls = s.stalls();
-            verdict(stalls.is_empty(), move || {
-                let stalls: Vec<String> = stalls.iter().map(|x| x.to_string()).collect();
+            let settling = crate::outcome::StartupSettling::of_engine(e, scope);
+            let found: Vec<_> = s.stalls().iter().filter(|x| !settling.passes_by(&s, x)).collect();
+            verdict(found.is_empty(), move || {
+                let when = drainsim_core::time::format_sim_time;
+                let stalls: Vec<String> = found
+                    .iter()
+                    .map(|x| match x.ended_at_ms {
+                        Some(end) => format!("{} from {} to {}", x.reason, when(x.started_at_ms), when(end)),
+                        None => format!("{} from {}, not over", x.reason, when(x.started_at_ms)),
+                    })
+                    .collect();
                 format!("stalls [{}]", stalls.join("; "))
             })
         }),

@@ -152,6 +152,10 @@ pub struct WaitEnded {
     /// The hook whose timeout ended the wait, or that timed out before the drain ended it (null
     /// when the drain's completion ended every hook in time).
     pub timed_out: Option<HookTimedOut>,
+    /// The group's own hook, when it timed out first with `DefaultResult` CONTINUE and handed the
+    /// wait to ECS managed draining's hook (`timedOut`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handed_over: Option<HookTimedOut>,
 }
 
 /// A lifecycle hook that timed out while it held an instance.
@@ -1070,14 +1074,28 @@ fn stall_text(ix: &Index, s: &ServiceView, n: usize, reason: &str, from: u64, to
             s.name()
         );
     }
-    // Behind a memberOf stall, what the instances the constraints allow lacked.
+    // Behind a memberOf or LOCATION stall, what the instances the constraints (and the awsvpc
+    // subnets' zones) allow lacked.
     let allowed = s.stall_allowed_instances_lack(n);
+    let (member_of, subnets) = (s.member_of_expressions().next().is_some(), !s.subnet_zones().is_empty());
+    let whose = match (member_of, subnets) {
+        (true, true) => "its memberOf expressions and its awsvpc subnets' zones allow",
+        (false, true) => "in its awsvpc subnets' zones",
+        _ => "its memberOf expressions allow",
+    };
     let behind = if allowed.is_empty() {
-        String::new()
+        // Both kinds of test, and no placeable instance that passes both.
+        let unmet = s.stall_unmet_requirements(n);
+        let both = unmet.iter().any(|r| r.as_str() == "LOCATION") && unmet.iter().any(|r| r.as_str() == "CONSTRAINT:memberOf");
+        if both && member_of && subnets {
+            "; no placeable instance is both in its awsvpc subnets' zones and allowed by its memberOf expressions".to_string()
+        } else {
+            String::new()
+        }
     } else {
         let words: Vec<&str> = allowed.iter().map(|r| requirement_words(r.as_str())).collect();
         let codes: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
-        format!("; the closest instance its memberOf expressions allow lacked {} ({})", words.join(" and "), codes.join(", "))
+        format!("; the closest instance {whose} lacked {} ({})", words.join(" and "), codes.join(", "))
     };
     format!("{} stalled on {reason} {span}{detail}{behind}", s.name())
 }
@@ -1188,8 +1206,13 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
                 StoppingEnd::Exits { after_sigterm_ms } => format!(
                     "STOPPING: its containers exit {} after SIGTERM{}",
                     duration_text(after_sigterm_ms),
-                    // Jitter may lengthen the exit (never past the stop timeout).
-                    if end_of_stage.saturating_sub(*at) > after_sigterm_ms { ", lengthened by jitter" } else { "" }
+                    // Jitter may lengthen the exit (never past the stop timeout) or shorten it; a
+                    // stage an agent's outage split, or an orphaning cut, ended early for that.
+                    match end_of_stage.saturating_sub(*at).cmp(&after_sigterm_ms) {
+                        std::cmp::Ordering::Greater => ", lengthened by jitter",
+                        std::cmp::Ordering::Less if outage.is_none() && cut_by.is_none() => ", shortened by jitter",
+                        _ => "",
+                    }
                 ),
                 StoppingEnd::KilledAtStopTimeout { stop_timeout_ms, agent_default: false, exit_assumed } => format!(
                     "STOPPING: {}, so it is killed at its stopTimeout of {}",
@@ -1434,7 +1457,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                         }
                         Some(s) if ix.records.unhealthy_at.get(&s.id()).is_some_and(|f| f.last_ms >= started) => {
                             format!(
-                                "{} replaced it with tasks that failed their health checks (see {} below)",
+                                "{} replaced it with tasks that failed their health checks (see service {})",
                                 s.name(),
                                 s.name()
                             )
@@ -1443,7 +1466,7 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                         // says the service could not go on.
                         Some(s) if stopped_by_bound.is_some() && s.stalls().last().is_none_or(|x| x.ended_at_ms.is_some()) => {
                             format!(
-                                "{} had not replaced it when the run's bound ({}) stopped the run (see {} below)",
+                                "{} had not replaced it when the run's bound ({}) stopped the run (see service {})",
                                 s.name(),
                                 stopped_by_bound.map_or("", |b| b.as_str()),
                                 s.name()
@@ -1454,14 +1477,14 @@ pub fn explain_with(outcome: &RunOutcome, history: TaskHistory) -> Explanation {
                         Some(s) if s.stalls().last().is_some_and(|x| x.ended_at_ms.is_none()) => {
                             let x = s.stalls().last().expect("an open stall");
                             format!(
-                                "{} could not replace it: stalled on {} from {} to the end of the run (see {} below)",
+                                "{} could not replace it: stalled on {} from {} to the end of the run (see service {})",
                                 s.name(),
                                 x.reason.as_str(),
                                 when(x.started_at_ms),
                                 s.name()
                             )
                         }
-                        Some(s) => format!("{} could not replace it within its bounds (see {} below)", s.name(), s.name()),
+                        Some(s) => format!("{} could not replace it within its bounds (see service {})", s.name(), s.name()),
                     };
                     format!("{} ({}): {why}", task_label(&t), t.last_status().as_str())
                 })
@@ -1539,6 +1562,7 @@ fn terminated_by(terminations: &Terminations, instance: &str) -> Option<Terminat
             at_ms: w.ended_at_ms,
             drain_completed: w.drain_completed,
             timed_out: w.timed_out.as_ref().map(|h| HookTimedOut { hook: h.hook(), at_ms: h.at_ms(), why: h.describe() }),
+            handed_over: w.handed_over.as_ref().map(|h| HookTimedOut { hook: h.hook(), at_ms: h.at_ms(), why: h.describe() }),
         }),
     })
 }
@@ -1931,11 +1955,24 @@ fn explain_service(e: &Engine, s: &ServiceView, ix: &Index) -> ServiceExplanatio
         }
     }
     if let Some(f) = ix.records.unhealthy_at.get(&s.id()) {
+        let span = if f.first_ms == f.last_ms {
+            format!("at {}", when(f.first_ms))
+        } else {
+            format!("from {} to {}", when(f.first_ms), when(f.last_ms))
+        };
+        // Of those the run found failing (an adopted UNHEALTHY task is noted without a record).
+        let waiting = u64::from(s.unhealthy_tasks_not_stopped()).min(f.count);
+        let outcome = match waiting {
+            0 => "each was replaced".to_string(),
+            n if n == f.count => format!(
+                "{} still ran UNHEALTHY at the end, waiting for a healthy replacement",
+                if n == 1 { "it" } else { "they all" }
+            ),
+            n => format!("{n} still ran UNHEALTHY at the end, waiting for a healthy replacement; the others were replaced"),
+        };
         findings.push(format!(
-            "{} of its tasks failed their health checks, from {} to {}: each was replaced, but a replacement that fails too never counts as healthy, so a task waiting for a healthy replacement (on a draining instance, or UNHEALTHY itself) waits on",
+            "{} of its tasks failed their health checks, {span}: {outcome}; a replacement that fails too never counts as healthy, so a task waiting for a healthy replacement (on a draining instance, or UNHEALTHY itself) waits on",
             f.count,
-            when(f.first_ms),
-            when(f.last_ms)
         ));
     }
     for (n, x) in s.stalls().iter().enumerate() {
@@ -2179,6 +2216,14 @@ fn instance_text(i: &InstanceExplanation) -> String {
                 ));
             } else {
                 out.push_str(&began_to_terminate(t));
+            }
+            if let Some(h) = t.wait_ended.as_ref().and_then(|w| w.handed_over.as_ref()) {
+                out.push_str(&format!(
+                    "  {} timed out at {} ({}): the wait went on under ECS managed draining's lifecycle hook\n",
+                    h.hook,
+                    when(h.at_ms),
+                    h.why
+                ));
             }
             if let Some((w, h)) = t.wait_ended.as_ref().and_then(|w| Some((w, w.timed_out.as_ref()?))) {
                 let then = if w.at_ms == h.at_ms {

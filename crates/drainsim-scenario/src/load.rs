@@ -2168,15 +2168,23 @@ fn check_auto_scaling(
                 g.launch_template.version
             )));
         }
+        // A hook's error points at its field (after the group's name), else at the group.
+        let at_field = |field: &str, message: String| match locate_after(&l.source, &needle, field) {
+            Some((line, column)) => ScenarioError { file: l.file.clone(), line, column, message },
+            None => at(message),
+        };
         for h in &g.lifecycle_hooks {
-            if let Some((_, why)) = h.refusal() {
-                return Err(at(format!("Auto Scaling group '{name}': {why}")));
+            if let Some((field, why)) = h.refusal() {
+                return Err(at_field(field, format!("Auto Scaling group '{name}': {why}")));
             }
             if h.lifecycle_transition != TERMINATING_TRANSITION {
-                return Err(at(format!(
-                    "Auto Scaling group '{name}': lifecycle hook '{}' has LifecycleTransition '{}'; drainsim models {TERMINATING_TRANSITION} only",
-                    h.lifecycle_hook_name, h.lifecycle_transition
-                )));
+                return Err(at_field(
+                    "LifecycleTransition",
+                    format!(
+                        "Auto Scaling group '{name}': lifecycle hook '{}' has LifecycleTransition '{}'; drainsim models {TERMINATING_TRANSITION} only",
+                        h.lifecycle_hook_name, h.lifecycle_transition
+                    ),
+                ));
             }
         }
         if g.adopts_instances() {

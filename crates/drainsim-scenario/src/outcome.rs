@@ -198,6 +198,10 @@ pub struct TerminationWait {
     /// The hook whose timeout ended the wait, or that timed out before a drain ended it (None
     /// when the drain's completion ended every hook in time).
     pub timed_out: Option<HookTimeout>,
+    /// The group's own hook when it timed out first, with `DefaultResult` CONTINUE, and the wait
+    /// went on under ECS managed draining's hook, which then timed out too (`timed_out`): where
+    /// the wait the user set became managed draining's 48 hours (None otherwise).
+    pub handed_over: Option<HookTimeout>,
 }
 
 /// A lifecycle hook that timed out while it held an instance in `Terminating:Wait`.
@@ -655,8 +659,8 @@ pub fn all_drains_completed_at(e: &Engine, scope: &DrainScope) -> Option<u64> {
 /// include a trunked one — the setup creates its services in the instant it registers its
 /// instances, and a trunked instance stays REGISTERING until its trunk ENI attaches, about 17 s —
 /// and that ended before the first drain began (with no drain, that ended). The run's warnings
-/// ([`unmentioned_findings`], `--strict`) and the chart's choice of troubled services pass it by;
-/// the reports and expectations still see it. (`compare` leaves out every stall over before the
+/// ([`unmentioned_findings`], `--strict`), the chart's choice of troubled services, the `NoStalls`
+/// expectation and a sweep's stall counts pass it by; the reports and `Stalled` still see it. (`compare` leaves out every stall over before the
 /// first drain, whatever its cause: it measures the plan, which begins with the drain; a run's
 /// warnings are about the whole run, so only this artifact of the setup is passed by.) A cluster
 /// with no instance at time 0 (its instances register later) is waited for: a finding.
@@ -670,14 +674,18 @@ pub struct StartupSettling {
 impl StartupSettling {
     /// From the end of a run: one pass over the instances.
     pub fn of(outcome: &RunOutcome) -> Self {
-        let e = &outcome.engine;
+        Self::of_engine(&outcome.engine, &outcome.drain_scope())
+    }
+
+    /// From the engine and the drains the run counts (what an expectation is judged with).
+    pub fn of_engine(e: &drainsim_core::Engine, scope: &DrainScope) -> Self {
         StartupSettling {
             clusters: e
                 .instances()
                 .filter(|i| i.registered_at_ms() <= 0 && i.trunked())
                 .map(|i| i.cluster().to_string())
                 .collect(),
-            first_drain_ms: first_drain_started_at(e, &outcome.drain_scope()),
+            first_drain_ms: first_drain_started_at(e, scope),
         }
     }
 

@@ -167,6 +167,17 @@ impl Engine {
             for c in &s.constraint_specs {
                 (&c.constraint_type, &c.expression).hash(&mut h);
             }
+            // Its awsvpc subnets' zones decide where its next task goes too.
+            match &s.network {
+                None => h.eat(0),
+                Some(n) => {
+                    let zones = n.zones();
+                    h.eat(zones.len() as u64 + 1);
+                    for z in zones {
+                        self.strings.resolve(z).hash(&mut h);
+                    }
+                }
+            }
             let sch = &s.schedule;
             for x in [
                 sch.retry_pending as u64,

@@ -792,19 +792,28 @@ fn check_services(e: &Engine) -> Result<(), InvariantViolation> {
         // (`scheduler.rs`); here, from the tasks themselves.
         let (mut on_draining, mut wanted, mut in_flight) = (0u32, 0u32, false);
         let mut drain_candidates = std::collections::BTreeSet::new();
+        // Staying tasks healthy, and staying UNHEALTHY (waiting for replacements, not in flight).
+        let (mut staying_healthy, mut staying_unhealthy) = (0u32, 0u32);
         for id in &s.tasks {
             let t = &e.tasks[id.index()];
-            in_flight |= t.desired_stopped() || !t.healthy();
+            let draining = e.instances[t.instance.index()].status == InstanceStatus::Draining;
+            let waits_for_replacement =
+                !t.desired_stopped() && !t.orphaned() && !draining && e.services.is_unhealthy(ServiceId(n as u32), *id);
+            in_flight |= t.desired_stopped() || (!t.healthy() && !waits_for_replacement);
             if t.desired_stopped() {
                 continue;
             }
-            if e.instances[t.instance.index()].status == InstanceStatus::Draining {
+            if draining {
                 on_draining += 1;
                 drain_candidates.insert(e.stop_key(*id));
             } else {
                 wanted += 1;
+                staying_healthy += u32::from(t.healthy());
+                staying_unhealthy += u32::from(waits_for_replacement);
             }
         }
+        let awaiting = staying_unhealthy.min(s.desired_count.saturating_sub(staying_healthy));
+        wanted -= awaiting;
         let kept_as_due = match &s.drain_candidates {
             Some(kept) => kept.are(drain_candidates.iter().copied()),
             None => s.tasks.len() < crate::state::service::DRAIN_CANDIDATES_KEPT_FROM,

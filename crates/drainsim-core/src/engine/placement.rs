@@ -123,29 +123,20 @@ fn check_requirements<F: FnMut(PlacementFailureReason) -> bool>(
     if req.awsvpc && !i.has_free_task_eni() && !unmet(R::Eni) {
         return;
     }
-    let (in_zone, others) = member_of_answers_by_kind(engine, id, &constraints.member_of);
-    if !in_zone && !unmet(R::Location) {
+    // The subnets' zone test (cheap, one attribute) first; the user's expressions, which may read
+    // task groups, only once distinctInstance holds, as before there was a zone test.
+    let answers = |subnet_zones: bool| {
+        constraints.member_of.iter().filter(|m| m.subnet_zones == subnet_zones).all(|m| engine.instance_matches(id, &m.query))
+    };
+    if !answers(true) && !unmet(R::Location) {
         return;
     }
     if constraints.distinct && owner_tasks_on(engine, id, owner) > 0 && !unmet(R::DistinctInstance) {
         return;
     }
-    if !others {
+    if !answers(false) {
         unmet(R::MemberOf);
     }
-}
-
-/// Whether the instance is in the zone of one of the task's awsvpc subnets (true without them),
-/// and whether it satisfies every other `memberOf` expression.
-fn member_of_answers_by_kind(engine: &Engine, id: InstanceId, list: &[MemberOf]) -> (bool, bool) {
-    let (mut in_zone, mut others) = (true, true);
-    for m in list {
-        let answer = if m.subnet_zones { &mut in_zone } else { &mut others };
-        if *answer && !engine.instance_matches(id, &m.query) {
-            *answer = false;
-        }
-    }
-    (in_zone, others)
 }
 
 /// Whether an instance is a candidate for a task by its capacity provider: any instance when the

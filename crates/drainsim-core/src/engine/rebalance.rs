@@ -407,6 +407,7 @@ impl Engine {
         let zones = &self.clusters[s.cluster.index()].placement.placeable_per_zone;
         let (zone, _) = zones
             .keys()
+            .filter(|z| rebalances_in(s, **z))
             .map(|z| (*z, order.tasks_in(*z)))
             .max_by_key(|(z, n)| (*n, std::cmp::Reverse(self.strings.resolve(*z))))?;
         let victim = order.in_stop_order(zone).find(|t| *t != started && self.stoppable_now(*t)).map(|t| (zone, t));
@@ -424,8 +425,13 @@ impl Engine {
     /// zone's.
     fn rebalance_victim_read(&self, id: ServiceId, started: TaskId) -> Option<(Sym, TaskId)> {
         let s = &self.services[id.index()];
-        let mut per_zone: BTreeMap<Sym, (u32, Vec<TaskId>)> =
-            self.clusters[s.cluster.index()].placement.placeable_per_zone.keys().map(|z| (*z, (0, Vec::new()))).collect();
+        let mut per_zone: BTreeMap<Sym, (u32, Vec<TaskId>)> = self.clusters[s.cluster.index()]
+            .placement
+            .placeable_per_zone
+            .keys()
+            .filter(|z| rebalances_in(s, **z))
+            .map(|z| (*z, (0, Vec::new())))
+            .collect();
         for t in &s.tasks {
             if !self.counted_in_spread(*t) {
                 continue;

@@ -210,7 +210,14 @@ impl Engine {
             n += 1;
             match trigger {
                 Trigger::TaskStopped(id) => self.on_task_stopped(id),
-                Trigger::TaskHealthy(s) | Trigger::TaskUnhealthy(s) | Trigger::TaskLeft(s) => self.request_pass(s),
+                Trigger::TaskHealthy(s) => {
+                    // A task that reached RUNNING and turned healthy ends a run of failed starts:
+                    // the throttle counts starts that "repeatedly fail" (docs/ecs-choices.md,
+                    // "Failed-start back-off").
+                    self.services.schedule_mut(s).failed_starts = 0;
+                    self.request_pass(s)
+                }
+                Trigger::TaskUnhealthy(s) | Trigger::TaskLeft(s) => self.request_pass(s),
                 Trigger::TaskStopping(s, instance) => {
                     // Only a deleted service waits for its tasks to reach STOPPING.
                     if self.services[s.index()].status == ServiceStatus::Draining {
@@ -434,14 +441,22 @@ impl Engine {
         self.touched_services.insert(id);
     }
 
-    /// A task of the service failed to start: the scheduler backs off, up to 15 minutes
+    /// A task of the service failed to start: from the second failure in a row (a task turning
+    /// healthy ends a run) the scheduler backs off, up to 15 minutes
     /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-throttle-logic.html>), and says so.
     fn note_failed_start(&mut self, id: ServiceId) {
         let now = self.now_ms;
         let retry_interval_ms = self.config.timings.scheduler_retry_interval_ms;
         let s = self.services.schedule_mut(id);
         s.failed_starts = s.failed_starts.saturating_add(1);
-        let backoff = (retry_interval_ms << s.failed_starts.min(10)).min(MAX_START_BACKOFF_MS);
+        let failed_starts = s.failed_starts;
+        // Throttled are starts that "repeatedly fail": a lone failure is replaced at once; the
+        // n-th in a row (n ≥ 2) waits the retry interval × 2^(n−1), and ECS says so.
+        if failed_starts < 2 {
+            self.request_pass(id);
+            return;
+        }
+        let backoff = retry_interval_ms.saturating_mul(1 << (failed_starts - 1).min(10)).min(MAX_START_BACKOFF_MS);
         s.start_backoff_until_ms = now.saturating_add(backoff);
         self.service_event(id, ServiceEventKind::UnableToConsistentlyStart);
         self.schedule(backoff, EventKind::SchedulerPass, id.0, 0);
@@ -603,8 +618,10 @@ impl Engine {
         ledger.bound(u32::try_from(on_draining).unwrap_or(u32::MAX), u32::try_from(missing).unwrap_or(u32::MAX));
         let replacing = ledger.replacements_to_mark(u32::try_from(on_draining).unwrap_or(u32::MAX)) as usize;
         let (need, room) = self.start_missing(id, counted, replacing, &mut out);
-        if need > 0 && room == 0 && awaiting > 0 && !self.stop_in_flight(id) {
-            // maximumPercent leaves no room for a replacement: one unhealthy task stops first.
+        if need > room && awaiting > 0 && !self.stop_in_flight(id) {
+            // maximumPercent leaves no room for every replacement ("If the maximumPercent parameter
+            // limits the scheduler from starting a replacement task first, the scheduler will stop
+            // an unhealthy task one at a time"): one unhealthy task stops first, in this pass.
             let first = self.unhealthy_staying(id)[0];
             self.replacement_lost(first);
             self.stop_unhealthy(first, &mut stops, &mut out);
@@ -1229,9 +1246,25 @@ impl Engine {
     /// task leaves RUNNING before it is told to), and those not on a DRAINING instance are its
     /// staying tasks, which the spread counts keep. `invariants.rs` recounts both from the tasks
     /// (`pass-counters`).
+    ///
+    /// A staying UNHEALTHY task that waits for a healthy replacement does not count toward
+    /// `desiredCount` (step 2a): while its replacement cannot be placed, work is left, and the
+    /// service is stalled and retried like any other, not left waiting for nothing.
     pub(crate) fn work_left(&self, id: ServiceId) -> bool {
         let s = &self.services[id.index()];
-        (s.scheduling == SchedulingStrategy::Replica && self.wanted_on_draining(id) > 0) || s.spread.staying < s.desired_count
+        let awaiting = u32::try_from(self.unhealthy_awaiting_replacement(id)).expect("fewer than 2^32 tasks");
+        let counted = s.spread.staying.checked_sub(awaiting).expect("tasks awaiting replacement are staying tasks");
+        (s.scheduling == SchedulingStrategy::Replica && self.wanted_on_draining(id) > 0) || counted < s.desired_count
+    }
+
+    /// How many of the service's UNHEALTHY tasks stay (not told to stop, not on a DRAINING
+    /// instance): they wait for replacements, and nothing of their own will move them.
+    fn unhealthy_staying_count(&self, id: ServiceId) -> u32 {
+        if !self.services.any_unhealthy(id) {
+            return 0;
+        }
+        let n = self.services.unhealthy_tasks(id).filter(|t| self.is_staying(*t)).count();
+        u32::try_from(n).expect("fewer than 2^32 tasks")
     }
 
     /// Whether the service has tasks on DRAINING instances, all of them healthy, and none of its
@@ -1254,11 +1287,12 @@ impl Engine {
     }
 
     /// Whether anything of the service is in transition (a later event will trigger a pass): a
-    /// live task that is not healthy (one told to stop never is). From the counters, as
-    /// [`Engine::work_left`].
+    /// live task that is not healthy (one told to stop never is), but a staying UNHEALTHY one,
+    /// which waits for its replacement and moves on no event of its own. From the counters, as
+    /// [`Engine::work_left`] (the UNHEALTHY tasks are read only when the service has some).
     pub(crate) fn in_flight(&self, id: ServiceId) -> bool {
         let c = &self.services[id.index()].counts;
-        c.healthy < c.live
+        c.healthy.checked_add(self.unhealthy_staying_count(id)).expect("fewer than 2^32 tasks") < c.live
     }
 
     /// Whether what is in flight ([`Self::in_flight`]) hides a pass's failed placement: not when
@@ -1283,7 +1317,8 @@ impl Engine {
         }
         let c = &self.services[id.index()].counts;
         let not_healthy = c.live.checked_sub(c.healthy).expect("healthy tasks are live");
-        not_healthy > self.service_tasks_held_for_agent(id)
+        let in_transition = not_healthy.checked_sub(self.unhealthy_staying_count(id)).expect("UNHEALTHY tasks are not healthy");
+        in_transition > self.service_tasks_held_for_agent(id)
     }
 
     /// Stalls, the deadlock and placement events, retries and steady state after a pass.
@@ -1504,6 +1539,33 @@ mod tests {
     /// The placement failures `web` (the first service) counted.
     fn web_failures(e: &Engine) -> u64 {
         e.services[0].schedule.observations.placement_failures.values().sum()
+    }
+
+    /// Starts that "repeatedly fail" are throttled: a lone failure is not (no back-off, no event),
+    /// the second in a row backs off twice the retry interval and says so, and a task turning
+    /// healthy ends the run (the next failure is a lone one again).
+    #[test]
+    fn a_lone_failed_start_is_not_throttled_and_a_healthy_task_ends_a_run_of_them() {
+        use crate::state::service::ServiceEventKind;
+        let mut e = steady_cluster(&[("a", "us-east-1a", 1024, 2048)], (256, 512), &[("web", 2)]);
+        let web = ServiceId(0);
+        let throttle_events = |e: &Engine| {
+            e.services[0].events.iter().filter(|(_, k)| matches!(k, ServiceEventKind::UnableToConsistentlyStart)).count()
+        };
+        let now = e.now_ms;
+        e.note_failed_start(web);
+        assert_eq!(e.services[0].schedule.failed_starts, 1);
+        assert!(e.services[0].schedule.start_backoff_until_ms <= now, "a lone failure is not throttled");
+        assert_eq!(throttle_events(&e), 0);
+        e.note_failed_start(web);
+        let retry = e.config.timings.scheduler_retry_interval_ms;
+        assert_eq!(e.services[0].schedule.start_backoff_until_ms, now + 2 * retry);
+        assert_eq!(throttle_events(&e), 1);
+        e.triggers.push(crate::state::trigger::Trigger::TaskHealthy(web));
+        e.react();
+        assert_eq!(e.services[0].schedule.failed_starts, 0, "a healthy task ends the run");
+        e.note_failed_start(web);
+        assert_eq!(throttle_events(&e), 1, "a lone failure again");
     }
 
     /// A service that could not place a task tries again when an instance with the free CPU and

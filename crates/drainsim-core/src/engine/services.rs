@@ -264,8 +264,13 @@ impl Engine {
         if let Some(specs) = &req.placement_strategy {
             Self::check_strategies_allowed(scheduling, specs)?;
         }
+        // The subnets' zone test stays whatever the new list: only networkConfiguration, which
+        // UpdateService does not take, changes the subnets (`crate::engine::subnets`).
         let constraints = match &req.placement_constraints {
-            Some(specs) => Some(self.parse_service_constraints(task_def, specs)?),
+            Some(specs) => {
+                let parsed = self.parse_service_constraints(task_def, specs)?;
+                Some(self.constraints_in_subnets(parsed, self.services[id.index()].network.as_deref()))
+            }
             None => None,
         };
         Self::check_health_check_grace_period(req.health_check_grace_period_seconds)?;

@@ -104,6 +104,13 @@ impl Engine {
                     "Error retrieving subnet information for [{subnet}]: drainsim does not know its Availability Zone ({known})."
                 )));
             };
+            // `EngineConfig::validate` checks it; an engine built without validating its config
+            // refuses the request instead of placing by a zone the language cannot write.
+            if !crate::rules::names::is_zone_name(zone) {
+                return Err(EcsError::invalid_parameter(format!(
+                    "The Availability Zone of subnet {subnet}, '{zone}', is not a zone name (as us-east-1a)."
+                )));
+            }
             if !zones.iter().any(|(s, _)| *s == subnet.as_str()) {
                 zones.push((subnet, zone));
             }

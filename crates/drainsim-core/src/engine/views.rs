@@ -540,6 +540,13 @@ impl<'a> ServiceView<'a> {
         self.state().schedule.observations.unhealthy_tasks
     }
 
+    /// Its UNHEALTHY tasks not told to stop yet: each waits for a healthy replacement (or, on a
+    /// DRAINING instance, for its drain) and stops once it has one.
+    pub fn unhealthy_tasks_not_stopped(&self) -> u32 {
+        let n = self.engine.services.unhealthy_tasks(self.id).filter(|t| !self.engine.tasks[t.index()].desired_stopped()).count();
+        u32::try_from(n).expect("fewer than 2^32 tasks")
+    }
+
     /// Tasks moved by Availability Zone rebalancing: each a task started in the zone with the
     /// fewest tasks and, once it was healthy, a task stopped in the zone with the most.
     pub fn az_rebalancing_moves(&self) -> u32 {

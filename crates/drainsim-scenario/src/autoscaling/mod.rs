@@ -1593,8 +1593,12 @@ fn wait_ended(g: &Group, engine: &Engine, k: usize, now: u64) -> TerminationWait
         .then(|| since_ms.saturating_add(MANAGED_DRAINING_LIMIT_MS))
         .filter(|&at_ms| at_ms <= now)
         .map(|at_ms| HookTimeout::ManagedDraining { at_ms });
+    let handed_over = match (&own, &managed) {
+        (Some(o), Some(m)) if !abandoned && o.at_ms() < m.at_ms() => own.clone(),
+        _ => None,
+    };
     let timed_out = if abandoned { own } else { managed.or(own) };
-    TerminationWait { ended_at_ms: now, drain_completed, timed_out }
+    TerminationWait { ended_at_ms: now, drain_completed, timed_out, handed_over }
 }
 
 /// The group takes in the drains completed since it last looked: each member in

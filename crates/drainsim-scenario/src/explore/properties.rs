@@ -133,8 +133,9 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
     }
     let cluster = drained.cluster();
     let services: Vec<_> = e.services().filter(|s| s.cluster() == cluster && s.status() == ServiceStatus::Active).collect();
-    // Room that `memberOf` expressions decide is not counted in slots: no claim is made.
-    if services.iter().any(|s| s.member_of_expressions().next().is_some()) {
+    // Room that `memberOf` expressions or awsvpc subnets' zones decide is not counted in slots: no
+    // claim is made.
+    if services.iter().any(|s| s.member_of_expressions().next().is_some() || !s.subnet_zones().is_empty()) {
         return false;
     }
     // Each service's one capacity provider, or none for a service without a strategy.

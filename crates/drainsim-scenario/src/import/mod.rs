@@ -897,6 +897,20 @@ impl Capture {
         if let Some(subnet) = attributes.get("ecs.subnet-id").cloned() {
             self.note_subnet_zone(&ci, "attributes", &subnet, &zone, file)?;
         }
+        // Its trunk ENI is in a subnet of its zone too (EC2 attaches an ENI within its zone).
+        for a in ci.objects("attachments")? {
+            for d in a.objects("details")? {
+                if d.str("name")? == "subnetId" {
+                    if let Some(subnet) = d.opt_str("value")? {
+                        self.note_subnet_zone(&d, "value", subnet, &zone, file)?;
+                    }
+                }
+                d.touch(&["value"]);
+                d.finish();
+            }
+            a.touch(&["id", "type", "status", "details"]);
+            a.finish();
+        }
         if attributes.keys().filter(|k| !k.starts_with("ecs.")).count() > 10 {
             return Err(
                 ci.error(Some("attributes"), "more than 10 custom attributes (RegisterContainerInstance takes at most 10)")
@@ -1451,7 +1465,7 @@ fn keep_subnets_of_known_zones(
     if unknown.is_empty() {
         return;
     }
-    let how = "no task ENI or instance of the capture is in it (describe a running task of the service, or give its zone in subnetZones)";
+    let how = "no task ENI or instance of the capture is in it: describe a running task of the service, or add the subnet back to the service's networkConfiguration with its zone in subnetZones";
     if vpc.subnets.is_empty() {
         summary.notes.push(format!(
             "service {}: the zones of its subnets {} are not known ({how}): its tasks are placed in any zone",

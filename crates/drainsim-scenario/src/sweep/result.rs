@@ -14,7 +14,7 @@ use super::seeds::{SeedRange, Shard};
 /// with one that has it and print a part of it as the whole, and a failing run lists at most
 /// [`MAX_EXPECTATIONS_LISTED_PER_RUN`] failed expectations, `moreFailedExpectations` counting
 /// the rest).
-pub const SWEEP_VERSION: u32 = 8;
+pub const SWEEP_VERSION: u32 = 9;
 /// The most failed expectations a listed failing run names: a run of a scenario of thousands of
 /// expectations failing them all kept every name in each of up to 2,000 listed runs (476 MB for
 /// 2,000 a run); `expectationFailures` counts every one.

@@ -101,6 +101,9 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
         (None, true) => DrainFact::Incomplete,
         (None, false) => DrainFact::NoDrain,
     };
+    // The cluster settling at start-up is no stall of a service's (as the run's warnings and
+    // `NoStalls` say, [`crate::outcome::StartupSettling`]).
+    let settling = crate::outcome::StartupSettling::of_engine(e, &scope);
     let services = e
         .services()
         .map(|s| ServiceFact {
@@ -109,7 +112,7 @@ fn facts_of(outcome: &crate::outcome::RunOutcome, seed: u64) -> RunFacts<'_> {
             placement_failures: s.placement_failures().map(|(r, c)| (r.as_str(), c)).collect(),
             unhealthy_tasks: s.unhealthy_tasks(),
             floor_breaches: s.floor_breaches().iter().map(|b| b.reason.as_str()).collect(),
-            stalls: s.stalls().iter().map(|st| st.reason.as_str()).collect(),
+            stalls: s.stalls().iter().filter(|st| !settling.passes_by(&s, st)).map(|st| st.reason.as_str()).collect(),
         })
         .collect();
     let managed_scaling = outcome
