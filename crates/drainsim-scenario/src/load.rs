@@ -1350,7 +1350,9 @@ fn check(l: &LoadedScenario) -> Result<(), ScenarioError> {
     if let Some((subnet, refusal)) =
         s.subnet_zones.iter().find_map(|(subnet, zone)| drainsim_core::subnet_zone_refusal(subnet, zone).map(|r| (subnet, r)))
     {
-        let (line, column) = locate(&l.source, subnet, 0).or_else(|| locate(&l.source, "subnetZones", 0)).unwrap_or((1, 1));
+        let (line, column) = locate_in_literal(&l.source, ("subnetZones", 0), subnet, 0, 0)
+            .or_else(|| locate(&l.source, "subnetZones", 0))
+            .unwrap_or((1, 1));
         return Err(ScenarioError { file: l.file.clone(), line, column, message: refusal });
     }
     if let Some(refusal) = s.region.as_deref().and_then(drainsim_core::region_refusal) {

@@ -48,7 +48,9 @@ pub(crate) const SUBNET_WITHOUT_NETWORK_CONFIGURATION: &str = "subnet-0a1b2c3d";
 
 impl Engine {
     /// Checks a request's `networkConfiguration` for task definition `task_def` (the rules of the
-    /// module's doc), interning nothing when it is refused.
+    /// module's doc), interning nothing when it refuses it. On success it interns the subnets and
+    /// their zones (the interner is a cache of names: a later refusal of the request leaves names
+    /// interned, as a refused request's strategy attribute does, and no other state).
     pub(crate) fn parse_network_configuration(
         &mut self,
         task_def: crate::infra::ids::TaskDefId,
