@@ -40,7 +40,8 @@ pub struct SweepReport {
     pub seeds: SeedRange,
     /// The shard of `seeds` it ran (null for a whole range or a merge).
     pub shard: Option<Shard>,
-    /// `NAME=VALUE`, as given.
+    /// The command line's `--account-default NAME=VALUE` overrides, as given (the scenario's own
+    /// `accountDefaults` are in its file, which `scenario_digest` covers).
     pub account_defaults: Vec<String>,
     /// `"swarm"` or null.
     pub faults: Option<String>,
