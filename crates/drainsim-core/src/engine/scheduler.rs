@@ -847,7 +847,7 @@ impl Engine {
             return 0;
         }
         let s = &self.services[id.index()];
-        let unhealthy = self.services.unhealthy_tasks(id).filter(|t| self.is_staying(*t)).count();
+        let unhealthy = self.unhealthy_staying_count(id) as usize;
         unhealthy.min((s.desired_count as usize).saturating_sub(s.staying_healthy as usize))
     }
 

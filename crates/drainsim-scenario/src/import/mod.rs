@@ -898,19 +898,7 @@ impl Capture {
             self.note_subnet_zone(&ci, "attributes", &subnet, &zone, file)?;
         }
         // Its trunk ENI is in a subnet of its zone too (EC2 attaches an ENI within its zone).
-        for a in ci.objects("attachments")? {
-            for d in a.objects("details")? {
-                if d.str("name")? == "subnetId" {
-                    if let Some(subnet) = d.opt_str("value")? {
-                        self.note_subnet_zone(&d, "value", subnet, &zone, file)?;
-                    }
-                }
-                d.touch(&["value"]);
-                d.finish();
-            }
-            a.touch(&["id", "type", "status", "details"]);
-            a.finish();
-        }
+        self.note_attachment_subnets(&ci, &zone, file)?;
         if attributes.keys().filter(|k| !k.starts_with("ecs.")).count() > 10 {
             return Err(
                 ci.error(Some("attributes"), "more than 10 custom attributes (RegisterContainerInstance takes at most 10)")
@@ -1359,6 +1347,27 @@ impl Capture {
         }
     }
 
+    /// Notes the subnet of each ENI attachment of `owner` (a task's, or an instance's trunk) as in
+    /// `zone`, the owner's ([`Self::note_subnet_zone`]).
+    fn note_attachment_subnets(&mut self, owner: &Obj<'_>, zone: &str, file: &str) -> Result<(), ImportError> {
+        for a in owner.objects("attachments")? {
+            if a.opt_str("type")? == Some("ElasticNetworkInterface") {
+                for d in a.objects("details")? {
+                    if d.str("name")? == "subnetId" {
+                        if let Some(subnet) = d.opt_str("value")? {
+                            self.note_subnet_zone(&d, "value", subnet, zone, file)?;
+                        }
+                    }
+                    d.touch(&["value"]);
+                    d.finish();
+                }
+            }
+            a.touch(&["id", "status", "details"]);
+            a.finish();
+        }
+        Ok(())
+    }
+
     fn read_task(&mut self, t: Obj<'_>, file: &str, summary: &mut ImportSummary) -> Result<(), ImportError> {
         let arn = t.str("taskArn")?;
         if let Some((first_file, first_path)) = self.task_arns.get(arn) {
@@ -1427,21 +1436,7 @@ impl Capture {
         };
         // An awsvpc task's ENI tells its subnet's zone: the task's.
         if let Some(zone) = t.opt_str("availabilityZone")? {
-            for a in t.objects("attachments")? {
-                if a.opt_str("type")? == Some("ElasticNetworkInterface") {
-                    for d in a.objects("details")? {
-                        if d.str("name")? == "subnetId" {
-                            if let Some(subnet) = d.opt_str("value")? {
-                                self.note_subnet_zone(&d, "value", subnet, zone, file)?;
-                            }
-                        }
-                        d.touch(&["value"]);
-                        d.finish();
-                    }
-                }
-                a.touch(&["id", "status", "details"]);
-                a.finish();
-            }
+            self.note_attachment_subnets(&t, zone, file)?;
         }
         t.touch(&["launchType", "version", "availabilityZone", "attachments"]);
         t.finish();
