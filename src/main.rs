@@ -605,6 +605,9 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: 
     for w in finding_lines(&drainsim_scenario::outcome::unmentioned_findings(&loaded.scenario, &outcome)) {
         eprintln!("warning: {w}");
     }
+    for w in drainsim_scenario::outcome::unread_account_defaults(&outcome.engine, &modifiers.account_defaults) {
+        eprintln!("warning: {w}");
+    }
     let mut x = x;
     if !only.is_empty() {
         let e = &outcome.engine;
@@ -722,6 +725,18 @@ fn compare_command(args: CompareArgs) -> ExitCode {
             report_problem("warning", &w);
         } else {
             eprintln!("warning: plan B ({b_label}): {}", w.message);
+        }
+    }
+    // An `--account-default` that plan B never reads makes it plan A: said before the runs, from
+    // one run of plan B (whether a registration reads the account default does not depend on
+    // the seed).
+    if !args.account_defaults.is_empty() {
+        let opts =
+            RunOptions { seed: Some(args.seeds.start), account_defaults: args.account_defaults.clone(), ..Default::default() };
+        if let Ok(outcome) = drainsim_scenario::runner::run(&b_loaded, &opts) {
+            for w in drainsim_scenario::outcome::unread_account_defaults(&outcome.engine, &args.account_defaults) {
+                eprintln!("warning: plan B ({b_label}): {w}");
+            }
         }
     }
     use drainsim_scenario::sweep::shell_word;
@@ -1172,6 +1187,9 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    for w in drainsim_scenario::outcome::unread_account_defaults(&outcome.engine, &args.modifiers.account_defaults) {
+        eprintln!("warning: {w}");
+    }
     let reproduce = reproduce_command(&args, &loaded, outcome.seed);
     let passed = outcome.passed();
     let warnings = drainsim_scenario::outcome::unmentioned_findings(&loaded.scenario, &outcome);
@@ -1247,8 +1265,8 @@ fn stall_explanation(reason: &str, member_of: &[String], allowed_lack: &[String]
             return format!("capacity provider {p} has no ACTIVE instance with a connected agent ({reason})");
         }
         let base = stall_explanation(reason, member_of, allowed_lack, None);
-        return match base.strip_prefix("no instance ") {
-            Some(rest) => format!("no instance of capacity provider {p} {rest}"),
+        return match base.strip_prefix("the closest instance ") {
+            Some(rest) => format!("the closest instance of capacity provider {p} {rest}"),
             None => format!("{base} (capacity provider {p})"),
         };
     }
@@ -1265,12 +1283,15 @@ fn stall_explanation(reason: &str, member_of: &[String], allowed_lack: &[String]
             _ => format!("{stall}; the instances it allows lack {} ({})", lack.join(" and "), allowed_lack.join(", ")),
         };
     }
+    // A resource reason is what ECS's closest matching instance lacked ("The closest matching
+    // container-instance … has insufficient memory available"): other instances may lack
+    // something else, so the words name the closest one, as `explain` does.
     let what = match reason {
-        "RESOURCE:CPU" => "no instance has the CPU",
-        "RESOURCE:MEMORY" => "no instance has the memory",
-        "RESOURCE:GPU" => "no instance has the GPUs free",
-        "RESOURCE:PORTS" => "no instance has the host ports free",
-        "RESOURCE:ENI" => "no instance has a free task ENI",
+        "RESOURCE:CPU" => "the closest instance lacked the CPU",
+        "RESOURCE:MEMORY" => "the closest instance lacked the memory",
+        "RESOURCE:GPU" => "the closest instance lacked free GPUs",
+        "RESOURCE:PORTS" => "the closest instance lacked a free host port",
+        "RESOURCE:ENI" => "the closest instance lacked a free task ENI",
         "AGENT" => "no instance with room has a connected agent",
         "NO_INSTANCES" => "no ACTIVE instance with a connected agent",
         "CONSTRAINT:distinctInstance" => "distinctInstance leaves no instance",
@@ -1453,8 +1474,7 @@ fn print_text(
                 )?;
             }
             for view in listed {
-                let daemon_above = drainsim_scenario::outcome::daemon_tasks_above_ceiling(&view)
-                    .map_or(String::new(), |n| format!(" ({n} on DRAINING instances, stopped last)"));
+                let daemon_above = drainsim_scenario::outcome::daemon_tasks_above_ceiling(&view);
                 let s = report::service_row(view);
                 let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
                 // An extreme is judged against the bound of its own instant: when the desired count
@@ -1475,7 +1495,13 @@ fn print_text(
                     opt(s.min_healthy_observed),
                     then(s.floor_at_min_healthy_observed, s.healthy_floor, "floor"),
                     opt(s.max_tasks_observed),
-                    then(s.ceiling_at_max_tasks_observed, s.task_ceiling, "ceiling") + &daemon_above,
+                    // A DAEMON's tasks above the ceiling always say which ceiling they stood
+                    // against, so that the two numbers do not read as a breach.
+                    match (s.ceiling_at_max_tasks_observed, daemon_above) {
+                        (Some(c), Some(n)) => format!(" (ceiling then {c}; {n} on DRAINING instances, stopped last)"),
+                        (None, Some(n)) => format!(" ({n} on DRAINING instances, stopped last)"),
+                        (c, None) => then(c, s.task_ceiling, "ceiling"),
+                    },
                     s.stalls.len(),
                     s.floor_breaches.len(),
                     // Replacements moved again by a later drain: a cost of the plan's order (only

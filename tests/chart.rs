@@ -503,3 +503,47 @@ fn a_start_up_stall_does_not_make_a_service_troubled() {
         "{title}"
     );
 }
+
+/// The service whose task was the last to stop on the drained instances gets a panel ahead of
+/// larger services the drain never touched: seven services of 10 tasks pinned to `stay`, and
+/// `holder`, one task on `old` behind a target group with a 2-minute deregistration delay, which
+/// holds `old`'s drain. Until 2026-12-07 the panels went by size, and `holder` was left out.
+#[test]
+fn the_service_that_held_the_drains_has_a_panel() {
+    let big: Vec<String> = (1..=7)
+        .map(|n| {
+            format!(
+                r#"(cluster: "prod", serviceName: "big-{n}", taskDefinition: "app", desiredCount: 10,
+                   placementConstraints: [(type: "memberOf", expression: "attribute:role == stay")])"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"Scenario(name: "held", seed: 1, clusters: ["prod"],
+        instances: [
+            (name: "stay", cluster: "prod", instanceType: "c5.4xlarge", cpu: 16384, memory: 32768, attributes: {{"role": "stay"}}),
+            (name: "old", cluster: "prod", instanceType: "c5.large", cpu: 2048, memory: 3840, attributes: {{"role": "old"}}),
+            (name: "new", cluster: "prod", instanceType: "c5.large", cpu: 2048, memory: 3840, attributes: {{"role": "new"}}, registerAtMs: 30000),
+        ],
+        taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 128, memory: 128, exitAfterSigtermMs: 1000, portMappings: [(containerPort: 8080)])])],
+        services: [
+            {big},
+            (cluster: "prod", serviceName: "holder", taskDefinition: "app", desiredCount: 1,
+             placementConstraints: [(type: "memberOf", expression: "attribute:role != stay")],
+             loadBalancers: [(targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/holder/0123456789abcdef", containerName: "app", containerPort: 8080)],
+             targetGroup: (deregistrationDelaySeconds: 120)),
+        ],
+        steps: [(atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["old"]))), (do: RunUntilQuiet)])"#,
+        big = big.join(",\n")
+    );
+    let dir = TempDir::new("chart-held");
+    let file = dir.join("held.ron");
+    std::fs::write(&file, text).expect("written");
+    let out = dir.join("held.svg");
+    let run = common::drainsim(&["run", file.to_str().unwrap(), "--svg", out.to_str().unwrap(), "--timeline", "none"]);
+    assert!(run.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&run.stderr));
+    let chart = std::fs::read_to_string(&out).expect("the chart was written");
+    assert!(chart.contains("2 more services not shown"), "{chart}");
+    assert!(chart.contains("holder: running (blue)"), "holder has a panel");
+    assert!(chart.contains("(big-6, big-7)"), "the two last of the equal big services are left out");
+}

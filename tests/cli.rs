@@ -494,3 +494,23 @@ fn the_headline_names_a_refresh_left_undone() {
     let headline = text.lines().find(|l| l.starts_with("headline: ")).expect("a headline");
     assert!(!headline.contains("instance refresh"), "{headline}");
 }
+
+/// An `--account-default` that nothing in the run reads — every principal that resolved the
+/// setting had its own, as an imported cluster's instance role does — is said to change nothing,
+/// by `run` and by `compare` for its plan B: a comparison of two identical plans once passed
+/// without a word.
+#[test]
+fn an_account_default_nothing_reads_is_said_to_change_nothing() {
+    let pinned = "scenarios/eni/c5large-trunking.ron";
+    let out = drainsim(&["run", pinned, "--account-default", "awsvpcTrunking=disabled", "--timeline", "none"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: --account-default awsvpcTrunking=disabled changed nothing: nothing in the run took awsvpcTrunking from the account default"),
+        "{err}"
+    );
+    let out = drainsim(&["compare", pinned, "--account-default", "awsvpcTrunking=disabled", "--seeds", "0..1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("changed nothing"), "compare warns too");
+    // The demo's instances register as the root user, without a setting of their own: read.
+    let out = drainsim(&["run", "scenarios/demo.ron", "--account-default", "awsvpcTrunking=disabled", "--timeline", "none"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("changed nothing"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -98,3 +98,95 @@ fn a_repeated_service_event_is_sent_again_after_six_hours() {
     assert_eq!(times, [60_000, 21_660_000], "{unable:?}");
     assert_eq!(unable[0].1, unable[1].1, "the same message, sent again");
 }
+
+/// A pass that stops tasks but still cannot place, for the reason of the open stall, does not end
+/// the stall: a new wave's stops are no placement. Here `web` (3 tasks of 1024 CPU, min 0 %) runs
+/// on three instances with room for one task each; `a` is drained at 60 s (its replacement finds
+/// no room: RESOURCE:CPU), `b` at 300 s (its task stops, and its replacement finds no room
+/// either). Until 2026-12-07 the stops at 300 s ended the stall, which opened again at the next
+/// try, so a stuck rollout showed a stall per wave, each "ended" with nothing placed.
+#[test]
+fn stops_of_a_new_drain_do_not_end_a_stall_that_still_cannot_place() {
+    let text = r#"Scenario(name: "stall-through-waves", seed: 3, clusters: ["prod"],
+        instances: [(name: "n", count: 3, cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a"], cpu: 1024, memory: 3840)],
+        taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 1024, memory: 256, exitAfterSigtermMs: 1000)])],
+        services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 3,
+                    deploymentConfiguration: (minimumHealthyPercent: 0, maximumPercent: 100))],
+        steps: [(atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["n-1"]))),
+                (atMs: 300000, do: DrainInstances((cluster: "prod", instances: ["n-2"]))),
+                (atMs: 600000, do: Advance)])"#;
+    let out = run(&load_str("stall.ron", text).expect("loads"), &RunOptions::default()).expect("runs");
+    let web = out.engine.service_named("web").expect("web");
+    let stalls: Vec<(u64, Option<u64>, String)> =
+        web.stalls().iter().map(|e| (e.started_at_ms, e.ended_at_ms, e.reason.to_string())).collect();
+    assert_eq!(stalls.len(), 1, "one stall through both drains: {stalls:?}");
+    assert_eq!((stalls[0].1.is_none(), stalls[0].2.as_str()), (true, "RESOURCE:CPU"), "{stalls:?}");
+    assert!(stalls[0].0 < 300_000, "it began with the first drain: {stalls:?}");
+    assert_eq!(web.running_count(), 1, "only n-3's task runs");
+}
+
+/// A drain that ended because its instance went with a task not yet STOPPED did not complete:
+/// `DrainCompletedBy` fails on it, `DrainEndedBy` and `OrphanedTasks` say what happened, and a run
+/// whose expectations do not mention the drain warns of it (`--strict` fails it). Here `a` is
+/// drained at 60 s while its task waits out a 5-minute deregistration delay, and deregistered
+/// with `force` at 90 s.
+#[test]
+fn a_drain_cut_short_is_not_completed_and_is_a_finding() {
+    let scenario = |expectations: &str| {
+        format!(
+            r#"Scenario(name: "cut", seed: 3, clusters: ["prod"],
+            instances: [(name: "a", cluster: "prod", instanceType: "c5.large", cpu: 2048, memory: 3840),
+                        (name: "b", cluster: "prod", instanceType: "c5.large", cpu: 2048, memory: 3840)],
+            taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 1024, memory: 256, exitAfterSigtermMs: 1000, portMappings: [(containerPort: 8080)])])],
+            services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 2,
+                        deploymentConfiguration: (minimumHealthyPercent: 0, maximumPercent: 200),
+                        placementStrategy: [(type: "spread", field: "instanceId")],
+                        loadBalancers: [(targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef", containerName: "app", containerPort: 8080)])],
+            steps: [(atMs: 60000, do: DrainInstances((cluster: "prod", instances: ["a"]))),
+                    (atMs: 90000, do: DeregisterInstances((cluster: "prod", instances: ["a"], force: true)))],
+            expectations: [{expectations}])"#
+        )
+    };
+    let judged = |expectations: &str| {
+        let loaded = load_str("cut.ron", &scenario(expectations)).expect("loads");
+        let out = run(&loaded, &RunOptions::default()).expect("runs");
+        let findings = drainsim_scenario::outcome::unmentioned_findings(&loaded.scenario, &out);
+        (out.expectations.iter().map(|x| x.passed).collect::<Vec<_>>(), findings)
+    };
+    let (_, findings) = judged("");
+    assert_eq!(
+        findings,
+        ["the drain of a ended at +00:01:30.000 with 1 task(s) not yet STOPPED, orphaned when the instance went away, and no expectation mentions it"]
+    );
+    let (passed, findings) = judged(
+        r#"DrainCompletedBy("a", 90000), DrainEndedBy("a", 90000), DrainNotCompletedBy("a", 90000), OrphanedTasks("a", Eq(1))"#,
+    );
+    // The scenario's four expectations come after its steps'.
+    assert_eq!(passed[passed.len() - 4..], [false, true, true, true]);
+    assert!(findings.is_empty(), "{findings:?}");
+}
+
+/// An instance that registers while health checks fail on the instances a query selects, and is
+/// selected, gets the "fail" record as one registered before did: its later "pass again" record
+/// once had no "fail" before it (`fidelity/recovered-target-needs-its-healthy-threshold.ron`:
+/// `new` registers at 60 s, the instant the checks begin to fail there).
+#[test]
+fn an_instance_registered_while_checks_fail_says_so() {
+    use drainsim_core::{Change, Subject};
+    let file = "scenarios/fidelity/recovered-target-needs-its-healthy-threshold.ron";
+    let loaded = drainsim_scenario::load_file(std::path::Path::new(file)).expect("loads");
+    let out = run(&loaded, &RunOptions { keep_records: true, ..Default::default() }).expect("runs");
+    let new = out.engine.instance_named("new").expect("new").id();
+    let changes: Vec<(u64, bool)> = out
+        .engine
+        .trace()
+        .records()
+        .iter()
+        .filter(|r| r.subject == Subject::Instance(new))
+        .filter_map(|r| match r.change {
+            Change::HealthChecksFailing(failing) => Some((r.time_ms, failing)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(changes, [(60_000, true), (170_000, false)]);
+}

@@ -1279,10 +1279,13 @@ pub fn render_text(r: &CompareReport) -> String {
         );
     }
     if r.measures.iter().any(|m| m.name == FAILED_EXPECTATIONS && m.better == NOT_RANKED) {
-        out.push_str(
+        // The runs that failed an expectation are counted after the table, when there are any.
+        let below =
+            if r.failed_runs.a.runs + r.failed_runs.b.runs > 0 { " (the runs that failed one are counted below)" } else { "" };
+        out.push_str(&format!(
             "\nnot ranked: failed expectations: the plans judge different numbers of steps and expectations, so their \
-             failures are counts out of different totals (the runs that failed one are counted below)\n",
-        );
+             failures are counts out of different totals{below}\n",
+        ));
     }
     if not_ranked(PLACEMENT_FAILURES) {
         out.push_str(

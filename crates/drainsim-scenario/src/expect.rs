@@ -77,6 +77,7 @@ pub(crate) fn name_of(exp: &Expectation) -> String {
         X::InstanceVersion(n, c) => format!("{n} version {c}"),
         X::InstanceRunningTasks(n, c) => format!("{n} runningTasksCount {c}"),
         X::InstancePendingTasks(n, c) => format!("{n} pendingTasksCount {c}"),
+        X::OrphanedTasks(n, c) => format!("{n} orphanedTasks {c}"),
         X::AgentConnected(n, want) => format!("{n} agentConnected {want}"),
         X::AgentUpdateStatus(n, want) => format!("{n} agentUpdateStatus {}", want.as_deref().unwrap_or("(never updated)")),
         X::AgentVersion(n, want) => format!("{n} agentVersion {want}"),
@@ -116,6 +117,7 @@ pub(crate) fn name_of(exp: &Expectation) -> String {
         X::DrainCompletedBy(n, t) => format!("{n} drain completed by {t} ms"),
         X::DrainCompletedWithin(n, d) => format!("{n} drain completed within {d} ms"),
         X::DrainNotCompletedBy(n, t) => format!("{n} drain not completed by {t} ms"),
+        X::DrainEndedBy(n, t) => format!("{n} drain ended by {t} ms"),
         X::NoRunningBeforeDrainCompleted(n) => format!("{n} runningTasksCount reached 0 before the drain completed"),
         X::AllDrainsCompletedBy(t) => format!("all drains completed by {t} ms"),
         X::StopReason(want) => format!("run stopped: {want}"),
@@ -175,6 +177,9 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
         X::InstanceVersion(n, c) => on_instance(e, n, |i| num(Some(i.version()), *c)),
         X::InstanceRunningTasks(n, c) => on_instance(e, n, |i| num(count(i.running_tasks_count() as usize), *c)),
         X::InstancePendingTasks(n, c) => on_instance(e, n, |i| num(count(i.pending_tasks_count() as usize), *c)),
+        X::OrphanedTasks(n, c) => on_instance(e, n, |i| {
+            num(count(crate::outcome::orphaned_tasks_by_instance(e).get(i.name()).copied().unwrap_or(0) as usize), *c)
+        }),
         X::AgentConnected(n, want) => on_instance(e, n, |i| {
             let got = i.agent_connected();
             verdict(got == *want, move || format!("agentConnected {got}"))
@@ -270,20 +275,31 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
             let steady = s.is_steady();
             verdict(steady == *want, move || format!("steady {steady}"))
         }),
+        // A drain that ended because its instance went with tasks not yet STOPPED (a lifecycle
+        // hook's timeout, a forced deregistration) did not complete: ECS's drain is complete when
+        // every task is STOPPED (docs/draining.md, `orphanedTasks`). It once passed these.
         X::DrainCompletedBy(n, t) => on_instance(e, n, |i| {
             let c = i.drain().completed_at_ms();
-            verdict(c.is_some_and(|c| c <= *t), move || format!("drainCompletedAtMs {}", show(c)))
+            let cut = orphaned_ending_drain(e, n);
+            verdict(c.is_some_and(|c| c <= *t) && cut == 0, move || format!("drainCompletedAtMs {}{}", show(c), cut_short(cut)))
         }),
         X::DrainCompletedWithin(n, d) => on_instance(e, n, |i| {
             let drain = i.drain();
             let took = drain.duration_ms();
-            verdict(took.is_some_and(|t| t <= *d), move || {
-                took.map_or_else(|| format!("took {}", show(None)), |t| format!("took {t} ms"))
+            let cut = orphaned_ending_drain(e, n);
+            verdict(took.is_some_and(|t| t <= *d) && cut == 0, move || {
+                took.map_or_else(|| format!("took {}", show(None)), |t| format!("took {t} ms")) + &cut_short(cut)
             })
         }),
         X::DrainNotCompletedBy(n, t) => on_instance(e, n, |i| {
             let c = i.drain().completed_at_ms();
-            verdict(c.is_none_or(|c| c > *t), move || format!("drainCompletedAtMs {}", show(c)))
+            let cut = orphaned_ending_drain(e, n);
+            verdict(c.is_none_or(|c| c > *t) || cut > 0, move || format!("drainCompletedAtMs {}{}", show(c), cut_short(cut)))
+        }),
+        X::DrainEndedBy(n, t) => on_instance(e, n, |i| {
+            let c = i.drain().completed_at_ms();
+            let cut = orphaned_ending_drain(e, n);
+            verdict(c.is_some_and(|c| c <= *t), move || format!("drain ended at {}{}", show(c), cut_short(cut)))
         }),
         X::NoRunningBeforeDrainCompleted(n) => on_instance(e, n, |i| {
             let drain = i.drain();
@@ -300,6 +316,20 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
             let got = stop.map(|s| s.as_str());
             verdict(got == Some(want.as_str()), move || format!("stopReason {}", got.unwrap_or("(none yet)")))
         }
+    }
+}
+
+/// How many tasks not yet STOPPED went with instance `name` and so ended its drain
+/// ([`crate::outcome::orphaned_tasks_ending_drains`]).
+fn orphaned_ending_drain(e: &Engine, name: &str) -> u32 {
+    crate::outcome::orphaned_tasks_ending_drains(e).get(name).copied().unwrap_or(0)
+}
+
+/// What an expectation's detail adds for a drain that ended with tasks orphaned.
+fn cut_short(orphaned: u32) -> String {
+    match orphaned {
+        0 => String::new(),
+        n => format!(", ended with {n} task(s) not yet STOPPED, orphaned when the instance went away: not completed"),
     }
 }
 

@@ -702,9 +702,13 @@ fn ceiling_held_text(ix: &Index, s: &ServiceView, told: usize, (first_told_ms, l
         return None;
     }
     let first_ms = *ix.ceiling_bound_starts.get(&s.id())?.iter().find(|at| **at > first_told_ms)?;
-    let delay = s.deregistration_delay_ms().map_or(String::new(), |d| {
-        format!(" (DEACTIVATING first, for its load balancer's deregistration delay of {})", duration_text(d))
-    });
+    // A delay of 0 took no time: the wait was the stop itself (STOPPING, up to its stop timeout).
+    let delay = match s.deregistration_delay_ms() {
+        Some(d) if d > 0 => {
+            format!(" (DEACTIVATING first, for its load balancer's deregistration delay of {})", duration_text(d))
+        }
+        _ => " (through STOPPING, up to its containers' stop timeout)".to_string(),
+    };
     Some(format!(
         "its {} on draining instances {} told to stop at once, but {n} of its tasks placed meanwhile waited for room under its ceiling ({}), the first until {}, {} after the first was told: a task told to stop counts toward the ceiling until it is STOPPED{delay}",
         tasks_text(told as u32, "task"),
@@ -1137,6 +1141,8 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
     let orphaned = ix.records.orphaned.get(&t.id()).copied();
     let told = t.stopping_at_ms().filter(|told| orphaned.is_none_or(|(at, _)| *told < at));
     let mut cursor = from_ms;
+    // Where the task's own stretches begin, after another task's it waited for (each labelled).
+    let mut own_from = None;
     if let Some(told) = told.filter(|t| *t > from_ms) {
         // A DAEMON task is told to stop once every other task on the instance has stopped: what
         // held it is the path of the last of them, which a plan can change (its floor, its
@@ -1145,6 +1151,7 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
             let label = task_label(&other);
             let before = critical_path(&other, ix, instance, e, from_ms);
             path.extend(before.into_iter().map(|s| Stretch { why: format!("{label}: {}", s.why), ..s }));
+            own_from = Some(path.len());
         }
         let covered = path.last().map_or(from_ms, |s: &Stretch| s.to_ms);
         if told > covered {
@@ -1309,6 +1316,14 @@ fn critical_path(t: &TaskView, ix: &Index, instance: &InstanceView, e: &Engine, 
             "told to stop as the drain began, and STOPPED in the same instant"
         };
         path.push(Stretch { from_ms, to_ms: from_ms, why: why.to_string() });
+    }
+    // After another task's labelled stretches the task's own are labelled too: a line without a
+    // label after them read as the other task's.
+    if let Some(own_from) = own_from {
+        let label = task_label(t);
+        for s in &mut path[own_from..] {
+            s.why = format!("{label}: {}", s.why);
+        }
     }
     path
 }

@@ -414,8 +414,9 @@ pub struct FaultsSpec {
     /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
     #[serde(default)]
     pub agent_disconnects_per_hour: u32,
-    /// Chance, per thousand, that a Spot Instance is interrupted, drawn for each Spot Instance
-    /// once an hour.
+    /// Chance, per thousand, that a Spot Instance is interrupted within an hour: drawn for each
+    /// Spot Instance at the start of each hour, the moment within it (one launched within an hour
+    /// is drawn for the rest of it).
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub spot_interruption_per_mille_per_hour: u32,
     /// How long before each drawn interruption's notice EC2 gives the Spot Instance its rebalance
@@ -423,7 +424,7 @@ pub struct FaultsSpec {
     #[serde(default, deserialize_with = "bounded_time", skip_serializing_if = "is_zero")]
     pub spot_rebalance_recommendation_lead_ms: u64,
     /// Chance, per thousand, that a Spot Instance without a signal gets a rebalance recommendation
-    /// no interruption follows, drawn for each once an hour.
+    /// no interruption follows within an hour, drawn for each as the interruptions are.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub spot_rebalance_recommendation_per_mille_per_hour: u32,
     /// Instances whose trunk provisioning fails.
@@ -1773,6 +1774,9 @@ pub enum Expectation {
     InstanceRunningTasks(String, Cmp),
     /// The instance's pendingTasksCount.
     InstancePendingTasks(String, Cmp),
+    /// Tasks not yet STOPPED that went with the instance (orphaned: a lifecycle hook's timeout, a
+    /// forced deregistration, EC2 taking it), the report's `orphanedTasks`.
+    OrphanedTasks(String, Cmp),
     /// Whether the instance's agent is connected.
     AgentConnected(String, bool),
     /// The instance's agentUpdateStatus (`PENDING` ... `UPDATED`, `FAILED`), or none.
@@ -1837,12 +1841,17 @@ pub enum Expectation {
     AzRebalancingMoves(String, Cmp),
     /// Whether the service is in steady state.
     SteadyState(String, bool),
-    /// The instance's drain completed at or before this simulated time.
+    /// The instance's drain completed (every task on it STOPPED; not a drain that ended because
+    /// the instance went with tasks orphaned) at or before this simulated time.
     DrainCompletedBy(String, u64),
-    /// The instance's drain completed within this long after it started.
+    /// The instance's drain completed (as for `DrainCompletedBy`) within this long after it started.
     DrainCompletedWithin(String, u64),
-    /// The instance's drain had not completed at this simulated time (or at all).
+    /// The instance's drain had not completed at this simulated time (or at all, or it ended with
+    /// tasks orphaned).
     DrainNotCompletedBy(String, u64),
+    /// The instance's drain ended at or before `t`: it completed, or the instance went with tasks
+    /// not yet STOPPED (a lifecycle hook's timeout, a forced deregistration), whichever it was.
+    DrainEndedBy(String, u64),
     /// runningTasksCount reached 0 strictly before the drain completed.
     NoRunningBeforeDrainCompleted(String),
     /// Every drain that was started completed at or before this simulated time.

@@ -2657,6 +2657,7 @@ fn check_expectation(
         | InstanceVersion(i, _)
         | InstanceRunningTasks(i, _)
         | InstancePendingTasks(i, _)
+        | OrphanedTasks(i, _)
         | AgentConnected(i, _)
         | AgentUpdateStatus(i, _)
         | AgentVersion(i, _)
@@ -2668,6 +2669,7 @@ fn check_expectation(
         | DrainCompletedBy(i, _)
         | DrainCompletedWithin(i, _)
         | DrainNotCompletedBy(i, _)
+        | DrainEndedBy(i, _)
         | NoRunningBeforeDrainCompleted(i) => inst(i),
         ListedInstances(_, _, list) => list.iter().try_for_each(inst),
         ServiceDesiredCount(s, _)

@@ -704,26 +704,39 @@ impl StartupSettling {
 /// warnings; `--strict` fails the run on them.
 pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOutcome) -> Vec<String> {
     use crate::format::{Action, Expectation as X};
-    fn collect<'a>(x: &'a X, breaches: &mut Vec<&'a str>, stalls: &mut Vec<&'a str>) {
+    /// The services and instances the expectations mention, by what they judge.
+    #[derive(Default)]
+    struct Mentioned<'a> {
+        breaches: Vec<&'a str>,
+        stalls: Vec<&'a str>,
+        drains: Vec<&'a str>,
+    }
+    fn collect<'a>(x: &'a X, m: &mut Mentioned<'a>) {
         match x {
             X::FloorBreaches(s, _)
             | X::FloorBreachCause(s, _)
             | X::MinHealthyObserved(s, _)
             | X::FloorAtMinHealthyObserved(s, _)
-            | X::DeepestDipBelowFloor(s, _) => breaches.push(s),
-            X::Stalled(s, _) | X::NoStalls(s) => stalls.push(s),
-            X::Named(_, inner) => collect(inner, breaches, stalls),
+            | X::DeepestDipBelowFloor(s, _) => m.breaches.push(s),
+            X::Stalled(s, _) | X::NoStalls(s) => m.stalls.push(s),
+            X::DrainCompletedBy(i, _)
+            | X::DrainCompletedWithin(i, _)
+            | X::DrainNotCompletedBy(i, _)
+            | X::DrainEndedBy(i, _)
+            | X::OrphanedTasks(i, _) => m.drains.push(i),
+            X::Named(_, inner) => collect(inner, m),
             _ => {}
         }
     }
-    let (mut breaches, mut stalls) = (Vec::new(), Vec::new());
+    let mut mentioned = Mentioned::default();
     let in_steps = scenario.steps.iter().filter_map(|st| match &st.action {
         Action::Check(list) => Some(list.iter()),
         _ => None,
     });
     for x in scenario.expectations.iter().chain(in_steps.flatten()) {
-        collect(x, &mut breaches, &mut stalls);
+        collect(x, &mut mentioned);
     }
+    let Mentioned { breaches, stalls, drains } = mentioned;
     let mut out = Vec::new();
     let settling = StartupSettling::of(outcome);
     for s in outcome.engine.services() {
@@ -750,7 +763,37 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
             }
         }
     }
+    // A drain that ended because its instance went with tasks not yet STOPPED (a lifecycle hook's
+    // timeout, managed draining's 48 hours, a forced deregistration): their connections were cut.
+    for (name, n) in orphaned_tasks_ending_drains(&outcome.engine) {
+        if !drains.contains(&name.as_str()) {
+            let ended = outcome.engine.instance_named(&name).and_then(|i| i.drain().completed_at_ms());
+            out.push(format!(
+                "the drain of {name} ended{} with {n} task(s) not yet STOPPED, orphaned when the instance went away, and no expectation mentions it",
+                ended.map_or(String::new(), |t| format!(" at {}", drainsim_core::time::format_sim_time(t)))
+            ));
+        }
+    }
     out
+}
+
+/// The `--account-default NAME=VALUE` overrides nothing in a run read, each as a warning: every
+/// principal that resolved the setting had its own, or the root user had one
+/// ([`drainsim_core::Engine::account_default_read`]). An imported cluster's instances register
+/// with the trunking they were captured with, so `--account-default awsvpcTrunking=…` once
+/// compared two identical plans without a word.
+pub fn unread_account_defaults(e: &Engine, overrides: &[(String, String)]) -> Vec<String> {
+    overrides
+        .iter()
+        .filter(|(name, _)| e.account_default_read(name).is_ok_and(|read| !read))
+        .map(|(name, value)| {
+            format!(
+                "--account-default {name}={value} changed nothing: nothing in the run took {name} from the account default \
+                 (each principal had its own setting, or the root user had one; an imported cluster's instances keep the \
+                 trunking and ARN formats they were captured with)"
+            )
+        })
+        .collect()
 }
 
 /// How many times: `once`, `twice`, `3 times`.

@@ -286,14 +286,14 @@ pub struct FaultProfileReport {
     pub task_start_failure_per_mille: u32,
     /// Random agent disconnects per instance per hour.
     pub agent_disconnects_per_hour: u32,
-    /// Chance, per thousand, that a Spot Instance is interrupted, drawn once an hour (absent when 0).
+    /// Chance, per thousand, that a Spot Instance is interrupted within an hour (absent when 0).
     #[serde(skip_serializing_if = "is_zero_u32")]
     pub spot_interruption_per_mille_per_hour: u32,
     /// How long before a drawn interruption's notice its rebalance recommendation comes (absent when 0).
     #[serde(skip_serializing_if = "is_zero_u64")]
     pub spot_rebalance_recommendation_lead_ms: u64,
     /// Chance, per thousand, that a Spot Instance gets a rebalance recommendation no interruption
-    /// follows, drawn once an hour (absent when 0).
+    /// follows within an hour (absent when 0).
     #[serde(skip_serializing_if = "is_zero_u32")]
     pub spot_rebalance_recommendation_per_mille_per_hour: u32,
 }
@@ -510,6 +510,8 @@ pub struct ServiceReport {
     pub service_name: String,
     /// `serviceArn`.
     pub service_arn: String,
+    /// `schedulingStrategy` (`REPLICA`, `DAEMON`).
+    pub scheduling_strategy: String,
     /// `status` (`ACTIVE`, `DRAINING`, `INACTIVE`).
     pub status: String,
     /// `pendingCount`.
@@ -549,6 +551,11 @@ pub struct ServiceReport {
     pub max_tasks_observed: Option<u32>,
     /// The ceiling at the instant of `maxTasksObserved`.
     pub ceiling_at_max_tasks_observed: Option<u32>,
+    /// A DAEMON's tasks at `maxTasksObserved` above `ceilingAtMaxTasksObserved`: its tasks on
+    /// DRAINING instances, which stop last and which its ceiling (its ACTIVE instances) does not
+    /// count (absent for a REPLICA service, or when none were above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daemon_tasks_on_draining_instances_at_max_tasks_observed: Option<u32>,
     /// Failed placement attempts, by reason.
     pub placement_failures: Vec<CountByReason>,
     /// Tasks placed but held in PENDING by their instance's agent, by cause: what held a task
@@ -628,6 +635,8 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
     ServiceReport {
         service_name: s.name().into(),
         service_arn: s.arn(),
+        scheduling_strategy: s.scheduling_strategy().as_str().into(),
+        daemon_tasks_on_draining_instances_at_max_tasks_observed: crate::outcome::daemon_tasks_above_ceiling(&s),
         series: s
             .series()
             .map(|p| SeriesPointReport {

@@ -218,13 +218,23 @@ pub(crate) fn prepare(
                 return loaded.error_at_position(at, format!("services: capacity provider '{p}': {e}"));
             }
             // At the field ECS's message names first (`minimumHealthyPercent must be between 0
-            // and 100`), when this service spells it.
-            let field = e.message.split(|c: char| !c.is_ascii_alphanumeric()).next().filter(|w| {
-                w.len() > 1 && w.starts_with(|c: char| c.is_ascii_lowercase()) && w.chars().any(|c| c.is_ascii_uppercase())
-            });
-            if let Some((line, column)) = field
-                .and_then(|f| crate::load::locate_field_in_item(&loaded.source, "services:", "serviceName:", n, &format!("{f}:")))
-            {
+            // and 100`, `The maximumPercent of a DAEMON service must be 100`), when this service
+            // spells it: the first camelCase word of the message the service's entry has as a field.
+            let located = e
+                .message
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| {
+                    w.len() > 1 && w.starts_with(|c: char| c.is_ascii_lowercase()) && w.chars().any(|c| c.is_ascii_uppercase())
+                })
+                .find_map(|f| crate::load::locate_field_in_item(&loaded.source, "services:", "serviceName:", n, &format!("{f}:")))
+                // ECS's DAEMON refusals name their field in words.
+                .or_else(|| {
+                    [("desired count", "desiredCount:"), ("placement strateg", "placementStrategy:")]
+                        .iter()
+                        .filter(|(words, _)| e.message.contains(words))
+                        .find_map(|(_, f)| crate::load::locate_field_in_item(&loaded.source, "services:", "serviceName:", n, f))
+                });
+            if let Some((line, column)) = located {
                 return ScenarioError { file: loaded.file.clone(), line, column, message: format!("services: {e}") };
             }
             let name = format!("\"{}\"", svc.service_name);

@@ -584,11 +584,28 @@ fn instance_line(name: &str, status: &str, version: u64) -> String {
 /// Container instances (name and status) and failures (instance name, else ARN, and reason).
 fn instances_line<'s>(engine: &Engine, instances: impl Iterator<Item = (String, &'s str)>, failures: &[api::Failure]) -> String {
     let ok: Vec<String> = instances.map(|(name, status)| format!("{name} {status}")).collect();
+    listed_with_failures(counted_with(ok.len(), "container instance", &ok), engine, failures)
+}
+
+/// `N things: a, b` (the items after a colon, when there are any).
+fn counted_with(n: usize, noun: &str, items: &[String]) -> String {
+    match items {
+        [] => counted(n, noun),
+        _ => format!("{}: {}", counted(n, noun), items.join(", ")),
+    }
+}
+
+/// What a Describe call returned, `; ` and its failures, each named (the resource's name where its
+/// ARN is one drainsim knows, else the ARN) with ECS's reason: one style for every Describe step.
+fn listed_with_failures(listed: String, engine: &Engine, failures: &[api::Failure]) -> String {
     let bad: Vec<String> = failures
         .iter()
-        .map(|f| format!("{} {}", f.arn.as_deref().map(|a| name_of_arn(engine, a)).unwrap_or_default(), f.reason))
+        .map(|f| match f.arn.as_deref() {
+            Some(a) => format!("{} {}", name_of_arn(engine, a), f.reason),
+            None => f.reason.clone(),
+        })
         .collect();
-    format!("containerInstances [{}] failures [{}]", ok.join(", "), bad.join(", "))
+    format!("{listed}; {}", counted_with(bad.len(), "failure", &bad))
 }
 
 /// A one-line summary of a response, with instance names where there are ARNs.
@@ -620,12 +637,10 @@ pub fn summarize(engine: &Engine, r: &Response) -> String {
             format!("service {} {} desired {}", service.service_name, service.status, service.desired_count)
         }
         Response::Services { services, failures } => {
-            format!("{}, {}", counted(services.len(), "service"), counted(failures.len(), "failure"))
+            let names: Vec<String> = services.iter().map(|s| format!("{} {}", s.service_name, s.status)).collect();
+            listed_with_failures(counted_with(names.len(), "service", &names), engine, failures)
         }
-        Response::Tasks { tasks, failures } => {
-            let bad: Vec<String> = failures.iter().map(|f| f.reason.clone()).collect();
-            format!("{}, failures [{}]", counted(tasks.len(), "task"), bad.join(", "))
-        }
+        Response::Tasks { tasks, failures } => listed_with_failures(counted(tasks.len(), "task"), engine, failures),
         Response::Task { task } => format!(
             "task {} {} desired {}",
             task.task_arn.rsplit('/').next().unwrap_or(""),
@@ -649,6 +664,27 @@ fn counted(n: usize, noun: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Every Describe step's summary has one style: what it returned, counted (and named where it
+    /// names them), then its failures, counted and each named with ECS's reason. The three once
+    /// read `0 tasks, failures [MISSING, MISSING]`, `0 services, 1 failure` and
+    /// `containerInstances [] failures [arn:… MISSING]`.
+    #[test]
+    fn describe_summaries_share_one_style() {
+        use drainsim_core::api::{Failure, Response};
+        let e = drainsim_core::Engine::new(Default::default());
+        let missing = |arn: &str| Failure { arn: Some(arn.into()), reason: "MISSING".into(), detail: None };
+        let tasks = Response::Tasks { tasks: vec![], failures: vec![missing("t-1"), missing("t-2")] };
+        assert_eq!(super::summarize(&e, &tasks), "0 tasks; 2 failures: t-1 MISSING, t-2 MISSING");
+        let services =
+            Response::Services { services: vec![], failures: vec![missing("arn:aws:ecs:us-east-1:123456789012:service/prod/x")] };
+        assert_eq!(
+            super::summarize(&e, &services),
+            "0 services; 1 failure: arn:aws:ecs:us-east-1:123456789012:service/prod/x MISSING"
+        );
+        let instances = Response::ContainerInstances { container_instances: vec![], failures: vec![] };
+        assert_eq!(super::summarize(&e, &instances), "0 container instances; 0 failures");
+    }
+
     /// A count reads singular for one, plural otherwise (zero included).
     #[test]
     fn a_count_is_singular_for_one() {

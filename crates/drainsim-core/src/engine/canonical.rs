@@ -52,7 +52,7 @@ impl Engine {
         let mut h = Hasher(FNV_OFFSET);
 
         // Live tasks, sorted by what they are rather than by when they were created.
-        let mut live: Vec<([u64; 9], TaskId)> = Vec::new();
+        let mut live: Vec<([u64; 10], TaskId)> = Vec::new();
         for n in 0..self.tasks.len() {
             let t = &self.tasks[n];
             if t.last_status == TaskStatus::Stopped {
@@ -84,6 +84,8 @@ impl Engine {
                 self.tasks.gpus(id),
                 // Its RunTask or StartTask override of its size (0: none).
                 origin.size.cpu.map_or(0, |c| u64::from(c.get())) << 32 | origin.size.memory.map_or(0, |m| u64::from(m.get())),
+                // When its load balancer target is healthy again after it went unhealthy.
+                self.tasks.target_recovering_until(id).map_or(u64::MAX, rel),
             ];
             live.push((key, id));
         }
@@ -268,8 +270,9 @@ impl Engine {
             h.eat(self.faults.terminated_registered.contains(i) as u64);
             h.eat(self.faults.spot_signals.get(i).map_or(0, |s| *s as u64 + 1));
             h.eat(self.faults.spot_notices_scheduled.contains(i) as u64);
+            h.eat(self.faults.spot_moments.get(i).map_or(0, |s| *s as u64 + 1));
         }
-        h.eat(self.faults.spot_draws_started as u64);
+        h.eat(self.faults.spot_draw_window_end_ms.map_or(0, |t| t.saturating_add(1)));
         // Failing health checks: which instances, and since when (a healthy task's unhealthy
         // threshold counts from then).
         match &self.failing_health_checks {

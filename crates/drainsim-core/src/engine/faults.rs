@@ -176,9 +176,9 @@ impl Engine {
             }
         }
         let before = std::mem::replace(&mut self.failing_health_checks, query);
-        self.failing_health_checks_since_ms = self.now_ms;
+        let before_since_ms = std::mem::replace(&mut self.failing_health_checks_since_ms, self.now_ms);
         if let Some(before) = before {
-            self.end_failing_health_checks(&before);
+            self.end_failing_health_checks(&before, before_since_ms);
         }
         self.begin_failing_health_checks();
     }

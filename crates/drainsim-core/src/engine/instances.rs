@@ -705,6 +705,11 @@ impl Engine {
         }
         self.clusters.add_instance(cluster, id);
         self.record(Subject::Instance(id), Change::InstanceStatus { from: None, to: status }, "RegisterContainerInstance");
+        // An instance the failing health checks select from its registration says so, as one
+        // registered before they began did (its "pass again" record had no "fail" before it).
+        if self.failing_health_checks.as_ref().is_some_and(|q| self.instance_matches(id, q)) {
+            self.record(Subject::Instance(id), Change::HealthChecksFailing(true), "fault: health checks fail");
+        }
         match (&attached_trunk, trunked) {
             (Some(eni), _) => self.adopt_attached_trunk(id, eni),
             (None, true) => self.start_trunk_attachment(id),

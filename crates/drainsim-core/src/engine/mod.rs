@@ -489,6 +489,15 @@ impl Engine {
         self.settings.override_aws_default(name, value)
     }
 
+    /// Whether anything in the run so far resolved the setting `name` to its AWS default — the one
+    /// [`Engine::override_account_default`] changes — because neither the principal asking nor the
+    /// root user had a setting of its own. False means an override of it changed nothing (an
+    /// imported cluster's instances, say, each register with the trunking they were captured
+    /// with). Refused for a name that is not a setting.
+    pub fn account_default_read(&self, name: &str) -> Result<bool, EcsError> {
+        Ok(self.settings.aws_default_read(crate::rules::settings::SettingName::parse(name)?))
+    }
+
     /// The principal a request runs as when it names none.
     pub fn default_caller_arn(&self) -> &str {
         self.config.default_caller_arn.as_deref().unwrap_or_else(|| self.settings.root_arn())
@@ -503,7 +512,7 @@ impl Engine {
 
     /// Whether only background events are pending: a stalled service's periodic retry, an
     /// INACTIVE instance ceasing to be describable an hour after its deregistration, a random
-    /// agent disconnect or the hourly draw of Spot interruptions. None of them is progress of a
+    /// agent disconnect, the hourly draw of Spot interruptions or a moment it drew. None of them is progress of a
     /// drain, so a run may end before them; [`Engine::advance_to`] runs them when their time comes
     /// (a helper's `run_until_quiet` right after a DeregisterContainerInstance returned `Quiet`
     /// at the same time, the instance still describable).
@@ -741,6 +750,7 @@ impl Engine {
             EventKind::SpotTermination => self.on_spot_termination(InstanceId(event.id)),
             EventKind::SpotInterruptionDraw => self.on_spot_draw(),
             EventKind::SpotInterruptionNotice => self.on_drawn_spot_notice(InstanceId(event.id)),
+            EventKind::SpotSignalMoment => self.on_spot_moment(InstanceId(event.id)),
         }
     }
 

@@ -85,6 +85,8 @@ pub(crate) enum DaemonAction {
 #[derive(Debug, Default)]
 struct PassOutcome {
     progress: bool,
+    /// The pass placed a task (a start, not a stop).
+    placed: bool,
     placement_failure: Option<PlacementFailure>,
     /// The CPU and memory of the task it could not place (with `placement_failure`).
     unplaced: Option<(i64, i64, u32)>,
@@ -490,7 +492,14 @@ impl Engine {
         };
         if self.services[id.index()].status == ServiceStatus::Active && self.services[id.index()].desired_count != n {
             self.services.set_desired_count(id, n);
-            self.record(Subject::Service(id), Change::ServiceDesiredCount(n), "daemon: one task per ACTIVE instance");
+            // CreateService's words for the strategy: "exactly one task on each active container
+            // instance that meets all of the task placement constraints".
+            let reason = if self.services[id.index()].constraints.member_of.is_empty() {
+                "daemon: one task per ACTIVE instance"
+            } else {
+                "daemon: one task per ACTIVE instance that meets its placement constraints"
+            };
+            self.record(Subject::Service(id), Change::ServiceDesiredCount(n), reason);
             self.touched_services.insert(id);
         }
     }
@@ -947,6 +956,7 @@ impl Engine {
                         self.services.schedule_mut(id).drain_replacements.started();
                     }
                     out.progress = true;
+                    out.placed = true;
                 }
                 Err(f) => {
                     // Tasks that wait PROVISIONING for managed scaling did not fail placement.
@@ -1174,6 +1184,7 @@ impl Engine {
                             None,
                         ));
                         out.progress = true;
+                        out.placed = true;
                     }
                     Some(reason) => {
                         *self.services.schedule_mut(id).observations.placement_failures.entry(reason).or_insert(0) += 1;
@@ -1373,6 +1384,8 @@ impl Engine {
             _ => None,
         };
         let now = self.now_ms;
+        // The placement failure of this pass, as a stall would name it.
+        let still_failing = out.placement_failure.as_ref().filter(|_| !provisioning).map(|f| StallReason::Placement(f.reason));
         // Tasks wait PROVISIONING from the first pass that found no room for them, whatever else
         // that pass did; a PROVISIONING stall begins then (but not before an earlier stall ended).
         let waited_since = self.services.note_provisioning(id, provisioning, now).unwrap_or(now);
@@ -1392,8 +1405,16 @@ impl Engine {
                 s.observations.stall_details.push(StallDetail { unmet, allowed_unmet, capacity_provider: provider });
             }
             // Progress elsewhere (stopping tasks of another draining instance) does not end a
-            // PROVISIONING episode while this pass still found no room: its tasks still wait.
-            (Some(e), None) if !work_left || (out.progress && !(e.reason == StallReason::Provisioning && provisioning)) => {
+            // PROVISIONING episode while this pass still found no room: its tasks still wait. Nor
+            // does it end a placement stall whose placement still fails for the same reason and
+            // placed nothing: a new wave's stops are no placement (each wave of a stuck rollout
+            // once ended the stall, which opened again at the next try, 31 s later).
+            (Some(e), None)
+                if !work_left
+                    || (out.progress
+                        && !(e.reason == StallReason::Provisioning && provisioning)
+                        && (still_failing != Some(e.reason) || out.placed)) =>
+            {
                 e.ended_at_ms = Some(now)
             }
             _ => {}

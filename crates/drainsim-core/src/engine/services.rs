@@ -201,6 +201,7 @@ impl Engine {
                     spec,
                     settings,
                     time_to_healthy_ms: checks * interval as u64 * SECOND_MS,
+                    time_to_recover_ms: threshold as u64 * interval as u64 * SECOND_MS,
                     deregistration_delay_ms: delay as u64 * SECOND_MS,
                 })
             }),
@@ -592,6 +593,7 @@ impl Engine {
             ServiceEventKind::TargetsRegistered { count } => format!("{label} registered {count} {}", self.lb_targets_in(id)),
             ServiceEventKind::TargetsDeregistered { count } => format!("{label} deregistered {count} {}", self.lb_targets_in(id)),
             ServiceEventKind::BeganDraining { count } => format!("{label} has begun draining connections on {count} tasks."),
+            ServiceEventKind::UnhealthyTarget { task } => self.unhealthy_target_message(id, *task),
             ServiceEventKind::Rebalancing(e) => self.rebalancing_event_message(id, e),
         }
     }
@@ -660,6 +662,31 @@ impl Engine {
         } else {
             1
         }
+    }
+
+    /// ECS's event for a task whose load balancer target failed its health checks, in its EC2 form:
+    /// `(service NAME) (task ID) (instance i-…) (port N) is unhealthy in (target-group ARN) due to
+    /// (reason Health checks failed).`
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-unhealthy-event-messages.html>;
+    /// the reason is the description of ELB's `Target.FailedHealthChecks`). The port is the host port
+    /// the target's container port is mapped to: drainsim assigns no dynamic host port, so a task
+    /// with one has no `(port N)`. A Classic Load Balancer's is `(elb NAME)`.
+    fn unhealthy_target_message(&self, id: ServiceId, task: TaskId) -> String {
+        let t = &self.tasks[task.index()];
+        let lb = &self.services[id.index()].load_balancer.as_ref().expect("an unhealthy target has a load balancer").spec;
+        let task_def = &self.task_defs[self.task_origin(task).task_def.index()];
+        let port = lb.container_name.as_deref().zip(lb.container_port).and_then(|(name, port)| {
+            let sym = self.strings.get(name)?;
+            task_def.containers.iter().find(|c| c.name == sym)?.host_port_of(port)
+        });
+        format!(
+            "{} (task {}) (instance {}){} is unhealthy in ({}) due to (reason Health checks failed).",
+            self.service_label(id),
+            self.task_short_id(task),
+            self.ec2_instance_id(t.instance),
+            port.map_or(String::new(), |p| format!(" (port {p})")),
+            self.load_balancer_label(id).expect("an unhealthy target has a load balancer")
+        )
     }
 
     /// `targets in (target-group ARN)`, or `instances in (elb NAME)` for a Classic Load Balancer.

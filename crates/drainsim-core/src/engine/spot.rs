@@ -25,7 +25,7 @@
 //! `scenarios/rollouts/spot-interruption-min100-max200.ron` and
 //! `scenarios/rollouts/spot-hibernation-stops-the-tasks.ron`.
 
-use crate::infra::faults::{SpotInterruptionBehavior, SpotSignal};
+use crate::infra::faults::{DrawnSpotSignal, SpotInterruptionBehavior, SpotSignal};
 use crate::infra::ids::InstanceId;
 use crate::infra::queue::EventKind;
 use crate::infra::rng::StreamName;
@@ -39,82 +39,120 @@ use rand::RngExt;
 /// How long after the interruption notice EC2 terminates a Spot Instance: two minutes.
 pub(crate) const SPOT_NOTICE_MS: u64 = 120_000;
 
-/// How often the profile's Spot interruptions are drawn: once an hour.
+/// How often the profile's Spot interruptions are drawn, and the window each draw covers: an hour.
 const SPOT_DRAW_INTERVAL_MS: u64 = 3_600_000;
 
 impl Engine {
     /// Marks a registered instance as a Spot Instance, with Spot Instance draining turned on in its
     /// agent (`ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`) or not. Only Spot Instances can be
-    /// interrupted; the profile's hourly draw covers every one marked so far.
-    /// Refused for an instance this engine does not have.
+    /// interrupted; once the profile's draws have started, an instance marked within an hour is
+    /// drawn at once for what is left of that hour ([`Engine::on_spot_draw`]). Marking an instance
+    /// again changes its agent setting only. Refused for an instance this engine does not have.
     pub fn mark_spot_instance(&mut self, id: InstanceId, spot_instance_draining: bool) -> Result<(), crate::ControlError> {
         self.known_instance(id, "mark_spot_instance")?;
         self.finish_open_instant();
-        self.faults.spot_instances.insert(id, spot_instance_draining);
+        let first_mark = self.faults.spot_instances.insert(id, spot_instance_draining).is_none();
+        if let (true, Some(window_end_ms)) = (first_mark, self.faults.spot_draw_window_end_ms) {
+            let left_ms = window_end_ms.saturating_sub(self.now_ms);
+            self.draw_spot_signals(&[id], left_ms);
+        }
         Ok(())
     }
 
-    /// Schedules the first hourly draw of Spot interruptions (once per run).
+    /// Starts the hourly draws of Spot interruptions (once per run): the first covers the hour
+    /// from now.
     pub(crate) fn start_spot_draws(&mut self) {
-        if !self.faults.spot_draws_started {
-            self.faults.spot_draws_started = true;
-            self.schedule(SPOT_DRAW_INTERVAL_MS, EventKind::SpotInterruptionDraw, 0, 0);
+        if self.faults.spot_draw_window_end_ms.is_none() {
+            self.on_spot_draw();
         }
     }
 
-    /// The hourly draw: each Spot Instance still registered, in instance order, is interrupted
-    /// (`terminate`) with the profile's chance per mille, one draw from the fault stream each.
-    /// EC2 "always gives both an EC2 instance rebalance recommendation and a Spot two-minute
-    /// instance interruption notice before an instance is interrupted"
+    /// The draw at the start of each hour: each Spot Instance still registered, in instance order,
+    /// is interrupted (`terminate`) within the hour with the profile's chance per mille — one draw
+    /// from the fault stream each, and one more for the moment, uniformly within the hour
+    /// (drawing at the hour's end instead, as drainsim did until 2026-12-07, meant a drain or a
+    /// refresh shorter than an hour that spanned no hour mark never saw an interruption). EC2
+    /// "always gives both an EC2 instance rebalance recommendation and a Spot two-minute instance
+    /// interruption notice before an instance is interrupted"
     /// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-capacity-rebalancing.html>):
-    /// with the profile's `spot_rebalance_recommendation_lead_ms` the draw gives the
+    /// with the profile's `spot_rebalance_recommendation_lead_ms` the moment gives the
     /// recommendation and the notice follows that long after it; without it the two come
     /// together, and the notice stands for both. Then, with the profile's
     /// `spot_rebalance_recommendation_per_mille_per_hour`, each Spot Instance still registered
-    /// without a signal, in instance order, gets a recommendation no interruption follows with that
-    /// chance, one draw each (none when the rate is 0, so the interruption draws are the same
-    /// with or without it).
+    /// without a signal or a moment to come, in instance order, gets a recommendation no
+    /// interruption follows with that chance, at a moment drawn the same way (no draws when the
+    /// rate is 0, so the interruption draws are the same with or without it).
     pub(crate) fn on_spot_draw(&mut self) {
         let rate = self.faults.profile.spot_interruption_per_mille_per_hour;
         let recommendation_rate = self.faults.profile.spot_rebalance_recommendation_per_mille_per_hour;
         if rate == 0 && recommendation_rate == 0 {
-            self.faults.spot_draws_started = false;
+            self.faults.spot_draw_window_end_ms = None;
             return;
         }
-        let lead_ms = self.faults.profile.spot_rebalance_recommendation_lead_ms;
+        let window_end_ms = self.now_ms.checked_add(SPOT_DRAW_INTERVAL_MS).expect("simulated time stays far below u64::MAX");
+        self.faults.spot_draw_window_end_ms = Some(window_end_ms);
         let spot: Vec<InstanceId> = self.faults.spot_instances.keys().copied().collect();
-        for id in spot {
-            if self.instances[id.index()].status.is_deregistered()
-                || self.spot_notice_given(id)
-                || self.faults.spot_notices_scheduled.contains(&id)
-            {
+        self.draw_spot_signals(&spot, SPOT_DRAW_INTERVAL_MS);
+        self.schedule(SPOT_DRAW_INTERVAL_MS, EventKind::SpotInterruptionDraw, 0, 0);
+    }
+
+    /// Draws, for `instances` in order, whether EC2 interrupts each within the next `window_ms`
+    /// (the profile's chance per hour in proportion to the window) and when, then the same for
+    /// recommendations no interruption follows; each picked instance gets its moment
+    /// (`on_spot_moment`). The interruptions' draws come first for all the instances, as they
+    /// always have.
+    fn draw_spot_signals(&mut self, instances: &[InstanceId], window_ms: u64) {
+        debug_assert!(window_ms <= SPOT_DRAW_INTERVAL_MS, "a draw covers at most the hour");
+        if window_ms == 0 {
+            return;
+        }
+        let rate = self.faults.profile.spot_interruption_per_mille_per_hour;
+        let recommendation_rate = self.faults.profile.spot_rebalance_recommendation_per_mille_per_hour;
+        for (signal, rate) in [(DrawnSpotSignal::Interruption, rate), (DrawnSpotSignal::RecommendationOnly, recommendation_rate)]
+        {
+            if rate == 0 {
                 continue;
             }
-            if rate > 0 && self.rng.stream(StreamName::Faults).random_range(0..1000u32) < rate {
+            // The chance per mille per hour, for `window_ms`: rate / 1000 × window / hour.
+            let chance = u64::from(rate.min(1000)).checked_mul(window_ms).expect("at most 1000 × one hour");
+            for &id in instances {
+                let eligible = !self.instances[id.index()].status.is_deregistered()
+                    && !self.spot_notice_given(id)
+                    && !self.faults.spot_notices_scheduled.contains(&id)
+                    && !self.faults.spot_moments.contains_key(&id)
+                    && (signal == DrawnSpotSignal::Interruption || !self.faults.spot_signals.contains_key(&id));
+                if !eligible {
+                    continue;
+                }
+                let fault_stream = self.rng.stream(StreamName::Faults);
+                if fault_stream.random_range(0..1000 * SPOT_DRAW_INTERVAL_MS) < chance {
+                    let offset_ms = fault_stream.random_range(0..window_ms);
+                    self.faults.spot_moments.insert(id, signal);
+                    self.schedule(offset_ms, EventKind::SpotSignalMoment, id.0, 0);
+                }
+            }
+        }
+    }
+
+    /// The moment a draw picked within its hour: an interruption's notice (or, with the profile's
+    /// lead, its rebalance recommendation and the notice that long after), or a recommendation
+    /// alone — unless the instance is gone meanwhile or EC2 interrupted it otherwise (a pinned
+    /// interruption), as `spot_interruption` and `spot_rebalance_recommendation` check.
+    pub(crate) fn on_spot_moment(&mut self, id: InstanceId) {
+        let signal = self.faults.spot_moments.remove(&id).expect("a moment is scheduled once per draw of the instance");
+        match signal {
+            DrawnSpotSignal::RecommendationOnly => self.spot_rebalance_recommendation(id),
+            DrawnSpotSignal::Interruption => {
+                let lead_ms = self.faults.profile.spot_rebalance_recommendation_lead_ms;
                 if lead_ms == 0 {
                     self.spot_interruption(id, SpotInterruptionBehavior::Terminate);
-                } else {
+                } else if !self.instances[id.index()].status.is_deregistered() && !self.spot_notice_given(id) {
                     self.spot_rebalance_recommendation(id);
                     self.faults.spot_notices_scheduled.insert(id);
                     self.schedule(lead_ms, EventKind::SpotInterruptionNotice, id.0, 0);
                 }
             }
         }
-        if recommendation_rate > 0 {
-            let spot: Vec<InstanceId> = self.faults.spot_instances.keys().copied().collect();
-            for id in spot {
-                if self.instances[id.index()].status.is_deregistered()
-                    || self.faults.spot_signals.contains_key(&id)
-                    || self.spot_notice_given(id)
-                {
-                    continue;
-                }
-                if self.rng.stream(StreamName::Faults).random_range(0..1000u32) < recommendation_rate {
-                    self.spot_rebalance_recommendation(id);
-                }
-            }
-        }
-        self.schedule(SPOT_DRAW_INTERVAL_MS, EventKind::SpotInterruptionDraw, 0, 0);
     }
 
     /// The notice of a drawn interruption whose rebalance recommendation came earlier: given unless

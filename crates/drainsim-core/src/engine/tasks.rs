@@ -184,16 +184,19 @@ impl Engine {
         let mut container_stops = Vec::with_capacity(req.container_definitions.len());
         let mut containers = Vec::with_capacity(req.container_definitions.len());
         for c in &req.container_definitions {
-            // Every mapping names its container port (checked above).
-            let mut container_ports: Vec<u16> = c.port_mappings.iter().filter_map(|pm| pm.container_port).collect();
-            container_ports.sort_unstable();
-            container_ports.dedup();
-            containers.push((c.name.as_str(), container_ports));
+            let host_of = |pm: &api::PortMapping| match network_mode {
+                NetworkMode::Bridge | NetworkMode::None => pm.host_port.unwrap_or(0),
+                NetworkMode::Host | NetworkMode::Awsvpc => pm.host_port.or(pm.container_port).unwrap_or(0),
+            };
+            // Every mapping names its container port (checked above); each with its host port
+            // (the first mapping's, for a container port mapped twice).
+            let mut mapped: Vec<(u16, u16)> =
+                c.port_mappings.iter().filter_map(|pm| pm.container_port.map(|p| (p, host_of(pm)))).collect();
+            mapped.sort_by_key(|(p, _)| *p);
+            mapped.dedup_by_key(|(p, _)| *p);
+            containers.push((c.name.as_str(), mapped));
             for pm in &c.port_mappings {
-                let host = match network_mode {
-                    NetworkMode::Bridge | NetworkMode::None => pm.host_port.unwrap_or(0),
-                    NetworkMode::Host | NetworkMode::Awsvpc => pm.host_port.or(pm.container_port).unwrap_or(0),
-                };
+                let host = host_of(pm);
                 // The protocol is checked on every mapping, as RegisterTaskDefinition checks it:
                 // a dynamic or awsvpc mapping reserves nothing, but "sctp" is no more valid there.
                 let udp = match pm.protocol.as_deref().unwrap_or("tcp") {
@@ -306,7 +309,11 @@ impl Engine {
         let family = self.strings.intern(&req.family);
         let containers: Box<[ContainerPorts]> = containers
             .into_iter()
-            .map(|(name, ports)| ContainerPorts { name: self.strings.intern(name), container_ports: ports.into() })
+            .map(|(name, mapped)| ContainerPorts {
+                name: self.strings.intern(name),
+                container_ports: mapped.iter().map(|(p, _)| *p).collect(),
+                host_ports: mapped.iter().map(|(_, h)| *h).collect(),
+            })
             .collect();
         let id = self.task_defs.push(TaskDefinition {
             family,
@@ -1000,6 +1007,19 @@ impl Engine {
         if t.epoch() != epoch || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() || judged {
             return;
         }
+        // A target that went unhealthy is not healthy again before its healthy threshold of
+        // passing checks; if the grace period ends first, ECS reads it unhealthy then.
+        if let Some(until) = self.tasks.target_recovering_until(id).filter(|until| *until > self.now_ms) {
+            let grace_ends = self.health_check_grace_ends_ms(id);
+            if grace_ends <= self.now_ms {
+                self.tasks.take_target_recovering(id);
+                self.mark_unhealthy(id);
+            } else {
+                self.schedule(grace_ends.min(until) - self.now_ms, EventKind::TaskBecomesHealthy, id.0, epoch);
+            }
+            return;
+        }
+        self.tasks.take_target_recovering(id);
         match self.failing_checks_due_ms(id) {
             Some(due) if due > self.now_ms => self.schedule(due - self.now_ms, EventKind::TaskBecomesHealthy, id.0, epoch),
             Some(_) => self.mark_unhealthy(id),
@@ -1075,12 +1095,19 @@ impl Engine {
             .collect()
     }
 
-    /// The checks of tasks on the instances `before` selected pass again where the query in force
-    /// now does not select them: a RUNNING task not yet judged there (not healthy, not found
-    /// UNHEALTHY) counts as healthy once its checks pass, as a new task's first check does
+    /// The checks of tasks on the instances `before` selected (failing since `before_since_ms`)
+    /// pass again where the query in force now does not select them: a RUNNING task not yet
+    /// judged there (not healthy, not found UNHEALTHY, its service's grace period hiding its
+    /// failing checks) counts as healthy once its checks pass, as a new task's first check does
     /// ([`Self::health_delay_ms`] from now), not when its failing checks would have reached their
-    /// threshold (that event finds it healthy and does nothing).
-    pub(crate) fn end_failing_health_checks(&mut self, before: &crate::rules::query::Query) {
+    /// threshold (that event finds it healthy and does nothing) — unless its load balancer target
+    /// reached its unhealthy threshold meanwhile: the load balancer then counts it healthy only
+    /// after `healthyThresholdCount` passing checks, "the number of consecutive health checks
+    /// successes required before considering an unhealthy target healthy"
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>),
+    /// and if the grace period ends first, ECS reads the target unhealthy and replaces the task
+    /// ([`Self::on_task_healthy`]). Scenario: `fidelity/recovered-target-needs-its-healthy-threshold.ron`.
+    pub(crate) fn end_failing_health_checks(&mut self, before: &crate::rules::query::Query, before_since_ms: SimTimeMs) {
         for id in self.running_tasks_on_instances_matching(before) {
             if self.tasks[id.index()].healthy()
                 || self.found_unhealthy(id)
@@ -1090,8 +1117,32 @@ impl Engine {
                 continue;
             }
             let epoch = self.tasks[id.index()].epoch();
-            self.schedule(self.health_delay_ms(id).max(1), EventKind::TaskBecomesHealthy, id.0, epoch);
+            let delay_ms = match self.target_unhealthy_since_ms(id, before_since_ms) {
+                Some(_) => {
+                    let recover_ms = self.target_recover_ms(id).expect("a target went unhealthy");
+                    let until = self.now_ms.saturating_add(recover_ms);
+                    self.tasks.note_target_recovering(id, until);
+                    self.health_check_grace_ends_ms(id).min(until).saturating_sub(self.now_ms)
+                }
+                None => self.health_delay_ms(id),
+            };
+            self.schedule(delay_ms.max(1), EventKind::TaskBecomesHealthy, id.0, epoch);
         }
+    }
+
+    /// When the task's load balancer target reached its unhealthy threshold under checks failing
+    /// since `failing_since_ms` (counted from the task's start at the earliest), if it has by now.
+    fn target_unhealthy_since_ms(&self, id: TaskId, failing_since_ms: SimTimeMs) -> Option<SimTimeMs> {
+        let lb = self.task_origin(id).service.and_then(|s| self.services[s.index()].load_balancer.as_ref())?;
+        let started = self.task_moment(id, TaskMoment::Started).unwrap_or(self.now_ms);
+        let at = started.max(failing_since_ms).saturating_add(lb.time_to_unhealthy_ms);
+        (at <= self.now_ms).then_some(at)
+    }
+
+    /// How long the task's load balancer target takes to be healthy again after it went unhealthy.
+    fn target_recover_ms(&self, id: TaskId) -> Option<SimTimeMs> {
+        let lb = self.task_origin(id).service.and_then(|s| self.services[s.index()].load_balancer.as_ref())?;
+        Some(lb.time_to_recover_ms)
     }
 
     /// A healthy task's failing checks reached their unhealthy threshold
@@ -1141,6 +1192,10 @@ impl Engine {
             _ => "target health check failed",
         };
         self.record(Subject::Task(id), Change::TaskUnhealthy { health_status: checks.health_status }, reason);
+        // Its load balancer target failed its checks with it: ECS says so in a service event.
+        if let (Some(s), Some(_)) = (self.task_origin(id).service, checks.target_ms) {
+            self.service_event(s, crate::state::service::ServiceEventKind::UnhealthyTarget { task: id });
+        }
         if let Some(old) = old {
             self.apply_contribution(id, old);
         }

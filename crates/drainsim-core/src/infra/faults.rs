@@ -18,17 +18,19 @@ pub struct FaultProfile {
     /// Random agent disconnects per instance per hour (each reconnects 10–120 s later).
     pub agent_disconnects_per_hour: u32,
     /// Chance, per mille, that a Spot Instance is interrupted (terminated after a two-minute
-    /// notice), drawn for each Spot Instance once an hour.
+    /// notice) within an hour: drawn for each Spot Instance at the start of every hour of the
+    /// draws, the moment uniformly within the hour (an instance marked within an hour is drawn
+    /// for what is left of it, the chance in proportion).
     pub spot_interruption_per_mille_per_hour: u32,
     /// How long before each drawn interruption notice EC2 sends the Spot Instance its rebalance
-    /// recommendation, in milliseconds: the draw gives the recommendation and the notice follows
-    /// this long after it. 0 (the default): the recommendation comes with the notice, as EC2 says
+    /// recommendation, in milliseconds: the recommendation comes at the moment drawn and the
+    /// notice follows this long after it. 0 (the default): the recommendation comes with the notice, as EC2 says
     /// it may ("In some cases, the rebalance recommendation signal can arrive along with the
     /// two-minute interruption notice").
     pub spot_rebalance_recommendation_lead_ms: SimTimeMs,
     /// Chance, per mille, that a Spot Instance gets a rebalance recommendation that no
-    /// interruption follows, drawn once an hour for each Spot Instance without a signal, after
-    /// that hour's interruptions: a recommendation says the instance is "at elevated risk of
+    /// interruption follows within an hour, drawn as the interruptions are (at a moment within
+    /// the hour) for each Spot Instance without a signal, after that hour's interruptions: a recommendation says the instance is "at elevated risk of
     /// interruption", not that it will be interrupted, and the instance may run on
     /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html>).
     pub spot_rebalance_recommendation_per_mille_per_hour: u32,
@@ -108,17 +110,31 @@ pub struct FaultState {
     /// grows, so a watcher looks at the instances again only when it moved.
     pub spot_signals_given: u64,
     /// Spot Instances whose drawn interruption is under way: the rebalance recommendation given,
-    /// the notice to come (`spot_rebalance_recommendation_lead_ms` after the draw). No later draw
-    /// picks them again.
+    /// the notice to come (`spot_rebalance_recommendation_lead_ms` after it). No later draw picks
+    /// them again.
     pub spot_notices_scheduled: std::collections::BTreeSet<InstanceId>,
-    /// Whether the hourly Spot interruption draw is scheduled.
-    pub spot_draws_started: bool,
+    /// Spot Instances the hour's draw picked, with what EC2 gives them at the moment drawn within
+    /// the hour (`engine/spot.rs::on_spot_moment`). No later draw picks them again before it.
+    pub spot_moments: BTreeMap<InstanceId, DrawnSpotSignal>,
+    /// The end of the hour the last Spot draw covered, where the next draw is scheduled; `None`
+    /// until the profile's rates start the draws (and again once they are 0).
+    pub spot_draw_window_end_ms: Option<SimTimeMs>,
     /// What tasks on an instance whose agent is disconnected wait for from their agent, in the
     /// order they began to wait: starting their containers, the SIGTERM of a stop, or the report
     /// that their containers stopped (`engine/tasks.rs::hold_for_agent`; the agent does them when
     /// it reconnects, `Engine::release_held_for_agent`). An entry whose task moved on meanwhile
     /// (stopped before it started, orphaned) is skipped then.
     pub agent_held: BTreeMap<InstanceId, Vec<(crate::infra::ids::TaskId, AgentHeld)>>,
+}
+
+/// What a Spot draw picked an instance for, given at the moment drawn within the hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrawnSpotSignal {
+    /// An interruption: its notice (with the profile's rebalance recommendation lead, the
+    /// recommendation first and the notice that long after).
+    Interruption,
+    /// A rebalance recommendation no interruption follows.
+    RecommendationOnly,
 }
 
 /// What a task waits for from its disconnected agent.

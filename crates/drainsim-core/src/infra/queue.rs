@@ -53,6 +53,9 @@ pub enum EventKind {
     /// A drawn Spot interruption's notice, its rebalance recommendation given earlier (payload:
     /// instance id).
     SpotInterruptionNotice,
+    /// The moment within the hour a Spot draw picked for an instance's interruption or rebalance
+    /// recommendation (payload: instance id). Background, as the draw: nothing has happened yet.
+    SpotSignalMoment,
 }
 
 impl EventKind {
@@ -64,6 +67,7 @@ impl EventKind {
                 | EventKind::InstanceForgotten
                 | EventKind::AgentFlapDisconnect
                 | EventKind::SpotInterruptionDraw
+                | EventKind::SpotSignalMoment
         )
     }
 }

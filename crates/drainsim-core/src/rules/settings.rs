@@ -129,6 +129,35 @@ pub struct AccountSettings {
     federated_prefix: String,
     /// Bumped on every change (lets callers cache resolutions).
     generation: u64,
+    /// The settings whose AWS default some resolution has read: the principal had no setting of
+    /// its own and the root user none either. Lets the command line say that an
+    /// `--account-default` override changed nothing.
+    aws_defaults_read: ReadMarks,
+}
+
+/// One bit per setting (`SettingName::index`), set by resolutions, which borrow the settings
+/// shared: an atomic, so that an engine stays `Sync` (the explorer reads engines from several
+/// threads); each engine is driven by one thread, so relaxed ordering suffices and the marks are
+/// deterministic.
+#[derive(Debug, Default)]
+struct ReadMarks(std::sync::atomic::AtomicU16);
+
+impl Clone for ReadMarks {
+    fn clone(&self) -> Self {
+        ReadMarks(std::sync::atomic::AtomicU16::new(self.get()))
+    }
+}
+
+impl ReadMarks {
+    fn get(&self) -> u16 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn mark(&self, bit: usize) {
+        self.0.fetch_or(1 << bit, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn clear(&self) {
+        self.0.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl AccountSettings {
@@ -142,6 +171,7 @@ impl AccountSettings {
             iam_prefix: String::new(),
             federated_prefix: String::new(),
             generation: 0,
+            aws_defaults_read: ReadMarks::default(),
         };
         settings.reset(account_id);
         settings
@@ -152,7 +182,17 @@ impl AccountSettings {
     /// written.
     pub fn reset(&mut self, account_id: &str) {
         use std::fmt::Write as _;
-        let AccountSettings { account_id: id, root_arn, aws_defaults, explicit, iam_prefix, federated_prefix, generation } = self;
+        let AccountSettings {
+            account_id: id,
+            root_arn,
+            aws_defaults,
+            explicit,
+            iam_prefix,
+            federated_prefix,
+            generation,
+            aws_defaults_read,
+        } = self;
+        aws_defaults_read.clear();
         id.clear();
         id.push_str(account_id);
         root_arn.clear();
@@ -216,8 +256,20 @@ impl AccountSettings {
     fn effective(&self, principal_arn: &str, name: SettingName) -> (&str, bool) {
         match self.explicit(principal_arn, name) {
             Some(v) => (v, true),
-            None => (self.explicit(&self.root_arn, name).unwrap_or(&self.aws_defaults[name.index()]), false),
+            None => match self.explicit(&self.root_arn, name) {
+                Some(v) => (v, false),
+                None => {
+                    self.aws_defaults_read.mark(name.index());
+                    (&self.aws_defaults[name.index()], false)
+                }
+            },
         }
+    }
+
+    /// Whether a resolution has read the setting's AWS default (the principal and the root user
+    /// had no setting of their own) since the account was new.
+    pub fn aws_default_read(&self, name: SettingName) -> bool {
+        self.aws_defaults_read.get() & 1 << name.index() != 0
     }
 
     /// Whether a setting resolves to `enabled` for a principal.

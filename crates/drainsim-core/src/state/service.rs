@@ -61,8 +61,12 @@ impl ServiceStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadBalancerConfig {
     pub spec: api::LoadBalancer,
-    /// interval × healthy threshold.
+    /// How long a new target takes to count as healthy: one check's interval (a Classic Load
+    /// Balancer's instance: interval × healthy threshold).
     pub time_to_healthy_ms: SimTimeMs,
+    /// interval × healthy threshold: how long a target that went unhealthy takes to be healthy
+    /// again once its checks pass.
+    pub time_to_recover_ms: SimTimeMs,
     /// interval × unhealthy threshold: how long a healthy target's checks fail before it is
     /// unhealthy.
     pub time_to_unhealthy_ms: SimTimeMs,
@@ -1442,6 +1446,10 @@ pub enum ServiceEventKind {
     /// `(service NAME) has begun draining connections on N tasks.`: the same tasks' deregistration
     /// delay began.
     BeganDraining { count: u32 },
+    /// `(service NAME) (task ID) (instance i-…) (port N) is unhealthy in (target-group ARN) due to
+    /// (reason Health checks failed).`: a task found UNHEALTHY whose load balancer target failed
+    /// its checks (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-unhealthy-event-messages.html>).
+    UnhealthyTarget { task: TaskId },
     /// An Availability Zone rebalancing event (`engine/rebalance.rs`).
     Rebalancing(Box<RebalancingEvent>),
 }

@@ -161,6 +161,17 @@ pub struct TaskDefinition {
 pub struct ContainerPorts {
     pub name: Sym,
     pub container_ports: Box<[u16]>,
+    /// The host port each of `container_ports` is mapped to (0: a dynamic host port, which
+    /// drainsim does not assign).
+    pub host_ports: Box<[u16]>,
+}
+
+impl ContainerPorts {
+    /// The host port `container_port` is mapped to, if fixed (None: dynamic, or not mapped).
+    pub fn host_port_of(&self, container_port: u16) -> Option<u16> {
+        let n = self.container_ports.iter().position(|p| *p == container_port)?;
+        Some(self.host_ports[n]).filter(|h| *h != 0)
+    }
 }
 
 impl TaskDefinition {
@@ -669,6 +680,10 @@ pub(crate) struct Tasks {
     /// The GPUs pinned to each task that reserves any, as bits of its instance's GPUs
     /// ([`crate::state::instance::GpuDevices`]), from its placement until it leaves its instance.
     gpus: std::collections::BTreeMap<crate::infra::ids::TaskId, u64>,
+    /// Tasks not yet judged whose load balancer target went unhealthy while their checks failed
+    /// and whose checks pass again: the target is healthy again only at this time
+    /// (`engine/tasks.rs::end_failing_health_checks`).
+    targets_recovering: std::collections::BTreeMap<crate::infra::ids::TaskId, SimTimeMs>,
 }
 
 impl std::ops::Index<usize> for Tasks {
@@ -694,6 +709,7 @@ impl crate::infra::recycle::Recycle for Tasks {
             unhealthy_standalone,
             room_kept,
             gpus,
+            targets_recovering,
         } = fresh;
         self.records.reset_to(records);
         self.origins.reset_to(origins);
@@ -708,6 +724,7 @@ impl crate::infra::recycle::Recycle for Tasks {
         self.unhealthy_standalone = unhealthy_standalone;
         self.room_kept = room_kept;
         self.gpus = gpus;
+        self.targets_recovering = targets_recovering;
     }
 }
 
@@ -728,6 +745,7 @@ impl Tasks {
             unhealthy_standalone: Default::default(),
             room_kept: Default::default(),
             gpus: Default::default(),
+            targets_recovering: Default::default(),
         }
     }
 
@@ -933,6 +951,22 @@ impl Tasks {
     /// The standalone tasks found UNHEALTHY, by task ID (for the invariants).
     pub(crate) fn standalone_unhealthy(&self) -> impl Iterator<Item = crate::infra::ids::TaskId> + '_ {
         self.unhealthy_standalone.iter().copied()
+    }
+
+    /// The task's load balancer target went unhealthy and is healthy again at `until_ms`.
+    pub(crate) fn note_target_recovering(&mut self, id: crate::infra::ids::TaskId, until_ms: SimTimeMs) {
+        assert!(!self.records[id.index()].healthy(), "only a task not yet judged waits for its target");
+        self.targets_recovering.insert(id, until_ms);
+    }
+
+    /// When the task's recovering target is healthy again, taking the note (the task is judged now).
+    pub(crate) fn take_target_recovering(&mut self, id: crate::infra::ids::TaskId) -> Option<SimTimeMs> {
+        self.targets_recovering.remove(&id)
+    }
+
+    /// When the task's recovering target is healthy again, if it is recovering.
+    pub(crate) fn target_recovering_until(&self, id: crate::infra::ids::TaskId) -> Option<SimTimeMs> {
+        self.targets_recovering.get(&id).copied()
     }
 
     /// Whether a standalone task was found UNHEALTHY.
