@@ -122,7 +122,7 @@ fn scenario(c: &Case) -> String {
         ),
         None => String::new(),
     };
-    // Drawn signals come at the hours: the run goes past two of them before it waits for quiet.
+    // Drawn signals come within each hour: the run goes past two hours before it waits for quiet.
     let mut advance = String::new();
     if let Some(n) = c.resize_to {
         advance.push_str(&format!(
@@ -173,11 +173,35 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
         let i = e.instance_named(&format!("spot-{}", s.member)).expect("a member of time 0");
         prop_assert_eq!(i.status(), InstanceStatus::Inactive, "spot-{} still there\n{}", s.member, text);
     }
+    // Drawn signals come at moments within each hour, and each replacement's launch keeps the run
+    // going, so a run may reach its end with the group still replacing what the last hour's draws
+    // signalled: an instance signalled within the time a replacement takes (its launch, grace and
+    // the termination path's 15 minutes at most) before the end may still be there, and only a
+    // run that ended quiet holds the group at its desired capacity.
+    let end_ms = e.now_ms();
+    let settle_ms = c.launch_ms + u64::from(c.grace_s) * 1000 + 900_000;
+    let first_signal_ms = |id: drainsim_core::InstanceId| {
+        e.trace()
+            .records()
+            .iter()
+            .find(|r| {
+                r.subject == drainsim_core::Subject::Instance(id)
+                    && matches!(
+                        r.change,
+                        drainsim_core::Change::SpotRebalanceRecommendation | drainsim_core::Change::SpotInterruptionNotice
+                    )
+            })
+            .map(|r| r.time_ms)
+    };
     for i in e.instances().filter(|i| i.spot_signal().is_some()) {
-        prop_assert_eq!(i.status(), InstanceStatus::Inactive, "{} was signalled and is still there\n{}", i.name(), text);
+        if first_signal_ms(i.id()).is_some_and(|at| at + settle_ms <= end_ms) {
+            prop_assert_eq!(i.status(), InstanceStatus::Inactive, "{} was signalled and is still there\n{}", i.name(), text);
+        }
     }
-    let active = e.instances().filter(|i| i.status() == InstanceStatus::Active).count() as u32;
-    prop_assert_eq!(active, c.resize_to.unwrap_or(c.desired), "the group's instances at the end\n{}", text);
+    if out.stop_reason == drainsim_core::StopReason::Quiet {
+        let active = e.instances().filter(|i| i.status() == InstanceStatus::Active).count() as u32;
+        prop_assert_eq!(active, c.resize_to.unwrap_or(c.desired), "the group's instances at the end\n{}", text);
+    }
     // A termination on a recommendation waits for its replacement: some instance the group
     // launched was registered (its first trace record) by then, less its grace period.
     let grace_ms = u64::from(c.grace_s) * 1000;

@@ -601,9 +601,9 @@ fn a_daemon_above_its_ceiling_names_its_tasks_on_draining_instances() {
     let json: serde_json::Value =
         serde_json::from_slice(&common::drainsim(&["run", file, "--json"]).stdout).expect("the report is JSON");
     let daemon = json["services"].as_array().unwrap().iter().find(|s| s["schedulingStrategy"] == "DAEMON").expect("a DAEMON");
-    assert_eq!(daemon["daemonTasksOnDrainingInstancesAtMaxTasksObserved"], 2, "{daemon}");
+    assert_eq!(daemon["daemonTasksAboveCeilingAtMaxTasksObserved"], 2, "{daemon}");
     assert!(json["services"].as_array().unwrap().iter().all(|s| s["schedulingStrategy"] == "DAEMON"
-        || (s["schedulingStrategy"] == "REPLICA" && s.get("daemonTasksOnDrainingInstancesAtMaxTasksObserved").is_none())));
+        || (s["schedulingStrategy"] == "REPLICA" && s.get("daemonTasksAboveCeilingAtMaxTasksObserved").is_none())));
 }
 
 /// A Spot task orphaned while still RUNNING: its service had the room to stop it, and spent it on

@@ -190,3 +190,48 @@ fn an_instance_registered_while_checks_fail_says_so() {
         .collect();
     assert_eq!(changes, [(60_000, true), (170_000, false)]);
 }
+
+/// ECS's "is unhealthy in (target-group …)" event names the target group only when the target's
+/// checks decided the task: with a container check that reaches its threshold first (5 s × 1
+/// against 30 s × 10) the task is UNHEALTHY by its container, and no event blames the target.
+/// Behind a Classic Load Balancer the event names the instance, not a task, with the Classic
+/// check's reason.
+#[test]
+fn the_unhealthy_target_event_names_the_check_that_decided() {
+    let events = |container_check: &str, lb: &str| -> Vec<String> {
+        let text = format!(
+            r#"Scenario(name: "unhealthy-event", seed: 3, clusters: ["prod"],
+            instances: [(name: "a", cluster: "prod", instanceType: "c5.large", cpu: 2048, memory: 3840)],
+            taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 256, memory: 256,
+                portMappings: [(containerPort: 8080, hostPort: 8080)]{container_check})])],
+            services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 1,
+                        loadBalancers: [{lb}],
+                        targetGroup: (healthCheckIntervalSeconds: 30, unhealthyThresholdCount: 10, healthyThresholdCount: 2))],
+            faults: (failingHealthChecks: "attribute:ecs.instance-type == c5.large"),
+            steps: [(atMs: 900000, do: Advance)])"#
+        );
+        let out = run(&load_str("unhealthy-event.ron", &text).expect("loads"), &RunOptions::default()).expect("runs");
+        let web = out.engine.service_named("web").expect("web");
+        web.describe().events.into_iter().map(|e| e.message).filter(|m| m.contains("is unhealthy in")).collect()
+    };
+    let tg = r#"(targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef", containerName: "app", containerPort: 8080)"#;
+    let by_target = events("", tg);
+    assert!(!by_target.is_empty(), "the target decided");
+    assert!(
+        by_target.iter().all(|m| m.contains(") (task ")
+            && m.contains("(port 8080) is unhealthy in (target-group arn:")
+            && m.ends_with("due to (reason Health checks failed).")),
+        "{by_target:?}"
+    );
+    assert_eq!(
+        events(r#", healthCheck: (command: ["CMD", "true"], interval: 5, retries: 1)"#, tg),
+        Vec::<String>::new(),
+        "the container decided"
+    );
+    let classic = events("", r#"(loadBalancerName: "web-elb", containerName: "app", containerPort: 8080)"#);
+    assert!(!classic.is_empty());
+    assert!(
+        classic.iter().all(|m| !m.contains("(task ") && m.contains("is unhealthy in (elb web-elb) due to (reason Instance has failed at least the UnhealthyThreshold number of health checks consecutively.)")),
+        "{classic:?}"
+    );
+}

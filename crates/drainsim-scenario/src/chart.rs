@@ -249,12 +249,10 @@ fn xml_text_only(svg: String) -> String {
     svg.chars().map(|c| if allowed(c) { c } else { '\u{FFFD}' }).collect()
 }
 
-/// The instances that get a lane, in registration order: those whose drain started, and those
-/// that went away (INACTIVE) with tasks ECS orphaned. One pass over the run's tasks counts the
-/// orphans.
 /// For each service, on how many completed drains its task was the last to stop (a DAEMON's task,
-/// which stops last by rule once the others have, left aside: what held it is the task before);
-/// ties within an instance go to the task created first.
+/// which stops last by rule once the others have, left aside: what held it is the task before; a
+/// drain a standalone task held last counts for no service); ties within an instance go to the
+/// task created first.
 fn drains_held_last(e: &drainsim_core::Engine) -> std::collections::BTreeMap<drainsim_core::ServiceId, u32> {
     use std::collections::BTreeMap;
     let drains: BTreeMap<drainsim_core::InstanceId, (u64, u64)> = e
@@ -264,25 +262,31 @@ fn drains_held_last(e: &drainsim_core::Engine) -> std::collections::BTreeMap<dra
             Some((i.id(), (d.started_at_ms()?, d.completed_at_ms()?)))
         })
         .collect();
-    let mut last: BTreeMap<drainsim_core::InstanceId, (u64, drainsim_core::ServiceId)> = BTreeMap::new();
+    // The last task to stop on each drained instance: its service, or None for a standalone task.
+    let mut last: BTreeMap<drainsim_core::InstanceId, (u64, Option<drainsim_core::ServiceId>)> = BTreeMap::new();
     for t in e.tasks() {
         let Some(&(started, completed)) = drains.get(&t.instance().id()) else { continue };
-        let (Some(stopped), Some(s)) = (t.stopped_at_ms(), t.service()) else { continue };
-        if s.scheduling_strategy() == drainsim_core::SchedulingStrategy::Daemon || stopped <= started || stopped > completed {
+        let Some(stopped) = t.stopped_at_ms() else { continue };
+        let service = t.service();
+        let daemon = service.as_ref().is_some_and(|s| s.scheduling_strategy() == drainsim_core::SchedulingStrategy::Daemon);
+        if daemon || stopped <= started || stopped > completed {
             continue;
         }
-        let entry = last.entry(t.instance().id()).or_insert((stopped, s.id()));
+        let entry = last.entry(t.instance().id()).or_insert((stopped, service.as_ref().map(|s| s.id())));
         if stopped > entry.0 {
-            *entry = (stopped, s.id());
+            *entry = (stopped, service.map(|s| s.id()));
         }
     }
     let mut held = BTreeMap::new();
-    for (_, s) in last.into_values() {
+    for s in last.into_values().filter_map(|(_, s)| s) {
         *held.entry(s).or_insert(0u32) += 1;
     }
     held
 }
 
+/// The instances that get a lane, in registration order: those whose drain started, and those
+/// that went away (INACTIVE) with tasks ECS orphaned. One pass over the run's tasks counts the
+/// orphans.
 fn lanes_of(e: &drainsim_core::Engine) -> Vec<Lane> {
     let mut orphans: std::collections::BTreeMap<drainsim_core::InstanceId, usize> = std::collections::BTreeMap::new();
     for t in e.tasks().filter(|t| t.orphaned()) {

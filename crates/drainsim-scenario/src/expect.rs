@@ -118,6 +118,7 @@ pub(crate) fn name_of(exp: &Expectation) -> String {
         X::DrainCompletedWithin(n, d) => format!("{n} drain completed within {d} ms"),
         X::DrainNotCompletedBy(n, t) => format!("{n} drain not completed by {t} ms"),
         X::DrainEndedBy(n, t) => format!("{n} drain ended by {t} ms"),
+        X::DrainNotEndedBy(n, t) => format!("{n} drain not ended by {t} ms"),
         X::NoRunningBeforeDrainCompleted(n) => format!("{n} runningTasksCount reached 0 before the drain completed"),
         X::AllDrainsCompletedBy(t) => format!("all drains completed by {t} ms"),
         X::StopReason(want) => format!("run stopped: {want}"),
@@ -301,6 +302,10 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
             let cut = orphaned_ending_drain(e, n);
             verdict(c.is_some_and(|c| c <= *t), move || format!("drain ended at {}{}", show(c), cut_short(cut)))
         }),
+        X::DrainNotEndedBy(n, t) => on_instance(e, n, |i| {
+            let c = i.drain().completed_at_ms();
+            verdict(c.is_none_or(|c| c > *t), move || format!("drain ended at {}", show(c)))
+        }),
         X::NoRunningBeforeDrainCompleted(n) => on_instance(e, n, |i| {
             let drain = i.drain();
             let (r, c) = (drain.no_running_at_ms(), drain.completed_at_ms());
@@ -310,7 +315,15 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
         }),
         X::AllDrainsCompletedBy(t) => {
             let all = all_drains_completed_at(e, scope);
-            verdict(all.is_some_and(|a| a <= *t), move || format!("allDrainsCompletedAtMs {}", show(all)))
+            // As `DrainCompletedBy`: a drain that ended with tasks orphaned did not complete.
+            let cut: u32 = crate::outcome::orphaned_tasks_ending_drains(e)
+                .iter()
+                .filter(|(name, _)| e.instance_named(name).is_some_and(|i| scope.counts(&i)))
+                .map(|(_, n)| *n)
+                .sum();
+            verdict(all.is_some_and(|a| a <= *t) && cut == 0, move || {
+                format!("allDrainsCompletedAtMs {}{}", show(all), cut_short(cut))
+            })
         }
         X::StopReason(want) => {
             let got = stop.map(|s| s.as_str());

@@ -702,7 +702,8 @@ fn ceiling_held_text(ix: &Index, s: &ServiceView, told: usize, (first_told_ms, l
         return None;
     }
     let first_ms = *ix.ceiling_bound_starts.get(&s.id())?.iter().find(|at| **at > first_told_ms)?;
-    // A delay of 0 took no time: the wait was the stop itself (STOPPING, up to its stop timeout).
+    // A delay of 0 (or no load balancer) took no time: the wait was the stop itself (STOPPING, up
+    // to its stop timeout).
     let delay = match s.deregistration_delay_ms() {
         Some(d) if d > 0 => {
             format!(" (DEACTIVATING first, for its load balancer's deregistration delay of {})", duration_text(d))

@@ -1852,6 +1852,9 @@ pub enum Expectation {
     /// The instance's drain ended at or before `t`: it completed, or the instance went with tasks
     /// not yet STOPPED (a lifecycle hook's timeout, a forced deregistration), whichever it was.
     DrainEndedBy(String, u64),
+    /// The instance's drain had not ended at `t` (neither completed nor ended by the instance
+    /// going with tasks orphaned), or never did.
+    DrainNotEndedBy(String, u64),
     /// runningTasksCount reached 0 strictly before the drain completed.
     NoRunningBeforeDrainCompleted(String),
     /// Every drain that was started completed at or before this simulated time.

@@ -809,6 +809,37 @@ pub fn warnings(l: &LoadedScenario) -> Vec<ScenarioError> {
             });
         }
     }
+    // A service behind a Classic Load Balancer whose container port has a dynamic host port: "Classic
+    // Load Balancers currently require a fixed relationship between the load balancer port and
+    // the container instance port", so at most one task of the service per instance
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/load-balancer-types.html).
+    // drainsim places it as any dynamic port, several to an instance: a drain can then look easier
+    // than it is. (ECS's response to such a service is not documented, so it is not refused.)
+    for svc in &l.scenario.services {
+        for lb in svc.load_balancers.iter().filter(|lb| lb.load_balancer_name.is_some()) {
+            let td = l.scenario.task_definitions.iter().rev().find(|t| {
+                let family = svc.task_definition.split(':').next().unwrap_or_default();
+                t.family == family
+            });
+            let (Some(td), Some(name), Some(port)) = (td, lb.container_name.as_deref(), lb.container_port) else { continue };
+            let dynamic = td.network_mode.as_deref().is_none_or(|m| m == "bridge")
+                && td
+                    .container_definitions
+                    .iter()
+                    .filter(|c| c.name == name)
+                    .flat_map(|c| &c.port_mappings)
+                    .any(|pm| pm.container_port == Some(port) && pm.host_port.is_none_or(|h| h == 0));
+            if dynamic {
+                out.push(l.error_at(
+                    &format!("\"{}\"", svc.service_name),
+                    format!(
+                        "service '{}': its Classic Load Balancer forwards to a fixed instance port, but container port {port} has a dynamic host port: ECS needs a static hostPort behind a Classic Load Balancer (one task per instance); drainsim places its tasks as any dynamic port's, several to an instance",
+                        svc.service_name
+                    ),
+                ));
+            }
+        }
+    }
     out
 }
 
@@ -2670,6 +2701,7 @@ fn check_expectation(
         | DrainCompletedWithin(i, _)
         | DrainNotCompletedBy(i, _)
         | DrainEndedBy(i, _)
+        | DrainNotEndedBy(i, _)
         | NoRunningBeforeDrainCompleted(i) => inst(i),
         ListedInstances(_, _, list) => list.iter().try_for_each(inst),
         ServiceDesiredCount(s, _)

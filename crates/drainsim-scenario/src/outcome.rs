@@ -723,6 +723,7 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
             | X::DrainCompletedWithin(i, _)
             | X::DrainNotCompletedBy(i, _)
             | X::DrainEndedBy(i, _)
+            | X::DrainNotEndedBy(i, _)
             | X::OrphanedTasks(i, _) => m.drains.push(i),
             X::Named(_, inner) => collect(inner, m),
             _ => {}
@@ -789,8 +790,9 @@ pub fn unread_account_defaults(e: &Engine, overrides: &[(String, String)]) -> Ve
         .map(|(name, value)| {
             format!(
                 "--account-default {name}={value} changed nothing: nothing in the run took {name} from the account default \
-                 (each principal had its own setting, or the root user had one; an imported cluster's instances keep the \
-                 trunking and ARN formats they were captured with)"
+                 (each principal that asked had its own setting, or the root user had one — an imported cluster's \
+                 instances keep the trunking and ARN formats they were captured with —, or nothing drainsim models \
+                 reads {name})"
             )
         })
         .collect()

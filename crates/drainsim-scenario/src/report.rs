@@ -555,7 +555,7 @@ pub struct ServiceReport {
     /// DRAINING instances, which stop last and which its ceiling (its ACTIVE instances) does not
     /// count (absent for a REPLICA service, or when none were above).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub daemon_tasks_on_draining_instances_at_max_tasks_observed: Option<u32>,
+    pub daemon_tasks_above_ceiling_at_max_tasks_observed: Option<u32>,
     /// Failed placement attempts, by reason.
     pub placement_failures: Vec<CountByReason>,
     /// Tasks placed but held in PENDING by their instance's agent, by cause: what held a task
@@ -636,7 +636,7 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
         service_name: s.name().into(),
         service_arn: s.arn(),
         scheduling_strategy: s.scheduling_strategy().as_str().into(),
-        daemon_tasks_on_draining_instances_at_max_tasks_observed: crate::outcome::daemon_tasks_above_ceiling(&s),
+        daemon_tasks_above_ceiling_at_max_tasks_observed: crate::outcome::daemon_tasks_above_ceiling(&s),
         series: s
             .series()
             .map(|p| SeriesPointReport {

@@ -85,7 +85,7 @@ impl Engine {
                 // Its RunTask or StartTask override of its size (0: none).
                 origin.size.cpu.map_or(0, |c| u64::from(c.get())) << 32 | origin.size.memory.map_or(0, |m| u64::from(m.get())),
                 // When its load balancer target is healthy again after it went unhealthy.
-                self.tasks.target_recovering_until(id).map_or(u64::MAX, rel),
+                self.tasks.target_recovering_until(id).filter(|until| *until > now).map_or(u64::MAX, rel),
             ];
             live.push((key, id));
         }
@@ -272,7 +272,7 @@ impl Engine {
             h.eat(self.faults.spot_notices_scheduled.contains(i) as u64);
             h.eat(self.faults.spot_moments.get(i).map_or(0, |s| *s as u64 + 1));
         }
-        h.eat(self.faults.spot_draw_window_end_ms.map_or(0, |t| t.saturating_add(1)));
+        h.eat(self.faults.spot_draw_window_end_ms.map_or(u64::MAX, rel));
         // Failing health checks: which instances, and since when (a healthy task's unhealthy
         // threshold counts from then).
         match &self.failing_health_checks {

@@ -670,7 +670,10 @@ impl Engine {
     /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-unhealthy-event-messages.html>;
     /// the reason is the description of ELB's `Target.FailedHealthChecks`). The port is the host port
     /// the target's container port is mapped to: drainsim assigns no dynamic host port, so a task
-    /// with one has no `(port N)`. A Classic Load Balancer's is `(elb NAME)`.
+    /// with one has no `(port N)`. A Classic Load Balancer registers instances, not tasks: its
+    /// event names no task, `(elb NAME)`, and the Classic health check's reason ("Instance has
+    /// failed at least the UnhealthyThreshold number of health checks consecutively.",
+    /// <https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_InstanceState.html>).
     fn unhealthy_target_message(&self, id: ServiceId, task: TaskId) -> String {
         let t = &self.tasks[task.index()];
         let lb = &self.services[id.index()].load_balancer.as_ref().expect("an unhealthy target has a load balancer").spec;
@@ -679,10 +682,14 @@ impl Engine {
             let sym = self.strings.get(name)?;
             task_def.containers.iter().find(|c| c.name == sym)?.host_port_of(port)
         });
+        let (task_part, reason) = if lb.is_classic() {
+            (String::new(), "Instance has failed at least the UnhealthyThreshold number of health checks consecutively.")
+        } else {
+            (format!(" (task {})", self.task_short_id(task)), "Health checks failed")
+        };
         format!(
-            "{} (task {}) (instance {}){} is unhealthy in ({}) due to (reason Health checks failed).",
+            "{}{task_part} (instance {}){} is unhealthy in ({}) due to (reason {reason}).",
             self.service_label(id),
-            self.task_short_id(task),
             self.ec2_instance_id(t.instance),
             port.map_or(String::new(), |p| format!(" (port {p})")),
             self.load_balancer_label(id).expect("an unhealthy target has a load balancer")

@@ -60,16 +60,21 @@ impl Engine {
     }
 
     /// Starts the hourly draws of Spot interruptions (once per run): the first covers the hour
-    /// from now.
+    /// from now, drawn at the end of this instant (an event due now), so that every instance the
+    /// instant marks — a setup's, whose profile is set before its instances register — is drawn
+    /// in one batch, in instance order; until then the window is empty and a marking draws
+    /// nothing.
     pub(crate) fn start_spot_draws(&mut self) {
         if self.faults.spot_draw_window_end_ms.is_none() {
-            self.on_spot_draw();
+            self.faults.spot_draw_window_end_ms = Some(self.now_ms);
+            self.schedule(0, EventKind::SpotInterruptionDraw, 0, 0);
         }
     }
 
     /// The draw at the start of each hour: each Spot Instance still registered, in instance order,
     /// is interrupted (`terminate`) within the hour with the profile's chance per mille — one draw
-    /// from the fault stream each, and one more for the moment, uniformly within the hour
+    /// from the fault stream each, and one more for the moment of each picked, uniformly within
+    /// the hour
     /// (drawing at the hour's end instead, as drainsim did until 2026-12-07, meant a drain or a
     /// refresh shorter than an hour that spanned no hour mark never saw an interruption). EC2
     /// "always gives both an EC2 instance rebalance recommendation and a Spot two-minute instance
@@ -80,8 +85,9 @@ impl Engine {
     /// together, and the notice stands for both. Then, with the profile's
     /// `spot_rebalance_recommendation_per_mille_per_hour`, each Spot Instance still registered
     /// without a signal or a moment to come, in instance order, gets a recommendation no
-    /// interruption follows with that chance, at a moment drawn the same way (no draws when the
-    /// rate is 0, so the interruption draws are the same with or without it).
+    /// interruption follows with that chance, at a moment drawn the same way, from a stream of its
+    /// own (`StreamName::SpotRecommendations`), so the interruption draws are the same with or
+    /// without it.
     pub(crate) fn on_spot_draw(&mut self) {
         let rate = self.faults.profile.spot_interruption_per_mille_per_hour;
         let recommendation_rate = self.faults.profile.spot_rebalance_recommendation_per_mille_per_hour;
@@ -97,10 +103,9 @@ impl Engine {
     }
 
     /// Draws, for `instances` in order, whether EC2 interrupts each within the next `window_ms`
-    /// (the profile's chance per hour in proportion to the window) and when, then the same for
-    /// recommendations no interruption follows; each picked instance gets its moment
-    /// (`on_spot_moment`). The interruptions' draws come first for all the instances, as they
-    /// always have.
+    /// (the profile's chance per hour in proportion to the window) and when, from the fault
+    /// stream, then the same for recommendations no interruption follows, from their own stream;
+    /// each picked instance gets its moment (`on_spot_moment`).
     fn draw_spot_signals(&mut self, instances: &[InstanceId], window_ms: u64) {
         debug_assert!(window_ms <= SPOT_DRAW_INTERVAL_MS, "a draw covers at most the hour");
         if window_ms == 0 {
@@ -108,8 +113,10 @@ impl Engine {
         }
         let rate = self.faults.profile.spot_interruption_per_mille_per_hour;
         let recommendation_rate = self.faults.profile.spot_rebalance_recommendation_per_mille_per_hour;
-        for (signal, rate) in [(DrawnSpotSignal::Interruption, rate), (DrawnSpotSignal::RecommendationOnly, recommendation_rate)]
-        {
+        for (signal, rate, stream) in [
+            (DrawnSpotSignal::Interruption, rate, StreamName::Faults),
+            (DrawnSpotSignal::RecommendationOnly, recommendation_rate, StreamName::SpotRecommendations),
+        ] {
             if rate == 0 {
                 continue;
             }
@@ -124,9 +131,9 @@ impl Engine {
                 if !eligible {
                     continue;
                 }
-                let fault_stream = self.rng.stream(StreamName::Faults);
-                if fault_stream.random_range(0..1000 * SPOT_DRAW_INTERVAL_MS) < chance {
-                    let offset_ms = fault_stream.random_range(0..window_ms);
+                let draws = self.rng.stream(stream);
+                if draws.random_range(0..1000 * SPOT_DRAW_INTERVAL_MS) < chance {
+                    let offset_ms = draws.random_range(0..window_ms);
                     self.faults.spot_moments.insert(id, signal);
                     self.schedule(offset_ms, EventKind::SpotSignalMoment, id.0, 0);
                 }

@@ -1005,6 +1005,11 @@ impl Engine {
         // it was found UNHEALTHY) is not judged twice.
         let judged = t.healthy() || self.found_unhealthy(id);
         if t.epoch() != epoch || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() || judged {
+            // A note of its recovering target ends with the task's judging or its stop (a stale
+            // event of a task still waiting for its target leaves it).
+            if judged || t.orphaned() || t.last_status != TaskStatus::Running || t.desired_stopped() {
+                self.tasks.take_target_recovering(id);
+            }
             return;
         }
         // A target that went unhealthy is not healthy again before its healthy threshold of
@@ -1056,6 +1061,18 @@ impl Engine {
             (Some(c), Some(t)) => Some(c.min(t)),
             (c, t) => c.or(t),
         }
+    }
+
+    /// Whether the task's load balancer target decides it UNHEALTHY: it has one, and its checks
+    /// reach their unhealthy threshold no later than its essential containers' would.
+    fn target_decides_unhealthy(&self, id: TaskId) -> bool {
+        let origin = self.task_origin(id);
+        let Some(target) =
+            origin.service.and_then(|s| self.services[s.index()].load_balancer.as_ref()).map(|lb| lb.time_to_unhealthy_ms)
+        else {
+            return false;
+        };
+        self.task_defs[origin.task_def.index()].health_check_unhealthy_after_ms.is_none_or(|container| target <= container)
     }
 
     /// Whether a check judges the task (an essential container's health check, or its service's
@@ -1192,8 +1209,9 @@ impl Engine {
             _ => "target health check failed",
         };
         self.record(Subject::Task(id), Change::TaskUnhealthy { health_status: checks.health_status }, reason);
-        // Its load balancer target failed its checks with it: ECS says so in a service event.
-        if let (Some(s), Some(_)) = (self.task_origin(id).service, checks.target_ms) {
+        // Its load balancer target's checks decided it (they reach their threshold no later than
+        // the containers' would): ECS says so in a service event.
+        if let Some(s) = self.task_origin(id).service.filter(|_| self.target_decides_unhealthy(id)) {
             self.service_event(s, crate::state::service::ServiceEventKind::UnhealthyTarget { task: id });
         }
         if let Some(old) = old {

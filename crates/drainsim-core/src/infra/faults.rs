@@ -30,7 +30,7 @@ pub struct FaultProfile {
     pub spot_rebalance_recommendation_lead_ms: SimTimeMs,
     /// Chance, per mille, that a Spot Instance gets a rebalance recommendation that no
     /// interruption follows within an hour, drawn as the interruptions are (at a moment within
-    /// the hour) for each Spot Instance without a signal, after that hour's interruptions: a recommendation says the instance is "at elevated risk of
+    /// the hour, from a random stream of their own) for each Spot Instance without a signal: a recommendation says the instance is "at elevated risk of
     /// interruption", not that it will be interrupted, and the instance may run on
     /// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html>).
     pub spot_rebalance_recommendation_per_mille_per_hour: u32,

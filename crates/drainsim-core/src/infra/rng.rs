@@ -23,6 +23,9 @@ pub enum StreamName {
     InstanceIds = 6,
     /// The key of the attachment ID bijection (one draw at engine start).
     AttachmentIds = 7,
+    /// Spot rebalance recommendations that no interruption follows: a stream of their own, so
+    /// that a recommendation rate leaves the interruption draws (`Faults`) as they are.
+    SpotRecommendations = 8,
 }
 
 /// One generator per named stream, all derived from the scenario seed.
@@ -32,6 +35,7 @@ pub struct RngStreams {
     jitter: ChaCha8Rng,
     faults: ChaCha8Rng,
     placement: ChaCha8Rng,
+    spot_recommendations: ChaCha8Rng,
     /// A script of choices that replaces the jitter and placement draws (and, through
     /// `engine/faults.rs`, the fault draws): `None` for a seeded run, which draws as it always did.
     pub(crate) script: Option<Box<ChoiceScript>>,
@@ -50,6 +54,7 @@ impl RngStreams {
             jitter: stream(StreamName::Jitter),
             faults: stream(StreamName::Faults),
             placement: stream(StreamName::Placement),
+            spot_recommendations: stream(StreamName::SpotRecommendations),
             script: None,
         }
     }
@@ -82,6 +87,7 @@ impl RngStreams {
             StreamName::Jitter => &mut self.jitter,
             StreamName::Faults => &mut self.faults,
             StreamName::Placement => &mut self.placement,
+            StreamName::SpotRecommendations => &mut self.spot_recommendations,
             StreamName::TaskIds | StreamName::InstanceIds | StreamName::AttachmentIds => {
                 unreachable!("ID keys are drawn once, by task_id_key, instance_id_key and attachment_id_key")
             }

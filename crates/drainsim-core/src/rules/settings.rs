@@ -142,6 +142,9 @@ pub struct AccountSettings {
 #[derive(Debug, Default)]
 struct ReadMarks(std::sync::atomic::AtomicU16);
 
+// One bit per setting.
+const _: () = assert!(SettingName::ALL.len() <= 16);
+
 impl Clone for ReadMarks {
     fn clone(&self) -> Self {
         ReadMarks(std::sync::atomic::AtomicU16::new(self.get()))
