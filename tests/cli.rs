@@ -514,3 +514,23 @@ fn an_account_default_nothing_reads_is_said_to_change_nothing() {
     let out = drainsim(&["run", "scenarios/demo.ron", "--account-default", "awsvpcTrunking=disabled", "--timeline", "none"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("changed nothing"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A service behind a Classic Load Balancer whose container port has a dynamic host port is
+/// warned of: ECS needs a static mapping there (one task per instance), and drainsim would place
+/// several to an instance. The format example maps a static port, and is not warned of.
+#[test]
+fn a_classic_load_balancer_with_a_dynamic_host_port_is_warned_of() {
+    let example = "scenarios/format/load-balancer.ron";
+    let warned = |file: &str| -> bool {
+        let out = drainsim(&["check", file]);
+        String::from_utf8_lossy(&out.stderr).contains("its Classic Load Balancer forwards to a fixed instance port")
+    };
+    assert!(!warned(example), "the example maps a static host port");
+    let dir = TempDir::new("classic-dynamic");
+    let dynamic = dir.join("dynamic.ron");
+    let text = std::fs::read_to_string(example)
+        .unwrap()
+        .replace(r#"serviceName: "graced", taskDefinition: "classic-app""#, r#"serviceName: "graced", taskDefinition: "app""#);
+    std::fs::write(&dynamic, text).unwrap();
+    assert!(warned(dynamic.to_str().unwrap()), "container port 80 of `app` has a dynamic host port");
+}

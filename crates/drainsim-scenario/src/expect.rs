@@ -121,6 +121,7 @@ pub(crate) fn name_of(exp: &Expectation) -> String {
         X::DrainNotEndedBy(n, t) => format!("{n} drain not ended by {t} ms"),
         X::NoRunningBeforeDrainCompleted(n) => format!("{n} runningTasksCount reached 0 before the drain completed"),
         X::AllDrainsCompletedBy(t) => format!("all drains completed by {t} ms"),
+        X::TasksOrphaned(c) => format!("tasks orphaned by drains cut short {c}"),
         X::StopReason(want) => format!("run stopped: {want}"),
     }
 }
@@ -282,7 +283,7 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
         X::DrainCompletedBy(n, t) => on_instance(e, n, |i| {
             let c = i.drain().completed_at_ms();
             let cut = orphaned_ending_drain(e, n);
-            verdict(c.is_some_and(|c| c <= *t) && cut == 0, move || format!("drainCompletedAtMs {}{}", show(c), cut_short(cut)))
+            verdict(c.is_some_and(|c| c <= *t) && cut == 0, move || ended_text(c, cut))
         }),
         X::DrainCompletedWithin(n, d) => on_instance(e, n, |i| {
             let drain = i.drain();
@@ -295,7 +296,7 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
         X::DrainNotCompletedBy(n, t) => on_instance(e, n, |i| {
             let c = i.drain().completed_at_ms();
             let cut = orphaned_ending_drain(e, n);
-            verdict(c.is_none_or(|c| c > *t) || cut > 0, move || format!("drainCompletedAtMs {}{}", show(c), cut_short(cut)))
+            verdict(c.is_none_or(|c| c > *t) || cut > 0, move || ended_text(c, cut))
         }),
         X::DrainEndedBy(n, t) => on_instance(e, n, |i| {
             let c = i.drain().completed_at_ms();
@@ -315,15 +316,23 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
         }),
         X::AllDrainsCompletedBy(t) => {
             let all = all_drains_completed_at(e, scope);
-            // As `DrainCompletedBy`: a drain that ended with tasks orphaned did not complete.
+            // As the report's `allDrainsCompletedAtMs`, which a sweep and `compare` count alike:
+            // every drain ended, cut-short ones included (the detail says so; `TasksOrphaned`
+            // judges them).
             let cut: u32 = crate::outcome::orphaned_tasks_ending_drains(e)
                 .iter()
                 .filter(|(name, _)| e.instance_named(name).is_some_and(|i| scope.counts(&i)))
                 .map(|(_, n)| *n)
                 .sum();
-            verdict(all.is_some_and(|a| a <= *t) && cut == 0, move || {
-                format!("allDrainsCompletedAtMs {}{}", show(all), cut_short(cut))
-            })
+            let note = match cut {
+                0 => String::new(),
+                n => format!(" ({n} task(s) orphaned by drains cut short: see TasksOrphaned)"),
+            };
+            verdict(all.is_some_and(|a| a <= *t), move || format!("allDrainsCompletedAtMs {}{note}", show(all)))
+        }
+        X::TasksOrphaned(c) => {
+            let n: u32 = crate::outcome::orphaned_tasks_ending_drains(e).values().sum();
+            num(Some(u64::from(n)), *c)
         }
         X::StopReason(want) => {
             let got = stop.map(|s| s.as_str());
@@ -336,6 +345,16 @@ fn judge<'a>(e: &'a Engine, exp: &'a Expectation, stop: Option<StopReason>, scop
 /// ([`crate::outcome::orphaned_tasks_ending_drains`]).
 fn orphaned_ending_drain(e: &Engine, name: &str) -> u32 {
     crate::outcome::orphaned_tasks_ending_drains(e).get(name).copied().unwrap_or(0)
+}
+
+/// An expectation's detail of when a drain ended: `drainCompletedAtMs T` for one that completed,
+/// `drain ended at T, … not completed` for one cut short (the report's field holds the end of
+/// both).
+fn ended_text(c: Option<u64>, cut: u32) -> String {
+    match cut {
+        0 => format!("drainCompletedAtMs {}", show(c)),
+        _ => format!("drain ended at {}{}", show(c), cut_short(cut)),
+    }
 }
 
 /// What an expectation's detail adds for a drain that ended with tasks orphaned.

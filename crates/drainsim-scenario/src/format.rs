@@ -1857,8 +1857,14 @@ pub enum Expectation {
     DrainNotEndedBy(String, u64),
     /// runningTasksCount reached 0 strictly before the drain completed.
     NoRunningBeforeDrainCompleted(String),
-    /// Every drain that was started completed at or before this simulated time.
+    /// Every drain that was started ended at or before this simulated time: completed, or cut
+    /// short by its instance going with tasks not yet STOPPED (the report's
+    /// `allDrainsCompletedAtMs`, which counts the same drains).
     AllDrainsCompletedBy(u64),
+    /// Tasks not yet STOPPED that went with their drained instances, over the whole run (the sum
+    /// of the drained instances' `orphanedTasks`): what a plan whose drains Spot terminations or
+    /// hook timeouts may cut short, on instances no scenario can name, expects of them.
+    TasksOrphaned(Cmp),
     /// The run stopped for this reason (`quiet`, `endTime`, `maxEvents`).
     StopReason(String),
     /// A deliberately named expectation: (name, inner).

@@ -2730,7 +2730,7 @@ fn check_expectation(
             let known: Vec<&str> = drainsim_core::StopReason::ALL.iter().map(|r| r.as_str()).collect();
             one_of("stop reason", reason, &known)
         }
-        EffectiveSetting(..) | AllDrainsCompletedBy(_) => Ok(()),
+        EffectiveSetting(..) | AllDrainsCompletedBy(_) | TasksOrphaned(_) => Ok(()),
     }
 }
 

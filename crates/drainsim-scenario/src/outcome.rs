@@ -710,6 +710,8 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
         breaches: Vec<&'a str>,
         stalls: Vec<&'a str>,
         drains: Vec<&'a str>,
+        /// `TasksOrphaned`: every drain's orphans are judged.
+        all_drains: bool,
     }
     fn collect<'a>(x: &'a X, m: &mut Mentioned<'a>) {
         match x {
@@ -725,6 +727,7 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
             | X::DrainEndedBy(i, _)
             | X::DrainNotEndedBy(i, _)
             | X::OrphanedTasks(i, _) => m.drains.push(i),
+            X::TasksOrphaned(_) => m.all_drains = true,
             X::Named(_, inner) => collect(inner, m),
             _ => {}
         }
@@ -737,7 +740,7 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
     for x in scenario.expectations.iter().chain(in_steps.flatten()) {
         collect(x, &mut mentioned);
     }
-    let Mentioned { breaches, stalls, drains } = mentioned;
+    let Mentioned { breaches, stalls, drains, all_drains } = mentioned;
     let mut out = Vec::new();
     let settling = StartupSettling::of(outcome);
     for s in outcome.engine.services() {
@@ -767,7 +770,7 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
     // A drain that ended because its instance went with tasks not yet STOPPED (a lifecycle hook's
     // timeout, managed draining's 48 hours, a forced deregistration): their connections were cut.
     for (name, n) in orphaned_tasks_ending_drains(&outcome.engine) {
-        if !drains.contains(&name.as_str()) {
+        if !all_drains && !drains.contains(&name.as_str()) {
             let ended = outcome.engine.instance_named(&name).and_then(|i| i.drain().completed_at_ms());
             out.push(format!(
                 "the drain of {name} ended{} with {n} task(s) not yet STOPPED, orphaned when the instance went away, and no expectation mentions it",
