@@ -46,7 +46,7 @@ impl Engine {
     /// Marks a registered instance as a Spot Instance, with Spot Instance draining turned on in its
     /// agent (`ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`) or not. Only Spot Instances can be
     /// interrupted; once the profile's draws have started, an instance marked within an hour is
-    /// drawn at once for what is left of that hour ([`Engine::on_spot_draw`]). Marking an instance
+    /// drawn at once for what is left of that hour (docs/rollouts.md, "Spot interruptions"). Marking an instance
     /// again changes its agent setting only. Refused for an instance this engine does not have.
     pub fn mark_spot_instance(&mut self, id: InstanceId, spot_instance_draining: bool) -> Result<(), crate::ControlError> {
         self.known_instance(id, "mark_spot_instance")?;
