@@ -1285,13 +1285,11 @@ fn stall_explanation(reason: &str, member_of: &[String], allowed_lack: &[String]
     }
     // A resource reason is what ECS's closest matching instance lacked ("The closest matching
     // container-instance … has insufficient memory available"): other instances may lack
-    // something else, so the words name the closest one, as `explain` does.
+    // something else, so the words name the closest one, in `explain`'s words for it.
+    if reason.starts_with("RESOURCE:") {
+        return format!("the closest instance lacked {} ({reason})", drainsim_scenario::explain::requirement_words(reason));
+    }
     let what = match reason {
-        "RESOURCE:CPU" => "the closest instance lacked the CPU",
-        "RESOURCE:MEMORY" => "the closest instance lacked the memory",
-        "RESOURCE:GPU" => "the closest instance lacked free GPUs",
-        "RESOURCE:PORTS" => "the closest instance lacked a free host port",
-        "RESOURCE:ENI" => "the closest instance lacked a free task ENI",
         "AGENT" => "no instance with room has a connected agent",
         "NO_INSTANCES" => "no ACTIVE instance with a connected agent",
         "CONSTRAINT:distinctInstance" => "distinctInstance leaves no instance",

@@ -160,7 +160,7 @@ fn a_stall_within_a_capacity_provider_names_it() {
     let bin = env!("CARGO_BIN_EXE_drainsim");
     let text = std::process::Command::new(bin).args(["run", file]).output().expect("runs");
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("the closest instance of capacity provider spot lacked the memory (RESOURCE:MEMORY)"), "{text}");
+    assert!(text.contains("the closest instance of capacity provider spot lacked memory (RESOURCE:MEMORY)"), "{text}");
     let explained = std::process::Command::new(bin).args(["explain", file]).output().expect("runs");
     let explained = String::from_utf8_lossy(&explained.stdout);
     assert!(
