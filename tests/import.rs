@@ -118,7 +118,101 @@ fn an_imported_cluster_starts_as_it_was_captured() {
     // Fields drainsim does not model are listed, not refused.
     let skipped: Vec<&str> = imported.summary.skipped_fields.iter().map(|(f, _)| f.as_str()).collect();
     assert!(skipped.contains(&"describe-task-definition $.taskDefinition.containerDefinitions[].image"), "{skipped:?}");
-    assert!(skipped.contains(&"describe-tasks $.tasks[].containers"), "{skipped:?}");
+    assert!(skipped.contains(&"describe-tasks $.tasks[] (containers, but for their networkBindings' hostPort)"), "{skipped:?}");
+    // Every target of the captured target group is one of web's tasks, by instance and host port.
+    assert!(!noted(&imported, "match no imported task"), "{:?}", imported.summary.notes);
+    assert!(imported.scenario.running_tasks.iter().all(|r| r.healthy), "every captured target is healthy");
+}
+
+/// The running tasks an import writes for a service, `(instance, count, healthy)`, sorted.
+fn running_of(imported: &drainsim_scenario::import::Imported, service: &str) -> Vec<(String, u32, bool)> {
+    let mut rows: Vec<(String, u32, bool)> = imported
+        .scenario
+        .running_tasks
+        .iter()
+        .filter(|r| r.service.as_deref() == Some(service))
+        .map(|r| (r.instance.clone(), r.count, r.healthy))
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// A target the load balancer found unhealthy is its task's health: the task (matched by its
+/// instance and the host port its container bound) is imported UNHEALTHY, which its service
+/// replaces as ECS does, and a note names it; `initial` and `draining` targets are said; a target
+/// no imported task has is counted; a state ELB does not have is refused at its path.
+#[test]
+fn target_health_is_read_into_the_tasks_it_names() {
+    let set_target = |n: usize, state: &'static str, reason: Option<&'static str>| {
+        move |v: &mut Value| {
+            let health = &mut v["TargetHealthDescriptions"][n]["TargetHealth"];
+            health["State"] = serde_json::json!(state);
+            if let Some(r) = reason {
+                health["Reason"] = serde_json::json!(r);
+            }
+        }
+    };
+    let file = "describe-target-health-web-tg.json";
+    // Target 2 is i-0a1c2e3f405a6b702:32770, the first web task on that instance.
+    let inputs = edited(&fixture_inputs(), file, set_target(2, "unhealthy", Some("Target.ResponseCodeMismatch")));
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert_eq!(
+        running_of(&imported, "web"),
+        vec![
+            ("i-0a1c2e3f405a6b701".to_string(), 2, true),
+            ("i-0a1c2e3f405a6b702".to_string(), 1, false),
+            ("i-0a1c2e3f405a6b702".to_string(), 1, true),
+            ("i-0a1c2e3f405a6b703".to_string(), 1, true),
+            ("i-0a1c2e3f405a6b706".to_string(), 1, true),
+        ]
+    );
+    assert!(
+        noted(&imported, "imported UNHEALTHY (healthy: false; its service replaces it): its target i-0a1c2e3f405a6b702:32770 was unhealthy, Target.ResponseCodeMismatch"),
+        "{:?}",
+        imported.summary.notes
+    );
+    // The scenario runs, and web replaces the task as ECS would.
+    let text = drainsim_scenario::write::to_ron(&imported.scenario);
+    let loaded = drainsim_scenario::load_str("cluster.ron", &text).expect("loads");
+    let outcome = drainsim_scenario::runner::run(&loaded, &RunOptions::default()).expect("runs");
+    let web = outcome.engine.services().find(|s| s.name() == "web").expect("web");
+    assert_eq!(web.unhealthy_tasks(), 1, "the task its target group found unhealthy is replaced");
+
+    // unhealthy.draining is unhealthy too; initial and draining are imported healthy, with a note.
+    let imported = import(&edited(&fixture_inputs(), file, set_target(0, "unhealthy.draining", None)), &ImportOptions::default())
+        .expect("imports");
+    assert_eq!(imported.scenario.running_tasks.iter().filter(|r| !r.healthy).count(), 1);
+    for state in ["initial", "draining"] {
+        let imported =
+            import(&edited(&fixture_inputs(), file, set_target(5, state, None)), &ImportOptions::default()).expect("imports");
+        assert!(imported.scenario.running_tasks.iter().all(|r| r.healthy), "{state}");
+        assert!(noted(&imported, &format!("imported healthy, but its target i-0a1c2e3f405a6b706:32773 was {state}")), "{state}");
+    }
+    // A target on a port no task bound, and an address no task ENI has: counted, not read.
+    let inputs = edited(&fixture_inputs(), file, |v| {
+        v["TargetHealthDescriptions"][0]["Target"]["Port"] = serde_json::json!(40000);
+        v["TargetHealthDescriptions"][1]["Target"] = serde_json::json!({"Id": "10.9.9.9", "Port": 8080});
+        v["TargetHealthDescriptions"][1]["TargetHealth"]["State"] = serde_json::json!("unhealthy");
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(noted(&imported, &format!("{file}: 2 target(s) match no imported task")), "{:?}", imported.summary.notes);
+    assert!(imported.scenario.running_tasks.iter().all(|r| r.healthy));
+    // An ip target names a task by its ENI's address; api has no load balancer, so ECS does not
+    // read the target's health, and neither does the import (a note says so).
+    let inputs = edited(&fixture_inputs(), file, |v| {
+        v["TargetHealthDescriptions"][0]["Target"] = serde_json::json!({"Id": "10.0.1.7", "Port": 8080});
+        v["TargetHealthDescriptions"][0]["TargetHealth"]["State"] = serde_json::json!("unhealthy");
+    });
+    let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    assert!(noted(&imported, "target 10.0.1.7:8080 (unhealthy"), "{:?}", imported.summary.notes);
+    assert!(noted(&imported, "which no service with a load balancer runs"), "{:?}", imported.summary.notes);
+    assert!(imported.scenario.running_tasks.iter().all(|r| r.healthy));
+    // A state ELB does not have is refused where it was read.
+    let refused = refused_with(&fixture_inputs(), file, &|v: &mut Value| {
+        v["TargetHealthDescriptions"][3]["TargetHealth"]["State"] = serde_json::json!("sick");
+    });
+    assert!(refused.contains("$.TargetHealthDescriptions[3].TargetHealth.State"), "{refused}");
+    assert!(refused.contains("'sick' is not a target health state (initial, healthy, unhealthy"), "{refused}");
 }
 
 /// A big cluster's capture is many files (the AWS CLI describes 100 tasks per call): more than

@@ -36,6 +36,9 @@ for fam, d in tds.items():
     json.dump(dict(taskDefinition=td, tags=[]), open(f'{OUT}/task-definition-{fam}.json','w'), indent=4)
 
 # instances
+def subnet(az):
+    # one subnet per zone: subnet-0a… in eu-west-1a, subnet-0b… in eu-west-1b, subnet-0c… in eu-west-1c
+    return f'subnet-0{az[-1]}1b2c3d4e5f60718'
 insts = [
  # ec2 id, cid, type, az, cpu, mem, agent, ami, status, trunk
  ('i-0a1c2e3f405a6b701','5f1d6a0c3e8b4d2a9c7e1b3f5a7d9c01','m5.large','eu-west-1a',2048,7680,'1.89.2','ami-0old4ce5ee1a01234','ACTIVE',None),
@@ -53,7 +56,7 @@ def td_res(fam):
     ports = [p['hostPort'] for c in cs for p in c.get('portMappings',[]) if p.get('hostPort')]
     if tds[fam]['mode']=='awsvpc': ports = []
     return cpu, mem, ports
-tasks=[]; used={i:[0,0,[]] for i in range(6)}; n=0
+tasks=[]; used={i:[0,0,[]] for i in range(6)}; n=0; web_k=0
 for (i,fam,cnt) in placement:
     for k in range(cnt):
         n+=1
@@ -72,9 +75,13 @@ for (i,fam,cnt) in placement:
                  memory=str(mem), overrides=dict(containerOverrides=[dict(name=c['name']) for c in tds[fam]['containers']], inferenceAcceleratorOverrides=[]),
                  pullStartedAt=iso(started-15), pullStoppedAt=iso(started-5), startedAt=iso(started),
                  startedBy='ecs-svc/1234567890123456789' if svc else 'nightly-cron', tags=[], taskArn=task_arn(tid), taskDefinitionArn=td_arn(fam,tds[fam]['rev']), version=3)
+        if fam=='web':
+            # bridge mode, a dynamic host port: what the target group's targets name
+            t['containers'][0]['networkBindings']=[dict(bindIP='0.0.0.0', containerPort=8080, hostPort=32768+web_k, protocol='tcp')]
+            web_k+=1
         if tds[fam]['mode']=='awsvpc':
             t['attachments']=[dict(id=f'a7c1e0d2-0000-4000-8000-0000000000{n:02d}', type='ElasticNetworkInterface', status='ATTACHED',
-                details=[dict(name='subnetId', value='subnet-0a1b2c3d4e5f60718'), dict(name='networkInterfaceId', value=f'eni-0aa{n:014d}'),
+                details=[dict(name='subnetId', value=subnet(insts[i][3])), dict(name='networkInterfaceId', value=f'eni-0aa{n:014d}'),
                          dict(name='macAddress', value=f'0a:1b:2c:3d:4e:{n:02d}'), dict(name='privateIPv4Address', value=f'10.0.1.{n}')])]
         tasks.append(t)
 cis=[]
@@ -86,12 +93,12 @@ for i,(ec2,cid,typ,az,cpu,mem,agent,ami,status,trunk) in enumerate(insts):
     attrs=[dict(name='ecs.capability.secrets.asm.environment-variables'), dict(name='ecs.capability.task-eni'), dict(name='com.amazonaws.ecs.capability.ecr-auth'),
            dict(name='ecs.ami-id', value=ami), dict(name='ecs.availability-zone', value=az), dict(name='ecs.instance-type', value=typ),
            dict(name='ecs.os-type', value='linux'), dict(name='ecs.cpu-architecture', value='x86_64'), dict(name='ecs.vpc-id', value='vpc-0a1b2c3d4e5f60718'),
-           dict(name='ecs.subnet-id', value='subnet-0a1b2c3d4e5f60718'), dict(name='team', value='payments')]
+           dict(name='ecs.subnet-id', value=subnet(az)), dict(name='team', value='payments')]
     atts=[]
     if trunk:
         attrs.append(dict(name='ecs.awsvpc-trunk-id', value=trunk)); attrs.append(dict(name='ecs.capability.task-eni-trunking'))
         atts=[dict(id=f'b3d2c1e0-0000-4000-8000-00000000000{i}', type='ElasticNetworkInterface', status='ATTACHED',
-                   details=[dict(name='subnetId', value='subnet-0a1b2c3d4e5f60718'), dict(name='networkInterfaceId', value=trunk), dict(name='macAddress', value=f'0a:ff:2c:3d:4e:0{i}'), dict(name='privateIPv4Address', value=f'10.0.0.{10+i}')])]
+                   details=[dict(name='subnetId', value=subnet(az)), dict(name='networkInterfaceId', value=trunk), dict(name='macAddress', value=f'0a:ff:2c:3d:4e:0{i}'), dict(name='privateIPv4Address', value=f'10.0.0.{10+i}')])]
     ci=dict(containerInstanceArn=ci_arn(cid), ec2InstanceId=ec2, version=40+i,
             versionInfo=dict(agentVersion=agent, agentHash='3d1e7d4a', dockerVersion='DockerVersion: 25.0.8'),
             remainingResources=res(cpu-u[0], mem-u[1], reg_ports+[str(p) for p in u[2]]), registeredResources=res(cpu,mem,reg_ports),
@@ -119,7 +126,7 @@ svcs=[
  dict(serviceArn=svc_arn('api'), serviceName='api', clusterArn=CLARN, loadBalancers=[], serviceRegistries=[], status='ACTIVE', desiredCount=2, runningCount=2, pendingCount=0,
       launchType='EC2', taskDefinition=td_arn('api',7), deploymentConfiguration=dict(deploymentCircuitBreaker=dict(enable=False, rollback=False), maximumPercent=200, minimumHealthyPercent=50),
       deployments=dep('api',2), events=[], createdAt=iso(T0-86400*30), placementConstraints=[dict(type='distinctInstance')], placementStrategy=[],
-      networkConfiguration=dict(awsvpcConfiguration=dict(subnets=['subnet-0a1b2c3d4e5f60718'], securityGroups=['sg-0a1b2c3d4e5f60718'], assignPublicIp='DISABLED')),
+      networkConfiguration=dict(awsvpcConfiguration=dict(subnets=[subnet(z) for z in ('eu-west-1a', 'eu-west-1b', 'eu-west-1c')], securityGroups=['sg-0a1b2c3d4e5f60718'], assignPublicIp='DISABLED')),
       schedulingStrategy='REPLICA', deploymentController=dict(type='ECS'), enableECSManagedTags=False, propagateTags='NONE', enableExecuteCommand=False, availabilityZoneRebalancing='DISABLED'),
  dict(serviceArn=svc_arn('log-agent'), serviceName='log-agent', clusterArn=CLARN, loadBalancers=[], serviceRegistries=[], status='ACTIVE', desiredCount=6, runningCount=6, pendingCount=0,
       launchType='EC2', taskDefinition=td_arn('log-agent',3), deploymentConfiguration=dict(deploymentCircuitBreaker=dict(enable=False, rollback=False), maximumPercent=100, minimumHealthyPercent=0),

@@ -292,6 +292,9 @@ struct Capture {
     target_groups: BTreeMap<String, TargetGroupIn>,
     /// `(file, attributes)` of describe-target-group-attributes outputs, matched afterwards.
     tg_attributes: Vec<(String, Option<u32>)>,
+    /// The targets of describe-target-health outputs, matched to the tasks afterwards
+    /// ([`targets_unhealthy`]).
+    target_health: Vec<TargetHealthIn>,
     /// The latest time the files mention, in Unix ms: the capture.
     latest_time_ms: Option<i64>,
     /// The Availability Zone of each subnet the capture shows one in (a task's ENI attachment
@@ -344,7 +347,30 @@ struct TaskIn {
     /// `overrides`' where it had some, else its task definition's).
     size: SizeTexts,
     healthy: bool,
+    /// The host ports its containers' `networkBindings` bound (bridge and host network modes): a
+    /// load balancer's `instance` targets name them.
+    host_ports: Vec<u16>,
+    /// The `privateIPv4Address` of its ENI attachments (awsvpc): a load balancer's `ip` targets
+    /// name them.
+    private_ips: Vec<String>,
 }
+
+/// One target of a `describe-target-health` output.
+struct TargetHealthIn {
+    path: Origin,
+    /// `Target.Id`: an EC2 instance ID (target type `instance`) or an IP address (`ip`).
+    id: String,
+    port: Option<u16>,
+    /// `TargetHealth.State`, one of [`TARGET_HEALTH_STATES`].
+    state: &'static str,
+    /// `TargetHealth.Reason`, as captured.
+    reason: Option<String>,
+}
+
+/// ELBv2's `TargetHealthStateEnum`
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html>).
+const TARGET_HEALTH_STATES: [&str; 7] =
+    ["initial", "healthy", "unhealthy", "unhealthy.draining", "unused", "draining", "unavailable"];
 
 #[derive(Default)]
 struct TargetGroupIn {
@@ -741,9 +767,39 @@ impl Capture {
                 }
                 self.tg_attributes.push((file.to_string(), delay));
             }
+            "describe-target-health" => {
+                for d in root.objects("TargetHealthDescriptions")? {
+                    let target = d.opt_obj("Target")?.ok_or_else(|| d.error(Some("Target"), "missing (drainsim needs it)"))?;
+                    let id = target.str("Id")?.to_string();
+                    let port = target.opt_int("Port", 1..=65535)?.map(|p| p as u16);
+                    target.touch(&["AvailabilityZone", "QuicServerId"]);
+                    target.finish();
+                    let health =
+                        d.opt_obj("TargetHealth")?.ok_or_else(|| d.error(Some("TargetHealth"), "missing (drainsim needs it)"))?;
+                    let state_text = health.str("State")?;
+                    let state = TARGET_HEALTH_STATES.iter().copied().find(|s| *s == state_text).ok_or_else(|| {
+                        health.error(
+                            Some("State"),
+                            format!("'{state_text}' is not a target health state ({})", TARGET_HEALTH_STATES.join(", ")),
+                        )
+                    })?;
+                    let reason = health.opt_str("Reason")?.map(str::to_string);
+                    health.touch(&["Description"]);
+                    health.finish();
+                    d.touch(&["HealthCheckPort", "AnomalyDetection", "AdministrativeOverride"]);
+                    self.target_health.push(TargetHealthIn {
+                        path: (file.to_string(), d.path().to_string()),
+                        id,
+                        port,
+                        state,
+                        reason,
+                    });
+                    d.finish();
+                }
+            }
             _ => {
-                // list-*, describe-target-health and describe-auto-scaling-instances (which finds
-                // the groups to describe): recognised, nothing drainsim needs.
+                // list-* and describe-auto-scaling-instances (which finds the groups to describe):
+                // recognised, nothing drainsim needs.
                 for k in keys {
                     root.touch(&[k]);
                 }
@@ -898,7 +954,7 @@ impl Capture {
             self.note_subnet_zone(&ci, "attributes", &subnet, &zone, file)?;
         }
         // Its trunk ENI is in a subnet of its zone too (EC2 attaches an ENI within its zone).
-        self.note_attachment_subnets(&ci, &zone, file)?;
+        self.note_attachment_subnets(&ci, Some(&zone), file)?;
         if attributes.keys().filter(|k| !k.starts_with("ecs.")).count() > 10 {
             return Err(
                 ci.error(Some("attributes"), "more than 10 custom attributes (RegisterContainerInstance takes at most 10)")
@@ -1348,15 +1404,21 @@ impl Capture {
     }
 
     /// Notes the subnet of each ENI attachment of `owner` (a task's, or an instance's trunk) as in
-    /// `zone`, the owner's ([`Self::note_subnet_zone`]).
-    fn note_attachment_subnets(&mut self, owner: &Obj<'_>, zone: &str, file: &str) -> Result<(), ImportError> {
+    /// `zone`, the owner's, when it is known ([`Self::note_subnet_zone`]), and returns the ENIs'
+    /// private IPv4 addresses (a load balancer's `ip` targets).
+    fn note_attachment_subnets(&mut self, owner: &Obj<'_>, zone: Option<&str>, file: &str) -> Result<Vec<String>, ImportError> {
+        let mut private_ips = Vec::new();
         for a in owner.objects("attachments")? {
             if a.opt_str("type")? == Some("ElasticNetworkInterface") {
                 for d in a.objects("details")? {
-                    if d.str("name")? == "subnetId" {
-                        if let Some(subnet) = d.opt_str("value")? {
-                            self.note_subnet_zone(&d, "value", subnet, zone, file)?;
+                    match d.str("name")? {
+                        "subnetId" => {
+                            if let (Some(subnet), Some(zone)) = (d.opt_str("value")?, zone) {
+                                self.note_subnet_zone(&d, "value", subnet, zone, file)?;
+                            }
                         }
+                        "privateIPv4Address" => private_ips.extend(d.opt_str("value")?.map(str::to_string)),
+                        _ => {}
                     }
                     d.touch(&["value"]);
                     d.finish();
@@ -1365,7 +1427,7 @@ impl Capture {
             a.touch(&["id", "status", "details"]);
             a.finish();
         }
-        Ok(())
+        Ok(private_ips)
     }
 
     fn read_task(&mut self, t: Obj<'_>, file: &str, summary: &mut ImportSummary) -> Result<(), ImportError> {
@@ -1422,6 +1484,20 @@ impl Capture {
             o.touch(&["cpu", "memory"]);
             o.finish();
         }
+        // The host ports its containers bound, which a load balancer's `instance` targets name
+        // (describe-target-health); of its containers nothing else is modelled.
+        let mut host_ports = Vec::new();
+        let containers = t.objects("containers")?;
+        if !containers.is_empty() {
+            t.skipped("containers, but for their networkBindings' hostPort");
+        }
+        for c in containers {
+            for b in c.objects("networkBindings")? {
+                host_ports.extend(b.opt_int("hostPort", 0..=65535)?.filter(|p| *p > 0).map(|p| p as u16));
+                b.leave_out();
+            }
+            c.leave_out();
+        }
         let task = TaskIn {
             path: (file.to_string(), t.path().to_string()),
             short_id: arn.rsplit('/').next().unwrap_or(arn).to_string(),
@@ -1433,11 +1509,10 @@ impl Capture {
             started_by: t.opt_str("startedBy")?.map(str::to_string),
             size,
             healthy,
+            host_ports,
+            // An awsvpc task's ENI tells its subnet's zone (the task's) and its address.
+            private_ips: self.note_attachment_subnets(&t, t.opt_str("availabilityZone")?, file)?,
         };
-        // An awsvpc task's ENI tells its subnet's zone: the task's.
-        if let Some(zone) = t.opt_str("availabilityZone")? {
-            self.note_attachment_subnets(&t, zone, file)?;
-        }
         t.touch(&["launchType", "version", "availabilityZone", "attachments"]);
         t.finish();
         self.tasks.push(task);
@@ -2014,7 +2089,8 @@ fn build(
     // Each service's imported tasks on instances not DRAINING (those a scale-in stops), against
     // its desiredCount.
     let mut of_service: BTreeMap<String, u32> = BTreeMap::new();
-    for t in &cap.tasks {
+    let unhealthy_targets = targets_unhealthy(cap, &imported_ids, summary);
+    for (n, t) in cap.tasks.iter().enumerate() {
         let Some(instance) = imported_ids.get(&id_key(&t.instance_id)) else {
             if !cap.described_ids.contains(&id_key(&t.instance_id)) {
                 // Not left out: never described. The capture misses it (a describe-container-instances
@@ -2073,7 +2149,7 @@ fn build(
         if let Some(sv) = service.as_ref().filter(|_| !draining.contains(instance)) {
             *of_service.entry(sv.clone()).or_insert(0) += 1;
         }
-        let key = (instance.clone(), td, service, group, started_by, overrides, t.healthy);
+        let key = (instance.clone(), td, service, group, started_by, overrides, t.healthy && !unhealthy_targets.contains(&n));
         match running.get_mut(&key) {
             Some(paths) => paths.push(t.path.clone()),
             None => {
@@ -2222,6 +2298,96 @@ fn instances_named(names: &[String]) -> String {
 /// describe-tasks batch not run, a file left out), and the services would start them again at time
 /// 0. Counts can drift by a task or two between the calls of a live cluster, so this is a note
 /// naming the instances, not a refusal.
+/// The tasks (their places in `cap.tasks`) a service's load balancer found unhealthy: a target of
+/// a describe-target-health output in state `unhealthy` (or `unhealthy.draining`) that is one of
+/// the task's — an `instance` target by its instance and one of the task's host ports, an `ip`
+/// target by the address of the task's ENI — where the task's service has a load balancer. ECS
+/// replaces such a task as it replaces one it found UNHEALTHY
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html>),
+/// so it is imported with `healthy: false`. A target still `initial` or `draining` is said in a
+/// note (the task is imported healthy: drainsim has no imported task that is still starting or
+/// deregistering); targets that match no imported task are counted in a note.
+fn targets_unhealthy(cap: &Capture, imported_ids: &BTreeMap<String, String>, summary: &mut ImportSummary) -> BTreeSet<usize> {
+    let mut unhealthy = BTreeSet::new();
+    if cap.target_health.is_empty() {
+        return unhealthy;
+    }
+    let load_balanced: BTreeSet<&str> =
+        cap.services.iter().filter(|s| !s.request.load_balancers.is_empty()).map(|s| s.request.service_name.as_str()).collect();
+    let mut by_instance_port: BTreeMap<(&str, u16), usize> = BTreeMap::new();
+    let mut by_ip: BTreeMap<&str, usize> = BTreeMap::new();
+    for (n, t) in cap.tasks.iter().enumerate() {
+        if let Some(instance) = imported_ids.get(&id_key(&t.instance_id)) {
+            for port in &t.host_ports {
+                by_instance_port.insert((instance.as_str(), *port), n);
+            }
+        }
+        for ip in &t.private_ips {
+            by_ip.insert(ip.as_str(), n);
+        }
+    }
+    let mut unmatched: BTreeMap<&str, u32> = BTreeMap::new();
+    for target in &cap.target_health {
+        let task = match target.port {
+            Some(port) if target.id.starts_with("i-") => by_instance_port.get(&(target.id.as_str(), port)),
+            _ => by_ip.get(target.id.as_str()),
+        };
+        let Some(&n) = task else {
+            if !matches!(target.state, "unused" | "unavailable") {
+                *unmatched.entry(target.path.0.as_str()).or_insert(0) += 1;
+            }
+            continue;
+        };
+        let t = &cap.tasks[n];
+        let named = match target.port {
+            Some(port) => format!("{}:{port}", target.id),
+            None => target.id.clone(),
+        };
+        let reason = target.reason.as_deref().map(|r| format!(", {r}")).unwrap_or_default();
+        let of_service = t.group.as_deref().and_then(|g| g.strip_prefix("service:"));
+        let judged = of_service.is_some_and(|s| load_balanced.contains(s));
+        match target.state {
+            "unhealthy" | "unhealthy.draining" if judged => {
+                // Noted once per task (a task may be a target of two target groups), and only when
+                // its own healthStatus did not already make it UNHEALTHY.
+                let first = unhealthy.insert(n);
+                if first && t.healthy {
+                    summary.notes.push(format!(
+                        "task {} imported UNHEALTHY (healthy: false; its service replaces it): its target {named} was \
+                         {}{reason} at {}: {}",
+                        t.short_id, target.state, target.path.0, target.path.1
+                    ));
+                }
+            }
+            "unhealthy" | "unhealthy.draining" => summary.notes.push(format!(
+                "target {named} ({}{reason}, at {}: {}) is task {}'s, which no service with a load balancer \
+                 runs: ECS does not read its health, and neither does drainsim",
+                target.state, target.path.0, target.path.1, t.short_id
+            )),
+            "initial" | "draining" => summary.notes.push(format!(
+                "task {} imported healthy, but its target {named} was {}{reason} at {}: {} ({})",
+                t.short_id,
+                target.state,
+                target.path.0,
+                target.path.1,
+                if target.state == "initial" {
+                    "registered, its health checks not yet passed: a drain may wait longer for it than drainsim shows"
+                } else {
+                    "being deregistered: ECS is likely stopping the task"
+                }
+            )),
+            _ => {}
+        }
+    }
+    for (file, count) in unmatched {
+        summary.notes.push(format!(
+            "{file}: {count} target(s) match no imported task (neither an imported instance's task with that host port \
+             in its containers' networkBindings nor a task ENI with that address): their health is not read"
+        ));
+    }
+    unhealthy
+}
+
 fn missing_tasks_note(cap: &Capture, imported_ids: &BTreeMap<String, String>) -> Option<String> {
     let mut described: BTreeMap<&str, u64> = BTreeMap::new();
     let on_instances =
