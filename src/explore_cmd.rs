@@ -308,6 +308,15 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
     for p in &report.properties {
         say!("  {:<80} {}", p.name, verdict_text(report, p));
     }
+    // Drains that did not complete where the eventually property makes no claim: said, so that
+    // "every property holds" is not read as "every drain completes".
+    if !report.unjudged_drains.is_empty() {
+        say!("  drains not judged (incomplete at a terminal state, and no claim is made of them):");
+        for ((instance, why), visits) in &report.unjudged_drains {
+            let s = if *visits == 1 { "" } else { "s" };
+            say!("    {instance}: {} ({visits} terminal state{s} visited)", why.as_str());
+        }
+    }
     if let Some(v) = &report.violation {
         say!(
             "VIOLATED: {} after {} transitions (a shortest path), at {}",
@@ -346,12 +355,16 @@ fn print_text(file: &Path, report: &ExploreReport, counterexample: Option<&Path>
         say!("bound reached ({}) with no violation: the properties hold in what was explored", bound_name(b));
         if b == explore::Bound::Memory {
             say!(
-                "  the states held at once, or the process, reached --max-memory (a state is about {} KiB by the estimate, which leaves out task definitions, clusters and long attribute values): explore a smaller cluster, fewer fault classes or fewer jitter values, or raise --max-memory",
+                "  the states held at once, or the process, reached --max-memory (a state is about {} KiB by the estimate, which leaves out task definitions, clusters and long attribute values): explore a smaller cluster, fewer fault classes, fewer jitter values or fewer tasks placed by a `random` strategy at one instant, or raise --max-memory",
                 report.largest_state_bytes.div_ceil(1024)
             );
         }
-    } else {
+    } else if report.unjudged_drains.is_empty() {
         say!("explored completely: every property holds");
+    } else {
+        say!(
+            "explored completely: every property holds where it is judged; the drains above did not complete on some paths (drainsim run shows why)"
+        );
     }
 }
 
@@ -403,6 +416,16 @@ fn print_json(report: &ExploreReport, counterexample: Option<&Path>) {
         "largestStateBytes": report.largest_state_bytes,
         "timeLeftKept": report.time_left_kept,
         "properties": properties,
+        "drainsNotJudged": report
+            .unjudged_drains
+            .iter()
+            .map(|((instance, why), visits)| serde_json::json!({
+                "instance": instance,
+                "reason": why.code(),
+                "why": why.as_str(),
+                "terminalStatesVisited": visits,
+            }))
+            .collect::<Vec<_>>(),
     });
     if let Some(v) = &report.violation {
         out["violation"] = serde_json::json!({

@@ -608,6 +608,9 @@ fn explain_command(file: &std::path::Path, seed: Option<u64>, json: bool, only: 
     for w in drainsim_scenario::outcome::unread_account_defaults(&outcome.engine, &modifiers.account_defaults) {
         eprintln!("warning: {w}");
     }
+    if let Some(w) = drainsim_scenario::outcome::choice_departure_warning(&outcome.engine) {
+        eprintln!("warning: {w}");
+    }
     let mut x = x;
     if !only.is_empty() {
         let e = &outcome.engine;
@@ -1188,6 +1191,9 @@ fn run(args: RunArgs) -> ExitCode {
         }
     }
     for w in drainsim_scenario::outcome::unread_account_defaults(&outcome.engine, &args.modifiers.account_defaults) {
+        eprintln!("warning: {w}");
+    }
+    if let Some(w) = drainsim_scenario::outcome::choice_departure_warning(&outcome.engine) {
         eprintln!("warning: {w}");
     }
     let reproduce = reproduce_command(&args, &loaded, outcome.seed);

@@ -196,3 +196,69 @@ fn spread_by_an_attribute_stays_within_the_provider() {
     .expect("runs");
     assert!(outcome.passed(), "{:?}", outcome.expectations);
 }
+
+/// A provider whose instances cannot take its share of a service's tasks keeps that share
+/// unplaced, and the other providers of the strategy place theirs, whatever the order the strategy
+/// lists them in: ECS gives each task its provider before placing it. (The first failure used to
+/// end the pass: a provider without instances held every other provider's tasks back.) With
+/// managed scaling on the empty provider, its share waits PROVISIONING while the other's runs, and
+/// the scaling asks for what that share needs, not for every task of the service.
+#[test]
+fn a_provider_without_room_keeps_only_its_own_share_unplaced() {
+    let scenario = |strategy: &str, extra: &str| {
+        format!(
+            r#"Scenario(
+    name: "shares",
+    clusters: ["prod"],
+    {extra}
+    clusterCapacityProviders: [(cluster: "prod", capacityProviders: ["A", "B"], defaultCapacityProviderStrategy: [])],
+    instances: [
+        (name: "b", count: 2, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a", "us-east-1b"],
+         cpu: 4096, memory: 16384, capacityProviderName: "B"),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 256, memory: 1024, exitAfterSigtermMs: 2000)])],
+    services: [(cluster: "prod", serviceName: "s", taskDefinition: "web", desiredCount: DESIRED, availabilityZoneRebalancing: "DISABLED",
+        capacityProviderStrategy: {strategy})],
+    steps: [(atMs: 30000, do: Advance), (do: RunUntilQuiet)],
+    endTimeMs: 3600000,
+)"#
+        )
+    };
+    let run_of = |text: String| run(&load_str("shares.ron", &text).expect("loads"), &RunOptions::default()).expect("runs");
+    let weights = [
+        r#"[(capacityProvider: "A", weight: 1), (capacityProvider: "B", weight: 1)]"#,
+        r#"[(capacityProvider: "B", weight: 1), (capacityProvider: "A", weight: 1)]"#,
+    ];
+    for strategy in weights {
+        let outcome = run_of(scenario(strategy, "").replace("DESIRED", "6"));
+        let s = outcome.engine.service_named("s").expect("s");
+        assert_eq!(s.running_count(), 3, "B's half runs ({strategy})");
+        let failures: u64 = s.placement_failures().map(|(_, n)| n).sum();
+        assert!(failures >= 3, "A's half failed placement ({strategy}): {failures}");
+    }
+    // A base on the empty provider: its 2 wait; of the 4 beyond it, B takes its half.
+    let outcome = run_of(
+        scenario(r#"[(capacityProvider: "A", base: 2, weight: 1), (capacityProvider: "B", weight: 1)]"#, "")
+            .replace("DESIRED", "6"),
+    );
+    assert_eq!(outcome.engine.service_named("s").expect("s").running_count(), 2);
+
+    // Managed scaling on A, one instance of A to begin with: B's 8 run at once, A's wait for the
+    // instances its share needs.
+    let group = r#"autoScalingGroups: [
+        (AutoScalingGroupName: "asgA", NewInstancesProtectedFromScaleIn: true, MinSize: 0, MaxSize: 10, DesiredCapacity: 1,
+         LaunchTemplate: (LaunchTemplateName: "tpl", Version: "1"), cluster: "prod", instanceType: "m5.large", cpu: 2048, memory: 4096,
+         AvailabilityZones: ["us-east-1a", "us-east-1b"], imageIds: {"1": "ami-1"}),
+    ],
+    capacityProviders: [(name: "A", autoScalingGroupProvider: (autoScalingGroupArn: "asgA",
+        managedScaling: (status: "ENABLED", targetCapacity: 100), managedTerminationProtection: "ENABLED"))],"#;
+    let text = scenario(weights[0], group).replace("DESIRED", "16").replace(
+        "steps: [(atMs: 30000, do: Advance),",
+        r#"steps: [(atMs: 30000, do: Check([ServiceRunningCount("s", Eq(12))])),"#,
+    );
+    let outcome = run_of(text);
+    assert!(outcome.passed(), "{:?}", outcome.expectations.iter().filter(|x| !x.passed).map(|x| x.label()).collect::<Vec<_>>());
+    assert_eq!(outcome.engine.service_named("s").expect("s").running_count(), 16);
+    let scaling = &outcome.managed_scaling[0];
+    assert_eq!(scaling.instances_launched, 1, "A's share of 8 needs one more m5.large, not three");
+}

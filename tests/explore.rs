@@ -48,7 +48,10 @@ fn assert_replays(path: &Path, property: &str) {
         .output()
         .expect("the binary runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    // The replay takes the written choices as written: no departure from them is warned of.
+    assert!(!stderr.contains("explore.choices"), "{stderr}");
     assert!(stdout.contains(&format!("FAIL {property}")), "{stdout}");
     // Its detail says what the property judged, by name, before what was observed (it read
     // `drainCompletedAtMs null`, naming no instance).
@@ -470,8 +473,22 @@ const TOO_BIG_TO_EXPLORE: &str = r#"Scenario(
     clusters: ["prod"],
     instances: [(name: "i", count: 2000, cluster: "prod", instanceType: "c5.xlarge", cpu: 4096, memory: 8192)],
     taskDefinitions: [(family: "t", containerDefinitions: [(name: "c", cpu: 128, memory: 128)])],
-    steps: [(atMs: 1000, do: RunTask((cluster: "prod", taskDefinition: "t", count: 2)))],
+    steps: [(atMs: 1000, do: RunTask((cluster: "prod", taskDefinition: "t", count: 1)))],
 )"#;
+
+/// A transition whose `random` placements multiply far past what can be explored is refused from
+/// its first outcome (two tasks at random among 2,000 instances: 4 million outcomes), where it was
+/// refused only after 65,536 outcomes had been run and held (seconds and gigabytes), or, past the
+/// memory bound, reported as a search that found nothing.
+#[test]
+fn random_placements_past_the_bound_are_refused_at_once() {
+    let loaded = load_str("too-big.ron", &TOO_BIG_TO_EXPLORE.replace("count: 1)", "count: 2)")).expect("a valid scenario");
+    let err = explore::explore(&loaded, &ExploreOptions::default(), &|| false).expect_err("refused");
+    assert!(
+        err.message.contains("one transition places 2 task(s) at random among its candidate instances, about 4000000 outcomes"),
+        "{err}"
+    );
+}
 
 #[test]
 fn a_cluster_too_big_to_explore_stops_at_the_memory_bound() {
@@ -986,6 +1003,14 @@ fn a_counterexample_is_not_overwritten_by_another() {
     };
     let (first, first_text) = written(&[]);
     assert_eq!(written(&[]), (first.clone(), first_text.clone()), "the same exploration, the same file");
+    // The same directory spelt otherwise is the same file too (the replay comment names the
+    // path as given, and once made a second and a third copy).
+    let respelt = format!("{}/./", dir.display());
+    let (code, stdout, stderr) = run(&["explore", WINDOW, "--out", &respelt]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let again = stdout.lines().find_map(|l| l.strip_prefix("counterexample: ")).expect("a counterexample").to_string();
+    assert_eq!(std::fs::canonicalize(&again).unwrap(), std::fs::canonicalize(&first).unwrap(), "{again}");
+    assert_eq!(std::fs::read_to_string(&first).unwrap(), first_text, "kept as written first");
     let (other, other_text) = written(&["--faults", "AgentDisconnect", "--max-faults", "3"]);
     assert_eq!(other, first.replace(".ron", "-2.ron"), "{other}");
     assert_ne!(other_text, first_text);
@@ -1031,4 +1056,87 @@ fn a_replay_command_is_quoted_for_a_shell() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("it is the scenario file being explored"), "{stderr}");
     assert_eq!(std::fs::read(&scenario).unwrap(), std::fs::read(workspace().join(WINDOW)).unwrap(), "left as it was");
+}
+
+/// A drain that does not complete where the *eventually* property makes no claim (here a
+/// `distinctInstance` service with no spare instance) is said, with why and on how many terminal
+/// states, in the report, the text and `--json`: "every property holds" alone read as proof that
+/// the drain completes. A proved scenario has none.
+#[test]
+fn drains_the_property_does_not_judge_are_said() {
+    let text = r#"Scenario(
+        name: "distinct-without-a-spare",
+        seed: 1,
+        clusters: ["prod"],
+        instances: [
+            (name: "a", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 3840),
+            (name: "b", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1b"], cpu: 2048, memory: 3840),
+            (name: "c", cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1c"], cpu: 2048, memory: 3840),
+        ],
+        taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 512, memory: 960, exitAfterSigtermMs: 2000)])],
+        services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 3,
+            deploymentConfiguration: (minimumHealthyPercent: 100, maximumPercent: 200),
+            placementConstraints: [(type: "distinctInstance")])],
+        steps: [(atMs: 120000, do: DrainInstances((cluster: "prod", instances: ["a"])))],
+    )"#;
+    let loaded = load_str("distinct.ron", text).expect("loads");
+    let report = explore_with(&loaded, &ExploreOptions::default(), 1);
+    assert!(report.violation.is_none() && report.bound.is_none());
+    let unjudged: Vec<_> = report.unjudged_drains.iter().map(|((i, why), n)| (i.as_str(), *why, *n)).collect();
+    assert_eq!(unjudged, vec![("a", properties::NoClaim::NoRoom, report.terminal_states)], "every path ends with a's drain open");
+    let proved = explore_with(&load(PROVED), &ExploreOptions::default(), 1);
+    assert!(proved.unjudged_drains.is_empty(), "{:?}", proved.unjudged_drains);
+
+    let dir = out_dir("unjudged");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("distinct.ron");
+    std::fs::write(&file, text).unwrap();
+    let (code, stdout, _) = run(&["explore", file.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("drains not judged") && stdout.contains("    a: the ACTIVE instances have no room"), "{stdout}");
+    assert!(stdout.contains("every property holds where it is judged"), "{stdout}");
+    let (_, json, _) = run(&["explore", file.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["drainsNotJudged"][0]["instance"], "a");
+    assert_eq!(v["drainsNotJudged"][0]["reason"], "noRoom");
+    let (_, proved_json, _) = run(&["explore", PROVED, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&proved_json).expect("JSON");
+    assert_eq!(v["drainsNotJudged"], serde_json::json!([]));
+}
+
+/// Pinned choices a run cannot take as written — a value past its choice point's outcomes, or more
+/// values than the run meets choice points — are warned of: the replay is another path than the
+/// one they were written for (an edited scenario's), where it used to take the last outcome without
+/// a word.
+#[test]
+fn choices_the_run_cannot_take_as_written_are_warned_of() {
+    let scenario = |choices: &str| {
+        format!(
+            r#"Scenario(
+            name: "pinned",
+            seed: 1,
+            clusters: ["prod"],
+            instances: [(name: "a", count: 3, cluster: "prod", instanceType: "c5.large", availabilityZones: ["us-east-1a"], cpu: 2048, memory: 3840)],
+            taskDefinitions: [(family: "app", containerDefinitions: [(name: "app", cpu: 512, memory: 960, exitAfterSigtermMs: 2000)])],
+            services: [(cluster: "prod", serviceName: "web", taskDefinition: "app", desiredCount: 2,
+                placementStrategy: [(type: "random")])],
+            explore: (choices: {choices}),
+        )"#
+        )
+    };
+    let dir = out_dir("pinned");
+    std::fs::create_dir_all(&dir).unwrap();
+    let warning_of = |choices: &str| {
+        let file = dir.join("pinned.ron");
+        std::fs::write(&file, scenario(choices)).unwrap();
+        let (code, stdout, stderr) = run(&["run", file.to_str().unwrap(), "--timeline", "none"]);
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        stderr.lines().find(|l| l.contains("explore.choices")).map(str::to_string)
+    };
+    // The first placement chooses among the three instances.
+    assert_eq!(warning_of("[2]"), None);
+    let past = warning_of("[7]").expect("a value past the outcomes is warned of");
+    assert!(past.contains("explore.choices[0] is 7, but that choice point has 3 outcomes (0 to 2): the run took 2"), "{past}");
+    let unused = warning_of("[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]").expect("unused values are warned of");
+    assert!(unused.contains("fewer choice points than explore.choices lists"), "{unused}");
 }

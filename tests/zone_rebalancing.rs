@@ -66,20 +66,45 @@ fn the_setting_is_kept_by_update_service_when_absent_and_enabled_by_default_wher
     assert!(!enabled(r#", availabilityZoneRebalancing: "DISABLED""#, update));
     // CreateService without the field: ENABLED (ECS's default for a new service)...
     assert!(enabled("", update), "ENABLED by default");
-    // ...except for a service that cannot rebalance, or uses binpack: DISABLED, not refused.
+    // ...except for a service that cannot rebalance, or whose first strategy is not a spread by
+    // zone ("Services that specify Availability Zone spread as the first task placement strategy,
+    // or do not specify a placement strategy"): DISABLED, not refused.
     assert!(!enabled(r#", deploymentConfiguration: (maximumPercent: 100, minimumHealthyPercent: 50)"#, "[]"));
     assert!(!enabled(
         r#", placementConstraints: [(type: "memberOf", expression: "attribute:ecs.availability-zone != us-east-1c")]"#,
         "[]"
     ));
-    assert!(!enabled(
-        r#", placementStrategy: [(type: "spread", field: "attribute:ecs.availability-zone"), (type: "binpack", field: "memory")]"#,
-        "[]"
-    ));
-    assert!(enabled(
-        r#", placementStrategy: [(type: "spread", field: "attribute:ecs.availability-zone"), (type: "spread", field: "instanceId")]"#,
-        "[]"
-    ));
+    for first in [
+        r#"(type: "binpack", field: "memory")"#,
+        r#"(type: "random")"#,
+        r#"(type: "spread", field: "instanceId")"#,
+        r#"(type: "spread", field: "attribute:ecs.instance-type")"#,
+    ] {
+        let strategy = format!(r#", placementStrategy: [{first}, (type: "spread", field: "attribute:ecs.availability-zone")]"#);
+        assert!(!enabled(&strategy, "[]"), "{first} first: DISABLED by default");
+        assert!(enabled(&format!(r#"{strategy}, availabilityZoneRebalancing: "ENABLED""#), "[]"), "{first}: ENABLED when given");
+    }
+    for then in [r#"(type: "binpack", field: "memory")"#, r#"(type: "spread", field: "instanceId")"#] {
+        let strategy = format!(r#", placementStrategy: [(type: "spread", field: "attribute:ecs.availability-zone"), {then}]"#);
+        assert!(enabled(&strategy, "[]"), "spread by zone first, then {then}: ENABLED by default");
+    }
+    // Behind a Classic Load Balancer: DISABLED by default, ENABLED refused.
+    let classic = |extra: &str| {
+        scenario(
+            &format!(r#", loadBalancers: [(loadBalancerName: "legacy-elb", containerName: "app", containerPort: 8080)]{extra}"#),
+            "[]",
+        )
+        .replace(r#"memory: 512)"#, r#"memory: 512, portMappings: [(containerPort: 8080, hostPort: 8080)])"#)
+    };
+    let outcome = run(&load_str("rebalance.ron", &classic("")).expect("loads"), &RunOptions::default()).expect("runs");
+    assert!(!outcome.engine.service_named("web").expect("known").az_rebalancing_enabled());
+    let Err(err) = run(
+        &load_str("rebalance.ron", &classic(r#", availabilityZoneRebalancing: "ENABLED""#)).expect("loads"),
+        &RunOptions::default(),
+    ) else {
+        panic!("ENABLED behind a Classic Load Balancer must be refused at setup");
+    };
+    assert!(err.message.contains("not supported for a service that uses a Classic Load Balancer"), "{err}");
     let daemon = scenario("", "[]").replace("desiredCount: 4", r#"schedulingStrategy: "DAEMON""#);
     let outcome = run(&load_str("rebalance.ron", &daemon).expect("loads"), &RunOptions::default()).expect("runs");
     assert!(!outcome.engine.service_named("web").expect("known").az_rebalancing_enabled());
@@ -324,4 +349,38 @@ mod generated {
             prop_assert!(web.az_rebalancing_enabled(), "rebalancing is on at the end:\n{}", text);
         }
     }
+}
+
+/// A zone whose instances register while the service is still starting its tasks is rebalanced
+/// into once the service reaches its steady state: ECS "starts monitoring a service after it
+/// reaches the steady state". The pass that reached it read the zones before it was noted, and
+/// nothing woke the service after, so it stayed 6 and 0 (for good, whatever the seed).
+#[test]
+fn a_zone_that_appears_while_the_service_starts_is_rebalanced_into() {
+    let src = r#"Scenario(
+    name: "late-zone",
+    clusters: ["prod"],
+    instances: [
+        (name: "a", count: 2, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1a"], cpu: 4096, memory: 8192),
+        (name: "b", count: 2, cluster: "prod", instanceType: "c5.xlarge", availabilityZones: ["us-east-1b"], cpu: 4096, memory: 8192,
+         registerAtMs: 30000),
+    ],
+    taskDefinitions: [(family: "web", containerDefinitions: [(name: "app", cpu: 256, memory: 512, exitAfterSigtermMs: 2000)])],
+    services: [(cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 6)],
+    steps: [(atMs: 3600000, do: Advance)],
+    expectations: [
+        AzRebalancingMoves("web", Eq(3)),
+        ServiceEventSeen("web", "is AZ balanced"),
+    ],
+)"#;
+    assert!(passes(src));
+    let outcome = run(&load_str("late-zone.ron", src).expect("loads"), &RunOptions::default()).expect("runs");
+    let in_zone = |prefix: &str| -> u32 {
+        outcome.engine.instances().filter(|i| i.name().starts_with(prefix)).map(|i| i.running_tasks_count()).sum()
+    };
+    assert_eq!((in_zone("a-"), in_zone("b-")), (3, 3));
+    // With rebalancing off the tasks stay where they started.
+    let off = src.replace(r#"desiredCount: 6)"#, r#"desiredCount: 6, availabilityZoneRebalancing: "DISABLED")"#);
+    let outcome = run(&load_str("late-zone.ron", &off).expect("loads"), &RunOptions::default()).expect("runs");
+    assert_eq!(outcome.engine.service_named("web").expect("web").az_rebalancing_moves(), 0);
 }

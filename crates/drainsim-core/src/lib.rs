@@ -78,7 +78,9 @@ pub use engine::invariants::{check_invariants, InvariantViolation};
 pub use engine::views::{DrainTimes, InstanceView, SchedulingStrategy, ServiceStatus, ServiceView, TaskSize, TaskView};
 pub use engine::{Engine, EngineConfig, Receipt, RecordText, StepPart, StopReason, MAX_EVENTS_PER_INSTANT};
 pub use errors::{ControlError, EcsError, EcsErrorKind};
-pub use infra::choice::{ChoiceKind, ChoiceTaken, ExploreChoices, InjectableFaults, AGENT_RECONNECT_AFTER_MS, MAX_JITTER_VALUES};
+pub use infra::choice::{
+    ChoiceDeparture, ChoiceKind, ChoiceTaken, ExploreChoices, InjectableFaults, AGENT_RECONNECT_AFTER_MS, MAX_JITTER_VALUES,
+};
 pub use infra::faults::{FaultProfile, SpotInterruptionBehavior, SpotSignal};
 pub use infra::ids::{AttachmentId, InstanceId, ServiceId, TaskId};
 pub use infra::intern::Sym;

@@ -781,6 +781,28 @@ pub fn unmentioned_findings(scenario: &crate::format::Scenario, outcome: &RunOut
     out
 }
 
+/// A run of a scenario with pinned `explore.choices` that did not take them as written
+/// ([`drainsim_core::Engine::choice_departure`]), as a warning: the choices were written for
+/// another path (the scenario was edited after `drainsim explore` wrote it), so the run replays
+/// some other path, and a value past its outcomes would otherwise be taken as the last one without
+/// a word.
+pub fn choice_departure_warning(e: &Engine) -> Option<String> {
+    let why = match e.choice_departure()? {
+        drainsim_core::ChoiceDeparture::PastArity { index, pinned, arity } => format!(
+            "explore.choices[{index}] is {pinned}, but that choice point has {arity} outcomes (0 to {}): the run took {}",
+            arity - 1,
+            arity - 1
+        ),
+        drainsim_core::ChoiceDeparture::Unused { unused } => {
+            format!("the run met fewer choice points than explore.choices lists: the last {unused} were never taken")
+        }
+    };
+    Some(format!(
+        "{why}; the choices were written for another path (was the scenario edited after drainsim explore wrote it?), \
+         so this run is not that path"
+    ))
+}
+
 /// The `--account-default NAME=VALUE` overrides nothing in a run read, each as a warning: every
 /// principal that resolved the setting had its own, or the root user had one
 /// ([`drainsim_core::Engine::account_default_read`]). An imported cluster's instances register

@@ -328,6 +328,15 @@ impl Engine {
         self.rng.script.as_ref().map_or(&[], |s| s.taken())
     }
 
+    /// Whether a run under pinned choices ([`Engine::script_choices`]) took them as written: None
+    /// without a script or when it did; else the first pinned value past its choice point's
+    /// outcomes (the last outcome was taken instead), or, when every value fit, how many pinned
+    /// values no choice point took. Either means the replay is not the path the choices were
+    /// written for.
+    pub fn choice_departure(&self) -> Option<crate::ChoiceDeparture> {
+        self.rng.script.as_ref().and_then(|s| s.departure())
+    }
+
     /// Under a script: whether injections are offered (off while a scenario's setup runs). Without
     /// a script it does nothing.
     pub fn pause_injections(&mut self, paused: bool) {

@@ -83,28 +83,36 @@ impl Engine {
     /// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html>; services
     /// "that are not compatible — such as those using the binpack placement strategy — will default
     /// to false", AWS's notice of the change, quoted in
-    /// <https://github.com/DistributedScience/Distributed-CellProfiler/issues/198>). ENABLED is refused
-    /// for a DAEMON service, with `maximumPercent` 100, and with a placement constraint on
+    /// <https://github.com/DistributedScience/Distributed-CellProfiler/issues/198>; compatible are
+    /// "Services that specify Availability Zone spread as the first task placement strategy, or do
+    /// not specify a placement strategy", the guide). ENABLED is refused for a DAEMON service, with
+    /// `maximumPercent` 100, behind a Classic Load Balancer, and with a placement constraint on
     /// `ecs.availability-zone`
     /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html>).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn az_rebalancing_setting(
         given: Option<&str>,
         current: Option<bool>,
         scheduling: SchedulingStrategy,
         maximum_percent: u32,
+        classic_load_balancer: bool,
         constraints: &[api::PlacementConstraint],
         strategies: &[Strategy],
+        zone: Sym,
     ) -> Result<bool, EcsError> {
         let unsupported = crate::rules::rebalancing::az_rebalancing_unsupported(
             scheduling == SchedulingStrategy::Daemon,
             maximum_percent,
+            classic_load_balancer,
             constraints,
         );
         let enabled = match (given, current) {
             (None, Some(current)) => current,
             (None, None) => {
-                let binpack = strategies.iter().any(|s| matches!(s, Strategy::BinpackCpu | Strategy::BinpackMemory));
-                return Ok(unsupported.is_none() && !binpack);
+                // Compatible: "Services that specify Availability Zone spread as the first task
+                // placement strategy, or do not specify a placement strategy" (the guide).
+                let compatible = strategies.first().is_none_or(|s| *s == Strategy::SpreadAttribute(zone));
+                return Ok(unsupported.is_none() && compatible);
             }
             (Some("ENABLED"), _) => true,
             (Some("DISABLED"), _) => false,

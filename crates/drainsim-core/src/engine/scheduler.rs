@@ -930,10 +930,33 @@ impl Engine {
         let req = self.requirements_of(task_def);
         let mut started = Vec::new();
         let mut built = Vec::new();
+        // With a capacity provider strategy, each of the `n` tasks is given its provider first, by
+        // the strategy's shares as if every earlier one of them were placed: a provider whose
+        // instances cannot take its task keeps its share unplaced (failed, or PROVISIONING for its
+        // managed scaling) and the other providers place theirs, as ECS assigns tasks to providers
+        // before placing them within each. (Until 2026-12-08 the first failure ended the pass, so a
+        // provider without capacity held back every other provider's tasks, in the order the
+        // strategy listed them.)
+        let mut planned: Option<Vec<u32>> = self.services[id.index()].capacity.as_ref().map(|c| c.live.clone());
+        // The providers that failed this pass, each with its tasks left unplaced and why.
+        let mut failed: Vec<(Option<crate::infra::intern::Sym>, u64, crate::placement::PlacementFailureReason)> = Vec::new();
+        let mut first_failure = None;
         for k in 0..n {
+            let provider = match (planned.as_mut(), self.services[id.index()].capacity.as_ref()) {
+                (Some(counts), Some(c)) => {
+                    let chosen = crate::rules::capacity_providers::choose_provider(&c.strategy, counts);
+                    counts[chosen] = counts[chosen].checked_add(1).expect("fewer than 2^32 tasks");
+                    Some(c.strategy[chosen].provider)
+                }
+                _ => None,
+            };
+            if let Some(entry) = failed.iter_mut().find(|(p, _, _)| *p == provider) {
+                entry.1 += 1;
+                continue;
+            }
             // A service without a strategy places by its own constraints (no copy per task).
             let within;
-            let constraints = match self.next_task_provider(id) {
+            let constraints = match provider {
                 None => &base,
                 provider => {
                     within = self.constraints_within(&base, provider, &mut built);
@@ -942,34 +965,37 @@ impl Engine {
             };
             match self.choose_instance(cluster, &req, &strategies, Owner::Service(id), constraints) {
                 Ok(i) => {
-                    started.push(self.launch_task(
-                        i,
-                        task_def,
-                        Some(id),
-                        group,
-                        None,
-                        SizeOverride::default(),
-                        k < replacing,
-                        None,
-                    ));
-                    if k < replacing {
+                    let replaces = started.len() < replacing;
+                    started.push(self.launch_task(i, task_def, Some(id), group, None, SizeOverride::default(), replaces, None));
+                    if replaces {
                         self.services.schedule_mut(id).drain_replacements.started();
                     }
                     out.progress = true;
                     out.placed = true;
                 }
                 Err(f) => {
-                    // Tasks that wait PROVISIONING for managed scaling did not fail placement.
-                    out.provisioning = self.waits_for_managed_scaling(self.next_task_provider(id));
-                    if !out.provisioning {
-                        let unplaced = (n - k) as u64;
-                        *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
+                    failed.push((provider, 1, f.reason));
+                    first_failure.get_or_insert(f);
+                    if provider.is_none() {
+                        // Without a strategy every task is placed alike: the rest would fail too.
+                        failed[0].1 = (n - k) as u64;
+                        break;
                     }
-                    out.placement_failure = Some(f);
-                    out.unplaced = Some((req.cpu, req.memory, req.gpu));
-                    break;
                 }
             }
+        }
+        if let Some(f) = first_failure {
+            // Tasks that wait PROVISIONING for managed scaling did not fail placement.
+            let mut provisioning = true;
+            for (provider, unplaced, reason) in &failed {
+                if !self.waits_for_managed_scaling(*provider) {
+                    provisioning = false;
+                    *self.services.schedule_mut(id).observations.placement_failures.entry(*reason).or_insert(0) += unplaced;
+                }
+            }
+            out.provisioning = provisioning;
+            out.placement_failure = Some(f);
+            out.unplaced = Some((req.cpu, req.memory, req.gpu));
         }
         if !started.is_empty() {
             self.service_event(id, ServiceEventKind::started(&started));
@@ -1428,6 +1454,17 @@ impl Engine {
         let steady = !work_left && !in_flight && s.counts.running == s.desired_count && s.counts.live == s.desired_count;
         if steady && !s.schedule.steady {
             let (desired_count, ceiling) = (s.desired_count, s.ceiling());
+            // ECS "starts monitoring a service after it reaches the steady state"
+            // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html):
+            // the pass that first reached it looked at the zones before it was noted (`zone_check`
+            // reads the steady state), so a rebalancing service is looked at again in a pass of
+            // this instant. Until 2026-12-08 a service whose zones changed while it was still
+            // starting (a zone's first instance registering, managed scaling's launches) was left
+            // unbalanced for good.
+            let first_steady_state = s.schedule.observations.steady_state_at_ms.is_none();
+            if first_steady_state && s.az_rebalancing() {
+                self.request_pass(id);
+            }
             let s = self.services.schedule_mut(id);
             s.steady_desired_count = Some(desired_count);
             s.ceiling_since_steady = ceiling;

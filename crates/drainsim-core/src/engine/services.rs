@@ -156,8 +156,10 @@ impl Engine {
             None,
             scheduling,
             max,
+            req.load_balancers.iter().any(|lb| lb.is_classic()),
             &req.placement_constraints,
             &strategies,
+            self.builtin.availability_zone,
         )?;
 
         let strategies = self.strategies_or_default(strategies);
@@ -294,8 +296,10 @@ impl Engine {
             Some(s.az_rebalancing()),
             scheduling,
             max,
+            s.load_balancer.as_ref().is_some_and(|lb| lb.spec.is_classic()),
             req.placement_constraints.as_deref().unwrap_or(&s.constraint_specs),
             &[],
+            self.builtin.availability_zone,
         )?;
         // What the request gives besides desiredCount (a trace record, after the changes).
         let updated = crate::state::trace::UpdatedFields {

@@ -113,6 +113,30 @@ pub(crate) struct ChoiceScript {
     /// would make the setup itself refuse what comes after it (a `runningTasks` entry on an
     /// instance no longer ACTIVE with a connected agent).
     pub(crate) injections_paused: bool,
+    /// The first pinned value past its choice point's outcomes, if any.
+    past_arity: Option<ChoiceDeparture>,
+}
+
+/// How a run under pinned choices departed from them ([`crate::Engine::choice_departure`]): the
+/// choices were written for another path (the scenario was edited after `drainsim explore` wrote
+/// its counterexample, or the choices by hand), so the replay is not that path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoiceDeparture {
+    /// The choice point at `index` (counted from 0, in the order the run met them) had `arity`
+    /// outcomes, and the pinned value `pinned` is past them: the last outcome was taken.
+    PastArity {
+        /// The choice point's place among those the run met.
+        index: u32,
+        /// The value pinned for it.
+        pinned: u32,
+        /// Its outcomes.
+        arity: u32,
+    },
+    /// The run met fewer choice points than there are pinned values: `unused` were never taken.
+    Unused {
+        /// Pinned values no choice point took.
+        unused: u32,
+    },
 }
 
 impl ChoiceScript {
@@ -125,7 +149,17 @@ impl ChoiceScript {
             faults_left: config.max_faults,
             records_seen: 0,
             injections_paused: false,
+            past_arity: None,
         }
+    }
+
+    /// How the choices taken so far departed from those pinned: the first value past its choice
+    /// point's outcomes, else the pinned values no choice point has taken yet.
+    pub(crate) fn departure(&self) -> Option<ChoiceDeparture> {
+        self.past_arity.or_else(|| {
+            let unused = self.pending.len().saturating_sub(self.next);
+            (unused > 0).then(|| ChoiceDeparture::Unused { unused: u32::try_from(unused).unwrap_or(u32::MAX) })
+        })
     }
 
     /// Replaces the choices still to take and clears the log.
@@ -133,6 +167,7 @@ impl ChoiceScript {
         self.pending = pending;
         self.next = 0;
         self.taken.clear();
+        self.past_arity = None;
     }
 
     pub(crate) fn taken(&self) -> &[ChoiceTaken] {
@@ -146,6 +181,10 @@ impl ChoiceScript {
             return 0;
         }
         let pinned = self.pending.get(self.next).copied().unwrap_or(0);
+        if pinned >= arity && self.past_arity.is_none() {
+            let index = u32::try_from(self.next).unwrap_or(u32::MAX);
+            self.past_arity = Some(ChoiceDeparture::PastArity { index, pinned, arity });
+        }
         self.next += 1;
         let chosen = pinned.min(arity - 1);
         self.taken.push(ChoiceTaken { kind, arity, chosen });

@@ -214,6 +214,11 @@ pub struct ExploreReport {
     /// search, which merges states alike but for the clock, found a state that a later arrival
     /// could leave cut by `endTimeMs` with a drain incomplete ([`explore`]).
     pub time_left_kept: bool,
+    /// Terminal states (each time one was reached, as the *eventually* property counts them) at
+    /// which a DRAINING instance's drain had not completed and the property makes no claim of it,
+    /// by instance and why ([`properties::unjudged_drains`]): what "every property holds" does not
+    /// speak for.
+    pub unjudged_drains: std::collections::BTreeMap<(String, properties::NoClaim), u64>,
 }
 
 /// One state on the frontier.
@@ -531,6 +536,26 @@ fn outcomes(
         let next = taken.iter().rposition(|c| c.chosen + 1 < c.arity);
         let bytes = estimated_state_bytes(&engine);
         out.push(Outcome { engine, next_step, taken: taken.clone(), bytes });
+        // The first outcome's `random` placement choices multiply: the other outcomes place the
+        // same tasks among about as many instances, so their product, when far past the bound,
+        // refuses at once what enumerating would refuse only after seconds and gigabytes (4
+        // tasks placed at random among 150 instances are 490 million outcomes).
+        let placements: u64 = taken
+            .iter()
+            .filter(|c| c.kind == drainsim_core::ChoiceKind::Placement)
+            .fold(1u64, |n, c| n.saturating_mul(u64::from(c.arity)));
+        let far_past = (MAX_OUTCOMES_PER_TRANSITION as u64).saturating_mul(PLACEMENT_ESTIMATE_MARGIN);
+        if out.len() == 1 && placements > far_past {
+            let points = taken.iter().filter(|c| c.kind == drainsim_core::ChoiceKind::Placement).count();
+            return cut(Cut::Error(ScenarioError {
+                file: file.into(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "{file}: one transition places {points} task(s) at random among its candidate instances, about {placements} outcomes (more than {MAX_OUTCOMES_PER_TRANSITION} can be explored); explore a smaller cluster, or fewer tasks placed by a `random` strategy at one instant (RunTask's default)"
+                ),
+            }));
+        }
         if out.len() > MAX_OUTCOMES_PER_TRANSITION {
             // What multiplies: the choice points of the last outcome, by kind and arity.
             let mut points: BTreeMap<(&str, u32), usize> = BTreeMap::new();
@@ -565,6 +590,12 @@ fn outcomes(
         }
     }
 }
+
+/// How far past [`MAX_OUTCOMES_PER_TRANSITION`] the product of a transition's first outcome's
+/// `random` placement choices must be for the transition to be refused before its other outcomes
+/// are run: an estimate (another outcome may meet other choice points), so only one far past the
+/// bound refuses.
+const PLACEMENT_ESTIMATE_MARGIN: u64 = 2;
 
 /// What one merge of a reached state decided.
 enum Merged {
@@ -664,6 +695,11 @@ impl Search<'_> {
         for p in report.properties.iter_mut() {
             if p.kind == properties::Kind::Always || terminal {
                 p.checked += 1;
+            }
+        }
+        if terminal && finding.is_none() {
+            for drain in properties::unjudged_drains(&o.engine) {
+                *report.unjudged_drains.entry(drain).or_insert(0) += 1;
             }
         }
         if let Some(finding) = finding {
@@ -834,6 +870,7 @@ fn explore_merging(
             spec,
             largest_state_bytes: start_bytes.load(Ordering::Relaxed),
             time_left_kept: false,
+            unjudged_drains: Default::default(),
         },
         seen: BTreeMap::new(),
         metas: Vec::new(),
@@ -1188,8 +1225,11 @@ pub fn write_counterexample(
         // Quoted for a shell, as every reproduce command is (a path with a space or a quote).
         text.push_str(&format!("// Replay: drainsim run {}\n", crate::sweep::shell_word(&path.display().to_string())));
         text.push_str(&body);
+        // The same counterexample whatever the spelling of `--out` (`out`, `./out`, an absolute
+        // path): the replay comment, which names the path as given, is left out of the comparison.
+        let without_replay = |t: &str| t.lines().filter(|l| !l.starts_with("// Replay: ")).collect::<Vec<_>>().join("\n");
         match std::fs::read_to_string(&path) {
-            Ok(held) if held != text => continue,
+            Ok(held) if without_replay(&held) != without_replay(&text) => continue,
             Ok(_) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 std::fs::write(&path, text)?;

@@ -118,16 +118,77 @@ pub fn check_always(e: &Engine) -> Option<Finding> {
 /// each task goes, not the room), or with services with and without a strategy, nor while health
 /// checks fail (a fault in force: the scenario's own `failingHealthChecks` never stops).
 pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
+    drain_claim(e, drained).is_ok()
+}
+
+/// Why no claim is made of a drain ([`drain_has_capacity`]): what `drainsim explore` says of a
+/// terminal state whose drain did not complete and that the *eventually* property does not judge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NoClaim {
+    /// Health checks fail (a fault in force).
+    HealthChecksFailing,
+    /// A task on the instance belongs to no service (a standalone task: nothing moves it).
+    StandaloneTask,
+    /// A task on the instance belongs to a service that is not ACTIVE, or whose floor and ceiling
+    /// are both its desired count (no legal move).
+    NoLegalMove,
+    /// A service of the cluster has a `memberOf` constraint or awsvpc subnets: where its tasks may
+    /// go is not counted in slots.
+    MemberOfOrSubnets,
+    /// A service's capacity provider strategy names several providers, or services with and
+    /// without a strategy share the cluster.
+    ProviderStrategy,
+    /// The instances the services may use have no room for their desired counts (counted in slots
+    /// of the largest task, and one instance a task for a `distinctInstance` service).
+    NoRoom,
+}
+
+impl NoClaim {
+    /// In words, for the output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoClaim::HealthChecksFailing => "health checks fail (a fault in force)",
+            NoClaim::StandaloneTask => "a standalone task, which no service moves, runs on it",
+            NoClaim::NoLegalMove => {
+                "a service of a task on it has no legal move (not ACTIVE, or its floor and ceiling both at its desired count)"
+            }
+            NoClaim::MemberOfOrSubnets => {
+                "a service of the cluster has a memberOf constraint or awsvpc subnets, whose room is not counted"
+            }
+            NoClaim::ProviderStrategy => {
+                "a capacity provider strategy of several providers, or services with and without one, share the cluster"
+            }
+            NoClaim::NoRoom => {
+                "the ACTIVE instances have no room for the services' desired counts (distinctInstance: one an instance)"
+            }
+        }
+    }
+
+    /// Its name in `--json` output.
+    pub fn code(self) -> &'static str {
+        match self {
+            NoClaim::HealthChecksFailing => "healthChecksFailing",
+            NoClaim::StandaloneTask => "standaloneTask",
+            NoClaim::NoLegalMove => "noLegalMove",
+            NoClaim::MemberOfOrSubnets => "memberOfOrSubnets",
+            NoClaim::ProviderStrategy => "capacityProviderStrategy",
+            NoClaim::NoRoom => "noRoom",
+        }
+    }
+}
+
+/// [`drain_has_capacity`], with the reason when no claim is made.
+pub fn drain_claim(e: &Engine, drained: &InstanceView) -> Result<(), NoClaim> {
     if e.health_checks_failing() {
-        return false;
+        return Err(NoClaim::HealthChecksFailing);
     }
     let live = |s: TaskStatus| s != TaskStatus::Stopped;
     let mut moved: Vec<drainsim_core::ServiceId> = Vec::new();
     for t in drained.tasks().filter(|t| live(t.last_status())) {
-        let Some(s) = t.service() else { return false };
+        let Some(s) = t.service() else { return Err(NoClaim::StandaloneTask) };
         let desired = s.desired_count();
         if s.status() != ServiceStatus::Active || !(s.healthy_floor() < desired || s.task_ceiling() > desired) {
-            return false;
+            return Err(NoClaim::NoLegalMove);
         }
         moved.push(s.id());
     }
@@ -136,7 +197,7 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
     // Room that `memberOf` expressions or awsvpc subnets' zones decide is not counted in slots: no
     // claim is made.
     if services.iter().any(|s| s.member_of_expressions().next().is_some() || !s.subnet_zones().is_empty()) {
-        return false;
+        return Err(NoClaim::MemberOfOrSubnets);
     }
     // Each service's one capacity provider, or none for a service without a strategy.
     let mut provider_of: Vec<Option<&str>> = Vec::with_capacity(services.len());
@@ -144,12 +205,12 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
         let mut providers = s.capacity_providers();
         let first = providers.next();
         if providers.next().is_some() {
-            return false;
+            return Err(NoClaim::ProviderStrategy);
         }
         provider_of.push(first);
     }
     if provider_of.iter().any(Option::is_some) && provider_of.iter().any(Option::is_none) {
-        return false;
+        return Err(NoClaim::ProviderStrategy);
     }
     // The services that share instances, judged together: those of the provider of each service
     // with a task on the drained instance (all of them, without strategies).
@@ -157,7 +218,7 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
         services.iter().zip(&provider_of).filter(|(s, _)| moved.contains(&s.id())).map(|(_, p)| *p).collect();
     judged.sort_unstable();
     judged.dedup();
-    judged.into_iter().all(|provider| {
+    let room = judged.into_iter().all(|provider| {
         let sharing: Vec<_> = services.iter().zip(&provider_of).filter(|(_, p)| **p == provider).map(|(s, _)| *s).collect();
         let takers: Vec<_> = e
             .instances()
@@ -165,7 +226,12 @@ pub fn drain_has_capacity(e: &Engine, drained: &InstanceView) -> bool {
             .filter(|i| provider.is_none_or(|p| i.capacity_provider() == Some(p)))
             .collect();
         room_for(&sharing, &takers)
-    })
+    });
+    if room {
+        Ok(())
+    } else {
+        Err(NoClaim::NoRoom)
+    }
 }
 
 /// Whether `takers` have room for the desired count of every one of `services` (the services that
@@ -268,6 +334,16 @@ pub fn stuck_drain(e: &Engine) -> Option<String> {
         .filter(|i| i.status() == InstanceStatus::Draining && i.drain().completed_at_ms().is_none())
         .find(|i| drain_has_capacity(e, i))
         .map(|i| i.name().to_string())
+}
+
+/// At a terminal state: the DRAINING instances whose drains have not completed and of which no
+/// claim is made, each with why ([`drain_claim`]), in instance order. `drainsim explore` counts
+/// them, so that "every property holds" never hides a drain that did not complete.
+pub fn unjudged_drains(e: &Engine) -> Vec<(String, NoClaim)> {
+    e.instances()
+        .filter(|i| i.status() == InstanceStatus::Draining && i.drain().completed_at_ms().is_none())
+        .filter_map(|i| drain_claim(e, &i).err().map(|why| (i.name().to_string(), why)))
+        .collect()
 }
 
 /// At a terminal state, whose run ends at `run_end_ms`: the first DRAINING instance with capacity

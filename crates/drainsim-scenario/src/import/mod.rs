@@ -1308,6 +1308,7 @@ impl Capture {
         let unsupported = drainsim_core::az_rebalancing_unsupported(
             scheduling == "DAEMON",
             u32::try_from(maximum_percent).unwrap_or(u32::MAX),
+            load_balancers.iter().any(|lb| lb.is_classic()),
             &placement_constraints,
         );
         let availability_zone_rebalancing = match (availability_zone_rebalancing, unsupported) {
