@@ -466,8 +466,9 @@ fn bounds_and_bad_input_are_refused_or_reported() {
     assert_eq!(explore::parse_faults("task-exit, agent_disconnect").unwrap().len(), 2);
 }
 
-/// 2,000 instances and a RunTask of two `random` placements: about four million outcomes of
-/// half a megabyte each for the step's transition.
+/// 2,000 instances and a RunTask of one `random` placement: 2,000 outcomes of half a megabyte
+/// each for the step's transition, past a memory bound of 64 MiB (two placements, four million
+/// outcomes, are refused from the first: `random_placements_past_the_bound_are_refused_at_once`).
 const TOO_BIG_TO_EXPLORE: &str = r#"Scenario(
     name: "too-big-to-explore",
     clusters: ["prod"],
@@ -1083,7 +1084,11 @@ fn drains_the_property_does_not_judge_are_said() {
     let report = explore_with(&loaded, &ExploreOptions::default(), 1);
     assert!(report.violation.is_none() && report.bound.is_none());
     let unjudged: Vec<_> = report.unjudged_drains.iter().map(|((i, why), n)| (i.as_str(), *why, *n)).collect();
-    assert_eq!(unjudged, vec![("a", properties::NoClaim::NoRoom, report.terminal_states)], "every path ends with a's drain open");
+    // Counted at every arrival at a terminal state, as the property's checks are: at least once
+    // each.
+    assert_eq!(unjudged.len(), 1, "{unjudged:?}");
+    assert_eq!((unjudged[0].0, unjudged[0].1), ("a", properties::NoClaim::NoRoom));
+    assert!(unjudged[0].2 >= report.terminal_states, "every path ends with a's drain open: {unjudged:?}");
     let proved = explore_with(&load(PROVED), &ExploreOptions::default(), 1);
     assert!(proved.unjudged_drains.is_empty(), "{:?}", proved.unjudged_drains);
 

@@ -1587,8 +1587,17 @@ fn a_classic_load_balancer_service_is_noted_and_gets_the_classic_defaults() {
         assert_eq!(web["serviceName"], "web");
         web["loadBalancers"] =
             serde_json::json!([{"loadBalancerName": "legacy-elb", "containerName": "web", "containerPort": 8080}]);
+        web["availabilityZoneRebalancing"] = serde_json::json!("ENABLED");
     });
     let imported = import(&inputs, &ImportOptions::default()).expect("imports");
+    // Rebalancing is not supported behind a Classic Load Balancer: a captured ENABLED is written
+    // DISABLED, with a note, and the scenario sets up.
+    assert!(
+        noted(&imported, "service web: availabilityZoneRebalancing ENABLED written as DISABLED: Availability Zone rebalancing is not supported for a service that uses a Classic Load Balancer"),
+        "{:?}",
+        imported.summary.notes
+    );
+    engine_of(&imported);
     assert!(
         noted(
             &imported,
@@ -1599,6 +1608,7 @@ fn a_classic_load_balancer_service_is_noted_and_gets_the_classic_defaults() {
     );
     let web = imported.scenario.services.iter().find(|s| s.service_name == "web").expect("web is imported");
     assert_eq!(web.load_balancers[0].load_balancer_name.as_deref(), Some("legacy-elb"));
+    assert_eq!(web.availability_zone_rebalancing.as_deref(), Some("DISABLED"));
     assert!(web.target_group.is_none(), "no target group settings: the engine's Classic defaults apply");
 }
 

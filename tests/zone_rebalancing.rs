@@ -379,8 +379,13 @@ fn a_zone_that_appears_while_the_service_starts_is_rebalanced_into() {
         outcome.engine.instances().filter(|i| i.name().starts_with(prefix)).map(|i| i.running_tasks_count()).sum()
     };
     assert_eq!((in_zone("a-"), in_zone("b-")), (3, 3));
+    // The JSON report says which value the service got (here CreateService's default).
+    let web = drainsim_scenario::report::build(&outcome).services.into_iter().find(|s| s.service_name == "web").expect("web");
+    assert_eq!(web.availability_zone_rebalancing, "ENABLED");
     // With rebalancing off the tasks stay where they started.
     let off = src.replace(r#"desiredCount: 6)"#, r#"desiredCount: 6, availabilityZoneRebalancing: "DISABLED")"#);
     let outcome = run(&load_str("late-zone.ron", &off).expect("loads"), &RunOptions::default()).expect("runs");
     assert_eq!(outcome.engine.service_named("web").expect("web").az_rebalancing_moves(), 0);
+    let web = drainsim_scenario::report::build(&outcome).services.into_iter().find(|s| s.service_name == "web").expect("web");
+    assert_eq!(web.availability_zone_rebalancing, "DISABLED");
 }

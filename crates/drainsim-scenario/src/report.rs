@@ -512,6 +512,9 @@ pub struct ServiceReport {
     pub service_arn: String,
     /// `schedulingStrategy` (`REPLICA`, `DAEMON`).
     pub scheduling_strategy: String,
+    /// `availabilityZoneRebalancing` as DescribeServices gives it (`ENABLED`, `DISABLED`): the
+    /// value given, else the default CreateService chose for the service.
+    pub availability_zone_rebalancing: String,
     /// `status` (`ACTIVE`, `DRAINING`, `INACTIVE`).
     pub status: String,
     /// `pendingCount`.
@@ -636,6 +639,7 @@ pub fn service_row(s: ServiceView) -> ServiceReport {
         service_name: s.name().into(),
         service_arn: s.arn(),
         scheduling_strategy: s.scheduling_strategy().as_str().into(),
+        availability_zone_rebalancing: if s.az_rebalancing_enabled() { "ENABLED" } else { "DISABLED" }.into(),
         daemon_tasks_above_ceiling_at_max_tasks_observed: crate::outcome::daemon_tasks_above_ceiling(&s),
         series: s
             .series()

@@ -939,8 +939,7 @@ impl Engine {
         // strategy listed them.)
         let mut planned: Option<Vec<u32>> = self.services[id.index()].capacity.as_ref().map(|c| c.live.clone());
         // The providers that failed this pass, each with its tasks left unplaced and why.
-        let mut failed: Vec<(Option<crate::infra::intern::Sym>, u64, crate::placement::PlacementFailureReason)> = Vec::new();
-        let mut first_failure = None;
+        let mut failed: Vec<(Option<crate::infra::intern::Sym>, u64, PlacementFailure)> = Vec::new();
         for k in 0..n {
             let provider = match (planned.as_mut(), self.services[id.index()].capacity.as_ref()) {
                 (Some(counts), Some(c)) => {
@@ -974,8 +973,7 @@ impl Engine {
                     out.placed = true;
                 }
                 Err(f) => {
-                    failed.push((provider, 1, f.reason));
-                    first_failure.get_or_insert(f);
+                    failed.push((provider, 1, f));
                     if provider.is_none() {
                         // Without a strategy every task is placed alike: the rest would fail too.
                         failed[0].1 = (n - k) as u64;
@@ -984,17 +982,19 @@ impl Engine {
                 }
             }
         }
-        if let Some(f) = first_failure {
-            // Tasks that wait PROVISIONING for managed scaling did not fail placement.
-            let mut provisioning = true;
-            for (provider, unplaced, reason) in &failed {
-                if !self.waits_for_managed_scaling(*provider) {
-                    provisioning = false;
-                    *self.services.schedule_mut(id).observations.placement_failures.entry(*reason).or_insert(0) += unplaced;
+        if !failed.is_empty() {
+            // Tasks that wait PROVISIONING for managed scaling did not fail placement; the pass's
+            // failure (its event, the stall's reason) is that of the first provider that failed
+            // without managed scaling, when one did, else the first's.
+            let waits: Vec<bool> = failed.iter().map(|(p, _, _)| self.waits_for_managed_scaling(*p)).collect();
+            for ((_, unplaced, f), waits) in failed.iter().zip(&waits) {
+                if !waits {
+                    *self.services.schedule_mut(id).observations.placement_failures.entry(f.reason).or_insert(0) += unplaced;
                 }
             }
-            out.provisioning = provisioning;
-            out.placement_failure = Some(f);
+            let shown = waits.iter().position(|w| !w).unwrap_or(0);
+            out.provisioning = waits.iter().all(|w| *w);
+            out.placement_failure = Some(failed.swap_remove(shown).2);
             out.unplaced = Some((req.cpu, req.memory, req.gpu));
         }
         if !started.is_empty() {
@@ -1458,19 +1458,22 @@ impl Engine {
             // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html):
             // the pass that first reached it looked at the zones before it was noted (`zone_check`
             // reads the steady state), so a rebalancing service is looked at again in a pass of
-            // this instant. Until 2026-12-08 a service whose zones changed while it was still
-            // starting (a zone's first instance registering, managed scaling's launches) was left
-            // unbalanced for good.
+            // this instant when its zones now call for a move. Until 2026-12-08 a service whose
+            // zones changed while it was still starting (a zone's first instance registering,
+            // managed scaling's launches) was left unbalanced for good.
             let first_steady_state = s.schedule.observations.steady_state_at_ms.is_none();
-            if first_steady_state && s.az_rebalancing() {
-                self.request_pass(id);
-            }
             let s = self.services.schedule_mut(id);
             s.steady_desired_count = Some(desired_count);
             s.ceiling_since_steady = ceiling;
             s.steady = true;
             s.breach_watch = true;
             s.observations.steady_state_at_ms = Some(now);
+            if first_steady_state
+                && self.services[id.index()].az_rebalancing()
+                && matches!(self.zone_check(id, false), crate::engine::rebalance::ZoneCheck::NotBalanced(_))
+            {
+                self.request_pass(id);
+            }
             self.service_event(id, ServiceEventKind::SteadyState);
             // Sampled from its steady state on: at the end of this instant too, even when nothing
             // else touched it (a service created with desiredCount 0 has no task to).

@@ -536,17 +536,29 @@ fn outcomes(
         let next = taken.iter().rposition(|c| c.chosen + 1 < c.arity);
         let bytes = estimated_state_bytes(&engine);
         out.push(Outcome { engine, next_step, taken: taken.clone(), bytes });
-        // The first outcome's `random` placement choices multiply: the other outcomes place the
-        // same tasks among about as many instances, so their product, when far past the bound,
-        // refuses at once what enumerating would refuse only after seconds and gigabytes (4
-        // tasks placed at random among 150 instances are 490 million outcomes).
-        let placements: u64 = taken
-            .iter()
-            .filter(|c| c.kind == drainsim_core::ChoiceKind::Placement)
-            .fold(1u64, |n, c| n.saturating_mul(u64::from(c.arity)));
+        // The `random` placement choices of a transition's first outcome multiply: when their
+        // product is far past the bound, and so is that of the path taking the last outcome at
+        // every point (instances of unequal room: the first candidate may take every task, the
+        // last one only), the transition is refused at once, where enumerating would refuse it
+        // only after seconds and gigabytes (4 tasks placed at random among 150 instances are 490
+        // million outcomes).
+        let placements = |taken: &[ChoiceTaken]| -> (u64, usize) {
+            let points = taken.iter().filter(|c| c.kind == drainsim_core::ChoiceKind::Placement);
+            (points.clone().fold(1u64, |n, c| n.saturating_mul(u64::from(c.arity))), points.count())
+        };
         let far_past = (MAX_OUTCOMES_PER_TRANSITION as u64).saturating_mul(PLACEMENT_ESTIMATE_MARGIN);
-        if out.len() == 1 && placements > far_past {
-            let points = taken.iter().filter(|c| c.kind == drainsim_core::ChoiceKind::Placement).count();
+        let (first_product, points) = placements(&taken);
+        let placements = if out.len() == 1 && first_product > far_past {
+            // Values past a point's outcomes take its last one.
+            let last = match run(vec![u32::MAX; taken.len().saturating_mul(4).max(64)]) {
+                Ok((engine, _)) => placements(engine.choices_taken()).0,
+                Err(e) => return cut(Cut::Error(e)),
+            };
+            first_product.min(last)
+        } else {
+            0
+        };
+        if placements > far_past {
             return cut(Cut::Error(ScenarioError {
                 file: file.into(),
                 line: 0,

@@ -2294,11 +2294,6 @@ fn instances_named(names: &[String]) -> String {
     }
 }
 
-/// A note when the imported instances report more tasks (`runningTasksCount` +
-/// `pendingTasksCount`) than describe-tasks describes on them: the capture misses tasks (a
-/// describe-tasks batch not run, a file left out), and the services would start them again at time
-/// 0. Counts can drift by a task or two between the calls of a live cluster, so this is a note
-/// naming the instances, not a refusal.
 /// The tasks (their places in `cap.tasks`) a service's load balancer found unhealthy: a target of
 /// a describe-target-health output in state `unhealthy` (or `unhealthy.draining`) that is one of
 /// the task's — an `instance` target by its instance and one of the task's host ports, an `ip`
@@ -2317,11 +2312,15 @@ fn targets_unhealthy(cap: &Capture, imported_ids: &BTreeMap<String, String>, sum
         cap.services.iter().filter(|s| !s.request.load_balancers.is_empty()).map(|s| s.request.service_name.as_str()).collect();
     let mut by_instance_port: BTreeMap<(&str, u16), usize> = BTreeMap::new();
     let mut by_ip: BTreeMap<&str, usize> = BTreeMap::new();
+    // Only the tasks the scenario runs: those on imported instances, but for those of a DRAINING
+    // service left out (ECS is stopping them).
     for (n, t) in cap.tasks.iter().enumerate() {
-        if let Some(instance) = imported_ids.get(&id_key(&t.instance_id)) {
-            for port in &t.host_ports {
-                by_instance_port.insert((instance.as_str(), *port), n);
-            }
+        let Some(instance) = imported_ids.get(&id_key(&t.instance_id)) else { continue };
+        if t.group.as_deref().and_then(|g| g.strip_prefix("service:")).is_some_and(|s| cap.stopping_left_out.contains(s)) {
+            continue;
+        }
+        for port in &t.host_ports {
+            by_instance_port.insert((instance.as_str(), *port), n);
         }
         for ip in &t.private_ips {
             by_ip.insert(ip.as_str(), n);
@@ -2334,7 +2333,8 @@ fn targets_unhealthy(cap: &Capture, imported_ids: &BTreeMap<String, String>, sum
             _ => by_ip.get(target.id.as_str()),
         };
         let Some(&n) = task else {
-            if !matches!(target.state, "unused" | "unavailable") {
+            // A `draining` target is most often a stopping task's, which the import leaves out.
+            if !matches!(target.state, "unused" | "unavailable" | "draining") {
                 *unmatched.entry(target.path.0.as_str()).or_insert(0) += 1;
             }
             continue;
@@ -2389,6 +2389,11 @@ fn targets_unhealthy(cap: &Capture, imported_ids: &BTreeMap<String, String>, sum
     unhealthy
 }
 
+/// A note when the imported instances report more tasks (`runningTasksCount` +
+/// `pendingTasksCount`) than describe-tasks describes on them: the capture misses tasks (a
+/// describe-tasks batch not run, a file left out), and the services would start them again at time
+/// 0. Counts can drift by a task or two between the calls of a live cluster, so this is a note
+/// naming the instances, not a refusal.
 fn missing_tasks_note(cap: &Capture, imported_ids: &BTreeMap<String, String>) -> Option<String> {
     let mut described: BTreeMap<&str, u64> = BTreeMap::new();
     let on_instances =

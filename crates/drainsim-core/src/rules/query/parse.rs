@@ -293,6 +293,10 @@ impl<'a> Parser<'a> {
         let start = self.at;
         let op = match SYMBOL_OPS.iter().chain(WORD_OPS.iter()).find(|(s, _)| self.eat_word(s)) {
             Some((_, op)) => *op,
+            // A single `=` is no operator of the language: equality is `==`.
+            None if self.rest().starts_with('=') => {
+                return Err(self.error(&format!("expected an operator after '{subject}' (equality is '==')")))
+            }
             None => return Err(self.error(&format!("expected an operator after '{subject}'"))),
         };
         if let Err(valid) = allowed(subject, op) {

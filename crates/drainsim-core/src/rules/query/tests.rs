@@ -273,6 +273,10 @@ fn error(text: &str) -> String {
 fn errors_name_the_column_and_what_was_expected() {
     assert_eq!(error("attribute:stack prod"), "expected an operator after 'attribute:stack' at column 17, found 'prod'");
     assert_eq!(
+        error("attribute:stack = prod"),
+        "expected an operator after 'attribute:stack' (equality is '==') at column 17, found '='"
+    );
+    assert_eq!(
         error(""),
         "expected a subject (agentConnected, agentVersion, attribute:<name>, ec2InstanceId, registeredAt, runningTasksCount or task:group), 'not' or '(' at column 1, found the end of the expression"
     );
