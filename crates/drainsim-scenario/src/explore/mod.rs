@@ -547,8 +547,9 @@ fn outcomes(
             (points.clone().fold(1u64, |n, c| n.saturating_mul(u64::from(c.arity))), points.count())
         };
         let far_past = (MAX_OUTCOMES_PER_TRANSITION as u64).saturating_mul(PLACEMENT_ESTIMATE_MARGIN);
-        let (first_product, points) = placements(&taken);
-        let placements = if out.len() == 1 && first_product > far_past {
+        // Only a transition's first outcome is estimated from (the later ones are enumerated).
+        let (first_product, points) = if out.len() == 1 { placements(&taken) } else { (0, 0) };
+        let placements = if first_product > far_past {
             // Values past a point's outcomes take its last one.
             let last = match run(vec![u32::MAX; taken.len().saturating_mul(4).max(64)]) {
                 Ok((engine, _)) => placements(engine.choices_taken()).0,

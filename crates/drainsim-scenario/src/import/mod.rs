@@ -355,6 +355,13 @@ struct TaskIn {
     private_ips: Vec<String>,
 }
 
+impl TaskIn {
+    /// The service its `group` names (`service:NAME`), if any.
+    fn service_name(&self) -> Option<&str> {
+        self.group.as_deref().and_then(|g| g.strip_prefix("service:"))
+    }
+}
+
 /// One target of a `describe-target-health` output.
 struct TargetHealthIn {
     path: Origin,
@@ -2110,7 +2117,7 @@ fn build(
             continue;
         };
         let td = td_name(&t.td_path, &t.task_def)?;
-        let named = t.group.as_deref().and_then(|g| g.strip_prefix("service:"));
+        let named = t.service_name();
         if let Some(missing) = named.filter(|n| !cap.described_services.contains(*n)) {
             // Not left out: never described. The capture misses it (a describe-services batch not
             // run), and its tasks would run as standalone tasks nothing replaces.
@@ -2316,7 +2323,7 @@ fn targets_unhealthy(cap: &Capture, imported_ids: &BTreeMap<String, String>, sum
     // service left out (ECS is stopping them).
     for (n, t) in cap.tasks.iter().enumerate() {
         let Some(instance) = imported_ids.get(&id_key(&t.instance_id)) else { continue };
-        if t.group.as_deref().and_then(|g| g.strip_prefix("service:")).is_some_and(|s| cap.stopping_left_out.contains(s)) {
+        if t.service_name().is_some_and(|s| cap.stopping_left_out.contains(s)) {
             continue;
         }
         for port in &t.host_ports {
@@ -2345,8 +2352,7 @@ fn targets_unhealthy(cap: &Capture, imported_ids: &BTreeMap<String, String>, sum
             None => target.id.clone(),
         };
         let reason = target.reason.as_deref().map(|r| format!(", {r}")).unwrap_or_default();
-        let of_service = t.group.as_deref().and_then(|g| g.strip_prefix("service:"));
-        let judged = of_service.is_some_and(|s| load_balanced.contains(s));
+        let judged = t.service_name().is_some_and(|s| load_balanced.contains(s));
         match target.state {
             "unhealthy" | "unhealthy.draining" if judged => {
                 // Noted once per task (a task may be a target of two target groups), and only when
